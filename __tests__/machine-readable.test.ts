@@ -1,0 +1,135 @@
+import { describe, expect, it } from '@jest/globals'
+import {
+  LineSplitter,
+  locateError,
+  parseEventLine,
+  renderEvent,
+  RunRecord
+} from '../src/packer/machine-readable.js'
+
+describe('parseEventLine', () => {
+  it('splits the fields and unescapes commas and newlines in data', () => {
+    const event = parseEventLine(
+      '1795222615,,ui,error,Failed to parse template: bad\\nAt line 4%!(PACKER_COMMA) column 4'
+    )
+    expect(event).toEqual({
+      timestamp: '1795222615',
+      target: '',
+      type: 'ui',
+      data: ['error', 'Failed to parse template: bad\nAt line 4, column 4']
+    })
+  })
+
+  it('keeps the build name as target', () => {
+    expect(parseEventLine('1,amazon-ebs,artifact,0,id,us-east-1:ami-1')?.target).toBe('amazon-ebs')
+  })
+
+  it('ignores lines that are not events', () => {
+    expect(parseEventLine('panic: runtime error')).toBeUndefined()
+    expect(parseEventLine('')).toBeUndefined()
+  })
+})
+
+describe('LineSplitter', () => {
+  it('joins lines split across chunks, including multi-byte characters', () => {
+    const lines: string[] = []
+    const splitter = new LineSplitter()
+    const bytes = new TextEncoder().encode('first line\nsecond — line\nthird')
+    for (let i = 0; i < bytes.length; i += 3) splitter.push(bytes.subarray(i, i + 3), (l) => lines.push(l))
+    splitter.end((l) => lines.push(l))
+    expect(lines).toEqual(['first line', 'second — line', 'third'])
+  })
+
+  it('holds no more than the unfinished line', () => {
+    const splitter = new LineSplitter()
+    let count = 0
+    for (let i = 0; i < 10000; i++) splitter.push(`line ${i}\n`, () => count++)
+    expect(count).toBe(10000)
+    expect((splitter as unknown as { partial: string }).partial).toBe('')
+  })
+})
+
+describe('RunRecord', () => {
+  const feed = (lines: string[]): RunRecord => {
+    const record = new RunRecord()
+    for (const line of lines) {
+      const event = parseEventLine(line)
+      if (event) record.observe(event)
+    }
+    return record
+  }
+
+  it('collects each announced artifact with its builder id', () => {
+    const record = feed([
+      '1,amazon-ebs,artifact-count,2',
+      '1,amazon-ebs,artifact,0,builder-id,mitchellh.amazonebs',
+      '1,amazon-ebs,artifact,0,id,eu-west-1:ami-05%!(PACKER_COMMA)us-east-1:ami-03',
+      '1,amazon-ebs,artifact,0,string,AMIs were created',
+      '1,amazon-ebs,artifact,0,files-count,0',
+      '1,amazon-ebs,artifact,0,end',
+      '1,amazon-ebs,artifact,1,builder-id,packer.post-processor.manifest',
+      '1,amazon-ebs,artifact,1,id,eu-west-1:ami-05%!(PACKER_COMMA)us-east-1:ami-03',
+      '1,amazon-ebs,artifact,1,end'
+    ])
+    expect(record.artifacts).toEqual([
+      { build: 'amazon-ebs', builderId: 'mitchellh.amazonebs', id: 'eu-west-1:ami-05,us-east-1:ami-03' },
+      {
+        build: 'amazon-ebs',
+        builderId: 'packer.post-processor.manifest',
+        id: 'eu-west-1:ami-05,us-east-1:ami-03'
+      }
+    ])
+  })
+
+  it('collects ui errors and build errors once each, and the version', () => {
+    const record = feed([
+      '1,,version,1.6.6',
+      "1,,ui,error,Build 'amazon-ebs' errored: boom",
+      "1,,ui,error,Build 'amazon-ebs' errored: boom",
+      '1,,error-count,1',
+      '1,amazon-ebs,error,boom'
+    ])
+    expect(record.version).toBe('1.6.6')
+    expect(record.errors).toEqual(["Build 'amazon-ebs' errored: boom", 'amazon-ebs: boom'])
+  })
+})
+
+describe('renderEvent', () => {
+  it('shows say and message lines as text and ui errors as errors', () => {
+    expect(renderEvent(parseEventLine('1,,ui,say,==> amazon-ebs: Creating AMI\\n')!)).toEqual({
+      level: 'info',
+      text: '==> amazon-ebs: Creating AMI'
+    })
+    expect(renderEvent(parseEventLine('1,,ui,error,nope')!)).toEqual({ level: 'error', text: 'nope' })
+  })
+
+  it('keeps bookkeeping events out of the log', () => {
+    expect(renderEvent(parseEventLine('1,amazon-ebs,artifact,0,end')!)).toBeUndefined()
+    expect(renderEvent(parseEventLine('1,amazon-ebs,error,boom')!)).toBeUndefined()
+  })
+})
+
+describe('locateError', () => {
+  it('finds the file and line of an HCL2 diagnostic', () => {
+    expect(locateError('Error: Unsupported argument\n\n  on ami.pkr.hcl line 3:\n')).toEqual({
+      file: 'ami.pkr.hcl',
+      line: 3,
+      column: undefined
+    })
+    expect(locateError('Error: Invalid expression\n\n  on bad.pkr.hcl line 2, in source "x":')).toMatchObject({
+      file: 'bad.pkr.hcl',
+      line: 2
+    })
+  })
+
+  it('finds the line and column of a JSON template parse error', () => {
+    expect(locateError('Error parsing JSON: invalid character\nAt line 4, column 4 (offset 48):')).toEqual({
+      line: 4,
+      column: 4
+    })
+  })
+
+  it('says nothing when the message has no location', () => {
+    expect(locateError('* ami_name must be specified')).toBeUndefined()
+  })
+})

@@ -1,0 +1,130 @@
+// AMIs from Packer's manifest post-processor file, or from the machine-readable artifact
+// events when no manifest was written.
+import type { AnnouncedArtifact } from './packer/machine-readable.js'
+
+export interface Ami {
+  build: string
+  builderType: string
+  region: string
+  amiId: string
+}
+
+export interface ManifestRun {
+  runUuid?: string
+  amis: Ami[]
+  /** Builds of the latest run that produced no AMI (e.g. an amazon-ebsvolume build). */
+  buildsWithoutAmi: string[]
+}
+
+export class ManifestError extends Error {}
+
+interface ManifestBuild {
+  name?: unknown
+  builder_type?: unknown
+  artifact_id?: unknown
+  packer_run_uuid?: unknown
+}
+
+const amiPair = /^([a-z]{2}(?:-[a-z]+)+-\d+):(ami-[0-9a-f]+)$/
+
+/**
+ * `region:ami-…` pairs of an artifact ID, in the order written. Other kinds of artifact ID
+ * (volumes, snapshots, Docker images, files) have none.
+ */
+export function amiPairs(artifactId: string): Array<{ region: string; amiId: string }> {
+  const pairs: Array<{ region: string; amiId: string }> = []
+  for (const part of artifactId.split(',')) {
+    const match = amiPair.exec(part.trim())
+    if (match) pairs.push({ region: match[1], amiId: match[2] })
+  }
+  return pairs
+}
+
+/** Reads the builds of the latest run (`last_run_uuid`): runs append to the same file. */
+export function parseManifest(text: string, file: string): ManifestRun {
+  let manifest: unknown
+  try {
+    manifest = JSON.parse(text)
+  } catch (error) {
+    throw new ManifestError(`${file} is not valid JSON: ${(error as Error).message}`)
+  }
+  if (typeof manifest !== 'object' || manifest === null || !('builds' in manifest)) {
+    throw new ManifestError(`${file} is not a Packer manifest: expected an object with "builds"`)
+  }
+  const { builds, last_run_uuid: lastRunUuid } = manifest as {
+    builds: unknown
+    last_run_uuid?: unknown
+  }
+  if (!Array.isArray(builds)) {
+    throw new ManifestError(`${file}: expected "builds" to be an array`)
+  }
+  const runUuid = typeof lastRunUuid === 'string' && lastRunUuid !== '' ? lastRunUuid : undefined
+  const latest = (builds as ManifestBuild[]).filter(
+    (build) => runUuid === undefined || build.packer_run_uuid === runUuid
+  )
+
+  const amis: Ami[] = []
+  const buildsWithoutAmi: string[] = []
+  for (const build of latest) {
+    const name = typeof build.name === 'string' ? build.name : ''
+    const builderType = typeof build.builder_type === 'string' ? build.builder_type : ''
+    const artifactId = typeof build.artifact_id === 'string' ? build.artifact_id : ''
+    const pairs = amiPairs(artifactId)
+    if (pairs.length === 0) buildsWithoutAmi.push(name || builderType)
+    for (const pair of pairs) amis.push({ build: name || builderType, builderType, ...pair })
+  }
+  return { runUuid, amis: dedupe(amis), buildsWithoutAmi }
+}
+
+// Builder IDs of Packer's AMI builders, as they announce themselves in artifact events.
+const builderTypeById: Record<string, string> = {
+  'mitchellh.amazonebs': 'amazon-ebs',
+  'mitchellh.amazon.ebssurrogate': 'amazon-ebssurrogate',
+  'mitchellh.amazon.chroot': 'amazon-chroot',
+  'mitchellh.amazon.instance': 'amazon-instance'
+}
+
+/** AMIs from `artifact,…` events; the manifest post-processor repeats its input, so dedupe. */
+export function amisFromAnnouncedArtifacts(artifacts: AnnouncedArtifact[]): Ami[] {
+  const amis: Ami[] = []
+  for (const artifact of artifacts) {
+    const builderType = builderTypeById[artifact.builderId] ?? artifact.builderId
+    for (const pair of amiPairs(artifact.id)) {
+      amis.push({ build: artifact.build, builderType, ...pair })
+    }
+  }
+  return dedupe(amis)
+}
+
+function dedupe(amis: Ami[]): Ami[] {
+  const seen = new Set<string>()
+  return amis.filter((ami) => {
+    const key = `${ami.build}\u0000${ami.region}\u0000${ami.amiId}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+/** The `ami-id` output: the home region's AMI of the first build, else its first AMI. */
+export function primaryAmi(amis: Ami[], homeRegion?: string): Ami | undefined {
+  if (amis.length === 0) return undefined
+  const firstBuild = amis[0].build
+  const ofFirstBuild = amis.filter((ami) => ami.build === firstBuild)
+  return (
+    ofFirstBuild.find((ami) => ami.region === homeRegion) ??
+    amis.find((ami) => ami.region === homeRegion) ??
+    ofFirstBuild[0]
+  )
+}
+
+/** The `ami-ids` output: region → AMI ID for the first build. */
+export function amiIdsByRegion(amis: Ami[]): Record<string, string> {
+  if (amis.length === 0) return {}
+  const firstBuild = amis[0].build
+  const byRegion: Record<string, string> = {}
+  for (const ami of amis) {
+    if (ami.build === firstBuild && !(ami.region in byRegion)) byRegion[ami.region] = ami.amiId
+  }
+  return byRegion
+}
