@@ -1,0 +1,566 @@
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import {
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  EC2Client,
+  EC2ServiceException,
+  type CreateTagsCommandInput,
+  type DescribeImagesCommandInput,
+  type DescribeImagesCommandOutput,
+  type Image
+} from '@aws-sdk/client-ec2'
+import { mockClient } from 'aws-sdk-client-mock'
+import { tagAmis, type TagOptions } from '../src/tagging.js'
+
+// Every EC2Client, including the ones tagAmis makes itself, answers from this mock.
+const ec2Mock = mockClient(EC2Client)
+
+const tags = { Name: 'web', 'git:sha': '0123abc' }
+const tagList = [
+  { Key: 'Name', Value: 'web' },
+  { Key: 'git:sha', Value: '0123abc' }
+]
+
+/** An EBS-backed AMI whose root volume and any extra volumes come from these snapshots. */
+function image(amiId: string, ...snapshotIds: string[]): Image {
+  return {
+    ImageId: amiId,
+    RootDeviceType: 'ebs',
+    RootDeviceName: '/dev/xvda',
+    BlockDeviceMappings: snapshotIds.map((snapshotId, index) => ({
+      DeviceName: index === 0 ? '/dev/xvda' : `/dev/xvd${String.fromCharCode(98 + index - 1)}`,
+      Ebs: { SnapshotId: snapshotId, VolumeSize: 8 }
+    }))
+  }
+}
+
+function ec2Error(name: string, message: string, httpStatusCode = 400): EC2ServiceException {
+  return new EC2ServiceException({
+    name,
+    $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    message,
+    $metadata: { httpStatusCode, requestId: 'req-1' }
+  })
+}
+
+const notAuthorized = ec2Error(
+  'UnauthorizedOperation',
+  'You are not authorized to perform this operation.',
+  403
+)
+
+const imagesByRegion: Record<string, Image[]> = {
+  'us-east-1': [image('ami-east1', 'snap-east1'), image('ami-east2', 'snap-east2', 'snap-east2b')],
+  'us-west-2': [image('ami-west', 'snap-west')],
+  'eu-west-1': [image('ami-eu', 'snap-eu')]
+}
+
+const amis = [
+  { region: 'us-east-1', amiId: 'ami-east1' },
+  { region: 'us-west-2', amiId: 'ami-west' },
+  { region: 'us-east-1', amiId: 'ami-east2' },
+  { region: 'eu-west-1', amiId: 'ami-eu' },
+  { region: 'us-east-1', amiId: 'ami-east1' }
+]
+
+/**
+ * Answers DescribeImages with the images the region holds among those asked for. The mock's
+ * getClient() gives the client of the latest call, whichever it is, so a fake that awaits
+ * anything must take its client first.
+ */
+async function describeFromRegion(
+  input: DescribeImagesCommandInput,
+  getClient: () => EC2Client
+): Promise<Partial<DescribeImagesCommandOutput>> {
+  const region = await getClient().config.region()
+  const images = imagesByRegion[region] ?? []
+  return { Images: images.filter((candidate) => input.ImageIds?.includes(candidate.ImageId!)) }
+}
+
+function describeCalls(): DescribeImagesCommandInput[] {
+  return ec2Mock.commandCalls(DescribeImagesCommand).map((call) => call.args[0].input)
+}
+
+function createTagsCalls(): CreateTagsCommandInput[] {
+  return ec2Mock.commandCalls(CreateTagsCommand).map((call) => call.args[0].input)
+}
+
+let sleep: jest.Mock<(ms: number) => Promise<void>>
+let log: jest.Mock<(message: string) => void>
+
+function options(overrides: Partial<TagOptions> = {}): TagOptions {
+  return { amis, tags, tagSnapshots: true, sleep, log, random: () => 0.5, ...overrides }
+}
+
+beforeEach(() => {
+  ec2Mock.reset()
+  ec2Mock.on(DescribeImagesCommand).callsFake(describeFromRegion)
+  ec2Mock.on(CreateTagsCommand).resolves({})
+  sleep = jest.fn<(ms: number) => Promise<void>>().mockResolvedValue(undefined)
+  log = jest.fn<(message: string) => void>()
+})
+
+describe('tagAmis', () => {
+  it('makes one DescribeImages and one CreateTags a region, for all AMIs and snapshots', async () => {
+    const results = await tagAmis(options())
+
+    expect(results).toEqual([
+      {
+        region: 'us-east-1',
+        amiIds: ['ami-east1', 'ami-east2'],
+        snapshotIds: ['snap-east1', 'snap-east2', 'snap-east2b'],
+        tagged: true
+      },
+      { region: 'us-west-2', amiIds: ['ami-west'], snapshotIds: ['snap-west'], tagged: true },
+      { region: 'eu-west-1', amiIds: ['ami-eu'], snapshotIds: ['snap-eu'], tagged: true }
+    ])
+    expect(describeCalls()).toHaveLength(3)
+    expect(describeCalls().map((input) => input.ImageIds)).toEqual(
+      expect.arrayContaining([['ami-east1', 'ami-east2'], ['ami-west'], ['ami-eu']])
+    )
+    expect(createTagsCalls()).toHaveLength(3)
+    expect(createTagsCalls()).toEqual(
+      expect.arrayContaining([
+        {
+          Resources: ['ami-east1', 'ami-east2', 'snap-east1', 'snap-east2', 'snap-east2b'],
+          Tags: tagList
+        },
+        { Resources: ['ami-west', 'snap-west'], Tags: tagList },
+        { Resources: ['ami-eu', 'snap-eu'], Tags: tagList }
+      ])
+    )
+    expect(sleep).not.toHaveBeenCalled()
+  })
+
+  it('sends each region its own calls through a client without SDK retries', async () => {
+    const seen: { command: string; region: string; maxAttempts: number }[] = []
+    ec2Mock.on(DescribeImagesCommand).callsFake(async (input, getClient) => {
+      const client = getClient()
+      seen.push({
+        command: 'DescribeImages',
+        region: await client.config.region(),
+        maxAttempts: await client.config.maxAttempts()
+      })
+      return describeFromRegion(input, () => client)
+    })
+    ec2Mock.on(CreateTagsCommand).callsFake(async (input: CreateTagsCommandInput, getClient) => {
+      const client = getClient()
+      const region = await client.config.region()
+      seen.push({ command: 'CreateTags', region, maxAttempts: await client.config.maxAttempts() })
+      const regionHolds = (id: string) =>
+        imagesByRegion[region].some(
+          (candidate) => id === candidate.ImageId || snapshotIdsIn(candidate).includes(id)
+        )
+      if (!input.Resources?.every(regionHolds)) throw new Error(`wrong region ${region}`)
+      return {}
+    })
+
+    const results = await tagAmis(options())
+
+    expect(results.every((result) => result.tagged)).toBe(true)
+    expect(sleep).not.toHaveBeenCalled()
+    expect(seen).toHaveLength(6)
+    expect(seen.every((call) => call.maxAttempts === 1)).toBe(true)
+    expect(seen.map((call) => `${call.command} ${call.region}`).sort()).toEqual([
+      'CreateTags eu-west-1',
+      'CreateTags us-east-1',
+      'CreateTags us-west-2',
+      'DescribeImages eu-west-1',
+      'DescribeImages us-east-1',
+      'DescribeImages us-west-2'
+    ])
+  })
+
+  it('uses the clients that ec2For gives, one per region', async () => {
+    const ec2For = jest.fn((region: string) => new EC2Client({ region, maxAttempts: 1 }))
+    const results = await tagAmis(options({ ec2For }))
+    expect(ec2For.mock.calls.map(([region]) => region)).toEqual([
+      'us-east-1',
+      'us-west-2',
+      'eu-west-1'
+    ])
+    expect(results.every((result) => result.tagged)).toBe(true)
+  })
+
+  it('tags only the AMIs when tagSnapshots is false, yet reports their snapshots', async () => {
+    const results = await tagAmis(options({ tagSnapshots: false }))
+
+    expect(createTagsCalls()).toEqual(
+      expect.arrayContaining([
+        { Resources: ['ami-east1', 'ami-east2'], Tags: tagList },
+        { Resources: ['ami-west'], Tags: tagList },
+        { Resources: ['ami-eu'], Tags: tagList }
+      ])
+    )
+    expect(createTagsCalls()).toHaveLength(3)
+    expect(results.map((result) => result.snapshotIds)).toEqual([
+      ['snap-east1', 'snap-east2', 'snap-east2b'],
+      ['snap-west'],
+      ['snap-eu']
+    ])
+  })
+
+  it('retries throttling with waits inside the backoff ceiling, then tags', async () => {
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .rejectsOnce(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503))
+      .rejectsOnce(ec2Error('Throttling', 'Rate exceeded', 400))
+      .callsFake(describeFromRegion)
+    ec2Mock
+      .on(CreateTagsCommand)
+      .rejectsOnce(ec2Error('ThrottlingException', 'Rate exceeded', 400))
+      .rejectsOnce(ec2Error('ServiceUnavailable', 'Please try again', 503))
+      .resolves({})
+
+    const results = await tagAmis(
+      options({
+        amis: [{ region: 'us-west-2', amiId: 'ami-west' }],
+        random: () => 0.9999,
+        baseDelayMs: 400,
+        maxDelayMs: 500
+      })
+    )
+
+    expect(results).toEqual([
+      { region: 'us-west-2', amiIds: ['ami-west'], snapshotIds: ['snap-west'], tagged: true }
+    ])
+    expect(describeCalls()).toHaveLength(3)
+    expect(createTagsCalls()).toHaveLength(3)
+    // Retry 1 may wait up to the base, retry 2 up to twice the base, but never past the cap.
+    expect(sleep.mock.calls.map(([ms]) => ms)).toEqual([399, 499, 399, 499])
+    expect(log).toHaveBeenCalledWith(
+      expect.stringContaining(
+        'DescribeImages in us-west-2: attempt 1 of 6 failed (RequestLimitExceeded)'
+      )
+    )
+  })
+
+  it('never asks for a wait longer than the cap, whatever the random source gives', async () => {
+    ec2Mock.on(CreateTagsCommand).rejects(ec2Error('RequestLimitExceeded', 'Slow down', 503))
+    await tagAmis(
+      options({
+        amis: [{ region: 'eu-west-1', amiId: 'ami-eu' }],
+        random: Math.random,
+        maxAttempts: 8,
+        baseDelayMs: 100,
+        maxDelayMs: 700
+      })
+    )
+    expect(sleep).toHaveBeenCalledTimes(7)
+    sleep.mock.calls.forEach(([ms], index) => {
+      expect(ms).toBeGreaterThanOrEqual(0)
+      expect(ms).toBeLessThan(Math.min(700, 100 * 2 ** index))
+    })
+  })
+
+  it('retries network errors and server errors', async () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .rejectsOnce(reset)
+      .rejectsOnce(ec2Error('InternalError', 'An internal error has occurred', 500))
+      .callsFake(describeFromRegion)
+
+    const [result] = await tagAmis(options({ amis: [{ region: 'eu-west-1', amiId: 'ami-eu' }] }))
+
+    expect(result.tagged).toBe(true)
+    expect(describeCalls()).toHaveLength(3)
+    expect(sleep).toHaveBeenCalledTimes(2)
+  })
+
+  it('waits for an AMI that is not yet visible right after the copy', async () => {
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .rejectsOnce(
+        ec2Error('InvalidAMIID.NotFound', "The image id '[ami-eu]' does not exist")
+      )
+      .callsFake(describeFromRegion)
+    ec2Mock
+      .on(CreateTagsCommand)
+      .rejectsOnce(ec2Error('InvalidAMIID.NotFound', "The image id '[ami-eu]' does not exist"))
+      .resolves({})
+
+    const [result] = await tagAmis(options({ amis: [{ region: 'eu-west-1', amiId: 'ami-eu' }] }))
+
+    expect(result).toEqual({
+      region: 'eu-west-1',
+      amiIds: ['ami-eu'],
+      snapshotIds: ['snap-eu'],
+      tagged: true
+    })
+    expect(describeCalls()).toHaveLength(2)
+    expect(createTagsCalls()).toHaveLength(2)
+    expect(sleep).toHaveBeenCalledTimes(2)
+  })
+
+  it('asks again while DescribeImages lists fewer AMIs, or one without snapshots', async () => {
+    const east1 = image('ami-east1', 'snap-east1')
+    const east2 = image('ami-east2', 'snap-east2')
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolvesOnce({ Images: [east1] })
+      .resolvesOnce({ Images: [east1, { ...east2, BlockDeviceMappings: [] }] })
+      .resolves({ Images: [east2, east1] })
+
+    const [result] = await tagAmis(
+      options({
+        amis: [
+          { region: 'us-east-1', amiId: 'ami-east1' },
+          { region: 'us-east-1', amiId: 'ami-east2' }
+        ]
+      })
+    )
+
+    expect(describeCalls()).toHaveLength(3)
+    expect(sleep).toHaveBeenCalledTimes(2)
+    expect(result.snapshotIds).toEqual(['snap-east1', 'snap-east2'])
+    expect(createTagsCalls()).toEqual([
+      { Resources: ['ami-east1', 'ami-east2', 'snap-east1', 'snap-east2'], Tags: tagList }
+    ])
+    expect(log).toHaveBeenCalledWith(
+      expect.stringContaining('DescribeImages did not return ami-east2')
+    )
+  })
+
+  it('does not wait for snapshots of instance-store AMIs or empty extra volumes', async () => {
+    ec2Mock.on(DescribeImagesCommand).resolves({
+      Images: [
+        { ImageId: 'ami-store', RootDeviceType: 'instance-store', BlockDeviceMappings: [] },
+        {
+          ...image('ami-ebs', 'snap-root'),
+          BlockDeviceMappings: [
+            { DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-root' } },
+            { DeviceName: '/dev/xvdf', Ebs: { VolumeSize: 100 } }
+          ]
+        }
+      ]
+    })
+
+    const [result] = await tagAmis(
+      options({
+        amis: [
+          { region: 'us-east-1', amiId: 'ami-store' },
+          { region: 'us-east-1', amiId: 'ami-ebs' }
+        ]
+      })
+    )
+
+    expect(sleep).not.toHaveBeenCalled()
+    expect(result.tagged).toBe(true)
+    expect(createTagsCalls()).toEqual([
+      { Resources: ['ami-store', 'ami-ebs', 'snap-root'], Tags: tagList }
+    ])
+  })
+
+  it('does not wait for snapshots it will not tag', async () => {
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [] })
+
+    const [result] = await tagAmis(
+      options({ amis: [{ region: 'us-west-2', amiId: 'ami-west' }], tagSnapshots: false })
+    )
+
+    expect(describeCalls()).toHaveLength(1)
+    expect(sleep).not.toHaveBeenCalled()
+    expect(result).toEqual({
+      region: 'us-west-2',
+      amiIds: ['ami-west'],
+      snapshotIds: [],
+      tagged: true
+    })
+  })
+
+  it('reports a region that keeps failing and still tags the others', async () => {
+    ec2Mock.on(CreateTagsCommand).callsFake(async (_input, getClient) => {
+      if ((await getClient().config.region()) === 'us-west-2') {
+        throw ec2Error('InternalError', 'An internal error has occurred', 500)
+      }
+      return {}
+    })
+
+    const results = await tagAmis(options({ maxAttempts: 4 }))
+
+    expect(results.map((result) => [result.region, result.tagged])).toEqual([
+      ['us-east-1', true],
+      ['us-west-2', false],
+      ['eu-west-1', true]
+    ])
+    const west = results[1]
+    expect(west.snapshotIds).toEqual(['snap-west'])
+    expect(west.error).toBe(
+      'Tagging in us-west-2 failed for ami-west, snap-west: InternalError — An internal error ' +
+        'has occurred. Gave up after 4 attempts. (Request ID req-1.)'
+    )
+    expect(results[0].error).toBeUndefined()
+    const westCreateTags = ec2Mock
+      .commandCalls(CreateTagsCommand)
+      .filter((call) => call.args[0].input.Resources?.includes('ami-west'))
+    expect(westCreateTags).toHaveLength(4)
+  })
+
+  it('names the missing permission and how to decode the reason, without retrying', async () => {
+    const blob = 'AbC-123_xyz'
+    ec2Mock
+      .on(CreateTagsCommand)
+      .rejects(
+        ec2Error(
+          'UnauthorizedOperation',
+          'You are not authorized to perform this operation. User: arn:aws:sts::111122223333:' +
+            'assumed-role/ci/build is not authorized to perform: ec2:CreateTags on resource: ' +
+            'arn:aws:ec2:us-west-2::image/ami-west because no identity-based policy allows the ' +
+            `ec2:CreateTags action. Encoded authorization failure message: ${blob}`,
+          403
+        )
+      )
+
+    const [result] = await tagAmis(options({ amis: [{ region: 'us-west-2', amiId: 'ami-west' }] }))
+
+    expect(result.tagged).toBe(false)
+    expect(result.snapshotIds).toEqual(['snap-west'])
+    expect(result.error).toMatch(
+      new RegExp(
+        '^Tagging in us-west-2 failed for ami-west, snap-west: UnauthorizedOperation — ' +
+          'the credentials lack ec2:CreateTags\\. You are not authorized'
+      )
+    )
+    expect(result.error).toContain(
+      'because no identity-based policy allows the ec2:CreateTags action.'
+    )
+    expect(result.error).toMatch(
+      new RegExp(`aws sts decode-authorization-message --encoded-message ${blob}$`)
+    )
+    expect(result.error?.split(blob)).toHaveLength(2)
+    expect(createTagsCalls()).toHaveLength(1)
+    expect(sleep).not.toHaveBeenCalled()
+  })
+
+  it('tags nothing in a region whose snapshots cannot be listed, and says so', async () => {
+    ec2Mock.on(DescribeImagesCommand).rejects(notAuthorized)
+
+    const [result] = await tagAmis(options({ amis: [{ region: 'us-west-2', amiId: 'ami-west' }] }))
+
+    expect(result).toEqual({
+      region: 'us-west-2',
+      amiIds: ['ami-west'],
+      snapshotIds: [],
+      tagged: false,
+      error:
+        'Finding the snapshots of ami-west in us-west-2 failed: UnauthorizedOperation — the ' +
+        'credentials lack ec2:DescribeImages. You are not authorized to perform this operation. ' +
+        '(Request ID req-1.) Nothing was tagged in us-west-2.'
+    })
+    expect(createTagsCalls()).toHaveLength(0)
+  })
+
+  it('tags the AMIs when the snapshot lookup fails and snapshots are not wanted', async () => {
+    ec2Mock.on(DescribeImagesCommand).rejects(notAuthorized)
+
+    const [result] = await tagAmis(
+      options({ amis: [{ region: 'us-west-2', amiId: 'ami-west' }], tagSnapshots: false })
+    )
+
+    expect(result.tagged).toBe(true)
+    expect(result.error).toBeUndefined()
+    expect(result.warnings).toEqual([
+      expect.stringContaining('the credentials lack ec2:DescribeImages')
+    ])
+    expect(createTagsCalls()).toEqual([{ Resources: ['ami-west'], Tags: tagList }])
+  })
+
+  it('gives up on an AMI that never shows up, naming it', async () => {
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [image('ami-east1', 'snap-east1')] })
+
+    const [result] = await tagAmis(
+      options({
+        amis: [
+          { region: 'us-east-1', amiId: 'ami-east1' },
+          { region: 'us-east-1', amiId: 'ami-gone' }
+        ],
+        maxAttempts: 3
+      })
+    )
+
+    expect(result).toEqual({
+      region: 'us-east-1',
+      amiIds: ['ami-east1', 'ami-gone'],
+      snapshotIds: ['snap-east1'],
+      tagged: false,
+      error:
+        'Finding the snapshots of ami-east1, ami-gone in us-east-1 failed: DescribeImages did ' +
+        'not return ami-gone. Gave up after 3 attempts. Nothing was tagged in us-east-1.'
+    })
+    expect(sleep).toHaveBeenCalledTimes(2)
+  })
+
+  it('does not retry an error that waiting cannot fix', async () => {
+    ec2Mock
+      .on(CreateTagsCommand)
+      .rejects(ec2Error('InvalidParameterValue', 'Tag value exceeds the maximum length'))
+
+    const [result] = await tagAmis(options({ amis: [{ region: 'eu-west-1', amiId: 'ami-eu' }] }))
+
+    expect(result.error).toBe(
+      'Tagging in eu-west-1 failed for ami-eu, snap-eu: InvalidParameterValue — Tag value ' +
+        'exceeds the maximum length. (Request ID req-1.)'
+    )
+    expect(createTagsCalls()).toHaveLength(1)
+    expect(sleep).not.toHaveBeenCalled()
+  })
+
+  it('explains missing credentials', async () => {
+    const noCredentials = Object.assign(
+      new Error('Could not load credentials from any providers'),
+      { name: 'CredentialsProviderError' }
+    )
+    ec2Mock.on(DescribeImagesCommand).rejects(noCredentials)
+
+    const [result] = await tagAmis(options({ amis: [{ region: 'eu-west-1', amiId: 'ami-eu' }] }))
+
+    expect(result.error).toContain('no AWS credentials were found')
+    expect(result.error).toContain('Could not load credentials from any providers')
+    expect(sleep).not.toHaveBeenCalled()
+  })
+
+  it('works on all regions at once', async () => {
+    const regionsSeen = new Set<string>()
+    // us-east-1 is asked first, and only answers once the other regions have been asked too:
+    // tagging one region after another would leave it waiting and seeing no one else.
+    ec2Mock.on(DescribeImagesCommand).callsFake(async (input, getClient) => {
+      const client = getClient()
+      const region = await client.config.region()
+      regionsSeen.add(region)
+      if (region === 'us-east-1') {
+        for (let turn = 0; turn < 100 && regionsSeen.size < 3; turn++) {
+          await new Promise((resolve) => setImmediate(resolve))
+        }
+        if (regionsSeen.size < 3) throw ec2Error('InvalidParameterValue', 'asked alone')
+      }
+      return describeFromRegion(input, () => client)
+    })
+
+    const results = await tagAmis(options())
+
+    expect(results.map((result) => result.error)).toEqual([undefined, undefined, undefined])
+    expect(results.every((result) => result.tagged)).toBe(true)
+    expect(sleep).not.toHaveBeenCalled()
+  })
+
+  it('does nothing for no AMIs, and skips CreateTags when there are no tags', async () => {
+    await expect(tagAmis(options({ amis: [] }))).resolves.toEqual([])
+    expect(describeCalls()).toHaveLength(0)
+
+    const [result] = await tagAmis(options({ amis: [amis[1]], tags: {} }))
+    expect(result).toEqual({
+      region: 'us-west-2',
+      amiIds: ['ami-west'],
+      snapshotIds: ['snap-west'],
+      tagged: false
+    })
+    expect(createTagsCalls()).toHaveLength(0)
+  })
+})
+
+function snapshotIdsIn(candidate: Image): string[] {
+  return (candidate.BlockDeviceMappings ?? []).flatMap((mapping) =>
+    mapping.Ebs?.SnapshotId ? [mapping.Ebs.SnapshotId] : []
+  )
+}
