@@ -1,0 +1,382 @@
+// installPacker against a releases mirror on 127.0.0.1 whose files are signed with a key made
+// in this run. Each test gets an empty tool cache and a PATH with no packer on it.
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import * as openpgp from 'openpgp'
+import {
+  packerScript,
+  signDetached,
+  startReleasesMirror,
+  type ReleasesMirror
+} from '../test-support/releases-mirror/index.js'
+import { writeZip } from '../test-support/releases-mirror/zip.js'
+import { fakeCore, messages } from './fixtures/install/core.js'
+
+const root = mkdtempSync(join(tmpdir(), 'install-test-'))
+const bin = join(root, 'bin')
+const emptyBin = join(root, 'empty-bin')
+mkdirSync(bin)
+mkdirSync(emptyBin)
+const unzip = ['/usr/bin/unzip', '/bin/unzip'].find((path) => existsSync(path))
+if (unzip) symlinkSync(unzip, join(bin, 'unzip'))
+process.env.RUNNER_TEMP = join(root, 'temp')
+process.env.RUNNER_TOOL_CACHE = join(root, 'tool-cache')
+
+const core = fakeCore()
+jest.unstable_mockModule('@actions/core', () => core)
+const { installPacker } = await import('../src/install/index.js')
+
+const VERSIONS = ['1.9.5', '1.10.0', '1.10.3', '1.11.0', '1.11.2', '1.12.0-beta1']
+const ZIP = '/packer/1.11.2/packer_1.11.2_linux_amd64.zip'
+const SUMS = '/packer/1.11.2/packer_1.11.2_SHA256SUMS'
+const SIG = '/packer/1.11.2/packer_1.11.2_SHA256SUMS.sig'
+const INDEX = '/packer/index.json'
+
+let signingKey: openpgp.PrivateKey
+let trustedArmored: string
+let mirror: ReleasesMirror
+let toolCache: string
+const sleep = jest.fn(async (_ms: number) => undefined)
+
+beforeAll(async () => {
+  const generated = await openpgp.generateKey({
+    userIDs: [{ name: 'Mirror Releases', email: 'releases@mirror.test' }],
+    format: 'object'
+  })
+  signingKey = generated.privateKey
+  trustedArmored = generated.publicKey.armor()
+})
+
+beforeEach(async () => {
+  await mirror?.close()
+  mirror = await startReleasesMirror({ versions: VERSIONS, signingKey })
+  toolCache = mkdtempSync(join(root, 'tool-cache-'))
+  process.env.RUNNER_TOOL_CACHE = toolCache
+  process.env.PATH = bin
+  rmSync(join(bin, 'packer'), { force: true })
+  sleep.mockClear()
+  jest.clearAllMocks()
+})
+
+afterAll(async () => {
+  await mirror?.close()
+  rmSync(root, { recursive: true, force: true })
+})
+
+function install(versionSpec: string, extra: Record<string, unknown> = {}) {
+  return installPacker({
+    versionSpec,
+    releasesUrl: mirror.url,
+    signingKey: trustedArmored,
+    platform: 'linux',
+    arch: 'x64',
+    retry: { sleep },
+    ...extra
+  })
+}
+
+function reportedVersion(executable: string): string {
+  return execFileSync(executable, ['version', '-machine-readable'], { encoding: 'utf8' })
+}
+
+function packerOnPath(version: string) {
+  writeFileSync(join(bin, 'packer'), packerScript(version))
+  chmodSync(join(bin, 'packer'), 0o755)
+}
+
+const cachedPacker = (version: string) => join(toolCache, 'packer', version, 'x64', 'packer')
+
+describe('installPacker from an empty tool cache', () => {
+  it('downloads an exact version, checks signature and hash, caches it, adds it to PATH', async () => {
+    const installed = await install('1.11.2')
+
+    expect(installed).toEqual({ path: cachedPacker('1.11.2'), version: '1.11.2', source: 'download' })
+    expect(mirror.requests).toEqual([INDEX, SUMS, SIG, ZIP])
+    expect(reportedVersion(installed.path)).toContain(',,version,1.11.2')
+    expect(core.addPath).toHaveBeenCalledWith(dirname(installed.path))
+    expect(messages(core.info)).toContain('packer_1.11.2_SHA256SUMS.sig: good signature')
+  })
+
+  it('then makes no request at all for the same exact version', async () => {
+    await install('1.11.2')
+    const afterFirst = mirror.requests.length
+
+    const again = await install('1.11.2')
+
+    expect(again).toEqual({ path: cachedPacker('1.11.2'), version: '1.11.2', source: 'tool-cache' })
+    expect(mirror.requests).toHaveLength(afterFirst)
+    expect(core.addPath).toHaveBeenLastCalledWith(dirname(again.path))
+  })
+
+  it.each([
+    ['~1.10', '1.10.3'],
+    ['>=1.10 <2', '1.11.2'],
+    ['1.9.x', '1.9.5'],
+    ['v1.11.0', '1.11.0']
+  ])('resolves %s to the highest matching release, %s', async (spec, version) => {
+    const installed = await install(spec)
+
+    expect(installed.version).toBe(version)
+    expect(installed.source).toBe('download')
+    expect(reportedVersion(installed.path)).toContain(`,,version,${version}`)
+  })
+
+  it('resolves latest to the highest release that is not a prerelease', async () => {
+    const installed = await install('latest')
+
+    expect(installed.version).toBe('1.11.2')
+    expect(mirror.requests).toEqual([INDEX, SUMS, SIG, ZIP])
+  })
+
+  it('downloads from the releases URL, not the index URLs, and accepts a trailing slash', async () => {
+    // The mirror's index points at releases.hashicorp.com, which this machine cannot reach.
+    const installed = await install('1.11.2', { releasesUrl: `${mirror.url}//` })
+
+    expect(installed.source).toBe('download')
+    expect(mirror.requests).toEqual([INDEX, SUMS, SIG, ZIP])
+  })
+
+  it('extracts with the built-in zip reader when there is no unzip on PATH', async () => {
+    process.env.PATH = emptyBin
+
+    const installed = await install('1.11.2')
+
+    expect(reportedVersion(installed.path)).toContain(',,version,1.11.2')
+    expect(messages(core.info)).toContain('built-in zip reader')
+  })
+})
+
+describe('installPacker reusing what the runner has', () => {
+  it('for latest asks only for the index when that version is already cached', async () => {
+    await install('1.11.2')
+    mirror.requests.length = 0
+
+    const installed = await install('latest')
+
+    expect(installed.source).toBe('tool-cache')
+    expect(mirror.requests).toEqual([INDEX])
+  })
+
+  it('meets a range from the tool cache with no request', async () => {
+    await install('1.10.0')
+    mirror.requests.length = 0
+
+    const installed = await install('~1.10')
+
+    expect(installed).toMatchObject({ version: '1.10.0', source: 'tool-cache' })
+    expect(mirror.requests).toEqual([])
+  })
+
+  it('uses a packer on PATH of the exact version with no request', async () => {
+    packerOnPath('1.11.2')
+
+    const installed = await install('1.11.2')
+
+    expect(installed).toEqual({ path: join(bin, 'packer'), version: '1.11.2', source: 'path' })
+    expect(mirror.requests).toEqual([])
+    expect(core.addPath).not.toHaveBeenCalled()
+  })
+
+  it('uses a packer on PATH for latest only when it is the latest release', async () => {
+    packerOnPath('1.11.2')
+    expect((await install('latest')).source).toBe('path')
+    expect(mirror.requests).toEqual([INDEX])
+
+    packerOnPath('1.11.0')
+    expect((await install('latest')).source).toBe('download')
+  })
+
+  it('downloads when the packer on PATH does not satisfy the range', async () => {
+    packerOnPath('1.6.6')
+
+    const installed = await install('>=1.10')
+
+    expect(installed).toMatchObject({ version: '1.11.2', source: 'download' })
+    expect(messages(core.info)).toContain('Packer 1.6.6 on PATH')
+  })
+
+  it('ignores a packer on PATH that is not Packer', async () => {
+    writeFileSync(join(bin, 'packer'), '#!/bin/sh\necho "usage: packer dictionary"\nexit 1\n')
+    chmodSync(join(bin, 'packer'), 0o755)
+
+    const installed = await install('1.11.2')
+
+    expect(installed.source).toBe('download')
+    expect(messages(core.info)).toContain('does not answer "packer version" like Packer')
+  })
+})
+
+describe('installPacker refusing what it cannot trust', () => {
+  it('stops before extracting a zip whose SHA-256 is not the signed one', async () => {
+    const other = writeZip([{ name: 'packer', content: '#!/bin/sh\necho evil\n', mode: 0o755 }])
+    mirror.files.set(ZIP, other)
+
+    await expect(install('1.11.2')).rejects.toThrow(
+      new RegExp(
+        '^packer_1\\.11\\.2_linux_amd64\\.zip does not match packer_1\\.11\\.2_SHA256SUMS: ' +
+          'expected SHA-256 [0-9a-f]{64}, found [0-9a-f]{64}'
+      )
+    )
+    expect(existsSync(join(toolCache, 'packer'))).toBe(false)
+    expect(core.addPath).not.toHaveBeenCalled()
+  })
+
+  it('stops when the sums file does not match its signature, before downloading the zip', async () => {
+    const sums = mirror.files.get(SUMS)!.toString()
+    mirror.files.set(SUMS, Buffer.from(sums.replace(/^[0-9a-f]{8}/, '00000000')))
+
+    await expect(install('1.11.2')).rejects.toThrow(
+      new RegExp(
+        '^packer_1\\.11\\.2_SHA256SUMS\\.sig does not match packer_1\\.11\\.2_SHA256SUMS: ' +
+          'the signature by the key in input packer-signing-key \\([0-9A-F ]+\\) is invalid'
+      )
+    )
+    expect(mirror.requests).not.toContain(ZIP)
+    expect(existsSync(join(toolCache, 'packer'))).toBe(false)
+  })
+
+  it('stops when the sums file is signed by another key', async () => {
+    const { privateKey: otherKey } = await openpgp.generateKey({
+      userIDs: [{ name: 'Someone Else' }],
+      format: 'object'
+    })
+    mirror.files.set(SIG, await signDetached(mirror.files.get(SUMS)!, otherKey))
+
+    await expect(install('1.11.2')).rejects.toThrow(
+      `packer_1.11.2_SHA256SUMS.sig is signed by key ${otherKey.getKeyID().toHex().toUpperCase()}, ` +
+        'not by the key in input packer-signing-key'
+    )
+    expect(mirror.requests).not.toContain(ZIP)
+  })
+
+  it("trusts only HashiCorp's pinned key when no signing key is given", async () => {
+    await expect(install('1.11.2', { signingKey: undefined })).rejects.toThrow(
+      "not by HashiCorp's release signing key (C874 011F 0AB4 0511 0D02  1055 3436 5D94 72D7 468F)"
+    )
+    expect(mirror.requests).not.toContain(ZIP)
+  })
+
+  it('stops when the signature file is not a signature', async () => {
+    mirror.files.set(SIG, Buffer.from('<html>Not here</html>'))
+
+    await expect(install('1.11.2')).rejects.toThrow(
+      /^packer_1\.11\.2_SHA256SUMS\.sig is not an OpenPGP signature/
+    )
+  })
+
+  it('stops when the signed sums file has no line for the zip', async () => {
+    const sums = Buffer.from('0'.repeat(64) + '  packer_1.11.2_plan9_amd64.zip\n')
+    mirror.files.set(SUMS, sums)
+    mirror.files.set(SIG, await signDetached(sums, signingKey))
+
+    await expect(install('1.11.2')).rejects.toThrow(
+      'packer_1.11.2_SHA256SUMS has no SHA-256 line for packer_1.11.2_linux_amd64.zip'
+    )
+  })
+
+  it('reports an unreadable packer-signing-key before any request', async () => {
+    await expect(
+      install('1.11.2', { signingKey: '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnope\n' })
+    ).rejects.toThrow(/^packer-signing-key: expected an ASCII-armored OpenPGP public key/)
+    expect(mirror.requests).toEqual([])
+  })
+})
+
+describe('installPacker reporting what it cannot find', () => {
+  it('names the version and the newest release for an unknown version', async () => {
+    await expect(install('9.9.9')).rejects.toThrow(
+      `packer-version: Packer 9.9.9 is not in ${mirror.url}/packer/index.json; ` +
+        'the newest release there is 1.11.2'
+    )
+  })
+
+  it('names the range when no release matches it', async () => {
+    await expect(install('>=3 <4')).rejects.toThrow(
+      `packer-version: no Packer release in ${mirror.url}/packer/index.json matches ">=3 <4"`
+    )
+  })
+
+  it('names the platform when the version has no build for it', async () => {
+    await expect(install('1.11.2', { arch: 's390x' })).rejects.toThrow(
+      'Packer 1.11.2 has no build for this runner (linux/s390x) in ' +
+        `${mirror.url}/packer/index.json; builds available: linux/amd64, linux/arm64`
+    )
+    expect(mirror.requests).toEqual([INDEX])
+  })
+
+  it('says there is no release index at a URL that has none', async () => {
+    await expect(install('1.11.2', { releasesUrl: `${mirror.url}/elsewhere` })).rejects.toThrow(
+      `There is no Packer release index at ${mirror.url}/elsewhere/packer/index.json (HTTP 404)`
+    )
+    expect(sleep).not.toHaveBeenCalled()
+  })
+
+  it('reports a missing zip as a 404 without retrying', async () => {
+    mirror.files.delete(ZIP)
+
+    await expect(install('1.11.2')).rejects.toThrow(
+      `Could not download packer_1.11.2_linux_amd64.zip from ${mirror.url}${ZIP}: HTTP 404 Not Found`
+    )
+    expect(sleep).not.toHaveBeenCalled()
+    expect(existsSync(join(toolCache, 'packer'))).toBe(false)
+  })
+})
+
+describe('installPacker on a flaky connection', () => {
+  it('retries a download cut short and installs from the complete one', async () => {
+    mirror.failNext(ZIP, { truncateAt: 100 })
+
+    const installed = await install('1.11.2')
+
+    expect(installed.source).toBe('download')
+    expect(mirror.requests.filter((path) => path === ZIP)).toHaveLength(2)
+    expect(sleep).toHaveBeenCalledTimes(1)
+  })
+
+  it('gives up on a download that is always cut short, saying how much arrived', async () => {
+    const size = mirror.files.get(ZIP)!.length
+    mirror.failNext(ZIP, ...Array.from({ length: 4 }, () => ({ truncateAt: 100 })))
+
+    await expect(install('1.11.2')).rejects.toThrow(
+      new RegExp(
+        `^Could not download packer_1\\.11\\.2_linux_amd64\\.zip from .*: ` +
+          `(the download stopped|the connection broke) after \\d+ of ${size} bytes.*\\(tried 4 times\\)$`
+      )
+    )
+    expect(sleep).toHaveBeenCalledTimes(3)
+    expect(existsSync(join(toolCache, 'packer'))).toBe(false)
+  })
+
+  it('retries server errors with capped, jittered backoff', async () => {
+    mirror.failNext(INDEX, { status: 503 }, { status: 502 }, { status: 500 })
+
+    const installed = await install('1.11.2', {
+      retry: { sleep, random: () => 0.5, baseDelayMs: 1000, maxDelayMs: 3000 }
+    })
+
+    expect(installed.source).toBe('download')
+    expect(sleep.mock.calls.map(([ms]) => ms)).toEqual([500, 1000, 1500])
+  })
+
+  it('gives up after the last try on a server that keeps failing', async () => {
+    mirror.failNext(SUMS, ...Array.from({ length: 4 }, () => ({ status: 503 })))
+
+    await expect(install('1.11.2')).rejects.toThrow(
+      new RegExp(
+        '^Could not download packer_1\\.11\\.2_SHA256SUMS from .*: ' +
+          'HTTP 503 Service Unavailable \\(tried 4 times\\)$'
+      )
+    )
+  })
+})

@@ -1,0 +1,177 @@
+import * as core from '@actions/core'
+import { HttpClient } from '@actions/http-client'
+import { createHash } from 'node:crypto'
+import { open } from 'node:fs/promises'
+
+export interface RetryPolicy {
+  /** Tries per file, the first one included */
+  attempts: number
+  baseDelayMs: number
+  maxDelayMs: number
+  sleep: (ms: number) => Promise<void>
+  random: () => number
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  attempts: 4,
+  baseDelayMs: 1000,
+  maxDelayMs: 15000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random
+}
+
+/** A failed transfer; `status` is the HTTP status when the server answered at all. */
+export class DownloadError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number
+  ) {
+    super(message)
+    this.name = 'DownloadError'
+  }
+}
+
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    readonly status?: number
+  ) {
+    super(message)
+  }
+}
+
+interface Sink {
+  write(chunk: Buffer): Promise<void>
+}
+
+function isTransientStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code
+    return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message
+  }
+  return String(error)
+}
+
+async function attempt(client: HttpClient, url: string, openSink: () => Promise<Sink>) {
+  // Ready before the request: a body cut short is dropped once the response is destroyed, so
+  // reading must start as soon as the headers are in.
+  const sink = await openSink()
+  let response
+  try {
+    response = await client.get(url)
+  } catch (error) {
+    throw new AttemptError(describe(error), true)
+  }
+  const message = response.message
+  const status = message.statusCode ?? 0
+  if (status !== 200) {
+    message.resume()
+    const reason = message.statusMessage ? ` ${message.statusMessage}` : ''
+    throw new AttemptError(`HTTP ${status}${reason}`, isTransientStatus(status), status)
+  }
+  const lengthHeader = message.headers['content-length']
+  const expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
+  let received = 0
+  try {
+    for await (const chunk of message as AsyncIterable<Buffer>) {
+      received += chunk.length
+      await sink.write(chunk)
+    }
+  } catch (error) {
+    const of = expected === undefined ? '' : ` of ${expected}`
+    throw new AttemptError(
+      `the connection broke after ${received}${of} bytes: ${describe(error)}`,
+      true
+    )
+  }
+  if (expected !== undefined && received !== expected) {
+    throw new AttemptError(`the download stopped after ${received} of ${expected} bytes`, true)
+  }
+}
+
+/**
+ * Fetches `url`, retrying connection failures, cut-short bodies and 5xx/408/429 answers with
+ * capped full-jitter backoff. `openSink` is called afresh for every try.
+ */
+async function transfer(
+  url: string,
+  fileName: string,
+  retry: RetryPolicy,
+  openSink: () => Promise<Sink>
+): Promise<void> {
+  const client = new HttpClient('packer-ami-action', [], {
+    allowRetries: false,
+    keepAlive: false,
+    socketTimeout: 60_000
+  })
+  try {
+    for (let tryNumber = 1; ; tryNumber++) {
+      try {
+        await attempt(client, url, openSink)
+        return
+      } catch (error) {
+        const failure =
+          error instanceof AttemptError ? error : new AttemptError(describe(error), false)
+        if (!failure.transient || tryNumber >= retry.attempts) {
+          const tries = tryNumber > 1 ? ` (tried ${tryNumber} times)` : ''
+          throw new DownloadError(
+            `Could not download ${fileName} from ${url}: ${failure.message}${tries}`,
+            failure.status
+          )
+        }
+        const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (tryNumber - 1))
+        const delay = Math.floor(retry.random() * ceiling)
+        core.info(`Downloading ${fileName} failed (${failure.message}); trying again`)
+        await retry.sleep(delay)
+      }
+    }
+  } finally {
+    client.dispose()
+  }
+}
+
+export async function fetchBytes(url: string, fileName: string, retry: RetryPolicy) {
+  let chunks: Buffer[] = []
+  await transfer(url, fileName, retry, async () => {
+    chunks = []
+    return {
+      write: async (chunk) => {
+        chunks.push(chunk)
+      }
+    }
+  })
+  return Buffer.concat(chunks)
+}
+
+/** Streams `url` into `destination` and returns the SHA-256 (hex) of what was written. */
+export async function downloadFile(
+  url: string,
+  destination: string,
+  fileName: string,
+  retry: RetryPolicy
+): Promise<string> {
+  let hash = createHash('sha256')
+  let file: Awaited<ReturnType<typeof open>> | undefined
+  try {
+    await transfer(url, fileName, retry, async () => {
+      await file?.close()
+      file = await open(destination, 'w')
+      hash = createHash('sha256')
+      const handle = file
+      return {
+        write: async (chunk) => {
+          hash.update(chunk)
+          await handle.write(chunk)
+        }
+      }
+    })
+  } finally {
+    await file?.close()
+  }
+  return hash.digest('hex')
+}

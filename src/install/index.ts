@@ -1,0 +1,194 @@
+import * as core from '@actions/core'
+import * as io from '@actions/io'
+import * as tc from '@actions/tool-cache'
+import { randomUUID } from 'node:crypto'
+import { chmod, rm } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { defaultRetryPolicy, downloadFile, fetchBytes, type RetryPolicy } from './download.js'
+import { findInToolCache, findPackerOnPath, toolCacheAvailable, type LocalPacker } from './local.js'
+import { packerExecutableName, releasePlatform } from './platform.js'
+import {
+  describeRequest,
+  fetchReleaseIndex,
+  findBuild,
+  parseVersionRequest,
+  resolveVersion,
+  type ReleaseIndex,
+  type VersionRequest
+} from './releases.js'
+import { extractReleaseZip } from './unzip.js'
+import {
+  expectedSha256,
+  formatFingerprint,
+  readTrustedKey,
+  verifyDetachedSignature,
+  type TrustedKey
+} from './verify.js'
+
+export interface InstallOptions {
+  /** Already validated by inputs: 'latest', an exact version, or a semver range */
+  versionSpec: string
+  /** e.g. https://releases.hashicorp.com; a trailing slash is fine */
+  releasesUrl: string
+  /** Armored public key trusted instead of the pinned HashiCorp key (input packer-signing-key) */
+  signingKey?: string
+  /** Node's name for the runner OS (process.platform); the runner's own unless set */
+  platform?: string
+  /** Node's name for the runner CPU (process.arch); the runner's own unless set */
+  arch?: string
+  /** How downloads retry; tests replace the sleep */
+  retry?: Partial<RetryPolicy>
+}
+
+export interface InstalledPacker {
+  /** Absolute path of the packer executable to run */
+  path: string
+  /** e.g. '1.11.2' */
+  version: string
+  source: 'path' | 'tool-cache' | 'download'
+}
+
+function normaliseReleasesUrl(releasesUrl: string): string {
+  const trimmed = releasesUrl.trim().replace(/\/+$/, '')
+  let url: URL
+  try {
+    url = new URL(trimmed)
+  } catch {
+    throw new Error(`packer-releases-url: expected an http(s) URL, found "${releasesUrl}"`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new Error(`packer-releases-url: expected an http(s) URL, found "${releasesUrl}"`)
+  }
+  return trimmed
+}
+
+interface Context {
+  releasesUrl: string
+  platform: string
+  arch: string
+  executableName: string
+  retry: RetryPolicy
+  trusted: TrustedKey
+}
+
+function fromToolCache(found: LocalPacker): InstalledPacker {
+  core.info(`Using Packer ${found.version} from the tool cache: ${found.path}`)
+  core.addPath(dirname(found.path))
+  return { ...found, source: 'tool-cache' }
+}
+
+function fromPath(found: LocalPacker): InstalledPacker {
+  core.info(`Using Packer ${found.version} already on PATH: ${found.path}`)
+  return { ...found, source: 'path' }
+}
+
+async function findLocal(request: VersionRequest, context: Context) {
+  const cached = findInToolCache(request, context.arch, context.executableName)
+  if (cached) return fromToolCache(cached)
+  const onPath = await findPackerOnPath(request)
+  if (onPath) return fromPath(onPath)
+  return undefined
+}
+
+async function temporaryDirectory(): Promise<string> {
+  const directory = join(process.env['RUNNER_TEMP'] || tmpdir(), `packer-${randomUUID()}`)
+  await io.mkdirP(directory)
+  return directory
+}
+
+async function download(index: ReleaseIndex, version: string, context: Context) {
+  const platform = releasePlatform(context.platform, context.arch)
+  const { build, sumsName, signatureName } = findBuild(index, version, platform)
+  const base = `${context.releasesUrl}/packer/${version}`
+  core.info(`Downloading Packer ${version} for ${platform.os}/${platform.arch} from ${base}`)
+
+  const sums = await fetchBytes(`${base}/${sumsName}`, sumsName, context.retry)
+  const signature = await fetchBytes(`${base}/${signatureName}`, signatureName, context.retry)
+  await verifyDetachedSignature({
+    data: sums,
+    dataName: sumsName,
+    signature,
+    signatureName,
+    trusted: context.trusted
+  })
+  const fingerprint = formatFingerprint(context.trusted.key.getFingerprint())
+  core.info(`${signatureName}: good signature by ${context.trusted.description} (${fingerprint})`)
+  const expected = expectedSha256(sums.toString('utf8'), sumsName, build.filename)
+
+  const workDirectory = await temporaryDirectory()
+  try {
+    const zipPath = join(workDirectory, build.filename)
+    const actual = await downloadFile(
+      `${base}/${build.filename}`,
+      zipPath,
+      build.filename,
+      context.retry
+    )
+    if (actual !== expected) {
+      throw new Error(
+        `${build.filename} does not match ${sumsName}: expected SHA-256 ${expected}, ` +
+          `found ${actual}. The download is corrupt or was tampered with; nothing was installed.`
+      )
+    }
+    core.info(`${build.filename}: SHA-256 matches ${sumsName}`)
+
+    const extractTo = join(workDirectory, 'packer')
+    const extracted = await extractReleaseZip(zipPath, extractTo, build.filename)
+    const extractedExecutable = join(extracted, context.executableName)
+    if (!existsSync(extractedExecutable)) {
+      throw new Error(`${build.filename} holds no ${context.executableName}`)
+    }
+    if (context.platform !== 'win32') await chmod(extractedExecutable, 0o755)
+
+    let directory = extracted
+    if (toolCacheAvailable()) {
+      directory = await tc.cacheDir(extracted, 'packer', version, context.arch)
+    } else {
+      core.info('RUNNER_TOOL_CACHE is not set; Packer stays in a temporary folder for this run')
+    }
+    core.addPath(directory)
+    const path = join(directory, context.executableName)
+    core.info(`Installed Packer ${version}: ${path}`)
+    return { path, version, source: 'download' } satisfies InstalledPacker
+  } finally {
+    // Without a tool cache the extracted Packer is run from here, so only the zip goes.
+    if (toolCacheAvailable()) await io.rmRF(workDirectory)
+    else await rm(join(workDirectory, build.filename), { force: true })
+  }
+}
+
+/**
+ * Finds or installs the Packer that input `packer-version` asks for: tool cache, then PATH,
+ * then a download from the releases site whose SHA-256 and signature are checked before the
+ * zip is opened.
+ */
+export async function installPacker(options: InstallOptions): Promise<InstalledPacker> {
+  const request = parseVersionRequest(options.versionSpec)
+  const platform = options.platform ?? process.platform
+  const context: Context = {
+    releasesUrl: normaliseReleasesUrl(options.releasesUrl),
+    platform,
+    arch: options.arch ?? process.arch,
+    executableName: packerExecutableName(platform),
+    retry: { ...defaultRetryPolicy, ...options.retry },
+    // Read first so a bad packer-signing-key fails the run even when nothing is downloaded.
+    trusted: await readTrustedKey(options.signingKey)
+  }
+
+  // An exact version or a range can be met from what is on the runner without any request.
+  if (request.kind !== 'latest') {
+    const local = await findLocal(request, context)
+    if (local) return local
+  }
+
+  const index = await fetchReleaseIndex(context.releasesUrl, context.retry)
+  const version = resolveVersion(index, request)
+  core.info(`packer-version ${describeRequest(request)} resolves to Packer ${version}`)
+  if (request.kind === 'latest') {
+    const local = await findLocal({ kind: 'exact', version }, context)
+    if (local) return local
+  }
+  return download(index, version, context)
+}

@@ -1,0 +1,110 @@
+import * as core from '@actions/core'
+import * as io from '@actions/io'
+import * as tc from '@actions/tool-cache'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import * as semver from 'semver'
+import { packerExecutableName } from './platform.js'
+import type { VersionRequest } from './releases.js'
+
+/**
+ * Reads the version from `packer version` output: `…,,version,1.6.6` lines in machine-readable
+ * mode, `Packer v1.6.6` in plain mode.
+ */
+export function parsePackerVersion(output: string): string | undefined {
+  for (const line of output.split(/\r?\n/)) {
+    const fields = line.trim().split(',')
+    if (fields.length >= 4 && fields[2] === 'version') {
+      const version = semver.valid(semver.clean(fields[3]))
+      if (version) return version
+    }
+  }
+  const plain = /^Packer v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/m.exec(output)
+  return plain ? (semver.valid(plain[1]) ?? undefined) : undefined
+}
+
+function run(executable: string, args: string[]): Promise<string | undefined> {
+  // stdin is closed: Fedora and Debian ship an unrelated cracklib `packer` that reads it, and a
+  // timeout guards against anything else that waits.
+  return new Promise((resolve) => {
+    let stdout = ''
+    const child = spawn(executable, args, {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 30_000,
+      windowsHide: true
+    })
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.on('error', (error) => {
+      core.debug(`${executable} ${args.join(' ')}: ${error.message}`)
+      resolve(undefined)
+    })
+    child.on('close', (code) => resolve(code === 0 ? stdout : undefined))
+  })
+}
+
+/** The version `executable` reports, or undefined when it is not a Packer we can read. */
+export async function packerVersionOf(executable: string): Promise<string | undefined> {
+  const machineReadable = await run(executable, ['version', '-machine-readable'])
+  const version = machineReadable && parsePackerVersion(machineReadable)
+  if (version) return version
+  const plain = await run(executable, ['version'])
+  return (plain && parsePackerVersion(plain)) || undefined
+}
+
+export function satisfies(version: string, request: VersionRequest): boolean {
+  switch (request.kind) {
+    case 'latest':
+      return false
+    case 'exact':
+      return semver.eq(version, request.version)
+    case 'range':
+      return semver.satisfies(version, request.range)
+  }
+}
+
+export interface LocalPacker {
+  path: string
+  version: string
+}
+
+export async function findPackerOnPath(request: VersionRequest): Promise<LocalPacker | undefined> {
+  const executable = await io.which('packer', false)
+  if (!executable) return undefined
+  const version = await packerVersionOf(executable)
+  if (!version) {
+    core.info(`Ignoring ${executable} on PATH: it does not answer "packer version" like Packer`)
+    return undefined
+  }
+  if (!satisfies(version, request)) {
+    core.info(`Packer ${version} on PATH (${executable}) does not match packer-version; not used`)
+    return undefined
+  }
+  return { path: executable, version }
+}
+
+export function toolCacheAvailable(): boolean {
+  return Boolean(process.env['RUNNER_TOOL_CACHE'])
+}
+
+/** The highest cached Packer matching the request, with no network access. */
+export function findInToolCache(
+  request: VersionRequest,
+  arch: string,
+  executableName: string = packerExecutableName()
+): LocalPacker | undefined {
+  if (!toolCacheAvailable() || request.kind === 'latest') return undefined
+  const version =
+    request.kind === 'exact'
+      ? request.version
+      : semver.maxSatisfying(tc.findAllVersions('packer', arch), request.range)
+  if (!version) return undefined
+  const directory = tc.find('packer', version, arch)
+  if (!directory) return undefined
+  const executable = join(directory, executableName)
+  if (!existsSync(executable)) {
+    core.info(`Ignoring ${directory} in the tool cache: it holds no ${executableName}`)
+    return undefined
+  }
+  return { path: executable, version }
+}

@@ -1,0 +1,140 @@
+import * as cache from '@actions/cache'
+import * as core from '@actions/core'
+import { createHash } from 'node:crypto'
+import { lstat, readdir, readlink } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+
+/** What the main step leaves for the post step (core.saveState). */
+export interface PluginCacheState {
+  paths: string[]
+  key: string
+  /** The key the cache was restored from; undefined on a miss */
+  restoredKey?: string
+  /** Directory fingerprint right after the restore, before Packer installed anything */
+  contentHash: string
+}
+
+export const PLUGIN_CACHE_STATE = 'plugin-cache'
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+async function listFiles(root: string, directory: string, lines: string[]): Promise<void> {
+  let entries
+  try {
+    entries = await readdir(directory, { withFileTypes: true })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
+  }
+  for (const entry of entries) {
+    const path = join(directory, entry.name)
+    const name = relative(root, path)
+    if (entry.isDirectory()) {
+      await listFiles(root, path, lines)
+    } else if (entry.isSymbolicLink()) {
+      lines.push(`${name} -> ${await readlink(path)}`)
+    } else {
+      const info = await lstat(path)
+      lines.push(`${name} ${info.size} ${info.mtimeMs}`)
+    }
+  }
+}
+
+/**
+ * A fingerprint of the files under `paths` (names, sizes, modification times): enough to tell
+ * whether Packer installed or replaced anything, without reading plugin binaries.
+ * Empty when there are no files at all.
+ */
+export async function directoryFingerprint(paths: string[]): Promise<string> {
+  const lines: string[] = []
+  for (const path of paths) {
+    const files: string[] = []
+    await listFiles(path, path, files)
+    lines.push(...files.sort().map((line) => `${path}: ${line}`))
+  }
+  if (lines.length === 0) return ''
+  return createHash('sha256').update(lines.join('\n')).digest('hex')
+}
+
+let unavailableWarned = false
+
+/**
+ * Restores the plugin directories from the Actions cache. Never throws: a cache problem costs a
+ * download, not the build.
+ */
+export async function restorePluginCache(
+  paths: string[],
+  key: string
+): Promise<PluginCacheState | undefined> {
+  if (!cache.isFeatureAvailable()) {
+    if (!unavailableWarned) {
+      unavailableWarned = true
+      core.warning(
+        'Plugin cache is off: the Actions cache service is not available here ' +
+          '(neither ACTIONS_CACHE_URL nor ACTIONS_RESULTS_URL is set). Plugins are downloaded ' +
+          'fresh; set input cache to false to silence this.'
+      )
+    }
+    return undefined
+  }
+  let restoredKey: string | undefined
+  try {
+    restoredKey = await cache.restoreCache([...paths], key)
+  } catch (error) {
+    core.warning(`Could not restore the plugin cache (${key}): ${errorMessage(error)}. Continuing.`)
+  }
+  core.info(
+    restoredKey
+      ? `Restored Packer plugins from the cache (${restoredKey})`
+      : `No cached Packer plugins for ${key}; they will be saved at the end of the job`
+  )
+  return { paths, key, restoredKey, contentHash: await directoryFingerprint(paths) }
+}
+
+export function rememberPluginCache(state: PluginCacheState): void {
+  core.saveState(PLUGIN_CACHE_STATE, JSON.stringify(state))
+}
+
+/**
+ * Post step: saves the plugin directories under the key the main step computed, when the
+ * cache did not already hold that key and there is something to save. Never throws.
+ */
+export async function savePluginCache(): Promise<void> {
+  const raw = core.getState(PLUGIN_CACHE_STATE)
+  if (!raw) {
+    core.debug('No plugin cache to save: the main step did not use one')
+    return
+  }
+  let state: PluginCacheState
+  try {
+    state = JSON.parse(raw) as PluginCacheState
+  } catch {
+    core.warning('Not saving the plugin cache: the main step left unreadable state')
+    return
+  }
+  const now = await directoryFingerprint(state.paths)
+  if (state.restoredKey === state.key) {
+    core.info(
+      now === state.contentHash
+        ? `Plugin cache ${state.key} is up to date; nothing to save`
+        : `Packer plugins changed, but the cache already holds ${state.key}; not saving`
+    )
+    return
+  }
+  if (now === '') {
+    core.info('No Packer plugins were installed; nothing to cache')
+    return
+  }
+  try {
+    const cacheId = await cache.saveCache([...state.paths], state.key)
+    if (cacheId !== -1) core.info(`Saved Packer plugins to the cache (${state.key})`)
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ReserveCacheError') {
+      core.info(`Plugin cache ${state.key} is being saved by another job; not saving`)
+    } else {
+      core.warning(`Could not save the plugin cache (${state.key}): ${errorMessage(error)}`)
+    }
+  }
+}

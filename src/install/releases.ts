@@ -1,0 +1,150 @@
+import * as semver from 'semver'
+import { DownloadError, fetchBytes, type RetryPolicy } from './download.js'
+import type { ReleasePlatform } from './platform.js'
+
+export interface ReleaseBuild {
+  os: string
+  arch: string
+  filename: string
+  url?: string
+}
+
+export interface Release {
+  version: string
+  shasums?: string
+  shasums_signature?: string
+  builds: ReleaseBuild[]
+}
+
+export interface ReleaseIndex {
+  /** Where the index was read from, for messages */
+  url: string
+  versions: Record<string, Release>
+}
+
+/** What input `packer-version` asks for, already validated by the inputs. */
+export type VersionRequest =
+  | { kind: 'latest' }
+  | { kind: 'exact'; version: string }
+  | { kind: 'range'; range: string }
+
+export function parseVersionRequest(versionSpec: string): VersionRequest {
+  const spec = versionSpec.trim()
+  if (spec === '' || spec.toLowerCase() === 'latest') return { kind: 'latest' }
+  const exact = semver.valid(semver.clean(spec))
+  if (exact) return { kind: 'exact', version: exact }
+  const range = semver.validRange(spec)
+  if (range) return { kind: 'range', range: spec }
+  throw new Error(
+    `packer-version: expected "latest", a version such as 1.11.2, or a range such as ` +
+      `"~1.11" or ">=1.10 <2", but found "${versionSpec}"`
+  )
+}
+
+export function describeRequest(request: VersionRequest): string {
+  switch (request.kind) {
+    case 'latest':
+      return 'latest'
+    case 'exact':
+      return request.version
+    case 'range':
+      return request.range
+  }
+}
+
+export async function fetchReleaseIndex(
+  releasesUrl: string,
+  retry: RetryPolicy
+): Promise<ReleaseIndex> {
+  const url = `${releasesUrl}/packer/index.json`
+  let body: Buffer
+  try {
+    body = await fetchBytes(url, 'the Packer release index', retry)
+  } catch (error) {
+    if (error instanceof DownloadError && error.status === 404) {
+      throw new Error(
+        `There is no Packer release index at ${url} (HTTP 404); expected the layout of ` +
+          'https://releases.hashicorp.com (packer/index.json)',
+        { cause: error }
+      )
+    }
+    throw error
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.toString('utf8'))
+  } catch (error) {
+    throw new Error(
+      `${url} is not JSON (${error instanceof Error ? error.message : String(error)}); ` +
+        'expected a HashiCorp release index',
+      { cause: error }
+    )
+  }
+  const versions = (parsed as { versions?: unknown } | null)?.versions
+  if (typeof versions !== 'object' || versions === null || Array.isArray(versions)) {
+    throw new Error(`${url} is not a HashiCorp release index: expected {"versions": {…}}`)
+  }
+  return { url, versions: versions as Record<string, Release> }
+}
+
+/** Released versions in the index, leaving out names that are not semantic versions. */
+function indexedVersions(index: ReleaseIndex): string[] {
+  return Object.keys(index.versions).filter((name) => {
+    const parsed = semver.parse(name)
+    return parsed !== null && parsed.build.length === 0 && parsed.version === name
+  })
+}
+
+function newestStable(versions: string[]): string | undefined {
+  return semver.rsort(versions.filter((version) => semver.prerelease(version) === null))[0]
+}
+
+export function resolveVersion(index: ReleaseIndex, request: VersionRequest): string {
+  const versions = indexedVersions(index)
+  const newest = newestStable(versions)
+  const newestNote = newest ? `; the newest release there is ${newest}` : ''
+  switch (request.kind) {
+    case 'latest':
+      if (!newest) throw new Error(`${index.url} lists no stable Packer release`)
+      return newest
+    case 'exact':
+      if (!versions.includes(request.version)) {
+        throw new Error(
+          `packer-version: Packer ${request.version} is not in ${index.url}${newestNote}`
+        )
+      }
+      return request.version
+    case 'range': {
+      const match = semver.maxSatisfying(versions, request.range)
+      if (!match) {
+        throw new Error(
+          `packer-version: no Packer release in ${index.url} matches "${request.range}"` +
+            newestNote
+        )
+      }
+      return match
+    }
+  }
+}
+
+export function findBuild(index: ReleaseIndex, version: string, platform: ReleasePlatform) {
+  const release = index.versions[version]
+  const builds = Array.isArray(release?.builds) ? release.builds : []
+  const build = builds.find((b) => b.os === platform.os && b.arch === platform.arch)
+  if (!build) {
+    const available = builds.map((b) => `${b.os}/${b.arch}`).join(', ') || 'none'
+    throw new Error(
+      `Packer ${version} has no build for this runner (${platform.os}/${platform.arch}) in ` +
+        `${index.url}; builds available: ${available}`
+    )
+  }
+  const sumsName = release.shasums || `packer_${version}_SHA256SUMS`
+  const signatureName = release.shasums_signature || `${sumsName}.sig`
+  for (const name of [build.filename, sumsName, signatureName]) {
+    // These names become URL path segments and local file names.
+    if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) {
+      throw new Error(`${index.url} lists an unexpected file name for Packer ${version}: "${name}"`)
+    }
+  }
+  return { build, sumsName, signatureName }
+}

@@ -1,0 +1,122 @@
+import * as openpgp from 'openpgp'
+import { HASHICORP_SIGNING_KEY, HASHICORP_SIGNING_KEY_FINGERPRINT } from './hashicorp-key.js'
+
+export interface TrustedKey {
+  key: openpgp.PublicKey
+  /** How messages refer to the key, e.g. "HashiCorp's release signing key" */
+  description: string
+}
+
+/** `C874 011F 0AB4 0511 0D02  1055 3436 5D94 72D7 468F`, the way gpg and HashiCorp print it */
+export function formatFingerprint(fingerprint: string): string {
+  const groups = fingerprint.toUpperCase().match(/.{1,4}/g) ?? []
+  const half = Math.ceil(groups.length / 2)
+  return `${groups.slice(0, half).join(' ')}  ${groups.slice(half).join(' ')}`.trim()
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * The key release signatures must come from: the one in input `packer-signing-key` when given,
+ * else HashiCorp's pinned key.
+ */
+export async function readTrustedKey(armoredKey?: string): Promise<TrustedKey> {
+  if (!armoredKey || armoredKey.trim() === '') {
+    const key = await openpgp.readKey({ armoredKey: HASHICORP_SIGNING_KEY })
+    if (key.getFingerprint().toUpperCase() !== HASHICORP_SIGNING_KEY_FINGERPRINT) {
+      throw new Error('The pinned HashiCorp signing key does not have its published fingerprint')
+    }
+    return { key: key.toPublic(), description: "HashiCorp's release signing key" }
+  }
+  let key: openpgp.Key
+  try {
+    key = await openpgp.readKey({ armoredKey: armoredKey.trim() })
+  } catch (error) {
+    throw new Error(
+      'packer-signing-key: expected an ASCII-armored OpenPGP public key ' +
+        `("-----BEGIN PGP PUBLIC KEY BLOCK-----" …), but it could not be read: ${errorMessage(error)}`,
+      { cause: error }
+    )
+  }
+  return { key: key.toPublic(), description: 'the key in input packer-signing-key' }
+}
+
+async function readSignature(bytes: Uint8Array, signatureName: string) {
+  const text = Buffer.from(bytes).toString('latin1')
+  try {
+    return text.trimStart().startsWith('-----BEGIN PGP SIGNATURE-----')
+      ? await openpgp.readSignature({ armoredSignature: text })
+      : await openpgp.readSignature({ binarySignature: bytes })
+  } catch (error) {
+    throw new Error(
+      `${signatureName} is not an OpenPGP signature (${errorMessage(error)}); ` +
+        'expected a detached signature of the SHA256SUMS file',
+      { cause: error }
+    )
+  }
+}
+
+/**
+ * Checks that `signature` is a valid detached signature of `data` made by the trusted key (or
+ * one of its subkeys). Throws with a message naming the signature file otherwise.
+ */
+export async function verifyDetachedSignature(args: {
+  data: Uint8Array
+  dataName: string
+  signature: Uint8Array
+  signatureName: string
+  trusted: TrustedKey
+}): Promise<void> {
+  const { data, dataName, signatureName, trusted } = args
+  const trustedFingerprint = formatFingerprint(trusted.key.getFingerprint())
+  const signature = await readSignature(args.signature, signatureName)
+  const message = await openpgp.createMessage({ binary: data })
+  const result = await openpgp.verify({
+    message,
+    signature,
+    verificationKeys: trusted.key,
+    format: 'binary'
+  })
+  // verify() resolves even for bad signatures; the verdict is each `verified` promise, and one
+  // left unobserved would surface as an unhandled rejection.
+  for (const entry of result.signatures) {
+    entry.verified.catch(() => undefined)
+    entry.signature.catch(() => undefined)
+  }
+  const trustedIds = new Set(trusted.key.getKeyIDs().map((id) => id.toHex()))
+  const byTrustedKey = result.signatures.filter((entry) => trustedIds.has(entry.keyID.toHex()))
+  if (byTrustedKey.length === 0) {
+    const found = result.signatures.map((entry) => entry.keyID.toHex().toUpperCase())
+    const signers = found.length === 0 ? 'no key' : `key ${found.join(', ')}`
+    throw new Error(
+      `${signatureName} is signed by ${signers}, not by ${trusted.description} ` +
+        `(${trustedFingerprint}). Refusing to install Packer from files nobody trusted signed.`
+    )
+  }
+  let failure: unknown
+  for (const entry of byTrustedKey) {
+    try {
+      if ((await entry.verified) === true) return
+    } catch (error) {
+      failure = error
+    }
+  }
+  throw new Error(
+    `${signatureName} does not match ${dataName}: the signature by ${trusted.description} ` +
+      `(${trustedFingerprint}) is invalid (${errorMessage(failure)}). One of the two files was ` +
+      'changed after signing.'
+  )
+}
+
+/** The SHA-256 the sums file lists for `fileName` (lines of `<sha256>  <file name>`). */
+export function expectedSha256(sums: string, sumsName: string, fileName: string): string {
+  for (const line of sums.split(/\r?\n/)) {
+    const match = /^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$/.exec(line)
+    if (match && match[2] === fileName) return match[1].toLowerCase()
+  }
+  throw new Error(
+    `${sumsName} has no SHA-256 line for ${fileName}; expected "<sha256>  ${fileName}"`
+  )
+}
