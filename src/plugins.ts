@@ -1,0 +1,258 @@
+// Plugins before validate: `packer init` for HCL2 templates (Packer 1.7+), `packer plugins
+// install` for JSON templates (Packer 1.10+, which bundles no plugins), with the plugin
+// directory cached between runs.
+import * as core from '@actions/core'
+import { exec } from '@actions/exec'
+import { createHash } from 'node:crypto'
+import { homedir } from 'node:os'
+import { delimiter, join, resolve } from 'node:path'
+import * as semver from 'semver'
+import type { InstalledPacker } from './install/index.js'
+import {
+  rememberPluginCache,
+  restorePluginCache,
+  type PluginCacheState
+} from './install/plugin-cache.js'
+import { templateRequiredPlugins } from './install/required-plugins.js'
+
+export interface PluginRequirement {
+  /** e.g. github.com/hashicorp/amazon */
+  source: string
+  /** e.g. '>= 1.2.0' */
+  constraint?: string
+}
+
+const SOURCE = /^[A-Za-z0-9][A-Za-z0-9.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*){2,}$/
+const CONSTRAINT_PART =
+  /^(=|!=|>=|<=|>|<|~>)?\s*v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/
+const EXAMPLE = '"github.com/hashicorp/amazon@>= 1.3.0" or "github.com/hashicorp/amazon ~> 1.3"'
+
+function isConstraint(constraint: string): boolean {
+  return constraint.split(',').every((part) => CONSTRAINT_PART.test(part.trim()))
+}
+
+/**
+ * Reads input `plugins`: one plugin per line, `SOURCE`, `SOURCE@CONSTRAINT` or
+ * `SOURCE CONSTRAINT`, where CONSTRAINT is Packer's (e.g. `>= 1.2.0, < 2`, `~> 1.3`).
+ * Blank lines and `#` comments are skipped.
+ */
+export function parsePluginRequirements(lines: string[]): PluginRequirement[] {
+  const requirements: PluginRequirement[] = []
+  const seen = new Map<string, string>()
+  for (const rawLine of lines) {
+    const line = rawLine.trim()
+    if (line === '' || line.startsWith('#')) continue
+    const match = /^([^\s@]+)(?:\s*@\s*|\s+|$)(.*)$/.exec(line)
+    const source = match?.[1] ?? ''
+    const constraint = match?.[2].trim() ?? ''
+    if (!SOURCE.test(source)) {
+      throw new Error(
+        `plugins: expected SOURCE or SOURCE@CONSTRAINT per line, e.g. ${EXAMPLE}; ` +
+          `found "${line}"`
+      )
+    }
+    if (constraint !== '' && !isConstraint(constraint)) {
+      throw new Error(
+        `plugins: "${constraint}" in line "${line}" is not a version constraint; ` +
+          'expected e.g. ">= 1.3.0", "~> 1.3" or ">= 1.2, < 2"'
+      )
+    }
+    const key = source.toLowerCase()
+    const earlier = seen.get(key)
+    if (earlier !== undefined) {
+      throw new Error(`plugins: ${source} is listed twice ("${earlier}" and "${line}")`)
+    }
+    seen.set(key, line)
+    requirements.push(constraint === '' ? { source } : { source, constraint })
+  }
+  return requirements
+}
+
+// Builder and post-processor types that ship inside Packer itself.
+const BUILT_IN_TYPES = new Set([
+  'null',
+  'file',
+  'manifest',
+  'shell-local',
+  'checksum',
+  'compress',
+  'artifice'
+])
+
+// Official plugins by the component types they provide (JSON templates name only the type).
+const PLUGIN_FOR_TYPE: Array<[RegExp, string]> = [
+  [/^amazon-/, 'github.com/hashicorp/amazon'],
+  [/^azure-/, 'github.com/hashicorp/azure'],
+  [/^docker(-.+)?$/, 'github.com/hashicorp/docker'],
+  [/^googlecompute(-.+)?$/, 'github.com/hashicorp/googlecompute'],
+  [/^vsphere(-.+)?$/, 'github.com/hashicorp/vsphere'],
+  [/^virtualbox-/, 'github.com/hashicorp/virtualbox'],
+  [/^vmware-/, 'github.com/hashicorp/vmware'],
+  [/^hyperv-/, 'github.com/hashicorp/hyperv'],
+  [/^qemu$/, 'github.com/hashicorp/qemu'],
+  [/^(vagrant|vagrant-cloud|vagrant-registry)$/, 'github.com/hashicorp/vagrant']
+]
+
+/**
+ * The plugins a JSON template needs, from its builder and post-processor types; types with no
+ * known plugin come back in `unknownTypes`.
+ */
+export function inferPluginRequirements(types: string[]): {
+  requirements: PluginRequirement[]
+  unknownTypes: string[]
+} {
+  const sources: string[] = []
+  const unknownTypes: string[] = []
+  for (const type of types) {
+    if (BUILT_IN_TYPES.has(type)) continue
+    const source = PLUGIN_FOR_TYPE.find(([pattern]) => pattern.test(type))?.[1]
+    if (!source) {
+      if (!unknownTypes.includes(type)) unknownTypes.push(type)
+    } else if (!sources.includes(source)) {
+      sources.push(source)
+    }
+  }
+  return { requirements: sources.map((source) => ({ source })), unknownTypes }
+}
+
+export interface PluginOptions {
+  packer: InstalledPacker
+  templateKind: 'json' | 'hcl'
+  /** Template path as passed to packer, relative to workingDirectory */
+  template: string
+  workingDirectory: string
+  /** From input `plugins` (may be empty) */
+  requirements: PluginRequirement[]
+  /** JSON templates: the builders' `type`s (e.g. ['amazon-ebs']) */
+  builderTypes: string[]
+  /** JSON templates: post-processor types (e.g. ['manifest']) */
+  postProcessorTypes: string[]
+  /** Input github-token; may be '' */
+  githubToken: string
+  /** Input cache */
+  cache: boolean
+}
+
+interface PluginPlan {
+  install: PluginRequirement[]
+  init: boolean
+}
+
+const INIT_SINCE = '1.7.0'
+const PLUGINS_INSTALL_SINCE = '1.10.0'
+
+/** What this Packer needs done for this template; warns about inputs it cannot honour. */
+export function planPlugins(options: PluginOptions): PluginPlan {
+  const version = semver.coerce(options.packer.version)?.version ?? '0.0.0'
+  const canInit = semver.gte(version, INIT_SINCE)
+  const canInstall = semver.gte(version, PLUGINS_INSTALL_SINCE)
+  const listed = options.requirements
+  if (listed.length > 0 && !canInstall) {
+    core.warning(
+      `Input plugins is ignored: packer plugins install needs Packer ${PLUGINS_INSTALL_SINCE} or ` +
+        `later, and Packer ${options.packer.version} ` +
+        (canInit && options.templateKind === 'hcl'
+          ? 'installs plugins from the template\'s required_plugins with packer init.'
+          : 'has its plugins built in.')
+    )
+  }
+  if (options.templateKind === 'hcl') {
+    return { init: canInit, install: canInstall ? listed : [] }
+  }
+  if (!canInstall) return { init: false, install: [] }
+  if (listed.length > 0) return { init: false, install: listed }
+  const inferred = inferPluginRequirements([
+    ...options.builderTypes,
+    ...options.postProcessorTypes
+  ])
+  for (const type of inferred.unknownTypes) {
+    core.warning(
+      `No plugin is known for the template's "${type}" component; if it comes from a plugin, ` +
+        'list the plugin in input plugins (e.g. github.com/OWNER/NAME)'
+    )
+  }
+  return { init: false, install: inferred.requirements }
+}
+
+function commandLine(args: string[]): string {
+  return ['packer', ...args].map((arg) => (/\s/.test(arg) ? `"${arg}"` : arg)).join(' ')
+}
+
+async function runPacker(options: PluginOptions, args: string[], env: Record<string, string>) {
+  const exitCode = await exec(options.packer.path, args, {
+    cwd: options.workingDirectory,
+    env,
+    ignoreReturnCode: true
+  })
+  if (exitCode !== 0) {
+    throw new Error(`${commandLine(args)} failed with exit code ${exitCode}; see the log above`)
+  }
+}
+
+/**
+ * Where plugins go: PACKER_PLUGIN_PATH when the workflow set it, else a fixed folder in the tool
+ * cache (exported so validate, build and later steps find the same plugins).
+ */
+function pluginDirectories(): string[] {
+  const configured = process.env['PACKER_PLUGIN_PATH']
+  if (configured) return configured.split(delimiter).filter((path) => path !== '')
+  const directory = join(process.env['RUNNER_TOOL_CACHE'] || homedir(), 'packer-plugins')
+  core.exportVariable('PACKER_PLUGIN_PATH', directory)
+  return [directory]
+}
+
+async function cacheKey(options: PluginOptions, plan: PluginPlan): Promise<string | undefined> {
+  let requiredPlugins: string[] = []
+  if (plan.init) {
+    try {
+      requiredPlugins = await templateRequiredPlugins(
+        resolve(options.workingDirectory, options.template)
+      )
+    } catch (error) {
+      // packer init reports an unreadable template better than a cache key could.
+      core.debug(`Reading required_plugins of ${options.template}: ${String(error)}`)
+    }
+  }
+  if (requiredPlugins.length === 0 && plan.install.length === 0) return undefined
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ install: plan.install, requiredPlugins }))
+    .digest('hex')
+    .slice(0, 32)
+  const version = semver.clean(options.packer.version) ?? options.packer.version
+  return `packer-plugins-${process.platform}-${process.arch}-packer${version}-${hash}`
+}
+
+/** Installs the plugins the template needs before it is validated. */
+export async function preparePlugins(options: PluginOptions): Promise<void> {
+  const plan = planPlugins(options)
+  if (!plan.init && plan.install.length === 0) {
+    core.info(`Packer ${options.packer.version}: no plugins to install for this template`)
+    return
+  }
+  const paths = pluginDirectories()
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined) env[name] = value
+  }
+  // Like validate and build: no version-check call to checkpoint.hashicorp.com from CI.
+  env['CHECKPOINT_DISABLE'] ??= '1'
+  if (options.githubToken) {
+    core.setSecret(options.githubToken)
+    env['PACKER_GITHUB_API_TOKEN'] = options.githubToken
+  }
+
+  let cacheState: PluginCacheState | undefined
+  if (options.cache) {
+    const key = await cacheKey(options, plan)
+    if (key) cacheState = await restorePluginCache(paths, key)
+    else core.info('The template requires no plugins; nothing to cache')
+  }
+
+  for (const requirement of plan.install) {
+    const args = ['plugins', 'install', requirement.source]
+    if (requirement.constraint) args.push(requirement.constraint)
+    await runPacker(options, args, env)
+  }
+  if (plan.init) await runPacker(options, ['init', options.template], env)
+  if (cacheState) rememberPluginCache(cacheState)
+}
