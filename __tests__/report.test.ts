@@ -1,0 +1,66 @@
+import { describe, expect, it } from '@jest/globals'
+import { amiOutputs, consoleUrl, renderSummary, type SummaryModel } from '../src/report.js'
+
+const amis = [
+  { build: 'web', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-01' },
+  { build: 'web', builderType: 'amazon-ebs', region: 'eu-west-1', amiId: 'ami-02' },
+  { build: 'arm', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-03' }
+]
+const env = {
+  GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+  GITHUB_REPOSITORY: 'acme/images',
+  GITHUB_SERVER_URL: 'https://github.com'
+}
+
+describe('amiOutputs', () => {
+  it('gives ami-id, ami-ids for the first build and every AMI in artifacts', () => {
+    const outputs = amiOutputs(amis, 'eu-west-1')
+    expect(outputs['ami-id']).toBe('ami-02')
+    expect(JSON.parse(outputs['ami-ids'])).toEqual({ 'us-east-1': 'ami-01', 'eu-west-1': 'ami-02' })
+    expect(JSON.parse(outputs.artifacts)).toEqual(amis)
+  })
+
+  it('is empty without AMIs', () => {
+    expect(amiOutputs([])).toEqual({ 'ami-id': '', 'ami-ids': '{}', artifacts: '[]' })
+  })
+})
+
+describe('consoleUrl', () => {
+  it('uses the console of the region partition', () => {
+    expect(consoleUrl('us-east-1', 'ami-1')).toBe(
+      'https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#ImageDetails:imageId=ami-1'
+    )
+    expect(consoleUrl('cn-north-1', 'ami-1')).toContain('https://cn-north-1.console.amazonaws.cn/')
+    expect(consoleUrl('us-gov-west-1', 'ami-1')).toContain('https://us-gov-west-1.console.amazonaws-us-gov.com/')
+  })
+})
+
+describe('renderSummary', () => {
+  const base: SummaryModel = { outcome: 'built', template: 'packer-template.json', packerVersion: '1.11.2', amis, problems: [], env }
+
+  it('has a table per build with AMIs, snapshots and tag status, plus the version and commit', () => {
+    const tagging = new Map([
+      ['us-east-1', { snapshotIds: ['snap-1', 'snap-3'], tagged: true }],
+      ['eu-west-1', { snapshotIds: ['snap-2'], tagged: false, error: 'UnauthorizedOperation | denied' }]
+    ])
+    const text = renderSummary({ ...base, outcome: 'failed', tagging, tagCount: 6, problems: ['Tagging failed'] })
+    expect(text).toContain('### web (amazon-ebs)')
+    expect(text).toContain('### arm (amazon-ebs)')
+    expect(text).toContain('Packer 1.11.2')
+    expect(text).toContain('[`0123456`](https://github.com/acme/images/commit/0123456789abcdef0123456789abcdef01234567)')
+    expect(text).toContain('| `snap-1`, `snap-3` | 6 tags |')
+    expect(text).toContain('| `snap-2` | failed: UnauthorizedOperation \\| denied |')
+    expect(text).toContain('#### Problems')
+  })
+
+  it('says tagging is pending before it runs', () => {
+    const text = renderSummary({ ...base, outcome: 'tagging' })
+    expect(text).toContain('AMIs built; tagging them')
+    expect(text).toContain('| not yet known | pending |')
+  })
+
+  it('says and tagged only when tags were written', () => {
+    expect(renderSummary({ ...base, tagging: new Map() })).toContain('AMIs built and tagged')
+    expect(renderSummary(base)).not.toContain('and tagged')
+  })
+})

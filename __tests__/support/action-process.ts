@@ -1,0 +1,130 @@
+// Runs the bundled action as the runner does: `node dist/index.js` with INPUT_* variables
+// holding action.yml's defaults, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+/** The inputs of action.yml with their defaults, read from the file itself. */
+export function actionDefaults(): Record<string, string> {
+  const yaml = readFileSync(join(projectRoot, 'action.yml'), 'utf8')
+  const inputsBlock = yaml.slice(yaml.indexOf('\ninputs:'), yaml.indexOf('\noutputs:'))
+  const defaults: Record<string, string> = {}
+  let current: string | undefined
+  for (const line of inputsBlock.split('\n')) {
+    const name = /^ {2}([a-z0-9-]+):\s*$/.exec(line)
+    if (name) current = name[1]
+    const value = /^ {4}default:\s*(.*)$/.exec(line)
+    if (value && current) defaults[current] = value[1].replace(/^'(.*)'$/, '$1')
+  }
+  // The runner evaluates expressions; tests have no token.
+  for (const [key, value] of Object.entries(defaults)) {
+    if (value.startsWith('${{')) defaults[key] = ''
+  }
+  return defaults
+}
+
+export interface ActionRun {
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  /** `::error …::message` lines, with their properties. */
+  errors: Array<{ message: string; properties: Record<string, string> }>
+  warnings: string[]
+}
+
+/** Reads the runner's GITHUB_OUTPUT file format (`name<<DELIMITER` blocks). */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^<=]+)<<(.+)$/.exec(lines[i])
+    if (!heredoc) continue
+    const value: string[] = []
+    for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i])
+    outputs[heredoc[1]] = value.join('\n')
+  }
+  return outputs
+}
+
+function unescapeCommand(text: string): string {
+  return text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%')
+}
+
+export function parseCommands(stdout: string, command: string): Array<{ message: string; properties: Record<string, string> }> {
+  const found: Array<{ message: string; properties: Record<string, string> }> = []
+  for (const line of stdout.split('\n')) {
+    const match = new RegExp(`^::${command}(?: ([^:]*))?::(.*)$`).exec(line)
+    if (!match) continue
+    const properties: Record<string, string> = {}
+    for (const pair of (match[1] ?? '').split(',').filter(Boolean)) {
+      const equals = pair.indexOf('=')
+      properties[pair.slice(0, equals)] = unescapeCommand(pair.slice(equals + 1))
+    }
+    found.push({ message: unescapeCommand(match[2]), properties })
+  }
+  return found
+}
+
+export interface RunActionOptions {
+  inputs?: Record<string, string>
+  env?: Record<string, string | undefined>
+  /** The workspace: the step's working directory and GITHUB_WORKSPACE. */
+  workspace: string
+  node?: string
+  entry?: string
+  /** Called with the child once it runs, e.g. to send it a signal. */
+  onStart?: (child: ReturnType<typeof spawn>, stdoutSoFar: () => string) => void
+}
+
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const files = mkdtempSync(join(tmpdir(), 'runner-files-'))
+  const outputFile = join(files, 'output')
+  const summaryFile = join(files, 'summary')
+  writeFileSync(outputFile, '')
+  writeFileSync(summaryFile, '')
+  const inputs = { ...actionDefaults(), ...options.inputs }
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? files,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_WORKSPACE: options.workspace,
+    RUNNER_TEMP: join(files, 'temp'),
+    RUNNER_TOOL_CACHE: join(files, 'tool-cache')
+  }
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name]
+    else env[name] = value
+  }
+  const child = spawn(options.node ?? process.execPath, [options.entry ?? join(projectRoot, 'dist', 'index.js')], {
+    cwd: options.workspace,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  options.onStart?.(child, () => stdout)
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (code, sig) => resolve([code, sig]))
+  )
+  return {
+    exitCode,
+    signal,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8'),
+    errors: parseCommands(stdout, 'error'),
+    warnings: parseCommands(stdout, 'warning').map((w) => w.message)
+  }
+}

@@ -1,0 +1,28 @@
+// Packer's command lines, as argument arrays.
+import type { Inputs } from '../inputs.js'
+
+type TemplateArguments = Pick<Inputs, 'template' | 'varFiles' | 'variables' | 'only' | 'except'>
+
+function templateArguments(inputs: TemplateArguments): string[] {
+  const args: string[] = []
+  for (const varFile of inputs.varFiles) args.push(`-var-file=${varFile}`)
+  for (const { name, value } of inputs.variables) args.push('-var', `${name}=${value}`)
+  if (inputs.only.length > 0) args.push(`-only=${inputs.only.join(',')}`)
+  if (inputs.except.length > 0) args.push(`-except=${inputs.except.join(',')}`)
+  return args
+}
+
+export function validateArguments(inputs: TemplateArguments): string[] {
+  return ['validate', '-machine-readable', ...templateArguments(inputs), inputs.template]
+}
+
+export function buildArguments(inputs: TemplateArguments & Pick<Inputs, 'onError' | 'force'>): string[] {
+  return [
+    'build',
+    '-machine-readable',
+    `-on-error=${inputs.onError}`,
+    ...(inputs.force ? ['-force'] : []),
+    ...templateArguments(inputs),
+    inputs.template
+  ]
+}

@@ -1,0 +1,131 @@
+// Runs Packer as a child process: argument arrays (never a shell), machine-readable output
+// rendered back into log lines as it arrives, and cancellation that lets Packer clean up.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { LineSplitter, parseEventLine, RunRecord, type PackerEvent } from './machine-readable.js'
+
+export interface PackerLog {
+  /** A parsed event, in order. */
+  event(event: PackerEvent): void
+  /** A line that is not an event (a crash trace, a plugin's own output). */
+  raw(line: string, stream: 'stdout' | 'stderr'): void
+}
+
+export interface PackerRun {
+  exitCode: number
+  cancelled: boolean
+  record: RunRecord
+}
+
+/**
+ * Turns SIGINT and SIGTERM to the action into one SIGTERM to Packer: Packer's parent process
+ * ignores SIGINT and forwards SIGTERM to the build, which then terminates the instance and
+ * deletes its temporary key pair and security group before exiting. The runner sends SIGINT
+ * and then SIGTERM when a workflow is cancelled; both must lead to one clean-up, not two.
+ */
+export class Cancellation {
+  cancelled = false
+  private child?: ChildProcess
+  private readonly handler = (signal: NodeJS.Signals): void => this.cancel(signal)
+
+  constructor(
+    /** Called on a signal while no Packer runs: there is nothing to wait for. */
+    private readonly whenIdle: (signal: NodeJS.Signals) => void,
+    private readonly announce: (message: string) => void
+  ) {}
+
+  listen(): this {
+    process.on('SIGINT', this.handler)
+    process.on('SIGTERM', this.handler)
+    return this
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.handler)
+    process.off('SIGTERM', this.handler)
+  }
+
+  attach(child: ChildProcess): void {
+    this.child = child
+    if (this.cancelled) this.terminate()
+  }
+
+  detach(): void {
+    this.child = undefined
+  }
+
+  private cancel(signal: NodeJS.Signals): void {
+    const first = !this.cancelled
+    this.cancelled = true
+    if (!this.child) {
+      this.whenIdle(signal)
+      return
+    }
+    if (first) {
+      this.announce(
+        `Received ${signal}: stopping Packer and waiting for it to clean up (instance, key pair, security group)…`
+      )
+      this.terminate()
+    } else {
+      this.announce(`Received ${signal} again: still waiting for Packer to finish cleaning up…`)
+    }
+  }
+
+  private terminate(): void {
+    this.child?.kill('SIGTERM')
+  }
+}
+
+export async function runPacker(
+  packerPath: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; log: PackerLog; cancellation?: Cancellation }
+): Promise<PackerRun> {
+  const record = new RunRecord()
+  const { log, cancellation } = options
+  // Its own process group, so a Ctrl-C in a terminal reaches only the action, which then
+  // stops Packer the one way that makes it clean up.
+  const child = spawn(packerPath, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32'
+  })
+  cancellation?.attach(child)
+
+  const stdout = new LineSplitter()
+  const stderr = new LineSplitter()
+  const onStdoutLine = (line: string): void => {
+    const event = parseEventLine(line)
+    if (event) {
+      record.observe(event)
+      log.event(event)
+    } else if (line.trim() !== '') {
+      log.raw(line, 'stdout')
+    }
+  }
+  const onStderrLine = (line: string): void => {
+    if (line.trim() !== '') log.raw(line, 'stderr')
+  }
+  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk, onStdoutLine))
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk, onStderrLine))
+
+  try {
+    const exitCode = await new Promise<number>((resolvePromise, reject) => {
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        reject(new Error(`could not run Packer at ${packerPath}: ${error.code ?? error.message}`))
+      })
+      child.on('close', (code, signal) => {
+        stdout.end(onStdoutLine)
+        stderr.end(onStderrLine)
+        resolvePromise(code ?? (signal ? 128 + signalNumber(signal) : 1))
+      })
+    })
+    return { exitCode, cancelled: cancellation?.cancelled ?? false, record }
+  } finally {
+    cancellation?.detach()
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return signal === 'SIGKILL' ? 9 : signal === 'SIGINT' ? 2 : 15
+}

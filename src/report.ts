@@ -1,0 +1,128 @@
+// What later steps and people see: the step's outputs and the job summary.
+import * as core from '@actions/core'
+import { amiIdsByRegion, primaryAmi, type Ami } from './manifest.js'
+
+export interface AmiOutputs {
+  'ami-id': string
+  'ami-ids': string
+  artifacts: string
+}
+
+export function amiOutputs(amis: Ami[], homeRegion?: string): AmiOutputs {
+  return {
+    'ami-id': primaryAmi(amis, homeRegion)?.amiId ?? '',
+    'ami-ids': JSON.stringify(amiIdsByRegion(amis)),
+    artifacts: JSON.stringify(
+      amis.map(({ build, builderType, region, amiId }) => ({ build, builderType, region, amiId }))
+    )
+  }
+}
+
+export function setOutputs(outputs: Partial<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value !== undefined) core.setOutput(name, value)
+  }
+}
+
+/** Where a region's tagging stands, as the summary shows it. */
+export interface RegionTagging {
+  snapshotIds: string[]
+  tagged: boolean
+  error?: string
+}
+
+export interface SummaryModel {
+  outcome: 'validated' | 'built' | 'tagging' | 'failed' | 'cancelled'
+  template: string
+  packerVersion?: string
+  amis: Ami[]
+  /** Per region; absent while tagging has not run (or was not reached). */
+  tagging?: Map<string, RegionTagging>
+  tagCount?: number
+  problems: string[]
+  env: Record<string, string | undefined>
+}
+
+const headline: Record<SummaryModel['outcome'], string> = {
+  validated: ':white_check_mark: Template is valid',
+  built: ':white_check_mark: AMIs built',
+  tagging: ':hourglass: AMIs built; tagging them',
+  failed: ':x: Failed',
+  cancelled: ':no_entry_sign: Cancelled'
+}
+
+/** EC2 console address of an AMI, in the console of the region's partition. */
+export function consoleUrl(region: string, amiId: string): string {
+  const host = region.startsWith('cn-')
+    ? `${region}.console.amazonaws.cn`
+    : region.startsWith('us-gov-')
+      ? `${region}.console.amazonaws-us-gov.com`
+      : `${region}.console.aws.amazon.com`
+  return `https://${host}/ec2/home?region=${region}#ImageDetails:imageId=${amiId}`
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+export function renderSummary(model: SummaryModel): string {
+  const { env } = model
+  const tagged = model.outcome === 'built' && model.tagging !== undefined
+  const lines: string[] = [`## Packer AMI build: ${headline[model.outcome]}${tagged ? ' and tagged' : ''}`, '']
+
+  const facts: string[] = [`Template \`${model.template}\``]
+  if (model.packerVersion) facts.push(`Packer ${model.packerVersion}`)
+  if (env.GITHUB_SHA) {
+    const server = env.GITHUB_SERVER_URL || 'https://github.com'
+    const short = env.GITHUB_SHA.slice(0, 7)
+    facts.push(
+      env.GITHUB_REPOSITORY
+        ? `commit [\`${short}\`](${server}/${env.GITHUB_REPOSITORY}/commit/${env.GITHUB_SHA})`
+        : `commit \`${short}\``
+    )
+  }
+  lines.push(facts.join(' · '), '')
+
+  const builds = [...new Set(model.amis.map((ami) => ami.build))]
+  for (const build of builds) {
+    const amis = model.amis.filter((ami) => ami.build === build)
+    lines.push(`### ${build} (${amis[0].builderType || 'unknown builder'})`, '')
+    lines.push('| Region | AMI | Snapshots | Tags |', '| --- | --- | --- | --- |')
+    for (const ami of amis) {
+      const tagging = model.tagging?.get(ami.region)
+      const snapshots = tagging
+        ? tagging.snapshotIds.map((id) => `\`${id}\``).join(', ') || '—'
+        : 'not yet known'
+      const tags = !tagging
+        ? model.outcome === 'tagging'
+          ? 'pending'
+          : 'not tagged'
+        : tagging.tagged
+          ? `${model.tagCount ?? ''} tags`.trim()
+          : `failed: ${cell(tagging.error ?? 'unknown error')}`
+      lines.push(
+        `| ${ami.region} | [\`${ami.amiId}\`](${consoleUrl(ami.region, ami.amiId)}) | ${snapshots} | ${tags} |`
+      )
+    }
+    lines.push('')
+  }
+  if (model.outcome !== 'validated' && builds.length === 0) lines.push('No AMI was built.', '')
+
+  if (model.problems.length > 0) {
+    lines.push('#### Problems', '', '```text', ...model.problems.map((p) => p.replace(/```/g, "'''")), '```', '')
+  }
+  return lines.join('\n')
+}
+
+/**
+ * Writes (or rewrites) this step's summary. Rewriting is safe: the file is the step's own.
+ * Outside a runner there is no summary file and nothing to write.
+ */
+export async function writeSummary(model: SummaryModel): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  try {
+    await core.summary.emptyBuffer().addRaw(renderSummary(model)).write({ overwrite: true })
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${(error as Error).message}`)
+  }
+}
