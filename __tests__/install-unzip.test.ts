@@ -1,12 +1,22 @@
-// The built-in zip reader used when a runner has no `unzip`.
-import { afterAll, describe, expect, it } from '@jest/globals'
+// Extracting release zips in-process, the same way on every runner.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { extractZipArchive } from '../src/install/unzip.js'
+import { extractReleaseZip } from '../src/install/unzip.js'
 import { writeZip, type ZipEntry } from '../test-support/releases-mirror/zip.js'
 
+const ZIP_PROGRAM = '/usr/bin/zip'
 const root = mkdtempSync(join(tmpdir(), 'unzip-test-'))
 let count = 0
 
@@ -20,59 +30,138 @@ function zipFile(content: Buffer | ZipEntry[]): string {
 
 const destination = () => join(root, `out-${++count}`)
 
-describe('extractZipArchive', () => {
-  it('extracts deflated and stored entries and keeps the executable bit', async () => {
+// Big enough that deflate makes a real stream, not a few literal bytes.
+const script = Array.from({ length: 2000 }, (_, i) => `echo "line ${i} of packer"\n`).join('')
+
+// writeZip puts each entry's central directory record in the last 22 + 46 + name bytes.
+function centralRecord(zip: Buffer, name: string): number {
+  return zip.length - 22 - 46 - Buffer.byteLength(name)
+}
+
+describe('extractReleaseZip', () => {
+  it('extracts deflated and stored entries and folders, and returns the destination', async () => {
     const out = destination()
-    await extractZipArchive(
+
+    const extracted = await extractReleaseZip(
       zipFile([
-        { name: 'packer', content: '#!/bin/sh\necho hi\n', mode: 0o755 },
+        { name: 'packer', content: script, mode: 0o755 },
         { name: 'docs/', content: '' },
-        { name: 'docs/LICENSE.txt', content: 'licence', store: true }
+        { name: 'docs/LICENSE.txt', content: 'licence', store: true },
+        { name: 'empty/', content: '' }
       ]),
       out,
       'packer.zip'
     )
 
-    expect(readFileSync(join(out, 'packer'), 'utf8')).toBe('#!/bin/sh\necho hi\n')
-    expect(statSync(join(out, 'packer')).mode & 0o777).toBe(0o755)
+    expect(extracted).toBe(out)
+    expect(readFileSync(join(out, 'packer'), 'utf8')).toBe(script)
     expect(readFileSync(join(out, 'docs', 'LICENSE.txt'), 'utf8')).toBe('licence')
+    expect(lstatSync(join(out, 'empty')).isDirectory()).toBe(true)
   })
 
-  it('reads a zip made by the zip program, when there is one', async () => {
-    if (!existsSync('/usr/bin/zip')) return
-    const source = mkdtempSync(join(root, 'source-'))
-    writeFileSync(join(source, 'packer'), 'x'.repeat(10_000), { mode: 0o755 })
-    const archive = join(root, 'from-zip-program.zip')
-    execFileSync('/usr/bin/zip', ['-q', '-j', archive, join(source, 'packer')])
-    const out = destination()
+  it('refuses an entry the extractor cannot decompress, naming the zip', async () => {
+    const zip = writeZip([{ name: 'packer', content: script }])
+    zip.writeUInt16LE(14, centralRecord(zip, 'packer') + 10) // LZMA
 
-    await extractZipArchive(archive, out, 'from-zip-program.zip')
-
-    expect(readFileSync(join(out, 'packer'), 'utf8')).toBe('x'.repeat(10_000))
-    expect(statSync(join(out, 'packer')).mode & 0o111).not.toBe(0)
-  })
-
-  it.each(['../evil', '/etc/evil', 'a/../../evil', 'C:\\evil'])(
-    'refuses an entry named %p that would land outside the destination',
-    async (name) => {
-      await expect(
-        extractZipArchive(zipFile([{ name, content: 'x' }]), destination(), 'bad.zip')
-      ).rejects.toThrow(`bad.zip holds an entry outside its own folder: "${name}"`)
-    }
-  )
-
-  it('refuses an entry whose content fails its CRC', async () => {
-    const zip = writeZip([{ name: 'packer', content: 'hello', store: true }])
-    zip.write('jello', 30 + 'packer'.length)
-
-    await expect(extractZipArchive(zipFile(zip), destination(), 'packer.zip')).rejects.toThrow(
-      'packer.zip is not a readable zip archive: entry "packer" fails its CRC check'
+    await expect(extractReleaseZip(zipFile(zip), destination(), 'packer.zip')).rejects.toThrow(
+      'packer.zip is not a readable zip archive: unknown compression type 14'
     )
   })
 
-  it('says when a file is not a zip at all', async () => {
+  it.each(['../evil', '/etc/evil', 'a/../../evil', 'C:\\evil', 'a\\..\\..\\evil'])(
+    'refuses an entry named %p that would land outside the destination, writing nothing',
+    async (name) => {
+      const out = destination()
+      const zip = zipFile([
+        { name: 'packer', content: 'x' },
+        { name, content: 'x' }
+      ])
+
+      await expect(extractReleaseZip(zip, out, 'bad.zip')).rejects.toThrow(
+        `bad.zip holds an entry outside its own folder: "${name}"`
+      )
+      expect(existsSync(out)).toBe(false)
+    }
+  )
+})
+
+describe('extractReleaseZip on a damaged zip', () => {
+  it('names the file when it is not a zip at all', async () => {
     await expect(
-      extractZipArchive(zipFile(Buffer.from('<html>oops</html>')), destination(), 'packer.zip')
-    ).rejects.toThrow('packer.zip is not a readable zip archive: no end-of-central-directory record')
+      extractReleaseZip(zipFile(Buffer.from('<html>oops</html>')), destination(), 'packer.zip')
+    ).rejects.toThrow('packer.zip is not a readable zip archive: invalid zip data')
+  })
+
+  it('names the file when its end is missing', async () => {
+    const zip = writeZip([{ name: 'packer', content: script }])
+
+    await expect(
+      extractReleaseZip(zipFile(zip.subarray(0, zip.length - 30)), destination(), 'packer.zip')
+    ).rejects.toThrow('packer.zip is not a readable zip archive: invalid zip data')
+  })
+
+  it('names the file when deflated data is garbled', async () => {
+    const zip = writeZip([{ name: 'packer', content: script }])
+    zip.fill(0xa5, 30 + 'packer'.length + 10, 30 + 'packer'.length + 40)
+
+    await expect(extractReleaseZip(zipFile(zip), destination(), 'packer.zip')).rejects.toThrow(
+      /^packer\.zip is not a readable zip archive: /
+    )
+  })
+
+  it('names the entry whose data is shorter than its recorded size', async () => {
+    const zip = writeZip([{ name: 'packer', content: 'hello', store: true }])
+    const record = centralRecord(zip, 'packer')
+    zip.writeUInt32LE(500, record + 20)
+    zip.writeUInt32LE(500, record + 24)
+
+    await expect(extractReleaseZip(zipFile(zip), destination(), 'packer.zip')).rejects.toThrow(
+      'packer.zip is not a readable zip archive: entry "packer" is cut short'
+    )
+  })
+})
+
+const withZipProgram = existsSync(ZIP_PROGRAM) ? describe : describe.skip
+
+withZipProgram(`extractReleaseZip reading zips made by ${ZIP_PROGRAM}`, () => {
+  const source = join(root, 'source')
+
+  beforeAll(() => {
+    mkdirSync(join(source, 'docs'), { recursive: true })
+    writeFileSync(join(source, 'packer'), script, { mode: 0o755 })
+    writeFileSync(join(source, 'docs', 'LICENSE.txt'), 'licence')
+  })
+
+  it('reads files and folders', async () => {
+    const archive = join(root, 'from-zip-program.zip')
+    execFileSync(ZIP_PROGRAM, ['-q', '-r', archive, 'packer', 'docs'], { cwd: source })
+    const out = destination()
+
+    await extractReleaseZip(archive, out, 'from-zip-program.zip')
+
+    expect(readFileSync(join(out, 'packer'), 'utf8')).toBe(script)
+    expect(readFileSync(join(out, 'docs', 'LICENSE.txt'), 'utf8')).toBe('licence')
+  })
+
+  it('reads a zip written to a pipe, whose sizes follow the data', async () => {
+    const archive = zipFile(execFileSync(ZIP_PROGRAM, ['-q', '-', 'packer'], { cwd: source }))
+    const out = destination()
+
+    await extractReleaseZip(archive, out, 'piped.zip')
+
+    expect(readFileSync(join(out, 'packer'), 'utf8')).toBe(script)
+  })
+
+  it('writes a stored link as a plain file, so it cannot point outside', async () => {
+    const links = mkdtempSync(join(root, 'links-'))
+    symlinkSync('/etc/passwd', join(links, 'packer'))
+    const archive = join(root, 'with-link.zip')
+    execFileSync(ZIP_PROGRAM, ['-q', '-y', archive, 'packer'], { cwd: links })
+    const out = destination()
+
+    await extractReleaseZip(archive, out, 'with-link.zip')
+
+    expect(lstatSync(join(out, 'packer')).isFile()).toBe(true)
+    expect(readFileSync(join(out, 'packer'), 'utf8')).toBe('/etc/passwd')
   })
 })

@@ -7,8 +7,9 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
-  symlinkSync,
+  statSync,
   writeFileSync
 } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,6 +17,7 @@ import { dirname, join } from 'node:path'
 import * as openpgp from 'openpgp'
 import {
   packerScript,
+  sha256,
   signDetached,
   startReleasesMirror,
   type ReleasesMirror
@@ -24,12 +26,9 @@ import { writeZip } from '../test-support/releases-mirror/zip.js'
 import { fakeCore, messages } from './fixtures/install/core.js'
 
 const root = mkdtempSync(join(tmpdir(), 'install-test-'))
+// No unzip here either: the install must not need one.
 const bin = join(root, 'bin')
-const emptyBin = join(root, 'empty-bin')
 mkdirSync(bin)
-mkdirSync(emptyBin)
-const unzip = ['/usr/bin/unzip', '/bin/unzip'].find((path) => existsSync(path))
-if (unzip) symlinkSync(unzip, join(bin, 'unzip'))
 process.env.RUNNER_TEMP = join(root, 'temp')
 process.env.RUNNER_TOOL_CACHE = join(root, 'tool-cache')
 
@@ -147,13 +146,23 @@ describe('installPacker from an empty tool cache', () => {
     expect(mirror.requests).toEqual([INDEX, SUMS, SIG, ZIP])
   })
 
-  it('extracts with the built-in zip reader when there is no unzip on PATH', async () => {
-    process.env.PATH = emptyBin
+  it('makes packer executable whatever mode the zip gives it, and caches the rest', async () => {
+    const zip = writeZip([
+      { name: 'packer', content: packerScript('1.11.2'), mode: 0o644 },
+      { name: 'LICENSE.txt', content: 'Stand-in licence\n' }
+    ])
+    const sums = Buffer.from(`${sha256(zip)}  packer_1.11.2_linux_amd64.zip\n`)
+    mirror.files.set(ZIP, zip)
+    mirror.files.set(SUMS, sums)
+    mirror.files.set(SIG, await signDetached(sums, signingKey))
 
     const installed = await install('1.11.2')
 
+    expect(statSync(installed.path).mode & 0o777).toBe(0o755)
     expect(reportedVersion(installed.path)).toContain(',,version,1.11.2')
-    expect(messages(core.info)).toContain('built-in zip reader')
+    expect(readFileSync(join(dirname(installed.path), 'LICENSE.txt'), 'utf8')).toBe(
+      'Stand-in licence\n'
+    )
   })
 })
 

@@ -140,6 +140,7 @@ async function download(index: ReleaseIndex, version: string, context: Context) 
     if (!existsSync(extractedExecutable)) {
       throw new Error(`${build.filename} holds no ${context.executableName}`)
     }
+    // The extractor does not carry zip permissions over, so packer is made executable here.
     if (context.platform !== 'win32') await chmod(extractedExecutable, 0o755)
 
     let directory = extracted

@@ -1,6 +1,6 @@
-// A small zip writer, so tests need no `zip` program: deflated (or stored) entries with Unix
-// permissions, the way HashiCorp's release zips carry the packer executable.
-import * as zlib from 'node:zlib'
+// Release-like zips for tests, so they need no `zip` program: deflated (or stored) entries with
+// Unix permissions, the way HashiCorp's release zips carry the packer executable.
+import { zipSync, type Zippable } from 'fflate'
 
 export interface ZipEntry {
   name: string
@@ -10,53 +10,23 @@ export interface ZipEntry {
   store?: boolean
 }
 
+const MADE_BY_UNIX = 3
+const MSDOS_DIRECTORY = 0x10
+// A fixed time keeps a mirror's zips, and so their SHA-256 sums, the same from run to run.
+const MTIME = new Date(2024, 0, 1)
+
 export function writeZip(entries: ZipEntry[]): Buffer {
-  const locals: Buffer[] = []
-  const centrals: Buffer[] = []
-  let offset = 0
+  const files: Zippable = {}
   for (const entry of entries) {
-    const name = Buffer.from(entry.name, 'utf8')
-    const content = Buffer.isBuffer(entry.content) ? entry.content : Buffer.from(entry.content)
-    const data = entry.store ? content : zlib.deflateRawSync(content)
-    const method = entry.store ? 0 : 8
-    const crc = zlib.crc32(content) >>> 0
     const isDirectory = entry.name.endsWith('/')
     const fileType = isDirectory ? 0o040000 : 0o100000
     const mode = fileType | (entry.mode ?? (isDirectory ? 0o755 : 0o644))
-
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(20, 4)
-    local.writeUInt16LE(0x0800, 6) // UTF-8 names
-    local.writeUInt16LE(method, 8)
-    local.writeUInt32LE(crc, 14)
-    local.writeUInt32LE(data.length, 18)
-    local.writeUInt32LE(content.length, 22)
-    local.writeUInt16LE(name.length, 26)
-    locals.push(local, name, data)
-
-    const central = Buffer.alloc(46)
-    central.writeUInt32LE(0x02014b50, 0)
-    central.writeUInt16LE((3 << 8) | 20, 4) // made by Unix, so the mode below counts
-    central.writeUInt16LE(20, 6)
-    central.writeUInt16LE(0x0800, 8)
-    central.writeUInt16LE(method, 10)
-    central.writeUInt32LE(crc, 16)
-    central.writeUInt32LE(data.length, 20)
-    central.writeUInt32LE(content.length, 24)
-    central.writeUInt16LE(name.length, 28)
-    central.writeUInt32LE(((mode << 16) | (isDirectory ? 0x10 : 0)) >>> 0, 38)
-    central.writeUInt32LE(offset, 42)
-    centrals.push(central, name)
-
-    offset += local.length + name.length + data.length
+    const attrs = (mode << 16) | (isDirectory ? MSDOS_DIRECTORY : 0)
+    const content = typeof entry.content === 'string' ? Buffer.from(entry.content) : entry.content
+    files[entry.name] = [
+      content,
+      { level: entry.store || isDirectory ? 0 : 6, os: MADE_BY_UNIX, attrs, mtime: MTIME }
+    ]
   }
-  const directory = Buffer.concat(centrals)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(entries.length, 8)
-  end.writeUInt16LE(entries.length, 10)
-  end.writeUInt32LE(directory.length, 12)
-  end.writeUInt32LE(offset, 16)
-  return Buffer.concat([...locals, directory, end])
+  return Buffer.from(zipSync(files))
 }
