@@ -1,0 +1,716 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  CopyImageCommand,
+  CreateImageCommand,
+  CreateKeyPairCommand,
+  CreateSecurityGroupCommand,
+  CreateTagsCommand,
+  DeleteKeyPairCommand,
+  DeleteSecurityGroupCommand,
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
+  DescribeImageAttributeCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeKeyPairsCommand,
+  DescribeRegionsCommand,
+  DescribeSnapshotsCommand,
+  DescribeTagsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  ModifyImageAttributeCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+  type EC2ClientConfig
+} from '@aws-sdk/client-ec2'
+import {
+  AMAZON_ACCOUNT_ID,
+  SELF_ACCOUNT_ID,
+  SOURCE_AMI_ID,
+  SOURCE_AMI_NAME,
+  SOURCE_SNAPSHOT_ID,
+  startEc2Endpoint,
+  type Ec2Endpoint,
+  type Ec2EndpointOptions
+} from '../test-support/ec2-endpoint/index.js'
+
+const HOME = 'us-east-1'
+const OTHER = 'eu-west-1'
+const THIRD = 'us-west-2'
+const credentials = { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }
+
+let endpoint: Ec2Endpoint
+
+async function start(options: Ec2EndpointOptions = {}): Promise<Ec2Endpoint> {
+  endpoint = await startEc2Endpoint(options)
+  return endpoint
+}
+
+afterEach(async () => {
+  await endpoint?.close()
+})
+
+function ec2(region = HOME, config: Partial<EC2ClientConfig> = {}): EC2Client {
+  return new EC2Client({ region, endpoint: endpoint.url, credentials, maxAttempts: 1, ...config })
+}
+
+/** Launches an instance from the source AMI and returns its id once it runs. */
+async function runningInstance(client: EC2Client): Promise<string> {
+  const run = await client.send(
+    new RunInstancesCommand({
+      ImageId: SOURCE_AMI_ID,
+      InstanceType: 't3.micro',
+      MinCount: 1,
+      MaxCount: 1
+    })
+  )
+  const instanceId = run.Instances?.[0]?.InstanceId as string
+  for (;;) {
+    const described = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+    if (described.Reservations?.[0]?.Instances?.[0]?.State?.Name === 'running') return instanceId
+  }
+}
+
+/** Makes an AMI in the client's region and describes it until it is available. */
+async function availableImage(client: EC2Client, name = 'loopback-test-image'): Promise<string> {
+  const instanceId = await runningInstance(client)
+  const { ImageId } = await client.send(new CreateImageCommand({ InstanceId: instanceId, Name: name }))
+  for (;;) {
+    const { Images } = await client.send(new DescribeImagesCommand({ ImageIds: [ImageId as string] }))
+    if (Images?.[0]?.State === 'available') return ImageId as string
+  }
+}
+
+// Only the credential scope matters to the endpoint; it does not check signatures.
+async function rawCall(body: string, region = HOME): Promise<{ status: number; text: string }> {
+  const scope = `AKIDLOOPBACK/20250101/${region}/ec2/aws4_request`
+  const response = await fetch(endpoint.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      authorization: `AWS4-HMAC-SHA256 Credential=${scope}, SignedHeaders=host, Signature=00`
+    },
+    body
+  })
+  return { status: response.status, text: await response.text() }
+}
+
+describe('DescribeImages', () => {
+  beforeEach(() => start())
+
+  it('finds the seeded source AMI by id in every region, with its snapshot', async () => {
+    for (const region of [HOME, OTHER, THIRD]) {
+      const { Images } = await ec2(region).send(
+        new DescribeImagesCommand({ ImageIds: [SOURCE_AMI_ID] })
+      )
+      expect(Images).toHaveLength(1)
+      expect(Images?.[0]).toMatchObject({
+        ImageId: SOURCE_AMI_ID,
+        Name: SOURCE_AMI_NAME,
+        State: 'available',
+        OwnerId: AMAZON_ACCOUNT_ID,
+        ImageOwnerAlias: 'amazon',
+        Public: true,
+        RootDeviceType: 'ebs',
+        VirtualizationType: 'hvm',
+        BlockDeviceMappings: [
+          { DeviceName: '/dev/xvda', Ebs: { SnapshotId: SOURCE_SNAPSHOT_ID, VolumeSize: 8 } }
+        ]
+      })
+      expect(Images?.[0]?.CreationDate).toBe('2024-01-15T10:00:00.000Z')
+    }
+    expect(endpoint.callsOf('DescribeImages').map((call) => call.region)).toEqual([HOME, OTHER, THIRD])
+    expect(endpoint.calls[0].params).toEqual({ 'ImageId.1': SOURCE_AMI_ID })
+  })
+
+  it('selects by owner', async () => {
+    const client = ec2()
+    const amazon = await client.send(new DescribeImagesCommand({ Owners: ['amazon'] }))
+    expect(amazon.Images?.map((image) => image.ImageId)).toEqual([SOURCE_AMI_ID])
+    const byAccount = await client.send(new DescribeImagesCommand({ Owners: [AMAZON_ACCOUNT_ID] }))
+    expect(byAccount.Images).toHaveLength(1)
+    const mine = await client.send(new DescribeImagesCommand({ Owners: ['self'] }))
+    expect(mine.Images).toEqual([])
+
+    const own = await availableImage(client)
+    const after = await client.send(new DescribeImagesCommand({ Owners: ['self'] }))
+    expect(after.Images?.map((image) => image.ImageId)).toEqual([own])
+    expect(after.Images?.[0]?.OwnerId).toBe(SELF_ACCOUNT_ID)
+  })
+
+  it('filters by name (with wildcards), state and tags', async () => {
+    const client = ec2()
+    const byName = await client.send(
+      new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['loopback-source-*'] }] })
+    )
+    expect(byName.Images?.map((image) => image.ImageId)).toEqual([SOURCE_AMI_ID])
+    const none = await client.send(
+      new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['nothing-like-it'] }] })
+    )
+    expect(none.Images).toEqual([])
+    const pending = await client.send(
+      new DescribeImagesCommand({ Filters: [{ Name: 'state', Values: ['pending'] }] })
+    )
+    expect(pending.Images).toEqual([])
+
+    await client.send(
+      new CreateTagsCommand({ Resources: [SOURCE_AMI_ID], Tags: [{ Key: 'Team', Value: 'blue' }] })
+    )
+    const tagged = await client.send(
+      new DescribeImagesCommand({
+        Filters: [
+          { Name: 'tag:Team', Values: ['red', 'blue'] },
+          { Name: 'state', Values: ['available'] }
+        ]
+      })
+    )
+    expect(tagged.Images?.[0]?.Tags).toEqual([{ Key: 'Team', Value: 'blue' }])
+  })
+
+  it('refuses unknown filters, unknown ids and malformed ids as EC2 does', async () => {
+    const client = ec2()
+    await expect(
+      client.send(new DescribeImagesCommand({ Filters: [{ Name: 'colour', Values: ['x'] }] }))
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue', message: "The filter 'colour' is invalid" })
+    await expect(
+      client.send(new DescribeImagesCommand({ ImageIds: ['ami-0123456789abcdef0'] }))
+    ).rejects.toMatchObject({
+      name: 'InvalidAMIID.NotFound',
+      message: "The image id '[ami-0123456789abcdef0]' does not exist",
+      $metadata: { httpStatusCode: 400 }
+    })
+    await expect(
+      client.send(new DescribeImagesCommand({ ImageIds: ['ami-nothex'] }))
+    ).rejects.toMatchObject({ name: 'InvalidAMIID.Malformed' })
+    expect(endpoint.calls.map((call) => call.error)).toEqual([
+      'InvalidParameterValue',
+      'InvalidAMIID.NotFound',
+      'InvalidAMIID.Malformed'
+    ])
+  })
+})
+
+describe('images, snapshots and copies across regions', () => {
+  beforeEach(() => start({ autoAdvance: { describes: 0 } }))
+
+  it('makes an AMI pending then available, with a snapshot that DescribeSnapshots knows', async () => {
+    const client = ec2()
+    const instanceId = await runningInstance(client)
+    const { ImageId } = await client.send(
+      new CreateImageCommand({ InstanceId: instanceId, Name: 'first image' })
+    )
+    expect(endpoint.images(HOME).find((image) => image.imageId === ImageId)?.state).toBe('pending')
+    const { Images } = await client.send(new DescribeImagesCommand({ ImageIds: [ImageId as string] }))
+    expect(Images?.[0]?.State).toBe('available')
+    const snapshotId = Images?.[0]?.BlockDeviceMappings?.[0]?.Ebs?.SnapshotId as string
+    expect(snapshotId).toMatch(/^snap-[0-9a-f]{17}$/)
+
+    const { Snapshots } = await client.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))
+    expect(Snapshots?.[0]).toMatchObject({
+      SnapshotId: snapshotId,
+      State: 'completed',
+      OwnerId: SELF_ACCOUNT_ID,
+      Description: `Created by CreateImage(${instanceId}) for ${ImageId}`
+    })
+    expect(Snapshots?.[0]?.StartTime).toBeInstanceOf(Date)
+    const own = await client.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))
+    expect(own.Snapshots?.map((snapshot) => snapshot.SnapshotId)).toEqual([snapshotId])
+
+    await expect(
+      client.send(new CreateImageCommand({ InstanceId: instanceId, Name: 'first image' }))
+    ).rejects.toMatchObject({ name: 'InvalidAMIName.Duplicate' })
+    await expect(
+      client.send(new CreateImageCommand({ InstanceId: instanceId, Name: 'bad:name' }))
+    ).rejects.toMatchObject({ name: 'InvalidAMIName.Malformed' })
+  })
+
+  it('copies an AMI into the calling region only, with a snapshot of its own', async () => {
+    const source = await availableImage(ec2())
+    const target = ec2(OTHER)
+    const copy = await target.send(
+      new CopyImageCommand({ SourceRegion: HOME, SourceImageId: source, Name: 'copied' })
+    )
+    const copyId = copy.ImageId as string
+    expect(copyId).not.toBe(source)
+    const { Images } = await target.send(new DescribeImagesCommand({ ImageIds: [copyId] }))
+    expect(Images?.[0]).toMatchObject({
+      State: 'available',
+      SourceImageId: source,
+      SourceImageRegion: HOME
+    })
+    const snapshotId = Images?.[0]?.BlockDeviceMappings?.[0]?.Ebs?.SnapshotId as string
+    expect(endpoint.snapshots(OTHER).map((snapshot) => snapshot.snapshotId)).toContain(snapshotId)
+    expect(endpoint.snapshots(HOME).map((snapshot) => snapshot.snapshotId)).not.toContain(snapshotId)
+
+    for (const region of [THIRD, HOME]) {
+      await expect(
+        ec2(region).send(new DescribeImagesCommand({ ImageIds: [copyId] }))
+      ).rejects.toMatchObject({ name: 'InvalidAMIID.NotFound' })
+    }
+    await expect(
+      ec2(THIRD).send(
+        new CopyImageCommand({ SourceRegion: OTHER, SourceImageId: source, Name: 'x-copy' })
+      )
+    ).rejects.toMatchObject({ name: 'InvalidAMIID.NotFound' })
+    expect(endpoint.callsOf('CopyImage')[0]).toMatchObject({
+      region: OTHER,
+      params: { SourceRegion: HOME, SourceImageId: source, Name: 'copied' }
+    })
+  })
+
+  it('refuses to delete a snapshot an AMI still uses, and forgets deregistered AMIs', async () => {
+    const client = ec2()
+    const imageId = await availableImage(client)
+    const snapshotId = endpoint.images(HOME).find((image) => image.imageId === imageId)
+      ?.blockDeviceMappings[0].snapshotId as string
+    await expect(
+      client.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }))
+    ).rejects.toMatchObject({ name: 'InvalidSnapshot.InUse' })
+    await client.send(new DeregisterImageCommand({ ImageId: imageId }))
+    await expect(client.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).rejects.toMatchObject({
+      name: 'InvalidAMIID.NotFound'
+    })
+    await client.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }))
+    await expect(
+      client.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))
+    ).rejects.toMatchObject({
+      name: 'InvalidSnapshot.NotFound',
+      message: `The snapshot '${snapshotId}' does not exist.`
+    })
+    await expect(
+      client.send(new DeregisterImageCommand({ ImageId: SOURCE_AMI_ID }))
+    ).rejects.toMatchObject({ name: 'AuthFailure' })
+  })
+
+  it('sets the description and launch permissions', async () => {
+    const client = ec2()
+    const imageId = await availableImage(client)
+    await client.send(
+      new ModifyImageAttributeCommand({ ImageId: imageId, Description: { Value: 'built for tests' } })
+    )
+    await client.send(
+      new ModifyImageAttributeCommand({
+        ImageId: imageId,
+        LaunchPermission: { Add: [{ UserId: '210987654321' }] }
+      })
+    )
+    const description = await client.send(
+      new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'description' })
+    )
+    expect(description.Description?.Value).toBe('built for tests')
+    const permissions = await client.send(
+      new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' })
+    )
+    expect(permissions.LaunchPermissions).toEqual([{ UserId: '210987654321' }])
+    await expect(
+      client.send(
+        new ModifyImageAttributeCommand({
+          ImageId: imageId,
+          LaunchPermission: { Add: [{ UserId: 'bob' }] }
+        })
+      )
+    ).rejects.toMatchObject({ name: 'InvalidAMIAttributeItemValue' })
+  })
+})
+
+describe('tags', () => {
+  beforeEach(() => start({ autoAdvance: { describes: 0 } }))
+
+  it('tags AMIs and snapshots, and DescribeTags lists them per region', async () => {
+    const client = ec2()
+    const imageId = await availableImage(client)
+    const snapshotId = endpoint.images(HOME).find((image) => image.imageId === imageId)
+      ?.blockDeviceMappings[0].snapshotId as string
+    await client.send(
+      new CreateTagsCommand({
+        Resources: [imageId, snapshotId],
+        Tags: [
+          { Key: 'Name', Value: 'web' },
+          { Key: 'Commit', Value: 'abc123' }
+        ]
+      })
+    )
+    expect(endpoint.tagsOf(HOME, imageId)).toEqual({ Name: 'web', Commit: 'abc123' })
+    expect(endpoint.tagsOf(HOME, snapshotId)).toEqual({ Name: 'web', Commit: 'abc123' })
+    expect(endpoint.tagsOf(OTHER, imageId)).toEqual({})
+
+    const { Tags } = await client.send(
+      new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [imageId] }] })
+    )
+    expect(Tags).toEqual([
+      { ResourceId: imageId, ResourceType: 'image', Key: 'Name', Value: 'web' },
+      { ResourceId: imageId, ResourceType: 'image', Key: 'Commit', Value: 'abc123' }
+    ])
+    const snapshots = await client.send(
+      new DescribeTagsCommand({
+        Filters: [
+          { Name: 'resource-type', Values: ['snapshot'] },
+          { Name: 'key', Values: ['Commit'] }
+        ]
+      })
+    )
+    expect(snapshots.Tags).toEqual([
+      { ResourceId: snapshotId, ResourceType: 'snapshot', Key: 'Commit', Value: 'abc123' }
+    ])
+    const elsewhere = await ec2(OTHER).send(new DescribeTagsCommand({}))
+    expect(elsewhere.Tags).toEqual([])
+
+    const { Images } = await client.send(new DescribeImagesCommand({ ImageIds: [imageId] }))
+    expect(Images?.[0]?.Tags).toEqual([
+      { Key: 'Name', Value: 'web' },
+      { Key: 'Commit', Value: 'abc123' }
+    ])
+    const { Snapshots } = await client.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))
+    expect(Snapshots?.[0]?.Tags).toHaveLength(2)
+  })
+
+  it('refuses reserved, too long and too many tags, tagging nothing', async () => {
+    const client = ec2()
+    const tag = (Key: string, Value = 'v') =>
+      new CreateTagsCommand({ Resources: [SOURCE_AMI_ID], Tags: [{ Key, Value }] })
+    await expect(client.send(tag('aws:cloudformation:stack'))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: expect.stringContaining("Tag keys starting with 'aws:' are reserved")
+    })
+    await expect(client.send(tag('k'.repeat(129)))).rejects.toMatchObject({
+      name: 'InvalidParameterValue'
+    })
+    await client.send(tag('k'.repeat(128), 'v'.repeat(256)))
+    await expect(client.send(tag('long', 'v'.repeat(257)))).rejects.toMatchObject({
+      name: 'InvalidParameterValue'
+    })
+
+    const fortyNine = Array.from({ length: 49 }, (_, index) => ({ Key: `key${index}`, Value: 'v' }))
+    await client.send(new CreateTagsCommand({ Resources: [SOURCE_AMI_ID], Tags: fortyNine }))
+    expect(Object.keys(endpoint.tagsOf(HOME, SOURCE_AMI_ID))).toHaveLength(50)
+    await client.send(tag('key0', 'overwritten'))
+    await expect(
+      client.send(
+        new CreateTagsCommand({
+          Resources: [SOURCE_SNAPSHOT_ID, SOURCE_AMI_ID],
+          Tags: [{ Key: 'one-more', Value: '' }]
+        })
+      )
+    ).rejects.toMatchObject({
+      name: 'TagLimitExceeded',
+      message: 'The maximum number of Tags for a resource has been reached.'
+    })
+    expect(endpoint.tagsOf(HOME, SOURCE_AMI_ID).key0).toBe('overwritten')
+    expect(endpoint.tagsOf(HOME, SOURCE_SNAPSHOT_ID)).toEqual({})
+  })
+
+  it('refuses unknown and malformed ids, and ids of no known kind', async () => {
+    const client = ec2()
+    const tags = [{ Key: 'Name', Value: 'x' }]
+    await expect(
+      client.send(new CreateTagsCommand({ Resources: ['snap-0123456789abcdef0'], Tags: tags }))
+    ).rejects.toMatchObject({ name: 'InvalidSnapshot.NotFound' })
+    await expect(
+      client.send(
+        new CreateTagsCommand({ Resources: [SOURCE_AMI_ID, 'ami-0123456789abcdef0'], Tags: tags })
+      )
+    ).rejects.toMatchObject({ name: 'InvalidAMIID.NotFound' })
+    expect(endpoint.tagsOf(HOME, SOURCE_AMI_ID)).toEqual({})
+    await expect(
+      client.send(new CreateTagsCommand({ Resources: ['i-123'], Tags: tags }))
+    ).rejects.toMatchObject({ name: 'InvalidInstanceID.Malformed' })
+    await expect(
+      client.send(new CreateTagsCommand({ Resources: ['nothing-12345678'], Tags: tags }))
+    ).rejects.toMatchObject({ name: 'InvalidID' })
+  })
+})
+
+describe('instances, key pairs and security groups', () => {
+  it('moves instances through their states as they are described', async () => {
+    await start()
+    const client = ec2()
+    const run = await client.send(
+      new RunInstancesCommand({
+        ImageId: SOURCE_AMI_ID,
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceType: 't3.micro'
+      })
+    )
+    const instanceId = run.Instances?.[0]?.InstanceId as string
+    expect(run.Instances?.[0]?.State).toEqual({ Code: 0, Name: 'pending' })
+    const state = async () =>
+      (await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]
+        ?.Instances?.[0]?.State?.Name
+    expect(await state()).toBe('pending')
+    await expect(
+      client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }))
+    ).rejects.toMatchObject({ name: 'IncorrectInstanceState' })
+    expect(await state()).toBe('running')
+    const volumeId = endpoint.instances(HOME)[0].volumeIds[0]
+    const stop = await client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }))
+    expect(stop.StoppingInstances?.[0]).toMatchObject({
+      CurrentState: { Name: 'stopping' },
+      PreviousState: { Name: 'running' }
+    })
+    expect(await state()).toBe('stopping')
+    expect(await state()).toBe('stopped')
+    await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))
+    expect(await state()).toBe('shutting-down')
+    expect(await state()).toBe('terminated')
+    const volumes = await client.send(
+      new DescribeVolumesCommand({ Filters: [{ Name: 'volume-id', Values: [volumeId] }] })
+    )
+    expect(volumes.Volumes).toEqual([])
+    await expect(
+      client.send(new DescribeInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'] }))
+    ).rejects.toMatchObject({ name: 'InvalidInstanceID.NotFound' })
+  })
+
+  it('also moves states on after a time, without being described', async () => {
+    await start({ autoAdvance: { describes: 1_000_000, afterMs: 20 } })
+    const client = ec2()
+    await client.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1 }))
+    while (endpoint.instances(HOME)[0].state !== 'running') {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    expect(endpoint.instances(HOME)[0].state).toBe('running')
+  })
+
+  it('creates and deletes key pairs and groups, refusing what EC2 refuses', async () => {
+    await start({ autoAdvance: { describes: 0 } })
+    const client = ec2()
+    const key = await client.send(new CreateKeyPairCommand({ KeyName: 'build-key' }))
+    expect(key.KeyMaterial).toContain('-----BEGIN RSA PRIVATE KEY-----')
+    expect(key.KeyFingerprint).toMatch(/^([0-9a-f]{2}:){19}[0-9a-f]{2}$/)
+    await expect(client.send(new CreateKeyPairCommand({ KeyName: 'build-key' }))).rejects.toMatchObject({
+      name: 'InvalidKeyPair.Duplicate'
+    })
+    await expect(
+      client.send(new DescribeKeyPairsCommand({ KeyNames: ['other'] }))
+    ).rejects.toMatchObject({ name: 'InvalidKeyPair.NotFound' })
+    const group = await client.send(
+      new CreateSecurityGroupCommand({ GroupName: 'build-group', Description: 'for a build' })
+    )
+    const groupId = group.GroupId as string
+    const run = await client.send(
+      new RunInstancesCommand({
+        ImageId: SOURCE_AMI_ID,
+        MinCount: 1,
+        MaxCount: 1,
+        KeyName: 'build-key',
+        SecurityGroupIds: [groupId]
+      })
+    )
+    const instanceId = run.Instances?.[0]?.InstanceId as string
+    await expect(
+      client.send(new DeleteSecurityGroupCommand({ GroupId: groupId }))
+    ).rejects.toMatchObject({ name: 'DependencyViolation' })
+    await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))
+    await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+    await client.send(new DeleteSecurityGroupCommand({ GroupId: groupId }))
+    await expect(
+      client.send(new DeleteSecurityGroupCommand({ GroupId: groupId }))
+    ).rejects.toMatchObject({ name: 'InvalidGroup.NotFound' })
+    await client.send(new DeleteKeyPairCommand({ KeyName: 'build-key' }))
+    // EC2 answers success for a key name it does not know.
+    await client.send(new DeleteKeyPairCommand({ KeyName: 'build-key' }))
+    expect(endpoint.keyPairs(HOME)).toEqual([])
+    expect(endpoint.securityGroups(HOME).map((g) => g.groupName)).toEqual(['default'])
+    await expect(
+      client.send(
+        new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1, KeyName: 'gone' })
+      )
+    ).rejects.toMatchObject({ name: 'InvalidKeyPair.NotFound' })
+  })
+})
+
+describe('protocol', () => {
+  beforeEach(() => start())
+
+  it('answers an unknown action with InvalidAction, as XML in the EC2 error shape', async () => {
+    const { status, text } = await rawCall('Action=LaunchRocket&Version=2016-11-15')
+    expect(status).toBe(400)
+    expect(text).toMatch(
+      new RegExp(
+        '<Response><Errors><Error><Code>InvalidAction</Code>' +
+          '<Message>The action LaunchRocket is not valid for this web service.</Message>' +
+          '</Error></Errors><RequestID>[0-9a-f-]{36}</RequestID></Response>$'
+      )
+    )
+    expect(endpoint.calls).toEqual([
+      { action: 'LaunchRocket', region: HOME, params: {}, error: 'InvalidAction' }
+    ])
+  })
+
+  it('answers in the EC2 namespace', async () => {
+    const { status, text } = await rawCall('Action=DescribeRegions&Version=2016-11-15')
+    expect(status).toBe(200)
+    expect(text).toContain('<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">')
+  })
+
+  it('takes the region from the credential scope and refuses regions it does not serve', async () => {
+    const { Regions } = await ec2(THIRD).send(new DescribeRegionsCommand({}))
+    expect(Regions?.map((region) => region.RegionName)).toEqual([HOME, OTHER, THIRD])
+    await expect(ec2('ap-nowhere-1').send(new DescribeRegionsCommand({}))).rejects.toMatchObject({
+      name: 'AuthFailure',
+      $metadata: { httpStatusCode: 401 }
+    })
+    expect(endpoint.calls.map((call) => call.region)).toEqual([THIRD, 'ap-nowhere-1'])
+  })
+
+  it('is found through AWS_ENDPOINT_URL_EC2', async () => {
+    const saved = process.env.AWS_ENDPOINT_URL_EC2
+    process.env.AWS_ENDPOINT_URL_EC2 = endpoint.url
+    try {
+      const client = new EC2Client({ region: OTHER, credentials, maxAttempts: 1 })
+      const { Images } = await client.send(new DescribeImagesCommand({ Owners: ['amazon'] }))
+      expect(Images?.[0]?.ImageId).toBe(SOURCE_AMI_ID)
+      expect(endpoint.callsOf('DescribeImages', OTHER)).toHaveLength(1)
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_EC2
+      else process.env.AWS_ENDPOINT_URL_EC2 = saved
+    }
+  })
+})
+
+describe('faults', () => {
+  beforeEach(() => start({ autoAdvance: { describes: 0 } }))
+
+  it('throttles the first N calls of an action with RequestLimitExceeded (HTTP 503)', async () => {
+    endpoint.faults.throttle('DescribeImages', { firstCalls: 2 })
+    const client = ec2()
+    const describe = () => client.send(new DescribeImagesCommand({ ImageIds: [SOURCE_AMI_ID] }))
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await expect(describe()).rejects.toMatchObject({
+        name: 'RequestLimitExceeded',
+        message: 'Request limit exceeded.',
+        $metadata: { httpStatusCode: 503 }
+      })
+    }
+    await expect(describe()).resolves.toMatchObject({ Images: [{ ImageId: SOURCE_AMI_ID }] })
+    await client.send(new DescribeSnapshotsCommand({}))
+    expect(endpoint.calls.map((call) => call.error)).toEqual([
+      'RequestLimitExceeded',
+      'RequestLimitExceeded',
+      undefined,
+      undefined
+    ])
+  })
+
+  it('throttles at a rate, and the SDK retries a throttled call', async () => {
+    endpoint.faults.throttle('DescribeImages', { rate: 0.5 })
+    const once = ec2()
+    const outcomes: string[] = []
+    for (let attempt = 0; attempt < 4; attempt++) {
+      outcomes.push(
+        await once.send(new DescribeImagesCommand({})).then(
+          () => 'ok',
+          (error: Error) => error.name
+        )
+      )
+    }
+    expect(outcomes).toEqual(['RequestLimitExceeded', 'ok', 'RequestLimitExceeded', 'ok'])
+
+    const retrying = ec2(HOME, { maxAttempts: 2 })
+    await expect(retrying.send(new DescribeImagesCommand({}))).resolves.toBeDefined()
+    expect(endpoint.calls.slice(4).map((call) => call.error)).toEqual([
+      'RequestLimitExceeded',
+      undefined
+    ])
+  })
+
+  it('throttles one region only when asked', async () => {
+    endpoint.faults.throttle('DescribeImages', { region: OTHER })
+    await expect(ec2(HOME).send(new DescribeImagesCommand({}))).resolves.toBeDefined()
+    await expect(ec2(OTHER).send(new DescribeImagesCommand({}))).rejects.toMatchObject({
+      name: 'RequestLimitExceeded'
+    })
+  })
+
+  it('fails an action with UnauthorizedOperation and an encoded authorization message', async () => {
+    endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation' })
+    const client = ec2()
+    const error = await client
+      .send(new CreateTagsCommand({ Resources: [SOURCE_AMI_ID], Tags: [{ Key: 'a', Value: 'b' }] }))
+      .catch((e: unknown) => e as Error & { $metadata: { httpStatusCode: number } })
+    expect(error).toMatchObject({ name: 'UnauthorizedOperation', $metadata: { httpStatusCode: 403 } })
+    const message = (error as Error).message
+    expect(message).toMatch(/^You are not authorized to perform this operation\. /)
+    expect(message).toContain(
+      `ec2:CreateTags on resource: arn:aws:ec2:us-east-1::image/${SOURCE_AMI_ID} `
+    )
+    expect(message).toMatch(/ Encoded authorization failure message: [A-Za-z0-9_-]{40,}$/)
+    expect(endpoint.tagsOf(HOME, SOURCE_AMI_ID)).toEqual({})
+    await expect(client.send(new DescribeTagsCommand({}))).resolves.toBeDefined()
+  })
+
+  it('fails only the first N calls when asked, with a given message', async () => {
+    endpoint.faults.fail('DescribeSnapshots', {
+      code: 'InternalError',
+      message: 'try later',
+      firstCalls: 1
+    })
+    const client = ec2()
+    await expect(client.send(new DescribeSnapshotsCommand({}))).rejects.toMatchObject({
+      name: 'InternalError',
+      message: 'try later',
+      $metadata: { httpStatusCode: 500 }
+    })
+    await expect(client.send(new DescribeSnapshotsCommand({}))).resolves.toBeDefined()
+  })
+
+  it('hides a freshly copied AMI from the first N calls that name it', async () => {
+    const source = await availableImage(ec2())
+    endpoint.faults.hideCopiedImages(2)
+    const target = ec2(OTHER)
+    const { ImageId } = await target.send(
+      new CopyImageCommand({ SourceRegion: HOME, SourceImageId: source, Name: 'copied' })
+    )
+    const copyId = ImageId as string
+    await expect(target.send(new DescribeImagesCommand({ ImageIds: [copyId] }))).rejects.toMatchObject({
+      name: 'InvalidAMIID.NotFound'
+    })
+    await expect(
+      target.send(new CreateTagsCommand({ Resources: [copyId], Tags: [{ Key: 'a', Value: 'b' }] }))
+    ).rejects.toMatchObject({ name: 'InvalidAMIID.NotFound' })
+    await expect(target.send(new DescribeImagesCommand({ ImageIds: [copyId] }))).resolves.toMatchObject({
+      Images: [{ ImageId: copyId }]
+    })
+    // The source AMI was not copied, so it was never hidden.
+    await expect(ec2().send(new DescribeImagesCommand({ ImageIds: [source] }))).resolves.toBeDefined()
+  })
+
+  // Generous delays: the order of answers must not depend on how busy the machine is.
+  it('delays answers without blocking other calls', async () => {
+    endpoint.faults.latency(1500, 'DescribeImages')
+    const client = ec2()
+    const finished: string[] = []
+    const slow = client.send(new DescribeImagesCommand({})).then(() => finished.push('slow'))
+    while (endpoint.calls.length < 1) await new Promise((resolve) => setTimeout(resolve, 5))
+    const fast = client.send(new DescribeSnapshotsCommand({})).then(() => finished.push('fast'))
+    await Promise.all([slow, fast])
+    expect(finished).toEqual(['fast', 'slow'])
+
+    endpoint.faults.latency(1000)
+    let arrivedBeforeFirstAnswer = 0
+    await Promise.race([
+      client.send(new DescribeRegionsCommand({})),
+      client.send(new DescribeRegionsCommand({}))
+    ]).then(() => {
+      arrivedBeforeFirstAnswer = endpoint.callsOf('DescribeRegions').length
+    })
+    expect(arrivedBeforeFirstAnswer).toBe(2)
+  })
+
+  it('keeps instances pending until they are terminated', async () => {
+    endpoint.faults.holdInstancesPending()
+    const client = ec2()
+    const run = await client.send(
+      new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1 })
+    )
+    const instanceId = run.Instances?.[0]?.InstanceId as string
+    const state = async () =>
+      (await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]
+        ?.Instances?.[0]?.State?.Name
+    for (let attempt = 0; attempt < 5; attempt++) expect(await state()).toBe('pending')
+    await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))
+    expect(await state()).toBe('terminated')
+  })
+})

@@ -1,0 +1,521 @@
+import { Ec2Error, invalidParameterValue, missingParameter } from '../errors.js'
+import { applyFilters, type FilterFields } from '../filters.js'
+import {
+  boolParam,
+  filtersParam,
+  intParam,
+  listParam,
+  requiredParam,
+  structListParam,
+  type Params
+} from '../query.js'
+import {
+  SELF_ACCOUNT_ID,
+  type BlockDevice,
+  type ImageRecord,
+  type RegionState,
+  type SnapshotRecord
+} from '../world.js'
+import type { XmlValue } from '../xml.js'
+import {
+  lookUp,
+  lookUpOne,
+  tagSet,
+  tagSpecifications,
+  tagsFrom,
+  type ActionResult,
+  type Handler
+} from './common.js'
+
+// EC2's rule for image names (CreateImage, CopyImage, RegisterImage).
+const AMI_NAME = /^[a-zA-Z0-9()[\] ./\-'@_]{3,128}$/
+
+const IMAGE_FIELDS: FilterFields<ImageRecord> = {
+  'image-id': (image) => [image.imageId],
+  name: (image) => [image.name],
+  state: (image) => [image.state],
+  'owner-id': (image) => [image.ownerId],
+  'owner-alias': (image) => [image.ownerAlias],
+  'is-public': (image) => [String(image.public)],
+  architecture: (image) => [image.architecture],
+  description: (image) => [image.description],
+  'image-type': () => ['machine'],
+  hypervisor: () => ['xen'],
+  'ena-support': () => ['true'],
+  'root-device-type': () => ['ebs'],
+  'root-device-name': (image) => [image.rootDeviceName],
+  'virtualization-type': (image) => [image.virtualizationType],
+  'creation-date': (image) => [image.creationDate.toISOString()],
+  'source-image-id': (image) => [image.sourceImageId],
+  'source-image-region': (image) => [image.sourceImageRegion],
+  'source-instance-id': (image) => [image.sourceInstanceId],
+  'product-code': (image) => image.productCodes,
+  platform: () => [],
+  'block-device-mapping.device-name': (image) => image.blockDevices.map((d) => d.deviceName),
+  'block-device-mapping.snapshot-id': (image) => image.blockDevices.map((d) => d.snapshotId),
+  'block-device-mapping.volume-size': (image) => image.blockDevices.map((d) => String(d.volumeSize)),
+  'block-device-mapping.volume-type': (image) => image.blockDevices.map((d) => d.volumeType),
+  'block-device-mapping.encrypted': (image) => image.blockDevices.map((d) => String(d.encrypted))
+}
+
+const SNAPSHOT_FIELDS: FilterFields<SnapshotRecord> = {
+  'snapshot-id': (snapshot) => [snapshot.snapshotId],
+  status: (snapshot) => [snapshot.state],
+  'owner-id': (snapshot) => [snapshot.ownerId],
+  'owner-alias': (snapshot) => [snapshot.ownerAlias],
+  'volume-id': (snapshot) => [snapshot.volumeId],
+  'volume-size': (snapshot) => [String(snapshot.volumeSize)],
+  description: (snapshot) => [snapshot.description],
+  encrypted: (snapshot) => [String(snapshot.encrypted)],
+  progress: (snapshot) => [progress(snapshot)],
+  'start-time': (snapshot) => [snapshot.startTime.toISOString()]
+}
+
+function progress(snapshot: SnapshotRecord): string {
+  return snapshot.state === 'pending' ? '0%' : '100%'
+}
+
+function blockDeviceXml(device: BlockDevice): XmlValue {
+  return {
+    deviceName: device.deviceName,
+    ebs: {
+      snapshotId: device.snapshotId,
+      volumeSize: device.volumeSize,
+      deleteOnTermination: device.deleteOnTermination,
+      volumeType: device.volumeType,
+      encrypted: device.encrypted
+    }
+  }
+}
+
+function imageXml(image: ImageRecord): XmlValue {
+  return {
+    imageId: image.imageId,
+    imageLocation: `${image.ownerAlias ?? image.ownerId}/${image.name}`,
+    imageState: image.state,
+    imageOwnerId: image.ownerId,
+    creationDate: image.creationDate.toISOString(),
+    isPublic: image.public,
+    productCodes:
+      image.productCodes.length > 0
+        ? image.productCodes.map((code) => ({ productCode: code, type: 'marketplace' }))
+        : undefined,
+    architecture: image.architecture,
+    imageType: 'machine',
+    imageOwnerAlias: image.ownerAlias,
+    name: image.name,
+    description: image.description,
+    rootDeviceType: 'ebs',
+    rootDeviceName: image.rootDeviceName,
+    blockDeviceMapping: image.blockDevices.map(blockDeviceXml),
+    virtualizationType: image.virtualizationType,
+    tagSet: tagSet(image.tags),
+    hypervisor: 'xen',
+    enaSupport: true,
+    sriovNetSupport: 'simple',
+    platformDetails: 'Linux/UNIX',
+    usageOperation: 'RunInstances',
+    sourceInstanceId: image.sourceInstanceId,
+    sourceImageId: image.sourceImageId,
+    sourceImageRegion: image.sourceImageRegion,
+    stateReason:
+      image.state === 'failed'
+        ? { code: 'Client.InternalError', message: 'Client.InternalError' }
+        : undefined
+  }
+}
+
+function snapshotXml(snapshot: SnapshotRecord): XmlValue {
+  return {
+    snapshotId: snapshot.snapshotId,
+    volumeId: snapshot.volumeId,
+    status: snapshot.state,
+    startTime: snapshot.startTime,
+    progress: progress(snapshot),
+    ownerId: snapshot.ownerId,
+    ownerAlias: snapshot.ownerAlias,
+    volumeSize: snapshot.volumeSize,
+    description: snapshot.description,
+    encrypted: snapshot.encrypted,
+    tagSet: tagSet(snapshot.tags),
+    storageTier: 'standard'
+  }
+}
+
+function ownedBy(owners: string[], record: { ownerId: string; ownerAlias?: string }): boolean {
+  return owners.some((owner) => {
+    if (owner === 'self') return record.ownerId === SELF_ACCOUNT_ID
+    if (/^\d{12}$/.test(owner)) return record.ownerId === owner
+    return record.ownerAlias === owner
+  })
+}
+
+function visibleImages(region: RegionState): ImageRecord[] {
+  return [...region.images.values()].filter(
+    (image) =>
+      image.ownerId === SELF_ACCOUNT_ID ||
+      image.public ||
+      image.launchPermissions.some((p) => p.userId === SELF_ACCOUNT_ID || p.group === 'all')
+  )
+}
+
+function checkImageName(name: string): void {
+  if (!AMI_NAME.test(name)) {
+    throw new Ec2Error(
+      'InvalidAMIName.Malformed',
+      'AMI names must be between 3 and 128 characters long, and may contain letters, numbers, ' +
+        "'(', ')', '[', ']', ' ', '.', '/', '-', ''', '@' and '_'"
+    )
+  }
+}
+
+function checkNameFree(region: RegionState, name: string): void {
+  const taken = [...region.images.values()].find(
+    (image) => image.name === name && image.ownerId === SELF_ACCOUNT_ID
+  )
+  if (taken !== undefined) {
+    throw new Ec2Error(
+      'InvalidAMIName.Duplicate',
+      `AMI name ${name} is already in use by AMI ${taken.imageId}`
+    )
+  }
+}
+
+function checkOwned(image: ImageRecord): void {
+  if (image.ownerId !== SELF_ACCOUNT_ID) {
+    throw new Ec2Error('AuthFailure', `Not authorized for image:${image.imageId}`)
+  }
+}
+
+const describeImages: Handler = ({ world, region, params }) => {
+  const ids = listParam(params, 'ImageId')
+  const owners = listParam(params, 'Owner')
+  const executableBy = listParam(params, 'ExecutableBy')
+  let images = ids.length > 0 ? lookUp(region.images, 'ami', ids) : visibleImages(region)
+  if (owners.length > 0) images = images.filter((image) => ownedBy(owners, image))
+  if (executableBy.length > 0) {
+    images = images.filter((image) =>
+      executableBy.some((who) =>
+        who === 'all'
+          ? image.public
+          : image.ownerId === SELF_ACCOUNT_ID ||
+            image.public ||
+            image.launchPermissions.some((p) => p.userId === SELF_ACCOUNT_ID)
+      )
+    )
+  }
+  images = applyFilters(images, filtersParam(params), IMAGE_FIELDS)
+  for (const image of images) world.observeImage(region, image)
+  return { imagesSet: images.map(imageXml) }
+}
+
+interface MappingOverride {
+  deviceName: string
+  noDevice: boolean
+  ebs?: Partial<BlockDevice>
+}
+
+function mappingOverrides(params: Params): MappingOverride[] {
+  return structListParam(params, 'BlockDeviceMapping').map((group) => {
+    const deviceName = group.DeviceName
+    if (deviceName === undefined) throw missingParameter('BlockDeviceMapping.N.DeviceName')
+    const hasEbs = Object.keys(group).some((key) => key.startsWith('Ebs.'))
+    return {
+      deviceName,
+      noDevice: group.NoDevice !== undefined,
+      ebs: hasEbs
+        ? {
+            snapshotId: group['Ebs.SnapshotId'] || undefined,
+            volumeSize: intParam(group, 'Ebs.VolumeSize'),
+            volumeType: group['Ebs.VolumeType'] || undefined,
+            deleteOnTermination: boolParam(group, 'Ebs.DeleteOnTermination'),
+            encrypted: boolParam(group, 'Ebs.Encrypted')
+          }
+        : undefined
+    }
+  })
+}
+
+/** The image's block devices with a launch or create call's `BlockDeviceMapping.N` laid over. */
+export function overlayMappings(devices: BlockDevice[], params: Params): BlockDevice[] {
+  const result = devices.map((device) => ({ ...device }))
+  for (const override of mappingOverrides(params)) {
+    const index = result.findIndex((device) => device.deviceName === override.deviceName)
+    if (override.noDevice) {
+      if (index >= 0) result.splice(index, 1)
+      continue
+    }
+    if (override.ebs === undefined) continue
+    const defined = Object.fromEntries(
+      Object.entries(override.ebs).filter(([, value]) => value !== undefined)
+    ) as Partial<BlockDevice>
+    if (index >= 0) {
+      result[index] = { ...result[index], ...defined }
+    } else {
+      result.push({
+        deviceName: override.deviceName,
+        volumeSize: 8,
+        volumeType: 'gp3',
+        deleteOnTermination: true,
+        encrypted: false,
+        ...defined
+      })
+    }
+  }
+  return result
+}
+
+const createImage: Handler = ({ world, region, params }) => {
+  const instanceId = requiredParam(params, 'InstanceId')
+  const instance = lookUpOne(region.instances, 'i', instanceId)
+  const name = requiredParam(params, 'Name')
+  checkImageName(name)
+  if (instance.state !== 'running' && instance.state !== 'stopped') {
+    throw invalidParameterValue("Instance is not in state 'running' or 'stopped'")
+  }
+  checkNameFree(region, name)
+  const tagSpecs = tagSpecifications(params, ['image', 'snapshot'])
+
+  const imageId = world.newId('ami')
+  const now = new Date()
+  const devices: BlockDevice[] = instance.attachments.map((attachment) => {
+    const volume = region.volumes.get(attachment.volumeId)
+    const snapshot: SnapshotRecord = {
+      snapshotId: world.newId('snap'),
+      volumeId: attachment.volumeId,
+      volumeSize: volume?.size ?? 8,
+      description: `Created by CreateImage(${instanceId}) for ${imageId}`,
+      ownerId: SELF_ACCOUNT_ID,
+      encrypted: volume?.encrypted ?? false,
+      state: 'pending',
+      phase: { since: Date.now(), seen: 0 },
+      startTime: now,
+      tags: tagsFrom(tagSpecs.get('snapshot'))
+    }
+    region.snapshots.set(snapshot.snapshotId, snapshot)
+    return {
+      deviceName: attachment.deviceName,
+      snapshotId: snapshot.snapshotId,
+      volumeSize: snapshot.volumeSize,
+      volumeType: volume?.volumeType ?? 'gp3',
+      deleteOnTermination: attachment.deleteOnTermination,
+      encrypted: snapshot.encrypted
+    }
+  })
+  const source = region.images.get(instance.imageId)
+  region.images.set(imageId, {
+    imageId,
+    name,
+    description: params.Description || undefined,
+    ownerId: SELF_ACCOUNT_ID,
+    public: false,
+    state: 'pending',
+    phase: { since: Date.now(), seen: 0 },
+    creationDate: now,
+    architecture: source?.architecture ?? 'x86_64',
+    rootDeviceName: instance.rootDeviceName,
+    virtualizationType: source?.virtualizationType ?? 'hvm',
+    blockDevices: overlayMappings(devices, params),
+    sourceInstanceId: instanceId,
+    launchPermissions: [],
+    productCodes: [],
+    tags: tagsFrom(tagSpecs.get('image'))
+  })
+  return { imageId }
+}
+
+const copyImage: Handler = ({ world, region, params }) => {
+  const sourceRegionName = requiredParam(params, 'SourceRegion')
+  const sourceImageId = requiredParam(params, 'SourceImageId')
+  const name = requiredParam(params, 'Name')
+  const sourceRegion = world.regions.get(sourceRegionName)
+  if (sourceRegion === undefined) {
+    throw invalidParameterValue(`Invalid region: ${sourceRegionName}`)
+  }
+  const source = lookUpOne(sourceRegion.images, 'ami', sourceImageId)
+  if (source.state !== 'available') {
+    throw new Ec2Error(
+      'IncorrectState',
+      `Image ${sourceImageId} is in state '${source.state}' and cannot be copied`
+    )
+  }
+  checkImageName(name)
+  checkNameFree(region, name)
+  const tagSpecs = tagSpecifications(params, ['image', 'snapshot'])
+  const encrypted = boolParam(params, 'Encrypted') === true
+
+  const imageId = world.newId('ami')
+  const now = new Date()
+  const devices = source.blockDevices.map((device) => {
+    if (device.snapshotId === undefined) return { ...device }
+    const snapshot: SnapshotRecord = {
+      snapshotId: world.newId('snap'),
+      volumeId: 'vol-ffffffff',
+      volumeSize: device.volumeSize,
+      description:
+        `Copied for DestinationAmi ${imageId} from SourceAmi ${sourceImageId} for ` +
+        `SourceSnapshot ${device.snapshotId}. Task created on ${now.getTime()}.`,
+      ownerId: SELF_ACCOUNT_ID,
+      encrypted: encrypted || device.encrypted,
+      state: 'pending',
+      phase: { since: Date.now(), seen: 0 },
+      startTime: now,
+      tags: tagsFrom(tagSpecs.get('snapshot'))
+    }
+    region.snapshots.set(snapshot.snapshotId, snapshot)
+    return { ...device, snapshotId: snapshot.snapshotId, encrypted: snapshot.encrypted }
+  })
+  const tags = boolParam(params, 'CopyImageTags') === true ? new Map(source.tags) : new Map()
+  for (const tag of tagSpecs.get('image') ?? []) tags.set(tag.key, tag.value)
+  region.images.set(imageId, {
+    imageId,
+    name,
+    description: params.Description || source.description,
+    ownerId: SELF_ACCOUNT_ID,
+    public: false,
+    state: 'pending',
+    phase: { since: Date.now(), seen: 0 },
+    creationDate: now,
+    architecture: source.architecture,
+    rootDeviceName: source.rootDeviceName,
+    virtualizationType: source.virtualizationType,
+    blockDevices: devices,
+    sourceImageId,
+    sourceImageRegion: sourceRegionName,
+    launchPermissions: [],
+    productCodes: [],
+    tags
+  })
+  return { imageId }
+}
+
+function permissionFrom(entry: Params): { userId?: string; group?: string } {
+  if (entry.UserId !== undefined) return { userId: entry.UserId }
+  if (entry.Group !== undefined) return { group: entry.Group }
+  throw missingParameter('LaunchPermission.N.UserId')
+}
+
+function checkPermission(permission: { userId?: string; group?: string }): void {
+  if (permission.userId !== undefined && !/^\d{12}$/.test(permission.userId)) {
+    throw new Ec2Error(
+      'InvalidAMIAttributeItemValue',
+      `Invalid attribute item value "${permission.userId}" for userId item type.`
+    )
+  }
+  if (permission.group !== undefined && permission.group !== 'all') {
+    throw new Ec2Error(
+      'InvalidAMIAttributeItemValue',
+      `Invalid attribute item value "${permission.group}" for group item type.`
+    )
+  }
+}
+
+const modifyImageAttribute: Handler = ({ region, params }) => {
+  const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
+  checkOwned(image)
+  const attribute = params.Attribute
+  const operation = params.OperationType
+  let changed = false
+
+  const description =
+    params['Description.Value'] ?? (attribute === 'description' ? params.Value : undefined)
+  if (description !== undefined) {
+    image.description = description
+    changed = true
+  }
+
+  const adds = structListParam(params, 'LaunchPermission.Add').map(permissionFrom)
+  const removes = structListParam(params, 'LaunchPermission.Remove').map(permissionFrom)
+  const listed = [
+    ...listParam(params, 'UserId').map((userId) => ({ userId })),
+    ...listParam(params, 'UserGroup').map((group) => ({ group }))
+  ]
+  if (listed.length > 0) {
+    if (operation === 'remove') removes.push(...listed)
+    else if (operation === 'add' || operation === undefined) adds.push(...listed)
+    else throw invalidParameterValue(`Value (${operation}) for parameter OperationType is invalid.`)
+  }
+  for (const permission of [...adds, ...removes]) checkPermission(permission)
+  const same = (a: { userId?: string; group?: string }, b: { userId?: string; group?: string }) =>
+    a.userId === b.userId && a.group === b.group
+  for (const permission of adds) {
+    if (!image.launchPermissions.some((p) => same(p, permission))) {
+      image.launchPermissions.push(permission)
+    }
+  }
+  image.launchPermissions = image.launchPermissions.filter(
+    (p) => !removes.some((removed) => same(p, removed))
+  )
+  if (adds.length + removes.length > 0) changed = true
+  image.public = image.launchPermissions.some((p) => p.group === 'all')
+
+  const productCodes = listParam(params, 'ProductCode')
+  if (productCodes.length > 0) {
+    image.productCodes = [...new Set([...image.productCodes, ...productCodes])]
+    changed = true
+  }
+  if (!changed) throw missingParameter('Attribute')
+  return { return: true }
+}
+
+const describeImageAttribute: Handler = ({ region, params }) => {
+  const attribute = requiredParam(params, 'Attribute')
+  const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
+  const answers: Record<string, () => ActionResult> = {
+    description: () => ({ description: { value: image.description } }),
+    launchPermission: () => ({ launchPermission: image.launchPermissions }),
+    productCodes: () => ({
+      productCodes: image.productCodes.map((code) => ({ productCode: code, type: 'marketplace' }))
+    }),
+    blockDeviceMapping: () => ({ blockDeviceMapping: image.blockDevices.map(blockDeviceXml) })
+  }
+  const answer = answers[attribute]
+  if (answer === undefined) {
+    throw invalidParameterValue(`Value (${attribute}) for parameter attribute is invalid.`)
+  }
+  return { imageId: image.imageId, ...answer() }
+}
+
+const deregisterImage: Handler = ({ region, params }) => {
+  const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
+  checkOwned(image)
+  region.images.delete(image.imageId)
+  return { return: true }
+}
+
+const describeSnapshots: Handler = ({ world, region, params }) => {
+  const ids = listParam(params, 'SnapshotId')
+  const owners = listParam(params, 'Owner')
+  let snapshots =
+    ids.length > 0 ? lookUp(region.snapshots, 'snap', ids) : [...region.snapshots.values()]
+  if (owners.length > 0) snapshots = snapshots.filter((snapshot) => ownedBy(owners, snapshot))
+  snapshots = applyFilters(snapshots, filtersParam(params), SNAPSHOT_FIELDS)
+  for (const snapshot of snapshots) world.observeSnapshot(snapshot)
+  return { snapshotSet: snapshots.map(snapshotXml) }
+}
+
+const deleteSnapshot: Handler = ({ region, params }) => {
+  const snapshot = lookUpOne(region.snapshots, 'snap', requiredParam(params, 'SnapshotId'))
+  const user = [...region.images.values()].find((image) =>
+    image.blockDevices.some((device) => device.snapshotId === snapshot.snapshotId)
+  )
+  if (user !== undefined) {
+    throw new Ec2Error(
+      'InvalidSnapshot.InUse',
+      `The snapshot ${snapshot.snapshotId} is currently in use by ${user.imageId}`
+    )
+  }
+  region.snapshots.delete(snapshot.snapshotId)
+  return { return: true }
+}
+
+export const imageHandlers: Record<string, Handler> = {
+  DescribeImages: describeImages,
+  CreateImage: createImage,
+  CopyImage: copyImage,
+  ModifyImageAttribute: modifyImageAttribute,
+  DescribeImageAttribute: describeImageAttribute,
+  DeregisterImage: deregisterImage,
+  DescribeSnapshots: describeSnapshots,
+  DeleteSnapshot: deleteSnapshot
+}

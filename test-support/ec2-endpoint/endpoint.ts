@@ -1,0 +1,337 @@
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { HANDLERS } from './actions/index.js'
+import { Ec2Error, invalidAction } from './errors.js'
+import { FaultPlan, type Ec2Faults } from './faults.js'
+import type { Params } from './query.js'
+import {
+  DEFAULT_REGIONS,
+  DEFAULT_SEED_IMAGES,
+  World,
+  type AutoAdvance,
+  type BlockDevice,
+  type ImageState,
+  type InstanceState,
+  type IpPermission,
+  type SeedImage,
+  type SnapshotState,
+  type Tags
+} from './world.js'
+import { errorDocument, responseDocument } from './xml.js'
+
+export interface Ec2EndpointOptions {
+  /** Regions the endpoint serves; a call signed for any other is refused. */
+  regions?: string[]
+  /** Images present from the start; replaces the default source AMI. */
+  seedImages?: SeedImage[]
+  autoAdvance?: AutoAdvance
+  /** Defaults to a free port chosen by the system. */
+  port?: number
+  /** Called once each call has been answered. */
+  onCall?: (call: Ec2Call) => void
+}
+
+export interface Ec2Call {
+  action: string
+  /** From the SigV4 credential scope; empty when the call was not signed. */
+  region: string
+  /** The form parameters as sent, without `Action` and `Version`. */
+  params: Record<string, string>
+  /** The error code answered, if the call failed. */
+  error?: string
+}
+
+export interface Ec2Image {
+  imageId: string
+  name: string
+  description?: string
+  state: ImageState
+  ownerId: string
+  ownerAlias?: string
+  public: boolean
+  creationDate: string
+  architecture: string
+  rootDeviceName: string
+  blockDeviceMappings: BlockDevice[]
+  sourceInstanceId?: string
+  sourceImageId?: string
+  sourceImageRegion?: string
+  launchPermissions: Array<{ userId?: string; group?: string }>
+  productCodes: string[]
+  tags: Record<string, string>
+}
+
+export interface Ec2Snapshot {
+  snapshotId: string
+  volumeId: string
+  volumeSize: number
+  description: string
+  ownerId: string
+  encrypted: boolean
+  state: SnapshotState
+  tags: Record<string, string>
+}
+
+export interface Ec2Instance {
+  instanceId: string
+  imageId: string
+  instanceType: string
+  keyName?: string
+  securityGroupIds: string[]
+  subnetId: string
+  vpcId: string
+  availabilityZone: string
+  state: InstanceState
+  volumeIds: string[]
+  tags: Record<string, string>
+}
+
+export interface Ec2Volume {
+  volumeId: string
+  size: number
+  volumeType: string
+  snapshotId?: string
+  availabilityZone: string
+  attachedTo?: string
+  tags: Record<string, string>
+}
+
+export interface Ec2KeyPair {
+  keyName: string
+  keyPairId: string
+  keyFingerprint: string
+  keyType: string
+  tags: Record<string, string>
+}
+
+export interface Ec2SecurityGroup {
+  groupId: string
+  groupName: string
+  description: string
+  vpcId: string
+  ingress: IpPermission[]
+  tags: Record<string, string>
+}
+
+export interface Ec2Endpoint {
+  /** `http://127.0.0.1:<port>`: an SDK's `endpoint`, or Packer's `custom_endpoint_ec2`. */
+  readonly url: string
+  readonly regions: readonly string[]
+  /** Every call in the order it arrived. */
+  readonly calls: readonly Ec2Call[]
+  callsOf(action: string, region?: string): Ec2Call[]
+  /** The distinct actions called so far, sorted. */
+  actions(): string[]
+  readonly faults: Ec2Faults
+  images(region: string): Ec2Image[]
+  snapshots(region: string): Ec2Snapshot[]
+  instances(region: string): Ec2Instance[]
+  volumes(region: string): Ec2Volume[]
+  keyPairs(region: string): Ec2KeyPair[]
+  securityGroups(region: string): Ec2SecurityGroup[]
+  /** Tags of any resource in the region; empty when it has none (or does not exist). */
+  tagsOf(region: string, resourceId: string): Record<string, string>
+  close(): Promise<void>
+}
+
+const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/[^/,\s]+\/aws4_request/
+
+function regionOf(request: IncomingMessage, params: Params): string {
+  const scope = CREDENTIAL_SCOPE.exec(request.headers.authorization ?? '')
+  if (scope !== null) return scope[1]
+  const presigned = params['X-Amz-Credential']?.split('/')
+  return presigned !== undefined && presigned.length === 5 ? presigned[2] : ''
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of request) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function formParams(request: IncomingMessage, body: string): Record<string, string> {
+  const query = new URL(request.url ?? '/', 'http://127.0.0.1').searchParams
+  return { ...Object.fromEntries(query), ...Object.fromEntries(new URLSearchParams(body)) }
+}
+
+const record = (tags: Tags): Record<string, string> => Object.fromEntries(tags)
+
+export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promise<Ec2Endpoint> {
+  const world = new World(
+    options.regions ?? DEFAULT_REGIONS,
+    options.seedImages ?? DEFAULT_SEED_IMAGES,
+    options.autoAdvance
+  )
+  const faults = new FaultPlan(world)
+  const calls: Ec2Call[] = []
+
+  async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const requestId = randomUUID()
+    const all = formParams(request, await readBody(request))
+    const action = all.Action ?? ''
+    const params = { ...all }
+    delete params.Action
+    delete params.Version
+    const region = regionOf(request, all)
+    const call: Ec2Call = { action, region, params }
+    calls.push(call)
+    let status = 200
+    let body: string
+    try {
+      const delay = faults.latencyFor(action)
+      if (delay > 0) await sleep(delay)
+      world.tick()
+      if (region === '') {
+        throw new Ec2Error(
+          'AuthFailure',
+          'AWS was not able to validate the provided access credentials'
+        )
+      }
+      if (!world.regions.has(region)) {
+        throw new Ec2Error(
+          'AuthFailure',
+          `Credential should be scoped to a valid region, not '${region}'.`
+        )
+      }
+      if (action === '') {
+        throw new Ec2Error('MissingAction', 'The request must contain the parameter Action')
+      }
+      const handler = HANDLERS[action]
+      if (handler === undefined) throw invalidAction(action)
+      faults.check(action, region, params)
+      const result = await handler({ world, region: world.region(region), params })
+      if (action === 'CopyImage' && typeof result.imageId === 'string') {
+        faults.imageCopied(result.imageId)
+      }
+      body = responseDocument(action, requestId, result)
+    } catch (error) {
+      const failure =
+        error instanceof Ec2Error
+          ? error
+          : new Ec2Error('InternalError', `Internal error in the loopback endpoint: ${String(error)}`)
+      call.error = failure.code
+      status = failure.status
+      body = errorDocument(failure.code, failure.message, requestId)
+    }
+    response.writeHead(status, {
+      'Content-Type': 'text/xml;charset=UTF-8',
+      'x-amzn-RequestId': requestId
+    })
+    response.end(body)
+    options.onCall?.(call)
+  }
+
+  const server = createServer((request, response) => {
+    answer(request, response).catch((error: unknown) => {
+      response.destroy(error instanceof Error ? error : new Error(String(error)))
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+
+  const regionState = (name: string) => {
+    world.tick()
+    return world.region(name)
+  }
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    regions: [...world.regions.keys()],
+    calls,
+    callsOf: (action, region) =>
+      calls.filter(
+        (call) => call.action === action && (region === undefined || call.region === region)
+      ),
+    actions: () => [...new Set(calls.map((call) => call.action))].sort(),
+    faults,
+    images: (name) =>
+      [...regionState(name).images.values()].map((image) => ({
+        imageId: image.imageId,
+        name: image.name,
+        description: image.description,
+        state: image.state,
+        ownerId: image.ownerId,
+        ownerAlias: image.ownerAlias,
+        public: image.public,
+        creationDate: image.creationDate.toISOString(),
+        architecture: image.architecture,
+        rootDeviceName: image.rootDeviceName,
+        blockDeviceMappings: image.blockDevices.map((device) => ({ ...device })),
+        sourceInstanceId: image.sourceInstanceId,
+        sourceImageId: image.sourceImageId,
+        sourceImageRegion: image.sourceImageRegion,
+        launchPermissions: image.launchPermissions.map((p) => ({ ...p })),
+        productCodes: [...image.productCodes],
+        tags: record(image.tags)
+      })),
+    snapshots: (name) =>
+      [...regionState(name).snapshots.values()].map((snapshot) => ({
+        snapshotId: snapshot.snapshotId,
+        volumeId: snapshot.volumeId,
+        volumeSize: snapshot.volumeSize,
+        description: snapshot.description,
+        ownerId: snapshot.ownerId,
+        encrypted: snapshot.encrypted,
+        state: snapshot.state,
+        tags: record(snapshot.tags)
+      })),
+    instances: (name) =>
+      [...regionState(name).instances.values()].map((instance) => ({
+        instanceId: instance.instanceId,
+        imageId: instance.imageId,
+        instanceType: instance.instanceType,
+        keyName: instance.keyName,
+        securityGroupIds: [...instance.securityGroupIds],
+        subnetId: instance.subnetId,
+        vpcId: instance.vpcId,
+        availabilityZone: instance.availabilityZone,
+        state: instance.state,
+        volumeIds: instance.attachments.map((attachment) => attachment.volumeId),
+        tags: record(instance.tags)
+      })),
+    volumes: (name) =>
+      [...regionState(name).volumes.values()].map((volume) => ({
+        volumeId: volume.volumeId,
+        size: volume.size,
+        volumeType: volume.volumeType,
+        snapshotId: volume.snapshotId,
+        availabilityZone: volume.availabilityZone,
+        attachedTo: volume.attachment?.instanceId,
+        tags: record(volume.tags)
+      })),
+    keyPairs: (name) =>
+      [...regionState(name).keyPairs.values()].map((key) => ({
+        keyName: key.keyName,
+        keyPairId: key.keyPairId,
+        keyFingerprint: key.keyFingerprint,
+        keyType: key.keyType,
+        tags: record(key.tags)
+      })),
+    securityGroups: (name) =>
+      [...regionState(name).securityGroups.values()].map((group) => ({
+        groupId: group.groupId,
+        groupName: group.groupName,
+        description: group.description,
+        vpcId: group.vpcId,
+        ingress: group.ingress.map((rule) => ({ ...rule, cidrIps: [...rule.cidrIps] })),
+        tags: record(group.tags)
+      })),
+    tagsOf: (name, resourceId) => {
+      const resource = regionState(name).taggable(resourceId)
+      return resource === undefined ? {} : record(resource.tags)
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      })
+  }
+}

@@ -1,0 +1,172 @@
+// Faults a test can switch on: throttling, a fixed error per action, eventual consistency of
+// copied images, latency, and instances that never start.
+
+import { Ec2Error, notFound, throttled } from './errors.js'
+import type { Params } from './query.js'
+import { SELF_ACCOUNT_ID, type World } from './world.js'
+
+export interface ThrottleFault {
+  /** Throttle the first N calls (counted from now), then let calls through. */
+  firstCalls?: number
+  /**
+   * Throttle this fraction (0–1) of calls, spread evenly and starting with the first one:
+   * 0.5 throttles calls 1, 3, 5, … Applies after `firstCalls`, if both are given.
+   */
+  rate?: number
+  /** Only calls to this region. */
+  region?: string
+}
+
+export interface ErrorFault {
+  /** EC2 error code, e.g. `UnauthorizedOperation`, `InternalError`. */
+  code: string
+  /** Defaults to EC2's message for the code (for UnauthorizedOperation, with an encoded message). */
+  message?: string
+  /** Defaults to the status EC2 sends with the code (400 for most). */
+  status?: number
+  /** Fail only the first N calls (counted from now); otherwise every call. */
+  firstCalls?: number
+  region?: string
+}
+
+export interface Ec2Faults {
+  /** `RequestLimitExceeded` (HTTP 503). With no options, every call to the action. */
+  throttle(action: string, fault?: ThrottleFault): void
+  fail(action: string, fault: ErrorFault): void
+  /** Every AMI made by CopyImage from now on is "not found" by the next N calls that name it. */
+  hideCopiedImages(calls: number): void
+  /** Delay before each answer; per action, or for all actions when no action is given. */
+  latency(ms: number, action?: string): void
+  /** Pending instances stay pending (they can still be terminated). */
+  holdInstancesPending(hold?: boolean): void
+  /** Switches every fault off. */
+  clear(): void
+}
+
+interface Counted<T> {
+  fault: T
+  calls: number
+}
+
+function matches(fault: { region?: string }, region: string): boolean {
+  return fault.region === undefined || fault.region === region
+}
+
+function resourceArn(action: string, region: string, params: Params): string {
+  const id = params['ResourceId.1'] ?? params.ImageId ?? params['InstanceId.1'] ?? params.SnapshotId
+  if (id?.startsWith('ami-')) return `arn:aws:ec2:${region}::image/${id}`
+  if (id?.startsWith('snap-')) return `arn:aws:ec2:${region}::snapshot/${id}`
+  if (id?.startsWith('i-')) return `arn:aws:ec2:${region}:${SELF_ACCOUNT_ID}:instance/${id}`
+  return `arn:aws:ec2:${region}:${SELF_ACCOUNT_ID}:*/${action}`
+}
+
+const USER_ARN = `arn:aws:iam::${SELF_ACCOUNT_ID}:user/loopback`
+
+function unauthorizedMessage(action: string, region: string, params: Params): string {
+  const resource = resourceArn(action, region, params)
+  const decision = JSON.stringify({
+    allowed: false,
+    explicitDeny: false,
+    matchedStatements: { items: [] },
+    context: { principal: { arn: USER_ARN }, action: `ec2:${action}`, resource }
+  })
+  const encoded = Buffer.from(decision).toString('base64url')
+  return (
+    `You are not authorized to perform this operation. User: ${USER_ARN} is not authorized ` +
+    `to perform: ec2:${action} on resource: ${resource} because no identity-based policy ` +
+    `allows the ec2:${action} action. Encoded authorization failure message: ${encoded}`
+  )
+}
+
+const DEFAULT_MESSAGES: Record<string, string> = {
+  InternalError: 'An internal error has occurred',
+  Unavailable: 'The service is unavailable. Please try again shortly.',
+  RequestLimitExceeded: 'Request limit exceeded.',
+  AuthFailure: 'AWS was not able to validate the provided access credentials'
+}
+
+export class FaultPlan implements Ec2Faults {
+  private readonly world: World
+  private readonly throttles = new Map<string, Counted<ThrottleFault>>()
+  private readonly failures = new Map<string, Counted<ErrorFault>>()
+  private readonly latencies = new Map<string, number>()
+  private hiddenCalls = 0
+  private readonly hidden = new Map<string, number>()
+
+  constructor(world: World) {
+    this.world = world
+  }
+
+  throttle(action: string, fault: ThrottleFault = {}): void {
+    this.throttles.set(action, { fault, calls: 0 })
+  }
+
+  fail(action: string, fault: ErrorFault): void {
+    this.failures.set(action, { fault, calls: 0 })
+  }
+
+  hideCopiedImages(calls: number): void {
+    this.hiddenCalls = calls
+  }
+
+  latency(ms: number, action?: string): void {
+    this.latencies.set(action ?? '*', ms)
+  }
+
+  holdInstancesPending(hold = true): void {
+    this.world.holdInstancesPending = hold
+  }
+
+  clear(): void {
+    this.throttles.clear()
+    this.failures.clear()
+    this.latencies.clear()
+    this.hidden.clear()
+    this.hiddenCalls = 0
+    this.world.holdInstancesPending = false
+  }
+
+  latencyFor(action: string): number {
+    return this.latencies.get(action) ?? this.latencies.get('*') ?? 0
+  }
+
+  imageCopied(imageId: string): void {
+    if (this.hiddenCalls > 0) this.hidden.set(imageId, this.hiddenCalls)
+  }
+
+  /** Throws the fault this call runs into, if any. */
+  check(action: string, region: string, params: Params): void {
+    const throttle = this.throttles.get(action)
+    if (throttle !== undefined && matches(throttle.fault, region)) {
+      throttle.calls += 1
+      if (this.isThrottled(throttle)) throw throttled()
+    }
+    const failure = this.failures.get(action)
+    if (failure !== undefined && matches(failure.fault, region)) {
+      failure.calls += 1
+      const { fault } = failure
+      if (fault.firstCalls === undefined || failure.calls <= fault.firstCalls) {
+        const message =
+          fault.message ??
+          (fault.code === 'UnauthorizedOperation'
+            ? unauthorizedMessage(action, region, params)
+            : (DEFAULT_MESSAGES[fault.code] ?? `${fault.code} (injected by the loopback endpoint)`))
+        throw new Ec2Error(fault.code, message, fault.status)
+      }
+    }
+    for (const value of new Set(Object.values(params))) {
+      const remaining = this.hidden.get(value)
+      if (remaining === undefined || remaining <= 0) continue
+      this.hidden.set(value, remaining - 1)
+      throw notFound('ami', [value])
+    }
+  }
+
+  private isThrottled({ fault, calls }: Counted<ThrottleFault>): boolean {
+    const first = fault.firstCalls ?? 0
+    if (calls <= first) return true
+    if (fault.rate === undefined) return fault.firstCalls === undefined
+    const n = calls - first
+    return Math.ceil(n * fault.rate) > Math.ceil((n - 1) * fault.rate)
+  }
+}

@@ -1,0 +1,57 @@
+// EC2 filters: values of one filter are alternatives, separate filters must all match, values
+// may use the `*` and `?` wildcards, and `tag:Key`, `tag-key`, `tag-value` work on every
+// taggable resource. An unknown filter name is an error, not an empty result.
+
+import { invalidFilter } from './errors.js'
+import type { Filter } from './query.js'
+
+/** For each filter name a resource supports, the values it has under that name. */
+export type FilterFields<T> = Record<string, (resource: T) => Array<string | undefined>>
+
+function wildcard(pattern: string): RegExp {
+  const source = pattern
+    .split('')
+    .map((char) => {
+      if (char === '*') return '.*'
+      if (char === '?') return '.'
+      return char.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    })
+    .join('')
+  return new RegExp(`^${source}$`, 's')
+}
+
+function fieldValues<T extends { tags: Map<string, string> }>(
+  fields: FilterFields<T>,
+  name: string,
+  resource: T
+): Array<string | undefined> {
+  if (name.startsWith('tag:')) return [resource.tags.get(name.slice(4))]
+  if (name === 'tag-key') return [...resource.tags.keys()]
+  if (name === 'tag-value') return [...resource.tags.values()]
+  const field = fields[name]
+  if (field === undefined) throw invalidFilter(name)
+  return field(resource)
+}
+
+export function applyFilters<T extends { tags: Map<string, string> }>(
+  resources: T[],
+  filters: Filter[],
+  fields: FilterFields<T>
+): T[] {
+  const compiled = filters.map((filter) => ({
+    name: filter.name,
+    patterns: filter.values.map(wildcard)
+  }))
+  // Names are checked even when there is nothing to filter, as EC2 does.
+  for (const { name } of compiled) {
+    if (!name.startsWith('tag:') && name !== 'tag-key' && name !== 'tag-value' && !(name in fields)) {
+      throw invalidFilter(name)
+    }
+  }
+  return resources.filter((resource) =>
+    compiled.every(({ name, patterns }) => {
+      const values = fieldValues(fields, name, resource).filter((v): v is string => v !== undefined)
+      return values.some((value) => patterns.some((pattern) => pattern.test(value)))
+    })
+  )
+}

@@ -1,0 +1,446 @@
+// The endpoint's EC2 state: one store per region, ids unique across the whole endpoint, and the
+// life cycles of instances, images and snapshots, which move on when they are described (or
+// after a while), the way a client's waiter sees them move on.
+
+export const SELF_ACCOUNT_ID = '123456789012'
+export const AMAZON_ACCOUNT_ID = '137112412989'
+
+/** The source AMI seeded into every region unless `seedImages` says otherwise. */
+export const SOURCE_AMI_ID = 'ami-0abcdef1234567890'
+export const SOURCE_AMI_NAME = 'loopback-source-al2023-x86_64'
+export const SOURCE_SNAPSHOT_ID = 'snap-0abcdef1234567890'
+
+export const DEFAULT_REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2']
+
+export type Tags = Map<string, string>
+
+export interface BlockDevice {
+  deviceName: string
+  snapshotId?: string
+  volumeSize: number
+  volumeType: string
+  deleteOnTermination: boolean
+  encrypted: boolean
+}
+
+interface Phase {
+  since: number
+  seen: number
+}
+
+export type ImageState = 'pending' | 'available' | 'failed'
+
+export interface ImageRecord {
+  imageId: string
+  name: string
+  description?: string
+  ownerId: string
+  ownerAlias?: string
+  public: boolean
+  state: ImageState
+  phase: Phase
+  creationDate: Date
+  architecture: string
+  rootDeviceName: string
+  virtualizationType: string
+  blockDevices: BlockDevice[]
+  sourceInstanceId?: string
+  sourceImageId?: string
+  sourceImageRegion?: string
+  launchPermissions: Array<{ userId?: string; group?: string }>
+  productCodes: string[]
+  tags: Tags
+}
+
+export type SnapshotState = 'pending' | 'completed' | 'error'
+
+export interface SnapshotRecord {
+  snapshotId: string
+  volumeId: string
+  volumeSize: number
+  description: string
+  ownerId: string
+  ownerAlias?: string
+  encrypted: boolean
+  state: SnapshotState
+  phase: Phase
+  startTime: Date
+  tags: Tags
+}
+
+export type InstanceState =
+  | 'pending'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'shutting-down'
+  | 'terminated'
+
+export const INSTANCE_STATE_CODES: Record<InstanceState, number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80
+}
+
+export interface InstanceRecord {
+  instanceId: string
+  reservationId: string
+  imageId: string
+  instanceType: string
+  keyName?: string
+  securityGroupIds: string[]
+  vpcId: string
+  subnetId: string
+  availabilityZone: string
+  privateIpAddress: string
+  launchTime: Date
+  state: InstanceState
+  phase: Phase
+  stateTransitionReason: string
+  rootDeviceName: string
+  attachments: Array<{ deviceName: string; volumeId: string; deleteOnTermination: boolean }>
+  tags: Tags
+}
+
+export interface VolumeRecord {
+  volumeId: string
+  size: number
+  volumeType: string
+  snapshotId?: string
+  availabilityZone: string
+  encrypted: boolean
+  createTime: Date
+  attachment?: { instanceId: string; device: string; deleteOnTermination: boolean }
+  tags: Tags
+}
+
+export interface KeyPairRecord {
+  keyName: string
+  keyPairId: string
+  keyFingerprint: string
+  keyType: string
+  createTime: Date
+  tags: Tags
+}
+
+export interface IpPermission {
+  ipProtocol: string
+  fromPort?: number
+  toPort?: number
+  cidrIps: string[]
+}
+
+export interface SecurityGroupRecord {
+  groupId: string
+  groupName: string
+  description: string
+  vpcId: string
+  ownerId: string
+  ingress: IpPermission[]
+  egress: IpPermission[]
+  tags: Tags
+}
+
+export interface VpcRecord {
+  vpcId: string
+  cidrBlock: string
+  isDefault: boolean
+  tags: Tags
+}
+
+export interface SubnetRecord {
+  subnetId: string
+  vpcId: string
+  availabilityZone: string
+  cidrBlock: string
+  defaultForAz: boolean
+  tags: Tags
+}
+
+export class RegionState {
+  readonly name: string
+  readonly images = new Map<string, ImageRecord>()
+  readonly snapshots = new Map<string, SnapshotRecord>()
+  readonly instances = new Map<string, InstanceRecord>()
+  readonly volumes = new Map<string, VolumeRecord>()
+  readonly keyPairs = new Map<string, KeyPairRecord>()
+  readonly securityGroups = new Map<string, SecurityGroupRecord>()
+  readonly vpcs = new Map<string, VpcRecord>()
+  readonly subnets = new Map<string, SubnetRecord>()
+
+  constructor(name: string) {
+    this.name = name
+  }
+
+  get defaultVpc(): VpcRecord {
+    const vpc = [...this.vpcs.values()].find((candidate) => candidate.isDefault)
+    if (vpc === undefined) throw new Error(`region ${this.name} has no default VPC`)
+    return vpc
+  }
+
+  /** Every taggable resource, by id. */
+  taggable(id: string): { tags: Tags } | undefined {
+    return (
+      this.images.get(id) ??
+      this.snapshots.get(id) ??
+      this.instances.get(id) ??
+      this.volumes.get(id) ??
+      this.securityGroups.get(id) ??
+      this.vpcs.get(id) ??
+      this.subnets.get(id) ??
+      [...this.keyPairs.values()].find((key) => key.keyPairId === id)
+    )
+  }
+}
+
+export interface SeedImage {
+  /** Defaults to a fresh id. The same id may be seeded into several regions. */
+  imageId?: string
+  name: string
+  description?: string
+  /** Defaults to Amazon's account, with the owner alias `amazon`. */
+  ownerId?: string
+  ownerAlias?: string
+  /** Defaults to every region of the endpoint. */
+  regions?: string[]
+  architecture?: string
+  creationDate?: string
+  tags?: Record<string, string>
+  public?: boolean
+  snapshotId?: string
+}
+
+export const DEFAULT_SEED_IMAGES: SeedImage[] = [
+  {
+    imageId: SOURCE_AMI_ID,
+    name: SOURCE_AMI_NAME,
+    description: 'Source image for loopback builds',
+    snapshotId: SOURCE_SNAPSHOT_ID,
+    creationDate: '2024-01-15T10:00:00.000Z'
+  }
+]
+
+export interface AutoAdvance {
+  /**
+   * How many describe calls show a resource in a transitional state (pending, stopping,
+   * shutting-down) before it moves on. 0: the first describe already shows the next state.
+   */
+  describes?: number
+  /** A transitional state also ends once it has lasted this many milliseconds. */
+  afterMs?: number
+}
+
+export class World {
+  readonly regions = new Map<string, RegionState>()
+  readonly describesPerStep: number
+  readonly msPerStep: number | undefined
+  /** Set by the fault of the same name: pending instances never start. */
+  holdInstancesPending = false
+  private counter = 0
+
+  constructor(regionNames: string[], seeds: SeedImage[], advance: AutoAdvance = {}) {
+    this.describesPerStep = advance.describes ?? 1
+    this.msPerStep = advance.afterMs
+    for (const name of regionNames) this.regions.set(name, this.seedRegion(name))
+    for (const seed of seeds) this.seedImage(seed)
+  }
+
+  /** A fresh id: the prefix and 17 hex digits, never reused across regions. */
+  newId(prefix: string): string {
+    this.counter += 1
+    return `${prefix}-${this.counter.toString(16).padStart(17, '0')}`
+  }
+
+  region(name: string): RegionState {
+    const region = this.regions.get(name)
+    if (region === undefined) throw new Error(`the endpoint has no region ${name}`)
+    return region
+  }
+
+  private seedRegion(name: string): RegionState {
+    const region = new RegionState(name)
+    const vpc: VpcRecord = {
+      vpcId: this.newId('vpc'),
+      cidrBlock: '172.31.0.0/16',
+      isDefault: true,
+      tags: new Map()
+    }
+    region.vpcs.set(vpc.vpcId, vpc)
+    ;['a', 'b'].forEach((zone, index) => {
+      const subnet: SubnetRecord = {
+        subnetId: this.newId('subnet'),
+        vpcId: vpc.vpcId,
+        availabilityZone: `${name}${zone}`,
+        cidrBlock: `172.31.${index * 16}.0/20`,
+        defaultForAz: true,
+        tags: new Map()
+      }
+      region.subnets.set(subnet.subnetId, subnet)
+    })
+    const group: SecurityGroupRecord = {
+      groupId: this.newId('sg'),
+      groupName: 'default',
+      description: 'default VPC security group',
+      vpcId: vpc.vpcId,
+      ownerId: SELF_ACCOUNT_ID,
+      ingress: [],
+      egress: [{ ipProtocol: '-1', cidrIps: ['0.0.0.0/0'] }],
+      tags: new Map()
+    }
+    region.securityGroups.set(group.groupId, group)
+    return region
+  }
+
+  private seedImage(seed: SeedImage): void {
+    const imageId = seed.imageId ?? this.newId('ami')
+    const snapshotId = seed.snapshotId ?? this.newId('snap')
+    const ownerId = seed.ownerId ?? AMAZON_ACCOUNT_ID
+    const ownerAlias = seed.ownerAlias ?? (seed.ownerId === undefined ? 'amazon' : undefined)
+    const created = new Date(seed.creationDate ?? '2024-01-01T00:00:00.000Z')
+    for (const name of seed.regions ?? [...this.regions.keys()]) {
+      const region = this.region(name)
+      region.snapshots.set(snapshotId, {
+        snapshotId,
+        volumeId: 'vol-ffffffff',
+        volumeSize: 8,
+        description: `Snapshot of ${seed.name}`,
+        ownerId,
+        ownerAlias,
+        encrypted: false,
+        state: 'completed',
+        phase: { since: 0, seen: 0 },
+        startTime: created,
+        tags: new Map()
+      })
+      region.images.set(imageId, {
+        imageId,
+        name: seed.name,
+        description: seed.description,
+        ownerId,
+        ownerAlias,
+        public: seed.public ?? ownerId !== SELF_ACCOUNT_ID,
+        state: 'available',
+        phase: { since: 0, seen: 0 },
+        creationDate: created,
+        architecture: seed.architecture ?? 'x86_64',
+        rootDeviceName: '/dev/xvda',
+        virtualizationType: 'hvm',
+        blockDevices: [
+          {
+            deviceName: '/dev/xvda',
+            snapshotId,
+            volumeSize: 8,
+            volumeType: 'gp3',
+            deleteOnTermination: true,
+            encrypted: false
+          }
+        ],
+        launchPermissions: [],
+        productCodes: [],
+        tags: new Map(Object.entries(seed.tags ?? {}))
+      })
+    }
+  }
+
+  private due(phase: Phase, now: number): boolean {
+    return phase.seen >= this.describesPerStep || this.overdue(phase, now)
+  }
+
+  private overdue(phase: Phase, now: number): boolean {
+    return this.msPerStep !== undefined && now - phase.since >= this.msPerStep
+  }
+
+  setInstanceState(region: RegionState, instance: InstanceRecord, state: InstanceState): void {
+    instance.state = state
+    instance.phase = { since: Date.now(), seen: 0 }
+    if (state !== 'pending' && state !== 'running') instance.stateTransitionReason = 'User initiated'
+    if (state !== 'terminated') return
+    // As on EC2: volumes marked delete-on-termination go with the instance, others detach.
+    for (const attachment of instance.attachments) {
+      const volume = region.volumes.get(attachment.volumeId)
+      if (volume === undefined) continue
+      if (attachment.deleteOnTermination) region.volumes.delete(volume.volumeId)
+      else volume.attachment = undefined
+    }
+  }
+
+  private nextInstanceState(instance: InstanceRecord): InstanceState | undefined {
+    switch (instance.state) {
+      case 'pending':
+        return this.holdInstancesPending ? undefined : 'running'
+      case 'stopping':
+        return 'stopped'
+      case 'shutting-down':
+        return 'terminated'
+      default:
+        return undefined
+    }
+  }
+
+  setImageAvailable(region: RegionState, image: ImageRecord): void {
+    image.state = 'available'
+    image.phase = { since: Date.now(), seen: 0 }
+    for (const device of image.blockDevices) {
+      const snapshot = device.snapshotId ? region.snapshots.get(device.snapshotId) : undefined
+      if (snapshot !== undefined && snapshot.state === 'pending') this.setSnapshotCompleted(snapshot)
+    }
+  }
+
+  setSnapshotCompleted(snapshot: SnapshotRecord): void {
+    snapshot.state = 'completed'
+    snapshot.phase = { since: Date.now(), seen: 0 }
+  }
+
+  /** A describe call is about to show this instance: it may move on first. */
+  observeInstance(region: RegionState, instance: InstanceRecord): void {
+    const next = this.nextInstanceState(instance)
+    if (next !== undefined && this.due(instance.phase, Date.now())) {
+      this.setInstanceState(region, instance, next)
+    } else {
+      instance.phase.seen += 1
+    }
+  }
+
+  observeImage(region: RegionState, image: ImageRecord): void {
+    if (image.state === 'pending' && this.due(image.phase, Date.now())) {
+      this.setImageAvailable(region, image)
+    } else {
+      image.phase.seen += 1
+    }
+  }
+
+  observeSnapshot(snapshot: SnapshotRecord): void {
+    if (snapshot.state === 'pending' && this.due(snapshot.phase, Date.now())) {
+      this.setSnapshotCompleted(snapshot)
+    } else {
+      snapshot.phase.seen += 1
+    }
+  }
+
+  /** Moves on whatever has been in a transitional state for `afterMs`. */
+  tick(): void {
+    if (this.msPerStep === undefined) return
+    const now = Date.now()
+    for (const region of this.regions.values()) {
+      for (const instance of region.instances.values()) {
+        const next = this.nextInstanceState(instance)
+        if (next !== undefined && this.overdue(instance.phase, now)) {
+          this.setInstanceState(region, instance, next)
+        }
+      }
+      for (const image of region.images.values()) {
+        if (image.state === 'pending' && this.overdue(image.phase, now)) {
+          this.setImageAvailable(region, image)
+        }
+      }
+      for (const snapshot of region.snapshots.values()) {
+        if (snapshot.state === 'pending' && this.overdue(snapshot.phase, now)) {
+          this.setSnapshotCompleted(snapshot)
+        }
+      }
+    }
+  }
+}
