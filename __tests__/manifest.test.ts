@@ -3,6 +3,7 @@ import {
   amiIdsByRegion,
   amiPairs,
   amisFromAnnouncedArtifacts,
+  inTemplateOrder,
   ManifestError,
   parseManifest,
   primaryAmi
@@ -89,6 +90,12 @@ describe('outputs of several builds', () => {
     expect(primaryAmi(amis, 'ap-south-1')?.amiId).toBe('ami-1')
     expect(primaryAmi(amis)?.amiId).toBe('ami-1')
     expect(primaryAmi([], 'us-east-1')).toBeUndefined()
+  })
+
+  it('puts builds in the template order, whatever order they finished in', () => {
+    const finished = [amis[2], amis[0], amis[1]]
+    expect(inTemplateOrder(finished, ['a', 'b'])).toEqual(amis)
+    expect(inTemplateOrder(finished, [])).toEqual(finished)
   })
 
   it('ami-ids covers the first build', () => {

@@ -4,6 +4,7 @@ import { InputError, readInputs, type Inputs } from './inputs.js'
 import { installPacker } from './install/index.js'
 import { preparePlugins } from './plugins.js'
 import { readBuiltAmis, manifestRunUuid } from './artifacts.js'
+import { inTemplateOrder } from './manifest.js'
 import { buildArguments, validateArguments } from './packer/commands.js'
 import { actionsLog } from './packer/log.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
@@ -136,6 +137,7 @@ async function build(
   // AMIs are read even when the build failed: in a template with several builds, those that
   // succeeded made AMIs that are real, cost money and must not go unnoticed.
   const artifacts = readBuiltAmis(inputs.manifest, runBefore, built.record.artifacts)
+  artifacts.amis = inTemplateOrder(artifacts.amis, inputs.buildNames)
   for (const note of artifacts.notes) core.info(note)
   setOutputs({
     ...amiOutputs(artifacts.amis, inputs.awsRegion),

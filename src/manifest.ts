@@ -106,6 +106,21 @@ function dedupe(amis: Ami[]): Ami[] {
   })
 }
 
+/**
+ * Packer runs builds in parallel, so the manifest lists them in the order they finished.
+ * The template's order is the one users mean by "the first build".
+ */
+export function inTemplateOrder(amis: Ami[], buildNames: string[]): Ami[] {
+  const rank = (ami: Ami): number => {
+    const index = buildNames.indexOf(ami.build)
+    return index < 0 ? buildNames.length : index
+  }
+  return amis
+    .map((ami, position) => ({ ami, position }))
+    .sort((a, b) => rank(a.ami) - rank(b.ami) || a.position - b.position)
+    .map(({ ami }) => ami)
+}
+
 /** The `ami-id` output: the home region's AMI of the first build, else its first AMI. */
 export function primaryAmi(amis: Ami[], homeRegion?: string): Ami | undefined {
   if (amis.length === 0) return undefined
