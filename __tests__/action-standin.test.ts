@@ -1,10 +1,12 @@
 // The bundled action run as a process the way the runner runs it, with a Packer stand-in on
-// PATH that answers like Packer 1.6.6 and writes a real manifest. No AWS call is made here:
-// these runs have no tags to add (tagging is covered against the loopback EC2 endpoint).
+// PATH that answers like Packer 1.6.6 and writes a real manifest. Runs without tags make no
+// AWS call; the tagging runs send real HTTP to a loopback EC2 endpoint seeded with the AMIs
+// the stand-in "builds".
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SELF_ACCOUNT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { projectRoot, runAction, type ActionRun } from './support/action-process.js'
 
 const standinDir = join(projectRoot, '__tests__', 'fixtures', 'packer-standin')
@@ -197,4 +199,111 @@ describe('cancelling', () => {
       expect(result.summary).toContain('Cancelled')
     })
   }
+})
+
+describe('tagging through the AWS SDK', () => {
+  const amiIds: Record<string, string> = {
+    'us-east-1': 'ami-0a1b2c3d4e5f60001',
+    'us-west-2': 'ami-0a1b2c3d4e5f60002',
+    'eu-west-1': 'ami-0a1b2c3d4e5f60003'
+  }
+  const snapshotIds: Record<string, string> = {
+    'us-east-1': 'snap-0a1b2c3d4e5f60001',
+    'us-west-2': 'snap-0a1b2c3d4e5f60002',
+    'eu-west-1': 'snap-0a1b2c3d4e5f60003'
+  }
+  const olderAmi = 'ami-0a1b2c3d4e5f6aaaa'
+  let endpoint: Ec2Endpoint
+
+  beforeEach(async () => {
+    endpoint = await startEc2Endpoint({
+      regions: Object.keys(amiIds),
+      seedImages: [
+        ...Object.entries(amiIds).map(([region, imageId]) => ({
+          imageId,
+          name: 'web-1',
+          ownerId: SELF_ACCOUNT_ID,
+          regions: [region],
+          snapshotId: snapshotIds[region]
+        })),
+        { imageId: olderAmi, name: 'web-0', ownerId: SELF_ACCOUNT_ID, regions: ['us-east-1'] }
+      ]
+    })
+    writeFileSync(
+      join(workspace, 'packer-manifest.json'),
+      JSON.stringify({
+        builds: [{ name: 'web', builder_type: 'amazon-ebs', artifact_id: `us-east-1:${olderAmi}`, packer_run_uuid: 'older' }],
+        last_run_uuid: 'older'
+      })
+    )
+  })
+  afterEach(() => endpoint.close())
+
+  function runTagging(inputs: Record<string, string> = {}): Promise<ActionRun> {
+    return run(
+      { 'provenance-tags': 'true', tags: 'Team=platform', ...inputs },
+      {
+        STANDIN_AMIS: JSON.stringify([{ build: 'web', regions: amiIds }]),
+        AWS_ENDPOINT_URL_EC2: endpoint.url,
+        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+        GITHUB_REPOSITORY: 'acme/images',
+        GITHUB_SHA: 'c0ffee0123456789abcdef0123456789abcdef01',
+        GITHUB_REF: 'refs/heads/main',
+        GITHUB_RUN_ID: '7'
+      }
+    )
+  }
+
+  it('tags every AMI and snapshot of the latest run: one DescribeImages and one CreateTags per region', async () => {
+    const result = await runTagging()
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(JSON.parse(result.outputs['ami-ids'])).toEqual(amiIds)
+    for (const [region, amiId] of Object.entries(amiIds)) {
+      const expected = { Team: 'platform', SourceCommit: 'c0ffee0123456789abcdef0123456789abcdef01', SourceRepository: 'acme/images' }
+      expect(endpoint.tagsOf(region, amiId)).toMatchObject(expected)
+      expect(endpoint.tagsOf(region, snapshotIds[region])).toMatchObject(expected)
+      expect(endpoint.callsOf('DescribeImages', region)).toHaveLength(1)
+      expect(endpoint.callsOf('CreateTags', region)).toHaveLength(1)
+    }
+    expect(endpoint.tagsOf('us-east-1', olderAmi)).toEqual({})
+    expect(endpoint.actions()).toEqual(['CreateTags', 'DescribeImages'])
+    expect(result.summary).toContain('`snap-0a1b2c3d4e5f60002`')
+    expect(result.summary).toContain('AMIs built and tagged')
+  })
+
+  it('tag-snapshots: false tags only the AMIs', async () => {
+    await runTagging({ 'tag-snapshots': 'false' })
+    expect(endpoint.tagsOf('us-west-2', amiIds['us-west-2'])).toMatchObject({ Team: 'platform' })
+    expect(endpoint.tagsOf('us-west-2', snapshotIds['us-west-2'])).toEqual({})
+  })
+
+  it('a denied CreateTags fails the step naming the region and permission; the AMI IDs are still in the outputs', async () => {
+    endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: 'eu-west-1' })
+    const result = await runTagging()
+    expect(result.exitCode).toBe(1)
+    expect(JSON.parse(result.outputs['ami-ids'])).toEqual(amiIds)
+    expect(result.outputs['ami-id']).toBe(amiIds['us-east-1'])
+    const denied = result.errors.find((e) => e.properties.title === 'Tagging in eu-west-1')
+    expect(denied?.message).toContain(amiIds['eu-west-1'])
+    expect(denied?.message).toContain(snapshotIds['eu-west-1'])
+    expect(denied?.message).toContain('ec2:CreateTags')
+    expect(result.errors.at(-1)?.message).toBe('Tagging failed in eu-west-1; the AMIs exist and are in the outputs.')
+    expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ Team: 'platform' })
+    expect(result.summary).toContain('failed: ')
+  })
+
+  it('retries throttling and an AMI not yet visible, then tags', async () => {
+    endpoint.faults.throttle('CreateTags', { firstCalls: 1, region: 'us-west-2' })
+    endpoint.faults.fail('DescribeImages', { code: 'InvalidAMIID.NotFound', firstCalls: 1, region: 'eu-west-1' })
+    const result = await runTagging()
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(endpoint.callsOf('CreateTags', 'us-west-2')).toHaveLength(2)
+    expect(endpoint.callsOf('DescribeImages', 'eu-west-1')).toHaveLength(2)
+    for (const [region, amiId] of Object.entries(amiIds)) {
+      expect(endpoint.tagsOf(region, amiId)).toMatchObject({ Team: 'platform' })
+    }
+  })
 })

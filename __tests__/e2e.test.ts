@@ -1,0 +1,231 @@
+// The whole job, as a user gets it: the bundled dist/index.js run as the runner runs it, the
+// real Packer building the demo templates, and the AWS SDK tagging through real HTTP, all
+// against the loopback EC2 endpoint.
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { projectRoot, runAction, type ActionRun } from './support/action-process.js'
+import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
+
+const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
+const runner = {
+  GITHUB_REPOSITORY: 'acme/images',
+  GITHUB_SHA: 'c0ffee0123456789abcdef0123456789abcdef01',
+  GITHUB_REF: 'refs/heads/main',
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_RUN_ID: '4242',
+  GITHUB_RUN_ATTEMPT: '1'
+}
+const provenance = {
+  SourceRepository: 'acme/images',
+  SourceCommit: runner.GITHUB_SHA,
+  SourceRef: 'refs/heads/main',
+  BuildRunUrl: 'https://github.com/acme/images/actions/runs/4242/attempts/1'
+}
+
+describeWithPacker('the action with the real Packer against a loopback EC2 endpoint', () => {
+  let version = ''
+  let endpoint: Ec2Endpoint
+  let workspace: string
+
+  beforeAll(() => {
+    version = packerVersion()
+  })
+  beforeEach(async () => {
+    endpoint = await startEc2Endpoint({ regions })
+    workspace = mkdtempSync(join(tmpdir(), 'e2e-'))
+    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+  })
+  afterEach(async () => {
+    await endpoint.close()
+    rmSync(workspace, { recursive: true, force: true })
+  })
+
+  function run(inputs: Record<string, string>, options: { node?: string; env?: Record<string, string> } = {}): Promise<ActionRun> {
+    return runAction({
+      workspace,
+      node: options.node,
+      inputs: { 'packer-version': version, ...inputs },
+      env: {
+        ...runner,
+        HOME: join(workspace, '.home'),
+        CHECKPOINT_DISABLE: '1',
+        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+        AWS_REGION: 'us-east-1',
+        AWS_POLL_DELAY_SECONDS: '0',
+        AWS_ENDPOINT_URL_EC2: endpoint.url,
+        ...options.env
+      }
+    })
+  }
+
+  /** The action's own CreateTags calls: those that carry the provenance tags. */
+  function actionCreateTags(region?: string) {
+    return endpoint
+      .callsOf('CreateTags', region)
+      .filter((call) => Object.values(call.params).includes('SourceCommit'))
+  }
+
+  function expectTaggedEverywhere(amiIdsByRegion: Record<string, string>, userTags: Record<string, string>): void {
+    for (const [region, amiId] of Object.entries(amiIdsByRegion)) {
+      const image = endpoint.images(region).find((candidate) => candidate.imageId === amiId)
+      expect(image).toBeDefined()
+      expect(image?.tags).toMatchObject({ ...provenance, ...userTags, BuildTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) })
+      const snapshotIds = image?.blockDeviceMappings.map((device) => device.snapshotId) ?? []
+      expect(snapshotIds.length).toBeGreaterThan(0)
+      for (const snapshotId of snapshotIds) {
+        expect(endpoint.tagsOf(region, snapshotId as string)).toMatchObject({ ...provenance, ...userTags })
+      }
+    }
+  }
+
+  describe.each(nodeRuntimes())('under $name', (runtime) => {
+    it('builds the JSON template into 3 regions and tags every AMI and snapshot', async () => {
+      const result = await run(
+        { 'working-directory': 'json', tags: 'Team=platform\nCostCenter=42' },
+        { node: runtime.path }
+      )
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(result.stdout).toContain('var-file is empty: using packer-vars.json, found beside the template.')
+
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
+      expect(result.outputs['ami-id']).toBe(amiIds['us-east-1'])
+      expect(JSON.parse(result.outputs.artifacts)).toHaveLength(3)
+      expect(result.outputs['packer-version']).toBe(version)
+      expect(result.outputs['run-uuid']).toMatch(/^[0-9a-f-]{36}$/)
+      expectTaggedEverywhere(amiIds, { Team: 'platform', CostCenter: '42' })
+
+      for (const region of regions) expect(actionCreateTags(region)).toHaveLength(1)
+      expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated'])
+
+      for (const [region, amiId] of Object.entries(amiIds)) {
+        expect(result.summary).toContain(`| ${region} | [\`${amiId}\`](https://${region}.console.aws.amazon.com/`)
+      }
+      expect(result.summary).toContain(`Packer ${version}`)
+      expect(result.summary).toContain('[`c0ffee0`](https://github.com/acme/images/commit/')
+    })
+  })
+
+  it('builds the HCL2 template and tags every AMI and snapshot', async () => {
+    const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
+    expectTaggedEverywhere(amiIds, {})
+    expect(JSON.parse(result.outputs.artifacts)[0]).toMatchObject({ build: 'demo', builderType: 'amazon-ebs' })
+  })
+
+  it('command: validate makes no EC2 call at all', async () => {
+    const result = await run({ 'working-directory': 'json', command: 'validate' })
+    expect(result.exitCode).toBe(0)
+    expect(endpoint.calls).toEqual([])
+    expect(result.outputs['ami-id']).toBeUndefined()
+  })
+
+  it('a broken HCL2 template fails in validate with an annotation on its file and line', async () => {
+    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    writeFileSync(path, readFileSync(path, 'utf8').replace('  communicator ', '  bogus_setting = 1\n  communicator '))
+    const line = readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('bogus_setting')) + 1
+    const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toMatchObject({
+      message: expect.stringContaining('An argument named "bogus_setting" is not expected here'),
+      properties: { file: 'hcl2/ami.pkr.hcl', line: String(line) }
+    })
+    expect(endpoint.calls).toEqual([])
+  })
+
+  it('a JSON template that does not parse fails before Packer runs, pointing at the line', async () => {
+    const path = join(workspace, 'json', 'packer-template.json')
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"communicator": "none",', '"communicator": "none",,'))
+    const line = readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes(',,')) + 1
+    const result = await run({ 'working-directory': 'json' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toHaveLength(1)
+    expect(result.errors[0].properties).toMatchObject({ file: 'json/packer-template.json', line: String(line) })
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(endpoint.calls).toEqual([])
+  })
+
+  it('two builds in one template: every AMI of both is tagged, ami-ids is the first build', async () => {
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    const [builder] = template.builders
+    template.builders = [
+      { ...builder, name: 'web' },
+      { ...builder, name: 'api', ami_regions: '', ami_name: 'api-{{timestamp}}' }
+    ]
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const result = await run({ 'working-directory': 'json' })
+    expect(result.errors).toEqual([])
+    const artifacts = JSON.parse(result.outputs.artifacts) as Array<{ build: string; region: string; amiId: string }>
+    expect(artifacts.map((a) => a.build)).toEqual(['web', 'web', 'web', 'api'])
+    expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual([...regions].sort())
+    const home = artifacts.filter((a) => a.region === 'us-east-1').map((a) => a.amiId)
+    expect(home).toHaveLength(2)
+    for (const artifact of artifacts) {
+      expect(endpoint.tagsOf(artifact.region, artifact.amiId)).toMatchObject(provenance)
+    }
+    // Both builds' AMIs in the home region go in one CreateTags.
+    expect(actionCreateTags('us-east-1')).toHaveLength(1)
+    expect(Object.values(actionCreateTags('us-east-1')[0].params)).toEqual(expect.arrayContaining(home))
+    expect(result.summary).toContain('### web (amazon-ebs)')
+    expect(result.summary).toContain('### api (amazon-ebs)')
+  })
+
+  it('a manifest that already holds older runs: only this run is read and tagged', async () => {
+    writeFileSync(
+      join(workspace, 'json', 'packer-manifest.json'),
+      JSON.stringify({
+        builds: [
+          { name: 'amazon-ebs', builder_type: 'amazon-ebs', artifact_id: 'us-east-1:ami-0123456789abcdef0', packer_run_uuid: 'older' }
+        ],
+        last_run_uuid: 'older'
+      })
+    )
+    const result = await run({ 'working-directory': 'json' })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs.artifacts).not.toContain('ami-0123456789abcdef0')
+    expect(Object.keys(JSON.parse(result.outputs['ami-ids']))).toHaveLength(3)
+    const manifest = JSON.parse(readFileSync(join(workspace, 'json', 'packer-manifest.json'), 'utf8'))
+    expect(manifest.builds).toHaveLength(2)
+    for (const call of actionCreateTags()) expect(Object.values(call.params)).not.toContain('ami-0123456789abcdef0')
+  })
+
+  it('a cancelled run leaves no instance running, no key pair and no security group', async () => {
+    await endpoint.close()
+    endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+    endpoint.faults.holdInstancesPending()
+    const loopback = endpoint
+    const result = await runAction({
+      workspace,
+      inputs: { 'packer-version': version, 'working-directory': 'json' },
+      env: {
+        ...runner,
+        HOME: join(workspace, '.home'),
+        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+        AWS_POLL_DELAY_SECONDS: '1',
+        AWS_MAX_ATTEMPTS: '1000',
+        AWS_ENDPOINT_URL_EC2: endpoint.url
+      },
+      onStart: (child) => {
+        void until(() => loopback.callsOf('DescribeInstances').length >= 2, 'Packer to wait for its instance').then(() =>
+          child.kill('SIGINT')
+        )
+      }
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.at(-1)?.message).toMatch(/^The build was cancelled/)
+    expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated'])
+    expect(endpoint.keyPairs('us-east-1')).toEqual([])
+    expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
+    expect(result.summary).toContain('Cancelled')
+  })
+})
