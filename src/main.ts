@@ -110,8 +110,8 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
         `packer validate found problems in ${inputs.template} (see the errors above); nothing was built.`
       )
     }
+    core.info(`packer validate: ${inputs.template} is valid.`)
     if (inputs.command === 'validate') {
-      core.info(`${inputs.template} is valid.`)
       summary.outcome = 'validated'
       return
     }
