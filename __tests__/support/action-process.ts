@@ -1,5 +1,6 @@
 // Runs the bundled action as the runner does: `node dist/index.js` with INPUT_* variables
-// holding action.yml's defaults, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files.
+// holding action.yml's defaults, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. Used by the
+// tests, the demo and the benchmark.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -79,6 +80,8 @@ export interface RunActionOptions {
   workspace: string
   node?: string
   entry?: string
+  /** The action's stdout as it arrives (the demo shows the live log). */
+  onStdout?: (text: string) => void
   /** Called with the child once it runs, e.g. to send it a signal. */
   onStart?: (child: ReturnType<typeof spawn>, stdoutSoFar: () => string) => void
 }
@@ -111,7 +114,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+    options.onStdout?.(chunk.toString())
+  })
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   options.onStart?.(child, () => stdout)
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>

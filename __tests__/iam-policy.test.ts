@@ -1,0 +1,45 @@
+// The README's IAM policy must let a real run through: every EC2 action a demo run records
+// (Packer's and the action's own) is in it, and, for the Packer the record was made with,
+// nothing else is.
+import { expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { projectRoot } from './support/action-process.js'
+import { describeWithPacker, packerVersion } from './support/runtimes.js'
+
+function readmePolicyActions(): string[] {
+  const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8')
+  const block = /<!-- iam-policy -->\s*```json\n([\s\S]*?)```/.exec(readme)
+  if (!block) throw new Error('README.md has no <!-- iam-policy --> JSON block')
+  const policy = JSON.parse(block[1]) as { Statement: Array<{ Effect: string; Action: string[] }> }
+  return policy.Statement.filter((statement) => statement.Effect === 'Allow').flatMap((statement) => statement.Action)
+}
+
+describeWithPacker('the README IAM policy', () => {
+  it('covers every EC2 action of a demo run', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'iam-'))
+    try {
+      const recordFile = join(scratch, 'record.json')
+      execFileSync(process.execPath, ['--no-warnings', join(projectRoot, 'scripts', 'demo.mjs')], {
+        cwd: projectRoot,
+        env: { ...process.env, DEMO_RECORD_FILE: recordFile },
+        stdio: ['ignore', 'pipe', 'pipe']
+      })
+      const record = JSON.parse(readFileSync(recordFile, 'utf8')) as { actions: string[]; exitCode: number }
+      expect(record.exitCode).toBe(0)
+      expect(record.actions).toEqual(expect.arrayContaining(['CreateTags', 'DescribeImages', 'RunInstances']))
+
+      const allowed = readmePolicyActions()
+      const recorded = record.actions.map((action) => `ec2:${action}`)
+      expect(recorded.filter((action) => !allowed.includes(action))).toEqual([])
+      if (packerVersion() === '1.6.6') {
+        // The demo skips region validation; a user's template makes DescribeRegions too.
+        expect([...allowed].sort()).toEqual([...recorded, 'ec2:DescribeRegions'].sort())
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true })
+    }
+  })
+})
