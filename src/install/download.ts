@@ -2,23 +2,12 @@ import * as core from '@actions/core'
 import { HttpClient } from '@actions/http-client'
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
+import { AttemptsFailed, defaultBackoff, retry, type Backoff } from '../retry.js'
 
-export interface RetryPolicy {
-  /** Tries per file, the first one included */
-  attempts: number
-  baseDelayMs: number
-  maxDelayMs: number
-  sleep: (ms: number) => Promise<void>
-  random: () => number
-}
+/** Tries per file (maxAttempts) and the waits between them. */
+export type RetryPolicy = Backoff
 
-export const defaultRetryPolicy: RetryPolicy = {
-  attempts: 4,
-  baseDelayMs: 1000,
-  maxDelayMs: 15000,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random
-}
+export const defaultRetryPolicy: RetryPolicy = { ...defaultBackoff, maxAttempts: 4, maxDelayMs: 15000 }
 
 /** A failed transfer; `status` is the HTTP status when the server answered at all. */
 export class DownloadError extends Error {
@@ -101,7 +90,7 @@ async function attempt(client: HttpClient, url: string, openSink: () => Promise<
 async function transfer(
   url: string,
   fileName: string,
-  retry: RetryPolicy,
+  policy: RetryPolicy,
   openSink: () => Promise<Sink>
 ): Promise<void> {
   const client = new HttpClient('packer-ami-action', [], {
@@ -110,34 +99,27 @@ async function transfer(
     socketTimeout: 60_000
   })
   try {
-    for (let tryNumber = 1; ; tryNumber++) {
-      try {
-        await attempt(client, url, openSink)
-        return
-      } catch (error) {
-        const failure =
-          error instanceof AttemptError ? error : new AttemptError(describe(error), false)
-        if (!failure.transient || tryNumber >= retry.attempts) {
-          const tries = tryNumber > 1 ? ` (tried ${tryNumber} times)` : ''
-          throw new DownloadError(
-            `Could not download ${fileName} from ${url}: ${failure.message}${tries}`,
-            failure.status
-          )
-        }
-        const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (tryNumber - 1))
-        const delay = Math.floor(retry.random() * ceiling)
-        core.info(`Downloading ${fileName} failed (${failure.message}); trying again`)
-        await retry.sleep(delay)
-      }
-    }
+    await retry(() => attempt(client, url, openSink), {
+      backoff: policy,
+      isRetryable: (error) => error instanceof AttemptError && error.transient,
+      onRetry: (error) => core.info(`Downloading ${fileName} failed (${describe(error)}); trying again`)
+    })
+  } catch (error) {
+    const attempts = error instanceof AttemptsFailed ? error.attempts : 1
+    const cause = error instanceof AttemptsFailed ? error.cause : error
+    const tries = attempts > 1 ? ` (tried ${attempts} times)` : ''
+    throw new DownloadError(
+      `Could not download ${fileName} from ${url}: ${describe(cause)}${tries}`,
+      cause instanceof AttemptError ? cause.status : undefined
+    )
   } finally {
     client.dispose()
   }
 }
 
-export async function fetchBytes(url: string, fileName: string, retry: RetryPolicy) {
+export async function fetchBytes(url: string, fileName: string, policy: RetryPolicy) {
   let chunks: Buffer[] = []
-  await transfer(url, fileName, retry, async () => {
+  await transfer(url, fileName, policy, async () => {
     chunks = []
     return {
       write: async (chunk) => {
@@ -153,12 +135,12 @@ export async function downloadFile(
   url: string,
   destination: string,
   fileName: string,
-  retry: RetryPolicy
+  policy: RetryPolicy
 ): Promise<string> {
   let hash = createHash('sha256')
   let file: Awaited<ReturnType<typeof open>> | undefined
   try {
-    await transfer(url, fileName, retry, async () => {
+    await transfer(url, fileName, policy, async () => {
       await file?.close()
       file = await open(destination, 'w')
       hash = createHash('sha256')
