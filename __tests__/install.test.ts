@@ -177,6 +177,34 @@ describe('installPacker reusing what the runner has', () => {
     expect(mirror.requests).toEqual([INDEX])
   })
 
+  it('a second latest run in the same tool cache makes no request within the hour', async () => {
+    let clock = Date.parse('2026-11-21T10:00:00Z')
+    const now = () => clock
+    const first = await install('latest', { now })
+    expect(first).toMatchObject({ version: '1.11.2', source: 'download' })
+    mirror.requests.length = 0
+
+    clock += 59 * 60 * 1000
+    expect(await install('latest', { now })).toMatchObject({ version: '1.11.2', source: 'tool-cache' })
+    expect(mirror.requests).toEqual([])
+
+    clock += 2 * 60 * 1000
+    await install('latest', { now })
+    expect(mirror.requests).toEqual([INDEX])
+  })
+
+  it('a remembered latest from another releases URL is not used', async () => {
+    const now = () => Date.parse('2026-11-21T10:00:00Z')
+    await install('latest', { now })
+    mirror.requests.length = 0
+    writeFileSync(
+      join(toolCache, 'packer-latest.json'),
+      JSON.stringify({ releasesUrl: 'https://mirror.example', version: '1.11.2', resolvedAt: now() })
+    )
+    await install('latest', { now })
+    expect(mirror.requests).toEqual([INDEX])
+  })
+
   it('meets a range from the tool cache with no request', async () => {
     await install('1.10.0')
     mirror.requests.length = 0

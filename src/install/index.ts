@@ -18,6 +18,7 @@ import {
   type ReleaseIndex,
   type VersionRequest
 } from './releases.js'
+import { rememberedLatest, rememberLatest } from './remembered-latest.js'
 import { extractReleaseZip } from './unzip.js'
 import {
   expectedSha256,
@@ -40,6 +41,8 @@ export interface InstallOptions {
   arch?: string
   /** How downloads retry; tests replace the sleep */
   retry?: Partial<RetryPolicy>
+  /** The clock, for how long a resolved `latest` is remembered; tests replace it */
+  now?: () => number
 }
 
 export interface InstalledPacker {
@@ -178,16 +181,26 @@ export async function installPacker(options: InstallOptions): Promise<InstalledP
     trusted: await readTrustedKey(options.signingKey)
   }
 
-  // An exact version or a range can be met from what is on the runner without any request.
+  const now = options.now ?? Date.now
+  // An exact version or a range can be met from what is on the runner without any request,
+  // and so can `latest` when it was looked up within the hour.
   if (request.kind !== 'latest') {
     const local = await findLocal(request, context)
     if (local) return local
+  } else {
+    const remembered = rememberedLatest(context.releasesUrl, now())
+    const local = remembered && (await findLocal({ kind: 'exact', version: remembered }, context))
+    if (local) {
+      core.info(`packer-version latest: Packer ${remembered}, the latest release when last looked up (within the hour)`)
+      return local
+    }
   }
 
   const index = await fetchReleaseIndex(context.releasesUrl, context.retry)
   const version = resolveVersion(index, request)
   core.info(`packer-version ${describeRequest(request)} resolves to Packer ${version}`)
   if (request.kind === 'latest') {
+    rememberLatest(context.releasesUrl, version, now())
     const local = await findLocal({ kind: 'exact', version }, context)
     if (local) return local
   }

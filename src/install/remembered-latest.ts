@@ -1,0 +1,51 @@
+// What `latest` last resolved to, kept in the runner's tool cache. A self-hosted runner that
+// builds many times a day then asks the releases site at most once an hour, instead of on
+// every run; Packer releases come weeks apart. Hosted runners start with an empty tool cache,
+// so for them every run looks `latest` up afresh.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import semver from 'semver'
+
+export const latestIsRememberedForMs = 60 * 60 * 1000
+
+interface Remembered {
+  releasesUrl: string
+  version: string
+  resolvedAt: number
+}
+
+// Beside the packer/ folder, not in it: tool-cache reads every entry of packer/ as a version.
+function memoFile(): string | undefined {
+  const toolCache = process.env['RUNNER_TOOL_CACHE']
+  return toolCache ? join(toolCache, 'packer-latest.json') : undefined
+}
+
+/** The version `latest` resolved to within the last hour from this releases URL, if any. */
+export function rememberedLatest(releasesUrl: string, now: number): string | undefined {
+  const file = memoFile()
+  if (!file) return undefined
+  try {
+    const memo = JSON.parse(readFileSync(file, 'utf8')) as Partial<Remembered>
+    const fresh =
+      typeof memo.resolvedAt === 'number' &&
+      now >= memo.resolvedAt &&
+      now - memo.resolvedAt < latestIsRememberedForMs
+    if (memo.releasesUrl === releasesUrl && fresh && semver.valid(memo.version ?? '')) {
+      return memo.version
+    }
+  } catch {
+    // No memo yet, or an unreadable one: look latest up.
+  }
+  return undefined
+}
+
+export function rememberLatest(releasesUrl: string, version: string, now: number): void {
+  const file = memoFile()
+  if (!file) return
+  try {
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, JSON.stringify({ releasesUrl, version, resolvedAt: now } satisfies Remembered))
+  } catch {
+    // Only a shortcut for the next run; this one goes on either way.
+  }
+}
