@@ -83,6 +83,8 @@ export async function startReleasesMirror(options: {
   versions: string[]
   signingKey: openpgp.PrivateKey
   platforms?: Platform[]
+  /** The `packer` put in each zip; by default one that only answers `packer version`. */
+  packerScript?: (version: string) => string
 }): Promise<ReleasesMirror> {
   const platforms = options.platforms ?? DEFAULT_PLATFORMS
   const files = new Map<string, Buffer>()
@@ -94,7 +96,7 @@ export async function startReleasesMirror(options: {
       const filename = `packer_${version}_${platform.os}_${platform.arch}.zip`
       const executable = platform.os === 'windows' ? 'packer.exe' : 'packer'
       const zip = writeZip([
-        { name: executable, content: packerScript(version), mode: 0o755 },
+        { name: executable, content: (options.packerScript ?? packerScript)(version), mode: 0o755 },
         { name: 'LICENSE.txt', content: 'Stand-in licence\n' }
       ])
       files.set(`/packer/${version}/${filename}`, zip)

@@ -1,0 +1,113 @@
+// The bundled action installing Packer the way a runner without one does: from a releases
+// mirror on 127.0.0.1 signed with a key made in this run, into a tool cache that persists
+// between runs. The Packer in the mirror's zips is the stand-in, so the job runs on to the end.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as openpgp from 'openpgp'
+import { startReleasesMirror, type ReleasesMirror } from '../test-support/releases-mirror/index.js'
+import { projectRoot, runAction, type ActionRun } from './support/action-process.js'
+
+const standin = join(projectRoot, '__tests__', 'fixtures', 'packer-standin', 'packer-standin.cjs')
+const releasedPacker = (version: string): string =>
+  `#!/bin/sh\nSTANDIN_VERSION=${version} exec '${process.execPath}' '${standin}' "$@"\n`
+
+let mirror: ReleasesMirror
+let signingKey: string
+let workspace: string
+let toolCache: string
+
+beforeAll(async () => {
+  const key = await openpgp.generateKey({ userIDs: [{ name: 'Mirror', email: 'releases@mirror.test' }], format: 'object' })
+  signingKey = key.publicKey.armor()
+  mirror = await startReleasesMirror({
+    versions: ['1.10.3', '1.11.2', '1.12.0-beta1'],
+    signingKey: key.privateKey,
+    packerScript: releasedPacker
+  })
+})
+afterAll(() => mirror.close())
+beforeEach(() => {
+  workspace = mkdtempSync(join(tmpdir(), 'install-workspace-'))
+  toolCache = mkdtempSync(join(tmpdir(), 'tool-cache-'))
+  writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ builders: [{ type: 'amazon-ebs' }] }))
+  mirror.requests.length = 0
+})
+afterEach(() => {
+  rmSync(workspace, { recursive: true, force: true })
+  rmSync(toolCache, { recursive: true, force: true })
+})
+
+function run(inputs: Record<string, string> = {}): Promise<ActionRun> {
+  return runAction({
+    workspace,
+    inputs: {
+      'packer-version': 'latest',
+      'packer-releases-url': mirror.url,
+      'packer-signing-key': signingKey,
+      command: 'validate',
+      ...inputs
+    },
+    // No packer anywhere on PATH: the one the job runs must be the one it installed.
+    env: { PATH: '/nonexistent', RUNNER_TOOL_CACHE: toolCache }
+  })
+}
+
+describe('packer-version: latest with no Packer on the runner', () => {
+  it('installs the newest release, verified; a second run in the same tool cache makes no request', async () => {
+    const first = await run()
+    expect(first.errors).toEqual([])
+    expect(first.exitCode).toBe(0)
+    expect(first.outputs['packer-version']).toBe('1.11.2')
+    expect(mirror.requests).toEqual([
+      '/packer/index.json',
+      '/packer/1.11.2/packer_1.11.2_SHA256SUMS',
+      '/packer/1.11.2/packer_1.11.2_SHA256SUMS.sig',
+      '/packer/1.11.2/packer_1.11.2_linux_amd64.zip'
+    ])
+    expect(first.stdout).toMatch(/packer_1\.11\.2_SHA256SUMS\.sig: good signature by /)
+    expect(first.stdout).toContain('packer_1.11.2_linux_amd64.zip: SHA-256 matches packer_1.11.2_SHA256SUMS')
+    expect(existsSync(join(toolCache, 'packer', '1.11.2', 'x64', 'packer'))).toBe(true)
+    // Packer 1.10 and later bundle no plugins: the JSON template's amazon-ebs needs one.
+    expect(first.stdout).toContain('Installed plugin github.com/hashicorp/amazon')
+
+    mirror.requests.length = 0
+    const second = await run()
+    expect(second.exitCode).toBe(0)
+    expect(second.outputs['packer-version']).toBe('1.11.2')
+    expect(mirror.requests).toEqual([])
+  })
+
+  it('stops before extracting a zip whose hash does not match, naming the file', async () => {
+    const zip = '/packer/1.11.2/packer_1.11.2_linux_amd64.zip'
+    const genuine = mirror.files.get(zip) as Buffer
+    mirror.files.set(zip, Buffer.concat([genuine, Buffer.from('tampered')]))
+    try {
+      const result = await run()
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.at(-1)?.message).toMatch(
+        /^packer_1\.11\.2_linux_amd64\.zip does not match packer_1\.11\.2_SHA256SUMS: expected SHA-256 [0-9a-f]{64}, found [0-9a-f]{64}/
+      )
+      expect(existsSync(join(toolCache, 'packer')) ? readdirSync(join(toolCache, 'packer')) : []).toEqual([])
+      expect(result.stdout).not.toContain('::group::Validate')
+    } finally {
+      mirror.files.set(zip, genuine)
+    }
+  })
+
+  it('refuses a sums file signed by a key it does not trust', async () => {
+    const other = await openpgp.generateKey({ userIDs: [{ name: 'Someone else' }], format: 'object' })
+    const result = await run({ 'packer-signing-key': other.publicKey.armor() })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.at(-1)?.message).toContain('packer_1.11.2_SHA256SUMS.sig')
+    expect(mirror.requests).not.toContain('/packer/1.11.2/packer_1.11.2_linux_amd64.zip')
+  })
+
+  it('takes a range and says when no release matches', async () => {
+    expect((await run({ 'packer-version': '~1.10' })).outputs['packer-version']).toBe('1.10.3')
+    const none = await run({ 'packer-version': '>=2' })
+    expect(none.exitCode).toBe(1)
+    expect(none.errors.at(-1)?.message).toMatch(/>=2/)
+  })
+})
