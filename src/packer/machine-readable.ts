@@ -55,6 +55,14 @@ export interface AnnouncedArtifact {
 }
 
 /**
+ * A copy of a string that shares no memory with the chunk it was cut from. Lines are slices
+ * of 64 KiB decoded chunks, and V8 keeps the whole chunk alive behind any slice that is kept.
+ */
+function detached(text: string): string {
+  return (' ' + text).slice(1)
+}
+
+/**
  * Collects what the rest of the job needs from the event stream: the Packer version, the
  * artifacts and the errors. Only small, bounded state is kept.
  */
@@ -68,7 +76,7 @@ export class RunRecord {
   observe(event: PackerEvent): void {
     switch (event.type) {
       case 'version':
-        if (event.target === '' && event.data[0]) this.version = event.data[0]
+        if (event.target === '' && event.data[0]) this.version = detached(event.data[0])
         break
       case 'artifact':
         this.observeArtifact(event)
@@ -86,21 +94,21 @@ export class RunRecord {
   private addError(message: string): void {
     const trimmed = message.trim()
     if (trimmed === '' || this.errors.includes(trimmed)) return
-    if (this.errors.length < RunRecord.maxErrors) this.errors.push(trimmed)
+    if (this.errors.length < RunRecord.maxErrors) this.errors.push(detached(trimmed))
   }
 
   private observeArtifact(event: PackerEvent): void {
     const [index, key, ...rest] = event.data
     if (index === undefined || key === undefined) return
     const slot = `${event.target}\u0000${index}`
-    const artifact = this.pending.get(slot) ?? { build: event.target }
-    if (key === 'builder-id') artifact.builderId = rest.join(',')
-    if (key === 'id') artifact.id = rest.join(',')
+    const artifact = this.pending.get(slot) ?? { build: detached(event.target) }
+    if (key === 'builder-id') artifact.builderId = detached(rest.join(','))
+    if (key === 'id') artifact.id = detached(rest.join(','))
     if (key === 'end') {
       this.pending.delete(slot)
       if (artifact.id !== undefined) {
         this.artifacts.push({
-          build: event.target,
+          build: artifact.build ?? detached(event.target),
           builderId: artifact.builderId ?? '',
           id: artifact.id
         })
