@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import semver from 'semver'
-import { parsePluginRequirements, type PluginRequirement } from './plugins.js'
+import { parsePluginRequirements, type PluginRequirement } from './plugin-requirements.js'
 import {
   checkJsonVarFile,
   describeJsonTemplate,

@@ -1,15 +1,13 @@
 // The job, in order: inputs, install, plugins, validate, build, artifacts, outputs, tag, report.
 import * as core from '@actions/core'
 import { InputError, readInputs, type Inputs } from './inputs.js'
-import { installPacker } from './install/index.js'
-import { preparePlugins } from './plugins.js'
 import { readBuiltAmis, manifestRunUuid } from './artifacts.js'
 import { inTemplateOrder } from './manifest.js'
 import { buildArguments, validateArguments } from './packer/commands.js'
 import { actionsLog } from './packer/log.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
-import { amiOutputs, setOutputs, writeSummary, type RegionTagging, type SummaryModel } from './report.js'
 import { tagAmis } from './tagging.js'
+import { amiOutputs, setOutputs, writeSummary, type RegionTagging, type SummaryModel } from './report.js'
 
 /** A failure whose causes the log and the summary's problems already show. */
 class Failure extends Error {}
@@ -58,6 +56,10 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
   if (inputs.defaultVarFile) {
     core.info(`var-file is empty: using ${inputs.defaultVarFile}, found beside the template.`)
   }
+  // Loaded when the job gets here, so a run that stops at its inputs does not pay for loading
+  // OpenPGP and the cache client. (The EC2 client stays a static import: loaded lazily, the
+  // bundler could no longer leave out the operations the action never calls.)
+  const { installPacker } = await import('./install/index.js')
   const packer = await core.group('Install Packer', () =>
     installPacker({
       versionSpec: inputs.packerVersion,
@@ -67,6 +69,7 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
   )
   setOutputs({ 'packer-version': packer.version })
 
+  const { preparePlugins } = await import('./plugins.js')
   await core.group('Plugins', () =>
     preparePlugins({
       packer,
