@@ -6,18 +6,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { projectRoot, runAction, type ActionRun } from './support/action-process.js'
+import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
-const runner = {
-  GITHUB_REPOSITORY: 'acme/images',
-  GITHUB_SHA: 'c0ffee0123456789abcdef0123456789abcdef01',
-  GITHUB_REF: 'refs/heads/main',
-  GITHUB_SERVER_URL: 'https://github.com',
-  GITHUB_RUN_ID: '4242',
-  GITHUB_RUN_ATTEMPT: '1'
-}
+const runner = pushToMain
 const provenance = {
   SourceRepository: 'acme/images',
   SourceCommit: runner.GITHUB_SHA,

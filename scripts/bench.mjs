@@ -34,15 +34,6 @@ const CHUNK_BYTES = 64 * 1024
 const ARTIFACT_EVERY = 10_000
 const distIndex = join(projectRoot, 'dist', 'index.js')
 
-// The runner's view of a push to main, so the action's provenance tags are all there to write.
-const runnerEnv = {
-  GITHUB_REPOSITORY: 'acme/images',
-  GITHUB_SHA: 'c0ffee0123456789abcdef0123456789abcdef01',
-  GITHUB_REF: 'refs/heads/main',
-  GITHUB_SERVER_URL: 'https://github.com',
-  GITHUB_RUN_ID: '4242',
-  GITHUB_RUN_ATTEMPT: '1'
-}
 const credentials = { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'loopback-secret' }
 
 class BenchError extends Error {}
@@ -247,7 +238,7 @@ function actionEnv(lib, workspace, inputs, env) {
   writeFileSync(summary, '')
   const all = {
     ...env,
-    ...runnerEnv,
+    ...lib.pushToMain,
     GITHUB_OUTPUT: output,
     GITHUB_STEP_SUMMARY: summary,
     GITHUB_WORKSPACE: workspace,
@@ -342,7 +333,7 @@ async function taggingParallelVsSerial({ lib, startEc2Endpoint, selfAccountId, r
       try {
         const results = await lib.tagAmis({
           amis: some,
-          tags: { Team: 'platform', SourceCommit: runnerEnv.GITHUB_SHA },
+          tags: { Team: 'platform', SourceCommit: lib.pushToMain.GITHUB_SHA },
           tagSnapshots: true,
           ec2For,
           log: () => {}

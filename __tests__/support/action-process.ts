@@ -9,6 +9,16 @@ import { fileURLToPath } from 'node:url'
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
+/** What the runner says about a workflow run on a push to main: the provenance tags' source. */
+export const pushToMain = {
+  GITHUB_REPOSITORY: 'acme/images',
+  GITHUB_SHA: 'c0ffee0123456789abcdef0123456789abcdef01',
+  GITHUB_REF: 'refs/heads/main',
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_RUN_ID: '4242',
+  GITHUB_RUN_ATTEMPT: '1'
+}
+
 /** The inputs of action.yml with their defaults, read from the file itself. */
 export function actionDefaults(): Record<string, string> {
   const yaml = readFileSync(join(projectRoot, 'action.yml'), 'utf8')
