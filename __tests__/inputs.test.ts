@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { InputError, readInputs, type Inputs } from '../src/inputs.js'
+import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
 
 // The defaults of action.yml, as the runner passes them.
 const defaults: Record<string, string> = {

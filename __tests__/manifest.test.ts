@@ -7,7 +7,7 @@ import {
   ManifestError,
   parseManifest,
   primaryAmi
-} from '../src/manifest.js'
+} from '../src/artifacts/manifest.js'
 
 const manifest = JSON.stringify({
   builds: [

@@ -16,9 +16,9 @@ const cache = {
 jest.unstable_mockModule('@actions/core', () => core)
 jest.unstable_mockModule('@actions/cache', () => cache)
 const { inferPluginRequirements, parsePluginRequirements, preparePlugins } = await import(
-  '../src/plugins.js'
+  '../src/plugins/index.js'
 )
-const { savePluginCache, PLUGIN_CACHE_STATE } = await import('../src/install/plugin-cache.js')
+const { savePluginCache, PLUGIN_CACHE_STATE } = await import('../src/plugins/cache.js')
 type PluginOptions = Parameters<typeof preparePlugins>[0]
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'plugins-test-')))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { amiOutputs, consoleUrl, renderSummary, type SummaryModel } from '../src/report.js'
+import { amiOutputs, consoleUrl, renderSummary, type SummaryModel } from '../src/report/index.js'
 
 const amis = [
   { build: 'web', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-01' },

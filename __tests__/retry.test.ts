@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals'
-import { AttemptsFailed, fullJitterDelay, retry, type Backoff } from '../src/retry.js'
+import { AttemptsFailed, fullJitterDelay, retry, type Backoff } from '../src/common/retry.js'
 
 function backoffWith(overrides: Partial<Backoff> = {}): Backoff {
   return {

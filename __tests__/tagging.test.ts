@@ -10,7 +10,7 @@ import {
   type Image
 } from '@aws-sdk/client-ec2'
 import { mockClient } from 'aws-sdk-client-mock'
-import { tagAmis, type TagOptions } from '../src/tagging.js'
+import { tagAmis, type TagOptions } from '../src/aws/tagging.js'
 
 // Every EC2Client, including the ones tagAmis makes itself, answers from this mock.
 const ec2Mock = mockClient(EC2Client)

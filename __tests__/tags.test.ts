@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { combineTags, parseTagLines, provenanceTags } from '../src/tags.js'
+import { combineTags, parseTagLines, provenanceTags } from '../src/inputs/tags.js'
 
 const runner = {
   GITHUB_REPOSITORY: 'acme/images',

@@ -7,7 +7,7 @@ import {
   parseJsonWithPosition,
   positionOf,
   templateKind
-} from '../src/packer/template.js'
+} from '../src/inputs/template.js'
 
 describe('templateKind', () => {
   it('follows Packer: HCL2 for .pkr.hcl, .pkr.json and directories', () => {

@@ -1,13 +1,13 @@
 // The job, in order: inputs, install, plugins, validate, build, artifacts, outputs, tag, report.
 import * as core from '@actions/core'
-import { InputError, readInputs, type Inputs } from './inputs.js'
-import { readBuiltAmis, manifestRunUuid } from './artifacts.js'
-import { inTemplateOrder } from './manifest.js'
+import { InputError, readInputs, type Inputs } from './inputs/index.js'
+import { readBuiltAmis, manifestRunUuid } from './artifacts/index.js'
+import { inTemplateOrder } from './artifacts/manifest.js'
 import { buildArguments, validateArguments } from './packer/commands.js'
 import { actionsLog } from './packer/log.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
-import { tagAmis } from './tagging.js'
-import { amiOutputs, setOutputs, writeSummary, type RegionTagging, type SummaryModel } from './report.js'
+import { tagAmis } from './aws/tagging.js'
+import { amiOutputs, setOutputs, writeSummary, type RegionTagging, type SummaryModel } from './report/index.js'
 
 /** A failure whose causes the log and the summary's problems already show. */
 class Failure extends Error {}
@@ -69,7 +69,7 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
   )
   setOutputs({ 'packer-version': packer.version })
 
-  const { preparePlugins } = await import('./plugins.js')
+  const { preparePlugins } = await import('./plugins/index.js')
   await core.group('Plugins', () =>
     preparePlugins({
       packer,

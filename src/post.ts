@@ -1,7 +1,7 @@
 // Post step (runs with `post-if: always()`): saves Packer's plugin directory to the Actions cache.
 // A cache problem is only ever a warning; it must not fail a job whose build succeeded.
 import * as core from '@actions/core'
-import { savePluginCache } from './install/plugin-cache.js'
+import { savePluginCache } from './plugins/cache.js'
 
 export async function runPost(): Promise<void> {
   try {

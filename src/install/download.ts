@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { HttpClient } from '@actions/http-client'
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
-import { AttemptsFailed, defaultBackoff, retry, type Backoff } from '../retry.js'
+import { AttemptsFailed, defaultBackoff, retry, type Backoff } from '../common/retry.js'
 
 /** Tries per file (maxAttempts) and the waits between them. */
 export type RetryPolicy = Backoff

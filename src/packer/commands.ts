@@ -1,5 +1,5 @@
 // Packer's command lines, as argument arrays.
-import type { Inputs } from '../inputs.js'
+import type { Inputs } from '../inputs/index.js'
 
 type TemplateArguments = Pick<Inputs, 'template' | 'varFiles' | 'variables' | 'only' | 'except'>
 

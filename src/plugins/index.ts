@@ -7,16 +7,16 @@ import { createHash } from 'node:crypto'
 import { homedir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import * as semver from 'semver'
-import type { InstalledPacker } from './install/index.js'
+import type { InstalledPacker } from '../install/index.js'
 import {
   rememberPluginCache,
   restorePluginCache,
   type PluginCacheState
-} from './install/plugin-cache.js'
-import { templateRequiredPlugins } from './install/required-plugins.js'
-import type { PluginRequirement } from './plugin-requirements.js'
+} from './cache.js'
+import { templateRequiredPlugins } from './required.js'
+import type { PluginRequirement } from '../inputs/plugins.js'
 
-export { parsePluginRequirements, type PluginRequirement } from './plugin-requirements.js'
+export { parsePluginRequirements, type PluginRequirement } from '../inputs/plugins.js'
 
 // Builder and post-processor types that ship inside Packer itself.
 const BUILT_IN_TYPES = new Set([

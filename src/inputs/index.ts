@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import semver from 'semver'
-import { parsePluginRequirements, type PluginRequirement } from './plugin-requirements.js'
+import { parsePluginRequirements, type PluginRequirement } from './plugins.js'
 import {
   checkJsonVarFile,
   describeJsonTemplate,
@@ -12,7 +12,7 @@ import {
   parseJsonWithPosition,
   templateKind,
   type TemplateKind
-} from './packer/template.js'
+} from './template.js'
 import { combineTags, parseTagLines, provenanceTags } from './tags.js'
 
 export type Command = 'build' | 'validate'

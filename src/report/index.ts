@@ -1,6 +1,6 @@
 // What later steps and people see: the step's outputs and the job summary.
 import * as core from '@actions/core'
-import { amiIdsByRegion, primaryAmi, type Ami } from './manifest.js'
+import { amiIdsByRegion, primaryAmi, type Ami } from '../artifacts/manifest.js'
 
 export interface AmiOutputs {
   'ami-id': string

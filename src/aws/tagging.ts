@@ -5,7 +5,7 @@ import {
   EC2Client,
   type Image
 } from '@aws-sdk/client-ec2'
-import { AttemptsFailed, defaultBackoff, retry, type Backoff } from './retry.js'
+import { AttemptsFailed, defaultBackoff, retry, type Backoff } from '../common/retry.js'
 
 export interface AmiToTag {
   region: string

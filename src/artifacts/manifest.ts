@@ -1,6 +1,6 @@
 // AMIs from Packer's manifest post-processor file, or from the machine-readable artifact
 // events when no manifest was written.
-import type { AnnouncedArtifact } from './packer/machine-readable.js'
+import type { AnnouncedArtifact } from '../packer/machine-readable.js'
 
 export interface Ami {
   build: string

@@ -2,7 +2,7 @@
 // artifacts Packer announced on its output (for builds the manifest does not cover).
 import { existsSync, readFileSync } from 'node:fs'
 import { amisFromAnnouncedArtifacts, parseManifest, type Ami } from './manifest.js'
-import type { AnnouncedArtifact } from './packer/machine-readable.js'
+import type { AnnouncedArtifact } from '../packer/machine-readable.js'
 
 /** The manifest's `last_run_uuid` before the build, to tell this run's entries from older ones. */
 export function manifestRunUuid(path: string): string | undefined {
