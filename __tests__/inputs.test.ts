@@ -41,14 +41,14 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(workspace, { recursive: true, force: true }))
 
-function read(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Inputs {
+function read(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<Inputs> {
   const all = { ...defaults, ...inputs }
   return readInputs((name) => all[name] ?? '', { GITHUB_WORKSPACE: workspace, ...env })
 }
 
-function problems(inputs: Record<string, string>, env: Record<string, string> = {}): string[] {
+async function problems(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<string[]> {
   try {
-    read(inputs, env)
+    await read(inputs, env)
   } catch (error) {
     if (error instanceof InputError) return error.problems.map((p) => p.message)
     throw error
@@ -57,8 +57,8 @@ function problems(inputs: Record<string, string>, env: Record<string, string> = 
 }
 
 describe('readInputs with the defaults', () => {
-  it('reads a JSON template, its builds and its manifest output', () => {
-    const inputs = read()
+  it('reads a JSON template, its builds and its manifest output', async () => {
+    const inputs = await read()
     expect(inputs.templateKind).toBe('json')
     expect(inputs.buildNames).toEqual(['web', 'arm'])
     expect(inputs.builderTypes).toEqual(['amazon-ebs'])
@@ -68,44 +68,54 @@ describe('readInputs with the defaults', () => {
     expect(inputs.onError).toBe('cleanup')
   })
 
-  it('uses packer-vars.json beside a JSON template when var-file is empty', () => {
+  it('uses packer-vars.json beside a JSON template when var-file is empty', async () => {
     writeFileSync(join(workspace, 'packer-vars.json'), '{"region": "us-east-1"}')
-    const inputs = read()
+    const inputs = await read()
     expect(inputs.varFiles).toEqual(['packer-vars.json'])
     expect(inputs.defaultVarFile).toBe('packer-vars.json')
   })
 
-  it('finds templates and var files relative to working-directory', () => {
+  it('finds templates and var files relative to working-directory', async () => {
     mkdirSync(join(workspace, 'images/web'), { recursive: true })
     writeFileSync(join(workspace, 'images/web/ami.pkr.hcl'), 'build {\n  post-processor "manifest" {\n    output = "m.json"\n  }\n}\n')
     writeFileSync(join(workspace, 'images/web/prod.pkrvars.hcl'), 'x = 1\n')
-    const inputs = read({ 'working-directory': 'images/web', template: 'ami.pkr.hcl', 'var-file': 'prod.pkrvars.hcl' })
+    const inputs = await read({ 'working-directory': 'images/web', template: 'ami.pkr.hcl', 'var-file': 'prod.pkrvars.hcl' })
     expect(inputs.workingDirectory).toBe(join(workspace, 'images/web'))
     expect(inputs.templateKind).toBe('hcl')
     expect(inputs.varFiles).toEqual(['prod.pkrvars.hcl'])
     expect(inputs.manifest).toBe(join(workspace, 'images/web/m.json'))
   })
 
-  it('provenance tags are added, and user tags with them', () => {
-    const inputs = read({ tags: 'Team=platform\nName=web' }, { GITHUB_SHA: 'abc123', GITHUB_REPOSITORY: 'acme/images' })
+  it('provenance tags are added, and user tags with them', async () => {
+    const inputs = await read({ tags: 'Team=platform\nName=web' }, { GITHUB_SHA: 'abc123', GITHUB_REPOSITORY: 'acme/images' })
     expect(inputs.tags).toMatchObject({ Team: 'platform', Name: 'web', SourceCommit: 'abc123' })
-    expect(read({ 'provenance-tags': 'false', tags: 'Team=x' }).tags).toEqual({ Team: 'x' })
+    expect((await read({ 'provenance-tags': 'false', tags: 'Team=x' })).tags).toEqual({ Team: 'x' })
   })
 
-  it('takes the home region from AWS_REGION, then AWS_DEFAULT_REGION', () => {
-    expect(read({}, { AWS_DEFAULT_REGION: 'eu-west-1' }).awsRegion).toBe('eu-west-1')
-    expect(read({}, { AWS_REGION: 'us-east-2', AWS_DEFAULT_REGION: 'eu-west-1' }).awsRegion).toBe('us-east-2')
-    expect(read({ 'aws-region': 'ap-south-1' }, { AWS_REGION: 'us-east-2' }).awsRegion).toBe('ap-south-1')
+  it('takes the home region from AWS_REGION, then AWS_DEFAULT_REGION', async () => {
+    expect((await read({}, { AWS_DEFAULT_REGION: 'eu-west-1' })).awsRegion).toBe('eu-west-1')
+    expect((await read({}, { AWS_REGION: 'us-east-2', AWS_DEFAULT_REGION: 'eu-west-1' })).awsRegion).toBe('us-east-2')
+    expect((await read({ 'aws-region': 'ap-south-1' }, { AWS_REGION: 'us-east-2' })).awsRegion).toBe('ap-south-1')
   })
 
-  it('accepts versions, ranges and latest', () => {
-    for (const version of ['latest', '1.11.2', '~1.11', '>=1.10 <2', '1.x']) {
-      expect(read({ 'packer-version': version }).packerVersion).toBe(version)
+  it('accepts versions, ranges and latest, as typed requests', async () => {
+    expect((await read({ 'packer-version': 'latest' })).packerVersion).toEqual({ kind: 'latest' })
+    expect((await read({ 'packer-version': 'v1.11.2' })).packerVersion).toEqual({ kind: 'exact', version: '1.11.2' })
+    for (const range of ['~1.11', '>=1.10 <2', '1.x']) {
+      expect((await read({ 'packer-version': range })).packerVersion).toEqual({ kind: 'range', range })
     }
   })
 
-  it('reads variables, only and except', () => {
-    const inputs = read({ variables: 'region=us-east-1\nami_name=web {{timestamp}}', only: 'web, arm', except: '' })
+  it('drops a trailing slash from the releases URL, and reads an armored signing key', async () => {
+    const openpgp = await import('openpgp')
+    const { publicKey } = await openpgp.generateKey({ userIDs: [{ name: 'Mirror' }], format: 'armored' })
+    const inputs = await read({ 'packer-releases-url': 'https://mirror.example/releases/', 'packer-signing-key': publicKey })
+    expect(inputs.packerReleasesUrl).toBe('https://mirror.example/releases')
+    expect(inputs.packerSigningKey?.description).toBe('the key in input packer-signing-key')
+  })
+
+  it('reads variables, only and except', async () => {
+    const inputs = await read({ variables: 'region=us-east-1\nami_name=web {{timestamp}}', only: 'web, arm', except: '' })
     expect(inputs.variables).toEqual([
       { name: 'region', value: 'us-east-1' },
       { name: 'ami_name', value: 'web {{timestamp}}' }
@@ -115,22 +125,22 @@ describe('readInputs with the defaults', () => {
 })
 
 describe('readInputs rejects each bad input with its own message', () => {
-  it('a missing template', () => {
-    expect(problems({ template: 'nope.json' })).toEqual([
+  it('a missing template', async () => {
+    expect((await problems({ template: 'nope.json' }))).toEqual([
       'template: expected a Packer template at "nope.json" in ".", found no such file'
     ])
   })
 
-  it('a missing working directory', () => {
-    expect(problems({ 'working-directory': 'missing' })).toEqual([
+  it('a missing working directory', async () => {
+    expect((await problems({ 'working-directory': 'missing' }))).toEqual([
       'working-directory: expected a directory, found none at "missing"'
     ])
   })
 
-  it('a JSON template that does not parse, with file, line and column', () => {
+  it('a JSON template that does not parse, with file, line and column', async () => {
     writeFileSync(join(workspace, 'broken.json'), '{\n  "builders": [\n    {"type": "amazon-ebs",\n  ]\n}\n')
     try {
-      read({ template: 'broken.json' })
+      (await read({ template: 'broken.json' }))
       throw new Error('expected a rejection')
     } catch (error) {
       const [problem] = (error as InputError).problems
@@ -139,96 +149,105 @@ describe('readInputs rejects each bad input with its own message', () => {
     }
   })
 
-  it('a JSON template without builders', () => {
+  it('a JSON template without builders', async () => {
     writeFileSync(join(workspace, 'empty.json'), '{}')
-    expect(problems({ template: 'empty.json' })).toEqual([
+    expect((await problems({ template: 'empty.json' }))).toEqual([
       'template: empty.json is not a Packer JSON template: expected "builders" to be a non-empty array'
     ])
   })
 
-  it('a directory with no HCL2 files', () => {
+  it('a directory with no HCL2 files', async () => {
     mkdirSync(join(workspace, 'packer'))
-    expect(problems({ template: 'packer' })).toEqual([
+    expect((await problems({ template: 'packer' }))).toEqual([
       'template: expected .pkr.hcl or .pkr.json files in the directory "packer", found none'
     ])
   })
 
-  it('a missing var file and a var file that does not parse', () => {
+  it('a missing var file and a var file that does not parse', async () => {
     writeFileSync(join(workspace, 'bad-vars.json'), '{"a": "b",}')
-    expect(problems({ 'var-file': 'missing.json\nbad-vars.json' })).toEqual([
+    expect((await problems({ 'var-file': 'missing.json\nbad-vars.json' }))).toEqual([
       'var-file: expected a variables file at "missing.json" in ".", found no such file',
       expect.stringMatching(/^var-file: bad-vars\.json is not valid JSON at line 1, column 11/)
     ])
   })
 
-  it('a JSON template var file with a value that is not a string', () => {
+  it('a JSON template var file with a value that is not a string', async () => {
     writeFileSync(join(workspace, 'vars.json'), '{"count": 2}')
-    expect(problems({ 'var-file': 'vars.json' })).toEqual([
+    expect((await problems({ 'var-file': 'vars.json' }))).toEqual([
       'var-file: vars.json: expected variable "count" to be a string, found 2'
     ])
   })
 
-  it('variables that are not NAME=VALUE', () => {
-    expect(problems({ variables: 'region us-east-1' })).toEqual([
+  it('variables that are not NAME=VALUE', async () => {
+    expect((await problems({ variables: 'region us-east-1' }))).toEqual([
       'variables: expected NAME=VALUE with a variable name, found "region us-east-1"'
     ])
   })
 
-  it('only and except naming builds the template does not have', () => {
-    expect(problems({ only: 'web,windows', except: 'linux' })).toEqual([
+  it('only and except naming builds the template does not have', async () => {
+    expect((await problems({ only: 'web,windows', except: 'linux' }))).toEqual([
       'only: the template has no build named "windows" (its builds: web, arm)',
       'except: the template has no build named "linux" (its builds: web, arm)'
     ])
   })
 
-  it('an unknown command or on-error mode', () => {
-    expect(problems({ command: 'deploy', 'on-error': 'ask' })).toEqual([
+  it('an unknown command or on-error mode', async () => {
+    expect((await problems({ command: 'deploy', 'on-error': 'ask' }))).toEqual([
       'command: expected one of build, validate, found "deploy"',
       'on-error: expected one of cleanup, abort, run-cleanup-provisioner, found "ask"'
     ])
   })
 
-  it('a packer-version that is neither a version nor a range', () => {
-    expect(problems({ 'packer-version': 'newest' })).toEqual([
+  it('a packer-version that is neither a version nor a range', async () => {
+    expect((await problems({ 'packer-version': 'newest' }))).toEqual([
       'packer-version: expected latest, a version such as 1.11.2 or a range such as ~1.11, found "newest"'
     ])
   })
 
-  it('a releases URL that is not http(s) and a signing key that is not armored', () => {
-    expect(problems({ 'packer-releases-url': 'ftp://mirror', 'packer-signing-key': 'abc' })).toEqual([
+  it('a releases URL that is not http(s) and a signing key that is not armored', async () => {
+    expect((await problems({ 'packer-releases-url': 'ftp://mirror', 'packer-signing-key': 'abc' }))).toEqual([
       'packer-releases-url: expected an http(s) URL, found "ftp://mirror"',
       'packer-signing-key: expected an ASCII-armored PGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)'
     ])
   })
 
-  it('booleans that are not true or false', () => {
-    expect(problems({ force: 'yes', summary: '1' })).toEqual([
+  it('an armored signing key that OpenPGP cannot read', async () => {
+    const broken = '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n-----END PGP PUBLIC KEY BLOCK-----'
+    expect(await problems({ 'packer-signing-key': broken })).toEqual([
+      expect.stringMatching(
+        /^packer-signing-key: expected an ASCII-armored PGP public key \(-----BEGIN PGP PUBLIC KEY BLOCK-----\), but it could not be read: /
+      )
+    ])
+  })
+
+  it('booleans that are not true or false', async () => {
+    expect((await problems({ force: 'yes', summary: '1' }))).toEqual([
       'force: expected true or false, found "yes"',
       'summary: expected true or false, found "1"'
     ])
   })
 
-  it('tags that break EC2 rules, counting provenance tags', () => {
+  it('tags that break EC2 rules, counting provenance tags', async () => {
     const fortySix = Array.from({ length: 46 }, (_, i) => `k${i}=v`).join('\n')
     expect(
-      problems(
+      (await problems(
         { tags: fortySix },
         { GITHUB_REPOSITORY: 'a/b', GITHUB_SHA: 'c', GITHUB_REF: 'refs/heads/main', GITHUB_RUN_ID: '1' }
-      )
+      ))
     ).toEqual([expect.stringMatching(/^tags: EC2 allows at most 50 tags .* found 51/)])
-    expect(problems({ tags: 'aws:x=1' })).toEqual(['tags: the "aws:" prefix is reserved for AWS, found key "aws:x"'])
+    expect((await problems({ tags: 'aws:x=1' }))).toEqual(['tags: the "aws:" prefix is reserved for AWS, found key "aws:x"'])
   })
 
-  it('a region that is not a region, naming where it came from', () => {
-    expect(problems({ 'aws-region': 'Virginia' })).toEqual([
+  it('a region that is not a region, naming where it came from', async () => {
+    expect((await problems({ 'aws-region': 'Virginia' }))).toEqual([
       'aws-region: expected an AWS region such as us-east-1, found "Virginia"'
     ])
-    expect(problems({}, { AWS_REGION: 'us_east_1' })).toEqual([
+    expect((await problems({}, { AWS_REGION: 'us_east_1' }))).toEqual([
       'AWS_REGION: expected an AWS region such as us-east-1, found "us_east_1"'
     ])
   })
 
-  it('reports every problem at once', () => {
-    expect(problems({ command: 'x', force: 'y', 'packer-version': 'z' })).toHaveLength(3)
+  it('reports every problem at once', async () => {
+    expect((await problems({ command: 'x', force: 'y', 'packer-version': 'z' }))).toHaveLength(3)
   })
 })

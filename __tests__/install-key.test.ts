@@ -40,7 +40,7 @@ describe('the pinned HashiCorp signing key', () => {
   })
 
   it('is what installs trust when input packer-signing-key is empty', async () => {
-    const trusted = await readTrustedKey('')
+    const trusted = await readTrustedKey(undefined)
 
     expect(trusted.key.getFingerprint().toUpperCase()).toBe(HASHICORP_SIGNING_KEY_FINGERPRINT)
     expect(trusted.description).toBe("HashiCorp's release signing key")

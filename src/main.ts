@@ -1,16 +1,22 @@
 // The job, in order: inputs, install, plugins, validate, build, artifacts, outputs, tag, report.
+// Each stage takes typed values and returns typed values; this file turns them into the log's
+// annotations, the step's outputs and the summary.
 import * as core from '@actions/core'
+import { errorMessage } from './common/errors.js'
 import { InputError, readInputs, type Inputs } from './inputs/index.js'
-import { readBuiltAmis, manifestRunUuid } from './artifacts/index.js'
-import { inTemplateOrder } from './artifacts/manifest.js'
-import { buildArguments, validateArguments } from './packer/commands.js'
+import type { InstalledPacker } from './install/index.js'
+import { buildArguments, packerEnvironment, validateArguments } from './packer/commands.js'
 import { actionsLog } from './packer/log.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
+import { manifestRunUuid, readBuiltAmis } from './artifacts/index.js'
+import { inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { tagAmis } from './aws/tagging.js'
-import { amiOutputs, setOutputs, writeSummary, type RegionTagging, type SummaryModel } from './report/index.js'
+import { amiOutputs, reportPlugins, reportTagging, setOutputs, writeSummary, type SummaryModel } from './report/index.js'
 
 /** A failure whose causes the log and the summary's problems already show. */
 class Failure extends Error {}
+
+type PackerStep = (args: string[], env?: Record<string, string>) => Promise<PackerRun>
 
 export async function run(): Promise<void> {
   const cancellation = new Cancellation(
@@ -21,30 +27,29 @@ export async function run(): Promise<void> {
     (message) => core.warning(message)
   ).listen()
   try {
-    const inputs = readActionInputs()
-    if (!inputs) return
-    await job(inputs, cancellation)
+    const inputs = await readActionInputs()
+    if (inputs) await job(inputs, cancellation)
   } catch (error) {
-    core.setFailed((error as Error).message)
+    core.setFailed(errorMessage(error))
   } finally {
     cancellation.dispose()
   }
 }
 
-function readActionInputs(): Inputs | undefined {
+async function readActionInputs(): Promise<Inputs | undefined> {
   try {
-    const inputs = readInputs((name) => core.getInput(name))
+    const inputs = await readInputs((name) => core.getInput(name))
     if (inputs.githubToken) core.setSecret(inputs.githubToken)
     return inputs
   } catch (error) {
     if (!(error instanceof InputError)) throw error
     // One annotation per problem, so each points at its input or file.
-    for (const problem of error.problems) {
-      core.error(problem.message, {
+    for (const { message, location } of error.problems) {
+      core.error(message, {
         title: 'Invalid input',
-        file: problem.location?.file,
-        startLine: problem.location?.line,
-        startColumn: problem.location?.column
+        file: location?.file,
+        startLine: location?.line,
+        startColumn: location?.column
       })
     }
     process.exitCode = 1
@@ -56,33 +61,10 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
   if (inputs.defaultVarFile) {
     core.info(`var-file is empty: using ${inputs.defaultVarFile}, found beside the template.`)
   }
-  // Loaded when the job gets here, so a run that stops at its inputs does not pay for loading
-  // OpenPGP and the cache client. (The EC2 client stays a static import: loaded lazily, the
-  // bundler could no longer leave out the operations the action never calls.)
-  const { installPacker } = await import('./install/index.js')
-  const packer = await core.group('Install Packer', () =>
-    installPacker({
-      versionSpec: inputs.packerVersion,
-      releasesUrl: inputs.packerReleasesUrl,
-      signingKey: inputs.packerSigningKey
-    })
-  )
+  const packer = await core.group('Install Packer', () => install(inputs))
   setOutputs({ 'packer-version': packer.version })
-
-  const { preparePlugins } = await import('./plugins/index.js')
-  await core.group('Plugins', () =>
-    preparePlugins({
-      packer,
-      templateKind: inputs.templateKind,
-      template: inputs.template,
-      workingDirectory: inputs.workingDirectory,
-      requirements: inputs.plugins,
-      builderTypes: inputs.builderTypes,
-      postProcessorTypes: inputs.postProcessorTypes,
-      githubToken: inputs.githubToken,
-      cache: inputs.cache
-    })
-  )
+  const packerStep = packerRunner(inputs, packer, cancellation)
+  await core.group('Plugins', () => plugins(inputs, packer, packerStep))
 
   const summary: SummaryModel = {
     outcome: 'failed',
@@ -92,116 +74,132 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
     problems: [],
     env: process.env
   }
-  const packerStep = (args: string[]): Promise<PackerRun> =>
-    runPacker(packer.path, args, {
-      cwd: inputs.workingDirectory,
-      env: packerEnvironment(),
-      log: actionsLog({
-        workingDirectory: inputs.workingDirectory,
-        template: inputs.template,
-        workspace: process.env.GITHUB_WORKSPACE || process.cwd()
-      }),
-      cancellation
-    })
-
   try {
-    const validation = await core.group('Validate', () => packerStep(validateArguments(inputs)))
-    stopIfCancelled(validation, summary)
-    if (validation.exitCode !== 0) {
-      summary.problems.push(...validation.record.errors)
-      throw new Failure(
-        `packer validate found problems in ${inputs.template} (see the errors above); nothing was built.`
-      )
-    }
-    core.info(`packer validate: ${inputs.template} is valid.`)
+    await validate(inputs, packerStep, summary)
     if (inputs.command === 'validate') {
       summary.outcome = 'validated'
       return
     }
-    await build(inputs, packerStep, cancellation, summary)
+    const built = await build(inputs, packerStep, summary)
+    await tag(inputs, built.amis, summary)
+    if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary)
+    if (built.run.exitCode !== 0) {
+      throw new Failure(
+        `packer build failed (exit code ${built.run.exitCode}), after building ${built.amis.length} AMI(s) that are in the outputs.`
+      )
+    }
+    summary.outcome = 'built'
   } catch (error) {
     if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
-    if (!(error instanceof Failure)) summary.problems.push((error as Error).message)
+    if (!(error instanceof Failure)) summary.problems.push(errorMessage(error))
     throw error
   } finally {
     if (inputs.summary) await writeSummary(summary)
   }
 }
 
+/** Loaded when the job gets here, so a run that stops at its inputs does not load OpenPGP. */
+async function install(inputs: Inputs): Promise<InstalledPacker> {
+  const { installPacker } = await import('./install/index.js')
+  return installPacker({
+    version: inputs.packerVersion,
+    releasesUrl: inputs.packerReleasesUrl,
+    signingKey: inputs.packerSigningKey
+  })
+}
+
+function packerRunner(inputs: Inputs, packer: InstalledPacker, cancellation: Cancellation): PackerStep {
+  const log = actionsLog({
+    workingDirectory: inputs.workingDirectory,
+    template: inputs.template,
+    workspace: inputs.workspace
+  })
+  return (args, env = {}) =>
+    runPacker(packer.path, args, { cwd: inputs.workingDirectory, env: packerEnvironment(env), log, cancellation })
+}
+
+async function plugins(inputs: Inputs, packer: InstalledPacker, packerStep: PackerStep): Promise<void> {
+  const { preparePlugins } = await import('./plugins/index.js')
+  const prepared = await preparePlugins({
+    packer,
+    templateKind: inputs.templateKind,
+    template: inputs.template,
+    workingDirectory: inputs.workingDirectory,
+    requirements: inputs.plugins,
+    builderTypes: inputs.builderTypes,
+    postProcessorTypes: inputs.postProcessorTypes,
+    githubToken: inputs.githubToken,
+    cache: inputs.cache,
+    env: process.env,
+    run: packerStep
+  })
+  reportPlugins(prepared)
+}
+
+async function validate(inputs: Inputs, packerStep: PackerStep, summary: SummaryModel): Promise<void> {
+  const validation = await core.group('Validate', () => packerStep(validateArguments(inputs)))
+  stopIfCancelled(validation, summary)
+  if (validation.exitCode !== 0) {
+    summary.problems.push(...validation.record.errors)
+    throw new Failure(`packer validate found problems in ${inputs.template} (see the errors above); nothing was built.`)
+  }
+  core.info(`packer validate: ${inputs.template} is valid.`)
+}
+
+/**
+ * Builds, and hands on every AMI that exists even when the build failed: in a template with
+ * several builds, those that succeeded made AMIs that are real, cost money and must not go
+ * unnoticed.
+ */
 async function build(
   inputs: Inputs,
-  packerStep: (args: string[]) => Promise<PackerRun>,
-  cancellation: Cancellation,
+  packerStep: PackerStep,
   summary: SummaryModel
-): Promise<void> {
+): Promise<{ run: PackerRun; amis: Ami[] }> {
   const runBefore = manifestRunUuid(inputs.manifest)
   const built = await core.group('Build', () => packerStep(buildArguments(inputs)))
 
-  // AMIs are read even when the build failed: in a template with several builds, those that
-  // succeeded made AMIs that are real, cost money and must not go unnoticed.
   const artifacts = readBuiltAmis(inputs.manifest, runBefore, built.record.artifacts)
-  artifacts.amis = inTemplateOrder(artifacts.amis, inputs.buildNames)
+  const amis = inTemplateOrder(artifacts.amis, inputs.buildNames)
   for (const note of artifacts.notes) core.info(note)
   setOutputs({
-    ...amiOutputs(artifacts.amis, inputs.awsRegion),
+    ...amiOutputs(amis, inputs.awsRegion),
     manifest: artifacts.manifest ?? '',
     'run-uuid': artifacts.runUuid ?? ''
   })
-  summary.amis = artifacts.amis
-  if (artifacts.amis.length > 0) {
-    core.info(`Built ${artifacts.amis.length} AMI(s): ${artifacts.amis.map((a) => `${a.region} ${a.amiId}`).join(', ')}`)
+  summary.amis = amis
+  if (amis.length > 0) {
+    core.info(`Built ${amis.length} AMI(s): ${amis.map((ami) => `${ami.region} ${ami.amiId}`).join(', ')}`)
     if (inputs.summary) await writeSummary({ ...summary, outcome: 'tagging' })
   }
 
   stopIfCancelled(built, summary)
-  const buildFailed = built.exitCode !== 0
-  if (buildFailed) summary.problems.push(...built.record.errors)
-  if (artifacts.amis.length === 0) {
-    if (buildFailed) throw new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.`)
+  if (built.exitCode !== 0) summary.problems.push(...built.record.errors)
+  if (amis.length === 0) {
+    if (built.exitCode !== 0) throw new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.`)
     throw new Failure(artifacts.whyNoAmi)
   }
+  return { run: built, amis }
+}
 
+async function tag(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<void> {
   const tagCount = Object.keys(inputs.tags).length
   summary.tagCount = tagCount
   if (tagCount === 0) {
     core.info('No tags to add (tags is empty and provenance-tags is false).')
-  } else {
-    const results = await core.group('Tag AMIs and snapshots', () =>
-      tagAmis({ amis: artifacts.amis, tags: inputs.tags, tagSnapshots: inputs.tagSnapshots })
-    )
-    summary.tagging = new Map<string, RegionTagging>(results.map((result) => [result.region, result]))
-    const failed = results.filter((result) => result.error !== undefined)
-    for (const result of results) for (const warning of result.warnings ?? []) core.warning(warning)
-    for (const result of failed) core.error(result.error as string, { title: `Tagging in ${result.region}` })
-    for (const result of results.filter((r) => r.error === undefined)) {
-      const snapshots = inputs.tagSnapshots ? ` and ${result.snapshotIds.length} snapshot(s)` : ''
-      core.info(`${result.region}: tagged ${result.amiIds.join(', ')}${snapshots} with ${tagCount} tags.`)
-    }
-    if (failed.length > 0) {
-      summary.problems.push(...failed.map((result) => result.error as string))
-      throw new Failure(
-        `Tagging failed in ${failed.map((result) => result.region).join(', ')}; the AMIs exist and are in the outputs.`
-      )
-    }
+    return
   }
-  if (cancellation.cancelled) stopIfCancelled({ ...built, cancelled: true }, summary)
-  if (buildFailed) {
-    throw new Failure(
-      `packer build failed (exit code ${built.exitCode}), after building ${artifacts.amis.length} AMI(s) that are in the outputs.`
-    )
+  const results = await core.group('Tag AMIs and snapshots', () =>
+    tagAmis({ amis, tags: inputs.tags, tagSnapshots: inputs.tagSnapshots })
+  )
+  const failedRegions = reportTagging(results, { tagCount, tagSnapshots: inputs.tagSnapshots }, summary)
+  if (failedRegions.length > 0) {
+    throw new Failure(`Tagging failed in ${failedRegions.join(', ')}; the AMIs exist and are in the outputs.`)
   }
-  summary.outcome = 'built'
 }
 
 function stopIfCancelled(run: PackerRun, summary: SummaryModel): void {
   if (!run.cancelled) return
   summary.outcome = 'cancelled'
-  throw new Failure(
-    `The build was cancelled. Packer stopped and cleaned up what it had started (exit code ${run.exitCode}).`
-  )
-}
-
-/** Packer's update check would only add a network call to every run. */
-function packerEnvironment(): NodeJS.ProcessEnv {
-  return { CHECKPOINT_DISABLE: '1', ...process.env }
+  throw new Failure(`The build was cancelled. Packer stopped and cleaned up what it had started (exit code ${run.exitCode}).`)
 }

@@ -2,13 +2,14 @@
 // A cache problem is only ever a warning; it must not fail a job whose build succeeded.
 import * as core from '@actions/core'
 import { savePluginCache } from './plugins/cache.js'
+import { errorMessage } from './common/errors.js'
 
 export async function runPost(): Promise<void> {
   try {
     await savePluginCache()
   } catch (error) {
     core.warning(
-      `Could not save the plugin cache: ${error instanceof Error ? error.message : String(error)}`
+      `Could not save the plugin cache: ${errorMessage(error)}`
     )
   }
 }

@@ -5,7 +5,8 @@ import {
   EC2Client,
   type Image
 } from '@aws-sdk/client-ec2'
-import { AttemptsFailed, defaultBackoff, retry, type Backoff } from '../common/retry.js'
+import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
+import { errorMessage } from '../common/errors.js'
 
 export interface AmiToTag {
   region: string
@@ -24,7 +25,8 @@ export interface RegionTagResult {
   warnings?: string[]
 }
 
-export interface TagOptions {
+/** Backoff settings (all optional) replace the defaults: 6 attempts, 1 s doubling up to 20 s. */
+export interface TagOptions extends Partial<Backoff> {
   amis: AmiToTag[]
   /** Already validated: at most 50, keys of 1–128 characters, values ≤ 256, no aws: prefix. */
   tags: Record<string, string>
@@ -34,15 +36,6 @@ export interface TagOptions {
    * or its own retries multiply ours.
    */
   ec2For?: (region: string) => EC2Client
-  sleep?: (ms: number) => Promise<void>
-  /** A number in [0, 1); Math.random unless replaced. */
-  random?: () => number
-  /** Attempts per EC2 call, the first one included (default 6). */
-  maxAttempts?: number
-  /** Ceiling of the first retry's wait (default 1000 ms); it doubles with every retry. */
-  baseDelayMs?: number
-  /** The longest any single wait may be (default 20000 ms). */
-  maxDelayMs?: number
   /** Where retries are reported; core.info unless replaced. */
   log?: (message: string) => void
 }
@@ -323,13 +316,7 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
  * the regions first appear in `amis`.
  */
 export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
-  const backoff: Backoff = {
-    maxAttempts: options.maxAttempts ?? defaultBackoff.maxAttempts,
-    baseDelayMs: options.baseDelayMs ?? defaultBackoff.baseDelayMs,
-    maxDelayMs: options.maxDelayMs ?? defaultBackoff.maxDelayMs,
-    sleep: options.sleep ?? defaultBackoff.sleep,
-    random: options.random ?? defaultBackoff.random
-  }
+  const backoff = withBackoff(options)
   const tags = Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value }))
   const log = options.log ?? ((message: string) => core.info(message))
 
@@ -353,7 +340,7 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
           log
         })
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error)
+        const message = errorMessage(error)
         return {
           region,
           amiIds,

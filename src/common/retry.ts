@@ -21,6 +21,17 @@ export const defaultBackoff: Backoff = {
   random: Math.random
 }
 
+/** `defaults` with whichever of its settings `overrides` gives (undefined ones do not count). */
+export function withBackoff(overrides: Partial<Backoff> = {}, defaults: Backoff = defaultBackoff): Backoff {
+  return {
+    maxAttempts: overrides.maxAttempts ?? defaults.maxAttempts,
+    baseDelayMs: overrides.baseDelayMs ?? defaults.baseDelayMs,
+    maxDelayMs: overrides.maxDelayMs ?? defaults.maxDelayMs,
+    sleep: overrides.sleep ?? defaults.sleep,
+    random: overrides.random ?? defaults.random
+  }
+}
+
 /** How long to wait before retry number `retry` (the first retry is 1). */
 export function fullJitterDelay(retry: number, backoff: Backoff): number {
   const ceiling = Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** (retry - 1))

@@ -1,4 +1,5 @@
 // Tags for every AMI and snapshot: the user's, plus provenance tags naming the commit.
+import type { InputReader } from './reader.js'
 
 /** EC2's limits on tags of one resource. */
 export const maxTagsPerResource = 50
@@ -93,4 +94,18 @@ export function combineTags(
     }
   }
   return { tags }
+}
+
+/** Inputs tags, provenance-tags and tag-snapshots, against EC2's rules. */
+export function readTagInputs(
+  reader: InputReader,
+  env: Record<string, string | undefined>,
+  now: Date
+): { tags: Record<string, string>; tagSnapshots: boolean } {
+  const userTags = parseTagLines(reader.lines('tags'))
+  for (const message of userTags.problems) reader.problem(message)
+  const provenance = reader.boolean('provenance-tags') ? provenanceTags(env, now) : {}
+  const combined = combineTags(userTags.tags, provenance)
+  if (combined.problem) reader.problem(combined.problem)
+  return { tags: combined.tags, tagSnapshots: reader.boolean('tag-snapshots') }
 }

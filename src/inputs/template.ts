@@ -1,12 +1,26 @@
 // What the action needs to know about a template before Packer runs: its kind, the
 // builders and post-processors it names, and where its manifest post-processor writes.
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
 
 export type TemplateKind = 'json' | 'hcl'
 
+/** Packer's own rule for the files of an HCL2 template. */
+export function isHclTemplateFile(name: string): boolean {
+  return name.endsWith('.pkr.hcl') || name.endsWith('.pkr.json')
+}
+
 /** Packer's own rule: HCL2 mode for .pkr.hcl / .pkr.json files and for directories. */
 export function templateKind(path: string, isDirectory: boolean): TemplateKind {
-  if (isDirectory || path.endsWith('.pkr.hcl') || path.endsWith('.pkr.json')) return 'hcl'
-  return 'json'
+  return isDirectory || isHclTemplateFile(path) ? 'hcl' : 'json'
+}
+
+/** The files Packer reads for an HCL2 template directory, in its order (by name). */
+export function hclTemplateFiles(directory: string): string[] {
+  return readdirSync(directory)
+    .filter(isHclTemplateFile)
+    .sort()
+    .map((name) => join(directory, name))
 }
 
 export interface JsonPosition {

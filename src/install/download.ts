@@ -2,12 +2,12 @@ import * as core from '@actions/core'
 import { HttpClient } from '@actions/http-client'
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
-import { AttemptsFailed, defaultBackoff, retry, type Backoff } from '../common/retry.js'
+import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 
 /** Tries per file (maxAttempts) and the waits between them. */
 export type RetryPolicy = Backoff
 
-export const defaultRetryPolicy: RetryPolicy = { ...defaultBackoff, maxAttempts: 4, maxDelayMs: 15000 }
+export const defaultRetryPolicy: RetryPolicy = withBackoff({ maxAttempts: 4, maxDelayMs: 15000 })
 
 /** A failed transfer; `status` is the HTTP status when the server answered at all. */
 export class DownloadError extends Error {

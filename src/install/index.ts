@@ -6,18 +6,12 @@ import { chmod, rm } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { withBackoff } from '../common/retry.js'
 import { defaultRetryPolicy, downloadFile, fetchBytes, type RetryPolicy } from './download.js'
 import { findInToolCache, findPackerOnPath, toolCacheAvailable, type LocalPacker } from './local.js'
 import { packerExecutableName, releasePlatform } from './platform.js'
-import {
-  describeRequest,
-  fetchReleaseIndex,
-  findBuild,
-  parseVersionRequest,
-  resolveVersion,
-  type ReleaseIndex,
-  type VersionRequest
-} from './releases.js'
+import { describeRequest, type SigningKey, type VersionRequest } from '../inputs/packer.js'
+import { fetchReleaseIndex, findBuild, resolveVersion, type ReleaseIndex } from './releases.js'
 import { rememberedLatest, rememberLatest } from './remembered-latest.js'
 import { extractReleaseZip } from './unzip.js'
 import {
@@ -29,12 +23,12 @@ import {
 } from './verify.js'
 
 export interface InstallOptions {
-  /** Already validated by inputs: 'latest', an exact version, or a semver range */
-  versionSpec: string
-  /** e.g. https://releases.hashicorp.com; a trailing slash is fine */
+  /** Input packer-version, as the inputs read it */
+  version: VersionRequest
+  /** e.g. https://releases.hashicorp.com, without a trailing slash (as the inputs give it) */
   releasesUrl: string
-  /** Armored public key trusted instead of the pinned HashiCorp key (input packer-signing-key) */
-  signingKey?: string
+  /** The key trusted instead of the pinned HashiCorp key (input packer-signing-key) */
+  signingKey?: SigningKey
   /** Node's name for the runner OS (process.platform); the runner's own unless set */
   platform?: string
   /** Node's name for the runner CPU (process.arch); the runner's own unless set */
@@ -51,20 +45,6 @@ export interface InstalledPacker {
   /** e.g. '1.11.2' */
   version: string
   source: 'path' | 'tool-cache' | 'download'
-}
-
-function normaliseReleasesUrl(releasesUrl: string): string {
-  const trimmed = releasesUrl.trim().replace(/\/+$/, '')
-  let url: URL
-  try {
-    url = new URL(trimmed)
-  } catch {
-    throw new Error(`packer-releases-url: expected an http(s) URL, found "${releasesUrl}"`)
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new Error(`packer-releases-url: expected an http(s) URL, found "${releasesUrl}"`)
-  }
-  return trimmed
 }
 
 interface Context {
@@ -169,15 +149,14 @@ async function download(index: ReleaseIndex, version: string, context: Context) 
  * zip is opened.
  */
 export async function installPacker(options: InstallOptions): Promise<InstalledPacker> {
-  const request = parseVersionRequest(options.versionSpec)
+  const request = options.version
   const platform = options.platform ?? process.platform
   const context: Context = {
-    releasesUrl: normaliseReleasesUrl(options.releasesUrl),
+    releasesUrl: options.releasesUrl,
     platform,
     arch: options.arch ?? process.arch,
     executableName: packerExecutableName(platform),
-    retry: { ...defaultRetryPolicy, ...options.retry },
-    // Read first so a bad packer-signing-key fails the run even when nothing is downloaded.
+    retry: withBackoff(options.retry, defaultRetryPolicy),
     trusted: await readTrustedKey(options.signingKey)
   }
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import * as semver from 'semver'
 import { packerExecutableName } from './platform.js'
-import type { VersionRequest } from './releases.js'
+import type { VersionRequest } from '../inputs/packer.js'
 
 /**
  * Reads the version from `packer version` output: `…,,version,1.6.6` lines in machine-readable

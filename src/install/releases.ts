@@ -1,6 +1,8 @@
 import * as semver from 'semver'
 import { DownloadError, fetchBytes, type RetryPolicy } from './download.js'
 import type { ReleasePlatform } from './platform.js'
+import type { VersionRequest } from '../inputs/packer.js'
+import { errorMessage } from '../common/errors.js'
 
 export interface ReleaseBuild {
   os: string
@@ -20,36 +22,6 @@ export interface ReleaseIndex {
   /** Where the index was read from, for messages */
   url: string
   versions: Record<string, Release>
-}
-
-/** What input `packer-version` asks for, already validated by the inputs. */
-export type VersionRequest =
-  | { kind: 'latest' }
-  | { kind: 'exact'; version: string }
-  | { kind: 'range'; range: string }
-
-export function parseVersionRequest(versionSpec: string): VersionRequest {
-  const spec = versionSpec.trim()
-  if (spec === '' || spec.toLowerCase() === 'latest') return { kind: 'latest' }
-  const exact = semver.valid(semver.clean(spec))
-  if (exact) return { kind: 'exact', version: exact }
-  const range = semver.validRange(spec)
-  if (range) return { kind: 'range', range: spec }
-  throw new Error(
-    `packer-version: expected "latest", a version such as 1.11.2, or a range such as ` +
-      `"~1.11" or ">=1.10 <2", but found "${versionSpec}"`
-  )
-}
-
-export function describeRequest(request: VersionRequest): string {
-  switch (request.kind) {
-    case 'latest':
-      return 'latest'
-    case 'exact':
-      return request.version
-    case 'range':
-      return request.range
-  }
 }
 
 export async function fetchReleaseIndex(
@@ -75,7 +47,7 @@ export async function fetchReleaseIndex(
     parsed = JSON.parse(body.toString('utf8'))
   } catch (error) {
     throw new Error(
-      `${url} is not JSON (${error instanceof Error ? error.message : String(error)}); ` +
+      `${url} is not JSON (${errorMessage(error)}); ` +
         'expected a HashiCorp release index',
       { cause: error }
     )

@@ -1,11 +1,10 @@
 import * as openpgp from 'openpgp'
+import type { SigningKey } from '../inputs/packer.js'
 import { HASHICORP_SIGNING_KEY, HASHICORP_SIGNING_KEY_FINGERPRINT } from './hashicorp-key.js'
+import { errorMessage } from '../common/errors.js'
 
-export interface TrustedKey {
-  key: openpgp.PublicKey
-  /** How messages refer to the key, e.g. "HashiCorp's release signing key" */
-  description: string
-}
+/** The key SHA256SUMS signatures must come from. */
+export type TrustedKey = SigningKey
 
 /** `C874 011F 0AB4 0511 0D02  1055 3436 5D94 72D7 468F`, the way gpg and HashiCorp print it */
 export function formatFingerprint(fingerprint: string): string {
@@ -14,33 +13,17 @@ export function formatFingerprint(fingerprint: string): string {
   return `${groups.slice(0, half).join(' ')}  ${groups.slice(half).join(' ')}`.trim()
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
 /**
- * The key release signatures must come from: the one in input `packer-signing-key` when given,
- * else HashiCorp's pinned key.
+ * The key release signatures must come from: the one in input `packer-signing-key` when given
+ * (read and checked with the inputs), else HashiCorp's pinned key.
  */
-export async function readTrustedKey(armoredKey?: string): Promise<TrustedKey> {
-  if (!armoredKey || armoredKey.trim() === '') {
-    const key = await openpgp.readKey({ armoredKey: HASHICORP_SIGNING_KEY })
-    if (key.getFingerprint().toUpperCase() !== HASHICORP_SIGNING_KEY_FINGERPRINT) {
-      throw new Error('The pinned HashiCorp signing key does not have its published fingerprint')
-    }
-    return { key: key.toPublic(), description: "HashiCorp's release signing key" }
+export async function readTrustedKey(signingKey?: SigningKey): Promise<TrustedKey> {
+  if (signingKey) return signingKey
+  const key = await openpgp.readKey({ armoredKey: HASHICORP_SIGNING_KEY })
+  if (key.getFingerprint().toUpperCase() !== HASHICORP_SIGNING_KEY_FINGERPRINT) {
+    throw new Error('The pinned HashiCorp signing key does not have its published fingerprint')
   }
-  let key: openpgp.Key
-  try {
-    key = await openpgp.readKey({ armoredKey: armoredKey.trim() })
-  } catch (error) {
-    throw new Error(
-      'packer-signing-key: expected an ASCII-armored OpenPGP public key ' +
-        `("-----BEGIN PGP PUBLIC KEY BLOCK-----" …), but it could not be read: ${errorMessage(error)}`,
-      { cause: error }
-    )
-  }
-  return { key: key.toPublic(), description: 'the key in input packer-signing-key' }
+  return { key: key.toPublic(), description: "HashiCorp's release signing key" }
 }
 
 async function readSignature(bytes: Uint8Array, signatureName: string) {

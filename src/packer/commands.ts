@@ -26,3 +26,8 @@ export function buildArguments(inputs: TemplateArguments & Pick<Inputs, 'onError
     inputs.template
   ]
 }
+
+/** Packer's environment for every command: its update check would only add a network call. */
+export function packerEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { CHECKPOINT_DISABLE: '1', ...process.env, ...extra }
+}

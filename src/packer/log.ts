@@ -1,7 +1,8 @@
 // Packer's events as a reader of the job log sees them: plain lines, and errors as
 // annotations on the template file and line when Packer says where.
 import * as core from '@actions/core'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { resolve } from 'node:path'
+import { workspaceRelative } from '../common/paths.js'
 import { locateError, renderEvent, type PackerEvent } from './machine-readable.js'
 import type { PackerLog } from './run.js'
 
@@ -18,10 +19,9 @@ export function annotationFor(message: string, context: AnnotationContext): core
   const location = locateError(message)
   if (!location) return { title: 'Packer' }
   const file = resolve(context.workingDirectory, location.file ?? context.template)
-  const fromWorkspace = relative(context.workspace, file)
   return {
     title: 'Packer',
-    file: fromWorkspace.startsWith('..') || isAbsolute(fromWorkspace) ? file : fromWorkspace,
+    file: workspaceRelative(file, context.workspace),
     startLine: location.line,
     startColumn: location.column
   }

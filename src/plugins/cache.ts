@@ -3,6 +3,7 @@ import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+import { errorMessage } from '../common/errors.js'
 
 /** What the main step leaves for the post step (core.saveState). */
 export interface PluginCacheState {
@@ -15,10 +16,6 @@ export interface PluginCacheState {
 }
 
 export const PLUGIN_CACHE_STATE = 'plugin-cache'
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
 
 async function listFiles(root: string, directory: string, lines: string[]): Promise<void> {
   let entries
@@ -62,35 +59,35 @@ let unavailableWarned = false
 
 /**
  * Restores the plugin directories from the Actions cache. Never throws: a cache problem costs a
- * download, not the build.
+ * download, not the build, and comes back as a warning.
  */
 export async function restorePluginCache(
   paths: string[],
   key: string
-): Promise<PluginCacheState | undefined> {
+): Promise<{ state?: PluginCacheState; warning?: string }> {
   if (!cache.isFeatureAvailable()) {
-    if (!unavailableWarned) {
-      unavailableWarned = true
-      core.warning(
+    if (unavailableWarned) return {}
+    unavailableWarned = true
+    return {
+      warning:
         'Plugin cache is off: the Actions cache service is not available here ' +
-          '(neither ACTIONS_CACHE_URL nor ACTIONS_RESULTS_URL is set). Plugins are downloaded ' +
-          'fresh; set input cache to false to silence this.'
-      )
+        '(neither ACTIONS_CACHE_URL nor ACTIONS_RESULTS_URL is set). Plugins are downloaded ' +
+        'fresh; set input cache to false to silence this.'
     }
-    return undefined
   }
   let restoredKey: string | undefined
+  let warning: string | undefined
   try {
     restoredKey = await cache.restoreCache([...paths], key)
   } catch (error) {
-    core.warning(`Could not restore the plugin cache (${key}): ${errorMessage(error)}. Continuing.`)
+    warning = `Could not restore the plugin cache (${key}): ${errorMessage(error)}. Continuing.`
   }
   core.info(
     restoredKey
       ? `Restored Packer plugins from the cache (${restoredKey})`
       : `No cached Packer plugins for ${key}; they will be saved at the end of the job`
   )
-  return { paths, key, restoredKey, contentHash: await directoryFingerprint(paths) }
+  return { state: { paths, key, restoredKey, contentHash: await directoryFingerprint(paths) }, warning }
 }
 
 export function rememberPluginCache(state: PluginCacheState): void {

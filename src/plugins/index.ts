@@ -2,21 +2,14 @@
 // install` for JSON templates (Packer 1.10+, which bundles no plugins), with the plugin
 // directory cached between runs.
 import * as core from '@actions/core'
-import { exec } from '@actions/exec'
 import { createHash } from 'node:crypto'
 import { homedir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import * as semver from 'semver'
 import type { InstalledPacker } from '../install/index.js'
-import {
-  rememberPluginCache,
-  restorePluginCache,
-  type PluginCacheState
-} from './cache.js'
+import { restorePluginCache, type PluginCacheState } from './cache.js'
 import { templateRequiredPlugins } from './required.js'
 import type { PluginRequirement } from '../inputs/plugins.js'
-
-export { parsePluginRequirements, type PluginRequirement } from '../inputs/plugins.js'
 
 // Builder and post-processor types that ship inside Packer itself.
 const BUILT_IN_TYPES = new Set([
@@ -65,6 +58,9 @@ export function inferPluginRequirements(types: string[]): {
   return { requirements: sources.map((source) => ({ source })), unknownTypes }
 }
 
+/** Runs a Packer command the way validate and build run, with `env` added to Packer's own. */
+export type RunPackerCommand = (args: string[], env: Record<string, string>) => Promise<{ exitCode: number }>
+
 export interface PluginOptions {
   packer: InstalledPacker
   templateKind: 'json' | 'hcl'
@@ -77,87 +73,82 @@ export interface PluginOptions {
   builderTypes: string[]
   /** JSON templates: post-processor types (e.g. ['manifest']) */
   postProcessorTypes: string[]
-  /** Input github-token; may be '' */
-  githubToken: string
   /** Input cache */
   cache: boolean
+  /** Input github-token (may be ''), for Packer's calls to GitHub's API */
+  githubToken: string
+  /** The runner's environment, for PACKER_PLUGIN_PATH and the tool cache */
+  env: NodeJS.ProcessEnv
+  run: RunPackerCommand
+}
+
+export interface PreparedPlugins {
+  /** Inputs this Packer cannot honour, and components with no known plugin */
+  warnings: string[]
+  /** A plugin folder of the action's choosing, for later steps to find the same plugins */
+  newPluginPath?: string
+  /** What the post step needs to save the cache */
+  cacheState?: PluginCacheState
 }
 
 interface PluginPlan {
   install: PluginRequirement[]
   init: boolean
+  warnings: string[]
 }
 
 const INIT_SINCE = '1.7.0'
 const PLUGINS_INSTALL_SINCE = '1.10.0'
 
-/** What this Packer needs done for this template; warns about inputs it cannot honour. */
+/** What this Packer needs done for this template, and the inputs it cannot honour. */
 export function planPlugins(options: PluginOptions): PluginPlan {
   const version = semver.coerce(options.packer.version)?.version ?? '0.0.0'
   const canInit = semver.gte(version, INIT_SINCE)
   const canInstall = semver.gte(version, PLUGINS_INSTALL_SINCE)
   const listed = options.requirements
+  const warnings: string[] = []
   if (listed.length > 0 && !canInstall) {
-    core.warning(
+    warnings.push(
       `Input plugins is ignored: packer plugins install needs Packer ${PLUGINS_INSTALL_SINCE} or ` +
         `later, and Packer ${options.packer.version} ` +
         (canInit && options.templateKind === 'hcl'
-          ? 'installs plugins from the template\'s required_plugins with packer init.'
+          ? "installs plugins from the template's required_plugins with packer init."
           : 'has its plugins built in.')
     )
   }
-  if (options.templateKind === 'hcl') {
-    return { init: canInit, install: canInstall ? listed : [] }
-  }
-  if (!canInstall) return { init: false, install: [] }
-  if (listed.length > 0) return { init: false, install: listed }
-  const inferred = inferPluginRequirements([
-    ...options.builderTypes,
-    ...options.postProcessorTypes
-  ])
+  if (options.templateKind === 'hcl') return { init: canInit, install: canInstall ? listed : [], warnings }
+  if (!canInstall) return { init: false, install: [], warnings }
+  if (listed.length > 0) return { init: false, install: listed, warnings }
+  const inferred = inferPluginRequirements([...options.builderTypes, ...options.postProcessorTypes])
   for (const type of inferred.unknownTypes) {
-    core.warning(
+    warnings.push(
       `No plugin is known for the template's "${type}" component; if it comes from a plugin, ` +
         'list the plugin in input plugins (e.g. github.com/OWNER/NAME)'
     )
   }
-  return { init: false, install: inferred.requirements }
+  return { init: false, install: inferred.requirements, warnings }
 }
 
 function commandLine(args: string[]): string {
   return ['packer', ...args].map((arg) => (/\s/.test(arg) ? `"${arg}"` : arg)).join(' ')
 }
 
-async function runPacker(options: PluginOptions, args: string[], env: Record<string, string>) {
-  const exitCode = await exec(options.packer.path, args, {
-    cwd: options.workingDirectory,
-    env,
-    ignoreReturnCode: true
-  })
-  if (exitCode !== 0) {
-    throw new Error(`${commandLine(args)} failed with exit code ${exitCode}; see the log above`)
-  }
-}
-
 /**
  * Where plugins go: PACKER_PLUGIN_PATH when the workflow set it, else a fixed folder in the tool
- * cache (exported so validate, build and later steps find the same plugins).
+ * cache, which `newPluginPath` hands to validate, build and later steps.
  */
-function pluginDirectories(): string[] {
-  const configured = process.env['PACKER_PLUGIN_PATH']
-  if (configured) return configured.split(delimiter).filter((path) => path !== '')
-  const directory = join(process.env['RUNNER_TOOL_CACHE'] || homedir(), 'packer-plugins')
-  core.exportVariable('PACKER_PLUGIN_PATH', directory)
-  return [directory]
+function pluginDirectories(env: NodeJS.ProcessEnv): { paths: string[]; newPluginPath?: string } {
+  const configured = env['PACKER_PLUGIN_PATH']
+  if (configured) return { paths: configured.split(delimiter).filter((path) => path !== '') }
+  const directory = join(env['RUNNER_TOOL_CACHE'] || homedir(), 'packer-plugins')
+  return { paths: [directory], newPluginPath: directory }
 }
 
 async function cacheKey(options: PluginOptions, plan: PluginPlan): Promise<string | undefined> {
   let requiredPlugins: string[] = []
   if (plan.init) {
     try {
-      requiredPlugins = await templateRequiredPlugins(
-        resolve(options.workingDirectory, options.template)
-      )
+      requiredPlugins = await templateRequiredPlugins(resolve(options.workingDirectory, options.template))
     } catch (error) {
       // packer init reports an unreadable template better than a cache key could.
       core.debug(`Reading required_plugins of ${options.template}: ${String(error)}`)
@@ -173,36 +164,36 @@ async function cacheKey(options: PluginOptions, plan: PluginPlan): Promise<strin
 }
 
 /** Installs the plugins the template needs before it is validated. */
-export async function preparePlugins(options: PluginOptions): Promise<void> {
+export async function preparePlugins(options: PluginOptions): Promise<PreparedPlugins> {
   const plan = planPlugins(options)
   if (!plan.init && plan.install.length === 0) {
     core.info(`Packer ${options.packer.version}: no plugins to install for this template`)
-    return
+    return { warnings: plan.warnings }
   }
-  const paths = pluginDirectories()
-  const env: Record<string, string> = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined) env[name] = value
-  }
-  // Like validate and build: no version-check call to checkpoint.hashicorp.com from CI.
-  env['CHECKPOINT_DISABLE'] ??= '1'
-  if (options.githubToken) {
-    core.setSecret(options.githubToken)
-    env['PACKER_GITHUB_API_TOKEN'] = options.githubToken
-  }
-
-  let cacheState: PluginCacheState | undefined
+  const { paths, newPluginPath } = pluginDirectories(options.env)
+  const prepared: PreparedPlugins = { warnings: plan.warnings, newPluginPath }
   if (options.cache) {
     const key = await cacheKey(options, plan)
-    if (key) cacheState = await restorePluginCache(paths, key)
-    else core.info('The template requires no plugins; nothing to cache')
+    if (key) {
+      const restored = await restorePluginCache(paths, key)
+      prepared.cacheState = restored.state
+      if (restored.warning) prepared.warnings.push(restored.warning)
+    } else {
+      core.info('The template requires no plugins; nothing to cache')
+    }
   }
 
-  for (const requirement of plan.install) {
-    const args = ['plugins', 'install', requirement.source]
-    if (requirement.constraint) args.push(requirement.constraint)
-    await runPacker(options, args, env)
+  const env: Record<string, string> = { PACKER_PLUGIN_PATH: paths.join(delimiter) }
+  if (options.githubToken) env['PACKER_GITHUB_API_TOKEN'] = options.githubToken
+  const commands = plan.install.map(({ source, constraint }) =>
+    constraint ? ['plugins', 'install', source, constraint] : ['plugins', 'install', source]
+  )
+  if (plan.init) commands.push(['init', options.template])
+  for (const args of commands) {
+    const { exitCode } = await options.run(args, env)
+    if (exitCode !== 0) {
+      throw new Error(`${commandLine(args)} failed with exit code ${exitCode}; see the log above`)
+    }
   }
-  if (plan.init) await runPacker(options, ['init', options.template], env)
-  if (cacheState) rememberPluginCache(cacheState)
+  return prepared
 }

@@ -1,5 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
+import { hclTemplateFiles } from '../inputs/template.js'
 
 /** Drops comments and runs of whitespace outside strings, so formatting does not count. */
 function normaliseHcl(text: string): string {
@@ -94,14 +94,7 @@ function requiredPluginsOfJson(json: string): string[] {
  * `.pkr.hcl` / `.pkr.json` files the way `packer init` reads it), sorted.
  */
 export async function templateRequiredPlugins(templatePath: string): Promise<string[]> {
-  let files = [templatePath]
-  if ((await stat(templatePath)).isDirectory()) {
-    const names = await readdir(templatePath)
-    files = names
-      .filter((name) => name.endsWith('.pkr.hcl') || name.endsWith('.pkr.json'))
-      .sort()
-      .map((name) => join(templatePath, name))
-  }
+  const files = (await stat(templatePath)).isDirectory() ? hclTemplateFiles(templatePath) : [templatePath]
   const blocks: string[] = []
   for (const file of files) {
     const content = await readFile(file, 'utf8')

@@ -1,6 +1,9 @@
 // What later steps and people see: the step's outputs and the job summary.
 import * as core from '@actions/core'
 import { amiIdsByRegion, primaryAmi, type Ami } from '../artifacts/manifest.js'
+import type { RegionTagResult } from '../aws/tagging.js'
+import { rememberPluginCache } from '../plugins/cache.js'
+import type { PreparedPlugins } from '../plugins/index.js'
 
 export interface AmiOutputs {
   'ami-id': string
@@ -24,6 +27,17 @@ export function setOutputs(outputs: Partial<Record<string, string>>): void {
   }
 }
 
+/**
+ * What the plugin stage leaves for people and later steps: its warnings, the plugin folder
+ * (so validate, build and the workflow's later steps find the same plugins) and the cache
+ * state the post step saves.
+ */
+export function reportPlugins(prepared: PreparedPlugins): void {
+  for (const warning of prepared.warnings) core.warning(warning)
+  if (prepared.newPluginPath) core.exportVariable('PACKER_PLUGIN_PATH', prepared.newPluginPath)
+  if (prepared.cacheState) rememberPluginCache(prepared.cacheState)
+}
+
 /** Where a region's tagging stands, as the summary shows it. */
 export interface RegionTagging {
   snapshotIds: string[]
@@ -41,6 +55,31 @@ export interface SummaryModel {
   tagCount?: number
   problems: string[]
   env: Record<string, string | undefined>
+}
+
+/**
+ * The log's account of tagging, region by region, and the summary's. Returns the regions where
+ * tagging failed.
+ */
+export function reportTagging(
+  results: RegionTagResult[],
+  options: { tagCount: number; tagSnapshots: boolean },
+  summary: SummaryModel
+): string[] {
+  summary.tagging = new Map<string, RegionTagging>(results.map((result) => [result.region, result]))
+  for (const result of results) for (const warning of result.warnings ?? []) core.warning(warning)
+  const failed: string[] = []
+  for (const result of results) {
+    if (result.error !== undefined) {
+      core.error(result.error, { title: `Tagging in ${result.region}` })
+      summary.problems.push(result.error)
+      failed.push(result.region)
+    } else {
+      const snapshots = options.tagSnapshots ? ` and ${result.snapshotIds.length} snapshot(s)` : ''
+      core.info(`${result.region}: tagged ${result.amiIds.join(', ')}${snapshots} with ${options.tagCount} tags.`)
+    }
+  }
+  return failed
 }
 
 const headline: Record<SummaryModel['outcome'], string> = {

@@ -1,0 +1,125 @@
+// Inputs that say which Packer to run and how: command, on-error, force, packer-version,
+// packer-releases-url, packer-signing-key, plugins, github-token and cache. Each is checked
+// here, once, and handed on as a typed value the installer and the plugin stage trust.
+import type { PublicKey } from 'openpgp'
+import semver from 'semver'
+import { errorMessage } from '../common/errors.js'
+import { parsePluginRequirements, type PluginRequirement } from './plugins.js'
+import type { InputReader } from './reader.js'
+
+export type Command = 'build' | 'validate'
+export type OnError = 'cleanup' | 'abort' | 'run-cleanup-provisioner'
+
+/** What input `packer-version` asks for. */
+export type VersionRequest =
+  | { kind: 'latest' }
+  | { kind: 'exact'; version: string }
+  | { kind: 'range'; range: string }
+
+/** A key trusted to sign Packer's SHA256SUMS. */
+export interface SigningKey {
+  key: PublicKey
+  /** How messages refer to the key, e.g. "the key in input packer-signing-key" */
+  description: string
+}
+
+export interface PackerInputs {
+  command: Command
+  onError: OnError
+  force: boolean
+  packerVersion: VersionRequest
+  /** http(s) URL without a trailing slash. */
+  packerReleasesUrl: string
+  /** The key in packer-signing-key; HashiCorp's pinned key when undefined. */
+  packerSigningKey?: SigningKey
+  plugins: PluginRequirement[]
+  githubToken: string
+  cache: boolean
+}
+
+const commands = ['build', 'validate'] as const
+const onErrorModes = ['cleanup', 'abort', 'run-cleanup-provisioner'] as const
+export const defaultReleasesUrl = 'https://releases.hashicorp.com'
+const armorHeader = '-----BEGIN PGP PUBLIC KEY BLOCK-----'
+
+/** undefined when `spec` is neither latest, a version nor a semver range. */
+export function parseVersionRequest(spec: string): VersionRequest | undefined {
+  const trimmed = spec.trim()
+  if (trimmed === '' || trimmed.toLowerCase() === 'latest') return { kind: 'latest' }
+  const exact = semver.valid(semver.clean(trimmed))
+  if (exact) return { kind: 'exact', version: exact }
+  return semver.validRange(trimmed) ? { kind: 'range', range: trimmed } : undefined
+}
+
+export function describeRequest(request: VersionRequest): string {
+  switch (request.kind) {
+    case 'latest':
+      return 'latest'
+    case 'exact':
+      return request.version
+    case 'range':
+      return request.range
+  }
+}
+
+export async function readPackerInputs(reader: InputReader): Promise<PackerInputs> {
+  const command = reader.oneOf('command', commands)
+  const onError = reader.oneOf('on-error', onErrorModes)
+  const versionInput = reader.text('packer-version', 'latest')
+  const packerVersion = parseVersionRequest(versionInput)
+  if (!packerVersion) {
+    reader.problem(
+      `packer-version: expected latest, a version such as 1.11.2 or a range such as ~1.11, found "${versionInput}"`
+    )
+  }
+  const packerReleasesUrl = readReleasesUrl(reader)
+  const packerSigningKey = await readSigningKey(reader)
+  let plugins: PluginRequirement[] = []
+  try {
+    plugins = parsePluginRequirements(reader.lines('plugins'))
+  } catch (error) {
+    reader.problem(errorMessage(error))
+  }
+  return {
+    command,
+    onError,
+    packerVersion: packerVersion ?? { kind: 'latest' },
+    packerReleasesUrl,
+    packerSigningKey,
+    plugins,
+    githubToken: reader.text('github-token'),
+    cache: reader.boolean('cache'),
+    force: reader.boolean('force')
+  }
+}
+
+function readReleasesUrl(reader: InputReader): string {
+  const input = reader.text('packer-releases-url', defaultReleasesUrl)
+  try {
+    const { protocol } = new URL(input)
+    if (protocol === 'https:' || protocol === 'http:') return input.replace(/\/+$/, '')
+  } catch {
+    // Reported below, like a URL of another scheme.
+  }
+  reader.problem(`packer-releases-url: expected an http(s) URL, found "${input}"`)
+  return defaultReleasesUrl
+}
+
+/** OpenPGP is loaded only when a key is given: most runs trust HashiCorp's pinned key. */
+async function readSigningKey(reader: InputReader): Promise<SigningKey | undefined> {
+  const armored = reader.text('packer-signing-key')
+  if (armored === '') return undefined
+  const expected = `packer-signing-key: expected an ASCII-armored PGP public key (${armorHeader})`
+  if (!armored.includes(armorHeader)) {
+    reader.problem(expected)
+    return undefined
+  }
+  try {
+    const openpgp = await import('openpgp')
+    const key = await openpgp.readKey({ armoredKey: armored })
+    return { key: key.toPublic(), description: 'the key in input packer-signing-key' }
+  } catch (error) {
+    reader.problem(`${expected}, but it could not be read: ${errorMessage(error)}`)
+    return undefined
+  }
+}

@@ -1,0 +1,129 @@
+// Reading inputs with one collector of problems, so that a run with several bad inputs reports
+// all of them at once, each naming its input or file.
+import { readFileSync, statSync } from 'node:fs'
+import { basename } from 'node:path'
+import { workspaceRelative } from '../common/paths.js'
+import { JsonSyntaxError, parseJsonWithPosition } from './template.js'
+
+/** Where a problem points, so the annotation lands on the file and line. */
+export interface ProblemLocation {
+  file: string
+  line?: number
+  column?: number
+}
+
+export interface InputProblem {
+  message: string
+  location?: ProblemLocation
+}
+
+export class InputError extends Error {
+  constructor(readonly problems: InputProblem[]) {
+    super(problems.map((problem) => problem.message).join('\n'))
+  }
+}
+
+export type InputGetter = (name: string) => string
+
+/** Lines of a multi-line input, trimmed, without blanks. */
+export function inputLines(value: string): string[] {
+  return value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+}
+
+/** Names separated by commas or newlines. */
+export function inputList(value: string): string[] {
+  return value
+    .split(/[,\r\n]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+}
+
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** The inputs as the runner passes them, and every problem found in them so far. */
+export class InputReader {
+  readonly problems: InputProblem[] = []
+
+  constructor(
+    private readonly get: InputGetter,
+    /** Absolute workspace: files in messages are named relative to it. */
+    readonly workspace: string
+  ) {}
+
+  /** The input, trimmed; `fallback` when it is empty. */
+  text(name: string, fallback = ''): string {
+    return this.get(name).trim() || fallback
+  }
+
+  /** The input as it was given, untrimmed (for multi-line values). */
+  raw(name: string): string {
+    return this.get(name)
+  }
+
+  lines(name: string): string[] {
+    return inputLines(this.get(name))
+  }
+
+  list(name: string): string[] {
+    return inputList(this.get(name))
+  }
+
+  problem(message: string, location?: ProblemLocation): void {
+    this.problems.push({ message, location })
+  }
+
+  boolean(name: string): boolean {
+    const value = this.text(name)
+    if (['true', 'True', 'TRUE'].includes(value)) return true
+    if (['false', 'False', 'FALSE'].includes(value)) return false
+    this.problem(`${name}: expected true or false, found "${value}"`)
+    return false
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
+    const value = this.text(name)
+    if ((allowed as readonly string[]).includes(value)) return value as T
+    this.problem(`${name}: expected one of ${allowed.join(', ')}, found "${value}"`)
+    return allowed[0]
+  }
+
+  /** A path as messages and annotations show it. */
+  shown(path: string): string {
+    return workspaceRelative(path, this.workspace)
+  }
+
+  /** Parses a JSON file that `input` names; a problem at its line and column when it is not JSON. */
+  json(path: string, input: string): unknown {
+    const shown = this.shown(path)
+    try {
+      return parseJsonWithPosition(readFileSync(path, 'utf8'))
+    } catch (error) {
+      if (!(error instanceof JsonSyntaxError)) {
+        this.problem(`${input}: cannot read ${basename(path)}: ${(error as Error).message}`)
+        return undefined
+      }
+      const { position } = error
+      const at = position ? ` at line ${position.line}, column ${position.column}` : ''
+      this.problem(`${input}: ${shown} is not valid JSON${at}: ${error.message}`, {
+        file: shown,
+        line: position?.line,
+        column: position?.column
+      })
+      return undefined
+    }
+  }
+
+  /** Throws one InputError with every problem found, if there is any. */
+  done(): void {
+    if (this.problems.length > 0) throw new InputError(this.problems)
+  }
+}
