@@ -6,12 +6,11 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as openpgp from 'openpgp'
+import { standInExecutable } from '../test-support/packer-stand-in/index.js'
 import { startReleasesMirror, type ReleasesMirror } from '../test-support/releases-mirror/index.js'
-import { projectRoot, runAction, type ActionRun } from './support/action-process.js'
+import { runAction, type ActionRun } from './support/action-process.js'
 
-const standin = join(projectRoot, '__tests__', 'fixtures', 'packer-standin', 'packer-standin.cjs')
-const releasedPacker = (version: string): string =>
-  `#!/bin/sh\nSTANDIN_VERSION=${version} exec '${process.execPath}' '${standin}' "$@"\n`
+const releasedPacker = (version: string): string => standInExecutable(version)
 
 let mirror: ReleasesMirror
 let signingKey: string

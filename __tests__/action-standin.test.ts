@@ -3,13 +3,13 @@
 // AWS call; the tagging runs send real HTTP to a loopback EC2 endpoint seeded with the AMIs
 // the stand-in "builds".
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { readCalls, standInDirectory } from '../test-support/packer-stand-in/index.js'
 import { SELF_ACCOUNT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { projectRoot, runAction, type ActionRun } from './support/action-process.js'
+import { runAction, type ActionRun } from './support/action-process.js'
 
-const standinDir = join(projectRoot, '__tests__', 'fixtures', 'packer-standin')
 const template = {
   builders: [
     { type: 'amazon-ebs', name: 'web' },
@@ -32,11 +32,7 @@ beforeEach(() => {
 afterEach(() => rmSync(workspace, { recursive: true, force: true }))
 
 function packerCalls(): string[][] {
-  if (!existsSync(argsLog)) return []
-  return readFileSync(argsLog, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as string[])
+  return readCalls(argsLog).map((call) => call.args)
 }
 
 function run(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<ActionRun> {
@@ -44,7 +40,7 @@ function run(inputs: Record<string, string> = {}, env: Record<string, string> = 
     workspace,
     inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false', ...inputs },
     env: {
-      PATH: `${standinDir}:${process.env.PATH}`,
+      PATH: `${standInDirectory}:${process.env.PATH}`,
       STANDIN_ARGS_LOG: argsLog,
       AWS_REGION: 'us-east-1',
       ...env
@@ -179,7 +175,7 @@ describe('cancelling', () => {
         workspace,
         inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
         env: {
-          PATH: `${standinDir}:${process.env.PATH}`,
+          PATH: `${standInDirectory}:${process.env.PATH}`,
           STANDIN_HANG: '1',
           STANDIN_CLEANUP_MARK: cleanupMark
         },

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fakeCore, messages } from './fixtures/install/core.js'
-import { packerStandIn } from './fixtures/install/packer-stand-in.js'
+import { packerStandIn } from '../test-support/packer-stand-in/index.js'
 
 const core = fakeCore()
 const cache = {
@@ -15,11 +15,13 @@ const cache = {
 }
 jest.unstable_mockModule('@actions/core', () => core)
 jest.unstable_mockModule('@actions/cache', () => cache)
-const { inferPluginRequirements, parsePluginRequirements, preparePlugins } = await import(
-  '../src/plugins/index.js'
-)
+const { inferPluginRequirements, preparePlugins } = await import('../src/plugins/index.js')
+const { parsePluginRequirements } = await import('../src/inputs/plugins.js')
+const { runPacker } = await import('../src/packer/run.js')
+const { packerEnvironment } = await import('../src/packer/commands.js')
+const { reportPlugins } = await import('../src/report/index.js')
 const { savePluginCache, PLUGIN_CACHE_STATE } = await import('../src/plugins/cache.js')
-type PluginOptions = Parameters<typeof preparePlugins>[0]
+type PluginOptions = Omit<Parameters<typeof preparePlugins>[0], 'env' | 'run'>
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'plugins-test-')))
 let workingDirectory: string
@@ -79,6 +81,18 @@ function options(version: string, kind: 'json' | 'hcl', extra: Partial<PluginOpt
     ...extra
   }
   return { packer, options: all }
+}
+
+/** The plugin stage as the job runs it: Packer through the job's runner, results reported. */
+async function prepare(opts: PluginOptions): Promise<void> {
+  const log = { event: () => undefined, raw: (line: string) => core.info(line) }
+  const prepared = await preparePlugins({
+    ...opts,
+    env: process.env,
+    run: (args, env) =>
+      runPacker(opts.packer.path, args, { cwd: opts.workingDirectory, env: packerEnvironment(env), log })
+  })
+  reportPlugins(prepared)
 }
 
 const argsOf = (packer: ReturnType<typeof packerStandIn>) => packer.calls().map((call) => call.args)
@@ -176,7 +190,7 @@ describe('preparePlugins version gates', () => {
   it.each(['hcl', 'json'] as const)('does nothing on Packer 1.6.6 (%s template)', async (kind) => {
     const { packer, options: opts } = options('1.6.6', kind)
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(packer.calls()).toEqual([])
     expect(cache.restoreCache).not.toHaveBeenCalled()
@@ -189,7 +203,7 @@ describe('preparePlugins version gates', () => {
       requirements: [{ source: 'github.com/hashicorp/amazon' }]
     })
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(packer.calls()).toEqual([])
     expect(messages(core.warning)).toContain(
@@ -203,7 +217,7 @@ describe('preparePlugins version gates', () => {
       requirements: [{ source: 'github.com/hashicorp/ansible' }]
     })
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(argsOf(packer)).toEqual([['init', 'build.pkr.hcl']])
     expect(messages(core.warning)).toContain(
@@ -214,7 +228,7 @@ describe('preparePlugins version gates', () => {
   it.each(['1.7.0', '1.9.5'])('runs packer init only, for HCL2, on Packer %s', async (version) => {
     const { packer, options: opts } = options(version, 'hcl')
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(packer.calls()).toEqual([
       {
@@ -229,7 +243,7 @@ describe('preparePlugins version gates', () => {
   it.each(['1.7.0', '1.9.5'])('installs nothing for JSON on Packer %s (bundled)', async (version) => {
     const { packer, options: opts } = options(version, 'json')
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(packer.calls()).toEqual([])
   })
@@ -240,7 +254,7 @@ describe('preparePlugins version gates', () => {
       postProcessorTypes: ['manifest', 'docker-tag']
     })
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(argsOf(packer)).toEqual([
       ['plugins', 'install', 'github.com/hashicorp/amazon'],
@@ -257,7 +271,7 @@ describe('preparePlugins version gates', () => {
       ]
     })
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(argsOf(packer)).toEqual([
       ['plugins', 'install', 'github.com/hashicorp/amazon', '>= 1.3.0, < 2'],
@@ -270,7 +284,7 @@ describe('preparePlugins version gates', () => {
       requirements: [{ source: 'github.com/hashicorp/ansible', constraint: '~> 1' }]
     })
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(argsOf(packer)).toEqual([
       ['plugins', 'install', 'github.com/hashicorp/ansible', '~> 1'],
@@ -283,7 +297,7 @@ describe('preparePlugins version gates', () => {
       builderTypes: ['my-cloud', 'amazon-ebs']
     })
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(argsOf(packer)).toEqual([['plugins', 'install', 'github.com/hashicorp/amazon']])
     expect(messages(core.warning)).toContain('No plugin is known for the template\'s "my-cloud" component')
@@ -294,20 +308,19 @@ describe('preparePlugins version gates', () => {
     const { options: opts } = options('1.11.2', 'hcl')
 
     await expect(
-      preparePlugins({ ...opts, packer: { ...opts.packer, path: packer.path } })
+      prepare({ ...opts, packer: { ...opts.packer, path: packer.path } })
     ).rejects.toThrow('packer init build.pkr.hcl failed with exit code 1; see the log above')
     expect(core.saveState).not.toHaveBeenCalled()
   })
 })
 
 describe('preparePlugins environment', () => {
-  it('passes github-token as PACKER_GITHUB_API_TOKEN to Packer only, masked first', async () => {
+  it('passes github-token as PACKER_GITHUB_API_TOKEN to Packer only', async () => {
     const { packer, options: opts } = options('1.11.2', 'json', { githubToken: 'ghs_secret123' })
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(packer.calls().map((call) => call.token)).toEqual(['ghs_secret123'])
-    expect(core.setSecret).toHaveBeenCalledWith('ghs_secret123')
     expect(process.env.PACKER_GITHUB_API_TOKEN).toBeUndefined()
     expect(core.exportVariable).not.toHaveBeenCalledWith('PACKER_GITHUB_API_TOKEN', expect.anything())
   })
@@ -315,7 +328,7 @@ describe('preparePlugins environment', () => {
   it('exports PACKER_PLUGIN_PATH as a folder in the tool cache for later steps', async () => {
     const { packer, options: opts } = options('1.11.2', 'hcl')
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(core.exportVariable).toHaveBeenCalledWith('PACKER_PLUGIN_PATH', pluginDirectory())
     expect(packer.calls()[0].pluginPath).toBe(pluginDirectory())
@@ -326,7 +339,7 @@ describe('preparePlugins environment', () => {
     process.env.PACKER_PLUGIN_PATH = own
     const { packer, options: opts } = options('1.11.2', 'hcl')
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(core.exportVariable).not.toHaveBeenCalled()
     expect(packer.calls()[0].pluginPath).toBe(own)
@@ -337,7 +350,7 @@ describe('preparePlugins environment', () => {
 describe('preparePlugins cache', () => {
   async function keyFor(version: string, kind: 'json' | 'hcl', extra: Partial<PluginOptions> = {}) {
     cache.restoreCache.mockClear()
-    await preparePlugins(options(version, kind, extra).options)
+    await prepare(options(version, kind, extra).options)
     return cache.restoreCache.mock.calls[0][1]
   }
 
@@ -349,7 +362,7 @@ describe('preparePlugins cache', () => {
       return undefined
     })
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(callsBeforeRestore).toEqual([])
     expect(argsOf(packer)).toEqual([['init', 'build.pkr.hcl']])
@@ -420,7 +433,7 @@ describe('preparePlugins cache', () => {
     writeFileSync(join(workingDirectory, 'build.pkr.hcl'), 'source "null" "x" {}\n')
     const { packer, options: opts } = options('1.11.2', 'hcl')
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(argsOf(packer)).toEqual([['init', 'build.pkr.hcl']])
     expect(cache.restoreCache).not.toHaveBeenCalled()
@@ -430,7 +443,7 @@ describe('preparePlugins cache', () => {
   it('does not touch the cache with input cache false', async () => {
     const { packer, options: opts } = options('1.11.2', 'hcl', { cache: false })
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(argsOf(packer)).toEqual([['init', 'build.pkr.hcl']])
     expect(cache.isFeatureAvailable).not.toHaveBeenCalled()
@@ -442,7 +455,7 @@ describe('preparePlugins cache', () => {
     cache.restoreCache.mockRejectedValue(new Error('cache service returned 500'))
     const { packer, options: opts } = options('1.11.2', 'hcl')
 
-    await preparePlugins(opts)
+    await prepare(opts)
 
     expect(argsOf(packer)).toEqual([['init', 'build.pkr.hcl']])
     expect(messages(core.warning)).toMatch(
@@ -456,8 +469,8 @@ describe('preparePlugins cache', () => {
     const first = options('1.11.2', 'hcl')
     const second = options('1.11.2', 'json')
 
-    await preparePlugins(first.options)
-    await preparePlugins(second.options)
+    await prepare(first.options)
+    await prepare(second.options)
 
     expect(core.warning).toHaveBeenCalledTimes(1)
     expect(messages(core.warning)).toContain(
@@ -472,7 +485,7 @@ describe('preparePlugins cache', () => {
 
 describe('savePluginCache (post step)', () => {
   it('saves the plugin folder under the key after a miss in which Packer installed plugins', async () => {
-    await preparePlugins(options('1.11.2', 'hcl').options)
+    await prepare(options('1.11.2', 'hcl').options)
     const key = cache.restoreCache.mock.calls[0][1]
 
     await savePluginCache()
@@ -489,7 +502,7 @@ describe('savePluginCache (post step)', () => {
       return key
     })
     const { options: opts } = options('1.11.2', 'hcl')
-    await preparePlugins({ ...opts, packer: { ...opts.packer, path: readOnlyPacker() } })
+    await prepare({ ...opts, packer: { ...opts.packer, path: readOnlyPacker() } })
 
     await savePluginCache()
 
@@ -499,7 +512,7 @@ describe('savePluginCache (post step)', () => {
 
   it('does not save when nothing was installed', async () => {
     const { options: opts } = options('1.11.2', 'hcl')
-    await preparePlugins({ ...opts, packer: { ...opts.packer, path: readOnlyPacker() } })
+    await prepare({ ...opts, packer: { ...opts.packer, path: readOnlyPacker() } })
 
     await savePluginCache()
 
@@ -515,7 +528,7 @@ describe('savePluginCache (post step)', () => {
   })
 
   it('turns a failed save into a warning', async () => {
-    await preparePlugins(options('1.11.2', 'hcl').options)
+    await prepare(options('1.11.2', 'hcl').options)
     cache.saveCache.mockRejectedValue(new Error('Path Validation Error: no files'))
 
     await expect(savePluginCache()).resolves.toBeUndefined()

@@ -1,0 +1,227 @@
+// The job's orchestration in-process: every stage past the inputs is replaced, so each path
+// of the summary's outcome can be reached on purpose, and the outputs, the failure message and
+// the summary a user would see are checked for each.
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import type * as Core from '@actions/core'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Ami } from '../src/artifacts/manifest.js'
+import type { BuiltAmis } from '../src/artifacts/index.js'
+import type { RegionTagResult } from '../src/aws/tagging.js'
+import type { PackerRun } from '../src/packer/run.js'
+import { RunRecord } from '../src/packer/machine-readable.js'
+import { fakeCore } from './fixtures/install/core.js'
+
+const summaries: string[] = []
+const inputs = new Map<string, string>()
+const core = {
+  ...fakeCore(),
+  getInput: jest.fn<typeof Core.getInput>((name) => inputs.get(name) ?? ''),
+  setOutput: jest.fn<typeof Core.setOutput>(),
+  setFailed: jest.fn<typeof Core.setFailed>(),
+  group: jest.fn(async <T>(_name: string, fn: () => Promise<T>) => fn()),
+  summary: {
+    emptyBuffer() {
+      return this
+    },
+    addRaw(text: string) {
+      summaries.push(text)
+      return this
+    },
+    write: async () => undefined
+  }
+}
+const installPacker = jest.fn(async () => ({ path: '/usr/bin/packer', version: '1.6.6', source: 'path' as const }))
+const preparePlugins = jest.fn(async () => ({ warnings: [] as string[] }))
+const runPacker = jest.fn<(path: string, args: string[]) => Promise<PackerRun>>()
+const readBuiltAmis = jest.fn<() => BuiltAmis>()
+const tagAmis = jest.fn<(options: unknown) => Promise<RegionTagResult[]>>()
+
+jest.unstable_mockModule('@actions/core', () => core)
+jest.unstable_mockModule('../src/install/index.js', () => ({ installPacker }))
+jest.unstable_mockModule('../src/plugins/index.js', () => ({ preparePlugins }))
+jest.unstable_mockModule('../src/artifacts/index.js', () => ({ readBuiltAmis, manifestRunUuid: () => undefined }))
+jest.unstable_mockModule('../src/aws/tagging.js', () => ({ tagAmis }))
+const actualRun = await import('../src/packer/run.js')
+jest.unstable_mockModule('../src/packer/run.js', () => ({ ...actualRun, runPacker }))
+const { run } = await import('../src/main.js')
+
+const web: Ami[] = [
+  { build: 'web', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-0aaa1' },
+  { build: 'web', builderType: 'amazon-ebs', region: 'eu-west-1', amiId: 'ami-0bbb2' }
+]
+
+function packerRun(exitCode: number, options: { cancelled?: boolean; errors?: string[] } = {}): PackerRun {
+  const record = new RunRecord()
+  for (const error of options.errors ?? []) record.errors.push(error)
+  return { exitCode, cancelled: options.cancelled ?? false, record }
+}
+
+/** validate and build answer with these runs. */
+function packerAnswers(validate: PackerRun, build?: PackerRun): void {
+  runPacker.mockImplementation(async (_path, args) => (args[0] === 'validate' ? validate : (build ?? packerRun(0))))
+}
+
+function built(amis: Ami[]): BuiltAmis {
+  return { amis, runUuid: 'run-1', manifest: '/w/packer-manifest.json', notes: [], whyNoAmi: 'no AMI builder' }
+}
+
+function tagged(region: string, error?: string): RegionTagResult {
+  const amiIds = web.filter((ami) => ami.region === region).map((ami) => ami.amiId)
+  return { region, amiIds, snapshotIds: ['snap-1'], tagged: error === undefined, error }
+}
+
+const outputs = () => Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, value]))
+const failure = () => core.setFailed.mock.calls.map(([message]) => String(message)).join('\n')
+const lastSummary = () => summaries.at(-1) ?? ''
+const packerCommands = () => runPacker.mock.calls.map(([, args]) => args[0])
+
+let workspace: string
+beforeEach(() => {
+  jest.clearAllMocks()
+  summaries.length = 0
+  workspace = mkdtempSync(join(tmpdir(), 'main-'))
+  writeFileSync(
+    join(workspace, 'packer-template.json'),
+    JSON.stringify({ builders: [{ type: 'amazon-ebs', name: 'web' }], 'post-processors': ['manifest'] })
+  )
+  process.env.GITHUB_WORKSPACE = workspace
+  process.env.GITHUB_STEP_SUMMARY = join(workspace, 'summary.md')
+  inputs.clear()
+  for (const [name, value] of Object.entries({
+    template: 'packer-template.json',
+    'working-directory': '.',
+    command: 'build',
+    'packer-version': '1.6.6',
+    'on-error': 'cleanup',
+    force: 'false',
+    cache: 'false',
+    'provenance-tags': 'false',
+    tags: 'Team=platform',
+    'tag-snapshots': 'true',
+    summary: 'true'
+  })) {
+    inputs.set(name, value)
+  }
+  tagAmis.mockResolvedValue([tagged('us-east-1'), tagged('eu-west-1')])
+  readBuiltAmis.mockReturnValue(built(web))
+})
+afterEach(() => {
+  rmSync(workspace, { recursive: true, force: true })
+  delete process.env.GITHUB_STEP_SUMMARY
+  process.exitCode = undefined
+})
+
+describe('the job', () => {
+  it('validated: command validate stops after packer validate', async () => {
+    inputs.set('command', 'validate')
+    packerAnswers(packerRun(0))
+
+    await run()
+
+    expect(packerCommands()).toEqual(['validate'])
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(outputs()).toEqual({ 'packer-version': '1.6.6' })
+    expect(lastSummary()).toContain('Template is valid')
+    expect(tagAmis).not.toHaveBeenCalled()
+  })
+
+  it('built: every AMI in the outputs, tagged, and the summary says so', async () => {
+    packerAnswers(packerRun(0), packerRun(0))
+
+    await run()
+
+    expect(packerCommands()).toEqual(['validate', 'build'])
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(outputs()).toMatchObject({
+      'ami-id': 'ami-0aaa1',
+      'ami-ids': JSON.stringify({ 'us-east-1': 'ami-0aaa1', 'eu-west-1': 'ami-0bbb2' }),
+      'run-uuid': 'run-1'
+    })
+    expect(tagAmis).toHaveBeenCalledWith({ amis: web, tags: { Team: 'platform' }, tagSnapshots: true })
+    expect(lastSummary()).toContain('AMIs built and tagged')
+  })
+
+  it('tagging failed: the step fails, the AMIs stay in the outputs, the summary names the region', async () => {
+    packerAnswers(packerRun(0), packerRun(0))
+    tagAmis.mockResolvedValue([tagged('us-east-1'), tagged('eu-west-1', 'Tagging in eu-west-1 failed: denied')])
+
+    await run()
+
+    expect(failure()).toBe('Tagging failed in eu-west-1; the AMIs exist and are in the outputs.')
+    expect(outputs()['ami-id']).toBe('ami-0aaa1')
+    expect(core.error).toHaveBeenCalledWith('Tagging in eu-west-1 failed: denied', { title: 'Tagging in eu-west-1' })
+    expect(lastSummary()).toContain(':x: Failed')
+    expect(lastSummary()).toContain('failed: Tagging in eu-west-1 failed: denied')
+  })
+
+  it('build failed after some AMIs: those AMIs are output and tagged, then the step fails', async () => {
+    packerAnswers(packerRun(0), packerRun(1, { errors: ["Build 'arm' errored: capacity"] }))
+    readBuiltAmis.mockReturnValue(built(web.slice(0, 1)))
+    tagAmis.mockResolvedValue([tagged('us-east-1')])
+
+    await run()
+
+    expect(failure()).toBe('packer build failed (exit code 1), after building 1 AMI(s) that are in the outputs.')
+    expect(outputs()['ami-id']).toBe('ami-0aaa1')
+    expect(tagAmis).toHaveBeenCalled()
+    expect(lastSummary()).toContain("Build 'arm' errored: capacity")
+  })
+
+  it('build failed with no AMI: nothing to tag, the failure says so', async () => {
+    packerAnswers(packerRun(0), packerRun(1))
+    readBuiltAmis.mockReturnValue(built([]))
+
+    await run()
+
+    expect(failure()).toBe('packer build failed (exit code 1); no AMI was built.')
+    expect(tagAmis).not.toHaveBeenCalled()
+    expect(lastSummary()).toContain('No AMI was built.')
+  })
+
+  it('cancelled: the summary says cancelled and nothing is tagged', async () => {
+    packerAnswers(packerRun(0), packerRun(1, { cancelled: true }))
+    readBuiltAmis.mockReturnValue(built([]))
+
+    await run()
+
+    expect(failure()).toMatch(/^The build was cancelled\. Packer stopped and cleaned up/)
+    expect(tagAmis).not.toHaveBeenCalled()
+    expect(lastSummary()).toContain(':no_entry_sign: Cancelled')
+  })
+
+  it('invalid template: packer validate fails, nothing is built', async () => {
+    packerAnswers(packerRun(1, { errors: ['Error: Unsupported argument'] }))
+
+    await run()
+
+    expect(packerCommands()).toEqual(['validate'])
+    expect(failure()).toContain('packer validate found problems in packer-template.json')
+    expect(lastSummary()).toContain('Error: Unsupported argument')
+  })
+
+  it('bad inputs: one annotation each, and no stage runs', async () => {
+    inputs.set('command', 'deploy')
+    inputs.set('force', 'yes')
+
+    await run()
+
+    expect(core.error.mock.calls.map(([message]) => message)).toEqual([
+      'command: expected one of build, validate, found "deploy"',
+      'force: expected true or false, found "yes"'
+    ])
+    expect(process.exitCode).toBe(1)
+    expect(installPacker).not.toHaveBeenCalled()
+    expect(runPacker).not.toHaveBeenCalled()
+  })
+
+  it('plugin warnings become warnings in the log', async () => {
+    packerAnswers(packerRun(0), packerRun(0))
+    preparePlugins.mockResolvedValueOnce({ warnings: ['Input plugins is ignored'] })
+
+    await run()
+
+    expect(core.warning).toHaveBeenCalledWith('Input plugins is ignored')
+  })
+})

@@ -1,0 +1,53 @@
+// The one Packer stand-in the tests use where the real Packer would not do: it answers like
+// Packer 1.6.6 in machine-readable mode (or any version it is told), writes a real manifest,
+// records every call and "installs" plugins. See packer-stand-in.cjs for its settings.
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** A folder holding `packer`, the stand-in, to put first on PATH. */
+export const standInDirectory = dirname(fileURLToPath(import.meta.url))
+const script = join(standInDirectory, 'packer-stand-in.cjs')
+
+/** A `packer` executable's text that runs the stand-in as Packer `version`, with `env` set. */
+export function standInExecutable(version: string, env: Record<string, string> = {}): string {
+  const settings = Object.entries({ STANDIN_VERSION: version, ...env })
+    .map(([name, value]) => `${name}='${value}'`)
+    .join(' ')
+  return `#!/bin/sh\n${settings} exec '${process.execPath}' '${script}' "$@"\n`
+}
+
+export interface PackerCall {
+  args: string[]
+  token: string
+  pluginPath: string
+  cwd: string
+}
+
+/** Reads the calls a stand-in appended to its STANDIN_ARGS_LOG file. */
+export function readCalls(log: string): PackerCall[] {
+  if (!existsSync(log)) return []
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as PackerCall)
+}
+
+export interface PackerStandIn {
+  path: string
+  calls(): PackerCall[]
+}
+
+/** A stand-in `packer` of its own in a new folder, whose plugin commands exit with `failWith`. */
+export function packerStandIn(version: string, options: { failWith?: number } = {}): PackerStandIn {
+  const directory = mkdtempSync(join(tmpdir(), 'packer-stand-in-'))
+  const log = join(directory, 'calls.log')
+  const path = join(directory, 'packer')
+  writeFileSync(
+    path,
+    standInExecutable(version, { STANDIN_ARGS_LOG: log, STANDIN_PLUGINS_EXIT: String(options.failWith ?? 0) })
+  )
+  chmodSync(path, 0o755)
+  return { path, calls: () => readCalls(log) }
+}
