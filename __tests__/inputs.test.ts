@@ -3,31 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
+import { actionDefaults } from './support/action-process.js'
 
 // The defaults of action.yml, as the runner passes them.
-const defaults: Record<string, string> = {
-  template: 'packer-template.json',
-  'var-file': '',
-  variables: '',
-  'working-directory': '.',
-  only: '',
-  except: '',
-  command: 'build',
-  'packer-version': 'latest',
-  'packer-releases-url': 'https://releases.hashicorp.com',
-  'packer-signing-key': '',
-  plugins: '',
-  'github-token': '',
-  cache: 'true',
-  'on-error': 'cleanup',
-  force: 'false',
-  manifest: '',
-  tags: '',
-  'provenance-tags': 'true',
-  'tag-snapshots': 'true',
-  'aws-region': '',
-  summary: 'true'
-}
+const defaults: Record<string, string> = actionDefaults()
 
 const template = {
   builders: [{ type: 'amazon-ebs', name: 'web' }, { type: 'amazon-ebs', name: 'arm' }],
