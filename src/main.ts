@@ -90,7 +90,7 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
     packerVersion: packer.version,
     amis: [],
     problems: [],
-    env: process.env
+    provenance: inputs.provenance
   }
   const packerStep = (args: string[]): Promise<PackerRun> =>
     runPacker(packer.path, args, {

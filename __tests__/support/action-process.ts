@@ -15,6 +15,8 @@ export const pushToMain = {
   GITHUB_REPOSITORY: 'acme/images',
   GITHUB_SHA: 'c0ffee0123456789abcdef0123456789abcdef01',
   GITHUB_REF: 'refs/heads/main',
+  GITHUB_EVENT_NAME: 'push',
+  GITHUB_ACTOR: 'octocat',
   GITHUB_SERVER_URL: 'https://github.com',
   GITHUB_RUN_ID: '4242',
   GITHUB_RUN_ATTEMPT: '1'

@@ -13,7 +13,7 @@ import {
   templateKind,
   type TemplateKind
 } from './template.js'
-import { combineTags, parseTagLines, provenanceTags } from './tags.js'
+import { combineTags, parseTagLines, provenanceTags, readProvenance, type Provenance, type RunContext } from './tags.js'
 
 export type Command = 'build' | 'validate'
 export type OnError = 'cleanup' | 'abort' | 'run-cleanup-provisioner'
@@ -45,6 +45,8 @@ export interface Inputs {
   /** Absolute path of the manifest file to read. */
   manifest: string
   tags: Record<string, string>
+  /** The run's commit, ref, event and actor, from @actions/github's context. */
+  provenance: Provenance
   tagSnapshots: boolean
   awsRegion?: string
   summary: boolean
@@ -93,13 +95,14 @@ export function inputList(value: string): string[] {
 }
 
 /**
- * Reads and checks all inputs. `env` gives AWS_REGION and the runner's variables;
- * `now` stamps the provenance tags.
+ * Reads and checks all inputs. `env` gives AWS_REGION and the workspace; `now` stamps the
+ * provenance tags, which `context` (the run's, from @actions/github) gives the rest of.
  */
 export function readInputs(
   get: InputGetter,
   env: Record<string, string | undefined> = process.env,
-  now: Date = new Date()
+  now: Date = new Date(),
+  context?: RunContext
 ): Inputs {
   const problems: InputProblem[] = []
   const problem = (message: string, location?: ProblemLocation): void => {
@@ -267,7 +270,8 @@ export function readInputs(
   const userTags = parseTagLines(inputLines(get('tags')))
   for (const message of userTags.problems) problem(message)
   const withProvenance = boolean('provenance-tags')
-  const combined = combineTags(userTags.tags, withProvenance ? provenanceTags(env, now) : {})
+  const provenance = readProvenance(context)
+  const combined = combineTags(userTags.tags, withProvenance ? provenanceTags(provenance, now) : {})
   if (combined.problem) problem(combined.problem)
 
   const regionInput = get('aws-region').trim()
@@ -303,6 +307,7 @@ export function readInputs(
     force: boolean('force'),
     manifest,
     tags: combined.tags,
+    provenance,
     tagSnapshots: boolean('tag-snapshots'),
     awsRegion,
     summary: boolean('summary')
