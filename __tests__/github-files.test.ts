@@ -105,6 +105,20 @@ describe("GitHub's parser", () => {
   })
 })
 
+describe('.github/dependabot.yml', () => {
+  // Dependabot reads it with its own schema, which no npm package publishes: check the parts
+  // we rely on, read with a YAML library.
+  it('updates the npm packages and the workflows\' actions, weekly', () => {
+    const config = parse(readFileSync(join(projectRoot, '.github', 'dependabot.yml'), 'utf8')) as {
+      version: number
+      updates: Array<{ 'package-ecosystem': string; directory: string; schedule: { interval: string } }>
+    }
+    expect(config.version).toBe(2)
+    expect(config.updates.map((update) => update['package-ecosystem']).sort()).toEqual(['github-actions', 'npm'])
+    for (const update of config.updates) expect(update).toMatchObject({ directory: '/', schedule: { interval: 'weekly' } })
+  })
+})
+
 describe('steps that use this action', () => {
   const inputs = Object.keys(readActionYml().inputs)
 
