@@ -120,17 +120,18 @@ describe('.github/dependabot.yml', () => {
 })
 
 describe('steps that use this action', () => {
-  const inputs = Object.keys(readActionYml().inputs)
+  // Read in each test, so that an action.yml that does not parse fails these tests, not the file.
+  const inputs = (): string[] => Object.keys(readActionYml().inputs)
 
   it.each([...repositoryWorkflows, ...userWorkflows])('pass only declared inputs in $source', (workflow) => {
-    expect(undeclaredInputs(workflow, inputs)).toEqual([])
+    expect(undeclaredInputs(workflow, inputs())).toEqual([])
   })
 
   it('are found in the README, and a key that is not an input is reported', () => {
     const quickStart = readmeWorkflows[0]
     expect(quickStart.content).toMatch(/uses: [^/\s]+\/packer-ami-action@/)
     const misspelt = { ...quickStart, content: quickStart.content.replace('template:', 'templates:') }
-    expect(undeclaredInputs(misspelt, inputs)).toEqual([
+    expect(undeclaredInputs(misspelt, inputs())).toEqual([
       `${quickStart.source}: job build passes "templates", which action.yml does not declare`
     ])
   })
