@@ -3,7 +3,7 @@
 // built-ins, so each bundle gets a require() of its own.
 import { build } from 'esbuild'
 
-const entries = { index: 'src/index.ts', post: 'src/post.ts' }
+const entries = { index: 'src/index.ts', post: 'src/post-index.ts' }
 
 await build({
   entryPoints: entries,

@@ -72,7 +72,7 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
     packerVersion: packer.version,
     amis: [],
     problems: [],
-    env: process.env
+    provenance: inputs.provenance
   }
   try {
     await validate(inputs, packerStep, summary)
