@@ -81,16 +81,29 @@ describe('RunRecord', () => {
     ])
   })
 
-  it('collects ui errors and build errors once each, and the version', () => {
+  it('gives the failed builds\' own summaries as the errors when Packer printed any', () => {
     const record = feed([
       '1,,version,1.6.6',
+      '1,,ui,error,==> amazon-ebs: progress 1/3',
       "1,,ui,error,Build 'amazon-ebs' errored: boom",
       "1,,ui,error,Build 'amazon-ebs' errored: boom",
       '1,,error-count,1',
+      '1,amazon-ebs,error,boom',
       '1,amazon-ebs,error,boom'
     ])
     expect(record.version).toBe('1.6.6')
-    expect(record.errors).toEqual(["Build 'amazon-ebs' errored: boom", 'amazon-ebs: boom'])
+    expect(record.errors).toEqual(['amazon-ebs: boom'])
+  })
+
+  it('gives the ui errors, once each, when no build said why it failed (validate)', () => {
+    const record = feed(['1,,ui,error,Error: Unsupported argument', '1,,ui,error,Error: Unsupported argument'])
+    expect(record.errors).toEqual(['Error: Unsupported argument'])
+  })
+
+  it("keeps Packer's cancellation notice apart from the errors", () => {
+    const record = feed(['1,,ui,error,Cancelling build after receiving terminated'])
+    expect(record.errors).toEqual([])
+    expect(record.notices).toEqual(['Cancelling build after receiving terminated'])
   })
 })
 

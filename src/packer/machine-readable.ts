@@ -10,6 +10,8 @@ export interface PackerEvent {
 }
 
 export function unescapeField(field: string): string {
+  // Most fields hold neither escape: skip the three scans.
+  if (!field.includes('%!(') && !field.includes('\\')) return field
   return field
     .replaceAll('%!(PACKER_COMMA)', ',')
     .replaceAll('\\n', '\n')
@@ -18,10 +20,19 @@ export function unescapeField(field: string): string {
 
 /** Parses one line; anything that is not a machine-readable event (e.g. a panic) is undefined. */
 export function parseEventLine(line: string): PackerEvent | undefined {
-  const fields = line.replace(/\r$/, '').split(',')
-  if (fields.length < 3 || !/^\d+$/.test(fields[0])) return undefined
-  const [timestamp, target, type, ...data] = fields
-  return { timestamp, target, type, data: data.map(unescapeField) }
+  const text = line.endsWith('\r') ? line.slice(0, -1) : line
+  const afterTimestamp = text.indexOf(',')
+  const afterTarget = afterTimestamp < 0 ? -1 : text.indexOf(',', afterTimestamp + 1)
+  if (afterTarget < 0 || !/^\d+$/.test(text.slice(0, afterTimestamp))) return undefined
+  const afterType = text.indexOf(',', afterTarget + 1)
+  const type = afterType < 0 ? text.slice(afterTarget + 1) : text.slice(afterTarget + 1, afterType)
+  const data = afterType < 0 ? [] : text.slice(afterType + 1).split(',').map(unescapeField)
+  return {
+    timestamp: text.slice(0, afterTimestamp),
+    target: text.slice(afterTimestamp + 1, afterTarget),
+    type,
+    data
+  }
 }
 
 /**
@@ -63,15 +74,39 @@ function detached(text: string): string {
 }
 
 /**
+ * Packer's own notice that it received a signal and is cancelling: it arrives as `ui,error`,
+ * but it says what the user asked for, not what went wrong.
+ */
+export function isCancellationNotice(message: string): boolean {
+  return /^Cancelling build after receiving \w+/.test(message.trim())
+}
+
+/**
  * Collects what the rest of the job needs from the event stream: the Packer version, the
  * artifacts and the errors. Only small, bounded state is kept.
  */
 export class RunRecord {
   version?: string
   readonly artifacts: AnnouncedArtifact[] = []
-  readonly errors: string[] = []
+  /** Packer's notices that arrive as `ui,error` (a cancellation), at most a few. */
+  readonly notices: string[] = []
+  /**
+   * `ui,error` lines. A provisioner's or post-processor's stderr arrives this way too, so on
+   * their own they say nothing about success.
+   */
+  private readonly uiErrors: string[] = []
+  /** `<build>,error,<message>`: each failed build's own summary of why. */
+  private readonly buildErrors: string[] = []
   private readonly pending = new Map<string, Partial<AnnouncedArtifact>>()
   private static readonly maxErrors = 100
+
+  /**
+   * Why the run failed, if it did: the failed builds' summaries when Packer gave any (a build
+   * run), else the `ui,error` lines (validate, a template Packer could not start).
+   */
+  get errors(): string[] {
+    return this.buildErrors.length > 0 ? this.buildErrors : this.uiErrors
+  }
 
   observe(event: PackerEvent): void {
     switch (event.type) {
@@ -83,18 +118,21 @@ export class RunRecord {
         break
       case 'error':
         // `<build>,error,<message>`: the build's own failure summary.
-        if (event.target !== '') this.addError(`${event.target}: ${event.data.join(',')}`)
+        if (event.target !== '') this.add(this.buildErrors, `${event.target}: ${event.data.join(',')}`)
         break
       case 'ui':
-        if (event.data[0] === 'error') this.addError(event.data.slice(1).join(','))
+        if (event.data[0] === 'error') {
+          const message = event.data.slice(1).join(',')
+          this.add(isCancellationNotice(message) ? this.notices : this.uiErrors, message)
+        }
         break
     }
   }
 
-  private addError(message: string): void {
+  private add(list: string[], message: string): void {
     const trimmed = message.trim()
-    if (trimmed === '' || this.errors.includes(trimmed)) return
-    if (this.errors.length < RunRecord.maxErrors) this.errors.push(detached(trimmed))
+    if (trimmed === '' || list.includes(trimmed)) return
+    if (list.length < RunRecord.maxErrors) list.push(detached(trimmed))
   }
 
   private observeArtifact(event: PackerEvent): void {
