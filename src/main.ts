@@ -6,7 +6,6 @@ import { inTemplateOrder } from './artifacts/manifest.js'
 import { buildArguments, validateArguments } from './packer/commands.js'
 import { actionsLog } from './packer/log.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
-import { tagAmis } from './aws/tagging.js'
 import { amiOutputs, setOutputs, writeSummary, type RegionTagging, type SummaryModel } from './report/index.js'
 
 /** A failure whose causes the log and the summary's problems already show. */
@@ -56,9 +55,8 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
   if (inputs.defaultVarFile) {
     core.info(`var-file is empty: using ${inputs.defaultVarFile}, found beside the template.`)
   }
-  // Loaded when the job gets here, so a run that stops at its inputs does not pay for loading
-  // OpenPGP and the cache client. (The EC2 client stays a static import: loaded lazily, the
-  // bundler could no longer leave out the operations the action never calls.)
+  // Loaded when the job gets here (each stage is a chunk of its own in dist/), so a run that
+  // stops at its inputs does not pay for loading OpenPGP, the cache client or the EC2 client.
   const { installPacker } = await import('./install/index.js')
   const packer = await core.group('Install Packer', () =>
     installPacker({
@@ -135,6 +133,9 @@ async function build(
   summary: SummaryModel
 ): Promise<void> {
   const runBefore = manifestRunUuid(inputs.manifest)
+  // The EC2 client loads while Packer builds, not after it; not at all when nothing is tagged.
+  const tagging = Object.keys(inputs.tags).length > 0 ? import('./aws/tagging.js') : undefined
+  tagging?.catch(() => undefined)
   const built = await core.group('Build', () => packerStep(buildArguments(inputs)))
 
   // AMIs are read even when the build failed: in a template with several builds, those that
@@ -166,6 +167,7 @@ async function build(
   if (tagCount === 0) {
     core.info('No tags to add (tags is empty and provenance-tags is false).')
   } else {
+    const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
     const results = await core.group('Tag AMIs and snapshots', () =>
       tagAmis({ amis: artifacts.amis, tags: inputs.tags, tagSnapshots: inputs.tagSnapshots })
     )

@@ -8,11 +8,7 @@ import { homedir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import * as semver from 'semver'
 import type { InstalledPacker } from '../install/index.js'
-import {
-  rememberPluginCache,
-  restorePluginCache,
-  type PluginCacheState
-} from './cache.js'
+import type { PluginCacheState } from './cache.js'
 import { templateRequiredPlugins } from './required.js'
 import type { PluginRequirement } from '../inputs/plugins.js'
 
@@ -194,7 +190,8 @@ export async function preparePlugins(options: PluginOptions): Promise<void> {
   let cacheState: PluginCacheState | undefined
   if (options.cache) {
     const key = await cacheKey(options, plan)
-    if (key) cacheState = await restorePluginCache(paths, key)
+    // The cache client (with Azure's storage client) loads only for a template that has plugins.
+    if (key) cacheState = await (await import('./cache.js')).restorePluginCache(paths, key)
     else core.info('The template requires no plugins; nothing to cache')
   }
 
@@ -204,5 +201,5 @@ export async function preparePlugins(options: PluginOptions): Promise<void> {
     await runPacker(options, args, env)
   }
   if (plan.init) await runPacker(options, ['init', options.template], env)
-  if (cacheState) rememberPluginCache(cacheState)
+  if (cacheState) (await import('./cache.js')).rememberPluginCache(cacheState)
 }
