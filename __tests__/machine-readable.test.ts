@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
 import {
-  LineSplitter,
   locateError,
   parseEventLine,
   renderEvent,
@@ -27,25 +26,6 @@ describe('parseEventLine', () => {
   it('ignores lines that are not events', () => {
     expect(parseEventLine('panic: runtime error')).toBeUndefined()
     expect(parseEventLine('')).toBeUndefined()
-  })
-})
-
-describe('LineSplitter', () => {
-  it('joins lines split across chunks, including multi-byte characters', () => {
-    const lines: string[] = []
-    const splitter = new LineSplitter()
-    const bytes = new TextEncoder().encode('first line\nsecond — line\nthird')
-    for (let i = 0; i < bytes.length; i += 3) splitter.push(bytes.subarray(i, i + 3), (l) => lines.push(l))
-    splitter.end((l) => lines.push(l))
-    expect(lines).toEqual(['first line', 'second — line', 'third'])
-  })
-
-  it('holds no more than the unfinished line', () => {
-    const splitter = new LineSplitter()
-    let count = 0
-    for (let i = 0; i < 10000; i++) splitter.push(`line ${i}\n`, () => count++)
-    expect(count).toBe(10000)
-    expect((splitter as unknown as { partial: string }).partial).toBe('')
   })
 })
 

@@ -20,13 +20,7 @@ import {
 } from './releases.js'
 import { rememberedLatest, rememberLatest } from './remembered-latest.js'
 import { extractReleaseZip } from './unzip.js'
-import {
-  expectedSha256,
-  formatFingerprint,
-  readTrustedKey,
-  verifyDetachedSignature,
-  type TrustedKey
-} from './verify.js'
+import type { TrustedKey } from './verify.js'
 
 export interface InstallOptions {
   /** Already validated by inputs: 'latest', an exact version, or a semver range */
@@ -53,6 +47,11 @@ export interface InstalledPacker {
   source: 'path' | 'tool-cache' | 'download'
 }
 
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined
+  return () => (made ??= make())
+}
+
 function normaliseReleasesUrl(releasesUrl: string): string {
   const trimmed = releasesUrl.trim().replace(/\/+$/, '')
   let url: URL
@@ -73,7 +72,8 @@ interface Context {
   arch: string
   executableName: string
   retry: RetryPolicy
-  trusted: TrustedKey
+  /** The key the checksums' signature must be made with; OpenPGP loads on first use. */
+  trusted: () => Promise<TrustedKey>
 }
 
 function fromToolCache(found: LocalPacker): InstalledPacker {
@@ -109,15 +109,17 @@ async function download(index: ReleaseIndex, version: string, context: Context) 
 
   const sums = await fetchBytes(`${base}/${sumsName}`, sumsName, context.retry)
   const signature = await fetchBytes(`${base}/${signatureName}`, signatureName, context.retry)
+  const { expectedSha256, formatFingerprint, verifyDetachedSignature } = await import('./verify.js')
+  const trusted = await context.trusted()
   await verifyDetachedSignature({
     data: sums,
     dataName: sumsName,
     signature,
     signatureName,
-    trusted: context.trusted
+    trusted
   })
-  const fingerprint = formatFingerprint(context.trusted.key.getFingerprint())
-  core.info(`${signatureName}: good signature by ${context.trusted.description} (${fingerprint})`)
+  const fingerprint = formatFingerprint(trusted.key.getFingerprint())
+  core.info(`${signatureName}: good signature by ${trusted.description} (${fingerprint})`)
   const expected = expectedSha256(sums.toString('utf8'), sumsName, build.filename)
 
   const workDirectory = await temporaryDirectory()
@@ -177,9 +179,11 @@ export async function installPacker(options: InstallOptions): Promise<InstalledP
     arch: options.arch ?? process.arch,
     executableName: packerExecutableName(platform),
     retry: { ...defaultRetryPolicy, ...options.retry },
-    // Read first so a bad packer-signing-key fails the run even when nothing is downloaded.
-    trusted: await readTrustedKey(options.signingKey)
+    trusted: once(async () => (await import('./verify.js')).readTrustedKey(options.signingKey))
   }
+  // A packer-signing-key is read first, so a bad one fails the run even when nothing is
+  // downloaded; the pinned key (and OpenPGP) load only for a download.
+  if (options.signingKey?.trim()) await context.trusted()
 
   const now = options.now ?? Date.now
   // An exact version or a range can be met from what is on the runner without any request,

@@ -2,6 +2,7 @@
 // pace the runner reads them, never read as workflow commands; errors as annotations on the
 // template file and line when Packer says where, once Packer has said whether it failed.
 import * as core from '@actions/core'
+import { Buffer } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { locateError, renderEvent, type PackerEvent } from './machine-readable.js'
@@ -31,51 +32,99 @@ export function annotationFor(message: string, context: AnnotationContext): core
 
 /** The part of a stream the job log needs: Node's process.stdout, or a test's stand-in. */
 export interface LogStream {
-  write(text: string): boolean
+  write(bytes: Uint8Array, written: () => void): boolean
   once(event: 'drain', listener: () => void): unknown
   on(event: 'error', listener: (error: Error) => void): unknown
 }
 
+const NEWLINE = 0x0a
+const BACKSLASH = 0x5c
+const PERCENT = 0x25
+const packerComma = Buffer.from('%!(PACKER_COMMA)')
+
 /**
- * The job log as the pipe it is on a runner. Lines are joined into one write per batch, and
- * `ready()` tells the reader of Packer's output to wait while the pipe is full: Node would
- * otherwise queue every write in memory for as long as the runner reads slower than Packer
- * prints, which a chatty provisioner easily does.
+ * The job log as the pipe it is on a runner. Lines are copied into one buffer and written in
+ * one write per batch, and `flush()` tells the reader of Packer's output to wait while the
+ * pipe is full: Node would otherwise queue every write in memory for as long as the runner
+ * reads slower than Packer prints, which a chatty provisioner easily does.
  */
 export class JobLog {
-  private batch: string[] = []
-  private batchChars = 0
+  private batch: Buffer
+  private used = 0
+  /**
+   * Batches the stream is done with, for reuse. Allocating a new one per write would leave
+   * each to the garbage collector, and V8 lets such outside-the-heap memory grow by tens of
+   * megabytes before it collects.
+   */
+  private readonly spare: Buffer[] = []
   private full?: Promise<void>
   private release?: () => void
   private broken = false
 
   constructor(
     private readonly out: LogStream = process.stdout,
-    private readonly maxBatchChars = 64 * 1024
+    private readonly batchBytes = 64 * 1024
   ) {
+    this.batch = Buffer.allocUnsafe(batchBytes)
     // A job log that can no longer be written (the runner went away) must not take the build
     // down with it: Packer still has to finish or clean up. Its output is dropped from then on.
     out.on('error', () => {
       this.broken = true
-      this.batch = []
-      this.batchChars = 0
+      this.used = 0
       this.release?.()
     })
   }
 
   line(text: string): void {
-    this.batch.push(text)
-    this.batchChars += text.length + 1
-    if (this.batchChars >= this.maxBatchChars) this.flush()
+    this.room(Buffer.byteLength(text) + 1)
+    this.used += this.batch.write(text, this.used)
+    this.batch[this.used++] = NEWLINE
+  }
+
+  /**
+   * The text of a machine-readable field, given as bytes, as one or more lines: Packer's
+   * escapes for commas, newlines and carriage returns become the characters again, and
+   * trailing newlines are dropped.
+   */
+  packerText(bytes: Buffer, start: number, end: number): void {
+    if (end > start && bytes[end - 1] === 0x0d) end-- // a CRLF line end
+    while (end - start >= 2 && bytes[end - 2] === BACKSLASH && bytes[end - 1] === 0x6e) end -= 2
+    // Unescaping only ever shortens the text.
+    this.room(end - start + 1)
+    let from = start
+    for (let at = start; at < end; at++) {
+      const byte = bytes[at]
+      if (byte === BACKSLASH && at + 1 < end && (bytes[at + 1] === 0x6e || bytes[at + 1] === 0x72)) {
+        this.used += bytes.copy(this.batch, this.used, from, at)
+        this.batch[this.used++] = bytes[at + 1] === 0x6e ? NEWLINE : 0x0d
+        from = ++at + 1
+      } else if (
+        byte === PERCENT &&
+        at + packerComma.length <= end &&
+        bytes.compare(packerComma, 0, packerComma.length, at, at + packerComma.length) === 0
+      ) {
+        this.used += bytes.copy(this.batch, this.used, from, at)
+        this.batch[this.used++] = 0x2c
+        at += packerComma.length - 1
+        from = at + 1
+      }
+    }
+    this.used += bytes.copy(this.batch, this.used, from, end)
+    this.batch[this.used++] = NEWLINE
   }
 
   /** Hands the batch to the stream; returns a promise while the stream is full. */
   flush(): Promise<void> | undefined {
-    if (this.batchChars > 0 && !this.broken) {
-      const text = this.batch.join('\n') + '\n'
-      this.batch = []
-      this.batchChars = 0
-      if (!this.out.write(text) && !this.full) {
+    if (this.used > 0 && !this.broken) {
+      const batch = this.batch
+      const bytes = batch.subarray(0, this.used)
+      // The stream holds on to what it was given until it is written: meanwhile, another batch.
+      this.batch = this.spare.pop() ?? Buffer.allocUnsafe(this.batchBytes)
+      this.used = 0
+      const written = (): void => {
+        if (batch.length === this.batchBytes && this.spare.length < 4) this.spare.push(batch)
+      }
+      if (!this.out.write(bytes, written) && !this.full) {
         this.full = new Promise((resolvePromise) => {
           this.release = () => {
             this.full = undefined
@@ -87,6 +136,14 @@ export class JobLog {
       }
     }
     return this.full
+  }
+
+  /** Makes room for `bytes` more in the batch: writes it out first when it is full. */
+  private room(bytes: number): void {
+    if (this.used + bytes <= this.batch.length) return
+    this.flush()
+    if (this.broken) this.used = 0
+    if (bytes > this.batch.length) this.batch = Buffer.allocUnsafe(bytes)
   }
 }
 
@@ -123,6 +180,9 @@ export function actionsLog(context: AnnotationContext, log: JobLog = jobLog()): 
     },
     raw(line: string): void {
       log.line(line)
+    },
+    packerText(bytes: Buffer, start: number, end: number): void {
+      log.packerText(bytes, start, end)
     },
     flush(): Promise<void> | undefined {
       return log.flush()

@@ -1,5 +1,6 @@
 // Packer's -machine-readable output: one event per line, `timestamp,target,type,data...`.
 // Inside data, commas are written as %!(PACKER_COMMA) and newlines as a literal \n.
+import { Buffer } from 'node:buffer'
 
 export interface PackerEvent {
   timestamp: string
@@ -36,26 +37,62 @@ export function parseEventLine(line: string): PackerEvent | undefined {
 }
 
 /**
- * Splits a byte stream into lines as chunks arrive, holding only the unfinished last line,
- * so a build log of any length is handled in constant memory.
+ * Splits a byte stream into lines as chunks arrive, without decoding it: the bytes of each
+ * complete line are handed on as a range of the chunk they arrived in. Only the unfinished
+ * last line is held (copied), so a build log of any length is handled in constant memory.
  */
-export class LineSplitter {
-  private partial = ''
-  private readonly decoder = new TextDecoder()
+export class ByteLineSplitter {
+  private partial?: Buffer
 
-  push(chunk: Uint8Array | string, onLine: (line: string) => void): void {
-    const text =
-      typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true })
-    const lines = (this.partial + text).split('\n')
-    this.partial = lines.pop() ?? ''
-    for (const line of lines) onLine(line)
+  push(chunk: Buffer, onLine: (bytes: Buffer, start: number, end: number) => void): void {
+    let start = 0
+    let newline = chunk.indexOf(10)
+    if (this.partial && newline >= 0) {
+      const line = Buffer.concat([this.partial, chunk.subarray(0, newline)])
+      this.partial = undefined
+      onLine(line, 0, line.length)
+      start = newline + 1
+      newline = chunk.indexOf(10, start)
+    }
+    while (newline >= 0) {
+      onLine(chunk, start, newline)
+      start = newline + 1
+      newline = chunk.indexOf(10, start)
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start)
+      this.partial = this.partial ? Buffer.concat([this.partial, rest]) : Buffer.from(rest)
+    }
   }
 
-  end(onLine: (line: string) => void): void {
-    const rest = this.partial + this.decoder.decode()
-    this.partial = ''
-    if (rest !== '') onLine(rest)
+  end(onLine: (bytes: Buffer, start: number, end: number) => void): void {
+    const rest = this.partial
+    this.partial = undefined
+    if (rest && rest.length > 0) onLine(rest, 0, rest.length)
   }
+}
+
+const COMMA = 0x2c
+const uiSay = Buffer.from('ui,say,')
+const uiMessage = Buffer.from('ui,message,')
+
+/**
+ * Where the text starts in a `timestamp,,ui,say,…` or `timestamp,,ui,message,…` line, or -1
+ * for any other line. These two make nearly all of a build's output and carry nothing the run
+ * record keeps, so their text can go to the log as bytes, without ever becoming a string.
+ */
+export function uiTextStart(bytes: Buffer, start: number, end: number): number {
+  let at = start
+  while (at < end && bytes[at] >= 0x30 && bytes[at] <= 0x39) at++
+  // Digits, then an empty target: `,,`.
+  if (at === start || at + 2 > end || bytes[at] !== COMMA || bytes[at + 1] !== COMMA) return -1
+  at += 2
+  for (const kind of [uiSay, uiMessage]) {
+    if (at + kind.length <= end && bytes.compare(kind, 0, kind.length, at, at + kind.length) === 0) {
+      return at + kind.length
+    }
+  }
+  return -1
 }
 
 /** An artifact announced by `artifact,I,…` events, for runs that wrote no manifest file. */

@@ -2,7 +2,8 @@
 // rendered back into log lines as it arrives, and cancellation that lets Packer clean up.
 import { spawn, type ChildProcess } from 'node:child_process'
 import type { Readable } from 'node:stream'
-import { LineSplitter, parseEventLine, RunRecord, type PackerEvent } from './machine-readable.js'
+import type { Buffer } from 'node:buffer'
+import { ByteLineSplitter, parseEventLine, RunRecord, uiTextStart, type PackerEvent } from './machine-readable.js'
 
 export interface PackerLog {
   /** Before Packer's first line. */
@@ -11,6 +12,8 @@ export interface PackerLog {
   event(event: PackerEvent): void
   /** A line that is not an event (a crash trace, a plugin's own output). */
   raw(line: string, stream: 'stdout' | 'stderr'): void
+  /** The text of a `ui,say` or `ui,message` event, still as Packer wrote it (escaped). */
+  packerText(bytes: Buffer, start: number, end: number): void
   /**
    * After each chunk of Packer's output: writes what it made, and returns a promise while the
    * log cannot take more, during which Packer's output is not read (and Packer waits).
@@ -102,7 +105,15 @@ export async function runPacker(
   })
   cancellation?.attach(child)
 
-  const onStdoutLine = (line: string): void => {
+  const onStdoutLine = (bytes: Buffer, start: number, end: number): void => {
+    // Nearly every line is text to show: it goes to the log as bytes, and only the others
+    // become strings and events.
+    const text = uiTextStart(bytes, start, end)
+    if (text >= 0) {
+      log.packerText(bytes, text, end)
+      return
+    }
+    const line = bytes.toString('utf8', start, end)
     const event = parseEventLine(line)
     if (event) {
       record.observe(event)
@@ -111,7 +122,8 @@ export async function runPacker(
       log.raw(line, 'stdout')
     }
   }
-  const onStderrLine = (line: string): void => {
+  const onStderrLine = (bytes: Buffer, start: number, end: number): void => {
+    const line = bytes.toString('utf8', start, end)
     if (line.trim() !== '') log.raw(line, 'stderr')
   }
   log.begin()
@@ -145,11 +157,11 @@ export async function runPacker(
 
 async function readLines(
   stream: Readable | null,
-  onLine: (line: string) => void,
+  onLine: (bytes: Buffer, start: number, end: number) => void,
   log: PackerLog
 ): Promise<void> {
   if (!stream) return
-  const splitter = new LineSplitter()
+  const splitter = new ByteLineSplitter()
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     splitter.push(chunk, onLine)
     const full = log.flush()
