@@ -8,6 +8,7 @@ import { build } from 'esbuild'
 import { readFile } from 'node:fs/promises'
 import { rmSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 const entries = { index: 'src/index.ts', post: 'src/post.ts' }
 
@@ -49,31 +50,33 @@ const undiciLeftOut = {
   }
 }
 
-// Chunk names carry a hash: chunks of an older build must not linger beside the new ones.
-rmSync('dist', { recursive: true, force: true })
+/** Bundles `entryPoints` into `outdir` the way dist/ is made (the bench bundles a yardstick so). */
+export async function bundle(entryPoints, outdir) {
+  // Chunk names carry a hash: chunks of an older build must not linger beside the new ones.
+  rmSync(outdir, { recursive: true, force: true })
+  await build({
+    entryPoints,
+    outdir,
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    // Prefer packages' ES module builds: unlike their CommonJS builds they can be tree-shaken,
+    // which drops most of the EC2 client's ~700 operations from the bundle.
+    mainFields: ['module', 'main'],
+    minify: true,
+    legalComments: 'linked',
+    logLevel: 'warning',
+    plugins: [ec2ShapesWithLiteralKeys, undiciLeftOut],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+    }
+  })
+}
 
-await build({
-  entryPoints: entries,
-  outdir: 'dist',
-  chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  // Prefer packages' ES module builds: unlike their CommonJS builds they can be tree-shaken,
-  // which drops most of the EC2 client's ~700 operations from the bundle.
-  mainFields: ['module', 'main'],
-  minify: true,
-  legalComments: 'linked',
-  logLevel: 'warning',
-  plugins: [ec2ShapesWithLiteralKeys, undiciLeftOut],
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
-  }
-})
-
-function sizeOf(dir) {
+export function sizeOf(dir) {
   let total = 0
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name)
@@ -81,4 +84,7 @@ function sizeOf(dir) {
   }
   return total
 }
-if (process.argv.includes('--size')) console.log(`dist/: ${(sizeOf('dist') / 1024).toFixed(0)} KiB`)
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await bundle(entries, 'dist')
+  if (process.argv.includes('--size')) console.log(`dist/: ${(sizeOf('dist') / 1024).toFixed(0)} KiB`)
+}

@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import { Buffer } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
 import { isAbsolute, relative, resolve } from 'node:path'
-import { locateError, renderEvent, type PackerEvent } from './machine-readable.js'
+import { bytesAt, locateError, renderEvent, type PackerEvent } from './machine-readable.js'
 import type { PackerLog, PackerRun } from './run.js'
 
 export interface AnnotationContext {
@@ -91,25 +91,30 @@ export class JobLog {
     while (end - start >= 2 && bytes[end - 2] === BACKSLASH && bytes[end - 1] === 0x6e) end -= 2
     // Unescaping only ever shortens the text.
     this.room(end - start + 1)
-    let from = start
-    for (let at = start; at < end; at++) {
-      const byte = bytes[at]
-      if (byte === BACKSLASH && at + 1 < end && (bytes[at + 1] === 0x6e || bytes[at + 1] === 0x72)) {
-        this.used += bytes.copy(this.batch, this.used, from, at)
-        this.batch[this.used++] = bytes[at + 1] === 0x6e ? NEWLINE : 0x0d
-        from = ++at + 1
-      } else if (
-        byte === PERCENT &&
-        at + packerComma.length <= end &&
-        bytes.compare(packerComma, 0, packerComma.length, at, at + packerComma.length) === 0
-      ) {
-        this.used += bytes.copy(this.batch, this.used, from, at)
-        this.batch[this.used++] = 0x2c
-        at += packerComma.length - 1
-        from = at + 1
+    const text = bytes.subarray(start, end)
+    let from = 0
+    let backslash = text.indexOf(BACKSLASH)
+    let percent = text.indexOf(PERCENT)
+    while (backslash >= 0 || percent >= 0) {
+      const at = backslash >= 0 && (percent < 0 || backslash < percent) ? backslash : percent
+      let skip = 0
+      let replacement = 0
+      if (at === backslash) {
+        const next = text[at + 1]
+        if (next === 0x6e || next === 0x72) [skip, replacement] = [2, next === 0x6e ? NEWLINE : 0x0d]
+      } else if (bytesAt(text, at, text.length, packerComma)) {
+        ;[skip, replacement] = [packerComma.length, 0x2c]
       }
+      if (skip > 0) {
+        this.used += text.copy(this.batch, this.used, from, at)
+        this.batch[this.used++] = replacement
+        from = at + skip
+      }
+      const after = at + Math.max(skip, 1)
+      if (at === backslash || backslash >= 0 && backslash < after) backslash = text.indexOf(BACKSLASH, after)
+      if (at === percent || percent >= 0 && percent < after) percent = text.indexOf(PERCENT, after)
     }
-    this.used += bytes.copy(this.batch, this.used, from, end)
+    this.used += text.copy(this.batch, this.used, from)
     this.batch[this.used++] = NEWLINE
   }
 
