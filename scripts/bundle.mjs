@@ -1,7 +1,8 @@
-// Builds the action's entry points into dist/ as minified ES modules, split into chunks: an
-// entry point holds what every run needs, and each stage that main.ts imports when the job
-// reaches it (install, plugins, tagging with the EC2 client) is a chunk of its own that Node
-// loads only then. A run that stops at its inputs loads little more than @actions/core.
+// Builds the action into dist/ as minified ES modules. dist/index.js holds what every run
+// needs and nothing more; each stage that main.ts imports when the job reaches it (install,
+// plugins, tagging with the EC2 client) is a module of dist/stages/ that Node loads only then,
+// and those stages and dist/post.js share chunks in dist/chunks/. A run that stops at its
+// inputs loads no more than @actions/core and the input checks.
 // The AWS SDK and a few toolkit dependencies are CommonJS that call require() for Node
 // built-ins, so each module gets a require() of its own.
 import { build } from 'esbuild'
@@ -10,7 +11,32 @@ import { rmSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const entries = { index: 'src/index.ts', post: 'src/post.ts' }
+/** Loaded on every run: bundled on its own, so that only the code it runs is in it. */
+const entries = { index: 'src/index.ts' }
+/** Loaded when needed: dist/post.js, and the stages main.ts imports as ./<folder>/….js. */
+const loadedLater = {
+  post: 'src/post.ts',
+  'stages/install': 'src/install/index.ts',
+  'stages/plugins': 'src/plugins/index.ts',
+  'stages/tagging': 'src/aws/tagging.ts'
+}
+const stageOf = { './install/index.js': 'install', './plugins/index.js': 'plugins', './aws/tagging.js': 'tagging' }
+
+/**
+ * main.ts imports its later stages dynamically; in dist/index.js they stay imports of
+ * ./stages/<name>.js. (One build with code splitting would put @actions/core in a chunk with
+ * everything any stage reaches through it, such as its HTTP client, and load that on every run.)
+ */
+const stagesApart = {
+  name: 'stages-apart',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^\.\/(install|plugins|aws)\// }, (args) => {
+      if (args.kind !== 'dynamic-import' || !/[\\/]src[\\/]main\.ts$/.test(args.importer)) return undefined
+      const stage = stageOf[args.path]
+      return stage ? { path: `./stages/${stage}.js`, external: true } : undefined
+    })
+  }
+}
 
 /**
  * The EC2 client describes every shape of EC2's API in one module, with trait objects written
@@ -50,30 +76,42 @@ const undiciLeftOut = {
   }
 }
 
-/** Bundles `entryPoints` into `outdir` the way dist/ is made (the bench bundles a yardstick so). */
-export async function bundle(entryPoints, outdir) {
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  // Prefer packages' ES module builds: unlike their CommonJS builds they can be tree-shaken,
+  // which drops most of the EC2 client's ~700 operations from the bundle.
+  mainFields: ['module', 'main'],
+  minify: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+  }
+}
+
+/**
+ * Bundles `entryPoints` (each on its own) and `later` (split into shared chunks) into `outdir`
+ * the way dist/ is made; the bench bundles its yardstick action with it.
+ */
+export async function bundle(entryPoints, outdir, later = {}) {
   // Chunk names carry a hash: chunks of an older build must not linger beside the new ones.
   rmSync(outdir, { recursive: true, force: true })
-  await build({
-    entryPoints,
-    outdir,
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    // Prefer packages' ES module builds: unlike their CommonJS builds they can be tree-shaken,
-    // which drops most of the EC2 client's ~700 operations from the bundle.
-    mainFields: ['module', 'main'],
-    minify: true,
-    legalComments: 'linked',
-    logLevel: 'warning',
-    plugins: [ec2ShapesWithLiteralKeys, undiciLeftOut],
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
-    }
-  })
+  await Promise.all([
+    build({ ...common, entryPoints, outdir, plugins: [stagesApart, ec2ShapesWithLiteralKeys, undiciLeftOut] }),
+    Object.keys(later).length === 0
+      ? undefined
+      : build({
+          ...common,
+          entryPoints: later,
+          outdir,
+          splitting: true,
+          chunkNames: 'chunks/[name]-[hash]',
+          plugins: [ec2ShapesWithLiteralKeys, undiciLeftOut]
+        })
+  ])
 }
 
 export function sizeOf(dir) {
@@ -85,6 +123,6 @@ export function sizeOf(dir) {
   return total
 }
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await bundle(entries, 'dist')
+  await bundle(entries, 'dist', loadedLater)
   if (process.argv.includes('--size')) console.log(`dist/: ${(sizeOf('dist') / 1024).toFixed(0)} KiB`)
 }
