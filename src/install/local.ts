@@ -31,6 +31,8 @@ function run(executable: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
     let stdout = ''
     const child = spawn(executable, args, {
+      // `packer version` otherwise waits for HashiCorp's update check, a request to the internet.
+      env: { ...process.env, CHECKPOINT_DISABLE: '1' },
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 30_000,
       windowsHide: true
