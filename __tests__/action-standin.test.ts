@@ -110,7 +110,8 @@ describe('a build', () => {
     expect(result.exitCode).toBe(1)
     expect(result.outputs['ami-id']).toBe('ami-0aaa1')
     expect(result.errors.map((e) => e.message)).toEqual([
-      "Build 'failing' errored after 1 second: UnauthorizedOperation: You are not authorized",
+      // The failed build's own summary, not each of its ui error lines.
+      'failing: UnauthorizedOperation: You are not authorized',
       'packer build failed (exit code 1), after building 3 AMI(s) that are in the outputs.'
     ])
     expect(result.summary).toContain('Failed')

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
 import { actionDefaults } from './support/action-process.js'
-import { runContext } from './support/run-context.js'
 
 // The defaults of action.yml, as the runner passes them.
 const defaults: Record<string, string> = actionDefaults()
@@ -21,15 +20,14 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(workspace, { recursive: true, force: true }))
 
-/** `context` is the run's; by default one that says nothing, as outside a runner. */
-function read(inputs: Record<string, string> = {}, env: Record<string, string> = {}, context = runContext({})): Promise<Inputs> {
+function read(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<Inputs> {
   const all = { ...defaults, ...inputs }
-  return readInputs((name) => all[name] ?? '', { GITHUB_WORKSPACE: workspace, ...env }, new Date(), context)
+  return readInputs((name) => all[name] ?? '', { GITHUB_WORKSPACE: workspace, ...env })
 }
 
-async function problems(inputs: Record<string, string>, env: Record<string, string> = {}, context = runContext({})): Promise<string[]> {
+async function problems(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<string[]> {
   try {
-    await read(inputs, env, context)
+    await read(inputs, env)
   } catch (error) {
     if (error instanceof InputError) return error.problems.map((p) => p.message)
     throw error
@@ -67,12 +65,11 @@ describe('readInputs with the defaults', () => {
     expect(inputs.manifest).toBe(join(workspace, 'images/web/m.json'))
   })
 
-  it('provenance tags are added, and user tags with them', async () => {
-    const context = runContext({ sha: 'abc123', repository: 'acme/images' })
-    const inputs = await read({ tags: 'Team=platform\nName=web' }, {}, context)
-    expect(inputs.tags).toMatchObject({ Team: 'platform', Name: 'web', SourceCommit: 'abc123' })
-    expect(inputs.provenance).toMatchObject({ commit: 'abc123', repository: 'acme/images' })
-    expect((await read({ 'provenance-tags': 'false', tags: 'Team=x' })).tags).toEqual({ Team: 'x' })
+  it('reads the user tags, and whether provenance tags go with them', async () => {
+    const inputs = await read({ tags: 'Team=platform\nName=web' })
+    expect(inputs.tags).toEqual({ Team: 'platform', Name: 'web' })
+    expect(inputs.provenanceTags).toBe(true)
+    expect((await read({ 'provenance-tags': 'false', tags: 'Team=x' })).provenanceTags).toBe(false)
   })
 
   it('takes the home region from AWS_REGION, then AWS_DEFAULT_REGION', async () => {
@@ -212,8 +209,8 @@ describe('readInputs rejects each bad input with its own message', () => {
 
   it('tags that break EC2 rules, counting provenance tags', async () => {
     const fortyFour = Array.from({ length: 44 }, (_, i) => `k${i}=v`).join('\n')
-    const context = runContext({ repository: 'a/b', sha: 'c', ref: 'refs/heads/main', eventName: 'push', actor: 'd', runId: 1 })
-    expect(await problems({ tags: fortyFour }, {}, context)).toEqual([expect.stringMatching(/^tags: EC2 allows at most 50 tags .* found 51/)])
+    expect(await problems({ tags: fortyFour })).toEqual([expect.stringMatching(/^tags: EC2 allows at most 50 tags .* found 51/)])
+    expect(Object.keys((await read({ tags: fortyFour, 'provenance-tags': 'false' })).tags)).toHaveLength(44)
     expect(await problems({ tags: 'aws:x=1' })).toEqual(['tags: the "aws:" prefix is reserved for AWS, found key "aws:x"'])
   })
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
 import {
-  LineSplitter,
   locateError,
   parseEventLine,
   renderEvent,
@@ -27,25 +26,6 @@ describe('parseEventLine', () => {
   it('ignores lines that are not events', () => {
     expect(parseEventLine('panic: runtime error')).toBeUndefined()
     expect(parseEventLine('')).toBeUndefined()
-  })
-})
-
-describe('LineSplitter', () => {
-  it('joins lines split across chunks, including multi-byte characters', () => {
-    const lines: string[] = []
-    const splitter = new LineSplitter()
-    const bytes = new TextEncoder().encode('first line\nsecond — line\nthird')
-    for (let i = 0; i < bytes.length; i += 3) splitter.push(bytes.subarray(i, i + 3), (l) => lines.push(l))
-    splitter.end((l) => lines.push(l))
-    expect(lines).toEqual(['first line', 'second — line', 'third'])
-  })
-
-  it('holds no more than the unfinished line', () => {
-    const splitter = new LineSplitter()
-    let count = 0
-    for (let i = 0; i < 10000; i++) splitter.push(`line ${i}\n`, () => count++)
-    expect(count).toBe(10000)
-    expect((splitter as unknown as { partial: string }).partial).toBe('')
   })
 })
 
@@ -81,16 +61,29 @@ describe('RunRecord', () => {
     ])
   })
 
-  it('collects ui errors and build errors once each, and the version', () => {
+  it('gives the failed builds\' own summaries as the errors when Packer printed any', () => {
     const record = feed([
       '1,,version,1.6.6',
+      '1,,ui,error,==> amazon-ebs: progress 1/3',
       "1,,ui,error,Build 'amazon-ebs' errored: boom",
       "1,,ui,error,Build 'amazon-ebs' errored: boom",
       '1,,error-count,1',
+      '1,amazon-ebs,error,boom',
       '1,amazon-ebs,error,boom'
     ])
     expect(record.version).toBe('1.6.6')
-    expect(record.errors).toEqual(["Build 'amazon-ebs' errored: boom", 'amazon-ebs: boom'])
+    expect(record.errors).toEqual(['amazon-ebs: boom'])
+  })
+
+  it('gives the ui errors, once each, when no build said why it failed (validate)', () => {
+    const record = feed(['1,,ui,error,Error: Unsupported argument', '1,,ui,error,Error: Unsupported argument'])
+    expect(record.errors).toEqual(['Error: Unsupported argument'])
+  })
+
+  it("keeps Packer's cancellation notice apart from the errors", () => {
+    const record = feed(['1,,ui,error,Cancelling build after receiving terminated'])
+    expect(record.errors).toEqual([])
+    expect(record.notices).toEqual(['Cancelling build after receiving terminated'])
   })
 })
 

@@ -85,7 +85,14 @@ function options(version: string, kind: 'json' | 'hcl', extra: Partial<PluginOpt
 
 /** The plugin stage as the job runs it: Packer through the job's runner, results reported. */
 async function prepare(opts: PluginOptions): Promise<void> {
-  const log = { event: () => undefined, raw: (line: string) => core.info(line) }
+  const log = {
+    begin: () => undefined,
+    event: () => undefined,
+    raw: (line: string) => core.info(line),
+    packerText: () => undefined,
+    flush: () => undefined,
+    end: () => undefined
+  }
   const prepared = await preparePlugins({
     ...opts,
     env: process.env,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { combineTags, parseTagLines, provenanceTags, readProvenance } from '../src/inputs/tags.js'
+import { checkTagCount, combineTags, parseTagLines } from '../src/inputs/tags.js'
+import { provenanceTags, readProvenance } from '../src/inputs/provenance.js'
 import { runContext } from './support/run-context.js'
 
 const push = runContext({
@@ -75,19 +76,21 @@ describe('parseTagLines', () => {
   })
 })
 
-describe('combineTags', () => {
-  it('counts provenance tags against the limit of 50', () => {
+describe('checkTagCount', () => {
+  it('counts every provenance key against the limit of 50', () => {
     const user = Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`k${i}`, 'v']))
-    const provenance = provenanceTags(readProvenance(push), new Date())
-    expect(combineTags(user, provenance).problem).toMatch(
-      /at most 50 tags .* found 51 \(44 from tags \+ 7 provenance tags/
-    )
-    expect(combineTags(user, {}).problem).toBeUndefined()
+    expect(checkTagCount(user, true)).toMatch(/at most 50 tags .* found 51 \(44 from tags \+ 7 provenance tags/)
+    expect(checkTagCount(user, false)).toBeUndefined()
   })
 
+  it('does not count a provenance key that a user tag replaces', () => {
+    const user = Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`k${i}`, 'v']))
+    expect(checkTagCount({ ...user, SourceRef: 'custom' }, true)).toBeUndefined()
+  })
+})
+
+describe('combineTags', () => {
   it('lets a user tag replace a provenance tag of the same key', () => {
-    expect(combineTags({ SourceRef: 'custom' }, { SourceRef: 'refs/heads/main' }).tags).toEqual({
-      SourceRef: 'custom'
-    })
+    expect(combineTags({ SourceRef: 'custom' }, { SourceRef: 'refs/heads/main' })).toEqual({ SourceRef: 'custom' })
   })
 })

@@ -1,44 +1,46 @@
-// `npm run bench`: four side-by-side comparisons, each run as A, B, A, B, … after a warm-up so
-// that a noisy machine slows both sides alike. Prints medians, min/max and B/A; it asserts
-// nothing, the numbers are for people. BENCH_ROUNDS=<n> sets the rounds per comparison.
-import { EC2Client } from '@aws-sdk/client-ec2'
-import { build } from 'esbuild'
-import { spawn, execFileSync } from 'node:child_process'
-import { Buffer } from 'node:buffer'
-import {
-  accessSync,
-  constants,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync
-} from 'node:fs'
+// `npm run bench`: the action's own cost, measured as a runner sees it. The bundle runs as a
+// process under Node 24 (the runtime action.yml declares), its stdout a pipe into a reader in
+// this process; peak RSS is the process's own (scripts/peak-rss.mjs), not the JS heap. Each
+// figure sits beside its yardstick from the same run (`cat`, bare Packer, a minimal action
+// bundled the same way), sides interleaved A, B, A, B, … so a noisy machine slows both alike.
+// Prints medians, min–max, ratios and each target; it asserts nothing.
+// BENCH_ROUNDS=<n> sets the rounds per comparison (default 3); BENCH_HUGE=0 skips the 1 GiB run.
+import { execFileSync, spawn } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { setTimeout } from 'node:timers'
 import { pathToFileURL } from 'node:url'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
-import { loadEc2Endpoint, projectRoot } from './loopback.mjs'
+import { build } from 'esbuild'
+import { bundle, sizeOf } from './bundle.mjs'
+import { loadActionProcess, loadEc2Endpoint, projectRoot } from './loopback.mjs'
 
-const DEFAULT_ROUNDS = 7
+const MiB = 1024 * 1024
 const REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2']
+const TAGGING_REGIONS = 16
 const TAGGING_LATENCY_MS = 100
-const LOG_LINES = 200_000
-const CHUNK_BYTES = 64 * 1024
-const ARTIFACT_EVERY = 10_000
+const LOG_BYTES = 256 * MiB
+const HUGE_LOG_BYTES = 1024 * MiB
+/** The slow reader takes a pipe-sized chunk, then looks away for this long. */
+const SLOW_READER_PAUSE_MS = 2
 const distIndex = join(projectRoot, 'dist', 'index.js')
-
-const credentials = { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'loopback-secret' }
+const standinDir = join(projectRoot, 'test-support', 'packer-stand-in')
+const peakRssProbe = pathToFileURL(join(projectRoot, 'scripts', 'peak-rss.mjs')).href
 
 class BenchError extends Error {}
 
-// ---------------------------------------------------------------- setup and clean-up
+// ---------------------------------------------------------------- Node 24
+
+function node24Path() {
+  const path = execFileSync(process.execPath, [join(projectRoot, 'scripts', 'node24.mjs')], {
+    encoding: 'utf8'
+  }).trim()
+  if (!path) throw new BenchError('scripts/node24.mjs found no Node 24 (it installs one from the npm registry).')
+  return path
+}
+
+// ---------------------------------------------------------------- processes
 
 let scratch
 const children = new Set()
@@ -57,152 +59,138 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   })
 }
 
-function roundsFromEnv() {
-  const text = process.env.BENCH_ROUNDS
-  if (text === undefined || text === '') return DEFAULT_ROUNDS
-  if (!/^[1-9]\d*$/.test(text)) {
-    throw new BenchError(`BENCH_ROUNDS must be a whole number ≥ 1, not "${text}".`)
-  }
-  return Number(text)
-}
-
-function findOnPath(command) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue
-    try {
-      accessSync(join(dir, command), constants.X_OK)
-      return join(dir, command)
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined
-}
-
-function findPacker() {
-  const packer = findOnPath('packer')
-  if (packer === undefined) {
-    throw new BenchError(
-      '`packer` is not on PATH. Install it (on Debian: `apt-get install packer`) or put a Packer ' +
-        'binary on PATH, then run the bench again.'
-    )
-  }
-  const out = execFileSync(packer, ['version', '-machine-readable'], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, CHECKPOINT_DISABLE: '1' }
-  })
-  const version = /,version,(\S+)/.exec(out)?.[1]
-  if (version === undefined) throw new BenchError(`${packer} did not say its version:\n${out}`)
-  return { path: packer, version }
-}
-
-function newestMtime(dir) {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)
-  }
-  return newest
-}
-
-function checkBundle() {
-  if (!existsSync(distIndex)) {
-    throw new BenchError(
-      'dist/index.js is missing. Build it with `npm run bundle`, then run the bench again.'
-    )
-  }
-  if (newestMtime(join(projectRoot, 'src')) > statSync(distIndex).mtimeMs) {
-    console.error(
-      'Note: src/ has changed since dist/index.js was built; `npm run bundle` to bench the current code.'
-    )
-  }
-}
-
-// The TypeScript under test, bundled the way scripts/loopback.mjs bundles the endpoint. Packages
-// stay external so that the bench and tagging.ts share one copy of the AWS SDK.
-async function loadSources() {
-  const outdir = join(projectRoot, '.cache', 'bench')
-  await build({
-    entryPoints: {
-      tagging: join(projectRoot, 'src', 'tagging.ts'),
-      'machine-readable': join(projectRoot, 'src', 'packer', 'machine-readable.ts'),
-      'action-process': join(projectRoot, '__tests__', 'support', 'action-process.ts')
-    },
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    logLevel: 'warning'
-  })
-  const load = (name) => import(pathToFileURL(join(outdir, `${name}.mjs`)).href)
-  const [tagging, machineReadable, actionProcess] = await Promise.all(
-    ['tagging', 'machine-readable', 'action-process'].map(load)
-  )
-  return { ...tagging, ...machineReadable, ...actionProcess }
-}
-
-// A full GC between passes of the in-process comparison and for the heap figures; node has to
-// be told it may expose one, and a fresh context hands it out.
-function exposeGc() {
-  setFlagsFromString('--expose-gc')
-  return runInNewContext('gc')
-}
-
-// ---------------------------------------------------------------- measuring
-
-/** Runs a command to completion, draining its output; resolves with the wall time in ms. */
-function timeProcess(command, args, { cwd, env }) {
+/**
+ * Runs a command to completion with its stdout read by this process, slowly when asked;
+ * resolves with the wall time, the bytes read, the exit and, when `rss` is set, the peak RSS
+ * that scripts/peak-rss.mjs recorded.
+ */
+function timeProcess(command, args, { cwd, env, slowReader = false, rss = false }) {
+  const rssFile = rss ? join(mkdtempSync(join(scratch, 'rss-')), 'peak') : undefined
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, {
+      cwd,
+      env: rssFile ? { ...env, PEAK_RSS_FILE: rssFile } : env,
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     children.add(child)
-    let output = ''
-    const keep = (chunk) => (output = (output + chunk.toString()).slice(-8000))
-    child.stdout.on('data', keep)
-    child.stderr.on('data', keep)
+    let bytes = 0
+    let tail = ''
+    child.stdout.on('data', (chunk) => {
+      bytes += chunk.length
+      tail = (tail + chunk.toString('latin1')).slice(-4000)
+      if (slowReader) {
+        child.stdout.pause()
+        setTimeout(() => child.stdout.resume(), SLOW_READER_PAUSE_MS)
+      }
+    })
+    child.stderr.on('data', (chunk) => (tail = (tail + chunk.toString()).slice(-4000)))
     child.on('error', (error) => {
       children.delete(child)
       reject(error)
     })
     child.on('close', (exitCode, signal) => {
       children.delete(child)
-      resolve({ ms: performance.now() - started, exitCode, signal, output })
+      const ms = performance.now() - started
+      const peakRss = rssFile ? Number(readFileSync(rssFile, 'utf8')) : undefined
+      resolve({ ms, bytes, exitCode, signal, peakRss, output: tail })
     })
   })
 }
 
 function expectExit(run, expected, what) {
-  if (run.exitCode === expected) return
+  if (run.exitCode === expected) return run
   const how = run.signal ? `was killed by ${run.signal}` : `exited ${run.exitCode}`
   throw new BenchError(`${what} ${how} (expected ${expected}). Its last output:\n${run.output}`)
 }
 
-function median(values) {
-  const sorted = [...values].sort((x, y) => x - y)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
-
-/**
- * Times `a` and `b` in turn: `warmUp` unrecorded pairs, then `rounds` recorded ones. Each side
- * is an async function resolving with the milliseconds to count, so set-up stays outside.
- */
-async function compare({ rounds, warmUp = 1, a, b, between }) {
-  const times = { a: [], b: [] }
+/** `warmUp` unrecorded pairs, then `rounds` recorded ones; each side resolves with a figure. */
+async function compare({ rounds, warmUp = 1, a, b }) {
+  const results = { a: [], b: [] }
   for (let round = 0; round < warmUp + rounds; round++) {
     for (const [side, run] of [['a', a], ['b', b]]) {
-      between?.()
-      const ms = await run()
-      if (round >= warmUp) times[side].push(ms)
+      const result = await run()
+      if (round >= warmUp) results[side].push(result)
     }
   }
-  return times
+  return results
 }
 
-// ---------------------------------------------------------------- 1. the action over bare Packer
+// ---------------------------------------------------------------- the runner's environment
+
+let lib
+
+/** The env the runner gives the action: action.yml's defaults as INPUT_*, and its files. */
+function actionEnv(workspace, inputs, env) {
+  const files = mkdtempSync(join(scratch, 'runner-'))
+  const output = join(files, 'output')
+  writeFileSync(output, '')
+  writeFileSync(join(files, 'summary'), '')
+  const all = {
+    ...env,
+    ...lib.pushToMain,
+    GITHUB_OUTPUT: output,
+    GITHUB_STEP_SUMMARY: join(files, 'summary'),
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: join(files, 'temp'),
+    RUNNER_TOOL_CACHE: join(files, 'tool-cache')
+  }
+  for (const [name, value] of Object.entries({ ...lib.actionDefaults(), ...inputs })) {
+    all[`INPUT_${name.toUpperCase()}`] = value
+  }
+  return { env: all, output }
+}
+
+// ---------------------------------------------------------------- 1. a huge log
+
+function logWorkspace() {
+  const workspace = mkdtempSync(join(scratch, 'log-'))
+  writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ builders: [{ type: 'amazon-ebs' }] }))
+  return workspace
+}
+
+function standinEnv(bytes) {
+  return {
+    PATH: `${standinDir}:${process.env.PATH}`,
+    HOME: scratch,
+    STANDIN_LOG_BYTES: String(bytes),
+    STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs', regions: { 'us-east-1': 'ami-0aaa1' } }]),
+    STANDIN_MANIFEST: join(scratch, 'standin-manifest.json'),
+    AWS_REGION: 'us-east-1'
+  }
+}
+
+/** The action with a Packer that prints `bytes` of log, into the given reader. */
+async function actionWithLog(node, bytes, slowReader) {
+  const workspace = logWorkspace()
+  const runner = actionEnv(workspace, { 'packer-version': '1.6.6', 'provenance-tags': 'false', summary: 'false' }, standinEnv(bytes))
+  const run = await timeProcess(node, ['--import', peakRssProbe, distIndex], {
+    cwd: workspace,
+    env: runner.env,
+    slowReader,
+    rss: true
+  })
+  expectExit(run, 0, `the action with a ${bytes / MiB} MiB log`)
+  const outputs = lib.parseOutputFile(readFileSync(runner.output, 'utf8'))
+  if (outputs['ami-id'] !== 'ami-0aaa1') throw new BenchError(`the action set no ami-id; its last output:\n${run.output}`)
+  rmSync(workspace, { recursive: true, force: true })
+  return run
+}
+
+/** The same Packer's output through `cat`, into the same reader. */
+async function catWithLog(bytes, slowReader) {
+  const workspace = logWorkspace()
+  const run = await timeProcess('sh', ['-c', 'packer build -machine-readable packer-template.json | cat'], {
+    cwd: workspace,
+    env: standinEnv(bytes),
+    slowReader
+  })
+  expectExit(run, 0, 'packer build | cat')
+  rmSync(workspace, { recursive: true, force: true })
+  return run
+}
+
+// ---------------------------------------------------------------- 2. the whole job over bare Packer
 
 async function withJobFixture(startEc2Endpoint, run) {
   const endpoint = await startEc2Endpoint({ regions: REGIONS })
@@ -214,8 +202,8 @@ async function withJobFixture(startEc2Endpoint, run) {
       HOME: join(workspace, '.home'),
       TMPDIR: join(workspace, '.tmp'),
       CHECKPOINT_DISABLE: '1',
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+      AWS_SECRET_ACCESS_KEY: 'loopback-secret',
       AWS_REGION: 'us-east-1',
       AWS_POLL_DELAY_SECONDS: '0',
       AWS_ENDPOINT_URL_EC2: endpoint.url
@@ -228,85 +216,94 @@ async function withJobFixture(startEc2Endpoint, run) {
   }
 }
 
-/** The env the runner gives the action: action.yml's defaults as INPUT_*, and its files. */
-function actionEnv(lib, workspace, inputs, env) {
-  const files = join(workspace, '.runner')
-  mkdirSync(files, { recursive: true })
-  const output = join(files, 'output')
-  const summary = join(files, 'summary')
-  writeFileSync(output, '')
-  writeFileSync(summary, '')
-  const all = {
-    ...env,
-    ...lib.pushToMain,
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_WORKSPACE: workspace,
-    RUNNER_TEMP: join(files, 'temp'),
-    RUNNER_TOOL_CACHE: join(files, 'tool-cache')
-  }
-  for (const [name, value] of Object.entries({ ...lib.actionDefaults(), ...inputs })) {
-    all[`INPUT_${name.toUpperCase()}`] = value
-  }
-  return { env: all, output, summary }
+function barePacker(startEc2Endpoint, packer) {
+  return withJobFixture(startEc2Endpoint, async ({ workspace, env }) => {
+    const options = { cwd: join(workspace, 'json'), env }
+    const template = ['-var-file=packer-vars.json', 'packer-template.json']
+    const validate = expectExit(
+      await timeProcess(packer, ['validate', '-machine-readable', ...template], options),
+      0,
+      'packer validate'
+    )
+    const built = expectExit(
+      await timeProcess(packer, ['build', '-machine-readable', '-on-error=cleanup', ...template], options),
+      0,
+      'packer build'
+    )
+    return { ms: validate.ms + built.ms }
+  })
 }
 
-async function actionOverBarePacker({ lib, startEc2Endpoint, packer, rounds }) {
-  const jobDir = (workspace) => join(workspace, 'json')
-  const bare = () =>
-    withJobFixture(startEc2Endpoint, async ({ workspace, env }) => {
-      const options = { cwd: jobDir(workspace), env }
-      const template = ['-var-file=packer-vars.json', 'packer-template.json']
-      const validate = await timeProcess(
-        packer.path,
-        ['validate', '-machine-readable', ...template],
-        options
-      )
-      expectExit(validate, 0, 'packer validate')
-      const built = await timeProcess(
-        packer.path,
-        ['build', '-machine-readable', '-on-error=cleanup', ...template],
-        options
-      )
-      expectExit(built, 0, 'packer build')
-      return validate.ms + built.ms
-    })
-  const action = () =>
-    withJobFixture(startEc2Endpoint, async ({ endpoint, workspace, env }) => {
-      const inputs = {
-        'packer-version': packer.version,
-        'working-directory': 'json',
-        tags: 'Team=platform\nCostCenter=42'
-      }
-      const runner = actionEnv(lib, workspace, inputs, env)
-      const options = { cwd: workspace, env: runner.env }
-      const run = await timeProcess(process.execPath, [distIndex], options)
-      expectExit(run, 0, 'node dist/index.js')
-      const outputs = lib.parseOutputFile(readFileSync(runner.output, 'utf8'))
-      const amiIds = JSON.parse(outputs['ami-ids'] ?? '{}')
-      const tagCalls = endpoint
-        .callsOf('CreateTags')
-        .filter((call) => Object.values(call.params).includes('SourceCommit'))
-      if (Object.keys(amiIds).length !== REGIONS.length || tagCalls.length !== REGIONS.length) {
-        throw new BenchError(
-          `the action did not build and tag ${REGIONS.length} regions ` +
-            `(ami-ids ${JSON.stringify(amiIds)}, ${tagCalls.length} CreateTags). ` +
-            `Its last output:\n${run.output}`
-        )
-      }
-      return run.ms
-    })
-  return compare({ rounds, a: bare, b: action })
+function wholeAction(startEc2Endpoint, node, version) {
+  return withJobFixture(startEc2Endpoint, async ({ endpoint, workspace, env }) => {
+    const inputs = { 'packer-version': version, 'working-directory': 'json', tags: 'Team=platform' }
+    const runner = actionEnv(workspace, inputs, env)
+    const run = expectExit(
+      await timeProcess(node, ['--import', peakRssProbe, distIndex], { cwd: workspace, env: runner.env, rss: true }),
+      0,
+      'the whole job'
+    )
+    const amiIds = JSON.parse(lib.parseOutputFile(readFileSync(runner.output, 'utf8'))['ami-ids'] ?? '{}')
+    const tagged = endpoint.callsOf('CreateTags').filter((call) => Object.values(call.params).includes('SourceCommit'))
+    if (Object.keys(amiIds).length !== REGIONS.length || tagged.length !== REGIONS.length) {
+      throw new BenchError(`the action did not build and tag ${REGIONS.length} regions; its last output:\n${run.output}`)
+    }
+    return run
+  })
 }
 
-// ---------------------------------------------------------------- 2. tagging: parallel vs serial
+// ---------------------------------------------------------------- 3. cold start to an input error
 
-async function taggingParallelVsSerial({ lib, startEc2Endpoint, selfAccountId, rounds }) {
-  // EC2's id shape: a prefix and 17 hex digits.
+// The yardstick: an action that reads an input and fails, importing only @actions/core.
+async function bundleMinimalAction() {
+  // In the project, so that @actions/core resolves from its node_modules.
+  mkdirSync(join(projectRoot, '.cache', 'bench'), { recursive: true })
+  const source = join(projectRoot, '.cache', 'bench', 'minimal-action.ts')
+  writeFileSync(
+    source,
+    "import * as core from '@actions/core'\n" +
+      "core.setFailed(`command: expected build or validate, found \"${core.getInput('command')}\"`)\n"
+  )
+  const outdir = join(projectRoot, '.cache', 'bench', 'minimal-action')
+  await bundle({ index: source }, outdir)
+  return join(outdir, 'index.js')
+}
+
+async function coldStart(node, entry, workspace) {
+  const { env } = actionEnv(workspace, { command: 'nope' }, { PATH: process.env.PATH ?? '', HOME: workspace })
+  const run = expectExit(await timeProcess(node, [entry], { cwd: workspace, env }), 1, `${entry} with command: nope`)
+  if (!run.output.includes('command: ')) throw new BenchError(`${entry} failed for another reason:\n${run.output}`)
+  return run
+}
+
+// ---------------------------------------------------------------- 4. tagging many regions
+
+async function loadTagging() {
+  const outdir = join(projectRoot, '.cache', 'bench', 'tagging')
+  await build({
+    entryPoints: { tagging: join(projectRoot, 'src', 'aws', 'tagging.ts') },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'warning'
+  })
+  return import(pathToFileURL(join(outdir, 'tagging.mjs')).href)
+}
+
+async function taggingRoundTrips(startEc2Endpoint, selfAccountId) {
+  const { tagAmis } = await loadTagging()
+  const { EC2Client } = await import('@aws-sdk/client-ec2')
+  const all = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-west-3',
+    'eu-central-1', 'eu-north-1', 'eu-south-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2',
+    'ap-southeast-1', 'ap-southeast-2', 'ca-central-1']
+  const regions = all.slice(0, TAGGING_REGIONS)
   const id = (prefix, i) => `${prefix}-${String(i + 1).padStart(17, '0')}`
-  const amis = REGIONS.map((region, i) => ({ region, amiId: id('ami', i) }))
+  const amis = regions.map((region, i) => ({ region, amiId: id('ami', i) }))
   const endpoint = await startEc2Endpoint({
-    regions: REGIONS,
+    regions,
     seedImages: amis.map(({ region, amiId }, i) => ({
       imageId: amiId,
       name: 'bench-1',
@@ -316,277 +313,73 @@ async function taggingParallelVsSerial({ lib, startEc2Endpoint, selfAccountId, r
     }))
   })
   endpoint.faults.latency(TAGGING_LATENCY_MS)
+  const clients = []
   try {
-    const tag = async (some) => {
-      const clients = []
-      const ec2For = (region) => {
-        // maxAttempts: 1, as tagAmis asks of the clients it is given.
+    const started = performance.now()
+    const results = await tagAmis({
+      amis,
+      tags: { Team: 'platform' },
+      tagSnapshots: true,
+      ec2For: (region) => {
         const client = new EC2Client({
           region,
           endpoint: endpoint.url,
-          credentials,
+          credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'loopback-secret' },
           maxAttempts: 1
         })
         clients.push(client)
         return client
-      }
-      try {
-        const results = await lib.tagAmis({
-          amis: some,
-          tags: { Team: 'platform', SourceCommit: lib.pushToMain.GITHUB_SHA },
-          tagSnapshots: true,
-          ec2For,
-          log: () => {}
-        })
-        const failed = results.find((result) => !result.tagged)
-        if (failed) throw new BenchError(`tagAmis failed in ${failed.region}: ${failed.error}`)
-      } finally {
-        for (const client of clients) client.destroy()
-      }
-    }
-    const timed = async (run) => {
-      const started = performance.now()
-      await run()
-      return performance.now() - started
-    }
-    return await compare({
-      rounds,
-      a: () => timed(() => tag(amis)),
-      b: () =>
-        timed(async () => {
-          for (const ami of amis) await tag([ami])
-        })
+      },
+      log: () => {}
     })
+    const ms = performance.now() - started
+    const failed = results.find((result) => !result.tagged)
+    if (failed) throw new BenchError(`tagAmis failed in ${failed.region}: ${failed.error}`)
+    return { ms, calls: endpoint.calls.length }
   } finally {
+    for (const client of clients) client.destroy()
     await endpoint.close()
   }
 }
 
-// ---------------------------------------------------------------- 3. start-up cost of the bundle
-
-async function bundleStartUp({ lib, rounds }) {
-  const workspace = mkdtempSync(join(scratch, 'startup-'))
-  const base = { PATH: process.env.PATH ?? '', HOME: workspace }
-  const { env } = actionEnv(lib, workspace, { command: 'nope' }, base)
-  const options = { cwd: workspace, env }
-  return compare({
-    rounds,
-    a: async () => {
-      const run = await timeProcess(process.execPath, ['-e', '0'], options)
-      expectExit(run, 0, 'node -e 0')
-      return run.ms
-    },
-    b: async () => {
-      const run = await timeProcess(process.execPath, [distIndex], options)
-      expectExit(run, 1, 'node dist/index.js with command: nope')
-      if (!run.output.includes('Invalid input')) {
-        throw new BenchError(
-          `node dist/index.js failed for another reason than the input:\n${run.output}`
-        )
-      }
-      return run.ms
-    }
-  })
-}
-
-// ---------------------------------------------------------------- 4. log rendering throughput
-
-/** A deterministic build log in Packer's machine-readable form, like an apt-heavy provisioner's. */
-function buildLog(lines) {
-  let seed = 42
-  const next = (n) => {
-    seed = (seed * 1103515245 + 12345) % 2147483648
-    return seed % n
-  }
-  const comma = '%!(PACKER_COMMA)'
-  const packages = ['libssl3', 'curl', 'ca-certificates', 'python3-yaml', 'nginx-core', 'tzdata']
-  const out = []
-  let artifacts = 0
-  let timestamp = 1700000000
-  const ui = (kind, text) => out.push(`${timestamp},,ui,${kind},${text}`)
-  while (out.length < lines) {
-    if (next(20) === 0) timestamp += 1
-    const pkg = packages[next(packages.length)]
-    const roll = next(100)
-    if (out.length % ARTIFACT_EVERY === ARTIFACT_EVERY - 10) {
-      // An artifact block, as Packer prints one per build of a template with many builds.
-      const ids = REGIONS.map(
-        (region, i) => `${region}:ami-${String(artifacts * 3 + i).padStart(17, '0')}`
-      )
-      const prefix = `${timestamp},amazon-ebs,artifact,${artifacts % 2}`
-      const created = ids.map((id) => id.replace(':', ': ')).join('\\n')
-      out.push(
-        `${prefix},builder-id,mitchellh.amazonebs`,
-        `${prefix},id,${ids.join(comma)}`,
-        `${prefix},string,AMIs were created:\\n${created}\\n`,
-        `${prefix},files-count,0`,
-        `${prefix},end`
-      )
-      artifacts++
-    } else if (roll < 60) {
-      const version = `3.0.${next(20)}-0ubuntu1.${next(30)}`
-      ui(
-        'message',
-        `    amazon-ebs: Get:${next(400)} http://archive.ubuntu.com/ubuntu jammy-updates/main amd64 ` +
-          `${pkg} amd64 ${version} [${next(4000)} kB]`
-      )
-    } else if (roll < 75) {
-      ui(
-        'message',
-        `    amazon-ebs: Setting up ${pkg} (${next(5)}.${next(10)}-${next(9)})${comma} ` +
-          `${next(900)} files and directories currently installed.`
-      )
-    } else if (roll < 85) {
-      const script = `/tmp/packer-shell${next(99999)}${comma} step ${next(40)}`
-      ui('say', `==> amazon-ebs: Provisioning with shell script: ${script}`)
-    } else if (roll < 93) {
-      // Provisioner stderr: Packer shows it as ui error lines, which RunRecord collects.
-      ui(
-        'error',
-        `    amazon-ebs: debconf: delaying package configuration${comma} since apt-utils is not installed`
-      )
-    } else {
-      ui('say', `\\n==> amazon-ebs: Waiting for SSH to become available... (attempt ${next(30)})`)
-    }
-  }
-  out.length = lines
-  const text = Buffer.from(out.join('\n') + '\n')
-  const chunks = []
-  for (let offset = 0; offset < text.length; offset += CHUNK_BYTES) {
-    chunks.push(text.subarray(offset, offset + CHUNK_BYTES))
-  }
-  return { chunks, bytes: text.length, artifacts }
-}
-
-function splitOnly(lib, chunks) {
-  const splitter = new lib.LineSplitter()
-  let lines = 0
-  let chars = 0
-  const onLine = (line) => {
-    lines++
-    chars += line.length
-  }
-  for (const chunk of chunks) splitter.push(chunk, onLine)
-  splitter.end(onLine)
-  return { lines, chars }
-}
-
-function renderAll(lib, chunks, onChunk) {
-  const splitter = new lib.LineSplitter()
-  const record = new lib.RunRecord()
-  let lines = 0
-  let rendered = 0
-  const onLine = (line) => {
-    lines++
-    const event = lib.parseEventLine(line)
-    if (event === undefined) return
-    record.observe(event)
-    rendered += lib.renderEvent(event)?.text.length ?? 0
-  }
-  for (const chunk of chunks) {
-    splitter.push(chunk, onLine)
-    onChunk?.(lines)
-  }
-  splitter.end(onLine)
-  return { lines, rendered, record }
-}
-
-async function logRendering({ lib, rounds, gc }) {
-  const log = buildLog(LOG_LINES)
-  const timed = (run) => {
-    const started = performance.now()
-    const result = run()
-    const ms = performance.now() - started
-    if (result.lines !== LOG_LINES) {
-      throw new BenchError(`saw ${result.lines} lines, not ${LOG_LINES}`)
-    }
-    return ms
-  }
-  const times = await compare({
-    rounds,
-    between: gc,
-    a: async () => timed(() => splitOnly(lib, log.chunks)),
-    b: async () => timed(() => renderAll(lib, log.chunks))
-  })
-
-  // One more pass, untimed, that samples the heap after every chunk and, after a full GC, at
-  // every quarter of the log: if anything grew with the log, the quarters would climb.
-  gc()
-  const start = process.memoryUsage().heapUsed
-  let peak = start
-  const quarters = []
-  const result = renderAll(lib, log.chunks, (lines) => {
-    peak = Math.max(peak, process.memoryUsage().heapUsed)
-    if (lines >= ((quarters.length + 1) * LOG_LINES) / 4 && quarters.length < 3) {
-      gc()
-      quarters.push(process.memoryUsage().heapUsed - start)
-    }
-  })
-  gc()
-  quarters.push(process.memoryUsage().heapUsed - start)
-  if (result.record.artifacts.length !== log.artifacts) {
-    const kept = result.record.artifacts.length
-    throw new BenchError(`RunRecord kept ${kept} artifacts, not ${log.artifacts}`)
-  }
-  const heap = { peak: peak - start, quarters }
-  return { times, bytes: log.bytes, artifacts: log.artifacts, heap }
-}
-
 // ---------------------------------------------------------------- report
 
-const ms = (value) => `${value.toFixed(Math.abs(value) < 100 ? 1 : 0)} ms`
-const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
-const signed = (value, format) => `${value < 0 ? '−' : '+'}${format(Math.abs(value))}`
-const signedMb = (bytes) => signed(bytes, mb)
-const rate = (value) => `${(value / 1e6).toFixed(2)} M lines/s`
-
-const table = []
-
-function section(title) {
-  table.push({ title })
+const median = (values) => {
+  const sorted = [...values].sort((x, y) => x - y)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
+const ms = (value) => `${value.toFixed(Math.abs(value) < 100 ? 1 : 0)} ms`
+const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`
+const rate = (bytes, millis) => `${(bytes / MiB / (millis / 1000)).toFixed(1)} MiB/s`
+const spread = (values, format) => `${format(Math.min(...values))} – ${format(Math.max(...values))}`
 
-/** The A and B rows of a comparison; B/A and B−A are the medians of the per-round figures. */
-function sides(times, labelA, labelB, notes = {}) {
-  const ratios = times.b.map((b, i) => b / times.a[i])
-  const differences = times.b.map((b, i) => b - times.a[i])
-  const row = (side, label, values, extra) => ({
-    side,
-    label,
-    median: ms(median(values)),
-    min: ms(Math.min(...values)),
-    max: ms(Math.max(...values)),
-    ...extra
+const rows = []
+function row(figure, values, format, { ratio = '', target = '', met } = {}) {
+  rows.push({
+    figure,
+    median: values.length ? format(median(values)) : '',
+    spread: values.length > 1 ? spread(values, format) : '',
+    ratio,
+    target,
+    met: met === undefined ? '' : met ? 'yes' : 'NO'
   })
-  table.push(row('A', labelA, times.a, { note: notes.a ?? '' }))
-  table.push(
-    row('B', labelB, times.b, {
-      ratio: `${median(ratios).toFixed(2)}x`,
-      note: notes.b ?? signed(median(differences), ms)
-    })
-  )
+}
+function heading(title) {
+  rows.push({ title })
 }
 
 function printTable() {
-  const width = Math.max(...table.filter((row) => row.label).map((row) => row.label.length))
-  const column = (text, size) => String(text ?? '').padStart(size)
-  console.log(
-    ' '.repeat(6 + width) +
-      column('median', 10) +
-      column('min', 10) +
-      column('max', 10) +
-      column('B/A', 8) +
-      '  B−A / note'
-  )
-  for (const row of table) {
-    if (row.title) {
-      console.log(row.title)
-      continue
-    }
-    console.log(
-      `   ${row.side}  ${row.label.padEnd(width)}${column(row.median, 10)}${column(row.min, 10)}` +
-        `${column(row.max, 10)}${column(row.ratio, 8)}  ${row.note}`.trimEnd()
-    )
+  const columns = ['figure', 'median', 'spread', 'ratio', 'target', 'met']
+  const names = { figure: 'figure', median: 'median', spread: 'min – max', ratio: 'ratio', target: 'target', met: 'met' }
+  const body = rows.filter((r) => !r.title)
+  const width = Object.fromEntries(columns.map((c) => [c, Math.max(names[c].length, ...body.map((r) => r[c].length))]))
+  const line = (r) => `| ${columns.map((c) => r[c].padEnd(width[c])).join(' | ')} |`
+  console.log(line(names))
+  console.log(`| ${columns.map((c) => '-'.repeat(width[c])).join(' | ')} |`)
+  for (const r of rows) {
+    if (r.title) console.log(line({ figure: `**${r.title}**`, median: '', spread: '', ratio: '', target: '', met: '' }))
+    else console.log(line(r))
   }
 }
 
@@ -594,78 +387,112 @@ function printTable() {
 
 async function main() {
   const started = performance.now()
-  const rounds = roundsFromEnv()
-  const packer = findPacker()
-  checkBundle()
-  scratch = mkdtempSync(join(tmpdir(), 'packer-ami-action-bench-'))
-  const gc = exposeGc()
-  const [lib, loopback] = await Promise.all([loadSources(), loadEc2Endpoint()])
-  const context = {
-    lib,
-    startEc2Endpoint: loopback.startEc2Endpoint,
-    selfAccountId: loopback.SELF_ACCOUNT_ID,
-    packer,
-    rounds,
-    gc
+  const roundsText = process.env.BENCH_ROUNDS ?? '3'
+  if (!/^[1-9]\d*$/.test(roundsText)) throw new BenchError(`BENCH_ROUNDS must be a whole number ≥ 1, not "${roundsText}".`)
+  const rounds = Number(roundsText)
+  const node = process.execPath
+  let packer
+  try {
+    packer = execFileSync('sh', ['-c', 'command -v packer'], { encoding: 'utf8' }).trim()
+  } catch {
+    throw new BenchError('`packer` is not on PATH (on Debian: `apt-get install packer`).')
   }
+  const version = /,version,(\S+)/.exec(
+    execFileSync(packer, ['version', '-machine-readable'], { encoding: 'utf8', env: { PATH: process.env.PATH, CHECKPOINT_DISABLE: '1' } })
+  )?.[1]
+  execFileSync(process.execPath, [join(projectRoot, 'scripts', 'bundle.mjs')], { stdio: 'inherit' })
+  scratch = mkdtempSync(join(tmpdir(), 'packer-ami-action-bench-'))
+  const [actionProcess, loopback] = await Promise.all([loadActionProcess(), loadEc2Endpoint()])
+  lib = actionProcess
+  const minimal = await bundleMinimalAction()
 
   const cpu = cpus()
   console.log(
-    `packer-ami-action bench: Node ${process.version}, Packer ${packer.version}, ${cpu.length} CPU(s) ` +
-      `(${cpu[0]?.model.trim() ?? 'unknown'})`
+    `packer-ami-action bench: Node ${process.version}, Packer ${version}, ${cpu.length} CPU(s) ` +
+      `(${cpu[0]?.model.trim() ?? 'unknown'}), ${rounds} round(s) after 1 warm-up, sides interleaved`
   )
-  const roundsText = `${rounds} round${rounds === 1 ? '' : 's'}`
-  console.log(`1 warm-up + ${roundsText} per comparison, sides interleaved A, B, A, B, …`)
-
-  // Progress goes to stderr, so that stdout holds the table alone.
   const progress = (text) => console.error(`… ${text}`)
 
-  progress('1/4 the whole job against bare Packer')
-  const job = await actionOverBarePacker(context)
-  section(
-    `1. The action's overhead over bare Packer ` +
-      `(demo/json, ${REGIONS.length} regions, a fresh endpoint each run)`
-  )
-  sides(
-    job,
-    'packer validate + packer build -machine-readable',
-    `node dist/index.js (whole job, tags ${REGIONS.length} regions)`
-  )
+  progress(`1/6 ${LOG_BYTES / MiB} MiB of Packer output into a slow reader: the action, then cat`)
+  const slow = await compare({ rounds, a: () => catWithLog(LOG_BYTES, true), b: () => actionWithLog(node, LOG_BYTES, true) })
+  progress(`2/6 ${LOG_BYTES / MiB} MiB of Packer output into a reader as fast as it can be: the action, then cat`)
+  const fast = await compare({ rounds, a: () => catWithLog(LOG_BYTES, false), b: () => actionWithLog(node, LOG_BYTES, false) })
+  let huge
+  if (process.env.BENCH_HUGE !== '0') {
+    progress(`3/6 ${HUGE_LOG_BYTES / MiB} MiB of Packer output into a slow reader, once`)
+    huge = await actionWithLog(node, HUGE_LOG_BYTES, true)
+  }
+  progress('4/6 the whole job against bare packer validate + build (real Packer, loopback EC2)')
+  const job = await compare({ rounds, a: () => barePacker(loopback.startEc2Endpoint, packer), b: () => wholeAction(loopback.startEc2Endpoint, node, version) })
+  progress('5/6 cold start to an input error: a minimal action, then the action')
+  const coldWorkspace = mkdtempSync(join(scratch, 'cold-'))
+  const cold = await compare({ rounds: Math.max(rounds, 5), a: () => coldStart(node, minimal, coldWorkspace), b: () => coldStart(node, distIndex, coldWorkspace) })
+  progress(`6/6 tagging ${TAGGING_REGIONS} regions at ${TAGGING_LATENCY_MS} ms per EC2 call`)
+  const tagging = []
+  for (let round = 0; round < rounds; round++) tagging.push(await taggingRoundTrips(loopback.startEc2Endpoint, loopback.SELF_ACCOUNT_ID))
 
-  progress('2/4 tagging regions at once against one after another')
-  const tagging = await taggingParallelVsSerial(context)
-  section(`2. tagAmis over ${REGIONS.length} regions, ${TAGGING_LATENCY_MS} ms endpoint latency per call`)
-  sides(tagging, 'all regions in one tagAmis call', 'one tagAmis call per region, in turn')
+  const ratios = (results, figure) => results.b.map((b, i) => figure(b) / figure(results.a[i]))
+  const throughput = (run) => run.bytes / run.ms
 
-  progress('3/4 start-up of the bundle')
-  const startUp = await bundleStartUp(context)
-  section(`3. Start-up cost of dist/index.js (${mb(statSync(distIndex).size)})`)
-  sides(startUp, 'node -e 0', 'node dist/index.js, command: nope (exits 1)')
-
-  progress('4/4 log rendering')
-  const log = await logRendering(context)
-  const lines = LOG_LINES.toLocaleString('en')
-  section(`4. Packer log, ${lines} lines (${mb(log.bytes)}) in ${CHUNK_BYTES / 1024} KiB chunks`)
-  sides(log.times, 'LineSplitter only', 'split + parseEventLine + RunRecord + renderEvent', {
-    a: rate(LOG_LINES / (median(log.times.a) / 1000)),
-    b: rate(LOG_LINES / (median(log.times.b) / 1000))
+  heading(`${LOG_BYTES / MiB} MiB of Packer output, stdout a pipe into a reader that pauses ${SLOW_READER_PAUSE_MS} ms per chunk`)
+  row('packer build piped to cat: time', slow.a.map((r) => r.ms), ms)
+  row('the action: time', slow.b.map((r) => r.ms), ms, { ratio: `${median(ratios(slow, (r) => r.ms)).toFixed(2)}× cat` })
+  const slowRss = slow.b.map((r) => r.peakRss)
+  row('the action: peak RSS', slowRss, mib, { target: '< 100 MiB', met: Math.max(...slowRss) < 100 * MiB })
+  heading(`${LOG_BYTES / MiB} MiB of Packer output, stdout a pipe into a reader as fast as it can be`)
+  row('packer build piped to cat: throughput', fast.a.map(throughput), (v) => rate(v, 1))
+  const fastRatio = median(ratios(fast, throughput))
+  row('the action: throughput', fast.b.map(throughput), (v) => rate(v, 1), {
+    ratio: `${fastRatio.toFixed(2)}× cat`,
+    target: '≥ 0.1× cat',
+    met: fastRatio >= 0.1
   })
-  table.push({
-    title:
-      `   heap in a render pass: peak ${signedMb(log.heap.peak)}; after GC at each quarter ` +
-      `${log.heap.quarters.map(signedMb).join(', ')} (RunRecord keeps ${log.artifacts} artifacts)`
+  const fastRss = fast.b.map((r) => r.peakRss)
+  row('the action: peak RSS', fastRss, mib, { target: '< 100 MiB', met: Math.max(...fastRss) < 100 * MiB })
+  if (huge) {
+    heading(`${HUGE_LOG_BYTES / MiB} MiB of Packer output into the slow reader, one run`)
+    row('the action: time (finished, exit 0)', [huge.ms], ms, { target: 'finishes', met: huge.exitCode === 0 })
+    row('the action: peak RSS', [huge.peakRss], mib)
+  }
+  heading(`The whole job over bare Packer (demo/json, ${REGIONS.length} regions, tags, fresh loopback endpoint each run)`)
+  row('packer validate + packer build', job.a.map((r) => r.ms), ms)
+  const overhead = job.b.map((b, i) => b.ms - job.a[i].ms)
+  row('the action (whole job)', job.b.map((r) => r.ms), ms, { ratio: `${median(ratios(job, (r) => r.ms)).toFixed(2)}×` })
+  row('the action minus bare Packer', overhead, ms, { target: '< 150 ms', met: median(overhead) < 150 })
+  row('the action: peak RSS', job.b.map((r) => r.peakRss), mib)
+  heading('Cold start to an input error (command: nope), bundled the same way')
+  row('minimal action (@actions/core only)', cold.a.map((r) => r.ms), ms)
+  const coldRatio = median(ratios(cold, (r) => r.ms))
+  row('the action', cold.b.map((r) => r.ms), ms, { ratio: `${coldRatio.toFixed(2)}×`, target: '≤ 1.0×', met: coldRatio <= 1.0 })
+  heading('Size and tagging')
+  const distBytes = sizeOf(join(projectRoot, 'dist'))
+  row('dist/, every file', [distBytes], (b) => `${(b / 1024 / 1024).toFixed(2)} MB`.replace('MB', 'MiB'), {
+    target: '< 1 MB',
+    met: distBytes < 1000 * 1000
   })
+  const trips = tagging.map((t) => t.ms / TAGGING_LATENCY_MS)
+  row(`tagging ${TAGGING_REGIONS} regions at ${TAGGING_LATENCY_MS} ms per call: time`, tagging.map((t) => t.ms), ms)
+  row('  in sequential round trips', trips, (v) => v.toFixed(2), { target: '≤ 3', met: median(trips) <= 3 })
+
   console.log()
   printTable()
-  console.log('\nB/A and B−A are medians of the per-round ratios and differences.')
-  console.log(`Took ${((performance.now() - started) / 1000).toFixed(1)} s.`)
+  console.log(`\nRatios are medians of the per-round ratios (B of a round over A of the same round). Took ${((performance.now() - started) / 1000).toFixed(0)} s.`)
 }
 
-try {
-  await main()
-} catch (error) {
-  console.error(`bench: ${error instanceof BenchError ? error.message : (error?.stack ?? error)}`)
-  process.exitCode = 1
-} finally {
-  cleanUp()
+// ---------------------------------------------------------------- run
+
+// The whole bench runs under Node 24, the in-process tagging figure included.
+if (!process.version.startsWith('v24.')) {
+  const child = spawn(node24Path(), process.argv.slice(1), { stdio: 'inherit' })
+  child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
+} else {
+  try {
+    await main()
+  } catch (error) {
+    console.error(`bench: ${error instanceof BenchError ? error.message : (error?.stack ?? error)}`)
+    process.exitCode = 1
+  } finally {
+    cleanUp()
+  }
 }

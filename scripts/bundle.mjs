@@ -1,13 +1,92 @@
-// Builds one minified ES module per action entry point into dist/.
+// Builds the action into dist/ as minified ES modules. dist/index.js holds what every run
+// needs and nothing more; each stage that main.ts imports when the job reaches it (install,
+// plugins, tagging with the EC2 client) is a module of dist/stages/ that Node loads only then,
+// and those stages and dist/post.js share chunks in dist/chunks/. A run that stops at its
+// inputs loads no more than @actions/core and the input checks.
 // The AWS SDK and a few toolkit dependencies are CommonJS that call require() for Node
-// built-ins, so each bundle gets a require() of its own.
+// built-ins, so each module gets a require() of its own.
 import { build } from 'esbuild'
+import { readFile } from 'node:fs/promises'
+import { rmSync, readdirSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-const entries = { index: 'src/index.ts', post: 'src/post-index.ts' }
+/** Loaded on every run: bundled on its own, so that only the code it runs is in it. */
+const entries = { index: 'src/index.ts' }
+/** Loaded when needed: dist/post.js, and the stages the job imports dynamically. */
+const loadedLater = {
+  post: 'src/post-index.ts',
+  'stages/install': 'src/install/index.ts',
+  'stages/plugins': 'src/plugins/index.ts',
+  'stages/tagging': 'src/aws/tagging.ts',
+  'stages/provenance': 'src/inputs/provenance.ts',
+  'stages/signing-key': 'src/inputs/signing-key.ts'
+}
+/** Each later stage by its source file, absolute. */
+const stageOfSource = new Map(
+  Object.entries(loadedLater)
+    .filter(([name]) => name.startsWith('stages/'))
+    .map(([name, source]) => [resolve(source), name])
+)
 
-await build({
-  entryPoints: entries,
-  outdir: 'dist',
+/**
+ * The job imports its later stages dynamically; in dist/index.js they stay imports of
+ * ./stages/<name>.js. (One build with code splitting would put @actions/core in a chunk with
+ * everything any stage reaches through it, such as its HTTP client, and load that on every run.)
+ */
+const stagesApart = {
+  name: 'stages-apart',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^\./ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined
+      const stage = stageOfSource.get(resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')))
+      return stage ? { path: `./${stage}.js`, external: true } : undefined
+    })
+  }
+}
+
+/**
+ * The EC2 client describes every shape of EC2's API in one module, with trait objects written
+ * as `{ [_xN]: _aTSc }` where `_xN` is a module constant holding a string. esbuild cannot tell
+ * that such a computed key has no side effect, so it keeps every shape of all ~700 operations
+ * (550 KB). Writing the constant's value as the key instead is the same object, and lets esbuild
+ * keep only the shapes of the operations the action calls.
+ */
+const ec2ShapesWithLiteralKeys = {
+  name: 'ec2-shapes-with-literal-keys',
+  setup(bundler) {
+    bundler.onLoad({ filter: /[\\/]client-ec2[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8')
+      const strings = new Map()
+      for (const [, name, value] of source.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)) strings.set(name, value)
+      const contents = source.replace(/\[(_\w+)\]:/g, (key, name) => (strings.has(name) ? `${strings.get(name)}:` : key))
+      return { contents, loader: 'js' }
+    })
+  }
+}
+
+/**
+ * @actions/http-client imports undici (400 KB) for one method, getAgentDispatcher(), which
+ * hands a proxy dispatcher to callers of fetch(). Nothing in the action or the toolkit
+ * packages it uses calls it (they send requests through http-client's own agents), and the
+ * same holds for @actions/github's getOctokit(), which uses undici's fetch: the action reads
+ * only @actions/github's context of the run. So undici is left out; were that method ever reached, it would say so instead of failing obscurely.
+ */
+const undiciLeftOut = {
+  name: 'undici-left-out',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-left-out' }))
+    bundler.onLoad({ filter: /.*/, namespace: 'undici-left-out' }, () => ({
+      contents:
+        'const missing = "packer-ami-action is bundled without undici: HttpClient.getAgentDispatcher() and getOctokit() are not available"\n' +
+        'export class ProxyAgent { constructor() { throw new Error(missing) } }\n' +
+        'export function fetch() { throw new Error(missing) }',
+      loader: 'js'
+    }))
+  }
+}
+
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -21,4 +100,39 @@ await build({
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
   }
-})
+}
+
+/**
+ * Bundles `entryPoints` (each on its own) and `later` (split into shared chunks) into `outdir`
+ * the way dist/ is made; the bench bundles its yardstick action with it.
+ */
+export async function bundle(entryPoints, outdir, later = {}) {
+  // Chunk names carry a hash: chunks of an older build must not linger beside the new ones.
+  rmSync(outdir, { recursive: true, force: true })
+  await Promise.all([
+    build({ ...common, entryPoints, outdir, plugins: [stagesApart, ec2ShapesWithLiteralKeys, undiciLeftOut] }),
+    Object.keys(later).length === 0
+      ? undefined
+      : build({
+          ...common,
+          entryPoints: later,
+          outdir,
+          splitting: true,
+          chunkNames: 'chunks/[name]-[hash]',
+          plugins: [ec2ShapesWithLiteralKeys, undiciLeftOut]
+        })
+  ])
+}
+
+export function sizeOf(dir) {
+  let total = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    total += entry.isDirectory() ? sizeOf(path) : statSync(path).size
+  }
+  return total
+}
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await bundle(entries, 'dist', loadedLater)
+  if (process.argv.includes('--size')) console.log(`dist/: ${(sizeOf('dist') / 1024).toFixed(0)} KiB`)
+}

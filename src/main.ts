@@ -4,14 +4,16 @@
 import * as core from '@actions/core'
 import { errorMessage } from './common/errors.js'
 import { InputError, readInputs, type Inputs } from './inputs/index.js'
+import { combineTags } from './inputs/tags.js'
 import type { InstalledPacker } from './install/index.js'
 import { buildArguments, packerEnvironment, validateArguments } from './packer/commands.js'
 import { actionsLog } from './packer/log.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { manifestRunUuid, readBuiltAmis } from './artifacts/index.js'
 import { inTemplateOrder, type Ami } from './artifacts/manifest.js'
-import { tagAmis } from './aws/tagging.js'
 import { amiOutputs, reportPlugins, reportTagging, setOutputs, writeSummary, type SummaryModel } from './report/index.js'
+
+type TaggingStage = typeof import('./aws/tagging.js')
 
 /** A failure whose causes the log and the summary's problems already show. */
 class Failure extends Error {}
@@ -58,6 +60,10 @@ async function readActionInputs(): Promise<Inputs | undefined> {
 }
 
 async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
+  const startedAt = new Date()
+  // Read from @actions/github's context of the run, which loads while Packer installs.
+  const provenanceStage = import('./inputs/provenance.js')
+  provenanceStage.catch(() => undefined)
   if (inputs.defaultVarFile) {
     core.info(`var-file is empty: using ${inputs.defaultVarFile}, found beside the template.`)
   }
@@ -65,6 +71,9 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
   setOutputs({ 'packer-version': packer.version })
   const packerStep = packerRunner(inputs, packer, cancellation)
   await core.group('Plugins', () => plugins(inputs, packer, packerStep))
+  const { readProvenance, provenanceTags } = await provenanceStage
+  const provenance = readProvenance()
+  const tags = inputs.provenanceTags ? combineTags(inputs.tags, provenanceTags(provenance, startedAt)) : inputs.tags
 
   const summary: SummaryModel = {
     outcome: 'failed',
@@ -72,7 +81,7 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
     packerVersion: packer.version,
     amis: [],
     problems: [],
-    provenance: inputs.provenance
+    provenance
   }
   try {
     await validate(inputs, packerStep, summary)
@@ -80,8 +89,11 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
       summary.outcome = 'validated'
       return
     }
+    // The EC2 client loads while Packer builds, not after it; not at all when nothing is tagged.
+    const tagging = Object.keys(tags).length > 0 ? import('./aws/tagging.js') : undefined
+    tagging?.catch(() => undefined)
     const built = await build(inputs, packerStep, summary)
-    await tag(inputs, built.amis, summary)
+    await tag({ ...inputs, tags }, built.amis, summary, tagging)
     if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary)
     if (built.run.exitCode !== 0) {
       throw new Failure(
@@ -98,7 +110,10 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
   }
 }
 
-/** Loaded when the job gets here, so a run that stops at its inputs does not load OpenPGP. */
+/**
+ * Loaded when the job gets here (each stage is a module of its own in dist/), so a run that
+ * stops at its inputs does not pay for loading OpenPGP, the cache client or the EC2 client.
+ */
 async function install(inputs: Inputs): Promise<InstalledPacker> {
   const { installPacker } = await import('./install/index.js')
   return installPacker({
@@ -182,13 +197,19 @@ async function build(
   return { run: built, amis }
 }
 
-async function tag(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<void> {
+async function tag(
+  inputs: Inputs,
+  amis: Ami[],
+  summary: SummaryModel,
+  tagging: Promise<TaggingStage> | undefined
+): Promise<void> {
   const tagCount = Object.keys(inputs.tags).length
   summary.tagCount = tagCount
   if (tagCount === 0) {
     core.info('No tags to add (tags is empty and provenance-tags is false).')
     return
   }
+  const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
   const results = await core.group('Tag AMIs and snapshots', () =>
     tagAmis({ amis, tags: inputs.tags, tagSnapshots: inputs.tagSnapshots })
   )

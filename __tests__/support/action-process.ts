@@ -40,6 +40,8 @@ export interface ActionRun {
   exitCode: number | null
   signal: NodeJS.Signals | null
   stdout: string
+  /** Bytes the action wrote to stdout. */
+  stdoutBytes: number
   stderr: string
   outputs: Record<string, string>
   summary: string
@@ -92,6 +94,12 @@ export interface RunActionOptions {
   onStdout?: (text: string) => void
   /** Called with the child once it runs, e.g. to send it a signal. */
   onStart?: (child: ReturnType<typeof spawn>, stdoutSoFar: () => string) => void
+  /** Node's own options, before the entry point. */
+  nodeArgs?: string[]
+  /** A slow reader: after each chunk of stdout, stop reading for this long. */
+  readDelayMs?: number
+  /** Keep only the last this many characters of stdout (a log too big to hold). */
+  stdoutTailChars?: number
 }
 
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
@@ -115,16 +123,26 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     if (value === undefined) delete env[name]
     else env[name] = value
   }
-  const child = spawn(options.node ?? process.execPath, [options.entry ?? join(projectRoot, 'dist', 'index.js')], {
+  const entry = options.entry ?? join(projectRoot, 'dist', 'index.js')
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: options.workspace,
     env,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stdout = ''
+  let stdoutBytes = 0
   let stderr = ''
+  const decoder = new TextDecoder()
   child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString()
-    options.onStdout?.(chunk.toString())
+    stdoutBytes += chunk.length
+    const text = decoder.decode(chunk, { stream: true })
+    stdout += text
+    if (options.stdoutTailChars !== undefined) stdout = stdout.slice(-options.stdoutTailChars)
+    options.onStdout?.(text)
+    if (options.readDelayMs !== undefined) {
+      child.stdout.pause()
+      setTimeout(() => child.stdout.resume(), options.readDelayMs)
+    }
   })
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   options.onStart?.(child, () => stdout)
@@ -135,6 +153,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     exitCode,
     signal,
     stdout,
+    stdoutBytes,
     stderr,
     outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),

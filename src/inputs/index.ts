@@ -4,7 +4,7 @@
 import { readBuildSelection, type BuildSelection } from './build-selection.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
-import { readTagInputs, type Provenance, type RunContext } from './tags.js'
+import { readTagInputs } from './tags.js'
 import { readTemplateFiles, type TemplateFiles } from './template-files.js'
 
 export { InputError, inputLines, inputList, type InputProblem, type ProblemLocation } from './reader.js'
@@ -14,9 +14,9 @@ export type { InputGetter }
 export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs {
   /** Absolute workspace: annotations name files relative to it. */
   workspace: string
+  /** The user's tags; provenance tags are added to them when `provenanceTags`. */
   tags: Record<string, string>
-  /** The run's commit, ref, event and actor, from @actions/github's context. */
-  provenance: Provenance
+  provenanceTags: boolean
   tagSnapshots: boolean
   awsRegion?: string
   summary: boolean
@@ -26,14 +26,11 @@ const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d+$/
 
 /**
  * Reads and checks all inputs; throws an InputError listing every problem. `env` gives
- * AWS_REGION and the workspace; `now` stamps the provenance tags, which `context` (the
- * run's, from @actions/github) gives the rest of.
+ * AWS_REGION and the workspace.
  */
 export async function readInputs(
   get: InputGetter,
-  env: Record<string, string | undefined> = process.env,
-  now: Date = new Date(),
-  context?: RunContext
+  env: Record<string, string | undefined> = process.env
 ): Promise<Inputs> {
   const reader = new InputReader(get, env.GITHUB_WORKSPACE || process.cwd())
   const files = readTemplateFiles(reader)
@@ -42,7 +39,7 @@ export async function readInputs(
     ...files,
     ...readBuildSelection(reader, files.buildNames),
     ...(await readPackerInputs(reader)),
-    ...readTagInputs(reader, now, context),
+    ...readTagInputs(reader),
     awsRegion: readAwsRegion(reader, env),
     summary: reader.boolean('summary')
   }

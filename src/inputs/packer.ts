@@ -115,9 +115,8 @@ async function readSigningKey(reader: InputReader): Promise<SigningKey | undefin
     return undefined
   }
   try {
-    const openpgp = await import('openpgp')
-    const key = await openpgp.readKey({ armoredKey: armored })
-    return { key: key.toPublic(), description: 'the key in input packer-signing-key' }
+    const { readArmoredKey } = await import('./signing-key.js')
+    return { key: await readArmoredKey(armored), description: 'the key in input packer-signing-key' }
   } catch (error) {
     reader.problem(`${expected}, but it could not be read: ${errorMessage(error)}`)
     return undefined

@@ -1,5 +1,5 @@
 // Tags for every AMI and snapshot: the user's, plus provenance tags naming the commit.
-import * as github from '@actions/github'
+import type * as github from '@actions/github'
 import type { InputReader } from './reader.js'
 
 /** EC2's limits on tags of one resource. */
@@ -39,49 +39,6 @@ export type RunContext = Pick<
 >
 
 /**
- * Provenance from the context the runner describes to every step. Outside a runner some of
- * it is missing; what is missing stays undefined rather than empty.
- */
-export function readProvenance(context: RunContext = github.context): Provenance {
-  let repository: string | undefined
-  try {
-    repository = `${context.repo.owner}/${context.repo.repo}`
-  } catch {
-    // context.repo throws when neither the runner nor the event names a repository.
-  }
-  const serverUrl = context.serverUrl || 'https://github.com'
-  const attempt = Number.isInteger(context.runAttempt) ? `/attempts/${context.runAttempt}` : ''
-  return {
-    repository,
-    commit: context.sha || undefined,
-    ref: context.ref || undefined,
-    eventName: context.eventName || undefined,
-    actor: context.actor || (context.payload.sender?.login as string | undefined) || undefined,
-    serverUrl,
-    runUrl:
-      repository && Number.isInteger(context.runId)
-        ? `${serverUrl}/${repository}/actions/runs/${context.runId}${attempt}`
-        : undefined
-  }
-}
-
-/** The provenance tags: what the run's context says, and the build time. */
-export function provenanceTags(provenance: Provenance, buildTime: Date): Record<string, string> {
-  const tags: Record<string, string> = {}
-  const set = (key: string, value: string | undefined): void => {
-    if (value) tags[key] = value.slice(0, maxTagValueLength)
-  }
-  set(provenanceTagKeys.repository, provenance.repository)
-  set(provenanceTagKeys.commit, provenance.commit)
-  set(provenanceTagKeys.ref, provenance.ref)
-  set(provenanceTagKeys.event, provenance.eventName)
-  set(provenanceTagKeys.actor, provenance.actor)
-  set(provenanceTagKeys.runUrl, provenance.runUrl)
-  set(provenanceTagKeys.buildTime, buildTime.toISOString().replace(/\.\d{3}Z$/, 'Z'))
-  return tags
-}
-
-/**
  * Parses the `tags` input (Key=Value lines) against EC2's rules. Returns the tags and one
  * message per problem.
  */
@@ -115,36 +72,34 @@ export function parseTagLines(lines: string[]): { tags: Record<string, string>; 
   return { tags, problems }
 }
 
-/** User tags win over provenance tags of the same key; EC2 allows 50 per resource in all. */
-export function combineTags(
-  userTags: Record<string, string>,
-  provenance: Record<string, string>
-): { tags: Record<string, string>; problem?: string } {
-  const tags = { ...provenance, ...userTags }
-  const count = Object.keys(tags).length
-  if (count > maxTagsPerResource) {
-    const fromProvenance = count - Object.keys(userTags).length
-    return {
-      tags,
-      problem:
-        `tags: EC2 allows at most ${maxTagsPerResource} tags on an AMI or snapshot, found ` +
-        `${count} (${Object.keys(userTags).length} from tags + ${fromProvenance} provenance tags; ` +
-        'set provenance-tags: false or give fewer)'
-    }
-  }
-  return { tags }
+/**
+ * EC2 allows 50 tags per resource: the user's, and with provenance-tags every provenance key a
+ * user tag does not already replace. Counted by keys, before the run's context is read.
+ */
+export function checkTagCount(userTags: Record<string, string>, withProvenance: boolean): string | undefined {
+  const provenanceKeys = withProvenance ? Object.values(provenanceTagKeys).filter((key) => !(key in userTags)) : []
+  const count = Object.keys(userTags).length + provenanceKeys.length
+  if (count <= maxTagsPerResource) return undefined
+  return (
+    `tags: EC2 allows at most ${maxTagsPerResource} tags on an AMI or snapshot, found ` +
+    `${count} (${Object.keys(userTags).length} from tags + ${provenanceKeys.length} provenance tags; ` +
+    'set provenance-tags: false or give fewer)'
+  )
 }
 
-/** Inputs tags, provenance-tags and tag-snapshots, against EC2's rules; the run's provenance. */
+/** User tags win over provenance tags of the same key. */
+export function combineTags(userTags: Record<string, string>, provenance: Record<string, string>): Record<string, string> {
+  return { ...provenance, ...userTags }
+}
+
+/** Inputs tags, provenance-tags and tag-snapshots, against EC2's rules. */
 export function readTagInputs(
-  reader: InputReader,
-  now: Date,
-  context?: RunContext
-): { tags: Record<string, string>; provenance: Provenance; tagSnapshots: boolean } {
+  reader: InputReader
+): { tags: Record<string, string>; provenanceTags: boolean; tagSnapshots: boolean } {
   const userTags = parseTagLines(reader.lines('tags'))
   for (const message of userTags.problems) reader.problem(message)
-  const provenance = readProvenance(context)
-  const combined = combineTags(userTags.tags, reader.boolean('provenance-tags') ? provenanceTags(provenance, now) : {})
-  if (combined.problem) reader.problem(combined.problem)
-  return { tags: combined.tags, provenance, tagSnapshots: reader.boolean('tag-snapshots') }
+  const withProvenance = reader.boolean('provenance-tags')
+  const tooMany = checkTagCount(userTags.tags, withProvenance)
+  if (tooMany) reader.problem(tooMany)
+  return { tags: userTags.tags, provenanceTags: withProvenance, tagSnapshots: reader.boolean('tag-snapshots') }
 }

@@ -14,13 +14,7 @@ import { describeRequest, type SigningKey, type VersionRequest } from '../inputs
 import { fetchReleaseIndex, findBuild, resolveVersion, type ReleaseIndex } from './releases.js'
 import { rememberedLatest, rememberLatest } from './remembered-latest.js'
 import { extractReleaseZip } from './unzip.js'
-import {
-  expectedSha256,
-  formatFingerprint,
-  readTrustedKey,
-  verifyDetachedSignature,
-  type TrustedKey
-} from './verify.js'
+import type { TrustedKey } from './verify.js'
 
 export interface InstallOptions {
   /** Input packer-version, as the inputs read it */
@@ -47,13 +41,19 @@ export interface InstalledPacker {
   source: 'path' | 'tool-cache' | 'download'
 }
 
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined
+  return () => (made ??= make())
+}
+
 interface Context {
   releasesUrl: string
   platform: string
   arch: string
   executableName: string
   retry: RetryPolicy
-  trusted: TrustedKey
+  /** The key the checksums' signature must be made with; OpenPGP loads on first use. */
+  trusted: () => Promise<TrustedKey>
 }
 
 function fromToolCache(found: LocalPacker): InstalledPacker {
@@ -89,15 +89,17 @@ async function download(index: ReleaseIndex, version: string, context: Context) 
 
   const sums = await fetchBytes(`${base}/${sumsName}`, sumsName, context.retry)
   const signature = await fetchBytes(`${base}/${signatureName}`, signatureName, context.retry)
+  const { expectedSha256, formatFingerprint, verifyDetachedSignature } = await import('./verify.js')
+  const trusted = await context.trusted()
   await verifyDetachedSignature({
     data: sums,
     dataName: sumsName,
     signature,
     signatureName,
-    trusted: context.trusted
+    trusted
   })
-  const fingerprint = formatFingerprint(context.trusted.key.getFingerprint())
-  core.info(`${signatureName}: good signature by ${context.trusted.description} (${fingerprint})`)
+  const fingerprint = formatFingerprint(trusted.key.getFingerprint())
+  core.info(`${signatureName}: good signature by ${trusted.description} (${fingerprint})`)
   const expected = expectedSha256(sums.toString('utf8'), sumsName, build.filename)
 
   const workDirectory = await temporaryDirectory()
@@ -157,7 +159,9 @@ export async function installPacker(options: InstallOptions): Promise<InstalledP
     arch: options.arch ?? process.arch,
     executableName: packerExecutableName(platform),
     retry: withBackoff(options.retry, defaultRetryPolicy),
-    trusted: await readTrustedKey(options.signingKey)
+    // The pinned key (and OpenPGP) load only for a download; a packer-signing-key was read
+    // and checked with the inputs.
+    trusted: once(async () => (await import('./verify.js')).readTrustedKey(options.signingKey))
   }
 
   const now = options.now ?? Date.now

@@ -1,10 +1,13 @@
-// Packer's events as a reader of the job log sees them: plain lines, and errors as
-// annotations on the template file and line when Packer says where.
+// Packer's events as a reader of the job log sees them: plain lines, written in batches at the
+// pace the runner reads them, never read as workflow commands; errors as annotations on the
+// template file and line when Packer says where, once Packer has said whether it failed.
 import * as core from '@actions/core'
+import { Buffer } from 'node:buffer'
+import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
-import { locateError, renderEvent, type PackerEvent } from './machine-readable.js'
-import type { PackerLog } from './run.js'
+import { bytesAt, locateError, renderEvent, type PackerEvent } from './machine-readable.js'
+import type { PackerLog, PackerRun } from './run.js'
 
 export interface AnnotationContext {
   /** Directory Packer runs in: HCL2 diagnostics name files relative to it. */
@@ -27,16 +30,175 @@ export function annotationFor(message: string, context: AnnotationContext): core
   }
 }
 
-export function actionsLog(context: AnnotationContext): PackerLog {
+/** The part of a stream the job log needs: Node's process.stdout, or a test's stand-in. */
+export interface LogStream {
+  write(bytes: Uint8Array, written: () => void): boolean
+  once(event: 'drain', listener: () => void): unknown
+  on(event: 'error', listener: (error: Error) => void): unknown
+}
+
+const NEWLINE = 0x0a
+const BACKSLASH = 0x5c
+const PERCENT = 0x25
+const packerComma = Buffer.from('%!(PACKER_COMMA)')
+
+/**
+ * The job log as the pipe it is on a runner. Lines are copied into one buffer and written in
+ * one write per batch, and `flush()` tells the reader of Packer's output to wait while the
+ * pipe is full: Node would otherwise queue every write in memory for as long as the runner
+ * reads slower than Packer prints, which a chatty provisioner easily does.
+ */
+export class JobLog {
+  private batch: Buffer
+  private used = 0
+  /**
+   * Batches the stream is done with, for reuse. Allocating a new one per write would leave
+   * each to the garbage collector, and V8 lets such outside-the-heap memory grow by tens of
+   * megabytes before it collects.
+   */
+  private readonly spare: Buffer[] = []
+  private full?: Promise<void>
+  private release?: () => void
+  private broken = false
+
+  constructor(
+    private readonly out: LogStream = process.stdout,
+    private readonly batchBytes = 64 * 1024
+  ) {
+    this.batch = Buffer.allocUnsafe(batchBytes)
+    // A job log that can no longer be written (the runner went away) must not take the build
+    // down with it: Packer still has to finish or clean up. Its output is dropped from then on.
+    out.on('error', () => {
+      this.broken = true
+      this.used = 0
+      this.release?.()
+    })
+  }
+
+  line(text: string): void {
+    this.room(Buffer.byteLength(text) + 1)
+    this.used += this.batch.write(text, this.used)
+    this.batch[this.used++] = NEWLINE
+  }
+
+  /**
+   * The text of a machine-readable field, given as bytes, as one or more lines: Packer's
+   * escapes for commas, newlines and carriage returns become the characters again, and
+   * trailing newlines are dropped.
+   */
+  packerText(bytes: Buffer, start: number, end: number): void {
+    if (end > start && bytes[end - 1] === 0x0d) end-- // a CRLF line end
+    while (end - start >= 2 && bytes[end - 2] === BACKSLASH && bytes[end - 1] === 0x6e) end -= 2
+    // Unescaping only ever shortens the text.
+    this.room(end - start + 1)
+    const text = bytes.subarray(start, end)
+    let from = 0
+    let backslash = text.indexOf(BACKSLASH)
+    let percent = text.indexOf(PERCENT)
+    while (backslash >= 0 || percent >= 0) {
+      const at = backslash >= 0 && (percent < 0 || backslash < percent) ? backslash : percent
+      let skip = 0
+      let replacement = 0
+      if (at === backslash) {
+        const next = text[at + 1]
+        if (next === 0x6e || next === 0x72) [skip, replacement] = [2, next === 0x6e ? NEWLINE : 0x0d]
+      } else if (bytesAt(text, at, text.length, packerComma)) {
+        ;[skip, replacement] = [packerComma.length, 0x2c]
+      }
+      if (skip > 0) {
+        this.used += text.copy(this.batch, this.used, from, at)
+        this.batch[this.used++] = replacement
+        from = at + skip
+      }
+      const after = at + Math.max(skip, 1)
+      if (at === backslash || backslash >= 0 && backslash < after) backslash = text.indexOf(BACKSLASH, after)
+      if (at === percent || percent >= 0 && percent < after) percent = text.indexOf(PERCENT, after)
+    }
+    this.used += text.copy(this.batch, this.used, from)
+    this.batch[this.used++] = NEWLINE
+  }
+
+  /** Hands the batch to the stream; returns a promise while the stream is full. */
+  flush(): Promise<void> | undefined {
+    if (this.used > 0 && !this.broken) {
+      const batch = this.batch
+      const bytes = batch.subarray(0, this.used)
+      // The stream holds on to what it was given until it is written: meanwhile, another batch.
+      this.batch = this.spare.pop() ?? Buffer.allocUnsafe(this.batchBytes)
+      this.used = 0
+      const written = (): void => {
+        if (batch.length === this.batchBytes && this.spare.length < 4) this.spare.push(batch)
+      }
+      if (!this.out.write(bytes, written) && !this.full) {
+        this.full = new Promise((resolvePromise) => {
+          this.release = () => {
+            this.full = undefined
+            this.release = undefined
+            resolvePromise()
+          }
+          this.out.once('drain', () => this.release?.())
+        })
+      }
+    }
+    return this.full
+  }
+
+  /** Makes room for `bytes` more in the batch: writes it out first when it is full. */
+  private room(bytes: number): void {
+    if (this.used + bytes <= this.batch.length) return
+    this.flush()
+    if (this.broken) this.used = 0
+    if (bytes > this.batch.length) this.batch = Buffer.allocUnsafe(bytes)
+  }
+}
+
+let processJobLog: JobLog | undefined
+
+/** One JobLog per process for process.stdout, so its error listener is added once. */
+export function jobLog(): JobLog {
+  processJobLog ??= new JobLog()
+  return processJobLog
+}
+
+/**
+ * Packer's output through the job log. Whatever a template's scripts print reaches the log as
+ * text: the runner reads `::name::` at the start of a line, and `##[name]` anywhere in one, as
+ * workflow commands, and a script can print either (Packer even turns a printed `\n` into a
+ * real line break). So the runner's command processing is stopped, with a token nobody else
+ * knows, for as long as Packer's lines are written, and resumed before the action's own
+ * commands (annotations) are written again.
+ *
+ * Errors become annotations only when the run failed: a provisioner's stderr arrives as
+ * `ui,error` lines too, and a successful build must not end with a list of "errors".
+ */
+export function actionsLog(context: AnnotationContext, log: JobLog = jobLog()): PackerLog {
+  const token = randomUUID()
+  let stopped = false
   return {
+    begin(): void {
+      log.line(`::stop-commands::${token}`)
+      stopped = true
+    },
     event(event: PackerEvent): void {
       const rendered = renderEvent(event)
-      if (!rendered) return
-      if (rendered.level === 'error') core.error(rendered.text, annotationFor(rendered.text, context))
-      else core.info(rendered.text)
+      if (rendered) log.line(rendered.text)
     },
     raw(line: string): void {
-      core.info(line)
+      log.line(line)
+    },
+    packerText(bytes: Buffer, start: number, end: number): void {
+      log.packerText(bytes, start, end)
+    },
+    flush(): Promise<void> | undefined {
+      return log.flush()
+    },
+    end(run: PackerRun): void {
+      if (stopped) log.line(`::${token}::`)
+      stopped = false
+      log.flush()
+      for (const notice of run.record.notices) core.notice(notice, { title: 'Packer' })
+      if (run.exitCode === 0 || run.cancelled) return
+      for (const error of run.record.errors) core.error(error, annotationFor(error, context))
     }
   }
 }

@@ -1,5 +1,6 @@
 // Packer's -machine-readable output: one event per line, `timestamp,target,type,data...`.
 // Inside data, commas are written as %!(PACKER_COMMA) and newlines as a literal \n.
+import { Buffer } from 'node:buffer'
 
 export interface PackerEvent {
   timestamp: string
@@ -10,6 +11,8 @@ export interface PackerEvent {
 }
 
 export function unescapeField(field: string): string {
+  // Most fields hold neither escape: skip the three scans.
+  if (!field.includes('%!(') && !field.includes('\\')) return field
   return field
     .replaceAll('%!(PACKER_COMMA)', ',')
     .replaceAll('\\n', '\n')
@@ -18,33 +21,83 @@ export function unescapeField(field: string): string {
 
 /** Parses one line; anything that is not a machine-readable event (e.g. a panic) is undefined. */
 export function parseEventLine(line: string): PackerEvent | undefined {
-  const fields = line.replace(/\r$/, '').split(',')
-  if (fields.length < 3 || !/^\d+$/.test(fields[0])) return undefined
-  const [timestamp, target, type, ...data] = fields
-  return { timestamp, target, type, data: data.map(unescapeField) }
+  const text = line.endsWith('\r') ? line.slice(0, -1) : line
+  const afterTimestamp = text.indexOf(',')
+  const afterTarget = afterTimestamp < 0 ? -1 : text.indexOf(',', afterTimestamp + 1)
+  if (afterTarget < 0 || !/^\d+$/.test(text.slice(0, afterTimestamp))) return undefined
+  const afterType = text.indexOf(',', afterTarget + 1)
+  const type = afterType < 0 ? text.slice(afterTarget + 1) : text.slice(afterTarget + 1, afterType)
+  const data = afterType < 0 ? [] : text.slice(afterType + 1).split(',').map(unescapeField)
+  return {
+    timestamp: text.slice(0, afterTimestamp),
+    target: text.slice(afterTimestamp + 1, afterTarget),
+    type,
+    data
+  }
 }
 
 /**
- * Splits a byte stream into lines as chunks arrive, holding only the unfinished last line,
- * so a build log of any length is handled in constant memory.
+ * Splits a byte stream into lines as chunks arrive, without decoding it: the bytes of each
+ * complete line are handed on as a range of the chunk they arrived in. Only the unfinished
+ * last line is held (copied), so a build log of any length is handled in constant memory.
  */
-export class LineSplitter {
-  private partial = ''
-  private readonly decoder = new TextDecoder()
+export class ByteLineSplitter {
+  private partial?: Buffer
 
-  push(chunk: Uint8Array | string, onLine: (line: string) => void): void {
-    const text =
-      typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true })
-    const lines = (this.partial + text).split('\n')
-    this.partial = lines.pop() ?? ''
-    for (const line of lines) onLine(line)
+  push(chunk: Buffer, onLine: (bytes: Buffer, start: number, end: number) => void): void {
+    let start = 0
+    let newline = chunk.indexOf(10)
+    if (this.partial && newline >= 0) {
+      const line = Buffer.concat([this.partial, chunk.subarray(0, newline)])
+      this.partial = undefined
+      onLine(line, 0, line.length)
+      start = newline + 1
+      newline = chunk.indexOf(10, start)
+    }
+    while (newline >= 0) {
+      onLine(chunk, start, newline)
+      start = newline + 1
+      newline = chunk.indexOf(10, start)
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start)
+      this.partial = this.partial ? Buffer.concat([this.partial, rest]) : Buffer.from(rest)
+    }
   }
 
-  end(onLine: (line: string) => void): void {
-    const rest = this.partial + this.decoder.decode()
-    this.partial = ''
-    if (rest !== '') onLine(rest)
+  end(onLine: (bytes: Buffer, start: number, end: number) => void): void {
+    const rest = this.partial
+    this.partial = undefined
+    if (rest && rest.length > 0) onLine(rest, 0, rest.length)
   }
+}
+
+const COMMA = 0x2c
+const uiSay = Buffer.from('ui,say,')
+const uiMessage = Buffer.from('ui,message,')
+
+/**
+ * Where the text starts in a `timestamp,,ui,say,…` or `timestamp,,ui,message,…` line, or -1
+ * for any other line. These two make nearly all of a build's output and carry nothing the run
+ * record keeps, so their text can go to the log as bytes, without ever becoming a string.
+ */
+export function uiTextStart(bytes: Buffer, start: number, end: number): number {
+  let at = start
+  while (at < end && bytes[at] >= 0x30 && bytes[at] <= 0x39) at++
+  // Digits, then an empty target: `,,`.
+  if (at === start || at + 2 > end || bytes[at] !== COMMA || bytes[at + 1] !== COMMA) return -1
+  at += 2
+  for (const kind of [uiSay, uiMessage]) {
+    if (bytesAt(bytes, at, end, kind)) return at + kind.length
+  }
+  return -1
+}
+
+/** Whether `expected` is at `at` in `bytes`, before `end`. (Buffer.compare costs more per call.) */
+export function bytesAt(bytes: Uint8Array, at: number, end: number, expected: Uint8Array): boolean {
+  if (at + expected.length > end) return false
+  for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false
+  return true
 }
 
 /** An artifact announced by `artifact,I,…` events, for runs that wrote no manifest file. */
@@ -63,15 +116,39 @@ function detached(text: string): string {
 }
 
 /**
+ * Packer's own notice that it received a signal and is cancelling: it arrives as `ui,error`,
+ * but it says what the user asked for, not what went wrong.
+ */
+export function isCancellationNotice(message: string): boolean {
+  return /^Cancelling build after receiving \w+/.test(message.trim())
+}
+
+/**
  * Collects what the rest of the job needs from the event stream: the Packer version, the
  * artifacts and the errors. Only small, bounded state is kept.
  */
 export class RunRecord {
   version?: string
   readonly artifacts: AnnouncedArtifact[] = []
-  readonly errors: string[] = []
+  /** Packer's notices that arrive as `ui,error` (a cancellation), at most a few. */
+  readonly notices: string[] = []
+  /**
+   * `ui,error` lines. A provisioner's or post-processor's stderr arrives this way too, so on
+   * their own they say nothing about success.
+   */
+  private readonly uiErrors: string[] = []
+  /** `<build>,error,<message>`: each failed build's own summary of why. */
+  private readonly buildErrors: string[] = []
   private readonly pending = new Map<string, Partial<AnnouncedArtifact>>()
   private static readonly maxErrors = 100
+
+  /**
+   * Why the run failed, if it did: the failed builds' summaries when Packer gave any (a build
+   * run), else the `ui,error` lines (validate, a template Packer could not start).
+   */
+  get errors(): string[] {
+    return this.buildErrors.length > 0 ? this.buildErrors : this.uiErrors
+  }
 
   observe(event: PackerEvent): void {
     switch (event.type) {
@@ -83,18 +160,21 @@ export class RunRecord {
         break
       case 'error':
         // `<build>,error,<message>`: the build's own failure summary.
-        if (event.target !== '') this.addError(`${event.target}: ${event.data.join(',')}`)
+        if (event.target !== '') this.add(this.buildErrors, `${event.target}: ${event.data.join(',')}`)
         break
       case 'ui':
-        if (event.data[0] === 'error') this.addError(event.data.slice(1).join(','))
+        if (event.data[0] === 'error') {
+          const message = event.data.slice(1).join(',')
+          this.add(isCancellationNotice(message) ? this.notices : this.uiErrors, message)
+        }
         break
     }
   }
 
-  private addError(message: string): void {
+  private add(list: string[], message: string): void {
     const trimmed = message.trim()
-    if (trimmed === '' || this.errors.includes(trimmed)) return
-    if (this.errors.length < RunRecord.maxErrors) this.errors.push(detached(trimmed))
+    if (trimmed === '' || list.includes(trimmed)) return
+    if (list.length < RunRecord.maxErrors) list.push(detached(trimmed))
   }
 
   private observeArtifact(event: PackerEvent): void {

@@ -1,13 +1,26 @@
 // Runs Packer as a child process: argument arrays (never a shell), machine-readable output
 // rendered back into log lines as it arrives, and cancellation that lets Packer clean up.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { LineSplitter, parseEventLine, RunRecord, type PackerEvent } from './machine-readable.js'
+import type { Readable } from 'node:stream'
+import type { Buffer } from 'node:buffer'
+import { ByteLineSplitter, parseEventLine, RunRecord, uiTextStart, type PackerEvent } from './machine-readable.js'
 
 export interface PackerLog {
+  /** Before Packer's first line. */
+  begin(): void
   /** A parsed event, in order. */
   event(event: PackerEvent): void
   /** A line that is not an event (a crash trace, a plugin's own output). */
   raw(line: string, stream: 'stdout' | 'stderr'): void
+  /** The text of a `ui,say` or `ui,message` event, still as Packer wrote it (escaped). */
+  packerText(bytes: Buffer, start: number, end: number): void
+  /**
+   * After each chunk of Packer's output: writes what it made, and returns a promise while the
+   * log cannot take more, during which Packer's output is not read (and Packer waits).
+   */
+  flush(): Promise<void> | undefined
+  /** After Packer's last line, with how the run ended. */
+  end(run: PackerRun): void
 }
 
 export interface PackerRun {
@@ -92,9 +105,15 @@ export async function runPacker(
   })
   cancellation?.attach(child)
 
-  const stdout = new LineSplitter()
-  const stderr = new LineSplitter()
-  const onStdoutLine = (line: string): void => {
+  const onStdoutLine = (bytes: Buffer, start: number, end: number): void => {
+    // Nearly every line is text to show: it goes to the log as bytes, and only the others
+    // become strings and events.
+    const text = uiTextStart(bytes, start, end)
+    if (text >= 0) {
+      log.packerText(bytes, text, end)
+      return
+    }
+    const line = bytes.toString('utf8', start, end)
     const event = parseEventLine(line)
     if (event) {
       record.observe(event)
@@ -103,27 +122,53 @@ export async function runPacker(
       log.raw(line, 'stdout')
     }
   }
-  const onStderrLine = (line: string): void => {
+  const onStderrLine = (bytes: Buffer, start: number, end: number): void => {
+    const line = bytes.toString('utf8', start, end)
     if (line.trim() !== '') log.raw(line, 'stderr')
   }
-  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk, onStdoutLine))
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk, onStderrLine))
+  log.begin()
+  // Each stream is read a chunk at a time and not read on while the job log is full, so the
+  // pipe from Packer fills and Packer waits: memory stays flat however much it prints.
+  const reading = Promise.all([
+    readLines(child.stdout, onStdoutLine, log),
+    readLines(child.stderr, onStderrLine, log)
+  ])
+  // Awaited once Packer has exited; until then (or if it never started) not an unhandled rejection.
+  reading.catch(() => undefined)
 
+  let run: PackerRun = { exitCode: 1, cancelled: false, record }
   try {
     const exitCode = await new Promise<number>((resolvePromise, reject) => {
       child.on('error', (error: NodeJS.ErrnoException) => {
         reject(new Error(`could not run Packer at ${packerPath}: ${error.code ?? error.message}`))
       })
       child.on('close', (code, signal) => {
-        stdout.end(onStdoutLine)
-        stderr.end(onStderrLine)
         resolvePromise(code ?? (signal ? 128 + signalNumber(signal) : 1))
       })
     })
-    return { exitCode, cancelled: cancellation?.cancelled ?? false, record }
+    await reading
+    run = { exitCode, cancelled: cancellation?.cancelled ?? false, record }
+    return run
   } finally {
     cancellation?.detach()
+    log.end(run)
   }
+}
+
+async function readLines(
+  stream: Readable | null,
+  onLine: (bytes: Buffer, start: number, end: number) => void,
+  log: PackerLog
+): Promise<void> {
+  if (!stream) return
+  const splitter = new ByteLineSplitter()
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    splitter.push(chunk, onLine)
+    const full = log.flush()
+    if (full) await full
+  }
+  splitter.end(onLine)
+  log.flush()
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

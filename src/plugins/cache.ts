@@ -4,18 +4,10 @@ import { createHash } from 'node:crypto'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { errorMessage } from '../common/errors.js'
+import { PLUGIN_CACHE_STATE, type PluginCacheState } from './cache-state.js'
 
-/** What the main step leaves for the post step (core.saveState). */
-export interface PluginCacheState {
-  paths: string[]
-  key: string
-  /** The key the cache was restored from; undefined on a miss */
-  restoredKey?: string
-  /** Directory fingerprint right after the restore, before Packer installed anything */
-  contentHash: string
-}
+export { PLUGIN_CACHE_STATE, type PluginCacheState } from './cache-state.js'
 
-export const PLUGIN_CACHE_STATE = 'plugin-cache'
 
 async function listFiles(root: string, directory: string, lines: string[]): Promise<void> {
   let entries
@@ -88,10 +80,6 @@ export async function restorePluginCache(
       : `No cached Packer plugins for ${key}; they will be saved at the end of the job`
   )
   return { state: { paths, key, restoredKey, contentHash: await directoryFingerprint(paths) }, warning }
-}
-
-export function rememberPluginCache(state: PluginCacheState): void {
-  core.saveState(PLUGIN_CACHE_STATE, JSON.stringify(state))
 }
 
 /**

@@ -7,7 +7,7 @@ import { homedir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import * as semver from 'semver'
 import type { InstalledPacker } from '../install/index.js'
-import { restorePluginCache, type PluginCacheState } from './cache.js'
+import type { PluginCacheState } from './cache-state.js'
 import { templateRequiredPlugins } from './required.js'
 import type { PluginRequirement } from '../inputs/plugins.js'
 
@@ -175,7 +175,8 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
   if (options.cache) {
     const key = await cacheKey(options, plan)
     if (key) {
-      const restored = await restorePluginCache(paths, key)
+      // The cache client (with Azure's storage client) loads only for a template that has plugins.
+      const restored = await (await import('./cache.js')).restorePluginCache(paths, key)
       prepared.cacheState = restored.state
       if (restored.warning) prepared.warnings.push(restored.warning)
     } else {

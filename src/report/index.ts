@@ -3,7 +3,7 @@ import * as core from '@actions/core'
 import { amiIdsByRegion, primaryAmi, type Ami } from '../artifacts/manifest.js'
 import type { RegionTagResult } from '../aws/tagging.js'
 import type { Provenance } from '../inputs/tags.js'
-import { rememberPluginCache } from '../plugins/cache.js'
+import { rememberPluginCache } from '../plugins/cache-state.js'
 import type { PreparedPlugins } from '../plugins/index.js'
 
 export interface AmiOutputs {

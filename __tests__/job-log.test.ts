@@ -1,0 +1,190 @@
+// What the runner sees of a build's log: the bundled action run as the runner runs it, with
+// the real Packer running shell-local scripts that print what a template's scripts can print,
+// against the loopback EC2 endpoint.
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
+import { commandsTheRunnerRuns } from './support/workflow-commands.js'
+
+const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
+const declaredOutputs = ['ami-id', 'ami-ids', 'artifacts', 'manifest', 'packer-version', 'run-uuid']
+
+// Each payload is printed as it stands: `\n` and `\r` are the two characters, which Packer's
+// machine-readable output cannot tell from its own escapes.
+const injections = [
+  'a\\n::set-output name=injected::pwned',
+  'b\\n::add-mask::loopback',
+  'c\\n::error file=json/packer-template.json,line=1::pwned',
+  'd\\n::save-state name=injected::pwned',
+  'e\\n::stop-commands::pwned',
+  'f\\r::warning::pwned',
+  'g ##[set-output name=legacy;]pwned',
+  '  ::notice::pwned after spaces'
+]
+
+describeWithPacker('the job log, as the runner reads it', () => {
+  let version = ''
+  let endpoint: Ec2Endpoint
+  let workspace: string
+
+  beforeAll(() => {
+    version = packerVersion()
+  })
+  beforeEach(async () => {
+    endpoint = await startEc2Endpoint({ regions })
+    workspace = mkdtempSync(join(tmpdir(), 'job-log-'))
+    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+  })
+  afterEach(async () => {
+    await endpoint.close()
+    rmSync(workspace, { recursive: true, force: true })
+  })
+
+  /** The demo JSON template with shell-local scripts added to it. */
+  function withScripts(provisioner: string[], postProcessor: string[] = []): void {
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    template.provisioners = [{ type: 'shell-local', inline: provisioner }]
+    if (postProcessor.length > 0) {
+      template['post-processors'] = [{ type: 'shell-local', inline: postProcessor }, ...template['post-processors']]
+    }
+    writeFileSync(path, JSON.stringify(template, null, 2))
+  }
+
+  function run(extra: Partial<Parameters<typeof runAction>[0]> = {}): Promise<ActionRun> {
+    return runAction({
+      workspace,
+      inputs: { 'packer-version': version, 'working-directory': 'json' },
+      env: {
+        ...pushToMain,
+        HOME: join(workspace, '.home'),
+        CHECKPOINT_DISABLE: '1',
+        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+        AWS_REGION: 'us-east-1',
+        AWS_POLL_DELAY_SECONDS: '0',
+        AWS_ENDPOINT_URL_EC2: endpoint.url
+      },
+      ...extra
+    })
+  }
+
+  const quoted = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`
+
+  it("a script's output reaches the log as text, never as a workflow command", async () => {
+    withScripts(
+      injections.map((payload) => `printf '%s\\n' ${quoted(payload)}`),
+      injections.map((payload) => `printf '%s\\n' ${quoted(`post ${payload}`)}`)
+    )
+    const result = await run()
+    expect(result.exitCode).toBe(0)
+
+    // Every payload is in the log, as text.
+    expect(result.stdout).toContain('::set-output name=injected::pwned')
+    expect(result.stdout).toContain('##[set-output name=legacy;]pwned')
+    expect(result.stdout).toContain('post g ##[set-output name=legacy;]pwned')
+
+    const commands = commandsTheRunnerRuns(result.stdout)
+    expect(commands.filter((command) => command.line.includes('pwned'))).toEqual([])
+    expect(commands.map((command) => command.name)).not.toEqual(
+      expect.arrayContaining(['set-output', 'add-mask', 'save-state'])
+    )
+    // The action's own commands still work after Packer has run: the build's group closes.
+    const names = commands.map((command) => command.name)
+    expect(names.filter((name) => name === 'stop-commands')).toHaveLength(2)
+    expect(names.filter((name) => name === 'resume-commands')).toHaveLength(2)
+    expect(names.at(-1)).toBe('endgroup')
+    expect(names).not.toContain('error')
+
+    // The outputs file holds the action's outputs and nothing else.
+    expect(Object.keys(result.outputs).sort()).toEqual(declaredOutputs)
+    expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual([...regions].sort())
+  })
+
+  it("a script's stderr on a successful build is log text, not error annotations", async () => {
+    const progress = (who: string): string => `for i in $(seq 1 15); do echo "${who} progress $i/15" >&2; done`
+    withScripts([progress('provisioner')], [progress('post-processor')])
+    const result = await run()
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain('provisioner progress 15/15')
+    expect(result.stdout).toContain('post-processor progress 15/15')
+    expect(commandsTheRunnerRuns(result.stdout).filter((command) => command.name === 'error')).toEqual([])
+    expect(result.errors).toEqual([])
+    expect(Object.keys(result.outputs).sort()).toEqual(declaredOutputs)
+  })
+
+  it('a failed build is annotated with why it failed, not with every line of stderr', async () => {
+    withScripts(['for i in 1 2 3; do echo "progress $i" >&2; done', 'exit 3'])
+    const result = await run()
+    expect(result.exitCode).toBe(1)
+    const annotated = commandsTheRunnerRuns(result.stdout).filter((command) => command.name === 'error')
+    expect(annotated.some((command) => command.line.includes('progress'))).toBe(false)
+    expect(result.errors.map((error) => error.message)).toContain(
+      'amazon-ebs: Script exited with non-zero exit status: 3.Allowed exit codes are: [0]'
+    )
+  })
+
+  it("Packer's own word that it is cancelling is a notice; the run fails as cancelled", async () => {
+    // Packer lets a running shell-local script finish before it stops: a short one.
+    withScripts(['echo waiting-for-cancel', 'sleep 3'])
+    const result = await run({
+      onStart: (child, stdoutSoFar) => {
+        void until(() => stdoutSoFar().includes('waiting-for-cancel'), 'the script to start').then(() =>
+          child.kill('SIGINT')
+        )
+      }
+    })
+    expect(result.exitCode).toBe(1)
+    const commands = commandsTheRunnerRuns(result.stdout)
+    const notices = commands.filter((command) => command.name === 'notice').map((command) => command.line)
+    expect(notices).toEqual([expect.stringMatching(/^::notice title=Packer::Cancelling build after receiving terminated/)])
+    const errors = commands.filter((command) => command.name === 'error').map((command) => command.line)
+    expect(errors).toEqual([expect.stringContaining('The build was cancelled')])
+  })
+})
+
+describe('a huge build log', () => {
+  const standinDir = join(projectRoot, 'test-support', 'packer-stand-in')
+  const runtime = nodeRuntimes().at(-1) as { name: string; path: string }
+  let workspace: string
+
+  beforeEach(() => {
+    workspace = mkdtempSync(join(tmpdir(), 'huge-log-'))
+    writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ builders: [{ type: 'amazon-ebs' }] }))
+  })
+  afterEach(() => rmSync(workspace, { recursive: true, force: true }))
+
+  it(`64 MiB through a pipe slower than the action: it finishes, with peak RSS under 100 MiB (${runtime.name})`, async () => {
+    const logBytes = 64 * 1024 * 1024
+    const rssFile = join(workspace, '.peak-rss')
+    const result = await runAction({
+      workspace,
+      node: runtime.path,
+      nodeArgs: ['--import', pathToFileURL(join(projectRoot, 'scripts', 'peak-rss.mjs')).href],
+      readDelayMs: 1,
+      stdoutTailChars: 64 * 1024,
+      inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
+      env: {
+        PATH: `${standinDir}:${process.env.PATH}`,
+        PEAK_RSS_FILE: rssFile,
+        STANDIN_LOG_BYTES: String(logBytes),
+        STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs', regions: { 'us-east-1': 'ami-0aaa1' } }]),
+        AWS_REGION: 'us-east-1'
+      }
+    })
+    expect(result.stderr).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+    // The whole log reached the reader, less the timestamps and event types.
+    expect(result.stdoutBytes).toBeGreaterThan(logBytes * 0.7)
+    expect(result.stdout).toContain('Get:')
+    const peakRss = Number(readFileSync(rssFile, 'utf8'))
+    expect(peakRss).toBeGreaterThan(0)
+    expect(peakRss).toBeLessThan(100 * 1024 * 1024)
+  })
+})
