@@ -7,10 +7,10 @@ import { parsePluginRequirements, type PluginRequirement } from './plugins.js'
 import {
   checkJsonVarFile,
   describeJsonTemplate,
-  hclManifestOutput,
   JsonSyntaxError,
   parseJsonWithPosition,
   templateKind,
+  userVariables,
   type TemplateKind
 } from './template.js'
 import { combineTags, parseTagLines, provenanceTags } from './tags.js'
@@ -26,7 +26,13 @@ export interface Inputs {
   templateKind: TemplateKind
   builderTypes: string[]
   postProcessorTypes: string[]
+  /**
+   * Builds in the template's order. JSON: known before Packer runs. HCL2: filled in from
+   * `packer inspect` once Packer is installed.
+   */
   buildNames: string[]
+  /** False when a JSON builder's name is only known at build time. */
+  buildNamesKnown: boolean
   varFiles: string[]
   /** Set when var-file was empty and packer-vars.json was found beside a JSON template. */
   defaultVarFile?: string
@@ -44,6 +50,10 @@ export interface Inputs {
   force: boolean
   /** Absolute path of the manifest file to read. */
   manifest: string
+  /** True when input manifest named the file (else it came from the template or the default). */
+  manifestGiven: boolean
+  /** Values of the template's sensitive variables, to be masked in the log. */
+  sensitiveValues: string[]
   tags: Record<string, string>
   tagSnapshots: boolean
   awsRegion?: string
@@ -141,27 +151,18 @@ export function readInputs(
   let builderTypes: string[] = []
   let postProcessorTypes: string[] = []
   let buildNames: string[] = []
+  let buildNamesKnown = true
   let templateManifestOutput: string | undefined
+  let sensitiveValues: string[] = []
+  let jsonTemplate: unknown
   if (workingDirectoryOk && !existsSync(templatePath)) {
     problem(
       `template: expected a Packer template at "${template}" in "${workingDirectoryInput}", found no such file`
     )
   } else if (workingDirectoryOk && kind === 'json') {
-    const parsed = readJsonFile(templatePath, 'template', shown(templatePath), problem)
-    if (parsed !== undefined) {
-      try {
-        const info = describeJsonTemplate(parsed)
-        builderTypes = [...new Set(info.builders.map((builder) => builder.type))]
-        buildNames = info.builders.map((builder) => builder.name)
-        postProcessorTypes = info.postProcessorTypes
-        templateManifestOutput = info.manifestOutput
-      } catch (error) {
-        problem(`template: ${shown(templatePath)} is not a Packer JSON template: ${(error as Error).message}`, {
-          file: shown(templatePath)
-        })
-      }
-    }
+    jsonTemplate = readJsonFile(templatePath, 'template', shown(templatePath), problem)
   } else if (workingDirectoryOk) {
+    // HCL2 files are read with HashiCorp's parser once the inputs pass (see hcl.ts).
     const files = templateIsDirectory
       ? readdirSync(templatePath)
           .filter((name) => name.endsWith('.pkr.hcl') || name.endsWith('.pkr.json'))
@@ -171,11 +172,7 @@ export function readInputs(
       problem(`template: expected .pkr.hcl or .pkr.json files in the directory "${template}", found none`)
     }
     for (const file of files) {
-      if (file.endsWith('.pkr.json')) {
-        readJsonFile(file, 'template', shown(file), problem)
-      } else {
-        templateManifestOutput ??= hclManifestOutput(readFileSync(file, 'utf8'))
-      }
+      if (file.endsWith('.pkr.json')) readJsonFile(file, 'template', shown(file), problem)
     }
   }
 
@@ -189,6 +186,7 @@ export function readInputs(
       varFiles.push(besideTemplate)
     }
   }
+  const jsonVarFiles: unknown[] = []
   for (const varFile of workingDirectoryOk ? varFiles : []) {
     const path = resolve(workingDirectory, varFile)
     if (!existsSync(path) || isDirectory(path)) {
@@ -200,6 +198,7 @@ export function readInputs(
     if (parsed !== undefined && kind === 'json') {
       const wrong = checkJsonVarFile(parsed)
       if (wrong) problem(`var-file: ${shown(path)}: ${wrong}`, { file: shown(path) })
+      else jsonVarFiles.push(parsed)
     }
   }
 
@@ -214,16 +213,40 @@ export function readInputs(
     variables.push({ name, value: line.slice(equals + 1) })
   }
 
+  if (jsonTemplate !== undefined) {
+    // Names, manifest path and sensitive values can come from user variables: read them with
+    // the values Packer will have.
+    try {
+      const info = describeJsonTemplate(jsonTemplate, userVariables(jsonTemplate, jsonVarFiles, variables), env)
+      builderTypes = [...new Set(info.builders.map((builder) => builder.type))]
+      buildNames = info.builders.flatMap((builder) => (builder.name === undefined ? [] : [builder.name]))
+      buildNamesKnown = buildNames.length === info.builders.length
+      postProcessorTypes = info.postProcessorTypes
+      templateManifestOutput = info.manifestOutput
+      sensitiveValues = info.sensitiveValues
+    } catch (error) {
+      problem(`template: ${shown(templatePath)} is not a Packer JSON template: ${(error as Error).message}`, {
+        file: shown(templatePath)
+      })
+    }
+  }
+
   // only, except
   const only = inputList(get('only'))
   const except = inputList(get('except'))
-  if (buildNames.length > 0) {
+  if (kind === 'json') {
     for (const [name, list] of [
       ['only', only],
       ['except', except]
     ] as const) {
       for (const build of list) {
-        if (!globCharacters.test(build) && !buildNames.includes(build)) {
+        if (globCharacters.test(build)) {
+          problem(
+            `${name}: "${build}" is a pattern, and Packer matches only exact build names in a JSON ` +
+              `template (it would ignore the pattern and build everything); list the builds by name` +
+              (buildNames.length > 0 ? ` (the template's builds: ${buildNames.join(', ')})` : '')
+          )
+        } else if (buildNamesKnown && buildNames.length > 0 && !buildNames.includes(build)) {
           problem(
             `${name}: the template has no build named "${build}" (its builds: ${buildNames.join(', ')})`
           )
@@ -287,6 +310,7 @@ export function readInputs(
     builderTypes,
     postProcessorTypes,
     buildNames,
+    buildNamesKnown,
     varFiles,
     defaultVarFile,
     variables,
@@ -302,6 +326,8 @@ export function readInputs(
     onError,
     force: boolean('force'),
     manifest,
+    manifestGiven: manifestInput !== '',
+    sensitiveValues,
     tags: combined.tags,
     tagSnapshots: boolean('tag-snapshots'),
     awsRegion,
