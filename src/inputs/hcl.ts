@@ -1,0 +1,172 @@
+// What the action needs from an HCL2 template before Packer runs, read with HashiCorp's own HCL
+// parser (compiled to WebAssembly): the manifest post-processor's output, the sensitive
+// variables and their values, and required_plugins. Build names and their order come from
+// Packer itself (packer inspect), once it is installed.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import type { Inputs } from './index.js'
+
+/** A file's body as hcl2json gives it: blocks as objects keyed by label, bodies in arrays. */
+export type HclBody = Record<string, unknown>
+
+/**
+ * Parses one HCL2 file (`.pkr.hcl`, `.pkrvars.hcl`) or its JSON form (`.pkr.json`, `.json`).
+ * The parser is loaded on first use, so runs with JSON templates never load it.
+ */
+export async function parseHclFile(path: string, text = readFileSync(path, 'utf8')): Promise<HclBody> {
+  if (path.endsWith('.json')) return asObject(JSON.parse(text))
+  const { parse } = await import('@cdktf/hcl2json')
+  return asObject(await parse(basename(path), text))
+}
+
+/** The files of an HCL2 template, in the order Packer reads them (a directory's in name order). */
+export function hclTemplateFiles(templatePath: string): string[] {
+  if (!statSync(templatePath).isDirectory()) return [templatePath]
+  return readdirSync(templatePath)
+    .filter((name) => name.endsWith('.pkr.hcl') || name.endsWith('.pkr.json'))
+    .sort()
+    .map((name) => join(templatePath, name))
+}
+
+function asObject(value: unknown): HclBody {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as HclBody) : {}
+}
+
+/** A block's bodies: hcl2json gives a list; the JSON syntax allows a single object too. */
+function bodies(value: unknown): HclBody[] {
+  if (Array.isArray(value)) return value.map(asObject)
+  return value === undefined ? [] : [asObject(value)]
+}
+
+/** Labelled blocks (`variable "x" {…}`): label → bodies. */
+function labelled(value: unknown): Array<[string, HclBody[]]> {
+  return bodies(value).flatMap((body) => Object.entries(body).map(([label, inner]) => [label, bodies(inner)] as [string, HclBody[]]))
+}
+
+/** A literal string: hcl2json writes expressions as `${…}` strings. */
+function literal(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' && !value.includes('${') && !value.includes('{{') ? value : undefined
+}
+
+/** `output` of the first manifest post-processor, in file order, when it is a literal path. */
+export function hclManifestOutput(files: HclBody[]): { output?: string; found: boolean } {
+  for (const file of files) {
+    for (const build of bodies(file.build)) {
+      const postProcessors = [
+        ...labelled(build['post-processor']),
+        ...bodies(build['post-processors']).flatMap((chain) => labelled(chain['post-processor']))
+      ]
+      for (const [type, definitions] of postProcessors) {
+        if (type !== 'manifest') continue
+        return { output: literal(definitions[0]?.output), found: true }
+      }
+    }
+  }
+  return { found: false }
+}
+
+/** `packer { required_plugins { … } }` declarations, each as canonical JSON, sorted. */
+export function hclRequiredPlugins(files: HclBody[]): string[] {
+  const declarations: string[] = []
+  for (const file of files) {
+    for (const packer of bodies(file.packer)) {
+      for (const plugins of bodies(packer.required_plugins)) {
+        for (const [name, definition] of Object.entries(plugins)) {
+          declarations.push(JSON.stringify({ [name]: definition }))
+        }
+      }
+    }
+  }
+  return declarations.sort()
+}
+
+/** Names of the variables declared with `sensitive = true`, and their defaults. */
+export function hclSensitiveVariables(files: HclBody[]): Map<string, unknown> {
+  const sensitive = new Map<string, unknown>()
+  for (const file of files) {
+    for (const [name, definitions] of labelled(file.variable)) {
+      const definition = definitions[0] ?? {}
+      if (definition.sensitive === true || definition.sensitive === 'true') sensitive.set(name, definition.default)
+    }
+  }
+  return sensitive
+}
+
+/** Every string in a value (a list or map variable holds several). */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return value === '' ? [] : [value]
+  if (typeof value === 'number' || typeof value === 'boolean') return [String(value)]
+  if (Array.isArray(value)) return value.flatMap(strings)
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(strings)
+  return []
+}
+
+/**
+ * The values a sensitive variable can take in this run, from everywhere Packer takes them:
+ * its default, `*.auto.pkrvars.hcl` beside the template, the variables files, `PKR_VAR_…` and
+ * input `variables`. All of them are masked, whichever wins.
+ */
+export async function hclSensitiveValues(
+  files: HclBody[],
+  templatePath: string,
+  varFiles: string[],
+  variables: Array<{ name: string; value: string }>,
+  env: Record<string, string | undefined>
+): Promise<string[]> {
+  const sensitive = hclSensitiveVariables(files)
+  if (sensitive.size === 0) return []
+  const values: unknown[] = [...sensitive.values()]
+  const directory = statSync(templatePath).isDirectory() ? templatePath : dirname(templatePath)
+  const autoFiles = readdirSync(directory)
+    .filter((name) => name.endsWith('.auto.pkrvars.hcl') || name.endsWith('.auto.pkrvars.json'))
+    .sort()
+    .map((name) => join(directory, name))
+  for (const file of [...autoFiles, ...varFiles]) {
+    if (!existsSync(file)) continue
+    try {
+      const body = await parseHclFile(file)
+      for (const name of sensitive.keys()) if (name in body) values.push(body[name])
+    } catch {
+      // packer validate reports a variables file that does not parse, with its line.
+    }
+  }
+  for (const name of sensitive.keys()) values.push(env[`PKR_VAR_${name}`])
+  for (const { name, value } of variables) if (sensitive.has(name)) values.push(value)
+  return [...new Set(values.flatMap(strings))]
+}
+
+/**
+ * Completes the inputs of an HCL2 template with what only its parsed files tell: the manifest
+ * path (unless input manifest names one) and the sensitive values. JSON templates are read in
+ * readInputs already. A file that does not parse is left to packer validate, which says where.
+ */
+export async function withHclTemplate(
+  inputs: Inputs,
+  env: Record<string, string | undefined> = process.env
+): Promise<Inputs> {
+  if (inputs.templateKind !== 'hcl') return inputs
+  const templatePath = resolve(inputs.workingDirectory, inputs.template)
+  const files: HclBody[] = []
+  for (const file of hclTemplateFiles(templatePath)) {
+    try {
+      files.push(await parseHclFile(file))
+    } catch {
+      // See above: packer validate says what is wrong.
+    }
+  }
+  const manifest = hclManifestOutput(files)
+  const sensitiveValues = await hclSensitiveValues(
+    files,
+    templatePath,
+    inputs.varFiles.map((file) => resolve(inputs.workingDirectory, file)),
+    inputs.variables,
+    env
+  )
+  return {
+    ...inputs,
+    manifest: inputs.manifestGiven
+      ? inputs.manifest
+      : resolve(inputs.workingDirectory, manifest.output ?? 'packer-manifest.json'),
+    sensitiveValues: [...inputs.sensitiveValues, ...sensitiveValues]
+  }
+}
