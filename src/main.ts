@@ -1,13 +1,23 @@
 // The job, in order: inputs, install, plugins, validate, build, artifacts, outputs, tag, report.
 import * as core from '@actions/core'
 import { InputError, readInputs, type Inputs } from './inputs/index.js'
+import { withHclTemplate } from './inputs/hcl.js'
+import { checkHclBuildSelection } from './inputs/template.js'
 import { readBuiltAmis, manifestRunUuid } from './artifacts/index.js'
 import { inTemplateOrder } from './artifacts/manifest.js'
 import { buildArguments, validateArguments } from './packer/commands.js'
+import { inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { tagAmis } from './aws/tagging.js'
-import { amiOutputs, setOutputs, writeSummary, type RegionTagging, type SummaryModel } from './report/index.js'
+import {
+  amiOutputs,
+  primaryBuildNote,
+  setOutputs,
+  writeSummary,
+  type RegionTagging,
+  type SummaryModel
+} from './report/index.js'
 
 /** A failure whose causes the log and the summary's problems already show. */
 class Failure extends Error {}
@@ -21,8 +31,10 @@ export async function run(): Promise<void> {
     (message) => core.warning(message)
   ).listen()
   try {
-    const inputs = readActionInputs()
-    if (!inputs) return
+    const read = readActionInputs()
+    if (!read) return
+    const inputs = await withHclTemplate(read)
+    maskSensitiveValues(inputs.sensitiveValues)
     await job(inputs, cancellation)
   } catch (error) {
     core.setFailed((error as Error).message)
@@ -52,7 +64,41 @@ function readActionInputs(): Inputs | undefined {
   }
 }
 
-async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
+/**
+ * Packer masks sensitive variables as <sensitive>, but not in -machine-readable mode, which the
+ * action uses: so the action masks them. The runner masks line by line, so each line of a
+ * multi-line value too.
+ */
+function maskSensitiveValues(values: string[]): void {
+  for (const value of values) {
+    core.setSecret(value)
+    for (const line of value.split(/\r?\n/)) if (line.trim() !== '' && line !== value) core.setSecret(line)
+  }
+}
+
+/**
+ * An HCL2 template's builds in Packer's own order, from packer inspect; and only/except checked
+ * against them. Packer validate says it better when the template does not even parse.
+ */
+async function withHclBuilds(inputs: Inputs, packerPath: string): Promise<Inputs> {
+  if (inputs.templateKind !== 'hcl') return inputs
+  let buildNames: string[]
+  try {
+    buildNames = await inspectBuilds(packerPath, inputs.template, {
+      cwd: inputs.workingDirectory,
+      env: packerEnvironment()
+    })
+  } catch (error) {
+    core.info(`${(error as Error).message}; the builds will be ordered as they finish.`)
+    return inputs
+  }
+  const problems = buildNames.length > 0 ? checkHclBuildSelection(inputs, buildNames) : []
+  if (problems.length > 0) throw new Error(problems.join('\n'))
+  return { ...inputs, buildNames }
+}
+
+async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
+  let inputs = given
   if (inputs.defaultVarFile) {
     core.info(`var-file is empty: using ${inputs.defaultVarFile}, found beside the template.`)
   }
@@ -105,6 +151,7 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
     })
 
   try {
+    inputs = await withHclBuilds(inputs, packer.path)
     const validation = await core.group('Validate', () => packerStep(validateArguments(inputs)))
     stopIfCancelled(validation, summary)
     if (validation.exitCode !== 0) {
@@ -139,9 +186,11 @@ async function build(
 
   // AMIs are read even when the build failed: in a template with several builds, those that
   // succeeded made AMIs that are real, cost money and must not go unnoticed.
-  const artifacts = readBuiltAmis(inputs.manifest, runBefore, built.record.artifacts)
+  const artifacts = readBuiltAmis(inputs.manifest, runBefore, built.record.artifacts, inputs.buildNames)
   artifacts.amis = inTemplateOrder(artifacts.amis, inputs.buildNames)
   for (const note of artifacts.notes) core.info(note)
+  const primaryBuild = primaryBuildNote(artifacts.amis)
+  if (primaryBuild) core.info(primaryBuild)
   setOutputs({
     ...amiOutputs(artifacts.amis, inputs.awsRegion),
     manifest: artifacts.manifest ?? '',
