@@ -153,12 +153,12 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(endpoint.calls.length).toBe(calls)
     })
 
-    it('HCL2 directory: several sources and build blocks, custom_data manifest, ami-id from the first build', async () => {
+    it('HCL2 directory: several sources and build blocks, custom_data manifest at a path from a variable, ami-id from the first build', async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-directory'))
       const { result } = await expectBuilt(
         workspace,
-        { template: '.' },
-        { builds: ['amazon-ebs.web', 'amazon-ebs.arm', 'release.amazon-ebs.gpu'], manifest: 'images.json' }
+        { template: '.', variables: 'manifest_file=release-images.json' },
+        { builds: ['amazon-ebs.web', 'amazon-ebs.arm', 'release.amazon-ebs.gpu'], manifest: 'release-images.json' }
       )
       expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
       expect(result.summary).toContain('### release.amazon-ebs.gpu (amazon-ebs)')

@@ -7,7 +7,9 @@ import {
   hclManifestOutput,
   hclRequiredPlugins,
   hclSensitiveValues,
+  hclStringValue,
   hclTemplateFiles,
+  hclVariableCandidates,
   parseHclFile
 } from '../src/inputs/hcl.js'
 
@@ -48,7 +50,7 @@ describe('hclManifestOutput', () => {
           'a.pkr.hcl': 'build {\n  post-processors {\n    post-processor "manifest" {\n      output = "${var.dir}/m.json"\n    }\n  }\n}\n'
         })
       )
-    ).toEqual({ output: undefined, found: true })
+    ).toEqual({ output: '${var.dir}/m.json', found: true })
     rmSync(join(directory, 'a.pkr.hcl'))
     expect(
       hclManifestOutput(await parsed({ 'b.pkr.json': JSON.stringify({ build: { 'post-processor': { manifest: { output: 'j.json' } } } }) }))
@@ -106,13 +108,16 @@ variable "keys" {
     })
     writeFileSync(join(directory, 'prod.pkrvars.hcl'), 'token = <<EOT\nline-one\nline-two\nEOT\n')
     writeFileSync(join(directory, 'more.json'), '{"token": "from-json"}')
-    const values = await hclSensitiveValues(
+    const candidates = await hclVariableCandidates(
       files,
       directory,
       [join(directory, 'prod.pkrvars.hcl'), join(directory, 'more.json')],
       [{ name: 'token', value: 'from-input' }, { name: 'region', value: 'us-west-2' }],
       { PKR_VAR_token: 'from-env', PKR_VAR_region: 'ap-south-1' }
     )
+    // In Packer's order of precedence, lowest first.
+    expect(candidates.get('region')).toEqual(['us-east-1', 'ap-south-1', 'eu-west-1', 'us-west-2'])
+    const values = hclSensitiveValues(files, candidates)
     expect(values.sort()).toEqual(
       ['from-default', 'key-one', 'key-two', 'from-auto', 'line-one\nline-two\n', 'from-json', 'from-env', 'from-input'].sort()
     )
@@ -120,6 +125,29 @@ variable "keys" {
 
   it('is empty when no variable is sensitive', async () => {
     const files = await parsed({ 'vars.pkr.hcl': 'variable "region" {\n  default = "us-east-1"\n}\n' })
-    expect(await hclSensitiveValues(files, directory, [], [{ name: 'region', value: 'x' }], {})).toEqual([])
+    const candidates = await hclVariableCandidates(files, directory, [], [{ name: 'region', value: 'x' }], {})
+    expect(hclSensitiveValues(files, candidates)).toEqual([])
+  })
+})
+
+describe('hclStringValue', () => {
+  const values = new Map<string, unknown>([
+    ['dir', 'out'],
+    ['name', 'images.json'],
+    ['list', ['a']],
+    ['endpoint', '${env("X")}']
+  ])
+  it('evaluates literal text and input variables', async () => {
+    expect(await hclStringValue('m.json', values)).toBe('m.json')
+    expect(await hclStringValue('${var.name}', values)).toBe('images.json')
+    expect(await hclStringValue('${var.dir}/${var.name}', values)).toBe('out/images.json')
+  })
+  it('leaves anything else to Packer', async () => {
+    expect(await hclStringValue('${local.dir}/m.json', values)).toBeUndefined()
+    expect(await hclStringValue('${var.missing}', values)).toBeUndefined()
+    expect(await hclStringValue('${var.list}', values)).toBeUndefined()
+    expect(await hclStringValue('${var.endpoint}', values)).toBeUndefined()
+    expect(await hclStringValue('${upper(var.dir)}', values)).toBeUndefined()
+    expect(await hclStringValue('{{timestamp}}.json', values)).toBeUndefined()
   })
 })

@@ -43,12 +43,43 @@ function labelled(value: unknown): Array<[string, HclBody[]]> {
   return bodies(value).flatMap((body) => Object.entries(body).map(([label, inner]) => [label, bodies(inner)] as [string, HclBody[]]))
 }
 
-/** A literal string: hcl2json writes expressions as `${…}` strings. */
-function literal(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' && !value.includes('${') && !value.includes('{{') ? value : undefined
+/**
+ * An expression as hcl2json writes it (`"${var.dir}/m.json"`), evaluated with HashiCorp's
+ * expression parser when it is made of literal text and input variables only; else undefined.
+ */
+export async function hclStringValue(expression: string, values: Map<string, unknown>): Promise<string | undefined> {
+  if (!expression.includes('${')) return expression.includes('{{') ? undefined : expression
+  const { getExpressionAst } = await import('@cdktf/hcl2json')
+  let ast: AstNode | null
+  try {
+    ast = (await getExpressionAst('manifest.pkr.hcl', JSON.stringify(expression))) as AstNode | null
+  } catch {
+    return undefined
+  }
+  if (!ast || (ast.type !== 'template' && ast.type !== 'templateWrap')) return undefined
+  let text = ''
+  for (const part of ast.children ?? []) {
+    const traversal = part.meta?.traversal
+    if (part.type === 'literalValue' && typeof part.meta?.value === 'string') {
+      text += part.meta.value
+    } else if (part.type === 'scopeTraversal' && traversal?.length === 2 && traversal[0].segment === 'var') {
+      const value = values.get(traversal[1].segment ?? '')
+      if (typeof value !== 'string' || value.includes('${')) return undefined
+      text += value
+    } else {
+      return undefined
+    }
+  }
+  return text
 }
 
-/** `output` of the first manifest post-processor, in file order, when it is a literal path. */
+interface AstNode {
+  type: string
+  children?: AstNode[]
+  meta?: { value?: unknown; traversal?: Array<{ type: string; segment?: string }> }
+}
+
+/** `output` of the first manifest post-processor, in file order, as hcl2json gives it. */
 export function hclManifestOutput(files: HclBody[]): { output?: string; found: boolean } {
   for (const file of files) {
     for (const build of bodies(file.build)) {
@@ -58,7 +89,8 @@ export function hclManifestOutput(files: HclBody[]): { output?: string; found: b
       ]
       for (const [type, definitions] of postProcessors) {
         if (type !== 'manifest') continue
-        return { output: literal(definitions[0]?.output), found: true }
+        const output = definitions[0]?.output
+        return { output: typeof output === 'string' && output !== '' ? output : undefined, found: true }
       }
     }
   }
@@ -102,20 +134,29 @@ function strings(value: unknown): string[] {
 }
 
 /**
- * The values a sensitive variable can take in this run, from everywhere Packer takes them:
- * its default, `*.auto.pkrvars.hcl` beside the template, the variables files, `PKR_VAR_…` and
- * input `variables`. All of them are masked, whichever wins.
+ * Every value each input variable is given in this run, lowest precedence first, as Packer
+ * ranks them: the default, `PKR_VAR_…`, `*.auto.pkrvars.hcl` beside the template, then the
+ * variables files and input `variables` (passed after them). The last one wins.
  */
-export async function hclSensitiveValues(
+export async function hclVariableCandidates(
   files: HclBody[],
   templatePath: string,
   varFiles: string[],
   variables: Array<{ name: string; value: string }>,
   env: Record<string, string | undefined>
-): Promise<string[]> {
-  const sensitive = hclSensitiveVariables(files)
-  if (sensitive.size === 0) return []
-  const values: unknown[] = [...sensitive.values()]
+): Promise<Map<string, unknown[]>> {
+  const candidates = new Map<string, unknown[]>()
+  const add = (name: string, value: unknown): void => {
+    if (value !== undefined) candidates.set(name, [...(candidates.get(name) ?? []), value])
+  }
+  const declared: string[] = []
+  for (const file of files) {
+    for (const [name, definitions] of labelled(file.variable)) {
+      declared.push(name)
+      add(name, definitions[0]?.default)
+    }
+  }
+  for (const name of declared) add(name, env[`PKR_VAR_${name}`])
   const directory = statSync(templatePath).isDirectory() ? templatePath : dirname(templatePath)
   const autoFiles = readdirSync(directory)
     .filter((name) => name.endsWith('.auto.pkrvars.hcl') || name.endsWith('.auto.pkrvars.json'))
@@ -125,13 +166,22 @@ export async function hclSensitiveValues(
     if (!existsSync(file)) continue
     try {
       const body = await parseHclFile(file)
-      for (const name of sensitive.keys()) if (name in body) values.push(body[name])
+      for (const name of declared) add(name, body[name])
     } catch {
       // packer validate reports a variables file that does not parse, with its line.
     }
   }
-  for (const name of sensitive.keys()) values.push(env[`PKR_VAR_${name}`])
-  for (const { name, value } of variables) if (sensitive.has(name)) values.push(value)
+  for (const { name, value } of variables) add(name, value)
+  return candidates
+}
+
+/**
+ * The values a sensitive variable can take in this run, from everywhere Packer takes them.
+ * All of them are masked, whichever wins.
+ */
+export function hclSensitiveValues(files: HclBody[], candidates: Map<string, unknown[]>): string[] {
+  const sensitive = hclSensitiveVariables(files)
+  const values = [...sensitive.keys()].flatMap((name) => candidates.get(name) ?? [])
   return [...new Set(values.flatMap(strings))]
 }
 
@@ -154,19 +204,21 @@ export async function withHclTemplate(
       // See above: packer validate says what is wrong.
     }
   }
-  const manifest = hclManifestOutput(files)
-  const sensitiveValues = await hclSensitiveValues(
+  const candidates = await hclVariableCandidates(
     files,
     templatePath,
     inputs.varFiles.map((file) => resolve(inputs.workingDirectory, file)),
     inputs.variables,
     env
   )
+  const values = new Map([...candidates].map(([name, given]) => [name, given.at(-1)]))
+  const manifest = hclManifestOutput(files).output
+  const manifestOutput = manifest === undefined ? undefined : await hclStringValue(manifest, values)
   return {
     ...inputs,
     manifest: inputs.manifestGiven
       ? inputs.manifest
-      : resolve(inputs.workingDirectory, manifest.output ?? 'packer-manifest.json'),
-    sensitiveValues: [...inputs.sensitiveValues, ...sensitiveValues]
+      : resolve(inputs.workingDirectory, manifestOutput || 'packer-manifest.json'),
+    sensitiveValues: [...inputs.sensitiveValues, ...hclSensitiveValues(files, candidates)]
   }
 }
