@@ -226,6 +226,9 @@ describeWithPacker('templates as users write them, through the bundled action', 
       ] as const) {
         const result = await run(workspace, { template: 'template.pkr.hcl', ...inputs })
         expect(result.exitCode).toBe(0)
+        // No manifest here: the AMIs come from Packer's output, under the same build name.
+        expect(result.outputs.manifest).toBe('')
+        expect(Object.keys(JSON.parse(result.outputs.builds))).toEqual(['amazon-ebs.app'])
         expect(result.stdout).toContain(`secret=${secret}`)
         const shown = asTheRunnerShowsIt(result)
         expect(shown.log).toContain('secret=***')
@@ -271,6 +274,18 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(validated.errors).toEqual([])
       expect(validated.exitCode).toBe(0)
       await expectBuilt(workspace, inputs, { builds: ['amazon-ebs'], manifest: 'manifest.json' })
+    })
+
+    it('02 amazon-eks-ami al2023 as published: its variables files pass; Packer 1.6.6 itself refuses newer keys', async () => {
+      const result = await run(folder('02-eks-al2023/orig'), {
+        command: 'validate',
+        template: 'templates/al2023/template.json',
+        'var-file': 'templates/al2023/variables-default.json\ntemplates/al2023/variables-1.33.json',
+        variables: 'ami_name=eks-al2023\narch=x86_64\ninstance_type=m5.large\nkubernetes_version=1.33\nkubernetes_build_date=2025-06-01'
+      })
+      expect(result.errors.filter((error) => error.properties.title === 'Invalid input')).toEqual([])
+      expect(result.stdout).toContain('::group::Validate')
+      if (version === '1.6.6') expect(result.errors[0].message).toContain('unknown configuration key')
     })
 
     it('03 terraform-aws-consul: two of four named builders, in template order', async () => {
