@@ -5,8 +5,11 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }]
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
+    // GitHub's parser imports its schema JSON without an import attribute: add it.
+    '/node_modules/@actions/workflow-parser/.+\\.js$': '<rootDir>/__tests__/support/json-import-attributes.cjs'
   },
+  transformIgnorePatterns: ['/node_modules/(?!@actions/workflow-parser/)'],
   globalSetup: '<rootDir>/__tests__/support/global-setup.ts',
   testMatch: ['**/__tests__/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -235,7 +235,7 @@ describe('tagging through the AWS SDK', () => {
   })
   afterEach(() => endpoint.close())
 
-  function runTagging(inputs: Record<string, string> = {}): Promise<ActionRun> {
+  function runTagging(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<ActionRun> {
     return run(
       { 'provenance-tags': 'true', tags: 'Team=platform', ...inputs },
       {
@@ -246,7 +246,8 @@ describe('tagging through the AWS SDK', () => {
         GITHUB_REPOSITORY: 'acme/images',
         GITHUB_SHA: 'c0ffee0123456789abcdef0123456789abcdef01',
         GITHUB_REF: 'refs/heads/main',
-        GITHUB_RUN_ID: '7'
+        GITHUB_RUN_ID: '7',
+        ...env
       }
     )
   }
@@ -267,6 +268,30 @@ describe('tagging through the AWS SDK', () => {
     expect(endpoint.actions()).toEqual(['CreateTags', 'DescribeImages'])
     expect(result.summary).toContain('`snap-0a1b2c3d4e5f60002`')
     expect(result.summary).toContain('AMIs built and tagged')
+  })
+
+  it('a workflow_dispatch run: provenance from the run context, the summary names who started it', async () => {
+    // What the runner gives a dispatched run: its variables and the event file.
+    const event = join(workspace, '.event.json')
+    writeFileSync(event, JSON.stringify({ inputs: { only: '' }, ref: 'refs/heads/release', sender: { login: 'release-manager', type: 'User' } }))
+    const result = await runTagging({}, {
+      GITHUB_EVENT_NAME: 'workflow_dispatch',
+      GITHUB_EVENT_PATH: event,
+      GITHUB_ACTOR: 'release-manager',
+      GITHUB_REF: 'refs/heads/release',
+      GITHUB_RUN_ATTEMPT: '3'
+    })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(endpoint.tagsOf('eu-west-1', amiIds['eu-west-1'])).toMatchObject({
+      SourceRepository: 'acme/images',
+      SourceCommit: 'c0ffee0123456789abcdef0123456789abcdef01',
+      SourceRef: 'refs/heads/release',
+      BuildEvent: 'workflow_dispatch',
+      BuildActor: 'release-manager',
+      BuildRunUrl: 'https://github.com/acme/images/actions/runs/7/attempts/3'
+    })
+    expect(result.summary).toContain('run by hand by [@release-manager](https://github.com/release-manager)')
   })
 
   it('tag-snapshots: false tags only the AMIs', async () => {

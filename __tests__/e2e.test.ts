@@ -15,6 +15,8 @@ const provenance = {
   SourceRepository: 'acme/images',
   SourceCommit: runner.GITHUB_SHA,
   SourceRef: 'refs/heads/main',
+  BuildEvent: 'push',
+  BuildActor: 'octocat',
   BuildRunUrl: 'https://github.com/acme/images/actions/runs/4242/attempts/1'
 }
 

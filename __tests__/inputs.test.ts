@@ -4,31 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
 import { withHclTemplate } from '../src/inputs/hcl.js'
+import { actionDefaults } from './support/action-process.js'
+import { runContext } from './support/run-context.js'
 
 // The defaults of action.yml, as the runner passes them.
-const defaults: Record<string, string> = {
-  template: 'packer-template.json',
-  'var-file': '',
-  variables: '',
-  'working-directory': '.',
-  only: '',
-  except: '',
-  command: 'build',
-  'packer-version': 'latest',
-  'packer-releases-url': 'https://releases.hashicorp.com',
-  'packer-signing-key': '',
-  plugins: '',
-  'github-token': '',
-  cache: 'true',
-  'on-error': 'cleanup',
-  force: 'false',
-  manifest: '',
-  tags: '',
-  'provenance-tags': 'true',
-  'tag-snapshots': 'true',
-  'aws-region': '',
-  summary: 'true'
-}
+const defaults: Record<string, string> = actionDefaults()
 
 const template = {
   builders: [{ type: 'amazon-ebs', name: 'web' }, { type: 'amazon-ebs', name: 'arm' }],
@@ -42,14 +22,15 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(workspace, { recursive: true, force: true }))
 
-function read(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<Inputs> {
+/** `context` is the run's; by default one that says nothing, as outside a runner. */
+function read(inputs: Record<string, string> = {}, env: Record<string, string> = {}, context = runContext({})): Promise<Inputs> {
   const all = { ...defaults, ...inputs }
-  return readInputs((name) => all[name] ?? '', { GITHUB_WORKSPACE: workspace, ...env })
+  return readInputs((name) => all[name] ?? '', { GITHUB_WORKSPACE: workspace, ...env }, new Date(), context)
 }
 
-async function problems(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<string[]> {
+async function problems(inputs: Record<string, string>, env: Record<string, string> = {}, context = runContext({})): Promise<string[]> {
   try {
-    await read(inputs, env)
+    await read(inputs, env, context)
   } catch (error) {
     if (error instanceof InputError) return error.problems.map((p) => p.message)
     throw error
@@ -88,8 +69,10 @@ describe('readInputs with the defaults', () => {
   })
 
   it('provenance tags are added, and user tags with them', async () => {
-    const inputs = await read({ tags: 'Team=platform\nName=web' }, { GITHUB_SHA: 'abc123', GITHUB_REPOSITORY: 'acme/images' })
+    const context = runContext({ sha: 'abc123', repository: 'acme/images' })
+    const inputs = await read({ tags: 'Team=platform\nName=web' }, {}, context)
     expect(inputs.tags).toMatchObject({ Team: 'platform', Name: 'web', SourceCommit: 'abc123' })
+    expect(inputs.provenance).toMatchObject({ commit: 'abc123', repository: 'acme/images' })
     expect((await read({ 'provenance-tags': 'false', tags: 'Team=x' })).tags).toEqual({ Team: 'x' })
   })
 
@@ -255,14 +238,10 @@ describe('readInputs rejects each bad input with its own message', () => {
   })
 
   it('tags that break EC2 rules, counting provenance tags', async () => {
-    const fortySix = Array.from({ length: 46 }, (_, i) => `k${i}=v`).join('\n')
-    expect(
-      (await problems(
-        { tags: fortySix },
-        { GITHUB_REPOSITORY: 'a/b', GITHUB_SHA: 'c', GITHUB_REF: 'refs/heads/main', GITHUB_RUN_ID: '1' }
-      ))
-    ).toEqual([expect.stringMatching(/^tags: EC2 allows at most 50 tags .* found 51/)])
-    expect((await problems({ tags: 'aws:x=1' }))).toEqual(['tags: the "aws:" prefix is reserved for AWS, found key "aws:x"'])
+    const fortyFour = Array.from({ length: 44 }, (_, i) => `k${i}=v`).join('\n')
+    const context = runContext({ repository: 'a/b', sha: 'c', ref: 'refs/heads/main', eventName: 'push', actor: 'd', runId: 1 })
+    expect(await problems({ tags: fortyFour }, {}, context)).toEqual([expect.stringMatching(/^tags: EC2 allows at most 50 tags .* found 51/)])
+    expect(await problems({ tags: 'aws:x=1' })).toEqual(['tags: the "aws:" prefix is reserved for AWS, found key "aws:x"'])
   })
 
   it('a region that is not a region, naming where it came from', async () => {

@@ -1,4 +1,4 @@
-// src/post.ts is the post step's entry point: importing it runs it, and nothing it meets may
+// The post step (src/post.ts, run() of the entry point dist/post.js): nothing it meets may
 // fail the job.
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type * as Cache from '@actions/cache'
@@ -38,7 +38,7 @@ describe('the post step', () => {
     const folder = pluginFolderWithAPlugin()
     core.state.set('plugin-cache', JSON.stringify({ paths: [folder], key: 'k1', contentHash: '' }))
 
-    await import('../src/post.js')
+    await (await import('../src/post.js')).run()
 
     expect(cache.saveCache).toHaveBeenCalledWith([folder], 'k1')
     expect(messages(core.info)).toContain('Saved Packer plugins to the cache (k1)')
@@ -50,7 +50,7 @@ describe('the post step', () => {
       throw new Error('state file unreadable')
     })
 
-    await expect(import('../src/post.js')).resolves.toBeDefined()
+    await expect((await import('../src/post.js')).run()).resolves.toBeUndefined()
 
     expect(messages(core.warning)).toBe('Could not save the plugin cache: state file unreadable')
     expect(core.error).not.toHaveBeenCalled()
@@ -59,7 +59,7 @@ describe('the post step', () => {
   it('warns about unreadable state and saves nothing', async () => {
     core.state.set('plugin-cache', '{not json')
 
-    await import('../src/post.js')
+    await (await import('../src/post.js')).run()
 
     expect(cache.saveCache).not.toHaveBeenCalled()
     expect(messages(core.warning)).toContain('Not saving the plugin cache')

@@ -3,10 +3,11 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { actionDefaults, projectRoot } from './support/action-process.js'
+import { projectRoot } from './support/action-process.js'
+import { readActionYml } from './support/action-yml.js'
 
 const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8')
-const actionYml = readFileSync(join(projectRoot, 'action.yml'), 'utf8')
+const action = readActionYml()
 
 function tableRows(heading: string): string[][] {
   const section = readme.slice(readme.indexOf(`\n## ${heading}\n`) + 1)
@@ -20,21 +21,15 @@ function tableRows(heading: string): string[][] {
 describe('README.md', () => {
   it('lists every input of action.yml, and no other, with its default', () => {
     const rows = tableRows('Inputs')
-    const defaults = actionDefaults()
-    expect(rows.map(([name]) => name.replace(/`/g, '')).sort()).toEqual(Object.keys(defaults).sort())
+    expect(rows.map(([name]) => name.replace(/`/g, '')).sort()).toEqual(Object.keys(action.inputs).sort())
     for (const [name, shownDefault] of rows) {
-      const input = name.replace(/`/g, '')
-      const yamlDefault = /\n {2}([a-z-]+):\n(?: {4}.*\n)*? {4}default: (.*)/g
-      let declared: string | undefined
-      for (const match of actionYml.matchAll(yamlDefault)) if (match[1] === input) declared = match[2].replace(/^'(.*)'$/, '$1')
+      const declared = action.inputs[name.replace(/`/g, '')].default
       if (declared) expect(shownDefault.startsWith(`\`${declared}\``)).toBe(true)
       else expect(shownDefault === '' || shownDefault.includes('AWS_REGION')).toBe(true)
     }
   })
 
   it('lists every output of action.yml', () => {
-    const outputsBlock = actionYml.slice(actionYml.indexOf('\noutputs:'), actionYml.indexOf('\nruns:'))
-    const outputs = [...outputsBlock.matchAll(/^ {2}([a-z-]+):$/gm)].map((match) => match[1])
-    expect(tableRows('Outputs').map(([name]) => name.replace(/`/g, '')).sort()).toEqual(outputs.sort())
+    expect(tableRows('Outputs').map(([name]) => name.replace(/`/g, '')).sort()).toEqual(Object.keys(action.outputs).sort())
   })
 })

@@ -6,10 +6,12 @@ const amis = [
   { build: 'web', builderType: 'amazon-ebs', region: 'eu-west-1', amiId: 'ami-02' },
   { build: 'arm', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-03' }
 ]
-const env = {
-  GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-  GITHUB_REPOSITORY: 'acme/images',
-  GITHUB_SERVER_URL: 'https://github.com'
+const provenance = {
+  commit: '0123456789abcdef0123456789abcdef01234567',
+  repository: 'acme/images',
+  serverUrl: 'https://github.com',
+  eventName: 'push',
+  actor: 'octocat'
 }
 
 describe('amiOutputs', () => {
@@ -42,7 +44,7 @@ describe('primaryBuildNote', () => {
   })
 
   it('is in the summary', () => {
-    expect(renderSummary({ outcome: 'built', template: 't.json', amis, problems: [], env: {} })).toContain(
+    expect(renderSummary({ outcome: 'built', template: 't.json', amis, problems: [], provenance })).toContain(
       "ami-id and ami-ids are build web's"
     )
   })
@@ -59,7 +61,7 @@ describe('consoleUrl', () => {
 })
 
 describe('renderSummary', () => {
-  const base: SummaryModel = { outcome: 'built', template: 'packer-template.json', packerVersion: '1.11.2', amis, problems: [], env }
+  const base: SummaryModel = { outcome: 'built', template: 'packer-template.json', packerVersion: '1.11.2', amis, problems: [], provenance }
 
   it('has a table per build with AMIs, snapshots and tag status, plus the version and commit', () => {
     const tagging = new Map([
@@ -74,6 +76,12 @@ describe('renderSummary', () => {
     expect(text).toContain('| `snap-1`, `snap-3` | 6 tags |')
     expect(text).toContain('| `snap-2` | failed: UnauthorizedOperation \\| denied |')
     expect(text).toContain('#### Problems')
+  })
+
+  it('names who started a workflow_dispatch run, and no one for a push', () => {
+    expect(renderSummary(base)).not.toContain('octocat')
+    const dispatched = renderSummary({ ...base, provenance: { ...provenance, eventName: 'workflow_dispatch', actor: 'release-manager' } })
+    expect(dispatched).toContain('run by hand by [@release-manager](https://github.com/release-manager)')
   })
 
   it('says tagging is pending before it runs', () => {

@@ -1,28 +1,48 @@
 import { describe, expect, it } from '@jest/globals'
-import { combineTags, parseTagLines, provenanceTags } from '../src/inputs/tags.js'
+import { combineTags, parseTagLines, provenanceTags, readProvenance } from '../src/inputs/tags.js'
+import { runContext } from './support/run-context.js'
 
-const runner = {
-  GITHUB_REPOSITORY: 'acme/images',
-  GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-  GITHUB_REF: 'refs/heads/main',
-  GITHUB_SERVER_URL: 'https://github.com',
-  GITHUB_RUN_ID: '42',
-  GITHUB_RUN_ATTEMPT: '2'
-}
+const push = runContext({
+  repository: 'acme/images',
+  sha: '0123456789abcdef0123456789abcdef01234567',
+  ref: 'refs/heads/main',
+  eventName: 'push',
+  actor: 'octocat',
+  runId: 42,
+  runAttempt: 2
+})
 
 describe('provenanceTags', () => {
-  it('names the repository, commit, ref, run and build time', () => {
-    expect(provenanceTags(runner, new Date('2026-11-21T01:02:03.456Z'))).toEqual({
+  it('names the repository, commit, ref, event, actor, run and build time', () => {
+    expect(provenanceTags(readProvenance(push), new Date('2026-11-21T01:02:03.456Z'))).toEqual({
       SourceRepository: 'acme/images',
       SourceCommit: '0123456789abcdef0123456789abcdef01234567',
       SourceRef: 'refs/heads/main',
+      BuildEvent: 'push',
+      BuildActor: 'octocat',
       BuildRunUrl: 'https://github.com/acme/images/actions/runs/42/attempts/2',
       BuildTime: '2026-11-21T01:02:03Z'
     })
   })
 
-  it('leaves out what the environment does not say', () => {
-    expect(Object.keys(provenanceTags({}, new Date()))).toEqual(['BuildTime'])
+  it('leaves out what the context does not say', () => {
+    expect(Object.keys(provenanceTags(readProvenance(runContext({})), new Date()))).toEqual(['BuildTime'])
+  })
+})
+
+describe('readProvenance', () => {
+  it('names who dispatched a workflow_dispatch run, from the event when the context has no actor', () => {
+    const dispatched = runContext({
+      repository: 'acme/images',
+      eventName: 'workflow_dispatch',
+      payload: { sender: { login: 'release-manager', type: 'User' }, inputs: {} }
+    })
+    expect(readProvenance(dispatched)).toMatchObject({ eventName: 'workflow_dispatch', actor: 'release-manager' })
+  })
+
+  it('links the run on a GitHub Enterprise server, without an attempt when none is known', () => {
+    const enterprise = runContext({ repository: 'acme/images', runId: 9, serverUrl: 'https://git.acme.example' })
+    expect(readProvenance(enterprise).runUrl).toBe('https://git.acme.example/acme/images/actions/runs/9')
   })
 })
 
@@ -57,10 +77,10 @@ describe('parseTagLines', () => {
 
 describe('combineTags', () => {
   it('counts provenance tags against the limit of 50', () => {
-    const user = Object.fromEntries(Array.from({ length: 46 }, (_, i) => [`k${i}`, 'v']))
-    const provenance = provenanceTags(runner, new Date())
+    const user = Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`k${i}`, 'v']))
+    const provenance = provenanceTags(readProvenance(push), new Date())
     expect(combineTags(user, provenance).problem).toMatch(
-      /at most 50 tags .* found 51 \(46 from tags \+ 5 provenance tags/
+      /at most 50 tags .* found 51 \(44 from tags \+ 7 provenance tags/
     )
     expect(combineTags(user, {}).problem).toBeUndefined()
   })

@@ -19,7 +19,7 @@ const hcl2json = {
 mkdirSync('dist/hcl2json', { recursive: true })
 copyFileSync('node_modules/@cdktf/hcl2json/main.wasm.gz', 'dist/hcl2json/main.wasm.gz')
 
-const entries = { index: 'src/index.ts', post: 'src/post.ts' }
+const entries = { index: 'src/index.ts', post: 'src/post-index.ts' }
 
 await build({
   entryPoints: entries,

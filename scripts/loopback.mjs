@@ -17,6 +17,9 @@ async function load(name, entry) {
     platform: 'node',
     target: 'node20',
     format: 'esm',
+    // npm packages are imported from node_modules at run time, not bundled: some (yaml) are
+    // CommonJS that require() Node built-ins, which an ES module bundle cannot do.
+    packages: 'external',
     logLevel: 'warning'
   })
   return import(pathToFileURL(outfile).href)

@@ -121,7 +121,7 @@ async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
     packerVersion: packer.version,
     amis: [],
     problems: [],
-    env: process.env
+    provenance: inputs.provenance
   }
   try {
     inputs = await withHclBuilds(inputs, packer)

@@ -1,10 +1,11 @@
-// Post step (runs with `post-if: always()`): saves Packer's plugin directory to the Actions cache.
+// Post step (runs with `post-if: always()`; post-index.ts is its entry point): saves Packer's
+// plugin directory to the Actions cache.
 // A cache problem is only ever a warning; it must not fail a job whose build succeeded.
 import * as core from '@actions/core'
 import { savePluginCache } from './plugins/cache.js'
 import { errorMessage } from './common/errors.js'
 
-export async function runPost(): Promise<void> {
+export async function run(): Promise<void> {
   try {
     await savePluginCache()
   } catch (error) {
@@ -13,5 +14,3 @@ export async function runPost(): Promise<void> {
     )
   }
 }
-
-await runPost()

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readActionYml } from './action-yml.js'
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -14,26 +15,23 @@ export const pushToMain = {
   GITHUB_REPOSITORY: 'acme/images',
   GITHUB_SHA: 'c0ffee0123456789abcdef0123456789abcdef01',
   GITHUB_REF: 'refs/heads/main',
+  GITHUB_EVENT_NAME: 'push',
+  GITHUB_ACTOR: 'octocat',
   GITHUB_SERVER_URL: 'https://github.com',
   GITHUB_RUN_ID: '4242',
   GITHUB_RUN_ATTEMPT: '1'
 }
 
-/** The inputs of action.yml with their defaults, read from the file itself. */
+/**
+ * The inputs of action.yml that have a default, with it, as the runner passes them. Defaults
+ * that are expressions (`${{ github.token }}`) are left empty: the runner evaluates them, and
+ * tests have no token.
+ */
 export function actionDefaults(): Record<string, string> {
-  const yaml = readFileSync(join(projectRoot, 'action.yml'), 'utf8')
-  const inputsBlock = yaml.slice(yaml.indexOf('\ninputs:'), yaml.indexOf('\noutputs:'))
   const defaults: Record<string, string> = {}
-  let current: string | undefined
-  for (const line of inputsBlock.split('\n')) {
-    const name = /^ {2}([a-z0-9-]+):\s*$/.exec(line)
-    if (name) current = name[1]
-    const value = /^ {4}default:\s*(.*)$/.exec(line)
-    if (value && current) defaults[current] = value[1].replace(/^'(.*)'$/, '$1')
-  }
-  // The runner evaluates expressions; tests have no token.
-  for (const [key, value] of Object.entries(defaults)) {
-    if (value.startsWith('${{')) defaults[key] = ''
+  for (const [name, input] of Object.entries(readActionYml().inputs)) {
+    if (input.default === undefined) continue
+    defaults[name] = input.default.includes('${{') ? '' : input.default
   }
   return defaults
 }

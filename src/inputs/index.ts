@@ -4,7 +4,7 @@
 import { readBuildSelection, readVariables, type BuildSelection } from './build-selection.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
-import { readTagInputs } from './tags.js'
+import { readTagInputs, type Provenance, type RunContext } from './tags.js'
 import { readTemplateFiles, type TemplateFiles } from './template-files.js'
 
 export { InputError, inputLines, inputList, type InputProblem, type ProblemLocation } from './reader.js'
@@ -15,6 +15,8 @@ export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs {
   /** Absolute workspace: annotations name files relative to it. */
   workspace: string
   tags: Record<string, string>
+  /** The run's commit, ref, event and actor, from @actions/github's context. */
+  provenance: Provenance
   tagSnapshots: boolean
   awsRegion?: string
   summary: boolean
@@ -24,12 +26,14 @@ const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d+$/
 
 /**
  * Reads and checks all inputs; throws an InputError listing every problem. `env` gives
- * AWS_REGION and the runner's variables; `now` stamps the provenance tags.
+ * AWS_REGION and the workspace; `now` stamps the provenance tags, which `context` (the
+ * run's, from @actions/github) gives the rest of.
  */
 export async function readInputs(
   get: InputGetter,
   env: Record<string, string | undefined> = process.env,
-  now: Date = new Date()
+  now: Date = new Date(),
+  context?: RunContext
 ): Promise<Inputs> {
   const reader = new InputReader(get, env.GITHUB_WORKSPACE || process.cwd())
   // Variables first: a JSON template's build names and manifest path can come from them.
@@ -40,7 +44,7 @@ export async function readInputs(
     ...files,
     ...readBuildSelection(reader, variables, files),
     ...(await readPackerInputs(reader)),
-    ...readTagInputs(reader, env, now),
+    ...readTagInputs(reader, now, context),
     awsRegion: readAwsRegion(reader, env),
     summary: reader.boolean('summary')
   }

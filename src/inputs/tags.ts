@@ -1,4 +1,5 @@
 // Tags for every AMI and snapshot: the user's, plus provenance tags naming the commit.
+import * as github from '@actions/github'
 import type { InputReader } from './reader.js'
 
 /** EC2's limits on tags of one resource. */
@@ -11,33 +12,71 @@ export const provenanceTagKeys = {
   repository: 'SourceRepository',
   commit: 'SourceCommit',
   ref: 'SourceRef',
+  event: 'BuildEvent',
+  actor: 'BuildActor',
   runUrl: 'BuildRunUrl',
   buildTime: 'BuildTime'
 } as const
 
+/** Which commit was built, by which run, started how and by whom. */
+export interface Provenance {
+  /** owner/repo */
+  repository?: string
+  commit?: string
+  ref?: string
+  /** push, workflow_dispatch, … */
+  eventName?: string
+  /** Who pushed, dispatched or otherwise started the run. */
+  actor?: string
+  serverUrl: string
+  runUrl?: string
+}
+
+/** What provenance reads of @actions/github's context of the run. */
+export type RunContext = Pick<
+  typeof github.context,
+  'repo' | 'sha' | 'ref' | 'eventName' | 'actor' | 'runId' | 'runAttempt' | 'serverUrl' | 'payload'
+>
+
 /**
- * Provenance from the variables the runner sets for every step. Outside a runner some are
- * missing, and those tags are left out rather than written empty.
+ * Provenance from the context the runner describes to every step. Outside a runner some of
+ * it is missing; what is missing stays undefined rather than empty.
  */
-export function provenanceTags(
-  env: Record<string, string | undefined>,
-  buildTime: Date
-): Record<string, string> {
+export function readProvenance(context: RunContext = github.context): Provenance {
+  let repository: string | undefined
+  try {
+    repository = `${context.repo.owner}/${context.repo.repo}`
+  } catch {
+    // context.repo throws when neither the runner nor the event names a repository.
+  }
+  const serverUrl = context.serverUrl || 'https://github.com'
+  const attempt = Number.isInteger(context.runAttempt) ? `/attempts/${context.runAttempt}` : ''
+  return {
+    repository,
+    commit: context.sha || undefined,
+    ref: context.ref || undefined,
+    eventName: context.eventName || undefined,
+    actor: context.actor || (context.payload.sender?.login as string | undefined) || undefined,
+    serverUrl,
+    runUrl:
+      repository && Number.isInteger(context.runId)
+        ? `${serverUrl}/${repository}/actions/runs/${context.runId}${attempt}`
+        : undefined
+  }
+}
+
+/** The provenance tags: what the run's context says, and the build time. */
+export function provenanceTags(provenance: Provenance, buildTime: Date): Record<string, string> {
   const tags: Record<string, string> = {}
   const set = (key: string, value: string | undefined): void => {
     if (value) tags[key] = value.slice(0, maxTagValueLength)
   }
-  set(provenanceTagKeys.repository, env.GITHUB_REPOSITORY)
-  set(provenanceTagKeys.commit, env.GITHUB_SHA)
-  set(provenanceTagKeys.ref, env.GITHUB_REF)
-  if (env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
-    const server = env.GITHUB_SERVER_URL || 'https://github.com'
-    const attempt = env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''
-    set(
-      provenanceTagKeys.runUrl,
-      `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}`
-    )
-  }
+  set(provenanceTagKeys.repository, provenance.repository)
+  set(provenanceTagKeys.commit, provenance.commit)
+  set(provenanceTagKeys.ref, provenance.ref)
+  set(provenanceTagKeys.event, provenance.eventName)
+  set(provenanceTagKeys.actor, provenance.actor)
+  set(provenanceTagKeys.runUrl, provenance.runUrl)
   set(provenanceTagKeys.buildTime, buildTime.toISOString().replace(/\.\d{3}Z$/, 'Z'))
   return tags
 }
@@ -96,16 +135,16 @@ export function combineTags(
   return { tags }
 }
 
-/** Inputs tags, provenance-tags and tag-snapshots, against EC2's rules. */
+/** Inputs tags, provenance-tags and tag-snapshots, against EC2's rules; the run's provenance. */
 export function readTagInputs(
   reader: InputReader,
-  env: Record<string, string | undefined>,
-  now: Date
-): { tags: Record<string, string>; tagSnapshots: boolean } {
+  now: Date,
+  context?: RunContext
+): { tags: Record<string, string>; provenance: Provenance; tagSnapshots: boolean } {
   const userTags = parseTagLines(reader.lines('tags'))
   for (const message of userTags.problems) reader.problem(message)
-  const provenance = reader.boolean('provenance-tags') ? provenanceTags(env, now) : {}
-  const combined = combineTags(userTags.tags, provenance)
+  const provenance = readProvenance(context)
+  const combined = combineTags(userTags.tags, reader.boolean('provenance-tags') ? provenanceTags(provenance, now) : {})
   if (combined.problem) reader.problem(combined.problem)
-  return { tags: combined.tags, tagSnapshots: reader.boolean('tag-snapshots') }
+  return { tags: combined.tags, provenance, tagSnapshots: reader.boolean('tag-snapshots') }
 }

@@ -2,6 +2,7 @@
 import * as core from '@actions/core'
 import { amiIdsByRegion, primaryAmi, type Ami } from '../artifacts/manifest.js'
 import type { RegionTagResult } from '../aws/tagging.js'
+import type { Provenance } from '../inputs/tags.js'
 import { rememberPluginCache } from '../plugins/cache.js'
 import type { PreparedPlugins } from '../plugins/index.js'
 
@@ -79,7 +80,8 @@ export interface SummaryModel {
   tagging?: Map<string, RegionTagging>
   tagCount?: number
   problems: string[]
-  env: Record<string, string | undefined>
+  /** The commit built and, for a dispatched run, who started it. */
+  provenance: Provenance
 }
 
 /**
@@ -130,20 +132,22 @@ function cell(text: string): string {
 }
 
 export function renderSummary(model: SummaryModel): string {
-  const { env } = model
+  const { provenance } = model
   const tagged = model.outcome === 'built' && model.tagging !== undefined
   const lines: string[] = [`## Packer AMI build: ${headline[model.outcome]}${tagged ? ' and tagged' : ''}`, '']
 
   const facts: string[] = [`Template \`${model.template}\``]
   if (model.packerVersion) facts.push(`Packer ${model.packerVersion}`)
-  if (env.GITHUB_SHA) {
-    const server = env.GITHUB_SERVER_URL || 'https://github.com'
-    const short = env.GITHUB_SHA.slice(0, 7)
+  if (provenance.commit) {
+    const short = provenance.commit.slice(0, 7)
     facts.push(
-      env.GITHUB_REPOSITORY
-        ? `commit [\`${short}\`](${server}/${env.GITHUB_REPOSITORY}/commit/${env.GITHUB_SHA})`
+      provenance.repository
+        ? `commit [\`${short}\`](${provenance.serverUrl}/${provenance.repository}/commit/${provenance.commit})`
         : `commit \`${short}\``
     )
+  }
+  if (provenance.eventName === 'workflow_dispatch' && provenance.actor) {
+    facts.push(`run by hand by [@${provenance.actor}](${provenance.serverUrl}/${provenance.actor})`)
   }
   lines.push(facts.join(' · '), '')
 

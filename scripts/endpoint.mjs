@@ -1,0 +1,42 @@
+// npm run endpoint: the loopback EC2 endpoint (test-support/ec2-endpoint) on its own, for
+// `npm run local-action`, a debugger, or the AWS CLI. It serves on 127.0.0.1 until Ctrl-C.
+//
+//   npm run endpoint                     # http://127.0.0.1:4599, the address in .env.example
+//   npm run endpoint -- --port 0         # any free port
+//   npm run endpoint -- --regions us-east-1,eu-central-1
+import { parseArgs } from 'node:util'
+import { loadEc2Endpoint } from './loopback.mjs'
+
+/** The port .env.example points AWS_ENDPOINT_URL_EC2 at. */
+const defaultPort = 4599
+
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: String(defaultPort) }, regions: { type: 'string' } }
+})
+const port = Number(values.port)
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`endpoint: --port expects a port number (0 for any free port), got "${values.port}"`)
+  process.exit(1)
+}
+const regions = values.regions
+  ?.split(',')
+  .map((region) => region.trim())
+  .filter(Boolean)
+
+const { startEc2Endpoint, SOURCE_AMI_ID } = await loadEc2Endpoint()
+let endpoint
+try {
+  endpoint = await startEc2Endpoint({ port, regions })
+} catch (error) {
+  console.error(`endpoint: cannot listen on 127.0.0.1:${port}: ${error.message}`)
+  process.exit(1)
+}
+console.log(endpoint.url)
+console.log(
+  `Loopback EC2 endpoint for ${endpoint.regions.join(', ')}; source AMI ${SOURCE_AMI_ID}.\n` +
+    `Point the AWS SDK, the AWS CLI or Packer at it with AWS_ENDPOINT_URL_EC2=${endpoint.url}\n` +
+    'and any access key. Ctrl-C stops it.'
+)
+const stop = () => endpoint.close().then(() => process.exit(0))
+process.once('SIGINT', stop)
+process.once('SIGTERM', stop)

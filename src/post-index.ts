@@ -1,0 +1,4 @@
+// The post step's entry point: the runner runs `node dist/post.js` after the job's steps.
+import { run } from './post.js'
+
+await run()
