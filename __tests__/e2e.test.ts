@@ -113,7 +113,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
     expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
     expectTaggedEverywhere(amiIds, {})
-    expect(JSON.parse(result.outputs.artifacts)[0]).toMatchObject({ build: 'demo', builderType: 'amazon-ebs' })
+    expect(JSON.parse(result.outputs.artifacts)[0]).toMatchObject({ build: 'amazon-ebs.demo', builderType: 'amazon-ebs' })
   })
 
   it('command: validate makes no EC2 call at all', async () => {

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
+import { withHclTemplate } from '../src/inputs/hcl.js'
 import { actionDefaults } from './support/action-process.js'
 
 // The defaults of action.yml, as the runner passes them.
@@ -62,7 +63,7 @@ describe('readInputs with the defaults', () => {
     expect(inputs.workingDirectory).toBe(join(workspace, 'images/web'))
     expect(inputs.templateKind).toBe('hcl')
     expect(inputs.varFiles).toEqual(['prod.pkrvars.hcl'])
-    expect(inputs.manifest).toBe(join(workspace, 'images/web/m.json'))
+    expect((await withHclTemplate(inputs)).manifest).toBe(join(workspace, 'images/web/m.json'))
   })
 
   it('reads the user tags, and whether provenance tags go with them', async () => {
@@ -154,7 +155,7 @@ describe('readInputs rejects each bad input with its own message', () => {
   it('a JSON template var file with a value that is not a string', async () => {
     writeFileSync(join(workspace, 'vars.json'), '{"count": 2}')
     expect((await problems({ 'var-file': 'vars.json' }))).toEqual([
-      'var-file: vars.json: expected variable "count" to be a string, found 2'
+      'var-file: vars.json: expected variable "count" to be a string (or null), found 2'
     ])
   })
 
@@ -162,6 +163,32 @@ describe('readInputs rejects each bad input with its own message', () => {
     expect((await problems({ variables: 'region us-east-1' }))).toEqual([
       'variables: expected NAME=VALUE with a variable name, found "region us-east-1"'
     ])
+  })
+
+  it('a JSON variables file with null, as Packer accepts it', async () => {
+    writeFileSync(join(workspace, 'vars.json'), '{"containerd_sha256": null, "region": "us-east-1"}')
+    expect((await read({ 'var-file': 'vars.json' })).varFiles).toEqual(['vars.json'])
+  })
+
+  it('a glob in only or except for a JSON template, which Packer would ignore', async () => {
+    expect(await problems({ only: 'w*', except: 'arm,x?' })).toEqual([
+      expect.stringMatching(/^only: "w\*" is a pattern, and Packer matches only exact build names in a JSON template .*\(the template's builds: web, arm\)$/),
+      expect.stringMatching(/^except: "x\?" is a pattern/)
+    ])
+  })
+
+  it('a build name from a user variable, known from a variables file', async () => {
+    writeFileSync(
+      join(workspace, 'packer-template.json'),
+      JSON.stringify({ builders: [{ type: 'amazon-ebs', name: '{{user `build_name`}}' }] })
+    )
+    writeFileSync(join(workspace, 'os.json'), '{"build_name": "ubuntu-20.04"}')
+    expect((await read({ 'var-file': 'os.json', only: 'ubuntu-20.04' })).buildNames).toEqual(['ubuntu-20.04'])
+    expect(await problems({ 'var-file': 'os.json', only: 'ubuntu-22.04' })).toEqual([
+      'only: the template has no build named "ubuntu-22.04" (its builds: ubuntu-20.04)'
+    ])
+    // Known only at build time: Packer decides.
+    expect((await read({ only: 'anything' })).buildNamesKnown).toBe(false)
   })
 
   it('only and except naming builds the template does not have', async () => {

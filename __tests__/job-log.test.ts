@@ -12,7 +12,7 @@ import { describeWithPacker, nodeRuntimes, packerVersion, until } from './suppor
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
-const declaredOutputs = ['ami-id', 'ami-ids', 'artifacts', 'manifest', 'packer-version', 'run-uuid']
+const declaredOutputs = ['ami-id', 'ami-ids', 'artifacts', 'builds', 'manifest', 'packer-version', 'run-uuid']
 
 // Each payload is printed as it stands: `\n` and `\r` are the two characters, which Packer's
 // machine-readable output cannot tell from its own escapes.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { amiOutputs, consoleUrl, renderSummary, type SummaryModel } from '../src/report/index.js'
+import { amiOutputs, consoleUrl, primaryBuildNote, renderSummary, type SummaryModel } from '../src/report/index.js'
 
 const amis = [
   { build: 'web', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-01' },
@@ -22,8 +22,31 @@ describe('amiOutputs', () => {
     expect(JSON.parse(outputs.artifacts)).toEqual(amis)
   })
 
+  it('gives every build, region by region, in builds', () => {
+    expect(JSON.parse(amiOutputs(amis).builds)).toEqual({
+      web: { 'us-east-1': 'ami-01', 'eu-west-1': 'ami-02' },
+      arm: { 'us-east-1': 'ami-03' }
+    })
+    expect(Object.keys(JSON.parse(amiOutputs(amis).builds))).toEqual(['web', 'arm'])
+  })
+
   it('is empty without AMIs', () => {
-    expect(amiOutputs([])).toEqual({ 'ami-id': '', 'ami-ids': '{}', artifacts: '[]' })
+    expect(amiOutputs([])).toEqual({ 'ami-id': '', 'ami-ids': '{}', builds: '{}', artifacts: '[]' })
+  })
+})
+
+describe('primaryBuildNote', () => {
+  it('says which build ami-id is when there are several, and nothing for one', () => {
+    expect(primaryBuildNote(amis)).toBe(
+      "ami-id and ami-ids are build web's: the first, in the template's order, of the builds that made AMIs (web, arm). Output builds has them all."
+    )
+    expect(primaryBuildNote(amis.slice(0, 2))).toBeUndefined()
+  })
+
+  it('is in the summary', () => {
+    expect(renderSummary({ outcome: 'built', template: 't.json', amis, problems: [], provenance })).toContain(
+      "ami-id and ami-ids are build web's"
+    )
   })
 })
 

@@ -1,12 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  checkHclBuildSelection,
   checkJsonVarFile,
   describeJsonTemplate,
-  hclManifestOutput,
   JsonSyntaxError,
   parseJsonWithPosition,
   positionOf,
-  templateKind
+  resolveUserVariables,
+  templateKind,
+  userVariables
 } from '../src/inputs/template.js'
 
 describe('templateKind', () => {
@@ -56,16 +58,44 @@ describe('describeJsonTemplate', () => {
         { type: 'amazon-ebs', name: 'arm' }
       ],
       postProcessorTypes: ['shell-local', 'manifest'],
-      manifestOutput: 'out/manifest.json'
+      manifestOutput: 'out/manifest.json',
+      sensitiveValues: []
     })
   })
 
-  it('leaves a templated manifest output to the default', () => {
+  it('fills in build names and the manifest output from user variables', () => {
+    const template = {
+      variables: { manifest_output: 'manifest.json', build_name: null },
+      builders: [{ type: 'amazon-ebs', name: '{{user `build_name`}}' }, { type: 'amazon-ebs', name: '{{ user "arch" }}-x' }],
+      'post-processors': [{ type: 'manifest', output: 'out/{{user `manifest_output`}}' }]
+    }
+    const variables = userVariables(template, [{ build_name: 'ubuntu-20.04' }], [{ name: 'arch', value: 'arm64' }])
+    const info = describeJsonTemplate(template, variables)
+    expect(info.builders.map((builder) => builder.name)).toEqual(['ubuntu-20.04', 'arm64-x'])
+    expect(info.manifestOutput).toBe('out/manifest.json')
+  })
+
+  it('leaves to Packer what only the build knows', () => {
     const info = describeJsonTemplate({
-      builders: [{ type: 'amazon-ebs' }],
+      builders: [{ type: 'amazon-ebs', name: 'web-{{timestamp}}' }],
       'post-processors': [{ type: 'manifest', output: '{{user `dir`}}/m.json' }]
     })
+    expect(info.builders[0].name).toBeUndefined()
     expect(info.manifestOutput).toBeUndefined()
+  })
+
+  it('gives the values of sensitive-variables, from wherever they were set', () => {
+    const template = {
+      variables: { token: 'from-default', password: '', api: '{{env `API_KEY`}}', plain: 'shown' },
+      'sensitive-variables': ['token', 'password', 'api', 'unset'],
+      builders: [{ type: 'amazon-ebs' }]
+    }
+    const variables = userVariables(template, [{ password: 'from-file' }], [])
+    expect(describeJsonTemplate(template, variables, { API_KEY: 'from-env' }).sensitiveValues).toEqual([
+      'from-default',
+      'from-file',
+      'from-env'
+    ])
   })
 
   it('says what is missing', () => {
@@ -75,19 +105,55 @@ describe('describeJsonTemplate', () => {
   })
 })
 
-describe('hclManifestOutput', () => {
-  it('reads a literal output and ignores expressions', () => {
-    const source = 'build {\n  post-processor "manifest" {\n    output = "out/m.json"\n  }\n}\n'
-    expect(hclManifestOutput(source)).toBe('out/m.json')
-    expect(hclManifestOutput(source.replace('out/m.json', '${var.dir}/m.json'))).toBeUndefined()
-    expect(hclManifestOutput('build {}')).toBeUndefined()
+describe('resolveUserVariables', () => {
+  const variables = new Map([
+    ['name', 'web'],
+    ['dir', '{{user `name`}}/out'],
+    ['loop', '{{user `loop`}}']
+  ])
+  it('fills in user variables, spaced and quoted as Packer allows, and variables that name others', () => {
+    expect(resolveUserVariables('{{user `name`}}', variables)).toBe('web')
+    expect(resolveUserVariables('a-{{ user "name" }}-{{- user `name` -}}', variables)).toBe('a-web-web')
+    expect(resolveUserVariables('{{user `dir`}}/m.json', variables)).toBe('web/out/m.json')
+    expect(resolveUserVariables('plain', variables)).toBe('plain')
+  })
+  it('is unknown for anything Packer settles at build time, or an unset variable', () => {
+    expect(resolveUserVariables('{{timestamp}}', variables)).toBeUndefined()
+    expect(resolveUserVariables('{{user `name` | lower}}', variables)).toBeUndefined()
+    expect(resolveUserVariables('{{user `missing`}}', variables)).toBeUndefined()
+    expect(resolveUserVariables('{{username `name`}}', variables)).toBeUndefined()
+    expect(resolveUserVariables('{{user `loop`}}', variables)).toBeUndefined()
+  })
+})
+
+describe('userVariables', () => {
+  it('takes defaults, then files in order, then -var; null counts as empty', () => {
+    const values = userVariables(
+      { variables: { a: 'default', b: 'default', c: null, d: 'default' } },
+      [{ b: 'file1', d: null }, { b: 'file2' }],
+      [{ name: 'a', value: 'var' }]
+    )
+    expect(Object.fromEntries(values)).toEqual({ a: 'var', b: 'file2', c: '', d: 'default' })
+  })
+})
+
+describe('checkHclBuildSelection', () => {
+  const builds = ['amazon-ebs.al1', 'amazon-ebs.al2', 'amazon-ebs.al2arm', 'release.amazon-ebs.al2']
+  it('accepts names and globs that match a build, as Packer matches them', () => {
+    expect(checkHclBuildSelection({ only: ['amazon-ebs.al1', 'amazon-ebs.al2*', '*.al2'], except: ['release.*'] }, builds)).toEqual([])
+  })
+  it('refuses an entry that matches nothing, which Packer would silently build nothing for', () => {
+    expect(checkHclBuildSelection({ only: ['al2'], except: [] }, builds)).toEqual([
+      expect.stringMatching(/^only: "al2" matches none of the template's builds \(amazon-ebs.al1, /)
+    ])
   })
 })
 
 describe('checkJsonVarFile', () => {
   it('accepts a flat object of strings only', () => {
     expect(checkJsonVarFile({ region: 'us-east-1' })).toBeUndefined()
-    expect(checkJsonVarFile({ count: 2 })).toBe('expected variable "count" to be a string, found 2')
+    expect(checkJsonVarFile({ count: 2 })).toBe('expected variable "count" to be a string (or null), found 2')
+    expect(checkJsonVarFile({ unset: null })).toBeUndefined()
     expect(checkJsonVarFile(['x'])).toMatch(/expected a JSON object/)
   })
 })

@@ -7,7 +7,7 @@
 // built-ins, so each module gets a require() of its own.
 import { build } from 'esbuild'
 import { readFile } from 'node:fs/promises'
-import { rmSync, readdirSync, statSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, rmSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -20,7 +20,8 @@ const loadedLater = {
   'stages/plugins': 'src/plugins/index.ts',
   'stages/tagging': 'src/aws/tagging.ts',
   'stages/provenance': 'src/inputs/provenance.ts',
-  'stages/signing-key': 'src/inputs/signing-key.ts'
+  'stages/signing-key': 'src/inputs/signing-key.ts',
+  'stages/hcl-parser': 'src/inputs/hcl-parser.ts'
 }
 /** Each later stage by its source file, absolute. */
 const stageOfSource = new Map(
@@ -66,6 +67,32 @@ const ec2ShapesWithLiteralKeys = {
 }
 
 /**
+ * HashiCorp's HCL parser (@cdktf/hcl2json) is WebAssembly that its loader reads from beside
+ * itself (__dirname). It is a stage of its own (dist/stages/hcl-parser.js, or a chunk beside
+ * it: one folder below dist/ either way), so its loader is pointed at dist/hcl2json/lib, and
+ * the .wasm.gz file is copied to dist/hcl2json/.
+ */
+const hcl2json = {
+  name: 'hcl2json-wasm-beside-the-bundle',
+  setup(bundler) {
+    // __bundleDir is the folder of the module the loader ends up in (see the banner below).
+    bundler.onLoad({ filter: /@cdktf[\\/]hcl2json[\\/]lib[\\/]bridge\.js$/ }, (args) => {
+      if (bundler.initialOptions.splitting !== true) {
+        throw new Error('The HCL parser must be loaded as its stage (import ./hcl-parser.js), not bundled into dist/index.js')
+      }
+      const source = readFileSync(args.path, 'utf8')
+      if (!source.includes('__dirname')) throw new Error(`${args.path} no longer reads from __dirname`)
+      return { contents: source.replaceAll('__dirname', '(__bundleDir + "../hcl2json/lib")'), loader: 'js' }
+    })
+  }
+}
+
+function copyHclParser(outdir) {
+  mkdirSync(join(outdir, 'hcl2json'), { recursive: true })
+  copyFileSync('node_modules/@cdktf/hcl2json/main.wasm.gz', join(outdir, 'hcl2json', 'main.wasm.gz'))
+}
+
+/**
  * @actions/http-client imports undici (400 KB) for one method, getAgentDispatcher(), which
  * hands a proxy dispatcher to callers of fetch(). Nothing in the action or the toolkit
  * packages it uses calls it (they send requests through http-client's own agents), and the
@@ -97,8 +124,12 @@ const common = {
   minify: true,
   legalComments: 'linked',
   logLevel: 'warning',
+  // Only reached on Node versions without a global performance object.
+  external: ['performance'],
   banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+    js:
+      "import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; " +
+      "const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));"
   }
 }
 
@@ -110,7 +141,7 @@ export async function bundle(entryPoints, outdir, later = {}) {
   // Chunk names carry a hash: chunks of an older build must not linger beside the new ones.
   rmSync(outdir, { recursive: true, force: true })
   await Promise.all([
-    build({ ...common, entryPoints, outdir, plugins: [stagesApart, ec2ShapesWithLiteralKeys, undiciLeftOut] }),
+    build({ ...common, entryPoints, outdir, plugins: [stagesApart, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json] }),
     Object.keys(later).length === 0
       ? undefined
       : build({
@@ -119,9 +150,10 @@ export async function bundle(entryPoints, outdir, later = {}) {
           outdir,
           splitting: true,
           chunkNames: 'chunks/[name]-[hash]',
-          plugins: [ec2ShapesWithLiteralKeys, undiciLeftOut]
+          plugins: [ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
         })
   ])
+  if (later['stages/hcl-parser']) copyHclParser(outdir)
 }
 
 export function sizeOf(dir) {

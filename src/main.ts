@@ -4,14 +4,25 @@
 import * as core from '@actions/core'
 import { errorMessage } from './common/errors.js'
 import { InputError, readInputs, type Inputs } from './inputs/index.js'
+import { withHclTemplate } from './inputs/hcl.js'
 import { combineTags } from './inputs/tags.js'
+import { checkHclBuildSelection } from './inputs/template.js'
 import type { InstalledPacker } from './install/index.js'
 import { buildArguments, packerEnvironment, validateArguments } from './packer/commands.js'
+import { inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { manifestRunUuid, readBuiltAmis } from './artifacts/index.js'
 import { inTemplateOrder, type Ami } from './artifacts/manifest.js'
-import { amiOutputs, reportPlugins, reportTagging, setOutputs, writeSummary, type SummaryModel } from './report/index.js'
+import {
+  amiOutputs,
+  primaryBuildNote,
+  reportPlugins,
+  reportTagging,
+  setOutputs,
+  writeSummary,
+  type SummaryModel
+} from './report/index.js'
 
 type TaggingStage = typeof import('./aws/tagging.js')
 
@@ -29,8 +40,12 @@ export async function run(): Promise<void> {
     (message) => core.warning(message)
   ).listen()
   try {
-    const inputs = await readActionInputs()
-    if (inputs) await job(inputs, cancellation)
+    const read = await readActionInputs()
+    if (read) {
+      const inputs = await withHclTemplate(read)
+      maskSensitiveValues(inputs.sensitiveValues)
+      await job(inputs, cancellation)
+    }
   } catch (error) {
     core.setFailed(errorMessage(error))
   } finally {
@@ -59,7 +74,41 @@ async function readActionInputs(): Promise<Inputs | undefined> {
   }
 }
 
-async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
+/**
+ * Packer masks sensitive variables as <sensitive>, but not in -machine-readable mode, which the
+ * action uses: so the action masks them. The runner masks line by line, so each line of a
+ * multi-line value too.
+ */
+function maskSensitiveValues(values: string[]): void {
+  for (const value of values) {
+    core.setSecret(value)
+    for (const line of value.split(/\r?\n/)) if (line.trim() !== '' && line !== value) core.setSecret(line)
+  }
+}
+
+/**
+ * An HCL2 template's builds in Packer's own order, from packer inspect; and only/except checked
+ * against them. Packer validate says it better when the template does not even parse.
+ */
+async function withHclBuilds(inputs: Inputs, packer: InstalledPacker): Promise<Inputs> {
+  if (inputs.templateKind !== 'hcl') return inputs
+  let buildNames: string[]
+  try {
+    buildNames = await inspectBuilds(packer.path, inputs.template, {
+      cwd: inputs.workingDirectory,
+      env: packerEnvironment()
+    })
+  } catch (error) {
+    core.info(`${errorMessage(error)}; the builds will be ordered as they finish.`)
+    return inputs
+  }
+  const problems = buildNames.length > 0 ? checkHclBuildSelection(inputs, buildNames) : []
+  if (problems.length > 0) throw new Error(problems.join('\n'))
+  return { ...inputs, buildNames }
+}
+
+async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
+  let inputs = given
   const startedAt = new Date()
   // Read from @actions/github's context of the run, which loads while Packer installs.
   const provenanceStage = import('./inputs/provenance.js')
@@ -84,6 +133,7 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
     provenance
   }
   try {
+    inputs = await withHclBuilds(inputs, packer)
     await validate(inputs, packerStep, summary)
     if (inputs.command === 'validate') {
       summary.outcome = 'validated'
@@ -174,9 +224,11 @@ async function build(
   const runBefore = manifestRunUuid(inputs.manifest)
   const built = await core.group('Build', () => packerStep(buildArguments(inputs)))
 
-  const artifacts = readBuiltAmis(inputs.manifest, runBefore, built.record.artifacts)
+  const artifacts = readBuiltAmis(inputs.manifest, runBefore, built.record.artifacts, inputs.buildNames)
   const amis = inTemplateOrder(artifacts.amis, inputs.buildNames)
   for (const note of artifacts.notes) core.info(note)
+  const primaryBuild = primaryBuildNote(amis)
+  if (primaryBuild) core.info(primaryBuild)
   setOutputs({
     ...amiOutputs(amis, inputs.awsRegion),
     manifest: artifacts.manifest ?? '',

@@ -24,10 +24,16 @@ export interface BuiltAmis {
   whyNoAmi: string
 }
 
+/**
+ * The AMIs of this run, each under the build name Packer gave it on its output (`-only` takes
+ * the same names), whichever of the manifest and the output it was read from.
+ * `buildNames` is the template's builds in its order, as Packer lists them.
+ */
 export function readBuiltAmis(
   manifestPath: string,
   runUuidBefore: string | undefined,
-  announced: AnnouncedArtifact[]
+  announced: AnnouncedArtifact[],
+  buildNames: string[] = []
 ): BuiltAmis {
   const notes: string[] = []
   let amis: Ami[] = []
@@ -47,8 +53,10 @@ export function readBuiltAmis(
     notes.push(`No manifest at ${manifestPath}; reading the AMIs from Packer's output.`)
   }
 
+  const fromOutput = amisFromAnnouncedArtifacts(announced)
+  amis = amis.map((ami) => ({ ...ami, build: fullBuildName(ami, fromOutput, buildNames) }))
   const seen = new Set(amis.map((ami) => `${ami.region}:${ami.amiId}`))
-  for (const ami of amisFromAnnouncedArtifacts(announced)) {
+  for (const ami of fromOutput) {
     if (!seen.has(`${ami.region}:${ami.amiId}`)) {
       seen.add(`${ami.region}:${ami.amiId}`)
       amis.push(ami)
@@ -62,4 +70,18 @@ export function readBuiltAmis(
       : `Packer succeeded, but no AMI was found: ${manifestPath} has no build of this run and Packer ` +
         'announced no region:ami-… artifact. Does the template have an AMI builder (amazon-ebs, …)?'
   return { amis, runUuid, manifest, notes, whyNoAmi }
+}
+
+/**
+ * A manifest entry names an HCL2 build by its source's name only (`ubuntu`), where Packer's
+ * output and -only say `amazon-ebs.ubuntu` (or `BUILD.amazon-ebs.ubuntu`). The output's name
+ * for the same AMI wins; else the one build of the template that the entry can be.
+ */
+function fullBuildName(ami: Ami, fromOutput: Ami[], buildNames: string[]): string {
+  const announced = fromOutput.find((other) => other.region === ami.region && other.amiId === ami.amiId)
+  if (announced) return announced.build
+  if (buildNames.includes(ami.build)) return ami.build
+  const suffix = `${ami.builderType}.${ami.build}`
+  const candidates = buildNames.filter((name) => name === suffix || name.endsWith(`.${suffix}`))
+  return candidates.length === 1 ? candidates[0] : ami.build
 }

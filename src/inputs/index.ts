@@ -1,7 +1,7 @@
 // Every input is read and checked here, before anything is downloaded, built or sent to AWS.
 // Each group of inputs has its reader; all of them report into one collector, so that each
 // problem becomes its own message naming the input or file.
-import { readBuildSelection, type BuildSelection } from './build-selection.js'
+import { readBuildSelection, readVariables, type BuildSelection } from './build-selection.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
 import { readTagInputs } from './tags.js'
@@ -33,11 +33,13 @@ export async function readInputs(
   env: Record<string, string | undefined> = process.env
 ): Promise<Inputs> {
   const reader = new InputReader(get, env.GITHUB_WORKSPACE || process.cwd())
-  const files = readTemplateFiles(reader)
+  // Variables first: a JSON template's build names and manifest path can come from them.
+  const variables = readVariables(reader)
+  const files = readTemplateFiles(reader, variables, env)
   const inputs: Inputs = {
     workspace: reader.workspace,
     ...files,
-    ...readBuildSelection(reader, files.buildNames),
+    ...readBuildSelection(reader, variables, files),
     ...(await readPackerInputs(reader)),
     ...readTagInputs(reader),
     awsRegion: readAwsRegion(reader, env),

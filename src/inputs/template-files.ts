@@ -1,15 +1,18 @@
 // Inputs working-directory, template, var-file and manifest: the files Packer is given, read
-// as far as the action needs to know them before Packer runs.
-import { existsSync, readFileSync } from 'node:fs'
+// as far as the action needs to know them before Packer runs. JSON templates are read here
+// with the variables Packer will have; HCL2 files with HashiCorp's parser (hcl.ts).
+import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import type { Variables } from './build-selection.js'
 import { isDirectory, type InputReader } from './reader.js'
 import {
   checkJsonVarFile,
   describeJsonTemplate,
-  hclManifestOutput,
   hclTemplateFiles,
   templateKind,
-  type TemplateKind
+  userVariables,
+  type TemplateKind,
+  type UserVariables
 } from './template.js'
 
 export interface TemplateFiles {
@@ -20,24 +23,46 @@ export interface TemplateFiles {
   templateKind: TemplateKind
   builderTypes: string[]
   postProcessorTypes: string[]
+  /**
+   * Builds in the template's order. JSON: known before Packer runs. HCL2: filled in from
+   * `packer inspect` once Packer is installed.
+   */
   buildNames: string[]
+  /** False when a JSON builder's name is only known at build time. */
+  buildNamesKnown: boolean
   varFiles: string[]
   /** Set when var-file was empty and packer-vars.json was found beside a JSON template. */
   defaultVarFile?: string
   /** Absolute path of the manifest file to read. */
   manifest: string
+  /** True when input manifest named the file (else it came from the template or the default). */
+  manifestGiven: boolean
+  /** Values of the template's sensitive variables, to be masked in the log. */
+  sensitiveValues: string[]
 }
 
 interface TemplateDescription {
   builderTypes: string[]
   postProcessorTypes: string[]
   buildNames: string[]
+  buildNamesKnown: boolean
+  sensitiveValues: string[]
   manifestOutput?: string
 }
 
-const nothingKnown: TemplateDescription = { builderTypes: [], postProcessorTypes: [], buildNames: [] }
+const nothingKnown: TemplateDescription = {
+  builderTypes: [],
+  postProcessorTypes: [],
+  buildNames: [],
+  buildNamesKnown: true,
+  sensitiveValues: []
+}
 
-export function readTemplateFiles(reader: InputReader): TemplateFiles {
+export function readTemplateFiles(
+  reader: InputReader,
+  variables: Variables,
+  env: Record<string, string | undefined>
+): TemplateFiles {
   const workingDirectoryInput = reader.text('working-directory', '.')
   const workingDirectory = resolve(reader.workspace, workingDirectoryInput)
   const found = isDirectory(workingDirectory)
@@ -48,13 +73,11 @@ export function readTemplateFiles(reader: InputReader): TemplateFiles {
   const template = reader.text('template', 'packer-template.json')
   const templatePath = resolve(workingDirectory, template)
   const kind = templateKind(template, isDirectory(templatePath))
-  let description = nothingKnown
-  if (found && !existsSync(templatePath)) {
+  const templateFound = found && existsSync(templatePath)
+  if (found && !templateFound) {
     reader.problem(
       `template: expected a Packer template at "${template}" in "${workingDirectoryInput}", found no such file`
     )
-  } else if (found) {
-    description = kind === 'json' ? describeJson(reader, templatePath) : describeHcl(reader, template, templatePath)
   }
 
   const varFiles = reader.lines('var-file')
@@ -66,8 +89,20 @@ export function readTemplateFiles(reader: InputReader): TemplateFiles {
       varFiles.push(besideTemplate)
     }
   }
-  if (found) {
-    for (const varFile of varFiles) checkVarFile(reader, kind, resolve(workingDirectory, varFile), varFile, workingDirectoryInput)
+  const jsonVarFiles = found
+    ? varFiles.flatMap((varFile) =>
+        checkVarFile(reader, kind, resolve(workingDirectory, varFile), varFile, workingDirectoryInput)
+      )
+    : []
+
+  let description = nothingKnown
+  if (templateFound && kind === 'json') {
+    const parsed = reader.json(templatePath, 'template')
+    if (parsed !== undefined) {
+      description = describeJson(reader, templatePath, parsed, userVariables(parsed, jsonVarFiles, variables), env)
+    }
+  } else if (templateFound) {
+    checkHclFiles(reader, template, templatePath)
   }
 
   const manifestInput = reader.text('manifest')
@@ -79,19 +114,28 @@ export function readTemplateFiles(reader: InputReader): TemplateFiles {
     ...builds,
     varFiles,
     defaultVarFile,
-    manifest: resolve(workingDirectory, manifestInput || manifestOutput || 'packer-manifest.json')
+    manifest: resolve(workingDirectory, manifestInput || manifestOutput || 'packer-manifest.json'),
+    manifestGiven: manifestInput !== ''
   }
 }
 
-function describeJson(reader: InputReader, path: string): TemplateDescription {
-  const parsed = reader.json(path, 'template')
-  if (parsed === undefined) return nothingKnown
+/** Names, manifest path and sensitive values can come from user variables: read with their values. */
+function describeJson(
+  reader: InputReader,
+  path: string,
+  parsed: unknown,
+  values: UserVariables,
+  env: Record<string, string | undefined>
+): TemplateDescription {
   try {
-    const info = describeJsonTemplate(parsed)
+    const info = describeJsonTemplate(parsed, values, env)
+    const buildNames = info.builders.flatMap((builder) => (builder.name === undefined ? [] : [builder.name]))
     return {
       builderTypes: [...new Set(info.builders.map((builder) => builder.type))],
-      buildNames: info.builders.map((builder) => builder.name),
+      buildNames,
+      buildNamesKnown: buildNames.length === info.builders.length,
       postProcessorTypes: info.postProcessorTypes,
+      sensitiveValues: info.sensitiveValues,
       manifestOutput: info.manifestOutput
     }
   } catch (error) {
@@ -101,36 +145,34 @@ function describeJson(reader: InputReader, path: string): TemplateDescription {
   }
 }
 
-function describeHcl(reader: InputReader, template: string, path: string): TemplateDescription {
+/** The rest of an HCL2 template is read with HashiCorp's parser once the inputs pass (hcl.ts). */
+function checkHclFiles(reader: InputReader, template: string, path: string): void {
   const files = isDirectory(path) ? hclTemplateFiles(path) : [path]
   if (files.length === 0) {
     reader.problem(`template: expected .pkr.hcl or .pkr.json files in the directory "${template}", found none`)
   }
-  let manifestOutput: string | undefined
-  for (const file of files) {
-    if (file.endsWith('.pkr.json')) reader.json(file, 'template')
-    else manifestOutput ??= hclManifestOutput(readFileSync(file, 'utf8'))
-  }
-  return { ...nothingKnown, manifestOutput }
+  for (const file of files) if (file.endsWith('.pkr.json')) reader.json(file, 'template')
 }
 
+/** Checks a variables file; a JSON template's come back parsed, to fill in its variables. */
 function checkVarFile(
   reader: InputReader,
   kind: TemplateKind,
   path: string,
   varFile: string,
   workingDirectoryInput: string
-): void {
+): unknown[] {
   if (!existsSync(path) || isDirectory(path)) {
     reader.problem(
       `var-file: expected a variables file at "${varFile}" in "${workingDirectoryInput}", found no such file`
     )
-    return
+    return []
   }
-  if (!path.endsWith('.json')) return
+  if (!path.endsWith('.json')) return []
   const parsed = reader.json(path, 'var-file')
-  if (parsed === undefined || kind !== 'json') return
+  if (parsed === undefined || kind !== 'json') return []
   const wrong = checkJsonVarFile(parsed)
   const shown = reader.shown(path)
   if (wrong) reader.problem(`var-file: ${shown}: ${wrong}`, { file: shown })
+  return wrong ? [] : [parsed]
 }

@@ -1,7 +1,9 @@
 // What the action needs to know about a template before Packer runs: its kind, the
-// builders and post-processors it names, and where its manifest post-processor writes.
+// builders and post-processors it names, where its manifest post-processor writes and which
+// values it declares sensitive.
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { minimatch } from 'minimatch'
 
 export type TemplateKind = 'json' | 'hcl'
 
@@ -67,23 +69,119 @@ export function parseJsonWithPosition(text: string): unknown {
   }
 }
 
+/** Values of a JSON template's user variables, as Packer settles them; `undefined` when unknown. */
+export type UserVariables = Map<string, string | undefined>
+
+/**
+ * One `{{ … }}` action of Packer's text/template syntax, when it only names a user variable
+ * (`{{user `x`}}`, `{{ user "x" }}`) or, in variable defaults, an environment variable.
+ */
+function simpleAction(action: string): { fn: 'user' | 'env'; name: string } | undefined {
+  const words = action.trim()
+  for (const fn of ['user', 'env'] as const) {
+    if (!words.startsWith(fn)) continue
+    const argument = words.slice(fn.length).trim()
+    if (argument === words.slice(fn.length)) continue // `username`, not `user name`
+    const quote = argument[0]
+    if ((quote === '`' || quote === '"') && argument.length >= 2 && argument.endsWith(quote)) {
+      const name = argument.slice(1, -1)
+      if (!name.includes(quote) && !name.includes('\\')) return { fn, name }
+    }
+  }
+  return undefined
+}
+
+/**
+ * Fills in `{{user `x`}}` the way Packer does when it reads the template. Anything else that
+ * Packer only knows at build time (`{{timestamp}}`, pipelines, functions) makes the result
+ * unknown: `undefined`, and the caller lets Packer decide.
+ */
+export function resolveUserVariables(
+  text: string,
+  variables: UserVariables,
+  env: Record<string, string | undefined> = {},
+  depth = 0
+): string | undefined {
+  let out = ''
+  let index = 0
+  while (index < text.length) {
+    const open = text.indexOf('{{', index)
+    if (open < 0) {
+      out += text.slice(index)
+      break
+    }
+    const close = text.indexOf('}}', open + 2)
+    if (close < 0) return undefined
+    out += text.slice(index, open)
+    const action = simpleAction(text.slice(open + 2, close).replace(/^-\s|\s-$/g, ''))
+    if (!action) return undefined
+    let value: string | undefined
+    if (action.fn === 'env') value = env[action.name] ?? ''
+    else {
+      value = variables.get(action.name)
+      // A variable's value may itself name other variables; Packer settles those first.
+      if (value !== undefined && value.includes('{{')) {
+        value = depth < 8 ? resolveUserVariables(value, variables, env, depth + 1) : undefined
+      }
+    }
+    if (value === undefined) return undefined
+    out += value
+    index = close + 2
+  }
+  return out
+}
+
+/**
+ * The user variables of a JSON template: its `variables` defaults (`null` for a required one
+ * Packer treats as empty), then each variables file in order, then `-var`s, later ones winning.
+ */
+export function userVariables(
+  template: unknown,
+  varFiles: unknown[],
+  vars: Array<{ name: string; value: string }>
+): UserVariables {
+  const values: UserVariables = new Map()
+  const defaults = (template as { variables?: unknown } | null)?.variables
+  for (const source of [defaults, ...varFiles]) {
+    if (typeof source !== 'object' || source === null || Array.isArray(source)) continue
+    for (const [name, value] of Object.entries(source)) {
+      if (typeof value === 'string') values.set(name, value)
+      else if (value === null) values.set(name, values.get(name) ?? '')
+    }
+  }
+  for (const { name, value } of vars) values.set(name, value)
+  return values
+}
+
 export interface JsonTemplateInfo {
-  builders: Array<{ name: string; type: string }>
+  /** In the template's order. `name` is undefined when only the build knows it. */
+  builders: Array<{ name?: string; type: string }>
   postProcessorTypes: string[]
-  /** The manifest post-processor's `output`, when it names a literal path. */
+  /** The manifest post-processor's `output`, when it is known before the build. */
   manifestOutput?: string
+  /** Values of the variables listed in `sensitive-variables`, as far as they are known. */
+  sensitiveValues: string[]
 }
 
 type PostProcessorDefinition = string | { type?: unknown; output?: unknown }
 
 /** Reads a parsed legacy JSON template; throws an Error describing what is wrong with it. */
-export function describeJsonTemplate(template: unknown): JsonTemplateInfo {
+export function describeJsonTemplate(
+  template: unknown,
+  variables: UserVariables = new Map(),
+  env: Record<string, string | undefined> = {}
+): JsonTemplateInfo {
   if (typeof template !== 'object' || template === null || Array.isArray(template)) {
     throw new Error('expected a JSON object with "builders"')
   }
-  const { builders, 'post-processors': postProcessors } = template as {
+  const {
+    builders,
+    'post-processors': postProcessors,
+    'sensitive-variables': sensitive
+  } = template as {
     builders?: unknown
     'post-processors'?: unknown
+    'sensitive-variables'?: unknown
   }
   if (!Array.isArray(builders) || builders.length === 0) {
     throw new Error('expected "builders" to be a non-empty array')
@@ -93,7 +191,10 @@ export function describeJsonTemplate(template: unknown): JsonTemplateInfo {
     if (typeof type !== 'string' || type === '') {
       throw new Error(`builder ${index + 1} has no "type"`)
     }
-    return { type, name: typeof name === 'string' && name !== '' ? name : type }
+    // Packer names a build by its builder's `name`, interpolated, or else by its type.
+    if (typeof name !== 'string' || name === '') return { type, name: type }
+    const resolved = resolveUserVariables(name, variables)
+    return { type, name: resolved === '' ? type : resolved }
   })
 
   // Each entry is a type name, a definition, or a sequence of them.
@@ -112,34 +213,74 @@ export function describeJsonTemplate(template: unknown): JsonTemplateInfo {
     postProcessorTypes.push(type)
     if (type === 'manifest' && typeof definition === 'object' && manifestOutput === undefined) {
       const output = definition.output
-      if (typeof output === 'string' && output !== '' && !output.includes('{{')) {
-        manifestOutput = output
+      if (typeof output === 'string' && output !== '') {
+        manifestOutput = resolveUserVariables(output, variables) || undefined
       }
     }
   }
-  return { builders: described, postProcessorTypes: [...new Set(postProcessorTypes)], manifestOutput }
+
+  return {
+    builders: described,
+    postProcessorTypes: [...new Set(postProcessorTypes)],
+    manifestOutput,
+    sensitiveValues: sensitiveValuesOf(sensitive, variables, env)
+  }
+}
+
+/** The values of the variables `sensitive-variables` lists, as far as they are known. */
+function sensitiveValuesOf(
+  sensitive: unknown,
+  variables: UserVariables,
+  env: Record<string, string | undefined>
+): string[] {
+  const values: string[] = []
+  for (const name of Array.isArray(sensitive) ? sensitive : []) {
+    const raw = typeof name === 'string' ? variables.get(name) : undefined
+    if (raw === undefined) continue
+    const value = raw.includes('{{') ? (resolveUserVariables(raw, variables, env) ?? raw) : raw
+    if (value !== '') values.push(value)
+  }
+  return values
 }
 
 /**
- * The `output` of a `post-processor "manifest"` block in HCL2 files, when it is a plain string.
- * A light reading: an output built from expressions is left to the default.
+ * Variables files for legacy JSON templates are flat objects of strings; Packer treats `null`
+ * as empty and refuses numbers, booleans, lists and objects.
  */
-export function hclManifestOutput(source: string): string | undefined {
-  const block = /post-processor\s+"manifest"\s*\{([^{}]*)\}/.exec(source)
-  if (!block) return undefined
-  const output = /^\s*output\s*=\s*"([^"$%]*)"\s*$/m.exec(block[1])
-  return output && output[1] !== '' ? output[1] : undefined
-}
-
-/** Variables files for legacy JSON templates are flat objects of strings. */
 export function checkJsonVarFile(parsed: unknown): string | undefined {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return 'expected a JSON object of variable names to string values'
   }
   for (const [name, value] of Object.entries(parsed)) {
-    if (typeof value !== 'string') {
-      return `expected variable "${name}" to be a string, found ${JSON.stringify(value)}`
+    if (typeof value !== 'string' && value !== null) {
+      return `expected variable "${name}" to be a string (or null), found ${JSON.stringify(value)}`
     }
   }
   return undefined
+}
+
+/**
+ * Input only/except against an HCL2 template's builds as Packer lists them. Packer matches
+ * each entry as a glob against the full build name, and a name that matches nothing builds
+ * nothing and still exits 0, so such an entry is refused.
+ */
+export function checkHclBuildSelection(
+  selection: { only: string[]; except: string[] },
+  builds: string[]
+): string[] {
+  const problems: string[] = []
+  for (const [input, list] of [
+    ['only', selection.only],
+    ['except', selection.except]
+  ] as const) {
+    for (const entry of list) {
+      if (!builds.some((build) => minimatch(build, entry, { dot: true }))) {
+        problems.push(
+          `${input}: "${entry}" matches none of the template's builds (${builds.join(', ')}); ` +
+            'HCL2 builds are named SOURCE_TYPE.SOURCE_NAME, with BUILD. in front for a named build block'
+        )
+      }
+    }
+  }
+  return problems
 }

@@ -9,13 +9,38 @@ import type { PreparedPlugins } from '../plugins/index.js'
 export interface AmiOutputs {
   'ami-id': string
   'ami-ids': string
+  builds: string
   artifacts: string
+}
+
+/** The `builds` output: build name → region → AMI ID, builds in the template's order. */
+export function amisByBuild(amis: Ami[]): Record<string, Record<string, string>> {
+  const builds: Record<string, Record<string, string>> = {}
+  for (const ami of amis) {
+    const regions = (builds[ami.build] ??= {})
+    if (!(ami.region in regions)) regions[ami.region] = ami.amiId
+  }
+  return builds
+}
+
+/**
+ * When the template has several builds, which one ami-id and ami-ids are; `undefined` for a
+ * single build, where there is nothing to choose.
+ */
+export function primaryBuildNote(amis: Ami[]): string | undefined {
+  const builds = [...new Set(amis.map((ami) => ami.build))]
+  if (builds.length < 2) return undefined
+  return (
+    `ami-id and ami-ids are build ${builds[0]}'s: the first, in the template's order, of the builds ` +
+    `that made AMIs (${builds.join(', ')}). Output builds has them all.`
+  )
 }
 
 export function amiOutputs(amis: Ami[], homeRegion?: string): AmiOutputs {
   return {
     'ami-id': primaryAmi(amis, homeRegion)?.amiId ?? '',
     'ami-ids': JSON.stringify(amiIdsByRegion(amis)),
+    builds: JSON.stringify(amisByBuild(amis)),
     artifacts: JSON.stringify(
       amis.map(({ build, builderType, region, amiId }) => ({ build, builderType, region, amiId }))
     )
@@ -150,6 +175,8 @@ export function renderSummary(model: SummaryModel): string {
     lines.push('')
   }
   if (model.outcome !== 'validated' && builds.length === 0) lines.push('No AMI was built.', '')
+  const primary = primaryBuildNote(model.amis)
+  if (primary) lines.push(primary, '')
 
   if (model.problems.length > 0) {
     lines.push('#### Problems', '', '```text', ...model.problems.map((p) => p.replace(/```/g, "'''")), '```', '')

@@ -16,6 +16,7 @@ import {
   type InstanceState,
   type IpPermission,
   type SeedImage,
+  type SeedNetwork,
   type SnapshotState,
   type Tags
 } from './world.js'
@@ -26,6 +27,8 @@ export interface Ec2EndpointOptions {
   regions?: string[]
   /** Images present from the start; replaces the default source AMI. */
   seedImages?: SeedImage[]
+  /** VPCs with one subnet each, with the ids a template names, in every region. */
+  seedNetworks?: SeedNetwork[]
   autoAdvance?: AutoAdvance
   /** Defaults to a free port chosen by the system. */
   port?: number
@@ -164,6 +167,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     options.seedImages ?? DEFAULT_SEED_IMAGES,
     options.autoAdvance
   )
+  for (const network of options.seedNetworks ?? []) world.seedNetwork(network)
   const faults = new FaultPlan(world)
   const calls: Ec2Call[] = []
 

@@ -21,6 +21,7 @@ export {
   SOURCE_AMI_NAME,
   SOURCE_SNAPSHOT_ID,
   type AutoAdvance,
-  type SeedImage
+  type SeedImage,
+  type SeedNetwork
 } from './world.js'
 export { EC2_NAMESPACE } from './xml.js'

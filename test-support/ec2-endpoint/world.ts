@@ -66,6 +66,8 @@ export interface SnapshotRecord {
   phase: Phase
   startTime: Date
   tags: Tags
+  /** Who may create volumes from it (snapshot_users / snapshot_groups in Packer). */
+  createVolumePermissions?: Array<{ userId?: string; group?: string }>
 }
 
 export type InstanceState =
@@ -196,6 +198,11 @@ export class RegionState {
   }
 }
 
+export interface SeedNetwork {
+  vpcId: string
+  subnetId: string
+}
+
 export interface SeedImage {
   /** Defaults to a fresh id. The same id may be seeded into several regions. */
   imageId?: string
@@ -258,6 +265,21 @@ export class World {
     const region = this.regions.get(name)
     if (region === undefined) throw new Error(`the endpoint has no region ${name}`)
     return region
+  }
+
+  /** A VPC and one subnet with the given ids, in every region (templates that name their own). */
+  seedNetwork(network: SeedNetwork): void {
+    for (const region of this.regions.values()) {
+      region.vpcs.set(network.vpcId, { vpcId: network.vpcId, cidrBlock: '10.0.0.0/16', isDefault: false, tags: new Map() })
+      region.subnets.set(network.subnetId, {
+        subnetId: network.subnetId,
+        vpcId: network.vpcId,
+        availabilityZone: `${region.name}a`,
+        cidrBlock: '10.0.0.0/20',
+        defaultForAz: false,
+        tags: new Map()
+      })
+    }
   }
 
   private seedRegion(name: string): RegionState {

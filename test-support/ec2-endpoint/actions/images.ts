@@ -509,7 +509,32 @@ const deleteSnapshot: Handler = ({ region, params }) => {
   return { return: true }
 }
 
+// Packer's snapshot_users / snapshot_groups: who may create volumes from the AMI's snapshots.
+const modifySnapshotAttribute: Handler = ({ region, params }) => {
+  const snapshot = lookUpOne(region.snapshots, 'snap', requiredParam(params, 'SnapshotId'))
+  if (snapshot.ownerId !== SELF_ACCOUNT_ID) {
+    throw new Ec2Error('AuthFailure', `Not authorized for snapshot:${snapshot.snapshotId}`)
+  }
+  const adds = structListParam(params, 'CreateVolumePermission.Add').map(permissionFrom)
+  const removes = structListParam(params, 'CreateVolumePermission.Remove').map(permissionFrom)
+  const listed = [
+    ...listParam(params, 'UserId').map((userId) => ({ userId })),
+    ...listParam(params, 'UserGroup').map((group) => ({ group }))
+  ]
+  if (params.OperationType === 'remove') removes.push(...listed)
+  else adds.push(...listed)
+  for (const permission of [...adds, ...removes]) checkPermission(permission)
+  if (adds.length + removes.length === 0) throw missingParameter('CreateVolumePermission')
+  const same = (a: { userId?: string; group?: string }, b: { userId?: string; group?: string }) =>
+    a.userId === b.userId && a.group === b.group
+  const permissions = (snapshot.createVolumePermissions ?? []).filter((p) => !removes.some((r) => same(p, r)))
+  for (const permission of adds) if (!permissions.some((p) => same(p, permission))) permissions.push(permission)
+  snapshot.createVolumePermissions = permissions
+  return { return: true }
+}
+
 export const imageHandlers: Record<string, Handler> = {
+  ModifySnapshotAttribute: modifySnapshotAttribute,
   DescribeImages: describeImages,
   CreateImage: createImage,
   CopyImage: copyImage,

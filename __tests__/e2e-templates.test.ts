@@ -1,0 +1,345 @@
+// Templates as users write them, run through the bundled action with the real Packer against the
+// loopback EC2 endpoint: our own fixtures (one feature each), and, when ../shared/fixtures/realworld
+// is there, templates from public repositories with the inputs their users build them with.
+// Every output is checked against what the endpoint holds.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { SOURCE_AMI_ID, SOURCE_AMI_NAME, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { describeWithPacker, packerVersion } from './support/runtimes.js'
+
+const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
+const realworld = join(projectRoot, '..', 'shared', 'fixtures', 'realworld')
+// kubernetes-sigs/image-builder copies its AMI to all of these.
+const regions = [
+  'ap-south-1', 'eu-west-3', 'eu-west-2', 'eu-west-1', 'ap-northeast-2', 'ap-northeast-1', 'sa-east-1',
+  'ca-central-1', 'ap-southeast-1', 'ap-southeast-2', 'eu-central-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'
+]
+// The public templates look their source image up by this name and owner, or name this id.
+const seedImages = [
+  { imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME },
+  { imageId: 'ami-0123456789abcdef0', name: 'acceptance-seed-source', ownerId: '099720109477' }
+]
+
+type Builds = Record<string, Record<string, string>>
+
+describeWithPacker('templates as users write them, through the bundled action', () => {
+  let version = ''
+  let endpoint: Ec2Endpoint
+  const workspaces: string[] = []
+
+  beforeAll(async () => {
+    version = packerVersion()
+    endpoint = await startEc2Endpoint({
+      regions,
+      seedImages,
+      seedNetworks: [{ vpcId: 'vpc-7e02c203', subnetId: 'subnet-1703b248' }],
+      autoAdvance: { describes: 0 }
+    })
+  })
+  afterAll(async () => {
+    await endpoint.close()
+    for (const workspace of workspaces) rmSync(workspace, { recursive: true, force: true })
+  })
+
+  /** A copy of a folder, with @MOCK_URL@ replaced by the endpoint's URL. */
+  function workspaceFrom(folder: string): string {
+    const workspace = mkdtempSync(join(tmpdir(), 'templates-'))
+    workspaces.push(workspace)
+    cpSync(folder, workspace, { recursive: true })
+    const replace = (directory: string): void => {
+      for (const name of readdirSync(directory)) {
+        const path = join(directory, name)
+        if (statSync(path).isDirectory()) replace(path)
+        else writeFileSync(path, readFileSync(path, 'utf8').replaceAll('@MOCK_URL@', endpoint.url))
+      }
+    }
+    replace(workspace)
+    return workspace
+  }
+
+  function run(workspace: string, inputs: Record<string, string>): Promise<ActionRun> {
+    return runAction({
+      workspace,
+      inputs: { 'packer-version': version, ...inputs },
+      env: {
+        ...pushToMain,
+        HOME: join(workspace, '.home'),
+        CHECKPOINT_DISABLE: '1',
+        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+        AWS_REGION: 'us-east-1',
+        AWS_POLL_DELAY_SECONDS: '0',
+        AWS_ENDPOINT_URL_EC2: endpoint.url
+      }
+    })
+  }
+
+  function imagesNow(): Set<string> {
+    return new Set(regions.flatMap((region) => endpoint.images(region).map((image) => `${region}:${image.imageId}`)))
+  }
+
+  /**
+   * Runs a build and checks every output against the endpoint: each AMI the run made is in
+   * `builds` under its build, `ami-id`/`ami-ids` are the first build's, `artifacts` lists the
+   * same AMIs, `manifest` is the file Packer wrote and `run-uuid` its last run.
+   */
+  async function expectBuilt(
+    workspace: string,
+    inputs: Record<string, string>,
+    expected: { builds: string[]; manifest?: string }
+  ): Promise<{ result: ActionRun; builds: Builds }> {
+    const before = imagesNow()
+    const result = await run(workspace, inputs)
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+
+    const builds = JSON.parse(result.outputs.builds) as Builds
+    expect(Object.keys(builds)).toEqual(expected.builds)
+    const made = [...imagesNow()].filter((image) => !before.has(image)).sort()
+    const reported = Object.values(builds).flatMap((byRegion) => Object.entries(byRegion).map(([region, id]) => `${region}:${id}`))
+    expect(reported.sort()).toEqual(made)
+
+    const first = builds[expected.builds[0]]
+    expect(JSON.parse(result.outputs['ami-ids'])).toEqual(first)
+    expect(result.outputs['ami-id']).toBe(first['us-east-1'] ?? Object.values(first)[0])
+    const artifacts = JSON.parse(result.outputs.artifacts) as Array<{ build: string; region: string; amiId: string }>
+    expect(artifacts.map(({ build, region, amiId }) => `${build}/${region}:${amiId}`).sort()).toEqual(
+      Object.entries(builds).flatMap(([build, byRegion]) => Object.entries(byRegion).map(([region, id]) => `${build}/${region}:${id}`)).sort()
+    )
+    if (expected.builds.length > 1) {
+      expect(result.stdout).toContain(`ami-id and ami-ids are build ${expected.builds[0]}'s`)
+      expect(result.summary).toContain(`ami-id and ami-ids are build ${expected.builds[0]}'s`)
+    }
+
+    if (expected.manifest === undefined) {
+      expect(result.outputs.manifest).toBe('')
+    } else {
+      expect(result.outputs.manifest).toBe(join(workspace, expected.manifest))
+      const manifest = JSON.parse(readFileSync(result.outputs.manifest, 'utf8')) as { last_run_uuid: string }
+      expect(result.outputs['run-uuid']).toBe(manifest.last_run_uuid)
+      expect(result.outputs['run-uuid']).toMatch(/^[0-9a-f-]{36}$/)
+    }
+    return { result, builds }
+  }
+
+  describe('our fixtures', () => {
+    it('JSON: names and manifest path from user variables, nulls in variables files, a null builder among AMI builders', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'json-named'))
+      const { result } = await expectBuilt(
+        workspace,
+        { template: 'images.json', 'var-file': 'ubuntu.json', only: 'ubuntu-web,ubuntu-arm,smoke-test' },
+        { builds: ['ubuntu-web', 'ubuntu-arm'], manifest: 'images-manifest.json' }
+      )
+      expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+      const manifest = JSON.parse(readFileSync(join(workspace, 'images-manifest.json'), 'utf8'))
+      expect(manifest.builds.map((build: { name: string }) => build.name).sort()).toEqual(['smoke-test', 'ubuntu-arm', 'ubuntu-web'])
+    })
+
+    it('JSON: a glob in except is refused before anything runs, naming the input', async () => {
+      const calls = endpoint.calls.length
+      const result = await run(workspaceFrom(join(fixtures, 'json-named')), {
+        template: 'images.json',
+        'var-file': 'ubuntu.json',
+        except: 'ubuntu*'
+      })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.map((error) => error.message)).toEqual([
+        expect.stringMatching(/^except: "ubuntu\*" is a pattern, and Packer matches only exact build names in a JSON template/)
+      ])
+      expect(result.stdout).not.toContain('::group::Install Packer')
+      expect(endpoint.calls.length).toBe(calls)
+    })
+
+    it('HCL2 directory: several sources and build blocks, custom_data manifest at a path from a variable, ami-id from the first build', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-directory'))
+      const { result } = await expectBuilt(
+        workspace,
+        { template: '.', variables: 'manifest_file=release-images.json' },
+        { builds: ['amazon-ebs.web', 'amazon-ebs.arm', 'release.amazon-ebs.gpu'], manifest: 'release-images.json' }
+      )
+      expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+      expect(result.summary).toContain('### release.amazon-ebs.gpu (amazon-ebs)')
+    })
+
+    it('HCL2: only takes Packer\'s globs, and an entry matching no build is refused before anything is built', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-directory'))
+      await expectBuilt(workspace, { template: '.', only: '*.gpu,amazon-ebs.a*' }, {
+        builds: ['amazon-ebs.arm', 'release.amazon-ebs.gpu'],
+        manifest: 'images.json'
+      })
+      const calls = endpoint.calls.length
+      const refused = await run(workspaceFrom(join(fixtures, 'hcl-directory')), { template: '.', only: 'gpu' })
+      expect(refused.exitCode).toBe(1)
+      expect(refused.errors.map((error) => error.message)).toEqual([
+        'only: "gpu" matches none of the template\'s builds (amazon-ebs.web, amazon-ebs.arm, release.amazon-ebs.gpu); ' +
+          'HCL2 builds are named SOURCE_TYPE.SOURCE_NAME, with BUILD. in front for a named build block'
+      ])
+      expect(endpoint.calls.length).toBe(calls)
+    })
+  })
+
+  describe('sensitive variables', () => {
+    /** The log as the runner shows it: `::add-mask::` values replaced by *** from then on, line by line. */
+    function asTheRunnerShowsIt(result: ActionRun): { log: string; summary: string } {
+      const masks: string[] = []
+      const shown: string[] = []
+      const mask = (text: string): string =>
+        [...masks].sort((a, b) => b.length - a.length).reduce((masked, secret) => masked.replaceAll(secret, '***'), text)
+      for (const line of result.stdout.split('\n')) {
+        const added = /^::add-mask::(.*)$/.exec(line)
+        if (added) masks.push(added[1].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
+        else shown.push(mask(line))
+      }
+      return { log: shown.join('\n'), summary: mask(result.summary) }
+    }
+
+    it('JSON: values from variables, a variables file (multi-line) and defaults print as ***', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'sensitive-json'))
+      writeFileSync(join(workspace, 'secrets.json'), JSON.stringify({ signing_key: 'K3yLineOne\nK3yLineTwo' }))
+      const fromVar = await run(workspace, { template: 'template.json', 'var-file': 'secrets.json', variables: 'db_password=S3cr3tFromVar' })
+      expect(fromVar.exitCode).toBe(0)
+      // Packer printed them in clear: the masking is the action's.
+      expect(fromVar.stdout).toContain('secret=S3cr3tFromVar')
+      expect(fromVar.stdout).toContain('K3yLineTwo')
+      const shown = asTheRunnerShowsIt(fromVar)
+      expect(shown.log).toContain('secret=***')
+      expect(shown.log).toContain('key=***')
+      expect(shown.log).not.toMatch(/S3cr3t|K3yLine/)
+      expect(shown.summary).not.toMatch(/S3cr3t|K3yLine/)
+
+      const fromDefault = await run(workspace, { template: 'template.json' })
+      expect(fromDefault.stdout).toContain('secret=S3cr3tFromDefault')
+      expect(asTheRunnerShowsIt(fromDefault).log).toContain('secret=***')
+      expect(asTheRunnerShowsIt(fromDefault).log).not.toContain('S3cr3t')
+    })
+
+    it('HCL2: values from variables, a variables file and defaults print as ***', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'sensitive-hcl'))
+      writeFileSync(join(workspace, 'prod.pkrvars.hcl'), 'db_password = "S3cr3tFromFile"\n')
+      for (const [inputs, secret] of [
+        [{ variables: 'db_password=S3cr3tFromVar' }, 'S3cr3tFromVar'],
+        [{ 'var-file': 'prod.pkrvars.hcl' }, 'S3cr3tFromFile'],
+        [{}, 'S3cr3tFromDefault']
+      ] as const) {
+        const result = await run(workspace, { template: 'template.pkr.hcl', ...inputs })
+        expect(result.exitCode).toBe(0)
+        // No manifest here: the AMIs come from Packer's output, under the same build name.
+        expect(result.outputs.manifest).toBe('')
+        expect(Object.keys(JSON.parse(result.outputs.builds))).toEqual(['amazon-ebs.app'])
+        expect(result.stdout).toContain(`secret=${secret}`)
+        const shown = asTheRunnerShowsIt(result)
+        expect(shown.log).toContain('secret=***')
+        expect(shown.log).not.toContain('S3cr3t')
+        expect(shown.summary).not.toContain('S3cr3t')
+      }
+    })
+  })
+
+  const describeRealworld = existsSync(realworld) ? describe : describe.skip
+  if (!existsSync(realworld)) console.log(`Skipping the public templates: ${realworld} is not there.`)
+
+  describeRealworld('public templates (../shared/fixtures/realworld)', () => {
+    const folder = (path: string): string => workspaceFrom(join(realworld, path))
+    const imageBuilderVarFiles = [
+      'packer/config/kubernetes.json',
+      'packer/config/cni.json',
+      'packer/config/containerd.json',
+      'packer/config/ansible-args.json',
+      'packer/config/goss-args.json',
+      'packer/config/common.json',
+      'packer/ami/ubuntu-2004.json',
+      'packer/mock.json'
+    ].join('\n')
+
+    it('01 csye6225: packer-vars.json found beside the template', async () => {
+      const { result } = await expectBuilt(
+        folder('01-csye6225-devmanej/mod-manifest'),
+        { template: 'packer-template.json', variables: `source_ami=${SOURCE_AMI_ID}` },
+        { builds: ['amazon-ebs'], manifest: 'manifest.json' }
+      )
+      expect(result.stdout).toContain('var-file is empty: using packer-vars.json')
+    })
+
+    it('02 amazon-eks-ami al2023: nulls in the variables files, validate and build', async () => {
+      const inputs = {
+        template: 'templates/al2023/template.json',
+        'var-file': 'templates/al2023/variables-default.json\ntemplates/al2023/variables-1.33.json\nmock.json',
+        variables: 'ami_name=eks-al2023\narch=x86_64\ninstance_type=m5.large\nkubernetes_version=1.33\nkubernetes_build_date=2025-06-01'
+      }
+      const workspace = folder('02-eks-al2023/mod')
+      const validated = await run(workspace, { ...inputs, command: 'validate' })
+      expect(validated.errors).toEqual([])
+      expect(validated.exitCode).toBe(0)
+      await expectBuilt(workspace, inputs, { builds: ['amazon-ebs'], manifest: 'manifest.json' })
+    })
+
+    it('02 amazon-eks-ami al2023 as published: its variables files pass; Packer 1.6.6 itself refuses newer keys', async () => {
+      const result = await run(folder('02-eks-al2023/orig'), {
+        command: 'validate',
+        template: 'templates/al2023/template.json',
+        'var-file': 'templates/al2023/variables-default.json\ntemplates/al2023/variables-1.33.json',
+        variables: 'ami_name=eks-al2023\narch=x86_64\ninstance_type=m5.large\nkubernetes_version=1.33\nkubernetes_build_date=2025-06-01'
+      })
+      expect(result.errors.filter((error) => error.properties.title === 'Invalid input')).toEqual([])
+      expect(result.stdout).toContain('::group::Validate')
+      if (version === '1.6.6') expect(result.errors[0].message).toContain('unknown configuration key')
+    })
+
+    it('03 terraform-aws-consul: two of four named builders, in template order', async () => {
+      await expectBuilt(
+        folder('03-consul-ami/mod-manifest'),
+        { template: 'examples/consul-ami/consul.json', only: 'amazon-linux-2-ami,ubuntu18-ami' },
+        { builds: ['ubuntu18-ami', 'amazon-linux-2-ami'], manifest: 'manifest.json' }
+      )
+    })
+
+    it('04 image-builder: builder name and manifest path from variables, 15 regions', async () => {
+      const { builds } = await expectBuilt(
+        folder('04-image-builder/mod'),
+        { template: 'packer/ami/packer.json', 'var-file': imageBuilderVarFiles, only: 'ubuntu-20.04' },
+        { builds: ['ubuntu-20.04'], manifest: 'manifest.json' }
+      )
+      expect(Object.keys(builds['ubuntu-20.04']).sort()).toEqual([...regions].sort())
+    })
+
+    it('04 image-builder with its published variables files, nulls and all', async () => {
+      const workspace = folder('04-image-builder/mod')
+      cpSync(join(realworld, '04-image-builder/orig/packer/config'), join(workspace, 'packer/config'), { recursive: true })
+      await expectBuilt(
+        workspace,
+        { template: 'packer/ami/packer.json', 'var-file': imageBuilderVarFiles, only: 'ubuntu-20.04' },
+        { builds: ['ubuntu-20.04'], manifest: 'manifest.json' }
+      )
+    })
+
+    it('05 amazon-ecs-ami: an HCL2 directory of 5 sources in 4 build blocks, ami-id from the first', async () => {
+      const seed = 'acceptance-seed-source'
+      await expectBuilt(
+        folder('05-ecs-ami-hcl/mod'),
+        { template: '.', variables: `region=us-east-1\nsource_ami_al2=${seed}\nsource_ami_al2arm=${seed}\nsource_ami_al1=${seed}` },
+        {
+          builds: ['amazon-ebs.al1', 'amazon-ebs.al2', 'amazon-ebs.al2arm', 'amazon-ebs.al2inf', 'amazon-ebs.al2gpu'],
+          manifest: 'manifest.json'
+        }
+      )
+    })
+
+    it('06 learn-packer-github-actions: an HCL2 manifest with custom_data', async () => {
+      const { result } = await expectBuilt(folder('06-learn-packer-gha/mod'), { template: '.' }, {
+        builds: ['amazon-ebs.ubuntu-lts'],
+        manifest: 'packer_manifest.json'
+      })
+      expect(JSON.parse(result.outputs.artifacts)[0]).toMatchObject({ build: 'amazon-ebs.ubuntu-lts', region: 'us-west-1' })
+    })
+
+    it('07 Packer getting started: amazon-ebs beside digitalocean', async () => {
+      await expectBuilt(folder('07-packer-getting-started/mod-manifest'), { template: 'example.json', only: 'amazon-ebs' }, {
+        builds: ['amazon-ebs'],
+        manifest: 'manifest.json'
+      })
+    })
+  })
+})

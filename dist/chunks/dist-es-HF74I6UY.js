@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e,f,g}from"./chunk-LJSL4KA4.js";import"./chunk-BR6TCFKT.js";import"./chunk-GKAKQYGC.js";import"./chunk-WWAAPQNP.js";import"./chunk-O5DVVPDB.js";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};

@@ -1,0 +1,221 @@
+// What the action needs from an HCL2 template before Packer runs, read with HashiCorp's own HCL
+// parser (compiled to WebAssembly): the manifest post-processor's output, the sensitive
+// variables and their values, and required_plugins. Build names and their order come from
+// Packer itself (packer inspect), once it is installed.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import type { Inputs } from './index.js'
+import { hclTemplateFiles as directoryFiles } from './template.js'
+
+/** A file's body as hcl2json gives it: blocks as objects keyed by label, bodies in arrays. */
+export type HclBody = Record<string, unknown>
+
+/**
+ * Parses one HCL2 file (`.pkr.hcl`, `.pkrvars.hcl`) or its JSON form (`.pkr.json`, `.json`).
+ * The parser is loaded on first use, so runs with JSON templates never load it.
+ */
+export async function parseHclFile(path: string, text = readFileSync(path, 'utf8')): Promise<HclBody> {
+  if (path.endsWith('.json')) return asObject(JSON.parse(text))
+  const { parse } = await import('./hcl-parser.js')
+  return asObject(await parse(basename(path), text))
+}
+
+/** The files of an HCL2 template, in the order Packer reads them (a directory's in name order). */
+export function hclTemplateFiles(templatePath: string): string[] {
+  return statSync(templatePath).isDirectory() ? directoryFiles(templatePath) : [templatePath]
+}
+
+function asObject(value: unknown): HclBody {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as HclBody) : {}
+}
+
+/** A block's bodies: hcl2json gives a list; the JSON syntax allows a single object too. */
+function bodies(value: unknown): HclBody[] {
+  if (Array.isArray(value)) return value.map(asObject)
+  return value === undefined ? [] : [asObject(value)]
+}
+
+/** Labelled blocks (`variable "x" {…}`): label → bodies. */
+function labelled(value: unknown): Array<[string, HclBody[]]> {
+  return bodies(value).flatMap((body) => Object.entries(body).map(([label, inner]) => [label, bodies(inner)] as [string, HclBody[]]))
+}
+
+/**
+ * An expression as hcl2json writes it (`"${var.dir}/m.json"`), evaluated with HashiCorp's
+ * expression parser when it is made of literal text and input variables only; else undefined.
+ */
+export async function hclStringValue(expression: string, values: Map<string, unknown>): Promise<string | undefined> {
+  if (!expression.includes('${')) return expression.includes('{{') ? undefined : expression
+  const { getExpressionAst } = await import('./hcl-parser.js')
+  let ast: AstNode | null
+  try {
+    ast = (await getExpressionAst('manifest.pkr.hcl', JSON.stringify(expression))) as AstNode | null
+  } catch {
+    return undefined
+  }
+  if (!ast || (ast.type !== 'template' && ast.type !== 'templateWrap')) return undefined
+  let text = ''
+  for (const part of ast.children ?? []) {
+    const traversal = part.meta?.traversal
+    if (part.type === 'literalValue' && typeof part.meta?.value === 'string') {
+      text += part.meta.value
+    } else if (part.type === 'scopeTraversal' && traversal?.length === 2 && traversal[0].segment === 'var') {
+      const value = values.get(traversal[1].segment ?? '')
+      if (typeof value !== 'string' || value.includes('${')) return undefined
+      text += value
+    } else {
+      return undefined
+    }
+  }
+  return text
+}
+
+interface AstNode {
+  type: string
+  children?: AstNode[]
+  meta?: { value?: unknown; traversal?: Array<{ type: string; segment?: string }> }
+}
+
+/** `output` of the first manifest post-processor, in file order, as hcl2json gives it. */
+export function hclManifestOutput(files: HclBody[]): { output?: string; found: boolean } {
+  for (const file of files) {
+    for (const build of bodies(file.build)) {
+      const postProcessors = [
+        ...labelled(build['post-processor']),
+        ...bodies(build['post-processors']).flatMap((chain) => labelled(chain['post-processor']))
+      ]
+      for (const [type, definitions] of postProcessors) {
+        if (type !== 'manifest') continue
+        const output = definitions[0]?.output
+        return { output: typeof output === 'string' && output !== '' ? output : undefined, found: true }
+      }
+    }
+  }
+  return { found: false }
+}
+
+/** `packer { required_plugins { … } }` declarations, each as canonical JSON, sorted. */
+export function hclRequiredPlugins(files: HclBody[]): string[] {
+  const declarations: string[] = []
+  for (const file of files) {
+    for (const packer of bodies(file.packer)) {
+      for (const plugins of bodies(packer.required_plugins)) {
+        for (const [name, definition] of Object.entries(plugins)) {
+          declarations.push(JSON.stringify({ [name]: definition }))
+        }
+      }
+    }
+  }
+  return declarations.sort()
+}
+
+/** Names of the variables declared with `sensitive = true`, and their defaults. */
+export function hclSensitiveVariables(files: HclBody[]): Map<string, unknown> {
+  const sensitive = new Map<string, unknown>()
+  for (const file of files) {
+    for (const [name, definitions] of labelled(file.variable)) {
+      const definition = definitions[0] ?? {}
+      if (definition.sensitive === true || definition.sensitive === 'true') sensitive.set(name, definition.default)
+    }
+  }
+  return sensitive
+}
+
+/** Every string in a value (a list or map variable holds several). */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return value === '' ? [] : [value]
+  if (typeof value === 'number' || typeof value === 'boolean') return [String(value)]
+  if (Array.isArray(value)) return value.flatMap(strings)
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(strings)
+  return []
+}
+
+/**
+ * Every value each input variable is given in this run, lowest precedence first, as Packer
+ * ranks them: the default, `PKR_VAR_…`, `*.auto.pkrvars.hcl` beside the template, then the
+ * variables files and input `variables` (passed after them). The last one wins.
+ */
+export async function hclVariableCandidates(
+  files: HclBody[],
+  templatePath: string,
+  varFiles: string[],
+  variables: Array<{ name: string; value: string }>,
+  env: Record<string, string | undefined>
+): Promise<Map<string, unknown[]>> {
+  const candidates = new Map<string, unknown[]>()
+  const add = (name: string, value: unknown): void => {
+    if (value !== undefined) candidates.set(name, [...(candidates.get(name) ?? []), value])
+  }
+  const declared: string[] = []
+  for (const file of files) {
+    for (const [name, definitions] of labelled(file.variable)) {
+      declared.push(name)
+      add(name, definitions[0]?.default)
+    }
+  }
+  for (const name of declared) add(name, env[`PKR_VAR_${name}`])
+  const directory = statSync(templatePath).isDirectory() ? templatePath : dirname(templatePath)
+  const autoFiles = readdirSync(directory)
+    .filter((name) => name.endsWith('.auto.pkrvars.hcl') || name.endsWith('.auto.pkrvars.json'))
+    .sort()
+    .map((name) => join(directory, name))
+  for (const file of [...autoFiles, ...varFiles]) {
+    if (!existsSync(file)) continue
+    try {
+      const body = await parseHclFile(file)
+      for (const name of declared) add(name, body[name])
+    } catch {
+      // packer validate reports a variables file that does not parse, with its line.
+    }
+  }
+  for (const { name, value } of variables) add(name, value)
+  return candidates
+}
+
+/**
+ * The values a sensitive variable can take in this run, from everywhere Packer takes them.
+ * All of them are masked, whichever wins.
+ */
+export function hclSensitiveValues(files: HclBody[], candidates: Map<string, unknown[]>): string[] {
+  const sensitive = hclSensitiveVariables(files)
+  const values = [...sensitive.keys()].flatMap((name) => candidates.get(name) ?? [])
+  return [...new Set(values.flatMap(strings))]
+}
+
+/**
+ * Completes the inputs of an HCL2 template with what only its parsed files tell: the manifest
+ * path (unless input manifest names one) and the sensitive values. JSON templates are read in
+ * readInputs already. A file that does not parse is left to packer validate, which says where.
+ */
+export async function withHclTemplate(
+  inputs: Inputs,
+  env: Record<string, string | undefined> = process.env
+): Promise<Inputs> {
+  if (inputs.templateKind !== 'hcl') return inputs
+  const templatePath = resolve(inputs.workingDirectory, inputs.template)
+  const files: HclBody[] = []
+  for (const file of hclTemplateFiles(templatePath)) {
+    try {
+      files.push(await parseHclFile(file))
+    } catch {
+      // See above: packer validate says what is wrong.
+    }
+  }
+  const candidates = await hclVariableCandidates(
+    files,
+    templatePath,
+    inputs.varFiles.map((file) => resolve(inputs.workingDirectory, file)),
+    inputs.variables,
+    env
+  )
+  const values = new Map([...candidates].map(([name, given]) => [name, given.at(-1)]))
+  const manifest = hclManifestOutput(files).output
+  const manifestOutput = manifest === undefined ? undefined : await hclStringValue(manifest, values)
+  return {
+    ...inputs,
+    manifest: inputs.manifestGiven
+      ? inputs.manifest
+      : resolve(inputs.workingDirectory, manifestOutput || 'packer-manifest.json'),
+    sensitiveValues: [...inputs.sensitiveValues, ...hclSensitiveValues(files, candidates)]
+  }
+}

@@ -1,0 +1,64 @@
+// `packer inspect`: Packer's own list of an HCL2 template's builds, in the order Packer reads
+// them (files in name order, blocks in file order), named as -only and the build's output name
+// them. Build finish order is not template order, so this is what "the first build" means.
+import { execFile } from 'node:child_process'
+import { parseEventLine } from './machine-readable.js'
+
+/**
+ * Build names from `packer inspect -machine-readable` of an HCL2 template: `TYPE.NAME` per
+ * source, prefixed with `BUILD.` for a named build block.
+ */
+export function buildsFromInspect(output: string): string[] {
+  const text = output
+    .split('\n')
+    .map(parseEventLine)
+    .filter((event) => event?.type === 'ui' && event.data[0] === 'say')
+    .map((event) => event?.data.slice(1).join(',') ?? '')
+    .join('\n')
+  const start = text.indexOf('> builds:')
+  if (start < 0) return []
+  const builds: string[] = []
+  let buildName: string | undefined
+  let inSources = false
+  for (const line of text.slice(start).split('\n').slice(1)) {
+    const header = /^ {2}> (.+):$/.exec(line)
+    if (header) {
+      buildName = /^<unnamed build \d+>$/.test(header[1]) ? '' : header[1]
+      inSources = false
+    } else if (/^ {4}\S/.test(line)) {
+      inSources = line.trim() === 'sources:'
+    } else if (inSources && buildName !== undefined && /^ {6}\S+$/.test(line)) {
+      const source = line.trim()
+      builds.push(buildName === '' ? source : `${buildName}.${source}`)
+    }
+  }
+  return builds
+}
+
+/** Runs packer inspect; what it printed when it fails is in the error. */
+export function inspectBuilds(
+  packerPath: string,
+  template: string,
+  options: { cwd: string; env: NodeJS.ProcessEnv }
+): Promise<string[]> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      packerPath,
+      ['inspect', '-machine-readable', template],
+      { cwd: options.cwd, env: options.env, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
+      (error, stdout) => {
+        if (error) {
+          const said = stdout
+            .split('\n')
+            .map(parseEventLine)
+            .filter((event) => event?.type === 'ui' && event.data[0] === 'error')
+            .map((event) => event?.data.slice(1).join(','))
+            .join('\n')
+          reject(new Error(`packer inspect ${template} failed: ${said || error.message}`))
+        } else {
+          resolvePromise(buildsFromInspect(stdout))
+        }
+      }
+    )
+  })
+}
