@@ -205,19 +205,28 @@ export function describeJsonTemplate(
     }
   }
 
-  const sensitiveValues: string[] = []
-  for (const name of Array.isArray(sensitive) ? sensitive : []) {
-    const raw = typeof name === 'string' ? variables.get(name) : undefined
-    if (raw === undefined) continue
-    const value = raw.includes('{{') ? (resolveUserVariables(raw, variables, env) ?? raw) : raw
-    if (value !== '') sensitiveValues.push(value)
-  }
   return {
     builders: described,
     postProcessorTypes: [...new Set(postProcessorTypes)],
     manifestOutput,
-    sensitiveValues
+    sensitiveValues: sensitiveValuesOf(sensitive, variables, env)
   }
+}
+
+/** The values of the variables `sensitive-variables` lists, as far as they are known. */
+function sensitiveValuesOf(
+  sensitive: unknown,
+  variables: UserVariables,
+  env: Record<string, string | undefined>
+): string[] {
+  const values: string[] = []
+  for (const name of Array.isArray(sensitive) ? sensitive : []) {
+    const raw = typeof name === 'string' ? variables.get(name) : undefined
+    if (raw === undefined) continue
+    const value = raw.includes('{{') ? (resolveUserVariables(raw, variables, env) ?? raw) : raw
+    if (value !== '') values.push(value)
+  }
+  return values
 }
 
 /**
