@@ -4,12 +4,13 @@
 import * as core from '@actions/core'
 import { errorMessage } from './common/errors.js'
 import { InputError, readInputs, type Inputs } from './inputs/index.js'
+import { provenanceTagKeys, provenanceTags } from './inputs/tags.js'
 import type { InstalledPacker } from './install/index.js'
 import { buildArguments, packerEnvironment, validateArguments } from './packer/commands.js'
 import { actionsLog } from './packer/log.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { manifestRunUuid, readBuiltAmis } from './artifacts/index.js'
-import { inTemplateOrder, type Ami } from './artifacts/manifest.js'
+import { amiIdsByRegion, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { tagAmis } from './aws/tagging.js'
 import { amiOutputs, reportPlugins, reportTagging, setOutputs, writeSummary, type SummaryModel } from './report/index.js'
 
@@ -88,6 +89,9 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
         `packer build failed (exit code ${built.run.exitCode}), after building ${built.amis.length} AMI(s) that are in the outputs.`
       )
     }
+    // Each of these stages reports its own failures and lets the next ones run.
+    const failures = [...(await launchTemplates(inputs, built.amis, summary))]
+    if (failures.length > 0) throw new Failure(failures.join('\n'))
     summary.outcome = 'built'
   } catch (error) {
     if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
@@ -196,6 +200,23 @@ async function tag(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<
   if (failedRegions.length > 0) {
     throw new Failure(`Tagging failed in ${failedRegions.join(', ')}; the AMIs exist and are in the outputs.`)
   }
+}
+
+/** Loaded only when launch-template is set: most runs never touch a launch template. */
+async function launchTemplates(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<string[]> {
+  const template = inputs.launchTemplate
+  if (!template) return []
+  const { rollLaunchTemplates } = await import('./aws/launch-templates.js')
+  const { reportLaunchTemplates } = await import('./report/launch-templates.js')
+  const results = await core.group('Launch templates', () =>
+    rollLaunchTemplates({
+      template,
+      amiIdsByRegion: amiIdsByRegion(amis),
+      makeDefault: inputs.launchTemplateDefault,
+      builtBy: provenanceTags(process.env, new Date())[provenanceTagKeys.runUrl]
+    })
+  )
+  return reportLaunchTemplates(template, results, summary)
 }
 
 function stopIfCancelled(run: PackerRun, summary: SummaryModel): void {

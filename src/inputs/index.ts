@@ -2,6 +2,7 @@
 // Each group of inputs has its reader; all of them report into one collector, so that each
 // problem becomes its own message naming the input or file.
 import { readBuildSelection, type BuildSelection } from './build-selection.js'
+import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
 import { readTagInputs } from './tags.js'
@@ -9,9 +10,10 @@ import { readTemplateFiles, type TemplateFiles } from './template-files.js'
 
 export { InputError, inputLines, inputList, type InputProblem, type ProblemLocation } from './reader.js'
 export type { Command, OnError, SigningKey, VersionRequest } from './packer.js'
+export type { LaunchTemplateRef } from './launch-template.js'
 export type { InputGetter }
 
-export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs {
+export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs, LaunchTemplateInputs {
   /** Absolute workspace: annotations name files relative to it. */
   workspace: string
   tags: Record<string, string>
@@ -40,6 +42,7 @@ export async function readInputs(
     ...(await readPackerInputs(reader)),
     ...readTagInputs(reader, env, now),
     awsRegion: readAwsRegion(reader, env),
+    ...readLaunchTemplateInputs(reader),
     summary: reader.boolean('summary')
   }
   reader.done()

@@ -55,6 +55,8 @@ export interface SummaryModel {
   tagCount?: number
   problems: string[]
   env: Record<string, string | undefined>
+  /** Markdown sections of the stages after tagging (launch templates, SSM, retention), in order. */
+  sections?: string[][]
 }
 
 /**
@@ -100,7 +102,7 @@ export function consoleUrl(region: string, amiId: string): string {
   return `https://${host}/ec2/home?region=${region}#ImageDetails:imageId=${amiId}`
 }
 
-function cell(text: string): string {
+export function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
@@ -146,6 +148,8 @@ export function renderSummary(model: SummaryModel): string {
     lines.push('')
   }
   if (model.outcome !== 'validated' && builds.length === 0) lines.push('No AMI was built.', '')
+
+  for (const section of model.sections ?? []) lines.push(...section, '')
 
   if (model.problems.length > 0) {
     lines.push('#### Problems', '', '```text', ...model.problems.map((p) => p.replace(/```/g, "'''")), '```', '')
