@@ -3,6 +3,7 @@
 // parameters, retention) through real HTTP against the loopback EC2 and SSM endpoint.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -133,6 +134,58 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({ 'us-east-1': 2 })
       expect(endpoint.launchTemplates('us-east-1')[0].defaultVersion).toBe(2)
     })
+  })
+
+  describe('ssm-parameter', () => {
+    function ssm(region: string): SSMClient {
+      return new SSMClient({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
+    }
+
+    it("puts each region's AMI ID in the parameter, as an aws:ec2:image String, overwriting the old one", async () => {
+      await ssm('eu-west-1').send(
+        new PutParameterCommand({ Name: '/images/web/latest', Value: SOURCE_AMI_ID, Type: 'String', DataType: 'aws:ec2:image' })
+      )
+      const result = await run({ 'ssm-parameter': '/images/web/latest' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      for (const region of regions) {
+        expect(endpoint.parameters(region)).toEqual({
+          '/images/web/latest': { value: amiIds[region], version: region === 'eu-west-1' ? 2 : 1, dataType: 'aws:ec2:image' }
+        })
+        const { Parameter } = await ssm(region).send(new GetParameterCommand({ Name: '/images/web/latest' }))
+        expect(Parameter?.Value).toBe(amiIds[region])
+      }
+      expect(endpoint.callsOf('PutParameter').slice(1).map((call) => call.params.Type)).toEqual(['String', 'String', 'String'])
+      expect(result.summary).toContain('### SSM parameter `/images/web/latest`')
+      expect(result.summary).toContain(`| eu-west-1 | \`${amiIds['eu-west-1']}\` | 2 |`)
+      expect(extraPermissions()).toEqual(readmeInputPermissions('ssm-parameter'))
+    })
+
+    it('a region where the put is denied fails the step; the others are published', async () => {
+      endpoint.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'User: loopback is not authorized to perform: ssm:PutParameter', region: 'us-west-2' })
+      const result = await run({ 'ssm-parameter': 'web-ami' })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.map((error) => error.message)).toEqual([
+        'SSM parameter web-ami in us-west-2: AccessDeniedException — the credentials lack ssm:PutParameter. User: loopback is not authorized to perform: ssm:PutParameter',
+        '1 step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.'
+      ])
+      expect(Object.keys(endpoint.parameters('us-east-1'))).toEqual(['web-ami'])
+      expect(endpoint.parameters('us-west-2')).toEqual({})
+    })
+  })
+
+  it('ssm-parameter: a put that never shows in the read-back fails its region, after a bounded wait', async () => {
+    endpoint.faults.fail('GetParameter', { code: 'ParameterNotFound', message: 'Parameter web-ami not found.', region: 'eu-west-1' })
+    const result = await run({ 'ssm-parameter': 'web-ami' })
+    expect(result.exitCode).toBe(1)
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    expect(result.errors[0].message).toBe(
+      `SSM parameter web-ami in eu-west-1: the parameter does not show ${amiIds['eu-west-1']} after it was put: ` +
+        'EC2 did not accept it as an AMI of eu-west-1, or is still checking it.'
+    )
+    expect(endpoint.callsOf('GetParameter', 'eu-west-1')).toHaveLength(4)
+    expect(endpoint.callsOf('GetParameter', 'us-east-1')).toHaveLength(1)
   })
 
   it('a bad launch-template value stops the run before Packer or AWS is reached', async () => {

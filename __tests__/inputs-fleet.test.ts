@@ -46,3 +46,23 @@ describe('launch-template', () => {
     ])
   })
 })
+
+describe('ssm-parameter', () => {
+  it('takes a plain name or a path', async () => {
+    expect((await read({})).ssmParameter).toBeUndefined()
+    expect((await read({ 'ssm-parameter': '/images/web/latest' })).ssmParameter).toBe('/images/web/latest')
+    expect((await read({ 'ssm-parameter': 'web-ami' })).ssmParameter).toBe('web-ami')
+  })
+
+  it.each([
+    ['images/web', 'a path that begins with "/" (e.g. /images/web/latest)'],
+    ['/aws/service/web', 'a name that does not begin with "aws" or "ssm"'],
+    ['SSM-web', 'a name that does not begin with "aws" or "ssm"'],
+    ['/images/web latest', 'only letters, digits and _ . - /'],
+    ['/images//web', 'a path without empty levels']
+  ])('rejects %s', async (name, expected) => {
+    expect(await problems({ 'ssm-parameter': name })).toEqual([
+      `ssm-parameter: expected a Parameter Store name with ${expected}, found "${name}"`
+    ])
+  })
+})

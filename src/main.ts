@@ -90,8 +90,15 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
       )
     }
     // Each of these stages reports its own failures and lets the next ones run.
-    const failures = [...(await launchTemplates(inputs, built.amis, summary))]
-    if (failures.length > 0) throw new Failure(failures.join('\n'))
+    const failures = [
+      ...(await launchTemplates(inputs, built.amis, summary)),
+      ...(await ssmParameters(inputs, built.amis, summary))
+    ]
+    if (failures.length > 0) {
+      throw new Failure(
+        `${failures.length} step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.`
+      )
+    }
     summary.outcome = 'built'
   } catch (error) {
     if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
@@ -217,6 +224,16 @@ async function launchTemplates(inputs: Inputs, amis: Ami[], summary: SummaryMode
     })
   )
   return reportLaunchTemplates(template, results, summary)
+}
+
+/** Loaded only when ssm-parameter is set, and with it the SSM client. */
+async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<string[]> {
+  const name = inputs.ssmParameter
+  if (!name) return []
+  const { publishAmiIds } = await import('./aws/ssm.js')
+  const { reportSsmParameters } = await import('./report/ssm.js')
+  const results = await core.group('SSM parameters', () => publishAmiIds({ name, amiIdsByRegion: amiIdsByRegion(amis) }))
+  return reportSsmParameters(name, results, summary)
 }
 
 function stopIfCancelled(run: PackerRun, summary: SummaryModel): void {

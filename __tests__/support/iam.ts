@@ -23,5 +23,5 @@ export function readmeInputPermissions(input: string): string[] {
   const rows = text.slice(start).split('\n\n')[0].split('\n')
   const row = rows.find((line) => line.startsWith(`| \`${input}\` |`))
   if (!row) throw new Error(`README.md's <!-- iam-policy-inputs --> table has no row for ${input}`)
-  return [...row.split('|')[2].matchAll(/`([^`]+)`/g)].map((match) => match[1]).sort()
+  return [...row.split('|')[2].matchAll(/`([a-z0-9-]+:[A-Za-z]+)`/g)].map((match) => match[1]).sort()
 }

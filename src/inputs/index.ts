@@ -5,6 +5,7 @@ import { readBuildSelection, type BuildSelection } from './build-selection.js'
 import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
+import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
 import { readTagInputs } from './tags.js'
 import { readTemplateFiles, type TemplateFiles } from './template-files.js'
 
@@ -13,7 +14,7 @@ export type { Command, OnError, SigningKey, VersionRequest } from './packer.js'
 export type { LaunchTemplateRef } from './launch-template.js'
 export type { InputGetter }
 
-export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs, LaunchTemplateInputs {
+export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs, LaunchTemplateInputs, SsmParameterInputs {
   /** Absolute workspace: annotations name files relative to it. */
   workspace: string
   tags: Record<string, string>
@@ -43,6 +44,7 @@ export async function readInputs(
     ...readTagInputs(reader, env, now),
     awsRegion: readAwsRegion(reader, env),
     ...readLaunchTemplateInputs(reader),
+    ...readSsmParameterInputs(reader),
     summary: reader.boolean('summary')
   }
   reader.done()
