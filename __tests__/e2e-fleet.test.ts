@@ -2,15 +2,37 @@
 // template into three regions, and then the stages after tagging (launch templates, SSM
 // parameters, retention) through real HTTP against the loopback EC2 and SSM endpoint.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2'
+import {
+  CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  ModifyLaunchTemplateCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand
+} from '@aws-sdk/client-ec2'
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import {
+  SELF_ACCOUNT_ID,
+  SOURCE_AMI_ID,
+  SOURCE_AMI_NAME,
+  SOURCE_SNAPSHOT_ID,
+  startEc2Endpoint,
+  type Ec2Endpoint
+} from '../test-support/ec2-endpoint/index.js'
 import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { readmeInputPermissions, readmePolicyActions } from './support/iam.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
+
+/** Polls an SDK condition; a bound on the wait, not a measurement. */
+async function until(condition: () => Promise<boolean>, attempts = 50): Promise<void> {
+  for (let attempt = 0; attempt < attempts; attempt++) if (await condition()) return
+  throw new Error('the condition never held')
+}
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 const credentials = { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'loopback-secret' }
@@ -65,11 +87,11 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
     return [...new Set(called)].sort()
   }
 
-  async function createTemplate(region: string, name: string): Promise<string> {
+  async function createTemplate(region: string, name: string, imageId = SOURCE_AMI_ID): Promise<string> {
     const created = await ec2(region).send(
       new CreateLaunchTemplateCommand({
         LaunchTemplateName: name,
-        LaunchTemplateData: { ImageId: SOURCE_AMI_ID, InstanceType: 't3.small' }
+        LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.small' }
       })
     )
     return created.LaunchTemplate?.LaunchTemplateId as string
@@ -186,6 +208,164 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
     )
     expect(endpoint.callsOf('GetParameter', 'eu-west-1')).toHaveLength(4)
     expect(endpoint.callsOf('GetParameter', 'us-east-1')).toHaveLength(1)
+  })
+
+  describe('keep-images', () => {
+    const family = 'acme/images/amazon-ebs' // the repository and the demo build's name
+    const old = (n: number) => `ami-0000000000000a00${n}`
+    const snapshotOf = (n: number) => `snap-0000000000000a00${n}`
+    const untagged = 'ami-0000000000000b001'
+    const otherFamily = 'ami-0000000000000b002'
+
+    /** Four older AMIs of the family in us-east-1, one of another family, one with no family. */
+    async function seededEndpoint(): Promise<void> {
+      await endpoint.close()
+      const mine = (imageId: string, snapshotId: string, creationDate: string, tags: Record<string, string>) => ({
+        imageId,
+        snapshotId,
+        name: `web-${imageId}`,
+        ownerId: SELF_ACCOUNT_ID,
+        regions: ['us-east-1'],
+        creationDate,
+        tags
+      })
+      endpoint = await startEc2Endpoint({
+        regions,
+        seedImages: [
+          { imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID },
+          ...[1, 2, 3, 4].map((n) => mine(old(n), snapshotOf(n), `2025-0${n}-01T00:00:00.000Z`, { ImageFamily: family })),
+          mine(untagged, 'snap-0000000000000b001', '2024-01-01T00:00:00.000Z', { SourceRepository: 'acme/images' }),
+          mine(otherFamily, 'snap-0000000000000b002', '2024-01-01T00:00:00.000Z', { ImageFamily: 'acme/images/api' })
+        ]
+      })
+    }
+
+    /** old1 was used by an instance now terminated; old2 is used by a stopped one; old3 by a launch template's old version. */
+    async function useSomeImages(): Promise<string> {
+      const client = ec2('us-east-1')
+      const launch = async (imageId: string) =>
+        (await client.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' })))
+          .Instances?.[0].InstanceId as string
+      const reaches = (instanceId: string, state: string) =>
+        until(async () => {
+          const { Reservations = [] } = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+          return Reservations[0]?.Instances?.[0]?.State?.Name === state
+        })
+      const gone = await launch(old(1))
+      const stopped = await launch(old(2))
+      await reaches(stopped, 'running')
+      await client.send(new TerminateInstancesCommand({ InstanceIds: [gone] }))
+      await client.send(new StopInstancesCommand({ InstanceIds: [stopped] }))
+      await reaches(gone, 'terminated')
+      await reaches(stopped, 'stopped')
+      const id = await createTemplate('us-east-1', 'web', old(3))
+      await client.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, SourceVersion: '1', LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))
+      await client.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: id, DefaultVersion: '2' }))
+      return stopped
+    }
+
+    const imageIds = (region: string) => endpoint.images(region).map((image) => image.imageId)
+    const snapshotIds = (region: string) => endpoint.snapshots(region).map((snapshot) => snapshot.snapshotId)
+
+    it('keeps 2 of 5, and the old ones still in use; deletes only the retired AMI\'s snapshots', async () => {
+      await seededEndpoint()
+      const stopped = await useSomeImages()
+      const result = await run({ 'keep-images': '2' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ ImageFamily: family })
+
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'us-east-1', amiId: old(1) }])
+      expect(imageIds('us-east-1').sort()).toEqual(
+        [SOURCE_AMI_ID, old(2), old(3), old(4), untagged, otherFamily, amiIds['us-east-1']].sort()
+      )
+      expect(snapshotIds('us-east-1')).not.toContain(snapshotOf(1))
+      expect(snapshotIds('us-east-1')).toEqual(expect.arrayContaining([snapshotOf(2), snapshotOf(3), snapshotOf(4), 'snap-0000000000000b001', 'snap-0000000000000b002']))
+      expect(endpoint.callsOf('DeleteSnapshot').map((call) => call.params.SnapshotId)).toEqual([snapshotOf(1)])
+      // The regions with only the new AMI keep it.
+      for (const region of ['eu-west-1', 'us-west-2']) expect(imageIds(region)).toContain(amiIds[region])
+
+      expect(result.summary).toContain('### Retention: the newest 2 AMI(s) of each image family are kept')
+      expect(result.summary).toContain(`| us-east-1 | ${family} | \`${old(2)}\` | 2025-02-01T00:00:00.000Z | kept: in use by instance ${stopped} |`)
+      expect(result.summary).toMatch(new RegExp(`\\| \`${old(3)}\` \\| [^|]+ \\| kept: in use by launch template lt-`))
+      expect(result.summary).toContain(`| \`${old(4)}\` | 2025-04-01T00:00:00.000Z | kept: newest |`)
+      expect(result.summary).toContain(`| \`${old(1)}\` | 2025-01-01T00:00:00.000Z | deregistered; snapshots deleted: ${snapshotOf(1)} |`)
+      expect(result.summary).not.toContain(untagged)
+      expect(result.summary).not.toContain(otherFamily)
+      expect(extraPermissions()).toEqual(readmeInputPermissions('keep-images'))
+    })
+
+    it('finds the same uses where DescribeImageReferences is denied', async () => {
+      await seededEndpoint()
+      await useSomeImages()
+      endpoint.faults.fail('DescribeImageReferences', { code: 'UnauthorizedOperation' })
+      const result = await run({ 'keep-images': '2' })
+      expect(result.errors).toEqual([])
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'us-east-1', amiId: old(1) }])
+      expect(imageIds('us-east-1')).toEqual(expect.arrayContaining([old(2), old(3), old(4)]))
+      expect(endpoint.callsOf('DescribeLaunchTemplateVersions', 'us-east-1').length).toBeGreaterThan(0)
+    })
+
+    it('a dry run changes nothing and reports everything', async () => {
+      await seededEndpoint()
+      await useSomeImages()
+      const imagesBefore = imageIds('us-east-1').length
+      const result = await run({ 'keep-images': '1', 'retention-dry-run': 'true' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([])
+      expect(imageIds('us-east-1')).toHaveLength(imagesBefore + 1)
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+      expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
+      expect(result.summary).toContain('(dry run: nothing was changed)')
+      expect(result.summary).toContain(`| \`${old(4)}\` | 2025-04-01T00:00:00.000Z | would be deregistered, with snapshots ${snapshotOf(4)} |`)
+      expect(result.summary).toContain(`| \`${old(1)}\` | 2025-01-01T00:00:00.000Z | would be deregistered, with snapshots ${snapshotOf(1)} |`)
+      expect(result.summary).toMatch(new RegExp(`\\| \`${old(3)}\` \\| [^|]+ \\| kept: in use by launch template lt-`))
+      expect(extraPermissions()).toEqual(readmeInputPermissions('retention-dry-run'))
+    })
+
+    it('two builds are two families: each AMI is tagged with its own', async () => {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      const [builder] = template.builders
+      template.builders = [
+        { ...builder, name: 'web' },
+        { ...builder, name: 'api', ami_regions: '', ami_name: 'api-{{timestamp}}' }
+      ]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const result = await run({})
+      expect(result.errors).toEqual([])
+      const artifacts = JSON.parse(result.outputs.artifacts) as Array<{ build: string; region: string; amiId: string }>
+      expect(artifacts).toHaveLength(4)
+      for (const artifact of artifacts) {
+        expect(endpoint.tagsOf(artifact.region, artifact.amiId)).toMatchObject({
+          ImageFamily: `acme/images/${artifact.build}`,
+          SourceCommit: pushToMain.GITHUB_SHA
+        })
+      }
+    })
+
+    it('a failure on one AMI does not stop the others; the step fails at the end', async () => {
+      await seededEndpoint()
+      endpoint.faults.fail('DeregisterImage', {
+        code: 'OperationNotPermitted',
+        message: 'The image has deregistration protection enabled.',
+        firstCalls: 1
+      })
+      const result = await run({ 'keep-images': '2' })
+      expect(result.exitCode).toBe(1)
+      // Newest first: old3 is the first to go, and fails; old2 and old1 go.
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([
+        { region: 'us-east-1', amiId: old(2) },
+        { region: 'us-east-1', amiId: old(1) }
+      ])
+      expect(result.errors[0].message).toBe(
+        `us-east-1: Deregistering ${old(3)} failed: OperationNotPermitted — The image has deregistration protection enabled.`
+      )
+      expect(imageIds('us-east-1')).toContain(old(3))
+      expect(snapshotIds('us-east-1')).toContain(snapshotOf(3))
+    })
   })
 
   it('a bad launch-template value stops the run before Packer or AWS is reached', async () => {

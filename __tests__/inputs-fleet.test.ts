@@ -4,7 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { familyTagging, newAmisByFamily } from '../src/aws/families.js'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
+import { imageFamilyOf } from '../src/inputs/retention.js'
 import { actionDefaults } from './support/action-process.js'
 
 let workspace: string
@@ -64,5 +66,51 @@ describe('ssm-parameter', () => {
     expect(await problems({ 'ssm-parameter': name })).toEqual([
       `ssm-parameter: expected a Parameter Store name with ${expected}, found "${name}"`
     ])
+  })
+})
+
+describe('keep-images, image-family, retention-dry-run', () => {
+  it('keeps everything by default; the family defaults to the repository and build name', async () => {
+    const inputs = await read({})
+    expect(inputs).toMatchObject({ keepImages: 0, familyRepository: 'acme/images', retentionDryRun: false })
+    expect(inputs.imageFamily).toBeUndefined()
+    expect(imageFamilyOf('web', inputs)).toBe('acme/images/web')
+    const named = await read({ 'keep-images': '3', 'image-family': 'web-base', 'retention-dry-run': 'true' })
+    expect(named).toMatchObject({ keepImages: 3, imageFamily: 'web-base', retentionDryRun: true })
+    expect(imageFamilyOf('web', named)).toBe('web-base')
+  })
+
+  it('rejects a count that is not a whole number, and retention with no family to go by', async () => {
+    expect(await problems({ 'keep-images': '-1' })).toEqual([
+      'keep-images: expected a whole number from 0 (keep everything) to 1000, found "-1"'
+    ])
+    expect(await problems({ 'keep-images': '2', 'provenance-tags': 'false' })).toEqual([
+      "keep-images: needs image-family when there is no SourceRepository provenance tag, to know which AMIs are this pipeline's"
+    ])
+    expect((await read({ 'keep-images': '2', 'provenance-tags': 'false', 'image-family': 'web' })).keepImages).toBe(2)
+  })
+})
+
+describe('familyTagging', () => {
+  const ami = (build: string, region: string, amiId: string) => ({ build, builderType: 'amazon-ebs', region, amiId })
+  const amis = [ami('web', 'us-east-1', 'ami-1'), ami('web', 'eu-west-1', 'ami-2'), ami('api', 'us-east-1', 'ami-3')]
+
+  it('adds the family to the shared tags when one family covers the run', () => {
+    expect(familyTagging(amis, { imageFamily: 'base' })).toEqual({ sharedTags: { ImageFamily: 'base' }, perBuild: [] })
+    expect(familyTagging(amis.slice(0, 2), { familyRepository: 'acme/images' }).sharedTags).toEqual({ ImageFamily: 'acme/images/web' })
+  })
+
+  it('tags each build apart when builds make different families, and nothing without a family', () => {
+    expect(familyTagging(amis, { familyRepository: 'acme/images' }).perBuild).toEqual([
+      { amis: amis.slice(0, 2), tags: { ImageFamily: 'acme/images/web' } },
+      { amis: [amis[2]], tags: { ImageFamily: 'acme/images/api' } }
+    ])
+    expect(familyTagging(amis, {})).toEqual({ sharedTags: {}, perBuild: [] })
+    expect(newAmisByFamily(amis, { familyRepository: 'acme/images' })).toEqual(
+      new Map([
+        ['acme/images/web', new Map([['us-east-1', ['ami-1']], ['eu-west-1', ['ami-2']]])],
+        ['acme/images/api', new Map([['us-east-1', ['ami-3']]])]
+      ])
+    )
   })
 })

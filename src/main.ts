@@ -11,6 +11,7 @@ import { actionsLog } from './packer/log.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { manifestRunUuid, readBuiltAmis } from './artifacts/index.js'
 import { amiIdsByRegion, inTemplateOrder, type Ami } from './artifacts/manifest.js'
+import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { tagAmis } from './aws/tagging.js'
 import { amiOutputs, reportPlugins, reportTagging, setOutputs, writeSummary, type SummaryModel } from './report/index.js'
 
@@ -92,7 +93,8 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
     // Each of these stages reports its own failures and lets the next ones run.
     const failures = [
       ...(await launchTemplates(inputs, built.amis, summary)),
-      ...(await ssmParameters(inputs, built.amis, summary))
+      ...(await ssmParameters(inputs, built.amis, summary)),
+      ...(await retention(inputs, built.amis, summary))
     ]
     if (failures.length > 0) {
       throw new Failure(
@@ -194,16 +196,27 @@ async function build(
 }
 
 async function tag(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<void> {
-  const tagCount = Object.keys(inputs.tags).length
+  const families = familyTagging(amis, inputs)
+  const tags = { ...inputs.tags, ...families.sharedTags }
+  const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
   if (tagCount === 0) {
     core.info('No tags to add (tags is empty and provenance-tags is false).')
     return
   }
   const results = await core.group('Tag AMIs and snapshots', () =>
-    tagAmis({ amis, tags: inputs.tags, tagSnapshots: inputs.tagSnapshots })
+    tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots })
   )
   const failedRegions = reportTagging(results, { tagCount, tagSnapshots: inputs.tagSnapshots }, summary)
+  // With several families, each build's AMIs get their ImageFamily tag in a pass of their own.
+  for (const build of families.perBuild) {
+    for (const result of await tagAmis({ ...build, tagSnapshots: false })) {
+      if (result.error === undefined) continue
+      core.error(result.error, { title: `Tagging in ${result.region}` })
+      summary.problems.push(result.error)
+      if (!failedRegions.includes(result.region)) failedRegions.push(result.region)
+    }
+  }
   if (failedRegions.length > 0) {
     throw new Failure(`Tagging failed in ${failedRegions.join(', ')}; the AMIs exist and are in the outputs.`)
   }
@@ -234,6 +247,18 @@ async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel)
   const { reportSsmParameters } = await import('./report/ssm.js')
   const results = await core.group('SSM parameters', () => publishAmiIds({ name, amiIdsByRegion: amiIdsByRegion(amis) }))
   return reportSsmParameters(name, results, summary)
+}
+
+/** Last, so that the launch template versions just made count as uses of the new AMIs. */
+async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<string[]> {
+  if (inputs.keepImages === 0) return []
+  const { retainImages } = await import('./aws/retention.js')
+  const { reportRetention } = await import('./report/retention.js')
+  const options = { keep: inputs.keepImages, dryRun: inputs.retentionDryRun }
+  const results = await core.group(`Retention${options.dryRun ? ' (dry run)' : ''}`, () =>
+    retainImages({ ...options, families: newAmisByFamily(amis, inputs) })
+  )
+  return reportRetention(results, options, summary)
 }
 
 function stopIfCancelled(run: PackerRun, summary: SummaryModel): void {

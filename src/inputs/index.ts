@@ -5,6 +5,7 @@ import { readBuildSelection, type BuildSelection } from './build-selection.js'
 import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
+import { readRetentionInputs, type RetentionInputs } from './retention.js'
 import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
 import { readTagInputs } from './tags.js'
 import { readTemplateFiles, type TemplateFiles } from './template-files.js'
@@ -14,7 +15,7 @@ export type { Command, OnError, SigningKey, VersionRequest } from './packer.js'
 export type { LaunchTemplateRef } from './launch-template.js'
 export type { InputGetter }
 
-export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs, LaunchTemplateInputs, SsmParameterInputs {
+export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs, LaunchTemplateInputs, SsmParameterInputs, RetentionInputs {
   /** Absolute workspace: annotations name files relative to it. */
   workspace: string
   tags: Record<string, string>
@@ -36,19 +37,20 @@ export async function readInputs(
 ): Promise<Inputs> {
   const reader = new InputReader(get, env.GITHUB_WORKSPACE || process.cwd())
   const files = readTemplateFiles(reader)
-  const inputs: Inputs = {
+  const inputs: Omit<Inputs, keyof RetentionInputs> = {
     workspace: reader.workspace,
     ...files,
     ...readBuildSelection(reader, files.buildNames),
     ...(await readPackerInputs(reader)),
     ...readTagInputs(reader, env, now),
     awsRegion: readAwsRegion(reader, env),
+    summary: reader.boolean('summary'),
     ...readLaunchTemplateInputs(reader),
-    ...readSsmParameterInputs(reader),
-    summary: reader.boolean('summary')
+    ...readSsmParameterInputs(reader)
   }
+  const all: Inputs = { ...inputs, ...readRetentionInputs(reader, inputs.tags) }
   reader.done()
-  return inputs
+  return all
 }
 
 /** aws-region, else the region the workflow configured for the AWS SDK. */
