@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
+  DeregisterImageCommand,
   DescribeInstancesCommand,
   EC2Client,
   ModifyLaunchTemplateCommand,
@@ -13,7 +14,7 @@ import {
   TerminateInstancesCommand
 } from '@aws-sdk/client-ec2'
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -96,6 +97,95 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
     )
     return created.LaunchTemplate?.LaunchTemplateId as string
   }
+
+  describe('reuse', () => {
+    const runUrl = 'https://github.com/acme/images/actions/runs/4242/attempts/1'
+    const amiOutputs = (result: ActionRun) => ({
+      'ami-id': result.outputs['ami-id'],
+      'ami-ids': result.outputs['ami-ids'],
+      artifacts: result.outputs.artifacts,
+      'run-uuid': result.outputs['run-uuid']
+    })
+    const launched = () => endpoint.callsOf('RunInstances').length
+
+    /** The demo template with a provisioning script beside it, which shell-local runs. */
+    function withProvisioningScript(): string {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template.provisioners = [{ type: 'shell-local', script: 'scripts/setup.sh' }]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      mkdirSync(join(workspace, 'json', 'scripts'))
+      const script = join(workspace, 'json', 'scripts', 'setup.sh')
+      writeFileSync(script, '#!/bin/sh\necho setting up\n', { mode: 0o755 })
+      return script
+    }
+
+    it('an unchanged second run builds nothing and sets the same outputs', async () => {
+      withProvisioningScript()
+      const first = await run({ reuse: 'true' })
+      expect(first.errors).toEqual([])
+      expect(launched()).toBe(1)
+      expect(first.stdout).toContain('Building: no AMI in us-east-1 has fingerprint')
+      expect(first.stdout).toContain('setting up')
+
+      const second = await run({ reuse: 'true' })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(1)
+      expect(endpoint.calls.slice(setUpCalls).map((call) => call.action)).toEqual(['DescribeImages', 'DescribeImages', 'DescribeImages'])
+      expect(amiOutputs(second)).toEqual(amiOutputs(first))
+      expect(second.summary).toContain(`Nothing changed since the last build: reused, built by ${runUrl}.`)
+      expect(second.stdout).toContain(`Nothing changed since ${runUrl}: reusing its 3 AMI(s), nothing is built.`)
+      expect(extraPermissions()).toEqual(readmeInputPermissions('reuse'))
+    })
+
+    it('builds again after a one-byte change to a provisioning script', async () => {
+      const script = withProvisioningScript()
+      const first = await run({ reuse: 'true' })
+      expect(first.exitCode).toBe(0)
+      writeFileSync(script, '#!/bin/sh\necho setting up!\n')
+      const second = await run({ reuse: 'true' })
+      expect(second.errors).toEqual([])
+      expect(launched()).toBe(2)
+      expect(second.outputs['ami-id']).not.toBe(first.outputs['ami-id'])
+      expect(second.summary).not.toContain('reused')
+    })
+
+    it("builds again when one region's AMI of the set was deregistered", async () => {
+      const first = await run({ reuse: 'true' })
+      const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
+      await ec2('us-west-2').send(new DeregisterImageCommand({ ImageId: amiIds['us-west-2'] }))
+      const second = await run({ reuse: 'true' })
+      expect(second.errors).toEqual([])
+      expect(launched()).toBe(2)
+      expect(second.stdout).toContain(`are not all there (2 of 3 found; none in us-west-2)`)
+      expect(JSON.parse(second.outputs['ami-ids'])['us-west-2']).not.toBe(amiIds['us-west-2'])
+    })
+
+    it('a re-run of a failed job that had already built reuses its AMIs and finishes the job', async () => {
+      endpoint.faults.fail('PutParameter', { code: 'ThrottlingException', message: 'Rate exceeded', region: 'eu-west-1', status: 400 })
+      const first = await run({ reuse: 'true', 'ssm-parameter': '/images/web/latest' })
+      expect(first.exitCode).toBe(1)
+      endpoint.faults.clear()
+      const second = await run({ reuse: 'true', 'ssm-parameter': '/images/web/latest' })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(1)
+      const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
+      expect(JSON.parse(second.outputs['ami-ids'])).toEqual(amiIds)
+      for (const region of regions) expect(endpoint.parameters(region)['/images/web/latest']?.value).toBe(amiIds[region])
+    })
+
+    it('a set whose tagging failed in one region is not complete: the next run builds', async () => {
+      endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: 'us-west-2' })
+      const first = await run({ reuse: 'true' })
+      expect(first.exitCode).toBe(1)
+      endpoint.faults.clear()
+      const second = await run({ reuse: 'true' })
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(2)
+    })
+  })
 
   describe('launch-template', () => {
     it('adds a new default version per region where the template is, and reports the region without it', async () => {

@@ -1,7 +1,7 @@
 // The inputs of the stages after tagging, read with the rest: each rule checked once, with a
 // message naming the input.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { familyTagging, newAmisByFamily } from '../src/aws/families.js'
@@ -106,11 +106,41 @@ describe('familyTagging', () => {
       { amis: [amis[2]], tags: { ImageFamily: 'acme/images/api' } }
     ])
     expect(familyTagging(amis, {})).toEqual({ sharedTags: {}, perBuild: [] })
+    expect(familyTagging(amis, { imageFamily: 'base' }, (ami) => ({ PackerBuild: ami.build })).perBuild).toEqual([
+      { amis: amis.slice(0, 2), tags: { ImageFamily: 'base', PackerBuild: 'web' } },
+      { amis: [amis[2]], tags: { ImageFamily: 'base', PackerBuild: 'api' } }
+    ])
     expect(newAmisByFamily(amis, { familyRepository: 'acme/images' })).toEqual(
       new Map([
         ['acme/images/web', new Map([['us-east-1', ['ami-1']], ['eu-west-1', ['ami-2']]])],
         ['acme/images/api', new Map([['us-east-1', ['ami-3']]])]
       ])
     )
+  })
+})
+
+describe('reuse, fingerprint-paths', () => {
+  it('fingerprints the template directory by default, without .git, packer_cache or the manifest', async () => {
+    for (const dir of ['.git', 'packer_cache', 'scripts']) mkdirSync(join(workspace, dir))
+    writeFileSync(join(workspace, '.git', 'HEAD'), 'ref: refs/heads/main\n')
+    writeFileSync(join(workspace, 'packer_cache', 'x.iso'), 'x')
+    writeFileSync(join(workspace, 'packer-manifest.json'), '{}')
+    writeFileSync(join(workspace, 'scripts', 'setup.sh'), 'echo\n')
+    writeFileSync(join(workspace, 'vars.json'), '{}')
+    const inputs = await read({ reuse: 'true', 'aws-region': 'us-east-1', 'var-file': 'vars.json' })
+    expect(inputs.fingerprintFiles.map((file) => file.slice(workspace.length + 1))).toEqual([
+      'packer-template.json',
+      'scripts/setup.sh',
+      'vars.json'
+    ])
+    const narrowed = await read({ reuse: 'true', 'aws-region': 'us-east-1', 'fingerprint-paths': 'scripts/**\n!scripts/setup.sh' })
+    expect(narrowed.fingerprintFiles.map((file) => file.slice(workspace.length + 1))).toEqual(['packer-template.json'])
+    expect((await read({})).fingerprintFiles).toEqual([])
+  })
+
+  it('needs a region to look in', async () => {
+    expect(await problems({ reuse: 'true' })).toEqual([
+      'reuse: needs aws-region (or AWS_REGION) to know where to look for the AMIs of earlier builds'
+    ])
   })
 })

@@ -2,6 +2,7 @@
 // Each stage takes typed values and returns typed values; this file turns them into the log's
 // annotations, the step's outputs and the summary.
 import * as core from '@actions/core'
+import { randomUUID } from 'node:crypto'
 import { errorMessage } from './common/errors.js'
 import { InputError, readInputs, type Inputs } from './inputs/index.js'
 import { provenanceTagKeys, provenanceTags } from './inputs/tags.js'
@@ -82,25 +83,10 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
       summary.outcome = 'validated'
       return
     }
-    const built = await build(inputs, packerStep, summary)
-    await tag(inputs, built.amis, summary)
-    if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary)
-    if (built.run.exitCode !== 0) {
-      throw new Failure(
-        `packer build failed (exit code ${built.run.exitCode}), after building ${built.amis.length} AMI(s) that are in the outputs.`
-      )
-    }
-    // Each of these stages reports its own failures and lets the next ones run.
-    const failures = [
-      ...(await launchTemplates(inputs, built.amis, summary)),
-      ...(await ssmParameters(inputs, built.amis, summary)),
-      ...(await retention(inputs, built.amis, summary))
-    ]
-    if (failures.length > 0) {
-      throw new Failure(
-        `${failures.length} step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.`
-      )
-    }
+    const fingerprint = inputs.reuse ? await fingerprintOf(inputs, packer.version) : undefined
+    const reused = fingerprint === undefined ? undefined : await reuse(inputs, fingerprint, summary)
+    const amis = reused ?? (await buildAndTag(inputs, packerStep, summary, cancellation, fingerprint))
+    await rollOut(inputs, amis, summary)
     summary.outcome = 'built'
   } catch (error) {
     if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
@@ -109,6 +95,67 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
   } finally {
     if (inputs.summary) await writeSummary(summary)
   }
+}
+
+/** Builds, tags, and hands on the AMIs of a build that succeeded; throws after a failed one. */
+async function buildAndTag(
+  inputs: Inputs,
+  packerStep: PackerStep,
+  summary: SummaryModel,
+  cancellation: Cancellation,
+  fingerprint: string | undefined
+): Promise<Ami[]> {
+  const built = await build(inputs, packerStep, summary)
+  // Only a whole, successful build is a set that a later run may reuse.
+  const succeeded = built.run.exitCode === 0 && !built.run.cancelled && !cancellation.cancelled
+  await tag(inputs, built.amis, summary, succeeded && fingerprint ? { fingerprint, runUuid: built.runUuid } : undefined)
+  if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary)
+  if (built.run.exitCode !== 0) {
+    throw new Failure(
+      `packer build failed (exit code ${built.run.exitCode}), after building ${built.amis.length} AMI(s) that are in the outputs.`
+    )
+  }
+  return built.amis
+}
+
+/** The stages after the build: each reports its own failures and lets the next ones run. */
+async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<void> {
+  const failures = [
+    ...(await launchTemplates(inputs, amis, summary)),
+    ...(await ssmParameters(inputs, amis, summary)),
+    ...(await retention(inputs, amis, summary))
+  ]
+  if (failures.length > 0) {
+    throw new Failure(
+      `${failures.length} step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.`
+    )
+  }
+}
+
+async function fingerprintOf(inputs: Inputs, packerVersion: string): Promise<string> {
+  const { computeFingerprint } = await import('./aws/reuse.js')
+  const fingerprint = computeFingerprint({ ...inputs, files: inputs.fingerprintFiles, packerVersion })
+  core.info(`Fingerprint of the build's inputs (${inputs.fingerprintFiles.length} files): ${fingerprint}`)
+  return fingerprint
+}
+
+/** The AMIs of an earlier build with the same fingerprint, when the whole set is still there. */
+async function reuse(inputs: Inputs, fingerprint: string, summary: SummaryModel): Promise<Ami[] | undefined> {
+  const { findReusableSet } = await import('./aws/reuse.js')
+  const homeRegion = inputs.awsRegion as string
+  const lookup = await core.group('Look for AMIs to reuse', () => findReusableSet({ fingerprint, homeRegion }))
+  if (!lookup.found) {
+    core.info(`Building: ${lookup.why}.`)
+    return undefined
+  }
+  const { runUuid, builtBy } = lookup.found
+  const byRegion = [...lookup.found.amis].sort((a, b) => a.region.localeCompare(b.region) || a.amiId.localeCompare(b.amiId))
+  const amis = inTemplateOrder(byRegion, inputs.buildNames)
+  setOutputs({ ...amiOutputs(amis, inputs.awsRegion), manifest: '', 'run-uuid': runUuid })
+  summary.amis = amis
+  summary.reusedFrom = builtBy ?? `Packer run ${runUuid}`
+  core.info(`Nothing changed since ${summary.reusedFrom}: reusing its ${amis.length} AMI(s), nothing is built.`)
+  return amis
 }
 
 /** Loaded when the job gets here, so a run that stops at its inputs does not load OpenPGP. */
@@ -168,7 +215,7 @@ async function build(
   inputs: Inputs,
   packerStep: PackerStep,
   summary: SummaryModel
-): Promise<{ run: PackerRun; amis: Ami[] }> {
+): Promise<{ run: PackerRun; amis: Ami[]; runUuid: string }> {
   const runBefore = manifestRunUuid(inputs.manifest)
   const built = await core.group('Build', () => packerStep(buildArguments(inputs)))
 
@@ -192,12 +239,19 @@ async function build(
     if (built.exitCode !== 0) throw new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.`)
     throw new Failure(artifacts.whyNoAmi)
   }
-  return { run: built, amis }
+  return { run: built, amis, runUuid: artifacts.runUuid ?? randomUUID() }
 }
 
-async function tag(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<void> {
-  const families = familyTagging(amis, inputs)
-  const tags = { ...inputs.tags, ...families.sharedTags }
+async function tag(
+  inputs: Inputs,
+  amis: Ami[],
+  summary: SummaryModel,
+  reusable?: { fingerprint: string; runUuid: string }
+): Promise<void> {
+  const { buildTag, reuseTags } = reusable ? await import('./aws/reuse.js') : { buildTag: undefined, reuseTags: undefined }
+  const families = familyTagging(amis, inputs, buildTag)
+  const setTags = reusable && reuseTags ? reuseTags(reusable.fingerprint, reusable.runUuid, amis) : {}
+  const tags = { ...inputs.tags, ...setTags, ...families.sharedTags }
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
   if (tagCount === 0) {

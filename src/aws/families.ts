@@ -1,30 +1,39 @@
-// Which image family each new AMI belongs to, and how the ImageFamily tag gets onto them: with
-// the other tags when every AMI of the run is of one family (one build, or image-family set),
-// else in one more tagging pass per build.
+// Which image family each new AMI belongs to, and how the tags that differ from build to build
+// get onto the AMIs.
 import type { Ami } from '../artifacts/manifest.js'
 import { imageFamilyOf, imageFamilyTagKey, type RetentionInputs } from '../inputs/retention.js'
 
 type FamilyInputs = Pick<RetentionInputs, 'imageFamily' | 'familyRepository'>
 
 export interface FamilyTagging {
-  /** Added to the tags every AMI gets, when one family covers the run. */
+  /** Added to the tags every AMI gets, when the per-build tags are the same for every build. */
   sharedTags: Record<string, string>
-  /** Otherwise, each build's AMIs and the family tag they get. */
+  /** Otherwise, each build's AMIs and the tags of their own they get. */
   perBuild: Array<{ amis: Ami[]; tags: Record<string, string> }>
 }
 
-export function familyTagging(amis: Ami[], inputs: FamilyInputs): FamilyTagging {
+/**
+ * How the tags that differ by build (ImageFamily, and PackerBuild with reuse) get onto the AMIs:
+ * with the other tags when they are the same for every build, else one more pass per build.
+ */
+export function familyTagging(
+  amis: Ami[],
+  inputs: FamilyInputs,
+  more: (ami: Ami) => Record<string, string> = () => ({})
+): FamilyTagging {
   const builds = [...new Set(amis.map((ami) => ami.build))]
-  const families = new Map(builds.map((build) => [build, imageFamilyOf(build, inputs)]))
-  const distinct = new Set(families.values())
-  if (distinct.has(undefined)) return { sharedTags: {}, perBuild: [] }
-  if (distinct.size === 1) return { sharedTags: { [imageFamilyTagKey]: [...distinct][0] as string }, perBuild: [] }
+  const tagsOf = new Map(
+    builds.map((build) => {
+      const first = amis.find((ami) => ami.build === build) as Ami
+      const family = imageFamilyOf(build, inputs)
+      return [build, { ...(family === undefined ? {} : { [imageFamilyTagKey]: family }), ...more(first) }]
+    })
+  )
+  const distinct = new Set([...tagsOf.values()].map((tags) => JSON.stringify(tags)))
+  if (distinct.size <= 1) return { sharedTags: tagsOf.get(builds[0]) ?? {}, perBuild: [] }
   return {
     sharedTags: {},
-    perBuild: builds.map((build) => ({
-      amis: amis.filter((ami) => ami.build === build),
-      tags: { [imageFamilyTagKey]: families.get(build) as string }
-    }))
+    perBuild: builds.map((build) => ({ amis: amis.filter((ami) => ami.build === build), tags: tagsOf.get(build) ?? {} }))
   }
 }
 

@@ -6,6 +6,7 @@ import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-te
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
 import { readRetentionInputs, type RetentionInputs } from './retention.js'
+import { readReuseInputs, type ReuseInputs } from './reuse.js'
 import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
 import { readTagInputs } from './tags.js'
 import { readTemplateFiles, type TemplateFiles } from './template-files.js'
@@ -15,7 +16,7 @@ export type { Command, OnError, SigningKey, VersionRequest } from './packer.js'
 export type { LaunchTemplateRef } from './launch-template.js'
 export type { InputGetter }
 
-export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs, LaunchTemplateInputs, SsmParameterInputs, RetentionInputs {
+export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs, LaunchTemplateInputs, SsmParameterInputs, RetentionInputs, ReuseInputs {
   /** Absolute workspace: annotations name files relative to it. */
   workspace: string
   tags: Record<string, string>
@@ -37,7 +38,7 @@ export async function readInputs(
 ): Promise<Inputs> {
   const reader = new InputReader(get, env.GITHUB_WORKSPACE || process.cwd())
   const files = readTemplateFiles(reader)
-  const inputs: Omit<Inputs, keyof RetentionInputs> = {
+  const inputs: Omit<Inputs, keyof RetentionInputs | keyof ReuseInputs> = {
     workspace: reader.workspace,
     ...files,
     ...readBuildSelection(reader, files.buildNames),
@@ -48,7 +49,11 @@ export async function readInputs(
     ...readLaunchTemplateInputs(reader),
     ...readSsmParameterInputs(reader)
   }
-  const all: Inputs = { ...inputs, ...readRetentionInputs(reader, inputs.tags) }
+  const all: Inputs = {
+    ...inputs,
+    ...readRetentionInputs(reader, inputs.tags),
+    ...(await readReuseInputs(reader, files, inputs.awsRegion))
+  }
   reader.done()
   return all
 }

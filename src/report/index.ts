@@ -55,6 +55,8 @@ export interface SummaryModel {
   tagCount?: number
   problems: string[]
   env: Record<string, string | undefined>
+  /** Set when nothing was built: the AMIs are those of this earlier run. */
+  reusedFrom?: string
   /** Markdown sections of the stages after tagging (launch templates, SSM, retention), in order. */
   sections?: string[][]
 }
@@ -123,6 +125,7 @@ export function renderSummary(model: SummaryModel): string {
     )
   }
   lines.push(facts.join(' · '), '')
+  if (model.reusedFrom) lines.push(`Nothing changed since the last build: reused, built by ${model.reusedFrom}.`, '')
 
   const builds = [...new Set(model.amis.map((ami) => ami.build))]
   for (const build of builds) {
@@ -134,7 +137,9 @@ export function renderSummary(model: SummaryModel): string {
       const snapshots = tagging
         ? tagging.snapshotIds.map((id) => `\`${id}\``).join(', ') || '—'
         : 'not yet known'
-      const tags = !tagging
+      const tags = model.reusedFrom
+        ? 'reused'
+        : !tagging
         ? model.outcome === 'tagging'
           ? 'pending'
           : 'not tagged'
