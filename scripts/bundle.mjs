@@ -21,7 +21,12 @@ const loadedLater = {
   'stages/tagging': 'src/aws/tagging.ts',
   'stages/provenance': 'src/inputs/provenance.ts',
   'stages/signing-key': 'src/inputs/signing-key.ts',
-  'stages/hcl-parser': 'src/inputs/hcl-parser.ts'
+  'stages/hcl-parser': 'src/inputs/hcl-parser.ts',
+  'stages/fingerprint-globs': 'src/inputs/fingerprint-globs.ts',
+  'stages/reuse': 'src/aws/reuse.ts',
+  'stages/launch-templates': 'src/aws/launch-templates.ts',
+  'stages/ssm': 'src/aws/ssm.ts',
+  'stages/retention': 'src/aws/retention.ts'
 }
 /** Each later stage by its source file, absolute. */
 const stageOfSource = new Map(
@@ -133,6 +138,22 @@ const common = {
   }
 }
 
+/** Packages that only a later stage needs: a static import that pulls one in fails the build. */
+const laterPackages = ['@aws-sdk/', '@smithy/', 'openpgp', '@actions/cache', '@actions/github', '@octokit/', '@cdktf/', '@actions/glob']
+
+function checkLoadedOnEveryRun(metafile) {
+  const pulledIn = Object.keys(metafile.inputs).filter((input) =>
+    laterPackages.some((name) => input.includes(`node_modules/${name}`))
+  )
+  if (pulledIn.length > 0) {
+    const names = [...new Set(pulledIn.map((input) => input.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1')))]
+    throw new Error(
+      `dist/index.js, loaded on every run, would hold ${names.join(', ')}: import the stage that needs it dynamically, ` +
+        'and list that stage in loadedLater'
+    )
+  }
+}
+
 /**
  * Bundles `entryPoints` (each on its own) and `later` (split into shared chunks) into `outdir`
  * the way dist/ is made; the bench bundles its yardstick action with it.
@@ -141,7 +162,13 @@ export async function bundle(entryPoints, outdir, later = {}) {
   // Chunk names carry a hash: chunks of an older build must not linger beside the new ones.
   rmSync(outdir, { recursive: true, force: true })
   await Promise.all([
-    build({ ...common, entryPoints, outdir, plugins: [stagesApart, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json] }),
+    build({
+      ...common,
+      entryPoints,
+      outdir,
+      metafile: true,
+      plugins: [stagesApart, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
+    }).then(({ metafile }) => checkLoadedOnEveryRun(metafile)),
     Object.keys(later).length === 0
       ? undefined
       : build({

@@ -2,9 +2,11 @@
 // Each stage takes typed values and returns typed values; this file turns them into the log's
 // annotations, the step's outputs and the summary.
 import * as core from '@actions/core'
+import { randomUUID } from 'node:crypto'
 import { errorMessage } from './common/errors.js'
 import { InputError, readInputs, type Inputs } from './inputs/index.js'
 import { withHclTemplate } from './inputs/hcl.js'
+import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
 import { checkHclBuildSelection } from './inputs/template.js'
 import type { InstalledPacker } from './install/index.js'
@@ -13,7 +15,11 @@ import { inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { manifestRunUuid, readBuiltAmis } from './artifacts/index.js'
-import { inTemplateOrder, type Ami } from './artifacts/manifest.js'
+import { amiIdsByRegion, inTemplateOrder, type Ami } from './artifacts/manifest.js'
+import { familyTagging, newAmisByFamily } from './aws/families.js'
+import { reportLaunchTemplates } from './report/launch-templates.js'
+import { reportRetention } from './report/retention.js'
+import { reportSsmParameters } from './report/ssm.js'
 import {
   amiOutputs,
   primaryBuildNote,
@@ -108,56 +114,131 @@ async function withHclBuilds(inputs: Inputs, packer: InstalledPacker): Promise<I
 }
 
 async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
-  let inputs = given
   const startedAt = new Date()
   // Read from @actions/github's context of the run, which loads while Packer installs.
   const provenanceStage = import('./inputs/provenance.js')
   provenanceStage.catch(() => undefined)
-  if (inputs.defaultVarFile) {
-    core.info(`var-file is empty: using ${inputs.defaultVarFile}, found beside the template.`)
+  if (given.defaultVarFile) {
+    core.info(`var-file is empty: using ${given.defaultVarFile}, found beside the template.`)
   }
-  const packer = await core.group('Install Packer', () => install(inputs))
+  const packer = await core.group('Install Packer', () => install(given))
   setOutputs({ 'packer-version': packer.version })
-  const packerStep = packerRunner(inputs, packer, cancellation)
-  await core.group('Plugins', () => plugins(inputs, packer, packerStep))
-  const { readProvenance, provenanceTags } = await provenanceStage
-  const provenance = readProvenance()
-  const tags = inputs.provenanceTags ? combineTags(inputs.tags, provenanceTags(provenance, startedAt)) : inputs.tags
+  const packerStep = packerRunner(given, packer, cancellation)
+  await core.group('Plugins', () => plugins(given, packer, packerStep))
+  const { provenance, inputs: withProvenance } = await withRunProvenance(given, provenanceStage, startedAt)
 
   const summary: SummaryModel = {
     outcome: 'failed',
-    template: inputs.template,
+    template: given.template,
     packerVersion: packer.version,
     amis: [],
     problems: [],
     provenance
   }
   try {
-    inputs = await withHclBuilds(inputs, packer)
+    const inputs = await withHclBuilds(withProvenance, packer)
     await validate(inputs, packerStep, summary)
     if (inputs.command === 'validate') {
       summary.outcome = 'validated'
       return
     }
-    // The EC2 client loads while Packer builds, not after it; not at all when nothing is tagged.
-    const tagging = Object.keys(tags).length > 0 ? import('./aws/tagging.js') : undefined
-    tagging?.catch(() => undefined)
-    const built = await build(inputs, packerStep, summary)
-    await tag({ ...inputs, tags }, built.amis, summary, tagging)
-    if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary)
-    if (built.run.exitCode !== 0) {
-      throw new Failure(
-        `packer build failed (exit code ${built.run.exitCode}), after building ${built.amis.length} AMI(s) that are in the outputs.`
-      )
-    }
+    const fingerprint = inputs.reuse ? await fingerprintOf(inputs, packer.version) : undefined
+    const reused = fingerprint === undefined ? undefined : await reuse(inputs, fingerprint, summary)
+    const amis = reused ?? (await buildAndTag(inputs, packerStep, summary, cancellation, fingerprint))
+    await rollOut(inputs, amis, summary, provenance)
     summary.outcome = 'built'
   } catch (error) {
     if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
     if (!(error instanceof Failure)) summary.problems.push(errorMessage(error))
     throw error
   } finally {
-    if (inputs.summary) await writeSummary(summary)
+    if (given.summary) await writeSummary(summary)
   }
+}
+
+/**
+ * The run's provenance, and the inputs with what it adds: the provenance tags, and the
+ * repository that names the default image families.
+ */
+async function withRunProvenance(
+  inputs: Inputs,
+  provenanceStage: Promise<typeof import('./inputs/provenance.js')>,
+  startedAt: Date
+): Promise<{ provenance: Provenance; inputs: Inputs }> {
+  const { readProvenance, provenanceTags } = await provenanceStage
+  const provenance = readProvenance()
+  if (!inputs.provenanceTags) return { provenance, inputs }
+  const familyRepository = provenance.repository
+  if (inputs.keepImages > 0 && inputs.imageFamily === undefined && familyRepository === undefined) {
+    throw new Error("keep-images: needs image-family when the run's context names no repository, to know which AMIs are this pipeline's")
+  }
+  const tags = combineTags(inputs.tags, provenanceTags(provenance, startedAt))
+  return { provenance, inputs: { ...inputs, tags, familyRepository } }
+}
+
+/** Builds, tags, and hands on the AMIs of a build that succeeded; throws after a failed one. */
+async function buildAndTag(
+  inputs: Inputs,
+  packerStep: PackerStep,
+  summary: SummaryModel,
+  cancellation: Cancellation,
+  fingerprint: string | undefined
+): Promise<Ami[]> {
+  // The EC2 client loads while Packer builds, not after it; not at all when nothing is tagged.
+  const tagging = Object.keys(inputs.tags).length > 0 || inputs.reuse || inputs.keepImages > 0 ? import('./aws/tagging.js') : undefined
+  tagging?.catch(() => undefined)
+  const built = await build(inputs, packerStep, summary)
+  // Only a whole, successful build is a set that a later run may reuse.
+  const succeeded = built.run.exitCode === 0 && !built.run.cancelled && !cancellation.cancelled
+  const reusable = succeeded && fingerprint ? { fingerprint, runUuid: built.runUuid } : undefined
+  await tag(inputs, built.amis, summary, tagging, reusable)
+  if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary)
+  if (built.run.exitCode !== 0) {
+    throw new Failure(
+      `packer build failed (exit code ${built.run.exitCode}), after building ${built.amis.length} AMI(s) that are in the outputs.`
+    )
+  }
+  return built.amis
+}
+
+/** The stages after the build: each reports its own failures and lets the next ones run. */
+async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, provenance: Provenance): Promise<void> {
+  const failures = [
+    ...(await launchTemplates(inputs, amis, summary, provenance)),
+    ...(await ssmParameters(inputs, amis, summary)),
+    ...(await retention(inputs, amis, summary))
+  ]
+  if (failures.length > 0) {
+    throw new Failure(
+      `${failures.length} step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.`
+    )
+  }
+}
+
+async function fingerprintOf(inputs: Inputs, packerVersion: string): Promise<string> {
+  const { computeFingerprint } = await import('./aws/reuse.js')
+  const fingerprint = computeFingerprint({ ...inputs, files: inputs.fingerprintFiles, packerVersion })
+  core.info(`Fingerprint of the build's inputs (${inputs.fingerprintFiles.length} files): ${fingerprint}`)
+  return fingerprint
+}
+
+/** The AMIs of an earlier build with the same fingerprint, when the whole set is still there. */
+async function reuse(inputs: Inputs, fingerprint: string, summary: SummaryModel): Promise<Ami[] | undefined> {
+  const { findReusableSet } = await import('./aws/reuse.js')
+  const homeRegion = inputs.awsRegion as string
+  const lookup = await core.group('Look for AMIs to reuse', () => findReusableSet({ fingerprint, homeRegion }))
+  if (!lookup.found) {
+    core.info(`Building: ${lookup.why}.`)
+    return undefined
+  }
+  const { runUuid, builtBy } = lookup.found
+  const byRegion = [...lookup.found.amis].sort((a, b) => a.region.localeCompare(b.region) || a.amiId.localeCompare(b.amiId))
+  const amis = inTemplateOrder(byRegion, inputs.buildNames)
+  setOutputs({ ...amiOutputs(amis, inputs.awsRegion), manifest: '', 'run-uuid': runUuid })
+  summary.amis = amis
+  summary.reusedFrom = builtBy ?? `Packer run ${runUuid}`
+  core.info(`Nothing changed since ${summary.reusedFrom}: reusing its ${amis.length} AMI(s), nothing is built.`)
+  return amis
 }
 
 /**
@@ -220,7 +301,7 @@ async function build(
   inputs: Inputs,
   packerStep: PackerStep,
   summary: SummaryModel
-): Promise<{ run: PackerRun; amis: Ami[] }> {
+): Promise<{ run: PackerRun; amis: Ami[]; runUuid: string }> {
   const runBefore = manifestRunUuid(inputs.manifest)
   const built = await core.group('Build', () => packerStep(buildArguments(inputs)))
 
@@ -246,16 +327,21 @@ async function build(
     if (built.exitCode !== 0) throw new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.`)
     throw new Failure(artifacts.whyNoAmi)
   }
-  return { run: built, amis }
+  return { run: built, amis, runUuid: artifacts.runUuid ?? randomUUID() }
 }
 
 async function tag(
   inputs: Inputs,
   amis: Ami[],
   summary: SummaryModel,
-  tagging: Promise<TaggingStage> | undefined
+  tagging: Promise<TaggingStage> | undefined,
+  reusable?: { fingerprint: string; runUuid: string }
 ): Promise<void> {
-  const tagCount = Object.keys(inputs.tags).length
+  const { buildTag, reuseTags } = reusable ? await import('./aws/reuse.js') : { buildTag: undefined, reuseTags: undefined }
+  const families = familyTagging(amis, inputs, buildTag)
+  const setTags = reusable && reuseTags ? reuseTags(reusable.fingerprint, reusable.runUuid, amis) : {}
+  const tags = { ...inputs.tags, ...setTags, ...families.sharedTags }
+  const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
   if (tagCount === 0) {
     core.info('No tags to add (tags is empty and provenance-tags is false).')
@@ -263,12 +349,62 @@ async function tag(
   }
   const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
   const results = await core.group('Tag AMIs and snapshots', () =>
-    tagAmis({ amis, tags: inputs.tags, tagSnapshots: inputs.tagSnapshots })
+    tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots })
   )
   const failedRegions = reportTagging(results, { tagCount, tagSnapshots: inputs.tagSnapshots }, summary)
+  // With several families, each build's AMIs get their ImageFamily tag in a pass of their own.
+  for (const build of families.perBuild) {
+    for (const result of await tagAmis({ ...build, tagSnapshots: false })) {
+      if (result.error === undefined) continue
+      core.error(result.error, { title: `Tagging in ${result.region}` })
+      summary.problems.push(result.error)
+      if (!failedRegions.includes(result.region)) failedRegions.push(result.region)
+    }
+  }
   if (failedRegions.length > 0) {
     throw new Failure(`Tagging failed in ${failedRegions.join(', ')}; the AMIs exist and are in the outputs.`)
   }
+}
+
+/** Loaded only when launch-template is set: most runs never touch a launch template. */
+async function launchTemplates(
+  inputs: Inputs,
+  amis: Ami[],
+  summary: SummaryModel,
+  provenance: Provenance
+): Promise<string[]> {
+  const template = inputs.launchTemplate
+  if (!template) return []
+  const { rollLaunchTemplates } = await import('./aws/launch-templates.js')
+  const results = await core.group('Launch templates', () =>
+    rollLaunchTemplates({
+      template,
+      amiIdsByRegion: amiIdsByRegion(amis),
+      makeDefault: inputs.launchTemplateDefault,
+      builtBy: provenance.runUrl
+    })
+  )
+  return reportLaunchTemplates(template, results, summary)
+}
+
+/** Loaded only when ssm-parameter is set, and with it the SSM client. */
+async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<string[]> {
+  const name = inputs.ssmParameter
+  if (!name) return []
+  const { publishAmiIds } = await import('./aws/ssm.js')
+  const results = await core.group('SSM parameters', () => publishAmiIds({ name, amiIdsByRegion: amiIdsByRegion(amis) }))
+  return reportSsmParameters(name, results, summary)
+}
+
+/** Last, so that the launch template versions just made count as uses of the new AMIs. */
+async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<string[]> {
+  if (inputs.keepImages === 0) return []
+  const { retainImages } = await import('./aws/retention.js')
+  const options = { keep: inputs.keepImages, dryRun: inputs.retentionDryRun }
+  const results = await core.group(`Retention${options.dryRun ? ' (dry run)' : ''}`, () =>
+    retainImages({ ...options, families: newAmisByFamily(amis, inputs) })
+  )
+  return reportRetention(results, options, summary)
 }
 
 function stopIfCancelled(run: PackerRun, summary: SummaryModel): void {

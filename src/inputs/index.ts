@@ -2,16 +2,21 @@
 // Each group of inputs has its reader; all of them report into one collector, so that each
 // problem becomes its own message naming the input or file.
 import { readBuildSelection, readVariables, type BuildSelection } from './build-selection.js'
+import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
+import { readRetentionInputs, type RetentionInputs } from './retention.js'
+import { readReuseInputs, type ReuseInputs } from './reuse.js'
+import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
 import { readTagInputs } from './tags.js'
 import { readTemplateFiles, type TemplateFiles } from './template-files.js'
 
 export { InputError, inputLines, inputList, type InputProblem, type ProblemLocation } from './reader.js'
 export type { Command, OnError, SigningKey, VersionRequest } from './packer.js'
+export type { LaunchTemplateRef } from './launch-template.js'
 export type { InputGetter }
 
-export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs {
+export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs, LaunchTemplateInputs, SsmParameterInputs, RetentionInputs, ReuseInputs {
   /** Absolute workspace: annotations name files relative to it. */
   workspace: string
   /** The user's tags; provenance tags are added to them when `provenanceTags`. */
@@ -36,17 +41,24 @@ export async function readInputs(
   // Variables first: a JSON template's build names and manifest path can come from them.
   const variables = readVariables(reader)
   const files = readTemplateFiles(reader, variables, env)
-  const inputs: Inputs = {
+  const inputs: Omit<Inputs, keyof RetentionInputs | keyof ReuseInputs> = {
     workspace: reader.workspace,
     ...files,
     ...readBuildSelection(reader, variables, files),
     ...(await readPackerInputs(reader)),
     ...readTagInputs(reader),
     awsRegion: readAwsRegion(reader, env),
-    summary: reader.boolean('summary')
+    summary: reader.boolean('summary'),
+    ...readLaunchTemplateInputs(reader),
+    ...readSsmParameterInputs(reader)
+  }
+  const all: Inputs = {
+    ...inputs,
+    ...readRetentionInputs(reader, inputs.provenanceTags),
+    ...(await readReuseInputs(reader, files, inputs.awsRegion))
   }
   reader.done()
-  return inputs
+  return all
 }
 
 /** aws-region, else the region the workflow configured for the AWS SDK. */

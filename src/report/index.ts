@@ -82,6 +82,10 @@ export interface SummaryModel {
   problems: string[]
   /** The commit built and, for a dispatched run, who started it. */
   provenance: Provenance
+  /** Set when nothing was built: the AMIs are those of this earlier run. */
+  reusedFrom?: string
+  /** Markdown sections of the stages after tagging (launch templates, SSM, retention), in order. */
+  sections?: string[][]
 }
 
 /**
@@ -127,7 +131,7 @@ export function consoleUrl(region: string, amiId: string): string {
   return `https://${host}/ec2/home?region=${region}#ImageDetails:imageId=${amiId}`
 }
 
-function cell(text: string): string {
+export function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
@@ -150,6 +154,7 @@ export function renderSummary(model: SummaryModel): string {
     facts.push(`run by hand by [@${provenance.actor}](${provenance.serverUrl}/${provenance.actor})`)
   }
   lines.push(facts.join(' · '), '')
+  if (model.reusedFrom) lines.push(`Nothing changed since the last build: reused, built by ${model.reusedFrom}.`, '')
 
   const builds = [...new Set(model.amis.map((ami) => ami.build))]
   for (const build of builds) {
@@ -161,7 +166,9 @@ export function renderSummary(model: SummaryModel): string {
       const snapshots = tagging
         ? tagging.snapshotIds.map((id) => `\`${id}\``).join(', ') || '—'
         : 'not yet known'
-      const tags = !tagging
+      const tags = model.reusedFrom
+        ? 'reused'
+        : !tagging
         ? model.outcome === 'tagging'
           ? 'pending'
           : 'not tagged'
@@ -177,6 +184,8 @@ export function renderSummary(model: SummaryModel): string {
   if (model.outcome !== 'validated' && builds.length === 0) lines.push('No AMI was built.', '')
   const primary = primaryBuildNote(model.amis)
   if (primary) lines.push(primary, '')
+
+  for (const section of model.sections ?? []) lines.push(...section, '')
 
   if (model.problems.length > 0) {
     lines.push('#### Problems', '', '```text', ...model.problems.map((p) => p.replace(/```/g, "'''")), '```', '')

@@ -20,6 +20,7 @@ import {
   type SnapshotState,
   type Tags
 } from './world.js'
+import { answerSsm, parseSsmBody, ssmErrorDocument, ssmOperation, ssmParams } from './ssm.js'
 import { errorDocument, responseDocument } from './xml.js'
 
 export interface Ec2EndpointOptions {
@@ -44,6 +45,8 @@ export interface Ec2Call {
   params: Record<string, string>
   /** The error code answered, if the call failed. */
   error?: string
+  /** Set for calls to SSM (JSON protocol); EC2 calls leave it out. */
+  service?: 'ssm'
 }
 
 export interface Ec2Image {
@@ -118,6 +121,14 @@ export interface Ec2SecurityGroup {
   tags: Record<string, string>
 }
 
+export interface Ec2LaunchTemplate {
+  launchTemplateId: string
+  launchTemplateName: string
+  defaultVersion: number
+  /** Each version's `LaunchTemplateData` members as sent (`ImageId`, `InstanceType`, …). */
+  versions: Array<{ versionNumber: number; description?: string; data: Record<string, string> }>
+}
+
 export interface Ec2Endpoint {
   /** `http://127.0.0.1:<port>`: an SDK's `endpoint`, or Packer's `custom_endpoint_ec2`. */
   readonly url: string
@@ -134,6 +145,9 @@ export interface Ec2Endpoint {
   volumes(region: string): Ec2Volume[]
   keyPairs(region: string): Ec2KeyPair[]
   securityGroups(region: string): Ec2SecurityGroup[]
+  launchTemplates(region: string): Ec2LaunchTemplate[]
+  /** SSM parameters of the region: name → the latest value, its version and data type. */
+  parameters(region: string): Record<string, { value: string; version: number; dataType: string }>
   /** Tags of any resource in the region; empty when it has none (or does not exist). */
   tagsOf(region: string, resourceId: string): Record<string, string>
   close(): Promise<void>
@@ -173,7 +187,10 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
 
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID()
-    const all = formParams(request, await readBody(request))
+    const raw = await readBody(request)
+    const ssm = ssmOperation(request.headers['x-amz-target']?.toString())
+    if (ssm !== undefined) return answerSsmCall(request, response, ssm, raw, requestId)
+    const all = formParams(request, raw)
     const action = all.Action ?? ''
     const params = { ...all }
     delete params.Action
@@ -223,6 +240,38 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       'Content-Type': 'text/xml;charset=UTF-8',
       'x-amzn-RequestId': requestId
     })
+    response.end(body)
+    options.onCall?.(call)
+  }
+
+  /** An SSM call: recorded like an EC2 call, its JSON body's members as the params. */
+  async function answerSsmCall(
+    request: IncomingMessage,
+    response: ServerResponse,
+    operation: string,
+    raw: string,
+    requestId: string
+  ): Promise<void> {
+    const region = regionOf(request, {})
+    const call: Ec2Call = { action: operation, region, params: {}, service: 'ssm' }
+    calls.push(call)
+    let status = 200
+    let body: string
+    try {
+      const parsed = parseSsmBody(raw)
+      call.params = ssmParams(parsed)
+      if (!world.regions.has(region)) {
+        throw new Ec2Error('UnrecognizedClientException', `The security token included in the request is invalid (region '${region}').`)
+      }
+      faults.check(operation, region, call.params)
+      body = answerSsm(world.region(region), operation, parsed)
+    } catch (error) {
+      const failure = error instanceof Ec2Error ? error : new Ec2Error('InternalServerError', String(error), 500)
+      call.error = failure.code
+      status = failure.status
+      body = ssmErrorDocument(failure)
+    }
+    response.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId })
     response.end(body)
     options.onCall?.(call)
   }
@@ -328,6 +377,24 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
         ingress: group.ingress.map((rule) => ({ ...rule, cidrIps: [...rule.cidrIps] })),
         tags: record(group.tags)
       })),
+    launchTemplates: (name) =>
+      [...regionState(name).launchTemplates.values()].map((template) => ({
+        launchTemplateId: template.launchTemplateId,
+        launchTemplateName: template.launchTemplateName,
+        defaultVersion: template.defaultVersion,
+        versions: template.versions.map(({ versionNumber, description, data }) => ({
+          versionNumber,
+          description,
+          data: { ...data }
+        }))
+      })),
+    parameters: (name) =>
+      Object.fromEntries(
+        [...regionState(name).parameters.values()].flatMap((parameter) => {
+          const latest = parameter.versions.at(-1)
+          return latest ? [[parameter.name, { value: latest.value, version: latest.version, dataType: parameter.dataType }]] : []
+        })
+      ),
     tagsOf: (name, resourceId) => {
       const resource = regionState(name).taggable(resourceId)
       return resource === undefined ? {} : record(resource.tags)

@@ -68,6 +68,11 @@ const ID_KINDS: Record<string, IdKind> = {
     malformed: 'InvalidSubnetID.Malformed',
     describe: (ids) => `The subnet ID '${list(ids)}' does not exist`
   },
+  lt: {
+    notFound: 'InvalidLaunchTemplateId.NotFound',
+    malformed: 'InvalidLaunchTemplateId.Malformed',
+    describe: (ids) => `The specified launch template, with template ID ${list(ids)}, does not exist.`
+  },
   key: {
     notFound: 'InvalidKeyPair.NotFound',
     malformed: 'InvalidKeyPair.Malformed',

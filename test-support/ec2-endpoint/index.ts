@@ -8,6 +8,7 @@ export {
   type Ec2Image,
   type Ec2Instance,
   type Ec2KeyPair,
+  type Ec2LaunchTemplate,
   type Ec2SecurityGroup,
   type Ec2Snapshot,
   type Ec2Volume

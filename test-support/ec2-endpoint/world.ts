@@ -162,8 +162,37 @@ export interface SubnetRecord {
   tags: Tags
 }
 
+/** A launch template and its versions (version N at index N - 1). */
+export interface LaunchTemplateRecord {
+  launchTemplateId: string
+  launchTemplateName: string
+  createTime: Date
+  defaultVersion: number
+  versions: LaunchTemplateVersionRecord[]
+  tags: Tags
+}
+
+export interface LaunchTemplateVersionRecord {
+  versionNumber: number
+  description?: string
+  createTime: Date
+  /** `LaunchTemplateData.*` as sent, without the prefix: `ImageId`, `InstanceType`, … */
+  data: Record<string, string>
+}
+
+/** An SSM parameter; its history keeps every version, newest last. */
+export interface ParameterRecord {
+  name: string
+  type: string
+  dataType: string
+  versions: Array<{ value: string; version: number; modified: Date }>
+}
+
 export class RegionState {
   readonly name: string
+  readonly launchTemplates = new Map<string, LaunchTemplateRecord>()
+  /** SSM parameters, by name. */
+  readonly parameters = new Map<string, ParameterRecord>()
   readonly images = new Map<string, ImageRecord>()
   readonly snapshots = new Map<string, SnapshotRecord>()
   readonly instances = new Map<string, InstanceRecord>()
@@ -193,6 +222,7 @@ export class RegionState {
       this.securityGroups.get(id) ??
       this.vpcs.get(id) ??
       this.subnets.get(id) ??
+      this.launchTemplates.get(id) ??
       [...this.keyPairs.values()].find((key) => key.keyPairId === id)
     )
   }

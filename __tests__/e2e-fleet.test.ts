@@ -1,0 +1,469 @@
+// From AMI to fleet, as a user gets it: the bundled action, the real Packer building the demo
+// template into three regions, and then the stages after tagging (launch templates, SSM
+// parameters, retention) through real HTTP against the loopback EC2 and SSM endpoint.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand,
+  DeregisterImageCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  ModifyLaunchTemplateCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand
+} from '@aws-sdk/client-ec2'
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  SELF_ACCOUNT_ID,
+  SOURCE_AMI_ID,
+  SOURCE_AMI_NAME,
+  SOURCE_SNAPSHOT_ID,
+  startEc2Endpoint,
+  type Ec2Endpoint
+} from '../test-support/ec2-endpoint/index.js'
+import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { readmeInputPermissions, readmePolicyActions } from './support/iam.js'
+import { describeWithPacker, packerVersion } from './support/runtimes.js'
+
+/** Polls an SDK condition; a bound on the wait, not a measurement. */
+async function until(condition: () => Promise<boolean>, attempts = 50): Promise<void> {
+  for (let attempt = 0; attempt < attempts; attempt++) if (await condition()) return
+  throw new Error('the condition never held')
+}
+
+const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
+const credentials = { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'loopback-secret' }
+
+describeWithPacker('from AMI to fleet, through the bundled action', () => {
+  let endpoint: Ec2Endpoint
+  let workspace: string
+  /** Calls made before the action ran (the test's own set-up), left out of the IAM checks. */
+  let setUpCalls = 0
+
+  beforeEach(async () => {
+    endpoint = await startEc2Endpoint({ regions })
+    workspace = mkdtempSync(join(tmpdir(), 'e2e-fleet-'))
+    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+    setUpCalls = 0
+  })
+  afterEach(async () => {
+    await endpoint.close()
+    rmSync(workspace, { recursive: true, force: true })
+  })
+
+  function ec2(region: string): EC2Client {
+    return new EC2Client({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
+  }
+
+  async function run(inputs: Record<string, string>): Promise<ActionRun> {
+    setUpCalls = endpoint.calls.length
+    return runAction({
+      workspace,
+      inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', ...inputs },
+      env: {
+        ...pushToMain,
+        HOME: join(workspace, '.home'),
+        CHECKPOINT_DISABLE: '1',
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_REGION: 'us-east-1',
+        AWS_POLL_DELAY_SECONDS: '0',
+        AWS_ENDPOINT_URL_EC2: endpoint.url,
+        AWS_ENDPOINT_URL_SSM: endpoint.url
+      }
+    })
+  }
+
+  /** What the run called beyond the base policy, as IAM actions: what its input must add. */
+  function extraPermissions(): string[] {
+    const base = new Set(readmePolicyActions())
+    const called = endpoint.calls
+      .slice(setUpCalls)
+      .map((call) => `${call.service ?? 'ec2'}:${call.action}`)
+      .filter((action) => !base.has(action))
+    return [...new Set(called)].sort()
+  }
+
+  async function createTemplate(region: string, name: string, imageId = SOURCE_AMI_ID): Promise<string> {
+    const created = await ec2(region).send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: name,
+        LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.small' }
+      })
+    )
+    return created.LaunchTemplate?.LaunchTemplateId as string
+  }
+
+  describe('reuse', () => {
+    const runUrl = 'https://github.com/acme/images/actions/runs/4242/attempts/1'
+    const amiOutputs = (result: ActionRun) => ({
+      'ami-id': result.outputs['ami-id'],
+      'ami-ids': result.outputs['ami-ids'],
+      artifacts: result.outputs.artifacts,
+      'run-uuid': result.outputs['run-uuid']
+    })
+    const launched = () => endpoint.callsOf('RunInstances').length
+
+    /** The demo template with a provisioning script beside it, which shell-local runs. */
+    function withProvisioningScript(): string {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template.provisioners = [{ type: 'shell-local', script: 'scripts/setup.sh' }]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      mkdirSync(join(workspace, 'json', 'scripts'))
+      const script = join(workspace, 'json', 'scripts', 'setup.sh')
+      writeFileSync(script, '#!/bin/sh\necho setting up\n', { mode: 0o755 })
+      return script
+    }
+
+    it('an unchanged second run builds nothing and sets the same outputs', async () => {
+      withProvisioningScript()
+      const first = await run({ reuse: 'true' })
+      expect(first.errors).toEqual([])
+      expect(launched()).toBe(1)
+      expect(first.stdout).toContain('Building: no AMI in us-east-1 has fingerprint')
+      expect(first.stdout).toContain('setting up')
+
+      const second = await run({ reuse: 'true' })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(1)
+      expect(endpoint.calls.slice(setUpCalls).map((call) => call.action)).toEqual(['DescribeImages', 'DescribeImages', 'DescribeImages'])
+      expect(amiOutputs(second)).toEqual(amiOutputs(first))
+      expect(second.summary).toContain(`Nothing changed since the last build: reused, built by ${runUrl}.`)
+      expect(second.stdout).toContain(`Nothing changed since ${runUrl}: reusing its 3 AMI(s), nothing is built.`)
+      expect(extraPermissions()).toEqual(readmeInputPermissions('reuse'))
+    })
+
+    it('builds again after a one-byte change to a provisioning script', async () => {
+      const script = withProvisioningScript()
+      const first = await run({ reuse: 'true' })
+      expect(first.exitCode).toBe(0)
+      writeFileSync(script, '#!/bin/sh\necho setting up!\n')
+      const second = await run({ reuse: 'true' })
+      expect(second.errors).toEqual([])
+      expect(launched()).toBe(2)
+      expect(second.outputs['ami-id']).not.toBe(first.outputs['ami-id'])
+      expect(second.summary).not.toContain('reused')
+    })
+
+    it("builds again when one region's AMI of the set was deregistered", async () => {
+      const first = await run({ reuse: 'true' })
+      const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
+      await ec2('us-west-2').send(new DeregisterImageCommand({ ImageId: amiIds['us-west-2'] }))
+      const second = await run({ reuse: 'true' })
+      expect(second.errors).toEqual([])
+      expect(launched()).toBe(2)
+      expect(second.stdout).toContain(`are not all there (2 of 3 found; none in us-west-2)`)
+      expect(JSON.parse(second.outputs['ami-ids'])['us-west-2']).not.toBe(amiIds['us-west-2'])
+    })
+
+    it('a re-run of a failed job that had already built reuses its AMIs and finishes the job', async () => {
+      endpoint.faults.fail('PutParameter', { code: 'ThrottlingException', message: 'Rate exceeded', region: 'eu-west-1', status: 400 })
+      const first = await run({ reuse: 'true', 'ssm-parameter': '/images/web/latest' })
+      expect(first.exitCode).toBe(1)
+      endpoint.faults.clear()
+      const second = await run({ reuse: 'true', 'ssm-parameter': '/images/web/latest' })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(1)
+      const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
+      expect(JSON.parse(second.outputs['ami-ids'])).toEqual(amiIds)
+      for (const region of regions) expect(endpoint.parameters(region)['/images/web/latest']?.value).toBe(amiIds[region])
+    })
+
+    it('a set whose tagging failed in one region is not complete: the next run builds', async () => {
+      endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: 'us-west-2' })
+      const first = await run({ reuse: 'true' })
+      expect(first.exitCode).toBe(1)
+      endpoint.faults.clear()
+      const second = await run({ reuse: 'true' })
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(2)
+    })
+  })
+
+  describe('launch-template', () => {
+    it('adds a new default version per region where the template is, and reports the region without it', async () => {
+      await createTemplate('us-east-1', 'web')
+      await createTemplate('eu-west-1', 'web')
+      await createTemplate('us-east-1', 'api')
+
+      const result = await run({ 'launch-template': 'web' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({ 'us-east-1': 2, 'eu-west-1': 2 })
+
+      for (const region of ['us-east-1', 'eu-west-1']) {
+        const web = endpoint.launchTemplates(region).find((template) => template.launchTemplateName === 'web')
+        expect(web?.defaultVersion).toBe(2)
+        // Made from the default: the instance type stays, only the AMI changes.
+        expect(web?.versions[1].data).toEqual({ ImageId: amiIds[region], InstanceType: 't3.small' })
+        expect(web?.versions[1].description).toBe(
+          `AMI ${amiIds[region]} built by https://github.com/acme/images/actions/runs/4242/attempts/1`
+        )
+      }
+      // No other launch template is touched.
+      const api = endpoint.launchTemplates('us-east-1').find((template) => template.launchTemplateName === 'api')
+      expect(api).toMatchObject({ defaultVersion: 1, versions: [{ data: { ImageId: SOURCE_AMI_ID } }] })
+      expect(endpoint.launchTemplates('us-west-2')).toEqual([])
+
+      expect(result.stdout).toContain('us-west-2: there is no launch template web in this region; nothing to update.')
+      expect(result.summary).toContain('### Launch template `web`')
+      expect(result.summary).toContain(`| us-east-1 | \`${amiIds['us-east-1']}\` | 2 | yes |`)
+      expect(result.summary).toContain(`| us-west-2 | \`${amiIds['us-west-2']}\` | no such template in this region | — |`)
+      expect(extraPermissions()).toEqual(readmeInputPermissions('launch-template'))
+    })
+
+    it('by ID, with launch-template-default: false: a new version that is not the default', async () => {
+      const id = await createTemplate('eu-west-1', 'web')
+      const result = await run({ 'launch-template': id, 'launch-template-default': 'false' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({ 'eu-west-1': 2 })
+      const [web] = endpoint.launchTemplates('eu-west-1')
+      expect(web.defaultVersion).toBe(1)
+      expect(web.versions).toHaveLength(2)
+      expect(endpoint.callsOf('ModifyLaunchTemplate')).toEqual([])
+      expect(result.summary).toContain('| 2 | no |')
+    })
+
+    it('a denied call fails the step after the other regions were updated, naming the permission', async () => {
+      await createTemplate('us-east-1', 'web')
+      await createTemplate('eu-west-1', 'web')
+      endpoint.faults.fail('CreateLaunchTemplateVersion', { code: 'UnauthorizedOperation', region: 'eu-west-1' })
+      const result = await run({ 'launch-template': 'web' })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors[0].message).toMatch(
+        /^Launch template in eu-west-1: UnauthorizedOperation — the credentials lack ec2:CreateLaunchTemplateVersion\./
+      )
+      expect(result.errors[0].message).not.toContain('Encoded authorization failure message')
+      expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({ 'us-east-1': 2 })
+      expect(endpoint.launchTemplates('us-east-1')[0].defaultVersion).toBe(2)
+    })
+  })
+
+  describe('ssm-parameter', () => {
+    function ssm(region: string): SSMClient {
+      return new SSMClient({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
+    }
+
+    it("puts each region's AMI ID in the parameter, as an aws:ec2:image String, overwriting the old one", async () => {
+      await ssm('eu-west-1').send(
+        new PutParameterCommand({ Name: '/images/web/latest', Value: SOURCE_AMI_ID, Type: 'String', DataType: 'aws:ec2:image' })
+      )
+      const result = await run({ 'ssm-parameter': '/images/web/latest' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      for (const region of regions) {
+        expect(endpoint.parameters(region)).toEqual({
+          '/images/web/latest': { value: amiIds[region], version: region === 'eu-west-1' ? 2 : 1, dataType: 'aws:ec2:image' }
+        })
+        const { Parameter } = await ssm(region).send(new GetParameterCommand({ Name: '/images/web/latest' }))
+        expect(Parameter?.Value).toBe(amiIds[region])
+      }
+      expect(endpoint.callsOf('PutParameter').slice(1).map((call) => call.params.Type)).toEqual(['String', 'String', 'String'])
+      expect(result.summary).toContain('### SSM parameter `/images/web/latest`')
+      expect(result.summary).toContain(`| eu-west-1 | \`${amiIds['eu-west-1']}\` | 2 |`)
+      expect(extraPermissions()).toEqual(readmeInputPermissions('ssm-parameter'))
+    })
+
+    it('a region where the put is denied fails the step; the others are published', async () => {
+      endpoint.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'User: loopback is not authorized to perform: ssm:PutParameter', region: 'us-west-2' })
+      const result = await run({ 'ssm-parameter': 'web-ami' })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.map((error) => error.message)).toEqual([
+        'SSM parameter web-ami in us-west-2: AccessDeniedException — the credentials lack ssm:PutParameter. User: loopback is not authorized to perform: ssm:PutParameter',
+        '1 step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.'
+      ])
+      expect(Object.keys(endpoint.parameters('us-east-1'))).toEqual(['web-ami'])
+      expect(endpoint.parameters('us-west-2')).toEqual({})
+    })
+  })
+
+  it('ssm-parameter: a put that never shows in the read-back fails its region, after a bounded wait', async () => {
+    endpoint.faults.fail('GetParameter', { code: 'ParameterNotFound', message: 'Parameter web-ami not found.', region: 'eu-west-1' })
+    const result = await run({ 'ssm-parameter': 'web-ami' })
+    expect(result.exitCode).toBe(1)
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    expect(result.errors[0].message).toBe(
+      `SSM parameter web-ami in eu-west-1: the parameter does not show ${amiIds['eu-west-1']} after it was put: ` +
+        'EC2 did not accept it as an AMI of eu-west-1, or is still checking it.'
+    )
+    expect(endpoint.callsOf('GetParameter', 'eu-west-1')).toHaveLength(4)
+    expect(endpoint.callsOf('GetParameter', 'us-east-1')).toHaveLength(1)
+  })
+
+  describe('keep-images', () => {
+    const family = 'acme/images/amazon-ebs' // the repository and the demo build's name
+    const old = (n: number) => `ami-0000000000000a00${n}`
+    const snapshotOf = (n: number) => `snap-0000000000000a00${n}`
+    const untagged = 'ami-0000000000000b001'
+    const otherFamily = 'ami-0000000000000b002'
+
+    /** Four older AMIs of the family in us-east-1, one of another family, one with no family. */
+    async function seededEndpoint(): Promise<void> {
+      await endpoint.close()
+      const mine = (imageId: string, snapshotId: string, creationDate: string, tags: Record<string, string>) => ({
+        imageId,
+        snapshotId,
+        name: `web-${imageId}`,
+        ownerId: SELF_ACCOUNT_ID,
+        regions: ['us-east-1'],
+        creationDate,
+        tags
+      })
+      endpoint = await startEc2Endpoint({
+        regions,
+        seedImages: [
+          { imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID },
+          ...[1, 2, 3, 4].map((n) => mine(old(n), snapshotOf(n), `2025-0${n}-01T00:00:00.000Z`, { ImageFamily: family })),
+          mine(untagged, 'snap-0000000000000b001', '2024-01-01T00:00:00.000Z', { SourceRepository: 'acme/images' }),
+          mine(otherFamily, 'snap-0000000000000b002', '2024-01-01T00:00:00.000Z', { ImageFamily: 'acme/images/api' })
+        ]
+      })
+    }
+
+    /** old1 was used by an instance now terminated; old2 is used by a stopped one; old3 by a launch template's old version. */
+    async function useSomeImages(): Promise<string> {
+      const client = ec2('us-east-1')
+      const launch = async (imageId: string) =>
+        (await client.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' })))
+          .Instances?.[0].InstanceId as string
+      const reaches = (instanceId: string, state: string) =>
+        until(async () => {
+          const { Reservations = [] } = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+          return Reservations[0]?.Instances?.[0]?.State?.Name === state
+        })
+      const gone = await launch(old(1))
+      const stopped = await launch(old(2))
+      await reaches(stopped, 'running')
+      await client.send(new TerminateInstancesCommand({ InstanceIds: [gone] }))
+      await client.send(new StopInstancesCommand({ InstanceIds: [stopped] }))
+      await reaches(gone, 'terminated')
+      await reaches(stopped, 'stopped')
+      const id = await createTemplate('us-east-1', 'web', old(3))
+      await client.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, SourceVersion: '1', LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))
+      await client.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: id, DefaultVersion: '2' }))
+      return stopped
+    }
+
+    const imageIds = (region: string) => endpoint.images(region).map((image) => image.imageId)
+    const snapshotIds = (region: string) => endpoint.snapshots(region).map((snapshot) => snapshot.snapshotId)
+
+    it('keeps 2 of 5, and the old ones still in use; deletes only the retired AMI\'s snapshots', async () => {
+      await seededEndpoint()
+      const stopped = await useSomeImages()
+      const result = await run({ 'keep-images': '2' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ ImageFamily: family })
+
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'us-east-1', amiId: old(1) }])
+      expect(imageIds('us-east-1').sort()).toEqual(
+        [SOURCE_AMI_ID, old(2), old(3), old(4), untagged, otherFamily, amiIds['us-east-1']].sort()
+      )
+      expect(snapshotIds('us-east-1')).not.toContain(snapshotOf(1))
+      expect(snapshotIds('us-east-1')).toEqual(expect.arrayContaining([snapshotOf(2), snapshotOf(3), snapshotOf(4), 'snap-0000000000000b001', 'snap-0000000000000b002']))
+      expect(endpoint.callsOf('DeleteSnapshot').map((call) => call.params.SnapshotId)).toEqual([snapshotOf(1)])
+      // The regions with only the new AMI keep it.
+      for (const region of ['eu-west-1', 'us-west-2']) expect(imageIds(region)).toContain(amiIds[region])
+
+      expect(result.summary).toContain('### Retention: the newest 2 AMI(s) of each image family are kept')
+      expect(result.summary).toContain(`| us-east-1 | ${family} | \`${old(2)}\` | 2025-02-01T00:00:00.000Z | kept: in use by instance ${stopped} |`)
+      expect(result.summary).toMatch(new RegExp(`\\| \`${old(3)}\` \\| [^|]+ \\| kept: in use by launch template lt-`))
+      expect(result.summary).toContain(`| \`${old(4)}\` | 2025-04-01T00:00:00.000Z | kept: newest |`)
+      expect(result.summary).toContain(`| \`${old(1)}\` | 2025-01-01T00:00:00.000Z | deregistered; snapshots deleted: ${snapshotOf(1)} |`)
+      expect(result.summary).not.toContain(untagged)
+      expect(result.summary).not.toContain(otherFamily)
+      expect(extraPermissions()).toEqual(readmeInputPermissions('keep-images'))
+    })
+
+    it('finds the same uses where DescribeImageReferences is denied', async () => {
+      await seededEndpoint()
+      await useSomeImages()
+      endpoint.faults.fail('DescribeImageReferences', { code: 'UnauthorizedOperation' })
+      const result = await run({ 'keep-images': '2' })
+      expect(result.errors).toEqual([])
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'us-east-1', amiId: old(1) }])
+      expect(imageIds('us-east-1')).toEqual(expect.arrayContaining([old(2), old(3), old(4)]))
+      expect(endpoint.callsOf('DescribeLaunchTemplateVersions', 'us-east-1').length).toBeGreaterThan(0)
+    })
+
+    it('a dry run changes nothing and reports everything', async () => {
+      await seededEndpoint()
+      await useSomeImages()
+      const imagesBefore = imageIds('us-east-1').length
+      const result = await run({ 'keep-images': '1', 'retention-dry-run': 'true' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([])
+      expect(imageIds('us-east-1')).toHaveLength(imagesBefore + 1)
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+      expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
+      expect(result.summary).toContain('(dry run: nothing was changed)')
+      expect(result.summary).toContain(`| \`${old(4)}\` | 2025-04-01T00:00:00.000Z | would be deregistered, with snapshots ${snapshotOf(4)} |`)
+      expect(result.summary).toContain(`| \`${old(1)}\` | 2025-01-01T00:00:00.000Z | would be deregistered, with snapshots ${snapshotOf(1)} |`)
+      expect(result.summary).toMatch(new RegExp(`\\| \`${old(3)}\` \\| [^|]+ \\| kept: in use by launch template lt-`))
+      expect(extraPermissions()).toEqual(readmeInputPermissions('retention-dry-run'))
+    })
+
+    it('two builds are two families: each AMI is tagged with its own', async () => {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      const [builder] = template.builders
+      template.builders = [
+        { ...builder, name: 'web' },
+        { ...builder, name: 'api', ami_regions: '', ami_name: 'api-{{timestamp}}' }
+      ]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const result = await run({})
+      expect(result.errors).toEqual([])
+      const artifacts = JSON.parse(result.outputs.artifacts) as Array<{ build: string; region: string; amiId: string }>
+      expect(artifacts).toHaveLength(4)
+      for (const artifact of artifacts) {
+        expect(endpoint.tagsOf(artifact.region, artifact.amiId)).toMatchObject({
+          ImageFamily: `acme/images/${artifact.build}`,
+          SourceCommit: pushToMain.GITHUB_SHA
+        })
+      }
+    })
+
+    it('a failure on one AMI does not stop the others; the step fails at the end', async () => {
+      await seededEndpoint()
+      endpoint.faults.fail('DeregisterImage', {
+        code: 'OperationNotPermitted',
+        message: 'The image has deregistration protection enabled.',
+        firstCalls: 1
+      })
+      const result = await run({ 'keep-images': '2' })
+      expect(result.exitCode).toBe(1)
+      // Newest first: old3 is the first to go, and fails; old2 and old1 go.
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([
+        { region: 'us-east-1', amiId: old(2) },
+        { region: 'us-east-1', amiId: old(1) }
+      ])
+      expect(result.errors[0].message).toBe(
+        `us-east-1: Deregistering ${old(3)} failed: OperationNotPermitted — The image has deregistration protection enabled.`
+      )
+      expect(imageIds('us-east-1')).toContain(old(3))
+      expect(snapshotIds('us-east-1')).toContain(snapshotOf(3))
+    })
+  })
+
+  it('a bad launch-template value stops the run before Packer or AWS is reached', async () => {
+    const result = await run({ 'launch-template': 'lt-xyz' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map((error) => error.message)).toEqual([
+      'launch-template: expected a launch template ID (lt- and 17 hex digits) or a name of 3 to 128 letters, digits and ( ) . - / _, found "lt-xyz"'
+    ])
+    expect(endpoint.calls.slice(setUpCalls)).toEqual([])
+  })
+})

@@ -1,0 +1,136 @@
+// The loopback endpoint's launch templates, image references and SSM parameters, driven by the
+// real SDK clients over HTTP, as the action's fleet stages drive them.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand,
+  DescribeImageReferencesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+  ModifyLaunchTemplateCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand
+} from '@aws-sdk/client-ec2'
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+
+const credentials = { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }
+let endpoint: Ec2Endpoint
+
+beforeEach(async () => {
+  endpoint = await startEc2Endpoint()
+})
+afterEach(async () => {
+  await endpoint.close()
+})
+
+const ec2 = (region = 'us-east-1') => new EC2Client({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
+const ssm = (region = 'us-east-1') => new SSMClient({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
+
+describe('launch templates', () => {
+  it('a new version from the default keeps its data, replaces ImageId, and can become the default', async () => {
+    const client = ec2()
+    const created = await client.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'web',
+        LaunchTemplateData: { ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro' }
+      })
+    )
+    const id = created.LaunchTemplate?.LaunchTemplateId as string
+    expect(id).toMatch(/^lt-[0-9a-f]{17}$/)
+    expect(created.LaunchTemplate).toMatchObject({ DefaultVersionNumber: 1, LatestVersionNumber: 1 })
+
+    const version = await client.send(
+      new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: id, SourceVersion: '1', LaunchTemplateData: { ImageId: 'ami-00000000000000abc' } })
+    )
+    expect(version.LaunchTemplateVersion).toMatchObject({
+      VersionNumber: 2,
+      DefaultVersion: false,
+      LaunchTemplateData: { ImageId: 'ami-00000000000000abc', InstanceType: 't3.micro' }
+    })
+    const modified = await client.send(new ModifyLaunchTemplateCommand({ LaunchTemplateName: 'web', DefaultVersion: '2' }))
+    expect(modified.LaunchTemplate).toMatchObject({ DefaultVersionNumber: 2, LatestVersionNumber: 2 })
+
+    const defaults = await client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: ['$Default'] }))
+    expect(defaults.LaunchTemplateVersions?.map((v) => v.VersionNumber)).toEqual([2])
+    const all = await client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'web' }))
+    expect(all.LaunchTemplateVersions?.map((v) => v.LaunchTemplateData?.ImageId)).toEqual([SOURCE_AMI_ID, 'ami-00000000000000abc'])
+    expect(endpoint.launchTemplates('us-east-1')[0]).toMatchObject({ defaultVersion: 2 })
+  })
+
+  it('names EC2 uses for a template that is not there', async () => {
+    const client = ec2('eu-west-1')
+    await expect(client.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: ['web'] }))).rejects.toMatchObject({
+      name: 'InvalidLaunchTemplateName.NotFoundException'
+    })
+    await expect(
+      client.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: ['lt-0123456789abcdef0'] }))
+    ).rejects.toMatchObject({ name: 'InvalidLaunchTemplateId.NotFound' })
+    await expect(
+      client.send(new ModifyLaunchTemplateCommand({ LaunchTemplateName: 'web', DefaultVersion: '2' }))
+    ).rejects.toMatchObject({ name: 'InvalidLaunchTemplateName.NotFoundException' })
+    expect((await ec2().send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates).toEqual([])
+  })
+})
+
+describe('DescribeImageReferences', () => {
+  it('finds instances not yet terminated and launch template versions that use an AMI', async () => {
+    const client = ec2()
+    const run = await client.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }))
+    const instanceId = run.Instances?.[0].InstanceId as string
+    await client.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))
+    const request = new DescribeImageReferencesCommand({
+      ImageIds: [SOURCE_AMI_ID],
+      ResourceTypes: [
+        { ResourceType: 'ec2:Instance', ResourceTypeOptions: [{ OptionName: 'state-name', OptionValues: ['pending', 'running', 'stopped'] }] },
+        { ResourceType: 'ec2:LaunchTemplate', ResourceTypeOptions: [{ OptionName: 'version-depth', OptionValues: ['10000'] }] }
+      ]
+    })
+    const found = await client.send(request)
+    expect(found.ImageReferences?.map((reference) => reference.ResourceType).sort()).toEqual(['ec2:Instance', 'ec2:LaunchTemplate'])
+    expect(found.ImageReferences?.[0].Arn).toContain(`instance/${instanceId}`)
+
+    await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))
+    endpoint.instances('us-east-1') // lets the instance move on to terminated
+    const after = await client.send(request)
+    expect(after.ImageReferences?.map((reference) => reference.ResourceType)).toEqual(['ec2:LaunchTemplate'])
+  })
+})
+
+describe('SSM parameters', () => {
+  it('puts and gets an aws:ec2:image parameter, with versions and overwriting', async () => {
+    const client = ssm('eu-west-1')
+    const put = () =>
+      client.send(new PutParameterCommand({ Name: '/images/web/latest', Value: SOURCE_AMI_ID, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }))
+    expect(await put()).toMatchObject({ Version: 1 })
+    expect(await put()).toMatchObject({ Version: 2 })
+    const got = await client.send(new GetParameterCommand({ Name: '/images/web/latest' }))
+    expect(got.Parameter).toMatchObject({ Value: SOURCE_AMI_ID, Version: 2, DataType: 'aws:ec2:image', Type: 'String' })
+    expect(got.Parameter?.LastModifiedDate).toBeInstanceOf(Date)
+    await expect(
+      client.send(new PutParameterCommand({ Name: '/images/web/latest', Value: SOURCE_AMI_ID, Type: 'String' }))
+    ).rejects.toMatchObject({ name: 'ParameterAlreadyExists' })
+    expect(endpoint.parameters('eu-west-1')).toEqual({ '/images/web/latest': { value: SOURCE_AMI_ID, version: 2, dataType: 'aws:ec2:image' } })
+    expect(endpoint.parameters('us-east-1')).toEqual({})
+    expect(endpoint.callsOf('PutParameter', 'eu-west-1')).toHaveLength(3)
+  })
+
+  it('drops a version naming no AMI of the region, as EC2 validation does after answering', async () => {
+    const client = ssm()
+    await client.send(
+      new PutParameterCommand({ Name: 'web', Value: 'ami-00000000000000fff', Type: 'String', DataType: 'aws:ec2:image' })
+    )
+    await expect(client.send(new GetParameterCommand({ Name: 'web' }))).rejects.toMatchObject({ name: 'ParameterNotFound' })
+    await expect(
+      client.send(new PutParameterCommand({ Name: 'web', Value: 'not-an-ami', Type: 'String', DataType: 'aws:ec2:image' }))
+    ).rejects.toMatchObject({ name: 'ValidationException' })
+  })
+
+  it('answers an injected fault in SSM JSON', async () => {
+    endpoint.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'not allowed', status: 400 })
+    await expect(
+      ssm().send(new PutParameterCommand({ Name: 'web', Value: SOURCE_AMI_ID, Type: 'String' }))
+    ).rejects.toMatchObject({ name: 'AccessDeniedException', message: 'not allowed' })
+  })
+})

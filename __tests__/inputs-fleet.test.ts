@@ -1,0 +1,146 @@
+// The inputs of the stages after tagging, read with the rest: each rule checked once, with a
+// message naming the input.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { familyTagging, newAmisByFamily } from '../src/aws/families.js'
+import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
+import { imageFamilyOf } from '../src/inputs/retention.js'
+import { actionDefaults } from './support/action-process.js'
+
+let workspace: string
+beforeEach(() => {
+  workspace = mkdtempSync(join(tmpdir(), 'inputs-fleet-'))
+  writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ builders: [{ type: 'amazon-ebs', name: 'web' }] }))
+})
+afterEach(() => rmSync(workspace, { recursive: true, force: true }))
+
+function read(inputs: Record<string, string>): Promise<Inputs> {
+  const all = { ...actionDefaults(), ...inputs }
+  return readInputs((name) => all[name] ?? '', { GITHUB_WORKSPACE: workspace, GITHUB_REPOSITORY: 'acme/images' })
+}
+
+async function problems(inputs: Record<string, string>): Promise<string[]> {
+  try {
+    await read(inputs)
+  } catch (error) {
+    if (error instanceof InputError) return error.problems.map((problem) => problem.message)
+    throw error
+  }
+  throw new Error('expected the inputs to be rejected')
+}
+
+describe('launch-template', () => {
+  it('is off by default; a name or an ID names the template', async () => {
+    const defaults = await read({})
+    expect(defaults.launchTemplate).toBeUndefined()
+    expect(defaults.launchTemplateDefault).toBe(true)
+    expect((await read({ 'launch-template': 'web-servers' })).launchTemplate).toEqual({ name: 'web-servers' })
+    expect((await read({ 'launch-template': 'lt-0123456789abcdef0' })).launchTemplate).toEqual({ id: 'lt-0123456789abcdef0' })
+    expect((await read({ 'launch-template-default': 'false' })).launchTemplateDefault).toBe(false)
+  })
+
+  it('rejects what EC2 would reject', async () => {
+    expect(await problems({ 'launch-template': 'a b', 'launch-template-default': 'no' })).toEqual([
+      'launch-template-default: expected true or false, found "no"',
+      'launch-template: expected a launch template ID (lt- and 17 hex digits) or a name of 3 to 128 letters, digits and ( ) . - / _, found "a b"'
+    ])
+  })
+})
+
+describe('ssm-parameter', () => {
+  it('takes a plain name or a path', async () => {
+    expect((await read({})).ssmParameter).toBeUndefined()
+    expect((await read({ 'ssm-parameter': '/images/web/latest' })).ssmParameter).toBe('/images/web/latest')
+    expect((await read({ 'ssm-parameter': 'web-ami' })).ssmParameter).toBe('web-ami')
+  })
+
+  it.each([
+    ['images/web', 'a path that begins with "/" (e.g. /images/web/latest)'],
+    ['/aws/service/web', 'a name that does not begin with "aws" or "ssm"'],
+    ['SSM-web', 'a name that does not begin with "aws" or "ssm"'],
+    ['/images/web latest', 'only letters, digits and _ . - /'],
+    ['/images//web', 'a path without empty levels']
+  ])('rejects %s', async (name, expected) => {
+    expect(await problems({ 'ssm-parameter': name })).toEqual([
+      `ssm-parameter: expected a Parameter Store name with ${expected}, found "${name}"`
+    ])
+  })
+})
+
+describe('keep-images, image-family, retention-dry-run', () => {
+  it("keeps everything by default; the family defaults to the run's repository and build name", async () => {
+    const inputs = await read({})
+    expect(inputs).toMatchObject({ keepImages: 0, retentionDryRun: false })
+    expect(inputs.imageFamily).toBeUndefined()
+    expect(imageFamilyOf('web', { ...inputs, familyRepository: 'acme/images' })).toBe('acme/images/web')
+    const named = await read({ 'keep-images': '3', 'image-family': 'web-base', 'retention-dry-run': 'true' })
+    expect(named).toMatchObject({ keepImages: 3, imageFamily: 'web-base', retentionDryRun: true })
+    expect(imageFamilyOf('web', named)).toBe('web-base')
+  })
+
+  it('rejects a count that is not a whole number, and retention with no family to go by', async () => {
+    expect(await problems({ 'keep-images': '-1' })).toEqual([
+      'keep-images: expected a whole number from 0 (keep everything) to 1000, found "-1"'
+    ])
+    expect(await problems({ 'keep-images': '2', 'provenance-tags': 'false' })).toEqual([
+      "keep-images: needs image-family when provenance-tags is false (no SourceRepository tag), to know which AMIs are this pipeline's"
+    ])
+    expect((await read({ 'keep-images': '2', 'provenance-tags': 'false', 'image-family': 'web' })).keepImages).toBe(2)
+  })
+})
+
+describe('familyTagging', () => {
+  const ami = (build: string, region: string, amiId: string) => ({ build, builderType: 'amazon-ebs', region, amiId })
+  const amis = [ami('web', 'us-east-1', 'ami-1'), ami('web', 'eu-west-1', 'ami-2'), ami('api', 'us-east-1', 'ami-3')]
+
+  it('adds the family to the shared tags when one family covers the run', () => {
+    expect(familyTagging(amis, { imageFamily: 'base' })).toEqual({ sharedTags: { ImageFamily: 'base' }, perBuild: [] })
+    expect(familyTagging(amis.slice(0, 2), { familyRepository: 'acme/images' }).sharedTags).toEqual({ ImageFamily: 'acme/images/web' })
+  })
+
+  it('tags each build apart when builds make different families, and nothing without a family', () => {
+    expect(familyTagging(amis, { familyRepository: 'acme/images' }).perBuild).toEqual([
+      { amis: amis.slice(0, 2), tags: { ImageFamily: 'acme/images/web' } },
+      { amis: [amis[2]], tags: { ImageFamily: 'acme/images/api' } }
+    ])
+    expect(familyTagging(amis, {})).toEqual({ sharedTags: {}, perBuild: [] })
+    expect(familyTagging(amis, { imageFamily: 'base' }, (ami) => ({ PackerBuild: ami.build })).perBuild).toEqual([
+      { amis: amis.slice(0, 2), tags: { ImageFamily: 'base', PackerBuild: 'web' } },
+      { amis: [amis[2]], tags: { ImageFamily: 'base', PackerBuild: 'api' } }
+    ])
+    expect(newAmisByFamily(amis, { familyRepository: 'acme/images' })).toEqual(
+      new Map([
+        ['acme/images/web', new Map([['us-east-1', ['ami-1']], ['eu-west-1', ['ami-2']]])],
+        ['acme/images/api', new Map([['us-east-1', ['ami-3']]])]
+      ])
+    )
+  })
+})
+
+describe('reuse, fingerprint-paths', () => {
+  it('fingerprints the template directory by default, without .git, packer_cache or the manifest', async () => {
+    for (const dir of ['.git', 'packer_cache', 'scripts']) mkdirSync(join(workspace, dir))
+    writeFileSync(join(workspace, '.git', 'HEAD'), 'ref: refs/heads/main\n')
+    writeFileSync(join(workspace, 'packer_cache', 'x.iso'), 'x')
+    writeFileSync(join(workspace, 'packer-manifest.json'), '{}')
+    writeFileSync(join(workspace, 'scripts', 'setup.sh'), 'echo\n')
+    writeFileSync(join(workspace, 'vars.json'), '{}')
+    const inputs = await read({ reuse: 'true', 'aws-region': 'us-east-1', 'var-file': 'vars.json' })
+    expect(inputs.fingerprintFiles.map((file) => file.slice(workspace.length + 1))).toEqual([
+      'packer-template.json',
+      'scripts/setup.sh',
+      'vars.json'
+    ])
+    const narrowed = await read({ reuse: 'true', 'aws-region': 'us-east-1', 'fingerprint-paths': 'scripts/**\n!scripts/setup.sh' })
+    expect(narrowed.fingerprintFiles.map((file) => file.slice(workspace.length + 1))).toEqual(['packer-template.json'])
+    expect((await read({})).fingerprintFiles).toEqual([])
+  })
+
+  it('needs a region to look in', async () => {
+    expect(await problems({ reuse: 'true' })).toEqual([
+      'reuse: needs aws-region (or AWS_REGION) to know where to look for the AMIs of earlier builds'
+    ])
+  })
+})

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c,d}from"./chunk-CLEDN6BZ.js";import"./chunk-364IDMG3.js";import"./chunk-KJWIUDIR.js";import"./chunk-T6HDFCFQ.js";import"./chunk-4CYCJDYV.js";import"./chunk-BKNMT2N6.js";import"./chunk-PG4MFMIR.js";export{a as PLUGIN_CACHE_STATE,b as directoryFingerprint,c as restorePluginCache,d as savePluginCache};

@@ -1,0 +1,51 @@
+// Which image family each new AMI belongs to, and how the tags that differ from build to build
+// get onto the AMIs.
+import type { Ami } from '../artifacts/manifest.js'
+import { imageFamilyOf, imageFamilyTagKey, type RetentionInputs } from '../inputs/retention.js'
+
+type FamilyInputs = Pick<RetentionInputs, 'imageFamily' | 'familyRepository'>
+
+export interface FamilyTagging {
+  /** Added to the tags every AMI gets, when the per-build tags are the same for every build. */
+  sharedTags: Record<string, string>
+  /** Otherwise, each build's AMIs and the tags of their own they get. */
+  perBuild: Array<{ amis: Ami[]; tags: Record<string, string> }>
+}
+
+/**
+ * How the tags that differ by build (ImageFamily, and PackerBuild with reuse) get onto the AMIs:
+ * with the other tags when they are the same for every build, else one more pass per build.
+ */
+export function familyTagging(
+  amis: Ami[],
+  inputs: FamilyInputs,
+  more: (ami: Ami) => Record<string, string> = () => ({})
+): FamilyTagging {
+  const builds = [...new Set(amis.map((ami) => ami.build))]
+  const tagsOf = new Map(
+    builds.map((build) => {
+      const first = amis.find((ami) => ami.build === build) as Ami
+      const family = imageFamilyOf(build, inputs)
+      return [build, { ...(family === undefined ? {} : { [imageFamilyTagKey]: family }), ...more(first) }]
+    })
+  )
+  const distinct = new Set([...tagsOf.values()].map((tags) => JSON.stringify(tags)))
+  if (distinct.size <= 1) return { sharedTags: tagsOf.get(builds[0]) ?? {}, perBuild: [] }
+  return {
+    sharedTags: {},
+    perBuild: builds.map((build) => ({ amis: amis.filter((ami) => ami.build === build), tags: tagsOf.get(build) ?? {} }))
+  }
+}
+
+/** family → region → the AMI IDs built now, for retention. */
+export function newAmisByFamily(amis: Ami[], inputs: FamilyInputs): Map<string, Map<string, string[]>> {
+  const byFamily = new Map<string, Map<string, string[]>>()
+  for (const ami of amis) {
+    const family = imageFamilyOf(ami.build, inputs)
+    if (family === undefined) continue
+    const regions = byFamily.get(family) ?? new Map<string, string[]>()
+    regions.set(ami.region, [...(regions.get(ami.region) ?? []), ami.amiId])
+    byFamily.set(family, regions)
+  }
+  return byFamily
+}

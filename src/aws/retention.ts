@@ -1,0 +1,133 @@
+// Retires old AMIs: after a successful build, in every region it built in, all but the newest
+// N AMIs of each image family are deregistered (the new one counts), then the snapshots those
+// AMIs used are deleted. Only AMIs this account owns that carry the family tag the action
+// writes are in scope, and an AMI in use by an instance or a launch template version is kept.
+import {
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  EC2Client,
+  type Image
+} from '@aws-sdk/client-ec2'
+import { errorMessage } from '../common/errors.js'
+import { imageFamilyTagKey } from '../inputs/retention.js'
+import { describeAwsFailure } from './failures.js'
+import { findImageUsers, type ImageUsers } from './image-usage.js'
+
+export type RetentionAction = 'kept: newest' | 'kept: in use' | 'deregistered' | 'would deregister' | 'failed'
+
+export interface RetainedImage {
+  amiId: string
+  created: string
+  action: RetentionAction
+  /** Instances and launch templates using it, for `kept: in use`. */
+  usedBy?: string[]
+  /** Its EBS snapshots: deleted for `deregistered`, to be deleted for `would deregister`. */
+  snapshotIds: string[]
+  error?: string
+}
+
+export interface RetentionResult {
+  region: string
+  family: string
+  images: RetainedImage[]
+  /** A failure that stopped the region's family from being looked at or checked at all. */
+  error?: string
+}
+
+export interface RetentionOptions {
+  /** Each family's new AMIs by region: families[family][region] = AMI IDs built now. */
+  families: Map<string, Map<string, string[]>>
+  keep: number
+  dryRun: boolean
+  ec2For?: (region: string) => EC2Client
+}
+
+function snapshotIdsOf(image: Image): string[] {
+  return (image.BlockDeviceMappings ?? []).flatMap((mapping) => (mapping.Ebs?.SnapshotId ? [mapping.Ebs.SnapshotId] : []))
+}
+
+async function familyImages(ec2: EC2Client, family: string): Promise<Image[]> {
+  const images: Image[] = []
+  let NextToken: string | undefined
+  do {
+    const page = await ec2.send(
+      new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: `tag:${imageFamilyTagKey}`, Values: [family] }], NextToken })
+    )
+    images.push(...(page.Images ?? []))
+    NextToken = page.NextToken
+  } while (NextToken)
+  return images
+}
+
+/** Newest first; the AMIs built now are the newest whatever their dates say. */
+function newestFirst(images: Image[], builtNow: string[]): Image[] {
+  const rank = (image: Image) => (builtNow.includes(image.ImageId ?? '') ? 1 : 0)
+  return [...images].sort(
+    (a, b) => rank(b) - rank(a) || (b.CreationDate ?? '').localeCompare(a.CreationDate ?? '') || (b.ImageId ?? '').localeCompare(a.ImageId ?? '')
+  )
+}
+
+async function retire(ec2: EC2Client, image: RetainedImage): Promise<void> {
+  let step = 'ec2:DeregisterImage'
+  try {
+    await ec2.send(new DeregisterImageCommand({ ImageId: image.amiId }))
+    image.action = 'deregistered'
+    for (const SnapshotId of image.snapshotIds) {
+      step = 'ec2:DeleteSnapshot'
+      await ec2.send(new DeleteSnapshotCommand({ SnapshotId }))
+    }
+  } catch (error) {
+    const what = step === 'ec2:DeregisterImage' ? `Deregistering ${image.amiId}` : `Deleting the snapshots of ${image.amiId} (deregistered)`
+    image.error = `${what} failed: ${describeAwsFailure(error, step)}`
+    if (step === 'ec2:DeregisterImage') image.action = 'failed'
+  }
+}
+
+/** The newest `keep` are kept, and any other that is in use; the rest would be deregistered. */
+function classify(sorted: Image[], keep: number, users: ImageUsers): RetainedImage[] {
+  return sorted.map((image, index) => {
+    const amiId = image.ImageId ?? ''
+    const entry: RetainedImage = { amiId, created: image.CreationDate ?? '', action: 'kept: newest', snapshotIds: snapshotIdsOf(image) }
+    if (index < keep) return entry
+    const usedBy = users.get(amiId)
+    if (usedBy !== undefined && usedBy.length > 0) return { ...entry, action: 'kept: in use', usedBy }
+    return { ...entry, action: 'would deregister' }
+  })
+}
+
+async function retainInRegion(ec2: EC2Client, region: string, family: string, builtNow: string[], options: RetentionOptions): Promise<RetentionResult> {
+  let step = 'ec2:DescribeImages'
+  try {
+    const sorted = newestFirst(await familyImages(ec2, family), builtNow)
+    step = 'ec2:DescribeImageReferences (or, where it is denied, ec2:DescribeInstances, ec2:DescribeLaunchTemplates and ec2:DescribeLaunchTemplateVersions)'
+    const candidates = sorted.slice(options.keep).map((image) => image.ImageId ?? '')
+    const { users } = await findImageUsers(ec2, candidates)
+    const images = classify(sorted, options.keep, users)
+    // One AMI after another: a failure on one is its own result and the others go on.
+    if (!options.dryRun) for (const image of images) if (image.action === 'would deregister') await retire(ec2, image)
+    return { region, family, images }
+  } catch (error) {
+    const message = `Retention of ${family} in ${region} changed nothing: ${describeAwsFailure(error, step)}`
+    return { region, family, images: [], error: message }
+  }
+}
+
+/** One result per family and region, all regions at once; failures are results, never thrown. */
+export async function retainImages(options: RetentionOptions): Promise<RetentionResult[]> {
+  const jobs = [...options.families].flatMap(([family, regions]) =>
+    [...regions].map(([region, builtNow]) => ({ family, region, builtNow }))
+  )
+  return Promise.all(
+    jobs.map(async ({ family, region, builtNow }) => {
+      const ec2 = options.ec2For ? options.ec2For(region) : new EC2Client({ region })
+      try {
+        return await retainInRegion(ec2, region, family, builtNow, options)
+      } catch (error) {
+        return { region, family, images: [], error: `Retention of ${family} in ${region}: ${errorMessage(error)}` }
+      } finally {
+        if (!options.ec2For) ec2.destroy()
+      }
+    })
+  )
+}

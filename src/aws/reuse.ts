@@ -1,0 +1,142 @@
+// Reuse: a build whose inputs have not changed is not run again. The fingerprint is a SHA-256
+// over the template and variables files, the fingerprint-paths files, the variables, only and
+// except inputs and the Packer version. Every AMI of a successful build is tagged with it and
+// with its set (the Packer run, how many AMIs it made and in which regions), so that a later
+// run finds the whole set, in every region, or builds.
+import { DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2'
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { relative } from 'node:path'
+import type { Ami } from '../artifacts/manifest.js'
+import { provenanceTagKeys } from '../inputs/tags.js'
+import { describeAwsFailure } from './failures.js'
+
+export const reuseTagKeys = {
+  fingerprint: 'BuildFingerprint',
+  /** `<run UUID> <number of AMIs> <region,region,…>`: the same on every AMI of one build. */
+  set: 'BuildSet',
+  /** `<builder type> <build name>`: what the artifacts output says of the AMI. */
+  build: 'PackerBuild'
+} as const
+
+export interface FingerprintParts {
+  workingDirectory: string
+  files: string[]
+  variables: Array<{ name: string; value: string }>
+  only: string[]
+  except: string[]
+  packerVersion: string
+}
+
+export function computeFingerprint(parts: FingerprintParts): string {
+  const hash = createHash('sha256').update('packer-ami-action fingerprint 1\n')
+  for (const file of [...parts.files].sort()) {
+    const content = createHash('sha256').update(readFileSync(file)).digest('hex')
+    hash.update(`file\t${relative(parts.workingDirectory, file)}\t${content}\n`)
+  }
+  hash.update(`variables\t${JSON.stringify(parts.variables.map(({ name, value }) => [name, value]))}\n`)
+  hash.update(`only\t${JSON.stringify(parts.only)}\nexcept\t${JSON.stringify(parts.except)}\n`)
+  return hash.update(`packer\t${parts.packerVersion}\n`).digest('hex')
+}
+
+/** The reuse tags of a successful build's AMIs: shared by all, and per build. */
+export function reuseTags(fingerprint: string, runUuid: string, amis: Ami[]): Record<string, string> {
+  const regions = [...new Set(amis.map((ami) => ami.region))].sort()
+  return { [reuseTagKeys.fingerprint]: fingerprint, [reuseTagKeys.set]: `${runUuid} ${amis.length} ${regions.join(',')}` }
+}
+
+export function buildTag(ami: Pick<Ami, 'build' | 'builderType'>): Record<string, string> {
+  return { [reuseTagKeys.build]: `${ami.builderType || 'unknown'} ${ami.build}`.slice(0, 256) }
+}
+
+export interface ReusableSet {
+  amis: Ami[]
+  runUuid: string
+  /** The workflow run that built it, from its BuildRunUrl tag. */
+  builtBy?: string
+}
+
+export type ReuseLookup = { found: ReusableSet } | { found?: undefined; why: string }
+
+const tagOf = (image: Image, key: string) => image.Tags?.find((tag) => tag.Key === key)?.Value
+
+function amiOf(image: Image, region: string): Ami {
+  const build = tagOf(image, reuseTagKeys.build) ?? ''
+  const space = build.indexOf(' ')
+  return { build: build.slice(space + 1), builderType: build.slice(0, Math.max(space, 0)), region, amiId: image.ImageId ?? '' }
+}
+
+async function imagesWith(ec2: EC2Client, tags: Record<string, string>): Promise<Image[]> {
+  const filters = Object.entries(tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] }))
+  const images: Image[] = []
+  let NextToken: string | undefined
+  do {
+    const page = await ec2.send(
+      new DescribeImagesCommand({ Owners: ['self'], Filters: [...filters, { Name: 'state', Values: ['available'] }], NextToken })
+    )
+    images.push(...(page.Images ?? []))
+    NextToken = page.NextToken
+  } while (NextToken)
+  return images
+}
+
+export interface LookupOptions {
+  fingerprint: string
+  homeRegion: string
+  ec2For?: (region: string) => EC2Client
+}
+
+/** The regions of one set and whether every AMI it made is still there and available. */
+async function completeSet(options: LookupOptions, set: string, homeImages: Image[]): Promise<ReusableSet | string> {
+  const [runUuid, size, regionList = ''] = set.split(' ')
+  const regions = regionList.split(',').filter(Boolean)
+  const found: Ami[] = []
+  const missing: string[] = []
+  await Promise.all(
+    regions.map(async (region) => {
+      const images =
+        region === options.homeRegion
+          ? homeImages
+          : await withClient(options, region, (ec2) => imagesWith(ec2, { [reuseTagKeys.fingerprint]: options.fingerprint, [reuseTagKeys.set]: set }))
+      if (images.length === 0) missing.push(region)
+      found.push(...images.map((image) => amiOf(image, region)))
+    })
+  )
+  if (missing.length > 0 || String(found.length) !== size) {
+    return `the AMIs built by Packer run ${runUuid} are not all there (${found.length} of ${size} found${missing.length > 0 ? `; none in ${missing.sort().join(', ')}` : ''})`
+  }
+  const builtBy = homeImages.map((image) => tagOf(image, provenanceTagKeys.runUrl)).find(Boolean)
+  return { amis: found, runUuid, builtBy }
+}
+
+async function withClient<T>(options: LookupOptions, region: string, use: (ec2: EC2Client) => Promise<T>): Promise<T> {
+  const ec2 = options.ec2For ? options.ec2For(region) : new EC2Client({ region })
+  try {
+    return await use(ec2)
+  } finally {
+    if (!options.ec2For) ec2.destroy()
+  }
+}
+
+/**
+ * Looks in the home region for available AMIs of this account with the fingerprint, then for
+ * the rest of their set in the other regions it covered; the newest complete set wins. Never
+ * throws: a failed look-up is a reason to build.
+ */
+export async function findReusableSet(options: LookupOptions): Promise<ReuseLookup> {
+  try {
+    const home = await withClient(options, options.homeRegion, (ec2) => imagesWith(ec2, { [reuseTagKeys.fingerprint]: options.fingerprint }))
+    const newest = [...home].sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))
+    const sets = [...new Set(newest.map((image) => tagOf(image, reuseTagKeys.set)).filter((set): set is string => !!set))]
+    if (sets.length === 0) return { why: `no AMI in ${options.homeRegion} has fingerprint ${options.fingerprint}` }
+    let why = ''
+    for (const set of sets) {
+      const result = await completeSet(options, set, home.filter((image) => tagOf(image, reuseTagKeys.set) === set))
+      if (typeof result !== 'string') return { found: result }
+      why = result
+    }
+    return { why }
+  } catch (error) {
+    return { why: `looking for AMIs to reuse failed: ${describeAwsFailure(error, 'ec2:DescribeImages')}` }
+  }
+}

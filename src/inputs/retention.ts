@@ -1,0 +1,51 @@
+// Inputs keep-images, image-family and retention-dry-run: how many AMIs of each image family
+// to keep after a build, and which AMIs belong to a family. The family is a tag the action
+// writes itself, so that an AMI made by hand or by another pipeline is never in scope.
+import { optionalBoolean } from './optional.js'
+import type { InputReader } from './reader.js'
+import { maxTagValueLength } from './tags.js'
+
+/** The tag that names an AMI's image family. */
+export const imageFamilyTagKey = 'ImageFamily'
+
+export interface RetentionInputs {
+  /** Keep the newest N AMIs of each family (the new one counts); 0 keeps everything. */
+  keepImages: number
+  /** The family of every AMI built; undefined: `<repository>/<build name>`. */
+  imageFamily?: string
+  /**
+   * The repository of the run (its SourceRepository provenance tag), which names the default
+   * families; set once the run's context is read, when provenance-tags is true.
+   */
+  familyRepository?: string
+  retentionDryRun: boolean
+}
+
+const maxKeep = 1000
+
+/** Without provenance tags there is no default family. */
+export function readRetentionInputs(reader: InputReader, provenanceTags: boolean): RetentionInputs {
+  const keepText = reader.text('keep-images', '0')
+  let keepImages = Number(keepText)
+  if (!/^\d+$/.test(keepText) || keepImages > maxKeep) {
+    reader.problem(`keep-images: expected a whole number from 0 (keep everything) to ${maxKeep}, found "${keepText}"`)
+    keepImages = 0
+  }
+  const imageFamily = reader.text('image-family') || undefined
+  if (imageFamily !== undefined && imageFamily.length > maxTagValueLength - 1) {
+    reader.problem(`image-family: expected at most ${maxTagValueLength - 1} characters (it is a tag value), found ${imageFamily.length}`)
+  }
+  if (keepImages > 0 && imageFamily === undefined && !provenanceTags) {
+    reader.problem(
+      "keep-images: needs image-family when provenance-tags is false (no SourceRepository tag), to know which AMIs are this pipeline's"
+    )
+  }
+  return { keepImages, imageFamily, retentionDryRun: optionalBoolean(reader, 'retention-dry-run', false) }
+}
+
+/** The family of a build's AMIs, as the ImageFamily tag holds it; undefined when none is known. */
+export function imageFamilyOf(build: string, inputs: Pick<RetentionInputs, 'imageFamily' | 'familyRepository'>): string | undefined {
+  if (inputs.imageFamily !== undefined) return inputs.imageFamily
+  if (inputs.familyRepository === undefined) return undefined
+  return `${inputs.familyRepository}/${build}`.slice(0, maxTagValueLength)
+}

@@ -1,0 +1,175 @@
+// Launch templates and their versions: what a deployment step reads and rolls. A version's
+// data is kept as the `LaunchTemplateData.*` parameters it was created with; a new version made
+// from a source version starts from the source's data, and what the call sends replaces it.
+import { Ec2Error, invalidParameterValue, missingParameter } from '../errors.js'
+import { applyFilters, type FilterFields } from '../filters.js'
+import { filtersParam, intParam, listParam, requiredParam, type Params } from '../query.js'
+import type { LaunchTemplateRecord, LaunchTemplateVersionRecord, RegionState } from '../world.js'
+import type { XmlValue } from '../xml.js'
+import { lookUp, lookUpOne, tagSet, tagSpecifications, tagsFrom, type Handler } from './common.js'
+
+// EC2's rule for launch template names.
+const TEMPLATE_NAME = /^[a-zA-Z0-9().\-/_]{3,128}$/
+
+const TEMPLATE_FIELDS: FilterFields<LaunchTemplateRecord> = {
+  'launch-template-name': (template) => [template.launchTemplateName],
+  'create-time': (template) => [template.createTime.toISOString()]
+}
+
+function dataParams(params: Params): Record<string, string> {
+  const data: Record<string, string> = {}
+  for (const [key, value] of Object.entries(params)) {
+    if (key.startsWith('LaunchTemplateData.')) data[key.slice('LaunchTemplateData.'.length)] = value
+  }
+  return data
+}
+
+/** The data's simple members, by their wire names (`imageId`); nested ones are left out. */
+function dataXml(data: Record<string, string>): XmlValue {
+  const members: Record<string, XmlValue> = {}
+  for (const [key, value] of Object.entries(data)) {
+    if (!key.includes('.')) members[key[0].toLowerCase() + key.slice(1)] = value
+  }
+  return members
+}
+
+function templateXml(template: LaunchTemplateRecord): XmlValue {
+  return {
+    launchTemplateId: template.launchTemplateId,
+    launchTemplateName: template.launchTemplateName,
+    createTime: template.createTime,
+    createdBy: 'arn:aws:iam::123456789012:user/loopback',
+    defaultVersionNumber: template.defaultVersion,
+    latestVersionNumber: template.versions.length,
+    tagSet: tagSet(template.tags)
+  }
+}
+
+function versionXml(template: LaunchTemplateRecord, version: LaunchTemplateVersionRecord): XmlValue {
+  return {
+    launchTemplateId: template.launchTemplateId,
+    launchTemplateName: template.launchTemplateName,
+    versionNumber: version.versionNumber,
+    versionDescription: version.description,
+    createTime: version.createTime,
+    createdBy: 'arn:aws:iam::123456789012:user/loopback',
+    defaultVersion: version.versionNumber === template.defaultVersion,
+    launchTemplateData: dataXml(version.data)
+  }
+}
+
+function byName(region: RegionState, name: string): LaunchTemplateRecord | undefined {
+  return [...region.launchTemplates.values()].find((template) => template.launchTemplateName === name)
+}
+
+function nameNotFound(): Ec2Error {
+  return new Ec2Error(
+    'InvalidLaunchTemplateName.NotFoundException',
+    'At least one of the launch templates specified in the request does not exist.'
+  )
+}
+
+/** The template a call names by `LaunchTemplateId` or `LaunchTemplateName` (exactly one). */
+function namedTemplate(region: RegionState, params: Params): LaunchTemplateRecord {
+  const { LaunchTemplateId: id, LaunchTemplateName: name } = params
+  if (id !== undefined && name !== undefined) {
+    throw invalidParameterValue('Specify either the launch template ID or the launch template name, but not both.')
+  }
+  if (id !== undefined) return lookUpOne(region.launchTemplates, 'lt', id)
+  if (name === undefined) throw missingParameter('LaunchTemplateId or LaunchTemplateName')
+  const template = byName(region, name)
+  if (template === undefined) throw nameNotFound()
+  return template
+}
+
+/** `$Latest`, `$Default` or a version number, as the versions parameters take them. */
+function resolveVersion(template: LaunchTemplateRecord, spec: string): LaunchTemplateVersionRecord {
+  const number =
+    spec === '$Latest' ? template.versions.length : spec === '$Default' ? template.defaultVersion : Number(spec)
+  const version = Number.isInteger(number) ? template.versions[number - 1] : undefined
+  if (version === undefined) {
+    throw new Ec2Error(
+      'InvalidLaunchTemplateId.VersionNotFound',
+      `Could not find launch template version ${spec} for template ${template.launchTemplateId}`
+    )
+  }
+  return version
+}
+
+const createLaunchTemplate: Handler = ({ world, region, params }) => {
+  const name = requiredParam(params, 'LaunchTemplateName')
+  if (!TEMPLATE_NAME.test(name)) {
+    throw invalidParameterValue(`Launch template name ${name} is not valid.`)
+  }
+  if (byName(region, name) !== undefined) {
+    throw new Ec2Error(
+      'InvalidLaunchTemplateName.AlreadyExistsException',
+      `Launch template name already in use.`
+    )
+  }
+  const tagSpecs = tagSpecifications(params, ['launch-template'])
+  const now = new Date()
+  const template: LaunchTemplateRecord = {
+    launchTemplateId: world.newId('lt'),
+    launchTemplateName: name,
+    createTime: now,
+    defaultVersion: 1,
+    versions: [{ versionNumber: 1, description: params.VersionDescription, createTime: now, data: dataParams(params) }],
+    tags: tagsFrom(tagSpecs.get('launch-template'))
+  }
+  region.launchTemplates.set(template.launchTemplateId, template)
+  return { launchTemplate: templateXml(template) }
+}
+
+const describeLaunchTemplates: Handler = ({ region, params }) => {
+  const ids = listParam(params, 'LaunchTemplateId')
+  const names = listParam(params, 'LaunchTemplateName')
+  let templates = ids.length > 0 ? lookUp(region.launchTemplates, 'lt', ids) : [...region.launchTemplates.values()]
+  if (names.length > 0) {
+    const named = names.map((name) => byName(region, name))
+    if (named.some((template) => template === undefined)) throw nameNotFound()
+    templates = templates.filter((template) => named.includes(template))
+  }
+  templates = applyFilters(templates, filtersParam(params), TEMPLATE_FIELDS)
+  return { launchTemplates: templates.map(templateXml) }
+}
+
+const describeLaunchTemplateVersions: Handler = ({ region, params }) => {
+  const template = namedTemplate(region, params)
+  const specs = listParam(params, 'LaunchTemplateVersion')
+  const min = intParam(params, 'MinVersion') ?? 1
+  const max = intParam(params, 'MaxVersion') ?? Number.MAX_SAFE_INTEGER
+  const versions =
+    specs.length > 0
+      ? [...new Set(specs.map((spec) => resolveVersion(template, spec)))]
+      : template.versions.filter((version) => version.versionNumber >= min && version.versionNumber <= max)
+  return { launchTemplateVersionSet: versions.map((version) => versionXml(template, version)) }
+}
+
+const createLaunchTemplateVersion: Handler = ({ region, params }) => {
+  const template = namedTemplate(region, params)
+  const source = params.SourceVersion === undefined ? undefined : resolveVersion(template, params.SourceVersion)
+  const version: LaunchTemplateVersionRecord = {
+    versionNumber: template.versions.length + 1,
+    description: params.VersionDescription,
+    createTime: new Date(),
+    data: { ...(source?.data ?? {}), ...dataParams(params) }
+  }
+  template.versions.push(version)
+  return { launchTemplateVersion: versionXml(template, version) }
+}
+
+const modifyLaunchTemplate: Handler = ({ region, params }) => {
+  const template = namedTemplate(region, params)
+  const spec = params.SetDefaultVersion
+  if (spec !== undefined) template.defaultVersion = resolveVersion(template, spec).versionNumber
+  return { launchTemplate: templateXml(template) }
+}
+
+export const launchTemplateHandlers: Record<string, Handler> = {
+  CreateLaunchTemplate: createLaunchTemplate,
+  DescribeLaunchTemplates: describeLaunchTemplates,
+  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
+  CreateLaunchTemplateVersion: createLaunchTemplateVersion,
+  ModifyLaunchTemplate: modifyLaunchTemplate
+}

@@ -1,0 +1,121 @@
+// SSM Parameter Store on the same loopback server: the AWS JSON 1.1 protocol (`POST /`, the
+// operation in `X-Amz-Target: AmazonSSM.<Operation>`), reached by an SDK through
+// AWS_ENDPOINT_URL_SSM. PutParameter and GetParameter, with Parameter Store's rules for
+// versions, overwriting and the `aws:ec2:image` data type: EC2 checks such a value after
+// PutParameter has answered, and a version whose AMI does not exist in the region is dropped.
+import { Ec2Error } from './errors.js'
+import { SELF_ACCOUNT_ID, type ParameterRecord, type RegionState } from './world.js'
+
+export const SSM_TARGET_PREFIX = 'AmazonSSM.'
+
+const PARAMETER_NAME = /^\/?[a-zA-Z0-9_.\-/]{1,2047}$/
+const TYPES = ['String', 'StringList', 'SecureString']
+const DATA_TYPES = ['text', 'aws:ec2:image', 'aws:ssm:integration']
+const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/
+
+type Body = Record<string, unknown>
+
+function validation(message: string): Ec2Error {
+  return new Ec2Error('ValidationException', message)
+}
+
+function text(body: Body, member: string, required = true): string | undefined {
+  const value = body[member]
+  if (value === undefined && !required) return undefined
+  if (typeof value !== 'string' || value === '') {
+    throw validation(`1 validation error detected: Value at '${member.toLowerCase()}' failed to satisfy constraint: Member must not be null`)
+  }
+  return value
+}
+
+function parameterName(body: Body): string {
+  const name = text(body, 'Name') as string
+  if (!PARAMETER_NAME.test(name) || /^\/?aws|^\/?ssm/i.test(name)) {
+    throw validation(`Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive), and must use letters, numbers, ".", "-", "_" and "/": ${name}`)
+  }
+  return name
+}
+
+function putParameter(region: RegionState, body: Body): Body {
+  const name = parameterName(body)
+  const value = text(body, 'Value') as string
+  const existing = region.parameters.get(name)
+  const type = text(body, 'Type', false) ?? existing?.type
+  if (type === undefined || !TYPES.includes(type)) throw validation(`Parameter type must be one of ${TYPES.join(', ')}.`)
+  const dataType = text(body, 'DataType', false) ?? existing?.dataType ?? 'text'
+  if (!DATA_TYPES.includes(dataType)) throw validation(`The data type ${dataType} is not supported.`)
+  if (dataType === 'aws:ec2:image' && (type !== 'String' || !AMI_ID.test(value))) {
+    throw validation(`Parameter value, ${value}, must be a String holding an AMI ID (ami-...) for data type aws:ec2:image.`)
+  }
+  if (existing !== undefined && body.Overwrite !== true) {
+    throw new Ec2Error(
+      'ParameterAlreadyExists',
+      'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.'
+    )
+  }
+  const record: ParameterRecord = existing ?? { name, type, dataType, versions: [] }
+  const version = (record.versions.at(-1)?.version ?? 0) + 1
+  // EC2 validates the AMI after answering: a version naming no AMI of the region never appears.
+  if (dataType !== 'aws:ec2:image' || region.images.has(value)) {
+    record.type = type
+    record.dataType = dataType
+    record.versions.push({ value, version, modified: new Date() })
+    region.parameters.set(name, record)
+  }
+  return { Version: version, Tier: 'Standard' }
+}
+
+function getParameter(region: RegionState, body: Body): Body {
+  const name = parameterName(body)
+  const record = region.parameters.get(name)
+  const latest = record?.versions.at(-1)
+  if (record === undefined || latest === undefined) throw new Ec2Error('ParameterNotFound', `Parameter ${name} not found.`)
+  return {
+    Parameter: {
+      Name: record.name,
+      Type: record.type,
+      Value: latest.value,
+      Version: latest.version,
+      LastModifiedDate: latest.modified.getTime() / 1000,
+      ARN: `arn:aws:ssm:${region.name}:${SELF_ACCOUNT_ID}:parameter${name.startsWith('/') ? '' : '/'}${name}`,
+      DataType: record.dataType
+    }
+  }
+}
+
+const OPERATIONS: Record<string, (region: RegionState, body: Body) => Body> = {
+  PutParameter: putParameter,
+  GetParameter: getParameter
+}
+
+/** The operation named by an `X-Amz-Target` header; undefined when it is not SSM's. */
+export function ssmOperation(target: string | undefined): string | undefined {
+  return target?.startsWith(SSM_TARGET_PREFIX) ? target.slice(SSM_TARGET_PREFIX.length) : undefined
+}
+
+/** The request body's members as strings, for the endpoint's record of calls. */
+export function ssmParams(body: Body): Record<string, string> {
+  return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, String(value)]))
+}
+
+export function parseSsmBody(raw: string): Body {
+  try {
+    const body = JSON.parse(raw === '' ? '{}' : raw) as unknown
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Body
+  } catch {
+    // Answered below, as SSM answers a body it cannot read.
+  }
+  throw new Ec2Error('SerializationException', 'The request body is not a JSON object.')
+}
+
+export function answerSsm(region: RegionState, operation: string, body: Body): string {
+  const handler = OPERATIONS[operation]
+  if (handler === undefined) {
+    throw new Ec2Error('UnknownOperationException', `The operation ${operation} is not served by the loopback endpoint.`)
+  }
+  return JSON.stringify(handler(region, body))
+}
+
+export function ssmErrorDocument(error: Ec2Error): string {
+  return JSON.stringify({ __type: error.code, message: error.message })
+}
