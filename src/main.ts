@@ -5,8 +5,10 @@ import { readBuiltAmis, manifestRunUuid } from './artifacts/index.js'
 import { inTemplateOrder } from './artifacts/manifest.js'
 import { buildArguments, validateArguments } from './packer/commands.js'
 import { actionsLog } from './packer/log.js'
+import { RunRecord } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { tagAmis } from './aws/tagging.js'
+import { LEFTOVERS_STATE, type LeftoverState } from './aws/cleanup.js'
 import { amiOutputs, setOutputs, writeSummary, type RegionTagging, type SummaryModel } from './report/index.js'
 
 /** A failure whose causes the log and the summary's problems already show. */
@@ -92,8 +94,9 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
     problems: [],
     env: process.env
   }
-  const packerStep = (args: string[]): Promise<PackerRun> =>
+  const packerStep = (args: string[], record?: RunRecord): Promise<PackerRun> =>
     runPacker(packer.path, args, {
+      record,
       cwd: inputs.workingDirectory,
       env: packerEnvironment(),
       log: actionsLog({
@@ -130,12 +133,20 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
 
 async function build(
   inputs: Inputs,
-  packerStep: (args: string[]) => Promise<PackerRun>,
+  packerStep: (args: string[], record?: RunRecord) => Promise<PackerRun>,
   cancellation: Cancellation,
   summary: SummaryModel
 ): Promise<void> {
   const runBefore = manifestRunUuid(inputs.manifest)
-  const built = await core.group('Build', () => packerStep(buildArguments(inputs)))
+  const leftovers = tellThePostStep(inputs.awsRegion)
+  const built = await core.group('Build', () => packerStep(buildArguments(inputs), leftovers.record))
+  leftovers.packerEnded(built)
+  if (built.killedBy) {
+    summary.problems.push(
+      `Packer was killed (${built.killedBy}) before it could clean up. The post step terminates the ` +
+        'instance and deletes the temporary security group and key pair that Packer announced.'
+    )
+  }
 
   // AMIs are read even when the build failed: in a template with several builds, those that
   // succeeded made AMIs that are real, cost money and must not go unnoticed.
@@ -199,6 +210,34 @@ function stopIfCancelled(run: PackerRun, summary: SummaryModel): void {
   throw new Failure(
     `The build was cancelled. Packer stopped and cleaned up what it had started (exit code ${run.exitCode}).`
   )
+}
+
+/**
+ * Saves, as soon as Packer announces them, the instance, security group and key pair it
+ * creates, so that the post step can remove them if Packer dies before its own clean-up (the
+ * state file is written at once, so even a killed action leaves it behind).
+ */
+function tellThePostStep(homeRegion: string | undefined): {
+  record: RunRecord
+  packerEnded: (run: PackerRun) => void
+} {
+  const state: LeftoverState = {
+    regions: homeRegion ? [homeRegion] : [],
+    resources: { instanceIds: [], keyPairs: [], securityGroups: [] },
+    packer: 'running'
+  }
+  const save = (): void => core.saveState(LEFTOVERS_STATE, JSON.stringify(state))
+  const record = new RunRecord((resources) => {
+    state.resources = resources
+    save()
+  })
+  return {
+    record,
+    packerEnded: (run) => {
+      state.packer = run.killedBy ? 'killed' : 'exited'
+      save()
+    }
+  }
 }
 
 /** Packer's update check would only add a network call to every run. */

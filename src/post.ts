@@ -1,9 +1,12 @@
-// Post step (runs with `post-if: always()`): saves Packer's plugin directory to the Actions cache.
-// A cache problem is only ever a warning; it must not fail a job whose build succeeded.
+// Post step (runs with `post-if: always()`): removes what a Packer that was killed left in the
+// account, then saves Packer's plugin directory to the Actions cache. Problems are only ever
+// warnings; they must not fail a job whose build succeeded.
 import * as core from '@actions/core'
+import { cleanUpAfterPacker } from './aws/cleanup.js'
 import { savePluginCache } from './plugins/cache.js'
 
 export async function runPost(): Promise<void> {
+  await cleanUpAfterPacker()
   try {
     await savePluginCache()
   } catch (error) {

@@ -63,15 +63,39 @@ function detached(text: string): string {
 }
 
 /**
+ * What an amazon builder said it created and deletes again when it cleans up: the source
+ * instance, the temporary key pair and the temporary security group. If Packer dies before
+ * its clean-up, these are what is left running in the account.
+ */
+export interface TemporaryResources {
+  instanceIds: string[]
+  keyPairs: string[]
+  securityGroups: string[]
+}
+
+// The amazon builders' own log lines (step_run_source_instance, step_key_pair,
+// step_security_group). Only these lines count: a resource is never guessed from a name.
+const announcedResources: Array<[RegExp, keyof TemporaryResources]> = [
+  [/^\s*.+?: Instance ID: (i-[0-9a-f]{8,17})\s*$/, 'instanceIds'],
+  [/^==> .+?: Creating temporary keypair: (\S+)\s*$/, 'keyPairs'],
+  [/^==> .+?: Creating temporary security group for this instance: (\S+)\s*$/, 'securityGroups']
+]
+
+/**
  * Collects what the rest of the job needs from the event stream: the Packer version, the
- * artifacts and the errors. Only small, bounded state is kept.
+ * artifacts, the errors and the temporary resources. Only small, bounded state is kept.
  */
 export class RunRecord {
   version?: string
   readonly artifacts: AnnouncedArtifact[] = []
   readonly errors: string[] = []
+  readonly temporaryResources: TemporaryResources = { instanceIds: [], keyPairs: [], securityGroups: [] }
   private readonly pending = new Map<string, Partial<AnnouncedArtifact>>()
   private static readonly maxErrors = 100
+  private static readonly maxResources = 100
+
+  /** Called when a temporary resource is announced, e.g. to save it for the post step at once. */
+  constructor(private readonly onTemporaryResource?: (resources: TemporaryResources) => void) {}
 
   observe(event: PackerEvent): void {
     switch (event.type) {
@@ -87,7 +111,18 @@ export class RunRecord {
         break
       case 'ui':
         if (event.data[0] === 'error') this.addError(event.data.slice(1).join(','))
+        else if (event.data[0] === 'say' || event.data[0] === 'message') this.observeSay(event.data.slice(1).join(','))
         break
+    }
+  }
+
+  private observeSay(text: string): void {
+    for (const [pattern, kind] of announcedResources) {
+      const match = pattern.exec(text)
+      const list = this.temporaryResources[kind]
+      if (!match || list.includes(match[1]) || list.length >= RunRecord.maxResources) continue
+      list.push(detached(match[1]))
+      this.onTemporaryResource?.(this.temporaryResources)
     }
   }
 

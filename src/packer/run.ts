@@ -12,9 +12,18 @@ export interface PackerLog {
 
 export interface PackerRun {
   exitCode: number
+  /** The signal that killed Packer, when it did not exit by itself (SIGKILL, the OOM killer). */
+  killedBy?: NodeJS.Signals
   cancelled: boolean
   record: RunRecord
 }
+
+/**
+ * How long Packer's output may go on after Packer itself has exited. Its plugin processes
+ * share the output pipe: killed with Packer's process group, they let it close at once; one
+ * that left the group could hold it open for as long as it runs, so the wait is bounded.
+ */
+const outputDrainMs = 2_000
 
 /**
  * Turns SIGINT and SIGTERM to the action into one SIGTERM to Packer: Packer's parent process
@@ -78,9 +87,16 @@ export class Cancellation {
 export async function runPacker(
   packerPath: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; log: PackerLog; cancellation?: Cancellation }
+  options: {
+    cwd: string
+    env: NodeJS.ProcessEnv
+    log: PackerLog
+    cancellation?: Cancellation
+    /** Where the run's events are collected; a fresh one unless given. */
+    record?: RunRecord
+  }
 ): Promise<PackerRun> {
-  const record = new RunRecord()
+  const record = options.record ?? new RunRecord()
   const { log, cancellation } = options
   // Its own process group, so a Ctrl-C in a terminal reaches only the action, which then
   // stops Packer the one way that makes it clean up.
@@ -110,20 +126,52 @@ export async function runPacker(
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk, onStderrLine))
 
   try {
-    const exitCode = await new Promise<number>((resolvePromise, reject) => {
+    // 'exit', not 'close': 'close' waits for every holder of the output pipes, and a plugin
+    // process that outlived a killed Packer holds them for as long as it polls EC2.
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolvePromise, reject) => {
       child.on('error', (error: NodeJS.ErrnoException) => {
         reject(new Error(`could not run Packer at ${packerPath}: ${error.code ?? error.message}`))
       })
-      child.on('close', (code, signal) => {
-        stdout.end(onStdoutLine)
-        stderr.end(onStderrLine)
-        resolvePromise(code ?? (signal ? 128 + signalNumber(signal) : 1))
-      })
+      child.on('exit', (exitCode, exitSignal) => resolvePromise([exitCode, exitSignal]))
     })
-    return { exitCode, cancelled: cancellation?.cancelled ?? false, record }
+    endProcessGroup(child)
+    await drained(child, outputDrainMs)
+    stdout.end(onStdoutLine)
+    stderr.end(onStderrLine)
+    const exitCode = code ?? (signal ? 128 + signalNumber(signal) : 1)
+    return { exitCode, killedBy: signal ?? undefined, cancelled: cancellation?.cancelled ?? false, record }
   } finally {
     cancellation?.detach()
   }
+}
+
+/**
+ * Packer runs as the leader of its own process group; once it has exited, whatever is left in
+ * the group (plugin processes of a Packer that was killed) has no one to report to, and is
+ * killed. Their instances are the post step's to clean up.
+ */
+function endProcessGroup(child: ChildProcess): void {
+  if (process.platform === 'win32' || child.pid === undefined) return
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {
+    // ESRCH: the group is already empty.
+  }
+}
+
+/** Resolves when both output pipes have closed, or after `limitMs`, closing them then. */
+async function drained(child: ChildProcess, limitMs: number): Promise<void> {
+  const streams = [child.stdout, child.stderr].filter((stream) => stream !== null)
+  const open = streams.filter((stream) => !stream.closed)
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    Promise.all(open.map((stream) => new Promise<void>((resolve) => stream.once('close', () => resolve())))),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, limitMs)
+    })
+  ])
+  clearTimeout(timer)
+  for (const stream of streams) stream.destroy()
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

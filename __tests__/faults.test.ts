@@ -1,0 +1,174 @@
+// Faults as a user meets them: the bundled action run as the runner runs it (main step, then
+// post step), the real Packer, real HTTP to the loopback EC2 endpoint, and a fault injected
+// into one of them. Each test checks what is left in the account, the outputs and the summary.
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { CreateKeyPairCommand, CreateSecurityGroupCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { projectRoot, pushToMain, runAction, runPostStep, type RunActionOptions } from './support/action-process.js'
+import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
+
+const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
+
+/** The processes whose parent is `pid`, from /proc (Linux). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+  } catch {
+    return []
+  }
+}
+
+/** Processes of the group that are still running (a killed process not yet reaped is not). */
+function livingMembersOf(pgid: number): string[] {
+  const living: string[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces, so read after its closing parenthesis.
+    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (Number(group) === pgid && state !== 'Z' && state !== 'X') living.push(`${entry} ${stat.slice(0, stat.lastIndexOf(')') + 1)}`)
+  }
+  return living
+}
+
+describeWithPacker('faults, through the bundled action with the real Packer', () => {
+  let version = ''
+  let endpoint: Ec2Endpoint
+  let workspace: string
+
+  beforeAll(() => {
+    version = packerVersion()
+  })
+  beforeEach(() => {
+    workspace = mkdtempSync(join(tmpdir(), 'faults-'))
+    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+  })
+  afterEach(async () => {
+    await endpoint?.close()
+    rmSync(workspace, { recursive: true, force: true })
+  })
+
+  function options(inputs: Record<string, string>, extra: Partial<RunActionOptions> = {}): RunActionOptions {
+    return {
+      workspace,
+      inputs: { 'packer-version': version, 'working-directory': 'json', ...inputs },
+      env: {
+        ...pushToMain,
+        HOME: join(workspace, '.home'),
+        CHECKPOINT_DISABLE: '1',
+        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+        AWS_REGION: 'us-east-1',
+        AWS_POLL_DELAY_SECONDS: '0',
+        AWS_ENDPOINT_URL_EC2: endpoint.url
+      },
+      ...extra
+    }
+  }
+
+  describe('Packer killed with SIGKILL in the middle of a build', () => {
+    it('the main step ends at once with the group gone; the post step removes exactly what Packer announced', async () => {
+      endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+      endpoint.faults.holdInstancesPending()
+      // What is not Packer's must survive the clean-up, even with names like Packer's own.
+      const ec2 = new EC2Client({
+        region: 'us-east-1',
+        endpoint: endpoint.url,
+        credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }
+      })
+      await ec2.send(new CreateKeyPairCommand({ KeyName: 'packer_00000000-0000-0000-0000-000000000000' }))
+      await ec2.send(
+        new CreateSecurityGroupCommand({ GroupName: 'packer_11111111-1111-1111-1111-111111111111', Description: 'not this run' })
+      )
+      const other = await ec2.send(
+        new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 })
+      )
+      const otherInstance = other.Instances?.[0]?.InstanceId as string
+      ec2.destroy()
+      const loopback = endpoint
+
+      let packerPid = 0
+      const main = await runAction(
+        options(
+          {},
+          {
+            onStart: (child) => {
+              void until(
+                () => loopback.callsOf('DescribeInstances').filter((call) => !call.params['Filter.1.Name']).length >= 2,
+                'Packer to wait for its instance'
+              ).then(() => {
+                packerPid = childrenOf(child.pid as number)[0]
+                process.kill(packerPid, 'SIGKILL')
+              })
+            }
+          }
+        )
+      )
+      expect(packerPid).toBeGreaterThan(0)
+      expect(main.exitCode).toBe(1)
+      expect(livingMembersOf(packerPid)).toEqual([])
+      expect(main.errors.at(-1)?.message).toMatch(/^packer build failed \(exit code 137\)/)
+      expect(main.summary).toContain('Packer was killed (SIGKILL) before it could clean up')
+
+      // Packer left its instance, security group and key pair behind.
+      const ours = endpoint.instances('us-east-1').filter((instance) => instance.instanceId !== otherInstance)
+      expect(ours.map((instance) => instance.state)).toEqual(['pending'])
+      const packersGroup = endpoint.securityGroups('us-east-1').find((group) => group.groupId === ours[0].securityGroupIds[0])
+      expect(packersGroup?.groupName).toMatch(/^packer_/)
+      expect(ours[0].keyName).toMatch(/^packer_/)
+
+      const callsBefore = endpoint.calls.length
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.stdout).toContain(`us-east-1: terminating ${ours[0].instanceId} (pending)`)
+      expect(post.stdout).toContain(`us-east-1: deleted security group ${packersGroup?.groupName}`)
+      expect(post.stdout).toContain(`us-east-1: deleted key pair ${ours[0].keyName}`)
+      expect(post.warnings).toEqual([])
+
+      expect(endpoint.instances('us-east-1').find((i) => i.instanceId === ours[0].instanceId)?.state).toBe('terminated')
+      expect(endpoint.instances('us-east-1').find((i) => i.instanceId === otherInstance)?.state).toBe('pending')
+      expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName).sort()).toEqual([
+        'default',
+        'packer_11111111-1111-1111-1111-111111111111'
+      ])
+      expect(endpoint.keyPairs('us-east-1').map((key) => key.keyName)).toEqual(['packer_00000000-0000-0000-0000-000000000000'])
+      // Only the post step's own calls, each naming Packer's resources.
+      const postCalls = endpoint.calls.slice(callsBefore)
+      expect([...new Set(postCalls.map((call) => call.action))].sort()).toEqual([
+        'DeleteKeyPair',
+        'DeleteSecurityGroup',
+        'DescribeInstances',
+        'DescribeSecurityGroups',
+        'TerminateInstances'
+      ])
+      for (const call of postCalls.filter((c) => c.action === 'TerminateInstances')) {
+        expect(Object.values(call.params)).toEqual([ours[0].instanceId])
+      }
+    })
+
+    it('after a build that Packer finished, the post step makes no EC2 call', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const main = await runAction(options({}))
+      expect(main.exitCode).toBe(0)
+      expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'exited' })
+      const callsBefore = endpoint.calls.length
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(endpoint.calls.length).toBe(callsBefore)
+      expect(post.stdout).not.toContain('Clean up')
+    })
+  })
+})
+
