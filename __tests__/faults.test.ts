@@ -57,10 +57,15 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
   })
   afterEach(async () => {
     await endpoint?.close()
+    endpoint = undefined as unknown as Ec2Endpoint
     rmSync(workspace, { recursive: true, force: true })
   })
 
-  function options(inputs: Record<string, string>, extra: Partial<RunActionOptions> = {}): RunActionOptions {
+  function options(
+    inputs: Record<string, string>,
+    extra: Partial<RunActionOptions> = {},
+    ec2Endpoint: Ec2Endpoint = endpoint
+  ): RunActionOptions {
     return {
       workspace,
       inputs: { 'packer-version': version, 'working-directory': 'json', ...inputs },
@@ -72,7 +77,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         AWS_SECRET_ACCESS_KEY: 'loopback-secret',
         AWS_REGION: 'us-east-1',
         AWS_POLL_DELAY_SECONDS: '0',
-        AWS_ENDPOINT_URL_EC2: endpoint.url
+        AWS_ENDPOINT_URL_EC2: ec2Endpoint.url
       },
       ...extra
     }
@@ -170,5 +175,72 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(post.stdout).not.toContain('Clean up')
     })
   })
-})
 
+  describe('an EC2 endpoint that accepts the action\'s calls and never answers', () => {
+    it('tagging stops at tagging-timeout: exit 1, outputs set, the summary names what is not tagged', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.hang(undefined, { userAgent: 'aws-sdk-js' })
+      const result = await runAction(options({ 'tagging-timeout': '3' }))
+      expect(result.exitCode).toBe(1)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
+      expect(result.outputs['ami-id']).toBe(amiIds['us-east-1'])
+      for (const [region, amiId] of Object.entries(amiIds)) {
+        expect(result.errors.map((error) => error.message)).toContainEqual(
+          `Tagging in ${region} did not finish within 3 s, the tagging deadline: EC2 did not answer in time. ` +
+            `Not tagged: ${amiId} (their snapshots were not found yet).`
+        )
+        expect(result.summary).toContain(`| ${region} | [\`${amiId}\`]`)
+        expect(endpoint.tagsOf(region, amiId)).not.toHaveProperty('SourceCommit')
+      }
+      expect(result.summary).toContain(':x: Failed')
+      expect(result.summary).not.toContain('pending')
+      expect(result.errors.at(-1)?.message).toMatch(/^Tagging failed in (us-east-1|eu-west-1|us-west-2), (?!\1)\S+, \S+; the AMIs exist/)
+      // Every call the action made went unanswered: the deadline, not an answer, ended them.
+      const actionCalls = endpoint.calls.filter((call) => call.error === 'NoAnswer')
+      expect(actionCalls.map((call) => call.action).sort()).toEqual(['DescribeImages', 'DescribeImages', 'DescribeImages'])
+    })
+  })
+
+  describe('half of the action\'s calls throttled', () => {
+    it('leaves nothing untagged over 20 seeded runs', async () => {
+      const seeds = Array.from({ length: Number(process.env.SEEDS ?? 20) }, (_, index) => index + 1)
+      const throttled: number[] = []
+      const untagged: string[] = []
+      // Four runs at a time, each with its own endpoint and workspace.
+      for (let batch = 0; batch < seeds.length; batch += 4) {
+        await Promise.all(
+          seeds.slice(batch, batch + 4).map(async (seed) => {
+            const own = await startEc2Endpoint({ regions })
+            const scratch = mkdtempSync(join(tmpdir(), 'throttle-'))
+            try {
+              cpSync(join(projectRoot, 'demo'), scratch, { recursive: true })
+              for (const action of ['DescribeImages', 'CreateTags']) {
+                own.faults.throttle(action, { rate: 0.5, seed: seed * 2 + (action === 'CreateTags' ? 1 : 0), userAgent: 'aws-sdk-js' })
+              }
+              const result = await runAction(options({}, { workspace: scratch }, own))
+              expect(result.errors).toEqual([])
+              expect(result.exitCode).toBe(0)
+              throttled.push(own.calls.filter((call) => call.error === 'RequestLimitExceeded').length)
+              for (const { region, amiId } of JSON.parse(result.outputs.artifacts) as Array<{ region: string; amiId: string }>) {
+                const image = own.images(region).find((candidate) => candidate.imageId === amiId)
+                if (own.tagsOf(region, amiId).SourceCommit !== pushToMain.GITHUB_SHA) untagged.push(`seed ${seed} ${amiId}`)
+                for (const device of image?.blockDeviceMappings ?? []) {
+                  if (own.tagsOf(region, device.snapshotId as string).SourceCommit !== pushToMain.GITHUB_SHA) {
+                    untagged.push(`seed ${seed} ${device.snapshotId}`)
+                  }
+                }
+              }
+            } finally {
+              await own.close()
+              rmSync(scratch, { recursive: true, force: true })
+            }
+          })
+        )
+      }
+      expect(untagged).toEqual([])
+      // The fault was on: about half of the action's 6 calls a run, plus their retries.
+      expect(throttled.reduce((sum, count) => sum + count, 0)).toBeGreaterThan(40)
+    }, 300_000)
+  })
+})

@@ -178,7 +178,12 @@ async function build(
     core.info('No tags to add (tags is empty and provenance-tags is false).')
   } else {
     const results = await core.group('Tag AMIs and snapshots', () =>
-      tagAmis({ amis: artifacts.amis, tags: inputs.tags, tagSnapshots: inputs.tagSnapshots })
+      tagAmis({
+        amis: artifacts.amis,
+        tags: inputs.tags,
+        tagSnapshots: inputs.tagSnapshots,
+        deadlineMs: inputs.taggingTimeoutSeconds * 1000
+      })
     )
     summary.tagging = new Map<string, RegionTagging>(results.map((result) => [result.region, result]))
     const failed = results.filter((result) => result.error !== undefined)

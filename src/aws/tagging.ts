@@ -5,7 +5,28 @@ import {
   EC2Client,
   type Image
 } from '@aws-sdk/client-ec2'
+import { setTimeout as sleepFor } from 'node:timers/promises'
 import { AttemptsFailed, defaultBackoff, retry, type Backoff } from '../common/retry.js'
+import { ec2Client } from './client.js'
+
+/**
+ * The longest the whole tagging stage may take. With one EC2 call bounded by the client's
+ * timeouts (src/aws/client.ts), the step ends within this plus a few seconds, however the
+ * endpoint behaves.
+ */
+export const taggingDeadlineMs = 90_000
+
+/**
+ * Attempts per EC2 call when tagging. Under heavy throttling (half of all calls refused),
+ * 12 attempts leave one call in 4096 failing; the deadline still bounds the time spent.
+ */
+export const taggingAttempts = 12
+
+/**
+ * Ceiling of the first retry's wait when tagging; it doubles with every retry. The AWS SDKs
+ * start their throttling backoff at the same 500 ms.
+ */
+export const taggingBaseDelayMs = 500
 
 export interface AmiToTag {
   region: string
@@ -37,14 +58,16 @@ export interface TagOptions {
   sleep?: (ms: number) => Promise<void>
   /** A number in [0, 1); Math.random unless replaced. */
   random?: () => number
-  /** Attempts per EC2 call, the first one included (default 6). */
+  /** Attempts per EC2 call, the first one included (default taggingAttempts). */
   maxAttempts?: number
-  /** Ceiling of the first retry's wait (default 1000 ms); it doubles with every retry. */
+  /** Ceiling of the first retry's wait (default taggingBaseDelayMs); it doubles with every retry. */
   baseDelayMs?: number
   /** The longest any single wait may be (default 20000 ms). */
   maxDelayMs?: number
   /** Where retries are reported; core.info unless replaced. */
   log?: (message: string) => void
+  /** The longest the whole stage may take (default taggingDeadlineMs). */
+  deadlineMs?: number
 }
 
 const throttlingCodes = new Set([
@@ -227,9 +250,12 @@ function snapshotsNotListedYet(image: Image): boolean {
 async function findSnapshotIds(
   ec2: EC2Client,
   amiIds: string[],
-  mustBeComplete: boolean
+  mustBeComplete: boolean,
+  abortSignal: AbortSignal
 ): Promise<string[]> {
-  const { Images: images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: amiIds }))
+  const { Images: images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: amiIds }), {
+    abortSignal
+  })
   const imagesById = new Map(images.map((image) => [image.ImageId, image]))
   const snapshotIds = uniqueInOrder(
     amiIds.flatMap((amiId) => {
@@ -258,13 +284,17 @@ interface RegionJob {
   tagSnapshots: boolean
   backoff: Backoff
   log: (message: string) => void
+  /** Aborted at the stage's deadline: calls in flight stop, and nothing is retried. */
+  abortSignal: AbortSignal
+  /** What the region has reached, kept up to date for a report at the deadline. */
+  result: RegionTagResult
 }
 
 async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
-  const { region, amiIds, ec2, tags, tagSnapshots, backoff, log } = job
+  const { region, amiIds, ec2, tags, tagSnapshots, backoff, log, abortSignal, result } = job
   const retryOptions = (call: string) => ({
     backoff,
-    isRetryable: (error: unknown) => isRetryable(error),
+    isRetryable: (error: unknown) => !abortSignal.aborted && isRetryable(error),
     onRetry: (error: unknown, delayMs: number, attempt: number) => {
       const reason = error instanceof ImagesNotReady ? error.message : errorCode(error)
       log(
@@ -274,12 +304,11 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
     }
   })
 
-  const result: RegionTagResult = { region, amiIds, snapshotIds: [], tagged: false }
   try {
     // Only a complete list matters when the snapshots are to be tagged; otherwise the IDs
     // are reported as found, and waiting for the rest would only slow the job down.
     result.snapshotIds = await retry(
-      () => findSnapshotIds(ec2, amiIds, tagSnapshots),
+      () => findSnapshotIds(ec2, amiIds, tagSnapshots, abortSignal),
       retryOptions('DescribeImages')
     )
   } catch (error) {
@@ -303,7 +332,7 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
   const resources = tagSnapshots ? [...amiIds, ...result.snapshotIds] : amiIds
   try {
     await retry(
-      () => ec2.send(new CreateTagsCommand({ Resources: resources, Tags: tags })),
+      () => ec2.send(new CreateTagsCommand({ Resources: resources, Tags: tags }), { abortSignal }),
       retryOptions('CreateTags')
     )
     result.tagged = true
@@ -320,29 +349,34 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
  * Tags every AMI, and with `tagSnapshots` every EBS snapshot behind them, in every region:
  * per region one DescribeImages and one CreateTags, all regions at once. An AWS failure
  * never throws; it is reported in that region's result. Results follow the order in which
- * the regions first appear in `amis`.
+ * the regions first appear in `amis`. The stage ends by its deadline: a region not done by
+ * then is reported as not tagged, with what it had found.
  */
 export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
+  const deadlineMs = options.deadlineMs ?? taggingDeadlineMs
+  const deadline = new AbortController()
+  const injectedSleep = options.sleep
   const backoff: Backoff = {
-    maxAttempts: options.maxAttempts ?? defaultBackoff.maxAttempts,
-    baseDelayMs: options.baseDelayMs ?? defaultBackoff.baseDelayMs,
+    maxAttempts: options.maxAttempts ?? taggingAttempts,
+    baseDelayMs: options.baseDelayMs ?? taggingBaseDelayMs,
     maxDelayMs: options.maxDelayMs ?? defaultBackoff.maxDelayMs,
-    sleep: options.sleep ?? defaultBackoff.sleep,
+    // A wait between attempts ends at the deadline too, so no timer outlives the stage.
+    sleep: injectedSleep ?? ((ms) => sleepFor(ms, undefined, { signal: deadline.signal }).catch(() => undefined)),
     random: options.random ?? defaultBackoff.random
   }
   const tags = Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value }))
   const log = options.log ?? ((message: string) => core.info(message))
 
-  return Promise.all(
-    [...amiIdsByRegion(options.amis)].map(async ([region, amiIds]) => {
+  const regions = [...amiIdsByRegion(options.amis)].map(([region, amiIds]) => {
+    const result: RegionTagResult = { region, amiIds, snapshotIds: [], tagged: false }
+    const done = (async (): Promise<RegionTagResult> => {
       // The SDK's own retries are switched off (maxAttempts: 1): ours already cover throttling
       // and also wait out a freshly copied AMI, and both layers together would multiply the
-      // attempts and hide waits that tests cannot replace. No endpoint is passed, so the
-      // default credential chain and AWS_ENDPOINT_URL_EC2 keep working.
+      // attempts and hide waits that tests cannot replace.
       const ownClient = options.ec2For === undefined
       let ec2: EC2Client | undefined
       try {
-        ec2 = options.ec2For ? options.ec2For(region) : new EC2Client({ region, maxAttempts: 1 })
+        ec2 = options.ec2For ? options.ec2For(region) : ec2Client(region)
         return await tagRegion({
           region,
           amiIds,
@@ -350,20 +384,43 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
           tags,
           tagSnapshots: options.tagSnapshots,
           backoff,
-          log
+          log,
+          abortSignal: deadline.signal,
+          result
         })
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error)
-        return {
-          region,
-          amiIds,
-          snapshotIds: [],
-          tagged: false,
-          error: `Tagging in ${region} failed for ${amiIds.join(', ')}: ${message}`
-        }
+        result.error = `Tagging in ${region} failed for ${amiIds.join(', ')}: ${message}`
+        return result
       } finally {
         if (ownClient) ec2?.destroy()
       }
-    })
-  )
+    })()
+    return { result, done }
+  })
+
+  let timer: NodeJS.Timeout | undefined
+  const deadlinePassed = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), deadlineMs)
+  })
+  try {
+    const finished = await Promise.race([Promise.all(regions.map((r) => r.done)), deadlinePassed])
+    if (finished !== 'deadline') return finished
+  } finally {
+    clearTimeout(timer)
+  }
+  deadline.abort()
+  const seconds = Math.round(deadlineMs / 1000)
+  return regions.map(({ result }) => {
+    if (result.tagged || result.error !== undefined) return { ...result }
+    const untagged = [...result.amiIds, ...(options.tagSnapshots ? result.snapshotIds : [])]
+    const unknownSnapshots =
+      options.tagSnapshots && result.snapshotIds.length === 0 ? ' (their snapshots were not found yet)' : ''
+    return {
+      ...result,
+      error:
+        `Tagging in ${result.region} did not finish within ${seconds} s, the tagging deadline: ` +
+        `EC2 did not answer in time. Not tagged: ${untagged.join(', ')}${unknownSnapshots}.`
+    }
+  })
 }

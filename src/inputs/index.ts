@@ -14,6 +14,7 @@ import {
   type TemplateKind
 } from './template.js'
 import { combineTags, parseTagLines, provenanceTags } from './tags.js'
+import { readTaggingTimeout } from './timeouts.js'
 
 export type Command = 'build' | 'validate'
 export type OnError = 'cleanup' | 'abort' | 'run-cleanup-provisioner'
@@ -46,6 +47,8 @@ export interface Inputs {
   manifest: string
   tags: Record<string, string>
   tagSnapshots: boolean
+  /** The longest the tagging stage may take. */
+  taggingTimeoutSeconds: number
   awsRegion?: string
   summary: boolean
 }
@@ -304,6 +307,7 @@ export function readInputs(
     manifest,
     tags: combined.tags,
     tagSnapshots: boolean('tag-snapshots'),
+    taggingTimeoutSeconds: readTaggingTimeout(get('tagging-timeout'), problem),
     awsRegion,
     summary: boolean('summary')
   }
