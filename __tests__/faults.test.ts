@@ -3,7 +3,7 @@
 // into one of them. Each test checks what is left in the account, the outputs and the summary.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { CreateKeyPairCommand, CreateSecurityGroupCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
@@ -242,5 +242,67 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       // The fault was on: about half of the action's 6 calls a run, plus their retries.
       expect(throttled.reduce((sum, count) => sum + count, 0)).toBeGreaterThan(40)
     }, 300_000)
+  })
+
+  describe('the manifest', () => {
+    function editTemplate(edit: (template: { 'post-processors': unknown[] }) => void): void {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      edit(template)
+      writeFileSync(path, JSON.stringify(template, null, 2))
+    }
+
+    it('an output directory that does not exist is created before the build, and the AMIs are kept', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      editTemplate((template) => {
+        template['post-processors'] = [{ type: 'manifest', output: 'out/manifest.json' }]
+      })
+      const result = await runAction(options({}))
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(result.stdout).toContain(`Created ${join(workspace, 'json', 'out')} for the manifest`)
+      expect(result.outputs.manifest).toBe(join(workspace, 'json', 'out', 'manifest.json'))
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(Object.keys(amiIds)).toHaveLength(3)
+      for (const [region, amiId] of Object.entries(amiIds)) {
+        expect(endpoint.images(region).find((image) => image.imageId === amiId)?.state).toBe('available')
+        expect(endpoint.tagsOf(region, amiId)).toHaveProperty('SourceCommit', pushToMain.GITHUB_SHA)
+      }
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+    })
+
+    it('a manifest file that is not JSON is refused before anything runs', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      writeFileSync(join(workspace, 'json', 'packer-manifest.json'), '{"builds": [\n')
+      const result = await runAction(options({}))
+      expect(result.exitCode).toBe(1)
+      expect(result.errors).toHaveLength(1)
+      expect(result.errors[0].message).toMatch(/^manifest: json\/packer-manifest\.json is not valid JSON at line 2/)
+      expect(result.errors[0].properties).toMatchObject({ file: 'json/packer-manifest.json' })
+      expect(result.stdout).not.toContain('::group::')
+      expect(endpoint.calls).toEqual([])
+    })
+
+    it('a manifest that goes bad during the build: the AMIs Packer announced still reach the outputs and are tagged', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      editTemplate((template) => {
+        template['post-processors'] = [
+          [
+            { type: 'manifest' },
+            { type: 'shell-local', inline: ['echo "not a manifest" > packer-manifest.json'] }
+          ]
+        ]
+      })
+      const result = await runAction(options({}))
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(result.stdout).toContain("Cannot read the manifest")
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
+      for (const [region, amiId] of Object.entries(amiIds)) {
+        expect(endpoint.tagsOf(region, amiId)).toHaveProperty('SourceCommit', pushToMain.GITHUB_SHA)
+      }
+      expect(result.summary).not.toContain('No AMI was built')
+    })
   })
 })

@@ -1,7 +1,7 @@
 // The job, in order: inputs, install, plugins, validate, build, artifacts, outputs, tag, report.
 import * as core from '@actions/core'
 import { InputError, readInputs, type Inputs } from './inputs/index.js'
-import { readBuiltAmis, manifestRunUuid } from './artifacts/index.js'
+import { readBuiltAmis, manifestRunUuid, prepareManifestDirectory } from './artifacts/index.js'
 import { inTemplateOrder } from './artifacts/manifest.js'
 import { buildArguments, validateArguments } from './packer/commands.js'
 import { actionsLog } from './packer/log.js'
@@ -138,6 +138,10 @@ async function build(
   summary: SummaryModel
 ): Promise<void> {
   const runBefore = manifestRunUuid(inputs.manifest)
+  const createdDirectory = prepareManifestDirectory(inputs.manifest)
+  if (createdDirectory) {
+    core.info(`Created ${createdDirectory} for the manifest: Packer's manifest post-processor needs it to exist.`)
+  }
   const leftovers = tellThePostStep(inputs.awsRegion)
   const built = await core.group('Build', () => packerStep(buildArguments(inputs), leftovers.record))
   leftovers.packerEnded(built)

@@ -15,6 +15,7 @@ import {
 } from './template.js'
 import { combineTags, parseTagLines, provenanceTags } from './tags.js'
 import { readTaggingTimeout } from './timeouts.js'
+import { checkExistingManifest } from './manifest.js'
 
 export type Command = 'build' | 'validate'
 export type OnError = 'cleanup' | 'abort' | 'run-cleanup-provisioner'
@@ -282,6 +283,7 @@ export function readInputs(
 
   const manifestInput = get('manifest').trim()
   const manifest = resolve(workingDirectory, manifestInput || templateManifestOutput || 'packer-manifest.json')
+  if (workingDirectoryOk) checkExistingManifest(manifest, shown(manifest), problem)
 
   const inputs: Inputs = {
     workingDirectory,
