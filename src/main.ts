@@ -61,6 +61,8 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
   // Loaded when the job gets here, so a run that stops at its inputs does not pay for loading
   // OpenPGP and the cache client. (The EC2 client stays a static import: loaded lazily, the
   // bundler could no longer leave out the operations the action never calls.)
+  // As read, so that a version YAML changed (an unquoted 1.10 becomes 1.1) shows in the log.
+  core.info(`packer-version: ${inputs.packerVersion}`)
   const { installPacker } = await import('./install/index.js')
   const packer = await core.group('Install Packer', () =>
     installPacker({

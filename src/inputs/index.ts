@@ -16,6 +16,7 @@ import {
 import { combineTags, parseTagLines, provenanceTags } from './tags.js'
 import { readTaggingTimeout } from './timeouts.js'
 import { checkExistingManifest } from './manifest.js'
+import { githubTokenProblem, outsideWorkspaceProblem, packerVersionProblem } from './checks.js'
 
 export type Command = 'build' | 'validate'
 export type OnError = 'cleanup' | 'abort' | 'run-cleanup-provisioner'
@@ -133,8 +134,10 @@ export function readInputs(
   // working-directory, template
   const workingDirectoryInput = get('working-directory').trim() || '.'
   const workingDirectory = resolve(workspace, workingDirectoryInput)
-  const workingDirectoryOk = isDirectory(workingDirectory)
-  if (!workingDirectoryOk) {
+  const outsideWorkspace = outsideWorkspaceProblem('working-directory', workingDirectoryInput, workingDirectory, workspace)
+  if (outsideWorkspace) problem(outsideWorkspace)
+  const workingDirectoryOk = !outsideWorkspace && isDirectory(workingDirectory)
+  if (!outsideWorkspace && !workingDirectoryOk) {
     problem(`working-directory: expected a directory, found none at "${workingDirectoryInput}"`)
   }
 
@@ -199,7 +202,16 @@ export function readInputs(
       problem(`var-file: expected a variables file at "${varFile}" in "${workingDirectoryInput}", found no such file`)
       continue
     }
-    if (!path.endsWith('.json')) continue
+    if (kind === 'json' && /\.(pkrvars\.)?hcl$/.test(path)) {
+      problem(
+        `var-file: ${shown(path)} is HCL, but ${template} is a JSON template: its variables files must be ` +
+          'JSON (a flat object of names to strings)',
+        { file: shown(path) }
+      )
+      continue
+    }
+    // Packer reads a JSON template's variables files as JSON, whatever their extension.
+    if (!path.endsWith('.json') && kind !== 'json') continue
     const parsed = readJsonFile(path, 'var-file', shown(path), problem)
     if (parsed !== undefined && kind === 'json') {
       const wrong = checkJsonVarFile(parsed)
@@ -246,6 +258,8 @@ export function readInputs(
       `packer-version: expected latest, a version such as 1.11.2 or a range such as ~1.11, found "${packerVersion}"`
     )
   }
+  const tooOld = packerVersionProblem(packerVersion)
+  if (tooOld) problem(tooOld)
   const releasesInput = get('packer-releases-url').trim() || 'https://releases.hashicorp.com'
   let packerReleasesUrl = releasesInput
   try {
@@ -302,7 +316,7 @@ export function readInputs(
     packerReleasesUrl,
     packerSigningKey: signingKeyInput || undefined,
     plugins,
-    githubToken: get('github-token').trim(),
+    githubToken: githubToken(get('github-token'), problem),
     cache: boolean('cache'),
     onError,
     force: boolean('force'),
@@ -315,6 +329,14 @@ export function readInputs(
   }
   if (problems.length > 0) throw new InputError(problems)
   return inputs
+}
+
+/** The token, trimmed; a token with a line break is refused, not masked as one value. */
+function githubToken(value: string, problem: (message: string) => void): string {
+  const token = value.trim()
+  const wrong = githubTokenProblem(token)
+  if (wrong) problem(wrong)
+  return wrong ? '' : token
 }
 
 function isDirectory(path: string): boolean {
