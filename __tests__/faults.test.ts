@@ -105,10 +105,15 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const loopback = endpoint
 
       let packerPid = 0
+      // Packer's waiter polls every second, up to 1000 times: its plugin process outlives a
+      // killed Packer for as long, holding Packer's output pipe open.
+      const slowWaiter = options({})
+      slowWaiter.env = { ...slowWaiter.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }
       const main = await runAction(
         options(
           {},
           {
+            env: slowWaiter.env,
             onStart: (child) => {
               void until(
                 () => loopback.callsOf('DescribeInstances').filter((call) => !call.params['Filter.1.Name']).length >= 2,
@@ -188,7 +193,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       for (const [region, amiId] of Object.entries(amiIds)) {
         expect(result.errors.map((error) => error.message)).toContainEqual(
           `Tagging in ${region} did not finish within 3 s, the tagging deadline: EC2 did not answer in time. ` +
-            `Not tagged: ${amiId} (their snapshots were not found yet).`
+            `Not tagged: ${amiId}, nor the snapshots behind them (not found yet).`
         )
         expect(result.summary).toContain(`| ${region} | [\`${amiId}\`]`)
         expect(endpoint.tagsOf(region, amiId)).not.toHaveProperty('SourceCommit')

@@ -415,7 +415,7 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
     if (result.tagged || result.error !== undefined) return { ...result }
     const untagged = [...result.amiIds, ...(options.tagSnapshots ? result.snapshotIds : [])]
     const unknownSnapshots =
-      options.tagSnapshots && result.snapshotIds.length === 0 ? ' (their snapshots were not found yet)' : ''
+      options.tagSnapshots && result.snapshotIds.length === 0 ? ', nor the snapshots behind them (not found yet)' : ''
     return {
       ...result,
       error:
