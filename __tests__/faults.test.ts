@@ -207,6 +207,32 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
   })
 
+  describe('a cancel while the action waits for EC2', () => {
+    it('says the AMIs exist, and the summary stops saying "tagging"', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.hang(undefined, { userAgent: 'aws-sdk-js' })
+      const loopback = endpoint
+      const result = await runAction(
+        options(
+          {},
+          {
+            onStart: (child) => {
+              void until(() => loopback.calls.some((call) => call.error === 'NoAnswer'), 'the action to call EC2').then(() =>
+                child.kill('SIGINT')
+              )
+            }
+          }
+        )
+      )
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 3 AMI\(s\) exist and are in the outputs/)
+      expect(Object.keys(JSON.parse(result.outputs['ami-ids']))).toHaveLength(3)
+      expect(result.summary).toContain(':no_entry_sign: Cancelled')
+      expect(result.summary).not.toContain('pending')
+      expect(result.summary.match(/\| not tagged \|/g)).toHaveLength(3)
+    })
+  })
+
   describe('half of the action\'s calls throttled', () => {
     it('leaves nothing untagged over 20 seeded runs', async () => {
       const seeds = Array.from({ length: Number(process.env.SEEDS ?? 20) }, (_, index) => index + 1)

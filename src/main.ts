@@ -14,11 +14,26 @@ import { amiOutputs, setOutputs, writeSummary, type RegionTagging, type SummaryM
 /** A failure whose causes the log and the summary's problems already show. */
 class Failure extends Error {}
 
+/** The summary as it stands, for a cancel that comes while no Packer runs (e.g. while tagging). */
+let summarySoFar: { model: SummaryModel; write: boolean } | undefined
+
 export async function run(): Promise<void> {
   const cancellation = new Cancellation(
     (signal) => {
-      core.setFailed(`The run was cancelled (${signal}); no Packer build was running.`)
-      process.exit(1)
+      const amis = summarySoFar?.model.amis ?? []
+      if (amis.length === 0) {
+        core.setFailed(`The run was cancelled (${signal}); no Packer build was running.`)
+        process.exit(1)
+      }
+      core.setFailed(
+        `The run was cancelled (${signal}) after the build: the ${amis.length} AMI(s) exist and are in the ` +
+          'outputs; tags not yet added were not added (the summary lists them).'
+      )
+      const model = summarySoFar?.model as SummaryModel
+      const written = summarySoFar?.write
+        ? writeSummary({ ...model, outcome: 'cancelled', problems: [...model.problems, `Cancelled (${signal}) while tagging.`] })
+        : Promise.resolve()
+      void written.finally(() => process.exit(1))
     },
     (message) => core.warning(message)
   ).listen()
@@ -96,6 +111,7 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
     problems: [],
     env: process.env
   }
+  summarySoFar = { model: summary, write: inputs.summary }
   const packerStep = (args: string[], record?: RunRecord): Promise<PackerRun> =>
     runPacker(packer.path, args, {
       record,
