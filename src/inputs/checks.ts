@@ -33,6 +33,14 @@ export function githubTokenProblem(token: string): string | undefined {
   )
 }
 
+/** The token, trimmed; a token with a line break is refused, not masked as one value. */
+export function readGithubToken(value: string, problem: (message: string) => void): string {
+  const token = value.trim()
+  const wrong = githubTokenProblem(token)
+  if (wrong) problem(wrong)
+  return wrong ? '' : token
+}
+
 /**
  * Paths the action reads and Packer writes stay inside the workspace: a working directory
  * outside it is a typo, or a template reaching into another job's files.

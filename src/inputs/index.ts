@@ -16,7 +16,7 @@ import {
 import { combineTags, parseTagLines, provenanceTags } from './tags.js'
 import { readTaggingTimeout } from './timeouts.js'
 import { checkExistingManifest } from './manifest.js'
-import { githubTokenProblem, outsideWorkspaceProblem, packerVersionProblem } from './checks.js'
+import { outsideWorkspaceProblem, packerVersionProblem, readGithubToken } from './checks.js'
 
 export type Command = 'build' | 'validate'
 export type OnError = 'cleanup' | 'abort' | 'run-cleanup-provisioner'
@@ -316,7 +316,7 @@ export function readInputs(
     packerReleasesUrl,
     packerSigningKey: signingKeyInput || undefined,
     plugins,
-    githubToken: githubToken(get('github-token'), problem),
+    githubToken: readGithubToken(get('github-token'), problem),
     cache: boolean('cache'),
     onError,
     force: boolean('force'),
@@ -329,14 +329,6 @@ export function readInputs(
   }
   if (problems.length > 0) throw new InputError(problems)
   return inputs
-}
-
-/** The token, trimmed; a token with a line break is refused, not masked as one value. */
-function githubToken(value: string, problem: (message: string) => void): string {
-  const token = value.trim()
-  const wrong = githubTokenProblem(token)
-  if (wrong) problem(wrong)
-  return wrong ? '' : token
 }
 
 function isDirectory(path: string): boolean {
