@@ -168,6 +168,37 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       }
     })
 
+    it('a build in another region than the home one is found there and cleaned up there', async () => {
+      endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+      endpoint.faults.holdInstancesPending()
+      const loopback = endpoint
+      const run = options({ variables: 'aws_region=eu-west-1\nami_regions=' })
+      run.env = { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }
+      const main = await runAction({
+        ...run,
+        onStart: (child) => {
+          void until(() => loopback.callsOf('DescribeInstances', 'eu-west-1').length >= 2, 'Packer to wait for its instance').then(() =>
+            process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')
+          )
+        }
+      })
+      expect(main.exitCode).toBe(1)
+      const [instance] = endpoint.instances('eu-west-1')
+      expect(instance.state).toBe('pending')
+      expect(endpoint.instances('us-east-1')).toEqual([])
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`eu-west-1: terminated ${instance.instanceId}.`)
+      expect(endpoint.instances('eu-west-1').map((i) => i.state)).toEqual(['terminated'])
+      expect(endpoint.securityGroups('eu-west-1').map((group) => group.groupName)).toEqual(['default'])
+      expect(endpoint.keyPairs('eu-west-1')).toEqual([])
+      // Nothing was deleted, or even tried, in the home region.
+      expect(endpoint.callsOf('DeleteKeyPair', 'us-east-1')).toEqual([])
+      expect(endpoint.callsOf('DeleteSecurityGroup', 'us-east-1')).toEqual([])
+    })
+
     it('after a build that Packer finished, the post step makes no EC2 call', async () => {
       endpoint = await startEc2Endpoint({ regions })
       const main = await runAction(options({}))

@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import {
   DeleteKeyPairCommand,
   DeleteSecurityGroupCommand,
+  DescribeRegionsCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
@@ -123,28 +124,70 @@ export async function cleanUpLeftovers(state: LeftoverState, options: CleanupOpt
   }
   const unseenInstances = new Set(instanceIds)
   const unseenGroups = new Set(securityGroups)
+  const searched = [...state.regions]
+  const withClient = async <T>(region: string, use: (ec2: EC2Client) => Promise<T>): Promise<T> => {
+    const ec2 = options.ec2For?.(region) ?? ec2Client(region, 3)
+    try {
+      return await use(ec2)
+    } finally {
+      if (!options.ec2For) ec2.destroy()
+    }
+  }
   try {
+    const firstLook = instanceIds.length > 0 ? 'where-instances-are' : 'always'
+    let keysAndGroupsDone = false
     for (const region of state.regions) {
-      const ec2 = options.ec2For?.(region) ?? ec2Client(region, 3)
-      try {
-        await cleanRegion(region, ec2)
-      } finally {
-        if (!options.ec2For) ec2.destroy()
+      if (await withClient(region, (ec2) => cleanRegion(region, ec2, firstLook))) keysAndGroupsDone = true
+    }
+    // A template may build in another region than the home one: an instance not found there
+    // is looked for, by its ID, in the account's other regions, and where it is found, so are
+    // the temporary security group and key pair (Packer makes all three in the build region).
+    if (unseenInstances.size > 0) {
+      const others = await withClient(state.regions[0], (ec2) => otherRegions(ec2, state.regions, abort.signal)).catch(
+        (error: unknown) => {
+          warn(`Could not list the account's regions to look for ${[...unseenInstances].join(', ')}: ${describe(error)}`)
+          return []
+        }
+      )
+      for (const region of others) {
+        if (unseenInstances.size === 0 || abort.signal.aborted) break
+        searched.push(region)
+        const found = await withClient(region, (ec2) => describeInstances(ec2, [...unseenInstances], { abortSignal: abort.signal })).catch(
+          () => []
+        )
+        if (found.length > 0 && (await withClient(region, (ec2) => cleanRegion(region, ec2, 'where-instances-are')))) {
+          keysAndGroupsDone = true
+        }
       }
+    }
+    // No announced instance was found anywhere (it never started, or is long gone): the
+    // security group and key pair are looked for in the home region.
+    if (!keysAndGroupsDone && !abort.signal.aborted) {
+      const home = state.regions[0]
+      await withClient(home, (ec2) => cleanRegion(home, ec2, 'always'))
     }
   } finally {
     clearTimeout(timer)
   }
+  report.leftBehind = [...new Set(report.leftBehind)]
   for (const id of unseenInstances) {
-    warn(`${id} was not found in ${state.regions.join(', ')}: if Packer built in another region, terminate it there.`)
+    warn(`${id} was not found in ${searched.join(', ')}: look for it, and terminate it if it is still running.`)
     report.leftBehind.push(id)
   }
   for (const name of unseenGroups) {
-    warn(`Security group ${name} was not found in ${state.regions.join(', ')}.`)
+    warn(`Security group ${name} was not found in ${searched.join(', ')}.`)
   }
   return report
 
-  async function cleanRegion(region: string, ec2: EC2Client): Promise<void> {
+  /**
+   * Cleans one region; returns whether its security groups and key pairs were dealt with,
+   * which `where-instances-are` does only when an announced instance is in the region.
+   */
+  async function cleanRegion(
+    region: string,
+    ec2: EC2Client,
+    keysAndGroups: 'always' | 'where-instances-are'
+  ): Promise<boolean> {
     const send = { abortSignal: abort.signal }
     // Instances: by the IDs announced. A filter, not InstanceIds, so that one ID EC2 no longer
     // knows does not fail the lookup of the others.
@@ -154,8 +197,7 @@ export async function cleanUpLeftovers(state: LeftoverState, options: CleanupOpt
         ours = await describeInstances(ec2, instanceIds, send)
       } catch (error) {
         warn(`Could not look up ${instanceIds.join(', ')} in ${region}: ${describe(error)}`)
-        report.leftBehind.push(...instanceIds)
-        return
+        return false
       }
       for (const { id } of ours) unseenInstances.delete(id)
       const alive = ours.filter((instance) => !goneStates.has(instance.state))
@@ -175,6 +217,7 @@ export async function cleanUpLeftovers(state: LeftoverState, options: CleanupOpt
         }
       }
     }
+    if (keysAndGroups === 'where-instances-are' && ours.length === 0) return false
 
     if (securityGroups.length > 0) {
       let groups: Array<{ id: string; name: string }> = []
@@ -235,6 +278,7 @@ export async function cleanUpLeftovers(state: LeftoverState, options: CleanupOpt
         report.leftBehind.push(keyName)
       }
     }
+    return true
   }
 
   /** Calls `attempt` until it returns true, or the deadline passes (then false). */
@@ -245,6 +289,14 @@ export async function cleanUpLeftovers(state: LeftoverState, options: CleanupOpt
       await sleep(pollMs)
     }
   }
+}
+
+/** The account's enabled regions other than those given. */
+async function otherRegions(ec2: EC2Client, known: string[], abortSignal: AbortSignal): Promise<string[]> {
+  const answer = await ec2.send(new DescribeRegionsCommand({}), { abortSignal })
+  return (answer.Regions ?? [])
+    .map((region) => region.RegionName)
+    .filter((name): name is string => typeof name === 'string' && !known.includes(name))
 }
 
 async function describeInstances(
