@@ -199,6 +199,23 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.callsOf('DeleteSecurityGroup', 'us-east-1')).toEqual([])
     })
 
+    it('with no region known, the post step names what may be left and calls nothing', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const state = {
+        regions: [],
+        resources: { instanceIds: ['i-0123456789abcdef0'], keyPairs: ['packer_k'], securityGroups: ['packer_g'] },
+        packer: 'killed'
+      }
+      const run = options({})
+      run.env = { ...run.env, AWS_REGION: undefined, [`STATE_packer-leftovers`]: JSON.stringify(state) }
+      const post = await runAction({ ...run, entry: join(projectRoot, 'dist', 'post.js') })
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toContainEqual(
+        'Cannot clean up what Packer left: no region is known (set aws-region or AWS_REGION). Look for i-0123456789abcdef0, packer_g, packer_k.'
+      )
+      expect(endpoint.calls).toEqual([])
+    })
+
     it('after a build that Packer finished, the post step makes no EC2 call', async () => {
       endpoint = await startEc2Endpoint({ regions })
       const main = await runAction(options({}))
