@@ -216,6 +216,24 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.calls).toEqual([])
     })
 
+    it('with on-error: abort, the post step leaves what Packer made, and says so', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const state = {
+        regions: ['us-east-1'],
+        resources: { instanceIds: ['i-0123456789abcdef0'], keyPairs: ['packer_k'], securityGroups: ['packer_g'] },
+        packer: 'killed',
+        keep: true
+      }
+      const run = options({ 'on-error': 'abort' })
+      run.env = { ...run.env, [`STATE_packer-leftovers`]: JSON.stringify(state) }
+      const post = await runAction({ ...run, entry: join(projectRoot, 'dist', 'post.js') })
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toContainEqual(
+        'Packer was killed, and on-error is abort, so what it made is left as it is: i-0123456789abcdef0, packer_g, packer_k (in us-east-1).'
+      )
+      expect(endpoint.calls).toEqual([])
+    })
+
     it('after a build that Packer finished, the post step makes no EC2 call', async () => {
       endpoint = await startEc2Endpoint({ regions })
       const main = await runAction(options({}))

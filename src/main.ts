@@ -73,11 +73,11 @@ async function job(inputs: Inputs, cancellation: Cancellation): Promise<void> {
   if (inputs.defaultVarFile) {
     core.info(`var-file is empty: using ${inputs.defaultVarFile}, found beside the template.`)
   }
+  // As read, so that a version YAML changed (an unquoted 1.10 becomes 1.1) shows in the log.
+  core.info(`packer-version: ${inputs.packerVersion}`)
   // Loaded when the job gets here, so a run that stops at its inputs does not pay for loading
   // OpenPGP and the cache client. (The EC2 client stays a static import: loaded lazily, the
   // bundler could no longer leave out the operations the action never calls.)
-  // As read, so that a version YAML changed (an unquoted 1.10 becomes 1.1) shows in the log.
-  core.info(`packer-version: ${inputs.packerVersion}`)
   const { installPacker } = await import('./install/index.js')
   const packer = await core.group('Install Packer', () =>
     installPacker({
@@ -160,13 +160,15 @@ async function build(
   if (createdDirectory) {
     core.info(`Created ${createdDirectory} for the manifest: Packer's manifest post-processor needs it to exist.`)
   }
-  const leftovers = tellThePostStep(inputs.awsRegion)
+  const leftovers = tellThePostStep(inputs.awsRegion, inputs.onError === 'abort')
   const built = await core.group('Build', () => packerStep(buildArguments(inputs), leftovers.record))
   leftovers.packerEnded(built)
   if (built.killedBy) {
     summary.problems.push(
-      `Packer was killed (${built.killedBy}) before it could clean up. The post step terminates the ` +
-        'instance and deletes the temporary security group and key pair that Packer announced.'
+      `Packer was killed (${built.killedBy}) before it could clean up. ` +
+        (inputs.onError === 'abort'
+          ? 'With on-error: abort, its instance, security group and key pair are left as they are.'
+          : 'The post step terminates the instance and deletes the temporary security group and key pair that Packer announced.')
     )
   }
 
@@ -244,14 +246,18 @@ function stopIfCancelled(run: PackerRun, summary: SummaryModel): void {
  * creates, so that the post step can remove them if Packer dies before its own clean-up (the
  * state file is written at once, so even a killed action leaves it behind).
  */
-function tellThePostStep(homeRegion: string | undefined): {
+function tellThePostStep(
+  homeRegion: string | undefined,
+  keep: boolean
+): {
   record: RunRecord
   packerEnded: (run: PackerRun) => void
 } {
   const state: LeftoverState = {
     regions: homeRegion ? [homeRegion] : [],
     resources: { instanceIds: [], keyPairs: [], securityGroups: [] },
-    packer: 'running'
+    packer: 'running',
+    keep
   }
   const save = (): void => core.saveState(LEFTOVERS_STATE, JSON.stringify(state))
   const record = new RunRecord((resources) => {

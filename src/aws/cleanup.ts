@@ -28,6 +28,8 @@ export interface LeftoverState {
    * clean-up, or was told not to with on-error: abort); `killed` when a signal ended it.
    */
   packer: 'running' | 'exited' | 'killed'
+  /** on-error: abort: the user asked for what a failed build made to be left for debugging. */
+  keep?: boolean
 }
 
 /** Parses the saved state; undefined for an empty or foreign value. */
@@ -42,7 +44,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
   const strings = (list: unknown): string[] =>
     Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
   if (typeof value !== 'object' || value === null) return undefined
-  const { regions, resources, packer } = value as Record<string, unknown>
+  const { regions, resources, packer, keep } = value as Record<string, unknown>
   if (packer !== 'running' && packer !== 'exited' && packer !== 'killed') return undefined
   const found = (typeof resources === 'object' && resources !== null ? resources : {}) as Record<string, unknown>
   return {
@@ -52,7 +54,8 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
       keyPairs: strings(found.keyPairs),
       securityGroups: strings(found.securityGroups)
     },
-    packer
+    packer,
+    keep: keep === true
   }
 }
 
@@ -331,6 +334,15 @@ export async function cleanUpAfterPacker(): Promise<void> {
   try {
     const state = parseLeftoverState(core.getState(LEFTOVERS_STATE))
     if (!needsCleanup(state)) return
+    if (state.keep) {
+      const { instanceIds, securityGroups, keyPairs } = state.resources
+      core.warning(
+        `Packer was killed, and on-error is abort, so what it made is left as it is: ` +
+          `${[...instanceIds, ...securityGroups, ...keyPairs].join(', ')} (in ${state.regions.join(', ') || 'its build region'}).`,
+        { title: 'Packer clean-up' }
+      )
+      return
+    }
     await core.group('Clean up what Packer left', async () => {
       const report = await cleanUpLeftovers(state, {
         log: (message) => core.info(message),
