@@ -59,9 +59,17 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
     return new EC2Client({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
   }
 
+  /** The second in which the last run ended. */
+  let lastRunSecond = 0
+
   async function run(inputs: Record<string, string>): Promise<ActionRun> {
+    // The demo's AMI name ends in {{timestamp}}: a second build in the same second would find
+    // the first one's name taken, as it would on AWS.
+    if (Math.floor(Date.now() / 1000) === lastRunSecond) {
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20))
+    }
     setUpCalls = endpoint.calls.length
-    return runAction({
+    const result = await runAction({
       workspace,
       inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', ...inputs },
       env: {
@@ -76,6 +84,8 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
         AWS_ENDPOINT_URL_SSM: endpoint.url
       }
     })
+    lastRunSecond = Math.floor(Date.now() / 1000)
+    return result
   }
 
   /** What the run called beyond the base policy, as IAM actions: what its input must add. */

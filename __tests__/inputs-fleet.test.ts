@@ -124,7 +124,7 @@ describe('reuse, fingerprint-paths', () => {
     for (const dir of ['.git', 'packer_cache', 'scripts']) mkdirSync(join(workspace, dir))
     writeFileSync(join(workspace, '.git', 'HEAD'), 'ref: refs/heads/main\n')
     writeFileSync(join(workspace, 'packer_cache', 'x.iso'), 'x')
-    writeFileSync(join(workspace, 'packer-manifest.json'), '{}')
+    writeFileSync(join(workspace, 'packer-manifest.json'), '{"builds":[],"last_run_uuid":""}')
     writeFileSync(join(workspace, 'scripts', 'setup.sh'), 'echo\n')
     writeFileSync(join(workspace, 'vars.json'), '{}')
     const inputs = await read({ reuse: 'true', 'aws-region': 'us-east-1', 'var-file': 'vars.json' })

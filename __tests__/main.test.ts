@@ -41,7 +41,11 @@ const tagAmis = jest.fn<(options: unknown) => Promise<RegionTagResult[]>>()
 jest.unstable_mockModule('@actions/core', () => core)
 jest.unstable_mockModule('../src/install/index.js', () => ({ installPacker }))
 jest.unstable_mockModule('../src/plugins/index.js', () => ({ preparePlugins }))
-jest.unstable_mockModule('../src/artifacts/index.js', () => ({ readBuiltAmis, manifestRunUuid: () => undefined }))
+jest.unstable_mockModule('../src/artifacts/index.js', () => ({
+  readBuiltAmis,
+  manifestRunUuid: () => undefined,
+  prepareManifestDirectory: () => undefined
+}))
 jest.unstable_mockModule('../src/aws/tagging.js', () => ({ tagAmis }))
 const actualRun = await import('../src/packer/run.js')
 jest.unstable_mockModule('../src/packer/run.js', () => ({ ...actualRun, runPacker }))
@@ -139,7 +143,7 @@ describe('the job', () => {
       'ami-ids': JSON.stringify({ 'us-east-1': 'ami-0aaa1', 'eu-west-1': 'ami-0bbb2' }),
       'run-uuid': 'run-1'
     })
-    expect(tagAmis).toHaveBeenCalledWith({ amis: web, tags: { Team: 'platform' }, tagSnapshots: true })
+    expect(tagAmis).toHaveBeenCalledWith({ amis: web, tags: { Team: 'platform' }, tagSnapshots: true, deadlineMs: 90_000 })
     expect(lastSummary()).toContain('AMIs built and tagged')
   })
 

@@ -51,7 +51,7 @@ describe('parseManifest', () => {
   it('names the file when it is not JSON or not a manifest', () => {
     expect(() => parseManifest('{', 'out/m.json')).toThrow(ManifestError)
     expect(() => parseManifest('{', 'out/m.json')).toThrow(/out\/m\.json is not valid JSON/)
-    expect(() => parseManifest('[]', 'out/m.json')).toThrow(/out\/m\.json is not a Packer manifest/)
+    expect(() => parseManifest('[]', 'out/m.json')).toThrow(/out\/m\.json: expected a Packer manifest/)
   })
 })
 

@@ -52,7 +52,9 @@ describe('the post step', () => {
 
     await expect((await import('../src/post.js')).run()).resolves.toBeUndefined()
 
-    expect(messages(core.warning)).toBe('Could not save the plugin cache: state file unreadable')
+    expect(messages(core.warning)).toBe(
+      'Could not clean up after Packer: state file unreadable\nCould not save the plugin cache: state file unreadable'
+    )
     expect(core.error).not.toHaveBeenCalled()
   })
 

@@ -230,7 +230,7 @@ describe('tagAmis', () => {
     expect(sleep.mock.calls.map(([ms]) => ms)).toEqual([399, 499, 399, 499])
     expect(log).toHaveBeenCalledWith(
       expect.stringContaining(
-        'DescribeImages in us-west-2: attempt 1 of 6 failed (RequestLimitExceeded)'
+        'DescribeImages in us-west-2: attempt 1 of 12 failed (RequestLimitExceeded)'
       )
     )
   })

@@ -55,6 +55,37 @@ describe('parseTagLines', () => {
     })
   })
 
+  it('takes keys of letters, numbers, spaces and + - = . _ : / @ in any script, and values of any printable text', () => {
+    const lines = ['kubernetes.io/cluster/prod=owned', 'Équipe plateforme=données', 'a+b-c_d:e@f=x', 'Notes=v2, see #12 (draft) <ok>']
+    expect(parseTagLines(lines)).toEqual({
+      tags: {
+        'kubernetes.io/cluster/prod': 'owned',
+        'Équipe plateforme': 'données',
+        'a+b-c_d:e@f': 'x',
+        Notes: 'v2, see #12 (draft) <ok>'
+      },
+      problems: []
+    })
+  })
+
+  it('refuses a key that looks like a workflow command, other characters in keys, and reserved or control characters in values', () => {
+    expect(parseTagLines(['::set-output name=ami-id::ami-evil']).problems).toEqual([
+      'tags: a tag key may not begin with "::" (the runner reads such a line as a workflow command), found "::set-output name"'
+    ])
+    expect(parseTagLines(['Cost#center=42']).problems).toEqual([
+      'tags: a tag key may hold letters, numbers, spaces and + - = . _ : / @, found "#" in "Cost#center"'
+    ])
+    expect(parseTagLines(['Owner=AWS:team']).problems).toEqual([
+      'tags: the "aws:" prefix is reserved for AWS, found in the value of "Owner"'
+    ])
+    expect(parseTagLines(['Owner=a\u0007b']).problems).toEqual(['tags: the value of "Owner" holds a control character'])
+    // EC2 counts characters, not UTF-16 code units: 256 two-unit characters make a valid value.
+    expect(parseTagLines([`Name=${'𝒜'.repeat(256)}`]).problems).toEqual([])
+    expect(parseTagLines([`Name=${'𝒜'.repeat(257)}`]).problems).toEqual([
+      'tags: the value of "Name" must be at most 256 characters, found 257'
+    ])
+  })
+
   it('applies EC2 rules, one message per problem', () => {
     const { problems } = parseTagLines([
       'no-equals',

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { errorMessage } from './common/errors.js'
 import { InputError, readInputs, type Inputs } from './inputs/index.js'
 import { withHclTemplate } from './inputs/hcl.js'
+import { describeRequest } from './inputs/packer.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
 import { checkHclBuildSelection } from './inputs/template.js'
@@ -13,10 +14,12 @@ import type { InstalledPacker } from './install/index.js'
 import { buildArguments, packerEnvironment, validateArguments } from './packer/commands.js'
 import { inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
+import { RunRecord } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
-import { manifestRunUuid, readBuiltAmis } from './artifacts/index.js'
+import { manifestRunUuid, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiIdsByRegion, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily } from './aws/families.js'
+import { LEFTOVERS_STATE, type LeftoverState } from './aws/leftovers.js'
 import { reportLaunchTemplates } from './report/launch-templates.js'
 import { reportRetention } from './report/retention.js'
 import { reportSsmParameters } from './report/ssm.js'
@@ -35,14 +38,14 @@ type TaggingStage = typeof import('./aws/tagging.js')
 /** A failure whose causes the log and the summary's problems already show. */
 class Failure extends Error {}
 
-type PackerStep = (args: string[], env?: Record<string, string>) => Promise<PackerRun>
+type PackerStep = (args: string[], env?: Record<string, string>, record?: RunRecord) => Promise<PackerRun>
+
+/** The summary as it stands, for a cancel that comes while no Packer runs (e.g. while tagging). */
+let summarySoFar: { model: SummaryModel; write: boolean } | undefined
 
 export async function run(): Promise<void> {
   const cancellation = new Cancellation(
-    (signal) => {
-      core.setFailed(`The run was cancelled (${signal}); no Packer build was running.`)
-      process.exit(1)
-    },
+    (signal) => cancelledWhileIdle(signal),
     (message) => core.warning(message)
   ).listen()
   try {
@@ -57,6 +60,27 @@ export async function run(): Promise<void> {
   } finally {
     cancellation.dispose()
   }
+}
+
+/**
+ * A cancel while no Packer runs: before the build there is nothing to wait for; after it, the
+ * AMIs exist, are in the outputs, and the summary says what was not done.
+ */
+function cancelledWhileIdle(signal: NodeJS.Signals): void {
+  const amis = summarySoFar?.model.amis ?? []
+  if (amis.length === 0) {
+    core.setFailed(`The run was cancelled (${signal}); no Packer build was running.`)
+    process.exit(1)
+  }
+  core.setFailed(
+    `The run was cancelled (${signal}) after the build: the ${amis.length} AMI(s) exist and are in the ` +
+      'outputs; tags not yet added were not added (the summary lists them).'
+  )
+  const model = summarySoFar?.model as SummaryModel
+  const written = summarySoFar?.write
+    ? writeSummary({ ...model, outcome: 'cancelled', problems: [...model.problems, `Cancelled (${signal}) while tagging.`] })
+    : Promise.resolve()
+  void written.finally(() => process.exit(1))
 }
 
 async function readActionInputs(): Promise<Inputs | undefined> {
@@ -118,6 +142,8 @@ async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
   // Read from @actions/github's context of the run, which loads while Packer installs.
   const provenanceStage = import('./inputs/provenance.js')
   provenanceStage.catch(() => undefined)
+  // As read, so that a version YAML changed (an unquoted 1.10 becomes 1.1) shows in the log.
+  core.info(`packer-version: ${describeRequest(given.packerVersion)}`)
   if (given.defaultVarFile) {
     core.info(`var-file is empty: using ${given.defaultVarFile}, found beside the template.`)
   }
@@ -135,6 +161,7 @@ async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
     problems: [],
     provenance
   }
+  summarySoFar = { model: summary, write: given.summary }
   try {
     const inputs = await withHclBuilds(withProvenance, packer)
     await validate(inputs, packerStep, summary)
@@ -260,8 +287,8 @@ function packerRunner(inputs: Inputs, packer: InstalledPacker, cancellation: Can
     template: inputs.template,
     workspace: inputs.workspace
   })
-  return (args, env = {}) =>
-    runPacker(packer.path, args, { cwd: inputs.workingDirectory, env: packerEnvironment(env), log, cancellation })
+  return (args, env = {}, record) =>
+    runPacker(packer.path, args, { cwd: inputs.workingDirectory, env: packerEnvironment(env), log, cancellation, record })
 }
 
 async function plugins(inputs: Inputs, packer: InstalledPacker, packerStep: PackerStep): Promise<void> {
@@ -303,7 +330,14 @@ async function build(
   summary: SummaryModel
 ): Promise<{ run: PackerRun; amis: Ami[]; runUuid: string }> {
   const runBefore = manifestRunUuid(inputs.manifest)
-  const built = await core.group('Build', () => packerStep(buildArguments(inputs)))
+  const createdDirectory = prepareManifestDirectory(inputs.manifest)
+  if (createdDirectory) {
+    core.info(`Created ${createdDirectory} for the manifest: Packer's manifest post-processor needs it to exist.`)
+  }
+  const leftovers = tellThePostStep(inputs.awsRegion, inputs.onError === 'abort')
+  const built = await core.group('Build', () => packerStep(buildArguments(inputs), {}, leftovers.record))
+  leftovers.packerEnded(built)
+  if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort'))
 
   const artifacts = readBuiltAmis(inputs.manifest, runBefore, built.record.artifacts, inputs.buildNames)
   const amis = inTemplateOrder(artifacts.amis, inputs.buildNames)
@@ -349,7 +383,7 @@ async function tag(
   }
   const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
   const results = await core.group('Tag AMIs and snapshots', () =>
-    tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots })
+    tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots, deadlineMs: inputs.taggingTimeoutSeconds * 1000 })
   )
   const failedRegions = reportTagging(results, { tagCount, tagSnapshots: inputs.tagSnapshots }, summary)
   // With several families, each build's AMIs get their ImageFamily tag in a pass of their own.
@@ -405,6 +439,44 @@ async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel): Pr
     retainImages({ ...options, families: newAmisByFamily(amis, inputs) })
   )
   return reportRetention(results, options, summary)
+}
+
+function killedProblem(signal: NodeJS.Signals, keep: boolean): string {
+  return (
+    `Packer was killed (${signal}) before it could clean up. ` +
+    (keep
+      ? 'With on-error: abort, its instance, security group and key pair are left as they are.'
+      : 'The post step terminates the instance and deletes the temporary security group and key pair that Packer announced.')
+  )
+}
+
+/**
+ * Saves, as soon as Packer announces them, the instance, security group and key pair it
+ * creates, so that the post step can remove them if Packer dies before its own clean-up (the
+ * state file is written at once, so even a killed action leaves it behind).
+ */
+function tellThePostStep(
+  homeRegion: string | undefined,
+  keep: boolean
+): { record: RunRecord; packerEnded: (run: PackerRun) => void } {
+  const state: LeftoverState = {
+    regions: homeRegion ? [homeRegion] : [],
+    resources: { instanceIds: [], keyPairs: [], securityGroups: [] },
+    packer: 'running',
+    keep
+  }
+  const save = (): void => core.saveState(LEFTOVERS_STATE, JSON.stringify(state))
+  const record = new RunRecord((resources) => {
+    state.resources = resources
+    save()
+  })
+  return {
+    record,
+    packerEnded: (run) => {
+      state.packer = run.killedBy ? 'killed' : 'exited'
+      save()
+    }
+  }
 }
 
 function stopIfCancelled(run: PackerRun, summary: SummaryModel): void {

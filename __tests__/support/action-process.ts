@@ -44,6 +44,8 @@ export interface ActionRun {
   stdoutBytes: number
   stderr: string
   outputs: Record<string, string>
+  /** What the step saved for its post step (GITHUB_STATE), as the runner reads it. */
+  state: Record<string, string>
   summary: string
   /** `::error …::message` lines, with their properties. */
   errors: Array<{ message: string; properties: Record<string, string> }>
@@ -102,10 +104,22 @@ export interface RunActionOptions {
   stdoutTailChars?: number
 }
 
+/**
+ * The post step (dist/post.js) as the runner runs it after the main step: with the main step's
+ * inputs, and its saved state as STATE_<name> variables.
+ */
+export function runPostStep(main: ActionRun, options: RunActionOptions): Promise<ActionRun> {
+  const state: Record<string, string> = {}
+  for (const [name, value] of Object.entries(main.state)) state[`STATE_${name}`] = value
+  return runAction({ ...options, entry: join(projectRoot, 'dist', 'post.js'), env: { ...options.env, ...state } })
+}
+
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const files = mkdtempSync(join(tmpdir(), 'runner-files-'))
   const outputFile = join(files, 'output')
   const summaryFile = join(files, 'summary')
+  const stateFile = join(files, 'state')
+  writeFileSync(stateFile, '')
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
   const inputs = { ...actionDefaults(), ...options.inputs }
@@ -114,6 +128,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     HOME: process.env.HOME ?? files,
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_STATE: stateFile,
     GITHUB_WORKSPACE: options.workspace,
     RUNNER_TEMP: join(files, 'temp'),
     RUNNER_TOOL_CACHE: join(files, 'tool-cache')
@@ -156,6 +171,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     stdoutBytes,
     stderr,
     outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+    state: parseOutputFile(readFileSync(stateFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
     errors: parseCommands(stdout, 'error'),
     warnings: parseCommands(stdout, 'warning').map((w) => w.message)

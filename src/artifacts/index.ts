@@ -1,6 +1,7 @@
 // Which AMIs this run built: from the manifest file when this run wrote to it, and from the
 // artifacts Packer announced on its output (for builds the manifest does not cover).
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { amisFromAnnouncedArtifacts, parseManifest, type Ami } from './manifest.js'
 import type { AnnouncedArtifact } from '../packer/machine-readable.js'
 
@@ -41,15 +42,24 @@ export function readBuiltAmis(
   let manifest: string | undefined
   let buildsWithoutAmi: string[] = []
 
+  // Whatever the file holds, the AMIs Packer announced are real: a manifest that cannot be
+  // read only means reading them from Packer's output instead.
+  let run: ReturnType<typeof parseManifest> | undefined
   if (existsSync(manifestPath)) {
-    const run = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath)
+    try {
+      run = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath)
+    } catch (error) {
+      notes.push(`Cannot read the manifest: ${(error as Error).message}. Reading the AMIs from Packer's output.`)
+    }
+  }
+  if (run) {
     if (run.runUuid !== undefined && run.runUuid !== runUuidBefore) {
       ;({ amis, runUuid, buildsWithoutAmi } = run)
       manifest = manifestPath
     } else {
       notes.push(`${manifestPath} holds no build of this run; reading the AMIs from Packer's output.`)
     }
-  } else {
+  } else if (!existsSync(manifestPath)) {
     notes.push(`No manifest at ${manifestPath}; reading the AMIs from Packer's output.`)
   }
 
@@ -84,4 +94,16 @@ function fullBuildName(ami: Ami, fromOutput: Ami[], buildNames: string[]): strin
   const suffix = `${ami.builderType}.${ami.build}`
   const candidates = buildNames.filter((name) => name === suffix || name.endsWith(`.${suffix}`))
   return candidates.length === 1 ? candidates[0] : ami.build
+}
+
+/**
+ * Creates the directory the manifest is written to, if it is missing: Packer's manifest
+ * post-processor does not, and when it fails, Packer deregisters the AMIs the build made.
+ * Returns the directory created, if any.
+ */
+export function prepareManifestDirectory(manifestPath: string): string | undefined {
+  const directory = dirname(manifestPath)
+  if (existsSync(directory)) return undefined
+  mkdirSync(directory, { recursive: true })
+  return directory
 }

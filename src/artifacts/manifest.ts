@@ -1,6 +1,7 @@
 // AMIs from Packer's manifest post-processor file, or from the machine-readable artifact
 // events when no manifest was written.
 import type { AnnouncedArtifact } from '../packer/machine-readable.js'
+import { manifestShapeProblem } from '../inputs/manifest.js'
 
 export interface Ami {
   build: string
@@ -48,15 +49,11 @@ export function parseManifest(text: string, file: string): ManifestRun {
   } catch (error) {
     throw new ManifestError(`${file} is not valid JSON: ${(error as Error).message}`)
   }
-  if (typeof manifest !== 'object' || manifest === null || !('builds' in manifest)) {
-    throw new ManifestError(`${file} is not a Packer manifest: expected an object with "builds"`)
-  }
+  const wrong = manifestShapeProblem(manifest)
+  if (wrong) throw new ManifestError(`${file}: ${wrong}`)
   const { builds, last_run_uuid: lastRunUuid } = manifest as {
-    builds: unknown
+    builds: unknown[]
     last_run_uuid?: unknown
-  }
-  if (!Array.isArray(builds)) {
-    throw new ManifestError(`${file}: expected "builds" to be an array`)
   }
   const runUuid = typeof lastRunUuid === 'string' && lastRunUuid !== '' ? lastRunUuid : undefined
   const latest = (builds as ManifestBuild[]).filter(

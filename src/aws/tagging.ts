@@ -5,8 +5,29 @@ import {
   EC2Client,
   type Image
 } from '@aws-sdk/client-ec2'
-import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
+import { setTimeout as sleepFor } from 'node:timers/promises'
 import { errorMessage } from '../common/errors.js'
+import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
+import { ec2Client } from './client.js'
+
+/**
+ * The longest the whole tagging stage may take. With one EC2 call bounded by the client's
+ * timeouts (src/aws/client.ts), the step ends within this plus a few seconds, however the
+ * endpoint behaves.
+ */
+export const taggingDeadlineMs = 90_000
+
+/**
+ * Attempts per EC2 call when tagging. Under heavy throttling (half of all calls refused),
+ * 12 attempts leave one call in 4096 failing; the deadline still bounds the time spent.
+ */
+export const taggingAttempts = 12
+
+/**
+ * Ceiling of the first retry's wait when tagging; it doubles with every retry. The AWS SDKs
+ * start their throttling backoff at the same 500 ms.
+ */
+export const taggingBaseDelayMs = 500
 
 export interface AmiToTag {
   region: string
@@ -25,7 +46,7 @@ export interface RegionTagResult {
   warnings?: string[]
 }
 
-/** Backoff settings (all optional) replace the defaults: 6 attempts, 1 s doubling up to 20 s. */
+/** Backoff settings (all optional) replace the defaults: taggingAttempts, from taggingBaseDelayMs doubling up to 20 s. */
 export interface TagOptions extends Partial<Backoff> {
   amis: AmiToTag[]
   /** Already validated: at most 50, keys of 1–128 characters, values ≤ 256, no aws: prefix. */
@@ -38,6 +59,8 @@ export interface TagOptions extends Partial<Backoff> {
   ec2For?: (region: string) => EC2Client
   /** Where retries are reported; core.info unless replaced. */
   log?: (message: string) => void
+  /** The longest the whole stage may take (default taggingDeadlineMs). */
+  deadlineMs?: number
 }
 
 const throttlingCodes = new Set([
@@ -220,9 +243,12 @@ function snapshotsNotListedYet(image: Image): boolean {
 async function findSnapshotIds(
   ec2: EC2Client,
   amiIds: string[],
-  mustBeComplete: boolean
+  mustBeComplete: boolean,
+  abortSignal: AbortSignal
 ): Promise<string[]> {
-  const { Images: images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: amiIds }))
+  const { Images: images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: amiIds }), {
+    abortSignal
+  })
   const imagesById = new Map(images.map((image) => [image.ImageId, image]))
   const snapshotIds = uniqueInOrder(
     amiIds.flatMap((amiId) => {
@@ -251,13 +277,17 @@ interface RegionJob {
   tagSnapshots: boolean
   backoff: Backoff
   log: (message: string) => void
+  /** Aborted at the stage's deadline: calls in flight stop, and nothing is retried. */
+  abortSignal: AbortSignal
+  /** What the region has reached, kept up to date for a report at the deadline. */
+  result: RegionTagResult
 }
 
 async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
-  const { region, amiIds, ec2, tags, tagSnapshots, backoff, log } = job
+  const { region, amiIds, ec2, tags, tagSnapshots, backoff, log, abortSignal, result } = job
   const retryOptions = (call: string) => ({
     backoff,
-    isRetryable: (error: unknown) => isRetryable(error),
+    isRetryable: (error: unknown) => !abortSignal.aborted && isRetryable(error),
     onRetry: (error: unknown, delayMs: number, attempt: number) => {
       const reason = error instanceof ImagesNotReady ? error.message : errorCode(error)
       log(
@@ -267,12 +297,11 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
     }
   })
 
-  const result: RegionTagResult = { region, amiIds, snapshotIds: [], tagged: false }
   try {
     // Only a complete list matters when the snapshots are to be tagged; otherwise the IDs
     // are reported as found, and waiting for the rest would only slow the job down.
     result.snapshotIds = await retry(
-      () => findSnapshotIds(ec2, amiIds, tagSnapshots),
+      () => findSnapshotIds(ec2, amiIds, tagSnapshots, abortSignal),
       retryOptions('DescribeImages')
     )
   } catch (error) {
@@ -296,7 +325,7 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
   const resources = tagSnapshots ? [...amiIds, ...result.snapshotIds] : amiIds
   try {
     await retry(
-      () => ec2.send(new CreateTagsCommand({ Resources: resources, Tags: tags })),
+      () => ec2.send(new CreateTagsCommand({ Resources: resources, Tags: tags }), { abortSignal }),
       retryOptions('CreateTags')
     )
     result.tagged = true
@@ -310,47 +339,76 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
 }
 
 /**
+ * One region's tagging with a client of its own (or the one `ec2For` gives). The SDK's own
+ * retries are switched off (maxAttempts: 1): ours already cover throttling and also wait out a
+ * freshly copied AMI, and both layers together would multiply the attempts and hide waits
+ * that tests cannot replace.
+ */
+async function tagRegionWithClient(
+  job: Omit<RegionJob, 'ec2'>,
+  ec2For: ((region: string) => EC2Client) | undefined
+): Promise<RegionTagResult> {
+  let ec2: EC2Client | undefined
+  try {
+    ec2 = ec2For ? ec2For(job.region) : ec2Client(job.region)
+    return await tagRegion({ ...job, ec2 })
+  } catch (error) {
+    job.result.error = `Tagging in ${job.region} failed for ${job.amiIds.join(', ')}: ${errorMessage(error)}`
+    return job.result
+  } finally {
+    if (!ec2For) ec2?.destroy()
+  }
+}
+
+/**
  * Tags every AMI, and with `tagSnapshots` every EBS snapshot behind them, in every region:
  * per region one DescribeImages and one CreateTags, all regions at once. An AWS failure
  * never throws; it is reported in that region's result. Results follow the order in which
- * the regions first appear in `amis`.
+ * the regions first appear in `amis`. The stage ends by its deadline: a region not done by
+ * then is reported as not tagged, with what it had found.
  */
 export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
-  const backoff = withBackoff(options)
+  const deadlineMs = options.deadlineMs ?? taggingDeadlineMs
+  const deadline = new AbortController()
+  const backoff = withBackoff({
+    maxAttempts: options.maxAttempts ?? taggingAttempts,
+    baseDelayMs: options.baseDelayMs ?? taggingBaseDelayMs,
+    maxDelayMs: options.maxDelayMs,
+    // A wait between attempts ends at the deadline too, so no timer outlives the stage.
+    sleep: options.sleep ?? ((ms) => sleepFor(ms, undefined, { signal: deadline.signal }).catch(() => undefined)),
+    random: options.random
+  })
   const tags = Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value }))
   const log = options.log ?? ((message: string) => core.info(message))
 
-  return Promise.all(
-    [...amiIdsByRegion(options.amis)].map(async ([region, amiIds]) => {
-      // The SDK's own retries are switched off (maxAttempts: 1): ours already cover throttling
-      // and also wait out a freshly copied AMI, and both layers together would multiply the
-      // attempts and hide waits that tests cannot replace. No endpoint is passed, so the
-      // default credential chain and AWS_ENDPOINT_URL_EC2 keep working.
-      const ownClient = options.ec2For === undefined
-      let ec2: EC2Client | undefined
-      try {
-        ec2 = options.ec2For ? options.ec2For(region) : new EC2Client({ region, maxAttempts: 1 })
-        return await tagRegion({
-          region,
-          amiIds,
-          ec2,
-          tags,
-          tagSnapshots: options.tagSnapshots,
-          backoff,
-          log
-        })
-      } catch (error) {
-        const message = errorMessage(error)
-        return {
-          region,
-          amiIds,
-          snapshotIds: [],
-          tagged: false,
-          error: `Tagging in ${region} failed for ${amiIds.join(', ')}: ${message}`
-        }
-      } finally {
-        if (ownClient) ec2?.destroy()
-      }
-    })
-  )
+  const regions = [...amiIdsByRegion(options.amis)].map(([region, amiIds]) => {
+    const result: RegionTagResult = { region, amiIds, snapshotIds: [], tagged: false }
+    const job = { region, amiIds, tags, tagSnapshots: options.tagSnapshots, backoff, log, abortSignal: deadline.signal, result }
+    return { result, done: tagRegionWithClient(job, options.ec2For) }
+  })
+
+  let timer: NodeJS.Timeout | undefined
+  const deadlinePassed = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), deadlineMs)
+  })
+  try {
+    const finished = await Promise.race([Promise.all(regions.map((r) => r.done)), deadlinePassed])
+    if (finished !== 'deadline') return finished
+  } finally {
+    clearTimeout(timer)
+  }
+  deadline.abort()
+  const seconds = Math.round(deadlineMs / 1000)
+  return regions.map(({ result }) => {
+    if (result.tagged || result.error !== undefined) return { ...result }
+    const untagged = [...result.amiIds, ...(options.tagSnapshots ? result.snapshotIds : [])]
+    const unknownSnapshots =
+      options.tagSnapshots && result.snapshotIds.length === 0 ? ', nor the snapshots behind them (not found yet)' : ''
+    return {
+      ...result,
+      error:
+        `Tagging in ${result.region} did not finish within ${seconds} s, the tagging deadline: ` +
+        `EC2 did not answer in time. Not tagged: ${untagged.join(', ')}${unknownSnapshots}.`
+    }
+  })
 }

@@ -23,6 +23,8 @@ export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs, Lau
   tags: Record<string, string>
   provenanceTags: boolean
   tagSnapshots: boolean
+  /** The longest the tagging stage may take, in seconds. */
+  taggingTimeoutSeconds: number
   awsRegion?: string
   summary: boolean
 }

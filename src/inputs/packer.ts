@@ -4,6 +4,7 @@
 import type { PublicKey } from 'openpgp'
 import semver from 'semver'
 import { errorMessage } from '../common/errors.js'
+import { packerVersionProblem, readGithubToken } from './checks.js'
 import { parsePluginRequirements, type PluginRequirement } from './plugins.js'
 import type { InputReader } from './reader.js'
 
@@ -72,6 +73,8 @@ export async function readPackerInputs(reader: InputReader): Promise<PackerInput
       `packer-version: expected latest, a version such as 1.11.2 or a range such as ~1.11, found "${versionInput}"`
     )
   }
+  const tooOld = packerVersion ? packerVersionProblem(versionInput) : undefined
+  if (tooOld) reader.problem(tooOld)
   const packerReleasesUrl = readReleasesUrl(reader)
   const packerSigningKey = await readSigningKey(reader)
   let plugins: PluginRequirement[] = []
@@ -87,7 +90,7 @@ export async function readPackerInputs(reader: InputReader): Promise<PackerInput
     packerReleasesUrl,
     packerSigningKey,
     plugins,
-    githubToken: reader.text('github-token'),
+    githubToken: readGithubToken(reader.raw('github-token'), (message) => reader.problem(message)),
     cache: reader.boolean('cache'),
     force: reader.boolean('force')
   }

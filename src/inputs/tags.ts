@@ -1,11 +1,21 @@
 // Tags for every AMI and snapshot: the user's, plus provenance tags naming the commit.
 import type * as github from '@actions/github'
 import type { InputReader } from './reader.js'
+import { readTaggingTimeout } from './timeouts.js'
 
 /** EC2's limits on tags of one resource. */
 export const maxTagsPerResource = 50
 export const maxTagKeyLength = 128
 export const maxTagValueLength = 256
+
+/**
+ * Characters of a tag key: those AWS documents as allowed across its services (letters,
+ * numbers and spaces in UTF-8, and + - = . _ : / @). EC2 itself accepts more, but a key
+ * outside this set breaks cost allocation reports and other services that read the tags.
+ */
+const tagKeyCharacters = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u
+/** Characters EC2 refuses nowhere but no one means in a tag: control characters. */
+const controlCharacter = /\p{Cc}/u
 
 /** Keys of the provenance tags, documented in the README. */
 export const provenanceTagKeys = {
@@ -53,16 +63,9 @@ export function parseTagLines(lines: string[]): { tags: Record<string, string>; 
     }
     const key = line.slice(0, equals).trim()
     const value = line.slice(equals + 1).trim()
-    if (key.length === 0 || key.length > maxTagKeyLength) {
-      problems.push(
-        `tags: a tag key must be 1 to ${maxTagKeyLength} characters, found ${key.length} in "${line}"`
-      )
-    } else if (key.toLowerCase().startsWith('aws:')) {
-      problems.push(`tags: the "aws:" prefix is reserved for AWS, found key "${key}"`)
-    } else if (value.length > maxTagValueLength) {
-      problems.push(
-        `tags: the value of "${key}" must be at most ${maxTagValueLength} characters, found ${value.length}`
-      )
+    const problem = tagProblem(key, value, line)
+    if (problem) {
+      problems.push(problem)
     } else if (key in tags) {
       problems.push(`tags: the key "${key}" is given twice`)
     } else {
@@ -70,6 +73,33 @@ export function parseTagLines(lines: string[]): { tags: Record<string, string>; 
     }
   }
   return { tags, problems }
+}
+
+/** What is wrong with one tag under EC2's rules, or undefined. */
+export function tagProblem(key: string, value: string, line: string): string | undefined {
+  // EC2 counts Unicode characters, not UTF-16 code units.
+  const keyLength = [...key].length
+  const valueLength = [...value].length
+  if (keyLength === 0 || keyLength > maxTagKeyLength) {
+    return `tags: a tag key must be 1 to ${maxTagKeyLength} characters, found ${keyLength} in "${line.slice(0, 200)}"`
+  }
+  if (key.toLowerCase().startsWith('aws:')) return `tags: the "aws:" prefix is reserved for AWS, found key "${key}"`
+  if (!tagKeyCharacters.test(key)) {
+    const bad = [...key].find((char) => !tagKeyCharacters.test(char)) ?? ''
+    return (
+      `tags: a tag key may hold letters, numbers, spaces and + - = . _ : / @, found ${JSON.stringify(bad)} ` +
+      `in "${key.slice(0, 40)}"`
+    )
+  }
+  if (key.startsWith('::')) {
+    return `tags: a tag key may not begin with "::" (the runner reads such a line as a workflow command), found "${key.slice(0, 40)}"`
+  }
+  if (valueLength > maxTagValueLength) {
+    return `tags: the value of "${key}" must be at most ${maxTagValueLength} characters, found ${valueLength}`
+  }
+  if (value.toLowerCase().startsWith('aws:')) return `tags: the "aws:" prefix is reserved for AWS, found in the value of "${key}"`
+  if (controlCharacter.test(value)) return `tags: the value of "${key}" holds a control character`
+  return undefined
 }
 
 /**
@@ -93,13 +123,21 @@ export function combineTags(userTags: Record<string, string>, provenance: Record
 }
 
 /** Inputs tags, provenance-tags and tag-snapshots, against EC2's rules. */
-export function readTagInputs(
-  reader: InputReader
-): { tags: Record<string, string>; provenanceTags: boolean; tagSnapshots: boolean } {
+export function readTagInputs(reader: InputReader): {
+  tags: Record<string, string>
+  provenanceTags: boolean
+  tagSnapshots: boolean
+  taggingTimeoutSeconds: number
+} {
   const userTags = parseTagLines(reader.lines('tags'))
   for (const message of userTags.problems) reader.problem(message)
   const withProvenance = reader.boolean('provenance-tags')
   const tooMany = checkTagCount(userTags.tags, withProvenance)
   if (tooMany) reader.problem(tooMany)
-  return { tags: userTags.tags, provenanceTags: withProvenance, tagSnapshots: reader.boolean('tag-snapshots') }
+  return {
+    tags: userTags.tags,
+    provenanceTags: withProvenance,
+    tagSnapshots: reader.boolean('tag-snapshots'),
+    taggingTimeoutSeconds: readTaggingTimeout(reader.raw('tagging-timeout'), (message) => reader.problem(message))
+  }
 }

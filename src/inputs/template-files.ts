@@ -4,6 +4,8 @@
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Variables } from './build-selection.js'
+import { outsideWorkspaceProblem } from './checks.js'
+import { checkExistingManifest } from './manifest.js'
 import { isDirectory, type InputReader } from './reader.js'
 import {
   checkJsonVarFile,
@@ -65,8 +67,10 @@ export function readTemplateFiles(
 ): TemplateFiles {
   const workingDirectoryInput = reader.text('working-directory', '.')
   const workingDirectory = resolve(reader.workspace, workingDirectoryInput)
-  const found = isDirectory(workingDirectory)
-  if (!found) {
+  const outside = outsideWorkspaceProblem('working-directory', workingDirectoryInput, workingDirectory, reader.workspace)
+  if (outside) reader.problem(outside)
+  const found = !outside && isDirectory(workingDirectory)
+  if (!outside && !found) {
     reader.problem(`working-directory: expected a directory, found none at "${workingDirectoryInput}"`)
   }
 
@@ -91,7 +95,7 @@ export function readTemplateFiles(
   }
   const jsonVarFiles = found
     ? varFiles.flatMap((varFile) =>
-        checkVarFile(reader, kind, resolve(workingDirectory, varFile), varFile, workingDirectoryInput)
+        checkVarFile(reader, { kind, template }, resolve(workingDirectory, varFile), varFile, workingDirectoryInput)
       )
     : []
 
@@ -107,6 +111,8 @@ export function readTemplateFiles(
 
   const manifestInput = reader.text('manifest')
   const { manifestOutput, ...builds } = description
+  const manifest = resolve(workingDirectory, manifestInput || manifestOutput || 'packer-manifest.json')
+  if (found) checkExistingManifest(manifest, reader.shown(manifest), (message, location) => reader.problem(message, location))
   return {
     workingDirectory,
     template,
@@ -114,7 +120,7 @@ export function readTemplateFiles(
     ...builds,
     varFiles,
     defaultVarFile,
-    manifest: resolve(workingDirectory, manifestInput || manifestOutput || 'packer-manifest.json'),
+    manifest,
     manifestGiven: manifestInput !== ''
   }
 }
@@ -157,7 +163,7 @@ function checkHclFiles(reader: InputReader, template: string, path: string): voi
 /** Checks a variables file; a JSON template's come back parsed, to fill in its variables. */
 function checkVarFile(
   reader: InputReader,
-  kind: TemplateKind,
+  { kind, template }: { kind: TemplateKind; template: string },
   path: string,
   varFile: string,
   workingDirectoryInput: string
@@ -168,7 +174,17 @@ function checkVarFile(
     )
     return []
   }
-  if (!path.endsWith('.json')) return []
+  const shownPath = reader.shown(path)
+  if (kind === 'json' && /\.(pkrvars\.)?hcl$/.test(path)) {
+    reader.problem(
+      `var-file: ${shownPath} is HCL, but ${template} is a JSON template: its variables files must be JSON ` +
+        '(a flat object of names to strings)',
+      { file: shownPath }
+    )
+    return []
+  }
+  // Packer reads a JSON template's variables files as JSON, whatever their extension.
+  if (!path.endsWith('.json') && kind !== 'json') return []
   const parsed = reader.json(path, 'var-file')
   if (parsed === undefined || kind !== 'json') return []
   const wrong = checkJsonVarFile(parsed)

@@ -124,8 +124,27 @@ export function isCancellationNotice(message: string): boolean {
 }
 
 /**
+ * What an amazon builder said it created and deletes again when it cleans up: the source
+ * instance, the temporary key pair and the temporary security group. If Packer dies before
+ * its clean-up, these are what is left running in the account.
+ */
+export interface TemporaryResources {
+  instanceIds: string[]
+  keyPairs: string[]
+  securityGroups: string[]
+}
+
+// The amazon builders' own log lines (step_run_source_instance, step_key_pair,
+// step_security_group). Only these lines count: a resource is never guessed from a name.
+const announcedResources: Array<[RegExp, keyof TemporaryResources]> = [
+  [/^\s*.+?: Instance ID: (i-[0-9a-f]{8,17})\s*$/, 'instanceIds'],
+  [/^==> .+?: Creating temporary keypair: (\S+)\s*$/, 'keyPairs'],
+  [/^==> .+?: Creating temporary security group for this instance: (\S+)\s*$/, 'securityGroups']
+]
+
+/**
  * Collects what the rest of the job needs from the event stream: the Packer version, the
- * artifacts and the errors. Only small, bounded state is kept.
+ * artifacts, the errors and the temporary resources. Only small, bounded state is kept.
  */
 export class RunRecord {
   version?: string
@@ -139,8 +158,13 @@ export class RunRecord {
   private readonly uiErrors: string[] = []
   /** `<build>,error,<message>`: each failed build's own summary of why. */
   private readonly buildErrors: string[] = []
+  readonly temporaryResources: TemporaryResources = { instanceIds: [], keyPairs: [], securityGroups: [] }
   private readonly pending = new Map<string, Partial<AnnouncedArtifact>>()
   private static readonly maxErrors = 100
+  private static readonly maxResources = 100
+
+  /** Called when a temporary resource is announced, e.g. to save it for the post step at once. */
+  constructor(private readonly onTemporaryResource?: (resources: TemporaryResources) => void) {}
 
   /**
    * Why the run failed, if it did: the failed builds' summaries when Packer gave any (a build
@@ -166,8 +190,36 @@ export class RunRecord {
         if (event.data[0] === 'error') {
           const message = event.data.slice(1).join(',')
           this.add(isCancellationNotice(message) ? this.notices : this.uiErrors, message)
-        }
+        } else if (event.data[0] === 'say' || event.data[0] === 'message') this.observeSay(event.data.slice(1).join(','))
         break
+    }
+  }
+
+  /**
+   * The text of a `ui,say`/`ui,message` line, as bytes (the log never makes most of them
+   * strings): only a line whose words after the first ": " begin as a resource announcement
+   * does ("Instance ID: …", "Creating temporary …"), and is read as one.
+   */
+  observeText(bytes: Buffer, start: number, end: number): void {
+    const limit = Math.min(end - 1, start + 200)
+    let words = -1
+    for (let i = start; i < limit; i++) {
+      if (bytes[i] === 0x3a && bytes[i + 1] === 0x20) {
+        words = i + 2
+        break
+      }
+    }
+    if (words < 0 || (bytes[words] !== 0x49 && bytes[words] !== 0x43)) return
+    this.observeSay(bytes.toString('utf8', start, end))
+  }
+
+  private observeSay(text: string): void {
+    for (const [pattern, kind] of announcedResources) {
+      const match = pattern.exec(text)
+      const list = this.temporaryResources[kind]
+      if (!match || list.includes(match[1]) || list.length >= RunRecord.maxResources) continue
+      list.push(detached(match[1]))
+      this.onTemporaryResource?.(this.temporaryResources)
     }
   }
 

@@ -25,9 +25,18 @@ export interface PackerLog {
 
 export interface PackerRun {
   exitCode: number
+  /** The signal that killed Packer, when it did not exit by itself (SIGKILL, the OOM killer). */
+  killedBy?: NodeJS.Signals
   cancelled: boolean
   record: RunRecord
 }
+
+/**
+ * How long Packer's output may go on after Packer itself has exited. Its plugin processes
+ * share the output pipe: killed with Packer's process group, they let it close at once; one
+ * that left the group could hold it open for as long as it runs, so the wait is bounded.
+ */
+const outputDrainMs = 2_000
 
 /**
  * Turns SIGINT and SIGTERM to the action into one SIGTERM to Packer: Packer's parent process
@@ -91,9 +100,16 @@ export class Cancellation {
 export async function runPacker(
   packerPath: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; log: PackerLog; cancellation?: Cancellation }
+  options: {
+    cwd: string
+    env: NodeJS.ProcessEnv
+    log: PackerLog
+    cancellation?: Cancellation
+    /** Where the run's events are collected; a fresh one unless given. */
+    record?: RunRecord
+  }
 ): Promise<PackerRun> {
-  const record = new RunRecord()
+  const record = options.record ?? new RunRecord()
   const { log, cancellation } = options
   // Its own process group, so a Ctrl-C in a terminal reaches only the action, which then
   // stops Packer the one way that makes it clean up.
@@ -105,27 +121,7 @@ export async function runPacker(
   })
   cancellation?.attach(child)
 
-  const onStdoutLine = (bytes: Buffer, start: number, end: number): void => {
-    // Nearly every line is text to show: it goes to the log as bytes, and only the others
-    // become strings and events.
-    const text = uiTextStart(bytes, start, end)
-    if (text >= 0) {
-      log.packerText(bytes, text, end)
-      return
-    }
-    const line = bytes.toString('utf8', start, end)
-    const event = parseEventLine(line)
-    if (event) {
-      record.observe(event)
-      log.event(event)
-    } else if (line.trim() !== '') {
-      log.raw(line, 'stdout')
-    }
-  }
-  const onStderrLine = (bytes: Buffer, start: number, end: number): void => {
-    const line = bytes.toString('utf8', start, end)
-    if (line.trim() !== '') log.raw(line, 'stderr')
-  }
+  const { onStdoutLine, onStderrLine } = lineHandlers(log, record)
   log.begin()
   // Each stream is read a chunk at a time and not read on while the job log is full, so the
   // pipe from Packer fills and Packer waits: memory stays flat however much it prints.
@@ -138,21 +134,57 @@ export async function runPacker(
 
   let run: PackerRun = { exitCode: 1, cancelled: false, record }
   try {
-    const exitCode = await new Promise<number>((resolvePromise, reject) => {
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        reject(new Error(`could not run Packer at ${packerPath}: ${error.code ?? error.message}`))
-      })
-      child.on('close', (code, signal) => {
-        resolvePromise(code ?? (signal ? 128 + signalNumber(signal) : 1))
-      })
-    })
-    await reading
-    run = { exitCode, cancelled: cancellation?.cancelled ?? false, record }
+    const [code, signal] = await exited(child, packerPath)
+    endProcessGroup(child)
+    await drained(reading, child, outputDrainMs)
+    const exitCode = code ?? (signal ? 128 + signalNumber(signal) : 1)
+    run = { exitCode, killedBy: signal ?? undefined, cancelled: cancellation?.cancelled ?? false, record }
     return run
   } finally {
     cancellation?.detach()
     log.end(run)
   }
+}
+
+type LineHandler = (bytes: Buffer, start: number, end: number) => void
+
+function lineHandlers(log: PackerLog, record: RunRecord): { onStdoutLine: LineHandler; onStderrLine: LineHandler } {
+  const onStdoutLine: LineHandler = (bytes, start, end) => {
+    // Nearly every line is text to show: it goes to the log as bytes, and only the others
+    // become strings and events.
+    const text = uiTextStart(bytes, start, end)
+    if (text >= 0) {
+      log.packerText(bytes, text, end)
+      record.observeText(bytes, text, end)
+      return
+    }
+    const line = bytes.toString('utf8', start, end)
+    const event = parseEventLine(line)
+    if (event) {
+      record.observe(event)
+      log.event(event)
+    } else if (line.trim() !== '') {
+      log.raw(line, 'stdout')
+    }
+  }
+  const onStderrLine: LineHandler = (bytes, start, end) => {
+    const line = bytes.toString('utf8', start, end)
+    if (line.trim() !== '') log.raw(line, 'stderr')
+  }
+  return { onStdoutLine, onStderrLine }
+}
+
+/**
+ * 'exit', not 'close': 'close' waits for every holder of the output pipes, and a plugin
+ * process that outlived a killed Packer holds them for as long as it polls EC2.
+ */
+function exited(child: ChildProcess, packerPath: string): Promise<[number | null, NodeJS.Signals | null]> {
+  return new Promise((resolvePromise, reject) => {
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(new Error(`could not run Packer at ${packerPath}: ${error.code ?? error.message}`))
+    })
+    child.on('exit', (exitCode, exitSignal) => resolvePromise([exitCode, exitSignal]))
+  })
 }
 
 async function readLines(
@@ -169,6 +201,36 @@ async function readLines(
   }
   splitter.end(onLine)
   log.flush()
+}
+
+/**
+ * Packer runs as the leader of its own process group; once it has exited, whatever is left in
+ * the group (plugin processes of a Packer that was killed) has no one to report to, and is
+ * killed. Their instances are the post step's to clean up.
+ */
+function endProcessGroup(child: ChildProcess): void {
+  if (process.platform === 'win32' || child.pid === undefined) return
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {
+    // ESRCH: the group is already empty.
+  }
+}
+
+/**
+ * Resolves when what Packer wrote has been read to the end, or after `limitMs`: a process
+ * outside the group could hold the pipes open for ever. The pipes are closed then.
+ */
+async function drained(reading: Promise<unknown>, child: ChildProcess, limitMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    reading.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, limitMs)
+    })
+  ])
+  clearTimeout(timer)
+  for (const stream of [child.stdout, child.stderr]) stream?.destroy()
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

@@ -198,6 +198,12 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     const region = regionOf(request, all)
     const call: Ec2Call = { action, region, params }
     calls.push(call)
+    const userAgent = `${request.headers['user-agent'] ?? ''} ${request.headers['x-amz-user-agent'] ?? ''}`
+    // Left unanswered: the connection stays open until the client gives up or close().
+    if (faults.isHung(action, region, userAgent)) {
+      call.error = 'NoAnswer'
+      return
+    }
     let status = 200
     let body: string
     try {
@@ -221,7 +227,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       }
       const handler = HANDLERS[action]
       if (handler === undefined) throw invalidAction(action)
-      faults.check(action, region, params)
+      faults.check(action, region, params, userAgent)
       const result = await handler({ world, region: world.region(region), params })
       if (action === 'CopyImage' && typeof result.imageId === 'string') {
         faults.imageCopied(result.imageId)

@@ -15,6 +15,19 @@ export interface ThrottleFault {
   rate?: number
   /** Only calls to this region. */
   region?: string
+  /**
+   * With `rate`: throttle each call with probability `rate`, drawn from a generator seeded with
+   * this number, so that a run can be repeated call for call.
+   */
+  seed?: number
+  /** Only calls whose User-Agent contains this, e.g. `aws-sdk-js` (the action, not Packer). */
+  userAgent?: string
+}
+
+export interface HangFault {
+  region?: string
+  /** Only calls whose User-Agent contains this. */
+  userAgent?: string
 }
 
 export interface ErrorFault {
@@ -37,6 +50,11 @@ export interface Ec2Faults {
   hideCopiedImages(calls: number): void
   /** Delay before each answer; per action, or for all actions when no action is given. */
   latency(ms: number, action?: string): void
+  /**
+   * Accept the call and never answer it (the connection stays open until the client gives up
+   * or the endpoint closes). Per action, or every action when none is given.
+   */
+  hang(action?: string, fault?: HangFault): void
   /** Pending instances stay pending (they can still be terminated). */
   holdInstancesPending(hold?: boolean): void
   /** Switches every fault off. */
@@ -46,10 +64,26 @@ export interface Ec2Faults {
 interface Counted<T> {
   fault: T
   calls: number
+  random?: () => number
 }
 
-function matches(fault: { region?: string }, region: string): boolean {
-  return fault.region === undefined || fault.region === region
+function matches(fault: { region?: string; userAgent?: string }, region: string, userAgent = ''): boolean {
+  return (
+    (fault.region === undefined || fault.region === region) &&
+    (fault.userAgent === undefined || userAgent.includes(fault.userAgent))
+  )
+}
+
+/** mulberry32: a small seeded generator of numbers in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
 }
 
 function resourceArn(action: string, region: string, params: Params): string {
@@ -90,6 +124,7 @@ export class FaultPlan implements Ec2Faults {
   private readonly throttles = new Map<string, Counted<ThrottleFault>>()
   private readonly failures = new Map<string, Counted<ErrorFault>>()
   private readonly latencies = new Map<string, number>()
+  private readonly hangs = new Map<string, HangFault>()
   private hiddenCalls = 0
   private readonly hidden = new Map<string, number>()
 
@@ -98,7 +133,18 @@ export class FaultPlan implements Ec2Faults {
   }
 
   throttle(action: string, fault: ThrottleFault = {}): void {
-    this.throttles.set(action, { fault, calls: 0 })
+    const random = fault.seed === undefined ? undefined : seededRandom(fault.seed)
+    this.throttles.set(action, { fault, calls: 0, random })
+  }
+
+  hang(action?: string, fault: HangFault = {}): void {
+    this.hangs.set(action ?? '*', fault)
+  }
+
+  /** Whether this call is to go unanswered. */
+  isHung(action: string, region: string, userAgent: string): boolean {
+    const fault = this.hangs.get(action) ?? this.hangs.get('*')
+    return fault !== undefined && matches(fault, region, userAgent)
   }
 
   fail(action: string, fault: ErrorFault): void {
@@ -121,6 +167,7 @@ export class FaultPlan implements Ec2Faults {
     this.throttles.clear()
     this.failures.clear()
     this.latencies.clear()
+    this.hangs.clear()
     this.hidden.clear()
     this.hiddenCalls = 0
     this.world.holdInstancesPending = false
@@ -135,9 +182,9 @@ export class FaultPlan implements Ec2Faults {
   }
 
   /** Throws the fault this call runs into, if any. */
-  check(action: string, region: string, params: Params): void {
+  check(action: string, region: string, params: Params, userAgent = ''): void {
     const throttle = this.throttles.get(action)
-    if (throttle !== undefined && matches(throttle.fault, region)) {
+    if (throttle !== undefined && matches(throttle.fault, region, userAgent)) {
       throttle.calls += 1
       if (this.isThrottled(throttle)) throw throttled()
     }
@@ -162,10 +209,11 @@ export class FaultPlan implements Ec2Faults {
     }
   }
 
-  private isThrottled({ fault, calls }: Counted<ThrottleFault>): boolean {
+  private isThrottled({ fault, calls, random }: Counted<ThrottleFault>): boolean {
     const first = fault.firstCalls ?? 0
     if (calls <= first) return true
     if (fault.rate === undefined) return fault.firstCalls === undefined
+    if (random !== undefined) return random() < fault.rate
     const n = calls - first
     return Math.ceil(n * fault.rate) > Math.ceil((n - 1) * fault.rate)
   }

@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{h as e,l as m,m as r,n as o}from"./chunk-DXCCURSK.js";var p=class extends m(r,o,"DescribeLaunchTemplates",e){};export{p as a};
+import{i as e,q as r,r as s,s as m}from"./chunk-A2L7OKCR.js";var o=class extends r(s,m,"DescribeInstances",e){};export{o as a};

@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-var e={repository:"SourceRepository",commit:"SourceCommit",ref:"SourceRef",event:"BuildEvent",actor:"BuildActor",runUrl:"BuildRunUrl",buildTime:"BuildTime"};export{e as a};
+import{j as e,q as m,r,s as o}from"./chunk-A2L7OKCR.js";var p=class extends m(r,o,"DescribeLaunchTemplates",e){};export{p as a};

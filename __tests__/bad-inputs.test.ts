@@ -1,0 +1,177 @@
+// Bad input, as a user meets it: the bundled action run as the runner runs it, on a copy of
+// the demo workspace. Each case must fail with exit code 1 and one error that names the input
+// or file and says what was expected, without a stack trace, before any process is started
+// (a `packer` on PATH records any call) and before any call reaches the EC2 endpoint.
+import { afterAll, beforeAll, expect, it } from '@jest/globals'
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { describeWithPacker, packer as realPacker, packerVersion } from './support/runtimes.js'
+
+interface BadInput {
+  name: string
+  inputs: Record<string, string>
+  env?: Record<string, string>
+  /** Files to create in the workspace first, relative to it. */
+  files?: Record<string, string>
+  directories?: string[]
+  /** What the one error must say. */
+  says: RegExp
+  /** The file the annotation points at, when the problem is in a file. */
+  file?: string
+}
+
+const json = { 'working-directory': 'json' }
+const hcl = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }
+
+const cases: BadInput[] = [
+  // Where things are
+  { name: 'a template that does not exist', inputs: { ...json, template: 'missing.json' }, says: /^template: expected a Packer template at "missing\.json"/ },
+  { name: 'a working directory that does not exist', inputs: { 'working-directory': 'nope' }, says: /^working-directory: expected a directory, found none at "nope"/ },
+  { name: 'a working directory above the workspace', inputs: { 'working-directory': '..' }, says: /^working-directory: expected a directory inside the workspace/ },
+  { name: 'a working directory elsewhere on the machine', inputs: { 'working-directory': '/etc' }, says: /^working-directory: expected a directory inside the workspace .*found "\/etc"/ },
+  { name: 'a template directory with no HCL2 files', inputs: { template: 'empty' }, directories: ['empty'], says: /^template: expected \.pkr\.hcl or \.pkr\.json files in the directory "empty", found none/ },
+  { name: 'a JSON template that does not parse', inputs: { ...json, template: 'broken.json' }, files: { 'json/broken.json': '{\n  "builders": [,]\n}' }, says: /^template: json\/broken\.json is not valid JSON/, file: 'json/broken.json' },
+  { name: 'a JSON template without builders', inputs: { ...json, template: 'nobuilders.json' }, files: { 'json/nobuilders.json': '{"variables": {}}' }, says: /^template: json\/nobuilders\.json is not a Packer JSON template: expected "builders"/ },
+  { name: 'a JSON template that is an array', inputs: { ...json, template: 'array.json' }, files: { 'json/array.json': '[]' }, says: /^template: json\/array\.json is not a Packer JSON template: expected a JSON object/ },
+  // Variables
+  { name: 'an HCL var-file for a JSON template', inputs: { ...json, 'var-file': 'vars.pkrvars.hcl' }, files: { 'json/vars.pkrvars.hcl': 'aws_region = "us-east-1"\n' }, says: /^var-file: json\/vars\.pkrvars\.hcl is HCL, but packer-template\.json is a JSON template: its variables files must be JSON/ },
+  { name: 'a var-file that does not exist', inputs: { ...json, 'var-file': 'missing.json' }, says: /^var-file: expected a variables file at "missing\.json"/ },
+  { name: 'a var-file that does not parse', inputs: { ...json, 'var-file': 'bad.json' }, files: { 'json/bad.json': '{"aws_region": ' }, says: /^var-file: json\/bad\.json is not valid JSON/, file: 'json/bad.json' },
+  { name: 'a var-file with a number', inputs: { ...json, 'var-file': 'number.json' }, files: { 'json/number.json': '{"instance_count": 2}' }, says: /^var-file: json\/number\.json: expected variable "instance_count" to be a string/ },
+  { name: 'a var-file with another extension that is not JSON', inputs: { ...json, 'var-file': 'vars.txt' }, files: { 'json/vars.txt': 'aws_region=us-east-1' }, says: /^var-file: json\/vars\.txt is not valid JSON/ },
+  { name: 'a variables line without =', inputs: { ...json, variables: 'aws_region' }, says: /^variables: expected NAME=VALUE with a variable name, found "aws_region"/ },
+  { name: 'a variables line with a bad name', inputs: { ...json, variables: '1region=us-east-1' }, says: /^variables: expected NAME=VALUE/ },
+  // Builds
+  { name: 'only with a build the template lacks', inputs: { ...json, only: 'web' }, says: /^only: the template has no build named "web" \(its builds: amazon-ebs\)/ },
+  { name: 'except with a build the template lacks', inputs: { ...json, except: 'api' }, says: /^except: the template has no build named "api"/ },
+  { name: 'an unknown command', inputs: { ...json, command: 'deploy' }, says: /^command: expected one of build, validate, found "deploy"/ },
+  { name: 'on-error: ask, which needs a terminal', inputs: { ...json, 'on-error': 'ask' }, says: /^on-error: expected one of cleanup, abort, run-cleanup-provisioner, found "ask"/ },
+  // Packer itself
+  { name: 'a packer-version that is not a version', inputs: { ...json, 'packer-version': 'banana' }, says: /^packer-version: expected latest, a version such as 1\.11\.2 or a range such as ~1\.11, found "banana"/ },
+  { name: 'an unquoted 1.10 that YAML turned into 1.1', inputs: { ...json, 'packer-version': '1.1' }, says: /^packer-version: "1\.1" asks for a Packer older than 1\.5\.0.*write '1\.10'/ },
+  { name: 'a Packer too old for the action', inputs: { ...json, 'packer-version': '0.12.3' }, says: /^packer-version: "0\.12\.3" asks for a Packer older than 1\.5\.0/ },
+  { name: 'a releases URL that is not http(s)', inputs: { ...json, 'packer-releases-url': 'ftp://mirror.example.com' }, says: /^packer-releases-url: expected an http\(s\) URL, found "ftp:\/\/mirror\.example\.com"/ },
+  { name: 'a releases URL that is not a URL', inputs: { ...json, 'packer-releases-url': 'mirror.example.com' }, says: /^packer-releases-url: expected an http\(s\) URL/ },
+  { name: 'a signing key that is not an armored key', inputs: { ...json, 'packer-signing-key': 'C874011F0AB405110D02105534365D9472D7468F' }, says: /^packer-signing-key: expected an ASCII-armored PGP public key/ },
+  { name: 'a plugins line that is not a source', inputs: { ...json, plugins: 'amazon latest please' }, says: /^plugins: expected SOURCE or SOURCE@CONSTRAINT per line/ },
+  { name: 'a plugins constraint that is not one', inputs: { ...json, plugins: 'github.com/hashicorp/amazon@soon' }, says: /^plugins: "soon" in line .* is not a version constraint/ },
+  { name: 'a GitHub token with a newline', inputs: { ...json, 'github-token': 'ghp_0123456789abcdef\nghp_second' }, says: /^github-token: expected a token on one line, found 2 lines/ },
+  // Switches
+  { name: 'cache: yes', inputs: { ...json, cache: 'yes' }, says: /^cache: expected true or false, found "yes"/ },
+  { name: 'force: 1', inputs: { ...json, force: '1' }, says: /^force: expected true or false, found "1"/ },
+  { name: 'provenance-tags: on', inputs: { ...json, 'provenance-tags': 'on' }, says: /^provenance-tags: expected true or false, found "on"/ },
+  { name: 'tag-snapshots: no', inputs: { ...json, 'tag-snapshots': 'no' }, says: /^tag-snapshots: expected true or false, found "no"/ },
+  { name: 'summary: off', inputs: { ...json, summary: 'off' }, says: /^summary: expected true or false, found "off"/ },
+  { name: 'a tagging-timeout of 0', inputs: { ...json, 'tagging-timeout': '0' }, says: /^tagging-timeout: expected whole seconds from 1 to 120, found "0"/ },
+  { name: 'a tagging-timeout in minutes', inputs: { ...json, 'tagging-timeout': '5m' }, says: /^tagging-timeout: expected whole seconds from 1 to 120, found "5m"/ },
+  { name: 'a tagging-timeout over two minutes', inputs: { ...json, 'tagging-timeout': '600' }, says: /^tagging-timeout: expected whole seconds from 1 to 120, found "600"/ },
+  // Tags
+  { name: 'a tags line without =', inputs: { ...json, tags: 'Team' }, says: /^tags: expected Key=Value, found "Team"/ },
+  { name: 'a tag key with the aws: prefix', inputs: { ...json, tags: 'aws:team=platform' }, says: /^tags: the "aws:" prefix is reserved for AWS, found key "aws:team"/ },
+  { name: 'a tag value with the aws: prefix', inputs: { ...json, tags: 'Team=AWS:platform' }, says: /^tags: the "aws:" prefix is reserved for AWS, found in the value of "Team"/ },
+  { name: 'a tags line that is a workflow command', inputs: { ...json, tags: '::set-output name=ami-id::ami-evil' }, says: /^tags: a tag key may not begin with "::"/ },
+  { name: 'a tag key with #', inputs: { ...json, tags: 'Cost#center=42' }, says: /^tags: a tag key may hold letters, numbers, spaces and \+ - = \. _ : \/ @, found "#"/ },
+  { name: 'a tag key given twice', inputs: { ...json, tags: 'Team=a\nTeam=b' }, says: /^tags: the key "Team" is given twice/ },
+  { name: 'a tag key of 129 characters', inputs: { ...json, tags: `${'k'.repeat(129)}=v` }, says: /^tags: a tag key must be 1 to 128 characters, found 129/ },
+  { name: 'a tag value of 257 characters', inputs: { ...json, tags: `Notes=${'v'.repeat(257)}` }, says: /^tags: the value of "Notes" must be at most 256 characters, found 257/ },
+  { name: '50 tags plus the provenance tags', inputs: { ...json, tags: Array.from({ length: 50 }, (_, i) => `Tag${i}=v`).join('\n') }, says: /^tags: EC2 allows at most 50 tags on an AMI or snapshot, found 57/ },
+  // Region and manifest
+  { name: 'an aws-region that is not a region', inputs: { ...json, 'aws-region': 'Frankfurt' }, says: /^aws-region: expected an AWS region such as us-east-1, found "Frankfurt"/ },
+  { name: 'an AWS_REGION that is not a region', inputs: json, env: { AWS_REGION: 'us_east_1' }, says: /^AWS_REGION: expected an AWS region such as us-east-1, found "us_east_1"/ },
+  { name: 'a manifest that is not JSON', inputs: { ...json, manifest: 'out.json' }, files: { 'json/out.json': 'builds: []' }, says: /^manifest: json\/out\.json is not valid JSON.*fix or delete it\.$/, file: 'json/out.json' },
+  { name: 'a manifest without builds', inputs: { ...json, manifest: 'out.json' }, files: { 'json/out.json': '{"last_run_uuid": "x"}' }, says: /^manifest: json\/out\.json: expected a Packer manifest: a JSON object with "builds"/, file: 'json/out.json' },
+  { name: 'a manifest whose builds are not objects', inputs: { ...json, manifest: 'out.json' }, files: { 'json/out.json': '{"builds": [null]}' }, says: /^manifest: json\/out\.json: expected every entry of "builds" to be an object/ },
+  { name: 'a manifest that is a directory', inputs: { ...json, manifest: 'out' }, directories: ['json/out'], says: /^manifest: expected a file at json\/out, found a directory/ },
+  { name: 'the template\'s manifest output, left broken by an earlier run', inputs: hcl, files: { 'hcl2/packer-manifest.json': '{"builds": [' }, says: /^manifest: hcl2\/packer-manifest\.json is not valid JSON/ }
+]
+
+describeWithPacker('bad input through the bundled action', () => {
+  let endpoint: Ec2Endpoint
+  let scratch: string
+  let bin: string
+  const results = new Map<string, { result: ActionRun; workspace: string }>()
+
+  beforeAll(async () => {
+    endpoint = await startEc2Endpoint()
+    scratch = mkdtempSync(join(tmpdir(), 'bad-inputs-'))
+    // A `packer` first on PATH that records that it was started, then runs the real one.
+    bin = join(scratch, 'bin')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'packer'), `#!/bin/sh\necho "$@" >> "$(dirname "$0")/started"\nexec ${realPacker} "$@"\n`)
+    chmodSync(join(bin, 'packer'), 0o755)
+    // Node starts are most of the time: run the cases four at a time.
+    for (let next = 0; next < cases.length; next += 4) {
+      await Promise.all(
+        cases.slice(next, next + 4).map(async (badInput, offset) => {
+          const workspace = join(scratch, `case-${next + offset}`)
+          cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+          for (const directory of badInput.directories ?? []) mkdirSync(join(workspace, directory), { recursive: true })
+          for (const [path, text] of Object.entries(badInput.files ?? {})) writeFileSync(join(workspace, path), text)
+          const result = await runAction({
+            workspace,
+            inputs: badInput.inputs,
+            env: {
+              ...pushToMain,
+              PATH: `${bin}:${process.env.PATH ?? ''}`,
+              HOME: join(workspace, '.home'),
+              AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+              AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+              AWS_REGION: 'us-east-1',
+              AWS_ENDPOINT_URL_EC2: endpoint.url,
+              ...badInput.env
+            }
+          })
+          results.set(badInput.name, { result, workspace })
+        })
+      )
+    }
+  }, 240_000)
+
+  afterAll(async () => {
+    await endpoint.close()
+    rmSync(scratch, { recursive: true, force: true })
+  })
+
+  it('covers at least 40 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(40)
+  })
+
+  it.each(cases.map((badInput) => [badInput.name, badInput] as const))('%s', (name, badInput) => {
+    const { result } = results.get(name) as { result: ActionRun; workspace: string }
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map((error) => error.message)).toEqual([expect.stringMatching(badInput.says)])
+    expect(result.errors[0].properties.title).toBe('Invalid input')
+    if (badInput.file) expect(result.errors[0].properties.file).toBe(badInput.file)
+    // No stack trace, on either stream.
+    expect(`${result.stdout}\n${result.stderr}`).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m)
+    expect(result.stderr).toBe('')
+    // Nothing started, nothing sent, nothing set.
+    expect(existsSync(join(bin, 'started'))).toBe(false)
+    expect(result.stdout).not.toContain('::group::')
+    expect(result.outputs).toEqual({})
+    // A secret never reaches the log, even in the message about it.
+    expect(result.stdout).not.toContain('ghp_')
+  })
+
+  it('no case reached the EC2 endpoint', () => {
+    expect(endpoint.calls).toEqual([])
+  })
+
+  it('the recording packer does see a start when the inputs are good', async () => {
+    const workspace = join(scratch, 'good')
+    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+    const controlBin = join(scratch, 'control-bin')
+    cpSync(bin, controlBin, { recursive: true })
+    rmSync(join(controlBin, 'started'), { force: true })
+    const result = await runAction({
+      workspace,
+      inputs: { ...json, command: 'validate', 'packer-version': packerVersion() },
+      env: { ...pushToMain, PATH: `${controlBin}:${process.env.PATH ?? ''}`, HOME: join(workspace, '.home'), CHECKPOINT_DISABLE: '1' }
+    })
+    expect(result.exitCode).toBe(0)
+    expect(existsSync(join(controlBin, 'started'))).toBe(true)
+  })
+})

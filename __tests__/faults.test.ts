@@ -1,0 +1,405 @@
+// Faults as a user meets them: the bundled action run as the runner runs it (main step, then
+// post step), the real Packer, real HTTP to the loopback EC2 endpoint, and a fault injected
+// into one of them. Each test checks what is left in the account, the outputs and the summary.
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { CreateKeyPairCommand, CreateSecurityGroupCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { projectRoot, pushToMain, runAction, runPostStep, type RunActionOptions } from './support/action-process.js'
+import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
+
+const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
+
+/** The processes whose parent is `pid`, from /proc (Linux). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+  } catch {
+    return []
+  }
+}
+
+/** Processes of the group that are still running (a killed process not yet reaped is not). */
+function livingMembersOf(pgid: number): string[] {
+  const living: string[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces, so read after its closing parenthesis.
+    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (Number(group) === pgid && state !== 'Z' && state !== 'X') living.push(`${entry} ${stat.slice(0, stat.lastIndexOf(')') + 1)}`)
+  }
+  return living
+}
+
+describeWithPacker('faults, through the bundled action with the real Packer', () => {
+  let version = ''
+  let endpoint: Ec2Endpoint
+  let workspace: string
+
+  beforeAll(() => {
+    version = packerVersion()
+  })
+  beforeEach(() => {
+    workspace = mkdtempSync(join(tmpdir(), 'faults-'))
+    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+  })
+  afterEach(async () => {
+    await endpoint?.close()
+    endpoint = undefined as unknown as Ec2Endpoint
+    rmSync(workspace, { recursive: true, force: true })
+  })
+
+  function options(
+    inputs: Record<string, string>,
+    extra: Partial<RunActionOptions> = {},
+    ec2Endpoint: Ec2Endpoint = endpoint
+  ): RunActionOptions {
+    return {
+      workspace,
+      inputs: { 'packer-version': version, 'working-directory': 'json', ...inputs },
+      env: {
+        ...pushToMain,
+        HOME: join(workspace, '.home'),
+        CHECKPOINT_DISABLE: '1',
+        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+        AWS_REGION: 'us-east-1',
+        AWS_POLL_DELAY_SECONDS: '0',
+        AWS_ENDPOINT_URL_EC2: ec2Endpoint.url
+      },
+      ...extra
+    }
+  }
+
+  describe('Packer killed with SIGKILL in the middle of a build', () => {
+    it('the main step ends at once with the group gone; the post step removes exactly what Packer announced', async () => {
+      endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+      endpoint.faults.holdInstancesPending()
+      // What is not Packer's must survive the clean-up, even with names like Packer's own.
+      const ec2 = new EC2Client({
+        region: 'us-east-1',
+        endpoint: endpoint.url,
+        credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }
+      })
+      await ec2.send(new CreateKeyPairCommand({ KeyName: 'packer_00000000-0000-0000-0000-000000000000' }))
+      await ec2.send(
+        new CreateSecurityGroupCommand({ GroupName: 'packer_11111111-1111-1111-1111-111111111111', Description: 'not this run' })
+      )
+      const other = await ec2.send(
+        new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 })
+      )
+      const otherInstance = other.Instances?.[0]?.InstanceId as string
+      ec2.destroy()
+      const loopback = endpoint
+
+      let packerPid = 0
+      // Packer's waiter polls every second, up to 1000 times: its plugin process outlives a
+      // killed Packer for as long, holding Packer's output pipe open.
+      const slowWaiter = options({})
+      slowWaiter.env = { ...slowWaiter.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }
+      const main = await runAction(
+        options(
+          {},
+          {
+            env: slowWaiter.env,
+            onStart: (child) => {
+              void until(
+                () => loopback.callsOf('DescribeInstances').filter((call) => !call.params['Filter.1.Name']).length >= 2,
+                'Packer to wait for its instance'
+              ).then(() => {
+                packerPid = childrenOf(child.pid as number)[0]
+                process.kill(packerPid, 'SIGKILL')
+              })
+            }
+          }
+        )
+      )
+      expect(packerPid).toBeGreaterThan(0)
+      expect(main.exitCode).toBe(1)
+      expect(livingMembersOf(packerPid)).toEqual([])
+      expect(main.errors.at(-1)?.message).toMatch(/^packer build failed \(exit code 137\)/)
+      expect(main.summary).toContain('Packer was killed (SIGKILL) before it could clean up')
+
+      // Packer left its instance, security group and key pair behind.
+      const ours = endpoint.instances('us-east-1').filter((instance) => instance.instanceId !== otherInstance)
+      expect(ours.map((instance) => instance.state)).toEqual(['pending'])
+      const packersGroup = endpoint.securityGroups('us-east-1').find((group) => group.groupId === ours[0].securityGroupIds[0])
+      expect(packersGroup?.groupName).toMatch(/^packer_/)
+      expect(ours[0].keyName).toMatch(/^packer_/)
+
+      const callsBefore = endpoint.calls.length
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.stdout).toContain(`us-east-1: terminating ${ours[0].instanceId} (pending)`)
+      expect(post.stdout).toContain(`us-east-1: deleted security group ${packersGroup?.groupName}`)
+      expect(post.stdout).toContain(`us-east-1: deleted key pair ${ours[0].keyName}`)
+      expect(post.warnings).toEqual([])
+
+      expect(endpoint.instances('us-east-1').find((i) => i.instanceId === ours[0].instanceId)?.state).toBe('terminated')
+      expect(endpoint.instances('us-east-1').find((i) => i.instanceId === otherInstance)?.state).toBe('pending')
+      expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName).sort()).toEqual([
+        'default',
+        'packer_11111111-1111-1111-1111-111111111111'
+      ])
+      expect(endpoint.keyPairs('us-east-1').map((key) => key.keyName)).toEqual(['packer_00000000-0000-0000-0000-000000000000'])
+      // Only the post step's own calls, each naming Packer's resources.
+      const postCalls = endpoint.calls.slice(callsBefore)
+      expect([...new Set(postCalls.map((call) => call.action))].sort()).toEqual([
+        'DeleteKeyPair',
+        'DeleteSecurityGroup',
+        'DescribeInstances',
+        'DescribeSecurityGroups',
+        'TerminateInstances'
+      ])
+      for (const call of postCalls.filter((c) => c.action === 'TerminateInstances')) {
+        expect(Object.values(call.params)).toEqual([ours[0].instanceId])
+      }
+    })
+
+    it('a build in another region than the home one is found there and cleaned up there', async () => {
+      endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+      endpoint.faults.holdInstancesPending()
+      const loopback = endpoint
+      const run = options({ variables: 'aws_region=eu-west-1\nami_regions=' })
+      run.env = { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }
+      const main = await runAction({
+        ...run,
+        onStart: (child) => {
+          void until(() => loopback.callsOf('DescribeInstances', 'eu-west-1').length >= 2, 'Packer to wait for its instance').then(() =>
+            process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')
+          )
+        }
+      })
+      expect(main.exitCode).toBe(1)
+      const [instance] = endpoint.instances('eu-west-1')
+      expect(instance.state).toBe('pending')
+      expect(endpoint.instances('us-east-1')).toEqual([])
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`eu-west-1: terminated ${instance.instanceId}.`)
+      expect(endpoint.instances('eu-west-1').map((i) => i.state)).toEqual(['terminated'])
+      expect(endpoint.securityGroups('eu-west-1').map((group) => group.groupName)).toEqual(['default'])
+      expect(endpoint.keyPairs('eu-west-1')).toEqual([])
+      // Nothing was deleted, or even tried, in the home region.
+      expect(endpoint.callsOf('DeleteKeyPair', 'us-east-1')).toEqual([])
+      expect(endpoint.callsOf('DeleteSecurityGroup', 'us-east-1')).toEqual([])
+    })
+
+    it('with no region known, the post step names what may be left and calls nothing', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const state = {
+        regions: [],
+        resources: { instanceIds: ['i-0123456789abcdef0'], keyPairs: ['packer_k'], securityGroups: ['packer_g'] },
+        packer: 'killed'
+      }
+      const run = options({})
+      run.env = { ...run.env, AWS_REGION: undefined, [`STATE_packer-leftovers`]: JSON.stringify(state) }
+      const post = await runAction({ ...run, entry: join(projectRoot, 'dist', 'post.js') })
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toContainEqual(
+        'Cannot clean up what Packer left: no region is known (set aws-region or AWS_REGION). Look for i-0123456789abcdef0, packer_g, packer_k.'
+      )
+      expect(endpoint.calls).toEqual([])
+    })
+
+    it('with on-error: abort, the post step leaves what Packer made, and says so', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const state = {
+        regions: ['us-east-1'],
+        resources: { instanceIds: ['i-0123456789abcdef0'], keyPairs: ['packer_k'], securityGroups: ['packer_g'] },
+        packer: 'killed',
+        keep: true
+      }
+      const run = options({ 'on-error': 'abort' })
+      run.env = { ...run.env, [`STATE_packer-leftovers`]: JSON.stringify(state) }
+      const post = await runAction({ ...run, entry: join(projectRoot, 'dist', 'post.js') })
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toContainEqual(
+        'Packer was killed, and on-error is abort, so what it made is left as it is: i-0123456789abcdef0, packer_g, packer_k (in us-east-1).'
+      )
+      expect(endpoint.calls).toEqual([])
+    })
+
+    it('after a build that Packer finished, the post step makes no EC2 call', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const main = await runAction(options({}))
+      expect(main.exitCode).toBe(0)
+      expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'exited' })
+      const callsBefore = endpoint.calls.length
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(endpoint.calls.length).toBe(callsBefore)
+      expect(post.stdout).not.toContain('Clean up')
+    })
+  })
+
+  describe('an EC2 endpoint that accepts the action\'s calls and never answers', () => {
+    it('tagging stops at tagging-timeout: exit 1, outputs set, the summary names what is not tagged', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.hang(undefined, { userAgent: 'aws-sdk-js' })
+      const result = await runAction(options({ 'tagging-timeout': '3' }))
+      expect(result.exitCode).toBe(1)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
+      expect(result.outputs['ami-id']).toBe(amiIds['us-east-1'])
+      for (const [region, amiId] of Object.entries(amiIds)) {
+        expect(result.errors.map((error) => error.message)).toContainEqual(
+          `Tagging in ${region} did not finish within 3 s, the tagging deadline: EC2 did not answer in time. ` +
+            `Not tagged: ${amiId}, nor the snapshots behind them (not found yet).`
+        )
+        expect(result.summary).toContain(`| ${region} | [\`${amiId}\`]`)
+        expect(endpoint.tagsOf(region, amiId)).not.toHaveProperty('SourceCommit')
+      }
+      expect(result.summary).toContain(':x: Failed')
+      expect(result.summary).not.toContain('pending')
+      expect(result.errors.at(-1)?.message).toMatch(/^Tagging failed in (us-east-1|eu-west-1|us-west-2), (?!\1)\S+, \S+; the AMIs exist/)
+      // Every call the action made went unanswered: the deadline, not an answer, ended them.
+      const actionCalls = endpoint.calls.filter((call) => call.error === 'NoAnswer')
+      expect(actionCalls.map((call) => call.action).sort()).toEqual(['DescribeImages', 'DescribeImages', 'DescribeImages'])
+    })
+  })
+
+  describe('a cancel while the action waits for EC2', () => {
+    it('says the AMIs exist, and the summary stops saying "tagging"', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.hang(undefined, { userAgent: 'aws-sdk-js' })
+      const loopback = endpoint
+      const result = await runAction(
+        options(
+          {},
+          {
+            onStart: (child) => {
+              void until(() => loopback.calls.some((call) => call.error === 'NoAnswer'), 'the action to call EC2').then(() =>
+                child.kill('SIGINT')
+              )
+            }
+          }
+        )
+      )
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 3 AMI\(s\) exist and are in the outputs/)
+      expect(Object.keys(JSON.parse(result.outputs['ami-ids']))).toHaveLength(3)
+      expect(result.summary).toContain(':no_entry_sign: Cancelled')
+      expect(result.summary).not.toContain('pending')
+      expect(result.summary.match(/\| not tagged \|/g)).toHaveLength(3)
+    })
+  })
+
+  describe('half of the action\'s calls throttled', () => {
+    it('leaves nothing untagged over 20 seeded runs', async () => {
+      const seeds = Array.from({ length: Number(process.env.SEEDS ?? 20) }, (_, index) => index + 1)
+      const throttled: number[] = []
+      const untagged: string[] = []
+      // Four runs at a time, each with its own endpoint and workspace.
+      for (let batch = 0; batch < seeds.length; batch += 4) {
+        await Promise.all(
+          seeds.slice(batch, batch + 4).map(async (seed) => {
+            const own = await startEc2Endpoint({ regions })
+            const scratch = mkdtempSync(join(tmpdir(), 'throttle-'))
+            try {
+              cpSync(join(projectRoot, 'demo'), scratch, { recursive: true })
+              for (const action of ['DescribeImages', 'CreateTags']) {
+                own.faults.throttle(action, { rate: 0.5, seed: seed * 2 + (action === 'CreateTags' ? 1 : 0), userAgent: 'aws-sdk-js' })
+              }
+              const result = await runAction(options({}, { workspace: scratch }, own))
+              expect(result.errors).toEqual([])
+              expect(result.exitCode).toBe(0)
+              throttled.push(own.calls.filter((call) => call.error === 'RequestLimitExceeded').length)
+              for (const { region, amiId } of JSON.parse(result.outputs.artifacts) as Array<{ region: string; amiId: string }>) {
+                const image = own.images(region).find((candidate) => candidate.imageId === amiId)
+                if (own.tagsOf(region, amiId).SourceCommit !== pushToMain.GITHUB_SHA) untagged.push(`seed ${seed} ${amiId}`)
+                for (const device of image?.blockDeviceMappings ?? []) {
+                  if (own.tagsOf(region, device.snapshotId as string).SourceCommit !== pushToMain.GITHUB_SHA) {
+                    untagged.push(`seed ${seed} ${device.snapshotId}`)
+                  }
+                }
+              }
+            } finally {
+              await own.close()
+              rmSync(scratch, { recursive: true, force: true })
+            }
+          })
+        )
+      }
+      expect(untagged).toEqual([])
+      // The fault was on: about half of the action's 6 calls a run, plus their retries.
+      expect(throttled.reduce((sum, count) => sum + count, 0)).toBeGreaterThan(40)
+    }, 300_000)
+  })
+
+  describe('the manifest', () => {
+    function editTemplate(edit: (template: { 'post-processors': unknown[] }) => void): void {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      edit(template)
+      writeFileSync(path, JSON.stringify(template, null, 2))
+    }
+
+    it('an output directory that does not exist is created before the build, and the AMIs are kept', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      editTemplate((template) => {
+        template['post-processors'] = [{ type: 'manifest', output: 'out/manifest.json' }]
+      })
+      const result = await runAction(options({}))
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(result.stdout).toContain(`Created ${join(workspace, 'json', 'out')} for the manifest`)
+      expect(result.outputs.manifest).toBe(join(workspace, 'json', 'out', 'manifest.json'))
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(Object.keys(amiIds)).toHaveLength(3)
+      for (const [region, amiId] of Object.entries(amiIds)) {
+        expect(endpoint.images(region).find((image) => image.imageId === amiId)?.state).toBe('available')
+        expect(endpoint.tagsOf(region, amiId)).toHaveProperty('SourceCommit', pushToMain.GITHUB_SHA)
+      }
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+    })
+
+    it('a manifest file that is not JSON is refused before anything runs', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      writeFileSync(join(workspace, 'json', 'packer-manifest.json'), '{"builds": [\n')
+      const result = await runAction(options({}))
+      expect(result.exitCode).toBe(1)
+      expect(result.errors).toHaveLength(1)
+      expect(result.errors[0].message).toMatch(/^manifest: json\/packer-manifest\.json is not valid JSON at line 2/)
+      expect(result.errors[0].properties).toMatchObject({ file: 'json/packer-manifest.json' })
+      expect(result.stdout).not.toContain('::group::')
+      expect(endpoint.calls).toEqual([])
+    })
+
+    it('a manifest that goes bad during the build: the AMIs Packer announced still reach the outputs and are tagged', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      editTemplate((template) => {
+        template['post-processors'] = [
+          [
+            { type: 'manifest' },
+            { type: 'shell-local', inline: ['echo "not a manifest" > packer-manifest.json'] }
+          ]
+        ]
+      })
+      const result = await runAction(options({}))
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(result.stdout).toContain("Cannot read the manifest")
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
+      for (const [region, amiId] of Object.entries(amiIds)) {
+        expect(endpoint.tagsOf(region, amiId)).toHaveProperty('SourceCommit', pushToMain.GITHUB_SHA)
+      }
+      expect(result.summary).not.toContain('No AMI was built')
+    })
+  })
+})

@@ -1,0 +1,393 @@
+// What a Packer that died before its own clean-up left in the account: the source instance,
+// the temporary security group and the temporary key pair its log announced. The post step
+// removes exactly those, and nothing else: resources are looked up by the IDs and names Packer
+// printed, never by a pattern.
+import * as core from '@actions/core'
+import {
+  DeleteKeyPairCommand,
+  DeleteSecurityGroupCommand,
+  DescribeRegionsCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  TerminateInstancesCommand
+} from '@aws-sdk/client-ec2'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ec2Client } from './client.js'
+import { LEFTOVERS_STATE, parseLeftoverState, type LeftoverState } from './leftovers.js'
+
+export { LEFTOVERS_STATE, parseLeftoverState, type LeftoverState } from './leftovers.js'
+
+/** Whether the post step has anything to clean up. */
+export function needsCleanup(state: LeftoverState | undefined): state is LeftoverState {
+  if (state === undefined || state.packer === 'exited') return false
+  const { instanceIds, keyPairs, securityGroups } = state.resources
+  return instanceIds.length + keyPairs.length + securityGroups.length > 0
+}
+
+export interface CleanupOptions {
+  ec2For?: (region: string) => EC2Client
+  /** Where each finding and action is reported. */
+  log: (message: string) => void
+  /** Where a problem is reported (something that may still be left in the account). */
+  warn: (message: string) => void
+  /** The longest the whole clean-up may take (default 45 s, so the post step ends within a minute). */
+  deadlineMs?: number
+  /** Between looks at instances that are shutting down (default 2 s). */
+  pollMs?: number
+}
+
+export interface CleanupReport {
+  terminated: string[]
+  alreadyGone: string[]
+  deletedSecurityGroups: string[]
+  deletedKeyPairs: string[]
+  /** Announced resources that may still exist: what the user must look at. */
+  leftBehind: string[]
+}
+
+const goneStates = new Set(['shutting-down', 'terminated'])
+
+function describe(error: unknown): string {
+  const { name, message } = (error ?? {}) as { name?: string; message?: string }
+  return [name && name !== 'Error' ? name : '', message ?? String(error)].filter(Boolean).join(': ')
+}
+
+/**
+ * Terminates every announced instance that is still alive, then deletes the announced
+ * temporary security groups (once no instance uses them) and key pairs, in each region.
+ */
+export async function cleanUpLeftovers(state: LeftoverState, options: CleanupOptions): Promise<CleanupReport> {
+  const cleanup = new Cleanup(state, options)
+  try {
+    return await cleanup.run()
+  } finally {
+    cleanup.stop()
+  }
+}
+
+type InstanceState = { id: string; state: string }
+
+/** One clean-up: what is still unseen, what was done, and the deadline that bounds it all. */
+class Cleanup {
+  private readonly report: CleanupReport = {
+    terminated: [],
+    alreadyGone: [],
+    deletedSecurityGroups: [],
+    deletedKeyPairs: [],
+    leftBehind: []
+  }
+  private readonly deadline: number
+  private readonly pollMs: number
+  private readonly abort = new AbortController()
+  private readonly timer: NodeJS.Timeout
+  private readonly unseenInstances: Set<string>
+  private readonly unseenGroups: Set<string>
+  private readonly searched: string[]
+
+  constructor(
+    private readonly state: LeftoverState,
+    private readonly options: CleanupOptions
+  ) {
+    this.deadline = Date.now() + (options.deadlineMs ?? 45_000)
+    this.pollMs = options.pollMs ?? 2_000
+    this.timer = setTimeout(() => this.abort.abort(), Math.max(0, this.deadline - Date.now()))
+    this.unseenInstances = new Set(state.resources.instanceIds)
+    this.unseenGroups = new Set(state.resources.securityGroups)
+    this.searched = [...state.regions]
+  }
+
+  stop(): void {
+    clearTimeout(this.timer)
+  }
+
+  private get send(): { abortSignal: AbortSignal } {
+    return { abortSignal: this.abort.signal }
+  }
+
+  async run(): Promise<CleanupReport> {
+    const { instanceIds, keyPairs, securityGroups } = this.state.resources
+    const announced = [
+      ...instanceIds,
+      ...securityGroups.map((name) => `security group ${name}`),
+      ...keyPairs.map((name) => `key pair ${name}`)
+    ]
+    const why = this.state.packer === 'killed' ? 'it was killed' : 'it never finished'
+    this.options.log(`Packer ended without cleaning up (${why}). Its log announced: ${announced.join(', ')}.`)
+    if (this.state.regions.length === 0) {
+      this.options.warn(
+        'Cannot clean up what Packer left: no region is known (set aws-region or AWS_REGION). ' +
+          `Look for ${[...instanceIds, ...securityGroups, ...keyPairs].join(', ')}.`
+      )
+      this.report.leftBehind.push(...instanceIds, ...securityGroups, ...keyPairs)
+      return this.report
+    }
+    await this.cleanEveryRegion()
+    return this.finish()
+  }
+
+  private async cleanEveryRegion(): Promise<void> {
+    const firstLook = this.state.resources.instanceIds.length > 0 ? 'where-instances-are' : 'always'
+    let keysAndGroupsDone = false
+    for (const region of this.state.regions) {
+      if (await this.withClient(region, (ec2) => this.cleanRegion(region, ec2, firstLook))) keysAndGroupsDone = true
+    }
+    if (this.unseenInstances.size > 0 && (await this.searchOtherRegions())) keysAndGroupsDone = true
+    // No announced instance was found anywhere (it never started, or is long gone): the
+    // security group and key pair are looked for in the home region.
+    if (!keysAndGroupsDone && !this.abort.signal.aborted) {
+      const home = this.state.regions[0]
+      await this.withClient(home, (ec2) => this.cleanRegion(home, ec2, 'always'))
+    }
+  }
+
+  /**
+   * A template may build in another region than the home one: an instance not found there is
+   * looked for, by its ID, in the account's other regions, and where it is found, so are the
+   * temporary security group and key pair (Packer makes all three in the build region).
+   */
+  private async searchOtherRegions(): Promise<boolean> {
+    const home = this.state.regions[0]
+    const others = await this.withClient(home, (ec2) => otherRegions(ec2, this.state.regions, this.abort.signal)).catch(
+      (error: unknown) => {
+        this.options.warn(
+          `Could not list the account's regions to look for ${[...this.unseenInstances].join(', ')}: ${describe(error)}`
+        )
+        return []
+      }
+    )
+    let keysAndGroupsDone = false
+    for (const region of others) {
+      if (this.unseenInstances.size === 0 || this.abort.signal.aborted) break
+      this.searched.push(region)
+      const found = await this.withClient(region, (ec2) =>
+        describeInstances(ec2, [...this.unseenInstances], this.send)
+      ).catch(() => [])
+      if (found.length > 0 && (await this.withClient(region, (ec2) => this.cleanRegion(region, ec2, 'where-instances-are')))) {
+        keysAndGroupsDone = true
+      }
+    }
+    return keysAndGroupsDone
+  }
+
+  private finish(): CleanupReport {
+    this.report.leftBehind = [...new Set(this.report.leftBehind)]
+    for (const id of this.unseenInstances) {
+      this.options.warn(`${id} was not found in ${this.searched.join(', ')}: look for it, and terminate it if it is still running.`)
+      this.report.leftBehind.push(id)
+    }
+    for (const name of this.unseenGroups) {
+      this.options.warn(`Security group ${name} was not found in ${this.searched.join(', ')}.`)
+    }
+    return this.report
+  }
+
+  private async withClient<T>(region: string, use: (ec2: EC2Client) => Promise<T>): Promise<T> {
+    const ec2 = this.options.ec2For?.(region) ?? ec2Client(region, 3)
+    try {
+      return await use(ec2)
+    } finally {
+      if (!this.options.ec2For) ec2.destroy()
+    }
+  }
+
+  /**
+   * Cleans one region; returns whether its security groups and key pairs were dealt with,
+   * which `where-instances-are` does only when an announced instance is in the region.
+   */
+  private async cleanRegion(
+    region: string,
+    ec2: EC2Client,
+    keysAndGroups: 'always' | 'where-instances-are'
+  ): Promise<boolean> {
+    const ours = await this.terminateInstances(region, ec2)
+    if (ours === undefined) return false
+    if (keysAndGroups === 'where-instances-are' && ours.length === 0) return false
+    await this.deleteSecurityGroups(region, ec2, ours)
+    await this.deleteKeyPairs(region, ec2)
+    return true
+  }
+
+  /** The announced instances found in the region, those alive terminated; undefined if EC2 did not say. */
+  private async terminateInstances(region: string, ec2: EC2Client): Promise<InstanceState[] | undefined> {
+    const { instanceIds } = this.state.resources
+    if (instanceIds.length === 0) return []
+    const { log, warn } = this.options
+    let ours: InstanceState[]
+    try {
+      // A filter, not InstanceIds, so that one ID EC2 no longer knows does not fail the lookup of the others.
+      ours = await describeInstances(ec2, instanceIds, this.send)
+    } catch (error) {
+      warn(`Could not look up ${instanceIds.join(', ')} in ${region}: ${describe(error)}`)
+      return undefined
+    }
+    for (const { id } of ours) this.unseenInstances.delete(id)
+    for (const instance of ours.filter((i) => goneStates.has(i.state))) {
+      log(`${region}: ${instance.id} is already ${instance.state}.`)
+      this.report.alreadyGone.push(instance.id)
+    }
+    const alive = ours.filter((instance) => !goneStates.has(instance.state))
+    if (alive.length === 0) return ours
+    const ids = alive.map((instance) => instance.id)
+    log(`${region}: terminating ${alive.map((i) => `${i.id} (${i.state})`).join(', ')}…`)
+    try {
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }), this.send)
+      this.report.terminated.push(...ids)
+      log(`${region}: terminated ${ids.join(', ')}.`)
+    } catch (error) {
+      warn(`Could not terminate ${ids.join(', ')} in ${region}: ${describe(error)}`)
+      this.report.leftBehind.push(...ids)
+    }
+    return ours
+  }
+
+  private async deleteSecurityGroups(region: string, ec2: EC2Client, ours: InstanceState[]): Promise<void> {
+    const groups = await this.findSecurityGroups(region, ec2)
+    if (groups.length > 0 && ours.length > 0) {
+      // A group cannot go while an instance still uses it: wait for the terminations.
+      const ids = ours.map((instance) => instance.id)
+      const terminated = await this.untilDeadline(async () =>
+        (await describeInstances(ec2, ids, this.send)).every((instance) => instance.state === 'terminated')
+      ).catch(() => false)
+      if (!terminated) this.options.warn(`${region}: ${ids.join(', ')} had not finished terminating when the clean-up had to stop.`)
+    }
+    for (const group of groups) await this.deleteSecurityGroup(region, ec2, group)
+  }
+
+  private async findSecurityGroups(region: string, ec2: EC2Client): Promise<Array<{ id: string; name: string }>> {
+    const { securityGroups } = this.state.resources
+    if (securityGroups.length === 0) return []
+    try {
+      const answer = await ec2.send(
+        new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: securityGroups }] }),
+        this.send
+      )
+      return (answer.SecurityGroups ?? [])
+        .filter((group) => group.GroupId && group.GroupName && securityGroups.includes(group.GroupName))
+        .map((group) => ({ id: group.GroupId as string, name: group.GroupName as string }))
+    } catch (error) {
+      this.options.warn(`Could not look up security groups ${securityGroups.join(', ')} in ${region}: ${describe(error)}`)
+      this.report.leftBehind.push(...securityGroups)
+      return []
+    }
+  }
+
+  private async deleteSecurityGroup(region: string, ec2: EC2Client, group: { id: string; name: string }): Promise<void> {
+    this.unseenGroups.delete(group.name)
+    const deleted = await this.untilDeadline(async () => {
+      try {
+        await ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.id }), this.send)
+        return true
+      } catch (error) {
+        if ((error as { name?: string }).name === 'DependencyViolation') return false
+        throw error
+      }
+    }).catch((error: unknown) => {
+      this.options.warn(`Could not delete security group ${group.name} (${group.id}) in ${region}: ${describe(error)}`)
+      return undefined
+    })
+    if (deleted) {
+      this.options.log(`${region}: deleted security group ${group.name} (${group.id}).`)
+      this.report.deletedSecurityGroups.push(group.name)
+      return
+    }
+    if (deleted === false) {
+      this.options.warn(`Security group ${group.name} (${group.id}) in ${region} was still in use when the clean-up had to stop.`)
+    }
+    this.report.leftBehind.push(group.name)
+  }
+
+  /** DeleteKeyPair succeeds for a name EC2 does not know, so a key pair is deleted, not looked up. */
+  private async deleteKeyPairs(region: string, ec2: EC2Client): Promise<void> {
+    for (const keyName of this.state.resources.keyPairs) {
+      try {
+        await ec2.send(new DeleteKeyPairCommand({ KeyName: keyName }), this.send)
+        this.options.log(`${region}: deleted key pair ${keyName} (if it was still there).`)
+        this.report.deletedKeyPairs.push(keyName)
+      } catch (error) {
+        this.options.warn(`Could not delete key pair ${keyName} in ${region}: ${describe(error)}`)
+        this.report.leftBehind.push(keyName)
+      }
+    }
+  }
+
+  /** Calls `attempt` until it returns true, or the deadline passes (then false). */
+  private async untilDeadline(attempt: () => Promise<boolean>): Promise<boolean> {
+    for (;;) {
+      if (await attempt()) return true
+      if (Date.now() + this.pollMs > this.deadline) return false
+      await sleep(this.pollMs)
+    }
+  }
+}
+
+/** The account's enabled regions other than those given. */
+async function otherRegions(ec2: EC2Client, known: string[], abortSignal: AbortSignal): Promise<string[]> {
+  const answer = await ec2.send(new DescribeRegionsCommand({}), { abortSignal })
+  return (answer.Regions ?? [])
+    .map((region) => region.RegionName)
+    .filter((name): name is string => typeof name === 'string' && !known.includes(name))
+}
+
+async function describeInstances(
+  ec2: EC2Client,
+  ids: string[],
+  send: { abortSignal: AbortSignal }
+): Promise<Array<{ id: string; state: string }>> {
+  const found: Array<{ id: string; state: string }> = []
+  let nextToken: string | undefined
+  do {
+    const answer = await ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: ids }], NextToken: nextToken }),
+      send
+    )
+    for (const reservation of answer.Reservations ?? []) {
+      for (const instance of reservation.Instances ?? []) {
+        if (instance.InstanceId && ids.includes(instance.InstanceId)) {
+          found.push({ id: instance.InstanceId, state: instance.State?.Name ?? 'unknown' })
+        }
+      }
+    }
+    nextToken = answer.NextToken
+  } while (nextToken)
+  return found
+}
+
+/**
+ * The post step's clean-up: reads what the main step saved and, if Packer died before its own
+ * clean-up, removes what it left. Never throws; whatever may remain is a warning naming it.
+ */
+export async function cleanUpAfterPacker(): Promise<void> {
+  try {
+    const state = parseLeftoverState(core.getState(LEFTOVERS_STATE))
+    if (!needsCleanup(state)) return
+    if (state.keep) {
+      const { instanceIds, securityGroups, keyPairs } = state.resources
+      core.warning(
+        `Packer was killed, and on-error is abort, so what it made is left as it is: ` +
+          `${[...instanceIds, ...securityGroups, ...keyPairs].join(', ')} (in ${state.regions.join(', ') || 'its build region'}).`,
+        { title: 'Packer clean-up' }
+      )
+      return
+    }
+    await core.group('Clean up what Packer left', async () => {
+      const report = await cleanUpLeftovers(state, {
+        log: (message) => core.info(message),
+        warn: (message) => core.warning(message, { title: 'Packer clean-up' })
+      })
+      const done = [
+        report.terminated.length > 0 ? `terminated ${report.terminated.join(', ')}` : '',
+        report.deletedSecurityGroups.length > 0 ? `deleted security group ${report.deletedSecurityGroups.join(', ')}` : '',
+        report.deletedKeyPairs.length > 0 ? `deleted key pair ${report.deletedKeyPairs.join(', ')}` : ''
+      ].filter(Boolean)
+      core.info(`Clean-up: ${done.length > 0 ? done.join('; ') : 'nothing needed removing'}.`)
+      if (report.leftBehind.length > 0) {
+        core.warning(`These may still exist in the account: ${report.leftBehind.join(', ')}.`, {
+          title: 'Packer clean-up'
+        })
+      }
+    })
+  } catch (error) {
+    core.warning(`Could not clean up after Packer: ${describe(error)}`, { title: 'Packer clean-up' })
+  }
+}
