@@ -12,7 +12,8 @@ export default {
   transformIgnorePatterns: ['/node_modules/(?!@actions/workflow-parser/)'],
   globalSetup: '<rootDir>/__tests__/support/global-setup.ts',
   testMatch: ['**/__tests__/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // __tests__/alone/ runs after the rest, by itself (jest.alone.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/__tests__/alone/'],
   collectCoverageFrom: ['src/**/*.ts'],
   testTimeout: 60000
 }

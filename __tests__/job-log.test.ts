@@ -1,14 +1,13 @@
 // What the runner sees of a build's log: the bundled action run as the runner runs it, with
 // the real Packer running shell-local scripts that print what a template's scripts can print,
 // against the loopback EC2 endpoint.
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
-import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
+import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -145,46 +144,5 @@ describeWithPacker('the job log, as the runner reads it', () => {
     expect(notices).toEqual([expect.stringMatching(/^::notice title=Packer::Cancelling build after receiving terminated/)])
     const errors = commands.filter((command) => command.name === 'error').map((command) => command.line)
     expect(errors).toEqual([expect.stringContaining('The build was cancelled')])
-  })
-})
-
-describe('a huge build log', () => {
-  const standinDir = join(projectRoot, 'test-support', 'packer-stand-in')
-  const runtime = nodeRuntimes().at(-1) as { name: string; path: string }
-  let workspace: string
-
-  beforeEach(() => {
-    workspace = mkdtempSync(join(tmpdir(), 'huge-log-'))
-    writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ builders: [{ type: 'amazon-ebs' }] }))
-  })
-  afterEach(() => rmSync(workspace, { recursive: true, force: true }))
-
-  it(`64 MiB through a pipe slower than the action: it finishes, with peak RSS under 100 MiB (${runtime.name})`, async () => {
-    const logBytes = 64 * 1024 * 1024
-    const rssFile = join(workspace, '.peak-rss')
-    const result = await runAction({
-      workspace,
-      node: runtime.path,
-      nodeArgs: ['--import', pathToFileURL(join(projectRoot, 'scripts', 'peak-rss.mjs')).href],
-      readDelayMs: 1,
-      stdoutTailChars: 64 * 1024,
-      inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
-      env: {
-        PATH: `${standinDir}:${process.env.PATH}`,
-        PEAK_RSS_FILE: rssFile,
-        STANDIN_LOG_BYTES: String(logBytes),
-        STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs', regions: { 'us-east-1': 'ami-0aaa1' } }]),
-        AWS_REGION: 'us-east-1'
-      }
-    })
-    expect(result.stderr).toBe('')
-    expect(result.exitCode).toBe(0)
-    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
-    // The whole log reached the reader, less the timestamps and event types.
-    expect(result.stdoutBytes).toBeGreaterThan(logBytes * 0.7)
-    expect(result.stdout).toContain('Get:')
-    const peakRss = Number(readFileSync(rssFile, 'utf8'))
-    expect(peakRss).toBeGreaterThan(0)
-    expect(peakRss).toBeLessThan(100 * 1024 * 1024)
   })
 })

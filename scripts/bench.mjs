@@ -120,25 +120,10 @@ async function compare({ rounds, warmUp = 1, a, b }) {
 
 let lib
 
-/** The env the runner gives the action: action.yml's defaults as INPUT_*, and its files. */
+/** The env the runner gives the action, the tests' own (with the push-to-main variables). */
 function actionEnv(workspace, inputs, env) {
-  const files = mkdtempSync(join(scratch, 'runner-'))
-  const output = join(files, 'output')
-  writeFileSync(output, '')
-  writeFileSync(join(files, 'summary'), '')
-  const all = {
-    ...env,
-    ...lib.pushToMain,
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: join(files, 'summary'),
-    GITHUB_WORKSPACE: workspace,
-    RUNNER_TEMP: join(files, 'temp'),
-    RUNNER_TOOL_CACHE: join(files, 'tool-cache')
-  }
-  for (const [name, value] of Object.entries({ ...lib.actionDefaults(), ...inputs })) {
-    all[`INPUT_${name.toUpperCase()}`] = value
-  }
-  return { env: all, output }
+  const { env: all, files } = lib.runnerEnvironment(workspace, inputs, { ...env, ...lib.pushToMain })
+  return { env: all, output: files.output }
 }
 
 // ---------------------------------------------------------------- 1. a huge log

@@ -114,30 +114,45 @@ export function runPostStep(main: ActionRun, options: RunActionOptions): Promise
   return runAction({ ...options, entry: join(projectRoot, 'dist', 'post.js'), env: { ...options.env, ...state } })
 }
 
-export async function runAction(options: RunActionOptions): Promise<ActionRun> {
-  const files = mkdtempSync(join(tmpdir(), 'runner-files-'))
-  const outputFile = join(files, 'output')
-  const summaryFile = join(files, 'summary')
-  const stateFile = join(files, 'state')
-  writeFileSync(stateFile, '')
-  writeFileSync(outputFile, '')
-  writeFileSync(summaryFile, '')
-  const inputs = { ...actionDefaults(), ...options.inputs }
-  const env: Record<string, string> = {
+export interface RunnerFiles {
+  output: string
+  summary: string
+  state: string
+}
+
+/**
+ * The environment the runner gives a step: action.yml's defaults and `inputs` as INPUT_*, the
+ * step's output, summary and state files (made afresh), the workspace, RUNNER_TEMP and
+ * RUNNER_TOOL_CACHE; then `env`, where undefined removes a variable. The bench uses it too.
+ */
+export function runnerEnvironment(
+  workspace: string,
+  inputs: Record<string, string> = {},
+  env: Record<string, string | undefined> = {}
+): { env: Record<string, string>; files: RunnerFiles } {
+  const folder = mkdtempSync(join(tmpdir(), 'runner-files-'))
+  const files = { output: join(folder, 'output'), summary: join(folder, 'summary'), state: join(folder, 'state') }
+  for (const file of Object.values(files)) writeFileSync(file, '')
+  const all: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? files,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_STATE: stateFile,
-    GITHUB_WORKSPACE: options.workspace,
-    RUNNER_TEMP: join(files, 'temp'),
-    RUNNER_TOOL_CACHE: join(files, 'tool-cache')
+    HOME: process.env.HOME ?? folder,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_STATE: files.state,
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: join(folder, 'temp'),
+    RUNNER_TOOL_CACHE: join(folder, 'tool-cache')
   }
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-  for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[name]
-    else env[name] = value
+  for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) all[`INPUT_${name.toUpperCase()}`] = value
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete all[name]
+    else all[name] = value
   }
+  return { env: all, files }
+}
+
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const { env, files } = runnerEnvironment(options.workspace, options.inputs, options.env)
   const entry = options.entry ?? join(projectRoot, 'dist', 'index.js')
   const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: options.workspace,
@@ -170,9 +185,9 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     stdout,
     stdoutBytes,
     stderr,
-    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-    state: parseOutputFile(readFileSync(stateFile, 'utf8')),
-    summary: readFileSync(summaryFile, 'utf8'),
+    outputs: parseOutputFile(readFileSync(files.output, 'utf8')),
+    state: parseOutputFile(readFileSync(files.state, 'utf8')),
+    summary: readFileSync(files.summary, 'utf8'),
     errors: parseCommands(stdout, 'error'),
     warnings: parseCommands(stdout, 'warning').map((w) => w.message)
   }

@@ -1,7 +1,8 @@
 // `packer inspect`: Packer's own list of an HCL2 template's builds, in the order Packer reads
 // them (files in name order, blocks in file order), named as -only and the build's output name
 // them. Build finish order is not template order, so this is what "the first build" means.
-import { execFile } from 'node:child_process'
+import { getExecOutput, type ExecOutput } from '@actions/exec'
+import { errorMessage } from '../common/errors.js'
 import { parseEventLine } from './machine-readable.js'
 
 /**
@@ -35,30 +36,30 @@ export function buildsFromInspect(output: string): string[] {
   return builds
 }
 
-/** Runs packer inspect; what it printed when it fails is in the error. */
-export function inspectBuilds(
+/** Runs packer inspect, a short query; what it printed when it fails is in the error. */
+export async function inspectBuilds(
   packerPath: string,
   template: string,
   options: { cwd: string; env: NodeJS.ProcessEnv }
 ): Promise<string[]> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(
-      packerPath,
-      ['inspect', '-machine-readable', template],
-      { cwd: options.cwd, env: options.env, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
-      (error, stdout) => {
-        if (error) {
-          const said = stdout
-            .split('\n')
-            .map(parseEventLine)
-            .filter((event) => event?.type === 'ui' && event.data[0] === 'error')
-            .map((event) => event?.data.slice(1).join(','))
-            .join('\n')
-          reject(new Error(`packer inspect ${template} failed: ${said || error.message}`))
-        } else {
-          resolvePromise(buildsFromInspect(stdout))
-        }
-      }
-    )
-  })
+  const env = Object.fromEntries(Object.entries(options.env).filter((entry): entry is [string, string] => entry[1] !== undefined))
+  let answer: ExecOutput
+  try {
+    answer = await getExecOutput(packerPath, ['inspect', '-machine-readable', template], {
+      cwd: options.cwd,
+      env,
+      silent: true,
+      ignoreReturnCode: true
+    })
+  } catch (error) {
+    throw new Error(`packer inspect ${template} failed: ${errorMessage(error)}`, { cause: error })
+  }
+  if (answer.exitCode === 0) return buildsFromInspect(answer.stdout)
+  const said = answer.stdout
+    .split('\n')
+    .map(parseEventLine)
+    .filter((event) => event?.type === 'ui' && event.data[0] === 'error')
+    .map((event) => event?.data.slice(1).join(','))
+    .join('\n')
+  throw new Error(`packer inspect ${template} failed: ${said || `exit code ${answer.exitCode}`}`)
 }

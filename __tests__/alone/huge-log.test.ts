@@ -1,0 +1,53 @@
+// A huge build log through the bundled action under Node 24, its stdout a pipe into a reader
+// slower than the action: the log must reach the reader whole, and the action's memory must not
+// grow with the log. Peak RSS is a measurement of the process, so this runs on its own, after
+// the rest of the suite (jest.alone.config.js): on this shared machine, test files running
+// beside it move the figure.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { projectRoot, runAction } from '../support/action-process.js'
+import { nodeRuntimes } from '../support/runtimes.js'
+
+describe('a huge build log', () => {
+  const standinDir = join(projectRoot, 'test-support', 'packer-stand-in')
+  const runtime = nodeRuntimes().at(-1) as { name: string; path: string }
+  let workspace: string
+
+  beforeEach(() => {
+    workspace = mkdtempSync(join(tmpdir(), 'huge-log-'))
+    writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ builders: [{ type: 'amazon-ebs' }] }))
+  })
+  afterEach(() => rmSync(workspace, { recursive: true, force: true }))
+
+  it(`64 MiB through a pipe slower than the action: it finishes, with peak RSS under 100 MiB (${runtime.name})`, async () => {
+    const logBytes = 64 * 1024 * 1024
+    const rssFile = join(workspace, '.peak-rss')
+    const result = await runAction({
+      workspace,
+      node: runtime.path,
+      nodeArgs: ['--import', pathToFileURL(join(projectRoot, 'scripts', 'peak-rss.mjs')).href],
+      readDelayMs: 1,
+      stdoutTailChars: 64 * 1024,
+      inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
+      env: {
+        PATH: `${standinDir}:${process.env.PATH}`,
+        PEAK_RSS_FILE: rssFile,
+        STANDIN_LOG_BYTES: String(logBytes),
+        STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs', regions: { 'us-east-1': 'ami-0aaa1' } }]),
+        AWS_REGION: 'us-east-1'
+      }
+    })
+    expect(result.stderr).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+    // The whole log reached the reader, less the timestamps and event types.
+    expect(result.stdoutBytes).toBeGreaterThan(logBytes * 0.7)
+    expect(result.stdout).toContain('Get:')
+    const peakRss = Number(readFileSync(rssFile, 'utf8'))
+    expect(peakRss).toBeGreaterThan(0)
+    expect(peakRss).toBeLessThan(100 * 1024 * 1024)
+  })
+})
