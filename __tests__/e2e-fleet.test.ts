@@ -130,25 +130,6 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       return script
     }
 
-    it('a build without reuse tags its fingerprint too, so the first run with reuse reuses it', async () => {
-      const first = await run({})
-      expect(first.errors).toEqual([])
-      const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
-      for (const region of regions) {
-        const image = endpoint.images(region).find((candidate) => candidate.imageId === amiIds[region])
-        expect(image?.tags).toMatchObject({
-          BuildFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
-          BuildSet: expect.stringMatching(/ 3 eu-west-1,us-east-1,us-west-2$/),
-          PackerBuild: 'amazon-ebs amazon-ebs'
-        })
-      }
-
-      const second = await run({ reuse: 'true' })
-      expect(second.errors).toEqual([])
-      expect(launched()).toBe(1)
-      expect(amiOutputs(second)).toEqual(amiOutputs(first))
-    })
-
     it('an unchanged second run builds nothing and sets the same outputs', async () => {
       withProvisioningScript()
       const first = await run({ reuse: 'true' })

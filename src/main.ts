@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto'
 import { errorMessage } from './common/errors.js'
 import { InputError, readInputs, type Inputs } from './inputs/index.js'
 import { withHclTemplate } from './inputs/hcl.js'
-import { computeFingerprint } from './inputs/reuse.js'
 import { describeRequest } from './inputs/packer.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
@@ -170,9 +169,8 @@ async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
       summary.outcome = 'validated'
       return
     }
-    // Every build's AMIs carry the fingerprint of its inputs; with reuse, it finds earlier ones.
-    const fingerprint = await fingerprintOf(inputs, packer.version)
-    const reused = inputs.reuse ? await reuse(inputs, fingerprint, summary) : undefined
+    const fingerprint = inputs.reuse ? await fingerprintOf(inputs, packer.version) : undefined
+    const reused = fingerprint === undefined ? undefined : await reuse(inputs, fingerprint, summary)
     const amis = reused ?? (await buildAndTag(inputs, packerStep, summary, cancellation, fingerprint))
     await rollOut(inputs, amis, summary, provenance)
     summary.outcome = 'built'
@@ -211,7 +209,7 @@ async function buildAndTag(
   packerStep: PackerStep,
   summary: SummaryModel,
   cancellation: Cancellation,
-  fingerprint: string
+  fingerprint: string | undefined
 ): Promise<Ami[]> {
   // The EC2 client loads while Packer builds, not after it; not at all when nothing is tagged.
   const tagging = Object.keys(inputs.tags).length > 0 || inputs.reuse || inputs.keepImages > 0 ? import('./aws/tagging.js') : undefined
@@ -219,7 +217,7 @@ async function buildAndTag(
   const built = await build(inputs, packerStep, summary)
   // Only a whole, successful build is a set that a later run may reuse.
   const succeeded = built.run.exitCode === 0 && !built.run.cancelled && !cancellation.cancelled
-  const reusable = succeeded ? { fingerprint, runUuid: built.runUuid } : undefined
+  const reusable = succeeded && fingerprint ? { fingerprint, runUuid: built.runUuid } : undefined
   await tag(inputs, built.amis, summary, tagging, reusable)
   if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary)
   if (built.run.exitCode !== 0) {
@@ -245,6 +243,7 @@ async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, prove
 }
 
 async function fingerprintOf(inputs: Inputs, packerVersion: string): Promise<string> {
+  const { computeFingerprint } = await import('./aws/reuse.js')
   const fingerprint = computeFingerprint({ ...inputs, files: inputs.fingerprintFiles, packerVersion })
   core.info(`Fingerprint of the build's inputs (${inputs.fingerprintFiles.length} files): ${fingerprint}`)
   return fingerprint

@@ -1,8 +1,7 @@
 // Inputs reuse and fingerprint-paths: whether a build whose inputs have not changed is skipped
 // for the AMIs it made last time, and which files, besides the template and its variables
 // files, make up those inputs.
-import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
 import { errorMessage } from '../common/errors.js'
 import { optionalBoolean } from './optional.js'
@@ -10,19 +9,11 @@ import { isDirectory, type InputReader } from './reader.js'
 import type { TemplateFiles } from './template-files.js'
 import { hclTemplateFiles } from './template.js'
 
-export const reuseTagKeys = {
-  fingerprint: 'BuildFingerprint',
-  /** `<run UUID> <number of AMIs> <region,region,…>`: the same on every AMI of one build. */
-  set: 'BuildSet',
-  /** `<builder type> <build name>`: what the artifacts output says of the AMI. */
-  build: 'PackerBuild'
-} as const
-
 export interface ReuseInputs {
   reuse: boolean
   /**
    * Every file the fingerprint covers, absolute, sorted: the template's, the variables files
-   * and those fingerprint-paths matches. Empty unless the command is build.
+   * and those fingerprint-paths matches. Empty unless reuse is true.
    */
   fingerprintFiles: string[]
 }
@@ -55,21 +46,12 @@ async function matchedFiles(patterns: string[]): Promise<string[]> {
 }
 
 /** `homeRegion` is where earlier builds' AMIs are looked for first. */
-/**
- * Every build's AMIs carry its fingerprint, so `building` says whether to read the files it
- * covers; `reuse` then looks for AMIs with the same one.
- */
-export async function readReuseInputs(
-  reader: InputReader,
-  files: TemplateFiles,
-  building: boolean,
-  homeRegion?: string
-): Promise<ReuseInputs> {
+export async function readReuseInputs(reader: InputReader, files: TemplateFiles, homeRegion?: string): Promise<ReuseInputs> {
   const reuse = optionalBoolean(reader, 'reuse', false)
   if (reuse && homeRegion === undefined) {
     reader.problem('reuse: needs aws-region (or AWS_REGION) to know where to look for the AMIs of earlier builds')
   }
-  if (!building || !existsSync(files.workingDirectory)) return { reuse, fingerprintFiles: [] }
+  if (!reuse || !existsSync(files.workingDirectory)) return { reuse, fingerprintFiles: [] }
   let matched: string[] = []
   try {
     matched = await matchedFiles(patternsOf(reader, files))
@@ -82,25 +64,4 @@ export async function readReuseInputs(
   })
   const all = [...new Set([...templateFilesOf(files), ...inScope])].filter((file) => existsSync(file)).sort()
   return { reuse, fingerprintFiles: all }
-}
-
-export interface FingerprintParts {
-  workingDirectory: string
-  files: string[]
-  variables: Array<{ name: string; value: string }>
-  only: string[]
-  except: string[]
-  packerVersion: string
-}
-
-/** The SHA-256 of what goes into a build: every AMI it makes is tagged with it. */
-export function computeFingerprint(parts: FingerprintParts): string {
-  const hash = createHash('sha256').update('packer-ami-action fingerprint 1\n')
-  for (const file of [...parts.files].sort()) {
-    const content = createHash('sha256').update(readFileSync(file)).digest('hex')
-    hash.update(`file\t${relative(parts.workingDirectory, file)}\t${content}\n`)
-  }
-  hash.update(`variables\t${JSON.stringify(parts.variables.map(({ name, value }) => [name, value]))}\n`)
-  hash.update(`only\t${JSON.stringify(parts.only)}\nexcept\t${JSON.stringify(parts.except)}\n`)
-  return hash.update(`packer\t${parts.packerVersion}\n`).digest('hex')
 }
