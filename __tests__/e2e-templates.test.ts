@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, SOURCE_AMI_NAME, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
@@ -66,13 +66,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
       inputs: { 'packer-version': version, ...inputs },
       env: {
         ...pushToMain,
-        HOME: join(workspace, '.home'),
-        CHECKPOINT_DISABLE: '1',
-        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
-        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
-        AWS_REGION: 'us-east-1',
-        AWS_POLL_DELAY_SECONDS: '0',
-        AWS_ENDPOINT_URL_EC2: endpoint.url
+        ...loopbackEnvironment(endpoint.url, workspace)
       }
     })
   }

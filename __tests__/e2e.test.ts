@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -45,13 +45,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
       inputs: { 'packer-version': version, ...inputs },
       env: {
         ...runner,
-        HOME: join(workspace, '.home'),
-        CHECKPOINT_DISABLE: '1',
-        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
-        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
-        AWS_REGION: 'us-east-1',
-        AWS_POLL_DELAY_SECONDS: '0',
-        AWS_ENDPOINT_URL_EC2: endpoint.url,
+        ...loopbackEnvironment(endpoint.url, workspace),
         ...options.env
       }
     })

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { projectRoot, pushToMain, runAction, runPostStep, type RunActionOptions } from './support/action-process.js'
+import { loopbackEnvironment, projectRoot, pushToMain, runAction, runPostStep, type RunActionOptions } from './support/action-process.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -71,13 +71,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       inputs: { 'packer-version': version, 'working-directory': 'json', ...inputs },
       env: {
         ...pushToMain,
-        HOME: join(workspace, '.home'),
-        CHECKPOINT_DISABLE: '1',
-        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
-        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
-        AWS_REGION: 'us-east-1',
-        AWS_POLL_DELAY_SECONDS: '0',
-        AWS_ENDPOINT_URL_EC2: ec2Endpoint.url
+        ...loopbackEnvironment(ec2Endpoint.url, workspace)
       },
       ...extra
     }

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
 
@@ -61,13 +61,7 @@ describeWithPacker('the job log, as the runner reads it', () => {
       inputs: { 'packer-version': version, 'working-directory': 'json' },
       env: {
         ...pushToMain,
-        HOME: join(workspace, '.home'),
-        CHECKPOINT_DISABLE: '1',
-        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
-        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
-        AWS_REGION: 'us-east-1',
-        AWS_POLL_DELAY_SECONDS: '0',
-        AWS_ENDPOINT_URL_EC2: endpoint.url
+        ...loopbackEnvironment(endpoint.url, workspace)
       },
       ...extra
     })

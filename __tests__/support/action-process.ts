@@ -114,6 +114,24 @@ export function runPostStep(main: ActionRun, options: RunActionOptions): Promise
   return runAction({ ...options, entry: join(projectRoot, 'dist', 'post.js'), env: { ...options.env, ...state } })
 }
 
+/**
+ * What a step needs to reach the loopback EC2 (and SSM) endpoint at `url`: credentials of no
+ * account, a home region, Packer's waiters polling at once, no update check, and a HOME of the
+ * workspace's own (Packer writes its config there).
+ */
+export function loopbackEnvironment(url: string, workspace: string): Record<string, string> {
+  return {
+    HOME: join(workspace, '.home'),
+    CHECKPOINT_DISABLE: '1',
+    AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+    AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+    AWS_REGION: 'us-east-1',
+    AWS_POLL_DELAY_SECONDS: '0',
+    AWS_ENDPOINT_URL_EC2: url,
+    AWS_ENDPOINT_URL_SSM: url
+  }
+}
+
 export interface RunnerFiles {
   output: string
   summary: string
