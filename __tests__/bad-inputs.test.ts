@@ -77,7 +77,7 @@ const cases: BadInput[] = [
   { name: 'a tag key given twice', inputs: { ...json, tags: 'Team=a\nTeam=b' }, says: /^tags: the key "Team" is given twice/ },
   { name: 'a tag key of 129 characters', inputs: { ...json, tags: `${'k'.repeat(129)}=v` }, says: /^tags: a tag key must be 1 to 128 characters, found 129/ },
   { name: 'a tag value of 257 characters', inputs: { ...json, tags: `Notes=${'v'.repeat(257)}` }, says: /^tags: the value of "Notes" must be at most 256 characters, found 257/ },
-  { name: '50 tags plus the provenance tags', inputs: { ...json, tags: Array.from({ length: 50 }, (_, i) => `Tag${i}=v`).join('\n') }, says: /^tags: EC2 allows at most 50 tags on an AMI or snapshot, found 57/ },
+  { name: '50 tags plus the provenance tags', inputs: { ...json, tags: Array.from({ length: 50 }, (_, i) => `Tag${i}=v`).join('\n') }, says: /^tags: EC2 allows at most 50 tags on an AMI or snapshot, found 58 \(50 from tags \+ 7 provenance tags \+ 1 of the action's own \(ImageFamily\)/ },
   // Region and manifest
   { name: 'an aws-region that is not a region', inputs: { ...json, 'aws-region': 'Frankfurt' }, says: /^aws-region: expected an AWS region such as us-east-1, found "Frankfurt"/ },
   { name: 'an AWS_REGION that is not a region', inputs: json, env: { AWS_REGION: 'us_east_1' }, says: /^AWS_REGION: expected an AWS region such as us-east-1, found "us_east_1"/ },

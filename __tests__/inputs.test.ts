@@ -236,7 +236,16 @@ describe('readInputs rejects each bad input with its own message', () => {
 
   it('tags that break EC2 rules, counting provenance tags', async () => {
     const fortyFour = Array.from({ length: 44 }, (_, i) => `k${i}=v`).join('\n')
-    expect(await problems({ tags: fortyFour })).toEqual([expect.stringMatching(/^tags: EC2 allows at most 50 tags .* found 51/)])
+    // A build also writes its image family tag.
+    expect(await problems({ tags: fortyFour })).toEqual([
+      expect.stringMatching(/^tags: EC2 allows at most 50 tags .* found 52 \(44 from tags \+ 7 provenance tags \+ 1 of the action's own \(ImageFamily\)/)
+    ])
+    expect(await problems({ tags: fortyFour, command: 'validate' })).toEqual([expect.stringMatching(/found 51/)])
+    const fortyTwo = Array.from({ length: 42 }, (_, i) => `k${i}=v`).join('\n')
+    expect((await read({ tags: fortyTwo })).tags).toHaveProperty('k41')
+    expect(await problems({ tags: fortyTwo, reuse: 'true', 'aws-region': 'us-east-1' })).toEqual([
+      expect.stringMatching(/found 53 .* \+ 4 of the action's own \(ImageFamily, BuildFingerprint, BuildSet, PackerBuild\)/)
+    ])
     expect(Object.keys((await read({ tags: fortyFour, 'provenance-tags': 'false' })).tags)).toHaveLength(44)
     expect(await problems({ tags: 'aws:x=1' })).toEqual(['tags: the "aws:" prefix is reserved for AWS, found key "aws:x"'])
   })

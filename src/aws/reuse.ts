@@ -8,16 +8,12 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import type { Ami } from '../artifacts/manifest.js'
+import { reuseTagKeys } from '../inputs/reuse.js'
 import { provenanceTagKeys } from '../inputs/tags.js'
 import { describeAwsFailure } from './failures.js'
 
-export const reuseTagKeys = {
-  fingerprint: 'BuildFingerprint',
-  /** `<run UUID> <number of AMIs> <region,region,…>`: the same on every AMI of one build. */
-  set: 'BuildSet',
-  /** `<builder type> <build name>`: what the artifacts output says of the AMI. */
-  build: 'PackerBuild'
-} as const
+export { reuseTagKeys } from '../inputs/reuse.js'
+
 
 export interface FingerprintParts {
   workingDirectory: string

@@ -5,10 +5,10 @@ import { readBuildSelection, readVariables, type BuildSelection } from './build-
 import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
-import { readRetentionInputs, type RetentionInputs } from './retention.js'
-import { readReuseInputs, type ReuseInputs } from './reuse.js'
+import { imageFamilyTagKey, readRetentionInputs, type RetentionInputs } from './retention.js'
+import { readReuseInputs, reuseTagKeys, type ReuseInputs } from './reuse.js'
 import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
-import { readTagInputs } from './tags.js'
+import { checkTagCount, readTagInputs } from './tags.js'
 import { readTemplateFiles, type TemplateFiles } from './template-files.js'
 
 export { InputError, inputLines, inputList, type InputProblem, type ProblemLocation } from './reader.js'
@@ -59,8 +59,17 @@ export async function readInputs(
     ...readRetentionInputs(reader, inputs.provenanceTags),
     ...(await readReuseInputs(reader, files, inputs.awsRegion))
   }
+  const tooMany = checkTagCount(all.tags, all.provenanceTags, actionTagKeys(all))
+  if (tooMany) reader.problem(tooMany)
   reader.done()
   return all
+}
+
+/** The tags a build writes besides the user's and the provenance tags. */
+function actionTagKeys(inputs: Inputs): string[] {
+  if (inputs.command !== 'build') return []
+  const family = inputs.provenanceTags || inputs.imageFamily !== undefined ? [imageFamilyTagKey] : []
+  return [...family, ...(inputs.reuse ? Object.values(reuseTagKeys) : [])]
 }
 
 /** aws-region, else the region the workflow configured for the AWS SDK. */

@@ -9,6 +9,15 @@ import { isDirectory, type InputReader } from './reader.js'
 import type { TemplateFiles } from './template-files.js'
 import { hclTemplateFiles } from './template.js'
 
+/** The tags by which a later run with reuse finds a build's AMIs. */
+export const reuseTagKeys = {
+  fingerprint: 'BuildFingerprint',
+  /** `<run UUID> <number of AMIs> <region,region,…>`: the same on every AMI of one build. */
+  set: 'BuildSet',
+  /** `<builder type> <build name>`: what the artifacts output says of the AMI. */
+  build: 'PackerBuild'
+} as const
+
 export interface ReuseInputs {
   reuse: boolean
   /**

@@ -103,16 +103,23 @@ export function tagProblem(key: string, value: string, line: string): string | u
 }
 
 /**
- * EC2 allows 50 tags per resource: the user's, and with provenance-tags every provenance key a
- * user tag does not already replace. Counted by keys, before the run's context is read.
+ * EC2 allows 50 tags per resource: the user's, with provenance-tags every provenance key a user
+ * tag does not already replace, and the action's own (`actionKeys`: the image family, and with
+ * reuse the build's fingerprint, set and build). Counted by keys, before the run's context is read.
  */
-export function checkTagCount(userTags: Record<string, string>, withProvenance: boolean): string | undefined {
+export function checkTagCount(
+  userTags: Record<string, string>,
+  withProvenance: boolean,
+  actionKeys: string[] = []
+): string | undefined {
   const provenanceKeys = withProvenance ? Object.values(provenanceTagKeys).filter((key) => !(key in userTags)) : []
-  const count = Object.keys(userTags).length + provenanceKeys.length
+  const ownKeys = actionKeys.filter((key) => !(key in userTags))
+  const count = Object.keys(userTags).length + provenanceKeys.length + ownKeys.length
   if (count <= maxTagsPerResource) return undefined
+  const own = ownKeys.length > 0 ? ` + ${ownKeys.length} of the action's own (${ownKeys.join(', ')})` : ''
   return (
     `tags: EC2 allows at most ${maxTagsPerResource} tags on an AMI or snapshot, found ` +
-    `${count} (${Object.keys(userTags).length} from tags + ${provenanceKeys.length} provenance tags; ` +
+    `${count} (${Object.keys(userTags).length} from tags + ${provenanceKeys.length} provenance tags${own}; ` +
     'set provenance-tags: false or give fewer)'
   )
 }
@@ -132,8 +139,6 @@ export function readTagInputs(reader: InputReader): {
   const userTags = parseTagLines(reader.lines('tags'))
   for (const message of userTags.problems) reader.problem(message)
   const withProvenance = reader.boolean('provenance-tags')
-  const tooMany = checkTagCount(userTags.tags, withProvenance)
-  if (tooMany) reader.problem(tooMany)
   return {
     tags: userTags.tags,
     provenanceTags: withProvenance,
