@@ -14,8 +14,7 @@ import {
   TerminateInstancesCommand
 } from '@aws-sdk/client-ec2'
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   SELF_ACCOUNT_ID,
@@ -25,7 +24,8 @@ import {
   startEc2Endpoint,
   type Ec2Endpoint
 } from '../test-support/ec2-endpoint/index.js'
-import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { readmeInputPermissions, readmePolicyActions } from './support/iam.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
@@ -46,8 +46,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
 
   beforeEach(async () => {
     endpoint = await startEc2Endpoint({ regions })
-    workspace = mkdtempSync(join(tmpdir(), 'e2e-fleet-'))
-    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+    workspace = demoWorkspace('e2e-fleet-')
     setUpCalls = 0
   })
   afterEach(async () => {
@@ -426,14 +425,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
     })
 
     it('two builds are two families: each AMI is tagged with its own', async () => {
-      const path = join(workspace, 'json', 'packer-template.json')
-      const template = JSON.parse(readFileSync(path, 'utf8'))
-      const [builder] = template.builders
-      template.builders = [
-        { ...builder, name: 'web' },
-        { ...builder, name: 'api', ami_regions: '', ami_name: 'api-{{timestamp}}' }
-      ]
-      writeFileSync(path, JSON.stringify(template, null, 2))
+      withTwoBuilds(workspace)
       const result = await run({})
       expect(result.errors).toEqual([])
       const artifacts = JSON.parse(result.outputs.artifacts) as Array<{ build: string; region: string; amiId: string }>

@@ -2,11 +2,11 @@
 // real Packer building the demo templates, and the AWS SDK tagging through real HTTP, all
 // against the loopback EC2 endpoint.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -30,8 +30,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
   })
   beforeEach(async () => {
     endpoint = await startEc2Endpoint({ regions })
-    workspace = mkdtempSync(join(tmpdir(), 'e2e-'))
-    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+    workspace = demoWorkspace('e2e-')
   })
   afterEach(async () => {
     await endpoint.close()
@@ -143,14 +142,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
   })
 
   it('two builds in one template: every AMI of both is tagged, ami-ids is the first build', async () => {
-    const path = join(workspace, 'json', 'packer-template.json')
-    const template = JSON.parse(readFileSync(path, 'utf8'))
-    const [builder] = template.builders
-    template.builders = [
-      { ...builder, name: 'web' },
-      { ...builder, name: 'api', ami_regions: '', ami_name: 'api-{{timestamp}}' }
-    ]
-    writeFileSync(path, JSON.stringify(template, null, 2))
+    withTwoBuilds(workspace)
     const result = await run({ 'working-directory': 'json' })
     expect(result.errors).toEqual([])
     const artifacts = JSON.parse(result.outputs.artifacts) as Array<{ build: string; region: string; amiId: string }>

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, runPostStep, type RunActionOptions } from './support/action-process.js'
+import { demoWorkspace } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -52,8 +53,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     version = packerVersion()
   })
   beforeEach(() => {
-    workspace = mkdtempSync(join(tmpdir(), 'faults-'))
-    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+    workspace = demoWorkspace('faults-')
   })
   afterEach(async () => {
     await endpoint?.close()

@@ -2,11 +2,11 @@
 // the real Packer running shell-local scripts that print what a template's scripts can print,
 // against the loopback EC2 endpoint.
 import { afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { demoWorkspace } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
 
@@ -36,8 +36,7 @@ describeWithPacker('the job log, as the runner reads it', () => {
   })
   beforeEach(async () => {
     endpoint = await startEc2Endpoint({ regions })
-    workspace = mkdtempSync(join(tmpdir(), 'job-log-'))
-    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+    workspace = demoWorkspace('job-log-')
   })
   afterEach(async () => {
     await endpoint.close()
