@@ -2,7 +2,7 @@
 // output, platform names, SHA256SUMS lines and detached signatures.
 import { describe, expect, it } from '@jest/globals'
 import * as openpgp from 'openpgp'
-import { parseVersionRequest } from '../src/inputs/packer.js'
+import { parseVersionRequest } from '../src/inputs/packer-version.js'
 import { parsePackerVersion } from '../src/install/local.js'
 import { packerExecutableName, releasePlatform } from '../src/install/platform.js'
 import {

@@ -23,7 +23,8 @@ import {
   type ReleasesMirror
 } from '../test-support/releases-mirror/index.js'
 import { writeZip } from '../test-support/releases-mirror/zip.js'
-import { parseVersionRequest, type SigningKey } from '../src/inputs/packer.js'
+import type { SigningKey } from '../src/inputs/packer.js'
+import { parseVersionRequest } from '../src/inputs/packer-version.js'
 import { fakeCore, messages } from './fixtures/install/core.js'
 
 const root = mkdtempSync(join(tmpdir(), 'install-test-'))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
+import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
 import {
-  checkHclBuildSelection,
   checkJsonVarFile,
   describeJsonTemplate,
   JsonSyntaxError,

@@ -1,13 +1,14 @@
 // Builds the action into dist/ as minified ES modules. dist/index.js holds what every run
-// needs and nothing more; each stage that main.ts imports when the job reaches it (install,
-// plugins, tagging with the EC2 client) is a module of dist/stages/ that Node loads only then,
-// and those stages and dist/post.js share chunks in dist/chunks/. A run that stops at its
-// inputs loads no more than @actions/core and the input checks.
+// needs and nothing more: @actions/core and the input checks. The job (dist/main.js) loads
+// once the inputs are valid, and each stage that main.ts imports when the job reaches it
+// (install, plugins, tagging with the EC2 client) is a module of dist/stages/ that Node loads
+// only then; main.js, those stages and dist/post.js share chunks in dist/chunks/. A run that
+// stops at its inputs loads no more than @actions/core and the input checks.
 // The AWS SDK and a few toolkit dependencies are CommonJS that call require() for Node
 // built-ins, so each module gets a require() of its own.
 import { build } from 'esbuild'
 import { readFile } from 'node:fs/promises'
-import { copyFileSync, mkdirSync, readFileSync, rmSync, readdirSync, statSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, rmSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -15,13 +16,16 @@ import { fileURLToPath } from 'node:url'
 const entries = { index: 'src/index.ts' }
 /** Loaded when needed: dist/post.js, and the stages the job imports dynamically. */
 const loadedLater = {
+  main: 'src/main.ts',
   post: 'src/post-index.ts',
   'stages/install': 'src/install/index.ts',
   'stages/plugins': 'src/plugins/index.ts',
   'stages/tagging': 'src/aws/tagging.ts',
   'stages/provenance': 'src/inputs/provenance.ts',
   'stages/signing-key': 'src/inputs/signing-key.ts',
+  'stages/packer-version': 'src/inputs/packer-version.ts',
   'stages/hcl-parser': 'src/inputs/hcl-parser.ts',
+  'stages/hcl-build-selection': 'src/inputs/hcl-build-selection.ts',
   'stages/fingerprint-globs': 'src/inputs/fingerprint-globs.ts',
   'stages/reuse': 'src/aws/reuse.ts',
   'stages/launch-templates': 'src/aws/launch-templates.ts',
@@ -31,12 +35,13 @@ const loadedLater = {
 /** Each later stage by its source file, absolute. */
 const stageOfSource = new Map(
   Object.entries(loadedLater)
-    .filter(([name]) => name.startsWith('stages/'))
+    .filter(([name]) => name.startsWith('stages/') || name === 'main')
     .map(([name, source]) => [resolve(source), name])
 )
 
 /**
- * The job imports its later stages dynamically; in dist/index.js they stay imports of
+ * The entry point imports the job (./main.js) once the inputs are valid, and the job imports
+ * its later stages dynamically; in dist/index.js they stay imports of ./main.js and
  * ./stages/<name>.js. (One build with code splitting would put @actions/core in a chunk with
  * everything any stage reaches through it, such as its HTTP client, and load that on every run.)
  */
@@ -118,6 +123,49 @@ const undiciLeftOut = {
   }
 }
 
+/**
+ * @actions/core's OIDC client (core.getIDToken()) imports @actions/http-client, and with it
+ * tunnel and Node's http, https, tls and net (~10 ms to load). The action never asks for an
+ * OIDC token (AWS credentials come from the workflow's environment), so core gets a stand-in
+ * for those two imports, which says so if ever called. dist/index.js then loads no TLS stack,
+ * and the job loads one only with the stages that download or call AWS.
+ */
+const oidcLeftOut = {
+  name: 'core-oidc-left-out',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^@actions\/http-client(\/lib\/auth)?$/ }, (args) =>
+      /[\\/]@actions[\\/]core[\\/]/.test(args.importer) ? { path: args.path, namespace: 'core-oidc-left-out' } : undefined
+    )
+    bundler.onLoad({ filter: /.*/, namespace: 'core-oidc-left-out' }, () => ({
+      contents:
+        'const missing = "packer-ami-action is bundled without core.getIDToken(): it never asks for an OIDC token"\n' +
+        'export class HttpClient { constructor() { throw new Error(missing) } }\n' +
+        'export class BearerCredentialHandler { constructor() { throw new Error(missing) } }',
+      loader: 'js'
+    }))
+  }
+}
+
+/**
+ * On Node 24, an ES module import of node:http builds an ES module facade of all its exports,
+ * which reads its lazy getters (WebSocket, …) and so loads Node's bundled undici: ~30 ms, for
+ * every module that imports http, the toolkit's HTTP client among them. require() does not, so
+ * http and https are reached through require() (the banner's), as CommonJS.
+ */
+const requiredBuiltins = /^(node:)?(http|https)$/
+const builtinsThroughRequire = {
+  name: 'http-through-require',
+  setup(bundler) {
+    bundler.onResolve({ filter: requiredBuiltins }, (args) =>
+      args.namespace === 'required-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'required-builtin' }
+    )
+    bundler.onLoad({ filter: /.*/, namespace: 'required-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)})`,
+      loader: 'js'
+    }))
+  }
+}
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -139,9 +187,26 @@ const common = {
 }
 
 /** Packages that only a later stage needs: a static import that pulls one in fails the build. */
-const laterPackages = ['@aws-sdk/', '@smithy/', 'openpgp', '@actions/cache', '@actions/github', '@octokit/', '@cdktf/', '@actions/glob']
+const laterPackages = ['semver', 'minimatch', '@aws-sdk/', '@smithy/', 'openpgp', '@actions/cache', '@actions/github', '@octokit/', '@cdktf/', '@actions/glob']
+
+/**
+ * Node built-ins that take milliseconds to load (crypto alone ~7 ms) and that only the job
+ * needs: dist/index.js, which every run loads before its inputs are checked, must not import them.
+ */
+const laterBuiltins = ['crypto', 'child_process', 'net', 'http', 'https', 'tls', 'zlib', 'stream', 'events', 'string_decoder', 'timers']
 
 function checkLoadedOnEveryRun(metafile) {
+  const builtins = Object.values(metafile.outputs)
+    .flatMap((output) => output.imports)
+    .filter((imported) => imported.external && imported.kind === 'import-statement')
+    .map((imported) => imported.path.replace(/^node:/, ''))
+    .filter((name) => laterBuiltins.includes(name))
+  if (builtins.length > 0) {
+    throw new Error(
+      `dist/index.js, loaded on every run, would import Node's ${[...new Set(builtins)].join(', ')}: ` +
+        'only the job (src/main.ts and what it imports) may, once the inputs are checked'
+    )
+  }
   const pulledIn = Object.keys(metafile.inputs).filter((input) =>
     laterPackages.some((name) => input.includes(`node_modules/${name}`))
   )
@@ -167,7 +232,7 @@ export async function bundle(entryPoints, outdir, later = {}) {
       entryPoints,
       outdir,
       metafile: true,
-      plugins: [stagesApart, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
+      plugins: [stagesApart, oidcLeftOut, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
     }).then(({ metafile }) => checkLoadedOnEveryRun(metafile)),
     Object.keys(later).length === 0
       ? undefined
@@ -177,7 +242,11 @@ export async function bundle(entryPoints, outdir, later = {}) {
           outdir,
           splitting: true,
           chunkNames: 'chunks/[name]-[hash]',
-          plugins: [ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
+          metafile: true,
+          plugins: [oidcLeftOut, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
+        }).then(({ metafile }) => {
+          // What each file of dist/ is made of, for `npx esbuild --analyze`-style questions.
+          if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(metafile))
         })
   ])
   if (later['stages/hcl-parser']) copyHclParser(outdir)

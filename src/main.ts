@@ -1,15 +1,15 @@
 // The job, in order: inputs, install, plugins, validate, build, artifacts, outputs, tag, report.
 // Each stage takes typed values and returns typed values; this file turns them into the log's
-// annotations, the step's outputs and the summary.
+// annotations, the step's outputs and the summary. The entry point (src/index.ts) checks the
+// inputs before it loads this module, so a run with a bad input loads none of the job.
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
 import { errorMessage } from './common/errors.js'
-import { InputError, readInputs, type Inputs } from './inputs/index.js'
+import type { Inputs } from './inputs/index.js'
 import { withHclTemplate } from './inputs/hcl.js'
 import { describeRequest } from './inputs/packer.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
-import { checkHclBuildSelection } from './inputs/template.js'
 import type { InstalledPacker } from './install/index.js'
 import { buildArguments, packerEnvironment, validateArguments } from './packer/commands.js'
 import { inspectBuilds } from './packer/inspect.js'
@@ -43,13 +43,14 @@ type PackerStep = (args: string[], env?: Record<string, string>, record?: RunRec
 /** The summary as it stands, for a cancel that comes while no Packer runs (e.g. while tagging). */
 let summarySoFar: { model: SummaryModel; write: boolean } | undefined
 
-export async function run(): Promise<void> {
+/** The job, given its checked inputs (src/index.ts), or reading them itself. */
+export async function run(checked?: Inputs): Promise<void> {
   const cancellation = new Cancellation(
     (signal) => cancelledWhileIdle(signal),
     (message) => core.warning(message)
   ).listen()
   try {
-    const read = await readActionInputs()
+    const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
     if (read) {
       const inputs = await withHclTemplate(read)
       maskSensitiveValues(inputs.sensitiveValues)
@@ -83,27 +84,6 @@ function cancelledWhileIdle(signal: NodeJS.Signals): void {
   void written.finally(() => process.exit(1))
 }
 
-async function readActionInputs(): Promise<Inputs | undefined> {
-  try {
-    const inputs = await readInputs((name) => core.getInput(name))
-    if (inputs.githubToken) core.setSecret(inputs.githubToken)
-    return inputs
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error
-    // One annotation per problem, so each points at its input or file.
-    for (const { message, location } of error.problems) {
-      core.error(message, {
-        title: 'Invalid input',
-        file: location?.file,
-        startLine: location?.line,
-        startColumn: location?.column
-      })
-    }
-    process.exitCode = 1
-    return undefined
-  }
-}
-
 /**
  * Packer masks sensitive variables as <sensitive>, but not in -machine-readable mode, which the
  * action uses: so the action masks them. The runner masks line by line, so each line of a
@@ -132,7 +112,10 @@ async function withHclBuilds(inputs: Inputs, packer: InstalledPacker): Promise<I
     core.info(`${errorMessage(error)}; the builds will be ordered as they finish.`)
     return inputs
   }
-  const problems = buildNames.length > 0 ? checkHclBuildSelection(inputs, buildNames) : []
+  const selects = inputs.only.length > 0 || inputs.except.length > 0
+  // The glob matcher loads only for a template whose builds only/except select among.
+  const { checkHclBuildSelection } = selects && buildNames.length > 0 ? await import('./inputs/hcl-build-selection.js') : { checkHclBuildSelection: undefined }
+  const problems = checkHclBuildSelection?.(inputs, buildNames) ?? []
   if (problems.length > 0) throw new Error(problems.join('\n'))
   return { ...inputs, buildNames }
 }

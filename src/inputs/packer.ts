@@ -2,9 +2,8 @@
 // packer-releases-url, packer-signing-key, plugins, github-token and cache. Each is checked
 // here, once, and handed on as a typed value the installer and the plugin stage trust.
 import type { PublicKey } from 'openpgp'
-import semver from 'semver'
 import { errorMessage } from '../common/errors.js'
-import { packerVersionProblem, readGithubToken } from './checks.js'
+import { readGithubToken } from './checks.js'
 import { parsePluginRequirements, type PluginRequirement } from './plugins.js'
 import type { InputReader } from './reader.js'
 
@@ -43,13 +42,10 @@ const onErrorModes = ['cleanup', 'abort', 'run-cleanup-provisioner'] as const
 export const defaultReleasesUrl = 'https://releases.hashicorp.com'
 const armorHeader = '-----BEGIN PGP PUBLIC KEY BLOCK-----'
 
-/** undefined when `spec` is neither latest, a version nor a semver range. */
-export function parseVersionRequest(spec: string): VersionRequest | undefined {
+/** The default, and what an empty input means. */
+export function asksForLatest(spec: string): boolean {
   const trimmed = spec.trim()
-  if (trimmed === '' || trimmed.toLowerCase() === 'latest') return { kind: 'latest' }
-  const exact = semver.valid(semver.clean(trimmed))
-  if (exact) return { kind: 'exact', version: exact }
-  return semver.validRange(trimmed) ? { kind: 'range', range: trimmed } : undefined
+  return trimmed === '' || trimmed.toLowerCase() === 'latest'
 }
 
 export function describeRequest(request: VersionRequest): string {
@@ -66,15 +62,7 @@ export function describeRequest(request: VersionRequest): string {
 export async function readPackerInputs(reader: InputReader): Promise<PackerInputs> {
   const command = reader.oneOf('command', commands)
   const onError = reader.oneOf('on-error', onErrorModes)
-  const versionInput = reader.text('packer-version', 'latest')
-  const packerVersion = parseVersionRequest(versionInput)
-  if (!packerVersion) {
-    reader.problem(
-      `packer-version: expected latest, a version such as 1.11.2 or a range such as ~1.11, found "${versionInput}"`
-    )
-  }
-  const tooOld = packerVersion ? packerVersionProblem(versionInput) : undefined
-  if (tooOld) reader.problem(tooOld)
+  const packerVersion = await readVersionRequest(reader)
   const packerReleasesUrl = readReleasesUrl(reader)
   const packerSigningKey = await readSigningKey(reader)
   let plugins: PluginRequirement[] = []
@@ -86,7 +74,7 @@ export async function readPackerInputs(reader: InputReader): Promise<PackerInput
   return {
     command,
     onError,
-    packerVersion: packerVersion ?? { kind: 'latest' },
+    packerVersion,
     packerReleasesUrl,
     packerSigningKey,
     plugins,
@@ -94,6 +82,21 @@ export async function readPackerInputs(reader: InputReader): Promise<PackerInput
     cache: reader.boolean('cache'),
     force: reader.boolean('force')
   }
+}
+
+/** semver loads only for an input that asks for more than latest, the default. */
+async function readVersionRequest(reader: InputReader): Promise<VersionRequest> {
+  const input = reader.text('packer-version', 'latest')
+  if (asksForLatest(input)) return { kind: 'latest' }
+  const { parseVersionRequest, packerVersionProblem } = await import('./packer-version.js')
+  const request = parseVersionRequest(input)
+  if (!request) {
+    reader.problem(`packer-version: expected latest, a version such as 1.11.2 or a range such as ~1.11, found "${input}"`)
+    return { kind: 'latest' }
+  }
+  const tooOld = packerVersionProblem(input)
+  if (tooOld) reader.problem(tooOld)
+  return request
 }
 
 function readReleasesUrl(reader: InputReader): string {

@@ -3,7 +3,6 @@
 // values it declares sensitive.
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { minimatch } from 'minimatch'
 
 export type TemplateKind = 'json' | 'hcl'
 
@@ -257,30 +256,4 @@ export function checkJsonVarFile(parsed: unknown): string | undefined {
     }
   }
   return undefined
-}
-
-/**
- * Input only/except against an HCL2 template's builds as Packer lists them. Packer matches
- * each entry as a glob against the full build name, and a name that matches nothing builds
- * nothing and still exits 0, so such an entry is refused.
- */
-export function checkHclBuildSelection(
-  selection: { only: string[]; except: string[] },
-  builds: string[]
-): string[] {
-  const problems: string[] = []
-  for (const [input, list] of [
-    ['only', selection.only],
-    ['except', selection.except]
-  ] as const) {
-    for (const entry of list) {
-      if (!builds.some((build) => minimatch(build, entry, { dot: true }))) {
-        problems.push(
-          `${input}: "${entry}" matches none of the template's builds (${builds.join(', ')}); ` +
-            'HCL2 builds are named SOURCE_TYPE.SOURCE_NAME, with BUILD. in front for a named build block'
-        )
-      }
-    }
-  }
-  return problems
 }

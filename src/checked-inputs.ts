@@ -1,0 +1,19 @@
+// The step's inputs, read and checked; each problem reported where it is. What the entry point
+// (src/index.ts) runs before it loads the job, so this imports no more than @actions/core, the
+// input checks and their report.
+import * as core from '@actions/core'
+import { InputError, readInputs, type Inputs } from './inputs/index.js'
+import { reportInputProblems } from './report/input-problems.js'
+
+/** The inputs when they are valid; undefined, with every problem reported, when they are not. */
+export async function checkedInputs(): Promise<Inputs | undefined> {
+  try {
+    const inputs = await readInputs((name) => core.getInput(name))
+    if (inputs.githubToken) core.setSecret(inputs.githubToken)
+    return inputs
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error
+    reportInputProblems(error.problems)
+    return undefined
+  }
+}

@@ -1,0 +1,29 @@
+// Input only/except against an HCL2 template's builds, once Packer has listed them. A file of
+// its own so that the glob matcher loads with the job, not with the input checks every run makes.
+import { minimatch } from 'minimatch'
+
+/**
+ * Input only/except against an HCL2 template's builds as Packer lists them. Packer matches
+ * each entry as a glob against the full build name, and a name that matches nothing builds
+ * nothing and still exits 0, so such an entry is refused.
+ */
+export function checkHclBuildSelection(
+  selection: { only: string[]; except: string[] },
+  builds: string[]
+): string[] {
+  const problems: string[] = []
+  for (const [input, list] of [
+    ['only', selection.only],
+    ['except', selection.except]
+  ] as const) {
+    for (const entry of list) {
+      if (!builds.some((build) => minimatch(build, entry, { dot: true }))) {
+        problems.push(
+          `${input}: "${entry}" matches none of the template's builds (${builds.join(', ')}); ` +
+            'HCL2 builds are named SOURCE_TYPE.SOURCE_NAME, with BUILD. in front for a named build block'
+        )
+      }
+    }
+  }
+  return problems
+}
