@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, it } from '@jest/globals'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { packerVersionOf } from '../src/install/local.js'
+import { packerVersionOf } from '../src/install/on-path.js'
 
 let dir: string
 let packer: string

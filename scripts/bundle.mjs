@@ -19,6 +19,7 @@ const loadedLater = {
   main: 'src/main.ts',
   post: 'src/post-index.ts',
   'stages/install': 'src/install/index.ts',
+  'stages/packer-on-path': 'src/install/on-path.ts',
   'stages/plugins': 'src/plugins/index.ts',
   'stages/tagging': 'src/aws/tagging.ts',
   'stages/provenance': 'src/inputs/provenance.ts',

@@ -11,6 +11,7 @@ import { describeRequest } from './inputs/packer.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
 import type { InstalledPacker } from './install/index.js'
+import type { PathPacker } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments } from './packer/commands.js'
 import { inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
@@ -122,6 +123,12 @@ async function withHclBuilds(inputs: Inputs, packer: InstalledPacker): Promise<I
 
 async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
   const startedAt = new Date()
+  // Asking the packer on PATH for its version starts Packer (~100-200 ms): it runs while the
+  // install stage loads, and the install stage decides with its answer.
+  const onPath = import('./install/on-path.js').then(({ packerOnPath }) => packerOnPath())
+  onPath.catch(() => undefined)
+  // The plugin stage loads meanwhile too: its turn comes right after the install.
+  import('./plugins/index.js').catch(() => undefined)
   // Read from @actions/github's context of the run, which loads while Packer installs.
   const provenanceStage = import('./inputs/provenance.js')
   provenanceStage.catch(() => undefined)
@@ -130,7 +137,7 @@ async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
   if (given.defaultVarFile) {
     core.info(`var-file is empty: using ${given.defaultVarFile}, found beside the template.`)
   }
-  const packer = await core.group('Install Packer', () => install(given))
+  const packer = await core.group('Install Packer', () => install(given, onPath))
   setOutputs({ 'packer-version': packer.version })
   const packerStep = packerRunner(given, packer, cancellation)
   await core.group('Plugins', () => plugins(given, packer, packerStep))
@@ -255,12 +262,13 @@ async function reuse(inputs: Inputs, fingerprint: string, summary: SummaryModel)
  * Loaded when the job gets here (each stage is a module of its own in dist/), so a run that
  * stops at its inputs does not pay for loading OpenPGP, the cache client or the EC2 client.
  */
-async function install(inputs: Inputs): Promise<InstalledPacker> {
+async function install(inputs: Inputs, onPath: Promise<PathPacker | undefined>): Promise<InstalledPacker> {
   const { installPacker } = await import('./install/index.js')
   return installPacker({
     version: inputs.packerVersion,
     releasesUrl: inputs.packerReleasesUrl,
-    signingKey: inputs.packerSigningKey
+    signingKey: inputs.packerSigningKey,
+    onPath
   })
 }
 

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path'
 import { withBackoff } from '../common/retry.js'
 import { defaultRetryPolicy, downloadFile, fetchBytes, type RetryPolicy } from './download.js'
 import { findInToolCache, findPackerOnPath, toolCacheAvailable, type LocalPacker } from './local.js'
+import { packerOnPath, type PathPacker } from './on-path.js'
 import { packerExecutableName, releasePlatform } from './platform.js'
 import { describeRequest, type SigningKey, type VersionRequest } from '../inputs/packer.js'
 import { fetchReleaseIndex, findBuild, resolveVersion, type ReleaseIndex } from './releases.js'
@@ -31,6 +32,8 @@ export interface InstallOptions {
   retry?: Partial<RetryPolicy>
   /** The clock, for how long a resolved `latest` is remembered; tests replace it */
   now?: () => number
+  /** The packer on PATH, already being asked for its version (packerOnPath()); asked here when not given */
+  onPath?: Promise<PathPacker | undefined>
 }
 
 export interface InstalledPacker {
@@ -54,6 +57,8 @@ interface Context {
   retry: RetryPolicy
   /** The key the checksums' signature must be made with; OpenPGP loads on first use. */
   trusted: () => Promise<TrustedKey>
+  /** The packer on PATH and its version, asked once. */
+  onPath: () => Promise<PathPacker | undefined>
 }
 
 function fromToolCache(found: LocalPacker): InstalledPacker {
@@ -70,7 +75,7 @@ function fromPath(found: LocalPacker): InstalledPacker {
 async function findLocal(request: VersionRequest, context: Context) {
   const cached = findInToolCache(request, context.arch, context.executableName)
   if (cached) return fromToolCache(cached)
-  const onPath = await findPackerOnPath(request)
+  const onPath = await findPackerOnPath(request, context.onPath())
   if (onPath) return fromPath(onPath)
   return undefined
 }
@@ -161,7 +166,8 @@ export async function installPacker(options: InstallOptions): Promise<InstalledP
     retry: withBackoff(options.retry, defaultRetryPolicy),
     // The pinned key (and OpenPGP) load only for a download; a packer-signing-key was read
     // and checked with the inputs.
-    trusted: once(async () => (await import('./verify.js')).readTrustedKey(options.signingKey))
+    trusted: once(async () => (await import('./verify.js')).readTrustedKey(options.signingKey)),
+    onPath: once(() => options.onPath ?? packerOnPath())
   }
 
   const now = options.now ?? Date.now

@@ -1,0 +1,130 @@
+// The packer on PATH and the version it reports. Asking costs a Packer start (~100-200 ms), so
+// the job starts this as soon as its inputs are valid, alongside the loading of the install
+// stage, and the install stage decides with the answer; a module of its own, small, for that.
+import * as core from '@actions/core'
+import * as io from '@actions/io'
+import { spawn } from 'node:child_process'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import * as semver from 'semver'
+
+export interface PathPacker {
+  executable: string
+  /** undefined when it does not answer `packer version` like Packer */
+  version?: string
+}
+
+/** The packer on PATH, asked for its version; undefined when there is none. */
+export async function packerOnPath(): Promise<PathPacker | undefined> {
+  const executable = await io.which('packer', false)
+  if (!executable) return undefined
+  return { executable, version: await packerVersionOf(executable) }
+}
+
+/**
+ * Reads the version from `packer version` output: `…,,version,1.6.6` lines in machine-readable
+ * mode, `Packer v1.6.6` in plain mode.
+ */
+export function parsePackerVersion(output: string): string | undefined {
+  for (const line of output.split(/\r?\n/)) {
+    const fields = line.trim().split(',')
+    if (fields.length >= 4 && fields[2] === 'version') {
+      const version = semver.valid(semver.clean(fields[3]))
+      if (version) return version
+    }
+  }
+  const plain = /^Packer v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/m.exec(output)
+  return plain ? (semver.valid(plain[1]) ?? undefined) : undefined
+}
+
+function run(executable: string, args: string[]): Promise<string | undefined> {
+  // stdin is closed: Fedora and Debian ship an unrelated cracklib `packer` that reads it, and a
+  // timeout guards against anything else that waits. (@actions/exec can close stdin only by
+  // writing `input` to it, which fails with an unhandled EPIPE when the child exits first.)
+  return new Promise((resolve) => {
+    let stdout = ''
+    const child = spawn(executable, args, {
+      // `packer version` otherwise waits for HashiCorp's update check, a request to the internet.
+      env: { ...process.env, CHECKPOINT_DISABLE: '1' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 30_000,
+      windowsHide: true
+    })
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.on('error', (error) => {
+      core.debug(`${executable} ${args.join(' ')}: ${error.message}`)
+      resolve(undefined)
+    })
+    child.on('close', (code) => resolve(code === 0 ? stdout : undefined))
+  })
+}
+
+interface RememberedVersion {
+  /** The executable's path, size and modification time: a changed binary is asked again. */
+  binary: string
+  version: string
+}
+
+// Beside the tool cache's packer/ folder, not in it: tool-cache reads every entry there as a version.
+function versionsFile(): string | undefined {
+  const toolCache = process.env['RUNNER_TOOL_CACHE']
+  return toolCache ? join(toolCache, 'packer-versions.json') : undefined
+}
+
+function binaryKey(executable: string): string | undefined {
+  try {
+    const stats = statSync(executable)
+    return `${executable}\u0000${stats.size}\u0000${stats.mtimeMs}`
+  } catch {
+    return undefined
+  }
+}
+
+function readRemembered(): RememberedVersion[] {
+  const file = versionsFile()
+  if (!file) return []
+  try {
+    const remembered = JSON.parse(readFileSync(file, 'utf8')) as unknown
+    return Array.isArray(remembered)
+      ? remembered.filter(
+          (entry): entry is RememberedVersion =>
+            typeof entry?.binary === 'string' && typeof entry?.version === 'string' && semver.valid(entry.version) !== null
+        )
+      : []
+  } catch {
+    return []
+  }
+}
+
+function remember(binary: string, version: string): void {
+  const file = versionsFile()
+  if (!file) return
+  try {
+    const others = readRemembered().filter((entry) => entry.binary !== binary)
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, JSON.stringify([{ binary, version }, ...others].slice(0, 20)))
+  } catch {
+    // Only a shortcut for the next run; this one goes on either way.
+  }
+}
+
+/**
+ * The version `executable` reports, or undefined when it is not a Packer we can read. Asking
+ * costs about 200 ms (the binary carries every plugin), so on a runner with a tool cache the
+ * answer is kept per binary path, size and modification time.
+ */
+export async function packerVersionOf(executable: string): Promise<string | undefined> {
+  const binary = binaryKey(executable)
+  const known = binary && readRemembered().find((entry) => entry.binary === binary)
+  if (known) return known.version
+  const machineReadable = await run(executable, ['version', '-machine-readable'])
+  let version = machineReadable && parsePackerVersion(machineReadable)
+  if (!version) {
+    const plain = await run(executable, ['version'])
+    version = plain && parsePackerVersion(plain)
+  }
+  if (!version) return undefined
+  if (binary) remember(binary, version)
+  return version
+}
+
