@@ -201,10 +201,14 @@ async function buildAndTag(
   cancellation: Cancellation,
   fingerprint: string | undefined
 ): Promise<Ami[]> {
-  // The EC2 client loads while Packer builds, not after it; not at all when nothing is tagged.
+  const building = build(inputs, packerStep, summary)
+  // Once Packer has started (build() starts it before its first await), the EC2 client loads
+  // and the credential chain resolves while Packer builds, not after it; not at all when
+  // nothing is tagged.
   const tagging = Object.keys(inputs.tags).length > 0 || inputs.reuse || inputs.keepImages > 0 ? import('./aws/tagging.js') : undefined
-  tagging?.catch(() => undefined)
-  const built = await build(inputs, packerStep, summary)
+  const homeRegion = inputs.awsRegion
+  tagging?.then(({ warmUpEc2Client }) => homeRegion && warmUpEc2Client(homeRegion)).catch(() => undefined)
+  const built = await building
   // Only a whole, successful build is a set that a later run may reuse.
   const succeeded = built.run.exitCode === 0 && !built.run.cancelled && !cancellation.cancelled
   const reusable = succeeded && fingerprint ? { fingerprint, runUuid: built.runUuid } : undefined

@@ -10,6 +10,8 @@ import { errorMessage } from '../common/errors.js'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 import { ec2Client } from './client.js'
 
+export { warmUpEc2Client } from './client.js'
+
 /**
  * The longest the whole tagging stage may take. With one EC2 call bounded by the client's
  * timeouts (src/aws/client.ts), the step ends within this plus a few seconds, however the
