@@ -12,6 +12,7 @@ import {
 import { errorMessage } from '../common/errors.js'
 import type { LaunchTemplateRef } from '../inputs/launch-template.js'
 import { awsErrorCode, describeAwsFailure } from './failures.js'
+import { ec2Client } from './client.js'
 
 export type LaunchTemplateResult = { region: string; amiId: string } & (
   | { outcome: 'updated'; launchTemplateId: string; launchTemplateName: string; version: number; madeDefault: boolean }
@@ -104,7 +105,7 @@ export async function rollLaunchTemplates(options: RollOptions): Promise<LaunchT
   return Promise.all(
     Object.entries(options.amiIdsByRegion).map(async ([region, amiId]): Promise<LaunchTemplateResult> => {
       // No endpoint is passed: the default credential chain and AWS_ENDPOINT_URL_EC2 apply.
-      const ec2 = options.ec2For ? options.ec2For(region) : new EC2Client({ region })
+      const ec2 = options.ec2For ? options.ec2For(region) : ec2Client(region, 3)
       try {
         return await rollRegion(ec2, region, amiId, options)
       } catch (error) {

@@ -13,6 +13,7 @@ import { errorMessage } from '../common/errors.js'
 import { imageFamilyTagKey } from '../inputs/retention.js'
 import { describeAwsFailure } from './failures.js'
 import { findImageUsers, type ImageUsers } from './image-usage.js'
+import { ec2Client } from './client.js'
 
 export type RetentionAction = 'kept: newest' | 'kept: in use' | 'deregistered' | 'would deregister' | 'failed'
 
@@ -120,7 +121,7 @@ export async function retainImages(options: RetentionOptions): Promise<Retention
   )
   return Promise.all(
     jobs.map(async ({ family, region, builtNow }) => {
-      const ec2 = options.ec2For ? options.ec2For(region) : new EC2Client({ region })
+      const ec2 = options.ec2For ? options.ec2For(region) : ec2Client(region, 3)
       try {
         return await retainInRegion(ec2, region, family, builtNow, options)
       } catch (error) {

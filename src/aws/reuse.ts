@@ -11,6 +11,7 @@ import type { Ami } from '../artifacts/manifest.js'
 import { reuseTagKeys } from '../inputs/reuse.js'
 import { provenanceTagKeys } from '../inputs/tags.js'
 import { describeAwsFailure } from './failures.js'
+import { ec2Client } from './client.js'
 
 export { reuseTagKeys } from '../inputs/reuse.js'
 
@@ -106,7 +107,7 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
 }
 
 async function withClient<T>(options: LookupOptions, region: string, use: (ec2: EC2Client) => Promise<T>): Promise<T> {
-  const ec2 = options.ec2For ? options.ec2For(region) : new EC2Client({ region })
+  const ec2 = options.ec2For ? options.ec2For(region) : ec2Client(region, 3)
   try {
     return await use(ec2)
   } finally {
