@@ -22,7 +22,7 @@ const loadedLater = {
   'stages/provenance': 'src/inputs/provenance.ts',
   'stages/signing-key': 'src/inputs/signing-key.ts',
   'stages/hcl-parser': 'src/inputs/hcl-parser.ts',
-  'stages/fingerprint-globs': 'src/inputs/fingerprint-globs.ts',
+  'stages/fingerprint': 'src/inputs/fingerprint.ts',
   'stages/reuse': 'src/aws/reuse.ts',
   'stages/launch-templates': 'src/aws/launch-templates.ts',
   'stages/ssm': 'src/aws/ssm.ts',
