@@ -1,7 +1,8 @@
 // The fingerprint of a build's inputs: a SHA-256 over the template and variables files, the
 // files fingerprint-paths matches, the variables, only and except inputs and the Packer version.
-// A module of its own, with the toolkit's glob library: the job loads it once the inputs are
-// valid and the command is build, so refused inputs and validate-only runs never glob.
+// A module of its own, with the toolkit's glob library. Reading the inputs loads it only to parse
+// fingerprint-paths; the job globs and hashes once the inputs are valid and the command is
+// build, so refused inputs and validate-only runs never read the files.
 import * as glob from '@actions/glob'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
