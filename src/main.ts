@@ -166,11 +166,13 @@ async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
   summarySoFar = { model: summary, write: given.summary }
   try {
     const inputs = await withHclBuilds(withProvenance, packer)
-    // With reuse, the fingerprint decides whether to build: its files are read while Packer validates.
+    const validating = validate(inputs, packerStep, summary)
+    // With reuse, the fingerprint decides whether to build: its files are read while Packer
+    // validates (started once Packer is, as loading its module holds the thread for a while).
     const fingerprinting =
       inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
     fingerprinting?.catch(() => undefined)
-    await validate(inputs, packerStep, summary)
+    await validating
     if (inputs.command === 'validate') {
       summary.outcome = 'validated'
       return
@@ -225,10 +227,12 @@ async function buildAndTag(
   // The EC2 client loads while Packer builds, not after it; not at all when nothing is tagged.
   const tagging = Object.keys(inputs.tags).length > 0 || inputs.reuse || inputs.keepImages > 0 ? import('./aws/tagging.js') : undefined
   tagging?.catch(() => undefined)
-  // Without reuse the fingerprint is provenance: its files are read while Packer builds.
+  const building = build(inputs, packerStep, summary)
+  // Without reuse the fingerprint is provenance: its files are read while Packer builds (started
+  // once Packer is, as loading its module holds the thread for a while).
   const fingerprinting =
     fingerprint === undefined && writesFingerprintTags(inputs) ? besideTheBuild(inputs, packerVersion) : undefined
-  const built = await build(inputs, packerStep, summary)
+  const built = await building
   // Only a whole, successful build is a set that a later run may reuse.
   const succeeded = built.run.exitCode === 0 && !built.run.cancelled && !cancellation.cancelled
   const tagged = succeeded ? (fingerprint ?? (await fingerprintForTags(fingerprinting))) : undefined
@@ -270,6 +274,8 @@ function logged(fingerprint: Fingerprint): string {
 
 /** Started beside the build; never rejects: without reuse, a fingerprint that fails fails nothing. */
 function besideTheBuild(inputs: Inputs, packerVersion: string): Promise<Fingerprint | { problem: string }> {
+  // The tags of the set are made by the reuse stage: loaded now, not after the build.
+  import('./aws/reuse.js').catch(() => undefined)
   return fingerprintOf(inputs, packerVersion).catch((error: unknown) => ({ problem: errorMessage(error) }))
 }
 
