@@ -5,8 +5,7 @@
 // build, so refused inputs and validate-only runs never read the files.
 import * as glob from '@actions/glob'
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { relative, resolve, sep } from 'node:path'
 import { errorMessage } from '../common/errors.js'
 import type { BuildSelection } from './build-selection.js'
@@ -29,6 +28,8 @@ export interface Fingerprint {
 const neverFingerprinted = ['.git', 'packer_cache']
 /** Files hashed at the same time: enough to keep the disk busy, few enough to leave Packer its CPU. */
 const filesAtOnce = 4
+/** Each file is read through one buffer of this size per file hashed at once: memory stays flat. */
+const readSize = 256 * 1024
 
 /** The message alone, of Node's errors (AssertionError, ELOOP …) whatever realm made them. */
 function messageOf(error: unknown): string {
@@ -68,20 +69,32 @@ export async function fingerprintFiles(inputs: FingerprintInputs): Promise<strin
   return candidates.filter((_, index) => regular[index]).sort()
 }
 
-async function fileDigest(file: string): Promise<string> {
+async function fileDigest(file: string, buffer: Buffer): Promise<string> {
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
+  const handle = await open(file, 'r')
+  try {
+    for (let read = -1; read !== 0; ) {
+      ;({ bytesRead: read } = await handle.read(buffer, 0, buffer.length, null))
+      hash.update(buffer.subarray(0, read))
+    }
+  } finally {
+    await handle.close()
+  }
   return hash.digest('hex')
 }
 
-/** The SHA-256 of each file, a few at a time, streamed: a large file never sits in memory. */
+/**
+ * The SHA-256 of each file, a few at a time, each through a buffer of its own: neither a large
+ * file nor many small ones make the action's memory grow.
+ */
 async function fileDigests(files: string[]): Promise<string[]> {
   const digests: string[] = new Array(files.length)
   let next = 0
   const worker = async (): Promise<void> => {
+    const buffer = Buffer.alloc(readSize)
     while (next < files.length) {
       const index = next++
-      digests[index] = await fileDigest(files[index])
+      digests[index] = await fileDigest(files[index], buffer)
     }
   }
   await Promise.all(Array.from({ length: Math.min(filesAtOnce, files.length) }, worker))
