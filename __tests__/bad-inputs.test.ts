@@ -179,5 +179,7 @@ describeWithPacker('bad input through the bundled action', () => {
     })
     expect(result.exitCode).toBe(0)
     expect(existsSync(join(controlBin, 'started'))).toBe(true)
+    // A validate-only run, provenance tags on (the default), still reads no file for a fingerprint.
+    expect(result.stdout).not.toContain('::debug::Search path')
   })
 })
