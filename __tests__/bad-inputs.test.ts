@@ -77,7 +77,11 @@ const cases: BadInput[] = [
   { name: 'a tag key given twice', inputs: { ...json, tags: 'Team=a\nTeam=b' }, says: /^tags: the key "Team" is given twice/ },
   { name: 'a tag key of 129 characters', inputs: { ...json, tags: `${'k'.repeat(129)}=v` }, says: /^tags: a tag key must be 1 to 128 characters, found 129/ },
   { name: 'a tag value of 257 characters', inputs: { ...json, tags: `Notes=${'v'.repeat(257)}` }, says: /^tags: the value of "Notes" must be at most 256 characters, found 257/ },
-  { name: '50 tags plus the provenance tags', inputs: { ...json, tags: Array.from({ length: 50 }, (_, i) => `Tag${i}=v`).join('\n') }, says: /^tags: EC2 allows at most 50 tags on an AMI or snapshot, found 58 \(50 from tags \+ 7 provenance tags \+ 1 of the action's own \(ImageFamily\)/ },
+  { name: '50 tags plus the provenance tags', inputs: { ...json, tags: Array.from({ length: 50 }, (_, i) => `Tag${i}=v`).join('\n') }, says: /^tags: EC2 allows at most 50 tags on an AMI or snapshot, found 61 \(50 from tags \+ 7 provenance tags \+ 4 of the action's own \(ImageFamily, BuildFingerprint, BuildSet, PackerBuild\)/ },
+  // Fingerprint: the patterns are checked; nothing is globbed for refused inputs
+  { name: 'fingerprint-paths outside the workspace', inputs: { ...json, reuse: 'true', 'fingerprint-paths': '/**' }, says: /^fingerprint-paths: expected globs inside the workspace .*found "\/\*\*"/ },
+  { name: 'a fingerprint-paths pattern the glob library refuses', inputs: { ...json, 'fingerprint-paths': 'scripts/\\.\\./x' }, says: /^fingerprint-paths: Invalid pattern .*Relative pathing '\.' and '\.\.' is not allowed/ },
+  { name: 'a working directory at the root, which a fingerprint would glob whole', inputs: { 'working-directory': '/', template: 'etc/hostname' }, says: /^working-directory: expected a directory inside the workspace .*found "\/"/ },
   // Region and manifest
   { name: 'an aws-region that is not a region', inputs: { ...json, 'aws-region': 'Frankfurt' }, says: /^aws-region: expected an AWS region such as us-east-1, found "Frankfurt"/ },
   { name: 'an AWS_REGION that is not a region', inputs: json, env: { AWS_REGION: 'us_east_1' }, says: /^AWS_REGION: expected an AWS region such as us-east-1, found "us_east_1"/ },
@@ -152,6 +156,8 @@ describeWithPacker('bad input through the bundled action', () => {
     expect(existsSync(join(bin, 'started'))).toBe(false)
     expect(result.stdout).not.toContain('::group::')
     expect(result.outputs).toEqual({})
+    // Nothing globbed for the fingerprint: the glob library logs each search path it walks.
+    expect(result.stdout).not.toContain('::debug::Search path')
     // A secret never reaches the log, even in the message about it.
     expect(result.stdout).not.toContain('ghp_')
   })
@@ -173,5 +179,7 @@ describeWithPacker('bad input through the bundled action', () => {
     })
     expect(result.exitCode).toBe(0)
     expect(existsSync(join(controlBin, 'started'))).toBe(true)
+    // A validate-only run, provenance tags on (the default), still reads no file for a fingerprint.
+    expect(result.stdout).not.toContain('::debug::Search path')
   })
 })

@@ -14,7 +14,7 @@ import {
   TerminateInstancesCommand
 } from '@aws-sdk/client-ec2'
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   SELF_ACCOUNT_ID,
@@ -128,6 +128,77 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       writeFileSync(script, '#!/bin/sh\necho setting up\n', { mode: 0o755 })
       return script
     }
+
+    /** The action's own CreateTags calls that wrote a fingerprint (Packer's never do). */
+    const fingerprintTagging = () =>
+      endpoint.callsOf('CreateTags').filter((call) => Object.values(call.params).includes('BuildFingerprint'))
+
+    it('a build without reuse tags its fingerprint in every region, so the first run with reuse reuses it', async () => {
+      const first = await run({})
+      expect(first.errors).toEqual([])
+      expect(first.warnings).toEqual([])
+      // Globbed and hashed once the inputs were valid: the glob library logs the path it walked.
+      expect(first.stdout).toContain(`::debug::Search path '${join(workspace, 'json')}'`)
+      const logged = /Fingerprint of the build's inputs \(2 files\): ([0-9a-f]{64})/.exec(first.stdout)?.[1]
+      expect(logged).toBeDefined()
+      const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
+      for (const region of regions) {
+        const image = endpoint.images(region).find((candidate) => candidate.imageId === amiIds[region])
+        expect(image?.tags).toMatchObject({
+          BuildFingerprint: logged,
+          BuildSet: `${first.outputs['run-uuid']} 3 eu-west-1,us-east-1,us-west-2`,
+          PackerBuild: 'amazon-ebs amazon-ebs',
+          SourceCommit: pushToMain.GITHUB_SHA
+        })
+      }
+      // With the other tags, in the one CreateTags per region the action makes anyway.
+      expect(fingerprintTagging()).toHaveLength(3)
+
+      const second = await run({ reuse: 'true' })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(1)
+      expect(endpoint.calls.slice(setUpCalls).map((call) => call.action)).toEqual(['DescribeImages', 'DescribeImages', 'DescribeImages'])
+      expect(second.stdout).toContain(`Fingerprint of the build's inputs (2 files): ${logged}`)
+      expect(amiOutputs(second)).toEqual(amiOutputs(first))
+      expect(second.summary).toContain(`Nothing changed since the last build: reused, built by ${runUrl}.`)
+    })
+
+    it('provenance-tags: false without reuse writes no fingerprint, and reads no file for it', async () => {
+      const result = await run({ 'provenance-tags': 'false', tags: 'Team=web' })
+      expect(result.errors).toEqual([])
+      const amiId = JSON.parse(result.outputs['ami-ids'])['us-east-1'] as string
+      const tags = endpoint.images('us-east-1').find((image) => image.imageId === amiId)?.tags
+      expect(tags).toMatchObject({ Team: 'web' })
+      expect(tags).not.toHaveProperty('BuildFingerprint')
+      expect(fingerprintTagging()).toEqual([])
+      expect(result.stdout).not.toContain('::debug::Search path')
+      expect(result.stdout).not.toContain("Fingerprint of the build's inputs")
+    })
+
+    it('a fingerprint that cannot be computed: without reuse a warning and tags without it; with reuse a failure before the build', async () => {
+      // A link to itself: the glob library stops there (ELOOP).
+      symlinkSync('loop', join(workspace, 'json', 'loop'))
+      const first = await run({})
+      expect(first.errors).toEqual([])
+      expect(first.exitCode).toBe(0)
+      expect(first.warnings).toEqual([
+        expect.stringMatching(
+          /^Cannot compute the fingerprint of the build's inputs \(template, variables files, fingerprint-paths\): ELOOP: .*loop'\. The AMIs are tagged without BuildFingerprint, BuildSet and PackerBuild, so a run with reuse: true will not find them and will build\.$/
+        )
+      ])
+      const amiId = JSON.parse(first.outputs['ami-ids'])['eu-west-1'] as string
+      const tags = endpoint.images('eu-west-1').find((image) => image.imageId === amiId)?.tags
+      expect(tags).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
+      expect(tags).not.toHaveProperty('BuildFingerprint')
+      expect(launched()).toBe(1)
+
+      const second = await run({ reuse: 'true' })
+      expect(second.exitCode).toBe(1)
+      expect(second.errors.map((error) => error.message)).toEqual([expect.stringMatching(/^Cannot compute the fingerprint .*ELOOP/)])
+      expect(launched()).toBe(1)
+      expect(second.outputs['ami-id']).toBeUndefined()
+    })
 
     it('an unchanged second run builds nothing and sets the same outputs', async () => {
       withProvisioningScript()

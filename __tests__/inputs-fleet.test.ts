@@ -1,10 +1,12 @@
 // The inputs of the stages after tagging, read with the rest: each rule checked once, with a
 // message naming the input.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { familyTagging, newAmisByFamily } from '../src/aws/families.js'
+import { computeFingerprint, fingerprintFiles } from '../src/inputs/fingerprint.js'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
 import { imageFamilyOf } from '../src/inputs/retention.js'
 import { actionDefaults } from './support/action-process.js'
@@ -120,6 +122,8 @@ describe('familyTagging', () => {
 })
 
 describe('reuse, fingerprint-paths', () => {
+  const relativeTo = (files: string[]) => files.map((file) => file.slice(workspace.length + 1))
+
   it('fingerprints the template directory by default, without .git, packer_cache or the manifest', async () => {
     for (const dir of ['.git', 'packer_cache', 'scripts']) mkdirSync(join(workspace, dir))
     writeFileSync(join(workspace, '.git', 'HEAD'), 'ref: refs/heads/main\n')
@@ -128,14 +132,51 @@ describe('reuse, fingerprint-paths', () => {
     writeFileSync(join(workspace, 'scripts', 'setup.sh'), 'echo\n')
     writeFileSync(join(workspace, 'vars.json'), '{}')
     const inputs = await read({ reuse: 'true', 'aws-region': 'us-east-1', 'var-file': 'vars.json' })
-    expect(inputs.fingerprintFiles.map((file) => file.slice(workspace.length + 1))).toEqual([
-      'packer-template.json',
-      'scripts/setup.sh',
-      'vars.json'
-    ])
+    expect(inputs.fingerprintPatterns).toEqual([workspace])
+    expect(relativeTo(await fingerprintFiles(inputs))).toEqual(['packer-template.json', 'scripts/setup.sh', 'vars.json'])
     const narrowed = await read({ reuse: 'true', 'aws-region': 'us-east-1', 'fingerprint-paths': 'scripts/**\n!scripts/setup.sh' })
-    expect(narrowed.fingerprintFiles.map((file) => file.slice(workspace.length + 1))).toEqual(['packer-template.json'])
-    expect((await read({})).fingerprintFiles).toEqual([])
+    expect(relativeTo(await fingerprintFiles(narrowed))).toEqual(['packer-template.json'])
+    // Without reuse the same files make the fingerprint written with the provenance tags.
+    expect(relativeTo(await fingerprintFiles(await read({ 'var-file': 'vars.json' })))).toEqual(relativeTo(await fingerprintFiles(inputs)))
+  })
+
+  it('the fingerprint changes with a file, a variable or the Packer version, and only then', async () => {
+    mkdirSync(join(workspace, 'scripts'))
+    writeFileSync(join(workspace, 'scripts', 'setup.sh'), 'echo\n')
+    const inputs = await read({})
+    const first = await computeFingerprint(inputs, '1.6.6')
+    expect(first).toEqual({ fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/), files: 2 })
+    expect(await computeFingerprint(inputs, '1.6.6')).toEqual(first)
+    expect((await computeFingerprint(inputs, '1.11.2')).fingerprint).not.toBe(first.fingerprint)
+    expect((await computeFingerprint(await read({ variables: 'a=b' }), '1.6.6')).fingerprint).not.toBe(first.fingerprint)
+    writeFileSync(join(workspace, 'scripts', 'setup.sh'), 'echo!\n')
+    expect((await computeFingerprint(inputs, '1.6.6')).fingerprint).not.toBe(first.fingerprint)
+  })
+
+  it('leaves out what is not a regular file, and names the cause when the glob fails', async () => {
+    execFileSync('mkfifo', [join(workspace, 'pipe')])
+    expect(relativeTo(await fingerprintFiles(await read({})))).toEqual(['packer-template.json'])
+    // The glob library leaves out a dangling link, but stops at a link to itself.
+    symlinkSync(join(workspace, 'gone'), join(workspace, 'dangling'))
+    expect(relativeTo(await fingerprintFiles(await read({})))).toEqual(['packer-template.json'])
+    symlinkSync(join(workspace, 'loop'), join(workspace, 'loop'))
+    await expect(computeFingerprint(await read({}), '1.6.6')).rejects.toThrow(
+      /^Cannot compute the fingerprint of the build's inputs \(template, variables files, fingerprint-paths\): ELOOP: .*loop/
+    )
+  })
+
+  it('checks the patterns, and reads no file to do it', async () => {
+    expect(await problems({ 'fingerprint-paths': '../**' })).toEqual([
+      `fingerprint-paths: expected globs inside the workspace (${workspace}), found "../**", which is ${dirname(workspace)}/**`
+    ])
+    expect(await problems({ 'fingerprint-paths': 'scripts/**\n!/etc/**' })).toEqual([
+      expect.stringMatching(/^fingerprint-paths: expected globs inside the workspace .*found "!\/etc\/\*\*"/)
+    ])
+    expect(await problems({ 'fingerprint-paths': 'scripts/\\.\\./x' })).toEqual([
+      expect.stringMatching(/^fingerprint-paths: Invalid pattern .*Relative pathing '\.' and '\.\.' is not allowed/)
+    ])
+    // A pattern that matches nothing yet is not a mistake: the files may come later.
+    expect((await read({ 'fingerprint-paths': 'nothing/yet/**' })).fingerprintPatterns).toEqual([join(workspace, 'nothing/yet/**')])
   })
 
   it('needs a region to look in', async () => {

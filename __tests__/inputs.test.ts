@@ -236,18 +236,33 @@ describe('readInputs rejects each bad input with its own message', () => {
 
   it('tags that break EC2 rules, counting provenance tags', async () => {
     const fortyFour = Array.from({ length: 44 }, (_, i) => `k${i}=v`).join('\n')
-    // A build also writes its image family tag.
+    // A build also writes its image family and, being provenance, its fingerprint tags.
+    const own = "4 of the action's own \\(ImageFamily, BuildFingerprint, BuildSet, PackerBuild\\)"
     expect(await problems({ tags: fortyFour })).toEqual([
-      expect.stringMatching(/^tags: EC2 allows at most 50 tags .* found 52 \(44 from tags \+ 7 provenance tags \+ 1 of the action's own \(ImageFamily\)/)
+      expect.stringMatching(new RegExp(`^tags: EC2 allows at most 50 tags .* found 55 \\(44 from tags \\+ 7 provenance tags \\+ ${own}`))
     ])
-    expect(await problems({ tags: fortyFour, command: 'validate' })).toEqual([expect.stringMatching(/found 51/)])
-    const fortyTwo = Array.from({ length: 42 }, (_, i) => `k${i}=v`).join('\n')
-    expect((await read({ tags: fortyTwo })).tags).toHaveProperty('k41')
-    expect(await problems({ tags: fortyTwo, reuse: 'true', 'aws-region': 'us-east-1' })).toEqual([
-      expect.stringMatching(/found 53 .* \+ 4 of the action's own \(ImageFamily, BuildFingerprint, BuildSet, PackerBuild\)/)
-    ])
+    expect(await problems({ tags: fortyFour, command: 'validate' })).toEqual([expect.stringMatching(/found 51 \(44 from tags \+ 7 provenance tags;/)])
     expect(Object.keys((await read({ tags: fortyFour, 'provenance-tags': 'false' })).tags)).toHaveLength(44)
     expect(await problems({ tags: 'aws:x=1' })).toEqual(['tags: the "aws:" prefix is reserved for AWS, found key "aws:x"'])
+  })
+
+  it('the 50-tag check counts the fingerprint tags whenever they are written: with provenance-tags or reuse', async () => {
+    const tags = (count: number) => Array.from({ length: count }, (_, i) => `k${i}=v`).join('\n')
+    const reuse = { reuse: 'true', 'aws-region': 'us-east-1' }
+    // 39 + 7 provenance + 4 own is the most a build with provenance tags can carry, reuse or not.
+    expect(Object.keys((await read({ tags: tags(39) })).tags)).toHaveLength(39)
+    expect(Object.keys((await read({ tags: tags(39), ...reuse })).tags)).toHaveLength(39)
+    expect(await problems({ tags: tags(40) })).toEqual([expect.stringMatching(/found 51 .* \+ 4 of the action's own/)])
+    expect(await problems({ tags: tags(40), ...reuse })).toEqual([expect.stringMatching(/found 51 .* \+ 4 of the action's own/)])
+    // Without provenance tags: nothing of the action's own, or only the fingerprint tags with reuse.
+    const without = { 'provenance-tags': 'false' }
+    expect(Object.keys((await read({ tags: tags(50), ...without })).tags)).toHaveLength(50)
+    expect(Object.keys((await read({ tags: tags(47), ...without, ...reuse })).tags)).toHaveLength(47)
+    expect(await problems({ tags: tags(48), ...without, ...reuse })).toEqual([
+      expect.stringMatching(/found 51 \(48 from tags \+ 0 provenance tags \+ 3 of the action's own \(BuildFingerprint, BuildSet, PackerBuild\)/)
+    ])
+    // A key that tags gives too is one tag, counted once.
+    expect(Object.keys((await read({ tags: `${tags(39)}\nBuildSet=mine` })).tags)).toHaveLength(40)
   })
 
   it('a region that is not a region, naming where it came from', async () => {

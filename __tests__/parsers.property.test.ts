@@ -10,6 +10,7 @@ import { parseLeftoverState } from '../src/aws/cleanup.js'
 import { InputError, readInputs } from '../src/inputs/index.js'
 import { manifestShapeProblem } from '../src/inputs/manifest.js'
 import { checkTagCount, parseTagLines, tagProblem } from '../src/inputs/tags.js'
+import { fingerprintFiles } from '../src/inputs/fingerprint.js'
 import { ByteLineSplitter, parseEventLine, renderEvent, RunRecord } from '../src/packer/machine-readable.js'
 import { projectRoot } from './support/action-process.js'
 
@@ -169,13 +170,35 @@ describe('the inputs', () => {
   const names = [
     'template', 'var-file', 'variables', 'working-directory', 'only', 'except', 'command', 'packer-version',
     'packer-releases-url', 'packer-signing-key', 'plugins', 'github-token', 'cache', 'on-error', 'force',
-    'manifest', 'tags', 'provenance-tags', 'tag-snapshots', 'tagging-timeout', 'aws-region', 'summary'
+    'manifest', 'tags', 'provenance-tags', 'tag-snapshots', 'tagging-timeout', 'aws-region', 'summary',
+    'reuse', 'fingerprint-paths'
   ]
 
-  it('any values give inputs or an InputError, one message per problem', async () => {
+  /** What the glob library logs (`::debug::Search path …`) while `during` runs: each path it walks. */
+  async function searchPathsLogged(during: () => Promise<void>): Promise<string[]> {
+    const logged: string[] = []
+    const write = process.stdout.write.bind(process.stdout)
+    // Kept, not printed: the test's output stays the test's.
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      for (const line of String(chunk).split('\n')) if (line.startsWith('::debug::Search path')) logged.push(line)
+      return true
+    }) as typeof process.stdout.write
+    try {
+      await during()
+    } finally {
+      process.stdout.write = write
+    }
+    return logged
+  }
+
+  it('any values give inputs or an InputError, one message per problem, and nothing is globbed', async () => {
     let accepted = 0
-    const values = fc.dictionary(fc.constantFrom(...names), fc.oneof(fc.string(), fc.constantFrom('', 'true', '..', '/', '1.1', 'a=b', 'hcl2', 'ami.pkr.hcl')))
-    await fc.assert(
+    const values = fc.dictionary(
+      fc.constantFrom(...names),
+      fc.oneof(fc.string(), fc.constantFrom('', 'true', '..', '/', '/**', '1.1', 'a=b', 'hcl2', 'ami.pkr.hcl'))
+    )
+    // Reading inputs never globs: the fingerprint's files are read only for a build of valid inputs.
+    const globbed = await searchPathsLogged(() => fc.assert(
       fc.asyncProperty(values, fc.option(fc.string(), { nil: undefined }), async (given, region) => {
         const get = (name: string): string => given[name] ?? good[name] ?? ''
         try {
@@ -191,8 +214,17 @@ describe('the inputs', () => {
         }
       }),
       { numRuns: 300 }
-    )
+    ))
+    expect(globbed).toEqual([])
     // Good values are drawn too, so both outcomes are exercised.
     expect(accepted).toBeGreaterThan(0)
+  })
+
+  it('the check above would see a glob: fingerprinting valid inputs logs its search path', async () => {
+    const inputs = await readInputs((name) => good[name] ?? '', { GITHUB_WORKSPACE: workspace })
+    const globbed = await searchPathsLogged(async () => {
+      await fingerprintFiles(inputs)
+    })
+    expect(globbed).toEqual([`::debug::Search path '${join(workspace, 'json')}'`])
   })
 })

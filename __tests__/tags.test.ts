@@ -114,6 +114,16 @@ describe('checkTagCount', () => {
     expect(checkTagCount(user, false)).toBeUndefined()
   })
 
+  it("counts the action's own keys that a user tag does not replace", () => {
+    const user = Object.fromEntries(Array.from({ length: 39 }, (_, i) => [`k${i}`, 'v']))
+    const own = ['ImageFamily', 'BuildFingerprint', 'BuildSet', 'PackerBuild']
+    expect(checkTagCount(user, true, own)).toBeUndefined()
+    expect(checkTagCount({ ...user, k39: 'v' }, true, own)).toMatch(
+      /found 51 \(40 from tags \+ 7 provenance tags \+ 4 of the action's own \(ImageFamily, BuildFingerprint, BuildSet, PackerBuild\); set provenance-tags: false or give fewer\)$/
+    )
+    expect(checkTagCount({ ...user, BuildSet: 'mine' }, true, own)).toBeUndefined()
+  })
+
   it('does not count a provenance key that a user tag replaces', () => {
     const user = Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`k${i}`, 'v']))
     expect(checkTagCount({ ...user, SourceRef: 'custom' }, true)).toBeUndefined()

@@ -27,7 +27,7 @@ const loadedLater = {
   'stages/packer-version': 'src/inputs/packer-version.ts',
   'stages/hcl-parser': 'src/inputs/hcl-parser.ts',
   'stages/hcl-build-selection': 'src/inputs/hcl-build-selection.ts',
-  'stages/fingerprint-globs': 'src/inputs/fingerprint-globs.ts',
+  'stages/fingerprint': 'src/inputs/fingerprint.ts',
   'stages/reuse': 'src/aws/reuse.ts',
   'stages/launch-templates': 'src/aws/launch-templates.ts',
   'stages/ssm': 'src/aws/ssm.ts',

@@ -8,8 +8,10 @@ import { errorMessage } from './common/errors.js'
 import type { Inputs } from './inputs/index.js'
 import { withHclTemplate } from './inputs/hcl.js'
 import { describeRequest } from './inputs/packer.js'
+import { writesFingerprintTags } from './inputs/reuse.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
+import type { Fingerprint } from './inputs/fingerprint.js'
 import type { InstalledPacker } from './install/index.js'
 import type { PathPacker } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments } from './packer/commands.js'
@@ -154,14 +156,22 @@ async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
   summarySoFar = { model: summary, write: given.summary }
   try {
     const inputs = await withHclBuilds(withProvenance, packer)
-    await validate(inputs, packerStep, summary)
+    const validating = validate(inputs, packerStep, summary)
+    // With reuse, the fingerprint decides whether to build: its files are read while Packer
+    // validates (started once Packer is, as loading its module holds the thread for a while).
+    const fingerprinting =
+      inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
+    fingerprinting?.catch(() => undefined)
+    await validating
     if (inputs.command === 'validate') {
       summary.outcome = 'validated'
       return
     }
-    const fingerprint = inputs.reuse ? await fingerprintOf(inputs, packer.version) : undefined
+    const fingerprint = fingerprinting && logged(await fingerprinting)
     const reused = fingerprint === undefined ? undefined : await reuse(inputs, fingerprint, summary)
-    const amis = reused ?? (await buildAndTag(inputs, packerStep, summary, cancellation, fingerprint))
+    const amis =
+      reused ??
+      (await buildAndTag(inputs, packerStep, summary, cancellation, { packerVersion: packer.version, fingerprint }))
     await rollOut(inputs, amis, summary, provenance)
     summary.outcome = 'built'
   } catch (error) {
@@ -193,13 +203,16 @@ async function withRunProvenance(
   return { provenance, inputs: { ...inputs, tags, familyRepository } }
 }
 
-/** Builds, tags, and hands on the AMIs of a build that succeeded; throws after a failed one. */
+/**
+ * Builds, tags, and hands on the AMIs of a build that succeeded; throws after a failed one.
+ * `fingerprint` is the one reuse computed, if any; else it is computed with `packerVersion`.
+ */
 async function buildAndTag(
   inputs: Inputs,
   packerStep: PackerStep,
   summary: SummaryModel,
   cancellation: Cancellation,
-  fingerprint: string | undefined
+  { packerVersion, fingerprint }: { packerVersion: string; fingerprint?: string }
 ): Promise<Ami[]> {
   const building = build(inputs, packerStep, summary)
   // Once Packer has started (build() starts it before its first await), the EC2 client loads
@@ -208,10 +221,14 @@ async function buildAndTag(
   const tagging = Object.keys(inputs.tags).length > 0 || inputs.reuse || inputs.keepImages > 0 ? import('./aws/tagging.js') : undefined
   const homeRegion = inputs.awsRegion
   tagging?.then(({ warmUpEc2Client }) => homeRegion && warmUpEc2Client(homeRegion)).catch(() => undefined)
+  // Without reuse the fingerprint is provenance: its files are read while Packer builds.
+  const fingerprinting =
+    fingerprint === undefined && writesFingerprintTags(inputs) ? besideTheBuild(inputs, packerVersion) : undefined
   const built = await building
   // Only a whole, successful build is a set that a later run may reuse.
   const succeeded = built.run.exitCode === 0 && !built.run.cancelled && !cancellation.cancelled
-  const reusable = succeeded && fingerprint ? { fingerprint, runUuid: built.runUuid } : undefined
+  const tagged = succeeded ? (fingerprint ?? (await fingerprintForTags(fingerprinting))) : undefined
+  const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid } : undefined
   await tag(inputs, built.amis, summary, tagging, reusable)
   if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary)
   if (built.run.exitCode !== 0) {
@@ -236,11 +253,37 @@ async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, prove
   }
 }
 
-async function fingerprintOf(inputs: Inputs, packerVersion: string): Promise<string> {
-  const { computeFingerprint } = await import('./aws/reuse.js')
-  const fingerprint = computeFingerprint({ ...inputs, files: inputs.fingerprintFiles, packerVersion })
-  core.info(`Fingerprint of the build's inputs (${inputs.fingerprintFiles.length} files): ${fingerprint}`)
-  return fingerprint
+/** Globs and hashes the build's inputs: loaded only for a build whose inputs were all valid. */
+async function fingerprintOf(inputs: Inputs, packerVersion: string): Promise<Fingerprint> {
+  const { computeFingerprint } = await import('./inputs/fingerprint.js')
+  return computeFingerprint(inputs, packerVersion)
+}
+
+function logged(fingerprint: Fingerprint): string {
+  core.info(`Fingerprint of the build's inputs (${fingerprint.files} files): ${fingerprint.fingerprint}`)
+  return fingerprint.fingerprint
+}
+
+/** Started beside the build; never rejects: without reuse, a fingerprint that fails fails nothing. */
+function besideTheBuild(inputs: Inputs, packerVersion: string): Promise<Fingerprint | { problem: string }> {
+  // The tags of the set are made by the reuse stage: loaded now, not after the build.
+  import('./aws/reuse.js').catch(() => undefined)
+  return fingerprintOf(inputs, packerVersion).catch((error: unknown) => ({ problem: errorMessage(error) }))
+}
+
+/** The fingerprint to tag a successful build with; a warning, and none, when it cannot be had. */
+async function fingerprintForTags(
+  fingerprinting: Promise<Fingerprint | { problem: string }> | undefined
+): Promise<string | undefined> {
+  const outcome = await fingerprinting
+  if (outcome === undefined) return undefined
+  if ('fingerprint' in outcome) return logged(outcome)
+  core.warning(
+    `${outcome.problem}. The AMIs are tagged without BuildFingerprint, BuildSet and PackerBuild, ` +
+      'so a run with reuse: true will not find them and will build.',
+    { title: 'Fingerprint' }
+  )
+  return undefined
 }
 
 /** The AMIs of an earlier build with the same fingerprint, when the whole set is still there. */

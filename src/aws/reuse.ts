@@ -1,40 +1,13 @@
-// Reuse: a build whose inputs have not changed is not run again. The fingerprint is a SHA-256
-// over the template and variables files, the fingerprint-paths files, the variables, only and
-// except inputs and the Packer version. Every AMI of a successful build is tagged with it and
-// with its set (the Packer run, how many AMIs it made and in which regions), so that a later
-// run finds the whole set, in every region, or builds.
+// Reuse: a build whose inputs have not changed is not run again. Every AMI of a successful
+// build is tagged with the fingerprint of its inputs (src/inputs/fingerprint.ts) and with its
+// set (the Packer run, how many AMIs it made and in which regions), so that a later run finds
+// the whole set, in every region, or builds.
 import { DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2'
-import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { relative } from 'node:path'
 import type { Ami } from '../artifacts/manifest.js'
 import { reuseTagKeys } from '../inputs/reuse.js'
 import { provenanceTagKeys } from '../inputs/tags.js'
 import { describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
-
-export { reuseTagKeys } from '../inputs/reuse.js'
-
-
-export interface FingerprintParts {
-  workingDirectory: string
-  files: string[]
-  variables: Array<{ name: string; value: string }>
-  only: string[]
-  except: string[]
-  packerVersion: string
-}
-
-export function computeFingerprint(parts: FingerprintParts): string {
-  const hash = createHash('sha256').update('packer-ami-action fingerprint 1\n')
-  for (const file of [...parts.files].sort()) {
-    const content = createHash('sha256').update(readFileSync(file)).digest('hex')
-    hash.update(`file\t${relative(parts.workingDirectory, file)}\t${content}\n`)
-  }
-  hash.update(`variables\t${JSON.stringify(parts.variables.map(({ name, value }) => [name, value]))}\n`)
-  hash.update(`only\t${JSON.stringify(parts.only)}\nexcept\t${JSON.stringify(parts.except)}\n`)
-  return hash.update(`packer\t${parts.packerVersion}\n`).digest('hex')
-}
 
 /** The reuse tags of a successful build's AMIs: shared by all, and per build. */
 export function reuseTags(fingerprint: string, runUuid: string, amis: Ami[]): Record<string, string> {

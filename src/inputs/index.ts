@@ -6,7 +6,7 @@ import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-te
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
 import { imageFamilyTagKey, readRetentionInputs, type RetentionInputs } from './retention.js'
-import { readReuseInputs, reuseTagKeys, type ReuseInputs } from './reuse.js'
+import { readReuseInputs, reuseTagKeys, writesFingerprintTags, type ReuseInputs } from './reuse.js'
 import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
 import { checkTagCount, readTagInputs } from './tags.js'
 import { readTemplateFiles, type TemplateFiles } from './template-files.js'
@@ -65,11 +65,14 @@ export async function readInputs(
   return all
 }
 
-/** The tags a build writes besides the user's and the provenance tags. */
+/**
+ * The tags a build writes besides the user's and the provenance tags: the image family, and the
+ * fingerprint tags with provenance-tags or reuse.
+ */
 function actionTagKeys(inputs: Inputs): string[] {
   if (inputs.command !== 'build') return []
   const family = inputs.provenanceTags || inputs.imageFamily !== undefined ? [imageFamilyTagKey] : []
-  return [...family, ...(inputs.reuse ? Object.values(reuseTagKeys) : [])]
+  return [...family, ...(writesFingerprintTags(inputs) ? Object.values(reuseTagKeys) : [])]
 }
 
 /** aws-region, else the region the workflow configured for the AWS SDK. */

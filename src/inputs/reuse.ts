@@ -1,15 +1,16 @@
 // Inputs reuse and fingerprint-paths: whether a build whose inputs have not changed is skipped
 // for the AMIs it made last time, and which files, besides the template and its variables
-// files, make up those inputs.
-import { existsSync } from 'node:fs'
-import { dirname, relative, resolve, sep } from 'node:path'
-import { errorMessage } from '../common/errors.js'
+// files, make up those inputs. Only the patterns are read here: the files are globbed and
+// hashed by ./fingerprint.ts, once the inputs are valid and the command is build.
+import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { optionalBoolean } from './optional.js'
 import { isDirectory, type InputReader } from './reader.js'
 import type { TemplateFiles } from './template-files.js'
-import { hclTemplateFiles } from './template.js'
 
-/** The tags by which a later run with reuse finds a build's AMIs. */
+/**
+ * The tags by which a later run with reuse finds a build's AMIs. They say which inputs built
+ * the AMI, so they are written with the provenance tags as well as with reuse.
+ */
 export const reuseTagKeys = {
   fingerprint: 'BuildFingerprint',
   /** `<run UUID> <number of AMIs> <region,region,…>`: the same on every AMI of one build. */
@@ -21,37 +22,38 @@ export const reuseTagKeys = {
 export interface ReuseInputs {
   reuse: boolean
   /**
-   * Every file the fingerprint covers, absolute, sorted: the template's, the variables files
-   * and those fingerprint-paths matches. Empty unless reuse is true.
+   * The globs of the files the fingerprint covers besides the template and variables files:
+   * absolute, `!` for those left out; the template's directory when fingerprint-paths is empty.
    */
-  fingerprintFiles: string[]
+  fingerprintPatterns: string[]
 }
 
-// Written by Packer or git, not by the user: they change from run to run without changing the image.
-const neverFingerprinted = ['.git', 'packer_cache']
-
-function templateFilesOf(files: TemplateFiles): string[] {
-  const template = resolve(files.workingDirectory, files.template)
-  const own = files.templateKind === 'json' || !isDirectory(template) ? [template] : hclTemplateFiles(template)
-  return [...own, ...files.varFiles.map((varFile) => resolve(files.workingDirectory, varFile))]
+/** Whether the run writes the fingerprint tags: they are provenance, and reuse looks for them. */
+export function writesFingerprintTags(inputs: { provenanceTags: boolean; reuse: boolean }): boolean {
+  return inputs.provenanceTags || inputs.reuse
 }
 
-/** The patterns, relative to working-directory; the template's directory when none are given. */
-function patternsOf(reader: InputReader, files: TemplateFiles): string[] {
-  const template = resolve(files.workingDirectory, files.template)
-  const lines = reader.lines('fingerprint-paths')
-  if (lines.length === 0) return [isDirectory(template) ? template : dirname(template)]
-  return lines.map((line) => {
+/** A pattern whose fixed part is outside the workspace would glob the machine, not the checkout. */
+function outsideWorkspace(pattern: string, workspace: string): boolean {
+  const fromWorkspace = relative(workspace, pattern)
+  return fromWorkspace.startsWith('..') || isAbsolute(fromWorkspace)
+}
+
+/** The user's patterns, resolved against working-directory, each checked once here. */
+async function userPatterns(reader: InputReader, lines: string[], workingDirectory: string): Promise<string[]> {
+  const patterns = lines.map((line) => {
     const negated = line.startsWith('!')
-    const pattern = resolve(files.workingDirectory, negated ? line.slice(1) : line)
+    const pattern = resolve(workingDirectory, negated ? line.slice(1) : line)
+    if (outsideWorkspace(pattern, reader.workspace)) {
+      reader.problem(`fingerprint-paths: expected globs inside the workspace (${reader.workspace}), found "${line}", which is ${pattern}`)
+    }
     return negated ? `!${pattern}` : pattern
   })
-}
-
-/** Loaded only with reuse: true, so other runs never load the glob library. */
-async function matchedFiles(patterns: string[]): Promise<string[]> {
-  const { matchedFiles: match } = await import('./fingerprint-globs.js')
-  return match(patterns)
+  // The glob library parses the patterns without reading the disk; loaded only when there are some.
+  const { patternProblem } = await import('./fingerprint.js')
+  const problem = await patternProblem(patterns)
+  if (problem !== undefined) reader.problem(`fingerprint-paths: ${problem}`)
+  return patterns
 }
 
 /** `homeRegion` is where earlier builds' AMIs are looked for first. */
@@ -60,17 +62,8 @@ export async function readReuseInputs(reader: InputReader, files: TemplateFiles,
   if (reuse && homeRegion === undefined) {
     reader.problem('reuse: needs aws-region (or AWS_REGION) to know where to look for the AMIs of earlier builds')
   }
-  if (!reuse || !existsSync(files.workingDirectory)) return { reuse, fingerprintFiles: [] }
-  let matched: string[] = []
-  try {
-    matched = await matchedFiles(patternsOf(reader, files))
-  } catch (error) {
-    reader.problem(`fingerprint-paths: ${errorMessage(error)}`)
-  }
-  const inScope = matched.filter((file) => {
-    const parts = relative(files.workingDirectory, file).split(sep)
-    return file !== files.manifest && !parts.some((part) => neverFingerprinted.includes(part))
-  })
-  const all = [...new Set([...templateFilesOf(files), ...inScope])].filter((file) => existsSync(file)).sort()
-  return { reuse, fingerprintFiles: all }
+  const lines = reader.lines('fingerprint-paths')
+  if (lines.length > 0) return { reuse, fingerprintPatterns: await userPatterns(reader, lines, files.workingDirectory) }
+  const template = resolve(files.workingDirectory, files.template)
+  return { reuse, fingerprintPatterns: [isDirectory(template) ? template : dirname(template)] }
 }

@@ -105,7 +105,7 @@ export function tagProblem(key: string, value: string, line: string): string | u
 /**
  * EC2 allows 50 tags per resource: the user's, with provenance-tags every provenance key a user
  * tag does not already replace, and the action's own (`actionKeys`: the image family, and with
- * reuse the build's fingerprint, set and build). Counted by keys, before the run's context is read.
+ * provenance-tags or reuse the build's fingerprint, set and build). Counted by keys, before the run's context is read.
  */
 export function checkTagCount(
   userTags: Record<string, string>,

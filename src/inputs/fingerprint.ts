@@ -1,0 +1,121 @@
+// The fingerprint of a build's inputs: a SHA-256 over the template and variables files, the
+// files fingerprint-paths matches, the variables, only and except inputs and the Packer version.
+// A module of its own, with the toolkit's glob library. Reading the inputs loads it only to parse
+// fingerprint-paths; the job globs and hashes once the inputs are valid and the command is
+// build, so refused inputs and validate-only runs never read the files.
+import * as glob from '@actions/glob'
+import { createHash } from 'node:crypto'
+import { open, stat } from 'node:fs/promises'
+import { relative, resolve, sep } from 'node:path'
+import { errorMessage } from '../common/errors.js'
+import type { BuildSelection } from './build-selection.js'
+import { isDirectory } from './reader.js'
+import type { ReuseInputs } from './reuse.js'
+import type { TemplateFiles } from './template-files.js'
+import { hclTemplateFiles } from './template.js'
+
+export type FingerprintInputs = Pick<TemplateFiles, 'workingDirectory' | 'template' | 'templateKind' | 'varFiles' | 'manifest'> &
+  Pick<BuildSelection, 'variables' | 'only' | 'except'> &
+  Pick<ReuseInputs, 'fingerprintPatterns'>
+
+export interface Fingerprint {
+  fingerprint: string
+  /** How many files it covers. */
+  files: number
+}
+
+// Written by Packer or git, not by the user: they change from run to run without changing the image.
+const neverFingerprinted = ['.git', 'packer_cache']
+/** Files hashed at the same time: enough to keep the disk busy, few enough to leave Packer its CPU. */
+const filesAtOnce = 4
+/** Each file is read through one buffer of this size per file hashed at once: memory stays flat. */
+const readSize = 256 * 1024
+
+/** The message alone, of Node's errors (AssertionError, ELOOP …) whatever realm made them. */
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | undefined)?.message
+  return typeof message === 'string' ? message : errorMessage(error)
+}
+
+/** Why the glob library refuses one of the patterns, or undefined; reads no file. */
+export async function patternProblem(patterns: string[]): Promise<string | undefined> {
+  try {
+    await glob.create(patterns.join('\n'))
+    return undefined
+  } catch (error) {
+    return messageOf(error)
+  }
+}
+
+function templateFilesOf(inputs: FingerprintInputs): string[] {
+  const template = resolve(inputs.workingDirectory, inputs.template)
+  const own = inputs.templateKind === 'json' || !isDirectory(template) ? [template] : hclTemplateFiles(template)
+  return [...own, ...inputs.varFiles.map((varFile) => resolve(inputs.workingDirectory, varFile))]
+}
+
+/**
+ * Every file the fingerprint covers, absolute, sorted: the template's, the variables files and
+ * the regular files fingerprint-paths matches, but not the manifest or what git and Packer write.
+ */
+export async function fingerprintFiles(inputs: FingerprintInputs): Promise<string[]> {
+  const globber = await glob.create(inputs.fingerprintPatterns.join('\n'), { matchDirectories: false, implicitDescendants: true })
+  const matched = (await globber.glob()).filter((file) => {
+    const parts = relative(inputs.workingDirectory, file).split(sep)
+    return file !== inputs.manifest && !parts.some((part) => neverFingerprinted.includes(part))
+  })
+  const candidates = [...new Set([...templateFilesOf(inputs), ...matched])]
+  // A FIFO, socket or device is no content of the image, and reading a FIFO would never end.
+  const regular = await Promise.all(candidates.map((file) => stat(file).then((stats) => stats.isFile(), () => false)))
+  return candidates.filter((_, index) => regular[index]).sort()
+}
+
+async function fileDigest(file: string, buffer: Buffer): Promise<string> {
+  const hash = createHash('sha256')
+  const handle = await open(file, 'r')
+  try {
+    for (let read = -1; read !== 0; ) {
+      ;({ bytesRead: read } = await handle.read(buffer, 0, buffer.length, null))
+      hash.update(buffer.subarray(0, read))
+    }
+  } finally {
+    await handle.close()
+  }
+  return hash.digest('hex')
+}
+
+/**
+ * The SHA-256 of each file, a few at a time, each through a buffer of its own: neither a large
+ * file nor many small ones make the action's memory grow.
+ */
+async function fileDigests(files: string[]): Promise<string[]> {
+  const digests: string[] = new Array(files.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    const buffer = Buffer.alloc(readSize)
+    while (next < files.length) {
+      const index = next++
+      digests[index] = await fileDigest(files[index], buffer)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(filesAtOnce, files.length) }, worker))
+  return digests
+}
+
+/**
+ * The fingerprint; throws, naming fingerprint-paths, when a file cannot be found or read.
+ * The same inputs give the same fingerprint as earlier versions of the action computed.
+ */
+export async function computeFingerprint(inputs: FingerprintInputs, packerVersion: string): Promise<Fingerprint> {
+  try {
+    const files = await fingerprintFiles(inputs)
+    const digests = await fileDigests(files)
+    const hash = createHash('sha256').update('packer-ami-action fingerprint 1\n')
+    files.forEach((file, index) => hash.update(`file\t${relative(inputs.workingDirectory, file)}\t${digests[index]}\n`))
+    hash.update(`variables\t${JSON.stringify(inputs.variables.map(({ name, value }) => [name, value]))}\n`)
+    hash.update(`only\t${JSON.stringify(inputs.only)}\nexcept\t${JSON.stringify(inputs.except)}\n`)
+    return { fingerprint: hash.update(`packer\t${packerVersion}\n`).digest('hex'), files: files.length }
+  } catch (error) {
+    const what = "the build's inputs (template, variables files, fingerprint-paths)"
+    throw new Error(`Cannot compute the fingerprint of ${what}: ${messageOf(error)}`, { cause: error })
+  }
+}
