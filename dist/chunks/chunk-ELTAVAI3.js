@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{p as e}from"./chunk-A2L7OKCR.js";var o=5e3,r=2e4;function u(t,n=1){return new e({region:t,maxAttempts:n,requestHandler:{connectionTimeout:o,requestTimeout:r,throwOnRequestTimeout:!0}})}export{u as a};

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-var o=256;var r=new RegExp("\\p{Cc}","u"),s={repository:"SourceRepository",commit:"SourceCommit",ref:"SourceRef",event:"BuildEvent",actor:"BuildActor",runUrl:"BuildRunUrl",buildTime:"BuildTime"};export{o as a,s as b};

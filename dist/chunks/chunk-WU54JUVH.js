@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{h as e,q as m,r,s as o}from"./chunk-A2L7OKCR.js";var s=class extends m(r,o,"DescribeImages",e){};export{s as a};
