@@ -24,7 +24,6 @@ const loadedLater = {
   'stages/tagging': 'src/aws/tagging.ts',
   'stages/provenance': 'src/inputs/provenance.ts',
   'stages/signing-key': 'src/inputs/signing-key.ts',
-  'stages/packer-version': 'src/inputs/packer-version.ts',
   'stages/hcl-parser': 'src/inputs/hcl-parser.ts',
   'stages/hcl-build-selection': 'src/inputs/hcl-build-selection.ts',
   'stages/fingerprint': 'src/inputs/fingerprint.ts',
@@ -188,7 +187,7 @@ const common = {
 }
 
 /** Packages that only a later stage needs: a static import that pulls one in fails the build. */
-const laterPackages = ['semver', 'minimatch', '@aws-sdk/', '@smithy/', 'openpgp', '@actions/cache', '@actions/github', '@octokit/', '@cdktf/', '@actions/glob']
+const laterPackages = ['minimatch', '@aws-sdk/', '@smithy/', 'openpgp', '@actions/cache', '@actions/github', '@octokit/', '@cdktf/', '@actions/glob']
 
 /**
  * Node built-ins that take milliseconds to load (crypto alone ~7 ms) and that only the job

@@ -1,6 +1,6 @@
 // Input packer-version read as semver: an exact version or a range. A module of its own, which
-// the input checks load only when packer-version asks for more than latest (the default), so
-// that semver is not loaded on every run before the inputs are checked.
+// the input checks import only when packer-version asks for more than latest (the default):
+// dist/index.js holds it, but runs semver's module code only then.
 import semver from 'semver'
 import { asksForLatest, type VersionRequest } from './packer.js'
 
