@@ -37,6 +37,19 @@ export function parsePackerVersion(output: string): string | undefined {
   return plain ? (semver.valid(plain[1]) ?? undefined) : undefined
 }
 
+/**
+ * `packer version` otherwise waits for HashiCorp's update check, a request to the internet.
+ * And Packer starts as a parent, which catches panics and forwards signals, and a child, which
+ * does the work: two starts of a large binary. With the cookie Packer gives a child (the one it
+ * reads to know it is already wrapped) it runs as one process, in about half the time; asking
+ * its version needs neither a panic report nor signal forwarding. Its own log goes to stderr
+ * then, which is not read.
+ */
+const oneProcess = {
+  CHECKPOINT_DISABLE: '1',
+  PACKER_WRAP_COOKIE: '49C22B1A-3A93-4C98-97FA-E07D18C787B5'
+}
+
 function run(executable: string, args: string[]): Promise<string | undefined> {
   // stdin is closed: Fedora and Debian ship an unrelated cracklib `packer` that reads it, and a
   // timeout guards against anything else that waits. (@actions/exec can close stdin only by
@@ -44,8 +57,7 @@ function run(executable: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
     let stdout = ''
     const child = spawn(executable, args, {
-      // `packer version` otherwise waits for HashiCorp's update check, a request to the internet.
-      env: { ...process.env, CHECKPOINT_DISABLE: '1' },
+      env: { ...process.env, ...oneProcess },
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 30_000,
       windowsHide: true
