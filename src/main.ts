@@ -125,9 +125,11 @@ async function withHclBuilds(inputs: Inputs, packer: InstalledPacker): Promise<I
 
 async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
   const startedAt = new Date()
-  // Asking the packer on PATH for its version starts Packer (~100-200 ms): it runs while the
-  // install stage loads, and the install stage decides with its answer.
-  const onPath = import('./install/on-path.js').then(({ packerOnPath }) => packerOnPath())
+  // Asking the packer on PATH for its version starts Packer: that goes first, and the stages
+  // load while it runs; the install stage decides with its answer.
+  const question = (await import('./install/on-path.js')).askPackerOnPath()
+  await question.asked
+  const onPath = question.found
   onPath.catch(() => undefined)
   // The plugin stage loads meanwhile too: its turn comes right after the install.
   import('./plugins/index.js').catch(() => undefined)
