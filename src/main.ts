@@ -116,10 +116,12 @@ async function withHclBuilds(inputs: Inputs, packer: InstalledPacker): Promise<I
     return inputs
   }
   const selects = inputs.only.length > 0 || inputs.except.length > 0
-  // The glob matcher loads only for a template whose builds only/except select among.
-  const { checkHclBuildSelection } = selects && buildNames.length > 0 ? await import('./inputs/hcl-build-selection.js') : { checkHclBuildSelection: undefined }
-  const problems = checkHclBuildSelection?.(inputs, buildNames) ?? []
-  if (problems.length > 0) throw new Error(problems.join('\n'))
+  if (selects && buildNames.length > 0) {
+    // The glob matcher loads only for a template whose builds only/except select among.
+    const { checkHclBuildSelection } = await import('./inputs/hcl-build-selection.js')
+    const problems = checkHclBuildSelection(inputs, buildNames)
+    if (problems.length > 0) throw new Error(problems.join('\n'))
+  }
   return { ...inputs, buildNames }
 }
 
