@@ -147,6 +147,23 @@ const oidcLeftOut = {
 }
 
 /**
+ * The action reads only @actions/github's context of the run (who, what, which commit), never
+ * getOctokit(). Its module of Octokit set-up (lib/utils.js) calls Octokit.plugin() as it is
+ * imported, so esbuild keeps it, and with it Octokit's REST endpoints (~100 KB), unless told
+ * that importing it does nothing else: then it goes where nothing calls getOctokit().
+ */
+const octokitUnlessUsed = {
+  name: 'octokit-unless-used',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^\.\/utils\.js$/ }, async (args) => {
+      if (!/[\\/]@actions[\\/]github[\\/]lib[\\/]github\.js$/.test(args.importer) || args.pluginData === octokitUnlessUsed) return undefined
+      const resolved = await bundler.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: octokitUnlessUsed })
+      return resolved.errors.length > 0 ? undefined : { path: resolved.path, sideEffects: false }
+    })
+  }
+}
+
+/**
  * On Node 24, an ES module import of node:http builds an ES module facade of all its exports,
  * which reads its lazy getters (WebSocket, …) and so loads Node's bundled undici: ~30 ms, for
  * every module that imports http, the toolkit's HTTP client among them. require() does not, so
@@ -232,7 +249,7 @@ export async function bundle(entryPoints, outdir, later = {}) {
       entryPoints,
       outdir,
       metafile: true,
-      plugins: [stagesApart, oidcLeftOut, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
+      plugins: [stagesApart, oidcLeftOut, octokitUnlessUsed, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
     }).then(({ metafile }) => checkLoadedOnEveryRun(metafile)),
     Object.keys(later).length === 0
       ? undefined
@@ -243,7 +260,7 @@ export async function bundle(entryPoints, outdir, later = {}) {
           splitting: true,
           chunkNames: 'chunks/[name]-[hash]',
           metafile: true,
-          plugins: [oidcLeftOut, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
+          plugins: [oidcLeftOut, octokitUnlessUsed, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
         }).then(({ metafile }) => {
           // What each file of dist/ is made of, for `npx esbuild --analyze`-style questions.
           if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(metafile))

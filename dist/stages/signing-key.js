@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{b as e}from"../chunks/chunk-7R6RJHG7.js";import"../chunks/chunk-PG4MFMIR.js";async function n(r){return(await e({armoredKey:r})).toPublic()}export{n as readArmoredKey};
+import{b as e}from"../chunks/chunk-7R6RJHG7.js";import"../chunks/chunk-YK42ZLOQ.js";async function n(r){return(await e({armoredKey:r})).toPublic()}export{n as readArmoredKey};
