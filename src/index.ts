@@ -8,7 +8,14 @@ import { errorMessage } from './common/errors.js'
 
 try {
   const inputs = await checkedInputs()
-  if (inputs) await (await import('./main.js')).run(inputs)
+  if (inputs) {
+    // The job's first step asks the packer on PATH for its version, which starts Packer: asked
+    // here, Packer answers while the job loads instead of after.
+    const { askPackerOnPath } = await import('./install/on-path.js')
+    const asked = askPackerOnPath()
+    await asked.asked
+    await (await import('./main.js')).run(inputs, asked)
+  }
 } catch (error) {
   core.setFailed(errorMessage(error))
 }

@@ -13,7 +13,7 @@ import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
 import type { Fingerprint } from './inputs/fingerprint.js'
 import type { InstalledPacker } from './install/index.js'
-import type { PathPacker } from './install/on-path.js'
+import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments } from './packer/commands.js'
 import { inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
@@ -46,8 +46,11 @@ type PackerStep = (args: string[], env?: Record<string, string>, record?: RunRec
 /** The summary as it stands, for a cancel that comes while no Packer runs (e.g. while tagging). */
 let summarySoFar: { model: SummaryModel; write: boolean } | undefined
 
-/** The job, given its checked inputs (src/index.ts), or reading them itself. */
-export async function run(checked?: Inputs): Promise<void> {
+/**
+ * The job, given its checked inputs and the question already put to the packer on PATH
+ * (src/index.ts), or reading and asking itself.
+ */
+export async function run(checked?: Inputs, asked?: PathPackerQuestion): Promise<void> {
   const cancellation = new Cancellation(
     (signal) => cancelledWhileIdle(signal),
     (message) => core.warning(message)
@@ -57,7 +60,7 @@ export async function run(checked?: Inputs): Promise<void> {
     if (read) {
       const inputs = await withHclTemplate(read)
       maskSensitiveValues(inputs.sensitiveValues)
-      await job(inputs, cancellation)
+      await job(inputs, cancellation, asked)
     }
   } catch (error) {
     core.setFailed(errorMessage(error))
@@ -125,11 +128,11 @@ async function withHclBuilds(inputs: Inputs, packer: InstalledPacker): Promise<I
   return { ...inputs, buildNames }
 }
 
-async function job(given: Inputs, cancellation: Cancellation): Promise<void> {
+async function job(given: Inputs, cancellation: Cancellation, asked?: PathPackerQuestion): Promise<void> {
   const startedAt = new Date()
   // Asking the packer on PATH for its version starts Packer: that goes first, and the stages
   // load while it runs; the install stage decides with its answer.
-  const question = (await import('./install/on-path.js')).askPackerOnPath()
+  const question = asked ?? (await import('./install/on-path.js')).askPackerOnPath()
   await question.asked
   const onPath = question.found
   onPath.catch(() => undefined)
