@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{j as e,p as m,q as r,r as o}from"./chunk-NJRHZES4.js";var p=class extends m(r,o,"DescribeLaunchTemplates",e){};export{p as a};
+import{g as e,n as r,o as s,p as m}from"./chunk-P2ZBCIJB.js";var o=class extends r(s,m,"DescribeInstances",e){};export{o as a};
