@@ -103,48 +103,52 @@ function copyHclParser(outdir) {
 }
 
 /**
- * @actions/http-client imports undici (400 KB) for one method, getAgentDispatcher(), which
- * hands a proxy dispatcher to callers of fetch(). Nothing in the action or the toolkit
- * packages it uses calls it (they send requests through http-client's own agents), and the
- * same holds for @actions/github's getOctokit(), which uses undici's fetch: the action reads
- * only @actions/github's context of the run. So undici is left out; were that method ever reached, it would say so instead of failing obscurely.
+ * A package, or some imports of one, replaced by a stand-in whose exports (functions, so also
+ * classes) throw `why` when called: for code the action bundles but never runs, so that it is not bundled, and says so
+ * instead of failing obscurely were it ever reached. `from`, when given, limits the stand-in to
+ * imports from files whose path matches it.
  */
-const undiciLeftOut = {
-  name: 'undici-left-out',
-  setup(bundler) {
-    bundler.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-left-out' }))
-    bundler.onLoad({ filter: /.*/, namespace: 'undici-left-out' }, () => ({
-      contents:
-        'const missing = "packer-ami-action is bundled without undici: HttpClient.getAgentDispatcher() and getOctokit() are not available"\n' +
-        'export class ProxyAgent { constructor() { throw new Error(missing) } }\n' +
-        'export function fetch() { throw new Error(missing) }',
-      loader: 'js'
-    }))
+function leftOut({ name, filter, from, why, exports }) {
+  return {
+    name,
+    setup(bundler) {
+      bundler.onResolve({ filter }, (args) => (from && !from.test(args.importer) ? undefined : { path: args.path, namespace: name }))
+      bundler.onLoad({ filter: /.*/, namespace: name }, () => ({
+        contents:
+          `const missing = ${JSON.stringify(`packer-ami-action is bundled without ${why}`)}\n` +
+          exports.map((id) => `export function ${id}() { throw new Error(missing) }\n`).join(''),
+        loader: 'js'
+      }))
+    }
   }
 }
+
+/**
+ * @actions/http-client imports undici (400 KB) for one method, getAgentDispatcher(), which
+ * hands a proxy dispatcher to callers of fetch(). Nothing in the action or the toolkit
+ * packages it uses calls it (they send requests through http-client's own agents).
+ */
+const undiciLeftOut = leftOut({
+  name: 'undici-left-out',
+  filter: /^undici$/,
+  why: 'undici: HttpClient.getAgentDispatcher() is not available',
+  exports: ['ProxyAgent', 'fetch']
+})
 
 /**
  * @actions/core's OIDC client (core.getIDToken()) imports @actions/http-client, and with it
  * tunnel and Node's http, https, tls and net (~10 ms to load). The action never asks for an
  * OIDC token (AWS credentials come from the workflow's environment), so core gets a stand-in
- * for those two imports, which says so if ever called. dist/index.js then loads no TLS stack,
- * and the job loads one only with the stages that download or call AWS.
+ * for those two imports. dist/index.js then loads no TLS stack, and the job loads one only with
+ * the stages that download or call AWS.
  */
-const oidcLeftOut = {
+const oidcLeftOut = leftOut({
   name: 'core-oidc-left-out',
-  setup(bundler) {
-    bundler.onResolve({ filter: /^@actions\/http-client(\/lib\/auth)?$/ }, (args) =>
-      /[\\/]@actions[\\/]core[\\/]/.test(args.importer) ? { path: args.path, namespace: 'core-oidc-left-out' } : undefined
-    )
-    bundler.onLoad({ filter: /.*/, namespace: 'core-oidc-left-out' }, () => ({
-      contents:
-        'const missing = "packer-ami-action is bundled without core.getIDToken(): it never asks for an OIDC token"\n' +
-        'export class HttpClient { constructor() { throw new Error(missing) } }\n' +
-        'export class BearerCredentialHandler { constructor() { throw new Error(missing) } }',
-      loader: 'js'
-    }))
-  }
-}
+  filter: /^@actions\/http-client(\/lib\/auth)?$/,
+  from: /[\\/]@actions[\\/]core[\\/]/,
+  why: 'core.getIDToken(): it never asks for an OIDC token',
+  exports: ['HttpClient', 'BearerCredentialHandler']
+})
 
 /**
  * The action reads only @actions/github's context of the run (who, what, which commit), never
@@ -182,6 +186,9 @@ const builtinsThroughRequire = {
     }))
   }
 }
+
+/** What both builds do to the packages they bundle. */
+const plugins = [oidcLeftOut, octokitUnlessUsed, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
 
 const common = {
   bundle: true,
@@ -249,7 +256,7 @@ export async function bundle(entryPoints, outdir, later = {}) {
       entryPoints,
       outdir,
       metafile: true,
-      plugins: [stagesApart, oidcLeftOut, octokitUnlessUsed, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
+      plugins: [stagesApart, ...plugins]
     }).then(({ metafile }) => checkLoadedOnEveryRun(metafile)),
     Object.keys(later).length === 0
       ? undefined
@@ -260,7 +267,7 @@ export async function bundle(entryPoints, outdir, later = {}) {
           splitting: true,
           chunkNames: 'chunks/[name]-[hash]',
           metafile: true,
-          plugins: [oidcLeftOut, octokitUnlessUsed, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
+          plugins
         }).then(({ metafile }) => {
           // What each file of dist/ is made of, for `npx esbuild --analyze`-style questions.
           if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(metafile))
