@@ -201,8 +201,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         packer: 'killed'
       }
       const run = options({})
-      run.env = { ...run.env, AWS_REGION: undefined, [`STATE_packer-leftovers`]: JSON.stringify(state) }
-      const post = await runAction({ ...run, entry: join(projectRoot, 'dist', 'post.js') })
+      run.env = { ...run.env, AWS_REGION: undefined }
+      const post = await runPostStep({ state: { 'packer-leftovers': JSON.stringify(state) } }, run)
       expect(post.exitCode).toBe(0)
       expect(post.warnings).toContainEqual(
         'Cannot clean up what Packer left: no region is known (set aws-region or AWS_REGION). Look for i-0123456789abcdef0, packer_g, packer_k.'
@@ -218,9 +218,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         packer: 'killed',
         keep: true
       }
-      const run = options({ 'on-error': 'abort' })
-      run.env = { ...run.env, [`STATE_packer-leftovers`]: JSON.stringify(state) }
-      const post = await runAction({ ...run, entry: join(projectRoot, 'dist', 'post.js') })
+      const post = await runPostStep({ state: { 'packer-leftovers': JSON.stringify(state) } }, options({ 'on-error': 'abort' }))
       expect(post.exitCode).toBe(0)
       expect(post.warnings).toContainEqual(
         'Packer was killed, and on-error is abort, so what it made is left as it is: i-0123456789abcdef0, packer_g, packer_k (in us-east-1).'

@@ -108,7 +108,7 @@ export interface RunActionOptions {
  * The post step (dist/post.js) as the runner runs it after the main step: with the main step's
  * inputs, and its saved state as STATE_<name> variables.
  */
-export function runPostStep(main: ActionRun, options: RunActionOptions): Promise<ActionRun> {
+export function runPostStep(main: Pick<ActionRun, 'state'>, options: RunActionOptions): Promise<ActionRun> {
   const state: Record<string, string> = {}
   for (const [name, value] of Object.entries(main.state)) state[`STATE_${name}`] = value
   return runAction({ ...options, entry: join(projectRoot, 'dist', 'post.js'), env: { ...options.env, ...state } })
