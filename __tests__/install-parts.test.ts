@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals'
 import * as openpgp from 'openpgp'
 import { parseVersionRequest } from '../src/inputs/packer-version.js'
-import { parsePackerVersion } from '../src/install/on-path.js'
+import { parsePackerVersion } from '../src/install/version-answer.js'
 import { packerExecutableName, releasePlatform } from '../src/install/platform.js'
 import {
   findBuild,

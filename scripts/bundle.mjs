@@ -244,6 +244,42 @@ function checkLoadedOnEveryRun(metafile) {
 }
 
 /**
+ * The stage that starts `packer version` (src/install/on-path.ts) loads, as soon as the inputs
+ * are valid, no more than starting Packer takes: whatever else it statically imports delays
+ * Packer's start, while it could load as Packer answers.
+ */
+const startsPacker = { stage: 'stages/packer-on-path', builtins: ['child_process', 'fs', 'path', 'assert', 'module', 'url'], packages: ['@actions/io'] }
+
+function checkStartsPackerFirst(metafile) {
+  const outputs = Object.entries(metafile.outputs)
+  const entry = outputs.find(([path]) => path.endsWith(`${startsPacker.stage}.js`))
+  if (!entry) throw new Error(`${startsPacker.stage}.js is missing from the build`)
+  const loaded = new Set()
+  const externals = new Set()
+  const visit = (path) => {
+    if (loaded.has(path)) return
+    loaded.add(path)
+    for (const imported of metafile.outputs[path]?.imports ?? []) {
+      if (imported.kind !== 'import-statement') continue
+      if (imported.external) externals.add(imported.path.replace(/^node:/, ''))
+      else visit(imported.path)
+    }
+  }
+  visit(entry[0])
+  const builtins = [...externals].filter((name) => !startsPacker.builtins.includes(name))
+  const packages = [...loaded]
+    .flatMap((path) => Object.keys(metafile.outputs[path].inputs))
+    .map((input) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(input)?.[1])
+    .filter((name) => name !== undefined && !startsPacker.packages.includes(name))
+  if (builtins.length > 0 || packages.length > 0) {
+    throw new Error(
+      `${startsPacker.stage}.js would load ${[...new Set([...builtins, ...packages])].join(', ')} before it starts Packer: ` +
+        'import what reads the answer dynamically, once Packer has started'
+    )
+  }
+}
+
+/**
  * Bundles `entryPoints` (each on its own) and `later` (split into shared chunks) into `outdir`
  * the way dist/ is made; the bench bundles its yardstick action with it.
  */
@@ -269,6 +305,7 @@ export async function bundle(entryPoints, outdir, later = {}) {
           metafile: true,
           plugins
         }).then(({ metafile }) => {
+          if (later[startsPacker.stage]) checkStartsPackerFirst(metafile)
           // What each file of dist/ is made of, for `npx esbuild --analyze`-style questions.
           if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(metafile))
         })

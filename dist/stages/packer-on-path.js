@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c,d}from"../chunks/chunk-WA5APLUP.js";import"../chunks/chunk-EOYAQ4T3.js";import"../chunks/chunk-MDS53N7C.js";import"../chunks/chunk-YK42ZLOQ.js";export{a as askPackerOnPath,b as packerOnPath,d as packerVersionOf,c as parsePackerVersion};
+import{a,b,c}from"../chunks/chunk-QPRWR7BE.js";import"../chunks/chunk-LDYXLMFP.js";import"../chunks/chunk-YK42ZLOQ.js";export{a as askPackerOnPath,b as packerOnPath,c as packerVersionOf};

@@ -1,12 +1,12 @@
 // The packer on PATH and the version it reports. Asking costs a Packer start (~55 ms), so the
 // job asks first thing once its inputs are valid, and loads the install stage meanwhile, which
-// decides with the answer; a module of its own, small, for that.
-import * as core from '@actions/core'
+// decides with the answer. This module loads before Packer starts, so it imports no more than
+// starting Packer takes; reading the answer (semver) loads while Packer answers.
 import * as io from '@actions/io'
 import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import * as semver from 'semver'
+import type { RememberedVersion } from './version-answer.js'
 
 export interface PathPacker {
   executable: string
@@ -47,22 +47,6 @@ export function packerOnPath(): Promise<PathPacker | undefined> {
 }
 
 /**
- * Reads the version from `packer version` output: `…,,version,1.6.6` lines in machine-readable
- * mode, `Packer v1.6.6` in plain mode.
- */
-export function parsePackerVersion(output: string): string | undefined {
-  for (const line of output.split(/\r?\n/)) {
-    const fields = line.trim().split(',')
-    if (fields.length >= 4 && fields[2] === 'version') {
-      const version = semver.valid(semver.clean(fields[3]))
-      if (version) return version
-    }
-  }
-  const plain = /^Packer v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/m.exec(output)
-  return plain ? (semver.valid(plain[1]) ?? undefined) : undefined
-}
-
-/**
  * `packer version` otherwise waits for HashiCorp's update check, a request to the internet.
  * And Packer starts as a parent, which catches panics and forwards signals, and a child, which
  * does the work: two starts of a large binary. With the cookie Packer gives a child (the one it
@@ -75,7 +59,10 @@ const oneProcess = {
   PACKER_WRAP_COOKIE: '49C22B1A-3A93-4C98-97FA-E07D18C787B5'
 }
 
-function run(executable: string, args: string[]): Promise<string | undefined> {
+/** Packer's stdout when it exited 0; else why not, for the debug log. */
+type Answer = { stdout: string } | { problem: string }
+
+function run(executable: string, args: string[]): Promise<Answer> {
   // stdin is closed: Fedora and Debian ship an unrelated cracklib `packer` that reads it, and a
   // timeout guards against anything else that waits. (@actions/exec can close stdin only by
   // writing `input` to it, which fails with an unhandled EPIPE when the child exits first.)
@@ -88,18 +75,21 @@ function run(executable: string, args: string[]): Promise<string | undefined> {
       windowsHide: true
     })
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.on('error', (error) => {
-      core.debug(`${executable} ${args.join(' ')}: ${error.message}`)
-      resolve(undefined)
-    })
-    child.on('close', (code) => resolve(code === 0 ? stdout : undefined))
+    child.on('error', (error) => resolve({ problem: error.message }))
+    child.on('close', (code, signal) => resolve(code === 0 ? { stdout } : { problem: `exit ${code ?? signal}` }))
   })
 }
 
-interface RememberedVersion {
-  /** The executable's path, size and modification time: a changed binary is asked again. */
-  binary: string
-  version: string
+/** The version in an answer, read once its reader has loaded; its problem goes to the debug log. */
+async function versionIn(asking: Promise<Answer>, command: string): Promise<string | undefined> {
+  const [{ parsePackerVersion }, core, answer] = await Promise.all([
+    import('./version-answer.js'),
+    import('@actions/core'),
+    asking
+  ])
+  if ('stdout' in answer) return parsePackerVersion(answer.stdout)
+  core.debug(`${command}: ${answer.problem}`)
+  return undefined
 }
 
 // Beside the tool cache's packer/ folder, not in it: tool-cache reads every entry there as a version.
@@ -117,27 +107,28 @@ function binaryKey(executable: string): string | undefined {
   }
 }
 
-function readRemembered(): RememberedVersion[] {
+/** The file of remembered answers as read, not yet checked: checking them takes semver. */
+function readRemembered(): unknown {
   const file = versionsFile()
-  if (!file) return []
+  if (!file) return undefined
   try {
-    const remembered = JSON.parse(readFileSync(file, 'utf8')) as unknown
-    return Array.isArray(remembered)
-      ? remembered.filter(
-          (entry): entry is RememberedVersion =>
-            typeof entry?.binary === 'string' && typeof entry?.version === 'string' && semver.valid(entry.version) !== null
-        )
-      : []
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown
   } catch {
-    return []
+    return undefined
   }
 }
 
-function remember(binary: string, version: string): void {
+async function remembered(read = readRemembered()): Promise<RememberedVersion[]> {
+  if (read === undefined) return []
+  const { rememberedVersions } = await import('./version-answer.js')
+  return rememberedVersions(read)
+}
+
+async function remember(binary: string, version: string): Promise<void> {
   const file = versionsFile()
   if (!file) return
   try {
-    const others = readRemembered().filter((entry) => entry.binary !== binary)
+    const others = (await remembered()).filter((entry) => entry.binary !== binary)
     mkdirSync(dirname(file), { recursive: true })
     writeFileSync(file, JSON.stringify([{ binary, version }, ...others].slice(0, 20)))
   } catch {
@@ -147,23 +138,18 @@ function remember(binary: string, version: string): void {
 
 /**
  * The version `executable` reports, or undefined when it is not a Packer we can read. Asking
- * costs about 200 ms (the binary carries every plugin), so on a runner with a tool cache the
- * answer is kept per binary path, size and modification time.
+ * costs a Packer start, so on a runner with a tool cache the answer is kept per binary path,
+ * size and modification time.
  */
 export async function packerVersionOf(executable: string, onAsked?: () => void): Promise<string | undefined> {
   const binary = binaryKey(executable)
-  const known = binary && readRemembered().find((entry) => entry.binary === binary)
+  const known = binary && (await remembered()).find((entry) => entry.binary === binary)
   if (known) return known.version
   const asking = run(executable, ['version', '-machine-readable'])
   onAsked?.()
-  const machineReadable = await asking
-  let version = machineReadable && parsePackerVersion(machineReadable)
-  if (!version) {
-    const plain = await run(executable, ['version'])
-    version = plain && parsePackerVersion(plain)
-  }
+  let version = await versionIn(asking, `${executable} version -machine-readable`)
+  if (!version) version = await versionIn(run(executable, ['version']), `${executable} version`)
   if (!version) return undefined
-  if (binary) remember(binary, version)
+  if (binary) await remember(binary, version)
   return version
 }
-

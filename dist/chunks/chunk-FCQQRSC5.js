@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{u as e}from"./chunk-MDS53N7C.js";var r="plugin-cache";function i(t){e(r,JSON.stringify(t))}export{r as a,i as b};
+import{g as e,n as r,o as s,p as m}from"./chunk-RLKTYM3V.js";var o=class extends r(s,m,"DescribeInstances",e){};export{o as a};
