@@ -176,6 +176,19 @@ const undiciLeftOut = leftOut({
 })
 
 /**
+ * The AWS SDK's core bundles its browser user agent, which imports bowser (34 KB) to parse
+ * navigator.userAgent; in Node the SDK builds its user agent without it. esbuild drops that code
+ * but would still write bowser to dist/ as a chunk nothing loads.
+ */
+const bowserLeftOut = leftOut({
+  name: 'bowser-left-out',
+  filter: /^bowser$/,
+  from: /[\\/]util-user-agent-browser[\\/]/,
+  why: "bowser: the SDK's browser user agent is not used in Node",
+  exports: ['parse']
+})
+
+/**
  * @actions/core's OIDC client (core.getIDToken()) imports @actions/http-client, and with it
  * tunnel and Node's http, https, tls and net (~10 ms to load). The action never asks for an
  * OIDC token (AWS credentials come from the workflow's environment), so core gets a stand-in
@@ -228,7 +241,7 @@ const builtinsThroughRequire = {
 }
 
 /** What both builds do to the packages they bundle. */
-const plugins = [oidcLeftOut, octokitUnlessUsed, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, hcl2json]
+const plugins = [oidcLeftOut, octokitUnlessUsed, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, bowserLeftOut, hcl2json]
 
 const common = {
   bundle: true,
