@@ -1,6 +1,7 @@
 // The EC2 client every AWS call of the action goes through: bounded in time, so an endpoint
 // that accepts a connection and never answers costs a known number of seconds, not the job.
 import { CreateTagsCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { runCredentials, shareCredentials } from './credentials.js'
 
 /** How long to wait for the TCP (and TLS) connection to an EC2 endpoint. */
 export const connectionTimeoutMs = 5_000
@@ -8,8 +9,9 @@ export const connectionTimeoutMs = 5_000
 export const requestTimeoutMs = 20_000
 
 /**
- * A client for one region. No endpoint is passed, so the default credential chain and
- * AWS_ENDPOINT_URL_EC2 keep working. `maxAttempts: 1` leaves retrying to the caller.
+ * A client for one region. No endpoint is passed, so AWS_ENDPOINT_URL_EC2 keeps working; the
+ * default credential chain is walked once, by the run's first client (./credentials.ts).
+ * `maxAttempts: 1` leaves retrying to the caller.
  */
 export function ec2Client(region: string, maxAttempts = 1): EC2Client {
   const ready = maxAttempts === 1 ? warm.get(region) : undefined
@@ -73,9 +75,10 @@ async function rehearse(region: string, credentials: EC2Client['config']['creden
 }
 
 function newClient(region: string, maxAttempts: number): EC2Client {
-  return new EC2Client({
+  const client = new EC2Client({
     region,
     maxAttempts,
+    ...runCredentials(),
     requestHandler: {
       connectionTimeout: connectionTimeoutMs,
       requestTimeout: requestTimeoutMs,
@@ -83,4 +86,6 @@ function newClient(region: string, maxAttempts: number): EC2Client {
       throwOnRequestTimeout: true
     }
   })
+  shareCredentials(client)
+  return client
 }

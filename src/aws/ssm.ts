@@ -6,6 +6,7 @@
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 import { errorMessage } from '../common/errors.js'
+import { runCredentials, shareCredentials } from './credentials.js'
 import { describeAwsFailure } from './failures.js'
 
 export type SsmParameterResult = { region: string; amiId: string } & (
@@ -62,10 +63,10 @@ function isNotYet(error: unknown): boolean {
 export async function publishAmiIds(options: PublishOptions): Promise<SsmParameterResult[]> {
   return Promise.all(
     Object.entries(options.amiIdsByRegion).map(async ([region, amiId]): Promise<SsmParameterResult> => {
-      // No endpoint is passed: the default credential chain and AWS_ENDPOINT_URL_SSM apply.
+      // No endpoint is passed: AWS_ENDPOINT_URL_SSM applies. The credentials are the run's.
       let ssm: SSMClient | undefined
       try {
-        ssm = options.ssmFor ? options.ssmFor(region) : new SSMClient({ region })
+        ssm = options.ssmFor ? options.ssmFor(region) : ssmClient(region)
         return await publishRegion(ssm, options, region, amiId)
       } catch (error) {
         return { region, amiId, outcome: 'failed', error: `SSM parameter ${options.name} in ${region}: ${errorMessage(error)}` }
@@ -74,4 +75,10 @@ export async function publishAmiIds(options: PublishOptions): Promise<SsmParamet
       }
     })
   )
+}
+
+function ssmClient(region: string): SSMClient {
+  const client = new SSMClient({ region, ...runCredentials() })
+  shareCredentials(client)
+  return client
 }
