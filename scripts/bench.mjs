@@ -4,7 +4,7 @@
 // figure sits beside its yardstick from the same run (`cat`, bare Packer, a minimal action
 // bundled the same way), sides interleaved A, B, A, B, … so a noisy machine slows both alike.
 // Prints medians, min–max, ratios and each target; it asserts nothing.
-// BENCH_ROUNDS=<n> sets the rounds per comparison (default 3; the whole job gets at least 9 and
+// BENCH_ROUNDS=<n> sets the rounds per comparison (default 3; the whole job gets at least 15 and
 // the cold start at least 21, being short and noisy); BENCH_HUGE=0 skips the 1 GiB run.
 import { execFileSync, spawn } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -395,7 +395,7 @@ async function main() {
   const cpu = cpus()
   console.log(
     `packer-ami-action bench: Node ${process.version}, Packer ${version}, ${cpu.length} CPU(s) ` +
-      `(${cpu[0]?.model.trim() ?? 'unknown'}), ${rounds} round(s) (whole job ≥ 9, cold start ≥ 21) after 1 warm-up, sides interleaved`
+      `(${cpu[0]?.model.trim() ?? 'unknown'}), ${rounds} round(s) (whole job ≥ 15, cold start ≥ 21) after 1 warm-up, sides interleaved`
   )
   const progress = (text) => console.error(`… ${text}`)
 
@@ -410,7 +410,7 @@ async function main() {
   }
   progress('4/6 the whole job against bare packer validate + build (real Packer, loopback EC2)')
   // A job takes about a second and this machine is noisy: more rounds than the log's.
-  const job = await compare({ rounds: Math.max(rounds, 9), a: () => barePacker(loopback.startEc2Endpoint, packer), b: () => wholeAction(loopback.startEc2Endpoint, node, version) })
+  const job = await compare({ rounds: Math.max(rounds, 15), a: () => barePacker(loopback.startEc2Endpoint, packer), b: () => wholeAction(loopback.startEc2Endpoint, node, version) })
   progress('5/6 cold start to an input error: a minimal action, then the action')
   const coldWorkspace = mkdtempSync(join(scratch, 'cold-'))
   const cold = await compare({ rounds: Math.max(rounds, 21), a: () => coldStart(node, minimal, coldWorkspace), b: () => coldStart(node, distIndex, coldWorkspace) })
