@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { amiPairs, amisFromAnnouncedArtifacts, ManifestError, parseManifest } from '../src/artifacts/manifest.js'
 import { parseLeftoverState } from '../src/aws/cleanup.js'
 import { InputError, readInputs } from '../src/inputs/index.js'
+import { oldestPacker, packerVersionProblem } from '../src/inputs/packer-version.js'
 import { manifestShapeProblem } from '../src/inputs/manifest.js'
 import { checkTagCount, parseTagLines, tagProblem } from '../src/inputs/tags.js'
 import { fingerprintFiles } from '../src/inputs/fingerprint.js'
@@ -116,6 +117,23 @@ describe('the machine-readable line parser', () => {
         splitter.end(onLine)
         expect(lines.join('\n')).toBe(text.endsWith('\n') ? text.slice(0, -1) : text)
       })
+    )
+  })
+})
+
+describe('packer-version', () => {
+  it('refuses an exact version, a pre-release too, just when it comes before the oldest supported', () => {
+    const [oldestMajor, oldestMinor, oldestPatch] = oldestPacker.split('.').map(Number)
+    const part = fc.integer({ min: 0, max: 12 })
+    const prerelease = fc.option(fc.constantFrom('alpha', 'beta1', 'rc.2', 'dev'), { nil: undefined })
+    fc.assert(
+      fc.property(fc.tuple(part, part, part, prerelease, fc.constantFrom('', 'v', '=', ' ')), ([major, minor, patch, pre, prefix]) => {
+        const spec = `${prefix}${major}.${minor}.${patch}${pre ? `-${pre}` : ''}`
+        const order = major - oldestMajor || minor - oldestMinor || patch - oldestPatch
+        const older = order < 0 || (order === 0 && pre !== undefined)
+        expect(packerVersionProblem(spec) !== undefined).toBe(older)
+      }),
+      { numRuns: 500 }
     )
   })
 })

@@ -21,15 +21,21 @@ export const oldestPacker = '1.5.0'
 
 /**
  * A request that only older Packers satisfy. Its usual cause is YAML: an unquoted 1.10 is the
- * number 1.1 by the time the action reads it.
+ * number 1.1 by the time the action reads it. An exact version is compared as a version: the
+ * first range semver matches compiles its range patterns, ~8 ms before Packer can start.
  */
 export function packerVersionProblem(spec: string): string | undefined {
   if (asksForLatest(spec)) return undefined
+  const exact = semver.valid(semver.clean(spec.trim()))
+  if (exact) return semver.lt(exact, oldestPacker) ? tooOld(spec) : undefined
   const range = semver.validRange(spec)
   if (range === null || semver.intersects(range, `>=${oldestPacker}`)) return undefined
+  return tooOld(spec)
+}
+
+function tooOld(spec: string): string {
   const mangled = /^\d+\.\d$/.test(spec)
     ? ` If you wrote ${spec}0 without quotes, YAML read it as the number ${spec}: write '${spec}0'.`
     : ''
   return `packer-version: "${spec}" asks for a Packer older than ${oldestPacker}, the oldest this action supports.${mangled}`
 }
-
