@@ -121,7 +121,7 @@ const hcl2json = {
 function copyHclParser(outdir, kept) {
   const wasm = gunzipSync(readFileSync(hclParserFile.package))
   let compressed = kept
-  if (!compressed || !brotliDecompressSync(compressed).equals(wasm)) {
+  if (!compressed || !holds(compressed, wasm)) {
     compressed = brotliCompressSync(wasm, {
       params: {
         [zlibConstants.BROTLI_PARAM_QUALITY]: 11,
@@ -132,6 +132,14 @@ function copyHclParser(outdir, kept) {
   }
   mkdirSync(join(outdir, 'hcl2json'), { recursive: true })
   writeFileSync(join(outdir, hclParserFile.dist), compressed)
+}
+
+function holds(compressed, wasm) {
+  try {
+    return brotliDecompressSync(compressed).equals(wasm)
+  } catch {
+    return false
+  }
 }
 
 function readIfThere(path) {
