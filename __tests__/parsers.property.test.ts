@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import { amiPairs, amisFromAnnouncedArtifacts, ManifestError, parseManifest } from '../src/artifacts/manifest.js'
 import { parseLeftoverState } from '../src/aws/cleanup.js'
 import { InputError, readInputs } from '../src/inputs/index.js'
-import { oldestPacker, packerVersionProblem } from '../src/inputs/packer-version.js'
+import { oldestPacker, packerVersionProblem, parseVersionRequest } from '../src/inputs/packer-version.js'
+import type { VersionRequest } from '../src/inputs/packer.js'
 import { manifestShapeProblem } from '../src/inputs/manifest.js'
 import { checkTagCount, parseTagLines, tagProblem } from '../src/inputs/tags.js'
 import { fingerprintFiles } from '../src/inputs/fingerprint.js'
@@ -131,7 +132,7 @@ describe('packer-version', () => {
         const spec = `${prefix}${major}.${minor}.${patch}${pre ? `-${pre}` : ''}`
         const order = major - oldestMajor || minor - oldestMinor || patch - oldestPatch
         const older = order < 0 || (order === 0 && pre !== undefined)
-        expect(packerVersionProblem(spec) !== undefined).toBe(older)
+        expect(packerVersionProblem(parseVersionRequest(spec) as VersionRequest, spec) !== undefined).toBe(older)
       }),
       { numRuns: 500 }
     )

@@ -94,7 +94,7 @@ async function readVersionRequest(reader: InputReader): Promise<VersionRequest> 
     reader.problem(`packer-version: expected latest, a version such as 1.11.2 or a range such as ~1.11, found "${input}"`)
     return { kind: 'latest' }
   }
-  const tooOld = packerVersionProblem(input)
+  const tooOld = packerVersionProblem(request, input)
   if (tooOld) reader.problem(tooOld)
   return request
 }
