@@ -1,7 +1,7 @@
 // The EC2 client every AWS call of the action goes through: bounded in time, so an endpoint
 // that accepts a connection and never answers costs a known number of seconds, not the job.
 import { CreateTagsCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2'
-import { runCredentials, shareCredentials } from './credentials.js'
+import { withRunCredentials } from './credentials.js'
 
 /** How long to wait for the TCP (and TLS) connection to an EC2 endpoint. */
 export const connectionTimeoutMs = 5_000
@@ -75,17 +75,18 @@ async function rehearse(region: string, credentials: EC2Client['config']['creden
 }
 
 function newClient(region: string, maxAttempts: number): EC2Client {
-  const client = new EC2Client({
-    region,
-    maxAttempts,
-    ...runCredentials(),
-    requestHandler: {
-      connectionTimeout: connectionTimeoutMs,
-      requestTimeout: requestTimeoutMs,
-      // Without this, the SDK only logs a warning when requestTimeout passes, and waits on.
-      throwOnRequestTimeout: true
-    }
-  })
-  shareCredentials(client)
-  return client
+  return withRunCredentials(
+    (credentials) =>
+      new EC2Client({
+        region,
+        maxAttempts,
+        ...credentials,
+        requestHandler: {
+          connectionTimeout: connectionTimeoutMs,
+          requestTimeout: requestTimeoutMs,
+          // Without this, the SDK only logs a warning when requestTimeout passes, and waits on.
+          throwOnRequestTimeout: true
+        }
+      })
+  )
 }

@@ -9,14 +9,16 @@ type CredentialProvider = Extract<EC2Client['config']['credentials'], (...args: 
 
 let shared: CredentialProvider | undefined
 
-/** `credentials` for a new client: the run's, once a client has made them; else nothing, so the chain applies. */
-export function runCredentials(): { credentials?: CredentialProvider } {
-  return shared ? { credentials: shared } : {}
-}
-
-/** Keeps the first client's credential provider for the clients after it. */
-export function shareCredentials(client: { config: { credentials?: unknown } }): void {
+/**
+ * A client made by `make` with the run's credentials, once a client has made them (before that,
+ * with none given, so the chain applies); the first client's provider is kept for the others.
+ */
+export function withRunCredentials<Client extends { config: { credentials?: unknown } }>(
+  make: (options: { credentials?: CredentialProvider }) => Client
+): Client {
+  const client = make(shared ? { credentials: shared } : {})
   if (shared === undefined && typeof client.config.credentials === 'function') {
     shared = client.config.credentials as CredentialProvider
   }
+  return client
 }

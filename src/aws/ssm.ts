@@ -6,7 +6,7 @@
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 import { errorMessage } from '../common/errors.js'
-import { runCredentials, shareCredentials } from './credentials.js'
+import { withRunCredentials } from './credentials.js'
 import { describeAwsFailure } from './failures.js'
 
 export type SsmParameterResult = { region: string; amiId: string } & (
@@ -66,7 +66,7 @@ export async function publishAmiIds(options: PublishOptions): Promise<SsmParamet
       // No endpoint is passed: AWS_ENDPOINT_URL_SSM applies. The credentials are the run's.
       let ssm: SSMClient | undefined
       try {
-        ssm = options.ssmFor ? options.ssmFor(region) : ssmClient(region)
+        ssm = options.ssmFor ? options.ssmFor(region) : withRunCredentials((credentials) => new SSMClient({ region, ...credentials }))
         return await publishRegion(ssm, options, region, amiId)
       } catch (error) {
         return { region, amiId, outcome: 'failed', error: `SSM parameter ${options.name} in ${region}: ${errorMessage(error)}` }
@@ -75,10 +75,4 @@ export async function publishAmiIds(options: PublishOptions): Promise<SsmParamet
       }
     })
   )
-}
-
-function ssmClient(region: string): SSMClient {
-  const client = new SSMClient({ region, ...runCredentials() })
-  shareCredentials(client)
-  return client
 }
