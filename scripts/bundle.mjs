@@ -10,7 +10,7 @@ import { build } from 'esbuild'
 import { readFile } from 'node:fs/promises'
 import { mkdirSync, readFileSync, rmSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync } from 'node:zlib'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** Loaded on every run: bundled on its own, so that only the code it runs is in it. */
@@ -101,7 +101,7 @@ const hcl2json = {
       const gzipped = '(0, zlib_1.gunzipSync)(await fs.readFile((0, path_1.join)(__dirname, "..", "main.wasm.gz")))'
       if (!source.includes(gzipped)) throw new Error(`${args.path} no longer reads main.wasm.gz as it did`)
       const contents = source
-        .replace(gzipped, '(0, zlib_1.brotliDecompressSync)(await fs.readFile((0, path_1.join)(__dirname, "..", "main.wasm.br")))')
+        .replace(gzipped, `(0, zlib_1.brotliDecompressSync)(await fs.readFile((0, path_1.join)(__dirname, "..", ${JSON.stringify(basename(hclParserFile.dist))})))`)
         .replaceAll('__dirname', '(__bundleDir + "../hcl2json/lib")')
       return { contents, loader: 'js' }
     })
@@ -280,6 +280,11 @@ const laterPackages = ['minimatch', '@aws-sdk/', '@smithy/', 'openpgp', '@action
  */
 const laterBuiltins = ['crypto', 'child_process', 'net', 'http', 'https', 'tls', 'zlib', 'stream', 'events', 'string_decoder', 'timers']
 
+/** The package a bundled file comes from (`@smithy/core`, `semver`), or undefined for the project's own. */
+function packageOf(input) {
+  return /node_modules\/((@[^/]+\/)?[^/]+)/.exec(input)?.[1]
+}
+
 function checkLoadedOnEveryRun(metafile) {
   const builtins = Object.values(metafile.outputs)
     .flatMap((output) => output.imports)
@@ -296,7 +301,7 @@ function checkLoadedOnEveryRun(metafile) {
     laterPackages.some((name) => input.includes(`node_modules/${name}`))
   )
   if (pulledIn.length > 0) {
-    const names = [...new Set(pulledIn.map((input) => input.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1')))]
+    const names = [...new Set(pulledIn.map(packageOf))]
     throw new Error(
       `dist/index.js, loaded on every run, would hold ${names.join(', ')}: import the stage that needs it dynamically, ` +
         'and list that stage in loadedLater'
@@ -330,7 +335,7 @@ function checkStartsPackerFirst(metafile) {
   const builtins = [...externals].filter((name) => !startsPacker.builtins.includes(name))
   const packages = [...loaded]
     .flatMap((path) => Object.keys(metafile.outputs[path].inputs))
-    .map((input) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(input)?.[1])
+    .map(packageOf)
     .filter((name) => name !== undefined && !startsPacker.packages.includes(name))
   if (builtins.length > 0 || packages.length > 0) {
     throw new Error(
