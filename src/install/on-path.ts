@@ -118,17 +118,23 @@ function readRemembered(): unknown {
   }
 }
 
-async function remembered(read = readRemembered()): Promise<RememberedVersion[]> {
+/** The well-formed entries of what readRemembered() read; semver loads to check them. */
+async function remembered(read: unknown): Promise<RememberedVersion[]> {
   if (read === undefined) return []
   const { rememberedVersions } = await import('./version-answer.js')
   return rememberedVersions(read)
 }
 
-async function remember(binary: string, version: string): Promise<void> {
+/** Whether `read` holds an entry for `binary` at all, told without semver. */
+function holdsEntryFor(read: unknown, binary: string): boolean {
+  return Array.isArray(read) && read.some((entry: { binary?: unknown } | null) => entry?.binary === binary)
+}
+
+async function remember(binary: string, version: string, read: unknown): Promise<void> {
   const file = versionsFile()
   if (!file) return
   try {
-    const others = (await remembered()).filter((entry) => entry.binary !== binary)
+    const others = (await remembered(read)).filter((entry) => entry.binary !== binary)
     mkdirSync(dirname(file), { recursive: true })
     writeFileSync(file, JSON.stringify([{ binary, version }, ...others].slice(0, 20)))
   } catch {
@@ -139,17 +145,20 @@ async function remember(binary: string, version: string): Promise<void> {
 /**
  * The version `executable` reports, or undefined when it is not a Packer we can read. Asking
  * costs a Packer start, so on a runner with a tool cache the answer is kept per binary path,
- * size and modification time.
+ * size and modification time. The file of answers is read once; semver loads before Packer
+ * starts only to check an answer kept for this very binary.
  */
 export async function packerVersionOf(executable: string, onAsked?: () => void): Promise<string | undefined> {
   const binary = binaryKey(executable)
-  const known = binary && (await remembered()).find((entry) => entry.binary === binary)
+  const read = binary ? readRemembered() : undefined
+  const known =
+    binary && holdsEntryFor(read, binary) ? (await remembered(read)).find((entry) => entry.binary === binary) : undefined
   if (known) return known.version
   const asking = run(executable, ['version', '-machine-readable'])
   onAsked?.()
   let version = await versionIn(asking, `${executable} version -machine-readable`)
   if (!version) version = await versionIn(run(executable, ['version']), `${executable} version`)
   if (!version) return undefined
-  if (binary) await remember(binary, version)
+  if (binary) await remember(binary, version, read)
   return version
 }
