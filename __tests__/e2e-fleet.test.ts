@@ -380,6 +380,25 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
     expect(endpoint.callsOf('GetParameter', 'us-east-1')).toHaveLength(1)
   })
 
+  it('ssm-parameter: a region whose SSM never answers fails after three bounded attempts; the others are published', async () => {
+    endpoint.faults.hang('PutParameter', { region: 'us-west-2' })
+    const result = await run({ 'ssm-parameter': 'web-ami' })
+    expect(result.exitCode).toBe(1)
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
+    expect(result.errors.map((error) => error.message)).toEqual([
+      'SSM parameter web-ami in us-west-2: TimeoutError — SSM did not answer ssm:PutParameter in time ' +
+        '(3 attempts, each given 5 s to connect and 20 s to answer).',
+      '1 step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.'
+    ])
+    expect(endpoint.callsOf('PutParameter', 'us-west-2').map((call) => call.error)).toEqual(['NoAnswer', 'NoAnswer', 'NoAnswer'])
+    expect(endpoint.parameters('us-west-2')).toEqual({})
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      expect(endpoint.parameters(region)['web-ami']?.value).toBe(amiIds[region])
+    }
+    expect(result.summary).toContain(`| us-west-2 | \`${amiIds['us-west-2']}\` | failed: SSM parameter web-ami in us-west-2: TimeoutError`)
+  }, 120_000)
+
   describe('keep-images', () => {
     const family = 'acme/images/amazon-ebs' // the repository and the demo build's name
     const old = (n: number) => `ami-0000000000000a00${n}`

@@ -1,12 +1,8 @@
-// The EC2 client every AWS call of the action goes through: bounded in time, so an endpoint
-// that accepts a connection and never answers costs a known number of seconds, not the job.
+// The EC2 client every EC2 call of the action goes through, each call bounded in time
+// (./bounds.ts).
 import { CreateTagsCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { boundedRequests } from './bounds.js'
 import { withRunCredentials } from './credentials.js'
-
-/** How long to wait for the TCP (and TLS) connection to an EC2 endpoint. */
-export const connectionTimeoutMs = 5_000
-/** How long one EC2 call may take, from sending the request to the end of the answer. */
-export const requestTimeoutMs = 20_000
 
 /**
  * A client for one region. No endpoint is passed, so AWS_ENDPOINT_URL_EC2 keeps working; the
@@ -81,12 +77,7 @@ function newClient(region: string, maxAttempts: number): EC2Client {
         region,
         maxAttempts,
         ...credentials,
-        requestHandler: {
-          connectionTimeout: connectionTimeoutMs,
-          requestTimeout: requestTimeoutMs,
-          // Without this, the SDK only logs a warning when requestTimeout passes, and waits on.
-          throwOnRequestTimeout: true
-        }
+        requestHandler: boundedRequests
       })
   )
 }

@@ -1,6 +1,7 @@
 // AWS errors in the user's words, for the stages after tagging: the error code, the missing
 // permission when the call was denied, and the service's own message.
 import { errorMessage } from '../common/errors.js'
+import { connectionTimeoutMs, requestTimeoutMs } from './bounds.js'
 
 const accessDeniedCodes = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException'])
 
@@ -28,6 +29,18 @@ export function describeAwsFailure(error: unknown, permission: string): string {
   if (code === 'CredentialsProviderError') {
     return 'no AWS credentials were found. Configure them before this step, for example with aws-actions/configure-aws-credentials.'
   }
+  if (code === 'TimeoutError') return `${code} — ${unanswered(error, permission)}`
   const headline = isAccessDenied(error) ? `${code} — the credentials lack ${permission}.` : `${code} —`
   return message === '' || message === code ? headline.replace(/ —$/, '.') : `${headline} ${message}`
+}
+
+/** "SSM did not answer ssm:PutParameter in time (3 attempts, …)": the SDK's own words name its internals. */
+function unanswered(error: unknown, permission: string): string {
+  const service = permission.split(':')[0].toUpperCase()
+  const attempts = (error as { $metadata?: { attempts?: unknown } }).$metadata?.attempts
+  const tries = typeof attempts === 'number' && attempts > 1 ? `${attempts} attempts` : 'one attempt'
+  return (
+    `${service} did not answer ${permission} in time (${tries}, each given ` +
+    `${connectionTimeoutMs / 1000} s to connect and ${requestTimeoutMs / 1000} s to answer).`
+  )
 }

@@ -6,6 +6,7 @@
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 import { errorMessage } from '../common/errors.js'
+import { boundedRequests } from './bounds.js'
 import { withRunCredentials } from './credentials.js'
 import { describeAwsFailure } from './failures.js'
 
@@ -63,10 +64,13 @@ function isNotYet(error: unknown): boolean {
 export async function publishAmiIds(options: PublishOptions): Promise<SsmParameterResult[]> {
   return Promise.all(
     Object.entries(options.amiIdsByRegion).map(async ([region, amiId]): Promise<SsmParameterResult> => {
-      // No endpoint is passed: AWS_ENDPOINT_URL_SSM applies. The credentials are the run's.
+      // No endpoint is passed: AWS_ENDPOINT_URL_SSM applies. The credentials are the run's, and
+      // each call is bounded like EC2's: a region whose SSM never answers fails in about a minute.
       let ssm: SSMClient | undefined
       try {
-        ssm = options.ssmFor ? options.ssmFor(region) : withRunCredentials((credentials) => new SSMClient({ region, ...credentials }))
+        ssm = options.ssmFor
+          ? options.ssmFor(region)
+          : withRunCredentials((credentials) => new SSMClient({ region, ...credentials, requestHandler: boundedRequests }))
         return await publishRegion(ssm, options, region, amiId)
       } catch (error) {
         return { region, amiId, outcome: 'failed', error: `SSM parameter ${options.name} in ${region}: ${errorMessage(error)}` }

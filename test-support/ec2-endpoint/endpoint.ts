@@ -261,6 +261,12 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     const region = regionOf(request, {})
     const call: Ec2Call = { action: operation, region, params: {}, service: 'ssm' }
     calls.push(call)
+    const userAgent = `${request.headers['user-agent'] ?? ''} ${request.headers['x-amz-user-agent'] ?? ''}`
+    // Left unanswered, as EC2 calls are.
+    if (faults.isHung(operation, region, userAgent)) {
+      call.error = 'NoAnswer'
+      return
+    }
     let status = 200
     let body: string
     try {
