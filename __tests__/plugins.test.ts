@@ -242,6 +242,7 @@ describe('preparePlugins version gates', () => {
         args: ['init', 'build.pkr.hcl'],
         token: '',
         pluginPath: pluginDirectory(),
+        pluginPresent: false,
         cwd: workingDirectory
       }
     ])

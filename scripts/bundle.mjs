@@ -368,6 +368,9 @@ export async function bundle(entryPoints, outdir, later = {}) {
           entryPoints: later,
           outdir,
           splitting: true,
+          // Libraries of the job compare an error's name with its class's (@actions/cache:
+          // `error.name === ReserveCacheError.name`): minifying must leave class names as they are.
+          keepNames: true,
           chunkNames: 'chunks/[name]-[hash]',
           metafile: true,
           plugins

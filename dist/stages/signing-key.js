@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{b as e}from"../chunks/chunk-7R6RJHG7.js";import"../chunks/chunk-YK42ZLOQ.js";async function n(r){return(await e({armoredKey:r})).toPublic()}export{n as readArmoredKey};
+import{b as r}from"../chunks/chunk-A5NU63YP.js";import{a as e}from"../chunks/chunk-XKARJE47.js";async function t(o){return(await r({armoredKey:o})).toPublic()}e(t,"readArmoredKey");export{t as readArmoredKey};

@@ -113,13 +113,11 @@ export async function savePluginCache(): Promise<void> {
     return
   }
   try {
+    // The cache client reports why it did not save (another job saving the same key, the
+    // service refusing) itself, and returns -1.
     const cacheId = await cache.saveCache([...state.paths], state.key)
-    if (cacheId !== -1) core.info(`Saved Packer plugins to the cache (${state.key})`)
+    core.info(cacheId === -1 ? `Plugin cache ${state.key} not saved (see above)` : `Saved Packer plugins to the cache (${state.key})`)
   } catch (error) {
-    if (error instanceof Error && error.name === 'ReserveCacheError') {
-      core.info(`Plugin cache ${state.key} is being saved by another job; not saving`)
-    } else {
-      core.warning(`Could not save the plugin cache (${state.key}): ${errorMessage(error)}`)
-    }
+    core.warning(`Could not save the plugin cache (${state.key}): ${errorMessage(error)}`)
   }
 }

@@ -22,6 +22,8 @@ export interface PackerCall {
   args: string[]
   token: string
   pluginPath: string
+  /** Whether the plugin it installs was already in pluginPath when it was called. */
+  pluginPresent: boolean
   cwd: string
 }
 

@@ -1,0 +1,122 @@
+// The plugin cache as a runner uses it: the bundled action and its post step, against the
+// Actions cache service on 127.0.0.1 (its Twirp API and blob uploads and downloads over real
+// HTTP, the archive made and unpacked by tar). Packer 1.11, installed from a releases mirror,
+// is the stand-in, so each job has a plugin to install.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as openpgp from 'openpgp'
+import { startActionsCacheService, type ActionsCacheService } from '../test-support/actions-cache/index.js'
+import { readCalls, standInExecutable } from '../test-support/packer-stand-in/index.js'
+import { startReleasesMirror, type ReleasesMirror } from '../test-support/releases-mirror/index.js'
+import { pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
+
+const root = mkdtempSync(join(tmpdir(), 'plugin-cache-'))
+const argsLog = join(root, 'packer-calls.log')
+/** The same paths on every "runner", as on GitHub's: the cache's entries are made for them. */
+const workspace = join(root, 'workspace')
+const toolCache = join(root, 'tool-cache')
+const plugin = join(toolCache, 'packer-plugins', 'github.com', 'hashicorp', 'amazon', 'packer-plugin-amazon_v1.3.0_x5.0_linux_amd64')
+
+let mirror: ReleasesMirror
+let signingKey: string
+let service: ActionsCacheService
+
+beforeAll(async () => {
+  const key = await openpgp.generateKey({ userIDs: [{ name: 'Mirror', email: 'releases@mirror.test' }], format: 'object' })
+  signingKey = key.publicKey.armor()
+  mirror = await startReleasesMirror({
+    versions: ['1.11.2'],
+    signingKey: key.privateKey,
+    packerScript: (version) => standInExecutable(version, { STANDIN_ARGS_LOG: argsLog })
+  })
+})
+afterAll(async () => {
+  await mirror.close()
+  rmSync(root, { recursive: true, force: true })
+})
+beforeEach(async () => {
+  service = await startActionsCacheService()
+  freshRunner()
+})
+afterEach(() => service.close())
+
+/** A new runner: nothing in its workspace or tool cache but the checkout. */
+function freshRunner(): void {
+  for (const path of [workspace, toolCache, argsLog]) rmSync(path, { recursive: true, force: true })
+  mkdirSync(workspace)
+  mkdirSync(toolCache)
+  writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ builders: [{ type: 'amazon-ebs' }] }))
+}
+
+/** A step of a job on the runner, with the cache service's environment. */
+function step(): RunActionOptions {
+  return {
+    workspace,
+    inputs: { 'packer-version': '1.11.2', 'packer-releases-url': mirror.url, 'packer-signing-key': signingKey, command: 'validate' },
+    env: { ...pushToMain, ...service.env, PATH: `/nonexistent:${process.env.PATH ?? ''}`, RUNNER_TOOL_CACHE: toolCache }
+  }
+}
+
+/** One job: the main step, then the post step. */
+async function job(): Promise<{ main: ActionRun; post: ActionRun }> {
+  const main = await runAction(step())
+  expect(main.errors).toEqual([])
+  expect(main.exitCode).toBe(0)
+  const post = await runPostStep(main, step())
+  expect(post.exitCode).toBe(0)
+  return { main, post }
+}
+
+describe('the plugin cache, through the Actions cache service', () => {
+  it('a job saves the plugins it installed; the next job, on a fresh runner, restores them and saves nothing', async () => {
+    const first = await job()
+    expect(service.entries).toHaveLength(1)
+    const [entry] = service.entries
+    expect(entry.key).toMatch(/^packer-plugins-linux-x64-packer1\.11\.2-[0-9a-f]{32}$/)
+    expect(entry.finalized).toBe(true)
+    expect(entry.archive.length).toBeGreaterThan(0)
+    expect(first.main.stdout).toContain(`No cached Packer plugins for ${entry.key}; they will be saved at the end of the job`)
+    expect(first.post.stdout).toContain(`Saved Packer plugins to the cache (${entry.key})`)
+    expect(first.post.warnings).toEqual([])
+    expect(readCalls(argsLog).filter((call) => call.args[0] === 'plugins')).toMatchObject([{ pluginPresent: false }])
+
+    freshRunner()
+    expect(existsSync(plugin)).toBe(false)
+    const second = await job()
+    expect(second.main.stdout).toContain(`Restored Packer plugins from the cache (${entry.key})`)
+    // The plugin was there, from the cache, before Packer was asked to install it.
+    expect(readCalls(argsLog).filter((call) => call.args[0] === 'plugins')).toMatchObject([
+      { args: ['plugins', 'install', 'github.com/hashicorp/amazon'], pluginPresent: true }
+    ])
+    expect(readFileSync(plugin, 'utf8')).toBe('plugin\n')
+    expect(second.post.stdout).toContain(`Plugin cache ${entry.key} is up to date; nothing to save`)
+    expect(second.post.warnings).toEqual([])
+    expect(service.entries).toHaveLength(1)
+    expect(service.calls).toEqual([
+      `GetCacheEntryDownloadURL ${entry.key}`,
+      `CreateCacheEntry ${entry.key}`,
+      'PUT blob',
+      `FinalizeCacheEntryUpload ${entry.key}`,
+      `GetCacheEntryDownloadURL ${entry.key}`,
+      'GET blob'
+    ])
+  })
+
+  it('a key that another job saved while this one ran is not saved again, and is no warning', async () => {
+    await job()
+    const [entry] = service.entries
+    service.entries.length = 0
+    freshRunner()
+    const main = await runAction(step())
+    expect(main.stdout).toContain(`No cached Packer plugins for ${entry.key}`)
+    service.entries.push(entry)
+    const post = await runPostStep(main, step())
+    expect(post.exitCode).toBe(0)
+    expect(post.stdout).toContain(`Unable to reserve cache with key ${entry.key}, another job may be creating this cache.`)
+    expect(post.stdout).toContain(`Plugin cache ${entry.key} not saved (see above)`)
+    expect(post.warnings).toEqual([])
+    expect(service.entries).toEqual([entry])
+  })
+})

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import"./chunk-YK42ZLOQ.js";var e="packer-ami-action is bundled without bowser: the SDK's browser user agent is not used in Node";function o(){throw new Error(e)}export{o as parse};
