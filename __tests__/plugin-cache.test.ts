@@ -119,4 +119,36 @@ describe('the plugin cache, through the Actions cache service', () => {
     expect(post.warnings).toEqual([])
     expect(service.entries).toEqual([entry])
   })
+
+  describe('a cache service that accepts requests and never answers', () => {
+    it('costs the main step a minute: Packer installs the plugins into a folder of their own, and the step ends', async () => {
+      service.hang()
+      const { main, post } = await job()
+      expect(main.warnings).toContainEqual(
+        expect.stringMatching(
+          /^The Actions cache did not answer within 60 s while restoring the plugin cache \(packer-plugins-linux-x64-packer1\.11\.2-[0-9a-f]{32}\)\. Packer installs the plugins instead, into a folder of their own, and this job saves no plugin cache\.$/
+        )
+      )
+      const [install] = readCalls(argsLog).filter((call) => call.args[0] === 'plugins')
+      expect(install.pluginPath).toMatch(new RegExp(`^${toolCache}/packer-plugins-\\w+$`))
+      expect(readCalls(argsLog).find((call) => call.args[0] === 'validate')?.pluginPath).toBe(install.pluginPath)
+      expect(existsSync(plugin)).toBe(false)
+      // Nothing to save, so nothing more asked of the service.
+      expect(post.warnings).toEqual([])
+      expect(service.calls).toEqual(['no answer: POST /twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL'])
+    }, 120_000)
+
+    it('costs the post step a minute, with a warning, and the job still passes', async () => {
+      const main = await runAction(step())
+      expect(main.exitCode).toBe(0)
+      service.hang()
+      const post = await runPostStep(main, step())
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([
+        expect.stringMatching(/^The Actions cache did not answer within 60 s; the plugin cache \(packer-plugins-\S+\) is not saved\.$/)
+      ])
+      expect(service.entries).toEqual([])
+      expect(service.calls.at(-1)).toBe('no answer: POST /twirp/github.actions.results.api.v1.CacheService/CreateCacheEntry')
+    }, 120_000)
+  })
 })

@@ -20,7 +20,7 @@ const { parsePluginRequirements } = await import('../src/inputs/plugins.js')
 const { runPacker } = await import('../src/packer/run.js')
 const { packerEnvironment } = await import('../src/packer/commands.js')
 const { reportPlugins } = await import('../src/report/index.js')
-const { savePluginCache, PLUGIN_CACHE_STATE } = await import('../src/plugins/cache.js')
+const { restorePluginCache, savePluginCache, PLUGIN_CACHE_STATE } = await import('../src/plugins/cache.js')
 type PluginOptions = Omit<Parameters<typeof preparePlugins>[0], 'env' | 'run'>
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'plugins-test-')))
@@ -535,6 +535,17 @@ describe('savePluginCache (post step)', () => {
     expect(core.warning).not.toHaveBeenCalled()
   })
 
+  it('gives up on a save the cache never answers, with a warning', async () => {
+    await prepare(options('1.11.2', 'hcl').options)
+    cache.saveCache.mockReturnValue(new Promise<number>(() => undefined))
+
+    await savePluginCache(50)
+
+    expect(messages(core.warning)).toMatch(
+      /The Actions cache did not answer within 0\.05 s; the plugin cache \(packer-plugins-.*\) is not saved\./
+    )
+  })
+
   it('turns a failed save into a warning', async () => {
     await prepare(options('1.11.2', 'hcl').options)
     cache.saveCache.mockRejectedValue(new Error('Path Validation Error: no files'))
@@ -553,3 +564,18 @@ function readOnlyPacker(): string {
   writeFileSync(path, '#!/bin/sh\nexit 0\n', { mode: 0o755 })
   return path
 }
+
+describe('restorePluginCache', () => {
+  it('gives up on a restore the cache never answers, and keeps no state to save', async () => {
+    cache.restoreCache.mockReturnValue(new Promise<string | undefined>(() => undefined))
+
+    const restored = await restorePluginCache([join(toolCache, 'packer-plugins')], 'packer-plugins-key', 50)
+
+    expect(restored).toEqual({
+      gaveUp: true,
+      warning:
+        'The Actions cache did not answer within 0.05 s while restoring the plugin cache (packer-plugins-key). ' +
+        'Packer installs the plugins instead, into a folder of their own, and this job saves no plugin cache.'
+    })
+  })
+})

@@ -3,6 +3,7 @@ import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+import { gaveUpWaiting, withinDeadline } from '../common/abandoned.js'
 import { errorMessage } from '../common/errors.js'
 import { PLUGIN_CACHE_STATE, type PluginCacheState } from './cache-state.js'
 
@@ -47,6 +48,14 @@ export async function directoryFingerprint(paths: string[]): Promise<string> {
   return createHash('sha256').update(lines.join('\n')).digest('hex')
 }
 
+/**
+ * The longest restoring or saving the plugin cache may take. A cache service that accepts a
+ * request and never answers is known to hold jobs for hours (actions/cache#1234); here it costs
+ * a minute, and the plugins are downloaded instead. A healthy restore of a plugin folder takes
+ * seconds, and the cache client's own retries of a failing service fit in this.
+ */
+export const pluginCacheDeadlineMs = 60_000
+
 let unavailableWarned = false
 
 /**
@@ -55,8 +64,9 @@ let unavailableWarned = false
  */
 export async function restorePluginCache(
   paths: string[],
-  key: string
-): Promise<{ state?: PluginCacheState; warning?: string }> {
+  key: string,
+  deadlineMs = pluginCacheDeadlineMs
+): Promise<{ state?: PluginCacheState; warning?: string; gaveUp?: true }> {
   if (!cache.isFeatureAvailable()) {
     if (unavailableWarned) return {}
     unavailableWarned = true
@@ -70,7 +80,18 @@ export async function restorePluginCache(
   let restoredKey: string | undefined
   let warning: string | undefined
   try {
-    restoredKey = await cache.restoreCache([...paths], key)
+    const restored = await withinDeadline(cache.restoreCache([...paths], key), deadlineMs)
+    if (!restored) {
+      // The restore may still unpack into `paths` later: the caller installs elsewhere.
+      gaveUpWaiting()
+      return {
+        gaveUp: true,
+        warning:
+          `The Actions cache did not answer within ${deadlineMs / 1000} s while restoring the plugin cache (${key}). ` +
+          'Packer installs the plugins instead, into a folder of their own, and this job saves no plugin cache.'
+      }
+    }
+    restoredKey = restored.value
   } catch (error) {
     warning = `Could not restore the plugin cache (${key}): ${errorMessage(error)}. Continuing.`
   }
@@ -86,7 +107,7 @@ export async function restorePluginCache(
  * Post step: saves the plugin directories under the key the main step computed, when the
  * cache did not already hold that key and there is something to save. Never throws.
  */
-export async function savePluginCache(): Promise<void> {
+export async function savePluginCache(deadlineMs = pluginCacheDeadlineMs): Promise<void> {
   const raw = core.getState(PLUGIN_CACHE_STATE)
   if (!raw) {
     core.debug('No plugin cache to save: the main step did not use one')
@@ -115,8 +136,13 @@ export async function savePluginCache(): Promise<void> {
   try {
     // The cache client reports why it did not save (another job saving the same key, the
     // service refusing) itself, and returns -1.
-    const cacheId = await cache.saveCache([...state.paths], state.key)
-    core.info(cacheId === -1 ? `Plugin cache ${state.key} not saved (see above)` : `Saved Packer plugins to the cache (${state.key})`)
+    const saved = await withinDeadline(cache.saveCache([...state.paths], state.key), deadlineMs)
+    if (!saved) {
+      gaveUpWaiting()
+      core.warning(`The Actions cache did not answer within ${deadlineMs / 1000} s; the plugin cache (${state.key}) is not saved.`)
+      return
+    }
+    core.info(saved.value === -1 ? `Plugin cache ${state.key} not saved (see above)` : `Saved Packer plugins to the cache (${state.key})`)
   } catch (error) {
     core.warning(`Could not save the plugin cache (${state.key}): ${errorMessage(error)}`)
   }

@@ -3,8 +3,9 @@
 // directory cached between runs.
 import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { delimiter, join, resolve } from 'node:path'
+import { delimiter, dirname, join, resolve } from 'node:path'
 import * as semver from 'semver'
 import type { InstalledPacker } from '../install/index.js'
 import type { PluginCacheState } from './cache-state.js'
@@ -170,7 +171,7 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
     core.info(`Packer ${options.packer.version}: no plugins to install for this template`)
     return { warnings: plan.warnings }
   }
-  const { paths, newPluginPath } = pluginDirectories(options.env)
+  let { paths, newPluginPath } = pluginDirectories(options.env)
   const prepared: PreparedPlugins = { warnings: plan.warnings, newPluginPath }
   if (options.cache) {
     const key = await cacheKey(options, plan)
@@ -179,6 +180,15 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
       const restored = await (await import('./cache.js')).restorePluginCache(paths, key)
       prepared.cacheState = restored.state
       if (restored.warning) prepared.warnings.push(restored.warning)
+      // A restore given up on may still unpack into the folder while Packer installs there:
+      // the action's own folder is then left to it, for a new one. (A PACKER_PLUGIN_PATH the
+      // workflow set stays what it is.)
+      if (restored.gaveUp && newPluginPath) {
+        mkdirSync(dirname(newPluginPath), { recursive: true })
+        newPluginPath = mkdtempSync(`${newPluginPath}-`)
+        paths = [newPluginPath]
+        prepared.newPluginPath = newPluginPath
+      }
     } else {
       core.info('The template requires no plugins; nothing to cache')
     }

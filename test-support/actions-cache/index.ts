@@ -21,7 +21,10 @@ export interface ActionsCacheService {
   /** What a step needs to use this service instead of GitHub's. */
   env: Record<string, string>
   entries: CacheEntry[]
-  /** Each call, as `Method key` for the Twirp API and `PUT blob`/`GET blob` for the archives. */
+  /**
+   * Each call, as `Method key` for the Twirp API and `PUT blob`/`GET blob` for the archives;
+   * `no answer: POST /twirp/…` for those left unanswered.
+   */
   calls: string[]
   /** From now on, every request is accepted and never answered. */
   hang(): void
@@ -91,8 +94,8 @@ export async function startActionsCacheService(): Promise<ActionsCacheService> {
   }
 
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (hung) return
     const { pathname } = new URL(request.url ?? '/', base)
+    if (hung) return void calls.push(`no answer: ${request.method} ${pathname}`)
     const body = await readBody(request)
     if (request.method === 'POST' && pathname.startsWith(twirpPrefix)) {
       return twirp(pathname.slice(twirpPrefix.length), JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>, response)
