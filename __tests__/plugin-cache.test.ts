@@ -104,6 +104,49 @@ describe('the plugin cache, through the Actions cache service', () => {
     ])
   })
 
+  it('an HCL2 template: the key holds its required_plugins, and packer init finds them restored', async () => {
+    const hcl = [
+      'packer {',
+      '  required_plugins {',
+      '    amazon = {',
+      '      source  = "github.com/hashicorp/amazon"',
+      '      version = "~> 1.3"',
+      '    }',
+      '  }',
+      '}',
+      'source "amazon-ebs" "base" {',
+      '  region = "eu-west-1"',
+      '}',
+      'build {',
+      '  sources = ["source.amazon-ebs.base"]',
+      '}',
+      ''
+    ].join('\n')
+    const hclStep = (): RunActionOptions => ({ ...step(), inputs: { ...step().inputs, template: 'build.pkr.hcl' } })
+    const hclJob = async () => {
+      writeFileSync(join(workspace, 'build.pkr.hcl'), hcl)
+      const main = await runAction(hclStep())
+      expect(main.errors).toEqual([])
+      return { main, post: await runPostStep(main, hclStep()) }
+    }
+    const first = await hclJob()
+    const [entry] = service.entries
+    expect(first.post.stdout).toContain(`Saved Packer plugins to the cache (${entry.key})`)
+    freshRunner()
+    const second = await hclJob()
+    expect(second.main.stdout).toContain(`Restored Packer plugins from the cache (${entry.key})`)
+    expect(readCalls(argsLog).filter((call) => call.args[0] === 'init')).toMatchObject([
+      { args: ['init', 'build.pkr.hcl'], pluginPresent: true }
+    ])
+    expect(second.post.stdout).toContain(`Plugin cache ${entry.key} is up to date; nothing to save`)
+    // Another requirement is another key.
+    freshRunner()
+    writeFileSync(join(workspace, 'build.pkr.hcl'), hcl.replace('~> 1.3', '>= 1.4'))
+    const third = await runAction(hclStep())
+    expect(third.stdout).toContain('No cached Packer plugins for packer-plugins-linux-x64-packer1.11.2-')
+    expect(third.stdout).not.toContain(entry.key)
+  })
+
   it('a key that another job saved while this one ran is not saved again, and is no warning', async () => {
     await job()
     const [entry] = service.entries
