@@ -22,6 +22,7 @@ const { packerEnvironment } = await import('../src/packer/commands.js')
 const { reportPlugins } = await import('../src/report/index.js')
 const { restorePluginCache, savePluginCache, PLUGIN_CACHE_STATE } = await import('../src/plugins/cache.js')
 type PluginOptions = Omit<Parameters<typeof preparePlugins>[0], 'env' | 'run'>
+type RunPackerCommand = Parameters<typeof preparePlugins>[0]['run']
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'plugins-test-')))
 let workingDirectory: string
@@ -96,8 +97,8 @@ async function prepare(opts: PluginOptions): Promise<void> {
   const prepared = await preparePlugins({
     ...opts,
     env: process.env,
-    run: (args, env) =>
-      runPacker(opts.packer.path, args, { cwd: opts.workingDirectory, env: packerEnvironment(env), log })
+    run: (args, env, { deadlineMs }) =>
+      runPacker(opts.packer.path, args, { cwd: opts.workingDirectory, env: packerEnvironment(env), log, deadlineMs })
   })
   reportPlugins(prepared)
 }
@@ -319,6 +320,41 @@ describe('preparePlugins version gates', () => {
       prepare({ ...opts, packer: { ...opts.packer, path: packer.path } })
     ).rejects.toThrow('packer init build.pkr.hcl failed with exit code 1; see the log above')
     expect(core.saveState).not.toHaveBeenCalled()
+  })
+
+  it('stops a plugin install whose source never answers at the deadline, and says so', async () => {
+    const packer = packerStandIn('1.11.2', { hang: true })
+    const { options: opts } = options('1.11.2', 'json')
+
+    await expect(
+      prepare({ ...opts, packer: { ...opts.packer, path: packer.path }, deadlineMs: 300 })
+    ).rejects.toThrow(
+      'packer plugins install github.com/hashicorp/amazon did not finish within 0.3 s and was stopped: the ' +
+        "plugin's source (GitHub, or releases.hashicorp.com) did not answer in time. Run the job again, or put " +
+        'the plugins in PACKER_PLUGIN_PATH before this step.'
+    )
+    expect(messages(core.info)).toContain('Installing github.com/hashicorp/amazon...')
+    expect(core.saveState).not.toHaveBeenCalled()
+  })
+
+  it('kills a plugin install that ignores the SIGTERM of its deadline, with its process group', async () => {
+    const packer = packerStandIn('1.11.2', { hang: 'ignoring SIGTERM' })
+    const { options: opts } = options('1.11.2', 'json')
+
+    await expect(
+      prepare({ ...opts, packer: { ...opts.packer, path: packer.path }, deadlineMs: 300 })
+    ).rejects.toThrow(/^packer plugins install github\.com\/hashicorp\/amazon did not finish within 0\.3 s and was stopped/)
+  }, 20_000)
+
+  it('gives plugin commands ten minutes unless told otherwise', async () => {
+    const run = jest.fn<RunPackerCommand>(async () => ({ exitCode: 0 }))
+    const { options: opts } = options('1.11.2', 'json')
+
+    await preparePlugins({ ...opts, env: process.env, run })
+
+    expect(run).toHaveBeenCalledWith(['plugins', 'install', 'github.com/hashicorp/amazon'], expect.anything(), {
+      deadlineMs: 600_000
+    })
   })
 })
 

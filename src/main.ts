@@ -41,7 +41,11 @@ type TaggingStage = typeof import('./aws/tagging.js')
 /** A failure whose causes the log and the summary's problems already show. */
 class Failure extends Error {}
 
-type PackerStep = (args: string[], env?: Record<string, string>, record?: RunRecord) => Promise<PackerRun>
+type PackerStep = (
+  args: string[],
+  env?: Record<string, string>,
+  options?: { record?: RunRecord; deadlineMs?: number }
+) => Promise<PackerRun>
 
 /** The summary as it stands, for a cancel that comes while no Packer runs (e.g. while tagging). */
 let summarySoFar: { model: SummaryModel; write: boolean } | undefined
@@ -332,8 +336,15 @@ function packerRunner(inputs: Inputs, packer: InstalledPacker, cancellation: Can
     template: inputs.template,
     workspace: inputs.workspace
   })
-  return (args, env = {}, record) =>
-    runPacker(packer.path, args, { cwd: inputs.workingDirectory, env: packerEnvironment(env), log, cancellation, record })
+  return (args, env = {}, { record, deadlineMs } = {}) =>
+    runPacker(packer.path, args, {
+      cwd: inputs.workingDirectory,
+      env: packerEnvironment(env),
+      log,
+      cancellation,
+      record,
+      deadlineMs
+    })
 }
 
 async function plugins(inputs: Inputs, packer: InstalledPacker, packerStep: PackerStep): Promise<void> {
@@ -380,7 +391,7 @@ async function build(
     core.info(`Created ${createdDirectory} for the manifest: Packer's manifest post-processor needs it to exist.`)
   }
   const leftovers = tellThePostStep(inputs.awsRegion, inputs.onError === 'abort')
-  const built = await core.group('Build', () => packerStep(buildArguments(inputs), {}, leftovers.record))
+  const built = await core.group('Build', () => packerStep(buildArguments(inputs), {}, { record: leftovers.record }))
   leftovers.packerEnded(built)
   if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort'))
 

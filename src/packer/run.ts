@@ -28,6 +28,8 @@ export interface PackerRun {
   /** The signal that killed Packer, when it did not exit by itself (SIGKILL, the OOM killer). */
   killedBy?: NodeJS.Signals
   cancelled: boolean
+  /** Stopped because it ran past its deadline. */
+  timedOut?: true
   record: RunRecord
 }
 
@@ -37,6 +39,9 @@ export interface PackerRun {
  * that left the group could hold it open for as long as it runs, so the wait is bounded.
  */
 const outputDrainMs = 2_000
+
+/** How long Packer has to exit after the SIGTERM of a deadline, before its process group is killed. */
+const deadlineGraceMs = 5_000
 
 /**
  * Turns SIGINT and SIGTERM to the action into one SIGTERM to Packer: Packer's parent process
@@ -107,6 +112,8 @@ export async function runPacker(
     cancellation?: Cancellation
     /** Where the run's events are collected; a fresh one unless given. */
     record?: RunRecord
+    /** Stops Packer once it has run this long: SIGTERM, then its whole process group. */
+    deadlineMs?: number
   }
 ): Promise<PackerRun> {
   const record = options.record ?? new RunRecord()
@@ -120,6 +127,7 @@ export async function runPacker(
     detached: process.platform !== 'win32'
   })
   cancellation?.attach(child)
+  const deadline = options.deadlineMs === undefined ? undefined : stopAtDeadline(child, options.deadlineMs)
 
   const { onStdoutLine, onStderrLine } = lineHandlers(log, record)
   log.begin()
@@ -139,10 +147,30 @@ export async function runPacker(
     await drained(reading, child, outputDrainMs)
     const exitCode = code ?? (signal ? 128 + signalNumber(signal) : 1)
     run = { exitCode, killedBy: signal ?? undefined, cancelled: cancellation?.cancelled ?? false, record }
+    if (deadline?.passed()) run.timedOut = true
     return run
   } finally {
+    deadline?.clear()
     cancellation?.detach()
     log.end(run)
+  }
+}
+
+/** Stops `child` once `ms` have passed: SIGTERM, and its process group killed if it lingers. */
+function stopAtDeadline(child: ChildProcess, ms: number): { passed(): boolean; clear(): void } {
+  let passed = false
+  let grace: NodeJS.Timeout | undefined
+  const timer = setTimeout(() => {
+    passed = true
+    child.kill('SIGTERM')
+    grace = setTimeout(() => endProcessGroup(child), deadlineGraceMs)
+  }, ms)
+  return {
+    passed: () => passed,
+    clear: () => {
+      clearTimeout(timer)
+      clearTimeout(grace)
+    }
   }
 }
 

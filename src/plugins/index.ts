@@ -59,8 +59,22 @@ export function inferPluginRequirements(types: string[]): {
   return { requirements: sources.map((source) => ({ source })), unknownTypes }
 }
 
-/** Runs a Packer command the way validate and build run, with `env` added to Packer's own. */
-export type RunPackerCommand = (args: string[], env: Record<string, string>) => Promise<{ exitCode: number }>
+/**
+ * Runs a Packer command the way validate and build run, with `env` added to Packer's own, and
+ * stops it at `deadlineMs`.
+ */
+export type RunPackerCommand = (
+  args: string[],
+  env: Record<string, string>,
+  options: { deadlineMs: number }
+) => Promise<{ exitCode: number; timedOut?: true }>
+
+/**
+ * The longest one plugin command (packer init, packer plugins install) may take. It downloads
+ * from GitHub or releases.hashicorp.com, and Packer waits for a server that accepts the
+ * connection and never answers for as long as the job lasts. A healthy install takes seconds.
+ */
+export const pluginCommandDeadlineMs = 10 * 60_000
 
 export interface PluginOptions {
   packer: InstalledPacker
@@ -81,6 +95,8 @@ export interface PluginOptions {
   /** The runner's environment, for PACKER_PLUGIN_PATH and the tool cache */
   env: NodeJS.ProcessEnv
   run: RunPackerCommand
+  /** The longest one plugin command may take; pluginCommandDeadlineMs unless given. */
+  deadlineMs?: number
 }
 
 export interface PreparedPlugins {
@@ -128,6 +144,10 @@ export function planPlugins(options: PluginOptions): PluginPlan {
     )
   }
   return { init: false, install: inferred.requirements, warnings }
+}
+
+function describeDuration(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`
 }
 
 function commandLine(args: string[]): string {
@@ -200,8 +220,16 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
     constraint ? ['plugins', 'install', source, constraint] : ['plugins', 'install', source]
   )
   if (plan.init) commands.push(['init', options.template])
+  const deadlineMs = options.deadlineMs ?? pluginCommandDeadlineMs
   for (const args of commands) {
-    const { exitCode } = await options.run(args, env)
+    const { exitCode, timedOut } = await options.run(args, env, { deadlineMs })
+    if (timedOut) {
+      throw new Error(
+        `${commandLine(args)} did not finish within ${describeDuration(deadlineMs)} and was stopped: the plugin's ` +
+          'source (GitHub, or releases.hashicorp.com) did not answer in time. Run the job again, or put the plugins ' +
+          'in PACKER_PLUGIN_PATH before this step.'
+      )
+    }
     if (exitCode !== 0) {
       throw new Error(`${commandLine(args)} failed with exit code ${exitCode}; see the log above`)
     }

@@ -41,14 +41,24 @@ export interface PackerStandIn {
   calls(): PackerCall[]
 }
 
-/** A stand-in `packer` of its own in a new folder, whose plugin commands exit with `failWith`. */
-export function packerStandIn(version: string, options: { failWith?: number } = {}): PackerStandIn {
+/**
+ * A stand-in `packer` of its own in a new folder, whose plugin commands exit with `failWith`,
+ * or never end with `hang` (until SIGTERM, or until killed when 'ignoring SIGTERM').
+ */
+export function packerStandIn(
+  version: string,
+  options: { failWith?: number; hang?: true | 'ignoring SIGTERM' } = {}
+): PackerStandIn {
   const directory = mkdtempSync(join(tmpdir(), 'packer-stand-in-'))
   const log = join(directory, 'calls.log')
   const path = join(directory, 'packer')
   writeFileSync(
     path,
-    standInExecutable(version, { STANDIN_ARGS_LOG: log, STANDIN_PLUGINS_EXIT: String(options.failWith ?? 0) })
+    standInExecutable(version, {
+      STANDIN_ARGS_LOG: log,
+      STANDIN_PLUGINS_EXIT: String(options.failWith ?? 0),
+      ...(options.hang ? { STANDIN_PLUGINS_HANG: options.hang === true ? '1' : options.hang } : {})
+    })
   )
   chmodSync(path, 0o755)
   return { path, calls: () => readCalls(log) }
