@@ -51,20 +51,26 @@ function freshRunner(): void {
 }
 
 /** A step of a job on the runner, with the cache service's environment. */
-function step(): RunActionOptions {
+function step(inputs: Record<string, string> = {}): RunActionOptions {
   return {
     workspace,
-    inputs: { 'packer-version': '1.11.2', 'packer-releases-url': mirror.url, 'packer-signing-key': signingKey, command: 'validate' },
+    inputs: {
+      'packer-version': '1.11.2',
+      'packer-releases-url': mirror.url,
+      'packer-signing-key': signingKey,
+      command: 'validate',
+      ...inputs
+    },
     env: { ...pushToMain, ...service.env, PATH: `/nonexistent:${process.env.PATH ?? ''}`, RUNNER_TOOL_CACHE: toolCache }
   }
 }
 
 /** One job: the main step, then the post step. */
-async function job(): Promise<{ main: ActionRun; post: ActionRun }> {
-  const main = await runAction(step())
+async function job(inputs: Record<string, string> = {}): Promise<{ main: ActionRun; post: ActionRun }> {
+  const main = await runAction(step(inputs))
   expect(main.errors).toEqual([])
   expect(main.exitCode).toBe(0)
-  const post = await runPostStep(main, step())
+  const post = await runPostStep(main, step(inputs))
   expect(post.exitCode).toBe(0)
   return { main, post }
 }
@@ -122,12 +128,10 @@ describe('the plugin cache, through the Actions cache service', () => {
       '}',
       ''
     ].join('\n')
-    const hclStep = (): RunActionOptions => ({ ...step(), inputs: { ...step().inputs, template: 'build.pkr.hcl' } })
-    const hclJob = async () => {
+    const template = { template: 'build.pkr.hcl' }
+    const hclJob = () => {
       writeFileSync(join(workspace, 'build.pkr.hcl'), hcl)
-      const main = await runAction(hclStep())
-      expect(main.errors).toEqual([])
-      return { main, post: await runPostStep(main, hclStep()) }
+      return job(template)
     }
     const first = await hclJob()
     const [entry] = service.entries
@@ -142,7 +146,7 @@ describe('the plugin cache, through the Actions cache service', () => {
     // Another requirement is another key.
     freshRunner()
     writeFileSync(join(workspace, 'build.pkr.hcl'), hcl.replace('~> 1.3', '>= 1.4'))
-    const third = await runAction(hclStep())
+    const third = await runAction(step(template))
     expect(third.stdout).toContain('No cached Packer plugins for packer-plugins-linux-x64-packer1.11.2-')
     expect(third.stdout).not.toContain(entry.key)
   })

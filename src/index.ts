@@ -4,7 +4,7 @@
 // with a bad input ends about as soon as any action can.
 import * as core from '@actions/core'
 import { checkedInputs } from './checked-inputs.js'
-import { endIfGaveUp } from './common/abandoned.js'
+import { endIfGaveUp } from './common/waiting.js'
 import { errorMessage } from './common/errors.js'
 
 try {

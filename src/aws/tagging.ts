@@ -8,6 +8,7 @@ import {
 import { setTimeout as sleepFor } from 'node:timers/promises'
 import { errorMessage } from '../common/errors.js'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
+import { withinDeadline } from '../common/waiting.js'
 import { ec2Client } from './client.js'
 
 export { warmUpEc2Client } from './client.js'
@@ -389,16 +390,8 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
     return { result, done: tagRegionWithClient(job, options.ec2For) }
   })
 
-  let timer: NodeJS.Timeout | undefined
-  const deadlinePassed = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(() => resolve('deadline'), deadlineMs)
-  })
-  try {
-    const finished = await Promise.race([Promise.all(regions.map((r) => r.done)), deadlinePassed])
-    if (finished !== 'deadline') return finished
-  } finally {
-    clearTimeout(timer)
-  }
+  const finished = await withinDeadline(Promise.all(regions.map((r) => r.done)), deadlineMs)
+  if (finished) return finished.value
   deadline.abort()
   const seconds = Math.round(deadlineMs / 1000)
   return regions.map(({ result }) => {

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import type { Buffer } from 'node:buffer'
+import { withinDeadline } from '../common/waiting.js'
 import { ByteLineSplitter, parseEventLine, RunRecord, uiTextStart, type PackerEvent } from './machine-readable.js'
 
 export interface PackerLog {
@@ -250,14 +251,7 @@ function endProcessGroup(child: ChildProcess): void {
  * outside the group could hold the pipes open for ever. The pipes are closed then.
  */
 async function drained(reading: Promise<unknown>, child: ChildProcess, limitMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    reading.catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, limitMs)
-    })
-  ])
-  clearTimeout(timer)
+  await withinDeadline(reading.catch(() => undefined), limitMs)
   for (const stream of [child.stdout, child.stderr]) stream?.destroy()
 }
 

@@ -3,7 +3,7 @@ import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { gaveUpWaiting, withinDeadline } from '../common/abandoned.js'
+import { gaveUpWaiting, withinDeadline } from '../common/waiting.js'
 import { errorMessage } from '../common/errors.js'
 import { PLUGIN_CACHE_STATE, type PluginCacheState } from './cache-state.js'
 

@@ -165,6 +165,13 @@ function pluginDirectories(env: NodeJS.ProcessEnv): { paths: string[]; newPlugin
   return { paths: [directory], newPluginPath: directory }
 }
 
+/** A new plugin folder of the action's, beside `directory`. */
+function besideIt(directory: string): { paths: string[]; newPluginPath: string } {
+  mkdirSync(dirname(directory), { recursive: true })
+  const fresh = mkdtempSync(`${directory}-`)
+  return { paths: [fresh], newPluginPath: fresh }
+}
+
 async function cacheKey(options: PluginOptions, plan: PluginPlan): Promise<string | undefined> {
   let requiredPlugins: string[] = []
   if (plan.init) {
@@ -191,30 +198,26 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
     core.info(`Packer ${options.packer.version}: no plugins to install for this template`)
     return { warnings: plan.warnings }
   }
-  let { paths, newPluginPath } = pluginDirectories(options.env)
-  const prepared: PreparedPlugins = { warnings: plan.warnings, newPluginPath }
+  let directories = pluginDirectories(options.env)
+  const prepared: PreparedPlugins = { warnings: plan.warnings }
   if (options.cache) {
     const key = await cacheKey(options, plan)
     if (key) {
       // The cache client (with Azure's storage client) loads only for a template that has plugins.
-      const restored = await (await import('./cache.js')).restorePluginCache(paths, key)
+      const restored = await (await import('./cache.js')).restorePluginCache(directories.paths, key)
       prepared.cacheState = restored.state
       if (restored.warning) prepared.warnings.push(restored.warning)
       // A restore given up on may still unpack into the folder while Packer installs there:
       // the action's own folder is then left to it, for a new one. (A PACKER_PLUGIN_PATH the
       // workflow set stays what it is.)
-      if (restored.gaveUp && newPluginPath) {
-        mkdirSync(dirname(newPluginPath), { recursive: true })
-        newPluginPath = mkdtempSync(`${newPluginPath}-`)
-        paths = [newPluginPath]
-        prepared.newPluginPath = newPluginPath
-      }
+      if (restored.gaveUp && directories.newPluginPath) directories = besideIt(directories.newPluginPath)
     } else {
       core.info('The template requires no plugins; nothing to cache')
     }
   }
 
-  const env: Record<string, string> = { PACKER_PLUGIN_PATH: paths.join(delimiter) }
+  prepared.newPluginPath = directories.newPluginPath
+  const env: Record<string, string> = { PACKER_PLUGIN_PATH: directories.paths.join(delimiter) }
   if (options.githubToken) env['PACKER_GITHUB_API_TOKEN'] = options.githubToken
   const commands = plan.install.map(({ source, constraint }) =>
     constraint ? ['plugins', 'install', source, constraint] : ['plugins', 'install', source]

@@ -1,6 +1,7 @@
-// Work a step stopped waiting for, such as a request to the Actions cache that was accepted and
-// never answered, still holds Node's event loop: the step would not end when its work is done.
-// A step that gave up on something ends itself, once what it wrote has been written.
+// Waiting with a deadline. Work a step stopped waiting for, such as a request to the Actions
+// cache that was accepted and never answered, still holds Node's event loop: the step would not
+// end when its work is done. A step that gave up on something ends itself, once what it wrote
+// has been written.
 
 // On the global object, not in a module variable: dist/index.js and the job's chunks are
 // bundled apart, and each holds a copy of this module.
