@@ -198,6 +198,45 @@ describe('cancelling', () => {
   }
 })
 
+describe('packer inspect of an HCL2 template, when a data source never answers', () => {
+  const hcl = 'source "amazon-ebs" "web" {\n  region = "us-east-1"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.web"]\n  post-processor "manifest" {}\n}\n'
+  const hangingInspect = { STANDIN_INSPECT_HANG: '1', STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs.web', regions: { 'us-east-1': 'ami-0aaa1' } }]) }
+
+  it('costs a minute, with a warning: inspect is stopped, and the job validates and builds', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), hcl)
+    const result = await run({ template: 'ami.pkr.hcl' }, hangingInspect)
+    expect(result.exitCode).toBe(0)
+    expect(result.warnings).toEqual([
+      'packer inspect ami.pkr.hcl did not finish within 1 min and was stopped. ' +
+        "For inspect, Packer runs the template's data sources: one of them may be waiting for a service that does not answer; " +
+        'the builds will be ordered as they finish.'
+    ])
+    expect(packerCalls().map((args) => args[0])).toEqual(['version', 'inspect', 'validate', 'build'])
+    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+  }, 120_000)
+
+  it('a cancel while it runs stops it, and nothing is validated or built', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), hcl)
+    const result = await runAction({
+      workspace,
+      inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false', template: 'ami.pkr.hcl' },
+      env: { PATH: `${standInDirectory}:${process.env.PATH}`, STANDIN_ARGS_LOG: argsLog, ...hangingInspect },
+      onStart: (child) => {
+        const poll = setInterval(() => {
+          if (packerCalls().some((args) => args[0] === 'inspect')) {
+            clearInterval(poll)
+            child.kill('SIGINT')
+          }
+        }, 20)
+      }
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.at(-1)?.message).toBe('The run was cancelled while packer inspect read the template; nothing was built.')
+    expect(packerCalls().map((args) => args[0])).toEqual(['version', 'inspect'])
+    expect(result.summary).toContain('Cancelled')
+  })
+})
+
 describe('tagging through the AWS SDK', () => {
   const amiIds: Record<string, string> = {
     'us-east-1': 'ami-0a1b2c3d4e5f60001',

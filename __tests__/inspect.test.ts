@@ -1,10 +1,11 @@
 // Build names and their order from `packer inspect`, with the real Packer.
-import { afterAll, beforeAll, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildsFromInspect, inspectBuilds } from '../src/packer/inspect.js'
+import { buildsFromInspect, InspectFailed, inspectBuilds } from '../src/packer/inspect.js'
+import { packerStandIn } from '../test-support/packer-stand-in/index.js'
 import { describeWithPacker, packer } from './support/runtimes.js'
 
 const source = (name: string) => `source "amazon-ebs" "${name}" {\n  region = "us-east-1"\n  source_ami = "ami-1"\n  instance_type = "t3.micro"\n  ami_name = "${name}"\n  communicator = "none"\n}\n`
@@ -51,5 +52,34 @@ describeWithPacker('packer inspect', () => {
     } finally {
       rmSync(join(directory, 'c-broken.pkr.hcl'))
     }
+  })
+})
+
+describe('packer inspect that never ends (a data source whose service does not answer)', () => {
+  it('is stopped at its deadline, with an error that says so', async () => {
+    const standIn = packerStandIn('1.11.2', { inspectHangs: true })
+    const inspecting = inspectBuilds(standIn.path, '.', {
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH, CHECKPOINT_DISABLE: '1' },
+      deadlineMs: 300
+    })
+    const failure = await inspecting.then(
+      () => undefined,
+      (error: unknown) => error
+    )
+    expect(failure).toBeInstanceOf(InspectFailed)
+    expect((failure as InspectFailed).timedOut).toBe(true)
+    expect((failure as InspectFailed).message).toBe(
+      'packer inspect . did not finish within 0.3 s and was stopped. ' +
+        "For inspect, Packer runs the template's data sources: one of them may be waiting for a service that does not answer"
+    )
+    expect(standIn.calls().map((call) => call.args)).toEqual([['inspect', '-machine-readable', '.']])
+  })
+
+  it('fails, saying what Packer said, when Packer cannot inspect', async () => {
+    const standIn = packerStandIn('1.11.2')
+    await expect(
+      inspectBuilds(standIn.path, 'ami.pkr.hcl', { cwd: tmpdir(), env: { PATH: process.env.PATH }, deadlineMs: 5_000 })
+    ).rejects.toThrow(new InspectFailed('packer inspect ami.pkr.hcl failed: unknown command inspect'))
   })
 })

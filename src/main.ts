@@ -15,7 +15,7 @@ import type { Fingerprint } from './inputs/fingerprint.js'
 import type { InstalledPacker } from './install/index.js'
 import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments } from './packer/commands.js'
-import { inspectBuilds } from './packer/inspect.js'
+import { InspectFailed, inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
 import { RunRecord } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
@@ -110,16 +110,28 @@ function maskSensitiveValues(values: string[]): void {
  * An HCL2 template's builds in Packer's own order, from packer inspect; and only/except checked
  * against them. Packer validate says it better when the template does not even parse.
  */
-async function withHclBuilds(inputs: Inputs, packer: InstalledPacker): Promise<Inputs> {
+async function withHclBuilds(
+  inputs: Inputs,
+  packer: InstalledPacker,
+  cancellation: Cancellation,
+  summary: SummaryModel
+): Promise<Inputs> {
   if (inputs.templateKind !== 'hcl') return inputs
   let buildNames: string[]
   try {
     buildNames = await inspectBuilds(packer.path, inputs.template, {
       cwd: inputs.workingDirectory,
-      env: packerEnvironment()
+      env: packerEnvironment(),
+      cancellation
     })
   } catch (error) {
-    core.info(`${errorMessage(error)}; the builds will be ordered as they finish.`)
+    if (cancellation.cancelled) {
+      summary.outcome = 'cancelled'
+      throw new Failure('The run was cancelled while packer inspect read the template; nothing was built.')
+    }
+    const unordered = `${errorMessage(error)}; the builds will be ordered as they finish.`
+    if (error instanceof InspectFailed && error.timedOut) core.warning(unordered, { title: 'packer inspect' })
+    else core.info(unordered)
     return inputs
   }
   const selects = inputs.only.length > 0 || inputs.except.length > 0
@@ -166,7 +178,7 @@ async function job(given: Inputs, cancellation: Cancellation, asked?: PathPacker
   }
   summarySoFar = { model: summary, write: given.summary }
   try {
-    const inputs = await withHclBuilds(withProvenance, packer)
+    const inputs = await withHclBuilds(withProvenance, packer, cancellation, summary)
     const validating = validate(inputs, packerStep, summary)
     // With reuse, the fingerprint decides whether to build: its files are read while Packer
     // validates (started once Packer is, as loading its module holds the thread for a while).

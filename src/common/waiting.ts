@@ -30,3 +30,8 @@ export async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<{
     clearTimeout(timer)
   }
 }
+
+/** A deadline as the log says it: "10 min", "60 s", "0.3 s". */
+export function describeDuration(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`
+}

@@ -1,21 +1,49 @@
 // `packer inspect`: Packer's own list of an HCL2 template's builds, in the order Packer reads
 // them (files in name order, blocks in file order), named as -only and the build's output name
 // them. Build finish order is not template order, so this is what "the first build" means.
-import { getExecOutput, type ExecOutput } from '@actions/exec'
+import type { Buffer } from 'node:buffer'
 import { errorMessage } from '../common/errors.js'
-import { parseEventLine } from './machine-readable.js'
+import { describeDuration } from '../common/waiting.js'
+import { parseEventLine, unescapeField, type PackerEvent } from './machine-readable.js'
+import { runPacker, type Cancellation, type PackerLog } from './run.js'
 
 /**
- * Build names from `packer inspect -machine-readable` of an HCL2 template: `TYPE.NAME` per
- * source, prefixed with `BUILD.` for a named build block.
+ * How long packer inspect may take. For inspect, Packer runs the template's data sources (with
+ * its variables unset), and has no way to skip them as validate does: one whose service takes
+ * the request and never answers would hold the job here, before anything is validated.
+ */
+export const inspectDeadlineMs = 60_000
+
+/** The most of inspect's text that is kept: it lists every variable with its value. */
+const maxKeptChars = 4 * 1024 * 1024
+
+/** Why packer inspect gave no list of builds; `timedOut` when it was stopped at its deadline. */
+export class InspectFailed extends Error {
+  constructor(
+    message: string,
+    readonly timedOut = false
+  ) {
+    super(message)
+    this.name = 'InspectFailed'
+  }
+}
+
+/**
+ * Build names from `packer inspect -machine-readable` of an HCL2 template, as printed: `TYPE.NAME`
+ * per source, prefixed with `BUILD.` for a named build block.
  */
 export function buildsFromInspect(output: string): string[] {
-  const text = output
+  const says = output
     .split('\n')
     .map(parseEventLine)
     .filter((event) => event?.type === 'ui' && event.data[0] === 'say')
     .map((event) => event?.data.slice(1).join(',') ?? '')
-    .join('\n')
+  return buildsFromSays(says)
+}
+
+/** Build names from the text of inspect's `ui,say` lines, in order. */
+function buildsFromSays(says: string[]): string[] {
+  const text = says.join('\n')
   const start = text.indexOf('> builds:')
   if (start < 0) return []
   const builds: string[] = []
@@ -36,30 +64,64 @@ export function buildsFromInspect(output: string): string[] {
   return builds
 }
 
-/** Runs packer inspect, a short query; what it printed when it fails is in the error. */
+/** What packer inspect prints, kept rather than logged: the text of its say lines, unescaped. */
+class KeptSays implements PackerLog {
+  readonly says: string[] = []
+  overflowed = false
+  private chars = 0
+
+  begin(): void {}
+  event(event: PackerEvent): void {
+    if (event.type === 'ui' && event.data[0] === 'say') this.keep(event.data.slice(1).join(','))
+  }
+  raw(): void {}
+  packerText(bytes: Buffer, start: number, end: number): void {
+    this.keep(unescapeField(bytes.toString('utf8', start, end)))
+  }
+  flush(): undefined {
+    return undefined
+  }
+  end(): void {}
+
+  private keep(text: string): void {
+    this.chars += text.length
+    if (this.chars > maxKeptChars) this.overflowed = true
+    else this.says.push(text)
+  }
+}
+
+/**
+ * Runs packer inspect, a short query, stopped at `deadlineMs` (inspectDeadlineMs) and on a
+ * cancel like any Packer run; throws InspectFailed with what Packer said when it gives no list.
+ */
 export async function inspectBuilds(
   packerPath: string,
   template: string,
-  options: { cwd: string; env: NodeJS.ProcessEnv }
+  options: { cwd: string; env: NodeJS.ProcessEnv; cancellation?: Cancellation; deadlineMs?: number }
 ): Promise<string[]> {
-  const env = Object.fromEntries(Object.entries(options.env).filter((entry): entry is [string, string] => entry[1] !== undefined))
-  let answer: ExecOutput
+  const deadlineMs = options.deadlineMs ?? inspectDeadlineMs
+  const output = new KeptSays()
+  let run
   try {
-    answer = await getExecOutput(packerPath, ['inspect', '-machine-readable', template], {
+    run = await runPacker(packerPath, ['inspect', '-machine-readable', template], {
       cwd: options.cwd,
-      env,
-      silent: true,
-      ignoreReturnCode: true
+      env: options.env,
+      log: output,
+      cancellation: options.cancellation,
+      deadlineMs
     })
   } catch (error) {
-    throw new Error(`packer inspect ${template} failed: ${errorMessage(error)}`, { cause: error })
+    throw new InspectFailed(`packer inspect ${template} failed: ${errorMessage(error)}`)
   }
-  if (answer.exitCode === 0) return buildsFromInspect(answer.stdout)
-  const said = answer.stdout
-    .split('\n')
-    .map(parseEventLine)
-    .filter((event) => event?.type === 'ui' && event.data[0] === 'error')
-    .map((event) => event?.data.slice(1).join(','))
-    .join('\n')
-  throw new Error(`packer inspect ${template} failed: ${said || `exit code ${answer.exitCode}`}`)
+  if (run.timedOut) {
+    throw new InspectFailed(
+      `packer inspect ${template} did not finish within ${describeDuration(deadlineMs)} and was stopped. ` +
+        "For inspect, Packer runs the template's data sources: one of them may be waiting for a service that does not answer",
+      true
+    )
+  }
+  if (run.cancelled) throw new InspectFailed(`packer inspect ${template} was stopped: the run was cancelled`)
+  if (output.overflowed) throw new InspectFailed(`packer inspect ${template} printed more than ${maxKeptChars / 1024 / 1024} MiB`)
+  if (run.exitCode === 0) return buildsFromSays(output.says)
+  throw new InspectFailed(`packer inspect ${template} failed: ${run.record.errors.join('\n') || `exit code ${run.exitCode}`}`)
 }

@@ -11,6 +11,7 @@ import type { InstalledPacker } from '../install/index.js'
 import type { PluginCacheState } from './cache-state.js'
 import { templateRequiredPlugins } from './required.js'
 import type { PluginRequirement } from '../inputs/plugins.js'
+import { describeDuration } from '../common/waiting.js'
 
 // Builder and post-processor types that ship inside Packer itself.
 const BUILT_IN_TYPES = new Set([
@@ -144,10 +145,6 @@ export function planPlugins(options: PluginOptions): PluginPlan {
     )
   }
   return { init: false, install: inferred.requirements, warnings }
-}
-
-function describeDuration(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`
 }
 
 function commandLine(args: string[]): string {

@@ -43,11 +43,12 @@ export interface PackerStandIn {
 
 /**
  * A stand-in `packer` of its own in a new folder, whose plugin commands exit with `failWith`,
- * or never end with `hang` (until SIGTERM, or until killed when 'ignoring SIGTERM').
+ * or never end with `hang` (until SIGTERM, or until killed when 'ignoring SIGTERM'); whose
+ * `inspect` never ends with `inspectHangs`.
  */
 export function packerStandIn(
   version: string,
-  options: { failWith?: number; hang?: true | 'ignoring SIGTERM' } = {}
+  options: { failWith?: number; hang?: true | 'ignoring SIGTERM'; inspectHangs?: true } = {}
 ): PackerStandIn {
   const directory = mkdtempSync(join(tmpdir(), 'packer-stand-in-'))
   const log = join(directory, 'calls.log')
@@ -57,7 +58,8 @@ export function packerStandIn(
     standInExecutable(version, {
       STANDIN_ARGS_LOG: log,
       STANDIN_PLUGINS_EXIT: String(options.failWith ?? 0),
-      ...(options.hang ? { STANDIN_PLUGINS_HANG: options.hang === true ? '1' : options.hang } : {})
+      ...(options.hang ? { STANDIN_PLUGINS_HANG: options.hang === true ? '1' : options.hang } : {}),
+      ...(options.inspectHangs ? { STANDIN_INSPECT_HANG: '1' } : {})
     })
   )
   chmodSync(path, 0o755)
