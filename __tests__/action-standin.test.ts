@@ -192,6 +192,9 @@ describe('cancelling', () => {
       expect(result.exitCode).toBe(1)
       expect(readFileSync(cleanupMark, 'utf8')).toBe('cleaned up')
       expect(result.stdout).toContain('Terminating the source AWS instance')
+      expect(result.warnings).toEqual([
+        `Received ${signal}: stopping Packer and waiting for it to clean up (instance, key pair, security group)…`
+      ])
       expect(result.errors.at(-1)?.message).toMatch(/^The build was cancelled\. Packer stopped and cleaned up/)
       expect(result.summary).toContain('Cancelled')
     })
@@ -231,6 +234,7 @@ describe('packer inspect of an HCL2 template, when a data source never answers',
       }
     })
     expect(result.exitCode).toBe(1)
+    expect(result.warnings).toEqual(['Received SIGINT: stopping packer inspect…'])
     expect(result.errors.at(-1)?.message).toBe('The run was cancelled while packer inspect read the template; nothing was built.')
     expect(packerCalls().map((args) => args[0])).toEqual(['version', 'inspect'])
     expect(result.summary).toContain('Cancelled')

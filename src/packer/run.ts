@@ -53,6 +53,8 @@ const deadlineGraceMs = 5_000
 export class Cancellation {
   cancelled = false
   private child?: ChildProcess
+  /** The Packer command that runs: only a build has an instance to clean up. */
+  private command = 'build'
   private readonly handler = (signal: NodeJS.Signals): void => this.cancel(signal)
 
   constructor(
@@ -72,8 +74,9 @@ export class Cancellation {
     process.off('SIGTERM', this.handler)
   }
 
-  attach(child: ChildProcess): void {
+  attach(child: ChildProcess, command = 'build'): void {
     this.child = child
+    this.command = command
     if (this.cancelled) this.terminate()
   }
 
@@ -88,13 +91,20 @@ export class Cancellation {
       this.whenIdle(signal)
       return
     }
+    const building = this.command === 'build'
     if (first) {
       this.announce(
-        `Received ${signal}: stopping Packer and waiting for it to clean up (instance, key pair, security group)…`
+        building
+          ? `Received ${signal}: stopping Packer and waiting for it to clean up (instance, key pair, security group)…`
+          : `Received ${signal}: stopping packer ${this.command}…`
       )
       this.terminate()
     } else {
-      this.announce(`Received ${signal} again: still waiting for Packer to finish cleaning up…`)
+      this.announce(
+        building
+          ? `Received ${signal} again: still waiting for Packer to finish cleaning up…`
+          : `Received ${signal} again: still waiting for packer ${this.command} to stop…`
+      )
     }
   }
 
@@ -127,7 +137,7 @@ export async function runPacker(
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: process.platform !== 'win32'
   })
-  cancellation?.attach(child)
+  cancellation?.attach(child, args[0] === 'plugins' ? args.slice(0, 2).join(' ') : (args[0] ?? 'build'))
   const deadline = options.deadlineMs === undefined ? undefined : stopAtDeadline(child, options.deadlineMs)
 
   const { onStdoutLine, onStderrLine } = lineHandlers(log, record)
