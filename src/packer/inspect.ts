@@ -33,12 +33,17 @@ export class InspectFailed extends Error {
  * per source, prefixed with `BUILD.` for a named build block.
  */
 export function buildsFromInspect(output: string): string[] {
-  const says = output
-    .split('\n')
-    .map(parseEventLine)
-    .filter((event) => event?.type === 'ui' && event.data[0] === 'say')
-    .map((event) => event?.data.slice(1).join(',') ?? '')
-  return buildsFromSays(says)
+  return buildsFromSays(
+    output
+      .split('\n')
+      .map((line) => sayText(parseEventLine(line)))
+      .filter((text) => text !== undefined)
+  )
+}
+
+/** The text of a `ui,say` event; undefined for any other line. */
+function sayText(event: PackerEvent | undefined): string | undefined {
+  return event?.type === 'ui' && event.data[0] === 'say' ? event.data.slice(1).join(',') : undefined
 }
 
 /** Build names from the text of inspect's `ui,say` lines, in order. */
@@ -72,7 +77,8 @@ class KeptSays implements PackerLog {
 
   begin(): void {}
   event(event: PackerEvent): void {
-    if (event.type === 'ui' && event.data[0] === 'say') this.keep(event.data.slice(1).join(','))
+    const text = sayText(event)
+    if (text !== undefined) this.keep(text)
   }
   raw(): void {}
   packerText(bytes: Buffer, start: number, end: number): void {

@@ -53,8 +53,8 @@ const deadlineGraceMs = 5_000
 export class Cancellation {
   cancelled = false
   private child?: ChildProcess
-  /** The Packer command that runs: only a build has an instance to clean up. */
-  private command = 'build'
+  /** The Packer command that runs (`build`, `inspect`, …): only a build has an instance to clean up. */
+  private command?: string
   private readonly handler = (signal: NodeJS.Signals): void => this.cancel(signal)
 
   constructor(
@@ -74,7 +74,7 @@ export class Cancellation {
     process.off('SIGTERM', this.handler)
   }
 
-  attach(child: ChildProcess, command = 'build'): void {
+  attach(child: ChildProcess, command: string): void {
     this.child = child
     this.command = command
     if (this.cancelled) this.terminate()
@@ -137,7 +137,8 @@ export async function runPacker(
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: process.platform !== 'win32'
   })
-  cancellation?.attach(child, args[0] === 'plugins' ? args.slice(0, 2).join(' ') : (args[0] ?? 'build'))
+  // Named as the log names it: `packer build`, `packer plugins install`.
+  cancellation?.attach(child, args.slice(0, args[0] === 'plugins' ? 2 : 1).join(' '))
   const deadline = options.deadlineMs === undefined ? undefined : stopAtDeadline(child, options.deadlineMs)
 
   const { onStdoutLine, onStderrLine } = lineHandlers(log, record)
