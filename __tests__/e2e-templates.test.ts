@@ -219,7 +219,8 @@ describeWithPacker('templates as users write them, through the bundled action', 
         [{ 'var-file': 'prod.pkrvars.hcl' }, 'S3cr3tFromFile'],
         [{}, 'S3cr3tFromDefault']
       ] as const) {
-        const result = await run(workspace, { template: 'template.pkr.hcl', ...inputs })
+        // force: the AMI name is from {{timestamp}}, and runs may fall in the same second.
+        const result = await run(workspace, { template: 'template.pkr.hcl', force: 'true', ...inputs })
         expect(result.exitCode).toBe(0)
         // No manifest here: the AMIs come from Packer's output, under the same build name.
         expect(result.outputs.manifest).toBe('')
