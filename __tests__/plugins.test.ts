@@ -528,11 +528,14 @@ describe('preparePlugins cache', () => {
 })
 
 describe('savePluginCache (post step)', () => {
+  /** What the main step saved for the post step, as the runner hands it over. */
+  const savedState = (): string => core.state.get(PLUGIN_CACHE_STATE) ?? ''
+
   it('saves the plugin folder under the key after a miss in which Packer installed plugins', async () => {
     await prepare(options('1.11.2', 'hcl').options)
     const key = cache.restoreCache.mock.calls[0][1]
 
-    await savePluginCache()
+    await savePluginCache(savedState())
 
     expect(cache.saveCache).toHaveBeenCalledWith([pluginDirectory()], key)
   })
@@ -548,7 +551,7 @@ describe('savePluginCache (post step)', () => {
     const { options: opts } = options('1.11.2', 'hcl')
     await prepare({ ...opts, packer: { ...opts.packer, path: readOnlyPacker() } })
 
-    await savePluginCache()
+    await savePluginCache(savedState())
 
     expect(cache.saveCache).not.toHaveBeenCalled()
     expect(messages(core.info)).toContain('is up to date; nothing to save')
@@ -558,24 +561,17 @@ describe('savePluginCache (post step)', () => {
     const { options: opts } = options('1.11.2', 'hcl')
     await prepare({ ...opts, packer: { ...opts.packer, path: readOnlyPacker() } })
 
-    await savePluginCache()
+    await savePluginCache(savedState())
 
     expect(cache.saveCache).not.toHaveBeenCalled()
     expect(messages(core.info)).toContain('No Packer plugins were installed; nothing to cache')
-  })
-
-  it('does nothing when the main step used no cache', async () => {
-    await savePluginCache()
-
-    expect(cache.saveCache).not.toHaveBeenCalled()
-    expect(core.warning).not.toHaveBeenCalled()
   })
 
   it('gives up on a save the cache never answers, with a warning', async () => {
     await prepare(options('1.11.2', 'hcl').options)
     cache.saveCache.mockReturnValue(new Promise<number>(() => undefined))
 
-    await savePluginCache(50)
+    await savePluginCache(savedState(), 50)
 
     expect(messages(core.warning)).toMatch(
       /The Actions cache did not answer within 0\.05 s; the plugin cache \(packer-plugins-.*\) is not saved\./
@@ -586,7 +582,7 @@ describe('savePluginCache (post step)', () => {
     await prepare(options('1.11.2', 'hcl').options)
     cache.saveCache.mockRejectedValue(new Error('Path Validation Error: no files'))
 
-    await expect(savePluginCache()).resolves.toBeUndefined()
+    await expect(savePluginCache(savedState())).resolves.toBeUndefined()
 
     expect(messages(core.warning)).toMatch(
       /Could not save the plugin cache \(packer-plugins-.*\): Path Validation Error: no files/

@@ -58,6 +58,14 @@ describe('the post step', () => {
     expect(core.error).not.toHaveBeenCalled()
   })
 
+  it('does nothing, and warns of nothing, after a job that left it nothing to do', async () => {
+    await (await import('../src/post.js')).run()
+
+    expect(cache.saveCache).not.toHaveBeenCalled()
+    expect(core.warning).not.toHaveBeenCalled()
+    expect(messages(core.debug)).toContain('No plugin cache to save: the main step did not use one')
+  })
+
   it('warns about unreadable state and saves nothing', async () => {
     core.state.set('plugin-cache', '{not json')
 

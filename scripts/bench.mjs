@@ -262,6 +262,19 @@ async function coldStart(node, entry, workspace, inputs = {}) {
   return run
 }
 
+/**
+ * The post step, which the runner runs after every job, after a build that left it nothing to
+ * do: Packer exited by itself and no plugin cache was used.
+ */
+async function postStep(node, workspace) {
+  const leftovers = { regions: ['us-east-1'], resources: { instanceIds: [], keyPairs: [], securityGroups: [] }, packer: 'exited' }
+  const { env } = actionEnv(workspace, {}, { PATH: process.env.PATH ?? '', HOME: workspace, 'STATE_packer-leftovers': JSON.stringify(leftovers) })
+  const entry = join(projectRoot, 'dist', 'post.js')
+  const run = expectExit(await timeProcess(node, [entry], { cwd: workspace, env }), 0, 'dist/post.js')
+  if (/::(warning|error)/.test(run.output)) throw new BenchError(`the post step warned:\n${run.output}`)
+  return run
+}
+
 // ---------------------------------------------------------------- 4. tagging many regions
 
 async function loadTagging() {
@@ -411,12 +424,13 @@ async function main() {
   progress('4/6 the whole job against bare packer validate + build (real Packer, loopback EC2)')
   // A job takes about a second and this machine is noisy: more rounds than the log's.
   const job = await compare({ rounds: Math.max(rounds, 15), a: () => barePacker(loopback.startEc2Endpoint, packer), b: () => wholeAction(loopback.startEc2Endpoint, node, version) })
-  progress('5/6 cold start to an input error: a minimal action, then the action')
+  progress('5/6 cold start to an input error, and the post step: a minimal action, then the action')
   const coldWorkspace = mkdtempSync(join(scratch, 'cold-'))
   const cold = await compare({ rounds: Math.max(rounds, 21), a: () => coldStart(node, minimal, coldWorkspace), b: () => coldStart(node, distIndex, coldWorkspace) })
   // A packer-version other than latest loads semver to read it.
   const pinned = { 'packer-version': '1.11.2' }
   const coldPinned = await compare({ rounds: Math.max(rounds, 21), a: () => coldStart(node, minimal, coldWorkspace), b: () => coldStart(node, distIndex, coldWorkspace, pinned) })
+  const post = await compare({ rounds: Math.max(rounds, 21), a: () => coldStart(node, minimal, coldWorkspace), b: () => postStep(node, coldWorkspace) })
   progress(`6/6 tagging ${TAGGING_REGIONS} regions at ${TAGGING_LATENCY_MS} ms per EC2 call`)
   const tagging = []
   for (let round = 0; round < rounds; round++) tagging.push(await taggingRoundTrips(loopback.startEc2Endpoint, loopback.SELF_ACCOUNT_ID))
@@ -457,6 +471,8 @@ async function main() {
   const pinnedRatio = median(ratios(coldPinned, (r) => r.ms))
   row('minimal action, again', coldPinned.a.map((r) => r.ms), ms)
   row('the action, packer-version: 1.11.2', coldPinned.b.map((r) => r.ms), ms, { ratio: `${pinnedRatio.toFixed(2)}×`, target: '≤ 1.0×', met: pinnedRatio <= 1.0 })
+  row('minimal action, beside the post step', post.a.map((r) => r.ms), ms)
+  row('the post step, nothing to clean up or cache', post.b.map((r) => r.ms), ms, { ratio: `${median(ratios(post, (r) => r.ms)).toFixed(2)}×` })
   heading('Size and tagging')
   const distBytes = sizeOf(join(projectRoot, 'dist'))
   row('dist/, every file', [distBytes], (b) => `${(b / 1024 / 1024).toFixed(2)} MB`.replace('MB', 'MiB'), {

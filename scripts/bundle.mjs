@@ -13,12 +13,14 @@ import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, g
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** Loaded on every run: bundled on its own, so that only the code it runs is in it. */
-const entries = { index: 'src/index.ts' }
-/** Loaded when needed: dist/post.js, and the stages the job imports dynamically. */
+/**
+ * Loaded on every run: each bundled on its own, so that only the code it runs is in it. The
+ * post step runs after every job too, and most jobs leave it nothing to do.
+ */
+const entries = { index: 'src/index.ts', post: 'src/post-index.ts' }
+/** Loaded when needed: the job, and the stages that it and the post step import dynamically. */
 const loadedLater = {
   main: 'src/main.ts',
-  post: 'src/post-index.ts',
   'stages/install': 'src/install/index.ts',
   'stages/packer-on-path': 'src/install/on-path.ts',
   'stages/plugins': 'src/plugins/index.ts',
@@ -31,7 +33,9 @@ const loadedLater = {
   'stages/reuse': 'src/aws/reuse.ts',
   'stages/launch-templates': 'src/aws/launch-templates.ts',
   'stages/ssm': 'src/aws/ssm.ts',
-  'stages/retention': 'src/aws/retention.ts'
+  'stages/retention': 'src/aws/retention.ts',
+  'stages/cleanup': 'src/aws/cleanup.ts',
+  'stages/plugin-cache': 'src/plugins/cache.ts'
 }
 /** Each later stage by its source file, absolute. */
 const stageOfSource = new Map(
@@ -293,7 +297,7 @@ function checkLoadedOnEveryRun(metafile) {
     .filter((name) => laterBuiltins.includes(name))
   if (builtins.length > 0) {
     throw new Error(
-      `dist/index.js, loaded on every run, would import Node's ${[...new Set(builtins)].join(', ')}: ` +
+      `dist/index.js or dist/post.js, loaded on every run, would import Node's ${[...new Set(builtins)].join(', ')}: ` +
         'only the job (src/main.ts and what it imports) may, once the inputs are checked'
     )
   }
@@ -303,7 +307,7 @@ function checkLoadedOnEveryRun(metafile) {
   if (pulledIn.length > 0) {
     const names = [...new Set(pulledIn.map(packageOf))]
     throw new Error(
-      `dist/index.js, loaded on every run, would hold ${names.join(', ')}: import the stage that needs it dynamically, ` +
+      `dist/index.js or dist/post.js, loaded on every run, would hold ${names.join(', ')}: import the stage that needs it dynamically, ` +
         'and list that stage in loadedLater'
     )
   }

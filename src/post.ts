@@ -1,18 +1,28 @@
 // Post step (runs with `post-if: always()`; post-index.ts is its entry point): removes what a
 // Packer that was killed left in the account, then saves Packer's plugin directory to the
 // Actions cache. Problems are only ever warnings; they must not fail a job whose build succeeded.
+// It runs after every job, and most jobs leave it nothing to do: each part (the EC2 client, the
+// cache client with Azure's storage client) loads only when the main step left it work.
 import * as core from '@actions/core'
-import { cleanUpAfterPacker } from './aws/cleanup.js'
-import { savePluginCache } from './plugins/cache.js'
+import { LEFTOVERS_STATE, needsCleanup, parseLeftoverState } from './aws/leftovers.js'
+import { PLUGIN_CACHE_STATE } from './plugins/cache-state.js'
 import { errorMessage } from './common/errors.js'
 
 export async function run(): Promise<void> {
-  await cleanUpAfterPacker()
   try {
-    await savePluginCache()
+    const leftovers = parseLeftoverState(core.getState(LEFTOVERS_STATE))
+    if (needsCleanup(leftovers)) await (await import('./aws/cleanup.js')).cleanUpAfterPacker(leftovers)
   } catch (error) {
-    core.warning(
-      `Could not save the plugin cache: ${errorMessage(error)}`
-    )
+    core.warning(`Could not clean up after Packer: ${errorMessage(error)}`, { title: 'Packer clean-up' })
+  }
+  try {
+    const saved = core.getState(PLUGIN_CACHE_STATE)
+    if (saved === '') {
+      core.debug('No plugin cache to save: the main step did not use one')
+      return
+    }
+    await (await import('./plugins/cache.js')).savePluginCache(saved)
+  } catch (error) {
+    core.warning(`Could not save the plugin cache: ${errorMessage(error)}`)
   }
 }

@@ -14,16 +14,7 @@ import {
 } from '@aws-sdk/client-ec2'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ec2Client } from './client.js'
-import { LEFTOVERS_STATE, parseLeftoverState, type LeftoverState } from './leftovers.js'
-
-export { LEFTOVERS_STATE, parseLeftoverState, type LeftoverState } from './leftovers.js'
-
-/** Whether the post step has anything to clean up. */
-export function needsCleanup(state: LeftoverState | undefined): state is LeftoverState {
-  if (state === undefined || state.packer === 'exited') return false
-  const { instanceIds, keyPairs, securityGroups } = state.resources
-  return instanceIds.length + keyPairs.length + securityGroups.length > 0
-}
+import type { LeftoverState } from './leftovers.js'
 
 export interface CleanupOptions {
   ec2For?: (region: string) => EC2Client
@@ -354,13 +345,12 @@ async function describeInstances(
 }
 
 /**
- * The post step's clean-up: reads what the main step saved and, if Packer died before its own
- * clean-up, removes what it left. Never throws; whatever may remain is a warning naming it.
+ * The post step's clean-up, given what the main step saved about a Packer that died before its
+ * own clean-up (needsCleanup): removes what it left. Never throws; whatever may remain is a
+ * warning naming it.
  */
-export async function cleanUpAfterPacker(): Promise<void> {
+export async function cleanUpAfterPacker(state: LeftoverState): Promise<void> {
   try {
-    const state = parseLeftoverState(core.getState(LEFTOVERS_STATE))
-    if (!needsCleanup(state)) return
     if (state.keep) {
       const { instanceIds, securityGroups, keyPairs } = state.resources
       core.warning(

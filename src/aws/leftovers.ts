@@ -45,3 +45,10 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
     keep: keep === true
   }
 }
+
+/** Whether the post step has anything to clean up: Packer did not exit by itself, and announced something. */
+export function needsCleanup(state: LeftoverState | undefined): state is LeftoverState {
+  if (state === undefined || state.packer === 'exited') return false
+  const { instanceIds, keyPairs, securityGroups } = state.resources
+  return instanceIds.length + keyPairs.length + securityGroups.length > 0
+}

@@ -5,7 +5,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { gaveUpWaiting, withinDeadline } from '../common/waiting.js'
 import { errorMessage } from '../common/errors.js'
-import { PLUGIN_CACHE_STATE, type PluginCacheState } from './cache-state.js'
+import type { PluginCacheState } from './cache-state.js'
 
 export { PLUGIN_CACHE_STATE, type PluginCacheState } from './cache-state.js'
 
@@ -104,18 +104,14 @@ export async function restorePluginCache(
 }
 
 /**
- * Post step: saves the plugin directories under the key the main step computed, when the
- * cache did not already hold that key and there is something to save. Never throws.
+ * Post step: given what the main step saved (PLUGIN_CACHE_STATE), saves the plugin directories
+ * under the key it computed, when the cache did not already hold that key and there is
+ * something to save. Never throws.
  */
-export async function savePluginCache(deadlineMs = pluginCacheDeadlineMs): Promise<void> {
-  const raw = core.getState(PLUGIN_CACHE_STATE)
-  if (!raw) {
-    core.debug('No plugin cache to save: the main step did not use one')
-    return
-  }
+export async function savePluginCache(saved: string, deadlineMs = pluginCacheDeadlineMs): Promise<void> {
   let state: PluginCacheState
   try {
-    state = JSON.parse(raw) as PluginCacheState
+    state = JSON.parse(saved) as PluginCacheState
   } catch {
     core.warning('Not saving the plugin cache: the main step left unreadable state')
     return
