@@ -2,8 +2,9 @@
 //
 // By default it starts the loopback EC2 endpoint (test-support/ec2-endpoint), copies the demo
 // template to a scratch workspace and runs the bundled action (dist/index.js) on it the way
-// the GitHub runner does, with the real `packer` on PATH. Then it prints the outputs, the job
-// summary and the tags now on every AMI and snapshot, read back through the AWS SDK.
+// the GitHub runner does, with the real `packer` on PATH, then its post step (dist/post.js),
+// as the runner does after every job. Then it prints the outputs, the job summary and the tags
+// now on every AMI and snapshot, read back through the AWS SDK.
 //
 // `npm run demo -- --aws` builds the user-facing example (examples/json: a real instance,
 // SSH, a shell provisioner) in the AWS account of the credentials in the environment instead.
@@ -15,24 +16,46 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadActionProcess, loadEc2Endpoint, projectRoot } from './loopback.mjs'
 
-/** Shows workflow commands the way a run's log page does: groups as headings, no debug lines. */
+/**
+ * Shows workflow commands the way a run's log page does: groups as headings, no debug lines.
+ * Its `shown()` tells whether it has shown anything.
+ */
 function runnerView() {
   let partial = ''
+  let shown = 0
+  const print = (text) => {
+    shown++
+    console.log(text)
+  }
+  // Between ::stop-commands::<token> and ::<token>::, lines are text, commands included.
+  let stoppedBy
   const show = (line) => {
+    if (stoppedBy !== undefined) {
+      if (line === `::${stoppedBy}::`) stoppedBy = undefined
+      else print(line)
+      return
+    }
+    const stop = /^::stop-commands::(.+)$/.exec(line)
+    if (stop) {
+      stoppedBy = stop[1]
+      return
+    }
     const command = /^::([a-z]+)(?: [^:]*)?::(.*)$/.exec(line)
-    if (!command) return console.log(line)
+    if (!command) return print(line)
     const [, name, text] = command
     const message = text.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%')
-    if (name === 'group') console.log(bold(`▸ ${message}`))
-    else if (name === 'error') console.log(`Error: ${message}`)
-    else if (name === 'warning') console.log(`Warning: ${message}`)
-    else if (name === 'notice') console.log(`Notice: ${message}`)
+    if (name === 'group') print(bold(`▸ ${message}`))
+    else if (name === 'error') print(`Error: ${message}`)
+    else if (name === 'warning') print(`Warning: ${message}`)
+    else if (name === 'notice') print(`Notice: ${message}`)
   }
-  return (text) => {
+  const view = (text) => {
     const lines = (partial + text).split('\n')
     partial = lines.pop()
     lines.forEach(show)
   }
+  view.shown = () => shown > 0
+  return view
 }
 
 /** The runner runs the action under the Node of action.yml's runs.using: node24. */
@@ -86,7 +109,7 @@ if (!version) {
 }
 if (!existsSync(join(projectRoot, 'dist', 'index.js'))) fail('dist/index.js is missing: run `npm run bundle`.')
 
-const { runAction } = await loadActionProcess()
+const { runAction, runPostStep } = await loadActionProcess()
 const workspace = mkdtempSync(join(tmpdir(), 'packer-ami-action-demo-'))
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 let endpoint
@@ -129,18 +152,27 @@ try {
 
   const node = node24()
   heading(`The action's log (Node ${node ? '24' : `${process.version}: Node 24 could not be had`})`)
-  const result = await runAction({
+  const step = {
     workspace,
     node,
     onStdout: runnerView(),
     inputs: { ...inputs, tags: 'Team=platform\nEnvironment=demo' },
     env: { ...passThrough, ...env }
-  })
+  }
+  const result = await runAction(step)
+  heading("The post step's log (the runner runs it after every job)")
+  const postView = runnerView()
+  const post = await runPostStep(result, { ...step, onStdout: postView })
+  if (!postView.shown()) console.log('(nothing shown: Packer cleaned up after itself, and no plugin cache was used)')
+  console.log(`Post step exit code ${post.exitCode}`)
 
   // The tests check the README's IAM policy against what the action and Packer called,
   // before the demo's own look at the tags below adds calls of its own.
   if (endpoint && process.env.DEMO_RECORD_FILE) {
-    writeFileSync(process.env.DEMO_RECORD_FILE, JSON.stringify({ actions: endpoint.actions(), exitCode: result.exitCode }))
+    writeFileSync(
+      process.env.DEMO_RECORD_FILE,
+      JSON.stringify({ actions: endpoint.actions(), exitCode: result.exitCode, postExitCode: post.exitCode })
+    )
   }
 
   heading(`Outputs (exit code ${result.exitCode})`)
@@ -180,7 +212,7 @@ try {
     const running = instances.filter((instance) => instance.state !== 'terminated')
     console.log(running.length === 0 ? 'No instance is left running: Packer terminated its build instance.' : running)
   }
-  process.exitCode = result.exitCode ?? 1
+  process.exitCode = result.exitCode === 0 && post.exitCode === 0 ? 0 : (result.exitCode || post.exitCode || 1)
 } finally {
   await endpoint?.close()
   rmSync(workspace, { recursive: true, force: true })
