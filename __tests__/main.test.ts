@@ -205,6 +205,23 @@ describe('the job', () => {
     expect(lastSummary()).toContain('Error: Unsupported argument')
   })
 
+  it('a packer validate that does not end: stopped at its deadline, nothing is built', async () => {
+    packerAnswers({ ...packerRun(1), timedOut: true })
+
+    await run()
+
+    expect(packerCommands()).toEqual(['validate'])
+    const [, , options] = runPacker.mock.calls[0] as unknown as [string, string[], { deadlineMs?: number }]
+    expect(options.deadlineMs).toBe(5 * 60_000)
+    expect(failure()).toBe(
+      'packer validate did not finish within 5 min and was stopped; nothing was built. Packer 1.7.0 to 1.8.4 run an ' +
+        "HCL2 template's data sources to validate it: one may be waiting on a service that does not answer."
+    )
+    expect(lastSummary()).toContain('packer validate did not finish within 5 min')
+    expect(lastSummary()).not.toContain('found problems')
+    expect(tagAmis).not.toHaveBeenCalled()
+  })
+
   it('bad inputs: one annotation each, and no stage runs', async () => {
     inputs.set('command', 'deploy')
     inputs.set('force', 'yes')

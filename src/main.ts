@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
 import { errorMessage } from './common/errors.js'
+import { describeDuration } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
 import { withHclTemplate } from './inputs/hcl.js'
 import { describeRequest } from './inputs/packer.js'
@@ -14,7 +15,7 @@ import { combineTags } from './inputs/tags.js'
 import type { Fingerprint } from './inputs/fingerprint.js'
 import type { InstalledPacker } from './install/index.js'
 import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
-import { buildArguments, packerEnvironment, validateArguments } from './packer/commands.js'
+import { buildArguments, packerEnvironment, validateArguments, validateDeadlineMs } from './packer/commands.js'
 import { InspectFailed, inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
 import { RunRecord } from './packer/machine-readable.js'
@@ -378,8 +379,17 @@ async function plugins(inputs: Inputs, packer: InstalledPacker, packerStep: Pack
 }
 
 async function validate(inputs: Inputs, packerStep: PackerStep, summary: SummaryModel): Promise<void> {
-  const validation = await core.group('Validate', () => packerStep(validateArguments(inputs)))
+  const validation = await core.group('Validate', () =>
+    packerStep(validateArguments(inputs), {}, { deadlineMs: validateDeadlineMs })
+  )
   stopIfCancelled(validation, summary)
+  if (validation.timedOut) {
+    const stopped =
+      `packer validate did not finish within ${describeDuration(validateDeadlineMs)} and was stopped; nothing was built. ` +
+      "Packer 1.7.0 to 1.8.4 run an HCL2 template's data sources to validate it: one may be waiting on a service that does not answer."
+    summary.problems.push(stopped)
+    throw new Failure(stopped)
+  }
   if (validation.exitCode !== 0) {
     summary.problems.push(...validation.record.errors)
     throw new Failure(`packer validate found problems in ${inputs.template} (see the errors above); nothing was built.`)

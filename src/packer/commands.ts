@@ -12,6 +12,13 @@ function templateArguments(inputs: TemplateArguments): string[] {
   return args
 }
 
+/**
+ * How long packer validate may take; it takes seconds. Packer 1.7.0 to 1.8.4 run an HCL2
+ * template's data sources to validate it (1.8.5 skips them unless asked), so one whose service
+ * takes the request and never answers would otherwise hold the job until its timeout.
+ */
+export const validateDeadlineMs = 5 * 60_000
+
 export function validateArguments(inputs: TemplateArguments): string[] {
   return ['validate', '-machine-readable', ...templateArguments(inputs), inputs.template]
 }
