@@ -5,7 +5,7 @@
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
 import { errorMessage } from './common/errors.js'
-import { describeDuration } from './common/waiting.js'
+import { stoppedAtDeadline } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
 import { withHclTemplate } from './inputs/hcl.js'
 import { describeRequest } from './inputs/packer.js'
@@ -385,7 +385,7 @@ async function validate(inputs: Inputs, packerStep: PackerStep, summary: Summary
   stopIfCancelled(validation, summary)
   if (validation.timedOut) {
     const stopped =
-      `packer validate did not finish within ${describeDuration(validateDeadlineMs)} and was stopped; nothing was built. ` +
+      `${stoppedAtDeadline('packer validate', validateDeadlineMs)}; nothing was built. ` +
       "Packer 1.7.0 to 1.8.4 run an HCL2 template's data sources to validate it: one may be waiting on a service that does not answer."
     summary.problems.push(stopped)
     throw new Failure(stopped)

@@ -31,7 +31,11 @@ export async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<{
   }
 }
 
-/** A deadline as the log says it: "10 min", "60 s", "0.3 s". */
-export function describeDuration(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`
+/**
+ * What the log says of a command stopped at its deadline of `ms`: "packer validate did not
+ * finish within 5 min and was stopped" (or "60 s", "0.3 s").
+ */
+export function stoppedAtDeadline(command: string, ms: number): string {
+  const deadline = ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`
+  return `${command} did not finish within ${deadline} and was stopped`
 }

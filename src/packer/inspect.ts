@@ -3,7 +3,7 @@
 // them. Build finish order is not template order, so this is what "the first build" means.
 import type { Buffer } from 'node:buffer'
 import { errorMessage } from '../common/errors.js'
-import { describeDuration } from '../common/waiting.js'
+import { stoppedAtDeadline } from '../common/waiting.js'
 import { parseEventLine, unescapeField, type PackerEvent } from './machine-readable.js'
 import { runPacker, type Cancellation, type PackerLog } from './run.js'
 
@@ -121,7 +121,7 @@ export async function inspectBuilds(
   }
   if (run.timedOut) {
     throw new InspectFailed(
-      `packer inspect ${template} did not finish within ${describeDuration(deadlineMs)} and was stopped. ` +
+      `${stoppedAtDeadline(`packer inspect ${template}`, deadlineMs)}. ` +
         "For inspect, Packer runs the template's data sources: one of them may be waiting for a service that does not answer",
       true
     )

@@ -11,7 +11,7 @@ import type { InstalledPacker } from '../install/index.js'
 import type { PluginCacheState } from './cache-state.js'
 import { templateRequiredPlugins } from './required.js'
 import type { PluginRequirement } from '../inputs/plugins.js'
-import { describeDuration } from '../common/waiting.js'
+import { stoppedAtDeadline } from '../common/waiting.js'
 
 // Builder and post-processor types that ship inside Packer itself.
 const BUILT_IN_TYPES = new Set([
@@ -225,7 +225,7 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
     const { exitCode, timedOut } = await options.run(args, env, { deadlineMs })
     if (timedOut) {
       throw new Error(
-        `${commandLine(args)} did not finish within ${describeDuration(deadlineMs)} and was stopped: the plugin's ` +
+        `${stoppedAtDeadline(commandLine(args), deadlineMs)}: the plugin's ` +
           'source (GitHub, or releases.hashicorp.com) did not answer in time. Run the job again, or put the plugins ' +
           'in PACKER_PLUGIN_PATH before this step.'
       )
