@@ -30,9 +30,12 @@ export interface PackerCall {
 /** Reads the calls a stand-in appended to its STANDIN_ARGS_LOG file. */
 export function readCalls(log: string): PackerCall[] {
   if (!existsSync(log)) return []
-  return readFileSync(log, 'utf8')
-    .trim()
+  // Read while a stand-in may be appending (the file even exists empty first): whole lines only.
+  const text = readFileSync(log, 'utf8')
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
+    .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as PackerCall)
 }
 
