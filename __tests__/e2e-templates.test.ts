@@ -232,6 +232,21 @@ describeWithPacker('templates as users write them, through the bundled action', 
         expect(shown.summary).not.toContain('S3cr3t')
       }
     })
+
+    it('HCL2: a sensitive value that packer validate quotes in its error prints as ***', async () => {
+      // Packer validates while the template is still being read, before the values are known.
+      const workspace = workspaceFrom(join(fixtures, 'sensitive-hcl'))
+      writeFileSync(join(workspace, 'wrong.pkrvars.hcl'), 'db_password = ["S3cr3tInAList"]\n')
+      const result = await run(workspace, { template: 'template.pkr.hcl', 'var-file': 'wrong.pkrvars.hcl' })
+      expect(result.exitCode).toBe(1)
+      // Packer quoted the file's line in clear: the masking is the action's.
+      expect(result.stdout).toContain('db_password = ["S3cr3tInAList"]')
+      const shown = asTheRunnerShowsIt(result)
+      expect(shown.log).toContain('db_password = ["***"]')
+      expect(shown.log).toContain('packer validate found problems in template.pkr.hcl')
+      expect(shown.log).not.toContain('S3cr3t')
+      expect(shown.summary).not.toContain('S3cr3t')
+    })
   })
 
   const describeRealworld = existsSync(realworld) ? describe : describe.skip

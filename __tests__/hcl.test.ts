@@ -3,6 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { Inputs } from '../src/inputs/index.js'
+import { readHclTemplateInThread } from '../src/inputs/hcl-thread.js'
 import {
   hclManifestOutput,
   hclRequiredPlugins,
@@ -10,7 +13,8 @@ import {
   hclStringValue,
   hclTemplateFiles,
   hclVariableCandidates,
-  parseHclFile
+  parseHclFile,
+  readHclTemplate
 } from '../src/inputs/hcl.js'
 
 let directory: string
@@ -149,5 +153,69 @@ describe('hclStringValue', () => {
     expect(await hclStringValue('${var.endpoint}', values)).toBeUndefined()
     expect(await hclStringValue('${upper(var.dir)}', values)).toBeUndefined()
     expect(await hclStringValue('{{timestamp}}.json', values)).toBeUndefined()
+  })
+})
+
+describe('readHclTemplateInThread', () => {
+  const request = () =>
+    ({
+      workingDirectory: directory,
+      template: '.',
+      varFiles: ['prod.pkrvars.hcl'],
+      variables: [{ name: 'api_token', value: 'FromVariables' }],
+      manifest: join(directory, 'packer-manifest.json'),
+      manifestGiven: false,
+      sensitiveValues: ['FromInput']
+    }) as unknown as Inputs
+
+  it('answers, from the bundled thread (dist/stages/hcl-template.js), what the template tells in-process', async () => {
+    writeFileSync(
+      join(directory, 'build.pkr.hcl'),
+      `packer {
+  required_plugins {
+    amazon = { source = "github.com/hashicorp/amazon", version = ">= 1.2.0" }
+  }
+}
+variable "out" {
+  default = "out"
+}
+variable "api_token" {
+  default   = "FromDefault"
+  sensitive = true
+}
+build {
+  post-processor "manifest" {
+    output = "\${var.out}/manifest.json"
+  }
+}
+`
+    )
+    writeFileSync(join(directory, 'prod.pkrvars.hcl'), 'api_token = "FromFile"\nout = "images"\n')
+    const bundled = new URL('../dist/stages/hcl-template.js', import.meta.url)
+
+    const inThread = await readHclTemplateInThread(request(), bundled)
+
+    expect(inThread).toEqual(await readHclTemplate(request()))
+    expect(inThread).toEqual({
+      manifest: join(directory, 'images/manifest.json'),
+      sensitiveValues: ['FromInput', 'FromDefault', 'FromFile', 'FromVariables'],
+      requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}']
+    })
+  })
+
+  it('fails with what went wrong in the thread, naming the template', async () => {
+    const worker = join(directory, 'throws.mjs')
+    writeFileSync(worker, "throw new Error('out of memory')\n")
+    await expect(readHclTemplateInThread(request(), pathToFileURL(worker))).rejects.toThrow(
+      'Reading . with the HCL parser: out of memory'
+    )
+  })
+
+  it('fails when the thread ends without an answer', async () => {
+    const worker = join(directory, 'quits.mjs')
+    writeFileSync(worker, 'process.exit(7)\n')
+    await expect(readHclTemplateInThread(request(), pathToFileURL(worker))).rejects.toThrow(
+      'Reading . with the HCL parser: its thread ended (exit code 7) without an answer'
+    )
   })
 })

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
-import { withHclTemplate } from '../src/inputs/hcl.js'
+import { readHclTemplate } from '../src/inputs/hcl.js'
 import { actionDefaults } from './support/action-process.js'
 
 // The defaults of action.yml, as the runner passes them.
@@ -63,7 +63,7 @@ describe('readInputs with the defaults', () => {
     expect(inputs.workingDirectory).toBe(join(workspace, 'images/web'))
     expect(inputs.templateKind).toBe('hcl')
     expect(inputs.varFiles).toEqual(['prod.pkrvars.hcl'])
-    expect((await withHclTemplate(inputs)).manifest).toBe(join(workspace, 'images/web/m.json'))
+    expect((await readHclTemplate(inputs)).manifest).toBe(join(workspace, 'images/web/m.json'))
   })
 
   it('reads the user tags, and whether provenance tags go with them', async () => {

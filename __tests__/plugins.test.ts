@@ -21,7 +21,8 @@ const { runPacker } = await import('../src/packer/run.js')
 const { packerEnvironment } = await import('../src/packer/commands.js')
 const { reportPlugins } = await import('../src/report/index.js')
 const { restorePluginCache, savePluginCache, PLUGIN_CACHE_STATE } = await import('../src/plugins/cache.js')
-type PluginOptions = Omit<Parameters<typeof preparePlugins>[0], 'env' | 'run'>
+const { readHclTemplate } = await import('../src/inputs/hcl.js')
+type PluginOptions = Omit<Parameters<typeof preparePlugins>[0], 'env' | 'run' | 'requiredPlugins'>
 type RunPackerCommand = Parameters<typeof preparePlugins>[0]['run']
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'plugins-test-')))
@@ -84,6 +85,12 @@ function options(version: string, kind: 'json' | 'hcl', extra: Partial<PluginOpt
   return { packer, options: all }
 }
 
+/** required_plugins as the job has them: read with the template's other facts, by HashiCorp's parser. */
+function requiredPluginsOf({ workingDirectory, template }: PluginOptions): () => Promise<string[]> {
+  const request = { workingDirectory, template, varFiles: [], variables: [], manifest: '', manifestGiven: false, sensitiveValues: [] }
+  return async () => (await readHclTemplate(request)).requiredPlugins
+}
+
 /** The plugin stage as the job runs it: Packer through the job's runner, results reported. */
 async function prepare(opts: PluginOptions): Promise<void> {
   const log = {
@@ -96,6 +103,7 @@ async function prepare(opts: PluginOptions): Promise<void> {
   }
   const prepared = await preparePlugins({
     ...opts,
+    requiredPlugins: requiredPluginsOf(opts),
     env: process.env,
     run: (args, env, { deadlineMs }) =>
       runPacker(opts.packer.path, args, { cwd: opts.workingDirectory, env: packerEnvironment(env), log, deadlineMs })
@@ -350,7 +358,7 @@ describe('preparePlugins version gates', () => {
     const run = jest.fn<RunPackerCommand>(async () => ({ exitCode: 0 }))
     const { options: opts } = options('1.11.2', 'json')
 
-    await preparePlugins({ ...opts, env: process.env, run })
+    await preparePlugins({ ...opts, requiredPlugins: requiredPluginsOf(opts), env: process.env, run })
 
     expect(run).toHaveBeenCalledWith(['plugins', 'install', 'github.com/hashicorp/amazon'], expect.anything(), {
       deadlineMs: 600_000

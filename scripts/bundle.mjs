@@ -28,6 +28,7 @@ const loadedLater = {
   'stages/provenance': 'src/inputs/provenance.ts',
   'stages/signing-key': 'src/inputs/signing-key.ts',
   'stages/hcl-parser': 'src/inputs/hcl-parser.ts',
+  'stages/hcl-template': 'src/inputs/hcl-worker.ts',
   'stages/hcl-build-selection': 'src/inputs/hcl-build-selection.ts',
   'stages/fingerprint': 'src/inputs/fingerprint.ts',
   'stages/reuse': 'src/aws/reuse.ts',

@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import { checkedInputs } from './checked-inputs.js'
 import { endIfGaveUp } from './common/waiting.js'
 import { errorMessage } from './common/errors.js'
+import { readHclTemplateInThread } from './inputs/hcl-thread.js'
 
 try {
   const inputs = await checkedInputs()
@@ -14,8 +15,14 @@ try {
     // here, Packer answers while the job loads instead of after.
     const { askPackerOnPath } = await import('./install/on-path.js')
     const asked = askPackerOnPath()
+    // An HCL2 template is read beside it, on another core (see src/inputs/hcl-thread.ts).
+    const hclTemplate =
+      inputs.templateKind === 'hcl'
+        ? readHclTemplateInThread(inputs, new URL('./stages/hcl-template.js', import.meta.url))
+        : undefined
+    hclTemplate?.catch(() => undefined)
     await asked.asked
-    await (await import('./main.js')).run(inputs, asked)
+    await (await import('./main.js')).run(inputs, asked, hclTemplate)
   }
 } catch (error) {
   core.setFailed(errorMessage(error))

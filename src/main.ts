@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { errorMessage } from './common/errors.js'
 import { stoppedAtDeadline } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
-import { withHclTemplate } from './inputs/hcl.js'
+import { readHclTemplate, withHclTemplate, type HclTemplate } from './inputs/hcl.js'
 import { describeRequest } from './inputs/packer.js'
 import { writesFingerprintTags } from './inputs/reuse.js'
 import type { Provenance } from './inputs/tags.js'
@@ -52,10 +52,10 @@ type PackerStep = (
 let summarySoFar: { model: SummaryModel; write: boolean } | undefined
 
 /**
- * The job, given its checked inputs and the question already put to the packer on PATH
- * (src/index.ts), or reading and asking itself.
+ * The job, given its checked inputs, the question already put to the packer on PATH and an HCL2
+ * template being read in a thread (src/index.ts); or reading, asking and parsing itself.
  */
-export async function run(checked?: Inputs, asked?: PathPackerQuestion): Promise<void> {
+export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTemplate?: Promise<HclTemplate>): Promise<void> {
   const cancellation = new Cancellation(
     (signal) => cancelledWhileIdle(signal),
     (message) => core.warning(message)
@@ -63,9 +63,10 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion): Promise
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
     if (read) {
-      const inputs = await withHclTemplate(read)
-      maskSensitiveValues(inputs.sensitiveValues)
-      await job(inputs, cancellation, asked)
+      maskSensitiveValues(read.sensitiveValues)
+      const template = read.templateKind === 'hcl' ? (hclTemplate ?? readHclTemplate(read)) : undefined
+      // Packer's output is logged only once an HCL2 template's sensitive values are masked.
+      await job(read, cancellation, asked, maskedOnceRead(template))
     }
   } catch (error) {
     core.setFailed(errorMessage(error))
@@ -107,6 +108,16 @@ function maskSensitiveValues(values: string[]): void {
   }
 }
 
+/** The HCL2 template as read, once its sensitive values are masked: as soon as it is read. */
+function maskedOnceRead(hclTemplate: Promise<HclTemplate> | undefined): Promise<HclTemplate> | undefined {
+  const template = hclTemplate?.then((read) => {
+    maskSensitiveValues(read.sensitiveValues)
+    return read
+  })
+  template?.catch(() => undefined)
+  return template
+}
+
 /**
  * An HCL2 template's builds in Packer's own order, from packer inspect; and only/except checked
  * against them. Packer validate says it better when the template does not even parse.
@@ -115,7 +126,8 @@ async function withHclBuilds(
   inputs: Inputs,
   packer: InstalledPacker,
   cancellation: Cancellation,
-  summary: SummaryModel
+  summary: SummaryModel,
+  masked: Promise<unknown> | undefined
 ): Promise<Inputs> {
   if (inputs.templateKind !== 'hcl') return inputs
   let buildNames: string[]
@@ -126,6 +138,8 @@ async function withHclBuilds(
       cancellation
     })
   } catch (error) {
+    // What Packer said is in the message: logged once the sensitive values are masked.
+    await masked
     if (cancellation.cancelled) {
       summary.outcome = 'cancelled'
       throw new Failure('The run was cancelled while packer inspect read the template; nothing was built.')
@@ -145,7 +159,12 @@ async function withHclBuilds(
   return { ...inputs, buildNames }
 }
 
-async function job(given: Inputs, cancellation: Cancellation, asked?: PathPackerQuestion): Promise<void> {
+async function job(
+  given: Inputs,
+  cancellation: Cancellation,
+  asked?: PathPackerQuestion,
+  template?: Promise<HclTemplate>
+): Promise<void> {
   const startedAt = new Date()
   // Asking the packer on PATH for its version starts Packer: that goes first, and the stages
   // load while it runs; the install stage decides with its answer.
@@ -165,8 +184,8 @@ async function job(given: Inputs, cancellation: Cancellation, asked?: PathPacker
   }
   const packer = await core.group('Install Packer', () => install(given, onPath))
   setOutputs({ 'packer-version': packer.version })
-  const packerStep = packerRunner(given, packer, cancellation)
-  await core.group('Plugins', () => plugins(given, packer, packerStep))
+  const packerStep = packerRunner(given, packer, cancellation, template)
+  await core.group('Plugins', () => plugins(given, packer, packerStep, template))
   const { provenance, inputs: withProvenance } = await withRunProvenance(given, provenanceStage, startedAt)
 
   const summary: SummaryModel = {
@@ -179,10 +198,12 @@ async function job(given: Inputs, cancellation: Cancellation, asked?: PathPacker
   }
   summarySoFar = { model: summary, write: given.summary }
   try {
-    const inputs = await withHclBuilds(withProvenance, packer, cancellation, summary)
-    const validating = validate(inputs, packerStep, summary)
-    // With reuse, the fingerprint decides whether to build: its files are read while Packer
-    // validates (started once Packer is, as loading its module holds the thread for a while).
+    const withBuilds = await withHclBuilds(withProvenance, packer, cancellation, summary, template)
+    // Packer validates while an HCL2 template is still read: its output waits for the masks.
+    const validating = validate(withBuilds, packerStep, summary)
+    validating.catch(() => undefined)
+    const inputs = template ? withHclTemplate(withBuilds, await template) : withBuilds
+    // With reuse, the fingerprint decides whether to build: read while Packer validates, once it has started.
     const fingerprinting =
       inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
     fingerprinting?.catch(() => undefined)
@@ -343,7 +364,13 @@ async function install(inputs: Inputs, onPath: Promise<PathPacker | undefined>):
   })
 }
 
-function packerRunner(inputs: Inputs, packer: InstalledPacker, cancellation: Cancellation): PackerStep {
+/** Runs Packer with its output logged once `masked` (if any) settles: never before the masks. */
+function packerRunner(
+  inputs: Inputs,
+  packer: InstalledPacker,
+  cancellation: Cancellation,
+  masked: Promise<unknown> | undefined
+): PackerStep {
   const log = actionsLog({
     workingDirectory: inputs.workingDirectory,
     template: inputs.template,
@@ -356,16 +383,23 @@ function packerRunner(inputs: Inputs, packer: InstalledPacker, cancellation: Can
       log,
       cancellation,
       record,
-      deadlineMs
+      deadlineMs,
+      logAfter: masked
     })
 }
 
-async function plugins(inputs: Inputs, packer: InstalledPacker, packerStep: PackerStep): Promise<void> {
+async function plugins(
+  inputs: Inputs,
+  packer: InstalledPacker,
+  packerStep: PackerStep,
+  template: Promise<HclTemplate> | undefined
+): Promise<void> {
   const { preparePlugins } = await import('./plugins/index.js')
   const prepared = await preparePlugins({
     packer,
     templateKind: inputs.templateKind,
     template: inputs.template,
+    requiredPlugins: async () => (await template)?.requiredPlugins ?? [],
     workingDirectory: inputs.workingDirectory,
     requirements: inputs.plugins,
     builderTypes: inputs.builderTypes,

@@ -1,7 +1,8 @@
-// What the action needs from an HCL2 template before Packer runs, read with HashiCorp's own HCL
-// parser (compiled to WebAssembly): the manifest post-processor's output, the sensitive
-// variables and their values, and required_plugins. Build names and their order come from
-// Packer itself (packer inspect), once it is installed.
+// What the action needs from an HCL2 template before Packer's output is logged, read with
+// HashiCorp's own HCL parser (compiled to WebAssembly): the manifest post-processor's output,
+// the sensitive variables and their values, and required_plugins. The job reads it in a thread
+// of its own (hcl-thread.ts). Build names and their order come from Packer itself (packer
+// inspect), once it is installed.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { Inputs } from './index.js'
@@ -182,17 +183,32 @@ export function hclSensitiveValues(files: HclBody[], candidates: Map<string, unk
   return [...new Set(values.flatMap(strings))]
 }
 
+/** What the job needs from an HCL2 template's files that only they tell. */
+export interface HclTemplate {
+  /** Absolute path of the manifest file to read: input manifest's, else the template's, else the default. */
+  manifest: string
+  /** Values of the sensitive variables, with those of input sensitive-variables: to be masked in the log. */
+  sensitiveValues: string[]
+  /** The `required_plugins` declarations, for the plugin cache's key. */
+  requiredPlugins: string[]
+}
+
+/** The inputs that say which files Packer reads, and with which variables. */
+export type HclTemplateRequest = Pick<
+  Inputs,
+  'workingDirectory' | 'template' | 'varFiles' | 'variables' | 'manifest' | 'manifestGiven' | 'sensitiveValues'
+>
+
 /**
- * Completes the inputs of an HCL2 template with what only its parsed files tell: the manifest
- * path (unless input manifest names one) and the sensitive values. JSON templates are read in
- * readInputs already. A file that does not parse is left to packer validate, which says where.
+ * Reads an HCL2 template's files (JSON templates are read in readInputs already): the manifest
+ * path, the sensitive values and required_plugins. A file that does not parse is left to packer
+ * validate, which says where.
  */
-export async function withHclTemplate(
-  inputs: Inputs,
+export async function readHclTemplate(
+  request: HclTemplateRequest,
   env: Record<string, string | undefined> = process.env
-): Promise<Inputs> {
-  if (inputs.templateKind !== 'hcl') return inputs
-  const templatePath = resolve(inputs.workingDirectory, inputs.template)
+): Promise<HclTemplate> {
+  const templatePath = resolve(request.workingDirectory, request.template)
   const files: HclBody[] = []
   for (const file of hclTemplateFiles(templatePath)) {
     try {
@@ -204,18 +220,23 @@ export async function withHclTemplate(
   const candidates = await hclVariableCandidates(
     files,
     templatePath,
-    inputs.varFiles.map((file) => resolve(inputs.workingDirectory, file)),
-    inputs.variables,
+    request.varFiles.map((file) => resolve(request.workingDirectory, file)),
+    request.variables,
     env
   )
   const values = new Map([...candidates].map(([name, given]) => [name, given.at(-1)]))
   const manifest = hclManifestOutput(files).output
   const manifestOutput = manifest === undefined ? undefined : await hclStringValue(manifest, values)
   return {
-    ...inputs,
-    manifest: inputs.manifestGiven
-      ? inputs.manifest
-      : resolve(inputs.workingDirectory, manifestOutput || 'packer-manifest.json'),
-    sensitiveValues: [...inputs.sensitiveValues, ...hclSensitiveValues(files, candidates)]
+    manifest: request.manifestGiven
+      ? request.manifest
+      : resolve(request.workingDirectory, manifestOutput || 'packer-manifest.json'),
+    sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates)])],
+    requiredPlugins: hclRequiredPlugins(files)
   }
+}
+
+/** The inputs, completed with what the template's files told. */
+export function withHclTemplate(inputs: Inputs, template: HclTemplate): Inputs {
+  return { ...inputs, manifest: template.manifest, sensitiveValues: template.sensitiveValues }
 }

@@ -125,6 +125,12 @@ export async function runPacker(
     record?: RunRecord
     /** Stops Packer once it has run this long: SIGTERM, then its whole process group. */
     deadlineMs?: number
+    /**
+     * Packer's output is read, and logged, only once this settles (while an HCL2 template's
+     * sensitive values are not yet masked); Packer runs meanwhile, and waits once the pipe is
+     * full. If it rejects, Packer is stopped and nothing it wrote is logged.
+     */
+    logAfter?: Promise<unknown>
   }
 ): Promise<PackerRun> {
   const record = options.record ?? new RunRecord()
@@ -137,24 +143,30 @@ export async function runPacker(
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: process.platform !== 'win32'
   })
+  // Listened for at once: a Packer that cannot start says so on the next tick.
+  const exit = exited(child, packerPath)
+  exit.catch(() => undefined)
   // Named as the log names it: `packer build`, `packer plugins install`.
   cancellation?.attach(child, args.slice(0, args[0] === 'plugins' ? 2 : 1).join(' '))
   const deadline = options.deadlineMs === undefined ? undefined : stopAtDeadline(child, options.deadlineMs)
 
   const { onStdoutLine, onStderrLine } = lineHandlers(log, record)
-  log.begin()
+  const logging = options.logAfter ? loggedOnceReady(options.logAfter, child, log) : log.begin()
+  logging?.catch(() => undefined)
   // Each stream is read a chunk at a time and not read on while the job log is full, so the
-  // pipe from Packer fills and Packer waits: memory stays flat however much it prints.
+  // pipe from Packer fills and Packer waits: memory stays flat however much it prints. They
+  // are read from the start all the same: Node drops what an exited child wrote if nobody is.
   const reading = Promise.all([
-    readLines(child.stdout, onStdoutLine, log),
-    readLines(child.stderr, onStderrLine, log)
+    readLines(child.stdout, onStdoutLine, log, logging),
+    readLines(child.stderr, onStderrLine, log, logging)
   ])
   // Awaited once Packer has exited; until then (or if it never started) not an unhandled rejection.
   reading.catch(() => undefined)
 
   let run: PackerRun = { exitCode: 1, cancelled: false, record }
   try {
-    const [code, signal] = await exited(child, packerPath)
+    await logging
+    const [code, signal] = await exit
     endProcessGroup(child)
     await drained(reading, child, outputDrainMs)
     const exitCode = code ?? (signal ? 128 + signalNumber(signal) : 1)
@@ -166,6 +178,21 @@ export async function runPacker(
     cancellation?.detach()
     log.end(run)
   }
+}
+
+/**
+ * Begins the log once `ready` settles; if it fails, ends Packer and its process group, and
+ * fails with its error, so that nothing Packer wrote is logged.
+ */
+async function loggedOnceReady(ready: Promise<unknown>, child: ChildProcess, log: PackerLog): Promise<void> {
+  try {
+    await ready
+  } catch (error) {
+    endProcessGroup(child)
+    child.kill('SIGKILL')
+    throw error
+  }
+  log.begin()
 }
 
 /** Stops `child` once `ms` have passed: SIGTERM, and its process group killed if it lingers. */
@@ -230,15 +257,19 @@ function exited(child: ChildProcess, packerPath: string): Promise<[number | null
 async function readLines(
   stream: Readable | null,
   onLine: (bytes: Buffer, start: number, end: number) => void,
-  log: PackerLog
+  log: PackerLog,
+  logging: Promise<void> | void
 ): Promise<void> {
   if (!stream) return
   const splitter = new ByteLineSplitter()
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    // Until the log begins, the stream holds what Packer wrote and then stops reading.
+    if (logging) await logging
     splitter.push(chunk, onLine)
     const full = log.flush()
     if (full) await full
   }
+  if (logging) await logging
   splitter.end(onLine)
   log.flush()
 }

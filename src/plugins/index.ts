@@ -5,11 +5,10 @@ import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { delimiter, dirname, join, resolve } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import * as semver from 'semver'
 import type { InstalledPacker } from '../install/index.js'
 import type { PluginCacheState } from './cache-state.js'
-import { templateRequiredPlugins } from './required.js'
 import type { PluginRequirement } from '../inputs/plugins.js'
 import { stoppedAtDeadline } from '../common/waiting.js'
 
@@ -82,6 +81,8 @@ export interface PluginOptions {
   templateKind: 'json' | 'hcl'
   /** Template path as passed to packer, relative to workingDirectory */
   template: string
+  /** HCL2 templates: their required_plugins declarations, read with the HCL parser */
+  requiredPlugins: () => Promise<string[]>
   workingDirectory: string
   /** From input `plugins` (may be empty) */
   requirements: PluginRequirement[]
@@ -173,7 +174,7 @@ async function cacheKey(options: PluginOptions, plan: PluginPlan): Promise<strin
   let requiredPlugins: string[] = []
   if (plan.init) {
     try {
-      requiredPlugins = await templateRequiredPlugins(resolve(options.workingDirectory, options.template))
+      requiredPlugins = await options.requiredPlugins()
     } catch (error) {
       // packer init reports an unreadable template better than a cache key could.
       core.debug(`Reading required_plugins of ${options.template}: ${String(error)}`)

@@ -1,0 +1,88 @@
+// runPacker's logAfter: Packer runs at once, but what it writes reaches the log only once the
+// job says so (an HCL2 template's sensitive values masked). A shell stands in for Packer, so
+// that the test knows its process and when it has ended.
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
+import type { PackerLog } from '../src/packer/run.js'
+import { runPacker } from '../src/packer/run.js'
+
+const scratch = mkdtempSync(join(tmpdir(), 'packer-run-'))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+/** What the log was told, in order. */
+function recordingLog(): { log: PackerLog; calls: string[] } {
+  const calls: string[] = []
+  const log: PackerLog = {
+    begin: () => calls.push('begin'),
+    event: (event) => calls.push(`event ${event.type} ${event.data.join(',')}`),
+    raw: (line, stream) => calls.push(`${stream} ${line}`),
+    packerText: (bytes, start, end) => calls.push(`text ${bytes.toString('utf8', start, end)}`),
+    flush: () => undefined,
+    end: (run) => calls.push(`end ${run.exitCode}`)
+  }
+  return { log, calls }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The pid the stand-in wrote to `file`, once it has. */
+async function pidIn(file: string): Promise<number> {
+  while (!existsSync(file) || readFileSync(file, 'utf8').trim() === '') await sleep(10)
+  return Number(readFileSync(file, 'utf8'))
+}
+
+/** Settles once the process has ended and Node has seen it end (its 'exit' has been handled). */
+async function ended(pid: number): Promise<void> {
+  while (alive(pid)) await sleep(10)
+  await nextTurn()
+}
+
+describe('runPacker with logAfter', () => {
+  it('logs nothing until it settles, then all that Packer wrote, though Packer had exited', async () => {
+    const pidFile = join(scratch, 'exited.pid')
+    const script = `echo $$ > '${pidFile}'; echo '1,,ui,error,Bad value S3cr3t'; echo plain line; echo on stderr >&2; exit 3`
+    const { log, calls } = recordingLog()
+    let ready = (): void => undefined
+    const logAfter = new Promise<void>((resolve) => (ready = resolve))
+
+    const running = runPacker('/bin/sh', ['-c', script], { cwd: scratch, env: process.env, log, logAfter })
+    await ended(await pidIn(pidFile))
+    expect(calls).toEqual([])
+    ready()
+    const run = await running
+
+    expect(run.exitCode).toBe(3)
+    expect(calls[0]).toBe('begin')
+    expect(calls).toEqual(
+      expect.arrayContaining(['event ui error,Bad value S3cr3t', 'stdout plain line', 'stderr on stderr'])
+    )
+    expect(calls.at(-1)).toBe('end 3')
+    expect(run.record.errors).toEqual(['Bad value S3cr3t'])
+  })
+
+  it('when it fails: stops Packer, logs none of its output, and fails with its error', async () => {
+    const pidFile = join(scratch, 'stopped.pid')
+    const script = `echo $$ > '${pidFile}'; echo 'S3cr3t printed'; exec sleep 60`
+    const { log, calls } = recordingLog()
+    let fail = (_error: Error): void => undefined
+    const logAfter = new Promise<void>((_resolve, reject) => (fail = reject))
+
+    const running = runPacker('/bin/sh', ['-c', script], { cwd: scratch, env: process.env, log, logAfter })
+    const pid = await pidIn(pidFile)
+    fail(new Error('Reading template.pkr.hcl with the HCL parser: its thread ended'))
+
+    await expect(running).rejects.toThrow('Reading template.pkr.hcl with the HCL parser: its thread ended')
+    await ended(pid)
+    expect(calls.filter((call) => call !== 'end 1')).toEqual([])
+  })
+})
