@@ -3,6 +3,7 @@
 // AWS call; the tagging runs send real HTTP to a loopback EC2 endpoint seeded with the AMIs
 // the stand-in "builds".
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -201,12 +202,37 @@ describe('cancelling', () => {
   }
 })
 
-describe('packer inspect of an HCL2 template, when a data source never answers', () => {
-  const hcl = 'source "amazon-ebs" "web" {\n  region = "us-east-1"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.web"]\n  post-processor "manifest" {}\n}\n'
-  const hangingInspect = { STANDIN_INSPECT_HANG: '1', STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs.web', regions: { 'us-east-1': 'ami-0aaa1' } }]) }
+describe('packer inspect of an HCL2 template', () => {
+  const oneSource = 'source "amazon-ebs" "web" {\n  region = "us-east-1"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.web"]\n  post-processor "manifest" {}\n}\n'
+  const twoSources =
+    'source "amazon-ebs" "web" {\n  region = "us-east-1"\n}\n\nsource "amazon-ebs" "arm" {\n  region = "us-east-1"\n}\n\n' +
+    'build {\n  sources = ["source.amazon-ebs.web", "source.amazon-ebs.arm"]\n  post-processor "manifest" {}\n}\n'
+  const built = { STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs.web', regions: { 'us-east-1': 'ami-0aaa1' } }]) }
+  // Like a data source whose service never answers.
+  const hangingInspect = { STANDIN_INSPECT_HANG: '1', ...built }
+  const commands = (): string[] => packerCalls().map((args) => args[0])
+  /** Cancels the run with SIGINT once Packer has been called with each of `commands`. */
+  const cancelOnceCalled =
+    (...awaited: string[]) =>
+    (child: ChildProcess): void => {
+      const poll = setInterval(() => {
+        if (awaited.every((command) => commands().includes(command))) {
+          clearInterval(poll)
+          child.kill('SIGINT')
+        }
+      }, 20)
+    }
 
-  it('costs a minute, with a warning: inspect is stopped, and the job validates and builds', async () => {
-    writeFileSync(join(workspace, 'ami.pkr.hcl'), hcl)
+  it('is not run for a template whose build blocks make one build: there is no order to ask for', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), oneSource)
+    const result = await run({ template: 'ami.pkr.hcl' }, built)
+    expect(result.exitCode).toBe(0)
+    expect(commands()).toEqual(['version', 'validate', 'build'])
+    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+  })
+
+  it('runs beside validate; when it never ends, it costs a minute before the build, with a warning', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), twoSources)
     const result = await run({ template: 'ami.pkr.hcl' }, hangingInspect)
     expect(result.exitCode).toBe(0)
     expect(result.warnings).toEqual([
@@ -214,29 +240,49 @@ describe('packer inspect of an HCL2 template, when a data source never answers',
         "For inspect, Packer runs the template's data sources: one of them may be waiting for a service that does not answer; " +
         'the builds will be ordered as they finish.'
     ])
-    expect(packerCalls().map((args) => args[0])).toEqual(['version', 'inspect', 'validate', 'build'])
+    expect(commands().slice(0, 3).sort()).toEqual(['inspect', 'validate', 'version'])
+    expect(commands()[3]).toBe('build')
     expect(result.outputs['ami-id']).toBe('ami-0aaa1')
   }, 120_000)
 
-  it('a cancel while it runs stops it, and nothing is validated or built', async () => {
-    writeFileSync(join(workspace, 'ami.pkr.hcl'), hcl)
+  it('is stopped when validate fails: the job does not wait for it', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), twoSources)
+    const result = await run({ template: 'ami.pkr.hcl' }, { ...hangingInspect, STANDIN_FAIL: 'validate' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.at(-1)?.message).toBe('packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.')
+    expect(result.warnings).toEqual([])
+    expect(commands()).not.toContain('build')
+  }, 30_000)
+
+  it('a cancel while it runs stops it (and validate, if it still runs), and nothing is built', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), twoSources)
     const result = await runAction({
       workspace,
       inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false', template: 'ami.pkr.hcl' },
       env: { PATH: `${standInDirectory}:${process.env.PATH}`, STANDIN_ARGS_LOG: argsLog, ...hangingInspect },
-      onStart: (child) => {
-        const poll = setInterval(() => {
-          if (packerCalls().some((args) => args[0] === 'inspect')) {
-            clearInterval(poll)
-            child.kill('SIGINT')
-          }
-        }, 20)
-      }
+      onStart: cancelOnceCalled('inspect')
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.warnings).toEqual([expect.stringMatching(/^Received SIGINT: stopping (packer validate and )?packer inspect…$/)])
+    expect(result.errors.at(-1)?.message).toMatch(
+      /^(The run was cancelled while packer inspect read the template; nothing was built\.|The build was cancelled\. Packer stopped)/
+    )
+    expect(commands()).not.toContain('build')
+    expect(result.summary).toContain('Cancelled')
+  }, 30_000)
+
+  it('comes first with only or except: a cancel while it runs stops it, and nothing is validated or built', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), twoSources)
+    const result = await runAction({
+      workspace,
+      inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false', template: 'ami.pkr.hcl', only: 'amazon-ebs.web' },
+      env: { PATH: `${standInDirectory}:${process.env.PATH}`, STANDIN_ARGS_LOG: argsLog, ...hangingInspect },
+      onStart: cancelOnceCalled('inspect')
     })
     expect(result.exitCode).toBe(1)
     expect(result.warnings).toEqual(['Received SIGINT: stopping packer inspect…'])
     expect(result.errors.at(-1)?.message).toBe('The run was cancelled while packer inspect read the template; nothing was built.')
-    expect(packerCalls().map((args) => args[0])).toEqual(['version', 'inspect'])
+    expect(commands()).toEqual(['version', 'inspect'])
     expect(result.summary).toContain('Cancelled')
   })
 })

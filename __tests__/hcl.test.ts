@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url'
 import type { Inputs } from '../src/inputs/index.js'
 import { readHclTemplateInThread } from '../src/inputs/hcl-thread.js'
 import {
+  hclBuildCount,
   hclManifestOutput,
   hclRequiredPlugins,
   hclSensitiveValues,
@@ -156,6 +157,32 @@ describe('hclStringValue', () => {
   })
 })
 
+describe('hclBuildCount', () => {
+  it('counts one build for each source a build block names or defines, in every file', async () => {
+    const files = await parsed({
+      'a.pkr.hcl': `build {
+  name    = "web"
+  sources = ["source.amazon-ebs.a", "source.amazon-ebs.b"]
+  source "amazon-ebs.c" {
+    name = "c1"
+  }
+  source "amazon-ebs.c" {
+    name = "c2"
+  }
+}
+`,
+      'b.pkr.json': JSON.stringify({ build: { sources: ['source.null.d'] } })
+    })
+    expect(hclBuildCount(files)).toBe(5)
+  })
+
+  it('counts one for a single source, and none without a build block', async () => {
+    expect(hclBuildCount(await parsed({ 'one.pkr.hcl': 'build {\n  sources = ["source.amazon-ebs.a"]\n}\n' }))).toBe(1)
+    rmSync(join(directory, 'one.pkr.hcl'))
+    expect(hclBuildCount(await parsed({ 'vars.pkr.hcl': 'variable "x" {}\n' }))).toBe(0)
+  })
+})
+
 describe('readHclTemplateInThread', () => {
   const request = () =>
     ({
@@ -199,7 +226,8 @@ build {
     expect(inThread).toEqual({
       manifest: join(directory, 'images/manifest.json'),
       sensitiveValues: ['FromInput', 'FromDefault', 'FromFile', 'FromVariables'],
-      requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}']
+      requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}'],
+      buildCount: 0
     })
   })
 

@@ -1,13 +1,14 @@
 // runPacker's logAfter: Packer runs at once, but what it writes reaches the log only once the
-// job says so (an HCL2 template's sensitive values masked). A shell stands in for Packer, so
-// that the test knows its process and when it has ended.
-import { afterAll, describe, expect, it } from '@jest/globals'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+// job says so (an HCL2 template's sensitive values masked); and a cancel of several Packer
+// commands at once. A shell stands in for Packer, so that the test knows its process and when
+// it has ended.
+import { afterAll, describe, expect, it, jest } from '@jest/globals'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
 import type { PackerLog } from '../src/packer/run.js'
-import { runPacker } from '../src/packer/run.js'
+import { Cancellation, runPacker } from '../src/packer/run.js'
 
 const scratch = mkdtempSync(join(tmpdir(), 'packer-run-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -84,5 +85,36 @@ describe('runPacker with logAfter', () => {
     await expect(running).rejects.toThrow('Reading template.pkr.hcl with the HCL parser: its thread ended')
     await ended(pid)
     expect(calls.filter((call) => call !== 'end 1')).toEqual([])
+  })
+})
+
+describe('Cancellation', () => {
+  it('stops every Packer command that runs (inspect beside validate), and names them', async () => {
+    const packer = join(scratch, 'packer')
+    writeFileSync(packer, '#!/bin/sh\nexec sleep 60\n')
+    chmodSync(packer, 0o755)
+    const announced: string[] = []
+    const whenIdle = jest.fn()
+    const cancellation = new Cancellation(whenIdle, (message) => announced.push(message)).listen()
+    try {
+      const options = { cwd: scratch, env: process.env, cancellation }
+      const validating = runPacker(packer, ['validate'], { ...options, log: recordingLog().log })
+      const inspecting = runPacker(packer, ['inspect'], { ...options, log: recordingLog().log })
+      process.emit('SIGINT', 'SIGINT')
+      process.emit('SIGTERM', 'SIGTERM')
+      const runs = await Promise.all([validating, inspecting])
+
+      expect(runs.map((run) => [run.cancelled, run.killedBy])).toEqual([
+        [true, 'SIGTERM'],
+        [true, 'SIGTERM']
+      ])
+      expect(announced).toEqual([
+        'Received SIGINT: stopping packer validate and packer inspect…',
+        'Received SIGTERM again: still waiting for packer validate and packer inspect to stop…'
+      ])
+      expect(whenIdle).not.toHaveBeenCalled()
+    } finally {
+      cancellation.dispose()
+    }
   })
 })

@@ -118,45 +118,84 @@ function maskedOnceRead(hclTemplate: Promise<HclTemplate> | undefined): Promise<
   return template
 }
 
+/** The template's builds in Packer's order: what orders the AMIs, and what only/except name. */
+interface BuildNames {
+  /** The builds; the first call logs why when inspect gave none. Only called while no Packer runs. */
+  get(): Promise<string[]>
+  /** Stops packer inspect if it still runs: the job ended without its answer. */
+  stop(): void
+}
+
 /**
- * An HCL2 template's builds in Packer's own order, from packer inspect; and only/except checked
- * against them. Packer validate says it better when the template does not even parse.
+ * An HCL2 template's builds in Packer's own order, from packer inspect (a JSON template's are
+ * known already). Inspect runs beside validate, and only when there is an order to know: a
+ * template whose build blocks make one build has none. With only/except it comes first, to
+ * check them against its list. When it gives none, the builds are ordered as they finish
+ * (packer validate says better why a template does not parse).
  */
-async function withHclBuilds(
+function listBuilds(
   inputs: Inputs,
   packer: InstalledPacker,
   cancellation: Cancellation,
-  summary: SummaryModel,
-  masked: Promise<unknown> | undefined
-): Promise<Inputs> {
-  if (inputs.templateKind !== 'hcl') return inputs
-  let buildNames: string[]
-  try {
-    buildNames = await inspectBuilds(packer.path, inputs.template, {
-      cwd: inputs.workingDirectory,
-      env: packerEnvironment(),
-      cancellation
-    })
-  } catch (error) {
-    // What Packer said is in the message: logged once the sensitive values are masked.
-    await masked
-    if (cancellation.cancelled) {
-      summary.outcome = 'cancelled'
-      throw new Failure('The run was cancelled while packer inspect read the template; nothing was built.')
-    }
-    const unordered = `${errorMessage(error)}; the builds will be ordered as they finish.`
-    if (error instanceof InspectFailed && error.timedOut) core.warning(unordered, { title: 'packer inspect' })
-    else core.info(unordered)
-    return inputs
-  }
+  template?: Promise<HclTemplate>
+): BuildNames {
+  if (inputs.templateKind !== 'hcl') return { get: async () => inputs.buildNames, stop: () => undefined }
+  const stopping = new AbortController()
   const selects = inputs.only.length > 0 || inputs.except.length > 0
-  if (selects && buildNames.length > 0) {
-    // The glob matcher loads only for a template whose builds only/except select among.
-    const { checkHclBuildSelection } = await import('./inputs/hcl-build-selection.js')
-    const problems = checkHclBuildSelection(inputs, buildNames)
-    if (problems.length > 0) throw new Error(problems.join('\n'))
+  const ordered = selects || template === undefined ? Promise.resolve(true) : template.then((read) => read.buildCount !== 1)
+  const listed = ordered.then((inspect) =>
+    inspect && !stopping.signal.aborted
+      ? inspectBuilds(packer.path, inputs.template, {
+          cwd: inputs.workingDirectory,
+          env: packerEnvironment(),
+          cancellation,
+          stop: stopping.signal
+        })
+      : []
+  )
+  listed.catch(() => undefined)
+  const unordered = async (error: unknown): Promise<string[]> => {
+    if (cancellation.cancelled || stopping.signal.aborted) return []
+    // What Packer said is in the message: logged once the sensitive values are masked.
+    await template
+    const message = `${errorMessage(error)}; the builds will be ordered as they finish.`
+    if (error instanceof InspectFailed && error.timedOut) core.warning(message, { title: 'packer inspect' })
+    else core.info(message)
+    return []
   }
-  return { ...inputs, buildNames }
+  let names: Promise<string[]> | undefined
+  return { get: () => (names ??= listed.catch(unordered)), stop: () => stopping.abort() }
+}
+
+/** The builds, once listed; nothing is built after a cancel while inspect ran. */
+async function listedBuilds(buildNames: BuildNames, cancellation: Cancellation, summary: SummaryModel): Promise<string[]> {
+  const names = await buildNames.get()
+  if (cancellation.cancelled) {
+    summary.outcome = 'cancelled'
+    throw new Failure('The run was cancelled while packer inspect read the template; nothing was built.')
+  }
+  return names
+}
+
+/** only/except checked against an HCL2 template's builds, before anything is validated or built. */
+async function checkBuildSelection(
+  inputs: Inputs,
+  buildNames: BuildNames,
+  cancellation: Cancellation,
+  summary: SummaryModel
+): Promise<void> {
+  if (inputs.templateKind !== 'hcl' || (inputs.only.length === 0 && inputs.except.length === 0)) return
+  const names = await listedBuilds(buildNames, cancellation, summary)
+  if (names.length === 0) return
+  // The glob matcher loads only for a template whose builds only/except select among.
+  const { checkHclBuildSelection } = await import('./inputs/hcl-build-selection.js')
+  const problems = checkHclBuildSelection(inputs, names)
+  if (problems.length > 0) throw new Error(problems.join('\n'))
+}
+
+/** The summary of a job that has not succeeded yet. */
+function failedSoFar(template: string, packerVersion: string, provenance: Provenance): SummaryModel {
+  return { outcome: 'failed', template, packerVersion, amis: [], problems: [], provenance }
 }
 
 async function job(
@@ -188,21 +227,15 @@ async function job(
   await core.group('Plugins', () => plugins(given, packer, packerStep, template))
   const { provenance, inputs: withProvenance } = await withRunProvenance(given, provenanceStage, startedAt)
 
-  const summary: SummaryModel = {
-    outcome: 'failed',
-    template: given.template,
-    packerVersion: packer.version,
-    amis: [],
-    problems: [],
-    provenance
-  }
+  const summary = failedSoFar(given.template, packer.version, provenance)
   summarySoFar = { model: summary, write: given.summary }
+  const buildNames = listBuilds(withProvenance, packer, cancellation, template)
   try {
-    const withBuilds = await withHclBuilds(withProvenance, packer, cancellation, summary, template)
+    await checkBuildSelection(withProvenance, buildNames, cancellation, summary)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
-    const validating = validate(withBuilds, packerStep, summary)
+    const validating = validate(withProvenance, packerStep, summary)
     validating.catch(() => undefined)
-    const inputs = template ? withHclTemplate(withBuilds, await template) : withBuilds
+    const inputs = template ? withHclTemplate(withProvenance, await template) : withProvenance
     // With reuse, the fingerprint decides whether to build: read while Packer validates, once it has started.
     const fingerprinting =
       inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
@@ -212,18 +245,21 @@ async function job(
       summary.outcome = 'validated'
       return
     }
+    // Inspect runs beside validate: its answer is awaited before anything is built, so that the
+    // AMIs' outputs never wait on it.
+    const ordered = { ...inputs, buildNames: await listedBuilds(buildNames, cancellation, summary) }
     const fingerprint = fingerprinting && logged(await fingerprinting)
-    const reused = fingerprint === undefined ? undefined : await reuse(inputs, fingerprint, summary)
+    const reused = fingerprint === undefined ? undefined : await reuse(ordered, fingerprint, summary)
     const amis =
-      reused ??
-      (await buildAndTag(inputs, packerStep, summary, cancellation, { packerVersion: packer.version, fingerprint }))
-    await rollOut(inputs, amis, summary, provenance)
+      reused ?? (await buildAndTag(ordered, packerStep, summary, cancellation, { packerVersion: packer.version, fingerprint }))
+    await rollOut(ordered, amis, summary, provenance)
     summary.outcome = 'built'
   } catch (error) {
     if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
     if (!(error instanceof Failure)) summary.problems.push(errorMessage(error))
     throw error
   } finally {
+    buildNames.stop()
     if (given.summary) await writeSummary(summary)
   }
 }

@@ -95,6 +95,22 @@ export function hclManifestOutput(files: HclBody[]): { output?: string; found: b
   return { found: false }
 }
 
+/**
+ * How many builds the template's build blocks make: one for each source a block names in
+ * `sources` or defines in a `source` block. Undefined when `sources` is not a list.
+ */
+export function hclBuildCount(files: HclBody[]): number | undefined {
+  let count = 0
+  for (const file of files) {
+    for (const build of bodies(file.build)) {
+      if (build.sources !== undefined && !Array.isArray(build.sources)) return undefined
+      count += (build.sources ?? []).length
+      for (const [, definitions] of labelled(build.source)) count += definitions.length
+    }
+  }
+  return count
+}
+
 /** `packer { required_plugins { … } }` declarations, each as canonical JSON, sorted. */
 export function hclRequiredPlugins(files: HclBody[]): string[] {
   const declarations: string[] = []
@@ -191,6 +207,8 @@ export interface HclTemplate {
   sensitiveValues: string[]
   /** The `required_plugins` declarations, for the plugin cache's key. */
   requiredPlugins: string[]
+  /** How many builds the template makes; undefined when a file did not parse. */
+  buildCount?: number
 }
 
 /** The inputs that say which files Packer reads, and with which variables. */
@@ -210,7 +228,8 @@ export async function readHclTemplate(
 ): Promise<HclTemplate> {
   const templatePath = resolve(request.workingDirectory, request.template)
   const files: HclBody[] = []
-  for (const file of hclTemplateFiles(templatePath)) {
+  const names = hclTemplateFiles(templatePath)
+  for (const file of names) {
     try {
       files.push(await parseHclFile(file))
     } catch {
@@ -232,7 +251,8 @@ export async function readHclTemplate(
       ? request.manifest
       : resolve(request.workingDirectory, manifestOutput || 'packer-manifest.json'),
     sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates)])],
-    requiredPlugins: hclRequiredPlugins(files)
+    requiredPlugins: hclRequiredPlugins(files),
+    buildCount: files.length === names.length ? hclBuildCount(files) : undefined
   }
 }
 

@@ -97,13 +97,14 @@ class KeptSays implements PackerLog {
 }
 
 /**
- * Runs packer inspect, a short query, stopped at `deadlineMs` (inspectDeadlineMs) and on a
- * cancel like any Packer run; throws InspectFailed with what Packer said when it gives no list.
+ * Runs packer inspect, a short query, stopped at `deadlineMs` (inspectDeadlineMs), on a cancel
+ * like any Packer run, and by `stop`; throws InspectFailed with what Packer said when it gives
+ * no list.
  */
 export async function inspectBuilds(
   packerPath: string,
   template: string,
-  options: { cwd: string; env: NodeJS.ProcessEnv; cancellation?: Cancellation; deadlineMs?: number }
+  options: { cwd: string; env: NodeJS.ProcessEnv; cancellation?: Cancellation; deadlineMs?: number; stop?: AbortSignal }
 ): Promise<string[]> {
   const deadlineMs = options.deadlineMs ?? inspectDeadlineMs
   const output = new KeptSays()
@@ -114,7 +115,8 @@ export async function inspectBuilds(
       env: options.env,
       log: output,
       cancellation: options.cancellation,
-      deadlineMs
+      deadlineMs,
+      stop: options.stop
     })
   } catch (error) {
     throw new InspectFailed(`packer inspect ${template} failed: ${errorMessage(error)}`)
@@ -127,6 +129,7 @@ export async function inspectBuilds(
     )
   }
   if (run.cancelled) throw new InspectFailed(`packer inspect ${template} was stopped: the run was cancelled`)
+  if (options.stop?.aborted) throw new InspectFailed(`packer inspect ${template} was stopped: the job no longer needed it`)
   if (output.overflowed) throw new InspectFailed(`packer inspect ${template} printed more than ${maxKeptChars / 1024 / 1024} MiB`)
   if (run.exitCode === 0) return buildsFromSays(output.says)
   throw new InspectFailed(`packer inspect ${template} failed: ${run.record.errors.join('\n') || `exit code ${run.exitCode}`}`)

@@ -52,9 +52,11 @@ const deadlineGraceMs = 5_000
  */
 export class Cancellation {
   cancelled = false
-  private child?: ChildProcess
-  /** The Packer command that runs (`build`, `inspect`, …): only a build has an instance to clean up. */
-  private command?: string
+  /**
+   * The Packer commands that run (`build`, `inspect`, …; inspect may run beside validate and
+   * build): only a build has an instance to clean up.
+   */
+  private readonly children = new Map<ChildProcess, string>()
   private readonly handler = (signal: NodeJS.Signals): void => this.cancel(signal)
 
   constructor(
@@ -75,41 +77,38 @@ export class Cancellation {
   }
 
   attach(child: ChildProcess, command: string): void {
-    this.child = child
-    this.command = command
-    if (this.cancelled) this.terminate()
+    this.children.set(child, command)
+    if (this.cancelled) child.kill('SIGTERM')
   }
 
-  detach(): void {
-    this.child = undefined
+  detach(child: ChildProcess): void {
+    this.children.delete(child)
   }
 
   private cancel(signal: NodeJS.Signals): void {
     const first = !this.cancelled
     this.cancelled = true
-    if (!this.child) {
+    if (this.children.size === 0) {
       this.whenIdle(signal)
       return
     }
-    const building = this.command === 'build'
+    const commands = [...this.children.values()]
+    const building = commands.includes('build')
+    const named = commands.map((command) => `packer ${command}`).join(' and ')
     if (first) {
       this.announce(
         building
           ? `Received ${signal}: stopping Packer and waiting for it to clean up (instance, key pair, security group)…`
-          : `Received ${signal}: stopping packer ${this.command}…`
+          : `Received ${signal}: stopping ${named}…`
       )
-      this.terminate()
+      for (const child of this.children.keys()) child.kill('SIGTERM')
     } else {
       this.announce(
         building
           ? `Received ${signal} again: still waiting for Packer to finish cleaning up…`
-          : `Received ${signal} again: still waiting for packer ${this.command} to stop…`
+          : `Received ${signal} again: still waiting for ${named} to stop…`
       )
     }
-  }
-
-  private terminate(): void {
-    this.child?.kill('SIGTERM')
   }
 }
 
@@ -125,6 +124,8 @@ export async function runPacker(
     record?: RunRecord
     /** Stops Packer once it has run this long: SIGTERM, then its whole process group. */
     deadlineMs?: number
+    /** Stops Packer when aborted (SIGTERM): the job no longer needs what it would say. */
+    stop?: AbortSignal
     /**
      * Packer's output is read, and logged, only once this settles (while an HCL2 template's
      * sensitive values are not yet masked); Packer runs meanwhile, and waits once the pipe is
@@ -149,10 +150,14 @@ export async function runPacker(
   // Named as the log names it: `packer build`, `packer plugins install`.
   cancellation?.attach(child, args.slice(0, args[0] === 'plugins' ? 2 : 1).join(' '))
   const deadline = options.deadlineMs === undefined ? undefined : stopAtDeadline(child, options.deadlineMs)
+  const stopNow = (): void => void child.kill('SIGTERM')
+  if (options.stop?.aborted) stopNow()
+  options.stop?.addEventListener('abort', stopNow, { once: true })
 
   const { onStdoutLine, onStderrLine } = lineHandlers(log, record)
-  const logging = options.logAfter ? loggedOnceReady(options.logAfter, child, log) : log.begin()
-  logging?.catch(() => undefined)
+  const logging = options.logAfter ? loggedOnceReady(options.logAfter, child, log) : undefined
+  if (logging) logging.catch(() => undefined)
+  else log.begin()
   // Each stream is read a chunk at a time and not read on while the job log is full, so the
   // pipe from Packer fills and Packer waits: memory stays flat however much it prints. They
   // are read from the start all the same: Node drops what an exited child wrote if nobody is.
@@ -175,7 +180,8 @@ export async function runPacker(
     return run
   } finally {
     deadline?.clear()
-    cancellation?.detach()
+    options.stop?.removeEventListener('abort', stopNow)
+    cancellation?.detach(child)
     log.end(run)
   }
 }
@@ -258,7 +264,7 @@ async function readLines(
   stream: Readable | null,
   onLine: (bytes: Buffer, start: number, end: number) => void,
   log: PackerLog,
-  logging: Promise<void> | void
+  logging: Promise<void> | undefined
 ): Promise<void> {
   if (!stream) return
   const splitter = new ByteLineSplitter()
