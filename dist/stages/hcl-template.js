@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a as e}from"../chunks/chunk-4LLMML7C.js";import"../chunks/chunk-ZXNQU3YL.js";import"../chunks/chunk-XKARJE47.js";import{parentPort as t,workerData as a}from"node:worker_threads";t?.postMessage(await e(a));
+import{a as e}from"../chunks/chunk-7YKQRQF3.js";import"../chunks/chunk-ZXNQU3YL.js";import"../chunks/chunk-XKARJE47.js";import{parentPort as t,workerData as a}from"node:worker_threads";t?.postMessage(await e(a));
