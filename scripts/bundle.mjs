@@ -92,7 +92,7 @@ const ec2ShapesWithLiteralKeys = {
  *   memory is slow, the memory it touches is most of its cost. So Brotli's window is 1 MiB, not
  *   16 MiB (the decoder's ring buffer follows it; 23 KB more), and the output is written into
  *   one buffer of the WebAssembly's size, instead of 16 KiB pieces copied together at the end:
- *   89 → 47 ms here, with 3,600 → 2,000 page faults.
+ *   89 → 47 ms here, with 5,000 → 2,000 page faults.
  * - The loader uses fs-extra for three calls that Node's fs makes: fs-extra and graceful-fs
  *   are left out.
  */
