@@ -231,6 +231,20 @@ describe('packer inspect of an HCL2 template', () => {
     expect(result.outputs['ami-id']).toBe('ami-0aaa1')
   })
 
+  it('warns, at the file and line, when Packer validates a file the action could not read', async () => {
+    // The stand-in validates anything: here it stands for a Packer that reads what the action's parser does not.
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), oneSource)
+    writeFileSync(join(workspace, 'secrets.pkr.hcl'), 'variable "token" {\n  sensitive = true\n  default = "one" "two"\n}\n')
+    const result = await run({ template: '.' }, built)
+    expect(result.exitCode).toBe(0)
+    expect(result.warnings).toEqual([
+      'secrets.pkr.hcl:3:13: not valid HCL: unexpected text. Packer accepts this file, but the action could not read it: ' +
+        'sensitive variables declared in it are not masked in the log.'
+    ])
+    expect(result.stdout).toMatch(/^::warning title=HCL file not read,file=secrets\.pkr\.hcl,line=3,col=13::/m)
+    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+  })
+
   it('runs beside validate; when it never ends, it costs a minute before the build, with a warning', async () => {
     writeFileSync(join(workspace, 'ami.pkr.hcl'), twoSources)
     const result = await run({ template: 'ami.pkr.hcl' }, hangingInspect)

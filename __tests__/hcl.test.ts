@@ -1,11 +1,11 @@
-// HCL2 templates read with HashiCorp's parser: the files are parsed for real, no stand-in.
+// HCL2 templates read with the HCL parser: the files are parsed for real, no stand-in.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import type { Inputs } from '../src/inputs/index.js'
-import { readHclTemplateInThread } from '../src/inputs/hcl-thread.js'
 import {
   hclBuildCount,
   hclManifestOutput,
@@ -18,6 +18,8 @@ import {
   readHclTemplate
 } from '../src/inputs/hcl.js'
 
+const run = promisify(execFile)
+
 let directory: string
 beforeEach(() => {
   directory = mkdtempSync(join(tmpdir(), 'hcl-'))
@@ -28,6 +30,88 @@ async function parsed(files: Record<string, string>) {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(directory, name), text)
   return Promise.all(hclTemplateFiles(directory).map((file) => parseHclFile(file)))
 }
+
+describe('parseHclFile', () => {
+  const parse = async (text: string) => {
+    writeFileSync(join(directory, 'x.pkr.hcl'), text)
+    return parseHclFile(join(directory, 'x.pkr.hcl'))
+  }
+
+  it('gives blocks by type and label, attributes as values, other expressions as ${source}', async () => {
+    expect(
+      await parse(`# a comment
+source "amazon-ebs" "web" {
+  ami_name      = "web-\${local.stamp}"
+  instance_type = var.size
+  volume_size   = 8
+  encrypted     = true
+  copy          = !true
+  kms_key_id    = null
+  tags          = { Name = "web", "team-x" = upper("a"), nested.key = [1, -2] }
+}
+source "amazon-ebs" "db" {}
+build {
+  sources = ["source.amazon-ebs.web"]
+}
+build {
+  name = "second"
+}
+`)
+    ).toEqual({
+      source: {
+        'amazon-ebs': {
+          web: [
+            {
+              ami_name: 'web-${local.stamp}',
+              instance_type: '${var.size}',
+              volume_size: 8,
+              encrypted: true,
+              copy: false,
+              kms_key_id: null,
+              tags: { Name: 'web', 'team-x': '${upper("a")}', 'nested.key': [1, -2] }
+            }
+          ],
+          db: [{}]
+        }
+      },
+      build: [{ sources: ['source.amazon-ebs.web'] }, { name: 'second' }]
+    })
+  })
+
+  it('reads escapes, heredocs and flush heredocs as HCL does', async () => {
+    expect(
+      await parse(
+        [
+          'quoted = "tab\\tquote\\"back\\\\slash \\u00e9 $${literal} %%{literal}"',
+          'mixed  = "$${kept}-${var.x}"',
+          'strip  = "a ${~ var.x ~} b ${ var.y }"',
+          'plain  = <<EOT',
+          '  indented',
+          '$${not-interpolated}',
+          'EOT',
+          'flush  = <<-EOT',
+          '    four',
+          '',
+          '      six',
+          '    EOT',
+          'empty  = ""',
+          ''
+        ].join('\n')
+      )
+    ).toEqual({
+      quoted: 'tab\tquote"back\\slash \u00e9 ${literal} %{literal}',
+      mixed: '$${kept}-${var.x}',
+      strip: 'a${var.x}b ${var.y}',
+      plain: '  indented\n${not-interpolated}\n',
+      flush: 'four\n\n  six\n',
+      empty: ''
+    })
+  })
+
+  it('refuses a file that is not valid HCL, naming the file and the line', async () => {
+    await expect(parse('variable "x" {\n  default = [\n}\n')).rejects.toThrow(/x\.pkr\.hcl:2:\d+: not valid HCL: unexpected text$/)
+  })
+})
 
 describe('hclManifestOutput', () => {
   it('finds the manifest post-processor beside a nested custom_data block', async () => {
@@ -146,6 +230,8 @@ describe('hclStringValue', () => {
     expect(await hclStringValue('m.json', values)).toBe('m.json')
     expect(await hclStringValue('${var.name}', values)).toBe('images.json')
     expect(await hclStringValue('${var.dir}/${var.name}', values)).toBe('out/images.json')
+    expect(await hclStringValue('"quoted"\\${var.name}\n', values)).toBe('"quoted"\\images.json\n')
+    expect(await hclStringValue('$${var.name}/${var.dir}', values)).toBe('${var.name}/out')
   })
   it('leaves anything else to Packer', async () => {
     expect(await hclStringValue('${local.dir}/m.json', values)).toBeUndefined()
@@ -183,19 +269,8 @@ describe('hclBuildCount', () => {
   })
 })
 
-describe('readHclTemplateInThread', () => {
-  const request = () =>
-    ({
-      workingDirectory: directory,
-      template: '.',
-      varFiles: ['prod.pkrvars.hcl'],
-      variables: [{ name: 'api_token', value: 'FromVariables' }],
-      manifest: join(directory, 'packer-manifest.json'),
-      manifestGiven: false,
-      sensitiveValues: ['FromInput']
-    }) as unknown as Inputs
-
-  it('answers, from the bundled thread (dist/stages/hcl-template.js), what the template tells in-process', async () => {
+describe('readHclTemplate', () => {
+  it('answers, from dist/stages/hcl-template.js in a Node process, what the source answers', async () => {
     writeFileSync(
       join(directory, 'build.pkr.hcl'),
       `packer {
@@ -218,32 +293,54 @@ build {
 `
     )
     writeFileSync(join(directory, 'prod.pkrvars.hcl'), 'api_token = "FromFile"\nout = "images"\n')
-    const bundled = new URL('../dist/stages/hcl-template.js', import.meta.url)
+    const request = {
+      workingDirectory: directory,
+      template: '.',
+      varFiles: ['prod.pkrvars.hcl'],
+      variables: [{ name: 'api_token', value: 'FromVariables' }],
+      manifest: join(directory, 'packer-manifest.json'),
+      manifestGiven: false,
+      sensitiveValues: ['FromInput']
+    } as unknown as Inputs
+    const bundled = new URL('../dist/stages/hcl-template.js', import.meta.url).href
+    const script = `const { readHclTemplate } = await import(${JSON.stringify(bundled)})
+process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.argv[1]))))`
 
-    const inThread = await readHclTemplateInThread(request(), bundled)
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(request)], { env: {} })
 
-    expect(inThread).toEqual(await readHclTemplate(request()))
-    expect(inThread).toEqual({
+    const answer = JSON.parse(stdout)
+    expect(answer).toEqual(await readHclTemplate(request, {}))
+    expect(answer).toEqual({
       manifest: join(directory, 'images/manifest.json'),
       sensitiveValues: ['FromInput', 'FromDefault', 'FromFile', 'FromVariables'],
       requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}'],
-      buildCount: 0
+      buildCount: 0,
+      unreadable: []
     })
   })
 
-  it('fails with what went wrong in the thread, naming the template', async () => {
-    const worker = join(directory, 'throws.mjs')
-    writeFileSync(worker, "throw new Error('out of memory')\n")
-    await expect(readHclTemplateInThread(request(), pathToFileURL(worker))).rejects.toThrow(
-      'Reading . with the HCL parser: out of memory'
+  it('names each file it could not read, with the line, and reads the rest', async () => {
+    writeFileSync(join(directory, 'vars.pkr.hcl'), 'variable "token" {\n  sensitive = true\n}\n')
+    writeFileSync(join(directory, 'broken.pkr.hcl'), 'build {\n  sources = [\n')
+    writeFileSync(join(directory, 'prod.pkrvars.hcl'), 'token = "FromFile"\n')
+    writeFileSync(join(directory, 'bad.pkrvars.hcl'), 'token = = "x"\n')
+    const read = await readHclTemplate(
+      {
+        workingDirectory: directory,
+        template: '.',
+        varFiles: ['bad.pkrvars.hcl', 'prod.pkrvars.hcl'],
+        variables: [],
+        manifest: join(directory, 'packer-manifest.json'),
+        manifestGiven: false,
+        sensitiveValues: []
+      } as unknown as Inputs,
+      {}
     )
-  })
-
-  it('fails when the thread ends without an answer', async () => {
-    const worker = join(directory, 'quits.mjs')
-    writeFileSync(worker, 'process.exit(7)\n')
-    await expect(readHclTemplateInThread(request(), pathToFileURL(worker))).rejects.toThrow(
-      'Reading . with the HCL parser: its thread ended (exit code 7) without an answer'
-    )
+    expect(read.sensitiveValues).toEqual(['FromFile'])
+    expect(read.buildCount).toBeUndefined()
+    expect(read.unreadable.map(({ file, line }) => [file.split('/').at(-1), line])).toEqual([
+      ['broken.pkr.hcl', 1],
+      ['bad.pkrvars.hcl', 1]
+    ])
   })
 })

@@ -85,7 +85,7 @@ function options(version: string, kind: 'json' | 'hcl', extra: Partial<PluginOpt
   return { packer, options: all }
 }
 
-/** required_plugins as the job has them: read with the template's other facts, by HashiCorp's parser. */
+/** required_plugins as the job has them: read with the template's other facts, by the HCL parser. */
 function requiredPluginsOf({ workingDirectory, template }: PluginOptions): () => Promise<string[]> {
   const request = { workingDirectory, template, varFiles: [], variables: [], manifest: '', manifestGiven: false, sensitiveValues: [] }
   return async () => (await readHclTemplate(request)).requiredPlugins

@@ -9,8 +9,8 @@
 import { build } from 'esbuild'
 import { readFile } from 'node:fs/promises'
 import { mkdirSync, readFileSync, rmSync, readdirSync, statSync, writeFileSync } from 'node:fs'
-import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync } from 'node:zlib'
-import { basename, join, resolve } from 'node:path'
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /**
@@ -28,7 +28,7 @@ const loadedLater = {
   'stages/provenance': 'src/inputs/provenance.ts',
   'stages/signing-key': 'src/inputs/signing-key.ts',
   'stages/hcl-parser': 'src/inputs/hcl-parser.ts',
-  'stages/hcl-template': 'src/inputs/hcl-worker.ts',
+  'stages/hcl-template': 'src/inputs/hcl.ts',
   'stages/hcl-build-selection': 'src/inputs/hcl-build-selection.ts',
   'stages/fingerprint': 'src/inputs/fingerprint.ts',
   'stages/reuse': 'src/aws/reuse.ts',
@@ -83,80 +83,68 @@ const ec2ShapesWithLiteralKeys = {
 }
 
 /**
- * HashiCorp's HCL parser (@cdktf/hcl2json) is WebAssembly that its loader reads from beside
- * itself (__dirname). It is a stage of its own (dist/stages/hcl-parser.js, or a chunk beside
- * it: one folder below dist/ either way), so its loader is pointed at dist/hcl2json/lib.
- * - The WebAssembly is over half of dist/, and every job downloads dist/: the package's gzip
- *   (1.73 MB) is recompressed with Brotli (1.28 MB).
- * - Decompressing it is on the path of every HCL2 job, and on a runner whose first touch of
- *   memory is slow, the memory it touches is most of its cost. So Brotli's window is 1 MiB, not
- *   16 MiB (the decoder's ring buffer follows it; 23 KB more), and the output is written into
- *   one buffer of the WebAssembly's size, instead of 16 KiB pieces copied together at the end:
- *   89 → 47 ms here, with 5,000 → 2,000 page faults.
- * - The loader uses fs-extra for three calls that Node's fs makes: fs-extra and graceful-fs
- *   are left out.
+ * The HCL parser (tree-sitter's runtime and HCL grammar, both WebAssembly) is read from
+ * dist/hcl/ by the bundled src/inputs/hcl-wasm.ts, which is replaced here by a module that
+ * reads them from there. It is bundled into its stage (dist/stages/hcl-parser.js, or a chunk
+ * beside it: one folder below dist/ either way). Brotli makes the two files 300 → 83 KB, and
+ * they unpack in a few milliseconds.
  */
-const hclParserFile = { package: 'node_modules/@cdktf/hcl2json/main.wasm.gz', dist: 'hcl2json/main.wasm.br', windowBits: 20 }
-let hclParserBytes
-const hclParserWasm = () => (hclParserBytes ??= gunzipSync(readFileSync(hclParserFile.package)))
+const hclWasmFiles = [
+  { package: 'node_modules/web-tree-sitter/web-tree-sitter.wasm', dist: 'hcl/web-tree-sitter.wasm.br' },
+  { package: 'node_modules/@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm', dist: 'hcl/tree-sitter-hcl.wasm.br' }
+]
+const hclWasmSource = /[\\/]src[\\/]inputs[\\/]hcl-wasm\.ts$/
 
-const hcl2json = {
-  name: 'hcl2json-wasm-beside-the-bundle',
+const hclWasmBesideTheBundle = {
+  name: 'hcl-wasm-beside-the-bundle',
   setup(bundler) {
-    const bridge = /@cdktf[\\/]hcl2json[\\/]lib[\\/]bridge\.js$/
-    // __bundleDir is the folder of the module the loader ends up in (see the banner below).
-    bundler.onLoad({ filter: bridge }, (args) => {
+    // __bundleDir is the folder of the module this ends up in (see the banner below).
+    bundler.onLoad({ filter: hclWasmSource }, () => {
       if (bundler.initialOptions.splitting !== true) {
         throw new Error('The HCL parser must be loaded as its stage (import ./hcl-parser.js), not bundled into dist/index.js')
       }
-      const source = readFileSync(args.path, 'utf8')
-      const gzipped = '(0, zlib_1.gunzipSync)(await fs.readFile((0, path_1.join)(__dirname, "..", "main.wasm.gz")))'
-      if (!source.includes(gzipped)) throw new Error(`${args.path} no longer reads main.wasm.gz as it did`)
-      const contents = source
-        .replace(
-          gzipped,
-          `(0, zlib_1.brotliDecompressSync)(await fs.readFile((0, path_1.join)(__dirname, "..", ${JSON.stringify(basename(hclParserFile.dist))})), ` +
-            // One byte more than it holds: the output fills one buffer, and nothing is copied.
-            `{ chunkSize: ${hclParserWasm().length + 1} })`
-        )
-        .replaceAll('__dirname', '(__bundleDir + "../hcl2json/lib")')
-      return { contents, loader: 'js' }
+      const [runtime, grammar] = hclWasmFiles.map(({ dist }) => JSON.stringify(join('..', dist)))
+      return {
+        contents: `import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { brotliDecompress } from 'node:zlib'
+const unpack = promisify(brotliDecompress)
+const read = async (file) => unpack(await readFile(join(__bundleDir, file)))
+export async function hclWasm() {
+  const [runtime, grammar] = await Promise.all([read(${runtime}), read(${grammar})])
+  return { runtime, grammar }
+}
+`,
+        loader: 'js'
+      }
     })
-    bundler.onResolve({ filter: /^fs-extra$/ }, (args) => (bridge.test(args.importer) ? { path: 'fs-extra', namespace: 'fs-for-hcl2json' } : undefined))
-    bundler.onLoad({ filter: /.*/, namespace: 'fs-for-hcl2json' }, () => ({
-      contents: "const fs = require('node:fs')\nmodule.exports = { ...fs, readFile: fs.promises.readFile }",
-      loader: 'js'
-    }))
+  }
+}
+
+/** The stage that holds the HCL parser's loader must sit one folder below dist/, as it reads ../hcl/. */
+function checkHclWasmPlace(metafile) {
+  for (const [output, { inputs }] of Object.entries(metafile.outputs)) {
+    if (!Object.keys(inputs).some((input) => hclWasmSource.test(resolve(input)))) continue
+    if (!/[\\/](stages|chunks)[\\/][^\\/]+\.js$/.test(output)) {
+      throw new Error(`The HCL parser's loader ended up in ${output}, which is not one folder below dist/`)
+    }
   }
 }
 
 /**
- * Writes the parser's WebAssembly to dist/ with Brotli. Compressing takes ~12 s, and another
- * Brotli version could write other bytes for the same file, so a file that already holds the
- * same WebAssembly (`kept`, read before dist/ was emptied) is written back as it was.
+ * Writes the parser's WebAssembly to dist/hcl/ with Brotli. Another Brotli version could write
+ * other bytes for the same file, so a file that already holds the same WebAssembly (`kept`,
+ * read before dist/ was emptied) is written back as it was.
  */
-function copyHclParser(outdir, kept) {
-  const wasm = hclParserWasm()
-  let compressed = kept
-  if (!compressed || windowBits(compressed) !== hclParserFile.windowBits || !holds(compressed, wasm)) {
-    compressed = brotliCompressSync(wasm, {
-      params: {
-        [zlibConstants.BROTLI_PARAM_QUALITY]: 11,
-        [zlibConstants.BROTLI_PARAM_LGWIN]: hclParserFile.windowBits,
-        [zlibConstants.BROTLI_PARAM_SIZE_HINT]: wasm.length
-      }
-    })
+function copyHclWasm(outdir, kept) {
+  mkdirSync(join(outdir, 'hcl'), { recursive: true })
+  for (const [index, file] of hclWasmFiles.entries()) {
+    const wasm = readFileSync(file.package)
+    const params = { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: wasm.length }
+    const compressed = kept[index] && holds(kept[index], wasm) ? kept[index] : brotliCompressSync(wasm, { params })
+    writeFileSync(join(outdir, file.dist), compressed)
   }
-  mkdirSync(join(outdir, 'hcl2json'), { recursive: true })
-  writeFileSync(join(outdir, hclParserFile.dist), compressed)
-}
-
-/** The window a Brotli stream was written with, from its header (RFC 7932, 9.1): 17 to 24 here. */
-function windowBits(compressed) {
-  const first = compressed[0]
-  if ((first & 1) === 0) return 16
-  const n = (first >> 1) & 7
-  return n === 0 ? undefined : 17 + n
 }
 
 function holds(compressed, wasm) {
@@ -274,7 +262,7 @@ const builtinsThroughRequire = {
 }
 
 /** What both builds do to the packages they bundle. */
-const plugins = [oidcLeftOut, octokitUnlessUsed, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, bowserLeftOut, hcl2json]
+const plugins = [oidcLeftOut, octokitUnlessUsed, builtinsThroughRequire, ec2ShapesWithLiteralKeys, undiciLeftOut, bowserLeftOut, hclWasmBesideTheBundle]
 
 const common = {
   bundle: true,
@@ -375,7 +363,7 @@ function checkStartsPackerFirst(metafile) {
  * the way dist/ is made; the bench bundles its yardstick action with it.
  */
 export async function bundle(entryPoints, outdir, later = {}) {
-  const keptHclParser = readIfThere(join(outdir, hclParserFile.dist))
+  const keptHclWasm = hclWasmFiles.map(({ dist }) => readIfThere(join(outdir, dist)))
   // Chunk names carry a hash: chunks of an older build must not linger beside the new ones.
   rmSync(outdir, { recursive: true, force: true })
   await Promise.all([
@@ -401,11 +389,12 @@ export async function bundle(entryPoints, outdir, later = {}) {
           plugins
         }).then(({ metafile }) => {
           if (later[startsPacker.stage]) checkStartsPackerFirst(metafile)
+          checkHclWasmPlace(metafile)
           // What each file of dist/ is made of, for `npx esbuild --analyze`-style questions.
           if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(metafile))
         })
   ])
-  if (later['stages/hcl-parser']) copyHclParser(outdir, keptHclParser)
+  if (later['stages/hcl-parser']) copyHclWasm(outdir, keptHclWasm)
 }
 
 export function sizeOf(dir) {

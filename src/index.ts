@@ -6,7 +6,6 @@ import * as core from '@actions/core'
 import { checkedInputs } from './checked-inputs.js'
 import { endIfGaveUp } from './common/waiting.js'
 import { errorMessage } from './common/errors.js'
-import { readHclTemplateInThread } from './inputs/hcl-thread.js'
 
 try {
   const inputs = await checkedInputs()
@@ -15,11 +14,9 @@ try {
     // here, Packer answers while the job loads instead of after.
     const { askPackerOnPath } = await import('./install/on-path.js')
     const asked = askPackerOnPath()
-    // An HCL2 template is read beside it, on another core (see src/inputs/hcl-thread.ts).
+    // An HCL2 template is read while Packer answers (dist/stages/hcl-template.js).
     const hclTemplate =
-      inputs.templateKind === 'hcl'
-        ? readHclTemplateInThread(inputs, new URL('./stages/hcl-template.js', import.meta.url))
-        : undefined
+      inputs.templateKind === 'hcl' ? import('./inputs/hcl.js').then(({ readHclTemplate }) => readHclTemplate(inputs)) : undefined
     hclTemplate?.catch(() => undefined)
     await asked.asked
     await (await import('./main.js')).run(inputs, asked, hclTemplate)

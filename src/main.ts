@@ -53,7 +53,7 @@ let summarySoFar: { model: SummaryModel; write: boolean } | undefined
 
 /**
  * The job, given its checked inputs, the question already put to the packer on PATH and an HCL2
- * template being read in a thread (src/index.ts); or reading, asking and parsing itself.
+ * template being read (src/index.ts); or reading, asking and parsing itself.
  */
 export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTemplate?: Promise<HclTemplate>): Promise<void> {
   const cancellation = new Cancellation(
@@ -241,6 +241,7 @@ async function job(
       inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
     fingerprinting?.catch(() => undefined)
     await validating
+    warnUnreadable(template && (await template))
     if (inputs.command === 'validate') {
       summary.outcome = 'validated'
       return
@@ -261,6 +262,19 @@ async function job(
   } finally {
     buildNames.stop()
     if (given.summary) await writeSummary(summary)
+  }
+}
+
+/**
+ * A file of the template that Packer validated but the action's HCL parser could not read: the
+ * sensitive variables declared there, and their values, are not known to be masked.
+ */
+function warnUnreadable(template: HclTemplate | undefined): void {
+  for (const { file, line, column, message } of template?.unreadable ?? []) {
+    core.warning(
+      `${message}. Packer accepts this file, but the action could not read it: sensitive variables declared in it are not masked in the log.`,
+      { title: 'HCL file not read', file, startLine: line, startColumn: column }
+    )
   }
 }
 

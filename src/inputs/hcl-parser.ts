@@ -1,3 +1,337 @@
-// HashiCorp's HCL parser, compiled to WebAssembly, in a module of its own: it loads only for
-// HCL2 templates, so runs with JSON templates never pay for it.
-export { getExpressionAst, parse } from '@cdktf/hcl2json'
+// The HCL parser: tree-sitter's HCL grammar, compiled to WebAssembly, in a module of its own:
+// it loads only for HCL2 templates, so runs with JSON templates never pay for it. Its syntax
+// tree is turned into the shape the rest of the action reads (HclBody): blocks by type, then
+// label, each a list of bodies; values that are literal as JSON values (strings with their
+// escapes read), and any other expression as its source text inside `${…}`.
+import { Language, Parser, type Node } from 'web-tree-sitter'
+import type { HclBody } from './hcl.js'
+import { hclWasm } from './hcl-wasm.js'
+
+let started: Promise<Parser> | undefined
+/** The text of the tree being read: templates are read from it between their delimiters. */
+let source = ''
+
+/** The parser, started once: ~15 ms for both modules. */
+function parser(): Promise<Parser> {
+  started ??= (async () => {
+    const { runtime, grammar } = await hclWasm()
+    await Parser.init({ wasmBinary: runtime })
+    const parser = new Parser()
+    parser.setLanguage(await Language.load(grammar))
+    return parser
+  })()
+  return started
+}
+
+/** Reads one tree with `read`, and frees it: trees live in the WebAssembly's memory. */
+async function withTree<T>(fileName: string, text: string, read: (root: Node) => T): Promise<T> {
+  const tree = (await parser()).parse(text)
+  if (!tree) throw new Error(`${fileName}: the HCL parser gave no syntax tree`)
+  try {
+    const problem = firstProblem(tree.rootNode)
+    if (problem) {
+      // Where, and what kind of node: never the text there, which may be a secret.
+      const { row, column } = problem.startPosition
+      const what = problem.isMissing ? `missing ${problem.type}` : 'unexpected text'
+      throw new HclSyntaxError(fileName, row + 1, column + 1, what)
+    }
+    source = text
+    return read(tree.rootNode)
+  } finally {
+    source = ''
+    tree.delete()
+  }
+}
+
+/** Where a file is not valid HCL, as the parser reads it. */
+export class HclSyntaxError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    what: string
+  ) {
+    super(`${file}:${line}:${column}: not valid HCL: ${what}`)
+  }
+}
+
+function firstProblem(node: Node): Node | undefined {
+  if (node.isError || node.isMissing) return node
+  if (!node.hasError) return undefined
+  for (const child of node.children) {
+    const found = firstProblem(child)
+    if (found) return found
+  }
+  return node
+}
+
+/** One HCL file (`.pkr.hcl`, `.pkrvars.hcl`), as HclBody. Throws where it is not valid HCL. */
+export function parse(fileName: string, text: string): Promise<HclBody> {
+  return withTree(fileName, text, (root) => {
+    const top = root.namedChildren.find((child) => child.type === 'body' || child.type === 'object')
+    if (!top) return {}
+    if (top.type === 'object') return collection(top) as HclBody
+    return body(top)
+  })
+}
+
+function body(node: Node): HclBody {
+  const out: HclBody = {}
+  for (const child of node.namedChildren) {
+    if (child.type === 'attribute') {
+      const [name, expression] = [child.namedChildren[0], child.namedChildren.find((n) => n.type === 'expression')]
+      if (name && expression) out[name.text] = value(expression)
+    } else if (child.type === 'block') {
+      block(child, out)
+    }
+  }
+  return out
+}
+
+/** `type "label" "label" { … }`: out[type][label][label] gets one more body. */
+function block(node: Node, out: HclBody): void {
+  const [type, ...labels] = node.namedChildren
+    .filter((child) => child.type === 'identifier' || child.type === 'string_lit')
+    .map((child) => (child.type === 'identifier' ? child.text : (template(child) as string)))
+  const inner = node.namedChildren.find((child) => child.type === 'body')
+  let container = out
+  let key = type ?? ''
+  for (const label of labels) {
+    const next = container[key]
+    container = (container[key] = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {}) as HclBody
+    key = label
+  }
+  const list = container[key]
+  container[key] = [...(Array.isArray(list) ? list : []), inner ? body(inner) : {}]
+}
+
+/** An `expression` node: its value where it is literal, else `${source}`. */
+function value(node: Node): unknown {
+  const term = node.childCount === 1 ? node.child(0) : null
+  switch (term?.type) {
+    case 'literal_value':
+      return literal(term)
+    case 'template_expr':
+      return term.child(0) ? template(term.child(0) as Node) : ''
+    case 'collection_value':
+      return term.child(0) ? collection(term.child(0) as Node) : undefined
+    case 'operation':
+      return negated(term) ?? `\${${node.text}}`
+    default:
+      return `\${${node.text}}`
+  }
+}
+
+/** `-1` and `!true`: a number and a bool, as literal as `1` and `true`. */
+function negated(node: Node): number | boolean | undefined {
+  const operation = node.child(0)
+  const [operator, operand] = operation?.type === 'unary_operation' ? operation.children : []
+  const inner = operand?.type === 'literal_value' ? literal(operand) : undefined
+  if (operator?.type === '-' && typeof inner === 'number') return -inner
+  if (operator?.type === '!' && typeof inner === 'boolean') return !inner
+  return undefined
+}
+
+function literal(node: Node): unknown {
+  const inner = node.child(0)
+  switch (inner?.type) {
+    case 'numeric_lit':
+      return Number(inner.text)
+    case 'bool_lit':
+      return inner.text === 'true'
+    case 'null_lit':
+      return null
+    case 'string_lit':
+      return template(inner)
+    default:
+      return `\${${node.text}}`
+  }
+}
+
+function collection(node: Node): unknown {
+  if (node.type === 'tuple') return node.namedChildren.filter((child) => child.type === 'expression').map(value)
+  const out: Record<string, unknown> = {}
+  for (const element of node.namedChildren) {
+    if (element.type !== 'object_elem') continue
+    const [key, val] = [element.childForFieldName('key'), element.childForFieldName('val')]
+    if (key && val) out[objectKey(key)] = value(val)
+  }
+  return out
+}
+
+/** `name = …` and `name.more = …` are the name as written; `"name" = …` the string. */
+function objectKey(node: Node): string {
+  const traversal = node.namedChildren.every((child) => child.type === 'variable_expr' || child.type === 'get_attr')
+  if (node.child(0)?.type === 'variable_expr' && traversal) return node.text
+  const key = value(node)
+  return typeof key === 'string' ? key : String(key)
+}
+
+/** A part of a template: literal text as it reads, or an interpolation or directive as written. */
+type Part = { literal: string } | { written: Node }
+
+/**
+ * A string literal, a quoted template or a heredoc: its text where it has no interpolation or
+ * directive; else its literal parts (with `${` and `%{` escaped again) and the others' source.
+ */
+function template(node: Node): string {
+  const parts = templateParts(node)
+  const literal = (text: string): string => text.replaceAll('${', () => '$${').replaceAll('%{', '%%{')
+  if (parts.every((part) => 'literal' in part)) return parts.map((part) => (part as { literal: string }).literal).join('')
+  return parts.map((part) => ('literal' in part ? literal(part.literal) : written(part.written))).join('')
+}
+
+/** The parts of a template, read from the source between its delimiters. */
+function templateParts(node: Node): Part[] {
+  const heredoc = node.type === 'heredoc_template'
+  const children = node.children
+  let start: number
+  let end: number
+  if (heredoc) {
+    const markers = children.filter((child) => child.type === 'heredoc_identifier')
+    const closing = markers.at(-1)
+    start = source.indexOf('\n', markers[0]?.endIndex ?? node.startIndex) + 1
+    end = closing && markers.length > 1 ? closing.startIndex - closing.startPosition.column : start
+  } else {
+    start = children[0]?.endIndex ?? node.startIndex
+    end = children.at(-1)?.type === 'quoted_template_end' ? (children.at(-1) as Node).startIndex : node.endIndex
+  }
+  const parts: Part[] = []
+  let at = start
+  for (const child of children) {
+    if (child.type !== 'template_interpolation' && child.type !== 'template_directive') continue
+    if (child.startIndex > at) parts.push({ literal: source.slice(at, child.startIndex) })
+    parts.push({ written: child })
+    at = child.endIndex
+  }
+  if (end > at) parts.push({ literal: source.slice(at, end) })
+  const unescape = heredoc ? unescapeTemplate : unescapeQuoted
+  const read = parts.map((part) => ('literal' in part ? { literal: unescape(part.literal) } : part))
+  strip(read)
+  if (heredoc && children.some((child) => child.type === 'heredoc_start' && child.text === '<<-')) flush(read)
+  return read
+}
+
+/** `${~ … ~}` takes the white space next to it out of the literal text beside it. */
+function strip(parts: Part[]): void {
+  for (const [index, part] of parts.entries()) {
+    if ('literal' in part) continue
+    const markers = part.written.children.filter((child) => child.type === 'strip_marker')
+    const expression = part.written.namedChildren.find((child) => child.type === 'expression')
+    const before = parts[index - 1]
+    const after = parts[index + 1]
+    for (const marker of markers) {
+      const leading = marker.startIndex < (expression?.startIndex ?? 0)
+      if (leading && before && 'literal' in before) before.literal = before.literal.trimEnd()
+      if (!leading && after && 'literal' in after) after.literal = after.literal.trimStart()
+    }
+  }
+}
+
+/** An interpolation as `${expression}`; a directive as written. */
+function written(node: Node): string {
+  const expression =
+    node.type === 'template_interpolation' ? node.namedChildren.find((child) => child.type === 'expression') : undefined
+  return expression ? `\${${expression.text}}` : node.text
+}
+
+/**
+ * A flush heredoc (`<<-`) loses the shortest run of leading white space among its lines, as
+ * HCL does it: a line of white space only does not count, and a line that starts with an
+ * interpolation counts as none.
+ */
+function flush(parts: Part[]): void {
+  let shortest = Infinity
+  const lineStarts: Array<{ part: { literal: string }; offset: number }> = []
+  let atLineStart = true
+  for (const part of parts) {
+    if (!('literal' in part)) {
+      if (atLineStart) shortest = 0
+      atLineStart = false
+      continue
+    }
+    const text = part.literal
+    let offset = atLineStart ? 0 : text.indexOf('\n') + 1 || text.length
+    while (offset < text.length) {
+      const lineEnd = text.indexOf('\n', offset)
+      const line = text.slice(offset, lineEnd === -1 ? undefined : lineEnd + 1)
+      const indent = line.length - line.trimStart().length
+      if (!(line.trim() === '' && line.endsWith('\n'))) {
+        shortest = Math.min(shortest, indent)
+        lineStarts.push({ part, offset })
+      }
+      if (lineEnd === -1) break
+      offset = lineEnd + 1
+    }
+    atLineStart = text.endsWith('\n')
+  }
+  if (!Number.isFinite(shortest) || shortest === 0) return
+  // From the last line start back, so that earlier offsets stay true.
+  for (const { part, offset } of lineStarts.reverse()) {
+    part.literal = part.literal.slice(0, offset) + part.literal.slice(offset + shortest)
+  }
+}
+
+/** A heredoc's literal text: only `$${` and `%%{` are escapes there. */
+function unescapeTemplate(text: string): string {
+  return text.replaceAll('$${', () => '${').replaceAll('%%{', '%{')
+}
+
+const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' }
+
+/** A quoted string's literal text: backslash escapes, `$${` and `%%{`. */
+function unescapeQuoted(text: string): string {
+  let out = ''
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]
+    if (char === '\\' && i + 1 < text.length) {
+      const next = text[i + 1]
+      const digits = next === 'u' ? 4 : next === 'U' ? 8 : 0
+      if (escapes[next] !== undefined) {
+        out += escapes[next]
+        i++
+        continue
+      }
+      const hex = text.slice(i + 2, i + 2 + digits)
+      if (digits > 0 && hex.length === digits && /^[0-9a-fA-F]+$/.test(hex)) {
+        out += String.fromCodePoint(Number.parseInt(hex, 16))
+        i += 1 + digits
+        continue
+      }
+    } else if ((char === '$' || char === '%') && text[i + 1] === char && text[i + 2] === '{') {
+      out += `${char}{`
+      i += 2
+      continue
+    }
+    out += char
+  }
+  return out
+}
+
+/** A part of a string as the action evaluates it: literal text, `var.NAME`, or anything else. */
+export type StringPart = { literal: string } | { variable: string } | { other: string }
+
+/**
+ * The parts of a quoted HCL string (`"${var.dir}/m.json"`, with its quotes), or undefined
+ * where it is not one.
+ */
+export function stringParts(quoted: string): Promise<StringPart[] | undefined> {
+  return withTree('expression', `x = ${quoted}\n`, (root) => {
+    const expression = root.descendantsOfType('attribute')[0]?.namedChildren.find((child) => child.type === 'expression')
+    const term = expression?.childCount === 1 ? expression.child(0) : null
+    const node = term?.type === 'template_expr' ? term.child(0) : term?.type === 'literal_value' ? term.child(0) : null
+    if (!node || (node.type !== 'quoted_template' && node.type !== 'string_lit')) return undefined
+    return templateParts(node).map((part): StringPart => ('literal' in part ? part : interpolated(part.written)))
+  }).catch(() => undefined)
+}
+
+function interpolated(node: Node): StringPart {
+  const inner = node.type === 'template_interpolation' ? node.namedChildren : []
+  const expression = inner.length === 3 ? inner[1] : undefined
+  const [root, attribute] = expression?.namedChildren ?? []
+  if (expression?.childCount === 2 && root?.type === 'variable_expr' && root.text === 'var' && attribute?.type === 'get_attr') {
+    const name = attribute.namedChildren[0]
+    if (name?.type === 'identifier') return { variable: name.text }
+  }
+  return { other: node.text }
+}

@@ -1,14 +1,14 @@
-// What the action needs from an HCL2 template before Packer's output is logged, read with
-// HashiCorp's own HCL parser (compiled to WebAssembly): the manifest post-processor's output,
-// the sensitive variables and their values, and required_plugins. The job reads it in a thread
-// of its own (hcl-thread.ts). Build names and their order come from Packer itself (packer
-// inspect), once it is installed.
+// What the action needs from an HCL2 template before Packer's output is logged, read with an
+// HCL parser (tree-sitter's HCL grammar, hcl-parser.ts): the manifest post-processor's output,
+// the sensitive variables and their values, and required_plugins. The job reads it while Packer
+// answers its version (src/index.ts). Build names and their order come from Packer itself
+// (packer inspect), once it is installed.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import type { Inputs } from './index.js'
 import { hclTemplateFiles as directoryFiles } from './template.js'
 
-/** A file's body as hcl2json gives it: blocks as objects keyed by label, bodies in arrays. */
+/** A file's body as the parser gives it (hcl-parser.ts): blocks by type and label, bodies in arrays. */
 export type HclBody = Record<string, unknown>
 
 /**
@@ -18,7 +18,7 @@ export type HclBody = Record<string, unknown>
 export async function parseHclFile(path: string, text = readFileSync(path, 'utf8')): Promise<HclBody> {
   if (path.endsWith('.json')) return asObject(JSON.parse(text))
   const { parse } = await import('./hcl-parser.js')
-  return asObject(await parse(basename(path), text))
+  return parse(relative(process.cwd(), path) || path, text)
 }
 
 /** The files of an HCL2 template, in the order Packer reads them (a directory's in name order). */
@@ -30,7 +30,7 @@ function asObject(value: unknown): HclBody {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as HclBody) : {}
 }
 
-/** A block's bodies: hcl2json gives a list; the JSON syntax allows a single object too. */
+/** A block's bodies: the parser gives a list; the JSON syntax allows a single object too. */
 function bodies(value: unknown): HclBody[] {
   if (Array.isArray(value)) return value.map(asObject)
   return value === undefined ? [] : [asObject(value)]
@@ -42,42 +42,29 @@ function labelled(value: unknown): Array<[string, HclBody[]]> {
 }
 
 /**
- * An expression as hcl2json writes it (`"${var.dir}/m.json"`), evaluated with HashiCorp's
- * expression parser when it is made of literal text and input variables only; else undefined.
+ * A string as the parser gives it (`"${var.dir}/m.json"`), evaluated when it is made of literal
+ * text and input variables only; else undefined.
  */
 export async function hclStringValue(expression: string, values: Map<string, unknown>): Promise<string | undefined> {
   if (!expression.includes('${')) return expression.includes('{{') ? undefined : expression
-  const { getExpressionAst } = await import('./hcl-parser.js')
-  let ast: AstNode | null
-  try {
-    ast = (await getExpressionAst('manifest.pkr.hcl', JSON.stringify(expression))) as AstNode | null
-  } catch {
-    return undefined
-  }
-  if (!ast || (ast.type !== 'template' && ast.type !== 'templateWrap')) return undefined
+  const { stringParts } = await import('./hcl-parser.js')
+  const parts = await stringParts(JSON.stringify(expression))
+  if (!parts) return undefined
   let text = ''
-  for (const part of ast.children ?? []) {
-    const traversal = part.meta?.traversal
-    if (part.type === 'literalValue' && typeof part.meta?.value === 'string') {
-      text += part.meta.value
-    } else if (part.type === 'scopeTraversal' && traversal?.length === 2 && traversal[0].segment === 'var') {
-      const value = values.get(traversal[1].segment ?? '')
-      if (typeof value !== 'string' || value.includes('${')) return undefined
-      text += value
-    } else {
-      return undefined
+  for (const part of parts) {
+    if ('other' in part) return undefined
+    if ('literal' in part) {
+      text += part.literal
+      continue
     }
+    const value = values.get(part.variable)
+    if (typeof value !== 'string' || value.includes('${')) return undefined
+    text += value
   }
   return text
 }
 
-interface AstNode {
-  type: string
-  children?: AstNode[]
-  meta?: { value?: unknown; traversal?: Array<{ type: string; segment?: string }> }
-}
-
-/** `output` of the first manifest post-processor, in file order, as hcl2json gives it. */
+/** `output` of the first manifest post-processor, in file order, as the parser gives it. */
 export function hclManifestOutput(files: HclBody[]): { output?: string; found: boolean } {
   for (const file of files) {
     for (const build of bodies(file.build)) {
@@ -118,12 +105,21 @@ export function hclRequiredPlugins(files: HclBody[]): string[] {
     for (const packer of bodies(file.packer)) {
       for (const plugins of bodies(packer.required_plugins)) {
         for (const [name, definition] of Object.entries(plugins)) {
-          declarations.push(JSON.stringify({ [name]: definition }))
+          declarations.push(canonicalJson({ [name]: definition }))
         }
       }
     }
   }
   return declarations.sort()
+}
+
+/** JSON with every object's keys in order, so that the same declaration reads the same. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    typeof inner === 'object' && inner !== null && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner
+  )
 }
 
 /** Names of the variables declared with `sensitive = true`, and their defaults. */
@@ -157,7 +153,8 @@ export async function hclVariableCandidates(
   templatePath: string,
   varFiles: string[],
   variables: Array<{ name: string; value: string }>,
-  env: Record<string, string | undefined>
+  env: Record<string, string | undefined>,
+  unreadable: Unreadable[] = []
 ): Promise<Map<string, unknown[]>> {
   const candidates = new Map<string, unknown[]>()
   const add = (name: string, value: unknown): void => {
@@ -181,8 +178,9 @@ export async function hclVariableCandidates(
     try {
       const body = await parseHclFile(file)
       for (const name of declared) add(name, body[name])
-    } catch {
+    } catch (error) {
       // packer validate reports a variables file that does not parse, with its line.
+      unreadable.push(unreadableFile(file, error))
     }
   }
   for (const { name, value } of variables) add(name, value)
@@ -209,6 +207,25 @@ export interface HclTemplate {
   requiredPlugins: string[]
   /** How many builds the template makes; undefined when a file did not parse. */
   buildCount?: number
+  /** Files the parser could not read, and where: their sensitive variables are unknown. */
+  unreadable: Unreadable[]
+}
+
+/** A file the parser could not read: its path as given, and where, when the parser said. */
+export interface Unreadable {
+  file: string
+  line?: number
+  column?: number
+  message: string
+}
+
+function unreadableFile(path: string, error: unknown): Unreadable {
+  const message = error instanceof Error ? error.message : String(error)
+  const at = error as { line?: unknown; column?: unknown }
+  const file = relative(process.cwd(), path) || path
+  return typeof at.line === 'number' && typeof at.column === 'number'
+    ? { file, line: at.line, column: at.column, message }
+    : { file, message }
 }
 
 /** The inputs that say which files Packer reads, and with which variables. */
@@ -229,11 +246,13 @@ export async function readHclTemplate(
   const templatePath = resolve(request.workingDirectory, request.template)
   const files: HclBody[] = []
   const names = hclTemplateFiles(templatePath)
+  const unreadable: Unreadable[] = []
   for (const file of names) {
     try {
       files.push(await parseHclFile(file))
-    } catch {
-      // See above: packer validate says what is wrong.
+    } catch (error) {
+      // packer validate says what is wrong; if it finds nothing, the job warns (main.ts).
+      unreadable.push(unreadableFile(file, error))
     }
   }
   const candidates = await hclVariableCandidates(
@@ -241,7 +260,8 @@ export async function readHclTemplate(
     templatePath,
     request.varFiles.map((file) => resolve(request.workingDirectory, file)),
     request.variables,
-    env
+    env,
+    unreadable
   )
   const values = new Map([...candidates].map(([name, given]) => [name, given.at(-1)]))
   const manifest = hclManifestOutput(files).output
@@ -252,7 +272,8 @@ export async function readHclTemplate(
       : resolve(request.workingDirectory, manifestOutput || 'packer-manifest.json'),
     sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates)])],
     requiredPlugins: hclRequiredPlugins(files),
-    buildCount: files.length === names.length ? hclBuildCount(files) : undefined
+    buildCount: files.length === names.length ? hclBuildCount(files) : undefined,
+    unreadable
   }
 }
 

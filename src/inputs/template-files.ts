@@ -1,6 +1,6 @@
 // Inputs working-directory, template, var-file and manifest: the files Packer is given, read
 // as far as the action needs to know them before Packer runs. JSON templates are read here
-// with the variables Packer will have; HCL2 files with HashiCorp's parser (hcl.ts).
+// with the variables Packer will have; HCL2 files with the HCL parser (hcl.ts).
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Variables } from './build-selection.js'
@@ -151,7 +151,7 @@ function describeJson(
   }
 }
 
-/** The rest of an HCL2 template is read with HashiCorp's parser once the inputs pass (hcl.ts). */
+/** The rest of an HCL2 template is read with the HCL parser once the inputs pass (hcl.ts). */
 function checkHclFiles(reader: InputReader, template: string, path: string): void {
   const files = isDirectory(path) ? hclTemplateFiles(path) : [path]
   if (files.length === 0) {
