@@ -99,13 +99,23 @@ build {
         ].join('\n')
       )
     ).toEqual({
-      quoted: 'tab\tquote"back\\slash \u00e9 ${literal} %{literal}',
+      // As HCL's JSON syntax writes strings: templates, so a literal ${ is $${.
+      quoted: 'tab\tquote"back\\slash \u00e9 $${literal} %%{literal}',
       mixed: '$${kept}-${var.x}',
       strip: 'a${var.x}b ${var.y}',
-      plain: '  indented\n${not-interpolated}\n',
+      plain: '  indented\n$${not-interpolated}\n',
       flush: 'four\n\n  six\n',
       empty: ''
     })
+  })
+
+  it('refuses $ or % right before an escaped ${ or %{ that does not close, which HashiCorp\'s parser reads', async () => {
+    // A limit of tree-sitter's HCL grammar, which reads `$$${` as `$$` and an interpolation: such
+    // a file is reported as not read (the job warns). Where the braces close, the text comes out
+    // as HashiCorp's parser gives it.
+    await expect(parse('a = "$$${"\n')).rejects.toThrow(/not valid HCL/)
+    await expect(parse('a = "%%%{"\n')).rejects.toThrow(/not valid HCL/)
+    expect(await parse('a = "$$ $$${HOME} %%{x}"\n')).toEqual({ a: '$$ $$${HOME} %%{x}' })
   })
 
   it('refuses a file that is not valid HCL, naming the file and the line', async () => {
@@ -212,6 +222,15 @@ variable "keys" {
     )
   })
 
+  it('masks what Packer prints: a literal ${ escaped in the file as $${ is ${', async () => {
+    const files = await parsed({
+      'vars.pkr.hcl': 'variable "password" {\n  sensitive = true\n  default = "pa$${ss%%{w"\n}\n',
+      'list.auto.pkrvars.hcl': 'password = ["x$${y}"]\n'
+    })
+    const candidates = await hclVariableCandidates(files, directory, [], [], {})
+    expect(hclSensitiveValues(files, candidates)).toEqual(['pa${ss%{w', 'x${y}'])
+  })
+
   it('is empty when no variable is sensitive', async () => {
     const files = await parsed({ 'vars.pkr.hcl': 'variable "region" {\n  default = "us-east-1"\n}\n' })
     const candidates = await hclVariableCandidates(files, directory, [], [{ name: 'region', value: 'x' }], {})
@@ -232,6 +251,8 @@ describe('hclStringValue', () => {
     expect(await hclStringValue('${var.dir}/${var.name}', values)).toBe('out/images.json')
     expect(await hclStringValue('"quoted"\\${var.name}\n', values)).toBe('"quoted"\\images.json\n')
     expect(await hclStringValue('$${var.name}/${var.dir}', values)).toBe('${var.name}/out')
+    expect(await hclStringValue('out/$${x}.json', values)).toBe('out/${x}.json')
+    expect(await hclStringValue('out/$$${x}.json', values)).toBe('out/$${x}.json')
   })
   it('leaves anything else to Packer', async () => {
     expect(await hclStringValue('${local.dir}/m.json', values)).toBeUndefined()

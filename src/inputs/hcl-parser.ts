@@ -1,8 +1,8 @@
 // The HCL parser: tree-sitter's HCL grammar, compiled to WebAssembly, in a module of its own:
 // it loads only for HCL2 templates, so runs with JSON templates never pay for it. Its syntax
-// tree is turned into the shape the rest of the action reads (HclBody): blocks by type, then
-// label, each a list of bodies; values that are literal as JSON values (strings with their
-// escapes read), and any other expression as its source text inside `${…}`.
+// tree is turned into the shape the rest of the action reads (HclBody), the shape of HCL's JSON
+// syntax: blocks by type, then label, each a list of bodies; literal values as JSON values,
+// strings as templates (a literal `${` as `$${`), any other expression as `${source}`.
 import { Language, Parser, type Node } from 'web-tree-sitter'
 import type { HclBody } from './hcl.js'
 import { hclWasm } from './hcl-wasm.js'
@@ -92,7 +92,7 @@ function body(node: Node): HclBody {
 function block(node: Node, out: HclBody): void {
   const [type, ...labels] = node.namedChildren
     .filter((child) => child.type === 'identifier' || child.type === 'string_lit')
-    .map((child) => (child.type === 'identifier' ? child.text : (template(child) as string)))
+    .map((child) => (child.type === 'identifier' ? child.text : labelText(child)))
   const inner = node.namedChildren.find((child) => child.type === 'body')
   let container = out
   let key = type ?? ''
@@ -171,14 +171,22 @@ function objectKey(node: Node): string {
 type Part = { literal: string } | { written: Node }
 
 /**
- * A string literal, a quoted template or a heredoc: its text where it has no interpolation or
- * directive; else its literal parts (with `${` and `%{` escaped again) and the others' source.
+ * A string literal, a quoted template or a heredoc as a string of HCL's JSON syntax, where
+ * strings are templates too: its literal text with `${` and `%{` escaped, and each
+ * interpolation or directive as written. literalText() reads it back.
  */
 function template(node: Node): string {
-  const parts = templateParts(node)
   const literal = (text: string): string => text.replaceAll('${', () => '$${').replaceAll('%{', '%%{')
-  if (parts.every((part) => 'literal' in part)) return parts.map((part) => (part as { literal: string }).literal).join('')
-  return parts.map((part) => ('literal' in part ? literal(part.literal) : written(part.written))).join('')
+  return templateParts(node)
+    .map((part) => ('literal' in part ? literal(part.literal) : written(part.written)))
+    .join('')
+}
+
+/** A block label: a string literal, whose text is as it reads. */
+function labelText(node: Node): string {
+  return templateParts(node)
+    .map((part) => ('literal' in part ? part.literal : part.written.text))
+    .join('')
 }
 
 /** The parts of a template, read from the source between its delimiters. */
@@ -274,17 +282,25 @@ function flush(parts: Part[]): void {
 
 /** A heredoc's literal text: only `$${` and `%%{` are escapes there. */
 function unescapeTemplate(text: string): string {
-  return text.replaceAll('$${', () => '${').replaceAll('%%{', '%{')
+  return unescape(text, false)
+}
+
+/** A quoted string's literal text: backslash escapes, `$${` and `%%{`. */
+function unescapeQuoted(text: string): string {
+  return unescape(text, true)
 }
 
 const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' }
 
-/** A quoted string's literal text: backslash escapes, `$${` and `%%{`. */
-function unescapeQuoted(text: string): string {
+/**
+ * Literal text as HCL's scanner reads it, left to right: `$${` is `${` and `%%{` is `%{`, any
+ * other `$` or `%` is itself (so `$$${` is `$` and `${`).
+ */
+function unescape(text: string, backslashes: boolean): string {
   let out = ''
   for (let i = 0; i < text.length; i++) {
     const char = text[i]
-    if (char === '\\' && i + 1 < text.length) {
+    if (backslashes && char === '\\' && i + 1 < text.length) {
       const next = text[i + 1]
       const digits = next === 'u' ? 4 : next === 'U' ? 8 : 0
       if (escapes[next] !== undefined) {
@@ -304,6 +320,28 @@ function unescapeQuoted(text: string): string {
       continue
     }
     out += char
+  }
+  return out
+}
+
+/**
+ * What a string of HCL's JSON syntax reads as when it is literal text only (`"a$${b}"` is
+ * `a${b}`); undefined when it interpolates or directs anything. Read with HCL's escapes, as
+ * unescape() does, since tree-sitter's grammar reads `$$${` as `$$` and an interpolation.
+ */
+export function literalText(template: string): string | undefined {
+  let out = ''
+  for (let i = 0; i < template.length; i++) {
+    const char = template[i]
+    const marker = char === '$' || char === '%'
+    if (marker && template[i + 1] === char && template[i + 2] === '{') {
+      out += `${char}{`
+      i += 2
+    } else if (marker && template[i + 1] === '{') {
+      return undefined
+    } else {
+      out += char
+    }
   }
   return out
 }

@@ -47,7 +47,9 @@ function labelled(value: unknown): Array<[string, HclBody[]]> {
  */
 export async function hclStringValue(expression: string, values: Map<string, unknown>): Promise<string | undefined> {
   if (!expression.includes('${')) return expression.includes('{{') ? undefined : expression
-  const { stringParts } = await import('./hcl-parser.js')
+  const { literalText, stringParts } = await import('./hcl-parser.js')
+  const literal = literalText(expression)
+  if (literal !== undefined) return literal
   const parts = await stringParts(JSON.stringify(expression))
   if (!parts) return undefined
   let text = ''
@@ -164,7 +166,7 @@ export async function hclVariableCandidates(
   for (const file of files) {
     for (const [name, definitions] of labelled(file.variable)) {
       declared.push(name)
-      add(name, definitions[0]?.default)
+      add(name, await valueRead(definitions[0]?.default))
     }
   }
   for (const name of declared) add(name, env[`PKR_VAR_${name}`])
@@ -177,7 +179,7 @@ export async function hclVariableCandidates(
     if (!existsSync(file)) continue
     try {
       const body = await parseHclFile(file)
-      for (const name of declared) add(name, body[name])
+      for (const name of declared) add(name, await valueRead(body[name]))
     } catch (error) {
       // packer validate reports a variables file that does not parse, with its line.
       unreadable.push(unreadableFile(file, error))
@@ -185,6 +187,24 @@ export async function hclVariableCandidates(
   }
   for (const { name, value } of variables) add(name, value)
   return candidates
+}
+
+/**
+ * A value as a file gives it, with each string that is literal text read as that text (`$${`
+ * is `${`): the value Packer has, and prints. A string that interpolates stays as written.
+ */
+async function valueRead(value: unknown): Promise<unknown> {
+  if (typeof value === 'string') {
+    if (!value.includes('{')) return value
+    const { literalText } = await import('./hcl-parser.js')
+    return literalText(value) ?? value
+  }
+  if (Array.isArray(value)) return Promise.all(value.map(valueRead))
+  if (typeof value === 'object' && value !== null) {
+    const entries = await Promise.all(Object.entries(value).map(async ([key, inner]) => [key, await valueRead(inner)]))
+    return Object.fromEntries(entries)
+  }
+  return value
 }
 
 /**
