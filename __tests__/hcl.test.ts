@@ -345,11 +345,12 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
     writeFileSync(join(directory, 'broken.pkr.hcl'), 'build {\n  sources = [\n')
     writeFileSync(join(directory, 'prod.pkrvars.hcl'), 'token = "FromFile"\n')
     writeFileSync(join(directory, 'bad.pkrvars.hcl'), 'token = = "x"\n')
+    writeFileSync(join(directory, 'bad.json'), '{"token": "s3cret-value" oops}')
     const read = await readHclTemplate(
       {
         workingDirectory: directory,
         template: '.',
-        varFiles: ['bad.pkrvars.hcl', 'prod.pkrvars.hcl'],
+        varFiles: ['bad.pkrvars.hcl', 'bad.json', 'prod.pkrvars.hcl'],
         variables: [],
         manifest: join(directory, 'packer-manifest.json'),
         manifestGiven: false,
@@ -361,7 +362,10 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
     expect(read.buildCount).toBeUndefined()
     expect(read.unreadable.map(({ file, line }) => [file.split('/').at(-1), line])).toEqual([
       ['broken.pkr.hcl', 1],
-      ['bad.pkrvars.hcl', 1]
+      ['bad.pkrvars.hcl', 1],
+      ['bad.json', undefined]
     ])
+    expect(read.unreadable.at(-1)?.message).toMatch(/bad\.json: not valid JSON$/)
+    expect(JSON.stringify(read.unreadable)).not.toContain('s3cret')
   })
 })

@@ -16,7 +16,9 @@ try {
     const asked = askPackerOnPath()
     // An HCL2 template is read while Packer answers (dist/stages/hcl-template.js).
     const hclTemplate =
-      inputs.templateKind === 'hcl' ? import('./inputs/hcl.js').then(({ readHclTemplate }) => readHclTemplate(inputs)) : undefined
+      inputs.templateKind === 'hcl'
+        ? import('./inputs/hcl.js').then(({ readHclTemplate }) => readHclTemplate(inputs))
+        : undefined
     hclTemplate?.catch(() => undefined)
     await asked.asked
     await (await import('./main.js')).run(inputs, asked, hclTemplate)

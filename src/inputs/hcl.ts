@@ -240,9 +240,11 @@ export interface Unreadable {
 }
 
 function unreadableFile(path: string, error: unknown): Unreadable {
-  const message = error instanceof Error ? error.message : String(error)
-  const at = error as { line?: unknown; column?: unknown }
   const file = relative(process.cwd(), path) || path
+  // JSON.parse quotes the text around the problem, which may be a secret: not that message.
+  const message =
+    error instanceof SyntaxError ? `${file}: not valid JSON` : error instanceof Error ? error.message : String(error)
+  const at = error as { line?: unknown; column?: unknown }
   return typeof at.line === 'number' && typeof at.column === 'number'
     ? { file, line: at.line, column: at.column, message }
     : { file, message }
