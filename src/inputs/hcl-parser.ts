@@ -213,8 +213,9 @@ function templateParts(node: Node): Part[] {
     at = child.endIndex
   }
   if (end > at) parts.push({ literal: source.slice(at, end) })
-  const unescape = heredoc ? unescapeTemplate : unescapeQuoted
-  const read = parts.map((part) => ('literal' in part ? { literal: unescape(part.literal) } : part))
+  const read = parts.map((part) =>
+    'literal' in part ? { literal: unescape(part.literal, { backslashes: !heredoc }) as string } : part
+  )
   strip(read)
   if (heredoc && children.some((child) => child.type === 'heredoc_start' && child.text === '<<-')) flush(read)
   return read
@@ -280,26 +281,19 @@ function flush(parts: Part[]): void {
   }
 }
 
-/** A heredoc's literal text: only `$${` and `%%{` are escapes there. */
-function unescapeTemplate(text: string): string {
-  return unescape(text, false)
-}
-
-/** A quoted string's literal text: backslash escapes, `$${` and `%%{`. */
-function unescapeQuoted(text: string): string {
-  return unescape(text, true)
-}
-
 const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' }
 
 /**
  * Literal text as HCL's scanner reads it, left to right: `$${` is `${` and `%%{` is `%{`, any
- * other `$` or `%` is itself (so `$$${` is `$` and `${`).
+ * other `$` or `%` is itself (so `$$${` is `$` and `${`); with `backslashes` (a quoted string,
+ * not a heredoc), `\n`, `\"`, `\u00e9` and the like too. A `${` or `%{` that is not escaped
+ * makes it undefined when `literalOnly`, and is kept as it is otherwise.
  */
-function unescape(text: string, backslashes: boolean): string {
+function unescape(text: string, { backslashes = false, literalOnly = false } = {}): string | undefined {
   let out = ''
   for (let i = 0; i < text.length; i++) {
     const char = text[i]
+    const marker = char === '$' || char === '%'
     if (backslashes && char === '\\' && i + 1 < text.length) {
       const next = text[i + 1]
       const digits = next === 'u' ? 4 : next === 'U' ? 8 : 0
@@ -314,10 +308,12 @@ function unescape(text: string, backslashes: boolean): string {
         i += 1 + digits
         continue
       }
-    } else if ((char === '$' || char === '%') && text[i + 1] === char && text[i + 2] === '{') {
+    } else if (marker && text[i + 1] === char && text[i + 2] === '{') {
       out += `${char}{`
       i += 2
       continue
+    } else if (marker && literalOnly && text[i + 1] === '{') {
+      return undefined
     }
     out += char
   }
@@ -326,24 +322,11 @@ function unescape(text: string, backslashes: boolean): string {
 
 /**
  * What a string of HCL's JSON syntax reads as when it is literal text only (`"a$${b}"` is
- * `a${b}`); undefined when it interpolates or directs anything. Read with HCL's escapes, as
- * unescape() does, since tree-sitter's grammar reads `$$${` as `$$` and an interpolation.
+ * `a${b}`); undefined when it interpolates or directs anything. Read with HCL's escapes by
+ * unescape(), since tree-sitter's grammar reads `$$${` as `$$` and an interpolation.
  */
 export function literalText(template: string): string | undefined {
-  let out = ''
-  for (let i = 0; i < template.length; i++) {
-    const char = template[i]
-    const marker = char === '$' || char === '%'
-    if (marker && template[i + 1] === char && template[i + 2] === '{') {
-      out += `${char}{`
-      i += 2
-    } else if (marker && template[i + 1] === '{') {
-      return undefined
-    } else {
-      out += char
-    }
-  }
-  return out
+  return unescape(template, { literalOnly: true })
 }
 
 /** A part of a string as the action evaluates it: literal text, `var.NAME`, or anything else. */
