@@ -15,7 +15,7 @@ import { setTimeout } from 'node:timers'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { bundle, sizeOf } from './bundle.mjs'
-import { loadActionProcess, loadEc2Endpoint, projectRoot } from './loopback.mjs'
+import { loadActionProcess, loadEc2Endpoint, loadPackerOnPath, projectRoot } from './loopback.mjs'
 
 const MiB = 1024 * 1024
 const REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -120,6 +120,8 @@ async function compare({ rounds, warmUp = 1, a, b }) {
 // ---------------------------------------------------------------- the runner's environment
 
 let lib
+/** The environment the action asks `packer version` in (src/install/on-path.ts). */
+let askedAsTheActionAsks
 
 /** The env the runner gives the action, the tests' own (with the push-to-main variables). */
 function actionEnv(workspace, inputs, env) {
@@ -233,9 +235,6 @@ function barePacker(startEc2Endpoint, packer, kind) {
     return { ms: validate.ms + built.ms, versionMs: version.ms }
   })
 }
-
-/** The action asks `packer version` as one process, without the update check. */
-const askedAsTheActionAsks = { CHECKPOINT_DISABLE: '1', PACKER_WRAP_COOKIE: '49C22B1A-3A93-4C98-97FA-E07D18C787B5' }
 
 function wholeAction(startEc2Endpoint, node, version, kind) {
   const { directory, template, varFile } = jobTemplates[kind]
@@ -421,6 +420,7 @@ async function main() {
   scratch = mkdtempSync(join(tmpdir(), 'packer-ami-action-bench-'))
   const [actionProcess, loopback] = await Promise.all([loadActionProcess(), loadEc2Endpoint()])
   lib = actionProcess
+  askedAsTheActionAsks = (await loadPackerOnPath()).oneProcess
   const minimal = await bundleMinimalAction()
 
   const cpu = cpus()

@@ -30,3 +30,6 @@ export const loadEc2Endpoint = () => load('ec2-endpoint', 'test-support/ec2-endp
 
 /** runAction(): dist/index.js run as the runner runs it. */
 export const loadActionProcess = () => load('action-process', '__tests__/support/action-process.ts')
+
+/** How the action asks the packer on PATH for its version: oneProcess, the environment it adds. */
+export const loadPackerOnPath = () => load('packer-on-path', 'src/install/on-path.ts')

@@ -54,7 +54,7 @@ export function packerOnPath(): Promise<PathPacker | undefined> {
  * its version needs neither a panic report nor signal forwarding. Its own log goes to stderr
  * then, which is not read.
  */
-const oneProcess = {
+export const oneProcess = {
   CHECKPOINT_DISABLE: '1',
   PACKER_WRAP_COOKIE: '49C22B1A-3A93-4C98-97FA-E07D18C787B5'
 }
