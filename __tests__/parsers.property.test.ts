@@ -9,7 +9,7 @@ import { amiPairs, amisFromAnnouncedArtifacts, ManifestError, parseManifest } fr
 import { parseLeftoverState } from '../src/aws/leftovers.js'
 import { InputError, readInputs } from '../src/inputs/index.js'
 import { oldestPacker, packerVersionProblem, parseVersionRequest } from '../src/inputs/packer-version.js'
-import type { VersionRequest } from '../src/inputs/packer.js'
+import type { VersionRequest } from '../src/inputs/version-request.js'
 import { manifestShapeProblem } from '../src/inputs/manifest.js'
 import { checkTagCount, parseTagLines, tagProblem } from '../src/inputs/tags.js'
 import { fingerprintFiles } from '../src/inputs/fingerprint.js'

@@ -15,9 +15,11 @@ import { fileURLToPath } from 'node:url'
 
 /**
  * Loaded on every run: each bundled on its own, so that only the code it runs is in it. The
- * post step runs after every job too, and most jobs leave it nothing to do.
+ * post step runs after every job too, and most jobs leave it nothing to do. The semver checks
+ * of packer-version are a file of their own, which dist/index.js loads only for a version other
+ * than latest: they are half of what it would otherwise compile on every run.
  */
-const entries = { index: 'src/index.ts', post: 'src/post-index.ts' }
+const entries = { index: 'src/index.ts', post: 'src/post-index.ts', 'stages/packer-version': 'src/inputs/packer-version.ts' }
 /** Loaded when needed: the job, and the stages that it and the post step import dynamically. */
 const loadedLater = {
   main: 'src/main.ts',
@@ -38,9 +40,9 @@ const loadedLater = {
   'stages/cleanup': 'src/aws/cleanup.ts',
   'stages/plugin-cache': 'src/plugins/cache.ts'
 }
-/** Each later stage by its source file, absolute. */
+/** Each stage, later or checking an input, by its source file, absolute. */
 const stageOfSource = new Map(
-  Object.entries(loadedLater)
+  Object.entries({ ...entries, ...loadedLater })
     .filter(([name]) => name.startsWith('stages/') || name === 'main')
     .map(([name, source]) => [resolve(source), name])
 )
@@ -319,6 +321,16 @@ function checkLoadedOnEveryRun(metafile) {
     throw new Error(
       `dist/index.js or dist/post.js, loaded on every run, would hold ${names.join(', ')}: import the stage that needs it dynamically, ` +
         'and list that stage in loadedLater'
+    )
+  }
+  const semverIn = Object.entries(metafile.outputs)
+    .filter(([output]) => !output.endsWith('stages/packer-version.js') && !output.endsWith('.map'))
+    .filter(([, { inputs }]) => Object.keys(inputs).some((input) => packageOf(input) === 'semver'))
+    .map(([output]) => output)
+  if (semverIn.length > 0) {
+    throw new Error(
+      `${semverIn.join(', ')}, loaded on every run, would hold semver: only dist/stages/packer-version.js, ` +
+        'which a packer-version other than latest loads, may'
     )
   }
 }

@@ -12,7 +12,8 @@ import { checkTagCount, readTagInputs } from './tags.js'
 import { readTemplateFiles, type TemplateFiles } from './template-files.js'
 
 export { InputError, inputLines, inputList, type InputProblem, type ProblemLocation } from './reader.js'
-export type { Command, OnError, SigningKey, VersionRequest } from './packer.js'
+export type { Command, OnError, SigningKey } from './packer.js'
+export type { VersionRequest } from './version-request.js'
 export type { LaunchTemplateRef } from './launch-template.js'
 export type { InputGetter }
 

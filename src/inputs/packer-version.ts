@@ -1,13 +1,13 @@
-// Input packer-version read as semver: an exact version or a range. A module of its own, which
-// the input checks import only when packer-version asks for more than latest (the default):
-// dist/index.js holds it, but runs semver's module code only then, and only of the functions
-// used here (all of semver takes ~1.5 ms more to load, on the way to Packer's start).
+// Input packer-version read as semver: an exact version or a range. A file of its own
+// (dist/stages/packer-version.js), which the input checks import only when packer-version asks
+// for more than latest (the default): a run that asks for latest does not even compile semver
+// before its inputs are checked. Only the semver functions used here.
 import clean from 'semver/functions/clean.js'
 import lt from 'semver/functions/lt.js'
 import valid from 'semver/functions/valid.js'
 import intersects from 'semver/ranges/intersects.js'
 import validRange from 'semver/ranges/valid.js'
-import { asksForLatest, type VersionRequest } from './packer.js'
+import { asksForLatest, type VersionRequest } from './version-request.js'
 
 /** undefined when `spec` is neither latest, a version nor a semver range. */
 export function parseVersionRequest(spec: string): VersionRequest | undefined {

@@ -6,15 +6,10 @@ import { errorMessage } from '../common/errors.js'
 import { readGithubToken } from './checks.js'
 import { parsePluginRequirements, type PluginRequirement } from './plugins.js'
 import type { InputReader } from './reader.js'
+import { asksForLatest, type VersionRequest } from './version-request.js'
 
 export type Command = 'build' | 'validate'
 export type OnError = 'cleanup' | 'abort' | 'run-cleanup-provisioner'
-
-/** What input `packer-version` asks for. */
-export type VersionRequest =
-  | { kind: 'latest' }
-  | { kind: 'exact'; version: string }
-  | { kind: 'range'; range: string }
 
 /** A key trusted to sign Packer's SHA256SUMS. */
 export interface SigningKey {
@@ -42,23 +37,6 @@ const onErrorModes = ['cleanup', 'abort', 'run-cleanup-provisioner'] as const
 export const defaultReleasesUrl = 'https://releases.hashicorp.com'
 const armorHeader = '-----BEGIN PGP PUBLIC KEY BLOCK-----'
 
-/** The default, and what an empty input means. */
-export function asksForLatest(spec: string): boolean {
-  const trimmed = spec.trim()
-  return trimmed === '' || trimmed.toLowerCase() === 'latest'
-}
-
-export function describeRequest(request: VersionRequest): string {
-  switch (request.kind) {
-    case 'latest':
-      return 'latest'
-    case 'exact':
-      return request.version
-    case 'range':
-      return request.range
-  }
-}
-
 export async function readPackerInputs(reader: InputReader): Promise<PackerInputs> {
   const command = reader.oneOf('command', commands)
   const onError = reader.oneOf('on-error', onErrorModes)
@@ -84,7 +62,10 @@ export async function readPackerInputs(reader: InputReader): Promise<PackerInput
   }
 }
 
-/** semver loads only for an input that asks for more than latest, the default. */
+/**
+ * semver loads only for an input that asks for more than latest, the default: its checks are a
+ * file of their own (dist/stages/packer-version.js).
+ */
 async function readVersionRequest(reader: InputReader): Promise<VersionRequest> {
   const input = reader.text('packer-version', 'latest')
   if (asksForLatest(input)) return { kind: 'latest' }

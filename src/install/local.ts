@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import * as semver from 'semver'
 import type { PathPacker } from './on-path.js'
 import { packerExecutableName } from './platform.js'
-import type { VersionRequest } from '../inputs/packer.js'
+import type { VersionRequest } from '../inputs/version-request.js'
 
 export function satisfies(version: string, request: VersionRequest): boolean {
   switch (request.kind) {

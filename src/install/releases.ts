@@ -1,7 +1,7 @@
 import * as semver from 'semver'
 import { DownloadError, fetchBytes, type RetryPolicy } from './download.js'
 import type { ReleasePlatform } from './platform.js'
-import type { VersionRequest } from '../inputs/packer.js'
+import type { VersionRequest } from '../inputs/version-request.js'
 import { errorMessage } from '../common/errors.js'
 
 export interface ReleaseBuild {
