@@ -14,13 +14,14 @@ try {
     // here, Packer answers while the job loads instead of after.
     const { askPackerOnPath } = await import('./install/on-path.js')
     const asked = askPackerOnPath()
-    // An HCL2 template is read while Packer answers (dist/stages/hcl-template.js).
+    await asked.asked
+    // An HCL2 template is read while Packer answers (dist/stages/hcl-template.js). Not sooner:
+    // loading the parser would hold up finding and starting Packer, which is the longer wait.
     const hclTemplate =
       inputs.templateKind === 'hcl'
         ? import('./inputs/hcl.js').then(({ readHclTemplate }) => readHclTemplate(inputs))
         : undefined
     hclTemplate?.catch(() => undefined)
-    await asked.asked
     await (await import('./main.js')).run(inputs, asked, hclTemplate)
   }
 } catch (error) {
