@@ -63,15 +63,17 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 /**
  * Runs a command to completion with its stdout read by this process, slowly when asked;
  * resolves with the wall time, the bytes read, the exit and, when `rss` is set, the peak RSS
- * that scripts/peak-rss.mjs recorded.
+ * and the CPU time that scripts/peak-rss.mjs recorded.
  */
 function timeProcess(command, args, { cwd, env, slowReader = false, rss = false }) {
-  const rssFile = rss ? join(mkdtempSync(join(scratch, 'rss-')), 'peak') : undefined
+  const probeDir = rss ? mkdtempSync(join(scratch, 'rss-')) : undefined
+  const rssFile = probeDir ? join(probeDir, 'peak') : undefined
+  const cpuFile = probeDir ? join(probeDir, 'cpu') : undefined
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(command, args, {
       cwd,
-      env: rssFile ? { ...env, PEAK_RSS_FILE: rssFile } : env,
+      env: probeDir ? { ...env, PEAK_RSS_FILE: rssFile, CPU_TIME_FILE: cpuFile } : env,
       stdio: ['ignore', 'pipe', 'pipe']
     })
     children.add(child)
@@ -94,7 +96,8 @@ function timeProcess(command, args, { cwd, env, slowReader = false, rss = false 
       children.delete(child)
       const ms = performance.now() - started
       const peakRss = rssFile ? Number(readFileSync(rssFile, 'utf8')) : undefined
-      resolve({ ms, bytes, exitCode, signal, peakRss, output: tail })
+      const cpuMs = cpuFile ? Number(readFileSync(cpuFile, 'utf8')) / 1000 : undefined
+      resolve({ ms, bytes, exitCode, signal, peakRss, cpuMs, output: tail })
     })
   })
 }
@@ -489,6 +492,8 @@ async function main() {
     row('the action (whole job)', job.b.map((r) => r.ms), ms, { ratio: `${median(ratios(job, (r) => r.ms)).toFixed(2)}×` })
     row('the action minus bare Packer', overhead, ms, { target: '< 150 ms', met: median(overhead) < 150 })
     row('packer version alone, which the action runs first', job.a.map((r) => r.versionMs), ms)
+    row('the action minus bare Packer and packer version', job.b.map((b, i) => b.ms - job.a[i].ms - job.a[i].versionMs), ms)
+    row('the action: CPU time of its own process', job.b.map((r) => r.cpuMs), ms)
     row('the action: peak RSS', job.b.map((r) => r.peakRss), mib)
   }
   heading('Cold start to an input error (command: nope), bundled the same way')
