@@ -15,11 +15,16 @@ import { fileURLToPath } from 'node:url'
 
 /**
  * Loaded on every run: each bundled on its own, so that only the code it runs is in it. The
- * post step runs after every job too, and most jobs leave it nothing to do. The semver checks
- * of packer-version are a file of their own, which dist/index.js loads only for a version other
- * than latest: they are half of what it would otherwise compile on every run.
+ * post step runs after every job too, and most jobs leave it nothing to do.
  */
-const entries = { index: 'src/index.ts', post: 'src/post-index.ts', 'stages/packer-version': 'src/inputs/packer-version.ts' }
+const entries = { index: 'src/index.ts', post: 'src/post-index.ts' }
+/**
+ * Input checks that only some runs need, bundled on their own like the entry points, which
+ * import them dynamically; each with the packages only it may hold. The semver checks of
+ * packer-version are half of what dist/index.js would otherwise compile on every run, though a
+ * run with latest, the default, never runs them.
+ */
+const inputStages = { 'stages/packer-version': { source: 'src/inputs/packer-version.ts', holds: ['semver/'] } }
 /** Loaded when needed: the job, and the stages that it and the post step import dynamically. */
 const loadedLater = {
   main: 'src/main.ts',
@@ -40,9 +45,10 @@ const loadedLater = {
   'stages/cleanup': 'src/aws/cleanup.ts',
   'stages/plugin-cache': 'src/plugins/cache.ts'
 }
+const inputStageSources = Object.fromEntries(Object.entries(inputStages).map(([name, { source }]) => [name, source]))
 /** Each stage, later or checking an input, by its source file, absolute. */
 const stageOfSource = new Map(
-  Object.entries({ ...entries, ...loadedLater })
+  Object.entries({ ...inputStageSources, ...loadedLater })
     .filter(([name]) => name.startsWith('stages/') || name === 'main')
     .map(([name, source]) => [resolve(source), name])
 )
@@ -309,29 +315,21 @@ function checkLoadedOnEveryRun(metafile) {
     .filter((name) => laterBuiltins.includes(name))
   if (builtins.length > 0) {
     throw new Error(
-      `dist/index.js or dist/post.js, loaded on every run, would import Node's ${[...new Set(builtins)].join(', ')}: ` +
+      `dist/index.js, dist/post.js or an input stage, loaded before the job, would import Node's ${[...new Set(builtins)].join(', ')}: ` +
         'only the job (src/main.ts and what it imports) may, once the inputs are checked'
     )
   }
-  const pulledIn = Object.keys(metafile.inputs).filter((input) =>
-    laterPackages.some((name) => input.includes(`node_modules/${name}`))
-  )
-  if (pulledIn.length > 0) {
-    const names = [...new Set(pulledIn.map(packageOf))]
-    throw new Error(
-      `dist/index.js or dist/post.js, loaded on every run, would hold ${names.join(', ')}: import the stage that needs it dynamically, ` +
-        'and list that stage in loadedLater'
-    )
-  }
-  const semverIn = Object.entries(metafile.outputs)
-    .filter(([output]) => !output.endsWith('stages/packer-version.js') && !output.endsWith('.map'))
-    .filter(([, { inputs }]) => Object.keys(inputs).some((input) => packageOf(input) === 'semver'))
-    .map(([output]) => output)
-  if (semverIn.length > 0) {
-    throw new Error(
-      `${semverIn.join(', ')}, loaded on every run, would hold semver: only dist/stages/packer-version.js, ` +
-        'which a packer-version other than latest loads, may'
-    )
+  const inputStagePackages = Object.values(inputStages).flatMap(({ holds }) => holds)
+  for (const [output, { inputs }] of Object.entries(metafile.outputs)) {
+    const allowed = Object.entries(inputStages).find(([name]) => output.endsWith(`${name}.js`))?.[1].holds ?? []
+    const forbidden = [...laterPackages, ...inputStagePackages].filter((name) => !allowed.includes(name))
+    const held = Object.keys(inputs).filter((input) => forbidden.some((name) => input.includes(`node_modules/${name}`)))
+    if (held.length > 0) {
+      throw new Error(
+        `${output}, loaded before the job, would hold ${[...new Set(held.map(packageOf))].join(', ')}: import the stage that ` +
+          'needs it dynamically, and list that stage in loadedLater (or in inputStages, for an input check)'
+      )
+    }
   }
 }
 
@@ -419,6 +417,6 @@ export function sizeOf(dir) {
   return total
 }
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await bundle(entries, 'dist', loadedLater)
+  await bundle({ ...entries, ...inputStageSources }, 'dist', loadedLater)
   if (process.argv.includes('--size')) console.log(`dist/: ${(sizeOf('dist') / 1024).toFixed(0)} KiB`)
 }
