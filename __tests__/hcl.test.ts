@@ -47,7 +47,7 @@ source "amazon-ebs" "web" {
   encrypted     = true
   copy          = !true
   kms_key_id    = null
-  tags          = { Name = "web", "team-x" = upper("a"), nested.key = [1, -2] }
+  tags          = { Name = "web", "team-x" = upper("a"), nested.key = [1, -2, -0, -0.0] }
 }
 source "amazon-ebs" "db" {}
 build {
@@ -68,7 +68,7 @@ build {
               encrypted: true,
               copy: false,
               kms_key_id: null,
-              tags: { Name: 'web', 'team-x': '${upper("a")}', 'nested.key': [1, -2] }
+              tags: { Name: 'web', 'team-x': '${upper("a")}', 'nested.key': [1, -2, 0, 0] }
             }
           ],
           db: [{}]

@@ -122,12 +122,15 @@ function value(node: Node): unknown {
   }
 }
 
-/** `-1` and `!true`: a number and a bool, as literal as `1` and `true`. */
+/**
+ * `-1` and `!true`: a number and a bool, as literal as `1` and `true`. HCL's numbers have no
+ * negative zero: `-0` is 0, as HashiCorp's parser gives it.
+ */
 function negated(node: Node): number | boolean | undefined {
   const operation = node.child(0)
   const [operator, operand] = operation?.type === 'unary_operation' ? operation.children : []
   const inner = operand?.type === 'literal_value' ? literal(operand) : undefined
-  if (operator?.type === '-' && typeof inner === 'number') return -inner
+  if (operator?.type === '-' && typeof inner === 'number') return inner === 0 ? 0 : -inner
   if (operator?.type === '!' && typeof inner === 'boolean') return !inner
   return undefined
 }
