@@ -125,13 +125,20 @@ const interpolated: fc.Arbitrary<Written> = fc
     value: `${before}\${var.${variable}}${after}`
   }))
 
+/** `1e3`, `2E-2`, `1.5e+3`: an exponent, with or without a fraction. */
+const withExponent = fc
+  .tuple(fc.nat({ max: 999 }), fc.option(fc.nat({ max: 99 })), fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.nat({ max: 20 }))
+  .map(([whole, part, mark, sign, power]) => `${whole}${part === null ? '' : `.${part}`}${mark}${sign}${power}`)
+
 const numberValue: fc.Arbitrary<Written> = fc.oneof(
   fc.nat({ max: 100_000 }).map((n) => ({ text: String(n), value: n })),
   fc.nat({ max: 100_000 }).map((n) => ({ text: `-${n}`, value: -n || 0 })),
   fc.tuple(fc.nat({ max: 999 }), fc.integer({ min: 1, max: 99 })).map(([whole, part]) => ({
     text: `${whole}.${part}`,
     value: Number(`${whole}.${part}`)
-  }))
+  })),
+  withExponent.map((text) => ({ text, value: Number(text) })),
+  withExponent.map((text) => ({ text: `-${text}`, value: -Number(text) || 0 }))
 )
 
 const otherLiteral: fc.Arbitrary<Written> = fc.constantFrom(
@@ -143,7 +150,15 @@ const otherLiteral: fc.Arbitrary<Written> = fc.constantFrom(
 
 /** An expression HCL does not evaluate without a context: kept as `${source}`. */
 const expression: fc.Arbitrary<Written> = fc
-  .constantFrom('var.region', 'local.tags["Name"]', 'upper(var.x)', 'var.list[0]', 'var.a ? "x" : "y"', '[for s in var.l : s]')
+  .constantFrom(
+    'var.region',
+    'local.tags["Name"]',
+    'upper(var.x)',
+    'var.list[0]',
+    'var.a ? "x" : "y"',
+    '[for s in var.l : s]',
+    'var.size * 1e3'
+  )
   .map((source) => ({ text: source, value: `\${${source}}` }))
 
 /** A heredoc, plain or flush, whose lines are any text without `${`, `%{` or its marker. */

@@ -118,6 +118,42 @@ build {
     expect(await parse('a = "$$ $$${HOME} %%{x}"\n')).toEqual({ a: '$$ $$${HOME} %%{x}' })
   })
 
+  it('reads a number with an exponent and no fraction, which tree-sitter\'s grammar reads only with one', async () => {
+    expect(
+      await parse(
+        [
+          'a = 1e3',
+          'b = [1E-2, -2e+1, 007e2]',
+          'c = { x = 1e3, 5e1 = "key" }',
+          'd = 1e3 + var.x',
+          'e = "é ${var.x * 2e2} 1e3"',
+          'f = <<EOT',
+          '  ${var.y}e3 1e3',
+          'EOT',
+          'source "amazon-ebs" "x" {',
+          '  volume_size = 8e1',
+          '}',
+          ''
+        ].join('\n')
+      )
+    ).toEqual({
+      a: 1000,
+      b: [0.01, -20, 700],
+      c: { x: 1000, '50': 'key' },
+      d: '${1e3 + var.x}',
+      e: 'é ${var.x * 2e2} 1e3',
+      f: '  ${var.y}e3 1e3\n',
+      source: { 'amazon-ebs': { x: [{ volume_size: 80 }] } }
+    })
+    // Read as the number 1 and a name, `e3` would take the next line's block for its own.
+    expect(await parse('size = var.gb * 1e3\nsource "amazon-ebs" "web" {\n}\n')).toEqual({
+      size: '${var.gb * 1e3}',
+      source: { 'amazon-ebs': { web: [{}] } }
+    })
+    // A file it still cannot read is refused where the parser stops, not at the number.
+    await expect(parse('a = 1e3\nb = [1e3, "$$${"]\n')).rejects.toThrow(/x\.pkr\.hcl:2:\d+: not valid HCL: unexpected text$/)
+  })
+
   it('refuses a file that is not valid HCL, naming the file and the line', async () => {
     await expect(parse('variable "x" {\n  default = [\n}\n')).rejects.toThrow(/x\.pkr\.hcl:2:\d+: not valid HCL: unexpected text$/)
   })
@@ -336,6 +372,43 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       sensitiveValues: ['FromInput', 'FromDefault', 'FromFile', 'FromVariables'],
       requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}'],
       buildCount: 0,
+      unreadable: []
+    })
+  })
+
+  it('reads the sensitive variables and the manifest of a file with a number like 1e3', async () => {
+    writeFileSync(
+      join(directory, 'build.pkr.hcl'),
+      `variable "disk_gb" {
+  default = 1e3
+}
+variable "api_token" {
+  default   = "FromDefault"
+  sensitive = true
+}
+build {
+  post-processor "manifest" {
+    output = "out/manifest.json"
+  }
+}
+`
+    )
+    writeFileSync(join(directory, 'prod.pkrvars.hcl'), 'disk_gb = 2e3\napi_token = "FromFile"\n')
+    const read = await readHclTemplate(
+      {
+        workingDirectory: directory,
+        template: '.',
+        varFiles: ['prod.pkrvars.hcl'],
+        variables: [],
+        manifest: join(directory, 'packer-manifest.json'),
+        manifestGiven: false,
+        sensitiveValues: []
+      } as unknown as Inputs,
+      {}
+    )
+    expect(read).toMatchObject({
+      manifest: join(directory, 'out/manifest.json'),
+      sensitiveValues: ['FromDefault', 'FromFile'],
       unreadable: []
     })
   })

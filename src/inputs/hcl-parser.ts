@@ -8,8 +8,12 @@ import type { HclBody } from './hcl.js'
 import { hclWasm } from './hcl-wasm.js'
 
 let started: Promise<Parser> | undefined
-/** The text of the tree being read: templates are read from it between their delimiters. */
+/** The text of the tree being read, as parsed: with a fraction in `1e3` (exponentsWithoutFraction). */
 let source = ''
+/** The same text as written: what text() and between() give. */
+let asWritten = ''
+/** Where a fraction went into the text as parsed, in order. */
+let fractionsAt: number[] = []
 
 /** The parser, started once: its two modules unpacked and compiled, ~25 ms here. */
 function parser(): Promise<Parser> {
@@ -25,22 +29,81 @@ function parser(): Promise<Parser> {
 
 /** Reads one tree with `read`, and frees it: trees live in the WebAssembly's memory. */
 async function withTree<T>(fileName: string, text: string, read: (root: Node) => T): Promise<T> {
-  const tree = (await parser()).parse(text)
+  const reader = await parser()
+  let parsed = { text, fractionsAt: [] as number[] }
+  let tree = reader.parse(text)
+  // Each parse can read numbers that the one before read as something else.
+  for (let fractions: number[] = []; tree; ) {
+    const more = exponentsWithoutFraction(tree.rootNode, parsed)
+    if (more.every((at) => fractions.includes(at))) break
+    fractions = [...new Set([...fractions, ...more])].sort((a, b) => a - b)
+    parsed = withFractions(text, fractions)
+    tree.delete()
+    tree = reader.parse(parsed.text)
+  }
   if (!tree) throw new Error(`${fileName}: the HCL parser gave no syntax tree`)
   try {
     const problem = firstProblem(tree.rootNode)
     if (problem) {
+      const at = writtenOffset(problem.startIndex, parsed.fractionsAt)
       // Where, and what kind of node: never the text there, which may be a secret.
-      const { row, column } = problem.startPosition
       const what = problem.isMissing ? `missing ${problem.type}` : 'unexpected text'
-      throw new HclSyntaxError(fileName, row + 1, column + 1, what)
+      throw new HclSyntaxError(fileName, text.slice(0, at).split('\n').length, at - text.lastIndexOf('\n', at - 1), what)
     }
-    source = text
+    source = parsed.text
+    asWritten = text
+    fractionsAt = parsed.fractionsAt
     return read(tree.rootNode)
   } finally {
-    source = ''
+    source = asWritten = ''
+    fractionsAt = []
     tree.delete()
   }
+}
+
+/**
+ * tree-sitter's HCL grammar reads an exponent only after a fraction: `1.5e3` and `1.0e3`, not
+ * `1e3`, which HCL reads as the same number as `1.0e3`. It reads `1e3` as the number 1 and
+ * then the name `e3`: a syntax error, or, before a line like `source "a" "b" {`, a block named
+ * e3 in place of that one. So the text is parsed again with a fraction, `.0`, right before each
+ * exponent that follows a number of digits only; what is read from that tree is the text as
+ * written (text(), between()). These are the offsets of the text as written where one goes.
+ */
+function exponentsWithoutFraction(root: Node, parsed: { text: string; fractionsAt: number[] }): number[] {
+  const exponent = (at: number): boolean => /^[eE][-+]?[0-9]/.test(parsed.text.slice(at, at + 3))
+  return root
+    .descendantsOfType('numeric_lit')
+    .filter((number) => /^[0-9]+$/.test(number.text) && exponent(number.endIndex))
+    .map((number) => writtenOffset(number.endIndex, parsed.fractionsAt))
+}
+
+/** The text as written with `.0` at each of `fractions` (offsets of it, in order). */
+function withFractions(writtenText: string, fractions: number[]): { text: string; fractionsAt: number[] } {
+  let text = ''
+  let at = 0
+  const fractionsAt: number[] = []
+  for (const end of fractions) {
+    text += writtenText.slice(at, end)
+    fractionsAt.push(text.length)
+    text += '.0'
+    at = end
+  }
+  return { text: text + writtenText.slice(at), fractionsAt }
+}
+
+/** An offset of the text as parsed, in the text as written. */
+function writtenOffset(index: number, fractions = fractionsAt): number {
+  return index - 2 * fractions.filter((at) => at < index).length
+}
+
+/** The text as written between two offsets of the text as parsed. */
+function between(start: number, end: number): string {
+  return asWritten.slice(writtenOffset(start), writtenOffset(end))
+}
+
+/** A node's text as written. */
+function text(node: Node): string {
+  return between(node.startIndex, node.endIndex)
 }
 
 /** Where a file is not valid HCL, as the parser reads it. */
@@ -80,7 +143,7 @@ function body(node: Node): HclBody {
   for (const child of node.namedChildren) {
     if (child.type === 'attribute') {
       const [name, expression] = [child.namedChildren[0], child.namedChildren.find((n) => n.type === 'expression')]
-      if (name && expression) out[name.text] = value(expression)
+      if (name && expression) out[text(name)] = value(expression)
     } else if (child.type === 'block') {
       block(child, out)
     }
@@ -92,7 +155,7 @@ function body(node: Node): HclBody {
 function block(node: Node, out: HclBody): void {
   const [type, ...labels] = node.namedChildren
     .filter((child) => child.type === 'identifier' || child.type === 'string_lit')
-    .map((child) => (child.type === 'identifier' ? child.text : labelText(child)))
+    .map((child) => (child.type === 'identifier' ? text(child) : labelText(child)))
   const inner = node.namedChildren.find((child) => child.type === 'body')
   let container = out
   let key = type ?? ''
@@ -116,9 +179,9 @@ function value(node: Node): unknown {
     case 'collection_value':
       return term.child(0) ? collection(term.child(0) as Node) : undefined
     case 'operation':
-      return negated(term) ?? `\${${node.text}}`
+      return negated(term) ?? `\${${text(node)}}`
     default:
-      return `\${${node.text}}`
+      return `\${${text(node)}}`
   }
 }
 
@@ -139,15 +202,15 @@ function literal(node: Node): unknown {
   const inner = node.child(0)
   switch (inner?.type) {
     case 'numeric_lit':
-      return Number(inner.text)
+      return Number(text(inner))
     case 'bool_lit':
-      return inner.text === 'true'
+      return text(inner) === 'true'
     case 'null_lit':
       return null
     case 'string_lit':
       return template(inner)
     default:
-      return `\${${node.text}}`
+      return `\${${text(node)}}`
   }
 }
 
@@ -165,7 +228,7 @@ function collection(node: Node): unknown {
 /** `name = …` and `name.more = …` are the name as written; `"name" = …` the string. */
 function objectKey(node: Node): string {
   const traversal = node.namedChildren.every((child) => child.type === 'variable_expr' || child.type === 'get_attr')
-  if (node.child(0)?.type === 'variable_expr' && traversal) return node.text
+  if (node.child(0)?.type === 'variable_expr' && traversal) return text(node)
   const key = value(node)
   return typeof key === 'string' ? key : String(key)
 }
@@ -188,7 +251,7 @@ function template(node: Node): string {
 /** A block label: a string literal, whose text is as it reads. */
 function labelText(node: Node): string {
   return templateParts(node)
-    .map((part) => ('literal' in part ? part.literal : part.written.text))
+    .map((part) => ('literal' in part ? part.literal : text(part.written)))
     .join('')
 }
 
@@ -211,16 +274,16 @@ function templateParts(node: Node): Part[] {
   let at = start
   for (const child of children) {
     if (child.type !== 'template_interpolation' && child.type !== 'template_directive') continue
-    if (child.startIndex > at) parts.push({ literal: source.slice(at, child.startIndex) })
+    if (child.startIndex > at) parts.push({ literal: between(at, child.startIndex) })
     parts.push({ written: child })
     at = child.endIndex
   }
-  if (end > at) parts.push({ literal: source.slice(at, end) })
+  if (end > at) parts.push({ literal: between(at, end) })
   const read = parts.map((part) =>
     'literal' in part ? { literal: unescape(part.literal, { backslashes: !heredoc }) as string } : part
   )
   strip(read)
-  if (heredoc && children.some((child) => child.type === 'heredoc_start' && child.text === '<<-')) flush(read)
+  if (heredoc && children.some((child) => child.type === 'heredoc_start' && text(child) === '<<-')) flush(read)
   return read
 }
 
@@ -244,7 +307,7 @@ function strip(parts: Part[]): void {
 function written(node: Node): string {
   const expression =
     node.type === 'template_interpolation' ? node.namedChildren.find((child) => child.type === 'expression') : undefined
-  return expression ? `\${${expression.text}}` : node.text
+  return expression ? `\${${text(expression)}}` : text(node)
 }
 
 /**
@@ -353,9 +416,9 @@ function interpolated(node: Node): StringPart {
   const inner = node.type === 'template_interpolation' ? node.namedChildren : []
   const expression = inner.length === 3 ? inner[1] : undefined
   const [root, attribute] = expression?.namedChildren ?? []
-  if (expression?.childCount === 2 && root?.type === 'variable_expr' && root.text === 'var' && attribute?.type === 'get_attr') {
+  if (expression?.childCount === 2 && root?.type === 'variable_expr' && text(root) === 'var' && attribute?.type === 'get_attr') {
     const name = attribute.namedChildren[0]
-    if (name?.type === 'identifier') return { variable: name.text }
+    if (name?.type === 'identifier') return { variable: text(name) }
   }
-  return { other: node.text }
+  return { other: text(node) }
 }
