@@ -379,21 +379,20 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
   it('reads the sensitive variables and the manifest of a file with a number like 1e3', async () => {
     writeFileSync(
       join(directory, 'build.pkr.hcl'),
-      `variable "disk_gb" {
-  default = 1e3
+      `source "amazon-ebs" "web" {
+  volume_size = 1e3
 }
 variable "api_token" {
-  default   = "FromDefault"
   sensitive = true
+  default   = "FromDefault"
 }
 build {
-  post-processor "manifest" {
-    output = "out/manifest.json"
-  }
+  sources = ["source.amazon-ebs.web"]
+  post-processor "manifest" { output = "out/manifest.json" }
 }
 `
     )
-    writeFileSync(join(directory, 'prod.pkrvars.hcl'), 'disk_gb = 2e3\napi_token = "FromFile"\n')
+    writeFileSync(join(directory, 'prod.pkrvars.hcl'), 'size = 2e3\napi_token = "FromFile"\n')
     const read = await readHclTemplate(
       {
         workingDirectory: directory,
