@@ -2,7 +2,7 @@
 // the bundle under it as well as under the machine's Node. Node 24 comes from the npm
 // registry's `node` package, kept in .cache/node24; nothing is printed when it cannot be had.
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -23,6 +23,10 @@ if (process.version.startsWith('v24.')) {
 } else {
   if (!version(binary).startsWith('v24.')) {
     try {
+      // The node package fetches its binary in an install script, which npm 12 runs only where
+      // the installing package.json allows it (allowScripts); npm 11 runs it either way.
+      mkdirSync(prefix, { recursive: true })
+      writeFileSync(join(prefix, 'package.json'), `${JSON.stringify({ private: true, allowScripts: { node: true } })}\n`)
       execFileSync(
         'npm',
         ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', prefix, 'node@24'],
