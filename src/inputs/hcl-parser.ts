@@ -8,12 +8,18 @@ import type { HclBody } from './hcl.js'
 import { hclWasm } from './hcl-wasm.js'
 
 let started: Promise<Parser> | undefined
-/** The text of the tree being read, as parsed: with a fraction in `1e3` (exponentsWithoutFraction). */
-let source = ''
-/** The same text as written: what text() and between() give. */
-let asWritten = ''
-/** Where a fraction went into the text as parsed, in order. */
-let fractionsAt: number[] = []
+/**
+ * A text being read: as written, and as parsed, with `.0` put in at `fractions` (offsets of the
+ * text as written, in order: see exponentsWithoutFraction).
+ */
+interface Reading {
+  written: string
+  parsed: string
+  fractions: number[]
+}
+const nothingRead: Reading = { written: '', parsed: '', fractions: [] }
+/** The text of the tree being read. */
+let reading = nothingRead
 
 /** The parser, started once: its two modules unpacked and compiled, ~25 ms here. */
 function parser(): Promise<Parser> {
@@ -30,33 +36,29 @@ function parser(): Promise<Parser> {
 /** Reads one tree with `read`, and frees it: trees live in the WebAssembly's memory. */
 async function withTree<T>(fileName: string, text: string, read: (root: Node) => T): Promise<T> {
   const reader = await parser()
-  let parsed = { text, fractionsAt: [] as number[] }
+  let attempt = withFractions(text, [])
   let tree = reader.parse(text)
   // Each parse can read numbers that the one before read as something else.
-  for (let fractions: number[] = []; tree; ) {
-    const more = exponentsWithoutFraction(tree.rootNode, parsed)
-    if (more.every((at) => fractions.includes(at))) break
-    fractions = [...new Set([...fractions, ...more])].sort((a, b) => a - b)
-    parsed = withFractions(text, fractions)
+  while (tree) {
+    const more = exponentsWithoutFraction(tree.rootNode, attempt).filter((at) => !attempt.fractions.includes(at))
+    if (more.length === 0) break
+    attempt = withFractions(text, [...attempt.fractions, ...more].sort((a, b) => a - b))
     tree.delete()
-    tree = reader.parse(parsed.text)
+    tree = reader.parse(attempt.parsed)
   }
   if (!tree) throw new Error(`${fileName}: the HCL parser gave no syntax tree`)
   try {
     const problem = firstProblem(tree.rootNode)
     if (problem) {
-      const at = writtenOffset(problem.startIndex, parsed.fractionsAt)
+      const at = writtenOffset(problem.startIndex, attempt)
       // Where, and what kind of node: never the text there, which may be a secret.
       const what = problem.isMissing ? `missing ${problem.type}` : 'unexpected text'
       throw new HclSyntaxError(fileName, text.slice(0, at).split('\n').length, at - text.lastIndexOf('\n', at - 1), what)
     }
-    source = parsed.text
-    asWritten = text
-    fractionsAt = parsed.fractionsAt
+    reading = attempt
     return read(tree.rootNode)
   } finally {
-    source = asWritten = ''
-    fractionsAt = []
+    reading = nothingRead
     tree.delete()
   }
 }
@@ -69,36 +71,34 @@ async function withTree<T>(fileName: string, text: string, read: (root: Node) =>
  * exponent that follows a number of digits only; what is read from that tree is the text as
  * written (text(), between()). These are the offsets of the text as written where one goes.
  */
-function exponentsWithoutFraction(root: Node, parsed: { text: string; fractionsAt: number[] }): number[] {
-  const exponent = (at: number): boolean => /^[eE][-+]?[0-9]/.test(parsed.text.slice(at, at + 3))
+function exponentsWithoutFraction(root: Node, attempt: Reading): number[] {
+  const exponent = (at: number): boolean => /^[eE][-+]?[0-9]/.test(attempt.parsed.slice(at, at + 3))
   return root
     .descendantsOfType('numeric_lit')
     .filter((number) => /^[0-9]+$/.test(number.text) && exponent(number.endIndex))
-    .map((number) => writtenOffset(number.endIndex, parsed.fractionsAt))
+    .map((number) => writtenOffset(number.endIndex, attempt))
 }
 
-/** The text as written with `.0` at each of `fractions` (offsets of it, in order). */
-function withFractions(writtenText: string, fractions: number[]): { text: string; fractionsAt: number[] } {
-  let text = ''
+/** `written`, to be parsed with `.0` at each of `fractions` (offsets of it, in order). */
+function withFractions(written: string, fractions: number[]): Reading {
+  let parsed = ''
   let at = 0
-  const fractionsAt: number[] = []
   for (const end of fractions) {
-    text += writtenText.slice(at, end)
-    fractionsAt.push(text.length)
-    text += '.0'
+    parsed += `${written.slice(at, end)}.0`
     at = end
   }
-  return { text: text + writtenText.slice(at), fractionsAt }
+  return { written, parsed: parsed + written.slice(at), fractions }
 }
 
 /** An offset of the text as parsed, in the text as written. */
-function writtenOffset(index: number, fractions = fractionsAt): number {
-  return index - 2 * fractions.filter((at) => at < index).length
+function writtenOffset(index: number, { fractions } = reading): number {
+  // The k-th fraction starts at fractions[k] + 2k in the text as parsed.
+  return index - 2 * fractions.filter((at, k) => at + 2 * k < index).length
 }
 
 /** The text as written between two offsets of the text as parsed. */
 function between(start: number, end: number): string {
-  return asWritten.slice(writtenOffset(start), writtenOffset(end))
+  return reading.written.slice(writtenOffset(start), writtenOffset(end))
 }
 
 /** A node's text as written. */
@@ -264,7 +264,7 @@ function templateParts(node: Node): Part[] {
   if (heredoc) {
     const markers = children.filter((child) => child.type === 'heredoc_identifier')
     const closing = markers.at(-1)
-    start = source.indexOf('\n', markers[0]?.endIndex ?? node.startIndex) + 1
+    start = reading.parsed.indexOf('\n', markers[0]?.endIndex ?? node.startIndex) + 1
     end = closing && markers.length > 1 ? closing.startIndex - closing.startPosition.column : start
   } else {
     start = children[0]?.endIndex ?? node.startIndex
