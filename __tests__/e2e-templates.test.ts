@@ -3,7 +3,7 @@
 // is there, templates from public repositories with the inputs their users build them with.
 // Every output is checked against what the endpoint holds.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, SOURCE_AMI_NAME, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
@@ -156,6 +156,50 @@ describeWithPacker('templates as users write them, through the bundled action', 
       )
       expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
       expect(result.summary).toContain('### release.amazon-ebs.gpu (amazon-ebs)')
+    })
+
+    it('HCL2: a manifest path from path.root and locals, in a folder the build creates, for a folder or a file', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-path-root'))
+      const { result } = await expectBuilt(workspace, { template: 'packer' }, {
+        builds: ['amazon-ebs.web'],
+        manifest: 'artifacts/ubuntu-manifest.json'
+      })
+      expect(result.stdout).toContain(`Created ${join(workspace, 'packer', '..', 'artifacts')} for the manifest`)
+      await expectBuilt(workspace, { template: 'packer/image.pkr.hcl', variables: 'distro=debian' }, {
+        builds: ['amazon-ebs.web'],
+        manifest: 'artifacts/debian-manifest.json'
+      })
+    })
+
+    it("HCL2: a file Packer's manifest post-processor would fail on at the template's path stops the run before the build", async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-path-root'))
+      mkdirSync(join(workspace, 'artifacts'))
+      writeFileSync(join(workspace, 'artifacts', 'ubuntu-manifest.json'), '{"builds": [')
+      const calls = endpoint.calls.length
+      const result = await run(workspace, { template: 'packer' })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.map((error) => [error.properties.title, error.properties.file, error.message])).toEqual([
+        ['Invalid input', 'artifacts/ubuntu-manifest.json', expect.stringMatching(/^manifest: artifacts\/ubuntu-manifest\.json is not valid JSON at line 1, column 13/)],
+        [undefined, undefined, expect.stringMatching(/^Packer's manifest post-processor would fail on the file .*nothing was built\.$/)]
+      ])
+      expect(result.stdout).not.toContain('::group::Build')
+      expect(endpoint.calls.slice(calls).map((call) => call.action)).not.toContain('RunInstances')
+    })
+
+    it('HCL2: a manifest path only Packer knows: the AMIs come from its output, and an old file at the default path is not read', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-source-manifests'))
+      const earlier = { builds: [{ name: 'web', builder_type: 'amazon-ebs', artifact_id: 'us-east-1:ami-0fedcba9876543210', packer_run_uuid: 'earlier' }], last_run_uuid: 'earlier' }
+      writeFileSync(join(workspace, 'packer-manifest.json'), JSON.stringify(earlier))
+      const { result } = await expectBuilt(workspace, { template: 'image.pkr.hcl' }, { builds: ['amazon-ebs.web', 'amazon-ebs.worker'] })
+      expect(result.stdout).toContain(
+        'The template\'s manifest post-processor writes to "manifests/${source.name}.json", which only Packer knows during the build'
+      )
+      expect(readdirSync(join(workspace, 'manifests')).sort()).toEqual(['.keep', 'web.json', 'worker.json'])
+    })
+
+    it('JSON: a manifest path from {{template_dir}} in a user variable, in a folder the build creates', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'json-template-dir'))
+      await expectBuilt(workspace, { template: 'packer/image.json' }, { builds: ['amazon-ebs'], manifest: 'packer/out/manifest.json' })
     })
 
     it('HCL2: only takes Packer\'s globs, and an entry matching no build is refused before anything is built', async () => {

@@ -1,6 +1,6 @@
 // HCL2 templates read with the HCL parser: the files are parsed for real, no stand-in.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFile } from 'node:child_process'
@@ -15,7 +15,8 @@ import {
   hclTemplateFiles,
   hclVariableCandidates,
   parseHclFile,
-  readHclTemplate
+  readHclTemplate,
+  type HclTemplate
 } from '../src/inputs/hcl.js'
 
 const run = promisify(execFile)
@@ -275,12 +276,26 @@ variable "keys" {
 })
 
 describe('hclStringValue', () => {
-  const values = new Map<string, unknown>([
-    ['dir', 'out'],
-    ['name', 'images.json'],
-    ['list', ['a']],
-    ['endpoint', '${env("X")}']
-  ])
+  const values = {
+    variables: new Map<string, unknown>([
+      ['dir', 'out'],
+      ['name', 'images.json'],
+      ['list', ['a']],
+      ['endpoint', '${env("X")}'],
+      ['stamped', 'm-{{timestamp}}.json']
+    ]),
+    locals: new Map<string, unknown>([
+      ['artifacts', '${path.root}/../artifacts'],
+      ['file', '${local.artifacts}/${var.name}'],
+      ['plain', 'manifest.json'],
+      ['escaped', 'a$${b}'],
+      ['dated', '${formatdate("YYYY", timestamp())}'],
+      ['loop', '${local.again}'],
+      ['again', '${local.loop}'],
+      ['count', 3]
+    ]),
+    path: { root: 'packer', cwd: '/work/space' }
+  }
   it('evaluates literal text and input variables', async () => {
     expect(await hclStringValue('m.json', values)).toBe('m.json')
     expect(await hclStringValue('${var.name}', values)).toBe('images.json')
@@ -290,8 +305,22 @@ describe('hclStringValue', () => {
     expect(await hclStringValue('out/$${x}.json', values)).toBe('out/${x}.json')
     expect(await hclStringValue('out/$$${x}.json', values)).toBe('out/$${x}.json')
   })
+  it('evaluates path.root, path.cwd and locals made of what it evaluates', async () => {
+    expect(await hclStringValue('${path.root}/manifest.json', values)).toBe('packer/manifest.json')
+    expect(await hclStringValue('${path.cwd}/out/${var.name}', values)).toBe('/work/space/out/images.json')
+    expect(await hclStringValue('${local.file}', values)).toBe('packer/../artifacts/images.json')
+    expect(await hclStringValue('${local.plain}', values)).toBe('manifest.json')
+    expect(await hclStringValue('${local.escaped}.json', values)).toBe('a${b}.json')
+  })
   it('leaves anything else to Packer', async () => {
     expect(await hclStringValue('${local.dir}/m.json', values)).toBeUndefined()
+    expect(await hclStringValue('${local.dated}.json', values)).toBeUndefined()
+    expect(await hclStringValue('${local.loop}', values)).toBeUndefined()
+    expect(await hclStringValue('${local.count}', values)).toBeUndefined()
+    expect(await hclStringValue('${path.module}/m.json', values)).toBeUndefined()
+    expect(await hclStringValue('${path.root}/m.json', { variables: values.variables })).toBeUndefined()
+    expect(await hclStringValue('${var.stamped}', values)).toBeUndefined()
+    expect(await hclStringValue('${source.name}.json', values)).toBeUndefined()
     expect(await hclStringValue('${var.missing}', values)).toBeUndefined()
     expect(await hclStringValue('${var.list}', values)).toBeUndefined()
     expect(await hclStringValue('${var.endpoint}', values)).toBeUndefined()
@@ -372,7 +401,8 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       sensitiveValues: ['FromInput', 'FromDefault', 'FromFile', 'FromVariables'],
       requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}'],
       buildCount: 0,
-      unreadable: []
+      unreadable: [],
+      problems: []
     })
   })
 
@@ -410,6 +440,71 @@ build {
       sensitiveValues: ['FromDefault', 'FromFile'],
       unreadable: []
     })
+  })
+
+  /** A template in a folder of the workspace: reads it as the action does. */
+  function readInFolder(template: string, manifest?: string): Promise<HclTemplate> {
+    return readHclTemplate(
+      {
+        workingDirectory: directory,
+        template,
+        varFiles: [],
+        variables: [{ name: 'distro', value: 'debian' }],
+        manifest: join(directory, manifest ?? 'packer-manifest.json'),
+        manifestGiven: manifest !== undefined,
+        sensitiveValues: []
+      } as unknown as Inputs,
+      {}
+    )
+  }
+  const inFolder = (output: string): void => {
+    mkdirSync(join(directory, 'packer'))
+    writeFileSync(
+      join(directory, 'packer', 'image.pkr.hcl'),
+      `variable "distro" {
+  default = "ubuntu"
+}
+locals {
+  out = "\${path.root}/../artifacts"
+}
+build {
+  post-processor "manifest" {
+    output = ${output}
+  }
+}
+`
+    )
+  }
+
+  it('reads a manifest path made of path.root, path.cwd, locals and variables, for a folder or a file', async () => {
+    inFolder('"${local.out}/${var.distro}.json"')
+    const expected = { manifest: join(directory, 'artifacts', 'debian.json'), problems: [] }
+    expect(await readInFolder('packer')).toMatchObject(expected)
+    expect(await readInFolder('packer/image.pkr.hcl')).toMatchObject(expected)
+    expect((await readInFolder('packer')).manifestUnknown).toBeUndefined()
+  })
+
+  it('says which manifest output only Packer knows, and keeps the default path', async () => {
+    inFolder('"${path.root}/${source.name}.json"')
+    const read = await readInFolder('packer')
+    expect(read).toMatchObject({ manifest: join(directory, 'packer-manifest.json'), manifestUnknown: '${path.root}/${source.name}.json' })
+    // Input manifest names the file: nothing is unknown.
+    expect(await readInFolder('packer', 'm.json')).toEqual(expect.not.objectContaining({ manifestUnknown: expect.anything() }))
+  })
+
+  it("names a broken file at the template's manifest path, which Packer's manifest post-processor would fail on", async () => {
+    inFolder('"${path.cwd}/artifacts/m.json"')
+    mkdirSync(join(directory, 'artifacts'))
+    writeFileSync(join(directory, 'artifacts', 'm.json'), '{"builds": [')
+    const read = await readInFolder('packer')
+    expect(read.problems).toEqual([
+      {
+        message: expect.stringMatching(/^manifest: .*artifacts\/m\.json is not valid JSON at line 1, column 13: .*fix or delete it\.$/),
+        location: { file: expect.stringMatching(/artifacts\/m\.json$/), line: 1, column: 13 }
+      }
+    ])
+    // Input manifest's file is checked with the other inputs, not here.
+    expect((await readInFolder('packer', 'artifacts/m.json')).problems).toEqual([])
   })
 
   it('names each file it could not read, with the line, and reads the rest', async () => {

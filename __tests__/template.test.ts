@@ -75,6 +75,20 @@ describe('describeJsonTemplate', () => {
     expect(info.manifestOutput).toBe('out/manifest.json')
   })
 
+  it('fills in the manifest output from {{template_dir}} and from variables that read the environment', () => {
+    const template = {
+      variables: { from_env: '{{env `OUT`}}' },
+      builders: [{ type: 'amazon-ebs' }],
+      'post-processors': [{ type: 'manifest', output: '{{template_dir}}/{{user `from_env`}}/m.json' }]
+    }
+    const variables = userVariables(template, [], [])
+    const context = { env: { OUT: 'images' }, templateDir: '/work/space/packer', pwd: '/work/space' }
+    expect(describeJsonTemplate(template, variables, context).manifestOutput).toBe('/work/space/packer/images/m.json')
+    // Packer refuses {{env}} outside variables; packer validate says so.
+    template['post-processors'][0].output = '{{template_dir}}/{{env `OUT`}}/m.json'
+    expect(describeJsonTemplate(template, variables, context).manifestOutput).toBeUndefined()
+  })
+
   it('leaves to Packer what only the build knows', () => {
     const info = describeJsonTemplate({
       builders: [{ type: 'amazon-ebs', name: 'web-{{timestamp}}' }],
@@ -82,6 +96,7 @@ describe('describeJsonTemplate', () => {
     })
     expect(info.builders[0].name).toBeUndefined()
     expect(info.manifestOutput).toBeUndefined()
+    expect(info.manifestOutputUnknown).toBe('{{user `dir`}}/m.json')
   })
 
   it('gives the values of sensitive-variables, from wherever they were set', () => {
@@ -91,7 +106,7 @@ describe('describeJsonTemplate', () => {
       builders: [{ type: 'amazon-ebs' }]
     }
     const variables = userVariables(template, [{ password: 'from-file' }], [])
-    expect(describeJsonTemplate(template, variables, { API_KEY: 'from-env' }).sensitiveValues).toEqual([
+    expect(describeJsonTemplate(template, variables, { env: { API_KEY: 'from-env' } }).sensitiveValues).toEqual([
       'from-default',
       'from-file',
       'from-env'
@@ -116,6 +131,15 @@ describe('resolveUserVariables', () => {
     expect(resolveUserVariables('a-{{ user "name" }}-{{- user `name` -}}', variables)).toBe('a-web-web')
     expect(resolveUserVariables('{{user `dir`}}/m.json', variables)).toBe('web/out/m.json')
     expect(resolveUserVariables('plain', variables)).toBe('plain')
+  })
+  it('fills in {{template_dir}} and {{pwd}}, in a variable too, as Packer does', () => {
+    const directories = { templateDir: '/work/space/packer', pwd: '/work/space' }
+    const withDirectories = new Map([...variables, ['out', '{{ template_dir }}/out']])
+    expect(resolveUserVariables('{{template_dir}}/m.json', variables, directories)).toBe('/work/space/packer/m.json')
+    expect(resolveUserVariables('{{- pwd -}}/m.json', variables, directories)).toBe('/work/space/m.json')
+    expect(resolveUserVariables('{{user `out`}}/m.json', withDirectories, directories)).toBe('/work/space/packer/out/m.json')
+    expect(resolveUserVariables('{{template_dir}}/m.json', variables)).toBeUndefined()
+    expect(resolveUserVariables('{{template_dir `x`}}', variables, directories)).toBeUndefined()
   })
   it('is unknown for anything Packer settles at build time, or an unset variable', () => {
     expect(resolveUserVariables('{{timestamp}}', variables)).toBeUndefined()

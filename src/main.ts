@@ -24,6 +24,7 @@ import { manifestRunUuid, prepareManifestDirectory, readBuiltAmis } from './arti
 import { amiIdsByRegion, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState } from './aws/leftovers.js'
+import { reportInputProblems } from './report/input-problems.js'
 import { reportLaunchTemplates } from './report/launch-templates.js'
 import { reportRetention } from './report/retention.js'
 import { reportSsmParameters } from './report/ssm.js'
@@ -241,7 +242,7 @@ async function job(
       inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
     fingerprinting?.catch(() => undefined)
     await validating
-    warnUnreadable(template && (await template))
+    reportTemplateRead(template && (await template))
     if (inputs.command === 'validate') {
       summary.outcome = 'validated'
       return
@@ -266,14 +267,22 @@ async function job(
 }
 
 /**
- * A file of the template that Packer validated but the action's HCL parser could not read: the
- * sensitive variables declared there, and their values, are not known to be masked.
+ * What reading an HCL2 template found, once Packer has validated it. A file the action's parser
+ * could not read: the sensitive variables declared there, and their values, are not known to be
+ * masked. A manifest file that Packer's manifest post-processor would fail on after the build,
+ * throwing the AMIs away: nothing is built.
  */
-function warnUnreadable(template: HclTemplate | undefined): void {
+function reportTemplateRead(template: HclTemplate | undefined): void {
   for (const { file, line, column, message } of template?.unreadable ?? []) {
     core.warning(
       `${message}. Packer accepts this file, but the action could not read it: sensitive variables declared in it are not masked in the log.`,
       { title: 'HCL file not read', file, startLine: line, startColumn: column }
+    )
+  }
+  if (template && template.problems.length > 0) {
+    reportInputProblems(template.problems)
+    throw new Failure(
+      "Packer's manifest post-processor would fail on the file already at the template's manifest path (see the errors above); nothing was built."
     )
   }
 }
@@ -501,7 +510,7 @@ async function build(
   leftovers.packerEnded(built)
   if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort'))
 
-  const artifacts = readBuiltAmis(inputs.manifest, runBefore, built.record.artifacts, inputs.buildNames)
+  const artifacts = readBuiltAmis(inputs.manifest, runBefore, built.record.artifacts, inputs.buildNames, inputs.manifestUnknown)
   const amis = inTemplateOrder(artifacts.amis, inputs.buildNames)
   for (const note of artifacts.notes) core.info(note)
   const primaryBuild = primaryBuildNote(amis)

@@ -28,13 +28,15 @@ export interface BuiltAmis {
 /**
  * The AMIs of this run, each under the build name Packer gave it on its output (`-only` takes
  * the same names), whichever of the manifest and the output it was read from.
- * `buildNames` is the template's builds in its order, as Packer lists them.
+ * `buildNames` is the template's builds in its order, as Packer lists them. `manifestUnknown` is
+ * the template's manifest `output` as written, when only Packer knew where it writes.
  */
 export function readBuiltAmis(
   manifestPath: string,
   runUuidBefore: string | undefined,
   announced: AnnouncedArtifact[],
-  buildNames: string[] = []
+  buildNames: string[] = [],
+  manifestUnknown?: string
 ): BuiltAmis {
   const notes: string[] = []
   let amis: Ami[] = []
@@ -45,7 +47,13 @@ export function readBuiltAmis(
   // Whatever the file holds, the AMIs Packer announced are real: a manifest that cannot be
   // read only means reading them from Packer's output instead.
   let run: ReturnType<typeof parseManifest> | undefined
-  if (existsSync(manifestPath)) {
+  if (manifestUnknown !== undefined) {
+    // Packer wrote it elsewhere, if anywhere: whatever is at the default path is not this run's.
+    notes.push(
+      `The template's manifest post-processor writes to "${manifestUnknown}", which only Packer knows during the ` +
+        "build; reading the AMIs from Packer's output. Set input manifest to that file's path to have it read."
+    )
+  } else if (existsSync(manifestPath)) {
     try {
       run = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath)
     } catch (error) {
@@ -59,7 +67,7 @@ export function readBuiltAmis(
     } else {
       notes.push(`${manifestPath} holds no build of this run; reading the AMIs from Packer's output.`)
     }
-  } else if (!existsSync(manifestPath)) {
+  } else if (manifestUnknown === undefined && !existsSync(manifestPath)) {
     notes.push(`No manifest at ${manifestPath}; reading the AMIs from Packer's output.`)
   }
 
@@ -77,8 +85,8 @@ export function readBuiltAmis(
     buildsWithoutAmi.length > 0
       ? `Packer succeeded, but its builds (${buildsWithoutAmi.join(', ')}) made no AMI: no region:ami-… ` +
         'artifact. The AMIs come from amazon-ebs, amazon-ebssurrogate, amazon-chroot and amazon-instance builds.'
-      : `Packer succeeded, but no AMI was found: ${manifestPath} has no build of this run and Packer ` +
-        'announced no region:ami-… artifact. Does the template have an AMI builder (amazon-ebs, …)?'
+      : `Packer succeeded, but no AMI was found: ${manifestUnknown === undefined ? manifestPath : 'the manifest'} has no ` +
+        'build of this run and Packer announced no region:ami-… artifact. Does the template have an AMI builder (amazon-ebs, …)?'
   return { amis, runUuid, manifest, notes, whyNoAmi }
 }
 

@@ -395,8 +395,14 @@ export function literalText(template: string): string | undefined {
   return unescape(template, { literalOnly: true })
 }
 
-/** A part of a string as the action evaluates it: literal text, `var.NAME`, or anything else. */
-export type StringPart = { literal: string } | { variable: string } | { other: string }
+/** The references a string's part may be that the action can know before Packer runs. */
+export type Reference = { var: string } | { local: string } | { path: string }
+
+/**
+ * A part of a string as the action evaluates it: literal text, a reference (`var.NAME`,
+ * `local.NAME`, `path.root`), or anything else.
+ */
+export type StringPart = { literal: string } | { reference: Reference } | { other: string }
 
 /**
  * The parts of a quoted HCL string (`"${var.dir}/m.json"`, with its quotes), or undefined
@@ -416,9 +422,12 @@ function interpolated(node: Node): StringPart {
   const inner = node.type === 'template_interpolation' ? node.namedChildren : []
   const expression = inner.length === 3 ? inner[1] : undefined
   const [root, attribute] = expression?.namedChildren ?? []
-  if (expression?.childCount === 2 && root?.type === 'variable_expr' && text(root) === 'var' && attribute?.type === 'get_attr') {
+  if (expression?.childCount === 2 && root?.type === 'variable_expr' && attribute?.type === 'get_attr') {
     const name = attribute.namedChildren[0]
-    if (name?.type === 'identifier') return { variable: text(name) }
+    const namespace = text(root)
+    if (name?.type === 'identifier' && (namespace === 'var' || namespace === 'local' || namespace === 'path')) {
+      return { reference: { [namespace]: text(name) } as Reference }
+    }
   }
   return { other: text(node) }
 }

@@ -5,7 +5,9 @@
 // (packer inspect), once it is installed.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
-import type { Inputs } from './index.js'
+import type { InputProblem, Inputs } from './index.js'
+import { checkExistingManifest } from './manifest.js'
+import type { Reference } from './hcl-parser.js'
 import { hclTemplateFiles as directoryFiles } from './template.js'
 
 /** A file's body as the parser gives it (hcl-parser.ts): blocks by type and label, bodies in arrays. */
@@ -41,11 +43,24 @@ function labelled(value: unknown): Array<[string, HclBody[]]> {
   return bodies(value).flatMap((body) => Object.entries(body).map(([label, inner]) => [label, bodies(inner)] as [string, HclBody[]]))
 }
 
+/** What a string of the template may refer to that is known before Packer runs. */
+export interface HclScope {
+  /** Input variables' values in this run. */
+  variables: Map<string, unknown>
+  /** Local values as the parser gives them (`"${path.root}/out"`), by name. */
+  locals?: Map<string, unknown>
+  /** `path.root` and `path.cwd`, as Packer sets them (hclPaths). */
+  path?: { root: string; cwd: string }
+}
+
+/** How deep a local may refer to another local: deeper, or in a cycle, it is left to Packer. */
+const maxLocalDepth = 8
+
 /**
  * A string as the parser gives it (`"${var.dir}/m.json"`), evaluated when it is made of literal
- * text and input variables only; else undefined.
+ * text, input variables, `path.root`, `path.cwd` and locals made of the same; else undefined.
  */
-export async function hclStringValue(expression: string, values: Map<string, unknown>): Promise<string | undefined> {
+export async function hclStringValue(expression: string, scope: HclScope, depth = 0): Promise<string | undefined> {
   if (!expression.includes('${')) return expression.includes('{{') ? undefined : expression
   const { literalText, stringParts } = await import('./hcl-parser.js')
   const literal = literalText(expression)
@@ -59,11 +74,44 @@ export async function hclStringValue(expression: string, values: Map<string, unk
       text += part.literal
       continue
     }
-    const value = values.get(part.variable)
-    if (typeof value !== 'string' || value.includes('${')) return undefined
+    const value = await referenceValue(part.reference, scope, depth)
+    if (value === undefined) return undefined
     text += value
   }
-  return text
+  // Packer fills in `{{ … }}` in a post-processor's settings at build time.
+  return text.includes('{{') ? undefined : text
+}
+
+async function referenceValue(reference: Reference, scope: HclScope, depth: number): Promise<string | undefined> {
+  if ('path' in reference) {
+    return reference.path === 'root' ? scope.path?.root : reference.path === 'cwd' ? scope.path?.cwd : undefined
+  }
+  if ('var' in reference) {
+    const value = scope.variables.get(reference.var)
+    return typeof value === 'string' && !value.includes('${') ? value : undefined
+  }
+  const local = scope.locals?.get(reference.local)
+  return typeof local === 'string' && depth < maxLocalDepth ? hclStringValue(local, scope, depth + 1) : undefined
+}
+
+/**
+ * `path.root` and `path.cwd` as Packer sets them when it runs in `workingDirectory` on
+ * `template`: the template as given when it is a directory, else its file's directory; and
+ * the directory Packer runs in.
+ */
+export function hclPaths(workingDirectory: string, template: string): { root: string; cwd: string } {
+  const cwd = resolve(workingDirectory)
+  return { root: statSync(resolve(cwd, template)).isDirectory() ? template : dirname(template), cwd }
+}
+
+/** The template's local values as the parser gives them: `locals { … }` and `local "NAME" { expression = … }`. */
+export function hclLocals(files: HclBody[]): Map<string, unknown> {
+  const locals = new Map<string, unknown>()
+  for (const file of files) {
+    for (const block of bodies(file.locals)) for (const [name, value] of Object.entries(block)) locals.set(name, value)
+    for (const [name, definitions] of labelled(file.local)) locals.set(name, definitions[0]?.expression)
+  }
+  return locals
 }
 
 /** `output` of the first manifest post-processor, in file order, as the parser gives it. */
@@ -221,6 +269,8 @@ export function hclSensitiveValues(files: HclBody[], candidates: Map<string, unk
 export interface HclTemplate {
   /** Absolute path of the manifest file to read: input manifest's, else the template's, else the default. */
   manifest: string
+  /** The manifest post-processor's `output` as written, when only Packer knows its value (see Inputs). */
+  manifestUnknown?: string
   /** Values of the sensitive variables, with those of input sensitive-variables: to be masked in the log. */
   sensitiveValues: string[]
   /** The `required_plugins` declarations, for the plugin cache's key. */
@@ -229,6 +279,8 @@ export interface HclTemplate {
   buildCount?: number
   /** Files the parser could not read, and where: their sensitive variables are unknown. */
   unreadable: Unreadable[]
+  /** What is wrong with the manifest file already at the template's manifest path. */
+  problems: InputProblem[]
 }
 
 /** A file the parser could not read: its path as given, and where, when the parser said. */
@@ -285,13 +337,13 @@ export async function readHclTemplate(
     env,
     unreadable
   )
-  const values = new Map([...candidates].map(([name, given]) => [name, given.at(-1)]))
-  const manifest = hclManifestOutput(files).output
-  const manifestOutput = manifest === undefined ? undefined : await hclStringValue(manifest, values)
+  const scope: HclScope = {
+    variables: new Map([...candidates].map(([name, given]) => [name, given.at(-1)])),
+    locals: hclLocals(files),
+    path: hclPaths(request.workingDirectory, request.template)
+  }
   return {
-    manifest: request.manifestGiven
-      ? request.manifest
-      : resolve(request.workingDirectory, manifestOutput || 'packer-manifest.json'),
+    ...(await hclManifestFile(files, scope, request)),
     sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates)])],
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: files.length === names.length ? hclBuildCount(files) : undefined,
@@ -299,7 +351,36 @@ export async function readHclTemplate(
   }
 }
 
+/**
+ * The manifest file to read: input manifest's, else the one the template's manifest
+ * post-processor writes, else the default; with what is wrong with the file already there.
+ * The file at input manifest's path, or at the default one, was checked with the other inputs.
+ */
+async function hclManifestFile(
+  files: HclBody[],
+  scope: HclScope,
+  request: HclTemplateRequest
+): Promise<Pick<HclTemplate, 'manifest' | 'manifestUnknown' | 'problems'>> {
+  const problems: InputProblem[] = []
+  const written = request.manifestGiven ? undefined : hclManifestOutput(files).output
+  if (written === undefined) return { manifest: request.manifest, problems }
+  const output = await hclStringValue(written, scope)
+  if (!output) return { manifest: request.manifest, manifestUnknown: written, problems }
+  const manifest = resolve(request.workingDirectory, output)
+  if (manifest !== request.manifest) {
+    checkExistingManifest(manifest, relative(process.cwd(), manifest) || manifest, (message, location) =>
+      problems.push({ message, location })
+    )
+  }
+  return { manifest, problems }
+}
+
 /** The inputs, completed with what the template's files told. */
 export function withHclTemplate(inputs: Inputs, template: HclTemplate): Inputs {
-  return { ...inputs, manifest: template.manifest, sensitiveValues: template.sensitiveValues }
+  return {
+    ...inputs,
+    manifest: template.manifest,
+    manifestUnknown: template.manifestUnknown,
+    sensitiveValues: template.sensitiveValues
+  }
 }

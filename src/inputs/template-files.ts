@@ -13,6 +13,7 @@ import {
   hclTemplateFiles,
   templateKind,
   userVariables,
+  type TemplateContext,
   type TemplateKind,
   type UserVariables
 } from './template.js'
@@ -39,6 +40,11 @@ export interface TemplateFiles {
   manifest: string
   /** True when input manifest named the file (else it came from the template or the default). */
   manifestGiven: boolean
+  /**
+   * The template's manifest `output` as written, when only Packer knows its value before the
+   * build (`{{timestamp}}`, a function) and input manifest is empty: `manifest` is then the default.
+   */
+  manifestUnknown?: string
   /** Values of the template's sensitive variables, to be masked in the log. */
   sensitiveValues: string[]
 }
@@ -50,6 +56,7 @@ interface TemplateDescription {
   buildNamesKnown: boolean
   sensitiveValues: string[]
   manifestOutput?: string
+  manifestOutputUnknown?: string
 }
 
 const nothingKnown: TemplateDescription = {
@@ -103,16 +110,17 @@ export function readTemplateFiles(
   if (templateFound && kind === 'json') {
     const parsed = reader.json(templatePath, 'template')
     if (parsed !== undefined) {
-      description = describeJson(reader, templatePath, parsed, userVariables(parsed, jsonVarFiles, variables), env)
+      description = describeJson(reader, templatePath, parsed, userVariables(parsed, jsonVarFiles, variables), {
+        env,
+        templateDir: dirname(templatePath),
+        pwd: workingDirectory
+      })
     }
   } else if (templateFound) {
     checkHclFiles(reader, template, templatePath)
   }
 
-  const manifestInput = reader.text('manifest')
-  const { manifestOutput, ...builds } = description
-  const manifest = resolve(workingDirectory, manifestInput || manifestOutput || 'packer-manifest.json')
-  if (found) checkExistingManifest(manifest, reader.shown(manifest), (message, location) => reader.problem(message, location))
+  const { manifestOutput, manifestOutputUnknown, ...builds } = description
   return {
     workingDirectory,
     template,
@@ -120,9 +128,31 @@ export function readTemplateFiles(
     ...builds,
     varFiles,
     defaultVarFile,
-    manifest,
-    manifestGiven: manifestInput !== ''
+    ...manifestFile(reader, workingDirectory, found, { manifestOutput, manifestOutputUnknown })
   }
+}
+
+/**
+ * The manifest file to read: input manifest's, else the JSON template's, else the default; and
+ * the file already there checked. An HCL2 template that names another path is read later
+ * (hcl.ts), which checks the file there. `found` is false when the working directory is not there.
+ */
+function manifestFile(
+  reader: InputReader,
+  workingDirectory: string,
+  found: boolean,
+  { manifestOutput, manifestOutputUnknown }: Pick<TemplateDescription, 'manifestOutput' | 'manifestOutputUnknown'>
+): Pick<TemplateFiles, 'manifest' | 'manifestGiven' | 'manifestUnknown'> {
+  const manifestInput = reader.text('manifest')
+  const manifest = resolve(workingDirectory, manifestInput || manifestOutput || 'packer-manifest.json')
+  // Where only Packer knows the template's path, the file at the default one is not Packer's.
+  const unknown = manifestInput === '' ? manifestOutputUnknown : undefined
+  if (found && unknown === undefined) {
+    checkExistingManifest(manifest, reader.shown(manifest), (message, location) => reader.problem(message, location))
+  }
+  return unknown === undefined
+    ? { manifest, manifestGiven: manifestInput !== '' }
+    : { manifest, manifestGiven: false, manifestUnknown: unknown }
 }
 
 /** Names, manifest path and sensitive values can come from user variables: read with their values. */
@@ -131,10 +161,10 @@ function describeJson(
   path: string,
   parsed: unknown,
   values: UserVariables,
-  env: Record<string, string | undefined>
+  context: TemplateContext
 ): TemplateDescription {
   try {
-    const info = describeJsonTemplate(parsed, values, env)
+    const info = describeJsonTemplate(parsed, values, context)
     const buildNames = info.builders.flatMap((builder) => (builder.name === undefined ? [] : [builder.name]))
     return {
       builderTypes: [...new Set(info.builders.map((builder) => builder.type))],
@@ -142,7 +172,8 @@ function describeJson(
       buildNamesKnown: buildNames.length === info.builders.length,
       postProcessorTypes: info.postProcessorTypes,
       sensitiveValues: info.sensitiveValues,
-      manifestOutput: info.manifestOutput
+      manifestOutput: info.manifestOutput,
+      manifestOutputUnknown: info.manifestOutputUnknown
     }
   } catch (error) {
     const shown = reader.shown(path)

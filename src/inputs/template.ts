@@ -72,11 +72,23 @@ export function parseJsonWithPosition(text: string): unknown {
 export type UserVariables = Map<string, string | undefined>
 
 /**
- * One `{{ … }}` action of Packer's text/template syntax, when it only names a user variable
- * (`{{user `x`}}`, `{{ user "x" }}`) or, in variable defaults, an environment variable.
+ * What a JSON template's `{{ … }}` may name besides user variables, as Packer knows it: the
+ * environment, `{{template_dir}}` (the template file's directory, absolute) and `{{pwd}}` (the
+ * directory Packer runs in).
  */
-function simpleAction(action: string): { fn: 'user' | 'env'; name: string } | undefined {
+export interface TemplateContext {
+  env?: Record<string, string | undefined>
+  templateDir?: string
+  pwd?: string
+}
+
+/**
+ * One `{{ … }}` action of Packer's text/template syntax, when it only names a user variable
+ * (`{{user `x`}}`, `{{ user "x" }}`), an environment variable, or a directory.
+ */
+function simpleAction(action: string): { fn: 'user' | 'env'; name: string } | { fn: 'template_dir' | 'pwd' } | undefined {
   const words = action.trim()
+  if (words === 'template_dir' || words === 'pwd') return { fn: words }
   for (const fn of ['user', 'env'] as const) {
     if (!words.startsWith(fn)) continue
     const argument = words.slice(fn.length).trim()
@@ -91,14 +103,16 @@ function simpleAction(action: string): { fn: 'user' | 'env'; name: string } | un
 }
 
 /**
- * Fills in `{{user `x`}}` the way Packer does when it reads the template. Anything else that
- * Packer only knows at build time (`{{timestamp}}`, pipelines, functions) makes the result
- * unknown: `undefined`, and the caller lets Packer decide.
+ * Fills in `{{user `x`}}`, `{{template_dir}}` and `{{pwd}}` the way Packer does when it reads
+ * the template, and `{{env `X`}}` in a variable's value (`inVariable`), the only place Packer
+ * allows it. Anything else that Packer only knows at build time (`{{timestamp}}`, pipelines,
+ * functions) makes the result unknown: `undefined`, and the caller lets Packer decide.
  */
 export function resolveUserVariables(
   text: string,
   variables: UserVariables,
-  env: Record<string, string | undefined> = {},
+  context: TemplateContext = {},
+  inVariable = false,
   depth = 0
 ): string | undefined {
   let out = ''
@@ -115,12 +129,13 @@ export function resolveUserVariables(
     const action = simpleAction(text.slice(open + 2, close).replace(/^-\s|\s-$/g, ''))
     if (!action) return undefined
     let value: string | undefined
-    if (action.fn === 'env') value = env[action.name] ?? ''
+    if (!('name' in action)) value = action.fn === 'template_dir' ? context.templateDir : context.pwd
+    else if (action.fn === 'env') value = inVariable ? (context.env?.[action.name] ?? '') : undefined
     else {
       value = variables.get(action.name)
       // A variable's value may itself name other variables; Packer settles those first.
       if (value !== undefined && value.includes('{{')) {
-        value = depth < 8 ? resolveUserVariables(value, variables, env, depth + 1) : undefined
+        value = depth < 8 ? resolveUserVariables(value, variables, context, true, depth + 1) : undefined
       }
     }
     if (value === undefined) return undefined
@@ -158,6 +173,8 @@ export interface JsonTemplateInfo {
   postProcessorTypes: string[]
   /** The manifest post-processor's `output`, when it is known before the build. */
   manifestOutput?: string
+  /** That `output` as written, when only the build knows its value. */
+  manifestOutputUnknown?: string
   /** Values of the variables listed in `sensitive-variables`, as far as they are known. */
   sensitiveValues: string[]
 }
@@ -168,7 +185,7 @@ type PostProcessorDefinition = string | { type?: unknown; output?: unknown }
 export function describeJsonTemplate(
   template: unknown,
   variables: UserVariables = new Map(),
-  env: Record<string, string | undefined> = {}
+  context: TemplateContext = {}
 ): JsonTemplateInfo {
   if (typeof template !== 'object' || template === null || Array.isArray(template)) {
     throw new Error('expected a JSON object with "builders"')
@@ -192,7 +209,7 @@ export function describeJsonTemplate(
     }
     // Packer names a build by its builder's `name`, interpolated, or else by its type.
     if (typeof name !== 'string' || name === '') return { type, name: type }
-    const resolved = resolveUserVariables(name, variables)
+    const resolved = resolveUserVariables(name, variables, context)
     return { type, name: resolved === '' ? type : resolved }
   })
 
@@ -206,14 +223,16 @@ export function describeJsonTemplate(
   }
   const postProcessorTypes: string[] = []
   let manifestOutput: string | undefined
+  let manifestOutputUnknown: string | undefined
   for (const definition of definitions) {
     const type = typeof definition === 'string' ? definition : definition?.type
     if (typeof type !== 'string') continue
     postProcessorTypes.push(type)
-    if (type === 'manifest' && typeof definition === 'object' && manifestOutput === undefined) {
+    if (type === 'manifest' && typeof definition === 'object' && manifestOutput === undefined && manifestOutputUnknown === undefined) {
       const output = definition.output
       if (typeof output === 'string' && output !== '') {
-        manifestOutput = resolveUserVariables(output, variables) || undefined
+        manifestOutput = resolveUserVariables(output, variables, context) || undefined
+        if (manifestOutput === undefined) manifestOutputUnknown = output
       }
     }
   }
@@ -222,21 +241,18 @@ export function describeJsonTemplate(
     builders: described,
     postProcessorTypes: [...new Set(postProcessorTypes)],
     manifestOutput,
-    sensitiveValues: sensitiveValuesOf(sensitive, variables, env)
+    manifestOutputUnknown,
+    sensitiveValues: sensitiveValuesOf(sensitive, variables, context)
   }
 }
 
 /** The values of the variables `sensitive-variables` lists, as far as they are known. */
-function sensitiveValuesOf(
-  sensitive: unknown,
-  variables: UserVariables,
-  env: Record<string, string | undefined>
-): string[] {
+function sensitiveValuesOf(sensitive: unknown, variables: UserVariables, context: TemplateContext): string[] {
   const values: string[] = []
   for (const name of Array.isArray(sensitive) ? sensitive : []) {
     const raw = typeof name === 'string' ? variables.get(name) : undefined
     if (raw === undefined) continue
-    const value = raw.includes('{{') ? (resolveUserVariables(raw, variables, env) ?? raw) : raw
+    const value = raw.includes('{{') ? (resolveUserVariables(raw, variables, context, true) ?? raw) : raw
     if (value !== '') values.push(value)
   }
   return values
