@@ -268,6 +268,49 @@ variable "keys" {
     expect(hclSensitiveValues(files, candidates)).toEqual(['pa${ss%{w', 'x${y}'])
   })
 
+  it('reads a list or map given as text (variables, PKR_VAR_) as HCL, as Packer does for such a type', async () => {
+    const files = await parsed({
+      'vars.pkr.hcl': `variable "keys" {
+  type      = map(string)
+  sensitive = true
+}
+variable "tokens" {
+  type      = list(string)
+  sensitive = true
+}
+variable "plain" {
+  type      = string
+  sensitive = true
+}
+variable "untyped" {
+  sensitive = true
+}
+`
+    })
+    const candidates = await hclVariableCandidates(
+      files,
+      directory,
+      [],
+      [
+        { name: 'keys', value: '{ prod = "k-prod", dev = "k-$${dev}" }' },
+        { name: 'plain', value: '["as-written"]' },
+        { name: 'untyped', value: '{ a = "as-written-too" }' },
+        { name: 'tokens', value: '["unclosed' }
+      ],
+      { PKR_VAR_tokens: '["t-one", "t-two"]' }
+    )
+    // The text as given, then the value Packer reads from it, which wins.
+    expect(candidates.get('keys')).toEqual(['{ prod = "k-prod", dev = "k-$${dev}" }', { prod: 'k-prod', dev: 'k-${dev}' }])
+    expect(candidates.get('tokens')).toEqual(['["t-one", "t-two"]', ['t-one', 't-two'], '["unclosed'])
+    expect(hclSensitiveValues(files, candidates).sort()).toEqual(
+      [
+        '{ prod = "k-prod", dev = "k-$${dev}" }', 'k-prod', 'k-${dev}',
+        '["t-one", "t-two"]', 't-one', 't-two', '["unclosed',
+        '["as-written"]', '{ a = "as-written-too" }'
+      ].sort()
+    )
+  })
+
   it('is empty when no variable is sensitive', async () => {
     const files = await parsed({ 'vars.pkr.hcl': 'variable "region" {\n  default = "us-east-1"\n}\n' })
     const candidates = await hclVariableCandidates(files, directory, [], [{ name: 'region', value: 'x' }], {})

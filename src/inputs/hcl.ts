@@ -210,14 +210,22 @@ export async function hclVariableCandidates(
   const add = (name: string, value: unknown): void => {
     if (value !== undefined) candidates.set(name, [...(candidates.get(name) ?? []), value])
   }
-  const declared: string[] = []
+  const types = new Map<string, unknown>()
+  // Each text given on the command line or in PKR_VAR_…, then the value Packer reads from it.
+  const addGiven = async (name: string, text: string | undefined): Promise<void> => {
+    if (text === undefined) return
+    const value = await givenValue(text, types.get(name))
+    add(name, text)
+    if (value !== text) add(name, value)
+  }
   for (const file of files) {
     for (const [name, definitions] of labelled(file.variable)) {
-      declared.push(name)
+      types.set(name, definitions[0]?.type)
       add(name, await valueRead(definitions[0]?.default))
     }
   }
-  for (const name of declared) add(name, env[`PKR_VAR_${name}`])
+  const declared = [...types.keys()]
+  for (const name of declared) await addGiven(name, env[`PKR_VAR_${name}`])
   const directory = statSync(templatePath).isDirectory() ? templatePath : dirname(templatePath)
   const autoFiles = readdirSync(directory)
     .filter((name) => name.endsWith('.auto.pkrvars.hcl') || name.endsWith('.auto.pkrvars.json'))
@@ -233,8 +241,24 @@ export async function hclVariableCandidates(
       unreadable.push(unreadableFile(file, error))
     }
   }
-  for (const { name, value } of variables) add(name, value)
+  for (const { name, value } of variables) await addGiven(name, value)
   return candidates
+}
+
+/**
+ * A value given as text (`-var`, `PKR_VAR_…`) as Packer reads it: the text itself for a
+ * variable of type string or number, or of no type; else an HCL expression
+ * (`{prod = "…"}`, `["…"]`), whose strings Packer masks one by one when the variable is
+ * sensitive. Undefined when the text is not one: packer validate says so.
+ */
+async function givenValue(text: string, type: unknown): Promise<unknown> {
+  if (type === undefined || type === '${string}' || type === '${number}') return text
+  const { parse } = await import('./hcl-parser.js')
+  try {
+    return await valueRead((await parse('variables', `value = ${text}\n`)).value)
+  } catch {
+    return undefined
+  }
 }
 
 /**
