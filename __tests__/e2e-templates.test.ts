@@ -294,6 +294,21 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(shown.summary).not.toMatch(/K3y|T0k/)
     })
 
+    it('HCL2: a sensitive default read from the environment with env() prints as ***', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'sensitive-hcl'))
+      const result = await runAction({
+        workspace,
+        inputs: { 'packer-version': version, template: 'template.pkr.hcl', force: 'true' },
+        env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace), API_TOKEN: 'T0kenFromEnv' }
+      })
+      expect(result.exitCode).toBe(0)
+      expect(result.stdout).toContain('token=T0kenFromEnv')
+      const shown = asTheRunnerShowsIt(result)
+      expect(shown.log).toContain('token=***')
+      expect(shown.log).not.toContain('T0kenFromEnv')
+      expect(shown.summary).not.toContain('T0kenFromEnv')
+    })
+
     it('HCL2: a sensitive value that packer validate quotes in its error prints as ***', async () => {
       // Packer validates while the template is still being read, before the values are known.
       const workspace = workspaceFrom(join(fixtures, 'sensitive-hcl'))

@@ -311,6 +311,30 @@ variable "untyped" {
     )
   })
 
+  it('reads env("NAME") in a default from the environment, as Packer does', async () => {
+    const files = await parsed({
+      'vars.pkr.hcl': `variable "token" {
+  default   = env("API_TOKEN")
+  sensitive = true
+}
+variable "tokens" {
+  default   = ["a-\${env("TOKEN_A")}", env("TOKEN_UNSET")]
+  sensitive = true
+}
+variable "written" {
+  default   = "$\${env(\\"API_TOKEN\\")}"
+  sensitive = true
+}
+`
+    })
+    const candidates = await hclVariableCandidates(files, directory, [], [], { API_TOKEN: 'from-env', TOKEN_A: 'one' })
+    expect(candidates.get('token')).toEqual(['from-env'])
+    expect(candidates.get('tokens')).toEqual([['a-one', '']])
+    // An escaped ${ is text, not a call.
+    expect(candidates.get('written')).toEqual(['${env("API_TOKEN")}'])
+    expect(hclSensitiveValues(files, candidates).sort()).toEqual(['${env("API_TOKEN")}', 'a-one', 'from-env'])
+  })
+
   it('is empty when no variable is sensitive', async () => {
     const files = await parsed({ 'vars.pkr.hcl': 'variable "region" {\n  default = "us-east-1"\n}\n' })
     const candidates = await hclVariableCandidates(files, directory, [], [{ name: 'region', value: 'x' }], {})
@@ -347,6 +371,14 @@ describe('hclStringValue', () => {
     expect(await hclStringValue('$${var.name}/${var.dir}', values)).toBe('${var.name}/out')
     expect(await hclStringValue('out/$${x}.json', values)).toBe('out/${x}.json')
     expect(await hclStringValue('out/$$${x}.json', values)).toBe('out/$${x}.json')
+  })
+  it('evaluates env("NAME") only where the scope has the environment, as in a default', async () => {
+    const withEnv = { variables: new Map<string, unknown>(), env: { OUT: 'images' } }
+    expect(await hclStringValue('${env("OUT")}/m.json', withEnv)).toBe('images/m.json')
+    expect(await hclStringValue('${env("UNSET")}', withEnv)).toBe('')
+    expect(await hclStringValue('"${env("OUT")}" \\n', withEnv)).toBe('"images" \\n')
+    expect(await hclStringValue('${env("OUT")}/m.json', values)).toBeUndefined()
+    expect(await hclStringValue('${env(var.dir)}', withEnv)).toBeUndefined()
   })
   it('evaluates path.root, path.cwd and locals made of what it evaluates', async () => {
     expect(await hclStringValue('${path.root}/manifest.json', values)).toBe('packer/manifest.json')

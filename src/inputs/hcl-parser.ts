@@ -396,25 +396,37 @@ export function literalText(template: string): string | undefined {
 }
 
 /** The references a string's part may be that the action can know before Packer runs. */
-export type Reference = { var: string } | { local: string } | { path: string }
+export type Reference = { var: string } | { local: string } | { path: string } | { env: string }
 
 /**
  * A part of a string as the action evaluates it: literal text, a reference (`var.NAME`,
- * `local.NAME`, `path.root`), or anything else.
+ * `local.NAME`, `path.root`, `env("NAME")`), or anything else.
  */
 export type StringPart = { literal: string } | { reference: Reference } | { other: string }
 
+/** Ends the heredoc that stringParts() reads a string in. */
+const endOfString = 'END_OF_PACKER_AMI_ACTION_STRING'
+
 /**
- * The parts of a quoted HCL string (`"${var.dir}/m.json"`, with its quotes), or undefined
- * where it is not one.
+ * The parts of a string of HCL's JSON syntax (`${var.dir}/m.json`, as the parser gives it), or
+ * undefined where it is not one. It is read as a heredoc, where text is text (no backslash
+ * escapes, quotes as they are) and interpolations are read as written, `env("X")` among them.
  */
-export function stringParts(quoted: string): Promise<StringPart[] | undefined> {
-  return withTree('expression', `x = ${quoted}\n`, (root) => {
+export function stringParts(template: string): Promise<StringPart[] | undefined> {
+  if (template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve(undefined)
+  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (root) => {
     const expression = root.descendantsOfType('attribute')[0]?.namedChildren.find((child) => child.type === 'expression')
     const term = expression?.childCount === 1 ? expression.child(0) : null
-    const node = term?.type === 'template_expr' ? term.child(0) : term?.type === 'literal_value' ? term.child(0) : null
-    if (!node || (node.type !== 'quoted_template' && node.type !== 'string_lit')) return undefined
-    return templateParts(node).map((part): StringPart => ('literal' in part ? part : interpolated(part.written)))
+    const node = term?.type === 'template_expr' ? term.child(0) : null
+    if (node?.type !== 'heredoc_template') return undefined
+    const parts = templateParts(node).map((part): StringPart => ('literal' in part ? part : interpolated(part.written)))
+    // The heredoc's last line break is not the string's.
+    const last = parts.at(-1)
+    if (last && 'literal' in last && last.literal.endsWith('\n')) {
+      last.literal = last.literal.slice(0, -1)
+      if (last.literal === '') parts.pop()
+    }
+    return parts
   }).catch(() => undefined)
 }
 
@@ -429,5 +441,19 @@ function interpolated(node: Node): StringPart {
       return { reference: { [namespace]: text(name) } as Reference }
     }
   }
+  const variable = expression?.childCount === 1 ? environmentVariable(expression.child(0)) : undefined
+  if (variable !== undefined) return { reference: { env: variable } }
   return { other: text(node) }
+}
+
+/** The NAME of `env("NAME")`, the one function Packer allows in a variable's default. */
+function environmentVariable(call: Node | null): string | undefined {
+  if (call?.type !== 'function_call' || text(call.namedChildren[0] as Node) !== 'env') return undefined
+  const args = call.namedChildren[1]?.namedChildren ?? []
+  const literal = args.length === 1 && args[0].childCount === 1 ? args[0].child(0) : null
+  const string = literal?.type === 'literal_value' ? literal.child(0) : null
+  const parts = string?.type === 'string_lit' ? string.namedChildren.filter((child) => child.type !== 'quoted_template_start' && child.type !== 'quoted_template_end') : []
+  if (parts.length !== 1 || parts[0].type !== 'template_literal') return undefined
+  const name = text(parts[0])
+  return /^[^\\"$%]+$/.test(name) ? name : undefined
 }

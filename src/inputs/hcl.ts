@@ -51,6 +51,8 @@ export interface HclScope {
   locals?: Map<string, unknown>
   /** `path.root` and `path.cwd`, as Packer sets them (hclPaths). */
   path?: { root: string; cwd: string }
+  /** The environment, for `env("NAME")`: Packer allows it in variables' defaults only. */
+  env?: Record<string, string | undefined>
 }
 
 /** How deep a local may refer to another local: deeper, or in a cycle, it is left to Packer. */
@@ -58,14 +60,15 @@ const maxLocalDepth = 8
 
 /**
  * A string as the parser gives it (`"${var.dir}/m.json"`), evaluated when it is made of literal
- * text, input variables, `path.root`, `path.cwd` and locals made of the same; else undefined.
+ * text, input variables, `path.root`, `path.cwd`, locals made of the same, and `env("NAME")`
+ * where the scope has the environment; else undefined.
  */
 export async function hclStringValue(expression: string, scope: HclScope, depth = 0): Promise<string | undefined> {
   if (!expression.includes('${')) return expression.includes('{{') ? undefined : expression
   const { literalText, stringParts } = await import('./hcl-parser.js')
   const literal = literalText(expression)
   if (literal !== undefined) return literal
-  const parts = await stringParts(JSON.stringify(expression))
+  const parts = await stringParts(expression)
   if (!parts) return undefined
   let text = ''
   for (const part of parts) {
@@ -86,6 +89,7 @@ async function referenceValue(reference: Reference, scope: HclScope, depth: numb
   if ('path' in reference) {
     return reference.path === 'root' ? scope.path?.root : reference.path === 'cwd' ? scope.path?.cwd : undefined
   }
+  if ('env' in reference) return scope.env === undefined ? undefined : (scope.env[reference.env] ?? '')
   if ('var' in reference) {
     const value = scope.variables.get(reference.var)
     return typeof value === 'string' && !value.includes('${') ? value : undefined
@@ -221,7 +225,7 @@ export async function hclVariableCandidates(
   for (const file of files) {
     for (const [name, definitions] of labelled(file.variable)) {
       types.set(name, definitions[0]?.type)
-      add(name, await valueRead(definitions[0]?.default))
+      add(name, await defaultRead(definitions[0]?.default, env))
     }
   }
   const declared = [...types.keys()]
@@ -243,6 +247,23 @@ export async function hclVariableCandidates(
   }
   for (const { name, value } of variables) await addGiven(name, value)
   return candidates
+}
+
+/**
+ * A variable's default as valueRead() reads it, with `env("NAME")` filled in from the
+ * environment, as Packer does: the one function it allows there.
+ */
+async function defaultRead(value: unknown, env: Record<string, string | undefined>): Promise<unknown> {
+  if (typeof value === 'string') {
+    const evaluated = value.includes('env(') ? await hclStringValue(value, { variables: new Map(), env }) : undefined
+    return evaluated ?? valueRead(value)
+  }
+  if (Array.isArray(value)) return Promise.all(value.map((inner) => defaultRead(inner, env)))
+  if (typeof value === 'object' && value !== null) {
+    const entries = await Promise.all(Object.entries(value).map(async ([key, inner]) => [key, await defaultRead(inner, env)]))
+    return Object.fromEntries(entries)
+  }
+  return value
 }
 
 /**
