@@ -563,6 +563,13 @@ build {
     inFolder('"${path.root}/${source.name}.json"')
     const read = await readInFolder('packer')
     expect(read).toMatchObject({ manifest: join(directory, 'packer-manifest.json'), manifestUnknown: '${path.root}/${source.name}.json' })
+    // An output that is empty is Packer's default.
+    rmSync(join(directory, 'packer'), { recursive: true })
+    inFolder('var.empty')
+    writeFileSync(join(directory, 'packer', 'empty.pkr.hcl'), 'variable "empty" {\n  default = ""\n}\n')
+    const empty = await readInFolder('packer')
+    expect(empty.manifest).toBe(join(directory, 'packer-manifest.json'))
+    expect(empty.manifestUnknown).toBeUndefined()
     // Input manifest names the file: nothing is unknown.
     expect(await readInFolder('packer', 'm.json')).toEqual(expect.not.objectContaining({ manifestUnknown: expect.anything() }))
   })

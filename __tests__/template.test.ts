@@ -99,6 +99,17 @@ describe('describeJsonTemplate', () => {
     expect(info.manifestOutputUnknown).toBe('{{user `dir`}}/m.json')
   })
 
+  it('reads an output that is empty as Packer\'s default', () => {
+    const template = {
+      variables: { out: '' },
+      builders: [{ type: 'amazon-ebs' }],
+      'post-processors': [{ type: 'manifest', output: '{{user `out`}}' }]
+    }
+    const info = describeJsonTemplate(template, userVariables(template, [], []))
+    expect(info.manifestOutput).toBeUndefined()
+    expect(info.manifestOutputUnknown).toBeUndefined()
+  })
+
   it('gives the values of sensitive-variables, from wherever they were set', () => {
     const template = {
       variables: { token: 'from-default', password: '', api: '{{env `API_KEY`}}', plain: 'shown' },

@@ -410,7 +410,9 @@ async function hclManifestFile(
   const written = request.manifestGiven ? undefined : hclManifestOutput(files).output
   if (written === undefined) return { manifest: request.manifest, problems }
   const output = await hclStringValue(written, scope)
-  if (!output) return { manifest: request.manifest, manifestUnknown: written, problems }
+  if (output === undefined) return { manifest: request.manifest, manifestUnknown: written, problems }
+  // An empty output is Packer's default, packer-manifest.json.
+  if (output === '') return { manifest: request.manifest, problems }
   const manifest = resolve(request.workingDirectory, output)
   if (manifest !== request.manifest) {
     checkExistingManifest(manifest, relative(process.cwd(), manifest) || manifest, (message, location) =>

@@ -231,8 +231,10 @@ export function describeJsonTemplate(
     if (type === 'manifest' && typeof definition === 'object' && manifestOutput === undefined && manifestOutputUnknown === undefined) {
       const output = definition.output
       if (typeof output === 'string' && output !== '') {
-        manifestOutput = resolveUserVariables(output, variables, context) || undefined
-        if (manifestOutput === undefined) manifestOutputUnknown = output
+        const resolved = resolveUserVariables(output, variables, context)
+        // An empty output is Packer's default, packer-manifest.json.
+        if (resolved === undefined) manifestOutputUnknown = output
+        else manifestOutput = resolved || undefined
       }
     }
   }
