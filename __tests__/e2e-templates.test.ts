@@ -277,19 +277,21 @@ describeWithPacker('templates as users write them, through the bundled action', 
       }
     })
 
-    it('HCL2: each string of a sensitive map or list given as text (variables, PKR_VAR_) prints as ***', async () => {
+    it('HCL2: each string of a sensitive map or list given as text (variables, PKR_VAR_), typed or typed by its default, prints as ***', async () => {
       const workspace = workspaceFrom(join(fixtures, 'sensitive-hcl'))
       const result = await runAction({
         workspace,
         // force: the AMI name is from {{timestamp}}, and runs may fall in the same second.
-        inputs: { 'packer-version': version, template: 'template.pkr.hcl', force: 'true', variables: 'api_keys={prod = "K3yProd", dev = "K3yDev"}' },
+        inputs: { 'packer-version': version, template: 'template.pkr.hcl', force: 'true', variables: 'api_keys={prod = "K3yProd", dev = "K3yDev"}\nuntyped_keys={prod = "K3yUntyped"}' },
         env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace), PKR_VAR_tokens: '["T0kOne", "T0kTwo"]' }
       })
       expect(result.exitCode).toBe(0)
       // Packer printed them in clear, each on its own: the masking is the action's.
       expect(result.stdout).toContain('key=K3yProd tokens=T0kOne+T0kTwo')
+      expect(result.stdout).toContain('untyped=K3yUntyped')
       const shown = asTheRunnerShowsIt(result)
       expect(shown.log).toContain('key=*** tokens=***+***')
+      expect(shown.log).toContain('untyped=***')
       expect(shown.log).not.toMatch(/K3y|T0k/)
       expect(shown.summary).not.toMatch(/K3y|T0k/)
     })

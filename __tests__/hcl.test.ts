@@ -311,6 +311,43 @@ variable "untyped" {
     )
   })
 
+  it('types a variable without a type by its default, as Packer does, to read a value given as text', async () => {
+    const files = await parsed({
+      'vars.pkr.hcl': `variable "keys" {
+  default   = { prod = "none" }
+  sensitive = true
+}
+variable "flag" {
+  default   = null
+  sensitive = true
+}
+variable "name" {
+  default   = "x"
+  sensitive = true
+}
+variables {
+  pairs = { a = "b" }
+}
+`
+    })
+    const candidates = await hclVariableCandidates(
+      files,
+      directory,
+      [],
+      [
+        { name: 'keys', value: '{ prod = "k-prod" }' },
+        { name: 'flag', value: '["f-one"]' },
+        { name: 'name', value: '["as-written"]' },
+        { name: 'pairs', value: '{ a = "p-one" }' }
+      ],
+      {}
+    )
+    expect(candidates.get('keys')).toEqual([{ prod: 'none' }, '{ prod = "k-prod" }', { prod: 'k-prod' }])
+    expect(candidates.get('flag')).toEqual([null, '["f-one"]', ['f-one']])
+    expect(candidates.get('name')).toEqual(['x', '["as-written"]'])
+    expect(candidates.get('pairs')).toEqual([{ a: 'b' }, '{ a = "p-one" }', { a: 'p-one' }])
+  })
+
   it('reads env("NAME") in a default from the environment, as Packer does', async () => {
     const files = await parsed({
       'vars.pkr.hcl': `variable "token" {

@@ -224,8 +224,16 @@ export async function hclVariableCandidates(
   }
   for (const file of files) {
     for (const [name, definitions] of labelled(file.variable)) {
-      types.set(name, definitions[0]?.type)
-      add(name, await defaultRead(definitions[0]?.default, env))
+      const definition = definitions[0] ?? {}
+      types.set(name, definition.type ?? typeOfDefault(definition.default))
+      add(name, await defaultRead(definition.default, env))
+    }
+    // `variables { NAME = default }`: each one typed by its default.
+    for (const block of bodies(file.variables)) {
+      for (const [name, value] of Object.entries(block)) {
+        types.set(name, typeOfDefault(value))
+        add(name, await defaultRead(value, env))
+      }
     }
   }
   const declared = [...types.keys()]
@@ -264,6 +272,18 @@ async function defaultRead(value: unknown, env: Record<string, string | undefine
     return Object.fromEntries(entries)
   }
   return value
+}
+
+/**
+ * The type Packer gives a variable without a `type`, as the parser would write it: its
+ * default's. Undefined without a default (Packer reads a value given as text as text then);
+ * `${any}` for a default that is neither a string nor a number (a list, a map, a bool, null).
+ */
+function typeOfDefault(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'string') return '${string}'
+  if (typeof value === 'number') return '${number}'
+  return '${any}'
 }
 
 /**
