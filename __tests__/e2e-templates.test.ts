@@ -60,13 +60,14 @@ describeWithPacker('templates as users write them, through the bundled action', 
     return workspace
   }
 
-  function run(workspace: string, inputs: Record<string, string>): Promise<ActionRun> {
+  function run(workspace: string, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
     return runAction({
       workspace,
       inputs: { 'packer-version': version, ...inputs },
       env: {
         ...pushToMain,
-        ...loopbackEnvironment(endpoint.url, workspace)
+        ...loopbackEnvironment(endpoint.url, workspace),
+        ...env
       }
     })
   }
@@ -279,12 +280,12 @@ describeWithPacker('templates as users write them, through the bundled action', 
 
     it('HCL2: each string of a sensitive map or list given as text (variables, PKR_VAR_), typed or typed by its default, prints as ***', async () => {
       const workspace = workspaceFrom(join(fixtures, 'sensitive-hcl'))
-      const result = await runAction({
+      // force: the AMI name is from {{timestamp}}, and runs may fall in the same second.
+      const result = await run(
         workspace,
-        // force: the AMI name is from {{timestamp}}, and runs may fall in the same second.
-        inputs: { 'packer-version': version, template: 'template.pkr.hcl', force: 'true', variables: 'api_keys={prod = "K3yProd", dev = "K3yDev"}\nuntyped_keys={prod = "K3yUntyped"}' },
-        env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace), PKR_VAR_tokens: '["T0kOne", "T0kTwo"]' }
-      })
+        { template: 'template.pkr.hcl', force: 'true', variables: 'api_keys={prod = "K3yProd", dev = "K3yDev"}\nuntyped_keys={prod = "K3yUntyped"}' },
+        { PKR_VAR_tokens: '["T0kOne", "T0kTwo"]' }
+      )
       expect(result.exitCode).toBe(0)
       // Packer printed them in clear, each on its own: the masking is the action's.
       expect(result.stdout).toContain('key=K3yProd tokens=T0kOne+T0kTwo')
@@ -298,11 +299,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
 
     it('HCL2: a sensitive default read from the environment with env() prints as ***', async () => {
       const workspace = workspaceFrom(join(fixtures, 'sensitive-hcl'))
-      const result = await runAction({
-        workspace,
-        inputs: { 'packer-version': version, template: 'template.pkr.hcl', force: 'true' },
-        env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace), API_TOKEN: 'T0kenFromEnv' }
-      })
+      const result = await run(workspace, { template: 'template.pkr.hcl', force: 'true' }, { API_TOKEN: 'T0kenFromEnv' })
       expect(result.exitCode).toBe(0)
       expect(result.stdout).toContain('token=T0kenFromEnv')
       const shown = asTheRunnerShowsIt(result)

@@ -226,13 +226,13 @@ export async function hclVariableCandidates(
     for (const [name, definitions] of labelled(file.variable)) {
       const definition = definitions[0] ?? {}
       types.set(name, definition.type ?? typeOfDefault(definition.default))
-      add(name, await defaultRead(definition.default, env))
+      add(name, await valueRead(definition.default, env))
     }
     // `variables { NAME = default }`: each one typed by its default.
     for (const block of bodies(file.variables)) {
       for (const [name, value] of Object.entries(block)) {
         types.set(name, typeOfDefault(value))
-        add(name, await defaultRead(value, env))
+        add(name, await valueRead(value, env))
       }
     }
   }
@@ -255,23 +255,6 @@ export async function hclVariableCandidates(
   }
   for (const { name, value } of variables) await addGiven(name, value)
   return candidates
-}
-
-/**
- * A variable's default as valueRead() reads it, with `env("NAME")` filled in from the
- * environment, as Packer does: the one function it allows there.
- */
-async function defaultRead(value: unknown, env: Record<string, string | undefined>): Promise<unknown> {
-  if (typeof value === 'string') {
-    const evaluated = value.includes('env(') ? await hclStringValue(value, { variables: new Map(), env }) : undefined
-    return evaluated ?? valueRead(value)
-  }
-  if (Array.isArray(value)) return Promise.all(value.map((inner) => defaultRead(inner, env)))
-  if (typeof value === 'object' && value !== null) {
-    const entries = await Promise.all(Object.entries(value).map(async ([key, inner]) => [key, await defaultRead(inner, env)]))
-    return Object.fromEntries(entries)
-  }
-  return value
 }
 
 /**
@@ -304,17 +287,21 @@ async function givenValue(text: string, type: unknown): Promise<unknown> {
 
 /**
  * A value as a file gives it, with each string that is literal text read as that text (`$${`
- * is `${`): the value Packer has, and prints. A string that interpolates stays as written.
+ * is `${`): the value Packer has, and prints. A string that interpolates stays as written,
+ * but for a variable's default, read with `env`: there `env("NAME")`, the one function Packer
+ * allows, is filled in from the environment.
  */
-async function valueRead(value: unknown): Promise<unknown> {
+async function valueRead(value: unknown, env?: Record<string, string | undefined>): Promise<unknown> {
   if (typeof value === 'string') {
     if (!value.includes('{')) return value
+    const evaluated = env && value.includes('env(') ? await hclStringValue(value, { variables: new Map(), env }) : undefined
+    if (evaluated !== undefined) return evaluated
     const { literalText } = await import('./hcl-parser.js')
     return literalText(value) ?? value
   }
-  if (Array.isArray(value)) return Promise.all(value.map(valueRead))
+  if (Array.isArray(value)) return Promise.all(value.map((inner) => valueRead(inner, env)))
   if (typeof value === 'object' && value !== null) {
-    const entries = await Promise.all(Object.entries(value).map(async ([key, inner]) => [key, await valueRead(inner)]))
+    const entries = await Promise.all(Object.entries(value).map(async ([key, inner]) => [key, await valueRead(inner, env)]))
     return Object.fromEntries(entries)
   }
   return value
