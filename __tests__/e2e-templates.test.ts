@@ -172,6 +172,15 @@ describeWithPacker('templates as users write them, through the bundled action', 
       })
     })
 
+    it("HCL2: a broken packer-manifest.json is no reason to stop a template that writes its manifest elsewhere", async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-path-root'))
+      writeFileSync(join(workspace, 'packer-manifest.json'), '<<<<<<< HEAD\n{"builds": []}\n')
+      await expectBuilt(workspace, { template: 'packer' }, {
+        builds: ['amazon-ebs.web'],
+        manifest: 'artifacts/ubuntu-manifest.json'
+      })
+    })
+
     it("HCL2: a file Packer's manifest post-processor would fail on at the template's path stops the run before the build", async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-path-root'))
       mkdirSync(join(workspace, 'artifacts'))

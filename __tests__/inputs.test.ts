@@ -105,6 +105,54 @@ describe('readInputs with the defaults', () => {
   })
 })
 
+describe("a file at packer-manifest.json beside an HCL2 template that Packer's manifest post-processor would fail on", () => {
+  const broken = '{"builds": ['
+  const templateWith = (build: string, rest = ''): void =>
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), `${rest}build {\n  sources = ["null.x"]\n${build}}\n`)
+
+  beforeEach(() => writeFileSync(join(workspace, 'packer-manifest.json'), broken))
+
+  it('is refused when the template writes there: no output, an empty one, or one that names it', async () => {
+    for (const [build, rest] of [
+      ['  post-processor "manifest" {}\n', ''],
+      ['  post-processor "manifest" {\n    output = ""\n  }\n', ''],
+      ['  post-processor "manifest" {\n    output = "${path.root}/${var.file}"\n  }\n', 'variable "file" {\n  default = "packer-manifest.json"\n}\n']
+    ]) {
+      templateWith(build, rest)
+      expect(await problems({ template: 'ami.pkr.hcl' })).toEqual([
+        expect.stringMatching(/^manifest: packer-manifest\.json is not valid JSON at line 1, column 13: .*fix or delete it\.$/)
+      ])
+    }
+  })
+
+  it('is refused when a variable given to this run makes the template write there', async () => {
+    templateWith('  post-processor "manifest" {\n    output = var.file\n  }\n', 'variable "file" {\n  default = "out/m.json"\n}\n')
+    expect(await problems({ template: 'ami.pkr.hcl', variables: 'file=packer-manifest.json' })).toHaveLength(1)
+    expect(await problems({ template: 'ami.pkr.hcl' }, { PKR_VAR_file: 'packer-manifest.json' })).toHaveLength(1)
+  })
+
+  it('is left alone when the template writes elsewhere, has no manifest post-processor, or only Packer knows where', async () => {
+    for (const build of [
+      '  post-processor "manifest" {\n    output = "${path.root}/out/images.json"\n  }\n',
+      '',
+      '  post-processor "manifest" {\n    output = "${source.name}.json"\n  }\n'
+    ]) {
+      templateWith(build)
+      const inputs = await read({ template: 'ami.pkr.hcl' })
+      expect(inputs.manifest).toBe(join(workspace, 'packer-manifest.json'))
+    }
+    templateWith('  post-processor "manifest" {\n    output = "${path.root}/out/images.json"\n  }\n')
+    expect((await readHclTemplate(await read({ template: 'ami.pkr.hcl' }))).manifest).toBe(join(workspace, 'out/images.json'))
+  })
+
+  it('is refused whatever the template says when input manifest names it', async () => {
+    templateWith('  post-processor "manifest" {\n    output = "out/images.json"\n  }\n')
+    expect(await problems({ template: 'ami.pkr.hcl', manifest: 'packer-manifest.json' })).toEqual([
+      expect.stringMatching(/^manifest: packer-manifest\.json is not valid JSON/)
+    ])
+  })
+})
+
 describe('readInputs rejects each bad input with its own message', () => {
   it('a missing template', async () => {
     expect((await problems({ template: 'nope.json' }))).toEqual([

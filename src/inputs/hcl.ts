@@ -360,15 +360,17 @@ export type HclTemplateRequest = Pick<
   'workingDirectory' | 'template' | 'varFiles' | 'variables' | 'manifest' | 'manifestGiven' | 'sensitiveValues'
 >
 
-/**
- * Reads an HCL2 template's files (JSON templates are read in readInputs already): the manifest
- * path, the sensitive values and required_plugins. A file that does not parse is left to packer
- * validate, which says where.
- */
-export async function readHclTemplate(
-  request: HclTemplateRequest,
-  env: Record<string, string | undefined> = process.env
-): Promise<HclTemplate> {
+/** An HCL2 template's files as parsed, and the values their strings may refer to in this run. */
+interface ParsedTemplate {
+  files: HclBody[]
+  /** Every file of the template: `files` lacks those the parser could not read. */
+  names: string[]
+  unreadable: Unreadable[]
+  candidates: Map<string, unknown[]>
+  scope: HclScope
+}
+
+async function parseTemplate(request: HclTemplateRequest, env: Record<string, string | undefined>): Promise<ParsedTemplate> {
   const templatePath = resolve(request.workingDirectory, request.template)
   const files: HclBody[] = []
   const names = hclTemplateFiles(templatePath)
@@ -394,6 +396,19 @@ export async function readHclTemplate(
     locals: hclLocals(files),
     path: hclPaths(request.workingDirectory, request.template)
   }
+  return { files, names, unreadable, candidates, scope }
+}
+
+/**
+ * Reads an HCL2 template's files (JSON templates are read in readInputs already): the manifest
+ * path, the sensitive values and required_plugins. A file that does not parse is left to packer
+ * validate, which says where.
+ */
+export async function readHclTemplate(
+  request: HclTemplateRequest,
+  env: Record<string, string | undefined> = process.env
+): Promise<HclTemplate> {
+  const { files, names, unreadable, candidates, scope } = await parseTemplate(request, env)
   return {
     ...(await hclManifestFile(files, scope, request)),
     sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates)])],
@@ -404,9 +419,26 @@ export async function readHclTemplate(
 }
 
 /**
+ * The file an HCL2 template's manifest post-processor writes in this run, absolute (Packer's
+ * default, packer-manifest.json, for an empty `output`); undefined when the template has no
+ * manifest post-processor that the parser could read, or only Packer knows the path.
+ */
+export async function hclManifestPath(
+  request: HclTemplateRequest,
+  env: Record<string, string | undefined> = process.env
+): Promise<string | undefined> {
+  const { files, scope } = await parseTemplate(request, env)
+  const { output: written, found } = hclManifestOutput(files)
+  if (!found) return undefined
+  const output = written === undefined ? '' : await hclStringValue(written, scope)
+  return output === undefined ? undefined : resolve(request.workingDirectory, output || 'packer-manifest.json')
+}
+
+/**
  * The manifest file to read: input manifest's, else the one the template's manifest
  * post-processor writes, else the default; with what is wrong with the file already there.
- * The file at input manifest's path, or at the default one, was checked with the other inputs.
+ * The file at input manifest's path, or at the default one, was checked with the other inputs
+ * (template-files.ts).
  */
 async function hclManifestFile(
   files: HclBody[],

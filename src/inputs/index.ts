@@ -9,7 +9,7 @@ import { imageFamilyTagKey, readRetentionInputs, type RetentionInputs } from './
 import { readReuseInputs, reuseTagKeys, writesFingerprintTags, type ReuseInputs } from './reuse.js'
 import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
 import { checkTagCount, readTagInputs } from './tags.js'
-import { readTemplateFiles, type TemplateFiles } from './template-files.js'
+import { checkHclDefaultManifest, readTemplateFiles, type TemplateFiles } from './template-files.js'
 
 export { InputError, inputLines, inputList, type InputProblem, type ProblemLocation } from './reader.js'
 export type { Command, OnError, SigningKey } from './packer.js'
@@ -43,7 +43,7 @@ export async function readInputs(
   const reader = new InputReader(get, env.GITHUB_WORKSPACE || process.cwd())
   // Variables first: a JSON template's build names and manifest path can come from them.
   const variables = readVariables(reader)
-  const files = readTemplateFiles(reader, variables, env)
+  const { defaultManifestProblems, ...files } = readTemplateFiles(reader, variables, env)
   const inputs: Omit<Inputs, keyof RetentionInputs | keyof ReuseInputs> = {
     workspace: reader.workspace,
     ...files,
@@ -60,6 +60,7 @@ export async function readInputs(
     ...readRetentionInputs(reader, inputs.provenanceTags),
     ...(await readReuseInputs(reader, files, inputs.awsRegion))
   }
+  await checkHclDefaultManifest(reader, all, { defaultManifestProblems }, env)
   const tooMany = checkTagCount(all.tags, all.provenanceTags, actionTagKeys(all))
   if (tooMany) reader.problem(tooMany)
   reader.done()

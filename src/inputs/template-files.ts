@@ -5,8 +5,9 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Variables } from './build-selection.js'
 import { outsideWorkspaceProblem } from './checks.js'
+import type { HclTemplateRequest } from './hcl.js'
 import { checkExistingManifest } from './manifest.js'
-import { isDirectory, type InputReader } from './reader.js'
+import { isDirectory, type InputProblem, type InputReader } from './reader.js'
 import {
   checkJsonVarFile,
   describeJsonTemplate,
@@ -59,6 +60,15 @@ interface TemplateDescription {
   manifestOutputUnknown?: string
 }
 
+/**
+ * What is wrong with a file at packer-manifest.json, for an HCL2 template with input manifest
+ * empty: a problem only if the template's manifest post-processor writes there
+ * (checkHclDefaultManifest).
+ */
+export interface DefaultManifestProblems {
+  defaultManifestProblems: InputProblem[]
+}
+
 const nothingKnown: TemplateDescription = {
   builderTypes: [],
   postProcessorTypes: [],
@@ -71,7 +81,7 @@ export function readTemplateFiles(
   reader: InputReader,
   variables: Variables,
   env: Record<string, string | undefined>
-): TemplateFiles {
+): TemplateFiles & DefaultManifestProblems {
   const workingDirectoryInput = reader.text('working-directory', '.')
   const workingDirectory = resolve(reader.workspace, workingDirectoryInput)
   const outside = outsideWorkspaceProblem('working-directory', workingDirectoryInput, workingDirectory, reader.workspace)
@@ -128,31 +138,59 @@ export function readTemplateFiles(
     ...builds,
     varFiles,
     defaultVarFile,
-    ...manifestFile(reader, workingDirectory, found, { manifestOutput, manifestOutputUnknown })
+    ...manifestFile(reader, workingDirectory, found, { manifestOutput, manifestOutputUnknown }, templateFound && kind === 'hcl')
   }
 }
 
 /**
  * The manifest file to read: input manifest's, else the JSON template's, else the default; and
  * the file already there checked. An HCL2 template that names another path is read later
- * (hcl.ts), which checks the file there. `found` is false when the working directory is not there.
+ * (hcl.ts), which checks the file there; with `hcl` (an HCL2 template that is there), what is
+ * wrong with the file at the default path is kept for checkHclDefaultManifest. `found` is false
+ * when the working directory is not there.
  */
 function manifestFile(
   reader: InputReader,
   workingDirectory: string,
   found: boolean,
-  { manifestOutput, manifestOutputUnknown }: Pick<TemplateDescription, 'manifestOutput' | 'manifestOutputUnknown'>
-): Pick<TemplateFiles, 'manifest' | 'manifestGiven' | 'manifestUnknown'> {
+  { manifestOutput, manifestOutputUnknown }: Pick<TemplateDescription, 'manifestOutput' | 'manifestOutputUnknown'>,
+  hcl: boolean
+): Pick<TemplateFiles, 'manifest' | 'manifestGiven' | 'manifestUnknown'> & DefaultManifestProblems {
   const manifestInput = reader.text('manifest')
   const manifest = resolve(workingDirectory, manifestInput || manifestOutput || 'packer-manifest.json')
   // Where only Packer knows the template's path, the file at the default one is not Packer's.
   const unknown = manifestInput === '' ? manifestOutputUnknown : undefined
+  const defaultManifestProblems: InputProblem[] = []
   if (found && unknown === undefined) {
-    checkExistingManifest(manifest, reader.shown(manifest), (message, location) => reader.problem(message, location))
+    const problem =
+      hcl && manifestInput === ''
+        ? (message: string, location?: InputProblem['location']) => defaultManifestProblems.push({ message, location })
+        : (message: string, location?: InputProblem['location']) => reader.problem(message, location)
+    checkExistingManifest(manifest, reader.shown(manifest), problem)
   }
   return unknown === undefined
-    ? { manifest, manifestGiven: manifestInput !== '' }
-    : { manifest, manifestGiven: false, manifestUnknown: unknown }
+    ? { manifest, manifestGiven: manifestInput !== '', defaultManifestProblems }
+    : { manifest, manifestGiven: false, manifestUnknown: unknown, defaultManifestProblems }
+}
+
+/**
+ * A file at packer-manifest.json that Packer's manifest post-processor would fail on, beside an
+ * HCL2 template and with input manifest empty, is refused only when the template writes there:
+ * its manifest post-processor's `output` is empty or names that file. The template is read for
+ * that only here, when such a file is there; else the job reads it once Packer has started.
+ */
+export async function checkHclDefaultManifest(
+  reader: InputReader,
+  request: HclTemplateRequest,
+  { defaultManifestProblems }: DefaultManifestProblems,
+  env: Record<string, string | undefined>
+): Promise<void> {
+  if (defaultManifestProblems.length === 0) return
+  const { hclManifestPath } = await import('./hcl.js')
+  // A template the parser cannot read is left to packer validate, which says where.
+  const written = await hclManifestPath(request, env).catch(() => undefined)
+  if (written !== request.manifest) return
+  for (const { message, location } of defaultManifestProblems) reader.problem(message, location)
 }
 
 /** Names, manifest path and sensitive values can come from user variables: read with their values. */
