@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, SOURCE_AMI_NAME, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { asTheRunnerShowsIt, loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
@@ -230,20 +230,6 @@ describeWithPacker('templates as users write them, through the bundled action', 
   })
 
   describe('sensitive variables', () => {
-    /** The log as the runner shows it: `::add-mask::` values replaced by *** from then on, line by line. */
-    function asTheRunnerShowsIt(result: ActionRun): { log: string; summary: string } {
-      const masks: string[] = []
-      const shown: string[] = []
-      const mask = (text: string): string =>
-        [...masks].sort((a, b) => b.length - a.length).reduce((masked, secret) => masked.replaceAll(secret, '***'), text)
-      for (const line of result.stdout.split('\n')) {
-        const added = /^::add-mask::(.*)$/.exec(line)
-        if (added) masks.push(added[1].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
-        else shown.push(mask(line))
-      }
-      return { log: shown.join('\n'), summary: mask(result.summary) }
-    }
-
     it('JSON: values from variables, a variables file (multi-line) and defaults print as ***', async () => {
       const workspace = workspaceFrom(join(fixtures, 'sensitive-json'))
       writeFileSync(join(workspace, 'secrets.json'), JSON.stringify({ signing_key: 'K3yLineOne\nK3yLineTwo' }))

@@ -52,6 +52,20 @@ export interface ActionRun {
   warnings: string[]
 }
 
+/** The log as the runner shows it: `::add-mask::` values replaced by *** from then on, line by line. */
+export function asTheRunnerShowsIt(result: Pick<ActionRun, 'stdout' | 'summary'>): { log: string; summary: string } {
+  const masks: string[] = []
+  const shown: string[] = []
+  const mask = (text: string): string =>
+    [...masks].sort((a, b) => b.length - a.length).reduce((masked, secret) => masked.replaceAll(secret, '***'), text)
+  for (const line of result.stdout.split('\n')) {
+    const added = /^::add-mask::(.*)$/.exec(line)
+    if (added) masks.push(added[1].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
+    else shown.push(mask(line))
+  }
+  return { log: shown.join('\n'), summary: mask(result.summary) }
+}
+
 /** Reads the runner's GITHUB_OUTPUT file format (`name<<DELIMITER` blocks). */
 export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {}
