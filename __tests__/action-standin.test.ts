@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readCalls, standInDirectory } from '../test-support/packer-stand-in/index.js'
 import { SELF_ACCOUNT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { runAction, type ActionRun } from './support/action-process.js'
+import { asTheRunnerShowsIt, runAction, type ActionRun } from './support/action-process.js'
 
 const template = {
   builders: [
@@ -200,6 +200,50 @@ describe('cancelling', () => {
       expect(result.summary).toContain('Cancelled')
     })
   }
+})
+
+describe('sensitive locals (Packer 1.7 and later)', () => {
+  // Packer 1.7.0 to 1.15.0 print sensitive values in clear in -machine-readable mode, locals as
+  // well as variables: their MachineReadableUi drops what LogSecretFilter scrubbed. The stand-in
+  // prints the value as a provisioner would; the masking is the action's.
+  it('prints the value of a sensitive local, made of variables and text, as ***', async () => {
+    writeFileSync(
+      join(workspace, 'ami.pkr.hcl'),
+      `variable "db_user" {
+  default = "app"
+}
+variable "db_password" {
+  default = "not-this-one"
+}
+local "database_url" {
+  expression = "postgres://\${var.db_user}:\${var.db_password}@db.internal/app"
+  sensitive  = true
+}
+source "amazon-ebs" "web" {
+  region = "us-east-1"
+}
+build {
+  sources = ["source.amazon-ebs.web"]
+  post-processor "manifest" {}
+}
+`
+    )
+    const url = 'postgres://app:Pa55FromVariables@db.internal/app'
+    const result = await run(
+      { template: 'ami.pkr.hcl', 'packer-version': '1.11.2', variables: 'db_password=Pa55FromVariables' },
+      {
+        STANDIN_VERSION: '1.11.2',
+        STANDIN_SAY: `DATABASE_URL=${url}`,
+        STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs.web', regions: { 'us-east-1': 'ami-0aaa1' } }])
+      }
+    )
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain(`DATABASE_URL=${url}`)
+    const shown = asTheRunnerShowsIt(result)
+    expect(shown.log).toContain('amazon-ebs: DATABASE_URL=***')
+    expect(shown.log).not.toContain('Pa55FromVariables')
+  })
 })
 
 describe('packer inspect of an HCL2 template', () => {

@@ -372,6 +372,59 @@ variable "written" {
     expect(hclSensitiveValues(files, candidates).sort()).toEqual(['${env("API_TOKEN")}', 'a-one', 'from-env'])
   })
 
+  it('takes the values of sensitive locals that it can read, with the value each variable has in this run', async () => {
+    writeFileSync(
+      join(directory, 'locals.pkr.hcl'),
+      `variable "user" {
+  default = "admin"
+}
+variable "password" {
+  default = "pw-default"
+}
+variable "keys" {
+  type    = list(string)
+  default = ["key-a", "key-b"]
+}
+local "database_url" {
+  expression = "postgres://\${var.user}:\${var.password}@\${local.host}/app"
+  sensitive  = true
+}
+local "keys" {
+  expression = var.keys
+  sensitive  = true
+}
+local "pair" {
+  expression = { id = "id-\${var.user}", secret = "literal-secret" }
+  sensitive  = "true"
+}
+local "from_vault" {
+  expression = vault("/secret/data/app", "token")
+  sensitive  = true
+}
+local "open" {
+  expression = "not-secret-\${var.user}"
+}
+locals {
+  host = "db.internal"
+}
+`
+    )
+    const request = {
+      workingDirectory: directory,
+      template: '.',
+      varFiles: [],
+      variables: [{ name: 'password', value: 'pw-given' }],
+      manifest: join(directory, 'packer-manifest.json'),
+      manifestGiven: false,
+      sensitiveValues: []
+    } as unknown as Inputs
+    const read = await readHclTemplate(request, { PKR_VAR_keys: '["env-key"]' })
+    expect(read.sensitiveValues.sort()).toEqual(
+      ['postgres://admin:pw-given@db.internal/app', 'env-key', 'id-admin', 'literal-secret'].sort()
+    )
+    expect(read.unreadable).toEqual([])
+  })
+
   it('is empty when no variable is sensitive', async () => {
     const files = await parsed({ 'vars.pkr.hcl': 'variable "region" {\n  default = "us-east-1"\n}\n' })
     const candidates = await hclVariableCandidates(files, directory, [], [{ name: 'region', value: 'x' }], {})

@@ -1,6 +1,6 @@
 // What the action needs from an HCL2 template before Packer's output is logged, read with an
 // HCL parser (tree-sitter's HCL grammar, hcl-parser.ts): the manifest post-processor's output,
-// the sensitive variables and their values, and required_plugins. The job reads it while Packer
+// the sensitive variables and locals and their values, and required_plugins. The job reads it while Packer
 // answers its version (src/index.ts). Build names and their order come from Packer itself
 // (packer inspect), once it is installed.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -188,6 +188,39 @@ export function hclSensitiveVariables(files: HclBody[]): Map<string, unknown> {
   return sensitive
 }
 
+/**
+ * The values of the `local` blocks marked `sensitive = true` (Packer 1.7 and later), where the
+ * action can read them: made of text, input variables, `path.root`, `path.cwd` and other locals
+ * (hclStringValue), or a whole variable (`expression = var.keys`), whose every string counts.
+ * A value that only Packer knows (a data source, `vault()`, `aws_secretsmanager()`) is not read.
+ */
+export async function hclSensitiveLocalValues(files: HclBody[], scope: HclScope): Promise<string[]> {
+  const values: string[] = []
+  for (const file of files) {
+    for (const [, definitions] of labelled(file.local)) {
+      const definition = definitions[0] ?? {}
+      if (definition.sensitive === true || definition.sensitive === 'true') {
+        values.push(...(await localStrings(definition.expression, scope)))
+      }
+    }
+  }
+  return values
+}
+
+async function localStrings(value: unknown, scope: HclScope): Promise<string[]> {
+  if (Array.isArray(value)) return (await Promise.all(value.map((inner) => localStrings(inner, scope)))).flat()
+  if (typeof value === 'object' && value !== null) {
+    return (await Promise.all(Object.values(value).map((inner) => localStrings(inner, scope)))).flat()
+  }
+  if (typeof value !== 'string') return strings(value)
+  const text = await hclStringValue(value, scope)
+  if (text !== undefined) return strings(text)
+  const { stringParts } = await import('./hcl-parser.js')
+  const parts = value.includes('${') ? await stringParts(value) : undefined
+  const only = parts?.length === 1 ? parts[0] : undefined
+  return only && 'reference' in only && 'var' in only.reference ? strings(scope.variables.get(only.reference.var)) : []
+}
+
 /** Every string in a value (a list or map variable holds several). */
 function strings(value: unknown): string[] {
   if (typeof value === 'string') return value === '' ? [] : [value]
@@ -323,7 +356,7 @@ export interface HclTemplate {
   manifest: string
   /** The manifest post-processor's `output` as written, when only Packer knows its value (see Inputs). */
   manifestUnknown?: string
-  /** Values of the sensitive variables, with those of input sensitive-variables: to be masked in the log. */
+  /** Values of the sensitive variables and locals, with those of input sensitive-variables: to be masked in the log. */
   sensitiveValues: string[]
   /** The `required_plugins` declarations, for the plugin cache's key. */
   requiredPlugins: string[]
@@ -409,9 +442,10 @@ export async function readHclTemplate(
   env: Record<string, string | undefined> = process.env
 ): Promise<HclTemplate> {
   const { files, names, unreadable, candidates, scope } = await parseTemplate(request, env)
+  const sensitiveLocals = await hclSensitiveLocalValues(files, scope)
   return {
     ...(await hclManifestFile(files, scope, request)),
-    sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates)])],
+    sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals])],
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: files.length === names.length ? hclBuildCount(files) : undefined,
     unreadable
