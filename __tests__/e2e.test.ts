@@ -141,6 +141,35 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(endpoint.calls).toEqual([])
   })
 
+  it('a JSON template Packer refuses fails in validate with an annotation on the line of each key it names', async () => {
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    template.builders[0].instance_typo = 't3.micro'
+    template['post-processors'] = [{ type: 'manifest', strip_paht: true }]
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const lineOf = (key: string): string =>
+      String(readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes(`"${key}"`)) + 1)
+    const result = await run({ 'working-directory': 'json' })
+    expect(result.exitCode).toBe(1)
+    const build = template.builders[0].name ?? template.builders[0].type
+    expect(result.errors.slice(0, -1)).toEqual([
+      {
+        message: `Build "${build}": unknown configuration key: '"instance_typo"'`,
+        properties: expect.objectContaining({ title: 'Packer', file: 'json/packer-template.json', line: lineOf('instance_typo') })
+      }
+    ])
+    expect(result.errors.at(-1)?.message).toBe('packer validate found problems in packer-template.json (see the errors above); nothing was built.')
+    // Fixed, the next problem Packer finds is pointed at in turn.
+    delete template.builders[0].instance_typo
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const again = await run({ 'working-directory': 'json' })
+    expect(again.errors[0]).toEqual({
+      message: `Build "${build}": unknown configuration key: '"strip_paht"'`,
+      properties: expect.objectContaining({ file: 'json/packer-template.json', line: lineOf('strip_paht') })
+    })
+    expect(endpoint.calls).toEqual([])
+  })
+
   it('two builds in one template: every AMI of both is tagged, ami-ids is the first build', async () => {
     withTwoBuilds(workspace)
     const result = await run({ 'working-directory': 'json' })

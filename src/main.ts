@@ -433,7 +433,9 @@ function packerRunner(
   const log = actionsLog({
     workingDirectory: inputs.workingDirectory,
     template: inputs.template,
-    workspace: inputs.workspace
+    workspace: inputs.workspace,
+    templateKind: inputs.templateKind,
+    buildNames: inputs.buildNamesKnown ? inputs.buildNames : undefined
   })
   return (args, env = {}, { record, deadlineMs } = {}) =>
     runPacker(packer.path, args, {

@@ -4,6 +4,7 @@
 import * as core from '@actions/core'
 import { Buffer } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import { bytesAt, locateError, renderEvent, type PackerEvent } from './machine-readable.js'
@@ -16,6 +17,10 @@ export interface AnnotationContext {
   template: string
   /** Annotations name files relative to the workspace. */
   workspace: string
+  /** A JSON template's errors are placed in it by what they name (template-errors.ts). */
+  templateKind?: 'json' | 'hcl'
+  /** A JSON template's builds as Packer names them, in its builders' order, when all are known. */
+  buildNames?: string[]
 }
 
 export function annotationFor(message: string, context: AnnotationContext): core.AnnotationProperties {
@@ -192,13 +197,38 @@ export function actionsLog(context: AnnotationContext, log: JobLog = jobLog()): 
     flush(): Promise<void> | undefined {
       return log.flush()
     },
-    end(run: PackerRun): void {
+    end(run: PackerRun): Promise<void> | undefined {
       if (stopped) log.line(`::${token}::`)
       stopped = false
       log.flush()
       for (const notice of run.record.notices) core.notice(notice, { title: 'Packer' })
-      if (run.exitCode === 0 || run.cancelled) return
+      if (run.exitCode === 0 || run.cancelled) return undefined
+      if (context.templateKind === 'json') return annotateJsonTemplateErrors(run.record.errors, context)
       for (const error of run.record.errors) core.error(error, annotationFor(error, context))
+      return undefined
+    }
+  }
+}
+
+/**
+ * Packer names no line in a JSON template: each problem it lists is annotated at what it names
+ * in the template (the builder, the key, …), read with a JSON parser only now that Packer failed.
+ */
+async function annotateJsonTemplateErrors(errors: string[], context: AnnotationContext): Promise<void> {
+  const path = resolve(context.workingDirectory, context.template)
+  let text: string | undefined
+  let locate: typeof import('./template-errors.js').locateTemplateErrors | undefined
+  try {
+    text = await readFile(path, 'utf8')
+    ;({ locateTemplateErrors: locate } = await import('./template-errors.js'))
+  } catch {
+    // Annotated as Packer said them, without a place.
+  }
+  const file = workspaceRelative(path, context.workspace)
+  for (const error of errors) {
+    const problems = text === undefined || !locate ? [{ message: error }] : locate(error, text, context.buildNames)
+    for (const { message, line, column } of problems) {
+      core.error(message, line === undefined ? annotationFor(message, context) : { title: 'Packer', file, startLine: line, startColumn: column })
     }
   }
 }

@@ -1,0 +1,185 @@
+// Packer's errors about a JSON template, placed in it: each case is a template with one kind of
+// mistake, validated by the real Packer (-machine-readable, as the action runs it), and each
+// problem must point at the line that holds what it names.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { parseEventLine, RunRecord } from '../src/packer/machine-readable.js'
+import { locateTemplateErrors } from '../src/packer/template-errors.js'
+import { describeWithPacker, packer } from './support/runtimes.js'
+
+const run = promisify(execFile)
+
+const builder = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'amazon-ebs',
+  region: 'us-east-1',
+  source_ami: 'ami-0123456789abcdef0',
+  instance_type: 't3.micro',
+  ssh_username: 'ubuntu',
+  ami_name: 'web-image',
+  ...extra
+})
+
+interface Case {
+  name: string
+  template: Record<string, unknown>
+  /**
+   * Each problem: what its message says, and the text on the line it must point at (and, for
+   * an object's opening brace, on the line after it).
+   */
+  expected: Array<[RegExp, string] | [RegExp, string, string]>
+  buildNames?: string[]
+}
+
+const cases: Case[] = [
+  {
+    name: 'an unknown key in a builder',
+    template: { builders: [builder({ instance_typo: 't3.micro' })] },
+    expected: [[/^Build "amazon-ebs": unknown configuration key: '"instance_typo"'$/, '"instance_typo": "t3.micro"']]
+  },
+  {
+    name: 'an unknown key in the second of two named builders, and a bad value in the first',
+    template: { builders: [builder({ ami_name: 'x' }), builder({ name: 'arm', volume_sise: 8 })] },
+    expected: [
+      [/^Build "amazon-ebs": ami_name must be between 3 and 128 characters long$/, '"ami_name": "x"'],
+      [/^Build "arm": unknown configuration key: '"volume_sise"'$/, '"volume_sise": 8']
+    ]
+  },
+  {
+    name: 'an unknown key in a provisioner',
+    template: { builders: [builder()], provisioners: [{ type: 'shell', inline: ['echo hi'], scirpt: 'x.sh' }] },
+    expected: [[/^Build "amazon-ebs": unknown configuration key: '"scirpt"'$/, '"scirpt": "x.sh"']]
+  },
+  {
+    name: "an unknown key in a post-processor's chain",
+    template: { builders: [builder()], 'post-processors': [[{ type: 'manifest', outptu: 'm.json' }]] },
+    expected: [[/^Build "amazon-ebs": unknown configuration key: '"outptu"'$/, '"outptu": "m.json"']]
+  },
+  {
+    name: 'a value of the wrong type',
+    template: { builders: [builder({ launch_block_device_mappings: 'oops' })] },
+    expected: [[/^Build "amazon-ebs": 'launch_block_device_mappings\[0\]' expected a map, got 'string'$/, '"launch_block_device_mappings": "oops"']]
+  },
+  {
+    name: 'a misspelt root key',
+    template: { builders: [builder()], provisoners: [] },
+    expected: [[/^Unknown root level key in template: 'provisoners'$/, '"provisoners": []']]
+  },
+  {
+    name: 'builders and provisioners without a type, by number',
+    template: { builders: [builder(), { region: 'eu-west-1' }], provisioners: [{ inline: ['x'] }] },
+    expected: [
+      [/^builder 2: missing 'type'$/, '{', '"region": "eu-west-1"'],
+      [/^provisioner 1: Provisioner missing 'type'$/, '{', '"inline": [']
+    ]
+  },
+  {
+    name: 'a post-processor without a type, in a chain',
+    template: { builders: [builder()], 'post-processors': ['manifest', [{ type: 'manifest' }, { output: 'x' }]] },
+    expected: [[/^post-processor 2\.2: type is required$/, '{', '"output": "x"']]
+  },
+  {
+    name: 'an unknown builder type',
+    template: { builders: [builder({ type: 'amazon-ebz' })] },
+    expected: [[/^Build "amazon-ebz": error initializing builder 'amazon-ebz': Unknown builder amazon-ebz$/, '"type": "amazon-ebz"']]
+  },
+  {
+    name: 'an unknown provisioner type',
+    template: { builders: [builder()], provisioners: [{ type: 'shell', inline: ['x'] }, { type: 'shel', inline: ['x'] }] },
+    expected: [[/^Build "amazon-ebs": error initializing provisioner 'shel': Unknown provisioner shel$/, '"type": "shel"']]
+  },
+  {
+    name: 'an unknown post-processor type',
+    template: { builders: [builder()], 'post-processors': [{ type: 'manifset' }] },
+    expected: [[/^Build "amazon-ebs": error initializing post-processor 'manifset': Unknown post-processor manifset$/, '"type": "manifset"']]
+  },
+  {
+    name: 'only naming a builder that does not exist',
+    template: { builders: [builder()], provisioners: [{ type: 'shell', inline: ['x'], only: ['nope'] }] },
+    expected: [[/^provisioner 1: 'only' specified builder 'nope' not found$/, '"only": [']]
+  },
+  {
+    name: 'an override for a builder that does not exist',
+    template: { builders: [builder()], provisioners: [{ type: 'shell', inline: ['x'], override: { nope: {} } }] },
+    expected: [[/^provisioner 1: override 'nope' doesn't exist$/, '"nope": {}']]
+  },
+  {
+    name: 'a required variable without a value',
+    template: { variables: { region: null, size: '8' }, builders: [builder({ region: '{{user `region`}}' })] },
+    expected: [[/^required variable not set: region$/, '"region": null']]
+  },
+  {
+    name: 'an unknown key in a builder whose name comes from a variable',
+    template: { variables: { role: 'web' }, builders: [builder({ name: 'first' }), builder({ name: '{{user `role`}}', ami_nmae: 'x' })] },
+    buildNames: ['first', 'web'],
+    expected: [[/^Build "web": unknown configuration key: '"ami_nmae"'$/, '"ami_nmae": "x"']]
+  }
+]
+
+describeWithPacker('JSON template errors, placed where Packer says they are', () => {
+  let directory: string
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'template-errors-'))
+  })
+  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+
+  for (const { name, template, expected, buildNames } of cases) {
+    it(name, async () => {
+      const text = JSON.stringify(template, null, 2)
+      const file = join(directory, `${name.replace(/\W+/g, '-')}.json`)
+      writeFileSync(file, text)
+      const validated = await run(packer as string, ['validate', '-machine-readable', file], { cwd: directory }).then(
+        () => ({ stdout: '' }),
+        (error: { stdout: string }) => error
+      )
+      const record = new RunRecord()
+      for (const line of validated.stdout.split('\n')) {
+        const event = parseEventLine(line)
+        if (event) record.observe(event)
+      }
+      expect(record.errors).not.toEqual([])
+      const problems = record.errors.flatMap((error) => locateTemplateErrors(error, text, buildNames))
+      const lines = text.split('\n')
+      expect(
+        problems.map(({ message, line }, index) => [
+          message,
+          line === undefined ? undefined : lines[line - 1].trim(),
+          ...(expected[index]?.[2] === undefined || line === undefined ? [] : [lines[line].trim()])
+        ])
+      ).toEqual(
+        expected.map(([message, line, after]) => [
+          expect.stringMatching(message),
+          expect.stringContaining(line),
+          ...(after === undefined ? [] : [expect.stringContaining(after)])
+        ])
+      )
+    })
+  }
+})
+
+describe('locateTemplateErrors', () => {
+  const text = JSON.stringify({ builders: [builder()] }, null, 2)
+
+  it('leaves a message that is not about the template whole, without a place', () => {
+    const message = "Build 'amazon-ebs' errored after 2 seconds: UnauthorizedOperation: You are not authorized"
+    expect(locateTemplateErrors(message, text)).toEqual([{ message }])
+  })
+
+  it('leaves a message with lines of its own whole, so that nothing of it is lost', () => {
+    const message = 'Error: something a provisioner printed\n  * item one\nand more'
+    expect(locateTemplateErrors(message, text)).toEqual([{ message }])
+  })
+
+  it('leaves the message without a place when the template is not JSON it can read', () => {
+    const message = "Failed to parse template: 1 error occurred:\n\t* Unknown root level key in template: 'x'\n\n"
+    expect(locateTemplateErrors(message, 'not json')).toEqual([{ message }])
+  })
+
+  it('gives a problem no place when the template does not have what it names', () => {
+    const message = 'Error: Failed to prepare build: "missing"\n\n1 error occurred:\n\t* unknown configuration key: \'"k"\'\n\n'
+    expect(locateTemplateErrors(message, text)).toEqual([{ message: 'Build "missing": unknown configuration key: \'"k"\'' }])
+  })
+})

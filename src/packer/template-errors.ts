@@ -1,0 +1,171 @@
+// Where in a JSON template Packer's errors about it are. Packer names no line for a legacy
+// JSON template: it says "builder 2: missing 'type'", or `Failed to prepare build:
+// "amazon-ebs"` and "unknown configuration key: '"instance_typo"'". The template is read with
+// a JSON parser that keeps positions (jsonc-parser), and each problem is pointed at the
+// builder, provisioner, post-processor, variable or key it names. Loaded only when Packer
+// failed on a JSON template.
+import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
+import { positionOf } from '../inputs/template.js'
+
+/** One problem of Packer's message, and where in the template it is, when that is known. */
+export interface TemplateError {
+  message: string
+  line?: number
+  column?: number
+}
+
+/** Packer's messages about a template as a whole: the only ones read here. */
+const aboutTheTemplate = /^(Error: |Failed to parse template:)/
+/** Lines of such a message that say nothing of their own: a count, a blank. */
+const framing = /^\s*((Error: )?(Failed to parse template: )?\d+ error(\(s\)|s)? (occurred|decoding):|Error:)?\s*$/
+
+/**
+ * Packer's error message split into its problems, each with its place in the template
+ * (`text`); `buildNames` are the builders' names as Packer resolved them, in the template's
+ * order, where they are all known. A message that is not about the template, or a template
+ * that does not parse, gives the message whole, with no place.
+ */
+export function locateTemplateErrors(message: string, text: string, buildNames?: string[]): TemplateError[] {
+  const root = aboutTheTemplate.test(message) ? parseTree(text) : undefined
+  if (!root || root.type !== 'object') return [{ message }]
+  const template = new JsonTemplate(root, text, buildNames)
+  const problems: TemplateError[] = []
+  let build: string | undefined
+  for (const line of message.split('\n')) {
+    const header = /^(?:Error: )?Failed to (?:prepare|initialize) build:? "(.+)"\s*$/.exec(line)
+    if (header) {
+      build = header[1]
+      continue
+    }
+    const initializing = /^error initializing (builder|provisioner|post-processor) '(.*?)': /.exec(line)
+    if (initializing) {
+      const [, kind, type] = initializing
+      problems.push({ message: inBuild(build, line), ...template.typed(kind, type, build) })
+      continue
+    }
+    const bullet = /^\s*\* (.+)$/.exec(line)
+    if (bullet) problems.push({ message: inBuild(build, bullet[1]), ...template.problem(bullet[1], build) })
+    // A line that is none of these is not one of Packer's messages about the template.
+    else if (!framing.test(line)) return [{ message }]
+  }
+  return problems.length > 0 ? problems : [{ message }]
+}
+
+function inBuild(build: string | undefined, problem: string): string {
+  return build === undefined ? problem : `Build "${build}": ${problem}`
+}
+
+type Place = { line: number; column: number } | Record<string, never>
+
+class JsonTemplate {
+  constructor(
+    private readonly root: Node,
+    private readonly text: string,
+    private readonly buildNames?: string[]
+  ) {}
+
+  /** Where a problem Packer listed is: what it names, else the build's builder. */
+  problem(problem: string, build: string | undefined): Place {
+    const numbered = /^(builder|provisioner) (\d+): (.*)$/.exec(problem)
+    if (numbered) {
+      const [, kind, number, rest] = numbered
+      const node = findNodeAtLocation(this.root, [`${kind}s`, Number(number) - 1])
+      return this.at(this.named(node, rest) ?? node)
+    }
+    const postProcessor = /^post-processor (\d+)\.(\d+): (.*)$/.exec(problem)
+    if (postProcessor) {
+      const [, chain, number, rest] = postProcessor
+      const node = this.postProcessor(Number(chain) - 1, Number(number) - 1)
+      return this.at(this.named(node, rest) ?? node)
+    }
+    const rootKey = /^Unknown root level key in template: '(.+)'$/.exec(problem)
+    if (rootKey) return this.at(this.key(this.root, rootKey[1]))
+    const variable = /^required variable not set: (.+)$/.exec(problem)
+    if (variable) return this.at(this.key(findNodeAtLocation(this.root, ['variables']), variable[1]))
+    if (build === undefined) return {}
+    const builder = this.builder(build)
+    // `unknown configuration key: '"instance_typo"'`, `'launch_block_device_mappings[0]' expected a map, got 'string'`
+    const key = /^unknown configuration key: '"(.+)"'/.exec(problem)?.[1] ?? /^'([^'.[\]]+)[^']*' /.exec(problem)?.[1]
+    const named = key === undefined ? undefined : this.keyInBuild(builder, key)
+    return this.at(named ?? this.leadingKey(builder, problem) ?? builder)
+  }
+
+  /** The `type` of the builder, provisioner or post-processor that Packer could not start. */
+  typed(kind: string, type: string, build: string | undefined): Place {
+    if (kind === 'builder') return this.at(this.value(build === undefined ? undefined : this.builder(build), 'type'))
+    const candidates = kind === 'provisioner' ? this.items(findNodeAtLocation(this.root, ['provisioners'])) : this.postProcessors()
+    for (const node of candidates) {
+      if (node.type === 'string' && node.value === type) return this.at(node)
+      const value = this.value(node, 'type')
+      if (value?.value === type) return this.at(value)
+    }
+    return {}
+  }
+
+  /** The builder of the build Packer names: by its resolved name, else as written, else by type. */
+  private builder(build: string): Node | undefined {
+    const builders = this.items(findNodeAtLocation(this.root, ['builders']))
+    const byResolvedName = this.buildNames?.length === builders.length ? this.buildNames.indexOf(build) : -1
+    if (byResolvedName >= 0) return builders[byResolvedName]
+    return builders.find((node) => {
+      const name = this.value(node, 'name')?.value
+      return typeof name === 'string' && name !== '' ? name === build : this.value(node, 'type')?.value === build
+    })
+  }
+
+  /** A key of the build's builder, else of a provisioner, else of a post-processor. */
+  private keyInBuild(builder: Node | undefined, key: string): Node | undefined {
+    const others = [...this.items(findNodeAtLocation(this.root, ['provisioners'])), ...this.postProcessors()]
+    for (const node of [builder, ...others]) {
+      const found = this.key(node, key)
+      if (found) return found
+    }
+    return undefined
+  }
+
+  /** A key of `node` that the problem begins with (`ami_name must be between 3 and 128 characters long`). */
+  private leadingKey(node: Node | undefined, problem: string): Node | undefined {
+    const word = /^([a-z][a-z0-9_]*)\b/.exec(problem)?.[1]
+    return word === undefined ? undefined : this.key(node, word)
+  }
+
+  /** The entry of an `only`, `except` or `override` that a numbered problem quotes. */
+  private named(node: Node | undefined, problem: string): Node | undefined {
+    const option = /^'(only|except)' specified builder /.exec(problem)?.[1]
+    if (option) return this.key(node, option)
+    const override = /^override '(.+)' doesn't exist$/.exec(problem)?.[1]
+    return override === undefined ? undefined : this.key(this.value(node, 'override'), override)
+  }
+
+  /** Post-processor `number` of chain `chain` (an entry that is not a list is a chain of one). */
+  private postProcessor(chain: number, number: number): Node | undefined {
+    const entry = this.items(findNodeAtLocation(this.root, ['post-processors']))[chain]
+    if (entry?.type === 'array') return entry.children?.[number]
+    return number === 0 ? entry : undefined
+  }
+
+  private postProcessors(): Node[] {
+    return this.items(findNodeAtLocation(this.root, ['post-processors'])).flatMap((entry) =>
+      entry.type === 'array' ? (entry.children ?? []) : [entry]
+    )
+  }
+
+  private items(node: Node | undefined): Node[] {
+    return node?.type === 'array' ? (node.children ?? []) : []
+  }
+
+  /** The key node of property `name` of an object. */
+  private key(node: Node | undefined, name: string): Node | undefined {
+    if (node?.type !== 'object') return undefined
+    return node.children?.find((property) => property.children?.[0]?.value === name)?.children?.[0]
+  }
+
+  private value(node: Node | undefined, name: string): Node | undefined {
+    if (node?.type !== 'object') return undefined
+    return node.children?.find((property) => property.children?.[0]?.value === name)?.children?.[1]
+  }
+
+  private at(node: Node | undefined): Place {
+    return node ? positionOf(this.text, node.offset) : {}
+  }
+}
