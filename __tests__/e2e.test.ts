@@ -129,6 +129,22 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(endpoint.calls).toEqual([])
   })
 
+  it("an unknown argument in an HCL2 provisioner is annotated on its own line, not the block's", async () => {
+    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    writeFileSync(
+      path,
+      readFileSync(path, 'utf8').replace('  post-processor "manifest" {}', '  provisioner "shell-local" {\n    inline = ["true"]\n    scirpt = "x.sh"\n  }\n\n  post-processor "manifest" {}')
+    )
+    const line = readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('scirpt')) + 1
+    const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toMatchObject({
+      message: expect.stringContaining('An argument named "scirpt" is not'),
+      properties: { file: 'hcl2/ami.pkr.hcl', line: String(line), col: '5' }
+    })
+    expect(endpoint.calls).toEqual([])
+  })
+
   it('a JSON template that does not parse fails before Packer runs, pointing at the line', async () => {
     const path = join(workspace, 'json', 'packer-template.json')
     writeFileSync(path, readFileSync(path, 'utf8').replace('"communicator": "none",', '"communicator": "none",,'))

@@ -115,6 +115,14 @@ describe('locateError', () => {
     })
   })
 
+  it("prefers a plugin's diagnostic inside Packer's, which names the attribute rather than its block", () => {
+    // As Packer 1.6.6 says it of a provisioner with an unknown argument on line 13.
+    const message =
+      'Error: Failed preparing provisioner-block "shell" ""\n\n  on a.pkr.hcl line 11:\n  (source code not available)\n\n' +
+      'a.pkr.hcl:13,5-11: Unsupported argument; An argument named "scirpt" is not\nexpected here. Did you mean "script"?\n\n'
+    expect(locateError(message)).toEqual({ file: 'a.pkr.hcl', line: 13, column: 5 })
+  })
+
   it('finds the line and column of a JSON template parse error', () => {
     expect(locateError('Error parsing JSON: invalid character\nAt line 4, column 4 (offset 48):')).toEqual({
       line: 4,

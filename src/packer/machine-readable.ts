@@ -277,6 +277,10 @@ export interface ErrorLocation {
 }
 
 export function locateError(message: string): ErrorLocation | undefined {
+  // A plugin's HCL2 diagnostic inside Packer's, more precise than the block Packer names:
+  // `a.pkr.hcl:13,5-11: Unsupported argument; An argument named "scirpt" is not expected here.`
+  const inner = /(?:^|\s)(\S+\.pkr\.(?:hcl|json)):(\d+),(\d+)(?:-\d+)?: /m.exec(message)
+  if (inner) return { file: inner[1], line: Number(inner[2]), column: Number(inner[3]) }
   // HCL2 diagnostics: `on ami.pkr.hcl line 12, in source "amazon-ebs" "x":`
   const hcl = /\bon (\S+) line (\d+)(?:, column (\d+))?/.exec(message)
   if (hcl) {
