@@ -116,34 +116,49 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(result.outputs['ami-id']).toBeUndefined()
   })
 
-  it('a broken HCL2 template fails in validate with an annotation on its file and line', async () => {
-    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
-    writeFileSync(path, readFileSync(path, 'utf8').replace('  communicator ', '  bogus_setting = 1\n  communicator '))
-    const line = readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('bogus_setting')) + 1
-    const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
-    expect(result.exitCode).toBe(1)
-    expect(result.errors[0]).toMatchObject({
-      message: expect.stringContaining('An argument named "bogus_setting" is not expected here'),
-      properties: { file: 'hcl2/ami.pkr.hcl', line: String(line) }
+  // An HCL2 template Packer refuses, each problem annotated where it is: the demo template with
+  // `from` replaced by `to`, and the error on the line (and column) of `marker`.
+  const refusedHcl2: Array<{ name: string; from: string; to: string; marker: string; says: RegExp; column?: string }> = [
+    {
+      name: 'an unknown argument in a source block',
+      from: '  communicator ',
+      to: '  bogus_setting = 1\n  communicator ',
+      marker: 'bogus_setting',
+      says: /An argument named "bogus_setting" is not expected here/
+    },
+    {
+      name: "an unknown argument in a provisioner, on its own line rather than the block's",
+      from: '  post-processor "manifest" {}',
+      to: '  provisioner "shell-local" {\n    inline = ["true"]\n    scirpt = "x.sh"\n  }\n\n  post-processor "manifest" {}',
+      marker: 'scirpt',
+      says: /An argument named "scirpt" is not/,
+      column: '5'
+    },
+    {
+      name: "a setting the builder refuses, on its own line rather than the source block's",
+      from: '  communicator ',
+      to: '  ssh_timeout = "soon"\n  communicator ',
+      marker: 'ssh_timeout',
+      says: /^error decoding 'ssh_timeout': time: invalid duration "?soon"?$/,
+      column: '3'
+    }
+  ]
+  for (const { name, from, to, marker, says, column } of refusedHcl2) {
+    it(`an HCL2 template Packer refuses fails in validate, annotated on the file and line: ${name}`, async () => {
+      const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+      writeFileSync(path, readFileSync(path, 'utf8').replace(from, to))
+      const line = readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes(marker)) + 1
+      const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.slice(0, -1)).toEqual([
+        {
+          message: expect.stringMatching(says),
+          properties: expect.objectContaining({ file: 'hcl2/ami.pkr.hcl', line: String(line), ...(column ? { col: column } : {}) })
+        }
+      ])
+      expect(endpoint.calls).toEqual([])
     })
-    expect(endpoint.calls).toEqual([])
-  })
-
-  it("an unknown argument in an HCL2 provisioner is annotated on its own line, not the block's", async () => {
-    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
-    writeFileSync(
-      path,
-      readFileSync(path, 'utf8').replace('  post-processor "manifest" {}', '  provisioner "shell-local" {\n    inline = ["true"]\n    scirpt = "x.sh"\n  }\n\n  post-processor "manifest" {}')
-    )
-    const line = readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('scirpt')) + 1
-    const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
-    expect(result.exitCode).toBe(1)
-    expect(result.errors[0]).toMatchObject({
-      message: expect.stringContaining('An argument named "scirpt" is not'),
-      properties: { file: 'hcl2/ami.pkr.hcl', line: String(line), col: '5' }
-    })
-    expect(endpoint.calls).toEqual([])
-  })
+  }
 
   it('a JSON template that does not parse fails before Packer runs, pointing at the line', async () => {
     const path = join(workspace, 'json', 'packer-template.json')

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parseEventLine, RunRecord } from '../src/packer/machine-readable.js'
-import { locateTemplateErrors } from '../src/packer/template-errors.js'
+import { locateHclBlockErrors, locateTemplateErrors } from '../src/packer/template-errors.js'
 import { describeWithPacker, packer } from './support/runtimes.js'
 
 const run = promisify(execFile)
@@ -119,6 +119,20 @@ const cases: Case[] = [
   }
 ]
 
+/** Packer's errors about `file`, as the action reads them from -machine-readable validate. */
+async function validationErrors(file: string, cwd: string): Promise<string[]> {
+  const validated = await run(packer as string, ['validate', '-machine-readable', file], { cwd }).then(
+    () => ({ stdout: '' }),
+    (error: { stdout: string }) => error
+  )
+  const record = new RunRecord()
+  for (const line of validated.stdout.split('\n')) {
+    const event = parseEventLine(line)
+    if (event) record.observe(event)
+  }
+  return record.errors
+}
+
 describeWithPacker('JSON template errors, placed where Packer says they are', () => {
   let directory: string
   beforeAll(() => {
@@ -131,17 +145,9 @@ describeWithPacker('JSON template errors, placed where Packer says they are', ()
       const text = JSON.stringify(template, null, 2)
       const file = join(directory, `${name.replace(/\W+/g, '-')}.json`)
       writeFileSync(file, text)
-      const validated = await run(packer as string, ['validate', '-machine-readable', file], { cwd: directory }).then(
-        () => ({ stdout: '' }),
-        (error: { stdout: string }) => error
-      )
-      const record = new RunRecord()
-      for (const line of validated.stdout.split('\n')) {
-        const event = parseEventLine(line)
-        if (event) record.observe(event)
-      }
-      expect(record.errors).not.toEqual([])
-      const problems = record.errors.flatMap((error) => locateTemplateErrors(error, text, buildNames))
+      const errors = await validationErrors(file, directory)
+      expect(errors).not.toEqual([])
+      const problems = errors.flatMap((error) => locateTemplateErrors(error, text, buildNames))
       const lines = text.split('\n')
       expect(
         problems.map(({ message, line }, index) => [
@@ -160,6 +166,49 @@ describeWithPacker('JSON template errors, placed where Packer says they are', ()
   }
 })
 
+describeWithPacker('HCL2 source blocks a builder refused: each problem on its attribute', () => {
+  let directory: string
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'hcl-block-errors-'))
+  })
+  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+
+  const build = '\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
+
+  it('places each problem on the attribute it names, else on the block; a problem of several lines stays whole', async () => {
+    const text =
+      'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  instance_type = "t3.micro"\n' +
+      '  ami_name      = "x"\n}\n' +
+      build
+    writeFileSync(join(directory, 'several.pkr.hcl'), text)
+    const [error, ...others] = await validationErrors('several.pkr.hcl', directory)
+    expect(others).toEqual([])
+    expect(await locateHclBlockErrors(error, directory)).toEqual([
+      { message: 'ami_name must be between 3 and 128 characters long', file: 'several.pkr.hcl', line: 4, column: 3 },
+      {
+        message: expect.stringMatching(/^An ssh_username must be specified\n\s+Note: /),
+        file: 'several.pkr.hcl',
+        line: 1
+      },
+      { message: 'A source_ami or source_ami_filter must be specified', file: 'several.pkr.hcl', line: 1 },
+      { message: expect.stringContaining('your source AMI filter must declare an owner'), file: 'several.pkr.hcl', line: 1 }
+    ])
+  })
+
+  it('places a value that cannot be decoded on its attribute, in a block further down the file', async () => {
+    const text =
+      'variable "x" {\n  default = 1e3\n}\n\nsource "amazon-ebs" "web" {\n  region        = "us-east-1"\n' +
+      '  source_ami    = "ami-0123456789abcdef0"\n  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n' +
+      '  ami_name      = "web-image"\n  ssh_timeout   = "soon"\n}\n' +
+      build
+    writeFileSync(join(directory, 'decoding.pkr.hcl'), text)
+    const [error] = await validationErrors('decoding.pkr.hcl', directory)
+    expect(await locateHclBlockErrors(error, directory)).toEqual([
+      { message: expect.stringMatching(/^error decoding 'ssh_timeout': /), file: 'decoding.pkr.hcl', line: 11, column: 3 }
+    ])
+  })
+})
+
 describe('locateTemplateErrors', () => {
   const text = JSON.stringify({ builders: [builder()] }, null, 2)
 
@@ -176,6 +225,11 @@ describe('locateTemplateErrors', () => {
   it('leaves the message without a place when the template is not JSON it can read', () => {
     const message = "Failed to parse template: 1 error occurred:\n\t* Unknown root level key in template: 'x'\n\n"
     expect(locateTemplateErrors(message, 'not json')).toEqual([{ message }])
+  })
+
+  it('leaves an HCL2 block error with a line of its own to be annotated whole', async () => {
+    const message = 'Error: 1 error(s) occurred:\n\n* ami_name must be set\nsomething else\n\n  on a.pkr.hcl line 1:\n'
+    expect(await locateHclBlockErrors(message, tmpdir())).toBeUndefined()
   })
 
   it('gives a problem no place when the template does not have what it names', () => {

@@ -138,6 +138,28 @@ export function parse(fileName: string, text: string): Promise<HclBody> {
   })
 }
 
+/**
+ * Where attribute `name` of the block that begins on line `blockLine` (1-based) is: its line and
+ * column, as written. Undefined when no such block or attribute is there, or the file is not
+ * valid HCL.
+ */
+export function attributePosition(
+  fileName: string,
+  source: string,
+  blockLine: number,
+  name: string
+): Promise<{ line: number; column: number } | undefined> {
+  return withTree(fileName, source, (root) => {
+    const top = root.namedChildren.find((child) => child.type === 'body')
+    const found = top?.namedChildren.find((child) => child.type === 'block' && child.startPosition.row === blockLine - 1)
+    const inner = found?.namedChildren.find((child) => child.type === 'body')
+    const attribute = inner?.namedChildren.find((child) => child.type === 'attribute' && text(child.namedChildren[0] as Node) === name)
+    if (!attribute) return undefined
+    const at = writtenOffset(attribute.startIndex)
+    return { line: source.slice(0, at).split('\n').length, column: at - source.lastIndexOf('\n', at - 1) }
+  }).catch(() => undefined)
+}
+
 function body(node: Node): HclBody {
   const out: HclBody = {}
   for (const child of node.namedChildren) {

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
-import { bytesAt, locateError, renderEvent, type PackerEvent } from './machine-readable.js'
+import { bytesAt, isHclBlockError, locateError, renderEvent, type PackerEvent } from './machine-readable.js'
+import type { TemplateError } from './template-errors.js'
 import type { PackerLog, PackerRun } from './run.js'
 
 export interface AnnotationContext {
@@ -203,32 +204,44 @@ export function actionsLog(context: AnnotationContext, log: JobLog = jobLog()): 
       log.flush()
       for (const notice of run.record.notices) core.notice(notice, { title: 'Packer' })
       if (run.exitCode === 0 || run.cancelled) return undefined
-      if (context.templateKind === 'json') return annotateJsonTemplateErrors(run.record.errors, context)
-      for (const error of run.record.errors) core.error(error, annotationFor(error, context))
+      const errors = run.record.errors
+      if (context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(isHclBlockError))) {
+        return annotateTemplateErrors(errors, context)
+      }
+      for (const error of errors) core.error(error, annotationFor(error, context))
       return undefined
     }
   }
 }
 
 /**
- * Packer names no line in a JSON template: each problem it lists is annotated at what it names
- * in the template (the builder, the key, …), read with a JSON parser only now that Packer failed.
+ * Packer names no line in a JSON template, and only a refused HCL2 block's first line: each
+ * problem it lists is annotated at what it names in the template (the builder, the key, the
+ * attribute, …), read with a parser only now that Packer failed.
  */
-async function annotateJsonTemplateErrors(errors: string[], context: AnnotationContext): Promise<void> {
-  const path = resolve(context.workingDirectory, context.template)
-  let text: string | undefined
-  let locate: typeof import('./template-errors.js').locateTemplateErrors | undefined
+async function annotateTemplateErrors(errors: string[], context: AnnotationContext): Promise<void> {
+  const template = resolve(context.workingDirectory, context.template)
+  let place: (error: string) => Promise<TemplateError[] | undefined> = async () => undefined
   try {
-    text = await readFile(path, 'utf8')
-    ;({ locateTemplateErrors: locate } = await import('./template-errors.js'))
+    const { locateTemplateErrors, locateHclBlockErrors } = await import('./template-errors.js')
+    if (context.templateKind === 'json') {
+      const text = await readFile(template, 'utf8')
+      place = async (error) => locateTemplateErrors(error, text, context.buildNames)
+    } else {
+      place = (error) => locateHclBlockErrors(error, context.workingDirectory).catch(() => undefined)
+    }
   } catch {
-    // Annotated as Packer said them, without a place.
+    // Annotated as Packer said them, without a place of their own.
   }
-  const file = workspaceRelative(path, context.workspace)
   for (const error of errors) {
-    const problems = text === undefined || !locate ? [{ message: error }] : locate(error, text, context.buildNames)
-    for (const { message, line, column } of problems) {
-      core.error(message, line === undefined ? annotationFor(message, context) : { title: 'Packer', file, startLine: line, startColumn: column })
+    for (const { message, file, line, column } of (await place(error)) ?? [{ message: error }]) {
+      const path = file === undefined ? template : resolve(context.workingDirectory, file)
+      core.error(
+        message,
+        line === undefined
+          ? annotationFor(message, context)
+          : { title: 'Packer', file: workspaceRelative(path, context.workspace), startLine: line, startColumn: column }
+      )
     }
   }
 }

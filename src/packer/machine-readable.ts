@@ -276,6 +276,15 @@ export interface ErrorLocation {
   column?: number
 }
 
+/**
+ * Packer's error about an HCL2 block that a plugin refused: `Error: 2 error(s) occurred:` (or
+ * `decoding:`), then the problems, then `on a.pkr.hcl line 1:`, the block's first line
+ * (template-errors.ts places each problem better).
+ */
+export function isHclBlockError(message: string): boolean {
+  return /^Error: \d+ error(\(s\)|s)? (occurred|decoding):\n/.test(message) && /^\s*on \S+ line \d+/m.test(message)
+}
+
 export function locateError(message: string): ErrorLocation | undefined {
   // A plugin's HCL2 diagnostic inside Packer's, more precise than the block Packer names:
   // `a.pkr.hcl:13,5-11: Unsupported argument; An argument named "scirpt" is not expected here.`

@@ -1,17 +1,55 @@
-// Where in a JSON template Packer's errors about it are. Packer names no line for a legacy
-// JSON template: it says "builder 2: missing 'type'", or `Failed to prepare build:
-// "amazon-ebs"` and "unknown configuration key: '"instance_typo"'". The template is read with
-// a JSON parser that keeps positions (jsonc-parser), and each problem is pointed at the
-// builder, provisioner, post-processor, variable or key it names. Loaded only when Packer
-// failed on a JSON template.
+// Where in a template Packer's errors about it are. Packer names no line for a legacy JSON
+// template: it says "builder 2: missing 'type'", or `Failed to prepare build: "amazon-ebs"` and
+// "unknown configuration key: '"instance_typo"'". The template is read with a JSON parser that
+// keeps positions (jsonc-parser), and each problem is pointed at the builder, provisioner,
+// post-processor, variable or key it names. For an HCL2 source block that its builder refused,
+// Packer names the block's first line: each problem is pointed at the attribute it begins with.
+// Loaded only when Packer failed.
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import { positionOf } from '../inputs/template.js'
+import { isHclBlockError } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
 export interface TemplateError {
   message: string
+  /** The file, relative to the directory Packer runs in; when not given, the template. */
+  file?: string
   line?: number
   column?: number
+}
+
+/**
+ * The problems of Packer's error about an HCL2 block a plugin refused, each on the attribute it
+ * begins with (`ami_name must be between 3 and 128 characters long`), else on the block; or
+ * undefined when the message is not that, whole, so that none of it is lost.
+ */
+export async function locateHclBlockErrors(message: string, workingDirectory: string): Promise<TemplateError[] | undefined> {
+  if (!isHclBlockError(message)) return undefined
+  const lines = message.split('\n').slice(1)
+  const at = lines.findIndex((line) => /^\s*on \S+ line \d+/.test(line))
+  const [, file, blockLine] = /^\s*on (\S+) line (\d+)/.exec(lines[at]) as RegExpExecArray
+  const problems: string[] = []
+  for (const line of lines.slice(0, at)) {
+    const bullet = /^\s*\* (.+)$/.exec(line)
+    if (bullet) problems.push(bullet[1])
+    // A problem's own further lines (`  Note: some builders used to default ssh_username …`).
+    else if (/^\s+\S/.test(line) && problems.length > 0) problems[problems.length - 1] += `\n${line}`
+    else if (line.trim() !== '') return undefined
+  }
+  if (problems.length === 0 || !file.endsWith('.pkr.hcl')) return undefined
+  const [{ attributePosition }, text] = await Promise.all([
+    import('../inputs/hcl-parser.js'),
+    readFile(resolve(workingDirectory, file), 'utf8')
+  ])
+  return Promise.all(
+    problems.map(async (problem) => {
+      const word = namedKey(problem) ?? /^([a-z][a-z0-9_]*)\b/.exec(problem)?.[1]
+      const place = word === undefined ? undefined : await attributePosition(file, text, Number(blockLine), word)
+      return { message: problem, file, ...(place ?? { line: Number(blockLine) }) }
+    })
+  )
 }
 
 /** Packer's messages about a template as a whole: the only ones read here. */
@@ -44,11 +82,26 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
       continue
     }
     const bullet = /^\s*\* (.+)$/.exec(line)
+    const last = problems.at(-1)
     if (bullet) problems.push({ message: inBuild(build, bullet[1]), ...template.problem(bullet[1], build) })
+    // A problem's own further lines.
+    else if (/^ +\S/.test(line) && last !== undefined && !framing.test(line)) last.message += `\n${line}`
     // A line that is none of these is not one of Packer's messages about the template.
     else if (!framing.test(line)) return [{ message }]
   }
   return problems.length > 0 ? problems : [{ message }]
+}
+
+/**
+ * The setting a plugin's problem quotes: `unknown configuration key: '"instance_typo"'`,
+ * `'launch_block_device_mappings[0]' expected a map, got 'string'`, `error decoding
+ * 'ssh_timeout': time: invalid duration "soon"`.
+ */
+function namedKey(problem: string): string | undefined {
+  return (
+    /^unknown configuration key: '"(.+)"'/.exec(problem)?.[1] ??
+    /^(?:error decoding )?'([^'.[\]]+)[^']*'[ :]/.exec(problem)?.[1]
+  )
 }
 
 function inBuild(build: string | undefined, problem: string): string {
@@ -85,7 +138,7 @@ class JsonTemplate {
     if (build === undefined) return {}
     const builder = this.builder(build)
     // `unknown configuration key: '"instance_typo"'`, `'launch_block_device_mappings[0]' expected a map, got 'string'`
-    const key = /^unknown configuration key: '"(.+)"'/.exec(problem)?.[1] ?? /^'([^'.[\]]+)[^']*' /.exec(problem)?.[1]
+    const key = namedKey(problem)
     const named = key === undefined ? undefined : this.keyInBuild(builder, key)
     return this.at(named ?? this.leadingKey(builder, problem) ?? builder)
   }
