@@ -30,7 +30,7 @@ interface Case {
    * Each problem: what its message says, and the text on the line it must point at (and, for
    * an object's opening brace, on the line after it).
    */
-  expected: Array<[RegExp, string] | [RegExp, string, string]>
+  expected: Array<[RegExp, string | undefined] | [RegExp, string, string]>
   buildNames?: string[]
 }
 
@@ -62,6 +62,22 @@ const cases: Case[] = [
     name: 'a value of the wrong type',
     template: { builders: [builder({ launch_block_device_mappings: 'oops' })] },
     expected: [[/^Build "amazon-ebs": 'launch_block_device_mappings\[0\]' expected a map, got 'string'$/, '"launch_block_device_mappings": "oops"']]
+  },
+  {
+    name: "a provisioner's problems: on the value they quote, else nowhere, as Packer names only the build",
+    template: { builders: [builder()], provisioners: [{ type: 'file', source: 'nope.txt' }] },
+    expected: [
+      [/^Build "amazon-ebs": Bad source 'nope.txt': /, '"source": "nope.txt"'],
+      [/^Build "amazon-ebs": Destination must be specified\.$/, undefined]
+    ]
+  },
+  {
+    name: "a builder's problem that names no key, in a template with nothing but builders",
+    template: { builders: [{ ...builder(), source_ami: undefined }] },
+    expected: [
+      [/^Build "amazon-ebs": A source_ami or source_ami_filter must be specified$/, '{', '"type": "amazon-ebs"'],
+      [/^Build "amazon-ebs": For security reasons, your source AMI filter must declare an owner\.$/, '{', '"type": "amazon-ebs"']
+    ]
   },
   {
     name: 'a misspelt root key',
@@ -158,7 +174,7 @@ describeWithPacker('JSON template errors, placed where Packer says they are', ()
       ).toEqual(
         expected.map(([message, line, after]) => [
           expect.stringMatching(message),
-          expect.stringContaining(line),
+          line === undefined ? undefined : expect.stringContaining(line),
           ...(after === undefined ? [] : [expect.stringContaining(after)])
         ])
       )

@@ -140,7 +140,26 @@ class JsonTemplate {
     // `unknown configuration key: '"instance_typo"'`, `'launch_block_device_mappings[0]' expected a map, got 'string'`
     const key = namedKey(problem)
     const named = key === undefined ? undefined : this.keyInBuild(builder, key)
-    return this.at(named ?? this.leadingKey(builder, problem) ?? builder)
+    const found = named ?? this.leadingKey(builder, problem) ?? this.quotedValue(builder, problem)
+    if (found) return this.at(found)
+    // Packer says only which build: its builder's, unless a provisioner or post-processor may be
+    // what it means (`Either a script file or inline script must be specified.`).
+    return this.others().length === 0 ? this.at(builder) : {}
+  }
+
+  /** A value the problem quotes (`Bad source 'nope.txt': …`), in the build's builder or any provisioner or post-processor. */
+  private quotedValue(builder: Node | undefined, problem: string): Node | undefined {
+    const quoted = [...problem.matchAll(/'([^']+)'/g)].map((match) => match[1])
+    for (const node of [builder, ...this.others()]) {
+      const property = node?.type === 'object' ? node.children?.find((child) => quoted.includes(child.children?.[1]?.value)) : undefined
+      if (property) return property.children?.[0]
+    }
+    return undefined
+  }
+
+  /** The provisioners and post-processors: each applies to every build it does not exclude. */
+  private others(): Node[] {
+    return [...this.items(findNodeAtLocation(this.root, ['provisioners'])), ...this.postProcessors()]
   }
 
   /** The `type` of the builder, provisioner or post-processor that Packer could not start. */
@@ -168,8 +187,7 @@ class JsonTemplate {
 
   /** A key of the build's builder, else of a provisioner, else of a post-processor. */
   private keyInBuild(builder: Node | undefined, key: string): Node | undefined {
-    const others = [...this.items(findNodeAtLocation(this.root, ['provisioners'])), ...this.postProcessors()]
-    for (const node of [builder, ...others]) {
+    for (const node of [builder, ...this.others()]) {
       const found = this.key(node, key)
       if (found) return found
     }
