@@ -22,7 +22,7 @@ function recordingLog(): { log: PackerLog; calls: string[] } {
     raw: (line, stream) => calls.push(`${stream} ${line}`),
     packerText: (bytes, start, end) => calls.push(`text ${bytes.toString('utf8', start, end)}`),
     flush: () => undefined,
-    end: (run) => void calls.push(`end ${run.exitCode}`)
+    end: (run) => calls.push(`end ${run.exitCode}`)
   }
   return { log, calls }
 }

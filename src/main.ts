@@ -25,6 +25,7 @@ import { amiIdsByRegion, inTemplateOrder, type Ami } from './artifacts/manifest.
 import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState } from './aws/leftovers.js'
 import { reportInputProblems } from './report/input-problems.js'
+import { reportPackerRun } from './report/packer-errors.js'
 import { reportLaunchTemplates } from './report/launch-templates.js'
 import { reportRetention } from './report/retention.js'
 import { reportSsmParameters } from './report/ssm.js'
@@ -430,15 +431,16 @@ function packerRunner(
   cancellation: Cancellation,
   masked: Promise<unknown> | undefined
 ): PackerStep {
-  const log = actionsLog({
+  const log = actionsLog()
+  const annotated = {
     workingDirectory: inputs.workingDirectory,
     template: inputs.template,
     workspace: inputs.workspace,
     templateKind: inputs.templateKind,
     buildNames: inputs.buildNamesKnown ? inputs.buildNames : undefined
-  })
-  return (args, env = {}, { record, deadlineMs } = {}) =>
-    runPacker(packer.path, args, {
+  }
+  return async (args, env = {}, { record, deadlineMs } = {}) => {
+    const run = await runPacker(packer.path, args, {
       cwd: inputs.workingDirectory,
       env: packerEnvironment(env),
       log,
@@ -447,6 +449,9 @@ function packerRunner(
       deadlineMs,
       logAfter: masked
     })
+    await reportPackerRun(run, annotated)
+    return run
+  }
 }
 
 async function plugins(

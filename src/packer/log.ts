@@ -1,40 +1,10 @@
 // Packer's events as a reader of the job log sees them: plain lines, written in batches at the
-// pace the runner reads them, never read as workflow commands; errors as annotations on the
-// template file and line when Packer says where, once Packer has said whether it failed.
-import * as core from '@actions/core'
+// pace the runner reads them, never read as workflow commands. Its errors become annotations in
+// report/packer-errors.ts, once Packer has said whether it failed.
 import { Buffer } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
-import { workspaceRelative } from '../common/paths.js'
-import { bytesAt, isHclBlockError, locateError, renderEvent, type PackerEvent } from './machine-readable.js'
-import type { TemplateError } from './template-errors.js'
-import type { PackerLog, PackerRun } from './run.js'
-
-export interface AnnotationContext {
-  /** Directory Packer runs in: HCL2 diagnostics name files relative to it. */
-  workingDirectory: string
-  /** The template, relative to workingDirectory: JSON parse errors point into it. */
-  template: string
-  /** Annotations name files relative to the workspace. */
-  workspace: string
-  /** A JSON template's errors are placed in it by what they name (template-errors.ts). */
-  templateKind?: 'json' | 'hcl'
-  /** A JSON template's builds as Packer names them, in its builders' order, when all are known. */
-  buildNames?: string[]
-}
-
-export function annotationFor(message: string, context: AnnotationContext): core.AnnotationProperties {
-  const location = locateError(message)
-  if (!location) return { title: 'Packer' }
-  const file = resolve(context.workingDirectory, location.file ?? context.template)
-  return {
-    title: 'Packer',
-    file: workspaceRelative(file, context.workspace),
-    startLine: location.line,
-    startColumn: location.column
-  }
-}
+import { bytesAt, renderEvent, type PackerEvent } from './machine-readable.js'
+import type { PackerLog } from './run.js'
 
 /** The part of a stream the job log needs: Node's process.stdout, or a test's stand-in. */
 export interface LogStream {
@@ -173,11 +143,8 @@ export function jobLog(): JobLog {
  * real line break). So the runner's command processing is stopped, with a token nobody else
  * knows, for as long as Packer's lines are written, and resumed before the action's own
  * commands (annotations) are written again.
- *
- * Errors become annotations only when the run failed: a provisioner's stderr arrives as
- * `ui,error` lines too, and a successful build must not end with a list of "errors".
  */
-export function actionsLog(context: AnnotationContext, log: JobLog = jobLog()): PackerLog {
+export function actionsLog(log: JobLog = jobLog()): PackerLog {
   const token = randomUUID()
   let stopped = false
   return {
@@ -198,50 +165,10 @@ export function actionsLog(context: AnnotationContext, log: JobLog = jobLog()): 
     flush(): Promise<void> | undefined {
       return log.flush()
     },
-    end(run: PackerRun): Promise<void> | undefined {
+    end(): void {
       if (stopped) log.line(`::${token}::`)
       stopped = false
       log.flush()
-      for (const notice of run.record.notices) core.notice(notice, { title: 'Packer' })
-      if (run.exitCode === 0 || run.cancelled) return undefined
-      const errors = run.record.errors
-      if (context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(isHclBlockError))) {
-        return annotateTemplateErrors(errors, context)
-      }
-      for (const error of errors) core.error(error, annotationFor(error, context))
-      return undefined
-    }
-  }
-}
-
-/**
- * Packer names no line in a JSON template, and only a refused HCL2 block's first line: each
- * problem it lists is annotated at what it names in the template (the builder, the key, the
- * attribute, …), read with a parser only now that Packer failed.
- */
-async function annotateTemplateErrors(errors: string[], context: AnnotationContext): Promise<void> {
-  const template = resolve(context.workingDirectory, context.template)
-  let place: (error: string) => Promise<TemplateError[] | undefined> = async () => undefined
-  try {
-    const { locateTemplateErrors, locateHclBlockErrors } = await import('./template-errors.js')
-    if (context.templateKind === 'json') {
-      const text = await readFile(template, 'utf8')
-      place = async (error) => locateTemplateErrors(error, text, context.buildNames)
-    } else {
-      place = (error) => locateHclBlockErrors(error, context.workingDirectory).catch(() => undefined)
-    }
-  } catch {
-    // Annotated as Packer said them, without a place of their own.
-  }
-  for (const error of errors) {
-    for (const { message, file, line, column } of (await place(error)) ?? [{ message: error }]) {
-      const path = file === undefined ? template : resolve(context.workingDirectory, file)
-      core.error(
-        message,
-        line === undefined
-          ? annotationFor(message, context)
-          : { title: 'Packer', file: workspaceRelative(path, context.workspace), startLine: line, startColumn: column }
-      )
     }
   }
 }

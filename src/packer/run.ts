@@ -21,7 +21,7 @@ export interface PackerLog {
    */
   flush(): Promise<void> | undefined
   /** After Packer's last line, with how the run ended. */
-  end(run: PackerRun): Promise<void> | void
+  end(run: PackerRun): void
 }
 
 export interface PackerRun {
@@ -182,7 +182,7 @@ export async function runPacker(
     deadline?.clear()
     options.stop?.removeEventListener('abort', stopNow)
     cancellation?.detach(child)
-    await log.end(run)
+    log.end(run)
   }
 }
 

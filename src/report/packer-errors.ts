@@ -1,0 +1,80 @@
+// Packer's notices, and its errors when it failed, as annotations: each on the template's file
+// and line where Packer says, or where what it names is (packer/template-errors.ts). Errors
+// only when the run failed: a provisioner's stderr arrives as `ui,error` lines too, and a
+// successful build must not end with a list of "errors".
+import * as core from '@actions/core'
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { workspaceRelative } from '../common/paths.js'
+import { isHclBlockError, locateError } from '../packer/machine-readable.js'
+import type { PackerRun } from '../packer/run.js'
+import type { TemplateError } from '../packer/template-errors.js'
+
+export interface AnnotationContext {
+  /** Directory Packer runs in: HCL2 diagnostics name files relative to it. */
+  workingDirectory: string
+  /** The template, relative to workingDirectory: JSON parse errors point into it. */
+  template: string
+  /** Annotations name files relative to the workspace. */
+  workspace: string
+  /** A JSON template's errors are placed in it by what they name (template-errors.ts). */
+  templateKind?: 'json' | 'hcl'
+  /** A JSON template's builds as Packer names them, in its builders' order, when all are known. */
+  buildNames?: string[]
+}
+
+/** Annotates what a Packer run has to say: its notices, and its errors if it failed. */
+export async function reportPackerRun(run: PackerRun, context: AnnotationContext): Promise<void> {
+  for (const notice of run.record.notices) core.notice(notice, { title: 'Packer' })
+  if (run.exitCode === 0 || run.cancelled) return
+  const errors = run.record.errors
+  if (context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(isHclBlockError))) {
+    await annotateTemplateErrors(errors, context)
+    return
+  }
+  for (const error of errors) core.error(error, annotationFor(error, context))
+}
+
+export function annotationFor(message: string, context: AnnotationContext): core.AnnotationProperties {
+  const location = locateError(message)
+  if (!location) return { title: 'Packer' }
+  const file = resolve(context.workingDirectory, location.file ?? context.template)
+  return {
+    title: 'Packer',
+    file: workspaceRelative(file, context.workspace),
+    startLine: location.line,
+    startColumn: location.column
+  }
+}
+
+/**
+ * Packer names no line in a JSON template, and only a refused HCL2 block's first line: each
+ * problem it lists is annotated at what it names in the template (the builder, the key, the
+ * attribute, …), read with a parser only now that Packer failed.
+ */
+async function annotateTemplateErrors(errors: string[], context: AnnotationContext): Promise<void> {
+  const template = resolve(context.workingDirectory, context.template)
+  let place: (error: string) => Promise<TemplateError[] | undefined> = async () => undefined
+  try {
+    const { locateTemplateErrors, locateHclBlockErrors } = await import('../packer/template-errors.js')
+    if (context.templateKind === 'json') {
+      const text = await readFile(template, 'utf8')
+      place = async (error) => locateTemplateErrors(error, text, context.buildNames)
+    } else {
+      place = (error) => locateHclBlockErrors(error, context.workingDirectory).catch(() => undefined)
+    }
+  } catch {
+    // Annotated as Packer said them, without a place of their own.
+  }
+  for (const error of errors) {
+    for (const { message, file, line, column } of (await place(error)) ?? [{ message: error }]) {
+      const path = file === undefined ? template : resolve(context.workingDirectory, file)
+      core.error(
+        message,
+        line === undefined
+          ? annotationFor(message, context)
+          : { title: 'Packer', file: workspaceRelative(path, context.workspace), startLine: line, startColumn: column }
+      )
+    }
+  }
+}
