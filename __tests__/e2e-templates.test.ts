@@ -396,6 +396,27 @@ describeWithPacker('templates as users write them, through the bundled action', 
       )
     })
 
+    it('04 image-builder with a misspelt setting: annotated on its line, in the builder whose name is a variable', async () => {
+      const workspace = folder('04-image-builder/mod')
+      const path = join(workspace, 'packer/ami/packer.json')
+      const text = readFileSync(path, 'utf8')
+      // The builder's first setting, with a typo added before it, indented as the file is.
+      const typed = text.replace(/("builders": \[\s*\{\n)(\s*)/, '$1$2"ami_descripton": "typo",\n$2')
+      expect(typed).not.toBe(text)
+      writeFileSync(path, typed)
+      const line = typed.split('\n').findIndex((row) => row.includes('"ami_descripton"')) + 1
+      const calls = endpoint.calls.length
+      const result = await run(workspace, { template: 'packer/ami/packer.json', 'var-file': imageBuilderVarFiles, only: 'ubuntu-20.04' })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.slice(0, -1)).toEqual([
+        {
+          message: `Build "ubuntu-20.04": unknown configuration key: '"ami_descripton"'`,
+          properties: expect.objectContaining({ file: 'packer/ami/packer.json', line: String(line) })
+        }
+      ])
+      expect(endpoint.calls.length).toBe(calls)
+    })
+
     it('05 amazon-ecs-ami: an HCL2 directory of 5 sources in 4 build blocks, ami-id from the first', async () => {
       const seed = 'acceptance-seed-source'
       await expectBuilt(
