@@ -462,10 +462,25 @@ export async function hclManifestPath(
   env: Record<string, string | undefined> = process.env
 ): Promise<string | undefined> {
   const { files, scope } = await parseTemplate(request, env)
+  const written = await manifestWritten(files, scope, request.workingDirectory)
+  return written && 'path' in written ? written.path : undefined
+}
+
+/**
+ * Where the template's manifest post-processor writes in this run: `path`, absolute (Packer's
+ * default, packer-manifest.json, for an empty `output`); or its `output` as written, when only
+ * Packer knows its value; undefined when the template has none that the parser could read.
+ */
+async function manifestWritten(
+  files: HclBody[],
+  scope: HclScope,
+  workingDirectory: string
+): Promise<{ path: string } | { unknown: string } | undefined> {
   const { output: written, found } = hclManifestOutput(files)
   if (!found) return undefined
   const output = written === undefined ? '' : await hclStringValue(written, scope)
-  return output === undefined ? undefined : resolve(request.workingDirectory, output || 'packer-manifest.json')
+  if (output === undefined) return { unknown: written as string }
+  return { path: resolve(workingDirectory, output || 'packer-manifest.json') }
 }
 
 /**
@@ -480,13 +495,10 @@ async function hclManifestFile(
   request: HclTemplateRequest
 ): Promise<Pick<HclTemplate, 'manifest' | 'manifestUnknown' | 'problems'>> {
   const problems: InputProblem[] = []
-  const written = request.manifestGiven ? undefined : hclManifestOutput(files).output
+  const written = request.manifestGiven ? undefined : await manifestWritten(files, scope, request.workingDirectory)
   if (written === undefined) return { manifest: request.manifest, problems }
-  const output = await hclStringValue(written, scope)
-  if (output === undefined) return { manifest: request.manifest, manifestUnknown: written, problems }
-  // An empty output is Packer's default, packer-manifest.json.
-  if (output === '') return { manifest: request.manifest, problems }
-  const manifest = resolve(request.workingDirectory, output)
+  if ('unknown' in written) return { manifest: request.manifest, manifestUnknown: written.unknown, problems }
+  const manifest = written.path
   if (manifest !== request.manifest) {
     checkExistingManifest(manifest, relative(process.cwd(), manifest) || manifest, (message, location) =>
       problems.push({ message, location })
