@@ -139,25 +139,27 @@ export function parse(fileName: string, text: string): Promise<HclBody> {
 }
 
 /**
- * Where attribute `name` of the block that begins on line `blockLine` (1-based) is: its line and
- * column, as written. Undefined when no such block or attribute is there, or the file is not
- * valid HCL.
+ * Where each of the attributes `names` of the block that begins on line `blockLine` (1-based)
+ * is: its line and column, as written; undefined for one that the block does not have. All
+ * undefined when there is no such block, or the file is not valid HCL.
  */
-export function attributePosition(
+export function attributePositions(
   fileName: string,
   source: string,
   blockLine: number,
-  name: string
-): Promise<{ line: number; column: number } | undefined> {
+  names: Array<string | undefined>
+): Promise<Array<{ line: number; column: number } | undefined>> {
   return withTree(fileName, source, (root) => {
     const top = root.namedChildren.find((child) => child.type === 'body')
     const found = top?.namedChildren.find((child) => child.type === 'block' && child.startPosition.row === blockLine - 1)
-    const inner = found?.namedChildren.find((child) => child.type === 'body')
-    const attribute = inner?.namedChildren.find((child) => child.type === 'attribute' && text(child.namedChildren[0] as Node) === name)
-    if (!attribute) return undefined
-    const at = writtenOffset(attribute.startIndex)
-    return { line: source.slice(0, at).split('\n').length, column: at - source.lastIndexOf('\n', at - 1) }
-  }).catch(() => undefined)
+    const attributes = found?.namedChildren.find((child) => child.type === 'body')?.namedChildren.filter((child) => child.type === 'attribute') ?? []
+    return names.map((name) => {
+      const attribute = attributes.find((child) => text(child.namedChildren[0] as Node) === name)
+      if (!attribute) return undefined
+      const at = writtenOffset(attribute.startIndex)
+      return { line: source.slice(0, at).split('\n').length, column: at - source.lastIndexOf('\n', at - 1) }
+    })
+  }).catch(() => names.map(() => undefined))
 }
 
 function body(node: Node): HclBody {

@@ -39,17 +39,13 @@ export async function locateHclBlockErrors(message: string, workingDirectory: st
     else if (line.trim() !== '') return undefined
   }
   if (problems.length === 0 || !file.endsWith('.pkr.hcl')) return undefined
-  const [{ attributePosition }, text] = await Promise.all([
+  const [{ attributePositions }, text] = await Promise.all([
     import('../inputs/hcl-parser.js'),
     readFile(resolve(workingDirectory, file), 'utf8')
   ])
-  return Promise.all(
-    problems.map(async (problem) => {
-      const word = namedKey(problem) ?? /^([a-z][a-z0-9_]*)\b/.exec(problem)?.[1]
-      const place = word === undefined ? undefined : await attributePosition(file, text, Number(blockLine), word)
-      return { message: problem, file, ...(place ?? { line: Number(blockLine) }) }
-    })
-  )
+  const named = problems.map((problem) => namedKey(problem) ?? leadingWord(problem))
+  const places = await attributePositions(file, text, Number(blockLine), named)
+  return problems.map((problem, index) => ({ message: problem, file, ...(places[index] ?? { line: Number(blockLine) }) }))
 }
 
 /** Packer's messages about a template as a whole: the only ones read here. */
@@ -104,6 +100,11 @@ function namedKey(problem: string): string | undefined {
   )
 }
 
+/** The setting a problem begins with, as in `ami_name must be between 3 and 128 characters long`. */
+function leadingWord(problem: string): string | undefined {
+  return /^([a-z][a-z0-9_]*)\b/.exec(problem)?.[1]
+}
+
 function inBuild(build: string | undefined, problem: string): string {
   return build === undefined ? problem : `Build "${build}": ${problem}`
 }
@@ -111,18 +112,30 @@ function inBuild(build: string | undefined, problem: string): string {
 type Place = { line: number; column: number } | Record<string, never>
 
 class JsonTemplate {
+  private readonly builders: Node[]
+  private readonly provisioners: Node[]
+  /** Every post-processor, chains flattened. */
+  private readonly postProcessors: Node[]
+  /** The provisioners and post-processors: each applies to every build it does not exclude. */
+  private readonly others: Node[]
+
   constructor(
     private readonly root: Node,
     private readonly text: string,
     private readonly buildNames?: string[]
-  ) {}
+  ) {
+    this.builders = this.items(['builders'])
+    this.provisioners = this.items(['provisioners'])
+    this.postProcessors = this.items(['post-processors']).flatMap((entry) => (entry.type === 'array' ? (entry.children ?? []) : [entry]))
+    this.others = [...this.provisioners, ...this.postProcessors]
+  }
 
   /** Where a problem Packer listed is: what it names, else the build's builder. */
   problem(problem: string, build: string | undefined): Place {
     const numbered = /^(builder|provisioner) (\d+): (.*)$/.exec(problem)
     if (numbered) {
       const [, kind, number, rest] = numbered
-      const node = findNodeAtLocation(this.root, [`${kind}s`, Number(number) - 1])
+      const node = (kind === 'builder' ? this.builders : this.provisioners)[Number(number) - 1]
       return this.at(this.named(node, rest) ?? node)
     }
     const postProcessor = /^post-processor (\d+)\.(\d+): (.*)$/.exec(problem)
@@ -144,29 +157,23 @@ class JsonTemplate {
     if (found) return this.at(found)
     // Packer says only which build: its builder's, unless a provisioner or post-processor may be
     // what it means (`Either a script file or inline script must be specified.`).
-    return this.others().length === 0 ? this.at(builder) : {}
+    return this.others.length === 0 ? this.at(builder) : {}
   }
 
   /** A value the problem quotes (`Bad source 'nope.txt': …`), in the build's builder or any provisioner or post-processor. */
   private quotedValue(builder: Node | undefined, problem: string): Node | undefined {
     const quoted = [...problem.matchAll(/'([^']+)'/g)].map((match) => match[1])
-    for (const node of [builder, ...this.others()]) {
+    for (const node of [builder, ...this.others]) {
       const property = node?.type === 'object' ? node.children?.find((child) => quoted.includes(child.children?.[1]?.value)) : undefined
       if (property) return property.children?.[0]
     }
     return undefined
   }
 
-  /** The provisioners and post-processors: each applies to every build it does not exclude. */
-  private others(): Node[] {
-    return [...this.items(findNodeAtLocation(this.root, ['provisioners'])), ...this.postProcessors()]
-  }
-
   /** The `type` of the builder, provisioner or post-processor that Packer could not start. */
   typed(kind: string, type: string, build: string | undefined): Place {
     if (kind === 'builder') return this.at(this.value(build === undefined ? undefined : this.builder(build), 'type'))
-    const candidates = kind === 'provisioner' ? this.items(findNodeAtLocation(this.root, ['provisioners'])) : this.postProcessors()
-    for (const node of candidates) {
+    for (const node of kind === 'provisioner' ? this.provisioners : this.postProcessors) {
       if (node.type === 'string' && node.value === type) return this.at(node)
       const value = this.value(node, 'type')
       if (value?.value === type) return this.at(value)
@@ -176,10 +183,9 @@ class JsonTemplate {
 
   /** The builder of the build Packer names: by its resolved name, else as written, else by type. */
   private builder(build: string): Node | undefined {
-    const builders = this.items(findNodeAtLocation(this.root, ['builders']))
-    const byResolvedName = this.buildNames?.length === builders.length ? this.buildNames.indexOf(build) : -1
-    if (byResolvedName >= 0) return builders[byResolvedName]
-    return builders.find((node) => {
+    const byResolvedName = this.buildNames?.length === this.builders.length ? this.buildNames.indexOf(build) : -1
+    if (byResolvedName >= 0) return this.builders[byResolvedName]
+    return this.builders.find((node) => {
       const name = this.value(node, 'name')?.value
       return typeof name === 'string' && name !== '' ? name === build : this.value(node, 'type')?.value === build
     })
@@ -187,7 +193,7 @@ class JsonTemplate {
 
   /** A key of the build's builder, else of a provisioner, else of a post-processor. */
   private keyInBuild(builder: Node | undefined, key: string): Node | undefined {
-    for (const node of [builder, ...this.others()]) {
+    for (const node of [builder, ...this.others]) {
       const found = this.key(node, key)
       if (found) return found
     }
@@ -196,7 +202,7 @@ class JsonTemplate {
 
   /** A key of `node` that the problem begins with (`ami_name must be between 3 and 128 characters long`). */
   private leadingKey(node: Node | undefined, problem: string): Node | undefined {
-    const word = /^([a-z][a-z0-9_]*)\b/.exec(problem)?.[1]
+    const word = leadingWord(problem)
     return word === undefined ? undefined : this.key(node, word)
   }
 
@@ -210,30 +216,28 @@ class JsonTemplate {
 
   /** Post-processor `number` of chain `chain` (an entry that is not a list is a chain of one). */
   private postProcessor(chain: number, number: number): Node | undefined {
-    const entry = this.items(findNodeAtLocation(this.root, ['post-processors']))[chain]
+    const entry = this.items(['post-processors'])[chain]
     if (entry?.type === 'array') return entry.children?.[number]
     return number === 0 ? entry : undefined
   }
 
-  private postProcessors(): Node[] {
-    return this.items(findNodeAtLocation(this.root, ['post-processors'])).flatMap((entry) =>
-      entry.type === 'array' ? (entry.children ?? []) : [entry]
-    )
-  }
-
-  private items(node: Node | undefined): Node[] {
+  /** The entries of the array at `path`, if there is one. */
+  private items(path: string[]): Node[] {
+    const node = findNodeAtLocation(this.root, path)
     return node?.type === 'array' ? (node.children ?? []) : []
   }
 
   /** The key node of property `name` of an object. */
   private key(node: Node | undefined, name: string): Node | undefined {
-    if (node?.type !== 'object') return undefined
-    return node.children?.find((property) => property.children?.[0]?.value === name)?.children?.[0]
+    return this.property(node, name)?.children?.[0]
   }
 
   private value(node: Node | undefined, name: string): Node | undefined {
-    if (node?.type !== 'object') return undefined
-    return node.children?.find((property) => property.children?.[0]?.value === name)?.children?.[1]
+    return this.property(node, name)?.children?.[1]
+  }
+
+  private property(node: Node | undefined, name: string): Node | undefined {
+    return node?.type === 'object' ? node.children?.find((property) => property.children?.[0]?.value === name) : undefined
   }
 
   private at(node: Node | undefined): Place {

@@ -35,7 +35,7 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   for (const error of errors) core.error(error, annotationFor(error, context))
 }
 
-export function annotationFor(message: string, context: AnnotationContext): core.AnnotationProperties {
+function annotationFor(message: string, context: AnnotationContext): core.AnnotationProperties {
   const location = locateError(message)
   if (!location) return { title: 'Packer' }
   const file = resolve(context.workingDirectory, location.file ?? context.template)
