@@ -230,19 +230,24 @@ describeWithPacker('templates as users write them, through the bundled action', 
   })
 
   describe('sensitive variables', () => {
+    /**
+     * Packer printed each of `printed` in clear, so the masking is the action's: the log as the
+     * runner shows it has each of `shown` instead, and `secret` neither there nor in the summary.
+     */
+    function expectMasked(result: ActionRun, printed: string[], shown: string[], secret: RegExp): void {
+      for (const text of printed) expect(result.stdout).toContain(text)
+      const asShown = asTheRunnerShowsIt(result)
+      for (const text of shown) expect(asShown.log).toContain(text)
+      expect(asShown.log).not.toMatch(secret)
+      expect(asShown.summary).not.toMatch(secret)
+    }
+
     it('JSON: values from variables, a variables file (multi-line) and defaults print as ***', async () => {
       const workspace = workspaceFrom(join(fixtures, 'sensitive-json'))
       writeFileSync(join(workspace, 'secrets.json'), JSON.stringify({ signing_key: 'K3yLineOne\nK3yLineTwo' }))
       const fromVar = await run(workspace, { template: 'template.json', 'var-file': 'secrets.json', variables: 'db_password=S3cr3tFromVar' })
       expect(fromVar.exitCode).toBe(0)
-      // Packer printed them in clear: the masking is the action's.
-      expect(fromVar.stdout).toContain('secret=S3cr3tFromVar')
-      expect(fromVar.stdout).toContain('K3yLineTwo')
-      const shown = asTheRunnerShowsIt(fromVar)
-      expect(shown.log).toContain('secret=***')
-      expect(shown.log).toContain('key=***')
-      expect(shown.log).not.toMatch(/S3cr3t|K3yLine/)
-      expect(shown.summary).not.toMatch(/S3cr3t|K3yLine/)
+      expectMasked(fromVar, ['secret=S3cr3tFromVar', 'K3yLineTwo'], ['secret=***', 'key=***'], /S3cr3t|K3yLine/)
 
       // force: the AMI name is from {{timestamp}}, and both runs may fall in the same second.
       const fromDefault = await run(workspace, { template: 'template.json', force: 'true' })
@@ -265,11 +270,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
         // No manifest here: the AMIs come from Packer's output, under the same build name.
         expect(result.outputs.manifest).toBe('')
         expect(Object.keys(JSON.parse(result.outputs.builds))).toEqual(['amazon-ebs.app'])
-        expect(result.stdout).toContain(`secret=${secret}`)
-        const shown = asTheRunnerShowsIt(result)
-        expect(shown.log).toContain('secret=***')
-        expect(shown.log).not.toContain('S3cr3t')
-        expect(shown.summary).not.toContain('S3cr3t')
+        expectMasked(result, [`secret=${secret}`], ['secret=***'], /S3cr3t/)
       }
     })
 
@@ -282,25 +283,20 @@ describeWithPacker('templates as users write them, through the bundled action', 
         { PKR_VAR_tokens: '["T0kOne", "T0kTwo"]' }
       )
       expect(result.exitCode).toBe(0)
-      // Packer printed them in clear, each on its own: the masking is the action's.
-      expect(result.stdout).toContain('key=K3yProd tokens=T0kOne+T0kTwo')
-      expect(result.stdout).toContain('untyped=K3yUntyped')
-      const shown = asTheRunnerShowsIt(result)
-      expect(shown.log).toContain('key=*** tokens=***+***')
-      expect(shown.log).toContain('untyped=***')
-      expect(shown.log).not.toMatch(/K3y|T0k/)
-      expect(shown.summary).not.toMatch(/K3y|T0k/)
+      // Packer printed them in clear, each on its own.
+      expectMasked(
+        result,
+        ['key=K3yProd tokens=T0kOne+T0kTwo', 'untyped=K3yUntyped'],
+        ['key=*** tokens=***+***', 'untyped=***'],
+        /K3y|T0k/
+      )
     })
 
     it('HCL2: a sensitive default read from the environment with env() prints as ***', async () => {
       const workspace = workspaceFrom(join(fixtures, 'sensitive-hcl'))
       const result = await run(workspace, { template: 'template.pkr.hcl', force: 'true' }, { API_TOKEN: 'T0kenFromEnv' })
       expect(result.exitCode).toBe(0)
-      expect(result.stdout).toContain('token=T0kenFromEnv')
-      const shown = asTheRunnerShowsIt(result)
-      expect(shown.log).toContain('token=***')
-      expect(shown.log).not.toContain('T0kenFromEnv')
-      expect(shown.summary).not.toContain('T0kenFromEnv')
+      expectMasked(result, ['token=T0kenFromEnv'], ['token=***'], /T0kenFromEnv/)
     })
 
     it('HCL2: a sensitive value that packer validate quotes in its error prints as ***', async () => {
@@ -309,13 +305,13 @@ describeWithPacker('templates as users write them, through the bundled action', 
       writeFileSync(join(workspace, 'wrong.pkrvars.hcl'), 'db_password = ["S3cr3tInAList"]\n')
       const result = await run(workspace, { template: 'template.pkr.hcl', 'var-file': 'wrong.pkrvars.hcl' })
       expect(result.exitCode).toBe(1)
-      // Packer quoted the file's line in clear: the masking is the action's.
-      expect(result.stdout).toContain('db_password = ["S3cr3tInAList"]')
-      const shown = asTheRunnerShowsIt(result)
-      expect(shown.log).toContain('db_password = ["***"]')
-      expect(shown.log).toContain('packer validate found problems in template.pkr.hcl')
-      expect(shown.log).not.toContain('S3cr3t')
-      expect(shown.summary).not.toContain('S3cr3t')
+      // Packer quoted the file's line in clear.
+      expectMasked(
+        result,
+        ['db_password = ["S3cr3tInAList"]'],
+        ['db_password = ["***"]', 'packer validate found problems in template.pkr.hcl'],
+        /S3cr3t/
+      )
     })
   })
 
