@@ -206,6 +206,16 @@ describe('sensitive locals (Packer 1.7 and later)', () => {
   // Packer 1.7.0 to 1.15.0 print sensitive values in clear in -machine-readable mode, locals as
   // well as variables: their MachineReadableUi drops what LogSecretFilter scrubbed. The stand-in
   // prints the value as a provisioner would; the masking is the action's.
+  const webBuild = `source "amazon-ebs" "web" {
+  region = "us-east-1"
+}
+build {
+  sources = ["source.amazon-ebs.web"]
+  post-processor "manifest" {}
+}
+`
+  const built = { STANDIN_VERSION: '1.11.2', STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs.web', regions: { 'us-east-1': 'ami-0aaa1' } }]) }
+
   it('prints the value of a sensitive local, made of variables and text, as ***', async () => {
     writeFileSync(
       join(workspace, 'ami.pkr.hcl'),
@@ -219,23 +229,12 @@ local "database_url" {
   expression = "postgres://\${var.db_user}:\${var.db_password}@db.internal/app"
   sensitive  = true
 }
-source "amazon-ebs" "web" {
-  region = "us-east-1"
-}
-build {
-  sources = ["source.amazon-ebs.web"]
-  post-processor "manifest" {}
-}
-`
+${webBuild}`
     )
     const url = 'postgres://app:Pa55FromVariables@db.internal/app'
     const result = await run(
       { template: 'ami.pkr.hcl', 'packer-version': '1.11.2', variables: 'db_password=Pa55FromVariables' },
-      {
-        STANDIN_VERSION: '1.11.2',
-        STANDIN_SAY: `DATABASE_URL=${url}`,
-        STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs.web', regions: { 'us-east-1': 'ami-0aaa1' } }])
-      }
+      { ...built, STANDIN_SAY: `DATABASE_URL=${url}` }
     )
     expect(result.errors).toEqual([])
     expect(result.exitCode).toBe(0)
@@ -243,6 +242,46 @@ build {
     const shown = asTheRunnerShowsIt(result)
     expect(shown.log).toContain('amazon-ebs: DATABASE_URL=***')
     expect(shown.log).not.toContain('Pa55FromVariables')
+  })
+
+  // A data source's value (or vault()'s) is asked of packer console, which the stand-in answers.
+  const secretTemplate = `variable "stage" {
+  default = "dev"
+}
+data "amazon-secretsmanager" "db" {
+  name = "\${var.stage}/db"
+  key  = "password"
+}
+local "db_password" {
+  expression = data.amazon-secretsmanager.db.value
+  sensitive  = true
+}
+${webBuild}`
+
+  it('asks packer console for the value, and prints it as *** when the build prints it', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), secretTemplate)
+    const result = await run(
+      { template: 'ami.pkr.hcl', 'packer-version': '1.11.2', variables: 'stage=prod' },
+      { ...built, STANDIN_LOCALS: JSON.stringify({ db_password: 'Pa55FromSecretsManager' }), STANDIN_SAY: 'DB_PASSWORD=Pa55FromSecretsManager' }
+    )
+    expect(result.errors).toEqual([])
+    expect(result.warnings).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(packerCalls()).toContainEqual(['console', '-machine-readable', '-var', 'stage=prod', 'ami.pkr.hcl'])
+    expect(result.stdout).toContain('DB_PASSWORD=Pa55FromSecretsManager')
+    const shown = asTheRunnerShowsIt(result)
+    expect(shown.log).toContain('amazon-ebs: DB_PASSWORD=***')
+    expect(shown.log).not.toContain('Pa55FromSecretsManager')
+  })
+
+  it('warns, naming the local, when Packer cannot tell the value, and builds all the same', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), secretTemplate)
+    const result = await run({ template: 'ami.pkr.hcl', 'packer-version': '1.11.2' }, built)
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/^The value of sensitive local db_password is only known to Packer, and Packer could not tell it \(packer console failed: .*Unsupported attribute/s)
+    ])
   })
 })
 

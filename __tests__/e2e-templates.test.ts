@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, SOURCE_AMI_NAME, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { startVault } from '../test-support/vault-stand-in/index.js'
 import { asTheRunnerShowsIt, loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
@@ -254,6 +255,24 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(fromDefault.stdout).toContain('secret=S3cr3tFromDefault')
       expect(asTheRunnerShowsIt(fromDefault).log).toContain('secret=***')
       expect(asTheRunnerShowsIt(fromDefault).log).not.toContain('S3cr3t')
+    })
+
+    it('JSON: values only Packer fetches ({{vault}}, one of them multi-line) print as ***', async () => {
+      const vault = await startVault('ci-token', {
+        'secret/data/ci': { api_token: 'V4ultT0ken', deploy_key: 'V4ultKeyOne\nV4ultKeyTwo' }
+      })
+      try {
+        const workspace = workspaceFrom(join(fixtures, 'sensitive-vault'))
+        const result = await run(workspace, { template: 'template.json' }, { VAULT_ADDR: vault.url, VAULT_TOKEN: 'ci-token' })
+        expect(result.exitCode).toBe(0)
+        expect(result.errors).toEqual([])
+        expectMasked(result, ['token=V4ultT0ken', 'V4ultKeyTwo'], ['token=***', 'key=***'], /V4ult/)
+        // Asked of Packer by the action, then read again by packer validate and packer build.
+        expect(vault.reads.length).toBeGreaterThanOrEqual(3 * 2)
+        expect(new Set(vault.reads.map((read) => `${read.path} ${read.token}`))).toEqual(new Set(['secret/data/ci ci-token']))
+      } finally {
+        await vault.close()
+      }
     })
 
     it('HCL2: values from variables, a variables file and defaults print as ***', async () => {

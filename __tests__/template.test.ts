@@ -59,7 +59,8 @@ describe('describeJsonTemplate', () => {
       ],
       postProcessorTypes: ['shell-local', 'manifest'],
       manifestOutput: 'out/manifest.json',
-      sensitiveValues: []
+      sensitiveValues: [],
+      sensitiveUnknown: []
     })
   })
 
@@ -122,6 +123,22 @@ describe('describeJsonTemplate', () => {
       'from-file',
       'from-env'
     ])
+  })
+
+  it('names the sensitive variables whose values only Packer can work out, and masks their text meanwhile', () => {
+    const template = {
+      variables: {
+        token: '{{vault `secret/data/ci` `token`}}',
+        url: 'https://ci:{{user `token`}}@{{user `host`}}/',
+        host: 'ci.internal',
+        known: 'k-{{user `host`}}'
+      },
+      'sensitive-variables': ['token', 'url', 'known'],
+      builders: [{ type: 'amazon-ebs' }]
+    }
+    const info = describeJsonTemplate(template, userVariables(template, [], []))
+    expect(info.sensitiveUnknown).toEqual(['token', 'url'])
+    expect(info.sensitiveValues).toEqual(['{{vault `secret/data/ci` `token`}}', 'https://ci:{{user `token`}}@{{user `host`}}/', 'k-ci.internal'])
   })
 
   it('says what is missing', () => {

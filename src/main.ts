@@ -120,6 +120,36 @@ function maskedOnceRead(hclTemplate: Promise<HclTemplate> | undefined): Promise<
   return template
 }
 
+/**
+ * Once `template` (an HCL2 template being read) has set its masks: the values of the sensitive
+ * variables (JSON) or locals (HCL2) that only Packer can work out (`{{vault …}}`, a data source),
+ * asked of packer console and masked. Rejects only as `template` does. A value Packer could
+ * not tell is one the build cannot fetch either; a warning says which.
+ */
+function maskedByPacker(
+  inputs: Inputs,
+  packer: InstalledPacker,
+  cancellation: Cancellation,
+  template: Promise<HclTemplate> | undefined
+): Promise<unknown> | undefined {
+  if (template === undefined && inputs.sensitiveUnknown.length === 0) return undefined
+  const names = template ? template.then((read) => read.sensitiveUnknown) : Promise.resolve(inputs.sensitiveUnknown)
+  return names.then(async (unknown) => {
+    if (unknown.length === 0) return
+    const { askSensitiveValues } = await import('./packer/console.js')
+    const kind = inputs.templateKind
+    const answer = await askSensitiveValues(packer.path, { kind, names: unknown }, inputs, { env: packerEnvironment(), cancellation })
+    maskSensitiveValues(answer.values)
+    if (answer.problem === undefined || cancellation.cancelled) return
+    const what = `${kind === 'json' ? 'variable' : 'local'}${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`
+    core.warning(
+      `The value of sensitive ${what} is only known to Packer, and Packer could not tell it (${answer.problem}). ` +
+        'It is not masked: if the build gets it after all and prints it, it shows in the log.',
+      { title: 'Sensitive values' }
+    )
+  })
+}
+
 /** The template's builds in Packer's order: what orders the AMIs, and what only/except name. */
 interface BuildNames {
   /** The builds; the first call logs why when inspect gave none. Only called while no Packer runs. */
@@ -139,7 +169,8 @@ function listBuilds(
   inputs: Inputs,
   packer: InstalledPacker,
   cancellation: Cancellation,
-  template?: Promise<HclTemplate>
+  template: Promise<HclTemplate> | undefined,
+  masked: Promise<unknown> | undefined
 ): BuildNames {
   if (inputs.templateKind !== 'hcl') return { get: async () => inputs.buildNames, stop: () => undefined }
   const stopping = new AbortController()
@@ -159,7 +190,7 @@ function listBuilds(
   const unordered = async (error: unknown): Promise<string[]> => {
     if (cancellation.cancelled || stopping.signal.aborted) return []
     // What Packer said is in the message: logged once the sensitive values are masked.
-    await template
+    await masked
     const message = `${errorMessage(error)}; the builds will be ordered as they finish.`
     if (error instanceof InspectFailed && error.timedOut) core.warning(message, { title: 'packer inspect' })
     else core.info(message)
@@ -225,13 +256,17 @@ async function job(
   }
   const packer = await core.group('Install Packer', () => install(given, onPath))
   setOutputs({ 'packer-version': packer.version })
-  const packerStep = packerRunner(given, packer, cancellation, template)
+  let masked: Promise<unknown> | undefined = template
+  const packerStep = packerRunner(given, packer, cancellation, () => masked)
   await core.group('Plugins', () => plugins(given, packer, packerStep, template))
+  // With the plugins there, Packer can work out the sensitive values only it knows: its output
+  // from here on waits for their masks too.
+  masked = maskedByPacker(given, packer, cancellation, template)
   const { provenance, inputs: withProvenance } = await withRunProvenance(given, provenanceStage, startedAt)
 
   const summary = failedSoFar(given.template, packer.version, provenance)
   summarySoFar = { model: summary, write: given.summary }
-  const buildNames = listBuilds(withProvenance, packer, cancellation, template)
+  const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   try {
     await checkBuildSelection(withProvenance, buildNames, cancellation, summary)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
@@ -424,12 +459,12 @@ async function install(inputs: Inputs, onPath: Promise<PathPacker | undefined>):
   })
 }
 
-/** Runs Packer with its output logged once `masked` (if any) settles: never before the masks. */
+/** Runs Packer with its output logged once `masked()` (if any) settles: never before the masks. */
 function packerRunner(
   inputs: Inputs,
   packer: InstalledPacker,
   cancellation: Cancellation,
-  masked: Promise<unknown> | undefined
+  masked: () => Promise<unknown> | undefined
 ): PackerStep {
   const log = actionsLog()
   const annotated = {
@@ -447,7 +482,7 @@ function packerRunner(
       cancellation,
       record,
       deadlineMs,
-      logAfter: masked
+      logAfter: masked()
     })
     await reportPackerRun(run, annotated)
     return run

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import { checkExistingManifest } from './manifest.js'
+import { stringsOf } from '../common/values.js'
 import type { Reference } from './hcl-parser.js'
 import { hclTemplateFiles as directoryFiles } from './template.js'
 
@@ -192,42 +193,43 @@ export function hclSensitiveVariables(files: HclBody[]): Map<string, unknown> {
  * The values of the `local` blocks marked `sensitive = true` (Packer 1.7 and later), where the
  * action can read them: made of text, input variables, `path.root`, `path.cwd` and other locals
  * (hclStringValue), or a whole variable (`expression = var.keys`), whose every string counts.
- * A value that only Packer knows (a data source, `vault()`, `aws_secretsmanager()`) is not read.
+ * The names of those with a part that only Packer knows (a data source, `vault()`,
+ * `aws_secretsmanager()`) are in `unknown`: the job asks Packer for their values.
  */
-export async function hclSensitiveLocalValues(files: HclBody[], scope: HclScope): Promise<string[]> {
+export async function hclSensitiveLocalValues(
+  files: HclBody[],
+  scope: HclScope
+): Promise<{ values: string[]; unknown: string[] }> {
   const values: string[] = []
+  const unknown: string[] = []
   for (const file of files) {
-    for (const [, definitions] of labelled(file.local)) {
+    for (const [name, definitions] of labelled(file.local)) {
       const definition = definitions[0] ?? {}
       if (definition.sensitive === true || definition.sensitive === 'true') {
-        values.push(...(await localStrings(definition.expression, scope)))
+        const read = await localStrings(definition.expression, scope)
+        values.push(...read.strings)
+        if (!read.known) unknown.push(name)
       }
     }
   }
-  return values
+  return { values, unknown }
 }
 
-async function localStrings(value: unknown, scope: HclScope): Promise<string[]> {
-  if (Array.isArray(value)) return (await Promise.all(value.map((inner) => localStrings(inner, scope)))).flat()
+/** The strings of a local's value that the action can read; `known` when that is all of them. */
+async function localStrings(value: unknown, scope: HclScope): Promise<{ strings: string[]; known: boolean }> {
   if (typeof value === 'object' && value !== null) {
-    return (await Promise.all(Object.values(value).map((inner) => localStrings(inner, scope)))).flat()
+    const parts = await Promise.all(Object.values(value).map((inner) => localStrings(inner, scope)))
+    return { strings: parts.flatMap((part) => part.strings), known: parts.every((part) => part.known) }
   }
-  if (typeof value !== 'string') return strings(value)
+  if (typeof value !== 'string') return { strings: stringsOf(value), known: true }
   const text = await hclStringValue(value, scope)
-  if (text !== undefined) return strings(text)
+  if (text !== undefined) return { strings: stringsOf(text), known: true }
   const { stringParts } = await import('./hcl-parser.js')
   const parts = value.includes('${') ? await stringParts(value) : undefined
   const only = parts?.length === 1 ? parts[0] : undefined
-  return only && 'reference' in only && 'var' in only.reference ? strings(scope.variables.get(only.reference.var)) : []
-}
-
-/** Every string in a value (a list or map variable holds several). */
-function strings(value: unknown): string[] {
-  if (typeof value === 'string') return value === '' ? [] : [value]
-  if (typeof value === 'number' || typeof value === 'boolean') return [String(value)]
-  if (Array.isArray(value)) return value.flatMap(strings)
-  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(strings)
-  return []
+  return only && 'reference' in only && 'var' in only.reference
+    ? { strings: stringsOf(scope.variables.get(only.reference.var)), known: true }
+    : { strings: [], known: false }
 }
 
 /**
@@ -347,7 +349,7 @@ async function valueRead(value: unknown, env?: Record<string, string | undefined
 export function hclSensitiveValues(files: HclBody[], candidates: Map<string, unknown[]>): string[] {
   const sensitive = hclSensitiveVariables(files)
   const values = [...sensitive.keys()].flatMap((name) => candidates.get(name) ?? [])
-  return [...new Set(values.flatMap(strings))]
+  return [...new Set(values.flatMap(stringsOf))]
 }
 
 /** What the job needs from an HCL2 template's files that only they tell. */
@@ -358,6 +360,8 @@ export interface HclTemplate {
   manifestUnknown?: string
   /** Values of the sensitive variables and locals, with those of input sensitive-variables: to be masked in the log. */
   sensitiveValues: string[]
+  /** The sensitive locals whose values only Packer knows: the job asks Packer for them. */
+  sensitiveUnknown: string[]
   /** The `required_plugins` declarations, for the plugin cache's key. */
   requiredPlugins: string[]
   /** How many builds the template makes; undefined when a file did not parse. */
@@ -445,7 +449,8 @@ export async function readHclTemplate(
   const sensitiveLocals = await hclSensitiveLocalValues(files, scope)
   return {
     ...(await hclManifestFile(files, scope, request)),
-    sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals])],
+    sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])],
+    sensitiveUnknown: sensitiveLocals.unknown,
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: files.length === names.length ? hclBuildCount(files) : undefined,
     unreadable

@@ -48,6 +48,11 @@ export interface TemplateFiles {
   manifestUnknown?: string
   /** Values of the template's sensitive variables, to be masked in the log. */
   sensitiveValues: string[]
+  /**
+   * A JSON template's sensitive variables whose values only Packer can work out
+   * (`{{vault …}}`): the job asks Packer for them before its output is logged.
+   */
+  sensitiveUnknown: string[]
 }
 
 interface TemplateDescription {
@@ -56,6 +61,7 @@ interface TemplateDescription {
   buildNames: string[]
   buildNamesKnown: boolean
   sensitiveValues: string[]
+  sensitiveUnknown: string[]
   manifestOutput?: string
   manifestOutputUnknown?: string
 }
@@ -74,7 +80,8 @@ const nothingKnown: TemplateDescription = {
   postProcessorTypes: [],
   buildNames: [],
   buildNamesKnown: true,
-  sensitiveValues: []
+  sensitiveValues: [],
+  sensitiveUnknown: []
 }
 
 export function readTemplateFiles(
@@ -210,6 +217,7 @@ function describeJson(
       buildNamesKnown: buildNames.length === info.builders.length,
       postProcessorTypes: info.postProcessorTypes,
       sensitiveValues: info.sensitiveValues,
+      sensitiveUnknown: info.sensitiveUnknown,
       manifestOutput: info.manifestOutput,
       manifestOutputUnknown: info.manifestOutputUnknown
     }

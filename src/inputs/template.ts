@@ -177,6 +177,11 @@ export interface JsonTemplateInfo {
   manifestOutputUnknown?: string
   /** Values of the variables listed in `sensitive-variables`, as far as they are known. */
   sensitiveValues: string[]
+  /**
+   * Those of them whose value only Packer can work out (`{{vault …}}`, `{{aws_secretsmanager …}}`,
+   * `{{consul_key …}}`): the job asks Packer for their values, to mask them too.
+   */
+  sensitiveUnknown: string[]
 }
 
 type PostProcessorDefinition = string | { type?: unknown; output?: unknown }
@@ -244,20 +249,30 @@ export function describeJsonTemplate(
     postProcessorTypes: [...new Set(postProcessorTypes)],
     manifestOutput,
     manifestOutputUnknown,
-    sensitiveValues: sensitiveValuesOf(sensitive, variables, context)
+    ...sensitiveValuesOf(sensitive, variables, context)
   }
 }
 
-/** The values of the variables `sensitive-variables` lists, as far as they are known. */
-function sensitiveValuesOf(sensitive: unknown, variables: UserVariables, context: TemplateContext): string[] {
+/**
+ * The values of the variables `sensitive-variables` lists, as far as they are known, and the
+ * names of those whose value only Packer knows (their text as written is masked meanwhile).
+ */
+function sensitiveValuesOf(
+  sensitive: unknown,
+  variables: UserVariables,
+  context: TemplateContext
+): Pick<JsonTemplateInfo, 'sensitiveValues' | 'sensitiveUnknown'> {
   const values: string[] = []
+  const unknown: string[] = []
   for (const name of Array.isArray(sensitive) ? sensitive : []) {
     const raw = typeof name === 'string' ? variables.get(name) : undefined
     if (raw === undefined) continue
-    const value = raw.includes('{{') ? (resolveUserVariables(raw, variables, context, true) ?? raw) : raw
-    if (value !== '') values.push(value)
+    const value = raw.includes('{{') ? resolveUserVariables(raw, variables, context, true) : raw
+    if (value === undefined) unknown.push(name as string)
+    const shown = value ?? raw
+    if (shown !== '') values.push(shown)
   }
-  return values
+  return { sensitiveValues: values, sensitiveUnknown: [...new Set(unknown)] }
 }
 
 /**

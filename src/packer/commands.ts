@@ -3,10 +3,15 @@ import type { Inputs } from '../inputs/index.js'
 
 type TemplateArguments = Pick<Inputs, 'template' | 'varFiles' | 'variables' | 'only' | 'except'>
 
-function templateArguments(inputs: TemplateArguments): string[] {
+function variableArguments(inputs: Pick<Inputs, 'varFiles' | 'variables'>): string[] {
   const args: string[] = []
   for (const varFile of inputs.varFiles) args.push(`-var-file=${varFile}`)
   for (const { name, value } of inputs.variables) args.push('-var', `${name}=${value}`)
+  return args
+}
+
+function templateArguments(inputs: TemplateArguments): string[] {
+  const args = variableArguments(inputs)
   if (inputs.only.length > 0) args.push(`-only=${inputs.only.join(',')}`)
   if (inputs.except.length > 0) args.push(`-except=${inputs.except.join(',')}`)
   return args
@@ -21,6 +26,11 @@ export const validateDeadlineMs = 5 * 60_000
 
 export function validateArguments(inputs: TemplateArguments): string[] {
   return ['validate', '-machine-readable', ...templateArguments(inputs), inputs.template]
+}
+
+/** `packer console`, which evaluates what it reads on its standard input with the build's variables. */
+export function consoleArguments(inputs: Pick<Inputs, 'template' | 'varFiles' | 'variables'>): string[] {
+  return ['console', '-machine-readable', ...variableArguments(inputs), inputs.template]
 }
 
 export function buildArguments(inputs: TemplateArguments & Pick<Inputs, 'onError' | 'force'>): string[] {

@@ -132,6 +132,8 @@ export async function runPacker(
      * full. If it rejects, Packer is stopped and nothing it wrote is logged.
      */
     logAfter?: Promise<unknown>
+    /** What Packer reads on its standard input (a pipe then; else none). */
+    input?: string
   }
 ): Promise<PackerRun> {
   const record = options.record ?? new RunRecord()
@@ -141,9 +143,14 @@ export async function runPacker(
   const child = spawn(packerPath, args, {
     cwd: options.cwd,
     env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     detached: process.platform !== 'win32'
   })
+  if (options.input !== undefined) {
+    // A Packer that exits without reading it all closes the pipe: not an error of the action's.
+    child.stdin?.on('error', () => undefined)
+    child.stdin?.end(options.input)
+  }
   // Listened for at once: a Packer that cannot start says so on the next tick.
   const exit = exited(child, packerPath)
   exit.catch(() => undefined)

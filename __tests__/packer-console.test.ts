@@ -1,0 +1,129 @@
+// The values of sensitive variables and locals that only Packer can work out, asked of
+// `packer console`: the real Packer reading a secret from a Vault on 127.0.0.1.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { askSensitiveValues, consoleExpression, readConsoleAnswer } from '../src/packer/console.js'
+import { startVault, type VaultStandIn } from '../test-support/vault-stand-in/index.js'
+import { describeWithPacker, packer } from './support/runtimes.js'
+
+describe('what packer console is asked, and how its answer is read', () => {
+  it('asks for the variables of a JSON template as hex bytes, one field each', () => {
+    const question = { kind: 'json' as const, names: ['api_token', 'key'] }
+    expect(consoleExpression(question)).toBe('{{printf "% x" (user `api_token`)}}|{{printf "% x" (user `key`)}}')
+    // "s3", nothing (a variable Vault gave no value), and "a\nb".
+    expect(readConsoleAnswer(question, '73 33||61 0a 62\n')).toEqual(['s3', 'a\nb'])
+  })
+
+  it('leaves out a name a Go template cannot quote', () => {
+    expect(consoleExpression({ kind: 'json', names: ['odd`name', 'fine'] })).toBe('{{printf "% x" (user `fine`)}}')
+  })
+
+  it("asks for HCL2 locals as base64 of their JSON, and reads every string of them, quoted or not", () => {
+    const question = { kind: 'hcl' as const, names: ['db', 'keys'] }
+    expect(consoleExpression(question)).toBe('base64encode(jsonencode([local.db, local.keys]))')
+    const encoded = Buffer.from(JSON.stringify(['pw', { prod: 'k1', dev: ['k2', 3] }])).toString('base64')
+    expect(readConsoleAnswer(question, encoded)).toEqual(['pw', 'k1', 'k2', '3'])
+    expect(readConsoleAnswer(question, `"${encoded}"`)).toEqual(['pw', 'k1', 'k2', '3'])
+  })
+
+  it('refuses an answer in which Packer hid a sensitive value, or one that is not what was asked', () => {
+    // Packer 1.15.1 and later hide sensitive values in what they print, even inside other text.
+    expect(() => readConsoleAnswer({ kind: 'json', names: ['a'] }, '73 <sensitive> 33')).toThrow(/<sensitive>/)
+    expect(() => readConsoleAnswer({ kind: 'hcl', names: ['a'] }, 'WyJh<sensitive>In0=')).toThrow(/<sensitive>/)
+    expect(() => readConsoleAnswer({ kind: 'json', names: ['a'] }, 'Error: something')).toThrow(/hex/)
+    expect(() => readConsoleAnswer({ kind: 'hcl', names: ['a'] }, '')).toThrow(/base64/)
+    expect(() => readConsoleAnswer({ kind: 'hcl', names: ['a'] }, 'bm90IGpzb24=')).toThrow(/JSON/)
+  })
+})
+
+describeWithPacker('packer console, asked for values it reads from Vault', () => {
+  let directory: string
+  let vault: VaultStandIn
+  const env = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, CHECKPOINT_DISABLE: '1', VAULT_ADDR: vault.url, VAULT_TOKEN: 'ci-token' })
+  const request = (template: string, variables: Array<{ name: string; value: string }> = []) => ({
+    workingDirectory: directory,
+    template,
+    varFiles: [],
+    variables
+  })
+
+  beforeAll(async () => {
+    vault = await startVault('ci-token', { 'secret/data/ci': { api_token: 'V4ultT0ken', deploy_key: 'KeyOne\nKeyTwo' } })
+    directory = mkdtempSync(join(tmpdir(), 'console-'))
+    writeFileSync(
+      join(directory, 'template.json'),
+      JSON.stringify({
+        variables: {
+          api_token: '{{vault `secret/data/ci` `api_token`}}',
+          deploy_key: '{{vault `secret/data/ci` `deploy_key`}}',
+          url: 'https://ci:{{user `api_token`}}@{{user `host`}}/',
+          host: 'example.com'
+        },
+        'sensitive-variables': ['api_token', 'deploy_key', 'url'],
+        builders: [{ type: 'null', communicator: 'none' }]
+      })
+    )
+    mkdirSync(join(directory, 'hcl'))
+    // Packer 1.6.6 has no `local` blocks (sensitive ones came with 1.7.0): a `locals` block
+    // answers the same question.
+    writeFileSync(
+      join(directory, 'hcl', 'template.pkr.hcl'),
+      'variable "user" {\n  type = string\n}\n' +
+        'locals {\n  token = vault("secret/data/ci", "api_token")\n  urls = { ci = "https://${var.user}:${vault("secret/data/ci", "api_token")}@ci/" }\n}\n' +
+        'source "null" "n" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.n"]\n}\n'
+    )
+  })
+  afterAll(async () => {
+    await vault.close()
+    rmSync(directory, { recursive: true, force: true })
+  })
+
+  it('JSON: gives each value as the build would have it, one of several lines, one made of variables given', async () => {
+    const answer = await askSensitiveValues(
+      packer as string,
+      { kind: 'json', names: ['api_token', 'deploy_key', 'url'] },
+      request('template.json', [{ name: 'host', value: 'ci.internal' }]),
+      { env: env() }
+    )
+    expect(answer).toEqual({ values: ['V4ultT0ken', 'KeyOne\nKeyTwo', 'https://ci:V4ultT0ken@ci.internal/'] })
+  })
+
+  it('HCL2: gives every string of the locals asked for, with the variables given', async () => {
+    const answer = await askSensitiveValues(
+      packer as string,
+      { kind: 'hcl', names: ['token', 'urls'] },
+      request('hcl', [{ name: 'user', value: 'bot' }]),
+      { env: env() }
+    )
+    expect(answer).toEqual({ values: ['V4ultT0ken', 'https://bot:V4ultT0ken@ci/'] })
+  })
+
+  it('says why when Packer cannot answer, and gives no value', async () => {
+    const answer = await askSensitiveValues(packer as string, { kind: 'hcl', names: ['token', 'nope'] }, request('hcl', [{ name: 'user', value: 'bot' }]), {
+      env: env()
+    })
+    expect(answer.values).toEqual([])
+    expect(answer.problem).toMatch(/^packer console failed: .*Unsupported attribute/s)
+  })
+
+  it('is stopped at its deadline when the secret store takes the request and never answers', async () => {
+    const silent = await startVault('ci-token', {}, { hang: true })
+    try {
+      const answer = await askSensitiveValues(packer as string, { kind: 'json', names: ['api_token'] }, request('template.json'), {
+        env: { ...env(), VAULT_ADDR: silent.url },
+        deadlineMs: 1_000
+      })
+      expect(answer).toEqual({
+        values: [],
+        problem:
+          'packer console did not finish within 1 s and was stopped: ' +
+          'Packer was reading a secret, or running a data source, whose service did not answer'
+      })
+      expect(silent.reads).toEqual([{ path: 'secret/data/ci', token: 'ci-token' }])
+    } finally {
+      await silent.close()
+    }
+  })
+})

@@ -1,0 +1,143 @@
+// `packer console`: the values of sensitive variables and locals that only Packer can work out
+// (`{{vault …}}`, `aws_secretsmanager()`, a data source), asked of Packer itself so that the
+// job can mask them before Packer prints them. Packer 1.6.6 to 1.15.0 print sensitive values in
+// clear in -machine-readable mode, which the job uses.
+//
+// Packer's console answers with sensitive values shown as <sensitive>, so it is asked for them
+// encoded: hex bytes for a JSON template, base64 of JSON for HCL2. Where Packer still finds a
+// sensitive value in the encoded text (a very short secret may be there by chance), it shows
+// <sensitive> there too, and the answer is not read.
+import { Buffer } from 'node:buffer'
+import { errorMessage } from '../common/errors.js'
+import { stoppedAtDeadline } from '../common/waiting.js'
+import { stringsOf } from '../common/values.js'
+import type { TemplateKind } from '../inputs/template.js'
+import { consoleArguments } from './commands.js'
+import { unescapeField } from './machine-readable.js'
+import { runPacker, type Cancellation, type PackerLog, type PackerRun } from './run.js'
+
+/**
+ * How long packer console may take. For an HCL2 template Packer runs the data sources first,
+ * and one whose service never answers would hold the job here.
+ */
+export const consoleDeadlineMs = 60_000
+
+/** The most of the answer that is kept: secrets are short, an answer this size is not one. */
+const maxAnswerChars = 4 * 1024 * 1024
+
+/** The question: JSON user variables (`sensitive-variables`), or HCL2 locals (`local "x"`), by name. */
+export interface SensitiveQuestion {
+  kind: TemplateKind
+  names: string[]
+}
+
+export interface SensitiveAnswer {
+  /** Every string of their values, to be masked. */
+  values: string[]
+  /** Why Packer's answer could not be read: none of the values is known then. */
+  problem?: string
+}
+
+/** A JSON template's user variable names that a Go template can quote as `name`. */
+function quotable(name: string): boolean {
+  return name !== '' && !/[`\r\n]/.test(name)
+}
+
+/**
+ * What packer console is asked: one line that evaluates to all the values at once (it answers
+ * only the last line it reads).
+ */
+export function consoleExpression(question: SensitiveQuestion): string {
+  if (question.kind === 'json') {
+    return question.names
+      .filter(quotable)
+      .map((name) => `{{printf "% x" (user \`${name}\`)}}`)
+      .join('|')
+  }
+  return `base64encode(jsonencode([${question.names.map((name) => `local.${name}`).join(', ')}]))`
+}
+
+/** The values in packer console's answer to consoleExpression; throws when it cannot be read. */
+export function readConsoleAnswer(question: SensitiveQuestion, answer: string): string[] {
+  const text = answer.trim()
+  if (text.includes('<sensitive>')) {
+    throw new Error('Packer hid part of its answer as <sensitive> (a sensitive value is too short to tell from the text around it)')
+  }
+  if (question.kind === 'json') {
+    return text.split('|').flatMap((field) => {
+      if (!/^([0-9a-f]{2}( [0-9a-f]{2})*)?$/.test(field)) throw new Error('its answer is not the hex text asked for')
+      return stringsOf(Buffer.from(field.replaceAll(' ', ''), 'hex').toString('utf8'))
+    })
+  }
+  // A Packer that prints strings quoted, and one that does not.
+  const encoded = /^"(.*)"$/.exec(text)?.[1] ?? text
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded === '') throw new Error('its answer is not the base64 text asked for')
+  try {
+    return stringsOf(JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')))
+  } catch {
+    throw new Error('its answer is not the JSON asked for')
+  }
+}
+
+/** What packer console prints, kept rather than logged: its last `ui,message`, unescaped. */
+class KeptAnswer implements PackerLog {
+  answer = ''
+  overflowed = false
+
+  begin(): void {}
+  event(): void {}
+  raw(): void {}
+  /** The text of each `ui,message` (and `ui,say`): the answer is the last one. */
+  packerText(bytes: Buffer, start: number, end: number): void {
+    if (end - start > maxAnswerChars) this.overflowed = true
+    else this.answer = unescapeField(bytes.toString('utf8', start, end))
+  }
+  flush(): undefined {
+    return undefined
+  }
+  end(): void {}
+}
+
+/**
+ * Asks packer console for the values of `question`'s variables or locals, with the build's
+ * template, variables files and variables. Never throws: a question Packer could not answer
+ * (a secret store that is not reachable fails the build the same way) comes back as `problem`.
+ */
+export async function askSensitiveValues(
+  packerPath: string,
+  question: SensitiveQuestion,
+  request: { workingDirectory: string; template: string; varFiles: string[]; variables: Array<{ name: string; value: string }> },
+  options: { env: NodeJS.ProcessEnv; cancellation?: Cancellation; deadlineMs?: number }
+): Promise<SensitiveAnswer> {
+  const expression = consoleExpression(question)
+  if (question.names.length === 0 || expression === '') return { values: [] }
+  const deadlineMs = options.deadlineMs ?? consoleDeadlineMs
+  const output = new KeptAnswer()
+  let run: PackerRun
+  try {
+    run = await runPacker(packerPath, consoleArguments(request), {
+      cwd: request.workingDirectory,
+      env: options.env,
+      log: output,
+      cancellation: options.cancellation,
+      deadlineMs,
+      input: `${expression}\n`
+    })
+  } catch (error) {
+    return { values: [], problem: errorMessage(error) }
+  }
+  if (run.timedOut) {
+    const why = 'Packer was reading a secret, or running a data source, whose service did not answer'
+    return { values: [], problem: `${stoppedAtDeadline('packer console', deadlineMs)}: ${why}` }
+  }
+  if (run.cancelled) return { values: [], problem: 'packer console was stopped: the run was cancelled' }
+  if (output.overflowed) return { values: [], problem: `packer console printed more than ${maxAnswerChars / 1024 / 1024} MiB` }
+  if (run.exitCode !== 0 || run.record.errors.length > 0) {
+    return { values: [], problem: `packer console failed: ${run.record.errors.join('\n') || `exit code ${run.exitCode}`}` }
+  }
+  try {
+    return { values: readConsoleAnswer(question, output.answer) }
+  } catch (error) {
+    return { values: [], problem: `packer console: ${errorMessage(error)}` }
+  }
+}
