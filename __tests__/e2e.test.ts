@@ -117,45 +117,59 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
   })
 
   // An HCL2 template Packer refuses, each problem annotated where it is: the demo template with
-  // `from` replaced by `to`, and the error on the line (and column) of `marker`.
-  const refusedHcl2: Array<{ name: string; from: string; to: string; marker: string; says: RegExp; column?: string }> = [
+  // each `from` replaced by its `to`, and an error on the line (and column) of each `marker`.
+  interface Problem {
+    marker: string
+    says: RegExp
+    column?: string
+  }
+  const refusedHcl2: Array<{ name: string; edits: Array<[from: string, to: string]>; problems: Problem[] }> = [
     {
       name: 'an unknown argument in a source block',
-      from: '  communicator ',
-      to: '  bogus_setting = 1\n  communicator ',
-      marker: 'bogus_setting',
-      says: /An argument named "bogus_setting" is not expected here/
+      edits: [['  communicator ', '  bogus_setting = 1\n  communicator ']],
+      problems: [{ marker: 'bogus_setting', says: /An argument named "bogus_setting" is not expected here/ }]
     },
     {
       name: "an unknown argument in a provisioner, on its own line rather than the block's",
-      from: '  post-processor "manifest" {}',
-      to: '  provisioner "shell-local" {\n    inline = ["true"]\n    scirpt = "x.sh"\n  }\n\n  post-processor "manifest" {}',
-      marker: 'scirpt',
-      says: /An argument named "scirpt" is not/,
-      column: '5'
+      edits: [
+        [
+          '  post-processor "manifest" {}',
+          '  provisioner "shell-local" {\n    inline = ["true"]\n    scirpt = "x.sh"\n  }\n\n  post-processor "manifest" {}'
+        ]
+      ],
+      problems: [{ marker: 'scirpt', says: /An argument named "scirpt" is not/, column: '5' }]
     },
     {
       name: "a setting the builder refuses, on its own line rather than the source block's",
-      from: '  communicator ',
-      to: '  ssh_timeout = "soon"\n  communicator ',
-      marker: 'ssh_timeout',
-      says: /^error decoding 'ssh_timeout': time: invalid duration "?soon"?$/,
-      column: '3'
+      edits: [['  communicator ', '  ssh_timeout = "soon"\n  communicator ']],
+      problems: [{ marker: 'ssh_timeout', says: /^error decoding 'ssh_timeout': time: invalid duration "?soon"?$/, column: '3' }]
+    },
+    {
+      name: 'two problems that Packer reports as one error, each on its own line',
+      edits: [
+        ['  communicator ', '  bogus_setting = 1\n  communicator '],
+        ['var.instance_type', 'var.instance_tpye']
+      ],
+      problems: [
+        { marker: 'bogus_setting', says: /^Error: Unsupported argument\n.*"bogus_setting" is not expected here/s },
+        { marker: 'instance_tpye', says: /^Error: Unsupported attribute\n.*an attribute named "instance_tpye"\.$/s }
+      ]
     }
   ]
-  for (const { name, from, to, marker, says, column } of refusedHcl2) {
+  for (const { name, edits, problems } of refusedHcl2) {
     it(`an HCL2 template Packer refuses fails in validate, annotated on the file and line: ${name}`, async () => {
       const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
-      writeFileSync(path, readFileSync(path, 'utf8').replace(from, to))
-      const line = readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes(marker)) + 1
+      writeFileSync(path, edits.reduce((text, [from, to]) => text.replace(from, to), readFileSync(path, 'utf8')))
+      const lineOf = (marker: string): string =>
+        String(readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes(marker)) + 1)
       const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
       expect(result.exitCode).toBe(1)
-      expect(result.errors.slice(0, -1)).toEqual([
-        {
+      expect(result.errors.slice(0, -1)).toEqual(
+        problems.map(({ marker, says, column }) => ({
           message: expect.stringMatching(says),
-          properties: expect.objectContaining({ file: 'hcl2/ami.pkr.hcl', line: String(line), ...(column ? { col: column } : {}) })
-        }
-      ])
+          properties: expect.objectContaining({ file: 'hcl2/ami.pkr.hcl', line: lineOf(marker), ...(column ? { col: column } : {}) })
+        }))
+      )
       expect(endpoint.calls).toEqual([])
     })
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  hclDiagnostics,
   locateError,
   parseEventLine,
   renderEvent,
@@ -99,6 +100,36 @@ describe('renderEvent', () => {
   it('keeps bookkeeping events out of the log', () => {
     expect(renderEvent(parseEventLine('1,amazon-ebs,artifact,0,end')!)).toBeUndefined()
     expect(renderEvent(parseEventLine('1,amazon-ebs,error,boom')!)).toBeUndefined()
+  })
+})
+
+describe('hclDiagnostics', () => {
+  it("splits Packer's one error about an HCL2 template into its diagnostics, each with its place", () => {
+    // As Packer 1.6.6 validates a source block with a misspelt argument and a misspelt variable.
+    const unsupported =
+      'Error: Unsupported argument\n\n  on a.pkr.hcl line 7:\n  (source code not available)\n\n' +
+      'An argument named "instance_typo" is not expected here. Did you mean\n"instance_type"?'
+    const attribute =
+      'Error: Unsupported attribute\n\n  on a.pkr.hcl line 5:\n  (source code not available)\n\n' +
+      'This object does not have an attribute named "regoin".'
+    expect(hclDiagnostics(`${unsupported}\n\n${attribute}\n\n`)).toEqual([unsupported, attribute])
+    expect(hclDiagnostics(`${unsupported}\n\n`)).toEqual([unsupported])
+  })
+
+  it('keeps a warning apart, and a block that a builder refused whole', () => {
+    const refused =
+      'Error: 2 error(s) occurred:\n\n* ami_name must be between 3 and 128 characters long\n* An ssh_username must be specified\n' +
+      '  Note: some builders used to default ssh_username to "root".\n\n  on a.pkr.hcl line 1:\n  (source code not available)'
+    const warning = 'Warning: Deprecated argument\n\n  on a.pkr.hcl line 9:\n  (source code not available)\n\nUse "x" instead.'
+    expect(hclDiagnostics(`${warning}\n\n${refused}\n\n`)).toEqual([warning, refused])
+  })
+
+  it('leaves whole a detail that holds an "Error: " line but names no place of its own', () => {
+    const message =
+      'Error: Failed preparing provisioner-block "shell" ""\n\n  on a.pkr.hcl line 11:\n  (source code not available)\n\n' +
+      'the plugin said:\n\nError: something went wrong'
+    expect(hclDiagnostics(message)).toEqual([message])
+    expect(hclDiagnostics('Error: no place at all')).toEqual(['Error: no place at all'])
   })
 })
 

@@ -285,6 +285,23 @@ export function isHclBlockError(message: string): boolean {
   return /^Error: \d+ error(\(s\)|s)? (occurred|decoding):\n/.test(message) && /^\s*on \S+ line \d+/m.test(message)
 }
 
+/**
+ * The diagnostics in one of Packer's errors about an HCL2 template. Packer writes all of them as
+ * one error (its writeDiags): each begins `Error: <summary>` (or `Warning: `) after a blank line,
+ * and names its place (`  on a.pkr.hcl line 7:`) after its summary. Split there, so that each is
+ * annotated on its own line; a piece that names no place of its own (a detail that happens to
+ * hold such a line) stays with the one before.
+ */
+export function hclDiagnostics(message: string): string[] {
+  const pieces: string[] = []
+  for (const piece of message.split(/\n\n(?=(?:Error|Warning): )/)) {
+    const own = /^(?:Error|Warning): /.test(piece) && /^ {2}on \S+ line \d+/m.test(piece)
+    if (own || pieces.length === 0) pieces.push(piece)
+    else pieces[pieces.length - 1] += `\n\n${piece}`
+  }
+  return pieces.map((piece) => piece.replace(/\n+$/, ''))
+}
+
 export function locateError(message: string): ErrorLocation | undefined {
   // A plugin's HCL2 diagnostic inside Packer's, more precise than the block Packer names:
   // `a.pkr.hcl:13,5-11: Unsupported argument; An argument named "scirpt" is not expected here.`

@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
-import { isHclBlockError, locateError } from '../packer/machine-readable.js'
+import { hclDiagnostics, isHclBlockError, locateError } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { TemplateError } from '../packer/template-errors.js'
 
@@ -27,12 +27,19 @@ export interface AnnotationContext {
 export async function reportPackerRun(run: PackerRun, context: AnnotationContext): Promise<void> {
   for (const notice of run.record.notices) core.notice(notice, { title: 'Packer' })
   if (run.exitCode === 0 || run.cancelled) return
-  const errors = run.record.errors
+  // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own.
+  const errors = context.templateKind === 'hcl' ? run.record.errors.flatMap(hclDiagnostics) : run.record.errors
   if (context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(isHclBlockError))) {
     await annotateTemplateErrors(errors, context)
     return
   }
-  for (const error of errors) core.error(error, annotationFor(error, context))
+  for (const error of errors) annotate(error, annotationFor(error, context))
+}
+
+/** An HCL2 warning that came with the errors stays a warning. */
+function annotate(message: string, properties: core.AnnotationProperties): void {
+  if (message.startsWith('Warning: ')) core.warning(message, properties)
+  else core.error(message, properties)
 }
 
 function annotationFor(message: string, context: AnnotationContext): core.AnnotationProperties {
@@ -69,7 +76,7 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
   for (const error of errors) {
     for (const { message, file, line, column } of (await place(error)) ?? [{ message: error }]) {
       const path = file === undefined ? template : resolve(context.workingDirectory, file)
-      core.error(
+      annotate(
         message,
         line === undefined
           ? annotationFor(message, context)
