@@ -73,6 +73,9 @@ describeWithPacker('templates as users write them, through the bundled action', 
     })
   }
 
+  const consoleLink = (region: string, amiId: string): string =>
+    `https://${region}.console.aws.amazon.com/ec2/home?region=${region}#ImageDetails:imageId=${amiId}`
+
   function imagesNow(): Set<string> {
     return new Set(regions.flatMap((region) => endpoint.images(region).map((image) => `${region}:${image.imageId}`)))
   }
@@ -97,6 +100,14 @@ describeWithPacker('templates as users write them, through the bundled action', 
     const made = [...imagesNow()].filter((image) => !before.has(image)).sort()
     const reported = Object.values(builds).flatMap((byRegion) => Object.entries(byRegion).map(([region, id]) => `${region}:${id}`))
     expect(reported.sort()).toEqual(made)
+
+    // The summary lists each AMI with its own snapshots, though several builds share a region.
+    for (const made of reported) {
+      const [region, amiId] = made.split(':')
+      const image = endpoint.images(region).find((candidate) => candidate.imageId === amiId)
+      const snapshots = (image?.blockDeviceMappings ?? []).map((device) => `\`${device.snapshotId}\``).join(', ')
+      expect(result.summary).toContain(`| ${region} | [\`${amiId}\`](${consoleLink(region, amiId)}) | ${snapshots} |`)
+    }
 
     const first = builds[expected.builds[0]]
     expect(JSON.parse(result.outputs['ami-ids'])).toEqual(first)

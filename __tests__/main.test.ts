@@ -73,7 +73,7 @@ function built(amis: Ami[]): BuiltAmis {
 
 function tagged(region: string, error?: string): RegionTagResult {
   const amiIds = web.filter((ami) => ami.region === region).map((ami) => ami.amiId)
-  return { region, amiIds, snapshotIds: ['snap-1'], tagged: error === undefined, error }
+  return { region, amiIds, snapshotIds: ['snap-1'], snapshotsOf: Object.fromEntries(amiIds.map((id) => [id, ['snap-1']])), tagged: error === undefined, error }
 }
 
 const outputs = () => Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, value]))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { amiOutputs, consoleUrl, primaryBuildNote, renderSummary, type SummaryModel } from '../src/report/index.js'
+import { amiOutputs, consoleUrl, primaryBuildNote, renderSummary, type RegionTagging, type SummaryModel } from '../src/report/index.js'
 
 const amis = [
   { build: 'web', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-01' },
@@ -63,17 +63,19 @@ describe('consoleUrl', () => {
 describe('renderSummary', () => {
   const base: SummaryModel = { outcome: 'built', template: 'packer-template.json', packerVersion: '1.11.2', amis, problems: [], provenance }
 
-  it('has a table per build with AMIs, snapshots and tag status, plus the version and commit', () => {
-    const tagging = new Map([
-      ['us-east-1', { snapshotIds: ['snap-1', 'snap-3'], tagged: true }],
-      ['eu-west-1', { snapshotIds: ['snap-2'], tagged: false, error: 'UnauthorizedOperation | denied' }]
+  it('has a table per build with AMIs, each with its own snapshots, and tag status, plus the version and commit', () => {
+    const tagging = new Map<string, RegionTagging>([
+      ['us-east-1', { snapshotsOf: { 'ami-01': ['snap-1', 'snap-1b'], 'ami-03': ['snap-3'] }, tagged: true }],
+      ['eu-west-1', { snapshotsOf: { 'ami-02': ['snap-2'] }, tagged: false, error: 'UnauthorizedOperation | denied' }]
     ])
     const text = renderSummary({ ...base, outcome: 'failed', tagging, tagCount: 6, problems: ['Tagging failed'] })
     expect(text).toContain('### web (amazon-ebs)')
     expect(text).toContain('### arm (amazon-ebs)')
     expect(text).toContain('Packer 1.11.2')
     expect(text).toContain('[`0123456`](https://github.com/acme/images/commit/0123456789abcdef0123456789abcdef01234567)')
-    expect(text).toContain('| `snap-1`, `snap-3` | 6 tags |')
+    // Two builds made AMIs in us-east-1: each row has only its own AMI's snapshots.
+    expect(text).toContain('ami-01) | `snap-1`, `snap-1b` | 6 tags |')
+    expect(text).toContain('ami-03) | `snap-3` | 6 tags |')
     expect(text).toContain('| `snap-2` | failed: UnauthorizedOperation \\| denied |')
     expect(text).toContain('#### Problems')
   })

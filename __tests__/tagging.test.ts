@@ -109,10 +109,11 @@ describe('tagAmis', () => {
         region: 'us-east-1',
         amiIds: ['ami-east1', 'ami-east2'],
         snapshotIds: ['snap-east1', 'snap-east2', 'snap-east2b'],
+        snapshotsOf: { 'ami-east1': ['snap-east1'], 'ami-east2': ['snap-east2', 'snap-east2b'] },
         tagged: true
       },
-      { region: 'us-west-2', amiIds: ['ami-west'], snapshotIds: ['snap-west'], tagged: true },
-      { region: 'eu-west-1', amiIds: ['ami-eu'], snapshotIds: ['snap-eu'], tagged: true }
+      { region: 'us-west-2', amiIds: ['ami-west'], snapshotIds: ['snap-west'], snapshotsOf: { 'ami-west': ['snap-west'] }, tagged: true },
+      { region: 'eu-west-1', amiIds: ['ami-eu'], snapshotIds: ['snap-eu'], snapshotsOf: { 'ami-eu': ['snap-eu'] }, tagged: true }
     ])
     expect(describeCalls()).toHaveLength(3)
     expect(describeCalls().map((input) => input.ImageIds)).toEqual(
@@ -222,7 +223,7 @@ describe('tagAmis', () => {
     )
 
     expect(results).toEqual([
-      { region: 'us-west-2', amiIds: ['ami-west'], snapshotIds: ['snap-west'], tagged: true }
+      { region: 'us-west-2', amiIds: ['ami-west'], snapshotIds: ['snap-west'], snapshotsOf: { 'ami-west': ['snap-west'] }, tagged: true }
     ])
     expect(describeCalls()).toHaveLength(3)
     expect(createTagsCalls()).toHaveLength(3)
@@ -286,6 +287,7 @@ describe('tagAmis', () => {
       region: 'eu-west-1',
       amiIds: ['ami-eu'],
       snapshotIds: ['snap-eu'],
+      snapshotsOf: { 'ami-eu': ['snap-eu'] },
       tagged: true
     })
     expect(describeCalls()).toHaveLength(2)
@@ -365,6 +367,7 @@ describe('tagAmis', () => {
       region: 'us-west-2',
       amiIds: ['ami-west'],
       snapshotIds: [],
+      snapshotsOf: {},
       tagged: true
     })
   })
@@ -442,6 +445,7 @@ describe('tagAmis', () => {
       region: 'us-west-2',
       amiIds: ['ami-west'],
       snapshotIds: [],
+      snapshotsOf: {},
       tagged: false,
       error:
         'Finding the snapshots of ami-west in us-west-2 failed: UnauthorizedOperation — the ' +
@@ -483,6 +487,7 @@ describe('tagAmis', () => {
       region: 'us-east-1',
       amiIds: ['ami-east1', 'ami-gone'],
       snapshotIds: ['snap-east1'],
+      snapshotsOf: { 'ami-east1': ['snap-east1'] },
       tagged: false,
       error:
         'Finding the snapshots of ami-east1, ami-gone in us-east-1 failed: DescribeImages did ' +
@@ -553,6 +558,7 @@ describe('tagAmis', () => {
       region: 'us-west-2',
       amiIds: ['ami-west'],
       snapshotIds: ['snap-west'],
+      snapshotsOf: { 'ami-west': ['snap-west'] },
       tagged: false
     })
     expect(createTagsCalls()).toHaveLength(0)

@@ -42,6 +42,8 @@ export interface RegionTagResult {
   amiIds: string[]
   /** From DescribeImages' block device mappings; may be known even if CreateTags failed. */
   snapshotIds: string[]
+  /** The same, AMI by AMI: several builds often make AMIs in one region. */
+  snapshotsOf: Record<string, string[]>
   tagged: boolean
   /** What went wrong in this region, in words for the user. */
   error?: string
@@ -116,7 +118,7 @@ class ImagesNotReady extends Error {
   constructor(
     readonly missingAmiIds: string[],
     readonly amiIdsWithoutSnapshots: string[],
-    readonly snapshotIdsSoFar: string[]
+    readonly snapshotsSoFar: Snapshots
   ) {
     const problems: string[] = []
     if (missingAmiIds.length > 0) {
@@ -243,22 +245,26 @@ function snapshotsNotListedYet(image: Image): boolean {
   return root ? !root.Ebs?.SnapshotId : snapshotIdsOf(image).length === 0
 }
 
-async function findSnapshotIds(
+/** A region's snapshots: all of them, and AMI by AMI. */
+type Snapshots = Pick<RegionTagResult, 'snapshotIds' | 'snapshotsOf'>
+
+async function findSnapshots(
   ec2: EC2Client,
   amiIds: string[],
   mustBeComplete: boolean,
   abortSignal: AbortSignal
-): Promise<string[]> {
+): Promise<Snapshots> {
   const { Images: images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: amiIds }), {
     abortSignal
   })
   const imagesById = new Map(images.map((image) => [image.ImageId, image]))
-  const snapshotIds = uniqueInOrder(
+  const snapshotsOf = Object.fromEntries(
     amiIds.flatMap((amiId) => {
       const image = imagesById.get(amiId)
-      return image ? snapshotIdsOf(image) : []
+      return image ? [[amiId, uniqueInOrder(snapshotIdsOf(image))]] : []
     })
   )
+  const snapshots = { snapshotIds: uniqueInOrder(Object.values(snapshotsOf).flat()), snapshotsOf }
   if (mustBeComplete) {
     const missingAmiIds = amiIds.filter((amiId) => !imagesById.has(amiId))
     const amiIdsWithoutSnapshots = amiIds.filter((amiId) => {
@@ -266,10 +272,10 @@ async function findSnapshotIds(
       return image !== undefined && snapshotsNotListedYet(image)
     })
     if (missingAmiIds.length > 0 || amiIdsWithoutSnapshots.length > 0) {
-      throw new ImagesNotReady(missingAmiIds, amiIdsWithoutSnapshots, snapshotIds)
+      throw new ImagesNotReady(missingAmiIds, amiIdsWithoutSnapshots, snapshots)
     }
   }
-  return snapshotIds
+  return snapshots
 }
 
 interface RegionJob {
@@ -303,14 +309,14 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
   try {
     // Only a complete list matters when the snapshots are to be tagged; otherwise the IDs
     // are reported as found, and waiting for the rest would only slow the job down.
-    result.snapshotIds = await retry(
-      () => findSnapshotIds(ec2, amiIds, tagSnapshots, abortSignal),
-      retryOptions('DescribeImages')
+    Object.assign(
+      result,
+      await retry(() => findSnapshots(ec2, amiIds, tagSnapshots, abortSignal), retryOptions('DescribeImages'))
     )
   } catch (error) {
     const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
     if (failure.cause instanceof ImagesNotReady) {
-      result.snapshotIds = failure.cause.snapshotIdsSoFar
+      Object.assign(result, failure.cause.snapshotsSoFar)
     }
     const message =
       `Finding the snapshots of ${amiIds.join(', ')} in ${region} failed: ` +
@@ -385,7 +391,7 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
   const log = options.log ?? ((message: string) => core.info(message))
 
   const regions = [...amiIdsByRegion(options.amis)].map(([region, amiIds]) => {
-    const result: RegionTagResult = { region, amiIds, snapshotIds: [], tagged: false }
+    const result: RegionTagResult = { region, amiIds, snapshotIds: [], snapshotsOf: {}, tagged: false }
     const job = { region, amiIds, tags, tagSnapshots: options.tagSnapshots, backoff, log, abortSignal: deadline.signal, result }
     return { result, done: tagRegionWithClient(job, options.ec2For) }
   })

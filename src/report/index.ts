@@ -66,7 +66,8 @@ export function reportPlugins(prepared: PreparedPlugins): void {
 
 /** Where a region's tagging stands, as the summary shows it. */
 export interface RegionTagging {
-  snapshotIds: string[]
+  /** The snapshots behind each AMI of the region, as far as DescribeImages listed them. */
+  snapshotsOf: Record<string, string[]>
   tagged: boolean
   error?: string
 }
@@ -164,7 +165,7 @@ export function renderSummary(model: SummaryModel): string {
     for (const ami of amis) {
       const tagging = model.tagging?.get(ami.region)
       const snapshots = tagging
-        ? tagging.snapshotIds.map((id) => `\`${id}\``).join(', ') || '—'
+        ? (tagging.snapshotsOf[ami.amiId] ?? []).map((id) => `\`${id}\``).join(', ') || '—'
         : 'not yet known'
       const tags = model.reusedFrom
         ? 'reused'
