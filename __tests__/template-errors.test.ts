@@ -49,6 +49,22 @@ const cases: Case[] = [
     ]
   },
   {
+    name: 'a misspelt template function in a builder (one problem, not a list)',
+    template: { builders: [builder({ ami_name: 'web-{{timestmp}}' })] },
+    expected: [[/^Build "amazon-ebs": invalid 'ami_name': template: root:1: function "timestmp" not defined in:\nweb-\{\{timestmp\}\}$/, '"ami_name": "web-{{timestmp}}"']]
+  },
+  {
+    name: 'a template that does not close in a provisioner, beside another build with a list of problems',
+    template: {
+      builders: [builder({ name: 'web' }), builder({ name: 'arm', volume_sise: 8 })],
+      provisioners: [{ type: 'shell', inline: ['echo {{user `x`'] }]
+    },
+    expected: [
+      [/^Build "arm": unknown configuration key: '"volume_sise"'$/, '"volume_sise": 8'],
+      [/^Build "web": invalid 'inline': template: root:1: unclosed action in:\necho \{\{user `x`$/, '"inline": [']
+    ]
+  },
+  {
     name: 'an unknown key in a provisioner',
     template: { builders: [builder()], provisioners: [{ type: 'shell', inline: ['echo hi'], scirpt: 'x.sh' }] },
     expected: [[/^Build "amazon-ebs": unknown configuration key: '"scirpt"'$/, '"scirpt": "x.sh"']]

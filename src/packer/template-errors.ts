@@ -65,10 +65,13 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
   const template = new JsonTemplate(root, text, buildNames)
   const problems: TemplateError[] = []
   let build: string | undefined
+  /** How many problems there were before this build's: a problem of its own continues. */
+  let before = 0
   for (const line of message.split('\n')) {
     const header = /^(?:Error: )?Failed to (?:prepare|initialize) build:? "(.+)"\s*$/.exec(line)
     if (header) {
       build = header[1]
+      before = problems.length
       continue
     }
     const initializing = /^error initializing (builder|provisioner|post-processor) '(.*?)': /.exec(line)
@@ -78,12 +81,18 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
       continue
     }
     const bullet = /^\s*\* (.+)$/.exec(line)
-    const last = problems.at(-1)
+    const last = problems.length > before ? problems.at(-1) : undefined
     if (bullet) problems.push({ message: inBuild(build, bullet[1]), ...template.problem(bullet[1], build) })
-    // A problem's own further lines.
-    else if (/^ +\S/.test(line) && last !== undefined && !framing.test(line)) last.message += `\n${line}`
+    else if (framing.test(line)) continue
+    // Another of Packer's diagnostics, not about a build: not one read here.
+    else if (line.startsWith('Error: ')) return [{ message }]
+    // A problem's own further lines: indented, or, in a build's, the rest of what Packer wrote
+    // (a line it wrapped, the text it quotes).
+    else if (last !== undefined && (/^ +\S/.test(line) || build !== undefined)) last.message += `\n${line}`
+    // A build's one problem, not in a list (`invalid 'ami_name': template: …`).
+    else if (build !== undefined) problems.push({ message: inBuild(build, line), ...template.problem(line, build) })
     // A line that is none of these is not one of Packer's messages about the template.
-    else if (!framing.test(line)) return [{ message }]
+    else return [{ message }]
   }
   return problems.length > 0 ? problems : [{ message }]
 }
@@ -91,12 +100,13 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
 /**
  * The setting a plugin's problem quotes: `unknown configuration key: '"instance_typo"'`,
  * `'launch_block_device_mappings[0]' expected a map, got 'string'`, `error decoding
- * 'ssh_timeout': time: invalid duration "soon"`.
+ * 'ssh_timeout': time: invalid duration "soon"`, `invalid 'ami_name': template: …` (a value
+ * whose `{{ … }}` Packer cannot read).
  */
 function namedKey(problem: string): string | undefined {
   return (
     /^unknown configuration key: '"(.+)"'/.exec(problem)?.[1] ??
-    /^(?:error decoding )?'([^'.[\]]+)[^']*'[ :]/.exec(problem)?.[1]
+    /^(?:error decoding |invalid |render )?'([^'.[\]]+)[^']*'[ :]/.exec(problem)?.[1]
   )
 }
 
