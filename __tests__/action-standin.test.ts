@@ -135,6 +135,25 @@ describe('validate', () => {
     expect(result.summary).toContain('Template is valid')
   })
 
+  it('Packer 1.10 and later: the plugins a JSON template needs, its provisioners\' too, are installed before validate', async () => {
+    writeFileSync(
+      join(workspace, 'packer-template.json'),
+      JSON.stringify({
+        builders: [{ type: 'amazon-ebs', name: 'web' }],
+        provisioners: [{ type: 'shell', inline: ['true'] }, { type: 'ansible', playbook_file: 'site.yml' }],
+        'post-processors': [{ type: 'manifest' }]
+      })
+    )
+    const result = await run({ command: 'validate', 'packer-version': '1.11.2' }, { STANDIN_VERSION: '1.11.2' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(packerCalls().filter((args) => args[0] !== 'version')).toEqual([
+      ['plugins', 'install', 'github.com/hashicorp/amazon'],
+      ['plugins', 'install', 'github.com/hashicorp/ansible'],
+      expect.arrayContaining(['validate'])
+    ])
+  })
+
   it('a template error is an annotation on its file and line, and nothing is built', async () => {
     const result = await run({}, { STANDIN_FAIL: 'validate' })
     expect(result.exitCode).toBe(1)

@@ -77,6 +77,7 @@ function options(version: string, kind: 'json' | 'hcl', extra: Partial<PluginOpt
     workingDirectory,
     requirements: [],
     builderTypes: kind === 'json' ? ['amazon-ebs'] : [],
+    provisionerTypes: kind === 'json' ? ['shell'] : [],
     postProcessorTypes: kind === 'json' ? ['manifest'] : [],
     githubToken: '',
     cache: true,
@@ -194,6 +195,28 @@ describe('inferPluginRequirements', () => {
     })
   })
 
+  it("knows the official provisioner plugins, and leaves Packer's own provisioners out", () => {
+    expect(
+      inferPluginRequirements([
+        'shell',
+        'ansible',
+        'windows-restart',
+        'hcp-sbom',
+        'ansible-local',
+        'chef-solo',
+        'chef-client',
+        'puppet-masterless',
+        'puppet-server',
+        'salt-masterless',
+        'converge',
+        'inspec'
+      ])
+    ).toEqual({
+      requirements: ['ansible', 'chef', 'puppet', 'salt', 'converge', 'inspec'].map((name) => ({ source: `github.com/hashicorp/${name}` })),
+      unknownTypes: []
+    })
+  })
+
   it('returns types it does not know', () => {
     expect(inferPluginRequirements(['my-cloud', 'amazon-ebs'])).toEqual({
       requirements: [{ source: 'github.com/hashicorp/amazon' }],
@@ -265,9 +288,10 @@ describe('preparePlugins version gates', () => {
     expect(packer.calls()).toEqual([])
   })
 
-  it('installs the plugins a JSON template implies on Packer 1.10.0', async () => {
+  it('installs the plugins a JSON template implies on Packer 1.10.0, its provisioners\' too', async () => {
     const { packer, options: opts } = options('1.10.0', 'json', {
       builderTypes: ['amazon-ebs', 'amazon-ebs'],
+      provisionerTypes: ['shell', 'file', 'ansible', 'ansible-local', 'windows-restart'],
       postProcessorTypes: ['manifest', 'docker-tag']
     })
 
@@ -275,6 +299,7 @@ describe('preparePlugins version gates', () => {
 
     expect(argsOf(packer)).toEqual([
       ['plugins', 'install', 'github.com/hashicorp/amazon'],
+      ['plugins', 'install', 'github.com/hashicorp/ansible'],
       ['plugins', 'install', 'github.com/hashicorp/docker']
     ])
     expect(packer.calls()[0]).toMatchObject({ pluginPath: pluginDirectory(), cwd: workingDirectory })

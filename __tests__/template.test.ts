@@ -58,6 +58,7 @@ describe('describeJsonTemplate', () => {
         { type: 'amazon-ebs', name: 'arm' }
       ],
       postProcessorTypes: ['shell-local', 'manifest'],
+      provisionerTypes: [],
       manifestOutput: 'out/manifest.json',
       sensitiveValues: [],
       sensitiveUnknown: []
@@ -109,6 +110,14 @@ describe('describeJsonTemplate', () => {
     const info = describeJsonTemplate(template, userVariables(template, [], []))
     expect(info.manifestOutput).toBeUndefined()
     expect(info.manifestOutputUnknown).toBeUndefined()
+  })
+
+  it('names the provisioners\' types, each once', () => {
+    const info = describeJsonTemplate({
+      builders: [{ type: 'amazon-ebs' }],
+      provisioners: [{ type: 'shell' }, { type: 'ansible' }, { type: 'shell' }, {}, 'odd']
+    })
+    expect(info.provisionerTypes).toEqual(['shell', 'ansible'])
   })
 
   it('gives the values of sensitive-variables, from wherever they were set', () => {

@@ -504,6 +504,7 @@ async function plugins(
     workingDirectory: inputs.workingDirectory,
     requirements: inputs.plugins,
     builderTypes: inputs.builderTypes,
+    provisionerTypes: inputs.provisionerTypes,
     postProcessorTypes: inputs.postProcessorTypes,
     githubToken: inputs.githubToken,
     cache: inputs.cache,

@@ -27,6 +27,7 @@ export interface TemplateFiles {
   templateKind: TemplateKind
   builderTypes: string[]
   postProcessorTypes: string[]
+  provisionerTypes: string[]
   /**
    * Builds in the template's order. JSON: known before Packer runs. HCL2: filled in from
    * `packer inspect` once Packer is installed.
@@ -58,6 +59,7 @@ export interface TemplateFiles {
 interface TemplateDescription {
   builderTypes: string[]
   postProcessorTypes: string[]
+  provisionerTypes: string[]
   buildNames: string[]
   buildNamesKnown: boolean
   sensitiveValues: string[]
@@ -78,6 +80,7 @@ export interface DefaultManifestProblems {
 const nothingKnown: TemplateDescription = {
   builderTypes: [],
   postProcessorTypes: [],
+  provisionerTypes: [],
   buildNames: [],
   buildNamesKnown: true,
   sensitiveValues: [],
@@ -216,6 +219,7 @@ function describeJson(
       buildNames,
       buildNamesKnown: buildNames.length === info.builders.length,
       postProcessorTypes: info.postProcessorTypes,
+      provisionerTypes: info.provisionerTypes,
       sensitiveValues: info.sensitiveValues,
       sensitiveUnknown: info.sensitiveUnknown,
       manifestOutput: info.manifestOutput,

@@ -171,6 +171,8 @@ export interface JsonTemplateInfo {
   /** In the template's order. `name` is undefined when only the build knows it. */
   builders: Array<{ name?: string; type: string }>
   postProcessorTypes: string[]
+  /** The provisioners' types, each once. */
+  provisionerTypes: string[]
   /** The manifest post-processor's `output`, when it is known before the build. */
   manifestOutput?: string
   /** That `output` as written, when only the build knows its value. */
@@ -197,26 +199,16 @@ export function describeJsonTemplate(
   }
   const {
     builders,
+    provisioners,
     'post-processors': postProcessors,
     'sensitive-variables': sensitive
   } = template as {
     builders?: unknown
+    provisioners?: unknown
     'post-processors'?: unknown
     'sensitive-variables'?: unknown
   }
-  if (!Array.isArray(builders) || builders.length === 0) {
-    throw new Error('expected "builders" to be a non-empty array')
-  }
-  const described = builders.map((builder: unknown, index) => {
-    const { type, name } = (builder ?? {}) as { type?: unknown; name?: unknown }
-    if (typeof type !== 'string' || type === '') {
-      throw new Error(`builder ${index + 1} has no "type"`)
-    }
-    // Packer names a build by its builder's `name`, interpolated, or else by its type.
-    if (typeof name !== 'string' || name === '') return { type, name: type }
-    const resolved = resolveUserVariables(name, variables, context)
-    return { type, name: resolved === '' ? type : resolved }
-  })
+  const described = describeBuilders(builders, variables, context)
 
   // Each entry is a type name, a definition, or a sequence of them.
   const definitions: PostProcessorDefinition[] = []
@@ -247,10 +239,34 @@ export function describeJsonTemplate(
   return {
     builders: described,
     postProcessorTypes: [...new Set(postProcessorTypes)],
+    provisionerTypes: typesOf(provisioners),
     manifestOutput,
     manifestOutputUnknown,
     ...sensitiveValuesOf(sensitive, variables, context)
   }
+}
+
+/** Each builder's type and build name; throws when there are none, or one has no type. */
+function describeBuilders(builders: unknown, variables: UserVariables, context: TemplateContext): JsonTemplateInfo['builders'] {
+  if (!Array.isArray(builders) || builders.length === 0) {
+    throw new Error('expected "builders" to be a non-empty array')
+  }
+  return builders.map((builder: unknown, index) => {
+    const { type, name } = (builder ?? {}) as { type?: unknown; name?: unknown }
+    if (typeof type !== 'string' || type === '') {
+      throw new Error(`builder ${index + 1} has no "type"`)
+    }
+    // Packer names a build by its builder's `name`, interpolated, or else by its type.
+    if (typeof name !== 'string' || name === '') return { type, name: type }
+    const resolved = resolveUserVariables(name, variables, context)
+    return { type, name: resolved === '' ? type : resolved }
+  })
+}
+
+/** The `type` of each entry of a list such as `provisioners`, each once. */
+function typesOf(entries: unknown): string[] {
+  const types = (Array.isArray(entries) ? entries : []).map((entry: unknown) => (entry as { type?: unknown } | null)?.type)
+  return [...new Set(types.filter((type): type is string => typeof type === 'string' && type !== ''))]
 }
 
 /**

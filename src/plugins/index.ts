@@ -12,7 +12,7 @@ import type { PluginCacheState } from './cache-state.js'
 import type { PluginRequirement } from '../inputs/plugins.js'
 import { stoppedAtDeadline } from '../common/waiting.js'
 
-// Builder and post-processor types that ship inside Packer itself.
+// Builder, provisioner and post-processor types that ship inside Packer itself.
 const BUILT_IN_TYPES = new Set([
   'null',
   'file',
@@ -20,7 +20,15 @@ const BUILT_IN_TYPES = new Set([
   'shell-local',
   'checksum',
   'compress',
-  'artifice'
+  'artifice',
+  'provenance',
+  'shell',
+  'powershell',
+  'windows-shell',
+  'windows-restart',
+  'breakpoint',
+  'sleep',
+  'hcp-sbom'
 ])
 
 // Official plugins by the component types they provide (JSON templates name only the type).
@@ -34,7 +42,14 @@ const PLUGIN_FOR_TYPE: Array<[RegExp, string]> = [
   [/^vmware-/, 'github.com/hashicorp/vmware'],
   [/^hyperv-/, 'github.com/hashicorp/hyperv'],
   [/^qemu$/, 'github.com/hashicorp/qemu'],
-  [/^(vagrant|vagrant-cloud|vagrant-registry)$/, 'github.com/hashicorp/vagrant']
+  [/^(vagrant|vagrant-cloud|vagrant-registry)$/, 'github.com/hashicorp/vagrant'],
+  // Provisioners: ansible and ansible-local, chef-solo and chef-client, and so on.
+  [/^ansible(-local)?$/, 'github.com/hashicorp/ansible'],
+  [/^chef-(solo|client)$/, 'github.com/hashicorp/chef'],
+  [/^puppet-(masterless|server)$/, 'github.com/hashicorp/puppet'],
+  [/^salt-masterless$/, 'github.com/hashicorp/salt'],
+  [/^converge$/, 'github.com/hashicorp/converge'],
+  [/^inspec$/, 'github.com/hashicorp/inspec']
 ]
 
 /**
@@ -88,6 +103,8 @@ export interface PluginOptions {
   requirements: PluginRequirement[]
   /** JSON templates: the builders' `type`s (e.g. ['amazon-ebs']) */
   builderTypes: string[]
+  /** JSON templates: provisioner types (e.g. ['shell', 'ansible']) */
+  provisionerTypes: string[]
   /** JSON templates: post-processor types (e.g. ['manifest']) */
   postProcessorTypes: string[]
   /** Input cache */
@@ -138,7 +155,7 @@ export function planPlugins(options: PluginOptions): PluginPlan {
   if (options.templateKind === 'hcl') return { init: canInit, install: canInstall ? listed : [], warnings }
   if (!canInstall) return { init: false, install: [], warnings }
   if (listed.length > 0) return { init: false, install: listed, warnings }
-  const inferred = inferPluginRequirements([...options.builderTypes, ...options.postProcessorTypes])
+  const inferred = inferPluginRequirements([...options.builderTypes, ...options.provisionerTypes, ...options.postProcessorTypes])
   for (const type of inferred.unknownTypes) {
     warnings.push(
       `No plugin is known for the template's "${type}" component; if it comes from a plugin, ` +
