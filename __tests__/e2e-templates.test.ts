@@ -171,6 +171,33 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(result.summary).toContain('### release.amazon-ebs.gpu (amazon-ebs)')
     })
 
+    it('HCL2: one source block built twice under names a build block gives, each AMI under its own name', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-named-sources'))
+      const before = imagesNow()
+      const result = await run(workspace, { template: '.' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const builds = JSON.parse(result.outputs.builds) as Builds
+      expect(Object.keys(builds).sort()).toEqual(['amazon-ebs.jammy', 'amazon-ebs.noble'])
+      // Each build's AMI is the one made with its own settings, though Packer 1.6.6's manifest
+      // names both builds "ubuntu".
+      for (const [build, byRegion] of Object.entries(builds)) {
+        const image = endpoint.images('us-east-1').find((candidate) => candidate.imageId === byRegion['us-east-1'])
+        expect(image?.name).toMatch(new RegExp(`^ubuntu-${build.slice('amazon-ebs.'.length)}-\\d+$`))
+      }
+      expect([...imagesNow()].filter((image) => !before.has(image))).toHaveLength(2)
+      const first = Object.keys(builds)[0]
+      expect(result.outputs['ami-id']).toBe(builds[first]['us-east-1'])
+      // Packer before 1.7 lists such a build by its source block's name (amazon-ebs.ubuntu): the
+      // builds' order in the template is not known, and the note says so rather than claim it.
+      const note =
+        version === '1.6.6'
+          ? `ami-id and ami-ids are build ${first}'s: the first to finish of the builds that made AMIs`
+          : "ami-id and ami-ids are build amazon-ebs.noble's: the first, in the template's order,"
+      expect(result.stdout).toContain(note)
+      expect(result.summary).toContain(note)
+    })
+
     it('HCL2: a manifest path from path.root and locals, in a folder the build creates, for a folder or a file', async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-path-root'))
       const { result } = await expectBuilt(workspace, { template: 'packer' }, {

@@ -43,6 +43,14 @@ describe('primaryBuildNote', () => {
     expect(primaryBuildNote(amis.slice(0, 2))).toBeUndefined()
   })
 
+  it('says the first to finish when Packer did not list every build, and so in the summary', () => {
+    const note =
+      "ami-id and ami-ids are build web's: the first to finish of the builds that made AMIs (web, arm) " +
+      "(Packer's list of the template's builds does not name them all). Output builds has them all."
+    expect(primaryBuildNote(amis, false)).toBe(note)
+    expect(renderSummary({ outcome: 'built', template: 't', amis, amisAsTheyFinished: true, problems: [], provenance })).toContain(note)
+  })
+
   it('is in the summary', () => {
     expect(renderSummary({ outcome: 'built', template: 't.json', amis, problems: [], provenance })).toContain(
       "ami-id and ami-ids are build web's"

@@ -21,7 +21,7 @@ import { actionsLog } from './packer/log.js'
 import { RunRecord } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { manifestRunUuid, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
-import { amiIdsByRegion, inTemplateOrder, type Ami } from './artifacts/manifest.js'
+import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState } from './aws/leftovers.js'
 import { reportInputProblems } from './report/input-problems.js'
@@ -555,8 +555,11 @@ async function build(
 
   const artifacts = readBuiltAmis(inputs.manifest, runBefore, built.record.artifacts, inputs.buildNames, inputs.manifestUnknown)
   const amis = inTemplateOrder(artifacts.amis, inputs.buildNames)
+  // Builds that Packer's list does not name (inspect failed, or Packer 1.6.6 named a build
+  // block's source by its source block) keep the order in which they finished.
+  const asTheyFinished = !inKnownOrder(artifacts.amis, inputs.buildNames)
   for (const note of artifacts.notes) core.info(note)
-  const primaryBuild = primaryBuildNote(amis)
+  const primaryBuild = primaryBuildNote(amis, !asTheyFinished)
   if (primaryBuild) core.info(primaryBuild)
   setOutputs({
     ...amiOutputs(amis, inputs.awsRegion),
@@ -564,6 +567,7 @@ async function build(
     'run-uuid': artifacts.runUuid ?? ''
   })
   summary.amis = amis
+  summary.amisAsTheyFinished = asTheyFinished
   if (amis.length > 0) {
     core.info(`Built ${amis.length} AMI(s): ${amis.map((ami) => `${ami.region} ${ami.amiId}`).join(', ')}`)
     if (inputs.summary) await writeSummary({ ...summary, outcome: 'tagging' })

@@ -118,6 +118,11 @@ export function inTemplateOrder(amis: Ami[], buildNames: string[]): Ami[] {
     .map(({ ami }) => ami)
 }
 
+/** Whether `buildNames` names the build of every AMI: else they are ordered as they came. */
+export function inKnownOrder(amis: Ami[], buildNames: string[]): boolean {
+  return amis.every((ami) => buildNames.includes(ami.build))
+}
+
 /** The `ami-id` output: the home region's AMI of the first build, else its first AMI. */
 export function primaryAmi(amis: Ami[], homeRegion?: string): Ami | undefined {
   if (amis.length === 0) return undefined

@@ -25,15 +25,15 @@ export function amisByBuild(amis: Ami[]): Record<string, Record<string, string>>
 
 /**
  * When the template has several builds, which one ami-id and ami-ids are; `undefined` for a
- * single build, where there is nothing to choose.
+ * single build, where there is nothing to choose. `inTemplateOrder` is false when the AMIs are
+ * in the order their builds finished: Packer did not list every build that made one.
  */
-export function primaryBuildNote(amis: Ami[]): string | undefined {
+export function primaryBuildNote(amis: Ami[], inTemplateOrder = true): string | undefined {
   const builds = [...new Set(amis.map((ami) => ami.build))]
   if (builds.length < 2) return undefined
-  return (
-    `ami-id and ami-ids are build ${builds[0]}'s: the first, in the template's order, of the builds ` +
-    `that made AMIs (${builds.join(', ')}). Output builds has them all.`
-  )
+  const first = inTemplateOrder ? "the first, in the template's order," : 'the first to finish'
+  const why = inTemplateOrder ? '' : " (Packer's list of the template's builds does not name them all)"
+  return `ami-id and ami-ids are build ${builds[0]}'s: ${first} of the builds that made AMIs (${builds.join(', ')})${why}. Output builds has them all.`
 }
 
 export function amiOutputs(amis: Ami[], homeRegion?: string): AmiOutputs {
@@ -77,6 +77,8 @@ export interface SummaryModel {
   template: string
   packerVersion?: string
   amis: Ami[]
+  /** The AMIs are in the order their builds finished, not the template's (see primaryBuildNote). */
+  amisAsTheyFinished?: boolean
   /** Per region; absent while tagging has not run (or was not reached). */
   tagging?: Map<string, RegionTagging>
   tagCount?: number
@@ -183,7 +185,7 @@ export function renderSummary(model: SummaryModel): string {
     lines.push('')
   }
   if (model.outcome !== 'validated' && builds.length === 0) lines.push('No AMI was built.', '')
-  const primary = primaryBuildNote(model.amis)
+  const primary = primaryBuildNote(model.amis, !model.amisAsTheyFinished)
   if (primary) lines.push(primary, '')
 
   for (const section of model.sections ?? []) lines.push(...section, '')
