@@ -171,7 +171,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(result.summary).toContain('### release.amazon-ebs.gpu (amazon-ebs)')
     })
 
-    it('HCL2: one source block built twice under names a build block gives, each AMI under its own name', async () => {
+    it('HCL2: one source block built twice under names a build block gives, each AMI under its own name, and only takes those names', async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-named-sources'))
       const before = imagesNow()
       const result = await run(workspace, { template: '.' })
@@ -196,6 +196,13 @@ describeWithPacker('templates as users write them, through the bundled action', 
           : "ami-id and ami-ids are build amazon-ebs.noble's: the first, in the template's order,"
       expect(result.stdout).toContain(note)
       expect(result.summary).toContain(note)
+
+      // only takes the name the build block gives, which Packer 1.6.6's inspect does not list.
+      const noble = await run(workspace, { template: '.', only: 'amazon-ebs.noble' })
+      expect(noble.errors).toEqual([])
+      expect(noble.exitCode).toBe(0)
+      expect(Object.keys(JSON.parse(noble.outputs.builds))).toEqual(['amazon-ebs.noble'])
+      if (version === '1.6.6') expect(noble.stdout).toContain('only/except are left to Packer: Packer 1.6.6 lists a build that a build block names')
     })
 
     it('HCL2: a manifest path from path.root and locals, in a folder the build creates, for a folder or a file', async () => {

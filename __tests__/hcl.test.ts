@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import type { Inputs } from '../src/inputs/index.js'
 import {
   hclBuildCount,
+  hclRenamesSources,
   hclManifestOutput,
   hclRequiredPlugins,
   hclSensitiveValues,
@@ -517,6 +518,14 @@ describe('hclBuildCount', () => {
       'b.pkr.json': JSON.stringify({ build: { sources: ['source.null.d'] } })
     })
     expect(hclBuildCount(files)).toBe(5)
+    // Its source blocks name builds of their own (amazon-ebs.c1, amazon-ebs.c2).
+    expect(hclRenamesSources(files)).toBe(true)
+  })
+
+  it('says when no build block names a build of its own', async () => {
+    const files = await parsed({ 'one.pkr.hcl': 'build {\n  source "amazon-ebs.a" {\n    ami_name = "x"\n  }\n}\n' })
+    expect(hclRenamesSources(files)).toBe(false)
+    rmSync(join(directory, 'one.pkr.hcl'))
   })
 
   it('counts one for a single source, and none without a build block', async () => {
@@ -573,6 +582,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}'],
       sensitiveUnknown: [],
       buildCount: 0,
+      renamesSources: false,
       unreadable: [],
       problems: []
     })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
+import { checkHclBuildSelection, listNamesBuilds } from '../src/inputs/hcl-build-selection.js'
 import {
   checkJsonVarFile,
   describeJsonTemplate,
@@ -195,6 +195,15 @@ describe('userVariables', () => {
       [{ name: 'a', value: 'var' }]
     )
     expect(Object.fromEntries(values)).toEqual({ a: 'var', b: 'file2', c: '', d: 'default' })
+  })
+})
+
+describe('listNamesBuilds', () => {
+  it("is false only for Packer before 1.7 and a build block that names a build of its own", () => {
+    expect(listNamesBuilds('1.6.6', true)).toBe(false)
+    expect(listNamesBuilds('1.6.6', false)).toBe(true)
+    expect(listNamesBuilds('1.7.0', true)).toBe(true)
+    expect(listNamesBuilds('1.11.2', true)).toBe(true)
   })
 })
 

@@ -210,18 +210,29 @@ async function listedBuilds(buildNames: BuildNames, cancellation: Cancellation, 
   return names
 }
 
-/** only/except checked against an HCL2 template's builds, before anything is validated or built. */
+/**
+ * only/except checked against an HCL2 template's builds, before anything is validated or built;
+ * left to Packer where its list of the builds does not name them as it builds them.
+ */
 async function checkBuildSelection(
   inputs: Inputs,
   buildNames: BuildNames,
   cancellation: Cancellation,
-  summary: SummaryModel
+  summary: SummaryModel,
+  { packerVersion, template }: { packerVersion: string; template?: Promise<HclTemplate> }
 ): Promise<void> {
   if (inputs.templateKind !== 'hcl' || (inputs.only.length === 0 && inputs.except.length === 0)) return
   const names = await listedBuilds(buildNames, cancellation, summary)
   if (names.length === 0) return
   // The glob matcher loads only for a template whose builds only/except select among.
-  const { checkHclBuildSelection } = await import('./inputs/hcl-build-selection.js')
+  const { checkHclBuildSelection, listNamesBuilds } = await import('./inputs/hcl-build-selection.js')
+  if (!listNamesBuilds(packerVersion, (await template)?.renamesSources ?? false)) {
+    core.info(
+      `only/except are left to Packer: Packer ${packerVersion} lists a build that a build block names ` +
+        "(source \"TYPE.NAME\" { name = … }) by its source block's name, not by the name it builds it under."
+    )
+    return
+  }
   const problems = checkHclBuildSelection(inputs, names)
   if (problems.length > 0) throw new Error(problems.join('\n'))
 }
@@ -268,7 +279,7 @@ async function job(
   summarySoFar = { model: summary, write: given.summary }
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   try {
-    await checkBuildSelection(withProvenance, buildNames, cancellation, summary)
+    await checkBuildSelection(withProvenance, buildNames, cancellation, summary, { packerVersion: packer.version, template })
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
     const validating = validate(withProvenance, packerStep, summary)
     validating.catch(() => undefined)

@@ -1,6 +1,17 @@
 // Input only/except against an HCL2 template's builds, once Packer has listed them. A file of
 // its own so that the glob matcher loads with the job, not with the input checks every run makes.
 import { minimatch } from 'minimatch'
+import * as semver from 'semver'
+
+/**
+ * Whether Packer's list of the builds names them as it builds them. Packer before 1.7 lists a
+ * build that a build block names (`source "amazon-ebs.base" { name = "noble" }`, built as
+ * amazon-ebs.noble) by its source block's name (amazon-ebs.base), though `-only` takes the
+ * build's own name.
+ */
+export function listNamesBuilds(packerVersion: string, renamesSources: boolean): boolean {
+  return !renamesSources || semver.gte(semver.coerce(packerVersion) ?? '0.0.0', '1.7.0')
+}
 
 /**
  * Input only/except against an HCL2 template's builds as Packer lists them. Packer matches

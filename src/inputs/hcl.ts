@@ -153,6 +153,15 @@ export function hclBuildCount(files: HclBody[]): number | undefined {
   return count
 }
 
+/** Whether a `build` block names a build of its own: `source "TYPE.NAME" { name = "…" }`. */
+export function hclRenamesSources(files: HclBody[]): boolean {
+  return files.some((file) =>
+    bodies(file.build).some((build) =>
+      [...labelled(build.source)].some(([, definitions]) => definitions.some((definition) => definition.name !== undefined))
+    )
+  )
+}
+
 /** `packer { required_plugins { … } }` declarations, each as canonical JSON, sorted. */
 export function hclRequiredPlugins(files: HclBody[]): string[] {
   const declarations: string[] = []
@@ -366,6 +375,8 @@ export interface HclTemplate {
   requiredPlugins: string[]
   /** How many builds the template makes; undefined when a file did not parse. */
   buildCount?: number
+  /** A build block names a build of its own (`source "TYPE.NAME" { name = … }`). */
+  renamesSources: boolean
   /** Files the parser could not read, and where: their sensitive variables are unknown. */
   unreadable: Unreadable[]
   /** What is wrong with the manifest file already at the template's manifest path. */
@@ -453,6 +464,7 @@ export async function readHclTemplate(
     sensitiveUnknown: sensitiveLocals.unknown,
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: files.length === names.length ? hclBuildCount(files) : undefined,
+    renamesSources: hclRenamesSources(files),
     unreadable
   }
 }
