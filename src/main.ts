@@ -273,6 +273,8 @@ async function job(
   // With the plugins there, Packer can work out the sensitive values only it knows: its output
   // from here on waits for their masks too.
   masked = maskedByPacker(given, packer, cancellation, template)
+  // Awaited by each Packer run; a job that fails before any leaves it unawaited.
+  masked?.catch(() => undefined)
   const { provenance, inputs: withProvenance } = await withRunProvenance(given, provenanceStage, startedAt)
 
   const summary = failedSoFar(given.template, packer.version, provenance)
