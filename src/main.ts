@@ -163,7 +163,8 @@ interface BuildNames {
  * known already). Inspect runs beside validate, and only when there is an order to know: a
  * template whose build blocks make one build has none. With only/except it comes first, to
  * check them against its list. When it gives none, the builds are ordered as they finish
- * (packer validate says better why a template does not parse).
+ * (packer validate says better why a template does not parse), and only/except are left to
+ * Packer. It is not asked where its list would not name the builds as it builds them.
  */
 function listBuilds(
   inputs: Inputs,
@@ -175,7 +176,10 @@ function listBuilds(
   if (inputs.templateKind !== 'hcl') return { get: async () => inputs.buildNames, stop: () => undefined }
   const stopping = new AbortController()
   const selects = inputs.only.length > 0 || inputs.except.length > 0
-  const ordered = selects || template === undefined ? Promise.resolve(true) : template.then((read) => read.buildCount !== 1)
+  const ordered = template === undefined ? Promise.resolve(true) : template.then(async (read) => {
+    await checkListNamesBuilds(packer.version, read, selects)
+    return selects || read.buildCount !== 1
+  })
   const listed = ordered.then((inspect) =>
     inspect && !stopping.signal.aborted
       ? inspectBuilds(packer.path, inputs.template, {
@@ -200,6 +204,20 @@ function listBuilds(
   return { get: () => (names ??= listed.catch(unordered)), stop: () => stopping.abort() }
 }
 
+/**
+ * Throws, saying why, where packer inspect's list would not name the builds as Packer builds
+ * them (Packer before 1.7 and a build block that names a build of its own).
+ */
+async function checkListNamesBuilds(packerVersion: string, template: HclTemplate, selects: boolean): Promise<void> {
+  if (!template.renamesSources) return
+  const { listNamesBuilds } = await import('./inputs/hcl-build-selection.js')
+  if (listNamesBuilds(packerVersion, true)) return
+  throw new Error(
+    `${selects ? 'only/except are left to Packer: ' : ''}Packer ${packerVersion} lists a build that a build block names ` +
+      "(source \"TYPE.NAME\" { name = … }) by its source block's name, not by the name it builds it under"
+  )
+}
+
 /** The builds, once listed; nothing is built after a cancel while inspect ran. */
 async function listedBuilds(buildNames: BuildNames, cancellation: Cancellation, summary: SummaryModel): Promise<string[]> {
   const names = await buildNames.get()
@@ -212,27 +230,19 @@ async function listedBuilds(buildNames: BuildNames, cancellation: Cancellation, 
 
 /**
  * only/except checked against an HCL2 template's builds, before anything is validated or built;
- * left to Packer where its list of the builds does not name them as it builds them.
+ * left to Packer when there is no list of them (listBuilds says why).
  */
 async function checkBuildSelection(
   inputs: Inputs,
   buildNames: BuildNames,
   cancellation: Cancellation,
-  summary: SummaryModel,
-  { packerVersion, template }: { packerVersion: string; template?: Promise<HclTemplate> }
+  summary: SummaryModel
 ): Promise<void> {
   if (inputs.templateKind !== 'hcl' || (inputs.only.length === 0 && inputs.except.length === 0)) return
   const names = await listedBuilds(buildNames, cancellation, summary)
   if (names.length === 0) return
   // The glob matcher loads only for a template whose builds only/except select among.
-  const { checkHclBuildSelection, listNamesBuilds } = await import('./inputs/hcl-build-selection.js')
-  if (!listNamesBuilds(packerVersion, (await template)?.renamesSources ?? false)) {
-    core.info(
-      `only/except are left to Packer: Packer ${packerVersion} lists a build that a build block names ` +
-        "(source \"TYPE.NAME\" { name = … }) by its source block's name, not by the name it builds it under."
-    )
-    return
-  }
+  const { checkHclBuildSelection } = await import('./inputs/hcl-build-selection.js')
   const problems = checkHclBuildSelection(inputs, names)
   if (problems.length > 0) throw new Error(problems.join('\n'))
 }
@@ -281,7 +291,7 @@ async function job(
   summarySoFar = { model: summary, write: given.summary }
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   try {
-    await checkBuildSelection(withProvenance, buildNames, cancellation, summary, { packerVersion: packer.version, template })
+    await checkBuildSelection(withProvenance, buildNames, cancellation, summary)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
     const validating = validate(withProvenance, packerStep, summary)
     validating.catch(() => undefined)
