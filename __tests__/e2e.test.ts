@@ -5,7 +5,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/gl
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackEnvironment, parseCommands, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
 
@@ -212,6 +212,48 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
       message: `Build "${build}": unknown configuration key: '"strip_paht"'`,
       properties: expect.objectContaining({ file: 'json/packer-template.json', line: lineOf('strip_paht') })
     })
+    expect(endpoint.calls).toEqual([])
+  })
+
+  it("Packer's warnings about a JSON template are annotated once each, on the key they name, and the build goes on", async () => {
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    template.builders[0].spot_price_auto_product = 'Linux/UNIX'
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const line = String(readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('"spot_price_auto_product"')) + 1)
+    const result = await run({ 'working-directory': 'json' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    // Validate and the build both say it: it is annotated once.
+    expect(parseCommands(result.stdout, 'warning')).toEqual([
+      {
+        message: expect.stringMatching(/^Build "[^"]+": spot_price_auto_product is deprecated and no longer necessary for Packer builds\./),
+        properties: expect.objectContaining({ title: 'Packer', file: 'json/packer-template.json', line })
+      }
+    ])
+    expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual([...regions].sort())
+  })
+
+  it("Packer's warnings about an HCL2 template are annotated on the attribute they name, or as Packer says them", async () => {
+    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    writeFileSync(path, readFileSync(path, 'utf8').replace('  instance_type          = var.instance_type\n', '$&  spot_price_auto_product = "Linux/UNIX"\n'))
+    const line = String(readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('spot_price_auto_product')) + 1)
+    const varFile = join(workspace, 'hcl2', 'loopback.pkrvars.hcl')
+    writeFileSync(varFile, `${readFileSync(varFile, 'utf8')}\ninstance_tpye = "t3.small"\n`)
+    const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const warnings = parseCommands(result.stdout, 'warning')
+    expect(warnings).toContainEqual({
+      message: expect.stringMatching(/^spot_price_auto_product is deprecated and no longer necessary for Packer builds\. .*Spot instances\.$/),
+      properties: expect.objectContaining({ title: 'Packer', file: 'hcl2/ami.pkr.hcl', line, col: '3' })
+    })
+    // Packer names no place for a variable set but not declared: the warning says which.
+    expect(warnings).toContainEqual({
+      message: expect.stringMatching(/^Warning: Undefined variable\n\n.*"instance_tpye"/s),
+      properties: { title: 'Packer' }
+    })
+    expect(warnings).toHaveLength(2)
     expect(endpoint.calls).toEqual([])
   })
 

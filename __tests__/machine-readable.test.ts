@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
+import { Buffer } from 'node:buffer'
 import {
   hclDiagnostics,
   locateError,
   parseEventLine,
   renderEvent,
-  RunRecord
+  RunRecord,
+  uiTextStart
 } from '../src/packer/machine-readable.js'
 
 describe('parseEventLine', () => {
@@ -79,6 +81,28 @@ describe('RunRecord', () => {
   it('gives the ui errors, once each, when no build said why it failed (validate)', () => {
     const record = feed(['1,,ui,error,Error: Unsupported argument', '1,,ui,error,Error: Unsupported argument'])
     expect(record.errors).toEqual(['Error: Unsupported argument'])
+  })
+
+  it("keeps Packer's own warnings, each on its own, read as the runner reads them (bytes) or as events", () => {
+    const lines = [
+      '1,,ui,say,Warning: Warning when preparing build: "web"\\n\\nspot_price_auto_product is deprecated%!(PACKER_COMMA) see\\nthe docs.\\n\\n' +
+        'Warning: Warning when preparing build: "api"\\n\\nspot_price_auto_product is deprecated%!(PACKER_COMMA) see\\nthe docs.\\n\\n',
+      '1,,ui,say,    web: Warning: a provisioner printed this',
+      '1,,ui,message,Warning: Undefined variable\\n\\nA "regoin" variable was set.'
+    ]
+    const expected = [
+      'Warning: Warning when preparing build: "web"\n\nspot_price_auto_product is deprecated, see\nthe docs.',
+      'Warning: Warning when preparing build: "api"\n\nspot_price_auto_product is deprecated, see\nthe docs.',
+      'Warning: Undefined variable\n\nA "regoin" variable was set.'
+    ]
+    expect(feed(lines).warnings).toEqual(expected)
+    const asBytes = new RunRecord()
+    for (const line of lines) {
+      const bytes = Buffer.from(`${line}\n`)
+      asBytes.observeText(bytes, uiTextStart(bytes, 0, bytes.length - 1), bytes.length - 1)
+    }
+    expect(asBytes.warnings).toEqual(expected)
+    expect(asBytes.errors).toEqual([])
   })
 
   it("keeps Packer's cancellation notice apart from the errors", () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parseEventLine, RunRecord } from '../src/packer/machine-readable.js'
-import { locateHclBlockErrors, locateTemplateErrors } from '../src/packer/template-errors.js'
+import { locateHclBlockErrors, locateHclWarning, locateTemplateErrors } from '../src/packer/template-errors.js'
 import { describeWithPacker, packer } from './support/runtimes.js'
 
 const run = promisify(execFile)
@@ -153,8 +153,13 @@ const cases: Case[] = [
 
 /** Packer's errors about `file`, as the action reads them from -machine-readable validate. */
 async function validationErrors(file: string, cwd: string): Promise<string[]> {
+  return (await validation(file, cwd)).errors
+}
+
+/** What Packer's -machine-readable validate of `file` leaves in the action's record. */
+async function validation(file: string, cwd: string): Promise<RunRecord> {
   const validated = await run(packer as string, ['validate', '-machine-readable', file], { cwd }).then(
-    () => ({ stdout: '' }),
+    (passed) => passed,
     (error: { stdout: string }) => error
   )
   const record = new RunRecord()
@@ -162,7 +167,7 @@ async function validationErrors(file: string, cwd: string): Promise<string[]> {
     const event = parseEventLine(line)
     if (event) record.observe(event)
   }
-  return record.errors
+  return record
 }
 
 describeWithPacker('JSON template errors, placed where Packer says they are', () => {
@@ -241,6 +246,46 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
   })
 })
 
+describeWithPacker("Packer's warnings about a template, placed on what they name", () => {
+  let directory: string
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'template-warnings-'))
+  })
+  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+
+  it("places each build's warning on the key it begins with, in that build's builder", async () => {
+    const deprecated = { spot_price_auto_product: 'Linux/UNIX' }
+    const text = JSON.stringify({ builders: [builder(deprecated), builder({ name: 'arm', ...deprecated })] }, null, 2)
+    writeFileSync(join(directory, 'warned.json'), text)
+    const record = await validation('warned.json', directory)
+    expect(record.errors).toEqual([])
+    const placed = record.warnings.flatMap((warning) => locateTemplateErrors(warning, text))
+    const lines = text.split('\n')
+    const keyLines = lines.flatMap((line, index) => (line.includes('"spot_price_auto_product"') ? [index + 1] : []))
+    expect(placed).toEqual(
+      ['amazon-ebs', 'arm'].map((build, index) => ({
+        message: expect.stringMatching(new RegExp(`^Build "${build}": spot_price_auto_product is deprecated and no longer necessary for Packer builds\\.\nIn future`)),
+        line: keyLines[index],
+        column: 7,
+        warning: true
+      }))
+    )
+  })
+
+  it("places an HCL2 source block's warning on its attribute", async () => {
+    const text =
+      'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n' +
+      '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n' +
+      '  spot_price_auto_product = "Linux/UNIX"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
+    writeFileSync(join(directory, 'warned.pkr.hcl'), text)
+    const [warning, ...others] = (await validation('warned.pkr.hcl', directory)).warnings
+    expect(others).toEqual([])
+    expect(await locateHclWarning(warning, directory)).toEqual([
+      { message: expect.stringMatching(/^spot_price_auto_product is deprecated .*Spot instances\.$/), file: 'warned.pkr.hcl', line: 7, column: 3, warning: true }
+    ])
+  })
+})
+
 describe('locateTemplateErrors', () => {
   const text = JSON.stringify({ builders: [builder()] }, null, 2)
 
@@ -262,6 +307,22 @@ describe('locateTemplateErrors', () => {
   it('leaves an HCL2 block error with a line of its own to be annotated whole', async () => {
     const message = 'Error: 1 error(s) occurred:\n\n* ami_name must be set\nsomething else\n\n  on a.pkr.hcl line 1:\n'
     expect(await locateHclBlockErrors(message, tmpdir())).toBeUndefined()
+  })
+
+  it("keeps a build's warning a warning beside another build's error, as newer Packers write them in one", () => {
+    const two = JSON.stringify({ builders: [builder({ name: 'web', instance_typo: 'x' }), builder({ name: 'arm', spot_price_auto_product: 'Linux/UNIX' })] }, null, 2)
+    const message =
+      'Error: Failed to prepare build: "web"\n\n1 error occurred:\n\t* unknown configuration key: \'"instance_typo"\'\n\n' +
+      'Warning: Warning when preparing build: "arm"\n\nspot_price_auto_product is deprecated\n\n'
+    const lineOf = (key: string): number => two.split('\n').findIndex((line) => line.includes(`"${key}"`)) + 1
+    expect(locateTemplateErrors(message, two)).toEqual([
+      { message: 'Build "web": unknown configuration key: \'"instance_typo"\'', line: lineOf('instance_typo'), column: 7 },
+      { message: 'Build "arm": spot_price_auto_product is deprecated', line: lineOf('spot_price_auto_product'), column: 7, warning: true }
+    ])
+  })
+
+  it('leaves an HCL2 warning that names no place to be annotated whole', async () => {
+    expect(await locateHclWarning('Warning: Undefined variable\n\nA "regoin" variable was set.', tmpdir())).toBeUndefined()
   })
 
   it('gives a problem no place when the template does not have what it names', () => {

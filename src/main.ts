@@ -507,7 +507,8 @@ function packerRunner(
       deadlineMs,
       logAfter: masked()
     })
-    await reportPackerRun(run, annotated)
+    // Validate's warnings only: the build says them again.
+    await reportPackerRun(run, annotated, { warnings: args[0] === 'validate' })
     return run
   }
 }

@@ -142,6 +142,10 @@ const announcedResources: Array<[RegExp, keyof TemporaryResources]> = [
   [/^==> .+?: Creating temporary security group for this instance: (\S+)\s*$/, 'securityGroups']
 ]
 
+/** How Packer's own warnings begin. */
+const warningPrefix = 'Warning: '
+const warningBytes = Buffer.from(warningPrefix)
+
 /**
  * Collects what the rest of the job needs from the event stream: the Packer version, the
  * artifacts, the errors and the temporary resources. Only small, bounded state is kept.
@@ -151,6 +155,12 @@ export class RunRecord {
   readonly artifacts: AnnouncedArtifact[] = []
   /** Packer's notices that arrive as `ui,error` (a cancellation), at most a few. */
   readonly notices: string[] = []
+  /**
+   * Packer's own warnings about the template, each on its own (`Warning: Warning when preparing
+   * build: "amazon-ebs"`, a deprecated setting). A build's output never begins so: Packer puts
+   * the build's name first.
+   */
+  readonly warnings: string[] = []
   /**
    * `ui,error` lines. A provisioner's or post-processor's stderr arrives this way too, so on
    * their own they say nothing about success.
@@ -190,7 +200,11 @@ export class RunRecord {
         if (event.data[0] === 'error') {
           const message = event.data.slice(1).join(',')
           this.add(isCancellationNotice(message) ? this.notices : this.uiErrors, message)
-        } else if (event.data[0] === 'say' || event.data[0] === 'message') this.observeSay(event.data.slice(1).join(','))
+        } else if (event.data[0] === 'say' || event.data[0] === 'message') {
+          const text = event.data.slice(1).join(',')
+          if (text.startsWith(warningPrefix)) this.observeWarnings(text)
+          else this.observeSay(text)
+        }
         break
     }
   }
@@ -201,6 +215,10 @@ export class RunRecord {
    * does ("Instance ID: …", "Creating temporary …"), and is read as one.
    */
   observeText(bytes: Buffer, start: number, end: number): void {
+    if (bytes[start] === 0x57 && bytes.compare(warningBytes, 0, warningBytes.length, start, start + warningBytes.length) === 0) {
+      this.observeWarnings(unescapeField(bytes.toString('utf8', start, end)))
+      return
+    }
     const limit = Math.min(end - 1, start + 200)
     let words = -1
     for (let i = start; i < limit; i++) {
@@ -221,6 +239,10 @@ export class RunRecord {
       list.push(detached(match[1]))
       this.onTemporaryResource?.(this.temporaryResources)
     }
+  }
+
+  private observeWarnings(text: string): void {
+    for (const warning of text.split(/\n\n(?=Warning: )/)) this.add(this.warnings, warning)
   }
 
   private add(list: string[], message: string): void {

@@ -4,7 +4,8 @@
 // keeps positions (jsonc-parser), and each problem is pointed at the builder, provisioner,
 // post-processor, variable or key it names. For an HCL2 source block that its builder refused,
 // Packer names the block's first line: each problem is pointed at the attribute it begins with.
-// Loaded only when Packer failed.
+// Packer's warnings (`Warning when preparing build: "amazon-ebs"`, a deprecated setting) are
+// placed the same way. Loaded only when Packer failed or warned.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
@@ -18,6 +19,8 @@ export interface TemplateError {
   file?: string
   line?: number
   column?: number
+  /** A warning of Packer's (a deprecated setting), not an error. */
+  warning?: boolean
 }
 
 /**
@@ -48,8 +51,28 @@ export async function locateHclBlockErrors(message: string, workingDirectory: st
   return problems.map((problem, index) => ({ message: problem, file, ...(places[index] ?? { line: Number(blockLine) }) }))
 }
 
+/**
+ * Packer's warning about an HCL2 block, which names the block's first line (`Warning:
+ * spot_price_auto_product is deprecated …`, then `on a.pkr.hcl line 1:`): on the attribute it
+ * begins with, else on the block; or undefined when the message is not that.
+ */
+export async function locateHclWarning(message: string, workingDirectory: string): Promise<TemplateError[] | undefined> {
+  const at = /^\s*on (\S+) line (\d+)[^\n]*:(?:\n\s*\(source code not available\))?(?:\n|$)/m.exec(message)
+  if (!message.startsWith('Warning: ') || !at) return undefined
+  const [, file, blockLine] = at
+  const text = (message.slice('Warning: '.length, at.index) + message.slice(at.index + at[0].length)).replace(/\n{3,}/g, '\n\n').trim()
+  const warning = { message: text, file, line: Number(blockLine), warning: true }
+  if (!file.endsWith('.pkr.hcl')) return [warning]
+  const [{ attributePositions }, source] = await Promise.all([
+    import('../inputs/hcl-parser.js'),
+    readFile(resolve(workingDirectory, file), 'utf8')
+  ])
+  const [place] = await attributePositions(file, source, Number(blockLine), [leadingWord(text)])
+  return [{ ...warning, ...place }]
+}
+
 /** Packer's messages about a template as a whole: the only ones read here. */
-const aboutTheTemplate = /^(Error: |Failed to parse template:)/
+const aboutTheTemplate = /^(Error: |Warning: |Failed to parse template:)/
 /** Lines of such a message that say nothing of their own: a count, a blank. */
 const framing = /^\s*((Error: )?(Failed to parse template: )?\d+ error(\(s\)|s)? (occurred|decoding):|Error:)?\s*$/
 
@@ -65,12 +88,15 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
   const template = new JsonTemplate(root, text, buildNames)
   const problems: TemplateError[] = []
   let build: string | undefined
+  /** Whether the build's problems are warnings (`Warning when preparing build: "amazon-ebs"`). */
+  let warning = false
   /** How many problems there were before this build's: a problem of its own continues. */
   let before = 0
   for (const line of message.split('\n')) {
-    const header = /^(?:Error: )?Failed to (?:prepare|initialize) build:? "(.+)"\s*$/.exec(line)
+    const header = /^(?:Error: |(Warning): )?(?:Failed to (?:prepare|initialize) build:?|Warning when preparing build:) "(.+)"\s*$/.exec(line)
     if (header) {
-      build = header[1]
+      warning = header[1] !== undefined
+      build = header[2]
       before = problems.length
       continue
     }
@@ -82,7 +108,7 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
     }
     const bullet = /^\s*\* (.+)$/.exec(line)
     const last = problems.length > before ? problems.at(-1) : undefined
-    if (bullet) problems.push({ message: inBuild(build, bullet[1]), ...template.problem(bullet[1], build) })
+    if (bullet) problems.push({ message: inBuild(build, bullet[1]), ...template.problem(bullet[1], build), ...(warning && { warning }) })
     else if (framing.test(line)) continue
     // Another of Packer's diagnostics, not about a build: not one read here.
     else if (line.startsWith('Error: ')) return [{ message }]
@@ -90,7 +116,7 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
     // (a line it wrapped, the text it quotes).
     else if (last !== undefined && (/^ +\S/.test(line) || build !== undefined)) last.message += `\n${line}`
     // A build's one problem, not in a list (`invalid 'ami_name': template: …`).
-    else if (build !== undefined) problems.push({ message: inBuild(build, line), ...template.problem(line, build) })
+    else if (build !== undefined) problems.push({ message: inBuild(build, line), ...template.problem(line, build), ...(warning && { warning }) })
     // A line that is none of these is not one of Packer's messages about the template.
     else return [{ message }]
   }

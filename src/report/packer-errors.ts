@@ -1,7 +1,7 @@
-// Packer's notices, and its errors when it failed, as annotations: each on the template's file
-// and line where Packer says, or where what it names is (packer/template-errors.ts). Errors
-// only when the run failed: a provisioner's stderr arrives as `ui,error` lines too, and a
-// successful build must not end with a list of "errors".
+// Packer's notices, its warnings about the template, and its errors when it failed, as
+// annotations: each on the template's file and line where Packer says, or where what it names is
+// (packer/template-errors.ts). Errors only when the run failed: a provisioner's stderr arrives as
+// `ui,error` lines too, and a successful build must not end with a list of "errors".
 import * as core from '@actions/core'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
@@ -23,9 +23,13 @@ export interface AnnotationContext {
   buildNames?: string[]
 }
 
-/** Annotates what a Packer run has to say: its notices, and its errors if it failed. */
-export async function reportPackerRun(run: PackerRun, context: AnnotationContext): Promise<void> {
+/**
+ * Annotates what a Packer run has to say: its notices, its warnings about the template (with
+ * `warnings`: validate's, which the build says again), and its errors if it failed.
+ */
+export async function reportPackerRun(run: PackerRun, context: AnnotationContext, { warnings = false } = {}): Promise<void> {
   for (const notice of run.record.notices) core.notice(notice, { title: 'Packer' })
+  if (warnings && run.record.warnings.length > 0) await annotateTemplateErrors(run.record.warnings, context)
   if (run.exitCode === 0 || run.cancelled) return
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own.
   const errors = context.templateKind === 'hcl' ? run.record.errors.flatMap(hclDiagnostics) : run.record.errors
@@ -36,9 +40,9 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   for (const error of errors) annotate(error, annotationFor(error, context))
 }
 
-/** An HCL2 warning that came with the errors stays a warning. */
-function annotate(message: string, properties: core.AnnotationProperties): void {
-  if (message.startsWith('Warning: ')) core.warning(message, properties)
+/** A warning stays a warning, even one that came with the errors. */
+function annotate(message: string, properties: core.AnnotationProperties, warning = false): void {
+  if (warning || message.startsWith('Warning: ')) core.warning(message, properties)
   else core.error(message, properties)
 }
 
@@ -55,32 +59,37 @@ function annotationFor(message: string, context: AnnotationContext): core.Annota
 }
 
 /**
- * Packer names no line in a JSON template, and only a refused HCL2 block's first line: each
- * problem it lists is annotated at what it names in the template (the builder, the key, the
- * attribute, …), read with a parser only now that Packer failed.
+ * Packer names no line in a JSON template, and only a refused or warned-of HCL2 block's first
+ * line: each problem it lists is annotated at what it names in the template (the builder, the
+ * key, the attribute, …), read with a parser only now that Packer failed or warned.
  */
 async function annotateTemplateErrors(errors: string[], context: AnnotationContext): Promise<void> {
   const template = resolve(context.workingDirectory, context.template)
   let place: (error: string) => Promise<TemplateError[] | undefined> = async () => undefined
   try {
-    const { locateTemplateErrors, locateHclBlockErrors } = await import('../packer/template-errors.js')
+    const { locateTemplateErrors, locateHclBlockErrors, locateHclWarning } = await import('../packer/template-errors.js')
     if (context.templateKind === 'json') {
       const text = await readFile(template, 'utf8')
       place = async (error) => locateTemplateErrors(error, text, context.buildNames)
     } else {
-      place = (error) => locateHclBlockErrors(error, context.workingDirectory).catch(() => undefined)
+      const directory = context.workingDirectory
+      place = (error) =>
+        locateHclBlockErrors(error, directory)
+          .then((placed) => placed ?? locateHclWarning(error, directory))
+          .catch(() => undefined)
     }
   } catch {
     // Annotated as Packer said them, without a place of their own.
   }
   for (const error of errors) {
-    for (const { message, file, line, column } of (await place(error)) ?? [{ message: error }]) {
+    for (const { message, file, line, column, warning } of (await place(error)) ?? [{ message: error }]) {
       const path = file === undefined ? template : resolve(context.workingDirectory, file)
       annotate(
         message,
         line === undefined
           ? annotationFor(message, context)
-          : { title: 'Packer', file: workspaceRelative(path, context.workspace), startLine: line, startColumn: column }
+          : { title: 'Packer', file: workspaceRelative(path, context.workspace), startLine: line, startColumn: column },
+        warning
       )
     }
   }
