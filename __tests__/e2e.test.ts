@@ -234,7 +234,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual([...regions].sort())
   })
 
-  it("Packer's warnings about an HCL2 template are annotated on the attribute they name, or as Packer says them", async () => {
+  it("Packer's warnings about an HCL2 template are annotated on the attribute, or the variables file's line, they name", async () => {
     const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
     writeFileSync(path, readFileSync(path, 'utf8').replace('  instance_type          = var.instance_type\n', '$&  spot_price_auto_product = "Linux/UNIX"\n'))
     const line = String(readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('spot_price_auto_product')) + 1)
@@ -248,10 +248,11 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
       message: expect.stringMatching(/^spot_price_auto_product is deprecated and no longer necessary for Packer builds\. .*Spot instances\.$/),
       properties: expect.objectContaining({ title: 'Packer', file: 'hcl2/ami.pkr.hcl', line, col: '3' })
     })
-    // Packer names no place for a variable set but not declared: the warning says which.
+    // Packer names the variable set but not declared, not the file: on the line that sets it.
+    const varLine = String(readFileSync(varFile, 'utf8').split('\n').findIndex((text) => text.startsWith('instance_tpye')) + 1)
     expect(warnings).toContainEqual({
-      message: expect.stringMatching(/^Warning: Undefined variable\n\n.*"instance_tpye"/s),
-      properties: { title: 'Packer' }
+      message: expect.stringMatching(/^Undefined variable\n\n.*"instance_tpye"/s),
+      properties: expect.objectContaining({ title: 'Packer', file: 'hcl2/loopback.pkrvars.hcl', line: varLine, col: '1' })
     })
     expect(warnings).toHaveLength(2)
     expect(endpoint.calls).toEqual([])

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parseEventLine, RunRecord } from '../src/packer/machine-readable.js'
-import { locateHclBlockErrors, locateHclWarning, locateTemplateErrors } from '../src/packer/template-errors.js'
+import { locateHclBlockErrors, locateHclWarning, locateTemplateErrors, locateUndeclaredVariable } from '../src/packer/template-errors.js'
 import { describeWithPacker, packer } from './support/runtimes.js'
 
 const run = promisify(execFile)
@@ -283,6 +283,38 @@ describeWithPacker("Packer's warnings about a template, placed on what they name
     expect(await locateHclWarning(warning, directory)).toEqual([
       { message: expect.stringMatching(/^spot_price_auto_product is deprecated .*Spot instances\.$/), file: 'warned.pkr.hcl', line: 7, column: 3, warning: true }
     ])
+  })
+})
+
+describe('locateUndeclaredVariable', () => {
+  let directory: string
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'undeclared-'))
+    writeFileSync(join(directory, 'a.auto.pkrvars.hcl'), 'region = "us-east-1"\n')
+    writeFileSync(join(directory, 'b.pkrvars.json'), '{\n  "region": "eu-west-1",\n  "regoin": "eu-west-2"\n}\n')
+    writeFileSync(join(directory, 'c.pkrvars.hcl'), '# prod\nregion = "us-west-2"\n\n  regoin = "us-west-1"\n')
+  })
+  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+  const files = (...names: string[]): string[] => names.map((name) => join(directory, name))
+
+  it("places Packer 1.6's warning on the first variables file, in Packer's order, that sets the variable", async () => {
+    const message = 'Warning: Undefined variable\n\nA "regoin" variable was set but was not found in known variables.'
+    expect(await locateUndeclaredVariable(message, directory, files('a.auto.pkrvars.hcl', 'c.pkrvars.hcl', 'b.pkrvars.json'))).toEqual([
+      { message: message.slice('Warning: '.length), file: 'c.pkrvars.hcl', line: 4, column: 3, warning: true }
+    ])
+  })
+
+  it("places later Packers' warning in a JSON variables file", async () => {
+    const message = 'Warning: Undefined variable\n\nThe variable "regoin" was set but was not declared as an input variable.'
+    expect(await locateUndeclaredVariable(message, directory, files('missing.pkrvars.hcl', 'b.pkrvars.json'))).toEqual([
+      { message: message.slice('Warning: '.length), file: 'b.pkrvars.json', line: 3, column: 3, warning: true }
+    ])
+  })
+
+  it('leaves a variable that no file sets (given with -var), and any other warning, to be annotated whole', async () => {
+    const message = 'Warning: Undefined variable\n\nThe variable "nowhere" was set but was not declared as an input variable.'
+    expect(await locateUndeclaredVariable(message, directory, files('a.auto.pkrvars.hcl', 'b.pkrvars.json'))).toBeUndefined()
+    expect(await locateUndeclaredVariable('Warning: something else', directory, files('b.pkrvars.json'))).toBeUndefined()
   })
 })
 

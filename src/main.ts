@@ -495,7 +495,8 @@ function packerRunner(
     template: inputs.template,
     workspace: inputs.workspace,
     templateKind: inputs.templateKind,
-    buildNames: inputs.buildNamesKnown ? inputs.buildNames : undefined
+    buildNames: inputs.buildNamesKnown ? inputs.buildNames : undefined,
+    varFiles: inputs.varFiles
   }
   return async (args, env = {}, { record, deadlineMs } = {}) => {
     const run = await runPacker(packer.path, args, {

@@ -139,9 +139,10 @@ export function parse(fileName: string, text: string): Promise<HclBody> {
 }
 
 /**
- * Where each of the attributes `names` of the block that begins on line `blockLine` (1-based)
- * is: its line and column, as written; undefined for one that the block does not have. All
- * undefined when there is no such block, or the file is not valid HCL.
+ * Where each of the attributes `names` of the block that begins on line `blockLine` (1-based),
+ * or of the file itself with 0 (a variables file), is: its line and column, as written;
+ * undefined for one that the block does not have. All undefined when there is no such block,
+ * or the file is not valid HCL.
  */
 export function attributePositions(
   fileName: string,
@@ -152,7 +153,8 @@ export function attributePositions(
   return withTree(fileName, source, (root) => {
     const top = root.namedChildren.find((child) => child.type === 'body')
     const found = top?.namedChildren.find((child) => child.type === 'block' && child.startPosition.row === blockLine - 1)
-    const attributes = found?.namedChildren.find((child) => child.type === 'body')?.namedChildren.filter((child) => child.type === 'attribute') ?? []
+    const body = blockLine === 0 ? top : found?.namedChildren.find((child) => child.type === 'body')
+    const attributes = body?.namedChildren.filter((child) => child.type === 'attribute') ?? []
     return names.map((name) => {
       const attribute = attributes.find((child) => text(child.namedChildren[0] as Node) === name)
       if (!attribute) return undefined

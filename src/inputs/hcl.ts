@@ -3,13 +3,13 @@
 // the sensitive variables and locals and their values, and required_plugins. The job reads it while Packer
 // answers its version (src/index.ts). Build names and their order come from Packer itself
 // (packer inspect), once it is installed.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import { checkExistingManifest } from './manifest.js'
 import { stringsOf } from '../common/values.js'
 import type { Reference } from './hcl-parser.js'
-import { hclTemplateFiles as directoryFiles } from './template.js'
+import { autoVarFiles, hclTemplateFiles as directoryFiles } from './template.js'
 
 /** A file's body as the parser gives it (hcl-parser.ts): blocks by type and label, bodies in arrays. */
 export type HclBody = Record<string, unknown>
@@ -282,12 +282,7 @@ export async function hclVariableCandidates(
   }
   const declared = [...types.keys()]
   for (const name of declared) await addGiven(name, env[`PKR_VAR_${name}`])
-  const directory = statSync(templatePath).isDirectory() ? templatePath : dirname(templatePath)
-  const autoFiles = readdirSync(directory)
-    .filter((name) => name.endsWith('.auto.pkrvars.hcl') || name.endsWith('.auto.pkrvars.json'))
-    .sort()
-    .map((name) => join(directory, name))
-  for (const file of [...autoFiles, ...varFiles]) {
+  for (const file of [...autoVarFiles(templatePath), ...varFiles]) {
     if (!existsSync(file)) continue
     try {
       const body = await parseHclFile(file)

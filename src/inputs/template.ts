@@ -1,8 +1,8 @@
 // What the action needs to know about a template before Packer runs: its kind, the
 // builders and post-processors it names, where its manifest post-processor writes and which
 // values it declares sensitive.
-import { readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { readdirSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 
 export type TemplateKind = 'json' | 'hcl'
 
@@ -20,6 +20,18 @@ export function templateKind(path: string, isDirectory: boolean): TemplateKind {
 export function hclTemplateFiles(directory: string): string[] {
   return readdirSync(directory)
     .filter(isHclTemplateFile)
+    .sort()
+    .map((name) => join(directory, name))
+}
+
+/**
+ * The variables files Packer reads by itself for an HCL2 template (a file or a directory,
+ * absolute): `*.auto.pkrvars.hcl` and `*.auto.pkrvars.json` beside it, by name.
+ */
+export function autoVarFiles(templatePath: string): string[] {
+  const directory = statSync(templatePath).isDirectory() ? templatePath : dirname(templatePath)
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.auto.pkrvars.hcl') || name.endsWith('.auto.pkrvars.json'))
     .sort()
     .map((name) => join(directory, name))
 }

@@ -7,7 +7,7 @@
 // Packer's warnings (`Warning when preparing build: "amazon-ebs"`, a deprecated setting) are
 // placed the same way. Loaded only when Packer failed or warned.
 import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import { positionOf } from '../inputs/template.js'
 import { isHclBlockError } from './machine-readable.js'
@@ -69,6 +69,40 @@ export async function locateHclWarning(message: string, workingDirectory: string
   ])
   const [place] = await attributePositions(file, source, Number(blockLine), [leadingWord(text)])
   return [{ ...warning, ...place }]
+}
+
+/**
+ * Packer's warning of a variable that a variables file sets but the template does not declare
+ * names the variable, not the file: placed on the first of `varFiles` (absolute, in the order
+ * Packer reads them) that sets it; undefined when the message is not that, or none sets it.
+ */
+export async function locateUndeclaredVariable(
+  message: string,
+  workingDirectory: string,
+  varFiles: string[]
+): Promise<TemplateError[] | undefined> {
+  const named = /^Warning: Undefined variable\n\n(?:A "([^"]+)" variable was set|The variable "([^"]+)" was set)/.exec(message)
+  if (!named) return undefined
+  const name = named[1] ?? named[2]
+  for (const path of varFiles) {
+    const text = await readFile(path, 'utf8').catch(() => undefined)
+    if (text === undefined) continue
+    const place = path.endsWith('.json') ? jsonKeyPlace(text, name) : (await variablesFileAttribute(path, text, name))
+    if (place) return [{ message: message.slice('Warning: '.length), file: relative(workingDirectory, path), ...place, warning: true }]
+  }
+  return undefined
+}
+
+async function variablesFileAttribute(path: string, text: string, name: string): Promise<Place | undefined> {
+  const { attributePositions } = await import('../inputs/hcl-parser.js')
+  return (await attributePositions(path, text, 0, [name]))[0]
+}
+
+/** Where a JSON variables file sets `name`. */
+function jsonKeyPlace(text: string, name: string): Place | undefined {
+  const root = parseTree(text)
+  const property = root?.type === 'object' ? root.children?.find((child) => child.children?.[0]?.value === name) : undefined
+  return property ? positionOf(text, property.offset) : undefined
 }
 
 /** Packer's messages about a template as a whole: the only ones read here. */

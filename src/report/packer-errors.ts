@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
+import { autoVarFiles } from '../inputs/template.js'
 import { hclDiagnostics, isHclBlockError, locateError } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { TemplateError } from '../packer/template-errors.js'
@@ -21,6 +22,8 @@ export interface AnnotationContext {
   templateKind?: 'json' | 'hcl'
   /** A JSON template's builds as Packer names them, in its builders' order, when all are known. */
   buildNames?: string[]
+  /** The variables files given to Packer, relative to workingDirectory. */
+  varFiles?: string[]
 }
 
 /**
@@ -67,16 +70,19 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
   const template = resolve(context.workingDirectory, context.template)
   let place: (error: string) => Promise<TemplateError[] | undefined> = async () => undefined
   try {
-    const { locateTemplateErrors, locateHclBlockErrors, locateHclWarning } = await import('../packer/template-errors.js')
+    const located = await import('../packer/template-errors.js')
     if (context.templateKind === 'json') {
       const text = await readFile(template, 'utf8')
-      place = async (error) => locateTemplateErrors(error, text, context.buildNames)
+      place = async (error) => located.locateTemplateErrors(error, text, context.buildNames)
     } else {
       const directory = context.workingDirectory
-      place = (error) =>
-        locateHclBlockErrors(error, directory)
-          .then((placed) => placed ?? locateHclWarning(error, directory))
-          .catch(() => undefined)
+      // The variables files in the order Packer reads them: its own, then those it is given.
+      const varFiles = (): string[] => [...autoVarFiles(template), ...(context.varFiles ?? []).map((file) => resolve(directory, file))]
+      const placed = async (error: string): Promise<TemplateError[] | undefined> =>
+        (await located.locateHclBlockErrors(error, directory)) ??
+        (await located.locateHclWarning(error, directory)) ??
+        (await located.locateUndeclaredVariable(error, directory, varFiles()))
+      place = (error) => placed(error).catch(() => undefined)
     }
   } catch {
     // Annotated as Packer said them, without a place of their own.
