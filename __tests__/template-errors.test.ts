@@ -32,9 +32,31 @@ interface Case {
    */
   expected: Array<[RegExp, string | undefined] | [RegExp, string, string]>
   buildNames?: string[]
+  /** The template as written, where JSON.stringify cannot write it (a key twice). */
+  text?: string
+}
+
+/** A template with `key` written twice: in the builder with `inBuilder`, else at its root. */
+function writtenTwice(key: string, inBuilder: boolean): string {
+  const lines = JSON.stringify({ _comment: 'images', builders: [builder()] }, null, 2).split('\n')
+  const at = lines.findIndex((line) => line.includes(inBuilder ? '"region"' : '"_comment"'))
+  lines.splice(at + 1, 0, lines[at].replace(/"[^"]+": "[^"]*"/, `"${key}": "again"`))
+  return lines.join('\n')
 }
 
 const cases: Case[] = [
+  {
+    name: 'a key written twice in a builder, as a comment is sometimes kept',
+    template: {},
+    text: writtenTwice('region', true),
+    expected: [[/^template has duplicate field: region$/, '"region": "again"']]
+  },
+  {
+    name: 'a comment key written twice at the root',
+    template: {},
+    text: writtenTwice('_comment', false),
+    expected: [[/^template has duplicate field: _comment$/, '"_comment": "again"']]
+  },
   {
     name: 'an unknown key in a builder',
     template: { builders: [builder({ instance_typo: 't3.micro' })] },
@@ -177,9 +199,9 @@ describeWithPacker('JSON template errors, placed where Packer says they are', ()
   })
   afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
-  for (const { name, template, expected, buildNames } of cases) {
+  for (const { name, template, expected, buildNames, text: written } of cases) {
     it(name, async () => {
-      const text = JSON.stringify(template, null, 2)
+      const text = written ?? JSON.stringify(template, null, 2)
       const file = join(directory, `${name.replace(/\W+/g, '-')}.json`)
       writeFileSync(file, text)
       const errors = await validationErrors(file, directory)

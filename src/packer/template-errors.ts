@@ -134,6 +134,12 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
       before = problems.length
       continue
     }
+    // A key written twice in one object, which Packer refuses rather than keep the last.
+    const duplicate = /^Failed to parse template: (template has duplicate field: (.+))$/.exec(line)
+    if (duplicate) {
+      problems.push({ message: duplicate[1], ...template.repeated(duplicate[2]) })
+      continue
+    }
     const initializing = /^error initializing (builder|provisioner|post-processor) '(.*?)': /.exec(line)
     if (initializing) {
       const [, kind, type] = initializing
@@ -180,6 +186,22 @@ function inBuild(build: string | undefined, problem: string): string {
 }
 
 type Place = { line: number; column: number } | Record<string, never>
+
+/**
+ * The first key that repeats an earlier key of its object, as Packer's check reads the
+ * template: each key, then its value, depth first.
+ */
+function firstRepeatedKey(node: Node): Node | undefined {
+  const seen = new Set<unknown>()
+  for (const child of node.children ?? []) {
+    const [key, value] = node.type === 'object' ? (child.children ?? []) : [undefined, child]
+    if (key !== undefined && seen.has(key.value)) return key
+    seen.add(key?.value)
+    const inner = value === undefined ? undefined : firstRepeatedKey(value)
+    if (inner) return inner
+  }
+  return undefined
+}
 
 class JsonTemplate {
   private readonly builders: Node[]
@@ -238,6 +260,12 @@ class JsonTemplate {
       if (property) return property.children?.[0]
     }
     return undefined
+  }
+
+  /** The key `name` written again in the same object: the first such key, in the order Packer reads them. */
+  repeated(name: string): Place {
+    const key = firstRepeatedKey(this.root)
+    return key?.value === name ? this.at(key) : {}
   }
 
   /** The `type` of the builder, provisioner or post-processor that Packer could not start. */
