@@ -102,11 +102,36 @@ const cases: Case[] = [
     expected: [[/^Build "amazon-ebs": 'launch_block_device_mappings\[0\]' expected a map, got 'string'$/, '"launch_block_device_mappings": "oops"']]
   },
   {
-    name: "a provisioner's problems: on the value they quote, else nowhere, as Packer names only the build",
+    name: "a provisioner's problems: on the value they quote, else on the provisioner, which the other shows",
     template: { builders: [builder()], provisioners: [{ type: 'file', source: 'nope.txt' }] },
     expected: [
       [/^Build "amazon-ebs": Bad source 'nope.txt': /, '"source": "nope.txt"'],
-      [/^Build "amazon-ebs": Destination must be specified\.$/, undefined]
+      [/^Build "amazon-ebs": Destination must be specified\.$/, '{', '"type": "file"']
+    ]
+  },
+  {
+    name: "a provisioner's scripts that are not there: each on its entry of the list",
+    template: { builders: [builder()], provisioners: [{ type: 'shell', scripts: ['one.sh', 'two.sh'] }] },
+    expected: [
+      [/^Build "amazon-ebs": Bad script 'one.sh': /, '"one.sh"'],
+      [/^Build "amazon-ebs": Bad script 'two.sh': /, '"two.sh"']
+    ]
+  },
+  {
+    name: "a provisioner's problem that names nothing, alone: nowhere, as Packer names only the build",
+    template: { builders: [builder()], provisioners: [{ type: 'shell' }] },
+    expected: [[/^Build "amazon-ebs": Either a script file or inline script must be specified\.$/, undefined]]
+  },
+  {
+    name: 'a setting whose variable was given no value, beside a provisioner: on the setting the problem mentions',
+    template: {
+      variables: { ami: '' },
+      builders: [{ ...builder(), source_ami: '{{user `ami`}}' }],
+      provisioners: [{ type: 'shell', inline: ['echo hi'] }]
+    },
+    expected: [
+      [/^Build "amazon-ebs": A source_ami or source_ami_filter must be specified$/, '"source_ami": "{{user `ami`}}"'],
+      [/^Build "amazon-ebs": For security reasons, your source AMI filter must declare an owner\.$/, '{', '"type": "amazon-ebs"']
     ]
   },
   {

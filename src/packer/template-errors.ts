@@ -126,9 +126,18 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
   let warning = false
   /** How many problems there were before this build's: a problem of its own continues. */
   let before = 0
+  /** The builder, provisioner or post-processor that holds what a problem names. */
+  const components = new Map<TemplateError, Node>()
+  const add = (problem: string): void => {
+    const { component, ...place } = template.problem(problem, build)
+    const error = { message: inBuild(build, problem), ...place, ...(warning && { warning }) }
+    if (component) components.set(error, component)
+    problems.push(error)
+  }
   for (const line of message.split('\n')) {
     const header = /^(?:Error: |(Warning): )?(?:Failed to (?:prepare|initialize) build:?|Warning when preparing build:) "(.+)"\s*$/.exec(line)
     if (header) {
+      placeOnTheirComponent(problems.slice(before), components, template)
       warning = header[1] !== undefined
       build = header[2]
       before = problems.length
@@ -148,7 +157,7 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
     }
     const bullet = /^\s*\* (.+)$/.exec(line)
     const last = problems.length > before ? problems.at(-1) : undefined
-    if (bullet) problems.push({ message: inBuild(build, bullet[1]), ...template.problem(bullet[1], build), ...(warning && { warning }) })
+    if (bullet) add(bullet[1])
     else if (framing.test(line)) continue
     // Another of Packer's diagnostics, not about a build: not one read here.
     else if (line.startsWith('Error: ')) return [{ message }]
@@ -156,11 +165,24 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
     // (a line it wrapped, the text it quotes).
     else if (last !== undefined && (/^ +\S/.test(line) || build !== undefined)) last.message += `\n${line}`
     // A build's one problem, not in a list (`invalid 'ami_name': template: …`).
-    else if (build !== undefined) problems.push({ message: inBuild(build, line), ...template.problem(line, build), ...(warning && { warning }) })
+    else if (build !== undefined) add(line)
     // A line that is none of these is not one of Packer's messages about the template.
     else return [{ message }]
   }
+  placeOnTheirComponent(problems.slice(before), components, template)
   return problems.length > 0 ? problems : [{ message }]
+}
+
+/**
+ * Packer prepares a build's builder, then its provisioners and post-processors, and stops at
+ * the first that fails: all of a build's problems are that one's. Those that name nothing of
+ * it are placed on it, where the others show which it is.
+ */
+function placeOnTheirComponent(problems: TemplateError[], components: Map<TemplateError, Node>, template: JsonTemplate): void {
+  const named = new Set(problems.flatMap((problem) => components.get(problem) ?? []))
+  if (named.size !== 1) return
+  const [component] = named
+  for (const problem of problems) if (problem.line === undefined) Object.assign(problem, template.at(component))
 }
 
 /**
@@ -185,7 +207,12 @@ function inBuild(build: string | undefined, problem: string): string {
   return build === undefined ? problem : `Build "${build}": ${problem}`
 }
 
-type Place = { line: number; column: number } | Record<string, never>
+/** Where something is in the template, when it is there. */
+type Place = { line?: number; column?: number }
+
+function contains(outer: Node, inner: Node): boolean {
+  return inner.offset >= outer.offset && inner.offset < outer.offset + outer.length
+}
 
 /**
  * The first key that repeats an earlier key of its object, as Packer's check reads the
@@ -222,8 +249,11 @@ class JsonTemplate {
     this.others = [...this.provisioners, ...this.postProcessors]
   }
 
-  /** Where a problem Packer listed is: what it names, else the build's builder. */
-  problem(problem: string, build: string | undefined): Place {
+  /**
+   * Where a problem Packer listed is: what it names, else the build's builder; and the builder,
+   * provisioner or post-processor that holds what it names, when it names one of the build's.
+   */
+  problem(problem: string, build: string | undefined): Place & { component?: Node } {
     const numbered = /^(builder|provisioner) (\d+): (.*)$/.exec(problem)
     if (numbered) {
       const [, kind, number, rest] = numbered
@@ -245,19 +275,37 @@ class JsonTemplate {
     // `unknown configuration key: '"instance_typo"'`, `'launch_block_device_mappings[0]' expected a map, got 'string'`
     const key = namedKey(problem)
     const named = key === undefined ? undefined : this.keyInBuild(builder, key)
-    const found = named ?? this.leadingKey(builder, problem) ?? this.quotedValue(builder, problem)
-    if (found) return this.at(found)
+    const found = named ?? this.leadingKey(builder, problem) ?? this.quotedValue(builder, problem) ?? this.mentionedKey(builder, problem)
+    if (found) return { ...this.at(found), component: [builder, ...this.others].find((node) => node && contains(node, found)) }
     // Packer says only which build: its builder's, unless a provisioner or post-processor may be
     // what it means (`Either a script file or inline script must be specified.`).
     return this.others.length === 0 ? this.at(builder) : {}
   }
 
-  /** A value the problem quotes (`Bad source 'nope.txt': …`), in the build's builder or any provisioner or post-processor. */
+  /**
+   * A setting of the builder that the problem mentions, as in `A source_ami or source_ami_filter
+   * must be specified` when `source_ami` is there but its variable was given no value.
+   */
+  private mentionedKey(builder: Node | undefined, problem: string): Node | undefined {
+    for (const [word] of problem.matchAll(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g)) {
+      const key = this.key(builder, word)
+      if (key) return key
+    }
+    return undefined
+  }
+
+  /**
+   * A value the problem quotes (`Bad source 'nope.txt': …`), or an entry of a list (`Bad script
+   * 'b.sh': …` of `scripts`), in the build's builder or any provisioner or post-processor.
+   */
   private quotedValue(builder: Node | undefined, problem: string): Node | undefined {
     const quoted = [...problem.matchAll(/'([^']+)'/g)].map((match) => match[1])
     for (const node of [builder, ...this.others]) {
-      const property = node?.type === 'object' ? node.children?.find((child) => quoted.includes(child.children?.[1]?.value)) : undefined
-      if (property) return property.children?.[0]
+      for (const [key, value] of node?.type === 'object' ? (node.children ?? []).map((property) => property.children ?? []) : []) {
+        if (quoted.includes(value?.value)) return key
+        const entry = value?.type === 'array' ? value.children?.find((item) => quoted.includes(item.value)) : undefined
+        if (entry) return entry
+      }
     }
     return undefined
   }
@@ -338,7 +386,7 @@ class JsonTemplate {
     return node?.type === 'object' ? node.children?.find((property) => property.children?.[0]?.value === name) : undefined
   }
 
-  private at(node: Node | undefined): Place {
+  at(node: Node | undefined): Place {
     return node ? positionOf(this.text, node.offset) : {}
   }
 }
