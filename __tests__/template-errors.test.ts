@@ -110,6 +110,11 @@ const cases: Case[] = [
     ]
   },
   {
+    name: "a provisioner's source under {{template_dir}}, which Packer quotes filled in",
+    template: { builders: [builder()], provisioners: [{ type: 'file', source: '{{template_dir}}/modules/', destination: '/tmp' }] },
+    expected: [[/^Build "amazon-ebs": Bad source '.+\/modules\/': /, '"source": "{{template_dir}}/modules/"']]
+  },
+  {
     name: "a provisioner's scripts that are not there: each on its entry of the list",
     template: { builders: [builder()], provisioners: [{ type: 'shell', scripts: ['one.sh', 'two.sh'] }] },
     expected: [
@@ -231,7 +236,7 @@ describeWithPacker('JSON template errors, placed where Packer says they are', ()
       writeFileSync(file, text)
       const errors = await validationErrors(file, directory)
       expect(errors).not.toEqual([])
-      const problems = errors.flatMap((error) => locateTemplateErrors(error, text, buildNames))
+      const problems = errors.flatMap((error) => locateTemplateErrors(error, text, buildNames, { templateDir: directory, pwd: directory }))
       const lines = text.split('\n')
       expect(
         problems.map(({ message, line }, index) => [

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
-import { positionOf } from '../inputs/template.js'
+import { positionOf, resolveUserVariables, type TemplateContext } from '../inputs/template.js'
 import { isHclBlockError } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
@@ -116,10 +116,15 @@ const framing = /^\s*((Error: )?(Failed to parse template: )?\d+ error(\(s\)|s)?
  * order, where they are all known. A message that is not about the template, or a template
  * that does not parse, gives the message whole, with no place.
  */
-export function locateTemplateErrors(message: string, text: string, buildNames?: string[]): TemplateError[] {
+export function locateTemplateErrors(
+  message: string,
+  text: string,
+  buildNames?: string[],
+  directories: Pick<TemplateContext, 'templateDir' | 'pwd'> = {}
+): TemplateError[] {
   const root = aboutTheTemplate.test(message) ? parseTree(text) : undefined
   if (!root || root.type !== 'object') return [{ message }]
-  const template = new JsonTemplate(root, text, buildNames)
+  const template = new JsonTemplate(root, text, buildNames, directories)
   const problems: TemplateError[] = []
   let build: string | undefined
   /** Whether the build's problems are warnings (`Warning when preparing build: "amazon-ebs"`). */
@@ -241,7 +246,9 @@ class JsonTemplate {
   constructor(
     private readonly root: Node,
     private readonly text: string,
-    private readonly buildNames?: string[]
+    private readonly buildNames?: string[],
+    /** What `{{template_dir}}` and `{{pwd}}` are, as Packer filled them into what it quotes. */
+    private readonly directories: Pick<TemplateContext, 'templateDir' | 'pwd'> = {}
   ) {
     this.builders = this.items(['builders'])
     this.provisioners = this.items(['provisioners'])
@@ -300,14 +307,20 @@ class JsonTemplate {
    */
   private quotedValue(builder: Node | undefined, problem: string): Node | undefined {
     const quoted = [...problem.matchAll(/'([^']+)'/g)].map((match) => match[1])
+    const isQuoted = (node: Node | undefined): boolean => node?.type === 'string' && quoted.includes(this.filledIn(node.value))
     for (const node of [builder, ...this.others]) {
       for (const [key, value] of node?.type === 'object' ? (node.children ?? []).map((property) => property.children ?? []) : []) {
-        if (quoted.includes(value?.value)) return key
-        const entry = value?.type === 'array' ? value.children?.find((item) => quoted.includes(item.value)) : undefined
+        if (isQuoted(value)) return key
+        const entry = value?.type === 'array' ? value.children?.find(isQuoted) : undefined
         if (entry) return entry
       }
     }
     return undefined
+  }
+
+  /** A value with `{{template_dir}}` and `{{pwd}}` filled in, as Packer quotes it; else as written. */
+  private filledIn(value: string): string {
+    return (value.includes('{{') && resolveUserVariables(value, new Map(), this.directories)) || value
   }
 
   /** The key `name` written again in the same object: the first such key, in the order Packer reads them. */

@@ -4,7 +4,7 @@
 // `ui,error` lines too, and a successful build must not end with a list of "errors".
 import * as core from '@actions/core'
 import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import { autoVarFiles } from '../inputs/template.js'
 import { hclDiagnostics, isHclBlockError, locateError } from '../packer/machine-readable.js'
@@ -73,7 +73,8 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
     const located = await import('../packer/template-errors.js')
     if (context.templateKind === 'json') {
       const text = await readFile(template, 'utf8')
-      place = async (error) => located.locateTemplateErrors(error, text, context.buildNames)
+      const directories = { templateDir: dirname(template), pwd: context.workingDirectory }
+      place = async (error) => located.locateTemplateErrors(error, text, context.buildNames, directories)
     } else {
       const directory = context.workingDirectory
       // The variables files in the order Packer reads them: its own, then those it is given.
