@@ -174,6 +174,22 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     })
   }
 
+  it('an input variable the HCL2 template does not declare fails before validate, naming the input', async () => {
+    const result = await run({
+      'working-directory': 'hcl2',
+      template: 'ami.pkr.hcl',
+      'var-file': 'loopback.pkrvars.hcl',
+      variables: 'instance_tpye=t3.small\nami_name_prefix=web'
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map((error) => error.message)).toEqual([
+      expect.stringMatching(/^variables: "instance_tpye" is not a variable of ami\.pkr\.hcl: expected one it declares \(.*instance_type.*\)$/)
+    ])
+    expect(result.stdout).not.toContain('::group::Validate')
+    expect(result.summary).toContain('instance_tpye')
+    expect(endpoint.calls).toEqual([])
+  })
+
   it('a JSON template that does not parse fails before Packer runs, pointing at the line', async () => {
     const path = join(workspace, 'json', 'packer-template.json')
     writeFileSync(path, readFileSync(path, 'utf8').replace('"communicator": "none",', '"communicator": "none",,'))

@@ -584,7 +584,8 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       buildCount: 0,
       renamesSources: false,
       unreadable: [],
-      problems: []
+      problems: [],
+      variablesProblems: []
     })
   })
 
@@ -694,6 +695,28 @@ build {
     ])
     // Input manifest's file is checked with the other inputs, not here.
     expect((await readInFolder('packer', 'artifacts/m.json')).problems).toEqual([])
+  })
+
+  it('names each input variable the template does not declare, which Packer refuses, once it has read every file', async () => {
+    writeFileSync(join(directory, 'vars.pkr.hcl'), 'variable "region" {\n  default = "us-east-1"\n}\nvariables {\n  size = 8\n}\n')
+    const read = (variables: string[]): Promise<HclTemplate> =>
+      readHclTemplate(
+        {
+          workingDirectory: directory,
+          template: '.',
+          varFiles: [],
+          variables: variables.map((name) => ({ name, value: 'x' })),
+          manifest: join(directory, 'packer-manifest.json'),
+          manifestGiven: false,
+          sensitiveValues: []
+        } as unknown as Inputs,
+        {}
+      )
+    expect((await read(['size', 'regoin', 'region', 'regoin'])).variablesProblems).toEqual([
+      'variables: "regoin" is not a variable of .: expected one it declares (region, size)'
+    ])
+    writeFileSync(join(directory, 'broken.pkr.hcl'), 'variable "regoin" {\n')
+    expect((await read(['regoin'])).variablesProblems).toEqual([])
   })
 
   it('names each file it could not read, with the line, and reads the rest', async () => {

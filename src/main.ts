@@ -247,6 +247,16 @@ async function checkBuildSelection(
   if (problems.length > 0) throw new Error(problems.join('\n'))
 }
 
+/**
+ * Input variables checked against the variables an HCL2 template declares, before anything is
+ * validated or built: Packer refuses one it does not declare, and names the command line.
+ */
+async function checkVariablesDeclared(template: Promise<HclTemplate> | undefined): Promise<void> {
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const problems = (await template?.catch(() => undefined))?.variablesProblems ?? []
+  if (problems.length > 0) throw new Error(problems.join('\n'))
+}
+
 /** The summary of a job that has not succeeded yet. */
 function failedSoFar(template: string, packerVersion: string, provenance: Provenance): SummaryModel {
   return { outcome: 'failed', template, packerVersion, amis: [], problems: [], provenance }
@@ -292,6 +302,7 @@ async function job(
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   try {
     await checkBuildSelection(withProvenance, buildNames, cancellation, summary)
+    await checkVariablesDeclared(template)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
     const validating = validate(withProvenance, packerStep, summary)
     validating.catch(() => undefined)

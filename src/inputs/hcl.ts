@@ -376,6 +376,12 @@ export interface HclTemplate {
   unreadable: Unreadable[]
   /** What is wrong with the manifest file already at the template's manifest path. */
   problems: InputProblem[]
+  /**
+   * What is wrong with input variables: a name the template does not declare, which Packer
+   * refuses (`Undefined -var variable`). Only checked when every file of the template was read:
+   * a file the parser could not read may declare it.
+   */
+  variablesProblems: string[]
 }
 
 /** A file the parser could not read: its path as given, and where, when the parser said. */
@@ -460,8 +466,25 @@ export async function readHclTemplate(
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: files.length === names.length ? hclBuildCount(files) : undefined,
     renamesSources: hclRenamesSources(files),
-    unreadable
+    unreadable,
+    variablesProblems: files.length === names.length ? undeclaredVariables(files, request) : []
   }
+}
+
+/**
+ * Input variables naming a variable that no `variable` block (or `variables` block) of the
+ * template declares: Packer fails on them, naming the command line rather than the input.
+ */
+function undeclaredVariables(files: HclBody[], request: HclTemplateRequest): string[] {
+  const declared = new Set(
+    files.flatMap((file) => [...labelled(file.variable).map(([name]) => name), ...bodies(file.variables).flatMap(Object.keys)])
+  )
+  const known = [...declared].sort()
+  const shown = known.length > 12 ? `${known.slice(0, 12).join(', ')}, …` : known.join(', ')
+  const expected = known.length === 0 ? 'it declares none' : `expected one it declares (${shown})`
+  return [...new Set(request.variables.map(({ name }) => name))]
+    .filter((name) => !declared.has(name))
+    .map((name) => `variables: "${name}" is not a variable of ${request.template}: ${expected}`)
 }
 
 /**
