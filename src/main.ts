@@ -251,7 +251,9 @@ async function checkBuildSelection(
  * Input variables checked against the variables an HCL2 template declares, before anything is
  * validated or built: Packer refuses one it does not declare, and names the command line.
  */
-async function checkVariablesDeclared(template: Promise<HclTemplate> | undefined): Promise<void> {
+async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+  // Without variables, validate need not wait for the template to be read.
+  if (inputs.variables.length === 0) return
   // A template that could not be read fails where it is awaited next, as it would have.
   const problems = (await template?.catch(() => undefined))?.variablesProblems ?? []
   if (problems.length > 0) throw new Error(problems.join('\n'))
@@ -302,7 +304,7 @@ async function job(
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   try {
     await checkBuildSelection(withProvenance, buildNames, cancellation, summary)
-    await checkVariablesDeclared(template)
+    await checkVariablesDeclared(withProvenance, template)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
     const validating = validate(withProvenance, packerStep, summary)
     validating.catch(() => undefined)
