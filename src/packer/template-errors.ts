@@ -5,7 +5,8 @@
 // post-processor, variable or key it names. For an HCL2 source block that its builder refused,
 // Packer names the block's first line: each problem is pointed at the attribute it begins with.
 // Packer's warnings (`Warning when preparing build: "amazon-ebs"`, a deprecated setting) are
-// placed the same way. Loaded only when Packer failed or warned.
+// placed the same way, and a variable set but not declared on the variables file's line that
+// sets it. Loaded only when Packer failed or warned.
 import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
@@ -111,10 +112,11 @@ const aboutTheTemplate = /^(Error: |Warning: |Failed to parse template:)/
 const framing = /^\s*((Error: )?(Failed to parse template: )?\d+ error(\(s\)|s)? (occurred|decoding):|Error:)?\s*$/
 
 /**
- * Packer's error message split into its problems, each with its place in the template
- * (`text`); `buildNames` are the builders' names as Packer resolved them, in the template's
- * order, where they are all known. A message that is not about the template, or a template
- * that does not parse, gives the message whole, with no place.
+ * Packer's error (or warning) message split into its problems, each with its place in the
+ * template (`text`); `buildNames` are the builders' names as Packer resolved them, in the
+ * template's order, where they are all known; `directories` are what `{{template_dir}}` and
+ * `{{pwd}}` are, as Packer fills them into a value it quotes. A message that is not about the
+ * template, or a template that does not parse, gives the message whole, with no place.
  */
 export function locateTemplateErrors(
   message: string,
