@@ -148,6 +148,16 @@ const cases: Case[] = [
     ]
   },
   {
+    name: 'a min_packer_version the Packer that runs does not meet',
+    template: { min_packer_version: '99.0.0', builders: [builder()] },
+    expected: [[/^This template requires Packer version 99\.0\.0 or higher; using \d+\.\d+\.\d+$/, '"min_packer_version": "99.0.0"']]
+  },
+  {
+    name: 'a min_packer_version that is not a version',
+    template: { min_packer_version: 'soon', builders: [builder()] },
+    expected: [[/^min_version is invalid: Malformed version: soon$/, '"min_packer_version": "soon"']]
+  },
+  {
     name: 'a misspelt root key',
     template: { builders: [builder()], provisoners: [] },
     expected: [[/^Unknown root level key in template: 'provisoners'$/, '"provisoners": []']]

@@ -108,6 +108,8 @@ function jsonKeyPlace(text: string, name: string): Place | undefined {
 
 /** Packer's messages about a template as a whole: the only ones read here. */
 const aboutTheTemplate = /^(Error: |Warning: |Failed to parse template:)/
+/** The template's `min_packer_version`, which the Packer that runs does not meet or cannot read. */
+const minimumVersion = /^(This template requires Packer version .+ or higher; using |min_version is invalid: )/
 /** Lines of such a message that say nothing of their own: a count, a blank. */
 const framing = /^\s*((Error: )?(Failed to parse template: )?\d+ error(\(s\)|s)? (occurred|decoding):|Error:)?\s*$/
 
@@ -171,8 +173,8 @@ export function locateTemplateErrors(
     // A problem's own further lines: indented, or, in a build's, the rest of what Packer wrote
     // (a line it wrapped, the text it quotes).
     else if (last !== undefined && (/^ +\S/.test(line) || build !== undefined)) last.message += `\n${line}`
-    // A build's one problem, not in a list (`invalid 'ami_name': template: …`).
-    else if (build !== undefined) add(line)
+    // A build's one problem, not in a list (`invalid 'ami_name': template: …`), or the template's.
+    else if (build !== undefined || minimumVersion.test(line)) add(line)
     // A line that is none of these is not one of Packer's messages about the template.
     else return [{ message }]
   }
@@ -277,6 +279,7 @@ class JsonTemplate {
     }
     const rootKey = /^Unknown root level key in template: '(.+)'$/.exec(problem)
     if (rootKey) return this.at(this.key(this.root, rootKey[1]))
+    if (minimumVersion.test(problem)) return this.at(this.key(this.root, 'min_packer_version'))
     const variable = /^required variable not set: (.+)$/.exec(problem)
     if (variable) return this.at(this.key(findNodeAtLocation(this.root, ['variables']), variable[1]))
     if (build === undefined) return {}
