@@ -294,6 +294,19 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
     ])
   })
 
+  it('places a problem on a setting it mentions, when that setting is there but its variable is empty', async () => {
+    const text =
+      'variable "ami" {\n  default = ""\n}\n\nsource "amazon-ebs" "web" {\n  region        = "us-east-1"\n' +
+      '  source_ami    = var.ami\n  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n}\n' +
+      build
+    writeFileSync(join(directory, 'mentioned.pkr.hcl'), text)
+    const [error] = await validationErrors('mentioned.pkr.hcl', directory)
+    expect(await locateHclBlockErrors(error, directory)).toEqual([
+      { message: 'A source_ami or source_ami_filter must be specified', file: 'mentioned.pkr.hcl', line: 7, column: 3 },
+      { message: expect.stringContaining('your source AMI filter must declare an owner'), file: 'mentioned.pkr.hcl', line: 5 }
+    ])
+  })
+
   it('places a value that cannot be decoded on its attribute, in a block further down the file', async () => {
     const text =
       'variable "x" {\n  default = 1e3\n}\n\nsource "amazon-ebs" "web" {\n  region        = "us-east-1"\n' +

@@ -47,9 +47,15 @@ export async function locateHclBlockErrors(message: string, workingDirectory: st
     import('../inputs/hcl-parser.js'),
     readFile(resolve(workingDirectory, file), 'utf8')
   ])
-  const named = problems.map((problem) => namedKey(problem) ?? leadingWord(problem))
-  const places = await attributePositions(file, text, Number(blockLine), named)
-  return problems.map((problem, index) => ({ message: problem, file, ...(places[index] ?? { line: Number(blockLine) }) }))
+  // What each problem names, else begins with, else mentions (`A source_ami or
+  // source_ami_filter must be specified` when `source_ami` is there but its variable is empty).
+  const named = problems.map((problem) => [namedKey(problem) ?? leadingWord(problem), ...mentionedSettings(problem)])
+  const places = await attributePositions(file, text, Number(blockLine), named.flat())
+  let next = 0
+  return problems.map((problem, index) => {
+    const place = places.slice(next, (next += named[index].length)).find((found) => found !== undefined)
+    return { message: problem, file, ...(place ?? { line: Number(blockLine) }) }
+  })
 }
 
 /**
@@ -207,6 +213,11 @@ function namedKey(problem: string): string | undefined {
   )
 }
 
+/** The words of a problem that look like settings (`source_ami`, `spot_instance_types`), in order. */
+function mentionedSettings(problem: string): string[] {
+  return [...problem.matchAll(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g)].map(([word]) => word)
+}
+
 /** The setting a problem begins with, as in `ami_name must be between 3 and 128 characters long`. */
 function leadingWord(problem: string): string | undefined {
   return /^([a-z][a-z0-9_]*)\b/.exec(problem)?.[1]
@@ -299,7 +310,7 @@ class JsonTemplate {
    * must be specified` when `source_ami` is there but its variable was given no value.
    */
   private mentionedKey(builder: Node | undefined, problem: string): Node | undefined {
-    for (const [word] of problem.matchAll(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g)) {
+    for (const word of mentionedSettings(problem)) {
       const key = this.key(builder, word)
       if (key) return key
     }
