@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parseEventLine, RunRecord } from '../src/packer/machine-readable.js'
-import { locateHclBlockErrors, locateHclWarning, locateTemplateErrors, locateUndeclaredVariable } from '../src/packer/template-errors.js'
+import {
+  locateHclBlockErrors,
+  locateHclWarning,
+  locateTemplateErrors,
+  locateUndeclaredVariable,
+  type TemplateError
+} from '../src/packer/template-errors.js'
 import { describeWithPacker, packer } from './support/runtimes.js'
 
 const run = promisify(execFile)
@@ -273,16 +279,17 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
   afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
   const build = '\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
+  /** Where the problems of the one error Packer gives for `text`, as file `name`, are placed. */
+  async function placed(name: string, text: string): Promise<TemplateError[] | undefined> {
+    writeFileSync(join(directory, name), text + build)
+    const [error, ...others] = await validationErrors(name, directory)
+    expect(others).toEqual([])
+    return locateHclBlockErrors(error, directory)
+  }
 
   it('places each problem on the attribute it names, else on the block; a problem of several lines stays whole', async () => {
-    const text =
-      'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  instance_type = "t3.micro"\n' +
-      '  ami_name      = "x"\n}\n' +
-      build
-    writeFileSync(join(directory, 'several.pkr.hcl'), text)
-    const [error, ...others] = await validationErrors('several.pkr.hcl', directory)
-    expect(others).toEqual([])
-    expect(await locateHclBlockErrors(error, directory)).toEqual([
+    const text = 'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  instance_type = "t3.micro"\n  ami_name      = "x"\n}\n'
+    expect(await placed('several.pkr.hcl', text)).toEqual([
       { message: 'ami_name must be between 3 and 128 characters long', file: 'several.pkr.hcl', line: 4, column: 3 },
       {
         message: expect.stringMatching(/^An ssh_username must be specified\n\s+Note: /),
@@ -297,11 +304,8 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
   it('places a problem on a setting it mentions, when that setting is there but its variable is empty', async () => {
     const text =
       'variable "ami" {\n  default = ""\n}\n\nsource "amazon-ebs" "web" {\n  region        = "us-east-1"\n' +
-      '  source_ami    = var.ami\n  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n}\n' +
-      build
-    writeFileSync(join(directory, 'mentioned.pkr.hcl'), text)
-    const [error] = await validationErrors('mentioned.pkr.hcl', directory)
-    expect(await locateHclBlockErrors(error, directory)).toEqual([
+      '  source_ami    = var.ami\n  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n}\n'
+    expect(await placed('mentioned.pkr.hcl', text)).toEqual([
       { message: 'A source_ami or source_ami_filter must be specified', file: 'mentioned.pkr.hcl', line: 7, column: 3 },
       { message: expect.stringContaining('your source AMI filter must declare an owner'), file: 'mentioned.pkr.hcl', line: 5 }
     ])
@@ -311,11 +315,8 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
     const text =
       'variable "x" {\n  default = 1e3\n}\n\nsource "amazon-ebs" "web" {\n  region        = "us-east-1"\n' +
       '  source_ami    = "ami-0123456789abcdef0"\n  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n' +
-      '  ami_name      = "web-image"\n  ssh_timeout   = "soon"\n}\n' +
-      build
-    writeFileSync(join(directory, 'decoding.pkr.hcl'), text)
-    const [error] = await validationErrors('decoding.pkr.hcl', directory)
-    expect(await locateHclBlockErrors(error, directory)).toEqual([
+      '  ami_name      = "web-image"\n  ssh_timeout   = "soon"\n}\n'
+    expect(await placed('decoding.pkr.hcl', text)).toEqual([
       { message: expect.stringMatching(/^error decoding 'ssh_timeout': /), file: 'decoding.pkr.hcl', line: 11, column: 3 }
     ])
   })
