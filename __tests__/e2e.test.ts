@@ -250,6 +250,18 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual([...regions].sort())
   })
 
+  it('an input variable a JSON template neither declares nor uses is a warning, as Packer ignores it', async () => {
+    const result = await run({ 'working-directory': 'json', variables: 'instance_tpye=t3.small\nami_name_prefix=web', command: 'validate' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(parseCommands(result.stdout, 'warning')).toEqual([
+      {
+        message: 'variables: "instance_tpye" is neither declared nor used by packer-template.json: Packer ignores it, and the template\'s own value stays',
+        properties: { title: 'Unused variable' }
+      }
+    ])
+  })
+
   it("Packer's warnings about an HCL2 template are annotated on the attribute, or the variables file's line, they name", async () => {
     const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
     writeFileSync(path, readFileSync(path, 'utf8').replace('  instance_type          = var.instance_type\n', '$&  spot_price_auto_product = "Linux/UNIX"\n'))

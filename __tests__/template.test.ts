@@ -8,6 +8,7 @@ import {
   positionOf,
   resolveUserVariables,
   templateKind,
+  unusedJsonVariables,
   userVariables
 } from '../src/inputs/template.js'
 
@@ -195,6 +196,20 @@ describe('userVariables', () => {
       [{ name: 'a', value: 'var' }]
     )
     expect(Object.fromEntries(values)).toEqual({ a: 'var', b: 'file2', c: '', d: 'default' })
+  })
+})
+
+describe('unusedJsonVariables', () => {
+  it('names the input variables a JSON template neither declares nor passes to user anywhere, each once', () => {
+    const template = {
+      variables: { region: 'us-east-1', size: null },
+      builders: [{ type: 'amazon-ebs', ami_name: '{{ user `build_name` | clean_resource_name }}-{{timestamp}}', tags: { Team: '{{user "team"}}' } }]
+    }
+    // A variables file may use a variable that only it and the -var set (kubernetes-sigs/image-builder).
+    const varFiles = [{ kubernetes_series: 'v{{user `kubernetes_semver`}}' }]
+    const given = ['region', 'size', 'build_name', 'team', 'kubernetes_semver', 'regoin', 'regoin', 'user', 'timestamp']
+    expect(unusedJsonVariables(template, varFiles, given)).toEqual(['regoin', 'user', 'timestamp'])
+    expect(unusedJsonVariables({ builders: [] }, [], [])).toEqual([])
   })
 })
 

@@ -287,6 +287,7 @@ async function job(
   if (given.defaultVarFile) {
     core.info(`var-file is empty: using ${given.defaultVarFile}, found beside the template.`)
   }
+  for (const warning of given.variablesWarnings) core.warning(warning, { title: 'Unused variable' })
   const packer = await core.group('Install Packer', () => install(given, onPath))
   setOutputs({ 'packer-version': packer.version })
   let masked: Promise<unknown> | undefined = template

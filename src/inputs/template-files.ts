@@ -13,6 +13,7 @@ import {
   describeJsonTemplate,
   hclTemplateFiles,
   templateKind,
+  unusedJsonVariables,
   userVariables,
   type TemplateContext,
   type TemplateKind,
@@ -38,6 +39,11 @@ export interface TemplateFiles {
   varFiles: string[]
   /** Set when var-file was empty and packer-vars.json was found beside a JSON template. */
   defaultVarFile?: string
+  /**
+   * About input variables that a JSON template neither declares nor uses, which Packer ignores
+   * (an HCL2 template refuses them: hcl.ts checks them once it is read).
+   */
+  variablesWarnings: string[]
   /** Absolute path of the manifest file to read. */
   manifest: string
   /** True when input manifest named the file (else it came from the template or the default). */
@@ -127,9 +133,13 @@ export function readTemplateFiles(
     : []
 
   let description = nothingKnown
+  let variablesWarnings: string[] = []
   if (templateFound && kind === 'json') {
     const parsed = reader.json(templatePath, 'template')
     if (parsed !== undefined) {
+      variablesWarnings = unusedJsonVariables(parsed, jsonVarFiles, variables.map(({ name }) => name)).map(
+        (name) => `variables: "${name}" is neither declared nor used by ${template}: Packer ignores it, and the template's own value stays`
+      )
       description = describeJson(reader, templatePath, parsed, userVariables(parsed, jsonVarFiles, variables), {
         env,
         templateDir: dirname(templatePath),
@@ -148,6 +158,7 @@ export function readTemplateFiles(
     ...builds,
     varFiles,
     defaultVarFile,
+    variablesWarnings,
     ...manifestFile(reader, workingDirectory, found, { manifestOutput, manifestOutputUnknown }, templateFound && kind === 'hcl')
   }
 }

@@ -3,6 +3,7 @@
 // values it declares sensitive.
 import { readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { stringsOf } from '../common/values.js'
 
 export type TemplateKind = 'json' | 'hcl'
 
@@ -177,6 +178,22 @@ export function userVariables(
   }
   for (const { name, value } of vars) values.set(name, value)
   return values
+}
+
+/**
+ * The names among `given` (input variables) that a JSON template neither declares nor uses:
+ * Packer takes them and reads them nowhere, so a misspelt name silently leaves the default in
+ * place. A name that a `{{ … }}` of the template or of its variables files passes to `user`
+ * counts as used, whatever the action does with it (`{{user `x` | clean_resource_name}}`).
+ */
+export function unusedJsonVariables(template: unknown, varFiles: unknown[], given: string[]): string[] {
+  const declared = (template as { variables?: unknown } | null)?.variables
+  const isDeclared = (name: string): boolean => typeof declared === 'object' && declared !== null && Object.hasOwn(declared, name)
+  const userActions = stringsOf([template, ...varFiles])
+    .flatMap((text) => [...text.matchAll(/\{\{(.*?)\}\}/gs)].map((match) => match[1]))
+    .filter((action) => /\buser\b/.test(action))
+  const isUsed = (name: string): boolean => userActions.some((action) => action.includes(`\`${name}\``) || action.includes(`"${name}"`))
+  return [...new Set(given)].filter((name) => !isDeclared(name) && !isUsed(name))
 }
 
 export interface JsonTemplateInfo {
