@@ -187,6 +187,7 @@ export function userVariables(
  * counts as used, whatever the action does with it (`{{user `x` | clean_resource_name}}`).
  */
 export function unusedJsonVariables(template: unknown, varFiles: unknown[], given: string[]): string[] {
+  if (given.length === 0) return []
   const declared = (template as { variables?: unknown } | null)?.variables
   const isDeclared = (name: string): boolean => typeof declared === 'object' && declared !== null && Object.hasOwn(declared, name)
   const userActions = stringsOf([template, ...varFiles])
