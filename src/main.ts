@@ -259,6 +259,16 @@ async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTempl
   if (problems.length > 0) throw new Error(problems.join('\n'))
 }
 
+/** What the log says of the inputs as the job reads them, before it installs anything. */
+function logInputs(given: Inputs): void {
+  // As read, so that a version YAML changed (an unquoted 1.10 becomes 1.1) shows in the log.
+  core.info(`packer-version: ${describeRequest(given.packerVersion)}`)
+  if (given.defaultVarFile) {
+    core.info(`var-file is empty: using ${given.defaultVarFile}, found beside the template.`)
+  }
+  for (const warning of given.variablesWarnings) core.warning(warning, { title: 'Unused variable' })
+}
+
 /** The summary of a job that has not succeeded yet. */
 function failedSoFar(template: string, packerVersion: string, provenance: Provenance): SummaryModel {
   return { outcome: 'failed', template, packerVersion, amis: [], problems: [], provenance }
@@ -282,12 +292,7 @@ async function job(
   // Read from @actions/github's context of the run, which loads while Packer installs.
   const provenanceStage = import('./inputs/provenance.js')
   provenanceStage.catch(() => undefined)
-  // As read, so that a version YAML changed (an unquoted 1.10 becomes 1.1) shows in the log.
-  core.info(`packer-version: ${describeRequest(given.packerVersion)}`)
-  if (given.defaultVarFile) {
-    core.info(`var-file is empty: using ${given.defaultVarFile}, found beside the template.`)
-  }
-  for (const warning of given.variablesWarnings) core.warning(warning, { title: 'Unused variable' })
+  logInputs(given)
   const packer = await core.group('Install Packer', () => install(given, onPath))
   setOutputs({ 'packer-version': packer.version })
   let masked: Promise<unknown> | undefined = template

@@ -16,8 +16,7 @@ import {
   unusedJsonVariables,
   userVariables,
   type TemplateContext,
-  type TemplateKind,
-  type UserVariables
+  type TemplateKind
 } from './template.js'
 
 export interface TemplateFiles {
@@ -72,6 +71,7 @@ interface TemplateDescription {
   sensitiveUnknown: string[]
   manifestOutput?: string
   manifestOutputUnknown?: string
+  variablesWarnings: string[]
 }
 
 /**
@@ -90,7 +90,8 @@ const nothingKnown: TemplateDescription = {
   buildNames: [],
   buildNamesKnown: true,
   sensitiveValues: [],
-  sensitiveUnknown: []
+  sensitiveUnknown: [],
+  variablesWarnings: []
 }
 
 export function readTemplateFiles(
@@ -133,14 +134,10 @@ export function readTemplateFiles(
     : []
 
   let description = nothingKnown
-  let variablesWarnings: string[] = []
   if (templateFound && kind === 'json') {
     const parsed = reader.json(templatePath, 'template')
     if (parsed !== undefined) {
-      variablesWarnings = unusedJsonVariables(parsed, jsonVarFiles, variables.map(({ name }) => name)).map(
-        (name) => `variables: "${name}" is neither declared nor used by ${template}: Packer ignores it, and the template's own value stays`
-      )
-      description = describeJson(reader, templatePath, parsed, userVariables(parsed, jsonVarFiles, variables), {
+      description = describeJson(reader, { path: templatePath, template, parsed, varFiles: jsonVarFiles, variables }, {
         env,
         templateDir: dirname(templatePath),
         pwd: workingDirectory
@@ -158,7 +155,6 @@ export function readTemplateFiles(
     ...builds,
     varFiles,
     defaultVarFile,
-    variablesWarnings,
     ...manifestFile(reader, workingDirectory, found, { manifestOutput, manifestOutputUnknown }, templateFound && kind === 'hcl')
   }
 }
@@ -217,13 +213,14 @@ export async function checkHclDefaultManifest(
 /** Names, manifest path and sensitive values can come from user variables: read with their values. */
 function describeJson(
   reader: InputReader,
-  path: string,
-  parsed: unknown,
-  values: UserVariables,
+  { path, template, parsed, varFiles, variables }: { path: string; template: string; parsed: unknown; varFiles: unknown[]; variables: Variables },
   context: TemplateContext
 ): TemplateDescription {
   try {
-    const info = describeJsonTemplate(parsed, values, context)
+    const info = describeJsonTemplate(parsed, userVariables(parsed, varFiles, variables), context)
+    const variablesWarnings = unusedJsonVariables(parsed, varFiles, variables.map(({ name }) => name)).map(
+      (name) => `variables: "${name}" is neither declared nor used by ${template}: Packer ignores it, and the template's own value stays`
+    )
     const buildNames = info.builders.flatMap((builder) => (builder.name === undefined ? [] : [builder.name]))
     return {
       builderTypes: [...new Set(info.builders.map((builder) => builder.type))],
@@ -234,7 +231,8 @@ function describeJson(
       sensitiveValues: info.sensitiveValues,
       sensitiveUnknown: info.sensitiveUnknown,
       manifestOutput: info.manifestOutput,
-      manifestOutputUnknown: info.manifestOutputUnknown
+      manifestOutputUnknown: info.manifestOutputUnknown,
+      variablesWarnings
     }
   } catch (error) {
     const shown = reader.shown(path)
