@@ -198,7 +198,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(result.summary).toContain(note)
 
       // only takes the name the build block gives, which Packer 1.6.6's inspect does not list.
-      const noble = await run(workspace, { template: '.', only: 'amazon-ebs.noble' })
+      const noble = await run(workspace, { template: '.', only: 'amazon-ebs.noble', variables: 'suffix=-only' })
       expect(noble.errors).toEqual([])
       expect(noble.exitCode).toBe(0)
       expect(Object.keys(JSON.parse(noble.outputs.builds))).toEqual(['amazon-ebs.noble'])
