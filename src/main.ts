@@ -47,7 +47,8 @@ class Failure extends Error {}
 type PackerStep = (
   args: string[],
   env?: Record<string, string>,
-  options?: { record?: RunRecord; deadlineMs?: number }
+  /** `warnings`: annotate Packer's warnings about the template (validate's; the build repeats them). */
+  options?: { record?: RunRecord; deadlineMs?: number; warnings?: boolean }
 ) => Promise<PackerRun>
 
 /** The summary as it stands, for a cancel that comes while no Packer runs (e.g. while tagging). */
@@ -517,7 +518,7 @@ function packerRunner(
     buildNames: inputs.buildNamesKnown ? inputs.buildNames : undefined,
     varFiles: inputs.varFiles
   }
-  return async (args, env = {}, { record, deadlineMs } = {}) => {
+  return async (args, env = {}, { record, deadlineMs, warnings } = {}) => {
     const run = await runPacker(packer.path, args, {
       cwd: inputs.workingDirectory,
       env: packerEnvironment(env),
@@ -527,8 +528,7 @@ function packerRunner(
       deadlineMs,
       logAfter: masked()
     })
-    // Validate's warnings only: the build says them again.
-    await reportPackerRun(run, annotated, { warnings: args[0] === 'validate' })
+    await reportPackerRun(run, annotated, { warnings })
     return run
   }
 }
@@ -560,7 +560,7 @@ async function plugins(
 
 async function validate(inputs: Inputs, packerStep: PackerStep, summary: SummaryModel): Promise<void> {
   const validation = await core.group('Validate', () =>
-    packerStep(validateArguments(inputs), {}, { deadlineMs: validateDeadlineMs })
+    packerStep(validateArguments(inputs), {}, { deadlineMs: validateDeadlineMs, warnings: true })
   )
   stopIfCancelled(validation, summary)
   if (validation.timedOut) {

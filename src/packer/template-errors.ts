@@ -43,14 +43,10 @@ export async function locateHclBlockErrors(message: string, workingDirectory: st
     else if (line.trim() !== '') return undefined
   }
   if (problems.length === 0 || !file.endsWith('.pkr.hcl')) return undefined
-  const [{ attributePositions }, text] = await Promise.all([
-    import('../inputs/hcl-parser.js'),
-    readFile(resolve(workingDirectory, file), 'utf8')
-  ])
   // What each problem names, else begins with, else mentions (`A source_ami or
   // source_ami_filter must be specified` when `source_ami` is there but its variable is empty).
   const named = problems.map((problem) => [namedKey(problem) ?? leadingWord(problem), ...mentionedSettings(problem)])
-  const places = await attributePositions(file, text, Number(blockLine), named.flat())
+  const places = await attributesIn(resolve(workingDirectory, file), Number(blockLine), named.flat())
   let next = 0
   return problems.map((problem, index) => {
     const place = places.slice(next, (next += named[index].length)).find((found) => found !== undefined)
@@ -70,12 +66,17 @@ export async function locateHclWarning(message: string, workingDirectory: string
   const text = (message.slice('Warning: '.length, at.index) + message.slice(at.index + at[0].length)).replace(/\n{3,}/g, '\n\n').trim()
   const warning = { message: text, file, line: Number(blockLine), warning: true }
   if (!file.endsWith('.pkr.hcl')) return [warning]
-  const [{ attributePositions }, source] = await Promise.all([
-    import('../inputs/hcl-parser.js'),
-    readFile(resolve(workingDirectory, file), 'utf8')
-  ])
-  const [place] = await attributePositions(file, source, Number(blockLine), [leadingWord(text)])
+  const [place] = await attributesIn(resolve(workingDirectory, file), Number(blockLine), [leadingWord(text)])
   return [{ ...warning, ...place }]
+}
+
+/**
+ * Where the attributes `names` of the HCL file at `path` are, in the block that begins on line
+ * `blockLine`, or in the file itself with 0 (hcl-parser.ts's attributePositions).
+ */
+async function attributesIn(path: string, blockLine: number, names: Array<string | undefined>): Promise<Array<Place | undefined>> {
+  const [{ attributePositions }, text] = await Promise.all([import('../inputs/hcl-parser.js'), readFile(path, 'utf8')])
+  return attributePositions(path, text, blockLine, names)
 }
 
 /**
@@ -92,23 +93,18 @@ export async function locateUndeclaredVariable(
   if (!named) return undefined
   const name = named[1] ?? named[2]
   for (const path of varFiles) {
-    const text = await readFile(path, 'utf8').catch(() => undefined)
-    if (text === undefined) continue
-    const place = path.endsWith('.json') ? jsonKeyPlace(text, name) : (await variablesFileAttribute(path, text, name))
+    const found = path.endsWith('.json') ? jsonKeyPlace(path, name) : attributesIn(path, 0, [name]).then(([place]) => place)
+    const place = await found.catch(() => undefined)
     if (place) return [{ message: message.slice('Warning: '.length), file: relative(workingDirectory, path), ...place, warning: true }]
   }
   return undefined
 }
 
-async function variablesFileAttribute(path: string, text: string, name: string): Promise<Place | undefined> {
-  const { attributePositions } = await import('../inputs/hcl-parser.js')
-  return (await attributePositions(path, text, 0, [name]))[0]
-}
-
-/** Where a JSON variables file sets `name`. */
-function jsonKeyPlace(text: string, name: string): Place | undefined {
+/** Where the JSON variables file at `path` sets `name`. */
+async function jsonKeyPlace(path: string, name: string): Promise<Place | undefined> {
+  const text = await readFile(path, 'utf8')
   const root = parseTree(text)
-  const property = root?.type === 'object' ? root.children?.find((child) => child.children?.[0]?.value === name) : undefined
+  const property = root && findNodeAtLocation(root, [name])?.parent
   return property ? positionOf(text, property.offset) : undefined
 }
 

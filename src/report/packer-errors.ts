@@ -77,8 +77,11 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
       place = async (error) => located.locateTemplateErrors(error, text, context.buildNames, directories)
     } else {
       const directory = context.workingDirectory
-      // The variables files in the order Packer reads them: its own, then those it is given.
-      const varFiles = (): string[] => [...autoVarFiles(template), ...(context.varFiles ?? []).map((file) => resolve(directory, file))]
+      // The variables files in the order Packer reads them, its own then those it is given:
+      // listed once, when a warning first needs them.
+      let listed: string[] | undefined
+      const varFiles = (): string[] =>
+        (listed ??= [...autoVarFiles(template), ...(context.varFiles ?? []).map((file) => resolve(directory, file))])
       const placed = async (error: string): Promise<TemplateError[] | undefined> =>
         (await located.locateHclBlockErrors(error, directory)) ??
         (await located.locateHclWarning(error, directory)) ??
