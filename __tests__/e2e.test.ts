@@ -262,6 +262,23 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     ])
   })
 
+  it("a JSON variable Packer cannot work out fails in validate, annotated where its value is set: the variables file's line", async () => {
+    const varFile = join(workspace, 'json', 'packer-vars.json')
+    const vars = JSON.parse(readFileSync(varFile, 'utf8'))
+    vars.ami_name_prefix = '{{ vault `secret/data/ci` `prefix` }}'
+    writeFileSync(varFile, JSON.stringify(vars, null, 2))
+    const line = String(readFileSync(varFile, 'utf8').split('\n').findIndex((text) => text.includes('"ami_name_prefix"')) + 1)
+    // No Vault answers: Packer names the call that failed, not the variable.
+    const result = await run({ 'working-directory': 'json' }, { env: { VAULT_ADDR: 'http://127.0.0.1:1' } })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^Variable "ami_name_prefix": template: root:1:3: executing "root" at <vault `secret\/data\/ci` `prefix`>: error\s+calling vault/),
+      properties: expect.objectContaining({ title: 'Packer', file: 'json/packer-vars.json', line, col: '22' })
+    })
+    expect(result.errors).toHaveLength(2)
+    expect(endpoint.calls).toEqual([])
+  })
+
   it("Packer's warnings about an HCL2 template are annotated on the attribute, or the variables file's line, they name", async () => {
     const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
     writeFileSync(path, readFileSync(path, 'utf8').replace('  instance_type          = var.instance_type\n', '$&  spot_price_auto_product = "Linux/UNIX"\n'))

@@ -13,6 +13,7 @@ import {
   locateHclWarning,
   locateTemplateErrors,
   locateUndeclaredVariable,
+  locateVariableError,
   type TemplateError
 } from '../src/packer/template-errors.js'
 import { describeWithPacker, packer } from './support/runtimes.js'
@@ -224,9 +225,12 @@ async function validationErrors(file: string, cwd: string): Promise<string[]> {
   return (await validation(file, cwd)).errors
 }
 
-/** What Packer's -machine-readable validate of `file` leaves in the action's record. */
-async function validation(file: string, cwd: string): Promise<RunRecord> {
-  const validated = await run(packer as string, ['validate', '-machine-readable', file], { cwd }).then(
+/**
+ * What Packer's -machine-readable validate of `file` (with `options`, such as `-var-file`) leaves
+ * in the action's record.
+ */
+async function validation(file: string, cwd: string, options: string[] = [], env = process.env): Promise<RunRecord> {
+  const validated = await run(packer as string, ['validate', '-machine-readable', ...options, file], { cwd, env }).then(
     (passed) => passed,
     (error: { stdout: string }) => error
   )
@@ -358,6 +362,75 @@ describeWithPacker("Packer's warnings about a template, placed on what they name
     expect(others).toEqual([])
     expect(await locateHclWarning(warning, directory)).toEqual([
       { message: expect.stringMatching(/^spot_price_auto_product is deprecated .*Spot instances\.$/), file: 'warned.pkr.hcl', line: 7, column: 3, warning: true }
+    ])
+  })
+})
+
+describeWithPacker("A JSON template's variable Packer cannot work out, placed where its value is set", () => {
+  let directory: string
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'variable-errors-'))
+  })
+  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+  // No Vault answers, and no token is given: Packer's vault call fails at once.
+  const env: NodeJS.ProcessEnv = { ...process.env, VAULT_ADDR: 'http://127.0.0.1:1' }
+  delete env.VAULT_TOKEN
+  const withVariables = (variables: Record<string, string | null>): string =>
+    JSON.stringify({ variables, builders: [builder({ ami_name: 'web-{{user `role`}}' })] }, null, 2)
+
+  /** Where the problem of the one error Packer gives is placed, and the text of its line. */
+  async function placed(
+    text: string,
+    varFiles: Record<string, string> = {},
+    given: Array<{ name: string; value: string }> = []
+  ): Promise<Array<TemplateError & { text?: string }>> {
+    writeFileSync(join(directory, 'template.json'), text)
+    for (const [name, content] of Object.entries(varFiles)) writeFileSync(join(directory, name), content)
+    const options = [...Object.keys(varFiles).flatMap((name) => ['-var-file', name]), ...given.flatMap(({ name, value }) => ['-var', `${name}=${value}`])]
+    const [error, ...others] = (await validation('template.json', directory, options, env)).errors
+    expect(others).toEqual([])
+    const files = Object.entries(varFiles).map(([file, content]) => ({ file, text: content }))
+    return (locateVariableError(error, text, files, given) ?? []).map((problem) => ({
+      ...problem,
+      text: problem.line === undefined ? undefined : (problem.file === undefined ? text : varFiles[problem.file]).split('\n')[problem.line - 1].trim()
+    }))
+  }
+
+  it('a function Packer does not know, or a {{ left open: on the value of the variable it names', async () => {
+    expect(await placed(withVariables({ role: 'web', owner: '{{ uuid `x` }}-{{ nosuchfunc }}' }))).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^error interpolating default value for 'owner': .*nosuchfunc/s), line: 4, column: 14 })
+    ])
+    expect(await placed(withVariables({ role: '{{user `owner`' }))).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^error interpolating default value for 'role': template: root:1: unclosed action$/), text: '"role": "{{user `owner`"' })
+    ])
+  })
+
+  it('a variable that uses one not set: on its value', async () => {
+    expect(await placed(withVariables({ role: 'web-{{user `tier`}}', size: '8' }))).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^Failed to interpolate "role": /), text: '"role": "web-{{user `tier`}}",' })
+    ])
+  })
+
+  it('a secret Vault did not give: on the variable whose value makes the call, where Packer took it from', async () => {
+    const vault = '{{ vault `secret/data/ci`   `token` }}'
+    // The template's own value.
+    expect(await placed(withVariables({ role: 'web', token: vault }))).toEqual([
+      {
+        message: expect.stringMatching(/^Variable "token": template: root:1:3: executing "root" at <vault `secret\/data\/ci` `token`>: error\s+calling vault: /),
+        line: 4,
+        column: 14,
+        text: `"token": "${vault}"`
+      }
+    ])
+    // A variables file's value, over the template's; the last file's over the first's.
+    const first = JSON.stringify({ token: vault }, null, 2)
+    const last = `{\n  "role": "web",\n\n  "token": "${vault.replace('token', 'ci')}"\n}\n`
+    expect(await placed(withVariables({ role: 'x', token: 'none' }), { 'first.json': first, 'last.json': last })).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^Variable "token": .* at <vault `secret\/data\/ci` `ci`>/), file: 'last.json', line: 4, column: 12 })
+    ])
+    // The input variables' value, over them all: named, and in no file.
+    expect(await placed(withVariables({ role: 'x', token: 'none' }), { 'last.json': last }, [{ name: 'token', value: '{{vault `a/b` `c`}}' }])).toEqual([
+      { message: expect.stringMatching(/^Variable "token" \(input variables\): .* at <vault `a\/b` `c`>/), text: undefined }
     ])
   })
 })

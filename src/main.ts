@@ -516,7 +516,8 @@ function packerRunner(
     workspace: inputs.workspace,
     templateKind: inputs.templateKind,
     buildNames: inputs.buildNamesKnown ? inputs.buildNames : undefined,
-    varFiles: inputs.varFiles
+    varFiles: inputs.varFiles,
+    variables: inputs.variables
   }
   return async (args, env = {}, { record, deadlineMs, warnings } = {}) => {
     const run = await runPacker(packer.path, args, {

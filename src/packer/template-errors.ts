@@ -108,6 +108,81 @@ async function jsonKeyPlace(path: string, name: string): Promise<Place | undefin
   return property ? positionOf(text, property.offset) : undefined
 }
 
+/** A JSON template's variables file, read: `file` is relative to the directory Packer runs in. */
+export interface JsonVariablesFile {
+  file: string
+  text: string
+}
+
+/**
+ * Where the variable is that Packer could not work out: `error interpolating default value for
+ * 'name': …` (a function it does not know, a `{{` left open), `Failed to interpolate "name": …`
+ * (a variable it uses that is not set), or only the call that failed, `template: root:1:3:
+ * executing "root" at <vault `secret/ci` `token`>: …` (a secret Vault or Secrets Manager did not
+ * give). Each variable's value is where Packer took it from: the input `variables` (`given`, in
+ * no file), else the last of `varFiles` that sets it, else the template's `variables`. Packer
+ * works them out in the order of their names and stops at the first that fails. Undefined when
+ * the message is not about a variable.
+ */
+export function locateVariableError(
+  message: string,
+  template: string,
+  varFiles: JsonVariablesFile[],
+  given: Array<{ name: string; value: string }>
+): TemplateError[] | undefined {
+  if (!isVariableError(message)) return undefined
+  const lines = message.split('\n').filter((line) => !framing.test(line))
+  const unwrapped = lines.join(' ')
+  const named = variableNamed.exec(unwrapped)
+  const call = named ? undefined : callFailed.exec(unwrapped)?.[1]
+  const values = variableValues(template, varFiles, given)
+  const name =
+    named?.[1] ?? named?.[2] ?? [...values.keys()].sort().find((key) => withoutSpaces(values.get(key)?.value).includes(withoutSpaces(call)))
+  const set = name === undefined ? undefined : values.get(name)
+  // Packer names the variable, or only the call: then it is named here, and where it was set.
+  const from = set?.place === undefined ? ' (input variables)' : ''
+  const problem = { message: named || name === undefined ? lines.join('\n') : `Variable "${name}"${from}: ${lines.join('\n')}` }
+  return [set?.place === undefined ? problem : { ...problem, ...(set.file !== undefined && { file: set.file }), ...set.place }]
+}
+
+/** Packer's problem with a variable it names. */
+const variableNamed = /^(?:error interpolating default value for '(.+?)': |Failed to interpolate "(.+?)": )/
+/** Packer's problem with a call in a variable's value, which names only the call. */
+const callFailed = /^template: root:\d+:\d+: executing "root" at <(.+?)>: /
+
+/** Whether Packer's message is about a JSON template variable's value (locateVariableError). */
+export function isVariableError(message: string): boolean {
+  const first = message.split('\n').find((line) => !framing.test(line)) ?? ''
+  return variableNamed.test(first) || /^template: root:\d+:\d+: executing "root" at </.test(first)
+}
+
+function withoutSpaces(text: string | undefined): string {
+  return text?.replace(/\s+/g, '') ?? ''
+}
+
+/** Where a variable's value is set: in `file` (else the template) at `place`; in no file for the input `variables`. */
+type VariableValue = { value?: string; file?: string; place?: Place }
+
+/** Each variable's value as Packer takes it, and where it is set. */
+function variableValues(
+  template: string,
+  varFiles: JsonVariablesFile[],
+  given: Array<{ name: string; value: string }>
+): Map<string, VariableValue> {
+  const values = new Map<string, VariableValue>()
+  for (const { file, text } of [{ file: undefined, text: template }, ...varFiles]) {
+    const root = parseTree(text)
+    const object = root && (file === undefined ? findNodeAtLocation(root, ['variables']) : root)
+    for (const [key, value] of object?.type === 'object' ? (object.children ?? []).map((property) => property.children ?? []) : []) {
+      if (typeof key?.value !== 'string') continue
+      const written = value?.type === 'string' ? (value.value as string) : undefined
+      values.set(key.value, { value: written, file, place: positionOf(text, (value ?? key).offset) })
+    }
+  }
+  for (const { name, value } of given) values.set(name, { value })
+  return values
+}
+
 /** Packer's messages about a template as a whole: the only ones read here. */
 const aboutTheTemplate = /^(Error: |Warning: |Failed to parse template:)/
 /** The template's `min_packer_version`, which the Packer that runs does not meet or cannot read. */

@@ -9,7 +9,7 @@ import { workspaceRelative } from '../common/paths.js'
 import { autoVarFiles } from '../inputs/template.js'
 import { hclDiagnostics, isHclBlockError, locateError } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
-import type { TemplateError } from '../packer/template-errors.js'
+import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
 
 export interface AnnotationContext {
   /** Directory Packer runs in: HCL2 diagnostics name files relative to it. */
@@ -24,6 +24,8 @@ export interface AnnotationContext {
   buildNames?: string[]
   /** The variables files given to Packer, relative to workingDirectory. */
   varFiles?: string[]
+  /** The input `variables`, which Packer takes over the variables files' and the template's. */
+  variables?: Array<{ name: string; value: string }>
 }
 
 /**
@@ -74,7 +76,15 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
     if (context.templateKind === 'json') {
       const text = await readFile(template, 'utf8')
       const directories = { templateDir: dirname(template), pwd: context.workingDirectory }
-      place = async (error) => located.locateTemplateErrors(error, text, context.buildNames, directories)
+      // The variables files, read when a problem is first about a variable's value.
+      let varFiles: Promise<JsonVariablesFile[]> | undefined
+      const readVarFiles = (): Promise<JsonVariablesFile[]> =>
+        (varFiles ??= Promise.all(
+          (context.varFiles ?? []).map(async (file) => ({ file, text: await readFile(resolve(context.workingDirectory, file), 'utf8') }))
+        ))
+      place = async (error) =>
+        (located.isVariableError(error) && located.locateVariableError(error, text, await readVarFiles(), context.variables ?? [])) ||
+        located.locateTemplateErrors(error, text, context.buildNames, directories)
     } else {
       const directory = context.workingDirectory
       // The variables files in the order Packer reads them, its own then those it is given:
