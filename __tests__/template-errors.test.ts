@@ -147,6 +147,14 @@ const cases: Case[] = [
     ]
   },
   {
+    name: 'a source AMI filter without owners, beside a provisioner: on the filter, which the problem names in words',
+    template: {
+      builders: [{ ...builder(), source_ami: undefined, source_ami_filter: { filters: { name: 'ubuntu/*' }, most_recent: true } }],
+      provisioners: [{ type: 'shell', inline: ['echo hi'] }]
+    },
+    expected: [[/^Build "amazon-ebs": For security reasons, your source AMI filter must declare an owner\.$/, '"source_ami_filter": {']]
+  },
+  {
     name: "a builder's problem that names no key, in a template with nothing but builders",
     template: { builders: [{ ...builder(), source_ami: undefined }] },
     expected: [
@@ -312,6 +320,16 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
     expect(await placed('mentioned.pkr.hcl', text)).toEqual([
       { message: 'A source_ami or source_ami_filter must be specified', file: 'mentioned.pkr.hcl', line: 7, column: 3 },
       { message: expect.stringContaining('your source AMI filter must declare an owner'), file: 'mentioned.pkr.hcl', line: 5 }
+    ])
+  })
+
+  it('places a problem that names a setting in words on that setting, written as a block', async () => {
+    const text =
+      'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  instance_type = "t3.micro"\n' +
+      '  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n\n  source_ami_filter {\n' +
+      '    filters     = { name = "ubuntu/*" }\n    most_recent = true\n  }\n}\n'
+    expect(await placed('prose.pkr.hcl', text)).toEqual([
+      { message: 'For security reasons, your source AMI filter must declare an owner.', file: 'prose.pkr.hcl', line: 7, column: 3 }
     ])
   })
 

@@ -139,10 +139,10 @@ export function parse(fileName: string, text: string): Promise<HclBody> {
 }
 
 /**
- * Where each of the attributes `names` of the block that begins on line `blockLine` (1-based),
- * or of the file itself with 0 (a variables file), is: its line and column, as written;
- * undefined for one that the block does not have. All undefined when there is no such block,
- * or the file is not valid HCL.
+ * Where each of the attributes `names` (or blocks, such as `source_ami_filter`) of the block
+ * that begins on line `blockLine` (1-based), or of the file itself with 0 (a variables file),
+ * is: its line and column, as written; undefined for one that the block does not have. All
+ * undefined when there is no such block, or the file is not valid HCL.
  */
 export function attributePositions(
   fileName: string,
@@ -154,7 +154,8 @@ export function attributePositions(
     const top = root.namedChildren.find((child) => child.type === 'body')
     const found = top?.namedChildren.find((child) => child.type === 'block' && child.startPosition.row === blockLine - 1)
     const body = blockLine === 0 ? top : found?.namedChildren.find((child) => child.type === 'body')
-    const attributes = body?.namedChildren.filter((child) => child.type === 'attribute') ?? []
+    // A setting may be written as an attribute or, where it is a block of its own, as one.
+    const attributes = body?.namedChildren.filter((child) => child.type === 'attribute' || child.type === 'block') ?? []
     return names.map((name) => {
       const attribute = attributes.find((child) => text(child.namedChildren[0] as Node) === name)
       if (!attribute) return undefined

@@ -284,9 +284,19 @@ function namedKey(problem: string): string | undefined {
   )
 }
 
-/** The words of a problem that look like settings (`source_ami`, `spot_instance_types`), in order. */
+/**
+ * The words of a problem that look like settings (`source_ami`, `spot_instance_types`), in
+ * order; then the settings it names in prose, longest first (`your source AMI filter must
+ * declare an owner` names `source_ami_filter`): each run of three or four words, joined as a
+ * setting's name is. Two would find `source_ami` in that problem, which is not about it.
+ */
 function mentionedSettings(problem: string): string[] {
-  return [...problem.matchAll(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g)].map(([word]) => word)
+  const written = [...problem.matchAll(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g)].map(([word]) => word)
+  const phrases = problem.split(/[^A-Za-z0-9 ]+/).map((part) => part.toLowerCase().split(' ').filter(Boolean))
+  const prose = [4, 3].flatMap((length) =>
+    phrases.flatMap((words) => words.slice(0, Math.max(0, words.length - length + 1)).map((_, at) => words.slice(at, at + length).join('_')))
+  )
+  return [...written, ...prose]
 }
 
 /** The setting a problem begins with, as in `ami_name must be between 3 and 128 characters long`. */
