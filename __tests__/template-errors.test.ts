@@ -122,6 +122,14 @@ const cases: Case[] = [
     expected: [[/^Build "amazon-ebs": Bad source '.+\/modules\/': /, '"source": "{{template_dir}}/modules/"']]
   },
   {
+    name: "a provisioner's source that Packer quotes on a line of its own, its path being long",
+    template: {
+      builders: [builder()],
+      provisioners: [{ type: 'file', source: '{{template_dir}}/../../terraform-modules/install-consul/', destination: '/tmp' }]
+    },
+    expected: [[/^Build "amazon-ebs": Bad source\n'.+\/install-consul\/':/, '"source": "{{template_dir}}/../../terraform-modules/install-consul/"']]
+  },
+  {
     name: "a provisioner's scripts that are not there: each on its entry of the list",
     template: { builders: [builder()], provisioners: [{ type: 'shell', scripts: ['one.sh', 'two.sh'] }] },
     expected: [

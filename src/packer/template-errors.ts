@@ -212,18 +212,17 @@ export function locateTemplateErrors(
   let warning = false
   /** How many problems there were before this build's: a problem of its own continues. */
   let before = 0
-  /** The builder, provisioner or post-processor that holds what a problem names. */
-  const components = new Map<TemplateError, Node>()
+  /** Each listed problem's text, with the lines Packer wrapped it onto: placed once it is whole. */
+  const written = new Map<TemplateError, string>()
   const add = (problem: string): void => {
-    const { component, ...place } = template.problem(problem, build)
-    const error = { message: inBuild(build, problem), ...place, ...(warning && { warning }) }
-    if (component) components.set(error, component)
+    const error = { message: inBuild(build, problem), ...(warning && { warning }) }
+    written.set(error, problem)
     problems.push(error)
   }
   for (const line of message.split('\n')) {
     const header = /^(?:Error: |(Warning): )?(?:Failed to (?:prepare|initialize) build:?|Warning when preparing build:) "(.+)"\s*$/.exec(line)
     if (header) {
-      placeOnTheirComponent(problems.slice(before), components, template)
+      placeBuild(problems.slice(before), written, template, build)
       warning = header[1] !== undefined
       build = header[2]
       before = problems.length
@@ -249,14 +248,35 @@ export function locateTemplateErrors(
     else if (line.startsWith('Error: ')) return [{ message }]
     // A problem's own further lines: indented, or, in a build's, the rest of what Packer wrote
     // (a line it wrapped, the text it quotes).
-    else if (last !== undefined && (/^ +\S/.test(line) || build !== undefined)) last.message += `\n${line}`
+    else if (last !== undefined && (/^ +\S/.test(line) || build !== undefined)) {
+      last.message += `\n${line}`
+      const problem = written.get(last)
+      if (problem !== undefined) written.set(last, `${problem}\n${line}`)
+    }
     // A build's one problem, not in a list (`invalid 'ami_name': template: …`), or the template's.
     else if (build !== undefined || minimumVersion.test(line)) add(line)
     // A line that is none of these is not one of Packer's messages about the template.
     else return [{ message }]
   }
-  placeOnTheirComponent(problems.slice(before), components, template)
+  placeBuild(problems.slice(before), written, template, build)
   return problems.length > 0 ? problems : [{ message }]
+}
+
+/**
+ * Places a build's problems, now that each has all the lines Packer wrapped it onto: those
+ * listed (`written` holds their text); the others were placed as they were read.
+ */
+function placeBuild(problems: TemplateError[], written: Map<TemplateError, string>, template: JsonTemplate, build: string | undefined): void {
+  /** The builder, provisioner or post-processor that holds what a problem names. */
+  const components = new Map<TemplateError, Node>()
+  for (const error of problems) {
+    const problem = written.get(error)
+    if (problem === undefined) continue
+    const { component, ...place } = template.problem(problem.replace(/\s*\n\s*/g, ' '), build)
+    Object.assign(error, place)
+    if (component) components.set(error, component)
+  }
+  placeOnTheirComponent(problems, components, template)
 }
 
 /**
