@@ -279,6 +279,26 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(endpoint.calls).toEqual([])
   })
 
+  it('a variable a JSON template uses but nothing sets is a warning on the line that uses it, as Packer makes it empty', async () => {
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    template.builders[0].tags.Team = '{{user `team_name`}}'
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const line = String(readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('"Team"')) + 1)
+    const result = await run({ 'working-directory': 'json', variables: 'team=images' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(parseCommands(result.stdout, 'warning')).toContainEqual({
+      message:
+        '{{user `team_name`}} in builders[0].tags.Team: packer-template.json does not declare "team_name", and no variables file or input ' +
+        'sets it, so Packer puts an empty string there.',
+      properties: { title: 'Undeclared variable', file: 'json/packer-template.json', line, col: '9' }
+    })
+    // What Packer did with it: the tag is there, empty.
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ Team: '' })
+  })
+
   it("Packer's warnings about an HCL2 template are annotated on the attribute, or the variables file's line, they name", async () => {
     const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
     writeFileSync(path, readFileSync(path, 'utf8').replace('  instance_type          = var.instance_type\n', '$&  spot_price_auto_product = "Linux/UNIX"\n'))

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import fc from 'fast-check'
 import { checkHclBuildSelection, listNamesBuilds } from '../src/inputs/hcl-build-selection.js'
 import {
   checkJsonVarFile,
@@ -8,7 +9,9 @@ import {
   positionOf,
   resolveUserVariables,
   templateKind,
+  undeclaredJsonVariables,
   unusedJsonVariables,
+  userVariableNames,
   userVariables
 } from '../src/inputs/template.js'
 
@@ -210,6 +213,41 @@ describe('unusedJsonVariables', () => {
     const given = ['region', 'size', 'build_name', 'team', 'kubernetes_semver', 'regoin', 'regoin', 'user', 'timestamp']
     expect(unusedJsonVariables(template, varFiles, given)).toEqual(['regoin', 'user', 'timestamp'])
     expect(unusedJsonVariables({ builders: [] }, [], [])).toEqual([])
+  })
+})
+
+describe('userVariableNames', () => {
+  it('reads the names passed to user as Go templates read an action, in any form Packer takes', () => {
+    expect(userVariableNames('{{user `a`}}-{{ user "b" | lower }}-{{ split (user `c`) "," 0 }}-{{- user `d` -}}')).toEqual(['a', 'b', 'c', 'd'])
+    expect(userVariableNames('{{user "say \\"hi\\""}} {{ user `}}` }}')).toEqual(['say "hi"', '}}'])
+  })
+
+  it('takes no string that is not passed to user: a field, a template variable, another function, a comment, plain text', () => {
+    const text = 'user `x` {{ .user `a` }} {{ $user `b` }} {{ username `c` }} {{ build `ID` }} {{/* user `d` */}} {{ users }}'
+    expect(userVariableNames(text)).toEqual([])
+    expect(userVariableNames('{{ user `a` }} {{ user `unclosed }}')).toEqual(['a'])
+  })
+
+  it('never throws, whatever the text', () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('{', '}', '`', '"', "'", '\\', 'u', 's', 'e', 'r', ' ', '/', '*', '.', '$') }), (text) => {
+      expect(Array.isArray(userVariableNames(text))).toBe(true)
+    }))
+  })
+})
+
+describe('undeclaredJsonVariables', () => {
+  it('names the variables the template uses outside variables that nothing sets, once each, where first used', () => {
+    const template = {
+      _comment: 'uses {{user `commented`}}',
+      variables: { region: 'us-east-1', prefix: '{{user `in_variables`}}' },
+      builders: [{ type: 'amazon-ebs', region: '{{user `region`}}', ami_name: '{{user `prefx`}}-{{user `from_file`}}', _note: '{{user `note`}}' }],
+      provisioners: [{ type: 'shell', inline: ['echo {{user `given`}}', 'echo {{ user `prefx` }}', 'echo {{user `tier`}}'] }]
+    }
+    const set = userVariables(template, [{ from_file: 'x' }], [{ name: 'given', value: 'y' }])
+    expect(undeclaredJsonVariables(template, set)).toEqual([
+      { name: 'prefx', path: ['builders', 0, 'ami_name'] },
+      { name: 'tier', path: ['provisioners', 0, 'inline', 2] }
+    ])
   })
 })
 

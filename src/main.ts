@@ -28,6 +28,7 @@ import { reportInputProblems } from './report/input-problems.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { reportLaunchTemplates } from './report/launch-templates.js'
 import { reportRetention } from './report/retention.js'
+import { reportVariables } from './report/variables.js'
 import { reportSsmParameters } from './report/ssm.js'
 import {
   amiOutputs,
@@ -267,7 +268,6 @@ function logInputs(given: Inputs): void {
   if (given.defaultVarFile) {
     core.info(`var-file is empty: using ${given.defaultVarFile}, found beside the template.`)
   }
-  for (const warning of given.variablesWarnings) core.warning(warning, { title: 'Unused variable' })
 }
 
 /** The summary of a job that has not succeeded yet. */
@@ -294,6 +294,7 @@ async function job(
   const provenanceStage = import('./inputs/provenance.js')
   provenanceStage.catch(() => undefined)
   logInputs(given)
+  await reportVariables(given)
   const packer = await core.group('Install Packer', () => install(given, onPath))
   setOutputs({ 'packer-version': packer.version })
   let masked: Promise<unknown> | undefined = template

@@ -13,10 +13,12 @@ import {
   describeJsonTemplate,
   hclTemplateFiles,
   templateKind,
+  undeclaredJsonVariables,
   unusedJsonVariables,
   userVariables,
   type TemplateContext,
-  type TemplateKind
+  type TemplateKind,
+  type UndeclaredVariable
 } from './template.js'
 
 export interface TemplateFiles {
@@ -43,6 +45,11 @@ export interface TemplateFiles {
    * (an HCL2 template refuses them: hcl.ts checks them once it is read).
    */
   variablesWarnings: string[]
+  /**
+   * Variables that a JSON template uses outside its `variables` and nothing sets, each with where
+   * it is first used: Packer makes them empty without a word.
+   */
+  undeclaredVariables: UndeclaredVariable[]
   /** Absolute path of the manifest file to read. */
   manifest: string
   /** True when input manifest named the file (else it came from the template or the default). */
@@ -72,6 +79,7 @@ interface TemplateDescription {
   manifestOutput?: string
   manifestOutputUnknown?: string
   variablesWarnings: string[]
+  undeclaredVariables: UndeclaredVariable[]
 }
 
 /**
@@ -91,7 +99,8 @@ const nothingKnown: TemplateDescription = {
   buildNamesKnown: true,
   sensitiveValues: [],
   sensitiveUnknown: [],
-  variablesWarnings: []
+  variablesWarnings: [],
+  undeclaredVariables: []
 }
 
 export function readTemplateFiles(
@@ -217,7 +226,8 @@ function describeJson(
   context: TemplateContext
 ): TemplateDescription {
   try {
-    const info = describeJsonTemplate(parsed, userVariables(parsed, varFiles, variables), context)
+    const values = userVariables(parsed, varFiles, variables)
+    const info = describeJsonTemplate(parsed, values, context)
     const variablesWarnings = unusedJsonVariables(parsed, varFiles, variables.map(({ name }) => name)).map(
       (name) => `variables: "${name}" is neither declared nor used by ${template}: Packer ignores it, and the template's own value stays`
     )
@@ -232,7 +242,8 @@ function describeJson(
       sensitiveUnknown: info.sensitiveUnknown,
       manifestOutput: info.manifestOutput,
       manifestOutputUnknown: info.manifestOutputUnknown,
-      variablesWarnings
+      variablesWarnings,
+      undeclaredVariables: undeclaredJsonVariables(parsed, values)
     }
   } catch (error) {
     const shown = reader.shown(path)

@@ -159,6 +159,95 @@ export function resolveUserVariables(
 }
 
 /**
+ * The names that the `{{ … }}` actions of `text` pass to `user`, read the way Go's text/template
+ * reads an action: `{{user `x`}}`, `{{ user "x" | lower }}`, `{{ split (user `list`) "," 0 }}`.
+ * A string, a comment or a field (`.user`) is not a call.
+ */
+export function userVariableNames(text: string): string[] {
+  const names: string[] = []
+  for (let open = text.indexOf('{{'); open >= 0; open = text.indexOf('{{', open)) {
+    let index = open + 2
+    /** The word just before, when the last thing read was one. */
+    let word: string | undefined
+    while (index < text.length && !text.startsWith('}}', index)) {
+      const char = text[index]
+      if (text.startsWith('/*', index)) {
+        const end = text.indexOf('*/', index + 2)
+        index = end < 0 ? text.length : end + 2
+      } else if (char === '`' || char === '"' || char === "'") {
+        const end = stringEnd(text, index)
+        // A string left open is not Go template syntax: Packer refuses it, saying where.
+        if (end < 0) return names
+        if (word === 'user' && char !== "'") names.push(stringValue(text.slice(index, end)))
+        index = end
+      } else if (/[A-Za-z_.$]/.test(char)) {
+        let end = index + 1
+        while (end < text.length && /[A-Za-z0-9_]/.test(text[end])) end++
+        // `.user` is a field and `$user` a template variable: neither calls the function.
+        word = char === '.' || char === '$' ? undefined : text.slice(index, end)
+        index = end
+        continue
+      } else {
+        index++
+      }
+      if (!/\s/.test(char)) word = undefined
+    }
+    open = index
+  }
+  return names
+}
+
+/** Where the Go string literal that begins at `start` ends (just after its closing quote); -1 if it does not. */
+function stringEnd(text: string, start: number): number {
+  const quote = text[start]
+  let index = start + 1
+  while (index < text.length && text[index] !== quote) index += quote !== '`' && text[index] === '\\' ? 2 : 1
+  return index < text.length ? index + 1 : -1
+}
+
+/** The value of a Go string literal: raw (`x`) as written, interpreted ("x") with its escapes. */
+function stringValue(literal: string): string {
+  if (literal.startsWith('`')) return literal.slice(1, -1)
+  try {
+    return JSON.parse(literal) as string
+  } catch {
+    return literal.slice(1, -1)
+  }
+}
+
+/** One place in a JSON document: the keys and indexes that lead to it. */
+export type JsonPath = Array<string | number>
+
+/** A variable a JSON template uses and nothing sets, and where it is first used. */
+export interface UndeclaredVariable {
+  name: string
+  path: JsonPath
+}
+
+/**
+ * The variables that a JSON template passes to `user` outside its `variables` and that nothing
+ * sets (`set`: userVariables), each with where it is first used. Packer puts an empty string in
+ * their place without a word, so a misspelt name empties an AMI's name, a tag or a script's
+ * argument. Keys that begin with `_` are comments.
+ */
+export function undeclaredJsonVariables(template: unknown, set: UserVariables): UndeclaredVariable[] {
+  const found = new Map<string, JsonPath>()
+  const visit = (value: unknown, path: JsonPath): void => {
+    if (typeof value === 'string') {
+      for (const name of userVariableNames(value)) if (!set.has(name) && !found.has(name)) found.set(name, path)
+    } else if (Array.isArray(value)) {
+      value.forEach((item, index) => visit(item, [...path, index]))
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) if (!key.startsWith('_')) visit(item, [...path, key])
+    }
+  }
+  if (typeof template === 'object' && template !== null) {
+    for (const [key, value] of Object.entries(template)) if (key !== 'variables' && !key.startsWith('_')) visit(value, [key])
+  }
+  return [...found].map(([name, path]) => ({ name, path }))
+}
+
+/**
  * The user variables of a JSON template: its `variables` defaults (`null` for a required one
  * Packer treats as empty), then each variables file in order, then `-var`s, later ones winning.
  */
@@ -190,11 +279,8 @@ export function unusedJsonVariables(template: unknown, varFiles: unknown[], give
   if (given.length === 0) return []
   const declared = (template as { variables?: unknown } | null)?.variables
   const isDeclared = (name: string): boolean => typeof declared === 'object' && declared !== null && Object.hasOwn(declared, name)
-  const userActions = stringsOf([template, ...varFiles])
-    .flatMap((text) => [...text.matchAll(/\{\{(.*?)\}\}/gs)].map((match) => match[1]))
-    .filter((action) => /\buser\b/.test(action))
-  const isUsed = (name: string): boolean => userActions.some((action) => action.includes(`\`${name}\``) || action.includes(`"${name}"`))
-  return [...new Set(given)].filter((name) => !isDeclared(name) && !isUsed(name))
+  const used = new Set(stringsOf([template, ...varFiles]).flatMap(userVariableNames))
+  return [...new Set(given)].filter((name) => !isDeclared(name) && !used.has(name))
 }
 
 export interface JsonTemplateInfo {
