@@ -200,10 +200,11 @@ describe('readInputs rejects each bad input with its own message', () => {
     ])
   })
 
-  it('a JSON template var file with a value that is not a string', async () => {
-    writeFileSync(join(workspace, 'vars.json'), '{"count": 2}')
+  it('a JSON template var file with values that are not strings: each one', async () => {
+    writeFileSync(join(workspace, 'vars.json'), '{"count": 2, "region": "us-east-1", "encrypted": true, "unset": null}')
     expect((await problems({ 'var-file': 'vars.json' }))).toEqual([
-      'var-file: vars.json: expected variable "count" to be a string (or null), found 2'
+      'var-file: vars.json: expected variable "count" to be a string (or null), found 2',
+      'var-file: vars.json: expected variable "encrypted" to be a string (or null), found true'
     ])
   })
 

@@ -274,9 +274,9 @@ describe('checkHclBuildSelection', () => {
 
 describe('checkJsonVarFile', () => {
   it('accepts a flat object of strings only', () => {
-    expect(checkJsonVarFile({ region: 'us-east-1' })).toBeUndefined()
-    expect(checkJsonVarFile({ count: 2 })).toBe('expected variable "count" to be a string (or null), found 2')
-    expect(checkJsonVarFile({ unset: null })).toBeUndefined()
-    expect(checkJsonVarFile(['x'])).toMatch(/expected a JSON object/)
+    expect(checkJsonVarFile({ region: 'us-east-1' })).toEqual([])
+    expect(checkJsonVarFile({ count: 2 })).toEqual(['expected variable "count" to be a string (or null), found 2'])
+    expect(checkJsonVarFile({ unset: null })).toEqual([])
+    expect(checkJsonVarFile(['x'])).toEqual([expect.stringMatching(/expected a JSON object/)])
   })
 })

@@ -290,6 +290,6 @@ function checkVarFile(
   if (parsed === undefined || kind !== 'json') return []
   const wrong = checkJsonVarFile(parsed)
   const shown = reader.shown(path)
-  if (wrong) reader.problem(`var-file: ${shown}: ${wrong}`, { file: shown })
-  return wrong ? [] : [parsed]
+  for (const problem of wrong) reader.problem(`var-file: ${shown}: ${problem}`, { file: shown })
+  return wrong.length > 0 ? [] : [parsed]
 }

@@ -409,16 +409,14 @@ function sensitiveValuesOf(
 
 /**
  * Variables files for legacy JSON templates are flat objects of strings; Packer treats `null`
- * as empty and refuses numbers, booleans, lists and objects.
+ * as empty and refuses numbers, booleans, lists and objects: what is wrong, each variable's on
+ * its own (Packer names only the first).
  */
-export function checkJsonVarFile(parsed: unknown): string | undefined {
+export function checkJsonVarFile(parsed: unknown): string[] {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return 'expected a JSON object of variable names to string values'
+    return ['expected a JSON object of variable names to string values']
   }
-  for (const [name, value] of Object.entries(parsed)) {
-    if (typeof value !== 'string' && value !== null) {
-      return `expected variable "${name}" to be a string (or null), found ${JSON.stringify(value)}`
-    }
-  }
-  return undefined
+  return Object.entries(parsed).flatMap(([name, value]) =>
+    typeof value === 'string' || value === null ? [] : [`expected variable "${name}" to be a string (or null), found ${JSON.stringify(value)}`]
+  )
 }
