@@ -130,6 +130,14 @@ const cases: Case[] = [
     expected: [[/^Build "amazon-ebs": Bad source\n'.+\/install-consul\/':/, '"source": "{{template_dir}}/../../terraform-modules/install-consul/"']]
   },
   {
+    name: "a provisioner's setting that a problem begins with: on that provisioner's key",
+    template: { builders: [builder()], provisioners: [{ type: 'ansible-local', playbook_dir: 'ansible/', playbook_file: 'ansible/site.yml' }] },
+    expected: [
+      [/^Build "amazon-ebs": playbook_file: ansible\/site\.yml is invalid: stat /, '"playbook_file": "ansible/site.yml"'],
+      [/^Build "amazon-ebs": playbook_dir: ansible\/ is invalid: stat /, '"playbook_dir": "ansible/"']
+    ]
+  },
+  {
     name: "a provisioner's scripts that are not there: each on its entry of the list",
     template: { builders: [builder()], provisioners: [{ type: 'shell', scripts: ['one.sh', 'two.sh'] }] },
     expected: [

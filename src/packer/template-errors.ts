@@ -481,10 +481,14 @@ class JsonTemplate {
     return undefined
   }
 
-  /** A key of `node` that the problem begins with (`ami_name must be between 3 and 128 characters long`). */
-  private leadingKey(node: Node | undefined, problem: string): Node | undefined {
+  /**
+   * A key that the problem begins with (`ami_name must be between 3 and 128 characters long`,
+   * `playbook_file: ./playbook.yml is invalid`), of the build's builder, else of a provisioner or
+   * post-processor.
+   */
+  private leadingKey(builder: Node | undefined, problem: string): Node | undefined {
     const word = leadingWord(problem)
-    return word === undefined ? undefined : this.key(node, word)
+    return word === undefined ? undefined : this.keyInBuild(builder, word)
   }
 
   /** The entry of an `only`, `except` or `override` that a numbered problem quotes. */
