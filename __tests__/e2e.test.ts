@@ -279,6 +279,21 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(endpoint.calls).toEqual([])
   })
 
+  it("a JSON template's problem that quotes a value set by the variables input is annotated where the template uses it", async () => {
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    template.variables.bundle = 'app.tar.gz'
+    template.provisioners = [{ type: 'file', source: '{{user `bundle`}}', destination: '/tmp/app.tar.gz' }]
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const line = String(readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('"source": "{{user `bundle`}}"')) + 1)
+    const result = await run({ 'working-directory': 'json', variables: 'bundle=release-1.4.2.tar.gz', command: 'validate' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^Build "[^"]+": Bad source 'release-1\.4\.2\.tar\.gz': /),
+      properties: expect.objectContaining({ title: 'Packer', file: 'json/packer-template.json', line })
+    })
+  })
+
   it('a variable a JSON template uses but nothing sets is a warning on the line that uses it, as Packer makes it empty', async () => {
     const path = join(workspace, 'json', 'packer-template.json')
     const template = JSON.parse(readFileSync(path, 'utf8'))

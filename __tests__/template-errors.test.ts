@@ -16,6 +16,7 @@ import {
   locateVariableError,
   type TemplateError
 } from '../src/packer/template-errors.js'
+import { userVariables } from '../src/inputs/template.js'
 import { describeWithPacker, packer } from './support/runtimes.js'
 
 const run = promisify(execFile)
@@ -128,6 +129,15 @@ const cases: Case[] = [
       provisioners: [{ type: 'file', source: '{{template_dir}}/../../terraform-modules/install-consul/', destination: '/tmp' }]
     },
     expected: [[/^Build "amazon-ebs": Bad source\n'.+\/install-consul\/':/, '"source": "{{template_dir}}/../../terraform-modules/install-consul/"']]
+  },
+  {
+    name: "a provisioner's source from a variable, which Packer quotes filled in",
+    template: {
+      variables: { bundle: 'consul_1.7.2+ent_linux_amd64.zip' },
+      builders: [builder()],
+      provisioners: [{ type: 'file', source: '{{ user `bundle` }}', destination: '/tmp/consul.zip' }]
+    },
+    expected: [[/^Build "amazon-ebs": Bad source 'consul_1\.7\.2\+ent_linux_amd64\.zip': /, '"source": "{{ user `bundle` }}"']]
   },
   {
     name: "a provisioner's setting that a problem begins with: on that provisioner's key",
@@ -280,7 +290,8 @@ describeWithPacker('JSON template errors, placed where Packer says they are', ()
       writeFileSync(file, text)
       const errors = await validationErrors(file, directory)
       expect(errors).not.toEqual([])
-      const problems = errors.flatMap((error) => locateTemplateErrors(error, text, buildNames, { templateDir: directory, pwd: directory }))
+      const variables = userVariables(JSON.parse(text), [], [])
+      const problems = errors.flatMap((error) => locateTemplateErrors(error, text, buildNames, { templateDir: directory, pwd: directory, variables }))
       const lines = text.split('\n')
       expect(
         problems.map(({ message, line }, index) => [

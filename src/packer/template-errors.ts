@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
-import { positionOf, resolveUserVariables, type JsonPath, type TemplateContext } from '../inputs/template.js'
+import { positionOf, resolveUserVariables, userVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { isHclBlockError } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
@@ -150,6 +150,18 @@ export function locateVariableError(
   return [set?.place === undefined ? problem : { ...problem, ...(set.file !== undefined && { file: set.file }), ...set.place }]
 }
 
+/** The user variables of a JSON template, its variables files and the input `variables` (userVariables). */
+export function jsonUserVariables(template: string, varFiles: JsonVariablesFile[], given: Array<{ name: string; value: string }>): UserVariables {
+  const parsed = (text: string): unknown => {
+    try {
+      return JSON.parse(text)
+    } catch {
+      return undefined
+    }
+  }
+  return userVariables(parsed(template), varFiles.map(({ text }) => parsed(text)), given)
+}
+
 /** Packer's problem with a variable it names. */
 const variableNamed = /^(?:error interpolating default value for '(.+?)': |Failed to interpolate "(.+?)": )/
 /** Packer's problem with a call in a variable's value, which names only the call. */
@@ -188,6 +200,12 @@ function variableValues(
   return values
 }
 
+/**
+ * What Packer fills into a value before it quotes it: `{{template_dir}}`, `{{pwd}}`, and the
+ * user variables (userVariables), as `Bad source 'consul_1.7.2.zip'` of `{{user `consul_zip`}}`.
+ */
+export type Filling = Pick<TemplateContext, 'templateDir' | 'pwd'> & { variables?: UserVariables }
+
 /** Packer's messages about a template as a whole: the only ones read here. */
 const aboutTheTemplate = /^(Error: |Warning: |Failed to parse template:)/
 /** The template's `min_packer_version`, which the Packer that runs does not meet or cannot read. */
@@ -198,19 +216,14 @@ const framing = /^\s*((Error: )?(Failed to parse template: )?\d+ error(\(s\)|s)?
 /**
  * Packer's error (or warning) message split into its problems, each with its place in the
  * template (`text`); `buildNames` are the builders' names as Packer resolved them, in the
- * template's order, where they are all known; `directories` are what `{{template_dir}}` and
- * `{{pwd}}` are, as Packer fills them into a value it quotes. A message that is not about the
- * template, or a template that does not parse, gives the message whole, with no place.
+ * template's order, where they are all known; `filling` is what Packer fills into a value it
+ * quotes. A message that is not about the template, or a template that does not parse, gives
+ * the message whole, with no place.
  */
-export function locateTemplateErrors(
-  message: string,
-  text: string,
-  buildNames?: string[],
-  directories: Pick<TemplateContext, 'templateDir' | 'pwd'> = {}
-): TemplateError[] {
+export function locateTemplateErrors(message: string, text: string, buildNames?: string[], filling: Filling = {}): TemplateError[] {
   const root = aboutTheTemplate.test(message) ? parseTree(text) : undefined
   if (!root || root.type !== 'object') return [{ message }]
-  const template = new JsonTemplate(root, text, buildNames, directories)
+  const template = new JsonTemplate(root, text, buildNames, filling)
   const problems: TemplateError[] = []
   let build: string | undefined
   /** Whether the build's problems are warnings (`Warning when preparing build: "amazon-ebs"`). */
@@ -368,8 +381,7 @@ class JsonTemplate {
     private readonly root: Node,
     private readonly text: string,
     private readonly buildNames?: string[],
-    /** What `{{template_dir}}` and `{{pwd}}` are, as Packer filled them into what it quotes. */
-    private readonly directories: Pick<TemplateContext, 'templateDir' | 'pwd'> = {}
+    private readonly filling: Filling = {}
   ) {
     this.builders = this.items(['builders'])
     this.provisioners = this.items(['provisioners'])
@@ -440,9 +452,9 @@ class JsonTemplate {
     return undefined
   }
 
-  /** A value with `{{template_dir}}` and `{{pwd}}` filled in, as Packer quotes it; else as written. */
+  /** A value with its variables and directories filled in, as Packer quotes it; else as written. */
   private filledIn(value: string): string {
-    return (value.includes('{{') && resolveUserVariables(value, new Map(), this.directories)) || value
+    return (value.includes('{{') && resolveUserVariables(value, this.filling.variables ?? new Map(), this.filling)) || value
   }
 
   /** The key `name` written again in the same object: the first such key, in the order Packer reads them. */

@@ -63,6 +63,14 @@ function annotationFor(message: string, context: AnnotationContext): core.Annota
   }
 }
 
+/** A JSON template's variables files, read: those that cannot be read are left out. */
+async function readVarFiles(context: AnnotationContext): Promise<JsonVariablesFile[]> {
+  const read = (context.varFiles ?? []).map((file) =>
+    readFile(resolve(context.workingDirectory, file), 'utf8').then((text) => [{ file, text }], () => [])
+  )
+  return (await Promise.all(read)).flat()
+}
+
 /**
  * Packer names no line in a JSON template, and only a refused or warned-of HCL2 block's first
  * line: each problem it lists is annotated at what it names in the template (the builder, the
@@ -75,16 +83,16 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
     const located = await import('../packer/template-errors.js')
     if (context.templateKind === 'json') {
       const text = await readFile(template, 'utf8')
-      const directories = { templateDir: dirname(template), pwd: context.workingDirectory }
-      // The variables files, read when a problem is first about a variable's value.
-      let varFiles: Promise<JsonVariablesFile[]> | undefined
-      const readVarFiles = (): Promise<JsonVariablesFile[]> =>
-        (varFiles ??= Promise.all(
-          (context.varFiles ?? []).map(async (file) => ({ file, text: await readFile(resolve(context.workingDirectory, file), 'utf8') }))
-        ))
+      const given = context.variables ?? []
+      const varFiles = await readVarFiles(context)
+      const filling = {
+        templateDir: dirname(template),
+        pwd: context.workingDirectory,
+        variables: located.jsonUserVariables(text, varFiles, given)
+      }
       place = async (error) =>
-        (located.isVariableError(error) && located.locateVariableError(error, text, await readVarFiles(), context.variables ?? [])) ||
-        located.locateTemplateErrors(error, text, context.buildNames, directories)
+        (located.isVariableError(error) && located.locateVariableError(error, text, varFiles, given)) ||
+        located.locateTemplateErrors(error, text, context.buildNames, filling)
     } else {
       const directory = context.workingDirectory
       // The variables files in the order Packer reads them, its own then those it is given:
