@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
-import { positionOf, resolveUserVariables, userVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
+import { positionOf, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { isHclBlockError } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
@@ -150,27 +150,24 @@ export function locateVariableError(
   return [set?.place === undefined ? problem : { ...problem, ...(set.file !== undefined && { file: set.file }), ...set.place }]
 }
 
-/** The user variables of a JSON template, its variables files and the input `variables` (userVariables). */
+/**
+ * The values of a JSON template's user variables, as Packer takes them from the template, its
+ * variables files and the input `variables`; undefined where it is not a string.
+ */
 export function jsonUserVariables(template: string, varFiles: JsonVariablesFile[], given: Array<{ name: string; value: string }>): UserVariables {
-  const parsed = (text: string): unknown => {
-    try {
-      return JSON.parse(text)
-    } catch {
-      return undefined
-    }
-  }
-  return userVariables(parsed(template), varFiles.map(({ text }) => parsed(text)), given)
+  return new Map([...variableValues(template, varFiles, given)].map(([name, { value }]) => [name, value]))
 }
 
 /** Packer's problem with a variable it names. */
 const variableNamed = /^(?:error interpolating default value for '(.+?)': |Failed to interpolate "(.+?)": )/
 /** Packer's problem with a call in a variable's value, which names only the call. */
-const callFailed = /^template: root:\d+:\d+: executing "root" at <(.+?)>: /
+const callFailing = /^template: root:\d+:\d+: executing "root" at </
+const callFailed = new RegExp(`${callFailing.source}(.+?)>: `)
 
 /** Whether Packer's message is about a JSON template variable's value (locateVariableError). */
 export function isVariableError(message: string): boolean {
   const first = message.split('\n').find((line) => !framing.test(line)) ?? ''
-  return variableNamed.test(first) || /^template: root:\d+:\d+: executing "root" at </.test(first)
+  return variableNamed.test(first) || callFailing.test(first)
 }
 
 function withoutSpaces(text: string | undefined): string {
