@@ -165,7 +165,7 @@ const callFailing = /^template: root:\d+:\d+: executing "root" at </
 const callFailed = new RegExp(`${callFailing.source}(.+?)>: `)
 
 /** Whether Packer's message is about a JSON template variable's value (locateVariableError). */
-export function isVariableError(message: string): boolean {
+function isVariableError(message: string): boolean {
   const first = message.split('\n').find((line) => !framing.test(line)) ?? ''
   return variableNamed.test(first) || callFailing.test(first)
 }

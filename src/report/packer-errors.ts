@@ -91,7 +91,7 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
         variables: located.jsonUserVariables(text, varFiles, given)
       }
       place = async (error) =>
-        (located.isVariableError(error) && located.locateVariableError(error, text, varFiles, given)) ||
+        located.locateVariableError(error, text, varFiles, given) ??
         located.locateTemplateErrors(error, text, context.buildNames, filling)
     } else {
       const directory = context.workingDirectory
