@@ -186,6 +186,24 @@ describe('bad inputs', () => {
     expect(result.stdout + result.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/)
     expect(packerCalls()).toEqual([])
   })
+
+  it("each value of a JSON variables file that is not a string is on its own line, beside the others' problems", async () => {
+    writeFileSync(join(workspace, 'typed.json'), '{\n  "region": "us-east-1",\n  "count": 2,\n  "unset": null,\n    "encrypted": true\n}\n')
+    const result = await run({ template: 'packer-template.json', 'var-file': 'typed.json', 'on-error': 'ask' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map((e) => [e.message, e.properties])).toEqual([
+      [
+        'var-file: typed.json: expected variable "count" to be a string (or null), found 2',
+        { title: 'Invalid input', file: 'typed.json', line: '3', col: '3' }
+      ],
+      [
+        'var-file: typed.json: expected variable "encrypted" to be a string (or null), found true',
+        { title: 'Invalid input', file: 'typed.json', line: '5', col: '5' }
+      ],
+      ['on-error: expected one of cleanup, abort, run-cleanup-provisioner, found "ask"', { title: 'Invalid input' }]
+    ])
+    expect(packerCalls()).toEqual([])
+  })
 })
 
 describe('cancelling', () => {

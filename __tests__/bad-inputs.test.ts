@@ -21,6 +21,8 @@ interface BadInput {
   says: RegExp
   /** The file the annotation points at, when the problem is in a file. */
   file?: string
+  /** The line and column in that file, when the problem is about one place in it. */
+  at?: { line: string; col: string }
 }
 
 const json = { 'working-directory': 'json' }
@@ -40,7 +42,7 @@ const cases: BadInput[] = [
   { name: 'an HCL var-file for a JSON template', inputs: { ...json, 'var-file': 'vars.pkrvars.hcl' }, files: { 'json/vars.pkrvars.hcl': 'aws_region = "us-east-1"\n' }, says: /^var-file: json\/vars\.pkrvars\.hcl is HCL, but packer-template\.json is a JSON template: its variables files must be JSON/ },
   { name: 'a var-file that does not exist', inputs: { ...json, 'var-file': 'missing.json' }, says: /^var-file: expected a variables file at "missing\.json"/ },
   { name: 'a var-file that does not parse', inputs: { ...json, 'var-file': 'bad.json' }, files: { 'json/bad.json': '{"aws_region": ' }, says: /^var-file: json\/bad\.json is not valid JSON/, file: 'json/bad.json' },
-  { name: 'a var-file with a number', inputs: { ...json, 'var-file': 'number.json' }, files: { 'json/number.json': '{"instance_count": 2}' }, says: /^var-file: json\/number\.json: expected variable "instance_count" to be a string/ },
+  { name: 'a var-file with a number', inputs: { ...json, 'var-file': 'number.json' }, files: { 'json/number.json': '{\n  "aws_region": "us-east-1",\n  "instance_count": 2\n}\n' }, says: /^var-file: json\/number\.json: expected variable "instance_count" to be a string/, file: 'json/number.json', at: { line: '3', col: '3' } },
   { name: 'a var-file with another extension that is not JSON', inputs: { ...json, 'var-file': 'vars.txt' }, files: { 'json/vars.txt': 'aws_region=us-east-1' }, says: /^var-file: json\/vars\.txt is not valid JSON/ },
   { name: 'a variables line without =', inputs: { ...json, variables: 'aws_region' }, says: /^variables: expected NAME=VALUE with a variable name, found "aws_region"/ },
   { name: 'a variables line with a bad name', inputs: { ...json, variables: '1region=us-east-1' }, says: /^variables: expected NAME=VALUE/ },
@@ -149,6 +151,7 @@ describeWithPacker('bad input through the bundled action', () => {
     expect(result.errors.map((error) => error.message)).toEqual([expect.stringMatching(badInput.says)])
     expect(result.errors[0].properties.title).toBe('Invalid input')
     if (badInput.file) expect(result.errors[0].properties.file).toBe(badInput.file)
+    if (badInput.at) expect(result.errors[0].properties).toMatchObject(badInput.at)
     // No stack trace, on either stream.
     expect(`${result.stdout}\n${result.stderr}`).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m)
     expect(result.stderr).toBe('')

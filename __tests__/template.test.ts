@@ -275,8 +275,8 @@ describe('checkHclBuildSelection', () => {
 describe('checkJsonVarFile', () => {
   it('accepts a flat object of strings only', () => {
     expect(checkJsonVarFile({ region: 'us-east-1' })).toEqual([])
-    expect(checkJsonVarFile({ count: 2 })).toEqual(['expected variable "count" to be a string (or null), found 2'])
+    expect(checkJsonVarFile({ count: 2 })).toEqual([{ problem: 'expected variable "count" to be a string (or null), found 2', at: ['count'] }])
     expect(checkJsonVarFile({ unset: null })).toEqual([])
-    expect(checkJsonVarFile(['x'])).toEqual([expect.stringMatching(/expected a JSON object/)])
+    expect(checkJsonVarFile(['x'])).toEqual([{ problem: expect.stringMatching(/expected a JSON object/), at: [] }])
   })
 })

@@ -43,7 +43,8 @@ const loadedLater = {
   'stages/ssm': 'src/aws/ssm.ts',
   'stages/retention': 'src/aws/retention.ts',
   'stages/cleanup': 'src/aws/cleanup.ts',
-  'stages/plugin-cache': 'src/plugins/cache.ts'
+  'stages/plugin-cache': 'src/plugins/cache.ts',
+  'stages/json-place': 'src/common/json-place.ts'
 }
 const inputStageSources = Object.fromEntries(Object.entries(inputStages).map(([name, { source }]) => [name, source]))
 /** Each stage, later or checking an input, by its source file, absolute. */

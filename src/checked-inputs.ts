@@ -13,7 +13,7 @@ export async function checkedInputs(): Promise<Inputs | undefined> {
     return inputs
   } catch (error) {
     if (!(error instanceof InputError)) throw error
-    reportInputProblems(error.problems)
+    await reportInputProblems(error.problems)
     return undefined
   }
 }

@@ -322,7 +322,7 @@ async function job(
       inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
     fingerprinting?.catch(() => undefined)
     await validating
-    reportTemplateRead(template && (await template))
+    await reportTemplateRead(template && (await template))
     if (inputs.command === 'validate') {
       summary.outcome = 'validated'
       return
@@ -352,7 +352,7 @@ async function job(
  * masked. A manifest file that Packer's manifest post-processor would fail on after the build,
  * throwing the AMIs away: nothing is built.
  */
-function reportTemplateRead(template: HclTemplate | undefined): void {
+async function reportTemplateRead(template: HclTemplate | undefined): Promise<void> {
   for (const { file, line, column, message } of template?.unreadable ?? []) {
     core.warning(
       `${message}. Packer accepts this file, but the action could not read it: sensitive variables declared in it are not masked in the log.`,
@@ -360,7 +360,7 @@ function reportTemplateRead(template: HclTemplate | undefined): void {
     )
   }
   if (template && template.problems.length > 0) {
-    reportInputProblems(template.problems)
+    await reportInputProblems(template.problems)
     throw new Failure(
       "Packer's manifest post-processor would fail on the file already at the template's manifest path (see the errors above); nothing was built."
     )

@@ -3,13 +3,18 @@
 import { readFileSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
-import { JsonSyntaxError, parseJsonWithPosition } from './template.js'
+import { JsonSyntaxError, parseJsonWithPosition, type JsonPath } from './template.js'
 
 /** Where a problem points, so the annotation lands on the file and line. */
 export interface ProblemLocation {
   file: string
   line?: number
   column?: number
+  /**
+   * The value in a JSON file (its absolute path) that the problem is about. Its line is found
+   * when the problem is reported: that takes a parser with positions, which a valid run never needs.
+   */
+  value?: { path: string; at: JsonPath }
 }
 
 export interface InputProblem {

@@ -290,6 +290,6 @@ function checkVarFile(
   if (parsed === undefined || kind !== 'json') return []
   const wrong = checkJsonVarFile(parsed)
   const shown = reader.shown(path)
-  for (const problem of wrong) reader.problem(`var-file: ${shown}: ${problem}`, { file: shown })
+  for (const { problem, at } of wrong) reader.problem(`var-file: ${shown}: ${problem}`, { file: shown, value: { path, at } })
   return wrong.length > 0 ? [] : [parsed]
 }

@@ -410,13 +410,15 @@ function sensitiveValuesOf(
 /**
  * Variables files for legacy JSON templates are flat objects of strings; Packer treats `null`
  * as empty and refuses numbers, booleans, lists and objects: what is wrong, each variable's on
- * its own (Packer names only the first).
+ * its own (Packer names only the first), and where in the file.
  */
-export function checkJsonVarFile(parsed: unknown): string[] {
+export function checkJsonVarFile(parsed: unknown): Array<{ problem: string; at: JsonPath }> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return ['expected a JSON object of variable names to string values']
+    return [{ problem: 'expected a JSON object of variable names to string values', at: [] }]
   }
   return Object.entries(parsed).flatMap(([name, value]) =>
-    typeof value === 'string' || value === null ? [] : [`expected variable "${name}" to be a string (or null), found ${JSON.stringify(value)}`]
+    typeof value === 'string' || value === null
+      ? []
+      : [{ problem: `expected variable "${name}" to be a string (or null), found ${JSON.stringify(value)}`, at: [name] }]
   )
 }

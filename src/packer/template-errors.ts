@@ -10,7 +10,8 @@
 import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
-import { positionOf, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
+import { positionOf, resolveUserVariables, type TemplateContext, type UserVariables } from '../inputs/template.js'
+import { jsonPlace } from '../common/json-place.js'
 import { isHclBlockError } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
@@ -103,14 +104,6 @@ export async function locateUndeclaredVariable(
 /** Where the JSON variables file at `path` sets `name`. */
 async function jsonKeyPlace(path: string, name: string): Promise<Place | undefined> {
   return jsonPlace(await readFile(path, 'utf8'), [name])
-}
-
-/** Where in the JSON `text` the value at `path` is: its key, or its entry in a list. */
-export function jsonPlace(text: string, path: JsonPath): Place | undefined {
-  const root = parseTree(text)
-  const node = root && findNodeAtLocation(root, path)
-  const written = node?.parent?.type === 'property' ? node.parent : node
-  return written ? positionOf(text, written.offset) : undefined
 }
 
 /** A JSON template's variables file, read: `file` is relative to the directory Packer runs in. */

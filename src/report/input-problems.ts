@@ -1,11 +1,13 @@
 // The inputs' problems, as annotations: one per problem, so that each points at its input or
 // file. Loaded on every run before anything else of the job, so it needs no more than
-// @actions/core.
+// @actions/core; a problem with a value in a JSON file loads the JSON parser that finds its line.
 import * as core from '@actions/core'
+import { readFileSync } from 'node:fs'
 import type { InputProblem } from '../inputs/index.js'
 
-export function reportInputProblems(problems: InputProblem[]): void {
-  for (const { message, location } of problems) {
+export async function reportInputProblems(problems: InputProblem[]): Promise<void> {
+  const placed = problems.some(({ location }) => location?.value) ? await placeValues(problems) : problems
+  for (const { message, location } of placed) {
     core.error(message, {
       title: 'Invalid input',
       file: location?.file,
@@ -14,4 +16,20 @@ export function reportInputProblems(problems: InputProblem[]): void {
     })
   }
   process.exitCode = 1
+}
+
+/** Each problem about a value in a JSON file, on the line of that value. */
+async function placeValues(problems: InputProblem[]): Promise<InputProblem[]> {
+  const { jsonPlace } = await import('../common/json-place.js')
+  return problems.map((problem) => {
+    const { location } = problem
+    if (!location?.value) return problem
+    let place
+    try {
+      place = jsonPlace(readFileSync(location.value.path, 'utf8'), location.value.at)
+    } catch {
+      return problem
+    }
+    return place ? { ...problem, location: { ...location, line: place.line, column: place.column } } : problem
+  })
 }

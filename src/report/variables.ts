@@ -15,7 +15,7 @@ export async function reportVariables(inputs: VariableInputs): Promise<void> {
   if (inputs.undeclaredVariables.length === 0) return
   const path = resolve(inputs.workingDirectory, inputs.template)
   // The template is read with positions only now that there is something to place.
-  const placed = await Promise.all([import('../packer/template-errors.js'), readFile(path, 'utf8')]).then(
+  const placed = await Promise.all([import('../common/json-place.js'), readFile(path, 'utf8')]).then(
     ([{ jsonPlace }, text]) => (at: JsonPath) => jsonPlace(text, at),
     () => () => undefined
   )

@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{g as r,n as s,o as m,p as o}from"./chunk-HFB7TZNK.js";import{a as e}from"./chunk-XKARJE47.js";var t=class extends s(m,o,"DescribeInstances",r){static{e(this,"DescribeInstancesCommand")}};export{t as a};
+import{c as a}from"../chunks/chunk-VKMPC2ZH.js";import"../chunks/chunk-DCSMIW3U.js";import"../chunks/chunk-R26EGZYD.js";import"../chunks/chunk-XKARJE47.js";export{a as jsonPlace};

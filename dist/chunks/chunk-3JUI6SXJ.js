@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{t}from"./chunk-SZ32BVUU.js";import{a as e}from"./chunk-XKARJE47.js";function l(r){for(let{message:i,location:o}of r)t(i,{title:"Invalid input",file:o?.file,startLine:o?.line,startColumn:o?.column});process.exitCode=1}e(l,"reportInputProblems");export{l as a};
