@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, parseCommands, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace, withTwoBuilds } from './support/demo.js'
+import { linksOf, tableRows } from './support/markdown.js'
 import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -312,6 +313,34 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     // What Packer did with it: the tag is there, empty.
     const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
     expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ Team: '' })
+  })
+
+  it('the summary lists every error and warning on the template, past the ten GitHub shows, each linked to its line', async () => {
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    const teams = Array.from({ length: 12 }, (_, i) => `team_${i + 1}`)
+    for (const team of teams) template.builders[0].tags[`Owner ${team}`] = `{{user \`${team}\`}}`
+    template.builders[0].instance_typo = 't3.micro'
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const lineOf = (text: string): string =>
+      String(readFileSync(path, 'utf8').split('\n').findIndex((written) => written.includes(text)) + 1)
+    const result = await run({ 'working-directory': 'json', command: 'validate' })
+    expect(result.exitCode).toBe(1)
+    expect(parseCommands(result.stdout, 'warning')).toHaveLength(12)
+    const blob = `https://github.com/acme/images/blob/${runner.GITHUB_SHA}/json/packer-template.json`
+    const rows = tableRows(result.summary, ['', 'Where', 'Message'])
+    expect(rows).toEqual([
+      [':x:', `json/packer-template.json:${lineOf('instance_typo')}`, expect.stringMatching(/^Build "[^"]+": unknown configuration key: '"instance_typo"'$/)],
+      ...teams.map((team) => [
+        ':warning:',
+        `json/packer-template.json:${lineOf(`"Owner ${team}"`)}`,
+        `{{user \`${team}\`}} in builders[0].tags.Owner ${team}: packer-template.json does not declare "${team}", and no variables file or ` +
+          'input sets it, so Packer puts an empty string there.'
+      ])
+    ])
+    for (const [, where] of rows) expect(linksOf(result.summary, where)).toEqual([`${blob}#L${where.split(':')[1]}`])
+    expect(result.summary).toContain('#### 1 error and 12 warnings')
+    expect(endpoint.calls).toEqual([])
   })
 
   it("Packer's warnings about an HCL2 template are annotated on the attribute, or the variables file's line, they name", async () => {

@@ -12,6 +12,7 @@ import type { RegionTagResult } from '../src/aws/tagging.js'
 import type { PackerRun } from '../src/packer/run.js'
 import { RunRecord } from '../src/packer/machine-readable.js'
 import { fakeCore } from './fixtures/install/core.js'
+import { tableRows } from './support/markdown.js'
 
 const summaries: string[] = []
 const inputs = new Map<string, string>()
@@ -170,7 +171,7 @@ describe('the job', () => {
     expect(failure()).toBe('packer build failed (exit code 1), after building 1 AMI(s) that are in the outputs.')
     expect(outputs()['ami-id']).toBe('ami-0aaa1')
     expect(tagAmis).toHaveBeenCalled()
-    expect(lastSummary()).toContain("Build 'arm' errored: capacity")
+    expect(tableRows(lastSummary(), ['', 'Where', 'Message'])).toEqual([[':x:', '—', "Build 'arm' errored: capacity"]])
   })
 
   it('build failed with no AMI: nothing to tag, the failure says so', async () => {
@@ -202,7 +203,7 @@ describe('the job', () => {
 
     expect(packerCommands()).toEqual(['validate'])
     expect(failure()).toContain('packer validate found problems in packer-template.json')
-    expect(lastSummary()).toContain('Error: Unsupported argument')
+    expect(tableRows(lastSummary(), ['', 'Where', 'Message'])).toEqual([[':x:', '—', 'Error: Unsupported argument']])
   })
 
   it('a packer validate that does not end: stopped at its deadline, nothing is built', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { linksOf, tableRows } from './support/markdown.js'
 import { amiOutputs, consoleUrl, primaryBuildNote, renderSummary, type RegionTagging, type SummaryModel } from '../src/report/index.js'
 
 const amis = [
@@ -48,11 +49,11 @@ describe('primaryBuildNote', () => {
       "ami-id and ami-ids are build web's: the first to finish of the builds that made AMIs (web, arm) " +
       "(Packer's list of the template's builds does not name them all). Output builds has them all."
     expect(primaryBuildNote(amis, false)).toBe(note)
-    expect(renderSummary({ outcome: 'built', template: 't', amis, amisAsTheyFinished: true, problems: [], provenance })).toContain(note)
+    expect(renderSummary({ outcome: 'built', template: 't', amis, amisAsTheyFinished: true, problems: [], annotations: [], provenance })).toContain(note)
   })
 
   it('is in the summary', () => {
-    expect(renderSummary({ outcome: 'built', template: 't.json', amis, problems: [], provenance })).toContain(
+    expect(renderSummary({ outcome: 'built', template: 't.json', amis, problems: [], annotations: [], provenance })).toContain(
       "ami-id and ami-ids are build web's"
     )
   })
@@ -69,7 +70,7 @@ describe('consoleUrl', () => {
 })
 
 describe('renderSummary', () => {
-  const base: SummaryModel = { outcome: 'built', template: 'packer-template.json', packerVersion: '1.11.2', amis, problems: [], provenance }
+  const base: SummaryModel = { outcome: 'built', template: 'packer-template.json', packerVersion: '1.11.2', amis, problems: [], annotations: [], provenance }
 
   it('has a table per build with AMIs, each with its own snapshots, and tag status, plus the version and commit', () => {
     const tagging = new Map<string, RegionTagging>([
@@ -98,6 +99,41 @@ describe('renderSummary', () => {
     const text = renderSummary({ ...base, outcome: 'tagging' })
     expect(text).toContain('AMIs built; tagging them')
     expect(text).toContain('| not yet known | pending |')
+  })
+
+  it('lists every annotation on the template, errors first, each linked to its line at the commit, its text as written', () => {
+    const message = "{{user `team`}} in builders[0].tags.Team: a | b <sensitive> *not bold* _x_ [y](z) ~~s~~ www.example.com\n\tsecond line"
+    const text = renderSummary({
+      ...base,
+      amis: [],
+      outcome: 'failed',
+      annotations: [
+        { level: 'error', message: "unknown configuration key: '\"instance_typo\"'", title: 'Packer', file: 'images/web template.json', line: 12, column: 7 },
+        { level: 'warning', message, title: 'Undeclared variable', file: 'images/vars.json', line: 3 },
+        { level: 'warning', message: 'Warning: Undefined -var variable', file: 'images/vars.json' },
+        { level: 'error', message: 'Build errored', title: 'Packer' }
+      ]
+    })
+    expect(text).toContain('#### 2 errors and 2 warnings')
+    expect(tableRows(text, ['', 'Where', 'Message'])).toEqual([
+      [':x:', 'images/web template.json:12', "unknown configuration key: '\"instance_typo\"'"],
+      [':x:', '—', 'Build errored'],
+      [':warning:', 'images/vars.json:3', "{{user `team`}} in builders[0].tags.Team: a | b <sensitive> *not bold* _x_ [y](z) ~~s~~ www.example.com second line"],
+      [':warning:', 'images/vars.json', 'Warning: Undefined -var variable']
+    ])
+    const blob = 'https://github.com/acme/images/blob/0123456789abcdef0123456789abcdef01234567'
+    expect(linksOf(text, 'images/web template.json:12')).toEqual([`${blob}/images/web%20template.json#L12`])
+    expect(linksOf(text, 'images/vars.json:3')).toEqual([`${blob}/images/vars.json#L3`])
+    expect(linksOf(text, 'images/vars.json')).toEqual([`${blob}/images/vars.json`])
+  })
+
+  it('counts one of each in the singular, lists at most 100 and says how many more the log has, and has no such list without any', () => {
+    const warning = { level: 'warning' as const, message: 'w', file: 'a.json', line: 1 }
+    expect(renderSummary({ ...base, annotations: [warning] })).toContain('#### 1 warning\n')
+    const many = renderSummary({ ...base, amis: [], annotations: Array.from({ length: 103 }, (_, i) => ({ ...warning, line: i + 1 })) })
+    expect(tableRows(many, ['', 'Where', 'Message'])).toHaveLength(100)
+    expect(many).toContain('3 more in the log.')
+    expect(() => tableRows(renderSummary(base), ['', 'Where', 'Message'])).toThrow('No table')
   })
 
   it('says and tagged only when tags were written', () => {

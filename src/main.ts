@@ -24,6 +24,7 @@ import { manifestRunUuid, prepareManifestDirectory, readBuiltAmis } from './arti
 import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState } from './aws/leftovers.js'
+import { annotate, type Annotation } from './report/annotation.js'
 import { reportInputProblems } from './report/input-problems.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { reportLaunchTemplates } from './report/launch-templates.js'
@@ -42,7 +43,7 @@ import {
 
 type TaggingStage = typeof import('./aws/tagging.js')
 
-/** A failure whose causes the log and the summary's problems already show. */
+/** A failure whose causes the log and the summary's annotations or problems already show. */
 class Failure extends Error {}
 
 type PackerStep = (
@@ -50,7 +51,7 @@ type PackerStep = (
   env?: Record<string, string>,
   /** `warnings`: annotate Packer's warnings about the template (validate's; the build repeats them). */
   options?: { record?: RunRecord; deadlineMs?: number; warnings?: boolean }
-) => Promise<PackerRun>
+) => Promise<PackerRun & { annotations: Annotation[] }>
 
 /** The summary as it stands, for a cancel that comes while no Packer runs (e.g. while tagging). */
 let summarySoFar: { model: SummaryModel; write: boolean } | undefined
@@ -272,7 +273,7 @@ function logInputs(given: Inputs): void {
 
 /** The summary of a job that has not succeeded yet. */
 function failedSoFar(template: string, packerVersion: string, provenance: Provenance): SummaryModel {
-  return { outcome: 'failed', template, packerVersion, amis: [], problems: [], provenance }
+  return { outcome: 'failed', template, packerVersion, amis: [], problems: [], annotations: [], provenance }
 }
 
 async function job(
@@ -294,7 +295,7 @@ async function job(
   const provenanceStage = import('./inputs/provenance.js')
   provenanceStage.catch(() => undefined)
   logInputs(given)
-  await reportVariables(given)
+  const variableWarnings = await reportVariables(given)
   const packer = await core.group('Install Packer', () => install(given, onPath))
   setOutputs({ 'packer-version': packer.version })
   let masked: Promise<unknown> | undefined = template
@@ -308,6 +309,7 @@ async function job(
   const { provenance, inputs: withProvenance } = await withRunProvenance(given, provenanceStage, startedAt)
 
   const summary = failedSoFar(given.template, packer.version, provenance)
+  summary.annotations.push(...variableWarnings)
   summarySoFar = { model: summary, write: given.summary }
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   try {
@@ -322,7 +324,7 @@ async function job(
       inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
     fingerprinting?.catch(() => undefined)
     await validating
-    await reportTemplateRead(template && (await template))
+    await reportTemplateRead(template && (await template), summary)
     if (inputs.command === 'validate') {
       summary.outcome = 'validated'
       return
@@ -352,12 +354,17 @@ async function job(
  * masked. A manifest file that Packer's manifest post-processor would fail on after the build,
  * throwing the AMIs away: nothing is built.
  */
-async function reportTemplateRead(template: HclTemplate | undefined): Promise<void> {
+async function reportTemplateRead(template: HclTemplate | undefined, summary: SummaryModel): Promise<void> {
   for (const { file, line, column, message } of template?.unreadable ?? []) {
-    core.warning(
-      `${message}. Packer accepts this file, but the action could not read it: sensitive variables declared in it are not masked in the log.`,
-      { title: 'HCL file not read', file, startLine: line, startColumn: column }
-    )
+    const annotation = annotate({
+      level: 'warning',
+      message: `${message}. Packer accepts this file, but the action could not read it: sensitive variables declared in it are not masked in the log.`,
+      title: 'HCL file not read',
+      file,
+      line,
+      column
+    })
+    summary.annotations.push(annotation)
   }
   if (template && template.problems.length > 0) {
     await reportInputProblems(template.problems)
@@ -530,8 +537,7 @@ function packerRunner(
       deadlineMs,
       logAfter: masked()
     })
-    await reportPackerRun(run, annotated, { warnings })
-    return run
+    return { ...run, annotations: await reportPackerRun(run, annotated, { warnings }) }
   }
 }
 
@@ -572,8 +578,8 @@ async function validate(inputs: Inputs, packerStep: PackerStep, summary: Summary
     summary.problems.push(stopped)
     throw new Failure(stopped)
   }
+  summary.annotations.push(...validation.annotations)
   if (validation.exitCode !== 0) {
-    summary.problems.push(...validation.record.errors)
     throw new Failure(`packer validate found problems in ${inputs.template} (see the errors above); nothing was built.`)
   }
   core.info(`packer validate: ${inputs.template} is valid.`)
@@ -620,7 +626,7 @@ async function build(
   }
 
   stopIfCancelled(built, summary)
-  if (built.exitCode !== 0) summary.problems.push(...built.record.errors)
+  summary.annotations.push(...built.annotations)
   if (amis.length === 0) {
     if (built.exitCode !== 0) throw new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.`)
     throw new Failure(artifacts.whyNoAmi)

@@ -5,6 +5,7 @@ import type { RegionTagResult } from '../aws/tagging.js'
 import type { Provenance } from '../inputs/tags.js'
 import { rememberPluginCache } from '../plugins/cache-state.js'
 import type { PreparedPlugins } from '../plugins/index.js'
+import type { Annotation } from './annotation.js'
 
 export interface AmiOutputs {
   'ami-id': string
@@ -83,6 +84,8 @@ export interface SummaryModel {
   tagging?: Map<string, RegionTagging>
   tagCount?: number
   problems: string[]
+  /** The warnings and errors annotated on the template and its variables, in the order made. */
+  annotations: Annotation[]
   /** The commit built and, for a dispatched run, who started it. */
   provenance: Provenance
   /** Set when nothing was built: the AMIs are those of this earlier run. */
@@ -190,10 +193,45 @@ export function renderSummary(model: SummaryModel): string {
 
   for (const section of model.sections ?? []) lines.push(...section, '')
 
+  lines.push(...annotationsTable(model.annotations, provenance))
   if (model.problems.length > 0) {
     lines.push('#### Problems', '', '```text', ...model.problems.map((p) => p.replace(/```/g, "'''")), '```', '')
   }
   return lines.join('\n')
+}
+
+/** Rows the summary lists at most; the rest are in the log. */
+const annotationRows = 100
+
+/**
+ * Every annotation of the template and its variables, errors first, each linked to its line at
+ * the commit built: GitHub shows ten errors and ten warnings of a step, and only the log has the rest.
+ */
+function annotationsTable(annotations: Annotation[], provenance: Provenance): string[] {
+  if (annotations.length === 0) return []
+  const errors = annotations.filter(({ level }) => level === 'error').length
+  const counted = [errors > 0 && plural(errors, 'error'), errors < annotations.length && plural(annotations.length - errors, 'warning')]
+  const lines = [`#### ${counted.filter(Boolean).join(' and ')}`, '', '| | Where | Message |', '| --- | --- | --- |']
+  const errorsFirst = [...annotations].sort((a, b) => Number(a.level === 'warning') - Number(b.level === 'warning'))
+  for (const { level, message, file, line } of errorsFirst.slice(0, annotationRows)) {
+    const where = file === undefined ? '' : `${file}${line === undefined ? '' : `:${line}`}`
+    const link = file !== undefined && provenance.repository && provenance.commit
+      ? `${provenance.serverUrl}/${provenance.repository}/blob/${provenance.commit}/${file.split('/').map(encodeURIComponent).join('/')}${line === undefined ? '' : `#L${line}`}`
+      : undefined
+    const shown = where === '' ? '—' : link ? `[${plainText(where)}](${link})` : plainText(where)
+    lines.push(`| ${level === 'error' ? ':x:' : ':warning:'} | ${shown} | ${plainText(message)} |`)
+  }
+  if (annotations.length > annotationRows) lines.push('', `${annotations.length - annotationRows} more in the log.`)
+  return [...lines, '']
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}
+
+/** Text shown as it is in a Markdown table's cell: on one line, each ASCII punctuation character escaped. */
+function plainText(text: string): string {
+  return text.replace(/\s*\r?\n\s*/g, ' ').replace(/[!-/:-@[-`{-~]/g, '\\$&')
 }
 
 /**

@@ -10,6 +10,7 @@ import { autoVarFiles } from '../inputs/template.js'
 import { hclDiagnostics, isHclBlockError, locateError } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
+import { annotate, type Annotation } from './annotation.js'
 
 export interface AnnotationContext {
   /** Directory Packer runs in: HCL2 diagnostics name files relative to it. */
@@ -30,37 +31,33 @@ export interface AnnotationContext {
 
 /**
  * Annotates what a Packer run has to say: its notices, its warnings about the template (with
- * `warnings`: validate's, which the build says again), and its errors if it failed.
+ * `warnings`: validate's, which the build says again), and its errors if it failed. Gives back
+ * the warnings and errors, for the summary.
  */
-export async function reportPackerRun(run: PackerRun, context: AnnotationContext, { warnings = false } = {}): Promise<void> {
+export async function reportPackerRun(run: PackerRun, context: AnnotationContext, { warnings = false } = {}): Promise<Annotation[]> {
   for (const notice of run.record.notices) core.notice(notice, { title: 'Packer' })
-  if (warnings && run.record.warnings.length > 0) await annotateTemplateErrors(run.record.warnings, context)
-  if (run.exitCode === 0 || run.cancelled) return
+  const made = warnings && run.record.warnings.length > 0 ? await annotateTemplateErrors(run.record.warnings, context) : []
+  if (run.exitCode === 0 || run.cancelled) return made
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own.
   const errors = context.templateKind === 'hcl' ? run.record.errors.flatMap(hclDiagnostics) : run.record.errors
   if (context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(isHclBlockError))) {
-    await annotateTemplateErrors(errors, context)
-    return
+    return [...made, ...(await annotateTemplateErrors(errors, context))]
   }
-  for (const error of errors) annotate(error, annotationFor(error, context))
+  return [...made, ...errors.map((error) => annotate(annotationFor(error, context)))]
 }
 
 /** A warning stays a warning, even one that came with the errors. */
-function annotate(message: string, properties: core.AnnotationProperties, warning = false): void {
-  if (warning || message.startsWith('Warning: ')) core.warning(message, properties)
-  else core.error(message, properties)
+function levelOf(message: string, warning = false): Annotation['level'] {
+  return warning || message.startsWith('Warning: ') ? 'warning' : 'error'
 }
 
-function annotationFor(message: string, context: AnnotationContext): core.AnnotationProperties {
+/** The annotation of one of Packer's messages, where Packer says it is. */
+function annotationFor(message: string, context: AnnotationContext): Annotation {
   const location = locateError(message)
-  if (!location) return { title: 'Packer' }
+  const annotation: Annotation = { level: levelOf(message), message, title: 'Packer' }
+  if (!location) return annotation
   const file = resolve(context.workingDirectory, location.file ?? context.template)
-  return {
-    title: 'Packer',
-    file: workspaceRelative(file, context.workspace),
-    startLine: location.line,
-    startColumn: location.column
-  }
+  return { ...annotation, file: workspaceRelative(file, context.workspace), line: location.line, column: location.column }
 }
 
 /** A JSON template's variables files, read: those that cannot be read are left out. */
@@ -76,7 +73,7 @@ async function readVarFiles(context: AnnotationContext): Promise<JsonVariablesFi
  * line: each problem it lists is annotated at what it names in the template (the builder, the
  * key, the attribute, …), read with a parser only now that Packer failed or warned.
  */
-async function annotateTemplateErrors(errors: string[], context: AnnotationContext): Promise<void> {
+async function annotateTemplateErrors(errors: string[], context: AnnotationContext): Promise<Annotation[]> {
   const template = resolve(context.workingDirectory, context.template)
   let place: (error: string) => Promise<TemplateError[] | undefined> = async () => undefined
   try {
@@ -109,16 +106,19 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
   } catch {
     // Annotated as Packer said them, without a place of their own.
   }
+  const made: Annotation[] = []
   for (const error of errors) {
     for (const { message, file, line, column, warning } of (await place(error)) ?? [{ message: error }]) {
       const path = file === undefined ? template : resolve(context.workingDirectory, file)
-      annotate(
-        message,
-        line === undefined
-          ? annotationFor(message, context)
-          : { title: 'Packer', file: workspaceRelative(path, context.workspace), startLine: line, startColumn: column },
-        warning
+      const level = levelOf(message, warning)
+      made.push(
+        annotate(
+          line === undefined
+            ? { ...annotationFor(message, context), level }
+            : { level, message, title: 'Packer', file: workspaceRelative(path, context.workspace), line, column }
+        )
       )
     }
   }
+  return made
 }

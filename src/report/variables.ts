@@ -1,18 +1,19 @@
 // The action's own warnings about a JSON template's variables, which Packer passes over in
 // silence: an input variable the template ignores, and a variable the template uses that
 // nothing sets. Each undeclared one is annotated on the line that uses it.
-import * as core from '@actions/core'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import type { Inputs } from '../inputs/index.js'
 import type { JsonPath } from '../inputs/template.js'
+import { annotate, type Annotation } from './annotation.js'
 
 type VariableInputs = Pick<Inputs, 'variablesWarnings' | 'undeclaredVariables' | 'workingDirectory' | 'template' | 'workspace'>
 
-export async function reportVariables(inputs: VariableInputs): Promise<void> {
-  for (const warning of inputs.variablesWarnings) core.warning(warning, { title: 'Unused variable' })
-  if (inputs.undeclaredVariables.length === 0) return
+/** Annotates each warning, and gives them back for the summary. */
+export async function reportVariables(inputs: VariableInputs): Promise<Annotation[]> {
+  const made = inputs.variablesWarnings.map((message) => annotate({ level: 'warning', message, title: 'Unused variable' }))
+  if (inputs.undeclaredVariables.length === 0) return made
   const path = resolve(inputs.workingDirectory, inputs.template)
   // The template is read with positions only now that there is something to place.
   const placed = await Promise.all([import('../common/json-place.js'), readFile(path, 'utf8')]).then(
@@ -21,15 +22,18 @@ export async function reportVariables(inputs: VariableInputs): Promise<void> {
   )
   for (const { name, path: at } of inputs.undeclaredVariables) {
     const place = placed(at)
-    core.warning(
-      `{{user \`${name}\`}} in ${shownPath(at)}: ${inputs.template} does not declare "${name}", and no variables file or ` +
-        'input sets it, so Packer puts an empty string there.',
-      {
+    made.push(
+      annotate({
+        level: 'warning',
+        message:
+          `{{user \`${name}\`}} in ${shownPath(at)}: ${inputs.template} does not declare "${name}", and no variables file or ` +
+          'input sets it, so Packer puts an empty string there.',
         title: 'Undeclared variable',
-        ...(place && { file: workspaceRelative(path, inputs.workspace), startLine: place.line, startColumn: place.column })
-      }
+        ...(place && { file: workspaceRelative(path, inputs.workspace), line: place.line, column: place.column })
+      })
     )
   }
+  return made
 }
 
 /** `builders[0].ami_name`, as a path into a JSON document reads. */

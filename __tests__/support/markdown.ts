@@ -1,0 +1,34 @@
+// A job summary as GitHub renders it: GitHub Flavored Markdown, read with micromark and its GFM
+// extensions (tables, autolinks, strikethrough), which follow the same specification.
+import { micromark } from 'micromark'
+import { gfm, gfmHtml } from 'micromark-extension-gfm'
+
+function html(markdown: string): string {
+  return micromark(markdown, { extensions: [gfm()], htmlExtensions: [gfmHtml()] })
+}
+
+function textOf(fragment: string): string {
+  return fragment
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+}
+
+/** Each row of the table whose header row is `header`, as the text of its cells. */
+export function tableRows(markdown: string, header: string[]): string[][] {
+  const tables = [...html(markdown).matchAll(/<table>([\s\S]*?)<\/table>/g)].map(([, table]) =>
+    [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map(([, row]) => [...row.matchAll(/<t[dh][^>]*>([\s\S]*?)<\/t[dh]>/g)].map(([, cell]) => textOf(cell)))
+  )
+  const table = tables.find(([first]) => JSON.stringify(first) === JSON.stringify(header))
+  if (!table) throw new Error(`No table with the header ${header.join(' | ')} in:\n${markdown}`)
+  return table.slice(1)
+}
+
+/** The address of each link whose text is `text`. */
+export function linksOf(markdown: string, text: string): string[] {
+  return [...html(markdown).matchAll(/<a href="([^"]*)">([\s\S]*?)<\/a>/g)]
+    .filter(([, , linked]) => textOf(linked) === text)
+    .map(([, href]) => textOf(href))
+}
