@@ -367,6 +367,26 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(endpoint.calls).toEqual([])
   })
 
+  it('each variable of an HCL2 template left without a value is an error on its declaration, in whichever file', async () => {
+    writeFileSync(join(workspace, 'hcl2', 'team.pkr.hcl'), '# Who owns the image.\n\nvariable "team" {\n  type = string\n}\n')
+    const result = await run({ 'working-directory': 'hcl2', template: '.', command: 'validate' })
+    expect(result.exitCode).toBe(1)
+    const lineIn = (file: string, name: string): string =>
+      String(readFileSync(join(workspace, 'hcl2', file), 'utf8').split('\n').indexOf(`variable "${name}" {`) + 1)
+    const unset = (file: string, name: string): unknown => ({
+      message: `Unset variable "${name}": it has no default and was given no value. Set it in the input \`variables\`, in a file of the input \`var-file\`, or as PKR_VAR_${name} in the step's env.`,
+      properties: { title: 'Packer', file: `hcl2/${file}`, line: lineIn(file, name), col: '1' }
+    })
+    const errors = parseCommands(result.stdout, 'error').filter(({ properties }) => properties.title === 'Packer')
+    expect(errors).toEqual(
+      expect.arrayContaining([unset('ami.pkr.hcl', 'aws_region'), unset('ami.pkr.hcl', 'source_ami'), unset('team.pkr.hcl', 'team')])
+    )
+    expect(errors).toHaveLength(3)
+    const rows = tableRows(result.summary, ['', 'Where', 'Message']).map(([, where]) => where)
+    expect(rows.sort()).toEqual([`hcl2/ami.pkr.hcl:${lineIn('ami.pkr.hcl', 'aws_region')}`, `hcl2/ami.pkr.hcl:${lineIn('ami.pkr.hcl', 'source_ami')}`, 'hcl2/team.pkr.hcl:3'].sort())
+    expect(endpoint.calls).toEqual([])
+  })
+
   it('two builds in one template: every AMI of both is tagged, ami-ids is the first build', async () => {
     withTwoBuilds(workspace)
     const result = await run({ 'working-directory': 'json' })

@@ -148,6 +148,12 @@ describe('hclDiagnostics', () => {
     expect(hclDiagnostics(`${warning}\n\n${refused}\n\n`)).toEqual([warning, refused])
   })
 
+  it('splits apart the unset variables, which name no place, to be placed each on its own declaration', () => {
+    const unset = (name: string): string =>
+      `Error: Unset variable "${name}"\n\nA used variable must be set or have a default value; see\nhttps://packer.io/docs/configuration/from-1.5/syntax for details.`
+    expect(hclDiagnostics(`${unset('region')}\n\n${unset('source_ami')}\n`)).toEqual([unset('region'), unset('source_ami')])
+  })
+
   it('leaves whole a detail that holds an "Error: " line but names no place of its own', () => {
     const message =
       'Error: Failed preparing provisioner-block "shell" ""\n\n  on a.pkr.hcl line 11:\n  (source code not available)\n\n' +

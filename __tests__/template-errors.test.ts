@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { parseEventLine, RunRecord } from '../src/packer/machine-readable.js'
 import {
@@ -13,6 +13,7 @@ import {
   locateHclWarning,
   locateTemplateErrors,
   locateUndeclaredVariable,
+  locateUnsetVariable,
   locateVariableError,
   type TemplateError
 } from '../src/packer/template-errors.js'
@@ -509,6 +510,35 @@ describe('locateUndeclaredVariable', () => {
     const message = 'Warning: Undefined variable\n\nThe variable "nowhere" was set but was not declared as an input variable.'
     expect(await locateUndeclaredVariable(message, directory, files('a.auto.pkrvars.hcl', 'b.pkrvars.json'))).toBeUndefined()
     expect(await locateUndeclaredVariable('Warning: something else', directory, files('b.pkrvars.json'))).toBeUndefined()
+  })
+})
+
+describe('locateUnsetVariable', () => {
+  let directory: string
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'unset-'))
+    writeFileSync(join(directory, 'a.pkr.hcl'), 'source "amazon-ebs" "x" {\n  region = var.region\n}\n')
+    writeFileSync(join(directory, 'b.pkr.hcl'), '# what\nvariable "regions" {}\n\n  variable "region" {\n  type = string\n}\n')
+    writeFileSync(join(directory, 'c.pkr.json'), '{\n  "variable": {\n    "owner": {\n      "type": "string"\n    }\n  }\n}\n')
+  })
+  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+  const unset = (name: string): string =>
+    `Error: Unset variable "${name}"\n\nA used variable must be set or have a default value; see\nhttps://packer.io/docs/templates/hcl_templates/syntax for details.`
+  const told = (name: string): string =>
+    `Unset variable "${name}": it has no default and was given no value. Set it in the input \`variables\`, in a file of the input \`var-file\`, or as PKR_VAR_${name} in the step's env.`
+
+  it('places each on its variable block, in whichever file of the template declares it, HCL or JSON', async () => {
+    expect(await locateUnsetVariable(unset('region'), directory, directory)).toEqual([{ message: told('region'), file: 'b.pkr.hcl', line: 4, column: 3 }])
+    expect(await locateUnsetVariable(unset('owner'), directory, directory)).toEqual([{ message: told('owner'), file: 'c.pkr.json', line: 3, column: 5 }])
+    expect(await locateUnsetVariable(unset('region'), tmpdir(), join(directory, 'b.pkr.hcl'))).toEqual([
+      expect.objectContaining({ file: relative(tmpdir(), join(directory, 'b.pkr.hcl')), line: 4 })
+    ])
+  })
+
+  it('leaves a variable that no file declares, and any other error, to be annotated whole', async () => {
+    expect(await locateUnsetVariable(unset('nowhere'), directory, directory)).toBeUndefined()
+    expect(await locateUnsetVariable(unset('region'), directory, join(directory, 'a.pkr.hcl'))).toBeUndefined()
+    expect(await locateUnsetVariable('Error: Unsupported argument', directory, directory)).toBeUndefined()
   })
 })
 

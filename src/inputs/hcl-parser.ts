@@ -96,6 +96,12 @@ function writtenOffset(index: number, { fractions } = reading): number {
   return index - 2 * fractions.filter((at, k) => at + 2 * k < index).length
 }
 
+/** The line and column, in the text as written, of an offset of the text as parsed. */
+function writtenPosition(source: string, index: number): { line: number; column: number } {
+  const at = writtenOffset(index)
+  return { line: source.slice(0, at).split('\n').length, column: at - source.lastIndexOf('\n', at - 1) }
+}
+
 /** The text as written between two offsets of the text as parsed. */
 function between(start: number, end: number): string {
   return reading.written.slice(writtenOffset(start), writtenOffset(end))
@@ -159,10 +165,26 @@ export function attributePositions(
     return names.map((name) => {
       const attribute = attributes.find((child) => text(child.namedChildren[0] as Node) === name)
       if (!attribute) return undefined
-      const at = writtenOffset(attribute.startIndex)
-      return { line: source.slice(0, at).split('\n').length, column: at - source.lastIndexOf('\n', at - 1) }
+      return writtenPosition(source, attribute.startIndex)
     })
   }).catch(() => names.map(() => undefined))
+}
+
+/** Where the top-level block `type "label" …` of an HCL file begins; undefined when it has none. */
+export function blockPosition(fileName: string, source: string, type: string, labels: string[]): Promise<{ line: number; column: number } | undefined> {
+  return withTree(fileName, source, (root) => {
+    const top = root.namedChildren.find((child) => child.type === 'body')
+    const wanted = JSON.stringify([type, ...labels])
+    const found = top?.namedChildren.find((child) => child.type === 'block' && JSON.stringify(blockNames(child)) === wanted)
+    return found && writtenPosition(source, found.startIndex)
+  }).catch(() => undefined)
+}
+
+/** A block's type and labels: `variable "x" {…}` is ['variable', 'x']. */
+function blockNames(node: Node): string[] {
+  return node.namedChildren
+    .filter((child) => child.type === 'identifier' || child.type === 'string_lit')
+    .map((child) => (child.type === 'identifier' ? text(child) : labelText(child)))
 }
 
 function body(node: Node): HclBody {
@@ -180,9 +202,7 @@ function body(node: Node): HclBody {
 
 /** `type "label" "label" { … }`: out[type][label][label] gets one more body. */
 function block(node: Node, out: HclBody): void {
-  const [type, ...labels] = node.namedChildren
-    .filter((child) => child.type === 'identifier' || child.type === 'string_lit')
-    .map((child) => (child.type === 'identifier' ? text(child) : labelText(child)))
+  const [type, ...labels] = blockNames(node)
   const inner = node.namedChildren.find((child) => child.type === 'body')
   let container = out
   let key = type ?? ''

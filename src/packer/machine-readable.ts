@@ -308,16 +308,24 @@ export function isHclBlockError(message: string): boolean {
 }
 
 /**
+ * Packer's error of an HCL2 variable that has no value and no default: `Error: Unset variable
+ * "name"`. It names no place (its diagnostic has a context but no subject); gives the name.
+ */
+export function unsetVariable(message: string): string | undefined {
+  return /^Error: Unset variable "([^"]+)"/.exec(message)?.[1]
+}
+
+/**
  * The diagnostics in one of Packer's errors about an HCL2 template. Packer writes all of them as
  * one error (its writeDiags): each begins `Error: <summary>` (or `Warning: `) after a blank line,
  * and names its place (`  on a.pkr.hcl line 7:`) after its summary. Split there, so that each is
  * annotated on its own line; a piece that names no place of its own (a detail that happens to
- * hold such a line) stays with the one before.
+ * hold such a line) stays with the one before, unless it is an unset variable's.
  */
 export function hclDiagnostics(message: string): string[] {
   const pieces: string[] = []
   for (const piece of message.split(/\n\n(?=(?:Error|Warning): )/)) {
-    const own = /^(?:Error|Warning): /.test(piece) && /^ {2}on \S+ line \d+/m.test(piece)
+    const own = (/^(?:Error|Warning): /.test(piece) && /^ {2}on \S+ line \d+/m.test(piece)) || unsetVariable(piece) !== undefined
     if (own || pieces.length === 0) pieces.push(piece)
     else pieces[pieces.length - 1] += `\n\n${piece}`
   }

@@ -12,7 +12,8 @@ import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import { positionOf, resolveUserVariables, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
-import { isHclBlockError } from './machine-readable.js'
+import { hclTemplateFiles } from '../inputs/hcl.js'
+import { isHclBlockError, unsetVariable } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
 export interface TemplateError {
@@ -97,6 +98,24 @@ export async function locateUndeclaredVariable(
     const found = path.endsWith('.json') ? jsonKeyPlace(path, name) : attributesIn(path, 0, [name]).then(([place]) => place)
     const place = await found.catch(() => undefined)
     if (place) return [{ message: message.slice('Warning: '.length), file: relative(workingDirectory, path), ...place, warning: true }]
+  }
+  return undefined
+}
+
+/**
+ * Packer's error of a variable that has no value and no default names no place: placed on the
+ * variable's block in the template's files (`template` absolute), with what sets a variable in
+ * this action; undefined when the message is not that, or no file declares it.
+ */
+export async function locateUnsetVariable(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const name = unsetVariable(message)
+  if (name === undefined) return undefined
+  const { blockPosition } = await import('../inputs/hcl-parser.js')
+  const text = `Unset variable "${name}": it has no default and was given no value. Set it in the input \`variables\`, in a file of the input \`var-file\`, or as PKR_VAR_${name} in the step's env.`
+  for (const path of hclTemplateFiles(template)) {
+    const source = await readFile(path, 'utf8')
+    const place = path.endsWith('.json') ? jsonPlace(source, ['variable', name]) : await blockPosition(path, source, 'variable', [name])
+    if (place) return [{ message: text, file: relative(workingDirectory, path), ...place }]
   }
   return undefined
 }

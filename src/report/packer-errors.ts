@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import { autoVarFiles } from '../inputs/template.js'
-import { hclDiagnostics, isHclBlockError, locateError } from '../packer/machine-readable.js'
+import { hclDiagnostics, isHclBlockError, locateError, unsetVariable } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
 import { annotate, type Annotation } from './annotation.js'
@@ -40,7 +40,8 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   if (run.exitCode === 0 || run.cancelled) return made
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own.
   const errors = context.templateKind === 'hcl' ? run.record.errors.flatMap(hclDiagnostics) : run.record.errors
-  if (context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(isHclBlockError))) {
+  const placeable = (error: string): boolean => isHclBlockError(error) || unsetVariable(error) !== undefined
+  if (context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(placeable))) {
     return [...made, ...(await annotateTemplateErrors(errors, context))]
   }
   return [...made, ...errors.map((error) => annotate(annotationFor(error, context)))]
@@ -100,6 +101,7 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
       const placed = async (error: string): Promise<TemplateError[] | undefined> =>
         (await located.locateHclBlockErrors(error, directory)) ??
         (await located.locateHclWarning(error, directory)) ??
+        (await located.locateUnsetVariable(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles()))
       place = (error) => placed(error).catch(() => undefined)
     }
