@@ -108,6 +108,22 @@ describeWithPacker('packer console, asked for values it reads from Vault', () =>
     expect(answer.problem).toMatch(/^packer console failed: .*Unsupported attribute/s)
   })
 
+  it('says only the first problem of a template it cannot read, and how many more, each said once', async () => {
+    writeFileSync(
+      join(directory, 'hcl', 'broken.pkr.hcl'),
+      'data "amazon-ami" "a" {}\ndata "amazon-ami" "b" {}\ndata "amazon-ami" "c" {}\n'
+    )
+    try {
+      const answer = await askSensitiveValues(packer as string, { kind: 'hcl', names: ['token'] }, request('hcl', [{ name: 'user', value: 'bot' }]), {
+        env: env()
+      })
+      expect(answer.values).toEqual([])
+      expect(answer.problem).toMatch(/^packer console failed: Error: Unsupported block type\n\n {2}on hcl\/broken\.pkr\.hcl line 1\b[^]*\n\n\(and 2 more errors\)$/)
+    } finally {
+      rmSync(join(directory, 'hcl', 'broken.pkr.hcl'))
+    }
+  })
+
   it('is stopped at its deadline when the secret store takes the request and never answers', async () => {
     const silent = await startVault('ci-token', {}, { hang: true })
     try {

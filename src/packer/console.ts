@@ -13,7 +13,7 @@ import { stoppedAtDeadline } from '../common/waiting.js'
 import { stringsOf } from '../common/values.js'
 import type { TemplateKind } from '../inputs/template.js'
 import { consoleArguments } from './commands.js'
-import { unescapeField } from './machine-readable.js'
+import { hclDiagnostics, unescapeField } from './machine-readable.js'
 import { runPacker, type Cancellation, type PackerLog, type PackerRun } from './run.js'
 
 /**
@@ -99,6 +99,17 @@ class KeptAnswer implements PackerLog {
 }
 
 /**
+ * Why packer console failed, in a few lines: its first error, and how many more. A template
+ * Packer cannot read has as many as it has mistakes (each told twice by some Packers), which
+ * packer validate annotates each on its line.
+ */
+function failure(run: PackerRun): string {
+  const [first, ...more] = [...new Set(run.record.errors.flatMap(hclDiagnostics))]
+  if (first === undefined) return `exit code ${run.exitCode}`
+  return more.length === 0 ? first : `${first}\n\n(and ${more.length} more error${more.length === 1 ? '' : 's'})`
+}
+
+/**
  * Asks packer console for the values of `question`'s variables or locals, with the build's
  * template, variables files and variables. Never throws: a question Packer could not answer
  * (a secret store that is not reachable fails the build the same way) comes back as `problem`.
@@ -132,9 +143,7 @@ export async function askSensitiveValues(
   }
   if (run.cancelled) return { values: [], problem: 'packer console was stopped: the run was cancelled' }
   if (output.overflowed) return { values: [], problem: `packer console printed more than ${maxAnswerChars / 1024 / 1024} MiB` }
-  if (run.exitCode !== 0 || run.record.errors.length > 0) {
-    return { values: [], problem: `packer console failed: ${run.record.errors.join('\n') || `exit code ${run.exitCode}`}` }
-  }
+  if (run.exitCode !== 0 || run.record.errors.length > 0) return { values: [], problem: `packer console failed: ${failure(run)}` }
   try {
     return { values: readConsoleAnswer(question, output.answer) }
   } catch (error) {
