@@ -387,6 +387,28 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(endpoint.calls).toEqual([])
   })
 
+  it("when Packer fails, its warnings about variables are placed too, and a problem it tells twice is annotated once", async () => {
+    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    writeFileSync(path, `${readFileSync(path, 'utf8')}\ndata "amazon-ami" "base" {\n  most_recent = true\n}\n`)
+    const varFile = join(workspace, 'hcl2', 'loopback.pkrvars.hcl')
+    writeFileSync(varFile, `${readFileSync(varFile, 'utf8')}\ninstance_tpye = "t3.small"\n`)
+    const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })
+    expect(result.exitCode).toBe(1)
+    const lineOf = (file: string, text: string): string => String(readFileSync(file, 'utf8').split('\n').findIndex((written) => written.startsWith(text)) + 1)
+    const annotations = [...parseCommands(result.stdout, 'error'), ...parseCommands(result.stdout, 'warning')].filter(
+      ({ properties }) => properties.title === 'Packer'
+    )
+    expect(annotations).toEqual(
+      expect.arrayContaining([
+        { message: expect.stringMatching(/^Undefined variable\n\n.*"instance_tpye"/s), properties: expect.objectContaining({ file: 'hcl2/loopback.pkrvars.hcl', line: lineOf(varFile, 'instance_tpye') }) }
+      ])
+    )
+    const dataLine = lineOf(path, 'data "amazon-ami"')
+    expect(annotations.filter(({ properties }) => properties.line === dataLine)).toHaveLength(1)
+    expect(new Set(annotations.map((annotation) => JSON.stringify(annotation))).size).toBe(annotations.length)
+    expect(endpoint.calls).toEqual([])
+  })
+
   it('two builds in one template: every AMI of both is tagged, ami-ids is the first build', async () => {
     withTwoBuilds(workspace)
     const result = await run({ 'working-directory': 'json' })

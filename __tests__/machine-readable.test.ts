@@ -154,6 +154,16 @@ describe('hclDiagnostics', () => {
     expect(hclDiagnostics(`${unset('region')}\n\n${unset('source_ami')}\n`)).toEqual([unset('region'), unset('source_ami')])
   })
 
+  it('splits off the warnings of variables set but not declared, which Packer 1.6.6 writes after its errors', () => {
+    const refused = 'Error: Unsupported block type\n\n  on a.pkr.hcl line 3, in packer:\n   3:   required_plugins {\n\nBlocks of type "required_plugins" are not expected here.'
+    const undeclared = 'Warning: Undefined variable\n\nA "arch" variable was set but was not found in known variables. To declare\nvariable "arch", place this block in one of your .pkr files.'
+    expect(hclDiagnostics(`${refused}\n\n${undeclared}\n\n${undeclared.replace(/arch/g, 'tpye')}\n`)).toEqual([
+      refused,
+      undeclared,
+      undeclared.replace(/arch/g, 'tpye')
+    ])
+  })
+
   it('leaves whole a detail that holds an "Error: " line but names no place of its own', () => {
     const message =
       'Error: Failed preparing provisioner-block "shell" ""\n\n  on a.pkr.hcl line 11:\n  (source code not available)\n\n' +

@@ -316,16 +316,25 @@ export function unsetVariable(message: string): string | undefined {
 }
 
 /**
+ * Packer's diagnostics about HCL2 variables, which name no place but a variable, that the report
+ * places: an unset variable, and a variable a variables file sets that the template does not
+ * declare (`Warning: Undefined variable`, written among the errors when Packer fails).
+ */
+export function isVariableDiagnostic(message: string): boolean {
+  return unsetVariable(message) !== undefined || /^Warning: Undefined variable\n/.test(message)
+}
+
+/**
  * The diagnostics in one of Packer's errors about an HCL2 template. Packer writes all of them as
  * one error (its writeDiags): each begins `Error: <summary>` (or `Warning: `) after a blank line,
  * and names its place (`  on a.pkr.hcl line 7:`) after its summary. Split there, so that each is
  * annotated on its own line; a piece that names no place of its own (a detail that happens to
- * hold such a line) stays with the one before, unless it is an unset variable's.
+ * hold such a line) stays with the one before, unless it is about a variable (isVariableDiagnostic).
  */
 export function hclDiagnostics(message: string): string[] {
   const pieces: string[] = []
   for (const piece of message.split(/\n\n(?=(?:Error|Warning): )/)) {
-    const own = (/^(?:Error|Warning): /.test(piece) && /^ {2}on \S+ line \d+/m.test(piece)) || unsetVariable(piece) !== undefined
+    const own = (/^(?:Error|Warning): /.test(piece) && /^ {2}on \S+ line \d+/m.test(piece)) || isVariableDiagnostic(piece)
     if (own || pieces.length === 0) pieces.push(piece)
     else pieces[pieces.length - 1] += `\n\n${piece}`
   }
