@@ -219,10 +219,23 @@ function annotationsTable(annotations: Annotation[], provenance: Provenance): st
       ? `${provenance.serverUrl}/${provenance.repository}/blob/${provenance.commit}/${file.split('/').map(encodeURIComponent).join('/')}${line === undefined ? '' : `#L${line}`}`
       : undefined
     const shown = where === '' ? '—' : link ? `[${plainText(where)}](${link})` : plainText(where)
-    lines.push(`| ${level === 'error' ? ':x:' : ':warning:'} | ${shown} | ${plainText(message)} |`)
+    lines.push(`| ${level === 'error' ? ':x:' : ':warning:'} | ${shown} | ${plainText(where === '' ? message : withoutPlace(message))} |`)
   }
   if (annotations.length > annotationRows) lines.push('', `${annotations.length - annotationRows} more in the log.`)
   return [...lines, '']
+}
+
+/**
+ * An HCL2 diagnostic without the place Packer wrote into it for the log (`  on a.pkr.hcl line 7,
+ * in source …:` and the lines of the file it quotes, up to the blank line): the summary shows
+ * the place beside it.
+ */
+function withoutPlace(message: string): string {
+  const lines = message.split('\n')
+  const at = lines.findIndex((line) => /^\s+on \S+ line \d+.*:$/.test(line))
+  if (at < 0) return message
+  const end = lines.findIndex((line, index) => index > at && line.trim() === '')
+  return [...lines.slice(0, at), ...(end < 0 ? [] : lines.slice(end))].join('\n')
 }
 
 function plural(count: number, noun: string): string {
