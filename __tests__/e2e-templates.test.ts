@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { SOURCE_AMI_ID, SOURCE_AMI_NAME, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { startVault } from '../test-support/vault-stand-in/index.js'
 import { asTheRunnerShowsIt, loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { tableRows } from './support/markdown.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
@@ -240,6 +241,9 @@ describeWithPacker('templates as users write them, through the bundled action', 
       ])
       expect(result.stdout).not.toContain('::group::Build')
       expect(endpoint.calls.slice(calls).map((call) => call.action)).not.toContain('RunInstances')
+      expect(tableRows(result.summary, ['', 'Where', 'Message'])).toEqual([
+        [':x:', 'artifacts/ubuntu-manifest.json:1', expect.stringMatching(/^manifest: artifacts\/ubuntu-manifest\.json is not valid JSON at line 1, column 13/)]
+      ])
     })
 
     it('HCL2: a manifest path only Packer knows: the AMIs come from its output, and an old file at the default path is not read', async () => {

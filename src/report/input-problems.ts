@@ -1,21 +1,17 @@
 // The inputs' problems, as annotations: one per problem, so that each points at its input or
 // file. Loaded on every run before anything else of the job, so it needs no more than
-// @actions/core; a problem with a value in a JSON file loads the JSON parser that finds its line.
-import * as core from '@actions/core'
+// @actions/core (annotation.ts); a problem with a value in a JSON file loads the JSON parser that finds its line.
 import { readFileSync } from 'node:fs'
 import type { InputProblem } from '../inputs/index.js'
+import { annotate, type Annotation } from './annotation.js'
 
-export async function reportInputProblems(problems: InputProblem[]): Promise<void> {
+/** Annotates each problem, and gives them back for the summary. */
+export async function reportInputProblems(problems: InputProblem[]): Promise<Annotation[]> {
   const placed = problems.some(({ location }) => location?.value) ? await placeValues(problems) : problems
-  for (const { message, location } of placed) {
-    core.error(message, {
-      title: 'Invalid input',
-      file: location?.file,
-      startLine: location?.line,
-      startColumn: location?.column
-    })
-  }
   process.exitCode = 1
+  return placed.map(({ message, location }) =>
+    annotate({ level: 'error', message, title: 'Invalid input', file: location?.file, line: location?.line, column: location?.column })
+  )
 }
 
 /** Each problem about a value in a JSON file, on the line of that value. */
