@@ -202,6 +202,12 @@ export function renderSummary(model: SummaryModel): string {
 
 /** Rows the summary lists at most; the rest are in the log. */
 const annotationRows = 100
+/**
+ * Characters of a message the summary shows at most, the rest being in the log: GitHub refuses a
+ * step's summary over 1 MiB whole, AMIs and all, and a failed script's stderr can be one line of
+ * any length.
+ */
+const messageChars = 1000
 
 /**
  * Every annotation of the template and its variables, errors first, each linked to its line at
@@ -219,7 +225,9 @@ function annotationsTable(annotations: Annotation[], provenance: Provenance): st
       ? `${provenance.serverUrl}/${provenance.repository}/blob/${provenance.commit}/${file.split('/').map(encodeURIComponent).join('/')}${line === undefined ? '' : `#L${line}`}`
       : undefined
     const shown = where === '' ? '—' : link ? `[${plainText(where)}](${link})` : plainText(where)
-    lines.push(`| ${level === 'error' ? ':x:' : ':warning:'} | ${shown} | ${plainText(where === '' ? message : withoutPlace(message))} |`)
+    const text = where === '' ? message : withoutPlace(message)
+    const cut = text.length > messageChars ? `${text.slice(0, messageChars)}… (the rest is in the log)` : text
+    lines.push(`| ${level === 'error' ? ':x:' : ':warning:'} | ${shown} | ${plainText(cut)} |`)
   }
   if (annotations.length > annotationRows) lines.push('', `${annotations.length - annotationRows} more in the log.`)
   return [...lines, '']
