@@ -219,18 +219,24 @@ function annotationsTable(annotations: Annotation[], provenance: Provenance): st
   const counted = [errors > 0 && plural(errors, 'error'), errors < annotations.length && plural(annotations.length - errors, 'warning')]
   const lines = [`#### ${counted.filter(Boolean).join(' and ')}`, '', '| | Where | Message |', '| --- | --- | --- |']
   const errorsFirst = [...annotations].sort((a, b) => Number(a.level === 'warning') - Number(b.level === 'warning'))
-  for (const { level, message, file, line } of errorsFirst.slice(0, annotationRows)) {
-    const where = file === undefined ? '' : `${file}${line === undefined ? '' : `:${line}`}`
-    const link = file !== undefined && provenance.repository && provenance.commit
-      ? `${provenance.serverUrl}/${provenance.repository}/blob/${provenance.commit}/${file.split('/').map(encodeURIComponent).join('/')}${line === undefined ? '' : `#L${line}`}`
-      : undefined
-    const shown = where === '' ? '—' : link ? `[${plainText(where)}](${link})` : plainText(where)
-    const text = where === '' ? message : withoutPlace(message)
-    const cut = text.length > messageChars ? `${text.slice(0, messageChars)}… (the rest is in the log)` : text
-    lines.push(`| ${level === 'error' ? ':x:' : ':warning:'} | ${shown} | ${plainText(cut)} |`)
-  }
+  lines.push(...errorsFirst.slice(0, annotationRows).map((annotation) => annotationRow(annotation, provenance)))
   if (annotations.length > annotationRows) lines.push('', `${annotations.length - annotationRows} more in the log.`)
   return [...lines, '']
+}
+
+/** One annotation's row: its file and line, linked to them at the commit built, and its message. */
+function annotationRow({ level, message, file, line }: Annotation, provenance: Provenance): string {
+  const icon = level === 'error' ? ':x:' : ':warning:'
+  if (file === undefined) return `| ${icon} | — | ${plainText(shortened(message))} |`
+  const where = plainText(`${file}${line === undefined ? '' : `:${line}`}`)
+  const { serverUrl, repository, commit } = provenance
+  const path = file.split('/').map(encodeURIComponent).join('/')
+  const shown = repository && commit ? `[${where}](${serverUrl}/${repository}/blob/${commit}/${path}${line === undefined ? '' : `#L${line}`})` : where
+  return `| ${icon} | ${shown} | ${plainText(shortened(withoutPlace(message)))} |`
+}
+
+function shortened(text: string): string {
+  return text.length > messageChars ? `${text.slice(0, messageChars)}… (the rest is in the log)` : text
 }
 
 /**
