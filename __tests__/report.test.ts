@@ -101,7 +101,7 @@ describe('renderSummary', () => {
     expect(text).toContain('| not yet known | pending |')
   })
 
-  it('lists every annotation on the template, errors first, each linked to its line at the commit, its text as written', () => {
+  it('lists every annotation on the template, errors first, down the files, each linked to its line at the commit, its text as written', () => {
     // Packer's place and the lines it quotes are left to the Where column.
     const hclError = 'Error: Unsupported block type\n\n  on ami.pkr.hcl line 3, in data "amazon-ami" "base":\n   3: data "amazon-ami" "base" {\n\nBlocks of type "data" are not expected here.'
     const message = "{{user `team`}} in builders[0].tags.Team: a | b <sensitive> *not bold* _x_ [y](z) ~~s~~ www.example.com\n\tsecond line"
@@ -114,16 +114,19 @@ describe('renderSummary', () => {
         { level: 'warning', message, title: 'Undeclared variable', file: 'images/vars.json', line: 3 },
         { level: 'warning', message: 'Warning: Undefined -var variable', file: 'images/vars.json' },
         { level: 'error', message: 'Build errored', title: 'Packer' },
-        { level: 'error', message: hclError, title: 'Packer', file: 'images/ami.pkr.hcl', line: 3 }
+        { level: 'error', message: hclError, title: 'Packer', file: 'images/ami.pkr.hcl', line: 3 },
+        { level: 'error', message: 'template has duplicate field: region', title: 'Packer', file: 'images/web template.json', line: 5 }
       ]
     })
-    expect(text).toContain('#### 3 errors and 2 warnings')
+    expect(text).toContain('#### 4 errors and 2 warnings')
+    // Errors, then warnings, each down the files and their lines.
     expect(tableRows(text, ['', 'Where', 'Message'])).toEqual([
-      [':x:', 'images/web template.json:12', "unknown configuration key: '\"instance_typo\"'"],
       [':x:', '—', 'Build errored'],
       [':x:', 'images/ami.pkr.hcl:3', 'Error: Unsupported block type Blocks of type "data" are not expected here.'],
-      [':warning:', 'images/vars.json:3', "{{user `team`}} in builders[0].tags.Team: a | b <sensitive> *not bold* _x_ [y](z) ~~s~~ www.example.com second line"],
-      [':warning:', 'images/vars.json', 'Warning: Undefined -var variable']
+      [':x:', 'images/web template.json:5', 'template has duplicate field: region'],
+      [':x:', 'images/web template.json:12', "unknown configuration key: '\"instance_typo\"'"],
+      [':warning:', 'images/vars.json', 'Warning: Undefined -var variable'],
+      [':warning:', 'images/vars.json:3', "{{user `team`}} in builders[0].tags.Team: a | b <sensitive> *not bold* _x_ [y](z) ~~s~~ www.example.com second line"]
     ])
     const blob = 'https://github.com/acme/images/blob/0123456789abcdef0123456789abcdef01234567'
     expect(linksOf(text, 'images/web template.json:12')).toEqual([`${blob}/images/web%20template.json#L12`])

@@ -218,10 +218,21 @@ function annotationsTable(annotations: Annotation[], provenance: Provenance): st
   const errors = annotations.filter(({ level }) => level === 'error').length
   const counted = [errors > 0 && plural(errors, 'error'), errors < annotations.length && plural(annotations.length - errors, 'warning')]
   const lines = [`#### ${counted.filter(Boolean).join(' and ')}`, '', '| | Where | Message |', '| --- | --- | --- |']
-  const errorsFirst = [...annotations].sort((a, b) => Number(a.level === 'warning') - Number(b.level === 'warning'))
-  lines.push(...errorsFirst.slice(0, annotationRows).map((annotation) => annotationRow(annotation, provenance)))
+  lines.push(...[...annotations].sort(byPlace).slice(0, annotationRows).map((annotation) => annotationRow(annotation, provenance)))
   if (annotations.length > annotationRows) lines.push('', `${annotations.length - annotationRows} more in the log.`)
   return [...lines, '']
+}
+
+/**
+ * Errors first, then warnings; each in the order of their files and lines, so that the table
+ * reads down the files (Packer lists a template's problems in no set order). Those on no file
+ * come first, in the order made.
+ */
+function byPlace(a: Annotation, b: Annotation): number {
+  const level = Number(a.level === 'warning') - Number(b.level === 'warning')
+  if (level !== 0) return level
+  const file = (a.file ?? '').localeCompare(b.file ?? '', 'en')
+  return file !== 0 ? file : (a.line ?? 0) - (b.line ?? 0)
 }
 
 /** One annotation's row: its file and line, linked to them at the commit built, and its message. */
