@@ -13,7 +13,7 @@ import { stoppedAtDeadline } from '../common/waiting.js'
 import { stringsOf } from '../common/values.js'
 import type { TemplateKind } from '../inputs/template.js'
 import { consoleArguments } from './commands.js'
-import { hclDiagnostics, unescapeField } from './machine-readable.js'
+import { distinctHclDiagnostics, unescapeField } from './machine-readable.js'
 import { runPacker, type Cancellation, type PackerLog, type PackerRun } from './run.js'
 
 /**
@@ -100,11 +100,11 @@ class KeptAnswer implements PackerLog {
 
 /**
  * Why packer console failed, in a few lines: its first error, and how many more. A template
- * Packer cannot read has as many as it has mistakes (each told twice by some Packers), which
- * packer validate annotates each on its line.
+ * Packer cannot read has as many as it has mistakes, which packer validate annotates each on
+ * its line.
  */
 function failure(run: PackerRun): string {
-  const [first, ...more] = [...new Set(run.record.errors.flatMap(hclDiagnostics))]
+  const [first, ...more] = distinctHclDiagnostics(run.record.errors)
   if (first === undefined) return `exit code ${run.exitCode}`
   return more.length === 0 ? first : `${first}\n\n(and ${more.length} more error${more.length === 1 ? '' : 's'})`
 }

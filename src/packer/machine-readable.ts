@@ -341,6 +341,11 @@ export function hclDiagnostics(message: string): string[] {
   return pieces.map((piece) => piece.replace(/\n+$/, ''))
 }
 
+/** Every diagnostic of a run's errors about an HCL2 template, once: Packer 1.6.6 tells some twice. */
+export function distinctHclDiagnostics(errors: string[]): string[] {
+  return [...new Set(errors.flatMap(hclDiagnostics))]
+}
+
 export function locateError(message: string): ErrorLocation | undefined {
   // A plugin's HCL2 diagnostic inside Packer's, more precise than the block Packer names:
   // `a.pkr.hcl:13,5-11: Unsupported argument; An argument named "scirpt" is not expected here.`

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import { autoVarFiles } from '../inputs/template.js'
-import { hclDiagnostics, isHclBlockError, isVariableDiagnostic, locateError } from '../packer/machine-readable.js'
+import { distinctHclDiagnostics, isHclBlockError, isVariableDiagnostic, locateError } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
 import { annotate, type Annotation } from './annotation.js'
@@ -38,9 +38,8 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   for (const notice of run.record.notices) core.notice(notice, { title: 'Packer' })
   const made = warnings && run.record.warnings.length > 0 ? await annotateTemplateErrors(run.record.warnings, context) : []
   if (run.exitCode === 0 || run.cancelled) return made
-  // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own,
-  // once (Packer 1.6.6 tells a data block it does not know twice).
-  const errors = context.templateKind === 'hcl' ? [...new Set(run.record.errors.flatMap(hclDiagnostics))] : run.record.errors
+  // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own, once.
+  const errors = context.templateKind === 'hcl' ? distinctHclDiagnostics(run.record.errors) : run.record.errors
   const placeable = (error: string): boolean => isHclBlockError(error) || isVariableDiagnostic(error)
   if (context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(placeable))) {
     return [...made, ...(await annotateTemplateErrors(errors, context))]
