@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { SOURCE_AMI_ID, SOURCE_AMI_NAME, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { startVault } from '../test-support/vault-stand-in/index.js'
 import { asTheRunnerShowsIt, loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
-import { tableRows } from './support/markdown.js'
+import { renderedText, tableRows } from './support/markdown.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
@@ -282,14 +282,16 @@ describeWithPacker('templates as users write them, through the bundled action', 
   describe('sensitive variables', () => {
     /**
      * Packer printed each of `printed` in clear, so the masking is the action's: the log as the
-     * runner shows it has each of `shown` instead, and `secret` neither there nor in the summary.
+     * runner shows it has each of `shown` instead, and `secret` neither there nor in the summary
+     * as GitHub renders it.
      */
-    function expectMasked(result: ActionRun, printed: string[], shown: string[], secret: RegExp): void {
+    function expectMasked(result: ActionRun, printed: string[], shown: string[], secret: RegExp, runnerSecrets: string[] = []): void {
       for (const text of printed) expect(result.stdout).toContain(text)
-      const asShown = asTheRunnerShowsIt(result)
+      const asShown = asTheRunnerShowsIt(result, runnerSecrets)
       for (const text of shown) expect(asShown.log).toContain(text)
       expect(asShown.log).not.toMatch(secret)
       expect(asShown.summary).not.toMatch(secret)
+      expect(renderedText(asShown.summary)).not.toMatch(secret)
     }
 
     it('JSON: values from variables, a variables file (multi-line) and defaults print as ***', async () => {
@@ -380,6 +382,30 @@ describeWithPacker('templates as users write them, through the bundled action', 
         ['db_password = ["***"]', 'packer validate found problems in template.pkr.hcl'],
         /S3cr3t/
       )
+    })
+
+    it("a value Packer quotes in its error is *** in the summary's table too, when the template marks it sensitive and when only the runner knows it is a secret", async () => {
+      const workspace = workspaceFrom(join(fixtures, 'sensitive-json'))
+      // Packer quotes a setting it cannot read, here a duration. The value has Markdown's
+      // punctuation in it, which the summary's table must not reshape past the runner's masking.
+      const secret = 'W4it-P@ss_w*rd!'
+      const template = (sensitive: string[]): string =>
+        JSON.stringify({
+          variables: { wait: '' },
+          'sensitive-variables': sensitive,
+          builders: [
+            { type: 'amazon-ebs', region: 'us-east-1', source_ami: 'ami-0abcdef1234567890', instance_type: 't3.micro', ami_name: 'timeout', ssh_username: 'ec2-user', ssh_timeout: '{{user `wait`}}' }
+          ]
+        })
+      writeFileSync(join(workspace, 'marked.json'), template(['wait']))
+      writeFileSync(join(workspace, 'unmarked.json'), template([]))
+      for (const [file, runnerSecrets] of [['marked.json', []], ['unmarked.json', [secret]]] as const) {
+        const result = await run(workspace, { template: file, command: 'validate', variables: `wait=${secret}` })
+        expect(result.exitCode).toBe(1)
+        expectMasked(result, [`invalid duration "${secret}"`], ['invalid duration "***"'], /W4it|P@ss/, [...runnerSecrets])
+        const [row] = tableRows(asTheRunnerShowsIt(result, [...runnerSecrets]).summary, ['', 'Where', 'Message'])
+        expect(row).toEqual([':x:', `${file}:1`, expect.stringContaining('invalid duration "***"')])
+      }
     })
   })
 

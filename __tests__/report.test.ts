@@ -144,10 +144,10 @@ describe('renderSummary', () => {
   })
 
   it("cuts a long message short, so that the summary stays within GitHub's 1 MiB with the AMIs in it", () => {
-    const long = { level: 'error' as const, message: `${'x'.repeat(999)}yz${'<|>'.repeat(40_000)}` }
+    const long = { level: 'error' as const, message: `${'x'.repeat(990)} yz${'<|>'.repeat(40_000)}` }
     const text = renderSummary({ ...base, outcome: 'failed', annotations: Array.from({ length: 150 }, () => long) })
     expect(Buffer.byteLength(text)).toBeLessThan(1024 * 1024)
-    expect(tableRows(text, ['', 'Where', 'Message'])[0]).toEqual([':x:', '—', `${'x'.repeat(999)}y… (the rest is in the log)`])
+    expect(tableRows(text, ['', 'Where', 'Message'])[0]).toEqual([':x:', '—', `${'x'.repeat(990)} … (the rest is in the log)`])
     for (const { amiId } of amis) expect(linksOf(text, amiId)).toHaveLength(1)
   })
 

@@ -26,6 +26,7 @@ import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState } from './aws/leftovers.js'
 import { annotate, type Annotation } from './report/annotation.js'
 import { reportInputProblems } from './report/input-problems.js'
+import { maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { reportLaunchTemplates } from './report/launch-templates.js'
 import { reportRetention } from './report/retention.js'
@@ -68,7 +69,9 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
     if (read) {
-      maskSensitiveValues(read.sensitiveValues)
+      // Packer masks sensitive variables as <sensitive>, but not in -machine-readable mode, which
+      // the action uses: so the action masks them.
+      maskValues(read.sensitiveValues)
       const template = read.templateKind === 'hcl' ? (hclTemplate ?? readHclTemplate(read)) : undefined
       // Packer's output is logged only once an HCL2 template's sensitive values are masked.
       await job(read, cancellation, asked, maskedOnceRead(template))
@@ -101,22 +104,10 @@ function cancelledWhileIdle(signal: NodeJS.Signals): void {
   void written.finally(() => process.exit(1))
 }
 
-/**
- * Packer masks sensitive variables as <sensitive>, but not in -machine-readable mode, which the
- * action uses: so the action masks them. The runner masks line by line, so each line of a
- * multi-line value too.
- */
-function maskSensitiveValues(values: string[]): void {
-  for (const value of values) {
-    core.setSecret(value)
-    for (const line of value.split(/\r?\n/)) if (line.trim() !== '' && line !== value) core.setSecret(line)
-  }
-}
-
 /** The HCL2 template as read, once its sensitive values are masked: as soon as it is read. */
 function maskedOnceRead(hclTemplate: Promise<HclTemplate> | undefined): Promise<HclTemplate> | undefined {
   const template = hclTemplate?.then((read) => {
-    maskSensitiveValues(read.sensitiveValues)
+    maskValues(read.sensitiveValues)
     return read
   })
   template?.catch(() => undefined)
@@ -142,7 +133,7 @@ function maskedByPacker(
     const { askSensitiveValues } = await import('./packer/console.js')
     const kind = inputs.templateKind
     const answer = await askSensitiveValues(packer.path, { kind, names: unknown }, inputs, { env: packerEnvironment(), cancellation })
-    maskSensitiveValues(answer.values)
+    maskValues(answer.values)
     if (answer.problem === undefined || cancellation.cancelled) return
     const what = `${kind === 'json' ? 'variable' : 'local'}${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`
     core.warning(

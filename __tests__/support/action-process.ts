@@ -52,18 +52,25 @@ export interface ActionRun {
   warnings: string[]
 }
 
-/** The log as the runner shows it: `::add-mask::` values replaced by *** from then on, line by line. */
-export function asTheRunnerShowsIt(result: Pick<ActionRun, 'stdout' | 'summary'>): { log: string; summary: string } {
-  const masks: string[] = []
+/**
+ * The log and the summary as the runner shows them: `::add-mask::` values, and the workflow's
+ * secrets that the runner knows without being told (`runnerSecrets`), replaced by *** line by
+ * line; the log's from the `::add-mask::` on, the summary's all at once at the step's end.
+ */
+export function asTheRunnerShowsIt(
+  result: Pick<ActionRun, 'stdout' | 'summary'>,
+  runnerSecrets: string[] = []
+): { log: string; summary: string } {
+  const masks = [...runnerSecrets]
   const shown: string[] = []
-  const mask = (text: string): string =>
-    [...masks].sort((a, b) => b.length - a.length).reduce((masked, secret) => masked.replaceAll(secret, '***'), text)
+  const mask = (line: string): string =>
+    [...masks].sort((a, b) => b.length - a.length).reduce((masked, secret) => masked.replaceAll(secret, '***'), line)
   for (const line of result.stdout.split('\n')) {
     const added = /^::add-mask::(.*)$/.exec(line)
     if (added) masks.push(added[1].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
     else shown.push(mask(line))
   }
-  return { log: shown.join('\n'), summary: mask(result.summary) }
+  return { log: shown.join('\n'), summary: result.summary.split('\n').map(mask).join('\n') }
 }
 
 /** Reads the runner's GITHUB_OUTPUT file format (`name<<DELIMITER` blocks). */

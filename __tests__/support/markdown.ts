@@ -32,3 +32,8 @@ export function linksOf(markdown: string, text: string): string[] {
     .filter(([, , linked]) => textOf(linked) === text)
     .map(([, href]) => textOf(href))
 }
+
+/** The text a reader sees of the whole summary, as GitHub renders it. */
+export function renderedText(markdown: string): string {
+  return textOf(html(markdown))
+}

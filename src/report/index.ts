@@ -6,6 +6,7 @@ import type { Provenance } from '../inputs/tags.js'
 import { rememberPluginCache } from '../plugins/cache-state.js'
 import type { PreparedPlugins } from '../plugins/index.js'
 import type { Annotation } from './annotation.js'
+import { masked } from './masks.js'
 
 export interface AmiOutputs {
   'ami-id': string
@@ -137,8 +138,9 @@ export function consoleUrl(region: string, amiId: string): string {
   return `https://${host}/ec2/home?region=${region}#ImageDetails:imageId=${amiId}`
 }
 
+/** Text from elsewhere (an error, a name) in a Markdown table's cell: on one line, secrets masked. */
 export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+  return oneLine(masked(text)).replace(/\|/g, '\\|')
 }
 
 export function renderSummary(model: SummaryModel): string {
@@ -195,7 +197,7 @@ export function renderSummary(model: SummaryModel): string {
 
   lines.push(...annotationsTable(model.annotations, provenance))
   if (model.problems.length > 0) {
-    lines.push('#### Problems', '', '```text', ...model.problems.map((p) => p.replace(/```/g, "'''")), '```', '')
+    lines.push('#### Problems', '', '```text', ...model.problems.map((p) => masked(p).replace(/```/g, "'''")), '```', '')
   }
   return lines.join('\n')
 }
@@ -238,16 +240,22 @@ function byPlace(a: Annotation, b: Annotation): number {
 /** One annotation's row: its file and line, linked to them at the commit built, and its message. */
 function annotationRow({ level, message, file, line }: Annotation, provenance: Provenance): string {
   const icon = level === 'error' ? ':x:' : ':warning:'
-  if (file === undefined) return `| ${icon} | — | ${plainText(shortened(message))} |`
+  if (file === undefined) return `| ${icon} | — | ${verbatim(shortened(masked(message)))} |`
   const where = plainText(`${file}${line === undefined ? '' : `:${line}`}`)
   const { serverUrl, repository, commit } = provenance
   const path = file.split('/').map(encodeURIComponent).join('/')
   const shown = repository && commit ? `[${where}](${serverUrl}/${repository}/blob/${commit}/${path}${line === undefined ? '' : `#L${line}`})` : where
-  return `| ${icon} | ${shown} | ${plainText(shortened(withoutPlace(message)))} |`
+  return `| ${icon} | ${shown} | ${verbatim(shortened(withoutPlace(masked(message))))} |`
 }
 
+/**
+ * The text up to the last white space within `messageChars`: a word cut in two could be part of
+ * a secret only the runner knows, which it would then no longer find to mask.
+ */
 function shortened(text: string): string {
-  return text.length > messageChars ? `${text.slice(0, messageChars)}… (the rest is in the log)` : text
+  if (text.length <= messageChars) return text
+  const cut = text.slice(0, messageChars + 1).search(/\s\S*$/)
+  return cut > 0 ? `${text.slice(0, cut)} … (the rest is in the log)` : '(too long to show here: it is in the log)'
 }
 
 /**
@@ -269,7 +277,26 @@ function plural(count: number, noun: string): string {
 
 /** Text shown as it is in a Markdown table's cell: on one line, each ASCII punctuation character escaped. */
 function plainText(text: string): string {
-  return text.replace(/\s*\r?\n\s*/g, ' ').replace(/[!-/:-@[-`{-~]/g, '\\$&')
+  return oneLine(text).replace(/[!-/:-@[-`{-~]/g, '\\$&')
+}
+
+/**
+ * Text shown as it is in a Markdown table's cell, and as the runner reads it to mask the secrets
+ * it knows: a code span, on one line, its characters left as they are, but for `|`, which a
+ * table needs escaped (and a space put between it and a `\` before it, which would escape the
+ * escape).
+ */
+function verbatim(text: string): string {
+  const line = oneLine(text).replace(/\\\|/g, '\\ |').replace(/\|/g, '\\|')
+  if (line === '') return ''
+  const fence = '`'.repeat(Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length)) + 1)
+  const pad = line.startsWith('`') || line.endsWith('`') ? ' ' : ''
+  return `${fence}${pad}${line}${pad}${fence}`
+}
+
+/** Each line break (`\n`, `\r\n` or a lone `\r`, as Markdown and the runner read them) a space. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]\s*/g, ' ').trim()
 }
 
 /**
