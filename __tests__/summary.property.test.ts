@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { renderSummary, type SummaryModel } from '../src/report/index.js'
 import { maskValues } from '../src/report/masks.js'
 import { asTheRunnerShowsIt } from './support/action-process.js'
-import { tableRows } from './support/markdown.js'
+import { renderedHtml, tableRows, textOf } from './support/markdown.js'
 
 const base: SummaryModel = {
   outcome: 'failed',
@@ -65,6 +65,20 @@ describe('the summary table of annotations', () => {
         const cut = shown.match(/^(.*) … \(the rest is in the log\)$/)
         const whole = asOneLine(message).replaceAll(secret, '***')
         if (cut) expect([whole.startsWith(cut[1]), /\s/.test(whole[cut[1].length])]).toEqual([true, true])
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('shows the problems under the table as they were written, and none of a secret the runner masks in them', () => {
+    fc.assert(
+      fc.property(fc.array(markdownish, { minLength: 1, maxLength: 4 }), runnerSecret, (problems, secret) => {
+        fc.pre(problems.every((problem) => !problem.includes(secret)))
+        const summary = renderSummary({ ...base, problems: [...problems, `a secret: ${secret}`] })
+        const block = /<pre><code class="language-text">([\s\S]*?)<\/code><\/pre>/.exec(renderedHtml(asTheRunnerShowsIt({ stdout: '', summary }, [secret]).summary))
+        // Line by line: a code block shows \n, \r\n and \r each as a line break.
+        const linesOf = (text: string): string[] => text.split(/\r\n|\r|\n/)
+        expect(linesOf(textOf(block?.[1] ?? ''))).toEqual([...linesOf([...problems, 'a secret: ***'].join('\n')), ''])
       }),
       { numRuns: 300 }
     )

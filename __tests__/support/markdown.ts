@@ -3,11 +3,13 @@
 import { micromark } from 'micromark'
 import { gfm, gfmHtml } from 'micromark-extension-gfm'
 
-function html(markdown: string): string {
+/** The HTML GitHub makes of the Markdown. */
+export function renderedHtml(markdown: string): string {
   return micromark(markdown, { extensions: [gfm()], htmlExtensions: [gfmHtml()] })
 }
 
-function textOf(fragment: string): string {
+/** The text of an HTML fragment, as a reader sees it. */
+export function textOf(fragment: string): string {
   return fragment
     .replace(/<[^>]+>/g, '')
     .replace(/&lt;/g, '<')
@@ -18,7 +20,7 @@ function textOf(fragment: string): string {
 
 /** Each row of the table whose header row is `header`, as the text of its cells. */
 export function tableRows(markdown: string, header: string[]): string[][] {
-  const tables = [...html(markdown).matchAll(/<table>([\s\S]*?)<\/table>/g)].map(([, table]) =>
+  const tables = [...renderedHtml(markdown).matchAll(/<table>([\s\S]*?)<\/table>/g)].map(([, table]) =>
     [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map(([, row]) => [...row.matchAll(/<t[dh][^>]*>([\s\S]*?)<\/t[dh]>/g)].map(([, cell]) => textOf(cell)))
   )
   const table = tables.find(([first]) => JSON.stringify(first) === JSON.stringify(header))
@@ -28,12 +30,12 @@ export function tableRows(markdown: string, header: string[]): string[][] {
 
 /** The address of each link whose text is `text`. */
 export function linksOf(markdown: string, text: string): string[] {
-  return [...html(markdown).matchAll(/<a href="([^"]*)">([\s\S]*?)<\/a>/g)]
+  return [...renderedHtml(markdown).matchAll(/<a href="([^"]*)">([\s\S]*?)<\/a>/g)]
     .filter(([, , linked]) => textOf(linked) === text)
     .map(([, href]) => textOf(href))
 }
 
 /** The text a reader sees of the whole summary, as GitHub renders it. */
 export function renderedText(markdown: string): string {
-  return textOf(html(markdown))
+  return textOf(renderedHtml(markdown))
 }

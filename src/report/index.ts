@@ -197,7 +197,10 @@ export function renderSummary(model: SummaryModel): string {
 
   lines.push(...annotationsTable(model.annotations, provenance))
   if (model.problems.length > 0) {
-    lines.push('#### Problems', '', '```text', ...model.problems.map((p) => masked(p).replace(/```/g, "'''")), '```', '')
+    const problems = model.problems.map(masked)
+    // Longer than any run of backticks in them, so that the block shows them as they are.
+    const fence = backticksAround(problems.join('\n'), 3)
+    lines.push('#### Problems', '', `${fence}text`, ...problems, fence, '')
   }
   return lines.join('\n')
 }
@@ -289,9 +292,14 @@ function plainText(text: string): string {
 function verbatim(text: string): string {
   const line = oneLine(text).replace(/\\\|/g, '\\ |').replace(/\|/g, '\\|')
   if (line === '') return ''
-  const fence = '`'.repeat(Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length)) + 1)
+  const fence = backticksAround(line, 1)
   const pad = line.startsWith('`') || line.endsWith('`') ? ' ' : ''
   return `${fence}${pad}${line}${pad}${fence}`
+}
+
+/** A run of backticks longer than any in `text`, and at least `least` long: a code span's or block's fence. */
+function backticksAround(text: string, least: number): string {
+  return '`'.repeat(Math.max(least - 1, ...(text.match(/`+/g) ?? []).map((run) => run.length)) + 1)
 }
 
 /** Each line break (`\n`, `\r\n` or a lone `\r`, as Markdown and the runner read them) a space. */
