@@ -63,10 +63,12 @@ describe('the summary table of annotations', () => {
         expect(shown).not.toContain(secret)
         // A message cut short is cut between words: no part of a secret shows without the rest.
         const cut = shown.match(/^(.*) … \(the rest is in the log\)$/)
-        const whole = asOneLine(message).replaceAll(secret, '***')
-        if (cut) expect([whole.startsWith(cut[1]), /\s/.test(whole[cut[1].length])]).toEqual([true, true])
+        // The message as the table writes it (a `\` before a `|` kept apart from it), then masked.
+        const whole = asOneLine(message).replaceAll('\\|', '\\ |').replaceAll(secret, '***')
+        // (The end of the text, white space trimmed, is a word's end too.)
+        if (cut) expect([whole.startsWith(cut[1]), /\s/.test(whole[cut[1].length] ?? ' ')]).toEqual([true, true])
       }),
-      { numRuns: 300 }
+      { numRuns: 1000 }
     )
   })
 
@@ -95,6 +97,19 @@ describe('the summary table of annotations', () => {
     })
     afterAll(() => {
       written.mockRestore()
+    })
+
+    it('registers each line of a multi-line secret with the runner, which ends lines at \\n, \\r\\n and \\r', () => {
+      written.mockClear()
+      maskValues(['CrLine0ne\rLfLine7wo\nCrLfLine7hree\r\nend'])
+      const masks = written.mock.calls.map(([text]) => String(text)).filter((text) => text.startsWith('::add-mask::'))
+      expect(masks.map((text) => text.trim())).toEqual([
+        '::add-mask::CrLine0ne%0DLfLine7wo%0ACrLfLine7hree%0D%0Aend',
+        '::add-mask::CrLine0ne',
+        '::add-mask::LfLine7wo',
+        '::add-mask::CrLfLine7hree',
+        '::add-mask::end'
+      ])
     })
 
     it('shows *** for each, even where the table reshapes it (a `|` in it, a message cut in it)', () => {

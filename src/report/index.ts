@@ -257,8 +257,9 @@ function annotationRow({ level, message, file, line }: Annotation, provenance: P
  */
 function shortened(text: string): string {
   if (text.length <= messageChars) return text
-  const cut = text.slice(0, messageChars + 1).search(/\s\S*$/)
-  return cut > 0 ? `${text.slice(0, cut)} … (the rest is in the log)` : '(too long to show here: it is in the log)'
+  const wordEnd = text.slice(0, messageChars + 1).search(/\s\S*$/)
+  const shown = wordEnd < 0 ? '' : text.slice(0, wordEnd).trimEnd()
+  return shown === '' ? '(too long to show here: it is in the log)' : `${shown} … (the rest is in the log)`
 }
 
 /**

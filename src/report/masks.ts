@@ -8,11 +8,11 @@ const known = new Set<string>()
 
 /**
  * Registers each value as a secret, and each line of a multi-line value too: the runner masks
- * line by line.
+ * line by line, and ends a line at `\n`, `\r\n` or a lone `\r`.
  */
 export function maskValues(values: string[]): void {
   for (const value of values) {
-    for (const secret of [value, ...value.split(/\r?\n/)]) {
+    for (const secret of [value, ...value.split(/\r\n|\r|\n/)]) {
       if (secret.trim() === '' || known.has(secret)) continue
       known.add(secret)
       core.setSecret(secret)
