@@ -140,7 +140,7 @@ export function consoleUrl(region: string, amiId: string): string {
 
 /** Text from elsewhere (an error, a name) in a Markdown table's cell: on one line, secrets masked. */
 export function cell(text: string): string {
-  return oneLine(masked(text)).replace(/\|/g, '\\|')
+  return inCell(masked(text))
 }
 
 export function renderSummary(model: SummaryModel): string {
@@ -286,16 +286,22 @@ function plainText(text: string): string {
 
 /**
  * Text shown as it is in a Markdown table's cell, and as the runner reads it to mask the secrets
- * it knows: a code span, on one line, its characters left as they are, but for `|`, which a
- * table needs escaped (and a space put between it and a `\` before it, which would escape the
- * escape).
+ * it knows: a code span, its characters left as they are but for inCell's.
  */
 function verbatim(text: string): string {
-  const line = oneLine(text).replace(/\\\|/g, '\\ |').replace(/\|/g, '\\|')
+  const line = inCell(text)
   if (line === '') return ''
   const fence = backticksAround(line, 1)
   const pad = line.startsWith('`') || line.endsWith('`') ? ' ' : ''
   return `${fence}${pad}${line}${pad}${fence}`
+}
+
+/**
+ * Text that keeps to its table cell: on one line, each `|` escaped (and a space put between it
+ * and a `\` before it, which would escape the escape).
+ */
+function inCell(text: string): string {
+  return oneLine(text).replace(/\\\|/g, '\\ |').replace(/\|/g, '\\|')
 }
 
 /** A run of backticks longer than any in `text`, and at least `least` long: a code span's or block's fence. */
