@@ -277,22 +277,36 @@ async function validation(file: string, cwd: string, options: string[] = [], env
   return record
 }
 
-describeWithPacker('JSON template errors, placed where Packer says they are', () => {
-  let directory: string
+/**
+ * A folder of the describe block's own, with `files` (name → text) written in it before its
+ * tests, and removed after them.
+ */
+function scratchFolder(prefix: string, files: Record<string, string> = {}): { readonly path: string } {
+  let path = ''
   beforeAll(() => {
-    directory = mkdtempSync(join(tmpdir(), 'template-errors-'))
+    path = mkdtempSync(join(tmpdir(), prefix))
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(path, name), text)
   })
-  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+  afterAll(() => rmSync(path, { recursive: true, force: true }))
+  return {
+    get path() {
+      return path
+    }
+  }
+}
+
+describeWithPacker('JSON template errors, placed where Packer says they are', () => {
+  const folder = scratchFolder('template-errors-')
 
   for (const { name, template, expected, buildNames, text: written } of cases) {
     it(name, async () => {
       const text = written ?? JSON.stringify(template, null, 2)
-      const file = join(directory, `${name.replace(/\W+/g, '-')}.json`)
+      const file = join(folder.path, `${name.replace(/\W+/g, '-')}.json`)
       writeFileSync(file, text)
-      const errors = await validationErrors(file, directory)
+      const errors = await validationErrors(file, folder.path)
       expect(errors).not.toEqual([])
       const variables = userVariables(JSON.parse(text), [], [])
-      const problems = errors.flatMap((error) => locateTemplateErrors(error, text, buildNames, { templateDir: directory, pwd: directory, variables }))
+      const problems = errors.flatMap((error) => locateTemplateErrors(error, text, buildNames, { templateDir: folder.path, pwd: folder.path, variables }))
       const lines = text.split('\n')
       expect(
         problems.map(({ message, line }, index) => [
@@ -312,19 +326,15 @@ describeWithPacker('JSON template errors, placed where Packer says they are', ()
 })
 
 describeWithPacker('HCL2 source blocks a builder refused: each problem on its attribute', () => {
-  let directory: string
-  beforeAll(() => {
-    directory = mkdtempSync(join(tmpdir(), 'hcl-block-errors-'))
-  })
-  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+  const folder = scratchFolder('hcl-block-errors-')
 
   const build = '\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
   /** Where the problems of the one error Packer gives for `text`, as file `name`, are placed. */
   async function placed(name: string, text: string): Promise<TemplateError[] | undefined> {
-    writeFileSync(join(directory, name), text + build)
-    const [error, ...others] = await validationErrors(name, directory)
+    writeFileSync(join(folder.path, name), text + build)
+    const [error, ...others] = await validationErrors(name, folder.path)
     expect(others).toEqual([])
-    return locateHclBlockErrors(error, directory)
+    return locateHclBlockErrors(error, folder.path)
   }
 
   it('places each problem on the attribute it names, else on the block; a problem of several lines stays whole', async () => {
@@ -373,17 +383,13 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
 })
 
 describeWithPacker("Packer's warnings about a template, placed on what they name", () => {
-  let directory: string
-  beforeAll(() => {
-    directory = mkdtempSync(join(tmpdir(), 'template-warnings-'))
-  })
-  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+  const folder = scratchFolder('template-warnings-')
 
   it("places each build's warning on the key it begins with, in that build's builder", async () => {
     const deprecated = { spot_price_auto_product: 'Linux/UNIX' }
     const text = JSON.stringify({ builders: [builder(deprecated), builder({ name: 'arm', ...deprecated })] }, null, 2)
-    writeFileSync(join(directory, 'warned.json'), text)
-    const record = await validation('warned.json', directory)
+    writeFileSync(join(folder.path, 'warned.json'), text)
+    const record = await validation('warned.json', folder.path)
     expect(record.errors).toEqual([])
     const placed = record.warnings.flatMap((warning) => locateTemplateErrors(warning, text))
     const lines = text.split('\n')
@@ -403,21 +409,17 @@ describeWithPacker("Packer's warnings about a template, placed on what they name
       'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n' +
       '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n' +
       '  spot_price_auto_product = "Linux/UNIX"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
-    writeFileSync(join(directory, 'warned.pkr.hcl'), text)
-    const [warning, ...others] = (await validation('warned.pkr.hcl', directory)).warnings
+    writeFileSync(join(folder.path, 'warned.pkr.hcl'), text)
+    const [warning, ...others] = (await validation('warned.pkr.hcl', folder.path)).warnings
     expect(others).toEqual([])
-    expect(await locateHclWarning(warning, directory)).toEqual([
+    expect(await locateHclWarning(warning, folder.path)).toEqual([
       { message: expect.stringMatching(/^spot_price_auto_product is deprecated .*Spot instances\.$/), file: 'warned.pkr.hcl', line: 7, column: 3, warning: true }
     ])
   })
 })
 
 describeWithPacker("A JSON template's variable Packer cannot work out, placed where its value is set", () => {
-  let directory: string
-  beforeAll(() => {
-    directory = mkdtempSync(join(tmpdir(), 'variable-errors-'))
-  })
-  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+  const folder = scratchFolder('variable-errors-')
   // No Vault answers, and no token is given: Packer's vault call fails at once.
   const env: NodeJS.ProcessEnv = { ...process.env, VAULT_ADDR: 'http://127.0.0.1:1' }
   delete env.VAULT_TOKEN
@@ -430,10 +432,10 @@ describeWithPacker("A JSON template's variable Packer cannot work out, placed wh
     varFiles: Record<string, string> = {},
     given: Array<{ name: string; value: string }> = []
   ): Promise<Array<TemplateError & { text?: string }>> {
-    writeFileSync(join(directory, 'template.json'), text)
-    for (const [name, content] of Object.entries(varFiles)) writeFileSync(join(directory, name), content)
+    writeFileSync(join(folder.path, 'template.json'), text)
+    for (const [name, content] of Object.entries(varFiles)) writeFileSync(join(folder.path, name), content)
     const options = [...Object.keys(varFiles).flatMap((name) => ['-var-file', name]), ...given.flatMap(({ name, value }) => ['-var', `${name}=${value}`])]
-    const [error, ...others] = (await validation('template.json', directory, options, env)).errors
+    const [error, ...others] = (await validation('template.json', folder.path, options, env)).errors
     expect(others).toEqual([])
     const files = Object.entries(varFiles).map(([file, content]) => ({ file, text: content }))
     return (locateVariableError(error, text, files, given) ?? []).map((problem) => ({
@@ -482,63 +484,57 @@ describeWithPacker("A JSON template's variable Packer cannot work out, placed wh
 })
 
 describe('locateUndeclaredVariable', () => {
-  let directory: string
-  beforeAll(() => {
-    directory = mkdtempSync(join(tmpdir(), 'undeclared-'))
-    writeFileSync(join(directory, 'a.auto.pkrvars.hcl'), 'region = "us-east-1"\n')
-    writeFileSync(join(directory, 'b.pkrvars.json'), '{\n  "region": "eu-west-1",\n  "regoin": "eu-west-2"\n}\n')
-    writeFileSync(join(directory, 'c.pkrvars.hcl'), '# prod\nregion = "us-west-2"\n\n  regoin = "us-west-1"\n')
+  const folder = scratchFolder('undeclared-', {
+    'a.auto.pkrvars.hcl': 'region = "us-east-1"\n',
+    'b.pkrvars.json': '{\n  "region": "eu-west-1",\n  "regoin": "eu-west-2"\n}\n',
+    'c.pkrvars.hcl': '# prod\nregion = "us-west-2"\n\n  regoin = "us-west-1"\n'
   })
-  afterAll(() => rmSync(directory, { recursive: true, force: true }))
-  const files = (...names: string[]): string[] => names.map((name) => join(directory, name))
+  const files = (...names: string[]): string[] => names.map((name) => join(folder.path, name))
 
   it("places Packer 1.6's warning on the first variables file, in Packer's order, that sets the variable", async () => {
     const message = 'Warning: Undefined variable\n\nA "regoin" variable was set but was not found in known variables.'
-    expect(await locateUndeclaredVariable(message, directory, files('a.auto.pkrvars.hcl', 'c.pkrvars.hcl', 'b.pkrvars.json'))).toEqual([
+    expect(await locateUndeclaredVariable(message, folder.path, files('a.auto.pkrvars.hcl', 'c.pkrvars.hcl', 'b.pkrvars.json'))).toEqual([
       { message: message.slice('Warning: '.length), file: 'c.pkrvars.hcl', line: 4, column: 3, warning: true }
     ])
   })
 
   it("places later Packers' warning in a JSON variables file", async () => {
     const message = 'Warning: Undefined variable\n\nThe variable "regoin" was set but was not declared as an input variable.'
-    expect(await locateUndeclaredVariable(message, directory, files('missing.pkrvars.hcl', 'b.pkrvars.json'))).toEqual([
+    expect(await locateUndeclaredVariable(message, folder.path, files('missing.pkrvars.hcl', 'b.pkrvars.json'))).toEqual([
       { message: message.slice('Warning: '.length), file: 'b.pkrvars.json', line: 3, column: 3, warning: true }
     ])
   })
 
   it('leaves a variable that no file sets (given with -var), and any other warning, to be annotated whole', async () => {
     const message = 'Warning: Undefined variable\n\nThe variable "nowhere" was set but was not declared as an input variable.'
-    expect(await locateUndeclaredVariable(message, directory, files('a.auto.pkrvars.hcl', 'b.pkrvars.json'))).toBeUndefined()
-    expect(await locateUndeclaredVariable('Warning: something else', directory, files('b.pkrvars.json'))).toBeUndefined()
+    expect(await locateUndeclaredVariable(message, folder.path, files('a.auto.pkrvars.hcl', 'b.pkrvars.json'))).toBeUndefined()
+    expect(await locateUndeclaredVariable('Warning: something else', folder.path, files('b.pkrvars.json'))).toBeUndefined()
   })
 })
 
 describe('locateUnsetVariable', () => {
-  let directory: string
-  beforeAll(() => {
-    directory = mkdtempSync(join(tmpdir(), 'unset-'))
-    writeFileSync(join(directory, 'a.pkr.hcl'), 'source "amazon-ebs" "x" {\n  region = var.region\n}\n')
-    writeFileSync(join(directory, 'b.pkr.hcl'), '# what\nvariable "regions" {}\n\n  variable "region" {\n  type = string\n}\n')
-    writeFileSync(join(directory, 'c.pkr.json'), '{\n  "variable": {\n    "owner": {\n      "type": "string"\n    }\n  }\n}\n')
+  const folder = scratchFolder('unset-', {
+    'a.pkr.hcl': 'source "amazon-ebs" "x" {\n  region = var.region\n}\n',
+    'b.pkr.hcl': '# what\nvariable "regions" {}\n\n  variable "region" {\n  type = string\n}\n',
+    'c.pkr.json': '{\n  "variable": {\n    "owner": {\n      "type": "string"\n    }\n  }\n}\n'
   })
-  afterAll(() => rmSync(directory, { recursive: true, force: true }))
   const unset = (name: string): string =>
     `Error: Unset variable "${name}"\n\nA used variable must be set or have a default value; see\nhttps://packer.io/docs/templates/hcl_templates/syntax for details.`
   const told = (name: string): string =>
     `Unset variable "${name}": it has no default and was given no value. Set it in the input \`variables\`, in a file of the input \`var-file\`, or as PKR_VAR_${name} in the step's env.`
 
   it('places each on its variable block, in whichever file of the template declares it, HCL or JSON', async () => {
-    expect(await locateUnsetVariable(unset('region'), directory, directory)).toEqual([{ message: told('region'), file: 'b.pkr.hcl', line: 4, column: 3 }])
-    expect(await locateUnsetVariable(unset('owner'), directory, directory)).toEqual([{ message: told('owner'), file: 'c.pkr.json', line: 3, column: 5 }])
-    expect(await locateUnsetVariable(unset('region'), tmpdir(), join(directory, 'b.pkr.hcl'))).toEqual([
-      expect.objectContaining({ file: relative(tmpdir(), join(directory, 'b.pkr.hcl')), line: 4 })
+    expect(await locateUnsetVariable(unset('region'), folder.path, folder.path)).toEqual([{ message: told('region'), file: 'b.pkr.hcl', line: 4, column: 3 }])
+    expect(await locateUnsetVariable(unset('owner'), folder.path, folder.path)).toEqual([{ message: told('owner'), file: 'c.pkr.json', line: 3, column: 5 }])
+    expect(await locateUnsetVariable(unset('region'), tmpdir(), join(folder.path, 'b.pkr.hcl'))).toEqual([
+      expect.objectContaining({ file: relative(tmpdir(), join(folder.path, 'b.pkr.hcl')), line: 4 })
     ])
   })
 
   it('leaves a variable that no file declares, and any other error, to be annotated whole', async () => {
-    expect(await locateUnsetVariable(unset('nowhere'), directory, directory)).toBeUndefined()
-    expect(await locateUnsetVariable(unset('region'), directory, join(directory, 'a.pkr.hcl'))).toBeUndefined()
-    expect(await locateUnsetVariable('Error: Unsupported argument', directory, directory)).toBeUndefined()
+    expect(await locateUnsetVariable(unset('nowhere'), folder.path, folder.path)).toBeUndefined()
+    expect(await locateUnsetVariable(unset('region'), folder.path, join(folder.path, 'a.pkr.hcl'))).toBeUndefined()
+    expect(await locateUnsetVariable('Error: Unsupported argument', folder.path, folder.path)).toBeUndefined()
   })
 })
 
