@@ -667,6 +667,29 @@ build {
     expect((await readInFolder('packer')).manifestUnknown).toBeUndefined()
   })
 
+  it('reads a value given for a variable that a .pkr.json file types as "string" as the text itself', async () => {
+    mkdirSync(join(directory, 'packer'))
+    writeFileSync(
+      join(directory, 'packer', 'vars.pkr.json'),
+      JSON.stringify({ variable: { distro: { type: 'string', default: 'ubuntu' }, token: { type: 'string', sensitive: true } } })
+    )
+    writeFileSync(join(directory, 'packer', 'image.pkr.hcl'), 'build {\n  post-processor "manifest" {\n    output = "${var.distro}/m.json"\n  }\n}\n')
+    const read = await readHclTemplate(
+      {
+        workingDirectory: directory,
+        template: 'packer',
+        varFiles: [],
+        variables: [{ name: 'distro', value: 'debian' }, { name: 'token', value: 'T0ken' }],
+        manifest: join(directory, 'packer-manifest.json'),
+        manifestGiven: false,
+        sensitiveValues: []
+      } as unknown as Inputs,
+      {}
+    )
+    expect(read).toMatchObject({ manifest: join(directory, 'debian', 'm.json'), sensitiveValues: ['T0ken'] })
+    expect(read.manifestUnknown).toBeUndefined()
+  })
+
   it('says which manifest output only Packer knows, and keeps the default path', async () => {
     inFolder('"${path.root}/${source.name}.json"')
     const read = await readInFolder('packer')

@@ -269,7 +269,7 @@ export async function hclVariableCandidates(
   for (const file of files) {
     for (const [name, definitions] of labelled(file.variable)) {
       const definition = definitions[0] ?? {}
-      types.set(name, definition.type ?? typeOfDefault(definition.default))
+      types.set(name, typeExpression(definition.type) ?? typeOfDefault(definition.default))
       add(name, await valueRead(definition.default, env))
     }
     // `variables { NAME = default }`: each one typed by its default.
@@ -294,6 +294,14 @@ export async function hclVariableCandidates(
   }
   for (const { name, value } of variables) await addGiven(name, value)
   return candidates
+}
+
+/**
+ * A variable's `type` as the parser writes it (`${string}`). A `.pkr.json` file gives it as the
+ * bare expression (`"type": "string"`), which HCL's JSON syntax reads as one.
+ */
+function typeExpression(type: unknown): unknown {
+  return typeof type === 'string' && !type.startsWith('${') ? `\${${type}}` : type
 }
 
 /**
