@@ -219,6 +219,31 @@ describeWithPacker('templates as users write them, through the bundled action', 
       })
     })
 
+    it('HCL2: an auto variables file is read for a template directory, and not for a file in it, as Packer reads them', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-path-root'))
+      writeFileSync(join(workspace, 'packer', 'release.auto.pkrvars.hcl'), 'distro = "fedora"\n')
+      const folder = await expectBuilt(workspace, { template: 'packer' }, {
+        builds: ['amazon-ebs.web'],
+        manifest: 'artifacts/fedora-manifest.json'
+      })
+      expect(folder.result.warnings.filter((warning) => warning.includes('auto.pkrvars'))).toEqual([])
+      // Packer takes the default: the AMI is read from the manifest at the default's path.
+      const file = await expectBuilt(workspace, { template: 'packer/image.pkr.hcl' }, {
+        builds: ['amazon-ebs.web'],
+        manifest: 'artifacts/ubuntu-manifest.json'
+      })
+      expect(file.result.stdout).toContain(
+        '::warning title=Variables file not read,file=packer/release.auto.pkrvars.hcl::packer/release.auto.pkrvars.hcl is not ' +
+          'read: Packer reads *.auto.pkrvars files only from a template directory, and template is the file ' +
+          'packer/image.pkr.hcl. Set template to its directory ("packer") or list the file in var-file to use its values.'
+      )
+      const listed = await expectBuilt(workspace, { template: 'packer/image.pkr.hcl', 'var-file': 'packer/release.auto.pkrvars.hcl' }, {
+        builds: ['amazon-ebs.web'],
+        manifest: 'artifacts/fedora-manifest.json'
+      })
+      expect(listed.result.stdout).not.toContain('Variables file not read')
+    })
+
     it("HCL2: a broken packer-manifest.json is no reason to stop a template that writes its manifest elsewhere", async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-path-root'))
       writeFileSync(join(workspace, 'packer-manifest.json'), '<<<<<<< HEAD\n{"builds": []}\n')

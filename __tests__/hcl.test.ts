@@ -690,6 +690,15 @@ build {
     expect(read.manifestUnknown).toBeUndefined()
   })
 
+  it('reads *.auto.pkrvars.hcl for a template directory, and not beside a template file, as Packer does', async () => {
+    inFolder('"${local.out}/${var.distro}.json"')
+    writeFileSync(join(directory, 'packer', 'release.auto.pkrvars.hcl'), 'distro = "fedora"\n')
+    const read = (template: string): Promise<HclTemplate> =>
+      readHclTemplate({ workingDirectory: directory, template, varFiles: [], variables: [], manifest: join(directory, 'packer-manifest.json'), manifestGiven: false, sensitiveValues: [] } as unknown as Inputs, {})
+    expect((await read('packer')).manifest).toBe(join(directory, 'artifacts', 'fedora.json'))
+    expect((await read('packer/image.pkr.hcl')).manifest).toBe(join(directory, 'artifacts', 'ubuntu.json'))
+  })
+
   it('says which manifest output only Packer knows, and keeps the default path', async () => {
     inFolder('"${path.root}/${source.name}.json"')
     const read = await readInFolder('packer')

@@ -243,7 +243,7 @@ async function localStrings(value: unknown, scope: HclScope): Promise<{ strings:
 
 /**
  * Every value each input variable is given in this run, lowest precedence first, as Packer
- * ranks them: the default, `PKR_VAR_…`, `*.auto.pkrvars.hcl` beside the template, then the
+ * ranks them: the default, `PKR_VAR_…`, `*.auto.pkrvars.hcl` of a template directory, then the
  * variables files and input `variables` (passed after them). The last one wins.
  */
 export async function hclVariableCandidates(

@@ -9,6 +9,7 @@ import type { HclTemplateRequest } from './hcl.js'
 import { checkExistingManifest } from './manifest.js'
 import { isDirectory, type InputProblem, type InputReader } from './reader.js'
 import {
+  autoVarFilesBeside,
   checkJsonVarFile,
   describeJsonTemplate,
   hclTemplateFiles,
@@ -50,6 +51,12 @@ export interface TemplateFiles {
    * it is first used: Packer makes them empty without a word.
    */
   undeclaredVariables: UndeclaredVariable[]
+  /**
+   * `*.auto.pkrvars.hcl` and `*.auto.pkrvars.json` files beside an HCL2 template file that
+   * var-file does not list, relative to the working directory: Packer reads such files only
+   * from a template directory, so their values are not used.
+   */
+  ignoredAutoVarFiles: string[]
   /** Absolute path of the manifest file to read. */
   manifest: string
   /** True when input manifest named the file (else it came from the template or the default). */
@@ -127,15 +134,7 @@ export function readTemplateFiles(
     )
   }
 
-  const varFiles = reader.lines('var-file')
-  let defaultVarFile: string | undefined
-  if (varFiles.length === 0 && kind === 'json' && found) {
-    const besideTemplate = join(dirname(template), 'packer-vars.json')
-    if (existsSync(resolve(workingDirectory, besideTemplate))) {
-      defaultVarFile = besideTemplate
-      varFiles.push(besideTemplate)
-    }
-  }
+  const { varFiles, defaultVarFile } = varFilesOf(reader, { kind, template, workingDirectory: found ? workingDirectory : undefined })
   const jsonVarFiles = found
     ? varFiles.flatMap((varFile) =>
         checkVarFile(reader, { kind, template }, resolve(workingDirectory, varFile), varFile, workingDirectoryInput)
@@ -155,7 +154,6 @@ export function readTemplateFiles(
   } else if (templateFound) {
     checkHclFiles(reader, template, templatePath)
   }
-
   const { manifestOutput, manifestOutputUnknown, ...builds } = description
   return {
     workingDirectory,
@@ -164,8 +162,24 @@ export function readTemplateFiles(
     ...builds,
     varFiles,
     defaultVarFile,
+    ignoredAutoVarFiles: templateFound && kind === 'hcl' ? autoVarFilesBeside(workingDirectory, template, varFiles) : [],
     ...manifestFile(reader, workingDirectory, found, { manifestOutput, manifestOutputUnknown }, templateFound && kind === 'hcl')
   }
+}
+
+/**
+ * Input var-file's files; when it is empty, packer-vars.json beside a JSON template in the
+ * working directory (undefined when there is none), if it is there.
+ */
+function varFilesOf(
+  reader: InputReader,
+  { kind, template, workingDirectory }: { kind: TemplateKind; template: string; workingDirectory?: string }
+): { varFiles: string[]; defaultVarFile?: string } {
+  const varFiles = reader.lines('var-file')
+  if (varFiles.length > 0 || kind !== 'json' || workingDirectory === undefined) return { varFiles }
+  const besideTemplate = join(dirname(template), 'packer-vars.json')
+  if (!existsSync(resolve(workingDirectory, besideTemplate))) return { varFiles }
+  return { varFiles: [besideTemplate], defaultVarFile: besideTemplate }
 }
 
 /**

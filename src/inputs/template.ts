@@ -2,7 +2,7 @@
 // builders and post-processors it names, where its manifest post-processor writes and which
 // values it declares sensitive.
 import { readdirSync, statSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { stringsOf } from '../common/values.js'
 
 export type TemplateKind = 'json' | 'hcl'
@@ -27,14 +27,30 @@ export function hclTemplateFiles(directory: string): string[] {
 
 /**
  * The variables files Packer reads by itself for an HCL2 template (a file or a directory,
- * absolute): `*.auto.pkrvars.hcl` and `*.auto.pkrvars.json` beside it, by name.
+ * absolute): the `*.auto.pkrvars.hcl` and `*.auto.pkrvars.json` files of a template directory,
+ * by name. For a template file, none: Packer reads them only from the directory it is given,
+ * not from the one beside a file.
  */
 export function autoVarFiles(templatePath: string): string[] {
-  const directory = statSync(templatePath).isDirectory() ? templatePath : dirname(templatePath)
-  return readdirSync(directory)
+  if (!statSync(templatePath).isDirectory()) return []
+  return readdirSync(templatePath)
     .filter((name) => name.endsWith('.auto.pkrvars.hcl') || name.endsWith('.auto.pkrvars.json'))
     .sort()
-    .map((name) => join(directory, name))
+    .map((name) => join(templatePath, name))
+}
+
+/**
+ * The auto variables files beside an HCL2 template file that Packer does not read, as var-file
+ * does not name them: paths relative to the working directory, as `template` and `varFiles`
+ * are. None beside a template directory, whose own Packer reads.
+ */
+export function autoVarFilesBeside(workingDirectory: string, template: string, varFiles: string[]): string[] {
+  const templatePath = resolve(workingDirectory, template)
+  if (statSync(templatePath).isDirectory()) return []
+  const listed = new Set(varFiles.map((file) => resolve(workingDirectory, file)))
+  return autoVarFiles(dirname(templatePath))
+    .filter((file) => !listed.has(file))
+    .map((file) => relative(workingDirectory, file))
 }
 
 export interface JsonPosition {

@@ -1,18 +1,36 @@
-// The action's own warnings about a JSON template's variables, which Packer passes over in
-// silence: an input variable the template ignores, and a variable the template uses that
-// nothing sets. Each undeclared one is annotated on the line that uses it.
+// The action's own warnings about a template's variables, which Packer passes over in silence:
+// an input variable a JSON template ignores, a variable a JSON template uses that nothing sets
+// (annotated on the line that uses it), and an auto variables file beside an HCL2 template file,
+// which Packer does not read (annotated on the file).
 import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import type { Inputs } from '../inputs/index.js'
 import type { JsonPath } from '../inputs/template.js'
 import { annotate, type Annotation } from './annotation.js'
 
-type VariableInputs = Pick<Inputs, 'variablesWarnings' | 'undeclaredVariables' | 'workingDirectory' | 'template' | 'workspace'>
+type VariableInputs = Pick<
+  Inputs,
+  'variablesWarnings' | 'undeclaredVariables' | 'ignoredAutoVarFiles' | 'workingDirectory' | 'template' | 'workspace'
+>
 
 /** Annotates each warning, and gives them back for the summary. */
 export async function reportVariables(inputs: VariableInputs): Promise<Annotation[]> {
   const made = inputs.variablesWarnings.map((message) => annotate({ level: 'warning', message, title: 'Unused variable' }))
+  const directory = dirname(inputs.template)
+  for (const file of inputs.ignoredAutoVarFiles) {
+    made.push(
+      annotate({
+        level: 'warning',
+        message:
+          `${file} is not read: Packer reads *.auto.pkrvars files only from a template directory, and template ` +
+          `is the file ${inputs.template}. Set template to its directory ("${directory}") or list the file in var-file ` +
+          'to use its values.',
+        title: 'Variables file not read',
+        file: workspaceRelative(resolve(inputs.workingDirectory, file), inputs.workspace)
+      })
+    )
+  }
   if (inputs.undeclaredVariables.length === 0) return made
   const path = resolve(inputs.workingDirectory, inputs.template)
   // The template is read with positions only now that there is something to place.
