@@ -48,7 +48,7 @@ const cases: BadInput[] = [
   { name: 'a variables line with a bad name', inputs: { ...json, variables: '1region=us-east-1' }, says: /^variables: expected NAME=VALUE/ },
   // Builds
   { name: 'only with a build the template lacks', inputs: { ...json, only: 'web' }, says: /^only: the template has no build named "web" \(its builds: amazon-ebs\)/ },
-  { name: 'except with a build the template lacks', inputs: { ...json, except: 'api' }, says: /^except: the template has no build named "api"/ },
+  { name: 'except with a build the template lacks', inputs: { ...json, except: 'api' }, says: /^except: the template has no build or post-processor named "api" \(its builds: amazon-ebs; its post-processors: manifest\)/ },
   { name: 'an unknown command', inputs: { ...json, command: 'deploy' }, says: /^command: expected one of build, validate, found "deploy"/ },
   { name: 'on-error: ask, which needs a terminal', inputs: { ...json, 'on-error': 'ask' }, says: /^on-error: expected one of cleanup, abort, run-cleanup-provisioner, found "ask"/ },
   // Packer itself

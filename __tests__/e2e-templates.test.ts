@@ -146,6 +146,22 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(manifest.builds.map((build: { name: string }) => build.name).sort()).toEqual(['smoke-test', 'ubuntu-arm', 'ubuntu-web'])
     })
 
+    it('except naming the manifest post-processor: Packer skips it, and the AMIs come from its output (JSON and HCL2)', async () => {
+      const json = workspaceFrom(join(fixtures, 'json-named'))
+      const skipped = await expectBuilt(json, { template: 'images.json', 'var-file': 'ubuntu.json', only: 'ubuntu-web', except: 'manifest' }, { builds: ['ubuntu-web'] })
+      expect(existsSync(join(json, 'images-manifest.json'))).toBe(false)
+      expect(skipped.result.stdout).toContain("reading the AMIs from Packer's output")
+      const hcl = workspaceFrom(join(fixtures, 'hcl-path-root'))
+      await expectBuilt(hcl, { template: 'packer', except: 'manifest' }, { builds: ['amazon-ebs.web'] })
+      expect(existsSync(join(hcl, 'artifacts', 'ubuntu-manifest.json'))).toBe(false)
+      // Neither a build nor a post-processor: refused before anything is built, as before.
+      const refused = await run(hcl, { template: 'packer', except: 'checksum' })
+      expect(refused.exitCode).toBe(1)
+      expect(refused.errors.map((error) => error.message)).toEqual([
+        expect.stringMatching(/^except: "checksum" matches none of the template's builds \(amazon-ebs\.web\) nor its post-processors \(manifest\)/)
+      ])
+    })
+
     it('JSON: a glob in except is refused before anything runs, naming the input', async () => {
       const calls = endpoint.calls.length
       const result = await run(workspaceFrom(join(fixtures, 'json-named')), {
@@ -155,7 +171,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
       })
       expect(result.exitCode).toBe(1)
       expect(result.errors.map((error) => error.message)).toEqual([
-        expect.stringMatching(/^except: "ubuntu\*" is a pattern, and Packer matches only exact build names in a JSON template/)
+        expect.stringMatching(/^except: "ubuntu\*" is a pattern, and Packer matches only exact build and post-processor names in a JSON template/)
       ])
       expect(result.stdout).not.toContain('::group::Install Packer')
       expect(endpoint.calls.length).toBe(calls)

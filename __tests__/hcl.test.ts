@@ -10,6 +10,7 @@ import {
   hclBuildCount,
   hclRenamesSources,
   hclManifestOutput,
+  hclPostProcessorNames,
   hclRequiredPlugins,
   hclSensitiveValues,
   hclStringValue,
@@ -192,6 +193,24 @@ describe('hclManifestOutput', () => {
     expect(
       hclManifestOutput(await parsed({ 'b.pkr.json': JSON.stringify({ build: { 'post-processor': { manifest: { output: 'j.json' } } } }) }))
     ).toEqual({ output: 'j.json', found: true })
+  })
+})
+
+describe('hclPostProcessorNames', () => {
+  it("names each post-processor by its name, or type when unnamed, in chains too; none when a name is Packer's to work out", async () => {
+    const text = (name: string) => `build {
+  post-processor "manifest" {}
+  post-processors {
+    post-processor "shell-local" {
+      name   = ${name}
+      inline = ["echo"]
+    }
+    post-processor "checksum" {}
+  }
+}
+`
+    expect(hclPostProcessorNames(await parsed({ 'a.pkr.hcl': text('"notify"') }))).toEqual(['manifest', 'notify', 'checksum'])
+    expect(hclPostProcessorNames(await parsed({ 'a.pkr.hcl': text('"notify-${var.env}"') }))).toBeUndefined()
   })
 })
 
@@ -583,6 +602,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       sensitiveUnknown: [],
       buildCount: 0,
       renamesSources: false,
+      postProcessorNames: ['manifest'],
       unreadable: [],
       problems: [],
       variablesProblems: []

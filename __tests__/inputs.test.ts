@@ -243,7 +243,22 @@ describe('readInputs rejects each bad input with its own message', () => {
   it('only and except naming builds the template does not have', async () => {
     expect((await problems({ only: 'web,windows', except: 'linux' }))).toEqual([
       'only: the template has no build named "windows" (its builds: web, arm)',
-      'except: the template has no build named "linux" (its builds: web, arm)'
+      'except: the template has no build or post-processor named "linux" (its builds: web, arm; its post-processors: manifest)'
+    ])
+  })
+
+  it('except naming a post-processor, by its name or, unnamed, its type, which Packer skips; only names builds alone', async () => {
+    writeFileSync(
+      join(workspace, 'packer-template.json'),
+      JSON.stringify({
+        builders: [{ type: 'amazon-ebs', name: 'web' }],
+        'post-processors': [{ type: 'manifest' }, [{ type: 'manifest', name: 'copy', output: 'm2.json' }, 'checksum']]
+      })
+    )
+    expect((await read({ except: 'manifest,copy,checksum,web' })).except).toEqual(['manifest', 'copy', 'checksum', 'web'])
+    expect(await problems({ except: 'compress', only: 'manifest' })).toEqual([
+      'only: the template has no build named "manifest" (its builds: web)',
+      'except: the template has no build or post-processor named "compress" (its builds: web; its post-processors: manifest, copy, checksum)'
     ])
   })
 

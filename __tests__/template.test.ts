@@ -62,6 +62,7 @@ describe('describeJsonTemplate', () => {
         { type: 'amazon-ebs', name: 'arm' }
       ],
       postProcessorTypes: ['shell-local', 'manifest'],
+      postProcessorNames: ['shell-local', 'manifest'],
       provisionerTypes: [],
       manifestOutput: 'out/manifest.json',
       sensitiveValues: [],
@@ -263,12 +264,22 @@ describe('listNamesBuilds', () => {
 describe('checkHclBuildSelection', () => {
   const builds = ['amazon-ebs.al1', 'amazon-ebs.al2', 'amazon-ebs.al2arm', 'release.amazon-ebs.al2']
   it('accepts names and globs that match a build, as Packer matches them', () => {
-    expect(checkHclBuildSelection({ only: ['amazon-ebs.al1', 'amazon-ebs.al2*', '*.al2'], except: ['release.*'] }, builds)).toEqual([])
+    expect(checkHclBuildSelection({ only: ['amazon-ebs.al1', 'amazon-ebs.al2*', '*.al2'], except: ['release.*'] }, builds, [])).toEqual([])
   })
   it('refuses an entry that matches nothing, which Packer would silently build nothing for', () => {
-    expect(checkHclBuildSelection({ only: ['al2'], except: [] }, builds)).toEqual([
+    expect(checkHclBuildSelection({ only: ['al2'], except: [] }, builds, [])).toEqual([
       expect.stringMatching(/^only: "al2" matches none of the template's builds \(amazon-ebs.al1, /)
     ])
+  })
+  it('takes an except entry that matches a post-processor by name, or type when unnamed, which Packer skips', () => {
+    const postProcessors = ['manifest', 'upload-notes']
+    expect(checkHclBuildSelection({ only: [], except: ['manifest', 'upload-*'] }, builds, postProcessors)).toEqual([])
+    expect(checkHclBuildSelection({ only: ['manifest'], except: ['checksum'] }, builds, postProcessors)).toEqual([
+      expect.stringMatching(/^only: "manifest" matches none of the template's builds \(/),
+      expect.stringMatching(/^except: "checksum" matches none of the template's builds \(.*\) nor its post-processors \(manifest, upload-notes\); /)
+    ])
+    // A post-processor's name only Packer knows: Packer decides.
+    expect(checkHclBuildSelection({ only: [], except: ['checksum'] }, builds, undefined)).toEqual([])
   })
 })
 

@@ -229,6 +229,7 @@ async function listedBuilds(buildNames: BuildNames, cancellation: Cancellation, 
 async function checkBuildSelection(
   inputs: Inputs,
   buildNames: BuildNames,
+  template: Promise<HclTemplate> | undefined,
   cancellation: Cancellation,
   summary: SummaryModel
 ): Promise<void> {
@@ -237,7 +238,9 @@ async function checkBuildSelection(
   if (names.length === 0) return
   // The glob matcher loads only for a template whose builds only/except select among.
   const { checkHclBuildSelection } = await import('./inputs/hcl-build-selection.js')
-  const problems = checkHclBuildSelection(inputs, names)
+  // A template that could not be read has no post-processors to match: Packer decides.
+  const postProcessors = (await template?.catch(() => undefined))?.postProcessorNames
+  const problems = checkHclBuildSelection(inputs, names, postProcessors)
   if (problems.length > 0) throw new Error(problems.join('\n'))
 }
 
@@ -304,7 +307,7 @@ async function job(
   summarySoFar = { model: summary, write: given.summary }
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   try {
-    await checkBuildSelection(withProvenance, buildNames, cancellation, summary)
+    await checkBuildSelection(withProvenance, buildNames, template, cancellation, summary)
     await checkVariablesDeclared(withProvenance, template)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
     const validating = validate(withProvenance, packerStep, summary)

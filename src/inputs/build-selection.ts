@@ -29,29 +29,40 @@ export function readVariables(reader: InputReader): Variables {
 
 /**
  * only and except against a JSON template's builds, when their names are known before Packer
- * runs. Packer matches exact names there and ignores a glob, building everything, so a glob is
- * refused. HCL2 builds are checked once Packer has listed them (packer inspect).
+ * runs. Packer matches exact names there: a glob in only builds nothing, and one in except
+ * skips nothing, so a glob is refused. except may also name a post-processor, by its name or,
+ * unnamed, its type: Packer then skips it. HCL2 builds are checked once Packer has listed them
+ * (packer inspect).
  */
 export function readBuildSelection(
   reader: InputReader,
   variables: Variables,
-  template: Pick<TemplateFiles, 'templateKind' | 'buildNames' | 'buildNamesKnown'>
+  template: Pick<TemplateFiles, 'templateKind' | 'buildNames' | 'buildNamesKnown' | 'postProcessorNames'>
 ): BuildSelection {
   const selection = { variables, only: reader.list('only'), except: reader.list('except') }
   if (template.templateKind !== 'json') return selection
-  const { buildNames, buildNamesKnown } = template
+  const { buildNames, buildNamesKnown, postProcessorNames } = template
   const builds = buildNames.length > 0 ? ` (the template's builds: ${buildNames.join(', ')})` : ''
   for (const input of ['only', 'except'] as const) {
-    for (const build of selection[input]) {
-      if (globCharacters.test(build)) {
+    const { names, kinds, glob } = selectable[input]
+    const named = input === 'except' ? [...buildNames, ...postProcessorNames] : buildNames
+    const listed = input === 'except' && postProcessorNames.length > 0 ? `; its post-processors: ${postProcessorNames.join(', ')}` : ''
+    for (const entry of selection[input]) {
+      if (globCharacters.test(entry)) {
         reader.problem(
-          `${input}: "${build}" is a pattern, and Packer matches only exact build names in a JSON ` +
-            `template (it would ignore the pattern and build everything); list the builds by name${builds}`
+          `${input}: "${entry}" is a pattern, and Packer matches only exact ${names} in a JSON template (it would ` +
+            `take the pattern as a name and ${glob}); list the builds by name${builds}`
         )
-      } else if (buildNamesKnown && buildNames.length > 0 && !buildNames.includes(build)) {
-        reader.problem(`${input}: the template has no build named "${build}" (its builds: ${buildNames.join(', ')})`)
+      } else if (buildNamesKnown && buildNames.length > 0 && !named.includes(entry)) {
+        reader.problem(`${input}: the template has no ${kinds} named "${entry}" (its builds: ${buildNames.join(', ')}${listed})`)
       }
     }
   }
   return selection
+}
+
+/** What each input names in a JSON template, and what Packer does with a pattern in it. */
+const selectable = {
+  only: { names: 'build names', kinds: 'build', glob: 'build nothing' },
+  except: { names: 'build and post-processor names', kinds: 'build or post-processor', glob: 'skip nothing' }
 }

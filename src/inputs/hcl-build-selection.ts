@@ -16,25 +16,26 @@ export function listNamesBuilds(packerVersion: string, renamesSources: boolean):
 /**
  * Input only/except against an HCL2 template's builds as Packer lists them. Packer matches
  * each entry as a glob against the full build name, and a name that matches nothing builds
- * nothing and still exits 0, so such an entry is refused.
+ * nothing and still exits 0, so such an entry is refused. An except entry may instead match a
+ * post-processor's name, or its type when unnamed (`postProcessors`; undefined when only Packer
+ * knows a name): Packer then skips it.
  */
 export function checkHclBuildSelection(
   selection: { only: string[]; except: string[] },
-  builds: string[]
+  builds: string[],
+  postProcessors: string[] | undefined
 ): string[] {
   const problems: string[] = []
-  for (const [input, list] of [
-    ['only', selection.only],
-    ['except', selection.except]
-  ] as const) {
-    for (const entry of list) {
-      if (!builds.some((build) => minimatch(build, entry, { dot: true }))) {
-        problems.push(
-          `${input}: "${entry}" matches none of the template's builds (${builds.join(', ')}); ` +
-            'HCL2 builds are named SOURCE_TYPE.SOURCE_NAME, with BUILD. in front for a named build block'
-        )
-      }
-    }
+  const matches = (names: string[], entry: string): boolean => names.some((name) => minimatch(name, entry, { dot: true }))
+  for (const entry of selection.only) {
+    if (!matches(builds, entry)) problems.push(`only: "${entry}" matches none of the template's builds (${builds.join(', ')}); ${howNamed}`)
+  }
+  for (const entry of selection.except) {
+    if (matches(builds, entry) || postProcessors === undefined || matches(postProcessors, entry)) continue
+    const listed = postProcessors.length > 0 ? ` nor its post-processors (${postProcessors.join(', ')})` : ''
+    problems.push(`except: "${entry}" matches none of the template's builds (${builds.join(', ')})${listed}; ${howNamed}`)
   }
   return problems
 }
+
+const howNamed = 'HCL2 builds are named SOURCE_TYPE.SOURCE_NAME, with BUILD. in front for a named build block'

@@ -119,22 +119,36 @@ export function hclLocals(files: HclBody[]): Map<string, unknown> {
   return locals
 }
 
+/** Every post-processor block of every build block, in file order: its type and bodies. */
+function postProcessorBlocks(files: HclBody[]): Array<[string, HclBody[]]> {
+  return files.flatMap((file) =>
+    bodies(file.build).flatMap((build) => [
+      ...labelled(build['post-processor']),
+      ...bodies(build['post-processors']).flatMap((chain) => labelled(chain['post-processor']))
+    ])
+  )
+}
+
 /** `output` of the first manifest post-processor, in file order, as the parser gives it. */
 export function hclManifestOutput(files: HclBody[]): { output?: string; found: boolean } {
-  for (const file of files) {
-    for (const build of bodies(file.build)) {
-      const postProcessors = [
-        ...labelled(build['post-processor']),
-        ...bodies(build['post-processors']).flatMap((chain) => labelled(chain['post-processor']))
-      ]
-      for (const [type, definitions] of postProcessors) {
-        if (type !== 'manifest') continue
-        const output = definitions[0]?.output
-        return { output: typeof output === 'string' && output !== '' ? output : undefined, found: true }
-      }
-    }
+  const manifest = postProcessorBlocks(files).find(([type]) => type === 'manifest')
+  if (!manifest) return { found: false }
+  const output = manifest[1][0]?.output
+  return { output: typeof output === 'string' && output !== '' ? output : undefined, found: true }
+}
+
+/**
+ * The post-processors of every build block by name, or by type when unnamed: what `-except`
+ * may match besides builds. Undefined when a name is an expression only Packer works out.
+ */
+export function hclPostProcessorNames(files: HclBody[]): string[] | undefined {
+  const names = new Set<string>()
+  for (const [type, definitions] of postProcessorBlocks(files)) {
+    const name = definitions[0]?.name ?? type
+    if (typeof name !== 'string' || name.includes('${')) return undefined
+    names.add(name)
   }
-  return { found: false }
+  return [...names]
 }
 
 /**
@@ -378,6 +392,8 @@ export interface HclTemplate {
   requiredPlugins: string[]
   /** How many builds the template makes; undefined when a file did not parse. */
   buildCount?: number
+  /** The post-processors by name, or type when unnamed; undefined when only Packer knows a name. */
+  postProcessorNames?: string[]
   /** A build block names a build of its own (`source "TYPE.NAME" { name = … }`). */
   renamesSources: boolean
   /** Files the parser could not read, and where: their sensitive variables are unknown. */
@@ -474,6 +490,7 @@ export async function readHclTemplate(
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: files.length === names.length ? hclBuildCount(files) : undefined,
     renamesSources: hclRenamesSources(files),
+    postProcessorNames: files.length === names.length ? hclPostProcessorNames(files) : undefined,
     unreadable,
     variablesProblems: files.length === names.length ? undeclaredVariables(files, request) : []
   }

@@ -30,6 +30,8 @@ export interface TemplateFiles {
   templateKind: TemplateKind
   builderTypes: string[]
   postProcessorTypes: string[]
+  /** A JSON template's post-processors by name, or by type when unnamed: what except may name besides builds. */
+  postProcessorNames: string[]
   provisionerTypes: string[]
   /**
    * Builds in the template's order. JSON: known before Packer runs. HCL2: filled in from
@@ -78,6 +80,7 @@ export interface TemplateFiles {
 interface TemplateDescription {
   builderTypes: string[]
   postProcessorTypes: string[]
+  postProcessorNames: string[]
   provisionerTypes: string[]
   buildNames: string[]
   buildNamesKnown: boolean
@@ -101,6 +104,7 @@ export interface DefaultManifestProblems {
 const nothingKnown: TemplateDescription = {
   builderTypes: [],
   postProcessorTypes: [],
+  postProcessorNames: [],
   provisionerTypes: [],
   buildNames: [],
   buildNamesKnown: true,
@@ -251,6 +255,7 @@ function describeJson(
       buildNames,
       buildNamesKnown: buildNames.length === info.builders.length,
       postProcessorTypes: info.postProcessorTypes,
+      postProcessorNames: info.postProcessorNames,
       provisionerTypes: info.provisionerTypes,
       sensitiveValues: info.sensitiveValues,
       sensitiveUnknown: info.sensitiveUnknown,

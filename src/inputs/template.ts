@@ -303,6 +303,8 @@ export interface JsonTemplateInfo {
   /** In the template's order. `name` is undefined when only the build knows it. */
   builders: Array<{ name?: string; type: string }>
   postProcessorTypes: string[]
+  /** Each post-processor's name, or its type when it has none: what `-except` may name besides builds. */
+  postProcessorNames: string[]
   /** The provisioners' types, each once. */
   provisionerTypes: string[]
   /** The manifest post-processor's `output`, when it is known before the build. */
@@ -318,7 +320,7 @@ export interface JsonTemplateInfo {
   sensitiveUnknown: string[]
 }
 
-type PostProcessorDefinition = string | { type?: unknown; output?: unknown }
+type PostProcessorDefinition = string | { type?: unknown; name?: unknown; output?: unknown }
 
 /** Reads a parsed legacy JSON template; throws an Error describing what is wrong with it. */
 export function describeJsonTemplate(
@@ -351,12 +353,15 @@ export function describeJsonTemplate(
     }
   }
   const postProcessorTypes: string[] = []
+  const postProcessorNames: string[] = []
   let manifestOutput: string | undefined
   let manifestOutputUnknown: string | undefined
   for (const definition of definitions) {
     const type = typeof definition === 'string' ? definition : definition?.type
     if (typeof type !== 'string') continue
     postProcessorTypes.push(type)
+    const name = typeof definition === 'object' ? definition.name : undefined
+    postProcessorNames.push(typeof name === 'string' && name !== '' ? name : type)
     if (type === 'manifest' && typeof definition === 'object' && manifestOutput === undefined && manifestOutputUnknown === undefined) {
       const output = definition.output
       if (typeof output === 'string' && output !== '') {
@@ -371,6 +376,7 @@ export function describeJsonTemplate(
   return {
     builders: described,
     postProcessorTypes: [...new Set(postProcessorTypes)],
+    postProcessorNames: [...new Set(postProcessorNames)],
     provisionerTypes: typesOf(provisioners),
     manifestOutput,
     manifestOutputUnknown,
