@@ -145,6 +145,19 @@ describe("a file at packer-manifest.json beside an HCL2 template that Packer's m
     expect((await readHclTemplate(await read({ template: 'ami.pkr.hcl' }))).manifest).toBe(join(workspace, 'out/images.json'))
   })
 
+  it('is left alone when Packer would write over it and lose nothing: an object with no builds and no keys of its own', async () => {
+    templateWith('  post-processor "manifest" {}\n')
+    for (const text of ['{}', '{"last_run_uuid": "0b5e"}']) {
+      writeFileSync(join(workspace, 'packer-manifest.json'), text)
+      expect((await read({ template: 'ami.pkr.hcl' })).manifest).toBe(join(workspace, 'packer-manifest.json'))
+    }
+    writeFileSync(join(workspace, 'packer-manifest.json'), '{"short_name": "Web", "start_url": "/"}')
+    expect(await problems({ template: 'ami.pkr.hcl' })).toEqual([
+      'manifest: packer-manifest.json is not a Packer manifest (it has "short_name", "start_url" and no "builds"): ' +
+        "Packer's manifest post-processor would write over it and lose that. Move the file, or have the manifest written elsewhere."
+    ])
+  })
+
   it('is refused whatever the template says when input manifest names it', async () => {
     templateWith('  post-processor "manifest" {\n    output = "out/images.json"\n  }\n')
     expect(await problems({ template: 'ami.pkr.hcl', manifest: 'packer-manifest.json' })).toEqual([

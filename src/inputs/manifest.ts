@@ -44,6 +44,19 @@ export function checkExistingManifest(
     })
     return
   }
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && !('builds' in parsed)) {
+    // Packer reads it as a manifest with no builds yet and writes its own over it, keeping only
+    // its own keys: refused only when that would lose something.
+    const foreign = Object.keys(parsed).filter((key) => key !== 'last_run_uuid')
+    if (foreign.length === 0) return
+    problem(
+      `manifest: ${shown} is not a Packer manifest (it has ${foreign.map((key) => JSON.stringify(key)).join(', ')} and no ` +
+        `"builds"): Packer's manifest post-processor would write over it and lose that. Move the file, or have the ` +
+        'manifest written elsewhere.',
+      { file: shown }
+    )
+    return
+  }
   const wrong = manifestShapeProblem(parsed)
   if (wrong) problem(`manifest: ${shown}: ${wrong}. ${after}.`, { file: shown })
 }
