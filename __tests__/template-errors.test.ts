@@ -248,6 +248,11 @@ const cases: Case[] = [
     expected: [[/^required variable not set: region$/, '"region": null']]
   },
   {
+    name: 'a variable whose default is not a string',
+    template: { variables: { region: 'us-east-1', volume_size: 20 }, builders: [builder({ tags: { Size: '{{user `volume_size`}}' } })] },
+    expected: [[/^variable volume_size: '' expected type 'string', got unconvertible type 'float64'/, '"volume_size": 20']]
+  },
+  {
     name: 'an unknown key in a builder whose name comes from a variable',
     template: { variables: { role: 'web' }, builders: [builder({ name: 'first' }), builder({ name: '{{user `role`}}', ami_nmae: 'x' })] },
     buildNames: ['first', 'web'],

@@ -250,6 +250,11 @@ describe('undeclaredJsonVariables', () => {
       { name: 'tier', path: ['provisioners', 0, 'inline', 2] }
     ])
   })
+
+  it('takes a variable declared with a default that is not a string as declared: Packer refuses the template for it', () => {
+    const template = { variables: { size: 20, encrypted: false }, builders: [{ type: 'amazon-ebs', tags: { Size: '{{user `size`}}', Encrypted: '{{user `encrypted`}}' } }] }
+    expect(undeclaredJsonVariables(template, userVariables(template, [], []))).toEqual([])
+  })
 })
 
 describe('listNamesBuilds', () => {

@@ -248,9 +248,12 @@ export interface UndeclaredVariable {
  */
 export function undeclaredJsonVariables(template: unknown, set: UserVariables): UndeclaredVariable[] {
   const found = new Map<string, JsonPath>()
+  // Declared with a default that is not a string: Packer refuses the template, and says so.
+  const declared = declaredVariables(template)
+  const known = (name: string): boolean => set.has(name) || declared.has(name)
   const visit = (value: unknown, path: JsonPath): void => {
     if (typeof value === 'string') {
-      for (const name of userVariableNames(value)) if (!set.has(name) && !found.has(name)) found.set(name, path)
+      for (const name of userVariableNames(value)) if (!known(name) && !found.has(name)) found.set(name, path)
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => visit(item, [...path, index]))
     } else if (typeof value === 'object' && value !== null) {
@@ -293,10 +296,15 @@ export function userVariables(
  */
 export function unusedJsonVariables(template: unknown, varFiles: unknown[], given: string[]): string[] {
   if (given.length === 0) return []
-  const declared = (template as { variables?: unknown } | null)?.variables
-  const isDeclared = (name: string): boolean => typeof declared === 'object' && declared !== null && Object.hasOwn(declared, name)
+  const declared = declaredVariables(template)
   const used = new Set(stringsOf([template, ...varFiles]).flatMap(userVariableNames))
-  return [...new Set(given)].filter((name) => !isDeclared(name) && !used.has(name))
+  return [...new Set(given)].filter((name) => !declared.has(name) && !used.has(name))
+}
+
+/** The names a JSON template's `variables` declares, whatever their defaults. */
+function declaredVariables(template: unknown): Set<string> {
+  const declared = (template as { variables?: unknown } | null)?.variables
+  return new Set(typeof declared === 'object' && declared !== null && !Array.isArray(declared) ? Object.keys(declared) : [])
 }
 
 export interface JsonTemplateInfo {

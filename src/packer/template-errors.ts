@@ -418,7 +418,8 @@ class JsonTemplate {
     const rootKey = /^Unknown root level key in template: '(.+)'$/.exec(problem)
     if (rootKey) return this.at(this.key(this.root, rootKey[1]))
     if (minimumVersion.test(problem)) return this.at(this.key(this.root, 'min_packer_version'))
-    const variable = /^required variable not set: (.+)$/.exec(problem)
+    // `required variable not set: region`; `variable size: '' expected type 'string', got unconvertible type 'float64', …`
+    const variable = /^required variable not set: (.+)$/.exec(problem) ?? /^variable (\S+): '' expected type /.exec(problem)
     if (variable) return this.at(this.key(findNodeAtLocation(this.root, ['variables']), variable[1]))
     if (build === undefined) return {}
     const builder = this.builder(build)
