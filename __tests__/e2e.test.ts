@@ -367,6 +367,26 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(endpoint.calls).toEqual([])
   })
 
+  it("Packer's error about a value in variables is annotated on no line of the template, apart from its errors about the template", async () => {
+    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    writeFileSync(path, `${readFileSync(path, 'utf8')}\nsorce "null" "spare" {}\n`)
+    const line = String(readFileSync(path, 'utf8').split('\n').indexOf('sorce "null" "spare" {}') + 1)
+    const result = await run({
+      'working-directory': 'hcl2',
+      template: 'ami.pkr.hcl',
+      'var-file': 'loopback.pkrvars.hcl',
+      variables: 'ami_regions=us-west-2',
+      command: 'validate'
+    })
+    expect(result.exitCode).toBe(1)
+    const errors = parseCommands(result.stdout, 'error').filter(({ properties }) => properties.title === 'Packer')
+    expect(errors).toEqual([
+      { message: expect.stringMatching(/^Error: Unsupported block type\n.*"sorce" are not expected here/s), properties: { title: 'Packer', file: 'hcl2/ami.pkr.hcl', line } },
+      { message: expect.stringMatching(/^Error: Variables not allowed\n+ {2}on <value for var\.ami_regions from arguments> line 1:/), properties: { title: 'Packer' } }
+    ])
+    expect(endpoint.calls).toEqual([])
+  })
+
   it('each variable of an HCL2 template left without a value is an error on its declaration, in whichever file', async () => {
     writeFileSync(join(workspace, 'hcl2', 'team.pkr.hcl'), '# Who owns the image.\n\nvariable "team" {\n  type = string\n}\n')
     const result = await run({ 'working-directory': 'hcl2', template: '.', command: 'validate' })

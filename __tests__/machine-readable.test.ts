@@ -148,6 +148,20 @@ describe('hclDiagnostics', () => {
     expect(hclDiagnostics(`${warning}\n\n${refused}\n\n`)).toEqual([warning, refused])
   })
 
+  it("keeps apart a diagnostic about a value given on the command line, whose place is not the template's", () => {
+    // As Packer 1.6.6 validates a misspelt block with -var volume_size=8GB for a number variable.
+    const block =
+      'Error: Unsupported block type\n\n  on t.pkr.hcl line 4, in sorce "null" "b":\n   4: sorce "null" "b" {}\n\n' +
+      'Blocks of type "sorce" are not expected here. Did you mean "source"?'
+    const value =
+      'Error: Invalid argument value for -var variable\n\n  on  line 0:\n  (source code not available)\n\n' +
+      "The received arg value for volume_size is not compatible with the variable's\ntype constraint: a number is required."
+    const literal = 'Error: Invalid number literal\n\n  on <value for var.size from arguments> line 1:\n  (source code not available)\n\nFailed to recognize the value of this number literal.'
+    expect(hclDiagnostics(`${block}\n\n${value}\n\n${literal}\n\n`)).toEqual([block, value, literal])
+    expect(locateError(value)).toBeUndefined()
+    expect(locateError(literal)).toBeUndefined()
+  })
+
   it('splits apart the unset variables, which name no place, to be placed each on its own declaration', () => {
     const unset = (name: string): string =>
       `Error: Unset variable "${name}"\n\nA used variable must be set or have a default value; see\nhttps://packer.io/docs/configuration/from-1.5/syntax for details.`

@@ -327,14 +327,16 @@ export function isVariableDiagnostic(message: string): boolean {
 /**
  * The diagnostics in one of Packer's errors about an HCL2 template. Packer writes all of them as
  * one error (its writeDiags): each begins `Error: <summary>` (or `Warning: `) after a blank line,
- * and names its place (`  on a.pkr.hcl line 7:`) after its summary. Split there, so that each is
+ * and names its place after its summary: a file's line (`  on a.pkr.hcl line 7:`), or for a
+ * value given on the command line none (`  on  line 0:`) or the value's
+ * (`  on <value for var.size from arguments> line 1:`). Split there, so that each is
  * annotated on its own line; a piece that names no place of its own (a detail that happens to
  * hold such a line) stays with the one before, unless it is about a variable (isVariableDiagnostic).
  */
 export function hclDiagnostics(message: string): string[] {
   const pieces: string[] = []
   for (const piece of message.split(/\n\n(?=(?:Error|Warning): )/)) {
-    const own = (/^(?:Error|Warning): /.test(piece) && /^ {2}on \S+ line \d+/m.test(piece)) || isVariableDiagnostic(piece)
+    const own = (/^(?:Error|Warning): /.test(piece) && /^ {2}on .* line \d+/m.test(piece)) || isVariableDiagnostic(piece)
     if (own || pieces.length === 0) pieces.push(piece)
     else pieces[pieces.length - 1] += `\n\n${piece}`
   }
