@@ -260,6 +260,22 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(listed.result.stdout).not.toContain('Variables file not read')
     })
 
+    it('HCL2: a manifest for each build block, each in a folder of its own not there before: only picks the second', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-manifest-per-build'))
+      const { result } = await expectBuilt(workspace, { template: 'image.pkr.hcl', only: 'release.*' }, {
+        builds: ['release.amazon-ebs.web'],
+        manifest: 'manifests/release/images.json'
+      })
+      expect(result.stdout).toContain(`Created ${join(workspace, 'manifests', 'release')} for the manifest`)
+      expect(existsSync(join(workspace, 'manifests', 'staging', 'images.json'))).toBe(false)
+      // Then the first block alone: its own manifest is read, in the folder made the first time.
+      const both = await expectBuilt(workspace, { template: 'image.pkr.hcl', only: 'staging.*' }, {
+        builds: ['staging.amazon-ebs.web'],
+        manifest: 'manifests/staging/images.json'
+      })
+      expect(both.result.stdout).not.toContain('Created')
+    })
+
     it("HCL2: a broken packer-manifest.json is no reason to stop a template that writes its manifest elsewhere", async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-path-root'))
       writeFileSync(join(workspace, 'packer-manifest.json'), '<<<<<<< HEAD\n{"builds": []}\n')

@@ -603,6 +603,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       buildCount: 0,
       renamesSources: false,
       postProcessorNames: ['manifest'],
+      otherManifestOutputs: [],
       unreadable: [],
       problems: [],
       variablesProblems: []

@@ -51,6 +51,18 @@ describe('parseJsonWithPosition', () => {
 })
 
 describe('describeJsonTemplate', () => {
+  it("reads the first manifest post-processor's output, and the other manifests' where they are known", () => {
+    const info = describeJsonTemplate(
+      {
+        variables: { dir: 'out' },
+        builders: [{ type: 'amazon-ebs', name: 'web' }],
+        'post-processors': ['manifest', [{ type: 'manifest', output: '{{user `dir`}}/web.json', only: ['web'] }, { type: 'manifest', output: '{{timestamp}}.json' }]]
+      },
+      new Map([['dir', 'out']])
+    )
+    expect(info).toMatchObject({ manifestOutput: undefined, manifestOutputUnknown: undefined, otherManifestOutputs: ['out/web.json'] })
+  })
+
   it('names builds, post-processor types and the manifest output', () => {
     const info = describeJsonTemplate({
       builders: [{ type: 'amazon-ebs' }, { type: 'amazon-ebs', name: 'arm' }],
@@ -63,6 +75,7 @@ describe('describeJsonTemplate', () => {
       ],
       postProcessorTypes: ['shell-local', 'manifest'],
       postProcessorNames: ['shell-local', 'manifest'],
+      otherManifestOutputs: [],
       provisionerTypes: [],
       manifestOutput: 'out/manifest.json',
       sensitiveValues: [],

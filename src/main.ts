@@ -4,6 +4,7 @@
 // inputs before it loads this module, so a run with a bad input loads none of the job.
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
+import { resolve } from 'node:path'
 import { errorMessage } from './common/errors.js'
 import { stoppedAtDeadline } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
@@ -20,7 +21,7 @@ import { InspectFailed, inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
 import { RunRecord } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
-import { manifestRunUuid, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
+import { manifestRunUuid, prepareManifestDirectory, readBuiltAmis, wroteAnew } from './artifacts/index.js'
 import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState } from './aws/leftovers.js'
@@ -589,17 +590,23 @@ async function build(
   packerStep: PackerStep,
   summary: SummaryModel
 ): Promise<{ run: PackerRun; amis: Ami[]; runUuid: string }> {
-  const runBefore = manifestRunUuid(inputs.manifest)
-  const createdDirectory = prepareManifestDirectory(inputs.manifest)
-  if (createdDirectory) {
-    core.info(`Created ${createdDirectory} for the manifest: Packer's manifest post-processor needs it to exist.`)
+  const manifests = [...new Set([inputs.manifest, ...inputs.otherManifestOutputs.map((output) => resolve(inputs.workingDirectory, output))])]
+  const runsBefore = manifests.map(manifestRunUuid)
+  for (const createdDirectory of new Set(manifests.map(prepareManifestDirectory))) {
+    if (createdDirectory) {
+      core.info(`Created ${createdDirectory} for the manifest: Packer's manifest post-processor needs it to exist.`)
+    }
   }
   const leftovers = tellThePostStep(inputs.awsRegion, inputs.onError === 'abort')
   const built = await core.group('Build', () => packerStep(buildArguments(inputs), {}, { record: leftovers.record }))
   leftovers.packerEnded(built)
   if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort'))
 
-  const artifacts = readBuiltAmis(inputs.manifest, runBefore, built.record.artifacts, inputs.buildNames, inputs.manifestUnknown)
+  // The template's first manifest, or the first another of its manifests wrote in this run, when
+  // only/except left that one out; input manifest's file, when it names one.
+  const read = inputs.manifestGiven ? 0 : Math.max(0, manifests.findIndex((path, index) => wroteAnew(path, runsBefore[index])))
+  const unknown = read === 0 ? inputs.manifestUnknown : undefined
+  const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown)
   const amis = inTemplateOrder(artifacts.amis, inputs.buildNames)
   // Builds that Packer's list does not name (inspect failed, or Packer 1.6.6 named a build
   // block's source by its source block) keep the order in which they finished.

@@ -15,6 +15,12 @@ export function manifestRunUuid(path: string): string | undefined {
   }
 }
 
+/** Whether the manifest at `path` holds a run other than `runUuidBefore`, the one it held before the build. */
+export function wroteAnew(path: string, runUuidBefore: string | undefined): boolean {
+  const after = manifestRunUuid(path)
+  return after !== undefined && after !== runUuidBefore
+}
+
 export interface BuiltAmis {
   amis: Ami[]
   runUuid?: string

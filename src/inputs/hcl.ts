@@ -129,12 +129,31 @@ function postProcessorBlocks(files: HclBody[]): Array<[string, HclBody[]]> {
   )
 }
 
+/** `output` of each manifest post-processor, in file order, as the parser gives it; undefined when empty. */
+function hclManifestOutputs(files: HclBody[]): Array<string | undefined> {
+  return postProcessorBlocks(files)
+    .filter(([type]) => type === 'manifest')
+    .map(([, definitions]) => definitions[0]?.output)
+    .map((output) => (typeof output === 'string' && output !== '' ? output : undefined))
+}
+
 /** `output` of the first manifest post-processor, in file order, as the parser gives it. */
 export function hclManifestOutput(files: HclBody[]): { output?: string; found: boolean } {
-  const manifest = postProcessorBlocks(files).find(([type]) => type === 'manifest')
-  if (!manifest) return { found: false }
-  const output = manifest[1][0]?.output
-  return { output: typeof output === 'string' && output !== '' ? output : undefined, found: true }
+  const outputs = hclManifestOutputs(files)
+  return outputs.length === 0 ? { found: false } : { output: outputs[0], found: true }
+}
+
+/**
+ * Where the other manifest post-processors write, absolute, where that is known before the
+ * build and not Packer's default: their folders are made before the build too.
+ */
+async function otherManifestOutputs(files: HclBody[], scope: HclScope, workingDirectory: string): Promise<string[]> {
+  const paths: string[] = []
+  for (const output of hclManifestOutputs(files).slice(1)) {
+    const value = output === undefined ? undefined : await hclStringValue(output, scope)
+    if (value) paths.push(resolve(workingDirectory, value))
+  }
+  return paths
 }
 
 /**
@@ -392,6 +411,8 @@ export interface HclTemplate {
   requiredPlugins: string[]
   /** How many builds the template makes; undefined when a file did not parse. */
   buildCount?: number
+  /** Where the other manifest post-processors write, absolute, where that is known (see Inputs). */
+  otherManifestOutputs: string[]
   /** The post-processors by name, or type when unnamed; undefined when only Packer knows a name. */
   postProcessorNames?: string[]
   /** A build block names a build of its own (`source "TYPE.NAME" { name = … }`). */
@@ -485,6 +506,7 @@ export async function readHclTemplate(
   const sensitiveLocals = await hclSensitiveLocalValues(files, scope)
   return {
     ...(await hclManifestFile(files, scope, request)),
+    otherManifestOutputs: await otherManifestOutputs(files, scope, request.workingDirectory),
     sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])],
     sensitiveUnknown: sensitiveLocals.unknown,
     requiredPlugins: hclRequiredPlugins(files),
@@ -573,6 +595,7 @@ export function withHclTemplate(inputs: Inputs, template: HclTemplate): Inputs {
     ...inputs,
     manifest: template.manifest,
     manifestUnknown: template.manifestUnknown,
+    otherManifestOutputs: template.otherManifestOutputs,
     sensitiveValues: template.sensitiveValues
   }
 }

@@ -61,6 +61,11 @@ export interface TemplateFiles {
   ignoredAutoVarFiles: string[]
   /** Absolute path of the manifest file to read. */
   manifest: string
+  /**
+   * Where the template's other manifest post-processors write, where that is known before the
+   * build, relative to the working directory or absolute: their folders are made too.
+   */
+  otherManifestOutputs: string[]
   /** True when input manifest named the file (else it came from the template or the default). */
   manifestGiven: boolean
   /**
@@ -88,6 +93,7 @@ interface TemplateDescription {
   sensitiveUnknown: string[]
   manifestOutput?: string
   manifestOutputUnknown?: string
+  otherManifestOutputs: string[]
   variablesWarnings: string[]
   undeclaredVariables: UndeclaredVariable[]
 }
@@ -110,6 +116,7 @@ const nothingKnown: TemplateDescription = {
   buildNamesKnown: true,
   sensitiveValues: [],
   sensitiveUnknown: [],
+  otherManifestOutputs: [],
   variablesWarnings: [],
   undeclaredVariables: []
 }
@@ -261,6 +268,7 @@ function describeJson(
       sensitiveUnknown: info.sensitiveUnknown,
       manifestOutput: info.manifestOutput,
       manifestOutputUnknown: info.manifestOutputUnknown,
+      otherManifestOutputs: info.otherManifestOutputs,
       variablesWarnings,
       undeclaredVariables: undeclaredJsonVariables(parsed, values)
     }

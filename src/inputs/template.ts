@@ -319,6 +319,8 @@ export interface JsonTemplateInfo {
   manifestOutput?: string
   /** That `output` as written, when only the build knows its value. */
   manifestOutputUnknown?: string
+  /** The `output` of each other manifest post-processor that is known before the build and not empty. */
+  otherManifestOutputs: string[]
   /** Values of the variables listed in `sensitive-variables`, as far as they are known. */
   sensitiveValues: string[]
   /**
@@ -362,6 +364,8 @@ export function describeJsonTemplate(
   }
   const postProcessorTypes: string[] = []
   const postProcessorNames: string[] = []
+  const otherManifestOutputs: string[] = []
+  let manifests = 0
   let manifestOutput: string | undefined
   let manifestOutputUnknown: string | undefined
   for (const definition of definitions) {
@@ -370,15 +374,14 @@ export function describeJsonTemplate(
     postProcessorTypes.push(type)
     const name = typeof definition === 'object' ? definition.name : undefined
     postProcessorNames.push(typeof name === 'string' && name !== '' ? name : type)
-    if (type === 'manifest' && typeof definition === 'object' && manifestOutput === undefined && manifestOutputUnknown === undefined) {
-      const output = definition.output
-      if (typeof output === 'string' && output !== '') {
-        const resolved = resolveUserVariables(output, variables, context)
-        // An empty output is Packer's default, packer-manifest.json.
-        if (resolved === undefined) manifestOutputUnknown = output
-        else manifestOutput = resolved || undefined
-      }
-    }
+    if (type !== 'manifest') continue
+    const output = typeof definition === 'object' ? definition.output : undefined
+    // An empty output is Packer's default, packer-manifest.json.
+    const resolved = typeof output === 'string' && output !== '' ? resolveUserVariables(output, variables, context) : ''
+    if (manifests++ > 0) {
+      if (resolved) otherManifestOutputs.push(resolved)
+    } else if (resolved === undefined) manifestOutputUnknown = output as string
+    else manifestOutput = resolved || undefined
   }
 
   return {
@@ -388,6 +391,7 @@ export function describeJsonTemplate(
     provisionerTypes: typesOf(provisioners),
     manifestOutput,
     manifestOutputUnknown,
+    otherManifestOutputs,
     ...sensitiveValuesOf(sensitive, variables, context)
   }
 }
