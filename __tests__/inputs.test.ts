@@ -275,6 +275,14 @@ describe('readInputs rejects each bad input with its own message', () => {
     ])
   })
 
+  it('a JSON template that begins with a byte order mark, which Packer does not read either', async () => {
+    writeFileSync(join(workspace, 'packer-template.json'), `\uFEFF${JSON.stringify({ builders: [{ type: 'amazon-ebs' }] })}`)
+    expect(await problems({})).toEqual([
+      'template: packer-template.json is not valid JSON at line 1, column 1: it begins with a byte order mark (U+FEFF), which Packer ' +
+        'does not read: save it as UTF-8 without one'
+    ])
+  })
+
   it('an unknown command or on-error mode', async () => {
     expect((await problems({ command: 'deploy', 'on-error': 'ask' }))).toEqual([
       'command: expected one of build, validate, found "deploy"',

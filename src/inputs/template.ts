@@ -85,6 +85,10 @@ export function parseJsonWithPosition(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch (error) {
+    // Node quotes the mark itself, which no one can see; Packer refuses it too.
+    if (text.startsWith('\uFEFF')) {
+      throw new JsonSyntaxError('it begins with a byte order mark (U+FEFF), which Packer does not read: save it as UTF-8 without one', { line: 1, column: 1 })
+    }
     const message = (error as Error).message
     const lineColumn = /\(line (\d+) column (\d+)\)/.exec(message)
     const offset = /at position (\d+)/.exec(message)
