@@ -45,7 +45,8 @@ jest.unstable_mockModule('../src/plugins/index.js', () => ({ preparePlugins }))
 jest.unstable_mockModule('../src/artifacts/index.js', () => ({
   readBuiltAmis,
   manifestRunUuid: () => undefined,
-  prepareManifestDirectory: () => undefined
+  prepareManifestDirectory: () => undefined,
+  wroteAnew: () => false
 }))
 jest.unstable_mockModule('../src/aws/tagging.js', () => ({ tagAmis }))
 const actualRun = await import('../src/packer/run.js')
