@@ -46,7 +46,7 @@ jest.unstable_mockModule('../src/artifacts/index.js', () => ({
   readBuiltAmis,
   manifestRunUuid: () => undefined,
   prepareManifestDirectory: () => undefined,
-  wroteAnew: () => false
+  manifestToRead: () => 0
 }))
 jest.unstable_mockModule('../src/aws/tagging.js', () => ({ tagAmis }))
 const actualRun = await import('../src/packer/run.js')

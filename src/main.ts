@@ -21,7 +21,7 @@ import { InspectFailed, inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
 import { RunRecord } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
-import { manifestRunUuid, prepareManifestDirectory, readBuiltAmis, wroteAnew } from './artifacts/index.js'
+import { manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState } from './aws/leftovers.js'
@@ -602,9 +602,8 @@ async function build(
   leftovers.packerEnded(built)
   if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort'))
 
-  // The template's first manifest, or the first another of its manifests wrote in this run, when
-  // only/except left that one out; input manifest's file, when it names one.
-  const read = inputs.manifestGiven ? 0 : Math.max(0, manifests.findIndex((path, index) => wroteAnew(path, runsBefore[index])))
+  // Input manifest's file, when it names one.
+  const read = inputs.manifestGiven ? 0 : manifestToRead(manifests, runsBefore)
   const unknown = read === 0 ? inputs.manifestUnknown : undefined
   const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown)
   const amis = inTemplateOrder(artifacts.amis, inputs.buildNames)

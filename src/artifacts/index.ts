@@ -15,10 +15,17 @@ export function manifestRunUuid(path: string): string | undefined {
   }
 }
 
-/** Whether the manifest at `path` holds a run other than `runUuidBefore`, the one it held before the build. */
-export function wroteAnew(path: string, runUuidBefore: string | undefined): boolean {
-  const after = manifestRunUuid(path)
-  return after !== undefined && after !== runUuidBefore
+/**
+ * Which of the manifests a build may write to read after it (`paths`, the one to read first;
+ * `runsBefore`, the run each held before the build): the first that the build wrote anew, as
+ * only/except may leave the first one out; else the first.
+ */
+export function manifestToRead(paths: string[], runsBefore: Array<string | undefined>): number {
+  const written = paths.findIndex((path, index) => {
+    const after = manifestRunUuid(path)
+    return after !== undefined && after !== runsBefore[index]
+  })
+  return Math.max(0, written)
 }
 
 export interface BuiltAmis {

@@ -504,17 +504,19 @@ export async function readHclTemplate(
 ): Promise<HclTemplate> {
   const { files, names, unreadable, candidates, scope } = await parseTemplate(request, env)
   const sensitiveLocals = await hclSensitiveLocalValues(files, scope)
+  // What the whole template tells is known only when every file of it was read.
+  const allRead = files.length === names.length
   return {
     ...(await hclManifestFile(files, scope, request)),
     otherManifestOutputs: await otherManifestOutputs(files, scope, request.workingDirectory),
     sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])],
     sensitiveUnknown: sensitiveLocals.unknown,
     requiredPlugins: hclRequiredPlugins(files),
-    buildCount: files.length === names.length ? hclBuildCount(files) : undefined,
+    buildCount: allRead ? hclBuildCount(files) : undefined,
     renamesSources: hclRenamesSources(files),
-    postProcessorNames: files.length === names.length ? hclPostProcessorNames(files) : undefined,
+    postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
     unreadable,
-    variablesProblems: files.length === names.length ? undeclaredVariables(files, request) : []
+    variablesProblems: allRead ? undeclaredVariables(files, request) : []
   }
 }
 

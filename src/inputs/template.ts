@@ -32,11 +32,15 @@ export function hclTemplateFiles(directory: string): string[] {
  * not from the one beside a file.
  */
 export function autoVarFiles(templatePath: string): string[] {
-  if (!statSync(templatePath).isDirectory()) return []
-  return readdirSync(templatePath)
+  return statSync(templatePath).isDirectory() ? autoVarFilesIn(templatePath) : []
+}
+
+/** The `*.auto.pkrvars.hcl` and `*.auto.pkrvars.json` files of a directory (absolute), by name. */
+function autoVarFilesIn(directory: string): string[] {
+  return readdirSync(directory)
     .filter((name) => name.endsWith('.auto.pkrvars.hcl') || name.endsWith('.auto.pkrvars.json'))
     .sort()
-    .map((name) => join(templatePath, name))
+    .map((name) => join(directory, name))
 }
 
 /**
@@ -48,7 +52,7 @@ export function autoVarFilesBeside(workingDirectory: string, template: string, v
   const templatePath = resolve(workingDirectory, template)
   if (statSync(templatePath).isDirectory()) return []
   const listed = new Set(varFiles.map((file) => resolve(workingDirectory, file)))
-  return autoVarFiles(dirname(templatePath))
+  return autoVarFilesIn(dirname(templatePath))
     .filter((file) => !listed.has(file))
     .map((file) => relative(workingDirectory, file))
 }
