@@ -367,10 +367,10 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(endpoint.calls).toEqual([])
   })
 
-  it("Packer's error about a value in variables is annotated on no line of the template, apart from its errors about the template", async () => {
+  it("Packer's error about a value in variables is annotated on the variable's declaration, apart from its errors about the template", async () => {
     const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
     writeFileSync(path, `${readFileSync(path, 'utf8')}\nsorce "null" "spare" {}\n`)
-    const line = String(readFileSync(path, 'utf8').split('\n').indexOf('sorce "null" "spare" {}') + 1)
+    const lineOf = (text: string): string => String(readFileSync(path, 'utf8').split('\n').indexOf(text) + 1)
     const result = await run({
       'working-directory': 'hcl2',
       template: 'ami.pkr.hcl',
@@ -381,8 +381,35 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(result.exitCode).toBe(1)
     const errors = parseCommands(result.stdout, 'error').filter(({ properties }) => properties.title === 'Packer')
     expect(errors).toEqual([
-      { message: expect.stringMatching(/^Error: Unsupported block type\n.*"sorce" are not expected here/s), properties: { title: 'Packer', file: 'hcl2/ami.pkr.hcl', line } },
-      { message: expect.stringMatching(/^Error: Variables not allowed\n+ {2}on <value for var\.ami_regions from arguments> line 1:/), properties: { title: 'Packer' } }
+      {
+        message: expect.stringMatching(/^Error: Unsupported block type\n.*"sorce" are not expected here/s),
+        properties: { title: 'Packer', file: 'hcl2/ami.pkr.hcl', line: lineOf('sorce "null" "spare" {}') }
+      },
+      {
+        message: expect.stringMatching(
+          /^Packer refused the value given for "ami_regions" in the input `variables`\. Unless a variable is a string, Packer reads its value as HCL, .*a list \["a", "b"\].*\n\nError: Variables not allowed\n+ {2}on <value for var\.ami_regions from arguments> line 1:/s
+        ),
+        properties: { title: 'Packer', file: 'hcl2/ami.pkr.hcl', line: lineOf('variable "ami_regions" {'), col: '1' }
+      }
+    ])
+    expect(endpoint.calls).toEqual([])
+  })
+
+  it("Packer's error about a PKR_VAR_ value in the step's env is annotated on the variable's declaration", async () => {
+    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    const result = await run(
+      { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' },
+      { env: { PKR_VAR_ami_regions: '3' } }
+    )
+    expect(result.exitCode).toBe(1)
+    const errors = parseCommands(result.stdout, 'error').filter(({ properties }) => properties.title === 'Packer')
+    expect(errors).toEqual([
+      {
+        message: expect.stringMatching(
+          /^Packer refused the value given for "ami_regions" as PKR_VAR_ami_regions in the step's env\. .*\n\nError: Invalid value for variable\n/s
+        ),
+        properties: { title: 'Packer', file: 'hcl2/ami.pkr.hcl', line: String(readFileSync(path, 'utf8').split('\n').indexOf('variable "ami_regions" {') + 1), col: '1' }
+      }
     ])
     expect(endpoint.calls).toEqual([])
   })

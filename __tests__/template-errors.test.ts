@@ -13,6 +13,7 @@ import {
   locateHclWarning,
   locateTemplateErrors,
   locateUndeclaredVariable,
+  locateRefusedValue,
   locateUnsetVariable,
   locateVariableError,
   type TemplateError
@@ -540,6 +541,43 @@ describe('locateUnsetVariable', () => {
     expect(await locateUnsetVariable(unset('nowhere'), folder.path, folder.path)).toBeUndefined()
     expect(await locateUnsetVariable(unset('region'), folder.path, join(folder.path, 'a.pkr.hcl'))).toBeUndefined()
     expect(await locateUnsetVariable('Error: Unsupported argument', folder.path, folder.path)).toBeUndefined()
+  })
+})
+
+describe('locateRefusedValue', () => {
+  const folder = scratchFolder('refused-', {
+    'a.pkr.hcl': 'source "amazon-ebs" "x" {\n  ami_regions = var.ami_regions\n}\n',
+    'b.pkr.hcl': '# where\n\nvariable "ami_regions" {\n  type = list(string)\n}\n'
+  })
+  // As Packer 1.6.6 refuses -var ami_regions=us-west-2, -var ami_regions=3 and the env's PKR_VAR_ami_regions=3.
+  const fromArguments =
+    'Error: Variables not allowed\n\n  on <value for var.ami_regions from arguments> line 1:\n  (source code not available)\n\nVariables may not be used here.'
+  const fromEnv =
+    'Error: Invalid value for variable\n\n  on <value for var.ami_regions from env> line 1:\n  (source code not available)\n\n' +
+    "The value for ami_regions is not compatible with the variable's type constraint:\nlist of string required."
+  const lineZero =
+    'Error: Invalid argument value for -var variable\n\n  on  line 0:\n  (source code not available)\n\n' +
+    "The received arg value for ami_regions is not compatible with the variable's\ntype constraint: list of string required."
+  const onDeclaration = (given: string, message: string): unknown => [
+    {
+      message:
+        `Packer refused the value given for "ami_regions" ${given}. Unless a variable is a string, Packer reads its value ` +
+        `as HCL, as in a variables file: a number 20, a list ["a", "b"], a map {key = "value"}.\n\n${message}`,
+      file: 'b.pkr.hcl',
+      line: 3,
+      column: 1
+    }
+  ]
+
+  it("places Packer's error on the variable's declaration, saying where the value came from", async () => {
+    expect(await locateRefusedValue(fromArguments, folder.path, folder.path)).toEqual(onDeclaration('in the input `variables`', fromArguments))
+    expect(await locateRefusedValue(lineZero, folder.path, folder.path)).toEqual(onDeclaration('in the input `variables`', lineZero))
+    expect(await locateRefusedValue(fromEnv, folder.path, folder.path)).toEqual(onDeclaration("as PKR_VAR_ami_regions in the step's env", fromEnv))
+  })
+
+  it('leaves a variable that no file declares, and any other error, to be annotated whole', async () => {
+    expect(await locateRefusedValue(fromArguments, folder.path, join(folder.path, 'a.pkr.hcl'))).toBeUndefined()
+    expect(await locateRefusedValue('Error: Unsupported argument\n\n  on a.pkr.hcl line 2:', folder.path, folder.path)).toBeUndefined()
   })
 })
 

@@ -315,13 +315,34 @@ export function unsetVariable(message: string): string | undefined {
   return /^Error: Unset variable "([^"]+)"/.exec(message)?.[1]
 }
 
+/** Where a value Packer refused came from: `-var` (the input `variables`), or a PKR_VAR_ variable. */
+export interface RefusedValue {
+  name: string
+  from: 'arguments' | 'env'
+}
+
+/**
+ * Packer's error about a value given to an HCL2 variable outside the template's files, which it
+ * reads as HCL unless the variable is a string: `on <value for var.regions from arguments> line
+ * 1:` (`-var`) or `from env>` (PKR_VAR_regions), and in Packer 1.6.6, for a value of the wrong
+ * type given with `-var`, `on  line 0:` and "The received arg value for size is not compatible".
+ */
+export function refusedValue(message: string): RefusedValue | undefined {
+  if (!message.startsWith('Error: ')) return undefined
+  const placed = /^ {2}on <value for var\.([^ >]+) from (arguments|env)> line \d+/m.exec(message)
+  if (placed) return { name: placed[1], from: placed[2] as RefusedValue['from'] }
+  const received = /^Error: Invalid argument value for -var variable\n[^]*\bThe received arg value for (\S+) is not compatible/.exec(message)
+  return received ? { name: received[1], from: 'arguments' } : undefined
+}
+
 /**
  * Packer's diagnostics about HCL2 variables, which name no place but a variable, that the report
- * places: an unset variable, and a variable a variables file sets that the template does not
- * declare (`Warning: Undefined variable`, written among the errors when Packer fails).
+ * places: an unset variable, a value given outside the files that Packer refused, and a
+ * variable a variables file sets that the template does not declare (`Warning: Undefined
+ * variable`, written among the errors when Packer fails).
  */
 export function isVariableDiagnostic(message: string): boolean {
-  return unsetVariable(message) !== undefined || /^Warning: Undefined variable\n/.test(message)
+  return unsetVariable(message) !== undefined || refusedValue(message) !== undefined || /^Warning: Undefined variable\n/.test(message)
 }
 
 /**

@@ -13,7 +13,7 @@ import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import { positionOf, resolveUserVariables, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
 import { hclTemplateFiles } from '../inputs/hcl.js'
-import { isHclBlockError, unsetVariable } from './machine-readable.js'
+import { isHclBlockError, refusedValue, unsetVariable } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
 export interface TemplateError {
@@ -110,12 +110,33 @@ export async function locateUndeclaredVariable(
 export async function locateUnsetVariable(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
   const name = unsetVariable(message)
   if (name === undefined) return undefined
-  const { blockPosition } = await import('../inputs/hcl-parser.js')
   const text = `Unset variable "${name}": it has no default and was given no value. Set it in the input \`variables\`, in a file of the input \`var-file\`, or as PKR_VAR_${name} in the step's env.`
+  return onDeclaration(name, text, workingDirectory, template)
+}
+
+/**
+ * Packer's error about a value given in the input `variables` (`-var`) or as a PKR_VAR_
+ * variable, which names no file: on the variable's declaration, saying where the value came
+ * from and how Packer reads it, then Packer's own words.
+ */
+export async function locateRefusedValue(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const refused = refusedValue(message)
+  if (refused === undefined) return undefined
+  const { name, from } = refused
+  const given = from === 'arguments' ? 'in the input `variables`' : `as PKR_VAR_${name} in the step's env`
+  const text =
+    `Packer refused the value given for "${name}" ${given}. Unless a variable is a string, Packer reads its value ` +
+    `as HCL, as in a variables file: a number 20, a list ["a", "b"], a map {key = "value"}.\n\n${message}`
+  return onDeclaration(name, text, workingDirectory, template)
+}
+
+/** The message on the block that declares variable `name`, in whichever of the template's files. */
+async function onDeclaration(name: string, message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const { blockPosition } = await import('../inputs/hcl-parser.js')
   for (const path of hclTemplateFiles(template)) {
     const source = await readFile(path, 'utf8')
     const place = path.endsWith('.json') ? jsonPlace(source, ['variable', name]) : await blockPosition(path, source, 'variable', [name])
-    if (place) return [{ message: text, file: relative(workingDirectory, path), ...place }]
+    if (place) return [{ message, file: relative(workingDirectory, path), ...place }]
   }
   return undefined
 }

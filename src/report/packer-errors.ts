@@ -102,6 +102,7 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
         (await located.locateHclBlockErrors(error, directory)) ??
         (await located.locateHclWarning(error, directory)) ??
         (await located.locateUnsetVariable(error, directory, template)) ??
+        (await located.locateRefusedValue(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles()))
       place = (error) => placed(error).catch(() => undefined)
     }
