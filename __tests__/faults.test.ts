@@ -3,7 +3,7 @@
 // into one of them. Each test checks what is left in the account, the outputs and the summary.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { CreateKeyPairCommand, CreateSecurityGroupCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
@@ -160,6 +160,44 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       for (const call of postCalls.filter((c) => c.action === 'TerminateInstances')) {
         expect(Object.values(call.params)).toEqual([ours[0].instanceId])
       }
+    })
+
+    it("an instance ID that a provisioner prints is not the build's: the post step leaves that instance running", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      const other = await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+      ec2.destroy()
+      const otherInstance = other.Instances?.[0]?.InstanceId as string
+      // A script that reports on the fleet, as an inventory or smoke-test step might.
+      const marker = join(workspace, 'provisioning')
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template.provisioners = [
+        { type: 'shell-local', inline: [`echo 'Instance ID: ${otherInstance}'`, `echo 'Creating temporary keypair: prod-deploy'`, `touch ${marker}`, 'sleep 60'] }
+      ]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const main = await runAction(
+        options(
+          {},
+          {
+            onStart: (child) => {
+              void until(() => existsSync(marker), 'the provisioner to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+            }
+          }
+        )
+      )
+      expect(main.exitCode).toBe(1)
+      expect(main.stdout).toContain(`Instance ID: ${otherInstance}`)
+      const ours = endpoint.instances('us-east-1').filter((instance) => instance.instanceId !== otherInstance)
+      expect(ours.map((instance) => instance.state)).toEqual(['running'])
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.stdout).toContain(`us-east-1: terminating ${ours[0].instanceId} (running)`)
+      expect(post.stdout).not.toContain(otherInstance)
+      expect(endpoint.instances('us-east-1').find((i) => i.instanceId === ours[0].instanceId)?.state).toBe('terminated')
+      expect(endpoint.instances('us-east-1').find((i) => i.instanceId === otherInstance)?.state).toBe('running')
+      expect(endpoint.callsOf('TerminateInstances').map((call) => Object.values(call.params))).toEqual([[ours[0].instanceId]])
     })
 
     it('a build in another region than the home one is found there and cleaned up there', async () => {

@@ -41,6 +41,15 @@ describe('RunRecord', () => {
     }
     return record
   }
+  /** The `ui` lines' text as bytes, as the log reads it. */
+  const feedText = (lines: string[]): RunRecord => {
+    const record = new RunRecord()
+    for (const line of lines) {
+      const bytes = Buffer.from(`${line}\n`)
+      record.observeText(bytes, uiTextStart(bytes, 0, bytes.length - 1), bytes.length - 1)
+    }
+    return record
+  }
 
   it('collects each announced artifact with its builder id', () => {
     const record = feed([
@@ -96,13 +105,28 @@ describe('RunRecord', () => {
       'Warning: Undefined variable\n\nA "regoin" variable was set.'
     ]
     expect(feed(lines).warnings).toEqual(expected)
-    const asBytes = new RunRecord()
-    for (const line of lines) {
-      const bytes = Buffer.from(`${line}\n`)
-      asBytes.observeText(bytes, uiTextStart(bytes, 0, bytes.length - 1), bytes.length - 1)
-    }
+    const asBytes = feedText(lines)
     expect(asBytes.warnings).toEqual(expected)
     expect(asBytes.errors).toEqual([])
+  })
+
+  it("takes each build's key pair, security group and instance from its builder's lines, not from its provisioners' output", () => {
+    // Two builds at once; from Packer 1.13 on, a provisioner's output has the builder's `==> ` prefix too.
+    const lines = [
+      '1,,ui,say,==> amazon-ebs.web: Creating temporary keypair: packer_6601',
+      '1,,ui,say,==> amazon-ebs.api: Creating temporary keypair: packer_6602',
+      '1,,ui,say,==> amazon-ebs.web: Creating temporary security group for this instance: packer_6603',
+      '1,,ui,message,    amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-ebs.web: Provisioning with shell script: /tmp/report.sh',
+      '1,,ui,say,==> amazon-ebs.web: Instance ID: i-0bbbbbbbbbbbbbbb2',
+      '1,,ui,say,==> amazon-ebs.web: Creating temporary keypair: prod-deploy',
+      '1,,ui,message,    amazon-ebs.web: Creating temporary security group for this instance: prod-web',
+      '1,,ui,say,==> amazon-ebs.api: Instance ID: i-0ccccccccccccccc3',
+      '1,,ui,say,==> amazon-ebs.api: Instance ID: i-0ddddddddddddddd4'
+    ]
+    const expected = { instanceIds: ['i-0aaaaaaaaaaaaaaa1', 'i-0ccccccccccccccc3'], keyPairs: ['packer_6601', 'packer_6602'], securityGroups: ['packer_6603'] }
+    expect(feed(lines).temporaryResources).toEqual(expected)
+    expect(feedText(lines).temporaryResources).toEqual(expected)
   })
 
   it("keeps Packer's cancellation notice apart from the errors", () => {

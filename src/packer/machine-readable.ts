@@ -135,7 +135,10 @@ export interface TemporaryResources {
 }
 
 // The amazon builders' own log lines (step_run_source_instance, step_key_pair,
-// step_security_group). Only these lines count: a resource is never guessed from a name.
+// step_security_group). Only these lines count: a resource is never guessed from a name. A
+// build announces its key pair and security group before its source instance, and its
+// instance once: its lines after that are its provisioners' output, which Packer writes with
+// the same prefix (`==> build: ` from Packer 1.13 on, `    build: ` before), and are not read.
 const announcedResources: Array<[RegExp, keyof TemporaryResources]> = [
   [/^\s*.+?: Instance ID: (i-[0-9a-f]{8,17})\s*$/, 'instanceIds'],
   [/^==> .+?: Creating temporary keypair: (\S+)\s*$/, 'keyPairs'],
@@ -169,6 +172,8 @@ export class RunRecord {
   /** `<build>,error,<message>`: each failed build's own summary of why. */
   private readonly buildErrors: string[] = []
   readonly temporaryResources: TemporaryResources = { instanceIds: [], keyPairs: [], securityGroups: [] }
+  /** The builds whose source instance was announced: what they print next is not the builder's. */
+  private readonly launched = new Set<string>()
   private readonly pending = new Map<string, Partial<AnnouncedArtifact>>()
   private static readonly maxErrors = 100
   private static readonly maxResources = 100
@@ -232,11 +237,14 @@ export class RunRecord {
   }
 
   private observeSay(text: string): void {
+    const build = /^(?:==> |\s*)(.+?): /.exec(text)?.[1]
+    if (build === undefined || this.launched.has(build)) return
     for (const [pattern, kind] of announcedResources) {
       const match = pattern.exec(text)
       const list = this.temporaryResources[kind]
       if (!match || list.includes(match[1]) || list.length >= RunRecord.maxResources) continue
       list.push(detached(match[1]))
+      if (kind === 'instanceIds') this.launched.add(detached(build))
       this.onTemporaryResource?.(this.temporaryResources)
     }
   }
