@@ -24,6 +24,7 @@ import {
   startEc2Endpoint,
   type Ec2Endpoint
 } from '../test-support/ec2-endpoint/index.js'
+import { retainImages } from '../src/aws/retention.js'
 import { pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { readmeInputPermissions, readmePolicyActions } from './support/iam.js'
@@ -400,14 +401,22 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
   }, 120_000)
 
   describe('keep-images', () => {
-    const family = 'acme/images/amazon-ebs' // the repository and the demo build's name
+    const family = 'acme/images/json/packer-template.json/amazon-ebs' // the repository, the template's path and the demo build's name
     const old = (n: number) => `ami-0000000000000a00${n}`
     const snapshotOf = (n: number) => `snap-0000000000000a00${n}`
     const untagged = 'ami-0000000000000b001'
     const otherFamily = 'ami-0000000000000b002'
 
-    /** Four older AMIs of the family in us-east-1, one of another family, one with no family. */
-    async function seededEndpoint(): Promise<void> {
+    interface OlderImage {
+      imageId: string
+      snapshotId: string
+      creationDate: string
+      architecture: string
+      tags: Record<string, string>
+    }
+
+    /** Four older AMIs of the family in us-east-1, one of another family, one with no family, and `more`. */
+    async function seededEndpoint(more: OlderImage[] = []): Promise<void> {
       await endpoint.close()
       const mine = (imageId: string, snapshotId: string, creationDate: string, tags: Record<string, string>) => ({
         imageId,
@@ -424,7 +433,8 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
           { imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID },
           ...[1, 2, 3, 4].map((n) => mine(old(n), snapshotOf(n), `2025-0${n}-01T00:00:00.000Z`, { ImageFamily: family })),
           mine(untagged, 'snap-0000000000000b001', '2024-01-01T00:00:00.000Z', { SourceRepository: 'acme/images' }),
-          mine(otherFamily, 'snap-0000000000000b002', '2024-01-01T00:00:00.000Z', { ImageFamily: 'acme/images/api' })
+          mine(otherFamily, 'snap-0000000000000b002', '2024-01-01T00:00:00.000Z', { ImageFamily: 'acme/images/api' }),
+          ...more.map((seed) => ({ ...mine(seed.imageId, seed.snapshotId, seed.creationDate, seed.tags), architecture: seed.architecture }))
         ]
       })
     }
@@ -514,6 +524,48 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(extraPermissions()).toEqual(readmeInputPermissions('retention-dry-run'))
     })
 
+    it("keeps each architecture's newest: an arm64 AMI of the family is not retired by an x86_64 build", async () => {
+      // As a matrix over architectures builds one template, and so one family, per leg.
+      const arm = (n: number): OlderImage => ({
+        imageId: `ami-0000000000000c00${n}`,
+        snapshotId: `snap-0000000000000c00${n}`,
+        creationDate: `2024-0${n}-01T00:00:00.000Z`,
+        architecture: 'arm64',
+        tags: { ImageFamily: family }
+      })
+      await seededEndpoint([arm(1), arm(2)])
+      const result = await run({ 'keep-images': '1' })
+      expect(result.errors).toEqual([])
+      expect(result.warnings).toEqual([])
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([4, 3, 2, 1].map((n) => ({ region: 'us-east-1', amiId: old(n) })))
+      expect(imageIds('us-east-1').sort()).toEqual([SOURCE_AMI_ID, untagged, otherFamily, arm(1).imageId, arm(2).imageId, amiIds['us-east-1']].sort())
+      expect(snapshotIds('us-east-1')).toEqual(expect.arrayContaining([arm(1).snapshotId, arm(2).snapshotId]))
+      expect(result.summary).not.toContain(arm(1).imageId)
+    })
+
+    it('retires nothing in a region where the AMI built now is not listed yet, and says so', async () => {
+      await seededEndpoint()
+      const client = ec2('us-east-1')
+      const results = await retainImages({
+        families: new Map([[family, new Map([['us-east-1', ['ami-0ffffffffffffff01']]])]]),
+        keep: 1,
+        dryRun: false,
+        ec2For: () => client
+      })
+      expect(results).toEqual([
+        {
+          region: 'us-east-1',
+          family,
+          images: [],
+          warning:
+            'ami-0ffffffffffffff01 is not listed with its ImageFamily tag yet, so its architecture is not known: nothing was retired in us-east-1. The next build retires what is due.'
+        }
+      ])
+      expect(imageIds('us-east-1')).toEqual(expect.arrayContaining([1, 2, 3, 4].map(old)))
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+    })
+
     it('two builds are two families: each AMI is tagged with its own', async () => {
       withTwoBuilds(workspace)
       const result = await run({})
@@ -522,7 +574,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(artifacts).toHaveLength(4)
       for (const artifact of artifacts) {
         expect(endpoint.tagsOf(artifact.region, artifact.amiId)).toMatchObject({
-          ImageFamily: `acme/images/${artifact.build}`,
+          ImageFamily: `acme/images/json/packer-template.json/${artifact.build}`,
           SourceCommit: pushToMain.GITHUB_SHA
         })
       }

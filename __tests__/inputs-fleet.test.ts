@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { familyTagging, newAmisByFamily } from '../src/aws/families.js'
 import { computeFingerprint, fingerprintFiles } from '../src/inputs/fingerprint.js'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
-import { imageFamilyOf } from '../src/inputs/retention.js'
+import { familyPrefixOf, imageFamilyOf } from '../src/inputs/retention.js'
 import { actionDefaults } from './support/action-process.js'
 
 let workspace: string
@@ -76,10 +76,20 @@ describe('keep-images, image-family, retention-dry-run', () => {
     const inputs = await read({})
     expect(inputs).toMatchObject({ keepImages: 0, retentionDryRun: false })
     expect(inputs.imageFamily).toBeUndefined()
-    expect(imageFamilyOf('web', { ...inputs, familyRepository: 'acme/images' })).toBe('acme/images/web')
+    expect(imageFamilyOf('web', { ...inputs, familyPrefix: 'acme/images' })).toBe('acme/images/web')
     const named = await read({ 'keep-images': '3', 'image-family': 'web-base', 'retention-dry-run': 'true' })
     expect(named).toMatchObject({ keepImages: 3, imageFamily: 'web-base', retentionDryRun: true })
     expect(imageFamilyOf('web', named)).toBe('web-base')
+  })
+
+  it("names the default families after the repository and the template's path, so that two templates are two families", () => {
+    const workspace = '/home/runner/work/images/images'
+    expect(familyPrefixOf('acme/images', { workspace, workingDirectory: `${workspace}/images/web`, template: '.' })).toBe('acme/images/images/web')
+    expect(familyPrefixOf('acme/images', { workspace, workingDirectory: `${workspace}/images/worker`, template: '.' })).toBe('acme/images/images/worker')
+    expect(familyPrefixOf('acme/images', { workspace, workingDirectory: `${workspace}/json`, template: 'packer-template.json' })).toBe(
+      'acme/images/json/packer-template.json'
+    )
+    expect(familyPrefixOf('acme/images', { workspace, workingDirectory: workspace, template: '.' })).toBe('acme/images')
   })
 
   it('rejects a count that is not a whole number, and retention with no family to go by', async () => {
@@ -99,11 +109,11 @@ describe('familyTagging', () => {
 
   it('adds the family to the shared tags when one family covers the run', () => {
     expect(familyTagging(amis, { imageFamily: 'base' })).toEqual({ sharedTags: { ImageFamily: 'base' }, perBuild: [] })
-    expect(familyTagging(amis.slice(0, 2), { familyRepository: 'acme/images' }).sharedTags).toEqual({ ImageFamily: 'acme/images/web' })
+    expect(familyTagging(amis.slice(0, 2), { familyPrefix: 'acme/images' }).sharedTags).toEqual({ ImageFamily: 'acme/images/web' })
   })
 
   it('tags each build apart when builds make different families, and nothing without a family', () => {
-    expect(familyTagging(amis, { familyRepository: 'acme/images' }).perBuild).toEqual([
+    expect(familyTagging(amis, { familyPrefix: 'acme/images' }).perBuild).toEqual([
       { amis: amis.slice(0, 2), tags: { ImageFamily: 'acme/images/web' } },
       { amis: [amis[2]], tags: { ImageFamily: 'acme/images/api' } }
     ])
@@ -112,7 +122,7 @@ describe('familyTagging', () => {
       { amis: amis.slice(0, 2), tags: { ImageFamily: 'base', PackerBuild: 'web' } },
       { amis: [amis[2]], tags: { ImageFamily: 'base', PackerBuild: 'api' } }
     ])
-    expect(newAmisByFamily(amis, { familyRepository: 'acme/images' })).toEqual(
+    expect(newAmisByFamily(amis, { familyPrefix: 'acme/images' })).toEqual(
       new Map([
         ['acme/images/web', new Map([['us-east-1', ['ami-1']], ['eu-west-1', ['ami-2']]])],
         ['acme/images/api', new Map([['us-east-1', ['ami-3']]])]

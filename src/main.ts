@@ -11,6 +11,7 @@ import type { Inputs } from './inputs/index.js'
 import { readHclTemplate, withHclTemplate, type HclTemplate } from './inputs/hcl.js'
 import { describeRequest } from './inputs/version-request.js'
 import { writesFingerprintTags } from './inputs/reuse.js'
+import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
 import type { Fingerprint } from './inputs/fingerprint.js'
@@ -371,7 +372,7 @@ async function reportTemplateRead(template: HclTemplate | undefined, summary: Su
 
 /**
  * The run's provenance, and the inputs with what it adds: the provenance tags, and the
- * repository that names the default image families.
+ * repository and template path that name the default image families.
  */
 async function withRunProvenance(
   inputs: Inputs,
@@ -381,12 +382,12 @@ async function withRunProvenance(
   const { readProvenance, provenanceTags } = await provenanceStage
   const provenance = readProvenance()
   if (!inputs.provenanceTags) return { provenance, inputs }
-  const familyRepository = provenance.repository
-  if (inputs.keepImages > 0 && inputs.imageFamily === undefined && familyRepository === undefined) {
+  if (inputs.keepImages > 0 && inputs.imageFamily === undefined && provenance.repository === undefined) {
     throw new Error("keep-images: needs image-family when the run's context names no repository, to know which AMIs are this pipeline's")
   }
+  const familyPrefix = provenance.repository === undefined ? undefined : familyPrefixOf(provenance.repository, inputs)
   const tags = combineTags(inputs.tags, provenanceTags(provenance, startedAt))
-  return { provenance, inputs: { ...inputs, tags, familyRepository } }
+  return { provenance, inputs: { ...inputs, tags, familyPrefix } }
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { Ami } from '../artifacts/manifest.js'
 import { imageFamilyOf, imageFamilyTagKey, type RetentionInputs } from '../inputs/retention.js'
 
-type FamilyInputs = Pick<RetentionInputs, 'imageFamily' | 'familyRepository'>
+type FamilyInputs = Pick<RetentionInputs, 'imageFamily' | 'familyPrefix'>
 
 export interface FamilyTagging {
   /** Added to the tags every AMI gets, when the per-build tags are the same for every build. */

@@ -1,6 +1,6 @@
 // Retires old AMIs: after a successful build, in every region it built in, all but the newest
-// N AMIs of each image family are deregistered (the new one counts), then the snapshots those
-// AMIs used are deleted. Only AMIs this account owns that carry the family tag the action
+// N AMIs of each image family and architecture are deregistered (the new one counts), then the
+// snapshots those AMIs used are deleted. Only AMIs this account owns that carry the family tag the action
 // writes are in scope, and an AMI in use by an instance or a launch template version is kept.
 import {
   DeleteSnapshotCommand,
@@ -34,6 +34,8 @@ export interface RetentionResult {
   images: RetainedImage[]
   /** A failure that stopped the region's family from being looked at or checked at all. */
   error?: string
+  /** Why nothing was in scope, though nothing failed. */
+  warning?: string
 }
 
 export interface RetentionOptions {
@@ -59,6 +61,16 @@ async function familyImages(ec2: EC2Client, family: string): Promise<Image[]> {
     NextToken = page.NextToken
   } while (NextToken)
   return images
+}
+
+/**
+ * The family's AMIs of the architecture built now: a matrix that builds one template for
+ * x86_64 and arm64 gives both the same family, and each keeps its own newest. Until an AMI
+ * built now is listed, none is in scope: its architecture is not known.
+ */
+function ofArchitectureBuilt(images: Image[], builtNow: string[]): Image[] {
+  const built = new Set(images.filter((image) => builtNow.includes(image.ImageId ?? '')).map((image) => image.Architecture))
+  return images.filter((image) => built.has(image.Architecture))
 }
 
 /** Newest first; the AMIs built now are the newest whatever their dates say. */
@@ -100,7 +112,12 @@ function classify(sorted: Image[], keep: number, users: ImageUsers): RetainedIma
 async function retainInRegion(ec2: EC2Client, region: string, family: string, builtNow: string[], options: RetentionOptions): Promise<RetentionResult> {
   let step = 'ec2:DescribeImages'
   try {
-    const sorted = newestFirst(await familyImages(ec2, family), builtNow)
+    const inScope = ofArchitectureBuilt(await familyImages(ec2, family), builtNow)
+    if (inScope.length === 0) {
+      const warning = `${builtNow.join(', ')} is not listed with its ImageFamily tag yet, so its architecture is not known: nothing was retired in ${region}. The next build retires what is due.`
+      return { region, family, images: [], warning }
+    }
+    const sorted = newestFirst(inScope, builtNow)
     step = 'ec2:DescribeImageReferences (or, where it is denied, ec2:DescribeInstances, ec2:DescribeLaunchTemplates and ec2:DescribeLaunchTemplateVersions)'
     const candidates = sorted.slice(options.keep).map((image) => image.ImageId ?? '')
     const { users } = await findImageUsers(ec2, candidates)

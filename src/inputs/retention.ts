@@ -1,6 +1,7 @@
 // Inputs keep-images, image-family and retention-dry-run: how many AMIs of each image family
 // to keep after a build, and which AMIs belong to a family. The family is a tag the action
 // writes itself, so that an AMI made by hand or by another pipeline is never in scope.
+import { relative, resolve, sep } from 'node:path'
 import { optionalBoolean } from './optional.js'
 import type { InputReader } from './reader.js'
 import { maxTagValueLength } from './tags.js'
@@ -11,13 +12,14 @@ export const imageFamilyTagKey = 'ImageFamily'
 export interface RetentionInputs {
   /** Keep the newest N AMIs of each family (the new one counts); 0 keeps everything. */
   keepImages: number
-  /** The family of every AMI built; undefined: `<repository>/<build name>`. */
+  /** The family of every AMI built; undefined: `<repository>/<template's path>/<build name>`. */
   imageFamily?: string
   /**
-   * The repository of the run (its SourceRepository provenance tag), which names the default
-   * families; set once the run's context is read, when provenance-tags is true.
+   * The repository of the run (its SourceRepository provenance tag) and the template's path in
+   * the workspace, which name the default families (familyPrefixOf); set once the run's
+   * context is read, when provenance-tags is true.
    */
-  familyRepository?: string
+  familyPrefix?: string
   retentionDryRun: boolean
 }
 
@@ -44,8 +46,18 @@ export function readRetentionInputs(reader: InputReader, provenanceTags: boolean
 }
 
 /** The family of a build's AMIs, as the ImageFamily tag holds it; undefined when none is known. */
-export function imageFamilyOf(build: string, inputs: Pick<RetentionInputs, 'imageFamily' | 'familyRepository'>): string | undefined {
+export function imageFamilyOf(build: string, inputs: Pick<RetentionInputs, 'imageFamily' | 'familyPrefix'>): string | undefined {
   if (inputs.imageFamily !== undefined) return inputs.imageFamily
-  if (inputs.familyRepository === undefined) return undefined
-  return `${inputs.familyRepository}/${build}`.slice(0, maxTagValueLength)
+  if (inputs.familyPrefix === undefined) return undefined
+  return `${inputs.familyPrefix}/${build}`.slice(0, maxTagValueLength)
+}
+
+/**
+ * What the default families begin with: the repository and the template's path in the
+ * workspace (`acme/images/images/web`), so that two templates whose builds have the same name
+ * (`amazon-ebs.ubuntu` in each) are two families, and one never retires the other's AMIs.
+ */
+export function familyPrefixOf(repository: string, files: { workspace: string; workingDirectory: string; template: string }): string {
+  const path = relative(files.workspace, resolve(files.workingDirectory, files.template)).split(sep).join('/')
+  return path === '' ? repository : `${repository}/${path}`
 }

@@ -25,6 +25,7 @@ function logResult(result: RetentionResult, failures: string[]): void {
     core.error(result.error, { title: `Retention in ${result.region}` })
     failures.push(result.error)
   }
+  if (result.warning !== undefined) core.warning(result.warning, { title: `Retention in ${result.region}` })
   for (const image of result.images) {
     const line = `${result.region}: ${image.amiId} (${result.family}, created ${image.created}): ${outcome(image)}`
     if (image.error === undefined) {
@@ -47,7 +48,8 @@ export function reportRetention(
   const deregistered: Array<{ region: string; amiId: string }> = []
   for (const result of results) {
     logResult(result, failures)
-    if (result.error !== undefined) rows.push(`| ${result.region} | ${cell(result.family)} | — | — | ${cell(result.error)} |`)
+    const whole = result.error ?? result.warning
+    if (whole !== undefined) rows.push(`| ${result.region} | ${cell(result.family)} | — | — | ${cell(whole)} |`)
     for (const image of result.images) {
       if (image.action === 'deregistered') deregistered.push({ region: result.region, amiId: image.amiId })
       rows.push(`| ${result.region} | ${cell(result.family)} | \`${image.amiId}\` | ${image.created} | ${cell(outcome(image))} |`)
