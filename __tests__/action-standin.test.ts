@@ -233,7 +233,7 @@ describe('cancelling', () => {
       expect(result.warnings).toEqual([
         `Received ${signal}: stopping Packer and waiting for it to clean up (instance, key pair, security group)…`
       ])
-      expect(result.errors.at(-1)?.message).toMatch(/^The build was cancelled\. Packer stopped and cleaned up/)
+      expect(result.errors.at(-1)?.message).toMatch(/^The build was cancelled before Packer made an AMI \(exit code \d+\)\. The post step checks that nothing Packer started is left/)
       expect(result.summary).toContain('Cancelled')
     })
   }
@@ -399,7 +399,7 @@ describe('packer inspect of an HCL2 template', () => {
     expect(result.exitCode).toBe(1)
     expect(result.warnings).toEqual([expect.stringMatching(/^Received SIGINT: stopping (packer validate and )?packer inspect…$/)])
     expect(result.errors.at(-1)?.message).toMatch(
-      /^(The run was cancelled while packer inspect read the template; nothing was built\.|The build was cancelled\. Packer stopped)/
+      /^(The run was cancelled while packer inspect read the template; nothing was built\.|The run was cancelled during packer validate \(exit code \d+\); nothing was built\.)/
     )
     expect(commands()).not.toContain('build')
     expect(result.summary).toContain('Cancelled')

@@ -26,6 +26,29 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+/** The processes below `pid` whose command line holds `text`, from /proc (a Go program starts them from any of its threads). */
+function descendantsRunning(pid: number, text: string): number[] {
+  const parents = new Map<number, number>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+    } catch {
+      continue
+    }
+  }
+  const below = (ancestor: number): number[] =>
+    [...parents].filter(([, parent]) => parent === ancestor).flatMap(([child]) => [child, ...below(child)])
+  return below(pid).filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').join(' ').includes(text)
+    } catch {
+      return false
+    }
+  })
+}
+
 /** Processes of the group that are still running (a killed process not yet reaped is not). */
 function livingMembersOf(pgid: number): string[] {
   const living: string[] = []
@@ -198,6 +221,53 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.instances('us-east-1').find((i) => i.instanceId === ours[0].instanceId)?.state).toBe('terminated')
       expect(endpoint.instances('us-east-1').find((i) => i.instanceId === otherInstance)?.state).toBe('running')
       expect(endpoint.callsOf('TerminateInstances').map((call) => Object.values(call.params))).toEqual([[ours[0].instanceId]])
+    })
+
+    it("a plugin of Packer's that crashes leaves its instance running: the post step looks, and removes it", async () => {
+      endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+      endpoint.faults.holdInstancesPending()
+      const loopback = endpoint
+      const run = options({})
+      run.env = { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }
+      let plugin: number | undefined
+      const main = await runAction({
+        ...run,
+        onStart: (child) => {
+          void until(() => loopback.callsOf('DescribeInstances').length >= 2, 'Packer to wait for its instance').then(() => {
+            // As a plugin that panics: Packer goes on, says the build errored, and exits by itself.
+            plugin = descendantsRunning(child.pid as number, 'packer-builder-amazon-ebs')[0]
+            if (plugin) process.kill(plugin, 'SIGKILL')
+          })
+        }
+      })
+      expect(plugin).toBeGreaterThan(0)
+      expect(main.exitCode).toBe(1)
+      expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'failed' })
+      const [instance] = endpoint.instances('us-east-1')
+      expect(instance.state).toBe('pending')
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`us-east-1: terminating ${instance.instanceId} (pending)`)
+      expect(endpoint.instances('us-east-1').map((i) => i.state)).toEqual(['terminated'])
+      expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
+      expect(endpoint.keyPairs('us-east-1')).toEqual([])
+    })
+
+    it('after a build that failed and that Packer cleaned up after, the post step finds everything gone and warns of nothing', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.fail('CreateImage', { code: 'UnauthorizedOperation' })
+      const main = await runAction(options({}))
+      expect(main.exitCode).toBe(1)
+      expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'failed' })
+      const callsBefore = endpoint.calls.length
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toMatch(/us-east-1: i-\w+ is already (terminated|shutting-down)\./)
+      const postCalls = endpoint.calls.slice(callsBefore)
+      expect([...new Set(postCalls.map((call) => call.action))].sort()).toEqual(['DeleteKeyPair', 'DescribeInstances', 'DescribeSecurityGroups'])
     })
 
     it('a build in another region than the home one is found there and cleaned up there', async () => {

@@ -58,10 +58,10 @@ const web: Ami[] = [
   { build: 'web', builderType: 'amazon-ebs', region: 'eu-west-1', amiId: 'ami-0bbb2' }
 ]
 
-function packerRun(exitCode: number, options: { cancelled?: boolean; errors?: string[] } = {}): PackerRun {
+function packerRun(exitCode: number, options: { cancelled?: boolean; errors?: string[]; killedBy?: NodeJS.Signals } = {}): PackerRun {
   const record = new RunRecord()
   for (const error of options.errors ?? []) record.errors.push(error)
-  return { exitCode, cancelled: options.cancelled ?? false, record }
+  return { exitCode, cancelled: options.cancelled ?? false, record, ...(options.killedBy ? { killedBy: options.killedBy } : {}) }
 }
 
 /** validate and build answer with these runs. */
@@ -192,9 +192,38 @@ describe('the job', () => {
 
     await run()
 
-    expect(failure()).toMatch(/^The build was cancelled\. Packer stopped and cleaned up/)
+    expect(failure()).toMatch(/^The build was cancelled before Packer made an AMI \(exit code \d+\)\. The post step checks that nothing Packer started is left/)
     expect(tagAmis).not.toHaveBeenCalled()
     expect(lastSummary()).toContain(':no_entry_sign: Cancelled')
+  })
+
+  it('cancelled once Packer had made the AMIs: they are in the outputs, and the failure says they exist', async () => {
+    packerAnswers(packerRun(0), packerRun(0, { cancelled: true }))
+    readBuiltAmis.mockReturnValue(built(web.slice(0, 1)))
+
+    await run()
+
+    expect(failure()).toBe('The build was cancelled after Packer made 1 AMI(s): they are in the outputs and the summary.')
+    expect(outputs()['ami-id']).toBe(web[0].amiId)
+    expect(tagAmis).not.toHaveBeenCalled()
+  })
+
+  it('cancelled during packer validate: the failure says so, not that a build was cancelled', async () => {
+    packerAnswers(packerRun(1, { cancelled: true }))
+
+    await run()
+
+    expect(packerCommands()).toEqual(['validate'])
+    expect(failure()).toBe('The run was cancelled during packer validate (exit code 1); nothing was built.')
+  })
+
+  it('packer validate killed by a signal: the failure says so, not that the template has problems', async () => {
+    packerAnswers(packerRun(137, { killedBy: 'SIGKILL' }))
+
+    await run()
+
+    expect(packerCommands()).toEqual(['validate'])
+    expect(failure()).toBe('packer validate was killed (SIGKILL) before it finished; nothing was built.')
   })
 
   it('invalid template: packer validate fails, nothing is built', async () => {

@@ -417,7 +417,7 @@ async function buildAndTag(
   const tagged = succeeded ? (fingerprint ?? (await fingerprintForTags(fingerprinting))) : undefined
   const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid } : undefined
   await tag(inputs, built.amis, summary, tagging, reusable)
-  if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary)
+  if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary, built.amis)
   if (built.run.exitCode !== 0) {
     throw new Failure(
       `packer build failed (exit code ${built.run.exitCode}), after building ${built.amis.length} AMI(s) that are in the outputs.`
@@ -575,6 +575,7 @@ async function validate(inputs: Inputs, packerStep: PackerStep, summary: Summary
     throw new Failure(stopped)
   }
   summary.annotations.push(...validation.annotations)
+  if (validation.killedBy) throw new Failure(`packer validate was killed (${validation.killedBy}) before it finished; nothing was built.`)
   if (validation.exitCode !== 0) {
     throw new Failure(`packer validate found problems in ${inputs.template} (see the errors above); nothing was built.`)
   }
@@ -626,7 +627,7 @@ async function build(
     if (inputs.summary) await writeSummary({ ...summary, outcome: 'tagging' })
   }
 
-  stopIfCancelled(built, summary)
+  stopIfCancelled(built, summary, amis, inputs.onError === 'abort')
   summary.annotations.push(...built.annotations)
   if (amis.length === 0) {
     if (built.exitCode !== 0) throw new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.`)
@@ -744,14 +745,26 @@ function tellThePostStep(
   return {
     record,
     packerEnded: (run) => {
-      state.packer = run.killedBy ? 'killed' : 'exited'
+      state.packer = run.killedBy ? 'killed' : run.exitCode === 0 && !run.cancelled ? 'exited' : 'failed'
       save()
     }
   }
 }
 
-function stopIfCancelled(run: PackerRun, summary: SummaryModel): void {
+/**
+ * Ends the job when the run was cancelled while Packer ran: `amis` are those of the build, and
+ * undefined for validate. Packer cleans up after a cancelled build, but a plugin of it may
+ * crash first, so the post step looks (tellThePostStep).
+ */
+function stopIfCancelled(run: PackerRun, summary: SummaryModel, amis?: Ami[], keep = false): void {
   if (!run.cancelled) return
   summary.outcome = 'cancelled'
-  throw new Failure(`The build was cancelled. Packer stopped and cleaned up what it had started (exit code ${run.exitCode}).`)
+  if (amis === undefined) throw new Failure(`The run was cancelled during packer validate (exit code ${run.exitCode}); nothing was built.`)
+  if (amis.length > 0) {
+    throw new Failure(`The build was cancelled after Packer made ${amis.length} AMI(s): they are in the outputs and the summary.`)
+  }
+  const after = keep
+    ? 'With on-error: abort, what Packer made is left as it is.'
+    : 'The post step checks that nothing Packer started is left, and removes what is.'
+  throw new Failure(`The build was cancelled before Packer made an AMI (exit code ${run.exitCode}). ${after}`)
 }

@@ -44,6 +44,18 @@ function describe(error: unknown): string {
   return [name && name !== 'Error' ? name : '', message ?? String(error)].filter(Boolean).join(': ')
 }
 
+/** How Packer ended, as the post step tells it. */
+function packerEnd(state: LeftoverState): string {
+  switch (state.packer) {
+    case 'killed':
+      return 'Packer was killed before it could clean up'
+    case 'failed':
+      return "Packer's build failed or was cancelled: it cleans up after itself, unless a plugin of it crashed, so the post step looks"
+    default:
+      return 'Packer never finished'
+  }
+}
+
 /**
  * Terminates every announced instance that is still alive, then deletes the announced
  * temporary security groups (once no instance uses them) and key pairs, in each region.
@@ -103,8 +115,7 @@ class Cleanup {
       ...securityGroups.map((name) => `security group ${name}`),
       ...keyPairs.map((name) => `key pair ${name}`)
     ]
-    const why = this.state.packer === 'killed' ? 'it was killed' : 'it never finished'
-    this.options.log(`Packer ended without cleaning up (${why}). Its log announced: ${announced.join(', ')}.`)
+    this.options.log(`${packerEnd(this.state)}. Its log announced: ${announced.join(', ')}.`)
     if (this.state.regions.length === 0) {
       this.options.warn(
         'Cannot clean up what Packer left: no region is known (set aws-region or AWS_REGION). ' +
@@ -168,7 +179,9 @@ class Cleanup {
       this.report.leftBehind.push(id)
     }
     for (const name of this.unseenGroups) {
-      this.options.warn(`Security group ${name} was not found in ${this.searched.join(', ')}.`)
+      // After a failed build, Packer has most often deleted it itself.
+      const tell = this.state.packer === 'failed' ? this.options.log : this.options.warn
+      tell(`Security group ${name} was not found in ${this.searched.join(', ')}.`)
     }
     return this.report
   }
@@ -353,8 +366,9 @@ export async function cleanUpAfterPacker(state: LeftoverState): Promise<void> {
   try {
     if (state.keep) {
       const { instanceIds, securityGroups, keyPairs } = state.resources
+      const ended = { killed: 'Packer was killed', failed: "Packer's build failed" }[state.packer as string] ?? 'Packer never finished'
       core.warning(
-        `Packer was killed, and on-error is abort, so what it made is left as it is: ` +
+        `${ended}, and on-error is abort, so what it made is left as it is: ` +
           `${[...instanceIds, ...securityGroups, ...keyPairs].join(', ')} (in ${state.regions.join(', ') || 'its build region'}).`,
         { title: 'Packer clean-up' }
       )

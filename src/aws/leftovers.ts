@@ -11,13 +11,17 @@ export interface LeftoverState {
   regions: string[]
   resources: TemporaryResources
   /**
-   * `running` until Packer ends; `exited` when it exited by itself (and so ran its own
-   * clean-up, or was told not to with on-error: abort); `killed` when a signal ended it.
+   * `running` until Packer ends; `exited` when its build succeeded; `failed` when it exited by
+   * itself otherwise (a failed or cancelled build, which it cleans up after unless told not to
+   * with on-error: abort, though a crashed plugin does not); `killed` when a signal ended it.
    */
-  packer: 'running' | 'exited' | 'killed'
+  packer: PackerEnd
   /** on-error: abort: the user asked for what a failed build made to be left for debugging. */
   keep?: boolean
 }
+
+export type PackerEnd = 'running' | 'exited' | 'failed' | 'killed'
+const packerEnds: readonly unknown[] = ['running', 'exited', 'failed', 'killed'] satisfies PackerEnd[]
 
 /** Parses the saved state; undefined for an empty or foreign value. */
 export function parseLeftoverState(text: string): LeftoverState | undefined {
@@ -32,7 +36,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
     Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
   if (typeof value !== 'object' || value === null) return undefined
   const { regions, resources, packer, keep } = value as Record<string, unknown>
-  if (packer !== 'running' && packer !== 'exited' && packer !== 'killed') return undefined
+  if (!packerEnds.includes(packer)) return undefined
   const found = (typeof resources === 'object' && resources !== null ? resources : {}) as Record<string, unknown>
   return {
     regions: strings(regions),
@@ -41,12 +45,16 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
       keyPairs: strings(found.keyPairs),
       securityGroups: strings(found.securityGroups)
     },
-    packer,
+    packer: packer as PackerEnd,
     keep: keep === true
   }
 }
 
-/** Whether the post step has anything to clean up: Packer did not exit by itself, and announced something. */
+/**
+ * Whether the post step has anything to clean up: Packer's build did not succeed, and it
+ * announced something. After a failure Packer has cleaned up, unless a plugin of it crashed
+ * (as one of Packer 1.6.6 can when cancelled while its instance starts): the post step looks.
+ */
 export function needsCleanup(state: LeftoverState | undefined): state is LeftoverState {
   if (state === undefined || state.packer === 'exited') return false
   const { instanceIds, keyPairs, securityGroups } = state.resources
