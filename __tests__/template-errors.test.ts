@@ -625,3 +625,56 @@ describe('locateTemplateErrors', () => {
     expect(locateTemplateErrors(message, text)).toEqual([{ message: 'Build "missing": unknown configuration key: \'"k"\'' }])
   })
 })
+
+describe("later Packers' words for a JSON template's errors, placed as 1.6.6's", () => {
+  /** Where `text` holds `written`: its line, and the column of its first character. */
+  const at = (text: string, written: string): { line: number; column: number } => {
+    const lines = text.split('\n')
+    const index = lines.findIndex((line) => line.includes(written))
+    return { line: index + 1, column: lines[index].indexOf(written) + 1 }
+  }
+  // Packer 1.7.1 and later (command/meta.go GetConfigFromJSON) write this where 1.6.6 wrote `Failed to parse template: `.
+  const parseFailed = (error: string): string =>
+    'Failed to parse file as legacy JSON template: if you are using an HCL template, check your file extensions; they ' +
+    'should be either *.pkr.hcl or *.pkr.json; see the docs for more details: https://www.packer.io/docs/templates/hcl_templates. \n' +
+    `Original error: ${error}`
+
+  it('places a key written twice, at the root or in a builder, and says only what is wrong', () => {
+    for (const [key, inBuilder] of [['_comment', false], ['region', true]] as const) {
+      const text = writtenTwice(key, inBuilder)
+      const expected = [{ message: `template has duplicate field: ${key}`, ...at(text, `"${key}": "again"`) }]
+      expect(locateTemplateErrors(`Failed to parse template: template has duplicate field: ${key}`, text)).toEqual(expected)
+      expect(locateTemplateErrors(parseFailed(`template has duplicate field: ${key}`), text)).toEqual(expected)
+    }
+  })
+
+  it('places a misspelt root key, and components without a type, by number', () => {
+    const misspelt = JSON.stringify({ builders: [builder()], provisoners: [] }, null, 2)
+    expect(locateTemplateErrors(parseFailed("1 error occurred:\n\t* Unknown root level key in template: 'provisoners'\n\n"), misspelt)).toEqual([
+      { message: "Unknown root level key in template: 'provisoners'", ...at(misspelt, '"provisoners"') }
+    ])
+    const untyped = JSON.stringify(
+      { builders: [builder(), { region: 'eu-west-1' }], provisioners: [{ inline: ['x'] }], 'post-processors': ['manifest', [{ type: 'manifest' }, { output: 'x' }]] },
+      null,
+      2
+    )
+    const braceBefore = (written: string): { line: number; column: number } => {
+      const { line } = at(untyped, written)
+      return { line: line - 1, column: untyped.split('\n')[line - 2].indexOf('{') + 1 }
+    }
+    const error =
+      "3 errors occurred:\n\t* builder 2: missing 'type'\n\t* post-processor 2.2: type is required\n\t* provisioner 1: Provisioner missing 'type'\n\n"
+    const expected = [
+      { message: "builder 2: missing 'type'", ...braceBefore('"region": "eu-west-1"') },
+      { message: 'post-processor 2.2: type is required', ...braceBefore('"output": "x"') },
+      { message: "provisioner 1: Provisioner missing 'type'", ...braceBefore('"inline": [') }
+    ]
+    expect(locateTemplateErrors(`Failed to parse template: ${error}`, untyped)).toEqual(expected)
+    expect(locateTemplateErrors(parseFailed(error), untyped)).toEqual(expected)
+  })
+
+  it("leaves the later wording of JSON Packer cannot read whole, with Packer's advice", () => {
+    const message = parseFailed('Error parsing JSON: invalid character \'}\' looking for beginning of object key string\nAt line 3, column 1 (offset 30):')
+    expect(locateTemplateErrors(message, '{\n  "builders": [],\n}\n')).toEqual([{ message }])
+  })
+})

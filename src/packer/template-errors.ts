@@ -238,6 +238,11 @@ export type Filling = Pick<TemplateContext, 'templateDir' | 'pwd'> & { variables
 
 /** Packer's messages about a template as a whole: the only ones read here. */
 const aboutTheTemplate = /^(Error: |Warning: |Failed to parse template:)/
+/**
+ * What Packer 1.7.1 and later write where 1.6.6 wrote `Failed to parse template: `: advice for
+ * an HCL2 template in a file not named as one, which a template that reads as JSON does not need.
+ */
+const parseFailedSince171 = /^Failed to parse file as legacy JSON template: [^\n]*\nOriginal error: /
 /** The template's `min_packer_version`, which the Packer that runs does not meet or cannot read. */
 const minimumVersion = /^(This template requires Packer version .+ or higher; using |min_version is invalid: )/
 /** Lines of such a message that say nothing of their own: a count, a blank. */
@@ -251,7 +256,8 @@ const framing = /^\s*((Error: )?(Failed to parse template: )?\d+ error(\(s\)|s)?
  * the message whole, with no place.
  */
 export function locateTemplateErrors(message: string, text: string, buildNames?: string[], filling: Filling = {}): TemplateError[] {
-  const root = aboutTheTemplate.test(message) ? parseTree(text) : undefined
+  const said = message.replace(parseFailedSince171, 'Failed to parse template: ')
+  const root = aboutTheTemplate.test(said) ? parseTree(text) : undefined
   if (!root || root.type !== 'object') return [{ message }]
   const template = new JsonTemplate(root, text, buildNames, filling)
   const problems: TemplateError[] = []
@@ -267,7 +273,7 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
     written.set(error, problem)
     problems.push(error)
   }
-  for (const line of message.split('\n')) {
+  for (const line of said.split('\n')) {
     const header = /^(?:Error: |(Warning): )?(?:Failed to (?:prepare|initialize) build:?|Warning when preparing build:) "(.+)"\s*$/.exec(line)
     if (header) {
       placeBuild(problems.slice(before), written, template, build)
