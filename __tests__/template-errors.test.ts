@@ -677,4 +677,58 @@ describe("later Packers' words for a JSON template's errors, placed as 1.6.6's",
     const message = parseFailed('Error parsing JSON: invalid character \'}\' looking for beginning of object key string\nAt line 3, column 1 (offset 30):')
     expect(locateTemplateErrors(message, '{\n  "builders": [],\n}\n')).toEqual([{ message }])
   })
+
+  // Packer 1.11.0 and later (packer/core.go) for a type no plugin installed gives, its words wrapped at 80 columns.
+  const initializing = (build: string, detail: string): string => `Error: Failed to initialize build "${build}"\n\n${detail}\n\n`
+  /** Where the value of a component's `"type": "x"` is. */
+  const typeValue = (text: string, type: string): { line: number; column: number } => {
+    const { line, column } = at(text, `"type": "${type}"`)
+    return { line, column: column + '"type": '.length }
+  }
+  const installPlugin = (filter: string): string =>
+    'You may find the needed plugin along with installation instructions documented\non the Packer integrations page.\n\n' +
+    `https://developer.hashicorp.com/packer/integrations?filter=${filter}`
+
+  it("places a type Packer 1.11 and later know no plugin of on that component's type", () => {
+    const text = JSON.stringify(
+      { builders: [builder()], provisioners: [{ type: 'shell', inline: ['x'] }, { type: 'ansible', playbook_file: 'site.yml' }], 'post-processors': [{ type: 'amazon-import' }] },
+      null,
+      2
+    )
+    const unknown = [
+      ['The builder amazon-ebs is unknown by Packer, and is likely part of a plugin that\nis not installed.', 'amazon', 'amazon-ebs'],
+      ['The provisioner ansible is unknown by Packer, and is likely part of a plugin\nthat is not installed.', 'ansible', 'ansible'],
+      ['The post-processor amazon-import is unknown by Packer, and is likely part of a\nplugin that is not installed.', 'amazon', 'amazon-import']
+    ]
+    for (const [said, filter, type] of unknown) {
+      const detail = `${said}\n${installPlugin(filter)}`
+      expect(locateTemplateErrors(initializing('amazon-ebs', detail), text)).toEqual([
+        { message: `Build "amazon-ebs": ${detail.replace('\n\n', '\n')}`, ...typeValue(text, type) }
+      ])
+    }
+  })
+
+  it('places a type Packer suggests another for on the one component whose type is that close', () => {
+    const text = JSON.stringify(
+      {
+        builders: [builder({ type: 'amazon-ebz' }), builder({ name: 'arm' })],
+        provisioners: [{ type: 'shell', inline: ['x'] }, { type: 'shel', inline: ['x'] }],
+        'post-processors': [[{ type: 'manifset' }]]
+      },
+      null,
+      2
+    )
+    const suggested = (build: string, type: string): TemplateError[] =>
+      locateTemplateErrors(initializing(build, `Did you mean to use "${type}"?`), text, ['amazon-ebz', 'arm'])
+    expect(suggested('amazon-ebz', 'amazon-ebs')).toEqual([{ message: 'Build "amazon-ebz": Did you mean to use "amazon-ebs"?', ...typeValue(text, 'amazon-ebz') }])
+    expect(suggested('arm', 'shell')).toEqual([{ message: 'Build "arm": Did you mean to use "shell"?', ...typeValue(text, 'shel') }])
+    expect(suggested('arm', 'manifest')).toEqual([{ message: 'Build "arm": Did you mean to use "manifest"?', ...typeValue(text, 'manifset') }])
+  })
+
+  it('leaves a suggestion without a place when more than one component could be the one Packer means', () => {
+    const text = JSON.stringify({ builders: [builder()], provisioners: [{ type: 'shel', inline: ['x'] }, { type: 'shelll', inline: ['x'] }] }, null, 2)
+    expect(locateTemplateErrors(initializing('amazon-ebs', 'Did you mean to use "shell"?'), text)).toEqual([
+      { message: 'Build "amazon-ebs": Did you mean to use "shell"?' }
+    ])
+  })
 })

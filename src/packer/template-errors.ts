@@ -282,16 +282,9 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
       before = problems.length
       continue
     }
-    // A key written twice in one object, which Packer refuses rather than keep the last.
-    const duplicate = /^Failed to parse template: (template has duplicate field: (.+))$/.exec(line)
-    if (duplicate) {
-      problems.push({ message: duplicate[1], ...template.repeated(duplicate[2]) })
-      continue
-    }
-    const initializing = /^error initializing (builder|provisioner|post-processor) '(.*?)': /.exec(line)
-    if (initializing) {
-      const [, kind, type] = initializing
-      problems.push({ message: inBuild(build, line), ...template.typed(kind, type, build) })
+    const own = problemOfItsOwn(line, template, build)
+    if (own) {
+      problems.push(own)
       continue
     }
     const bullet = /^\s*\* (.+)$/.exec(line)
@@ -314,6 +307,25 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
   }
   placeBuild(problems.slice(before), written, template, build)
   return problems.length > 0 ? problems : [{ message }]
+}
+
+/**
+ * A problem Packer writes on a line of its own, placed as it is read: a key written twice, or a
+ * builder, provisioner or post-processor whose type Packer cannot start (`error initializing
+ * builder 'amazon-ebz': …`; from Packer 1.11, `The builder amazon-ebz is unknown by Packer, …`,
+ * or only `Did you mean to use "amazon-ebs"?`).
+ */
+function problemOfItsOwn(line: string, template: JsonTemplate, build: string | undefined): TemplateError | undefined {
+  // A key written twice in one object, which Packer refuses rather than keep the last.
+  const duplicate = /^Failed to parse template: (template has duplicate field: (.+))$/.exec(line)
+  if (duplicate) return { message: duplicate[1], ...template.repeated(duplicate[2]) }
+  const typed =
+    /^error initializing (builder|provisioner|post-processor) '(.*?)': /.exec(line) ??
+    /^The (builder|provisioner|post-processor) (\S+) is unknown by Packer\b/.exec(line)
+  if (typed) return { message: inBuild(build, line), ...template.typed(typed[1], typed[2], build) }
+  const suggested = /^Did you mean to use "(.+)"\?$/.exec(line)
+  if (suggested && build !== undefined) return { message: inBuild(build, line), ...template.suggested(suggested[1], build) }
+  return undefined
 }
 
 /**
@@ -376,6 +388,18 @@ function mentionedSettings(problem: string): string[] {
 /** The setting a problem begins with, as in `ami_name must be between 3 and 128 characters long`. */
 function leadingWord(problem: string): string | undefined {
   return /^([a-z][a-z0-9_]*)\b/.exec(problem)?.[1]
+}
+
+/** How many characters to insert, delete or replace to make one name the other, as Packer counts them. */
+function editDistance(from: string, to: string): number {
+  const target = [...to]
+  let row = Array.from({ length: target.length + 1 }, (_, index) => index)
+  for (const [index, char] of [...from].entries()) {
+    const next = [index + 1]
+    for (const [at, other] of target.entries()) next.push(Math.min(row[at + 1] + 1, next[at] + 1, row[at] + (char === other ? 0 : 1)))
+    row = next
+  }
+  return row[target.length]
 }
 
 function inBuild(build: string | undefined, problem: string): string {
@@ -509,6 +533,22 @@ class JsonTemplate {
       if (value?.value === type) return this.at(value)
     }
     return {}
+  }
+
+  /**
+   * The `type` Packer means when it suggests another (`Did you mean to use "shell"?`): it
+   * suggests a name less than 3 edits from the type it does not know. Of the build's builder
+   * (else any builder, where it is not found), the provisioners and the post-processors, the
+   * one type that close; none when more are.
+   */
+  suggested(suggestion: string, build: string): Place {
+    const builder = this.builder(build)
+    const components = [...(builder ? [builder] : this.builders), ...this.others]
+    const types = components.map((node) => (node.type === 'string' ? node : this.value(node, 'type')))
+    const close = types.filter(
+      (type) => typeof type?.value === 'string' && type.value !== suggestion && editDistance(type.value, suggestion) < 3
+    )
+    return close.length === 1 ? this.at(close[0]) : {}
   }
 
   /** The builder of the build Packer names: by its resolved name, else as written, else by type. */
