@@ -112,6 +112,11 @@ const cases: Case[] = [
     expected: [[/^Build "amazon-ebs": 'launch_block_device_mappings\[0\]' expected a map, got 'string'$/, '"launch_block_device_mappings": "oops"']]
   },
   {
+    name: 'an AMI name with a character AWS refuses, beside a provisioner: on ami_name, which Packer calls AMIName',
+    template: { builders: [builder({ ami_name: 'web=image' })], provisioners: [{ type: 'shell', inline: ['echo hi'] }] },
+    expected: [[/^Build "amazon-ebs": AMIName should only contain alphanumeric characters, /, '"ami_name": "web=image"']]
+  },
+  {
     name: "a provisioner's problems: on the value they quote, else on the provisioner, which the other shows",
     template: { builders: [builder()], provisioners: [{ type: 'file', source: 'nope.txt' }] },
     expected: [
@@ -374,6 +379,15 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
       '    filters     = { name = "ubuntu/*" }\n    most_recent = true\n  }\n}\n'
     expect(await placed('prose.pkr.hcl', text)).toEqual([
       { message: 'For security reasons, your source AMI filter must declare an owner.', file: 'prose.pkr.hcl', line: 7, column: 3 }
+    ])
+  })
+
+  it('places a problem that names the setting as its Go field does (AMIName) on its attribute', async () => {
+    const text =
+      'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n' +
+      '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web=image"\n}\n'
+    expect(await placed('go-field.pkr.hcl', text)).toEqual([
+      { message: expect.stringMatching(/^AMIName should only contain alphanumeric characters, /), file: 'go-field.pkr.hcl', line: 6, column: 3 }
     ])
   })
 
@@ -730,5 +744,15 @@ describe("later Packers' words for a JSON template's errors, placed as 1.6.6's",
     expect(locateTemplateErrors(initializing('amazon-ebs', 'Did you mean to use "shell"?'), text)).toEqual([
       { message: 'Build "amazon-ebs": Did you mean to use "shell"?' }
     ])
+  })
+
+  it('places the AMI name Packer calls AMIName on ami_name, in a build beside a provisioner', () => {
+    const text = JSON.stringify({ builders: [builder({ ami_name: 'web=image' })], provisioners: [{ type: 'shell', inline: ['x'] }] }, null, 2)
+    // The amazon plugin's words (builder/common/ami_config.go), as Packer 1.16 wraps them.
+    const refused =
+      "AMIName should only contain alphanumeric characters, parentheses (()), square\nbrackets ([]), spaces ( ), periods (.), slashes (/), dashes (-), single quotes\n('), " +
+      'at-signs (@), or underscores(_). You can use the `clean_resource_name`\ntemplate filter to automatically clean your ami name.'
+    const message = `Error: Failed to prepare build: "amazon-ebs"\n\n1 error occurred:\n\t* ${refused}\n\n`
+    expect(locateTemplateErrors(message, text)).toEqual([{ message: `Build "amazon-ebs": ${refused}`, ...at(text, '"ami_name"') }])
   })
 })

@@ -385,8 +385,15 @@ function mentionedSettings(problem: string): string[] {
   return [...written, ...prose]
 }
 
-/** The setting a problem begins with, as in `ami_name must be between 3 and 128 characters long`. */
+/**
+ * The setting a problem begins with, as in `ami_name must be between 3 and 128 characters long`;
+ * or as the plugin's Go field names it: `AMIName should only contain …` is about `ami_name`.
+ */
 function leadingWord(problem: string): string | undefined {
+  const goField = /^[A-Z][A-Za-z0-9]*\b/.exec(problem)?.[0]
+  if (goField !== undefined && /[a-z]/.test(goField) && /[A-Z]/.test(goField.slice(1))) {
+    return goField.replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()
+  }
   return /^([a-z][a-z0-9_]*)\b/.exec(problem)?.[1]
 }
 
