@@ -232,6 +232,57 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(second.summary).not.toContain('reused')
     })
 
+    /** The fingerprint the run logged. */
+    const loggedFingerprint = (result: ActionRun) => /Fingerprint of the build's inputs \(\d+ files\): ([0-9a-f]{64})/.exec(result.stdout)?.[1]
+    /** The BuildFingerprint tag of the AMI the run put out in `region`. */
+    const fingerprintTag = (result: ActionRun, region: string) =>
+      endpoint.images(region).find((image) => image.imageId === JSON.parse(result.outputs['ami-ids'])[region])?.tags.BuildFingerprint
+
+    it("JSON: a sensitive variable's value is not fingerprinted, its name is: a new secret reuses, one more sensitive variable builds", async () => {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template.variables = { ...template.variables, db_password: '', api_key: '' }
+      template['sensitive-variables'] = ['db_password', 'api_key']
+      writeFileSync(path, JSON.stringify(template, null, 2))
+
+      // Without reuse, the fingerprint is tagged beside the build.
+      const first = await run({ variables: 'db_password=hunter2' })
+      expect(first.errors).toEqual([])
+      const fingerprint = loggedFingerprint(first)
+      expect(fingerprint).toMatch(/^[0-9a-f]{64}$/)
+      for (const region of regions) expect(fingerprintTag(first, region)).toBe(fingerprint)
+
+      const second = await run({ reuse: 'true', variables: 'db_password=correct-horse-battery-staple' })
+      expect(second.errors).toEqual([])
+      expect(launched()).toBe(1)
+      expect(loggedFingerprint(second)).toBe(fingerprint)
+      expect(amiOutputs(second)).toEqual(amiOutputs(first))
+
+      const third = await run({ reuse: 'true', variables: 'db_password=hunter2\napi_key=k3y' })
+      expect(third.errors).toEqual([])
+      expect(launched()).toBe(2)
+      expect(loggedFingerprint(third)).not.toBe(fingerprint)
+    })
+
+    it("HCL2: a variable declared sensitive = true is fingerprinted by its name, not its value", async () => {
+      const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+      writeFileSync(path, `${readFileSync(path, 'utf8')}\nvariable "db_password" {\n  type      = string\n  default   = ""\n  sensitive = true\n}\n`)
+      const hcl = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }
+      const first = await run({ ...hcl, variables: 'db_password=hunter2' })
+      expect(first.errors).toEqual([])
+      const fingerprint = loggedFingerprint(first)
+      expect(fingerprintTag(first, 'us-east-1')).toBe(fingerprint)
+
+      const second = await run({ ...hcl, reuse: 'true', variables: 'db_password=correct-horse-battery-staple' })
+      expect(second.errors).toEqual([])
+      expect(launched()).toBe(1)
+      expect(loggedFingerprint(second)).toBe(fingerprint)
+
+      const third = await run({ ...hcl, reuse: 'true' })
+      expect(launched()).toBe(2)
+      expect(loggedFingerprint(third)).not.toBe(fingerprint)
+    })
+
     it("builds again when one region's AMI of the set was deregistered", async () => {
       const first = await run({ reuse: 'true' })
       const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>

@@ -597,6 +597,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
     expect(answer).toEqual(await readHclTemplate(request, {}))
     expect(answer).toEqual({
       manifest: join(directory, 'images/manifest.json'),
+      sensitiveVariables: ['api_token'],
       sensitiveValues: ['FromInput', 'FromDefault', 'FromFile', 'FromVariables'],
       requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}'],
       sensitiveUnknown: [],

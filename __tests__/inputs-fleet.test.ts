@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { familyTagging, newAmisByFamily } from '../src/aws/families.js'
 import { computeFingerprint, fingerprintFiles } from '../src/inputs/fingerprint.js'
+import { readHclTemplate, withHclTemplate } from '../src/inputs/hcl.js'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
 import { familyPrefixOf, imageFamilyOf } from '../src/inputs/retention.js'
 import { actionDefaults } from './support/action-process.js'
@@ -161,6 +162,46 @@ describe('reuse, fingerprint-paths', () => {
     expect((await computeFingerprint(await read({ variables: 'a=b' }), '1.6.6')).fingerprint).not.toBe(first.fingerprint)
     writeFileSync(join(workspace, 'scripts', 'setup.sh'), 'echo!\n')
     expect((await computeFingerprint(inputs, '1.6.6')).fingerprint).not.toBe(first.fingerprint)
+  })
+
+  it('gives the same inputs the fingerprint that earlier versions gave them, so that their AMIs are still reused', async () => {
+    const fingerprint = async (variables: string) => (await computeFingerprint(await read({ variables }), '1.6.6')).fingerprint
+    expect(await fingerprint('')).toBe('2c9a89c27ea70b87189398f63ff66aa887de1cbbb954e1de4b465ae938129ac0')
+    expect(await fingerprint('region=us-east-1\nsize=t3.micro')).toBe('8d261070ea3bca3372b44991a99b7798534324dca19f3e86e852e99b76db8113')
+  })
+
+  it("leaves a sensitive variable's value out and keeps its name: the fingerprint is public, a secret's guess cannot be checked against it", async () => {
+    writeFileSync(
+      join(workspace, 'packer-template.json'),
+      JSON.stringify({
+        variables: { password: '', api_key: '', region: '' },
+        'sensitive-variables': ['password', 'api_key'],
+        builders: [{ type: 'amazon-ebs', name: 'web' }]
+      })
+    )
+    const fingerprint = async (variables: string) => (await computeFingerprint(await read({ variables }), '1.6.6')).fingerprint
+    const first = await fingerprint('password=hunter2\nregion=us-east-1')
+    expect(await fingerprint('password=correct-horse-battery-staple\nregion=us-east-1')).toBe(first)
+    expect(await fingerprint('password=\nregion=us-east-1')).toBe(first)
+    // Giving one more, or one less, changes it; so does a variable that is not sensitive.
+    expect(await fingerprint('password=hunter2\napi_key=hunter2\nregion=us-east-1')).not.toBe(first)
+    expect(await fingerprint('region=us-east-1')).not.toBe(first)
+    expect(await fingerprint('password=hunter2\nregion=eu-west-1')).not.toBe(first)
+  })
+
+  it("leaves out the value of an HCL2 template's sensitive variable, known once its files are read", async () => {
+    writeFileSync(
+      join(workspace, 'build.pkr.hcl'),
+      'variable "password" {\n  type      = string\n  sensitive = true\n}\nvariable "region" {\n  type = string\n}\n'
+    )
+    const fingerprint = async (variables: string): Promise<string> => {
+      const inputs = await read({ template: 'build.pkr.hcl', variables })
+      return (await computeFingerprint(withHclTemplate(inputs, await readHclTemplate(inputs, {})), '1.6.6')).fingerprint
+    }
+    const first = await fingerprint('password=hunter2\nregion=us-east-1')
+    expect(await fingerprint('password=correct-horse-battery-staple\nregion=us-east-1')).toBe(first)
+    expect(await fingerprint('region=us-east-1')).not.toBe(first)
+    expect(await fingerprint('password=hunter2\nregion=eu-west-1')).not.toBe(first)
   })
 
   it('leaves out what is not a regular file, and names the cause when the glob fails', async () => {

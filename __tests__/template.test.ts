@@ -78,6 +78,7 @@ describe('describeJsonTemplate', () => {
       otherManifestOutputs: [],
       provisionerTypes: [],
       manifestOutput: 'out/manifest.json',
+      sensitiveVariables: [],
       sensitiveValues: [],
       sensitiveUnknown: []
     })
@@ -145,11 +146,10 @@ describe('describeJsonTemplate', () => {
       builders: [{ type: 'amazon-ebs' }]
     }
     const variables = userVariables(template, [{ password: 'from-file' }], [])
-    expect(describeJsonTemplate(template, variables, { env: { API_KEY: 'from-env' } }).sensitiveValues).toEqual([
-      'from-default',
-      'from-file',
-      'from-env'
-    ])
+    const info = describeJsonTemplate(template, variables, { env: { API_KEY: 'from-env' } })
+    expect(info.sensitiveValues).toEqual(['from-default', 'from-file', 'from-env'])
+    // Every name listed, set or not: the fingerprint leaves out the value given to any of them.
+    expect(info.sensitiveVariables).toEqual(['token', 'password', 'api', 'unset'])
   })
 
   it('names the sensitive variables whose values only Packer can work out, and masks their text meanwhile', () => {

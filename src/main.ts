@@ -315,7 +315,8 @@ async function job(
     const validating = validate(withProvenance, packerStep, summary)
     validating.catch(() => undefined)
     const inputs = template ? withHclTemplate(withProvenance, await template) : withProvenance
-    // With reuse, the fingerprint decides whether to build: read while Packer validates, once it has started.
+    // With reuse, the fingerprint decides whether to build: read while Packer validates, once it
+    // has started, and from `inputs`, which know an HCL2 template's sensitive variables.
     const fingerprinting =
       inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
     fingerprinting?.catch(() => undefined)

@@ -1,5 +1,8 @@
 // The fingerprint of a build's inputs: a SHA-256 over the template and variables files, the
 // files fingerprint-paths matches, the variables, only and except inputs and the Packer version.
+// It is public (the log, the AMIs' BuildFingerprint tag) and all else in it is in the repository:
+// a secret hashed into it could be guessed and checked offline, so the value of each variable
+// the template marks sensitive is left out, and only its name counts.
 // A module of its own, with the toolkit's glob library. Reading the inputs loads it only to parse
 // fingerprint-paths; the job globs and hashes once the inputs are valid and the command is
 // build, so refused inputs and validate-only runs never read the files.
@@ -14,7 +17,10 @@ import type { ReuseInputs } from './reuse.js'
 import type { TemplateFiles } from './template-files.js'
 import { hclTemplateFiles } from './template.js'
 
-export type FingerprintInputs = Pick<TemplateFiles, 'workingDirectory' | 'template' | 'templateKind' | 'varFiles' | 'manifest'> &
+export type FingerprintInputs = Pick<
+  TemplateFiles,
+  'workingDirectory' | 'template' | 'templateKind' | 'varFiles' | 'manifest' | 'sensitiveVariables'
+> &
   Pick<BuildSelection, 'variables' | 'only' | 'except'> &
   Pick<ReuseInputs, 'fingerprintPatterns'>
 
@@ -102,8 +108,18 @@ async function fileDigests(files: string[]): Promise<string[]> {
 }
 
 /**
+ * Input variables as the fingerprint takes them: NAME and value, or the NAME alone of a sensitive
+ * variable, so that giving one more or one less still changes it, and its value never does.
+ */
+function fingerprintedVariables(inputs: FingerprintInputs): string[][] {
+  const sensitive = new Set(inputs.sensitiveVariables)
+  return inputs.variables.map(({ name, value }) => (sensitive.has(name) ? [name] : [name, value]))
+}
+
+/**
  * The fingerprint; throws, naming fingerprint-paths, when a file cannot be found or read.
- * The same inputs give the same fingerprint as earlier versions of the action computed.
+ * The same inputs give the same fingerprint as earlier versions of the action computed, but
+ * for a value given to a sensitive variable, which earlier versions hashed.
  */
 export async function computeFingerprint(inputs: FingerprintInputs, packerVersion: string): Promise<Fingerprint> {
   try {
@@ -111,7 +127,7 @@ export async function computeFingerprint(inputs: FingerprintInputs, packerVersio
     const digests = await fileDigests(files)
     const hash = createHash('sha256').update('packer-ami-action fingerprint 1\n')
     files.forEach((file, index) => hash.update(`file\t${relative(inputs.workingDirectory, file)}\t${digests[index]}\n`))
-    hash.update(`variables\t${JSON.stringify(inputs.variables.map(({ name, value }) => [name, value]))}\n`)
+    hash.update(`variables\t${JSON.stringify(fingerprintedVariables(inputs))}\n`)
     hash.update(`only\t${JSON.stringify(inputs.only)}\nexcept\t${JSON.stringify(inputs.except)}\n`)
     return { fingerprint: hash.update(`packer\t${packerVersion}\n`).digest('hex'), files: files.length }
   } catch (error) {

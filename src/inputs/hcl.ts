@@ -403,6 +403,8 @@ export interface HclTemplate {
   manifest: string
   /** The manifest post-processor's `output` as written, when only Packer knows its value (see Inputs). */
   manifestUnknown?: string
+  /** Names of the variables declared `sensitive = true`: their values stay out of the fingerprint. */
+  sensitiveVariables: string[]
   /** Values of the sensitive variables and locals, with those of input sensitive-variables: to be masked in the log. */
   sensitiveValues: string[]
   /** The sensitive locals whose values only Packer knows: the job asks Packer for them. */
@@ -509,6 +511,7 @@ export async function readHclTemplate(
   return {
     ...(await hclManifestFile(files, scope, request)),
     otherManifestOutputs: await otherManifestOutputs(files, scope, request.workingDirectory),
+    sensitiveVariables: [...hclSensitiveVariables(files).keys()],
     sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])],
     sensitiveUnknown: sensitiveLocals.unknown,
     requiredPlugins: hclRequiredPlugins(files),
@@ -598,6 +601,7 @@ export function withHclTemplate(inputs: Inputs, template: HclTemplate): Inputs {
     manifest: template.manifest,
     manifestUnknown: template.manifestUnknown,
     otherManifestOutputs: template.otherManifestOutputs,
+    sensitiveVariables: template.sensitiveVariables,
     sensitiveValues: template.sensitiveValues
   }
 }

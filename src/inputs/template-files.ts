@@ -73,6 +73,12 @@ export interface TemplateFiles {
    * build (`{{timestamp}}`, a function) and input manifest is empty: `manifest` is then the default.
    */
   manifestUnknown?: string
+  /**
+   * Names of the template's sensitive variables (`sensitive-variables`, `sensitive = true`): the
+   * fingerprint keeps their values out. An HCL2 template's are known once its files are read
+   * (withHclTemplate); none until then.
+   */
+  sensitiveVariables: string[]
   /** Values of the template's sensitive variables, to be masked in the log. */
   sensitiveValues: string[]
   /**
@@ -89,6 +95,7 @@ interface TemplateDescription {
   provisionerTypes: string[]
   buildNames: string[]
   buildNamesKnown: boolean
+  sensitiveVariables: string[]
   sensitiveValues: string[]
   sensitiveUnknown: string[]
   manifestOutput?: string
@@ -114,6 +121,7 @@ const nothingKnown: TemplateDescription = {
   provisionerTypes: [],
   buildNames: [],
   buildNamesKnown: true,
+  sensitiveVariables: [],
   sensitiveValues: [],
   sensitiveUnknown: [],
   otherManifestOutputs: [],
@@ -264,6 +272,7 @@ function describeJson(
       postProcessorTypes: info.postProcessorTypes,
       postProcessorNames: info.postProcessorNames,
       provisionerTypes: info.provisionerTypes,
+      sensitiveVariables: info.sensitiveVariables,
       sensitiveValues: info.sensitiveValues,
       sensitiveUnknown: info.sensitiveUnknown,
       manifestOutput: info.manifestOutput,

@@ -329,6 +329,8 @@ export interface JsonTemplateInfo {
   manifestOutputUnknown?: string
   /** The `output` of each other manifest post-processor that is known before the build and not empty. */
   otherManifestOutputs: string[]
+  /** The names `sensitive-variables` lists: their values stay out of the fingerprint. */
+  sensitiveVariables: string[]
   /** Values of the variables listed in `sensitive-variables`, as far as they are known. */
   sensitiveValues: string[]
   /**
@@ -428,25 +430,27 @@ function typesOf(entries: unknown): string[] {
 }
 
 /**
- * The values of the variables `sensitive-variables` lists, as far as they are known, and the
- * names of those whose value only Packer knows (their text as written is masked meanwhile).
+ * The names `sensitive-variables` lists, the values of those variables, as far as they are
+ * known, and the names of those whose value only Packer knows (their text as written is masked
+ * meanwhile).
  */
 function sensitiveValuesOf(
   sensitive: unknown,
   variables: UserVariables,
   context: TemplateContext
-): Pick<JsonTemplateInfo, 'sensitiveValues' | 'sensitiveUnknown'> {
+): Pick<JsonTemplateInfo, 'sensitiveVariables' | 'sensitiveValues' | 'sensitiveUnknown'> {
+  const names = (Array.isArray(sensitive) ? sensitive : []).filter((name): name is string => typeof name === 'string')
   const values: string[] = []
   const unknown: string[] = []
-  for (const name of Array.isArray(sensitive) ? sensitive : []) {
-    const raw = typeof name === 'string' ? variables.get(name) : undefined
+  for (const name of names) {
+    const raw = variables.get(name)
     if (raw === undefined) continue
     const value = raw.includes('{{') ? resolveUserVariables(raw, variables, context, true) : raw
-    if (value === undefined) unknown.push(name as string)
+    if (value === undefined) unknown.push(name)
     const shown = value ?? raw
     if (shown !== '') values.push(shown)
   }
-  return { sensitiveValues: values, sensitiveUnknown: [...new Set(unknown)] }
+  return { sensitiveVariables: [...new Set(names)], sensitiveValues: values, sensitiveUnknown: [...new Set(unknown)] }
 }
 
 /**
