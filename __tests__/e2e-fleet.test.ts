@@ -62,7 +62,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
   /** The second in which the last run ended. */
   let lastRunSecond = 0
 
-  async function run(inputs: Record<string, string>): Promise<ActionRun> {
+  async function run(inputs: Record<string, string>, runner: Record<string, string> = {}): Promise<ActionRun> {
     // The demo's AMI name ends in {{timestamp}}: a second build in the same second would find
     // the first one's name taken, as it would on AWS.
     if (Math.floor(Date.now() / 1000) === lastRunSecond) {
@@ -74,6 +74,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', ...inputs },
       env: {
         ...pushToMain,
+        ...runner,
         HOME: join(workspace, '.home'),
         CHECKPOINT_DISABLE: '1',
         AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -281,6 +282,61 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       const third = await run({ ...hcl, reuse: 'true' })
       expect(launched()).toBe(2)
       expect(loggedFingerprint(third)).not.toBe(fingerprint)
+    })
+
+    it("applies the current tags to the reused AMIs and their snapshots in every region, and keeps who built them", async () => {
+      const first = await run({ reuse: 'true', tags: 'Team=alpha' })
+      expect(first.errors).toEqual([])
+      const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
+      const snapshotsOf = (region: string) =>
+        endpoint.images(region).find((image) => image.imageId === amiIds[region])?.blockDeviceMappings.map((device) => device.snapshotId as string) ?? []
+      const builtWith = Object.fromEntries(regions.map((region) => [region, endpoint.tagsOf(region, amiIds[region])]))
+      expect(builtWith['us-east-1']).toMatchObject({ Team: 'alpha', SourceCommit: pushToMain.GITHUB_SHA })
+
+      // Another commit, another workflow run: tags do not change the image, so nothing is built.
+      const later = { GITHUB_SHA: 'feedface0123456789abcdef0123456789abcdef', GITHUB_RUN_ID: '4343', GITHUB_ACTOR: 'hubot' }
+      const second = await run({ reuse: 'true', tags: 'Team=beta\nNew=1' }, later)
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(1)
+      expect(amiOutputs(second)).toEqual(amiOutputs(first))
+      for (const region of regions) {
+        // The provenance tags still name the run that built them; the input tags are the new ones.
+        expect(endpoint.tagsOf(region, amiIds[region])).toEqual({ ...builtWith[region], Team: 'beta', New: '1' })
+        expect(snapshotsOf(region).length).toBeGreaterThan(0)
+        for (const snapshot of snapshotsOf(region)) expect(endpoint.tagsOf(region, snapshot)).toMatchObject({ Team: 'beta', New: '1' })
+      }
+      const tagging = endpoint.callsOf('CreateTags').slice(-3)
+      expect(tagging.map((call) => call.region).sort()).toEqual([...regions].sort())
+      for (const call of tagging) {
+        const keys = Object.entries(call.params).filter(([name]) => /^Tag\.\d+\.Key$/.test(name)).map(([, key]) => key)
+        expect(keys.sort()).toEqual(['New', 'Team'])
+      }
+      expect(second.stdout).toContain(`Nothing changed since ${runUrl}: reusing its 3 AMI(s), nothing is built.`)
+      expect(second.stdout).toContain(
+        'Input tags applied to the reused AMIs and their snapshots (New, Team): tags do not change the image, so they are not in the fingerprint.'
+      )
+      expect(second.summary).toContain(
+        `Nothing changed since the last build: reused, built by ${runUrl}. Input tags (2 tags) applied to the reused AMIs and their snapshots.`
+      )
+      expect(second.summary).toContain('| reused; 2 input tags applied |')
+    })
+
+    it('a reused set whose new tags could not be applied fails the step, with its outputs set', async () => {
+      const first = await run({ reuse: 'true', tags: 'Team=alpha' })
+      expect(first.errors).toEqual([])
+      endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: 'eu-west-1' })
+      const second = await run({ reuse: 'true', tags: 'Team=beta', 'tag-snapshots': 'false' })
+      expect(launched()).toBe(1)
+      expect(second.exitCode).toBe(1)
+      expect(amiOutputs(second)).toEqual(amiOutputs(first))
+      expect(second.errors.map((error) => error.message)).toEqual([
+        expect.stringContaining('ec2:CreateTags'),
+        'Tagging failed in eu-west-1; the AMIs exist and are in the outputs.'
+      ])
+      const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
+      expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ Team: 'beta' })
+      expect(endpoint.tagsOf('eu-west-1', amiIds['eu-west-1'])).toMatchObject({ Team: 'alpha' })
     })
 
     it("builds again when one region's AMI of the set was deregistered", async () => {

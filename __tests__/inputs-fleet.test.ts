@@ -10,6 +10,7 @@ import { computeFingerprint, fingerprintFiles } from '../src/inputs/fingerprint.
 import { readHclTemplate, withHclTemplate } from '../src/inputs/hcl.js'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
 import { familyPrefixOf, imageFamilyOf } from '../src/inputs/retention.js'
+import { reusedAmiTags } from '../src/inputs/reuse.js'
 import { actionDefaults } from './support/action-process.js'
 
 let workspace: string
@@ -228,6 +229,15 @@ describe('reuse, fingerprint-paths', () => {
     ])
     // A pattern that matches nothing yet is not a mistake: the files may come later.
     expect((await read({ 'fingerprint-paths': 'nothing/yet/**' })).fingerprintPatterns).toEqual([join(workspace, 'nothing/yet/**')])
+  })
+
+  it("gives reused AMIs the user's tags, but not the keys the action writes, which still say which build and set they are", async () => {
+    const inputs = await read({ reuse: 'true', 'aws-region': 'us-east-1' })
+    const userTags = { Team: 'beta', BuildSet: 'mine', ImageFamily: 'mine', PackerBuild: 'mine', BuildFingerprint: 'mine', SourceCommit: 'mine' }
+    // A provenance key the user gives is the user's: a build writes it over the run's as well.
+    expect(reusedAmiTags(userTags, inputs)).toEqual({ Team: 'beta', SourceCommit: 'mine' })
+    // Without provenance-tags or image-family, a build writes no ImageFamily.
+    expect(reusedAmiTags(userTags, { ...inputs, provenanceTags: false })).toEqual({ Team: 'beta', ImageFamily: 'mine', SourceCommit: 'mine' })
   })
 
   it('needs a region to look in', async () => {

@@ -151,6 +151,23 @@ describe('renderSummary', () => {
     for (const { amiId } of amis) expect(linksOf(text, amiId)).toHaveLength(1)
   })
 
+  it('says that input tags were applied to reused AMIs, or where that failed', () => {
+    const reusedFrom = 'https://github.com/acme/images/actions/runs/4242/attempts/1'
+    expect(renderSummary({ ...base, reusedFrom })).toContain(`reused, built by ${reusedFrom}.\n`)
+    expect(renderSummary({ ...base, reusedFrom })).toContain('| not yet known | reused |')
+    const tagging = new Map<string, RegionTagging>([
+      ['us-east-1', { snapshotsOf: { 'ami-01': ['snap-1'], 'ami-03': ['snap-3'] }, tagged: true }],
+      ['eu-west-1', { snapshotsOf: { 'ami-02': ['snap-2'] }, tagged: true }]
+    ])
+    const retagged = renderSummary({ ...base, reusedFrom, tagging, tagCount: 1, retagged: { tagCount: 1, snapshots: false } })
+    expect(retagged).toContain(`reused, built by ${reusedFrom}. Input tags (1 tag) applied to the reused AMIs.`)
+    expect(retagged).toContain('ami-01) | `snap-1` | reused; 1 input tags applied |')
+    tagging.set('eu-west-1', { snapshotsOf: { 'ami-02': ['snap-2'] }, tagged: false, error: 'UnauthorizedOperation' })
+    const failed = renderSummary({ ...base, outcome: 'failed', reusedFrom, tagging, tagCount: 1 })
+    expect(failed).toContain('| `snap-2` | reused; tags failed: UnauthorizedOperation |')
+    expect(failed).not.toContain('Input tags (')
+  })
+
   it('says and tagged only when tags were written', () => {
     expect(renderSummary({ ...base, tagging: new Map() })).toContain('AMIs built and tagged')
     expect(renderSummary(base)).not.toContain('and tagged')

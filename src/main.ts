@@ -10,7 +10,7 @@ import { stoppedAtDeadline } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
 import { readHclTemplate, withHclTemplate, type HclTemplate } from './inputs/hcl.js'
 import { describeRequest } from './inputs/version-request.js'
-import { writesFingerprintTags } from './inputs/reuse.js'
+import { reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
@@ -330,7 +330,7 @@ async function job(
     // AMIs' outputs never wait on it.
     const ordered = { ...inputs, buildNames: await listedBuilds(buildNames, cancellation, summary) }
     const fingerprint = fingerprinting && logged(await fingerprinting)
-    const reused = fingerprint === undefined ? undefined : await reuse(ordered, fingerprint, summary)
+    const reused = fingerprint === undefined ? undefined : await reuse(ordered, fingerprint, summary, given.tags)
     const amis =
       reused ?? (await buildAndTag(ordered, packerStep, summary, cancellation, { packerVersion: packer.version, fingerprint }))
     await rollOut(ordered, amis, summary, provenance)
@@ -474,8 +474,16 @@ async function fingerprintForTags(
   return undefined
 }
 
-/** The AMIs of an earlier build with the same fingerprint, when the whole set is still there. */
-async function reuse(inputs: Inputs, fingerprint: string, summary: SummaryModel): Promise<Ami[] | undefined> {
+/**
+ * The AMIs of an earlier build with the same fingerprint, when the whole set is still there,
+ * tagged with the user's `userTags` as they are now.
+ */
+async function reuse(
+  inputs: Inputs,
+  fingerprint: string,
+  summary: SummaryModel,
+  userTags: Record<string, string>
+): Promise<Ami[] | undefined> {
   const { findReusableSet } = await import('./aws/reuse.js')
   const homeRegion = inputs.awsRegion as string
   const lookup = await core.group('Look for AMIs to reuse', () => findReusableSet({ fingerprint, homeRegion }))
@@ -490,7 +498,25 @@ async function reuse(inputs: Inputs, fingerprint: string, summary: SummaryModel)
   summary.amis = amis
   summary.reusedFrom = builtBy ?? `Packer run ${runUuid}`
   core.info(`Nothing changed since ${summary.reusedFrom}: reusing its ${amis.length} AMI(s), nothing is built.`)
+  await tagReused(inputs, amis, reusedAmiTags(userTags, inputs), summary)
   return amis
+}
+
+/**
+ * Reused AMIs (and their snapshots, with tag-snapshots) get input tags as they are now: tags do
+ * not change the image, so a changed one is applied, not built for. CreateTags replaces the
+ * value of a key they have; a key no longer in the input stays.
+ */
+async function tagReused(inputs: Inputs, amis: Ami[], tags: Record<string, string>, summary: SummaryModel): Promise<void> {
+  const keys = Object.keys(tags).sort()
+  if (keys.length === 0) return
+  const failedRegions = await tagAll(inputs, amis, tags, summary)
+  if (failedRegions.length > 0) throw taggingFailed(failedRegions)
+  summary.retagged = { tagCount: keys.length, snapshots: inputs.tagSnapshots }
+  core.info(
+    `Input tags applied to the reused AMIs${inputs.tagSnapshots ? ' and their snapshots' : ''} (${keys.join(', ')}): ` +
+      'tags do not change the image, so they are not in the fingerprint.'
+  )
 }
 
 /**
@@ -654,11 +680,8 @@ async function tag(
     core.info('No tags to add (tags is empty and provenance-tags is false).')
     return
   }
+  const failedRegions = await tagAll(inputs, amis, tags, summary, tagging)
   const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
-  const results = await core.group('Tag AMIs and snapshots', () =>
-    tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots, deadlineMs: inputs.taggingTimeoutSeconds * 1000 })
-  )
-  const failedRegions = reportTagging(results, { tagCount, tagSnapshots: inputs.tagSnapshots }, summary)
   // With several families, each build's AMIs get their ImageFamily tag in a pass of their own.
   for (const build of families.perBuild) {
     for (const result of await tagAmis({ ...build, tagSnapshots: false })) {
@@ -668,9 +691,28 @@ async function tag(
       if (!failedRegions.includes(result.region)) failedRegions.push(result.region)
     }
   }
-  if (failedRegions.length > 0) {
-    throw new Failure(`Tagging failed in ${failedRegions.join(', ')}; the AMIs exist and are in the outputs.`)
-  }
+  if (failedRegions.length > 0) throw taggingFailed(failedRegions)
+}
+
+/** Tags the AMIs, and their snapshots with tag-snapshots, in every region; the regions where that failed. */
+async function tagAll(
+  inputs: Inputs,
+  amis: Ami[],
+  tags: Record<string, string>,
+  summary: SummaryModel,
+  tagging?: Promise<TaggingStage>
+): Promise<string[]> {
+  const tagCount = Object.keys(tags).length
+  summary.tagCount = tagCount
+  const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
+  const results = await core.group('Tag AMIs and snapshots', () =>
+    tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots, deadlineMs: inputs.taggingTimeoutSeconds * 1000 })
+  )
+  return reportTagging(results, { tagCount, tagSnapshots: inputs.tagSnapshots }, summary)
+}
+
+function taggingFailed(regions: string[]): Failure {
+  return new Failure(`Tagging failed in ${regions.join(', ')}; the AMIs exist and are in the outputs.`)
 }
 
 /** Loaded only when launch-template is set: most runs never touch a launch template. */

@@ -5,8 +5,8 @@ import { readBuildSelection, readVariables, type BuildSelection } from './build-
 import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
-import { imageFamilyTagKey, readRetentionInputs, type RetentionInputs } from './retention.js'
-import { readReuseInputs, reuseTagKeys, writesFingerprintTags, type ReuseInputs } from './reuse.js'
+import { readRetentionInputs, type RetentionInputs } from './retention.js'
+import { actionTagKeys, readReuseInputs, type ReuseInputs } from './reuse.js'
 import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
 import { checkTagCount, readTagInputs } from './tags.js'
 import { checkHclDefaultManifest, readTemplateFiles, type TemplateFiles } from './template-files.js'
@@ -65,16 +65,6 @@ export async function readInputs(
   if (tooMany) reader.problem(tooMany)
   reader.done()
   return all
-}
-
-/**
- * The tags a build writes besides the user's and the provenance tags: the image family, and the
- * fingerprint tags with provenance-tags or reuse.
- */
-function actionTagKeys(inputs: Inputs): string[] {
-  if (inputs.command !== 'build') return []
-  const family = inputs.provenanceTags || inputs.imageFamily !== undefined ? [imageFamilyTagKey] : []
-  return [...family, ...(writesFingerprintTags(inputs) ? Object.values(reuseTagKeys) : [])]
 }
 
 /** aws-region, else the region the workflow configured for the AWS SDK. */

@@ -4,7 +4,9 @@
 // hashed by ./fingerprint.ts, once the inputs are valid and the command is build.
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { optionalBoolean } from './optional.js'
+import type { Command } from './packer.js'
 import { isDirectory, type InputReader } from './reader.js'
+import { imageFamilyTagKey, type RetentionInputs } from './retention.js'
 import type { TemplateFiles } from './template-files.js'
 
 /**
@@ -31,6 +33,28 @@ export interface ReuseInputs {
 /** Whether the run writes the fingerprint tags: they are provenance, and reuse looks for them. */
 export function writesFingerprintTags(inputs: { provenanceTags: boolean; reuse: boolean }): boolean {
   return inputs.provenanceTags || inputs.reuse
+}
+
+type TaggingInputs = { command: Command; provenanceTags: boolean; reuse: boolean } & Pick<RetentionInputs, 'imageFamily'>
+
+/**
+ * The tags a build writes besides the user's and the provenance tags: the image family, and the
+ * fingerprint tags with provenance-tags or reuse. They take the place of a user's tag of the same key.
+ */
+export function actionTagKeys(inputs: TaggingInputs): string[] {
+  if (inputs.command !== 'build') return []
+  const family = inputs.provenanceTags || inputs.imageFamily !== undefined ? [imageFamilyTagKey] : []
+  return [...family, ...(writesFingerprintTags(inputs) ? Object.values(reuseTagKeys) : [])]
+}
+
+/**
+ * The tags reused AMIs get: the user's `tags` as they are now, which do not change the image and
+ * so are not in the fingerprint. Not the provenance tags, which still name the build that made
+ * them, nor the action's own, which still say which build and set they are.
+ */
+export function reusedAmiTags(userTags: Record<string, string>, inputs: TaggingInputs): Record<string, string> {
+  const own = new Set(actionTagKeys(inputs))
+  return Object.fromEntries(Object.entries(userTags).filter(([key]) => !own.has(key)))
 }
 
 /** A pattern whose fixed part is outside the workspace would glob the machine, not the checkout. */

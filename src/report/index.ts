@@ -91,6 +91,8 @@ export interface SummaryModel {
   provenance: Provenance
   /** Set when nothing was built: the AMIs are those of this earlier run. */
   reusedFrom?: string
+  /** With reusedFrom: input tags were applied to the reused AMIs, and to their snapshots with tag-snapshots. */
+  retagged?: { tagCount: number; snapshots: boolean }
   /** Markdown sections of the stages after tagging (launch templates, SSM, retention), in order. */
   sections?: string[][]
 }
@@ -162,7 +164,7 @@ export function renderSummary(model: SummaryModel): string {
     facts.push(`run by hand by [@${provenance.actor}](${provenance.serverUrl}/${provenance.actor})`)
   }
   lines.push(facts.join(' · '), '')
-  if (model.reusedFrom) lines.push(`Nothing changed since the last build: reused, built by ${model.reusedFrom}.`, '')
+  if (model.reusedFrom) lines.push(`Nothing changed since the last build: reused, built by ${model.reusedFrom}.${retaggedNote(model)}`, '')
 
   const builds = [...new Set(model.amis.map((ami) => ami.build))]
   for (const build of builds) {
@@ -174,17 +176,8 @@ export function renderSummary(model: SummaryModel): string {
       const snapshots = tagging
         ? (tagging.snapshotsOf[ami.amiId] ?? []).map((id) => `\`${id}\``).join(', ') || '—'
         : 'not yet known'
-      const tags = model.reusedFrom
-        ? 'reused'
-        : !tagging
-        ? model.outcome === 'tagging'
-          ? 'pending'
-          : 'not tagged'
-        : tagging.tagged
-          ? `${model.tagCount ?? ''} tags`.trim()
-          : `failed: ${cell(tagging.error ?? 'unknown error')}`
       lines.push(
-        `| ${ami.region} | [\`${ami.amiId}\`](${consoleUrl(ami.region, ami.amiId)}) | ${snapshots} | ${tags} |`
+        `| ${ami.region} | [\`${ami.amiId}\`](${consoleUrl(ami.region, ami.amiId)}) | ${snapshots} | ${tagsCell(model, tagging)} |`
       )
     }
     lines.push('')
@@ -203,6 +196,20 @@ export function renderSummary(model: SummaryModel): string {
     lines.push('#### Problems', '', `${fence}text`, ...problems, fence, '')
   }
   return lines.join('\n')
+}
+
+/** What the Tags column says of an AMI whose region's tagging stands at `tagging`. */
+function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined): string {
+  if (!tagging) return model.reusedFrom ? 'reused' : model.outcome === 'tagging' ? 'pending' : 'not tagged'
+  if (!tagging.tagged) return `${model.reusedFrom ? 'reused; tags ' : ''}failed: ${cell(tagging.error ?? 'unknown error')}`
+  return model.reusedFrom ? `reused; ${model.tagCount ?? ''} input tags applied` : `${model.tagCount ?? ''} tags`.trim()
+}
+
+/** After the reuse line: that input tags were applied to the reused AMIs. */
+function retaggedNote({ retagged }: SummaryModel): string {
+  if (!retagged) return ''
+  const what = `${retagged.tagCount} ${retagged.tagCount === 1 ? 'tag' : 'tags'}`
+  return ` Input tags (${what}) applied to the reused AMIs${retagged.snapshots ? ' and their snapshots' : ''}.`
 }
 
 /** Rows the summary lists at most; the rest are in the log. */
