@@ -270,6 +270,39 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect([...new Set(postCalls.map((call) => call.action))].sort()).toEqual(['DeleteKeyPair', 'DescribeInstances', 'DescribeSecurityGroups'])
     })
 
+    it('an instance Packer had not yet named, killed while RunInstances answered: found by its temporary key pair and security group', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      // EC2 has started the instance; its answer, and so Packer's "Instance ID", is still on the way.
+      endpoint.faults.answerLate('RunInstances', 60_000)
+      const loopback = endpoint
+      const main = await runAction(
+        options(
+          {},
+          {
+            onStart: (child) => {
+              void until(() => loopback.instances('us-east-1').length > 0, 'the instance to start').then(() =>
+                process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')
+              )
+            }
+          }
+        )
+      )
+      expect(main.exitCode).toBe(1)
+      const saved = JSON.parse(main.state['packer-leftovers'])
+      expect(saved.resources.instanceIds).toEqual([])
+      const [instance] = endpoint.instances('us-east-1')
+      expect(saved.resources.keyPairs).toEqual([instance.keyName])
+      endpoint.faults.clear()
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`us-east-1: ${instance.instanceId} uses Packer's temporary key pair or security group.`)
+      expect(endpoint.instances('us-east-1').map((i) => i.state)).toEqual(['terminated'])
+      expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
+      expect(endpoint.keyPairs('us-east-1')).toEqual([])
+    })
+
     it('a build in another region than the home one is found there and cleaned up there', async () => {
       endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
       endpoint.faults.holdInstancesPending()

@@ -10,6 +10,7 @@ import {
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
+  type Instance,
   TerminateInstancesCommand
 } from '@aws-sdk/client-ec2'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -163,7 +164,7 @@ class Cleanup {
       if (this.unseenInstances.size === 0 || this.abort.signal.aborted) break
       this.searched.push(region)
       const found = await this.withClient(region, (ec2) =>
-        describeInstances(ec2, [...this.unseenInstances], this.send)
+        describeInstances(ec2, 'instance-id', [...this.unseenInstances], this.send)
       ).catch(() => [])
       if (found.length > 0 && (await this.withClient(region, (ec2) => this.cleanRegion(region, ec2, 'where-instances-are')))) {
         keysAndGroupsDone = true
@@ -204,28 +205,42 @@ class Cleanup {
     ec2: EC2Client,
     keysAndGroups: 'always' | 'where-instances-are'
   ): Promise<boolean> {
-    const ours = await this.terminateInstances(region, ec2)
+    const groups = await this.findSecurityGroups(region, ec2)
+    const ours = await this.terminateInstances(region, ec2, groups.map((group) => group.id))
     if (ours === undefined) return false
     if (keysAndGroups === 'where-instances-are' && ours.length === 0) return false
-    await this.deleteSecurityGroups(region, ec2, ours)
+    await this.deleteSecurityGroups(region, ec2, groups, ours)
     await this.deleteKeyPairs(region, ec2)
     return true
   }
 
-  /** The announced instances found in the region, those alive terminated; undefined if EC2 did not say. */
-  private async terminateInstances(region: string, ec2: EC2Client): Promise<InstanceState[] | undefined> {
-    const { instanceIds } = this.state.resources
-    if (instanceIds.length === 0) return []
+  /**
+   * Packer's instances found in the region, those alive terminated; undefined if EC2 did not
+   * say. They are those announced, and those that use the temporary key pair or security
+   * group announced: Packer names its instance only once RunInstances has answered, and not
+   * at all for a spot instance.
+   */
+  private async terminateInstances(region: string, ec2: EC2Client, groupIds: string[]): Promise<InstanceState[] | undefined> {
+    const { instanceIds, keyPairs } = this.state.resources
+    const lookups: Array<[InstanceFilter, string[]]> = [
+      ['instance-id', instanceIds],
+      ['key-name', keyPairs],
+      ['instance.group-id', groupIds]
+    ]
     const { log, warn } = this.options
-    let ours: InstanceState[]
-    try {
-      // A filter, not InstanceIds, so that one ID EC2 no longer knows does not fail the lookup of the others.
-      ours = await describeInstances(ec2, instanceIds, this.send)
-    } catch (error) {
-      warn(`Could not look up ${instanceIds.join(', ')} in ${region}: ${describe(error)}`)
-      return undefined
+    const found = new Map<string, InstanceState>()
+    for (const [filter, values] of lookups.filter(([, values]) => values.length > 0)) {
+      try {
+        for (const instance of await describeInstances(ec2, filter, values, this.send)) found.set(instance.id, instance)
+      } catch (error) {
+        warn(`Could not look up the instances with ${filter} ${values.join(', ')} in ${region}: ${describe(error)}`)
+        return undefined
+      }
     }
-    for (const { id } of ours) this.unseenInstances.delete(id)
+    const ours = [...found.values()]
+    for (const { id } of ours) {
+      if (!this.unseenInstances.delete(id) && !instanceIds.includes(id)) log(`${region}: ${id} uses Packer's temporary key pair or security group.`)
+    }
     for (const instance of ours.filter((i) => goneStates.has(i.state))) {
       log(`${region}: ${instance.id} is already ${instance.state}.`)
       this.report.alreadyGone.push(instance.id)
@@ -245,13 +260,17 @@ class Cleanup {
     return ours
   }
 
-  private async deleteSecurityGroups(region: string, ec2: EC2Client, ours: InstanceState[]): Promise<void> {
-    const groups = await this.findSecurityGroups(region, ec2)
+  private async deleteSecurityGroups(
+    region: string,
+    ec2: EC2Client,
+    groups: Array<{ id: string; name: string }>,
+    ours: InstanceState[]
+  ): Promise<void> {
     if (groups.length > 0 && ours.length > 0) {
       // A group cannot go while an instance still uses it: wait for the terminations.
       const ids = ours.map((instance) => instance.id)
       const terminated = await this.untilDeadline(async () =>
-        (await describeInstances(ec2, ids, this.send)).every((instance) => instance.state === 'terminated')
+        (await describeInstances(ec2, 'instance-id', ids, this.send)).every((instance) => instance.state === 'terminated')
       ).catch(() => false)
       if (!terminated) this.options.warn(`${region}: ${ids.join(', ')} had not finished terminating when the clean-up had to stop.`)
     }
@@ -333,21 +352,32 @@ async function otherRegions(ec2: EC2Client, known: string[], abortSignal: AbortS
     .filter((name): name is string => typeof name === 'string' && !known.includes(name))
 }
 
+type InstanceFilter = 'instance-id' | 'key-name' | 'instance.group-id'
+
+/** What of an instance each filter matches, to keep only what EC2 was asked for. */
+const filtered: Record<InstanceFilter, (instance: Instance) => Array<string | undefined>> = {
+  'instance-id': (instance) => [instance.InstanceId],
+  'key-name': (instance) => [instance.KeyName],
+  'instance.group-id': (instance) => (instance.SecurityGroups ?? []).map((group) => group.GroupId)
+}
+
+/**
+ * The instances whose `filter` is one of `values`. A filter, not InstanceIds, so that one ID EC2
+ * no longer knows does not fail the lookup of the others.
+ */
 async function describeInstances(
   ec2: EC2Client,
-  ids: string[],
+  filter: InstanceFilter,
+  values: string[],
   send: { abortSignal: AbortSignal }
 ): Promise<Array<{ id: string; state: string }>> {
   const found: Array<{ id: string; state: string }> = []
   let nextToken: string | undefined
   do {
-    const answer = await ec2.send(
-      new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: ids }], NextToken: nextToken }),
-      send
-    )
+    const answer = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: filter, Values: values }], NextToken: nextToken }), send)
     for (const reservation of answer.Reservations ?? []) {
       for (const instance of reservation.Instances ?? []) {
-        if (instance.InstanceId && ids.includes(instance.InstanceId)) {
+        if (instance.InstanceId && filtered[filter](instance).some((value) => value !== undefined && values.includes(value))) {
           found.push({ id: instance.InstanceId, state: instance.State?.Name ?? 'unknown' })
         }
       }

@@ -242,6 +242,8 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       status = failure.status
       body = errorDocument(failure.code, failure.message, requestId)
     }
+    const late = faults.answerDelayFor(action)
+    if (late > 0) await sleep(late)
     response.writeHead(status, {
       'Content-Type': 'text/xml;charset=UTF-8',
       'x-amzn-RequestId': requestId

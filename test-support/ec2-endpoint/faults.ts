@@ -57,6 +57,11 @@ export interface Ec2Faults {
   hang(action?: string, fault?: HangFault): void
   /** Pending instances stay pending (they can still be terminated). */
   holdInstancesPending(hold?: boolean): void
+  /**
+   * Carry out each call to the action at once and hold its answer for `ms`: EC2 has done it (an
+   * instance runs) before the caller hears of it.
+   */
+  answerLate(action: string, ms: number): void
   /** Switches every fault off. */
   clear(): void
 }
@@ -124,6 +129,7 @@ export class FaultPlan implements Ec2Faults {
   private readonly throttles = new Map<string, Counted<ThrottleFault>>()
   private readonly failures = new Map<string, Counted<ErrorFault>>()
   private readonly latencies = new Map<string, number>()
+  private readonly lateAnswers = new Map<string, number>()
   private readonly hangs = new Map<string, HangFault>()
   private hiddenCalls = 0
   private readonly hidden = new Map<string, number>()
@@ -163,11 +169,21 @@ export class FaultPlan implements Ec2Faults {
     this.world.holdInstancesPending = hold
   }
 
+  answerLate(action: string, ms: number): void {
+    this.lateAnswers.set(action, ms)
+  }
+
+  /** How long the answer to a call of the action is held once the call is carried out. */
+  answerDelayFor(action: string): number {
+    return this.lateAnswers.get(action) ?? 0
+  }
+
   clear(): void {
     this.throttles.clear()
     this.failures.clear()
     this.latencies.clear()
     this.hangs.clear()
+    this.lateAnswers.clear()
     this.hidden.clear()
     this.hiddenCalls = 0
     this.world.holdInstancesPending = false
