@@ -303,6 +303,41 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.keyPairs('us-east-1')).toEqual([])
     })
 
+    it('the main step killed while Packer builds: the post step stops the Packer that outlived it, then cleans up', async () => {
+      endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+      endpoint.faults.holdInstancesPending()
+      const loopback = endpoint
+      const run = options({})
+      run.env = { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }
+      let packerPid = 0
+      // As the runner ends a cancel that takes too long: the step's process is killed.
+      const main = await runAction({
+        ...run,
+        onStart: (child) => {
+          void until(() => loopback.callsOf('DescribeInstances').length >= 2, 'Packer to wait for its instance').then(() => {
+            packerPid = childrenOf(child.pid as number)[0]
+            child.kill('SIGKILL')
+          })
+        }
+      })
+      try {
+        expect(main.exitCode).toBeNull()
+        expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'running', packerPid })
+        expect(livingMembersOf(packerPid)).not.toEqual([])
+
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toEqual([
+          `Packer (process ${packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`
+        ])
+        await until(() => livingMembersOf(packerPid).length === 0, "Packer's processes to end")
+        expect(endpoint.instances('us-east-1').map((i) => i.state)).toEqual(['terminated'])
+        expect(endpoint.keyPairs('us-east-1')).toEqual([])
+      } finally {
+        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+      }
+    })
+
     it('a build in another region than the home one is found there and cleaned up there', async () => {
       endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
       endpoint.faults.holdInstancesPending()

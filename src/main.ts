@@ -53,7 +53,7 @@ type PackerStep = (
   args: string[],
   env?: Record<string, string>,
   /** `warnings`: annotate Packer's warnings about the template (validate's; the build repeats them). */
-  options?: { record?: RunRecord; deadlineMs?: number; warnings?: boolean }
+  options?: { record?: RunRecord; deadlineMs?: number; warnings?: boolean; started?: (pid: number) => void }
 ) => Promise<PackerRun & { annotations: Annotation[] }>
 
 /** The summary as it stands, for a cancel that comes while no Packer runs (e.g. while tagging). */
@@ -550,7 +550,7 @@ function packerRunner(
     varFiles: inputs.varFiles,
     variables: inputs.variables
   }
-  return async (args, env = {}, { record, deadlineMs, warnings } = {}) => {
+  return async (args, env = {}, { record, deadlineMs, warnings, started } = {}) => {
     const run = await runPacker(packer.path, args, {
       cwd: inputs.workingDirectory,
       env: packerEnvironment(env),
@@ -558,7 +558,8 @@ function packerRunner(
       cancellation,
       record,
       deadlineMs,
-      logAfter: masked()
+      logAfter: masked(),
+      started
     })
     return { ...run, annotations: await reportPackerRun(run, annotated, { warnings }) }
   }
@@ -627,7 +628,9 @@ async function build(
     }
   }
   const leftovers = tellThePostStep(inputs.awsRegion, inputs.onError === 'abort')
-  const built = await core.group('Build', () => packerStep(buildArguments(inputs), {}, { record: leftovers.record }))
+  const built = await core.group('Build', () =>
+    packerStep(buildArguments(inputs), {}, { record: leftovers.record, started: leftovers.packerStarted })
+  )
   leftovers.packerEnded(built)
   if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort'))
 
@@ -773,7 +776,7 @@ function killedProblem(signal: NodeJS.Signals, keep: boolean): string {
 function tellThePostStep(
   homeRegion: string | undefined,
   keep: boolean
-): { record: RunRecord; packerEnded: (run: PackerRun) => void } {
+): { record: RunRecord; packerStarted: (pid: number) => void; packerEnded: (run: PackerRun) => void } {
   const state: LeftoverState = {
     regions: homeRegion ? [homeRegion] : [],
     resources: { instanceIds: [], keyPairs: [], securityGroups: [] },
@@ -787,6 +790,10 @@ function tellThePostStep(
   })
   return {
     record,
+    packerStarted: (pid) => {
+      state.packerPid = pid
+      save()
+    },
     packerEnded: (run) => {
       state.packer = run.killedBy ? 'killed' : run.exitCode === 0 && !run.cancelled ? 'exited' : 'failed'
       save()

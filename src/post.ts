@@ -1,16 +1,25 @@
-// Post step (runs with `post-if: always()`; post-index.ts is its entry point): removes what a
-// Packer that was killed left in the account, then saves Packer's plugin directory to the
-// Actions cache. Problems are only ever warnings; they must not fail a job whose build succeeded.
+// Post step (runs with `post-if: always()`; post-index.ts is its entry point): stops a Packer
+// that outlived a killed main step, removes what a Packer that did not finish left in the
+// account, then saves Packer's plugin directory to the Actions cache. Problems are only ever warnings; they must not fail a job whose build succeeded.
 // It runs after every job, and most jobs leave it nothing to do: each part (the EC2 client, the
 // cache client with Azure's storage client) loads only when the main step left it work.
 import * as core from '@actions/core'
 import { LEFTOVERS_STATE, needsCleanup, parseLeftoverState } from './aws/leftovers.js'
+import { stopSurvivingPacker } from './packer/survivor.js'
 import { PLUGIN_CACHE_STATE } from './plugins/cache-state.js'
 import { errorMessage } from './common/errors.js'
 
 export async function run(): Promise<void> {
   try {
     const leftovers = parseLeftoverState(core.getState(LEFTOVERS_STATE))
+    if (leftovers?.packer === 'running' && leftovers.packerPid !== undefined) {
+      if (stopSurvivingPacker(leftovers.packerPid)) {
+        core.warning(
+          `Packer (process ${leftovers.packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`,
+          { title: 'Packer clean-up' }
+        )
+      }
+    }
     if (needsCleanup(leftovers)) await (await import('./aws/cleanup.js')).cleanUpAfterPacker(leftovers)
   } catch (error) {
     core.warning(`Could not clean up after Packer: ${errorMessage(error)}`, { title: 'Packer clean-up' })

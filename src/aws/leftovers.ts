@@ -18,6 +18,11 @@ export interface LeftoverState {
   packer: PackerEnd
   /** on-error: abort: the user asked for what a failed build made to be left for debugging. */
   keep?: boolean
+  /**
+   * Packer's process ID, which is its process group's: if the main step is killed while Packer
+   * runs (`running`), Packer, in a group of its own, outlives it, and the post step stops it.
+   */
+  packerPid?: number
 }
 
 export type PackerEnd = 'running' | 'exited' | 'failed' | 'killed'
@@ -35,7 +40,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
   const strings = (list: unknown): string[] =>
     Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
   if (typeof value !== 'object' || value === null) return undefined
-  const { regions, resources, packer, keep } = value as Record<string, unknown>
+  const { regions, resources, packer, keep, packerPid } = value as Record<string, unknown>
   if (!packerEnds.includes(packer)) return undefined
   const found = (typeof resources === 'object' && resources !== null ? resources : {}) as Record<string, unknown>
   return {
@@ -46,7 +51,8 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
       securityGroups: strings(found.securityGroups)
     },
     packer: packer as PackerEnd,
-    keep: keep === true
+    keep: keep === true,
+    ...(Number.isSafeInteger(packerPid) && (packerPid as number) > 1 ? { packerPid: packerPid as number } : {})
   }
 }
 

@@ -134,6 +134,8 @@ export async function runPacker(
     logAfter?: Promise<unknown>
     /** What Packer reads on its standard input (a pipe then; else none). */
     input?: string
+    /** Told Packer's process ID (its process group's too) once it has started. */
+    started?: (pid: number) => void
   }
 ): Promise<PackerRun> {
   const record = options.record ?? new RunRecord()
@@ -146,11 +148,8 @@ export async function runPacker(
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     detached: process.platform !== 'win32'
   })
-  if (options.input !== undefined) {
-    // A Packer that exits without reading it all closes the pipe: not an error of the action's.
-    child.stdin?.on('error', () => undefined)
-    child.stdin?.end(options.input)
-  }
+  if (options.input !== undefined) feed(child, options.input)
+  if (child.pid !== undefined) options.started?.(child.pid)
   // Listened for at once: a Packer that cannot start says so on the next tick.
   const exit = exited(child, packerPath)
   exit.catch(() => undefined)
@@ -191,6 +190,12 @@ export async function runPacker(
     cancellation?.detach(child)
     log.end(run)
   }
+}
+
+/** Writes Packer's standard input. A Packer that exits without reading it all closes the pipe: not an error of the action's. */
+function feed(child: ChildProcess, input: string): void {
+  child.stdin?.on('error', () => undefined)
+  child.stdin?.end(input)
 }
 
 /**
