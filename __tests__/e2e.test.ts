@@ -110,6 +110,21 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(JSON.parse(result.outputs.artifacts)[0]).toMatchObject({ build: 'amazon-ebs.demo', builderType: 'amazon-ebs' })
   })
 
+  it("tags that, with the template's own, pass EC2's 50: the build's AMIs are in the outputs, and the failure says why", async () => {
+    // The demo template gives its AMIs Name and SourceAMI; the action adds 7 provenance tags and ImageFamily and the fingerprint's 3.
+    const tags = Array.from({ length: 38 }, (_, i) => `Team${i}=platform`).join('\n')
+    const result = await run({ 'working-directory': 'json', tags })
+    expect(result.exitCode).toBe(1)
+    expect(Object.keys(JSON.parse(result.outputs['ami-ids']))).toHaveLength(3)
+    expect(result.errors).toContainEqual(
+      expect.objectContaining({
+        message: expect.stringMatching(
+          /^Tagging in us-east-1 failed for .*: TagLimitExceeded — EC2 allows at most 50 tags on an AMI or snapshot, and those the template gives it \(tags, snapshot_tags\) count with those the action adds: set provenance-tags: false, or give fewer tags\./
+        )
+      })
+    )
+  })
+
   it('command: validate makes no EC2 call at all', async () => {
     const result = await run({ 'working-directory': 'json', command: 'validate' })
     expect(result.exitCode).toBe(0)

@@ -196,6 +196,11 @@ function explainFailure(failure: AttemptsFailed, permission: string): string {
     headline =
       'no AWS credentials were found. Configure them before this step, for example with ' +
       'aws-actions/configure-aws-credentials.'
+  } else if (code === 'TagLimitExceeded') {
+    // The input check counts the tags the action adds; the template's own it cannot know.
+    headline =
+      `${code} — EC2 allows at most 50 tags on an AMI or snapshot, and those the template gives it (tags, snapshot_tags) ` +
+      'count with those the action adds: set provenance-tags: false, or give fewer tags.'
   } else if (error instanceof ImagesNotReady) {
     headline = `${error.message}.`
     serviceMessage = ''
