@@ -125,6 +125,17 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     )
   })
 
+  it('a home region the build made no AMI in: ami-id is the first region\'s, and a notice says so', async () => {
+    const result = await run({ 'working-directory': 'json', 'aws-region': 'ap-south-1' })
+    expect(result.exitCode).toBe(0)
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    expect(result.outputs['ami-id']).toBe(amiIds['eu-west-1'])
+    expect(parseCommands(result.stdout, 'notice').map(({ message }) => message)).toContainEqual(
+      `ami-id is ${amiIds['eu-west-1']} in eu-west-1, the first of build amazon-ebs's regions as Packer lists them (alphabetically): ` +
+        "it made no AMI in ap-south-1, the home region. Output ami-ids has each region's."
+    )
+  })
+
   it('command: validate makes no EC2 call at all', async () => {
     const result = await run({ 'working-directory': 'json', command: 'validate' })
     expect(result.exitCode).toBe(0)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { linksOf, tableRows } from './support/markdown.js'
-import { amiOutputs, consoleUrl, primaryBuildNote, renderSummary, type RegionTagging, type SummaryModel } from '../src/report/index.js'
+import { amiOutputs, consoleUrl, primaryBuildNote, primaryRegionNote, renderSummary, type RegionTagging, type SummaryModel } from '../src/report/index.js'
 
 const amis = [
   { build: 'web', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-01' },
@@ -33,6 +33,18 @@ describe('amiOutputs', () => {
 
   it('is empty without AMIs', () => {
     expect(amiOutputs([])).toEqual({ 'ami-id': '', 'ami-ids': '{}', builds: '{}', artifacts: '[]' })
+  })
+})
+
+describe('primaryRegionNote', () => {
+  it('says which AMI ami-id is when the first build made none in the home region, and nothing otherwise', () => {
+    expect(primaryRegionNote(amis, 'ap-south-1')).toBe(
+      "ami-id is ami-01 in us-east-1, the first of build web's regions as Packer lists them (alphabetically): it made no AMI in ap-south-1, the home region. Output ami-ids has each region's."
+    )
+    expect(amiOutputs(amis, 'ap-south-1')['ami-id']).toBe('ami-01')
+    expect(primaryRegionNote(amis, 'us-east-1')).toBeUndefined()
+    expect(primaryRegionNote(amis, undefined)).toBeUndefined()
+    expect(primaryRegionNote([], 'ap-south-1')).toBeUndefined()
   })
 })
 

@@ -37,6 +37,7 @@ import { reportSsmParameters } from './report/ssm.js'
 import {
   amiOutputs,
   primaryBuildNote,
+  primaryRegionNote,
   reportPlugins,
   reportTagging,
   setOutputs,
@@ -645,6 +646,8 @@ async function build(
   for (const note of artifacts.notes) core.info(note)
   const primaryBuild = primaryBuildNote(amis, !asTheyFinished)
   if (primaryBuild) core.info(primaryBuild)
+  const primaryRegion = primaryRegionNote(amis, inputs.awsRegion)
+  if (primaryRegion) core.notice(primaryRegion)
   setOutputs({
     ...amiOutputs(amis, inputs.awsRegion),
     manifest: artifacts.manifest ?? '',

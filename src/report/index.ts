@@ -38,6 +38,19 @@ export function primaryBuildNote(amis: Ami[], inTemplateOrder = true): string | 
   return `ami-id and ami-ids are build ${builds[0]}'s: ${first} of the builds that made AMIs (${builds.join(', ')})${why}. Output builds has them all.`
 }
 
+/**
+ * When ami-id is not in the home region, which it is and why: the first build made no AMI
+ * there, so ami-id is its AMI in the first of its regions as Packer lists them (alphabetically).
+ */
+export function primaryRegionNote(amis: Ami[], homeRegion?: string): string | undefined {
+  const primary = primaryAmi(amis, homeRegion)
+  if (primary === undefined || homeRegion === undefined || primary.region === homeRegion) return undefined
+  return (
+    `ami-id is ${primary.amiId} in ${primary.region}, the first of build ${primary.build}'s regions as Packer lists them (alphabetically): ` +
+    `it made no AMI in ${homeRegion}, the home region. Output ami-ids has each region's.`
+  )
+}
+
 export function amiOutputs(amis: Ami[], homeRegion?: string): AmiOutputs {
   return {
     'ami-id': primaryAmi(amis, homeRegion)?.amiId ?? '',
