@@ -103,6 +103,16 @@ describe('readInputs with the defaults', () => {
     ])
     expect(inputs.only).toEqual(['web', 'arm'])
   })
+
+  it('ignores spaces around the = of a variable, as in tags, and keeps the rest of the value', async () => {
+    const inputs = await read({ variables: ' instance_type = t3.large \nami_name=web =x\nempty=\nspaced =  \n' })
+    expect(inputs.variables).toEqual([
+      { name: 'instance_type', value: 't3.large' },
+      { name: 'ami_name', value: 'web =x' },
+      { name: 'empty', value: '' },
+      { name: 'spaced', value: '' }
+    ])
+  })
 })
 
 describe("a file at packer-manifest.json beside an HCL2 template that Packer's manifest post-processor would fail on", () => {

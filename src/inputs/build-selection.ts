@@ -22,7 +22,8 @@ export function readVariables(reader: InputReader): Variables {
       reader.problem(`variables: expected NAME=VALUE with a variable name, found "${line.slice(0, 40)}"`)
       continue
     }
-    variables.push({ name, value: line.slice(equals + 1) })
+    // Spaces around the = are ignored, as in tags: the line itself is already trimmed.
+    variables.push({ name, value: line.slice(equals + 1).trimStart() })
   }
   return variables
 }
