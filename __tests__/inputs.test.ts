@@ -79,6 +79,11 @@ describe('readInputs with the defaults', () => {
     expect((await read({ 'aws-region': 'ap-south-1' }, { AWS_REGION: 'us-east-2' })).awsRegion).toBe('ap-south-1')
   })
 
+  it('accepts regions whose first part is not two letters, as the European Sovereign Cloud has', async () => {
+    expect((await read({ 'aws-region': 'eusc-de-east-1' })).awsRegion).toBe('eusc-de-east-1')
+    expect((await read({}, { AWS_REGION: 'us-gov-west-1' })).awsRegion).toBe('us-gov-west-1')
+  })
+
   it('accepts versions, ranges and latest, as typed requests', async () => {
     expect((await read({ 'packer-version': 'latest' })).packerVersion).toEqual({ kind: 'latest' })
     expect((await read({ 'packer-version': 'v1.11.2' })).packerVersion).toEqual({ kind: 'exact', version: '1.11.2' })
@@ -367,6 +372,9 @@ describe('readInputs rejects each bad input with its own message', () => {
     expect((await problems({}, { AWS_REGION: 'us_east_1' }))).toEqual([
       'AWS_REGION: expected an AWS region such as us-east-1, found "us_east_1"'
     ])
+    for (const typo of ['useast1', 'US-EAST-1', 'us-east', 'eusc-de-east1']) {
+      expect((await problems({ 'aws-region': typo }))).toEqual([`aws-region: expected an AWS region such as us-east-1, found "${typo}"`])
+    }
   })
 
   it('reports every problem at once', async () => {

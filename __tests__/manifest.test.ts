@@ -63,6 +63,13 @@ describe('amiPairs', () => {
     ])
     expect(amiPairs('sha256:abcdef')).toEqual([])
   })
+
+  it("reads a region whose first part is not two letters: the European Sovereign Cloud's", () => {
+    expect(amiPairs('eusc-de-east-1:ami-0123456789abcdef0')).toEqual([{ region: 'eusc-de-east-1', amiId: 'ami-0123456789abcdef0' }])
+    expect(parseManifest(JSON.stringify({ builds: [{ name: 'web', builder_type: 'amazon-ebs', artifact_id: 'eusc-de-east-1:ami-0123456789abcdef0' }] }), 'm.json').amis).toEqual([
+      expect.objectContaining({ region: 'eusc-de-east-1', amiId: 'ami-0123456789abcdef0' })
+    ])
+  })
 })
 
 describe('amisFromAnnouncedArtifacts', () => {

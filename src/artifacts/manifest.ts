@@ -1,5 +1,6 @@
 // AMIs from Packer's manifest post-processor file, or from the machine-readable artifact
 // events when no manifest was written.
+import { regionName } from '../common/regions.js'
 import type { AnnouncedArtifact } from '../packer/machine-readable.js'
 import { manifestShapeProblem } from '../inputs/manifest.js'
 
@@ -26,7 +27,7 @@ interface ManifestBuild {
   packer_run_uuid?: unknown
 }
 
-const amiPair = /^([a-z]{2}(?:-[a-z]+)+-\d+):(ami-[0-9a-f]+)$/
+const amiPair = new RegExp(`^(${regionName}):(ami-[0-9a-f]+)$`)
 
 /**
  * `region:ami-…` pairs of an artifact ID, in the order written. Other kinds of artifact ID

@@ -1,6 +1,7 @@
 // Every input is read and checked here, before anything is downloaded, built or sent to AWS.
 // Each group of inputs has its reader; all of them report into one collector, so that each
 // problem becomes its own message naming the input or file.
+import { regionName } from '../common/regions.js'
 import { readBuildSelection, readVariables, type BuildSelection } from './build-selection.js'
 import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
@@ -30,7 +31,7 @@ export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs, Lau
   summary: boolean
 }
 
-const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d+$/
+const regionPattern = new RegExp(`^${regionName}$`)
 
 /**
  * Reads and checks all inputs; throws an InputError listing every problem. `env` gives
