@@ -109,18 +109,19 @@ if (!version) {
 }
 if (!existsSync(join(projectRoot, 'dist', 'index.js'))) fail('dist/index.js is missing: run `npm run bundle`.')
 
-const { runAction, runPostStep } = await loadActionProcess()
+const { runAction, runPostStep, pushToMain } = await loadActionProcess()
 const workspace = mkdtempSync(join(tmpdir(), 'packer-ami-action-demo-'))
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 let endpoint
 try {
+  // A push of this checkout's commit to its branch: the event and actor too, as the
+  // provenance tags BuildEvent and BuildActor take them.
   const env = {
+    ...pushToMain,
     GITHUB_REPOSITORY: 'local/packer-ami-action',
     GITHUB_SHA: git('rev-parse', 'HEAD') || '0000000000000000000000000000000000000000',
     GITHUB_REF: `refs/heads/${git('rev-parse', '--abbrev-ref', 'HEAD') || 'main'}`,
-    GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_RUN_ID: '1',
-    GITHUB_RUN_ATTEMPT: '1',
     CHECKPOINT_DISABLE: '1'
   }
   let inputs
