@@ -28,6 +28,7 @@ import { retainImages } from '../src/aws/retention.js'
 import { pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { readmeInputPermissions, readmePolicyActions } from './support/iam.js'
+import { groupLines } from './support/workflow-commands.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 /** Polls an SDK condition; a bound on the wait, not a measurement. */
@@ -207,7 +208,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       const first = await run({ reuse: 'true' })
       expect(first.errors).toEqual([])
       expect(launched()).toBe(1)
-      expect(first.stdout).toContain('Building: no AMI in us-east-1 has fingerprint')
+      expect(groupLines(first.stdout, 'Look for AMIs to reuse')).toContainEqual(expect.stringContaining('Building: no AMI in us-east-1 has fingerprint'))
       expect(first.stdout).toContain('setting up')
 
       const second = await run({ reuse: 'true' })
@@ -217,7 +218,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(endpoint.calls.slice(setUpCalls).map((call) => call.action)).toEqual(['DescribeImages', 'DescribeImages', 'DescribeImages'])
       expect(amiOutputs(second)).toEqual(amiOutputs(first))
       expect(second.summary).toContain(`Nothing changed since the last build: reused, built by ${runUrl}.`)
-      expect(second.stdout).toContain(`Nothing changed since ${runUrl}: reusing its 3 AMI(s), nothing is built.`)
+      expect(groupLines(second.stdout, 'Look for AMIs to reuse')).toContain(`Nothing changed since ${runUrl}: reusing its 3 AMI(s), nothing is built.`)
       expect(extraPermissions()).toEqual(readmeInputPermissions('reuse'))
     })
 
@@ -401,7 +402,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(api).toMatchObject({ defaultVersion: 1, versions: [{ data: { ImageId: SOURCE_AMI_ID } }] })
       expect(endpoint.launchTemplates('us-west-2')).toEqual([])
 
-      expect(result.stdout).toContain('us-west-2: there is no launch template web in this region; nothing to update.')
+      expect(groupLines(result.stdout, 'Launch templates')).toContain('us-west-2: there is no launch template web in this region; nothing to update.')
       expect(result.summary).toContain('### Launch template `web`')
       expect(result.summary).toContain(`| us-east-1 | \`${amiIds['us-east-1']}\` | 2 | yes |`)
       expect(result.summary).toContain(`| us-west-2 | \`${amiIds['us-west-2']}\` | no such template in this region | — |`)
@@ -457,6 +458,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
         expect(Parameter?.Value).toBe(amiIds[region])
       }
       expect(endpoint.callsOf('PutParameter').slice(1).map((call) => call.params.Type)).toEqual(['String', 'String', 'String'])
+      expect(groupLines(result.stdout, 'SSM parameters')).toContain(`eu-west-1: SSM parameter /images/web/latest is ${amiIds['eu-west-1']} (version 2).`)
       expect(result.summary).toContain('### SSM parameter `/images/web/latest`')
       expect(result.summary).toContain(`| eu-west-1 | \`${amiIds['eu-west-1']}\` | 2 |`)
       expect(extraPermissions()).toEqual(readmeInputPermissions('ssm-parameter'))
@@ -583,6 +585,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ ImageFamily: family })
 
       expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'us-east-1', amiId: old(1) }])
+      expect(groupLines(result.stdout, 'Retention')).toContainEqual(expect.stringMatching(new RegExp(`^us-east-1: ${old(1)} \\(.*\\): deregistered`)))
       expect(imageIds('us-east-1').sort()).toEqual(
         [SOURCE_AMI_ID, old(2), old(3), old(4), untagged, otherFamily, amiIds['us-east-1']].sort()
       )

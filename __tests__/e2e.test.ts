@@ -8,6 +8,7 @@ import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint
 import { loopbackEnvironment, parseCommands, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { linksOf, tableRows } from './support/markdown.js'
+import { groupLines } from './support/workflow-commands.js'
 import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -108,6 +109,10 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
     expectTaggedEverywhere(amiIds, {})
     expect(JSON.parse(result.outputs.artifacts)[0]).toMatchObject({ build: 'amazon-ebs.demo', builderType: 'amazon-ebs' })
+    // What tagging did is in its group of the log, not after it.
+    expect(groupLines(result.stdout, 'Tag AMIs and snapshots')).toEqual(
+      expect.arrayContaining(regions.map((region) => expect.stringMatching(new RegExp(`^${region}: tagged ${amiIds[region]}\\b`))))
+    )
   })
 
   it("tags that, with the template's own, pass EC2's 50: the build's AMIs are in the outputs, and the failure says why", async () => {

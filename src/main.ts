@@ -487,18 +487,23 @@ async function reuse(
 ): Promise<Ami[] | undefined> {
   const { findReusableSet } = await import('./aws/reuse.js')
   const homeRegion = inputs.awsRegion as string
-  const lookup = await core.group('Look for AMIs to reuse', () => findReusableSet({ fingerprint, homeRegion }))
-  if (!lookup.found) {
-    core.info(`Building: ${lookup.why}.`)
-    return undefined
-  }
-  const { runUuid, builtBy } = lookup.found
-  const byRegion = [...lookup.found.amis].sort((a, b) => a.region.localeCompare(b.region) || a.amiId.localeCompare(b.amiId))
+  // What the lookup found is told inside its group, so that the group shows it.
+  const found = await core.group('Look for AMIs to reuse', async () => {
+    const lookup = await findReusableSet({ fingerprint, homeRegion })
+    if (!lookup.found) {
+      core.info(`Building: ${lookup.why}.`)
+      return undefined
+    }
+    const reusedFrom = lookup.found.builtBy ?? `Packer run ${lookup.found.runUuid}`
+    core.info(`Nothing changed since ${reusedFrom}: reusing its ${lookup.found.amis.length} AMI(s), nothing is built.`)
+    return { ...lookup.found, reusedFrom }
+  })
+  if (!found) return undefined
+  const byRegion = [...found.amis].sort((a, b) => a.region.localeCompare(b.region) || a.amiId.localeCompare(b.amiId))
   const amis = inTemplateOrder(byRegion, inputs.buildNames)
-  setOutputs({ ...amiOutputs(amis, inputs.awsRegion), manifest: '', 'run-uuid': runUuid })
+  setOutputs({ ...amiOutputs(amis, inputs.awsRegion), manifest: '', 'run-uuid': found.runUuid })
   summary.amis = amis
-  summary.reusedFrom = builtBy ?? `Packer run ${runUuid}`
-  core.info(`Nothing changed since ${summary.reusedFrom}: reusing its ${amis.length} AMI(s), nothing is built.`)
+  summary.reusedFrom = found.reusedFrom
   await tagReused(inputs, amis, reusedAmiTags(userTags, inputs), summary)
   return amis
 }
@@ -711,10 +716,11 @@ async function tagAll(
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
   const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
-  const results = await core.group('Tag AMIs and snapshots', () =>
-    tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots, deadlineMs: inputs.taggingTimeoutSeconds * 1000 })
-  )
-  return reportTagging(results, { tagCount, tagSnapshots: inputs.tagSnapshots }, summary)
+  // Each stage's results are logged inside its group: after ::endgroup:: the group shows nothing.
+  return core.group('Tag AMIs and snapshots', async () => {
+    const results = await tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots, deadlineMs: inputs.taggingTimeoutSeconds * 1000 })
+    return reportTagging(results, { tagCount, tagSnapshots: inputs.tagSnapshots }, summary)
+  })
 }
 
 function taggingFailed(regions: string[]): Failure {
@@ -731,15 +737,15 @@ async function launchTemplates(
   const template = inputs.launchTemplate
   if (!template) return []
   const { rollLaunchTemplates } = await import('./aws/launch-templates.js')
-  const results = await core.group('Launch templates', () =>
-    rollLaunchTemplates({
+  return core.group('Launch templates', async () => {
+    const results = await rollLaunchTemplates({
       template,
       amiIdsByRegion: amiIdsByRegion(amis),
       makeDefault: inputs.launchTemplateDefault,
       builtBy: provenance.runUrl
     })
-  )
-  return reportLaunchTemplates(template, results, summary)
+    return reportLaunchTemplates(template, results, summary)
+  })
 }
 
 /** Loaded only when ssm-parameter is set, and with it the SSM client. */
@@ -747,8 +753,9 @@ async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel)
   const name = inputs.ssmParameter
   if (!name) return []
   const { publishAmiIds } = await import('./aws/ssm.js')
-  const results = await core.group('SSM parameters', () => publishAmiIds({ name, amiIdsByRegion: amiIdsByRegion(amis) }))
-  return reportSsmParameters(name, results, summary)
+  return core.group('SSM parameters', async () =>
+    reportSsmParameters(name, await publishAmiIds({ name, amiIdsByRegion: amiIdsByRegion(amis) }), summary)
+  )
 }
 
 /** Last, so that the launch template versions just made count as uses of the new AMIs. */
@@ -756,10 +763,9 @@ async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel): Pr
   if (inputs.keepImages === 0) return []
   const { retainImages } = await import('./aws/retention.js')
   const options = { keep: inputs.keepImages, dryRun: inputs.retentionDryRun }
-  const results = await core.group(`Retention${options.dryRun ? ' (dry run)' : ''}`, () =>
-    retainImages({ ...options, families: newAmisByFamily(amis, inputs) })
+  return core.group(`Retention${options.dryRun ? ' (dry run)' : ''}`, async () =>
+    reportRetention(await retainImages({ ...options, families: newAmisByFamily(amis, inputs) }), options, summary)
   )
-  return reportRetention(results, options, summary)
 }
 
 function killedProblem(signal: NodeJS.Signals, keep: boolean): string {

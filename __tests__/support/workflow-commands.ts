@@ -74,3 +74,15 @@ export function commandsTheRunnerRuns(stdout: string): RunnerCommand[] {
   }
   return processed
 }
+
+/**
+ * The lines a log page shows inside the first group of this title: from `::group::<title>` to
+ * the next `::endgroup::`; undefined when no such group opens.
+ */
+export function groupLines(stdout: string, title: string): string[] | undefined {
+  const lines = stdout.split(/\r\n|\r|\n/)
+  const start = lines.indexOf(`::group::${title}`)
+  if (start < 0) return undefined
+  const end = lines.indexOf('::endgroup::', start + 1)
+  return lines.slice(start + 1, end < 0 ? undefined : end)
+}
