@@ -218,6 +218,13 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(endpoint.calls.slice(setUpCalls).map((call) => call.action)).toEqual(['DescribeImages', 'DescribeImages', 'DescribeImages'])
       expect(amiOutputs(second)).toEqual(amiOutputs(first))
       expect(second.summary).toContain(`Nothing changed since the last build: reused, built by ${runUrl}.`)
+      // Nothing was built, and the look-up knows each reused AMI's snapshots.
+      expect(second.summary).toContain('## Packer AMI build: :white_check_mark: AMIs reused\n')
+      for (const { region, amiId } of JSON.parse(second.outputs.artifacts) as Array<{ region: string; amiId: string }>) {
+        const snapshots = endpoint.images(region).find((image) => image.imageId === amiId)?.blockDeviceMappings.map((device) => `\`${device.snapshotId}\``)
+        expect(snapshots?.length).toBeGreaterThan(0)
+        expect(second.summary).toContain(`${amiId}) | ${snapshots?.join(', ')} | reused |`)
+      }
       expect(groupLines(second.stdout, 'Look for AMIs to reuse')).toContain(`Nothing changed since ${runUrl}: reusing its 3 AMI(s), nothing is built.`)
       expect(extraPermissions()).toEqual(readmeInputPermissions('reuse'))
     })
@@ -321,6 +328,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
         `Nothing changed since the last build: reused, built by ${runUrl}. Input tags (2 tags) applied to the reused AMIs and their snapshots.`
       )
       expect(second.summary).toContain('| reused; 2 input tags applied |')
+      expect(second.summary).toContain('## Packer AMI build: :white_check_mark: AMIs reused and tagged\n')
     })
 
     it('a reused set whose new tags could not be applied fails the step, with its outputs set', async () => {

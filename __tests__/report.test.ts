@@ -166,7 +166,7 @@ describe('renderSummary', () => {
   it('says that input tags were applied to reused AMIs, or where that failed', () => {
     const reusedFrom = 'https://github.com/acme/images/actions/runs/4242/attempts/1'
     expect(renderSummary({ ...base, reusedFrom })).toContain(`reused, built by ${reusedFrom}.\n`)
-    expect(renderSummary({ ...base, reusedFrom })).toContain('| not yet known | reused |')
+    expect(renderSummary({ ...base, reusedFrom })).toContain('| — | reused |')
     const tagging = new Map<string, RegionTagging>([
       ['us-east-1', { snapshotsOf: { 'ami-01': ['snap-1'], 'ami-03': ['snap-3'] }, tagged: true }],
       ['eu-west-1', { snapshotsOf: { 'ami-02': ['snap-2'] }, tagged: true }]
@@ -174,10 +174,22 @@ describe('renderSummary', () => {
     const retagged = renderSummary({ ...base, reusedFrom, tagging, tagCount: 1, retagged: { tagCount: 1, snapshots: false } })
     expect(retagged).toContain(`reused, built by ${reusedFrom}. Input tags (1 tag) applied to the reused AMIs.`)
     expect(retagged).toContain('ami-01) | `snap-1` | reused; 1 input tags applied |')
+    expect(retagged).toContain('## Packer AMI build: :white_check_mark: AMIs reused and tagged\n')
     tagging.set('eu-west-1', { snapshotsOf: { 'ami-02': ['snap-2'] }, tagged: false, error: 'UnauthorizedOperation' })
     const failed = renderSummary({ ...base, outcome: 'failed', reusedFrom, tagging, tagCount: 1 })
     expect(failed).toContain('| `snap-2` | reused; tags failed: UnauthorizedOperation |')
     expect(failed).not.toContain('Input tags (')
+  })
+
+  it('says that reused AMIs were reused, not built, with the snapshots the look-up found', () => {
+    const reusedFrom = 'https://github.com/acme/images/actions/runs/4242/attempts/1'
+    const text = renderSummary({ ...base, reusedFrom, reusedSnapshots: { 'ami-01': ['snap-1', 'snap-1b'], 'ami-02': [] } })
+    expect(text).toContain('## Packer AMI build: :white_check_mark: AMIs reused\n')
+    expect(text).not.toContain('AMIs built')
+    expect(text).toContain('ami-01) | `snap-1`, `snap-1b` | reused |')
+    expect(text).toContain('ami-02) | — | reused |')
+    expect(text).toContain('ami-03) | — | reused |')
+    expect(text).not.toContain('not yet known')
   })
 
   it('says and tagged only when tags were written', () => {

@@ -504,6 +504,7 @@ async function reuse(
   setOutputs({ ...amiOutputs(amis, inputs.awsRegion), manifest: '', 'run-uuid': found.runUuid })
   summary.amis = amis
   summary.reusedFrom = found.reusedFrom
+  summary.reusedSnapshots = found.snapshotsOf
   await tagReused(inputs, amis, reusedAmiTags(userTags, inputs), summary)
   return amis
 }

@@ -13,6 +13,7 @@ import { errorMessage } from '../common/errors.js'
 import { imageFamilyTagKey } from '../inputs/retention.js'
 import { describeAwsFailure } from './failures.js'
 import { findImageUsers, type ImageUsers } from './image-usage.js'
+import { snapshotIdsOf } from './images.js'
 import { ec2Client } from './client.js'
 
 export type RetentionAction = 'kept: newest' | 'kept: in use' | 'deregistered' | 'would deregister' | 'failed'
@@ -44,10 +45,6 @@ export interface RetentionOptions {
   keep: number
   dryRun: boolean
   ec2For?: (region: string) => EC2Client
-}
-
-function snapshotIdsOf(image: Image): string[] {
-  return (image.BlockDeviceMappings ?? []).flatMap((mapping) => (mapping.Ebs?.SnapshotId ? [mapping.Ebs.SnapshotId] : []))
 }
 
 async function familyImages(ec2: EC2Client, family: string): Promise<Image[]> {

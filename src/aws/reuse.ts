@@ -8,6 +8,7 @@ import { reuseTagKeys } from '../inputs/reuse.js'
 import { provenanceTagKeys } from '../inputs/tags.js'
 import { describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
+import { snapshotIdsOf } from './images.js'
 
 /** The reuse tags of a successful build's AMIs: shared by all, and per build. */
 export function reuseTags(fingerprint: string, runUuid: string, amis: Ami[]): Record<string, string> {
@@ -24,6 +25,8 @@ export interface ReusableSet {
   runUuid: string
   /** The workflow run that built it, from its BuildRunUrl tag. */
   builtBy?: string
+  /** Each AMI's snapshots, by AMI ID, as DescribeImages listed them. */
+  snapshotsOf: Record<string, string[]>
 }
 
 export type ReuseLookup = { found: ReusableSet } | { found?: undefined; why: string }
@@ -61,6 +64,7 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
   const [runUuid, size, regionList = ''] = set.split(' ')
   const regions = regionList.split(',').filter(Boolean)
   const found: Ami[] = []
+  const snapshotsOf: Record<string, string[]> = {}
   const missing: string[] = []
   await Promise.all(
     regions.map(async (region) => {
@@ -70,13 +74,14 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
           : await withClient(options, region, (ec2) => imagesWith(ec2, { [reuseTagKeys.fingerprint]: options.fingerprint, [reuseTagKeys.set]: set }))
       if (images.length === 0) missing.push(region)
       found.push(...images.map((image) => amiOf(image, region)))
+      for (const image of images) if (image.ImageId) snapshotsOf[image.ImageId] = snapshotIdsOf(image)
     })
   )
   if (missing.length > 0 || String(found.length) !== size) {
     return `the AMIs built by Packer run ${runUuid} are not all there (${found.length} of ${size} found${missing.length > 0 ? `; none in ${missing.sort().join(', ')}` : ''})`
   }
   const builtBy = homeImages.map((image) => tagOf(image, provenanceTagKeys.runUrl)).find(Boolean)
-  return { amis: found, runUuid, builtBy }
+  return { amis: found, runUuid, builtBy, snapshotsOf }
 }
 
 async function withClient<T>(options: LookupOptions, region: string, use: (ec2: EC2Client) => Promise<T>): Promise<T> {

@@ -10,6 +10,7 @@ import { errorMessage } from '../common/errors.js'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 import { withinDeadline } from '../common/waiting.js'
 import { ec2Client } from './client.js'
+import { snapshotIdsOf } from './images.js'
 
 export { warmUpEc2Client } from './client.js'
 
@@ -229,12 +230,6 @@ function amiIdsByRegion(amis: AmiToTag[]): Map<string, string[]> {
     byRegion.set(region, amiIds)
   }
   return byRegion
-}
-
-function snapshotIdsOf(image: Image): string[] {
-  return (image.BlockDeviceMappings ?? []).flatMap((mapping) =>
-    mapping.Ebs?.SnapshotId ? [mapping.Ebs.SnapshotId] : []
-  )
 }
 
 /**

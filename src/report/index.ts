@@ -104,6 +104,8 @@ export interface SummaryModel {
   provenance: Provenance
   /** Set when nothing was built: the AMIs are those of this earlier run. */
   reusedFrom?: string
+  /** With reusedFrom: each reused AMI's snapshots, by AMI ID, as the look-up found them. */
+  reusedSnapshots?: Record<string, string[]>
   /** With reusedFrom: input tags were applied to the reused AMIs, and to their snapshots with tag-snapshots. */
   retagged?: { tagCount: number; snapshots: boolean }
   /** Markdown sections of the stages after tagging (launch templates, SSM, retention), in order. */
@@ -161,7 +163,9 @@ export function cell(text: string): string {
 export function renderSummary(model: SummaryModel): string {
   const { provenance } = model
   const tagged = model.outcome === 'built' && model.tagging !== undefined
-  const lines: string[] = [`## Packer AMI build: ${headline[model.outcome]}${tagged ? ' and tagged' : ''}`, '']
+  // Reused AMIs were not built: the headline says what happened to them.
+  const what = model.outcome === 'built' && model.reusedFrom ? ':white_check_mark: AMIs reused' : headline[model.outcome]
+  const lines: string[] = [`## Packer AMI build: ${what}${tagged ? ' and tagged' : ''}`, '']
 
   const facts: string[] = [`Template \`${model.template}\``]
   if (model.packerVersion) facts.push(`Packer ${model.packerVersion}`)
@@ -186,9 +190,8 @@ export function renderSummary(model: SummaryModel): string {
     lines.push('| Region | AMI | Snapshots | Tags |', '| --- | --- | --- | --- |')
     for (const ami of amis) {
       const tagging = model.tagging?.get(ami.region)
-      const snapshots = tagging
-        ? (tagging.snapshotsOf[ami.amiId] ?? []).map((id) => `\`${id}\``).join(', ') || '—'
-        : 'not yet known'
+      const snapshotsOf = tagging?.snapshotsOf ?? (model.reusedFrom ? (model.reusedSnapshots ?? {}) : undefined)
+      const snapshots = snapshotsOf ? (snapshotsOf[ami.amiId] ?? []).map((id) => `\`${id}\``).join(', ') || '—' : 'not yet known'
       lines.push(
         `| ${ami.region} | [\`${ami.amiId}\`](${consoleUrl(ami.region, ami.amiId)}) | ${snapshots} | ${tagsCell(model, tagging)} |`
       )
