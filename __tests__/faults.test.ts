@@ -402,6 +402,24 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.calls).toEqual([])
     })
 
+    it('with on-error: abort, a build that failed leaves its instance, and the post step names it', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.fail('CreateImage', { code: 'UnauthorizedOperation' })
+      const main = await runAction(options({ 'on-error': 'abort' }))
+      expect(main.exitCode).toBe(1)
+      const [instance] = endpoint.instances('us-east-1')
+      expect(instance.state).toBe('stopped')
+      const callsBefore = endpoint.calls.length
+      const post = await runPostStep(main, options({ 'on-error': 'abort' }))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(`^Packer's build failed, and on-error is abort, so what it made is left as it is: ${instance.instanceId}, packer_\\S+, packer_\\S+ \\(in us-east-1\\)\\.$`)
+        )
+      ])
+      expect(endpoint.calls.length).toBe(callsBefore)
+    })
+
     it('after a build that Packer finished, the post step makes no EC2 call', async () => {
       endpoint = await startEc2Endpoint({ regions })
       const main = await runAction(options({}))
