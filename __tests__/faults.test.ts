@@ -3,6 +3,7 @@
 // into one of them. Each test checks what is left in the account, the outputs and the summary.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { CreateKeyPairCommand, CreateSecurityGroupCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
+import type { ChildProcess } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -97,6 +98,28 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         ...loopbackEnvironment(ec2Endpoint.url, workspace)
       },
       ...extra
+    }
+  }
+
+  /**
+   * A build whose instance stays pending, on a fresh endpoint: Packer polls for it once a second,
+   * and `atWait` runs once Packer has asked twice (in `region`).
+   */
+  async function waitingBuild(
+    inputs: Record<string, string>,
+    atWait: (child: ChildProcess) => void,
+    region?: string
+  ): Promise<RunActionOptions> {
+    endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+    endpoint.faults.holdInstancesPending()
+    const loopback = endpoint
+    const run = options(inputs)
+    run.env = { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }
+    return {
+      ...run,
+      onStart: (child) => {
+        void until(() => loopback.callsOf('DescribeInstances', region).length >= 2, 'Packer to wait for its instance').then(() => atWait(child))
+      }
     }
   }
 
@@ -224,22 +247,14 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
 
     it("a plugin of Packer's that crashes leaves its instance running: the post step looks, and removes it", async () => {
-      endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
-      endpoint.faults.holdInstancesPending()
-      const loopback = endpoint
-      const run = options({})
-      run.env = { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }
       let plugin: number | undefined
-      const main = await runAction({
-        ...run,
-        onStart: (child) => {
-          void until(() => loopback.callsOf('DescribeInstances').length >= 2, 'Packer to wait for its instance').then(() => {
-            // As a plugin that panics: Packer goes on, says the build errored, and exits by itself.
-            plugin = descendantsRunning(child.pid as number, 'packer-builder-amazon-ebs')[0]
-            if (plugin) process.kill(plugin, 'SIGKILL')
-          })
-        }
-      })
+      const main = await runAction(
+        await waitingBuild({}, (child) => {
+          // As a plugin that panics: Packer goes on, says the build errored, and exits by itself.
+          plugin = descendantsRunning(child.pid as number, 'packer-builder-amazon-ebs')[0]
+          if (plugin) process.kill(plugin, 'SIGKILL')
+        })
+      )
       expect(plugin).toBeGreaterThan(0)
       expect(main.exitCode).toBe(1)
       expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'failed' })
@@ -304,22 +319,14 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
 
     it('the main step killed while Packer builds: the post step stops the Packer that outlived it, then cleans up', async () => {
-      endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
-      endpoint.faults.holdInstancesPending()
-      const loopback = endpoint
-      const run = options({})
-      run.env = { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }
       let packerPid = 0
       // As the runner ends a cancel that takes too long: the step's process is killed.
-      const main = await runAction({
-        ...run,
-        onStart: (child) => {
-          void until(() => loopback.callsOf('DescribeInstances').length >= 2, 'Packer to wait for its instance').then(() => {
-            packerPid = childrenOf(child.pid as number)[0]
-            child.kill('SIGKILL')
-          })
-        }
-      })
+      const main = await runAction(
+        await waitingBuild({}, (child) => {
+          packerPid = childrenOf(child.pid as number)[0]
+          child.kill('SIGKILL')
+        })
+      )
       try {
         expect(main.exitCode).toBeNull()
         expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'running', packerPid })
@@ -339,19 +346,13 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
 
     it('a build in another region than the home one is found there and cleaned up there', async () => {
-      endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
-      endpoint.faults.holdInstancesPending()
-      const loopback = endpoint
-      const run = options({ variables: 'aws_region=eu-west-1\nami_regions=' })
-      run.env = { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }
-      const main = await runAction({
-        ...run,
-        onStart: (child) => {
-          void until(() => loopback.callsOf('DescribeInstances', 'eu-west-1').length >= 2, 'Packer to wait for its instance').then(() =>
-            process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')
-          )
-        }
-      })
+      const main = await runAction(
+        await waitingBuild(
+          { variables: 'aws_region=eu-west-1\nami_regions=' },
+          (child) => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'),
+          'eu-west-1'
+        )
+      )
       expect(main.exitCode).toBe(1)
       const [instance] = endpoint.instances('eu-west-1')
       expect(instance.state).toBe('pending')
