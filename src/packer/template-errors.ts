@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
+import leven from 'leven'
 import { positionOf, resolveUserVariables, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
 import { hclTemplateFiles } from '../inputs/hcl.js'
@@ -397,17 +398,6 @@ function leadingWord(problem: string): string | undefined {
   return /^([a-z][a-z0-9_]*)\b/.exec(problem)?.[1]
 }
 
-/** How many characters to insert, delete or replace to make one name the other, as Packer counts them. */
-function editDistance(from: string, to: string): number {
-  const target = [...to]
-  let row = Array.from({ length: target.length + 1 }, (_, index) => index)
-  for (const [index, char] of [...from].entries()) {
-    const next = [index + 1]
-    for (const [at, other] of target.entries()) next.push(Math.min(row[at + 1] + 1, next[at] + 1, row[at] + (char === other ? 0 : 1)))
-    row = next
-  }
-  return row[target.length]
-}
 
 function inBuild(build: string | undefined, problem: string): string {
   return build === undefined ? problem : `Build "${build}": ${problem}`
@@ -553,7 +543,7 @@ class JsonTemplate {
     const components = [...(builder ? [builder] : this.builders), ...this.others]
     const types = components.map((node) => (node.type === 'string' ? node : this.value(node, 'type')))
     const close = types.filter(
-      (type) => typeof type?.value === 'string' && type.value !== suggestion && editDistance(type.value, suggestion) < 3
+      (type) => typeof type?.value === 'string' && type.value !== suggestion && leven(type.value, suggestion) < 3
     )
     return close.length === 1 ? this.at(close[0]) : {}
   }
