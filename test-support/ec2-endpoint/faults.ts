@@ -57,6 +57,8 @@ export interface Ec2Faults {
   hang(action?: string, fault?: HangFault): void
   /** Pending instances stay pending (they can still be terminated). */
   holdInstancesPending(hold?: boolean): void
+  /** AMIs made by CopyImage stay pending (they can still be deregistered): a copy that takes long. */
+  holdCopiesPending(hold?: boolean): void
   /**
    * Carry out each call to the action at once and hold its answer for `ms`: EC2 has done it (an
    * instance runs) before the caller hears of it.
@@ -169,6 +171,10 @@ export class FaultPlan implements Ec2Faults {
     this.world.holdInstancesPending = hold
   }
 
+  holdCopiesPending(hold = true): void {
+    this.world.holdCopiesPending = hold
+  }
+
   answerLate(action: string, ms: number): void {
     this.lateAnswers.set(action, ms)
   }
@@ -187,6 +193,7 @@ export class FaultPlan implements Ec2Faults {
     this.hidden.clear()
     this.hiddenCalls = 0
     this.world.holdInstancesPending = false
+    this.world.holdCopiesPending = false
   }
 
   latencyFor(action: string): number {

@@ -276,6 +276,8 @@ export class World {
   readonly msPerStep: number | undefined
   /** Set by the fault of the same name: pending instances never start. */
   holdInstancesPending = false
+  /** Set by the fault of the same name: AMIs made by CopyImage stay pending. */
+  holdCopiesPending = false
   private counter = 0
 
   constructor(regionNames: string[], seeds: SeedImage[], advance: AutoAdvance = {}) {
@@ -457,7 +459,8 @@ export class World {
   }
 
   observeImage(region: RegionState, image: ImageRecord): void {
-    if (image.state === 'pending' && this.due(image.phase, Date.now())) {
+    const held = this.holdCopiesPending && image.sourceImageId !== undefined
+    if (image.state === 'pending' && !held && this.due(image.phase, Date.now())) {
       this.setImageAvailable(region, image)
     } else {
       image.phase.seen += 1
