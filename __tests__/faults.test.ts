@@ -2,13 +2,19 @@
 // post step), the real Packer, real HTTP to the loopback EC2 endpoint, and a fault injected
 // into one of them. Each test checks what is left in the account, the outputs and the summary.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { CreateKeyPairCommand, CreateSecurityGroupCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
+import {
+  CopyImageCommand,
+  CreateImageCommand,
+  CreateKeyPairCommand,
+  CreateSecurityGroupCommand,
+  DescribeInstancesCommand,
+  EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
 import type { ChildProcess } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, projectRoot, pushToMain, runAction, runPostStep, type RunActionOptions } from './support/action-process.js'
+import { loopbackEnvironment, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
 import { demoWorkspace } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
@@ -123,6 +129,25 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     }
   }
 
+  /** A build whose provisioner runs `commands`, then waits: Packer is killed once they have run. */
+  async function killedWhileProvisioning(commands: string[]): Promise<ActionRun> {
+    const marker = join(workspace, 'provisioning')
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    template.provisioners = [{ type: 'shell-local', inline: [...commands, `touch ${marker}`, 'sleep 60'] }]
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    return runAction(
+      options(
+        {},
+        {
+          onStart: (child) => {
+            void until(() => existsSync(marker), 'the provisioner to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+          }
+        }
+      )
+    )
+  }
+
   describe('Packer killed with SIGKILL in the middle of a build', () => {
     it('the main step ends at once with the group gone; the post step removes exactly what Packer announced', async () => {
       endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
@@ -215,23 +240,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       ec2.destroy()
       const otherInstance = other.Instances?.[0]?.InstanceId as string
       // A script that reports on the fleet, as an inventory or smoke-test step might.
-      const marker = join(workspace, 'provisioning')
-      const path = join(workspace, 'json', 'packer-template.json')
-      const template = JSON.parse(readFileSync(path, 'utf8'))
-      template.provisioners = [
-        { type: 'shell-local', inline: [`echo 'Instance ID: ${otherInstance}'`, `echo 'Creating temporary keypair: prod-deploy'`, `touch ${marker}`, 'sleep 60'] }
-      ]
-      writeFileSync(path, JSON.stringify(template, null, 2))
-      const main = await runAction(
-        options(
-          {},
-          {
-            onStart: (child) => {
-              void until(() => existsSync(marker), 'the provisioner to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
-            }
-          }
-        )
-      )
+      const main = await killedWhileProvisioning([`echo 'Instance ID: ${otherInstance}'`, `echo 'Creating temporary keypair: prod-deploy'`])
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain(`Instance ID: ${otherInstance}`)
       const ours = endpoint.instances('us-east-1').filter((instance) => instance.instanceId !== otherInstance)
@@ -244,6 +253,31 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.instances('us-east-1').find((i) => i.instanceId === ours[0].instanceId)?.state).toBe('terminated')
       expect(endpoint.instances('us-east-1').find((i) => i.instanceId === otherInstance)?.state).toBe('running')
       expect(endpoint.callsOf('TerminateInstances').map((call) => Object.values(call.params))).toEqual([[ours[0].instanceId]])
+    })
+
+    it("an AMI ID that a provisioner prints is not the build's: the post step leaves that AMI", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const ec2For = (region: string): EC2Client =>
+        new EC2Client({ region, endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      const home = ec2For('us-east-1')
+      const other = await home.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+      const otherInstance = other.Instances?.[0]?.InstanceId as string
+      // The endpoint starts an instance once it has been described.
+      for (let i = 0; i < 2; i++) await home.send(new DescribeInstancesCommand({ InstanceIds: [otherInstance] }))
+      const released = await home.send(new CreateImageCommand({ InstanceId: otherInstance, Name: 'web-release-42' }))
+      home.destroy()
+      const releasedAmi = released.ImageId as string
+      // A script that names the release it replaces, as a smoke test might.
+      const main = await killedWhileProvisioning([`echo 'AMI: ${releasedAmi}'`])
+      expect(main.exitCode).toBe(1)
+      expect(main.stdout).toContain(`AMI: ${releasedAmi}`)
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`us-east-1: ${releasedAmi}, which Packer's log named, was not made from the build's instance: left as it is.`)
+      expect(endpoint.images('us-east-1').map((image) => image.imageId)).toContain(releasedAmi)
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+      expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
     })
 
     it("a plugin of Packer's that crashes leaves its instance running: the post step looks, and removes it", async () => {
@@ -282,7 +316,14 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(post.warnings).toEqual([])
       expect(post.stdout).toMatch(/us-east-1: i-\w+ is already (terminated|shutting-down)\./)
       const postCalls = endpoint.calls.slice(callsBefore)
-      expect([...new Set(postCalls.map((call) => call.action))].sort()).toEqual(['DeleteKeyPair', 'DescribeInstances', 'DescribeSecurityGroups'])
+      // Packer said it was creating an AMI: the post step looks for one made from the instance.
+      expect([...new Set(postCalls.map((call) => call.action))].sort()).toEqual([
+        'DeleteKeyPair',
+        'DescribeImages',
+        'DescribeInstances',
+        'DescribeSecurityGroups'
+      ])
+      expect(postCalls.filter((call) => call.action === 'DescribeImages').map((call) => call.params['Filter.1.Name'])).toEqual(['source-instance-id'])
     })
 
     it('an instance Packer had not yet named, killed while RunInstances answered: found by its temporary key pair and security group', async () => {
@@ -368,6 +409,142 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       // Nothing was deleted, or even tried, in the home region.
       expect(endpoint.callsOf('DeleteKeyPair', 'us-east-1')).toEqual([])
       expect(endpoint.callsOf('DeleteSecurityGroup', 'us-east-1')).toEqual([])
+    })
+
+    /** Two builds: `fast` makes its AMI in us-east-1 alone; `slow` copies its AMI to eu-west-1 and us-west-2. */
+    function fastAndSlow(): void {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      const [builder] = template.builders
+      template.builders = [
+        { ...builder, name: 'slow' },
+        { ...builder, name: 'fast', ami_regions: '', ami_name: 'fast-{{timestamp}}' }
+      ]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+    }
+
+    /** The AMI a build announced, from the main step's log. */
+    function announcedAmi(stdout: string, build: string): string {
+      const ami = new RegExp(`${build}: AMI: (ami-\\w+)`).exec(stdout)?.[1]
+      expect(ami).toBeDefined()
+      return ami as string
+    }
+
+    it("killed while a build's AMI is copied: the post step deregisters it and its copies, and keeps the AMI of a build that finished", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCopiesPending()
+      // An AMI of the account's own, copied before this run: not the build's.
+      const ec2 = new EC2Client({ region: 'eu-west-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      const earlier = await ec2.send(new CopyImageCommand({ Name: 'golden-base', SourceImageId: SOURCE_AMI_ID, SourceRegion: 'us-east-1' }))
+      ec2.destroy()
+      fastAndSlow()
+      const loopback = endpoint
+      // Packer's waiter polls every second, up to 1000 times, for the copies that stay pending.
+      const waiting = options({})
+      const main = await runAction(
+        options(
+          {},
+          {
+            env: { ...waiting.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' },
+            onStart: (child, stdoutSoFar) => {
+              void until(
+                () => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
+                "fast to finish and slow's copies to be waited for"
+              ).then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+            }
+          }
+        )
+      )
+      expect(main.exitCode).toBe(1)
+      const fast = announcedAmi(main.stdout, 'fast')
+      const slow = announcedAmi(main.stdout, 'slow')
+      const copies = ['eu-west-1', 'us-west-2'].map((region) => endpoint.images(region).find((image) => image.sourceImageId === slow))
+      expect(copies.map((copy) => copy?.state)).toEqual(['pending', 'pending'])
+      expect(main.summary).toContain(`deregisters ${slow}, the unfinished build's AMI, with its copies and snapshots`)
+      const saved = JSON.parse(main.state['packer-leftovers'])
+      expect(saved.resources.images).toEqual([slow])
+      const snapshotsOf = (region: string, id: string): string[] =>
+        endpoint.images(region).find((image) => image.imageId === id)?.blockDeviceMappings.flatMap((device) => device.snapshotId ?? []) ?? []
+      const fastSnapshots = snapshotsOf('us-east-1', fast)
+      const slowSnapshots = [snapshotsOf('us-east-1', slow), ...copies.map((copy, i) => snapshotsOf(regions[i + 1], copy?.imageId ?? ''))].flat()
+      expect(slowSnapshots).toHaveLength(3)
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      for (const [region, id] of [['us-east-1', slow], ['eu-west-1', copies[0]?.imageId], ['us-west-2', copies[1]?.imageId]]) {
+        expect(post.stdout).toContain(`${region}: deregistered ${id} (`)
+        expect(endpoint.images(region as string).map((image) => image.imageId)).not.toContain(id)
+      }
+      const snapshotsLeft = regions.flatMap((region) => endpoint.snapshots(region).map((snapshot) => snapshot.snapshotId))
+      expect(slowSnapshots.filter((id) => snapshotsLeft.includes(id))).toEqual([])
+      // The finished build's AMI, and the account's own copy, are as they were.
+      expect(endpoint.images('us-east-1').find((image) => image.imageId === fast)?.state).toBe('available')
+      expect(fastSnapshots.every((id) => snapshotsLeft.includes(id))).toBe(true)
+      expect(endpoint.images('eu-west-1').map((image) => image.imageId)).toContain(earlier.ImageId)
+      expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId).sort()).toEqual([slow, ...copies.map((c) => c?.imageId)].sort())
+    })
+
+    it("cancelled while a build's AMI is copied: Packer deregisters the AMI, and the post step its copies", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCopiesPending()
+      const loopback = endpoint
+      const waiting = options({})
+      const main = await runAction(
+        options(
+          {},
+          {
+            env: { ...waiting.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' },
+            onStart: (child) => {
+              void until(() => loopback.callsOf('DescribeImages', 'us-west-2').length >= 2, 'the copies to be waited for').then(() =>
+                child.kill('SIGINT')
+              )
+            }
+          }
+        )
+      )
+      expect(main.exitCode).toBe(1)
+      const ami = announcedAmi(main.stdout, 'amazon-ebs')
+      expect(main.errors.at(-1)?.message).toBe(
+        `The build was cancelled before it finished (exit code 1): no AMI is in the outputs. Packer had made ${ami}, which it deregisters when cancelled. ` +
+          "The post step checks that nothing Packer started is left, the AMI's copies in other regions included, and removes what is."
+      )
+      // Packer's own clean-up: the AMI is gone, its copies are not.
+      expect(endpoint.images('us-east-1').map((image) => image.imageId)).not.toContain(ami)
+      const copied = ['eu-west-1', 'us-west-2'].map((region) => endpoint.images(region).find((image) => image.sourceImageId === ami))
+      const copies = copied.map((copy) => copy?.imageId)
+      expect(copies.every(Boolean)).toBe(true)
+      const copiesSnapshots = copied.map((copy) => copy?.blockDeviceMappings.flatMap((device) => device.snapshotId ?? []) ?? [])
+      expect(copiesSnapshots.flat()).toHaveLength(2)
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`${ami}, the AMI Packer announced, is already deregistered.`)
+      for (const [i, region] of ['eu-west-1', 'us-west-2'].entries()) {
+        expect(endpoint.images(region).filter((image) => image.sourceImageId === ami)).toEqual([])
+        expect(endpoint.snapshots(region).filter((snapshot) => copiesSnapshots[i].includes(snapshot.snapshotId))).toEqual([])
+      }
+      expect(post.stdout).toContain(`; deregistered ${copies[0]} (eu-west-1), ${copies[1]} (us-west-2); deleted snapshot ${copiesSnapshots.flat().join(', ')}.`)
+    })
+
+    it("a build that fails while its AMI is copied: the post step deregisters the copies Packer leaves", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      // Packer gives up waiting for copies that never complete, and fails the build.
+      endpoint.faults.holdCopiesPending()
+      const main = await runAction(options({}))
+      expect(main.exitCode).toBe(1)
+      expect(main.stdout).toContain('ResourceNotReady: exceeded wait attempts')
+      const ami = announcedAmi(main.stdout, 'amazon-ebs')
+      expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'failed', resources: { images: [ami] } })
+      const copies = ['eu-west-1', 'us-west-2'].map((region) => endpoint.images(region).find((image) => image.sourceImageId === ami)?.imageId)
+      expect(copies.every(Boolean)).toBe(true)
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(['eu-west-1', 'us-west-2'].flatMap((region) => endpoint.images(region).filter((image) => image.sourceImageId === ami))).toEqual([])
+      expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId)).toEqual(expect.arrayContaining(copies))
     })
 
     it('with no region known, the post step names what may be left and calls nothing', async () => {

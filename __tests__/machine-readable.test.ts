@@ -124,9 +124,50 @@ describe('RunRecord', () => {
       '1,,ui,say,==> amazon-ebs.api: Instance ID: i-0ccccccccccccccc3',
       '1,,ui,say,==> amazon-ebs.api: Instance ID: i-0ddddddddddddddd4'
     ]
-    const expected = { instanceIds: ['i-0aaaaaaaaaaaaaaa1', 'i-0ccccccccccccccc3'], keyPairs: ['packer_6601', 'packer_6602'], securityGroups: ['packer_6603'] }
+    const expected = {
+      instanceIds: ['i-0aaaaaaaaaaaaaaa1', 'i-0ccccccccccccccc3'],
+      keyPairs: ['packer_6601', 'packer_6602'],
+      securityGroups: ['packer_6603'],
+      images: [],
+      imageInstances: []
+    }
     expect(feed(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources).toEqual(expected)
+  })
+
+  it("takes the AMI a build makes from its builder's last lines, and forgets a build once Packer says it finished", () => {
+    // As Packer 1.6.6 prints two builds: web finishes, api is still copying its AMI.
+    const lines = [
+      '1,,ui,say,==> amazon-ebs.web: Creating temporary keypair: packer_6601',
+      '1,,ui,message,    amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-ebs.api: Creating temporary keypair: packer_6602',
+      '1,,ui,message,    amazon-ebs.api: Instance ID: i-0ccccccccccccccc3',
+      // A provisioner's output, before the builder makes its AMI.
+      '1,,ui,message,    amazon-ebs.api: AMI: ami-0eeeeeeeeeeeeeee5',
+      '1,,ui,say,==> amazon-ebs.web: Creating AMI web-1 from instance i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,message,    amazon-ebs.web: AMI: ami-0aaaaaaaaaaaaaaa6',
+      '1,,ui,say,==> amazon-ebs.api: Creating AMI api-1 from instance i-0ccccccccccccccc3',
+      '1,,ui,message,    amazon-ebs.api: AMI: ami-0ccccccccccccccc7',
+      '1,,ui,say,==> amazon-ebs.api: Copying/Encrypting AMI (ami-0ccccccccccccccc7) to other regions...',
+      "1,,ui,say,Build 'amazon-ebs.web' finished after 2 minutes 3 seconds.",
+      // A build that finished says nothing more that counts.
+      '1,,ui,message,    amazon-ebs.web: AMI: ami-0fffffffffffffff8'
+    ]
+    const expected = {
+      instanceIds: ['i-0ccccccccccccccc3'],
+      keyPairs: ['packer_6602'],
+      securityGroups: [],
+      images: ['ami-0ccccccccccccccc7'],
+      imageInstances: ['i-0ccccccccccccccc3']
+    }
+    expect(feed(lines).temporaryResources).toEqual(expected)
+    expect(feedText(lines).temporaryResources).toEqual(expected)
+    const saved: unknown[] = []
+    const record = new RunRecord((resources) => saved.push(structuredClone(resources)))
+    for (const line of lines) record.observe(parseEventLine(line)!)
+    // Saved as each is announced, and once more when web finished.
+    expect(saved.at(-1)).toEqual(expected)
+    expect(saved.at(-2)).toMatchObject({ images: ['ami-0aaaaaaaaaaaaaaa6', 'ami-0ccccccccccccccc7'] })
   })
 
   it("keeps Packer's cancellation notice apart from the errors", () => {

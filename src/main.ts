@@ -639,7 +639,7 @@ async function build(
     packerStep(buildArguments(inputs), {}, { record: leftovers.record, started: leftovers.packerStarted })
   )
   leftovers.packerEnded(built)
-  if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort'))
+  if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort', built.record.temporaryResources.images))
 
   // Input manifest's file, when it names one.
   const read = inputs.manifestGiven ? 0 : manifestToRead(manifests, runsBefore)
@@ -769,12 +769,15 @@ async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel): Pr
   )
 }
 
-function killedProblem(signal: NodeJS.Signals, keep: boolean): string {
+/** `images`: the AMIs of builds that had not finished. */
+function killedProblem(signal: NodeJS.Signals, keep: boolean, images: string[]): string {
+  const amis = images.join(', ')
   return (
     `Packer was killed (${signal}) before it could clean up. ` +
     (keep
-      ? 'With on-error: abort, its instance, security group and key pair are left as they are.'
-      : 'The post step terminates the instance and deletes the temporary security group and key pair that Packer announced.')
+      ? `With on-error: abort, its ${amis ? `AMI ${amis}, ` : ''}instance, security group and key pair are left as they are.`
+      : 'The post step terminates the instance and deletes the temporary security group and key pair that Packer announced' +
+        (amis ? `, and deregisters ${amis}, the unfinished build's AMI, with its copies and snapshots.` : '.'))
   )
 }
 
@@ -789,7 +792,7 @@ function tellThePostStep(
 ): { record: RunRecord; packerStarted: (pid: number) => void; packerEnded: (run: PackerRun) => void } {
   const state: LeftoverState = {
     regions: homeRegion ? [homeRegion] : [],
-    resources: { instanceIds: [], keyPairs: [], securityGroups: [] },
+    resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [] },
     packer: 'running',
     keep
   }
@@ -802,6 +805,7 @@ function tellThePostStep(
     record,
     packerStarted: (pid) => {
       state.packerPid = pid
+      state.packerStarted = new Date().toISOString()
       save()
     },
     packerEnded: (run) => {
@@ -826,5 +830,15 @@ function stopIfCancelled(run: PackerRun, summary: SummaryModel, amis?: Ami[], ke
   const after = keep
     ? 'With on-error: abort, what Packer made is left as it is.'
     : 'The post step checks that nothing Packer started is left, and removes what is.'
+  const unfinished = run.record.temporaryResources.images
+  if (unfinished.length > 0) {
+    const made = `Packer had made ${unfinished.join(', ')}`
+    throw new Failure(
+      `The build was cancelled before it finished (exit code ${run.exitCode}): no AMI is in the outputs. ` +
+        (keep
+          ? `${made}. ${after}`
+          : `${made}, which it deregisters when cancelled. The post step checks that nothing Packer started is left, the AMI's copies in other regions included, and removes what is.`)
+    )
+  }
   throw new Failure(`The build was cancelled before Packer made an AMI (exit code ${run.exitCode}). ${after}`)
 }

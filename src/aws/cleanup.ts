@@ -1,7 +1,8 @@
 // What a Packer that died before its own clean-up left in the account: the source instance,
-// the temporary security group and the temporary key pair its log announced. The post step
-// removes exactly those, and nothing else: resources are looked up by the IDs and names Packer
-// printed, never by a pattern.
+// the temporary security group and the temporary key pair its log announced, and the AMIs that
+// unfinished builds made of that instance, with their copies (leftover-images.ts). The post
+// step removes exactly those, and nothing else: resources are looked up by the IDs and names
+// Packer printed, never by a pattern.
 import * as core from '@actions/core'
 import {
   DeleteKeyPairCommand,
@@ -16,6 +17,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ec2Client } from './client.js'
 import type { LeftoverState } from './leftovers.js'
+import { cleanUpImages } from './leftover-images.js'
 
 export interface CleanupOptions {
   ec2For?: (region: string) => EC2Client
@@ -34,6 +36,9 @@ export interface CleanupReport {
   alreadyGone: string[]
   deletedSecurityGroups: string[]
   deletedKeyPairs: string[]
+  /** The AMIs of builds that did not finish, with their copies: `ami-… (region)`. */
+  deregistered: string[]
+  deletedSnapshots: string[]
   /** Announced resources that may still exist: what the user must look at. */
   leftBehind: string[]
 }
@@ -51,7 +56,7 @@ function packerEnd(state: LeftoverState): string {
     case 'killed':
       return 'Packer was killed before it could clean up'
     case 'failed':
-      return "Packer's build failed or was cancelled: it cleans up after itself, unless a plugin of it crashed, so the post step looks"
+      return "Packer's build failed or was cancelled: it cleans up after itself, but not an AMI's copies in other regions, nor when a plugin of it crashed, so the post step looks"
     default:
       return 'Packer never finished'
   }
@@ -79,6 +84,8 @@ class Cleanup {
     alreadyGone: [],
     deletedSecurityGroups: [],
     deletedKeyPairs: [],
+    deregistered: [],
+    deletedSnapshots: [],
     leftBehind: []
   }
   private readonly deadline: number
@@ -88,6 +95,10 @@ class Cleanup {
   private readonly unseenInstances: Set<string>
   private readonly unseenGroups: Set<string>
   private readonly searched: string[]
+  /** The builds' instances found, in any state, and the region of each. */
+  private readonly instancesFound = new Map<string, string>()
+  /** What waits until the AMIs are dealt with: security groups (once their instances are gone) and key pairs. */
+  private readonly afterImages: Array<() => Promise<unknown>> = []
 
   constructor(
     private readonly state: LeftoverState,
@@ -110,8 +121,9 @@ class Cleanup {
   }
 
   async run(): Promise<CleanupReport> {
-    const { instanceIds, keyPairs, securityGroups } = this.state.resources
+    const { instanceIds, keyPairs, securityGroups, images } = this.state.resources
     const announced = [
+      ...images,
       ...instanceIds,
       ...securityGroups.map((name) => `security group ${name}`),
       ...keyPairs.map((name) => `key pair ${name}`)
@@ -120,12 +132,14 @@ class Cleanup {
     if (this.state.regions.length === 0) {
       this.options.warn(
         'Cannot clean up what Packer left: no region is known (set aws-region or AWS_REGION). ' +
-          `Look for ${[...instanceIds, ...securityGroups, ...keyPairs].join(', ')}.`
+          `Look for ${[...images, ...instanceIds, ...securityGroups, ...keyPairs].join(', ')}.`
       )
-      this.report.leftBehind.push(...instanceIds, ...securityGroups, ...keyPairs)
+      this.report.leftBehind.push(...images, ...instanceIds, ...securityGroups, ...keyPairs)
       return this.report
     }
     await this.cleanEveryRegion()
+    await this.cleanUpImages()
+    for (const next of this.afterImages) await next()
     return this.finish()
   }
 
@@ -209,9 +223,32 @@ class Cleanup {
     const ours = await this.terminateInstances(region, ec2, groups.map((group) => group.id))
     if (ours === undefined) return false
     if (keysAndGroups === 'where-instances-are' && ours.length === 0) return false
-    await this.deleteSecurityGroups(region, ec2, groups, ours)
-    await this.deleteKeyPairs(region, ec2)
+    this.afterImages.push(() =>
+      this.withClient(region, async (ec2) => {
+        await this.deleteSecurityGroups(region, ec2, groups, ours)
+        await this.deleteKeyPairs(region, ec2)
+      })
+    )
     return true
+  }
+
+  /** The AMIs of the builds that did not finish, with their copies (leftover-images.ts). */
+  private async cleanUpImages(): Promise<void> {
+    const { images, imageInstances } = this.state.resources
+    const found = await cleanUpImages({
+      instances: this.instancesFound,
+      announcedImages: images,
+      imageInstances,
+      knownRegions: this.state.regions,
+      packerStarted: this.state.packerStarted,
+      withClient: (region, use) => this.withClient(region, use),
+      abortSignal: this.abort.signal,
+      log: this.options.log,
+      warn: this.options.warn
+    })
+    this.report.deregistered.push(...found.deregistered)
+    this.report.deletedSnapshots.push(...found.deletedSnapshots)
+    this.report.leftBehind.push(...found.leftBehind)
   }
 
   /**
@@ -238,6 +275,7 @@ class Cleanup {
       }
     }
     const ours = [...found.values()]
+    for (const { id } of ours) this.instancesFound.set(id, region)
     for (const { id } of ours) {
       if (!this.unseenInstances.delete(id) && !instanceIds.includes(id)) log(`${region}: ${id} uses Packer's temporary key pair or security group.`)
     }
@@ -395,11 +433,12 @@ async function describeInstances(
 export async function cleanUpAfterPacker(state: LeftoverState): Promise<void> {
   try {
     if (state.keep) {
-      const { instanceIds, securityGroups, keyPairs } = state.resources
+      const { instanceIds, securityGroups, keyPairs, images } = state.resources
       const ended = { killed: 'Packer was killed', failed: "Packer's build failed" }[state.packer as string] ?? 'Packer never finished'
+      const copies = images.length > 0 ? `, with any copies of ${images.join(', ')} in other regions` : ''
       core.warning(
         `${ended}, and on-error is abort, so what it made is left as it is: ` +
-          `${[...instanceIds, ...securityGroups, ...keyPairs].join(', ')} (in ${state.regions.join(', ') || 'its build region'}).`,
+          `${[...images, ...instanceIds, ...securityGroups, ...keyPairs].join(', ')} (in ${state.regions.join(', ') || 'its build region'})${copies}.`,
         { title: 'Packer clean-up' }
       )
       return
@@ -412,7 +451,9 @@ export async function cleanUpAfterPacker(state: LeftoverState): Promise<void> {
       const done = [
         report.terminated.length > 0 ? `terminated ${report.terminated.join(', ')}` : '',
         report.deletedSecurityGroups.length > 0 ? `deleted security group ${report.deletedSecurityGroups.join(', ')}` : '',
-        report.deletedKeyPairs.length > 0 ? `deleted key pair ${report.deletedKeyPairs.join(', ')}` : ''
+        report.deletedKeyPairs.length > 0 ? `deleted key pair ${report.deletedKeyPairs.join(', ')}` : '',
+        report.deregistered.length > 0 ? `deregistered ${report.deregistered.join(', ')}` : '',
+        report.deletedSnapshots.length > 0 ? `deleted snapshot ${report.deletedSnapshots.join(', ')}` : ''
       ].filter(Boolean)
       core.info(`Clean-up: ${done.length > 0 ? done.join('; ') : 'nothing needed removing'}.`)
       if (report.leftBehind.length > 0) {

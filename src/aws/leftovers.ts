@@ -23,6 +23,11 @@ export interface LeftoverState {
    * runs (`running`), Packer, in a group of its own, outlives it, and the post step stops it.
    */
   packerPid?: number
+  /**
+   * When Packer started (ISO 8601): a copy of an AMI that is no longer there to ask is taken
+   * as the build's only if it was made after this.
+   */
+  packerStarted?: string
 }
 
 export type PackerEnd = 'running' | 'exited' | 'failed' | 'killed'
@@ -40,7 +45,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
   const strings = (list: unknown): string[] =>
     Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
   if (typeof value !== 'object' || value === null) return undefined
-  const { regions, resources, packer, keep, packerPid } = value as Record<string, unknown>
+  const { regions, resources, packer, keep, packerPid, packerStarted } = value as Record<string, unknown>
   if (!packerEnds.includes(packer)) return undefined
   const found = (typeof resources === 'object' && resources !== null ? resources : {}) as Record<string, unknown>
   return {
@@ -48,21 +53,24 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
     resources: {
       instanceIds: strings(found.instanceIds),
       keyPairs: strings(found.keyPairs),
-      securityGroups: strings(found.securityGroups)
+      securityGroups: strings(found.securityGroups),
+      images: strings(found.images),
+      imageInstances: strings(found.imageInstances)
     },
     packer: packer as PackerEnd,
     keep: keep === true,
-    ...(Number.isSafeInteger(packerPid) && (packerPid as number) > 1 ? { packerPid: packerPid as number } : {})
+    ...(Number.isSafeInteger(packerPid) && (packerPid as number) > 1 ? { packerPid: packerPid as number } : {}),
+    ...(typeof packerStarted === 'string' && !Number.isNaN(Date.parse(packerStarted)) ? { packerStarted } : {})
   }
 }
 
 /**
- * Whether the post step has anything to clean up: Packer's build did not succeed, and it
- * announced something. After a failure Packer has cleaned up, unless a plugin of it crashed
+ * Whether the post step has anything to clean up: Packer's build did not succeed, and a build
+ * that did not finish announced something. After a failure Packer has cleaned up, unless a plugin of it crashed
  * (as one of Packer 1.6.6 can when cancelled while its instance starts): the post step looks.
  */
 export function needsCleanup(state: LeftoverState | undefined): state is LeftoverState {
   if (state === undefined || state.packer === 'exited') return false
-  const { instanceIds, keyPairs, securityGroups } = state.resources
-  return instanceIds.length + keyPairs.length + securityGroups.length > 0
+  const { instanceIds, keyPairs, securityGroups, images, imageInstances } = state.resources
+  return instanceIds.length + keyPairs.length + securityGroups.length + images.length + imageInstances.length > 0
 }

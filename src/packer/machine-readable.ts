@@ -125,29 +125,59 @@ export function isCancellationNotice(message: string): boolean {
 
 /**
  * What an amazon builder said it created and deletes again when it cleans up: the source
- * instance, the temporary key pair and the temporary security group. If Packer dies before
- * its clean-up, these are what is left running in the account.
+ * instance, the temporary key pair and the temporary security group; and, once it creates an
+ * AMI, that AMI, which Packer deregisters when the build does not finish (though not the
+ * AMI's copies in other regions). If Packer dies before its clean-up, these are what is left
+ * in the account. Only the builds that have not finished count: a finished build has cleaned
+ * up, and its AMIs are the run's.
  */
 export interface TemporaryResources {
   instanceIds: string[]
   keyPairs: string[]
   securityGroups: string[]
+  /** The AMI each build that has not finished announced (`AMI: ami-…`), once it made one. */
+  images: string[]
+  /** The instances that builds not finished began to make an AMI of (`Creating AMI … from instance i-…`). */
+  imageInstances: string[]
 }
+
+type Announced = Exclude<keyof TemporaryResources, 'images'>
 
 // The amazon builders' own log lines (step_run_source_instance, step_key_pair,
 // step_security_group). Only these lines count: a resource is never guessed from a name. A
 // build announces its key pair and security group before its source instance, and its
 // instance once: its lines after that are its provisioners' output, which Packer writes with
-// the same prefix (`==> build: ` from Packer 1.13 on, `    build: ` before), and are not read.
-const announcedResources: Array<[RegExp, keyof TemporaryResources]> = [
+// the same prefix (`==> build: ` from Packer 1.13 on, `    build: ` before), and are not read
+// as such announcements.
+const announcedResources: Array<[RegExp, Announced]> = [
   [/^\s*.+?: Instance ID: (i-[0-9a-f]{8,17})\s*$/, 'instanceIds'],
   [/^==> .+?: Creating temporary keypair: (\S+)\s*$/, 'keyPairs'],
   [/^==> .+?: Creating temporary security group for this instance: (\S+)\s*$/, 'securityGroups']
 ]
 
+// After its provisioners, the builder makes the AMI (step_create_ami): `Creating AMI <name>
+// from instance i-…`, then, once EC2 has answered, `AMI: ami-…`. A provisioner may print the
+// same words, so the post step takes neither on trust: it looks the AMI up, and acts only on
+// one that EC2 says was made from the build's own instance.
+const creatingImage = /^==> .+?: Creating AMI .+ from instance (i-[0-9a-f]{8,17})\s*$/
+const announcedImage = /^\s*.+?: AMI: (ami-[0-9a-f]{8,17})\s*$/
+
+/** Packer's own line once a build has run its post-processors (command/build.go, 1.6.6 to 1.16). */
+const buildFinished = /^Build '(.+)' finished after /
+
+/** What one build announced, while it runs. */
+interface BuildResources {
+  instanceIds: string[]
+  keyPairs: string[]
+  securityGroups: string[]
+  imageInstances: string[]
+  image?: string
+}
+
 /** How Packer's own warnings begin. */
 const warningPrefix = 'Warning: '
 const warningBytes = Buffer.from(warningPrefix)
+const finishedBytes = Buffer.from("Build '")
 
 /**
  * Collects what the rest of the job needs from the event stream: the Packer version, the
@@ -171,9 +201,11 @@ export class RunRecord {
   private readonly uiErrors: string[] = []
   /** `<build>,error,<message>`: each failed build's own summary of why. */
   private readonly buildErrors: string[] = []
-  readonly temporaryResources: TemporaryResources = { instanceIds: [], keyPairs: [], securityGroups: [] }
+  /** What each build that has not finished announced, by build name. */
+  private readonly builds = new Map<string, BuildResources>()
   /** The builds whose source instance was announced: what they print next is not the builder's. */
   private readonly launched = new Set<string>()
+  private readonly finished = new Set<string>()
   private readonly pending = new Map<string, Partial<AnnouncedArtifact>>()
   private static readonly maxErrors = 100
   private static readonly maxResources = 100
@@ -214,14 +246,31 @@ export class RunRecord {
     }
   }
 
+  /** What the builds that have not finished announced (TemporaryResources). */
+  get temporaryResources(): TemporaryResources {
+    const all: TemporaryResources = { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [] }
+    for (const build of this.builds.values()) {
+      all.instanceIds.push(...build.instanceIds)
+      all.keyPairs.push(...build.keyPairs)
+      all.securityGroups.push(...build.securityGroups)
+      all.imageInstances.push(...build.imageInstances)
+      if (build.image !== undefined) all.images.push(build.image)
+    }
+    return all
+  }
+
   /**
    * The text of a `ui,say`/`ui,message` line, as bytes (the log never makes most of them
-   * strings): only a line whose words after the first ": " begin as a resource announcement
-   * does ("Instance ID: …", "Creating temporary …"), and is read as one.
+   * strings): only a line that Packer ends a build with, or whose words after the first ": "
+   * begin as an announcement does ("Instance ID: …", "Creating …", "AMI: …"), is read as one.
    */
   observeText(bytes: Buffer, start: number, end: number): void {
     if (bytes[start] === 0x57 && bytes.compare(warningBytes, 0, warningBytes.length, start, start + warningBytes.length) === 0) {
       this.observeWarnings(unescapeField(bytes.toString('utf8', start, end)))
+      return
+    }
+    if (bytes[start] === 0x42 && bytes.compare(finishedBytes, 0, finishedBytes.length, start, start + finishedBytes.length) === 0) {
+      this.observeSay(bytes.toString('utf8', start, end))
       return
     }
     const limit = Math.min(end - 1, start + 200)
@@ -232,21 +281,59 @@ export class RunRecord {
         break
       }
     }
-    if (words < 0 || (bytes[words] !== 0x49 && bytes[words] !== 0x43)) return
+    // I(nstance ID), C(reating …), A(MI)
+    if (words < 0 || (bytes[words] !== 0x49 && bytes[words] !== 0x43 && bytes[words] !== 0x41)) return
     this.observeSay(bytes.toString('utf8', start, end))
   }
 
   private observeSay(text: string): void {
+    const finished = buildFinished.exec(text)?.[1]
+    if (finished !== undefined) {
+      this.finished.add(detached(finished))
+      if (this.builds.delete(finished)) this.onTemporaryResource?.(this.temporaryResources)
+      return
+    }
     const build = /^(?:==> |\s*)(.+?): /.exec(text)?.[1]
-    if (build === undefined || this.launched.has(build)) return
+    if (build === undefined || this.finished.has(build)) return
+    if (this.launched.has(build)) {
+      this.observeImage(build, text)
+      return
+    }
     for (const [pattern, kind] of announcedResources) {
       const match = pattern.exec(text)
-      const list = this.temporaryResources[kind]
-      if (!match || list.includes(match[1]) || list.length >= RunRecord.maxResources) continue
-      list.push(detached(match[1]))
+      if (!match || !this.addTo(build, kind, match[1])) continue
       if (kind === 'instanceIds') this.launched.add(detached(build))
-      this.onTemporaryResource?.(this.temporaryResources)
     }
+  }
+
+  /** A launched build's `Creating AMI … from instance i-…` and `AMI: ami-…` (announcedImage). */
+  private observeImage(build: string, text: string): void {
+    const instance = creatingImage.exec(text)?.[1]
+    if (instance !== undefined) {
+      this.addTo(build, 'imageInstances', instance)
+      return
+    }
+    const image = announcedImage.exec(text)?.[1]
+    const resources = this.builds.get(build)
+    if (image === undefined || resources === undefined || resources.image === image) return
+    // The builder's own line comes after its provisioners': the last one is the AMI.
+    resources.image = detached(image)
+    this.onTemporaryResource?.(this.temporaryResources)
+  }
+
+  /** Records one announcement of a build, once; whether it was new. */
+  private addTo(build: string, kind: Announced, value: string): boolean {
+    let resources = this.builds.get(build)
+    if (resources === undefined) {
+      if (this.builds.size >= RunRecord.maxResources) return false
+      resources = { instanceIds: [], keyPairs: [], securityGroups: [], imageInstances: [] }
+      this.builds.set(detached(build), resources)
+    }
+    const list = resources[kind]
+    if (list.includes(value) || list.length >= RunRecord.maxResources) return false
+    list.push(detached(value))
+    this.onTemporaryResource?.(this.temporaryResources)
+    return true
   }
 
   private observeWarnings(text: string): void {
