@@ -547,6 +547,31 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId)).toEqual(expect.arrayContaining(copies))
     })
 
+    it("after another build failed, the AMI of a build that finished stays, though its name hides where its lines end", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      const [builder] = template.builders
+      // "web: Canary" prints as `==> web: Canary: …`, which reads as the build "web".
+      template.builders = [
+        { ...builder, name: 'web: Canary', ami_regions: '' },
+        { ...builder, name: 'broken', ami_regions: '', ami_name: 'broken-{{timestamp}}' }
+      ]
+      template.provisioners = [{ type: 'shell-local', only: ['broken'], inline: ['exit 1'] }]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const main = await runAction(options({}))
+      expect(main.exitCode).toBe(1)
+      const web = main.outputs['ami-id']
+      expect(web).toMatch(/^ami-/)
+      expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'failed', amis: [web] })
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(endpoint.images('us-east-1').find((image) => image.imageId === web)?.state).toBe('available')
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+    })
+
     it('with no region known, the post step names what may be left and calls nothing', async () => {
       endpoint = await startEc2Endpoint({ regions })
       const state = {

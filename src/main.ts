@@ -646,6 +646,7 @@ async function build(
   const unknown = read === 0 ? inputs.manifestUnknown : undefined
   const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown)
   const amis = inTemplateOrder(artifacts.amis, inputs.buildNames)
+  leftovers.amisMade(amis)
   // Builds that Packer's list does not name (inspect failed, or Packer 1.6.6 named a build
   // block's source by its source block) keep the order in which they finished.
   const asTheyFinished = !inKnownOrder(artifacts.amis, inputs.buildNames)
@@ -789,7 +790,7 @@ function killedProblem(signal: NodeJS.Signals, keep: boolean, images: string[]):
 function tellThePostStep(
   homeRegion: string | undefined,
   keep: boolean
-): { record: RunRecord; packerStarted: (pid: number) => void; packerEnded: (run: PackerRun) => void } {
+): { record: RunRecord; packerStarted: (pid: number) => void; packerEnded: (run: PackerRun) => void; amisMade: (amis: Ami[]) => void } {
   const state: LeftoverState = {
     regions: homeRegion ? [homeRegion] : [],
     resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [] },
@@ -810,6 +811,11 @@ function tellThePostStep(
     },
     packerEnded: (run) => {
       state.packer = run.killedBy ? 'killed' : run.exitCode === 0 && !run.cancelled ? 'exited' : 'failed'
+      save()
+    },
+    amisMade: (amis) => {
+      if (amis.length === 0) return
+      state.amis = amis.map((ami) => ami.amiId)
       save()
     }
   }

@@ -241,6 +241,7 @@ class Cleanup {
       imageInstances,
       knownRegions: this.state.regions,
       packerStarted: this.state.packerStarted,
+      outputs: this.state.amis ?? [],
       withClient: (region, use) => this.withClient(region, use),
       abortSignal: this.abort.signal,
       log: this.options.log,

@@ -20,6 +20,8 @@ export interface ImageCleanupInput {
   /** Regions known without asking EC2: the home region. */
   knownRegions: string[]
   packerStarted?: string
+  /** The AMIs in the outputs, of builds that finished: left whatever else says otherwise. */
+  outputs: string[]
   withClient: <T>(region: string, use: (ec2: EC2Client) => Promise<T>) => Promise<T>
   abortSignal: AbortSignal
   log: (message: string) => void
@@ -55,7 +57,10 @@ export async function cleanUpImages(input: ImageCleanupInput): Promise<ImageClea
   const search = new ImageSearch(input, report)
   const sources = await search.sources()
   const copies = await search.copies(sources)
-  for (const found of [...copies, ...sources.found]) await remove(input, found, report)
+  for (const found of [...copies, ...sources.found]) {
+    if (input.outputs.includes(found.image.ImageId as string)) input.log(`${found.region}: ${found.image.ImageId} is in the outputs: left as it is.`)
+    else await remove(input, found, report)
+  }
   return report
 }
 

@@ -28,6 +28,8 @@ export interface LeftoverState {
    * as the build's only if it was made after this.
    */
   packerStarted?: string
+  /** The AMIs in the outputs, which builds that finished made: never the post step's to remove. */
+  amis?: string[]
 }
 
 export type PackerEnd = 'running' | 'exited' | 'failed' | 'killed'
@@ -45,7 +47,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
   const strings = (list: unknown): string[] =>
     Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
   if (typeof value !== 'object' || value === null) return undefined
-  const { regions, resources, packer, keep, packerPid, packerStarted } = value as Record<string, unknown>
+  const { regions, resources, packer, keep, packerPid, packerStarted, amis } = value as Record<string, unknown>
   if (!packerEnds.includes(packer)) return undefined
   const found = (typeof resources === 'object' && resources !== null ? resources : {}) as Record<string, unknown>
   return {
@@ -60,7 +62,8 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
     packer: packer as PackerEnd,
     keep: keep === true,
     ...(Number.isSafeInteger(packerPid) && (packerPid as number) > 1 ? { packerPid: packerPid as number } : {}),
-    ...(typeof packerStarted === 'string' && !Number.isNaN(Date.parse(packerStarted)) ? { packerStarted } : {})
+    ...(typeof packerStarted === 'string' && !Number.isNaN(Date.parse(packerStarted)) ? { packerStarted } : {}),
+    ...(Array.isArray(amis) ? { amis: strings(amis) } : {})
   }
 }
 
