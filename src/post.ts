@@ -15,7 +15,7 @@ export async function run(): Promise<void> {
     if (leftovers?.packer === 'running' && leftovers.packerPid !== undefined) {
       if (stopSurvivingPacker(leftovers.packerPid)) {
         core.warning(
-          `Packer (process ${leftovers.packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`,
+          `Packer (process group ${leftovers.packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`,
           { title: 'Packer clean-up' }
         )
       }
