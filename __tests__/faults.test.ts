@@ -148,6 +148,15 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     )
   }
 
+  /**
+   * The action with Packer's waiters polling once a second, up to 1000 times: Packer waits on
+   * whatever the endpoint holds pending until `onStart` acts.
+   */
+  function patientRun(onStart: RunActionOptions['onStart']): Promise<ActionRun> {
+    const run = options({})
+    return runAction({ ...run, env: { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }, onStart })
+  }
+
   describe('Packer killed with SIGKILL in the middle of a build', () => {
     it('the main step ends at once with the group gone; the post step removes exactly what Packer announced', async () => {
       endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
@@ -449,21 +458,12 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       fastAndSlow()
       const loopback = endpoint
       // Packer's waiter polls every second, up to 1000 times, for the copies that stay pending.
-      const waiting = options({})
-      const main = await runAction(
-        options(
-          {},
-          {
-            env: { ...waiting.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' },
-            onStart: (child, stdoutSoFar) => {
-              void until(
-                () => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
-                "fast to finish and slow's copies to be waited for"
-              ).then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
-            }
-          }
-        )
-      )
+      const main = await patientRun((child, stdoutSoFar) => {
+        void until(
+          () => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
+          "fast to finish and slow's copies to be waited for"
+        ).then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+      })
       expect(main.exitCode).toBe(1)
       const fast = announcedAmi(main.stdout, 'fast')
       const slow = announcedAmi(main.stdout, 'slow')
@@ -498,25 +498,16 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       endpoint = await startEc2Endpoint({ regions })
       endpoint.faults.holdCopiesPending()
       const loopback = endpoint
-      const waiting = options({})
-      const main = await runAction(
-        options(
-          {},
-          {
-            env: { ...waiting.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' },
-            onStart: (child) => {
-              void until(() => loopback.callsOf('DescribeImages', 'us-west-2').length >= 2, 'the copies to be waited for').then(() =>
-                child.kill('SIGINT')
-              )
-            }
-          }
+      const main = await patientRun((child) => {
+        void until(() => loopback.callsOf('DescribeImages', 'us-west-2').length >= 2, 'the copies to be waited for').then(() =>
+          child.kill('SIGINT')
         )
-      )
+      })
       expect(main.exitCode).toBe(1)
       const ami = announcedAmi(main.stdout, 'amazon-ebs')
       expect(main.errors.at(-1)?.message).toBe(
-        `The build was cancelled before it finished (exit code 1): no AMI is in the outputs. Packer had made ${ami}, which it deregisters when cancelled. ` +
-          "The post step checks that nothing Packer started is left, the AMI's copies in other regions included, and removes what is."
+        `The build was cancelled before it finished (exit code 1): no AMI is in the outputs. Packer had made ${ami}. ` +
+          'The post step checks that nothing Packer started is left, that AMI and its copies in other regions included, and removes what is.'
       )
       // Packer's own clean-up: the AMI is gone, its copies are not.
       expect(endpoint.images('us-east-1').map((image) => image.imageId)).not.toContain(ami)
@@ -535,6 +526,29 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(endpoint.snapshots(region).filter((snapshot) => copiesSnapshots[i].includes(snapshot.snapshotId))).toEqual([])
       }
       expect(post.stdout).toContain(`; deregistered ${copies[0]} (eu-west-1), ${copies[1]} (us-west-2); deleted snapshot ${copiesSnapshots.flat().join(', ')}.`)
+    })
+
+    it('cancelled while the AMI becomes available: Packer leaves the AMI, and the post step deregisters it', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCreatedImagesPending()
+      const loopback = endpoint
+      const main = await patientRun((child) => {
+        void until(() => loopback.images('us-east-1').some((image) => image.sourceInstanceId) && loopback.callsOf('DescribeImages').length >= 3, 'Packer to wait for its AMI').then(() =>
+          child.kill('SIGINT')
+        )
+      })
+      expect(main.exitCode).toBe(1)
+      const ami = announcedAmi(main.stdout, 'amazon-ebs')
+      expect(main.errors.at(-1)?.message).toContain(`Packer had made ${ami}. The post step checks`)
+      // Packer deregisters its AMI only once it is available: this one it left.
+      expect(endpoint.images('us-east-1').find((image) => image.imageId === ami)?.state).toBe('pending')
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`us-east-1: deregistered ${ami} (pending, made from `)
+      expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
+      expect(endpoint.snapshots('us-east-1').map((snapshot) => snapshot.snapshotId)).toEqual(['snap-0abcdef1234567890'])
     })
 
     it("a build that fails while its AMI is copied: the post step deregisters the copies Packer leaves", async () => {

@@ -843,7 +843,7 @@ function stopIfCancelled(run: PackerRun, summary: SummaryModel, amis?: Ami[], ke
       `The build was cancelled before it finished (exit code ${run.exitCode}): no AMI is in the outputs. ` +
         (keep
           ? `${made}. ${after}`
-          : `${made}, which it deregisters when cancelled. The post step checks that nothing Packer started is left, the AMI's copies in other regions included, and removes what is.`)
+          : `${made}. The post step checks that nothing Packer started is left, that AMI and its copies in other regions included, and removes what is.`)
     )
   }
   throw new Failure(`The build was cancelled before Packer made an AMI (exit code ${run.exitCode}). ${after}`)

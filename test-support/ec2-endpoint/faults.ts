@@ -59,6 +59,8 @@ export interface Ec2Faults {
   holdInstancesPending(hold?: boolean): void
   /** AMIs made by CopyImage stay pending (they can still be deregistered): a copy that takes long. */
   holdCopiesPending(hold?: boolean): void
+  /** AMIs made by CreateImage stay pending: an AMI that takes long to become available. */
+  holdCreatedImagesPending(hold?: boolean): void
   /**
    * Carry out each call to the action at once and hold its answer for `ms`: EC2 has done it (an
    * instance runs) before the caller hears of it.
@@ -175,6 +177,10 @@ export class FaultPlan implements Ec2Faults {
     this.world.holdCopiesPending = hold
   }
 
+  holdCreatedImagesPending(hold = true): void {
+    this.world.holdCreatedImagesPending = hold
+  }
+
   answerLate(action: string, ms: number): void {
     this.lateAnswers.set(action, ms)
   }
@@ -194,6 +200,7 @@ export class FaultPlan implements Ec2Faults {
     this.hiddenCalls = 0
     this.world.holdInstancesPending = false
     this.world.holdCopiesPending = false
+    this.world.holdCreatedImagesPending = false
   }
 
   latencyFor(action: string): number {

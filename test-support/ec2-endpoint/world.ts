@@ -278,6 +278,8 @@ export class World {
   holdInstancesPending = false
   /** Set by the fault of the same name: AMIs made by CopyImage stay pending. */
   holdCopiesPending = false
+  /** Set by the fault of the same name: AMIs made by CreateImage stay pending. */
+  holdCreatedImagesPending = false
   private counter = 0
 
   constructor(regionNames: string[], seeds: SeedImage[], advance: AutoAdvance = {}) {
@@ -459,7 +461,9 @@ export class World {
   }
 
   observeImage(region: RegionState, image: ImageRecord): void {
-    const held = this.holdCopiesPending && image.sourceImageId !== undefined
+    const held =
+      (this.holdCopiesPending && image.sourceImageId !== undefined) ||
+      (this.holdCreatedImagesPending && image.sourceInstanceId !== undefined)
     if (image.state === 'pending' && !held && this.due(image.phase, Date.now())) {
       this.setImageAvailable(region, image)
     } else {
