@@ -494,6 +494,38 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId).sort()).toEqual([slow, ...copies.map((c) => c?.imageId)].sort())
     })
 
+    it('the main step killed after a build finished: the post step names that AMI, which no output holds', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCopiesPending()
+      fastAndSlow()
+      const loopback = endpoint
+      let packerPid = 0
+      const main = await patientRun((child, stdoutSoFar) => {
+        void until(
+          () => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
+          "fast to finish and slow's copies to be waited for"
+        ).then(() => {
+          packerPid = childrenOf(child.pid as number)[0]
+          child.kill('SIGKILL')
+        })
+      })
+      try {
+        expect(main.exitCode).toBeNull()
+        const fast = announcedAmi(main.stdout, 'fast')
+        const slow = announcedAmi(main.stdout, 'slow')
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toContain(
+          `The main step ended before it set its outputs, but builds had finished: ${fast} (build fast). ` +
+            'These AMIs, and their copies in the regions of ami_regions, exist and are not tagged; they are in no output and the post step leaves them.'
+        )
+        expect(endpoint.images('us-east-1').find((image) => image.imageId === fast)?.state).toBe('available')
+        expect(endpoint.images('us-east-1').find((image) => image.imageId === slow)).toBeUndefined()
+      } finally {
+        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+      }
+    })
+
     it("cancelled while a build's AMI is copied: Packer deregisters the AMI, and the post step its copies", async () => {
       endpoint = await startEc2Endpoint({ regions })
       endpoint.faults.holdCopiesPending()

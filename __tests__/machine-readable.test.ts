@@ -162,6 +162,7 @@ describe('RunRecord', () => {
     }
     expect(feed(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources).toEqual(expected)
+    expect(feedText(lines).finishedImages).toEqual([{ build: 'amazon-ebs.web', ami: 'ami-0aaaaaaaaaaaaaaa6' }])
     const saved: unknown[] = []
     const record = new RunRecord((resources) => saved.push(structuredClone(resources)))
     for (const line of lines) record.observe(parseEventLine(line)!)

@@ -798,8 +798,9 @@ function tellThePostStep(
     keep
   }
   const save = (): void => core.saveState(LEFTOVERS_STATE, JSON.stringify(state))
-  const record = new RunRecord((resources) => {
+  const record = new RunRecord((resources, finished) => {
     state.resources = resources
+    state.finished = finished
     save()
   })
   return {
@@ -814,7 +815,6 @@ function tellThePostStep(
       save()
     },
     amisMade: (amis) => {
-      if (amis.length === 0) return
       state.amis = amis.map((ami) => ami.amiId)
       save()
     }

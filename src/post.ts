@@ -4,7 +4,7 @@
 // It runs after every job, and most jobs leave it nothing to do: each part (the EC2 client, the
 // cache client with Azure's storage client) loads only when the main step left it work.
 import * as core from '@actions/core'
-import { LEFTOVERS_STATE, needsCleanup, parseLeftoverState } from './aws/leftovers.js'
+import { LEFTOVERS_STATE, needsCleanup, parseLeftoverState, unreportedAmis } from './aws/leftovers.js'
 import { stopSurvivingPacker } from './packer/survivor.js'
 import { PLUGIN_CACHE_STATE } from './plugins/cache-state.js'
 import { errorMessage } from './common/errors.js'
@@ -20,6 +20,8 @@ export async function run(): Promise<void> {
         )
       }
     }
+    const unreported = unreportedAmis(leftovers)
+    if (unreported) core.warning(unreported, { title: 'AMIs not in the outputs' })
     if (needsCleanup(leftovers)) await (await import('./aws/cleanup.js')).cleanUpAfterPacker(leftovers)
   } catch (error) {
     core.warning(`Could not clean up after Packer: ${errorMessage(error)}`, { title: 'Packer clean-up' })

@@ -1,7 +1,7 @@
 // What the main step leaves for the post step about the temporary resources Packer announced,
 // kept apart from the clean-up (and its EC2 client) so that the main step can write it
 // without loading that client.
-import type { TemporaryResources } from '../packer/machine-readable.js'
+import type { FinishedImage, TemporaryResources } from '../packer/machine-readable.js'
 
 /** The name under which the main step saves LeftoverState for the post step. */
 export const LEFTOVERS_STATE = 'packer-leftovers'
@@ -28,8 +28,13 @@ export interface LeftoverState {
    * as the build's only if it was made after this.
    */
   packerStarted?: string
-  /** The AMIs in the outputs, which builds that finished made: never the post step's to remove. */
+  /**
+   * The AMIs in the outputs, which builds that finished made: never the post step's to remove.
+   * Set once the main step has set its outputs, so unset if it was killed before.
+   */
   amis?: string[]
+  /** The AMI of each build that finished, as Packer announced it: named if the outputs never were. */
+  finished?: FinishedImage[]
 }
 
 export type PackerEnd = 'running' | 'exited' | 'failed' | 'killed'
@@ -47,7 +52,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
   const strings = (list: unknown): string[] =>
     Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
   if (typeof value !== 'object' || value === null) return undefined
-  const { regions, resources, packer, keep, packerPid, packerStarted, amis } = value as Record<string, unknown>
+  const { regions, resources, packer, keep, packerPid, packerStarted, amis, finished } = value as Record<string, unknown>
   if (!packerEnds.includes(packer)) return undefined
   const found = (typeof resources === 'object' && resources !== null ? resources : {}) as Record<string, unknown>
   return {
@@ -63,7 +68,8 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
     keep: keep === true,
     ...(Number.isSafeInteger(packerPid) && (packerPid as number) > 1 ? { packerPid: packerPid as number } : {}),
     ...(typeof packerStarted === 'string' && !Number.isNaN(Date.parse(packerStarted)) ? { packerStarted } : {}),
-    ...(Array.isArray(amis) ? { amis: strings(amis) } : {})
+    ...(Array.isArray(amis) ? { amis: strings(amis) } : {}),
+    ...(Array.isArray(finished) ? { finished: finishedImages(finished) } : {})
   }
 }
 
@@ -76,4 +82,24 @@ export function needsCleanup(state: LeftoverState | undefined): state is Leftove
   if (state === undefined || state.packer === 'exited') return false
   const { instanceIds, keyPairs, securityGroups, images, imageInstances } = state.resources
   return instanceIds.length + keyPairs.length + securityGroups.length + images.length + imageInstances.length > 0
+}
+
+function finishedImages(list: unknown[]): FinishedImage[] {
+  return list.flatMap((item) => {
+    const { build, ami } = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>
+    return typeof build === 'string' && typeof ami === 'string' ? [{ build, ami }] : []
+  })
+}
+
+/**
+ * What the post step says when the main step ended before it set its outputs (it was killed)
+ * though builds had finished: their AMIs exist, and nothing else names them. Undefined otherwise.
+ */
+export function unreportedAmis(state: LeftoverState | undefined): string | undefined {
+  if (state === undefined || state.amis !== undefined || !state.finished?.length) return undefined
+  const made = state.finished.map(({ build, ami }) => `${ami} (build ${build})`).join(', ')
+  return (
+    `The main step ended before it set its outputs, but builds had finished: ${made}. ` +
+    'These AMIs, and their copies in the regions of ami_regions, exist and are not tagged; they are in no output and the post step leaves them.'
+  )
 }

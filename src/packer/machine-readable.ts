@@ -165,6 +165,12 @@ const announcedImage = /^\s*.+?: AMI: (ami-[0-9a-f]{8,17})\s*$/
 /** Packer's own line once a build has run its post-processors (command/build.go, 1.6.6 to 1.16). */
 const buildFinished = /^Build '(.+)' finished after /
 
+/** The AMI a build that finished made in its own region (its copies are not announced). */
+export interface FinishedImage {
+  build: string
+  ami: string
+}
+
 /** What one build announced, while it runs. */
 interface BuildResources {
   instanceIds: string[]
@@ -210,8 +216,14 @@ export class RunRecord {
   private static readonly maxErrors = 100
   private static readonly maxResources = 100
 
-  /** Called when a temporary resource is announced, e.g. to save it for the post step at once. */
-  constructor(private readonly onTemporaryResource?: (resources: TemporaryResources) => void) {}
+  /**
+   * The AMI of each build that finished (`AMI: ami-…`, its builder's last such line), by build:
+   * they reach the outputs once Packer ends, unless the main step is killed before.
+   */
+  readonly finishedImages: FinishedImage[] = []
+
+  /** Called when a temporary resource is announced, or a build finishes, e.g. to save them for the post step at once. */
+  constructor(private readonly onTemporaryResource?: (resources: TemporaryResources, finishedImages: FinishedImage[]) => void) {}
 
   /**
    * Why the run failed, if it did: the failed builds' summaries when Packer gave any (a build
@@ -289,7 +301,9 @@ export class RunRecord {
     const finished = buildFinished.exec(text)?.[1]
     if (finished !== undefined) {
       this.finished.add(detached(finished))
-      if (this.builds.delete(finished)) this.onTemporaryResource?.(this.temporaryResources)
+      const image = this.builds.get(finished)?.image
+      if (image !== undefined && this.finishedImages.length < RunRecord.maxResources) this.finishedImages.push({ build: detached(finished), ami: image })
+      if (this.builds.delete(finished)) this.onTemporaryResource?.(this.temporaryResources, this.finishedImages)
       return
     }
     const build = /^(?:==> |\s*)(.+?): /.exec(text)?.[1]
@@ -317,7 +331,7 @@ export class RunRecord {
     if (image === undefined || resources === undefined || resources.image === image) return
     // The builder's own line comes after its provisioners': the last one is the AMI.
     resources.image = detached(image)
-    this.onTemporaryResource?.(this.temporaryResources)
+    this.onTemporaryResource?.(this.temporaryResources, this.finishedImages)
   }
 
   /** Records one announcement of a build, once; whether it was new. */
@@ -331,7 +345,7 @@ export class RunRecord {
     const list = resources[kind]
     if (list.includes(value) || list.length >= RunRecord.maxResources) return false
     list.push(detached(value))
-    this.onTemporaryResource?.(this.temporaryResources)
+    this.onTemporaryResource?.(this.temporaryResources, this.finishedImages)
     return true
   }
 
