@@ -553,6 +553,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(post.exitCode).toBe(0)
       expect(post.warnings).toEqual([])
       expect(post.stdout).toContain(`${ami}, the AMI Packer announced, is already deregistered.`)
+      expect(post.stdout).toMatch(/Security group packer_\S+ is already gone from us-east-1\./)
       for (const [i, region] of ['eu-west-1', 'us-west-2'].entries()) {
         expect(endpoint.images(region).filter((image) => image.sourceImageId === ami)).toEqual([])
         expect(endpoint.snapshots(region).filter((snapshot) => copiesSnapshots[i].includes(snapshot.snapshotId))).toEqual([])

@@ -194,9 +194,9 @@ class Cleanup {
       this.report.leftBehind.push(id)
     }
     for (const name of this.unseenGroups) {
-      // After a failed build, Packer has most often deleted it itself.
-      const tell = this.state.packer === 'failed' ? this.options.log : this.options.warn
-      tell(`Security group ${name} was not found in ${this.searched.join(', ')}.`)
+      // After a failed or cancelled build, Packer has most often deleted it itself.
+      if (this.state.packer === 'failed') this.options.log(`Security group ${name} is already gone from ${this.searched.join(', ')}.`)
+      else this.options.warn(`Security group ${name} was not found in ${this.searched.join(', ')}.`)
     }
     return this.report
   }
