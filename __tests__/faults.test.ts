@@ -628,6 +628,28 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.callsOf('DeregisterImage')).toEqual([])
     })
 
+    it('credentials that may not deregister: the post step names the AMIs left and the permission', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCopiesPending()
+      endpoint.faults.fail('DeregisterImage', { code: 'UnauthorizedOperation' })
+      const main = await runAction(options({}))
+      expect(main.exitCode).toBe(1)
+      const ami = announcedAmi(main.stdout, 'amazon-ebs')
+      const copies = ['eu-west-1', 'us-west-2'].map((region) => endpoint.images(region).find((image) => image.sourceImageId === ami)?.imageId)
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      // Packer could not deregister its own AMI either.
+      for (const [region, id] of [['eu-west-1', copies[0]], ['us-west-2', copies[1]], ['us-east-1', ami]]) {
+        expect(post.warnings).toContainEqual(
+          expect.stringMatching(new RegExp(`^Could not deregister ${id} in ${region}: UnauthorizedOperation — the credentials lack ec2:DeregisterImage\\. `))
+        )
+      }
+      expect(post.warnings.at(-1)).toMatch(
+        new RegExp(`^These may still exist in the account: ${copies[0]} \\(eu-west-1\\), snap-\\w+, ${copies[1]} \\(us-west-2\\), snap-\\w+, ${ami} \\(us-east-1\\), snap-\\w+\\.$`)
+      )
+    })
+
     it('with no region known, the post step names what may be left and calls nothing', async () => {
       endpoint = await startEc2Endpoint({ regions })
       const state = {

@@ -9,6 +9,7 @@
 // (SourceImageId). The one exception is an AMI that Packer announced and has deregistered
 // already: its copies are taken when they were made after Packer started.
 import { DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeRegionsCommand, type EC2Client, type Filter, type Image } from '@aws-sdk/client-ec2'
+import { describeAwsFailure } from './failures.js'
 import { snapshotIdsOf } from './images.js'
 
 export interface ImageCleanupInput {
@@ -43,11 +44,6 @@ interface Found {
 
 /** How far the runner's clock may be from EC2's when a copy's creation date is compared. */
 const clockSkewMs = 5 * 60_000
-
-function describe(error: unknown): string {
-  const { name, message } = (error ?? {}) as { name?: string; message?: string }
-  return [name && name !== 'Error' ? name : '', message ?? String(error)].filter(Boolean).join(': ')
-}
 
 /** Finds and removes the AMIs of builds that did not finish, with their copies and snapshots. */
 export async function cleanUpImages(input: ImageCleanupInput): Promise<ImageCleanupReport> {
@@ -89,7 +85,7 @@ class ImageSearch {
     for (const region of regions) {
       for (const filter of lookups) {
         const images = await this.describe(region, [filter]).catch((error: unknown) => {
-          this.input.warn(`Could not look in ${region} for the AMIs of Packer's unfinished builds: ${describe(error)}`)
+          this.input.warn(`Could not look in ${region} for the AMIs of Packer's unfinished builds: ${describeAwsFailure(error, 'ec2:DescribeImages')}`)
           lookedEverywhere = false
           return []
         })
@@ -127,7 +123,7 @@ class ImageSearch {
       const answers = await Promise.all(
         regions.map(async (region) => {
           const images = await this.describe(region, [{ Name: 'source-image-id', Values: from }]).catch((error: unknown) => {
-            this.input.warn(`Could not look in ${region} for copies of ${from.join(', ')}: ${describe(error)}`)
+            this.input.warn(`Could not look in ${region} for copies of ${from.join(', ')}: ${describeAwsFailure(error, 'ec2:DescribeImages')}`)
             this.report.leftBehind.push(`copies of ${from.join(', ')} in ${region}`)
             return []
           })
@@ -161,7 +157,7 @@ class ImageSearch {
       const all = (answer.Regions ?? []).map((region) => region.RegionName).filter((name): name is string => typeof name === 'string')
       return [...new Set([...known, ...all])]
     } catch (error) {
-      this.input.warn(`Could not list the account's regions to look for copies of Packer's AMIs, so only ${known.join(', ')} were searched: ${describe(error)}`)
+      this.input.warn(`Could not list the account's regions to look for copies of Packer's AMIs, so only ${known.join(', ')} were searched: ${describeAwsFailure(error, 'ec2:DescribeRegions')}`)
       return known
     }
   }
@@ -191,7 +187,7 @@ async function remove(input: ImageCleanupInput, { region, image }: Found, report
   try {
     await input.withClient(region, (ec2) => ec2.send(new DeregisterImageCommand({ ImageId: id }), send))
   } catch (error) {
-    input.warn(`Could not deregister ${id} in ${region}: ${describe(error)}`)
+    input.warn(`Could not deregister ${id} in ${region}: ${describeAwsFailure(error, 'ec2:DeregisterImage')}`)
     report.leftBehind.push(`${id} (${region})`, ...snapshots)
     return
   }
@@ -202,7 +198,7 @@ async function remove(input: ImageCleanupInput, { region, image }: Found, report
       await input.withClient(region, (ec2) => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshot }), send))
       deleted.push(snapshot)
     } catch (error) {
-      input.warn(`Deregistered ${id} in ${region}, but could not delete its snapshot ${snapshot}: ${describe(error)}`)
+      input.warn(`Deregistered ${id} in ${region}, but could not delete its snapshot ${snapshot}: ${describeAwsFailure(error, 'ec2:DeleteSnapshot')}`)
       report.leftBehind.push(snapshot)
     }
   }
