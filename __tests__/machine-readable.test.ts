@@ -171,11 +171,6 @@ describe('RunRecord', () => {
     expect(saved.at(-2)).toMatchObject({ images: ['ami-0aaaaaaaaaaaaaaa6', 'ami-0ccccccccccccccc7'] })
   })
 
-  it("reads the announcements of a build whose name holds \": \"", () => {
-    const lines = ['1,,ui,say,==> web: prod: Creating temporary keypair: packer_6601', '1,,ui,message,    web: prod: Instance ID: i-0aaaaaaaaaaaaaaa1']
-    expect(feedText(lines).temporaryResources).toMatchObject({ instanceIds: ['i-0aaaaaaaaaaaaaaa1'], keyPairs: ['packer_6601'] })
-  })
-
   it("keeps Packer's cancellation notice apart from the errors", () => {
     const record = feed(['1,,ui,error,Cancelling build after receiving terminated'])
     expect(record.errors).toEqual([])

@@ -285,16 +285,17 @@ export class RunRecord {
       this.observeSay(bytes.toString('utf8', start, end))
       return
     }
-    // After any ": " (a build's name may hold one): I(nstance ID), C(reating …), A(MI).
-    const limit = Math.min(end - 2, start + 200)
+    const limit = Math.min(end - 1, start + 200)
+    let words = -1
     for (let i = start; i < limit; i++) {
-      if (bytes[i] !== 0x3a || bytes[i + 1] !== 0x20) continue
-      const first = bytes[i + 2]
-      if (first === 0x49 || first === 0x43 || first === 0x41) {
-        this.observeSay(bytes.toString('utf8', start, end))
-        return
+      if (bytes[i] === 0x3a && bytes[i + 1] === 0x20) {
+        words = i + 2
+        break
       }
     }
+    // I(nstance ID), C(reating …), A(MI)
+    if (words < 0 || (bytes[words] !== 0x49 && bytes[words] !== 0x43 && bytes[words] !== 0x41)) return
+    this.observeSay(bytes.toString('utf8', start, end))
   }
 
   private observeSay(text: string): void {
