@@ -778,7 +778,7 @@ function killedProblem(signal: NodeJS.Signals, keep: boolean, images: string[]):
     (keep
       ? `With on-error: abort, its ${amis ? `AMI ${amis}, ` : ''}instance, security group and key pair are left as they are.`
       : 'The post step terminates the instance and deletes the temporary security group and key pair that Packer announced' +
-        (amis ? `, and deregisters ${amis}, the unfinished build's AMI, with its copies and snapshots.` : '.'))
+        (amis ? `, and deregisters ${amis}, ${images.length > 1 ? "the unfinished builds' AMIs, with their" : "the unfinished build's AMI, with its"} copies and snapshots.` : '.'))
   )
 }
 

@@ -1,6 +1,6 @@
 // The AMIs of builds that did not finish. Packer deregisters the AMI a build made when the
-// build is cancelled or fails after it (step_create_ami's clean-up), but not that AMI's copies
-// in other regions, and a killed Packer deregisters nothing. Those AMIs are untagged, in no
+// build is cancelled or fails after it (step_create_ami's clean-up), but only once that AMI is
+// available, never its copies in other regions, and a killed Packer deregisters nothing. Those AMIs are untagged, in no
 // output, and their snapshots are paid for until someone finds them. The post step finishes
 // Packer's clean-up: it deregisters them and deletes their snapshots.
 //

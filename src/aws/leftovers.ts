@@ -75,8 +75,9 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
 
 /**
  * Whether the post step has anything to clean up: Packer's build did not succeed, and a build
- * that did not finish announced something. After a failure Packer has cleaned up, unless a plugin of it crashed
- * (as one of Packer 1.6.6 can when cancelled while its instance starts): the post step looks.
+ * that did not finish announced something. After a failure Packer has cleaned up, unless a
+ * plugin of it crashed (as one of Packer 1.6.6 can when cancelled while its instance starts),
+ * but never an AMI's copies: the post step looks.
  */
 export function needsCleanup(state: LeftoverState | undefined): state is LeftoverState {
   if (state === undefined || state.packer === 'exited') return false
