@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
-import { demoWorkspace } from './support/demo.js'
+import { demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -430,16 +430,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
 
     /** Two builds: `fast` makes its AMI in us-east-1 alone; `slow` copies its AMI to eu-west-1 and us-west-2. */
-    function fastAndSlow(): void {
-      const path = join(workspace, 'json', 'packer-template.json')
-      const template = JSON.parse(readFileSync(path, 'utf8'))
-      const [builder] = template.builders
-      template.builders = [
-        { ...builder, name: 'slow' },
-        { ...builder, name: 'fast', ami_regions: '', ami_name: 'fast-{{timestamp}}' }
-      ]
-      writeFileSync(path, JSON.stringify(template, null, 2))
-    }
+    const fastAndSlow = (): void => withTwoBuilds(workspace, ['slow', 'fast'])
 
     /** The AMI a build announced, from the main step's log. */
     function announcedAmi(stdout: string, build: string): string {

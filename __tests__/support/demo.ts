@@ -12,14 +12,17 @@ export function demoWorkspace(prefix: string): string {
   return workspace
 }
 
-/** Gives the demo JSON template two builds: `web` as it is, and `api` in its home region only. */
-export function withTwoBuilds(workspace: string): void {
+/**
+ * Gives the demo JSON template two builds: the first (`web`) as it is, copying its AMI to the
+ * other regions, and the second (`api`) in its home region only.
+ */
+export function withTwoBuilds(workspace: string, [first, second] = ['web', 'api']): void {
   const path = join(workspace, 'json', 'packer-template.json')
   const template = JSON.parse(readFileSync(path, 'utf8'))
   const [builder] = template.builders
   template.builders = [
-    { ...builder, name: 'web' },
-    { ...builder, name: 'api', ami_regions: '', ami_name: 'api-{{timestamp}}' }
+    { ...builder, name: first },
+    { ...builder, name: second, ami_regions: '', ami_name: `${second}-{{timestamp}}` }
   ]
   writeFileSync(path, JSON.stringify(template, null, 2))
 }
