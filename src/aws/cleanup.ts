@@ -99,6 +99,7 @@ class Cleanup {
   private readonly instancesFound = new Map<string, string>()
   /** What waits until the AMIs are dealt with: security groups (once their instances are gone) and key pairs. */
   private readonly afterImages: Array<() => Promise<unknown>> = []
+  private readonly clients = new Map<string, EC2Client>()
 
   constructor(
     private readonly state: LeftoverState,
@@ -114,6 +115,7 @@ class Cleanup {
 
   stop(): void {
     clearTimeout(this.timer)
+    if (!this.options.ec2For) for (const ec2 of this.clients.values()) ec2.destroy()
   }
 
   private get send(): { abortSignal: AbortSignal } {
@@ -201,13 +203,14 @@ class Cleanup {
     return this.report
   }
 
-  private async withClient<T>(region: string, use: (ec2: EC2Client) => Promise<T>): Promise<T> {
-    const ec2 = this.options.ec2For?.(region) ?? ec2Client(region, 3)
-    try {
-      return await use(ec2)
-    } finally {
-      if (!this.options.ec2For) ec2.destroy()
+  /** One client per region for the whole clean-up, destroyed by stop(). */
+  private withClient<T>(region: string, use: (ec2: EC2Client) => Promise<T>): Promise<T> {
+    let ec2 = this.clients.get(region)
+    if (ec2 === undefined) {
+      ec2 = this.options.ec2For?.(region) ?? ec2Client(region, 3)
+      this.clients.set(region, ec2)
     }
+    return use(ec2)
   }
 
   /**
