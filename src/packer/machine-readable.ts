@@ -207,10 +207,11 @@ export class RunRecord {
   private readonly uiErrors: string[] = []
   /** `<build>,error,<message>`: each failed build's own summary of why. */
   private readonly buildErrors: string[] = []
-  /** What each build that has not finished announced, by build name. */
+  /**
+   * What each build that has not finished announced, by build name. Once a build's source
+   * instance is announced, what it prints next is not the builder's, but for its AMI.
+   */
   private readonly builds = new Map<string, BuildResources>()
-  /** The builds whose source instance was announced: what they print next is not the builder's. */
-  private readonly launched = new Set<string>()
   private readonly finished = new Set<string>()
   private readonly pending = new Map<string, Partial<AnnouncedArtifact>>()
   private static readonly maxErrors = 100
@@ -309,14 +310,13 @@ export class RunRecord {
     }
     const build = /^(?:==> |\s*)(.+?): /.exec(text)?.[1]
     if (build === undefined || this.finished.has(build)) return
-    if (this.launched.has(build)) {
+    if ((this.builds.get(build)?.instanceIds.length ?? 0) > 0) {
       this.observeImage(build, text)
       return
     }
     for (const [pattern, kind] of announcedResources) {
       const match = pattern.exec(text)
-      if (!match || !this.addTo(build, kind, match[1])) continue
-      if (kind === 'instanceIds') this.launched.add(detached(build))
+      if (match) this.addTo(build, kind, match[1])
     }
   }
 
