@@ -50,6 +50,11 @@ function describe(error: unknown): string {
   return [name && name !== 'Error' ? name : '', message ?? String(error)].filter(Boolean).join(': ')
 }
 
+/** Everything Packer's log named, by ID or name: the AMIs, the instances, the security groups, the key pairs. */
+function named({ resources }: LeftoverState): string[] {
+  return [...resources.images, ...resources.instanceIds, ...resources.securityGroups, ...resources.keyPairs]
+}
+
 /** How Packer ended, as the post step tells it. */
 function packerEnd(state: LeftoverState): string {
   switch (state.packer) {
@@ -134,9 +139,9 @@ class Cleanup {
     if (this.state.regions.length === 0) {
       this.options.warn(
         'Cannot clean up what Packer left: no region is known (set aws-region or AWS_REGION). ' +
-          `Look for ${[...images, ...instanceIds, ...securityGroups, ...keyPairs].join(', ')}.`
+          `Look for ${named(this.state).join(', ')}.`
       )
-      this.report.leftBehind.push(...images, ...instanceIds, ...securityGroups, ...keyPairs)
+      this.report.leftBehind.push(...named(this.state))
       return this.report
     }
     await this.cleanEveryRegion()
@@ -437,12 +442,12 @@ async function describeInstances(
 export async function cleanUpAfterPacker(state: LeftoverState): Promise<void> {
   try {
     if (state.keep) {
-      const { instanceIds, securityGroups, keyPairs, images } = state.resources
+      const { images } = state.resources
       const ended = { killed: 'Packer was killed', failed: "Packer's build failed" }[state.packer as string] ?? 'Packer never finished'
       const copies = images.length > 0 ? `, with any copies of ${images.join(', ')} in other regions` : ''
       core.warning(
         `${ended}, and on-error is abort, so what it made is left as it is: ` +
-          `${[...images, ...instanceIds, ...securityGroups, ...keyPairs].join(', ')} (in ${state.regions.join(', ') || 'its build region'})${copies}.`,
+          `${named(state).join(', ')} (in ${state.regions.join(', ') || 'its build region'})${copies}.`,
         { title: 'Packer clean-up' }
       )
       return
