@@ -129,11 +129,15 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     }
   }
 
-  /** A build whose provisioner runs `commands`, then waits: Packer is killed once they have run. */
-  async function killedWhileProvisioning(commands: string[]): Promise<ActionRun> {
+  /**
+   * A build whose provisioner runs `commands`, then waits: Packer is killed once they have run.
+   * `builderName` renames the template's builder.
+   */
+  async function killedWhileProvisioning(commands: string[], builderName?: string): Promise<ActionRun> {
     const marker = join(workspace, 'provisioning')
     const path = join(workspace, 'json', 'packer-template.json')
     const template = JSON.parse(readFileSync(path, 'utf8'))
+    if (builderName !== undefined) template.builders[0].name = builderName
     template.provisioners = [{ type: 'shell-local', inline: [...commands, `touch ${marker}`, 'sleep 60'] }]
     writeFileSync(path, JSON.stringify(template, null, 2))
     return runAction(
@@ -262,6 +266,23 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.instances('us-east-1').find((i) => i.instanceId === ours[0].instanceId)?.state).toBe('terminated')
       expect(endpoint.instances('us-east-1').find((i) => i.instanceId === otherInstance)?.state).toBe('running')
       expect(endpoint.callsOf('TerminateInstances').map((call) => Object.values(call.params))).toEqual([[ours[0].instanceId]])
+    })
+
+    it('a build whose name holds ": " has its instance, key pair and security group removed too', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const main = await killedWhileProvisioning(['echo provisioning'], 'web: prod')
+      expect(main.exitCode).toBe(1)
+      expect(main.stdout).toContain('web: prod: Instance ID: ')
+      const [instance] = endpoint.instances('us-east-1')
+      expect(instance.state).toBe('running')
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`us-east-1: terminating ${instance.instanceId} (running)`)
+      expect(endpoint.instances('us-east-1').map((i) => i.state)).toEqual(['terminated'])
+      expect(endpoint.keyPairs('us-east-1')).toEqual([])
+      expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
     })
 
     it("an AMI ID that a provisioner prints is not the build's: the post step leaves that AMI", async () => {

@@ -33,8 +33,8 @@ describe('parseEventLine', () => {
 })
 
 describe('RunRecord', () => {
-  const feed = (lines: string[]): RunRecord => {
-    const record = new RunRecord()
+  const feed = (lines: string[], buildNames?: string[]): RunRecord => {
+    const record = new RunRecord(undefined, buildNames)
     for (const line of lines) {
       const event = parseEventLine(line)
       if (event) record.observe(event)
@@ -42,8 +42,8 @@ describe('RunRecord', () => {
     return record
   }
   /** The `ui` lines' text as bytes, as the log reads it. */
-  const feedText = (lines: string[]): RunRecord => {
-    const record = new RunRecord()
+  const feedText = (lines: string[], buildNames?: string[]): RunRecord => {
+    const record = new RunRecord(undefined, buildNames)
     for (const line of lines) {
       const bytes = Buffer.from(`${line}\n`)
       record.observeText(bytes, uiTextStart(bytes, 0, bytes.length - 1), bytes.length - 1)
@@ -169,6 +169,33 @@ describe('RunRecord', () => {
     // Saved as each is announced, and once more when web finished.
     expect(saved.at(-1)).toEqual(expected)
     expect(saved.at(-2)).toMatchObject({ images: ['ami-0aaaaaaaaaaaaaaa6', 'ami-0ccccccccccccccc7'] })
+  })
+
+  it('reads the announcements of a JSON build whose name holds ": ", as the template names it', () => {
+    // Builders named `web: prod` and `web`: Packer writes each line after the build's full name.
+    const lines = [
+      '1,,ui,say,==> web: prod: Creating temporary keypair: packer_7701',
+      '1,,ui,say,==> web: prod: Creating temporary security group for this instance: sg-0aaaaaaaaaaaaaaa1',
+      '1,,ui,message,    web: prod: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> web: Creating temporary keypair: packer_7702',
+      '1,,ui,message,    web: Instance ID: i-0bbbbbbbbbbbbbbb2',
+      // web's provisioner, whose words begin as web: prod's would.
+      '1,,ui,message,    web: prod: AMI: ami-0ddddddddddddddd4',
+      '1,,ui,say,==> web: prod: Creating AMI prod-1 from instance i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,message,    web: prod: AMI: ami-0ccccccccccccccc3',
+      "1,,ui,say,Build 'web' finished after 2 minutes 3 seconds."
+    ]
+    const expected = {
+      instanceIds: ['i-0aaaaaaaaaaaaaaa1'],
+      keyPairs: ['packer_7701'],
+      securityGroups: ['sg-0aaaaaaaaaaaaaaa1'],
+      images: ['ami-0ccccccccccccccc3'],
+      imageInstances: ['i-0aaaaaaaaaaaaaaa1']
+    }
+    expect(feed(lines, ['web: prod', 'web']).temporaryResources).toEqual(expected)
+    expect(feedText(lines, ['web: prod', 'web']).temporaryResources).toEqual(expected)
+    // Without the names, the first ": " ends the build's name: nothing of web: prod's is kept.
+    expect(feedText(lines).temporaryResources).toEqual({ instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [] })
   })
 
   it("keeps Packer's cancellation notice apart from the errors", () => {

@@ -634,7 +634,7 @@ async function build(
       core.info(`Created ${createdDirectory} for the manifest: Packer's manifest post-processor needs it to exist.`)
     }
   }
-  const leftovers = tellThePostStep(inputs.awsRegion, inputs.onError === 'abort')
+  const leftovers = tellThePostStep(inputs.awsRegion, inputs.onError === 'abort', inputs.buildNames)
   const built = await core.group('Build', () =>
     packerStep(buildArguments(inputs), {}, { record: leftovers.record, started: leftovers.packerStarted })
   )
@@ -785,11 +785,13 @@ function killedProblem(signal: NodeJS.Signals, keep: boolean, images: string[]):
 /**
  * Saves, as soon as Packer announces them, the instance, security group and key pair it
  * creates, so that the post step can remove them if Packer dies before its own clean-up (the
- * state file is written at once, so even a killed action leaves it behind).
+ * state file is written at once, so even a killed action leaves it behind). `buildNames`, the
+ * template's builds, tell whose each line is when a build's name holds ": ".
  */
 function tellThePostStep(
   homeRegion: string | undefined,
-  keep: boolean
+  keep: boolean,
+  buildNames: string[]
 ): { record: RunRecord; packerStarted: (pid: number) => void; packerEnded: (run: PackerRun) => void; amisMade: (amis: Ami[]) => void } {
   const state: LeftoverState = {
     regions: homeRegion ? [homeRegion] : [],
@@ -802,7 +804,7 @@ function tellThePostStep(
     state.resources = resources
     state.finished = finished
     save()
-  })
+  }, buildNames)
   return {
     record,
     packerStarted: (pid) => {

@@ -184,6 +184,7 @@ interface BuildResources {
 const warningPrefix = 'Warning: '
 const warningBytes = Buffer.from(warningPrefix)
 const finishedBytes = Buffer.from("Build '")
+const arrowBytes = Buffer.from('==> ')
 
 /**
  * Collects what the rest of the job needs from the event stream: the Packer version, the
@@ -223,8 +224,25 @@ export class RunRecord {
    */
   readonly finishedImages: FinishedImage[] = []
 
-  /** Called when a temporary resource is announced, or a build finishes, e.g. to save them for the post step at once. */
-  constructor(private readonly onTemporaryResource?: (resources: TemporaryResources, finishedImages: FinishedImage[]) => void) {}
+  /**
+   * The template's build names that hold ": " (a JSON builder's `name` may), longest first: Packer
+   * writes them before its own ": ", so a line's build is not what comes before the first one.
+   */
+  private readonly colonNames: Array<{ name: string; prefix: Buffer }>
+
+  /**
+   * `onTemporaryResource` is called when a temporary resource is announced, or a build finishes,
+   * e.g. to save them for the post step at once. `buildNames` are the template's, when known.
+   */
+  constructor(
+    private readonly onTemporaryResource?: (resources: TemporaryResources, finishedImages: FinishedImage[]) => void,
+    buildNames: string[] = []
+  ) {
+    this.colonNames = buildNames
+      .filter((name) => name.includes(': '))
+      .sort((a, b) => b.length - a.length)
+      .map((name) => ({ name, prefix: Buffer.from(`${name}: `) }))
+  }
 
   /**
    * Why the run failed, if it did: the failed builds' summaries when Packer gave any (a build
@@ -286,17 +304,41 @@ export class RunRecord {
       this.observeSay(bytes.toString('utf8', start, end))
       return
     }
+    let words = this.colonNames.length > 0 ? this.afterColonName(bytes, start, end) : -1
     const limit = Math.min(end - 1, start + 200)
-    let words = -1
-    for (let i = start; i < limit; i++) {
-      if (bytes[i] === 0x3a && bytes[i + 1] === 0x20) {
-        words = i + 2
-        break
-      }
+    for (let i = start; words < 0 && i < limit; i++) {
+      if (bytes[i] === 0x3a && bytes[i + 1] === 0x20) words = i + 2
     }
     // I(nstance ID), C(reating …), A(MI)
     if (words < 0 || (bytes[words] !== 0x49 && bytes[words] !== 0x43 && bytes[words] !== 0x41)) return
     this.observeSay(bytes.toString('utf8', start, end))
+  }
+
+  /** Where the words after a build name that holds ": " begin in a line (`==> web: prod: …`), or -1. */
+  private afterColonName(bytes: Buffer, start: number, end: number): number {
+    let at = start
+    if (bytes[start] === 0x3d && bytes.compare(arrowBytes, 0, arrowBytes.length, start, Math.min(end, start + arrowBytes.length)) === 0) {
+      at += arrowBytes.length
+    } else {
+      while (at < end && bytes[at] === 0x20) at++
+    }
+    for (const { prefix } of this.colonNames) {
+      if (bytes[at] === prefix[0] && bytes.compare(prefix, 0, prefix.length, at, Math.min(end, at + prefix.length)) === 0) return at + prefix.length
+    }
+    return -1
+  }
+
+  /** The build a line of Packer's is about: what comes before its first ": ", unless a build's name holds one. */
+  private buildOf(text: string): string | undefined {
+    if (this.colonNames.length > 0) {
+      let at = 0
+      if (text.startsWith('==> ')) at = 4
+      else while (text.charCodeAt(at) === 0x20) at++
+      for (const { name } of this.colonNames) {
+        if (text.startsWith(name, at) && text.startsWith(': ', at + name.length)) return name
+      }
+    }
+    return /^(?:==> |\s*)(.+?): /.exec(text)?.[1]
   }
 
   private observeSay(text: string): void {
@@ -308,7 +350,7 @@ export class RunRecord {
       if (this.builds.delete(finished)) this.onTemporaryResource?.(this.temporaryResources, this.finishedImages)
       return
     }
-    const build = /^(?:==> |\s*)(.+?): /.exec(text)?.[1]
+    const build = this.buildOf(text)
     if (build === undefined || this.finished.has(build)) return
     if ((this.builds.get(build)?.instanceIds.length ?? 0) > 0) {
       this.observeImage(build, text)
