@@ -528,11 +528,63 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         const post = await runPostStep(main, options({}))
         expect(post.exitCode).toBe(0)
         expect(post.warnings).toContain(
-          `The main step ended before it set its outputs, but builds had finished: ${fast} (build fast). ` +
-            'These AMIs, and their copies in the regions of ami_regions, exist and are not tagged; they are in no output and the post step leaves them.'
+          `The main step ended before it set its outputs, but builds had finished: build fast: ${fast} (us-east-1). ` +
+            'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
         )
+        expect(post.summary).toContain(`| us-east-1 | [\`${fast}\`](`)
+        expect(post.summary).not.toContain(slow)
         expect(endpoint.images('us-east-1').find((image) => image.imageId === fast)?.state).toBe('available')
         expect(endpoint.images('us-east-1').find((image) => image.imageId === slow)).toBeUndefined()
+      } finally {
+        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+      }
+    })
+
+    it("the main step killed after a build with copies finished: the post step names each of its AMIs, from the manifest", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      // web copies its AMI to the other regions and finishes; api provisions until the kill.
+      withTwoBuilds(workspace)
+      const marker = join(workspace, 'provisioning')
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      let packerPid = 0
+      const main = await runAction(
+        options(
+          {},
+          {
+            onStart: (child, stdoutSoFar) => {
+              void until(() => stdoutSoFar().includes("Build 'web' finished") && existsSync(marker), 'web to finish while api provisions').then(() => {
+                packerPid = childrenOf(child.pid as number)[0]
+                child.kill('SIGKILL')
+              })
+            }
+          }
+        )
+      )
+      try {
+        expect(main.exitCode).toBeNull()
+        const web = regions.map((region) => {
+          const [image] = endpoint.images(region).filter((candidate) => candidate.name.startsWith('packer-ami-action-demo-'))
+          return { region, amiId: image?.imageId }
+        })
+        expect(web.every(({ amiId }) => amiId?.startsWith('ami-'))).toBe(true)
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        // In the manifest's order.
+        const warning = post.warnings.find((text) => text.startsWith('The main step ended before it set its outputs'))
+        expect(warning).toMatch(
+          /^The main step ended before it set its outputs, but builds had finished: build web: (ami-\w+ \([\w-]+\), ){2}ami-\w+ \([\w-]+\)\. These AMIs exist and are not tagged; they are in no output and the post step leaves them\.$/
+        )
+        for (const { region, amiId } of web) expect(warning).toContain(`${amiId} (${region})`)
+        expect(post.summary).toContain('AMIs not in the outputs')
+        for (const { region, amiId } of web) {
+          expect(post.summary).toContain(`| ${region} | [\`${amiId}\`](`)
+          expect(endpoint.images(region).find((image) => image.imageId === amiId)?.state).toBe('available')
+        }
+        // api's instance, which Packer never got to clean up, is gone.
+        expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated', 'terminated'])
       } finally {
         if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
       }

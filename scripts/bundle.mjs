@@ -43,6 +43,7 @@ const loadedLater = {
   'stages/ssm': 'src/aws/ssm.ts',
   'stages/retention': 'src/aws/retention.ts',
   'stages/cleanup': 'src/aws/cleanup.ts',
+  'stages/unreported': 'src/report/unreported.ts',
   'stages/plugin-cache': 'src/plugins/cache.ts',
   'stages/json-place': 'src/common/json-place.ts'
 }

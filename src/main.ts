@@ -25,7 +25,7 @@ import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily } from './aws/families.js'
-import { LEFTOVERS_STATE, type LeftoverState } from './aws/leftovers.js'
+import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
 import { annotate, type Annotation } from './report/annotation.js'
 import { reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
@@ -634,7 +634,12 @@ async function build(
       core.info(`Created ${createdDirectory} for the manifest: Packer's manifest post-processor needs it to exist.`)
     }
   }
-  const leftovers = tellThePostStep(inputs.awsRegion, inputs.onError === 'abort', inputs.buildNames)
+  const leftovers = tellThePostStep(
+    inputs.awsRegion,
+    inputs.onError === 'abort',
+    inputs.buildNames,
+    manifests.map((path, index) => ({ path, runBefore: runsBefore[index] }))
+  )
   const built = await core.group('Build', () =>
     packerStep(buildArguments(inputs), {}, { record: leftovers.record, started: leftovers.packerStarted })
   )
@@ -786,18 +791,22 @@ function killedProblem(signal: NodeJS.Signals, keep: boolean, images: string[]):
  * Saves, as soon as Packer announces them, the instance, security group and key pair it
  * creates, so that the post step can remove them if Packer dies before its own clean-up (the
  * state file is written at once, so even a killed action leaves it behind). `buildNames`, the
- * template's builds, tell whose each line is when a build's name holds ": ".
+ * template's builds, tell whose each line is when a build's name holds ": "; `manifests`, those
+ * the build may write, let the post step name the AMIs of builds that finished if the main step
+ * is killed before its outputs.
  */
 function tellThePostStep(
   homeRegion: string | undefined,
   keep: boolean,
-  buildNames: string[]
+  buildNames: string[],
+  manifests: ManifestBefore[]
 ): { record: RunRecord; packerStarted: (pid: number) => void; packerEnded: (run: PackerRun) => void; amisMade: (amis: Ami[]) => void } {
   const state: LeftoverState = {
     regions: homeRegion ? [homeRegion] : [],
     resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [] },
     packer: 'running',
-    keep
+    keep,
+    manifests
   }
   const save = (): void => core.saveState(LEFTOVERS_STATE, JSON.stringify(state))
   const record = new RunRecord((resources, finished) => {

@@ -2,9 +2,10 @@
 // that outlived a killed main step, removes what a Packer that did not finish left in the
 // account, then saves Packer's plugin directory to the Actions cache. Problems are only ever warnings; they must not fail a job whose build succeeded.
 // It runs after every job, and most jobs leave it nothing to do: each part (the EC2 client, the
-// cache client with Azure's storage client) loads only when the main step left it work.
+// cache client with Azure's storage client, the report of AMIs no output holds) loads only when
+// the main step left it work.
 import * as core from '@actions/core'
-import { LEFTOVERS_STATE, needsCleanup, parseLeftoverState, unreportedAmis } from './aws/leftovers.js'
+import { LEFTOVERS_STATE, needsCleanup, outputsNeverSet, parseLeftoverState } from './aws/leftovers.js'
 import { stopSurvivingPacker } from './packer/survivor.js'
 import { PLUGIN_CACHE_STATE } from './plugins/cache-state.js'
 import { errorMessage } from './common/errors.js'
@@ -20,8 +21,14 @@ export async function run(): Promise<void> {
         )
       }
     }
-    const unreported = unreportedAmis(leftovers)
-    if (unreported) core.warning(unreported, { title: 'AMIs not in the outputs' })
+    if (outputsNeverSet(leftovers)) {
+      // Whatever goes wrong here, the clean-up below still runs.
+      try {
+        await (await import('./report/unreported.js')).reportUnreportedAmis(leftovers)
+      } catch (error) {
+        core.warning(`Could not name the AMIs of the builds that finished: ${errorMessage(error)}`, { title: 'AMIs not in the outputs' })
+      }
+    }
     if (needsCleanup(leftovers)) await (await import('./aws/cleanup.js')).cleanUpAfterPacker(leftovers)
   } catch (error) {
     core.warning(`Could not clean up after Packer: ${errorMessage(error)}`, { title: 'Packer clean-up' })

@@ -28,6 +28,23 @@ export function manifestToRead(paths: string[], runsBefore: Array<string | undef
   return Math.max(0, written)
 }
 
+/**
+ * The AMIs that the build wrote in the first of `manifests` it wrote anew (each with the run it
+ * held before the build), or none: for the post step, when the main step never read them.
+ */
+export function amisWritten(manifests: Array<{ path: string; runBefore?: string }>): Ami[] {
+  for (const { path, runBefore } of manifests) {
+    if (!existsSync(path)) continue
+    try {
+      const run = parseManifest(readFileSync(path, 'utf8'), path)
+      if (run.runUuid !== undefined && run.runUuid !== runBefore) return run.amis
+    } catch {
+      continue
+    }
+  }
+  return []
+}
+
 export interface BuiltAmis {
   amis: Ami[]
   runUuid?: string

@@ -35,6 +35,17 @@ export interface LeftoverState {
   amis?: string[]
   /** The AMI of each build that finished, as Packer announced it: named if the outputs never were. */
   finished?: FinishedImage[]
+  /**
+   * The manifests the build may write, the one to read first first: if the outputs never were
+   * set, the post step names from them the AMIs of the builds that finished, copies included.
+   */
+  manifests?: ManifestBefore[]
+}
+
+/** A manifest file, and the run it held before the build (`last_run_uuid`), to tell the build's entries from older ones. */
+export interface ManifestBefore {
+  path: string
+  runBefore?: string
 }
 
 export type PackerEnd = 'running' | 'exited' | 'failed' | 'killed'
@@ -52,7 +63,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
   const strings = (list: unknown): string[] =>
     Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
   if (typeof value !== 'object' || value === null) return undefined
-  const { regions, resources, packer, keep, packerPid, packerStarted, amis, finished } = value as Record<string, unknown>
+  const { regions, resources, packer, keep, packerPid, packerStarted, amis, finished, manifests } = value as Record<string, unknown>
   if (!packerEnds.includes(packer)) return undefined
   const found = (typeof resources === 'object' && resources !== null ? resources : {}) as Record<string, unknown>
   return {
@@ -69,7 +80,8 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
     ...(Number.isSafeInteger(packerPid) && (packerPid as number) > 1 ? { packerPid: packerPid as number } : {}),
     ...(typeof packerStarted === 'string' && !Number.isNaN(Date.parse(packerStarted)) ? { packerStarted } : {}),
     ...(Array.isArray(amis) ? { amis: strings(amis) } : {}),
-    ...(Array.isArray(finished) ? { finished: finishedImages(finished) } : {})
+    ...(Array.isArray(finished) ? { finished: finishedImages(finished) } : {}),
+    ...(Array.isArray(manifests) ? { manifests: manifestsBefore(manifests) } : {})
   }
 }
 
@@ -92,15 +104,18 @@ function finishedImages(list: unknown[]): FinishedImage[] {
   })
 }
 
+function manifestsBefore(list: unknown[]): ManifestBefore[] {
+  return list.flatMap((item) => {
+    const { path, runBefore } = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>
+    if (typeof path !== 'string' || path === '') return []
+    return [typeof runBefore === 'string' ? { path, runBefore } : { path }]
+  })
+}
+
 /**
- * What the post step says when the main step ended before it set its outputs (it was killed)
- * though builds had finished: their AMIs exist, and nothing else names them. Undefined otherwise.
+ * Whether the main step ended before it set its outputs (it was killed) once Packer had started
+ * its build: the AMIs of builds that finished by then are in no output.
  */
-export function unreportedAmis(state: LeftoverState | undefined): string | undefined {
-  if (state === undefined || state.amis !== undefined || !state.finished?.length) return undefined
-  const made = state.finished.map(({ build, ami }) => `${ami} (build ${build})`).join(', ')
-  return (
-    `The main step ended before it set its outputs, but builds had finished: ${made}. ` +
-    'These AMIs, and their copies in the regions of ami_regions, exist and are not tagged; they are in no output and the post step leaves them.'
-  )
+export function outputsNeverSet(state: LeftoverState | undefined): state is LeftoverState {
+  return state !== undefined && state.amis === undefined
 }
