@@ -268,6 +268,21 @@ describe('readInputs rejects each bad input with its own message', () => {
     expect((await read({ only: 'anything' })).buildNamesKnown).toBe(false)
   })
 
+  it("a JSON template's amazon-chroot builds, named or not, which start no instance of their own", async () => {
+    writeFileSync(
+      join(workspace, 'packer-template.json'),
+      JSON.stringify({
+        builders: [
+          { type: 'amazon-chroot', name: 'base-{{user `os`}}' },
+          { type: 'amazon-chroot' },
+          { type: 'amazon-ebs', name: 'web' }
+        ]
+      })
+    )
+    writeFileSync(join(workspace, 'os.json'), '{"os": "ubuntu"}')
+    expect((await read({ 'var-file': 'os.json' })).chrootBuilds).toEqual(['base-ubuntu', 'amazon-chroot'])
+  })
+
   it('only and except naming builds the template does not have', async () => {
     expect((await problems({ only: 'web,windows', except: 'linux' }))).toEqual([
       'only: the template has no build named "windows" (its builds: web, arm)',

@@ -33,8 +33,8 @@ describe('parseEventLine', () => {
 })
 
 describe('RunRecord', () => {
-  const feed = (lines: string[], buildNames?: string[]): RunRecord => {
-    const record = new RunRecord(undefined, buildNames)
+  const feed = (lines: string[], buildNames?: string[], chrootBuilds?: string[]): RunRecord => {
+    const record = new RunRecord(undefined, { buildNames, chrootBuilds })
     for (const line of lines) {
       const event = parseEventLine(line)
       if (event) record.observe(event)
@@ -42,8 +42,8 @@ describe('RunRecord', () => {
     return record
   }
   /** The `ui` lines' text as bytes, as the log reads it. */
-  const feedText = (lines: string[], buildNames?: string[]): RunRecord => {
-    const record = new RunRecord(undefined, buildNames)
+  const feedText = (lines: string[], buildNames?: string[], chrootBuilds?: string[]): RunRecord => {
+    const record = new RunRecord(undefined, { buildNames, chrootBuilds })
     for (const line of lines) {
       const bytes = Buffer.from(`${line}\n`)
       record.observeText(bytes, uiTextStart(bytes, 0, bytes.length - 1), bytes.length - 1)
@@ -196,6 +196,25 @@ describe('RunRecord', () => {
     expect(feedText(lines, ['web: prod', 'web']).temporaryResources).toEqual(expected)
     // Without the names, the first ": " ends the build's name: nothing of web: prod's is kept.
     expect(feedText(lines).temporaryResources).toEqual({ instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [] })
+  })
+
+  it("reads no line of an amazon-chroot build as an announcement: it runs on the runner's own instance and starts none", () => {
+    // Its scripts may well print the instance they run on, or a key pair they make.
+    const lines = [
+      '1,,ui,say,==> amazon-chroot.host: Gathering information about this EC2 instance...',
+      '1,,ui,message,    amazon-chroot.host: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-chroot.host: Creating temporary keypair: deploy',
+      '1,,ui,say,==> golden.amazon-chroot.host: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-chroot: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> base-ubuntu: Creating temporary security group for this instance: sg-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> base-ubuntu: AMI: ami-0aaaaaaaaaaaaaaa1',
+      // An amazon-ebs build beside them is read as ever.
+      '1,,ui,message,    amazon-ebs.web: Instance ID: i-0bbbbbbbbbbbbbbb2'
+    ]
+    const expected = { instanceIds: ['i-0bbbbbbbbbbbbbbb2'], keyPairs: [], securityGroups: [], images: [], imageInstances: [] }
+    expect(feed(lines, [], ['base-ubuntu']).temporaryResources).toEqual(expected)
+    expect(feedText(lines, [], ['base-ubuntu']).temporaryResources).toEqual(expected)
+    expect(feedText(lines).temporaryResources.securityGroups).toEqual(['sg-0aaaaaaaaaaaaaaa1'])
   })
 
   it("keeps Packer's cancellation notice apart from the errors", () => {

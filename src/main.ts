@@ -637,7 +637,7 @@ async function build(
   const leftovers = tellThePostStep(
     inputs.awsRegion,
     inputs.onError === 'abort',
-    inputs.buildNames,
+    { buildNames: inputs.buildNames, chrootBuilds: inputs.chrootBuilds },
     manifests.map((path, index) => ({ path, runBefore: runsBefore[index] }))
   )
   const built = await core.group('Build', () =>
@@ -790,15 +790,15 @@ function killedProblem(signal: NodeJS.Signals, keep: boolean, images: string[]):
 /**
  * Saves, as soon as Packer announces them, the instance, security group and key pair it
  * creates, so that the post step can remove them if Packer dies before its own clean-up (the
- * state file is written at once, so even a killed action leaves it behind). `buildNames`, the
- * template's builds, tell whose each line is when a build's name holds ": "; `manifests`, those
- * the build may write, let the post step name the AMIs of builds that finished if the main step
- * is killed before its outputs.
+ * state file is written at once, so even a killed action leaves it behind). `template` tells of
+ * its builds: whose each line is when a build's name holds ": ", and which start no instance of
+ * their own (amazon-chroot). `manifests`, those the build may write, let the post step name the
+ * AMIs of builds that finished if the main step is killed before its outputs.
  */
 function tellThePostStep(
   homeRegion: string | undefined,
   keep: boolean,
-  buildNames: string[],
+  template: ConstructorParameters<typeof RunRecord>[1],
   manifests: ManifestBefore[]
 ): { record: RunRecord; packerStarted: (pid: number) => void; packerEnded: (run: PackerRun) => void; amisMade: (amis: Ami[]) => void } {
   const state: LeftoverState = {
@@ -813,7 +813,7 @@ function tellThePostStep(
     state.resources = resources
     state.finished = finished
     save()
-  }, buildNames)
+  }, template)
   return {
     record,
     packerStarted: (pid) => {

@@ -40,6 +40,12 @@ export interface TemplateFiles {
   buildNames: string[]
   /** False when a JSON builder's name is only known at build time. */
   buildNamesKnown: boolean
+  /**
+   * A JSON template's `amazon-chroot` builds, by name. Such a build runs on the runner's own
+   * instance and starts none, so no line of it is Packer announcing a resource of the build's
+   * (an HCL2 build's name holds its type).
+   */
+  chrootBuilds: string[]
   varFiles: string[]
   /** Set when var-file was empty and packer-vars.json was found beside a JSON template. */
   defaultVarFile?: string
@@ -95,6 +101,7 @@ interface TemplateDescription {
   provisionerTypes: string[]
   buildNames: string[]
   buildNamesKnown: boolean
+  chrootBuilds: string[]
   sensitiveVariables: string[]
   sensitiveValues: string[]
   sensitiveUnknown: string[]
@@ -121,6 +128,7 @@ const nothingKnown: TemplateDescription = {
   provisionerTypes: [],
   buildNames: [],
   buildNamesKnown: true,
+  chrootBuilds: [],
   sensitiveVariables: [],
   sensitiveValues: [],
   sensitiveUnknown: [],
@@ -269,6 +277,7 @@ function describeJson(
       builderTypes: [...new Set(info.builders.map((builder) => builder.type))],
       buildNames,
       buildNamesKnown: buildNames.length === info.builders.length,
+      chrootBuilds: info.builders.flatMap((builder) => (builder.type === 'amazon-chroot' && builder.name !== undefined ? [builder.name] : [])),
       postProcessorTypes: info.postProcessorTypes,
       postProcessorNames: info.postProcessorNames,
       provisionerTypes: info.provisionerTypes,

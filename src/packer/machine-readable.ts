@@ -230,14 +230,19 @@ export class RunRecord {
    */
   private readonly colonNames: Array<{ name: string; prefix: Buffer }>
 
+  /** The template's `amazon-chroot` builds that their names do not tell (a JSON builder's `name`). */
+  private readonly chrootBuilds: Set<string>
+
   /**
    * `onTemporaryResource` is called when a temporary resource is announced, or a build finishes,
-   * e.g. to save them for the post step at once. `buildNames` are the template's, when known.
+   * e.g. to save them for the post step at once. `template` tells of the template's builds, when
+   * known: their names, and which are `amazon-chroot` builds.
    */
   constructor(
     private readonly onTemporaryResource?: (resources: TemporaryResources, finishedImages: FinishedImage[]) => void,
-    buildNames: string[] = []
+    { buildNames = [], chrootBuilds = [] }: { buildNames?: string[]; chrootBuilds?: string[] } = {}
   ) {
+    this.chrootBuilds = new Set(chrootBuilds)
     this.colonNames = buildNames
       .filter((name) => name.includes(': '))
       .sort((a, b) => b.length - a.length)
@@ -351,7 +356,7 @@ export class RunRecord {
       return
     }
     const build = this.buildOf(text)
-    if (build === undefined || this.finished.has(build)) return
+    if (build === undefined || this.finished.has(build) || this.isChroot(build)) return
     if ((this.builds.get(build)?.instanceIds.length ?? 0) > 0) {
       this.observeImage(build, text)
       return
@@ -360,6 +365,17 @@ export class RunRecord {
       const match = pattern.exec(text)
       if (match) this.addTo(build, kind, match[1])
     }
+  }
+
+  /**
+   * Whether a build is an `amazon-chroot` one: it runs on the runner's own instance and starts
+   * no instance, key pair or security group, so a line of it that reads as such an announcement
+   * is its provisioners' (a script printing the instance it runs on), and its instance is never
+   * the post step's to terminate. Packer names an HCL2 build `[<build>.]amazon-chroot.<source>`,
+   * and an unnamed JSON builder by its type.
+   */
+  private isChroot(build: string): boolean {
+    return this.chrootBuilds.has(build) || build === 'amazon-chroot' || build.startsWith('amazon-chroot.') || build.includes('.amazon-chroot.')
   }
 
   /** A launched build's `Creating AMI … from instance i-…` and `AMI: ami-…` (announcedImage). */
