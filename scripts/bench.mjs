@@ -287,7 +287,17 @@ async function coldStart(node, entry, workspace, inputs = {}) {
  * do: Packer exited by itself and no plugin cache was used.
  */
 async function postStep(node, workspace) {
-  const leftovers = { regions: ['us-east-1'], resources: { instanceIds: [], keyPairs: [], securityGroups: [] }, packer: 'exited' }
+  // As a successful build saves it: what it announced, and the AMIs it put in the outputs.
+  const ami = 'ami-0123456789abcdef0'
+  const leftovers = {
+    regions: ['us-east-1'],
+    resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [] },
+    packer: 'exited',
+    keep: false,
+    manifests: [{ path: join(workspace, 'packer-manifest.json') }],
+    finished: [{ build: 'amazon-ebs', ami }],
+    amis: [ami]
+  }
   const { env } = actionEnv(workspace, {}, { PATH: process.env.PATH ?? '', HOME: workspace, 'STATE_packer-leftovers': JSON.stringify(leftovers) })
   const entry = join(projectRoot, 'dist', 'post.js')
   const run = expectExit(await timeProcess(node, [entry], { cwd: workspace, env }), 0, 'dist/post.js')

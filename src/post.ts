@@ -5,7 +5,7 @@
 // cache client with Azure's storage client, the report of AMIs no output holds) loads only when
 // the main step left it work.
 import * as core from '@actions/core'
-import { LEFTOVERS_STATE, needsCleanup, outputsNeverSet, parseLeftoverState } from './aws/leftovers.js'
+import { LEFTOVERS_STATE, needsCleanup, mayHaveUnreportedAmis, parseLeftoverState } from './aws/leftovers.js'
 import { stopSurvivingPacker } from './packer/survivor.js'
 import { PLUGIN_CACHE_STATE } from './plugins/cache-state.js'
 import { errorMessage } from './common/errors.js'
@@ -21,7 +21,7 @@ export async function run(): Promise<void> {
         )
       }
     }
-    if (outputsNeverSet(leftovers)) {
+    if (mayHaveUnreportedAmis(leftovers)) {
       // Whatever goes wrong here, the clean-up below still runs.
       try {
         await (await import('./report/unreported.js')).reportUnreportedAmis(leftovers)

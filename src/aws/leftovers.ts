@@ -114,8 +114,9 @@ function manifestsBefore(list: unknown[]): ManifestBefore[] {
 
 /**
  * Whether the main step ended before it set its outputs (it was killed) once Packer had started
- * its build: the AMIs of builds that finished by then are in no output.
+ * its build, and a build may have finished by then: Packer announced its AMI, or the build may
+ * have written a manifest. Their AMIs are in no output.
  */
-export function outputsNeverSet(state: LeftoverState | undefined): state is LeftoverState {
-  return state !== undefined && state.amis === undefined
+export function mayHaveUnreportedAmis(state: LeftoverState | undefined): state is LeftoverState {
+  return state !== undefined && state.amis === undefined && ((state.finished?.length ?? 0) > 0 || (state.manifests?.length ?? 0) > 0)
 }
