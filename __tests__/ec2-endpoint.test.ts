@@ -4,6 +4,7 @@ import {
   CreateImageCommand,
   CreateKeyPairCommand,
   CreateSecurityGroupCommand,
+  CreateSnapshotCommand,
   CreateTagsCommand,
   DeleteKeyPairCommand,
   DeleteSecurityGroupCommand,
@@ -19,6 +20,7 @@ import {
   DescribeVolumesCommand,
   EC2Client,
   ModifyImageAttributeCommand,
+  RegisterImageCommand,
   RunInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
@@ -223,6 +225,33 @@ describe('images, snapshots and copies across regions', () => {
     await expect(
       client.send(new CreateImageCommand({ InstanceId: instanceId, Name: 'bad:name' }))
     ).rejects.toMatchObject({ name: 'InvalidAMIName.Malformed' })
+  })
+
+  it('snapshots a volume and registers an AMI from the snapshot, tied to no instance', async () => {
+    const client = ec2()
+    const instanceId = await runningInstance(client)
+    const [volumeId] = endpoint.instances(HOME).find((instance) => instance.instanceId === instanceId)?.volumeIds ?? []
+    const snapshot = await client.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: 'Packer: then' }))
+    expect(snapshot).toMatchObject({ VolumeId: volumeId, State: 'pending', Description: 'Packer: then' })
+    const own = await client.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'volume-id', Values: [volumeId] }] }))
+    expect(own.Snapshots?.map((one) => one.SnapshotId)).toEqual([snapshot.SnapshotId])
+
+    const { ImageId } = await client.send(
+      new RegisterImageCommand({
+        Name: 'registered image',
+        RootDeviceName: '/dev/xvda',
+        VirtualizationType: 'hvm',
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshot.SnapshotId, VolumeSize: 8 } }]
+      })
+    )
+    const { Images } = await client.send(
+      new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'block-device-mapping.snapshot-id', Values: [snapshot.SnapshotId as string] }] })
+    )
+    expect(Images?.map((image) => [image.ImageId, image.SourceInstanceId, image.RootDeviceName])).toEqual([[ImageId, undefined, '/dev/xvda']])
+    await expect(
+      client.send(new RegisterImageCommand({ Name: 'no root', RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvdb', Ebs: { SnapshotId: snapshot.SnapshotId } }] }))
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' })
+    await expect(client.send(new CreateSnapshotCommand({ VolumeId: 'vol-00000000000000fff' }))).rejects.toMatchObject({ name: 'InvalidVolume.NotFound' })
   })
 
   it('copies an AMI into the calling region only, with a snapshot of its own', async () => {

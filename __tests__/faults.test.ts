@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
-import { demoWorkspace, withTwoBuilds } from './support/demo.js'
+import { asSurrogateBuild, demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -646,6 +646,85 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(post.stdout).toContain(`us-east-1: deregistered ${ami} (pending, made from `)
       expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
       expect(endpoint.snapshots('us-east-1').map((snapshot) => snapshot.snapshotId)).toEqual(['snap-0abcdef1234567890'])
+    })
+
+    /** An amazon-ebssurrogate build whose AMI stays pending: `stop` runs once Packer waits for it. */
+    async function surrogateWaitingForItsAmi(stop: (child: ChildProcess) => void): Promise<ActionRun> {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCreatedImagesPending()
+      asSurrogateBuild(workspace)
+      const loopback = endpoint
+      return patientRun((child, stdoutSoFar) => {
+        void until(() => /: AMI: ami-/.test(stdoutSoFar()) && loopback.callsOf('DescribeImages').length >= 3, 'Packer to wait for its AMI').then(() =>
+          stop(child)
+        )
+      })
+    }
+
+    it('an amazon-ebssurrogate build killed while its AMI becomes available: the post step deregisters it and deletes its snapshot', async () => {
+      const main = await surrogateWaitingForItsAmi((child) => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+      expect(main.exitCode).toBe(1)
+      const ami = announcedAmi(main.stdout, 'amazon-ebssurrogate')
+      const registered = endpoint.images('us-east-1').find((image) => image.imageId === ami)
+      // EC2 ties it to no instance: it was registered from a snapshot of the instance's volume.
+      expect(registered?.sourceInstanceId).toBeUndefined()
+      const [instance] = endpoint.instances('us-east-1')
+      const [snapshot] = registered?.blockDeviceMappings.flatMap((device) => device.snapshotId ?? []) ?? []
+      expect(instance.volumeIds).toContain(endpoint.snapshots('us-east-1').find((one) => one.snapshotId === snapshot)?.volumeId)
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(
+        `us-east-1: deregistered ${ami} (pending, registered from snapshots of the volumes of ${instance.instanceId}) and deleted its snapshot ${snapshot}.`
+      )
+      expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
+      expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual(['snap-0abcdef1234567890'])
+      expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
+    })
+
+    it('an amazon-ebssurrogate build cancelled while its AMI becomes available: Packer takes its instance, and the post step names the AMI it leaves', async () => {
+      const main = await surrogateWaitingForItsAmi((child) => child.kill('SIGINT'))
+      expect(main.exitCode).toBe(1)
+      const ami = announcedAmi(main.stdout, 'amazon-ebssurrogate')
+      // Packer terminated its instance, with the volume its AMI was registered from.
+      expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
+      expect(endpoint.images('us-east-1').find((image) => image.imageId === ami)?.state).toBe('pending')
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toContain(
+        `us-east-1: ${ami}, which Packer announced, was registered from snapshots after Packer started, but EC2 no longer ` +
+          "shows them to be of the build's instance: left as it is. If it is the build's AMI, deregister it and delete its snapshots."
+      )
+      expect(endpoint.images('us-east-1').map((image) => image.imageId)).toContain(ami)
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+    })
+
+    it('an amazon-ebssurrogate build killed while it snapshots its volume: the post step deletes the snapshot no AMI was registered from', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.answerLate('CreateSnapshot', 60_000)
+      asSurrogateBuild(workspace)
+      const loopback = endpoint
+      const main = await patientRun((child, stdoutSoFar) => {
+        void until(
+          () => stdoutSoFar().includes('Creating snapshot of EBS Volume') && loopback.snapshots('us-east-1').length > 1,
+          'Packer to snapshot its volume'
+        ).then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+      })
+      expect(main.exitCode).toBe(1)
+      const snapshot = endpoint.snapshots('us-east-1').find((one) => one.snapshotId !== 'snap-0abcdef1234567890')
+      const [instance] = endpoint.instances('us-east-1')
+      expect(instance.volumeIds).toContain(snapshot?.volumeId)
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(
+        `us-east-1: deleted ${snapshot?.snapshotId}, a snapshot of ${snapshot?.volumeId} of ${instance.instanceId} that no AMI was registered from.`
+      )
+      expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual(['snap-0abcdef1234567890'])
+      expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
     })
 
     it("a build that fails while its AMI is copied: the post step deregisters the copies Packer leaves", async () => {

@@ -1,12 +1,14 @@
 // The README's IAM policy must let a real run through: every EC2 action a demo run records
 // (Packer's and the action's own) is in it, and, for the Packer the record was made with,
-// nothing else is.
+// nothing else is. A row of its table of template settings adds what such a build calls.
 import { expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { projectRoot } from './support/action-process.js'
+import { startEc2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { loopbackEnvironment, projectRoot, pushToMain, runAction } from './support/action-process.js'
+import { asSurrogateBuild, demoWorkspace } from './support/demo.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 function readmePolicyActions(): string[] {
@@ -15,6 +17,14 @@ function readmePolicyActions(): string[] {
   if (!block) throw new Error('README.md has no <!-- iam-policy --> JSON block')
   const policy = JSON.parse(block[1]) as { Statement: Array<{ Effect: string; Action: string[] }> }
   return policy.Statement.filter((statement) => statement.Effect === 'Allow').flatMap((statement) => statement.Action)
+}
+
+/** The actions the README's table of template settings adds for `setting`. */
+function readmeSettingActions(setting: string): string[] {
+  const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8')
+  const row = readme.split('\n').find((line) => line.startsWith(`| ${setting} |`))
+  if (!row) throw new Error(`README.md has no row for ${setting} in its table of template settings`)
+  return [...(row.split('|')[2] ?? '').matchAll(/`(ec2:\w+)`/g)].map(([, action]) => action)
 }
 
 describeWithPacker('the README IAM policy', () => {
@@ -41,6 +51,27 @@ describeWithPacker('the README IAM policy', () => {
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true })
+    }
+  })
+
+  it('with its row for an amazon-ebssurrogate builder, covers such a build', async () => {
+    const workspace = demoWorkspace('iam-surrogate-')
+    const endpoint = await startEc2Endpoint()
+    try {
+      asSurrogateBuild(workspace)
+      const run = await runAction({
+        workspace,
+        inputs: { 'packer-version': packerVersion(), 'working-directory': 'json' },
+        env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) }
+      })
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs['ami-id']).toMatch(/^ami-/)
+      const recorded = [...new Set(endpoint.calls.map((call) => `ec2:${call.action}`))]
+      const beyond = recorded.filter((action) => !readmePolicyActions().includes(action))
+      expect(beyond.sort()).toEqual(readmeSettingActions('an `amazon-ebssurrogate` builder').sort())
+    } finally {
+      await endpoint.close()
+      rmSync(workspace, { recursive: true, force: true })
     }
   })
 })

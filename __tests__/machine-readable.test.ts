@@ -129,7 +129,8 @@ describe('RunRecord', () => {
       keyPairs: ['packer_6601', 'packer_6602'],
       securityGroups: ['packer_6603'],
       images: [],
-      imageInstances: []
+      imageInstances: [],
+      snapshotVolumes: []
     }
     expect(feed(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources).toEqual(expected)
@@ -158,7 +159,8 @@ describe('RunRecord', () => {
       keyPairs: ['packer_6602'],
       securityGroups: [],
       images: ['ami-0ccccccccccccccc7'],
-      imageInstances: ['i-0ccccccccccccccc3']
+      imageInstances: ['i-0ccccccccccccccc3'],
+      snapshotVolumes: []
     }
     expect(feed(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources).toEqual(expected)
@@ -190,12 +192,13 @@ describe('RunRecord', () => {
       keyPairs: ['packer_7701'],
       securityGroups: ['sg-0aaaaaaaaaaaaaaa1'],
       images: ['ami-0ccccccccccccccc3'],
-      imageInstances: ['i-0aaaaaaaaaaaaaaa1']
+      imageInstances: ['i-0aaaaaaaaaaaaaaa1'],
+      snapshotVolumes: []
     }
     expect(feed(lines, ['web: prod', 'web']).temporaryResources).toEqual(expected)
     expect(feedText(lines, ['web: prod', 'web']).temporaryResources).toEqual(expected)
     // Without the names, the first ": " ends the build's name: nothing of web: prod's is kept.
-    expect(feedText(lines).temporaryResources).toEqual({ instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [] })
+    expect(feedText(lines).temporaryResources).toEqual({ instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [] })
   })
 
   it("reads no line of an amazon-chroot build as an announcement: it runs on the runner's own instance and starts none", () => {
@@ -211,7 +214,7 @@ describe('RunRecord', () => {
       // An amazon-ebs build beside them is read as ever.
       '1,,ui,message,    amazon-ebs.web: Instance ID: i-0bbbbbbbbbbbbbbb2'
     ]
-    const expected = { instanceIds: ['i-0bbbbbbbbbbbbbbb2'], keyPairs: [], securityGroups: [], images: [], imageInstances: [] }
+    const expected = { instanceIds: ['i-0bbbbbbbbbbbbbbb2'], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [] }
     expect(feed(lines, [], ['base-ubuntu']).temporaryResources).toEqual(expected)
     expect(feedText(lines, [], ['base-ubuntu']).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources.securityGroups).toEqual(['sg-0aaaaaaaaaaaaaaa1'])

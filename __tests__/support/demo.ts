@@ -26,3 +26,21 @@ export function withTwoBuilds(workspace: string, [first, second] = ['web', 'api'
   ]
   writeFileSync(path, JSON.stringify(template, null, 2))
 }
+
+/**
+ * Makes the demo JSON template's build an amazon-ebssurrogate one: it snapshots a volume of its
+ * instance and registers its AMI from the snapshot (EC2 ties that AMI to no instance).
+ */
+export function asSurrogateBuild(workspace: string): void {
+  const path = join(workspace, 'json', 'packer-template.json')
+  const template = JSON.parse(readFileSync(path, 'utf8'))
+  const volume = { volume_size: 8, volume_type: 'gp2', delete_on_termination: true }
+  template.builders[0] = {
+    ...template.builders[0],
+    type: 'amazon-ebssurrogate',
+    ami_virtualization_type: 'hvm',
+    launch_block_device_mappings: [{ device_name: '/dev/xvdf', ...volume }],
+    ami_root_device: { source_device_name: '/dev/xvdf', device_name: '/dev/xvda', ...volume }
+  }
+  writeFileSync(path, JSON.stringify(template, null, 2))
+}

@@ -50,9 +50,15 @@ function describe(error: unknown): string {
   return [name && name !== 'Error' ? name : '', message ?? String(error)].filter(Boolean).join(': ')
 }
 
-/** Everything Packer's log named, by ID or name: the AMIs, the instances, the security groups, the key pairs. */
+/** Everything Packer's log named, by ID or name: the AMIs, the instances, the security groups, the key pairs, the volumes snapshotted. */
 function named({ resources }: LeftoverState): string[] {
-  return [...resources.images, ...resources.instanceIds, ...resources.securityGroups, ...resources.keyPairs]
+  return [
+    ...resources.images,
+    ...resources.instanceIds,
+    ...resources.securityGroups,
+    ...resources.keyPairs,
+    ...resources.snapshotVolumes.map((volume) => `the snapshots of ${volume}`)
+  ]
 }
 
 /** How Packer ended, as the post step tells it. */
@@ -80,7 +86,8 @@ export async function cleanUpLeftovers(state: LeftoverState, options: CleanupOpt
   }
 }
 
-type InstanceState = { id: string; state: string }
+/** An instance as the clean-up sees it: its EBS volumes are those still attached. */
+type InstanceState = { id: string; state: string; volumeIds: string[] }
 
 /** One clean-up: what is still unseen, what was done, and the deadline that bounds it all. */
 class Cleanup {
@@ -102,6 +109,8 @@ class Cleanup {
   private readonly searched: string[]
   /** The builds' instances found, in any state, and the region of each. */
   private readonly instancesFound = new Map<string, string>()
+  /** The volumes attached to the builds' instances when first found, before they were terminated. */
+  private readonly instanceVolumes = new Map<string, string[]>()
   /** What waits until the AMIs are dealt with: security groups (once their instances are gone) and key pairs. */
   private readonly afterImages: Array<() => Promise<unknown>> = []
   private readonly clients = new Map<string, EC2Client>()
@@ -128,12 +137,13 @@ class Cleanup {
   }
 
   async run(): Promise<CleanupReport> {
-    const { instanceIds, keyPairs, securityGroups, images } = this.state.resources
+    const { instanceIds, keyPairs, securityGroups, images, snapshotVolumes } = this.state.resources
     const announced = [
       ...images,
       ...instanceIds,
       ...securityGroups.map((name) => `security group ${name}`),
-      ...keyPairs.map((name) => `key pair ${name}`)
+      ...keyPairs.map((name) => `key pair ${name}`),
+      ...snapshotVolumes.map((volume) => `snapshots of ${volume}`)
     ]
     this.options.log(`${packerEnd(this.state)}. Its log announced: ${announced.join(', ')}.`)
     if (this.state.regions.length === 0) {
@@ -242,11 +252,13 @@ class Cleanup {
 
   /** The AMIs of the builds that did not finish, with their copies (leftover-images.ts). */
   private async cleanUpImages(): Promise<void> {
-    const { images, imageInstances } = this.state.resources
+    const { images, imageInstances, snapshotVolumes } = this.state.resources
     const found = await cleanUpImages({
       instances: this.instancesFound,
+      instanceVolumes: this.instanceVolumes,
       announcedImages: images,
       imageInstances,
+      snapshotVolumes,
       knownRegions: this.state.regions,
       packerStarted: this.state.packerStarted,
       outputs: this.state.amis ?? [],
@@ -285,6 +297,7 @@ class Cleanup {
     }
     const ours = [...found.values()]
     for (const { id } of ours) this.instancesFound.set(id, region)
+    for (const { id, volumeIds } of ours) if (!this.instanceVolumes.has(id)) this.instanceVolumes.set(id, volumeIds)
     for (const { id } of ours) {
       if (!this.unseenInstances.delete(id) && !instanceIds.includes(id)) log(`${region}: ${id} uses Packer's temporary key pair or security group.`)
     }
@@ -417,15 +430,16 @@ async function describeInstances(
   filter: InstanceFilter,
   values: string[],
   send: { abortSignal: AbortSignal }
-): Promise<Array<{ id: string; state: string }>> {
-  const found: Array<{ id: string; state: string }> = []
+): Promise<InstanceState[]> {
+  const found: InstanceState[] = []
   let nextToken: string | undefined
   do {
     const answer = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: filter, Values: values }], NextToken: nextToken }), send)
     for (const reservation of answer.Reservations ?? []) {
       for (const instance of reservation.Instances ?? []) {
         if (instance.InstanceId && filtered[filter](instance).some((value) => value !== undefined && values.includes(value))) {
-          found.push({ id: instance.InstanceId, state: instance.State?.Name ?? 'unknown' })
+          const volumeIds = (instance.BlockDeviceMappings ?? []).flatMap((device) => (device.Ebs?.VolumeId ? [device.Ebs.VolumeId] : []))
+          found.push({ id: instance.InstanceId, state: instance.State?.Name ?? 'unknown', volumeIds })
         }
       }
     }

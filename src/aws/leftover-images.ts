@@ -5,19 +5,35 @@
 // Packer's clean-up: it deregisters them and deletes their snapshots.
 //
 // Nothing is taken from the log on trust: an AMI is the build's only when EC2 says it was made
-// from the build's own instance (SourceInstanceId), or is a copy of such an AMI
-// (SourceImageId). The one exception is an AMI that Packer announced and has deregistered
-// already: its copies are taken when they were made after Packer started.
-import { DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeRegionsCommand, type EC2Client, type Filter, type Image } from '@aws-sdk/client-ec2'
+// from the build's own instance (SourceInstanceId), or registered from snapshots of that
+// instance's volumes (an amazon-ebssurrogate build: SnapshotId, VolumeId), or is a copy of such
+// an AMI (SourceImageId). The one exception is an AMI that Packer announced and has
+// deregistered already: its copies are taken when they were made after Packer started.
+import {
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  DescribeRegionsCommand,
+  DescribeSnapshotsCommand,
+  type EC2Client,
+  type Filter,
+  type Image
+} from '@aws-sdk/client-ec2'
 import { describeAwsFailure } from './failures.js'
 import { snapshotIdsOf } from './images.js'
 
 export interface ImageCleanupInput {
   /** The instances of builds that did not finish, announced or found, and where each was found. */
   instances: Map<string, string>
-  /** What the log announced: the AMIs (`AMI: ami-…`) and the instances made into AMIs (`Creating AMI`). */
+  /** The volumes attached to each of those instances when it was found, before any was terminated. */
+  instanceVolumes: Map<string, string[]>
+  /**
+   * What the log announced: the AMIs (`AMI: ami-…`), the instances made into AMIs (`Creating
+   * AMI`) and the volumes snapshotted to register an AMI from (`Creating snapshot of EBS Volume`).
+   */
   announcedImages: string[]
   imageInstances: string[]
+  snapshotVolumes: string[]
   /** Regions known without asking EC2: the home region. */
   knownRegions: string[]
   packerStarted?: string
@@ -40,6 +56,16 @@ export interface ImageCleanupReport {
 interface Found {
   region: string
   image: Image
+  /** What it was made from, when not an instance (SourceInstanceId) or an AMI (SourceImageId). */
+  from?: string
+}
+
+/** A snapshot of a build's instance's volume, in its region. */
+interface VolumeSnapshot {
+  region: string
+  snapshotId: string
+  volumeId: string
+  instanceId: string
 }
 
 /** How far the runner's clock may be from EC2's when a copy's creation date is compared. */
@@ -49,15 +75,42 @@ const clockSkewMs = 5 * 60_000
 export async function cleanUpImages(input: ImageCleanupInput): Promise<ImageCleanupReport> {
   const report: ImageCleanupReport = { deregistered: [], deletedSnapshots: [], leftBehind: [] }
   const made = input.imageInstances.filter((id) => input.instances.has(id))
-  if (made.length === 0 && input.announcedImages.length === 0) return report
+  const volumes = snapshottedVolumes(input)
+  if (made.length === 0 && input.announcedImages.length === 0 && volumes.length === 0) return report
   const search = new ImageSearch(input, report)
-  const sources = await search.sources()
+  const snapshots = await search.snapshotsOf(volumes)
+  const sources = await search.sources(snapshots)
   const copies = await search.copies(sources)
+  const kept = new Set<string>()
   for (const found of [...copies, ...sources.found]) {
-    if (input.outputs.includes(found.image.ImageId as string)) input.log(`${found.region}: ${found.image.ImageId} is in the outputs: left as it is.`)
-    else await remove(input, found, report)
+    if (input.outputs.includes(found.image.ImageId as string)) {
+      input.log(`${found.region}: ${found.image.ImageId} is in the outputs: left as it is.`)
+      for (const snapshot of snapshotIdsOf(found.image)) kept.add(snapshot)
+    } else {
+      await remove(input, found, report)
+    }
+  }
+  // Snapshots that no AMI was registered from yet (Packer was stopped before it registered).
+  const registered = new Set(sources.found.flatMap((found) => snapshotIdsOf(found.image)))
+  for (const snapshot of snapshots.filter((one) => !registered.has(one.snapshotId) && !kept.has(one.snapshotId))) {
+    await removeSnapshot(input, snapshot, report)
   }
   return report
+}
+
+/**
+ * The volumes a build announced snapshotting that EC2 says are attached to one of its own
+ * instances: only those are the build's (a provisioner may print any volume's ID).
+ */
+function snapshottedVolumes(input: ImageCleanupInput): Array<{ region: string; volumeId: string; instanceId: string }> {
+  const volumes: Array<{ region: string; volumeId: string; instanceId: string }> = []
+  for (const volumeId of new Set(input.snapshotVolumes)) {
+    const instanceId = [...input.instanceVolumes].find(([, attached]) => attached.includes(volumeId))?.[0]
+    const region = instanceId === undefined ? undefined : input.instances.get(instanceId)
+    if (instanceId !== undefined && region !== undefined) volumes.push({ region, volumeId, instanceId })
+    else input.log(`${volumeId}, which Packer's log named, is attached to none of the build's instances that EC2 still shows: its snapshots are left as they are.`)
+  }
+  return volumes
 }
 
 /** The lookups, each in the regions it needs. */
@@ -67,17 +120,69 @@ class ImageSearch {
     private readonly report: ImageCleanupReport
   ) {}
 
+  /** The account's snapshots of the builds' volumes (snapshottedVolumes), in their regions. */
+  async snapshotsOf(volumes: Array<{ region: string; volumeId: string; instanceId: string }>): Promise<VolumeSnapshot[]> {
+    const snapshots: VolumeSnapshot[] = []
+    for (const region of new Set(volumes.map((volume) => volume.region))) {
+      const inRegion = volumes.filter((volume) => volume.region === region)
+      try {
+        await this.input.withClient(region, async (ec2) => {
+          let token: string | undefined
+          do {
+            const answer = await ec2.send(
+              new DescribeSnapshotsCommand({
+                OwnerIds: ['self'],
+                Filters: [{ Name: 'volume-id', Values: inRegion.map((volume) => volume.volumeId) }],
+                NextToken: token
+              }),
+              { abortSignal: this.input.abortSignal }
+            )
+            for (const snapshot of answer.Snapshots ?? []) {
+              const volume = inRegion.find((one) => one.volumeId === snapshot.VolumeId)
+              if (snapshot.SnapshotId && volume) snapshots.push({ region, snapshotId: snapshot.SnapshotId, volumeId: volume.volumeId, instanceId: volume.instanceId })
+            }
+            token = answer.NextToken
+          } while (token)
+        })
+      } catch (error) {
+        const named = inRegion.map((volume) => volume.volumeId).join(', ')
+        this.input.warn(`Could not look in ${region} for the snapshots of ${named}: ${describeAwsFailure(error, 'ec2:DescribeSnapshots')}`)
+        this.report.leftBehind.push(`snapshots of ${named} (${region})`)
+      }
+    }
+    return snapshots
+  }
+
   /**
-   * The AMIs made from the builds' instances, in the regions the instances are in, and the
-   * announced AMIs that are no longer there (Packer deregistered them).
+   * The AMIs made from the builds' instances, or registered from snapshots of their volumes
+   * (`snapshots`), in the regions the instances are in, and the announced AMIs that are no
+   * longer there (Packer deregistered them).
    */
-  async sources(): Promise<{ found: Found[]; gone: string[] }> {
+  async sources(snapshots: VolumeSnapshot[]): Promise<{ found: Found[]; gone: string[] }> {
     const { instances, announcedImages, knownRegions } = this.input
     const ours = [...instances.keys()]
     const regions = [...new Set(instances.size > 0 ? instances.values() : knownRegions)]
     const found: Found[] = []
     const seen = new Set<string>()
     let lookedEverywhere = true
+    for (const region of new Set(snapshots.map((snapshot) => snapshot.region))) {
+      const inRegion = snapshots.filter((snapshot) => snapshot.region === region)
+      const images = await this.describe(region, [{ Name: 'block-device-mapping.snapshot-id', Values: inRegion.map((one) => one.snapshotId) }]).catch(
+        (error: unknown) => {
+          this.input.warn(`Could not look in ${region} for the AMIs of Packer's unfinished builds: ${describeAwsFailure(error, 'ec2:DescribeImages')}`)
+          lookedEverywhere = false
+          return []
+        }
+      )
+      for (const image of images) {
+        // Every snapshot it was registered from is one of the build's.
+        const from = snapshotIdsOf(image).map((id) => inRegion.find((one) => one.snapshotId === id))
+        if (from.length === 0 || from.some((one) => one === undefined)) continue
+        seen.add(image.ImageId as string)
+        const instances = [...new Set(from.map((one) => one?.instanceId))].join(', ')
+        found.push({ region, image, from: `registered from snapshots of the volumes of ${instances}` })
+      }
+    }
     const lookups: Filter[] = [
       ...(ours.length > 0 ? [{ Name: 'source-instance-id', Values: ours }] : []),
       ...(announcedImages.length > 0 ? [{ Name: 'image-id', Values: announcedImages }] : [])
@@ -93,8 +198,19 @@ class ImageSearch {
           const id = image.ImageId as string
           if (seen.has(id)) continue
           seen.add(id)
-          if (image.SourceInstanceId !== undefined && instances.has(image.SourceInstanceId)) found.push({ region, image })
-          else this.input.log(`${region}: ${id}, which Packer's log named, was not made from the build's instance: left as it is.`)
+          if (image.SourceInstanceId !== undefined && instances.has(image.SourceInstanceId)) {
+            found.push({ region, image })
+          } else if (this.registeredDuringBuild(image)) {
+            // An amazon-ebssurrogate AMI whose snapshots' volumes were not seen on the build's
+            // instance: Packer had terminated it (a failed or cancelled build), taking them.
+            this.input.warn(
+              `${region}: ${id}, which Packer announced, was registered from snapshots after Packer started, but EC2 no longer ` +
+                "shows them to be of the build's instance: left as it is. If it is the build's AMI, deregister it and delete its snapshots."
+            )
+            this.report.leftBehind.push(`${id} (${region})`)
+          } else {
+            this.input.log(`${region}: ${id}, which Packer's log named, was not made from the build's instance: left as it is.`)
+          }
         }
       }
     }
@@ -147,6 +263,12 @@ class ImageSearch {
     return copies
   }
 
+  /** Whether an AMI was registered from snapshots (made from no instance or AMI) after Packer started. */
+  private registeredDuringBuild(image: Image): boolean {
+    const since = this.input.packerStarted ? Date.parse(this.input.packerStarted) - clockSkewMs : Infinity
+    return image.SourceInstanceId === undefined && image.SourceImageId === undefined && Date.parse(image.CreationDate ?? '') >= since
+  }
+
   /** Every region of the account, for a copy may be in any; the known ones if EC2 will not say. */
   private async regions(): Promise<string[]> {
     const known = [...new Set([...this.input.knownRegions, ...this.input.instances.values()])]
@@ -180,7 +302,7 @@ class ImageSearch {
 }
 
 /** Deregisters one AMI, then deletes its snapshots, which nothing else uses once it is gone. */
-async function remove(input: ImageCleanupInput, { region, image }: Found, report: ImageCleanupReport): Promise<void> {
+async function remove(input: ImageCleanupInput, { region, image, from }: Found, report: ImageCleanupReport): Promise<void> {
   const id = image.ImageId as string
   const snapshots = snapshotIdsOf(image)
   const send = { abortSignal: input.abortSignal }
@@ -203,9 +325,22 @@ async function remove(input: ImageCleanupInput, { region, image }: Found, report
     }
   }
   report.deletedSnapshots.push(...deleted)
-  const what = image.SourceImageId ? `a copy of ${image.SourceImageId}` : `made from ${image.SourceInstanceId}`
+  const what = image.SourceImageId ? `a copy of ${image.SourceImageId}` : (from ?? `made from ${image.SourceInstanceId}`)
   input.log(
     `${region}: deregistered ${id} (${image.State ?? 'state unknown'}, ${what})` +
       (deleted.length > 0 ? ` and deleted its snapshot${deleted.length > 1 ? 's' : ''} ${deleted.join(', ')}.` : '.')
   )
+}
+
+/** Deletes a snapshot of a build's volume that no AMI was registered from. */
+async function removeSnapshot(input: ImageCleanupInput, { region, snapshotId, volumeId, instanceId }: VolumeSnapshot, report: ImageCleanupReport): Promise<void> {
+  try {
+    await input.withClient(region, (ec2) => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }), { abortSignal: input.abortSignal }))
+  } catch (error) {
+    input.warn(`Could not delete ${snapshotId} in ${region}, a snapshot of ${volumeId} of ${instanceId}: ${describeAwsFailure(error, 'ec2:DeleteSnapshot')}`)
+    report.leftBehind.push(snapshotId)
+    return
+  }
+  report.deletedSnapshots.push(snapshotId)
+  input.log(`${region}: deleted ${snapshotId}, a snapshot of ${volumeId} of ${instanceId} that no AMI was registered from.`)
 }

@@ -73,7 +73,8 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
       keyPairs: strings(found.keyPairs),
       securityGroups: strings(found.securityGroups),
       images: strings(found.images),
-      imageInstances: strings(found.imageInstances)
+      imageInstances: strings(found.imageInstances),
+      snapshotVolumes: strings(found.snapshotVolumes)
     },
     packer: packer as PackerEnd,
     keep: keep === true,
@@ -93,8 +94,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
  */
 export function needsCleanup(state: LeftoverState | undefined): state is LeftoverState {
   if (state === undefined || state.packer === 'exited') return false
-  const { instanceIds, keyPairs, securityGroups, images, imageInstances } = state.resources
-  return instanceIds.length + keyPairs.length + securityGroups.length + images.length + imageInstances.length > 0
+  return Object.values(state.resources).some((announced) => announced.length > 0)
 }
 
 function finishedImages(list: unknown[]): FinishedImage[] {

@@ -139,6 +139,11 @@ export interface TemporaryResources {
   images: string[]
   /** The instances that builds not finished began to make an AMI of (`Creating AMI … from instance i-…`). */
   imageInstances: string[]
+  /**
+   * The volumes that builds not finished began to snapshot, to register their AMI from the
+   * snapshots (amazon-ebssurrogate: `Creating snapshot of EBS Volume vol-…...`).
+   */
+  snapshotVolumes: string[]
 }
 
 type Announced = Exclude<keyof TemporaryResources, 'images'>
@@ -161,6 +166,9 @@ const announcedResources: Array<[RegExp, Announced]> = [
 // one that EC2 says was made from the build's own instance.
 const creatingImage = /^==> .+?: Creating AMI .+ from instance (i-[0-9a-f]{8,17})\s*$/
 const announcedImage = /^\s*.+?: AMI: (ami-[0-9a-f]{8,17})\s*$/
+// An amazon-ebssurrogate build snapshots its instance's volumes (step_snapshot_volumes), then
+// registers its AMI from the snapshots: EC2 ties that AMI to no instance.
+const snapshotOfVolume = /^==> .+?: Creating snapshot of EBS Volume (vol-[0-9a-f]{8,17})\.\.\.\s*$/
 
 /** Packer's own line once a build has run its post-processors (command/build.go, 1.6.6 to 1.16). */
 const buildFinished = /^Build '(.+)' finished after /
@@ -177,6 +185,7 @@ interface BuildResources {
   keyPairs: string[]
   securityGroups: string[]
   imageInstances: string[]
+  snapshotVolumes: string[]
   image?: string
 }
 
@@ -284,12 +293,13 @@ export class RunRecord {
 
   /** What the builds that have not finished announced (TemporaryResources). */
   get temporaryResources(): TemporaryResources {
-    const all: TemporaryResources = { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [] }
+    const all: TemporaryResources = { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [] }
     for (const build of this.builds.values()) {
       all.instanceIds.push(...build.instanceIds)
       all.keyPairs.push(...build.keyPairs)
       all.securityGroups.push(...build.securityGroups)
       all.imageInstances.push(...build.imageInstances)
+      all.snapshotVolumes.push(...build.snapshotVolumes)
       if (build.image !== undefined) all.images.push(build.image)
     }
     return all
@@ -378,11 +388,19 @@ export class RunRecord {
     return this.chrootBuilds.has(build) || build === 'amazon-chroot' || build.startsWith('amazon-chroot.') || build.includes('.amazon-chroot.')
   }
 
-  /** A launched build's `Creating AMI … from instance i-…` and `AMI: ami-…` (announcedImage). */
+  /**
+   * A launched build's `Creating AMI … from instance i-…`, `Creating snapshot of EBS Volume
+   * vol-…...` and `AMI: ami-…` (announcedImage).
+   */
   private observeImage(build: string, text: string): void {
     const instance = creatingImage.exec(text)?.[1]
     if (instance !== undefined) {
       this.addTo(build, 'imageInstances', instance)
+      return
+    }
+    const volume = snapshotOfVolume.exec(text)?.[1]
+    if (volume !== undefined) {
+      this.addTo(build, 'snapshotVolumes', volume)
       return
     }
     const image = announcedImage.exec(text)?.[1]
@@ -398,7 +416,7 @@ export class RunRecord {
     let resources = this.builds.get(build)
     if (resources === undefined) {
       if (this.builds.size >= RunRecord.maxResources) return false
-      resources = { instanceIds: [], keyPairs: [], securityGroups: [], imageInstances: [] }
+      resources = { instanceIds: [], keyPairs: [], securityGroups: [], imageInstances: [], snapshotVolumes: [] }
       this.builds.set(detached(build), resources)
     }
     const list = resources[kind]

@@ -59,7 +59,7 @@ export interface Ec2Faults {
   holdInstancesPending(hold?: boolean): void
   /** AMIs made by CopyImage stay pending (they can still be deregistered): a copy that takes long. */
   holdCopiesPending(hold?: boolean): void
-  /** AMIs made by CreateImage stay pending: an AMI that takes long to become available. */
+  /** AMIs made by CreateImage or RegisterImage stay pending: an AMI that takes long to become available. */
   holdCreatedImagesPending(hold?: boolean): void
   /**
    * Carry out each call to the action at once and hold its answer for `ms`: EC2 has done it (an

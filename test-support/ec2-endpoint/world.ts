@@ -278,7 +278,7 @@ export class World {
   holdInstancesPending = false
   /** Set by the fault of the same name: AMIs made by CopyImage stay pending. */
   holdCopiesPending = false
-  /** Set by the fault of the same name: AMIs made by CreateImage stay pending. */
+  /** Set by the fault of the same name: AMIs made by CreateImage or RegisterImage stay pending. */
   holdCreatedImagesPending = false
   private counter = 0
 
@@ -463,7 +463,7 @@ export class World {
   observeImage(region: RegionState, image: ImageRecord): void {
     const held =
       (this.holdCopiesPending && image.sourceImageId !== undefined) ||
-      (this.holdCreatedImagesPending && image.sourceInstanceId !== undefined)
+      (this.holdCreatedImagesPending && image.sourceImageId === undefined)
     if (image.state === 'pending' && !held && this.due(image.phase, Date.now())) {
       this.setImageAvailable(region, image)
     } else {

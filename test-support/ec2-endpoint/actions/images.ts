@@ -265,6 +265,20 @@ export function overlayMappings(devices: BlockDevice[], params: Params): BlockDe
   return result
 }
 
+/** What every AMI the account makes (CreateImage, RegisterImage) starts with: its own, private, pending. */
+function newOwnImage(imageId: string, name: string, params: Params, now: Date) {
+  return {
+    imageId,
+    name,
+    description: params.Description || undefined,
+    ownerId: SELF_ACCOUNT_ID,
+    public: false,
+    state: 'pending' as const,
+    phase: { since: Date.now(), seen: 0 },
+    creationDate: now
+  }
+}
+
 const createImage: Handler = ({ world, region, params }) => {
   const instanceId = requiredParam(params, 'InstanceId')
   const instance = lookUpOne(region.instances, 'i', instanceId)
@@ -304,14 +318,7 @@ const createImage: Handler = ({ world, region, params }) => {
   })
   const source = region.images.get(instance.imageId)
   region.images.set(imageId, {
-    imageId,
-    name,
-    description: params.Description || undefined,
-    ownerId: SELF_ACCOUNT_ID,
-    public: false,
-    state: 'pending',
-    phase: { since: Date.now(), seen: 0 },
-    creationDate: now,
+    ...newOwnImage(imageId, name, params, now),
     architecture: source?.architecture ?? 'x86_64',
     rootDeviceName: instance.rootDeviceName,
     virtualizationType: source?.virtualizationType ?? 'hvm',
@@ -320,6 +327,53 @@ const createImage: Handler = ({ world, region, params }) => {
     launchPermissions: [],
     productCodes: [],
     tags: tagsFrom(tagSpecs.get('image'))
+  })
+  return { imageId }
+}
+
+// An amazon-ebssurrogate build's own snapshot of one of its instance's volumes.
+const createSnapshot: Handler = ({ world, region, params }) => {
+  const volume = lookUpOne(region.volumes, 'vol', requiredParam(params, 'VolumeId'))
+  const tagSpecs = tagSpecifications(params, ['snapshot'])
+  const snapshot: SnapshotRecord = {
+    snapshotId: world.newId('snap'),
+    volumeId: volume.volumeId,
+    volumeSize: volume.size,
+    description: params.Description ?? '',
+    ownerId: SELF_ACCOUNT_ID,
+    encrypted: volume.encrypted,
+    state: 'pending',
+    phase: { since: Date.now(), seen: 0 },
+    startTime: new Date(),
+    tags: tagsFrom(tagSpecs.get('snapshot'))
+  }
+  region.snapshots.set(snapshot.snapshotId, snapshot)
+  return snapshotXml(snapshot) as ActionResult
+}
+
+// An AMI registered from snapshots (amazon-ebssurrogate): EC2 knows no instance it was made from.
+const registerImage: Handler = ({ world, region, params }) => {
+  const name = requiredParam(params, 'Name')
+  checkImageName(name)
+  checkNameFree(region, name)
+  const devices = overlayMappings([], params)
+  for (const device of devices) {
+    if (device.snapshotId !== undefined) lookUpOne(region.snapshots, 'snap', device.snapshotId)
+  }
+  const rootDeviceName = requiredParam(params, 'RootDeviceName')
+  if (!devices.some((device) => device.deviceName === rootDeviceName && device.snapshotId !== undefined)) {
+    throw invalidParameterValue(`Value (${rootDeviceName}) for parameter rootDeviceName is invalid: no snapshot is mapped to it`)
+  }
+  const imageId = world.newId('ami')
+  region.images.set(imageId, {
+    ...newOwnImage(imageId, name, params, new Date()),
+    architecture: params.Architecture || 'x86_64',
+    rootDeviceName,
+    virtualizationType: params.VirtualizationType || 'hvm',
+    blockDevices: devices,
+    launchPermissions: [],
+    productCodes: [],
+    tags: tagsFrom(tagSpecifications(params, ['image']).get('image'))
   })
   return { imageId }
 }
@@ -537,6 +591,8 @@ export const imageHandlers: Record<string, Handler> = {
   ModifySnapshotAttribute: modifySnapshotAttribute,
   DescribeImages: describeImages,
   CreateImage: createImage,
+  RegisterImage: registerImage,
+  CreateSnapshot: createSnapshot,
   CopyImage: copyImage,
   ModifyImageAttribute: modifyImageAttribute,
   DescribeImageAttribute: describeImageAttribute,
