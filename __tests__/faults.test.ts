@@ -716,6 +716,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const snapshot = endpoint.snapshots('us-east-1').find((one) => one.snapshotId !== 'snap-0abcdef1234567890')
       const [instance] = endpoint.instances('us-east-1')
       expect(instance.volumeIds).toContain(snapshot?.volumeId)
+      expect(main.summary).toContain(`and deletes the snapshots it began of ${snapshot?.volumeId}.`)
 
       const post = await runPostStep(main, options({}))
       expect(post.exitCode).toBe(0)
