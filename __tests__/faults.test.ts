@@ -670,35 +670,40 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(registered?.sourceInstanceId).toBeUndefined()
       const [instance] = endpoint.instances('us-east-1')
       const [snapshot] = registered?.blockDeviceMappings.flatMap((device) => device.snapshotId ?? []) ?? []
-      expect(instance.volumeIds).toContain(endpoint.snapshots('us-east-1').find((one) => one.snapshotId === snapshot)?.volumeId)
+      const volume = endpoint.snapshots('us-east-1').find((one) => one.snapshotId === snapshot)?.volumeId
+      expect(instance.volumeIds).toContain(volume)
 
       const post = await runPostStep(main, options({}))
       expect(post.exitCode).toBe(0)
       expect(post.warnings).toEqual([])
       expect(post.stdout).toContain(
-        `us-east-1: deregistered ${ami} (pending, registered from snapshots of the volumes of ${instance.instanceId}) and deleted its snapshot ${snapshot}.`
+        `us-east-1: deregistered ${ami} (pending, registered from snapshots of ${volume} of ${instance.instanceId}) and deleted its snapshot ${snapshot}.`
       )
       expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
       expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual(['snap-0abcdef1234567890'])
       expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
     })
 
-    it('an amazon-ebssurrogate build cancelled while its AMI becomes available: Packer takes its instance, and the post step names the AMI it leaves', async () => {
+    it('an amazon-ebssurrogate build cancelled while its AMI becomes available: Packer deletes its volume with its instance, and the post step the AMI it leaves', async () => {
       const main = await surrogateWaitingForItsAmi((child) => child.kill('SIGINT'))
       expect(main.exitCode).toBe(1)
       const ami = announcedAmi(main.stdout, 'amazon-ebssurrogate')
       // Packer terminated its instance, with the volume its AMI was registered from.
       expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
-      expect(endpoint.images('us-east-1').find((image) => image.imageId === ami)?.state).toBe('pending')
+      const registered = endpoint.images('us-east-1').find((image) => image.imageId === ami)
+      expect(registered?.state).toBe('pending')
+      const [snapshot] = registered?.blockDeviceMappings.flatMap((device) => device.snapshotId ?? []) ?? []
+      const volume = endpoint.snapshots('us-east-1').find((one) => one.snapshotId === snapshot)?.volumeId
+      expect(endpoint.volumes('us-east-1').map((one) => one.volumeId)).not.toContain(volume)
 
       const post = await runPostStep(main, options({}))
       expect(post.exitCode).toBe(0)
-      expect(post.warnings).toContain(
-        `us-east-1: ${ami}, which Packer announced, was registered from snapshots after Packer started, but EC2 no longer ` +
-          "shows them to be of the build's instance: left as it is. If it is the build's AMI, deregister it and delete its snapshots."
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(
+        `us-east-1: deregistered ${ami} (pending, registered from snapshots of ${volume} that Packer deleted with the build's instance) and deleted its snapshot ${snapshot}.`
       )
-      expect(endpoint.images('us-east-1').map((image) => image.imageId)).toContain(ami)
-      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+      expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
+      expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual(['snap-0abcdef1234567890'])
     })
 
     it('an amazon-ebssurrogate build killed while it snapshots its volume: the post step deletes the snapshot no AMI was registered from', async () => {
@@ -722,7 +727,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(post.exitCode).toBe(0)
       expect(post.warnings).toEqual([])
       expect(post.stdout).toContain(
-        `us-east-1: deleted ${snapshot?.snapshotId}, a snapshot of ${snapshot?.volumeId} of ${instance.instanceId} that no AMI was registered from.`
+        `us-east-1: deleted ${snapshot?.snapshotId}, a snapshot of ${snapshot?.volumeId} of ${instance.instanceId}, which no AMI was registered from.`
       )
       expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual(['snap-0abcdef1234567890'])
       expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])

@@ -7,14 +7,17 @@
 // Nothing is taken from the log on trust: an AMI is the build's only when EC2 says it was made
 // from the build's own instance (SourceInstanceId), or registered from snapshots of that
 // instance's volumes (an amazon-ebssurrogate build: SnapshotId, VolumeId), or is a copy of such
-// an AMI (SourceImageId). The one exception is an AMI that Packer announced and has
-// deregistered already: its copies are taken when they were made after Packer started.
+// an AMI (SourceImageId). Two exceptions lean on EC2's times instead: the copies of an AMI that
+// Packer announced and has deregistered already count when they were made after Packer
+// started; so do the snapshots of a volume the build announced snapshotting that no longer
+// exists (Packer deleted it with the instance), and an AMI registered from them since.
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
   DescribeImagesCommand,
   DescribeRegionsCommand,
   DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
   type EC2Client,
   type Filter,
   type Image
@@ -60,12 +63,22 @@ interface Found {
   from?: string
 }
 
-/** A snapshot of a build's instance's volume, in its region. */
-interface VolumeSnapshot {
+/**
+ * A volume of a build's that it began to snapshot: attached to one of its instances, or gone
+ * (Packer deleted it with the instance), in the region to look for its snapshots.
+ */
+interface BuildVolume {
   region: string
-  snapshotId: string
   volumeId: string
-  instanceId: string
+  /** `of i-…`, or, for a volume that is gone, that Packer deleted it. */
+  whose: string
+  /** Only its snapshots made after Packer started, and AMIs registered since, count. */
+  gone: boolean
+}
+
+/** A snapshot of a build's volume. */
+interface VolumeSnapshot extends BuildVolume {
+  snapshotId: string
 }
 
 /** How far the runner's clock may be from EC2's when a copy's creation date is compared. */
@@ -75,10 +88,9 @@ const clockSkewMs = 5 * 60_000
 export async function cleanUpImages(input: ImageCleanupInput): Promise<ImageCleanupReport> {
   const report: ImageCleanupReport = { deregistered: [], deletedSnapshots: [], leftBehind: [] }
   const made = input.imageInstances.filter((id) => input.instances.has(id))
-  const volumes = snapshottedVolumes(input)
-  if (made.length === 0 && input.announcedImages.length === 0 && volumes.length === 0) return report
+  if (made.length === 0 && input.announcedImages.length === 0 && input.snapshotVolumes.length === 0) return report
   const search = new ImageSearch(input, report)
-  const snapshots = await search.snapshotsOf(volumes)
+  const snapshots = await search.snapshotsOf(await search.volumes())
   const sources = await search.sources(snapshots)
   const copies = await search.copies(sources)
   const kept = new Set<string>()
@@ -98,21 +110,6 @@ export async function cleanUpImages(input: ImageCleanupInput): Promise<ImageClea
   return report
 }
 
-/**
- * The volumes a build announced snapshotting that EC2 says are attached to one of its own
- * instances: only those are the build's (a provisioner may print any volume's ID).
- */
-function snapshottedVolumes(input: ImageCleanupInput): Array<{ region: string; volumeId: string; instanceId: string }> {
-  const volumes: Array<{ region: string; volumeId: string; instanceId: string }> = []
-  for (const volumeId of new Set(input.snapshotVolumes)) {
-    const instanceId = [...input.instanceVolumes].find(([, attached]) => attached.includes(volumeId))?.[0]
-    const region = instanceId === undefined ? undefined : input.instances.get(instanceId)
-    if (instanceId !== undefined && region !== undefined) volumes.push({ region, volumeId, instanceId })
-    else input.log(`${volumeId}, which Packer's log named, is attached to none of the build's instances that EC2 still shows: its snapshots are left as they are.`)
-  }
-  return volumes
-}
-
 /** The lookups, each in the regions it needs. */
 class ImageSearch {
   constructor(
@@ -120,8 +117,48 @@ class ImageSearch {
     private readonly report: ImageCleanupReport
   ) {}
 
-  /** The account's snapshots of the builds' volumes (snapshottedVolumes), in their regions. */
-  async snapshotsOf(volumes: Array<{ region: string; volumeId: string; instanceId: string }>): Promise<VolumeSnapshot[]> {
+  /**
+   * The volumes the builds announced snapshotting that are theirs: those EC2 says are attached to
+   * one of their instances (a provisioner may print any volume's ID), and those that no longer
+   * exist, which Packer deleted with the instance after a failed or cancelled build.
+   */
+  async volumes(): Promise<BuildVolume[]> {
+    const volumes: BuildVolume[] = []
+    const detached: string[] = []
+    for (const volumeId of new Set(this.input.snapshotVolumes)) {
+      const instanceId = [...this.input.instanceVolumes].find(([, attached]) => attached.includes(volumeId))?.[0]
+      const region = instanceId === undefined ? undefined : this.input.instances.get(instanceId)
+      if (instanceId !== undefined && region !== undefined) volumes.push({ region, volumeId, whose: `of ${instanceId}`, gone: false })
+      else detached.push(volumeId)
+    }
+    if (detached.length === 0) return volumes
+    const regions = [...new Set([...this.input.instances.values(), ...this.input.knownRegions])]
+    const existing = new Set<string>()
+    for (const region of regions) {
+      try {
+        const answer = await this.input.withClient(region, (ec2) =>
+          ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'volume-id', Values: detached }] }), { abortSignal: this.input.abortSignal })
+        )
+        for (const volume of answer.Volumes ?? []) if (volume.VolumeId) existing.add(volume.VolumeId)
+      } catch (error) {
+        this.input.warn(`Could not look in ${region} for ${detached.join(', ')}: ${describeAwsFailure(error, 'ec2:DescribeVolumes')}`)
+        this.report.leftBehind.push(`snapshots of ${detached.join(', ')}`)
+        return volumes
+      }
+    }
+    for (const volumeId of detached) {
+      if (existing.has(volumeId)) {
+        this.input.log(`${volumeId}, which Packer's log named, is attached to none of the build's instances: its snapshots are left as they are.`)
+        continue
+      }
+      for (const region of regions) volumes.push({ region, volumeId, whose: "that Packer deleted with the build's instance", gone: true })
+    }
+    return volumes
+  }
+
+  /** The account's snapshots of the builds' volumes, in their regions. */
+  async snapshotsOf(volumes: BuildVolume[]): Promise<VolumeSnapshot[]> {
+    const since = this.since()
     const snapshots: VolumeSnapshot[] = []
     for (const region of new Set(volumes.map((volume) => volume.region))) {
       const inRegion = volumes.filter((volume) => volume.region === region)
@@ -139,7 +176,9 @@ class ImageSearch {
             )
             for (const snapshot of answer.Snapshots ?? []) {
               const volume = inRegion.find((one) => one.volumeId === snapshot.VolumeId)
-              if (snapshot.SnapshotId && volume) snapshots.push({ region, snapshotId: snapshot.SnapshotId, volumeId: volume.volumeId, instanceId: volume.instanceId })
+              // A gone volume's snapshots count only if made during the build.
+              const inTime = volume !== undefined && (!volume.gone || (snapshot.StartTime?.getTime() ?? -Infinity) >= since)
+              if (snapshot.SnapshotId && volume && inTime) snapshots.push({ ...volume, snapshotId: snapshot.SnapshotId })
             }
             token = answer.NextToken
           } while (token)
@@ -175,12 +214,14 @@ class ImageSearch {
         }
       )
       for (const image of images) {
-        // Every snapshot it was registered from is one of the build's.
+        // Every snapshot it was registered from is one of the build's, and, if any is of a gone
+        // volume, it was registered during the build.
         const from = snapshotIdsOf(image).map((id) => inRegion.find((one) => one.snapshotId === id))
         if (from.length === 0 || from.some((one) => one === undefined)) continue
+        if (from.some((one) => one?.gone) && !(Date.parse(image.CreationDate ?? '') >= this.since())) continue
         seen.add(image.ImageId as string)
-        const instances = [...new Set(from.map((one) => one?.instanceId))].join(', ')
-        found.push({ region, image, from: `registered from snapshots of the volumes of ${instances}` })
+        const volumes = [...new Set(from.map((one) => `${one?.volumeId} ${one?.whose}`))].join(', ')
+        found.push({ region, image, from: `registered from snapshots of ${volumes}` })
       }
     }
     const lookups: Filter[] = [
@@ -230,7 +271,7 @@ class ImageSearch {
     let next = [...verified, ...sources.gone]
     if (next.length === 0) return []
     const regions = await this.regions()
-    const since = this.input.packerStarted ? Date.parse(this.input.packerStarted) - clockSkewMs : Infinity
+    const since = this.since()
     const copies: Found[] = []
     const handled = new Set(next)
     for (let depth = 0; depth < 3 && next.length > 0; depth++) {
@@ -265,8 +306,12 @@ class ImageSearch {
 
   /** Whether an AMI was registered from snapshots (made from no instance or AMI) after Packer started. */
   private registeredDuringBuild(image: Image): boolean {
-    const since = this.input.packerStarted ? Date.parse(this.input.packerStarted) - clockSkewMs : Infinity
-    return image.SourceInstanceId === undefined && image.SourceImageId === undefined && Date.parse(image.CreationDate ?? '') >= since
+    return image.SourceInstanceId === undefined && image.SourceImageId === undefined && Date.parse(image.CreationDate ?? '') >= this.since()
+  }
+
+  /** When Packer started, less the clock skew allowed; nothing counts as made since if unknown. */
+  private since(): number {
+    return this.input.packerStarted ? Date.parse(this.input.packerStarted) - clockSkewMs : Infinity
   }
 
   /** Every region of the account, for a copy may be in any; the known ones if EC2 will not say. */
@@ -333,14 +378,14 @@ async function remove(input: ImageCleanupInput, { region, image, from }: Found, 
 }
 
 /** Deletes a snapshot of a build's volume that no AMI was registered from. */
-async function removeSnapshot(input: ImageCleanupInput, { region, snapshotId, volumeId, instanceId }: VolumeSnapshot, report: ImageCleanupReport): Promise<void> {
+async function removeSnapshot(input: ImageCleanupInput, { region, snapshotId, volumeId, whose }: VolumeSnapshot, report: ImageCleanupReport): Promise<void> {
   try {
     await input.withClient(region, (ec2) => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }), { abortSignal: input.abortSignal }))
   } catch (error) {
-    input.warn(`Could not delete ${snapshotId} in ${region}, a snapshot of ${volumeId} of ${instanceId}: ${describeAwsFailure(error, 'ec2:DeleteSnapshot')}`)
+    input.warn(`Could not delete ${snapshotId} in ${region}, a snapshot of ${volumeId} ${whose}: ${describeAwsFailure(error, 'ec2:DeleteSnapshot')}`)
     report.leftBehind.push(snapshotId)
     return
   }
   report.deletedSnapshots.push(snapshotId)
-  input.log(`${region}: deleted ${snapshotId}, a snapshot of ${volumeId} of ${instanceId} that no AMI was registered from.`)
+  input.log(`${region}: deleted ${snapshotId}, a snapshot of ${volumeId} ${whose}, which no AMI was registered from.`)
 }

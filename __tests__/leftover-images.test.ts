@@ -1,0 +1,98 @@
+// The post step's clean-up of an amazon-ebssurrogate build's snapshots, against the loopback
+// endpoint over real HTTP, for what Packer itself cannot produce: a line naming a volume that
+// is not the build's (a provisioner's, which Packer 1.13 and later print with the builder's
+// `==> ` prefix). Such a volume's snapshots, and the AMIs registered from them, are never touched.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  CreateSnapshotCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RegisterImageCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand
+} from '@aws-sdk/client-ec2'
+import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { cleanUpLeftovers } from '../src/aws/cleanup.js'
+import type { LeftoverState } from '../src/aws/leftovers.js'
+
+describe("the clean-up of a build's snapshots", () => {
+  let endpoint: Ec2Endpoint
+  let ec2: EC2Client
+  beforeEach(async () => {
+    endpoint = await startEc2Endpoint()
+    ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+  })
+  afterEach(async () => {
+    ec2.destroy()
+    await endpoint.close()
+  })
+
+  async function instance(): Promise<{ id: string; volume: string }> {
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+    const id = run.Instances?.[0]?.InstanceId as string
+    // The endpoint starts an instance once it has been described.
+    for (let i = 0; i < 2; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))
+    const [volume] = endpoint.instances('us-east-1').find((one) => one.instanceId === id)?.volumeIds ?? []
+    return { id, volume }
+  }
+
+  /** A snapshot of `volume` and an AMI registered from it, as a user's own backup job makes them. */
+  async function backup(volume: string, name: string): Promise<{ snapshot: string; ami: string }> {
+    const snapshot = (await ec2.send(new CreateSnapshotCommand({ VolumeId: volume }))).SnapshotId as string
+    const { ImageId } = await ec2.send(
+      new RegisterImageCommand({ Name: name, RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshot } }] })
+    )
+    return { snapshot, ami: ImageId as string }
+  }
+
+  function killedBuild(resources: Partial<LeftoverState['resources']>, packerStarted: Date): LeftoverState {
+    return {
+      regions: ['us-east-1'],
+      resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], ...resources },
+      packer: 'killed',
+      packerStarted: packerStarted.toISOString(),
+      amis: []
+    }
+  }
+
+  async function cleanUp(state: LeftoverState): Promise<{ logged: string[]; warned: string[] }> {
+    const logged: string[] = []
+    const warned: string[] = []
+    await cleanUpLeftovers(state, { ec2For: () => ec2, log: (line) => logged.push(line), warn: (line) => warned.push(line), pollMs: 10 })
+    return { logged, warned }
+  }
+
+  it("leaves the snapshots of a volume attached to another instance, and the AMI registered from them", async () => {
+    const build = await instance()
+    const other = await instance()
+    const kept = await backup(other.volume, 'web-backup')
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [build.id] }))
+
+    const { logged, warned } = await cleanUp(killedBuild({ instanceIds: [build.id], snapshotVolumes: [other.volume] }, new Date()))
+    expect(warned).toEqual([])
+    expect(logged).toContain(`${other.volume}, which Packer's log named, is attached to none of the build's instances: its snapshots are left as they are.`)
+    expect(endpoint.images('us-east-1').map((image) => image.imageId)).toContain(kept.ami)
+    expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(kept.snapshot)
+    expect(endpoint.callsOf('DescribeSnapshots')).toEqual([])
+    expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
+  })
+
+  it('leaves the snapshots of a volume that is gone when they were made before Packer started', async () => {
+    const build = await instance()
+    const other = await instance()
+    const kept = await backup(other.volume, 'web-backup')
+    // Terminated, the instance takes its volume with it.
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [other.id] }))
+    for (let i = 0; i < 3; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [other.id] }))
+    expect(endpoint.volumes('us-east-1').map((one) => one.volumeId)).not.toContain(other.volume)
+    const started = new Date(Date.now() + 10 * 60_000)
+
+    const { warned } = await cleanUp(killedBuild({ instanceIds: [build.id], snapshotVolumes: [other.volume] }, started))
+    expect(warned).toEqual([])
+    expect(endpoint.images('us-east-1').map((image) => image.imageId)).toContain(kept.ami)
+    expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(kept.snapshot)
+    expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+    expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
+  })
+})
