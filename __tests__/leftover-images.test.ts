@@ -95,4 +95,18 @@ describe("the clean-up of a build's snapshots", () => {
     expect(endpoint.callsOf('DeregisterImage')).toEqual([])
     expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
   })
+
+  it('names, and leaves, an AMI the log named that was registered during the build from snapshots nothing ties to the build', async () => {
+    const build = await instance()
+    const other = await instance()
+    // Another pipeline's AMI, registered while the build ran, whose ID a script printed.
+    const theirs = await backup(other.volume, 'db-nightly')
+    const { warned } = await cleanUp(killedBuild({ instanceIds: [build.id], images: [theirs.ami] }, new Date(Date.now() - 60_000)))
+    expect(warned).toEqual([
+      `us-east-1: ${theirs.ami}, which Packer's log named, was registered from snapshots after Packer started, but nothing EC2 ` +
+        "shows ties them to the build's instance: left as it is. If it is the build's AMI, deregister it and delete its snapshots."
+    ])
+    expect(endpoint.images('us-east-1').map((image) => image.imageId)).toContain(theirs.ami)
+    expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+  })
 })

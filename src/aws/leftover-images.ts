@@ -242,11 +242,11 @@ class ImageSearch {
           if (image.SourceInstanceId !== undefined && instances.has(image.SourceInstanceId)) {
             found.push({ region, image })
           } else if (this.registeredDuringBuild(image)) {
-            // An amazon-ebssurrogate AMI whose snapshots' volumes were not seen on the build's
-            // instance: Packer had terminated it (a failed or cancelled build), taking them.
+            // Registered from snapshots during the build, but not from those of the volumes the
+            // build announced: it may be the build's, or another's whose ID a script printed.
             this.input.warn(
-              `${region}: ${id}, which Packer announced, was registered from snapshots after Packer started, but EC2 no longer ` +
-                "shows them to be of the build's instance: left as it is. If it is the build's AMI, deregister it and delete its snapshots."
+              `${region}: ${id}, which Packer's log named, was registered from snapshots after Packer started, but nothing EC2 ` +
+                "shows ties them to the build's instance: left as it is. If it is the build's AMI, deregister it and delete its snapshots."
             )
             this.report.leftBehind.push(`${id} (${region})`)
           } else {
