@@ -103,8 +103,8 @@ describe("the clean-up of a build's snapshots", () => {
     const theirs = await backup(other.volume, 'db-nightly')
     const { warned } = await cleanUp(killedBuild({ instanceIds: [build.id], images: [theirs.ami] }, new Date(Date.now() - 60_000)))
     expect(warned).toEqual([
-      `us-east-1: ${theirs.ami}, which Packer's log named, was registered from snapshots after Packer started, but nothing EC2 ` +
-        "shows ties them to the build's instance: left as it is. If it is the build's AMI, deregister it and delete its snapshots."
+      `us-east-1: ${theirs.ami}, which Packer's log named, was registered after Packer started, but nothing EC2 shows ties it ` +
+        "to the build's instance: left as it is. If it is the build's AMI, deregister it and delete what it was registered from."
     ])
     expect(endpoint.images('us-east-1').map((image) => image.imageId)).toContain(theirs.ami)
     expect(endpoint.callsOf('DeregisterImage')).toEqual([])

@@ -242,11 +242,12 @@ class ImageSearch {
           if (image.SourceInstanceId !== undefined && instances.has(image.SourceInstanceId)) {
             found.push({ region, image })
           } else if (this.registeredDuringBuild(image)) {
-            // Registered from snapshots during the build, but not from those of the volumes the
-            // build announced: it may be the build's, or another's whose ID a script printed.
+            // Registered during the build, from no instance or AMI (from snapshots not of the
+            // volumes the build announced, or from a bundle in S3, as amazon-instance does): it
+            // may be the build's, or another's whose ID a script printed.
             this.input.warn(
-              `${region}: ${id}, which Packer's log named, was registered from snapshots after Packer started, but nothing EC2 ` +
-                "shows ties them to the build's instance: left as it is. If it is the build's AMI, deregister it and delete its snapshots."
+              `${region}: ${id}, which Packer's log named, was registered after Packer started, but nothing EC2 shows ties it ` +
+                "to the build's instance: left as it is. If it is the build's AMI, deregister it and delete what it was registered from."
             )
             this.report.leftBehind.push(`${id} (${region})`)
           } else {
@@ -304,7 +305,7 @@ class ImageSearch {
     return copies
   }
 
-  /** Whether an AMI was registered from snapshots (made from no instance or AMI) after Packer started. */
+  /** Whether an AMI was registered (made from no instance or AMI) after Packer started. */
   private registeredDuringBuild(image: Image): boolean {
     return image.SourceInstanceId === undefined && image.SourceImageId === undefined && Date.parse(image.CreationDate ?? '') >= this.since()
   }
