@@ -204,15 +204,16 @@ class ImageSearch {
     const found: Found[] = []
     const seen = new Set<string>()
     let lookedEverywhere = true
+    // The AMIs matching `filter` in `region`, or none, with a warning, if EC2 would not say.
+    const lookIn = (region: string, filter: Filter): Promise<Image[]> =>
+      this.describe(region, [filter]).catch((error: unknown) => {
+        this.input.warn(`Could not look in ${region} for the AMIs of Packer's unfinished builds: ${describeAwsFailure(error, 'ec2:DescribeImages')}`)
+        lookedEverywhere = false
+        return []
+      })
     for (const region of new Set(snapshots.map((snapshot) => snapshot.region))) {
       const inRegion = snapshots.filter((snapshot) => snapshot.region === region)
-      const images = await this.describe(region, [{ Name: 'block-device-mapping.snapshot-id', Values: inRegion.map((one) => one.snapshotId) }]).catch(
-        (error: unknown) => {
-          this.input.warn(`Could not look in ${region} for the AMIs of Packer's unfinished builds: ${describeAwsFailure(error, 'ec2:DescribeImages')}`)
-          lookedEverywhere = false
-          return []
-        }
-      )
+      const images = await lookIn(region, { Name: 'block-device-mapping.snapshot-id', Values: inRegion.map((one) => one.snapshotId) })
       for (const image of images) {
         // Every snapshot it was registered from is one of the build's, and, if any is of a gone
         // volume, it was registered during the build.
@@ -230,11 +231,7 @@ class ImageSearch {
     ]
     for (const region of regions) {
       for (const filter of lookups) {
-        const images = await this.describe(region, [filter]).catch((error: unknown) => {
-          this.input.warn(`Could not look in ${region} for the AMIs of Packer's unfinished builds: ${describeAwsFailure(error, 'ec2:DescribeImages')}`)
-          lookedEverywhere = false
-          return []
-        })
+        const images = await lookIn(region, filter)
         for (const image of images) {
           const id = image.ImageId as string
           if (seen.has(id)) continue

@@ -342,9 +342,14 @@ function oneLine(text: string): string {
  * Outside a runner there is no summary file and nothing to write.
  */
 export async function writeSummary(model: SummaryModel): Promise<void> {
+  await writeSummaryText(renderSummary(model))
+}
+
+/** Writes (or rewrites) this step's summary as `markdown`, the main step's or the post step's. */
+export async function writeSummaryText(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   try {
-    await core.summary.emptyBuffer().addRaw(renderSummary(model)).write({ overwrite: true })
+    await core.summary.emptyBuffer().addRaw(markdown).write({ overwrite: true })
   } catch (error) {
     core.warning(`Could not write the job summary: ${(error as Error).message}`)
   }

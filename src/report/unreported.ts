@@ -4,7 +4,7 @@ import * as core from '@actions/core'
 import { amisWritten } from '../artifacts/index.js'
 import type { Ami } from '../artifacts/manifest.js'
 import type { LeftoverState } from '../aws/leftovers.js'
-import { cell, consoleUrl } from './index.js'
+import { cell, consoleUrl, writeSummaryText } from './index.js'
 
 /** A build that finished, and its AMIs as far as they are known. */
 export interface UnreportedBuild {
@@ -77,10 +77,5 @@ export async function reportUnreportedAmis(state: LeftoverState): Promise<void> 
   const warning = unreportedWarning(builds)
   if (warning === undefined) return
   core.warning(warning, { title: 'AMIs not in the outputs' })
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  try {
-    await core.summary.emptyBuffer().addRaw(renderUnreported(builds)).write()
-  } catch (error) {
-    core.warning(`Could not write the job summary: ${(error as Error).message}`)
-  }
+  await writeSummaryText(renderUnreported(builds))
 }
