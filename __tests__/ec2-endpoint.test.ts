@@ -2,11 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
   CopyImageCommand,
   CreateImageCommand,
+  CreateFleetCommand,
   CreateKeyPairCommand,
+  CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
   CreateSnapshotCommand,
   CreateTagsCommand,
   DeleteKeyPairCommand,
+  DeleteLaunchTemplateCommand,
   DeleteSecurityGroupCommand,
   DeleteSnapshotCommand,
   DeregisterImageCommand,
@@ -547,6 +550,49 @@ describe('instances, key pairs and security groups', () => {
         new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1, KeyName: 'gone' })
       )
     ).rejects.toMatchObject({ name: 'InvalidKeyPair.NotFound' })
+  })
+})
+
+describe('spot instances from a launch template', () => {
+  it("launches an instant fleet's instances from the version's data, tagged with their launch template and fleet", async () => {
+    await start()
+    const client = ec2()
+    const { LaunchTemplate } = await client.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'packer-fleet-launch-template-a1B2c3D',
+        LaunchTemplateData: { ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', InstanceMarketOptions: { MarketType: 'spot' } }
+      })
+    )
+    const templateId = LaunchTemplate?.LaunchTemplateId as string
+    const fleet = await client.send(
+      new CreateFleetCommand({
+        Type: 'instant',
+        LaunchTemplateConfigs: [{ LaunchTemplateSpecification: { LaunchTemplateName: 'packer-fleet-launch-template-a1B2c3D', Version: '1' } }],
+        TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'spot' }
+      })
+    )
+    expect(fleet.FleetId).toMatch(/^fleet-[0-9a-f-]{36}$/)
+    expect(fleet.Errors ?? []).toEqual([])
+    const [instanceId] = fleet.Instances?.[0]?.InstanceIds ?? []
+    expect(fleet.Instances?.[0]).toMatchObject({ Lifecycle: 'spot', InstanceType: 't3.micro' })
+    const described = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+    const instance = described.Reservations?.[0]?.Instances?.[0]
+    expect(instance?.ImageId).toBe(SOURCE_AMI_ID)
+    expect(Object.fromEntries((instance?.Tags ?? []).map((tag) => [tag.Key, tag.Value]))).toEqual({
+      'aws:ec2launchtemplate:id': templateId,
+      'aws:ec2launchtemplate:version': '1',
+      'aws:ec2:fleet-id': fleet.FleetId
+    })
+    await expect(client.send(new CreateFleetCommand({ Type: 'maintain', LaunchTemplateConfigs: [], TargetCapacitySpecification: { TotalTargetCapacity: 1 } })))
+      .rejects.toMatchObject({ name: 'InvalidParameterValue' })
+
+    // Deleting the launch template leaves its instance; a second delete finds nothing.
+    await client.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: templateId }))
+    expect(endpoint.launchTemplates(HOME)).toEqual([])
+    expect(endpoint.instances(HOME).map((one) => one.instanceId)).toEqual([instanceId])
+    await expect(client.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: templateId }))).rejects.toMatchObject({
+      name: 'InvalidLaunchTemplateId.NotFound'
+    })
   })
 })
 

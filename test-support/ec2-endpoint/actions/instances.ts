@@ -8,7 +8,8 @@ import {
   type InstanceState,
   type RegionState,
   type SecurityGroupRecord,
-  type VolumeRecord
+  type VolumeRecord,
+  type World
 } from '../world.js'
 import type { XmlValue } from '../xml.js'
 import { overlayMappings } from './images.js'
@@ -188,7 +189,8 @@ function securityGroupsFor(
   return fallback ? [fallback] : []
 }
 
-const runInstances: Handler = ({ world, region, params }) => {
+/** Launches the instances RunInstances' parameters describe (as a launch template's data does too). */
+export function launchInstances(world: World, region: RegionState, params: Params): InstanceRecord[] {
   const imageId = requiredParam(params, 'ImageId')
   const minCount = intParam(params, 'MinCount')
   const maxCount = intParam(params, 'MaxCount')
@@ -279,8 +281,13 @@ const runInstances: Handler = ({ world, region, params }) => {
     region.instances.set(instanceId, instance)
     instances.push(instance)
   }
+  return instances
+}
+
+const runInstances: Handler = ({ world, region, params }) => {
+  const instances = launchInstances(world, region, params)
   return {
-    reservationId,
+    reservationId: instances[0].reservationId,
     ownerId: SELF_ACCOUNT_ID,
     groupSet: [],
     instancesSet: instances.map((instance) => instanceXml(region, instance))

@@ -1,12 +1,14 @@
 // Launch templates and their versions: what a deployment step reads and rolls. A version's
 // data is kept as the `LaunchTemplateData.*` parameters it was created with; a new version made
 // from a source version starts from the source's data, and what the call sends replaces it.
+import { randomUUID } from 'node:crypto'
 import { Ec2Error, invalidParameterValue, missingParameter } from '../errors.js'
 import { applyFilters, type FilterFields } from '../filters.js'
-import { filtersParam, intParam, listParam, requiredParam, type Params } from '../query.js'
+import { filtersParam, intParam, listParam, requiredParam, structListParam, type Params } from '../query.js'
 import type { LaunchTemplateRecord, LaunchTemplateVersionRecord, RegionState } from '../world.js'
 import type { XmlValue } from '../xml.js'
 import { lookUp, lookUpOne, tagSet, tagSpecifications, tagsFrom, type Handler } from './common.js'
+import { launchInstances } from './instances.js'
 
 // EC2's rule for launch template names.
 const TEMPLATE_NAME = /^[a-zA-Z0-9().\-/_]{3,128}$/
@@ -166,7 +168,65 @@ const modifyLaunchTemplate: Handler = ({ region, params }) => {
   return { launchTemplate: templateXml(template) }
 }
 
+const deleteLaunchTemplate: Handler = ({ region, params }) => {
+  const template = namedTemplate(region, params)
+  region.launchTemplates.delete(template.launchTemplateId)
+  return { launchTemplate: templateXml(template) }
+}
+
+/**
+ * An `instant` EC2 Fleet of one launch template, as Packer's spot builds ask for one: its
+ * instances launch at once from the version's data, each override's instance type tried in
+ * turn. EC2 tags each with the launch template and the fleet it came from.
+ */
+const createFleet: Handler = ({ world, region, params }) => {
+  if (params.Type !== 'instant') {
+    throw invalidParameterValue(`The loopback endpoint answers only an instant fleet, not "${params.Type ?? 'maintain'}".`)
+  }
+  const [config, ...others] = structListParam(params, 'LaunchTemplateConfigs')
+  if (config === undefined) throw missingParameter('LaunchTemplateConfigs')
+  if (others.length > 0) throw invalidParameterValue('The loopback endpoint answers a fleet of one launch template.')
+  const template = namedTemplate(region, {
+    LaunchTemplateId: config['LaunchTemplateSpecification.LaunchTemplateId'],
+    LaunchTemplateName: config['LaunchTemplateSpecification.LaunchTemplateName']
+  })
+  const version = resolveVersion(template, config['LaunchTemplateSpecification.Version'] ?? '$Default')
+  const capacity = intParam(params, 'TargetCapacitySpecification.TotalTargetCapacity')
+  if (capacity === undefined) throw missingParameter('TargetCapacitySpecification.TotalTargetCapacity')
+  const instanceType = structListParam(config, 'Overrides')[0]?.InstanceType ?? version.data.InstanceType
+  const fleetId = `fleet-${randomUUID()}`
+  const instances = launchInstances(world, region, {
+    ...version.data,
+    ...(instanceType === undefined ? {} : { InstanceType: instanceType }),
+    MinCount: String(capacity),
+    MaxCount: String(capacity)
+  })
+  for (const instance of instances) {
+    instance.tags.set('aws:ec2launchtemplate:id', template.launchTemplateId)
+    instance.tags.set('aws:ec2launchtemplate:version', String(version.versionNumber))
+    instance.tags.set('aws:ec2:fleet-id', fleetId)
+  }
+  const lifecycle = params['TargetCapacitySpecification.DefaultTargetCapacityType'] ?? 'on-demand'
+  return {
+    fleetId,
+    errorSet: [],
+    fleetInstanceSet: [
+      {
+        launchTemplateAndOverrides: {
+          launchTemplateSpecification: { launchTemplateId: template.launchTemplateId, version: String(version.versionNumber) },
+          overrides: { instanceType: instances[0].instanceType }
+        },
+        lifecycle,
+        instanceIds: instances.map((instance) => instance.instanceId),
+        instanceType: instances[0].instanceType
+      }
+    ]
+  }
+}
+
 export const launchTemplateHandlers: Record<string, Handler> = {
+  DeleteLaunchTemplate: deleteLaunchTemplate,
+  CreateFleet: createFleet,
   CreateLaunchTemplate: createLaunchTemplate,
   DescribeLaunchTemplates: describeLaunchTemplates,
   DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
