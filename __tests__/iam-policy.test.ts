@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEc2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, projectRoot, pushToMain, runAction } from './support/action-process.js'
-import { asSurrogateBuild, demoWorkspace } from './support/demo.js'
+import { startEc2Endpoint, type Ec2Endpoint, type Ec2EndpointOptions } from '../test-support/ec2-endpoint/index.js'
+import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { asSpotBuild, asSurrogateBuild, demoWorkspace } from './support/demo.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 function readmePolicyActions(): string[] {
@@ -54,24 +54,49 @@ describeWithPacker('the README IAM policy', () => {
     }
   })
 
-  it('with its row for an amazon-ebssurrogate builder, covers such a build', async () => {
-    const workspace = demoWorkspace('iam-surrogate-')
-    const endpoint = await startEc2Endpoint()
+  /**
+   * Runs the action on the demo JSON template as `make` changes it, against a fresh endpoint:
+   * the run, the endpoint, and the EC2 actions it called that the README's policy does not allow.
+   */
+  async function settingRun(
+    prefix: string,
+    make: (workspace: string) => void,
+    check: (run: ActionRun, endpoint: Ec2Endpoint, beyond: string[]) => void,
+    options: Ec2EndpointOptions = {}
+  ): Promise<void> {
+    const workspace = demoWorkspace(prefix)
+    const endpoint = await startEc2Endpoint(options)
     try {
-      asSurrogateBuild(workspace)
+      make(workspace)
       const run = await runAction({
         workspace,
         inputs: { 'packer-version': packerVersion(), 'working-directory': 'json' },
         env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) }
       })
       expect(run.exitCode).toBe(0)
-      expect(run.outputs['ami-id']).toMatch(/^ami-/)
       const recorded = [...new Set(endpoint.calls.map((call) => `ec2:${call.action}`))]
-      const beyond = recorded.filter((action) => !readmePolicyActions().includes(action))
-      expect(beyond.sort()).toEqual(readmeSettingActions('an `amazon-ebssurrogate` builder').sort())
+      check(run, endpoint, recorded.filter((action) => !readmePolicyActions().includes(action)).sort())
     } finally {
       await endpoint.close()
       rmSync(workspace, { recursive: true, force: true })
     }
+  }
+
+  it('with its row for spot_price, covers a spot build, whose AMIs come out tagged', async () => {
+    const check = (run: ActionRun, endpoint: Ec2Endpoint, beyond: string[]): void => {
+      expect(endpoint.tagsOf('us-east-1', run.outputs['ami-id'])).toMatchObject({ SourceCommit: expect.any(String) })
+      // Packer deleted the launch template it launched its spot instance from.
+      expect(endpoint.launchTemplates('us-east-1')).toEqual([])
+      expect(beyond).toEqual(readmeSettingActions('`spot_price`, `spot_instance_types`').sort())
+    }
+    // Packer's spot step does not wait for its instance: it runs once Packer first describes it.
+    await settingRun('iam-spot-', asSpotBuild, check, { autoAdvance: { describes: 0 } })
+  })
+
+  it('with its row for an amazon-ebssurrogate builder, covers such a build', async () => {
+    await settingRun('iam-surrogate-', asSurrogateBuild, (run, _endpoint, beyond) => {
+      expect(run.outputs['ami-id']).toMatch(/^ami-/)
+      expect(beyond).toEqual(readmeSettingActions('an `amazon-ebssurrogate` builder').sort())
+    })
   })
 })

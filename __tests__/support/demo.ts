@@ -44,3 +44,14 @@ export function asSurrogateBuild(workspace: string): void {
   }
   writeFileSync(path, JSON.stringify(template, null, 2))
 }
+
+/**
+ * Makes the demo JSON template's build a spot one: Packer makes a launch template, launches its
+ * instance from it with an instant EC2 Fleet, and deletes the launch template as it cleans up.
+ */
+export function asSpotBuild(workspace: string): void {
+  const path = join(workspace, 'json', 'packer-template.json')
+  const template = JSON.parse(readFileSync(path, 'utf8'))
+  template.builders[0] = { ...template.builders[0], spot_price: 'auto' }
+  writeFileSync(path, JSON.stringify(template, null, 2))
+}
