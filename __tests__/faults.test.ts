@@ -6,6 +6,7 @@ import {
   CopyImageCommand,
   CreateImageCommand,
   CreateKeyPairCommand,
+  CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
   DescribeInstancesCommand,
   EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
-import { asSurrogateBuild, demoWorkspace, withTwoBuilds } from './support/demo.js'
+import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -731,6 +732,44 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       )
       expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual(['snap-0abcdef1234567890'])
       expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
+    })
+
+    it('a spot build killed while its AMI becomes available: the post step deletes the launch template Packer made for its instance', async () => {
+      // The instance runs once Packer first describes it: Packer's spot step does not wait for it.
+      endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+      endpoint.faults.holdCreatedImagesPending()
+      asSpotBuild(workspace)
+      // A user's launch templates are not the build's, even one named as Packer names its own.
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      for (const name of ['web-fleet', 'packer-fleet-launch-template-zZ9yY8x']) {
+        await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))
+      }
+      ec2.destroy()
+      const loopback = endpoint
+      const main = await patientRun((child, stdoutSoFar) => {
+        void until(() => /: AMI: ami-/.test(stdoutSoFar()) && loopback.callsOf('DescribeImages').length >= 3, 'Packer to wait for its AMI').then(() =>
+          process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')
+        )
+      })
+      expect(main.exitCode).toBe(1)
+      expect(main.stdout).toContain('Launching a spot AWS instance...')
+      const [instance] = endpoint.instances('us-east-1')
+      const template = instance.tags['aws:ec2launchtemplate:id']
+      expect(endpoint.launchTemplates('us-east-1').find((one) => one.launchTemplateId === template)?.launchTemplateName).toMatch(
+        /^packer-fleet-launch-template-/
+      )
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`us-east-1: deleted launch template ${template}, which Packer made to launch its spot instance ${instance.instanceId}.`)
+      expect(endpoint.launchTemplates('us-east-1').map((one) => one.launchTemplateName).sort()).toEqual([
+        'packer-fleet-launch-template-zZ9yY8x',
+        'web-fleet'
+      ])
+      expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
+      expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
+      expect(endpoint.keyPairs('us-east-1')).toEqual([])
     })
 
     it("a build that fails while its AMI is copied: the post step deregisters the copies Packer leaves", async () => {

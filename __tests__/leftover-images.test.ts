@@ -2,9 +2,13 @@
 // endpoint over real HTTP, for what Packer itself cannot produce: a line naming a volume that
 // is not the build's (a provisioner's, which Packer 1.13 and later print with the builder's
 // `==> ` prefix). Such a volume's snapshots, and the AMIs registered from them, are never touched.
+// And of a spot build's launch template as the Amazon plugin announces it, which Packer 1.6.6
+// does not.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
+  CreateLaunchTemplateCommand,
   CreateSnapshotCommand,
+  DeleteLaunchTemplateCommand,
   DescribeInstancesCommand,
   EC2Client,
   RegisterImageCommand,
@@ -16,31 +20,36 @@ import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-suppo
 import { cleanUpLeftovers } from '../src/aws/cleanup.js'
 import type { LeftoverState } from '../src/aws/leftovers.js'
 
-describe("the clean-up of a build's snapshots", () => {
-  let endpoint: Ec2Endpoint
-  let ec2: EC2Client
+/** A fresh loopback endpoint for each test, with an EC2 client of it in us-east-1. */
+function freshEndpointEach(): { endpoint: Ec2Endpoint; ec2: EC2Client } {
+  const current = {} as { endpoint: Ec2Endpoint; ec2: EC2Client }
   beforeEach(async () => {
-    endpoint = await startEc2Endpoint()
-    ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+    current.endpoint = await startEc2Endpoint()
+    current.ec2 = new EC2Client({ region: 'us-east-1', endpoint: current.endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
   })
   afterEach(async () => {
-    ec2.destroy()
-    await endpoint.close()
+    current.ec2.destroy()
+    await current.endpoint.close()
   })
+  return current
+}
+
+describe("the clean-up of a build's snapshots", () => {
+  const loopback = freshEndpointEach()
 
   async function instance(): Promise<{ id: string; volume: string }> {
-    const run = await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+    const run = await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
     const id = run.Instances?.[0]?.InstanceId as string
     // The endpoint starts an instance once it has been described.
-    for (let i = 0; i < 2; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))
-    const [volume] = endpoint.instances('us-east-1').find((one) => one.instanceId === id)?.volumeIds ?? []
+    for (let i = 0; i < 2; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))
+    const [volume] = loopback.endpoint.instances('us-east-1').find((one) => one.instanceId === id)?.volumeIds ?? []
     return { id, volume }
   }
 
   /** A snapshot of `volume` and an AMI registered from it, as a user's own backup job makes them. */
   async function backup(volume: string, name: string): Promise<{ snapshot: string; ami: string }> {
-    const snapshot = (await ec2.send(new CreateSnapshotCommand({ VolumeId: volume }))).SnapshotId as string
-    const { ImageId } = await ec2.send(
+    const snapshot = (await loopback.ec2.send(new CreateSnapshotCommand({ VolumeId: volume }))).SnapshotId as string
+    const { ImageId } = await loopback.ec2.send(
       new RegisterImageCommand({ Name: name, RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshot } }] })
     )
     return { snapshot, ami: ImageId as string }
@@ -49,7 +58,7 @@ describe("the clean-up of a build's snapshots", () => {
   function killedBuild(resources: Partial<LeftoverState['resources']>, packerStarted: Date): LeftoverState {
     return {
       regions: ['us-east-1'],
-      resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], ...resources },
+      resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], ...resources },
       packer: 'killed',
       packerStarted: packerStarted.toISOString(),
       amis: []
@@ -59,7 +68,7 @@ describe("the clean-up of a build's snapshots", () => {
   async function cleanUp(state: LeftoverState): Promise<{ logged: string[]; warned: string[] }> {
     const logged: string[] = []
     const warned: string[] = []
-    await cleanUpLeftovers(state, { ec2For: () => ec2, log: (line) => logged.push(line), warn: (line) => warned.push(line), pollMs: 10 })
+    await cleanUpLeftovers(state, { ec2For: () => loopback.ec2, log: (line) => logged.push(line), warn: (line) => warned.push(line), pollMs: 10 })
     return { logged, warned }
   }
 
@@ -67,15 +76,15 @@ describe("the clean-up of a build's snapshots", () => {
     const build = await instance()
     const other = await instance()
     const kept = await backup(other.volume, 'web-backup')
-    await ec2.send(new StopInstancesCommand({ InstanceIds: [build.id] }))
+    await loopback.ec2.send(new StopInstancesCommand({ InstanceIds: [build.id] }))
 
     const { logged, warned } = await cleanUp(killedBuild({ instanceIds: [build.id], snapshotVolumes: [other.volume] }, new Date()))
     expect(warned).toEqual([])
     expect(logged).toContain(`${other.volume}, which Packer's log named, is attached to none of the build's instances: its snapshots are left as they are.`)
-    expect(endpoint.images('us-east-1').map((image) => image.imageId)).toContain(kept.ami)
-    expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(kept.snapshot)
-    expect(endpoint.callsOf('DescribeSnapshots')).toEqual([])
-    expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
+    expect(loopback.endpoint.images('us-east-1').map((image) => image.imageId)).toContain(kept.ami)
+    expect(loopback.endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(kept.snapshot)
+    expect(loopback.endpoint.callsOf('DescribeSnapshots')).toEqual([])
+    expect(loopback.endpoint.callsOf('DeleteSnapshot')).toEqual([])
   })
 
   it('leaves the snapshots of a volume that is gone when they were made before Packer started', async () => {
@@ -83,17 +92,17 @@ describe("the clean-up of a build's snapshots", () => {
     const other = await instance()
     const kept = await backup(other.volume, 'web-backup')
     // Terminated, the instance takes its volume with it.
-    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [other.id] }))
-    for (let i = 0; i < 3; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [other.id] }))
-    expect(endpoint.volumes('us-east-1').map((one) => one.volumeId)).not.toContain(other.volume)
+    await loopback.ec2.send(new TerminateInstancesCommand({ InstanceIds: [other.id] }))
+    for (let i = 0; i < 3; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [other.id] }))
+    expect(loopback.endpoint.volumes('us-east-1').map((one) => one.volumeId)).not.toContain(other.volume)
     const started = new Date(Date.now() + 10 * 60_000)
 
     const { warned } = await cleanUp(killedBuild({ instanceIds: [build.id], snapshotVolumes: [other.volume] }, started))
     expect(warned).toEqual([])
-    expect(endpoint.images('us-east-1').map((image) => image.imageId)).toContain(kept.ami)
-    expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(kept.snapshot)
-    expect(endpoint.callsOf('DeregisterImage')).toEqual([])
-    expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
+    expect(loopback.endpoint.images('us-east-1').map((image) => image.imageId)).toContain(kept.ami)
+    expect(loopback.endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(kept.snapshot)
+    expect(loopback.endpoint.callsOf('DeregisterImage')).toEqual([])
+    expect(loopback.endpoint.callsOf('DeleteSnapshot')).toEqual([])
   })
 
   it('names, and leaves, an AMI the log named that was registered during the build from snapshots nothing ties to the build', async () => {
@@ -106,7 +115,45 @@ describe("the clean-up of a build's snapshots", () => {
       `us-east-1: ${theirs.ami}, which Packer's log named, was registered after Packer started, but nothing EC2 shows ties it ` +
         "to the build's instance: left as it is. If it is the build's AMI, deregister it and delete what it was registered from."
     ])
-    expect(endpoint.images('us-east-1').map((image) => image.imageId)).toContain(theirs.ami)
-    expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+    expect(loopback.endpoint.images('us-east-1').map((image) => image.imageId)).toContain(theirs.ami)
+    expect(loopback.endpoint.callsOf('DeregisterImage')).toEqual([])
+  })
+})
+
+describe("the clean-up of a spot build's launch template, as the Amazon plugin announces it", () => {
+  const loopback = freshEndpointEach()
+
+  async function launchTemplate(name: string): Promise<string> {
+    const { LaunchTemplate } = await loopback.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))
+    return LaunchTemplate?.LaunchTemplateId as string
+  }
+
+  function announced(packer: LeftoverState['packer'], launchTemplates: string[]): LeftoverState {
+    const resources = { instanceIds: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [] }
+    return { regions: ['us-east-1'], resources: { ...resources, keyPairs: ['packer_6601'], launchTemplates }, packer }
+  }
+
+  it('deletes the one a build killed before its fleet launched announced, and no other', async () => {
+    const packers = await launchTemplate('packer-fleet-launch-template-a1B2c3D')
+    const users = await launchTemplate('web-fleet')
+    const logged: string[] = []
+    const warned: string[] = []
+    const report = await cleanUpLeftovers(announced('killed', [packers]), { ec2For: () => loopback.ec2, log: (line) => logged.push(line), warn: (line) => warned.push(line) })
+    expect(warned).toEqual([])
+    expect(logged).toContain(`us-east-1: deleted launch template ${packers}, which Packer made to launch a spot instance.`)
+    expect(report.deletedLaunchTemplates).toEqual([packers])
+    expect(loopback.endpoint.launchTemplates('us-east-1').map((one) => one.launchTemplateId)).toEqual([users])
+  })
+
+  it('says one that Packer deleted as it cleaned up after a failed build is already gone', async () => {
+    const packers = await launchTemplate('packer-fleet-launch-template-a1B2c3D')
+    await loopback.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: packers }))
+    const logged: string[] = []
+    const warned: string[] = []
+    const report = await cleanUpLeftovers(announced('failed', [packers]), { ec2For: () => loopback.ec2, log: (line) => logged.push(line), warn: (line) => warned.push(line) })
+    expect(warned).toEqual([])
+    expect(logged).toContain(`us-east-1: launch template ${packers} is already gone.`)
+    expect(report.deletedLaunchTemplates).toEqual([])
+    expect(report.leftBehind).toEqual([])
   })
 })

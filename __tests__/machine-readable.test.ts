@@ -130,7 +130,8 @@ describe('RunRecord', () => {
       securityGroups: ['packer_6603'],
       images: [],
       imageInstances: [],
-      snapshotVolumes: []
+      snapshotVolumes: [],
+      launchTemplates: []
     }
     expect(feed(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources).toEqual(expected)
@@ -160,7 +161,8 @@ describe('RunRecord', () => {
       securityGroups: [],
       images: ['ami-0ccccccccccccccc7'],
       imageInstances: ['i-0ccccccccccccccc3'],
-      snapshotVolumes: []
+      snapshotVolumes: [],
+      launchTemplates: []
     }
     expect(feed(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources).toEqual(expected)
@@ -193,12 +195,36 @@ describe('RunRecord', () => {
       securityGroups: ['sg-0aaaaaaaaaaaaaaa1'],
       images: ['ami-0ccccccccccccccc3'],
       imageInstances: ['i-0aaaaaaaaaaaaaaa1'],
-      snapshotVolumes: []
+      snapshotVolumes: [],
+      launchTemplates: []
     }
     expect(feed(lines, ['web: prod', 'web']).temporaryResources).toEqual(expected)
     expect(feedText(lines, ['web: prod', 'web']).temporaryResources).toEqual(expected)
     // Without the names, the first ": " ends the build's name: nothing of web: prod's is kept.
-    expect(feedText(lines).temporaryResources).toEqual({ instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [] })
+    expect(feedText(lines).temporaryResources).toEqual({ instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [] })
+  })
+
+  it("takes the launch template a spot build announces before its instance, not one its provisioners print", () => {
+    // As the Amazon plugin prints a spot build (step_run_spot_instance), then a script's output.
+    const lines = [
+      '1,,ui,say,==> amazon-ebs.web: Launching a spot AWS instance...',
+      '1,,ui,message,    amazon-ebs.web: Creating Spot Fleet launch template...',
+      '1,,ui,message,    amazon-ebs.web: Created Spot Fleet launch template: lt-0aaaaaaaaaaaaaaa1',
+      '1,,ui,message,    amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-ebs.web: Created Spot Fleet launch template: lt-0bbbbbbbbbbbbbbb2',
+      '1,,ui,message,    amazon-ebs.web: Created Spot Fleet launch template: lt-0ccccccccccccccc3'
+    ]
+    const expected = {
+      instanceIds: ['i-0aaaaaaaaaaaaaaa1'],
+      keyPairs: [],
+      securityGroups: [],
+      images: [],
+      imageInstances: [],
+      snapshotVolumes: [],
+      launchTemplates: ['lt-0aaaaaaaaaaaaaaa1']
+    }
+    expect(feed(lines).temporaryResources).toEqual(expected)
+    expect(feedText(lines).temporaryResources).toEqual(expected)
   })
 
   it("reads no line of an amazon-chroot build as an announcement: it runs on the runner's own instance and starts none", () => {
@@ -214,7 +240,7 @@ describe('RunRecord', () => {
       // An amazon-ebs build beside them is read as ever.
       '1,,ui,message,    amazon-ebs.web: Instance ID: i-0bbbbbbbbbbbbbbb2'
     ]
-    const expected = { instanceIds: ['i-0bbbbbbbbbbbbbbb2'], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [] }
+    const expected = { instanceIds: ['i-0bbbbbbbbbbbbbbb2'], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [] }
     expect(feed(lines, [], ['base-ubuntu']).temporaryResources).toEqual(expected)
     expect(feedText(lines, [], ['base-ubuntu']).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources.securityGroups).toEqual(['sg-0aaaaaaaaaaaaaaa1'])

@@ -6,7 +6,7 @@ import { renderUnreported, unreportedBuilds, unreportedWarning } from '../src/re
 describe('the AMIs of builds that finished before the main step was killed', () => {
   const state = (finished: LeftoverState['finished']): LeftoverState => ({
     regions: ['us-east-1'],
-    resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [] },
+    resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [] },
     packer: 'running',
     finished
   })

@@ -804,7 +804,7 @@ function tellThePostStep(
 ): { record: RunRecord; packerStarted: (pid: number) => void; packerEnded: (run: PackerRun) => void; amisMade: (amis: Ami[]) => void } {
   const state: LeftoverState = {
     regions: homeRegion ? [homeRegion] : [],
-    resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [] },
+    resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [] },
     packer: 'running',
     keep,
     manifests

@@ -1,11 +1,13 @@
 // What a Packer that died before its own clean-up left in the account: the source instance,
-// the temporary security group and the temporary key pair its log announced, and the AMIs that
-// unfinished builds made of that instance, with their copies (leftover-images.ts). The post
+// the temporary security group and the temporary key pair its log announced, the launch
+// template it launched a spot instance from, and the AMIs that unfinished builds made of that
+// instance, with their copies (leftover-images.ts). The post
 // step removes exactly those, and nothing else: resources are looked up by the IDs and names
 // Packer printed, never by a pattern.
 import * as core from '@actions/core'
 import {
   DeleteKeyPairCommand,
+  DeleteLaunchTemplateCommand,
   DeleteSecurityGroupCommand,
   DescribeRegionsCommand,
   DescribeInstancesCommand,
@@ -36,6 +38,8 @@ export interface CleanupReport {
   alreadyGone: string[]
   deletedSecurityGroups: string[]
   deletedKeyPairs: string[]
+  /** The launch templates Packer made to launch its spot instances. */
+  deletedLaunchTemplates: string[]
   /** The AMIs of builds that did not finish, with their copies: `ami-… (region)`. */
   deregistered: string[]
   deletedSnapshots: string[]
@@ -57,6 +61,7 @@ function named({ resources }: LeftoverState): string[] {
     ...resources.instanceIds,
     ...resources.securityGroups,
     ...resources.keyPairs,
+    ...resources.launchTemplates.map((template) => `launch template ${template}`),
     ...resources.snapshotVolumes.map((volume) => `the snapshots of ${volume}`)
   ]
 }
@@ -86,8 +91,11 @@ export async function cleanUpLeftovers(state: LeftoverState, options: CleanupOpt
   }
 }
 
-/** An instance as the clean-up sees it: its EBS volumes are those still attached. */
-type InstanceState = { id: string; state: string; volumeIds: string[] }
+/**
+ * An instance as the clean-up sees it: its EBS volumes are those still attached, and its launch
+ * template the one EC2 tagged it with (a spot instance's, which Packer made for it).
+ */
+type InstanceState = { id: string; state: string; volumeIds: string[]; launchTemplate?: string }
 
 /** One clean-up: what is still unseen, what was done, and the deadline that bounds it all. */
 class Cleanup {
@@ -96,6 +104,7 @@ class Cleanup {
     alreadyGone: [],
     deletedSecurityGroups: [],
     deletedKeyPairs: [],
+    deletedLaunchTemplates: [],
     deregistered: [],
     deletedSnapshots: [],
     leftBehind: []
@@ -111,6 +120,8 @@ class Cleanup {
   private readonly instancesFound = new Map<string, string>()
   /** The volumes attached to the builds' instances when first found, before they were terminated. */
   private readonly instanceVolumes = new Map<string, string[]>()
+  /** The launch templates the builds' instances were launched from, by region, each with its instance. */
+  private readonly launchTemplatesFound = new Map<string, Map<string, string>>()
   /** What waits until the AMIs are dealt with: security groups (once their instances are gone) and key pairs. */
   private readonly afterImages: Array<() => Promise<unknown>> = []
   private readonly clients = new Map<string, EC2Client>()
@@ -137,12 +148,13 @@ class Cleanup {
   }
 
   async run(): Promise<CleanupReport> {
-    const { instanceIds, keyPairs, securityGroups, images, snapshotVolumes } = this.state.resources
+    const { instanceIds, keyPairs, securityGroups, images, snapshotVolumes, launchTemplates } = this.state.resources
     const announced = [
       ...images,
       ...instanceIds,
       ...securityGroups.map((name) => `security group ${name}`),
       ...keyPairs.map((name) => `key pair ${name}`),
+      ...launchTemplates.map((id) => `launch template ${id}`),
       ...snapshotVolumes.map((volume) => `snapshots of ${volume}`)
     ]
     this.options.log(`${packerEnd(this.state)}. Its log announced: ${announced.join(', ')}.`)
@@ -155,6 +167,7 @@ class Cleanup {
       return this.report
     }
     await this.cleanEveryRegion()
+    await this.deleteLaunchTemplates()
     await this.cleanUpImages()
     for (const next of this.afterImages) await next()
     return this.finish()
@@ -275,8 +288,8 @@ class Cleanup {
   /**
    * Packer's instances found in the region, those alive terminated; undefined if EC2 did not
    * say. They are those announced, and those that use the temporary key pair or security
-   * group announced: Packer names its instance only once RunInstances has answered, and not
-   * at all for a spot instance.
+   * group announced: Packer names its instance only once EC2 has answered its launch
+   * (RunInstances, or CreateFleet for a spot instance).
    */
   private async terminateInstances(region: string, ec2: EC2Client, groupIds: string[]): Promise<InstanceState[] | undefined> {
     const { instanceIds, keyPairs } = this.state.resources
@@ -298,6 +311,12 @@ class Cleanup {
     const ours = [...found.values()]
     for (const { id } of ours) this.instancesFound.set(id, region)
     for (const { id, volumeIds } of ours) if (!this.instanceVolumes.has(id)) this.instanceVolumes.set(id, volumeIds)
+    for (const { id, launchTemplate } of ours) {
+      if (launchTemplate === undefined) continue
+      const found = this.launchTemplatesFound.get(region) ?? new Map<string, string>()
+      found.set(launchTemplate, id)
+      this.launchTemplatesFound.set(region, found)
+    }
     for (const { id } of ours) {
       if (!this.unseenInstances.delete(id) && !instanceIds.includes(id)) log(`${region}: ${id} uses Packer's temporary key pair or security group.`)
     }
@@ -380,6 +399,47 @@ class Cleanup {
     this.report.leftBehind.push(group.name)
   }
 
+  /**
+   * Deletes the launch templates Packer made to launch its spot instances: each one EC2 tagged a
+   * build's instance with, in its region, and each one Packer announced (in the region where the
+   * build's instances are, else the home region). Packer makes one for each spot instance and
+   * names it only from the Amazon plugin 0.0.1 on, so the instance's tag is what ties it to the
+   * build. After a failed build, Packer has deleted it already.
+   */
+  private async deleteLaunchTemplates(): Promise<void> {
+    const byRegion = new Map<string, Map<string, string | undefined>>(
+      [...this.launchTemplatesFound].map(([region, found]) => [region, new Map(found)])
+    )
+    const buildRegion = this.instancesFound.values().next().value ?? this.state.regions[0]
+    for (const id of this.state.resources.launchTemplates) {
+      if ([...byRegion.values()].some((found) => found.has(id))) continue
+      const found = byRegion.get(buildRegion) ?? new Map<string, string | undefined>()
+      found.set(id, undefined)
+      byRegion.set(buildRegion, found)
+    }
+    for (const [region, found] of byRegion) {
+      if (this.abort.signal.aborted) break
+      await this.withClient(region, async (ec2) => {
+        for (const [id, instance] of found) await this.deleteLaunchTemplate(region, ec2, id, instance)
+      })
+    }
+  }
+
+  private async deleteLaunchTemplate(region: string, ec2: EC2Client, id: string, instance: string | undefined): Promise<void> {
+    try {
+      await ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id }), this.send)
+      this.options.log(`${region}: deleted launch template ${id}, which Packer made to launch ${instance ? `its spot instance ${instance}` : 'a spot instance'}.`)
+      this.report.deletedLaunchTemplates.push(id)
+    } catch (error) {
+      if ((error as { name?: string }).name === 'InvalidLaunchTemplateId.NotFound') {
+        this.options.log(`${region}: launch template ${id} is already gone.`)
+        return
+      }
+      this.options.warn(`Could not delete launch template ${id} in ${region}: ${describe(error)}`)
+      this.report.leftBehind.push(id)
+    }
+  }
+
   /** DeleteKeyPair succeeds for a name EC2 does not know, so a key pair is deleted, not looked up. */
   private async deleteKeyPairs(region: string, ec2: EC2Client): Promise<void> {
     for (const keyName of this.state.resources.keyPairs) {
@@ -439,7 +499,8 @@ async function describeInstances(
       for (const instance of reservation.Instances ?? []) {
         if (instance.InstanceId && filtered[filter](instance).some((value) => value !== undefined && values.includes(value))) {
           const volumeIds = (instance.BlockDeviceMappings ?? []).flatMap((device) => (device.Ebs?.VolumeId ? [device.Ebs.VolumeId] : []))
-          found.push({ id: instance.InstanceId, state: instance.State?.Name ?? 'unknown', volumeIds })
+          const launchTemplate = instance.Tags?.find((tag) => tag.Key === 'aws:ec2launchtemplate:id')?.Value
+          found.push({ id: instance.InstanceId, state: instance.State?.Name ?? 'unknown', volumeIds, ...(launchTemplate ? { launchTemplate } : {}) })
         }
       }
     }
@@ -475,6 +536,7 @@ export async function cleanUpAfterPacker(state: LeftoverState): Promise<void> {
         report.terminated.length > 0 ? `terminated ${report.terminated.join(', ')}` : '',
         report.deletedSecurityGroups.length > 0 ? `deleted security group ${report.deletedSecurityGroups.join(', ')}` : '',
         report.deletedKeyPairs.length > 0 ? `deleted key pair ${report.deletedKeyPairs.join(', ')}` : '',
+        report.deletedLaunchTemplates.length > 0 ? `deleted launch template ${report.deletedLaunchTemplates.join(', ')}` : '',
         report.deregistered.length > 0 ? `deregistered ${report.deregistered.join(', ')}` : '',
         report.deletedSnapshots.length > 0 ? `deleted snapshot ${report.deletedSnapshots.join(', ')}` : ''
       ].filter(Boolean)

@@ -74,7 +74,8 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
       securityGroups: strings(found.securityGroups),
       images: strings(found.images),
       imageInstances: strings(found.imageInstances),
-      snapshotVolumes: strings(found.snapshotVolumes)
+      snapshotVolumes: strings(found.snapshotVolumes),
+      launchTemplates: strings(found.launchTemplates)
     },
     packer: packer as PackerEnd,
     keep: keep === true,

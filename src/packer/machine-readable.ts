@@ -144,12 +144,18 @@ export interface TemporaryResources {
    * snapshots (amazon-ebssurrogate: `Creating snapshot of EBS Volume vol-…...`).
    */
   snapshotVolumes: string[]
+  /**
+   * The launch templates that builds not finished made to launch a spot instance (`Created Spot
+   * Fleet launch template: lt-…`, which Packer 1.6.6 does not print: the post step then reads
+   * it off the instance, which EC2 tags with the launch template it came from).
+   */
+  launchTemplates: string[]
 }
 
 type Announced = Exclude<keyof TemporaryResources, 'images'>
 
-// The amazon builders' own log lines (step_run_source_instance, step_key_pair,
-// step_security_group). Only these lines count: a resource is never guessed from a name. A
+// The amazon builders' own log lines (step_run_source_instance, step_run_spot_instance,
+// step_key_pair, step_security_group). Only these lines count: a resource is never guessed from a name. A
 // build announces its key pair and security group before its source instance, and its
 // instance once: its lines after that are its provisioners' output, which Packer writes with
 // the same prefix (`==> build: ` from Packer 1.13 on, `    build: ` before), and are not read
@@ -157,7 +163,8 @@ type Announced = Exclude<keyof TemporaryResources, 'images'>
 const announcedResources: Array<[RegExp, Announced]> = [
   [/^\s*.+?: Instance ID: (i-[0-9a-f]{8,17})\s*$/, 'instanceIds'],
   [/^==> .+?: Creating temporary keypair: (\S+)\s*$/, 'keyPairs'],
-  [/^==> .+?: Creating temporary security group for this instance: (\S+)\s*$/, 'securityGroups']
+  [/^==> .+?: Creating temporary security group for this instance: (\S+)\s*$/, 'securityGroups'],
+  [/^\s*.+?: Created Spot Fleet launch template: (lt-[0-9a-f]{8,17})\s*$/, 'launchTemplates']
 ]
 
 // After its provisioners, the builder makes the AMI (step_create_ami): `Creating AMI <name>
@@ -186,6 +193,7 @@ interface BuildResources {
   securityGroups: string[]
   imageInstances: string[]
   snapshotVolumes: string[]
+  launchTemplates: string[]
   image?: string
 }
 
@@ -293,13 +301,22 @@ export class RunRecord {
 
   /** What the builds that have not finished announced (TemporaryResources). */
   get temporaryResources(): TemporaryResources {
-    const all: TemporaryResources = { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [] }
+    const all: TemporaryResources = {
+      instanceIds: [],
+      keyPairs: [],
+      securityGroups: [],
+      images: [],
+      imageInstances: [],
+      snapshotVolumes: [],
+      launchTemplates: []
+    }
     for (const build of this.builds.values()) {
       all.instanceIds.push(...build.instanceIds)
       all.keyPairs.push(...build.keyPairs)
       all.securityGroups.push(...build.securityGroups)
       all.imageInstances.push(...build.imageInstances)
       all.snapshotVolumes.push(...build.snapshotVolumes)
+      all.launchTemplates.push(...build.launchTemplates)
       if (build.image !== undefined) all.images.push(build.image)
     }
     return all
@@ -308,7 +325,8 @@ export class RunRecord {
   /**
    * The text of a `ui,say`/`ui,message` line, as bytes (the log never makes most of them
    * strings): only a line that Packer ends a build with, or whose words after the first ": "
-   * begin as an announcement does ("Instance ID: …", "Creating …", "AMI: …"), is read as one.
+   * begin as an announcement does ("Instance ID: …", "Creating …", "Created …", "AMI: …"), is
+   * read as one.
    */
   observeText(bytes: Buffer, start: number, end: number): void {
     if (bytes[start] === 0x57 && bytes.compare(warningBytes, 0, warningBytes.length, start, start + warningBytes.length) === 0) {
@@ -324,7 +342,7 @@ export class RunRecord {
     for (let i = start; words < 0 && i < limit; i++) {
       if (bytes[i] === 0x3a && bytes[i + 1] === 0x20) words = i + 2
     }
-    // I(nstance ID), C(reating …), A(MI)
+    // I(nstance ID), C(reating …, reated …), A(MI)
     if (words < 0 || (bytes[words] !== 0x49 && bytes[words] !== 0x43 && bytes[words] !== 0x41)) return
     this.observeSay(bytes.toString('utf8', start, end))
   }
@@ -416,7 +434,7 @@ export class RunRecord {
     let resources = this.builds.get(build)
     if (resources === undefined) {
       if (this.builds.size >= RunRecord.maxResources) return false
-      resources = { instanceIds: [], keyPairs: [], securityGroups: [], imageInstances: [], snapshotVolumes: [] }
+      resources = { instanceIds: [], keyPairs: [], securityGroups: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [] }
       this.builds.set(detached(build), resources)
     }
     const list = resources[kind]
