@@ -734,12 +734,15 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
     })
 
-    it('a spot build killed while its AMI becomes available: the post step deletes the launch template Packer made for its instance', async () => {
+    /**
+     * A spot build whose AMI stays pending, beside a user's own launch templates (one named as
+     * Packer names its own): `stop` runs once Packer waits for the AMI.
+     */
+    async function spotWaitingForItsAmi(stop: (child: ChildProcess) => void): Promise<ActionRun> {
       // The instance runs once Packer first describes it: Packer's spot step does not wait for it.
       endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
       endpoint.faults.holdCreatedImagesPending()
       asSpotBuild(workspace)
-      // A user's launch templates are not the build's, even one named as Packer names its own.
       const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
       for (const name of ['web-fleet', 'packer-fleet-launch-template-zZ9yY8x']) {
         await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))
@@ -748,11 +751,18 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const loopback = endpoint
       const main = await patientRun((child, stdoutSoFar) => {
         void until(() => /: AMI: ami-/.test(stdoutSoFar()) && loopback.callsOf('DescribeImages').length >= 3, 'Packer to wait for its AMI').then(() =>
-          process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')
+          stop(child)
         )
       })
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain('Launching a spot AWS instance...')
+      return main
+    }
+
+    const usersLaunchTemplates = ['packer-fleet-launch-template-zZ9yY8x', 'web-fleet']
+
+    it('a spot build killed while its AMI becomes available: the post step deletes the launch template Packer made for its instance', async () => {
+      const main = await spotWaitingForItsAmi((child) => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
       const [instance] = endpoint.instances('us-east-1')
       const template = instance.tags['aws:ec2launchtemplate:id']
       expect(endpoint.launchTemplates('us-east-1').find((one) => one.launchTemplateId === template)?.launchTemplateName).toMatch(
@@ -763,13 +773,25 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(post.exitCode).toBe(0)
       expect(post.warnings).toEqual([])
       expect(post.stdout).toContain(`us-east-1: deleted launch template ${template}, which Packer made to launch its spot instance ${instance.instanceId}.`)
-      expect(endpoint.launchTemplates('us-east-1').map((one) => one.launchTemplateName).sort()).toEqual([
-        'packer-fleet-launch-template-zZ9yY8x',
-        'web-fleet'
-      ])
+      expect(endpoint.launchTemplates('us-east-1').map((one) => one.launchTemplateName).sort()).toEqual(usersLaunchTemplates)
       expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
       expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
       expect(endpoint.keyPairs('us-east-1')).toEqual([])
+    })
+
+    it('a spot build cancelled while its AMI becomes available: Packer deletes its launch template, and the post step finds it gone', async () => {
+      const main = await spotWaitingForItsAmi((child) => child.kill('SIGINT'))
+      const [instance] = endpoint.instances('us-east-1')
+      const template = instance.tags['aws:ec2launchtemplate:id']
+      expect(endpoint.launchTemplates('us-east-1').map((one) => one.launchTemplateName).sort()).toEqual(usersLaunchTemplates)
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`us-east-1: launch template ${template} is already gone.`)
+      expect(endpoint.launchTemplates('us-east-1').map((one) => one.launchTemplateName).sort()).toEqual(usersLaunchTemplates)
+      // Packer leaves an AMI that was still pending: the post step deregisters it.
+      expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
     })
 
     it("a build that fails while its AMI is copied: the post step deregisters the copies Packer leaves", async () => {
