@@ -1,9 +1,9 @@
 // What a Packer that died before its own clean-up left in the account: the source instance,
 // the temporary security group and the temporary key pair its log announced, the launch
 // template it launched a spot instance from, and the AMIs that unfinished builds made of that
-// instance, with their copies (leftover-images.ts). The post
-// step removes exactly those, and nothing else: resources are looked up by the IDs and names
-// Packer printed, never by a pattern.
+// instance, with their copies (leftover-images.ts). The post step removes exactly those, and
+// nothing else: resources are looked up by the IDs and names Packer printed, or that EC2 ties
+// to them, never by a pattern.
 import * as core from '@actions/core'
 import {
   DeleteKeyPairCommand,
@@ -402,9 +402,9 @@ class Cleanup {
   /**
    * Deletes the launch templates Packer made to launch its spot instances: each one EC2 tagged a
    * build's instance with, in its region, and each one Packer announced (in the region where the
-   * build's instances are, else the home region). Packer makes one for each spot instance and
-   * names it only from the Amazon plugin 0.0.1 on, so the instance's tag is what ties it to the
-   * build. After a failed build, Packer has deleted it already.
+   * build's instances are, else the home region). Packer makes one for each spot instance, and
+   * names it only from 1.7.0 on (and the Amazon plugin 0.0.1), so the instance's tag is what
+   * ties it to the build. After a failed build, Packer has deleted it already.
    */
   private async deleteLaunchTemplates(): Promise<void> {
     const byRegion = new Map<string, Map<string, string | undefined>>(

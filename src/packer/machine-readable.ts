@@ -146,8 +146,8 @@ export interface TemporaryResources {
   snapshotVolumes: string[]
   /**
    * The launch templates that builds not finished made to launch a spot instance (`Created Spot
-   * Fleet launch template: lt-…`, which Packer 1.6.6 does not print: the post step then reads
-   * it off the instance, which EC2 tags with the launch template it came from).
+   * Fleet launch template: lt-…`, from Packer 1.7.0 on; before, the post step reads it off the
+   * instance, which EC2 tags with the launch template it came from).
    */
   launchTemplates: string[]
 }
