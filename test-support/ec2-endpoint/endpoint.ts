@@ -21,6 +21,7 @@ import {
   type Tags
 } from './world.js'
 import { answerSsm, parseSsmBody, ssmErrorDocument, ssmOperation, ssmParams } from './ssm.js'
+import { answerIam, IAM_VERSION, IamState } from './iam.js'
 import { errorDocument, responseDocument } from './xml.js'
 
 export interface Ec2EndpointOptions {
@@ -45,8 +46,8 @@ export interface Ec2Call {
   params: Record<string, string>
   /** The error code answered, if the call failed. */
   error?: string
-  /** Set for calls to SSM (JSON protocol); EC2 calls leave it out. */
-  service?: 'ssm'
+  /** Set for calls to SSM (JSON protocol) and IAM; EC2 calls leave it out. */
+  service?: 'ssm' | 'iam'
 }
 
 export interface Ec2Image {
@@ -148,6 +149,9 @@ export interface Ec2Endpoint {
   launchTemplates(region: string): Ec2LaunchTemplate[]
   /** SSM parameters of the region: name → the latest value, its version and data type. */
   parameters(region: string): Record<string, { value: string; version: number; dataType: string }>
+  /** IAM's roles (with their inline policies' names) and instance profiles (with their roles'), which are global. */
+  iamRoles(): Array<{ roleName: string; policies: string[] }>
+  iamInstanceProfiles(): Array<{ instanceProfileName: string; roles: string[] }>
   /** Tags of any resource in the region; empty when it has none (or does not exist). */
   tagsOf(region: string, resourceId: string): Record<string, string>
   close(): Promise<void>
@@ -184,6 +188,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
   for (const network of options.seedNetworks ?? []) world.seedNetwork(network)
   const faults = new FaultPlan(world)
   const calls: Ec2Call[] = []
+  const iam = new IamState()
 
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID()
@@ -196,6 +201,16 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     delete params.Action
     delete params.Version
     const region = regionOf(request, all)
+    if (all.Version === IAM_VERSION) {
+      const call: Ec2Call = { action, region, params, service: 'iam' }
+      calls.push(call)
+      const { status, body } = answerIam(iam, action, params, requestId)
+      if (status !== 200) call.error = /<Code>([^<]*)<\/Code>/.exec(body)?.[1]
+      response.writeHead(status, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId })
+      response.end(body)
+      options.onCall?.(call)
+      return
+    }
     const call: Ec2Call = { action, region, params }
     calls.push(call)
     const userAgent = `${request.headers['user-agent'] ?? ''} ${request.headers['x-amz-user-agent'] ?? ''}`
@@ -409,6 +424,9 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
           return latest ? [[parameter.name, { value: latest.value, version: latest.version, dataType: parameter.dataType }]] : []
         })
       ),
+    iamRoles: () => [...iam.roles.values()].map((role) => ({ roleName: role.roleName, policies: [...role.policies.keys()] })),
+    iamInstanceProfiles: () =>
+      [...iam.instanceProfiles.values()].map((one) => ({ instanceProfileName: one.instanceProfileName, roles: [...one.roles] })),
     tagsOf: (name, resourceId) => {
       const resource = regionState(name).taggable(resourceId)
       return resource === undefined ? {} : record(resource.tags)

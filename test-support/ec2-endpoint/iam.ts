@@ -1,0 +1,190 @@
+// IAM on the same loopback server, for the temporary instance profile and role that Packer makes
+// for `temporary_iam_instance_profile_policy_document`: the Query protocol with IAM's own XML
+// (a `<Action>Result` element, lists of `<member>`, `<ErrorResponse>`), told from an EC2 call by
+// its `Version`. Packer 1.6.6 sends its IAM calls to `custom_endpoint_ec2`; an SDK reaches it
+// through AWS_ENDPOINT_URL_IAM. IAM is global: one set of roles and instance profiles.
+import { randomUUID } from 'node:crypto'
+import { Ec2Error } from './errors.js'
+import type { Params } from './query.js'
+import { SELF_ACCOUNT_ID } from './world.js'
+import { escapeXml, type XmlValue } from './xml.js'
+
+export const IAM_VERSION = '2010-05-08'
+const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/'
+const NAME = /^[\w+=,.@-]{1,128}$/
+
+export interface IamRole {
+  roleName: string
+  roleId: string
+  createDate: Date
+  assumeRolePolicyDocument: string
+  /** Inline policies by name. */
+  policies: Map<string, string>
+}
+
+export interface IamInstanceProfile {
+  instanceProfileName: string
+  instanceProfileId: string
+  createDate: Date
+  roles: string[]
+}
+
+export class IamState {
+  readonly roles = new Map<string, IamRole>()
+  readonly instanceProfiles = new Map<string, IamInstanceProfile>()
+}
+
+function iamError(code: string, message: string, status: number): Ec2Error {
+  return new Ec2Error(code, message, status)
+}
+
+function noSuchEntity(message: string): Ec2Error {
+  return iamError('NoSuchEntity', message, 404)
+}
+
+function named(params: Params, member: string): string {
+  const name = params[member]
+  if (name === undefined || !NAME.test(name)) {
+    throw iamError('ValidationError', `1 validation error detected: Value '${name ?? ''}' at '${member}' failed to satisfy constraint`, 400)
+  }
+  return name
+}
+
+function uniqueId(prefix: string): string {
+  return prefix + randomUUID().replace(/-/g, '').slice(0, 17).toUpperCase()
+}
+
+function role(iam: IamState, params: Params): IamRole {
+  const name = named(params, 'RoleName')
+  const found = iam.roles.get(name)
+  if (found === undefined) throw noSuchEntity(`The role with name ${name} cannot be found.`)
+  return found
+}
+
+function profile(iam: IamState, params: Params): IamInstanceProfile {
+  const name = named(params, 'InstanceProfileName')
+  const found = iam.instanceProfiles.get(name)
+  if (found === undefined) throw noSuchEntity(`Instance Profile ${name} cannot be found.`)
+  return found
+}
+
+function roleXml(found: IamRole): XmlValue {
+  return {
+    Path: '/',
+    RoleName: found.roleName,
+    RoleId: found.roleId,
+    Arn: `arn:aws:iam::${SELF_ACCOUNT_ID}:role/${found.roleName}`,
+    CreateDate: found.createDate,
+    AssumeRolePolicyDocument: encodeURIComponent(found.assumeRolePolicyDocument)
+  }
+}
+
+function profileXml(iam: IamState, found: IamInstanceProfile): XmlValue {
+  return {
+    Path: '/',
+    InstanceProfileName: found.instanceProfileName,
+    InstanceProfileId: found.instanceProfileId,
+    Arn: `arn:aws:iam::${SELF_ACCOUNT_ID}:instance-profile/${found.instanceProfileName}`,
+    CreateDate: found.createDate,
+    Roles: found.roles.flatMap((name) => {
+      const member = iam.roles.get(name)
+      return member ? [roleXml(member)] : []
+    })
+  }
+}
+
+type IamHandler = (iam: IamState, params: Params) => XmlValue
+
+const handlers: Record<string, IamHandler> = {
+  CreateRole: (iam, params) => {
+    const name = named(params, 'RoleName')
+    if (iam.roles.has(name)) throw iamError('EntityAlreadyExists', `Role with name ${name} already exists.`, 409)
+    const created: IamRole = {
+      roleName: name,
+      roleId: uniqueId('AROA'),
+      createDate: new Date(),
+      assumeRolePolicyDocument: params.AssumeRolePolicyDocument ?? '',
+      policies: new Map()
+    }
+    iam.roles.set(name, created)
+    return { Role: roleXml(created) }
+  },
+  GetRole: (iam, params) => ({ Role: roleXml(role(iam, params)) }),
+  DeleteRole: (iam, params) => {
+    const found = role(iam, params)
+    if (found.policies.size > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409)
+    if ([...iam.instanceProfiles.values()].some((one) => one.roles.includes(found.roleName))) {
+      throw iamError('DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.', 409)
+    }
+    iam.roles.delete(found.roleName)
+    return undefined
+  },
+  PutRolePolicy: (iam, params) => {
+    role(iam, params).policies.set(named(params, 'PolicyName'), params.PolicyDocument ?? '')
+    return undefined
+  },
+  DeleteRolePolicy: (iam, params) => {
+    const found = role(iam, params)
+    const policy = named(params, 'PolicyName')
+    if (!found.policies.delete(policy)) throw noSuchEntity(`The role policy with name ${policy} cannot be found.`)
+    return undefined
+  },
+  CreateInstanceProfile: (iam, params) => {
+    const name = named(params, 'InstanceProfileName')
+    if (iam.instanceProfiles.has(name)) throw iamError('EntityAlreadyExists', `Instance Profile ${name} already exists.`, 409)
+    const created: IamInstanceProfile = { instanceProfileName: name, instanceProfileId: uniqueId('AIPA'), createDate: new Date(), roles: [] }
+    iam.instanceProfiles.set(name, created)
+    return { InstanceProfile: profileXml(iam, created) }
+  },
+  GetInstanceProfile: (iam, params) => ({ InstanceProfile: profileXml(iam, profile(iam, params)) }),
+  DeleteInstanceProfile: (iam, params) => {
+    const found = profile(iam, params)
+    if (found.roles.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.', 409)
+    iam.instanceProfiles.delete(found.instanceProfileName)
+    return undefined
+  },
+  AddRoleToInstanceProfile: (iam, params) => {
+    const [found, member] = [profile(iam, params), role(iam, params)]
+    // An instance profile holds one role.
+    if (found.roles.length === 0) found.roles.push(member.roleName)
+    else throw iamError('LimitExceeded', 'Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1', 409)
+    return undefined
+  },
+  RemoveRoleFromInstanceProfile: (iam, params) => {
+    const found = profile(iam, params)
+    const name = named(params, 'RoleName')
+    if (!found.roles.includes(name)) throw noSuchEntity(`The role with name ${name} cannot be found in instance profile ${found.instanceProfileName}.`)
+    found.roles = found.roles.filter((one) => one !== name)
+    return undefined
+  }
+}
+
+function element(name: string, value: XmlValue): string {
+  if (value === undefined || value === null) return ''
+  if (Array.isArray(value)) return `<${name}>${value.map((entry) => element('member', entry)).join('')}</${name}>`
+  if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`
+  if (typeof value === 'object') {
+    return `<${name}>${Object.entries(value).map(([member, inner]) => element(member, inner)).join('')}</${name}>`
+  }
+  return `<${name}>${escapeXml(String(value))}</${name}>`
+}
+
+/** Answers an IAM call: the status and the XML body, success or error. */
+export function answerIam(iam: IamState, action: string, params: Params, requestId: string): { status: number; body: string } {
+  const metadata = `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>`
+  try {
+    const handler = handlers[action]
+    if (handler === undefined) throw iamError('InvalidAction', `Could not find operation ${action} for version ${IAM_VERSION}`, 400)
+    const result = handler(iam, params)
+    const body = result === undefined ? '' : element(`${action}Result`, result)
+    return { status: 200, body: `<${action}Response xmlns="${IAM_NAMESPACE}">${body}${metadata}</${action}Response>` }
+  } catch (error) {
+    const failure = error instanceof Ec2Error ? error : iamError('ServiceFailure', String(error), 500)
+    return {
+      status: failure.status,
+      body:
+        `<ErrorResponse xmlns="${IAM_NAMESPACE}"><Error><Type>Sender</Type><Code>${escapeXml(failure.code)}</Code>` +
+        `<Message>${escapeXml(failure.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
+    }
+  }
+}
