@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
-import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTwoBuilds } from './support/demo.js'
+import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTemporaryInstanceProfile, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -649,17 +649,22 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.snapshots('us-east-1').map((snapshot) => snapshot.snapshotId)).toEqual(['snap-0abcdef1234567890'])
     })
 
-    /** An amazon-ebssurrogate build whose AMI stays pending: `stop` runs once Packer waits for it. */
-    async function surrogateWaitingForItsAmi(stop: (child: ChildProcess) => void): Promise<ActionRun> {
-      endpoint = await startEc2Endpoint({ regions })
-      endpoint.faults.holdCreatedImagesPending()
-      asSurrogateBuild(workspace)
+    /** The action, on an endpoint that holds the AMIs it makes pending: `stop` runs once Packer waits for its AMI. */
+    function stoppedWhileItsAmiIsPending(stop: (child: ChildProcess) => void): Promise<ActionRun> {
       const loopback = endpoint
       return patientRun((child, stdoutSoFar) => {
         void until(() => /: AMI: ami-/.test(stdoutSoFar()) && loopback.callsOf('DescribeImages').length >= 3, 'Packer to wait for its AMI').then(() =>
           stop(child)
         )
       })
+    }
+
+    /** An amazon-ebssurrogate build whose AMI stays pending: `stop` runs once Packer waits for it. */
+    async function surrogateWaitingForItsAmi(stop: (child: ChildProcess) => void): Promise<ActionRun> {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCreatedImagesPending()
+      asSurrogateBuild(workspace)
+      return stoppedWhileItsAmiIsPending(stop)
     }
 
     it('an amazon-ebssurrogate build killed while its AMI becomes available: the post step deregisters it and deletes its snapshot', async () => {
@@ -748,12 +753,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))
       }
       ec2.destroy()
-      const loopback = endpoint
-      const main = await patientRun((child, stdoutSoFar) => {
-        void until(() => /: AMI: ami-/.test(stdoutSoFar()) && loopback.callsOf('DescribeImages').length >= 3, 'Packer to wait for its AMI').then(() =>
-          stop(child)
-        )
-      })
+      const main = await stoppedWhileItsAmiIsPending(stop)
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain('Launching a spot AWS instance...')
       return main
@@ -792,6 +792,49 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.launchTemplates('us-east-1').map((one) => one.launchTemplateName).sort()).toEqual(usersLaunchTemplates)
       // Packer leaves an AMI that was still pending: the post step deregisters it.
       expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
+    })
+
+    /** A build with a temporary instance profile whose AMI stays pending: `stop` runs once Packer waits for the AMI. */
+    async function profileBuildWaitingForItsAmi(stop: (child: ChildProcess) => void): Promise<ActionRun> {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCreatedImagesPending()
+      withTemporaryInstanceProfile(workspace)
+      const main = await stoppedWhileItsAmiIsPending(stop)
+      expect(main.exitCode).toBe(1)
+      expect(main.stdout).toContain('Creating temporary instance profile for this instance: packer-')
+      return main
+    }
+
+    it('a build with a temporary instance profile, killed while its AMI becomes available: the post step deletes the profile, its role and policy', async () => {
+      const main = await profileBuildWaitingForItsAmi((child) => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+      expect(main.summary).toContain('deletes the temporary security group, key pair, instance profile and role that Packer announced')
+      const [profile] = endpoint.iamInstanceProfiles()
+      expect(profile.instanceProfileName).toMatch(/^packer-[0-9a-f-]{36}$/)
+      const name = profile.instanceProfileName
+      expect(endpoint.iamRoles()).toEqual([{ roleName: name, policies: [name] }])
+      expect(profile.roles).toEqual([name])
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`IAM: deleted instance profile ${name}, after removing ${name} from it.`)
+      expect(post.stdout).toContain(`IAM: deleted role ${name} and its policy.`)
+      expect(endpoint.iamInstanceProfiles()).toEqual([])
+      expect(endpoint.iamRoles()).toEqual([])
+      expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
+    })
+
+    it('a build with a temporary instance profile, cancelled: Packer deletes the profile and role, and the post step finds them gone', async () => {
+      const main = await profileBuildWaitingForItsAmi((child) => child.kill('SIGINT'))
+      expect(endpoint.iamInstanceProfiles()).toEqual([])
+      expect(endpoint.iamRoles()).toEqual([])
+      const name = /Creating temporary role for this instance: (packer-[0-9a-f-]{36})/.exec(main.stdout)?.[1]
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).toContain(`IAM: the instance profile ${name} is already gone.`)
+      expect(post.stdout).toContain(`IAM: the role ${name} is already gone.`)
     })
 
     it("a build that fails while its AMI is copied: the post step deregisters the copies Packer leaves", async () => {

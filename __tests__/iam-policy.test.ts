@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint, type Ec2EndpointOptions } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
-import { asSpotBuild, asSurrogateBuild, demoWorkspace } from './support/demo.js'
+import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTemporaryInstanceProfile } from './support/demo.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 function readmePolicyActions(): string[] {
@@ -24,7 +24,7 @@ function readmeSettingActions(setting: string): string[] {
   const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8')
   const row = readme.split('\n').find((line) => line.startsWith(`| ${setting} |`))
   if (!row) throw new Error(`README.md has no row for ${setting} in its table of template settings`)
-  return [...(row.split('|')[2] ?? '').matchAll(/`(ec2:\w+)`/g)].map(([, action]) => action)
+  return [...(row.split('|')[2] ?? '').matchAll(/`((?:ec2|iam):\w+)`/g)].map(([, action]) => action)
 }
 
 describeWithPacker('the README IAM policy', () => {
@@ -74,7 +74,7 @@ describeWithPacker('the README IAM policy', () => {
         env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) }
       })
       expect(run.exitCode).toBe(0)
-      const recorded = [...new Set(endpoint.calls.map((call) => `ec2:${call.action}`))]
+      const recorded = [...new Set(endpoint.calls.map((call) => `${call.service ?? 'ec2'}:${call.action}`))]
       check(run, endpoint, recorded.filter((action) => !readmePolicyActions().includes(action)).sort())
     } finally {
       await endpoint.close()
@@ -91,6 +91,17 @@ describeWithPacker('the README IAM policy', () => {
     }
     // Packer's spot step does not wait for its instance: it runs once Packer first describes it.
     await settingRun('iam-spot-', asSpotBuild, check, { autoAdvance: { describes: 0 } })
+  })
+
+  it('with its row for temporary_iam_instance_profile_policy_document, covers such a build', async () => {
+    await settingRun('iam-profile-', withTemporaryInstanceProfile, (run, endpoint, beyond) => {
+      expect(run.outputs['ami-id']).toMatch(/^ami-/)
+      // Packer deleted what it made; iam:PassRole is no call of its own, but what RunInstances asks.
+      expect(endpoint.iamRoles()).toEqual([])
+      const row = readmeSettingActions('`temporary_iam_instance_profile_policy_document`')
+      expect(row).toContain('iam:PassRole')
+      expect(beyond).toEqual(row.filter((action) => action !== 'iam:PassRole').sort())
+    })
   })
 
   it('with its row for an amazon-ebssurrogate builder, covers such a build', async () => {

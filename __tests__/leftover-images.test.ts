@@ -19,6 +19,7 @@ import {
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { cleanUpLeftovers } from '../src/aws/cleanup.js'
 import type { LeftoverState } from '../src/aws/leftovers.js'
+import { noTemporaryResources } from '../src/packer/machine-readable.js'
 
 /** A fresh loopback endpoint for each test, with an EC2 client of it in us-east-1. */
 function freshEndpointEach(): { endpoint: Ec2Endpoint; ec2: EC2Client } {
@@ -58,7 +59,7 @@ describe("the clean-up of a build's snapshots", () => {
   function killedBuild(resources: Partial<LeftoverState['resources']>, packerStarted: Date): LeftoverState {
     return {
       regions: ['us-east-1'],
-      resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], ...resources },
+      resources: { ...noTemporaryResources(), ...resources },
       packer: 'killed',
       packerStarted: packerStarted.toISOString(),
       amis: []
@@ -129,8 +130,7 @@ describe("the clean-up of a spot build's launch template, as the Amazon plugin a
   }
 
   function announced(packer: LeftoverState['packer'], launchTemplates: string[]): LeftoverState {
-    const resources = { instanceIds: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [] }
-    return { regions: ['us-east-1'], resources: { ...resources, keyPairs: ['packer_6601'], launchTemplates }, packer }
+    return { regions: ['us-east-1'], resources: { ...noTemporaryResources(), keyPairs: ['packer_6601'], launchTemplates }, packer }
   }
 
   it('deletes the one a build killed before its fleet launched announced, and no other', async () => {

@@ -3,6 +3,7 @@ import { Buffer } from 'node:buffer'
 import {
   hclDiagnostics,
   locateError,
+  noTemporaryResources,
   parseEventLine,
   renderEvent,
   RunRecord,
@@ -125,13 +126,10 @@ describe('RunRecord', () => {
       '1,,ui,say,==> amazon-ebs.api: Instance ID: i-0ddddddddddddddd4'
     ]
     const expected = {
+      ...noTemporaryResources(),
       instanceIds: ['i-0aaaaaaaaaaaaaaa1', 'i-0ccccccccccccccc3'],
       keyPairs: ['packer_6601', 'packer_6602'],
-      securityGroups: ['packer_6603'],
-      images: [],
-      imageInstances: [],
-      snapshotVolumes: [],
-      launchTemplates: []
+      securityGroups: ['packer_6603']
     }
     expect(feed(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources).toEqual(expected)
@@ -156,13 +154,11 @@ describe('RunRecord', () => {
       '1,,ui,message,    amazon-ebs.web: AMI: ami-0fffffffffffffff8'
     ]
     const expected = {
+      ...noTemporaryResources(),
       instanceIds: ['i-0ccccccccccccccc3'],
       keyPairs: ['packer_6602'],
-      securityGroups: [],
       images: ['ami-0ccccccccccccccc7'],
-      imageInstances: ['i-0ccccccccccccccc3'],
-      snapshotVolumes: [],
-      launchTemplates: []
+      imageInstances: ['i-0ccccccccccccccc3']
     }
     expect(feed(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources).toEqual(expected)
@@ -190,18 +186,17 @@ describe('RunRecord', () => {
       "1,,ui,say,Build 'web' finished after 2 minutes 3 seconds."
     ]
     const expected = {
+      ...noTemporaryResources(),
       instanceIds: ['i-0aaaaaaaaaaaaaaa1'],
       keyPairs: ['packer_7701'],
       securityGroups: ['sg-0aaaaaaaaaaaaaaa1'],
       images: ['ami-0ccccccccccccccc3'],
-      imageInstances: ['i-0aaaaaaaaaaaaaaa1'],
-      snapshotVolumes: [],
-      launchTemplates: []
+      imageInstances: ['i-0aaaaaaaaaaaaaaa1']
     }
     expect(feed(lines, ['web: prod', 'web']).temporaryResources).toEqual(expected)
     expect(feedText(lines, ['web: prod', 'web']).temporaryResources).toEqual(expected)
     // Without the names, the first ": " ends the build's name: nothing of web: prod's is kept.
-    expect(feedText(lines).temporaryResources).toEqual({ instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [] })
+    expect(feedText(lines).temporaryResources).toEqual(noTemporaryResources())
   })
 
   it("takes the launch template a spot build announces before its instance, not one its provisioners print", () => {
@@ -215,14 +210,26 @@ describe('RunRecord', () => {
       '1,,ui,message,    amazon-ebs.web: Created Spot Fleet launch template: lt-0ccccccccccccccc3'
     ]
     const expected = {
+      ...noTemporaryResources(),
       instanceIds: ['i-0aaaaaaaaaaaaaaa1'],
-      keyPairs: [],
-      securityGroups: [],
-      images: [],
-      imageInstances: [],
-      snapshotVolumes: [],
       launchTemplates: ['lt-0aaaaaaaaaaaaaaa1']
     }
+    expect(feed(lines).temporaryResources).toEqual(expected)
+    expect(feedText(lines).temporaryResources).toEqual(expected)
+  })
+
+  it("takes the temporary instance profile and role a build announces before its instance, named as Packer names them", () => {
+    // As Packer prints step_iam_instance_profile, then a script's output (with the builder's prefix from 1.13 on).
+    const name = 'packer-6b133811-040e-de2f-43a3-72dab3c1b6a6'
+    const lines = [
+      `1,,ui,say,==> amazon-ebs.web: Creating temporary instance profile for this instance: ${name}`,
+      `1,,ui,say,==> amazon-ebs.web: Creating temporary role for this instance: ${name}`,
+      `1,,ui,say,==> amazon-ebs.web: Attaching policy to the temporary role: ${name}`,
+      '1,,ui,say,==> amazon-ebs.api: Creating temporary role for this instance: deploy-admin',
+      '1,,ui,message,    amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-ebs.web: Creating temporary role for this instance: packer-6b133811-0000-0000-0000-000000000000'
+    ]
+    const expected = { ...noTemporaryResources(), instanceIds: ['i-0aaaaaaaaaaaaaaa1'], instanceProfiles: [name], roles: [name] }
     expect(feed(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources).toEqual(expected)
   })
@@ -240,7 +247,7 @@ describe('RunRecord', () => {
       // An amazon-ebs build beside them is read as ever.
       '1,,ui,message,    amazon-ebs.web: Instance ID: i-0bbbbbbbbbbbbbbb2'
     ]
-    const expected = { instanceIds: ['i-0bbbbbbbbbbbbbbb2'], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [] }
+    const expected = { ...noTemporaryResources(), instanceIds: ['i-0bbbbbbbbbbbbbbb2'] }
     expect(feed(lines, [], ['base-ubuntu']).temporaryResources).toEqual(expected)
     expect(feedText(lines, [], ['base-ubuntu']).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources.securityGroups).toEqual(['sg-0aaaaaaaaaaaaaaa1'])

@@ -1,12 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
 import { renderedText, tableRows } from './support/markdown.js'
 import type { LeftoverState } from '../src/aws/leftovers.js'
+import { noTemporaryResources } from '../src/packer/machine-readable.js'
 import { renderUnreported, unreportedBuilds, unreportedWarning } from '../src/report/unreported.js'
 
 describe('the AMIs of builds that finished before the main step was killed', () => {
   const state = (finished: LeftoverState['finished']): LeftoverState => ({
     regions: ['us-east-1'],
-    resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [] },
+    resources: noTemporaryResources(),
     packer: 'running',
     finished
   })

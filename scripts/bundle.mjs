@@ -43,6 +43,7 @@ const loadedLater = {
   'stages/ssm': 'src/aws/ssm.ts',
   'stages/retention': 'src/aws/retention.ts',
   'stages/cleanup': 'src/aws/cleanup.ts',
+  'stages/leftover-iam': 'src/aws/leftover-iam.ts',
   'stages/unreported': 'src/report/unreported.ts',
   'stages/plugin-cache': 'src/plugins/cache.ts',
   'stages/json-place': 'src/common/json-place.ts'
@@ -77,13 +78,13 @@ const stagesApart = {
  * as `{ [_xN]: _aTSc }` where `_xN` is a module constant holding a string. esbuild cannot tell
  * that such a computed key has no side effect, so it keeps every shape of all ~700 operations
  * (550 KB). Writing the constant's value as the key instead is the same object, and lets esbuild
- * keep only the shapes of the operations the action calls. The SSM client is written the same
- * way (9 KB less).
+ * keep only the shapes of the operations the action calls. The SSM and IAM clients are written
+ * the same way (9 KB less for SSM).
  */
 const shapesWithLiteralKeys = {
   name: 'shapes-with-literal-keys',
   setup(bundler) {
-    bundler.onLoad({ filter: /[\\/]client-(ec2|ssm)[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
+    bundler.onLoad({ filter: /[\\/]client-(ec2|ssm|iam)[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8')
       const strings = new Map()
       for (const [, name, value] of source.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)) strings.set(name, value)

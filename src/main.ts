@@ -20,7 +20,7 @@ import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments, validateDeadlineMs } from './packer/commands.js'
 import { InspectFailed, inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
-import { RunRecord, type TemporaryResources } from './packer/machine-readable.js'
+import { noTemporaryResources, RunRecord, type TemporaryResources } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
@@ -776,14 +776,15 @@ async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel): Pr
 }
 
 /** `images`: the AMIs of builds that had not finished. */
-function killedProblem(signal: NodeJS.Signals, keep: boolean, { images, snapshotVolumes }: TemporaryResources): string {
+function killedProblem(signal: NodeJS.Signals, keep: boolean, { images, snapshotVolumes, instanceProfiles, roles }: TemporaryResources): string {
   const amis = images.join(', ')
   const snapshots = amis === '' && snapshotVolumes.length > 0 ? `, and deletes the snapshots it began of ${snapshotVolumes.join(', ')}.` : '.'
+  const temporary = instanceProfiles.length > 0 || roles.length > 0 ? 'security group, key pair, instance profile and role' : 'security group and key pair'
   return (
     `Packer was killed (${signal}) before it could clean up. ` +
     (keep
       ? `With on-error: abort, its ${amis ? `AMI ${amis}, ` : ''}instance, security group and key pair are left as they are.`
-      : 'The post step terminates the instance and deletes the temporary security group and key pair that Packer announced' +
+      : `The post step terminates the instance and deletes the temporary ${temporary} that Packer announced` +
         (amis ? `, and deregisters ${amis}, ${images.length > 1 ? "the unfinished builds' AMIs, with their" : "the unfinished build's AMI, with its"} copies and snapshots.` : snapshots))
   )
 }
@@ -804,7 +805,7 @@ function tellThePostStep(
 ): { record: RunRecord; packerStarted: (pid: number) => void; packerEnded: (run: PackerRun) => void; amisMade: (amis: Ami[]) => void } {
   const state: LeftoverState = {
     regions: homeRegion ? [homeRegion] : [],
-    resources: { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [] },
+    resources: noTemporaryResources(),
     packer: 'running',
     keep,
     manifests

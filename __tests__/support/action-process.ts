@@ -149,7 +149,8 @@ export function loopbackEnvironment(url: string, workspace: string): Record<stri
     AWS_REGION: 'us-east-1',
     AWS_POLL_DELAY_SECONDS: '0',
     AWS_ENDPOINT_URL_EC2: url,
-    AWS_ENDPOINT_URL_SSM: url
+    AWS_ENDPOINT_URL_SSM: url,
+    AWS_ENDPOINT_URL_IAM: url
   }
 }
 

@@ -55,3 +55,21 @@ export function asSpotBuild(workspace: string): void {
   template.builders[0] = { ...template.builders[0], spot_price: 'auto' }
   writeFileSync(path, JSON.stringify(template, null, 2))
 }
+
+/**
+ * Gives the demo JSON template's build a temporary IAM instance profile: Packer makes an
+ * instance profile and a role with this policy for its instance, and deletes them as it cleans
+ * up (Packer 1.6.6 sends IAM's calls to custom_endpoint_ec2, the loopback endpoint).
+ */
+export function withTemporaryInstanceProfile(workspace: string): void {
+  const path = join(workspace, 'json', 'packer-template.json')
+  const template = JSON.parse(readFileSync(path, 'utf8'))
+  template.builders[0] = {
+    ...template.builders[0],
+    temporary_iam_instance_profile_policy_document: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::build-artifacts/*'] }]
+    }
+  }
+  writeFileSync(path, JSON.stringify(template, null, 2))
+}

@@ -16,6 +16,7 @@ import {
   type Instance,
   TerminateInstancesCommand
 } from '@aws-sdk/client-ec2'
+import type { IAMClient } from '@aws-sdk/client-iam'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ec2Client } from './client.js'
 import type { LeftoverState } from './leftovers.js'
@@ -23,6 +24,8 @@ import { cleanUpImages } from './leftover-images.js'
 
 export interface CleanupOptions {
   ec2For?: (region: string) => EC2Client
+  /** The IAM client, for the temporary instance profile and role (default: one for the home region). */
+  iam?: IAMClient
   /** Where each finding and action is reported. */
   log: (message: string) => void
   /** Where a problem is reported (something that may still be left in the account). */
@@ -40,6 +43,8 @@ export interface CleanupReport {
   deletedKeyPairs: string[]
   /** The launch templates Packer made to launch its spot instances. */
   deletedLaunchTemplates: string[]
+  /** The temporary IAM instance profiles and roles: `instance profile packer-…`, `role packer-…`. */
+  deletedIam: string[]
   /** The AMIs of builds that did not finish, with their copies: `ami-… (region)`. */
   deregistered: string[]
   deletedSnapshots: string[]
@@ -62,6 +67,8 @@ function named({ resources }: LeftoverState): string[] {
     ...resources.securityGroups,
     ...resources.keyPairs,
     ...resources.launchTemplates.map((template) => `launch template ${template}`),
+    ...resources.instanceProfiles.map((name) => `instance profile ${name}`),
+    ...resources.roles.map((name) => `role ${name}`),
     ...resources.snapshotVolumes.map((volume) => `the snapshots of ${volume}`)
   ]
 }
@@ -105,6 +112,7 @@ class Cleanup {
     deletedSecurityGroups: [],
     deletedKeyPairs: [],
     deletedLaunchTemplates: [],
+    deletedIam: [],
     deregistered: [],
     deletedSnapshots: [],
     leftBehind: []
@@ -148,13 +156,15 @@ class Cleanup {
   }
 
   async run(): Promise<CleanupReport> {
-    const { instanceIds, keyPairs, securityGroups, images, snapshotVolumes, launchTemplates } = this.state.resources
+    const { instanceIds, keyPairs, securityGroups, images, snapshotVolumes, launchTemplates, instanceProfiles, roles } = this.state.resources
     const announced = [
       ...images,
       ...instanceIds,
       ...securityGroups.map((name) => `security group ${name}`),
       ...keyPairs.map((name) => `key pair ${name}`),
       ...launchTemplates.map((id) => `launch template ${id}`),
+      ...instanceProfiles.map((name) => `instance profile ${name}`),
+      ...roles.map((name) => `role ${name}`),
       ...snapshotVolumes.map((volume) => `snapshots of ${volume}`)
     ]
     this.options.log(`${packerEnd(this.state)}. Its log announced: ${announced.join(', ')}.`)
@@ -168,6 +178,7 @@ class Cleanup {
     }
     await this.cleanEveryRegion()
     await this.deleteLaunchTemplates()
+    await this.cleanUpIam()
     await this.cleanUpImages()
     for (const next of this.afterImages) await next()
     return this.finish()
@@ -440,6 +451,28 @@ class Cleanup {
     }
   }
 
+  /**
+   * The temporary IAM instance profile and role (leftover-iam.ts, loaded with the IAM client only
+   * when a build announced them), once the instances that used them are told to terminate.
+   */
+  private async cleanUpIam(): Promise<void> {
+    const { instanceProfiles, roles } = this.state.resources
+    if ((instanceProfiles.length === 0 && roles.length === 0) || this.abort.signal.aborted) return
+    const { cleanUpIam } = await import('./leftover-iam.js')
+    const found = await cleanUpIam({
+      instanceProfiles,
+      roles,
+      packerStarted: this.state.packerStarted,
+      region: this.state.regions[0],
+      iam: this.options.iam,
+      abortSignal: this.abort.signal,
+      log: this.options.log,
+      warn: this.options.warn
+    })
+    this.report.deletedIam.push(...found.deleted)
+    this.report.leftBehind.push(...found.leftBehind)
+  }
+
   /** DeleteKeyPair succeeds for a name EC2 does not know, so a key pair is deleted, not looked up. */
   private async deleteKeyPairs(region: string, ec2: EC2Client): Promise<void> {
     for (const keyName of this.state.resources.keyPairs) {
@@ -537,6 +570,7 @@ export async function cleanUpAfterPacker(state: LeftoverState): Promise<void> {
         report.deletedSecurityGroups.length > 0 ? `deleted security group ${report.deletedSecurityGroups.join(', ')}` : '',
         report.deletedKeyPairs.length > 0 ? `deleted key pair ${report.deletedKeyPairs.join(', ')}` : '',
         report.deletedLaunchTemplates.length > 0 ? `deleted launch template ${report.deletedLaunchTemplates.join(', ')}` : '',
+        report.deletedIam.length > 0 ? `deleted ${report.deletedIam.join(', ')}` : '',
         report.deregistered.length > 0 ? `deregistered ${report.deregistered.join(', ')}` : '',
         report.deletedSnapshots.length > 0 ? `deleted snapshot ${report.deletedSnapshots.join(', ')}` : ''
       ].filter(Boolean)

@@ -75,7 +75,9 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
       images: strings(found.images),
       imageInstances: strings(found.imageInstances),
       snapshotVolumes: strings(found.snapshotVolumes),
-      launchTemplates: strings(found.launchTemplates)
+      launchTemplates: strings(found.launchTemplates),
+      instanceProfiles: strings(found.instanceProfiles),
+      roles: strings(found.roles)
     },
     packer: packer as PackerEnd,
     keep: keep === true,

@@ -150,12 +150,23 @@ export interface TemporaryResources {
    * instance, which EC2 tags with the launch template it came from).
    */
   launchTemplates: string[]
+  /**
+   * The temporary IAM instance profile and role that builds not finished made for their instance
+   * (`temporary_iam_instance_profile_policy_document`), each `packer-<UUID>`.
+   */
+  instanceProfiles: string[]
+  roles: string[]
+}
+
+/** Nothing announced yet. */
+export function noTemporaryResources(): TemporaryResources {
+  return { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [] }
 }
 
 type Announced = Exclude<keyof TemporaryResources, 'images'>
 
 // The amazon builders' own log lines (step_run_source_instance, step_run_spot_instance,
-// step_key_pair, step_security_group). Only these lines count: a resource is never guessed from a name. A
+// step_key_pair, step_security_group, step_iam_instance_profile). Only these lines count: a resource is never guessed from a name. A
 // build announces its key pair and security group before its source instance, and its
 // instance once: its lines after that are its provisioners' output, which Packer writes with
 // the same prefix (`==> build: ` from Packer 1.13 on, `    build: ` before), and are not read
@@ -164,7 +175,9 @@ const announcedResources: Array<[RegExp, Announced]> = [
   [/^\s*.+?: Instance ID: (i-[0-9a-f]{8,17})\s*$/, 'instanceIds'],
   [/^==> .+?: Creating temporary keypair: (\S+)\s*$/, 'keyPairs'],
   [/^==> .+?: Creating temporary security group for this instance: (\S+)\s*$/, 'securityGroups'],
-  [/^\s*.+?: Created Spot Fleet launch template: (lt-[0-9a-f]{8,17})\s*$/, 'launchTemplates']
+  [/^\s*.+?: Created Spot Fleet launch template: (lt-[0-9a-f]{8,17})\s*$/, 'launchTemplates'],
+  [/^==> .+?: Creating temporary instance profile for this instance: (packer-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})\s*$/, 'instanceProfiles'],
+  [/^==> .+?: Creating temporary role for this instance: (packer-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})\s*$/, 'roles']
 ]
 
 // After its provisioners, the builder makes the AMI (step_create_ami): `Creating AMI <name>
@@ -194,6 +207,8 @@ interface BuildResources {
   imageInstances: string[]
   snapshotVolumes: string[]
   launchTemplates: string[]
+  instanceProfiles: string[]
+  roles: string[]
   image?: string
 }
 
@@ -301,15 +316,7 @@ export class RunRecord {
 
   /** What the builds that have not finished announced (TemporaryResources). */
   get temporaryResources(): TemporaryResources {
-    const all: TemporaryResources = {
-      instanceIds: [],
-      keyPairs: [],
-      securityGroups: [],
-      images: [],
-      imageInstances: [],
-      snapshotVolumes: [],
-      launchTemplates: []
-    }
+    const all = noTemporaryResources()
     for (const build of this.builds.values()) {
       all.instanceIds.push(...build.instanceIds)
       all.keyPairs.push(...build.keyPairs)
@@ -317,6 +324,8 @@ export class RunRecord {
       all.imageInstances.push(...build.imageInstances)
       all.snapshotVolumes.push(...build.snapshotVolumes)
       all.launchTemplates.push(...build.launchTemplates)
+      all.instanceProfiles.push(...build.instanceProfiles)
+      all.roles.push(...build.roles)
       if (build.image !== undefined) all.images.push(build.image)
     }
     return all
@@ -434,7 +443,7 @@ export class RunRecord {
     let resources = this.builds.get(build)
     if (resources === undefined) {
       if (this.builds.size >= RunRecord.maxResources) return false
-      resources = { instanceIds: [], keyPairs: [], securityGroups: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [] }
+      resources = { instanceIds: [], keyPairs: [], securityGroups: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [] }
       this.builds.set(detached(build), resources)
     }
     const list = resources[kind]
