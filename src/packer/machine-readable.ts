@@ -166,11 +166,12 @@ export function noTemporaryResources(): TemporaryResources {
 type Announced = Exclude<keyof TemporaryResources, 'images'>
 
 // The amazon builders' own log lines (step_run_source_instance, step_run_spot_instance,
-// step_key_pair, step_security_group, step_iam_instance_profile). Only these lines count: a resource is never guessed from a name. A
-// build announces its key pair and security group before its source instance, and its
-// instance once: its lines after that are its provisioners' output, which Packer writes with
-// the same prefix (`==> build: ` from Packer 1.13 on, `    build: ` before), and are not read
-// as such announcements.
+// step_key_pair, step_security_group, step_iam_instance_profile). Only these lines count: a
+// resource is never guessed from a name. A build announces its key pair, security group,
+// instance profile and role (and a spot instance's launch template) before its source
+// instance, and its instance once: its lines after that are its provisioners' output, which
+// Packer writes with the same prefix (`==> build: ` from Packer 1.13 on, `    build: `
+// before), and are not read as such announcements.
 const announcedResources: Array<[RegExp, Announced]> = [
   [/^\s*.+?: Instance ID: (i-[0-9a-f]{8,17})\s*$/, 'instanceIds'],
   [/^==> .+?: Creating temporary keypair: (\S+)\s*$/, 'keyPairs'],
