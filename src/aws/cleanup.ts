@@ -19,6 +19,7 @@ import {
 import type { IAMClient } from '@aws-sdk/client-iam'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ec2Client } from './client.js'
+import { awsErrorText } from './failures.js'
 import type { LeftoverState } from './leftovers.js'
 import { cleanUpImages } from './leftover-images.js'
 
@@ -53,11 +54,6 @@ export interface CleanupReport {
 }
 
 const goneStates = new Set(['shutting-down', 'terminated'])
-
-function describe(error: unknown): string {
-  const { name, message } = (error ?? {}) as { name?: string; message?: string }
-  return [name && name !== 'Error' ? name : '', message ?? String(error)].filter(Boolean).join(': ')
-}
 
 /** Everything Packer's log named, by ID or name: the AMIs, the instances, the security groups, the key pairs, the volumes snapshotted. */
 function named({ resources }: LeftoverState): string[] {
@@ -128,8 +124,8 @@ class Cleanup {
   private readonly instancesFound = new Map<string, string>()
   /** The volumes attached to the builds' instances when first found, before they were terminated. */
   private readonly instanceVolumes = new Map<string, string[]>()
-  /** The launch templates the builds' instances were launched from, by region, each with its instance. */
-  private readonly launchTemplatesFound = new Map<string, Map<string, string>>()
+  /** The launch templates the builds' instances were launched from, by region, each with its instance (none if announced only). */
+  private readonly launchTemplatesFound = new Map<string, Map<string, string | undefined>>()
   /** What waits until the AMIs are dealt with: security groups (once their instances are gone) and key pairs. */
   private readonly afterImages: Array<() => Promise<unknown>> = []
   private readonly clients = new Map<string, EC2Client>()
@@ -209,7 +205,7 @@ class Cleanup {
     const others = await this.withClient(home, (ec2) => otherRegions(ec2, this.state.regions, this.abort.signal)).catch(
       (error: unknown) => {
         this.options.warn(
-          `Could not list the account's regions to look for ${[...this.unseenInstances].join(', ')}: ${describe(error)}`
+          `Could not list the account's regions to look for ${[...this.unseenInstances].join(', ')}: ${awsErrorText(error)}`
         )
         return []
       }
@@ -315,19 +311,14 @@ class Cleanup {
       try {
         for (const instance of await describeInstances(ec2, filter, values, this.send)) found.set(instance.id, instance)
       } catch (error) {
-        warn(`Could not look up the instances with ${filter} ${values.join(', ')} in ${region}: ${describe(error)}`)
+        warn(`Could not look up the instances with ${filter} ${values.join(', ')} in ${region}: ${awsErrorText(error)}`)
         return undefined
       }
     }
     const ours = [...found.values()]
     for (const { id } of ours) this.instancesFound.set(id, region)
     for (const { id, volumeIds } of ours) if (!this.instanceVolumes.has(id)) this.instanceVolumes.set(id, volumeIds)
-    for (const { id, launchTemplate } of ours) {
-      if (launchTemplate === undefined) continue
-      const found = this.launchTemplatesFound.get(region) ?? new Map<string, string>()
-      found.set(launchTemplate, id)
-      this.launchTemplatesFound.set(region, found)
-    }
+    for (const { id, launchTemplate } of ours) if (launchTemplate !== undefined) this.launchTemplateIn(region, launchTemplate, id)
     for (const { id } of ours) {
       if (!this.unseenInstances.delete(id) && !instanceIds.includes(id)) log(`${region}: ${id} uses Packer's temporary key pair or security group.`)
     }
@@ -344,7 +335,7 @@ class Cleanup {
       this.report.terminated.push(...ids)
       log(`${region}: terminated ${ids.join(', ')}.`)
     } catch (error) {
-      warn(`Could not terminate ${ids.join(', ')} in ${region}: ${describe(error)}`)
+      warn(`Could not terminate ${ids.join(', ')} in ${region}: ${awsErrorText(error)}`)
       this.report.leftBehind.push(...ids)
     }
     return ours
@@ -379,7 +370,7 @@ class Cleanup {
         .filter((group) => group.GroupId && group.GroupName && securityGroups.includes(group.GroupName))
         .map((group) => ({ id: group.GroupId as string, name: group.GroupName as string }))
     } catch (error) {
-      this.options.warn(`Could not look up security groups ${securityGroups.join(', ')} in ${region}: ${describe(error)}`)
+      this.options.warn(`Could not look up security groups ${securityGroups.join(', ')} in ${region}: ${awsErrorText(error)}`)
       this.report.leftBehind.push(...securityGroups)
       return []
     }
@@ -396,7 +387,7 @@ class Cleanup {
         throw error
       }
     }).catch((error: unknown) => {
-      this.options.warn(`Could not delete security group ${group.name} (${group.id}) in ${region}: ${describe(error)}`)
+      this.options.warn(`Could not delete security group ${group.name} (${group.id}) in ${region}: ${awsErrorText(error)}`)
       return undefined
     })
     if (deleted) {
@@ -418,22 +409,22 @@ class Cleanup {
    * ties it to the build. After a failed build, Packer has deleted it already.
    */
   private async deleteLaunchTemplates(): Promise<void> {
-    const byRegion = new Map<string, Map<string, string | undefined>>(
-      [...this.launchTemplatesFound].map(([region, found]) => [region, new Map(found)])
-    )
     const buildRegion = this.instancesFound.values().next().value ?? this.state.regions[0]
     for (const id of this.state.resources.launchTemplates) {
-      if ([...byRegion.values()].some((found) => found.has(id))) continue
-      const found = byRegion.get(buildRegion) ?? new Map<string, string | undefined>()
-      found.set(id, undefined)
-      byRegion.set(buildRegion, found)
+      if (![...this.launchTemplatesFound.values()].some((found) => found.has(id))) this.launchTemplateIn(buildRegion, id, undefined)
     }
-    for (const [region, found] of byRegion) {
+    for (const [region, found] of this.launchTemplatesFound) {
       if (this.abort.signal.aborted) break
       await this.withClient(region, async (ec2) => {
         for (const [id, instance] of found) await this.deleteLaunchTemplate(region, ec2, id, instance)
       })
     }
+  }
+
+  private launchTemplateIn(region: string, id: string, instance: string | undefined): void {
+    const found = this.launchTemplatesFound.get(region) ?? new Map<string, string | undefined>()
+    found.set(id, instance)
+    this.launchTemplatesFound.set(region, found)
   }
 
   private async deleteLaunchTemplate(region: string, ec2: EC2Client, id: string, instance: string | undefined): Promise<void> {
@@ -446,7 +437,7 @@ class Cleanup {
         this.options.log(`${region}: launch template ${id} is already gone.`)
         return
       }
-      this.options.warn(`Could not delete launch template ${id} in ${region}: ${describe(error)}`)
+      this.options.warn(`Could not delete launch template ${id} in ${region}: ${awsErrorText(error)}`)
       this.report.leftBehind.push(id)
     }
   }
@@ -481,7 +472,7 @@ class Cleanup {
         this.options.log(`${region}: deleted key pair ${keyName} (if it was still there).`)
         this.report.deletedKeyPairs.push(keyName)
       } catch (error) {
-        this.options.warn(`Could not delete key pair ${keyName} in ${region}: ${describe(error)}`)
+        this.options.warn(`Could not delete key pair ${keyName} in ${region}: ${awsErrorText(error)}`)
         this.report.leftBehind.push(keyName)
       }
     }
@@ -582,6 +573,6 @@ export async function cleanUpAfterPacker(state: LeftoverState): Promise<void> {
       }
     })
   } catch (error) {
-    core.warning(`Could not clean up after Packer: ${describe(error)}`, { title: 'Packer clean-up' })
+    core.warning(`Could not clean up after Packer: ${awsErrorText(error)}`, { title: 'Packer clean-up' })
   }
 }

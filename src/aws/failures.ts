@@ -16,6 +16,12 @@ export function awsErrorCode(error: unknown): string {
   return typeof name === 'string' && name !== '' && name !== 'Error' ? name : 'Error'
 }
 
+/** "Code: message", or the message alone for an error without a code. */
+export function awsErrorText(error: unknown): string {
+  const code = awsErrorCode(error)
+  return code === 'Error' ? errorMessage(error) : `${code}: ${errorMessage(error)}`
+}
+
 export function isAccessDenied(error: unknown): boolean {
   return accessDeniedCodes.has(awsErrorCode(error))
 }

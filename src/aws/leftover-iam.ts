@@ -15,6 +15,8 @@ import {
 } from '@aws-sdk/client-iam'
 import { boundedRequests } from './bounds.js'
 import { withRunCredentials } from './credentials.js'
+import { awsErrorCode, awsErrorText } from './failures.js'
+import { clockSkewMs } from './leftovers.js'
 
 export interface IamCleanupOptions {
   /** What the build announced. */
@@ -36,20 +38,7 @@ export interface IamCleanupReport {
   leftBehind: string[]
 }
 
-/** EC2's and IAM's clocks against the runner's: as for the AMIs (leftover-images.ts). */
-const clockSkewMs = 5 * 60_000
-
-function errorName(error: unknown): string {
-  const { name, Code } = (error ?? {}) as { name?: string; Code?: string }
-  return Code ?? name ?? ''
-}
-
-const isGone = (error: unknown): boolean => ['NoSuchEntity', 'NoSuchEntityException'].includes(errorName(error))
-
-function describe(error: unknown): string {
-  const { message } = (error ?? {}) as { message?: string }
-  return [errorName(error), message ?? String(error)].filter(Boolean).join(': ')
-}
+const isGone = (error: unknown): boolean => awsErrorCode(error) === 'NoSuchEntityException'
 
 /**
  * Removes the announced roles from the announced instance profiles, deletes the profiles, then
@@ -139,7 +128,7 @@ class IamCleanup {
       this.options.log(`IAM: the ${what} is already gone.`)
       return
     }
-    this.options.warn(`Could not delete the ${what}: ${describe(error)}`)
+    this.options.warn(`Could not delete the ${what}: ${awsErrorText(error)}`)
     this.report.leftBehind.push(name)
   }
 }

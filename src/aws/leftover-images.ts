@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-ec2'
 import { describeAwsFailure } from './failures.js'
 import { snapshotIdsOf } from './images.js'
+import { clockSkewMs } from './leftovers.js'
 
 export interface ImageCleanupInput {
   /** The instances of builds that did not finish, announced or found, and where each was found. */
@@ -80,9 +81,6 @@ interface BuildVolume {
 interface VolumeSnapshot extends BuildVolume {
   snapshotId: string
 }
-
-/** How far the runner's clock may be from EC2's when a copy's creation date is compared. */
-const clockSkewMs = 5 * 60_000
 
 /** Finds and removes the AMIs of builds that did not finish, with their copies and snapshots. */
 export async function cleanUpImages(input: ImageCleanupInput): Promise<ImageCleanupReport> {

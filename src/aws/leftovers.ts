@@ -49,6 +49,9 @@ export interface ManifestBefore {
 }
 
 export type PackerEnd = 'running' | 'exited' | 'failed' | 'killed'
+
+/** How far the runner's clock may be from EC2's or IAM's when a creation date is compared with `packerStarted`. */
+export const clockSkewMs = 5 * 60_000
 const packerEnds: readonly unknown[] = ['running', 'exited', 'failed', 'killed'] satisfies PackerEnd[]
 
 /** Parses the saved state; undefined for an empty or foreign value. */
