@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { Ec2Error } from './errors.js'
 import type { Params } from './query.js'
 import { SELF_ACCOUNT_ID } from './world.js'
-import { escapeXml, type XmlValue } from './xml.js'
+import { element, escapeXml, type XmlValue } from './xml.js'
 
 export const IAM_VERSION = '2010-05-08'
 const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/'
@@ -159,16 +159,6 @@ const handlers: Record<string, IamHandler> = {
   }
 }
 
-function element(name: string, value: XmlValue): string {
-  if (value === undefined || value === null) return ''
-  if (Array.isArray(value)) return `<${name}>${value.map((entry) => element('member', entry)).join('')}</${name}>`
-  if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`
-  if (typeof value === 'object') {
-    return `<${name}>${Object.entries(value).map(([member, inner]) => element(member, inner)).join('')}</${name}>`
-  }
-  return `<${name}>${escapeXml(String(value))}</${name}>`
-}
-
 /** Answers an IAM call: the status and the XML body, success or error. */
 export function answerIam(iam: IamState, action: string, params: Params, requestId: string): { status: number; body: string } {
   const metadata = `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>`
@@ -176,7 +166,7 @@ export function answerIam(iam: IamState, action: string, params: Params, request
     const handler = handlers[action]
     if (handler === undefined) throw iamError('InvalidAction', `Could not find operation ${action} for version ${IAM_VERSION}`, 400)
     const result = handler(iam, params)
-    const body = result === undefined ? '' : element(`${action}Result`, result)
+    const body = result === undefined ? '' : element(`${action}Result`, result, 'member')
     return { status: 200, body: `<${action}Response xmlns="${IAM_NAMESPACE}">${body}${metadata}</${action}Response>` }
   } catch (error) {
     const failure = error instanceof Ec2Error ? error : iamError('ServiceFailure', String(error), 500)

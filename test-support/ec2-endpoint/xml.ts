@@ -22,20 +22,21 @@ export function escapeXml(text: string): string {
     .replace(/'/g, '&apos;')
 }
 
-function element(name: string, value: XmlValue): string {
+/** One element; a list's entries are each called `entry` (EC2: item, IAM: member). */
+export function element(name: string, value: XmlValue, entry = 'item'): string {
   if (value === undefined || value === null) return ''
   if (Array.isArray(value)) {
     if (value.length === 0) return `<${name}/>`
-    return `<${name}>${value.map((entry) => element('item', entry)).join('')}</${name}>`
+    return `<${name}>${value.map((one) => element(entry, one, entry)).join('')}</${name}>`
   }
   if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`
-  if (typeof value === 'object') return `<${name}>${children(value)}</${name}>`
+  if (typeof value === 'object') return `<${name}>${children(value, entry)}</${name}>`
   return `<${name}>${escapeXml(String(value))}</${name}>`
 }
 
-function children(members: { [name: string]: XmlValue }): string {
+function children(members: { [name: string]: XmlValue }, entry = 'item'): string {
   return Object.entries(members)
-    .map(([name, value]) => element(name, value))
+    .map(([name, value]) => element(name, value, entry))
     .join('')
 }
 
