@@ -46,6 +46,19 @@ describe('primaryRegionNote', () => {
     expect(primaryRegionNote(amis, undefined)).toBeUndefined()
     expect(primaryRegionNote([], 'ap-south-1')).toBeUndefined()
   })
+
+  it("keeps ami-id to the first build when only a later build made an AMI in the home region", () => {
+    const apart = [
+      { build: 'eu', builderType: 'amazon-ebs', region: 'eu-west-1', amiId: 'ami-12' },
+      { build: 'us', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-19' }
+    ]
+    const outputs = amiOutputs(apart, 'us-east-1')
+    expect(outputs['ami-id']).toBe('ami-12')
+    expect(Object.values(JSON.parse(outputs['ami-ids']) as Record<string, string>)).toContain(outputs['ami-id'])
+    expect(primaryRegionNote(apart, 'us-east-1')).toBe(
+      "ami-id is ami-12 in eu-west-1, the first of build eu's regions as Packer lists them (alphabetically): it made no AMI in us-east-1, the home region. Output ami-ids has each region's."
+    )
+  })
 })
 
 describe('primaryBuildNote', () => {

@@ -129,11 +129,8 @@ export function primaryAmi(amis: Ami[], homeRegion?: string): Ami | undefined {
   if (amis.length === 0) return undefined
   const firstBuild = amis[0].build
   const ofFirstBuild = amis.filter((ami) => ami.build === firstBuild)
-  return (
-    ofFirstBuild.find((ami) => ami.region === homeRegion) ??
-    amis.find((ami) => ami.region === homeRegion) ??
-    ofFirstBuild[0]
-  )
+  // Never another build's AMI in the home region: ami-id is always one of ami-ids.
+  return ofFirstBuild.find((ami) => ami.region === homeRegion) ?? ofFirstBuild[0]
 }
 
 /** The `ami-ids` output: region → AMI ID for the first build. */
