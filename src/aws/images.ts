@@ -5,3 +5,11 @@ import type { Image } from '@aws-sdk/client-ec2'
 export function snapshotIdsOf(image: Image): string[] {
   return (image.BlockDeviceMappings ?? []).flatMap((mapping) => (mapping.Ebs?.SnapshotId ? [mapping.Ebs.SnapshotId] : []))
 }
+
+/**
+ * A filter value that matches `value` only: EC2 reads `*` and `?` in filter values as wildcards,
+ * and a backslash before one of them, or before another backslash, as the character itself.
+ */
+export function exactFilterValue(value: string): string {
+  return value.replace(/[*?\\]/g, '\\$&')
+}

@@ -13,7 +13,7 @@ import { errorMessage } from '../common/errors.js'
 import { imageFamilyTagKey } from '../inputs/retention.js'
 import { describeAwsFailure } from './failures.js'
 import { findImageUsers, type ImageUsers } from './image-usage.js'
-import { snapshotIdsOf } from './images.js'
+import { exactFilterValue, snapshotIdsOf } from './images.js'
 import { ec2Client } from './client.js'
 
 export type RetentionAction = 'kept: newest' | 'kept: in use' | 'deregistered' | 'would deregister' | 'failed'
@@ -47,17 +47,22 @@ export interface RetentionOptions {
   ec2For?: (region: string) => EC2Client
 }
 
+/** The account's AMIs whose family tag is `family`, exactly: a `*` or `?` in it is no wildcard. */
 async function familyImages(ec2: EC2Client, family: string): Promise<Image[]> {
   const images: Image[] = []
   let NextToken: string | undefined
   do {
     const page = await ec2.send(
-      new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: `tag:${imageFamilyTagKey}`, Values: [family] }], NextToken })
+      new DescribeImagesCommand({
+        Owners: ['self'],
+        Filters: [{ Name: `tag:${imageFamilyTagKey}`, Values: [exactFilterValue(family)] }],
+        NextToken
+      })
     )
     images.push(...(page.Images ?? []))
     NextToken = page.NextToken
   } while (NextToken)
-  return images
+  return images.filter((image) => image.Tags?.some((tag) => tag.Key === imageFamilyTagKey && tag.Value === family))
 }
 
 /**
@@ -79,27 +84,35 @@ function newestFirst(images: Image[], builtNow: string[]): Image[] {
 }
 
 async function retire(ec2: EC2Client, image: RetainedImage): Promise<void> {
-  let step = 'ec2:DeregisterImage'
   try {
     await ec2.send(new DeregisterImageCommand({ ImageId: image.amiId }))
     image.action = 'deregistered'
-    for (const SnapshotId of image.snapshotIds) {
-      step = 'ec2:DeleteSnapshot'
-      await ec2.send(new DeleteSnapshotCommand({ SnapshotId }))
-    }
   } catch (error) {
-    const what = step === 'ec2:DeregisterImage' ? `Deregistering ${image.amiId}` : `Deleting the snapshots of ${image.amiId} (deregistered)`
-    image.error = `${what} failed: ${describeAwsFailure(error, step)}`
-    if (step === 'ec2:DeregisterImage') image.action = 'failed'
+    image.error = `Deregistering ${image.amiId} failed: ${describeAwsFailure(error, 'ec2:DeregisterImage')}`
+    image.action = 'failed'
+    return
   }
+  // Each snapshot on its own: once the AMI is gone, no later run finds the ones left behind.
+  const failures: string[] = []
+  for (const SnapshotId of image.snapshotIds) {
+    try {
+      await ec2.send(new DeleteSnapshotCommand({ SnapshotId }))
+    } catch (error) {
+      failures.push(`${SnapshotId}: ${describeAwsFailure(error, 'ec2:DeleteSnapshot')}`)
+    }
+  }
+  if (failures.length > 0) image.error = `Deleting the snapshots of ${image.amiId} (deregistered) failed: ${failures.join('; ')}`
 }
 
-/** The newest `keep` are kept, and any other that is in use; the rest would be deregistered. */
-function classify(sorted: Image[], keep: number, users: ImageUsers): RetainedImage[] {
+/**
+ * The newest `keep` are kept, every AMI built now (when a family has more builds than `keep`),
+ * and any other that is in use; the rest would be deregistered.
+ */
+function classify(sorted: Image[], keep: number, builtNow: string[], users: ImageUsers): RetainedImage[] {
   return sorted.map((image, index) => {
     const amiId = image.ImageId ?? ''
     const entry: RetainedImage = { amiId, created: image.CreationDate ?? '', action: 'kept: newest', snapshotIds: snapshotIdsOf(image) }
-    if (index < keep) return entry
+    if (index < keep || builtNow.includes(amiId)) return entry
     const usedBy = users.get(amiId)
     if (usedBy !== undefined && usedBy.length > 0) return { ...entry, action: 'kept: in use', usedBy }
     return { ...entry, action: 'would deregister' }
@@ -116,9 +129,12 @@ async function retainInRegion(ec2: EC2Client, region: string, family: string, bu
     }
     const sorted = newestFirst(inScope, builtNow)
     step = 'ec2:DescribeImageReferences (or, where it is denied, ec2:DescribeInstances, ec2:DescribeLaunchTemplates and ec2:DescribeLaunchTemplateVersions)'
-    const candidates = sorted.slice(options.keep).map((image) => image.ImageId ?? '')
+    const candidates = sorted
+      .slice(options.keep)
+      .map((image) => image.ImageId ?? '')
+      .filter((amiId) => !builtNow.includes(amiId))
     const { users } = await findImageUsers(ec2, candidates)
-    const images = classify(sorted, options.keep, users)
+    const images = classify(sorted, options.keep, builtNow, users)
     // One AMI after another: a failure on one is its own result and the others go on.
     if (!options.dryRun) for (const image of images) if (image.action === 'would deregister') await retire(ec2, image)
     return { region, family, images }

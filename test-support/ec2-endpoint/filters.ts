@@ -1,5 +1,6 @@
 // EC2 filters: values of one filter are alternatives, separate filters must all match, values
-// may use the `*` and `?` wildcards, and `tag:Key`, `tag-key`, `tag-value` work on every
+// may use the `*` and `?` wildcards (a backslash before one, or before another backslash, is
+// the character itself), and `tag:Key`, `tag-key`, `tag-value` work on every
 // taggable resource. An unknown filter name is an error, not an empty result.
 
 import { invalidFilter } from './errors.js'
@@ -8,15 +9,19 @@ import type { Filter } from './query.js'
 /** For each filter name a resource supports, the values it has under that name. */
 export type FilterFields<T> = Record<string, (resource: T) => Array<string | undefined>>
 
+/** A filter value as a pattern: `*` and `?` are wildcards, and `\\*`, `\\?`, `\\\\` the characters themselves. */
 function wildcard(pattern: string): RegExp {
-  const source = pattern
-    .split('')
-    .map((char) => {
-      if (char === '*') return '.*'
-      if (char === '?') return '.'
-      return char.replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    })
-    .join('')
+  let source = ''
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index]
+    const next = pattern[index + 1]
+    if (char === '\\' && (next === '*' || next === '?' || next === '\\')) {
+      source += `\\${next}`
+      index++
+    } else if (char === '*') source += '.*'
+    else if (char === '?') source += '.'
+    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+  }
   return new RegExp(`^${source}$`, 's')
 }
 

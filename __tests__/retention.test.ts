@@ -1,0 +1,127 @@
+// keep-images against the loopback endpoint over real HTTP, for what one demo build cannot
+// show: several AMIs of one family built in one run, a family whose name holds EC2's filter
+// wildcards, and an AMI whose snapshots cannot all be deleted.
+import { afterEach, describe, expect, it } from '@jest/globals'
+import {
+  CreateSnapshotCommand,
+  CreateTagsCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RegisterImageCommand,
+  RunInstancesCommand
+} from '@aws-sdk/client-ec2'
+import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { retainImages } from '../src/aws/retention.js'
+
+const opened: Array<{ endpoint: Ec2Endpoint; ec2: EC2Client }> = []
+
+afterEach(async () => {
+  for (const { endpoint, ec2 } of opened.splice(0)) {
+    ec2.destroy()
+    await endpoint.close()
+  }
+})
+
+/** AMIs of this account in us-east-1, each with its own snapshot, tagged with their family. */
+async function endpointWith(images: Array<{ id: string; created: string; family: string }>): Promise<{ endpoint: Ec2Endpoint; ec2: EC2Client }> {
+  const endpoint = await startEc2Endpoint({
+    seedImages: [
+      { imageId: SOURCE_AMI_ID, name: 'source' },
+      ...images.map(({ id, created, family }) => ({
+        imageId: id,
+        snapshotId: id.replace('ami-', 'snap-'),
+        name: `web-${id}`,
+        ownerId: SELF_ACCOUNT_ID,
+        regions: ['us-east-1'],
+        creationDate: created,
+        tags: { ImageFamily: family }
+      }))
+    ]
+  })
+  const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+  opened.push({ endpoint, ec2 })
+  return { endpoint, ec2 }
+}
+
+const imageIds = (endpoint: Ec2Endpoint) => endpoint.images('us-east-1').map((image) => image.imageId)
+
+describe('keep-images', () => {
+  it('keeps every AMI built now, even when one family has more of them than it keeps', async () => {
+    const { endpoint, ec2 } = await endpointWith([
+      { id: 'ami-0000000000000a001', created: '2025-01-01T00:00:00.000Z', family: 'acme/images' },
+      { id: 'ami-0000000000000a00a', created: '2026-12-01T00:00:00.000Z', family: 'acme/images' },
+      { id: 'ami-0000000000000a00b', created: '2026-12-01T00:01:00.000Z', family: 'acme/images' }
+    ])
+    const builtNow = ['ami-0000000000000a00a', 'ami-0000000000000a00b']
+    const [result] = await retainImages({
+      families: new Map([['acme/images', new Map([['us-east-1', builtNow]])]]),
+      keep: 1,
+      dryRun: false,
+      ec2For: () => ec2
+    })
+    expect(result.error).toBeUndefined()
+    expect(result.images.map(({ amiId, action }) => [amiId, action])).toEqual([
+      ['ami-0000000000000a00b', 'kept: newest'],
+      ['ami-0000000000000a00a', 'kept: newest'],
+      ['ami-0000000000000a001', 'deregistered']
+    ])
+    expect(imageIds(endpoint)).toEqual(expect.arrayContaining(builtNow))
+    expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId)).toEqual(['ami-0000000000000a001'])
+  })
+
+  it('reads a family with * or ? as its own name, never as a pattern', async () => {
+    const { endpoint, ec2 } = await endpointWith([
+      { id: 'ami-0000000000000b001', created: '2025-01-01T00:00:00.000Z', family: 'team-x/api' },
+      { id: 'ami-0000000000000b002', created: '2025-01-02T00:00:00.000Z', family: 'team-*/api' },
+      { id: 'ami-0000000000000b003', created: '2025-01-03T00:00:00.000Z', family: 'team-?/api' },
+      { id: 'ami-0000000000000b00a', created: '2026-12-01T00:00:00.000Z', family: 'team-?/api' }
+    ])
+    const [result] = await retainImages({
+      families: new Map([['team-?/api', new Map([['us-east-1', ['ami-0000000000000b00a']]])]]),
+      keep: 1,
+      dryRun: false,
+      ec2For: () => ec2
+    })
+    expect(result.images.map(({ amiId, action }) => [amiId, action])).toEqual([
+      ['ami-0000000000000b00a', 'kept: newest'],
+      ['ami-0000000000000b003', 'deregistered']
+    ])
+    expect(imageIds(endpoint)).toEqual(expect.arrayContaining(['ami-0000000000000b001', 'ami-0000000000000b002']))
+  })
+
+  it("tries each snapshot of a retired AMI, and names the ones that could not be deleted", async () => {
+    const { endpoint, ec2 } = await endpointWith([{ id: 'ami-0000000000000c00a', created: '2026-12-01T00:00:00.000Z', family: 'acme/images' }])
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+    const instanceId = run.Instances?.[0]?.InstanceId as string
+    for (let i = 0; i < 2; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+    const [volume] = endpoint.instances('us-east-1').find((one) => one.instanceId === instanceId)?.volumeIds ?? []
+    const snapshots: string[] = []
+    for (let i = 0; i < 2; i++) snapshots.push((await ec2.send(new CreateSnapshotCommand({ VolumeId: volume }))).SnapshotId as string)
+    const { ImageId: old } = await ec2.send(
+      new RegisterImageCommand({
+        Name: 'web-old',
+        RootDeviceName: '/dev/xvda',
+        BlockDeviceMappings: [
+          { DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshots[0] } },
+          { DeviceName: '/dev/xvdb', Ebs: { SnapshotId: snapshots[1] } }
+        ]
+      })
+    )
+    await ec2.send(new CreateTagsCommand({ Resources: [old as string], Tags: [{ Key: 'ImageFamily', Value: 'acme/images' }] }))
+    endpoint.faults.fail('DeleteSnapshot', { code: 'InvalidSnapshot.InUse', message: 'The snapshot is in use by another AMI.', firstCalls: 1 })
+
+    const [result] = await retainImages({
+      families: new Map([['acme/images', new Map([['us-east-1', ['ami-0000000000000c00a']]])]]),
+      keep: 1,
+      dryRun: false,
+      ec2For: () => ec2
+    })
+    const retired = result.images.find((image) => image.amiId === old)
+    expect(retired?.action).toBe('deregistered')
+    expect(retired?.error).toMatch(new RegExp(`^Deleting the snapshots of ${old} \\(deregistered\\) failed: ${snapshots[0]}: `))
+    expect(endpoint.callsOf('DeleteSnapshot').map((call) => call.params.SnapshotId)).toEqual(snapshots)
+    const left = endpoint.snapshots('us-east-1').map((snapshot) => snapshot.snapshotId)
+    expect(left).toContain(snapshots[0])
+    expect(left).not.toContain(snapshots[1])
+  })
+})

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a as t}from"./chunk-XKARJE47.js";function a(e){return(e.BlockDeviceMappings??[]).flatMap(s=>s.Ebs?.SnapshotId?[s.Ebs.SnapshotId]:[])}t(a,"snapshotIdsOf");export{a};
