@@ -353,7 +353,8 @@ describeWithPacker('templates as users write them, through the bundled action', 
 
     it('JSON: values from variables, a variables file (multi-line) and defaults print as ***', async () => {
       const workspace = workspaceFrom(join(fixtures, 'sensitive-json'))
-      writeFileSync(join(workspace, 'secrets.json'), JSON.stringify({ signing_key: 'K3yLineOne\nK3yLineTwo' }))
+      // Lines apart, then as a key kept on one line: a backslash and an n, which the log shows as a line break.
+      writeFileSync(join(workspace, 'secrets.json'), JSON.stringify({ signing_key: 'K3yLineOne\nK3yLineTwo\\nK3yLineThree' }))
       const fromVar = await run(workspace, { template: 'template.json', 'var-file': 'secrets.json', variables: 'db_password=S3cr3tFromVar' })
       expect(fromVar.exitCode).toBe(0)
       expectMasked(fromVar, ['secret=S3cr3tFromVar', 'K3yLineTwo'], ['secret=***', 'key=***'], /S3cr3t|K3yLine/)
