@@ -993,6 +993,23 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
   })
 
+  describe('an EC2 endpoint that never answers CreateTags, for a template of two builds', () => {
+    it("tagging-timeout bounds every pass: each build's own tags are not tried where the others did not go on", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.hang('CreateTags', { userAgent: 'aws-sdk-js' })
+      withTwoBuilds(workspace)
+      const result = await runAction(options({ 'tagging-timeout': '3' }))
+      expect(result.exitCode).toBe(1)
+      const builds = JSON.parse(result.outputs.builds) as Record<string, Record<string, string>>
+      expect(Object.keys(builds)).toEqual(['web', 'api'])
+      const cutShort = result.errors.map((error) => error.message).filter((message) => message.includes('did not finish within'))
+      // One error a region, from the pass of the tags every AMI gets; no pass of a build's own tags after it.
+      expect(cutShort.map((message) => message.split(' ')[2]).sort()).toEqual([...regions].sort())
+      for (const message of cutShort) expect(message).toMatch(/^Tagging in \S+ did not finish within 3 s, the tagging deadline/)
+      expect(endpoint.callsOf('CreateTags').filter((call) => call.error === 'NoAnswer')).toHaveLength(regions.length)
+    })
+  })
+
   describe('a cancel while the action waits for EC2', () => {
     it('says the AMIs exist, and the summary stops saying "tagging"', async () => {
       endpoint = await startEc2Endpoint({ regions })

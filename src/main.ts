@@ -698,16 +698,25 @@ async function tag(
     core.info('No tags to add (tags is empty and provenance-tags is false).')
     return
   }
+  // tagging-timeout bounds the whole stage, the passes below included.
+  const endsAt = Date.now() + inputs.taggingTimeoutSeconds * 1000
   const failedRegions = await tagAll(inputs, amis, tags, summary, tagging)
   const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
-  // With several families, each build's AMIs get their ImageFamily tag in a pass of their own.
-  for (const build of families.perBuild) {
-    for (const result of await tagAmis({ ...build, tagSnapshots: false })) {
-      if (result.error === undefined) continue
-      core.error(result.error, { title: `Tagging in ${result.region}` })
-      summary.problems.push(result.error)
-      if (!failedRegions.includes(result.region)) failedRegions.push(result.region)
-    }
+  // With several families, each build's AMIs get their ImageFamily tag in a pass of their own,
+  // all at once, in the regions where the other tags went on (the others have their error).
+  const passes = await Promise.all(
+    families.perBuild
+      .map((build) => ({ ...build, amis: build.amis.filter((ami) => !failedRegions.includes(ami.region)) }))
+      .filter((build) => build.amis.length > 0)
+      .map((build) =>
+        tagAmis({ ...build, tagSnapshots: false, deadlineMs: Math.max(0, endsAt - Date.now()), timeoutSeconds: inputs.taggingTimeoutSeconds })
+      )
+  )
+  for (const result of passes.flat()) {
+    if (result.error === undefined) continue
+    core.error(result.error, { title: `Tagging in ${result.region}` })
+    summary.problems.push(result.error)
+    if (!failedRegions.includes(result.region)) failedRegions.push(result.region)
   }
   if (failedRegions.length > 0) throw taggingFailed(failedRegions)
 }

@@ -67,6 +67,8 @@ export interface TagOptions extends Partial<Backoff> {
   log?: (message: string) => void
   /** The longest the whole stage may take (default taggingDeadlineMs). */
   deadlineMs?: number
+  /** The stage's timeout as the message of a call it cut short names it (default: deadlineMs's). */
+  timeoutSeconds?: number
 }
 
 const throttlingCodes = new Set([
@@ -399,7 +401,7 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
   const finished = await withinDeadline(Promise.all(regions.map((r) => r.done)), deadlineMs)
   if (finished) return finished.value
   deadline.abort()
-  const seconds = Math.round(deadlineMs / 1000)
+  const seconds = options.timeoutSeconds ?? Math.round(deadlineMs / 1000)
   return regions.map(({ result }) => {
     if (result.tagged || result.error !== undefined) return { ...result }
     const untagged = [...result.amiIds, ...(options.tagSnapshots ? result.snapshotIds : [])]
