@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { linksOf, tableRows } from './support/markdown.js'
+import { headingsOf, linksOf, renderedHtml, tableRows, textOf } from './support/markdown.js'
 import { amiOutputs, consoleUrl, primaryBuildNote, primaryRegionNote, renderSummary, type RegionTagging, type SummaryModel } from '../src/report/index.js'
 
 const amis = [
@@ -61,6 +61,30 @@ describe('primaryRegionNote', () => {
   })
 })
 
+describe('build names from the template', () => {
+  const named = [
+    { build: 'x\n::warning::injected', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-01' },
+    { build: 'y [link](https://example.invalid) ![img](https://example.invalid/p.png) **bold** <b>', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-02' }
+  ]
+
+  it('stay on their line in the log: no workflow command starts a line', () => {
+    const note = primaryBuildNote(named) as string
+    expect(note.split(/\r?\n|\r/)).toHaveLength(1)
+    expect(note).toContain('build x ::warning::injected\'s')
+  })
+
+  it('are text in the summary: no heading broken, no link, image, emphasis or HTML', () => {
+    const summary = renderSummary({ outcome: 'built', template: 't.json', amis: named, problems: [], annotations: [], provenance })
+    const html = renderedHtml(summary)
+    expect(headingsOf(summary, 3)).toEqual([
+      'x ::warning::injected (amazon-ebs)',
+      'y [link](https://example.invalid) ![img](https://example.invalid/p.png) **bold** <b> (amazon-ebs)'
+    ])
+    expect(html).not.toMatch(/<a href="https:\/\/example|<img|<strong>|<b>/)
+    expect(textOf(html)).toContain("ami-id and ami-ids are build x ::warning::injected's")
+  })
+})
+
 describe('primaryBuildNote', () => {
   it('says which build ami-id is when there are several, and nothing for one', () => {
     expect(primaryBuildNote(amis)).toBe(
@@ -103,8 +127,7 @@ describe('renderSummary', () => {
       ['eu-west-1', { snapshotsOf: { 'ami-02': ['snap-2'] }, tagged: false, error: 'UnauthorizedOperation | denied' }]
     ])
     const text = renderSummary({ ...base, outcome: 'failed', tagging, tagCount: 6, problems: ['Tagging failed'] })
-    expect(text).toContain('### web (amazon-ebs)')
-    expect(text).toContain('### arm (amazon-ebs)')
+    expect(headingsOf(text, 3)).toEqual(['web (amazon-ebs)', 'arm (amazon-ebs)'])
     expect(text).toContain('Packer 1.11.2')
     expect(text).toContain('[`0123456`](https://github.com/acme/images/commit/0123456789abcdef0123456789abcdef01234567)')
     // Two builds made AMIs in us-east-1: each row has only its own AMI's snapshots.

@@ -39,3 +39,8 @@ export function linksOf(markdown: string, text: string): string[] {
 export function renderedText(markdown: string): string {
   return textOf(renderedHtml(markdown))
 }
+
+/** The text of each heading of `level` (3 for `###`), as GitHub renders it. */
+export function headingsOf(markdown: string, level: number): string[] {
+  return [...renderedHtml(markdown).matchAll(new RegExp(`<h${level}>([\\s\\S]*?)</h${level}>`, 'g'))].map(([, heading]) => textOf(heading))
+}

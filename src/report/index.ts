@@ -30,12 +30,12 @@ export function amisByBuild(amis: Ami[]): Record<string, Record<string, string>>
  * single build, where there is nothing to choose. `inTemplateOrder` is false when the AMIs are
  * in the order their builds finished: Packer did not list every build that made one.
  */
-export function primaryBuildNote(amis: Ami[], inTemplateOrder = true): string | undefined {
+export function primaryBuildNote(amis: Ami[], inTemplateOrder = true, show: (name: string) => string = oneLine): string | undefined {
   const builds = [...new Set(amis.map((ami) => ami.build))]
   if (builds.length < 2) return undefined
   const first = inTemplateOrder ? "the first, in the template's order," : 'the first to finish'
   const why = inTemplateOrder ? '' : " (Packer's list of the template's builds does not name them all)"
-  return `ami-id and ami-ids are build ${builds[0]}'s: ${first} of the builds that made AMIs (${builds.join(', ')})${why}. Output builds has them all.`
+  return `ami-id and ami-ids are build ${show(builds[0])}'s: ${first} of the builds that made AMIs (${builds.map(show).join(', ')})${why}. Output builds has them all.`
 }
 
 /**
@@ -46,7 +46,7 @@ export function primaryRegionNote(amis: Ami[], homeRegion?: string): string | un
   const primary = primaryAmi(amis, homeRegion)
   if (primary === undefined || homeRegion === undefined || primary.region === homeRegion) return undefined
   return (
-    `ami-id is ${primary.amiId} in ${primary.region}, the first of build ${primary.build}'s regions as Packer lists them (alphabetically): ` +
+    `ami-id is ${primary.amiId} in ${primary.region}, the first of build ${oneLine(primary.build)}'s regions as Packer lists them (alphabetically): ` +
     `it made no AMI in ${homeRegion}, the home region. Output ami-ids has each region's.`
   )
 }
@@ -186,7 +186,7 @@ export function renderSummary(model: SummaryModel): string {
   const builds = [...new Set(model.amis.map((ami) => ami.build))]
   for (const build of builds) {
     const amis = model.amis.filter((ami) => ami.build === build)
-    lines.push(`### ${build} (${amis[0].builderType || 'unknown builder'})`, '')
+    lines.push(`### ${plainText(build)} (${plainText(amis[0].builderType || 'unknown builder')})`, '')
     lines.push('| Region | AMI | Snapshots | Tags |', '| --- | --- | --- | --- |')
     for (const ami of amis) {
       const tagging = model.tagging?.get(ami.region)
@@ -199,7 +199,7 @@ export function renderSummary(model: SummaryModel): string {
     lines.push('')
   }
   if (model.outcome !== 'validated' && builds.length === 0) lines.push('No AMI was built.', '')
-  const primary = primaryBuildNote(model.amis, !model.amisAsTheyFinished)
+  const primary = primaryBuildNote(model.amis, !model.amisAsTheyFinished, plainText)
   if (primary) lines.push(primary, '')
 
   for (const section of model.sections ?? []) lines.push(...section, '')
@@ -302,8 +302,12 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
 
-/** Text shown as it is in a Markdown table's cell: on one line, each ASCII punctuation character escaped. */
-function plainText(text: string): string {
+/**
+ * Text shown as it is in Markdown (a table's cell, a heading, a sentence; a build's name from the
+ * template): on one line, each ASCII punctuation character escaped, so that none starts a link,
+ * an image, emphasis, code or HTML.
+ */
+export function plainText(text: string): string {
   return oneLine(text).replace(/[!-/:-@[-`{-~]/g, '\\$&')
 }
 

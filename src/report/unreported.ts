@@ -4,7 +4,8 @@ import * as core from '@actions/core'
 import { amisWritten } from '../artifacts/index.js'
 import type { Ami } from '../artifacts/manifest.js'
 import type { LeftoverState } from '../aws/leftovers.js'
-import { cell, consoleUrl, writeSummaryText } from './index.js'
+import { consoleUrl, plainText, writeSummaryText } from './index.js'
+import { masked } from './masks.js'
 
 /** A build that finished, and its AMIs as far as they are known. */
 export interface UnreportedBuild {
@@ -58,7 +59,7 @@ export function renderUnreported(builds: UnreportedBuild[]): string {
     ''
   ]
   for (const { build, amis, copiesUnknown } of builds) {
-    lines.push(`### ${cell(build)}`, '', '| Region | AMI |', '| --- | --- |')
+    lines.push(`### ${plainText(masked(build))}`, '', '| Region | AMI |', '| --- | --- |')
     for (const { region, amiId } of amis) {
       lines.push(region ? `| ${region} | [\`${amiId}\`](${consoleUrl(region, amiId)}) |` : `| the build's own | \`${amiId}\` |`)
     }
