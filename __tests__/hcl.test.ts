@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import type { Inputs } from '../src/inputs/index.js'
+import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
 import {
   hclBuildCount,
   hclRenamesSources,
@@ -211,6 +212,26 @@ describe('hclPostProcessorNames', () => {
 `
     expect(hclPostProcessorNames(await parsed({ 'a.pkr.hcl': text('"notify"') }))).toEqual(['manifest', 'notify', 'checksum'])
     expect(hclPostProcessorNames(await parsed({ 'a.pkr.hcl': text('"notify-${var.env}"') }))).toBeUndefined()
+  })
+
+  it('names every post-processor of a type, so that except may name the second one', async () => {
+    const files = await parsed({
+      'a.pkr.hcl': `build {
+  sources = ["source.null.x"]
+  post-processor "shell-local" {
+    name   = "notify-start"
+    inline = ["echo start"]
+  }
+  post-processor "shell-local" {
+    name   = "notify-slack"
+    inline = ["echo slack"]
+  }
+}
+`
+    })
+    const names = hclPostProcessorNames(files)
+    expect(names).toEqual(['notify-start', 'notify-slack'])
+    expect(checkHclBuildSelection({ only: [], except: ['notify-slack'] }, ['null.x'], names)).toEqual([])
   })
 })
 
@@ -680,6 +701,22 @@ build {
 `
     )
   }
+
+  it("makes the folder of a build's second manifest post-processor too", async () => {
+    writeFileSync(
+      join(directory, 'build.pkr.hcl'),
+      `build {
+  sources = ["source.null.x"]
+  post-processor "manifest" { output = "first/manifest.json" }
+  post-processor "manifest" { output = "second/manifest.json" }
+}
+`
+    )
+    expect(await readInFolder('.')).toMatchObject({
+      manifest: join(directory, 'first/manifest.json'),
+      otherManifestOutputs: [join(directory, 'second/manifest.json')]
+    })
+  })
 
   it('reads a manifest path made of path.root, path.cwd, locals and variables, for a folder or a file', async () => {
     inFolder('"${local.out}/${var.distro}.json"')

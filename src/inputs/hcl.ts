@@ -119,12 +119,17 @@ export function hclLocals(files: HclBody[]): Map<string, unknown> {
   return locals
 }
 
-/** Every post-processor block of every build block, in file order: its type and bodies. */
-function postProcessorBlocks(files: HclBody[]): Array<[string, HclBody[]]> {
+/**
+ * Every post-processor block of every build block, in file order: its type and body. A build
+ * may have several of one type (two `post-processor "shell-local"`): each counts.
+ */
+function postProcessorBlocks(files: HclBody[]): Array<[string, HclBody]> {
+  const each = (value: unknown): Array<[string, HclBody]> =>
+    labelled(value).flatMap(([type, definitions]) => definitions.map((definition) => [type, definition] as [string, HclBody]))
   return files.flatMap((file) =>
     bodies(file.build).flatMap((build) => [
-      ...labelled(build['post-processor']),
-      ...bodies(build['post-processors']).flatMap((chain) => labelled(chain['post-processor']))
+      ...each(build['post-processor']),
+      ...bodies(build['post-processors']).flatMap((chain) => each(chain['post-processor']))
     ])
   )
 }
@@ -133,7 +138,7 @@ function postProcessorBlocks(files: HclBody[]): Array<[string, HclBody[]]> {
 function hclManifestOutputs(files: HclBody[]): Array<string | undefined> {
   return postProcessorBlocks(files)
     .filter(([type]) => type === 'manifest')
-    .map(([, definitions]) => definitions[0]?.output)
+    .map(([, definition]) => definition.output)
     .map((output) => (typeof output === 'string' && output !== '' ? output : undefined))
 }
 
@@ -162,8 +167,8 @@ async function otherManifestOutputs(files: HclBody[], scope: HclScope, workingDi
  */
 export function hclPostProcessorNames(files: HclBody[]): string[] | undefined {
   const names = new Set<string>()
-  for (const [type, definitions] of postProcessorBlocks(files)) {
-    const name = definitions[0]?.name ?? type
+  for (const [type, definition] of postProcessorBlocks(files)) {
+    const name = definition.name ?? type
     if (typeof name !== 'string' || name.includes('${')) return undefined
     names.add(name)
   }
