@@ -181,6 +181,25 @@ describe("a file at packer-manifest.json beside an HCL2 template that Packer's m
   })
 })
 
+describe('a file at packer-manifest.json beside a JSON template', () => {
+  const writeTemplate = (postProcessors: unknown[]): void =>
+    writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ builders: [{ type: 'amazon-ebs', name: 'web' }], 'post-processors': postProcessors }))
+
+  beforeEach(() => writeFileSync(join(workspace, 'packer-manifest.json'), 'garbage'))
+
+  it('is left alone when the template has no manifest post-processor: Packer never writes it', async () => {
+    writeTemplate([{ type: 'shell-local', inline: ['echo'] }])
+    expect((await read()).manifest).toBe(join(workspace, 'packer-manifest.json'))
+  })
+
+  it("is refused when the template's manifest post-processor writes there, or input manifest names it", async () => {
+    writeTemplate([{ type: 'manifest' }])
+    expect(await problems({})).toEqual([expect.stringMatching(/^manifest: packer-manifest\.json is not valid JSON/)])
+    writeTemplate([])
+    expect(await problems({ manifest: 'packer-manifest.json' })).toEqual([expect.stringMatching(/^manifest: packer-manifest\.json is not valid JSON/)])
+  })
+})
+
 describe('readInputs rejects each bad input with its own message', () => {
   it('a missing template', async () => {
     expect((await problems({ template: 'nope.json' }))).toEqual([

@@ -190,7 +190,11 @@ export function readTemplateFiles(
     varFiles,
     defaultVarFile,
     ignoredAutoVarFiles: templateFound && kind === 'hcl' ? autoVarFilesBeside(workingDirectory, template, varFiles) : [],
-    ...manifestFile(reader, workingDirectory, found, { manifestOutput, manifestOutputUnknown }, templateFound && kind === 'hcl')
+    ...manifestFile(reader, workingDirectory, found, { manifestOutput, manifestOutputUnknown }, {
+      hcl: templateFound && kind === 'hcl',
+      // Without a manifest post-processor, Packer never writes the default file of a JSON template.
+      writes: kind !== 'json' || builds.postProcessorTypes.includes('manifest')
+    })
   }
 }
 
@@ -211,24 +215,25 @@ function varFilesOf(
 
 /**
  * The manifest file to read: input manifest's, else the JSON template's, else the default; and
- * the file already there checked. An HCL2 template that names another path is read later
- * (hcl.ts), which checks the file there; with `hcl` (an HCL2 template that is there), what is
- * wrong with the file at the default path is kept for checkHclDefaultManifest. `found` is false
- * when the working directory is not there.
+ * the file already there checked, when input manifest names it or the template may write it
+ * (`writes`: false for a JSON template with no manifest post-processor). An HCL2 template that
+ * names another path is read later (hcl.ts), which checks the file there; with `hcl` (an HCL2
+ * template that is there), what is wrong with the file at the default path is kept for
+ * checkHclDefaultManifest. `found` is false when the working directory is not there.
  */
 function manifestFile(
   reader: InputReader,
   workingDirectory: string,
   found: boolean,
   { manifestOutput, manifestOutputUnknown }: Pick<TemplateDescription, 'manifestOutput' | 'manifestOutputUnknown'>,
-  hcl: boolean
+  { hcl, writes }: { hcl: boolean; writes: boolean }
 ): Pick<TemplateFiles, 'manifest' | 'manifestGiven' | 'manifestUnknown'> & DefaultManifestProblems {
   const manifestInput = reader.text('manifest')
   const manifest = resolve(workingDirectory, manifestInput || manifestOutput || 'packer-manifest.json')
   // Where only Packer knows the template's path, the file at the default one is not Packer's.
   const unknown = manifestInput === '' ? manifestOutputUnknown : undefined
   const defaultManifestProblems: InputProblem[] = []
-  if (found && unknown === undefined) {
+  if (found && unknown === undefined && (writes || manifestInput !== '')) {
     const problem =
       hcl && manifestInput === ''
         ? (message: string, location?: InputProblem['location']) => defaultManifestProblems.push({ message, location })
