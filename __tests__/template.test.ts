@@ -212,7 +212,13 @@ describe('userVariables', () => {
       [{ b: 'file1', d: null }, { b: 'file2' }],
       [{ name: 'a', value: 'var' }]
     )
-    expect(Object.fromEntries(values)).toEqual({ a: 'var', b: 'file2', c: '', d: 'default' })
+    expect(Object.fromEntries(values)).toEqual({ a: 'var', b: 'file2', c: '', d: '' })
+  })
+
+  it("reads a variables file's null as Packer does: empty, over the template's default", () => {
+    const template = { variables: { suffix: '-dev' }, builders: [{ type: 'amazon-ebs', name: 'web{{user `suffix`}}' }] }
+    const info = describeJsonTemplate(template, userVariables(template, [{ suffix: null }], []))
+    expect(info.builders.map((builder) => builder.name)).toEqual(['web'])
   })
 })
 

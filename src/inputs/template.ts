@@ -276,7 +276,8 @@ export function undeclaredJsonVariables(template: unknown, set: UserVariables): 
 
 /**
  * The user variables of a JSON template: its `variables` defaults (`null` for a required one
- * Packer treats as empty), then each variables file in order, then `-var`s, later ones winning.
+ * Packer treats as empty), then each variables file in order (where `null` is empty too), then
+ * `-var`s, later ones winning.
  */
 export function userVariables(
   template: unknown,
@@ -289,7 +290,8 @@ export function userVariables(
     if (typeof source !== 'object' || source === null || Array.isArray(source)) continue
     for (const [name, value] of Object.entries(source)) {
       if (typeof value === 'string') values.set(name, value)
-      else if (value === null) values.set(name, values.get(name) ?? '')
+      // Packer reads a variables file into a map of strings: its null is "", over the default.
+      else if (value === null) values.set(name, '')
     }
   }
   for (const { name, value } of vars) values.set(name, value)
