@@ -273,6 +273,16 @@ describe('readInputs rejects each bad input with its own message', () => {
     ])
   })
 
+  it('takes a JSON build named with [, * or ? by its exact name, as Packer does', async () => {
+    writeFileSync(
+      join(workspace, 'packer-template.json'),
+      JSON.stringify({ builders: [{ type: 'amazon-ebs', name: 'ubuntu[arm64]' }, { type: 'amazon-ebs', name: 'ubuntu[amd64]' }] })
+    )
+    const inputs = await read({ only: 'ubuntu[arm64]', except: 'ubuntu[amd64]' })
+    expect([inputs.only, inputs.except]).toEqual([['ubuntu[arm64]'], ['ubuntu[amd64]']])
+    expect(await problems({ only: 'ubuntu[*]' })).toEqual([expect.stringMatching(/^only: "ubuntu\[\*\]" is a pattern/)])
+  })
+
   it('a build name from a user variable, known from a variables file', async () => {
     writeFileSync(
       join(workspace, 'packer-template.json'),

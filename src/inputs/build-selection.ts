@@ -31,9 +31,9 @@ export function readVariables(reader: InputReader): Variables {
 /**
  * only and except against a JSON template's builds, when their names are known before Packer
  * runs. Packer matches exact names there: a glob in only builds nothing, and one in except
- * skips nothing, so a glob is refused. except may also name a post-processor, by its name or,
- * unnamed, its type: Packer then skips it. HCL2 builds are checked once Packer has listed them
- * (packer inspect).
+ * skips nothing, so a glob is refused, unless it is a name the template has (ubuntu[arm64]).
+ * except may also name a post-processor, by its name or, unnamed, its type: Packer then skips
+ * it. HCL2 builds are checked once Packer has listed them (packer inspect).
  */
 export function readBuildSelection(
   reader: InputReader,
@@ -49,12 +49,14 @@ export function readBuildSelection(
     const named = input === 'except' ? [...buildNames, ...postProcessorNames] : buildNames
     const listed = input === 'except' && postProcessorNames.length > 0 ? `; its post-processors: ${postProcessorNames.join(', ')}` : ''
     for (const entry of selection[input]) {
+      // A build may be named ubuntu[arm64]: Packer selects it by that name.
+      if (named.includes(entry)) continue
       if (globCharacters.test(entry)) {
         reader.problem(
           `${input}: "${entry}" is a pattern, and Packer matches only exact ${names} in a JSON template (it would ` +
             `take the pattern as a name and ${glob}); list the builds by name${builds}`
         )
-      } else if (buildNamesKnown && buildNames.length > 0 && !named.includes(entry)) {
+      } else if (buildNamesKnown && buildNames.length > 0) {
         reader.problem(`${input}: the template has no ${kinds} named "${entry}" (its builds: ${buildNames.join(', ')}${listed})`)
       }
     }
