@@ -702,6 +702,15 @@ build {
     )
   }
 
+  it('reads a directory as Packer does: its .pkr.hcl files, then its .pkr.json files, each by name', async () => {
+    const build = (output: string) => ({ build: { sources: ['source.null.x'], 'post-processor': { manifest: { output } } } })
+    writeFileSync(join(directory, 'a.pkr.json'), JSON.stringify(build('from-json.json')))
+    writeFileSync(join(directory, 'b.pkr.hcl'), 'build {\n  post-processor "manifest" { output = "from-hcl.json" }\n}\n')
+    writeFileSync(join(directory, 'B.pkr.hcl'), '# upper case sorts first, byte by byte\n')
+    expect(hclTemplateFiles(directory)).toEqual(['B.pkr.hcl', 'b.pkr.hcl', 'a.pkr.json'].map((name) => join(directory, name)))
+    expect((await readInFolder('.')).manifest).toBe(join(directory, 'from-hcl.json'))
+  })
+
   it("makes the folder of a build's second manifest post-processor too", async () => {
     writeFileSync(
       join(directory, 'build.pkr.hcl'),

@@ -24,7 +24,7 @@ export async function parseHclFile(path: string, text = readFileSync(path, 'utf8
   return parse(relative(process.cwd(), path) || path, text)
 }
 
-/** The files of an HCL2 template, in the order Packer reads them (a directory's in name order). */
+/** The files of an HCL2 template, in the order Packer reads them (a directory's: hclTemplateFiles). */
 export function hclTemplateFiles(templatePath: string): string[] {
   return statSync(templatePath).isDirectory() ? directoryFiles(templatePath) : [templatePath]
 }

@@ -17,12 +17,18 @@ export function templateKind(path: string, isDirectory: boolean): TemplateKind {
   return isDirectory || isHclTemplateFile(path) ? 'hcl' : 'json'
 }
 
-/** The files Packer reads for an HCL2 template directory, in its order (by name). */
+/**
+ * The files Packer reads for an HCL2 template directory, in its order: every `.pkr.hcl` file,
+ * then every `.pkr.json` file, each by name as Go sorts them (byte by byte).
+ */
 export function hclTemplateFiles(directory: string): string[] {
-  return readdirSync(directory)
-    .filter(isHclTemplateFile)
-    .sort()
-    .map((name) => join(directory, name))
+  const names = readdirSync(directory, { withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+  return [...names.filter((name) => name.endsWith('.pkr.hcl')), ...names.filter((name) => name.endsWith('.pkr.json'))].map((name) =>
+    join(directory, name)
+  )
 }
 
 /**

@@ -1,6 +1,7 @@
 // `packer inspect`: Packer's own list of an HCL2 template's builds, in the order Packer reads
-// them (files in name order, blocks in file order), named as -only and the build's output name
-// them. Build finish order is not template order, so this is what "the first build" means.
+// them (.pkr.hcl files, then .pkr.json files, each in name order; blocks in file order), named
+// as -only and the build's output name them. Build finish order is not template order, so this
+// is what "the first build" means.
 import type { Buffer } from 'node:buffer'
 import { errorMessage } from '../common/errors.js'
 import { stoppedAtDeadline } from '../common/waiting.js'
