@@ -44,6 +44,7 @@ const cases: BadInput[] = [
   { name: 'a var-file that does not parse', inputs: { ...json, 'var-file': 'bad.json' }, files: { 'json/bad.json': '{"aws_region": ' }, says: /^var-file: json\/bad\.json is not valid JSON/, file: 'json/bad.json' },
   { name: 'a var-file with a number', inputs: { ...json, 'var-file': 'number.json' }, files: { 'json/number.json': '{\n  "aws_region": "us-east-1",\n  "instance_count": 2\n}\n' }, says: /^var-file: json\/number\.json: expected variable "instance_count" to be a string/, file: 'json/number.json', at: { line: '3', col: '3' } },
   { name: 'a var-file with another extension that is not JSON', inputs: { ...json, 'var-file': 'vars.txt' }, files: { 'json/vars.txt': 'aws_region=us-east-1' }, says: /^var-file: json\/vars\.txt is not valid JSON/ },
+  { name: 'an HCL2 var-file whose extension Packer cannot guess', inputs: { ...hcl, 'var-file': 'prod.tfvars' }, files: { 'hcl2/prod.tfvars': 'aws_region = "us-east-1"\n' }, says: /^var-file: expected a variables file whose name ends in \.hcl or \.json, found "prod\.tfvars"/, file: 'hcl2/prod.tfvars' },
   { name: 'a variables line without =', inputs: { ...json, variables: 'aws_region' }, says: /^variables: expected NAME=VALUE with a variable name, found "aws_region"/ },
   { name: 'a variables line with a bad name', inputs: { ...json, variables: '1region=us-east-1' }, says: /^variables: expected NAME=VALUE/ },
   // Builds

@@ -326,6 +326,15 @@ function checkVarFile(
     return []
   }
   const shownPath = reader.shown(path)
+  const extension = goExtension(varFile)
+  if (kind === 'hcl' && extension !== '.hcl' && extension !== '.json') {
+    reader.problem(
+      `var-file: expected a variables file whose name ends in .hcl or .json, found "${varFile}": Packer reads an ` +
+        "HCL2 template's variables files by their extension and refuses any other (rename it, e.g. prod.pkrvars.hcl)",
+      { file: shownPath }
+    )
+    return []
+  }
   if (kind === 'json' && /\.(pkrvars\.)?hcl$/.test(path)) {
     reader.problem(
       `var-file: ${shownPath} is HCL, but ${template} is a JSON template: its variables files must be JSON ` +
@@ -342,4 +351,11 @@ function checkVarFile(
   const shown = reader.shown(path)
   for (const { problem, at } of wrong) reader.problem(`var-file: ${shown}: ${problem}`, { file: shown, value: { path, at } })
   return wrong.length > 0 ? [] : [parsed]
+}
+
+/** A path's extension as Go's filepath.Ext gives it, which Packer goes by: from the last dot of its last part. */
+function goExtension(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1)
+  const dot = name.lastIndexOf('.')
+  return dot < 0 ? '' : name.slice(dot)
 }
