@@ -711,6 +711,23 @@ build {
     expect((await readInFolder('.')).manifest).toBe(join(directory, 'from-hcl.json'))
   })
 
+  it('reads a .pkr.json file whose top level is an array of objects, as Packer does', async () => {
+    writeFileSync(
+      join(directory, 'image.pkr.json'),
+      JSON.stringify([
+        { variable: { distro: { default: 'ubuntu' } } },
+        { variable: { token: { default: 'S3cret', sensitive: true } } },
+        { build: { sources: ['source.null.x'], 'post-processor': { manifest: { output: 'out/${var.distro}.json' } } } }
+      ])
+    )
+    expect(await readInFolder('.')).toMatchObject({
+      manifest: join(directory, 'out/debian.json'),
+      sensitiveVariables: ['token'],
+      sensitiveValues: ['S3cret'],
+      variablesProblems: []
+    })
+  })
+
   it("makes the folder of a build's second manifest post-processor too", async () => {
     writeFileSync(
       join(directory, 'build.pkr.hcl'),

@@ -19,7 +19,7 @@ export type HclBody = Record<string, unknown>
  * The parser is loaded on first use, so runs with JSON templates never load it.
  */
 export async function parseHclFile(path: string, text = readFileSync(path, 'utf8')): Promise<HclBody> {
-  if (path.endsWith('.json')) return asObject(JSON.parse(text))
+  if (path.endsWith('.json')) return path.endsWith('.pkr.json') ? templateBody(JSON.parse(text)) : asObject(JSON.parse(text))
   const { parse } = await import('./hcl-parser.js')
   return parse(relative(process.cwd(), path) || path, text)
 }
@@ -27,6 +27,22 @@ export async function parseHclFile(path: string, text = readFileSync(path, 'utf8
 /** The files of an HCL2 template, in the order Packer reads them (a directory's: hclTemplateFiles). */
 export function hclTemplateFiles(templatePath: string): string[] {
   return statSync(templatePath).isDirectory() ? directoryFiles(templatePath) : [templatePath]
+}
+
+/**
+ * A `.pkr.json` file as one body: an object, or an array of objects whose blocks are all kept,
+ * in order (HCL's JSON syntax allows it, and Packer reads it so). A variables file's values
+ * must be an object.
+ */
+function templateBody(value: unknown): HclBody {
+  if (!Array.isArray(value)) return asObject(value)
+  const merged: Record<string, unknown[]> = {}
+  for (const element of value) {
+    for (const [key, inner] of Object.entries(asObject(element))) {
+      merged[key] = [...(merged[key] ?? []), ...(Array.isArray(inner) ? inner : [inner])]
+    }
+  }
+  return merged
 }
 
 function asObject(value: unknown): HclBody {
