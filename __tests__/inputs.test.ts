@@ -109,6 +109,16 @@ describe('readInputs with the defaults', () => {
     expect(inputs.only).toEqual(['web', 'arm'])
   })
 
+  it("takes a JSON template's variable by any name, as Packer does (it splits -var at the first =)", async () => {
+    writeFileSync(
+      join(workspace, 'packer-template.json'),
+      JSON.stringify({ variables: { 'aws.region': 'us-east-1' }, builders: [{ type: 'amazon-ebs', name: 'web-{{user `aws.region`}}' }] })
+    )
+    const inputs = await read({ variables: 'aws.region=eu-west-1' })
+    expect(inputs.variables).toEqual([{ name: 'aws.region', value: 'eu-west-1' }])
+    expect(inputs.buildNames).toEqual(['web-eu-west-1'])
+  })
+
   it('ignores spaces around the = of a variable, as in tags, and keeps the rest of the value', async () => {
     const inputs = await read({ variables: ' instance_type = t3.large \nami_name=web =x\nempty=\nspaced =  \n' })
     expect(inputs.variables).toEqual([

@@ -1,6 +1,7 @@
 // Inputs variables, only and except: what is passed to Packer besides the files.
 import type { InputReader } from './reader.js'
 import type { TemplateFiles } from './template-files.js'
+import type { TemplateKind } from './template.js'
 
 export type Variables = Array<{ name: string; value: string }>
 
@@ -10,15 +11,21 @@ export interface BuildSelection {
   except: string[]
 }
 
-const variableNamePattern = /^[A-Za-z_][A-Za-z0-9_-]*$/
+/** An HCL2 variable's name: Packer refuses any other in an HCL2 template's -var. */
+const hclVariableNamePattern = /^[A-Za-z_][A-Za-z0-9_-]*$/
 const globCharacters = /[*?[]/
 
+/**
+ * Input variables, each NAME=VALUE. A JSON template's variable may have any name (aws.region):
+ * Packer splits -var at its first =. An HCL2 template's names are checked once its kind is
+ * known (checkVariableNames).
+ */
 export function readVariables(reader: InputReader): Variables {
   const variables: Variables = []
   for (const line of reader.lines('variables')) {
     const equals = line.indexOf('=')
     const name = equals < 0 ? '' : line.slice(0, equals).trim()
-    if (!variableNamePattern.test(name)) {
+    if (name === '') {
       reader.problem(`variables: expected NAME=VALUE with a variable name, found "${line.slice(0, 40)}"`)
       continue
     }
@@ -26,6 +33,19 @@ export function readVariables(reader: InputReader): Variables {
     variables.push({ name, value: line.slice(equals + 1).trimStart() })
   }
   return variables
+}
+
+/** Input variables' names against an HCL2 template, whose variables are identifiers. */
+export function checkVariableNames(reader: InputReader, variables: Variables, kind: TemplateKind): void {
+  if (kind !== 'hcl') return
+  for (const { name } of variables) {
+    if (!hclVariableNamePattern.test(name)) {
+      reader.problem(
+        `variables: expected NAME=VALUE with a variable name, found "${name.slice(0, 40)}", which an HCL2 template ` +
+          'cannot declare (a letter or _, then letters, digits, _ or -)'
+      )
+    }
+  }
 }
 
 /**

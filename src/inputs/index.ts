@@ -2,7 +2,7 @@
 // Each group of inputs has its reader; all of them report into one collector, so that each
 // problem becomes its own message naming the input or file.
 import { regionName } from '../common/regions.js'
-import { readBuildSelection, readVariables, type BuildSelection } from './build-selection.js'
+import { checkVariableNames, readBuildSelection, readVariables, type BuildSelection } from './build-selection.js'
 import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
@@ -45,6 +45,7 @@ export async function readInputs(
   // Variables first: a JSON template's build names and manifest path can come from them.
   const variables = readVariables(reader)
   const { defaultManifestProblems, ...files } = readTemplateFiles(reader, variables, env)
+  checkVariableNames(reader, variables, files.templateKind)
   const inputs: Omit<Inputs, keyof RetentionInputs | keyof ReuseInputs> = {
     workspace: reader.workspace,
     ...files,
