@@ -9,7 +9,6 @@ import {
   DeleteKeyPairCommand,
   DeleteLaunchTemplateCommand,
   DeleteSecurityGroupCommand,
-  DescribeRegionsCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
@@ -22,6 +21,7 @@ import { ec2Client } from './client.js'
 import { awsErrorText } from './failures.js'
 import type { LeftoverState } from './leftovers.js'
 import { cleanUpImages } from './leftover-images.js'
+import { enabledRegions } from './regions.js'
 
 export interface CleanupOptions {
   ec2For?: (region: string) => EC2Client
@@ -490,10 +490,7 @@ class Cleanup {
 
 /** The account's enabled regions other than those given. */
 async function otherRegions(ec2: EC2Client, known: string[], abortSignal: AbortSignal): Promise<string[]> {
-  const answer = await ec2.send(new DescribeRegionsCommand({}), { abortSignal })
-  return (answer.Regions ?? [])
-    .map((region) => region.RegionName)
-    .filter((name): name is string => typeof name === 'string' && !known.includes(name))
+  return (await enabledRegions(ec2, abortSignal)).filter((name) => !known.includes(name))
 }
 
 type InstanceFilter = 'instance-id' | 'key-name' | 'instance.group-id'

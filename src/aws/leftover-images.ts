@@ -15,7 +15,6 @@ import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
   DescribeImagesCommand,
-  DescribeRegionsCommand,
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   type EC2Client,
@@ -25,6 +24,7 @@ import {
 import { describeAwsFailure } from './failures.js'
 import { snapshotIdsOf } from './images.js'
 import { clockSkewMs } from './leftovers.js'
+import { enabledRegions } from './regions.js'
 
 export interface ImageCleanupInput {
   /** The instances of builds that did not finish, announced or found, and where each was found. */
@@ -316,8 +316,7 @@ class ImageSearch {
     const home = known[0]
     if (home === undefined) return []
     try {
-      const answer = await this.input.withClient(home, (ec2) => ec2.send(new DescribeRegionsCommand({}), { abortSignal: this.input.abortSignal }))
-      const all = (answer.Regions ?? []).map((region) => region.RegionName).filter((name): name is string => typeof name === 'string')
+      const all = await this.input.withClient(home, (ec2) => enabledRegions(ec2, this.input.abortSignal))
       return [...new Set([...known, ...all])]
     } catch (error) {
       this.input.warn(`Could not list the account's regions to look for copies of Packer's AMIs, so only ${known.join(', ')} were searched: ${describeAwsFailure(error, 'ec2:DescribeRegions')}`)
