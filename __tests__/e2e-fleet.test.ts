@@ -373,6 +373,51 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       for (const region of regions) expect(endpoint.parameters(region)['/images/web/latest']?.value).toBe(amiIds[region])
     })
 
+    it('a build in 20 regions is tagged in every one, and an unchanged second run reuses all 20 AMIs', async () => {
+      // 20 regions are more than a 256-character BuildSet value can name; the account has a 21st.
+      const wide = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1', 'eu-west-1', 'eu-west-2', 'eu-west-3',
+        'eu-central-1', 'eu-north-1', 'eu-south-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1',
+        'ap-southeast-2', 'me-south-1', 'af-south-1']
+      await endpoint.close()
+      endpoint = await startEc2Endpoint({ regions: [...wide, 'ap-east-1'] })
+      const variables = `ami_regions=${wide.filter((region) => region !== 'us-east-1').join(',')}`
+
+      const first = await run({ reuse: 'true', variables })
+      expect(first.errors).toEqual([])
+      expect(first.exitCode).toBe(0)
+      const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
+      expect(Object.keys(amiIds).sort()).toEqual([...wide].sort())
+      const fingerprint = loggedFingerprint(first)
+      for (const region of wide) {
+        expect(endpoint.tagsOf(region, amiIds[region])).toMatchObject({
+          BuildFingerprint: fingerprint,
+          BuildSet: `${first.outputs['run-uuid']} 20`,
+          PackerBuild: 'amazon-ebs amazon-ebs',
+          BuildRunUrl: runUrl
+        })
+      }
+
+      const second = await run({ reuse: 'true', variables })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(1)
+      expect(amiOutputs(second)).toEqual(amiOutputs(first))
+      expect(groupLines(second.stdout, 'Look for AMIs to reuse')).toContain(`Nothing changed since ${runUrl}: reusing its 20 AMI(s), nothing is built.`)
+      // The set names no region: the look-up asked EC2 for the account's and searched each once.
+      const searched = endpoint.calls.slice(setUpCalls).filter((call) => call.action === 'DescribeImages').map((call) => call.region)
+      expect(searched.sort()).toEqual([...wide, 'ap-east-1'].sort())
+      expect(endpoint.calls.slice(setUpCalls).filter((call) => call.action === 'DescribeRegions')).toHaveLength(1)
+      expect(extraPermissions()).toEqual(readmeInputPermissions('reuse'))
+
+      await ec2('af-south-1').send(new DeregisterImageCommand({ ImageId: amiIds['af-south-1'] }))
+      const third = await run({ reuse: 'true', variables })
+      expect(third.exitCode).toBe(0)
+      expect(launched()).toBe(2)
+      expect(groupLines(third.stdout, 'Look for AMIs to reuse')).toContain(
+        `Building: the AMIs built by Packer run ${first.outputs['run-uuid']} are not all there (19 of 20 found in the account's 21 regions).`
+      )
+    })
+
     it('a set whose tagging failed in one region is not complete: the next run builds', async () => {
       endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: 'us-west-2' })
       const first = await run({ reuse: 'true' })

@@ -1,7 +1,7 @@
 // Reuse: a build whose inputs have not changed is not run again. Every AMI of a successful
 // build is tagged with the fingerprint of its inputs (src/inputs/fingerprint.ts) and with its
-// set (the Packer run, how many AMIs it made and in which regions), so that a later run finds
-// the whole set, in every region, or builds.
+// set (the Packer run, how many AMIs it made and, when a tag value can hold them, in which
+// regions), so that a later run finds the whole set, in every region, or builds.
 import { DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2'
 import type { Ami } from '../artifacts/manifest.js'
 import { reuseTagKeys } from '../inputs/reuse.js'
@@ -9,11 +9,21 @@ import { provenanceTagKeys } from '../inputs/tags.js'
 import { describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
 import { snapshotIdsOf } from './images.js'
+import { enabledRegions } from './regions.js'
 
-/** The reuse tags of a successful build's AMIs: shared by all, and per build. */
+/** EC2 refuses a tag value longer than this, and with it every tag of the CreateTags call. */
+const maxTagValueLength = 256
+
+/**
+ * The reuse tags of a successful build's AMIs: shared by all, and per build. The set names its
+ * regions when they fit in a tag value (up to 17 or 18 regions); a set in more names none, and
+ * a later run looks for it in every region the account has enabled.
+ */
 export function reuseTags(fingerprint: string, runUuid: string, amis: Ami[]): Record<string, string> {
   const regions = [...new Set(amis.map((ami) => ami.region))].sort()
-  return { [reuseTagKeys.fingerprint]: fingerprint, [reuseTagKeys.set]: `${runUuid} ${amis.length} ${regions.join(',')}` }
+  const listed = `${runUuid} ${amis.length} ${regions.join(',')}`
+  const set = listed.length <= maxTagValueLength ? listed : `${runUuid} ${amis.length}`
+  return { [reuseTagKeys.fingerprint]: fingerprint, [reuseTagKeys.set]: set }
 }
 
 export function buildTag(ami: Pick<Ami, 'build' | 'builderType'>): Record<string, string> {
@@ -59,26 +69,52 @@ export interface LookupOptions {
   ec2For?: (region: string) => EC2Client
 }
 
-/** The regions of one set and whether every AMI it made is still there and available. */
+/**
+ * Whether every AMI of one set is still there and available: in the regions its tag names, or,
+ * for a set too wide for its tag to name them, in every region the account has enabled.
+ */
 async function completeSet(options: LookupOptions, set: string, homeImages: Image[]): Promise<ReusableSet | string> {
   const [runUuid, size, regionList = ''] = set.split(' ')
-  const regions = regionList.split(',').filter(Boolean)
+  const listed = regionList.split(',').filter(Boolean)
+  let regions = listed
+  if (listed.length === 0) {
+    try {
+      const enabled = await withClient(options, options.homeRegion, (ec2) => enabledRegions(ec2))
+      regions = [...new Set([options.homeRegion, ...enabled])]
+    } catch (error) {
+      return `the AMIs built by Packer run ${runUuid} may be in any region, and listing the account's regions failed: ${describeAwsFailure(error, 'ec2:DescribeRegions')}`
+    }
+  }
   const found: Ami[] = []
   const snapshotsOf: Record<string, string[]> = {}
   const missing: string[] = []
+  const failures: unknown[] = []
   await Promise.all(
     regions.map(async (region) => {
-      const images =
-        region === options.homeRegion
-          ? homeImages
-          : await withClient(options, region, (ec2) => imagesWith(ec2, { [reuseTagKeys.fingerprint]: options.fingerprint, [reuseTagKeys.set]: set }))
+      let images: Image[]
+      try {
+        images =
+          region === options.homeRegion
+            ? homeImages
+            : await withClient(options, region, (ec2) => imagesWith(ec2, { [reuseTagKeys.fingerprint]: options.fingerprint, [reuseTagKeys.set]: set }))
+      } catch (error) {
+        failures.push(error)
+        return
+      }
+      // Only this set's AMIs, whatever EC2 made of the filter's value.
+      images = images.filter((image) => tagOf(image, reuseTagKeys.set) === set)
       if (images.length === 0) missing.push(region)
       found.push(...images.map((image) => amiOf(image, region)))
       for (const image of images) if (image.ImageId) snapshotsOf[image.ImageId] = snapshotIdsOf(image)
     })
   )
-  if (missing.length > 0 || String(found.length) !== size) {
-    return `the AMIs built by Packer run ${runUuid} are not all there (${found.length} of ${size} found${missing.length > 0 ? `; none in ${missing.sort().join(', ')}` : ''})`
+  // Of a set that may be anywhere, a region that could not be searched holds none if the
+  // others hold all of it.
+  const complete = String(found.length) === size && (listed.length === 0 || (missing.length === 0 && failures.length === 0))
+  if (!complete && failures.length > 0) throw failures[0]
+  if (!complete) {
+    const where = listed.length === 0 ? ` in the account's ${regions.length} regions` : missing.length > 0 ? `; none in ${missing.sort().join(', ')}` : ''
+    return `the AMIs built by Packer run ${runUuid} are not all there (${found.length} of ${size} found${where})`
   }
   const builtBy = homeImages.map((image) => tagOf(image, provenanceTagKeys.runUrl)).find(Boolean)
   return { amis: found, runUuid, builtBy, snapshotsOf }

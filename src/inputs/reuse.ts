@@ -15,7 +15,10 @@ import type { TemplateFiles } from './template-files.js'
  */
 export const reuseTagKeys = {
   fingerprint: 'BuildFingerprint',
-  /** `<run UUID> <number of AMIs> <region,region,…>`: the same on every AMI of one build. */
+  /**
+   * `<run UUID> <number of AMIs> <region,region,…>`: the same on every AMI of one build; without
+   * the regions when they would make it longer than a tag value may be (256 characters).
+   */
   set: 'BuildSet',
   /** `<builder type> <build name>`: what the artifacts output says of the AMI. */
   build: 'PackerBuild'
