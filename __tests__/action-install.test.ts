@@ -103,6 +103,23 @@ describe('packer-version: latest with no Packer on the runner', () => {
     expect(mirror.requests).not.toContain('/packer/1.11.2/packer_1.11.2_linux_amd64.zip')
   })
 
+  it("takes a release signed before the key's self-signatures were last renewed, as HashiCorp's pinned key's were", async () => {
+    // HashiCorp renews its key's expiry from time to time: the key it publishes then carries only
+    // the new self-signatures, made after every release signed before them.
+    const made = await openpgp.generateKey({ userIDs: [{ name: 'Renewed', email: 'releases@mirror.test' }], date: new Date('2021-04-19T00:00:00Z'), format: 'object' })
+    const renewed = await openpgp.reformatKey({ privateKey: made.privateKey, userIDs: [{ name: 'Renewed', email: 'releases@mirror.test' }], date: new Date('2026-02-18T00:00:00Z'), format: 'object' })
+    const older = await startReleasesMirror({ versions: ['1.11.2'], signingKey: made.privateKey, signedAt: new Date('2024-07-10T00:00:00Z'), packerScript: releasedPacker })
+    try {
+      const result = await run({ 'packer-version': '1.11.2', 'packer-releases-url': older.url, 'packer-signing-key': renewed.publicKey.armor() })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(result.stdout).toMatch(/packer_1\.11\.2_SHA256SUMS\.sig: good signature by /)
+      expect(existsSync(join(toolCache, 'packer', '1.11.2', 'x64', 'packer'))).toBe(true)
+    } finally {
+      await older.close()
+    }
+  })
+
   it('takes a range and says when no release matches', async () => {
     expect((await run({ 'packer-version': '~1.10' })).outputs['packer-version']).toBe('1.10.3')
     const none = await run({ 'packer-version': '>=2' })

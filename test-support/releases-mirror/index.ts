@@ -64,13 +64,14 @@ export function packerScript(version: string): string {
   ].join('\n')
 }
 
-export async function signDetached(data: Buffer, key: openpgp.PrivateKey): Promise<Buffer> {
+export async function signDetached(data: Buffer, key: openpgp.PrivateKey, date?: Date): Promise<Buffer> {
   const message = await openpgp.createMessage({ binary: data })
   const signature = await openpgp.sign({
     message,
     signingKeys: key,
     detached: true,
-    format: 'binary'
+    format: 'binary',
+    date
   })
   return Buffer.from(signature)
 }
@@ -85,6 +86,8 @@ export async function startReleasesMirror(options: {
   platforms?: Platform[]
   /** The `packer` put in each zip; by default one that only answers `packer version`. */
   packerScript?: (version: string) => string
+  /** When the sums files were signed; by default now. */
+  signedAt?: Date
 }): Promise<ReleasesMirror> {
   const platforms = options.platforms ?? DEFAULT_PLATFORMS
   const files = new Map<string, Buffer>()
@@ -110,7 +113,7 @@ export async function startReleasesMirror(options: {
     files.set(`/packer/${version}/${sumsName}`, sumsFile)
     files.set(
       `/packer/${version}/${sumsName}.sig`,
-      await signDetached(sumsFile, options.signingKey)
+      await signDetached(sumsFile, options.signingKey, options.signedAt)
     )
     versions[version] = {
       version,
