@@ -376,6 +376,16 @@ describe('installPacker on a flaky connection', () => {
     expect(sleep).toHaveBeenCalledTimes(1)
   })
 
+  it('gives up a download that stops sending on a connection left open, and tries again', async () => {
+    mirror.failNext(ZIP, { stallAt: 100 })
+
+    const installed = await install('1.11.2', { retry: { sleep, stallMs: 300 } })
+
+    expect(installed.source).toBe('download')
+    expect(mirror.requests.filter((path) => path === ZIP)).toHaveLength(2)
+    expect(sleep).toHaveBeenCalledTimes(1)
+  })
+
   it('gives up on a download that is always cut short, saying how much arrived', async () => {
     const size = mirror.files.get(ZIP)!.length
     mirror.failNext(ZIP, ...Array.from({ length: 4 }, () => ({ truncateAt: 100 })))

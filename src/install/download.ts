@@ -4,10 +4,13 @@ import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 
-/** Tries per file (maxAttempts) and the waits between them. */
-export type RetryPolicy = Backoff
+/** Tries per file (maxAttempts), the waits between them, and how long a body may stall. */
+export interface RetryPolicy extends Backoff {
+  /** A try whose body sends nothing for this long is given up, and the file tried again. */
+  stallMs: number
+}
 
-export const defaultRetryPolicy: RetryPolicy = withBackoff({ maxAttempts: 4, maxDelayMs: 15000 })
+export const defaultRetryPolicy: RetryPolicy = { ...withBackoff({ maxAttempts: 4, maxDelayMs: 15000 }), stallMs: 60_000 }
 
 /** A failed transfer; `status` is the HTTP status when the server answered at all. */
 export class DownloadError extends Error {
@@ -46,7 +49,7 @@ function describe(error: unknown): string {
   return String(error)
 }
 
-async function attempt(client: HttpClient, url: string, openSink: () => Promise<Sink>) {
+async function attempt(client: HttpClient, url: string, openSink: () => Promise<Sink>, stallMs: number) {
   // Ready before the request: a body cut short is dropped once the response is destroyed, so
   // reading must start as soon as the headers are in.
   const sink = await openSink()
@@ -66,10 +69,19 @@ async function attempt(client: HttpClient, url: string, openSink: () => Promise<
   const lengthHeader = message.headers['content-length']
   const expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
   let received = 0
+  // The client's socket timeout only half-closes an idle connection: a server that stops
+  // sending and keeps it open would hold the body, and the job, until the job's own timeout.
+  let stalled: NodeJS.Timeout | undefined
+  const watch = () => {
+    clearTimeout(stalled)
+    stalled = setTimeout(() => message.destroy(new Error(`nothing arrived for ${Math.round(stallMs / 1000)} s`)), stallMs)
+  }
   try {
+    watch()
     for await (const chunk of message as AsyncIterable<Buffer>) {
       received += chunk.length
       await sink.write(chunk)
+      watch()
     }
   } catch (error) {
     const of = expected === undefined ? '' : ` of ${expected}`
@@ -77,6 +89,8 @@ async function attempt(client: HttpClient, url: string, openSink: () => Promise<
       `the connection broke after ${received}${of} bytes: ${describe(error)}`,
       true
     )
+  } finally {
+    clearTimeout(stalled)
   }
   if (expected !== undefined && received !== expected) {
     throw new AttemptError(`the download stopped after ${received} of ${expected} bytes`, true)
@@ -99,7 +113,7 @@ async function transfer(
     socketTimeout: 60_000
   })
   try {
-    await retry(() => attempt(client, url, openSink), {
+    await retry(() => attempt(client, url, openSink, policy.stallMs), {
       backoff: policy,
       isRetryable: (error) => error instanceof AttemptError && error.transient,
       onRetry: (error) => core.info(`Downloading ${fileName} failed (${describe(error)}); trying again`)

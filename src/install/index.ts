@@ -164,7 +164,7 @@ export async function installPacker(options: InstallOptions): Promise<InstalledP
     platform,
     arch: options.arch ?? process.arch,
     executableName: packerExecutableName(platform),
-    retry: withBackoff(options.retry, defaultRetryPolicy),
+    retry: { ...withBackoff(options.retry, defaultRetryPolicy), stallMs: options.retry?.stallMs ?? defaultRetryPolicy.stallMs },
     // The pinned key (and OpenPGP) load only for a download; a packer-signing-key was read
     // and checked with the inputs.
     trusted: once(async () => (await import('./verify.js')).readTrustedKey(options.signingKey)),

@@ -24,6 +24,8 @@ export type Fault =
   | { status: number }
   /** Promise the whole body in Content-Length, then hang up after this many bytes */
   | { truncateAt: number }
+  /** Promise the whole body, send this many bytes, then nothing, the connection left open */
+  | { stallAt: number }
 
 export interface MirrorRelease {
   version: string
@@ -149,6 +151,10 @@ export async function startReleasesMirror(options: {
     })
     if (fault && 'truncateAt' in fault) {
       response.write(body.subarray(0, fault.truncateAt), () => request.socket.end())
+      return
+    }
+    if (fault && 'stallAt' in fault) {
+      response.write(body.subarray(0, fault.stallAt))
       return
     }
     response.end(body)
