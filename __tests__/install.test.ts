@@ -227,6 +227,17 @@ describe('installPacker reusing what the runner has', () => {
     expect(core.addPath).not.toHaveBeenCalled()
   })
 
+  it('downloads the release when the packer on PATH is a development build of its version', async () => {
+    // Packer prints a build's pre-release apart from its version, in machine-readable mode.
+    writeFileSync(join(bin, 'packer'), packerScript('1.11.2').replace('version-prelease,', 'version-prelease,dev'))
+    chmodSync(join(bin, 'packer'), 0o755)
+
+    const installed = await install('1.11.2')
+
+    expect(installed).toEqual({ path: cachedPacker('1.11.2'), version: '1.11.2', source: 'download' })
+    expect(messages(core.info)).toContain(`Packer 1.11.2-dev on PATH (${join(bin, 'packer')}) does not match packer-version; not used`)
+  })
+
   it('uses a packer on PATH for latest only when it is the latest release', async () => {
     packerOnPath('1.11.2')
     expect((await install('latest')).source).toBe('path')

@@ -4,13 +4,15 @@ import * as semver from 'semver'
 
 /**
  * Reads the version from `packer version` output: `…,,version,1.6.6` lines in machine-readable
- * mode, `Packer v1.6.6` in plain mode.
+ * mode, with the pre-release of a development build on a line of its own
+ * (`…,,version-prelease,dev`: 1.6.6-dev), and `Packer v1.6.6` in plain mode.
  */
 export function parsePackerVersion(output: string): string | undefined {
-  for (const line of output.split(/\r?\n/)) {
-    const fields = line.trim().split(',')
+  const lines = output.split(/\r?\n/).map((line) => line.trim().split(','))
+  const prerelease = lines.find((fields) => fields.length >= 4 && fields[2] === 'version-prelease')?.[3] ?? ''
+  for (const fields of lines) {
     if (fields.length >= 4 && fields[2] === 'version') {
-      const version = semver.valid(semver.clean(fields[3]))
+      const version = semver.valid(semver.clean(prerelease === '' ? fields[3] : `${fields[3]}-${prerelease}`))
       if (version) return version
     }
   }
