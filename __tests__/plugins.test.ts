@@ -422,6 +422,16 @@ describe('preparePlugins environment', () => {
     expect(packer.calls()[0].pluginPath).toBe(own)
     expect(cache.restoreCache).toHaveBeenCalledWith([own], expect.any(String))
   })
+
+  it('caches a relative PACKER_PLUGIN_PATH where Packer takes it: in the working directory it runs in', async () => {
+    process.env.PACKER_PLUGIN_PATH = 'own-plugins'
+    const { packer, options: opts } = options('1.11.2', 'hcl')
+
+    await prepare(opts)
+
+    expect(packer.calls()[0].pluginPath).toBe(join(workingDirectory, 'own-plugins'))
+    expect(cache.restoreCache).toHaveBeenCalledWith([join(workingDirectory, 'own-plugins')], expect.any(String))
+  })
 })
 
 describe('preparePlugins cache', () => {

@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { delimiter, dirname, join } from 'node:path'
+import { delimiter, dirname, join, resolve } from 'node:path'
 import * as semver from 'semver'
 import type { InstalledPacker } from '../install/index.js'
 import type { PluginCacheState } from './cache-state.js'
@@ -170,12 +170,13 @@ function commandLine(args: string[]): string {
 }
 
 /**
- * Where plugins go: PACKER_PLUGIN_PATH when the workflow set it, else a fixed folder in the tool
- * cache, which `newPluginPath` hands to validate, build and later steps.
+ * Where plugins go: PACKER_PLUGIN_PATH when the workflow set it (a relative one is where Packer
+ * takes it, from the working directory it runs in), else a fixed folder in the tool cache,
+ * which `newPluginPath` hands to validate, build and later steps.
  */
-function pluginDirectories(env: NodeJS.ProcessEnv): { paths: string[]; newPluginPath?: string } {
+function pluginDirectories(env: NodeJS.ProcessEnv, workingDirectory: string): { paths: string[]; newPluginPath?: string } {
   const configured = env['PACKER_PLUGIN_PATH']
-  if (configured) return { paths: configured.split(delimiter).filter((path) => path !== '') }
+  if (configured) return { paths: configured.split(delimiter).filter((path) => path !== '').map((path) => resolve(workingDirectory, path)) }
   const directory = join(env['RUNNER_TOOL_CACHE'] || homedir(), 'packer-plugins')
   return { paths: [directory], newPluginPath: directory }
 }
@@ -213,7 +214,7 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
     core.info(`Packer ${options.packer.version}: no plugins to install for this template`)
     return { warnings: plan.warnings }
   }
-  let directories = pluginDirectories(options.env)
+  let directories = pluginDirectories(options.env, options.workingDirectory)
   const prepared: PreparedPlugins = { warnings: plan.warnings }
   if (options.cache) {
     const key = await cacheKey(options, plan)
