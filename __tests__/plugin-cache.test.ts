@@ -80,10 +80,12 @@ describe('the plugin cache, through the Actions cache service', () => {
     const first = await job()
     expect(service.entries).toHaveLength(1)
     const [entry] = service.entries
-    expect(entry.key).toMatch(/^packer-plugins-linux-x64-packer1\.11\.2-[0-9a-f]{32}$/)
+    // The job's key, then what the plugin folder holds.
+    expect(entry.key).toMatch(/^packer-plugins-linux-x64-packer1\.11\.2-[0-9a-f]{32}-[0-9a-f]{16}$/)
+    const jobKey = entry.key.slice(0, -17)
     expect(entry.finalized).toBe(true)
     expect(entry.archive.length).toBeGreaterThan(0)
-    expect(first.main.stdout).toContain(`No cached Packer plugins for ${entry.key}; they will be saved at the end of the job`)
+    expect(first.main.stdout).toContain(`No cached Packer plugins for ${jobKey}; they will be saved at the end of the job`)
     expect(first.post.stdout).toContain(`Saved Packer plugins to the cache (${entry.key})`)
     expect(first.post.warnings).toEqual([])
     expect(readCalls(argsLog).filter((call) => call.args[0] === 'plugins')).toMatchObject([{ pluginPresent: false }])
@@ -101,11 +103,11 @@ describe('the plugin cache, through the Actions cache service', () => {
     expect(second.post.warnings).toEqual([])
     expect(service.entries).toHaveLength(1)
     expect(service.calls).toEqual([
-      `GetCacheEntryDownloadURL ${entry.key}`,
+      `GetCacheEntryDownloadURL ${jobKey}`,
       `CreateCacheEntry ${entry.key}`,
       'PUT blob',
       `FinalizeCacheEntryUpload ${entry.key}`,
-      `GetCacheEntryDownloadURL ${entry.key}`,
+      `GetCacheEntryDownloadURL ${jobKey}`,
       'GET blob'
     ])
   })
@@ -157,7 +159,7 @@ describe('the plugin cache, through the Actions cache service', () => {
     service.entries.length = 0
     freshRunner()
     const main = await runAction(step())
-    expect(main.stdout).toContain(`No cached Packer plugins for ${entry.key}`)
+    expect(main.stdout).toContain(`No cached Packer plugins for ${entry.key.slice(0, -17)}`)
     service.entries.push(entry)
     const post = await runPostStep(main, step())
     expect(post.exitCode).toBe(0)

@@ -420,7 +420,7 @@ describe('preparePlugins environment', () => {
 
     expect(core.exportVariable).not.toHaveBeenCalled()
     expect(packer.calls()[0].pluginPath).toBe(own)
-    expect(cache.restoreCache).toHaveBeenCalledWith([own], expect.any(String))
+    expect(cache.restoreCache).toHaveBeenCalledWith([own], expect.any(String), [expect.any(String)])
   })
 
   it('caches a relative PACKER_PLUGIN_PATH where Packer takes it: in the working directory it runs in', async () => {
@@ -430,7 +430,7 @@ describe('preparePlugins environment', () => {
     await prepare(opts)
 
     expect(packer.calls()[0].pluginPath).toBe(join(workingDirectory, 'own-plugins'))
-    expect(cache.restoreCache).toHaveBeenCalledWith([join(workingDirectory, 'own-plugins')], expect.any(String))
+    expect(cache.restoreCache).toHaveBeenCalledWith([join(workingDirectory, 'own-plugins')], expect.any(String), [expect.any(String)])
   })
 })
 
@@ -574,13 +574,34 @@ describe('savePluginCache (post step)', () => {
   /** What the main step saved for the post step, as the runner hands it over. */
   const savedState = (): string => core.state.get(PLUGIN_CACHE_STATE) ?? ''
 
-  it('saves the plugin folder under the key after a miss in which Packer installed plugins', async () => {
+  it('saves the plugin folder under the key and what it holds after a miss in which Packer installed plugins', async () => {
     await prepare(options('1.11.2', 'hcl').options)
-    const key = cache.restoreCache.mock.calls[0][1]
+    const [, key, restoreKeys] = cache.restoreCache.mock.calls[0]
+    expect(restoreKeys).toEqual([`${key}-`])
 
     await savePluginCache(savedState())
 
-    expect(cache.saveCache).toHaveBeenCalledWith([pluginDirectory()], key)
+    expect(cache.saveCache).toHaveBeenCalledWith([pluginDirectory()], expect.stringMatching(new RegExp(`^${key}-[0-9a-f]{16}$`)))
+  })
+
+  it('saves a plugin Packer installed after a hit (a newer release of one with no constraint) as a new entry', async () => {
+    let restored = ''
+    cache.restoreCache.mockImplementation(async (paths, key) => {
+      // An older release of the plugin, as a job saved it before the newer one came out.
+      const plugin = join(paths[0], 'github.com', 'hashicorp', 'amazon')
+      mkdirSync(plugin, { recursive: true })
+      writeFileSync(join(plugin, 'packer-plugin-amazon_v1.2.9_x5.0_linux_amd64'), 'older plugin\n')
+      restored = `${key}-0123456789abcdef`
+      return restored
+    })
+    await prepare(options('1.11.2', 'hcl').options)
+
+    await savePluginCache(savedState())
+
+    const [[, saved]] = cache.saveCache.mock.calls
+    expect(saved).toMatch(/-[0-9a-f]{16}$/)
+    expect(saved).not.toBe(restored)
+    expect(messages(core.info)).toContain(`Saved Packer plugins to the cache (${saved}), changed since ${restored}`)
   })
 
   it('does not save after an exact hit that changed nothing', async () => {

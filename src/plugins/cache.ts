@@ -10,7 +10,7 @@ import type { PluginCacheState } from './cache-state.js'
 export { PLUGIN_CACHE_STATE, type PluginCacheState } from './cache-state.js'
 
 
-async function listFiles(root: string, directory: string, lines: string[]): Promise<void> {
+async function listFiles(root: string, directory: string, lines: string[], withTimes = true): Promise<void> {
   let entries
   try {
     entries = await readdir(directory, { withFileTypes: true })
@@ -22,12 +22,12 @@ async function listFiles(root: string, directory: string, lines: string[]): Prom
     const path = join(directory, entry.name)
     const name = relative(root, path)
     if (entry.isDirectory()) {
-      await listFiles(root, path, lines)
+      await listFiles(root, path, lines, withTimes)
     } else if (entry.isSymbolicLink()) {
       lines.push(`${name} -> ${await readlink(path)}`)
     } else {
       const info = await lstat(path)
-      lines.push(`${name} ${info.size} ${info.mtimeMs}`)
+      lines.push(withTimes ? `${name} ${info.size} ${info.mtimeMs}` : `${name} ${info.size}`)
     }
   }
 }
@@ -37,15 +37,26 @@ async function listFiles(root: string, directory: string, lines: string[]): Prom
  * whether Packer installed or replaced anything, without reading plugin binaries.
  * Empty when there are no files at all.
  */
-export async function directoryFingerprint(paths: string[]): Promise<string> {
+export async function directoryFingerprint(paths: string[], withTimes = true): Promise<string> {
   const lines: string[] = []
   for (const path of paths) {
     const files: string[] = []
-    await listFiles(path, path, files)
+    await listFiles(path, path, files, withTimes)
     lines.push(...files.sort().map((line) => `${path}: ${line}`))
   }
   if (lines.length === 0) return ''
   return createHash('sha256').update(lines.join('\n')).digest('hex')
+}
+
+/**
+ * The key plugins are saved under: the job's key, then what the folders hold (each file's name
+ * and size: a plugin's file is named for its version), so that a plugin Packer installed anew
+ * (a newer release of one with no version constraint) is saved as a new entry, which later
+ * jobs restore by the job's key as a prefix. Two jobs that installed the same plugins make the
+ * same key, and the second's save is refused as a duplicate.
+ */
+async function contentKey(key: string, paths: string[]): Promise<string> {
+  return `${key}-${(await directoryFingerprint(paths, false)).slice(0, 16)}`
 }
 
 /**
@@ -80,7 +91,8 @@ export async function restorePluginCache(
   let restoredKey: string | undefined
   let warning: string | undefined
   try {
-    const restored = await withinDeadline(cache.restoreCache([...paths], key), deadlineMs)
+    // The newest entry saved under the key and what it held; or one saved under the key alone.
+    const restored = await withinDeadline(cache.restoreCache([...paths], key, [`${key}-`]), deadlineMs)
     if (!restored) {
       // The restore may still unpack into `paths` later: the caller installs elsewhere.
       gaveUpWaiting()
@@ -105,8 +117,8 @@ export async function restorePluginCache(
 
 /**
  * Post step: given what the main step saved (PLUGIN_CACHE_STATE), saves the plugin directories
- * under the key it computed, when the cache did not already hold that key and there is
- * something to save. Never throws.
+ * under the key it computed and their contents, when there is something to save and it is not
+ * what the cache gave the job. Never throws.
  */
 export async function savePluginCache(saved: string, deadlineMs = pluginCacheDeadlineMs): Promise<void> {
   let state: PluginCacheState
@@ -117,29 +129,27 @@ export async function savePluginCache(saved: string, deadlineMs = pluginCacheDea
     return
   }
   const now = await directoryFingerprint(state.paths)
-  if (state.restoredKey === state.key) {
-    core.info(
-      now === state.contentHash
-        ? `Plugin cache ${state.key} is up to date; nothing to save`
-        : `Packer plugins changed, but the cache already holds ${state.key}; not saving`
-    )
-    return
-  }
   if (now === '') {
     core.info('No Packer plugins were installed; nothing to cache')
+    return
+  }
+  const key = await contentKey(state.key, state.paths)
+  if (state.restoredKey !== undefined && (now === state.contentHash || key === state.restoredKey)) {
+    core.info(`Plugin cache ${state.restoredKey} is up to date; nothing to save`)
     return
   }
   try {
     // The cache client reports why it did not save (another job saving the same key, the
     // service refusing) itself, and returns -1.
-    const saved = await withinDeadline(cache.saveCache([...state.paths], state.key), deadlineMs)
+    const saved = await withinDeadline(cache.saveCache([...state.paths], key), deadlineMs)
     if (!saved) {
       gaveUpWaiting()
-      core.warning(`The Actions cache did not answer within ${deadlineMs / 1000} s; the plugin cache (${state.key}) is not saved.`)
+      core.warning(`The Actions cache did not answer within ${deadlineMs / 1000} s; the plugin cache (${key}) is not saved.`)
       return
     }
-    core.info(saved.value === -1 ? `Plugin cache ${state.key} not saved (see above)` : `Saved Packer plugins to the cache (${state.key})`)
+    const changed = state.restoredKey === undefined ? '' : `, changed since ${state.restoredKey}`
+    core.info(saved.value === -1 ? `Plugin cache ${key} not saved (see above)` : `Saved Packer plugins to the cache (${key})${changed}`)
   } catch (error) {
-    core.warning(`Could not save the plugin cache (${state.key}): ${errorMessage(error)}`)
+    core.warning(`Could not save the plugin cache (${key}): ${errorMessage(error)}`)
   }
 }
