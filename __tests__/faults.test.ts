@@ -239,12 +239,62 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         'DeleteKeyPair',
         'DeleteSecurityGroup',
         'DescribeInstances',
+        'DescribeKeyPairs',
         'DescribeSecurityGroups',
         'TerminateInstances'
       ])
       for (const call of postCalls.filter((c) => c.action === 'TerminateInstances')) {
         expect(Object.values(call.params)).toEqual([ours[0].instanceId])
       }
+    })
+
+    it("a fixed temporary_key_pair_name that another's key pair already has: the post step leaves that key pair and the instances that use it", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      // A key pair of the team's, made long ago, that a long-lived instance uses, and another
+      // pipeline's instance launched with it just now.
+      await ec2.send(new CreateKeyPairCommand({ KeyName: 'ci-builder' }))
+      const launch = async (): Promise<string> =>
+        (await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: 'ci-builder' })))
+          .Instances?.[0]?.InstanceId as string
+      const longLived = await launch()
+      endpoint.backdate('us-east-1', 'ci-builder', 24 * 3600_000)
+      endpoint.backdate('us-east-1', longLived, 24 * 3600_000)
+      const recent = await launch()
+      ec2.destroy()
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template.builders[0].temporary_key_pair_name = 'ci-builder'
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const loopback = endpoint
+      // Packer announces the key pair, then retries CreateKeyPair for two minutes: the run is
+      // cancelled meanwhile, and Packer killed.
+      const main = await runAction(
+        options(
+          {},
+          {
+            onStart: (child) => {
+              void until(() => loopback.callsOf('CreateKeyPair').length >= 2, 'Packer to ask for its key pair').then(() =>
+                process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')
+              )
+            }
+          }
+        )
+      )
+      expect(main.exitCode).toBe(1)
+      expect(JSON.parse(main.state['packer-leftovers']).resources.keyPairs).toEqual(['ci-builder'])
+
+      const callsBefore = endpoint.calls.length
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([
+        expect.stringMatching(/^The key pair ci-builder in us-east-1 was made before Packer started \(\S+\): it is not this build's, and is left as it is\.$/)
+      ])
+      expect(endpoint.keyPairs('us-east-1').map((key) => key.keyName)).toEqual(['ci-builder'])
+      expect(endpoint.instances('us-east-1').map((i) => i.instanceId)).toEqual([longLived, recent])
+      expect(endpoint.instances('us-east-1').map((i) => i.state)).toEqual(['pending', 'pending'])
+      const postCalls = endpoint.calls.slice(callsBefore)
+      expect([...new Set(postCalls.map((call) => call.action))].sort()).toEqual(['DescribeKeyPairs'])
     })
 
     it("an instance ID that a provisioner prints is not the build's: the post step leaves that instance running", async () => {
@@ -348,10 +398,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(post.stdout).toMatch(/us-east-1: i-\w+ is already (terminated|shutting-down)\./)
       const postCalls = endpoint.calls.slice(callsBefore)
       // Packer said it was creating an AMI: the post step looks for one made from the instance.
+      // Packer deleted its key pair: the post step finds it gone, and deletes nothing.
       expect([...new Set(postCalls.map((call) => call.action))].sort()).toEqual([
-        'DeleteKeyPair',
         'DescribeImages',
         'DescribeInstances',
+        'DescribeKeyPairs',
         'DescribeSecurityGroups'
       ])
       expect(postCalls.filter((call) => call.action === 'DescribeImages').map((call) => call.params['Filter.1.Name'])).toEqual(['source-instance-id'])
@@ -623,7 +674,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(endpoint.images(region).filter((image) => image.sourceImageId === ami)).toEqual([])
         expect(endpoint.snapshots(region).filter((snapshot) => copiesSnapshots[i].includes(snapshot.snapshotId))).toEqual([])
       }
-      expect(post.stdout).toContain(`; deregistered ${copies[0]} (eu-west-1), ${copies[1]} (us-west-2); deleted snapshot ${copiesSnapshots.flat().join(', ')}.`)
+      expect(post.stdout).toContain(`Clean-up: deregistered ${copies[0]} (eu-west-1), ${copies[1]} (us-west-2); deleted snapshot ${copiesSnapshots.flat().join(', ')}.`)
     })
 
     it('cancelled while the AMI becomes available: Packer leaves the AMI, and the post step deregisters it', async () => {

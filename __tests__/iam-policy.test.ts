@@ -46,8 +46,11 @@ describeWithPacker('the README IAM policy', () => {
       expect(recorded.filter((action) => !allowed.includes(action))).toEqual([])
       if (packerVersion() === '1.6.6') {
         // The demo skips region validation; a user's template makes DescribeRegions too. The
-        // clean-up after a build that did not finish deregisters its AMI and deletes its snapshots.
-        expect([...allowed].sort()).toEqual([...recorded, 'ec2:DescribeRegions', 'ec2:DeregisterImage', 'ec2:DeleteSnapshot'].sort())
+        // clean-up after a build that did not finish deregisters its AMI and deletes its snapshots,
+        // and looks up the key pair Packer announced before it deletes it.
+        expect([...allowed].sort()).toEqual(
+          [...recorded, 'ec2:DescribeRegions', 'ec2:DeregisterImage', 'ec2:DeleteSnapshot', 'ec2:DescribeKeyPairs'].sort()
+        )
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true })

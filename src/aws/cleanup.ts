@@ -10,6 +10,7 @@ import {
   DeleteLaunchTemplateCommand,
   DeleteSecurityGroupCommand,
   DescribeInstancesCommand,
+  DescribeKeyPairsCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
   type Instance,
@@ -19,7 +20,7 @@ import type { IAMClient } from '@aws-sdk/client-iam'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ec2Client } from './client.js'
 import { awsErrorText } from './failures.js'
-import type { LeftoverState } from './leftovers.js'
+import { clockSkewMs, type LeftoverState } from './leftovers.js'
 import { cleanUpImages } from './leftover-images.js'
 import { enabledRegions } from './regions.js'
 
@@ -98,7 +99,10 @@ export async function cleanUpLeftovers(state: LeftoverState, options: CleanupOpt
  * An instance as the clean-up sees it: its EBS volumes are those still attached, and its launch
  * template the one EC2 tagged it with (a spot instance's, which Packer made for it).
  */
-type InstanceState = { id: string; state: string; volumeIds: string[]; launchTemplate?: string }
+/** The announced key pairs in a region: those the build made, and those EC2 no longer has. */
+type KeyPairs = { ours: string[]; gone: string[] }
+
+type InstanceState = { id: string; state: string; volumeIds: string[]; launchTemplate?: string; launchTime?: Date }
 
 /** One clean-up: what is still unseen, what was done, and the deadline that bounds it all. */
 class Cleanup {
@@ -122,6 +126,14 @@ class Cleanup {
   private readonly searched: string[]
   /** The builds' instances found, in any state, and the region of each. */
   private readonly instancesFound = new Map<string, string>()
+  /**
+   * The announced key pairs that EC2 shows were made since Packer started, by region; undefined
+   * for a region where EC2 would not say. A key pair made before is not the build's: its name
+   * is the template's `temporary_key_pair_name`, and Packer's CreateKeyPair failed on it.
+   */
+  private readonly keyPairsIn = new Map<string, Promise<KeyPairs | undefined>>()
+  /** When Packer started, less the clock skew allowed; undefined if unknown. */
+  private readonly since?: number
   /** The volumes attached to the builds' instances when first found, before they were terminated. */
   private readonly instanceVolumes = new Map<string, string[]>()
   /** The launch templates the builds' instances were launched from, by region, each with its instance (none if announced only). */
@@ -140,6 +152,7 @@ class Cleanup {
     this.unseenInstances = new Set(state.resources.instanceIds)
     this.unseenGroups = new Set(state.resources.securityGroups)
     this.searched = [...state.regions]
+    if (state.packerStarted !== undefined) this.since = Date.parse(state.packerStarted) - clockSkewMs
   }
 
   stop(): void {
@@ -258,13 +271,14 @@ class Cleanup {
     keysAndGroups: 'always' | 'where-instances-are'
   ): Promise<boolean> {
     const groups = await this.findSecurityGroups(region, ec2)
-    const ours = await this.terminateInstances(region, ec2, groups.map((group) => group.id))
+    const keyPairs = await this.findKeyPairs(region, ec2)
+    const ours = await this.terminateInstances(region, ec2, groups.map((group) => group.id), keyPairs?.ours ?? [])
     if (ours === undefined) return false
     if (keysAndGroups === 'where-instances-are' && ours.length === 0) return false
     this.afterImages.push(() =>
       this.withClient(region, async (ec2) => {
         await this.deleteSecurityGroups(region, ec2, groups, ours)
-        await this.deleteKeyPairs(region, ec2)
+        if (keyPairs !== undefined) await this.deleteKeyPairs(region, ec2, keyPairs)
       })
     )
     return true
@@ -294,12 +308,13 @@ class Cleanup {
 
   /**
    * Packer's instances found in the region, those alive terminated; undefined if EC2 did not
-   * say. They are those announced, and those that use the temporary key pair or security
-   * group announced: Packer names its instance only once EC2 has answered its launch
+   * say. They are those announced, and those launched since Packer started that use the
+   * temporary security group announced or the key pair announced that the build made
+   * (`keyPairs`): Packer names its instance only once EC2 has answered its launch
    * (RunInstances, or CreateFleet for a spot instance).
    */
-  private async terminateInstances(region: string, ec2: EC2Client, groupIds: string[]): Promise<InstanceState[] | undefined> {
-    const { instanceIds, keyPairs } = this.state.resources
+  private async terminateInstances(region: string, ec2: EC2Client, groupIds: string[], keyPairs: string[]): Promise<InstanceState[] | undefined> {
+    const { instanceIds } = this.state.resources
     const lookups: Array<[InstanceFilter, string[]]> = [
       ['instance-id', instanceIds],
       ['key-name', keyPairs],
@@ -307,9 +322,14 @@ class Cleanup {
     ]
     const { log, warn } = this.options
     const found = new Map<string, InstanceState>()
+    const older = new Set<string>()
     for (const [filter, values] of lookups.filter(([, values]) => values.length > 0)) {
       try {
-        for (const instance of await describeInstances(ec2, filter, values, this.send)) found.set(instance.id, instance)
+        for (const instance of await describeInstances(ec2, filter, values, this.send)) {
+          if (found.has(instance.id) || older.has(instance.id)) continue
+          if (filter === 'instance-id' || this.launchedByTheBuild(region, instance)) found.set(instance.id, instance)
+          else older.add(instance.id)
+        }
       } catch (error) {
         warn(`Could not look up the instances with ${filter} ${values.join(', ')} in ${region}: ${awsErrorText(error)}`)
         return undefined
@@ -464,12 +484,71 @@ class Cleanup {
     this.report.leftBehind.push(...found.leftBehind)
   }
 
-  /** DeleteKeyPair succeeds for a name EC2 does not know, so a key pair is deleted, not looked up. */
-  private async deleteKeyPairs(region: string, ec2: EC2Client): Promise<void> {
-    for (const keyName of this.state.resources.keyPairs) {
+  /**
+   * Whether an instance found only by the announced key pair or security group was launched
+   * since Packer started; else logs why it is left. (EC2 lists a terminated instance for about
+   * an hour: a previous run's, with the same key pair name, is found too.)
+   */
+  private launchedByTheBuild(region: string, instance: InstanceState): boolean {
+    const launched = instance.launchTime
+    if (this.since === undefined || launched === undefined || launched.getTime() >= this.since) return true
+    this.options.log(
+      `${region}: ${instance.id} (${instance.state}) uses the key pair or security group Packer announced, but was launched before Packer started ` +
+        `(${launched.toISOString()}): it is not this build's, and is left as it is.`
+    )
+    return false
+  }
+
+  /**
+   * The announced key pairs in the region that the build made, looked up once per region:
+   * those EC2 shows were made since Packer started. Packer announces its key pair before it asks
+   * EC2 to make it, so one made before is another's whose name the template gave
+   * (`temporary_key_pair_name`): it is left, as are the instances that use it. Undefined, with a
+   * warning, if EC2 would not say.
+   */
+  private findKeyPairs(region: string, ec2: EC2Client): Promise<KeyPairs | undefined> {
+    let found = this.keyPairsIn.get(region)
+    if (found === undefined) {
+      found = this.lookUpKeyPairs(region, ec2)
+      this.keyPairsIn.set(region, found)
+    }
+    return found
+  }
+
+  private async lookUpKeyPairs(region: string, ec2: EC2Client): Promise<KeyPairs | undefined> {
+    const { keyPairs } = this.state.resources
+    if (keyPairs.length === 0) return { ours: [], gone: [] }
+    try {
+      // A filter, not KeyNames, so that a name EC2 does not know does not fail the lookup.
+      const answer = await ec2.send(new DescribeKeyPairsCommand({ Filters: [{ Name: 'key-name', Values: keyPairs }] }), this.send)
+      const ours: string[] = []
+      const seen = new Set<string>()
+      for (const { KeyName: name, CreateTime: created } of answer.KeyPairs ?? []) {
+        if (name === undefined || !keyPairs.includes(name) || seen.has(name)) continue
+        seen.add(name)
+        if (this.since === undefined || created === undefined || created.getTime() >= this.since) {
+          ours.push(name)
+          continue
+        }
+        this.options.warn(
+          `The key pair ${name} in ${region} was made before Packer started (${created.toISOString()}): it is not this build's, and is left as it is.`
+        )
+      }
+      return { ours, gone: keyPairs.filter((name) => !seen.has(name)) }
+    } catch (error) {
+      this.options.warn(`Could not look up key pairs ${keyPairs.join(', ')} in ${region}: ${awsErrorText(error)}`)
+      this.report.leftBehind.push(...keyPairs)
+      return undefined
+    }
+  }
+
+  /** Deletes the key pairs the build made; the others announced are gone, or not the build's. */
+  private async deleteKeyPairs(region: string, ec2: EC2Client, { ours, gone }: KeyPairs): Promise<void> {
+    for (const keyName of gone) this.options.log(`${region}: key pair ${keyName} is already gone.`)
+    for (const keyName of ours) {
       try {
         await ec2.send(new DeleteKeyPairCommand({ KeyName: keyName }), this.send)
-        this.options.log(`${region}: deleted key pair ${keyName} (if it was still there).`)
+        this.options.log(`${region}: deleted key pair ${keyName}.`)
         this.report.deletedKeyPairs.push(keyName)
       } catch (error) {
         this.options.warn(`Could not delete key pair ${keyName} in ${region}: ${awsErrorText(error)}`)
@@ -521,7 +600,13 @@ async function describeInstances(
         if (instance.InstanceId && filtered[filter](instance).some((value) => value !== undefined && values.includes(value))) {
           const volumeIds = (instance.BlockDeviceMappings ?? []).flatMap((device) => (device.Ebs?.VolumeId ? [device.Ebs.VolumeId] : []))
           const launchTemplate = instance.Tags?.find((tag) => tag.Key === 'aws:ec2launchtemplate:id')?.Value
-          found.push({ id: instance.InstanceId, state: instance.State?.Name ?? 'unknown', volumeIds, ...(launchTemplate ? { launchTemplate } : {}) })
+          found.push({
+            id: instance.InstanceId,
+            state: instance.State?.Name ?? 'unknown',
+            volumeIds,
+            ...(launchTemplate ? { launchTemplate } : {}),
+            ...(instance.LaunchTime ? { launchTime: instance.LaunchTime } : {})
+          })
         }
       }
     }

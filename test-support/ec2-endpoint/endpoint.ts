@@ -154,6 +154,11 @@ export interface Ec2Endpoint {
   iamInstanceProfiles(): Array<{ instanceProfileName: string; roles: string[] }>
   /** Tags of any resource in the region; empty when it has none (or does not exist). */
   tagsOf(region: string, resourceId: string): Record<string, string>
+  /**
+   * Moves back by `ms` when a key pair (by name) or an instance (by ID) of the region was made
+   * (CreateTime, LaunchTime): as one made long before the test ran.
+   */
+  backdate(region: string, nameOrId: string, ms: number): void
   close(): Promise<void>
 }
 
@@ -430,6 +435,14 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     tagsOf: (name, resourceId) => {
       const resource = regionState(name).taggable(resourceId)
       return resource === undefined ? {} : record(resource.tags)
+    },
+    backdate: (name, nameOrId, ms) => {
+      const state = regionState(name)
+      const key = state.keyPairs.get(nameOrId)
+      const instance = state.instances.get(nameOrId)
+      if (key === undefined && instance === undefined) throw new Error(`No key pair or instance ${nameOrId} in ${name}`)
+      if (key !== undefined) key.createTime = new Date(key.createTime.getTime() - ms)
+      if (instance !== undefined) instance.launchTime = new Date(instance.launchTime.getTime() - ms)
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
