@@ -6,8 +6,11 @@
 // does not.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
+  CreateImageCommand,
+  CreateKeyPairCommand,
   CreateLaunchTemplateCommand,
   CreateSnapshotCommand,
+  DeleteKeyPairCommand,
   DeleteLaunchTemplateCommand,
   DescribeInstancesCommand,
   EC2Client,
@@ -155,5 +158,55 @@ describe("the clean-up of a spot build's launch template, as the Amazon plugin a
     expect(logged).toContain(`us-east-1: launch template ${packers} is already gone.`)
     expect(report.deletedLaunchTemplates).toEqual([])
     expect(report.leftBehind).toEqual([])
+  })
+})
+
+describe('the clean-up after a build whose template fixes temporary_key_pair_name', () => {
+  const loopback = freshEndpointEach()
+
+  /** A running instance launched with key pair `keyName`, and an AMI made of it. */
+  async function instanceWithAmi(keyName: string, name: string): Promise<{ id: string; ami: string }> {
+    const run = await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: keyName }))
+    const id = run.Instances?.[0]?.InstanceId as string
+    for (let i = 0; i < 2; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))
+    const { ImageId } = await loopback.ec2.send(new CreateImageCommand({ InstanceId: id, Name: name }))
+    return { id, ami: ImageId as string }
+  }
+
+  it("leaves a previous run's AMI made of its instance with the same key pair name, and an older instance that uses that name", async () => {
+    // A previous run with the same key pair name succeeded minutes ago: Packer terminated its
+    // instance (EC2 still lists it) and deleted its key pair. A long-lived instance was launched
+    // with that name long before.
+    await loopback.ec2.send(new CreateKeyPairCommand({ KeyName: 'packer-ci' }))
+    const previous = await instanceWithAmi('packer-ci', 'web-release-41')
+    const longLived = (
+      await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: 'packer-ci' }))
+    ).Instances?.[0]?.InstanceId as string
+    loopback.endpoint.backdate('us-east-1', longLived, 2 * 3600_000)
+    await loopback.ec2.send(new TerminateInstancesCommand({ InstanceIds: [previous.id] }))
+    await loopback.ec2.send(new DeleteKeyPairCommand({ KeyName: 'packer-ci' }))
+    // This run made the key pair anew, and was killed while EC2 made its AMI.
+    const started = new Date()
+    await loopback.ec2.send(new CreateKeyPairCommand({ KeyName: 'packer-ci' }))
+    const build = await instanceWithAmi('packer-ci', 'web-release-42')
+
+    const logged: string[] = []
+    const warned: string[] = []
+    const state: LeftoverState = {
+      regions: ['us-east-1'],
+      resources: { ...noTemporaryResources(), instanceIds: [build.id], keyPairs: ['packer-ci'], imageInstances: [build.id], images: [build.ami] },
+      packer: 'killed',
+      packerStarted: started.toISOString(),
+      amis: []
+    }
+    const report = await cleanUpLeftovers(state, { ec2For: () => loopback.ec2, log: (line) => logged.push(line), warn: (line) => warned.push(line), pollMs: 10 })
+    expect(warned).toEqual([])
+    expect(report.deregistered).toEqual([`${build.ami} (us-east-1)`])
+    expect(report.terminated).toEqual([build.id])
+    expect(report.deletedKeyPairs).toEqual(['packer-ci'])
+    expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^us-east-1: ${longLived} \\(running\\) uses the key pair or security group Packer announced, but was launched before Packer started`)))
+    expect(loopback.endpoint.images('us-east-1').map((image) => image.imageId)).toContain(previous.ami)
+    expect(loopback.endpoint.instances('us-east-1').find((one) => one.instanceId === longLived)?.state).toBe('running')
+    expect(loopback.endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId)).toEqual([build.ami])
   })
 })

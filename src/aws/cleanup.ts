@@ -286,9 +286,12 @@ class Cleanup {
 
   /** The AMIs of the builds that did not finish, with their copies (leftover-images.ts). */
   private async cleanUpImages(): Promise<void> {
-    const { images, imageInstances, snapshotVolumes } = this.state.resources
+    const { images, imageInstances, snapshotVolumes, instanceIds } = this.state.resources
+    // Packer makes an AMI only of an instance it has announced: one found only by the key pair
+    // or security group it announced may be another run's, with the same fixed key pair name.
+    const announced = new Map([...this.instancesFound].filter(([id]) => instanceIds.includes(id)))
     const found = await cleanUpImages({
-      instances: this.instancesFound,
+      instances: announced,
       instanceVolumes: this.instanceVolumes,
       announcedImages: images,
       imageInstances,
