@@ -6,6 +6,7 @@
 // does not.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
+  CopyImageCommand,
   CreateImageCommand,
   CreateKeyPairCommand,
   CreateLaunchTemplateCommand,
@@ -208,5 +209,43 @@ describe('the clean-up after a build whose template fixes temporary_key_pair_nam
     expect(loopback.endpoint.images('us-east-1').map((image) => image.imageId)).toContain(previous.ami)
     expect(loopback.endpoint.instances('us-east-1').find((one) => one.instanceId === longLived)?.state).toBe('running')
     expect(loopback.endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId)).toEqual([build.ami])
+  })
+})
+
+describe('the clean-up of an AMI that a provisioner printed', () => {
+  const loopback = freshEndpointEach()
+
+  it("leaves the copies of another account's AMI, made since Packer started, whose ID the build's log named", async () => {
+    const clients: EC2Client[] = []
+    const ec2For = (region: string): EC2Client => {
+      const ec2 = new EC2Client({ region, endpoint: loopback.endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      clients.push(ec2)
+      return ec2
+    }
+    try {
+      const started = new Date()
+      const run = await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+      const build = run.Instances?.[0]?.InstanceId as string
+      // Another pipeline of the account copies the public base AMI, while a provisioner echoes its ID.
+      const copy = (await ec2For('eu-west-1').send(new CopyImageCommand({ Name: 'encrypted-base', SourceImageId: SOURCE_AMI_ID, SourceRegion: 'us-east-1', Encrypted: true })))
+        .ImageId as string
+      const logged: string[] = []
+      const warned: string[] = []
+      const state: LeftoverState = {
+        regions: ['us-east-1'],
+        resources: { ...noTemporaryResources(), instanceIds: [build], images: [SOURCE_AMI_ID] },
+        packer: 'killed',
+        packerStarted: started.toISOString(),
+        amis: []
+      }
+      const report = await cleanUpLeftovers(state, { ec2For, log: (line) => logged.push(line), warn: (line) => warned.push(line), pollMs: 10 })
+      expect(warned).toEqual([])
+      expect(report.deregistered).toEqual([])
+      expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^us-east-1: ${SOURCE_AMI_ID}, which Packer's log named, is not the account's own`)))
+      expect(loopback.endpoint.images('eu-west-1').map((image) => image.imageId)).toContain(copy)
+      expect(loopback.endpoint.callsOf('DeregisterImage')).toEqual([])
+    } finally {
+      for (const ec2 of clients) ec2.destroy()
+    }
   })
 })

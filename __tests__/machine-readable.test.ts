@@ -171,6 +171,45 @@ describe('RunRecord', () => {
     expect(saved.at(-2)).toMatchObject({ images: ['ami-0aaaaaaaaaaaaaaa6', 'ami-0ccccccccccccccc7'] })
   })
 
+  it("takes a build's AMI only from the line right after it says it makes one, never from its provisioners' output", () => {
+    const lines = [
+      '1,,ui,message,    amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,message,    amazon-ebs.api: Instance ID: i-0ccccccccccccccc3',
+      '1,,ui,message,    amazon-ebssurrogate.db: Instance ID: i-0ddddddddddddddd4',
+      '1,,ui,message,    amazon-ebs.tag: Instance ID: i-0eeeeeeeeeeeeeee5',
+      // Provisioners that echo the source AMI, or an instance's AMI line, as scripts may.
+      '1,,ui,message,    amazon-ebs.web: AMI: ami-0abcdef1234567890',
+      '1,,ui,say,==> amazon-ebs.api: Creating AMI api-1 from instance i-0bbbbbbbbbbbbbbb2',
+      '1,,ui,message,    amazon-ebs.api: AMI: ami-0bbbbbbbbbbbbbbb2',
+      // The builders' own: an amazon-ebssurrogate build registers its AMI; the Amazon plugin
+      // says whether it attaches run tags first.
+      '1,,ui,say,==> amazon-ebssurrogate.db: Registering the AMI...',
+      '1,,ui,say,==> amazon-ebssurrogate.db: AMI: ami-0ddddddddddddddd4',
+      '1,,ui,say,==> amazon-ebs.tag: Creating AMI tag-1 from instance i-0eeeeeeeeeeeeeee5',
+      '1,,ui,say,==> amazon-ebs.tag: Skipping attaching run tags to AMI...',
+      '1,,ui,message,    amazon-ebs.tag: AMI: ami-0eeeeeeeeeeeeeee5',
+      // Only the first AMI line after that counts.
+      '1,,ui,message,    amazon-ebs.tag: AMI: ami-0fffffffffffffff6'
+    ]
+    const expected = {
+      ...noTemporaryResources(),
+      instanceIds: ['i-0aaaaaaaaaaaaaaa1', 'i-0ccccccccccccccc3', 'i-0ddddddddddddddd4', 'i-0eeeeeeeeeeeeeee5'],
+      images: ['ami-0ddddddddddddddd4', 'ami-0eeeeeeeeeeeeeee5'],
+      imageInstances: ['i-0bbbbbbbbbbbbbbb2', 'i-0eeeeeeeeeeeeeee5']
+    }
+    expect(feed(lines).temporaryResources).toEqual(expected)
+    expect(feedText(lines).temporaryResources).toEqual(expected)
+    // A line of the build between its `Creating AMI` and an AMI line: that AMI line is not the builder's.
+    const interrupted = [
+      '1,,ui,message,    amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-ebs.web: Creating AMI web-1 from instance i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,message,    amazon-ebs.web: hello from a script',
+      '1,,ui,message,    amazon-ebs.web: AMI: ami-0abcdef1234567890'
+    ]
+    expect(feedText(interrupted).temporaryResources.images).toEqual([])
+    expect(feed(interrupted).temporaryResources.images).toEqual([])
+  })
+
   it('reads the announcements of a JSON build whose name holds ": ", as the template names it', () => {
     // Builders named `web: prod` and `web`: Packer writes each line after the build's full name.
     const lines = [

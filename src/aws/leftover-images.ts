@@ -251,6 +251,7 @@ class ImageSearch {
         }
       }
     }
+    if (lookedEverywhere) lookedEverywhere = await this.othersImages(regions, announcedImages.filter((id) => !seen.has(id)), seen)
     const gone = lookedEverywhere ? announcedImages.filter((id) => !seen.has(id)) : []
     for (const id of gone) this.input.log(`${id}, the AMI Packer announced, is already deregistered.`)
     if (!lookedEverywhere) this.report.leftBehind.push(...announcedImages.filter((id) => !seen.has(id)))
@@ -300,6 +301,30 @@ class ImageSearch {
     return copies
   }
 
+  /**
+   * Of the announced AMIs that are not the account's own, those EC2 shows all the same (another
+   * account's, whose ID a provisioner printed: its source AMI's) are added to `seen`, and left:
+   * only an AMI EC2 shows nowhere is gone. Whether EC2 said, in every region.
+   */
+  private async othersImages(regions: string[], unseen: string[], seen: Set<string>): Promise<boolean> {
+    let lookedEverywhere = true
+    if (unseen.length === 0) return lookedEverywhere
+    for (const region of regions) {
+      const images = await this.describe(region, [{ Name: 'image-id', Values: unseen }], []).catch((error: unknown) => {
+        this.input.warn(`Could not look in ${region} for ${unseen.join(', ')}: ${describeAwsFailure(error, 'ec2:DescribeImages')}`)
+        lookedEverywhere = false
+        return []
+      })
+      for (const image of images) {
+        const id = image.ImageId as string
+        if (seen.has(id) || !unseen.includes(id)) continue
+        seen.add(id)
+        this.input.log(`${region}: ${id}, which Packer's log named, is not the account's own (its owner is ${image.OwnerId ?? 'not shown'}): left as it is.`)
+      }
+    }
+    return lookedEverywhere
+  }
+
   /** Whether an AMI was registered (made from no instance or AMI) after Packer started. */
   private registeredDuringBuild(image: Image): boolean {
     return image.SourceInstanceId === undefined && image.SourceImageId === undefined && Date.parse(image.CreationDate ?? '') >= this.since()
@@ -324,13 +349,13 @@ class ImageSearch {
     }
   }
 
-  /** The account's own AMIs in the region that match every filter. */
-  private async describe(region: string, filters: Filter[]): Promise<Image[]> {
+  /** The AMIs in the region that match every filter: the account's own, unless told other `owners` (none: any the account can see). */
+  private async describe(region: string, filters: Filter[], owners: string[] = ['self']): Promise<Image[]> {
     const images: Image[] = []
     await this.input.withClient(region, async (ec2) => {
       let token: string | undefined
       do {
-        const answer = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: filters, NextToken: token }), {
+        const answer = await ec2.send(new DescribeImagesCommand({ ...(owners.length > 0 ? { Owners: owners } : {}), Filters: filters, NextToken: token }), {
           abortSignal: this.input.abortSignal
         })
         images.push(...(answer.Images ?? []).filter((image) => image.ImageId))

@@ -182,10 +182,15 @@ const announcedResources: Array<[RegExp, Announced]> = [
 ]
 
 // After its provisioners, the builder makes the AMI (step_create_ami): `Creating AMI <name>
-// from instance i-…`, then, once EC2 has answered, `AMI: ami-…`. A provisioner may print the
-// same words, so the post step takes neither on trust: it looks the AMI up, and acts only on
-// one that EC2 says was made from the build's own instance.
+// from instance i-…`, then, once EC2 has answered, `AMI: ami-…` (after `Attaching run tags to
+// AMI...` or `Skipping …` from the Amazon plugin on). An amazon-ebssurrogate or amazon-instance
+// build says `Registering the AMI...` instead (step_register_ami). A provisioner may print the
+// same words, so an `AMI:` line counts only as the line of the build's that comes right after
+// one of those (no provisioner runs in between), and the post step takes none on trust: it
+// looks the AMI up, and acts only on one that EC2 says was made from the build's own instance.
 const creatingImage = /^==> .+?: Creating AMI .+ from instance (i-[0-9a-f]{8,17})\s*$/
+const registeringImage = /^==> .+?: Registering the AMI\.\.\.\s*$/
+const taggingImage = /^==> .+?: (?:Attaching|Skipping attaching) run tags to AMI\.\.\.\s*$/
 const announcedImage = /^\s*.+?: AMI: (ami-[0-9a-f]{8,17})\s*$/
 // An amazon-ebssurrogate build snapshots its instance's volumes (step_snapshot_volumes), then
 // registers its AMI from the snapshots: EC2 ties that AMI to no instance.
@@ -211,6 +216,8 @@ interface BuildResources {
   instanceProfiles: string[]
   roles: string[]
   image?: string
+  /** Whether the build's next line may announce its AMI: its last said it was making one. */
+  makingImage?: boolean
 }
 
 /** How Packer's own warnings begin. */
@@ -246,6 +253,8 @@ export class RunRecord {
    * instance is announced, what it prints next is not the builder's, but for its AMI.
    */
   private readonly builds = new Map<string, BuildResources>()
+  /** How many builds' next line may announce their AMI: while any may, every line is read. */
+  private makingImages = 0
   private readonly finished = new Set<string>()
   private readonly pending = new Map<string, Partial<AnnouncedArtifact>>()
   private static readonly maxErrors = 100
@@ -352,8 +361,9 @@ export class RunRecord {
     for (let i = start; words < 0 && i < limit; i++) {
       if (bytes[i] === 0x3a && bytes[i + 1] === 0x20) words = i + 2
     }
-    // I(nstance ID), C(reating …, reated …), A(MI)
-    if (words < 0 || (bytes[words] !== 0x49 && bytes[words] !== 0x43 && bytes[words] !== 0x41)) return
+    // I(nstance ID), C(reating …, reated …), A(MI), R(egistering the AMI…); and any line while a
+    // build is making its AMI, for any other line of its ends that.
+    if (this.makingImages === 0 && (words < 0 || (bytes[words] !== 0x49 && bytes[words] !== 0x43 && bytes[words] !== 0x41 && bytes[words] !== 0x52))) return
     this.observeSay(bytes.toString('utf8', start, end))
   }
 
@@ -390,6 +400,8 @@ export class RunRecord {
       this.finished.add(detached(finished))
       const image = this.builds.get(finished)?.image
       if (image !== undefined && this.finishedImages.length < RunRecord.maxResources) this.finishedImages.push({ build: detached(finished), ami: image })
+      const resources = this.builds.get(finished)
+      if (resources !== undefined) this.makingImage(resources, false)
       if (this.builds.delete(finished)) this.onTemporaryResource?.(this.temporaryResources, this.finishedImages)
       return
     }
@@ -418,12 +430,22 @@ export class RunRecord {
 
   /**
    * A launched build's `Creating AMI … from instance i-…`, `Creating snapshot of EBS Volume
-   * vol-…...` and `AMI: ami-…` (announcedImage).
+   * vol-…...` and `AMI: ami-…` (announcedImage), this last only right after the build said it
+   * was making its AMI (`Creating AMI` from its own instance, or `Registering the AMI...`).
    */
   private observeImage(build: string, text: string): void {
+    const resources = this.builds.get(build)
+    if (resources === undefined) return
+    const making = resources.makingImage === true
+    this.makingImage(resources, false)
     const instance = creatingImage.exec(text)?.[1]
     if (instance !== undefined) {
       this.addTo(build, 'imageInstances', instance)
+      this.makingImage(resources, resources.instanceIds.includes(instance))
+      return
+    }
+    if (registeringImage.test(text) || (making && taggingImage.test(text))) {
+      this.makingImage(resources, true)
       return
     }
     const volume = snapshotOfVolume.exec(text)?.[1]
@@ -431,12 +453,16 @@ export class RunRecord {
       this.addTo(build, 'snapshotVolumes', volume)
       return
     }
-    const image = announcedImage.exec(text)?.[1]
-    const resources = this.builds.get(build)
-    if (image === undefined || resources === undefined || resources.image === image) return
-    // The builder's own line comes after its provisioners': the last one is the AMI.
+    const image = making ? announcedImage.exec(text)?.[1] : undefined
+    if (image === undefined || resources.image === image) return
     resources.image = detached(image)
     this.onTemporaryResource?.(this.temporaryResources, this.finishedImages)
+  }
+
+  private makingImage(resources: BuildResources, making: boolean): void {
+    if ((resources.makingImage === true) === making) return
+    resources.makingImage = making
+    this.makingImages += making ? 1 : -1
   }
 
   /** Records one announcement of a build, once; whether it was new. */
