@@ -239,7 +239,6 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         'DeleteKeyPair',
         'DeleteSecurityGroup',
         'DescribeInstances',
-        'DescribeKeyPairs',
         'DescribeSecurityGroups',
         'TerminateInstances'
       ])
@@ -416,11 +415,10 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(post.stdout).toMatch(/us-east-1: i-\w+ is already (terminated|shutting-down)\./)
       const postCalls = endpoint.calls.slice(callsBefore)
       // Packer said it was creating an AMI: the post step looks for one made from the instance.
-      // Packer deleted its key pair: the post step finds it gone, and deletes nothing.
       expect([...new Set(postCalls.map((call) => call.action))].sort()).toEqual([
+        'DeleteKeyPair',
         'DescribeImages',
         'DescribeInstances',
-        'DescribeKeyPairs',
         'DescribeSecurityGroups'
       ])
       expect(postCalls.filter((call) => call.action === 'DescribeImages').map((call) => call.params['Filter.1.Name'])).toEqual(['source-instance-id'])
@@ -692,7 +690,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(endpoint.images(region).filter((image) => image.sourceImageId === ami)).toEqual([])
         expect(endpoint.snapshots(region).filter((snapshot) => copiesSnapshots[i].includes(snapshot.snapshotId))).toEqual([])
       }
-      expect(post.stdout).toContain(`Clean-up: deregistered ${copies[0]} (eu-west-1), ${copies[1]} (us-west-2); deleted snapshot ${copiesSnapshots.flat().join(', ')}.`)
+      expect(post.stdout).toContain(`; deregistered ${copies[0]} (eu-west-1), ${copies[1]} (us-west-2); deleted snapshot ${copiesSnapshots.flat().join(', ')}.`)
     })
 
     it('cancelled while the AMI becomes available: Packer leaves the AMI, and the post step deregisters it', async () => {

@@ -47,7 +47,7 @@ describeWithPacker('the README IAM policy', () => {
       if (packerVersion() === '1.6.6') {
         // The demo skips region validation; a user's template makes DescribeRegions too. The
         // clean-up after a build that did not finish deregisters its AMI and deletes its snapshots,
-        // and looks up the key pair Packer announced before it deletes it.
+        // and, for a key pair the template names, looks it up before it deletes it.
         expect([...allowed].sort()).toEqual(
           [...recorded, 'ec2:DescribeRegions', 'ec2:DeregisterImage', 'ec2:DeleteSnapshot', 'ec2:DescribeKeyPairs'].sort()
         )

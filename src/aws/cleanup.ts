@@ -95,13 +95,13 @@ export async function cleanUpLeftovers(state: LeftoverState, options: CleanupOpt
   }
 }
 
+/** The announced key pairs in a region: those the build made, and those EC2 no longer has. */
+type KeyPairs = { ours: string[]; gone: string[] }
+
 /**
  * An instance as the clean-up sees it: its EBS volumes are those still attached, and its launch
  * template the one EC2 tagged it with (a spot instance's, which Packer made for it).
  */
-/** The announced key pairs in a region: those the build made, and those EC2 no longer has. */
-type KeyPairs = { ours: string[]; gone: string[] }
-
 type InstanceState = { id: string; state: string; volumeIds: string[]; launchTemplate?: string; launchTime?: Date }
 
 /** One clean-up: what is still unseen, what was done, and the deadline that bounds it all. */
@@ -127,11 +127,11 @@ class Cleanup {
   /** The builds' instances found, in any state, and the region of each. */
   private readonly instancesFound = new Map<string, string>()
   /**
-   * The announced key pairs that EC2 shows were made since Packer started, by region; undefined
-   * for a region where EC2 would not say. A key pair made before is not the build's: its name
-   * is the template's `temporary_key_pair_name`, and Packer's CreateKeyPair failed on it.
+   * The announced key pairs that are the build's, by region (findKeyPairs). A key pair made
+   * before Packer started is not: its name is the template's `temporary_key_pair_name`, and
+   * Packer's CreateKeyPair failed on it.
    */
-  private readonly keyPairsIn = new Map<string, Promise<KeyPairs | undefined>>()
+  private readonly keyPairsIn = new Map<string, Promise<KeyPairs>>()
   /** When Packer started, less the clock skew allowed; undefined if unknown. */
   private readonly since?: number
   /** The volumes attached to the builds' instances when first found, before they were terminated. */
@@ -272,13 +272,13 @@ class Cleanup {
   ): Promise<boolean> {
     const groups = await this.findSecurityGroups(region, ec2)
     const keyPairs = await this.findKeyPairs(region, ec2)
-    const ours = await this.terminateInstances(region, ec2, groups.map((group) => group.id), keyPairs?.ours ?? [])
+    const ours = await this.terminateInstances(region, ec2, groups.map((group) => group.id), keyPairs.ours)
     if (ours === undefined) return false
     if (keysAndGroups === 'where-instances-are' && ours.length === 0) return false
     this.afterImages.push(() =>
       this.withClient(region, async (ec2) => {
         await this.deleteSecurityGroups(region, ec2, groups, ours)
-        if (keyPairs !== undefined) await this.deleteKeyPairs(region, ec2, keyPairs)
+        await this.deleteKeyPairs(region, ec2, keyPairs)
       })
     )
     return true
@@ -503,13 +503,13 @@ class Cleanup {
   }
 
   /**
-   * The announced key pairs in the region that the build made, looked up once per region:
-   * those EC2 shows were made since Packer started. Packer announces its key pair before it asks
-   * EC2 to make it, so one made before is another's whose name the template gave
-   * (`temporary_key_pair_name`): it is left, as are the instances that use it. Undefined, with a
-   * warning, if EC2 would not say.
+   * The announced key pairs in the region that the build made, found once per region: a name
+   * Packer made, and one the template gave (`temporary_key_pair_name`) that EC2 shows was made
+   * since Packer started. Packer announces its key pair before it asks EC2 to make it, so a
+   * given name made before is another's: it is left, as are the instances that use it, and so
+   * is a given name EC2 would not say anything of (with a warning).
    */
-  private findKeyPairs(region: string, ec2: EC2Client): Promise<KeyPairs | undefined> {
+  private findKeyPairs(region: string, ec2: EC2Client): Promise<KeyPairs> {
     let found = this.keyPairsIn.get(region)
     if (found === undefined) {
       found = this.lookUpKeyPairs(region, ec2)
@@ -518,9 +518,12 @@ class Cleanup {
     return found
   }
 
-  private async lookUpKeyPairs(region: string, ec2: EC2Client): Promise<KeyPairs | undefined> {
-    const { keyPairs } = this.state.resources
-    if (keyPairs.length === 0) return { ours: [], gone: [] }
+  private async lookUpKeyPairs(region: string, ec2: EC2Client): Promise<KeyPairs> {
+    // A name Packer made (packer_ and a random UUID) is this build's alone: DeleteKeyPair
+    // succeeds for a name EC2 does not know, so it is deleted, not looked up.
+    const generated = this.state.resources.keyPairs.filter((name) => packerKeyPairName.test(name))
+    const keyPairs = this.state.resources.keyPairs.filter((name) => !packerKeyPairName.test(name))
+    if (keyPairs.length === 0) return { ours: generated, gone: [] }
     try {
       // A filter, not KeyNames, so that a name EC2 does not know does not fail the lookup.
       const answer = await ec2.send(new DescribeKeyPairsCommand({ Filters: [{ Name: 'key-name', Values: keyPairs }] }), this.send)
@@ -537,11 +540,11 @@ class Cleanup {
           `The key pair ${name} in ${region} was made before Packer started (${created.toISOString()}): it is not this build's, and is left as it is.`
         )
       }
-      return { ours, gone: keyPairs.filter((name) => !seen.has(name)) }
+      return { ours: [...generated, ...ours], gone: keyPairs.filter((name) => !seen.has(name)) }
     } catch (error) {
       this.options.warn(`Could not look up key pairs ${keyPairs.join(', ')} in ${region}: ${awsErrorText(error)}`)
       this.report.leftBehind.push(...keyPairs)
-      return undefined
+      return { ours: generated, gone: [] }
     }
   }
 
@@ -551,7 +554,7 @@ class Cleanup {
     for (const keyName of ours) {
       try {
         await ec2.send(new DeleteKeyPairCommand({ KeyName: keyName }), this.send)
-        this.options.log(`${region}: deleted key pair ${keyName}.`)
+        this.options.log(`${region}: deleted key pair ${keyName}${packerKeyPairName.test(keyName) ? ' (if it was still there)' : ''}.`)
         this.report.deletedKeyPairs.push(keyName)
       } catch (error) {
         this.options.warn(`Could not delete key pair ${keyName} in ${region}: ${awsErrorText(error)}`)
@@ -574,6 +577,9 @@ class Cleanup {
 async function otherRegions(ec2: EC2Client, known: string[], abortSignal: AbortSignal): Promise<string[]> {
   return (await enabledRegions(ec2, abortSignal)).filter((name) => !known.includes(name))
 }
+
+/** The name Packer gives its temporary key pair unless the template names one (temporary_key_pair_name). */
+const packerKeyPairName = /^packer_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 type InstanceFilter = 'instance-id' | 'key-name' | 'instance.group-id'
 
