@@ -20,7 +20,7 @@ import type { IAMClient } from '@aws-sdk/client-iam'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ec2Client } from './client.js'
 import { awsErrorText } from './failures.js'
-import { clockSkewMs, type LeftoverState } from './leftovers.js'
+import { madeSincePackerStarted, type LeftoverState } from './leftovers.js'
 import { cleanUpImages } from './leftover-images.js'
 import { enabledRegions } from './regions.js'
 
@@ -132,8 +132,6 @@ class Cleanup {
    * Packer's CreateKeyPair failed on it.
    */
   private readonly keyPairsIn = new Map<string, Promise<KeyPairs>>()
-  /** When Packer started, less the clock skew allowed; undefined if unknown. */
-  private readonly since?: number
   /** The volumes attached to the builds' instances when first found, before they were terminated. */
   private readonly instanceVolumes = new Map<string, string[]>()
   /** The launch templates the builds' instances were launched from, by region, each with its instance (none if announced only). */
@@ -152,7 +150,6 @@ class Cleanup {
     this.unseenInstances = new Set(state.resources.instanceIds)
     this.unseenGroups = new Set(state.resources.securityGroups)
     this.searched = [...state.regions]
-    if (state.packerStarted !== undefined) this.since = Date.parse(state.packerStarted) - clockSkewMs
   }
 
   stop(): void {
@@ -494,7 +491,7 @@ class Cleanup {
    */
   private launchedByTheBuild(region: string, instance: InstanceState): boolean {
     const launched = instance.launchTime
-    if (this.since === undefined || launched === undefined || launched.getTime() >= this.since) return true
+    if (launched === undefined || madeSincePackerStarted(launched, this.state.packerStarted)) return true
     this.options.log(
       `${region}: ${instance.id} (${instance.state}) uses the key pair or security group Packer announced, but was launched before Packer started ` +
         `(${launched.toISOString()}): it is not this build's, and is left as it is.`
@@ -532,7 +529,7 @@ class Cleanup {
       for (const { KeyName: name, CreateTime: created } of answer.KeyPairs ?? []) {
         if (name === undefined || !keyPairs.includes(name) || seen.has(name)) continue
         seen.add(name)
-        if (this.since === undefined || created === undefined || created.getTime() >= this.since) {
+        if (created === undefined || madeSincePackerStarted(created, this.state.packerStarted)) {
           ours.push(name)
           continue
         }

@@ -16,7 +16,7 @@ import {
 import { boundedRequests } from './bounds.js'
 import { withRunCredentials } from './credentials.js'
 import { awsErrorCode, awsErrorText } from './failures.js'
-import { clockSkewMs } from './leftovers.js'
+import { madeSincePackerStarted } from './leftovers.js'
 
 export interface IamCleanupOptions {
   /** What the build announced. */
@@ -59,14 +59,11 @@ export async function cleanUpIam(options: IamCleanupOptions): Promise<IamCleanup
 
 class IamCleanup {
   readonly report: IamCleanupReport = { deleted: [], leftBehind: [] }
-  private readonly since?: number
 
   constructor(
     private readonly iam: IAMClient,
     private readonly options: IamCleanupOptions
-  ) {
-    if (options.packerStarted !== undefined) this.since = Date.parse(options.packerStarted) - clockSkewMs
-  }
+  ) {}
 
   private get send(): { abortSignal: AbortSignal } {
     return { abortSignal: this.options.abortSignal }
@@ -74,7 +71,7 @@ class IamCleanup {
 
   /** Whether `created` is after Packer started; else says why the entity is left. */
   private madeByTheBuild(what: string, created: Date | undefined): boolean {
-    if (this.since === undefined || created === undefined || created.getTime() >= this.since) return true
+    if (created === undefined || madeSincePackerStarted(created, this.options.packerStarted)) return true
     this.options.warn(`The ${what} was made before Packer started (${created.toISOString()}): it is not this build's, and is left as it is.`)
     return false
   }

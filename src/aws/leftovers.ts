@@ -52,6 +52,14 @@ export type PackerEnd = 'running' | 'exited' | 'failed' | 'killed'
 
 /** How far the runner's clock may be from EC2's or IAM's when a creation date is compared with `packerStarted`. */
 export const clockSkewMs = 5 * 60_000
+
+/**
+ * Whether a resource EC2 or IAM says was made (or launched) at `made` may be the build's: not
+ * before Packer started, less the clock skew. True when either is unknown.
+ */
+export function madeSincePackerStarted(made: Date | undefined, packerStarted: string | undefined): boolean {
+  return made === undefined || packerStarted === undefined || made.getTime() >= Date.parse(packerStarted) - clockSkewMs
+}
 const packerEnds: readonly unknown[] = ['running', 'exited', 'failed', 'killed'] satisfies PackerEnd[]
 
 /** Parses the saved state; undefined for an empty or foreign value. */
