@@ -10,7 +10,13 @@ import type { PluginCacheState } from './cache-state.js'
 export { PLUGIN_CACHE_STATE, type PluginCacheState } from './cache-state.js'
 
 
-async function listFiles(root: string, directory: string, lines: string[], withTimes = true): Promise<void> {
+/** A file under a plugin folder: its name and size (or a link's target), and when it changed. */
+interface ListedFile {
+  what: string
+  mtimeMs?: number
+}
+
+async function listFiles(root: string, directory: string, files: ListedFile[]): Promise<void> {
   let entries
   try {
     entries = await readdir(directory, { withFileTypes: true })
@@ -22,41 +28,53 @@ async function listFiles(root: string, directory: string, lines: string[], withT
     const path = join(directory, entry.name)
     const name = relative(root, path)
     if (entry.isDirectory()) {
-      await listFiles(root, path, lines, withTimes)
+      await listFiles(root, path, files)
     } else if (entry.isSymbolicLink()) {
-      lines.push(`${name} -> ${await readlink(path)}`)
+      files.push({ what: `${name} -> ${await readlink(path)}` })
     } else {
       const info = await lstat(path)
-      lines.push(withTimes ? `${name} ${info.size} ${info.mtimeMs}` : `${name} ${info.size}`)
+      files.push({ what: `${name} ${info.size}`, mtimeMs: info.mtimeMs })
     }
   }
 }
 
 /**
- * A fingerprint of the files under `paths` (names, sizes, modification times): enough to tell
- * whether Packer installed or replaced anything, without reading plugin binaries.
- * Empty when there are no files at all.
+ * Two fingerprints of the files under `paths`, from one listing, without reading plugin
+ * binaries; each empty when there are no files at all:
+ * - `changes`: names, sizes and modification times, enough to tell whether Packer installed or
+ *   replaced anything;
+ * - `contents`: names and sizes only (a plugin's file is named for its version), the same for
+ *   the same plugins on any runner.
  */
-export async function directoryFingerprint(paths: string[], withTimes = true): Promise<string> {
-  const lines: string[] = []
+async function fingerprints(paths: string[]): Promise<{ changes: string; contents: string }> {
+  const changes: string[] = []
+  const contents: string[] = []
   for (const path of paths) {
-    const files: string[] = []
-    await listFiles(path, path, files, withTimes)
-    lines.push(...files.sort().map((line) => `${path}: ${line}`))
+    const files: ListedFile[] = []
+    await listFiles(path, path, files)
+    for (const { what, mtimeMs } of files.sort((a, b) => (a.what < b.what ? -1 : a.what > b.what ? 1 : 0))) {
+      changes.push(`${path}: ${what}${mtimeMs === undefined ? '' : ` ${mtimeMs}`}`)
+      contents.push(`${path}: ${what}`)
+    }
   }
-  if (lines.length === 0) return ''
-  return createHash('sha256').update(lines.join('\n')).digest('hex')
+  const hash = (lines: string[]) => (lines.length === 0 ? '' : createHash('sha256').update(lines.join('\n')).digest('hex'))
+  return { changes: hash(changes), contents: hash(contents) }
+}
+
+/** The `changes` fingerprint of the files under `paths` (see fingerprints). */
+export async function directoryFingerprint(paths: string[]): Promise<string> {
+  return (await fingerprints(paths)).changes
 }
 
 /**
- * The key plugins are saved under: the job's key, then what the folders hold (each file's name
- * and size: a plugin's file is named for its version), so that a plugin Packer installed anew
- * (a newer release of one with no version constraint) is saved as a new entry, which later
- * jobs restore by the job's key as a prefix. Two jobs that installed the same plugins make the
- * same key, and the second's save is refused as a duplicate.
+ * The key plugins are saved under: the job's key, then what the folders hold (the `contents`
+ * fingerprint), so that a plugin Packer installed anew (a newer release of one with no version
+ * constraint) is saved as a new entry, which later jobs restore by the job's key as a prefix.
+ * Two jobs that installed the same plugins make the same key, and the second's save is refused
+ * as a duplicate.
  */
-async function contentKey(key: string, paths: string[]): Promise<string> {
-  return `${key}-${(await directoryFingerprint(paths, false)).slice(0, 16)}`
+function contentKey(key: string, contents: string): string {
+  return `${key}-${contents.slice(0, 16)}`
 }
 
 /**
@@ -128,12 +146,12 @@ export async function savePluginCache(saved: string, deadlineMs = pluginCacheDea
     core.warning('Not saving the plugin cache: the main step left unreadable state')
     return
   }
-  const now = await directoryFingerprint(state.paths)
+  const { changes: now, contents } = await fingerprints(state.paths)
   if (now === '') {
     core.info('No Packer plugins were installed; nothing to cache')
     return
   }
-  const key = await contentKey(state.key, state.paths)
+  const key = contentKey(state.key, contents)
   if (state.restoredKey !== undefined && (now === state.contentHash || key === state.restoredKey)) {
     core.info(`Plugin cache ${state.restoredKey} is up to date; nothing to save`)
     return
