@@ -7,6 +7,7 @@ import {
   CreateLaunchTemplateVersionCommand,
   DeregisterImageCommand,
   DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   ModifyLaunchTemplateCommand,
   RunInstancesCommand,
@@ -473,6 +474,42 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(web.versions).toHaveLength(2)
       expect(endpoint.callsOf('ModifyLaunchTemplate')).toEqual([])
       expect(result.summary).toContain('| 2 | no |')
+    })
+
+    it("keeps a data volume's snapshot in the new version, and lets the new AMI fill its own devices", async () => {
+      // A template made from a running instance names the image's root snapshot too, as the
+      // console does; the data volume comes from a snapshot of its own.
+      const dataSnapshot = 'snap-0d47a0000000000d1'
+      await ec2('eu-west-1').send(
+        new CreateLaunchTemplateCommand({
+          LaunchTemplateName: 'web',
+          LaunchTemplateData: {
+            ImageId: SOURCE_AMI_ID,
+            InstanceType: 't3.small',
+            BlockDeviceMappings: [
+              { DeviceName: '/dev/xvda', Ebs: { SnapshotId: SOURCE_SNAPSHOT_ID, VolumeSize: 8, VolumeType: 'gp3' } },
+              { DeviceName: '/dev/sdf', Ebs: { SnapshotId: dataSnapshot, VolumeType: 'gp3', DeleteOnTermination: true } },
+              { DeviceName: '/dev/sdg', NoDevice: '' }
+            ]
+          }
+        })
+      )
+      const result = await run({ 'launch-template': 'web' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const amiId = (JSON.parse(result.outputs['ami-ids']) as Record<string, string>)['eu-west-1']
+
+      const [rolled] =
+        (await ec2('eu-west-1').send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'web', Versions: ['$Default'] })))
+          .LaunchTemplateVersions ?? []
+      expect(rolled.VersionNumber).toBe(2)
+      expect(rolled.LaunchTemplateData?.ImageId).toBe(amiId)
+      expect(rolled.LaunchTemplateData?.BlockDeviceMappings).toEqual([
+        { DeviceName: '/dev/xvda', Ebs: { VolumeSize: 8, VolumeType: 'gp3' } },
+        { DeviceName: '/dev/sdf', Ebs: { SnapshotId: dataSnapshot, VolumeType: 'gp3', DeleteOnTermination: true } },
+        { DeviceName: '/dev/sdg', NoDevice: '' }
+      ])
+      expect(extraPermissions()).toEqual(readmeInputPermissions('launch-template'))
     })
 
     it('a denied call fails the step after the other regions were updated, naming the permission', async () => {

@@ -59,6 +59,40 @@ describe('launch templates', () => {
     expect(endpoint.launchTemplates('us-east-1')[0]).toMatchObject({ defaultVersion: 2 })
   })
 
+  it("a version made from a source leaves out the source's snapshots, and a list it sends replaces the source's", async () => {
+    const client = ec2()
+    await client.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'web',
+        LaunchTemplateData: {
+          ImageId: SOURCE_AMI_ID,
+          BlockDeviceMappings: [
+            { DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-00000000000000001', VolumeSize: 8 } },
+            { DeviceName: '/dev/sdf', Ebs: { SnapshotId: 'snap-00000000000000002', Iops: 3000 } }
+          ]
+        }
+      })
+    )
+    const inherited = await client.send(
+      new CreateLaunchTemplateVersionCommand({ LaunchTemplateName: 'web', SourceVersion: '1', LaunchTemplateData: { ImageId: 'ami-00000000000000abc' } })
+    )
+    expect(inherited.LaunchTemplateVersion?.LaunchTemplateData?.BlockDeviceMappings).toEqual([
+      { DeviceName: '/dev/xvda', Ebs: { VolumeSize: 8 } },
+      { DeviceName: '/dev/sdf', Ebs: { Iops: 3000 } }
+    ])
+    const replaced = await client.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateName: 'web',
+        SourceVersion: '1',
+        LaunchTemplateData: { BlockDeviceMappings: [{ DeviceName: '/dev/sdf', Ebs: { SnapshotId: 'snap-00000000000000002' } }] }
+      })
+    )
+    expect(replaced.LaunchTemplateVersion?.LaunchTemplateData).toEqual({
+      ImageId: SOURCE_AMI_ID,
+      BlockDeviceMappings: [{ DeviceName: '/dev/sdf', Ebs: { SnapshotId: 'snap-00000000000000002' } }]
+    })
+  })
+
   it('names EC2 uses for a template that is not there', async () => {
     const client = ec2('eu-west-1')
     await expect(client.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: ['web'] }))).rejects.toMatchObject({

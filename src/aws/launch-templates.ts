@@ -1,13 +1,17 @@
 // Rolls a launch template onto the new AMI: in every region where the build made an AMI and
 // the template exists, a new version made from the template's current default with only
-// ImageId changed, made the default unless the user said not to. The template is looked up
+// ImageId changed (and its block devices' snapshots kept, which EC2 would drop), made the
+// default unless the user said not to. The template is looked up
 // by the name or ID the user gave, and only that template is ever changed.
 import {
   CreateLaunchTemplateVersionCommand,
-  DescribeLaunchTemplatesCommand,
+  DescribeImagesCommand,
+  DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   ModifyLaunchTemplateCommand,
-  type LaunchTemplate
+  type LaunchTemplateBlockDeviceMapping,
+  type LaunchTemplateVersion,
+  type RequestLaunchTemplateData
 } from '@aws-sdk/client-ec2'
 import { errorMessage } from '../common/errors.js'
 import type { LaunchTemplateRef } from '../inputs/launch-template.js'
@@ -30,24 +34,26 @@ export interface RollOptions {
   ec2For?: (region: string) => EC2Client
 }
 
-// DescribeLaunchTemplates answers these when the region has no such template.
+// EC2 answers these when the region has no such template.
 const notFoundCodes = new Set([
   'InvalidLaunchTemplateName.NotFoundException',
   'InvalidLaunchTemplateId.NotFound',
   'InvalidLaunchTemplateId.Malformed'
 ])
 
-async function findTemplate(ec2: EC2Client, template: LaunchTemplateRef): Promise<LaunchTemplate | undefined> {
+/** The template's default version, with its data: what the new version is made from. */
+async function findDefaultVersion(ec2: EC2Client, template: LaunchTemplateRef): Promise<LaunchTemplateVersion | undefined> {
   try {
     const found = await ec2.send(
-      new DescribeLaunchTemplatesCommand(
-        template.id !== undefined ? { LaunchTemplateIds: [template.id] } : { LaunchTemplateNames: [template.name] }
-      )
+      new DescribeLaunchTemplateVersionsCommand({
+        ...(template.id !== undefined ? { LaunchTemplateId: template.id } : { LaunchTemplateName: template.name }),
+        Versions: ['$Default']
+      })
     )
-    return found.LaunchTemplates?.[0]
+    return found.LaunchTemplateVersions?.[0]
   } catch (error) {
     if (notFoundCodes.has(awsErrorCode(error))) return undefined
-    throw new StepFailed(error, 'ec2:DescribeLaunchTemplates')
+    throw new StepFailed(error, 'ec2:DescribeLaunchTemplateVersions')
   }
 }
 
@@ -69,20 +75,63 @@ async function send<T>(permission: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The block devices of `source` to give the new version again, or undefined when none needs it.
+ * EC2 does not carry a source version's snapshots into a new version unless the call names them
+ * again: a data volume made from a snapshot would come up empty, or the launch would fail for
+ * want of a size. Naming any mapping replaces the source's whole list, so all are given, each as
+ * the source has it. A snapshot is named again only for a device the new AMI does not fill from a
+ * snapshot of its own, and only when it is none of the replaced AMI's: those are the image's
+ * volumes, which the new AMI replaces.
+ */
+async function mappingsToCarry(
+  ec2: EC2Client,
+  source: LaunchTemplateVersion,
+  amiId: string
+): Promise<RequestLaunchTemplateData['BlockDeviceMappings']> {
+  const mappings: LaunchTemplateBlockDeviceMapping[] = source.LaunchTemplateData?.BlockDeviceMappings ?? []
+  if (!mappings.some((mapping) => mapping.Ebs?.SnapshotId)) return undefined
+  const previousAmi = source.LaunchTemplateData?.ImageId
+  const images = await send('ec2:DescribeImages', () =>
+    ec2.send(
+      new DescribeImagesCommand({
+        Filters: [{ Name: 'image-id', Values: previousAmi?.startsWith('ami-') ? [amiId, previousAmi] : [amiId] }]
+      })
+    )
+  )
+  const newAmi = images.Images?.find((image) => image.ImageId === amiId)
+  if (newAmi === undefined) throw new Error(`EC2 does not show AMI ${amiId}, whose block devices the new version needs`)
+  const filledByNewAmi = new Set(
+    (newAmi.BlockDeviceMappings ?? []).filter((mapping) => mapping.Ebs?.SnapshotId).map((mapping) => mapping.DeviceName)
+  )
+  const previousSnapshots = new Set(
+    images.Images?.filter((image) => image.ImageId === previousAmi)
+      .flatMap((image) => image.BlockDeviceMappings ?? [])
+      .map((mapping) => mapping.Ebs?.SnapshotId)
+  )
+  return mappings.map(({ Ebs, ...mapping }) => {
+    if (Ebs === undefined) return mapping
+    const { SnapshotId, ...volume } = Ebs
+    const carried = SnapshotId !== undefined && !filledByNewAmi.has(mapping.DeviceName) && !previousSnapshots.has(SnapshotId)
+    return { ...mapping, Ebs: carried ? { ...volume, SnapshotId } : volume }
+  })
+}
+
 async function rollRegion(ec2: EC2Client, region: string, amiId: string, options: RollOptions): Promise<LaunchTemplateResult> {
-  const found = await findTemplate(ec2, options.template)
-  if (found?.LaunchTemplateId === undefined || found.DefaultVersionNumber === undefined) {
+  const source = await findDefaultVersion(ec2, options.template)
+  if (source?.LaunchTemplateId === undefined || source.VersionNumber === undefined) {
     return { region, amiId, outcome: 'missing' }
   }
-  const launchTemplateId = found.LaunchTemplateId
+  const launchTemplateId = source.LaunchTemplateId
   const description = `AMI ${amiId}${options.builtBy ? ` built by ${options.builtBy}` : ''}`.slice(0, 255)
+  const blockDeviceMappings = await mappingsToCarry(ec2, source, amiId)
   const created = await send('ec2:CreateLaunchTemplateVersion', () =>
     ec2.send(
       new CreateLaunchTemplateVersionCommand({
         LaunchTemplateId: launchTemplateId,
-        SourceVersion: String(found.DefaultVersionNumber),
+        SourceVersion: String(source.VersionNumber),
         VersionDescription: description,
-        LaunchTemplateData: { ImageId: amiId }
+        LaunchTemplateData: { ImageId: amiId, ...(blockDeviceMappings ? { BlockDeviceMappings: blockDeviceMappings } : {}) }
       })
     )
   )
@@ -93,7 +142,7 @@ async function rollRegion(ec2: EC2Client, region: string, amiId: string, options
       ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: launchTemplateId, DefaultVersion: String(version) }))
     )
   }
-  const launchTemplateName = found.LaunchTemplateName ?? launchTemplateId
+  const launchTemplateName = source.LaunchTemplateName ?? launchTemplateId
   return { region, amiId, outcome: 'updated', launchTemplateId, launchTemplateName, version, madeDefault: options.makeDefault }
 }
 

@@ -1,6 +1,7 @@
 // Launch templates and their versions: what a deployment step reads and rolls. A version's
 // data is kept as the `LaunchTemplateData.*` parameters it was created with; a new version made
-// from a source version starts from the source's data, and what the call sends replaces it.
+// from a source version starts from the source's data (without its block devices' snapshots),
+// and each member the call sends replaces the source's.
 import { randomUUID } from 'node:crypto'
 import { Ec2Error, invalidParameterValue, missingParameter } from '../errors.js'
 import { applyFilters, type FilterFields } from '../filters.js'
@@ -26,13 +27,46 @@ function dataParams(params: Params): Record<string, string> {
   return data
 }
 
-/** The data's simple members, by their wire names (`imageId`); nested ones are left out. */
+const wireName = (name: string) => name[0].toLowerCase() + name.slice(1)
+
+/** `BlockDeviceMapping.N.*` parameters as the `blockDeviceMappingSet` EC2 answers with. */
+function blockDeviceMappingsXml(data: Record<string, string>): XmlValue[] {
+  const mappings = new Map<string, Record<string, XmlValue>>()
+  for (const [key, value] of Object.entries(data)) {
+    const [member, index, ...path] = key.split('.')
+    if (member !== 'BlockDeviceMapping' || path.length === 0) continue
+    let node = mappings.get(index) ?? {}
+    mappings.set(index, node)
+    for (const name of path.slice(0, -1)) node = (node[wireName(name)] ??= {}) as Record<string, XmlValue>
+    node[wireName(path[path.length - 1])] = value
+  }
+  return [...mappings.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([, mapping]) => mapping)
+}
+
+/** The data's simple members and block device mappings, by their wire names (`imageId`). */
 function dataXml(data: Record<string, string>): XmlValue {
   const members: Record<string, XmlValue> = {}
   for (const [key, value] of Object.entries(data)) {
-    if (!key.includes('.')) members[key[0].toLowerCase() + key.slice(1)] = value
+    if (!key.includes('.')) members[wireName(key)] = value
   }
+  const mappings = blockDeviceMappingsXml(data)
+  if (mappings.length > 0) members.blockDeviceMappingSet = mappings
   return members
+}
+
+/**
+ * A new version's data made from its source version's: each member the call sends replaces the
+ * source's whole member (a list such as `BlockDeviceMapping.N` is replaced, not merged), and, as
+ * EC2 documents for `SourceVersion`, the snapshots of the source's block device mappings are
+ * not inherited: only a snapshot the call itself names is kept.
+ */
+function dataFromSource(source: Record<string, string>, sent: Record<string, string>): Record<string, string> {
+  const member = (key: string) => key.split('.')[0]
+  const replaced = new Set(Object.keys(sent).map(member))
+  const inherited = Object.entries(source).filter(
+    ([key]) => !replaced.has(member(key)) && !/^BlockDeviceMapping\.\d+\.Ebs\.SnapshotId$/.test(key)
+  )
+  return { ...Object.fromEntries(inherited), ...sent }
 }
 
 function templateXml(template: LaunchTemplateRecord): XmlValue {
@@ -155,7 +189,7 @@ const createLaunchTemplateVersion: Handler = ({ region, params }) => {
     versionNumber: template.versions.length + 1,
     description: params.VersionDescription,
     createTime: new Date(),
-    data: { ...(source?.data ?? {}), ...dataParams(params) }
+    data: source === undefined ? dataParams(params) : dataFromSource(source.data, dataParams(params))
   }
   template.versions.push(version)
   return { launchTemplateVersion: versionXml(template, version) }
