@@ -554,6 +554,23 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(extraPermissions()).toEqual(readmeInputPermissions('ssm-parameter'))
     })
 
+    it("a name SSM refuses once its ARN is counted is an input error, before anything is built", async () => {
+      // 975 characters: under 1011 alone, but SSM counts the 45 of arn:aws:ssm:us-east-1:123456789012:parameter/ too.
+      const name = `/images/${'web'.repeat(320)}/latest`
+      expect(name.length).toBe(975)
+      const result = await run({ 'ssm-parameter': name })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.map((error) => error.message)).toEqual([
+        `ssm-parameter: expected a Parameter Store name of at most 955 characters, found 975 ("${name.slice(0, 40)}…"): ` +
+          "SSM's limit of 1011 characters counts the ARN in front of the name, and the parameter goes to every region a build " +
+          'makes an AMI in, which only Packer knows; so the name is bounded by the longest ARN in front of a name of any region ' +
+          'the AWS SDK knows: arn:aws-iso-f:ssm:us-isof-south-1:111122223333:parameter/ (57 characters; a leading "/" of the name is its last)'
+      ])
+      expect(result.errors[0].properties.title).toBe('Invalid input')
+      expect(endpoint.calls.slice(setUpCalls)).toEqual([])
+      expect(result.outputs['ami-id']).toBeUndefined()
+    })
+
     it('a region where the put is denied fails the step; the others are published', async () => {
       endpoint.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'User: loopback is not authorized to perform: ssm:PutParameter', region: 'us-west-2' })
       const result = await run({ 'ssm-parameter': 'web-ami' })

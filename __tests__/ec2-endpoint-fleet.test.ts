@@ -161,6 +161,24 @@ describe('SSM parameters', () => {
     ).rejects.toMatchObject({ name: 'ValidationException' })
   })
 
+  it("refuses a name whose ARN passes 1011 characters, counting a path's leading / once", async () => {
+    // us-east-1's ARN before a name is 45 characters: arn:aws:ssm:us-east-1:123456789012:parameter/
+    const client = ssm()
+    const put = (name: string) => client.send(new PutParameterCommand({ Name: name, Value: SOURCE_AMI_ID, Type: 'String' }))
+    expect(await put('a'.repeat(966))).toMatchObject({ Version: 1 })
+    expect(await put(`/${'b'.repeat(966)}`)).toMatchObject({ Version: 1 })
+    const got = await client.send(new GetParameterCommand({ Name: `/${'b'.repeat(966)}` }))
+    expect(got.Parameter?.ARN).toBe(`arn:aws:ssm:us-east-1:123456789012:parameter/${'b'.repeat(966)}`)
+    await expect(put('c'.repeat(967))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message:
+        'Parameter name is too long: with the 45 characters of the ARN that precede it ' +
+        '(arn:aws:ssm:us-east-1:123456789012:parameter/), it is 1012 characters; the maximum is 1011.'
+    })
+    await expect(put(`/images/${'d'.repeat(960)}`)).rejects.toMatchObject({ name: 'ValidationException' })
+    expect(Object.keys(endpoint.parameters('us-east-1'))).toHaveLength(2)
+  })
+
   it('answers an injected fault in SSM JSON', async () => {
     endpoint.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'not allowed', status: 400 })
     await expect(

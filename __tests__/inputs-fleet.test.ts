@@ -2,10 +2,12 @@
 // message naming the input.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { familyTagging, newAmisByFamily } from '../src/aws/families.js'
+import { longestArnRegion, regionName } from '../src/common/regions.js'
 import { computeFingerprint, fingerprintFiles } from '../src/inputs/fingerprint.js'
 import { readHclTemplate, withHclTemplate } from '../src/inputs/hcl.js'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
@@ -70,6 +72,39 @@ describe('ssm-parameter', () => {
     expect(await problems({ 'ssm-parameter': name })).toEqual([
       `ssm-parameter: expected a Parameter Store name with ${expected}, found "${name}"`
     ])
+  })
+
+  it("bounds the name by the longest ARN before it: 1011 - 57 characters, a path's leading / not counted", async () => {
+    const path = (length: number) => `/${'a'.repeat(length - 1)}`
+    expect((await read({ 'ssm-parameter': 'a'.repeat(954) })).ssmParameter).toHaveLength(954)
+    expect((await read({ 'ssm-parameter': path(955) })).ssmParameter).toHaveLength(955)
+    const why =
+      "SSM's limit of 1011 characters counts the ARN in front of the name, and the parameter goes to every region a build makes " +
+      'an AMI in, which only Packer knows; so the name is bounded by the longest ARN in front of a name of any region the AWS SDK ' +
+      'knows: arn:aws-iso-f:ssm:us-isof-south-1:111122223333:parameter/ (57 characters; a leading "/" of the name is its last)'
+    expect(await problems({ 'ssm-parameter': 'a'.repeat(955) })).toEqual([
+      `ssm-parameter: expected a Parameter Store name of at most 954 characters, found 955 ("${'a'.repeat(40)}…"): ${why}`
+    ])
+    expect(await problems({ 'ssm-parameter': path(956) })).toEqual([
+      `ssm-parameter: expected a Parameter Store name of at most 955 characters, found 956 ("/${'a'.repeat(39)}…"): ${why}`
+    ])
+  })
+
+  it("that longest ARN is the longest of any region the AWS SDK knows", async () => {
+    // The SDK's endpoint rules' partitions, as bundled: the SSM client's regions.
+    const core = dirname(createRequire(import.meta.url).resolve('@aws-sdk/core/package.json'))
+    const { partitionsInfo } = (await import(join(core, 'dist-es/submodules/client/util-endpoints/lib/aws/partitions.js'))) as {
+      partitionsInfo: { partitions: Array<{ outputs: { name: string }; regions: Record<string, unknown> }> }
+    }
+    const arns = partitionsInfo.partitions.flatMap(({ outputs, regions }) =>
+      Object.keys(regions)
+        .filter((region) => new RegExp(`^${regionName}$`).test(region))
+        .map((region) => `arn:${outputs.name}:ssm:${region}:`)
+    )
+    expect(arns.length).toBeGreaterThan(30)
+    const longest = Math.max(...arns.map((arn) => arn.length))
+    expect(`arn:${longestArnRegion.partition}:ssm:${longestArnRegion.region}:`).toHaveLength(longest)
+    expect(arns).toContain(`arn:${longestArnRegion.partition}:ssm:${longestArnRegion.region}:`)
   })
 })
 

@@ -6,3 +6,11 @@
  * Sovereign Cloud's eusc-de-east-1.
  */
 export const regionName = '[a-z]{2,}(?:-[a-z]+)+-\\d+'
+
+/**
+ * The region whose ARNs have the longest beginning (`arn:PARTITION:SERVICE:REGION:`) of those the
+ * AWS SDK knows (its endpoint rules' partitions and their regions): what bounds a name whose
+ * length is counted with its ARN's, where the region is only known once Packer has built. A
+ * test checks it against the SDK's list.
+ */
+export const longestArnRegion = { partition: 'aws-iso-f', region: 'us-isof-south-1' } as const

@@ -1,14 +1,22 @@
 // SSM Parameter Store on the same loopback server: the AWS JSON 1.1 protocol (`POST /`, the
 // operation in `X-Amz-Target: AmazonSSM.<Operation>`), reached by an SDK through
-// AWS_ENDPOINT_URL_SSM. PutParameter and GetParameter, with Parameter Store's rules for
-// versions, overwriting and the `aws:ec2:image` data type: EC2 checks such a value after
-// PutParameter has answered, and a version whose AMI does not exist in the region is dropped.
+// AWS_ENDPOINT_URL_SSM. PutParameter and GetParameter, with Parameter Store's rules for names
+// (whose length counts the ARN before them), versions, overwriting and the `aws:ec2:image` data
+// type: EC2 checks such a value after PutParameter has answered, and a version whose AMI does
+// not exist in the region is dropped.
 import { Ec2Error } from './errors.js'
 import { SELF_ACCOUNT_ID, type ParameterRecord, type RegionState } from './world.js'
 
 export const SSM_TARGET_PREFIX = 'AmazonSSM.'
 
 const PARAMETER_NAME = /^\/?[a-zA-Z0-9_.\-/]{1,2047}$/
+/**
+ * PutParameter's API reference: "The maximum length for a parameter name that you specify is 1011
+ * characters. This count of 1011 characters includes the characters in the ARN that precede the
+ * name you specify." It gives the rule and, for names, the error code (ValidationException), not
+ * the words: the message below says the rule with this name's numbers.
+ */
+const MAX_NAME_WITH_ARN = 1011
 const TYPES = ['String', 'StringList', 'SecureString']
 const DATA_TYPES = ['text', 'aws:ec2:image', 'aws:ssm:integration']
 const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/
@@ -28,16 +36,29 @@ function text(body: Body, member: string, required = true): string | undefined {
   return value
 }
 
-function parameterName(body: Body): string {
+/** A parameter's ARN: a path's leading "/" is the one after `parameter` (/a/b is …:parameter/a/b, web is …:parameter/web). */
+function parameterArn(region: RegionState, name: string): string {
+  return `arn:aws:ssm:${region.name}:${SELF_ACCOUNT_ID}:parameter/${name.replace(/^\//, '')}`
+}
+
+function parameterName(region: RegionState, body: Body): string {
   const name = text(body, 'Name') as string
   if (!PARAMETER_NAME.test(name) || /^\/?aws|^\/?ssm/i.test(name)) {
     throw validation(`Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive), and must use letters, numbers, ".", "-", "_" and "/": ${name}`)
+  }
+  const arn = parameterArn(region, name)
+  if (arn.length > MAX_NAME_WITH_ARN) {
+    const before = arn.length - name.replace(/^\//, '').length
+    throw validation(
+      `Parameter name is too long: with the ${before} characters of the ARN that precede it (${arn.slice(0, before)}), ` +
+        `it is ${arn.length} characters; the maximum is ${MAX_NAME_WITH_ARN}.`
+    )
   }
   return name
 }
 
 function putParameter(region: RegionState, body: Body): Body {
-  const name = parameterName(body)
+  const name = parameterName(region, body)
   const value = text(body, 'Value') as string
   const existing = region.parameters.get(name)
   const type = text(body, 'Type', false) ?? existing?.type
@@ -66,7 +87,7 @@ function putParameter(region: RegionState, body: Body): Body {
 }
 
 function getParameter(region: RegionState, body: Body): Body {
-  const name = parameterName(body)
+  const name = parameterName(region, body)
   const record = region.parameters.get(name)
   const latest = record?.versions.at(-1)
   if (record === undefined || latest === undefined) throw new Ec2Error('ParameterNotFound', `Parameter ${name} not found.`)
@@ -77,7 +98,7 @@ function getParameter(region: RegionState, body: Body): Body {
       Value: latest.value,
       Version: latest.version,
       LastModifiedDate: latest.modified.getTime() / 1000,
-      ARN: `arn:aws:ssm:${region.name}:${SELF_ACCOUNT_ID}:parameter${name.startsWith('/') ? '' : '/'}${name}`,
+      ARN: parameterArn(region, record.name),
       DataType: record.dataType
     }
   }
