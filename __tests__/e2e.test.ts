@@ -115,6 +115,46 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     )
   })
 
+  it("a JSON builder whose name holds a comma, without a manifest: its AMIs are read from Packer's output under that name, and tagged", async () => {
+    // Packer writes a line's target as it is (`…,web,blue,artifact,0,id,…`): only its data is escaped.
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    template.builders[0].name = 'web,blue'
+    delete template['post-processors']
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const result = await run({ 'working-directory': 'json' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const builds = JSON.parse(result.outputs.builds) as Record<string, Record<string, string>>
+    expect(Object.keys(builds)).toEqual(['web,blue'])
+    expect(Object.keys(builds['web,blue']).sort()).toEqual([...regions].sort())
+    expect(JSON.parse(result.outputs['ami-ids'])).toEqual(builds['web,blue'])
+    expect(JSON.parse(result.outputs.artifacts)[0]).toMatchObject({ build: 'web,blue', builderType: 'amazon-ebs' })
+    expectTaggedEverywhere(builds['web,blue'], {})
+    for (const [region, amiId] of Object.entries(builds['web,blue'])) {
+      expect(endpoint.tagsOf(region, amiId)).toMatchObject({ PackerBuild: 'amazon-ebs web,blue' })
+    }
+  })
+
+  it("HCL2: a build block whose name holds a comma, beside another build, without a manifest: its AMIs are read under its name", async () => {
+    // With two builds, packer inspect lists them before the build, under the names Packer gives their lines.
+    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    const text = readFileSync(path, 'utf8').replace('post-processor "manifest" {}', '')
+    const source = /source "amazon-ebs" "demo" \{[^]*?\n\}\n/.exec(text)?.[0] as string
+    const blue = source.replace('"demo"', '"blue"').replace('"${var.ami_name_prefix}-', '"blue-')
+    writeFileSync(path, `${text}\n${blue}\nbuild {\n  name    = "web,blue"\n  sources = ["source.amazon-ebs.blue"]\n}\n`)
+    const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const builds = JSON.parse(result.outputs.builds) as Record<string, Record<string, string>>
+    expect(Object.keys(builds)).toEqual(['amazon-ebs.demo', 'web,blue.amazon-ebs.blue'])
+    expect(Object.keys(builds['web,blue.amazon-ebs.blue']).sort()).toEqual([...regions].sort())
+    expectTaggedEverywhere(builds['web,blue.amazon-ebs.blue'], {})
+    for (const [region, amiId] of Object.entries(builds['web,blue.amazon-ebs.blue'])) {
+      expect(endpoint.tagsOf(region, amiId)).toMatchObject({ PackerBuild: 'amazon-ebs web,blue.amazon-ebs.blue' })
+    }
+  })
+
   it("tags that, with the template's own, pass EC2's 50: the build's AMIs are in the outputs, and the failure says why", async () => {
     // The demo template gives its AMIs Name and SourceAMI; the action adds 7 provenance tags and ImageFamily and the fingerprint's 3.
     const tags = Array.from({ length: 38 }, (_, i) => `Team${i}=platform`).join('\n')

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { Buffer } from 'node:buffer'
 import {
+  commaNames,
   hclDiagnostics,
   locateError,
   noTemporaryResources,
@@ -30,6 +31,28 @@ describe('parseEventLine', () => {
   it('ignores lines that are not events', () => {
     expect(parseEventLine('panic: runtime error')).toBeUndefined()
     expect(parseEventLine('')).toBeUndefined()
+  })
+
+  it('reads the target of a build whose name holds a comma by that name, the longest first; other lines as before', () => {
+    // Packer writes the target as it is: a builder named `web,blue` makes this line.
+    const line = '1,web,blue,artifact,0,id,us-east-1:ami-1%!(PACKER_COMMA)eu-west-1:ami-2'
+    expect(parseEventLine(line)).toMatchObject({ target: 'web', type: 'blue' })
+    const names = commaNames(['web', 'web,blue', 'a,b', 'a,b,c'])
+    expect(names).toEqual(['web,blue', 'a,b,c', 'a,b'])
+    expect(parseEventLine(line, names)).toEqual({
+      timestamp: '1',
+      target: 'web,blue',
+      type: 'artifact',
+      data: ['0', 'id', 'us-east-1:ami-1,eu-west-1:ami-2']
+    })
+    expect(parseEventLine('1,a,b,c,error,it failed', names)).toMatchObject({ target: 'a,b,c', type: 'error', data: ['it failed'] })
+    expect(parseEventLine('1,a,b,artifact-count,1', names)).toMatchObject({ target: 'a,b', type: 'artifact-count', data: ['1'] })
+    // A name that only begins the target is not it; lines of other builds and of the run are read as before.
+    expect(parseEventLine('1,web,blueish,artifact-count,1', names)).toMatchObject({ target: 'web', type: 'blueish' })
+    expect(parseEventLine('1,web,artifact-count,1', names)).toMatchObject({ target: 'web', type: 'artifact-count' })
+    expect(parseEventLine('1,,ui,say,==> web,blue: Creating AMI', names)).toMatchObject({ target: '', type: 'ui' })
+    expect(parseEventLine('1,web,blue', names)).toMatchObject({ target: 'web', type: 'blue', data: [] })
+    expect(parseEventLine('web,blue,artifact,0,end', names)).toBeUndefined()
   })
 })
 

@@ -1,5 +1,6 @@
 // Packer's -machine-readable output: one event per line, `timestamp,target,type,data...`.
-// Inside data, commas are written as %!(PACKER_COMMA) and newlines as a literal \n.
+// Inside data, commas are written as %!(PACKER_COMMA) and newlines as a literal \n; the target,
+// a build's name, is written as it is (packer/ui.go, MachineReadableUi.Machine).
 import { Buffer } from 'node:buffer'
 
 export interface PackerEvent {
@@ -19,12 +20,19 @@ export function unescapeField(field: string): string {
     .replaceAll('\\r', '\r')
 }
 
-/** Parses one line; anything that is not a machine-readable event (e.g. a panic) is undefined. */
-export function parseEventLine(line: string): PackerEvent | undefined {
+/**
+ * Parses one line; anything that is not a machine-readable event (e.g. a panic) is undefined.
+ * `namesWithCommas` (commaNames) are the template's builds whose names hold a comma, which a
+ * JSON builder's `name` may: a line that goes on with one of them and a comma is that build's,
+ * where its target would otherwise end at its first comma.
+ */
+export function parseEventLine(line: string, namesWithCommas: readonly string[] = []): PackerEvent | undefined {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line
   const afterTimestamp = text.indexOf(',')
-  const afterTarget = afterTimestamp < 0 ? -1 : text.indexOf(',', afterTimestamp + 1)
-  if (afterTarget < 0 || !/^\d+$/.test(text.slice(0, afterTimestamp))) return undefined
+  if (afterTimestamp < 0 || !/^\d+$/.test(text.slice(0, afterTimestamp))) return undefined
+  const named = namesWithCommas.find((name) => text.startsWith(name, afterTimestamp + 1) && text[afterTimestamp + 1 + name.length] === ',')
+  const afterTarget = named === undefined ? text.indexOf(',', afterTimestamp + 1) : afterTimestamp + 1 + named.length
+  if (afterTarget < 0) return undefined
   const afterType = text.indexOf(',', afterTarget + 1)
   const type = afterType < 0 ? text.slice(afterTarget + 1) : text.slice(afterTarget + 1, afterType)
   const data = afterType < 0 ? [] : text.slice(afterType + 1).split(',').map(unescapeField)
@@ -34,6 +42,11 @@ export function parseEventLine(line: string): PackerEvent | undefined {
     type,
     data
   }
+}
+
+/** The build names that hold a comma, longest first, as parseEventLine takes them. */
+export function commaNames(buildNames: readonly string[]): string[] {
+  return buildNames.filter((name) => name.includes(',')).sort((a, b) => b.length - a.length)
 }
 
 /**
@@ -272,6 +285,9 @@ export class RunRecord {
    */
   private readonly colonNames: Array<{ name: string; prefix: Buffer }>
 
+  /** The template's build names that hold a comma, longest first: what reads their events' targets (parseEventLine). */
+  readonly namesWithCommas: string[]
+
   /** The template's `amazon-chroot` builds that their names do not tell (a JSON builder's `name`). */
   private readonly chrootBuilds: Set<string>
 
@@ -285,6 +301,7 @@ export class RunRecord {
     { buildNames = [], chrootBuilds = [] }: { buildNames?: string[]; chrootBuilds?: string[] } = {}
   ) {
     this.chrootBuilds = new Set(chrootBuilds)
+    this.namesWithCommas = commaNames(buildNames)
     this.colonNames = buildNames
       .filter((name) => name.includes(': '))
       .sort((a, b) => b.length - a.length)

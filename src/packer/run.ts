@@ -244,7 +244,7 @@ function lineHandlers(log: PackerLog, record: RunRecord): { onStdoutLine: LineHa
       return
     }
     const line = bytes.toString('utf8', start, end)
-    const event = parseEventLine(line)
+    const event = parseEventLine(line, record.namesWithCommas)
     if (event) {
       record.observe(event)
       log.event(event)
