@@ -155,6 +155,19 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     }
   })
 
+  it('HCL2: the only build, named with a comma, without a manifest: packer inspect tells its name, and its AMIs are read under it', async () => {
+    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    const text = readFileSync(path, 'utf8').replace('post-processor "manifest" {}', '')
+    writeFileSync(path, text.replace('build {\n', 'build {\n  name = "web,blue"\n'))
+    const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const builds = JSON.parse(result.outputs.builds) as Record<string, Record<string, string>>
+    expect(Object.keys(builds)).toEqual(['web,blue.amazon-ebs.demo'])
+    expect(Object.keys(builds['web,blue.amazon-ebs.demo']).sort()).toEqual([...regions].sort())
+    expectTaggedEverywhere(builds['web,blue.amazon-ebs.demo'], {})
+  })
+
   it("tags that, with the template's own, pass EC2's 50: the build's AMIs are in the outputs, and the failure says why", async () => {
     // The demo template gives its AMIs Name and SourceAMI; the action adds 7 provenance tags and ImageFamily and the fingerprint's 3.
     const tags = Array.from({ length: 38 }, (_, i) => `Team${i}=platform`).join('\n')

@@ -9,6 +9,7 @@ import type { Inputs } from '../src/inputs/index.js'
 import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
 import {
   hclBuildCount,
+  hclNamesMayHoldComma,
   hclRenamesSources,
   hclManifestOutput,
   hclPostProcessorNames,
@@ -568,6 +569,21 @@ describe('hclBuildCount', () => {
     rmSync(join(directory, 'one.pkr.hcl'))
   })
 
+  it('says when a build name may hold a comma: written with one, or made by an expression', async () => {
+    const cases: Array<[string, boolean]> = [
+      ['build {\n  name = "web,blue"\n  sources = ["source.amazon-ebs.a"]\n}\n', true],
+      ['build {\n  source "amazon-ebs.a" {\n    name = "a,b"\n  }\n}\n', true],
+      ['build {\n  name = "${var.env}-web"\n  sources = ["source.amazon-ebs.a"]\n}\n', true],
+      ['build {\n  name = var.build\n  sources = ["source.amazon-ebs.a"]\n}\n', true],
+      ['build {\n  name = "web"\n  source "amazon-ebs.a" {\n    name = "a1"\n  }\n}\n', false],
+      ['build {\n  sources = ["source.amazon-ebs.a"]\n}\n', false]
+    ]
+    for (const [text, expected] of cases) {
+      expect([text, hclNamesMayHoldComma(await parsed({ 'one.pkr.hcl': text }))]).toEqual([text, expected])
+      rmSync(join(directory, 'one.pkr.hcl'))
+    }
+  })
+
   it('counts one for a single source, and none without a build block', async () => {
     expect(hclBuildCount(await parsed({ 'one.pkr.hcl': 'build {\n  sources = ["source.amazon-ebs.a"]\n}\n' }))).toBe(1)
     rmSync(join(directory, 'one.pkr.hcl'))
@@ -624,6 +640,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       sensitiveUnknown: [],
       buildCount: 0,
       renamesSources: false,
+      namesMayHoldComma: false,
       postProcessorNames: ['manifest'],
       otherManifestOutputs: [],
       unreadable: [],

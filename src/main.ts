@@ -157,8 +157,9 @@ interface BuildNames {
 
 /**
  * An HCL2 template's builds in Packer's own order, from packer inspect (a JSON template's are
- * known already). Inspect runs beside validate, and only when there is an order to know: a
- * template whose build blocks make one build has none. With only/except it comes first, to
+ * known already). Inspect runs beside validate, and only when there is an order to know (a
+ * template whose build blocks make one build has none) or a name to know: one that may hold a
+ * comma, which Packer's lines do not tell from the next field. With only/except it comes first, to
  * check them against its list. When it gives none, the builds are ordered as they finish
  * (packer validate says better why a template does not parse), and only/except are left to
  * Packer. It is not asked where its list would not name the builds as it builds them.
@@ -175,7 +176,7 @@ function listBuilds(
   const selects = inputs.only.length > 0 || inputs.except.length > 0
   const ordered = template === undefined ? Promise.resolve(true) : template.then(async (read) => {
     await checkListNamesBuilds(packer.version, read, selects)
-    return selects || read.buildCount !== 1
+    return selects || read.buildCount !== 1 || read.namesMayHoldComma
   })
   const listed = ordered.then((inspect) =>
     inspect && !stopping.signal.aborted

@@ -216,6 +216,22 @@ export function hclRenamesSources(files: HclBody[]): boolean {
   )
 }
 
+/**
+ * Whether a build's name may hold a comma: a build block's `name`, or a name it gives a source
+ * (`source "TYPE.NAME" { name = … }`), that is written with one or made by an expression.
+ * Packer writes a build's name as it is in its machine-readable lines, where a comma ends it.
+ */
+export function hclNamesMayHoldComma(files: HclBody[]): boolean {
+  const mayHoldComma = (name: unknown) => name !== undefined && (typeof name !== 'string' || /,|[$%]\{/.test(name))
+  return files.some((file) =>
+    bodies(file.build).some(
+      (build) =>
+        mayHoldComma(build.name) ||
+        [...labelled(build.source)].some(([, definitions]) => definitions.some((definition) => mayHoldComma(definition.name)))
+    )
+  )
+}
+
 /** `packer { required_plugins { … } }` declarations, each as canonical JSON, sorted. */
 export function hclRequiredPlugins(files: HclBody[]): string[] {
   const declarations: string[] = []
@@ -440,6 +456,8 @@ export interface HclTemplate {
   postProcessorNames?: string[]
   /** A build block names a build of its own (`source "TYPE.NAME" { name = … }`). */
   renamesSources: boolean
+  /** A build's name may hold a comma (hclNamesMayHoldComma): only packer inspect tells it. */
+  namesMayHoldComma: boolean
   /** Files the parser could not read, and where: their sensitive variables are unknown. */
   unreadable: Unreadable[]
   /** What is wrong with the manifest file already at the template's manifest path. */
@@ -538,6 +556,7 @@ export async function readHclTemplate(
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: allRead ? hclBuildCount(files) : undefined,
     renamesSources: hclRenamesSources(files),
+    namesMayHoldComma: hclNamesMayHoldComma(files),
     postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
     unreadable,
     variablesProblems: allRead ? undeclaredVariables(files, request) : []
