@@ -3,6 +3,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { familyPrefixOf, imageFamilyOf } from '../src/inputs/retention.js'
 import { projectRoot } from './support/action-process.js'
 import { readActionYml } from './support/action-yml.js'
 
@@ -27,6 +28,23 @@ describe('README.md', () => {
       if (declared) expect(shownDefault.startsWith(`\`${declared}\``)).toBe(true)
       else expect(shownDefault === '' || shownDefault.includes('AWS_REGION')).toBe(true)
     }
+  })
+
+  it('gives the default image family as the action makes it, wherever it names it', () => {
+    // The family of a build's AMIs in the words of the README: what the action makes of them.
+    const inWords = imageFamilyOf('build-name', {
+      familyPrefix: familyPrefixOf('owner/repo', { workspace: '/w', workingDirectory: '/w', template: 'template-path' })
+    })
+    expect(inWords).toBe('owner/repo/template-path/build-name')
+    const input = tableRows('Inputs').find(([name]) => name === '`image-family`')
+    expect(input?.[2]).toContain(`Default: \`${inWords}\``)
+    const tag = tableRows('Provenance tags').find(([key]) => key === '`ImageFamily`')
+    expect(tag?.[1]).toContain(`\`${inWords}\``)
+    // Retention's example, from a template directory in a working directory.
+    const example = imageFamilyOf('amazon-ebs.ubuntu', {
+      familyPrefix: familyPrefixOf('acme/images', { workspace: '/w', workingDirectory: '/w/images/web', template: '.' })
+    })
+    expect(readme.replace(/\s+/g, ' ')).toContain(`(\`${example}\` for \`template: .\` in \`working-directory: images/web\`)`)
   })
 
   it('lists every output of action.yml', () => {
