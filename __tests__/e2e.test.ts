@@ -168,6 +168,16 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expectTaggedEverywhere(builds['web,blue.amazon-ebs.demo'], {})
   })
 
+  it("a tags entry replaces a provenance tag, not the action's own, which keep-images and reuse go by", async () => {
+    const result = await run({ 'working-directory': 'json', tags: 'SourceRef=release\nImageFamily=mine\nBuildFingerprint=mine' })
+    expect(result.exitCode).toBe(0)
+    expect(endpoint.tagsOf('us-east-1', result.outputs['ami-id'])).toMatchObject({
+      SourceRef: 'release',
+      ImageFamily: 'acme/images/json/packer-template.json/amazon-ebs',
+      BuildFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/)
+    })
+  })
+
   it("tags that, with the template's own, pass EC2's 50: the build's AMIs are in the outputs, and the failure says why", async () => {
     // The demo template gives its AMIs Name and SourceAMI; the action adds 7 provenance tags and ImageFamily and the fingerprint's 3.
     const tags = Array.from({ length: 38 }, (_, i) => `Team${i}=platform`).join('\n')

@@ -4,6 +4,8 @@ import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { familyPrefixOf, imageFamilyOf } from '../src/inputs/retention.js'
+import { actionTagKeys } from '../src/inputs/reuse.js'
+import { provenanceTagKeys } from '../src/inputs/tags.js'
 import { projectRoot } from './support/action-process.js'
 import { readActionYml } from './support/action-yml.js'
 
@@ -45,6 +47,15 @@ describe('README.md', () => {
       familyPrefix: familyPrefixOf('acme/images', { workspace: '/w', workingDirectory: '/w/images/web', template: '.' })
     })
     expect(readme.replace(/\s+/g, ' ')).toContain(`(\`${example}\` for \`template: .\` in \`working-directory: images/web\`)`)
+  })
+
+  it("says which provenance tags a tags entry replaces, and which it cannot: the action's own", () => {
+    const section = readme.slice(readme.indexOf('\n## Provenance tags\n'), readme.indexOf('\n## Recipes\n'))
+    const sentence = /\nA `tags` entry with the same key [^\n]*(\n[^\n]+)*/.exec(section)?.[0] ?? ''
+    const named = (keys: string[]) => keys.filter((key) => sentence.includes(`\`${key}\``)).sort()
+    const own = actionTagKeys({ command: 'build', provenanceTags: true, reuse: false, imageFamily: undefined })
+    expect(named(own)).toEqual([...own].sort())
+    expect(named(Object.values(provenanceTagKeys))).toEqual([])
   })
 
   it('lists every output of action.yml', () => {
