@@ -2,10 +2,11 @@
 // real Packer building the demo templates, and the AWS SDK tagging through real HTTP, all
 // against the loopback EC2 endpoint.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parse } from 'yaml'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, parseCommands, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { headingsOf, linksOf, tableRows } from './support/markdown.js'
 import { groupLines } from './support/workflow-commands.js'
@@ -209,6 +210,29 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(result.exitCode).toBe(0)
     expect(endpoint.calls).toEqual([])
     expect(result.outputs['ami-id']).toBeUndefined()
+  })
+
+  it("the README's pull-request recipe validates examples/json with no AWS credentials, its region check on", async () => {
+    const section = readFileSync(join(projectRoot, 'README.md'), 'utf8').split('\n### Validate on pull requests\n')[1]
+    const recipe = parse(/```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '') as {
+      jobs: Record<string, { steps: Array<{ uses?: string; with?: Record<string, unknown> }> }>
+    }
+    const step = Object.values(recipe.jobs)
+      .flatMap((job) => job.steps)
+      .find((candidate) => /\/packer-ami-action@/.test(candidate.uses ?? ''))
+    const inputs = Object.fromEntries(Object.entries(step?.with ?? {}).map(([name, value]) => [name, String(value)]))
+    expect(inputs.command).toBe('validate')
+    cpSync(join(projectRoot, 'examples', 'json'), join(workspace, inputs['working-directory']), { recursive: true })
+    // The runner's environment without any AWS variable: a call to AWS would find no credentials.
+    const result = await runAction({
+      workspace,
+      inputs: { ...inputs, 'packer-version': version },
+      env: { ...runner, HOME: join(workspace, '.home'), CHECKPOINT_DISABLE: '1', AWS_EC2_METADATA_DISABLED: 'true' }
+    })
+    expect(result.errors).toEqual([])
+    expect(result.warnings).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain('packer validate: packer-template.json is valid.')
   })
 
   // An HCL2 template Packer refuses, each problem annotated where it is: the demo template with
