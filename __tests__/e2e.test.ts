@@ -169,14 +169,23 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expectTaggedEverywhere(builds['web,blue.amazon-ebs.demo'], {})
   })
 
-  it("a tags entry replaces a provenance tag, not the action's own, which keep-images and reuse go by", async () => {
-    const result = await run({ 'working-directory': 'json', tags: 'SourceRef=release\nImageFamily=mine\nBuildFingerprint=mine' })
+  it("a tags entry replaces a provenance tag; one of the action's own, which keep-images and reuse go by, is refused before the build", async () => {
+    const result = await run({ 'working-directory': 'json', tags: 'SourceRef=release' })
     expect(result.exitCode).toBe(0)
     expect(endpoint.tagsOf('us-east-1', result.outputs['ami-id'])).toMatchObject({
       SourceRef: 'release',
       ImageFamily: 'acme/images/json/packer-template.json/amazon-ebs',
       BuildFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/)
     })
+    const calls = endpoint.calls.length
+    const refused = await run({ 'working-directory': 'json', tags: 'SourceRef=release\nImageFamily=mine\nBuildFingerprint=mine' })
+    expect(refused.exitCode).toBe(1)
+    expect(refused.errors.map((error) => error.message)).toEqual([
+      "tags: ImageFamily is the action's own tag, which keep-images goes by; set image-family: mine instead of the tags entry",
+      "tags: BuildFingerprint is the action's own, which reuse goes by, written with provenance-tags or reuse; " +
+        'remove the tags entry, or set provenance-tags: false and reuse: false to write it yourself'
+    ])
+    expect(endpoint.calls.length).toBe(calls)
   })
 
   it("tags that, with the template's own, pass EC2's 50: the build's AMIs are in the outputs, and the failure says why", async () => {

@@ -415,8 +415,25 @@ describe('readInputs rejects each bad input with its own message', () => {
     expect(await problems({ tags: tags(48), ...without, ...reuse })).toEqual([
       expect.stringMatching(/found 51 \(48 from tags \+ 0 provenance tags \+ 3 of the action's own \(BuildFingerprint, BuildSet, PackerBuild\)/)
     ])
-    // A key that tags gives too is one tag, counted once.
-    expect(Object.keys((await read({ tags: `${tags(39)}\nBuildSet=mine` })).tags)).toHaveLength(40)
+    // A provenance key that tags gives too is one tag, counted once.
+    expect(Object.keys((await read({ tags: `${tags(39)}\nSourceRef=mine` })).tags)).toHaveLength(40)
+  })
+
+  it("a tags entry of a key the build writes itself is refused, saying which input gives it", async () => {
+    expect(await problems({ tags: 'ImageFamily=web\nTeam=platform' })).toEqual([
+      "tags: ImageFamily is the action's own tag, which keep-images goes by; set image-family: web instead of the tags entry"
+    ])
+    expect(await problems({ tags: 'BuildSet=x\nBuildFingerprint=y', 'provenance-tags': 'false', reuse: 'true', 'aws-region': 'us-east-1' })).toEqual([
+      "tags: BuildFingerprint, BuildSet are the action's own, which reuse goes by, written with provenance-tags or reuse; " +
+        'remove the tags entry, or set provenance-tags: false and reuse: false to write it yourself'
+    ])
+    // Where the build does not write them, they are the user's like any other.
+    const own = 'ImageFamily=web\nBuildFingerprint=y\nBuildSet=x\nPackerBuild=z'
+    expect((await read({ tags: own, 'provenance-tags': 'false' })).tags).toEqual({ ImageFamily: 'web', BuildFingerprint: 'y', BuildSet: 'x', PackerBuild: 'z' })
+    expect(Object.keys((await read({ tags: own, command: 'validate' })).tags)).toHaveLength(4)
+    expect(await problems({ tags: own, 'provenance-tags': 'false', 'image-family': 'base' })).toEqual([
+      "tags: ImageFamily is the action's own tag, which keep-images goes by; set image-family: web instead of the tags entry"
+    ])
   })
 
   it('a region that is not a region, naming where it came from', async () => {

@@ -7,7 +7,7 @@ import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-te
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
 import { readRetentionInputs, type RetentionInputs } from './retention.js'
-import { actionTagKeys, readReuseInputs, type ReuseInputs } from './reuse.js'
+import { actionTagKeys, ownTagProblems, readReuseInputs, type ReuseInputs } from './reuse.js'
 import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
 import { checkTagCount, readTagInputs } from './tags.js'
 import { checkHclDefaultManifest, readTemplateFiles, type TemplateFiles } from './template-files.js'
@@ -63,7 +63,9 @@ export async function readInputs(
     ...(await readReuseInputs(reader, files, inputs.awsRegion))
   }
   await checkHclDefaultManifest(reader, all, { defaultManifestProblems }, env)
-  const tooMany = checkTagCount(all.tags, all.provenanceTags, actionTagKeys(all))
+  const ownKeys = actionTagKeys(all)
+  for (const problem of ownTagProblems(all.tags, ownKeys)) reader.problem(problem)
+  const tooMany = checkTagCount(all.tags, all.provenanceTags, ownKeys)
   if (tooMany) reader.problem(tooMany)
   reader.done()
   return all

@@ -51,6 +51,30 @@ export function actionTagKeys(inputs: TaggingInputs): string[] {
 }
 
 /**
+ * A `tags` entry of a key the build writes itself (`ownKeys`, from actionTagKeys) would never
+ * reach an AMI: the action's value takes its place, since keep-images and reuse go by it.
+ * Refused, saying how to get what the entry asks for.
+ */
+export function ownTagProblems(userTags: Record<string, string>, ownKeys: string[]): string[] {
+  const given = ownKeys.filter((key) => key in userTags)
+  const problems: string[] = []
+  if (given.includes(imageFamilyTagKey)) {
+    problems.push(
+      `tags: ${imageFamilyTagKey} is the action's own tag, which keep-images goes by; ` +
+        `set image-family: ${userTags[imageFamilyTagKey].slice(0, 60)} instead of the tags entry`
+    )
+  }
+  const fingerprintKeys = given.filter((key) => key !== imageFamilyTagKey)
+  if (fingerprintKeys.length > 0) {
+    problems.push(
+      `tags: ${fingerprintKeys.join(', ')} ${fingerprintKeys.length === 1 ? 'is' : 'are'} the action's own, which reuse goes by, ` +
+        'written with provenance-tags or reuse; remove the tags entry, or set provenance-tags: false and reuse: false to write it yourself'
+    )
+  }
+  return problems
+}
+
+/**
  * The tags reused AMIs get: the user's `tags` as they are now, which do not change the image and
  * so are not in the fingerprint. Not the provenance tags, which still name the build that made
  * them, nor the action's own, which still say which build and set they are.
