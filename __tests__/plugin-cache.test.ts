@@ -3,7 +3,7 @@
 // HTTP, the archive made and unpacked by tar). Packer 1.11, installed from a releases mirror,
 // is the stand-in, so each job has a plugin to install.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as openpgp from 'openpgp'
@@ -17,7 +17,9 @@ const argsLog = join(root, 'packer-calls.log')
 /** The same paths on every "runner", as on GitHub's: the cache's entries are made for them. */
 const workspace = join(root, 'workspace')
 const toolCache = join(root, 'tool-cache')
-const plugin = join(toolCache, 'packer-plugins', 'github.com', 'hashicorp', 'amazon', 'packer-plugin-amazon_v1.3.0_x5.0_linux_amd64')
+const pluginFolder = join(toolCache, 'packer-plugins')
+const amazon = join(pluginFolder, 'github.com', 'hashicorp', 'amazon')
+const plugin = join(amazon, 'packer-plugin-amazon_v1.3.0_x5.0_linux_amd64')
 
 let mirror: ReleasesMirror
 let signingKey: string
@@ -50,8 +52,8 @@ function freshRunner(): void {
   writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ builders: [{ type: 'amazon-ebs' }] }))
 }
 
-/** A step of a job on the runner, with the cache service's environment. */
-function step(inputs: Record<string, string> = {}): RunActionOptions {
+/** A step of a job on the runner, with the cache service's environment (and `env`). */
+function step(inputs: Record<string, string> = {}, env: Record<string, string> = {}): RunActionOptions {
   return {
     workspace,
     inputs: {
@@ -61,16 +63,16 @@ function step(inputs: Record<string, string> = {}): RunActionOptions {
       command: 'validate',
       ...inputs
     },
-    env: { ...pushToMain, ...service.env, PATH: `/nonexistent:${process.env.PATH ?? ''}`, RUNNER_TOOL_CACHE: toolCache }
+    env: { ...pushToMain, ...service.env, PATH: `/nonexistent:${process.env.PATH ?? ''}`, RUNNER_TOOL_CACHE: toolCache, ...env }
   }
 }
 
 /** One job: the main step, then the post step. */
-async function job(inputs: Record<string, string> = {}): Promise<{ main: ActionRun; post: ActionRun }> {
-  const main = await runAction(step(inputs))
+async function job(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<{ main: ActionRun; post: ActionRun }> {
+  const main = await runAction(step(inputs, env))
   expect(main.errors).toEqual([])
   expect(main.exitCode).toBe(0)
-  const post = await runPostStep(main, step(inputs))
+  const post = await runPostStep(main, step(inputs, env))
   expect(post.exitCode).toBe(0)
   return { main, post }
 }
@@ -151,6 +153,85 @@ describe('the plugin cache, through the Actions cache service', () => {
     const third = await runAction(step(template))
     expect(third.stdout).toContain('No cached Packer plugins for packer-plugins-linux-x64-packer1.11.2-')
     expect(third.stdout).not.toContain(entry.key)
+  })
+
+  /** The releases of the amazon plugin in the runner's plugin folder, with their checksum files. */
+  const amazonFiles = () => readdirSync(amazon).sort()
+  const release = (version: string) => {
+    const binary = `packer-plugin-amazon_v${version}_x5.0_linux_amd64`
+    return [binary, `${binary}_SHA256SUM`]
+  }
+  /** The plugin's source, as a job meets it: `version` is the newest release it has. */
+  const upstream = (version: string) => ({ STANDIN_PLUGIN_RELEASE: version })
+
+  it('saves only the newest release of a plugin with no constraint, not the older one the cache gave the job', async () => {
+    const first = await job({}, upstream('1.0.0'))
+    const [oldEntry] = service.entries
+    expect(first.post.stdout).toContain(`Saved Packer plugins to the cache (${oldEntry.key})`)
+
+    // A new release came out: Packer installs it beside the one restored.
+    freshRunner()
+    const second = await job({}, upstream('1.1.0'))
+    expect(second.main.stdout).toContain(`Restored Packer plugins from the cache (${oldEntry.key})`)
+    // The runner's folder is left as it was, and nothing beside it.
+    expect(amazonFiles()).toEqual([...release('1.0.0'), ...release('1.1.0')])
+    expect(readdirSync(toolCache).filter((name) => name.startsWith('packer-plugins'))).toEqual(['packer-plugins'])
+
+    // A later job restores that job's entry into a fresh folder: the new release alone.
+    freshRunner()
+    const third = await job({}, upstream('1.1.0'))
+    const newEntry = service.entries[1]
+    expect(third.main.stdout).toContain(`Restored Packer plugins from the cache (${newEntry.key})`)
+    expect(amazonFiles()).toEqual(release('1.1.0'))
+    expect(readCalls(argsLog).filter((call) => call.args[0] === 'plugins')).toMatchObject([{ pluginPresent: true }])
+    expect(third.post.stdout).toContain(`Plugin cache ${newEntry.key} is up to date; nothing to save`)
+    expect(service.entries).toHaveLength(2)
+    expect(second.post.stdout).toContain(
+      `Saved Packer plugins to the cache (${newEntry.key}), changed since ${oldEntry.key}; ` +
+        'left out 1 older plugin release that Packer does not load for this job'
+    )
+    expect(second.post.warnings).toEqual([])
+  })
+
+  it("keeps the older release that a constraint of the template's still takes, beside the newest", async () => {
+    // The template requires amazon ~> 1.0.0; input plugins installs its newest release too.
+    writeFileSync(
+      join(workspace, 'build.pkr.hcl'),
+      [
+        'packer {',
+        '  required_plugins {',
+        '    amazon = {',
+        '      source  = "github.com/hashicorp/amazon"',
+        '      version = "~> 1.0.0"',
+        '    }',
+        '  }',
+        '}',
+        'source "amazon-ebs" "base" {',
+        '  region = "eu-west-1"',
+        '}',
+        'build {',
+        '  sources = ["source.amazon-ebs.base"]',
+        '}',
+        ''
+      ].join('\n')
+    )
+    const inputs = { template: 'build.pkr.hcl', plugins: 'github.com/hashicorp/amazon' }
+    const hclJob = (version: string) => {
+      const template = readFileSync(join(workspace, 'build.pkr.hcl'))
+      freshRunner()
+      writeFileSync(join(workspace, 'build.pkr.hcl'), template)
+      return job(inputs, upstream(version))
+    }
+    await hclJob('1.0.0')
+    const second = await hclJob('1.1.0')
+    const third = await hclJob('1.2.0')
+    expect(amazonFiles()).toEqual([...release('1.0.0'), ...release('1.1.0'), ...release('1.2.0')])
+    // v1.0.0 is what Packer loads for ~> 1.0.0; v1.2.0 what it loads for the rest, and what
+    // packer plugins install looks for. v1.1.0 is neither.
+    await hclJob('1.2.0')
+    expect(amazonFiles()).toEqual([...release('1.0.0'), ...release('1.2.0')])
+    expect(second.post.stdout).toMatch(/Saved Packer plugins to the cache \(\S+\), changed since \S+\n/)
+    expect(third.post.stdout).toContain('; left out 1 older plugin release that Packer does not load for this job')
   })
 
   it('a key that another job saved while this one ran is not saved again, and is no warning', async () => {

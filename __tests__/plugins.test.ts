@@ -420,7 +420,8 @@ describe('preparePlugins environment', () => {
 
     expect(core.exportVariable).not.toHaveBeenCalled()
     expect(packer.calls()[0].pluginPath).toBe(own)
-    expect(cache.restoreCache).toHaveBeenCalledWith([own], expect.any(String), [expect.any(String)])
+    // Its cache entry is unpacked beside it, then moved in.
+    expect(cache.restoreCache).toHaveBeenCalledWith([`${own}.cache-entry`], expect.any(String), [expect.any(String)])
   })
 
   it('caches a relative PACKER_PLUGIN_PATH where Packer takes it: in the working directory it runs in', async () => {
@@ -430,7 +431,9 @@ describe('preparePlugins environment', () => {
     await prepare(opts)
 
     expect(packer.calls()[0].pluginPath).toBe(join(workingDirectory, 'own-plugins'))
-    expect(cache.restoreCache).toHaveBeenCalledWith([join(workingDirectory, 'own-plugins')], expect.any(String), [expect.any(String)])
+    expect(cache.restoreCache).toHaveBeenCalledWith([join(workingDirectory, 'own-plugins.cache-entry')], expect.any(String), [
+      expect.any(String)
+    ])
   })
 })
 
@@ -455,14 +458,17 @@ describe('preparePlugins cache', () => {
     expect(argsOf(packer)).toEqual([['init', 'build.pkr.hcl']])
 
     const [paths, key] = cache.restoreCache.mock.calls[0]
-    expect(paths).toEqual([pluginDirectory()])
+    expect(paths).toEqual([`${pluginDirectory()}.cache-entry`])
     expect(key).toMatch(
       new RegExp(`^packer-plugins-${process.platform}-${process.arch}-packer1\\.11\\.2-[0-9a-f]{32}$`)
     )
+    // What the post step saves by: the folder, and which releases Packer loads of the plugins.
     expect(JSON.parse(core.state.get(PLUGIN_CACHE_STATE)!)).toEqual({
       paths: [pluginDirectory()],
       key,
-      contentHash: ''
+      contentHash: '',
+      plugins: [{ source: 'github.com/hashicorp/amazon', constraint: '>= 1.2.0' }],
+      packerVersion: '1.11.2'
     })
   })
 
@@ -581,7 +587,7 @@ describe('savePluginCache (post step)', () => {
 
     await savePluginCache(savedState())
 
-    expect(cache.saveCache).toHaveBeenCalledWith([pluginDirectory()], expect.stringMatching(new RegExp(`^${key}-[0-9a-f]{16}$`)))
+    expect(cache.saveCache).toHaveBeenCalledWith([`${pluginDirectory()}.cache-entry`], expect.stringMatching(new RegExp(`^${key}-[0-9a-f]{16}$`)))
   })
 
   it('saves a plugin Packer installed after a hit (a newer release of one with no constraint) as a new entry', async () => {

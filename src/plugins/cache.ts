@@ -1,77 +1,132 @@
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
-import { lstat, readdir, readlink } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { cp, link, lstat, mkdir, readdir, readlink, rename, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { gaveUpWaiting, withinDeadline } from '../common/waiting.js'
 import { errorMessage } from '../common/errors.js'
 import type { PluginCacheState } from './cache-state.js'
+import { releasesLeftOut } from './releases.js'
 
 export { PLUGIN_CACHE_STATE, type PluginCacheState } from './cache-state.js'
 
+/** What the restore tells of the cache; the caller adds what the job asks of the plugins. */
+export type RestoredPluginCache = Omit<PluginCacheState, 'plugins' | 'packerVersion'>
 
-/** A file under a plugin folder: its name and size (or a link's target), and when it changed. */
+/**
+ * A file under a plugin folder: its name (`/` between parts), with its size or a link's target,
+ * and when it changed.
+ */
 interface ListedFile {
+  name: string
   what: string
   mtimeMs?: number
+  isLink?: true
 }
 
-async function listFiles(root: string, directory: string, files: ListedFile[]): Promise<void> {
+interface ListedFolder {
+  path: string
+  files: ListedFile[]
+}
+
+async function listFiles(directory: string, prefix = '', files: ListedFile[] = []): Promise<ListedFile[]> {
   let entries
   try {
     entries = await readdir(directory, { withFileTypes: true })
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return files
     throw error
   }
   for (const entry of entries) {
     const path = join(directory, entry.name)
-    const name = relative(root, path)
+    const name = prefix + entry.name
     if (entry.isDirectory()) {
-      await listFiles(root, path, files)
+      await listFiles(path, `${name}/`, files)
     } else if (entry.isSymbolicLink()) {
-      files.push({ what: `${name} -> ${await readlink(path)}` })
+      files.push({ name, what: `${name} -> ${await readlink(path)}`, isLink: true })
     } else {
       const info = await lstat(path)
-      files.push({ what: `${name} ${info.size}`, mtimeMs: info.mtimeMs })
+      files.push({ name, what: `${name} ${info.size}`, mtimeMs: info.mtimeMs })
     }
   }
+  return files
+}
+
+async function listFolders(paths: string[]): Promise<ListedFolder[]> {
+  const folders: ListedFolder[] = []
+  for (const path of paths) {
+    const files = await listFiles(path)
+    folders.push({ path, files: files.sort((a, b) => (a.what < b.what ? -1 : a.what > b.what ? 1 : 0)) })
+  }
+  return folders
 }
 
 /**
- * Two fingerprints of the files under `paths`, from one listing, without reading plugin
- * binaries; each empty when there are no files at all:
+ * A fingerprint of the files of `folders`, without reading plugin binaries; empty when there
+ * are no files at all:
  * - `changes`: names, sizes and modification times, enough to tell whether Packer installed or
  *   replaced anything;
  * - `contents`: names and sizes only (a plugin's file is named for its version), the same for
  *   the same plugins on any runner.
  */
-async function fingerprints(paths: string[]): Promise<{ changes: string; contents: string }> {
-  const changes: string[] = []
-  const contents: string[] = []
-  for (const path of paths) {
-    const files: ListedFile[] = []
-    await listFiles(path, path, files)
-    for (const { what, mtimeMs } of files.sort((a, b) => (a.what < b.what ? -1 : a.what > b.what ? 1 : 0))) {
-      changes.push(`${path}: ${what}${mtimeMs === undefined ? '' : ` ${mtimeMs}`}`)
-      contents.push(`${path}: ${what}`)
-    }
-  }
-  const hash = (lines: string[]) => (lines.length === 0 ? '' : createHash('sha256').update(lines.join('\n')).digest('hex'))
-  return { changes: hash(changes), contents: hash(contents) }
+function fingerprint(folders: ListedFolder[], of: 'changes' | 'contents'): string {
+  const lines = folders.flatMap(({ path, files }) =>
+    files.map(({ what, mtimeMs }) => `${path}: ${what}${of === 'changes' && mtimeMs !== undefined ? ` ${mtimeMs}` : ''}`)
+  )
+  return lines.length === 0 ? '' : createHash('sha256').update(lines.join('\n')).digest('hex')
 }
 
-/** The `changes` fingerprint of the files under `paths` (see fingerprints). */
+/** The `changes` fingerprint of the files under `paths` (see fingerprint). */
 export async function directoryFingerprint(paths: string[]): Promise<string> {
-  return (await fingerprints(paths)).changes
+  return fingerprint(await listFolders(paths), 'changes')
 }
 
 /**
- * The key plugins are saved under: the job's key, then what the folders hold (the `contents`
- * fingerprint), so that a plugin Packer installed anew (a newer release of one with no version
- * constraint) is saved as a new entry, which later jobs restore by the job's key as a prefix.
- * Two jobs that installed the same plugins make the same key, and the second's save is refused
- * as a duplicate.
+ * Where the cache entry of plugin folder `directory` is unpacked and packed: a folder beside
+ * it, on its file system. The Actions cache finds an entry only by the very paths it was saved
+ * from (they make its version), and saves the whole of each; so the files chosen from the
+ * plugin folder are saved from a folder of their own, linked into it, and a restore moves them
+ * out of it into the plugin folder. Neither copies a plugin, nor changes what the folder holds.
+ */
+export function entryFolder(directory: string): string {
+  return `${directory}.cache-entry`
+}
+
+/** Removes the entry folders of plugin folders `paths`; one left behind goes at the next restore or save. */
+async function removeEntryFolders(paths: string[]): Promise<void> {
+  for (const path of paths) await rm(entryFolder(path), { recursive: true, force: true }).catch(() => undefined)
+}
+
+/** Moves what a restore unpacked into `entry` into `directory`, as unpacking there would. */
+async function moveInto(entry: string, directory: string): Promise<void> {
+  for (const { name } of await listFiles(entry)) {
+    const target = join(directory, name)
+    await mkdir(dirname(target), { recursive: true })
+    // Copied where it cannot be moved: into a plugin folder that is a mount of its own.
+    const copy = () => cp(join(entry, name), target, { force: true, verbatimSymlinks: true })
+    await rename(join(entry, name), target).catch(copy)
+  }
+}
+
+/** Links the files of `folder` into its entry folder, or copies them where links cannot be made. */
+async function stage(folder: ListedFolder): Promise<string> {
+  const entry = entryFolder(folder.path)
+  await rm(entry, { recursive: true, force: true })
+  for (const { name, isLink } of folder.files) {
+    const [from, to] = [join(folder.path, name), join(entry, name)]
+    await mkdir(dirname(to), { recursive: true })
+    const copy = () => cp(from, to, { verbatimSymlinks: true, preserveTimestamps: true })
+    await (isLink ? copy() : link(from, to).catch(copy))
+  }
+  return entry
+}
+
+/**
+ * The key plugins are saved under: the job's key, then what is saved of the folders (the
+ * `contents` fingerprint), so that a plugin Packer installed anew (a newer release of one with
+ * no version constraint) is saved as a new entry, which later jobs restore by the job's key as
+ * a prefix. Two jobs that save the same plugin releases make the same key, and the second's
+ * save is refused as a duplicate.
  */
 function contentKey(key: string, contents: string): string {
   return `${key}-${contents.slice(0, 16)}`
@@ -95,7 +150,7 @@ export async function restorePluginCache(
   paths: string[],
   key: string,
   deadlineMs = pluginCacheDeadlineMs
-): Promise<{ state?: PluginCacheState; warning?: string; gaveUp?: true }> {
+): Promise<{ state?: RestoredPluginCache; warning?: string; gaveUp?: true }> {
   if (!cache.isFeatureAvailable()) {
     if (unavailableWarned) return {}
     unavailableWarned = true
@@ -108,11 +163,14 @@ export async function restorePluginCache(
   }
   let restoredKey: string | undefined
   let warning: string | undefined
+  const entries = paths.map(entryFolder)
   try {
+    // What a job that did not finish unpacking or saving left.
+    await removeEntryFolders(paths)
     // The newest entry saved under the key and what it held; or one saved under the key alone.
-    const restored = await withinDeadline(cache.restoreCache([...paths], key, [`${key}-`]), deadlineMs)
+    const restored = await withinDeadline(cache.restoreCache([...entries], key, [`${key}-`]), deadlineMs)
     if (!restored) {
-      // The restore may still unpack into `paths` later: the caller installs elsewhere.
+      // The restore may still unpack later, into the entry folders, which the next one clears.
       gaveUpWaiting()
       return {
         gaveUp: true,
@@ -120,6 +178,10 @@ export async function restorePluginCache(
           `The Actions cache did not answer within ${deadlineMs / 1000} s while restoring the plugin cache (${key}). ` +
           'Packer installs the plugins instead, into a folder of their own, and this job saves no plugin cache.'
       }
+    }
+    if (restored.value !== undefined) {
+      for (const [index, entry] of entries.entries()) await moveInto(entry, paths[index])
+      await removeEntryFolders(paths)
     }
     restoredKey = restored.value
   } catch (error) {
@@ -134,9 +196,27 @@ export async function restorePluginCache(
 }
 
 /**
- * Post step: given what the main step saved (PLUGIN_CACHE_STATE), saves the plugin directories
- * under the key it computed and their contents, when there is something to save and it is not
- * what the cache gave the job. Never throws.
+ * Of each plugin folder, the files to save: all but the older releases of the job's plugins
+ * that Packer does not load (releasesLeftOut); and how many releases those are.
+ */
+function withoutOlderReleases(
+  folders: ListedFolder[],
+  state: PluginCacheState
+): { saved: ListedFolder[]; leftOut: number } {
+  let leftOut = 0
+  const saved = folders.map(({ path, files }) => {
+    const releases = releasesLeftOut(files.map(({ name }) => name), state.plugins, state.packerVersion)
+    leftOut += releases.length
+    const left = new Set(releases.flat())
+    return { path, files: files.filter(({ name }) => !left.has(name)) }
+  })
+  return { saved, leftOut }
+}
+
+/**
+ * Post step: given what the main step saved (PLUGIN_CACHE_STATE), saves the plugin directories,
+ * without the older releases Packer does not load, under the key it computed and what is saved,
+ * when there is something to save and it is not what the cache gave the job. Never throws.
  */
 export async function savePluginCache(saved: string, deadlineMs = pluginCacheDeadlineMs): Promise<void> {
   let state: PluginCacheState
@@ -146,28 +226,38 @@ export async function savePluginCache(saved: string, deadlineMs = pluginCacheDea
     core.warning('Not saving the plugin cache: the main step left unreadable state')
     return
   }
-  const { changes: now, contents } = await fingerprints(state.paths)
+  const folders = await listFolders(state.paths)
+  const now = fingerprint(folders, 'changes')
   if (now === '') {
     core.info('No Packer plugins were installed; nothing to cache')
     return
   }
-  const key = contentKey(state.key, contents)
+  const { saved: toSave, leftOut } = withoutOlderReleases(folders, state)
+  const key = contentKey(state.key, fingerprint(toSave, 'contents'))
   if (state.restoredKey !== undefined && (now === state.contentHash || key === state.restoredKey)) {
     core.info(`Plugin cache ${state.restoredKey} is up to date; nothing to save`)
     return
   }
   try {
+    const entries: string[] = []
+    for (const folder of toSave) entries.push(await stage(folder))
     // The cache client reports why it did not save (another job saving the same key, the
     // service refusing) itself, and returns -1.
-    const saved = await withinDeadline(cache.saveCache([...state.paths], key), deadlineMs)
-    if (!saved) {
+    const result = await withinDeadline(cache.saveCache(entries, key), deadlineMs)
+    if (!result) {
+      // It may still be reading the entry folders: the next restore or save removes them.
       gaveUpWaiting()
       core.warning(`The Actions cache did not answer within ${deadlineMs / 1000} s; the plugin cache (${key}) is not saved.`)
       return
     }
     const changed = state.restoredKey === undefined ? '' : `, changed since ${state.restoredKey}`
-    core.info(saved.value === -1 ? `Plugin cache ${key} not saved (see above)` : `Saved Packer plugins to the cache (${key})${changed}`)
+    const releases = leftOut === 1 ? 'release' : 'releases'
+    const without = leftOut === 0 ? '' : `; left out ${leftOut} older plugin ${releases} that Packer does not load for this job`
+    core.info(
+      result.value === -1 ? `Plugin cache ${key} not saved (see above)` : `Saved Packer plugins to the cache (${key})${changed}${without}`
+    )
   } catch (error) {
     core.warning(`Could not save the plugin cache (${key}): ${errorMessage(error)}`)
   }
+  await removeEntryFolders(state.paths)
 }

@@ -188,7 +188,28 @@ function besideIt(directory: string): { paths: string[]; newPluginPath: string }
   return { paths: [fresh], newPluginPath: fresh }
 }
 
-async function cacheKey(options: PluginOptions, plan: PluginPlan): Promise<string | undefined> {
+/**
+ * An HCL2 template's required_plugins (see hclRequiredPlugins: one declaration each, as JSON)
+ * as the requirements packer init installs and Packer loads plugins by.
+ */
+function declaredRequirements(declarations: string[]): PluginRequirement[] {
+  return declarations.flatMap((declaration) =>
+    Object.values(JSON.parse(declaration) as Record<string, unknown>).flatMap((definition) => {
+      const { source, version } = (definition ?? {}) as { source?: unknown; version?: unknown }
+      if (typeof source !== 'string') return []
+      return [version === undefined ? { source } : { source, constraint: String(version) }]
+    })
+  )
+}
+
+/**
+ * The cache's key, and the plugins the job names with their constraints (those it installs, and
+ * the template's required_plugins), for the post step to save what Packer loads of them.
+ */
+async function cacheKey(
+  options: PluginOptions,
+  plan: PluginPlan
+): Promise<{ key: string; plugins: PluginRequirement[] } | undefined> {
   let requiredPlugins: string[] = []
   if (plan.init) {
     try {
@@ -204,7 +225,10 @@ async function cacheKey(options: PluginOptions, plan: PluginPlan): Promise<strin
     .digest('hex')
     .slice(0, 32)
   const version = semver.clean(options.packer.version) ?? options.packer.version
-  return `packer-plugins-${process.platform}-${process.arch}-packer${version}-${hash}`
+  return {
+    key: `packer-plugins-${process.platform}-${process.arch}-packer${version}-${hash}`,
+    plugins: [...plan.install, ...declaredRequirements(requiredPlugins)]
+  }
 }
 
 /** Installs the plugins the template needs before it is validated. */
@@ -217,11 +241,13 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
   let directories = pluginDirectories(options.env, options.workingDirectory)
   const prepared: PreparedPlugins = { warnings: plan.warnings }
   if (options.cache) {
-    const key = await cacheKey(options, plan)
-    if (key) {
+    const cache = await cacheKey(options, plan)
+    if (cache) {
       // The cache client (with Azure's storage client) loads only for a template that has plugins.
-      const restored = await (await import('./cache.js')).restorePluginCache(directories.paths, key)
-      prepared.cacheState = restored.state
+      const restored = await (await import('./cache.js')).restorePluginCache(directories.paths, cache.key)
+      if (restored.state) {
+        prepared.cacheState = { ...restored.state, plugins: cache.plugins, packerVersion: options.packer.version }
+      }
       if (restored.warning) prepared.warnings.push(restored.warning)
       // A restore given up on may still unpack into the folder while Packer installs there:
       // the action's own folder is then left to it, for a new one. (A PACKER_PLUGIN_PATH the
