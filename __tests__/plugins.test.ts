@@ -20,7 +20,7 @@ const { parsePluginRequirements } = await import('../src/inputs/plugins.js')
 const { runPacker } = await import('../src/packer/run.js')
 const { packerEnvironment } = await import('../src/packer/commands.js')
 const { reportPlugins } = await import('../src/report/index.js')
-const { restorePluginCache, savePluginCache, PLUGIN_CACHE_STATE } = await import('../src/plugins/cache.js')
+const { entryFolder, restorePluginCache, savePluginCache, PLUGIN_CACHE_STATE } = await import('../src/plugins/cache.js')
 const { readHclTemplate } = await import('../src/inputs/hcl.js')
 type PluginOptions = Omit<Parameters<typeof preparePlugins>[0], 'env' | 'run' | 'requiredPlugins'>
 type RunPackerCommand = Parameters<typeof preparePlugins>[0]['run']
@@ -421,7 +421,7 @@ describe('preparePlugins environment', () => {
     expect(core.exportVariable).not.toHaveBeenCalled()
     expect(packer.calls()[0].pluginPath).toBe(own)
     // Its cache entry is unpacked beside it, then moved in.
-    expect(cache.restoreCache).toHaveBeenCalledWith([`${own}.cache-entry`], expect.any(String), [expect.any(String)])
+    expect(cache.restoreCache).toHaveBeenCalledWith([entryFolder(own)], expect.any(String), [expect.any(String)])
   })
 
   it('caches a relative PACKER_PLUGIN_PATH where Packer takes it: in the working directory it runs in', async () => {
@@ -431,9 +431,26 @@ describe('preparePlugins environment', () => {
     await prepare(opts)
 
     expect(packer.calls()[0].pluginPath).toBe(join(workingDirectory, 'own-plugins'))
-    expect(cache.restoreCache).toHaveBeenCalledWith([join(workingDirectory, 'own-plugins.cache-entry')], expect.any(String), [
+    expect(cache.restoreCache).toHaveBeenCalledWith([entryFolder(join(workingDirectory, 'own-plugins'))], expect.any(String), [
       expect.any(String)
     ])
+  })
+})
+
+describe('entryFolder', () => {
+  it("is in the runner's temporary folder, one for each plugin folder; beside it where there is none", () => {
+    const saved = process.env.RUNNER_TEMP
+    try {
+      process.env.RUNNER_TEMP = join(root, 'runner-temp')
+      expect(entryFolder('/home/runner/.config/packer/plugins').startsWith(join(root, 'runner-temp', 'packer-plugin-cache'))).toBe(true)
+      expect(entryFolder('/a/plugins')).not.toBe(entryFolder('/b/plugins'))
+      expect(entryFolder('/a/plugins')).toBe(entryFolder('/a/plugins'))
+      delete process.env.RUNNER_TEMP
+      expect(entryFolder('/a/plugins')).toBe('/a/plugins.cache-entry')
+    } finally {
+      if (saved === undefined) delete process.env.RUNNER_TEMP
+      else process.env.RUNNER_TEMP = saved
+    }
   })
 })
 
@@ -458,7 +475,7 @@ describe('preparePlugins cache', () => {
     expect(argsOf(packer)).toEqual([['init', 'build.pkr.hcl']])
 
     const [paths, key] = cache.restoreCache.mock.calls[0]
-    expect(paths).toEqual([`${pluginDirectory()}.cache-entry`])
+    expect(paths).toEqual([entryFolder(pluginDirectory())])
     expect(key).toMatch(
       new RegExp(`^packer-plugins-${process.platform}-${process.arch}-packer1\\.11\\.2-[0-9a-f]{32}$`)
     )
@@ -587,7 +604,7 @@ describe('savePluginCache (post step)', () => {
 
     await savePluginCache(savedState())
 
-    expect(cache.saveCache).toHaveBeenCalledWith([`${pluginDirectory()}.cache-entry`], expect.stringMatching(new RegExp(`^${key}-[0-9a-f]{16}$`)))
+    expect(cache.saveCache).toHaveBeenCalledWith([entryFolder(pluginDirectory())], expect.stringMatching(new RegExp(`^${key}-[0-9a-f]{16}$`)))
   })
 
   it('saves a plugin Packer installed after a hit (a newer release of one with no constraint) as a new entry', async () => {
@@ -677,7 +694,7 @@ describe('restorePluginCache', () => {
       gaveUp: true,
       warning:
         'The Actions cache did not answer within 0.05 s while restoring the plugin cache (packer-plugins-key). ' +
-        'Packer installs the plugins instead, into a folder of their own, and this job saves no plugin cache.'
+        'Packer installs the plugins instead, and this job saves no plugin cache.'
     })
   })
 })

@@ -43,7 +43,7 @@ describe('the post step', () => {
 
     // From beside the folder, where what is saved of it is linked; under the job's key, then
     // what is saved.
-    expect(cache.saveCache).toHaveBeenCalledWith([`${folder}.cache-entry`], expect.stringMatching(/^k1-[0-9a-f]{16}$/))
+    expect(cache.saveCache).toHaveBeenCalledWith([(await import('../src/plugins/cache.js')).entryFolder(folder)], expect.stringMatching(/^k1-[0-9a-f]{16}$/))
     expect(messages(core.info)).toMatch(/Saved Packer plugins to the cache \(k1-[0-9a-f]{16}\)/)
     expect(core.warning).not.toHaveBeenCalled()
   })
@@ -81,7 +81,7 @@ describe('the post step', () => {
       /^Saved Packer plugins to the cache \(k1-[0-9a-f]{16}\); left out 1 older plugin release that Packer does not load for this job$/m
     )
     expect(listed(folder)).toEqual(before)
-    expect(existsSync(`${folder}.cache-entry`)).toBe(false)
+    expect(existsSync((await import('../src/plugins/cache.js')).entryFolder(folder))).toBe(false)
     expect(core.warning).not.toHaveBeenCalled()
   })
 

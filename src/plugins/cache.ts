@@ -82,14 +82,19 @@ export async function directoryFingerprint(paths: string[]): Promise<string> {
 }
 
 /**
- * Where the cache entry of plugin folder `directory` is unpacked and packed: a folder beside
- * it, on its file system. The Actions cache finds an entry only by the very paths it was saved
- * from (they make its version), and saves the whole of each; so the files chosen from the
- * plugin folder are saved from a folder of their own, linked into it, and a restore moves them
- * out of it into the plugin folder. Neither copies a plugin, nor changes what the folder holds.
+ * Where the cache entry of plugin folder `directory` is unpacked and packed. The Actions cache
+ * finds an entry only by the very paths it was saved from (they make its version), and saves
+ * the whole of each; so the files chosen from the plugin folder are saved from a folder of
+ * their own, linked into it (copied where it is on another file system), and a restore moves
+ * them out of it into the plugin folder, which only ever gains files. The folder is in the
+ * runner's temporary directory, which is the runner's own and emptied at each job's start and
+ * end, so that two runners sharing a plugin folder never share it; beside the plugin folder
+ * where there is none.
  */
 export function entryFolder(directory: string): string {
-  return `${directory}.cache-entry`
+  const temporary = process.env['RUNNER_TEMP']
+  if (!temporary) return `${directory}.cache-entry`
+  return join(temporary, 'packer-plugin-cache', createHash('sha256').update(directory).digest('hex').slice(0, 16))
 }
 
 /** Removes the entry folders of plugin folders `paths`; one left behind goes at the next restore or save. */
@@ -176,7 +181,7 @@ export async function restorePluginCache(
         gaveUp: true,
         warning:
           `The Actions cache did not answer within ${deadlineMs / 1000} s while restoring the plugin cache (${key}). ` +
-          'Packer installs the plugins instead, into a folder of their own, and this job saves no plugin cache.'
+          'Packer installs the plugins instead, and this job saves no plugin cache.'
       }
     }
     if (restored.value !== undefined) {

@@ -3,9 +3,8 @@
 // directory cached between runs.
 import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { delimiter, dirname, join, resolve } from 'node:path'
+import { delimiter, join, resolve } from 'node:path'
 import * as semver from 'semver'
 import type { InstalledPacker } from '../install/index.js'
 import type { PluginCacheState } from './cache-state.js'
@@ -181,13 +180,6 @@ function pluginDirectories(env: NodeJS.ProcessEnv, workingDirectory: string): { 
   return { paths: [directory], newPluginPath: directory }
 }
 
-/** A new plugin folder of the action's, beside `directory`. */
-function besideIt(directory: string): { paths: string[]; newPluginPath: string } {
-  mkdirSync(dirname(directory), { recursive: true })
-  const fresh = mkdtempSync(`${directory}-`)
-  return { paths: [fresh], newPluginPath: fresh }
-}
-
 /**
  * An HCL2 template's required_plugins (see hclRequiredPlugins: one declaration each, as JSON)
  * as the requirements packer init installs and Packer loads plugins by.
@@ -238,7 +230,7 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
     core.info(`Packer ${options.packer.version}: no plugins to install for this template`)
     return { warnings: plan.warnings }
   }
-  let directories = pluginDirectories(options.env, options.workingDirectory)
+  const directories = pluginDirectories(options.env, options.workingDirectory)
   const prepared: PreparedPlugins = { warnings: plan.warnings }
   if (options.cache) {
     const cache = await cacheKey(options, plan)
@@ -248,11 +240,9 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
       if (restored.state) {
         prepared.cacheState = { ...restored.state, plugins: cache.plugins, packerVersion: options.packer.version }
       }
+      // A restore given up on may still unpack later, but into its entry folder (entryFolder),
+      // never into the plugin folder Packer installs into.
       if (restored.warning) prepared.warnings.push(restored.warning)
-      // A restore given up on may still unpack into the folder while Packer installs there:
-      // the action's own folder is then left to it, for a new one. (A PACKER_PLUGIN_PATH the
-      // workflow set stays what it is.)
-      if (restored.gaveUp && directories.newPluginPath) directories = besideIt(directories.newPluginPath)
     } else {
       core.info('The template requires no plugins; nothing to cache')
     }
