@@ -26,7 +26,7 @@ import {
   type Ec2Endpoint
 } from '../test-support/ec2-endpoint/index.js'
 import { retainImages } from '../src/aws/retention.js'
-import { pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { parseCommands, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { readmeInputPermissions, readmePolicyActions } from './support/iam.js'
 import { groupLines } from './support/workflow-commands.js'
@@ -417,6 +417,27 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(groupLines(third.stdout, 'Look for AMIs to reuse')).toContain(
         `Building: the AMIs built by Packer run ${first.outputs['run-uuid']} are not all there (19 of 20 found in the account's 21 regions).`
       )
+    })
+
+    it("a reused set whose first build made no AMI in the home region: ami-id is its first region's, and a notice says so, as after a build", async () => {
+      withTwoBuilds(workspace)
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      Object.assign(template.builders[0], { region: 'eu-west-1', ami_regions: 'us-west-2' })
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const note = (amiId: string) =>
+        `ami-id is ${amiId} in eu-west-1, the first of build web's regions as Packer lists them (alphabetically): ` +
+        "it made no AMI in us-east-1, the home region. Output ami-ids has each region's."
+
+      const first = await run({ reuse: 'true' })
+      expect(first.exitCode).toBe(0)
+      const amiId = first.outputs['ami-id']
+      expect(parseCommands(first.stdout, 'notice').map(({ message }) => message)).toContainEqual(note(amiId))
+      const second = await run({ reuse: 'true' })
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(2)
+      expect(second.outputs['ami-id']).toBe(amiId)
+      expect(parseCommands(second.stdout, 'notice').map(({ message }) => message)).toContainEqual(note(amiId))
     })
 
     it('a set whose tagging failed in one region is not complete: the next run builds', async () => {

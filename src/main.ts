@@ -502,6 +502,8 @@ async function reuse(
   if (!found) return undefined
   const byRegion = [...found.amis].sort((a, b) => a.region.localeCompare(b.region) || a.amiId.localeCompare(b.amiId))
   const amis = inTemplateOrder(byRegion, inputs.buildNames)
+  const primaryRegion = primaryRegionNote(amis, inputs.awsRegion)
+  if (primaryRegion) core.notice(primaryRegion)
   setOutputs({ ...amiOutputs(amis, inputs.awsRegion), manifest: '', 'run-uuid': found.runUuid })
   summary.amis = amis
   summary.reusedFrom = found.reusedFrom
