@@ -15,7 +15,8 @@ import {
   TerminateInstancesCommand
 } from '@aws-sdk/client-ec2'
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   SELF_ACCOUNT_ID,
@@ -240,6 +241,91 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(launched()).toBe(2)
       expect(second.outputs['ami-id']).not.toBe(first.outputs['ami-id'])
       expect(second.summary).not.toContain('reused')
+    })
+
+    /**
+     * A script in `scripts/`, a sibling of the template's directory that the default
+     * fingerprint-paths (the template's directory) does not cover, which the template runs
+     * with shell-local, naming it as `reference` does.
+     */
+    function withScriptBesideTheTemplateDirectory(): string {
+      mkdirSync(join(workspace, 'scripts'))
+      const script = join(workspace, 'scripts', 'setup.sh')
+      writeFileSync(script, '#!/bin/sh\necho setting up from the sibling directory\n', { mode: 0o755 })
+      return script
+    }
+
+    /** Three runs with reuse: the first builds, the second reuses, and after a one-byte change to `script` the third builds. */
+    async function rebuildsAfterTheScriptChanged(script: string, inputs: Record<string, string>): Promise<void> {
+      const first = await run({ ...inputs, reuse: 'true' })
+      expect(first.errors).toEqual([])
+      expect(first.warnings).toEqual([])
+      expect(first.stdout).toContain('setting up from the sibling directory')
+      expect(launched()).toBe(1)
+
+      const second = await run({ ...inputs, reuse: 'true' })
+      expect(second.errors).toEqual([])
+      expect(launched()).toBe(1)
+      expect(amiOutputs(second)).toEqual(amiOutputs(first))
+
+      writeFileSync(script, '#!/bin/sh\necho setting up from the sibling directory!\n')
+      const third = await run({ ...inputs, reuse: 'true' })
+      expect(third.errors).toEqual([])
+      expect(launched()).toBe(2)
+      expect(third.outputs['ami-id']).not.toBe(first.outputs['ami-id'])
+      expect(third.summary).not.toContain('reused')
+      // The log says which paths the fingerprint covers because the template names them.
+      expect(first.stdout).toContain('Fingerprinted too, as the template names them: scripts/setup.sh\n')
+    }
+
+    it('JSON: builds again after a one-byte change to a script the template names outside its directory ({{template_dir}}/..)', async () => {
+      const script = withScriptBesideTheTemplateDirectory()
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template.provisioners = [{ type: 'shell-local', script: '{{template_dir}}/../scripts/setup.sh' }]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      await rebuildsAfterTheScriptChanged(script, {})
+    })
+
+    it('HCL2: builds again after a one-byte change to a script the template names outside its directory (${path.root}/..)', async () => {
+      const script = withScriptBesideTheTemplateDirectory()
+      const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+      const provisioner = '  provisioner "shell-local" {\n    script = "${path.root}/../scripts/setup.sh"\n  }\n'
+      writeFileSync(path, readFileSync(path, 'utf8').replace('  post-processor "manifest" {}', `${provisioner}\n  post-processor "manifest" {}`))
+      await rebuildsAfterTheScriptChanged(script, { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
+    })
+
+    it('warns, with reuse only, on the line of a script the template names outside the workspace', async () => {
+      const outside = mkdtempSync(join(tmpdir(), 'e2e-outside-'))
+      try {
+        const script = join(outside, 'setup.sh')
+        writeFileSync(script, '#!/bin/sh\necho setting up from outside\n', { mode: 0o755 })
+        const path = join(workspace, 'json', 'packer-template.json')
+        const template = JSON.parse(readFileSync(path, 'utf8'))
+        template.provisioners = [{ type: 'shell-local', script }]
+        writeFileSync(path, JSON.stringify(template, null, 2))
+        const line = readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('"script"')) + 1
+
+        const first = await run({})
+        expect(first.errors).toEqual([])
+        expect(first.warnings).toEqual([])
+        const second = await run({ reuse: 'true' })
+        expect(second.errors).toEqual([])
+        expect(parseCommands(second.stdout, 'warning')).toEqual([
+          {
+            message:
+              `provisioners[0].script names ${script}, outside the workspace: reuse does not see changes to it, so a changed ` +
+              'file would reuse AMIs built from the old one. Keep it in the workspace, where the fingerprint covers it, or ' +
+              'list the files it is made from in fingerprint-paths.',
+            properties: { title: 'Not fingerprinted', file: 'json/packer-template.json', line: String(line), col: expect.any(String) }
+          }
+        ])
+        expect(second.summary).toContain('provisioners[0].script names')
+        // Reused all the same: nothing else changed.
+        expect(launched()).toBe(1)
+      } finally {
+        rmSync(outside, { recursive: true, force: true })
+      }
     })
 
     /** The fingerprint the run logged. */

@@ -643,6 +643,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       namesMayHoldComma: false,
       postProcessorNames: ['manifest'],
       otherManifestOutputs: [],
+      references: [],
       unreadable: [],
       problems: [],
       variablesProblems: []

@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import { errorMessage } from './common/errors.js'
+import { workspaceRelative } from './common/paths.js'
 import { stoppedAtDeadline } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
 import { readHclTemplate, withHclTemplate, type HclTemplate } from './inputs/hcl.js'
@@ -33,6 +34,7 @@ import { reportPackerRun } from './report/packer-errors.js'
 import { reportLaunchTemplates } from './report/launch-templates.js'
 import { reportRetention } from './report/retention.js'
 import { reportVariables } from './report/variables.js'
+import { reportUnseenReferences } from './report/references.js'
 import { reportSsmParameters } from './report/ssm.js'
 import {
   amiOutputs,
@@ -328,10 +330,12 @@ async function job(
       summary.outcome = 'validated'
       return
     }
+    // A file the template names that the fingerprint cannot cover is one whose change reuse misses.
+    if (inputs.reuse) summary.annotations.push(...(await reportUnseenReferences(inputs)))
     // Inspect runs beside validate: its answer is awaited before anything is built, so that the
     // AMIs' outputs never wait on it.
     const ordered = { ...inputs, buildNames: await listedBuilds(buildNames, cancellation, summary) }
-    const fingerprint = fingerprinting && logged(await fingerprinting)
+    const fingerprint = fingerprinting && logged(await fingerprinting, inputs.workspace)
     const reused = fingerprint === undefined ? undefined : await reuse(ordered, fingerprint, summary, given.tags)
     const amis =
       reused ?? (await buildAndTag(ordered, packerStep, summary, cancellation, { packerVersion: packer.version, fingerprint }))
@@ -417,7 +421,7 @@ async function buildAndTag(
   const built = await building
   // Only a whole, successful build is a set that a later run may reuse.
   const succeeded = built.run.exitCode === 0 && !built.run.cancelled && !cancellation.cancelled
-  const tagged = succeeded ? (fingerprint ?? (await fingerprintForTags(fingerprinting))) : undefined
+  const tagged = succeeded ? (fingerprint ?? (await fingerprintForTags(fingerprinting, inputs.workspace))) : undefined
   const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid } : undefined
   await tag(inputs, built.amis, summary, tagging, reusable)
   if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary, built.amis)
@@ -449,8 +453,13 @@ async function fingerprintOf(inputs: Inputs, packerVersion: string): Promise<Fin
   return computeFingerprint(inputs, packerVersion)
 }
 
-function logged(fingerprint: Fingerprint): string {
+function logged(fingerprint: Fingerprint, workspace: string): string {
   core.info(`Fingerprint of the build's inputs (${fingerprint.files} files): ${fingerprint.fingerprint}`)
+  // Not listed in fingerprint-paths, so the user learns here that the fingerprint covers them.
+  if (fingerprint.referenced.length > 0) {
+    const paths = fingerprint.referenced.map((path) => workspaceRelative(path, workspace))
+    core.info(`Fingerprinted too, as the template names them: ${paths.join(', ')}`)
+  }
   return fingerprint.fingerprint
 }
 
@@ -463,11 +472,12 @@ function besideTheBuild(inputs: Inputs, packerVersion: string): Promise<Fingerpr
 
 /** The fingerprint to tag a successful build with; a warning, and none, when it cannot be had. */
 async function fingerprintForTags(
-  fingerprinting: Promise<Fingerprint | { problem: string }> | undefined
+  fingerprinting: Promise<Fingerprint | { problem: string }> | undefined,
+  workspace: string
 ): Promise<string | undefined> {
   const outcome = await fingerprinting
   if (outcome === undefined) return undefined
-  if ('fingerprint' in outcome) return logged(outcome)
+  if ('fingerprint' in outcome) return logged(outcome, workspace)
   core.warning(
     `${outcome.problem}. The AMIs are tagged without BuildFingerprint, BuildSet and PackerBuild, ` +
       'so a run with reuse: true will not find them and will build.',

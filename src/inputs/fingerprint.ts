@@ -1,5 +1,6 @@
 // The fingerprint of a build's inputs: a SHA-256 over the template and variables files, the
-// files fingerprint-paths matches, the variables, only and except inputs and the Packer version.
+// files fingerprint-paths matches, the files and directories the template names as inputs of
+// the build (template-references.ts), the variables, only and except inputs and the Packer version.
 // It is public (the log, the AMIs' BuildFingerprint tag) and all else in it is in the repository:
 // a secret hashed into it could be guessed and checked offline, so the value of each variable
 // the template marks sensitive is left out, and only its name counts.
@@ -19,7 +20,7 @@ import { hclTemplateFiles } from './template.js'
 
 export type FingerprintInputs = Pick<
   TemplateFiles,
-  'workingDirectory' | 'template' | 'templateKind' | 'varFiles' | 'manifest' | 'sensitiveVariables'
+  'workingDirectory' | 'template' | 'templateKind' | 'varFiles' | 'manifest' | 'sensitiveVariables' | 'referencedPaths'
 > &
   Pick<BuildSelection, 'variables' | 'only' | 'except'> &
   Pick<ReuseInputs, 'fingerprintPatterns'>
@@ -28,6 +29,11 @@ export interface Fingerprint {
   fingerprint: string
   /** How many files it covers. */
   files: number
+  /**
+   * The paths the template names that it covers and fingerprint-paths does not (absolute,
+   * sorted): what the log names, since the user did not list them.
+   */
+  referenced: string[]
 }
 
 // Written by Packer or git, not by the user: they change from run to run without changing the image.
@@ -59,20 +65,48 @@ function templateFilesOf(inputs: FingerprintInputs): string[] {
   return [...own, ...inputs.varFiles.map((varFile) => resolve(inputs.workingDirectory, varFile))]
 }
 
-/**
- * Every file the fingerprint covers, absolute, sorted: the template's, the variables files and
- * the regular files fingerprint-paths matches, but not the manifest or what git and Packer write.
- */
-export async function fingerprintFiles(inputs: FingerprintInputs): Promise<string[]> {
-  const globber = await glob.create(inputs.fingerprintPatterns.join('\n'), { matchDirectories: false, implicitDescendants: true })
-  const matched = (await globber.glob()).filter((file) => {
+/** The files `patterns` match (a directory's, all of them), but not the manifest or what git and Packer write. */
+async function globbed(patterns: string[], inputs: FingerprintInputs): Promise<string[]> {
+  const globber = await glob.create(patterns.join('\n'), { matchDirectories: false, implicitDescendants: true })
+  return (await globber.glob()).filter((file) => {
     const parts = relative(inputs.workingDirectory, file).split(sep)
     return file !== inputs.manifest && !parts.some((part) => neverFingerprinted.includes(part))
   })
-  const candidates = [...new Set([...templateFilesOf(inputs), ...matched])]
+}
+
+/** A path as a pattern that matches it alone: `*`, `?`, `[…]` and `\\` are the glob library's, not the path's. */
+function literalPattern(path: string): string {
+  return path.replace(/\\/g, '\\\\').replace(/\[(?=[^/]+\])/g, '[[]').replace(/\?/g, '[?]').replace(/\*/g, '[*]')
+}
+
+/**
+ * Every file the fingerprint covers, absolute, sorted, and the paths the template names that
+ * add files to those: the template's, the variables files, the regular files fingerprint-paths
+ * matches and those under the paths the template names (where the `!` patterns of
+ * fingerprint-paths still leave files out), but not the manifest or what git and Packer write.
+ */
+async function coveredFiles(inputs: FingerprintInputs): Promise<{ files: string[]; referenced: string[] }> {
+  const candidates = new Map<string, string | undefined>()
+  const listed = [...templateFilesOf(inputs), ...(await globbed(inputs.fingerprintPatterns, inputs))]
+  for (const file of listed) candidates.set(file, undefined)
+  const exclusions = inputs.fingerprintPatterns.filter((pattern) => pattern.startsWith('!'))
+  // One at a time: a template names a few paths, and each glob walks the disk.
+  for (const path of inputs.referencedPaths) {
+    for (const file of await globbed([literalPattern(path), ...exclusions], inputs)) {
+      if (!candidates.has(file)) candidates.set(file, path)
+    }
+  }
+  const files = [...candidates.keys()]
   // A FIFO, socket or device is no content of the image, and reading a FIFO would never end.
-  const regular = await Promise.all(candidates.map((file) => stat(file).then((stats) => stats.isFile(), () => false)))
-  return candidates.filter((_, index) => regular[index]).sort()
+  const regular = await Promise.all(files.map((file) => stat(file).then((stats) => stats.isFile(), () => false)))
+  const covered = files.filter((_, index) => regular[index]).sort()
+  const referenced = new Set(covered.flatMap((file) => candidates.get(file) ?? []))
+  return { files: covered, referenced: [...referenced].sort() }
+}
+
+/** Every file the fingerprint covers, absolute, sorted (coveredFiles). */
+export async function fingerprintFiles(inputs: FingerprintInputs): Promise<string[]> {
+  return (await coveredFiles(inputs)).files
 }
 
 async function fileDigest(file: string, buffer: Buffer): Promise<string> {
@@ -123,13 +157,13 @@ function fingerprintedVariables(inputs: FingerprintInputs): string[][] {
  */
 export async function computeFingerprint(inputs: FingerprintInputs, packerVersion: string): Promise<Fingerprint> {
   try {
-    const files = await fingerprintFiles(inputs)
+    const { files, referenced } = await coveredFiles(inputs)
     const digests = await fileDigests(files)
     const hash = createHash('sha256').update('packer-ami-action fingerprint 1\n')
     files.forEach((file, index) => hash.update(`file\t${relative(inputs.workingDirectory, file)}\t${digests[index]}\n`))
     hash.update(`variables\t${JSON.stringify(fingerprintedVariables(inputs))}\n`)
     hash.update(`only\t${JSON.stringify(inputs.only)}\nexcept\t${JSON.stringify(inputs.except)}\n`)
-    return { fingerprint: hash.update(`packer\t${packerVersion}\n`).digest('hex'), files: files.length }
+    return { fingerprint: hash.update(`packer\t${packerVersion}\n`).digest('hex'), files: files.length, referenced }
   } catch (error) {
     const what = "the build's inputs (template, variables files, fingerprint-paths)"
     throw new Error(`Cannot compute the fingerprint of ${what}: ${messageOf(error)}`, { cause: error })

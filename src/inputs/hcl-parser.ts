@@ -180,6 +180,35 @@ export function blockPosition(fileName: string, source: string, type: string, la
   }).catch(() => undefined)
 }
 
+/**
+ * Where the setting at `path` is, `path` leading to it through the body as parse() gives it
+ * (`['build', 0, 'provisioner', 'shell', 1, 'scripts', 0]`): the line and column of the first
+ * attribute on the way, as written; undefined when there is none, or the file is not valid HCL.
+ */
+export function settingPosition(
+  fileName: string,
+  source: string,
+  path: Array<string | number>
+): Promise<{ line: number; column: number } | undefined> {
+  return withTree(fileName, source, (root) => {
+    let body = root.namedChildren.find((child) => child.type === 'body')
+    let at = 0
+    while (body && at < path.length) {
+      const name = path[at]
+      const attribute = body.namedChildren.find((child) => child.type === 'attribute' && text(child.namedChildren[0] as Node) === name)
+      if (attribute) return writtenPosition(source, attribute.startIndex)
+      // A block: its type and labels, then which of the blocks so named.
+      const index = path.findIndex((step, position) => position > at && typeof step === 'number')
+      if (index < 0) return undefined
+      const names = JSON.stringify(path.slice(at, index))
+      const blocks = body.namedChildren.filter((child) => child.type === 'block' && JSON.stringify(blockNames(child)) === names)
+      body = blocks[path[index] as number]?.namedChildren.find((child) => child.type === 'body')
+      at = index + 1
+    }
+    return undefined
+  }).catch(() => undefined)
+}
+
 /** A block's type and labels: `variable "x" {…}` is ['variable', 'x']. */
 function blockNames(node: Node): string[] {
   return node.namedChildren

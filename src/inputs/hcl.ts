@@ -9,7 +9,19 @@ import type { InputProblem, Inputs } from './index.js'
 import { checkExistingManifest } from './manifest.js'
 import { stringsOf } from '../common/values.js'
 import type { Reference } from './hcl-parser.js'
-import { autoVarFiles, hclTemplateFiles as directoryFiles } from './template.js'
+import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
+import {
+  builderPathSettings,
+  fileProvisionerReads,
+  postProcessorPathSettings,
+  provisionerPathSettings,
+  referencesOf,
+  sortReferences,
+  writtenPaths,
+  type PathSetting,
+  type SettingSite,
+  type TemplateReference
+} from './template-references.js'
 
 /** A file's body as the parser gives it (hcl-parser.ts): blocks by type and label, bodies in arrays. */
 export type HclBody = Record<string, unknown>
@@ -434,6 +446,131 @@ export function hclSensitiveValues(files: HclBody[], candidates: Map<string, unk
   return [...new Set(values.flatMap(stringsOf))]
 }
 
+/**
+ * The blocks of a type with `labels` labels, each with its labels and its path into the file's
+ * body (`['build', 0, 'provisioner', 'shell', 1]`): the parser gives each label's blocks as a
+ * list, HCL's JSON syntax allows a single object too.
+ */
+function blocksAt(value: unknown, path: JsonPath, labels: number): Array<{ labels: string[]; body: HclBody; path: JsonPath }> {
+  const each: Array<[unknown, JsonPath]> = Array.isArray(value)
+    ? value.map((inner, index): [unknown, JsonPath] => [inner, [...path, index]])
+    : value === undefined
+      ? []
+      : [[value, path]]
+  if (labels === 0) return each.map(([body, at]) => ({ labels: [], body: asObject(body), path: at }))
+  return each.flatMap(([byLabel, at]) =>
+    Object.entries(asObject(byLabel)).flatMap(([label, inner]) =>
+      blocksAt(inner, [...at, label], labels - 1).map((block) => ({ ...block, labels: [label, ...block.labels] }))
+    )
+  )
+}
+
+/**
+ * A setting's value as Packer has it before the build: a string made of what hclStringValue
+ * reads, or, for a list given whole as a variable or local (`scripts = var.scripts`), each of
+ * its strings; undefined when only Packer knows it.
+ */
+async function hclPathValue(written: string, scope: HclScope): Promise<string | string[] | undefined> {
+  const text = await hclStringValue(written, scope)
+  if (text !== undefined || !written.startsWith('${')) return text
+  const { stringParts } = await import('./hcl-parser.js')
+  const parts = await stringParts(written)
+  const only = parts?.length === 1 ? parts[0] : undefined
+  if (!only || !('reference' in only)) return undefined
+  const { reference } = only
+  const list =
+    'var' in reference ? scope.variables.get(reference.var) : 'local' in reference ? scope.locals?.get(reference.local) : undefined
+  if (!Array.isArray(list)) return undefined
+  const values: string[] = []
+  for (const item of list) {
+    const value = typeof item === 'string' ? await hclStringValue(item, scope) : undefined
+    if (value === undefined) return undefined
+    values.push(value)
+  }
+  return values
+}
+
+/** The file provisioner's `generated`: a bool, or a string as evaluated; undefined when only Packer knows it. */
+async function hclGenerated(value: unknown, scope: HclScope): Promise<boolean | string | undefined> {
+  if (value === undefined) return false
+  if (typeof value === 'boolean') return value
+  return typeof value === 'string' ? hclStringValue(value, scope) : undefined
+}
+
+/** Whether a file provisioner's settings make it read its sources before the build (fileProvisionerReads). */
+async function hclFileProvisionerReads(settings: HclBody, scope: HclScope): Promise<boolean | undefined> {
+  const { direction } = settings
+  const evaluated =
+    direction === undefined ? '' : typeof direction === 'string' ? await hclStringValue(direction, scope) : undefined
+  return fileProvisionerReads(evaluated, await hclGenerated(settings.generated, scope))
+}
+
+/**
+ * The references of an HCL2 template's files (each `file` absolute): the settings of its
+ * sources, of its build blocks' sources, provisioners (and their `override`) and
+ * post-processors that name a local path, evaluated where the action can (hclStringValue),
+ * relative to `workingDirectory`.
+ */
+export async function hclTemplateReferences(
+  read: Array<{ file: string; body: HclBody }>,
+  scope: HclScope,
+  workingDirectory: string
+): Promise<TemplateReference[]> {
+  const references: TemplateReference[] = []
+  for (const { file, body } of read) {
+    /** The references `settings` make in `site`; all of them unknown when not `known`. */
+    const add = async (site: SettingSite, settings: PathSetting[], known = true): Promise<void> => {
+      for (const value of writtenPaths(site, settings)) {
+        const evaluated = known ? await hclPathValue(value.written, scope) : undefined
+        references.push(...referencesOf(value, evaluated, { file, workingDirectory }))
+      }
+    }
+    const site = (settings: HclBody, path: JsonPath, shown: string): SettingSite => ({
+      body: settings,
+      shown: (key) => `${shown}${key}`,
+      at: (key) => [...path, key]
+    })
+    /** A provisioner's or post-processor's settings, and those its `override` gives each build. */
+    const plugin = async (
+      kind: string,
+      { labels: [type], body: settings, path }: { labels: string[]; body: HclBody; path: JsonPath },
+      table: Record<string, PathSetting[]>
+    ): Promise<void> => {
+      const pathSettings = Object.hasOwn(table, type) ? table[type] : undefined
+      if (!pathSettings) return
+      const shown = `${kind} "${type}" `
+      const overrides = Object.entries(asObject(settings.override)).map(([build, inner]) =>
+        site(asObject(inner), [...path, 'override', build], `${shown}override["${build}"].`)
+      )
+      for (const each of [site(settings, path, shown), ...overrides]) {
+        const reads = type === 'file' ? await hclFileProvisionerReads({ ...settings, ...each.body }, scope) : true
+        if (reads !== false) await add(each, pathSettings, reads === true)
+      }
+    }
+    for (const source of blocksAt(body.source, ['source'], 2)) {
+      await add(site(source.body, source.path, `source "${source.labels.join('" "')}" `), builderPathSettings)
+    }
+    for (const build of blocksAt(body.build, ['build'], 0)) {
+      // A build block's source block sets more of a source's settings (`source "amazon-ebs.web" {…}`).
+      for (const source of blocksAt(build.body.source, [...build.path, 'source'], 1)) {
+        await add(site(source.body, source.path, `source "${source.labels[0]}" `), builderPathSettings)
+      }
+      for (const provisioner of blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1)) {
+        await plugin('provisioner', provisioner, provisionerPathSettings)
+      }
+      for (const postProcessor of blocksAt(build.body['post-processor'], [...build.path, 'post-processor'], 1)) {
+        await plugin('post-processor', postProcessor, postProcessorPathSettings)
+      }
+      for (const chain of blocksAt(build.body['post-processors'], [...build.path, 'post-processors'], 0)) {
+        for (const postProcessor of blocksAt(chain.body['post-processor'], [...chain.path, 'post-processor'], 1)) {
+          await plugin('post-processor', postProcessor, postProcessorPathSettings)
+        }
+      }
+    }
+  }
+  return references
+}
+
 /** What the job needs from an HCL2 template's files that only they tell. */
 export interface HclTemplate {
   /** Absolute path of the manifest file to read: input manifest's, else the template's, else the default. */
@@ -460,6 +597,8 @@ export interface HclTemplate {
   namesMayHoldComma: boolean
   /** Files the parser could not read, and where: their sensitive variables are unknown. */
   unreadable: Unreadable[]
+  /** The local files and directories the template names as inputs of the build (template-references.ts). */
+  references: TemplateReference[]
   /** What is wrong with the manifest file already at the template's manifest path. */
   problems: InputProblem[]
   /**
@@ -498,6 +637,8 @@ export type HclTemplateRequest = Pick<
 /** An HCL2 template's files as parsed, and the values their strings may refer to in this run. */
 interface ParsedTemplate {
   files: HclBody[]
+  /** The files that were read, each with its path, absolute. */
+  read: Array<{ file: string; body: HclBody }>
   /** Every file of the template: `files` lacks those the parser could not read. */
   names: string[]
   unreadable: Unreadable[]
@@ -507,17 +648,18 @@ interface ParsedTemplate {
 
 async function parseTemplate(request: HclTemplateRequest, env: Record<string, string | undefined>): Promise<ParsedTemplate> {
   const templatePath = resolve(request.workingDirectory, request.template)
-  const files: HclBody[] = []
+  const read: ParsedTemplate['read'] = []
   const names = hclTemplateFiles(templatePath)
   const unreadable: Unreadable[] = []
   for (const file of names) {
     try {
-      files.push(await parseHclFile(file))
+      read.push({ file, body: await parseHclFile(file) })
     } catch (error) {
       // packer validate says what is wrong; if it finds nothing, the job warns (main.ts).
       unreadable.push(unreadableFile(file, error))
     }
   }
+  const files = read.map(({ body }) => body)
   const candidates = await hclVariableCandidates(
     files,
     templatePath,
@@ -531,7 +673,7 @@ async function parseTemplate(request: HclTemplateRequest, env: Record<string, st
     locals: hclLocals(files),
     path: hclPaths(request.workingDirectory, request.template)
   }
-  return { files, names, unreadable, candidates, scope }
+  return { files, read, names, unreadable, candidates, scope }
 }
 
 /**
@@ -543,7 +685,7 @@ export async function readHclTemplate(
   request: HclTemplateRequest,
   env: Record<string, string | undefined> = process.env
 ): Promise<HclTemplate> {
-  const { files, names, unreadable, candidates, scope } = await parseTemplate(request, env)
+  const { files, read, names, unreadable, candidates, scope } = await parseTemplate(request, env)
   const sensitiveLocals = await hclSensitiveLocalValues(files, scope)
   // What the whole template tells is known only when every file of it was read.
   const allRead = files.length === names.length
@@ -558,6 +700,7 @@ export async function readHclTemplate(
     renamesSources: hclRenamesSources(files),
     namesMayHoldComma: hclNamesMayHoldComma(files),
     postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
+    references: await hclTemplateReferences(read, scope, request.workingDirectory),
     unreadable,
     variablesProblems: allRead ? undeclaredVariables(files, request) : []
   }
@@ -642,6 +785,7 @@ export function withHclTemplate(inputs: Inputs, template: HclTemplate): Inputs {
     manifestUnknown: template.manifestUnknown,
     otherManifestOutputs: template.otherManifestOutputs,
     sensitiveVariables: template.sensitiveVariables,
-    sensitiveValues: template.sensitiveValues
+    sensitiveValues: template.sensitiveValues,
+    ...sortReferences(template.references, inputs.workspace)
   }
 }

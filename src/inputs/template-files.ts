@@ -8,6 +8,7 @@ import { outsideWorkspaceProblem } from './checks.js'
 import type { HclTemplateRequest } from './hcl.js'
 import { checkExistingManifest } from './manifest.js'
 import { isDirectory, type InputProblem, type InputReader } from './reader.js'
+import { jsonTemplateReferences, noReferences, sortReferences, type ReferencedPaths } from './template-references.js'
 import {
   autoVarFilesBeside,
   checkJsonVarFile,
@@ -22,7 +23,7 @@ import {
   type UndeclaredVariable
 } from './template.js'
 
-export interface TemplateFiles {
+export interface TemplateFiles extends ReferencedPaths {
   /** Absolute directory Packer runs in. */
   workingDirectory: string
   /** Template path as given, relative to workingDirectory (what Packer is passed). */
@@ -94,7 +95,7 @@ export interface TemplateFiles {
   sensitiveUnknown: string[]
 }
 
-interface TemplateDescription {
+interface TemplateDescription extends ReferencedPaths {
   builderTypes: string[]
   postProcessorTypes: string[]
   postProcessorNames: string[]
@@ -134,7 +135,8 @@ const nothingKnown: TemplateDescription = {
   sensitiveUnknown: [],
   otherManifestOutputs: [],
   variablesWarnings: [],
-  undeclaredVariables: []
+  undeclaredVariables: [],
+  ...noReferences
 }
 
 export function readTemplateFiles(
@@ -172,11 +174,8 @@ export function readTemplateFiles(
   if (templateFound && kind === 'json') {
     const parsed = reader.json(templatePath, 'template')
     if (parsed !== undefined) {
-      description = describeJson(reader, { path: templatePath, template, parsed, varFiles: jsonVarFiles, variables }, {
-        env,
-        templateDir: dirname(templatePath),
-        pwd: workingDirectory
-      })
+      const json = { path: templatePath, template, parsed, varFiles: jsonVarFiles, variables, workingDirectory }
+      description = describeJson(reader, json, { env, templateDir: dirname(templatePath), pwd: workingDirectory })
     }
   } else if (templateFound) {
     checkHclFiles(reader, template, templatePath)
@@ -265,10 +264,20 @@ export async function checkHclDefaultManifest(
   for (const { message, location } of defaultManifestProblems) reader.problem(message, location)
 }
 
-/** Names, manifest path and sensitive values can come from user variables: read with their values. */
+/**
+ * Names, manifest path, sensitive values and the paths the template names can come from user
+ * variables: read with their values.
+ */
 function describeJson(
   reader: InputReader,
-  { path, template, parsed, varFiles, variables }: { path: string; template: string; parsed: unknown; varFiles: unknown[]; variables: Variables },
+  {
+    path,
+    template,
+    parsed,
+    varFiles,
+    variables,
+    workingDirectory
+  }: { path: string; template: string; parsed: unknown; varFiles: unknown[]; variables: Variables; workingDirectory: string },
   context: TemplateContext
 ): TemplateDescription {
   try {
@@ -293,7 +302,8 @@ function describeJson(
       manifestOutputUnknown: info.manifestOutputUnknown,
       otherManifestOutputs: info.otherManifestOutputs,
       variablesWarnings,
-      undeclaredVariables: undeclaredJsonVariables(parsed, values)
+      undeclaredVariables: undeclaredJsonVariables(parsed, values),
+      ...sortReferences(jsonTemplateReferences(parsed, values, context, { file: path, workingDirectory }), reader.workspace)
     }
   } catch (error) {
     const shown = reader.shown(path)

@@ -1,0 +1,315 @@
+// The files a template names as inputs of its build, found as Packer reads them, and what the
+// fingerprint makes of them: those in the workspace are hashed, those it cannot see are told.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { computeFingerprint, fingerprintFiles } from '../src/inputs/fingerprint.js'
+import { settingPosition } from '../src/inputs/hcl-parser.js'
+import { readHclTemplate, withHclTemplate } from '../src/inputs/hcl.js'
+import { readInputs, type Inputs } from '../src/inputs/index.js'
+import { reportUnseenReferences } from '../src/report/references.js'
+import { actionDefaults, parseCommands } from './support/action-process.js'
+
+let workspace: string
+beforeEach(() => {
+  workspace = mkdtempSync(join(tmpdir(), 'template-references-'))
+})
+afterEach(() => rmSync(workspace, { recursive: true, force: true }))
+
+function write(path: string, text = 'x\n'): void {
+  mkdirSync(dirname(join(workspace, path)), { recursive: true })
+  writeFileSync(join(workspace, path), text)
+}
+
+async function read(inputs: Record<string, string>): Promise<Inputs> {
+  const all: Record<string, string> = { ...actionDefaults(), 'aws-region': 'us-east-1', ...inputs }
+  const read = await readInputs((name) => all[name] ?? '', { GITHUB_WORKSPACE: workspace })
+  return read.templateKind === 'hcl' ? withHclTemplate(read, await readHclTemplate(read, {})) : read
+}
+
+/** Paths relative to the workspace, as a user reads them. */
+const shown = (paths: string[]) => paths.map((path) => (path.startsWith(`${workspace}/`) ? path.slice(workspace.length + 1) : path))
+/** Each reference the fingerprint cannot see: its setting, why, and what it names. */
+const unseen = (inputs: Inputs) =>
+  inputs.unseenReferences.map(({ setting, why, path, written }) => ({ setting, why, ...(path ? { path } : { written }) }))
+
+describe('a JSON template', () => {
+  const template = (definition: Record<string, unknown>) =>
+    write('packer/template.json', JSON.stringify({ builders: [{ type: 'amazon-ebs' }], ...definition }, null, 2))
+
+  it('names scripts, files and playbooks relative to the directory Packer runs in, or to {{template_dir}}', async () => {
+    template({
+      variables: { dir: 'ansible', region: 'us-east-1' },
+      builders: [{ type: 'amazon-ebs', user_data_file: '{{template_dir}}/../boot/user-data.sh' }],
+      provisioners: [
+        { type: 'shell', script: 'scripts/relative-to-working-directory.sh' },
+        { type: 'shell', scripts: ['{{template_dir}}/../scripts/a.sh', '{{pwd}}/scripts/b.sh'] },
+        // Packer splits a string given for a list at its commas.
+        { type: 'powershell', Scripts: 'win/a.ps1,win/b.ps1' },
+        { type: 'windows-shell', inline: ['echo inline is not a file'] },
+        { type: 'file', source: 'files/motd', destination: '/etc/motd' },
+        { type: 'file', sources: ['files/a', 'files/b'], destination: '/tmp/' },
+        { type: 'file', source: '/var/log/cloud-init.log', destination: 'logs/', direction: 'download' },
+        { type: 'file', source: 'made/during/the/build', destination: '/tmp/x', generated: true },
+        { type: 'ansible', playbook_file: '{{user `dir`}}/site.yml', galaxy_file: '{{user `dir`}}/requirements.yml', roles_path: 'installed/roles' },
+        {
+          type: 'ansible-local',
+          playbook_file: 'ansible/local.yml',
+          playbook_dir: 'ansible',
+          role_paths: ['ansible/roles/web'],
+          group_vars: 'ansible/group_vars',
+          host_vars: 'ansible/host_vars',
+          inventory_file: 'ansible/hosts'
+        },
+        { type: 'shell', inline: ['true'], override: { 'amazon-ebs': { script: 'scripts/ebs-only.sh' } } },
+        { type: 'shell-local', script: '' }
+      ],
+      'post-processors': [[{ type: 'manifest' }, { type: 'shell-local', script: 'scripts/after.sh' }], 'compress']
+    })
+    const inputs = await read({ template: 'packer/template.json' })
+    expect(shown(inputs.referencedPaths)).toEqual([
+      'ansible',
+      'ansible/group_vars',
+      'ansible/host_vars',
+      'ansible/hosts',
+      'ansible/local.yml',
+      'ansible/requirements.yml',
+      'ansible/roles/web',
+      'ansible/site.yml',
+      'boot/user-data.sh',
+      'files/a',
+      'files/b',
+      'files/motd',
+      'scripts/a.sh',
+      'scripts/after.sh',
+      'scripts/b.sh',
+      'scripts/ebs-only.sh',
+      'scripts/relative-to-working-directory.sh',
+      'win/a.ps1',
+      'win/b.ps1'
+    ])
+    expect(inputs.unseenReferences).toEqual([])
+  })
+
+  it('tells which it cannot see: outside the workspace, or known only to Packer', async () => {
+    template({
+      provisioners: [
+        { type: 'shell', scripts: ['/opt/shared/setup.sh', '{{template_dir}}/../../elsewhere.sh'] },
+        { type: 'shell', script: 'scripts/{{timestamp}}.sh' },
+        { type: 'file', source: 'files/a', destination: '/tmp/a', direction: '{{build_type}}' },
+        { type: 'shell', script: 'https://example.com/setup.sh' }
+      ]
+    })
+    const inputs = await read({ template: 'packer/template.json' })
+    expect(inputs.referencedPaths).toEqual([])
+    expect(unseen(inputs)).toEqual([
+      { setting: 'provisioners[0].scripts[0]', why: 'outside-workspace', path: '/opt/shared/setup.sh' },
+      { setting: 'provisioners[0].scripts[1]', why: 'outside-workspace', path: join(dirname(workspace), 'elsewhere.sh') },
+      { setting: 'provisioners[1].script', why: 'unknown', written: 'scripts/{{timestamp}}.sh' },
+      { setting: 'provisioners[2].source', why: 'unknown', written: 'files/a' }
+    ])
+    expect(inputs.unseenReferences[0]).toMatchObject({ file: join(workspace, 'packer/template.json'), at: ['provisioners', 0, 'scripts', 0] })
+  })
+
+  it('names nothing when it runs no script and uploads no file', async () => {
+    template({ provisioners: [{ type: 'shell', inline: ['true'] }], 'post-processors': ['manifest'] })
+    const inputs = await read({ template: 'packer/template.json' })
+    expect(inputs.referencedPaths).toEqual([])
+    expect(inputs.unseenReferences).toEqual([])
+  })
+})
+
+describe('an HCL2 template', () => {
+  it('names them with path.root, path.cwd, variables and locals, in every file of a template directory', async () => {
+    write(
+      'packer/ami.pkr.hcl',
+      `variable "scripts" {
+  type    = list(string)
+  default = ["scripts/one.sh", "scripts/two.sh"]
+}
+variable "playbooks" {
+  type = string
+}
+locals {
+  files = "\${path.root}/../files"
+}
+source "amazon-ebs" "web" {
+  user_data_file = "\${path.root}/../boot/user-data.sh"
+}
+build {
+  sources = ["source.amazon-ebs.web"]
+  source "amazon-ebs.web" {
+    user_data_file = "\${path.cwd}/boot/web.sh"
+  }
+  provisioner "shell" {
+    scripts = var.scripts
+  }
+  provisioner "file" {
+    source      = "\${local.files}/motd"
+    destination = "/etc/motd"
+  }
+  provisioner "file" {
+    source      = "/var/log/cloud-init.log"
+    destination = "logs/"
+    direction   = "download"
+  }
+  provisioner "ansible" {
+    playbook_file = "\${var.playbooks}/site.yml"
+  }
+  provisioner "shell" {
+    inline = ["true"]
+    override = {
+      "amazon-ebs.web" = { script = "scripts/web-only.sh" }
+    }
+  }
+  post-processors {
+    post-processor "manifest" {}
+    post-processor "shell-local" {
+      scripts = ["\${path.root}/after.sh", "/opt/outside.sh", "\${build.ID}.sh"]
+    }
+  }
+}
+`
+    )
+    write('packer/more.pkr.hcl', 'build {\n  provisioner "shell-local" {\n    script = "${path.root}/../scripts/local.sh"\n  }\n}\n')
+    write('packer/prod.pkrvars.hcl', 'playbooks = "ansible"\n')
+    const inputs = await read({ template: 'packer', 'var-file': 'packer/prod.pkrvars.hcl' })
+    expect(shown(inputs.referencedPaths)).toEqual([
+      'ansible/site.yml',
+      'boot/user-data.sh',
+      'boot/web.sh',
+      'files/motd',
+      'packer/after.sh',
+      'scripts/local.sh',
+      'scripts/one.sh',
+      'scripts/two.sh',
+      'scripts/web-only.sh'
+    ])
+    expect(unseen(inputs)).toEqual([
+      { setting: 'post-processor "shell-local" scripts[1]', why: 'outside-workspace', path: '/opt/outside.sh' },
+      { setting: 'post-processor "shell-local" scripts[2]', why: 'unknown', written: '${build.ID}.sh' }
+    ])
+    expect(inputs.unseenReferences[1]).toMatchObject({
+      file: join(workspace, 'packer/ami.pkr.hcl'),
+      at: ['build', 0, 'post-processors', 0, 'post-processor', 'shell-local', 0, 'scripts', 2]
+    })
+  })
+
+  it('places a setting on its line, inside the blocks that hold it', async () => {
+    const source = `build {
+  provisioner "shell" {
+    inline = ["true"]
+  }
+  provisioner "shell" {
+    # the second
+      scripts = ["a.sh", "b.sh"]
+  }
+}
+`
+    expect(await settingPosition('a.pkr.hcl', source, ['build', 0, 'provisioner', 'shell', 1, 'scripts', 1])).toEqual({ line: 7, column: 7 })
+    expect(await settingPosition('a.pkr.hcl', source, ['build', 0, 'provisioner', 'shell', 2, 'scripts'])).toBeUndefined()
+  })
+})
+
+describe('the warning about a reference reuse cannot see', () => {
+  /** The workflow commands written while `during` runs, kept rather than printed. */
+  async function warningsWritten(during: () => Promise<unknown>): Promise<ReturnType<typeof parseCommands>> {
+    let written = ''
+    const write = process.stdout.write.bind(process.stdout)
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      written += String(chunk)
+      return true
+    }) as typeof process.stdout.write
+    try {
+      await during()
+    } finally {
+      process.stdout.write = write
+    }
+    return parseCommands(written, 'warning')
+  }
+
+  it("is on the line of an HCL2 file's setting, naming it and what was written", async () => {
+    write('packer/ami.pkr.hcl', 'source "amazon-ebs" "web" {}\nbuild {\n  sources = ["source.amazon-ebs.web"]\n  provisioner "shell" {\n    script = "${build.ID}.sh"\n  }\n}\n')
+    const inputs = await read({ template: 'packer/ami.pkr.hcl' })
+    const warnings = await warningsWritten(() => reportUnseenReferences(inputs))
+    expect(warnings).toEqual([
+      {
+        message:
+          'provisioner "shell" script is "${build.ID}.sh", a path the action cannot work out before Packer runs: reuse does not ' +
+          'see changes to it, so a changed file would reuse AMIs built from the old one. List the files it names in fingerprint-paths.',
+        properties: { title: 'Not fingerprinted', file: 'packer/ami.pkr.hcl', line: '5', col: '5' }
+      }
+    ])
+  })
+})
+
+describe('the fingerprint', () => {
+  const relativeTo = (files: string[]) => files.map((file) => file.slice(workspace.length + 1))
+
+  beforeEach(() => {
+    write(
+      'packer/template.json',
+      JSON.stringify({
+        builders: [{ type: 'amazon-ebs' }],
+        provisioners: [
+          { type: 'shell', scripts: ['{{template_dir}}/../scripts/setup.sh', '{{template_dir}}/local.sh'] },
+          { type: 'ansible-local', playbook_file: 'ansible/site.yml', playbook_dir: '{{template_dir}}/../ansible' },
+          { type: 'file', source: '{{template_dir}}/../files[1]/a', destination: '/tmp/a' }
+        ]
+      })
+    )
+    write('packer/local.sh')
+    write('scripts/setup.sh')
+    write('scripts/unused.sh')
+    write('ansible/site.yml')
+    write('ansible/roles/web/tasks/main.yml')
+    write('ansible/README.md')
+    write('ansible/.git/HEAD')
+    write('files[1]/a')
+    write('files1/a')
+  })
+
+  it('covers each file and directory the template names in the workspace, and says which it added', async () => {
+    const inputs = await read({ template: 'packer/template.json', 'working-directory': '.' })
+    expect(relativeTo(await fingerprintFiles(inputs))).toEqual([
+      'ansible/README.md',
+      'ansible/roles/web/tasks/main.yml',
+      'ansible/site.yml',
+      'files[1]/a',
+      'packer/local.sh',
+      'packer/template.json',
+      'scripts/setup.sh'
+    ])
+    const fingerprint = await computeFingerprint(inputs, '1.6.6')
+    // packer/local.sh is under the template's directory, ansible/site.yml under ansible: no addition.
+    expect(relativeTo(fingerprint.referenced)).toEqual(['ansible', 'files[1]/a', 'scripts/setup.sh'])
+
+    write('scripts/setup.sh', 'x!\n')
+    expect((await computeFingerprint(inputs, '1.6.6')).fingerprint).not.toBe(fingerprint.fingerprint)
+    write('scripts/unused.sh', 'changed, and named by nothing\n')
+    write('files1/a', 'changed, and named by nothing\n')
+    const unchanged = await computeFingerprint(inputs, '1.6.6')
+    write('scripts/unused.sh', 'changed again\n')
+    expect((await computeFingerprint(inputs, '1.6.6')).fingerprint).toBe(unchanged.fingerprint)
+  })
+
+  it("leaves out what fingerprint-paths' ! patterns exclude", async () => {
+    const inputs = await read({ template: 'packer/template.json', 'fingerprint-paths': 'packer/**\n!ansible/README.md\n!scripts/**' })
+    expect(relativeTo(await fingerprintFiles(inputs))).toEqual([
+      'ansible/roles/web/tasks/main.yml',
+      'ansible/site.yml',
+      'files[1]/a',
+      'packer/local.sh',
+      'packer/template.json'
+    ])
+  })
+
+  it('reads none of them to check the inputs, and warns of none of them there', async () => {
+    rmSync(join(workspace, 'scripts'), { recursive: true })
+    const inputs = await read({ template: 'packer/template.json' })
+    expect(shown(inputs.referencedPaths)).toContain('scripts/setup.sh')
+    // A path that is not there is Packer's to refuse: the fingerprint leaves it out.
+    expect(relativeTo(await fingerprintFiles(inputs))).not.toContain('scripts/setup.sh')
+  })
+})

@@ -1,0 +1,282 @@
+// The local files and directories a template names as inputs of its build: a provisioner's
+// script, a file it uploads, an Ansible playbook, a builder's user data file. Reuse must see a
+// change to any of them, wherever it lies in the workspace, or it ships an image built from
+// the old one. Which settings name such a path, and how Packer reads each, is Packer 1.6.6's
+// (and its plugins' since): every one is passed to os.Stat or read as it is, so a relative
+// path is relative to the directory Packer runs in (working-directory), not to the template;
+// `{{template_dir}}` (JSON) and `path.root` (HCL2) are how a template names its own directory.
+// JSON templates are read here, with the variables Packer has; HCL2 templates in hcl.ts.
+import { isAbsolute, relative, resolve } from 'node:path'
+import { resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
+
+/** A setting that names a local path: `list` for a list of them (`scripts`). */
+export interface PathSetting {
+  name: string
+  list?: boolean
+}
+
+const scripts: PathSetting[] = [{ name: 'script' }, { name: 'scripts', list: true }]
+
+/**
+ * The provisioners' settings that name a file or directory Packer (or the tool it runs) reads
+ * on the runner. Not those it writes (ansible's roles_path, collections_path) nor keys that
+ * let it in (ssh_host_key_file): they are not what the image is made of, and a private key has
+ * no place in a public fingerprint. The file provisioner's `source` only when it uploads.
+ */
+export const provisionerPathSettings: Record<string, PathSetting[]> = {
+  shell: scripts,
+  powershell: scripts,
+  'windows-shell': scripts,
+  'shell-local': scripts,
+  file: [{ name: 'source' }, { name: 'sources', list: true }],
+  ansible: [{ name: 'playbook_file' }, { name: 'galaxy_file' }, { name: 'inventory_file' }],
+  'ansible-local': [
+    { name: 'playbook_file' },
+    { name: 'playbook_files', list: true },
+    { name: 'playbook_dir' },
+    { name: 'playbook_paths', list: true },
+    { name: 'role_paths', list: true },
+    { name: 'group_vars' },
+    { name: 'host_vars' },
+    { name: 'inventory_file' },
+    { name: 'galaxy_file' }
+  ]
+}
+
+/** The post-processors' settings that name a local path. */
+export const postProcessorPathSettings: Record<string, PathSetting[]> = { 'shell-local': scripts }
+
+/** Every builder's: the amazon builders (and others) read `user_data_file` from the runner. */
+export const builderPathSettings: PathSetting[] = [{ name: 'user_data_file' }]
+
+/** A local file or directory the template names as an input of the build. */
+export interface TemplateReference {
+  /** The setting, as the user finds it: `provisioners[0].script`, `provisioner "shell" scripts[1]`. */
+  setting: string
+  /** Its value as written. */
+  written: string
+  /** What it names, absolute; undefined when only Packer knows it (`{{timestamp}}`, a function, `build.…`). */
+  path?: string
+  /** The template file it is written in, absolute, and where in it: a JSON path, or one into the HCL body. */
+  file: string
+  at: JsonPath
+}
+
+/** A reference the fingerprint cannot cover, and why. */
+export interface UnseenReference extends TemplateReference {
+  why: 'outside-workspace' | 'unknown'
+}
+
+/**
+ * What the fingerprint makes of the template's references (sortReferences). A JSON template's
+ * are known with the other inputs; an HCL2 template's once its files are read (withHclTemplate),
+ * none until then.
+ */
+export interface ReferencedPaths {
+  /** The paths inside the workspace, absolute, each once: fingerprinted too, files and directories alike. */
+  referencedPaths: string[]
+  /** Those reuse cannot see: outside the workspace, or known only to Packer. */
+  unseenReferences: UnseenReference[]
+}
+
+export const noReferences: ReferencedPaths = { referencedPaths: [], unseenReferences: [] }
+
+/** A URL is not a file of the runner's (none of these settings takes one; Packer would refuse it). */
+function isRemote(value: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)
+}
+
+/**
+ * A path the glob library can take literally, once escaped: not one with a line break (it
+ * reads one pattern a line) or white space at its end (it trims each line).
+ */
+function globbable(path: string): boolean {
+  return !/[\r\n]/.test(path) && path.trimEnd() === path
+}
+
+/**
+ * The references inside the workspace, to be fingerprinted, and those reuse cannot see. A
+ * path the fingerprint cannot name is one it cannot see, like one only Packer knows.
+ */
+export function sortReferences(references: TemplateReference[], workspace: string): ReferencedPaths {
+  const referencedPaths = new Set<string>()
+  const unseenReferences: UnseenReference[] = []
+  for (const reference of references) {
+    if (reference.path === undefined || !globbable(reference.path)) {
+      unseenReferences.push({ ...reference, why: 'unknown' })
+      continue
+    }
+    const fromWorkspace = relative(workspace, reference.path)
+    if (fromWorkspace === '..' || fromWorkspace.startsWith('../') || isAbsolute(fromWorkspace)) {
+      unseenReferences.push({ ...reference, why: 'outside-workspace' })
+    } else {
+      referencedPaths.add(reference.path)
+    }
+  }
+  return { referencedPaths: [...referencedPaths].sort(), unseenReferences }
+}
+
+/** Where a plugin's settings are (a provisioner's, or an override of them), and how to show and place them. */
+export interface SettingSite {
+  /** The settings, by their keys as written. */
+  body: Record<string, unknown>
+  /** The setting shown to the user, for a key. */
+  shown: (key: string) => string
+  /** Where the key is, for placing an annotation. */
+  at: (key: string) => JsonPath
+}
+
+/** One value a setting gives, as written, before it is evaluated. */
+export interface WrittenPath {
+  setting: string
+  written: string
+  at: JsonPath
+  /** A list written as one string: Packer splits its value at each comma (JSON templates). */
+  commaSeparated: boolean
+}
+
+/**
+ * The values of the `settings` a plugin's body holds, as written. `key` finds a setting's key
+ * among the body's (JSON: as mapstructure does, ignoring case); `splitsStrings` when a list may
+ * be written as one string of comma-separated values, as Packer reads a JSON template.
+ */
+export function writtenPaths(
+  site: SettingSite,
+  settings: PathSetting[],
+  { key = (name) => (name in site.body ? name : undefined), splitsStrings = false }: {
+    key?: (name: string, body: Record<string, unknown>) => string | undefined
+    splitsStrings?: boolean
+  } = {}
+): WrittenPath[] {
+  const found: WrittenPath[] = []
+  for (const setting of settings) {
+    const name = key(setting.name, site.body)
+    if (name === undefined) continue
+    const value = site.body[name]
+    if (Array.isArray(value) && setting.list) {
+      for (const [index, item] of value.entries()) {
+        if (typeof item === 'string') {
+          found.push({ setting: `${site.shown(name)}[${index}]`, written: item, at: [...site.at(name), index], commaSeparated: false })
+        }
+      }
+    } else if (typeof value === 'string') {
+      found.push({ setting: site.shown(name), written: value, at: site.at(name), commaSeparated: Boolean(setting.list && splitsStrings) })
+    }
+  }
+  return found
+}
+
+/**
+ * The references a value makes once evaluated (`evaluated` undefined: only Packer knows it; a
+ * list for a whole list variable), resolved against the directory Packer runs in. An empty
+ * value names nothing.
+ */
+export function referencesOf(
+  value: WrittenPath,
+  evaluated: string | string[] | undefined,
+  { file, workingDirectory }: { file: string; workingDirectory: string }
+): TemplateReference[] {
+  const reference = { setting: value.setting, written: value.written, file, at: value.at }
+  if (evaluated === undefined) return [reference]
+  const paths = Array.isArray(evaluated) ? evaluated : value.commaSeparated ? evaluated.split(',') : [evaluated]
+  return paths.filter((path) => path !== '' && !isRemote(path)).map((path) => ({ ...reference, path: resolve(workingDirectory, path) }))
+}
+
+/**
+ * Whether the file provisioner reads its sources on the runner before the build: when it
+ * uploads (`direction` empty or upload), and its sources are not `generated` during the build.
+ * Each as evaluated: undefined when only Packer knows it; `generated` as written when a string,
+ * which Packer reads as Go's strconv.ParseBool does (an empty one is false).
+ */
+export function fileProvisionerReads(direction: string | undefined, generated: boolean | string | undefined): boolean | undefined {
+  if (direction === 'download') return false
+  if (direction === undefined || generated === undefined) return undefined
+  if (typeof generated === 'boolean') return !generated
+  return !['1', 't', 'T', 'TRUE', 'true', 'True'].includes(generated)
+}
+
+/** A JSON object's key that mapstructure takes for `name`: the same, else the same ignoring case. */
+function jsonKey(name: string, body: Record<string, unknown>): string | undefined {
+  if (name in body) return name
+  return Object.keys(body).find((key) => key.toLowerCase() === name)
+}
+
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+}
+
+/** `provisioners[0].scripts[1]`, as a path into a JSON document reads. */
+export function shownJsonPath(path: JsonPath): string {
+  return path.map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`)).join('').slice(1)
+}
+
+/**
+ * The references of a parsed JSON template (`file`, absolute), with its user variables and
+ * `{{template_dir}}` and `{{pwd}}` as Packer fills them in, relative to `workingDirectory`.
+ */
+export function jsonTemplateReferences(
+  template: unknown,
+  variables: UserVariables,
+  context: TemplateContext,
+  where: { file: string; workingDirectory: string }
+): TemplateReference[] {
+  const evaluate = (written: string): string | undefined => resolveUserVariables(written, variables, context)
+  const site = (body: Record<string, unknown>, path: JsonPath): SettingSite => ({
+    body,
+    shown: (key) => shownJsonPath([...path, key]),
+    at: (key) => [...path, key]
+  })
+  const referencesAt = (each: SettingSite, settings: PathSetting[], known = true): TemplateReference[] =>
+    writtenPaths(each, settings, { key: jsonKey, splitsStrings: true }).flatMap((value) =>
+      referencesOf(value, known ? evaluate(value.written) : undefined, where)
+    )
+  const root = asObject(template) ?? {}
+  const references: TemplateReference[] = []
+  for (const [index, builder] of (Array.isArray(root.builders) ? root.builders : []).entries()) {
+    const body = asObject(builder)
+    if (body) references.push(...referencesAt(site(body, ['builders', index]), builderPathSettings))
+  }
+  const plugin = (body: Record<string, unknown>, path: JsonPath, table: Record<string, PathSetting[]>): void => {
+    const type = body.type
+    const settings = typeof type === 'string' && Object.hasOwn(table, type) ? table[type] : undefined
+    if (!settings) return
+    // An override replaces settings for one build: each build's may name a path of its own.
+    const overrides = Object.entries(asObject(body.override) ?? {}).flatMap(([build, inner]) => {
+      const settingsOf = asObject(inner)
+      return settingsOf ? [site(settingsOf, [...path, 'override', build])] : []
+    })
+    for (const each of [site(body, path), ...overrides]) {
+      const reads = type === 'file' ? jsonFileProvisionerReads({ ...body, ...each.body }, evaluate) : true
+      if (reads !== false) references.push(...referencesAt(each, settings, reads === true))
+    }
+  }
+  for (const [index, provisioner] of (Array.isArray(root.provisioners) ? root.provisioners : []).entries()) {
+    const body = asObject(provisioner)
+    if (body) plugin(body, ['provisioners', index], provisionerPathSettings)
+  }
+  for (const [index, entry] of (Array.isArray(root['post-processors']) ? root['post-processors'] : []).entries()) {
+    // Each entry is a type name, a definition, or a sequence of them.
+    const sequence: Array<[unknown, JsonPath]> = Array.isArray(entry)
+      ? entry.map((inner, position): [unknown, JsonPath] => [inner, ['post-processors', index, position]])
+      : [[entry, ['post-processors', index]]]
+    for (const [definition, path] of sequence) {
+      const body = asObject(definition)
+      if (body) plugin(body, path, postProcessorPathSettings)
+    }
+  }
+  return references
+}
+
+/** fileProvisionerReads, for a JSON template's settings. */
+function jsonFileProvisionerReads(body: Record<string, unknown>, evaluate: (written: string) => string | undefined): boolean | undefined {
+  const value = (name: string): unknown => {
+    const key = jsonKey(name, body)
+    return key === undefined ? undefined : body[key]
+  }
+  const direction = value('direction') ?? ''
+  const generated = value('generated') ?? false
+  return fileProvisionerReads(
+    typeof direction === 'string' ? evaluate(direction) : undefined,
+    typeof generated === 'boolean' ? generated : typeof generated === 'string' ? evaluate(generated) : undefined
+  )
+}
