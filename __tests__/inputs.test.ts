@@ -66,6 +66,17 @@ describe('readInputs with the defaults', () => {
     expect((await readHclTemplate(inputs)).manifest).toBe(join(workspace, 'images/web/m.json'))
   })
 
+  it("takes a folder whose name begins with '..' for one inside the workspace", async () => {
+    mkdirSync(join(workspace, '..images'))
+    writeFileSync(join(workspace, '..images', 'packer-template.json'), JSON.stringify(template))
+    const inputs = await read({ 'working-directory': '..images', reuse: 'true', 'aws-region': 'us-east-1', 'fingerprint-paths': '../..images/**' })
+    expect(inputs.workingDirectory).toBe(join(workspace, '..images'))
+    expect(inputs.fingerprintPatterns).toEqual([join(workspace, '..images', '**')])
+    expect(await problems({ 'working-directory': '..' })).toEqual([
+      expect.stringMatching(/^working-directory: expected a directory inside the workspace/)
+    ])
+  })
+
   it('reads the user tags, and whether provenance tags go with them', async () => {
     const inputs = await read({ tags: 'Team=platform\nName=web' })
     expect(inputs.tags).toEqual({ Team: 'platform', Name: 'web' })

@@ -1,6 +1,6 @@
 // Checks of single inputs that catch a mistake before it costs a build: each returns the
 // problem in words for the user, or undefined.
-import { isAbsolute, relative } from 'node:path'
+import { liesInside } from '../common/paths.js'
 
 /** A token is one line: a second line means something else was pasted with it. */
 export function githubTokenProblem(token: string): string | undefined {
@@ -25,7 +25,6 @@ export function readGithubToken(value: string, problem: (message: string) => voi
  * outside it is a typo, or a template reaching into another job's files.
  */
 export function outsideWorkspaceProblem(input: string, given: string, path: string, workspace: string): string | undefined {
-  const fromWorkspace = relative(workspace, path)
-  if (fromWorkspace === '' || (!fromWorkspace.startsWith('..') && !isAbsolute(fromWorkspace))) return undefined
+  if (liesInside(path, workspace)) return undefined
   return `${input}: expected a directory inside the workspace (${workspace}), found "${given}", which is ${path}`
 }

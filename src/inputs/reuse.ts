@@ -2,12 +2,13 @@
 // for the AMIs it made last time, and which files, besides the template and its variables
 // files, make up those inputs. Only the patterns are read here: the files are globbed and
 // hashed by ./fingerprint.ts, once the inputs are valid and the command is build.
-import { dirname, isAbsolute, relative, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { optionalBoolean } from './optional.js'
 import type { Command } from './packer.js'
 import { isDirectory, type InputReader } from './reader.js'
 import { imageFamilyTagKey, type RetentionInputs } from './retention.js'
 import type { TemplateFiles } from './template-files.js'
+import { liesInside } from '../common/paths.js'
 
 /**
  * The tags by which a later run with reuse finds a build's AMIs. They say which inputs built
@@ -86,8 +87,7 @@ export function reusedAmiTags(userTags: Record<string, string>, inputs: TaggingI
 
 /** A pattern whose fixed part is outside the workspace would glob the machine, not the checkout. */
 function outsideWorkspace(pattern: string, workspace: string): boolean {
-  const fromWorkspace = relative(workspace, pattern)
-  return fromWorkspace.startsWith('..') || isAbsolute(fromWorkspace)
+  return !liesInside(pattern, workspace)
 }
 
 /** The user's patterns, resolved against working-directory, each checked once here. */

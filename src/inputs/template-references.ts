@@ -6,7 +6,8 @@
 // path is relative to the directory Packer runs in (working-directory), not to the template;
 // `{{template_dir}}` (JSON) and `path.root` (HCL2) are how a template names its own directory.
 // JSON templates are read here, with the variables Packer has; HCL2 templates in hcl.ts.
-import { isAbsolute, relative, resolve } from 'node:path'
+import { resolve } from 'node:path'
+import { liesInside } from '../common/paths.js'
 import { resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
 
 /** A setting that names a local path: `list` for a list of them (`scripts`). */
@@ -106,8 +107,7 @@ export function sortReferences(references: TemplateReference[], workspace: strin
       unseenReferences.push({ ...reference, why: 'unknown' })
       continue
     }
-    const fromWorkspace = relative(workspace, reference.path)
-    if (fromWorkspace === '..' || fromWorkspace.startsWith('../') || isAbsolute(fromWorkspace)) {
+    if (!liesInside(reference.path, workspace)) {
       unseenReferences.push({ ...reference, why: 'outside-workspace' })
     } else {
       referencedPaths.add(reference.path)
