@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, SOURCE_AMI_NAME, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { startVault } from '../test-support/vault-stand-in/index.js'
-import { asTheRunnerShowsIt, loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { readInputs } from '../src/inputs/index.js'
+import { actionDefaults, asTheRunnerShowsIt, loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { headingsOf, renderedText, tableRows } from './support/markdown.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
@@ -517,6 +518,26 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(result.errors.filter((error) => error.properties.title === 'Invalid input')).toEqual([])
       expect(result.stdout).toContain('::group::Validate')
       if (version === '1.6.6') expect(result.errors[0].message).toContain('unknown configuration key')
+    })
+
+    it("02 amazon-eks-ami al2023 as published: reuse's fingerprint covers the folders it uploads from beside the template", async () => {
+      // Its file provisioners upload {{template_dir}}/../../nodeadm/ and ../../log-collector-script/linux/,
+      // outside templates/al2023/, which is all the default fingerprint-paths covers.
+      const workspace = folder('02-eks-al2023/orig')
+      const given: Record<string, string> = {
+        ...actionDefaults(),
+        template: 'templates/al2023/template.json',
+        'var-file': 'templates/al2023/variables-default.json\ntemplates/al2023/variables-1.33.json',
+        variables: 'ami_name=eks-al2023\narch=x86_64\ninstance_type=m5.large\nkubernetes_version=1.33\nkubernetes_build_date=2025-06-01',
+        reuse: 'true',
+        'aws-region': 'us-west-2'
+      }
+      const inputs = await readInputs((name) => given[name] ?? '', { GITHUB_WORKSPACE: workspace })
+      expect(inputs.referencedPaths).toEqual(expect.arrayContaining([join(workspace, 'nodeadm'), join(workspace, 'log-collector-script/linux')]))
+      expect(inputs.referencedPaths).toContain(join(workspace, 'templates/al2023/provisioners/install-worker.sh'))
+      // Its download of version-info.json is no input, and nothing it names is out of sight.
+      expect(inputs.referencedPaths.filter((path) => path.endsWith('version-info.json'))).toEqual([])
+      expect(inputs.unseenReferences).toEqual([])
     })
 
     it('03 terraform-aws-consul: two of four named builders, in template order', async () => {
