@@ -15,6 +15,7 @@ import { checkTagCount, parseTagLines, tagProblem } from '../src/inputs/tags.js'
 import { fingerprintFiles } from '../src/inputs/fingerprint.js'
 import { ByteLineSplitter, parseEventLine, renderEvent, RunRecord } from '../src/packer/machine-readable.js'
 import { projectRoot } from './support/action-process.js'
+import { stdoutDuring } from './support/workflow-commands.js'
 
 /** Any JSON text, and JSON shaped like a manifest whose parts are anything. */
 const manifestText = fc.oneof(
@@ -195,19 +196,7 @@ describe('the inputs', () => {
 
   /** What the glob library logs (`::debug::Search path …`) while `during` runs: each path it walks. */
   async function searchPathsLogged(during: () => Promise<void>): Promise<string[]> {
-    const logged: string[] = []
-    const write = process.stdout.write.bind(process.stdout)
-    // Kept, not printed: the test's output stays the test's.
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      for (const line of String(chunk).split('\n')) if (line.startsWith('::debug::Search path')) logged.push(line)
-      return true
-    }) as typeof process.stdout.write
-    try {
-      await during()
-    } finally {
-      process.stdout.write = write
-    }
-    return logged
+    return (await stdoutDuring(during)).split('\n').filter((line) => line.startsWith('::debug::Search path'))
   }
 
   it('any values give inputs or an InputError, one message per problem, and nothing is globbed', async () => {

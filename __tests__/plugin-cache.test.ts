@@ -70,6 +70,27 @@ function step(inputs: Record<string, string> = {}, env: Record<string, string> =
   }
 }
 
+/** An HCL2 template of one build whose required_plugins ask for the amazon plugin at `version`. */
+function requiringAmazon(version: string): string {
+  return [
+    'packer {',
+    '  required_plugins {',
+    '    amazon = {',
+    '      source  = "github.com/hashicorp/amazon"',
+    `      version = "${version}"`,
+    '    }',
+    '  }',
+    '}',
+    'source "amazon-ebs" "base" {',
+    '  region = "eu-west-1"',
+    '}',
+    'build {',
+    '  sources = ["source.amazon-ebs.base"]',
+    '}',
+    ''
+  ].join('\n')
+}
+
 /** One job: the main step, then the post step. */
 async function job(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<{ main: ActionRun; post: ActionRun }> {
   rmSync(runnerTemp, { recursive: true, force: true })
@@ -120,23 +141,7 @@ describe('the plugin cache, through the Actions cache service', () => {
   })
 
   it('an HCL2 template: the key holds its required_plugins, and packer init finds them restored', async () => {
-    const hcl = [
-      'packer {',
-      '  required_plugins {',
-      '    amazon = {',
-      '      source  = "github.com/hashicorp/amazon"',
-      '      version = "~> 1.3"',
-      '    }',
-      '  }',
-      '}',
-      'source "amazon-ebs" "base" {',
-      '  region = "eu-west-1"',
-      '}',
-      'build {',
-      '  sources = ["source.amazon-ebs.base"]',
-      '}',
-      ''
-    ].join('\n')
+    const hcl = requiringAmazon('~> 1.3')
     const template = { template: 'build.pkr.hcl' }
     const hclJob = () => {
       writeFileSync(join(workspace, 'build.pkr.hcl'), hcl)
@@ -202,23 +207,7 @@ describe('the plugin cache, through the Actions cache service', () => {
     // The template requires amazon ~> 1.0.0; input plugins installs its newest release too.
     writeFileSync(
       join(workspace, 'build.pkr.hcl'),
-      [
-        'packer {',
-        '  required_plugins {',
-        '    amazon = {',
-        '      source  = "github.com/hashicorp/amazon"',
-        '      version = "~> 1.0.0"',
-        '    }',
-        '  }',
-        '}',
-        'source "amazon-ebs" "base" {',
-        '  region = "eu-west-1"',
-        '}',
-        'build {',
-        '  sources = ["source.amazon-ebs.base"]',
-        '}',
-        ''
-      ].join('\n')
+      requiringAmazon('~> 1.0.0')
     )
     const inputs = { template: 'build.pkr.hcl', plugins: 'github.com/hashicorp/amazon' }
     const hclJob = (version: string) => {

@@ -10,6 +10,7 @@ import { readHclTemplate, withHclTemplate } from '../src/inputs/hcl.js'
 import { readInputs, type Inputs } from '../src/inputs/index.js'
 import { reportUnseenReferences } from '../src/report/references.js'
 import { actionDefaults, parseCommands } from './support/action-process.js'
+import { stdoutDuring } from './support/workflow-commands.js'
 
 let workspace: string
 beforeEach(() => {
@@ -215,18 +216,7 @@ build {
 describe('the warning about a reference reuse cannot see', () => {
   /** The workflow commands written while `during` runs, kept rather than printed. */
   async function warningsWritten(during: () => Promise<unknown>): Promise<ReturnType<typeof parseCommands>> {
-    let written = ''
-    const write = process.stdout.write.bind(process.stdout)
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      written += String(chunk)
-      return true
-    }) as typeof process.stdout.write
-    try {
-      await during()
-    } finally {
-      process.stdout.write = write
-    }
-    return parseCommands(written, 'warning')
+    return parseCommands(await stdoutDuring(during), 'warning')
   }
 
   it("is on the line of an HCL2 file's setting, naming it and what was written", async () => {

@@ -86,3 +86,19 @@ export function groupLines(stdout: string, title: string): string[] | undefined 
   const end = lines.indexOf('::endgroup::', start + 1)
   return lines.slice(start + 1, end < 0 ? undefined : end)
 }
+
+/** What this process writes to stdout while `during` runs (workflow commands and all), kept rather than printed. */
+export async function stdoutDuring(during: () => Promise<unknown>): Promise<string> {
+  let written = ''
+  const write = process.stdout.write.bind(process.stdout)
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    written += String(chunk)
+    return true
+  }) as typeof process.stdout.write
+  try {
+    await during()
+  } finally {
+    process.stdout.write = write
+  }
+  return written
+}
