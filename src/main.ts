@@ -512,14 +512,22 @@ async function reuse(
   if (!found) return undefined
   const byRegion = [...found.amis].sort((a, b) => a.region.localeCompare(b.region) || a.amiId.localeCompare(b.amiId))
   const amis = inTemplateOrder(byRegion, inputs.buildNames)
-  const primaryRegion = primaryRegionNote(amis, inputs.awsRegion)
-  if (primaryRegion) core.notice(primaryRegion)
-  setOutputs({ ...amiOutputs(amis, inputs.awsRegion), manifest: '', 'run-uuid': found.runUuid })
+  setAmiOutputs(amis, inputs.awsRegion, { manifest: '', 'run-uuid': found.runUuid })
   summary.amis = amis
   summary.reusedFrom = found.reusedFrom
   summary.reusedSnapshots = found.snapshotsOf
   await tagReused(inputs, amis, reusedAmiTags(userTags, inputs), summary)
   return amis
+}
+
+/**
+ * The AMI outputs, after a build or a reuse, with the notice that says where ami-id is from when
+ * the first build made no AMI in the home region.
+ */
+function setAmiOutputs(amis: Ami[], homeRegion: string | undefined, run: { manifest: string; 'run-uuid': string }): void {
+  const primaryRegion = primaryRegionNote(amis, homeRegion)
+  if (primaryRegion) core.notice(primaryRegion)
+  setOutputs({ ...amiOutputs(amis, homeRegion), ...run })
 }
 
 /**
@@ -671,13 +679,7 @@ async function build(
   for (const note of artifacts.notes) core.info(note)
   const primaryBuild = primaryBuildNote(amis, !asTheyFinished)
   if (primaryBuild) core.info(primaryBuild)
-  const primaryRegion = primaryRegionNote(amis, inputs.awsRegion)
-  if (primaryRegion) core.notice(primaryRegion)
-  setOutputs({
-    ...amiOutputs(amis, inputs.awsRegion),
-    manifest: artifacts.manifest ?? '',
-    'run-uuid': artifacts.runUuid ?? ''
-  })
+  setAmiOutputs(amis, inputs.awsRegion, { manifest: artifacts.manifest ?? '', 'run-uuid': artifacts.runUuid ?? '' })
   summary.amis = amis
   summary.amisAsTheyFinished = asTheyFinished
   if (amis.length > 0) {

@@ -1,4 +1,9 @@
-// The strings a value holds, as a sensitive value's masks need them.
+// What a parsed value is, and the strings it holds, as a sensitive value's masks need them.
+
+/** A JSON object (or an HCL body as parsed): not null, not a list. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
 
 /**
  * Every string in a value (a list or map holds several), and numbers and bools as Packer

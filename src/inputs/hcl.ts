@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import { checkExistingManifest } from './manifest.js'
-import { stringsOf } from '../common/values.js'
+import { isRecord, stringsOf } from '../common/values.js'
 import type { Reference } from './hcl-parser.js'
 import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
 import {
@@ -58,7 +58,7 @@ function templateBody(value: unknown): HclBody {
 }
 
 function asObject(value: unknown): HclBody {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as HclBody) : {}
+  return isRecord(value) ? value : {}
 }
 
 /** A block's bodies: the parser gives a list; the JSON syntax allows a single object too. */
@@ -219,29 +219,29 @@ export function hclBuildCount(files: HclBody[]): number | undefined {
   return count
 }
 
+/** The names build blocks give their builds, as written: each block's `name`, and each source's (`source "TYPE.NAME" { name = … }`). */
+function buildNamesWritten(files: HclBody[]): { blocks: unknown[]; sources: unknown[] } {
+  const builds = files.flatMap((file) => bodies(file.build))
+  const sources = builds.flatMap((build) => [...labelled(build.source)].flatMap(([, definitions]) => definitions))
+  return {
+    blocks: builds.map((build) => build.name).filter((name) => name !== undefined),
+    sources: sources.map((definition) => definition.name).filter((name) => name !== undefined)
+  }
+}
+
 /** Whether a `build` block names a build of its own: `source "TYPE.NAME" { name = "…" }`. */
 export function hclRenamesSources(files: HclBody[]): boolean {
-  return files.some((file) =>
-    bodies(file.build).some((build) =>
-      [...labelled(build.source)].some(([, definitions]) => definitions.some((definition) => definition.name !== undefined))
-    )
-  )
+  return buildNamesWritten(files).sources.length > 0
 }
 
 /**
- * Whether a build's name may hold a comma: a build block's `name`, or a name it gives a source
- * (`source "TYPE.NAME" { name = … }`), that is written with one or made by an expression.
- * Packer writes a build's name as it is in its machine-readable lines, where a comma ends it.
+ * Whether a build's name may hold a comma: a build block's `name`, or a name it gives a source,
+ * that is written with one or made by an expression. Packer writes a build's name as it is in
+ * its machine-readable lines, where a comma ends it.
  */
 export function hclNamesMayHoldComma(files: HclBody[]): boolean {
-  const mayHoldComma = (name: unknown) => name !== undefined && (typeof name !== 'string' || /,|[$%]\{/.test(name))
-  return files.some((file) =>
-    bodies(file.build).some(
-      (build) =>
-        mayHoldComma(build.name) ||
-        [...labelled(build.source)].some(([, definitions]) => definitions.some((definition) => mayHoldComma(definition.name)))
-    )
-  )
+  const { blocks, sources } = buildNamesWritten(files)
+  return [...blocks, ...sources].some((name) => typeof name !== 'string' || /,|[$%]\{/.test(name))
 }
 
 /** `packer { required_plugins { … } }` declarations, each as canonical JSON, sorted. */

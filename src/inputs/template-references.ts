@@ -8,6 +8,7 @@
 // JSON templates are read here, with the variables Packer has; HCL2 templates in hcl.ts.
 import { resolve } from 'node:path'
 import { liesInside } from '../common/paths.js'
+import { isRecord } from '../common/values.js'
 import { resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
 
 /** A setting that names a local path: `list` for a list of them (`scripts`). */
@@ -202,7 +203,7 @@ function jsonKey(name: string, body: Record<string, unknown>): string | undefine
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  return isRecord(value) ? value : undefined
 }
 
 /** `provisioners[0].scripts[1]`, as a path into a JSON document reads. */

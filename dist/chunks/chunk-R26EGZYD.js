@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a as t}from"./chunk-XKARJE47.js";function n(r){return typeof r=="string"?r===""?[]:[r]:typeof r=="number"||typeof r=="boolean"?[String(r)]:Array.isArray(r)?r.flatMap(n):typeof r=="object"&&r!==null?Object.values(r).flatMap(n):[]}t(n,"stringsOf");export{n as a};
