@@ -68,6 +68,8 @@ export interface Ec2Image {
   launchPermissions: Array<{ userId?: string; group?: string }>
   productCodes: string[]
   tags: Record<string, string>
+  /** As DescribeImages shows it. */
+  deregistrationProtection: string
 }
 
 export interface Ec2Snapshot {
@@ -357,7 +359,8 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
         sourceImageRegion: image.sourceImageRegion,
         launchPermissions: image.launchPermissions.map((p) => ({ ...p })),
         productCodes: [...image.productCodes],
-        tags: record(image.tags)
+        tags: record(image.tags),
+        deregistrationProtection: image.deregistrationProtection ?? 'disabled'
       })),
     snapshots: (name) =>
       [...regionState(name).snapshots.values()].map((snapshot) => ({

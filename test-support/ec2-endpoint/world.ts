@@ -28,7 +28,7 @@ interface Phase {
   seen: number
 }
 
-export type ImageState = 'pending' | 'available' | 'failed'
+export type ImageState = 'pending' | 'available' | 'failed' | 'disabled'
 
 export interface ImageRecord {
   imageId: string
@@ -50,6 +50,12 @@ export interface ImageRecord {
   launchPermissions: Array<{ userId?: string; group?: string }>
   productCodes: string[]
   tags: Tags
+  /**
+   * DescribeImages' `DeregistrationProtection`: `disabled` (the default when unset),
+   * `enabled-without-cooldown`, `enabled-with-cooldown`, or, for 24 hours after protection with
+   * a cooldown is disabled, `disabled after <time>`, until which DeregisterImage still refuses.
+   */
+  deregistrationProtection?: string
 }
 
 export type SnapshotState = 'pending' | 'completed' | 'error'
@@ -248,6 +254,8 @@ export interface SeedImage {
   tags?: Record<string, string>
   public?: boolean
   snapshotId?: string
+  /** As DisableImage leaves it: listed only with `IncludeDisabled`. */
+  disabled?: boolean
 }
 
 export const DEFAULT_SEED_IMAGES: SeedImage[] = [
@@ -377,8 +385,8 @@ export class World {
         description: seed.description,
         ownerId,
         ownerAlias,
-        public: seed.public ?? ownerId !== SELF_ACCOUNT_ID,
-        state: 'available',
+        public: seed.disabled ? false : (seed.public ?? ownerId !== SELF_ACCOUNT_ID),
+        state: seed.disabled ? 'disabled' : 'available',
         phase: { since: 0, seen: 0 },
         creationDate: created,
         architecture: seed.architecture ?? 'x86_64',

@@ -118,6 +118,7 @@ function imageXml(image: ImageRecord): XmlValue {
     sourceInstanceId: image.sourceInstanceId,
     sourceImageId: image.sourceImageId,
     sourceImageRegion: image.sourceImageRegion,
+    deregistrationProtection: image.deregistrationProtection ?? 'disabled',
     stateReason:
       image.state === 'failed'
         ? { code: 'Client.InternalError', message: 'Client.InternalError' }
@@ -192,6 +193,8 @@ const describeImages: Handler = ({ world, region, params }) => {
   const owners = listParam(params, 'Owner')
   const executableBy = listParam(params, 'ExecutableBy')
   let images = ids.length > 0 ? lookUp(region.images, 'ami', ids) : visibleImages(region)
+  // As on EC2: a disabled AMI is left out unless the call asks for it.
+  if (boolParam(params, 'IncludeDisabled') !== true) images = images.filter((image) => image.state !== 'disabled')
   if (owners.length > 0) images = images.filter((image) => ownedBy(owners, image))
   if (executableBy.length > 0) {
     images = images.filter((image) =>
@@ -530,10 +533,63 @@ const describeImageAttribute: Handler = ({ region, params }) => {
   return { imageId: image.imageId, ...answer() }
 }
 
+const COOLDOWN_MS = 24 * 60 * 60 * 1000
+const DISABLED_AFTER = /^disabled after (.+)$/
+
+/** Whether DeregisterImage must refuse: protection is on, or its cooldown has not run out. */
+function protectedNow(image: ImageRecord): boolean {
+  const protection = image.deregistrationProtection ?? 'disabled'
+  const cooldown = DISABLED_AFTER.exec(protection)
+  if (cooldown !== null) return Date.parse(cooldown[1]) > Date.now()
+  return protection !== 'disabled'
+}
+
 const deregisterImage: Handler = ({ region, params }) => {
   const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
   checkOwned(image)
+  if (protectedNow(image)) {
+    throw new Ec2Error(
+      'OperationNotPermitted',
+      `The image ${image.imageId} has deregistration protection enabled. Disable deregistration protection and try again.`
+    )
+  }
   region.images.delete(image.imageId)
+  return { return: true }
+}
+
+// EnableImageDeregistrationProtection answers with the state it set, as EC2 does.
+const enableImageDeregistrationProtection: Handler = ({ region, params }) => {
+  const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
+  checkOwned(image)
+  image.deregistrationProtection = boolParam(params, 'WithCooldown') === true ? 'enabled-with-cooldown' : 'enabled-without-cooldown'
+  return { return: image.deregistrationProtection }
+}
+
+// With a cooldown, the AMI stays protected for 24 hours after protection is disabled.
+const disableImageDeregistrationProtection: Handler = ({ region, params }) => {
+  const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
+  checkOwned(image)
+  image.deregistrationProtection =
+    image.deregistrationProtection === 'enabled-with-cooldown'
+      ? `disabled after ${new Date(Date.now() + COOLDOWN_MS).toISOString()}`
+      : 'disabled'
+  return { return: 'disabled' }
+}
+
+// DisableImage makes the AMI private and unlaunchable; it keeps its snapshots.
+const disableImage: Handler = ({ region, params }) => {
+  const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
+  checkOwned(image)
+  image.state = 'disabled'
+  image.launchPermissions = []
+  image.public = false
+  return { return: true }
+}
+
+const enableImage: Handler = ({ region, params }) => {
+  const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
+  checkOwned(image)
+  if (image.state === 'disabled') image.state = 'available'
   return { return: true }
 }
 
@@ -597,6 +653,10 @@ export const imageHandlers: Record<string, Handler> = {
   ModifyImageAttribute: modifyImageAttribute,
   DescribeImageAttribute: describeImageAttribute,
   DeregisterImage: deregisterImage,
+  EnableImageDeregistrationProtection: enableImageDeregistrationProtection,
+  DisableImageDeregistrationProtection: disableImageDeregistrationProtection,
+  DisableImage: disableImage,
+  EnableImage: enableImage,
   DescribeSnapshots: describeSnapshots,
   DeleteSnapshot: deleteSnapshot
 }
