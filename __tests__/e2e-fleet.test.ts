@@ -7,9 +7,12 @@ import {
   CreateLaunchTemplateVersionCommand,
   DeregisterImageCommand,
   DescribeInstancesCommand,
+  DisableImageDeregistrationProtectionCommand,
+  EnableImageDeregistrationProtectionCommand,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   ModifyLaunchTemplateCommand,
+  RegisterImageCommand,
   RunInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand
@@ -817,6 +820,50 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(result.summary).not.toContain(untagged)
       expect(result.summary).not.toContain(otherFamily)
       expect(extraPermissions()).toEqual(readmeInputPermissions('keep-images'))
+    })
+
+    it('keeps an old AMI protected from deregistration, says why, and never asks EC2 to deregister it', async () => {
+      await seededEndpoint()
+      const client = ec2('us-east-1')
+      await client.send(new EnableImageDeregistrationProtectionCommand({ ImageId: old(1) }))
+      // Protection with a cooldown, then disabled: EC2 still refuses for 24 hours.
+      await client.send(new EnableImageDeregistrationProtectionCommand({ ImageId: old(2), WithCooldown: true }))
+      await client.send(new DisableImageDeregistrationProtectionCommand({ ImageId: old(2) }))
+      const cooldown = endpoint.images('us-east-1').find((image) => image.imageId === old(2))?.deregistrationProtection
+      expect(cooldown).toMatch(/^disabled after /)
+
+      const result = await run({ 'keep-images': '2' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'us-east-1', amiId: old(3) }])
+      expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId)).toEqual([old(3)])
+      expect(endpoint.callsOf('DeleteSnapshot').map((call) => call.params.SnapshotId)).toEqual([snapshotOf(3)])
+      expect(imageIds('us-east-1')).toEqual(expect.arrayContaining([old(1), old(2)]))
+      expect(groupLines(result.stdout, 'Retention')).toContainEqual(
+        expect.stringMatching(new RegExp(`^us-east-1: ${old(1)} \\(.*\\): kept: protected from deregistration \\(enabled-without-cooldown\\)$`))
+      )
+      expect(result.summary).toContain(`| \`${old(1)}\` | 2025-01-01T00:00:00.000Z | kept: protected from deregistration (enabled-without-cooldown) |`)
+      expect(result.summary).toContain(`| \`${old(2)}\` | 2025-02-01T00:00:00.000Z | kept: protected from deregistration (${cooldown}) |`)
+      expect(extraPermissions()).toEqual(readmeInputPermissions('keep-images'))
+    })
+
+    it("leaves a retired AMI's snapshot that another AMI was registered from, and says which AMI uses it", async () => {
+      await seededEndpoint()
+      const { ImageId: sharer } = await ec2('us-east-1').send(
+        new RegisterImageCommand({
+          Name: 'web-restored',
+          RootDeviceName: '/dev/xvda',
+          BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotOf(1) } }]
+        })
+      )
+      const result = await run({ 'keep-images': '4' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'us-east-1', amiId: old(1) }])
+      expect(snapshotIds('us-east-1')).toContain(snapshotOf(1))
+      expect(result.summary).toContain(
+        `| \`${old(1)}\` | 2025-01-01T00:00:00.000Z | deregistered; snapshots deleted: none; left: ${snapshotOf(1)} (in use by ${sharer}) |`
+      )
     })
 
     it('finds the same uses where DescribeImageReferences is denied', async () => {

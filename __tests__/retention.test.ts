@@ -1,11 +1,13 @@
 // keep-images against the loopback endpoint over real HTTP, for what one demo build cannot
 // show: several AMIs of one family built in one run, a family whose name holds EC2's filter
-// wildcards, and an AMI whose snapshots cannot all be deleted.
+// wildcards, an AMI whose snapshots cannot all be deleted, one whose snapshot another AMI
+// shares, and a disabled AMI.
 import { afterEach, describe, expect, it } from '@jest/globals'
 import {
   CreateSnapshotCommand,
   CreateTagsCommand,
   DescribeInstancesCommand,
+  DisableImageCommand,
   EC2Client,
   RegisterImageCommand,
   RunInstancesCommand
@@ -108,7 +110,7 @@ describe('keep-images', () => {
       })
     )
     await ec2.send(new CreateTagsCommand({ Resources: [old as string], Tags: [{ Key: 'ImageFamily', Value: 'acme/images' }] }))
-    endpoint.faults.fail('DeleteSnapshot', { code: 'InvalidSnapshot.InUse', message: 'The snapshot is in use by another AMI.', firstCalls: 1 })
+    endpoint.faults.fail('DeleteSnapshot', { code: 'UnauthorizedOperation', firstCalls: 1 })
 
     const [result] = await retainImages({
       families: new Map([['acme/images', new Map([['us-east-1', ['ami-0000000000000c00a']]])]]),
@@ -123,5 +125,57 @@ describe('keep-images', () => {
     const left = endpoint.snapshots('us-east-1').map((snapshot) => snapshot.snapshotId)
     expect(left).toContain(snapshots[0])
     expect(left).not.toContain(snapshots[1])
+  })
+
+  it('leaves a snapshot another AMI still uses, names that AMI, and fails nothing', async () => {
+    const { endpoint, ec2 } = await endpointWith([
+      { id: 'ami-0000000000000d001', created: '2025-01-01T00:00:00.000Z', family: 'acme/images' },
+      { id: 'ami-0000000000000d00a', created: '2026-12-01T00:00:00.000Z', family: 'acme/images' }
+    ])
+    // An AMI of another family registered from the old AMI's snapshot, as RegisterImage allows.
+    const { ImageId: sharer } = await ec2.send(
+      new RegisterImageCommand({
+        Name: 'web-sharer',
+        RootDeviceName: '/dev/xvda',
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-0000000000000d001' } }]
+      })
+    )
+    const [result] = await retainImages({
+      families: new Map([['acme/images', new Map([['us-east-1', ['ami-0000000000000d00a']]])]]),
+      keep: 1,
+      dryRun: false,
+      ec2For: () => ec2
+    })
+    const retired = result.images.find((image) => image.amiId === 'ami-0000000000000d001')
+    expect(retired?.action).toBe('deregistered')
+    expect(retired?.error).toBeUndefined()
+    expect(retired?.snapshotsLeft).toEqual([{ snapshotId: 'snap-0000000000000d001', usedBy: sharer }])
+    expect(endpoint.callsOf('DeleteSnapshot').map((call) => [call.params.SnapshotId, call.error])).toEqual([
+      ['snap-0000000000000d001', 'InvalidSnapshot.InUse']
+    ])
+    expect(endpoint.snapshots('us-east-1').map((snapshot) => snapshot.snapshotId)).toContain('snap-0000000000000d001')
+  })
+
+  it('sees a disabled AMI of the family, which still costs its snapshots, and retires it', async () => {
+    const { endpoint, ec2 } = await endpointWith([
+      { id: 'ami-0000000000000e001', created: '2025-01-01T00:00:00.000Z', family: 'acme/images' },
+      { id: 'ami-0000000000000e002', created: '2025-02-01T00:00:00.000Z', family: 'acme/images' },
+      { id: 'ami-0000000000000e00a', created: '2026-12-01T00:00:00.000Z', family: 'acme/images' }
+    ])
+    await ec2.send(new DisableImageCommand({ ImageId: 'ami-0000000000000e001' }))
+    const [result] = await retainImages({
+      families: new Map([['acme/images', new Map([['us-east-1', ['ami-0000000000000e00a']]])]]),
+      keep: 1,
+      dryRun: false,
+      ec2For: () => ec2
+    })
+    expect(result.images.map(({ amiId, action, error }) => [amiId, action, error])).toEqual([
+      ['ami-0000000000000e00a', 'kept: newest', undefined],
+      ['ami-0000000000000e002', 'deregistered', undefined],
+      ['ami-0000000000000e001', 'deregistered', undefined]
+    ])
+    expect(endpoint.callsOf('DescribeImages').map((call) => call.params.IncludeDisabled)).toEqual(['true'])
+    expect(imageIds(endpoint)).not.toContain('ami-0000000000000e001')
+    expect(endpoint.snapshots('us-east-1').map((snapshot) => snapshot.snapshotId)).not.toContain('snap-0000000000000e001')
   })
 })

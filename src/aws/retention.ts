@@ -1,7 +1,8 @@
 // Retires old AMIs: after a successful build, in every region it built in, all but the newest
 // N AMIs of each image family and architecture are deregistered (the new one counts), then the
 // snapshots those AMIs used are deleted. Only AMIs this account owns that carry the family tag the action
-// writes are in scope, and an AMI in use by an instance or a launch template version is kept.
+// writes are in scope, disabled ones included, and an AMI in use by an instance or a launch template
+// version, or protected from deregistration, is kept.
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
@@ -11,12 +12,12 @@ import {
 } from '@aws-sdk/client-ec2'
 import { errorMessage } from '../common/errors.js'
 import { imageFamilyTagKey } from '../inputs/retention.js'
-import { describeAwsFailure } from './failures.js'
+import { awsErrorCode, describeAwsFailure } from './failures.js'
 import { findImageUsers, type ImageUsers } from './image-usage.js'
 import { exactFilterValue, snapshotIdsOf } from './images.js'
 import { ec2Client } from './client.js'
 
-export type RetentionAction = 'kept: newest' | 'kept: in use' | 'deregistered' | 'would deregister' | 'failed'
+export type RetentionAction = 'kept: newest' | 'kept: in use' | 'kept: protected' | 'deregistered' | 'would deregister' | 'failed'
 
 export interface RetainedImage {
   amiId: string
@@ -24,8 +25,12 @@ export interface RetainedImage {
   action: RetentionAction
   /** Instances and launch templates using it, for `kept: in use`. */
   usedBy?: string[]
+  /** DescribeImages' `DeregistrationProtection`, for `kept: protected`. */
+  protection?: string
   /** Its EBS snapshots: deleted for `deregistered`, to be deleted for `would deregister`. */
   snapshotIds: string[]
+  /** Snapshots of a `deregistered` AMI that another AMI still uses, so EC2 keeps them. */
+  snapshotsLeft?: Array<{ snapshotId: string; usedBy: string }>
   error?: string
 }
 
@@ -55,6 +60,8 @@ async function familyImages(ec2: EC2Client, family: string): Promise<Image[]> {
     const page = await ec2.send(
       new DescribeImagesCommand({
         Owners: ['self'],
+        // A disabled AMI launches nothing but still costs its snapshots: it is retired like any other.
+        IncludeDisabled: true,
         Filters: [{ Name: `tag:${imageFamilyTagKey}`, Values: [exactFilterValue(family)] }],
         NextToken
       })
@@ -83,6 +90,22 @@ function newestFirst(images: Image[], builtNow: string[]): Image[] {
   )
 }
 
+/**
+ * The protection that makes EC2 refuse DeregisterImage, or undefined when there is none:
+ * `enabled-without-cooldown`, `enabled-with-cooldown`, and for 24 hours after protection with a
+ * cooldown is disabled, `disabled after <time>`. Only `disabled` (or no field) lets it go.
+ */
+function deregistrationProtection(image: Image): string | undefined {
+  const protection = image.DeregistrationProtection
+  return protection === undefined || protection === '' || protection === 'disabled' ? undefined : protection
+}
+
+/** The AMI EC2 names in InvalidSnapshot.InUse ("… is currently in use by ami-…"). */
+function snapshotUser(error: unknown): string {
+  const message = error instanceof Error ? error.message : ''
+  return /\bami-[0-9a-f]+\b/.exec(message)?.[0] ?? 'another AMI'
+}
+
 async function retire(ec2: EC2Client, image: RetainedImage): Promise<void> {
   try {
     await ec2.send(new DeregisterImageCommand({ ImageId: image.amiId }))
@@ -94,25 +117,32 @@ async function retire(ec2: EC2Client, image: RetainedImage): Promise<void> {
   }
   // Each snapshot on its own: once the AMI is gone, no later run finds the ones left behind.
   const failures: string[] = []
+  const left: Array<{ snapshotId: string; usedBy: string }> = []
   for (const SnapshotId of image.snapshotIds) {
     try {
       await ec2.send(new DeleteSnapshotCommand({ SnapshotId }))
     } catch (error) {
-      failures.push(`${SnapshotId}: ${describeAwsFailure(error, 'ec2:DeleteSnapshot')}`)
+      // Another AMI registered from the same snapshot still needs it: nothing went wrong.
+      if (awsErrorCode(error) === 'InvalidSnapshot.InUse') left.push({ snapshotId: SnapshotId, usedBy: snapshotUser(error) })
+      else failures.push(`${SnapshotId}: ${describeAwsFailure(error, 'ec2:DeleteSnapshot')}`)
     }
   }
+  if (left.length > 0) image.snapshotsLeft = left
   if (failures.length > 0) image.error = `Deleting the snapshots of ${image.amiId} (deregistered) failed: ${failures.join('; ')}`
 }
 
 /**
  * The newest `keep` are kept, every AMI built now (when a family has more builds than `keep`),
- * and any other that is in use; the rest would be deregistered.
+ * any other protected from deregistration (EC2 would refuse it) and any in use; the rest would
+ * be deregistered.
  */
 function classify(sorted: Image[], keep: number, builtNow: string[], users: ImageUsers): RetainedImage[] {
   return sorted.map((image, index) => {
     const amiId = image.ImageId ?? ''
     const entry: RetainedImage = { amiId, created: image.CreationDate ?? '', action: 'kept: newest', snapshotIds: snapshotIdsOf(image) }
     if (index < keep || builtNow.includes(amiId)) return entry
+    const protection = deregistrationProtection(image)
+    if (protection !== undefined) return { ...entry, action: 'kept: protected', protection }
     const usedBy = users.get(amiId)
     if (usedBy !== undefined && usedBy.length > 0) return { ...entry, action: 'kept: in use', usedBy }
     return { ...entry, action: 'would deregister' }
@@ -131,6 +161,7 @@ async function retainInRegion(ec2: EC2Client, region: string, family: string, bu
     step = 'ec2:DescribeImageReferences (or, where it is denied, ec2:DescribeInstances, ec2:DescribeLaunchTemplates and ec2:DescribeLaunchTemplateVersions)'
     const candidates = sorted
       .slice(options.keep)
+      .filter((image) => deregistrationProtection(image) === undefined)
       .map((image) => image.ImageId ?? '')
       .filter((amiId) => !builtNow.includes(amiId))
     const { users } = await findImageUsers(ec2, candidates)

@@ -4,13 +4,24 @@ import * as core from '@actions/core'
 import type { RetainedImage, RetentionResult } from '../aws/retention.js'
 import { cell, setOutputs, type SummaryModel } from './index.js'
 
+/** "snapshots deleted: a; left: b (in use by ami-…)": a snapshot another AMI uses stays. */
+function snapshotFates(image: RetainedImage): string {
+  const left = image.snapshotsLeft ?? []
+  const deleted = image.snapshotIds.filter((id) => !left.some((one) => one.snapshotId === id))
+  const fates = [`snapshots deleted: ${deleted.length > 0 ? deleted.join(', ') : 'none'}`]
+  if (left.length > 0) fates.push(`left: ${left.map(({ snapshotId, usedBy }) => `${snapshotId} (in use by ${usedBy})`).join(', ')}`)
+  return fates.join('; ')
+}
+
 function outcome(image: RetainedImage): string {
   const snapshots = image.snapshotIds.length > 0 ? image.snapshotIds.join(', ') : 'none'
   switch (image.action) {
     case 'kept: in use':
       return `kept: in use by ${(image.usedBy ?? []).join(', ')}`
+    case 'kept: protected':
+      return `kept: protected from deregistration (${image.protection ?? 'enabled'})`
     case 'deregistered':
-      return image.error ? `deregistered; ${image.error}` : `deregistered; snapshots deleted: ${snapshots}`
+      return image.error ? `deregistered; ${image.error}` : `deregistered; ${snapshotFates(image)}`
     case 'would deregister':
       return `would be deregistered, with snapshots ${snapshots}`
     case 'failed':
