@@ -303,3 +303,48 @@ describe('the fingerprint', () => {
     expect(relativeTo(await fingerprintFiles(inputs))).not.toContain('scripts/setup.sh')
   })
 })
+
+describe('the fingerprint of a template in a folder whose name the glob library would read as a glob', () => {
+  const relativeTo = (files: string[]) => files.map((file) => file.slice(workspace.length + 1))
+  const fingerprintOf = async (inputs: Inputs) => (await computeFingerprint(inputs, '1.6.6')).fingerprint
+
+  // Each folder, and a neighbour whose name the folder's would match as a glob.
+  it.each([
+    ['packer[1]', 'packer1'],
+    ['packer*', 'packer-old'],
+    ['pack?r', 'packer'],
+    ['[prod]', 'p'],
+    ['a\\b', 'ab'],
+    ['packer ', 'packer']
+  ])('covers every file of %j by default, and none of %j', async (folder, neighbour) => {
+    write(`${folder}/template.json`, JSON.stringify({ builders: [{ type: 'amazon-ebs' }] }))
+    write(`${folder}/scripts/setup.sh`)
+    write(`${neighbour}/other.sh`)
+    const inputs = await read({ template: `${folder}/template.json` })
+    expect(relativeTo(await fingerprintFiles(inputs))).toEqual([`${folder}/scripts/setup.sh`, `${folder}/template.json`])
+
+    const before = await fingerprintOf(inputs)
+    write(`${neighbour}/other.sh`, 'changed, and outside the template folder\n')
+    expect(await fingerprintOf(inputs)).toBe(before)
+    write(`${folder}/scripts/setup.sh`, 'changed\n')
+    expect(await fingerprintOf(inputs)).not.toBe(before)
+  })
+
+  it('covers a script the template names with white space at the end of its name, as Packer reads it', async () => {
+    const script = '{{template_dir}}/../scripts/setup.sh '
+    write('packer/template.json', JSON.stringify({ builders: [{ type: 'amazon-ebs' }], provisioners: [{ type: 'shell', script }] }))
+    write('scripts/setup.sh ')
+    write('scripts/setup.sh')
+    const inputs = await read({ template: 'packer/template.json' })
+    expect(unseen(inputs)).toEqual([])
+    expect(relativeTo(await fingerprintFiles(inputs))).toEqual(['packer/template.json', 'scripts/setup.sh '])
+  })
+
+  it('reads fingerprint-paths relative to a working-directory whose name is a glob, as that folder', async () => {
+    write('build[1]/template.json', JSON.stringify({ builders: [{ type: 'amazon-ebs' }] }))
+    write('build[1]/scripts/setup.sh')
+    write('build1/scripts/other.sh')
+    const inputs = await read({ template: 'template.json', 'working-directory': 'build[1]', 'fingerprint-paths': 'scripts/**' })
+    expect(relativeTo(await fingerprintFiles(inputs))).toEqual(['build[1]/scripts/setup.sh', 'build[1]/template.json'])
+  })
+})

@@ -14,3 +14,17 @@ export function liesInside(path: string, workspace: string): boolean {
 export function workspaceRelative(path: string, workspace: string): string {
   return liesInside(path, workspace) ? relative(workspace, path) : path
 }
+
+/**
+ * `path` as a pattern of the glob library (@actions/glob) that matches it alone: `*`, `?`, `[`
+ * and `\` are the library's, each written as a class of itself (`\` doubled), and so is white
+ * space at the end, which the library trims. A line break, where the library ends a pattern,
+ * becomes `?`: the pattern may then match a few more paths, never fewer.
+ */
+export function globLiteral(path: string): string {
+  return path
+    .replace(/\\/g, '\\\\')
+    .replace(/[[?*]/g, '[$&]')
+    .replace(/\n/g, '?')
+    .replace(/\s+$/, (end) => [...end].map((character) => `[${character}]`).join(''))
+}

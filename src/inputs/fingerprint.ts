@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto'
 import { open, stat } from 'node:fs/promises'
 import { relative, resolve, sep } from 'node:path'
 import { errorMessage } from '../common/errors.js'
+import { globLiteral } from '../common/paths.js'
 import type { BuildSelection } from './build-selection.js'
 import { isDirectory } from './reader.js'
 import type { ReuseInputs } from './reuse.js'
@@ -74,11 +75,6 @@ async function globbed(patterns: string[], inputs: FingerprintInputs): Promise<s
   })
 }
 
-/** A path as a pattern that matches it alone: `*`, `?`, `[…]` and `\\` are the glob library's, not the path's. */
-function literalPattern(path: string): string {
-  return path.replace(/\\/g, '\\\\').replace(/\[(?=[^/]+\])/g, '[[]').replace(/\?/g, '[?]').replace(/\*/g, '[*]')
-}
-
 /**
  * Every file the fingerprint covers, absolute, sorted, and the paths the template names that
  * add files to those: the template's, the variables files, the regular files fingerprint-paths
@@ -92,7 +88,7 @@ async function coveredFiles(inputs: FingerprintInputs): Promise<{ files: string[
   const exclusions = inputs.fingerprintPatterns.filter((pattern) => pattern.startsWith('!'))
   // One at a time: a template names a few paths, and each glob walks the disk.
   for (const path of inputs.referencedPaths) {
-    for (const file of await globbed([literalPattern(path), ...exclusions], inputs)) {
+    for (const file of await globbed([globLiteral(path), ...exclusions], inputs)) {
       if (!candidates.has(file)) candidates.set(file, path)
     }
   }

@@ -8,7 +8,7 @@ import type { Command } from './packer.js'
 import { isDirectory, type InputReader } from './reader.js'
 import { imageFamilyTagKey, type RetentionInputs } from './retention.js'
 import type { TemplateFiles } from './template-files.js'
-import { liesInside } from '../common/paths.js'
+import { globLiteral, liesInside } from '../common/paths.js'
 
 /**
  * The tags by which a later run with reuse finds a build's AMIs. They say which inputs built
@@ -90,14 +90,19 @@ function outsideWorkspace(pattern: string, workspace: string): boolean {
   return !liesInside(pattern, workspace)
 }
 
-/** The user's patterns, resolved against working-directory, each checked once here. */
+/**
+ * The user's patterns, resolved against working-directory, each checked once here. The
+ * working directory's name is a path, not a glob: `build[1]` is that folder, not `build1`.
+ */
 async function userPatterns(reader: InputReader, lines: string[], workingDirectory: string): Promise<string[]> {
   const patterns = lines.map((line) => {
     const negated = line.startsWith('!')
-    const pattern = resolve(workingDirectory, negated ? line.slice(1) : line)
-    if (outsideWorkspace(pattern, reader.workspace)) {
-      reader.problem(`fingerprint-paths: expected globs inside the workspace (${reader.workspace}), found "${line}", which is ${pattern}`)
+    const written = negated ? line.slice(1) : line
+    const resolved = resolve(workingDirectory, written)
+    if (outsideWorkspace(resolved, reader.workspace)) {
+      reader.problem(`fingerprint-paths: expected globs inside the workspace (${reader.workspace}), found "${line}", which is ${resolved}`)
     }
+    const pattern = resolve(globLiteral(workingDirectory), written)
     return negated ? `!${pattern}` : pattern
   })
   // The glob library parses the patterns without reading the disk; loaded only when there are some.
@@ -115,6 +120,7 @@ export async function readReuseInputs(reader: InputReader, files: TemplateFiles,
   }
   const lines = reader.lines('fingerprint-paths')
   if (lines.length > 0) return { reuse, fingerprintPatterns: await userPatterns(reader, lines, files.workingDirectory) }
+  // The template's directory as it is named: a folder `packer[1]` is not a glob for `packer1`.
   const template = resolve(files.workingDirectory, files.template)
-  return { reuse, fingerprintPatterns: [isDirectory(template) ? template : dirname(template)] }
+  return { reuse, fingerprintPatterns: [globLiteral(isDirectory(template) ? template : dirname(template))] }
 }

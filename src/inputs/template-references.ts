@@ -88,12 +88,9 @@ function isRemote(value: string): boolean {
   return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)
 }
 
-/**
- * A path the glob library can take literally, once escaped: not one with a line break (it
- * reads one pattern a line) or white space at its end (it trims each line).
- */
+/** A path the glob library can take literally, once escaped: not one with a line break (it reads one pattern a line). */
 function globbable(path: string): boolean {
-  return !/[\r\n]/.test(path) && path.trimEnd() === path
+  return !path.includes('\n')
 }
 
 /**

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a as i}from"./chunk-XKARJE47.js";import{isAbsolute as s,relative as n,sep as o}from"node:path";function g(r,t){let e=n(t,r);return!s(e)&&e!==".."&&!e.startsWith(`..${o}`)}i(g,"liesInside");function u(r,t){return g(r,t)?n(t,r):r}i(u,"workspaceRelative");export{g as a,u as b};
