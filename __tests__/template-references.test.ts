@@ -234,6 +234,85 @@ describe('the warning about a reference reuse cannot see', () => {
   })
 })
 
+describe("the warning about a reference reuse cannot see, in an HCL2 template's JSON syntax", () => {
+  const warningsOf = async (template: string) => {
+    const inputs = await read({ template })
+    return parseCommands(await stdoutDuring(() => reportUnseenReferences(inputs)), 'warning').map(({ message, properties }) => ({
+      setting: message.slice(0, message.indexOf(' is "')),
+      ...properties
+    }))
+  }
+  const warning = (setting: string, line: number, col: number) => ({
+    setting,
+    title: 'Not fingerprinted',
+    file: 'packer/ami.pkr.json',
+    line: String(line),
+    col: String(col)
+  })
+
+  it('is on the line of a setting in a block of a top-level array, and of every block of a name given twice', async () => {
+    write(
+      'packer/ami.pkr.json',
+      `[
+  { "source": { "amazon-ebs": { "web": { "user_data_file": "\${build.ID}.txt" } } } },
+  {
+    "build": {
+      "sources": ["source.amazon-ebs.web"],
+      "provisioner": { "shell": { "script": "\${build.ID}-a.sh" } },
+      "provisioner": [
+        { "shell": [{ "inline": ["true"] }, { "scripts": ["setup.sh", "\${build.ID}-b.sh"] }] },
+        { "file": { "source": "\${build.ID}.conf", "destination": "/tmp/c" } }
+      ]
+    }
+  },
+  { "build": { "provisioner": { "shell": { "script": "\${build.ID}-c.sh" } } } },
+  { "build": [{}, { "post-processors": [{ "post-processor": { "shell-local": { "script": "\${build.ID}-d.sh" } } }] }] }
+]
+`
+    )
+    expect(await warningsOf('packer/ami.pkr.json')).toEqual([
+      warning('source "amazon-ebs" "web" user_data_file', 2, 42),
+      warning('provisioner "shell" script', 6, 35),
+      warning('provisioner "shell" scripts[1]', 8, 71),
+      warning('provisioner "file" source', 9, 21),
+      warning('provisioner "shell" script', 13, 44),
+      warning('post-processor "shell-local" script', 14, 80)
+    ])
+  })
+
+  it('is on the line of each of the same blocks given twice, not twice on the first', async () => {
+    write(
+      'packer/ami.pkr.json',
+      `{
+  "build": { "provisioner": { "shell": { "script": "\${build.ID}-a.sh" } } },
+  "build": { "provisioner": { "shell": { "script": "\${build.ID}-b.sh" } } }
+}
+`
+    )
+    expect(await warningsOf('packer/ami.pkr.json')).toEqual([
+      warning('provisioner "shell" script', 2, 42),
+      warning('provisioner "shell" script', 3, 42)
+    ])
+  })
+
+  it('leaves no script of a block given twice out of the fingerprint', async () => {
+    write(
+      'packer/ami.pkr.json',
+      JSON.stringify({ build: { provisioner: { shell: { script: '${path.root}/../scripts/a.sh' } } } }).replace(
+        /}$/,
+        ', "build": { "provisioner": { "shell": { "script": "${path.root}/../scripts/b.sh" } } } }'
+      )
+    )
+    write('scripts/a.sh')
+    write('scripts/b.sh')
+    const inputs = await read({ template: 'packer/ami.pkr.json' })
+    expect(shown(inputs.referencedPaths)).toEqual(['scripts/a.sh', 'scripts/b.sh'])
+    const before = (await computeFingerprint(inputs, '1.6.6')).fingerprint
+    write('scripts/a.sh', 'changed\n')
+    expect((await computeFingerprint(inputs, '1.6.6')).fingerprint).not.toBe(before)
+  })
+})
+
 describe('the fingerprint', () => {
   const relativeTo = (files: string[]) => files.map((file) => file.slice(workspace.length + 1))
 

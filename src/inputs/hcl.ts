@@ -31,7 +31,9 @@ export type HclBody = Record<string, unknown>
  * The parser is loaded on first use, so runs with JSON templates never load it.
  */
 export async function parseHclFile(path: string, text = readFileSync(path, 'utf8')): Promise<HclBody> {
-  if (path.endsWith('.json')) return path.endsWith('.pkr.json') ? templateBody(JSON.parse(text)) : asObject(JSON.parse(text))
+  if (path.endsWith('.pkr.json')) return templateBody(text)
+  // A variables file's values must be an object.
+  if (path.endsWith('.json')) return asObject(JSON.parse(text))
   const { parse } = await import('./hcl-parser.js')
   return parse(relative(process.cwd(), path) || path, text)
 }
@@ -43,18 +45,13 @@ export function hclTemplateFiles(templatePath: string): string[] {
 
 /**
  * A `.pkr.json` file as one body: an object, or an array of objects whose blocks are all kept,
- * in order (HCL's JSON syntax allows it, and Packer reads it so). A variables file's values
- * must be an object.
+ * in order, as are those of a name given twice (HCL's JSON syntax allows both, and Packer reads
+ * them so: hcl-json.ts). JSON.parse says first whether it is JSON at all, and where it is not.
  */
-function templateBody(value: unknown): HclBody {
-  if (!Array.isArray(value)) return asObject(value)
-  const merged: Record<string, unknown[]> = {}
-  for (const element of value) {
-    for (const [key, inner] of Object.entries(asObject(element))) {
-      merged[key] = [...(merged[key] ?? []), ...(Array.isArray(inner) ? inner : [inner])]
-    }
-  }
-  return merged
+async function templateBody(text: string): Promise<HclBody> {
+  JSON.parse(text)
+  const { hclJsonBody } = await import('./hcl-json.js')
+  return hclJsonBody(text)
 }
 
 function asObject(value: unknown): HclBody {

@@ -24,8 +24,12 @@ function messageOf(reference: UnseenReference): string {
   )
 }
 
-/** Where in its file a reference is written: a JSON template's, or an HCL2 file's. */
+/** Where in its file a reference is written: a JSON template's, or an HCL2 file's (in its JSON syntax too). */
 async function placeOf(file: string, text: string, at: JsonPath): Promise<JsonPosition | undefined> {
+  if (file.endsWith('.pkr.json')) {
+    const { hclJsonPlace } = await import('../inputs/hcl-json.js')
+    return hclJsonPlace(text, at)
+  }
   if (file.endsWith('.json')) {
     const { jsonPlace } = await import('../common/json-place.js')
     return jsonPlace(text, at)

@@ -1,0 +1,90 @@
+// A `.pkr.json` file as Packer reads it: HCL's JSON syntax keeps every property of an object,
+// so a block type written twice (`"provisioner": {…}, "provisioner": {…}`) is two blocks, as
+// is one written in two elements of a top-level array. JSON.parse keeps only the last of the
+// same name, and a JSON path cannot tell the first from the second: the file is read with a
+// parser that keeps them all (jsonc-parser), into one body, and a path into that body is found
+// in the file by the same reading. Loaded only for a template with `.pkr.json` files.
+import { parseTree, type Node } from 'jsonc-parser'
+import { positionOf, type JsonPath, type JsonPosition } from './template.js'
+
+/** The values of the properties named `key` of the `objects`, in file order. */
+function propertyValues(objects: Node[], key: string): Node[] {
+  return objects.flatMap((object) =>
+    (object.children ?? []).flatMap((property) => {
+      const [name, value] = property.children ?? []
+      return name?.value === key && value !== undefined ? [value] : []
+    })
+  )
+}
+
+/** What a body holds under a name given more than once, or in a top-level array: each value's blocks, in order. */
+function listed(values: Node[]): Node[] {
+  return values.flatMap((value) => (value.type === 'array' ? (value.children ?? []) : [value]))
+}
+
+/**
+ * The `objects` as one body: a name given once keeps its value, one given more than once (or
+ * `always`, for a top-level array's elements) is the list of their blocks.
+ */
+function bodyOf(objects: Node[], always: boolean): Record<string, unknown> {
+  const names = [...new Set(objects.flatMap((object) => (object.children ?? []).map((property) => String(property.children?.[0]?.value))))]
+  return Object.fromEntries(
+    names.map((name) => {
+      const values = propertyValues(objects, name)
+      return [name, values.length === 1 && !always ? valueOf(values[0]) : listed(values).map(valueOf)]
+    })
+  )
+}
+
+function valueOf(node: Node): unknown {
+  if (node.type === 'object') return bodyOf([node], false)
+  if (node.type === 'array') return (node.children ?? []).map(valueOf)
+  return node.value
+}
+
+/** A top-level array's elements that are objects: Packer reads their blocks as one body's. */
+function topObjects(root: Node): Node[] {
+  return root.type === 'array' ? (root.children ?? []).filter((element) => element.type === 'object') : [root]
+}
+
+/** The body of a `.pkr.json` file's `text`, which JSON.parse has read: every block of it, each once. */
+export function hclJsonBody(text: string): Record<string, unknown> {
+  const root = parseTree(text)
+  if (root === undefined || (root.type !== 'object' && root.type !== 'array')) return {}
+  return bodyOf(topObjects(root), root.type === 'array')
+}
+
+/**
+ * Where in a `.pkr.json` file's `text` the value at `path` into its body (hclJsonBody) is
+ * written: its key, or its entry in a list.
+ */
+export function hclJsonPlace(text: string, path: JsonPath): JsonPosition | undefined {
+  const root = parseTree(text)
+  if (root === undefined || (root.type !== 'object' && root.type !== 'array')) return undefined
+  // Where the walk is: one value, or the list of blocks under a name given more than once.
+  let at: Node | Node[] = root
+  let steps = path
+  if (root.type === 'array') {
+    const [name, ...rest] = path
+    if (typeof name !== 'string') return undefined
+    at = listed(propertyValues(topObjects(root), name))
+    steps = rest
+  }
+  for (const step of steps) {
+    if (Array.isArray(at)) {
+      if (typeof step !== 'number' || at[step] === undefined) return undefined
+      at = at[step]
+    } else if (typeof step === 'number') {
+      const item = at.type === 'array' ? at.children?.[step] : undefined
+      if (item === undefined) return undefined
+      at = item
+    } else {
+      const values = at.type === 'object' ? propertyValues([at], step) : []
+      if (values.length === 0) return undefined
+      at = values.length === 1 ? values[0] : listed(values)
+    }
+  }
+  if (Array.isArray(at)) return undefined
+  const written = at.parent?.type === 'property' ? at.parent : at
+  return positionOf(text, written.offset)
+}
