@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { globLiteral } from '../src/common/paths.js'
 import { computeFingerprint, fingerprintFiles } from '../src/inputs/fingerprint.js'
 import { settingPosition } from '../src/inputs/hcl-parser.js'
 import { readHclTemplate, withHclTemplate } from '../src/inputs/hcl.js'
@@ -425,5 +426,17 @@ describe('the fingerprint of a template in a folder whose name the glob library 
     write('build1/scripts/other.sh')
     const inputs = await read({ template: 'template.json', 'working-directory': 'build[1]', 'fingerprint-paths': 'scripts/**' })
     expect(relativeTo(await fingerprintFiles(inputs))).toEqual(['build[1]/scripts/setup.sh', 'build[1]/template.json'])
+  })
+})
+
+describe('a path as a pattern of the glob library, on each runner OS', () => {
+  // The library reads `\` as an escape on Linux and macOS, and as the separator on Windows.
+  it('escapes a backslash on Linux and macOS, where it is part of a name', () => {
+    expect(globLiteral('/home/runner/work/a\\b/packer[1]', 'linux')).toBe('/home/runner/work/a\\\\b/packer[[]1]')
+    expect(globLiteral('/Users/runner/work/pack?r', 'darwin')).toBe('/Users/runner/work/pack[?]r')
+  })
+
+  it('keeps the separators of a Windows path, and escapes the rest', () => {
+    expect(globLiteral('D:\\a\\repo\\packer[1]\\*', 'win32')).toBe('D:\\a\\repo\\packer[[]1]\\[*]')
   })
 })

@@ -19,11 +19,11 @@ export function workspaceRelative(path: string, workspace: string): string {
  * `path` as a pattern of the glob library (@actions/glob) that matches it alone: `*`, `?`, `[`
  * and `\` are the library's, each written as a class of itself (`\` doubled), and so is white
  * space at the end, which the library trims. A line break, where the library ends a pattern,
- * becomes `?`: the pattern may then match a few more paths, never fewer.
+ * becomes `?`: the pattern may then match a few more paths, never fewer. On Windows `\` is the
+ * path's separator, which the library never reads as an escape, so it stays as it is.
  */
-export function globLiteral(path: string): string {
-  return path
-    .replace(/\\/g, '\\\\')
+export function globLiteral(path: string, platform: NodeJS.Platform = process.platform): string {
+  return (platform === 'win32' ? path : path.replace(/\\/g, '\\\\'))
     .replace(/[[?*]/g, '[$&]')
     .replace(/\n/g, '?')
     .replace(/\s+$/, (end) => [...end].map((character) => `[${character}]`).join(''))
