@@ -536,7 +536,10 @@ describe('locateUnsetVariable', () => {
   const folder = scratchFolder('unset-', {
     'a.pkr.hcl': 'source "amazon-ebs" "x" {\n  region = var.region\n}\n',
     'b.pkr.hcl': '# what\nvariable "regions" {}\n\n  variable "region" {\n  type = string\n}\n',
-    'c.pkr.json': '{\n  "variable": {\n    "owner": {\n      "type": "string"\n    }\n  }\n}\n'
+    'c.pkr.json': '{\n  "variable": {\n    "owner": {\n      "type": "string"\n    }\n  }\n}\n',
+    // HCL's JSON syntax as Packer 1.6.6 reads it too: a list of label objects, and a top-level array.
+    'd.pkr.json': '{\n  "variable": [\n    { "zone": {} },\n    { "subnet": { "type": "string" } }\n  ]\n}\n',
+    'e.pkr.json': '[\n  { "variable": { "vpc": {} } },\n  { "source": {} },\n  {\n    "variable": { "profile": {} }\n  }\n]\n'
   })
   const unset = (name: string): string =>
     `Error: Unset variable "${name}"\n\nA used variable must be set or have a default value; see\nhttps://packer.io/docs/templates/hcl_templates/syntax for details.`
@@ -546,6 +549,8 @@ describe('locateUnsetVariable', () => {
   it('places each on its variable block, in whichever file of the template declares it, HCL or JSON', async () => {
     expect(await locateUnsetVariable(unset('region'), folder.path, folder.path)).toEqual([{ message: told('region'), file: 'b.pkr.hcl', line: 4, column: 3 }])
     expect(await locateUnsetVariable(unset('owner'), folder.path, folder.path)).toEqual([{ message: told('owner'), file: 'c.pkr.json', line: 3, column: 5 }])
+    expect(await locateUnsetVariable(unset('subnet'), folder.path, folder.path)).toEqual([{ message: told('subnet'), file: 'd.pkr.json', line: 4, column: 7 }])
+    expect(await locateUnsetVariable(unset('profile'), folder.path, folder.path)).toEqual([{ message: told('profile'), file: 'e.pkr.json', line: 5, column: 19 }])
     expect(await locateUnsetVariable(unset('region'), tmpdir(), join(folder.path, 'b.pkr.hcl'))).toEqual([
       expect.objectContaining({ file: relative(tmpdir(), join(folder.path, 'b.pkr.hcl')), line: 4 })
     ])

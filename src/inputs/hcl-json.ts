@@ -5,6 +5,7 @@
 // parser that keeps them all (jsonc-parser), into one body, and a path into that body is found
 // in the file by the same reading. Loaded only for a template with `.pkr.json` files.
 import { parseTree, type Node } from 'jsonc-parser'
+import { isRecord } from '../common/values.js'
 import { positionOf, type JsonPath, type JsonPosition } from './template.js'
 
 /** The values of the properties named `key` of the `objects`, in file order. */
@@ -87,4 +88,28 @@ export function hclJsonPlace(text: string, path: JsonPath): JsonPosition | undef
   if (Array.isArray(at)) return undefined
   const written = at.parent?.type === 'property' ? at.parent : at
   return positionOf(text, written.offset)
+}
+
+/** The path into a body (hclJsonBody) of the block `type` with these labels, however the file lays it out. */
+function blockPath(value: unknown, labels: string[], path: JsonPath): JsonPath | undefined {
+  if (labels.length === 0) return path
+  if (Array.isArray(value)) {
+    for (const [index, element] of value.entries()) {
+      const found = blockPath(element, labels, [...path, index])
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  const [label, ...rest] = labels
+  return isRecord(value) && Object.hasOwn(value, label) ? blockPath(value[label], rest, [...path, label]) : undefined
+}
+
+/**
+ * Where a `.pkr.json` file's `text` declares the block `type` with these labels (a `variable`
+ * and its name): under the type's key given once or more, in a list of label objects, or in an
+ * element of a top-level array.
+ */
+export function hclJsonBlockPlace(text: string, type: string, labels: string[]): JsonPosition | undefined {
+  const path = blockPath(hclJsonBody(text)[type], labels, [type])
+  return path === undefined ? undefined : hclJsonPlace(text, path)
 }

@@ -136,7 +136,9 @@ async function onDeclaration(name: string, message: string, workingDirectory: st
   const { blockPosition } = await import('../inputs/hcl-parser.js')
   for (const path of hclTemplateFiles(template)) {
     const source = await readFile(path, 'utf8')
-    const place = path.endsWith('.json') ? jsonPlace(source, ['variable', name]) : await blockPosition(path, source, 'variable', [name])
+    const place = path.endsWith('.json')
+      ? (await import('../inputs/hcl-json.js')).hclJsonBlockPlace(source, 'variable', [name])
+      : await blockPosition(path, source, 'variable', [name])
     if (place) return [{ message, file: relative(workingDirectory, path), ...place }]
   }
   return undefined
