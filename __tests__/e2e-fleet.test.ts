@@ -652,7 +652,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
       for (const region of regions) {
         expect(endpoint.parameters(region)).toEqual({
-          '/images/web/latest': { value: amiIds[region], version: region === 'eu-west-1' ? 2 : 1, dataType: 'aws:ec2:image' }
+          '/images/web/latest': { value: amiIds[region], version: region === 'eu-west-1' ? 2 : 1, dataType: 'aws:ec2:image', tier: 'Standard' }
         })
         const { Parameter } = await ssm(region).send(new GetParameterCommand({ Name: '/images/web/latest' }))
         expect(Parameter?.Value).toBe(amiIds[region])

@@ -145,7 +145,9 @@ describe('SSM parameters', () => {
     await expect(
       client.send(new PutParameterCommand({ Name: '/images/web/latest', Value: SOURCE_AMI_ID, Type: 'String' }))
     ).rejects.toMatchObject({ name: 'ParameterAlreadyExists' })
-    expect(endpoint.parameters('eu-west-1')).toEqual({ '/images/web/latest': { value: SOURCE_AMI_ID, version: 2, dataType: 'aws:ec2:image' } })
+    expect(endpoint.parameters('eu-west-1')).toEqual({
+      '/images/web/latest': { value: SOURCE_AMI_ID, version: 2, dataType: 'aws:ec2:image', tier: 'Standard' }
+    })
     expect(endpoint.parameters('us-east-1')).toEqual({})
     expect(endpoint.callsOf('PutParameter', 'eu-west-1')).toHaveLength(3)
   })
@@ -177,6 +179,35 @@ describe('SSM parameters', () => {
     })
     await expect(put(`/images/${'d'.repeat(960)}`)).rejects.toMatchObject({ name: 'ValidationException' })
     expect(Object.keys(endpoint.parameters('us-east-1'))).toHaveLength(2)
+  })
+
+  it("keeps a parameter's data type: an overwrite naming another is refused, and the value stays", async () => {
+    const client = ssm()
+    await client.send(new PutParameterCommand({ Name: 'web', Value: 'ami-0123456789abcdef0', Type: 'String' }))
+    await expect(
+      client.send(new PutParameterCommand({ Name: 'web', Value: SOURCE_AMI_ID, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }))
+    ).rejects.toMatchObject({ name: 'ValidationException' })
+    // Without a data type, an overwrite keeps the parameter's.
+    expect(await client.send(new PutParameterCommand({ Name: 'web', Value: SOURCE_AMI_ID, Overwrite: true }))).toMatchObject({ Version: 2 })
+    expect(endpoint.parameters('us-east-1')).toEqual({ web: { value: SOURCE_AMI_ID, version: 2, dataType: 'text', tier: 'Standard' } })
+  })
+
+  it('never makes an advanced parameter standard: a put without a tier is refused, one naming Advanced goes through', async () => {
+    const client = ssm()
+    const put = (tier?: 'Advanced' | 'Standard' | 'Intelligent-Tiering') =>
+      client.send(
+        new PutParameterCommand({ Name: 'web', Value: SOURCE_AMI_ID, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true, Tier: tier })
+      )
+    expect(await put('Advanced')).toMatchObject({ Version: 1, Tier: 'Advanced' })
+    for (const tier of [undefined, 'Standard'] as const) {
+      await expect(put(tier)).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining("You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier.")
+      })
+    }
+    expect(await put('Intelligent-Tiering')).toMatchObject({ Version: 2, Tier: 'Advanced' })
+    expect(await put('Advanced')).toMatchObject({ Version: 3, Tier: 'Advanced' })
+    expect(endpoint.parameters('us-east-1').web).toMatchObject({ version: 3, tier: 'Advanced' })
   })
 
   it('answers an injected fault in SSM JSON', async () => {

@@ -149,8 +149,8 @@ export interface Ec2Endpoint {
   keyPairs(region: string): Ec2KeyPair[]
   securityGroups(region: string): Ec2SecurityGroup[]
   launchTemplates(region: string): Ec2LaunchTemplate[]
-  /** SSM parameters of the region: name → the latest value, its version and data type. */
-  parameters(region: string): Record<string, { value: string; version: number; dataType: string }>
+  /** SSM parameters of the region: name → the latest value, its version, data type and tier. */
+  parameters(region: string): Record<string, { value: string; version: number; dataType: string; tier: string }>
   /** IAM's roles (with their inline policies' names) and instance profiles (with their roles'), which are global. */
   iamRoles(): Array<{ roleName: string; policies: string[] }>
   iamInstanceProfiles(): Array<{ instanceProfileName: string; roles: string[] }>
@@ -429,7 +429,8 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       Object.fromEntries(
         [...regionState(name).parameters.values()].flatMap((parameter) => {
           const latest = parameter.versions.at(-1)
-          return latest ? [[parameter.name, { value: latest.value, version: latest.version, dataType: parameter.dataType }]] : []
+          const { name, dataType, tier } = parameter
+          return latest ? [[name, { value: latest.value, version: latest.version, dataType, tier }]] : []
         })
       ),
     iamRoles: () => [...iam.roles.values()].map((role) => ({ roleName: role.roleName, policies: [...role.policies.keys()] })),

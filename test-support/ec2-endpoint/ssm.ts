@@ -20,6 +20,17 @@ const MAX_NAME_WITH_ARN = 1011
 const TYPES = ['String', 'StringList', 'SecureString']
 const DATA_TYPES = ['text', 'aws:ec2:image', 'aws:ssm:integration']
 const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/
+const TIERS = ['Standard', 'Advanced', 'Intelligent-Tiering']
+/**
+ * What SSM answers a put that would make an advanced parameter standard. PutParameter's API
+ * reference (Tier): "you can't revert an advanced parameter to a standard parameter", and "if you
+ * don't specify a tier in a request, Parameter Store assigns the tier based on the current
+ * Parameter Store default tier configuration" (Standard unless the account changed it). The
+ * words are SSM's, as terraform-provider-aws quotes them (internal/service/ssm/parameter.go).
+ */
+const NO_DOWNGRADE =
+  "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to " +
+  'the standard-parameter tier. If necessary, you can delete the advanced parameter and recreate it as a standard parameter.'
 
 type Body = Record<string, unknown>
 
@@ -74,16 +85,38 @@ function putParameter(region: RegionState, body: Body): Body {
       'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.'
     )
   }
-  const record: ParameterRecord = existing ?? { name, type, dataType, versions: [] }
+  // SSM keeps the data type a parameter was made with: an overwrite naming another fails, as
+  // terraform-provider-aws found (issue #35959: text to aws:ec2:image "apply fails"; data_type
+  // now forces a new parameter) and Bottlerocket notes ("the data type can't be changed for
+  // existing parameters", bottlerocket-os/bottlerocket#2599). Neither quotes SSM's words, nor
+  // does the API reference list the case: the message below is the endpoint's.
+  if (existing !== undefined && dataType !== existing.dataType) {
+    throw validation(`The data type of parameter ${name} is ${existing.dataType} and can't be changed to ${dataType}.`)
+  }
+  const tier = parameterTier(body, existing)
+  const record: ParameterRecord = existing ?? { name, type, dataType, tier, versions: [] }
   const version = (record.versions.at(-1)?.version ?? 0) + 1
   // EC2 validates the AMI after answering: a version naming no AMI of the region never appears.
   if (dataType !== 'aws:ec2:image' || region.images.has(value)) {
     record.type = type
-    record.dataType = dataType
+    record.tier = tier
     record.versions.push({ value, version, modified: new Date() })
     region.parameters.set(name, record)
   }
-  return { Version: version, Tier: 'Standard' }
+  return { Version: version, Tier: tier }
+}
+
+/**
+ * The tier a put leaves the parameter in. No tier is the account's default tier, Standard here.
+ * Intelligent-Tiering is taken as standard for a value that needs nothing advanced (no policy,
+ * 4 KB at most), unless the parameter is advanced already: the endpoint's reading of the docs.
+ */
+function parameterTier(body: Body, existing: ParameterRecord | undefined): ParameterRecord['tier'] {
+  const sent = text(body, 'Tier', false)
+  if (sent !== undefined && !TIERS.includes(sent)) throw validation(`Parameter tier must be one of ${TIERS.join(', ')}.`)
+  const tier = sent === 'Advanced' || (sent === 'Intelligent-Tiering' && existing?.tier === 'Advanced') ? 'Advanced' : 'Standard'
+  if (existing?.tier === 'Advanced' && tier === 'Standard') throw validation(NO_DOWNGRADE)
+  return tier
 }
 
 function getParameter(region: RegionState, body: Body): Body {

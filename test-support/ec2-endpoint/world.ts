@@ -191,6 +191,7 @@ export interface ParameterRecord {
   name: string
   type: string
   dataType: string
+  tier: 'Standard' | 'Advanced'
   versions: Array<{ value: string; version: number; modified: Date }>
 }
 
