@@ -681,6 +681,67 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(result.outputs['ami-id']).toBeUndefined()
     })
 
+    it('a parameter of data type text fails its region, saying what it found and what to do; the others are published', async () => {
+      // As one made before the action, by hand or another tool: SSM keeps a parameter's data type.
+      await ssm('eu-west-1').send(new PutParameterCommand({ Name: '/images/web/latest', Value: SOURCE_AMI_ID, Type: 'String' }))
+      const result = await run({ 'ssm-parameter': '/images/web/latest' })
+      expect(result.exitCode).toBe(1)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      const message =
+        'SSM parameter /images/web/latest in eu-west-1: expected a String parameter of data type aws:ec2:image (what EC2 ' +
+        'checks and launch templates resolve), found a String of data type text, which SSM does not change into one. Delete ' +
+        'the parameter in eu-west-1 (aws ssm delete-parameter --name /images/web/latest --region eu-west-1) for the next ' +
+        'build to make it anew, or set ssm-parameter to another name. SSM answered: ValidationException — The data type of ' +
+        'parameter /images/web/latest is text and can\'t be changed to aws:ec2:image.'
+      expect(result.errors.map((error) => error.message)).toEqual([
+        message,
+        '1 step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.'
+      ])
+      expect(result.errors[0].properties.title).toBe('SSM parameter in eu-west-1')
+      expect(endpoint.parameters('eu-west-1')).toEqual({
+        '/images/web/latest': { value: SOURCE_AMI_ID, version: 1, dataType: 'text', tier: 'Standard' }
+      })
+      expect(endpoint.callsOf('PutParameter', 'eu-west-1').slice(1)).toHaveLength(1)
+      for (const region of ['us-east-1', 'us-west-2']) expect(endpoint.parameters(region)['/images/web/latest']?.value).toBe(amiIds[region])
+      expect(result.summary).toContain(`| eu-west-1 | \`${amiIds['eu-west-1']}\` | failed: SSM parameter /images/web/latest in eu-west-1: expected a String parameter`)
+      expect(extraPermissions()).toEqual(readmeInputPermissions('ssm-parameter'))
+    })
+
+    it('an advanced parameter gets the new AMI and stays advanced', async () => {
+      // Advanced for a policy, say, or by the account's default tier; SSM never makes it standard again.
+      await ssm('eu-west-1').send(
+        new PutParameterCommand({ Name: 'web-ami', Value: SOURCE_AMI_ID, Type: 'String', DataType: 'aws:ec2:image', Tier: 'Advanced' })
+      )
+      const result = await run({ 'ssm-parameter': 'web-ami' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(endpoint.parameters('eu-west-1')).toEqual({
+        'web-ami': { value: amiIds['eu-west-1'], version: 2, dataType: 'aws:ec2:image', tier: 'Advanced' }
+      })
+      expect(endpoint.parameters('us-east-1')['web-ami']).toMatchObject({ value: amiIds['us-east-1'], tier: 'Standard' })
+      // The account's default tier first; Advanced only for the parameter that is advanced already.
+      const puts = (region: string) => endpoint.callsOf('PutParameter', region).filter((call) => call.params.Value !== SOURCE_AMI_ID)
+      expect(puts('eu-west-1').map((call) => [call.params.Tier, call.error])).toEqual([
+        [undefined, 'ValidationException'],
+        ['Advanced', undefined]
+      ])
+      expect(puts('us-east-1').map((call) => call.params.Tier)).toEqual([undefined])
+      expect(groupLines(result.stdout, 'SSM parameters')).toContain(`eu-west-1: SSM parameter web-ami is ${amiIds['eu-west-1']} (version 2).`)
+      expect(result.summary).toContain(`| eu-west-1 | \`${amiIds['eu-west-1']}\` | 2 |`)
+    })
+
+    it('a put that meets another update of the parameter (TooManyUpdates) is tried again', async () => {
+      endpoint.faults.fail('PutParameter', { code: 'TooManyUpdates', message: '', status: 400, firstCalls: 1, region: 'us-west-2' })
+      const result = await run({ 'ssm-parameter': 'web-ami' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(endpoint.callsOf('PutParameter', 'us-west-2').map((call) => call.error)).toEqual(['TooManyUpdates', undefined])
+      expect(endpoint.parameters('us-west-2')['web-ami']).toMatchObject({ value: amiIds['us-west-2'], version: 1 })
+      expect(result.summary).toContain(`| us-west-2 | \`${amiIds['us-west-2']}\` | 1 |`)
+    })
+
     it('a region where the put is denied fails the step; the others are published', async () => {
       endpoint.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'User: loopback is not authorized to perform: ssm:PutParameter', region: 'us-west-2' })
       const result = await run({ 'ssm-parameter': 'web-ami' })

@@ -3,12 +3,12 @@
 // and CloudFormation can resolve it (resolve:ssm:NAME). That check runs after PutParameter has
 // answered, and a value that fails it never becomes the parameter's value, so each region's
 // put is read back before it counts.
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { GetParameterCommand, PutParameterCommand, SSMClient, type ParameterTier } from '@aws-sdk/client-ssm'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 import { errorMessage } from '../common/errors.js'
 import { boundedRequests } from './bounds.js'
 import { withRunCredentials } from './credentials.js'
-import { describeAwsFailure } from './failures.js'
+import { awsErrorCode, describeAwsFailure, isAccessDenied } from './failures.js'
 
 export type SsmParameterResult = { region: string; amiId: string } & (
   | { outcome: 'published'; version: number }
@@ -33,10 +33,9 @@ async function publishRegion(
 ): Promise<SsmParameterResult> {
   let step = 'ssm:PutParameter'
   try {
-    const put = await ssm.send(
-      new PutParameterCommand({ Name: options.name, Value: amiId, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true })
-    )
-    const version = put.Version ?? 0
+    const version = await putAmiId(ssm, options, amiId).catch(async (error: unknown) => {
+      throw (await whyNotOverwritten(ssm, options.name, region, error)) ?? error
+    })
     step = 'ssm:GetParameter'
     await retry(
       async () => {
@@ -49,11 +48,76 @@ async function publishRegion(
   } catch (error) {
     const cause = error instanceof AttemptsFailed ? error.cause : error
     const reason =
-      isNotYet(cause)
-        ? `the parameter does not show ${amiId} after it was put: EC2 did not accept it as an AMI of ${region}, or is still checking it.`
-        : describeAwsFailure(cause, step)
+      cause instanceof NotOverwritable
+        ? cause.message
+        : isNotYet(cause)
+          ? `the parameter does not show ${amiId} after it was put: EC2 did not accept it as an AMI of ${region}, or is still checking it.`
+          : describeAwsFailure(cause, step)
     return { region, amiId, outcome: 'failed', error: `SSM parameter ${options.name} in ${region}: ${reason}` }
   }
+}
+
+/**
+ * Puts the AMI ID and returns the version SSM gave it. Without a tier, SSM uses the account's
+ * default tier (Standard unless changed), and refuses to make an advanced parameter standard
+ * (PutParameter, Tier: "you can't revert an advanced parameter to a standard parameter"); such a
+ * parameter, made advanced for a policy or by an account's default, is put again as advanced,
+ * which it is already. SSM takes one update of a parameter at a time and answers another made
+ * meanwhile (a second workflow run publishing the same name) with TooManyUpdates, which the SDK
+ * does not retry: it is retried here.
+ */
+async function putAmiId(ssm: SSMClient, options: PublishOptions, amiId: string): Promise<number> {
+  const put = (tier?: ParameterTier) =>
+    retry(
+      () =>
+        ssm.send(
+          new PutParameterCommand({
+            Name: options.name,
+            Value: amiId,
+            Type: 'String',
+            DataType: 'aws:ec2:image',
+            Overwrite: true,
+            ...(tier ? { Tier: tier } : {})
+          })
+        ),
+      { backoff: withBackoff(options, { ...withBackoff(), maxAttempts: 4, baseDelayMs: 500 }), isRetryable: (error) => awsErrorCode(error) === 'TooManyUpdates' }
+    ).catch((error: unknown) => {
+      throw error instanceof AttemptsFailed ? error.cause : error
+    })
+  try {
+    return (await put()).Version ?? 0
+  } catch (error) {
+    if (!isNoDowngrade(error)) throw error
+    return (await put('Advanced')).Version ?? 0
+  }
+}
+
+function isNoDowngrade(error: unknown): boolean {
+  return awsErrorCode(error) === 'ValidationException' && /downgrade .*advanced-parameter tier/i.test(errorMessage(error))
+}
+
+/** A put SSM refused because the parameter is of another type or data type, in the user's words. */
+class NotOverwritable extends Error {}
+
+/**
+ * Why SSM refused the put, when it is that the parameter exists as another type or data type
+ * (made by hand or another tool as plain text, say): SSM keeps the data type a parameter was
+ * made with, and aws:ec2:image is only for a String. SSM's own answer does not say which the
+ * parameter is or what to do, so the parameter is read to say both. Undefined otherwise.
+ */
+async function whyNotOverwritten(ssm: SSMClient, name: string, region: string, error: unknown): Promise<NotOverwritable | undefined> {
+  if (isAccessDenied(error) || ['TimeoutError', 'CredentialsProviderError'].includes(awsErrorCode(error))) return undefined
+  const existing = await ssm
+    .send(new GetParameterCommand({ Name: name }))
+    .then((answer) => answer.Parameter)
+    .catch(() => undefined)
+  if (existing === undefined || (existing.Type === 'String' && existing.DataType === 'aws:ec2:image')) return undefined
+  return new NotOverwritable(
+    `expected a String parameter of data type aws:ec2:image (what EC2 checks and launch templates resolve), found a ` +
+      `${existing.Type} of data type ${existing.DataType ?? 'text'}, which SSM does not change into one. Delete the parameter in ` +
+      `${region} (aws ssm delete-parameter --name ${name} --region ${region}) for the next build to make it anew, or set ` +
+      `ssm-parameter to another name. SSM answered: ${describeAwsFailure(error, 'ssm:PutParameter')}`
+  )
 }
 
 function isNotYet(error: unknown): boolean {
