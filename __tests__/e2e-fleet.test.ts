@@ -8,6 +8,7 @@ import {
   DeregisterImageCommand,
   DescribeInstancesCommand,
   DisableImageDeregistrationProtectionCommand,
+  EnableImageDeprecationCommand,
   EnableImageDeregistrationProtectionCommand,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
@@ -244,6 +245,33 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(launched()).toBe(2)
       expect(second.outputs['ami-id']).not.toBe(first.outputs['ami-id'])
       expect(second.summary).not.toContain('reused')
+    })
+
+    // The amazon plugin's deprecate_at (often timeadd(timestamp(), …)) leaves the template's
+    // text, and so its fingerprint, as it was: the set is found again once it is deprecated.
+    it('builds anew once an AMI of the set is deprecated, and reuses a set whose deprecation is still to come', async () => {
+      const first = await run({ reuse: 'true' })
+      expect(first.errors).toEqual([])
+      const deprecating = (JSON.parse(first.outputs['ami-ids']) as Record<string, string>)['eu-west-1']
+      await ec2('eu-west-1').send(new EnableImageDeprecationCommand({ ImageId: deprecating, DeprecateAt: new Date(Date.now() + 3_600_000) }))
+
+      const second = await run({ reuse: 'true' })
+      expect(second.errors).toEqual([])
+      expect(launched()).toBe(1)
+      expect(amiOutputs(second)).toEqual(amiOutputs(first))
+
+      // As if the hour had passed.
+      endpoint.backdate('eu-west-1', deprecating, 2 * 3_600_000)
+      const third = await run({ reuse: 'true' })
+      expect(third.errors).toEqual([])
+      expect(third.exitCode).toBe(0)
+      expect(launched()).toBe(2)
+      expect(third.outputs['ami-id']).not.toBe(first.outputs['ami-id'])
+      expect(third.summary).not.toContain('reused')
+      const since = endpoint.images('eu-west-1').find((image) => image.imageId === deprecating)?.deprecationTime
+      expect(groupLines(third.stdout, 'Look for AMIs to reuse')).toContain(
+        `Building: the AMIs built by Packer run ${first.outputs['run-uuid']} are deprecated (${deprecating} in eu-west-1 since ${since}).`
+      )
     })
 
     /**

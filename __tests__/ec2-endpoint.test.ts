@@ -22,6 +22,7 @@ import {
   DescribeTagsCommand,
   DescribeVolumesCommand,
   EC2Client,
+  EnableImageDeprecationCommand,
   ModifyImageAttributeCommand,
   RegisterImageCommand,
   RunInstancesCommand,
@@ -313,6 +314,33 @@ describe('images, snapshots and copies across regions', () => {
     await expect(
       client.send(new DeregisterImageCommand({ ImageId: SOURCE_AMI_ID }))
     ).rejects.toMatchObject({ name: 'AuthFailure' })
+  })
+
+  it('deprecates an AMI at a future minute, which its owner still sees once it has passed, and others only when asked', async () => {
+    await endpoint.close()
+    await start({
+      autoAdvance: { describes: 0 },
+      seedImages: [
+        { name: 'old-public', imageId: 'ami-00000000000000a01', deprecationTime: '2025-01-01T00:00:00.000Z' },
+        { name: 'current-public', imageId: 'ami-00000000000000a02' },
+        { name: SOURCE_AMI_NAME, imageId: SOURCE_AMI_ID, snapshotId: SOURCE_SNAPSHOT_ID }
+      ]
+    })
+    const client = ec2()
+    const imageId = await availableImage(client)
+    await expect(client.send(new EnableImageDeprecationCommand({ ImageId: imageId, DeprecateAt: new Date(Date.now() - 60_000) }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue'
+    })
+    const at = new Date(Date.now() + 3_600_000 + 20_000)
+    await client.send(new EnableImageDeprecationCommand({ ImageId: imageId, DeprecateAt: at }))
+    const shown = async () => (await client.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0]?.DeprecationTime
+    expect(await shown()).toBe(new Date(Math.round(at.getTime() / 60_000) * 60_000).toISOString())
+    endpoint.backdate(HOME, imageId, 2 * 3_600_000)
+    expect(Date.parse((await shown()) as string)).toBeLessThan(Date.now())
+    const listed = async (includeDeprecated?: boolean) =>
+      ((await client.send(new DescribeImagesCommand({ IncludeDeprecated: includeDeprecated }))).Images ?? []).map((image) => image.ImageId).sort()
+    expect(await listed()).toEqual(['ami-00000000000000a02', SOURCE_AMI_ID, imageId].sort())
+    expect(await listed(true)).toEqual(['ami-00000000000000a01', 'ami-00000000000000a02', SOURCE_AMI_ID, imageId].sort())
   })
 
   it('sets the description and launch permissions', async () => {

@@ -70,8 +70,9 @@ export interface LookupOptions {
 }
 
 /**
- * Whether every AMI of one set is still there and available: in the regions its tag names, or,
- * for a set too wide for its tag to name them, in every region the account has enabled.
+ * Whether every AMI of one set is still there, available and not deprecated: in the regions its
+ * tag names, or, for a set too wide for its tag to name them, in every region the account has
+ * enabled.
  */
 async function completeSet(options: LookupOptions, set: string, homeImages: Image[]): Promise<ReusableSet | string> {
   const [runUuid, size, regionList = ''] = set.split(' ')
@@ -87,6 +88,7 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
   }
   const found: Ami[] = []
   const snapshotsOf: Record<string, string[]> = {}
+  const deprecated: string[] = []
   const missing: string[] = []
   const failures: unknown[] = []
   await Promise.all(
@@ -106,6 +108,7 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
       if (images.length === 0) missing.push(region)
       found.push(...images.map((image) => amiOf(image, region)))
       for (const image of images) if (image.ImageId) snapshotsOf[image.ImageId] = snapshotIdsOf(image)
+      for (const image of images) if (isDeprecated(image)) deprecated.push(`${image.ImageId} in ${region} since ${image.DeprecationTime}`)
     })
   )
   // Of a set that may be anywhere, a region that could not be searched holds none if the
@@ -116,8 +119,20 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
     const where = listed.length === 0 ? ` in the account's ${regions.length} regions` : missing.length > 0 ? `; none in ${missing.sort().join(', ')}` : ''
     return `the AMIs built by Packer run ${runUuid} are not all there (${found.length} of ${size} found${where})`
   }
+  if (deprecated.length > 0) return `the AMIs built by Packer run ${runUuid} are deprecated (${deprecated.sort().join(', ')})`
   const builtBy = homeImages.map((image) => tagOf(image, provenanceTagKeys.runUrl)).find(Boolean)
   return { amis: found, runUuid, builtBy, snapshotsOf }
+}
+
+/**
+ * Whether the AMI's deprecation time has passed (the amazon plugin's `deprecate_at`, often a
+ * time after the build, or EnableImageDeprecation). EC2 lists an owner's deprecated AMIs like
+ * any other, but they are on their way out: others no longer find them, and a launch template
+ * or Auto Scaling group would be handed an image its owners meant to replace by then.
+ */
+function isDeprecated(image: Image): boolean {
+  const at = image.DeprecationTime === undefined ? Number.NaN : Date.parse(image.DeprecationTime)
+  return !Number.isNaN(at) && at <= Date.now()
 }
 
 async function withClient<T>(options: LookupOptions, region: string, use: (ec2: EC2Client) => Promise<T>): Promise<T> {

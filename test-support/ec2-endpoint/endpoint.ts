@@ -70,6 +70,8 @@ export interface Ec2Image {
   tags: Record<string, string>
   /** As DescribeImages shows it. */
   deregistrationProtection: string
+  /** As DescribeImages shows it, when the AMI is deprecated or is to be. */
+  deprecationTime?: string
 }
 
 export interface Ec2Snapshot {
@@ -157,8 +159,9 @@ export interface Ec2Endpoint {
   /** Tags of any resource in the region; empty when it has none (or does not exist). */
   tagsOf(region: string, resourceId: string): Record<string, string>
   /**
-   * Moves back by `ms` when a key pair (by name) or an instance (by ID) of the region was made
-   * (CreateTime, LaunchTime): as one made long before the test ran.
+   * Moves back by `ms` when a key pair (by name), an instance or an image (by ID) of the region
+   * was made (CreateTime, LaunchTime, CreationDate and DeprecationTime): as one made long before
+   * the test ran.
    */
   backdate(region: string, nameOrId: string, ms: number): void
   close(): Promise<void>
@@ -360,7 +363,8 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
         launchPermissions: image.launchPermissions.map((p) => ({ ...p })),
         productCodes: [...image.productCodes],
         tags: record(image.tags),
-        deregistrationProtection: image.deregistrationProtection ?? 'disabled'
+        deregistrationProtection: image.deregistrationProtection ?? 'disabled',
+        deprecationTime: image.deprecationTime?.toISOString()
       })),
     snapshots: (name) =>
       [...regionState(name).snapshots.values()].map((snapshot) => ({
@@ -444,9 +448,15 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       const state = regionState(name)
       const key = state.keyPairs.get(nameOrId)
       const instance = state.instances.get(nameOrId)
-      if (key === undefined && instance === undefined) throw new Error(`No key pair or instance ${nameOrId} in ${name}`)
+      const image = state.images.get(nameOrId)
+      if (key === undefined && instance === undefined && image === undefined) throw new Error(`No key pair, instance or image ${nameOrId} in ${name}`)
       if (key !== undefined) key.createTime = new Date(key.createTime.getTime() - ms)
       if (instance !== undefined) instance.launchTime = new Date(instance.launchTime.getTime() - ms)
+      // An image's times move together: a deprecation set for an hour after it was made is then past too.
+      if (image !== undefined) {
+        image.creationDate = new Date(image.creationDate.getTime() - ms)
+        if (image.deprecationTime !== undefined) image.deprecationTime = new Date(image.deprecationTime.getTime() - ms)
+      }
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -56,6 +56,11 @@ export interface ImageRecord {
    * a cooldown is disabled, `disabled after <time>`, until which DeregisterImage still refuses.
    */
   deregistrationProtection?: string
+  /**
+   * When the AMI is deprecated (EnableImageDeprecation, or Packer's `deprecate_at`). Its owner
+   * still sees it in DescribeImages; other accounts only with `IncludeDeprecated`.
+   */
+  deprecationTime?: Date
 }
 
 export type SnapshotState = 'pending' | 'completed' | 'error'
@@ -257,6 +262,8 @@ export interface SeedImage {
   snapshotId?: string
   /** As DisableImage leaves it: listed only with `IncludeDisabled`. */
   disabled?: boolean
+  /** Its DeprecationTime (ISO 8601), which may be past, as EnableImageDeprecation leaves it once that time comes. */
+  deprecationTime?: string
 }
 
 export const DEFAULT_SEED_IMAGES: SeedImage[] = [
@@ -390,6 +397,7 @@ export class World {
         state: seed.disabled ? 'disabled' : 'available',
         phase: { since: 0, seen: 0 },
         creationDate: created,
+        ...(seed.deprecationTime === undefined ? {} : { deprecationTime: new Date(seed.deprecationTime) }),
         architecture: seed.architecture ?? 'x86_64',
         rootDeviceName: '/dev/xvda',
         virtualizationType: 'hvm',

@@ -119,6 +119,7 @@ function imageXml(image: ImageRecord): XmlValue {
     sourceImageId: image.sourceImageId,
     sourceImageRegion: image.sourceImageRegion,
     deregistrationProtection: image.deregistrationProtection ?? 'disabled',
+    deprecationTime: image.deprecationTime?.toISOString(),
     stateReason:
       image.state === 'failed'
         ? { code: 'Client.InternalError', message: 'Client.InternalError' }
@@ -195,6 +196,11 @@ const describeImages: Handler = ({ world, region, params }) => {
   let images = ids.length > 0 ? lookUp(region.images, 'ami', ids) : visibleImages(region)
   // As on EC2: a disabled AMI is left out unless the call asks for it.
   if (boolParam(params, 'IncludeDisabled') !== true) images = images.filter((image) => image.state !== 'disabled')
+  // DescribeImages' IncludeDeprecated: "If you are the AMI owner, all deprecated AMIs appear in
+  // the response regardless of what you specify for this parameter." Others' only when asked for.
+  if (boolParam(params, 'IncludeDeprecated') !== true) {
+    images = images.filter((image) => image.ownerId === SELF_ACCOUNT_ID || !deprecated(image))
+  }
   if (owners.length > 0) images = images.filter((image) => ownedBy(owners, image))
   if (executableBy.length > 0) {
     images = images.filter((image) =>
@@ -576,6 +582,37 @@ const disableImageDeregistrationProtection: Handler = ({ region, params }) => {
   return { return: 'disabled' }
 }
 
+function deprecated(image: ImageRecord): boolean {
+  return image.deprecationTime !== undefined && image.deprecationTime.getTime() <= Date.now()
+}
+
+const TEN_YEARS_MS = 10 * 365 * 24 * 60 * 60 * 1000
+
+// EnableImageDeprecation: "If you specify a value for seconds, Amazon EC2 rounds the seconds to
+// the nearest minute. You can't specify a date in the past. The upper limit for DeprecateAt is
+// 10 years from now".
+const enableImageDeprecation: Handler = ({ region, params }) => {
+  const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
+  checkOwned(image)
+  const given = requiredParam(params, 'DeprecateAt')
+  const at = Date.parse(given)
+  if (Number.isNaN(at)) throw invalidParameterValue(`Value (${given}) for parameter DeprecateAt is invalid.`)
+  const minute = 60_000
+  const rounded = Math.round(at / minute) * minute
+  if (rounded < Date.now() || rounded > Date.now() + TEN_YEARS_MS) {
+    throw invalidParameterValue(`The deprecation time ${given} must be in the future and at most 10 years from now.`)
+  }
+  image.deprecationTime = new Date(rounded)
+  return { return: true }
+}
+
+const disableImageDeprecation: Handler = ({ region, params }) => {
+  const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
+  checkOwned(image)
+  delete image.deprecationTime
+  return { return: true }
+}
+
 // DisableImage makes the AMI private and unlaunchable; it keeps its snapshots.
 const disableImage: Handler = ({ region, params }) => {
   const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
@@ -655,6 +692,8 @@ export const imageHandlers: Record<string, Handler> = {
   DeregisterImage: deregisterImage,
   EnableImageDeregistrationProtection: enableImageDeregistrationProtection,
   DisableImageDeregistrationProtection: disableImageDeregistrationProtection,
+  EnableImageDeprecation: enableImageDeprecation,
+  DisableImageDeprecation: disableImageDeprecation,
   DisableImage: disableImage,
   EnableImage: enableImage,
   DescribeSnapshots: describeSnapshots,
