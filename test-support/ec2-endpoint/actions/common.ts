@@ -68,8 +68,13 @@ export function validateTags(tags: TagInput[]): void {
   }
 }
 
+/**
+ * The 50 counts the resource's keys after the call; AWS's own (`aws:…`, which no call can set)
+ * do not count against it (EC2 User Guide, "Tag restrictions":
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions).
+ */
 export function checkTagLimit(existing: Tags, added: TagInput[]): void {
-  const keys = new Set([...existing.keys(), ...added.map((tag) => tag.key)])
+  const keys = new Set([...existing.keys(), ...added.map((tag) => tag.key)].filter((key) => !key.startsWith('aws:')))
   if (keys.size > MAX_TAGS_PER_RESOURCE) {
     throw new Ec2Error(
       'TagLimitExceeded',
