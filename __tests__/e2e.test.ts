@@ -197,7 +197,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(result.errors).toContainEqual(
       expect.objectContaining({
         message: expect.stringMatching(
-          /^Tagging in us-east-1 failed for .*: TagLimitExceeded — EC2 allows at most 50 tags on an AMI or snapshot, and those the template gives it \(tags, snapshot_tags\) count with those the action adds: set provenance-tags: false, or give fewer tags\./
+          /^Tagging in us-east-1 left out ami-\w+ and its snapshots: EC2 allows at most 50 tags on an AMI \(those of AWS, aws:…, aside\), and ami-\w+ has 2 of its own \(the template's tags\) and would get 49 more, 51 in all\. Set provenance-tags: false, or give fewer tags\.$/
         )
       })
     )
@@ -600,6 +600,37 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(actionCreateTags('us-east-1')).toHaveLength(1)
     expect(Object.values(actionCreateTags('us-east-1')[0].params)).toEqual(expect.arrayContaining(home))
     expect(headingsOf(result.summary, 3)).toEqual(expect.arrayContaining(['web (amazon-ebs)', 'api (amazon-ebs)']))
+  })
+
+  it("a build whose template's tags leave no room: its AMI is named, untagged, and the other build's AMIs are tagged", async () => {
+    withTwoBuilds(workspace)
+    // Build api's template gives its AMI 10 tags; the action adds 36 from tags, 7 provenance tags,
+    // BuildFingerprint and BuildSet, then each build's ImageFamily and PackerBuild.
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    template.builders[1].tags = { ...template.builders[1].tags, ...Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`Owner${i}`, 'api'])) }
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const tags = Array.from({ length: 36 }, (_, i) => `Team${i}=platform`).join('\n')
+
+    const result = await run({ 'working-directory': 'json', tags })
+
+    expect(result.exitCode).toBe(1)
+    const artifacts = JSON.parse(result.outputs.artifacts) as Array<{ build: string; region: string; amiId: string }>
+    const api = artifacts.find((a) => a.build === 'api') as { region: string; amiId: string }
+    expect(api.region).toBe('us-east-1')
+    expect(result.errors.map((error) => error.message)).toContainEqual(
+      `Tagging in us-east-1 left out ${api.amiId} and its snapshots: EC2 allows at most 50 tags on an AMI (those of AWS, aws:…, aside), ` +
+        `and ${api.amiId} has 10 of its own (the template's tags) and would get 45 more, 55 in all. Set provenance-tags: false, or give fewer tags.`
+    )
+    expect(endpoint.tagsOf('us-east-1', api.amiId)).not.toHaveProperty('SourceCommit')
+    for (const web of artifacts.filter((a) => a.build === 'web')) {
+      expect(endpoint.tagsOf(web.region, web.amiId)).toMatchObject({ ...provenance, Team35: 'platform', PackerBuild: 'amazon-ebs web', ImageFamily: expect.any(String) })
+      expect(Object.keys(endpoint.tagsOf(web.region, web.amiId))).toHaveLength(49)
+    }
+    // The summary marks the AMI left out as failed, and the others of its region as tagged.
+    const tagsColumn = (amiId: string) => new RegExp(`${amiId}\\)[^|\\n]*\\|[^|\\n]*\\| ([^|\\n]*) \\|`).exec(result.summary)?.[1]
+    expect(tagsColumn(api.amiId)).toMatch(/^failed: `?Tagging in us-east-1 left out/)
+    for (const web of artifacts.filter((a) => a.build === 'web')) expect(tagsColumn(web.amiId)).toBe('45 tags')
   })
 
   it('a manifest that already holds older runs: only this run is read and tagged', async () => {

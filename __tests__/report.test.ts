@@ -137,6 +137,18 @@ describe('renderSummary', () => {
     expect(text).toContain('#### Problems')
   })
 
+  it("marks an AMI left out of its region's tagging as failed, and the others of the region as tagged", () => {
+    const error = 'Tagging in us-east-1 left out ami-03 and its snapshots: EC2 allows at most 50 tags on an AMI'
+    const tagging = new Map<string, RegionTagging>([
+      ['us-east-1', { snapshotsOf: { 'ami-01': ['snap-1'], 'ami-03': ['snap-3'] }, tagged: true, amisNotTagged: ['ami-03'], error }],
+      ['eu-west-1', { snapshotsOf: { 'ami-02': ['snap-2'] }, tagged: true }]
+    ])
+    const text = renderSummary({ ...base, outcome: 'failed', tagging, tagCount: 6, problems: [error] })
+    expect(text).toContain('ami-01) | `snap-1` | 6 tags |')
+    expect(text).toContain('ami-02) | `snap-2` | 6 tags |')
+    expect(text).toContain(`ami-03) | \`snap-3\` | failed: ${error} |`)
+  })
+
   it('names who started a workflow_dispatch run, and no one for a push', () => {
     expect(renderSummary(base)).not.toContain('octocat')
     const dispatched = renderSummary({ ...base, provenance: { ...provenance, eventName: 'workflow_dispatch', actor: 'release-manager' } })

@@ -718,10 +718,10 @@ async function tag(
   const failedRegions = await tagAll(inputs, amis, tags, summary, tagging)
   const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
   // With several families, each build's AMIs get their ImageFamily tag in a pass of their own,
-  // all at once, in the regions where the other tags went on (the others have their error).
+  // all at once, on the AMIs the other tags went on (the others have their error).
   const passes = await Promise.all(
     families.perBuild
-      .map((build) => ({ ...build, amis: build.amis.filter((ami) => !failedRegions.includes(ami.region)) }))
+      .map((build) => ({ ...build, amis: build.amis.filter((ami) => gotTheTags(summary, ami)) }))
       .filter((build) => build.amis.length > 0)
       .map((build) =>
         tagAmis({ ...build, tagSnapshots: false, deadlineMs: Math.max(0, endsAt - Date.now()), timeoutSeconds: inputs.taggingTimeoutSeconds })
@@ -752,6 +752,12 @@ async function tagAll(
     const results = await tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots, deadlineMs: inputs.taggingTimeoutSeconds * 1000 })
     return reportTagging(results, { tagCount, tagSnapshots: inputs.tagSnapshots }, summary)
   })
+}
+
+/** Whether the run's tags went on the AMI: its region's CreateTags went through, and did not leave it out. */
+function gotTheTags(summary: SummaryModel, ami: Ami): boolean {
+  const tagging = summary.tagging?.get(ami.region)
+  return tagging?.tagged === true && !tagging.amisNotTagged?.includes(ami.amiId)
 }
 
 function taggingFailed(regions: string[]): Failure {

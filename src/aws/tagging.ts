@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ec2'
 import { setTimeout as sleepFor } from 'node:timers/promises'
 import { errorMessage } from '../common/errors.js'
+import { maxTagsPerResource } from '../inputs/tags.js'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 import { withinDeadline } from '../common/waiting.js'
 import { ec2Client } from './client.js'
@@ -45,7 +46,10 @@ export interface RegionTagResult {
   snapshotIds: string[]
   /** The same, AMI by AMI: several builds often make AMIs in one region. */
   snapshotsOf: Record<string, string[]>
+  /** Whether CreateTags succeeded for the region's AMIs, less any in `amisNotTagged`. */
   tagged: boolean
+  /** AMIs left out of CreateTags (with their snapshots): the tags would take them over EC2's limit. */
+  amisNotTagged?: string[]
   /** What went wrong in this region, in words for the user. */
   error?: string
   /** Problems that did not stop the tagging, e.g. snapshots that could not be listed. */
@@ -250,12 +254,17 @@ function snapshotsNotListedYet(image: Image): boolean {
 /** A region's snapshots: all of them, and AMI by AMI. */
 type Snapshots = Pick<RegionTagResult, 'snapshotIds' | 'snapshotsOf'>
 
+/** What DescribeImages told of a region's AMIs: their snapshots, and the keys of the tags each has. */
+interface FoundImages extends Snapshots {
+  tagKeysOf: Map<string, string[]>
+}
+
 async function findSnapshots(
   ec2: EC2Client,
   amiIds: string[],
   mustBeComplete: boolean,
   abortSignal: AbortSignal
-): Promise<Snapshots> {
+): Promise<FoundImages> {
   const { Images: images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: amiIds }), {
     abortSignal
   })
@@ -267,6 +276,7 @@ async function findSnapshots(
     })
   )
   const snapshots = { snapshotIds: uniqueInOrder(Object.values(snapshotsOf).flat()), snapshotsOf }
+  const tagKeysOf = new Map(images.map((image) => [image.ImageId ?? '', (image.Tags ?? []).map((tag) => tag.Key ?? '')]))
   if (mustBeComplete) {
     const missingAmiIds = amiIds.filter((amiId) => !imagesById.has(amiId))
     const amiIdsWithoutSnapshots = amiIds.filter((amiId) => {
@@ -277,7 +287,43 @@ async function findSnapshots(
       throw new ImagesNotReady(missingAmiIds, amiIdsWithoutSnapshots, snapshots)
     }
   }
-  return snapshots
+  return { ...snapshots, tagKeysOf }
+}
+
+/** An AMI that the tags would take over EC2's limit, with what it would hold. */
+interface OverLimit {
+  amiId: string
+  /** Tags the AMI has (the template's), AWS's own `aws:…` aside. */
+  own: number
+  /** Keys the call would add that the AMI does not have yet. */
+  added: number
+}
+
+/**
+ * The AMIs that the tags would take over EC2's 50, as far as DescribeImages showed their tags.
+ * EC2 refuses a CreateTags call whole when one of its resources would go over, so these are left
+ * out of it and the region's other AMIs are tagged. AWS's own tags (`aws:…`) do not count (EC2
+ * User Guide, "Tag restrictions").
+ */
+function amisOverTagLimit(amiIds: string[], tagKeysOf: Map<string, string[]>, keys: string[]): OverLimit[] {
+  return amiIds.flatMap((amiId) => {
+    const own = new Set((tagKeysOf.get(amiId) ?? []).filter((key) => !key.startsWith('aws:')))
+    const added = keys.filter((key) => !own.has(key)).length
+    return own.size + added > maxTagsPerResource ? [{ amiId, own: own.size, added }] : []
+  })
+}
+
+function overLimitMessage(region: string, overLimit: OverLimit[], tagSnapshots: boolean): string {
+  const amiIds = overLimit.map(({ amiId }) => amiId)
+  const snapshots = tagSnapshots ? (amiIds.length === 1 ? ' and its snapshots' : ' and their snapshots') : ''
+  const counts = overLimit.map(
+    ({ amiId, own, added }) =>
+      `${amiId} has ${own} of its own (the template's tags) and would get ${added} more, ${own + added} in all`
+  )
+  return (
+    `Tagging in ${region} left out ${amiIds.join(', ')}${snapshots}: EC2 allows at most ${maxTagsPerResource} tags on an ` +
+    `AMI (those of AWS, aws:…, aside), and ${counts.join('; ')}. Set provenance-tags: false, or give fewer tags.`
+  )
 }
 
 interface RegionJob {
@@ -296,6 +342,8 @@ interface RegionJob {
 
 async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
   const { region, amiIds, ec2, tags, tagSnapshots, backoff, log, abortSignal, result } = job
+  // AMIs that the tags would take over EC2's limit; known once DescribeImages has answered.
+  let overLimit: OverLimit[] = []
   const retryOptions = (call: string) => ({
     backoff,
     isRetryable: (error: unknown) => !abortSignal.aborted && isRetryable(error),
@@ -311,10 +359,12 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
   try {
     // Only a complete list matters when the snapshots are to be tagged; otherwise the IDs
     // are reported as found, and waiting for the rest would only slow the job down.
-    Object.assign(
-      result,
-      await retry(() => findSnapshots(ec2, amiIds, tagSnapshots, abortSignal), retryOptions('DescribeImages'))
+    const { tagKeysOf, ...snapshots } = await retry(
+      () => findSnapshots(ec2, amiIds, tagSnapshots, abortSignal),
+      retryOptions('DescribeImages')
     )
+    Object.assign(result, snapshots)
+    overLimit = amisOverTagLimit(amiIds, tagKeysOf, tags.map((tag) => tag.Key))
   } catch (error) {
     const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
     if (failure.cause instanceof ImagesNotReady) {
@@ -333,19 +383,28 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
 
   if (tags.length === 0) return result
 
-  const resources = tagSnapshots ? [...amiIds, ...result.snapshotIds] : amiIds
-  try {
-    await retry(
-      () => ec2.send(new CreateTagsCommand({ Resources: resources, Tags: tags }), { abortSignal }),
-      retryOptions('CreateTags')
-    )
-    result.tagged = true
-  } catch (error) {
-    const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
-    result.error =
-      `Tagging in ${region} failed for ${resources.join(', ')}: ` +
-      explainFailure(failure, 'ec2:CreateTags')
+  const errors: string[] = []
+  if (overLimit.length > 0) {
+    result.amisNotTagged = overLimit.map(({ amiId }) => amiId)
+    errors.push(overLimitMessage(region, overLimit, tagSnapshots))
   }
+  const amisToTag = amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId))
+  const resources = tagSnapshots
+    ? [...amisToTag, ...uniqueInOrder(amisToTag.flatMap((amiId) => result.snapshotsOf[amiId] ?? []))]
+    : amisToTag
+  if (amisToTag.length > 0) {
+    try {
+      await retry(
+        () => ec2.send(new CreateTagsCommand({ Resources: resources, Tags: tags }), { abortSignal }),
+        retryOptions('CreateTags')
+      )
+      result.tagged = true
+    } catch (error) {
+      const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
+      errors.push(`Tagging in ${region} failed for ${resources.join(', ')}: ` + explainFailure(failure, 'ec2:CreateTags'))
+    }
+  }
+  if (errors.length > 0) result.error = errors.join(' ')
   return result
 }
 

@@ -84,6 +84,8 @@ export interface RegionTagging {
   /** The snapshots behind each AMI of the region, as far as DescribeImages listed them. */
   snapshotsOf: Record<string, string[]>
   tagged: boolean
+  /** AMIs of a tagged region that were left out (see RegionTagResult). */
+  amisNotTagged?: string[]
   error?: string
 }
 
@@ -129,9 +131,12 @@ export function reportTagging(
       core.error(result.error, { title: `Tagging in ${result.region}` })
       summary.problems.push(result.error)
       failed.push(result.region)
-    } else {
-      const snapshots = options.tagSnapshots ? ` and ${result.snapshotIds.length} snapshot(s)` : ''
-      core.info(`${result.region}: tagged ${result.amiIds.join(', ')}${snapshots} with ${options.tagCount} tags.`)
+    }
+    if (result.tagged) {
+      const amiIds = result.amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId))
+      const snapshotCount = new Set(amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? [])).size
+      const snapshots = options.tagSnapshots ? ` and ${snapshotCount} snapshot(s)` : ''
+      core.info(`${result.region}: tagged ${amiIds.join(', ')}${snapshots} with ${options.tagCount} tags.`)
     }
   }
   return failed
@@ -193,7 +198,7 @@ export function renderSummary(model: SummaryModel): string {
       const snapshotsOf = tagging?.snapshotsOf ?? (model.reusedFrom ? (model.reusedSnapshots ?? {}) : undefined)
       const snapshots = snapshotsOf ? (snapshotsOf[ami.amiId] ?? []).map((id) => `\`${id}\``).join(', ') || '—' : 'not yet known'
       lines.push(
-        `| ${ami.region} | [\`${ami.amiId}\`](${consoleUrl(ami.region, ami.amiId)}) | ${snapshots} | ${tagsCell(model, tagging)} |`
+        `| ${ami.region} | [\`${ami.amiId}\`](${consoleUrl(ami.region, ami.amiId)}) | ${snapshots} | ${tagsCell(model, tagging, ami.amiId)} |`
       )
     }
     lines.push('')
@@ -215,9 +220,9 @@ export function renderSummary(model: SummaryModel): string {
 }
 
 /** What the Tags column says of an AMI whose region's tagging stands at `tagging`. */
-function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined): string {
+function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, amiId: string): string {
   if (!tagging) return model.reusedFrom ? 'reused' : model.outcome === 'tagging' ? 'pending' : 'not tagged'
-  if (!tagging.tagged) return `${model.reusedFrom ? 'reused; tags ' : ''}failed: ${cell(tagging.error ?? 'unknown error')}`
+  if (!tagging.tagged || tagging.amisNotTagged?.includes(amiId)) return `${model.reusedFrom ? 'reused; tags ' : ''}failed: ${cell(tagging.error ?? 'unknown error')}`
   return model.reusedFrom ? `reused; ${model.tagCount ?? ''} input tags applied` : `${model.tagCount ?? ''} tags`.trim()
 }
 
