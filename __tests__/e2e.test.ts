@@ -541,6 +541,22 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(endpoint.calls).toEqual([])
   })
 
+  it('a build that uses a source no block declares is an error on the entry of its sources that names it', async () => {
+    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    const text = readFileSync(path, 'utf8').replace('sources = ["source.amazon-ebs.demo"]', 'sources = [\n    "source.amazon-ebs.demo",\n    "source.amazon-ebs.demo2",\n  ]')
+    writeFileSync(path, text)
+    const result = await run({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })
+    expect(result.exitCode).toBe(1)
+    const errors = parseCommands(result.stdout, 'error').filter(({ properties }) => properties.title === 'Packer')
+    expect(errors).toEqual([
+      {
+        message: expect.stringMatching(/^Unknown source amazon-ebs\.demo2\n\nKnown: /),
+        properties: { title: 'Packer', file: 'hcl2/ami.pkr.hcl', line: String(text.split('\n').indexOf('    "source.amazon-ebs.demo2",') + 1), col: '5' }
+      }
+    ])
+    expect(endpoint.calls).toEqual([])
+  })
+
   it('each variable of an HCL2 template left without a value is an error on its declaration, in whichever file', async () => {
     writeFileSync(join(workspace, 'hcl2', 'team.pkr.hcl'), '# Who owns the image.\n\nvariable "team" {\n  type = string\n}\n')
     const result = await run({ 'working-directory': 'hcl2', template: '.', command: 'validate' })

@@ -14,6 +14,7 @@ import {
   locateTemplateErrors,
   locateUndeclaredVariable,
   locateRefusedValue,
+  locateUnknownSource,
   locateUnsetVariable,
   locateVariableError,
   type TemplateError
@@ -597,6 +598,59 @@ describe('locateRefusedValue', () => {
   it('leaves a variable that no file declares, and any other error, to be annotated whole', async () => {
     expect(await locateRefusedValue(fromArguments, folder.path, join(folder.path, 'a.pkr.hcl'))).toBeUndefined()
     expect(await locateRefusedValue('Error: Unsupported argument\n\n  on a.pkr.hcl line 2:', folder.path, folder.path)).toBeUndefined()
+  })
+})
+
+describe('a build that uses a source Packer does not know: on the entry that names it', () => {
+  const source = 'source "amazon-ebs" "web" {\n  region = "us-east-1"\n}\n'
+  const builds =
+    '# Two builds.\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n\nbuild {\n  name = "second"\n  sources = [\n' +
+    '    "source.amazon-ebs.web",\n    "source.amazon-ebs.nope",\n  ]\n\n  source "amazon-ebz.web" {\n    name = "typo"\n  }\n}\n'
+  const folder = scratchFolder('unknown-source-', { 'source.pkr.hcl': source, 'builds.pkr.hcl': builds })
+  /** Where `written` begins in builds.pkr.hcl. */
+  const at = (written: string): { file: string; line: number; column: number } => {
+    const lines = builds.split('\n')
+    const index = lines.findIndex((line) => line.includes(written))
+    return { file: 'builds.pkr.hcl', line: index + 1, column: lines[index].indexOf(written) + 1 }
+  }
+
+  // Packer 1.7 and later (v1.16.0 hcl2template/plugin.go, initializeBlocks) name the build block that
+  // uses it, `&build.HCL2Ref.DefRange`; validate writes its diagnostics without their files' text.
+  it("places later Packers' error on the entry of the build block Packer names", async () => {
+    const typed =
+      'Error: Unknown source type amazon-ebz\n\n  on builds.pkr.hcl line 6:\n  (source code not available)\n\nDid you mean to use "amazon-ebs"?'
+    expect(await locateUnknownSource(typed, folder.path, folder.path)).toEqual([
+      { message: 'Unknown source type amazon-ebz\n\nDid you mean to use "amazon-ebs"?', ...at('"amazon-ebz.web"') }
+    ])
+    const named =
+      'Error: Unknown source amazon-ebs.nope\n\n  on builds.pkr.hcl line 6:\n  (source code not available)\n\nKnown: [amazon-ebs.web]'
+    expect(await locateUnknownSource(named, folder.path, folder.path)).toEqual([
+      { message: 'Unknown source amazon-ebs.nope\n\nKnown: [amazon-ebs.web]', ...at('"source.amazon-ebs.nope"') }
+    ])
+  })
+
+  it('leaves an error on a source block (Packer 1.6.6 names the type there), and any other, to be annotated where Packer says', async () => {
+    const onSourceBlock = 'Error: Unknown source type amazon-ebz\n\n  on source.pkr.hcl line 1:\n  (source code not available)\n\nknown builders: [amazon-ebs]'
+    expect(await locateUnknownSource(onSourceBlock, folder.path, folder.path)).toBeUndefined()
+    expect(await locateUnknownSource('Error: Unknown source amazon-ebs.other\n\n  on  line 0:\n', folder.path, folder.path)).toBeUndefined()
+    expect(await locateUnknownSource('Error: Unsupported argument\n\n  on builds.pkr.hcl line 6:\n', folder.path, folder.path)).toBeUndefined()
+  })
+})
+
+describeWithPacker('a build that uses no source of that name, as Packer 1.6.6 says it', () => {
+  const folder = scratchFolder('unknown-source-packer-')
+
+  it("places Packer's error, which names no place, on the entry that names the source", async () => {
+    const text =
+      'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n' +
+      '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n}\n\n' +
+      'build {\n  sources = [\n    "source.amazon-ebs.web",\n    "source.amazon-ebs.nope",\n  ]\n}\n'
+    writeFileSync(join(folder.path, 'a.pkr.hcl'), text)
+    const [error, ...others] = await validationErrors('a.pkr.hcl', folder.path)
+    expect(others).toEqual([])
+    expect(await locateUnknownSource(error, folder.path, join(folder.path, 'a.pkr.hcl'))).toEqual([
+      { message: expect.stringMatching(/^Unknown source amazon-ebs\.nope\n\nKnown: /), file: 'a.pkr.hcl', line: 12, column: 5 }
+    ])
   })
 })
 

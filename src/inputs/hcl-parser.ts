@@ -180,6 +180,36 @@ export function blockPosition(fileName: string, source: string, type: string, la
   }).catch(() => undefined)
 }
 
+/** A source a `build` block uses, as written there (`source.amazon-ebs.web`), and where. */
+export interface SourceUse {
+  /** The line the build block begins on. */
+  build: number
+  used: string
+  line: number
+  column: number
+}
+
+/**
+ * The sources each top-level `build` block of an HCL file uses, in order: the entries of its
+ * `sources` list and the labels of its `source "amazon-ebs.web" { … }` blocks, where each is
+ * written. None when the file is not valid HCL.
+ */
+export function sourceUses(fileName: string, source: string): Promise<SourceUse[]> {
+  return withTree(fileName, source, (root) => {
+    const top = root.namedChildren.find((child) => child.type === 'body')
+    const builds = top?.namedChildren.filter((child) => child.type === 'block' && blockNames(child)[0] === 'build') ?? []
+    return builds.flatMap((build) => {
+      const inner = build.namedChildren.find((child) => child.type === 'body')?.namedChildren ?? []
+      const written = inner.flatMap((child): Node[] => {
+        if (child.type === 'attribute' && text(child.namedChildren[0] as Node) === 'sources') return child.descendantsOfType('string_lit') as Node[]
+        if (child.type === 'block' && blockNames(child)[0] === 'source') return child.namedChildren.filter((label) => label.type === 'string_lit').slice(0, 1)
+        return []
+      })
+      return written.map((node) => ({ build: build.startPosition.row + 1, used: labelText(node), ...writtenPosition(source, node.startIndex) }))
+    })
+  }).catch(() => [])
+}
+
 /**
  * Where the setting at `path` is, `path` leading to it through the body as parse() gives it
  * (`['build', 0, 'provisioner', 'shell', 1, 'scripts', 0]`): the line and column of the first

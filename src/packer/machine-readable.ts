@@ -571,6 +571,25 @@ export function unsetVariable(message: string): string | undefined {
   return /^Error: Unset variable "([^"]+)"/.exec(message)?.[1]
 }
 
+/** A source a build uses that Packer does not know: its type, and its name where Packer gives it. */
+export interface UnknownSource {
+  type: string
+  name?: string
+}
+
+/**
+ * Packer's error of a build that uses a source it does not know: `Error: Unknown source
+ * amazon-ebs.nope` (no such source block), or from Packer 1.7 on, `Error: Unknown source type
+ * amazon-ebz` (no plugin has that builder). Packer names the build block's first line (1.6.6:
+ * `on  line 0:`, none), not the entry of its `sources` that names the source.
+ */
+export function unknownSource(message: string): UnknownSource | undefined {
+  const typed = /^Error: Unknown source type (\S+)\n/.exec(message)
+  if (typed) return { type: typed[1] }
+  const named = /^Error: Unknown source ([^.\s]+)\.(\S+)\n/.exec(message)
+  return named ? { type: named[1], name: named[2] } : undefined
+}
+
 /** Where a value Packer refused came from: `-var` (the input `variables`), or a PKR_VAR_ variable. */
 export interface RefusedValue {
   name: string

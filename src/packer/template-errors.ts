@@ -14,7 +14,7 @@ import leven from 'leven'
 import { positionOf, resolveUserVariables, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
 import { hclTemplateFiles } from '../inputs/hcl.js'
-import { isHclBlockError, refusedValue, unsetVariable } from './machine-readable.js'
+import { isHclBlockError, refusedValue, unknownSource, unsetVariable } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
 export interface TemplateError {
@@ -129,6 +129,39 @@ export async function locateRefusedValue(message: string, workingDirectory: stri
     `Packer refused the value given for "${name}" ${given}. Unless a variable is a string, Packer reads its value ` +
     `as HCL, as in a variables file: a number 20, a list ["a", "b"], a map {key = "value"}.\n\n${message}`
   return onDeclaration(name, text, workingDirectory, template)
+}
+
+/**
+ * Packer's error of a build that uses a source it does not know (unknownSource), which names the
+ * build block, or nothing: on the entry of the build's `sources` (or its `source` block) that
+ * names the source, in the template's files (`template` absolute); undefined when the message is
+ * not that, or no build of the named block uses such a source.
+ */
+export async function locateUnknownSource(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const unknown = unknownSource(message)
+  if (unknown === undefined) return undefined
+  const { sourceUses } = await import('../inputs/hcl-parser.js')
+  // The build block Packer names, where it names one (from 1.7 on; 1.6.6 says `on  line 0:`).
+  const at = /^ {2}on (\S+) line (\d+)[^\n]*:(?:\n {2}\(source code not available\))?\n/m.exec(message)
+  const text = (at ? message.slice(0, at.index) + message.slice(at.index + at[0].length) : message)
+    .slice('Error: '.length)
+    .replace(/^ {2}on {2}line 0:\n {2}\(source code not available\)\n/m, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+  for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
+    if (at && resolve(workingDirectory, at[1]) !== path) continue
+    const uses = await sourceUses(path, await readFile(path, 'utf8'))
+    const use = uses.find(({ build, used }) => (!at || build === Number(at[2])) && namesSource(used, unknown.type, unknown.name))
+    if (use) return [{ message: text, file: relative(workingDirectory, path), line: use.line, column: use.column }]
+  }
+  return undefined
+}
+
+/** Whether a build's `source.amazon-ebs.web` (or `amazon-ebs.web`) is of `type`, and named `name` where given, as Packer reads it. */
+function namesSource(used: string, type: string, name: string | undefined): boolean {
+  const parts = used.split('.')
+  const [usedType, usedName] = parts.length > 2 ? parts.slice(1) : parts
+  return parts.length >= 2 && usedType === type && (name === undefined || usedName === name)
 }
 
 /** The message on the block that declares variable `name`, in whichever of the template's files. */

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import { autoVarFiles } from '../inputs/template.js'
-import { distinctHclDiagnostics, isHclBlockError, isVariableDiagnostic, locateError } from '../packer/machine-readable.js'
+import { distinctHclDiagnostics, isHclBlockError, isVariableDiagnostic, locateError, unknownSource } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
 import { annotate, type Annotation } from './annotation.js'
@@ -40,7 +40,7 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   if (run.exitCode === 0 || run.cancelled) return made
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own, once.
   const errors = context.templateKind === 'hcl' ? distinctHclDiagnostics(run.record.errors) : run.record.errors
-  const placeable = (error: string): boolean => isHclBlockError(error) || isVariableDiagnostic(error)
+  const placeable = (error: string): boolean => isHclBlockError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined
   if (context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(placeable))) {
     return [...made, ...(await annotateTemplateErrors(errors, context))]
   }
@@ -103,6 +103,7 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
         (await located.locateHclWarning(error, directory)) ??
         (await located.locateUnsetVariable(error, directory, template)) ??
         (await located.locateRefusedValue(error, directory, template)) ??
+        (await located.locateUnknownSource(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles()))
       place = (error) => placed(error).catch(() => undefined)
     }
