@@ -567,7 +567,8 @@ describe('locateUnsetVariable', () => {
 describe('locateRefusedValue', () => {
   const folder = scratchFolder('refused-', {
     'a.pkr.hcl': 'source "amazon-ebs" "x" {\n  ami_regions = var.ami_regions\n}\n',
-    'b.pkr.hcl': '# where\n\nvariable "ami_regions" {\n  type = list(string)\n}\n'
+    'b.pkr.hcl': '# where\n\nvariable "ami_regions" {\n  type = list(string)\n}\n',
+    'c.pkr.hcl': 'variable "source_ami_filter_owner_account_ids_list" {\n  type = list(string)\n}\n'
   })
   // As Packer 1.6.6 refuses -var ami_regions=us-west-2, -var ami_regions=3 and the env's PKR_VAR_ami_regions=3.
   const fromArguments =
@@ -593,6 +594,23 @@ describe('locateRefusedValue', () => {
     expect(await locateRefusedValue(fromArguments, folder.path, folder.path)).toEqual(onDeclaration('in the input `variables`', fromArguments))
     expect(await locateRefusedValue(lineZero, folder.path, folder.path)).toEqual(onDeclaration('in the input `variables`', lineZero))
     expect(await locateRefusedValue(fromEnv, folder.path, folder.path)).toEqual(onDeclaration("as PKR_VAR_ami_regions in the step's env", fromEnv))
+  })
+
+  it("places later Packers' error, which names no place, on the declaration of a variable whose long name breaks Packer's line", async () => {
+    // v1.16.0 hcl2template/types.variables.go (collectVariableValues): no Subject since 1.10, its
+    // detail wrapped at 80 columns by hcl's diagnostic writer, as -var source_ami_filter_owner_account_ids_list=3 gives.
+    const name = 'source_ami_filter_owner_account_ids_list'
+    const wrapped =
+      'Error: Invalid argument value for -var variable\n\n' +
+      `The received arg value for ${name} is not\ncompatible with the variable's type constraint: list of string required.`
+    expect(await locateRefusedValue(wrapped, folder.path, folder.path)).toEqual([
+      {
+        message: expect.stringMatching(new RegExp(`^Packer refused the value given for "${name}" in the input \`variables\`\\. `)),
+        file: 'c.pkr.hcl',
+        line: 1,
+        column: 1
+      }
+    ])
   })
 
   it('leaves a variable that no file declares, and any other error, to be annotated whole', async () => {

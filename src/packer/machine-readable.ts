@@ -599,14 +599,16 @@ export interface RefusedValue {
 /**
  * Packer's error about a value given to an HCL2 variable outside the template's files, which it
  * reads as HCL unless the variable is a string: `on <value for var.regions from arguments> line
- * 1:` (`-var`) or `from env>` (PKR_VAR_regions), and in Packer 1.6.6, for a value of the wrong
- * type given with `-var`, `on  line 0:` and "The received arg value for size is not compatible".
+ * 1:` (`-var`) or `from env>` (PKR_VAR_regions); for a value of the wrong type given with `-var`,
+ * "The received arg value for size is not compatible", after `on  line 0:` (Packer 1.6.6) or, from
+ * Packer 1.10 on, with no place at all.
  */
 export function refusedValue(message: string): RefusedValue | undefined {
   if (!message.startsWith('Error: ')) return undefined
   const placed = /^ {2}on <value for var\.([^ >]+) from (arguments|env)> line \d+/m.exec(message)
   if (placed) return { name: placed[1], from: placed[2] as RefusedValue['from'] }
-  const received = /^Error: Invalid argument value for -var variable\n[^]*\bThe received arg value for (\S+) is not compatible/.exec(message)
+  // Packer wraps the detail at 80 columns: a long name puts a line break between these words.
+  const received = /^Error: Invalid argument value for -var variable\n[^]*\bThe received arg value for\s+(\S+)\s+is\s+not\s+compatible/.exec(message)
   return received ? { name: received[1], from: 'arguments' } : undefined
 }
 
