@@ -154,7 +154,7 @@ describe('the plugin cache, through the Actions cache service', () => {
     const second = await hclJob()
     expect(second.main.stdout).toContain(`Restored Packer plugins from the cache (${entry.key})`)
     expect(readCalls(argsLog).filter((call) => call.args[0] === 'init')).toMatchObject([
-      { args: ['init', 'build.pkr.hcl'], pluginPresent: true }
+      { args: ['init', '-upgrade', 'build.pkr.hcl'], pluginPresent: true }
     ])
     expect(second.post.stdout).toContain(`Plugin cache ${entry.key} is up to date; nothing to save`)
     // Another requirement is another key.
@@ -226,6 +226,27 @@ describe('the plugin cache, through the Actions cache service', () => {
     expect(amazonFiles()).toEqual([...release('1.0.0'), ...release('1.2.0')])
     expect(second.post.stdout).toMatch(/Saved Packer plugins to the cache \(\S+\), changed since \S+\n/)
     expect(third.post.stdout).toContain('; left out 1 older plugin release that Packer does not load for this job')
+  })
+
+  it("an HCL2 template gets the newest release its constraint allows, as without the cache, and that is saved", async () => {
+    const hclJob = (version: string) => {
+      freshRunner()
+      writeFileSync(join(workspace, 'build.pkr.hcl'), requiringAmazon('>= 1.0'))
+      return job({ template: 'build.pkr.hcl' }, upstream(version))
+    }
+    await hclJob('1.0.0')
+    const [oldEntry] = service.entries
+    // A new release came out that the template's constraint allows: a fresh runner without the
+    // cache installs it, so this job must too, not keep the cached one.
+    const second = await hclJob('1.1.0')
+    expect(second.main.stdout).toContain(`Restored Packer plugins from the cache (${oldEntry.key})`)
+    expect(amazonFiles()).toEqual([...release('1.0.0'), ...release('1.1.0')])
+    expect(readCalls(argsLog).filter((call) => call.args[0] === 'init')).toMatchObject([{ args: ['init', '-upgrade', 'build.pkr.hcl'] }])
+    expect(second.post.stdout).toContain(`, changed since ${oldEntry.key}; left out 1 older plugin release`)
+    // The next job restores the new release alone, and has nothing to install or save.
+    const third = await hclJob('1.1.0')
+    expect(amazonFiles()).toEqual(release('1.1.0'))
+    expect(third.post.stdout).toContain(`Plugin cache ${service.entries[1].key} is up to date; nothing to save`)
   })
 
   it('a key that another job saved while this one ran is not saved again, and is no warning', async () => {

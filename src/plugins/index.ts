@@ -223,6 +223,17 @@ async function cacheKey(
   }
 }
 
+/**
+ * packer init installs nothing for a plugin that has a release in the folder passing the
+ * template's constraint (command/init.go, 1.7 to 1.16). After a cache hit that release is the
+ * cached one, so a constraint such as `>= 1.2` would stay on it while a runner without the cache
+ * gets the newest release it allows; `-upgrade` makes Packer look for that release, as
+ * `packer plugins install` always does. A folder the cache did not fill is left as Packer would.
+ */
+function initUpgrade(cacheState: PluginCacheState | undefined): string[] {
+  return cacheState?.restoredKey === undefined ? [] : ['-upgrade']
+}
+
 /** Installs the plugins the template needs before it is validated. */
 export async function preparePlugins(options: PluginOptions): Promise<PreparedPlugins> {
   const plan = planPlugins(options)
@@ -254,7 +265,7 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
   const commands = plan.install.map(({ source, constraint }) =>
     constraint ? ['plugins', 'install', source, constraint] : ['plugins', 'install', source]
   )
-  if (plan.init) commands.push(['init', options.template])
+  if (plan.init) commands.push(['init', ...initUpgrade(prepared.cacheState), options.template])
   const deadlineMs = options.deadlineMs ?? pluginCommandDeadlineMs
   for (const args of commands) {
     const { exitCode, timedOut } = await options.run(args, env, { deadlineMs })
