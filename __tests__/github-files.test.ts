@@ -4,6 +4,7 @@
 // its first run, so any parse, schema or expression error fails the suite. Each step that
 // uses this action may only pass inputs that action.yml declares.
 import { describe, expect, it } from '@jest/globals'
+import { data, Evaluator, Lexer, Parser } from '@actions/expressions'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { parse } from 'yaml'
@@ -102,6 +103,29 @@ describe("GitHub's parser", () => {
     expect(actionYmlErrors('action.yml', broken).join('\n')).toMatch(/Nested mappings are not allowed/)
     const unknownContext = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ build.ami }}\n'
     expect((await workflowErrors('w.yml', unknownContext)).join('\n')).toMatch(/Unrecognized named-value: 'build'/)
+  })
+})
+
+/**
+ * An input's default from action.yml as the runner hands it over: its `${{ … }}` evaluated by
+ * GitHub's own expression evaluator (npm @actions/expressions), with the `github` context given.
+ */
+function evaluatedDefault(input: string, github: Record<string, string>): string {
+  const written = readActionYml().inputs[input].default ?? ''
+  const expression = /^\$\{\{(.*)\}\}$/s.exec(written.trim())?.[1]
+  if (expression === undefined) return written
+  const parsed = new Parser(new Lexer(expression).lex().tokens, ['github'], []).parse()
+  const context = new data.Dictionary(
+    { key: 'github', value: new data.Dictionary(...Object.entries(github).map(([key, value]) => ({ key, value: new data.StringData(value) }))) }
+  )
+  return new Evaluator(parsed, context).evaluate().coerceString()
+}
+
+describe("action.yml's defaults, as GitHub evaluates them", () => {
+  it("github-token: the workflow's token on github.com, none on GitHub Enterprise Server, where it is no github.com token", () => {
+    expect(evaluatedDefault('github-token', { server_url: 'https://github.com', token: 'ghs_fromgithubcom' })).toBe('ghs_fromgithubcom')
+    expect(evaluatedDefault('github-token', { server_url: 'https://ghes.example.com', token: 'ghs_fromtheserver' })).toBe('')
+    expect(evaluatedDefault('github-token', { server_url: 'https://acme.ghe.com', token: 'ghs_fromghecom' })).toBe('')
   })
 })
 
