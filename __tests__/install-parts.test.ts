@@ -124,10 +124,17 @@ describe('releasePlatform', () => {
     ['darwin', 'arm64', 'darwin', 'arm64'],
     ['darwin', 'x64', 'darwin', 'amd64'],
     ['win32', 'x64', 'windows', 'amd64'],
-    ['win32', 'arm64', 'windows', 'arm64'],
     ['linux', 'ia32', 'linux', '386']
   ])('maps Node %s/%s to HashiCorp %s/%s', (platform, arch, os, goArch) => {
     expect(releasePlatform(platform, arch)).toEqual({ os, arch: goArch })
+  })
+
+  it('maps Node win32/arm64 to windows/arm64, and to the windows/amd64 build Windows on Arm emulates', () => {
+    expect(releasePlatform('win32', 'arm64')).toEqual({
+      os: 'windows',
+      arch: 'arm64',
+      emulated: { os: 'windows', arch: 'amd64', reason: 'Windows on Arm runs amd64 programs by emulation' }
+    })
   })
 
   it('names the executable packer.exe on Windows only', () => {

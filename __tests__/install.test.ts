@@ -168,6 +168,41 @@ describe('installPacker from an empty tool cache', () => {
   })
 })
 
+describe('installPacker on Windows on Arm', () => {
+  it('installs the x64 build, which Windows runs by emulation: HashiCorp publishes no windows/arm64 Packer', async () => {
+    const installed = await install('1.11.2', { platform: 'win32', arch: 'arm64' })
+
+    expect(installed).toEqual({
+      path: join(toolCache, 'packer', '1.11.2', 'arm64', 'packer.exe'),
+      version: '1.11.2',
+      source: 'download'
+    })
+    expect(mirror.requests).toEqual([INDEX, SUMS, SIG, '/packer/1.11.2/packer_1.11.2_windows_amd64.zip'])
+    expect(readFileSync(installed.path, 'utf8')).toContain(',,version,1.11.2')
+    expect(messages(core.info)).toContain(
+      'Downloading Packer 1.11.2 for windows/amd64 (there is no windows/arm64 build; Windows on Arm runs amd64 programs by emulation)'
+    )
+  })
+
+  it('takes a windows/arm64 build when the index lists one', async () => {
+    await mirror.close()
+    mirror = await startReleasesMirror({
+      versions: ['1.11.2'],
+      signingKey,
+      platforms: [
+        { os: 'windows', arch: 'amd64' },
+        { os: 'windows', arch: 'arm64' }
+      ]
+    })
+
+    const installed = await install('1.11.2', { platform: 'win32', arch: 'arm64' })
+
+    expect(installed.source).toBe('download')
+    expect(mirror.requests).toContain('/packer/1.11.2/packer_1.11.2_windows_arm64.zip')
+    expect(mirror.requests).not.toContain('/packer/1.11.2/packer_1.11.2_windows_amd64.zip')
+  })
+})
+
 describe('installPacker reusing what the runner has', () => {
   it('for latest asks only for the index when that version is already cached', async () => {
     await install('1.11.2')

@@ -91,7 +91,9 @@ async function download(index: ReleaseIndex, version: string, context: Context) 
   const platform = releasePlatform(context.platform, context.arch)
   const { build, sumsName, signatureName } = findBuild(index, version, platform)
   const base = `${context.releasesUrl}/packer/${version}`
-  core.info(`Downloading Packer ${version} for ${platform.os}/${platform.arch} from ${base}`)
+  const emulated =
+    build.arch === platform.arch ? '' : ` (there is no ${platform.os}/${platform.arch} build; ${platform.emulated?.reason})`
+  core.info(`Downloading Packer ${version} for ${build.os}/${build.arch}${emulated} from ${base}`)
 
   const sums = await fetchBytes(`${base}/${sumsName}`, sumsName, context.retry)
   const signature = await fetchBytes(`${base}/${signatureName}`, signatureName, context.retry)

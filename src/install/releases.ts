@@ -102,7 +102,10 @@ export function resolveVersion(index: ReleaseIndex, request: VersionRequest): st
 export function findBuild(index: ReleaseIndex, version: string, platform: ReleasePlatform) {
   const release = index.versions[version]
   const builds = Array.isArray(release?.builds) ? release.builds : []
-  const build = builds.find((b) => b.os === platform.os && b.arch === platform.arch)
+  const { emulated } = platform
+  const build =
+    builds.find((b) => b.os === platform.os && b.arch === platform.arch) ??
+    (emulated && builds.find((b) => b.os === emulated.os && b.arch === emulated.arch))
   if (!build) {
     const available = builds.map((b) => `${b.os}/${b.arch}`).join(', ') || 'none'
     throw new Error(
