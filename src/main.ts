@@ -709,13 +709,19 @@ async function tag(
   const tags = { ...inputs.tags, ...setTags, ...families.sharedTags }
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
+  // Each build's own tags, which its pass below adds: counted in the summary and in EC2's limit.
+  summary.buildTagCounts = Object.fromEntries(families.perBuild.map((build) => [build.amis[0].build, Object.keys(build.tags).length]))
+  const comingKeys =
+    families.perBuild.length > 0
+      ? Object.fromEntries(families.perBuild.flatMap((build) => build.amis.map((ami) => [ami.amiId, Object.keys(build.tags)])))
+      : undefined
   if (tagCount === 0) {
     core.info('No tags to add (tags is empty and provenance-tags is false).')
     return
   }
   // tagging-timeout bounds the whole stage, the passes below included.
   const endsAt = Date.now() + inputs.taggingTimeoutSeconds * 1000
-  const failedRegions = await tagAll(inputs, amis, tags, summary, tagging)
+  const failedRegions = await tagAll(inputs, amis, tags, summary, tagging, comingKeys)
   const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
   // With several families, each build's AMIs get their ImageFamily tag in a pass of their own,
   // all at once, on the AMIs the other tags went on (the others have their error).
@@ -742,14 +748,15 @@ async function tagAll(
   amis: Ami[],
   tags: Record<string, string>,
   summary: SummaryModel,
-  tagging?: Promise<TaggingStage>
+  tagging?: Promise<TaggingStage>,
+  comingKeys?: Record<string, string[]>
 ): Promise<string[]> {
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
   const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
   // Each stage's results are logged inside its group: after ::endgroup:: the group shows nothing.
   return core.group('Tag AMIs and snapshots', async () => {
-    const results = await tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots, deadlineMs: inputs.taggingTimeoutSeconds * 1000 })
+    const results = await tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots, comingKeys, deadlineMs: inputs.taggingTimeoutSeconds * 1000 })
     return reportTagging(results, { tagCount, tagSnapshots: inputs.tagSnapshots }, summary)
   })
 }

@@ -63,6 +63,12 @@ export interface TagOptions extends Partial<Backoff> {
   tags: Record<string, string>
   tagSnapshots: boolean
   /**
+   * Keys a later pass will add to an AMI (its build's own: ImageFamily, PackerBuild), by AMI ID.
+   * They count toward EC2's limit now, so that an AMI they would take over it is left out before
+   * any tag goes on, rather than tagged by halves.
+   */
+  comingKeys?: Record<string, string[]>
+  /**
    * The client for a region. A client passed in here should be made with `maxAttempts: 1`,
    * or its own retries multiply ours.
    */
@@ -305,10 +311,15 @@ interface OverLimit {
  * out of it and the region's other AMIs are tagged. AWS's own tags (`aws:…`) do not count (EC2
  * User Guide, "Tag restrictions").
  */
-function amisOverTagLimit(amiIds: string[], tagKeysOf: Map<string, string[]>, keys: string[]): OverLimit[] {
+function amisOverTagLimit(
+  amiIds: string[],
+  tagKeysOf: Map<string, string[]>,
+  keys: string[],
+  comingKeys: Record<string, string[]> = {}
+): OverLimit[] {
   return amiIds.flatMap((amiId) => {
     const own = new Set((tagKeysOf.get(amiId) ?? []).filter((key) => !key.startsWith('aws:')))
-    const added = keys.filter((key) => !own.has(key)).length
+    const added = [...new Set([...keys, ...(comingKeys[amiId] ?? [])])].filter((key) => !own.has(key)).length
     return own.size + added > maxTagsPerResource ? [{ amiId, own: own.size, added }] : []
   })
 }
@@ -332,6 +343,7 @@ interface RegionJob {
   ec2: EC2Client
   tags: { Key: string; Value: string }[]
   tagSnapshots: boolean
+  comingKeys?: Record<string, string[]>
   backoff: Backoff
   log: (message: string) => void
   /** Aborted at the stage's deadline: calls in flight stop, and nothing is retried. */
@@ -341,7 +353,7 @@ interface RegionJob {
 }
 
 async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
-  const { region, amiIds, ec2, tags, tagSnapshots, backoff, log, abortSignal, result } = job
+  const { region, amiIds, ec2, tags, tagSnapshots, comingKeys, backoff, log, abortSignal, result } = job
   // AMIs that the tags would take over EC2's limit; known once DescribeImages has answered.
   let overLimit: OverLimit[] = []
   const retryOptions = (call: string) => ({
@@ -364,7 +376,7 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
       retryOptions('DescribeImages')
     )
     Object.assign(result, snapshots)
-    overLimit = amisOverTagLimit(amiIds, tagKeysOf, tags.map((tag) => tag.Key))
+    overLimit = amisOverTagLimit(amiIds, tagKeysOf, tags.map((tag) => tag.Key), comingKeys)
   } catch (error) {
     const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
     if (failure.cause instanceof ImagesNotReady) {
@@ -453,7 +465,17 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
 
   const regions = [...amiIdsByRegion(options.amis)].map(([region, amiIds]) => {
     const result: RegionTagResult = { region, amiIds, snapshotIds: [], snapshotsOf: {}, tagged: false }
-    const job = { region, amiIds, tags, tagSnapshots: options.tagSnapshots, backoff, log, abortSignal: deadline.signal, result }
+    const job = {
+      region,
+      amiIds,
+      tags,
+      tagSnapshots: options.tagSnapshots,
+      comingKeys: options.comingKeys,
+      backoff,
+      log,
+      abortSignal: deadline.signal,
+      result
+    }
     return { result, done: tagRegionWithClient(job, options.ec2For) }
   })
 

@@ -99,6 +99,8 @@ export interface SummaryModel {
   /** Per region; absent while tagging has not run (or was not reached). */
   tagging?: Map<string, RegionTagging>
   tagCount?: number
+  /** By build: the tags of its own (ImageFamily, PackerBuild) its AMIs get besides the tagCount shared by all. */
+  buildTagCounts?: Record<string, number>
   problems: string[]
   /** The warnings and errors annotated on the template and its variables, in the order made. */
   annotations: Annotation[]
@@ -198,7 +200,7 @@ export function renderSummary(model: SummaryModel): string {
       const snapshotsOf = tagging?.snapshotsOf ?? (model.reusedFrom ? (model.reusedSnapshots ?? {}) : undefined)
       const snapshots = snapshotsOf ? (snapshotsOf[ami.amiId] ?? []).map((id) => `\`${id}\``).join(', ') || '—' : 'not yet known'
       lines.push(
-        `| ${ami.region} | [\`${ami.amiId}\`](${consoleUrl(ami.region, ami.amiId)}) | ${snapshots} | ${tagsCell(model, tagging, ami.amiId)} |`
+        `| ${ami.region} | [\`${ami.amiId}\`](${consoleUrl(ami.region, ami.amiId)}) | ${snapshots} | ${tagsCell(model, tagging, ami)} |`
       )
     }
     lines.push('')
@@ -220,10 +222,11 @@ export function renderSummary(model: SummaryModel): string {
 }
 
 /** What the Tags column says of an AMI whose region's tagging stands at `tagging`. */
-function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, amiId: string): string {
+function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, ami: Pick<Ami, 'amiId' | 'build'>): string {
   if (!tagging) return model.reusedFrom ? 'reused' : model.outcome === 'tagging' ? 'pending' : 'not tagged'
-  if (!tagging.tagged || tagging.amisNotTagged?.includes(amiId)) return `${model.reusedFrom ? 'reused; tags ' : ''}failed: ${cell(tagging.error ?? 'unknown error')}`
-  return model.reusedFrom ? `reused; ${model.tagCount ?? ''} input tags applied` : `${model.tagCount ?? ''} tags`.trim()
+  if (!tagging.tagged || tagging.amisNotTagged?.includes(ami.amiId)) return `${model.reusedFrom ? 'reused; tags ' : ''}failed: ${cell(tagging.error ?? 'unknown error')}`
+  if (model.reusedFrom) return `reused; ${model.tagCount ?? ''} input tags applied`
+  return model.tagCount === undefined ? 'tags' : `${model.tagCount + (model.buildTagCounts?.[ami.build] ?? 0)} tags`
 }
 
 /** After the reuse line: that input tags were applied to the reused AMIs. */
