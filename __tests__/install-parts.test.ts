@@ -7,12 +7,15 @@ import { parsePackerVersion } from '../src/install/version-answer.js'
 import { packerExecutableName, releasePlatform } from '../src/install/platform.js'
 import {
   findBuild,
+  findSignature,
   resolveVersion,
   type ReleaseIndex
 } from '../src/install/releases.js'
 import {
   expectedSha256,
   formatFingerprint,
+  keyIdsOf,
+  readTrustedKey,
   verifyDetachedSignature
 } from '../src/install/verify.js'
 import { signDetached } from '../test-support/releases-mirror/index.js'
@@ -80,8 +83,11 @@ describe('findBuild', () => {
   it('defaults the sums file names to the HashiCorp layout', () => {
     expect(findBuild(index(['1.11.2']), '1.11.2', { os: 'linux', arch: 'amd64' })).toEqual({
       build: { os: 'linux', arch: 'amd64', filename: 'packer_1.11.2_linux_amd64.zip' },
-      sumsName: 'packer_1.11.2_SHA256SUMS',
-      signatureName: 'packer_1.11.2_SHA256SUMS.sig'
+      sumsName: 'packer_1.11.2_SHA256SUMS'
+    })
+    expect(findSignature(index(['1.11.2']), '1.11.2', [])).toEqual({
+      name: 'packer_1.11.2_SHA256SUMS.sig',
+      listed: []
     })
   })
 
@@ -91,6 +97,55 @@ describe('findBuild', () => {
 
     expect(() => findBuild(releases, '1.11.2', { os: 'linux', arch: 'amd64' })).toThrow(
       'lists an unexpected file name for Packer 1.11.2: "../../evil.zip"'
+    )
+  })
+})
+
+describe('findSignature', () => {
+  // As HashiCorp's index lists them: one file per signing key, then the plain one.
+  function signed(...names: unknown[]) {
+    const releases = index(['1.9.4'])
+    Object.assign(releases.versions['1.9.4'], {
+      shasums_signature: 'packer_1.9.4_SHA256SUMS.sig',
+      shasums_signatures: names
+    })
+    return releases
+  }
+  const hashicorpIndex = signed('packer_1.9.4_SHA256SUMS.72D7468F.sig', 'packer_1.9.4_SHA256SUMS.sig')
+
+  it("takes the file named with the pinned HashiCorp key's ID", async () => {
+    const ids = keyIdsOf(await readTrustedKey(undefined))
+
+    expect(findSignature(hashicorpIndex, '1.9.4', ids)).toMatchObject({
+      name: 'packer_1.9.4_SHA256SUMS.72D7468F.sig',
+      keyId: '72D7468F'
+    })
+  })
+
+  it("matches a subkey's ID, short or long, in any case", () => {
+    const ids = ['34365D9472D7468F', 'C820C6D5CD27AB87']
+
+    expect(findSignature(signed('packer_1.9.4_SHA256SUMS.cd27ab87.sig'), '1.9.4', ids).name).toBe(
+      'packer_1.9.4_SHA256SUMS.cd27ab87.sig'
+    )
+    expect(findSignature(signed('packer_1.9.4_SHA256SUMS.C820C6D5CD27AB87.sig'), '1.9.4', ids).name).toBe(
+      'packer_1.9.4_SHA256SUMS.C820C6D5CD27AB87.sig'
+    )
+  })
+
+  it('falls back to shasums_signature when no listed file is named with the key', () => {
+    expect(findSignature(hashicorpIndex, '1.9.4', ['0123456789ABCDEF'])).toEqual({
+      name: 'packer_1.9.4_SHA256SUMS.sig',
+      listed: ['packer_1.9.4_SHA256SUMS.72D7468F.sig', 'packer_1.9.4_SHA256SUMS.sig']
+    })
+    expect(findSignature(signed(42, null), '1.9.4', ['34365D9472D7468F']).name).toBe(
+      'packer_1.9.4_SHA256SUMS.sig'
+    )
+  })
+
+  it('refuses a chosen name that would leave the version folder', () => {
+    expect(() => findSignature(signed('../x.72D7468F.sig'), '1.9.4', ['34365D9472D7468F'])).toThrow(
+      'lists an unexpected file name for Packer 1.9.4: "../x.72D7468F.sig"'
     )
   })
 })

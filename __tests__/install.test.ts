@@ -371,6 +371,97 @@ describe('installPacker refusing what it cannot trust', () => {
   })
 })
 
+describe('installPacker choosing the signature made by the key it trusts', () => {
+  const HASHICORP_SIG = '/packer/1.11.2/packer_1.11.2_SHA256SUMS.72D7468F.sig'
+  let otherKey: openpgp.PrivateKey
+
+  beforeAll(async () => {
+    ;({ privateKey: otherKey } = await openpgp.generateKey({
+      userIDs: [{ name: 'HashiCorp, after a key rotation' }],
+      format: 'object'
+    }))
+  })
+
+  const shortId = (key: openpgp.PublicKey | openpgp.PrivateKey | openpgp.Subkey) =>
+    key.getKeyID().toHex().slice(-8).toUpperCase()
+
+  /** Lists signature files for 1.11.2 as HashiCorp's index does, each signing the sums with its key. */
+  async function publishSignatures(...files: Array<[name: string, key: openpgp.PrivateKey]>) {
+    for (const [name, key] of files) {
+      mirror.files.set(`/packer/1.11.2/${name}`, await signDetached(mirror.files.get(SUMS)!, key))
+    }
+    mirror.index.versions['1.11.2'].shasums_signatures = files.map(([name]) => name)
+  }
+
+  it("takes the file named with the trusted key's ID when the plain .sig is by another key", async () => {
+    const named = `packer_1.11.2_SHA256SUMS.${shortId(signingKey)}.sig`
+    await publishSignatures([named, signingKey], ['packer_1.11.2_SHA256SUMS.sig', otherKey])
+
+    const installed = await install('1.11.2')
+
+    expect(installed).toEqual({ path: cachedPacker('1.11.2'), version: '1.11.2', source: 'download' })
+    expect(mirror.requests).toEqual([INDEX, SUMS, `/packer/1.11.2/${named}`, ZIP])
+    expect(messages(core.info)).toContain(`${named}: good signature by the key in input packer-signing-key`)
+  })
+
+  it("takes the file named with a signing subkey's ID", async () => {
+    const { privateKey, publicKey } = await openpgp.generateKey({
+      userIDs: [{ name: 'Mirror Releases' }],
+      subkeys: [{ sign: true }],
+      format: 'object'
+    })
+    const named = `packer_1.11.2_SHA256SUMS.${shortId(publicKey.getSubkeys()[0])}.sig`
+    await publishSignatures(['packer_1.11.2_SHA256SUMS.sig', otherKey], [named, privateKey])
+
+    await install('1.11.2', { signingKey: { key: publicKey, description: 'the mirror key' } })
+
+    expect(mirror.requests).toEqual([INDEX, SUMS, `/packer/1.11.2/${named}`, ZIP])
+  })
+
+  it("asks for HashiCorp's .72D7468F.sig with the pinned key, and names it and the key when it fails", async () => {
+    // Only HashiCorp can make a good one; this one is by the mirror's key.
+    await publishSignatures(
+      ['packer_1.11.2_SHA256SUMS.72D7468F.sig', signingKey],
+      ['packer_1.11.2_SHA256SUMS.sig', otherKey]
+    )
+
+    await expect(install('1.11.2', { signingKey: undefined })).rejects.toThrow(
+      `packer_1.11.2_SHA256SUMS.72D7468F.sig is signed by key ${signingKey.getKeyID().toHex().toUpperCase()}, ` +
+        "not by HashiCorp's release signing key (C874 011F 0AB4 0511 0D02  1055 3436 5D94 72D7 468F)"
+    )
+    expect(mirror.requests).toEqual([INDEX, SUMS, HASHICORP_SIG])
+  })
+
+  it('takes the plain .sig when no listed file is named for the key, and says so when it fails', async () => {
+    await publishSignatures(
+      ['packer_1.11.2_SHA256SUMS.348FFC4C.sig', otherKey],
+      ['packer_1.11.2_SHA256SUMS.sig', otherKey]
+    )
+
+    const failure = install('1.11.2')
+
+    await expect(failure).rejects.toThrow(
+      `packer_1.11.2_SHA256SUMS.sig is signed by key ${otherKey.getKeyID().toHex().toUpperCase()}, ` +
+        'not by the key in input packer-signing-key'
+    )
+    await expect(failure).rejects.toThrow(
+      `${mirror.url}/packer/index.json lists no signature named with this key's ID ` +
+        `(${shortId(signingKey)}), so packer_1.11.2_SHA256SUMS.sig was checked; it lists ` +
+        'packer_1.11.2_SHA256SUMS.348FFC4C.sig, packer_1.11.2_SHA256SUMS.sig'
+    )
+    expect(mirror.requests).toEqual([INDEX, SUMS, SIG])
+  })
+
+  it('takes the plain .sig of an index that lists no signatures, as a mirror may serve it', async () => {
+    delete mirror.index.versions['1.11.2'].shasums_signatures
+
+    await install('1.11.2')
+
+    expect(mirror.requests).toEqual([INDEX, SUMS, SIG, ZIP])
+    expect(messages(core.info)).toContain('packer_1.11.2_SHA256SUMS.sig: good signature')
+  })
+})
+
 describe('installPacker reporting what it cannot find', () => {
   it('names the version and the newest release for an unknown version', async () => {
     await expect(install('9.9.9')).rejects.toThrow(

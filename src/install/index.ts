@@ -6,6 +6,7 @@ import { chmod, rm } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { errorMessage } from '../common/errors.js'
 import { withBackoff } from '../common/retry.js'
 import { defaultRetryPolicy, downloadFile, fetchBytes, type RetryPolicy } from './download.js'
 import { findInToolCache, findPackerOnPath, toolCacheAvailable, type LocalPacker } from './local.js'
@@ -13,7 +14,7 @@ import { packerOnPath, type PathPacker } from './on-path.js'
 import { packerExecutableName, releasePlatform } from './platform.js'
 import type { SigningKey } from '../inputs/packer.js'
 import { describeRequest, type VersionRequest } from '../inputs/version-request.js'
-import { fetchReleaseIndex, findBuild, resolveVersion, type ReleaseIndex } from './releases.js'
+import { fetchReleaseIndex, findBuild, findSignature, resolveVersion, type ReleaseIndex } from './releases.js'
 import { rememberedLatest, rememberLatest } from './remembered-latest.js'
 import { extractReleaseZip } from './unzip.js'
 import type { TrustedKey } from './verify.js'
@@ -87,27 +88,50 @@ async function temporaryDirectory(): Promise<string> {
   return directory
 }
 
+/** Checks the sums file's signature by the trusted key, in the file made with that key. */
+async function checkSignature(
+  release: { index: ReleaseIndex; version: string; base: string; sums: Buffer; sumsName: string },
+  context: Context
+) {
+  const { index, version, base, sums, sumsName } = release
+  const { formatFingerprint, keyIdsOf, verifyDetachedSignature } = await import('./verify.js')
+  const trusted = await context.trusted()
+  const keyIds = keyIdsOf(trusted)
+  const signature = findSignature(index, version, keyIds)
+  const signatureBytes = await fetchBytes(`${base}/${signature.name}`, signature.name, context.retry)
+  try {
+    await verifyDetachedSignature({
+      data: sums,
+      dataName: sumsName,
+      signature: signatureBytes,
+      signatureName: signature.name,
+      trusted
+    })
+  } catch (error) {
+    if (signature.keyId || signature.listed.length === 0) throw error
+    // After HashiCorp rotates its key the plain .sig is by the new one: say why it was checked.
+    throw new Error(
+      `${errorMessage(error)} ${index.url} lists no signature named with this key's ID ` +
+        `(${keyIds[0].slice(-8)}), so ${signature.name} was checked; it lists ` +
+        `${signature.listed.join(', ')}.`,
+      { cause: error }
+    )
+  }
+  const fingerprint = formatFingerprint(trusted.key.getFingerprint())
+  core.info(`${signature.name}: good signature by ${trusted.description} (${fingerprint})`)
+}
+
 async function download(index: ReleaseIndex, version: string, context: Context) {
   const platform = releasePlatform(context.platform, context.arch)
-  const { build, sumsName, signatureName } = findBuild(index, version, platform)
+  const { build, sumsName } = findBuild(index, version, platform)
   const base = `${context.releasesUrl}/packer/${version}`
   const emulated =
     build.arch === platform.arch ? '' : ` (there is no ${platform.os}/${platform.arch} build; ${platform.emulated?.reason})`
   core.info(`Downloading Packer ${version} for ${build.os}/${build.arch}${emulated} from ${base}`)
 
   const sums = await fetchBytes(`${base}/${sumsName}`, sumsName, context.retry)
-  const signature = await fetchBytes(`${base}/${signatureName}`, signatureName, context.retry)
-  const { expectedSha256, formatFingerprint, verifyDetachedSignature } = await import('./verify.js')
-  const trusted = await context.trusted()
-  await verifyDetachedSignature({
-    data: sums,
-    dataName: sumsName,
-    signature,
-    signatureName,
-    trusted
-  })
-  const fingerprint = formatFingerprint(trusted.key.getFingerprint())
-  core.info(`${signatureName}: good signature by ${trusted.description} (${fingerprint})`)
+  await checkSignature({ index, version, base, sums, sumsName }, context)
+  const { expectedSha256 } = await import('./verify.js')
   const expected = expectedSha256(sums.toString('utf8'), sumsName, build.filename)
 
   const workDirectory = await temporaryDirectory()

@@ -15,6 +15,11 @@ export interface Release {
   version: string
   shasums?: string
   shasums_signature?: string
+  /**
+   * One signature per HashiCorp signing key, each named with the key's short ID, e.g.
+   * `["packer_1.9.4_SHA256SUMS.72D7468F.sig", "packer_1.9.4_SHA256SUMS.sig"]`
+   */
+  shasums_signatures?: unknown
   builds: ReleaseBuild[]
 }
 
@@ -99,6 +104,18 @@ export function resolveVersion(index: ReleaseIndex, request: VersionRequest): st
   }
 }
 
+function checkFileName(index: ReleaseIndex, version: string, name: unknown): string {
+  // These names become URL path segments and local file names.
+  if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) {
+    throw new Error(`${index.url} lists an unexpected file name for Packer ${version}: "${name}"`)
+  }
+  return name
+}
+
+function sumsFileName(index: ReleaseIndex, version: string): string {
+  return checkFileName(index, version, index.versions[version]?.shasums || `packer_${version}_SHA256SUMS`)
+}
+
 export function findBuild(index: ReleaseIndex, version: string, platform: ReleasePlatform) {
   const release = index.versions[version]
   const builds = Array.isArray(release?.builds) ? release.builds : []
@@ -113,13 +130,41 @@ export function findBuild(index: ReleaseIndex, version: string, platform: Releas
         `${index.url}; builds available: ${available}`
     )
   }
-  const sumsName = release.shasums || `packer_${version}_SHA256SUMS`
-  const signatureName = release.shasums_signature || `${sumsName}.sig`
-  for (const name of [build.filename, sumsName, signatureName]) {
-    // These names become URL path segments and local file names.
-    if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) {
-      throw new Error(`${index.url} lists an unexpected file name for Packer ${version}: "${name}"`)
-    }
+  checkFileName(index, version, build.filename)
+  return { build, sumsName: sumsFileName(index, version) }
+}
+
+export interface SignatureFile {
+  name: string
+  /** The key ID the file is named with; none for the plain `.sig` */
+  keyId?: string
+  /** The index's `shasums_signatures`, for messages */
+  listed: string[]
+}
+
+/**
+ * The signature of the sums file to check with the trusted key, whose key IDs (16 hex digits,
+ * primary first) are given. HashiCorp publishes one signature file per signing key, named with
+ * the key's short ID, and lists them in `shasums_signatures`; the plain `.sig` is by whichever
+ * key it signs with now. Once HashiCorp rotates its key, only the file
+ * named with the pinned key's ID (72D7468F) still verifies against it. So, as hashicorp/hc-install
+ * does, the file named with one of the key's IDs is taken, and the plain `.sig` when none is.
+ */
+export function findSignature(index: ReleaseIndex, version: string, keyIds: string[]): SignatureFile {
+  const release = index.versions[version]
+  const listed = Array.isArray(release?.shasums_signatures)
+    ? release.shasums_signatures.filter((name): name is string => typeof name === 'string')
+    : []
+  const namedWith = (name: string) =>
+    /\.([0-9A-Fa-f]{8}|[0-9A-Fa-f]{16})\.sig$/.exec(name)?.[1].toUpperCase()
+  for (const keyId of keyIds.map((id) => id.toUpperCase())) {
+    const name = listed.find((candidate) => {
+      const named = namedWith(candidate)
+      // A short ID is the last 8 hex digits of the key's 16.
+      return named !== undefined && keyId.endsWith(named)
+    })
+    if (name) return { name: checkFileName(index, version, name), keyId: namedWith(name), listed }
   }
-  return { build, sumsName, signatureName }
+  const plain = release?.shasums_signature || `${sumsFileName(index, version)}.sig`
+  return { name: checkFileName(index, version, plain), listed }
 }

@@ -26,6 +26,11 @@ export async function readTrustedKey(signingKey?: SigningKey): Promise<TrustedKe
   return { key: key.toPublic(), description: "HashiCorp's release signing key" }
 }
 
+/** The IDs of the key and of its subkeys, primary first, as 16 upper-case hex digits. */
+export function keyIdsOf(trusted: TrustedKey): string[] {
+  return trusted.key.getKeyIDs().map((id) => id.toHex().toUpperCase())
+}
+
 async function readSignature(bytes: Uint8Array, signatureName: string) {
   const text = Buffer.from(bytes).toString('latin1')
   try {

@@ -31,6 +31,8 @@ export interface MirrorRelease {
   version: string
   shasums: string
   shasums_signature: string
+  /** One signature per key, named with its short ID, as HashiCorp lists them; tests add it */
+  shasums_signatures?: string[]
   builds: Array<{ os: string; arch: string; filename: string; url: string }>
 }
 
