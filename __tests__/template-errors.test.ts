@@ -22,6 +22,16 @@ import {
 import { userVariables } from '../src/inputs/template.js'
 import { describeWithPacker, packer } from './support/runtimes.js'
 
+/** An amazon-ebs source block named web, valid for Packer 1.6.6, with `settings` added at its end. */
+function webSource(settings = ''): string {
+  return (
+    'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n' +
+    '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n' +
+    settings +
+    '}\n'
+  )
+}
+
 const run = promisify(execFile)
 
 const builder = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -426,10 +436,7 @@ describeWithPacker("Packer's warnings about a template, placed on what they name
   })
 
   it("places an HCL2 source block's warning on its attribute", async () => {
-    const text =
-      'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n' +
-      '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n' +
-      '  spot_price_auto_product = "Linux/UNIX"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
+    const text = webSource('  spot_price_auto_product = "Linux/UNIX"\n') + '\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
     writeFileSync(join(folder.path, 'warned.pkr.hcl'), text)
     const [warning, ...others] = (await validation('warned.pkr.hcl', folder.path)).warnings
     expect(others).toEqual([])
@@ -659,10 +666,7 @@ describeWithPacker('a build that uses no source of that name, as Packer 1.6.6 sa
   const folder = scratchFolder('unknown-source-packer-')
 
   it("places Packer's error, which names no place, on the entry that names the source", async () => {
-    const text =
-      'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n' +
-      '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n}\n\n' +
-      'build {\n  sources = [\n    "source.amazon-ebs.web",\n    "source.amazon-ebs.nope",\n  ]\n}\n'
+    const text = webSource() + '\nbuild {\n  sources = [\n    "source.amazon-ebs.web",\n    "source.amazon-ebs.nope",\n  ]\n}\n'
     writeFileSync(join(folder.path, 'a.pkr.hcl'), text)
     const [error, ...others] = await validationErrors('a.pkr.hcl', folder.path)
     expect(others).toEqual([])
