@@ -48,11 +48,20 @@ function topObjects(root: Node): Node[] {
   return root.type === 'array' ? (root.children ?? []).filter((element) => element.type === 'object') : [root]
 }
 
+/** The file's top value, when it is an object or an array (as a template's must be). */
+function templateRoot(text: string): Node | undefined {
+  const root = parseTree(text)
+  return root !== undefined && (root.type === 'object' || root.type === 'array') ? root : undefined
+}
+
+function bodyOfRoot(root: Node): Record<string, unknown> {
+  return bodyOf(topObjects(root), root.type === 'array')
+}
+
 /** The body of a `.pkr.json` file's `text`, which JSON.parse has read: every block of it, each once. */
 export function hclJsonBody(text: string): Record<string, unknown> {
-  const root = parseTree(text)
-  if (root === undefined || (root.type !== 'object' && root.type !== 'array')) return {}
-  return bodyOf(topObjects(root), root.type === 'array')
+  const root = templateRoot(text)
+  return root === undefined ? {} : bodyOfRoot(root)
 }
 
 /**
@@ -60,8 +69,11 @@ export function hclJsonBody(text: string): Record<string, unknown> {
  * written: its key, or its entry in a list.
  */
 export function hclJsonPlace(text: string, path: JsonPath): JsonPosition | undefined {
-  const root = parseTree(text)
-  if (root === undefined || (root.type !== 'object' && root.type !== 'array')) return undefined
+  const root = templateRoot(text)
+  return root === undefined ? undefined : placeIn(root, text, path)
+}
+
+function placeIn(root: Node, text: string, path: JsonPath): JsonPosition | undefined {
   // Where the walk is: one value, or the list of blocks under a name given more than once.
   let at: Node | Node[] = root
   let steps = path
@@ -110,6 +122,8 @@ function blockPath(value: unknown, labels: string[], path: JsonPath): JsonPath |
  * element of a top-level array.
  */
 export function hclJsonBlockPlace(text: string, type: string, labels: string[]): JsonPosition | undefined {
-  const path = blockPath(hclJsonBody(text)[type], labels, [type])
-  return path === undefined ? undefined : hclJsonPlace(text, path)
+  // One parse for both the body and the walk back into the file.
+  const root = templateRoot(text)
+  const path = root === undefined ? undefined : blockPath(bodyOfRoot(root)[type], labels, [type])
+  return root === undefined || path === undefined ? undefined : placeIn(root, text, path)
 }
