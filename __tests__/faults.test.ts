@@ -75,6 +75,32 @@ function livingMembersOf(pgid: number): string[] {
   return living
 }
 
+/** Exits within `ms`, or has already. */
+function exitsWithin(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+  })
+}
+
+/**
+ * Cancels the step as the runner's ProcessInvoker does on Linux and macOS: SIGINT, up to 7.5 s
+ * for the step to exit, SIGTERM, up to 2.5 s more, then SIGKILL to the step's process alone.
+ * Resolves with the signal that ended it.
+ */
+async function cancelAsTheRunnerDoes(child: ChildProcess): Promise<NodeJS.Signals> {
+  child.kill('SIGINT')
+  if (await exitsWithin(child, 7_500)) return 'SIGINT'
+  child.kill('SIGTERM')
+  if (await exitsWithin(child, 2_500)) return 'SIGTERM'
+  child.kill('SIGKILL')
+  return 'SIGKILL'
+}
+
 describeWithPacker('faults, through the bundled action with the real Packer', () => {
   let version = ''
   let endpoint: Ec2Endpoint
@@ -487,6 +513,46 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         ])
         await until(() => livingMembersOf(packerPid).length === 0, "Packer's processes to end")
         expect(endpoint.instances('us-east-1').map((i) => i.state)).toEqual(['terminated'])
+        expect(endpoint.keyPairs('us-east-1')).toEqual([])
+      } finally {
+        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+      }
+    })
+
+    it("cancelled as the runner cancels, while Packer waits for its instance to terminate: the post step stops Packer and finishes its clean-up", async () => {
+      // The runner's ProcessInvoker: SIGINT, 7.5 s for the step to exit, SIGTERM, 2.5 s more, then
+      // SIGKILL to the step's own process only. An instance that takes 20 s to terminate outlasts them.
+      endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 1000, afterMs: 20_000 } })
+      endpoint.faults.holdInstancesPending()
+      const loopback = endpoint
+      const run = options({})
+      let packerPid = 0
+      let cancelled = Promise.resolve('')
+      const main = await runAction({
+        ...run,
+        env: { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' },
+        onStart: (child) => {
+          void until(() => loopback.callsOf('DescribeInstances').length >= 2, 'Packer to wait for its instance').then(() => {
+            packerPid = childrenOf(child.pid as number)[0]
+            cancelled = cancelAsTheRunnerDoes(child)
+          })
+        }
+      })
+      try {
+        expect(await cancelled).toBe('SIGKILL')
+        expect(main.stdout).toContain('Received SIGTERM again: still waiting for Packer to finish cleaning up')
+        const [instance] = endpoint.instances('us-east-1')
+        expect(instance.state).toBe('shutting-down')
+        expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'running', packerPid })
+
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toEqual([
+          `Packer (process group ${packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`
+        ])
+        expect(post.stdout).toContain(`us-east-1: ${instance.instanceId} is already shutting-down.`)
+        expect(endpoint.instances('us-east-1').map((i) => i.state)).toEqual(['terminated'])
+        expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
         expect(endpoint.keyPairs('us-east-1')).toEqual([])
       } finally {
         if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
