@@ -559,6 +559,38 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       }
     })
 
+    // A later step (`if: always()`, or after `continue-on-error`) runs before the post step: a
+    // Packer that outlived the action's crash would go on building through it.
+    it("the action itself crashing while Packer builds: Packer is stopped and cleans up before the step ends, and the post step finds nothing left", async () => {
+      let packerPid = 0
+      const crashOnSigusr2 = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})'
+      const main = await runAction({
+        ...(await waitingBuild({}, (child) => {
+          packerPid = childrenOf(child.pid as number)[0]
+          child.kill('SIGUSR2')
+        })),
+        nodeArgs: ['--import', crashOnSigusr2]
+      })
+      try {
+        expect(main.exitCode).toBe(1)
+        expect(main.errors.map((error) => error.message)).toEqual([
+          'The action failed while Packer ran (Error: injected crash): stopping Packer and waiting for it to clean up…',
+          'The build was cancelled before Packer made an AMI (exit code 1). The post step checks that nothing Packer started is left, and removes what is.'
+        ])
+        expect(main.stderr).toContain('Error: injected crash')
+        expect(livingMembersOf(packerPid)).toEqual([])
+        expect(endpoint.instances('us-east-1').map((i) => i.state)).toEqual(['terminated'])
+        expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
+        expect(endpoint.keyPairs('us-east-1')).toEqual([])
+
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toEqual([])
+      } finally {
+        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+      }
+    })
+
     it('a build in another region than the home one is found there and cleaned up there', async () => {
       const main = await runAction(
         await waitingBuild(

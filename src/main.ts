@@ -69,7 +69,8 @@ let summarySoFar: { model: SummaryModel; write: boolean } | undefined
 export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTemplate?: Promise<HclTemplate>): Promise<void> {
   const cancellation = new Cancellation(
     (signal) => cancelledWhileIdle(signal),
-    (message) => core.warning(message)
+    (message) => core.warning(message),
+    (message) => core.error(message)
   ).listen()
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())

@@ -41,6 +41,9 @@ export interface PackerRun {
  */
 const outputDrainMs = 2_000
 
+/** How long the job has to end after a crash once Packer has exited, before the step ends itself. */
+const crashExitMs = 10_000
+
 /** How long Packer has to exit after the SIGTERM of a deadline, before its process group is killed. */
 const deadlineGraceMs = 5_000
 
@@ -48,7 +51,8 @@ const deadlineGraceMs = 5_000
  * Turns SIGINT and SIGTERM to the action into one SIGTERM to Packer: Packer's parent process
  * ignores SIGINT and forwards SIGTERM to the build, which then terminates the instance and
  * deletes its temporary key pair and security group before exiting. The runner sends SIGINT
- * and then SIGTERM when a workflow is cancelled; both must lead to one clean-up, not two.
+ * and then SIGTERM when a workflow is cancelled; both must lead to one clean-up, not two. An
+ * error nothing caught while Packer runs stops Packer the same way.
  */
 export class Cancellation {
   cancelled = false
@@ -58,11 +62,15 @@ export class Cancellation {
    */
   private readonly children = new Map<ChildProcess, string>()
   private readonly handler = (signal: NodeJS.Signals): void => this.cancel(signal)
+  private readonly crashHandler = (error: Error): void => this.crashed(error)
+  private crash: Error | undefined
 
   constructor(
     /** Called on a signal while no Packer runs: there is nothing to wait for. */
     private readonly whenIdle: (signal: NodeJS.Signals) => void,
-    private readonly announce: (message: string) => void
+    private readonly announce: (message: string) => void,
+    /** Says that the action itself failed (an error nothing caught) while Packer ran. */
+    private readonly fail: (message: string) => void = announce
   ) {}
 
   listen(): this {
@@ -77,12 +85,18 @@ export class Cancellation {
   }
 
   attach(child: ChildProcess, command: string): void {
+    if (this.children.size === 0) process.on('uncaughtException', this.crashHandler)
     this.children.set(child, command)
     if (this.cancelled) child.kill('SIGTERM')
   }
 
   detach(child: ChildProcess): void {
     this.children.delete(child)
+    if (this.children.size > 0) return
+    process.off('uncaughtException', this.crashHandler)
+    // The job goes on to its end as after a cancel; whatever the crash left unsettled must not
+    // hold the step open for longer than that takes.
+    if (this.crash) setTimeout(() => process.exit(), crashExitMs).unref()
   }
 
   private cancel(signal: NodeJS.Signals): void {
@@ -109,6 +123,23 @@ export class Cancellation {
           : `Received ${signal} again: still waiting for ${named} to stop…`
       )
     }
+  }
+
+  /**
+   * An error nothing caught (the action's own fault) while Packer runs. Node would exit at once,
+   * leaving Packer, in its own process group, building on through the job's later steps until
+   * the post step: its instance running, nobody reading what it makes. Instead Packer is
+   * stopped as on a cancel, and cleans up before the step ends, failed.
+   */
+  private crashed(error: Error): void {
+    // As Node would have: the error on stderr, and the step failed.
+    console.error(error)
+    process.exitCode = 1
+    if (this.crash) return
+    this.crash = error
+    this.fail(`The action failed while Packer ran (${String(error)}): stopping Packer and waiting for it to clean up…`)
+    if (!this.cancelled) for (const child of this.children.keys()) child.kill('SIGTERM')
+    this.cancelled = true
   }
 }
 
