@@ -9,6 +9,7 @@ import { computeFingerprint, fingerprintFiles } from '../src/inputs/fingerprint.
 import { settingPosition } from '../src/inputs/hcl-parser.js'
 import { readHclTemplate, withHclTemplate } from '../src/inputs/hcl.js'
 import { readInputs, type Inputs } from '../src/inputs/index.js'
+import { forgetAnnotationsMade } from '../src/report/annotation.js'
 import { reportUnseenReferences } from '../src/report/references.js'
 import { actionDefaults, parseCommands } from './support/action-process.js'
 import { stdoutDuring } from './support/workflow-commands.js'
@@ -16,6 +17,8 @@ import { stdoutDuring } from './support/workflow-commands.js'
 let workspace: string
 beforeEach(() => {
   workspace = mkdtempSync(join(tmpdir(), 'template-references-'))
+  // Each case is a step of its own, with the runner's ten warnings of its own.
+  forgetAnnotationsMade()
 })
 afterEach(() => rmSync(workspace, { recursive: true, force: true }))
 

@@ -371,7 +371,7 @@ async function reportTemplateRead(template: HclTemplate | undefined, summary: Su
     summary.annotations.push(annotation)
   }
   if (template && template.problems.length > 0) {
-    summary.annotations.push(...(await reportInputProblems(template.problems)))
+    summary.annotations.push(...(await reportInputProblems(template.problems, { failureFollows: true })))
     throw new Failure(
       "Packer's manifest post-processor would fail on the file already at the template's manifest path (see the errors above); nothing was built."
     )

@@ -3,15 +3,24 @@
 // @actions/core (annotation.ts); a problem with a value in a JSON file loads the JSON parser that finds its line.
 import { readFileSync } from 'node:fs'
 import type { InputProblem } from '../inputs/index.js'
-import { annotate, type Annotation } from './annotation.js'
+import { annotateEach, type Annotation } from './annotation.js'
 
-/** Annotates each problem, and gives them back for the summary. */
-export async function reportInputProblems(problems: InputProblem[]): Promise<Annotation[]> {
+/**
+ * Annotates each problem, in the order of the inputs, and gives them back for the summary.
+ * `failureFollows`: the step then fails with a message of its own, which must find room.
+ */
+export async function reportInputProblems(problems: InputProblem[], { failureFollows = false } = {}): Promise<Annotation[]> {
   const placed = problems.some(({ location }) => location?.value) ? await placeValues(problems) : problems
   process.exitCode = 1
-  return placed.map(({ message, location }) =>
-    annotate({ level: 'error', message, title: 'Invalid input', file: location?.file, line: location?.line, column: location?.column })
-  )
+  const annotations = placed.map(({ message, location }): Annotation => ({
+    level: 'error',
+    message,
+    title: 'Invalid input',
+    file: location?.file,
+    line: location?.line,
+    column: location?.column
+  }))
+  return annotateEach(annotations, { error: failureFollows ? 1 : 0 })
 }
 
 /** Each problem about a value in a JSON file, on the line of that value. */

@@ -10,7 +10,7 @@ import { autoVarFiles } from '../inputs/template.js'
 import { distinctHclDiagnostics, isHclBlockError, isVariableDiagnostic, locateError, unknownSource } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
-import { annotate, type Annotation } from './annotation.js'
+import { annotateEach, type Annotation } from './annotation.js'
 
 export interface AnnotationContext {
   /** Directory Packer runs in: HCL2 diagnostics name files relative to it. */
@@ -36,15 +36,36 @@ export interface AnnotationContext {
  */
 export async function reportPackerRun(run: PackerRun, context: AnnotationContext, { warnings = false } = {}): Promise<Annotation[]> {
   for (const notice of run.record.notices) core.notice(notice, { title: 'Packer' })
-  const made = warnings && run.record.warnings.length > 0 ? await annotateTemplateErrors(run.record.warnings, context) : []
-  if (run.exitCode === 0 || run.cancelled) return made
+  const warned = warnings && run.record.warnings.length > 0 ? await placeTemplateErrors(run.record.warnings, context) : []
+  if (run.exitCode === 0 || run.cancelled) return annotateEach(inFileOrder(warned), afterPacker)
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own, once.
   const errors = context.templateKind === 'hcl' ? distinctHclDiagnostics(run.record.errors) : run.record.errors
   const placeable = (error: string): boolean => isHclBlockError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined
-  if (context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(placeable))) {
-    return [...made, ...(await annotateTemplateErrors(errors, context))]
-  }
-  return [...made, ...errors.map((error) => annotate(annotationFor(error, context)))]
+  const failed =
+    context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(placeable))
+      ? await placeTemplateErrors(errors, context)
+      : errors.map((error) => annotationFor(error, context))
+  return annotateEach([...inFileOrder(warned), ...inFileOrder(failed)], afterPacker)
+}
+
+/**
+ * What the step may still annotate after a Packer run's problems: the error that fails the step,
+ * and a few of the job's own warnings (tagging, retention, the summary).
+ */
+const afterPacker = { error: 1, warning: 3 }
+
+/**
+ * Those Packer does not place first (they are about the run, not a line), then the rest by file
+ * and line: Packer lists an HCL2 body's problems in no fixed order, and when the runner cannot
+ * show them all, the first lines of a file are the ones to fix first.
+ */
+function inFileOrder(annotations: Annotation[]): Annotation[] {
+  const key = ({ file, line }: Annotation): [string, number] => [file ?? '', line ?? 0]
+  return [...annotations].sort((a, b) => {
+    const [fileA, lineA] = key(a)
+    const [fileB, lineB] = key(b)
+    return fileA === fileB ? lineA - lineB : fileA < fileB ? -1 : 1
+  })
 }
 
 /** A warning stays a warning, even one that came with the errors. */
@@ -71,10 +92,10 @@ async function readVarFiles(context: AnnotationContext): Promise<JsonVariablesFi
 
 /**
  * Packer names no line in a JSON template, and only a refused or warned-of HCL2 block's first
- * line: each problem it lists is annotated at what it names in the template (the builder, the
+ * line: each problem it lists is placed at what it names in the template (the builder, the
  * key, the attribute, …), read with a parser only now that Packer failed or warned.
  */
-async function annotateTemplateErrors(errors: string[], context: AnnotationContext): Promise<Annotation[]> {
+async function placeTemplateErrors(errors: string[], context: AnnotationContext): Promise<Annotation[]> {
   const template = resolve(context.workingDirectory, context.template)
   let place: (error: string) => Promise<TemplateError[] | undefined> = async () => undefined
   try {
@@ -116,11 +137,9 @@ async function annotateTemplateErrors(errors: string[], context: AnnotationConte
       const path = file === undefined ? template : resolve(context.workingDirectory, file)
       const level = levelOf(message, warning)
       made.push(
-        annotate(
-          line === undefined
-            ? { ...annotationFor(message, context), level }
-            : { level, message, title: 'Packer', file: workspaceRelative(path, context.workspace), line, column }
-        )
+        line === undefined
+          ? { ...annotationFor(message, context), level }
+          : { level, message, title: 'Packer', file: workspaceRelative(path, context.workspace), line, column }
       )
     }
   }

@@ -7,7 +7,7 @@ import { workspaceRelative } from '../common/paths.js'
 import type { Inputs } from '../inputs/index.js'
 import type { JsonPath, JsonPosition } from '../inputs/template.js'
 import type { UnseenReference } from '../inputs/template-references.js'
-import { annotate, type Annotation } from './annotation.js'
+import { annotateEach, type Annotation } from './annotation.js'
 
 const stale = 'reuse does not see changes to it, so a changed file would reuse AMIs built from the old one'
 
@@ -46,15 +46,14 @@ export async function reportUnseenReferences(inputs: Pick<Inputs, 'unseenReferen
     if (!texts.has(reference.file)) texts.set(reference.file, readFile(reference.file, 'utf8').catch(() => undefined))
     const text = await texts.get(reference.file)
     const place = text === undefined ? undefined : await placeOf(reference.file, text, reference.at)
-    made.push(
-      annotate({
-        level: 'warning',
-        message: messageOf(reference),
-        title: 'Not fingerprinted',
-        file: workspaceRelative(reference.file, inputs.workspace),
-        ...(place && { line: place.line, column: place.column })
-      })
-    )
+    made.push({
+      level: 'warning',
+      message: messageOf(reference),
+      title: 'Not fingerprinted',
+      file: workspaceRelative(reference.file, inputs.workspace),
+      ...(place && { line: place.line, column: place.column })
+    })
   }
-  return made
+  // Room left for the job's own warnings after the build (tagging, retention, the summary).
+  return annotateEach(made, { warning: 3 })
 }

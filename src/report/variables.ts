@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import type { Inputs } from '../inputs/index.js'
 import type { JsonPath } from '../inputs/template.js'
-import { annotate, type Annotation } from './annotation.js'
+import { annotateEach, type Annotation } from './annotation.js'
 
 type VariableInputs = Pick<
   Inputs,
@@ -16,22 +16,20 @@ type VariableInputs = Pick<
 
 /** Annotates each warning, and gives them back for the summary. */
 export async function reportVariables(inputs: VariableInputs): Promise<Annotation[]> {
-  const made = inputs.variablesWarnings.map((message) => annotate({ level: 'warning', message, title: 'Unused variable' }))
+  const made = inputs.variablesWarnings.map((message): Annotation => ({ level: 'warning', message, title: 'Unused variable' }))
   const directory = dirname(inputs.template)
   for (const file of inputs.ignoredAutoVarFiles) {
-    made.push(
-      annotate({
-        level: 'warning',
-        message:
-          `${file} is not read: Packer reads *.auto.pkrvars files only from a template directory, and template ` +
-          `is the file ${inputs.template}. Set template to its directory ("${directory}") or list the file in var-file ` +
-          'to use its values.',
-        title: 'Variables file not read',
-        file: workspaceRelative(resolve(inputs.workingDirectory, file), inputs.workspace)
-      })
-    )
+    made.push({
+      level: 'warning',
+      message:
+        `${file} is not read: Packer reads *.auto.pkrvars files only from a template directory, and template ` +
+        `is the file ${inputs.template}. Set template to its directory ("${directory}") or list the file in var-file ` +
+        'to use its values.',
+      title: 'Variables file not read',
+      file: workspaceRelative(resolve(inputs.workingDirectory, file), inputs.workspace)
+    })
   }
-  if (inputs.undeclaredVariables.length === 0) return made
+  if (inputs.undeclaredVariables.length === 0) return annotateEach(made, laterWarnings)
   const path = resolve(inputs.workingDirectory, inputs.template)
   // The template is read with positions only now that there is something to place.
   const placed = await Promise.all([import('../common/json-place.js'), readFile(path, 'utf8')]).then(
@@ -40,19 +38,20 @@ export async function reportVariables(inputs: VariableInputs): Promise<Annotatio
   )
   for (const { name, path: at } of inputs.undeclaredVariables) {
     const place = placed(at)
-    made.push(
-      annotate({
-        level: 'warning',
-        message:
-          `{{user \`${name}\`}} in ${shownPath(at)}: ${inputs.template} does not declare "${name}", and no variables file or ` +
-          'input sets it, so Packer puts an empty string there.',
-        title: 'Undeclared variable',
-        ...(place && { file: workspaceRelative(path, inputs.workspace), line: place.line, column: place.column })
-      })
-    )
+    made.push({
+      level: 'warning',
+      message:
+        `{{user \`${name}\`}} in ${shownPath(at)}: ${inputs.template} does not declare "${name}", and no variables file or ` +
+        'input sets it, so Packer puts an empty string there.',
+      title: 'Undeclared variable',
+      ...(place && { file: workspaceRelative(path, inputs.workspace), line: place.line, column: place.column })
+    })
   }
-  return made
+  return annotateEach(made, laterWarnings)
 }
+
+/** Room left for Packer's warnings and the job's own, which come later. */
+const laterWarnings = { warning: 3 }
 
 /** `builders[0].ami_name`, as a path into a JSON document reads. */
 function shownPath(path: JsonPath): string {

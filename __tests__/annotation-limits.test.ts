@@ -1,0 +1,164 @@
+// More problems than GitHub shows: the runner keeps a step's first ten annotations of each kind
+// and only logs the rest (actions/runner, src/Runner.Worker/ExecutionContext.cs: AddIssue,
+// _maxCountPerIssueType). Each case runs the bundled action as the runner does, and reads its
+// stdout as the runner would: every problem must be in an annotation the runner keeps (its own,
+// or one that names it by file and line), the step's own failure message too, and the log must
+// hold each problem in full.
+import { afterAll, beforeAll, expect, it } from '@jest/globals'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseCommands, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { describeWithPacker, packerVersion } from './support/runtimes.js'
+
+type Kind = 'error' | 'warning'
+
+/** The annotations of a kind the runner keeps: the step's first ten. */
+function kept(result: ActionRun, kind: Kind): Array<{ message: string; properties: Record<string, string> }> {
+  return parseCommands(result.stdout, kind).slice(0, 10)
+}
+
+/** Whether a kept annotation is `message` at `file`:`line`, or names it there. */
+function shown(result: ActionRun, kind: Kind, said: string, place?: { file: string; line: number }): boolean {
+  return kept(result, kind).some(({ message, properties }) => {
+    if (message.includes(said) && (place === undefined || (properties.file === place.file && properties.line === String(place.line)))) {
+      return true
+    }
+    const at = place ? `${place.file}:${place.line}: ` : ''
+    return message.split('\n').some((line) => line.startsWith(`- ${at}`) && line.includes(said))
+  })
+}
+
+/** The log as it reads once the runner has taken the workflow commands out of it. */
+function logText(result: ActionRun): string {
+  return result.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('::'))
+    .join('\n')
+}
+
+const environment = (workspace: string): Record<string, string> => ({
+  ...pushToMain,
+  HOME: join(workspace, '.home'),
+  CHECKPOINT_DISABLE: '1',
+  AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+  AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+  AWS_REGION: 'us-east-1'
+})
+
+describeWithPacker('more problems than the runner shows as annotations', () => {
+  let scratch: string
+  const runs = new Map<string, ActionRun>()
+
+  const twelveBadInputs = {
+    'working-directory': 'json',
+    command: 'deploy',
+    'on-error': 'ask',
+    'packer-version': 'banana',
+    'packer-releases-url': 'ftp://mirror.example.com',
+    cache: 'yes',
+    force: '1',
+    tags: 'Team',
+    'provenance-tags': 'on',
+    'tag-snapshots': 'no',
+    'tagging-timeout': '0',
+    'aws-region': 'Frankfurt',
+    summary: 'off'
+  }
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'annotation-limits-'))
+    const workspace = (name: string): string => {
+      const path = join(scratch, name)
+      cpSync(join(projectRoot, 'demo'), path, { recursive: true })
+      return path
+    }
+    // An HCL2 source block with fifteen settings the builder does not have (lines 7 to 21).
+    const hcl = workspace('hcl-errors')
+    mkdirSync(join(hcl, 'images'))
+    const unknown = Array.from({ length: 15 }, (_, i) => `  unknown_${i} = "x"\n`).join('')
+    writeFileSync(
+      join(hcl, 'images/ami.pkr.hcl'),
+      'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n' +
+        '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n' +
+        `${unknown}}\n\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n`
+    )
+    // A variables file shared by templates: fourteen values this one does not declare.
+    const shared = workspace('shared-vars')
+    writeFileSync(join(shared, 'hcl2/shared.pkrvars.hcl'), Array.from({ length: 14 }, (_, i) => `extra_${i} = "x"\n`).join(''))
+    const inputs = workspace('inputs')
+    const [badInputs, hclErrors, sharedVars] = await Promise.all([
+      runAction({ workspace: inputs, inputs: twelveBadInputs, env: environment(inputs) }),
+      runAction({
+        workspace: hcl,
+        inputs: { 'working-directory': 'images', template: 'ami.pkr.hcl', command: 'validate', 'packer-version': packerVersion() },
+        env: environment(hcl)
+      }),
+      runAction({
+        workspace: shared,
+        inputs: {
+          'working-directory': 'hcl2',
+          template: 'ami.pkr.hcl',
+          'var-file': 'loopback.pkrvars.hcl\nshared.pkrvars.hcl',
+          command: 'validate',
+          'packer-version': packerVersion()
+        },
+        env: environment(shared)
+      })
+    ])
+    runs.set('inputs', badInputs).set('hcl', hclErrors).set('shared', sharedVars)
+  }, 120_000)
+
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+  it('twelve bad inputs: each in an annotation the runner keeps, and in full in the log', () => {
+    const result = runs.get('inputs') as ActionRun
+    expect(result.exitCode).toBe(1)
+    const said = [
+      'command: expected one of build, validate, found "deploy"',
+      'on-error: expected one of cleanup',
+      'packer-version: expected latest',
+      'packer-releases-url: expected an http(s) URL',
+      'cache: expected true or false, found "yes"',
+      'force: expected true or false, found "1"',
+      'tags: expected Key=Value, found "Team"',
+      'provenance-tags: expected true or false, found "on"',
+      'tag-snapshots: expected true or false, found "no"',
+      'tagging-timeout: expected whole seconds from 1 to 120, found "0"',
+      'aws-region: expected an AWS region such as us-east-1, found "Frankfurt"',
+      'summary: expected true or false, found "off"'
+    ]
+    for (const problem of said) {
+      expect([problem, shown(result, 'error', problem)]).toEqual([problem, true])
+    }
+    // Those no annotation of their own holds are in the log, as lines of their own.
+    expect(logText(result)).toContain('aws-region: expected an AWS region such as us-east-1, found "Frankfurt"\n')
+    expect(logText(result)).toContain('summary: expected true or false, found "off"')
+    const last = kept(result, 'error').at(-1)
+    expect(last?.message).toMatch(/^3 more errors, not shown as annotations \(GitHub shows 10 of each kind per step\); the log has each one/)
+  })
+
+  it('fifteen HCL2 errors: each on its line in a kept annotation, in file order, and the step says it failed', () => {
+    const result = runs.get('hcl') as ActionRun
+    expect(result.exitCode).toBe(1)
+    for (let i = 0; i < 15; i++) {
+      const problem = `An argument named "unknown_${i}" is not expected here.`
+      const place = { file: 'images/ami.pkr.hcl', line: 7 + i }
+      expect([problem, shown(result, 'error', problem, place)]).toEqual([problem, true])
+      expect(logText(result)).toContain(problem)
+    }
+    // The first lines of the file have annotations of their own.
+    expect(kept(result, 'error').slice(0, 3).map(({ properties }) => properties.line)).toEqual(['7', '8', '9'])
+    expect(shown(result, 'error', 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.')).toBe(true)
+  })
+
+  it('fourteen undeclared variables in a shared file: each kept, with room left for the warnings that come later', () => {
+    const result = runs.get('shared') as ActionRun
+    expect(result.exitCode).toBe(0)
+    for (let i = 0; i < 14; i++) {
+      const problem = `A "extra_${i}" variable was set but was not found in known variables.`
+      expect([problem, shown(result, 'warning', problem, { file: 'hcl2/shared.pkrvars.hcl', line: i + 1 })]).toEqual([problem, true])
+    }
+    expect(parseCommands(result.stdout, 'warning').length).toBeLessThan(10)
+  })
+})
