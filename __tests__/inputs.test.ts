@@ -141,6 +141,37 @@ describe('readInputs with the defaults', () => {
   })
 })
 
+describe('inputs as a workflow writes them and the runner passes them', () => {
+  // The runner sets INPUT_<NAME> to the evaluated `with:` value whenever the key is there, and
+  // uses action.yml's default only when it is not: `force: ${{ inputs.force }}` in a reusable
+  // workflow called without that input passes '' (as does `force:` with no value).
+  it("reads an input given as '' as its default in action.yml, every input at once", async () => {
+    const empty = Object.fromEntries(Object.keys(defaults).map((name) => [name, '']))
+    expect(await read(empty)).toEqual(await read())
+    expect(await read({ command: '', 'on-error': '', cache: '', force: '', summary: '' })).toEqual(await read())
+  })
+
+  it('skips # comment lines and blank lines in every multi-line input, as it does in plugins', async () => {
+    writeFileSync(join(workspace, 'prod.json'), '{"region": "us-east-1"}')
+    const commented = await read({
+      tags: '# who owns it\nTeam=platform\n\n  # Env=staging\nEnv=prod\n',
+      variables: '# the size\ninstance_type=t3.large\n',
+      'var-file': '# production\nprod.json\n',
+      only: '# the x86 build\nweb\n'
+    })
+    const plain = await read({ tags: 'Team=platform\nEnv=prod', variables: 'instance_type=t3.large', 'var-file': 'prod.json', only: 'web' })
+    expect(commented).toEqual(plain)
+  })
+
+  it('reads a block scalar, a value from a variable saved with CRLF, and spaces around each line alike', async () => {
+    const block = await read({ tags: 'Team=platform\nEnv=prod\n', variables: 'a=1\n', only: 'web,\narm\n' })
+    const crlf = await read({ tags: 'Team=platform\r\nEnv=prod\r\n', variables: '  a=1  \r\n', only: ' web , arm, ' })
+    expect(crlf).toEqual(block)
+    expect(block.tags).toEqual({ Team: 'platform', Env: 'prod' })
+    expect(block.only).toEqual(['web', 'arm'])
+  })
+})
+
 describe("a file at packer-manifest.json beside an HCL2 template that Packer's manifest post-processor would fail on", () => {
   const broken = '{"builds": ['
   const templateWith = (build: string, rest = ''): void =>

@@ -53,7 +53,7 @@ export async function readInputs(
     ...(await readPackerInputs(reader)),
     ...readTagInputs(reader),
     awsRegion: readAwsRegion(reader, env),
-    summary: reader.boolean('summary'),
+    summary: reader.boolean('summary', true),
     ...readLaunchTemplateInputs(reader),
     ...readSsmParameterInputs(reader)
   }

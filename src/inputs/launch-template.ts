@@ -1,6 +1,5 @@
 // Inputs launch-template and launch-template-default: which launch template gets a new version
 // pointing at the new AMI, and whether that version becomes its default.
-import { optionalBoolean } from './optional.js'
 import type { InputReader } from './reader.js'
 
 /** A launch template as the user named it: by ID (one region's) or by name (any region's). */
@@ -17,7 +16,7 @@ const launchTemplateId = /^lt-([0-9a-f]{8}|[0-9a-f]{17})$/
 const launchTemplateName = /^[a-zA-Z0-9().\-/_]{3,128}$/
 
 export function readLaunchTemplateInputs(reader: InputReader): LaunchTemplateInputs {
-  const launchTemplateDefault = optionalBoolean(reader, 'launch-template-default', true)
+  const launchTemplateDefault = reader.boolean('launch-template-default', true)
   const value = reader.text('launch-template')
   if (value === '') return { launchTemplateDefault }
   if (launchTemplateId.test(value)) return { launchTemplate: { id: value }, launchTemplateDefault }

@@ -38,8 +38,8 @@ export const defaultReleasesUrl = 'https://releases.hashicorp.com'
 const armorHeader = '-----BEGIN PGP PUBLIC KEY BLOCK-----'
 
 export async function readPackerInputs(reader: InputReader): Promise<PackerInputs> {
-  const command = reader.oneOf('command', commands)
-  const onError = reader.oneOf('on-error', onErrorModes)
+  const command = reader.oneOf('command', commands, 'build')
+  const onError = reader.oneOf('on-error', onErrorModes, 'cleanup')
   const packerVersion = await readVersionRequest(reader)
   const packerReleasesUrl = readReleasesUrl(reader)
   const packerSigningKey = await readSigningKey(reader)
@@ -57,8 +57,8 @@ export async function readPackerInputs(reader: InputReader): Promise<PackerInput
     packerSigningKey,
     plugins,
     githubToken: readGithubToken(reader.raw('github-token'), (message) => reader.problem(message)),
-    cache: reader.boolean('cache'),
-    force: reader.boolean('force')
+    cache: reader.boolean('cache', true),
+    force: reader.boolean('force', false)
   }
 }
 

@@ -30,18 +30,22 @@ export class InputError extends Error {
 
 export type InputGetter = (name: string) => string
 
-/** Lines of a multi-line input, trimmed, without blanks. */
+/**
+ * Lines of a multi-line input, trimmed, without blanks or `#` comments. In a `|` block YAML keeps
+ * a `# …` line as text, but whoever writes one means a comment, as in a `run:` script; no tag
+ * key, variable name, plugin source, file or build name a user means begins with `#`.
+ */
 export function inputLines(value: string): string[] {
   return value
     .split(/\r?\n/)
     .map((line) => line.trim())
-    .filter((line) => line !== '')
+    .filter((line) => line !== '' && !line.startsWith('#'))
 }
 
-/** Names separated by commas or newlines. */
+/** Names separated by commas or newlines; `#` comment lines are skipped as in inputLines. */
 export function inputList(value: string): string[] {
-  return value
-    .split(/[,\r\n]/)
+  return inputLines(value)
+    .flatMap((line) => line.split(','))
     .map((item) => item.trim())
     .filter((item) => item !== '')
 }
@@ -86,19 +90,27 @@ export class InputReader {
     this.problems.push({ message, location })
   }
 
-  boolean(name: string): boolean {
+  /**
+   * true or false as YAML 1.2 writes them (what @actions/core's getBooleanInput takes); `fallback`,
+   * action.yml's default, when empty. The runner passes '' when `with:` has the key with an empty
+   * value, such as `${{ inputs.force }}` of a reusable workflow called without it: that asks for
+   * nothing, so it gets the default, as when the key is left out.
+   */
+  boolean(name: string, fallback: boolean): boolean {
     const value = this.text(name)
+    if (value === '') return fallback
     if (['true', 'True', 'TRUE'].includes(value)) return true
     if (['false', 'False', 'FALSE'].includes(value)) return false
     this.problem(`${name}: expected true or false, found "${value}"`)
-    return false
+    return fallback
   }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
-    const value = this.text(name)
+  /** One of `allowed`; `fallback`, action.yml's default, when empty (see boolean). */
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.text(name, fallback)
     if ((allowed as readonly string[]).includes(value)) return value as T
     this.problem(`${name}: expected one of ${allowed.join(', ')}, found "${value}"`)
-    return allowed[0]
+    return fallback
   }
 
   /** A path as messages and annotations show it. */

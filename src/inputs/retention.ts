@@ -2,7 +2,6 @@
 // to keep after a build, and which AMIs belong to a family. The family is a tag the action
 // writes itself, so that an AMI made by hand or by another pipeline is never in scope.
 import { relative, resolve, sep } from 'node:path'
-import { optionalBoolean } from './optional.js'
 import type { InputReader } from './reader.js'
 import { maxTagValueLength } from './tags.js'
 
@@ -42,7 +41,7 @@ export function readRetentionInputs(reader: InputReader, provenanceTags: boolean
       "keep-images: needs image-family when provenance-tags is false (no SourceRepository tag), to know which AMIs are this pipeline's"
     )
   }
-  return { keepImages, imageFamily, retentionDryRun: optionalBoolean(reader, 'retention-dry-run', false) }
+  return { keepImages, imageFamily, retentionDryRun: reader.boolean('retention-dry-run', false) }
 }
 
 /** The family of a build's AMIs, as the ImageFamily tag holds it; undefined when none is known. */

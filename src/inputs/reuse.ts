@@ -3,7 +3,6 @@
 // files, make up those inputs. Only the patterns are read here: the files are globbed and
 // hashed by ./fingerprint.ts, once the inputs are valid and the command is build.
 import { dirname, resolve } from 'node:path'
-import { optionalBoolean } from './optional.js'
 import type { Command } from './packer.js'
 import { isDirectory, type InputReader } from './reader.js'
 import { imageFamilyTagKey, type RetentionInputs } from './retention.js'
@@ -114,7 +113,7 @@ async function userPatterns(reader: InputReader, lines: string[], workingDirecto
 
 /** `homeRegion` is where earlier builds' AMIs are looked for first. */
 export async function readReuseInputs(reader: InputReader, files: TemplateFiles, homeRegion?: string): Promise<ReuseInputs> {
-  const reuse = optionalBoolean(reader, 'reuse', false)
+  const reuse = reader.boolean('reuse', false)
   if (reuse && homeRegion === undefined) {
     reader.problem('reuse: needs aws-region (or AWS_REGION) to know where to look for the AMIs of earlier builds')
   }

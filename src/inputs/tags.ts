@@ -138,11 +138,11 @@ export function readTagInputs(reader: InputReader): {
 } {
   const userTags = parseTagLines(reader.lines('tags'))
   for (const message of userTags.problems) reader.problem(message)
-  const withProvenance = reader.boolean('provenance-tags')
+  const withProvenance = reader.boolean('provenance-tags', true)
   return {
     tags: userTags.tags,
     provenanceTags: withProvenance,
-    tagSnapshots: reader.boolean('tag-snapshots'),
+    tagSnapshots: reader.boolean('tag-snapshots', true),
     taggingTimeoutSeconds: readTaggingTimeout(reader.raw('tagging-timeout'), (message) => reader.problem(message))
   }
 }
