@@ -2,13 +2,17 @@
 // in .github/workflows/, and every workflow a user may copy from the README or examples/. A
 // file that GitHub's parser refuses is an action nobody can load or a recipe that fails on
 // its first run, so any parse, schema or expression error fails the suite. Each step that
-// uses this action may only pass inputs that action.yml declares.
+// uses this action may only pass inputs that action.yml declares, with values its own checks
+// accept, and later steps may only read outputs it declares; the recipes' other actions are at
+// their current majors and their jobs have the permissions those steps need.
 import { describe, expect, it } from '@jest/globals'
 import { data, Evaluator, Lexer, Parser } from '@actions/expressions'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { extname, join, relative } from 'node:path'
 import { parse } from 'yaml'
-import { projectRoot } from './support/action-process.js'
+import { InputError, readInputs } from '../src/inputs/index.js'
+import { actionDefaults, projectRoot } from './support/action-process.js'
 import { actionYmlPath, readActionYml } from './support/action-yml.js'
 import { actionYmlErrors, workflowErrors } from './support/github-parser.js'
 
@@ -157,6 +161,200 @@ describe('steps that use this action', () => {
     const misspelt = { ...quickStart, content: quickStart.content.replace('template:', 'templates:') }
     expect(undeclaredInputs(misspelt, inputs())).toEqual([
       `${quickStart.source}: job build passes "templates", which action.yml does not declare`
+    ])
+  })
+})
+
+interface Step {
+  id?: string
+  uses?: unknown
+  with?: Record<string, unknown>
+}
+interface Job {
+  permissions?: Record<string, string> | string
+  strategy?: { matrix?: Record<string, unknown> }
+  steps?: Step[]
+}
+interface ParsedWorkflow {
+  permissions?: Record<string, string> | string
+  jobs?: Record<string, Job>
+}
+
+const jobsOf = (workflow: Workflow): Array<[string, Job]> => Object.entries((parse(workflow.content) as ParsedWorkflow)?.jobs ?? {})
+
+/** `uses: owner/name@ref` as owner/name and its major version; undefined for local or docker actions. */
+function actionRef(uses: unknown): { action: string; major: number } | undefined {
+  const match = typeof uses === 'string' ? /^([^/@.][^@]*)@v(\d+)/.exec(uses) : null
+  return match ? { action: match[1], major: Number(match[2]) } : undefined
+}
+
+/**
+ * The newest major of each action our workflows and recipes use, as its releases list them
+ * (checkout v6 from November 2025, configure-aws-credentials v6, setup-node v6, upload-artifact
+ * v7, download-artifact v8 from 2026): a recipe on an older major runs on a deprecated Node.js
+ * and prints the runner's deprecation warning in every user's log. Dependabot moves
+ * .github/workflows on; these floors keep the README's copies from staying behind.
+ */
+const currentMajors: Record<string, number> = {
+  'actions/checkout': 6,
+  'actions/setup-node': 6,
+  'actions/upload-artifact': 7,
+  'actions/download-artifact': 8,
+  'aws-actions/configure-aws-credentials': 6,
+  'github/codeql-action/init': 4,
+  'github/codeql-action/analyze': 4
+}
+
+/** Each `uses:` of another action at a major older than the current one. */
+export function staleActions(workflow: Workflow): string[] {
+  const found: string[] = []
+  for (const [jobId, job] of jobsOf(workflow)) {
+    for (const step of job.steps ?? []) {
+      const ref = actionRef(step.uses)
+      if (!ref || usesThisAction(step.uses)) continue
+      const current = currentMajors[ref.action]
+      if (current === undefined) found.push(`${workflow.source}: job ${jobId} uses ${ref.action}, whose current major this test does not know`)
+      else if (ref.major < current) found.push(`${workflow.source}: job ${jobId} uses ${ref.action}@v${ref.major}, current is v${current}`)
+    }
+  }
+  return found
+}
+
+/** A permission as a job gets it: the job's own `permissions:`, else the workflow's. */
+function permission(workflow: ParsedWorkflow, job: Job, scope: string): string | undefined {
+  const granted = job.permissions ?? workflow.permissions
+  if (granted === undefined) return 'default'
+  if (typeof granted === 'string') return granted === 'write-all' ? 'write' : granted === 'read-all' ? 'read' : undefined
+  return granted[scope]
+}
+
+/** Steps whose needs the job's permissions do not cover: OIDC for a role, contents for checkout. */
+export function missingPermissions(workflow: Workflow): string[] {
+  const parsed = parse(workflow.content) as ParsedWorkflow
+  const found: string[] = []
+  for (const [jobId, job] of Object.entries(parsed?.jobs ?? {})) {
+    for (const step of job.steps ?? []) {
+      const action = actionRef(step.uses)?.action
+      if (action === 'aws-actions/configure-aws-credentials' && step.with?.['role-to-assume'] !== undefined) {
+        if (permission(parsed, job, 'id-token') !== 'write') found.push(`${workflow.source}: job ${jobId} assumes a role by OIDC without id-token: write`)
+      }
+      if (action === 'actions/checkout' && !['read', 'write', 'default'].includes(permission(parsed, job, 'contents') ?? '')) {
+        found.push(`${workflow.source}: job ${jobId} checks out the repository without contents: read`)
+      }
+    }
+  }
+  return found
+}
+
+/** `steps.<id>.outputs.<name>` of a step that uses this action, where action.yml has no such output. */
+export function undeclaredOutputs(workflow: Workflow, outputs: string[]): string[] {
+  const found: string[] = []
+  for (const [jobId, job] of jobsOf(workflow)) {
+    const ids = (job.steps ?? []).filter((step) => usesThisAction(step.uses) && step.id).map((step) => step.id)
+    const text = JSON.stringify(job)
+    for (const [, id, name] of text.matchAll(/steps\.([\w-]+)\.outputs(?:\.([\w-]+)|\[\\?['"]([\w-]+))/g)) {
+      if (ids.includes(id) && !outputs.includes(name)) found.push(`${workflow.source}: job ${jobId} reads steps.${id}.outputs.${name}, which action.yml does not declare`)
+    }
+  }
+  return found
+}
+
+describe('recipes a user copies', () => {
+  it.each(userWorkflows)('use the current major of every other action in $source', (workflow) => {
+    expect(staleActions(workflow)).toEqual([])
+  })
+
+  it.each([...repositoryWorkflows, ...userWorkflows])('give the permissions their steps need in $source', (workflow) => {
+    expect(missingPermissions(workflow)).toEqual([])
+  })
+
+  it.each([...repositoryWorkflows, ...userWorkflows])("read only this action's declared outputs in $source", (workflow) => {
+    expect(undeclaredOutputs(workflow, Object.keys(readActionYml().outputs))).toEqual([])
+  })
+
+  it('report an old major, a missing id-token permission and a misspelt output', () => {
+    const quickStart = readmeWorkflows[0]
+    const old = { ...quickStart, content: quickStart.content.replace(/actions\/checkout@v\d+/, 'actions/checkout@v4') }
+    expect(staleActions(old)).toEqual([`${quickStart.source}: job build uses actions/checkout@v4, current is v${currentMajors['actions/checkout']}`])
+    const noOidc = { ...quickStart, content: quickStart.content.replace('  id-token: write\n', '') }
+    expect(missingPermissions(noOidc)).toEqual([`${quickStart.source}: job build assumes a role by OIDC without id-token: write`])
+    const misspelt = { ...quickStart, content: quickStart.content.replace('steps.ami.outputs.ami-id', 'steps.ami.outputs.ami_id') }
+    expect(undeclaredOutputs(misspelt, Object.keys(readActionYml().outputs))).toEqual([
+      `${quickStart.source}: job build reads steps.ami.outputs.ami_id, which action.yml does not declare`
+    ])
+  })
+})
+
+/** A Data value for GitHub's evaluator from a plain one (matrix values, the github context). */
+function toData(value: unknown): data.ExpressionData {
+  if (typeof value === 'string') return new data.StringData(value)
+  if (typeof value === 'number') return new data.NumberData(value)
+  if (typeof value === 'boolean') return new data.BooleanData(value)
+  if (value && typeof value === 'object') {
+    return new data.Dictionary(...Object.entries(value).map(([key, item]) => ({ key, value: toData(item) })))
+  }
+  return new data.Null()
+}
+
+const contextNames = ['github', 'matrix', 'inputs', 'vars', 'secrets', 'env', 'steps', 'needs', 'runner', 'strategy', 'job']
+
+/**
+ * A `with:` value as the runner hands it over: YAML's scalar as a string, each `${{ … }}`
+ * evaluated by GitHub's evaluator on a push to main, with the first value of each matrix key,
+ * and no workflow_dispatch inputs, variables or secrets set.
+ */
+function asRunnerPasses(value: unknown, matrix: Record<string, unknown>): string {
+  if (value === null || value === undefined) return ''
+  const github = { server_url: 'https://github.com', token: 'ghs_token', event_name: 'push', ref: 'refs/heads/main' }
+  const context = toData({ github, matrix, inputs: {}, vars: {}, secrets: {}, env: {} }) as data.Dictionary
+  return String(value).replace(/\$\{\{(.*?)\}\}/gs, (_, expression: string) => {
+    const parsed = new Parser(new Lexer(expression).lex().tokens, contextNames, []).parse()
+    return new Evaluator(parsed, context).evaluate().coerceString()
+  })
+}
+
+/** The action's own input problems with a step's `with:`, in a workspace holding the example template it names. */
+async function inputProblems(step: Step, job: Job): Promise<string[]> {
+  const matrix = Object.fromEntries(
+    Object.entries(job.strategy?.matrix ?? {}).map(([key, values]) => [key, Array.isArray(values) ? values[0] : values])
+  )
+  const given = Object.fromEntries(Object.entries(step.with ?? {}).map(([name, value]) => [name, asRunnerPasses(value, matrix)]))
+  const inputs: Record<string, string> = { ...actionDefaults(), ...given }
+  const region = job.steps?.find((other) => actionRef(other.uses)?.action === 'aws-actions/configure-aws-credentials')?.with?.['aws-region']
+  const workspace = mkdtempSync(join(tmpdir(), 'recipe-'))
+  try {
+    // The recipe's template, from examples/: a JSON one by its name, else the HCL2 directory.
+    const directory = join(workspace, inputs['working-directory'] || '.')
+    mkdirSync(directory, { recursive: true })
+    const template = inputs.template || 'packer-template.json'
+    if (extname(template) === '.json') cpSync(join(projectRoot, 'examples', 'json', 'packer-template.json'), join(directory, template))
+    else cpSync(join(projectRoot, 'examples', 'hcl2'), template === '.' ? directory : join(directory, template), { recursive: true })
+    await readInputs((name) => inputs[name] ?? '', { GITHUB_WORKSPACE: workspace, AWS_REGION: region === undefined ? undefined : String(region) })
+    return []
+  } catch (error) {
+    if (error instanceof InputError) return error.problems.map((problem) => problem.message)
+    throw error
+  } finally {
+    rmSync(workspace, { recursive: true, force: true })
+  }
+}
+
+describe("recipes' inputs", () => {
+  const steps = userWorkflows.flatMap((workflow) =>
+    jobsOf(workflow).flatMap(([jobId, job]) =>
+      (job.steps ?? []).filter((step) => usesThisAction(step.uses)).map((step) => ({ source: `${workflow.source} job ${jobId}`, step, job }))
+    )
+  )
+
+  it.each(steps)("pass the action's own checks in $source", async ({ step, job }) => {
+    expect(await inputProblems(step, job)).toEqual([])
+  })
+
+  it('are found, and a value the action refuses is reported', async () => {
+    expect(steps.length).toBeGreaterThanOrEqual(readmeWorkflows.length)
+    const { step, job } = steps[0]
+    expect(await inputProblems({ ...step, with: { ...step.with, 'keep-images': 'three' } }, job)).toEqual([
+      'keep-images: expected a whole number from 0 (keep everything) to 1000, found "three"'
     ])
   })
 })
