@@ -2,7 +2,7 @@
 // real Packer building the demo templates, and the AWS SDK tagging through real HTTP, all
 // against the loopback EC2 endpoint.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
@@ -301,6 +301,23 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
       expect(endpoint.calls).toEqual([])
     })
   }
+
+  it('an HCL2 template in a folder whose name holds a space is annotated on the line Packer names', async () => {
+    // Packer writes the file as it read it: `on my images/ami.pkr.hcl line 7:`.
+    const folder = join(workspace, 'hcl2', 'my images')
+    mkdirSync(folder)
+    const text = readFileSync(join(workspace, 'hcl2', 'ami.pkr.hcl'), 'utf8').replace('  communicator ', '  bogus_setting = 1\n  communicator ')
+    writeFileSync(join(folder, 'ami.pkr.hcl'), text)
+    const line = String(text.split('\n').findIndex((written) => written.includes('bogus_setting')) + 1)
+    const result = await run({ 'working-directory': 'hcl2', template: 'my images/ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.slice(0, -1)).toEqual([
+      {
+        message: expect.stringMatching(/^Error: Unsupported argument\n.*"bogus_setting" is not expected here/s),
+        properties: expect.objectContaining({ file: 'hcl2/my images/ami.pkr.hcl', line })
+      }
+    ])
+  })
 
   it('an input variable the HCL2 template does not declare fails before validate, naming the input', async () => {
     const result = await run({

@@ -410,6 +410,16 @@ describe('locateError', () => {
     })
   })
 
+  it('finds a file whose name holds a space only where it is one Packer read, never a guess at where the name ends', () => {
+    // hcl's text writer (v2.6.0, diagnostic_text.go): `  on %s line %d%s:`, the name as Packer read it.
+    const message = 'Error: Unsupported argument\n\n  on my line 2 images/ami.pkr.hcl line 7, in source "amazon-ebs" "x line 9":\n'
+    const read = (name: string): boolean => name === 'my line 2 images/ami.pkr.hcl'
+    expect(locateError(message, read)).toEqual({ file: 'my line 2 images/ami.pkr.hcl', line: 7 })
+    expect(locateError(message)).toBeUndefined()
+    const inner = 'Error: Failed preparing provisioner-block "shell" ""\n\n  on my images/a.pkr.hcl line 11:\n\nmy images/a.pkr.hcl:13,5-11: Unsupported argument; …'
+    expect(locateError(inner, (name) => name === 'my images/a.pkr.hcl')).toEqual({ file: 'my images/a.pkr.hcl', line: 13, column: 5 })
+  })
+
   it("prefers a plugin's diagnostic inside Packer's, which names the attribute rather than its block", () => {
     // As Packer 1.6.6 says it of a provisioner with an unknown argument on line 13.
     const message =

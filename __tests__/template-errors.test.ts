@@ -356,7 +356,7 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
     writeFileSync(join(folder.path, name), text + build)
     const [error, ...others] = await validationErrors(name, folder.path)
     expect(others).toEqual([])
-    return locateHclBlockErrors(error, folder.path)
+    return locateHclBlockErrors(error, folder.path, folder.path)
   }
 
   it('places each problem on the attribute it names, else on the block; a problem of several lines stays whole', async () => {
@@ -440,7 +440,7 @@ describeWithPacker("Packer's warnings about a template, placed on what they name
     writeFileSync(join(folder.path, 'warned.pkr.hcl'), text)
     const [warning, ...others] = (await validation('warned.pkr.hcl', folder.path)).warnings
     expect(others).toEqual([])
-    expect(await locateHclWarning(warning, folder.path)).toEqual([
+    expect(await locateHclWarning(warning, folder.path, folder.path)).toEqual([
       { message: expect.stringMatching(/^spot_price_auto_product is deprecated .*Spot instances\.$/), file: 'warned.pkr.hcl', line: 7, column: 3, warning: true }
     ])
   })
@@ -696,7 +696,7 @@ describe('locateTemplateErrors', () => {
 
   it('leaves an HCL2 block error with a line of its own to be annotated whole', async () => {
     const message = 'Error: 1 error(s) occurred:\n\n* ami_name must be set\nsomething else\n\n  on a.pkr.hcl line 1:\n'
-    expect(await locateHclBlockErrors(message, tmpdir())).toBeUndefined()
+    expect(await locateHclBlockErrors(message, tmpdir(), tmpdir())).toBeUndefined()
   })
 
   it("keeps a build's warning a warning beside another build's error, as newer Packers write them in one", () => {
@@ -712,7 +712,7 @@ describe('locateTemplateErrors', () => {
   })
 
   it('leaves an HCL2 warning that names no place to be annotated whole', async () => {
-    expect(await locateHclWarning('Warning: Undefined variable\n\nA "regoin" variable was set.', tmpdir())).toBeUndefined()
+    expect(await locateHclWarning('Warning: Undefined variable\n\nA "regoin" variable was set.', tmpdir(), tmpdir())).toBeUndefined()
   })
 
   it('gives a problem no place when the template does not have what it names', () => {

@@ -32,6 +32,26 @@ export function hclTemplateFiles(directory: string): string[] {
 }
 
 /**
+ * Whether a name Packer writes in a diagnostic (`on my templates/web.pkr.hcl line 3:`, as it read
+ * the file: relative to `workingDirectory`, or absolute) is a file it reads: the template's (a
+ * file or a directory), its own variables files, or `varFiles` (relative to `workingDirectory`).
+ * The files are listed once, when first asked; none when the template cannot be read.
+ */
+export function readByPacker(workingDirectory: string, template: string, varFiles: string[] = []): (name: string) => boolean {
+  let files: Set<string> | undefined
+  const list = (): Set<string> => {
+    const path = resolve(workingDirectory, template)
+    try {
+      const own = statSync(path).isDirectory() ? [...hclTemplateFiles(path), ...autoVarFilesIn(path)] : [path]
+      return new Set([...own, ...varFiles.map((file) => resolve(workingDirectory, file))])
+    } catch {
+      return new Set()
+    }
+  }
+  return (name) => (files ??= list()).has(resolve(workingDirectory, name))
+}
+
+/**
  * The variables files Packer reads by itself for an HCL2 template (a file or a directory,
  * absolute): the `*.auto.pkrvars.hcl` and `*.auto.pkrvars.json` files of a template directory,
  * by name. For a template file, none: Packer reads them only from the directory it is given,

@@ -560,7 +560,39 @@ export interface ErrorLocation {
  * (template-errors.ts places each problem better).
  */
 export function isHclBlockError(message: string): boolean {
-  return /^Error: \d+ error(\(s\)|s)? (occurred|decoding):\n/.test(message) && /^\s*on \S+ line \d+/m.test(message)
+  return /^Error: \d+ error(\(s\)|s)? (occurred|decoding):\n/.test(message) && /^\s*on .+ line \d+/m.test(message)
+}
+
+/** Whether a name Packer wrote is one of the files it read (the template's, its variables files). */
+export type KnownFile = (name: string) => boolean
+
+/** The place an HCL2 diagnostic names: a file Packer read, and the line. */
+export interface HclSubject {
+  file: string
+  line: number
+  /** Where in the message the place is written: `  on a.pkr.hcl line 7:` and what follows on that line. */
+  index: number
+  length: number
+}
+
+/**
+ * The place an HCL2 diagnostic names after its summary. hcl's text writer (v2.6.0, which Packer
+ * 1.6.6 vendors, as later ones: diagnostic_text.go) writes `  on %s line %d%s:`, the file's name
+ * as Packer read it, then `, in <block>` or nothing. A name may hold spaces (`on my
+ * templates/web.pkr.hcl line 3:`), and a block's labels may hold ` line 9`: a name with a space
+ * is taken only where `isKnown` says it is a file Packer read, never guessed. Undefined when the
+ * message names no place, or one that cannot be told.
+ */
+export function hclSubject(message: string, isKnown: KnownFile = () => false): HclSubject | undefined {
+  for (const written of message.matchAll(/^ {2}on (.*)$/gm)) {
+    const rest = written[1]
+    for (const ending of rest.matchAll(/ line (\d+)(?=:$|, in )/g)) {
+      const file = rest.slice(0, ending.index)
+      if (file === '' || (/\s/.test(file) && !isKnown(file))) continue
+      return { file, line: Number(ending[1]), index: written.index, length: written[0].length }
+    }
+  }
+  return undefined
 }
 
 /**
@@ -646,12 +678,20 @@ export function distinctHclDiagnostics(errors: string[]): string[] {
   return [...new Set(errors.flatMap(hclDiagnostics))]
 }
 
-export function locateError(message: string): ErrorLocation | undefined {
+/**
+ * Where one of Packer's messages points in a template, when it says; `isKnown` tells the files
+ * Packer read, whose names may hold spaces (hclSubject).
+ */
+export function locateError(message: string, isKnown: KnownFile = () => false): ErrorLocation | undefined {
   // A plugin's HCL2 diagnostic inside Packer's, more precise than the block Packer names:
   // `a.pkr.hcl:13,5-11: Unsupported argument; An argument named "scirpt" is not expected here.`
-  const inner = /(?:^|\s)(\S+\.pkr\.(?:hcl|json)):(\d+),(\d+)(?:-\d+)?: /m.exec(message)
-  if (inner) return { file: inner[1], line: Number(inner[2]), column: Number(inner[3]) }
+  const inner = innerDiagnostic(message, isKnown)
+  if (inner) return inner
   // HCL2 diagnostics: `on ami.pkr.hcl line 12, in source "amazon-ebs" "x":`
+  const subject = hclSubject(message, isKnown)
+  if (subject) return { file: subject.file, line: subject.line }
+  // A name with a space that is no file Packer read: no place rather than a wrong one.
+  if (/^ {2}on .* line \d+(?::$|, in )/m.test(message)) return undefined
   const hcl = /\bon (\S+) line (\d+)(?:, column (\d+))?/.exec(message)
   if (hcl) {
     return {
@@ -664,4 +704,19 @@ export function locateError(message: string): ErrorLocation | undefined {
   const json = /\bline (\d+), column (\d+)/i.exec(message)
   if (json) return { line: Number(json[1]), column: Number(json[2]) }
   return undefined
+}
+
+/**
+ * A plugin's HCL2 diagnostic quoted in Packer's (hcl's Diagnostic.Error(): `<file>:<line>,<column>-<end>:
+ * <summary>; <detail>`): its file is the longest name ending there that `isKnown` knows (`my
+ * templates/a.pkr.hcl`), else the word before it.
+ */
+function innerDiagnostic(message: string, isKnown: KnownFile): ErrorLocation | undefined {
+  const range = /\.pkr\.(?:hcl|json):(\d+),(\d+)(?:-\d+)?: /.exec(message)
+  if (!range) return undefined
+  const end = range.index + range[0].indexOf(':')
+  const lineStart = message.lastIndexOf('\n', end) + 1
+  const starts = [...message.slice(lineStart, end).matchAll(/(?<=^|\s)\S/g)].map((word) => lineStart + word.index)
+  const start = starts.find((at) => isKnown(message.slice(at, end))) ?? starts.at(-1)
+  return start === undefined ? undefined : { file: message.slice(start, end), line: Number(range[1]), column: Number(range[2]) }
 }

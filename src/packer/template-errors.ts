@@ -11,10 +11,10 @@ import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
-import { positionOf, resolveUserVariables, type TemplateContext, type UserVariables } from '../inputs/template.js'
+import { positionOf, readByPacker, resolveUserVariables, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
 import { hclTemplateFiles } from '../inputs/hcl.js'
-import { isHclBlockError, refusedValue, unknownSource, unsetVariable } from './machine-readable.js'
+import { hclSubject, isHclBlockError, refusedValue, unknownSource, unsetVariable, type HclSubject } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
 export interface TemplateError {
@@ -32,13 +32,12 @@ export interface TemplateError {
  * begins with (`ami_name must be between 3 and 128 characters long`), else on the block; or
  * undefined when the message is not that, whole, so that none of it is lost.
  */
-export async function locateHclBlockErrors(message: string, workingDirectory: string): Promise<TemplateError[] | undefined> {
-  if (!isHclBlockError(message)) return undefined
-  const lines = message.split('\n').slice(1)
-  const at = lines.findIndex((line) => /^\s*on \S+ line \d+/.test(line))
-  const [, file, blockLine] = /^\s*on (\S+) line (\d+)/.exec(lines[at]) as RegExpExecArray
+export async function locateHclBlockErrors(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const subject = isHclBlockError(message) ? hclSubject(message, readByPacker(workingDirectory, template)) : undefined
+  if (!subject) return undefined
+  const { file, line: blockLine } = subject
   const problems: string[] = []
-  for (const line of lines.slice(0, at)) {
+  for (const line of message.slice(0, subject.index).split('\n').slice(1)) {
     const bullet = /^\s*\* (.+)$/.exec(line)
     if (bullet) problems.push(bullet[1])
     // A problem's own further lines (`  Note: some builders used to default ssh_username …`).
@@ -62,12 +61,12 @@ export async function locateHclBlockErrors(message: string, workingDirectory: st
  * spot_price_auto_product is deprecated …`, then `on a.pkr.hcl line 1:`): on the attribute it
  * begins with, else on the block; or undefined when the message is not that.
  */
-export async function locateHclWarning(message: string, workingDirectory: string): Promise<TemplateError[] | undefined> {
-  const at = /^\s*on (\S+) line (\d+)[^\n]*:(?:\n\s*\(source code not available\))?(?:\n|$)/m.exec(message)
-  if (!message.startsWith('Warning: ') || !at) return undefined
-  const [, file, blockLine] = at
-  const text = (message.slice('Warning: '.length, at.index) + message.slice(at.index + at[0].length)).replace(/\n{3,}/g, '\n\n').trim()
-  const warning = { message: text, file, line: Number(blockLine), warning: true }
+export async function locateHclWarning(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const at = message.startsWith('Warning: ') ? hclSubject(message, readByPacker(workingDirectory, template)) : undefined
+  if (!at) return undefined
+  const { file, line: blockLine } = at
+  const text = withoutSubject(message, at).slice('Warning: '.length).replace(/\n{3,}/g, '\n\n').trim()
+  const warning = { message: text, file, line: blockLine, warning: true }
   if (!file.endsWith('.pkr.hcl')) return [warning]
   const [place] = await attributesIn(resolve(workingDirectory, file), Number(blockLine), [leadingWord(text)])
   return [{ ...warning, ...place }]
@@ -142,19 +141,25 @@ export async function locateUnknownSource(message: string, workingDirectory: str
   if (unknown === undefined) return undefined
   const { sourceUses } = await import('../inputs/hcl-parser.js')
   // The build block Packer names, where it names one (from 1.7 on; 1.6.6 says `on  line 0:`).
-  const at = /^ {2}on (\S+) line (\d+)[^\n]*:(?:\n {2}\(source code not available\))?\n/m.exec(message)
-  const text = (at ? message.slice(0, at.index) + message.slice(at.index + at[0].length) : message)
+  const at = hclSubject(message, readByPacker(workingDirectory, template))
+  const text = (at ? withoutSubject(message, at) : message)
     .slice('Error: '.length)
     .replace(/^ {2}on {2}line 0:\n {2}\(source code not available\)\n/m, '')
     .replace(/\n{3,}/g, '\n\n')
     .trim()
   for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
-    if (at && resolve(workingDirectory, at[1]) !== path) continue
+    if (at && resolve(workingDirectory, at.file) !== path) continue
     const uses = await sourceUses(path, await readFile(path, 'utf8'))
-    const use = uses.find(({ build, used }) => (!at || build === Number(at[2])) && namesSource(used, unknown.type, unknown.name))
+    const use = uses.find(({ build, used }) => (!at || build === at.line) && namesSource(used, unknown.type, unknown.name))
     if (use) return [{ message: text, file: relative(workingDirectory, path), line: use.line, column: use.column }]
   }
   return undefined
+}
+
+/** A diagnostic without the place it names, and the `(source code not available)` Packer writes after it. */
+function withoutSubject(message: string, { index, length }: HclSubject): string {
+  const after = message.slice(index + length).replace(/^\n {2}\(source code not available\)/, '')
+  return message.slice(0, index) + after.replace(/^\n/, '')
 }
 
 /** Whether a build's `source.amazon-ebs.web` (or `amazon-ebs.web`) is of `type`, and named `name` where given, as Packer reads it. */

@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
-import { autoVarFiles } from '../inputs/template.js'
+import { autoVarFiles, readByPacker } from '../inputs/template.js'
 import { distinctHclDiagnostics, isHclBlockError, isVariableDiagnostic, locateError, unknownSource } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
@@ -75,7 +75,7 @@ function levelOf(message: string, warning = false): Annotation['level'] {
 
 /** The annotation of one of Packer's messages, where Packer says it is. */
 function annotationFor(message: string, context: AnnotationContext): Annotation {
-  const location = locateError(message)
+  const location = locateError(message, readByPacker(context.workingDirectory, context.template, context.varFiles))
   const annotation: Annotation = { level: levelOf(message), message, title: 'Packer' }
   if (!location) return annotation
   const file = resolve(context.workingDirectory, location.file ?? context.template)
@@ -120,8 +120,8 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
       const varFiles = (): string[] =>
         (listed ??= [...autoVarFiles(template), ...(context.varFiles ?? []).map((file) => resolve(directory, file))])
       const placed = async (error: string): Promise<TemplateError[] | undefined> =>
-        (await located.locateHclBlockErrors(error, directory)) ??
-        (await located.locateHclWarning(error, directory)) ??
+        (await located.locateHclBlockErrors(error, directory, template)) ??
+        (await located.locateHclWarning(error, directory, template)) ??
         (await located.locateUnsetVariable(error, directory, template)) ??
         (await located.locateRefusedValue(error, directory, template)) ??
         (await located.locateUnknownSource(error, directory, template)) ??
