@@ -356,7 +356,7 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
     writeFileSync(join(folder.path, name), text + build)
     const [error, ...others] = await validationErrors(name, folder.path)
     expect(others).toEqual([])
-    return locateHclBlockErrors(error, folder.path, folder.path)
+    return locateHclBlockErrors(error, folder.path, join(folder.path, name))
   }
 
   it('places each problem on the attribute it names, else on the block; a problem of several lines stays whole', async () => {
@@ -399,6 +399,36 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
       '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web=image"\n}\n'
     expect(await placed('go-field.pkr.hcl', text)).toEqual([
       { message: expect.stringMatching(/^AMIName should only contain alphanumeric characters, /), file: 'go-field.pkr.hcl', line: 6, column: 3 }
+    ])
+  })
+
+  it("places a problem with a setting a build's source block sets on that setting, not on the source it overrides", async () => {
+    const text =
+      'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n' +
+      '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n}\n\nbuild {\n  source "amazon-ebs.web" {\n' +
+      '    ami_name    = "web-image"\n    ssh_timeout = "soon"\n  }\n}\n'
+    writeFileSync(join(folder.path, 'override.pkr.hcl'), text)
+    const [error, ...others] = await validationErrors('override.pkr.hcl', folder.path)
+    expect(others).toEqual([])
+    // Packer 1.6.6 names the source block's first line, line 1.
+    expect(error).toMatch(/\n {2}on override\.pkr\.hcl line 1:\n/)
+    expect(await locateHclBlockErrors(error, folder.path, join(folder.path, 'override.pkr.hcl'))).toEqual([
+      { message: expect.stringMatching(/^error decoding 'ssh_timeout': /), file: 'override.pkr.hcl', line: 11, column: 5 }
+    ])
+  })
+
+  it('leaves a problem on the source block when the setting is set both there and in a build that overrides it', async () => {
+    const text =
+      'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n' +
+      '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n}\n\n' +
+      'build {\n  source "amazon-ebs.web" {\n    ami_name = "x"\n  }\n}\n'
+    // Packer 1.6.6 refuses the setting written twice; from 1.7 on the build's wins, and the
+    // builder's problem names the source block as before (1.16.0 hcl2template/types.source.go:
+    // warningErrorsToDiags(cfg.Sources[source.SourceRef].block, …)).
+    writeFileSync(join(folder.path, 'both.pkr.hcl'), text)
+    const error = 'Error: 1 error(s) occurred:\n\n* ami_name must be between 3 and 128 characters long\n\n  on both.pkr.hcl line 1:\n  (source code not available)\n'
+    expect(await locateHclBlockErrors(error, folder.path, join(folder.path, 'both.pkr.hcl'))).toEqual([
+      { message: 'ami_name must be between 3 and 128 characters long', file: 'both.pkr.hcl', line: 1 }
     ])
   })
 

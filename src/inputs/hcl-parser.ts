@@ -180,6 +180,47 @@ export function blockPosition(fileName: string, source: string, type: string, la
   }).catch(() => undefined)
 }
 
+/** The type and labels of the top-level block that begins on line `line` (1-based); undefined when none does. */
+export function blockNamesAt(fileName: string, source: string, line: number): Promise<string[] | undefined> {
+  return withTree(fileName, source, (root) => {
+    const top = root.namedChildren.find((child) => child.type === 'body')
+    const found = top?.namedChildren.find((child) => child.type === 'block' && child.startPosition.row === line - 1)
+    return found && blockNames(found)
+  }).catch(() => undefined)
+}
+
+/** A build's `source "amazon-ebs.web" { … }` block, which overrides settings of that source for the build. */
+export interface SourceOverride {
+  /** The source it names, as written (`amazon-ebs.web`). */
+  used: string
+  /** Where each of the settings asked for is set in it; undefined for one it does not set. */
+  places: Array<{ line: number; column: number } | undefined>
+}
+
+/**
+ * The `source "…" { … }` blocks of each top-level `build` block of an HCL file, in order, with
+ * where each of the settings `names` is set in them. None when the file is not valid HCL.
+ */
+export function sourceOverrides(fileName: string, source: string, names: Array<string | undefined>): Promise<SourceOverride[]> {
+  return withTree(fileName, source, (root) => {
+    const top = root.namedChildren.find((child) => child.type === 'body')
+    const builds = top?.namedChildren.filter((child) => child.type === 'block' && blockNames(child)[0] === 'build') ?? []
+    const blocks = builds.flatMap((build) =>
+      (build.namedChildren.find((child) => child.type === 'body')?.namedChildren ?? []).filter(
+        (child) => child.type === 'block' && blockNames(child)[0] === 'source' && blockNames(child).length === 2
+      )
+    )
+    return blocks.map((block) => {
+      const settings = block.namedChildren.find((child) => child.type === 'body')?.namedChildren.filter((child) => child.type === 'attribute' || child.type === 'block') ?? []
+      const places = names.map((name) => {
+        const setting = settings.find((child) => text(child.namedChildren[0] as Node) === name)
+        return setting && writtenPosition(source, setting.startIndex)
+      })
+      return { used: blockNames(block)[1], places }
+    })
+  }).catch(() => [])
+}
+
 /** A source a `build` block uses, as written there (`source.amazon-ebs.web`), and where. */
 export interface SourceUse {
   /** The line the build block begins on. */

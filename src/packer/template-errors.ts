@@ -48,12 +48,45 @@ export async function locateHclBlockErrors(message: string, workingDirectory: st
   // What each problem names, else begins with, else mentions (`A source_ami or
   // source_ami_filter must be specified` when `source_ami` is there but its variable is empty).
   const named = problems.map((problem) => [namedKey(problem) ?? leadingWord(problem), ...mentionedSettings(problem)])
-  const places = await attributesIn(resolve(workingDirectory, file), Number(blockLine), named.flat())
+  const path = resolve(workingDirectory, file)
+  const [places, overrides] = await Promise.all([
+    attributesIn(path, blockLine, named.flat()),
+    overridesOf(path, blockLine, named.flat(), workingDirectory, template)
+  ])
   let next = 0
   return problems.map((problem, index) => {
-    const place = places.slice(next, (next += named[index].length)).find((found) => found !== undefined)
-    return { message: problem, file, ...(place ?? { line: Number(blockLine) }) }
+    const keys = named[index].map((_, key) => next + key)
+    next += keys.length
+    // Where the first setting it names is set: in the block, or in a build's override of it
+    // (Packer names the block for both). Set in more than one of these, the block is as near as is known.
+    const sets = keys
+      .map((key) => [...(places[key] ? [{ file, ...places[key] }] : []), ...overrides.flatMap((override) => override[key] ?? [])])
+      .find((found) => found.length > 0)
+    return { message: problem, ...(sets?.length === 1 ? sets[0] : { file, line: blockLine }) }
   })
+}
+
+/**
+ * Where a build's `source "amazon-ebs.web" { … }` block, in any of the template's files, sets each
+ * of `names`, when the block on line `blockLine` of `path` is that source: one list per override.
+ */
+async function overridesOf(
+  path: string,
+  blockLine: number,
+  names: Array<string | undefined>,
+  workingDirectory: string,
+  template: string
+): Promise<Array<Array<(Place & { file: string }) | undefined>>> {
+  const { blockNamesAt, sourceOverrides } = await import('../inputs/hcl-parser.js')
+  const [kind, type, name] = (await blockNamesAt(path, await readFile(path, 'utf8'), blockLine)) ?? []
+  if (kind !== 'source' || name === undefined) return []
+  const found: Array<Array<(Place & { file: string }) | undefined>> = []
+  for (const file of hclTemplateFiles(template).filter((each) => each.endsWith('.pkr.hcl'))) {
+    for (const { used, places } of await sourceOverrides(file, await readFile(file, 'utf8'), names)) {
+      if (namesSource(used, type, name)) found.push(places.map((place) => place && { file: relative(workingDirectory, file), ...place }))
+    }
+  }
+  return found
 }
 
 /**
