@@ -268,6 +268,19 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
       problems: [{ marker: 'scirpt', says: /An argument named "scirpt" is not/, column: '5' }]
     },
     {
+      name: "each problem a provisioner's plugin finds, on the setting whose value it quotes, else on the provisioner",
+      edits: [
+        [
+          '  post-processor "manifest" {}',
+          '  provisioner "shell" {\n    inline = ["true"]\n    script = "missing.sh"\n  }\n\n  post-processor "manifest" {}'
+        ]
+      ],
+      problems: [
+        { marker: 'provisioner "shell"', says: /^Only a script file or an inline script can be specified, not both\.$/ },
+        { marker: 'missing.sh', says: /^Bad script 'missing\.sh': /, column: '14' }
+      ]
+    },
+    {
       name: "a setting the builder refuses, on its own line rather than the source block's",
       edits: [['  communicator ', '  ssh_timeout = "soon"\n  communicator ']],
       problems: [{ marker: 'ssh_timeout', says: /^error decoding 'ssh_timeout': time: invalid duration "?soon"?$/, column: '3' }]

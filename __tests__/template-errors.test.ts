@@ -10,6 +10,7 @@ import { promisify } from 'node:util'
 import { parseEventLine, RunRecord } from '../src/packer/machine-readable.js'
 import {
   locateHclBlockErrors,
+  locateHclComponentErrors,
   locateHclWarning,
   locateTemplateErrors,
   locateUndeclaredVariable,
@@ -538,6 +539,27 @@ describeWithPacker("A JSON template's variable Packer cannot work out, placed wh
     expect(await placed(withVariables({ role: 'x', token: 'none' }), { 'last.json': last }, [{ name: 'token', value: '{{vault `a/b` `c`}}' }])).toEqual([
       { message: expect.stringMatching(/^Variable "token" \(input variables\): .* at <vault `a\/b` `c`>/), text: undefined }
     ])
+  })
+})
+
+describe('locateHclComponentErrors', () => {
+  const folder = scratchFolder('hcl-component-errors-', {
+    'p.pkr.hcl': 'build {\n  sources = ["source.null.n"]\n  provisioner "shell-local" {\n    inline = ["true"]\n    script = "b.sh"\n  }\n}\n'
+  })
+
+  it("keeps a problem whole that hcl wrapped onto lines of no indent, on the provisioner when it names no setting", async () => {
+    // As Packer 1.6.6 writes it of the provisioner above.
+    const error =
+      'Error: Failed preparing provisioner-block "shell-local" ""\n\n  on p.pkr.hcl line 3:\n  (source code not available)\n\n' +
+      '1 error(s) occurred:\n\n* You may only specify one of the following options: Command, Inline, Script or\nScripts. Please consolidate these options in your config.'
+    expect(await locateHclComponentErrors(error, folder.path, join(folder.path, 'p.pkr.hcl'))).toEqual([
+      { message: expect.stringMatching(/^You may only specify .* Script or\nScripts\. Please consolidate these options in your config\.$/), file: 'p.pkr.hcl', line: 3 }
+    ])
+  })
+
+  it("leaves a plugin's HCL diagnostic inside Packer's to be annotated where it says", async () => {
+    const error = 'Error: Failed preparing provisioner-block "shell" ""\n\n  on p.pkr.hcl line 3:\n\np.pkr.hcl:5,5-11: Unsupported argument; …'
+    expect(await locateHclComponentErrors(error, folder.path, join(folder.path, 'p.pkr.hcl'))).toBeUndefined()
   })
 })
 

@@ -158,8 +158,7 @@ export function attributePositions(
 ): Promise<Array<{ line: number; column: number } | undefined>> {
   return withTree(fileName, source, (root) => {
     const top = root.namedChildren.find((child) => child.type === 'body')
-    const found = top?.namedChildren.find((child) => child.type === 'block' && child.startPosition.row === blockLine - 1)
-    const body = blockLine === 0 ? top : found?.namedChildren.find((child) => child.type === 'body')
+    const body = blockLine === 0 ? top : blockAt(top, blockLine)?.namedChildren.find((child) => child.type === 'body')
     // A setting may be written as an attribute or, where it is a block of its own, as one.
     const attributes = body?.namedChildren.filter((child) => child.type === 'attribute' || child.type === 'block') ?? []
     return names.map((name) => {
@@ -168,6 +167,38 @@ export function attributePositions(
       return writtenPosition(source, attribute.startIndex)
     })
   }).catch(() => names.map(() => undefined))
+}
+
+/**
+ * The block that begins on line `line` (1-based): a top-level one, else the one block within
+ * another that does (a build's `provisioner "shell" {`); none where two do.
+ */
+function blockAt(top: Node | undefined, line: number): Node | undefined {
+  const atLine = (child: Node): boolean => child.type === 'block' && child.startPosition.row === line - 1
+  const found = top?.namedChildren.find(atLine)
+  if (found) return found
+  const inner = (top?.descendantsOfType('block') ?? []).filter((child): child is Node => child !== null && atLine(child))
+  return inner.length === 1 ? inner[0] : undefined
+}
+
+/**
+ * Where, in the block that begins on line `blockLine`, each of `values` is written as a string
+ * of its own (`script = "b.sh"`, an entry of `scripts = ["a.sh", "b.sh"]`): the first such
+ * string's line and column; undefined for a value not written so.
+ */
+export function valuePositions(fileName: string, source: string, blockLine: number, values: string[]): Promise<Array<{ line: number; column: number } | undefined>> {
+  return withTree(fileName, source, (root) => {
+    const block = blockAt(root.namedChildren.find((child) => child.type === 'body'), blockLine)
+    const literal = (node: Node | null): node is Node => {
+      const parts = node?.namedChildren.filter((child) => child.type !== 'quoted_template_start' && child.type !== 'quoted_template_end') ?? []
+      return parts.length === 1 && parts[0].type === 'template_literal'
+    }
+    const strings = (block?.descendantsOfType('string_lit') ?? []).filter(literal)
+    return values.map((value) => {
+      const found = strings.find((node) => labelText(node) === value)
+      return found && writtenPosition(source, found.startIndex)
+    })
+  }).catch(() => values.map(() => undefined))
 }
 
 /** Where the top-level block `type "label" …` of an HCL file begins; undefined when it has none. */

@@ -563,6 +563,16 @@ export function isHclBlockError(message: string): boolean {
   return /^Error: \d+ error(\(s\)|s)? (occurred|decoding):\n/.test(message) && /^\s*on .+ line \d+/m.test(message)
 }
 
+/**
+ * Packer's error about a provisioner or post-processor block its plugin refused: `Error: Failed
+ * preparing provisioner-block "shell" ""`, the block's first line, then the plugin's problems
+ * (`2 error(s) occurred:` and a `* ` line each), as Packer 1.6.6 and 1.16.0 write it
+ * (hcl2template/types.build.provisioners.go, types.build.post-processor.go).
+ */
+export function isHclComponentError(message: string): boolean {
+  return /^Error: Failed preparing (provisioner|post-processor)-block /.test(message) && /^\d+ error(\(s\)|s)? occurred:\n\n\* /m.test(message)
+}
+
 /** Whether a name Packer wrote is one of the files it read (the template's, its variables files). */
 export type KnownFile = (name: string) => boolean
 

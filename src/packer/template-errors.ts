@@ -14,7 +14,7 @@ import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
 import { hclTemplateFiles } from '../inputs/hcl.js'
-import { hclSubject, isHclBlockError, refusedValue, unknownSource, unsetVariable, type HclSubject } from './machine-readable.js'
+import { hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
 export interface TemplateError {
@@ -36,15 +36,8 @@ export async function locateHclBlockErrors(message: string, workingDirectory: st
   const subject = isHclBlockError(message) ? hclSubject(message, readByPacker(workingDirectory, template)) : undefined
   if (!subject) return undefined
   const { file, line: blockLine } = subject
-  const problems: string[] = []
-  for (const line of message.slice(0, subject.index).split('\n').slice(1)) {
-    const bullet = /^\s*\* (.+)$/.exec(line)
-    if (bullet) problems.push(bullet[1])
-    // A problem's own further lines (`  Note: some builders used to default ssh_username …`).
-    else if (/^\s+\S/.test(line) && problems.length > 0) problems[problems.length - 1] += `\n${line}`
-    else if (line.trim() !== '') return undefined
-  }
-  if (problems.length === 0 || !file.endsWith('.pkr.hcl')) return undefined
+  const problems = listedProblems(message.slice(0, subject.index).split('\n').slice(1))
+  if (problems === undefined || !file.endsWith('.pkr.hcl')) return undefined
   // What each problem names, else begins with, else mentions (`A source_ami or
   // source_ami_filter must be specified` when `source_ami` is there but its variable is empty).
   const named = problems.map((problem) => [namedKey(problem) ?? leadingWord(problem), ...mentionedSettings(problem)])
@@ -63,6 +56,52 @@ export async function locateHclBlockErrors(message: string, workingDirectory: st
       .map((key) => [...(places[key] ? [{ file, ...places[key] }] : []), ...overrides.flatMap((override) => override[key] ?? [])])
       .find((found) => found.length > 0)
     return { message: problem, ...(sets?.length === 1 ? sets[0] : { file, line: blockLine }) }
+  })
+}
+
+/**
+ * The problems of a plugin's error list (`* ` each), or undefined when the lines hold anything
+ * else. `wrapped`: the list is a diagnostic's detail, which hcl wraps at 78 columns, so that a
+ * problem goes on in lines of no indent.
+ */
+function listedProblems(lines: string[], wrapped = false): string[] | undefined {
+  const problems: string[] = []
+  for (const line of lines) {
+    const bullet = /^\s*\* (.+)$/.exec(line)
+    if (bullet) problems.push(bullet[1])
+    // A problem's own further lines (`  Note: some builders used to default ssh_username …`).
+    else if ((wrapped ? /\S/ : /^\s+\S/).test(line) && problems.length > 0) problems[problems.length - 1] += `\n${line}`
+    else if (line.trim() !== '') return undefined
+  }
+  return problems.length === 0 ? undefined : problems
+}
+
+/**
+ * The problems of Packer's error about a provisioner or post-processor block its plugin refused
+ * (isHclComponentError), which names the block's first line: each on the setting it names or
+ * begins with, else on the value it quotes (`Bad script 'b.sh': …` of `script = "b.sh"`), else
+ * on the block; undefined when the message is not that, whole.
+ */
+export async function locateHclComponentErrors(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const subject = isHclComponentError(message) ? hclSubject(message, readByPacker(workingDirectory, template)) : undefined
+  if (!subject?.file.endsWith('.pkr.hcl')) return undefined
+  const [, ...detail] = withoutSubject(message, subject).split('\n')
+  const listed = detail.findIndex((line) => /^\d+ error(\(s\)|s)? occurred:$/.test(line))
+  const problems = listed < 0 || detail.slice(0, listed).some((line) => line.trim() !== '') ? undefined : listedProblems(detail.slice(listed + 1), true)
+  if (problems === undefined) return undefined
+  const path = resolve(workingDirectory, subject.file)
+  const text = await readFile(path, 'utf8')
+  const { attributePositions, valuePositions } = await import('../inputs/hcl-parser.js')
+  const named = problems.map((problem) => [namedKey(problem) ?? leadingWord(problem), ...mentionedSettings(problem)])
+  const quoted = problems.map((problem) => /'([^']+)'/.exec(problem)?.[1] ?? '')
+  const [places, values] = await Promise.all([
+    attributePositions(path, text, subject.line, named.flat()),
+    valuePositions(path, text, subject.line, quoted)
+  ])
+  let next = 0
+  return problems.map((problem, index) => {
+    const place = places.slice(next, (next += named[index].length)).find((found) => found !== undefined) ?? (quoted[index] ? values[index] : undefined)
+    return { message: problem, file: subject.file, ...(place ?? { line: subject.line }) }
   })
 }
 

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import { autoVarFiles, readByPacker } from '../inputs/template.js'
-import { distinctHclDiagnostics, isHclBlockError, isVariableDiagnostic, locateError, unknownSource } from '../packer/machine-readable.js'
+import { distinctHclDiagnostics, isHclBlockError, isHclComponentError, isVariableDiagnostic, locateError, unknownSource } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
 import { annotateEach, type Annotation } from './annotation.js'
@@ -40,7 +40,7 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   if (run.exitCode === 0 || run.cancelled) return annotateEach(inFileOrder(warned), afterPacker)
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own, once.
   const errors = context.templateKind === 'hcl' ? distinctHclDiagnostics(run.record.errors) : run.record.errors
-  const placeable = (error: string): boolean => isHclBlockError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined
+  const placeable = (error: string): boolean => isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined
   const failed =
     context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(placeable))
       ? await placeTemplateErrors(errors, context)
@@ -121,6 +121,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
         (listed ??= [...autoVarFiles(template), ...(context.varFiles ?? []).map((file) => resolve(directory, file))])
       const placed = async (error: string): Promise<TemplateError[] | undefined> =>
         (await located.locateHclBlockErrors(error, directory, template)) ??
+        (await located.locateHclComponentErrors(error, directory, template)) ??
         (await located.locateHclWarning(error, directory, template)) ??
         (await located.locateUnsetVariable(error, directory, template)) ??
         (await located.locateRefusedValue(error, directory, template)) ??
