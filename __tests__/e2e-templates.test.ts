@@ -468,6 +468,31 @@ describeWithPacker('templates as users write them, through the bundled action', 
         expect(row).toEqual([':x:', `${file}:1`, expect.stringContaining('invalid duration "***"')])
       }
     })
+
+    it('a sensitive value with a quote, a backslash or a tab is *** where Packer quotes it escaped', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'sensitive-json'))
+      writeFileSync(
+        join(workspace, 'quoted.json'),
+        JSON.stringify({
+          variables: { wait: '' },
+          'sensitive-variables': ['wait'],
+          builders: [
+            { type: 'amazon-ebs', region: 'us-east-1', source_ami: 'ami-0abcdef1234567890', instance_type: 't3.micro', ami_name: 'quoted', ssh_username: 'ec2-user', ssh_timeout: '{{user `wait`}}' }
+          ]
+        })
+      )
+      const json = await run(workspace, { template: 'quoted.json', command: 'validate', variables: 'wait=Qu0te"Back\\sl4sh\tT4b' })
+      expect(json.exitCode).toBe(1)
+      // Go's time package quotes it: `"` and `\` escaped, the tab as \x09.
+      expectMasked(json, ['"Qu0te\\"Back\\\\sl4sh\\x09T4b"'], ['invalid duration\n"***"'], /Qu0te|sl4sh|T4b/)
+
+      const hcl = workspaceFrom(join(fixtures, 'sensitive-hcl'))
+      // The file's line as Packer quotes it, the string escaped as written.
+      writeFileSync(join(hcl, 'wrong.pkrvars.hcl'), 'db_password = ["Qu0te\\"InAList"]\n')
+      const quoted = await run(hcl, { template: 'template.pkr.hcl', 'var-file': 'wrong.pkrvars.hcl' })
+      expect(quoted.exitCode).toBe(1)
+      expectMasked(quoted, ['db_password = ["Qu0te\\"InAList"]'], ['db_password = ["***"]'], /Qu0te|InAList/)
+    })
   })
 
   const describeRealworld = existsSync(realworld) ? describe : describe.skip

@@ -108,7 +108,10 @@ describe('the summary table of annotations', () => {
         '::add-mask::CrLine0ne',
         '::add-mask::LfLine7wo',
         '::add-mask::CrLfLine7hree',
-        '::add-mask::end'
+        '::add-mask::end',
+        // As a Packer error quotes it on one line: Go's %q, then Go's time package.
+        '::add-mask::CrLine0ne\\rLfLine7wo\\nCrLfLine7hree\\r\\nend',
+        '::add-mask::CrLine0ne\\x0dLfLine7wo\\x0aCrLfLine7hree\\x0d\\x0aend'
       ])
     })
 

@@ -12,18 +12,39 @@ const known = new Set<string>()
  * line by line, and ends a line at `\n`, `\r\n` or a lone `\r`. A value holding a `\n` or `\r`
  * as two characters (a key kept on one line) is also registered as the log shows it: Packer's
  * machine-readable output writes a line break as those two characters, and the log turns them
- * back into one, whichever they were.
+ * back into one, whichever they were. A value Packer quotes escaped is registered as quoted too.
  */
 export function maskValues(values: string[]): void {
   for (const value of values) {
-    const shown = unescapeField(value)
-    const forms = shown === value ? [value] : [value, shown]
+    const written = [value, ...quotedForms(value)]
+    const forms = [...new Set(written.flatMap((form) => [form, unescapeField(form)]))]
     for (const secret of forms.flatMap((form) => [form, ...form.split(/\r\n|\r|\n/)])) {
       if (secret.trim() === '' || known.has(secret)) continue
       known.add(secret)
       core.setSecret(secret)
     }
   }
+}
+
+/**
+ * The value as it stands between the quotes of a string that escapes it, where that differs:
+ * Packer's errors quote a value as Go does (`"` and `\` escaped, a tab as `\t`; Go's time
+ * package writes each byte of a control or non-ASCII character as `\x09`), and an HCL2
+ * diagnostic quotes the line of the file, where a string is escaped as in JSON. The runner
+ * masks only the value as registered, so each of these would show in clear.
+ */
+function quotedForms(value: string): string[] {
+  const chars = [...value]
+  const control = (char: string): boolean => char < ' ' || char === '\x7f'
+  if (!chars.some((char) => char === '"' || char === '\\' || control(char) || char > '\x7f')) return []
+  const hex = (char: string): string => [...Buffer.from(char)].map((byte) => `\\x${byte.toString(16).padStart(2, '0')}`).join('')
+  const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' }
+  const quoted = (escape: (char: string) => string | undefined): string =>
+    chars.map((char) => (char === '"' || char === '\\' ? `\\${char}` : (escape(char) ?? char))).join('')
+  const goQuoted = quoted((char) => (control(char) ? (named[char] ?? hex(char)) : undefined))
+  const goTimeQuoted = quoted((char) => (control(char) || char > '\x7f' ? hex(char) : undefined))
+  const jsonQuoted = JSON.stringify(value).slice(1, -1)
+  return [...new Set([goQuoted, goTimeQuoted, jsonQuoted])].filter((form) => form !== value)
 }
 
 /** The text with every secret registered so far shown as `***`, as the runner shows it. */
