@@ -7,7 +7,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFil
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { asTheRunnerShowsIt, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { describeWithPacker, packer as realPacker, packerVersion } from './support/runtimes.js'
 
 interface BadInput {
@@ -23,7 +23,15 @@ interface BadInput {
   file?: string
   /** The line and column in that file, when the problem is about one place in it. */
   at?: { line: string; col: string }
+  /**
+   * A secret in the inputs, and whether the runner knows it (from the workflow's secrets): not
+   * even its start shows in the log as the runner shows it.
+   */
+  secret?: { value: string; runnerKnows: boolean }
 }
+
+// As long as a token, and longer than a message would quote of a line.
+const runnerSecret = `R7nnerKnows${'x9'.repeat(120)}`
 
 const json = { 'working-directory': 'json' }
 const hcl = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }
@@ -46,6 +54,7 @@ const cases: BadInput[] = [
   { name: 'a var-file with another extension that is not JSON', inputs: { ...json, 'var-file': 'vars.txt' }, files: { 'json/vars.txt': 'aws_region=us-east-1' }, says: /^var-file: json\/vars\.txt is not valid JSON/ },
   { name: 'an HCL2 var-file whose extension Packer cannot guess', inputs: { ...hcl, 'var-file': 'prod.tfvars' }, files: { 'hcl2/prod.tfvars': 'aws_region = "us-east-1"\n' }, says: /^var-file: expected a variables file whose name ends in \.hcl or \.json, found "prod\.tfvars"/, file: 'hcl2/prod.tfvars' },
   { name: 'a variables line without =', inputs: { ...json, variables: 'aws_region' }, says: /^variables: expected NAME=VALUE with a variable name, found "aws_region"/ },
+  { name: 'a variables line without =, holding a secret', inputs: { ...json, variables: `db_password ${runnerSecret}` }, says: /^variables: expected NAME=VALUE with a variable name, found "db_password R7nnerKnows/, secret: { value: runnerSecret, runnerKnows: true } },
   { name: 'a variables line with a name an HCL2 template cannot declare', inputs: { ...hcl, variables: 'aws.region=us-east-1' }, says: /^variables: expected NAME=VALUE with a variable name, found "aws\.region", which an HCL2 template cannot declare/ },
   // Builds
   { name: 'only with a build the template lacks', inputs: { ...json, only: 'web' }, says: /^only: the template has no build named "web" \(its builds: amazon-ebs\)/ },
@@ -79,6 +88,7 @@ const cases: BadInput[] = [
   { name: 'a tag key with #', inputs: { ...json, tags: 'Cost#center=42' }, says: /^tags: a tag key may hold letters, numbers, spaces and \+ - = \. _ : \/ @, found "#"/ },
   { name: 'a tag key given twice', inputs: { ...json, tags: 'Team=a\nTeam=b' }, says: /^tags: the key "Team" is given twice/ },
   { name: 'a tag key of 129 characters', inputs: { ...json, tags: `${'k'.repeat(129)}=v` }, says: /^tags: a tag key must be 1 to 128 characters, found 129/ },
+  { name: 'a tags line with no key, its value a secret', inputs: { ...json, tags: `=${runnerSecret}` }, says: /^tags: a tag key must be 1 to 128 characters, found 0 in "=R7nnerKnows/, secret: { value: runnerSecret, runnerKnows: true } },
   { name: 'a tag value of 257 characters', inputs: { ...json, tags: `Notes=${'v'.repeat(257)}` }, says: /^tags: the value of "Notes" must be at most 256 characters, found 257/ },
   { name: '50 tags plus the provenance tags', inputs: { ...json, tags: Array.from({ length: 50 }, (_, i) => `Tag${i}=v`).join('\n') }, says: /^tags: EC2 allows at most 50 tags on an AMI or snapshot, found 61 \(50 from tags \+ 7 provenance tags \+ 4 of the action's own \(ImageFamily, BuildFingerprint, BuildSet, PackerBuild\)/ },
   // Fingerprint: the patterns are checked; nothing is globbed for refused inputs
@@ -164,6 +174,10 @@ describeWithPacker('bad input through the bundled action', () => {
     expect(result.stdout).not.toContain('::debug::Search path')
     // A secret never reaches the log, even in the message about it.
     expect(result.stdout).not.toContain('ghp_')
+    if (badInput.secret) {
+      const { value, runnerKnows } = badInput.secret
+      expect(asTheRunnerShowsIt(result, runnerKnows ? [value] : []).log).not.toContain(value.slice(0, 11))
+    }
   })
 
   it('no case reached the EC2 endpoint', () => {

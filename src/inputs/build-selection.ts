@@ -26,7 +26,8 @@ export function readVariables(reader: InputReader): Variables {
     const equals = line.indexOf('=')
     const name = equals < 0 ? '' : line.slice(0, equals).trim()
     if (name === '') {
-      reader.problem(`variables: expected NAME=VALUE with a variable name, found "${line.slice(0, 40)}"`)
+      // The line whole: a secret in it that the runner knows is masked only when it shows whole.
+      reader.problem(`variables: expected NAME=VALUE with a variable name, found "${line}"`)
       continue
     }
     // Spaces around the = are ignored, as in tags: the line itself is already trimmed.

@@ -81,7 +81,8 @@ export function tagProblem(key: string, value: string, line: string): string | u
   const keyLength = [...key].length
   const valueLength = [...value].length
   if (keyLength === 0 || keyLength > maxTagKeyLength) {
-    return `tags: a tag key must be 1 to ${maxTagKeyLength} characters, found ${keyLength} in "${line.slice(0, 200)}"`
+    // The line whole: a secret in its value that the runner knows is masked only when it shows whole.
+    return `tags: a tag key must be 1 to ${maxTagKeyLength} characters, found ${keyLength} in "${line}"`
   }
   if (key.toLowerCase().startsWith('aws:')) return `tags: the "aws:" prefix is reserved for AWS, found key "${key}"`
   if (!tagKeyCharacters.test(key)) {
