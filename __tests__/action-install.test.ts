@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import * as openpgp from 'openpgp'
 import { standInExecutable } from '../test-support/packer-stand-in/index.js'
 import { startReleasesMirror, type ReleasesMirror } from '../test-support/releases-mirror/index.js'
-import { runAction, type ActionRun } from './support/action-process.js'
+import { asTheRunnerShowsIt, runAction, type ActionRun } from './support/action-process.js'
 
 const releasedPacker = (version: string): string => standInExecutable(version)
 
@@ -126,4 +126,22 @@ describe('packer-version: latest with no Packer on the runner', () => {
     expect(none.exitCode).toBe(1)
     expect(none.errors.at(-1)?.message).toMatch(/>=2/)
   })
+
+  it("masks the password of a mirror's URL in every line that names it, a download's and a failed one's", async () => {
+    const withCredentials = (url: string, password: string): string => url.replace('://', `://ci:${password}@`)
+    // Percent-encoded, as a URL has it.
+    const installed = await run({ 'packer-releases-url': withCredentials(mirror.url, 'M1rr0r%2FPa55') })
+    expect(installed.exitCode).toBe(0)
+    expect(installed.stdout).toContain(`from ${withCredentials(mirror.url, 'M1rr0r%2FPa55')}/packer/1.11.2`)
+    const shown = asTheRunnerShowsIt(installed).log
+    expect(shown).toContain('from http://ci:***@127.0.0.1')
+    expect(shown).not.toContain('Pa55')
+
+    // Nothing listens on port 1: the failure names the URL.
+    // (Without a %, which an annotation's text escapes: the runner masks the text unescaped.)
+    const unreachable = await run({ 'packer-releases-url': withCredentials('http://127.0.0.1:1', 'M1rr0rPa55') })
+    expect(unreachable.exitCode).toBe(1)
+    expect(unreachable.errors.at(-1)?.message).toContain('http://ci:M1rr0rPa55@127.0.0.1:1/packer/index.json')
+    expect(asTheRunnerShowsIt(unreachable).log).not.toContain('Pa55')
+  }, 60_000)
 })

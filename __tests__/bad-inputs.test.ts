@@ -66,6 +66,7 @@ const cases: BadInput[] = [
   { name: 'an unquoted 1.10 that YAML turned into 1.1', inputs: { ...json, 'packer-version': '1.1' }, says: /^packer-version: "1\.1" asks for a Packer older than 1\.5\.0.*write '1\.10'/ },
   { name: 'a Packer too old for the action', inputs: { ...json, 'packer-version': '0.12.3' }, says: /^packer-version: "0\.12\.3" asks for a Packer older than 1\.5\.0/ },
   { name: 'a releases URL that is not http(s)', inputs: { ...json, 'packer-releases-url': 'ftp://mirror.example.com' }, says: /^packer-releases-url: expected an http\(s\) URL, found "ftp:\/\/mirror\.example\.com"/ },
+  { name: 'a releases URL with credentials that is not http(s)', inputs: { ...json, 'packer-releases-url': 'ftp://mirror:M1rr0rPa55w0rd@mirror.example.com' }, says: /^packer-releases-url: expected an http\(s\) URL, found "ftp:\/\/mirror:M1rr0rPa55w0rd@mirror\.example\.com"/, secret: { value: 'M1rr0rPa55w0rd', runnerKnows: false } },
   { name: 'a releases URL that is not a URL', inputs: { ...json, 'packer-releases-url': 'mirror.example.com' }, says: /^packer-releases-url: expected an http\(s\) URL/ },
   { name: 'a signing key that is not an armored key', inputs: { ...json, 'packer-signing-key': 'C874011F0AB405110D02105534365D9472D7468F' }, says: /^packer-signing-key: expected an ASCII-armored PGP public key/ },
   { name: 'a plugins line that is not a source', inputs: { ...json, plugins: 'amazon latest please' }, says: /^plugins: expected SOURCE or SOURCE@CONSTRAINT per line/ },

@@ -3,10 +3,13 @@
 // input checks and their report.
 import * as core from '@actions/core'
 import { InputError, readInputs, type Inputs } from './inputs/index.js'
+import { releasesUrlSecrets } from './inputs/packer.js'
 import { reportInputProblems } from './report/input-problems.js'
 
 /** The inputs when they are valid; undefined, with every problem reported, when they are not. */
 export async function checkedInputs(): Promise<Inputs | undefined> {
+  // Before anything can quote them: a problem with the input, or a download from the mirror.
+  for (const secret of releasesUrlSecrets(core.getInput('packer-releases-url'))) core.setSecret(secret)
   try {
     const inputs = await readInputs((name) => core.getInput(name))
     if (inputs.githubToken) core.setSecret(inputs.githubToken)

@@ -92,6 +92,25 @@ function readReleasesUrl(reader: InputReader): string {
   return defaultReleasesUrl
 }
 
+/**
+ * The credentials written into packer-releases-url (`https://user:password@mirror`), as written
+ * and decoded: the password, or the user when there is none (a token given as the user). Every
+ * message about the release index or a download names the URL, as does a problem with it.
+ */
+export function releasesUrlSecrets(input: string): string[] {
+  const userinfo = /^[^:/?#]*:\/\/([^/?#]*)@/.exec(input.trim())?.[1] ?? ''
+  const colon = userinfo.indexOf(':')
+  const secret = colon < 0 ? userinfo : userinfo.slice(colon + 1)
+  if (secret === '') return []
+  let decoded = secret
+  try {
+    decoded = decodeURIComponent(secret)
+  } catch {
+    // Not percent-encoded as a URL would be: only as written, then.
+  }
+  return [...new Set([secret, decoded])]
+}
+
 /** OpenPGP is loaded only when a key is given: most runs trust HashiCorp's pinned key. */
 async function readSigningKey(reader: InputReader): Promise<SigningKey | undefined> {
   const armored = reader.text('packer-signing-key')
