@@ -643,6 +643,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       namesMayHoldComma: false,
       postProcessorNames: ['manifest'],
       otherManifestOutputs: [],
+      manifestFolders: [],
       references: [],
       unreadable: [],
       problems: [],
@@ -760,6 +761,30 @@ build {
       manifest: join(directory, 'first/manifest.json'),
       otherManifestOutputs: [join(directory, 'second/manifest.json')]
     })
+  })
+
+  it('reads the folder of each manifest output that only Packer knows whole, where the folder is known', async () => {
+    writeFileSync(
+      join(directory, 'build.pkr.hcl'),
+      `locals {
+  out = "\${path.root}/images"
+}
+build {
+  sources = ["source.null.x"]
+  post-processor "manifest" { output = "\${local.out}/\${source.name}.json" }
+  post-processors {
+    post-processor "manifest" { output = "builds/\${build.name}-\${source.name}-manifest.json" }
+  }
+  post-processor "manifest" { output = "per-source/\${source.name}/manifest.json" }
+  post-processor "manifest" { output = "stamped/{{timestamp}}.json" }
+  post-processor "manifest" { output = "\${source.name}.json" }
+  post-processor "manifest" { output = "known/manifest.json" }
+}
+`
+    )
+    const read = await readInFolder('.')
+    expect(read).toMatchObject({ manifestUnknown: '${local.out}/${source.name}.json', otherManifestOutputs: [join(directory, 'known/manifest.json')] })
+    expect(read.manifestFolders.sort()).toEqual([join(directory, 'builds'), join(directory, 'images'), join(directory, 'stamped')])
   })
 
   it('reads a manifest path made of path.root, path.cwd, locals and variables, for a folder or a file', async () => {

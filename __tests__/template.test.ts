@@ -63,6 +63,26 @@ describe('describeJsonTemplate', () => {
     expect(info).toMatchObject({ manifestOutput: undefined, manifestOutputUnknown: undefined, otherManifestOutputs: ['out/web.json'] })
   })
 
+  it("reads the folder of each manifest output that only the build knows whole, where the folder is known", () => {
+    const info = describeJsonTemplate(
+      {
+        builders: [{ type: 'amazon-ebs', name: 'web' }],
+        'post-processors': [
+          { type: 'manifest', output: 'manifests/{{build_name}}.json' },
+          [{ type: 'manifest', output: '{{user `dir`}}/m-{{ isotime "2006/01/02" }}.json' }],
+          { type: 'manifest', output: 'out/{{build_type}}/{{timestamp}}.json' },
+          { type: 'manifest', output: '{{timestamp}}.json' },
+          { type: 'manifest', output: '{{user `other`}}/m-{{build_name}}.json' }
+        ]
+      },
+      new Map([['dir', 'out']])
+    )
+    expect(info).toMatchObject({ manifestOutputUnknown: 'manifests/{{build_name}}.json', otherManifestOutputs: [] })
+    // The third's folder is the build's own, the fourth's the working directory, and the fifth's
+    // a variable nothing sets.
+    expect(info.manifestFolders).toEqual(['manifests', 'out'])
+  })
+
   it('names builds, post-processor types and the manifest output', () => {
     const info = describeJsonTemplate({
       builders: [{ type: 'amazon-ebs' }, { type: 'amazon-ebs', name: 'arm' }],
@@ -76,6 +96,7 @@ describe('describeJsonTemplate', () => {
       postProcessorTypes: ['shell-local', 'manifest'],
       postProcessorNames: ['shell-local', 'manifest'],
       otherManifestOutputs: [],
+      manifestFolders: [],
       provisionerTypes: [],
       manifestOutput: 'out/manifest.json',
       sensitiveVariables: [],

@@ -4,7 +4,7 @@
 // inputs before it loads this module, so a run with a bad input loads none of the job.
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { errorMessage } from './common/errors.js'
 import { workspaceRelative } from './common/paths.js'
 import { stoppedAtDeadline } from './common/waiting.js'
@@ -651,7 +651,9 @@ async function build(
 ): Promise<{ run: PackerRun; amis: Ami[]; runUuid: string }> {
   const manifests = [...new Set([inputs.manifest, ...inputs.otherManifestOutputs.map((output) => resolve(inputs.workingDirectory, output))])]
   const runsBefore = manifests.map(manifestRunUuid)
-  for (const createdDirectory of new Set(manifests.map(prepareManifestDirectory))) {
+  // A manifest only Packer can name (one per build, say) still goes to a folder known now.
+  const folders = [...manifests.map((path) => dirname(path)), ...inputs.manifestFolders.map((folder) => resolve(inputs.workingDirectory, folder))]
+  for (const createdDirectory of new Set(folders.map(prepareManifestDirectory))) {
     if (createdDirectory) {
       core.info(`Created ${createdDirectory} for the manifest: Packer's manifest post-processor needs it to exist.`)
     }

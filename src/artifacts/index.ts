@@ -1,7 +1,6 @@
 // Which AMIs this run built: from the manifest file when this run wrote to it, and from the
 // artifacts Packer announced on its output (for builds the manifest does not cover).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { amisFromAnnouncedArtifacts, parseManifest, type Ami } from './manifest.js'
 import type { AnnouncedArtifact } from '../packer/machine-readable.js'
 
@@ -135,12 +134,11 @@ function fullBuildName(ami: Ami, fromOutput: Ami[], buildNames: string[]): strin
 }
 
 /**
- * Creates the directory the manifest is written to, if it is missing: Packer's manifest
+ * Creates a directory a manifest is written to, if it is missing: Packer's manifest
  * post-processor does not, and when it fails, Packer deregisters the AMIs the build made.
  * Returns the directory created, if any.
  */
-export function prepareManifestDirectory(manifestPath: string): string | undefined {
-  const directory = dirname(manifestPath)
+export function prepareManifestDirectory(directory: string): string | undefined {
   if (existsSync(directory)) return undefined
   mkdirSync(directory, { recursive: true })
   return directory

@@ -8,7 +8,7 @@ import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import { checkExistingManifest } from './manifest.js'
 import { isRecord, stringsOf } from '../common/values.js'
-import type { Reference } from './hcl-parser.js'
+import type { Reference, StringPart } from './hcl-parser.js'
 import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
 import {
   builderPathSettings,
@@ -95,7 +95,11 @@ export async function hclStringValue(expression: string, scope: HclScope, depth 
   const literal = literalText(expression)
   if (literal !== undefined) return literal
   const parts = await stringParts(expression)
-  if (!parts) return undefined
+  return parts ? partsValue(parts, scope, depth) : undefined
+}
+
+/** A string's parts (stringParts) evaluated as hclStringValue does. */
+async function partsValue(parts: StringPart[], scope: HclScope, depth: number): Promise<string | undefined> {
   let text = ''
   for (const part of parts) {
     if ('other' in part) return undefined
@@ -184,6 +188,29 @@ async function otherManifestOutputs(files: HclBody[], scope: HclScope, workingDi
     if (value) paths.push(resolve(workingDirectory, value))
   }
   return paths
+}
+
+/**
+ * The folder of each manifest post-processor's `output` that only Packer knows whole
+ * (`manifests/${source.name}.json`), absolute, where the folder is known: its text up to the
+ * last `/` outside an interpolation. Packer's manifest post-processor does not make it, and when
+ * it cannot write, Packer deregisters the build's AMIs.
+ */
+async function manifestFolders(files: HclBody[], scope: HclScope, workingDirectory: string): Promise<string[]> {
+  const { literalText, stringParts } = await import('./hcl-parser.js')
+  const folders: string[] = []
+  for (const output of hclManifestOutputs(files)) {
+    if (output === undefined || (await hclStringValue(output, scope)) !== undefined) continue
+    const literal = literalText(output)
+    const parts = literal === undefined ? await stringParts(output) : [{ literal }]
+    const last = parts?.findLastIndex((part) => 'literal' in part && part.literal.includes('/')) ?? -1
+    if (!parts || last < 0) continue
+    const text = (parts[last] as { literal: string }).literal
+    const folderParts = [...parts.slice(0, last), { literal: text.slice(0, text.lastIndexOf('/')) }]
+    const folder = await partsValue(folderParts, scope, 0)
+    if (folder) folders.push(resolve(workingDirectory, folder))
+  }
+  return folders
 }
 
 /**
@@ -586,6 +613,8 @@ export interface HclTemplate {
   buildCount?: number
   /** Where the other manifest post-processors write, absolute, where that is known (see Inputs). */
   otherManifestOutputs: string[]
+  /** The folders of the manifest outputs only Packer knows whole, absolute, where known (see Inputs). */
+  manifestFolders: string[]
   /** The post-processors by name, or type when unnamed; undefined when only Packer knows a name. */
   postProcessorNames?: string[]
   /** A build block names a build of its own (`source "TYPE.NAME" { name = … }`). */
@@ -689,6 +718,7 @@ export async function readHclTemplate(
   return {
     ...(await hclManifestFile(files, scope, request)),
     otherManifestOutputs: await otherManifestOutputs(files, scope, request.workingDirectory),
+    manifestFolders: await manifestFolders(files, scope, request.workingDirectory),
     sensitiveVariables: [...hclSensitiveVariables(files).keys()],
     sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])],
     sensitiveUnknown: sensitiveLocals.unknown,
@@ -781,6 +811,7 @@ export function withHclTemplate(inputs: Inputs, template: HclTemplate): Inputs {
     manifest: template.manifest,
     manifestUnknown: template.manifestUnknown,
     otherManifestOutputs: template.otherManifestOutputs,
+    manifestFolders: template.manifestFolders,
     sensitiveVariables: template.sensitiveVariables,
     sensitiveValues: template.sensitiveValues,
     ...sortReferences(template.references, inputs.workspace)

@@ -73,6 +73,12 @@ export interface TemplateFiles extends ReferencedPaths {
    * build, relative to the working directory or absolute: their folders are made too.
    */
   otherManifestOutputs: string[]
+  /**
+   * The folders of the template's manifest post-processors whose `output` only Packer knows
+   * whole, where the folder is known, relative to the working directory or absolute: made
+   * before the build too.
+   */
+  manifestFolders: string[]
   /** True when input manifest named the file (else it came from the template or the default). */
   manifestGiven: boolean
   /**
@@ -109,6 +115,7 @@ interface TemplateDescription extends ReferencedPaths {
   manifestOutput?: string
   manifestOutputUnknown?: string
   otherManifestOutputs: string[]
+  manifestFolders: string[]
   variablesWarnings: string[]
   undeclaredVariables: UndeclaredVariable[]
 }
@@ -134,6 +141,7 @@ const nothingKnown: TemplateDescription = {
   sensitiveValues: [],
   sensitiveUnknown: [],
   otherManifestOutputs: [],
+  manifestFolders: [],
   variablesWarnings: [],
   undeclaredVariables: [],
   ...noReferences
@@ -301,6 +309,7 @@ function describeJson(
       manifestOutput: info.manifestOutput,
       manifestOutputUnknown: info.manifestOutputUnknown,
       otherManifestOutputs: info.otherManifestOutputs,
+      manifestFolders: info.manifestFolders,
       variablesWarnings,
       undeclaredVariables: undeclaredJsonVariables(parsed, values),
       ...sortReferences(jsonTemplateReferences(parsed, values, context, { file: path, workingDirectory }), reader.workspace)

@@ -357,6 +357,11 @@ export interface JsonTemplateInfo {
   manifestOutputUnknown?: string
   /** The `output` of each other manifest post-processor that is known before the build and not empty. */
   otherManifestOutputs: string[]
+  /**
+   * The folder of each manifest post-processor's `output` that only the build knows whole
+   * (`manifests/{{build_name}}.json`), where the folder itself is known before it.
+   */
+  manifestFolders: string[]
   /** The names `sensitive-variables` lists: their values stay out of the fingerprint. */
   sensitiveVariables: string[]
   /** Values of the variables listed in `sensitive-variables`, as far as they are known. */
@@ -402,24 +407,14 @@ export function describeJsonTemplate(
   }
   const postProcessorTypes: string[] = []
   const postProcessorNames: string[] = []
-  const otherManifestOutputs: string[] = []
-  let manifests = 0
-  let manifestOutput: string | undefined
-  let manifestOutputUnknown: string | undefined
+  const manifestOutputs: unknown[] = []
   for (const definition of definitions) {
     const type = typeof definition === 'string' ? definition : definition?.type
     if (typeof type !== 'string') continue
     postProcessorTypes.push(type)
     const name = typeof definition === 'object' ? definition.name : undefined
     postProcessorNames.push(typeof name === 'string' && name !== '' ? name : type)
-    if (type !== 'manifest') continue
-    const output = typeof definition === 'object' ? definition.output : undefined
-    // An empty output is Packer's default, packer-manifest.json.
-    const resolved = typeof output === 'string' && output !== '' ? resolveUserVariables(output, variables, context) : ''
-    if (manifests++ > 0) {
-      if (resolved) otherManifestOutputs.push(resolved)
-    } else if (resolved === undefined) manifestOutputUnknown = output as string
-    else manifestOutput = resolved || undefined
+    if (type === 'manifest') manifestOutputs.push(typeof definition === 'object' ? definition.output : undefined)
   }
 
   return {
@@ -427,11 +422,50 @@ export function describeJsonTemplate(
     postProcessorTypes: [...new Set(postProcessorTypes)],
     postProcessorNames: [...new Set(postProcessorNames)],
     provisionerTypes: typesOf(provisioners),
-    manifestOutput,
-    manifestOutputUnknown,
-    otherManifestOutputs,
+    ...manifestsOf(manifestOutputs, variables, context),
     ...sensitiveValuesOf(sensitive, variables, context)
   }
+}
+
+/** Where the manifest post-processors write, from each one's `output` in the template's order. */
+function manifestsOf(
+  outputs: unknown[],
+  variables: UserVariables,
+  context: TemplateContext
+): Pick<JsonTemplateInfo, 'manifestOutput' | 'manifestOutputUnknown' | 'otherManifestOutputs' | 'manifestFolders'> {
+  const otherManifestOutputs: string[] = []
+  const manifestFolders: string[] = []
+  let manifestOutput: string | undefined
+  let manifestOutputUnknown: string | undefined
+  outputs.forEach((output, index) => {
+    // An empty output is Packer's default, packer-manifest.json.
+    const resolved = typeof output === 'string' && output !== '' ? resolveUserVariables(output, variables, context) : ''
+    const folder = resolved === undefined ? jsonManifestFolder(output as string, variables, context) : undefined
+    if (folder) manifestFolders.push(folder)
+    if (index > 0) {
+      if (resolved) otherManifestOutputs.push(resolved)
+    } else if (resolved === undefined) manifestOutputUnknown = output as string
+    else manifestOutput = resolved || undefined
+  })
+  return { manifestOutput, manifestOutputUnknown, otherManifestOutputs, manifestFolders }
+}
+
+/**
+ * The folder of a manifest `output` whose file only the build knows (`{{build_name}}`,
+ * `{{timestamp}}`): its text up to the last `/` outside a `{{ … }}`, filled in, when that is
+ * known. Packer's manifest post-processor does not make it, and when it cannot write, Packer
+ * deregisters the build's AMIs.
+ */
+function jsonManifestFolder(output: string, variables: UserVariables, context: TemplateContext): string | undefined {
+  let folderEnd = -1
+  for (let index = 0; index < output.length; index++) {
+    if (output.startsWith('{{', index)) {
+      const close = output.indexOf('}}', index + 2)
+      if (close < 0) return undefined
+      index = close + 1
+    } else if (output[index] === '/') folderEnd = index
+  }
+  return folderEnd > 0 ? resolveUserVariables(output.slice(0, folderEnd), variables, context) : undefined
 }
 
 /** Each builder's type and build name; throws when there are none, or one has no type. */
