@@ -317,17 +317,28 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(readdirSync(join(workspace, 'manifests')).sort()).toEqual(['.keep', 'web.json', 'worker.json'])
     })
 
-    it('a manifest per build, named by a build-time field, in a folder not there before: every AMI kept, tagged and listed (JSON and HCL2)', async () => {
+    it('a manifest per build, named by a build-time field, in folders not there before: every AMI kept, tagged and listed (JSON and HCL2)', async () => {
       const json = workspaceFrom(join(fixtures, 'json-build-manifests'))
       const perBuild = await expectBuilt(json, { template: 'image.json', tags: 'team=images' }, { builds: ['web', 'worker'] })
-      expect(perBuild.result.stdout).toContain(`Created ${join(json, 'manifests')} for the manifest`)
+      for (const folder of ['manifests', 'images/web', 'images/worker']) {
+        expect(perBuild.result.stdout).toContain(`Created ${join(json, folder)} for the manifest`)
+      }
       expect(readdirSync(join(json, 'manifests')).sort()).toEqual(['web.json', 'worker.json'])
+      expect(readdirSync(join(json, 'images', 'web'))).toEqual(['manifest.json'])
+
       const hcl = workspaceFrom(join(fixtures, 'hcl-source-manifests'))
       rmSync(join(hcl, 'manifests'), { recursive: true })
       const perSource = await expectBuilt(hcl, { template: 'image.pkr.hcl', tags: 'team=images' }, { builds: ['amazon-ebs.web', 'amazon-ebs.worker'] })
       expect(perSource.result.stdout).toContain(`Created ${join(hcl, 'manifests')} for the manifest`)
       expect(readdirSync(join(hcl, 'manifests')).sort()).toEqual(['web.json', 'worker.json'])
-      for (const { builds } of [perBuild, perSource]) {
+
+      const named = workspaceFrom(join(fixtures, 'hcl-build-manifests'))
+      const perBlock = await expectBuilt(named, { template: 'image.pkr.hcl', tags: 'team=images' }, {
+        builds: ['release.amazon-ebs.web', 'release.amazon-ebs.worker']
+      })
+      for (const source of ['web', 'worker']) expect(readdirSync(join(named, 'builds', 'amazon-ebs', source))).toEqual(['manifest.json'])
+
+      for (const { builds } of [perBuild, perSource, perBlock]) {
         for (const byRegion of Object.values(builds)) {
           for (const [region, amiId] of Object.entries(byRegion)) {
             const image = endpoint.images(region).find((candidate) => candidate.imageId === amiId)

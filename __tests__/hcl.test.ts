@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import type { Inputs } from '../src/inputs/index.js'
@@ -763,28 +763,48 @@ build {
     })
   })
 
-  it('reads the folder of each manifest output that only Packer knows whole, where the folder is known', async () => {
+  it('reads the folder of each manifest output that only Packer knows whole, for each build, where the folder is known', async () => {
     writeFileSync(
       join(directory, 'build.pkr.hcl'),
       `locals {
   out = "\${path.root}/images"
 }
 build {
-  sources = ["source.null.x"]
-  post-processor "manifest" { output = "\${local.out}/\${source.name}.json" }
+  name    = "release"
+  sources = ["source.amazon-ebs.web", source.amazon-ebssurrogate.arm]
+  source "amazon-ebs.gpu" {
+    name = "cuda"
+  }
+  source "amazon-ebs.\${var.distro}" {}
+  post-processor "manifest" { output = "\${local.out}/m-\${formatdate("YYYY/MM", timestamp())}.json" }
   post-processors {
     post-processor "manifest" { output = "builds/\${build.name}-\${source.name}-manifest.json" }
   }
   post-processor "manifest" { output = "per-source/\${source.name}/manifest.json" }
-  post-processor "manifest" { output = "stamped/{{timestamp}}.json" }
+  post-processor "manifest" { output = "by-type/\${source.type}/{{timestamp}}.json" }
   post-processor "manifest" { output = "\${source.name}.json" }
+  post-processor "manifest" { output = "\${uuidv4()}/manifest.json" }
   post-processor "manifest" { output = "known/manifest.json" }
+}
+build {
+  name    = "nightly"
+  sources = ["source.amazon-ebs.web"]
+  post-processor "manifest" { output = "\${build.name}/\${source.name}/manifest.json" }
 }
 `
     )
     const read = await readInFolder('.')
-    expect(read).toMatchObject({ manifestUnknown: '${local.out}/${source.name}.json', otherManifestOutputs: [join(directory, 'known/manifest.json')] })
-    expect(read.manifestFolders.sort()).toEqual([join(directory, 'builds'), join(directory, 'images'), join(directory, 'stamped')])
+    expect(read).toMatchObject({ manifestUnknown: expect.stringMatching(/^\$\{local\.out\}\/m-/), otherManifestOutputs: [join(directory, 'known/manifest.json')] })
+    expect(read.manifestFolders.map((folder) => relative(directory, folder)).sort()).toEqual([
+      'builds',
+      'by-type/amazon-ebs',
+      'by-type/amazon-ebssurrogate',
+      'images',
+      'per-source/arm',
+      'per-source/cuda',
+      'per-source/web',
+      'nightly/web'
+    ].sort())
   })
 
   it('reads a manifest path made of path.root, path.cwd, locals and variables, for a folder or a file', async () => {

@@ -63,24 +63,31 @@ describe('describeJsonTemplate', () => {
     expect(info).toMatchObject({ manifestOutput: undefined, manifestOutputUnknown: undefined, otherManifestOutputs: ['out/web.json'] })
   })
 
-  it("reads the folder of each manifest output that only the build knows whole, where the folder is known", () => {
+  it("reads the folder of each manifest output that only the build knows whole, for each build, where the folder is known", () => {
     const info = describeJsonTemplate(
       {
-        builders: [{ type: 'amazon-ebs', name: 'web' }],
+        builders: [{ type: 'amazon-ebs', name: 'web' }, { type: 'amazon-ebssurrogate', name: '{{user `os`}}-arm' }],
         'post-processors': [
           { type: 'manifest', output: 'manifests/{{build_name}}.json' },
           [{ type: 'manifest', output: '{{user `dir`}}/m-{{ isotime "2006/01/02" }}.json' }],
-          { type: 'manifest', output: 'out/{{build_type}}/{{timestamp}}.json' },
+          { type: 'manifest', output: 'images/{{ build_name }}/{{timestamp}}.json' },
+          { type: 'manifest', output: 'by-type/{{build_type}}/m.json' },
           { type: 'manifest', output: '{{timestamp}}.json' },
           { type: 'manifest', output: '{{user `other`}}/m-{{build_name}}.json' }
         ]
       },
-      new Map([['dir', 'out']])
+      new Map([['dir', 'out'], ['os', 'debian']])
     )
     expect(info).toMatchObject({ manifestOutputUnknown: 'manifests/{{build_name}}.json', otherManifestOutputs: [] })
-    // The third's folder is the build's own, the fourth's the working directory, and the fifth's
-    // a variable nothing sets.
-    expect(info.manifestFolders).toEqual(['manifests', 'out'])
+    // The fifth's folder is the working directory, and the sixth's a variable nothing sets.
+    expect(info.manifestFolders).toEqual([
+      'manifests',
+      'out',
+      'images/web',
+      'images/debian-arm',
+      'by-type/amazon-ebs',
+      'by-type/amazon-ebssurrogate'
+    ])
   })
 
   it('names builds, post-processor types and the manifest output', () => {

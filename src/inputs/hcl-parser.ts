@@ -573,8 +573,11 @@ export function literalText(template: string): string | undefined {
   return unescape(template, { literalOnly: true })
 }
 
-/** The references a string's part may be that the action can know before Packer runs. */
-export type Reference = { var: string } | { local: string } | { path: string } | { env: string }
+/**
+ * The references a string's part may be that the action can know before Packer runs; `source.*`
+ * and `build.*` only for a build's own settings.
+ */
+export type Reference = { var: string } | { local: string } | { path: string } | { env: string } | { source: string } | { build: string }
 
 /**
  * A part of a string as the action evaluates it: literal text, a reference (`var.NAME`,
@@ -615,7 +618,7 @@ function interpolated(node: Node): StringPart {
   if (expression?.childCount === 2 && root?.type === 'variable_expr' && attribute?.type === 'get_attr') {
     const name = attribute.namedChildren[0]
     const namespace = text(root)
-    if (name?.type === 'identifier' && (namespace === 'var' || namespace === 'local' || namespace === 'path')) {
+    if (name?.type === 'identifier' && ['var', 'local', 'path', 'source', 'build'].includes(namespace)) {
       return { reference: { [namespace]: text(name) } as Reference }
     }
   }

@@ -79,6 +79,8 @@ export interface HclScope {
   path?: { root: string; cwd: string }
   /** The environment, for `env("NAME")`: Packer allows it in variables' defaults only. */
   env?: Record<string, string | undefined>
+  /** The build a setting of a build block is read for: `source.name`, `source.type`, `build.name`. */
+  build?: { source: { name: string; type: string }; name?: string }
 }
 
 /** How deep a local may refer to another local: deeper, or in a cycle, it is left to Packer. */
@@ -120,6 +122,8 @@ async function referenceValue(reference: Reference, scope: HclScope, depth: numb
     return reference.path === 'root' ? scope.path?.root : reference.path === 'cwd' ? scope.path?.cwd : undefined
   }
   if ('env' in reference) return scope.env === undefined ? undefined : (scope.env[reference.env] ?? '')
+  if ('source' in reference) return reference.source === 'name' || reference.source === 'type' ? scope.build?.source[reference.source] : undefined
+  if ('build' in reference) return reference.build === 'name' ? scope.build?.name : undefined
   if ('var' in reference) {
     const value = scope.variables.get(reference.var)
     return typeof value === 'string' && !value.includes('${') ? value : undefined
@@ -192,25 +196,59 @@ async function otherManifestOutputs(files: HclBody[], scope: HclScope, workingDi
 
 /**
  * The folder of each manifest post-processor's `output` that only Packer knows whole
- * (`manifests/${source.name}.json`), absolute, where the folder is known: its text up to the
- * last `/` outside an interpolation. Packer's manifest post-processor does not make it, and when
- * it cannot write, Packer deregisters the build's AMIs.
+ * (`manifests/${formatdate(…)}.json`), absolute, for each build of its build block
+ * (`${source.name}`), where the folder is known: its text up to the last `/` outside an
+ * interpolation. Packer's manifest post-processor does not make it, and when it cannot write,
+ * Packer deregisters the build's AMIs.
  */
 async function manifestFolders(files: HclBody[], scope: HclScope, workingDirectory: string): Promise<string[]> {
-  const { literalText, stringParts } = await import('./hcl-parser.js')
-  const folders: string[] = []
-  for (const output of hclManifestOutputs(files)) {
-    if (output === undefined || (await hclStringValue(output, scope)) !== undefined) continue
-    const literal = literalText(output)
-    const parts = literal === undefined ? await stringParts(output) : [{ literal }]
-    const last = parts?.findLastIndex((part) => 'literal' in part && part.literal.includes('/')) ?? -1
-    if (!parts || last < 0) continue
-    const text = (parts[last] as { literal: string }).literal
-    const folderParts = [...parts.slice(0, last), { literal: text.slice(0, text.lastIndexOf('/')) }]
-    const folder = await partsValue(folderParts, scope, 0)
-    if (folder) folders.push(resolve(workingDirectory, folder))
+  const folders = new Set<string>()
+  for (const build of files.flatMap((file) => bodies(file.build))) {
+    const outputs = hclManifestOutputs([{ build: [build] }])
+    const name = build.name === undefined ? '' : typeof build.name === 'string' ? await hclStringValue(build.name, scope) : undefined
+    for (const output of outputs) {
+      if (output === undefined || (await hclStringValue(output, scope)) !== undefined) continue
+      const folder = await folderParts(output)
+      for (const source of buildSources(build)) {
+        const value = folder && (await partsValue(folder, { ...scope, build: { source, name } }, 0))
+        if (value) folders.add(resolve(workingDirectory, value))
+      }
+    }
   }
-  return folders
+  return [...folders]
+}
+
+/** The parts of a string up to its last `/` outside an interpolation; undefined when it has none. */
+async function folderParts(written: string): Promise<StringPart[] | undefined> {
+  const { literalText, stringParts } = await import('./hcl-parser.js')
+  const literal = literalText(written)
+  const parts = literal === undefined ? await stringParts(written) : [{ literal }]
+  const last = parts?.findLastIndex((part) => 'literal' in part && part.literal.includes('/')) ?? -1
+  if (!parts || last < 0) return undefined
+  const text = (parts[last] as { literal: string }).literal
+  return [...parts.slice(0, last), { literal: text.slice(0, text.lastIndexOf('/')) }]
+}
+
+/**
+ * The sources a build block builds, each with its type and the name Packer gives `source.name`:
+ * those `sources` lists (`"source.amazon-ebs.web"`) and those its `source` blocks set more of,
+ * under the name one gives (`name = "jammy"`).
+ */
+function buildSources(build: HclBody): Array<{ type: string; name: string }> {
+  // The parser gives a reference written bare (source.amazon-ebs.web) as `${…}`.
+  const listed = (Array.isArray(build.sources) ? build.sources : []).flatMap((entry: unknown) => {
+    const match = typeof entry === 'string' ? /^(?:\$\{)?source\.([^.]+)\.([^.}]+)\}?$/.exec(entry) : null
+    return match ? [{ type: match[1], name: match[2] }] : []
+  })
+  const blocks = labelled(build.source).flatMap(([label, definitions]) => {
+    const [type, name] = label.split('.')
+    // A name made by an expression is only Packer's to know.
+    return definitions.flatMap((definition) => {
+      const given = definition.name === undefined ? name : definition.name
+      return typeof given === 'string' && !given.includes('${') ? [{ type, name: given }] : []
+    })
+  })
+  return [...listed, ...blocks]
 }
 
 /**

@@ -143,15 +143,19 @@ export interface TemplateContext {
   env?: Record<string, string | undefined>
   templateDir?: string
   pwd?: string
+  /** The build a post-processor's setting is read for: `{{build_name}}` and `{{build_type}}`. */
+  build?: { name: string; type: string }
 }
 
 /**
  * One `{{ … }}` action of Packer's text/template syntax, when it only names a user variable
  * (`{{user `x`}}`, `{{ user "x" }}`), an environment variable, or a directory.
  */
-function simpleAction(action: string): { fn: 'user' | 'env'; name: string } | { fn: 'template_dir' | 'pwd' } | undefined {
+function simpleAction(
+  action: string
+): { fn: 'user' | 'env'; name: string } | { fn: 'template_dir' | 'pwd' | 'build_name' | 'build_type' } | undefined {
   const words = action.trim()
-  if (words === 'template_dir' || words === 'pwd') return { fn: words }
+  if (words === 'template_dir' || words === 'pwd' || words === 'build_name' || words === 'build_type') return { fn: words }
   for (const fn of ['user', 'env'] as const) {
     if (!words.startsWith(fn)) continue
     const argument = words.slice(fn.length).trim()
@@ -192,7 +196,7 @@ export function resolveUserVariables(
     const action = simpleAction(text.slice(open + 2, close).replace(/^-\s|\s-$/g, ''))
     if (!action) return undefined
     let value: string | undefined
-    if (!('name' in action)) value = action.fn === 'template_dir' ? context.templateDir : context.pwd
+    if (!('name' in action)) value = contextValue(action.fn, context)
     else if (action.fn === 'env') value = inVariable ? (context.env?.[action.name] ?? '') : undefined
     else {
       value = variables.get(action.name)
@@ -206,6 +210,12 @@ export function resolveUserVariables(
     index = close + 2
   }
   return out
+}
+
+function contextValue(fn: 'template_dir' | 'pwd' | 'build_name' | 'build_type', context: TemplateContext): string | undefined {
+  if (fn === 'template_dir') return context.templateDir
+  if (fn === 'pwd') return context.pwd
+  return fn === 'build_name' ? context.build?.name : context.build?.type
 }
 
 /**
@@ -422,7 +432,7 @@ export function describeJsonTemplate(
     postProcessorTypes: [...new Set(postProcessorTypes)],
     postProcessorNames: [...new Set(postProcessorNames)],
     provisionerTypes: typesOf(provisioners),
-    ...manifestsOf(manifestOutputs, variables, context),
+    ...manifestsOf(manifestOutputs, variables, { ...context, builds: described }),
     ...sensitiveValuesOf(sensitive, variables, context)
   }
 }
@@ -431,7 +441,7 @@ export function describeJsonTemplate(
 function manifestsOf(
   outputs: unknown[],
   variables: UserVariables,
-  context: TemplateContext
+  { builds, ...context }: TemplateContext & { builds: JsonTemplateInfo['builders'] }
 ): Pick<JsonTemplateInfo, 'manifestOutput' | 'manifestOutputUnknown' | 'otherManifestOutputs' | 'manifestFolders'> {
   const otherManifestOutputs: string[] = []
   const manifestFolders: string[] = []
@@ -440,23 +450,37 @@ function manifestsOf(
   outputs.forEach((output, index) => {
     // An empty output is Packer's default, packer-manifest.json.
     const resolved = typeof output === 'string' && output !== '' ? resolveUserVariables(output, variables, context) : ''
-    const folder = resolved === undefined ? jsonManifestFolder(output as string, variables, context) : undefined
-    if (folder) manifestFolders.push(folder)
+    if (resolved === undefined) manifestFolders.push(...jsonManifestFolders(output as string, variables, context, builds))
     if (index > 0) {
       if (resolved) otherManifestOutputs.push(resolved)
     } else if (resolved === undefined) manifestOutputUnknown = output as string
     else manifestOutput = resolved || undefined
   })
-  return { manifestOutput, manifestOutputUnknown, otherManifestOutputs, manifestFolders }
+  return { manifestOutput, manifestOutputUnknown, otherManifestOutputs, manifestFolders: [...new Set(manifestFolders)] }
 }
 
 /**
- * The folder of a manifest `output` whose file only the build knows (`{{build_name}}`,
- * `{{timestamp}}`): its text up to the last `/` outside a `{{ … }}`, filled in, when that is
- * known. Packer's manifest post-processor does not make it, and when it cannot write, Packer
- * deregisters the build's AMIs.
+ * The folders of a manifest `output` whose file only the build knows (`{{timestamp}}`): its
+ * text up to the last `/` outside a `{{ … }}`, filled in for each build (`{{build_name}}`),
+ * where that is known. Packer's manifest post-processor does not make them, and when it cannot
+ * write, Packer deregisters the build's AMIs.
  */
-function jsonManifestFolder(output: string, variables: UserVariables, context: TemplateContext): string | undefined {
+function jsonManifestFolders(
+  output: string,
+  variables: UserVariables,
+  context: TemplateContext,
+  builds: JsonTemplateInfo['builders']
+): string[] {
+  const folder = folderOf(output)
+  if (!folder) return []
+  const folders = builds.map(({ name, type }) =>
+    resolveUserVariables(folder, variables, name === undefined ? context : { ...context, build: { name, type } })
+  )
+  return folders.filter((each): each is string => Boolean(each))
+}
+
+/** A path's text up to its last `/` outside a `{{ … }}`; undefined when it has none. */
+function folderOf(output: string): string | undefined {
   let folderEnd = -1
   for (let index = 0; index < output.length; index++) {
     if (output.startsWith('{{', index)) {
@@ -465,7 +489,7 @@ function jsonManifestFolder(output: string, variables: UserVariables, context: T
       index = close + 1
     } else if (output[index] === '/') folderEnd = index
   }
-  return folderEnd > 0 ? resolveUserVariables(output.slice(0, folderEnd), variables, context) : undefined
+  return folderEnd > 0 ? output.slice(0, folderEnd) : undefined
 }
 
 /** Each builder's type and build name; throws when there are none, or one has no type. */
