@@ -166,6 +166,45 @@ describe('validate', () => {
   })
 })
 
+describe('build.name in a post-processor', () => {
+  const release = `source "amazon-ebs" "web" {
+  region = "us-east-1"
+}
+build {
+  name    = "release"
+  sources = ["source.amazon-ebs.web"]
+  post-processor "manifest" {
+    output = "manifests/\${build.name}.json"
+  }
+}
+`
+  const built = (version: string): Record<string, string> => ({
+    STANDIN_VERSION: version,
+    STANDIN_MANIFEST: 'manifests/release.json',
+    STANDIN_AMIS: JSON.stringify([{ build: 'release.amazon-ebs.web', regions: { 'us-east-1': 'ami-0aaa1' } }])
+  })
+
+  it('builds with Packer 1.7.7 and later, which fill it in after the build', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), release)
+    for (const version of ['1.7.7', '1.8.0']) {
+      const result = await run({ template: 'ami.pkr.hcl', 'packer-version': version }, built(version))
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+    }
+    expect(packerCalls().filter((args) => args[0] === 'build')).toHaveLength(2)
+  })
+
+  it('stops Packer 1.7.6 after validate, on the line, and nothing is built', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), release)
+    const result = await run({ template: 'ami.pkr.hcl', 'packer-version': '1.7.6' }, built('1.7.6'))
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0].properties).toMatchObject({ file: 'ami.pkr.hcl', line: '8', title: 'Invalid input' })
+    expect(result.errors[0].message).toContain('Packer 1.7.6 does not give a post-processor')
+    expect(packerCalls().map((args) => args[0])).toEqual(['version', 'init', 'validate'])
+  })
+})
+
 describe('bad inputs', () => {
   it('each gets its own error, exit code 1, no stack trace, and Packer never runs', async () => {
     writeFileSync(join(workspace, 'broken.json'), '{\n  "builders": [\n    {"type": "amazon-ebs",\n  ]\n}\n')

@@ -306,6 +306,20 @@ describeWithPacker('templates as users write them, through the bundled action', 
       ])
     })
 
+    it('HCL2: build.name in a post-processor stops a Packer before 1.7.7 before the build, on its line, rather than losing the AMIs', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-build-name-manifest'))
+      const calls = endpoint.calls.length
+      const result = await run(workspace, { template: 'image.pkr.hcl' })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.map((error) => [error.properties.title, error.properties.file, error.properties.line, error.message])).toEqual([
+        ['Invalid input', 'image.pkr.hcl', '21', expect.stringMatching(new RegExp(`^post-processor "manifest" reads build\\.name, which Packer ${version.replaceAll('.', '\\.')} does not give .* set packer-version: ">=1\\.7\\.7", or do not use build\\.name in this post-processor\\.$`))],
+        [undefined, undefined, undefined, `Packer ${version} would fail the template's post-processors after the build and delete the AMIs (see the errors above); nothing was built.`]
+      ])
+      expect(result.stdout).toContain('packer validate: image.pkr.hcl is valid.')
+      expect(result.stdout).not.toContain('::group::Build')
+      expect(endpoint.calls.slice(calls).map((call) => call.action)).not.toContain('RunInstances')
+    })
+
     it('HCL2: a manifest path only Packer knows: the AMIs come from its output, and an old file at the default path is not read', async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-source-manifests'))
       const earlier = { builds: [{ name: 'web', builder_type: 'amazon-ebs', artifact_id: 'us-east-1:ami-0fedcba9876543210', packer_run_uuid: 'earlier' }], last_run_uuid: 'earlier' }

@@ -7,8 +7,10 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import type { Inputs } from '../src/inputs/index.js'
 import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
+import { buildVariableProblems } from '../src/inputs/build-variables.js'
 import {
   hclBuildCount,
+  hclBuildVariableUses,
   hclNamesMayHoldComma,
   hclRenamesSources,
   hclManifestOutput,
@@ -645,6 +647,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       otherManifestOutputs: [],
       manifestFolders: [],
       references: [],
+      buildVariableUses: [],
       unreadable: [],
       problems: [],
       variablesProblems: []
@@ -926,5 +929,68 @@ build {
     ])
     expect(read.unreadable.at(-1)?.message).toMatch(/bad\.json: not valid JSON$/)
     expect(JSON.stringify(read.unreadable)).not.toContain('s3cret')
+  })
+})
+
+describe('build.* in post-processors, by Packer version', () => {
+  const template = `source "amazon-ebs" "web" {
+  ami_name = "web-\${build.name}"
+}
+build {
+  name    = "release"
+  sources = ["source.amazon-ebs.web"]
+  provisioner "shell-local" {
+    inline = ["echo \${build.name}"]
+  }
+  post-processor "manifest" {
+    output     = "manifests/\${build.name}.json"
+    custom_data = {
+      source = "\${source.name}"
+      id     = build.ID
+    }
+  }
+  post-processors {
+    post-processor "shell-local" {
+      inline = ["echo one", "echo \${upper(build.name)}"]
+    }
+  }
+}
+`
+
+  async function uses(files: Record<string, string>) {
+    const read = []
+    for (const [name, text] of Object.entries(files)) {
+      writeFileSync(join(directory, name), text)
+      read.push({ file: join(directory, name), body: await parseHclFile(join(directory, name)) })
+    }
+    return hclBuildVariableUses(read)
+  }
+
+  it("finds each build.* a post-processor's setting reads, at its line, in chains too; not a provisioner's nor a source's", async () => {
+    const file = relative(process.cwd(), join(directory, 'image.pkr.hcl'))
+    expect(await uses({ 'image.pkr.hcl': template })).toEqual([
+      { attribute: 'name', block: 'post-processor', type: 'manifest', file, line: 11, column: 5 },
+      { attribute: 'ID', block: 'post-processor', type: 'manifest', file, line: 12, column: 5 },
+      { attribute: 'name', block: 'post-processor', type: 'shell-local', file, line: 19, column: 7 }
+    ])
+  })
+
+  it('finds them in a .pkr.json file, on the line of the setting', async () => {
+    const json = JSON.stringify({ build: { sources: ['source.null.x'], 'post-processor': { manifest: { output: 'm/${build.name}.json' } } } }, null, 2)
+    const found = await uses({ 'image.pkr.json': json })
+    expect(found).toEqual([expect.objectContaining({ attribute: 'name', type: 'manifest', line: json.split('\n').findIndex((row) => row.includes('"output"')) + 1 })])
+  })
+
+  it('refuses build.name in a post-processor before Packer 1.7.7 only, saying from which version it works and what to do', async () => {
+    const found = await uses({ 'image.pkr.hcl': template })
+    const problems = buildVariableProblems(found, '1.6.6')
+    expect(problems.map(({ location }) => location?.line)).toEqual([11, 19])
+    expect(problems[0].message).toBe(
+      'post-processor "manifest" reads build.name, which Packer 1.6.6 does not give a post-processor once the build is done: ' +
+        'packer validate accepts it, but the post-processor fails after the build ("Unsupported attribute") and Packer deletes ' +
+        'the AMIs it made. build.name works there from Packer 1.7.7: set packer-version: ">=1.7.7", or do not use build.name in this post-processor.'
+    )
+    expect(buildVariableProblems(found, '1.7.6')).toHaveLength(2)
+    for (const version of ['1.7.7', '1.7.10', '1.8.0', '1.11.2']) expect(buildVariableProblems(found, version)).toEqual([])
   })
 })

@@ -326,7 +326,7 @@ async function job(
       inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
     fingerprinting?.catch(() => undefined)
     await validating
-    await reportTemplateRead(template && (await template), summary)
+    await reportTemplateRead(template && (await template), packer.version, summary)
     if (inputs.command === 'validate') {
       summary.outcome = 'validated'
       return
@@ -356,9 +356,10 @@ async function job(
  * What reading an HCL2 template found, once Packer has validated it. A file the action's parser
  * could not read: the sensitive variables declared there, and their values, are not known to be
  * masked. A manifest file that Packer's manifest post-processor would fail on after the build,
- * throwing the AMIs away: nothing is built.
+ * or a `build.*` attribute `packerVersion` does not fill in where the template reads it, throwing
+ * the AMIs away: nothing is built.
  */
-async function reportTemplateRead(template: HclTemplate | undefined, summary: SummaryModel): Promise<void> {
+async function reportTemplateRead(template: HclTemplate | undefined, packerVersion: string, summary: SummaryModel): Promise<void> {
   for (const { file, line, column, message } of template?.unreadable ?? []) {
     const annotation = annotate({
       level: 'warning',
@@ -374,6 +375,15 @@ async function reportTemplateRead(template: HclTemplate | undefined, summary: Su
     summary.annotations.push(...(await reportInputProblems(template.problems, { failureFollows: true })))
     throw new Failure(
       "Packer's manifest post-processor would fail on the file already at the template's manifest path (see the errors above); nothing was built."
+    )
+  }
+  if (template && template.buildVariableUses.length > 0) {
+    const { buildVariableProblems } = await import('./inputs/build-variables.js')
+    const problems = buildVariableProblems(template.buildVariableUses, packerVersion)
+    if (problems.length === 0) return
+    summary.annotations.push(...(await reportInputProblems(problems, { failureFollows: true })))
+    throw new Failure(
+      `Packer ${packerVersion} would fail the template's post-processors after the build and delete the AMIs (see the errors above); nothing was built.`
     )
   }
 }

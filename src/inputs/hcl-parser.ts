@@ -611,6 +611,23 @@ export function stringParts(template: string): Promise<StringPart[] | undefined>
   }).catch(() => undefined)
 }
 
+/**
+ * The attributes of `build` that a string of HCL's JSON syntax (as the parser gives it) reads
+ * anywhere in its interpolations and directives (`${build.name}`, `${upper(build.name)}`), each
+ * once, in order; none when it is not one.
+ */
+export function buildAttributes(template: string): Promise<string[]> {
+  if (!template.includes('build') || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve([])
+  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (root) => {
+    const read = root.descendantsOfType('variable_expr').flatMap((variable) => {
+      const attribute = variable?.nextNamedSibling
+      const name = attribute?.type === 'get_attr' ? attribute.namedChildren[0] : undefined
+      return variable && text(variable) === 'build' && name?.type === 'identifier' ? [text(name)] : []
+    })
+    return [...new Set(read)]
+  }).catch(() => [])
+}
+
 function interpolated(node: Node): StringPart {
   const inner = node.type === 'template_interpolation' ? node.namedChildren : []
   const expression = inner.length === 3 ? inner[1] : undefined

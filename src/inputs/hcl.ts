@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
+import type { BuildVariableUse } from './build-variables.js'
 import { checkExistingManifest } from './manifest.js'
 import { isRecord, stringsOf } from '../common/values.js'
 import type { Reference, StringPart } from './hcl-parser.js'
@@ -633,6 +634,48 @@ export async function hclTemplateReferences(
   return references
 }
 
+/**
+ * The `build.*` attributes the settings of the build blocks' post-processors read, each where it
+ * is written: which of them a Packer fills in at build time depends on its version
+ * (build-variables.ts). Each setting is placed only when it reads one, which few do.
+ */
+export async function hclBuildVariableUses(read: Array<{ file: string; body: HclBody }>): Promise<BuildVariableUse[]> {
+  const { buildAttributes } = await import('./hcl-parser.js')
+  const uses: BuildVariableUse[] = []
+  for (const { file, body } of read) {
+    const found: Array<Omit<BuildVariableUse, 'file' | 'line' | 'column'> & { at: JsonPath }> = []
+    const visit = async (value: unknown, at: JsonPath, block: { type: string }): Promise<void> => {
+      if (typeof value === 'string') {
+        for (const attribute of await buildAttributes(value)) found.push({ at, attribute, block: 'post-processor', type: block.type })
+      } else if (Array.isArray(value)) {
+        for (const [index, inner] of value.entries()) await visit(inner, [...at, index], block)
+      } else if (isRecord(value)) {
+        for (const [key, inner] of Object.entries(value)) await visit(inner, [...at, key], block)
+      }
+    }
+    for (const build of blocksAt(body.build, ['build'], 0)) {
+      const chains = blocksAt(build.body['post-processors'], [...build.path, 'post-processors'], 0)
+      const postProcessors = [build, ...chains].flatMap((parent) => blocksAt(parent.body['post-processor'], [...parent.path, 'post-processor'], 1))
+      for (const { labels, body: settings, path } of postProcessors) await visit(settings, path, { type: labels[0] })
+    }
+    if (found.length === 0) continue
+    const text = readFileSync(file, 'utf8')
+    const shown = relative(process.cwd(), file) || file
+    for (const { at, ...use } of found) uses.push({ ...use, file: shown, ...(await settingPlace(file, text, at)) })
+  }
+  return uses
+}
+
+/** Where a setting of an HCL2 file (in its JSON syntax too) is written. */
+async function settingPlace(file: string, text: string, at: JsonPath): Promise<{ line?: number; column?: number }> {
+  if (file.endsWith('.pkr.json')) {
+    const { hclJsonPlace } = await import('./hcl-json.js')
+    return hclJsonPlace(text, at) ?? {}
+  }
+  const { settingPosition } = await import('./hcl-parser.js')
+  return (await settingPosition(file, text, at)) ?? {}
+}
+
 /** What the job needs from an HCL2 template's files that only they tell. */
 export interface HclTemplate {
   /** Absolute path of the manifest file to read: input manifest's, else the template's, else the default. */
@@ -665,6 +708,8 @@ export interface HclTemplate {
   references: TemplateReference[]
   /** What is wrong with the manifest file already at the template's manifest path. */
   problems: InputProblem[]
+  /** The `build.*` attributes its post-processors read, and where (hclBuildVariableUses). */
+  buildVariableUses: BuildVariableUse[]
   /**
    * What is wrong with input variables: a name the template does not declare, which Packer
    * refuses (`Undefined -var variable`). Only checked when every file of the template was read:
@@ -766,6 +811,7 @@ export async function readHclTemplate(
     namesMayHoldComma: hclNamesMayHoldComma(files),
     postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
     references: await hclTemplateReferences(read, scope, request.workingDirectory),
+    buildVariableUses: await hclBuildVariableUses(read),
     unreadable,
     variablesProblems: allRead ? undeclaredVariables(files, request) : []
   }
