@@ -145,3 +145,80 @@ describe('packer-version: latest with no Packer on the runner', () => {
     expect(asTheRunnerShowsIt(unreachable).log).not.toContain('Pa55')
   }, 60_000)
 })
+
+describe('packer-releases-url: a mirror behind basic auth', () => {
+  // Percent-encoded in the URL, as a password with a / must be; sent decoded.
+  const user = 'ci'
+  const password = 'M1rr0r/Pa55'
+  const basic = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+  const sums = '/packer/1.11.2/packer_1.11.2_SHA256SUMS'
+  const zip = '/packer/1.11.2/packer_1.11.2_linux_amd64.zip'
+  let locked: ReleasesMirror
+  let lockedKey: string
+
+  beforeAll(async () => {
+    const key = await openpgp.generateKey({ userIDs: [{ name: 'Locked mirror' }], format: 'object' })
+    lockedKey = key.publicKey.armor()
+    locked = await startReleasesMirror({
+      versions: ['1.11.2'],
+      signingKey: key.privateKey,
+      packerScript: releasedPacker,
+      basicAuth: { user, password },
+      // The sums move within the mirror; the zip goes to a CDN, another origin.
+      redirects: { [sums]: 'here', [zip]: 'elsewhere' }
+    })
+  })
+  afterAll(() => locked.close())
+  beforeEach(() => {
+    locked.received.length = 0
+  })
+
+  const withCredentials = (encodedPassword: string): string => locked.url.replace('://', `://${user}:${encodedPassword}@`)
+
+  it('sends the credentials to the mirror on every request, and never to the server it redirects to', async () => {
+    const result = await run({
+      'packer-version': '1.11.2',
+      'packer-releases-url': withCredentials('M1rr0r%2FPa55'),
+      'packer-signing-key': lockedKey
+    })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['packer-version']).toBe('1.11.2')
+    expect(locked.received).toEqual([
+      { server: 'mirror', path: '/packer/index.json', authorization: basic },
+      { server: 'mirror', path: sums, authorization: basic },
+      { server: 'mirror', path: `/moved${sums}`, authorization: basic },
+      { server: 'mirror', path: `${sums}.sig`, authorization: basic },
+      { server: 'mirror', path: zip, authorization: basic },
+      { server: 'elsewhere', path: zip, authorization: undefined }
+    ])
+    const shown = asTheRunnerShowsIt(result).log
+    expect(shown).toContain(`from http://${user}:***@127.0.0.1`)
+    expect(shown).not.toContain('Pa55')
+    // A presigned URL's signature is a credential too.
+    expect(shown).not.toContain('X-Amz-Signature')
+  }, 60_000)
+
+  it('says the mirror refused the credentials, naming the input, and does not retry', async () => {
+    const refused = await run({
+      'packer-version': '1.11.2',
+      'packer-releases-url': withCredentials('Wr0ngPa55'),
+      'packer-signing-key': lockedKey
+    })
+    expect(refused.exitCode).toBe(1)
+    expect(refused.errors.at(-1)?.message).toBe(
+      `packer-releases-url: the mirror refused the user and password in the URL: ${withCredentials('Wr0ngPa55')}/packer/index.json answered HTTP 401 Unauthorized`
+    )
+    expect(asTheRunnerShowsIt(refused).log).not.toContain('Pa55')
+    expect(locked.received).toHaveLength(1)
+
+    locked.received.length = 0
+    const without = await run({ 'packer-version': '1.11.2', 'packer-releases-url': locked.url, 'packer-signing-key': lockedKey })
+    expect(without.exitCode).toBe(1)
+    expect(without.errors.at(-1)?.message).toBe(
+      `packer-releases-url: the mirror asks for credentials: ${locked.url}/packer/index.json answered HTTP 401 Unauthorized. ` +
+        'Write them into the URL from a secret: https://user:${{ secrets.PASSWORD }}@host/path'
+    )
+    expect(locked.received).toEqual([{ server: 'mirror', path: '/packer/index.json', authorization: undefined }])
+  }, 60_000)
+})

@@ -111,6 +111,16 @@ describe('readInputs with the defaults', () => {
     expect(inputs.packerSigningKey?.description).toBe('the key in input packer-signing-key')
   })
 
+  it("reads the releases URL's user and password percent-decoded, as it keeps the URL as written for messages", async () => {
+    const url = 'https://ci:M1rr0r%2FPa55%40@mirror.example/hashicorp'
+    const inputs = await read({ 'packer-releases-url': url })
+    expect(inputs.packerReleasesUrl).toBe(url)
+    expect(inputs.packerReleasesCredentials).toEqual({ user: 'ci', password: 'M1rr0r/Pa55@' })
+    // A token given as the user alone
+    expect((await read({ 'packer-releases-url': 'https://t0ken@mirror.example' })).packerReleasesCredentials).toEqual({ user: 't0ken', password: '' })
+    expect((await read({ 'packer-releases-url': 'https://mirror.example' })).packerReleasesCredentials).toBeUndefined()
+  })
+
   it('reads variables, only and except', async () => {
     const inputs = await read({ variables: 'region=us-east-1\nami_name=web {{timestamp}}', only: 'web, arm', except: '' })
     expect(inputs.variables).toEqual([
@@ -411,6 +421,13 @@ describe('readInputs rejects each bad input with its own message', () => {
     expect((await problems({ 'packer-releases-url': 'ftp://mirror', 'packer-signing-key': 'abc' }))).toEqual([
       'packer-releases-url: expected an http(s) URL, found "ftp://mirror"',
       'packer-signing-key: expected an ASCII-armored PGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)'
+    ])
+  })
+
+  it('a releases URL whose password is not percent-encoded, without naming the password', async () => {
+    expect(await problems({ 'packer-releases-url': 'https://ci:100%sure@mirror.example' })).toEqual([
+      'packer-releases-url: the user and password in the URL are not percent-encoded as a URL needs ' +
+        '(a % must be followed by two hex digits; write % itself as %25)'
     ])
   })
 

@@ -1,6 +1,6 @@
 // installPacker against a releases mirror on 127.0.0.1 whose files are signed with a key made
 // in this run. Each test gets an empty tool cache and a PATH with no packer on it.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import {
   chmodSync,
@@ -557,5 +557,56 @@ describe('installPacker on a flaky connection', () => {
           'HTTP 503 Service Unavailable \\(tried 4 times\\)$'
       )
     )
+  })
+})
+
+describe('installPacker from a mirror behind basic auth', () => {
+  const credentials = { user: 'ci', password: 'M1rr0rPa55' }
+  let locked: ReleasesMirror
+
+  beforeEach(async () => {
+    locked = await startReleasesMirror({
+      versions: ['1.11.2'],
+      signingKey,
+      basicAuth: credentials,
+      redirects: { [ZIP]: 'elsewhere' }
+    })
+  })
+  afterEach(() => locked.close())
+
+  const lockedInstall = () => install('1.11.2', { releasesUrl: locked.url, releasesCredentials: credentials })
+
+  it('follows a redirect given as a path on the mirror, with the credentials', async () => {
+    const moved = await startReleasesMirror({ versions: ['1.11.2'], signingKey, basicAuth: credentials, redirects: { [SUMS]: 'here' } })
+    try {
+      const installed = await install('1.11.2', { releasesUrl: moved.url, releasesCredentials: credentials })
+      expect(installed.source).toBe('download')
+      expect(moved.requests).toEqual([INDEX, SUMS, `/moved${SUMS}`, SIG, ZIP])
+      expect(new Set(moved.received.map((request) => request.authorization))).toEqual(
+        new Set([`Basic ${Buffer.from('ci:M1rr0rPa55').toString('base64')}`])
+      )
+    } finally {
+      await moved.close()
+    }
+  })
+
+  it('says the mirror refused the credentials when it answers 403, without retrying', async () => {
+    locked.failNext(INDEX, { status: 403 })
+
+    await expect(lockedInstall()).rejects.toThrow(
+      `packer-releases-url: the mirror refused the user and password in the URL: ${locked.url}${INDEX} answered HTTP 403 Forbidden`
+    )
+    expect(sleep).not.toHaveBeenCalled()
+  })
+
+  it('names the origin a redirect led to when that server refuses the download, and not the credentials', async () => {
+    // A presigned URL that has expired
+    locked.failNext(ZIP, { status: 403 })
+
+    await expect(lockedInstall()).rejects.toThrow(
+      `Could not download packer_1.11.2_linux_amd64.zip from ${locked.url}${ZIP}: ` +
+        `HTTP 403 Forbidden from ${locked.elsewhereUrl}, where a redirect led`
+    )
+    expect(locked.received.at(-1)).toEqual({ server: 'elsewhere', path: ZIP, authorization: undefined })
   })
 })

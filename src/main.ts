@@ -567,6 +567,7 @@ async function install(inputs: Inputs, onPath: Promise<PathPacker | undefined>):
   return installPacker({
     version: inputs.packerVersion,
     releasesUrl: inputs.packerReleasesUrl,
+    releasesCredentials: inputs.packerReleasesCredentials,
     signingKey: inputs.packerSigningKey,
     onPath
   })

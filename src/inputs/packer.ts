@@ -18,13 +18,22 @@ export interface SigningKey {
   description: string
 }
 
+/** The user and password written into packer-releases-url, decoded from the URL's percent-encoding. */
+export interface MirrorCredentials {
+  user: string
+  /** Empty when a user (a token) is given alone */
+  password: string
+}
+
 export interface PackerInputs {
   command: Command
   onError: OnError
   force: boolean
   packerVersion: VersionRequest
-  /** http(s) URL without a trailing slash. */
+  /** http(s) URL without a trailing slash, as written: messages name it, and the runner masks its password. */
   packerReleasesUrl: string
+  /** The credentials written into packer-releases-url, sent to the mirror as HTTP basic auth */
+  packerReleasesCredentials?: MirrorCredentials
   /** The key in packer-signing-key; HashiCorp's pinned key when undefined. */
   packerSigningKey?: SigningKey
   plugins: PluginRequirement[]
@@ -41,7 +50,7 @@ export async function readPackerInputs(reader: InputReader): Promise<PackerInput
   const command = reader.oneOf('command', commands, 'build')
   const onError = reader.oneOf('on-error', onErrorModes, 'cleanup')
   const packerVersion = await readVersionRequest(reader)
-  const packerReleasesUrl = readReleasesUrl(reader)
+  const { url: packerReleasesUrl, credentials: packerReleasesCredentials } = readReleasesUrl(reader)
   const packerSigningKey = await readSigningKey(reader)
   let plugins: PluginRequirement[] = []
   try {
@@ -54,6 +63,7 @@ export async function readPackerInputs(reader: InputReader): Promise<PackerInput
     onError,
     packerVersion,
     packerReleasesUrl,
+    packerReleasesCredentials,
     packerSigningKey,
     plugins,
     githubToken: readGithubToken(reader.raw('github-token'), (message) => reader.problem(message)),
@@ -80,16 +90,31 @@ async function readVersionRequest(reader: InputReader): Promise<VersionRequest> 
   return request
 }
 
-function readReleasesUrl(reader: InputReader): string {
+function readReleasesUrl(reader: InputReader): { url: string; credentials?: MirrorCredentials } {
   const input = reader.text('packer-releases-url', defaultReleasesUrl)
+  let parsed: URL | undefined
   try {
-    const { protocol } = new URL(input)
-    if (protocol === 'https:' || protocol === 'http:') return input.replace(/\/+$/, '')
+    parsed = new URL(input)
   } catch {
     // Reported below, like a URL of another scheme.
   }
-  reader.problem(`packer-releases-url: expected an http(s) URL, found "${input}"`)
-  return defaultReleasesUrl
+  if (parsed?.protocol !== 'https:' && parsed?.protocol !== 'http:') {
+    reader.problem(`packer-releases-url: expected an http(s) URL, found "${input}"`)
+    return { url: defaultReleasesUrl }
+  }
+  const url = input.replace(/\/+$/, '')
+  if (parsed.username === '' && parsed.password === '') return { url }
+  // As curl and Go read a URL's user and password: percent-decoded, so a password holding
+  // `@`, `:` or `/` can be written (%40, %3A, %2F).
+  try {
+    return { url, credentials: { user: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } }
+  } catch {
+    reader.problem(
+      'packer-releases-url: the user and password in the URL are not percent-encoded as a URL needs ' +
+        '(a % must be followed by two hex digits; write % itself as %25)'
+    )
+    return { url }
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { HttpClient } from '@actions/http-client'
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
+import type { MirrorCredentials } from '../inputs/packer.js'
 
 /** Tries per file (maxAttempts), the waits between them, and how long a body may stall. */
 export interface RetryPolicy extends Backoff {
@@ -27,10 +28,26 @@ class AttemptError extends Error {
   constructor(
     message: string,
     readonly transient: boolean,
-    readonly status?: number
+    readonly status?: number,
+    /** Whether the answer came from the URL's own origin, not from one a redirect led to */
+    readonly fromOrigin = true
   ) {
     super(message)
   }
+}
+
+const redirectStatuses = [301, 302, 303, 307, 308]
+const maxRedirects = 10
+
+/**
+ * The Authorization header for `credentials`, sent only to `origin`: the URL's user and password
+ * are the mirror's, as curl and Go's net/http treat them. A redirect to another origin (a CDN, a
+ * presigned S3 URL, which refuses a request that also carries Authorization) goes without it.
+ */
+function authorizationFor(target: URL, origin: string, credentials: MirrorCredentials | undefined) {
+  if (!credentials || target.origin !== origin) return {}
+  const basic = Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')
+  return { authorization: `Basic ${basic}` }
 }
 
 interface Sink {
@@ -49,22 +66,55 @@ function describe(error: unknown): string {
   return String(error)
 }
 
-async function attempt(client: HttpClient, url: string, openSink: () => Promise<Sink>, stallMs: number) {
+/**
+ * GETs `url`, following redirects here rather than in the client: @actions/http-client keeps
+ * an Authorization header on a redirect to the same host name at another port or scheme, which
+ * is another origin.
+ */
+async function get(client: HttpClient, url: string, credentials: MirrorCredentials | undefined) {
+  const origin = new URL(url).origin
+  let target = new URL(url)
+  for (let redirects = 0; ; redirects++) {
+    let response
+    try {
+      response = await client.get(target.href, authorizationFor(target, origin, credentials))
+    } catch (error) {
+      throw new AttemptError(describe(error), true, undefined, target.origin === origin)
+    }
+    const message = response.message
+    const status = message.statusCode ?? 0
+    const location = message.headers.location
+    if (!redirectStatuses.includes(status) || !location) return { message, answeredBy: target.origin, fromOrigin: target.origin === origin }
+    message.resume()
+    if (redirects === maxRedirects) {
+      throw new AttemptError(`more than ${maxRedirects} redirects`, false, status, target.origin === origin)
+    }
+    const next = new URL(location, target)
+    // Named by origin only: a presigned URL's query is a credential.
+    if (target.protocol === 'https:' && next.protocol !== 'https:') {
+      throw new AttemptError(`refused a redirect from HTTPS to ${next.origin}`, false, status, target.origin === origin)
+    }
+    target = next
+  }
+}
+
+async function attempt(
+  client: HttpClient,
+  url: string,
+  credentials: MirrorCredentials | undefined,
+  openSink: () => Promise<Sink>,
+  stallMs: number
+) {
   // Ready before the request: a body cut short is dropped once the response is destroyed, so
   // reading must start as soon as the headers are in.
   const sink = await openSink()
-  let response
-  try {
-    response = await client.get(url)
-  } catch (error) {
-    throw new AttemptError(describe(error), true)
-  }
-  const message = response.message
+  const { message, answeredBy, fromOrigin } = await get(client, url, credentials)
   const status = message.statusCode ?? 0
   if (status !== 200) {
     message.resume()
     const reason = message.statusMessage ? ` ${message.statusMessage}` : ''
-    throw new AttemptError(`HTTP ${status}${reason}`, isTransientStatus(status), status)
+    const where = fromOrigin ? '' : ` from ${answeredBy}, where a redirect led`
+    throw new AttemptError(`HTTP ${status}${reason}${where}`, isTransientStatus(status), status, fromOrigin)
   }
   const lengthHeader = message.headers['content-length']
   const expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
@@ -97,6 +147,22 @@ async function attempt(client: HttpClient, url: string, openSink: () => Promise<
   }
 }
 
+/** How a file is fetched: its retries, and the credentials the releases URL carries */
+export interface TransferOptions extends RetryPolicy {
+  credentials?: MirrorCredentials
+}
+
+/** What a 401 or 403 from the mirror itself means, naming the input the URL comes from. */
+function refusal(url: string, answer: string, credentials: MirrorCredentials | undefined): string {
+  if (credentials) {
+    return `packer-releases-url: the mirror refused the user and password in the URL: ${url} answered ${answer}`
+  }
+  return (
+    `packer-releases-url: the mirror asks for credentials: ${url} answered ${answer}. ` +
+    'Write them into the URL from a secret: https://user:${{ secrets.PASSWORD }}@host/path'
+  )
+}
+
 /**
  * Fetches `url`, retrying connection failures, cut-short bodies and 5xx/408/429 answers with
  * capped full-jitter backoff. `openSink` is called afresh for every try.
@@ -104,17 +170,18 @@ async function attempt(client: HttpClient, url: string, openSink: () => Promise<
 async function transfer(
   url: string,
   fileName: string,
-  policy: RetryPolicy,
+  options: TransferOptions,
   openSink: () => Promise<Sink>
 ): Promise<void> {
   const client = new HttpClient('packer-ami-action', [], {
     allowRetries: false,
+    allowRedirects: false,
     keepAlive: false,
     socketTimeout: 60_000
   })
   try {
-    await retry(() => attempt(client, url, openSink, policy.stallMs), {
-      backoff: policy,
+    await retry(() => attempt(client, url, options.credentials, openSink, options.stallMs), {
+      backoff: options,
       isRetryable: (error) => error instanceof AttemptError && error.transient,
       onRetry: (error) => core.info(`Downloading ${fileName} failed (${describe(error)}); trying again`)
     })
@@ -122,18 +189,22 @@ async function transfer(
     const attempts = error instanceof AttemptsFailed ? error.attempts : 1
     const cause = error instanceof AttemptsFailed ? error.cause : error
     const tries = attempts > 1 ? ` (tried ${attempts} times)` : ''
+    const status = cause instanceof AttemptError ? cause.status : undefined
+    const refused = (status === 401 || status === 403) && cause instanceof AttemptError && cause.fromOrigin
     throw new DownloadError(
-      `Could not download ${fileName} from ${url}: ${describe(cause)}${tries}`,
-      cause instanceof AttemptError ? cause.status : undefined
+      refused
+        ? refusal(url, describe(cause), options.credentials)
+        : `Could not download ${fileName} from ${url}: ${describe(cause)}${tries}`,
+      status
     )
   } finally {
     client.dispose()
   }
 }
 
-export async function fetchBytes(url: string, fileName: string, policy: RetryPolicy) {
+export async function fetchBytes(url: string, fileName: string, options: TransferOptions) {
   let chunks: Buffer[] = []
-  await transfer(url, fileName, policy, async () => {
+  await transfer(url, fileName, options, async () => {
     chunks = []
     return {
       write: async (chunk) => {
@@ -149,12 +220,12 @@ export async function downloadFile(
   url: string,
   destination: string,
   fileName: string,
-  policy: RetryPolicy
+  options: TransferOptions
 ): Promise<string> {
   let hash = createHash('sha256')
   let file: Awaited<ReturnType<typeof open>> | undefined
   try {
-    await transfer(url, fileName, policy, async () => {
+    await transfer(url, fileName, options, async () => {
       await file?.close()
       file = await open(destination, 'w')
       hash = createHash('sha256')

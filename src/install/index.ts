@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { errorMessage } from '../common/errors.js'
 import { withBackoff } from '../common/retry.js'
-import { defaultRetryPolicy, downloadFile, fetchBytes, type RetryPolicy } from './download.js'
+import { defaultRetryPolicy, downloadFile, fetchBytes, type RetryPolicy, type TransferOptions } from './download.js'
 import { findInToolCache, findPackerOnPath, toolCacheAvailable, type LocalPacker } from './local.js'
 import { packerOnPath, type PathPacker } from './on-path.js'
 import { packerExecutableName, releasePlatform } from './platform.js'
-import type { SigningKey } from '../inputs/packer.js'
+import type { MirrorCredentials, SigningKey } from '../inputs/packer.js'
 import { describeRequest, type VersionRequest } from '../inputs/version-request.js'
 import { fetchReleaseIndex, findBuild, findSignature, resolveVersion, type ReleaseIndex } from './releases.js'
 import { rememberedLatest, rememberLatest } from './remembered-latest.js'
@@ -24,6 +24,8 @@ export interface InstallOptions {
   version: VersionRequest
   /** e.g. https://releases.hashicorp.com, without a trailing slash (as the inputs give it) */
   releasesUrl: string
+  /** The user and password in packer-releases-url, sent to its origin only (as the inputs read them) */
+  releasesCredentials?: MirrorCredentials
   /** The key trusted instead of the pinned HashiCorp key (input packer-signing-key) */
   signingKey?: SigningKey
   /** Node's name for the runner OS (process.platform); the runner's own unless set */
@@ -56,7 +58,8 @@ interface Context {
   platform: string
   arch: string
   executableName: string
-  retry: RetryPolicy
+  /** How every request to the releases site retries, and the credentials it carries */
+  transfer: TransferOptions
   /** The key the checksums' signature must be made with; OpenPGP loads on first use. */
   trusted: () => Promise<TrustedKey>
   /** The packer on PATH and its version, asked once. */
@@ -98,7 +101,7 @@ async function checkSignature(
   const trusted = await context.trusted()
   const keyIds = keyIdsOf(trusted)
   const signature = findSignature(index, version, keyIds)
-  const signatureBytes = await fetchBytes(`${base}/${signature.name}`, signature.name, context.retry)
+  const signatureBytes = await fetchBytes(`${base}/${signature.name}`, signature.name, context.transfer)
   try {
     await verifyDetachedSignature({
       data: sums,
@@ -129,7 +132,7 @@ async function download(index: ReleaseIndex, version: string, context: Context) 
     build.arch === platform.arch ? '' : ` (there is no ${platform.os}/${platform.arch} build; ${platform.emulated?.reason})`
   core.info(`Downloading Packer ${version} for ${build.os}/${build.arch}${emulated} from ${base}`)
 
-  const sums = await fetchBytes(`${base}/${sumsName}`, sumsName, context.retry)
+  const sums = await fetchBytes(`${base}/${sumsName}`, sumsName, context.transfer)
   await checkSignature({ index, version, base, sums, sumsName }, context)
   const { expectedSha256 } = await import('./verify.js')
   const expected = expectedSha256(sums.toString('utf8'), sumsName, build.filename)
@@ -141,7 +144,7 @@ async function download(index: ReleaseIndex, version: string, context: Context) 
       `${base}/${build.filename}`,
       zipPath,
       build.filename,
-      context.retry
+      context.transfer
     )
     if (actual !== expected) {
       throw new Error(
@@ -190,7 +193,11 @@ export async function installPacker(options: InstallOptions): Promise<InstalledP
     platform,
     arch: options.arch ?? process.arch,
     executableName: packerExecutableName(platform),
-    retry: { ...withBackoff(options.retry, defaultRetryPolicy), stallMs: options.retry?.stallMs ?? defaultRetryPolicy.stallMs },
+    transfer: {
+      ...withBackoff(options.retry, defaultRetryPolicy),
+      stallMs: options.retry?.stallMs ?? defaultRetryPolicy.stallMs,
+      credentials: options.releasesCredentials
+    },
     // The pinned key (and OpenPGP) load only for a download; a packer-signing-key was read
     // and checked with the inputs.
     trusted: once(async () => (await import('./verify.js')).readTrustedKey(options.signingKey)),
@@ -212,7 +219,7 @@ export async function installPacker(options: InstallOptions): Promise<InstalledP
     }
   }
 
-  const index = await fetchReleaseIndex(context.releasesUrl, context.retry)
+  const index = await fetchReleaseIndex(context.releasesUrl, context.transfer)
   const version = resolveVersion(index, request)
   core.info(`packer-version ${describeRequest(request)} resolves to Packer ${version}`)
   if (request.kind === 'latest') {

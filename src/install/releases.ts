@@ -1,5 +1,5 @@
 import * as semver from 'semver'
-import { DownloadError, fetchBytes, type RetryPolicy } from './download.js'
+import { DownloadError, fetchBytes, type TransferOptions } from './download.js'
 import type { ReleasePlatform } from './platform.js'
 import type { VersionRequest } from '../inputs/version-request.js'
 import { errorMessage } from '../common/errors.js'
@@ -31,12 +31,12 @@ export interface ReleaseIndex {
 
 export async function fetchReleaseIndex(
   releasesUrl: string,
-  retry: RetryPolicy
+  transfer: TransferOptions
 ): Promise<ReleaseIndex> {
   const url = `${releasesUrl}/packer/index.json`
   let body: Buffer
   try {
-    body = await fetchBytes(url, 'the Packer release index', retry)
+    body = await fetchBytes(url, 'the Packer release index', transfer)
   } catch (error) {
     if (error instanceof DownloadError && error.status === 404) {
       throw new Error(

@@ -1,6 +1,8 @@
 // A HashiCorp releases site on 127.0.0.1, built in the test run: packer/index.json, per-version
 // zips holding a stand-in `packer` script, SHA256SUMS and a detached signature made with a key
-// the test generated. Every request is recorded; faults can be queued per path.
+// the test generated. Every request is recorded; faults can be queued per path. It can ask for
+// HTTP basic auth, as an Artifactory or Nexus mirror does, and send files on to a second server
+// that refuses any request carrying an Authorization header, as S3 does a presigned URL's.
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -36,15 +38,31 @@ export interface MirrorRelease {
   builds: Array<{ os: string; arch: string; filename: string; url: string }>
 }
 
+/** A request as a server received it */
+export interface ReceivedRequest {
+  /** `mirror`, or `elsewhere` for the server files are redirected to */
+  server: 'mirror' | 'elsewhere'
+  path: string
+  /** The Authorization header, if any */
+  authorization?: string
+}
+
 export interface ReleasesMirror {
   url: string
   /** Paths requested, in order */
   requests: string[]
+  /** Every request to the mirror and to the server it redirects to, in order, with its Authorization */
+  received: ReceivedRequest[]
+  /** Where redirected files are served: another port of 127.0.0.1, so another origin */
+  elsewhereUrl: string
   /** Served as packer/index.json, serialised per request so tests can change it */
   index: { name: string; versions: Record<string, MirrorRelease> }
   /** Every other file by path, e.g. /packer/1.11.2/packer_1.11.2_SHA256SUMS */
   files: Map<string, Buffer>
-  /** Answers the next requests for `path` with these faults, one each, in order */
+  /**
+   * Answers the next requests for `path` with these faults, one each, in order; a path redirected
+   * elsewhere gets its `status` faults there.
+   */
   failNext(path: string, ...faults: Fault[]): void
   close(): Promise<void>
 }
@@ -92,6 +110,13 @@ export async function startReleasesMirror(options: {
   packerScript?: (version: string) => string
   /** When the sums files were signed; by default now. */
   signedAt?: Date
+  /** Answer 401 to any request to the mirror that does not carry this user and password */
+  basicAuth?: { user: string; password: string }
+  /**
+   * Paths the mirror answers with a redirect: `here` to the same file under /moved on the mirror
+   * itself, `elsewhere` to the same path on the second server, with a query as a presigned URL has.
+   */
+  redirects?: Record<string, 'here' | 'elsewhere'>
 }): Promise<ReleasesMirror> {
   const platforms = options.platforms ?? DEFAULT_PLATFORMS
   const files = new Map<string, Buffer>()
@@ -128,12 +153,33 @@ export async function startReleasesMirror(options: {
   }
 
   const requests: string[] = []
+  const received: ReceivedRequest[] = []
   const faults = new Map<string, Fault[]>()
   const index = { name: 'packer', versions }
+  const expectedAuthorization =
+    options.basicAuth &&
+    `Basic ${Buffer.from(`${options.basicAuth.user}:${options.basicAuth.password}`).toString('base64')}`
+  const movedHere = '/moved'
+  let elsewhereUrl = ''
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname
-    requests.push(path)
+    const requested = new URL(request.url ?? '/', 'http://127.0.0.1').pathname
+    requests.push(requested)
+    received.push({ server: 'mirror', path: requested, authorization: request.headers.authorization })
+    if (expectedAuthorization && request.headers.authorization !== expectedAuthorization) {
+      response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="mirror"' })
+      response.end('Unauthorized\n')
+      return
+    }
+    const redirect = options.redirects?.[requested]
+    if (redirect) {
+      const location =
+        redirect === 'here' ? `${movedHere}${requested}` : `${elsewhereUrl}${requested}?X-Amz-Signature=0123abcd`
+      response.writeHead(302, { location })
+      response.end()
+      return
+    }
+    const path = requested.startsWith(`${movedHere}/`) ? requested.slice(movedHere.length) : requested
     const body =
       path === '/packer/index.json' ? Buffer.from(JSON.stringify(index)) : files.get(path)
     const fault = faults.get(path)?.shift()
@@ -161,21 +207,50 @@ export async function startReleasesMirror(options: {
     }
     response.end(body)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  // S3 refuses a presigned request that also carries credentials of another kind.
+  const elsewhere = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname
+    received.push({ server: 'elsewhere', path, authorization: request.headers.authorization })
+    const body = files.get(path)
+    const fault = faults.get(path)?.shift()
+    if (fault && 'status' in fault) {
+      response.writeHead(fault.status, { 'content-type': 'text/plain' })
+      response.end(`injected ${fault.status}\n`)
+    } else if (request.headers.authorization !== undefined) {
+      response.writeHead(400, { 'content-type': 'application/xml' })
+      response.end('<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>')
+    } else if (!body) {
+      response.writeHead(404, { 'content-type': 'text/plain' })
+      response.end('Not Found\n')
+    } else {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length })
+      response.end(body)
+    }
+  })
+  const listen = async (which: typeof server) => {
+    await new Promise<void>((resolve) => which.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(which.address() as AddressInfo).port}`
+  }
+  const url = await listen(server)
+  elsewhereUrl = await listen(elsewhere)
+  const stop = (which: typeof server) =>
+    new Promise<void>((resolve, reject) => {
+      which.closeAllConnections()
+      which.close((error) => (error ? reject(error) : resolve()))
+    })
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
+    received,
+    elsewhereUrl,
     index,
     files,
     failNext(path, ...queued) {
       faults.set(path, [...(faults.get(path) ?? []), ...queued])
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections()
-        server.close((error) => (error ? reject(error) : resolve()))
-      })
+    close: async () => {
+      await Promise.all([stop(server), stop(elsewhere)])
+    }
   }
 }
