@@ -242,6 +242,18 @@ describe('installPacker reusing what the runner has', () => {
     expect(mirror.requests).toEqual([INDEX])
   })
 
+  it("remembers latest without the releases URL's password, which the tool cache would keep on the runner", async () => {
+    const now = () => Date.parse('2026-11-21T10:00:00Z')
+    const withCredentials = mirror.url.replace('://', '://ci:M1rr0rPa55@')
+    const credentials = { user: 'ci', password: 'M1rr0rPa55' }
+    await install('latest', { now, releasesUrl: withCredentials, releasesCredentials: credentials })
+    expect(readFileSync(join(toolCache, 'packer-latest.json'), 'utf8')).not.toContain('M1rr0rPa55')
+    mirror.requests.length = 0
+
+    expect(await install('latest', { now, releasesUrl: withCredentials, releasesCredentials: credentials })).toMatchObject({ source: 'tool-cache' })
+    expect(mirror.requests).toEqual([])
+  })
+
   it('meets a range from the tool cache with no request', async () => {
     await install('1.10.0')
     mirror.requests.length = 0

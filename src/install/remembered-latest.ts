@@ -20,6 +20,21 @@ function memoFile(): string | undefined {
   return toolCache ? join(toolCache, 'packer-latest.json') : undefined
 }
 
+/**
+ * The releases URL the memo is kept for, without the user and password written into it: the
+ * tool cache outlives the job on a self-hosted runner, and the answer is the same for any user.
+ */
+function withoutCredentials(releasesUrl: string): string {
+  try {
+    const url = new URL(releasesUrl)
+    url.username = ''
+    url.password = ''
+    return url.href.replace(/\/+$/, '')
+  } catch {
+    return releasesUrl
+  }
+}
+
 /** The version `latest` resolved to within the last hour from this releases URL, if any. */
 export function rememberedLatest(releasesUrl: string, now: number): string | undefined {
   const file = memoFile()
@@ -30,7 +45,7 @@ export function rememberedLatest(releasesUrl: string, now: number): string | und
       typeof memo.resolvedAt === 'number' &&
       now >= memo.resolvedAt &&
       now - memo.resolvedAt < latestIsRememberedForMs
-    if (memo.releasesUrl === releasesUrl && fresh && semver.valid(memo.version ?? '')) {
+    if (memo.releasesUrl === withoutCredentials(releasesUrl) && fresh && semver.valid(memo.version ?? '')) {
       return memo.version
     }
   } catch {
@@ -44,7 +59,10 @@ export function rememberLatest(releasesUrl: string, version: string, now: number
   if (!file) return
   try {
     mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(file, JSON.stringify({ releasesUrl, version, resolvedAt: now } satisfies Remembered))
+    writeFileSync(
+      file,
+      JSON.stringify({ releasesUrl: withoutCredentials(releasesUrl), version, resolvedAt: now } satisfies Remembered)
+    )
   } catch {
     // Only a shortcut for the next run; this one goes on either way.
   }
