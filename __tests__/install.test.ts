@@ -512,6 +512,15 @@ describe('installPacker reporting what it cannot find', () => {
     expect(sleep).not.toHaveBeenCalled()
     expect(existsSync(join(toolCache, 'packer'))).toBe(false)
   })
+
+  it('reports a 403 to a URL without credentials as a download failure, not a request for them', async () => {
+    // S3 and CloudFront answer a missing file 403 when the bucket may not be listed.
+    mirror.failNext(ZIP, { status: 403 })
+
+    await expect(install('1.11.2')).rejects.toThrow(
+      `Could not download packer_1.11.2_linux_amd64.zip from ${mirror.url}${ZIP}: HTTP 403 Forbidden`
+    )
+  })
 })
 
 describe('installPacker on a flaky connection', () => {

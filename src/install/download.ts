@@ -190,7 +190,9 @@ async function transfer(
     const cause = error instanceof AttemptsFailed ? error.cause : error
     const tries = attempts > 1 ? ` (tried ${attempts} times)` : ''
     const status = cause instanceof AttemptError ? cause.status : undefined
-    const refused = (status === 401 || status === 403) && cause instanceof AttemptError && cause.fromOrigin
+    // A 403 without credentials is no request for them: S3 and CloudFront answer a missing file so.
+    const refused =
+      cause instanceof AttemptError && cause.fromOrigin && (status === 401 || (status === 403 && options.credentials !== undefined))
     throw new DownloadError(
       refused
         ? refusal(url, describe(cause), options.credentials)
