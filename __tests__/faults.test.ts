@@ -791,6 +791,42 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(post.stdout).toContain(`; deregistered ${copies[0]} (eu-west-1), ${copies[1]} (us-west-2); deleted snapshot ${copiesSnapshots.flat().join(', ')}.`)
     })
 
+    it.each(['cancelled', 'Packer killed'])(
+      "%s after a build finished, with no manifest: the AMI Packer keeps of that build is in the outputs and the summary",
+      async (how) => {
+        endpoint = await startEc2Endpoint({ regions })
+        endpoint.faults.holdCopiesPending()
+        fastAndSlow()
+        // Without a manifest, and with no artifact announced by a stopped Packer, only its log names fast's AMI.
+        const path = join(workspace, 'json', 'packer-template.json')
+        const template = JSON.parse(readFileSync(path, 'utf8'))
+        delete template['post-processors']
+        writeFileSync(path, JSON.stringify(template, null, 2))
+        const loopback = endpoint
+        const main = await patientRun((child, stdoutSoFar) => {
+          void until(
+            () => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
+            "fast to finish and slow's copies to be waited for"
+          ).then(() => (how === 'cancelled' ? child.kill('SIGINT') : process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')))
+        })
+        expect(main.exitCode).toBe(1)
+        const fast = announcedAmi(main.stdout, 'fast')
+        expect(JSON.parse(main.outputs['ami-ids'])).toEqual({ 'us-east-1': fast })
+        expect(JSON.parse(main.outputs.builds)).toEqual({ fast: { 'us-east-1': fast } })
+        expect(main.summary).toContain(`| us-east-1 | [\`${fast}\`](`)
+        expect(main.summary).not.toContain('No AMI was built')
+        if (how === 'cancelled') {
+          expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 1 AMI(s): they are in the outputs and the summary.')
+        }
+        expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ amis: [fast] })
+
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(endpoint.images('us-east-1').find((image) => image.imageId === fast)?.state).toBe('available')
+        expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId)).not.toContain(fast)
+      }
+    )
+
     it('cancelled while the AMI becomes available: Packer leaves the AMI, and the post step deregisters it', async () => {
       endpoint = await startEc2Endpoint({ regions })
       endpoint.faults.holdCreatedImagesPending()

@@ -45,6 +45,7 @@ const loadedLater = {
   'stages/cleanup': 'src/aws/cleanup.ts',
   'stages/leftover-iam': 'src/aws/leftover-iam.ts',
   'stages/unreported': 'src/report/unreported.ts',
+  'stages/finished-images': 'src/aws/finished-images.ts',
   'stages/plugin-cache': 'src/plugins/cache.ts',
   'stages/json-place': 'src/common/json-place.ts'
 }

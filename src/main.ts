@@ -21,7 +21,7 @@ import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments, validateDeadlineMs } from './packer/commands.js'
 import { InspectFailed, inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
-import { noTemporaryResources, RunRecord, type TemporaryResources } from './packer/machine-readable.js'
+import { noTemporaryResources, RunRecord, type FinishedImage, type TemporaryResources } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
@@ -685,7 +685,8 @@ async function build(
   const read = inputs.manifestGiven ? 0 : manifestToRead(manifests, runsBefore)
   const unknown = read === 0 ? inputs.manifestUnknown : undefined
   const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown)
-  const amis = inTemplateOrder(artifacts.amis, inputs.buildNames)
+  const finished = await finishedBeforeTheEnd(built.record.finishedImages, artifacts.amis, inputs, summary)
+  const amis = inTemplateOrder([...artifacts.amis, ...finished], inputs.buildNames)
   leftovers.amisMade(amis)
   // Builds that Packer's list does not name (inspect failed, or Packer 1.6.6 named a build
   // block's source by its source block) keep the order in which they finished.
@@ -708,6 +709,43 @@ async function build(
     throw new Failure(artifacts.whyNoAmi)
   }
   return { run: built, amis, runUuid: artifacts.runUuid ?? randomUUID() }
+}
+
+/**
+ * The AMIs of the builds that finished before Packer was cancelled or killed, when neither the
+ * manifest nor Packer's artifacts list them (a stopped Packer announces none): they exist, and
+ * Packer leaves them. Its log names each one but not its region, so EC2 is asked, in the home
+ * region and those of the other AMIs; one not found there is named in a warning.
+ */
+async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], inputs: Inputs, summary: SummaryModel): Promise<Ami[]> {
+  const unlisted = finished.filter(({ ami }) => !listed.some((known) => known.amiId === ami))
+  if (unlisted.length === 0) return []
+  const regions = [...new Set([...(inputs.awsRegion ? [inputs.awsRegion] : []), ...listed.map((ami) => ami.region)])]
+  const { findImageRegions } = await import('./aws/finished-images.js')
+  const { regionOf, problems } =
+    regions.length > 0 ? await findImageRegions(unlisted.map(({ ami }) => ami), regions) : { regionOf: new Map<string, string>(), problems: [] }
+  // With one builder type, it is the type of every build; else the summary says it is not known.
+  const builderType = inputs.builderTypes.length === 1 ? inputs.builderTypes[0] : ''
+  const found = unlisted.flatMap(({ build, ami }) => {
+    const region = regionOf.get(ami)
+    return region === undefined ? [] : [{ build, builderType, region, amiId: ami }]
+  })
+  if (found.length > 0) {
+    core.info(
+      `Found in EC2 the AMIs of builds that finished before Packer was stopped: ${found.map((ami) => `${ami.build}: ${ami.amiId} (${ami.region})`).join(', ')}. ` +
+        "Their copies in the regions of ami_regions, if any, are not in the outputs: Packer's log names only these."
+    )
+  }
+  const missing = unlisted.filter(({ ami }) => !regionOf.has(ami))
+  if (missing.length > 0) {
+    const where = regions.length > 0 ? `not found in ${regions.join(', ')}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}` : 'no region is known to look in'
+    const message =
+      `Builds finished before Packer was stopped, and their AMIs exist: ${missing.map(({ build, ami }) => `build ${build}: ${ami}`).join(', ')}; ` +
+      `${where}, so they are in no output and are not tagged.`
+    core.warning(message, { title: 'AMIs not in the outputs' })
+    summary.problems.push(message)
+  }
+  return found
 }
 
 async function tag(
