@@ -827,6 +827,39 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       }
     )
 
+    it("cancelled again while the action looks up a finished build's AMI: the failure says so, and the post step names that AMI", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCopiesPending()
+      // The look-up of fast's region never gets an answer: the runner's SIGTERM comes first.
+      endpoint.faults.hang('DescribeImages', { userAgent: 'aws-sdk-js' })
+      fastAndSlow()
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      delete template['post-processors']
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const loopback = endpoint
+      const main = await patientRun((child, stdoutSoFar) => {
+        void until(
+          () => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
+          "fast to finish and slow's copies to be waited for"
+        )
+          .then(() => child.kill('SIGINT'))
+          .then(() => until(() => loopback.calls.some((call) => call.error === 'NoAnswer'), 'the action to look up the AMI'))
+          .then(() => child.kill('SIGTERM'))
+      })
+      expect(main.exitCode).toBe(1)
+      const fast = announcedAmi(main.stdout, 'fast')
+      expect(main.errors.at(-1)?.message).toBe(
+        'The run was cancelled (SIGTERM) after Packer ended, before the action had read which AMIs it made: ' +
+          'the post step names those of the builds that finished.'
+      )
+      endpoint.faults.clear()
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toContainEqual(expect.stringContaining(`build fast: ${fast}`))
+      expect(endpoint.images('us-east-1').find((image) => image.imageId === fast)?.state).toBe('available')
+    })
+
     it('cancelled while the AMI becomes available: Packer leaves the AMI, and the post step deregisters it', async () => {
       endpoint = await startEc2Endpoint({ regions })
       endpoint.faults.holdCreatedImagesPending()

@@ -59,8 +59,11 @@ type PackerStep = (
   options?: { record?: RunRecord; deadlineMs?: number; warnings?: boolean; started?: (pid: number) => void }
 ) => Promise<PackerRun & { annotations: Annotation[] }>
 
-/** The summary as it stands, for a cancel that comes while no Packer runs (e.g. while tagging). */
-let summarySoFar: { model: SummaryModel; write: boolean } | undefined
+/**
+ * The summary as it stands, for a cancel that comes while no Packer runs (e.g. while tagging);
+ * `packerEnded` once the build's Packer has ended, whether or not its AMIs are read yet.
+ */
+let summarySoFar: { model: SummaryModel; write: boolean; packerEnded?: boolean } | undefined
 
 /**
  * The job, given its checked inputs, the question already put to the packer on PATH and an HCL2
@@ -96,7 +99,13 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
 function cancelledWhileIdle(signal: NodeJS.Signals): void {
   const amis = summarySoFar?.model.amis ?? []
   if (amis.length === 0) {
-    core.setFailed(`The run was cancelled (${signal}); no Packer build was running.`)
+    // Until the action has read them, the post step names the AMIs of the builds that finished.
+    core.setFailed(
+      summarySoFar?.packerEnded
+        ? `The run was cancelled (${signal}) after Packer ended, before the action had read which AMIs it made: ` +
+            'the post step names those of the builds that finished.'
+        : `The run was cancelled (${signal}); no Packer build was running.`
+    )
     process.exit(1)
   }
   core.setFailed(
@@ -679,6 +688,7 @@ async function build(
     packerStep(buildArguments(inputs), {}, { record: leftovers.record, started: leftovers.packerStarted })
   )
   leftovers.packerEnded(built)
+  if (summarySoFar) summarySoFar.packerEnded = true
   if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort', built.record.temporaryResources))
 
   // Input manifest's file, when it names one.
