@@ -120,6 +120,20 @@ describe('packer-version: latest with no Packer on the runner', () => {
     }
   })
 
+  it("refuses a template whose required_version the release asked for does not meet, at its line, before any request", async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), 'packer {\n  required_version = "~> 1.11.0"\n}\n')
+    const refused = await run({ template: 'ami.pkr.hcl', 'packer-version': '1.10.3' })
+    expect(refused.exitCode).toBe(1)
+    expect(refused.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/^packer-version: expected a Packer that meets "~> 1\.11\.0", as required_version in ami\.pkr\.hcl asks, found "1\.10\.3"/),
+        properties: expect.objectContaining({ file: 'ami.pkr.hcl', line: '2', col: '3' })
+      })
+    ])
+    expect(mirror.requests).toEqual([])
+    expect(readdirSync(toolCache)).toEqual([])
+  })
+
   it('takes a range and says when no release matches', async () => {
     expect((await run({ 'packer-version': '~1.10' })).outputs['packer-version']).toBe('1.10.3')
     const none = await run({ 'packer-version': '>=2' })

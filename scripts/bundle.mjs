@@ -47,7 +47,8 @@ const loadedLater = {
   'stages/unreported': 'src/report/unreported.ts',
   'stages/finished-images': 'src/aws/finished-images.ts',
   'stages/plugin-cache': 'src/plugins/cache.ts',
-  'stages/json-place': 'src/common/json-place.ts'
+  'stages/json-place': 'src/common/json-place.ts',
+  'stages/required-version': 'src/inputs/required-version.ts'
 }
 const inputStageSources = Object.fromEntries(Object.entries(inputStages).map(([name, { source }]) => [name, source]))
 /** Each stage, later or checking an input, by its source file, absolute. */

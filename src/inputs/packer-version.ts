@@ -3,7 +3,9 @@
 // for more than latest (the default): a run that asks for latest does not even compile semver
 // before its inputs are checked. Only the semver functions used here.
 import clean from 'semver/functions/clean.js'
+import compare from 'semver/functions/compare.js'
 import lt from 'semver/functions/lt.js'
+import prerelease from 'semver/functions/prerelease.js'
 import valid from 'semver/functions/valid.js'
 import intersects from 'semver/ranges/intersects.js'
 import validRange from 'semver/ranges/valid.js'
@@ -45,4 +47,86 @@ function tooOld(spec: string): string {
     ? ` If you wrote ${spec}0 without quotes, YAML read it as the number ${spec}: write '${spec}0'.`
     : ''
   return `packer-version: "${spec}" asks for a Packer older than ${oldestPacker}, the oldest this action supports.${mangled}`
+}
+
+/**
+ * Packer checks `required_version` since 1.6.5; one before it refuses a `packer` block, and says
+ * so itself.
+ */
+const requiredVersionSince = '1.6.5'
+
+/** One part of a constraint as hashicorp/go-version reads it, for the versions of up to three numbers this reads. */
+const constraintPart = /^\s*(=|!=|>=|<=|>|<|~>)?\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?\s*$/
+
+interface ConstraintPart {
+  operator: string
+  /** As written: `~>` keeps all but the last of them. */
+  segments: number[]
+}
+
+/**
+ * A constraint of go-version's (`>= 1.9, < 2`, `~> 1.10`), undefined where it is written in a
+ * way this does not read (pre-releases, four numbers, an operator of a later go-version): Packer
+ * then decides.
+ */
+function readConstraint(constraint: string): ConstraintPart[] | undefined {
+  const parts: ConstraintPart[] = []
+  for (const written of constraint.split(',')) {
+    const match = constraintPart.exec(written)
+    if (!match) return undefined
+    const segments = match.slice(2).filter((segment) => segment !== undefined).map(Number)
+    if (!segments.every(Number.isSafeInteger)) return undefined
+    parts.push({ operator: match[1] ?? '=', segments })
+  }
+  return parts
+}
+
+/** `segments` as semver writes them: go-version fills the missing ones with zeros. */
+function asSemver(segments: number[]): string {
+  return [0, 1, 2].map((index) => segments[index] ?? 0).join('.')
+}
+
+/** Whether release `version` (x.y.z) meets one part, as go-version checks it. */
+function meets(version: string, { operator, segments }: ConstraintPart): boolean {
+  const order = compare(version, asSemver(segments))
+  switch (operator) {
+    case '=':
+      return order === 0
+    case '!=':
+      return order !== 0
+    case '>':
+      return order > 0
+    case '<':
+      return order < 0
+    case '>=':
+      return order >= 0
+    case '<=':
+      return order <= 0
+    default: {
+      // `~> 1.10` is 1.10 or later within 1.x; `~> 1.10.2` is 1.10.2 or later within 1.10.
+      const given = version.split('.').map(Number)
+      return order >= 0 && segments.slice(0, -1).every((segment, index) => given[index] === segment)
+    }
+  }
+}
+
+/** Whether release `version` meets `constraint`; undefined when the constraint is not read (readConstraint). */
+function meetsConstraint(version: string, constraint: string): boolean | undefined {
+  const parts = readConstraint(constraint)
+  return parts && parts.every((part) => meets(version, part))
+}
+
+/**
+ * Whether release `version` meets a template's `packer { required_version }`; undefined where
+ * Packer decides: a pre-release, a Packer that does not check it, a constraint not read.
+ */
+export function meetsRequiredVersion(version: string, constraint: string): boolean | undefined {
+  if (prerelease(version) !== null || lt(version, requiredVersionSince)) return undefined
+  return meetsConstraint(version, constraint)
+}
+
+/** `min_packer_version`: a version, which Packer compares with its own; one it cannot read, it says so itself. */
+export function meetsMinimum(version: string, minimum: string): boolean | undefined {
+  if (prerelease(version) !== null || !/^v?\d+(\.\d+){0,2}$/.test(minimum)) return undefined
+  return meetsConstraint(version, `>= ${minimum}`)
 }

@@ -8,6 +8,8 @@ import { outsideWorkspaceProblem } from './checks.js'
 import type { HclTemplateRequest } from './hcl.js'
 import { checkExistingManifest } from './manifest.js'
 import { isDirectory, type InputProblem, type InputReader } from './reader.js'
+import type { VersionDemand } from './required-version.js'
+import type { VersionRequest } from './version-request.js'
 import { jsonTemplateReferences, noReferences, sortReferences, type ReferencedPaths } from './template-references.js'
 import {
   autoVarFilesBeside,
@@ -147,11 +149,20 @@ const nothingKnown: TemplateDescription = {
   ...noReferences
 }
 
+/**
+ * What the template asks of Packer's version (a JSON template's `min_packer_version`, an HCL2
+ * file's `required_version`), read only when packer-version names one release
+ * (checkVersionDemands): none for a template that is not there or does not parse.
+ */
+export interface VersionDemands {
+  versionDemands: () => Promise<VersionDemand[]>
+}
+
 export function readTemplateFiles(
   reader: InputReader,
   variables: Variables,
   env: Record<string, string | undefined>
-): TemplateFiles & DefaultManifestProblems {
+): TemplateFiles & DefaultManifestProblems & VersionDemands {
   const workingDirectoryInput = reader.text('working-directory', '.')
   const workingDirectory = resolve(reader.workspace, workingDirectoryInput)
   const outside = outsideWorkspaceProblem('working-directory', workingDirectoryInput, workingDirectory, reader.workspace)
@@ -179,14 +190,18 @@ export function readTemplateFiles(
     : []
 
   let description = nothingKnown
+  let versionDemands: VersionDemands['versionDemands'] = async () => []
   if (templateFound && kind === 'json') {
     const parsed = reader.json(templatePath, 'template')
     if (parsed !== undefined) {
       const json = { path: templatePath, template, parsed, varFiles: jsonVarFiles, variables, workingDirectory }
       description = describeJson(reader, json, { env, templateDir: dirname(templatePath), pwd: workingDirectory })
+      const demand = minPackerVersion(parsed, templatePath, reader.shown(templatePath))
+      versionDemands = async () => (demand ? [demand] : [])
     }
   } else if (templateFound) {
-    checkHclFiles(reader, template, templatePath)
+    const files = checkHclFiles(reader, template, templatePath)
+    versionDemands = async () => (await import('./required-version.js')).requiredVersions(files, (path) => reader.shown(path))
   }
   const { manifestOutput, manifestOutputUnknown, ...builds } = description
   return {
@@ -196,6 +211,7 @@ export function readTemplateFiles(
     ...builds,
     varFiles,
     defaultVarFile,
+    versionDemands,
     ignoredAutoVarFiles: templateFound && kind === 'hcl' ? autoVarFilesBeside(workingDirectory, template, varFiles) : [],
     ...manifestFile(reader, workingDirectory, found, { manifestOutput, manifestOutputUnknown }, {
       hcl: templateFound && kind === 'hcl',
@@ -321,13 +337,36 @@ function describeJson(
   }
 }
 
-/** The rest of an HCL2 template is read with the HCL parser once the inputs pass (hcl.ts). */
-function checkHclFiles(reader: InputReader, template: string, path: string): void {
+/**
+ * The rest of an HCL2 template is read with the HCL parser once the inputs pass (hcl.ts). Its
+ * files, absolute; those that are not JSON where they must be are left out.
+ */
+function checkHclFiles(reader: InputReader, template: string, path: string): string[] {
   const files = isDirectory(path) ? hclTemplateFiles(path) : [path]
   if (files.length === 0) {
     reader.problem(`template: expected .pkr.hcl or .pkr.json files in the directory "${template}", found none`)
   }
-  for (const file of files) if (file.endsWith('.pkr.json')) reader.json(file, 'template')
+  return files.filter((file) => !file.endsWith('.pkr.json') || reader.json(file, 'template') !== undefined)
+}
+
+/** A JSON template's `min_packer_version`, when it is a string. */
+function minPackerVersion(parsed: unknown, path: string, shown: string): VersionDemand | undefined {
+  const minimum = (parsed as { min_packer_version?: unknown } | null)?.min_packer_version
+  if (typeof minimum !== 'string' || minimum === '') return undefined
+  return { setting: 'min_packer_version', constraint: minimum, location: { file: shown, value: { path, at: ['min_packer_version'] } } }
+}
+
+/**
+ * The template's demands on Packer's version (VersionDemands) against the one release that
+ * packer-version names: Packer refuses a template that excludes it, but only once installed.
+ * A range or latest names no release until the releases are looked up; Packer decides then.
+ */
+export async function checkVersionDemands(reader: InputReader, request: VersionRequest, { versionDemands }: VersionDemands): Promise<void> {
+  if (request.kind !== 'exact') return
+  const demands = await versionDemands()
+  if (demands.length === 0) return
+  const { checkDemandsMet } = await import('./required-version.js')
+  await checkDemandsMet(reader, request.version, demands)
 }
 
 /** Checks a variables file; a JSON template's come back parsed, to fill in its variables. */

@@ -1,0 +1,101 @@
+// The Packer a template asks for (an HCL2 file's `packer { required_version }`, a JSON template's
+// `min_packer_version`) against the one packer-version names. Packer refuses a template that
+// excludes it, but only once it is installed and its plugins with it: when packer-version names
+// one release, the files already tell. A file of its own (dist/stages/required-version.js), loaded
+// only for such a request and a template that names a version.
+import { readFileSync } from 'node:fs'
+import type { InputReader, ProblemLocation } from './reader.js'
+
+/** A template's own demand on Packer's version, and where it is written. */
+export interface VersionDemand {
+  /** `required_version` (a go-version constraint) or `min_packer_version` (a version). */
+  setting: 'required_version' | 'min_packer_version'
+  constraint: string
+  location: ProblemLocation
+}
+
+/**
+ * Each demand of the template's that release `version`, the one packer-version names, does not
+ * meet, as a problem at its line: Packer would refuse the template with that version, after the
+ * install and the plugins.
+ */
+export async function checkDemandsMet(reader: InputReader, version: string, demands: VersionDemand[]): Promise<void> {
+  // The semver checks of packer-version, loaded already for a request of one release.
+  const { meetsMinimum, meetsRequiredVersion } = await import('./packer-version.js')
+  for (const { setting, constraint, location } of demands) {
+    const met = setting === 'min_packer_version' ? meetsMinimum(version, constraint) : meetsRequiredVersion(version, constraint)
+    if (met !== false) continue
+    const demand = setting === 'min_packer_version' ? `Packer ${constraint} or later` : `a Packer that meets "${constraint}"`
+    reader.problem(`packer-version: expected ${demand}, as ${setting} in ${location.file} asks, found "${version}": Packer ${version} refuses the template`, location)
+  }
+}
+
+/**
+ * The `required_version` of each `packer` block of an HCL2 template's files (absolute paths),
+ * where it is literal text, with where it is written. Read with the HCL parser, and only for a
+ * file that names it; a file the parser cannot read is left to Packer, which says where.
+ */
+export async function requiredVersions(files: string[], shown: (path: string) => string): Promise<VersionDemand[]> {
+  const demands: VersionDemand[] = []
+  for (const path of files) {
+    let text: string
+    try {
+      text = readFileSync(path, 'utf8')
+    } catch {
+      continue
+    }
+    if (!text.includes('required_version')) continue
+    const found = path.endsWith('.pkr.json') ? jsonRequiredVersions(text) : await hclRequiredVersions(path, text)
+    for (const { constraint, line, column, at } of found) {
+      const location: ProblemLocation = { file: shown(path), line, column, ...(at && { value: { path, at } }) }
+      demands.push({ setting: 'required_version', constraint, location })
+    }
+  }
+  return demands
+}
+
+interface Written {
+  constraint: string
+  line?: number
+  column?: number
+  /** In a `.pkr.json` file: the path to it, whose line is found when it is reported. */
+  at?: Array<string | number>
+}
+
+async function hclRequiredVersions(path: string, text: string): Promise<Written[]> {
+  const { parse, literalText, settingPosition } = await import('./hcl-parser.js')
+  let body: Record<string, unknown>
+  try {
+    body = await parse(path, text)
+  } catch {
+    return []
+  }
+  const blocks = Array.isArray(body.packer) ? (body.packer as unknown[]) : []
+  const found: Written[] = []
+  for (const [index, block] of blocks.entries()) {
+    const written = (block as Record<string, unknown> | null)?.required_version
+    const constraint = typeof written === 'string' ? literalText(written) : undefined
+    if (constraint === undefined) continue
+    found.push({ constraint, ...(await settingPosition(path, text, ['packer', index, 'required_version'])) })
+  }
+  return found
+}
+
+/** A `.pkr.json` file's `packer` object (or list of them), in HCL's JSON syntax. */
+function jsonRequiredVersions(text: string): Written[] {
+  let root: unknown
+  try {
+    root = JSON.parse(text)
+  } catch {
+    return []
+  }
+  const packer = (root as Record<string, unknown> | null)?.packer
+  const blocks: Array<[unknown, Array<string | number>]> = Array.isArray(packer)
+    ? packer.map((block, index) => [block, ['packer', index]])
+    : [[packer, ['packer']]]
+  return blocks.flatMap(([block, at]) => {
+    const constraint = (block as Record<string, unknown> | null | undefined)?.required_version
+    // A string of HCL's JSON syntax is a template: one that interpolates is left to Packer.
+    return typeof constraint === 'string' && !/[$%]\{/.test(constraint) ? [{ constraint, at: [...at, 'required_version'] }] : []
+  })
+}
