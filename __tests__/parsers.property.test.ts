@@ -12,6 +12,7 @@ import { oldestPacker, packerVersionProblem, parseVersionRequest } from '../src/
 import type { VersionRequest } from '../src/inputs/version-request.js'
 import { manifestShapeProblem } from '../src/inputs/manifest.js'
 import { checkTagCount, parseTagLines, tagProblem } from '../src/inputs/tags.js'
+import { JsonSyntaxError, parseJsonWithPosition } from '../src/inputs/template.js'
 import { fingerprintFiles } from '../src/inputs/fingerprint.js'
 import { ByteLineSplitter, parseEventLine, renderEvent, RunRecord } from '../src/packer/machine-readable.js'
 import { projectRoot } from './support/action-process.js'
@@ -119,6 +120,41 @@ describe('the machine-readable line parser', () => {
         splitter.end(onLine)
         expect(lines.join('\n')).toBe(text.endsWith('\n') ? text.slice(0, -1) : text)
       })
+    )
+  })
+})
+
+describe('a JSON file that does not parse', () => {
+  it("is placed where V8 places it, and on the token V8 names where it names no place, without quoting the text", () => {
+    const mistakes = fc.constantFrom('', ',', ']', '}', '"', 'x', ':', '1', ' ', '\\', '{', '[', 't', '-', '.', 'e')
+    fc.assert(
+      fc.property(fc.json(), fc.nat(), mistakes, fc.boolean(), (json, at, mistake, drop) => {
+        const index = at % (json.length + 1)
+        const text = json.slice(0, index) + (drop ? '' : mistake) + json.slice(index + (drop ? 1 : 0))
+        let said: string
+        try {
+          JSON.parse(text)
+          return
+        } catch (error) {
+          said = (error as Error).message
+        }
+        let thrown: unknown
+        try {
+          parseJsonWithPosition(text)
+        } catch (error) {
+          thrown = error
+        }
+        const { position, message } = thrown as JsonSyntaxError
+        expect(position).toBeDefined()
+        const lines = text.split('\n')
+        const offset = lines.slice(0, (position?.line ?? 1) - 1).join('\n').length + (position?.line === 1 ? 0 : 1) + (position?.column ?? 1) - 1
+        const token = /^Unexpected token '([\s\S])'/.exec(said)
+        const place = /at position (\d+)/.exec(said)
+        if (token) expect([text, text[offset]]).toEqual([text, token[1]])
+        else if (place) expect([text, offset]).toEqual([text, Number(place[1])])
+        expect(message).not.toContain('is not valid JSON')
+      }),
+      { numRuns: 5000 }
     )
   })
 })

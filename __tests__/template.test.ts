@@ -45,6 +45,22 @@ describe('parseJsonWithPosition', () => {
     }
   })
 
+  it.each([
+    ['a value left unquoted', '{\n  "db_password": s3cretValue\n}', { line: 2, column: 18 }, 'Unexpected token'],
+    ['a comma too many in a list', '{\n  "builders": [,]\n}', { line: 2, column: 16 }, "Unexpected token ','"],
+    ['a literal cut short', '{"a": [1, tru]}', { line: 1, column: 14 }, "Unexpected token ']'"],
+    ['a string opened by a quote it does not have', "{'a': 1}", { line: 1, column: 2 }, undefined]
+  ])('points at %s, where V8 names no place, without quoting the text', (_name, text, position, reason) => {
+    try {
+      parseJsonWithPosition(text)
+      throw new Error('expected a syntax error')
+    } catch (error) {
+      expect((error as JsonSyntaxError).position).toEqual(position)
+      if (reason !== undefined) expect((error as JsonSyntaxError).message).toBe(reason)
+      expect((error as JsonSyntaxError).message).not.toMatch(/s3cret|tru\b|builders/)
+    }
+  })
+
   it('counts lines and columns from 1', () => {
     expect(positionOf('ab\ncd', 4)).toEqual({ line: 2, column: 2 })
   })

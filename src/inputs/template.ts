@@ -122,13 +122,116 @@ export function parseJsonWithPosition(text: string): unknown {
     const message = (error as Error).message
     const lineColumn = /\(line (\d+) column (\d+)\)/.exec(message)
     const offset = /at position (\d+)/.exec(message)
+    // V8 says where only for some mistakes; for a token it does not expect (a value left
+    // unquoted, a comma too many) it quotes the text around it instead, which may be a secret.
+    const token = /^Unexpected token '([\s\S])', [\s\S]* is not valid JSON$/.exec(message)
     let position: JsonPosition | undefined
     if (lineColumn) position = { line: Number(lineColumn[1]), column: Number(lineColumn[2]) }
     else if (offset) position = positionOf(text, Number(offset[1]))
     else if (/end of (JSON|data) input/i.test(message)) position = positionOf(text, text.length)
-    const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/^JSON\.parse: /, '')
+    else if (token) position = positionOf(text, unexpectedAt(text))
+    const reason = token
+      ? // A mark is shown; a letter or digit may begin a secret.
+        `Unexpected token${/[\p{L}\p{N}]/u.test(token[1]) ? '' : ` '${token[1]}'`}`
+      : message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/^JSON\.parse: /, '')
     throw new JsonSyntaxError(reason, position)
   }
+}
+
+/**
+ * Where JSON's grammar first fails in `text`, which JSON.parse refused: the offset of the first
+ * character that cannot continue a JSON text, or the end. Only for the place: JSON.parse decides.
+ */
+function unexpectedAt(text: string): number {
+  const scan = { text, at: 0 }
+  try {
+    jsonValue(scan)
+    skipSpace(scan)
+    return scan.at
+  } catch (failedAt) {
+    if (typeof failedAt !== 'number') throw failedAt
+    return failedAt
+  }
+}
+
+interface Scan {
+  text: string
+  at: number
+}
+
+function skipSpace(scan: Scan): void {
+  while (scan.at < scan.text.length && ' \t\n\r'.includes(scan.text[scan.at])) scan.at++
+}
+
+/** Steps over `char`, after white space; throws where it is not. */
+function step(scan: Scan, char: string): void {
+  skipSpace(scan)
+  if (scan.text[scan.at] !== char) throw scan.at
+  scan.at++
+}
+
+function jsonString(scan: Scan): void {
+  step(scan, '"')
+  const { text } = scan
+  while (scan.at < text.length && text[scan.at] !== '"') {
+    if (text.charCodeAt(scan.at) < 0x20) throw scan.at
+    if (text[scan.at] === '\\') {
+      scan.at++
+      if (!'"\\/bfnrtu'.includes(text[scan.at] || 'x')) throw scan.at
+      if (text[scan.at] === 'u') for (const end = scan.at + 4; scan.at < end; ) if (!/[0-9a-fA-F]/.test(text[++scan.at] ?? '')) throw scan.at
+    }
+    scan.at++
+  }
+  step(scan, '"')
+}
+
+/** A number, read as V8 reads it: each part to the first character that cannot continue it. */
+function jsonNumber(scan: Scan): void {
+  const digits = (): void => {
+    const start = scan.at
+    while (/\d/.test(scan.text[scan.at] ?? '')) scan.at++
+    if (scan.at === start) throw scan.at
+  }
+  if (scan.text[scan.at] === '-') scan.at++
+  if (scan.text[scan.at] === '0') scan.at++
+  else digits()
+  if (scan.text[scan.at] === '.') {
+    scan.at++
+    digits()
+  }
+  if (/[eE]/.test(scan.text[scan.at] ?? '')) {
+    scan.at++
+    if (/[-+]/.test(scan.text[scan.at] ?? '')) scan.at++
+    digits()
+  }
+}
+
+function jsonValue(scan: Scan): void {
+  skipSpace(scan)
+  const open = scan.text[scan.at]
+  if (open === '"') return jsonString(scan)
+  if (open !== '{' && open !== '[') {
+    // A word is read as V8 reads it, to the first character that does not continue it.
+    const word = ['true', 'false', 'null'].find((name) => name[0] === open)
+    for (const char of word ?? '') if (scan.text[scan.at++] !== char) throw scan.at - 1
+    if (word) return
+    jsonNumber(scan)
+    return
+  }
+  const close = open === '{' ? '}' : ']'
+  scan.at++
+  skipSpace(scan)
+  for (let first = true; scan.text[scan.at] !== close || !first; first = false) {
+    if (!first) step(scan, ',')
+    if (close === '}') {
+      jsonString(scan)
+      step(scan, ':')
+    }
+    jsonValue(scan)
+    skipSpace(scan)
+    if (scan.text[scan.at] === close) break
+  }
+  scan.at++
 }
 
 /** Values of a JSON template's user variables, as Packer settles them; `undefined` when unknown. */
