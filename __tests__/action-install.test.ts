@@ -134,6 +134,16 @@ describe('packer-version: latest with no Packer on the runner', () => {
     expect(readdirSync(toolCache)).toEqual([])
   })
 
+  it('refuses a variable that the HCL2 template does not declare before any request', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), 'variable "region" {\n  type = string\n}\n')
+    const refused = await run({ template: 'ami.pkr.hcl', 'packer-version': '1.10.3', variables: 'regoin=us-east-1' })
+    expect(refused.exitCode).toBe(1)
+    expect(refused.errors.map((error) => error.message)).toEqual([
+      expect.stringMatching(/^variables: "regoin" is not a variable of ami\.pkr\.hcl: expected one it declares \(region\)/)
+    ])
+    expect(mirror.requests).toEqual([])
+  })
+
   it('takes a range and says when no release matches', async () => {
     expect((await run({ 'packer-version': '~1.10' })).outputs['packer-version']).toBe('1.10.3')
     const none = await run({ 'packer-version': '>=2' })

@@ -334,7 +334,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     ])
   })
 
-  it('an input variable the HCL2 template does not declare fails before validate, naming the input', async () => {
+  it('an input variable the HCL2 template does not declare fails before Packer is installed, naming the input', async () => {
     const result = await run({
       'working-directory': 'hcl2',
       template: 'ami.pkr.hcl',
@@ -345,8 +345,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(result.errors.map((error) => error.message)).toEqual([
       expect.stringMatching(/^variables: "instance_tpye" is not a variable of ami\.pkr\.hcl: expected one it declares \(.*instance_type.*\)$/)
     ])
-    expect(result.stdout).not.toContain('::group::Validate')
-    expect(result.summary).toContain('instance_tpye')
+    expect(result.stdout).not.toContain('::group::Install Packer')
     expect(endpoint.calls).toEqual([])
   })
 

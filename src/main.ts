@@ -261,8 +261,8 @@ async function checkBuildSelection(
 }
 
 /**
- * Input variables checked against the variables an HCL2 template declares, before anything is
- * validated or built: Packer refuses one it does not declare, and names the command line.
+ * Input variables checked against the variables an HCL2 template declares, before Packer is
+ * installed: Packer refuses one it does not declare, and names the command line.
  */
 async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
   // Without variables, validate need not wait for the template to be read.
@@ -306,6 +306,8 @@ async function job(
   provenanceStage.catch(() => undefined)
   logInputs(given)
   const variableWarnings = await reportVariables(given)
+  // Told by the template's files, which are read while Packer answers: before any download.
+  await checkVariablesDeclared(given, template)
   const packer = await core.group('Install Packer', () => install(given, onPath))
   setOutputs({ 'packer-version': packer.version })
   let masked: Promise<unknown> | undefined = template
@@ -324,7 +326,6 @@ async function job(
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   try {
     await checkBuildSelection(withProvenance, buildNames, template, cancellation, summary)
-    await checkVariablesDeclared(withProvenance, template)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
     const validating = validate(withProvenance, packerStep, summary)
     validating.catch(() => undefined)
