@@ -14,7 +14,14 @@ import type { ChildProcess } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import {
+  SELF_ACCOUNT_ID,
+  SOURCE_AMI_ID,
+  SOURCE_AMI_NAME,
+  SOURCE_SNAPSHOT_ID,
+  startEc2Endpoint,
+  type Ec2Endpoint
+} from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
 import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTemporaryInstanceProfile, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
@@ -1268,6 +1275,91 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(result.summary).not.toContain('pending')
       expect(result.summary.match(/\| not tagged \|/g)).toHaveLength(3)
     })
+  })
+
+  describe('a cancel or a crash after tagging, while a later stage waits for AWS', () => {
+    /**
+     * The stages after tagging: the input that turns each on, the call of its that the endpoint
+     * holds, and inputs that turn on stages after it (`more`), which the failure names (`notRun`).
+     */
+    const stages: Array<{ input: string; value: string; held: string; doing: string; more?: Record<string, string>; notRun?: string }> = [
+      {
+        input: 'launch-template',
+        value: 'web',
+        held: 'DescribeLaunchTemplateVersions',
+        doing: 'rolling out the launch template',
+        more: { 'ssm-parameter': '/images/web/latest' },
+        notRun: ', and ssm-parameter did not run'
+      },
+      { input: 'ssm-parameter', value: '/images/web/latest', held: 'GetParameter', doing: 'publishing the AMI IDs to SSM' },
+      { input: 'keep-images', value: '1', held: 'DeregisterImage', doing: 'retiring old AMIs' }
+    ]
+
+    /**
+     * The action with `stage` on, on an endpoint that holds the stage's call: `atHold` acts once the
+     * action has made it. For keep-images, an older AMI of the demo build's family is there to retire.
+     */
+    async function heldInStage(
+      stage: (typeof stages)[number],
+      atHold: (child: ChildProcess) => void,
+      extra: Partial<RunActionOptions> = {}
+    ): Promise<ActionRun> {
+      const family = 'acme/images/json/packer-template.json/amazon-ebs'
+      const older = {
+        imageId: 'ami-0000000000000a001',
+        snapshotId: 'snap-0000000000000a001',
+        name: 'web-older',
+        ownerId: SELF_ACCOUNT_ID,
+        regions: ['us-east-1'],
+        creationDate: '2025-01-01T00:00:00.000Z',
+        tags: { ImageFamily: family }
+      }
+      endpoint = await startEc2Endpoint({
+        regions,
+        seedImages: [{ imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID }, older]
+      })
+      endpoint.faults.hang(stage.held, { userAgent: 'aws-sdk-js' })
+      const loopback = endpoint
+      return runAction(
+        options(
+          { [stage.input]: stage.value, ...stage.more },
+          {
+            onStart: (child) => {
+              void until(() => loopback.callsOf(stage.held).some((call) => call.error === 'NoAnswer'), `the action to call ${stage.held}`).then(() =>
+                atHold(child)
+              )
+            },
+            ...extra
+          }
+        )
+      )
+    }
+
+    /** The AMIs are in the outputs, carry the run's tags in EC2, and the summary counts those tags. */
+    function expectTaggedAmis(result: ActionRun): void {
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
+      for (const [region, amiId] of Object.entries(amiIds)) {
+        expect(endpoint.tagsOf(region, amiId).SourceCommit).toBe(pushToMain.GITHUB_SHA)
+        expect(result.summary).toMatch(new RegExp(`\\| ${region} \\| \\[\`${amiId}\`\\].* \\| \\d+ tags \\|`))
+      }
+      expect(result.summary).not.toContain('not tagged')
+      expect(result.summary).not.toContain('pending')
+    }
+
+    it.each(stages)('a cancel during $input names that stage, and does not say tags are missing', async (stage) => {
+      const result = await heldInStage(stage, (child) => child.kill('SIGINT'))
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.map((error) => error.message)).toEqual([
+        `The run was cancelled (SIGINT) after the build, while ${stage.doing} (${stage.input}): ` +
+          `the 3 AMI(s) exist, are tagged and are in the outputs; ${stage.input} did not finish${stage.notRun ?? ''} (the summary shows the steps that finished).`
+      ])
+      expect(result.summary).toContain(':no_entry_sign: Cancelled')
+      expect(result.summary).toContain(`Cancelled (SIGINT) while ${stage.doing} (${stage.input}).`)
+      expect(result.summary).not.toContain('while tagging')
+      expectTaggedAmis(result)
+    })
+
   })
 
   describe('half of the action\'s calls throttled', () => {

@@ -59,11 +59,18 @@ type PackerStep = (
   options?: { record?: RunRecord; deadlineMs?: number; warnings?: boolean; started?: (pid: number) => void }
 ) => Promise<PackerRun & { annotations: Annotation[] }>
 
+/** The stages after tagging, in the order rollOut runs them, each named by the input that turns it on. */
+const rollOutOrder = ['launch-template', 'ssm-parameter', 'keep-images'] as const
+type RollOutStage = (typeof rollOutOrder)[number]
+
 /**
- * The summary as it stands, for a cancel that comes while no Packer runs (e.g. while tagging);
- * `packerEnded` once the build's Packer has ended, whether or not its AMIs are read yet.
+ * The summary as it stands, for a cancel or a crash that comes while no Packer runs (e.g. while
+ * tagging); `packerEnded` once the build's Packer has ended, whether or not its AMIs are read
+ * yet; `stage` once tagging is done, the stage after it that runs, and those still to run.
  */
-let summarySoFar: { model: SummaryModel; write: boolean; packerEnded?: boolean } | undefined
+let summarySoFar:
+  | { model: SummaryModel; write: boolean; packerEnded?: boolean; stage?: { input: RollOutStage; doing: string; after: RollOutStage[] } }
+  | undefined
 
 /**
  * The job, given its checked inputs, the question already put to the packer on PATH and an HCL2
@@ -92,31 +99,59 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
   }
 }
 
-/**
- * A cancel while no Packer runs: before the build there is nothing to wait for; after it, the
- * AMIs exist, are in the outputs, and the summary says what was not done.
- */
+/** A cancel while no Packer runs. */
 function cancelledWhileIdle(signal: NodeJS.Signals): void {
+  endWhileIdle({ cause: `The run was cancelled (${signal})`, problem: `Cancelled (${signal})`, outcome: 'cancelled' })
+}
+
+/**
+ * Ends the job on a cancel while no Packer runs: before the build there is nothing to wait
+ * for; after it, the AMIs exist, are in the outputs, and the summary says what was done.
+ */
+function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: string; outcome: 'cancelled' | 'failed' }): void {
   const amis = summarySoFar?.model.amis ?? []
   if (amis.length === 0) {
     // Until the action has read them, the post step names the AMIs of the builds that finished.
     core.setFailed(
       summarySoFar?.packerEnded
-        ? `The run was cancelled (${signal}) after Packer ended, before the action had read which AMIs it made: ` +
+        ? `${cause} after Packer ended, before the action had read which AMIs it made: ` +
             'the post step names those of the builds that finished.'
-        : `The run was cancelled (${signal}); no Packer build was running.`
+        : `${cause}; no Packer build was running.`
     )
     process.exit(1)
   }
-  core.setFailed(
-    `The run was cancelled (${signal}) after the build: the ${amis.length} AMI(s) exist and are in the ` +
-      'outputs; tags not yet added were not added (the summary lists them).'
-  )
   const model = summarySoFar?.model as SummaryModel
+  const stage = summarySoFar?.stage
+  if (stage) {
+    // Tagging had finished: rollOut runs only once every tag is on.
+    const notRun = stage.after.length > 0 ? `, and ${stage.after.join(' and ')} did not run` : ''
+    core.setFailed(
+      `${cause} after the build, while ${stage.doing} (${stage.input}): the ${amis.length} AMI(s) exist, ` +
+        `${model.tagCount ? 'are tagged ' : ''}and are in the outputs; ${stage.input} did not finish${notRun} ` +
+        '(the summary shows the steps that finished).'
+    )
+  } else {
+    core.setFailed(
+      `${cause} after the build: the ${amis.length} AMI(s) exist and are in the ` +
+        'outputs; tags not yet added were not added (the summary lists them).'
+    )
+  }
+  const where = stage ? `${stage.doing} (${stage.input})` : 'tagging'
   const written = summarySoFar?.write
-    ? writeSummary({ ...model, outcome: 'cancelled', problems: [...model.problems, `Cancelled (${signal}) while tagging.`] })
+    ? writeSummary({ ...model, outcome, problems: [...model.problems, `${problem} while ${where}.`] })
     : Promise.resolve()
   void written.finally(() => process.exit(1))
+}
+
+/** Names, for a cancel or a crash, the stage after tagging that runs now, and those the inputs turn on after it. */
+function entering(inputs: Inputs, input: RollOutStage, doing: string): void {
+  const on: Record<RollOutStage, boolean> = {
+    'launch-template': Boolean(inputs.launchTemplate),
+    'ssm-parameter': Boolean(inputs.ssmParameter),
+    'keep-images': inputs.keepImages > 0
+  }
+  const after = rollOutOrder.slice(rollOutOrder.indexOf(input) + 1).filter((stage) => on[stage])
+  if (summarySoFar) summarySoFar.stage = { input, doing, after }
 }
 
 /** The HCL2 template as read, once its sensitive values are masked: as soon as it is read. */
@@ -843,6 +878,7 @@ async function launchTemplates(
 ): Promise<string[]> {
   const template = inputs.launchTemplate
   if (!template) return []
+  entering(inputs, 'launch-template', 'rolling out the launch template')
   const { rollLaunchTemplates } = await import('./aws/launch-templates.js')
   return core.group('Launch templates', async () => {
     const results = await rollLaunchTemplates({
@@ -859,6 +895,7 @@ async function launchTemplates(
 async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<string[]> {
   const name = inputs.ssmParameter
   if (!name) return []
+  entering(inputs, 'ssm-parameter', 'publishing the AMI IDs to SSM')
   const { publishAmiIds } = await import('./aws/ssm.js')
   return core.group('SSM parameters', async () =>
     reportSsmParameters(name, await publishAmiIds({ name, amiIdsByRegion: amiIdsByRegion(amis) }), summary)
@@ -868,6 +905,7 @@ async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel)
 /** Last, so that the launch template versions just made count as uses of the new AMIs. */
 async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<string[]> {
   if (inputs.keepImages === 0) return []
+  entering(inputs, 'keep-images', 'retiring old AMIs')
   const { retainImages } = await import('./aws/retention.js')
   const options = { keep: inputs.keepImages, dryRun: inputs.retentionDryRun }
   return core.group(`Retention${options.dryRun ? ' (dry run)' : ''}`, async () =>
