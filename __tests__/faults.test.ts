@@ -1360,6 +1360,24 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expectTaggedAmis(result)
     })
 
+    it('SIGINT and SIGTERM together: one cancel, one failure, and the summary names the same signal', async () => {
+      const result = await heldInStage(stages[1], (child) => {
+        child.kill('SIGINT')
+        child.kill('SIGTERM')
+      })
+      expect(result.exitCode).toBe(1)
+      const cancels = result.errors.filter((error) => error.message.startsWith('The run was cancelled'))
+      expect(cancels).toHaveLength(1)
+      // Both are pending at once: the action may see either first.
+      const [, signal] = /^The run was cancelled \((SIGINT|SIGTERM)\)/.exec(cancels[0].message) ?? []
+      expect(result.errors.map((error) => error.message)).toEqual([
+        `The run was cancelled (${signal}) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ` +
+          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (the summary shows the steps that finished).'
+      ])
+      expect(result.summary).toContain(`Cancelled (${signal}) while publishing the AMI IDs to SSM (ssm-parameter).`)
+      expect(result.summary).not.toContain(signal === 'SIGINT' ? 'SIGTERM' : 'SIGINT')
+    })
+
   })
 
   describe('half of the action\'s calls throttled', () => {

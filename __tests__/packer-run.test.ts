@@ -89,6 +89,18 @@ describe('runPacker with logAfter', () => {
 })
 
 describe('Cancellation', () => {
+  it("while no Packer runs, ends the job on the first signal only: the runner's SIGTERM follows its SIGINT", () => {
+    const whenIdle = jest.fn()
+    const cancellation = new Cancellation(whenIdle, () => undefined).listen()
+    try {
+      process.emit('SIGINT', 'SIGINT')
+      process.emit('SIGTERM', 'SIGTERM')
+      expect(whenIdle.mock.calls).toEqual([['SIGINT']])
+    } finally {
+      cancellation.dispose()
+    }
+  })
+
   it('stops every Packer command that runs (inspect beside validate), and names them', async () => {
     const packer = join(scratch, 'packer')
     writeFileSync(packer, '#!/bin/sh\nexec sleep 60\n')

@@ -52,7 +52,9 @@ const deadlineGraceMs = 5_000
  * ignores SIGINT and forwards SIGTERM to the build, which then terminates the instance and
  * deletes its temporary key pair and security group before exiting. The runner sends SIGINT
  * and then SIGTERM when a workflow is cancelled; both must lead to one clean-up, not two. An
- * error nothing caught while Packer runs stops Packer the same way.
+ * error nothing caught while Packer runs stops Packer the same way. While no Packer runs, the
+ * first signal ends the job, and only the first: the step is already ending when the runner's
+ * SIGTERM follows its SIGINT.
  */
 export class Cancellation {
   cancelled = false
@@ -64,6 +66,8 @@ export class Cancellation {
   private readonly handler = (signal: NodeJS.Signals): void => this.cancel(signal)
   private readonly crashHandler = (error: Error): void => this.crashed(error)
   private crash: Error | undefined
+  /** Whether a signal while no Packer ran has begun to end the job. */
+  private endingWhileIdle = false
 
   constructor(
     /** Called on a signal while no Packer runs: there is nothing to wait for. */
@@ -103,6 +107,8 @@ export class Cancellation {
     const first = !this.cancelled
     this.cancelled = true
     if (this.children.size === 0) {
+      if (this.endingWhileIdle) return
+      this.endingWhileIdle = true
       this.whenIdle(signal)
       return
     }
