@@ -1378,6 +1378,19 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(result.summary).not.toContain(signal === 'SIGINT' ? 'SIGTERM' : 'SIGINT')
     })
 
+    it("the action itself crashing after the build: the step fails with the error, and the summary shows the AMIs and their tags", async () => {
+      const crashOnSigusr2 = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})'
+      const result = await heldInStage(stages[1], (child) => child.kill('SIGUSR2'), { nodeArgs: ['--import', crashOnSigusr2] })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.map((error) => error.message)).toEqual([
+        'The action failed (Error: injected crash) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ' +
+          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (the summary shows the steps that finished).'
+      ])
+      expect(result.stderr).toContain('Error: injected crash')
+      expect(result.summary).toContain(':x: Failed')
+      expect(result.summary).toContain('Failed (Error: injected crash) while publishing the AMI IDs to SSM (ssm-parameter).')
+      expectTaggedAmis(result)
+    })
   })
 
   describe('half of the action\'s calls throttled', () => {

@@ -80,7 +80,8 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
   const cancellation = new Cancellation(
     (signal) => cancelledWhileIdle(signal),
     (message) => core.warning(message),
-    (message) => core.error(message)
+    (message) => core.error(message),
+    (error) => crashedWhileIdle(error)
   ).listen()
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
@@ -105,8 +106,16 @@ function cancelledWhileIdle(signal: NodeJS.Signals): void {
 }
 
 /**
- * Ends the job on a cancel while no Packer runs: before the build there is nothing to wait
- * for; after it, the AMIs exist, are in the outputs, and the summary says what was done.
+ * An error nothing caught (the action's own fault) while no Packer runs: Node would exit at
+ * once, the summary left as last written and no error in the log to say why the step failed.
+ */
+function crashedWhileIdle(error: Error): void {
+  endWhileIdle({ cause: `The action failed (${String(error)})`, problem: `Failed (${String(error)})`, outcome: 'failed' })
+}
+
+/**
+ * Ends the job on a cancel or a crash while no Packer runs: before the build there is nothing
+ * to wait for; after it, the AMIs exist, are in the outputs, and the summary says what was done.
  */
 function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: string; outcome: 'cancelled' | 'failed' }): void {
   const amis = summarySoFar?.model.amis ?? []

@@ -53,8 +53,8 @@ const deadlineGraceMs = 5_000
  * deletes its temporary key pair and security group before exiting. The runner sends SIGINT
  * and then SIGTERM when a workflow is cancelled; both must lead to one clean-up, not two. An
  * error nothing caught while Packer runs stops Packer the same way. While no Packer runs, the
- * first signal ends the job, and only the first: the step is already ending when the runner's
- * SIGTERM follows its SIGINT.
+ * first signal (or, given `crashedWhileIdle`, uncaught error) ends the job, and only the first:
+ * the step is already ending when the runner's SIGTERM follows its SIGINT.
  */
 export class Cancellation {
   cancelled = false
@@ -66,7 +66,7 @@ export class Cancellation {
   private readonly handler = (signal: NodeJS.Signals): void => this.cancel(signal)
   private readonly crashHandler = (error: Error): void => this.crashed(error)
   private crash: Error | undefined
-  /** Whether a signal while no Packer ran has begun to end the job. */
+  /** Whether a signal or a crash while no Packer ran has begun to end the job. */
   private endingWhileIdle = false
 
   constructor(
@@ -74,22 +74,29 @@ export class Cancellation {
     private readonly whenIdle: (signal: NodeJS.Signals) => void,
     private readonly announce: (message: string) => void,
     /** Says that the action itself failed (an error nothing caught) while Packer ran. */
-    private readonly fail: (message: string) => void = announce
+    private readonly fail: (message: string) => void = announce,
+    /**
+     * Called on an error nothing caught while no Packer runs, instead of Node's exit at once;
+     * without it, such an error is left to Node.
+     */
+    private readonly crashedWhileIdle?: (error: Error) => void
   ) {}
 
   listen(): this {
     process.on('SIGINT', this.handler)
     process.on('SIGTERM', this.handler)
+    if (this.crashedWhileIdle) process.on('uncaughtException', this.crashHandler)
     return this
   }
 
   dispose(): void {
     process.off('SIGINT', this.handler)
     process.off('SIGTERM', this.handler)
+    process.off('uncaughtException', this.crashHandler)
   }
 
   attach(child: ChildProcess, command: string): void {
-    if (this.children.size === 0) process.on('uncaughtException', this.crashHandler)
+    if (this.children.size === 0 && !this.crashedWhileIdle) process.on('uncaughtException', this.crashHandler)
     this.children.set(child, command)
     if (this.cancelled) child.kill('SIGTERM')
   }
@@ -97,7 +104,7 @@ export class Cancellation {
   detach(child: ChildProcess): void {
     this.children.delete(child)
     if (this.children.size > 0) return
-    process.off('uncaughtException', this.crashHandler)
+    if (!this.crashedWhileIdle) process.off('uncaughtException', this.crashHandler)
     // The job goes on to its end as after a cancel; whatever the crash left unsettled must not
     // hold the step open for longer than that takes.
     if (this.crash) setTimeout(() => process.exit(), crashExitMs).unref()
@@ -135,14 +142,23 @@ export class Cancellation {
    * An error nothing caught (the action's own fault) while Packer runs. Node would exit at once,
    * leaving Packer, in its own process group, building on through the job's later steps until
    * the post step: its instance running, nobody reading what it makes. Instead Packer is
-   * stopped as on a cancel, and cleans up before the step ends, failed.
+   * stopped as on a cancel, and cleans up before the step ends, failed. While no Packer runs,
+   * `crashedWhileIdle` ends the job: Node's exit at once would leave the summary as it was last
+   * written and no error that says why the step failed.
    */
   private crashed(error: Error): void {
     // As Node would have: the error on stderr, and the step failed.
     console.error(error)
     process.exitCode = 1
-    if (this.crash) return
+    if (this.crash || this.endingWhileIdle) return
     this.crash = error
+    if (this.children.size === 0 && this.crashedWhileIdle) {
+      this.endingWhileIdle = true
+      // A Packer the job would start before the step has ended is stopped as it starts.
+      this.cancelled = true
+      this.crashedWhileIdle(error)
+      return
+    }
     this.fail(`The action failed while Packer ran (${String(error)}): stopping Packer and waiting for it to clean up…`)
     if (!this.cancelled) for (const child of this.children.keys()) child.kill('SIGTERM')
     this.cancelled = true
