@@ -626,6 +626,23 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     /** Two builds: `fast` makes its AMI in us-east-1 alone; `slow` copies its AMI to eu-west-1 and us-west-2. */
     const fastAndSlow = (): void => withTwoBuilds(workspace, ['slow', 'fast'])
 
+    /** fastAndSlow without a manifest: a stopped Packer then announces no artifact, and only its log names fast's AMI. */
+    function fastAndSlowWithoutManifest(): void {
+      fastAndSlow()
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      delete template['post-processors']
+      writeFileSync(path, JSON.stringify(template, null, 2))
+    }
+
+    /** Once fast has finished and slow's copies are being waited for. */
+    function fastFinished(loopback: Ec2Endpoint, stdoutSoFar: () => string): Promise<void> {
+      return until(
+        () => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
+        "fast to finish and slow's copies to be waited for"
+      )
+    }
+
     /** The AMI a build announced, from the main step's log. */
     function announcedAmi(stdout: string, build: string): string {
       const ami = new RegExp(`${build}: AMI: (ami-\\w+)`).exec(stdout)?.[1]
@@ -803,18 +820,12 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       async (how) => {
         endpoint = await startEc2Endpoint({ regions })
         endpoint.faults.holdCopiesPending()
-        fastAndSlow()
-        // Without a manifest, and with no artifact announced by a stopped Packer, only its log names fast's AMI.
-        const path = join(workspace, 'json', 'packer-template.json')
-        const template = JSON.parse(readFileSync(path, 'utf8'))
-        delete template['post-processors']
-        writeFileSync(path, JSON.stringify(template, null, 2))
+        fastAndSlowWithoutManifest()
         const loopback = endpoint
         const main = await patientRun((child, stdoutSoFar) => {
-          void until(
-            () => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
-            "fast to finish and slow's copies to be waited for"
-          ).then(() => (how === 'cancelled' ? child.kill('SIGINT') : process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')))
+          void fastFinished(loopback, stdoutSoFar).then(() =>
+            how === 'cancelled' ? child.kill('SIGINT') : process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')
+          )
         })
         expect(main.exitCode).toBe(1)
         const fast = announcedAmi(main.stdout, 'fast')
@@ -839,17 +850,10 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       endpoint.faults.holdCopiesPending()
       // The look-up of fast's region never gets an answer: the runner's SIGTERM comes first.
       endpoint.faults.hang('DescribeImages', { userAgent: 'aws-sdk-js' })
-      fastAndSlow()
-      const path = join(workspace, 'json', 'packer-template.json')
-      const template = JSON.parse(readFileSync(path, 'utf8'))
-      delete template['post-processors']
-      writeFileSync(path, JSON.stringify(template, null, 2))
+      fastAndSlowWithoutManifest()
       const loopback = endpoint
       const main = await patientRun((child, stdoutSoFar) => {
-        void until(
-          () => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
-          "fast to finish and slow's copies to be waited for"
-        )
+        void fastFinished(loopback, stdoutSoFar)
           .then(() => child.kill('SIGINT'))
           .then(() => until(() => loopback.calls.some((call) => call.error === 'NoAnswer'), 'the action to look up the AMI'))
           .then(() => child.kill('SIGTERM'))
