@@ -42,6 +42,7 @@ const loadedLater = {
   'stages/launch-templates': 'src/aws/launch-templates.ts',
   'stages/ssm': 'src/aws/ssm.ts',
   'stages/retention': 'src/aws/retention.ts',
+  'stages/survivor': 'src/packer/survivor.ts',
   'stages/cleanup': 'src/aws/cleanup.ts',
   'stages/leftover-iam': 'src/aws/leftover-iam.ts',
   'stages/unreported': 'src/report/unreported.ts',

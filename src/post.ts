@@ -1,20 +1,20 @@
 // Post step (runs with `post-if: always()`; post-index.ts is its entry point): stops a Packer
 // that outlived a killed main step, removes what a Packer that did not finish left in the
 // account, then saves Packer's plugin directory to the Actions cache. Problems are only ever warnings; they must not fail a job whose build succeeded.
-// It runs after every job, and most jobs leave it nothing to do: each part (the EC2 client, the
-// cache client with Azure's storage client, the report of AMIs no output holds) loads only when
-// the main step left it work.
+// It runs after every job, and most jobs leave it nothing to do: each part (the stop of a Packer
+// that outlived the main step, the EC2 client, the cache client with Azure's storage client,
+// the report of AMIs no output holds) loads only when the main step left it work.
 import * as core from '@actions/core'
 import { LEFTOVERS_STATE, needsCleanup, mayHaveUnreportedAmis, parseLeftoverState } from './aws/leftovers.js'
-import { stopSurvivingPacker } from './packer/survivor.js'
 import { PLUGIN_CACHE_STATE } from './plugins/cache-state.js'
 import { errorMessage } from './common/errors.js'
 
 export async function run(): Promise<void> {
   try {
     const leftovers = parseLeftoverState(core.getState(LEFTOVERS_STATE))
-    if (leftovers?.packer === 'running' && leftovers.packerPid !== undefined) {
-      if (stopSurvivingPacker(leftovers.packerPid)) {
+    if (leftovers?.packer === 'running' && leftovers.packerPid !== undefined && leftovers.packerStarted !== undefined) {
+      const { stopSurvivingPacker } = await import('./packer/survivor.js')
+      if (stopSurvivingPacker(leftovers.packerPid, leftovers.packerStarted)) {
         core.warning(
           `Packer (process group ${leftovers.packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`,
           { title: 'Packer clean-up' }
