@@ -295,6 +295,12 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
         { marker: 'bogus_setting', says: /^Error: Unsupported argument\n.*"bogus_setting" is not expected here/s },
         { marker: 'instance_tpye', says: /^Error: Unsupported attribute\n.*an attribute named "instance_tpye"\.$/s }
       ]
+    },
+    {
+      // Packer names no place for it: the second declaration is the one it refuses.
+      name: 'a variable declared twice in one file, on the second declaration',
+      edits: [['locals {', 'variable "instance_type" { # again\n  type = string\n}\n\nlocals {']],
+      problems: [{ marker: '# again', says: /^Duplicate variable\n\nDuplicate instance_type variable definition found\. Declared first at ami\.pkr\.hcl line \d+\.$/, column: '1' }]
     }
   ]
   for (const { name, edits, problems } of refusedHcl2) {
@@ -588,6 +594,22 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
       {
         message: expect.stringMatching(/^Unknown source amazon-ebs\.demo2\n\nKnown: /),
         properties: { title: 'Packer', file: 'hcl2/ami.pkr.hcl', line: String(text.split('\n').indexOf('    "source.amazon-ebs.demo2",') + 1), col: '5' }
+      }
+    ])
+    expect(endpoint.calls).toEqual([])
+  })
+
+  it('a variable declared again in another file of the folder is an error on the declaration Packer reads second', async () => {
+    // Packer reads a folder's files by name: 00-region.pkr.hcl's declaration first, then ami.pkr.hcl's.
+    writeFileSync(join(workspace, 'hcl2', '00-region.pkr.hcl'), '# Where to build.\n\nvariable "aws_region" {\n  type = string\n}\n')
+    const result = await run({ 'working-directory': 'hcl2', template: '.', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })
+    expect(result.exitCode).toBe(1)
+    const line = String(readFileSync(join(workspace, 'hcl2', 'ami.pkr.hcl'), 'utf8').split('\n').indexOf('variable "aws_region" {') + 1)
+    const errors = parseCommands(result.stdout, 'error').filter(({ properties }) => properties.title === 'Packer')
+    expect(errors).toEqual([
+      {
+        message: 'Duplicate variable\n\nDuplicate aws_region variable definition found. Declared first at 00-region.pkr.hcl line 3.',
+        properties: { title: 'Packer', file: 'hcl2/ami.pkr.hcl', line, col: '1' }
       }
     ])
     expect(endpoint.calls).toEqual([])

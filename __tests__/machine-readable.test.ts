@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { Buffer } from 'node:buffer'
 import {
   commaNames,
+  duplicateVariable,
   hclDiagnostics,
   locateError,
   noTemporaryResources,
@@ -376,6 +377,15 @@ describe('hclDiagnostics', () => {
     const unset = (name: string): string =>
       `Error: Unset variable "${name}"\n\nA used variable must be set or have a default value; see\nhttps://packer.io/docs/configuration/from-1.5/syntax for details.`
     expect(hclDiagnostics(`${unset('region')}\n\n${unset('source_ami')}\n`)).toEqual([unset('region'), unset('source_ami')])
+  })
+
+  it('splits apart the variables declared twice, to be placed each on the declaration Packer refused', () => {
+    // As Packer 1.6.6 writes them: a `variable` block's names no place, a `variables` attribute's does
+    // (1.16.0 words both the same: hcl2template/types.variables.go, decodeVariableBlock and decodeVariable).
+    const duplicate = (name: string): string => `Error: Duplicate variable\n\nDuplicate ${name} variable definition found.`
+    const placed = 'Error: Duplicate variable\n\n  on b.pkr.hcl line 4, in variables:\n   4:   size = 3\n\nDuplicate size variable definition found.'
+    expect(hclDiagnostics(`${duplicate('region')}\n\n${duplicate('size')}\n\n${placed}\n\n`)).toEqual([duplicate('region'), duplicate('size'), placed])
+    expect([duplicate('region'), placed].map(duplicateVariable)).toEqual(['region', undefined])
   })
 
   it('splits off the warnings of variables set but not declared, which Packer 1.6.6 writes after its errors', () => {

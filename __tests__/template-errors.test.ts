@@ -9,6 +9,7 @@ import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { parseEventLine, RunRecord } from '../src/packer/machine-readable.js'
 import {
+  locateDuplicateVariable,
   locateHclBlockErrors,
   locateHclComponentErrors,
   locateHclWarning,
@@ -620,6 +621,44 @@ describe('locateUnsetVariable', () => {
     expect(await locateUnsetVariable(unset('nowhere'), folder.path, folder.path)).toBeUndefined()
     expect(await locateUnsetVariable(unset('region'), folder.path, join(folder.path, 'a.pkr.hcl'))).toBeUndefined()
     expect(await locateUnsetVariable('Error: Unsupported argument', folder.path, folder.path)).toBeUndefined()
+  })
+})
+
+describe('locateDuplicateVariable', () => {
+  // Packer reads a folder's `.pkr.hcl` files by name, then its `.pkr.json` files, each's blocks in order.
+  const folder = scratchFolder('duplicate-', {
+    'a.pkr.hcl': 'variables {\n  region = "us-east-1"\n}\n\nvariable "size" {}\n',
+    'b.pkr.hcl': '# again\nvariable "region" {}\n\nvariable "size" {\n  type = number\n}\nvariables {\n  size = 3\n}\n\n  variable "size" {}\n',
+    'c.pkr.json': '{\n  "variable": {\n    "owner": {}\n  }\n}\n',
+    'd.pkr.json': '{\n  "variable": [\n    { "zone": {} },\n    { "owner": { "type": "string" } }\n  ]\n}\n',
+    'e.pkr.json': '{\n  "variables": { "vpc": "a" },\n  "variable": { "vpc": {} }\n}\n',
+    'f.pkr.hcl': 'variable "vpc" {}\n'
+  })
+  // As Packer 1.6.6 and 1.16.0 write it (hcl2template/types.variables.go, decodeVariableBlock).
+  const duplicate = (name: string): string => `Error: Duplicate variable\n\nDuplicate ${name} variable definition found.`
+  const told = (name: string, first: string): string => `Duplicate variable\n\nDuplicate ${name} variable definition found. Declared first at ${first}.`
+
+  it('places it on each `variable` block after the first declaration, in the order Packer reads them, saying where the first is', async () => {
+    expect(await locateDuplicateVariable(duplicate('region'), folder.path, folder.path)).toEqual([
+      { message: told('region', 'a.pkr.hcl line 2'), file: 'b.pkr.hcl', line: 2, column: 1 }
+    ])
+    // The `variables` attribute between them is Packer's own error, which names its place.
+    expect(await locateDuplicateVariable(duplicate('size'), folder.path, folder.path)).toEqual([
+      { message: told('size', 'a.pkr.hcl line 5'), file: 'b.pkr.hcl', line: 4, column: 1 },
+      { message: told('size', 'a.pkr.hcl line 5'), file: 'b.pkr.hcl', line: 11, column: 3 }
+    ])
+    expect(await locateDuplicateVariable(duplicate('owner'), folder.path, folder.path)).toEqual([
+      { message: told('owner', 'c.pkr.json line 3'), file: 'd.pkr.json', line: 4, column: 7 }
+    ])
+  })
+
+  it('leaves it whole where the order is not known for certain, and any other error', async () => {
+    // A `.pkr.json` file that declares it in both a `variables` and a `variable` block.
+    expect(await locateDuplicateVariable(duplicate('vpc'), folder.path, folder.path)).toBeUndefined()
+    expect(await locateDuplicateVariable(duplicate('region'), folder.path, join(folder.path, 'a.pkr.hcl'))).toBeUndefined()
+    expect(await locateDuplicateVariable(duplicate('nowhere'), folder.path, folder.path)).toBeUndefined()
+    const placed = 'Error: Duplicate variable\n\n  on b.pkr.hcl line 8, in variables:\n   8:   size = 3\n\nDuplicate size variable definition found.'
+    expect(await locateDuplicateVariable(placed, folder.path, folder.path)).toBeUndefined()
   })
 })
 

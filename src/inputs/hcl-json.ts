@@ -127,3 +127,19 @@ export function hclJsonBlockPlace(text: string, type: string, labels: string[]):
   const path = root === undefined ? undefined : blockPath(bodyOfRoot(root)[type], labels, [type])
   return root === undefined || path === undefined ? undefined : placeIn(root, text, path)
 }
+
+/**
+ * Where a `.pkr.json` file's `text` declares the input variable `name` in a `variable` block,
+ * when it declares it once: none when it does not, undefined when it declares it more than once
+ * or in a `variables` block (the order of those Packer's reading gives is not known here).
+ */
+export function hclJsonVariableDeclaration(text: string, name: string): JsonPosition[] | undefined {
+  const body = hclJsonBody(text)
+  const blocks = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value])
+  const declaring = (type: string): unknown[] =>
+    blocks(body[type]).flatMap((block) => (isRecord(block) && Object.hasOwn(block, name) ? blocks(block[name]) : []))
+  const declared = declaring('variable')
+  if (declaring('variables').length > 0 || declared.length > 1) return undefined
+  const place = declared.length === 1 ? hclJsonBlockPlace(text, 'variable', [name]) : undefined
+  return declared.length === 0 ? [] : place && [place]
+}

@@ -220,6 +220,34 @@ export function blockNamesAt(fileName: string, source: string, line: number): Pr
   }).catch(() => undefined)
 }
 
+/** A declaration of an input variable: a `variable "x" {…}` block, or an attribute of a `variables {…}` block. */
+export interface VariableDeclaration {
+  block: boolean
+  line: number
+  column: number
+}
+
+/**
+ * The declarations of the input variable `name` in an HCL file, in the order Packer decodes
+ * them (its top-level blocks in order); undefined when the file is not valid HCL.
+ */
+export function variableDeclarations(fileName: string, source: string, name: string): Promise<VariableDeclaration[] | undefined> {
+  return withTree(fileName, source, (root) => {
+    const top = root.namedChildren.find((child) => child.type === 'body')
+    return (top?.namedChildren ?? []).flatMap((child): VariableDeclaration[] => {
+      if (child.type !== 'block') return []
+      const [type, ...labels] = blockNames(child)
+      if (type === 'variable' && labels.length === 1 && labels[0] === name) return [{ block: true, ...writtenPosition(source, child.startIndex) }]
+      if (type !== 'variables' || labels.length > 0) return []
+      // A name set twice in one block is hcl's own error (Duplicate argument), which names its place.
+      const attribute = child.namedChildren
+        .find((inner) => inner.type === 'body')
+        ?.namedChildren.find((inner) => inner.type === 'attribute' && text(inner.namedChildren[0] as Node) === name)
+      return attribute ? [{ block: false, ...writtenPosition(source, attribute.startIndex) }] : []
+    })
+  }).catch(() => undefined)
+}
+
 /** A build's `source "amazon-ebs.web" { … }` block, which overrides settings of that source for the build. */
 export interface SourceOverride {
   /** The source it names, as written (`amazon-ebs.web`). */

@@ -613,6 +613,18 @@ export function unsetVariable(message: string): string | undefined {
   return /^Error: Unset variable "([^"]+)"/.exec(message)?.[1]
 }
 
+/**
+ * Packer's error of an HCL2 `variable` block that declares a variable declared before it:
+ * `Error: Duplicate variable`, then `Duplicate region variable definition found.`, as Packer
+ * 1.6.6 and 1.16.0 write it (hcl2template/types.variables.go, decodeVariableBlock). It names no
+ * place (a context but no subject); gives the name. The same error about an attribute of a
+ * `variables` block names its place, and is not this.
+ */
+export function duplicateVariable(message: string): string | undefined {
+  if (/^ {2}on .* line \d+/m.test(message)) return undefined
+  return /^Error: Duplicate variable\n\nDuplicate\s+(\S+)\s+variable\s+definition\s+found\.\s*$/.exec(message)?.[1]
+}
+
 /** A source a build uses that Packer does not know: its type, and its name where Packer gives it. */
 export interface UnknownSource {
   type: string
@@ -656,12 +668,17 @@ export function refusedValue(message: string): RefusedValue | undefined {
 
 /**
  * Packer's diagnostics about HCL2 variables, which name no place but a variable, that the report
- * places: an unset variable, a value given outside the files that Packer refused, and a
- * variable a variables file sets that the template does not declare (`Warning: Undefined
- * variable`, written among the errors when Packer fails).
+ * places: an unset variable, a variable declared twice, a value given outside the files that
+ * Packer refused, and a variable a variables file sets that the template does not declare
+ * (`Warning: Undefined variable`, written among the errors when Packer fails).
  */
 export function isVariableDiagnostic(message: string): boolean {
-  return unsetVariable(message) !== undefined || refusedValue(message) !== undefined || /^Warning: Undefined variable\n/.test(message)
+  return (
+    unsetVariable(message) !== undefined ||
+    duplicateVariable(message) !== undefined ||
+    refusedValue(message) !== undefined ||
+    /^Warning: Undefined variable\n/.test(message)
+  )
 }
 
 /**

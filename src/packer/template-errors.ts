@@ -14,7 +14,7 @@ import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
 import { hclTemplateFiles } from '../inputs/hcl.js'
-import { hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject } from './machine-readable.js'
+import { duplicateVariable, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
 export interface TemplateError {
@@ -184,6 +184,34 @@ export async function locateUnsetVariable(message: string, workingDirectory: str
   if (name === undefined) return undefined
   const text = `Unset variable "${name}": it has no default and was given no value. Set it in the input \`variables\`, in a file of the input \`var-file\`, or as PKR_VAR_${name} in the step's env.`
   return onDeclaration(name, text, workingDirectory, template)
+}
+
+/**
+ * Packer's error of a `variable` block that declares a variable declared before it names no
+ * place: placed on each such block, in the order Packer reads the template's files (`template`
+ * absolute: a folder's by name, `.pkr.hcl` then `.pkr.json`) and their blocks, saying where the
+ * first declaration is. Undefined when the message is not that, or a file cannot be read with
+ * certainty (not valid HCL, or a `.pkr.json` file that declares it twice or in a `variables` block).
+ */
+export async function locateDuplicateVariable(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const name = duplicateVariable(message)
+  if (name === undefined) return undefined
+  const [{ variableDeclarations }, { hclJsonVariableDeclaration }] = await Promise.all([import('../inputs/hcl-parser.js'), import('../inputs/hcl-json.js')])
+  const declarations: Array<{ file: string; block: boolean; line: number; column: number }> = []
+  for (const path of hclTemplateFiles(template)) {
+    const source = await readFile(path, 'utf8')
+    const found = path.endsWith('.json')
+      ? hclJsonVariableDeclaration(source, name)?.map((place) => ({ block: true, ...place }))
+      : await variableDeclarations(path, source, name)
+    if (found === undefined) return undefined
+    declarations.push(...found.map((declaration) => ({ file: relative(workingDirectory, path), ...declaration })))
+  }
+  // Those after the first that are `variable` blocks: Packer names the place of a `variables` attribute itself.
+  const [first, ...later] = declarations
+  const refused = later.filter(({ block }) => block)
+  if (first === undefined || refused.length === 0) return undefined
+  const text = `${message.slice('Error: '.length).trim()} Declared first at ${first.file} line ${first.line}.`
+  return refused.map(({ file, line, column }) => ({ message: text, file, line, column }))
 }
 
 /**

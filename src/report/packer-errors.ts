@@ -124,6 +124,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
         (await located.locateHclComponentErrors(error, directory, template)) ??
         (await located.locateHclWarning(error, directory, template)) ??
         (await located.locateUnsetVariable(error, directory, template)) ??
+        (await located.locateDuplicateVariable(error, directory, template)) ??
         (await located.locateRefusedValue(error, directory, template)) ??
         (await located.locateUnknownSource(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles()))
