@@ -134,6 +134,58 @@ describe('packer-version: latest with no Packer on the runner', () => {
     expect(readdirSync(toolCache)).toEqual([])
   })
 
+  it('refuses a template whose required_version latest excludes, at its line, once the index is read and before any download', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), 'packer {\n  required_version = "< 1.9.0"\n}\n')
+    const refused = await run({ template: 'ami.pkr.hcl' })
+    expect(refused.exitCode).toBe(1)
+    expect(refused.errors[0]).toEqual(
+      expect.objectContaining({
+        message:
+          'packer-version: expected a Packer that meets "< 1.9.0", as required_version in ami.pkr.hcl asks, found "latest", ' +
+          'which resolves to 1.11.2: Packer 1.11.2 refuses the template; no release in the index meets it',
+        properties: expect.objectContaining({ file: 'ami.pkr.hcl', line: '2', col: '3' })
+      })
+    )
+    expect(refused.errors.at(-1)?.message).toMatch(/^packer-version latest resolves to Packer 1\.11\.2, which the template refuses/)
+    expect(mirror.requests).toEqual(['/packer/index.json'])
+    expect(existsSync(join(toolCache, 'packer'))).toBe(false)
+    expect(refused.stdout).not.toContain('::group::Plugins')
+  })
+
+  it("refuses a JSON template's min_packer_version above the release a range resolves to, naming one that meets it", async () => {
+    writeFileSync(join(workspace, 'packer-template.json'), '{\n  "min_packer_version": "1.11.0",\n  "builders": [{"type": "amazon-ebs"}]\n}\n')
+    const refused = await run({ 'packer-version': '~1.10' })
+    expect(refused.exitCode).toBe(1)
+    expect(refused.errors[0]).toEqual(
+      expect.objectContaining({
+        message:
+          'packer-version: expected Packer 1.11.0 or later, as min_packer_version in packer-template.json asks, found "~1.10", ' +
+          'which resolves to 1.10.3: Packer 1.10.3 refuses the template; Packer 1.11.2 meets it',
+        properties: expect.objectContaining({ file: 'packer-template.json', line: '2', col: '3' })
+      })
+    )
+    expect(mirror.requests).toEqual(['/packer/index.json'])
+    expect(readdirSync(toolCache)).toEqual([])
+  })
+
+  it('refuses the Packer a range finds in the tool cache before it is used, with no request', async () => {
+    expect((await run()).exitCode).toBe(0)
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), 'packer {\n  required_version = "~> 1.10.0"\n}\n')
+    mirror.requests.length = 0
+    const refused = await run({ template: 'ami.pkr.hcl', 'packer-version': '>=1.10' })
+    expect(refused.exitCode).toBe(1)
+    expect(refused.errors[0]).toEqual(
+      expect.objectContaining({
+        message:
+          'packer-version: expected a Packer that meets "~> 1.10.0", as required_version in ami.pkr.hcl asks, found ">=1.10", ' +
+          'which resolves to 1.11.2: Packer 1.11.2 refuses the template',
+        properties: expect.objectContaining({ file: 'ami.pkr.hcl', line: '2', col: '3' })
+      })
+    )
+    expect(refused.stdout).not.toContain('Using Packer 1.11.2 from the tool cache')
+    expect(mirror.requests).toEqual([])
+  }, 60_000)
+
   it('refuses a variable that the HCL2 template does not declare before any request', async () => {
     writeFileSync(join(workspace, 'ami.pkr.hcl'), 'variable "region" {\n  type = string\n}\n')
     const refused = await run({ template: 'ami.pkr.hcl', 'packer-version': '1.10.3', variables: 'regoin=us-east-1' })

@@ -16,6 +16,7 @@ import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
 import type { Fingerprint } from './inputs/fingerprint.js'
+import type { ResolvedVersion } from './inputs/required-version.js'
 import type { InstalledPacker } from './install/index.js'
 import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments, validateDeadlineMs } from './packer/commands.js'
@@ -623,8 +624,34 @@ async function install(inputs: Inputs, onPath: Promise<PathPacker | undefined>):
     releasesUrl: inputs.packerReleasesUrl,
     releasesCredentials: inputs.packerReleasesCredentials,
     signingKey: inputs.packerSigningKey,
-    onPath
+    onPath,
+    accepts: templateAccepts(inputs)
   })
+}
+
+/**
+ * For latest or a range: fails the job, with the input checks' problem on the template's line,
+ * when the release it resolves to is one the template refuses. Packer would refuse it too, but
+ * only once it and its plugins are installed. The demands are read while the index is.
+ */
+function templateAccepts(inputs: Inputs): ((resolved: ResolvedVersion) => Promise<void>) | undefined {
+  const source = inputs.versionDemands
+  if (inputs.packerVersion.kind === 'exact' || ('read' in source && source.read.length === 0)) return undefined
+  const stage = import('./inputs/required-version.js')
+  const demands = stage.then(({ versionDemandsOf }) => versionDemandsOf(source, inputs.workspace))
+  demands.catch(() => undefined)
+  return async (resolved) => {
+    const read = await demands
+    if (read.length === 0) return
+    const { demandsNotMet } = await stage
+    const problems = await demandsNotMet(read, resolved)
+    if (problems.length === 0) return
+    await reportInputProblems(problems, { failureFollows: true })
+    throw new Failure(
+      `packer-version ${describeRequest(inputs.packerVersion)} resolves to Packer ${resolved.version}, which the template refuses ` +
+        '(see the error above); it was neither downloaded nor used.'
+    )
+  }
 }
 
 /** Runs Packer with its output logged once `masked()` (if any) settles: never before the masks. */

@@ -10,7 +10,7 @@ import { readRetentionInputs, type RetentionInputs } from './retention.js'
 import { actionTagKeys, ownTagProblems, readReuseInputs, type ReuseInputs } from './reuse.js'
 import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
 import { checkTagCount, readTagInputs } from './tags.js'
-import { checkHclDefaultManifest, checkVersionDemands, readTemplateFiles, type TemplateFiles } from './template-files.js'
+import { checkHclDefaultManifest, checkVersionDemands, readTemplateFiles, type TemplateFiles, type VersionDemands } from './template-files.js'
 
 export { InputError, inputLines, inputList, type InputProblem, type ProblemLocation } from './reader.js'
 export type { Command, OnError, SigningKey } from './packer.js'
@@ -18,7 +18,7 @@ export type { VersionRequest } from './version-request.js'
 export type { LaunchTemplateRef } from './launch-template.js'
 export type { InputGetter }
 
-export interface Inputs extends TemplateFiles, BuildSelection, PackerInputs, LaunchTemplateInputs, SsmParameterInputs, RetentionInputs, ReuseInputs {
+export interface Inputs extends TemplateFiles, VersionDemands, BuildSelection, PackerInputs, LaunchTemplateInputs, SsmParameterInputs, RetentionInputs, ReuseInputs {
   /** Absolute workspace: annotations name files relative to it. */
   workspace: string
   /** The user's tags; provenance tags are added to them when `provenanceTags`. */
@@ -44,7 +44,7 @@ export async function readInputs(
   const reader = new InputReader(get, env.GITHUB_WORKSPACE || process.cwd())
   // Variables first: a JSON template's build names and manifest path can come from them.
   const variables = readVariables(reader)
-  const { defaultManifestProblems, versionDemands, ...files } = readTemplateFiles(reader, variables, env)
+  const { defaultManifestProblems, ...files } = readTemplateFiles(reader, variables, env)
   checkVariableNames(reader, variables, files.templateKind)
   const inputs: Omit<Inputs, keyof RetentionInputs | keyof ReuseInputs> = {
     workspace: reader.workspace,
@@ -63,7 +63,7 @@ export async function readInputs(
     ...(await readReuseInputs(reader, files, inputs.awsRegion))
   }
   await checkHclDefaultManifest(reader, all, { defaultManifestProblems }, env)
-  await checkVersionDemands(reader, all.packerVersion, { versionDemands })
+  await checkVersionDemands(reader, all.packerVersion, all)
   const ownKeys = actionTagKeys(all)
   for (const problem of ownTagProblems(all.tags, ownKeys)) reader.problem(problem)
   const tooMany = checkTagCount(all.tags, all.provenanceTags, ownKeys)

@@ -4,7 +4,9 @@
 // one release, the files already tell. A file of its own (dist/stages/required-version.js), loaded
 // only for such a request and a template that names a version.
 import { readFileSync } from 'node:fs'
-import type { InputReader, ProblemLocation } from './reader.js'
+import { workspaceRelative } from '../common/paths.js'
+import type { InputProblem, InputReader, ProblemLocation } from './reader.js'
+import { describeRequest, type VersionRequest } from './version-request.js'
 
 /** A template's own demand on Packer's version, and where it is written. */
 export interface VersionDemand {
@@ -15,19 +17,64 @@ export interface VersionDemand {
 }
 
 /**
+ * Where a template's demands are: a JSON template's `min_packer_version`, read with it; an HCL2
+ * template's files (absolute), whose `required_version` is read only when asked.
+ */
+export type VersionDemandSource = { read: VersionDemand[] } | { hclFiles: string[] }
+
+/** The demands of `source`, files named relative to `workspace` as the input checks name them. */
+export async function versionDemandsOf(source: VersionDemandSource, workspace: string): Promise<VersionDemand[]> {
+  return 'read' in source ? source.read : requiredVersions(source.hclFiles, (path) => workspaceRelative(path, workspace))
+}
+
+/**
  * Each demand of the template's that release `version`, the one packer-version names, does not
  * meet, as a problem at its line: Packer would refuse the template with that version, after the
  * install and the plugins.
  */
 export async function checkDemandsMet(reader: InputReader, version: string, demands: VersionDemand[]): Promise<void> {
-  // The semver checks of packer-version, loaded already for a request of one release.
+  for (const { message, location } of await demandsNotMet(demands, { version })) reader.problem(message, location)
+}
+
+/** The release a packer-version of latest or a range resolves to, once the releases are known. */
+export interface ResolvedVersion {
+  version: string
+  /** What packer-version asked for; none when it named `version` itself. */
+  request?: VersionRequest
+  /** The stable releases the index lists, newest first, when it was read: one that meets a demand is named. */
+  releases?: string[]
+}
+
+/**
+ * The demands `resolved` does not meet, each as a problem at its line, in the words of the
+ * input checks: for latest or a range, asked once the release is known and before it is
+ * downloaded or a Packer on the runner is used. Latest stays the newest release: one that
+ * meets the demand is only named.
+ */
+export async function demandsNotMet(demands: VersionDemand[], resolved: ResolvedVersion): Promise<InputProblem[]> {
+  // The semver checks of packer-version, loaded already for a request other than latest.
   const { meetsMinimum, meetsRequiredVersion } = await import('./packer-version.js')
+  const { version, request, releases } = resolved
+  const found = request ? `found "${describeRequest(request)}", which resolves to ${version}` : `found "${version}"`
+  const problems: InputProblem[] = []
   for (const { setting, constraint, location } of demands) {
-    const met = setting === 'min_packer_version' ? meetsMinimum(version, constraint) : meetsRequiredVersion(version, constraint)
-    if (met !== false) continue
+    const meets = (release: string): boolean | undefined =>
+      setting === 'min_packer_version' ? meetsMinimum(release, constraint) : meetsRequiredVersion(release, constraint)
+    if (meets(version) !== false) continue
     const demand = setting === 'min_packer_version' ? `Packer ${constraint} or later` : `a Packer that meets "${constraint}"`
-    reader.problem(`packer-version: expected ${demand}, as ${setting} in ${location.file} asks, found "${version}": Packer ${version} refuses the template`, location)
+    problems.push({
+      message: `packer-version: expected ${demand}, as ${setting} in ${location.file} asks, ${found}: Packer ${version} refuses the template${meeting(releases, meets)}`,
+      location
+    })
   }
+  return problems
+}
+
+/** The first of `releases` (newest first) that meets a demand, named for packer-version; nothing when none are known. */
+function meeting(releases: string[] | undefined, meets: (release: string) => boolean | undefined): string {
+  if (releases === undefined) return ''
+  const newest = releases.find((release) => meets(release) === true)
+  return newest ? `; Packer ${newest} meets it` : '; no release in the index meets it'
 }
 
 /**

@@ -8,7 +8,7 @@ import { outsideWorkspaceProblem } from './checks.js'
 import type { HclTemplateRequest } from './hcl.js'
 import { checkExistingManifest } from './manifest.js'
 import { isDirectory, type InputProblem, type InputReader } from './reader.js'
-import type { VersionDemand } from './required-version.js'
+import type { VersionDemand, VersionDemandSource } from './required-version.js'
 import type { VersionRequest } from './version-request.js'
 import { jsonTemplateReferences, noReferences, sortReferences, type ReferencedPaths } from './template-references.js'
 import {
@@ -151,11 +151,13 @@ const nothingKnown: TemplateDescription = {
 
 /**
  * What the template asks of Packer's version (a JSON template's `min_packer_version`, an HCL2
- * file's `required_version`), read only when packer-version names one release
- * (checkVersionDemands): none for a template that is not there or does not parse.
+ * file's `required_version`), read only when it is asked: by the input checks when
+ * packer-version names one release (checkVersionDemands), else by the install stage once latest
+ * or the range resolves to one (demandsNotMet). None for a template that is not there or does
+ * not parse.
  */
 export interface VersionDemands {
-  versionDemands: () => Promise<VersionDemand[]>
+  versionDemands: VersionDemandSource
 }
 
 export function readTemplateFiles(
@@ -190,18 +192,18 @@ export function readTemplateFiles(
     : []
 
   let description = nothingKnown
-  let versionDemands: VersionDemands['versionDemands'] = async () => []
+  let versionDemands: VersionDemandSource = { read: [] }
   if (templateFound && kind === 'json') {
     const parsed = reader.json(templatePath, 'template')
     if (parsed !== undefined) {
       const json = { path: templatePath, template, parsed, varFiles: jsonVarFiles, variables, workingDirectory }
       description = describeJson(reader, json, { env, templateDir: dirname(templatePath), pwd: workingDirectory })
       const demand = minPackerVersion(parsed, templatePath, reader.shown(templatePath))
-      versionDemands = async () => (demand ? [demand] : [])
+      versionDemands = { read: demand ? [demand] : [] }
     }
   } else if (templateFound) {
     const files = checkHclFiles(reader, template, templatePath)
-    versionDemands = async () => (await import('./required-version.js')).requiredVersions(files, (path) => reader.shown(path))
+    versionDemands = { hclFiles: files }
   }
   const { manifestOutput, manifestOutputUnknown, ...builds } = description
   return {
@@ -359,14 +361,15 @@ function minPackerVersion(parsed: unknown, path: string, shown: string): Version
 /**
  * The template's demands on Packer's version (VersionDemands) against the one release that
  * packer-version names: Packer refuses a template that excludes it, but only once installed.
- * A range or latest names no release until the releases are looked up; Packer decides then.
+ * A range or latest names no release until the releases are looked up: the install stage asks
+ * the same rule then (demandsNotMet), before it downloads.
  */
 export async function checkVersionDemands(reader: InputReader, request: VersionRequest, { versionDemands }: VersionDemands): Promise<void> {
   if (request.kind !== 'exact') return
-  const demands = await versionDemands()
-  if (demands.length === 0) return
-  const { checkDemandsMet } = await import('./required-version.js')
-  await checkDemandsMet(reader, request.version, demands)
+  if ('read' in versionDemands && versionDemands.read.length === 0) return
+  const { checkDemandsMet, versionDemandsOf } = await import('./required-version.js')
+  const demands = await versionDemandsOf(versionDemands, reader.workspace)
+  if (demands.length > 0) await checkDemandsMet(reader, request.version, demands)
 }
 
 /** Checks a variables file; a JSON template's come back parsed, to fill in its variables. */

@@ -13,8 +13,9 @@ import { findInToolCache, findPackerOnPath, toolCacheAvailable, type LocalPacker
 import { packerOnPath, type PathPacker } from './on-path.js'
 import { packerExecutableName, releasePlatform } from './platform.js'
 import type { MirrorCredentials, SigningKey } from '../inputs/packer.js'
+import type { ResolvedVersion } from '../inputs/required-version.js'
 import { describeRequest, type VersionRequest } from '../inputs/version-request.js'
-import { fetchReleaseIndex, findBuild, findSignature, resolveVersion, type ReleaseIndex } from './releases.js'
+import { fetchReleaseIndex, findBuild, findSignature, resolveVersion, stableReleases, type ReleaseIndex } from './releases.js'
 import { rememberedLatest, rememberLatest } from './remembered-latest.js'
 import { extractReleaseZip } from './unzip.js'
 import type { TrustedKey } from './verify.js'
@@ -38,6 +39,11 @@ export interface InstallOptions {
   now?: () => number
   /** The packer on PATH, already being asked for its version (packerOnPath()); asked here when not given */
   onPath?: Promise<PathPacker | undefined>
+  /**
+   * Asked of the release latest or a range resolves to, before it is downloaded or a Packer on
+   * the runner is used: throws when the template refuses it (the input checks' rule).
+   */
+  accepts?: (resolved: ResolvedVersion) => Promise<void>
 }
 
 export interface InstalledPacker {
@@ -64,6 +70,8 @@ interface Context {
   trusted: () => Promise<TrustedKey>
   /** The packer on PATH and its version, asked once. */
   onPath: () => Promise<PathPacker | undefined>
+  /** Throws when the template refuses `version`, which `request` resolved to; `releases`: the index's. */
+  accepts: (version: string, request: VersionRequest, releases?: string[]) => Promise<void>
 }
 
 function fromToolCache(found: LocalPacker): InstalledPacker {
@@ -77,11 +85,21 @@ function fromPath(found: LocalPacker): InstalledPacker {
   return { ...found, source: 'path' }
 }
 
-async function findLocal(request: VersionRequest, context: Context) {
+/**
+ * A Packer on the runner that `request` accepts; with `askedAs` (what packer-version asked for),
+ * once the template accepts it too, before it is used.
+ */
+async function findLocal(request: VersionRequest, context: Context, askedAs?: VersionRequest) {
   const cached = findInToolCache(request, context.arch, context.executableName)
-  if (cached) return fromToolCache(cached)
+  if (cached) {
+    if (askedAs) await context.accepts(cached.version, askedAs)
+    return fromToolCache(cached)
+  }
   const onPath = await findPackerOnPath(request, context.onPath())
-  if (onPath) return fromPath(onPath)
+  if (onPath) {
+    if (askedAs) await context.accepts(onPath.version, askedAs)
+    return fromPath(onPath)
+  }
   return undefined
 }
 
@@ -201,18 +219,22 @@ export async function installPacker(options: InstallOptions): Promise<InstalledP
     // The pinned key (and OpenPGP) load only for a download; a packer-signing-key was read
     // and checked with the inputs.
     trusted: once(async () => (await import('./verify.js')).readTrustedKey(options.signingKey)),
-    onPath: once(() => options.onPath ?? packerOnPath())
+    onPath: once(() => options.onPath ?? packerOnPath()),
+    // An exact version was checked with the inputs.
+    accepts: async (version, request, releases) => {
+      if (request.kind !== 'exact') await options.accepts?.({ version, request, releases })
+    }
   }
 
   const now = options.now ?? Date.now
   // An exact version or a range can be met from what is on the runner without any request,
   // and so can `latest` when it was looked up within the hour.
   if (request.kind !== 'latest') {
-    const local = await findLocal(request, context)
+    const local = await findLocal(request, context, request)
     if (local) return local
   } else {
     const remembered = rememberedLatest(context.releasesUrl, now())
-    const local = remembered && (await findLocal({ kind: 'exact', version: remembered }, context))
+    const local = remembered && (await findLocal({ kind: 'exact', version: remembered }, context, request))
     if (local) {
       core.info(`packer-version latest: Packer ${remembered}, the latest release when last looked up (within the hour)`)
       return local
@@ -222,8 +244,10 @@ export async function installPacker(options: InstallOptions): Promise<InstalledP
   const index = await fetchReleaseIndex(context.releasesUrl, context.transfer)
   const version = resolveVersion(index, request)
   core.info(`packer-version ${describeRequest(request)} resolves to Packer ${version}`)
+  if (request.kind === 'latest') rememberLatest(context.releasesUrl, version, now())
+  // Before the download, and before a Packer on the runner is looked for: the template may refuse it.
+  await context.accepts(version, request, stableReleases(index))
   if (request.kind === 'latest') {
-    rememberLatest(context.releasesUrl, version, now())
     const local = await findLocal({ kind: 'exact', version }, context)
     if (local) return local
   }

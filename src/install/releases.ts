@@ -76,6 +76,11 @@ function newestStable(versions: string[]): string | undefined {
   return semver.rsort(versions.filter((version) => semver.prerelease(version) === null))[0]
 }
 
+/** The stable releases in the index, newest first. */
+export function stableReleases(index: ReleaseIndex): string[] {
+  return semver.rsort(indexedVersions(index).filter((version) => semver.prerelease(version) === null))
+}
+
 export function resolveVersion(index: ReleaseIndex, request: VersionRequest): string {
   const versions = indexedVersions(index)
   const newest = newestStable(versions)
