@@ -53,7 +53,7 @@ const deadlineGraceMs = 5_000
  * deletes its temporary key pair and security group before exiting. The runner sends SIGINT
  * and then SIGTERM when a workflow is cancelled; both must lead to one clean-up, not two. An
  * error nothing caught while Packer runs stops Packer the same way. While no Packer runs, the
- * first signal (or, given `crashedWhileIdle`, uncaught error) ends the job, and only the first:
+ * first signal or uncaught error ends the job, and only the first:
  * the step is already ending when the runner's SIGTERM follows its SIGINT.
  */
 export class Cancellation {
@@ -75,17 +75,14 @@ export class Cancellation {
     private readonly announce: (message: string) => void,
     /** Says that the action itself failed (an error nothing caught) while Packer ran. */
     private readonly fail: (message: string) => void = announce,
-    /**
-     * Called on an error nothing caught while no Packer runs, instead of Node's exit at once;
-     * without it, such an error is left to Node.
-     */
-    private readonly crashedWhileIdle?: (error: Error) => void
+    /** Called on an error nothing caught while no Packer runs; by default, exits as Node would. */
+    private readonly crashedWhileIdle: (error: Error) => void = () => process.exit(1)
   ) {}
 
   listen(): this {
     process.on('SIGINT', this.handler)
     process.on('SIGTERM', this.handler)
-    if (this.crashedWhileIdle) process.on('uncaughtException', this.crashHandler)
+    process.on('uncaughtException', this.crashHandler)
     return this
   }
 
@@ -96,7 +93,6 @@ export class Cancellation {
   }
 
   attach(child: ChildProcess, command: string): void {
-    if (this.children.size === 0 && !this.crashedWhileIdle) process.on('uncaughtException', this.crashHandler)
     this.children.set(child, command)
     if (this.cancelled) child.kill('SIGTERM')
   }
@@ -104,7 +100,6 @@ export class Cancellation {
   detach(child: ChildProcess): void {
     this.children.delete(child)
     if (this.children.size > 0) return
-    if (!this.crashedWhileIdle) process.off('uncaughtException', this.crashHandler)
     // The job goes on to its end as after a cancel; whatever the crash left unsettled must not
     // hold the step open for longer than that takes.
     if (this.crash) setTimeout(() => process.exit(), crashExitMs).unref()
@@ -143,8 +138,8 @@ export class Cancellation {
    * leaving Packer, in its own process group, building on through the job's later steps until
    * the post step: its instance running, nobody reading what it makes. Instead Packer is
    * stopped as on a cancel, and cleans up before the step ends, failed. While no Packer runs,
-   * `crashedWhileIdle` ends the job: Node's exit at once would leave the summary as it was last
-   * written and no error that says why the step failed.
+   * `crashedWhileIdle` ends the job (main.ts: with an error that says why, and the summary as
+   * it stands).
    */
   private crashed(error: Error): void {
     // As Node would have: the error on stderr, and the step failed.
@@ -152,7 +147,7 @@ export class Cancellation {
     process.exitCode = 1
     if (this.crash || this.endingWhileIdle) return
     this.crash = error
-    if (this.children.size === 0 && this.crashedWhileIdle) {
+    if (this.children.size === 0) {
       this.endingWhileIdle = true
       // A Packer the job would start before the step has ended is stopped as it starts.
       this.cancelled = true
