@@ -8,7 +8,9 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals'
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, SOURCE_AMI_NAME, SOURCE_SNAPSHOT_ID, startEc2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { parseCommands, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { demoWorkspace } from './support/demo.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 type Kind = 'error' | 'warning'
@@ -161,4 +163,55 @@ describeWithPacker('more problems than the runner shows as annotations', () => {
     }
     expect(parseCommands(result.stdout, 'warning').length).toBeLessThan(10)
   })
+})
+
+describeWithPacker("more of the job's own errors than the runner shows: the step's failure is still shown", () => {
+  it('twelve old AMIs that retention may not deregister: eight errors, a ninth that says the rest are in the log, then the failure', async () => {
+    // A pipeline that has built for a year turns keep-images on with a role that lacks
+    // ec2:DeregisterImage: every old AMI of the family is an error of its own.
+    const family = 'acme/images/json/packer-template.json/amazon-ebs'
+    const old = Array.from({ length: 12 }, (_, i) => `ami-0000000000000a0${(i + 16).toString(16)}`)
+    const endpoint = await startEc2Endpoint({
+      regions: ['us-east-1', 'eu-west-1', 'us-west-2'],
+      seedImages: [
+        { imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID },
+        ...old.map((imageId, i) => ({
+          imageId,
+          snapshotId: imageId.replace('ami-', 'snap-'),
+          name: `web-${imageId}`,
+          ownerId: SELF_ACCOUNT_ID,
+          regions: ['us-east-1'],
+          creationDate: `2025-${String(i + 1).padStart(2, '0')}-01T00:00:00.000Z`,
+          tags: { ImageFamily: family }
+        }))
+      ]
+    })
+    endpoint.faults.fail('DeregisterImage', { code: 'UnauthorizedOperation' })
+    const workspace = demoWorkspace('annotation-limits-retention-')
+    try {
+      const result = await runAction({
+        workspace,
+        inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', 'keep-images': '1' },
+        env: { ...environment(workspace), AWS_POLL_DELAY_SECONDS: '0', AWS_ENDPOINT_URL_EC2: endpoint.url }
+      })
+      expect(result.exitCode).toBe(1)
+      const failure = /^\d+ step\(s\) after the build failed \(see the errors above\); the AMIs are built, tagged and in the outputs\.$/
+      expect(kept(result, 'error').map(({ message }) => message)).toContainEqual(expect.stringMatching(failure))
+      const errors = parseCommands(result.stdout, 'error').map(({ message }) => message)
+      expect(errors).toHaveLength(10)
+      // Newest first: the first eight the runner keeps are errors of their own.
+      for (const [index, amiId] of [...old].reverse().slice(0, 9).entries()) {
+        expect(errors[index]).toMatch(new RegExp(`^us-east-1: Deregistering ${amiId} failed: `))
+      }
+      expect(errors[8]).toMatch(/\(GitHub shows 10 errors per step: any more errors of this step are in the log only\.\)$/)
+      expect(errors[9]).toMatch(failure)
+      // The three the runner would drop are in the log, each in full.
+      for (const amiId of old.slice(0, 3)) {
+        expect(logText(result)).toMatch(new RegExp(`^Error \\(Retention in us-east-1\\): us-east-1: Deregistering ${amiId} failed: `, 'm'))
+      }
+    } finally {
+      await endpoint.close()
+      rmSync(workspace, { recursive: true, force: true })
+    }
+  }, 120_000)
 })

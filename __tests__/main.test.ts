@@ -52,6 +52,8 @@ jest.unstable_mockModule('../src/aws/tagging.js', () => ({ tagAmis }))
 const actualRun = await import('../src/packer/run.js')
 jest.unstable_mockModule('../src/packer/run.js', () => ({ ...actualRun, runPacker }))
 const { run } = await import('../src/main.js')
+// Each test is a step of its own, with the runner's ten annotations of each kind.
+const { forgetAnnotationsMade } = await import('../src/report/annotation.js')
 
 const web: Ami[] = [
   { build: 'web', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-0aaa1' },
@@ -86,6 +88,7 @@ const packerCommands = () => runPacker.mock.calls.map(([, args]) => args[0])
 let workspace: string
 beforeEach(() => {
   jest.clearAllMocks()
+  forgetAnnotationsMade()
   summaries.length = 0
   workspace = mkdtempSync(join(tmpdir(), 'main-'))
   writeFileSync(

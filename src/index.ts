@@ -2,10 +2,10 @@
 // it loads @actions/core and the input checks, nothing else: the job (dist/main.js, with Node's
 // crypto and child_process, Packer's log and the report) loads once they are valid, so a run
 // with a bad input ends about as soon as any action can.
-import * as core from '@actions/core'
 import { checkedInputs } from './checked-inputs.js'
 import { endIfGaveUp } from './common/waiting.js'
 import { errorMessage } from './common/errors.js'
+import { failStep } from './report/annotation.js'
 
 try {
   const inputs = await checkedInputs()
@@ -25,6 +25,6 @@ try {
     await (await import('./main.js')).run(inputs, asked, hclTemplate)
   }
 } catch (error) {
-  core.setFailed(errorMessage(error))
+  failStep(errorMessage(error))
 }
 await endIfGaveUp()

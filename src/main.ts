@@ -28,7 +28,7 @@ import { manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmi
 import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
-import { annotate, type Annotation } from './report/annotation.js'
+import { annotate, failStep, type Annotation } from './report/annotation.js'
 import { reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
@@ -80,8 +80,8 @@ let summarySoFar:
 export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTemplate?: Promise<HclTemplate>): Promise<void> {
   const cancellation = new Cancellation(
     (signal) => cancelledWhileIdle(signal),
-    (message) => core.warning(message),
-    (message) => core.error(message),
+    (message) => annotate({ level: 'warning', message }),
+    (message) => failStep(message),
     (error) => crashedWhileIdle(error)
   ).listen()
   try {
@@ -95,7 +95,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
       await job(read, cancellation, asked, maskedOnceRead(template))
     }
   } catch (error) {
-    core.setFailed(errorMessage(error))
+    failStep(errorMessage(error))
   } finally {
     cancellation.dispose()
   }
@@ -122,7 +122,7 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
   const amis = summarySoFar?.model.amis ?? []
   if (amis.length === 0) {
     // Until the action has read them, the post step names the AMIs of the builds that finished.
-    core.setFailed(
+    failStep(
       summarySoFar?.packerEnded
         ? `${cause} after Packer ended, before the action had read which AMIs it made: ` +
             'the post step names those of the builds that finished.'
@@ -135,13 +135,13 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
   if (stage) {
     // Tagging had finished: rollOut runs only once every tag is on.
     const notRun = stage.after.length > 0 ? `, and ${stage.after.join(' and ')} did not run` : ''
-    core.setFailed(
+    failStep(
       `${cause} after the build, while ${stage.doing} (${stage.input}): the ${amis.length} AMI(s) exist, ` +
         `${model.tagCount ? 'are tagged ' : ''}and are in the outputs; ${stage.input} did not finish${notRun} ` +
         '(the summary shows the steps that finished).'
     )
   } else {
-    core.setFailed(
+    failStep(
       `${cause} after the build: the ${amis.length} AMI(s) exist and are in the ` +
         'outputs; tags not yet added were not added (the summary lists them).'
     )
@@ -196,11 +196,13 @@ function maskedByPacker(
     maskValues(answer.values)
     if (answer.problem === undefined || cancellation.cancelled) return
     const what = `${kind === 'json' ? 'variable' : 'local'}${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`
-    core.warning(
-      `The value of sensitive ${what} is only known to Packer, and Packer could not tell it (${answer.problem}). ` +
+    annotate({
+      level: 'warning',
+      message:
+        `The value of sensitive ${what} is only known to Packer, and Packer could not tell it (${answer.problem}). ` +
         'It is not masked: if the build gets it after all and prints it, it shows in the log.',
-      { title: 'Sensitive values' }
-    )
+      title: 'Sensitive values'
+    })
   })
 }
 
@@ -251,7 +253,7 @@ function listBuilds(
     // What Packer said is in the message: logged once the sensitive values are masked.
     await masked
     const message = `${errorMessage(error)}; the builds will be ordered as they finish.`
-    if (error instanceof InspectFailed && error.timedOut) core.warning(message, { title: 'packer inspect' })
+    if (error instanceof InspectFailed && error.timedOut) annotate({ level: 'warning', message, title: 'packer inspect' })
     else core.info(message)
     return []
   }
@@ -544,11 +546,13 @@ async function fingerprintForTags(
   const outcome = await fingerprinting
   if (outcome === undefined) return undefined
   if ('fingerprint' in outcome) return logged(outcome, workspace)
-  core.warning(
-    `${outcome.problem}. The AMIs are tagged without BuildFingerprint, BuildSet and PackerBuild, ` +
+  annotate({
+    level: 'warning',
+    message:
+      `${outcome.problem}. The AMIs are tagged without BuildFingerprint, BuildSet and PackerBuild, ` +
       'so a run with reuse: true will not find them and will build.',
-    { title: 'Fingerprint' }
-  )
+    title: 'Fingerprint'
+  })
   return undefined
 }
 
@@ -592,7 +596,7 @@ async function reuse(
  */
 function setAmiOutputs(amis: Ami[], homeRegion: string | undefined, run: { manifest: string; 'run-uuid': string }): void {
   const primaryRegion = primaryRegionNote(amis, homeRegion)
-  if (primaryRegion) core.notice(primaryRegion)
+  if (primaryRegion) annotate({ level: 'notice', message: primaryRegion })
   setOutputs({ ...amiOutputs(amis, homeRegion), ...run })
 }
 
@@ -824,7 +828,7 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
     const message =
       `Builds finished before Packer was stopped, and their AMIs exist: ${missing.map(({ build, ami }) => `build ${build}: ${ami}`).join(', ')}; ` +
       `${where}, so they are in no output and are not tagged.`
-    core.warning(message, { title: 'AMIs not in the outputs' })
+    annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)
   }
   return found
@@ -869,7 +873,7 @@ async function tag(
   )
   for (const result of passes.flat()) {
     if (result.error === undefined) continue
-    core.error(result.error, { title: `Tagging in ${result.region}` })
+    annotate({ level: 'error', message: result.error, title: `Tagging in ${result.region}` })
     summary.problems.push(result.error)
     if (!failedRegions.includes(result.region)) failedRegions.push(result.region)
   }

@@ -8,6 +8,7 @@ import * as core from '@actions/core'
 import { LEFTOVERS_STATE, needsCleanup, mayHaveUnreportedAmis, parseLeftoverState } from './aws/leftovers.js'
 import { PLUGIN_CACHE_STATE } from './plugins/cache-state.js'
 import { errorMessage } from './common/errors.js'
+import { annotate } from './report/annotation.js'
 
 export async function run(): Promise<void> {
   try {
@@ -15,10 +16,11 @@ export async function run(): Promise<void> {
     if (leftovers?.packer === 'running' && leftovers.packerPid !== undefined && leftovers.packerStarted !== undefined) {
       const { stopSurvivingPacker } = await import('./packer/survivor.js')
       if (stopSurvivingPacker(leftovers.packerPid, leftovers.packerStarted)) {
-        core.warning(
-          `Packer (process group ${leftovers.packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`,
-          { title: 'Packer clean-up' }
-        )
+        annotate({
+          level: 'warning',
+          message: `Packer (process group ${leftovers.packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`,
+          title: 'Packer clean-up'
+        })
       }
     }
     if (mayHaveUnreportedAmis(leftovers)) {
@@ -26,12 +28,15 @@ export async function run(): Promise<void> {
       try {
         await (await import('./report/unreported.js')).reportUnreportedAmis(leftovers)
       } catch (error) {
-        core.warning(`Could not name the AMIs of the builds that finished: ${errorMessage(error)}`, { title: 'AMIs not in the outputs' })
+        annotate({ level: 'warning', message: `Could not name the AMIs of the builds that finished: ${errorMessage(error)}`, title: 'AMIs not in the outputs' })
       }
     }
-    if (needsCleanup(leftovers)) await (await import('./aws/cleanup.js')).cleanUpAfterPacker(leftovers)
+    if (needsCleanup(leftovers)) {
+      const warnings = await (await import('./aws/cleanup.js')).cleanUpAfterPacker(leftovers)
+      for (const message of warnings) annotate({ level: 'warning', message, title: 'Packer clean-up' })
+    }
   } catch (error) {
-    core.warning(`Could not clean up after Packer: ${errorMessage(error)}`, { title: 'Packer clean-up' })
+    annotate({ level: 'warning', message: `Could not clean up after Packer: ${errorMessage(error)}`, title: 'Packer clean-up' })
   }
   try {
     const saved = core.getState(PLUGIN_CACHE_STATE)
@@ -39,8 +44,9 @@ export async function run(): Promise<void> {
       core.debug('No plugin cache to save: the main step did not use one')
       return
     }
-    await (await import('./plugins/cache.js')).savePluginCache(saved)
+    const warning = await (await import('./plugins/cache.js')).savePluginCache(saved)
+    if (warning !== undefined) annotate({ level: 'warning', message: warning })
   } catch (error) {
-    core.warning(`Could not save the plugin cache: ${errorMessage(error)}`)
+    annotate({ level: 'warning', message: `Could not save the plugin cache: ${errorMessage(error)}` })
   }
 }

@@ -624,25 +624,25 @@ async function describeInstances(
 /**
  * The post step's clean-up, given what the main step saved about a Packer that died before its
  * own clean-up (needsCleanup): removes what it left. Never throws; whatever may remain is a
- * warning naming it.
+ * warning naming it, handed back for the post step to annotate.
  */
-export async function cleanUpAfterPacker(state: LeftoverState): Promise<void> {
+export async function cleanUpAfterPacker(state: LeftoverState): Promise<string[]> {
+  const warnings: string[] = []
   try {
     if (state.keep) {
       const { images } = state.resources
       const ended = { killed: 'Packer was killed', failed: "Packer's build failed" }[state.packer as string] ?? 'Packer never finished'
       const copies = images.length > 0 ? `, with any copies of ${images.join(', ')} in other regions` : ''
-      core.warning(
+      warnings.push(
         `${ended}, and on-error is abort, so what it made is left as it is: ` +
-          `${named(state).join(', ')} (in ${state.regions.join(', ') || 'its build region'})${copies}.`,
-        { title: 'Packer clean-up' }
+          `${named(state).join(', ')} (in ${state.regions.join(', ') || 'its build region'})${copies}.`
       )
-      return
+      return warnings
     }
     await core.group('Clean up what Packer left', async () => {
       const report = await cleanUpLeftovers(state, {
         log: (message) => core.info(message),
-        warn: (message) => core.warning(message, { title: 'Packer clean-up' })
+        warn: (message) => warnings.push(message)
       })
       const done = [
         report.terminated.length > 0 ? `terminated ${report.terminated.join(', ')}` : '',
@@ -655,12 +655,11 @@ export async function cleanUpAfterPacker(state: LeftoverState): Promise<void> {
       ].filter(Boolean)
       core.info(`Clean-up: ${done.length > 0 ? done.join('; ') : 'nothing needed removing'}.`)
       if (report.leftBehind.length > 0) {
-        core.warning(`These may still exist in the account: ${report.leftBehind.join(', ')}.`, {
-          title: 'Packer clean-up'
-        })
+        warnings.push(`These may still exist in the account: ${report.leftBehind.join(', ')}.`)
       }
     })
   } catch (error) {
-    core.warning(`Could not clean up after Packer: ${awsErrorText(error)}`, { title: 'Packer clean-up' })
+    warnings.push(`Could not clean up after Packer: ${awsErrorText(error)}`)
   }
+  return warnings
 }

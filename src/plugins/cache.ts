@@ -221,15 +221,15 @@ function withoutOlderReleases(
 /**
  * Post step: given what the main step saved (PLUGIN_CACHE_STATE), saves the plugin directories,
  * without the older releases Packer does not load, under the key it computed and what is saved,
- * when there is something to save and it is not what the cache gave the job. Never throws.
+ * when there is something to save and it is not what the cache gave the job. Never throws: gives
+ * back why it did not save, for the post step to annotate.
  */
-export async function savePluginCache(saved: string, deadlineMs = pluginCacheDeadlineMs): Promise<void> {
+export async function savePluginCache(saved: string, deadlineMs = pluginCacheDeadlineMs): Promise<string | undefined> {
   let state: PluginCacheState
   try {
     state = JSON.parse(saved) as PluginCacheState
   } catch {
-    core.warning('Not saving the plugin cache: the main step left unreadable state')
-    return
+    return 'Not saving the plugin cache: the main step left unreadable state'
   }
   const folders = await listFolders(state.paths)
   const now = fingerprint(folders, 'changes')
@@ -252,8 +252,7 @@ export async function savePluginCache(saved: string, deadlineMs = pluginCacheDea
     if (!result) {
       // It may still be reading the entry folders: the next restore or save removes them.
       gaveUpWaiting()
-      core.warning(`The Actions cache did not answer within ${deadlineMs / 1000} s; the plugin cache (${key}) is not saved.`)
-      return
+      return `The Actions cache did not answer within ${deadlineMs / 1000} s; the plugin cache (${key}) is not saved.`
     }
     const changed = state.restoredKey === undefined ? '' : `, changed since ${state.restoredKey}`
     const releases = leftOut === 1 ? 'release' : 'releases'
@@ -262,7 +261,9 @@ export async function savePluginCache(saved: string, deadlineMs = pluginCacheDea
       result.value === -1 ? `Plugin cache ${key} not saved (see above)` : `Saved Packer plugins to the cache (${key})${changed}${without}`
     )
   } catch (error) {
-    core.warning(`Could not save the plugin cache (${key}): ${errorMessage(error)}`)
+    await removeEntryFolders(state.paths)
+    return `Could not save the plugin cache (${key}): ${errorMessage(error)}`
   }
   await removeEntryFolders(state.paths)
+  return undefined
 }

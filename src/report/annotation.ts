@@ -1,13 +1,15 @@
-// An annotation the job makes about the template or its variables, kept for the job summary.
+// Every annotation a step makes, counted: the job's problems with the template and its
+// variables (kept for the job summary), its warnings, notices and the error that fails it.
 // GitHub's runner keeps a step's first ten annotations of each kind (error, warning, notice) and
 // only logs the rest (actions/runner, src/Runner.Worker/ExecutionContext.cs: AddIssue,
-// _maxCountPerIssueType); the post step is a step of its own, with ten of its own. So a list that
-// would not fit is cut here, where the job can say so: its first ones as annotations, then one
-// that names each of the rest by file and line, which the log then holds in full.
+// _maxCountPerIssueType); the post step is a step of its own, with ten of its own. So the step
+// annotates only here, where it can say so: a list that would not fit shows its first ones, then
+// one that names each of the rest by file and line, which the log then holds in full; one slot
+// is always held back for the step's failure.
 import * as core from '@actions/core'
 
 export interface Annotation {
-  level: 'error' | 'warning'
+  level: Level
   message: string
   title?: string
   /** Relative to the workspace, as the runner takes it. */
@@ -16,58 +18,132 @@ export interface Annotation {
   column?: number
 }
 
+type Level = 'error' | 'warning' | 'notice'
+
 /** How many annotations of each kind the runner keeps for a step. */
 export const ANNOTATIONS_PER_STEP = 10
 
 /** The runner cuts a longer message, in the annotation and in the log (ExecutionContext.cs, _maxIssueMessageLength). */
 const MESSAGE_LENGTH = 4096
 
-/** The annotations of each kind this step has made here. */
-const made: Record<Annotation['level'], number> = { error: 0, warning: 0 }
+/**
+ * Held back from every other error for the one that fails the step (failStep): it says why the
+ * step failed, and must be among the errors the runner keeps, however many came before it.
+ */
+const FAILURE_SLOTS = 1
+
+/**
+ * The annotations of each kind this step has made. Every annotation of the step is made here
+ * (annotate, annotateEach, failStep), so the count is the runner's: one made elsewhere would
+ * take a slot this module believes free.
+ */
+const made: Record<Level, number> = { error: 0, warning: 0, notice: 0 }
 
 /** Starts the count afresh: for tests that play many steps in one process. */
 export function forgetAnnotationsMade(): void {
   made.error = 0
   made.warning = 0
+  made.notice = 0
 }
 
-/** Makes the annotation, and gives it back to be listed in the summary. */
+/** The slots of a kind still free for annotations other than the step's failure. */
+function free(level: Level): number {
+  return ANNOTATIONS_PER_STEP - made[level] - (level === 'error' ? FAILURE_SLOTS : 0)
+}
+
+/**
+ * Makes the annotation while the runner would keep it, and gives it back to be listed in the
+ * summary. The last free slot of its kind says that any more are in the log; past it, the
+ * annotation is logged as text, as the runner would only log it.
+ */
 export function annotate(annotation: Annotation): Annotation {
-  const { level, message, title, file, line, column } = annotation
-  const properties = { title, file, startLine: line, startColumn: column }
-  made[level]++
-  if (level === 'warning') core.warning(message, properties)
-  else core.error(message, properties)
+  const room = free(annotation.level)
+  if (room <= 0) logOnly(annotation)
+  else make(room === 1 ? lastShown(annotation) : annotation)
   return annotation
 }
 
 /**
- * Makes annotations of a list, in its order, leaving `keep` of each kind for what the step says
- * after it (the step's failure message): when more than that would be dropped, the last one
- * shown names the rest by file and line, and the log has each of them in full. Gives back the
- * whole list, for the summary.
+ * Fails the step with `message`, in the slot held back for it: it is always among the errors
+ * the runner keeps (as core.setFailed, which this replaces for the step's own failure).
  */
-export function annotateEach(annotations: Annotation[], keep: Partial<Record<Annotation['level'], number>> = {}): Annotation[] {
-  const rest: Record<Annotation['level'], Annotation[]> = { error: [], warning: [] }
-  const room = (level: Annotation['level']): number => ANNOTATIONS_PER_STEP - made[level] - (keep[level] ?? 0)
-  const count = (level: Annotation['level']): number => annotations.filter((annotation) => annotation.level === level).length
-  const fits = { error: count('error') <= room('error'), warning: count('warning') <= room('warning') }
+export function failStep(message: string): void {
+  if (made.error >= ANNOTATIONS_PER_STEP) {
+    process.exitCode = 1
+    logOnly({ level: 'error', message })
+    return
+  }
+  made.error++
+  core.setFailed(message)
+}
+
+function make({ level, message, title, file, line, column }: Annotation): void {
+  made[level]++
+  const properties = { title, file, startLine: line, startColumn: column }
+  const placed = Object.values(properties).some((value) => value !== undefined)
+  const annotation = { error: core.error, warning: core.warning, notice: core.notice }[level]
+  if (placed) annotation(message, properties)
+  else annotation(message)
+}
+
+/** An annotation past the runner's limit, as a line of the log. */
+function logOnly(annotation: Annotation): void {
+  const kind = `${annotation.level[0].toUpperCase()}${annotation.level.slice(1)}`
+  const title = annotation.title ? ` (${annotation.title})` : ''
+  core.info(`${kind}${title}: ${placeOf(annotation)}${annotation.message}`)
+}
+
+/** The annotation in the last slot of its kind, saying where any after it are. */
+function lastShown(annotation: Annotation): Annotation {
+  const note =
+    `\n\n(GitHub shows ${ANNOTATIONS_PER_STEP} ${kindOf(annotation.level)} per step: ` +
+    `any more ${kindOf(annotation.level)} of this step are in the log only.)`
+  return { ...annotation, message: `${annotation.message.slice(0, MESSAGE_LENGTH - note.length)}${note}` }
+}
+
+function kindOf(level: Level): string {
+  return { error: 'errors', warning: 'warnings', notice: 'notices' }[level]
+}
+
+/**
+ * Makes annotations of a list, in its order, leaving `keep` of each kind for what the step says
+ * after it (besides the step's failure, whose slot is always held back): when more than that
+ * would be dropped, the last one shown names the rest by file and line, and the log has each of
+ * them in full. `failureFollows: false`, for a list that is the step's last word, lets it take
+ * the failure's slot. Gives back the whole list, for the summary.
+ */
+export function annotateEach(
+  annotations: Annotation[],
+  keep: Partial<Record<Level, number>> = {},
+  { failureFollows = true } = {}
+): Annotation[] {
+  const levels = ['error', 'warning', 'notice'] as const
+  const lastWord = !failureFollows
+  const rest: Record<Level, Annotation[]> = { error: [], warning: [], notice: [] }
+  const unheld = (level: Level): number => (level === 'error' && lastWord ? FAILURE_SLOTS : 0)
+  const room = (level: Level): number => free(level) + unheld(level) - (keep[level] ?? 0)
+  const count = (level: Level): number => annotations.filter((annotation) => annotation.level === level).length
+  const fits = Object.fromEntries(levels.map((level) => [level, count(level) <= room(level)])) as Record<Level, boolean>
   for (const annotation of annotations) {
     const { level } = annotation
-    if (fits[level] || room(level) > 1) annotate(annotation)
-    else rest[level].push(annotation)
+    if (!fits[level] && room(level) <= 1) rest[level].push(annotation)
+    else if (lastWord) make(annotation)
+    else annotate(annotation)
   }
-  for (const level of ['error', 'warning'] as const) {
+  for (const level of levels) {
     if (rest[level].length === 0) continue
-    annotate(moreInTheLog(level, rest[level]))
+    // It says itself that the log has the rest.
+    const marker = moreInTheLog(level, rest[level])
+    if (free(level) + unheld(level) > 0) make(marker)
+    else logOnly(marker)
     for (const annotation of rest[level]) core.info(`${placeOf(annotation)}${annotation.message}`)
   }
   return annotations
 }
 
 /** The annotation that stands for those the runner would drop: on the first of them, naming each. */
-function moreInTheLog(level: Annotation['level'], rest: Annotation[]): Annotation {
-  const kind = level === 'error' ? 'errors' : 'warnings'
+function moreInTheLog(level: Level, rest: Annotation[]): Annotation {
+  const kind = kindOf(level)
   const head =
     `${rest.length} more ${kind}, not shown as annotations (GitHub shows ${ANNOTATIONS_PER_STEP} of each kind per step); ` +
     `the log has each one in full, after this one:`

@@ -5,7 +5,7 @@ import type { RegionTagResult } from '../aws/tagging.js'
 import type { Provenance } from '../inputs/tags.js'
 import { rememberPluginCache } from '../plugins/cache-state.js'
 import type { PreparedPlugins } from '../plugins/index.js'
-import type { Annotation } from './annotation.js'
+import { annotate, type Annotation } from './annotation.js'
 import { masked } from './masks.js'
 
 export interface AmiOutputs {
@@ -74,7 +74,7 @@ export function setOutputs(outputs: Partial<Record<string, string>>): void {
  * state the post step saves.
  */
 export function reportPlugins(prepared: PreparedPlugins): void {
-  for (const warning of prepared.warnings) core.warning(warning)
+  for (const warning of prepared.warnings) annotate({ level: 'warning', message: warning })
   if (prepared.newPluginPath) core.exportVariable('PACKER_PLUGIN_PATH', prepared.newPluginPath)
   if (prepared.cacheState) rememberPluginCache(prepared.cacheState)
 }
@@ -126,11 +126,11 @@ export function reportTagging(
   summary: SummaryModel
 ): string[] {
   summary.tagging = new Map<string, RegionTagging>(results.map((result) => [result.region, result]))
-  for (const result of results) for (const warning of result.warnings ?? []) core.warning(warning)
+  for (const result of results) for (const warning of result.warnings ?? []) annotate({ level: 'warning', message: warning })
   const failed: string[] = []
   for (const result of results) {
     if (result.error !== undefined) {
-      core.error(result.error, { title: `Tagging in ${result.region}` })
+      annotate({ level: 'error', message: result.error, title: `Tagging in ${result.region}` })
       summary.problems.push(result.error)
       failed.push(result.region)
     }
@@ -363,6 +363,6 @@ export async function writeSummaryText(markdown: string): Promise<void> {
   try {
     await core.summary.emptyBuffer().addRaw(markdown).write({ overwrite: true })
   } catch (error) {
-    core.warning(`Could not write the job summary: ${(error as Error).message}`)
+    annotate({ level: 'warning', message: `Could not write the job summary: ${(error as Error).message}` })
   }
 }

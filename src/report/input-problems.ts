@@ -20,7 +20,7 @@ export async function reportInputProblems(problems: InputProblem[], { failureFol
     line: location?.line,
     column: location?.column
   }))
-  return annotateEach(annotations, { error: failureFollows ? 1 : 0 })
+  return annotateEach(annotations, {}, { failureFollows })
 }
 
 /** Each problem about a value in a JSON file, on the line of that value. */

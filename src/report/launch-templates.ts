@@ -3,6 +3,7 @@
 import * as core from '@actions/core'
 import type { LaunchTemplateResult } from '../aws/launch-templates.js'
 import type { LaunchTemplateRef } from '../inputs/launch-template.js'
+import { annotate } from './annotation.js'
 import { cell, setOutputs, type SummaryModel } from './index.js'
 
 function shown(template: LaunchTemplateRef): string {
@@ -28,7 +29,7 @@ export function reportLaunchTemplates(
       core.info(`${result.region}: there is no launch template ${shown(template)} in this region; nothing to update.`)
       rows.push(`| ${result.region} | \`${result.amiId}\` | no such template in this region | — |`)
     } else {
-      core.error(result.error, { title: `Launch template in ${result.region}` })
+      annotate({ level: 'error', message: result.error, title: `Launch template in ${result.region}` })
       summary.problems.push(result.error)
       failures.push(result.error)
       rows.push(`| ${result.region} | \`${result.amiId}\` | failed: ${cell(result.error)} | — |`)

@@ -2,7 +2,6 @@
 // annotations: each on the template's file and line where Packer says, or where what it names is
 // (packer/template-errors.ts). Errors only when the run failed: a provisioner's stderr arrives as
 // `ui,error` lines too, and a successful build must not end with a list of "errors".
-import * as core from '@actions/core'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
@@ -10,7 +9,7 @@ import { autoVarFiles, readByPacker } from '../inputs/template.js'
 import { distinctHclDiagnostics, isHclBlockError, isHclComponentError, isVariableDiagnostic, locateError, unknownSource } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
-import { annotateEach, type Annotation } from './annotation.js'
+import { annotate, annotateEach, type Annotation } from './annotation.js'
 
 export interface AnnotationContext {
   /** Directory Packer runs in: HCL2 diagnostics name files relative to it. */
@@ -35,7 +34,7 @@ export interface AnnotationContext {
  * the warnings and errors, for the summary.
  */
 export async function reportPackerRun(run: PackerRun, context: AnnotationContext, { warnings = false } = {}): Promise<Annotation[]> {
-  for (const notice of run.record.notices) core.notice(notice, { title: 'Packer' })
+  for (const notice of run.record.notices) annotate({ level: 'notice', message: notice, title: 'Packer' })
   const warned = warnings && run.record.warnings.length > 0 ? await placeTemplateErrors(run.record.warnings, context) : []
   if (run.exitCode === 0 || run.cancelled) return annotateEach(inFileOrder(warned), afterPacker)
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own, once.
@@ -49,10 +48,10 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
 }
 
 /**
- * What the step may still annotate after a Packer run's problems: the error that fails the step,
- * and a few of the job's own warnings (tagging, retention, the summary).
+ * What the step may still annotate after a Packer run's problems, besides the error that fails
+ * the step (always held back): a few of the job's own warnings (tagging, retention, the summary).
  */
-const afterPacker = { error: 1, warning: 3 }
+const afterPacker = { warning: 3 }
 
 /**
  * Those Packer does not place first (they are about the run, not a line), then the rest by file

@@ -2,6 +2,7 @@
 // and the summary's section, with every AMI of each family and what happened to it.
 import * as core from '@actions/core'
 import type { RetainedImage, RetentionResult } from '../aws/retention.js'
+import { annotate } from './annotation.js'
 import { cell, setOutputs, type SummaryModel } from './index.js'
 
 /** "snapshots deleted: a; left: b (in use by ami-…)": a snapshot another AMI uses stays. */
@@ -33,17 +34,17 @@ function outcome(image: RetainedImage): string {
 
 function logResult(result: RetentionResult, failures: string[]): void {
   if (result.error !== undefined) {
-    core.error(result.error, { title: `Retention in ${result.region}` })
+    annotate({ level: 'error', message: result.error, title: `Retention in ${result.region}` })
     failures.push(result.error)
   }
-  if (result.warning !== undefined) core.warning(result.warning, { title: `Retention in ${result.region}` })
+  if (result.warning !== undefined) annotate({ level: 'warning', message: result.warning, title: `Retention in ${result.region}` })
   for (const image of result.images) {
     const line = `${result.region}: ${image.amiId} (${result.family}, created ${image.created}): ${outcome(image)}`
     if (image.error === undefined) {
       core.info(line)
       continue
     }
-    core.error(`${result.region}: ${image.error}`, { title: `Retention in ${result.region}` })
+    annotate({ level: 'error', message: `${result.region}: ${image.error}`, title: `Retention in ${result.region}` })
     failures.push(`${result.region}: ${image.error}`)
   }
 }

@@ -1,6 +1,7 @@
 // What the SSM stage leaves for people: the log and the summary's section.
 import * as core from '@actions/core'
 import type { SsmParameterResult } from '../aws/ssm.js'
+import { annotate } from './annotation.js'
 import { cell, type SummaryModel } from './index.js'
 
 /** Logs each region's result and adds the summary's section; returns the failures. */
@@ -12,7 +13,7 @@ export function reportSsmParameters(name: string, results: SsmParameterResult[],
       core.info(`${result.region}: SSM parameter ${name} is ${result.amiId} (version ${result.version}).`)
       rows.push(`| ${result.region} | \`${result.amiId}\` | ${result.version} |`)
     } else {
-      core.error(result.error, { title: `SSM parameter in ${result.region}` })
+      annotate({ level: 'error', message: result.error, title: `SSM parameter in ${result.region}` })
       summary.problems.push(result.error)
       failures.push(result.error)
       rows.push(`| ${result.region} | \`${result.amiId}\` | failed: ${cell(result.error)} |`)

@@ -1,9 +1,9 @@
 // What the post step says of AMIs that no output holds: those of the builds that finished
 // before the main step was killed, which did not live to set its outputs or write its summary.
-import * as core from '@actions/core'
 import { amisWritten } from '../artifacts/index.js'
 import type { Ami } from '../artifacts/manifest.js'
 import type { LeftoverState } from '../aws/leftovers.js'
+import { annotate } from './annotation.js'
 import { consoleUrl, plainText, writeSummaryText } from './index.js'
 import { masked } from './masks.js'
 
@@ -77,6 +77,6 @@ export async function reportUnreportedAmis(state: LeftoverState): Promise<void> 
   const builds = unreportedBuilds(state, amisWritten(state.manifests ?? []))
   const warning = unreportedWarning(builds)
   if (warning === undefined) return
-  core.warning(warning, { title: 'AMIs not in the outputs' })
+  annotate({ level: 'warning', message: warning, title: 'AMIs not in the outputs' })
   await writeSummaryText(renderUnreported(builds))
 }
