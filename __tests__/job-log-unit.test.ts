@@ -107,4 +107,30 @@ describe('ByteLineSplitter', () => {
     splitter.end((b, s, e) => found.push(b.toString('utf8', s, e)))
     expect(found).toEqual(['first line', 'second — line', 'third'])
   })
+
+  /** The lines of `text` fed `size` bytes at a time, as text, with how many bytes each lost. */
+  function split(text: string, size: number, maxBytes: number): Array<[string, number]> {
+    const found: Array<[string, number]> = []
+    const onLine = (b: Buffer, s: number, e: number, dropped: number): number => found.push([b.toString('utf8', s, e), dropped])
+    const splitter = new ByteLineSplitter(maxBytes)
+    const bytes = Buffer.from(text)
+    for (let i = 0; i < bytes.length; i += size) splitter.push(bytes.subarray(i, i + size), onLine)
+    splitter.end(onLine)
+    return found
+  }
+
+  it('keeps only the start of a line longer than it takes, and counts the rest, however it arrives', () => {
+    const text = `short\n${'x'.repeat(50)}\nafter\n${'y'.repeat(30)}`
+    const expected = [['short', 0], ['x'.repeat(16), 34], ['after', 0], ['y'.repeat(16), 14]]
+    for (const size of [1, 3, 7, 16, 17, 1000]) expect(split(text, size, 16)).toEqual(expected)
+  })
+
+  it('cuts a line before a character it cannot keep whole', () => {
+    // 'é' is two bytes, '€' three: the 16th byte is inside one.
+    for (const size of [1, 5, 1000]) {
+      expect(split(`${'a'.repeat(15)}é and more\n`, size, 16)).toEqual([['a'.repeat(15), 11]])
+      expect(split(`${'a'.repeat(14)}€ and more\nnext`, size, 16)).toEqual([['a'.repeat(14), 12], ['next', 0]])
+      expect(split(`${'a'.repeat(13)}€ and more\n`, size, 16)).toEqual([['a'.repeat(13) + '€', 9]])
+    }
+  })
 })

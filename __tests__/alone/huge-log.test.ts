@@ -50,4 +50,37 @@ describe('a huge build log', () => {
     expect(peakRss).toBeGreaterThan(0)
     expect(peakRss).toBeLessThan(100 * 1024 * 1024)
   })
+
+  it(`one 128 MiB line (a script's \`base64 -w0\`): it reaches the log cut short, with a note, and peak RSS stays under 100 MiB (${runtime.name})`, async () => {
+    const lineBytes = 128 * 1024 * 1024
+    const rssFile = join(workspace, '.peak-rss')
+    const result = await runAction({
+      workspace,
+      node: runtime.path,
+      nodeArgs: ['--import', pathToFileURL(join(projectRoot, 'scripts', 'peak-rss.mjs')).href],
+      readDelayMs: 1,
+      inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
+      env: {
+        PATH: `${standinDir}:${process.env.PATH}`,
+        PEAK_RSS_FILE: rssFile,
+        STANDIN_LONG_LINE_BYTES: String(lineBytes),
+        STANDIN_LONG_LINE_START: 'LONG-LINE-START ',
+        STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs', regions: { 'us-east-1': 'ami-0aaa1' } }]),
+        AWS_REGION: 'us-east-1'
+      }
+    })
+    expect(result.stderr).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+    const lines = result.stdout.split('\n')
+    const long = lines.findIndex((line) => line.startsWith('    amazon-ebs: LONG-LINE-START abcdefghijklmnopqrstuvwxyz0123456789'))
+    expect(long).toBeGreaterThanOrEqual(0)
+    expect(lines[long].length).toBeLessThan(lineBytes / 64)
+    expect(lines[long + 1]).toMatch(/^\(Packer's line above went on for \d+ more bytes, not shown\)$/)
+    // The lines after it are there as Packer wrote them.
+    expect(lines[long + 2]).toBe('==> amazon-ebs: Creating AMI amazon-ebs-1 from instance i-0123456789abcdef0')
+    const peakRss = Number(readFileSync(rssFile, 'utf8'))
+    expect(peakRss).toBeGreaterThan(0)
+    expect(peakRss).toBeLessThan(100 * 1024 * 1024)
+  })
 })

@@ -50,39 +50,88 @@ export function commaNames(buildNames: readonly string[]): string[] {
 }
 
 /**
+ * The longest line of Packer's that is kept: a script can print a line of any length (a file
+ * `base64 -w0`ed, a binary `cat`ed), which Packer prints whole, and both the action and the
+ * runner, which reads the log a line at a time, would hold all of it. The rest of a longer line
+ * is counted, not kept.
+ */
+export const maxLineBytes = 1024 * 1024
+
+/** A line's bytes as a range of `bytes`, and how many more it had that were not kept (maxLineBytes). */
+export type LineHandler = (bytes: Buffer, start: number, end: number, dropped: number) => void
+
+/**
  * Splits a byte stream into lines as chunks arrive, without decoding it: the bytes of each
  * complete line are handed on as a range of the chunk they arrived in. Only the unfinished
- * last line is held (copied), so a build log of any length is handled in constant memory.
+ * last line is held (copied), and of a line only its first `maxBytes`, so a build log of any
+ * length, and a line of any length, is handled in constant memory.
  */
 export class ByteLineSplitter {
-  private partial?: Buffer
+  /** The start of the unfinished line, in the pieces it arrived in. */
+  private parts: Buffer[] = []
+  private held = 0
+  private dropped = 0
 
-  push(chunk: Buffer, onLine: (bytes: Buffer, start: number, end: number) => void): void {
+  constructor(private readonly maxBytes = maxLineBytes) {}
+
+  push(chunk: Buffer, onLine: LineHandler): void {
     let start = 0
     let newline = chunk.indexOf(10)
-    if (this.partial && newline >= 0) {
-      const line = Buffer.concat([this.partial, chunk.subarray(0, newline)])
-      this.partial = undefined
-      onLine(line, 0, line.length)
+    if (this.parts.length > 0 || this.dropped > 0) {
+      if (newline < 0) {
+        this.hold(chunk, 0, chunk.length)
+        return
+      }
+      this.hold(chunk, 0, newline)
+      this.emitHeld(onLine)
       start = newline + 1
       newline = chunk.indexOf(10, start)
     }
     while (newline >= 0) {
-      onLine(chunk, start, newline)
+      const kept = Math.min(newline, start + this.maxBytes)
+      const end = kept < newline ? characterStart(chunk, start, kept) : kept
+      onLine(chunk, start, end, newline - end)
       start = newline + 1
       newline = chunk.indexOf(10, start)
     }
-    if (start < chunk.length) {
-      const rest = chunk.subarray(start)
-      this.partial = this.partial ? Buffer.concat([this.partial, rest]) : Buffer.from(rest)
-    }
+    if (start < chunk.length) this.hold(chunk, start, chunk.length)
   }
 
-  end(onLine: (bytes: Buffer, start: number, end: number) => void): void {
-    const rest = this.partial
-    this.partial = undefined
-    if (rest && rest.length > 0) onLine(rest, 0, rest.length)
+  end(onLine: LineHandler): void {
+    if (this.parts.length > 0 || this.dropped > 0) this.emitHeld(onLine)
   }
+
+  /** Keeps what fits of a piece of the unfinished line, and counts the rest. */
+  private hold(chunk: Buffer, start: number, end: number): void {
+    const kept = Math.min(end - start, this.maxBytes - this.held)
+    if (kept > 0) {
+      this.parts.push(Buffer.from(chunk.subarray(start, start + kept)))
+      this.held += kept
+    }
+    this.dropped += end - start - kept
+  }
+
+  private emitHeld(onLine: LineHandler): void {
+    const line = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.held)
+    const end = this.dropped > 0 ? characterStart(line, 0, line.length) : line.length
+    const dropped = this.dropped + line.length - end
+    this.parts = []
+    this.held = 0
+    this.dropped = 0
+    onLine(line, 0, end, dropped)
+  }
+}
+
+/**
+ * Where a line cut at `end` has to end instead so that its last character is whole: a line
+ * shown with half a character ends in a character that is not there.
+ */
+function characterStart(bytes: Buffer, start: number, end: number): number {
+  let lead = end - 1
+  while (lead > start && lead > end - 4 && (bytes[lead] & 0xc0) === 0x80) lead--
+  const first = bytes[lead]
+  const length = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1
+  return lead >= start && end - lead < length ? lead : end
 }
 
 const COMMA = 0x2c

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import type { Buffer } from 'node:buffer'
 import { withinDeadline } from '../common/waiting.js'
-import { ByteLineSplitter, parseEventLine, RunRecord, uiTextStart, type PackerEvent } from './machine-readable.js'
+import { ByteLineSplitter, parseEventLine, RunRecord, uiTextStart, type LineHandler, type PackerEvent } from './machine-readable.js'
 
 export interface PackerLog {
   /** Before Packer's first line. */
@@ -279,32 +279,37 @@ function stopAtDeadline(child: ChildProcess, ms: number): { passed(): boolean; c
   }
 }
 
-type LineHandler = (bytes: Buffer, start: number, end: number) => void
-
 function lineHandlers(log: PackerLog, record: RunRecord): { onStdoutLine: LineHandler; onStderrLine: LineHandler } {
-  const onStdoutLine: LineHandler = (bytes, start, end) => {
+  const onStdoutLine: LineHandler = (bytes, start, end, dropped) => {
     // Nearly every line is text to show: it goes to the log as bytes, and only the others
     // become strings and events.
     const text = uiTextStart(bytes, start, end)
     if (text >= 0) {
       log.packerText(bytes, text, end)
       record.observeText(bytes, text, end)
-      return
+    } else {
+      const line = bytes.toString('utf8', start, end)
+      const event = parseEventLine(line, record.namesWithCommas)
+      if (event) {
+        record.observe(event)
+        log.event(event)
+      } else if (line.trim() !== '') {
+        log.raw(line, 'stdout')
+      }
     }
-    const line = bytes.toString('utf8', start, end)
-    const event = parseEventLine(line, record.namesWithCommas)
-    if (event) {
-      record.observe(event)
-      log.event(event)
-    } else if (line.trim() !== '') {
-      log.raw(line, 'stdout')
-    }
+    if (dropped > 0) log.raw(cutShort(dropped), 'stdout')
   }
-  const onStderrLine: LineHandler = (bytes, start, end) => {
+  const onStderrLine: LineHandler = (bytes, start, end, dropped) => {
     const line = bytes.toString('utf8', start, end)
     if (line.trim() !== '') log.raw(line, 'stderr')
+    if (dropped > 0) log.raw(cutShort(dropped), 'stderr')
   }
   return { onStdoutLine, onStderrLine }
+}
+
+/** Said after a line that was longer than the log keeps (maxLineBytes). */
+function cutShort(dropped: number): string {
+  return `(Packer's line above went on for ${dropped} more bytes, not shown)`
 }
 
 /**
@@ -322,7 +327,7 @@ function exited(child: ChildProcess, packerPath: string): Promise<[number | null
 
 async function readLines(
   stream: Readable | null,
-  onLine: (bytes: Buffer, start: number, end: number) => void,
+  onLine: LineHandler,
   log: PackerLog,
   logging: Promise<void> | undefined
 ): Promise<void> {
@@ -332,12 +337,28 @@ async function readLines(
     // Until the log begins, the stream holds what Packer wrote and then stops reading.
     if (logging) await logging
     splitter.push(chunk, onLine)
+    released(chunk)
     const full = log.flush()
     if (full) await full
   }
   if (logging) await logging
   splitter.end(onLine)
   log.flush()
+}
+
+/** An ArrayBuffer's ES2024 `transfer`, which Node has from version 21 on. */
+type Transferable = ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }
+
+/**
+ * Frees a chunk of Packer's output once its lines are handled (the splitter and the log keep
+ * copies only). Left to the garbage collector, chunks that make few objects on the heap, as the
+ * rest of a line too long to keep (maxLineBytes) does, pile up outside it: V8 lets that memory
+ * grow by tens of megabytes before it collects. Only a chunk that is the whole of its memory
+ * is freed: a slice of a shared pool is others' too.
+ */
+function released(chunk: Buffer): void {
+  const memory = chunk.buffer as Transferable
+  if (chunk.byteOffset === 0 && chunk.byteLength === memory.byteLength) memory.transfer?.(0)
 }
 
 /**
