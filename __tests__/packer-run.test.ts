@@ -7,6 +7,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
+import { actionsLog, JobLog, type LogStream } from '../src/packer/log.js'
+import { maxLineBytes } from '../src/packer/machine-readable.js'
 import type { PackerLog } from '../src/packer/run.js'
 import { Cancellation, runPacker } from '../src/packer/run.js'
 
@@ -128,5 +130,60 @@ describe('Cancellation', () => {
     } finally {
       cancellation.dispose()
     }
+  })
+})
+
+/** A job log whose stream keeps what it is given. */
+function keptLog(secrets: () => Iterable<string> = () => []): { log: PackerLog; text: () => string } {
+  const written: Buffer[] = []
+  const stream: LogStream = {
+    write: (bytes, done) => {
+      written.push(Buffer.from(bytes))
+      done()
+      return true
+    },
+    once: () => undefined,
+    on: () => undefined
+  }
+  return { log: actionsLog(new JobLog(stream), secrets), text: () => Buffer.concat(written).toString('latin1') }
+}
+
+/** A Packer that prints `bytes` and exits. */
+function printing(name: string, bytes: Buffer): string[] {
+  const file = join(scratch, name)
+  writeFileSync(file, bytes)
+  return ['-c', `cat '${file}'`]
+}
+
+describe("Packer's lines in the job log", () => {
+  it('a line cut short never ends in part of a secret', async () => {
+    const secret = 'S3cr3t%!(PACKER_COMMA)Value'
+    const prefix = '1796463804,,ui,message,    null: '
+    // The cut falls 5 bytes into the secret; `,` as Packer writes it.
+    const filler = 'x'.repeat(maxLineBytes - prefix.length - 5)
+    const bytes = Buffer.from(`${prefix}${filler}${secret} and more\n1796463804,,ui,message,    null: next\n`)
+    const { log, text } = keptLog(() => ['S3cr3t,Value'])
+    await runPacker('/bin/sh', printing('secret-at-cut', bytes), { cwd: scratch, env: process.env, log })
+
+    const lines = text().split(/\r\n|\r|\n/)
+    const cut = lines.findIndex((line) => line.startsWith('    null: xxx'))
+    // Compared by length and ending: a megabyte of x is no message to read.
+    expect(lines[cut].length).toBe(`    null: ${filler}`.length)
+    expect(lines[cut].slice(-10)).toBe('x'.repeat(10))
+    expect(lines[cut + 1]).toBe(`(Packer's line above went on for ${secret.length + ' and more'.length} more bytes, not shown)`)
+    expect(lines[cut + 2]).toBe('    null: next')
+  })
+
+  it("what a script prints reaches the log byte for byte: bytes that are not UTF-8, NUL, colours, an empty line", async () => {
+    // As Packer 1.6.6 prints a shell-local script's `printf 'bad \\377\\376 [\\000]\\n'`,
+    // `printf '\\033[31mred\\033[0m\\n'` and `printf '\\r\\n'` (it keeps what follows a line's last \r).
+    const lines = ['    null: bad \xff\xfe [\x00] end', '    null: \x1b[31mred\x1b[0m plain', '    null:']
+    const bytes = Buffer.from(lines.map((line) => `1796463804,,ui,message,${line}\n`).join(''), 'latin1')
+    const { log, text } = keptLog()
+    await runPacker('/bin/sh', printing('bytes', bytes), { cwd: scratch, env: process.env, log })
+    const logged = text().split('\n')
+    expect(logged[0]).toMatch(/^::stop-commands::[0-9a-f-]{36}$/)
+    expect(logged.slice(1, 4)).toEqual(lines)
+    expect(logged[4]).toBe(`::${logged[0].slice('::stop-commands::'.length)}::`)
   })
 })

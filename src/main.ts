@@ -30,7 +30,7 @@ import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
 import { annotate, failStep, type Annotation } from './report/annotation.js'
 import { reportInputProblems } from './report/input-problems.js'
-import { maskValues } from './report/masks.js'
+import { maskedValues, maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { reportLaunchTemplates } from './report/launch-templates.js'
 import { reportRetention } from './report/retention.js'
@@ -665,7 +665,7 @@ function packerRunner(
   cancellation: Cancellation,
   masked: () => Promise<unknown> | undefined
 ): PackerStep {
-  const log = actionsLog()
+  const log = actionsLog(undefined, maskedValues)
   const annotated = {
     workingDirectory: inputs.workingDirectory,
     template: inputs.template,

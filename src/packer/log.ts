@@ -142,9 +142,10 @@ export function jobLog(): JobLog {
  * workflow commands, and a script can print either (Packer even turns a printed `\n` into a
  * real line break). So the runner's command processing is stopped, with a token nobody else
  * knows, for as long as Packer's lines are written, and resumed before the action's own
- * commands (annotations) are written again.
+ * commands (annotations) are written again. `secrets` are the values the runner masks: a line
+ * cut short ends before any part of one.
  */
-export function actionsLog(log: JobLog = jobLog()): PackerLog {
+export function actionsLog(log: JobLog = jobLog(), secrets: () => Iterable<string> = () => []): PackerLog {
   const token = randomUUID()
   let stopped = false
   return {
@@ -162,6 +163,9 @@ export function actionsLog(log: JobLog = jobLog()): PackerLog {
     packerText(bytes: Buffer, start: number, end: number): void {
       log.packerText(bytes, start, end)
     },
+    cutAt(bytes: Buffer, start: number, end: number): number {
+      return beforePartOfSecret(bytes, start, end, secrets())
+    },
     flush(): Promise<void> | undefined {
       return log.flush()
     },
@@ -171,4 +175,31 @@ export function actionsLog(log: JobLog = jobLog()): PackerLog {
       log.flush()
     }
   }
+}
+
+/** A secret as Packer's machine-readable output writes it, and as it is. */
+function writtenForms(secret: string): Buffer[] {
+  const escaped = secret.replaceAll(',', '%!(PACKER_COMMA)').replaceAll('\r', '\\r').replaceAll('\n', '\\n')
+  return [...new Set([secret, escaped])].map((form) => Buffer.from(form))
+}
+
+/**
+ * Where text that ends at `end` has to end so that it ends in no part of a secret: before the
+ * longest start of one that it ends in, and again, for what is left may end in another.
+ */
+function beforePartOfSecret(bytes: Buffer, start: number, end: number, secrets: Iterable<string>): number {
+  const forms = [...secrets].filter((secret) => secret !== '').flatMap(writtenForms)
+  let cut = end
+  for (let before = -1; before !== cut; ) {
+    before = cut
+    for (const form of forms) {
+      for (let length = Math.min(form.length - 1, cut - start); length > 0; length--) {
+        if (bytes.compare(form, 0, length, cut - length, cut) === 0) {
+          cut -= length
+          break
+        }
+      }
+    }
+  }
+  return cut
 }

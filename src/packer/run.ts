@@ -16,6 +16,11 @@ export interface PackerLog {
   /** The text of a `ui,say` or `ui,message` event, still as Packer wrote it (escaped). */
   packerText(bytes: Buffer, start: number, end: number): void
   /**
+   * Where a line that is cut short (maxLineBytes) may end, at `end` or before: never in part of
+   * a secret, which the runner, masking only whole ones, would show.
+   */
+  cutAt?(bytes: Buffer, start: number, end: number): number
+  /**
    * After each chunk of Packer's output: writes what it made, and returns a promise while the
    * log cannot take more, during which Packer's output is not read (and Packer waits).
    */
@@ -280,7 +285,9 @@ function stopAtDeadline(child: ChildProcess, ms: number): { passed(): boolean; c
 }
 
 function lineHandlers(log: PackerLog, record: RunRecord): { onStdoutLine: LineHandler; onStderrLine: LineHandler } {
-  const onStdoutLine: LineHandler = (bytes, start, end, dropped) => {
+  const onStdoutLine: LineHandler = (bytes, start, whole, cut) => {
+    const end = cut > 0 ? (log.cutAt?.(bytes, start, whole) ?? whole) : whole
+    const dropped = cut + whole - end
     // Nearly every line is text to show: it goes to the log as bytes, and only the others
     // become strings and events.
     const text = uiTextStart(bytes, start, end)
@@ -299,7 +306,9 @@ function lineHandlers(log: PackerLog, record: RunRecord): { onStdoutLine: LineHa
     }
     if (dropped > 0) log.raw(cutShort(dropped), 'stdout')
   }
-  const onStderrLine: LineHandler = (bytes, start, end, dropped) => {
+  const onStderrLine: LineHandler = (bytes, start, whole, cut) => {
+    const end = cut > 0 ? (log.cutAt?.(bytes, start, whole) ?? whole) : whole
+    const dropped = cut + whole - end
     const line = bytes.toString('utf8', start, end)
     if (line.trim() !== '') log.raw(line, 'stderr')
     if (dropped > 0) log.raw(cutShort(dropped), 'stderr')

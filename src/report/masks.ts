@@ -47,6 +47,11 @@ function quotedForms(value: string): string[] {
   return [...new Set([goQuoted, goTimeQuoted, jsonQuoted])].filter((form) => form !== value)
 }
 
+/** Every secret registered so far, in each form registered. */
+export function maskedValues(): Iterable<string> {
+  return known
+}
+
 /** The text with every secret registered so far shown as `***`, as the runner shows it. */
 export function masked(text: string): string {
   let shown = text
