@@ -83,4 +83,35 @@ describe('a huge build log', () => {
     expect(peakRss).toBeGreaterThan(0)
     expect(peakRss).toBeLessThan(100 * 1024 * 1024)
   })
+
+  it(`a script's stderr of 100 lines of 2 MiB, each its own: peak RSS stays under 100 MiB (${runtime.name})`, async () => {
+    const rssFile = join(workspace, '.peak-rss')
+    const result = await runAction({
+      workspace,
+      node: runtime.path,
+      nodeArgs: ['--import', pathToFileURL(join(projectRoot, 'scripts', 'peak-rss.mjs')).href],
+      readDelayMs: 1,
+      stdoutTailChars: 64 * 1024,
+      inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
+      env: {
+        PATH: `${standinDir}:${process.env.PATH}`,
+        PEAK_RSS_FILE: rssFile,
+        STANDIN_LONG_LINE_BYTES: String(2 * 1024 * 1024),
+        STANDIN_LONG_LINE_COUNT: '100',
+        STANDIN_LONG_LINE_ERROR: '1',
+        STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs', regions: { 'us-east-1': 'ami-0aaa1' } }]),
+        AWS_REGION: 'us-east-1'
+      }
+    })
+    expect(result.stderr).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+    // The end of the log: the last line, cut, then Packer's next.
+    expect(result.stdout).toMatch(
+      /[a-z0-9]\n\(Packer's line above went on for \d+ more bytes, not shown\)\n==> amazon-ebs: Creating AMI /
+    )
+    const peakRss = Number(readFileSync(rssFile, 'utf8'))
+    expect(peakRss).toBeGreaterThan(0)
+    expect(peakRss).toBeLessThan(100 * 1024 * 1024)
+  })
 })

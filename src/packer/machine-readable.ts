@@ -53,9 +53,10 @@ export function commaNames(buildNames: readonly string[]): string[] {
  * The longest line of Packer's that is kept: a script can print a line of any length (a file
  * `base64 -w0`ed, a binary `cat`ed), which Packer prints whole, and both the action and the
  * runner, which reads the log a line at a time, would hold all of it. The rest of a longer line
- * is counted, not kept.
+ * is counted, not kept. A script's stderr reaches Packer's errors, of which the run record keeps
+ * a hundred; and the runner's live log shows 1024 characters of a line.
  */
-export const maxLineBytes = 1024 * 1024
+export const maxLineBytes = 64 * 1024
 
 /** A line's bytes as a range of `bytes`, and how many more it had that were not kept (maxLineBytes). */
 export type LineHandler = (bytes: Buffer, start: number, end: number, dropped: number) => void
