@@ -12,6 +12,7 @@ import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, SOURCE_AMI_NAME, SOURCE_SNAPSHOT_ID, st
 import { parseCommands, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace } from './support/demo.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
+import { commandsTheRunnerRuns } from './support/workflow-commands.js'
 
 type Kind = 'error' | 'warning'
 
@@ -139,6 +140,22 @@ describeWithPacker('more problems than the runner shows as annotations', () => {
     const last = kept(result, 'error').at(-1)
     expect(last?.message).toMatch(/^3 more errors, not shown as annotations \(GitHub shows 10 of each kind per step\); the log has each one/)
   })
+
+  it("errors past the runner's ten, written in full in the log, are text there, never workflow commands", async () => {
+    // Packer quotes each unknown key in its error; the last two in the file are past the ten.
+    const workspace = join(scratch, 'keys-as-commands')
+    mkdirSync(workspace)
+    const builder: Record<string, string> = { type: 'amazon-ebs' }
+    for (let i = 0; i < 12; i++) builder[`unknown_${i}`] = 'x'
+    builder['##[warning]pwned'] = 'x'
+    builder['x\n::warning::pwned'] = 'x'
+    writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ builders: [builder] }, null, 2))
+    const result = await runAction({ workspace, inputs: { command: 'validate', 'packer-version': packerVersion() }, env: environment(workspace) })
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout).toContain(`unknown configuration key: '"##[warning]pwned"'`)
+    expect(result.stdout).toContain('::warning::pwned')
+    expect(commandsTheRunnerRuns(result.stdout).filter((command) => command.line.includes('pwned') && !command.line.startsWith('::error '))).toEqual([])
+  }, 60_000)
 
   it('fifteen HCL2 errors: each on its line in a kept annotation, in file order, and the step says it failed', () => {
     const result = runs.get('hcl') as ActionRun

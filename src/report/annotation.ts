@@ -90,7 +90,7 @@ function make({ level, message, title, file, line, column }: Annotation): void {
 function logOnly(annotation: Annotation): void {
   const kind = `${annotation.level[0].toUpperCase()}${annotation.level.slice(1)}`
   const title = annotation.title ? ` (${annotation.title})` : ''
-  core.info(`${kind}${title}: ${placeOf(annotation)}${annotation.message}`)
+  asText([`${kind}${title}: ${placeOf(annotation)}${annotation.message}`])
 }
 
 /** The annotation in the last slot of its kind, saying where any after it are. */
@@ -136,9 +136,22 @@ export function annotateEach(
     const marker = moreInTheLog(level, rest[level])
     if (free(level) + unheld(level) > 0) make(marker)
     else logOnly(marker)
-    for (const annotation of rest[level]) core.info(`${placeOf(annotation)}${annotation.message}`)
+    asText(rest[level].map((annotation) => `${placeOf(annotation)}${annotation.message}`))
   }
   return annotations
+}
+
+/**
+ * Logs messages as they are, never as workflow commands: they quote what Packer quoted (a key of
+ * the template, a value), where a line may begin `::` or hold `##[`, which the runner reads as a
+ * command. Its command processing is stopped, with a token nobody else knows, meanwhile.
+ */
+function asText(messages: string[]): void {
+  // The global Web Crypto, loaded only now: this module is loaded before the inputs are checked.
+  const token = globalThis.crypto.randomUUID()
+  core.info(`::stop-commands::${token}`)
+  for (const message of messages) core.info(message)
+  core.info(`::${token}::`)
 }
 
 /** The annotation that stands for those the runner would drop: on the first of them, naming each. */
