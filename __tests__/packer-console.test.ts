@@ -90,6 +90,22 @@ describeWithPacker('packer console, asked for values it reads from Vault', () =>
     expect(answer).toEqual({ values: ['V4ultT0ken', 'KeyOne\nKeyTwo', 'https://ci:V4ultT0ken@ci.internal/'] })
   })
 
+  it('JSON: gives a value whose answer is a longer line than the job log keeps', async () => {
+    writeFileSync(
+      join(directory, 'big.json'),
+      JSON.stringify({ variables: { certificate: '' }, 'sensitive-variables': ['certificate'], builders: [{ type: 'null', communicator: 'none' }] })
+    )
+    // Asked for as hex bytes with a space between: three bytes of answer for each byte.
+    const certificate = 'C'.repeat(40 * 1024)
+    const answer = await askSensitiveValues(
+      packer as string,
+      { kind: 'json', names: ['certificate'] },
+      request('big.json', [{ name: 'certificate', value: certificate }]),
+      { env: env() }
+    )
+    expect(answer).toEqual({ values: [certificate] })
+  })
+
   it('HCL2: gives every string of the locals asked for, with the variables given', async () => {
     const answer = await askSensitiveValues(
       packer as string,

@@ -132,7 +132,9 @@ export async function askSensitiveValues(
       log: output,
       cancellation: options.cancellation,
       deadlineMs,
-      input: `${expression}\n`
+      input: `${expression}\n`,
+      // Whole, or cut where it is already too long to be read.
+      maxLineBytes: 2 * maxAnswerChars
     })
   } catch (error) {
     return { values: [], problem: errorMessage(error) }

@@ -117,7 +117,9 @@ export async function inspectBuilds(
       log: output,
       cancellation: options.cancellation,
       deadlineMs,
-      stop: options.stop
+      stop: options.stop,
+      // Whole, or cut where it is already too long to be kept.
+      maxLineBytes: 2 * maxKeptChars
     })
   } catch (error) {
     throw new InspectFailed(`packer inspect ${template} failed: ${errorMessage(error)}`)

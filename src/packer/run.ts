@@ -189,6 +189,11 @@ export async function runPacker(
     input?: string
     /** Told Packer's process ID (its process group's too) once it has started. */
     started?: (pid: number) => void
+    /**
+     * The longest line that is kept whole (by default the job log's, maxLineBytes): the rest of
+     * a longer one is counted, not kept. What the job reads from Packer's answers keeps more.
+     */
+    maxLineBytes?: number
   }
 ): Promise<PackerRun> {
   const record = options.record ?? new RunRecord()
@@ -221,8 +226,8 @@ export async function runPacker(
   // pipe from Packer fills and Packer waits: memory stays flat however much it prints. They
   // are read from the start all the same: Node drops what an exited child wrote if nobody is.
   const reading = Promise.all([
-    readLines(child.stdout, onStdoutLine, log, logging),
-    readLines(child.stderr, onStderrLine, log, logging)
+    readLines(child.stdout, onStdoutLine, log, logging, options.maxLineBytes),
+    readLines(child.stderr, onStderrLine, log, logging, options.maxLineBytes)
   ])
   // Awaited once Packer has exited; until then (or if it never started) not an unhandled rejection.
   reading.catch(() => undefined)
@@ -338,10 +343,11 @@ async function readLines(
   stream: Readable | null,
   onLine: LineHandler,
   log: PackerLog,
-  logging: Promise<void> | undefined
+  logging: Promise<void> | undefined,
+  maxLineBytes: number | undefined
 ): Promise<void> {
   if (!stream) return
-  const splitter = new ByteLineSplitter()
+  const splitter = new ByteLineSplitter(maxLineBytes)
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     // Until the log begins, the stream holds what Packer wrote and then stops reading.
     if (logging) await logging
