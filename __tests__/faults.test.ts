@@ -1286,17 +1286,39 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
      * The stages after tagging: the input that turns each on, the call of its that the endpoint
      * holds, and inputs that turn on stages after it (`more`), which the failure names (`notRun`).
      */
-    const stages: Array<{ input: string; value: string; held: string; doing: string; more?: Record<string, string>; notRun?: string }> = [
+    const stages: Array<{
+      input: string
+      value: string
+      held: string
+      doing: string
+      /** What the failure says the stage had done. */
+      soFar: string
+      more?: Record<string, string>
+      notRun?: string
+    }> = [
       {
         input: 'launch-template',
         value: 'web',
         held: 'DescribeLaunchTemplateVersions',
         doing: 'rolling out the launch template',
+        soFar: 'no answer yet in eu-west-1, us-east-1, us-west-2',
         more: { 'ssm-parameter': '/images/web/latest' },
         notRun: ', and ssm-parameter did not run'
       },
-      { input: 'ssm-parameter', value: '/images/web/latest', held: 'GetParameter', doing: 'publishing the AMI IDs to SSM' },
-      { input: 'keep-images', value: '1', held: 'DeregisterImage', doing: 'retiring old AMIs' }
+      {
+        input: 'ssm-parameter',
+        value: '/images/web/latest',
+        held: 'GetParameter',
+        doing: 'publishing the AMI IDs to SSM',
+        soFar: 'no answer yet in eu-west-1, us-east-1, us-west-2'
+      },
+      {
+        input: 'keep-images',
+        value: '1',
+        held: 'DeregisterImage',
+        doing: 'retiring old AMIs',
+        soFar: 'nothing deregistered; no answer yet for ami-0000000000000a001 (us-east-1)'
+      }
     ]
 
     /**
@@ -1356,7 +1378,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(result.exitCode).toBe(1)
       expect(result.errors.map((error) => error.message)).toEqual([
         `The run was cancelled (SIGINT) after the build, while ${stage.doing} (${stage.input}): ` +
-          `the 3 AMI(s) exist, are tagged and are in the outputs; ${stage.input} did not finish${stage.notRun ?? ''} (the summary shows the steps that finished).`
+          `the 3 AMI(s) exist, are tagged and are in the outputs; ${stage.input} did not finish (${stage.soFar})${stage.notRun ?? ''} (the summary shows what each step did).`
       ])
       expect(result.summary).toContain(':no_entry_sign: Cancelled')
       expect(result.summary).toContain(`Cancelled (SIGINT) while ${stage.doing} (${stage.input}).`)
@@ -1376,7 +1398,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const [, signal] = /^The run was cancelled \((SIGINT|SIGTERM)\)/.exec(cancels[0].message) ?? []
       expect(result.errors.map((error) => error.message)).toEqual([
         `The run was cancelled (${signal}) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ` +
-          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (the summary shows the steps that finished).'
+          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2) (the summary shows what each step did).'
       ])
       expect(result.summary).toContain(`Cancelled (${signal}) while publishing the AMI IDs to SSM (ssm-parameter).`)
       expect(result.summary).not.toContain(signal === 'SIGINT' ? 'SIGTERM' : 'SIGINT')
@@ -1388,12 +1410,157 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(result.exitCode).toBe(1)
       expect(result.errors.map((error) => error.message)).toEqual([
         'The action failed (Error: injected crash) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ' +
-          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (the summary shows the steps that finished).'
+          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2) (the summary shows what each step did).'
       ])
       expect(result.stderr).toContain('Error: injected crash')
       expect(result.summary).toContain(':x: Failed')
       expect(result.summary).toContain('Failed (Error: injected crash) while publishing the AMI IDs to SSM (ssm-parameter).')
       expectTaggedAmis(result)
+    })
+  })
+
+  describe('a cancel or a crash after a stage had finished in some regions, while the last waits for AWS', () => {
+    const family = 'acme/images/json/packer-template.json/amazon-ebs'
+    /** An AMI of the demo build's family in `region`, older than the build's: keep-images: 1 retires it. */
+    const olderAmi = (region: string, n: number) => ({
+      imageId: `ami-0000000000000a00${n}`,
+      snapshotId: `snap-0000000000000a00${n}`,
+      name: `web-older-${n}`,
+      ownerId: SELF_ACCOUNT_ID,
+      regions: [region],
+      creationDate: '2025-01-01T00:00:00.000Z',
+      tags: { ImageFamily: family }
+    })
+
+    /**
+     * The action with `inputs`, on an endpoint that holds `held` in us-west-2 alone: `atHold` acts
+     * once the action has made that call and `doneElsewhere` shows that the other regions were
+     * answered. `prepare` sets the account up first.
+     */
+    async function heldInUsWest2(
+      inputs: Record<string, string>,
+      held: string,
+      doneElsewhere: (loopback: Ec2Endpoint) => boolean,
+      atHold: (child: ChildProcess) => void,
+      { prepare, extra }: { prepare?: (loopback: Ec2Endpoint) => Promise<void>; extra?: Partial<RunActionOptions> } = {}
+    ): Promise<ActionRun> {
+      endpoint = await startEc2Endpoint({
+        regions,
+        seedImages: [{ imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID }, olderAmi('eu-west-1', 1), olderAmi('us-west-2', 2)]
+      })
+      await prepare?.(endpoint)
+      endpoint.faults.hang(held, { region: 'us-west-2', userAgent: 'aws-sdk-js' })
+      const loopback = endpoint
+      const held2 = () => loopback.callsOf(held, 'us-west-2').some((call) => call.error === 'NoAnswer')
+      return runAction(
+        options(inputs, {
+          onStart: (child) => {
+            void until(() => held2() && doneElsewhere(loopback), `the action to call ${held} in us-west-2 and finish elsewhere`)
+              // The endpoint records a call as it answers it: a moment for the action to read the answers.
+              .then(() => new Promise((resolve) => setTimeout(resolve, 500)))
+              .then(() => atHold(child))
+          },
+          ...extra
+        })
+      )
+    }
+
+    const answeredIn = (loopback: Ec2Endpoint, action: string, wanted: string[]): boolean =>
+      wanted.every((region) => loopback.callsOf(action, region).some((call) => call.error === undefined))
+
+    /** The summary's section that starts with `heading`, up to the next heading. */
+    function section(summary: string, heading: string): string {
+      const start = summary.indexOf(heading)
+      expect(start).toBeGreaterThanOrEqual(0)
+      const end = summary.indexOf('\n#', start + heading.length)
+      return summary.slice(start, end < 0 ? undefined : end)
+    }
+
+    it('a cancel during ssm-parameter: the summary, the log and the failure name the regions whose parameter names the new AMI', async () => {
+      const name = '/images/web/latest'
+      const result = await heldInUsWest2({ 'ssm-parameter': name }, 'PutParameter', (loopback) =>
+        answeredIn(loopback, 'GetParameter', ['us-east-1', 'eu-west-1']), (child) => child.kill('SIGINT'))
+      expect(result.exitCode).toBe(1)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      // What the endpoint holds: the parameter in two regions, none in the third, whose put was never answered.
+      for (const region of ['us-east-1', 'eu-west-1']) expect(endpoint.parameters(region)[name]).toMatchObject({ value: amiIds[region], version: 1 })
+      expect(endpoint.parameters('us-west-2')[name]).toBeUndefined()
+      expect(endpoint.callsOf('PutParameter', 'us-west-2').map((call) => call.error)).toEqual(['NoAnswer'])
+      expect(result.errors.map((error) => error.message)).toEqual([
+        'The run was cancelled (SIGINT) after the build, while publishing the AMI IDs to SSM (ssm-parameter): the 3 AMI(s) exist, ' +
+          'are tagged and are in the outputs; ssm-parameter did not finish (published in eu-west-1, us-east-1; no answer yet in us-west-2) ' +
+          '(the summary shows what each step did).'
+      ])
+      for (const region of ['us-east-1', 'eu-west-1']) {
+        expect(result.stdout).toContain(`${region}: SSM parameter ${name} is ${amiIds[region]} (version 1).`)
+      }
+      expect(result.stdout).toContain(`us-west-2: SSM parameter ${name}: cancelled before AWS answered: the parameter may or may not name ${amiIds['us-west-2']}.`)
+      const ssm = section(result.summary, `### SSM parameter \`${name}\` (cut short: the run was cancelled)`)
+      expect(ssm).toContain(`| us-east-1 | \`${amiIds['us-east-1']}\` | 1 |`)
+      expect(ssm).toContain(`| eu-west-1 | \`${amiIds['eu-west-1']}\` | 1 |`)
+      expect(ssm).toContain(`| us-west-2 | \`${amiIds['us-west-2']}\` | cancelled before AWS answered: the parameter may or may not name ${amiIds['us-west-2']} |`)
+      expect(result.summary).toContain('Cancelled (SIGINT) while publishing the AMI IDs to SSM (ssm-parameter).')
+    })
+
+    it('the action crashing during launch-template: the versions made are in the output, the summary and the log', async () => {
+      const crashOnSigusr2 = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})'
+      const result = await heldInUsWest2(
+        { 'launch-template': 'web' },
+        'CreateLaunchTemplateVersion',
+        (loopback) => answeredIn(loopback, 'ModifyLaunchTemplate', ['us-east-1', 'eu-west-1']),
+        (child) => child.kill('SIGUSR2'),
+        {
+          extra: { nodeArgs: ['--import', crashOnSigusr2] },
+          prepare: async (loopback) => {
+            for (const region of regions) {
+              const ec2 = new EC2Client({ region, endpoint: loopback.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+              await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro' } }))
+              ec2.destroy()
+            }
+          }
+        }
+      )
+      expect(result.exitCode).toBe(1)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(endpoint.callsOf('CreateLaunchTemplateVersion', 'us-west-2').map((call) => call.error)).toEqual(['NoAnswer'])
+      expect(endpoint.launchTemplates('us-west-2')[0].defaultVersion).toBe(1)
+      expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({ 'us-east-1': 2, 'eu-west-1': 2 })
+      expect(result.errors.map((error) => error.message)).toEqual([
+        'The action failed (Error: injected crash) after the build, while rolling out the launch template (launch-template): the 3 AMI(s) exist, ' +
+          'are tagged and are in the outputs; launch-template did not finish (new version in eu-west-1, us-east-1; no answer yet in us-west-2) ' +
+          '(the summary shows what each step did).'
+      ])
+      const templates = section(result.summary, '### Launch template `web` (cut short: the action failed)')
+      for (const region of ['us-east-1', 'eu-west-1']) {
+        expect(templates).toContain(`| ${region} | \`${amiIds[region]}\` | 2 | yes |`)
+        expect(result.stdout).toMatch(new RegExp(`${region}: launch template web \\(lt-[0-9a-f]+\\) version 2 launches ${amiIds[region]}, now its default\\.`))
+      }
+      expect(templates).toContain(
+        `| us-west-2 | \`${amiIds['us-west-2']}\` | the action failed before AWS answered: a new version may or may not launch ${amiIds['us-west-2']} | — |`
+      )
+      expect(result.summary).toContain('Failed (Error: injected crash) while rolling out the launch template (launch-template).')
+    })
+
+    it('a cancel during keep-images: the AMIs deregistered and the snapshots deleted are in the output, the summary and the log', async () => {
+      const result = await heldInUsWest2({ 'keep-images': '1' }, 'DeregisterImage', (loopback) =>
+        answeredIn(loopback, 'DeleteSnapshot', ['eu-west-1']), (child) => child.kill('SIGINT'))
+      expect(result.exitCode).toBe(1)
+      expect(endpoint.callsOf('DeregisterImage', 'us-west-2').map((call) => call.error)).toEqual(['NoAnswer'])
+      expect(endpoint.images('eu-west-1').map((image) => image.imageId)).not.toContain('ami-0000000000000a001')
+      expect(endpoint.images('us-west-2').map((image) => image.imageId)).toContain('ami-0000000000000a002')
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'eu-west-1', amiId: 'ami-0000000000000a001' }])
+      expect(result.errors.map((error) => error.message)).toEqual([
+        'The run was cancelled (SIGINT) after the build, while retiring old AMIs (keep-images): the 3 AMI(s) exist, ' +
+          'are tagged and are in the outputs; keep-images did not finish (deregistered ami-0000000000000a001 (eu-west-1); ' +
+          'no answer yet for ami-0000000000000a002 (us-west-2)) (the summary shows what each step did).'
+      ])
+      const retention = section(result.summary, '### Retention: the newest 1 AMI(s) of each image family are kept (cut short: the run was cancelled)')
+      expect(retention).toContain('| eu-west-1 | acme/images/json/packer-template.json/amazon-ebs | `ami-0000000000000a001` | 2025-01-01T00:00:00.000Z | deregistered; snapshots deleted: snap-0000000000000a001 |')
+      expect(retention).toContain(
+        '| `ami-0000000000000a002` | 2025-01-01T00:00:00.000Z | cancelled before AWS answered: it may or may not be deregistered; its snapshots (snap-0000000000000a002) are not deleted |'
+      )
+      expect(result.stdout).toContain(`eu-west-1: ami-0000000000000a001 (${family}, created 2025-01-01T00:00:00.000Z): deregistered; snapshots deleted: snap-0000000000000a001`)
+      expect(result.summary).toContain('Cancelled (SIGINT) while retiring old AMIs (keep-images).')
     })
   })
 

@@ -13,7 +13,9 @@ import {
   RunInstancesCommand
 } from '@aws-sdk/client-ec2'
 import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { retainImages } from '../src/aws/retention.js'
+import { retainImages, type RetentionResult } from '../src/aws/retention.js'
+import { reportRetentionCutShort } from '../src/report/retention.js'
+import type { SummaryModel } from '../src/report/index.js'
 
 const opened: Array<{ endpoint: Ec2Endpoint; ec2: EC2Client }> = []
 
@@ -177,5 +179,39 @@ describe('keep-images', () => {
     expect(endpoint.callsOf('DescribeImages').map((call) => call.params.IncludeDisabled)).toEqual(['true'])
     expect(imageIds(endpoint)).not.toContain('ami-0000000000000e001')
     expect(endpoint.snapshots('us-east-1').map((snapshot) => snapshot.snapshotId)).not.toContain('snap-0000000000000e001')
+  })
+
+  it('tells each step of a retirement as it goes: a cancel while a snapshot is deleted names the AMI gone and the snapshots left', async () => {
+    const { endpoint, ec2 } = await endpointWith([
+      { id: 'ami-0000000000000f001', created: '2025-01-01T00:00:00.000Z', family: 'acme/images' },
+      { id: 'ami-0000000000000f00a', created: '2026-12-01T00:00:00.000Z', family: 'acme/images' }
+    ])
+    endpoint.faults.hang('DeleteSnapshot')
+    const told: RetentionResult[] = []
+    const planned = [{ region: 'us-east-1', family: 'acme/images' }]
+    // Never settles: the endpoint holds DeleteSnapshot until it closes.
+    retainImages({
+      families: new Map([['acme/images', new Map([['us-east-1', ['ami-0000000000000f00a']]])]]),
+      keep: 1,
+      dryRun: false,
+      ec2For: () => ec2,
+      onProgress: (result) => told.push(result)
+    }).catch(() => undefined)
+    while (!endpoint.callsOf('DeleteSnapshot').some((call) => call.error === 'NoAnswer')) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(imageIds(endpoint)).not.toContain('ami-0000000000000f001')
+    // Sorted out, then the AMI's DeregisterImage sent and answered, then its snapshot's DeleteSnapshot sent.
+    expect(told.map((result) => result.images.map(({ action, underWay }) => `${action}${underWay ? ` (${underWay})` : ''}`)[1])).toEqual([
+      'would deregister',
+      'would deregister (ec2:DeregisterImage)',
+      'deregistered',
+      'deregistered (ec2:DeleteSnapshot)'
+    ])
+    const summary: SummaryModel = { outcome: 'cancelled', template: 't.json', amis: [], problems: [], annotations: [], provenance: {} as SummaryModel['provenance'] }
+    const said = reportRetentionCutShort(planned, [told.at(-1) as RetentionResult], { keep: 1, dryRun: false }, 'cancelled', summary)
+    expect(said).toBe('deregistered ami-0000000000000f001 (us-east-1); snapshots of ami-0000000000000f001 (us-east-1) may be left')
+    expect(summary.sections?.[0]).toContain(
+      '| us-east-1 | acme/images | `ami-0000000000000f001` | 2025-01-01T00:00:00.000Z | deregistered; snapshots deleted: none; ' +
+        'cancelled before AWS answered: snap-0000000000000f001 may be left, and no later run finds them |'
+    )
   })
 })

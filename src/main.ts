@@ -29,14 +29,18 @@ import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artif
 import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
 import { annotate, failStep, type Annotation } from './report/annotation.js'
+import type { LaunchTemplateResult } from './aws/launch-templates.js'
+import type { RetentionResult } from './aws/retention.js'
+import type { SsmParameterResult } from './aws/ssm.js'
 import { reportInputProblems } from './report/input-problems.js'
 import { maskedValues, maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
-import { reportLaunchTemplates } from './report/launch-templates.js'
-import { reportRetention } from './report/retention.js'
+import { reportLaunchTemplates, reportLaunchTemplatesCutShort } from './report/launch-templates.js'
+import { reportRetention, reportRetentionCutShort } from './report/retention.js'
 import { reportVariables } from './report/variables.js'
 import { reportUnseenReferences } from './report/references.js'
-import { reportSsmParameters } from './report/ssm.js'
+import { reportSsmParameters, reportSsmParametersCutShort } from './report/ssm.js'
+import type { CutShort } from './report/cut-short.js'
 import {
   amiOutputs,
   primaryBuildNote,
@@ -65,13 +69,23 @@ const rollOutOrder = ['launch-template', 'ssm-parameter', 'keep-images'] as cons
 type RollOutStage = (typeof rollOutOrder)[number]
 
 /**
+ * A stage after tagging that runs: its input, what it does, the stages still to run after it,
+ * and how to report what it has done so far if the run ends first (logging it, setting its output
+ * and adding its section to the summary), which returns that in a few words.
+ */
+interface RollOutUnderWay {
+  input: RollOutStage
+  doing: string
+  after: RollOutStage[]
+  cutShort: (cut: CutShort) => string
+}
+
+/**
  * The summary as it stands, for a cancel or a crash that comes while no Packer runs (e.g. while
  * tagging); `packerEnded` once the build's Packer has ended, whether or not its AMIs are read
- * yet; `stage` once tagging is done, the stage after it that runs, and those still to run.
+ * yet; `stage` once tagging is done, the stage after it that runs.
  */
-let summarySoFar:
-  | { model: SummaryModel; write: boolean; packerEnded?: boolean; stage?: { input: RollOutStage; doing: string; after: RollOutStage[] } }
-  | undefined
+let summarySoFar: { model: SummaryModel; write: boolean; packerEnded?: boolean; stage?: RollOutUnderWay } | undefined
 
 /**
  * The job, given its checked inputs, the question already put to the packer on PATH and an HCL2
@@ -135,10 +149,11 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
   if (stage) {
     // Tagging had finished: rollOut runs only once every tag is on.
     const notRun = stage.after.length > 0 ? `, and ${stage.after.join(' and ')} did not run` : ''
+    const done = soFar(stage, outcome)
     failStep(
       `${cause} after the build, while ${stage.doing} (${stage.input}): the ${amis.length} AMI(s) exist, ` +
-        `${model.tagCount ? 'are tagged ' : ''}and are in the outputs; ${stage.input} did not finish${notRun} ` +
-        '(the summary shows the steps that finished).'
+        `${model.tagCount ? 'are tagged ' : ''}and are in the outputs; ${stage.input} did not finish${done ? ` (${done})` : ''}${notRun} ` +
+        '(the summary shows what each step did).'
     )
   } else {
     failStep(
@@ -153,15 +168,34 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
   void written.finally(() => process.exit(1))
 }
 
-/** Names, for a cancel or a crash, the stage after tagging that runs now, and those the inputs turn on after it. */
-function entering(inputs: Inputs, input: RollOutStage, doing: string): void {
+/**
+ * What the stage under way had done when the run ended, logged, in its output and in the
+ * summary's section, in a few words; undefined if that could not be told (the error is logged).
+ */
+function soFar(stage: RollOutUnderWay, cut: CutShort): string | undefined {
+  try {
+    return stage.cutShort(cut)
+  } catch (error) {
+    annotate({ level: 'warning', message: `What ${stage.input} had done could not be told: ${errorMessage(error)}` })
+    return undefined
+  } finally {
+    // The stage's group ends here: what follows is the end of the run, not the stage's.
+    core.endGroup()
+  }
+}
+
+/**
+ * Names, for a cancel or a crash, the stage after tagging that runs now, those the inputs turn
+ * on after it, and how to report what it has done so far.
+ */
+function entering(inputs: Inputs, input: RollOutStage, doing: string, cutShort: (cut: CutShort) => string): void {
   const on: Record<RollOutStage, boolean> = {
     'launch-template': Boolean(inputs.launchTemplate),
     'ssm-parameter': Boolean(inputs.ssmParameter),
     'keep-images': inputs.keepImages > 0
   }
   const after = rollOutOrder.slice(rollOutOrder.indexOf(input) + 1).filter((stage) => on[stage])
-  if (summarySoFar) summarySoFar.stage = { input, doing, after }
+  if (summarySoFar) summarySoFar.stage = { input, doing, after, cutShort }
 }
 
 /** The HCL2 template as read, once its sensitive values are masked: as soon as it is read. */
@@ -918,14 +952,19 @@ async function launchTemplates(
 ): Promise<string[]> {
   const template = inputs.launchTemplate
   if (!template) return []
-  entering(inputs, 'launch-template', 'rolling out the launch template')
+  const byRegion = amiIdsByRegion(amis)
+  const finished: LaunchTemplateResult[] = []
+  entering(inputs, 'launch-template', 'rolling out the launch template', (cut) =>
+    reportLaunchTemplatesCutShort(template, byRegion, finished, cut, summary)
+  )
   const { rollLaunchTemplates } = await import('./aws/launch-templates.js')
   return core.group('Launch templates', async () => {
     const results = await rollLaunchTemplates({
       template,
-      amiIdsByRegion: amiIdsByRegion(amis),
+      amiIdsByRegion: byRegion,
       makeDefault: inputs.launchTemplateDefault,
-      builtBy: provenance.runUrl
+      builtBy: provenance.runUrl,
+      onResult: (result) => finished.push(result)
     })
     return reportLaunchTemplates(template, results, summary)
   })
@@ -935,21 +974,34 @@ async function launchTemplates(
 async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<string[]> {
   const name = inputs.ssmParameter
   if (!name) return []
-  entering(inputs, 'ssm-parameter', 'publishing the AMI IDs to SSM')
+  const byRegion = amiIdsByRegion(amis)
+  const finished: SsmParameterResult[] = []
+  entering(inputs, 'ssm-parameter', 'publishing the AMI IDs to SSM', (cut) =>
+    reportSsmParametersCutShort(name, byRegion, finished, cut, summary)
+  )
   const { publishAmiIds } = await import('./aws/ssm.js')
   return core.group('SSM parameters', async () =>
-    reportSsmParameters(name, await publishAmiIds({ name, amiIdsByRegion: amiIdsByRegion(amis) }), summary)
+    reportSsmParameters(name, await publishAmiIds({ name, amiIdsByRegion: byRegion, onResult: (result) => finished.push(result) }), summary)
   )
 }
 
 /** Last, so that the launch template versions just made count as uses of the new AMIs. */
 async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<string[]> {
   if (inputs.keepImages === 0) return []
-  entering(inputs, 'keep-images', 'retiring old AMIs')
-  const { retainImages } = await import('./aws/retention.js')
   const options = { keep: inputs.keepImages, dryRun: inputs.retentionDryRun }
+  const families = newAmisByFamily(amis, inputs)
+  const planned = [...families].flatMap(([family, regions]) => [...regions.keys()].map((region) => ({ region, family })))
+  // Each family's latest state in each region, as the stage tells it.
+  const progress = new Map<string, RetentionResult>()
+  entering(inputs, 'keep-images', 'retiring old AMIs', (cut) =>
+    reportRetentionCutShort(planned, [...progress.values()], options, cut, summary)
+  )
+  const { retainImages } = await import('./aws/retention.js')
+  const onProgress = (result: RetentionResult): void => {
+    progress.set(`${result.region}\n${result.family}`, result)
+  }
   return core.group(`Retention${options.dryRun ? ' (dry run)' : ''}`, async () =>
-    reportRetention(await retainImages({ ...options, families: newAmisByFamily(amis, inputs) }), options, summary)
+    reportRetention(await retainImages({ ...options, families, onProgress }), options, summary)
   )
 }
 

@@ -32,6 +32,8 @@ export interface RollOptions {
   /** Said in each new version's description, so the console shows where it came from. */
   builtBy?: string
   ec2For?: (region: string) => EC2Client
+  /** Told each region's result as soon as it is known: a cancel before the others can still say it. */
+  onResult?: (result: LaunchTemplateResult) => void
 }
 
 // EC2 answers these when the region has no such template.
@@ -152,17 +154,23 @@ async function rollRegion(ec2: EC2Client, region: string, amiId: string, options
  */
 export async function rollLaunchTemplates(options: RollOptions): Promise<LaunchTemplateResult[]> {
   return Promise.all(
-    Object.entries(options.amiIdsByRegion).map(async ([region, amiId]): Promise<LaunchTemplateResult> => {
-      // No endpoint is passed: the default credential chain and AWS_ENDPOINT_URL_EC2 apply.
-      const ec2 = options.ec2For ? options.ec2For(region) : ec2Client(region, 3)
-      try {
-        return await rollRegion(ec2, region, amiId, options)
-      } catch (error) {
-        const reason = error instanceof StepFailed ? describeAwsFailure(error.error, error.permission) : errorMessage(error)
-        return { region, amiId, outcome: 'failed', error: `Launch template in ${region}: ${reason}` }
-      } finally {
-        if (!options.ec2For) ec2.destroy()
-      }
+    Object.entries(options.amiIdsByRegion).map(async ([region, amiId]) => {
+      const result = await rollInRegion(options, region, amiId)
+      options.onResult?.(result)
+      return result
     })
   )
+}
+
+async function rollInRegion(options: RollOptions, region: string, amiId: string): Promise<LaunchTemplateResult> {
+  // No endpoint is passed: the default credential chain and AWS_ENDPOINT_URL_EC2 apply.
+  const ec2 = options.ec2For ? options.ec2For(region) : ec2Client(region, 3)
+  try {
+    return await rollRegion(ec2, region, amiId, options)
+  } catch (error) {
+    const reason = error instanceof StepFailed ? describeAwsFailure(error.error, error.permission) : errorMessage(error)
+    return { region, amiId, outcome: 'failed', error: `Launch template in ${region}: ${reason}` }
+  } finally {
+    if (!options.ec2For) ec2.destroy()
+  }
 }

@@ -31,6 +31,10 @@ export interface RetainedImage {
   snapshotIds: string[]
   /** Snapshots of a `deregistered` AMI that another AMI still uses, so EC2 keeps them. */
   snapshotsLeft?: Array<{ snapshotId: string; usedBy: string }>
+  /** Snapshots of a `deregistered` AMI deleted so far. */
+  snapshotsDeleted?: string[]
+  /** The call on it that EC2 has not answered yet, while its retirement is under way. */
+  underWay?: 'ec2:DeregisterImage' | 'ec2:DeleteSnapshot'
   error?: string
 }
 
@@ -50,6 +54,12 @@ export interface RetentionOptions {
   keep: number
   dryRun: boolean
   ec2For?: (region: string) => EC2Client
+  /**
+   * Told a family's result in a region, as it stands, whenever it changes: once its AMIs are
+   * sorted out, and before and after each call that retires one. A cancel can then say which
+   * AMIs and snapshots are gone.
+   */
+  onProgress?: (result: RetentionResult) => void
 }
 
 /** The account's AMIs whose family tag is `family`, exactly: a `*` or `?` in it is no wildcard. */
@@ -106,7 +116,10 @@ function snapshotUser(error: unknown): string {
   return /\bami-[0-9a-f]+\b/.exec(message)?.[0] ?? 'another AMI'
 }
 
-async function retire(ec2: EC2Client, image: RetainedImage): Promise<void> {
+/** Retires `image`, calling `changed` whenever its state does. */
+async function retire(ec2: EC2Client, image: RetainedImage, changed: () => void): Promise<void> {
+  image.underWay = 'ec2:DeregisterImage'
+  changed()
   try {
     await ec2.send(new DeregisterImageCommand({ ImageId: image.amiId }))
     image.action = 'deregistered'
@@ -114,21 +127,31 @@ async function retire(ec2: EC2Client, image: RetainedImage): Promise<void> {
     image.error = `Deregistering ${image.amiId} failed: ${describeAwsFailure(error, 'ec2:DeregisterImage')}`
     image.action = 'failed'
     return
+  } finally {
+    delete image.underWay
+    changed()
   }
   // Each snapshot on its own: once the AMI is gone, no later run finds the ones left behind.
   const failures: string[] = []
   const left: Array<{ snapshotId: string; usedBy: string }> = []
+  const deleted: string[] = []
   for (const SnapshotId of image.snapshotIds) {
+    image.underWay = 'ec2:DeleteSnapshot'
+    changed()
     try {
       await ec2.send(new DeleteSnapshotCommand({ SnapshotId }))
+      deleted.push(SnapshotId)
     } catch (error) {
       // Another AMI registered from the same snapshot still needs it: nothing went wrong.
       if (awsErrorCode(error) === 'InvalidSnapshot.InUse') left.push({ snapshotId: SnapshotId, usedBy: snapshotUser(error) })
       else failures.push(`${SnapshotId}: ${describeAwsFailure(error, 'ec2:DeleteSnapshot')}`)
     }
+    image.snapshotsDeleted = [...deleted]
+    if (left.length > 0) image.snapshotsLeft = [...left]
   }
-  if (left.length > 0) image.snapshotsLeft = left
+  delete image.underWay
   if (failures.length > 0) image.error = `Deleting the snapshots of ${image.amiId} (deregistered) failed: ${failures.join('; ')}`
+  changed()
 }
 
 /**
@@ -166,8 +189,11 @@ async function retainInRegion(ec2: EC2Client, region: string, family: string, bu
       .filter((amiId) => !builtNow.includes(amiId))
     const { users } = await findImageUsers(ec2, candidates)
     const images = classify(sorted, options.keep, builtNow, users)
+    // A copy, so that what the listener holds is the state as it was told.
+    const changed = (): void => options.onProgress?.(structuredClone({ region, family, images }))
+    changed()
     // One AMI after another: a failure on one is its own result and the others go on.
-    if (!options.dryRun) for (const image of images) if (image.action === 'would deregister') await retire(ec2, image)
+    if (!options.dryRun) for (const image of images) if (image.action === 'would deregister') await retire(ec2, image, changed)
     return { region, family, images }
   } catch (error) {
     const message = `Retention of ${family} in ${region} changed nothing: ${describeAwsFailure(error, step)}`
@@ -184,9 +210,13 @@ export async function retainImages(options: RetentionOptions): Promise<Retention
     jobs.map(async ({ family, region, builtNow }) => {
       const ec2 = options.ec2For ? options.ec2For(region) : ec2Client(region, 3)
       try {
-        return await retainInRegion(ec2, region, family, builtNow, options)
+        const result = await retainInRegion(ec2, region, family, builtNow, options)
+        if (result.images.length === 0) options.onProgress?.(result)
+        return result
       } catch (error) {
-        return { region, family, images: [], error: `Retention of ${family} in ${region}: ${errorMessage(error)}` }
+        const result = { region, family, images: [], error: `Retention of ${family} in ${region}: ${errorMessage(error)}` }
+        options.onProgress?.(result)
+        return result
       } finally {
         if (!options.ec2For) ec2.destroy()
       }

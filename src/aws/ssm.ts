@@ -20,6 +20,8 @@ export interface PublishOptions extends Partial<Backoff> {
   /** Region → the AMI ID to publish there. */
   amiIdsByRegion: Record<string, string>
   ssmFor?: (region: string) => SSMClient
+  /** Told each region's result as soon as it is known: a cancel before the others can still say it. */
+  onResult?: (result: SsmParameterResult) => void
 }
 
 /** The read-back does not show the value yet (or EC2's check turned it down). */
@@ -127,20 +129,26 @@ function isNotYet(error: unknown): boolean {
 /** One result per region, all regions at once; a failure is its region's result, never thrown. */
 export async function publishAmiIds(options: PublishOptions): Promise<SsmParameterResult[]> {
   return Promise.all(
-    Object.entries(options.amiIdsByRegion).map(async ([region, amiId]): Promise<SsmParameterResult> => {
-      // No endpoint is passed: AWS_ENDPOINT_URL_SSM applies. The credentials are the run's, and
-      // each call is bounded like EC2's: a region whose SSM never answers fails in about a minute.
-      let ssm: SSMClient | undefined
-      try {
-        ssm = options.ssmFor
-          ? options.ssmFor(region)
-          : withRunCredentials((credentials) => new SSMClient({ region, ...credentials, requestHandler: boundedRequests }))
-        return await publishRegion(ssm, options, region, amiId)
-      } catch (error) {
-        return { region, amiId, outcome: 'failed', error: `SSM parameter ${options.name} in ${region}: ${errorMessage(error)}` }
-      } finally {
-        if (!options.ssmFor) ssm?.destroy()
-      }
+    Object.entries(options.amiIdsByRegion).map(async ([region, amiId]) => {
+      const result = await publishInRegion(options, region, amiId)
+      options.onResult?.(result)
+      return result
     })
   )
+}
+
+async function publishInRegion(options: PublishOptions, region: string, amiId: string): Promise<SsmParameterResult> {
+  // No endpoint is passed: AWS_ENDPOINT_URL_SSM applies. The credentials are the run's, and
+  // each call is bounded like EC2's: a region whose SSM never answers fails in about a minute.
+  let ssm: SSMClient | undefined
+  try {
+    ssm = options.ssmFor
+      ? options.ssmFor(region)
+      : withRunCredentials((credentials) => new SSMClient({ region, ...credentials, requestHandler: boundedRequests }))
+    return await publishRegion(ssm, options, region, amiId)
+  } catch (error) {
+    return { region, amiId, outcome: 'failed', error: `SSM parameter ${options.name} in ${region}: ${errorMessage(error)}` }
+  } finally {
+    if (!options.ssmFor) ssm?.destroy()
+  }
 }

@@ -3,6 +3,7 @@
 import * as core from '@actions/core'
 import type { RetainedImage, RetentionResult } from '../aws/retention.js'
 import { annotate } from './annotation.js'
+import { cutShortHeading, unanswered, type CutShort } from './cut-short.js'
 import { cell, setOutputs, type SummaryModel } from './index.js'
 
 /** "snapshots deleted: a; left: b (in use by ami-…)": a snapshot another AMI uses stays. */
@@ -14,8 +15,13 @@ function snapshotFates(image: RetainedImage): string {
   return fates.join('; ')
 }
 
-function outcome(image: RetainedImage): string {
+/** `cut`: the run ended while the stage ran, and `image` is as far as its retirement came. */
+function outcome(image: RetainedImage, cut?: CutShort): string {
   const snapshots = image.snapshotIds.length > 0 ? image.snapshotIds.join(', ') : 'none'
+  if (cut !== undefined) {
+    const fate = cutShortFate(image, snapshots, cut)
+    if (fate !== undefined) return fate
+  }
   switch (image.action) {
     case 'kept: in use':
       return `kept: in use by ${(image.usedBy ?? []).join(', ')}`
@@ -32,14 +38,33 @@ function outcome(image: RetainedImage): string {
   }
 }
 
-function logResult(result: RetentionResult, failures: string[]): void {
+/**
+ * What became of an AMI whose retirement a cancel or a crash cut short; undefined for one it
+ * did not touch. Snapshots of a deregistered AMI that are not deleted are named: no later run
+ * finds them, once the AMI that used them is gone.
+ */
+function cutShortFate(image: RetainedImage, snapshots: string, cut: CutShort): string | undefined {
+  if (image.underWay === 'ec2:DeregisterImage') {
+    return unanswered(cut, `it may or may not be deregistered; its snapshots (${snapshots}) are not deleted`)
+  }
+  if (image.action === 'would deregister') return 'not deregistered: the run ended before its turn'
+  if (image.action !== 'deregistered' || image.underWay === undefined) return undefined
+  const deleted = image.snapshotsDeleted ?? []
+  const left = image.snapshotIds.filter((id) => !deleted.includes(id) && !image.snapshotsLeft?.some((one) => one.snapshotId === id))
+  return (
+    `deregistered; snapshots deleted: ${deleted.length > 0 ? deleted.join(', ') : 'none'}; ` +
+    `${unanswered(cut, `${left.join(', ')} may be left, and no later run finds them`)}`
+  )
+}
+
+function logResult(result: RetentionResult, failures: string[], cut?: CutShort): void {
   if (result.error !== undefined) {
     annotate({ level: 'error', message: result.error, title: `Retention in ${result.region}` })
     failures.push(result.error)
   }
   if (result.warning !== undefined) annotate({ level: 'warning', message: result.warning, title: `Retention in ${result.region}` })
   for (const image of result.images) {
-    const line = `${result.region}: ${image.amiId} (${result.family}, created ${image.created}): ${outcome(image)}`
+    const line = `${result.region}: ${image.amiId} (${result.family}, created ${image.created}): ${outcome(image, cut)}`
     if (image.error === undefined) {
       core.info(line)
       continue
@@ -56,29 +81,82 @@ export function reportRetention(
   summary: SummaryModel
 ): string[] {
   const failures: string[] = []
-  const rows: string[] = []
-  const deregistered: Array<{ region: string; amiId: string }> = []
-  for (const result of results) {
-    logResult(result, failures)
-    const whole = result.error ?? result.warning
-    if (whole !== undefined) rows.push(`| ${result.region} | ${cell(result.family)} | — | — | ${cell(whole)} |`)
-    for (const image of result.images) {
-      if (image.action === 'deregistered') deregistered.push({ region: result.region, amiId: image.amiId })
-      rows.push(`| ${result.region} | ${cell(result.family)} | \`${image.amiId}\` | ${image.created} | ${cell(outcome(image))} |`)
-    }
-  }
+  const rows = results.flatMap((result) => reportResult(result, failures))
   summary.problems.push(...failures)
+  setOutputs({ deregistered: JSON.stringify(deregisteredIn(results)) })
+  addSection(rows, options, summary)
+  return failures
+}
+
+/**
+ * The same for a stage that a cancel or a crash cut short: each family in each region as far as
+ * it came (`progress`, the latest the stage told of it), and those it had not yet sorted out,
+ * where nothing was retired. `deregistered` names the AMIs deregistered so far. Returns what
+ * was done, for the failure's message.
+ */
+export function reportRetentionCutShort(
+  planned: Array<{ region: string; family: string }>,
+  progress: RetentionResult[],
+  options: { keep: number; dryRun: boolean },
+  cut: CutShort,
+  summary: SummaryModel
+): string {
+  const failures: string[] = []
+  const notReached: string[] = []
+  const rows = planned.flatMap(({ region, family }) => {
+    const result = progress.find((one) => one.region === region && one.family === family)
+    // A dry run changes nothing: what it told is all it would have.
+    if (result) return reportResult(result, failures, options.dryRun ? undefined : cut)
+    notReached.push(region)
+    const state = unanswered(cut, 'its AMIs were not yet sorted out, and nothing was retired')
+    core.info(`${region}: ${family}: ${state}.`)
+    return [`| ${region} | ${cell(family)} | — | — | ${cell(state)} |`]
+  })
+  summary.problems.push(...failures)
+  const deregistered = deregisteredIn(progress)
   setOutputs({ deregistered: JSON.stringify(deregistered) })
+  addSection(rows, options, summary, cut)
+  const underWay = (call: RetainedImage['underWay']): string[] =>
+    progress.flatMap((result) => result.images.filter((image) => image.underWay === call).map((image) => `${image.amiId} (${result.region})`))
+  const deregistering = underWay('ec2:DeregisterImage')
+  const deleting = underWay('ec2:DeleteSnapshot')
+  const said = [
+    deregistered.length > 0 ? `deregistered ${deregistered.map(({ region, amiId }) => `${amiId} (${region})`).join(', ')}` : 'nothing deregistered',
+    ...(deleting.length > 0 ? [`snapshots of ${deleting.join(', ')} may be left`] : []),
+    ...(deregistering.length > 0 ? [`no answer yet for ${deregistering.join(', ')}`] : []),
+    ...(notReached.length > 0 ? [`nothing retired in ${[...new Set(notReached)].join(', ')}`] : [])
+  ]
+  return said.join('; ')
+}
+
+/** Logs a family's result in a region, and gives its rows; its failures are added to `failures`. */
+function reportResult(result: RetentionResult, failures: string[], cut?: CutShort): string[] {
+  logResult(result, failures, cut)
+  const rows: string[] = []
+  const whole = result.error ?? result.warning
+  if (whole !== undefined) rows.push(`| ${result.region} | ${cell(result.family)} | — | — | ${cell(whole)} |`)
+  for (const image of result.images) {
+    rows.push(`| ${result.region} | ${cell(result.family)} | \`${image.amiId}\` | ${image.created} | ${cell(outcome(image, cut))} |`)
+  }
+  return rows
+}
+
+function deregisteredIn(results: RetentionResult[]): Array<{ region: string; amiId: string }> {
+  return results.flatMap((result) =>
+    result.images.filter((image) => image.action === 'deregistered').map((image) => ({ region: result.region, amiId: image.amiId }))
+  )
+}
+
+function addSection(rows: string[], options: { keep: number; dryRun: boolean }, summary: SummaryModel, cut?: CutShort): void {
   const title = `### Retention: the newest ${options.keep} AMI(s) of each image family are kept`
   summary.sections = [
     ...(summary.sections ?? []),
     [
-      options.dryRun ? `${title} (dry run: nothing was changed)` : title,
+      (options.dryRun ? `${title} (dry run: nothing was changed)` : title) + (cut ? cutShortHeading(cut) : ''),
       '',
       '| Region | Family | AMI | Created | Outcome |',
       '| --- | --- | --- | --- | --- |',
       ...rows
     ]
   ]
-  return failures
 }

@@ -1,0 +1,23 @@
+// What a stage after tagging says when a cancel or a crash cuts it short: the regions (or AMIs)
+// it had finished, as it would have shown them, and those whose calls AWS had not answered.
+
+/** What cut the stage short: the runner's cancel, or an error of the action's own. */
+export type CutShort = 'cancelled' | 'failed'
+
+/** The heading's addition: the section shows a stage that did not finish. */
+export function cutShortHeading(cut: CutShort): string {
+  return cut === 'cancelled' ? ' (cut short: the run was cancelled)' : ' (cut short: the action failed)'
+}
+
+/** A cell for a region (or AMI) whose call AWS had not answered when the run ended. */
+export function unanswered(cut: CutShort, what: string): string {
+  return `${cut === 'cancelled' ? 'cancelled' : 'the action failed'} before AWS answered: ${what}`
+}
+
+/** "published in a, b; not known in c": each group that has regions, for the failure's message. */
+export function inRegions(groups: Array<[label: string, regions: string[]]>): string {
+  return groups
+    .filter(([, regions]) => regions.length > 0)
+    .map(([label, regions]) => `${label} in ${regions.join(', ')}`)
+    .join('; ')
+}
