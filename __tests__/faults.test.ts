@@ -864,6 +864,9 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         'The run was cancelled (SIGTERM) after Packer ended, before the action had read which AMIs it made: ' +
           'the post step names those of the builds that finished.'
       )
+      // The summary is written, as a failure there writes it, and says when the cancel came.
+      expect(main.summary).toContain(':no_entry_sign: Cancelled')
+      expect(main.summary).toContain('Cancelled (SIGTERM) after Packer ended, before the action had read which AMIs it made.')
       endpoint.faults.clear()
       const post = await runPostStep(main, options({}))
       expect(post.exitCode).toBe(0)

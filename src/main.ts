@@ -136,13 +136,17 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
   const amis = summarySoFar?.model.amis ?? []
   if (amis.length === 0) {
     // Until the action has read them, the post step names the AMIs of the builds that finished.
+    const when = summarySoFar?.packerEnded ? 'after Packer ended, before the action had read which AMIs it made' : 'before the build'
     failStep(
       summarySoFar?.packerEnded
-        ? `${cause} after Packer ended, before the action had read which AMIs it made: ` +
-            'the post step names those of the builds that finished.'
+        ? `${cause} ${when}: the post step names those of the builds that finished.`
         : `${cause}; no Packer build was running.`
     )
-    process.exit(1)
+    // A failure at the same point writes the summary (once the job has one): so does a cancel.
+    const so = summarySoFar
+    const written = so?.write ? writeSummary({ ...so.model, outcome, problems: [...so.model.problems, `${problem} ${when}.`] }) : Promise.resolve()
+    void written.finally(() => process.exit(1))
+    return
   }
   const model = summarySoFar?.model as SummaryModel
   const stage = summarySoFar?.stage
