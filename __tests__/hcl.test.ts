@@ -810,6 +810,32 @@ build {
     ].sort())
   })
 
+  it('reads `\\` as a separator of the folders of a manifest output where Packer does: on Windows', async () => {
+    writeFileSync(
+      join(directory, 'build.pkr.hcl'),
+      `build {
+  sources = ["source.amazon-ebs.web"]
+  post-processor "manifest" { output = "manifests\\\\\${source.name}.json" }
+  post-processor "manifest" { output = "out\\\\\${source.type}\\\\\${uuidv4()}.json" }
+}
+`
+    )
+    const request = {
+      workingDirectory: directory,
+      template: '.',
+      varFiles: [],
+      variables: [],
+      manifest: join(directory, 'packer-manifest.json'),
+      manifestGiven: false,
+      sensitiveValues: []
+    } as unknown as Inputs
+    const folders = async (platform: NodeJS.Platform): Promise<string[]> =>
+      (await readHclTemplate(request, {}, platform)).manifestFolders.map((folder) => relative(directory, folder)).sort()
+    expect(await folders('win32')).toEqual(['manifests', 'out\\amazon-ebs'])
+    // Elsewhere `\` is part of a name: Packer writes a file `manifests\web.json` in the working directory.
+    expect(await folders('linux')).toEqual([])
+  })
+
   it('reads a manifest path made of path.root, path.cwd, locals and variables, for a folder or a file', async () => {
     inFolder('"${local.out}/${var.distro}.json"')
     const expected = { manifest: join(directory, 'artifacts', 'debian.json'), problems: [] }

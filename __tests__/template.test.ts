@@ -106,6 +106,19 @@ describe('describeJsonTemplate', () => {
     ])
   })
 
+  it('reads `\\` as a separator of the folders of a manifest output where Packer does: on Windows', () => {
+    const template = {
+      builders: [{ type: 'amazon-ebs', name: 'web' }],
+      'post-processors': [
+        { type: 'manifest', output: 'manifests\\{{build_name}}.json' },
+        { type: 'manifest', output: 'out\\{{build_type}}/{{timestamp}}.json' }
+      ]
+    }
+    expect(describeJsonTemplate(template, new Map(), { platform: 'win32' }).manifestFolders).toEqual(['manifests', 'out\\amazon-ebs'])
+    // Elsewhere `\` is part of a name: Packer writes a file `manifests\web.json` in the working directory.
+    expect(describeJsonTemplate(template, new Map(), { platform: 'linux' }).manifestFolders).toEqual(['out\\amazon-ebs'])
+  })
+
   it('names builds, post-processor types and the manifest output', () => {
     const info = describeJsonTemplate({
       builders: [{ type: 'amazon-ebs' }, { type: 'amazon-ebs', name: 'arm' }],

@@ -16,6 +16,14 @@ export function workspaceRelative(path: string, workspace: string): string {
 }
 
 /**
+ * Whether Packer reads `character` as a separator of a path's folders (Go's os.IsPathSeparator):
+ * `/` everywhere, and `\` too on Windows, where elsewhere it is part of a name.
+ */
+export function isPathSeparator(character: string, platform: NodeJS.Platform = process.platform): boolean {
+  return character === '/' || (platform === 'win32' && character === '\\')
+}
+
+/**
  * `path` as a pattern of the glob library (@actions/glob) that matches it alone: `*`, `?`, `[`
  * and `\` are the library's, each written as a class of itself (`\` doubled), and so is white
  * space at the end, which the library trims. A line break, where the library ends a pattern,

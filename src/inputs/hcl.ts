@@ -8,6 +8,7 @@ import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { BuildVariableUse } from './build-variables.js'
 import { checkExistingManifest } from './manifest.js'
+import { isPathSeparator } from '../common/paths.js'
 import { isRecord, stringsOf } from '../common/values.js'
 import type { Reference, StringPart } from './hcl-parser.js'
 import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
@@ -198,18 +199,18 @@ async function otherManifestOutputs(files: HclBody[], scope: HclScope, workingDi
 /**
  * The folder of each manifest post-processor's `output` that only Packer knows whole
  * (`manifests/${formatdate(…)}.json`), absolute, for each build of its build block
- * (`${source.name}`), where the folder is known: its text up to the last `/` outside an
- * interpolation. Packer's manifest post-processor does not make it, and when it cannot write,
- * Packer deregisters the build's AMIs.
+ * (`${source.name}`), where the folder is known: its text up to the last separator outside an
+ * interpolation (`\` too, on Windows). Packer's manifest post-processor does not make it, and
+ * when it cannot write, Packer deregisters the build's AMIs.
  */
-async function manifestFolders(files: HclBody[], scope: HclScope, workingDirectory: string): Promise<string[]> {
+async function manifestFolders(files: HclBody[], scope: HclScope, workingDirectory: string, platform: NodeJS.Platform): Promise<string[]> {
   const folders = new Set<string>()
   for (const build of files.flatMap((file) => bodies(file.build))) {
     const outputs = hclManifestOutputs([{ build: [build] }])
     const name = build.name === undefined ? '' : typeof build.name === 'string' ? await hclStringValue(build.name, scope) : undefined
     for (const output of outputs) {
       if (output === undefined || (await hclStringValue(output, scope)) !== undefined) continue
-      const folder = await folderParts(output)
+      const folder = await folderParts(output, platform)
       for (const source of buildSources(build)) {
         const value = folder && (await partsValue(folder, { ...scope, build: { source, name } }, 0))
         if (value) folders.add(resolve(workingDirectory, value))
@@ -219,15 +220,16 @@ async function manifestFolders(files: HclBody[], scope: HclScope, workingDirecto
   return [...folders]
 }
 
-/** The parts of a string up to its last `/` outside an interpolation; undefined when it has none. */
-async function folderParts(written: string): Promise<StringPart[] | undefined> {
+/** The parts of a string up to its last separator outside an interpolation; undefined when it has none. */
+async function folderParts(written: string, platform: NodeJS.Platform): Promise<StringPart[] | undefined> {
   const { literalText, stringParts } = await import('./hcl-parser.js')
   const literal = literalText(written)
   const parts = literal === undefined ? await stringParts(written) : [{ literal }]
-  const last = parts?.findLastIndex((part) => 'literal' in part && part.literal.includes('/')) ?? -1
+  const lastSeparator = (text: string): number => [...text].findLastIndex((character) => isPathSeparator(character, platform))
+  const last = parts?.findLastIndex((part) => 'literal' in part && lastSeparator(part.literal) >= 0) ?? -1
   if (!parts || last < 0) return undefined
   const text = (parts[last] as { literal: string }).literal
-  return [...parts.slice(0, last), { literal: text.slice(0, text.lastIndexOf('/')) }]
+  return [...parts.slice(0, last), { literal: text.slice(0, lastSeparator(text)) }]
 }
 
 /**
@@ -792,7 +794,8 @@ async function parseTemplate(request: HclTemplateRequest, env: Record<string, st
  */
 export async function readHclTemplate(
   request: HclTemplateRequest,
-  env: Record<string, string | undefined> = process.env
+  env: Record<string, string | undefined> = process.env,
+  platform: NodeJS.Platform = process.platform
 ): Promise<HclTemplate> {
   const { files, read, names, unreadable, candidates, scope } = await parseTemplate(request, env)
   const sensitiveLocals = await hclSensitiveLocalValues(files, scope)
@@ -801,7 +804,7 @@ export async function readHclTemplate(
   return {
     ...(await hclManifestFile(files, scope, request)),
     otherManifestOutputs: await otherManifestOutputs(files, scope, request.workingDirectory),
-    manifestFolders: await manifestFolders(files, scope, request.workingDirectory),
+    manifestFolders: await manifestFolders(files, scope, request.workingDirectory, platform),
     sensitiveVariables: [...hclSensitiveVariables(files).keys()],
     sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])],
     sensitiveUnknown: sensitiveLocals.unknown,

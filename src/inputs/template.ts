@@ -3,6 +3,7 @@
 // values it declares sensitive.
 import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
+import { isPathSeparator } from '../common/paths.js'
 import { stringsOf } from '../common/values.js'
 
 export type TemplateKind = 'json' | 'hcl'
@@ -248,6 +249,8 @@ export interface TemplateContext {
   pwd?: string
   /** The build a post-processor's setting is read for: `{{build_name}}` and `{{build_type}}`. */
   build?: { name: string; type: string }
+  /** Where Packer runs, which decides what separates a path's folders (isPathSeparator); this machine when unset. */
+  platform?: NodeJS.Platform
 }
 
 /**
@@ -564,7 +567,7 @@ function manifestsOf(
 
 /**
  * The folders of a manifest `output` whose file only the build knows (`{{timestamp}}`): its
- * text up to the last `/` outside a `{{ … }}`, filled in for each build (`{{build_name}}`),
+ * text up to the last separator outside a `{{ … }}` (`\` too, on Windows), filled in for each build (`{{build_name}}`),
  * where that is known. Packer's manifest post-processor does not make them, and when it cannot
  * write, Packer deregisters the build's AMIs.
  */
@@ -574,7 +577,7 @@ function jsonManifestFolders(
   context: TemplateContext,
   builds: JsonTemplateInfo['builders']
 ): string[] {
-  const folder = folderOf(output)
+  const folder = folderOf(output, context.platform)
   if (!folder) return []
   const folders = builds.map(({ name, type }) =>
     resolveUserVariables(folder, variables, name === undefined ? context : { ...context, build: { name, type } })
@@ -582,15 +585,15 @@ function jsonManifestFolders(
   return folders.filter((each): each is string => Boolean(each))
 }
 
-/** A path's text up to its last `/` outside a `{{ … }}`; undefined when it has none. */
-function folderOf(output: string): string | undefined {
+/** A path's text up to its last separator outside a `{{ … }}`; undefined when it has none. */
+function folderOf(output: string, platform?: NodeJS.Platform): string | undefined {
   let folderEnd = -1
   for (let index = 0; index < output.length; index++) {
     if (output.startsWith('{{', index)) {
       const close = output.indexOf('}}', index + 2)
       if (close < 0) return undefined
       index = close + 1
-    } else if (output[index] === '/') folderEnd = index
+    } else if (isPathSeparator(output[index], platform)) folderEnd = index
   }
   return folderEnd > 0 ? output.slice(0, folderEnd) : undefined
 }
