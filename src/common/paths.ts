@@ -1,18 +1,25 @@
 // Paths as the runner matches them to files: annotations name files relative to the workspace.
-import { isAbsolute, relative, sep } from 'node:path'
+// `paths` is the runner's own path module; a test passes path.win32 to read paths as Windows does.
+import * as nodePath from 'node:path'
+import type { PlatformPath } from 'node:path'
 
 /**
  * Whether `path` is `workspace` or lies inside it. A folder whose name begins with `..`
  * (`..cache`) is inside: only `..` itself as the first part leads out.
  */
-export function liesInside(path: string, workspace: string): boolean {
-  const fromWorkspace = relative(workspace, path)
-  return !isAbsolute(fromWorkspace) && fromWorkspace !== '..' && !fromWorkspace.startsWith(`..${sep}`)
+export function liesInside(path: string, workspace: string, paths: PlatformPath = nodePath): boolean {
+  const fromWorkspace = paths.relative(workspace, path)
+  return !paths.isAbsolute(fromWorkspace) && fromWorkspace !== '..' && !fromWorkspace.startsWith(`..${paths.sep}`)
 }
 
-/** `path` relative to `workspace` when it lies inside it, else the path as it is. */
-export function workspaceRelative(path: string, workspace: string): string {
-  return liesInside(path, workspace) ? relative(workspace, path) : path
+/**
+ * `path` relative to `workspace` when it lies inside it, `/` between its parts, else the path as
+ * it is. The runner passes an annotation's relative file on as it is given (it makes `/` of the
+ * separators only of an absolute one), and the repository, like the summary's links to it, names
+ * files with `/`: a Windows runner's `templates\web.pkr.hcl` would name no file there.
+ */
+export function workspaceRelative(path: string, workspace: string, paths: PlatformPath = nodePath): string {
+  return liesInside(path, workspace, paths) ? paths.relative(workspace, path).split(paths.sep).join('/') : path
 }
 
 /**
