@@ -993,7 +993,8 @@ build {
   }
 
   it("finds each build.* a post-processor's setting reads, at its line, in chains too; not a provisioner's nor a source's", async () => {
-    const file = relative(process.cwd(), join(directory, 'image.pkr.hcl'))
+    // Outside the directory the job runs in (the workspace), a file is named by its whole path, as elsewhere.
+    const file = join(directory, 'image.pkr.hcl')
     expect(await uses({ 'image.pkr.hcl': template })).toEqual([
       { attribute: 'name', block: 'post-processor', type: 'manifest', file, line: 11, column: 5 },
       { attribute: 'ID', block: 'post-processor', type: 'manifest', file, line: 12, column: 5 },

@@ -8,7 +8,7 @@ import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { BuildVariableUse } from './build-variables.js'
 import { checkExistingManifest } from './manifest.js'
-import { isPathSeparator } from '../common/paths.js'
+import { isPathSeparator, workspaceRelative } from '../common/paths.js'
 import { isRecord, stringsOf } from '../common/values.js'
 import type { Reference, StringPart } from './hcl-parser.js'
 import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
@@ -662,7 +662,7 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
     }
     if (found.length === 0) continue
     const text = readFileSync(file, 'utf8')
-    const shown = relative(process.cwd(), file) || file
+    const shown = workspaceRelative(file, process.cwd())
     for (const { at, ...use } of found) uses.push({ ...use, file: shown, ...(await settingPlace(file, text, at)) })
   }
   return uses
@@ -729,7 +729,7 @@ export interface Unreadable {
 }
 
 function unreadableFile(path: string, error: unknown): Unreadable {
-  const file = relative(process.cwd(), path) || path
+  const file = workspaceRelative(path, process.cwd())
   // JSON.parse quotes the text around the problem, which may be a secret: not that message.
   const message =
     error instanceof SyntaxError ? `${file}: not valid JSON` : error instanceof Error ? error.message : String(error)
@@ -884,7 +884,7 @@ async function hclManifestFile(
   if ('unknown' in written) return { manifest: request.manifest, manifestUnknown: written.unknown, problems }
   const manifest = written.path
   if (manifest !== request.manifest) {
-    checkExistingManifest(manifest, relative(process.cwd(), manifest) || manifest, (message, location) =>
+    checkExistingManifest(manifest, workspaceRelative(manifest, process.cwd()), (message, location) =>
       problems.push({ message, location })
     )
   }
