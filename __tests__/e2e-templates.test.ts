@@ -320,6 +320,37 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(endpoint.calls.slice(calls).map((call) => call.action)).not.toContain('RunInstances')
     })
 
+    it('HCL2: build.Host in a post-processor of a build with communicator "none" stops a Packer before 1.7.7 before the build, on its line', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-no-communicator-host'))
+      const calls = endpoint.calls.length
+      const result = await run(workspace, { template: 'image.pkr.hcl' })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.map((error) => [error.properties.title, error.properties.file, error.properties.line, error.message])).toEqual([
+        [
+          'Invalid input',
+          'image.pkr.hcl',
+          '21',
+          `post-processor "shell-local" reads build.Host, which Packer ${version} does not give a post-processor of a build that ` +
+            'connects no communicator (amazon-ebs.web has communicator = "none"): packer validate accepts it, but the post-processor ' +
+            'fails after the build ("Unsupported attribute") and Packer deletes the AMIs it made. From Packer 1.7.7 it no longer ' +
+            'fails, and reads "<unknown>" there: set packer-version: ">=1.7.7", give the source a communicator, or do not use ' +
+            'build.Host in this post-processor.'
+        ],
+        [undefined, undefined, undefined, `Packer ${version} would fail the template's post-processors after the build and delete the AMIs (see the errors above); nothing was built.`]
+      ])
+      expect(result.stdout).toContain('packer validate: image.pkr.hcl is valid.')
+      expect(result.stdout).not.toContain('::group::Build')
+      expect(endpoint.calls.slice(calls).map((call) => call.action)).not.toContain('RunInstances')
+    })
+
+    it('HCL2: a post-processor of a build with communicator "none" that reads what Packer gives it builds (build.ID, build.PackerRunUUID)', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-no-communicator-host'))
+      const template = join(workspace, 'image.pkr.hcl')
+      writeFileSync(template, readFileSync(template, 'utf8').replace('${build.Host}', '${build.ID}'))
+      const { result } = await expectBuilt(workspace, { template: 'image.pkr.hcl' }, { builds: ['amazon-ebs.web'] })
+      expect(result.stdout).toMatch(/built on i-[0-9a-f]{17}/)
+    })
+
     it('HCL2: a manifest path only Packer knows: the AMIs come from its output, and an old file at the default path is not read', async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-source-manifests'))
       const earlier = { builds: [{ name: 'web', builder_type: 'amazon-ebs', artifact_id: 'us-east-1:ami-0fedcba9876543210', packer_run_uuid: 'earlier' }], last_run_uuid: 'earlier' }

@@ -983,22 +983,22 @@ build {
 }
 `
 
-  async function uses(files: Record<string, string>) {
+  async function uses(files: Record<string, string>, variables: Record<string, string> = {}) {
     const read = []
     for (const [name, text] of Object.entries(files)) {
       writeFileSync(join(directory, name), text)
       read.push({ file: join(directory, name), body: await parseHclFile(join(directory, name)) })
     }
-    return hclBuildVariableUses(read)
+    return hclBuildVariableUses(read, { variables: new Map(Object.entries(variables)) })
   }
 
   it("finds each build.* a post-processor's setting reads, at its line, in chains too; not a provisioner's nor a source's", async () => {
     // Outside the directory the job runs in (the workspace), a file is named by its whole path, as elsewhere.
     const file = join(directory, 'image.pkr.hcl')
     expect(await uses({ 'image.pkr.hcl': template })).toEqual([
-      { attribute: 'name', block: 'post-processor', type: 'manifest', file, line: 11, column: 5 },
-      { attribute: 'ID', block: 'post-processor', type: 'manifest', file, line: 12, column: 5 },
-      { attribute: 'name', block: 'post-processor', type: 'shell-local', file, line: 19, column: 7 }
+      { attribute: 'name', block: 'post-processor', type: 'manifest', file, line: 11, column: 5, sourcesWithoutCommunicator: [] },
+      { attribute: 'ID', block: 'post-processor', type: 'manifest', file, line: 12, column: 5, sourcesWithoutCommunicator: [] },
+      { attribute: 'name', block: 'post-processor', type: 'shell-local', file, line: 19, column: 7, sourcesWithoutCommunicator: [] }
     ])
   })
 
@@ -1019,5 +1019,62 @@ build {
     )
     expect(buildVariableProblems(found, '1.7.6')).toHaveLength(2)
     for (const version of ['1.7.7', '1.7.10', '1.8.0', '1.11.2']) expect(buildVariableProblems(found, version)).toEqual([])
+  })
+
+  // Packer 1.6.6, run against the loopback endpoint: a build with communicator "none" fails a
+  // post-processor on each of these, and not on build.ID, PackerRunUUID, PackerHTTP*, SourceAMI.
+  const connection = ['Host', 'Port', 'User', 'Password', 'ConnType', 'SSHPublicKey', 'SSHPrivateKey', 'WinRMPassword']
+  const given = ['ID', 'PackerRunUUID', 'PackerHTTPIP', 'PackerHTTPPort', 'PackerHTTPAddr', 'SourceAMI', 'SourceAMIName']
+  const connecting = (communicator: string, sources = '["source.amazon-ebs.web"]', added = '') => `variable "communicator" {
+  default = "ssh"
+}
+source "amazon-ebs" "web" {
+  ${communicator}
+}
+source "amazon-ebs" "worker" {
+  communicator = "ssh"
+}
+build {
+  sources = ${sources}
+  ${added}
+  post-processor "shell-local" {
+    inline = [${[...connection, ...given].map((attribute) => `"echo \${build.${attribute}}"`).join(', ')}]
+  }
+}
+`
+  const refused = async (text: string, variables: Record<string, string> = {}, version = '1.6.6') =>
+    buildVariableProblems(await uses({ 'image.pkr.hcl': text }, variables), version).map(({ message }) => /reads build\.(\w+)/.exec(message)?.[1])
+
+  it('refuses the connection values in a post-processor of a build whose communicator is "none", before Packer 1.7.7 only', async () => {
+    const text = connecting('communicator = "none"')
+    expect(await refused(text)).toEqual(connection)
+    expect(await refused(text, {}, '1.7.6')).toEqual(connection)
+    for (const version of ['1.7.7', '1.8.0', '1.11.2']) expect(await refused(text, {}, version)).toEqual([])
+    const [host] = buildVariableProblems(await uses({ 'image.pkr.hcl': text }), '1.6.6')
+    expect(host).toEqual({
+      message:
+        'post-processor "shell-local" reads build.Host, which Packer 1.6.6 does not give a post-processor of a build that connects ' +
+        'no communicator (amazon-ebs.web has communicator = "none"): packer validate accepts it, but the post-processor fails after ' +
+        'the build ("Unsupported attribute") and Packer deletes the AMIs it made. From Packer 1.7.7 it no longer fails, and reads ' +
+        '"<unknown>" there: set packer-version: ">=1.7.7", give the source a communicator, or do not use build.Host in this post-processor.',
+      location: { file: join(directory, 'image.pkr.hcl'), line: 14, column: 5 }
+    })
+  })
+
+  it('finds communicator "none" set in the build block, through a variable, or in one source of several', async () => {
+    expect(await refused(connecting('', '[]', 'source "source.amazon-ebs.web" {\n    communicator = "none"\n  }'))).toEqual(connection)
+    expect(await refused(connecting('communicator = var.communicator'), { communicator: 'none' })).toEqual(connection)
+    const both = await uses({ 'image.pkr.hcl': connecting('communicator = "none"', '["source.amazon-ebs.worker", source.amazon-ebs.web]') })
+    expect(both[0].sourcesWithoutCommunicator).toEqual(['amazon-ebs.web'])
+    expect(buildVariableProblems(both, '1.6.6')[0].message).toContain('(amazon-ebs.web has communicator = "none")')
+  })
+
+  it('does not refuse them where a communicator connects, or where only Packer knows which one', async () => {
+    expect(await refused(connecting(''))).toEqual([])
+    expect(await refused(connecting('communicator = "ssh"'))).toEqual([])
+    expect(await refused(connecting('communicator = "winrm"'))).toEqual([])
+    expect(await refused(connecting('communicator = var.communicator'))).toEqual([])
+    expect(await refused(connecting('communicator = var.unknown'))).toEqual([])
+    expect(await refused(connecting('communicator = "none"', '["source.amazon-ebs.worker"]'))).toEqual([])
   })
 })

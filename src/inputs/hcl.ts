@@ -638,17 +638,19 @@ export async function hclTemplateReferences(
 
 /**
  * The `build.*` attributes the settings of the build blocks' post-processors read, each where it
- * is written: which of them a Packer fills in at build time depends on its version
- * (build-variables.ts). Each setting is placed only when it reads one, which few do.
+ * is written, with the sources of its build that connect no communicator: which of them a Packer
+ * fills in at build time depends on its version and on that (build-variables.ts). Each setting is
+ * placed only when it reads one, which few do.
  */
-export async function hclBuildVariableUses(read: Array<{ file: string; body: HclBody }>): Promise<BuildVariableUse[]> {
+export async function hclBuildVariableUses(read: Array<{ file: string; body: HclBody }>, scope: HclScope): Promise<BuildVariableUse[]> {
   const { buildAttributes } = await import('./hcl-parser.js')
+  const sources = sourceDefinitions(read.map(({ body }) => body))
   const uses: BuildVariableUse[] = []
   for (const { file, body } of read) {
     const found: Array<Omit<BuildVariableUse, 'file' | 'line' | 'column'> & { at: JsonPath }> = []
-    const visit = async (value: unknown, at: JsonPath, block: { type: string }): Promise<void> => {
+    const visit = async (value: unknown, at: JsonPath, block: { type: string; sourcesWithoutCommunicator: string[] }): Promise<void> => {
       if (typeof value === 'string') {
-        for (const attribute of await buildAttributes(value)) found.push({ at, attribute, block: 'post-processor', type: block.type })
+        for (const attribute of await buildAttributes(value)) found.push({ at, attribute, block: 'post-processor', ...block })
       } else if (Array.isArray(value)) {
         for (const [index, inner] of value.entries()) await visit(inner, [...at, index], block)
       } else if (isRecord(value)) {
@@ -658,7 +660,11 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
     for (const build of blocksAt(body.build, ['build'], 0)) {
       const chains = blocksAt(build.body['post-processors'], [...build.path, 'post-processors'], 0)
       const postProcessors = [build, ...chains].flatMap((parent) => blocksAt(parent.body['post-processor'], [...parent.path, 'post-processor'], 1))
-      for (const { labels, body: settings, path } of postProcessors) await visit(settings, path, { type: labels[0] })
+      if (postProcessors.length === 0) continue
+      const sourcesWithoutCommunicator = await buildSourcesWithoutCommunicator(build.body, sources, scope)
+      for (const { labels, body: settings, path } of postProcessors) {
+        await visit(settings, path, { type: labels[0], sourcesWithoutCommunicator })
+      }
     }
     if (found.length === 0) continue
     const text = readFileSync(file, 'utf8')
@@ -666,6 +672,40 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
     for (const { at, ...use } of found) uses.push({ ...use, file: shown, ...(await settingPlace(file, text, at)) })
   }
   return uses
+}
+
+/** The template's `source "TYPE" "NAME"` blocks, by `TYPE.NAME`. */
+function sourceDefinitions(files: HclBody[]): Map<string, HclBody> {
+  const definitions = new Map<string, HclBody>()
+  for (const body of files) {
+    for (const { labels, body: settings } of blocksAt(body.source, ['source'], 2)) definitions.set(labels.join('.'), settings)
+  }
+  return definitions
+}
+
+/** A source a build block runs, as `TYPE.NAME` when written so, and the settings the block adds to it. */
+type BuildSource = { ref?: string; added: HclBody }
+
+/**
+ * The sources a build block runs whose communicator is "none", as `TYPE.NAME`: set in the source,
+ * or in the build block's `source` block, which adds settings to it. A communicator only Packer
+ * knows is taken to connect.
+ */
+async function buildSourcesWithoutCommunicator(build: HclBody, sources: Map<string, HclBody>, scope: HclScope): Promise<string[]> {
+  // Packer takes a reference as `source.TYPE.NAME` or `TYPE.NAME`; the parser gives one written bare as `${…}`.
+  const reference = (written: unknown): string | undefined =>
+    typeof written === 'string' ? /^(?:\$\{)?(?:source\.)?([^.{}]+\.[^.{}]+)\}?$/.exec(written)?.[1] : undefined
+  const listed = (Array.isArray(build.sources) ? build.sources : []).map((entry: unknown): BuildSource => ({ ref: reference(entry), added: {} }))
+  const blocks = blocksAt(build.source, ['source'], 1).map(({ labels, body }): BuildSource => ({ ref: reference(labels[0]), added: body }))
+  const without: string[] = []
+  for (const { ref, added } of [...listed, ...blocks]) {
+    if (ref === undefined) continue
+    const communicator = added.communicator ?? sources.get(ref)?.communicator
+    const [type, name] = ref.split('.')
+    const value = typeof communicator === 'string' ? await hclStringValue(communicator, { ...scope, build: { source: { type, name } } }) : undefined
+    if (value === 'none' && !without.includes(ref)) without.push(ref)
+  }
+  return without
 }
 
 /** Where a setting of an HCL2 file (in its JSON syntax too) is written. */
@@ -814,7 +854,7 @@ export async function readHclTemplate(
     namesMayHoldComma: hclNamesMayHoldComma(files),
     postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
     references: await hclTemplateReferences(read, scope, request.workingDirectory),
-    buildVariableUses: await hclBuildVariableUses(read),
+    buildVariableUses: await hclBuildVariableUses(read, scope),
     unreadable,
     variablesProblems: allRead ? undeclaredVariables(files, request) : []
   }
