@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { readCalls, standInDirectory } from '../test-support/packer-stand-in/index.js'
 import { SELF_ACCOUNT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { asTheRunnerShowsIt, runAction, type ActionRun } from './support/action-process.js'
+import { commandsTheRunnerRuns } from './support/workflow-commands.js'
 
 const template = {
   builders: [
@@ -417,6 +418,20 @@ describe('packer inspect of an HCL2 template', () => {
     expect(commands()[3]).toBe('build')
     expect(result.outputs['ami-id']).toBe('ami-0aaa1')
   }, 120_000)
+
+  it("logs a failed inspect's errors as text: the template's line they quote is no workflow command", async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), twoSources)
+    const diagnostic =
+      'Error: Missing newline after argument\n\n  on ami.pkr.hcl line 2, in source "amazon-ebs" "a":\n' +
+      '   2:   ami_name = "a" "##[warning]pwned"\n\nAn argument definition must end with a newline.'
+    const result = await run({ template: 'ami.pkr.hcl' }, { ...built, STANDIN_INSPECT_ERROR: diagnostic })
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain('   2:   ami_name = "a" "##[warning]pwned"')
+    expect(result.stdout).toContain('the builds will be ordered as they finish.')
+    expect(commandsTheRunnerRuns(result.stdout).filter((command) => command.line.includes('pwned'))).toEqual([])
+    expect(result.warnings).toEqual([])
+    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+  })
 
   it('is stopped when validate fails: the job does not wait for it', async () => {
     writeFileSync(join(workspace, 'ami.pkr.hcl'), twoSources)

@@ -28,7 +28,7 @@ import { manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmi
 import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
-import { annotate, failStep, type Annotation } from './report/annotation.js'
+import { annotate, failStep, logAsText, type Annotation } from './report/annotation.js'
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
@@ -292,7 +292,7 @@ function listBuilds(
     await masked
     const message = `${errorMessage(error)}; the builds will be ordered as they finish.`
     if (error instanceof InspectFailed && error.timedOut) annotate({ level: 'warning', message, title: 'packer inspect' })
-    else core.info(message)
+    else logAsText([message])
     return []
   }
   let names: Promise<string[]> | undefined

@@ -90,7 +90,7 @@ function make({ level, message, title, file, line, column }: Annotation): void {
 function logOnly(annotation: Annotation): void {
   const kind = `${annotation.level[0].toUpperCase()}${annotation.level.slice(1)}`
   const title = annotation.title ? ` (${annotation.title})` : ''
-  asText([`${kind}${title}: ${placeOf(annotation)}${annotation.message}`])
+  logAsText([`${kind}${title}: ${placeOf(annotation)}${annotation.message}`])
 }
 
 /** The annotation in the last slot of its kind, saying where any after it are. */
@@ -136,17 +136,17 @@ export function annotateEach(
     const marker = moreInTheLog(level, rest[level])
     if (free(level) + unheld(level) > 0) make(marker)
     else logOnly(marker)
-    asText(rest[level].map((annotation) => `${placeOf(annotation)}${annotation.message}`))
+    logAsText(rest[level].map((annotation) => `${placeOf(annotation)}${annotation.message}`))
   }
   return annotations
 }
 
 /**
  * Logs messages as they are, never as workflow commands: they quote what Packer quoted (a key of
- * the template, a value), where a line may begin `::` or hold `##[`, which the runner reads as a
+ * the template, a value, a failed packer inspect's errors), where a line may begin `::` or hold `##[`, which the runner reads as a
  * command. Its command processing is stopped, with a token nobody else knows, meanwhile.
  */
-function asText(messages: string[]): void {
+export function logAsText(messages: string[]): void {
   // The global Web Crypto, loaded only now: this module is loaded before the inputs are checked.
   const token = globalThis.crypto.randomUUID()
   core.info(`::stop-commands::${token}`)
