@@ -212,7 +212,7 @@ describeWithPacker("more of the job's own errors than the runner shows: the step
         env: { ...environment(workspace), AWS_POLL_DELAY_SECONDS: '0', AWS_ENDPOINT_URL_EC2: endpoint.url }
       })
       expect(result.exitCode).toBe(1)
-      const failure = /^\d+ step\(s\) after the build failed \(see the errors above\); the AMIs are built, tagged and in the outputs\.$/
+      const failure = /^keep-images failed after the build \(see the errors above\); the AMIs are built, tagged and in the outputs\.$/
       expect(kept(result, 'error').map(({ message }) => message)).toContainEqual(expect.stringMatching(failure))
       const errors = parseCommands(result.stdout, 'error').map(({ message }) => message)
       expect(errors).toHaveLength(10)

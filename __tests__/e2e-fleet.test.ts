@@ -723,7 +723,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
         'parameter /images/web/latest is text and can\'t be changed to aws:ec2:image.'
       expect(result.errors.map((error) => error.message)).toEqual([
         message,
-        '1 step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.'
+        'ssm-parameter failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.'
       ])
       expect(result.errors[0].properties.title).toBe('SSM parameter in eu-west-1')
       expect(endpoint.parameters('eu-west-1')).toEqual({
@@ -776,7 +776,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(result.exitCode).toBe(1)
       expect(result.errors.map((error) => error.message)).toEqual([
         'SSM parameter web-ami in us-west-2: AccessDeniedException — the credentials lack ssm:PutParameter. User: loopback is not authorized to perform: ssm:PutParameter',
-        '1 step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.'
+        'ssm-parameter failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.'
       ])
       expect(Object.keys(endpoint.parameters('us-east-1'))).toEqual(['web-ami'])
       expect(endpoint.parameters('us-west-2')).toEqual({})
@@ -805,7 +805,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
     expect(result.errors.map((error) => error.message)).toEqual([
       'SSM parameter web-ami in us-west-2: TimeoutError — SSM did not answer ssm:PutParameter in time ' +
         '(3 attempts, each given 5 s to connect and 20 s to answer).',
-      '1 step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.'
+      'ssm-parameter failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.'
     ])
     expect(endpoint.callsOf('PutParameter', 'us-west-2').map((call) => call.error)).toEqual(['NoAnswer', 'NoAnswer', 'NoAnswer'])
     expect(endpoint.parameters('us-west-2')).toEqual({})

@@ -541,14 +541,16 @@ async function buildAndTag(
 
 /** The stages after the build: each reports its own failures and lets the next ones run. */
 async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, provenance: Provenance): Promise<void> {
-  const failures = [
-    ...(await launchTemplates(inputs, amis, summary, provenance)),
-    ...(await ssmParameters(inputs, amis, summary)),
-    ...(await retention(inputs, amis, summary))
+  const outcomes: Array<[RollOutStage, string[]]> = [
+    ['launch-template', await launchTemplates(inputs, amis, summary, provenance)],
+    ['ssm-parameter', await ssmParameters(inputs, amis, summary)],
+    ['keep-images', await retention(inputs, amis, summary)]
   ]
-  if (failures.length > 0) {
+  // Named by stage: one stage can fail in many regions, or for many AMIs.
+  const failed = outcomes.filter(([, failures]) => failures.length > 0).map(([stage]) => stage)
+  if (failed.length > 0) {
     throw new Failure(
-      `${failures.length} step(s) after the build failed (see the errors above); the AMIs are built, tagged and in the outputs.`
+      `${failed.join(' and ')} failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.`
     )
   }
 }
