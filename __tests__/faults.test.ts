@@ -867,6 +867,9 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       // The summary is written, as a failure there writes it, and says when the cancel came.
       expect(main.summary).toContain(':no_entry_sign: Cancelled')
       expect(main.summary).toContain('Cancelled (SIGTERM) after Packer ended, before the action had read which AMIs it made.')
+      // Not that none was built: the post step names it.
+      expect(main.summary).not.toContain('No AMI was built.')
+      expect(main.summary).toContain('Which AMIs Packer made was not read: the post step names those of the builds that finished.')
       endpoint.faults.clear()
       const post = await runPostStep(main, options({}))
       expect(post.exitCode).toBe(0)

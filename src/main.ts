@@ -144,7 +144,9 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
     )
     // A failure at the same point writes the summary (once the job has one): so does a cancel.
     const so = summarySoFar
-    const written = so?.write ? writeSummary({ ...so.model, outcome, problems: [...so.model.problems, `${problem} ${when}.`] }) : Promise.resolve()
+    const written = so?.write
+      ? writeSummary({ ...so.model, outcome, amisUnread: so.packerEnded, problems: [...so.model.problems, `${problem} ${when}.`] })
+      : Promise.resolve()
     void written.finally(() => process.exit(1))
     return
   }

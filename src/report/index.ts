@@ -114,6 +114,8 @@ export interface SummaryModel {
   retagged?: { tagCount: number; snapshots: boolean }
   /** Markdown sections of the stages after tagging (launch templates, SSM, retention), in order. */
   sections?: string[][]
+  /** Packer had ended, but the run ended before the action read which AMIs it made. */
+  amisUnread?: boolean
 }
 
 /**
@@ -205,7 +207,9 @@ export function renderSummary(model: SummaryModel): string {
     }
     lines.push('')
   }
-  if (model.outcome !== 'validated' && builds.length === 0) lines.push('No AMI was built.', '')
+  if (model.amisUnread && builds.length === 0) {
+    lines.push('Which AMIs Packer made was not read: the post step names those of the builds that finished.', '')
+  } else if (model.outcome !== 'validated' && builds.length === 0) lines.push('No AMI was built.', '')
   const primary = primaryBuildNote(model.amis, !model.amisAsTheyFinished, plainText)
   if (primary) lines.push(primary, '')
 
