@@ -1462,8 +1462,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         options(inputs, {
           onStart: (child) => {
             void until(() => held2() && doneElsewhere(loopback), `the action to call ${held} in us-west-2 and finish elsewhere`)
-              // The endpoint records a call as it answers it: a moment for the action to read the answers.
-              .then(() => new Promise((resolve) => setTimeout(resolve, 500)))
+              // The endpoint records a call as it answers it: a moment for the action to read the answers (ample on a busy machine).
+              .then(() => new Promise((resolve) => setTimeout(resolve, 1_500)))
               .then(() => atHold(child))
           },
           ...extra
