@@ -343,6 +343,25 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(endpoint.calls.slice(calls).map((call) => call.action)).not.toContain('RunInstances')
     })
 
+    it('HCL2: build.Host in a post-processor that only/except leave out of the run is no reason to stop it (its build, or the post-processor itself)', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-no-communicator-host'))
+      const template = join(workspace, 'image.pkr.hcl')
+      // A second build of the same source, without the post-processor; each AMI named afresh, as the runs may share a second.
+      const text = readFileSync(template, 'utf8').replace('web-{{timestamp}}', 'web-{{uuid}}')
+      writeFileSync(template, `${text}\nbuild {\n  name    = "quiet"\n  sources = ["source.amazon-ebs.web"]\n}\n`)
+      for (const selection of [{ only: 'quiet.*' }, { except: 'amazon-ebs.web' }] as Array<Record<string, string>>) {
+        const { result } = await expectBuilt(workspace, { template: 'image.pkr.hcl', ...selection }, { builds: ['quiet.amazon-ebs.web'] })
+        expect(result.stdout).not.toContain('shell-local')
+      }
+      // Packer skips a post-processor that except names (by its type when it has no name), and the build keeps its AMI.
+      const calls = endpoint.calls.length
+      const { result } = await expectBuilt(workspace, { template: 'image.pkr.hcl', only: 'amazon-ebs.web', except: 'shell-local' }, { builds: ['amazon-ebs.web'] })
+      expect(result.stdout).not.toContain('built on')
+      const actions = endpoint.calls.slice(calls).map((call) => call.action)
+      expect(actions).toContain('CreateImage')
+      expect(actions).not.toContain('DeregisterImage')
+    })
+
     it('HCL2: a post-processor of a build with communicator "none" that reads what Packer gives it builds (build.ID, build.PackerRunUUID)', async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-no-communicator-host'))
       const template = join(workspace, 'image.pkr.hcl')

@@ -992,13 +992,16 @@ build {
     return hclBuildVariableUses(read, { variables: new Map(Object.entries(variables)) })
   }
 
+  const release = (skippedBy: string) => ({ name: 'release.amazon-ebs.web', source: 'amazon-ebs.web', withoutCommunicator: false, skippedBy: [skippedBy] })
+  const all = { only: [], except: [] }
+
   it("finds each build.* a post-processor's setting reads, at its line, in chains too; not a provisioner's nor a source's", async () => {
     // Outside the directory the job runs in (the workspace), a file is named by its whole path, as elsewhere.
     const file = join(directory, 'image.pkr.hcl')
     expect(await uses({ 'image.pkr.hcl': template })).toEqual([
-      { attribute: 'name', block: 'post-processor', type: 'manifest', file, line: 11, column: 5, sourcesWithoutCommunicator: [] },
-      { attribute: 'ID', block: 'post-processor', type: 'manifest', file, line: 12, column: 5, sourcesWithoutCommunicator: [] },
-      { attribute: 'name', block: 'post-processor', type: 'shell-local', file, line: 19, column: 7, sourcesWithoutCommunicator: [] }
+      { attribute: 'name', block: 'post-processor', type: 'manifest', file, line: 11, column: 5, builds: [release('manifest')] },
+      { attribute: 'ID', block: 'post-processor', type: 'manifest', file, line: 12, column: 5, builds: [release('manifest')] },
+      { attribute: 'name', block: 'post-processor', type: 'shell-local', file, line: 19, column: 7, builds: [release('shell-local')] }
     ])
   })
 
@@ -1010,15 +1013,15 @@ build {
 
   it('refuses build.name in a post-processor before Packer 1.7.7 only, saying from which version it works and what to do', async () => {
     const found = await uses({ 'image.pkr.hcl': template })
-    const problems = buildVariableProblems(found, '1.6.6')
+    const problems = buildVariableProblems(found, '1.6.6', all)
     expect(problems.map(({ location }) => location?.line)).toEqual([11, 19])
     expect(problems[0].message).toBe(
       'post-processor "manifest" reads build.name, which Packer 1.6.6 does not give a post-processor once the build is done: ' +
         'packer validate accepts it, but the post-processor fails after the build ("Unsupported attribute") and Packer deletes ' +
         'the AMIs it made. build.name works there from Packer 1.7.7: set packer-version: ">=1.7.7", or do not use build.name in this post-processor.'
     )
-    expect(buildVariableProblems(found, '1.7.6')).toHaveLength(2)
-    for (const version of ['1.7.7', '1.7.10', '1.8.0', '1.11.2']) expect(buildVariableProblems(found, version)).toEqual([])
+    expect(buildVariableProblems(found, '1.7.6', all)).toHaveLength(2)
+    for (const version of ['1.7.7', '1.7.10', '1.8.0', '1.11.2']) expect(buildVariableProblems(found, version, all)).toEqual([])
   })
 
   // Packer 1.6.6, run against the loopback endpoint: a build with communicator "none" fails a
@@ -1042,15 +1045,17 @@ build {
   }
 }
 `
-  const refused = async (text: string, variables: Record<string, string> = {}, version = '1.6.6') =>
-    buildVariableProblems(await uses({ 'image.pkr.hcl': text }, variables), version).map(({ message }) => /reads build\.(\w+)/.exec(message)?.[1])
+  const refused = async (text: string, variables: Record<string, string> = {}, version = '1.6.6', selection: { only?: string[]; except?: string[] } = {}) =>
+    buildVariableProblems(await uses({ 'image.pkr.hcl': text }, variables), version, { ...all, ...selection }).map(
+      ({ message }) => /reads build\.(\w+)/.exec(message)?.[1]
+    )
 
   it('refuses the connection values in a post-processor of a build whose communicator is "none", before Packer 1.7.7 only', async () => {
     const text = connecting('communicator = "none"')
     expect(await refused(text)).toEqual(connection)
     expect(await refused(text, {}, '1.7.6')).toEqual(connection)
     for (const version of ['1.7.7', '1.8.0', '1.11.2']) expect(await refused(text, {}, version)).toEqual([])
-    const [host] = buildVariableProblems(await uses({ 'image.pkr.hcl': text }), '1.6.6')
+    const [host] = buildVariableProblems(await uses({ 'image.pkr.hcl': text }), '1.6.6', all)
     expect(host).toEqual({
       message:
         'post-processor "shell-local" reads build.Host, which Packer 1.6.6 does not give a post-processor of a build that connects ' +
@@ -1065,8 +1070,8 @@ build {
     expect(await refused(connecting('', '[]', 'source "source.amazon-ebs.web" {\n    communicator = "none"\n  }'))).toEqual(connection)
     expect(await refused(connecting('communicator = var.communicator'), { communicator: 'none' })).toEqual(connection)
     const both = await uses({ 'image.pkr.hcl': connecting('communicator = "none"', '["source.amazon-ebs.worker", source.amazon-ebs.web]') })
-    expect(both[0].sourcesWithoutCommunicator).toEqual(['amazon-ebs.web'])
-    expect(buildVariableProblems(both, '1.6.6')[0].message).toContain('(amazon-ebs.web has communicator = "none")')
+    expect(both[0].builds.filter(({ withoutCommunicator }) => withoutCommunicator).map(({ source }) => source)).toEqual(['amazon-ebs.web'])
+    expect(buildVariableProblems(both, '1.6.6', all)[0].message).toContain('(amazon-ebs.web has communicator = "none")')
   })
 
   it('does not refuse them where a communicator connects, or where only Packer knows which one', async () => {
@@ -1076,5 +1081,80 @@ build {
     expect(await refused(connecting('communicator = var.communicator'))).toEqual([])
     expect(await refused(connecting('communicator = var.unknown'))).toEqual([])
     expect(await refused(connecting('communicator = "none"', '["source.amazon-ebs.worker"]'))).toEqual([])
+  })
+
+  // Packer 1.6.6 against the loopback endpoint: each of these builds and keeps its AMI.
+  it('does not refuse them in a build that only or except leaves out, nor where except names the post-processor', async () => {
+    const text = connecting('communicator = "none"', '["source.amazon-ebs.worker", "source.amazon-ebs.web"]')
+    expect(await refused(text, {}, '1.6.6', { only: ['amazon-ebs.worker'] })).toEqual([])
+    expect(await refused(text, {}, '1.6.6', { except: ['*.web'] })).toEqual([])
+    expect(await refused(text, {}, '1.6.6', { except: ['shell-*'] })).toEqual([])
+    // Still run: the build selected by a glob, and except naming another build or post-processor.
+    expect(await refused(text, {}, '1.6.6', { only: ['amazon-ebs.*'] })).toEqual(connection)
+    expect(await refused(text, {}, '1.6.6', { only: ['amazon-ebs.web'], except: ['amazon-ebs.worker', 'manifest'] })).toEqual(connection)
+
+    const found = await uses({ 'image.pkr.hcl': template })
+    const lines = (selection: { only?: string[]; except?: string[] }) =>
+      buildVariableProblems(found, '1.6.6', { ...all, ...selection }).map(({ location }) => location?.line)
+    expect(lines({ only: ['amazon-ebs.web'] })).toEqual([])
+    expect(lines({ except: ['release.*'] })).toEqual([])
+    expect(lines({ except: ['manifest'] })).toEqual([19])
+    expect(lines({ only: ['release.amazon-ebs.web'] })).toEqual([11, 19])
+  })
+
+  it('follows Packer where except names a post-processor before it in its chain, and its own only/except', async () => {
+    const chained = (first: string, own = '') => `source "amazon-ebs" "web" {
+  communicator = "none"
+}
+source "amazon-ebs" "worker" {
+  communicator = "none"
+}
+build {
+  sources = ["source.amazon-ebs.web", "source.amazon-ebs.worker"]
+  post-processors {
+    post-processor "manifest" {
+      name = "first"
+      ${first}
+    }
+    post-processor "shell-local" {
+      ${own}
+      inline = ["echo \${build.Host}"]
+    }
+  }
+}
+`
+    // Packer skips the rest of a chain from the post-processor except names.
+    expect(await refused(chained(''), {}, '1.6.6', { except: ['first'] })).toEqual([])
+    // Unless that one does not run in the build: then the chain goes on to the next.
+    expect(await refused(chained('only = ["amazon-ebs.worker"]'), {}, '1.6.6', { except: ['first'] })).toEqual(['Host'])
+    expect(await refused(chained('only = ["amazon-ebs.worker"]'), {}, '1.6.6', { except: ['first', 'amazon-ebs.web'] })).toEqual([])
+    // A post-processor's own only/except names sources whole, as Packer matches them.
+    expect(await refused(chained('', 'only = ["amazon-ebs.other"]'))).toEqual([])
+    expect(await refused(chained('', 'except = ["amazon-ebs.web", "amazon-ebs.worker"]'))).toEqual([])
+    expect(await refused(chained('', 'only = ["amazon-ebs.*"]'))).toEqual([])
+    const [one] = buildVariableProblems(await uses({ 'image.pkr.hcl': chained('', 'except = ["amazon-ebs.web"]') }), '1.6.6', all)
+    expect(one.message).toContain('(amazon-ebs.worker has communicator = "none")')
+  })
+
+  it('names a build as -only matches it: with its build block in front, and under the name a build block gives its source', async () => {
+    const renamed = `source "amazon-ebs" "base" {
+  communicator = "none"
+}
+build {
+  name = "release"
+  source "source.amazon-ebs.base" {
+    name = "noble"
+  }
+  post-processor "shell-local" {
+    except = ["amazon-ebs.base"]
+    inline = ["echo \${build.Host}"]
+  }
+}
+`
+    const [use] = await uses({ 'image.pkr.hcl': renamed })
+    expect(use.builds).toEqual([{ name: 'release.amazon-ebs.noble', source: 'amazon-ebs.base', withoutCommunicator: true, skippedBy: ['shell-local'] }])
+    // The post-processor's own except names the source as defined, not as the block renames it: it still runs.
+    expect(await refused(renamed, {}, '1.6.6', { only: ['release.amazon-ebs.noble'] })).toEqual(['Host'])
+    expect(await refused(renamed, {}, '1.6.6', { only: ['release.amazon-ebs.base'] })).toEqual([])
   })
 })

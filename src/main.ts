@@ -423,7 +423,7 @@ async function job(
       inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
     fingerprinting?.catch(() => undefined)
     await validating
-    await reportTemplateRead(template && (await template), packer.version, summary)
+    await reportTemplateRead(template && (await template), packer.version, inputs, summary)
     if (inputs.command === 'validate') {
       summary.outcome = 'validated'
       return
@@ -453,10 +453,15 @@ async function job(
  * What reading an HCL2 template found, once Packer has validated it. A file the action's parser
  * could not read: the sensitive variables declared there, and their values, are not known to be
  * masked. A manifest file that Packer's manifest post-processor would fail on after the build,
- * or a `build.*` attribute `packerVersion` does not fill in where the template reads it, throwing
- * the AMIs away: nothing is built.
+ * or a `build.*` attribute `packerVersion` does not fill in where the template reads it, in a build
+ * that `selection` runs, throwing the AMIs away: nothing is built.
  */
-async function reportTemplateRead(template: HclTemplate | undefined, packerVersion: string, summary: SummaryModel): Promise<void> {
+async function reportTemplateRead(
+  template: HclTemplate | undefined,
+  packerVersion: string,
+  selection: Pick<Inputs, 'only' | 'except'>,
+  summary: SummaryModel
+): Promise<void> {
   for (const { file, line, column, message } of template?.unreadable ?? []) {
     const annotation = annotate({
       level: 'warning',
@@ -476,7 +481,7 @@ async function reportTemplateRead(template: HclTemplate | undefined, packerVersi
   }
   if (template && template.buildVariableUses.length > 0) {
     const { buildVariableProblems } = await import('./inputs/build-variables.js')
-    const problems = buildVariableProblems(template.buildVariableUses, packerVersion)
+    const problems = buildVariableProblems(template.buildVariableUses, packerVersion, selection)
     if (problems.length === 0) return
     summary.annotations.push(...(await reportInputProblems(problems, { failureFollows: true })))
     throw new Failure(

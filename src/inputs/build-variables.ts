@@ -7,8 +7,11 @@
 // The connection values (build.Host, …) are generated only once Packer has connected: a build
 // whose communicator is "none" lacks them, and so fails the same way; build.ID and
 // build.PackerRunUUID it has (PopulateProvisionHookData in Packer's plugin SDK).
+// A post-processor fails only in a build that runs it: only and except (-only/-except) may leave
+// its build out, or, in except, name the post-processor, which Packer then skips.
 import lt from 'semver/functions/lt.js'
 import valid from 'semver/functions/valid.js'
+import { matchesAny } from './hcl-build-selection.js'
 import type { InputProblem } from './reader.js'
 
 /** A `build.*` attribute a block's setting reads, and where it is written. */
@@ -21,8 +24,30 @@ export interface BuildVariableUse {
   file: string
   line?: number
   column?: number
-  /** The sources the block's build runs whose communicator is "none" (`amazon-ebs.web`). */
-  sourcesWithoutCommunicator: string[]
+  /** The builds that run the block: its own only/except (Packer's, not the inputs) may leave some out. */
+  builds: BuildOfUse[]
+}
+
+/** A build that runs a block reading `build.*`. */
+export interface BuildOfUse {
+  /** As -only and -except match it (`release.amazon-ebs.web`); undefined when only Packer knows it. */
+  name?: string
+  /** The source it builds, as the template defines it (`amazon-ebs.web`). */
+  source: string
+  /** The source's communicator is "none". */
+  withoutCommunicator: boolean
+  /**
+   * The names an except entry skips the block by in this build: its own (its type when unnamed),
+   * and those of the post-processors before it in its chain that the build runs, since Packer
+   * skips the rest of a chain from the post-processor it excepts.
+   */
+  skippedBy: string[]
+}
+
+/** Input only and except, as Packer gets them. */
+export interface Selection {
+  only: string[]
+  except: string[]
 }
 
 /** The values a communicator gives a build once it has connected. */
@@ -44,23 +69,26 @@ const missingUntil: MissingRule[] = [
 ]
 
 /**
- * A problem for each use that `packerVersion` would fail on after the build: the job stops
- * before the build rather than let Packer make the AMIs and delete them.
+ * A problem for each use that `packerVersion` would fail on after the build, in a build that
+ * `selection` runs: the job stops before the build rather than let Packer make the AMIs and
+ * delete them.
  */
-export function buildVariableProblems(uses: BuildVariableUse[], packerVersion: string): InputProblem[] {
+export function buildVariableProblems(uses: BuildVariableUse[], packerVersion: string, selection: Selection): InputProblem[] {
   const version = valid(packerVersion)
   if (version === null) return []
   return uses.flatMap((use) => {
     const rule = missingUntil.find(({ block, attribute }) => block === use.block && attribute === use.attribute)
     if (!rule || !lt(version, rule.from)) return []
-    if (rule.withoutCommunicator && use.sourcesWithoutCommunicator.length === 0) return []
+    const failing = use.builds.filter((build) => runs(build, selection) && (!rule.withoutCommunicator || build.withoutCommunicator))
+    if (failing.length === 0) return []
+    const sourcesWithoutCommunicator = [...new Set(failing.map(({ source }) => source))]
     const what = `build.${use.attribute}`
     const failure =
       `packer validate accepts it, but the ${use.block} fails after the build ("Unsupported attribute") and Packer deletes ` +
       'the AMIs it made.'
     const message = rule.withoutCommunicator
       ? `${use.block} "${use.type}" reads ${what}, which Packer ${packerVersion} does not give a ${use.block} of a build ` +
-        `that connects no communicator (${withoutCommunicator(use.sourcesWithoutCommunicator)}): ${failure} From Packer ` +
+        `that connects no communicator (${withoutCommunicator(sourcesWithoutCommunicator)}): ${failure} From Packer ` +
         `${rule.from} it no longer fails, and reads "<unknown>" there: set packer-version: ">=${rule.from}", give the ` +
         `source a communicator, or do not use ${what} in this ${use.block}.`
       : `${use.block} "${use.type}" reads ${what}, which Packer ${packerVersion} does not give a ${use.block} once the ` +
@@ -68,6 +96,20 @@ export function buildVariableProblems(uses: BuildVariableUse[], packerVersion: s
         `or do not use ${what} in this ${use.block}.`
     return [{ message, location: { file: use.file, line: use.line, column: use.column } }]
   })
+}
+
+/**
+ * Whether Packer runs the block in `build` with these -only/-except: the build is selected
+ * (one whose name only Packer knows may be), and except names neither the block nor one
+ * before it in its chain.
+ */
+function runs(build: BuildOfUse, { only, except }: Selection): boolean {
+  if (build.name !== undefined) {
+    const names = [build.name]
+    if (only.length > 0 && !only.some((entry) => matchesAny(names, entry))) return false
+    if (except.some((entry) => matchesAny(names, entry))) return false
+  }
+  return !except.some((entry) => matchesAny(build.skippedBy, entry))
 }
 
 function withoutCommunicator(sources: string[]): string {

@@ -26,16 +26,20 @@ export function checkHclBuildSelection(
   postProcessors: string[] | undefined
 ): string[] {
   const problems: string[] = []
-  const matches = (names: string[], entry: string): boolean => names.some((name) => minimatch(name, entry, { dot: true }))
   for (const entry of selection.only) {
-    if (!matches(builds, entry)) problems.push(`only: "${entry}" matches none of the template's builds (${builds.join(', ')}); ${howNamed}`)
+    if (!matchesAny(builds, entry)) problems.push(`only: "${entry}" matches none of the template's builds (${builds.join(', ')}); ${howNamed}`)
   }
   for (const entry of selection.except) {
-    if (matches(builds, entry) || postProcessors === undefined || matches(postProcessors, entry)) continue
+    if (matchesAny(builds, entry) || postProcessors === undefined || matchesAny(postProcessors, entry)) continue
     const listed = postProcessors.length > 0 ? ` nor its post-processors (${postProcessors.join(', ')})` : ''
     problems.push(`except: "${entry}" matches none of the template's builds (${builds.join(', ')})${listed}; ${howNamed}`)
   }
   return problems
+}
+
+/** Whether an only/except entry, a glob as Packer takes it, matches one of `names` whole. */
+export function matchesAny(names: string[], entry: string): boolean {
+  return names.some((name) => minimatch(name, entry, { dot: true }))
 }
 
 const howNamed = 'HCL2 builds are named SOURCE_TYPE.SOURCE_NAME, with BUILD. in front for a named build block'

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
-import type { BuildVariableUse } from './build-variables.js'
+import type { BuildOfUse, BuildVariableUse } from './build-variables.js'
 import { checkExistingManifest } from './manifest.js'
 import { isPathSeparator, workspaceRelative } from '../common/paths.js'
 import { isRecord, stringsOf } from '../common/values.js'
@@ -638,9 +638,9 @@ export async function hclTemplateReferences(
 
 /**
  * The `build.*` attributes the settings of the build blocks' post-processors read, each where it
- * is written, with the sources of its build that connect no communicator: which of them a Packer
- * fills in at build time depends on its version and on that (build-variables.ts). Each setting is
- * placed only when it reads one, which few do.
+ * is written, with the builds that run it: which of them a Packer fills in at build time depends
+ * on its version, on the build's communicator and on only/except (build-variables.ts). Each
+ * setting is placed only when it reads one, which few do.
  */
 export async function hclBuildVariableUses(read: Array<{ file: string; body: HclBody }>, scope: HclScope): Promise<BuildVariableUse[]> {
   const { buildAttributes } = await import('./hcl-parser.js')
@@ -648,7 +648,7 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
   const uses: BuildVariableUse[] = []
   for (const { file, body } of read) {
     const found: Array<Omit<BuildVariableUse, 'file' | 'line' | 'column'> & { at: JsonPath }> = []
-    const visit = async (value: unknown, at: JsonPath, block: { type: string; sourcesWithoutCommunicator: string[] }): Promise<void> => {
+    const visit = async (value: unknown, at: JsonPath, block: { type: string; builds: BuildOfUse[] }): Promise<void> => {
       if (typeof value === 'string') {
         for (const attribute of await buildAttributes(value)) found.push({ at, attribute, block: 'post-processor', ...block })
       } else if (Array.isArray(value)) {
@@ -658,12 +658,23 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
       }
     }
     for (const build of blocksAt(body.build, ['build'], 0)) {
-      const chains = blocksAt(build.body['post-processors'], [...build.path, 'post-processors'], 0)
-      const postProcessors = [build, ...chains].flatMap((parent) => blocksAt(parent.body['post-processor'], [...parent.path, 'post-processor'], 1))
-      if (postProcessors.length === 0) continue
-      const sourcesWithoutCommunicator = await buildSourcesWithoutCommunicator(build.body, sources, scope)
-      for (const { labels, body: settings, path } of postProcessors) {
-        await visit(settings, path, { type: labels[0], sourcesWithoutCommunicator })
+      // Packer runs each post-processor block of a build as a chain of its own, and a post-processors block as one chain.
+      const single = blocksAt(build.body['post-processor'], [...build.path, 'post-processor'], 1).map((block) => [block])
+      const chains = blocksAt(build.body['post-processors'], [...build.path, 'post-processors'], 0).map((chain) =>
+        blocksAt(chain.body['post-processor'], [...chain.path, 'post-processor'], 1)
+      )
+      if (single.length === 0 && chains.length === 0) continue
+      const built = await blockBuilds(build.body, sources, scope)
+      for (const chain of [...single, ...chains]) {
+        for (const [index, { labels, body: settings, path }] of chain.entries()) {
+          const builds = built
+            .filter(({ selected }) => runsFor(settings, selected))
+            .map(({ selected, ...each }): BuildOfUse => {
+              const before = chain.slice(0, index).filter((earlier) => runsFor(earlier.body, selected))
+              return { ...each, skippedBy: [...before, chain[index]].map(({ labels: [type], body: earlier }) => postProcessorName(type, earlier)) }
+            })
+          await visit(settings, path, { type: labels[0], builds })
+        }
       }
     }
     if (found.length === 0) continue
@@ -672,6 +683,24 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
     for (const { at, ...use } of found) uses.push({ ...use, file: shown, ...(await settingPlace(file, text, at)) })
   }
   return uses
+}
+
+/** The name -except skips a post-processor by: its `name`, else its type. */
+function postProcessorName(type: string, settings: HclBody): string {
+  return typeof settings.name === 'string' && settings.name !== '' ? settings.name : type
+}
+
+/**
+ * Whether a post-processor's own only/except lets it run in the build of `selected`, the source
+ * as Packer names it there (`amazon-ebs.web`), matched whole, not as a glob; undefined when only
+ * Packer knows it.
+ */
+function runsFor(settings: HclBody, selected: string | undefined): boolean {
+  const names = (list: unknown): string[] => (Array.isArray(list) ? list.filter((name) => typeof name === 'string') : [])
+  const only = names(settings.only)
+  if (selected === undefined) return true
+  if (only.length > 0) return only.includes(selected)
+  return !names(settings.except).includes(selected)
 }
 
 /** The template's `source "TYPE" "NAME"` blocks, by `TYPE.NAME`. */
@@ -684,28 +713,43 @@ function sourceDefinitions(files: HclBody[]): Map<string, HclBody> {
 }
 
 /** A source a build block runs, as `TYPE.NAME` when written so, and the settings the block adds to it. */
-type BuildSource = { ref?: string; added: HclBody }
+type BuildSource = { written: unknown; ref?: string; added: HclBody }
+
+/** A build a build block makes, and the source's name as a post-processor's only/except select it. */
+type BlockBuild = Omit<BuildOfUse, 'skippedBy'> & { selected?: string }
 
 /**
- * The sources a build block runs whose communicator is "none", as `TYPE.NAME`: set in the source,
- * or in the build block's `source` block, which adds settings to it. A communicator only Packer
- * knows is taken to connect.
+ * The builds a build block makes, one for each source it runs, named as -only matches them
+ * (`BUILD.TYPE.NAME`, NAME the one the block gives the source, if any), each with whether its
+ * communicator is "none": set in the source, or in the build block's `source` block, which adds
+ * settings to it. A communicator only Packer knows is taken to connect.
  */
-async function buildSourcesWithoutCommunicator(build: HclBody, sources: Map<string, HclBody>, scope: HclScope): Promise<string[]> {
+async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope: HclScope): Promise<BlockBuild[]> {
   // Packer takes a reference as `source.TYPE.NAME` or `TYPE.NAME`; the parser gives one written bare as `${…}`.
   const reference = (written: unknown): string | undefined =>
     typeof written === 'string' ? /^(?:\$\{)?(?:source\.)?([^.{}]+\.[^.{}]+)\}?$/.exec(written)?.[1] : undefined
-  const listed = (Array.isArray(build.sources) ? build.sources : []).map((entry: unknown): BuildSource => ({ ref: reference(entry), added: {} }))
-  const blocks = blocksAt(build.source, ['source'], 1).map(({ labels, body }): BuildSource => ({ ref: reference(labels[0]), added: body }))
-  const without: string[] = []
-  for (const { ref, added } of [...listed, ...blocks]) {
-    if (ref === undefined) continue
+  const listed = (Array.isArray(build.sources) ? build.sources : []).map((written: unknown): BuildSource => ({ written, ref: reference(written), added: {} }))
+  const blocks = blocksAt(build.source, ['source'], 1).map(({ labels, body }): BuildSource => ({ written: labels[0], ref: reference(labels[0]), added: body }))
+  // Packer reads a build block's name as written, without variables.
+  const block = typeof build.name === 'string' && !build.name.includes('${') ? build.name : build.name === undefined ? '' : undefined
+  const builds: BlockBuild[] = []
+  for (const { written, ref, added } of [...listed, ...blocks]) {
+    // A source only Packer can read still builds: it runs the block as the others do.
+    if (ref === undefined) {
+      builds.push({ source: String(written), withoutCommunicator: false })
+      continue
+    }
+    const [type, defined] = ref.split('.')
+    const given = added.name
+    const name = given === undefined ? defined : typeof given === 'string' && !given.includes('${') ? given : undefined
+    const selected = name === undefined ? undefined : `${type}.${name}`
     const communicator = added.communicator ?? sources.get(ref)?.communicator
-    const [type, name] = ref.split('.')
-    const value = typeof communicator === 'string' ? await hclStringValue(communicator, { ...scope, build: { source: { type, name } } }) : undefined
-    if (value === 'none' && !without.includes(ref)) without.push(ref)
+    const value =
+      typeof communicator === 'string' ? await hclStringValue(communicator, { ...scope, build: { source: { type, name: name ?? defined } } }) : undefined
+    const fullName = selected === undefined || block === undefined ? undefined : block === '' ? selected : `${block}.${selected}`
+    builds.push({ ...(fullName === undefined ? {} : { name: fullName }), source: ref, withoutCommunicator: value === 'none', selected })
   }
-  return without
+  return builds
 }
 
 /** Where a setting of an HCL2 file (in its JSON syntax too) is written. */
