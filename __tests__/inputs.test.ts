@@ -124,8 +124,8 @@ describe('readInputs with the defaults', () => {
   it('reads variables, only and except', async () => {
     const inputs = await read({ variables: 'region=us-east-1\nami_name=web {{timestamp}}', only: 'web, arm', except: '' })
     expect(inputs.variables).toEqual([
-      { name: 'region', value: 'us-east-1' },
-      { name: 'ami_name', value: 'web {{timestamp}}' }
+      { name: 'region', value: 'us-east-1', line: 1 },
+      { name: 'ami_name', value: 'web {{timestamp}}', line: 2 }
     ])
     expect(inputs.only).toEqual(['web', 'arm'])
   })
@@ -136,17 +136,17 @@ describe('readInputs with the defaults', () => {
       JSON.stringify({ variables: { 'aws.region': 'us-east-1' }, builders: [{ type: 'amazon-ebs', name: 'web-{{user `aws.region`}}' }] })
     )
     const inputs = await read({ variables: 'aws.region=eu-west-1' })
-    expect(inputs.variables).toEqual([{ name: 'aws.region', value: 'eu-west-1' }])
+    expect(inputs.variables).toEqual([{ name: 'aws.region', value: 'eu-west-1', line: 1 }])
     expect(inputs.buildNames).toEqual(['web-eu-west-1'])
   })
 
   it('ignores spaces around the = of a variable, as in tags, and keeps the rest of the value', async () => {
     const inputs = await read({ variables: ' instance_type = t3.large \nami_name=web =x\nempty=\nspaced =  \n' })
     expect(inputs.variables).toEqual([
-      { name: 'instance_type', value: 't3.large' },
-      { name: 'ami_name', value: 'web =x' },
-      { name: 'empty', value: '' },
-      { name: 'spaced', value: '' }
+      { name: 'instance_type', value: 't3.large', line: 1 },
+      { name: 'ami_name', value: 'web =x', line: 2 },
+      { name: 'empty', value: '', line: 3 },
+      { name: 'spaced', value: '', line: 4 }
     ])
   })
 })
@@ -170,7 +170,9 @@ describe('inputs as a workflow writes them and the runner passes them', () => {
       only: '# the x86 build\nweb\n'
     })
     const plain = await read({ tags: 'Team=platform\nEnv=prod', variables: 'instance_type=t3.large', 'var-file': 'prod.json', only: 'web' })
-    expect(commented).toEqual(plain)
+    // Each variable keeps its line as written, comments counted, for the messages about it.
+    expect(commented.variables).toEqual([{ name: 'instance_type', value: 't3.large', line: 2 }])
+    expect({ ...commented, variables: plain.variables }).toEqual(plain)
   })
 
   it('reads a block scalar, a value from a variable saved with CRLF, and spaces around each line alike', async () => {

@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
 import { dirname, resolve } from 'node:path'
+import { secretsOfTheStep } from './common/cut.js'
 import { errorMessage } from './common/errors.js'
 import { workspaceRelative } from './common/paths.js'
 import { stoppedAtDeadline } from './common/waiting.js'
@@ -33,7 +34,7 @@ import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
 import { reportInputProblems } from './report/input-problems.js'
-import { maskedValues, maskValues } from './report/masks.js'
+import { maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { reportLaunchTemplates, reportLaunchTemplatesCutShort } from './report/launch-templates.js'
 import { reportRetention, reportRetentionCutShort } from './report/retention.js'
@@ -712,7 +713,7 @@ function packerRunner(
   cancellation: Cancellation,
   masked: () => Promise<unknown> | undefined
 ): PackerStep {
-  const log = actionsLog(undefined, maskedValues)
+  const log = actionsLog(undefined, secretsOfTheStep)
   const annotated = {
     workingDirectory: inputs.workingDirectory,
     template: inputs.template,

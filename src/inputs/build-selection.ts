@@ -3,7 +3,8 @@ import type { InputReader } from './reader.js'
 import type { TemplateFiles } from './template-files.js'
 import type { TemplateKind } from './template.js'
 
-export type Variables = Array<{ name: string; value: string }>
+/** `line`: where the input has it, counting every line as written (blank and `#` ones too). */
+export type Variables = Array<{ name: string; value: string; line?: number }>
 
 export interface BuildSelection {
   variables: Variables
@@ -22,7 +23,9 @@ const globCharacters = /[*?[]/
  */
 export function readVariables(reader: InputReader): Variables {
   const variables: Variables = []
-  for (const line of reader.lines('variables')) {
+  const written = reader.raw('variables').split(/\r?\n/).map((line) => line.trim())
+  for (const [index, line] of written.entries()) {
+    if (line === '' || line.startsWith('#')) continue
     const equals = line.indexOf('=')
     const name = equals < 0 ? '' : line.slice(0, equals).trim()
     if (name === '') {
@@ -31,7 +34,7 @@ export function readVariables(reader: InputReader): Variables {
       continue
     }
     // Spaces around the = are ignored, as in tags: the line itself is already trimmed.
-    variables.push({ name, value: line.slice(equals + 1).trimStart() })
+    variables.push({ name, value: line.slice(equals + 1).trimStart(), line: index + 1 })
   }
   return variables
 }
@@ -39,13 +42,14 @@ export function readVariables(reader: InputReader): Variables {
 /** Input variables' names against an HCL2 template, whose variables are identifiers. */
 export function checkVariableNames(reader: InputReader, variables: Variables, kind: TemplateKind): void {
   if (kind !== 'hcl') return
-  for (const { name } of variables) {
-    if (!hclVariableNamePattern.test(name)) {
-      reader.problem(
-        `variables: expected NAME=VALUE with a variable name, found "${name.slice(0, 40)}", which an HCL2 template ` +
-          'cannot declare (a letter or _, then letters, digits, _ or -)'
-      )
-    }
+  for (const { name, line } of variables) {
+    if (hclVariableNamePattern.test(name)) continue
+    // Not quoted: a line that is a secret alone, holding `=` (base64's padding), has a start of
+    // it as its "name", which the runner would not mask.
+    reader.problem(
+      `variables: expected NAME=VALUE with a variable name, found ${line === undefined ? 'a name' : `line ${line} with a name`} ` +
+        'an HCL2 template cannot declare (a letter or _, then letters, digits, _ or -) before its first ='
+    )
   }
 }
 

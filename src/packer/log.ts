@@ -3,6 +3,7 @@
 // report/packer-errors.ts, once Packer has said whether it failed.
 import { Buffer } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
+import { safeLength, secretsOfTheStep } from '../common/cut.js'
 import { bytesAt, renderEvent, type PackerEvent } from './machine-readable.js'
 import type { PackerLog } from './run.js'
 
@@ -17,6 +18,12 @@ const NEWLINE = 0x0a
 const BACKSLASH = 0x5c
 const PERCENT = 0x25
 const packerComma = Buffer.from('%!(PACKER_COMMA)')
+/**
+ * How far back from where a long line is cut white space is looked for: the runner's live log
+ * shows 1024 characters of a line, and a secret only the runner knows is cut in two by no cut at
+ * white space unless it holds some.
+ */
+const nearTheCut = 1024
 
 /**
  * The job log as the pipe it is on a runner. Lines are copied into one buffer and written in
@@ -142,10 +149,10 @@ export function jobLog(): JobLog {
  * workflow commands, and a script can print either (Packer even turns a printed `\n` into a
  * real line break). So the runner's command processing is stopped, with a token nobody else
  * knows, for as long as Packer's lines are written, and resumed before the action's own
- * commands (annotations) are written again. `secrets` are the values the runner masks: a line
- * cut short ends before any part of one.
+ * commands (annotations) are written again. `secrets` are the values the runner masks, or may: a
+ * line cut short ends before any part of one.
  */
-export function actionsLog(log: JobLog = jobLog(), secrets: () => Iterable<string> = () => []): PackerLog {
+export function actionsLog(log: JobLog = jobLog(), secrets: () => Iterable<string> = secretsOfTheStep): PackerLog {
   const token = randomUUID()
   let stopped = false
   return {
@@ -177,29 +184,19 @@ export function actionsLog(log: JobLog = jobLog(), secrets: () => Iterable<strin
   }
 }
 
-/** A secret as Packer's machine-readable output writes it, and as it is. */
-function writtenForms(secret: string): Buffer[] {
+/** A secret as Packer's machine-readable output writes it, and as it is, as latin1 text (one character a byte). */
+function writtenForms(secret: string): string[] {
   const escaped = secret.replaceAll(',', '%!(PACKER_COMMA)').replaceAll('\r', '\\r').replaceAll('\n', '\\n')
-  return [...new Set([secret, escaped])].map((form) => Buffer.from(form))
+  return [...new Set([secret, escaped])].map((form) => Buffer.from(form).toString('latin1'))
 }
 
 /**
- * Where text that ends at `end` has to end so that it ends in no part of a secret: before the
- * longest start of one that it ends in, and again, for what is left may end in another.
+ * Where a line cut short at `end` may end (common/cut.ts): at white space near the cut when there
+ * is some, and before any start of a secret or a value given to the step that it would end in.
+ * Read as latin1, one character a byte, so that a place in the text is one in the bytes.
  */
 function beforePartOfSecret(bytes: Buffer, start: number, end: number, secrets: Iterable<string>): number {
+  const text = bytes.toString('latin1', start, end)
   const forms = [...secrets].filter((secret) => secret !== '').flatMap(writtenForms)
-  let cut = end
-  for (let before = -1; before !== cut; ) {
-    before = cut
-    for (const form of forms) {
-      for (let length = Math.min(form.length - 1, cut - start); length > 0; length--) {
-        if (bytes.compare(form, 0, length, cut - length, cut) === 0) {
-          cut -= length
-          break
-        }
-      }
-    }
-  }
-  return cut
+  return start + safeLength(text, text.length, { secrets: forms, whiteSpaceWithin: nearTheCut, goesOn: true })
 }

@@ -7,6 +7,7 @@
 // one that names each of the rest by file and line, which the log then holds in full; one slot
 // is always held back for the step's failure.
 import * as core from '@actions/core'
+import { cutSafely, safeLength } from '../common/cut.js'
 
 export interface Annotation {
   level: Level
@@ -98,7 +99,9 @@ function lastShown(annotation: Annotation): Annotation {
   const note =
     `\n\n(GitHub shows ${ANNOTATIONS_PER_STEP} ${kindOf(annotation.level)} per step: ` +
     `any more ${kindOf(annotation.level)} of this step are in the log only.)`
-  return { ...annotation, message: `${annotation.message.slice(0, MESSAGE_LENGTH - note.length)}${note}` }
+  // Cut as the runner would not: before a secret that the cut would split (common/cut.ts).
+  const shown = annotation.message.slice(0, safeLength(annotation.message, MESSAGE_LENGTH - note.length))
+  return { ...annotation, message: `${shown}${note}` }
 }
 
 function kindOf(level: Level): string {
@@ -190,5 +193,5 @@ function gist(message: string): string {
   const last = paragraphs.length > 1 ? paragraphs[paragraphs.length - 1] : ''
   const sentence = /^.*?[.:](?= |$)/.exec(last)?.[0] ?? last
   const text = sentence && sentence !== first ? `${first}: ${sentence}` : first
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text
+  return text.length > 200 ? cutSafely(text, 199, '…') : text
 }

@@ -2,6 +2,7 @@
 import * as core from '@actions/core'
 import { amiIdsByRegion, primaryAmi, type Ami } from '../artifacts/manifest.js'
 import type { RegionTagResult } from '../aws/tagging.js'
+import { safeLength } from '../common/cut.js'
 import type { Provenance } from '../inputs/tags.js'
 import { rememberPluginCache } from '../plugins/cache-state.js'
 import type { PreparedPlugins } from '../plugins/index.js'
@@ -287,13 +288,13 @@ function annotationRow({ level, message, file, line }: Annotation, provenance: P
 }
 
 /**
- * The text up to the last white space within `messageChars`: a word cut in two could be part of
- * a secret only the runner knows, which it would then no longer find to mask.
+ * The text within `messageChars`, cut where no secret is cut in two (common/cut.ts): the runner
+ * would no longer find a part of one to mask.
  */
 function shortened(text: string): string {
-  if (text.length <= messageChars) return text
-  const wordEnd = text.slice(0, messageChars + 1).search(/\s\S*$/)
-  const shown = wordEnd < 0 ? '' : text.slice(0, wordEnd).trimEnd()
+  const length = safeLength(text, messageChars)
+  if (length >= text.length) return text
+  const shown = text.slice(0, length).trimEnd()
   return shown === '' ? '(too long to show here: it is in the log)' : `${shown} … (the rest is in the log)`
 }
 

@@ -3,6 +3,7 @@
 // file line by line, as written: it no longer finds a secret that the summary had to reshape
 // (a `|` escaped in a table's cell, a message cut short), so the summary masks these itself first.
 import * as core from '@actions/core'
+import { rememberSecret } from '../common/cut.js'
 import { unescapeField } from '../packer/machine-readable.js'
 
 const known = new Set<string>()
@@ -21,6 +22,8 @@ export function maskValues(values: string[]): void {
     for (const secret of forms.flatMap((form) => [form, ...form.split(/\r\n|\r|\n/)])) {
       if (secret.trim() === '' || known.has(secret)) continue
       known.add(secret)
+      // Text the action cuts short is cut before any of them (common/cut.ts).
+      rememberSecret(secret)
       core.setSecret(secret)
     }
   }
@@ -45,11 +48,6 @@ function quotedForms(value: string): string[] {
   const goTimeQuoted = quoted((char) => (control(char) || char > '\x7f' ? hex(char) : undefined))
   const jsonQuoted = JSON.stringify(value).slice(1, -1)
   return [...new Set([goQuoted, goTimeQuoted, jsonQuoted])].filter((form) => form !== value)
-}
-
-/** Every secret registered so far, in each form registered. */
-export function maskedValues(): Iterable<string> {
-  return known
 }
 
 /** The text with every secret registered so far shown as `***`, as the runner shows it. */

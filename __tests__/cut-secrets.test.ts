@@ -1,0 +1,85 @@
+// Text the action cuts short never shows part of a secret. The runner masks a secret only where it
+// shows whole, so each cut here (an annotation's, the summary's, a long log line's, a quoted name)
+// is tested through the bundled action, with the log and summary as the runner shows them.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { standInDirectory } from '../test-support/packer-stand-in/index.js'
+import { asTheRunnerShowsIt, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+
+// A token the runner knows from the workflow's secrets: long, no white space.
+const token = `R7nnerKnows${'x9'.repeat(150)}`
+// A passphrase the runner knows: words, so that a cut at white space alone would split it.
+const passphrase = `Correct horse ${Array.from({ length: 200 }, (_, i) => `battery${i}`).join(' ')} staple`
+
+let scratch: string
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'cut-secrets-'))
+})
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+let cases = 0
+function workspace(): string {
+  const folder = join(scratch, `case-${cases++}`)
+  cpSync(join(projectRoot, 'demo'), folder, { recursive: true })
+  return folder
+}
+
+function shown(result: ActionRun, secret: string): { log: string; summary: string } {
+  return asTheRunnerShowsIt(result, [secret])
+}
+
+describe('an input problem about a line holding a secret', () => {
+  it('an HCL2 variables line that is a secret alone, with base64 padding, is named by its line', async () => {
+    const secret = 'dG9rZW4/Zm9yLXRoZS1kZXBsb3ktYm90LXRoYXQtbXVzdC1ub3QtbGVhaw=='
+    const result = await runAction({
+      workspace: workspace(),
+      inputs: { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', variables: `# the bot's token\naws_region=us-east-1\n${secret}` },
+      env: pushToMain
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      'variables: expected NAME=VALUE with a variable name, found line 3 with a name an HCL2 template cannot declare ' +
+        '(a letter or _, then letters, digits, _ or -) before its first ='
+    ])
+    expect(shown(result, secret).log).not.toContain(secret.slice(0, 11))
+  })
+
+  it('the annotation that lists the problems past the tenth shows no part of a secret', async () => {
+    const lines = [...Array.from({ length: 10 }, (_, i) => `missing_equals_${i}`), token]
+    const result = await runAction({ workspace: workspace(), inputs: { 'working-directory': 'json', variables: lines.join('\n') }, env: pushToMain })
+    expect(result.exitCode).toBe(1)
+    const marker = result.errors.find(({ properties }) => properties.title === '2 more errors')
+    expect(marker?.message).toContain('missing_equals_9')
+    expect(shown(result, token).log).not.toContain(token.slice(0, 11))
+  })
+})
+
+describe("a long line of Packer's", () => {
+  const template = { builders: [{ type: 'amazon-ebs', name: 'web' }], 'post-processors': [{ type: 'manifest' }] }
+  const built = { STANDIN_AMIS: JSON.stringify([{ build: 'web', regions: { 'us-east-1': 'ami-0aaa1' } }]) }
+
+  async function printing(say: string, env: Record<string, string>): Promise<ActionRun> {
+    const folder = workspace()
+    writeFileSync(join(folder, 'packer-template.json'), JSON.stringify(template))
+    writeFileSync(join(folder, 'packer-vars.json'), '{}')
+    return runAction({
+      workspace: folder,
+      inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
+      env: { PATH: `${standInDirectory}:${process.env.PATH}`, AWS_REGION: 'us-east-1', ...built, STANDIN_SAY: say, ...env }
+    })
+  }
+
+  it.each([
+    ['a token', token],
+    ['a passphrase', passphrase]
+  ])('cut past 64 KiB, shows no part of %s the runner knows', async (_, secret) => {
+    // The secret begins some 250 bytes before the cut, after words of a script's output.
+    const result = await printing(`${'word '.repeat(13040)}${secret} and more`, { DEPLOY_SECRET: secret })
+    expect(result.exitCode).toBe(0)
+    const log = shown(result, secret).log
+    expect(log).toMatch(/\n\(Packer's line above went on for \d+ more bytes, not shown\)\n/)
+    expect(log).not.toContain(secret.slice(0, 11))
+  })
+})
