@@ -14,10 +14,13 @@ export function unanswered(cut: CutShort, what: string): string {
   return `${cut === 'cancelled' ? 'cancelled' : 'the action failed'} before AWS answered: ${what}`
 }
 
-/** "published in a, b; not known in c": each group that has regions, for the failure's message. */
+/**
+ * "published in a, b; not known in c": each group that has regions, for the failure's message.
+ * Each group's regions in name order, not in the order AWS answered.
+ */
 export function inRegions(groups: Array<[label: string, regions: string[]]>): string {
   return groups
     .filter(([, regions]) => regions.length > 0)
-    .map(([label, regions]) => `${label} in ${regions.join(', ')}`)
+    .map(([label, regions]) => `${label} in ${[...regions].sort().join(', ')}`)
     .join('; ')
 }
