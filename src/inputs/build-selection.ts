@@ -23,9 +23,7 @@ const globCharacters = /[*?[]/
  */
 export function readVariables(reader: InputReader): Variables {
   const variables: Variables = []
-  const written = reader.raw('variables').split(/\r?\n/).map((line) => line.trim())
-  for (const [index, line] of written.entries()) {
-    if (line === '' || line.startsWith('#')) continue
+  for (const { text: line, line: number } of reader.numberedLines('variables')) {
     const equals = line.indexOf('=')
     const name = equals < 0 ? '' : line.slice(0, equals).trim()
     if (name === '') {
@@ -34,7 +32,7 @@ export function readVariables(reader: InputReader): Variables {
       continue
     }
     // Spaces around the = are ignored, as in tags: the line itself is already trimmed.
-    variables.push({ name, value: line.slice(equals + 1).trimStart(), line: index + 1 })
+    variables.push({ name, value: line.slice(equals + 1).trimStart(), line: number })
   }
   return variables
 }

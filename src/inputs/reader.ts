@@ -36,10 +36,15 @@ export type InputGetter = (name: string) => string
  * key, variable name, plugin source, file or build name a user means begins with `#`.
  */
 export function inputLines(value: string): string[] {
+  return numberedInputLines(value).map(({ text }) => text)
+}
+
+/** inputLines, each with its line number as written (blank and `#` lines counted), from 1. */
+export function numberedInputLines(value: string): Array<{ text: string; line: number }> {
   return value
     .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line, index) => ({ text: line.trim(), line: index + 1 }))
+    .filter(({ text }) => text !== '' && !text.startsWith('#'))
 }
 
 /** Names separated by commas or newlines; `#` comment lines are skipped as in inputLines. */
@@ -80,6 +85,10 @@ export class InputReader {
 
   lines(name: string): string[] {
     return inputLines(this.get(name))
+  }
+
+  numberedLines(name: string): Array<{ text: string; line: number }> {
+    return numberedInputLines(this.get(name))
   }
 
   list(name: string): string[] {
