@@ -70,11 +70,14 @@ describe('parseTagLines', () => {
 
   it('refuses a key that looks like a workflow command, other characters in keys, and reserved or control characters in values', () => {
     expect(parseTagLines(['::set-output name=ami-id::ami-evil']).problems).toEqual([
-      'tags: a tag key may not begin with "::" (the runner reads such a line as a workflow command), found "::set-output name"'
+      'tags: a tag key may not begin with "::" (the runner reads such a line as a workflow command), found "::set-output name=ami-id::ami-evil"'
     ])
     expect(parseTagLines(['Cost#center=42']).problems).toEqual([
-      'tags: a tag key may hold letters, numbers, spaces and + - = . _ : / @, found "#" in "Cost#center"'
+      'tags: a tag key may hold letters, numbers, spaces and + - = . _ : / @, found "#" in "Cost#center=42"'
     ])
+    // Quoted whole, never cut: a cut key could end in the start of a secret the runner masks only whole.
+    const long = `Db!${'p4ssw0rd'.repeat(6)}=x`
+    expect(parseTagLines([long]).problems).toEqual([`tags: a tag key may hold letters, numbers, spaces and + - = . _ : / @, found "!" in "${long}"`])
     expect(parseTagLines(['Owner=AWS:team']).problems).toEqual([
       'tags: the "aws:" prefix is reserved for AWS, found in the value of "Owner"'
     ])

@@ -87,13 +87,11 @@ export function tagProblem(key: string, value: string, line: string): string | u
   if (key.toLowerCase().startsWith('aws:')) return `tags: the "aws:" prefix is reserved for AWS, found key "${key}"`
   if (!tagKeyCharacters.test(key)) {
     const bad = [...key].find((char) => !tagKeyCharacters.test(char)) ?? ''
-    return (
-      `tags: a tag key may hold letters, numbers, spaces and + - = . _ : / @, found ${JSON.stringify(bad)} ` +
-      `in "${key.slice(0, 40)}"`
-    )
+    // The line whole, as above: a key cut short could end in the start of a secret.
+    return `tags: a tag key may hold letters, numbers, spaces and + - = . _ : / @, found ${JSON.stringify(bad)} in "${line}"`
   }
   if (key.startsWith('::')) {
-    return `tags: a tag key may not begin with "::" (the runner reads such a line as a workflow command), found "${key.slice(0, 40)}"`
+    return `tags: a tag key may not begin with "::" (the runner reads such a line as a workflow command), found "${line}"`
   }
   if (valueLength > maxTagValueLength) {
     return `tags: the value of "${key}" must be at most ${maxTagValueLength} characters, found ${valueLength}`
