@@ -46,6 +46,21 @@ describe('an input problem about a line holding a secret', () => {
     expect(shown(result, secret).log).not.toContain(secret.slice(0, 11))
   })
 
+  it('an HCL2 variables line that is a secret alone, whose first part passes for a name, is named by its line', async () => {
+    // Letters and digits before the padding: a name an HCL2 template could declare, but does not.
+    const secret = 'dG9rZW5mb3J0aGVkZXBsb3lib3R0aGF0bXVzdG5vdGxlYWs=='
+    const result = await runAction({
+      workspace: workspace(),
+      inputs: { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', variables: `aws_region=us-east-1\n${secret}` },
+      env: pushToMain
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      expect.stringMatching(/^variables: line 2 names no variable of ami\.pkr\.hcl before its first = \(its value is empty or only =\): expected one it declares \(/)
+    ])
+    expect(shown(result, secret).log).not.toContain(secret.slice(0, 11))
+  })
+
   it('the annotation that lists the problems past the tenth shows no part of a secret', async () => {
     const lines = [...Array.from({ length: 10 }, (_, i) => `missing_equals_${i}`), token]
     const result = await runAction({ workspace: workspace(), inputs: { 'working-directory': 'json', variables: lines.join('\n') }, env: pushToMain })

@@ -915,9 +915,16 @@ function undeclaredVariables(files: HclBody[], request: HclTemplateRequest): str
   const known = [...declared].sort()
   const shown = known.length > 12 ? `${known.slice(0, 12).join(', ')}, …` : known.join(', ')
   const expected = known.length === 0 ? 'it declares none' : `expected one it declares (${shown})`
-  return [...new Set(request.variables.map(({ name }) => name))]
-    .filter((name) => !declared.has(name))
-    .map((name) => `variables: "${name}" is not a variable of ${request.template}: ${expected}`)
+  const undeclared = request.variables.filter(({ name }) => !declared.has(name))
+  return undeclared
+    .filter(({ name }, index) => undeclared.findIndex((one) => one.name === name) === index)
+    .map(({ name, value, line }) =>
+      // A line that is a secret alone, ending in base64's padding, has all but the padding as its
+      // "name": quoted, it would show in clear, as the runner masks only the whole secret.
+      /^=*$/.test(value) && line !== undefined
+        ? `variables: line ${line} names no variable of ${request.template} before its first = (its value is empty or only =): ${expected}`
+        : `variables: "${name}" is not a variable of ${request.template}: ${expected}`
+    )
 }
 
 /**
