@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { standInDirectory } from '../test-support/packer-stand-in/index.js'
 import { asTheRunnerShowsIt, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { packerVersion } from './support/runtimes.js'
 
 // A token the runner knows from the workflow's secrets: long, no white space.
 const token = `R7nnerKnows${'x9'.repeat(150)}`
@@ -56,7 +57,22 @@ describe('an input problem about a line holding a secret', () => {
     })
     expect(result.exitCode).toBe(1)
     expect(result.errors.map(({ message }) => message)).toEqual([
-      expect.stringMatching(/^variables: line 2 names no variable of ami\.pkr\.hcl before its first = \(its value is empty or only =\): expected one it declares \(/)
+      expect.stringMatching(/^variables: the name on line 2 \(its value is empty or only =\) is not a variable of ami\.pkr\.hcl: expected one it declares \(/)
+    ])
+    expect(shown(result, secret).log).not.toContain(secret.slice(0, 11))
+  })
+
+  it('a JSON template warns of such a line, as of any variable it does not use, by its line', async () => {
+    const secret = 'dG9rZW5mb3J0aGVkZXBsb3lib3R0aGF0bXVzdG5vdGxlYWs='
+    const result = await runAction({
+      workspace: workspace(),
+      inputs: { 'working-directory': 'json', command: 'validate', 'packer-version': packerVersion(), variables: `${secret}\nunused=1` },
+      env: pushToMain
+    })
+    expect(result.exitCode).toBe(0)
+    expect(result.warnings).toEqual([
+      "variables: the name on line 1 (its value is empty or only =) is neither declared nor used by packer-template.json: Packer ignores it, and the template's own value stays",
+      'variables: "unused" is neither declared nor used by packer-template.json: Packer ignores it, and the template\'s own value stays'
     ])
     expect(shown(result, secret).log).not.toContain(secret.slice(0, 11))
   })

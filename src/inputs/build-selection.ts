@@ -37,6 +37,15 @@ export function readVariables(reader: InputReader): Variables {
   return variables
 }
 
+/**
+ * A variable as a message names it: quoted, or by its line when its value is empty or only `=`.
+ * A line that is a secret alone, ending in base64's padding, has all but the padding as its
+ * "name": quoted, that would show in clear, as the runner masks only the whole secret.
+ */
+export function variableNamed({ name, value, line }: Variables[number]): string {
+  return /^=*$/.test(value) && line !== undefined ? `the name on line ${line} (its value is empty or only =)` : `"${name}"`
+}
+
 /** Input variables' names against an HCL2 template, whose variables are identifiers. */
 export function checkVariableNames(reader: InputReader, variables: Variables, kind: TemplateKind): void {
   if (kind !== 'hcl') return

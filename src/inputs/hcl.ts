@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { BuildOfUse, BuildVariableUse } from './build-variables.js'
+import { variableNamed } from './build-selection.js'
 import { checkExistingManifest } from './manifest.js'
 import { isPathSeparator, workspaceRelative } from '../common/paths.js'
 import { isRecord, stringsOf } from '../common/values.js'
@@ -918,13 +919,7 @@ function undeclaredVariables(files: HclBody[], request: HclTemplateRequest): str
   const undeclared = request.variables.filter(({ name }) => !declared.has(name))
   return undeclared
     .filter(({ name }, index) => undeclared.findIndex((one) => one.name === name) === index)
-    .map(({ name, value, line }) =>
-      // A line that is a secret alone, ending in base64's padding, has all but the padding as its
-      // "name": quoted, it would show in clear, as the runner masks only the whole secret.
-      /^=*$/.test(value) && line !== undefined
-        ? `variables: line ${line} names no variable of ${request.template} before its first = (its value is empty or only =): ${expected}`
-        : `variables: "${name}" is not a variable of ${request.template}: ${expected}`
-    )
+    .map((variable) => `variables: ${variableNamed(variable)} is not a variable of ${request.template}: ${expected}`)
 }
 
 /**

@@ -3,7 +3,7 @@
 // with the variables Packer will have; HCL2 files with the HCL parser (hcl.ts).
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import type { Variables } from './build-selection.js'
+import { variableNamed, type Variables } from './build-selection.js'
 import { outsideWorkspaceProblem } from './checks.js'
 import type { HclTemplateRequest } from './hcl.js'
 import { checkExistingManifest } from './manifest.js'
@@ -309,9 +309,10 @@ function describeJson(
   try {
     const values = userVariables(parsed, varFiles, variables)
     const info = describeJsonTemplate(parsed, values, context)
-    const variablesWarnings = unusedJsonVariables(parsed, varFiles, variables.map(({ name }) => name)).map(
-      (name) => `variables: "${name}" is neither declared nor used by ${template}: Packer ignores it, and the template's own value stays`
-    )
+    const variablesWarnings = unusedJsonVariables(parsed, varFiles, variables.map(({ name }) => name)).map((name) => {
+      const variable = variables.find((one) => one.name === name) ?? { name, value: '' }
+      return `variables: ${variableNamed(variable)} is neither declared nor used by ${template}: Packer ignores it, and the template's own value stays`
+    })
     const buildNames = info.builders.flatMap((builder) => (builder.name === undefined ? [] : [builder.name]))
     return {
       builderTypes: [...new Set(info.builders.map((builder) => builder.type))],
