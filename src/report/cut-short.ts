@@ -24,3 +24,28 @@ export function inRegions(groups: Array<[label: string, regions: string[]]>): st
     .map(([label, regions]) => `${label} in ${[...regions].sort().join(', ')}`)
     .join('; ')
 }
+
+/**
+ * A region stage's rows, in the order of `amiIdsByRegion`: each finished region's own (`rowOf`),
+ * and for each other one, the row `unansweredRow` makes; with the regions that had no result.
+ */
+export function regionRows<Result extends { region: string }>(
+  amiIdsByRegion: Record<string, string>,
+  finished: Result[],
+  rowOf: (result: Result) => string,
+  unansweredRow: (region: string, amiId: string) => string
+): { rows: string[]; unfinished: string[] } {
+  const unfinished: string[] = []
+  const rows = Object.entries(amiIdsByRegion).map(([region, amiId]) => {
+    const result = finished.find((one) => one.region === region)
+    if (result) return rowOf(result)
+    unfinished.push(region)
+    return unansweredRow(region, amiId)
+  })
+  return { rows, unfinished }
+}
+
+/** The regions whose result has `outcome`. */
+export function regionsWith<Result extends { region: string; outcome: string }>(finished: Result[], outcome: Result['outcome']): string[] {
+  return finished.filter((result) => result.outcome === outcome).map((result) => result.region)
+}

@@ -4,7 +4,7 @@ import * as core from '@actions/core'
 import type { LaunchTemplateResult } from '../aws/launch-templates.js'
 import type { LaunchTemplateRef } from '../inputs/launch-template.js'
 import { annotate } from './annotation.js'
-import { cutShortHeading, inRegions, unanswered, type CutShort } from './cut-short.js'
+import { cutShortHeading, inRegions, regionRows, regionsWith, unanswered, type CutShort } from './cut-short.js'
 import { cell, setOutputs, type SummaryModel } from './index.js'
 
 function shown(template: LaunchTemplateRef): string {
@@ -39,23 +39,22 @@ export function reportLaunchTemplatesCutShort(
 ): string {
   const versions: Record<string, number> = {}
   const failures: string[] = []
-  const unfinished: string[] = []
-  const rows = Object.entries(amiIdsByRegion).map(([region, amiId]) => {
-    const result = finished.find((one) => one.region === region)
-    if (result) return reportRegion(template, result, summary, versions, failures)
-    unfinished.push(region)
-    const state = unanswered(cut, `a new version may or may not launch ${amiId}`)
-    core.info(`${region}: launch template ${shown(template)}: ${state}.`)
-    return `| ${region} | \`${amiId}\` | ${state} | — |`
-  })
+  const { rows, unfinished } = regionRows(
+    amiIdsByRegion,
+    finished,
+    (result) => reportRegion(template, result, summary, versions, failures),
+    (region, amiId) => {
+      const state = unanswered(cut, `a new version may or may not launch ${amiId}`)
+      core.info(`${region}: launch template ${shown(template)}: ${state}.`)
+      return `| ${region} | \`${amiId}\` | ${state} | — |`
+    }
+  )
   setOutputs({ 'launch-template-versions': JSON.stringify(versions) })
   addSection(template, rows, summary, cut)
-  const regionsOf = (outcome: LaunchTemplateResult['outcome']): string[] =>
-    finished.filter((result) => result.outcome === outcome).map((result) => result.region)
   return inRegions([
-    ['new version', regionsOf('updated')],
-    ['no such template', regionsOf('missing')],
-    ['failed', regionsOf('failed')],
+    ['new version', regionsWith(finished, 'updated')],
+    ['no such template', regionsWith(finished, 'missing')],
+    ['failed', regionsWith(finished, 'failed')],
     ['no answer yet', unfinished]
   ])
 }

@@ -2,7 +2,7 @@
 import * as core from '@actions/core'
 import type { SsmParameterResult } from '../aws/ssm.js'
 import { annotate } from './annotation.js'
-import { cutShortHeading, inRegions, unanswered, type CutShort } from './cut-short.js'
+import { cutShortHeading, inRegions, regionRows, regionsWith, unanswered, type CutShort } from './cut-short.js'
 import { cell, type SummaryModel } from './index.js'
 
 /** Logs each region's result and adds the summary's section; returns the failures. */
@@ -26,19 +26,22 @@ export function reportSsmParametersCutShort(
   summary: SummaryModel
 ): string {
   const failures: string[] = []
-  const unfinished: string[] = []
-  const rows = Object.entries(amiIdsByRegion).map(([region, amiId]) => {
-    const result = finished.find((one) => one.region === region)
-    if (result) return reportRegion(name, result, summary, failures)
-    unfinished.push(region)
-    const state = unanswered(cut, `the parameter may or may not name ${amiId}`)
-    core.info(`${region}: SSM parameter ${name}: ${state}.`)
-    return `| ${region} | \`${amiId}\` | ${state} |`
-  })
+  const { rows, unfinished } = regionRows(
+    amiIdsByRegion,
+    finished,
+    (result) => reportRegion(name, result, summary, failures),
+    (region, amiId) => {
+      const state = unanswered(cut, `the parameter may or may not name ${amiId}`)
+      core.info(`${region}: SSM parameter ${name}: ${state}.`)
+      return `| ${region} | \`${amiId}\` | ${state} |`
+    }
+  )
   addSection(name, rows, summary, cut)
-  const published = finished.filter((result) => result.outcome === 'published').map((result) => result.region)
-  const failed = finished.filter((result) => result.outcome === 'failed').map((result) => result.region)
-  return inRegions([['published', published], ['failed', failed], ['no answer yet', unfinished]])
+  return inRegions([
+    ['published', regionsWith(finished, 'published')],
+    ['failed', regionsWith(finished, 'failed')],
+    ['no answer yet', unfinished]
+  ])
 }
 
 function reportRegion(name: string, result: SsmParameterResult, summary: SummaryModel, failures: string[]): string {
