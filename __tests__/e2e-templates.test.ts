@@ -225,6 +225,18 @@ describeWithPacker('templates as users write them, through the bundled action', 
       if (version === '1.6.6') expect(noble.stdout).toContain('only/except are left to Packer: Packer 1.6.6 lists a build that a build block names')
     })
 
+    it('HCL2: only takes the name a build block gives its source though the parser cannot read that file, as Packer builds it', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-named-sources'))
+      // A string the parser cannot read and Packer can, in the file whose build block renames the source.
+      const template = join(workspace, 'image.pkr.hcl')
+      writeFileSync(template, `${readFileSync(template, 'utf8')}\nlocals {\n  unused = "$$\${"\n}\n`)
+      const result = await run(workspace, { template: '.', only: 'amazon-ebs.noble', variables: 'suffix=-unread' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(Object.keys(JSON.parse(result.outputs.builds))).toEqual(['amazon-ebs.noble'])
+      if (version === '1.6.6') expect(result.stdout).toContain('only/except are left to Packer: Packer 1.6.6 lists a build that a build block names')
+    })
+
     it('HCL2: a manifest path from path.root and locals, in a folder the build creates, for a folder or a file', async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-path-root'))
       const { result } = await expectBuilt(workspace, { template: 'packer' }, {

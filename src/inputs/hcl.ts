@@ -785,7 +785,10 @@ export interface HclTemplate {
   manifestFolders: string[]
   /** The post-processors by name, or type when unnamed; undefined when only Packer knows a name. */
   postProcessorNames?: string[]
-  /** A build block names a build of its own (`source "TYPE.NAME" { name = … }`). */
+  /**
+   * A build block names a build of its own (`source "TYPE.NAME" { name = … }`), or may: in a
+   * file the parser could not read, which Packer may read and build.
+   */
   renamesSources: boolean
   /** A build's name may hold a comma (hclNamesMayHoldComma): only packer inspect tells it. */
   namesMayHoldComma: boolean
@@ -895,7 +898,7 @@ export async function readHclTemplate(
     sensitiveUnknown: sensitiveLocals.unknown,
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: allRead ? hclBuildCount(files) : undefined,
-    renamesSources: hclRenamesSources(files),
+    renamesSources: !allRead || hclRenamesSources(files),
     namesMayHoldComma: hclNamesMayHoldComma(files),
     postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
     references: await hclTemplateReferences(read, scope, request.workingDirectory),
