@@ -992,7 +992,7 @@ build {
     return hclBuildVariableUses(read, { variables: new Map(Object.entries(variables)) })
   }
 
-  const release = (skippedBy: string) => ({ name: 'release.amazon-ebs.web', source: 'amazon-ebs.web', withoutCommunicator: false, skippedBy: [skippedBy] })
+  const release = (skippedBy: string) => ({ name: 'release.amazon-ebs.web', source: 'amazon-ebs.web', skippedBy: [skippedBy] })
   const all = { only: [], except: [] }
 
   it("finds each build.* a post-processor's setting reads, at its line, in chains too; not a provisioner's nor a source's", async () => {
@@ -1074,6 +1074,46 @@ build {
     expect(buildVariableProblems(both, '1.6.6', all)[0].message).toContain('(amazon-ebs.web has communicator = "none")')
   })
 
+  // Read in Packer 1.6.6's amazon-chroot builder and the Amazon plugin's: no step connects, and
+  // StepChrootProvision gives the post-processors no connection values. Packer 1.6.6 validates
+  // such a post-processor, and refuses a `communicator` in the source (the endpoint cannot run a chroot build).
+  it('refuses the connection values in a post-processor of an amazon-chroot build, which never connects, before Packer 1.7.7 only', async () => {
+    const chroot = `source "amazon-chroot" "base" {
+  source_ami = "ami-0abcdef1234567890"
+}
+source "amazon-ebs" "web" {
+  communicator = "ssh"
+}
+build {
+  sources = ["source.amazon-chroot.base", "source.amazon-ebs.web"]
+  post-processor "shell-local" {
+    inline = [${[...connection, ...given].map((attribute) => `"echo \${build.${attribute}}"`).join(', ')}]
+  }
+}
+`
+    expect(await refused(chroot)).toEqual(connection)
+    expect(await refused(chroot, {}, '1.7.6')).toEqual(connection)
+    expect(await refused(chroot, {}, '1.7.7')).toEqual([])
+    // Only where the chroot build runs.
+    expect(await refused(chroot, {}, '1.6.6', { only: ['amazon-ebs.web'] })).toEqual([])
+    expect(await refused(chroot, {}, '1.6.6', { except: ['amazon-chroot.*'] })).toEqual([])
+    const [host] = buildVariableProblems(await uses({ 'image.pkr.hcl': chroot }), '1.6.6', all)
+    expect(host).toEqual({
+      message:
+        'post-processor "shell-local" reads build.Host, which Packer 1.6.6 does not give a post-processor of a build that connects ' +
+        'no communicator (amazon-chroot.base is an amazon-chroot build, which never connects): packer validate accepts it, but the ' +
+        'post-processor fails after the build ("Unsupported attribute") and Packer deletes the AMIs it made. From Packer 1.7.7 it no ' +
+        'longer fails, and reads "<unknown>" there: set packer-version: ">=1.7.7", or do not use build.Host in this post-processor.',
+      location: { file: join(directory, 'image.pkr.hcl'), line: 10, column: 5 }
+    })
+    // Beside a build with communicator "none", each is named with its reason, and a communicator is one way out.
+    const both = await uses({ 'image.pkr.hcl': chroot.replace('communicator = "ssh"', 'communicator = "none"') })
+    expect(buildVariableProblems(both, '1.6.6', all)[0].message).toContain(
+      '(amazon-ebs.web has communicator = "none"; amazon-chroot.base is an amazon-chroot build, which never connects)'
+    )
+    expect(buildVariableProblems(both, '1.6.6', all)[0].message).toContain('give the source a communicator, or do not use')
+  })
+
   it('does not refuse them where a communicator connects, or where only Packer knows which one', async () => {
     expect(await refused(connecting(''))).toEqual([])
     expect(await refused(connecting('communicator = "ssh"'))).toEqual([])
@@ -1152,7 +1192,7 @@ build {
 }
 `
     const [use] = await uses({ 'image.pkr.hcl': renamed })
-    expect(use.builds).toEqual([{ name: 'release.amazon-ebs.noble', source: 'amazon-ebs.base', withoutCommunicator: true, skippedBy: ['shell-local'] }])
+    expect(use.builds).toEqual([{ name: 'release.amazon-ebs.noble', source: 'amazon-ebs.base', withoutCommunicator: 'none', skippedBy: ['shell-local'] }])
     // The post-processor's own except names the source as defined, not as the block renames it: it still runs.
     expect(await refused(renamed, {}, '1.6.6', { only: ['release.amazon-ebs.noble'] })).toEqual(['Host'])
     expect(await refused(renamed, {}, '1.6.6', { only: ['release.amazon-ebs.base'] })).toEqual([])

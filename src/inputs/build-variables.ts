@@ -6,7 +6,9 @@
 // get build.name from 1.6.5 on, the version that brought it (before, validate refuses it).
 // The connection values (build.Host, …) are generated only once Packer has connected: a build
 // whose communicator is "none" lacks them, and so fails the same way; build.ID and
-// build.PackerRunUUID it has (PopulateProvisionHookData in Packer's plugin SDK).
+// build.PackerRunUUID it has (PopulateProvisionHookData in Packer's plugin SDK). So does an
+// amazon-chroot build: it runs on the machine Packer runs on, connects nothing, and takes no
+// `communicator` setting (StepChrootProvision, Packer 1.6.6 and the Amazon plugin).
 // A post-processor fails only in a build that runs it: only and except (-only/-except) may leave
 // its build out, or, in except, name the post-processor, which Packer then skips.
 import lt from 'semver/functions/lt.js'
@@ -34,8 +36,11 @@ export interface BuildOfUse {
   name?: string
   /** The source it builds, as the template defines it (`amazon-ebs.web`). */
   source: string
-  /** The source's communicator is "none". */
-  withoutCommunicator: boolean
+  /**
+   * Why the build connects no communicator, when it connects none: its source's communicator
+   * is "none", or its source is an amazon-chroot, which never connects.
+   */
+  withoutCommunicator?: 'none' | 'chroot'
   /**
    * The names an except entry skips the block by in this build: its own (its type when unnamed),
    * and those of the post-processors before it in its chain that the build runs, since Packer
@@ -81,16 +86,16 @@ export function buildVariableProblems(uses: BuildVariableUse[], packerVersion: s
     if (!rule || !lt(version, rule.from)) return []
     const failing = use.builds.filter((build) => runs(build, selection) && (!rule.withoutCommunicator || build.withoutCommunicator))
     if (failing.length === 0) return []
-    const sourcesWithoutCommunicator = [...new Set(failing.map(({ source }) => source))]
     const what = `build.${use.attribute}`
     const failure =
       `packer validate accepts it, but the ${use.block} fails after the build ("Unsupported attribute") and Packer deletes ` +
       'the AMIs it made.'
     const message = rule.withoutCommunicator
       ? `${use.block} "${use.type}" reads ${what}, which Packer ${packerVersion} does not give a ${use.block} of a build ` +
-        `that connects no communicator (${withoutCommunicator(sourcesWithoutCommunicator)}): ${failure} From Packer ` +
-        `${rule.from} it no longer fails, and reads "<unknown>" there: set packer-version: ">=${rule.from}", give the ` +
-        `source a communicator, or do not use ${what} in this ${use.block}.`
+        `that connects no communicator (${withoutCommunicator(failing)}): ${failure} From Packer ${rule.from} it no ` +
+        `longer fails, and reads "<unknown>" there: set packer-version: ">=${rule.from}", ` +
+        `${failing.some((build) => build.withoutCommunicator === 'none') ? 'give the source a communicator, ' : ''}` +
+        `or do not use ${what} in this ${use.block}.`
       : `${use.block} "${use.type}" reads ${what}, which Packer ${packerVersion} does not give a ${use.block} once the ` +
         `build is done: ${failure} ${what} works there from Packer ${rule.from}: set packer-version: ">=${rule.from}", ` +
         `or do not use ${what} in this ${use.block}.`
@@ -112,6 +117,17 @@ function runs(build: BuildOfUse, { only, except }: Selection): boolean {
   return !except.some((entry) => matchesAny(build.skippedBy, entry))
 }
 
-function withoutCommunicator(sources: string[]): string {
-  return `${sources.join(', ')} ${sources.length === 1 ? 'has' : 'have'} communicator = "none"`
+/** Why the failing builds connect no communicator: `communicator = "none"`, or amazon-chroot sources. */
+function withoutCommunicator(failing: BuildOfUse[]): string {
+  const sources = (reason: BuildOfUse['withoutCommunicator']): string[] =>
+    [...new Set(failing.filter((build) => build.withoutCommunicator === reason).map(({ source }) => source))]
+  const none = sources('none')
+  const chroot = sources('chroot')
+  const reasons: string[] = []
+  if (none.length > 0) reasons.push(`${none.join(', ')} ${none.length === 1 ? 'has' : 'have'} communicator = "none"`)
+  if (chroot.length > 0) {
+    const what = chroot.length === 1 ? 'is an amazon-chroot build, which never connects' : 'are amazon-chroot builds, which never connect'
+    reasons.push(`${chroot.join(', ')} ${what}`)
+  }
+  return reasons.join('; ')
 }

@@ -721,9 +721,10 @@ type BlockBuild = Omit<BuildOfUse, 'skippedBy'> & { selected?: string }
 
 /**
  * The builds a build block makes, one for each source it runs, named as -only matches them
- * (`BUILD.TYPE.NAME`, NAME the one the block gives the source, if any), each with whether its
- * communicator is "none": set in the source, or in the build block's `source` block, which adds
- * settings to it. A communicator only Packer knows is taken to connect.
+ * (`BUILD.TYPE.NAME`, NAME the one the block gives the source, if any), each with why it connects
+ * no communicator, if it connects none: its communicator is "none" (set in the source, or in the
+ * build block's `source` block, which adds settings to it), or it is an amazon-chroot build. A
+ * communicator only Packer knows is taken to connect.
  */
 async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope: HclScope): Promise<BlockBuild[]> {
   // Packer takes a reference as `source.TYPE.NAME` or `TYPE.NAME`; the parser gives one written bare as `${…}`.
@@ -737,7 +738,7 @@ async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope:
   for (const { written, ref, added } of [...listed, ...blocks]) {
     // A source only Packer can read still builds: it runs the block as the others do.
     if (ref === undefined) {
-      builds.push({ source: String(written), withoutCommunicator: false })
+      builds.push({ source: String(written) })
       continue
     }
     const [type, defined] = ref.split('.')
@@ -748,7 +749,9 @@ async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope:
     const value =
       typeof communicator === 'string' ? await hclStringValue(communicator, { ...scope, build: { source: { type, name: name ?? defined } } }) : undefined
     const fullName = selected === undefined || block === undefined ? undefined : block === '' ? selected : `${block}.${selected}`
-    builds.push({ ...(fullName === undefined ? {} : { name: fullName }), source: ref, withoutCommunicator: value === 'none', selected })
+    // An amazon-chroot source takes no communicator: it never connects, whatever its settings.
+    const without = type === 'amazon-chroot' ? 'chroot' : value === 'none' ? 'none' : undefined
+    builds.push({ ...(fullName === undefined ? {} : { name: fullName }), source: ref, ...(without === undefined ? {} : { withoutCommunicator: without }), selected })
   }
   return builds
 }
