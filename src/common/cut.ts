@@ -75,6 +75,37 @@ export function cutSafely(text: string, room: number, more: string, options: Cut
   return length >= text.length ? text : `${text.slice(0, length).trimEnd()}${more}`
 }
 
+/**
+ * `text` with each run of white space made one space, except inside a secret the step knows:
+ * the runner masks a secret only as it is, and one whose white space changed would show in clear.
+ */
+export function squeezeWhiteSpace(text: string, secrets: Iterable<string> = secretsOfTheStep()): string {
+  const kept = keptWhole(text, [...secrets].filter((secret) => /\s/.test(secret)))
+  let squeezed = ''
+  let from = 0
+  for (const [start, end] of kept) {
+    squeezed += text.slice(from, start).replace(/\s+/g, ' ') + text.slice(start, end)
+    from = end
+  }
+  return squeezed + text.slice(from).replace(/\s+/g, ' ')
+}
+
+/** Where `secrets` are in `text`, as [start, end) spans in order, overlapping ones made one. */
+function keptWhole(text: string, secrets: string[]): Array<[number, number]> {
+  const spans: Array<[number, number]> = []
+  for (const secret of secrets) {
+    for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) spans.push([at, at + secret.length])
+  }
+  spans.sort(([a], [b]) => a - b)
+  const merged: Array<[number, number]> = []
+  for (const [start, end] of spans) {
+    const last = merged.at(-1)
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end)
+    else merged.push([start, end])
+  }
+  return merged
+}
+
 /** The last white space at or before `end`, as the end of what is shown (see whiteSpaceWithin). */
 function atWhiteSpace(text: string, end: number, { whiteSpaceWithin, goesOn }: CutOptions): number {
   if (end >= text.length && !goesOn) return end

@@ -7,7 +7,7 @@
 // one that names each of the rest by file and line, which the log then holds in full; one slot
 // is always held back for the step's failure.
 import * as core from '@actions/core'
-import { cutSafely, safeLength } from '../common/cut.js'
+import { cutSafely, safeLength, squeezeWhiteSpace } from '../common/cut.js'
 
 export interface Annotation {
   level: Level
@@ -185,10 +185,11 @@ function placeOf({ file, line }: Annotation): string {
 
 /**
  * A message in one line: its first line, and the first sentence of its last paragraph when it
- * has more (Packer's HCL2 diagnostics are a heading, the place, then what is wrong).
+ * has more (Packer's HCL2 diagnostics are a heading, the place, then what is wrong). The white
+ * space of a secret in it stays as it is, for the runner to mask (squeezeWhiteSpace).
  */
 function gist(message: string): string {
-  const paragraphs = message.split(/\n\s*\n/).map((paragraph) => paragraph.replace(/\s+/g, ' ').trim()).filter(Boolean)
+  const paragraphs = message.split(/\n\s*\n/).map((paragraph) => squeezeWhiteSpace(paragraph).trim()).filter(Boolean)
   const first = message.split('\n')[0].trim()
   const last = paragraphs.length > 1 ? paragraphs[paragraphs.length - 1] : ''
   const sentence = /^.*?[.:](?= |$)/.exec(last)?.[0] ?? last
