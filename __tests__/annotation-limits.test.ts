@@ -183,11 +183,16 @@ describeWithPacker('more problems than the runner shows as annotations', () => {
 })
 
 describeWithPacker("more of the job's own errors than the runner shows: the step's failure is still shown", () => {
-  it('twelve old AMIs that retention may not deregister: eight errors, a ninth that says the rest are in the log, then the failure', async () => {
-    // A pipeline that has built for a year turns keep-images on with a role that lacks
-    // ec2:DeregisterImage: every old AMI of the family is an error of its own.
-    const family = 'acme/images/json/packer-template.json/amazon-ebs'
-    const old = Array.from({ length: 12 }, (_, i) => `ami-0000000000000a0${(i + 16).toString(16)}`)
+  const family = 'acme/images/json/packer-template.json/amazon-ebs'
+  const failure = /^keep-images failed after the build \(see the errors above\); the AMIs are built, tagged and in the outputs\.$/
+  const inTheLogOnly = /\(GitHub shows 10 errors per step: any more errors of this step are in the log only\.\)$/
+
+  /**
+   * A pipeline that has built for a while turns keep-images on with a role that lacks
+   * ec2:DeregisterImage: each of its `count` old AMIs is an error of its own, newest first.
+   */
+  async function oldAmisNotDeregistered(count: number): Promise<{ result: ActionRun; old: string[] }> {
+    const old = Array.from({ length: count }, (_, i) => `ami-0000000000000a0${(i + 16).toString(16)}`)
     const endpoint = await startEc2Endpoint({
       regions: ['us-east-1', 'eu-west-1', 'us-west-2'],
       seedImages: [
@@ -211,24 +216,52 @@ describeWithPacker("more of the job's own errors than the runner shows: the step
         inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', 'keep-images': '1' },
         env: { ...environment(workspace), AWS_POLL_DELAY_SECONDS: '0', AWS_ENDPOINT_URL_EC2: endpoint.url }
       })
-      expect(result.exitCode).toBe(1)
-      const failure = /^keep-images failed after the build \(see the errors above\); the AMIs are built, tagged and in the outputs\.$/
-      expect(kept(result, 'error').map(({ message }) => message)).toContainEqual(expect.stringMatching(failure))
-      const errors = parseCommands(result.stdout, 'error').map(({ message }) => message)
-      expect(errors).toHaveLength(10)
-      // Newest first: the first eight the runner keeps are errors of their own.
-      for (const [index, amiId] of [...old].reverse().slice(0, 9).entries()) {
-        expect(errors[index]).toMatch(new RegExp(`^us-east-1: Deregistering ${amiId} failed: `))
-      }
-      expect(errors[8]).toMatch(/\(GitHub shows 10 errors per step: any more errors of this step are in the log only\.\)$/)
-      expect(errors[9]).toMatch(failure)
-      // The three the runner would drop are in the log, each in full.
-      for (const amiId of old.slice(0, 3)) {
-        expect(logText(result)).toMatch(new RegExp(`^Error \\(Retention in us-east-1\\): us-east-1: Deregistering ${amiId} failed: `, 'm'))
-      }
+      return { result, old }
     } finally {
       await endpoint.close()
       rmSync(workspace, { recursive: true, force: true })
     }
+  }
+
+  it('twelve old AMIs that retention may not deregister: eight errors, a ninth that says the rest are in the log, then the failure', async () => {
+    const { result, old } = await oldAmisNotDeregistered(12)
+    expect(result.exitCode).toBe(1)
+    expect(kept(result, 'error').map(({ message }) => message)).toContainEqual(expect.stringMatching(failure))
+    const errors = parseCommands(result.stdout, 'error').map(({ message }) => message)
+    expect(errors).toHaveLength(10)
+    // Newest first: the first eight the runner keeps are errors of their own.
+    for (const [index, amiId] of [...old].reverse().slice(0, 9).entries()) {
+      expect(errors[index]).toMatch(new RegExp(`^us-east-1: Deregistering ${amiId} failed: `))
+    }
+    expect(errors[8]).toMatch(inTheLogOnly)
+    expect(errors[9]).toMatch(failure)
+    // The three the runner would drop are in the log, each in full.
+    for (const amiId of old.slice(0, 3)) {
+      expect(logText(result)).toMatch(new RegExp(`^Error \\(Retention in us-east-1\\): us-east-1: Deregistering ${amiId} failed: `, 'm'))
+    }
+  }, 120_000)
+
+  it('nine old AMIs: nine errors and the failure, all shown, and none says more are in the log', async () => {
+    const { result, old } = await oldAmisNotDeregistered(9)
+    expect(result.exitCode).toBe(1)
+    const errors = parseCommands(result.stdout, 'error').map(({ message }) => message)
+    expect(errors).toHaveLength(10)
+    for (const [index, amiId] of [...old].reverse().entries()) {
+      expect(errors[index]).toMatch(new RegExp(`^us-east-1: Deregistering ${amiId} failed: `))
+    }
+    expect(errors.filter((message) => inTheLogOnly.test(message))).toEqual([])
+    expect(errors[9]).toMatch(failure)
+    expect(logText(result)).not.toMatch(/^Error \(Retention in us-east-1\)/m)
+  }, 120_000)
+
+  it('ten old AMIs: the ninth says the tenth is in the log, which has it as text, then the failure', async () => {
+    const { result, old } = await oldAmisNotDeregistered(10)
+    expect(result.exitCode).toBe(1)
+    const errors = parseCommands(result.stdout, 'error').map(({ message }) => message)
+    expect(errors).toHaveLength(10)
+    expect(errors[8]).toMatch(new RegExp(`^us-east-1: Deregistering ${old[1]} failed: `))
+    expect(errors[8]).toMatch(inTheLogOnly)
+    expect(errors[9]).toMatch(failure)
+    expect(logText(result)).toMatch(new RegExp(`^Error \\(Retention in us-east-1\\): us-east-1: Deregistering ${old[0]} failed: `, 'm'))
   }, 120_000)
 })

@@ -279,4 +279,32 @@ describe('the job', () => {
 
     expect(core.warning).toHaveBeenCalledWith('Input plugins is ignored')
   })
+
+  it("ten warnings in a run that succeeds: all ten shown, and the tenth says nothing of more in the log", async () => {
+    packerAnswers(packerRun(0), packerRun(0))
+    preparePlugins.mockResolvedValueOnce({ warnings: Array.from({ length: 10 }, (_, i) => `Plugin warning ${i + 1}`) })
+    readBuiltAmis.mockReturnValue(built(web))
+    tagAmis.mockResolvedValue([tagged('us-east-1'), tagged('eu-west-1')])
+
+    await run()
+
+    expect(failure()).toBe('')
+    expect(core.warning.mock.calls.map(([message]) => String(message))).toEqual(Array.from({ length: 10 }, (_, i) => `Plugin warning ${i + 1}`))
+  })
+
+  it('eleven warnings: the tenth says that any more are in the log, where the eleventh is, as text', async () => {
+    packerAnswers(packerRun(0), packerRun(0))
+    preparePlugins.mockResolvedValueOnce({ warnings: Array.from({ length: 11 }, (_, i) => `Plugin warning ${i + 1}`) })
+    readBuiltAmis.mockReturnValue(built(web))
+    tagAmis.mockResolvedValue([tagged('us-east-1'), tagged('eu-west-1')])
+
+    await run()
+
+    const warnings = core.warning.mock.calls.map(([message]) => String(message))
+    expect(warnings).toHaveLength(10)
+    expect(warnings[9]).toBe(
+      'Plugin warning 10\n\n(GitHub shows 10 warnings per step: any more warnings of this step are in the log only.)'
+    )
+    expect(core.info.mock.calls.map(([message]) => message)).toContain('Warning: Plugin warning 11')
+  })
 })

@@ -29,7 +29,7 @@ import { manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmi
 import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
-import { annotate, failStep, logAsText, type Annotation } from './report/annotation.js'
+import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } from './report/annotation.js'
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
@@ -95,7 +95,7 @@ let summarySoFar: { model: SummaryModel; write: boolean; packerEnded?: boolean; 
 export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTemplate?: Promise<HclTemplate>): Promise<void> {
   const cancellation = new Cancellation(
     (signal) => cancelledWhileIdle(signal),
-    (message) => annotate({ level: 'warning', message }),
+    (message) => cancelling(message),
     (message) => failStep(message),
     (error) => crashedWhileIdle(error)
   ).listen()
@@ -113,7 +113,19 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     failStep(errorMessage(error))
   } finally {
     cancellation.dispose()
+    makeHeldAnnotations()
   }
+}
+
+/**
+ * Says that the run is cancelled while Packer cleans up. The runner kills a step that has not
+ * ended some 10 s after its first signal (actions/runner, ProcessInvoker: SIGINT, SIGTERM after
+ * 7.5 s, a kill 2.5 s later), sooner than Packer may be done: what is held for the last slots is
+ * made now, as it is, or it would be lost.
+ */
+function cancelling(message: string): void {
+  annotate({ level: 'warning', message })
+  makeHeldAnnotations()
 }
 
 /** A cancel while no Packer runs. */

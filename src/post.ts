@@ -8,9 +8,20 @@ import * as core from '@actions/core'
 import { LEFTOVERS_STATE, needsCleanup, mayHaveUnreportedAmis, parseLeftoverState } from './aws/leftovers.js'
 import { PLUGIN_CACHE_STATE } from './plugins/cache-state.js'
 import { errorMessage } from './common/errors.js'
-import { annotate } from './report/annotation.js'
+import { annotate, makeHeldAnnotations } from './report/annotation.js'
 
 export async function run(): Promise<void> {
+  try {
+    await cleanUp()
+    await savePluginCache()
+  } finally {
+    // The post step is a step of its own, with its own slots (report/annotation.ts).
+    makeHeldAnnotations()
+  }
+}
+
+/** Stops a Packer that outlived the main step, names the AMIs no output holds, removes what Packer left. */
+async function cleanUp(): Promise<void> {
   try {
     const leftovers = parseLeftoverState(core.getState(LEFTOVERS_STATE))
     if (leftovers?.packer === 'running' && leftovers.packerPid !== undefined && leftovers.packerStarted !== undefined) {
@@ -38,6 +49,10 @@ export async function run(): Promise<void> {
   } catch (error) {
     annotate({ level: 'warning', message: `Could not clean up after Packer: ${errorMessage(error)}`, title: 'Packer clean-up' })
   }
+}
+
+/** Saves Packer's plugin directory to the Actions cache, when the main step used one. */
+async function savePluginCache(): Promise<void> {
   try {
     const saved = core.getState(PLUGIN_CACHE_STATE)
     if (saved === '') {

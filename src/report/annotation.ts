@@ -5,7 +5,8 @@
 // _maxCountPerIssueType); the post step is a step of its own, with ten of its own. So the step
 // annotates only here, where it can say so: a list that would not fit shows its first ones, then
 // one that names each of the rest by file and line, which the log then holds in full; one slot
-// is always held back for the step's failure.
+// is always held back for the step's failure. The last slot of a kind says that any more are in
+// the log only once one more comes: until then, or until the step ends, its annotation waits.
 import * as core from '@actions/core'
 import { cutSafely, safeLength, squeezeWhiteSpace } from '../common/cut.js'
 
@@ -21,6 +22,8 @@ export interface Annotation {
 
 type Level = 'error' | 'warning' | 'notice'
 
+const levels = ['error', 'warning', 'notice'] as const
+
 /** How many annotations of each kind the runner keeps for a step. */
 export const ANNOTATIONS_PER_STEP = 10
 
@@ -34,17 +37,41 @@ const MESSAGE_LENGTH = 4096
 const FAILURE_SLOTS = 1
 
 /**
- * The annotations of each kind this step has made. Every annotation of the step is made here
- * (annotate, annotateEach, failStep), so the count is the runner's: one made elsewhere would
- * take a slot this module believes free.
+ * The step's slots. On the global object, not in module variables: dist/index.js, dist/post.js
+ * and the chunks of the job and its stages are bundled apart, and each holds a copy of this
+ * module (as common/waiting.ts), while the runner counts the step's annotations as one.
  */
-const made: Record<Level, number> = { error: 0, warning: 0, notice: 0 }
+interface Slots {
+  /**
+   * The annotations of each kind this step has made. Every annotation of the step is made here
+   * (annotate, annotateEach, failStep), so the count is the runner's: one made elsewhere would
+   * take a slot this module believes free.
+   */
+  made: Record<Level, number>
+  /**
+   * The annotation of each kind in the last slot, counted in `made` but not yet made: whether it
+   * must say that any more are in the log is known only when the next of its kind comes (it then
+   * does) or the step ends (makeHeldAnnotations: it does not).
+   */
+  held: Partial<Record<Level, Annotation>>
+  /** Whether an exit of the process makes what is still held (holdForLastSlot). */
+  madeAtExit: boolean
+}
+
+const slotsKey = Symbol.for('packer-ami-action.annotation-slots')
+const slots = ((globalThis as { [slotsKey]?: Slots })[slotsKey] ??= {
+  made: { error: 0, warning: 0, notice: 0 },
+  held: {},
+  madeAtExit: false
+})
+const { made, held } = slots
 
 /** Starts the count afresh: for tests that play many steps in one process. */
 export function forgetAnnotationsMade(): void {
   made.error = 0
   made.warning = 0
   made.notice = 0
+  for (const level of levels) delete held[level]
 }
 
 /** The slots of a kind still free for annotations other than the step's failure. */
@@ -54,14 +81,37 @@ function free(level: Level): number {
 
 /**
  * Makes the annotation while the runner would keep it, and gives it back to be listed in the
- * summary. The last free slot of its kind says that any more are in the log; past it, the
- * annotation is logged as text, as the runner would only log it.
+ * summary. The last free slot of its kind says that any more are in the log, once one more
+ * comes; past it, the annotation is logged as text, as the runner would only log it.
  */
 export function annotate(annotation: Annotation): Annotation {
   const room = free(annotation.level)
   if (room <= 0) logOnly(annotation)
-  else make(room === 1 ? lastShown(annotation) : annotation)
+  else if (room === 1) holdForLastSlot(annotation)
+  else make(annotation)
   return annotation
+}
+
+/**
+ * Makes the annotations held for the last slots as they are: none came after them. Where the
+ * step ends (main.ts, post.ts), and where it may be killed before it does (a cancel); an exit of
+ * the process that comes first makes them too, if its last writes get through.
+ */
+export function makeHeldAnnotations(): void {
+  for (const level of levels) {
+    const last = held[level]
+    if (last === undefined) continue
+    delete held[level]
+    write(last)
+  }
+}
+
+function holdForLastSlot(annotation: Annotation): void {
+  made[annotation.level]++
+  held[annotation.level] = annotation
+  if (slots.madeAtExit) return
+  slots.madeAtExit = true
+  process.once('exit', makeHeldAnnotations)
 }
 
 /**
@@ -69,6 +119,8 @@ export function annotate(annotation: Annotation): Annotation {
  * the runner keeps (as core.setFailed, which this replaces for the step's own failure).
  */
 export function failStep(message: string): void {
+  // Before the failure, in the order they came: what follows it is not more of their kind.
+  makeHeldAnnotations()
   if (made.error >= ANNOTATIONS_PER_STEP) {
     process.exitCode = 1
     logOnly({ level: 'error', message })
@@ -78,8 +130,16 @@ export function failStep(message: string): void {
   core.setFailed(message)
 }
 
-function make({ level, message, title, file, line, column }: Annotation): void {
-  made[level]++
+function make(annotation: Annotation): void {
+  // The one held for the last slot is not the last of its kind.
+  const last = held[annotation.level]
+  delete held[annotation.level]
+  if (last) write(last)
+  made[annotation.level]++
+  write(annotation)
+}
+
+function write({ level, message, title, file, line, column }: Annotation): void {
   const properties = { title, file, startLine: line, startColumn: column }
   const placed = Object.values(properties).some((value) => value !== undefined)
   const annotation = { error: core.error, warning: core.warning, notice: core.notice }[level]
@@ -87,8 +147,11 @@ function make({ level, message, title, file, line, column }: Annotation): void {
   else annotation(message)
 }
 
-/** An annotation past the runner's limit, as a line of the log. */
+/** An annotation past the runner's limit, as a line of the log; the one held for the last slot says so. */
 function logOnly(annotation: Annotation): void {
+  const last = held[annotation.level]
+  delete held[annotation.level]
+  if (last) write(lastShown(last))
   const kind = `${annotation.level[0].toUpperCase()}${annotation.level.slice(1)}`
   const title = annotation.title ? ` (${annotation.title})` : ''
   logAsText([`${kind}${title}: ${placeOf(annotation)}${annotation.message}`])
@@ -120,7 +183,6 @@ export function annotateEach(
   keep: Partial<Record<Level, number>> = {},
   { failureFollows = true } = {}
 ): Annotation[] {
-  const levels = ['error', 'warning', 'notice'] as const
   const lastWord = !failureFollows
   const rest: Record<Level, Annotation[]> = { error: [], warning: [], notice: [] }
   const unheld = (level: Level): number => (level === 'error' && lastWord ? FAILURE_SLOTS : 0)
