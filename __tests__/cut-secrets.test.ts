@@ -117,6 +117,36 @@ describe('errors past the tenth, listed in the annotation that names them', () =
   })
 })
 
+describe('an error past the tenth, cut to its first sentence', () => {
+  it('is not cut inside a secret that holds a sentence end', async () => {
+    // The list keeps an error's first sentence, to ". " or ": ": here that falls inside the
+    // secret, whose first part would then show alone, which the runner does not mask.
+    const secret = 's3cr3t: v4lue'
+    const failing = (line: number, why: string): string =>
+      `Error: Failed to prepare build "amazon-ebs.web"\n\n  on ami.pkr.hcl line ${line}:\n  (source code not available)\n\n${why}`
+    const errors = [
+      ...Array.from({ length: 11 }, (_, i) => failing(i + 1, "error initializing builder 'amazon-ebs': plugin exited before we could connect")),
+      failing(20, `the AMI name '${secret}-1' is taken: choose another ami_name_prefix`)
+    ]
+    const result = await runAction({
+      workspace: workspace(),
+      inputs: { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', command: 'validate', 'packer-version': '1.6.6', variables: `ami_name_prefix=${secret}` },
+      env: {
+        ...pushToMain,
+        PATH: `${standInDirectory}:${process.env.PATH}`,
+        STANDIN_FAIL: 'validate',
+        STANDIN_ERRORS: JSON.stringify(errors)
+      }
+    })
+    expect(result.exitCode).toBe(1)
+    const marker = result.errors.find(({ properties }) => properties.title === '4 more errors')
+    expect(marker?.message).toContain(`the AMI name '${secret}-1' is taken:`)
+    const { log, summary } = shown(result, secret)
+    expect(log).not.toMatch(/s3cr3t|v4lue/)
+    expect(summary).not.toMatch(/s3cr3t|v4lue/)
+  })
+})
+
 describe("a long line of Packer's", () => {
   const template = { builders: [{ type: 'amazon-ebs', name: 'web' }], 'post-processors': [{ type: 'manifest' }] }
   const built = { STANDIN_AMIS: JSON.stringify([{ build: 'web', regions: { 'us-east-1': 'ami-0aaa1' } }]) }

@@ -90,6 +90,19 @@ export function squeezeWhiteSpace(text: string, secrets: Iterable<string> = secr
   return squeezed + text.slice(from).replace(/\s+/g, ' ')
 }
 
+/**
+ * Where `text` first matches `end` (a global pattern) outside any secret the step knows: text cut
+ * there shows no part of one. Undefined when it matches only inside secrets, or nowhere.
+ */
+export function firstOutsideSecrets(text: string, end: RegExp, secrets: Iterable<string> = secretsOfTheStep()): RegExpExecArray | undefined {
+  const kept = keptWhole(text, [...secrets].filter((secret) => secret.length > 1))
+  for (const match of text.matchAll(end)) {
+    const at = match.index
+    if (!kept.some(([start, stop]) => at >= start && at < stop)) return match
+  }
+  return undefined
+}
+
 /** Where `secrets` are in `text`, as [start, end) spans in order, overlapping ones made one. */
 function keptWhole(text: string, secrets: string[]): Array<[number, number]> {
   const spans: Array<[number, number]> = []

@@ -8,7 +8,7 @@
 // is always held back for the step's failure. The last slot of a kind says that any more are in
 // the log only once one more comes: until then, or until the step ends, its annotation waits.
 import * as core from '@actions/core'
-import { cutSafely, safeLength, squeezeWhiteSpace } from '../common/cut.js'
+import { cutSafely, firstOutsideSecrets, safeLength, squeezeWhiteSpace } from '../common/cut.js'
 
 export interface Annotation {
   level: Level
@@ -254,7 +254,9 @@ function gist(message: string): string {
   const paragraphs = message.split(/\n\s*\n/).map((paragraph) => squeezeWhiteSpace(paragraph).trim()).filter(Boolean)
   const first = message.split('\n')[0].trim()
   const last = paragraphs.length > 1 ? paragraphs[paragraphs.length - 1] : ''
-  const sentence = /^.*?[.:](?= |$)/.exec(last)?.[0] ?? last
+  // To its first ". " or ": ", past any that a secret holds: the runner masks a secret whole only.
+  const end = firstOutsideSecrets(last, /[.:](?= |$)/g)
+  const sentence = end === undefined ? last : last.slice(0, end.index + 1)
   const text = sentence && sentence !== first ? `${first}: ${sentence}` : first
   return text.length > 200 ? cutSafely(text, 199, '…') : text
 }
