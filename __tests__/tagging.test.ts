@@ -549,6 +549,31 @@ describe('tagAmis', () => {
     expect(sleep).not.toHaveBeenCalled()
   })
 
+  it('tells each region once, as soon as it is done: one whose CreateTags never ends is told last, cut short at the deadline', async () => {
+    let releaseWest: () => void = () => undefined
+    ec2Mock.on(CreateTagsCommand).callsFake(async (_input: CreateTagsCommandInput, getClient: () => EC2Client) => {
+      const client = getClient()
+      if ((await client.config.region()) !== 'us-west-2') return {}
+      // Answered only after the deadline: too late to be told again.
+      return new Promise((resolve) => (releaseWest = () => resolve({})))
+    })
+    const told: Array<{ region: string; tagged: boolean; error?: string }> = []
+    const results = await tagAmis(
+      options({ deadlineMs: 100, onResult: ({ region, tagged, error }) => told.push({ region, tagged, ...(error ? { error } : {}) }) })
+    )
+    releaseWest()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(told.slice(0, 2).map(({ region }) => region).sort()).toEqual(['eu-west-1', 'us-east-1'])
+    expect(told.slice(0, 2).every(({ tagged }) => tagged)).toBe(true)
+    expect(told.slice(2)).toEqual([{ region: 'us-west-2', tagged: false, error: expect.stringMatching(/^Tagging in us-west-2 did not finish within 0 s/) }])
+    // What the stage returns is what it told, in the order of the AMIs.
+    expect(results.map(({ region, error }) => ({ region, error }))).toEqual([
+      { region: 'us-east-1', error: undefined },
+      { region: 'us-west-2', error: told[2].error },
+      { region: 'eu-west-1', error: undefined }
+    ])
+  })
+
   it('does nothing for no AMIs, and skips CreateTags when there are no tags', async () => {
     await expect(tagAmis(options({ amis: [] }))).resolves.toEqual([])
     expect(describeCalls()).toHaveLength(0)

@@ -60,6 +60,11 @@ export interface RetentionOptions {
    * AMIs and snapshots are gone.
    */
   onProgress?: (result: RetentionResult) => void
+  /**
+   * Told a family's result in a region once, when it is final: the log can say which regions
+   * are done while another still waits for EC2.
+   */
+  onResult?: (result: RetentionResult) => void
 }
 
 /** The account's AMIs whose family tag is `family`, exactly: a `*` or `?` in it is no wildcard. */
@@ -208,18 +213,24 @@ export async function retainImages(options: RetentionOptions): Promise<Retention
   )
   return Promise.all(
     jobs.map(async ({ family, region, builtNow }) => {
-      const ec2 = options.ec2For ? options.ec2For(region) : ec2Client(region, 3)
-      try {
-        const result = await retainInRegion(ec2, region, family, builtNow, options)
-        if (result.images.length === 0) options.onProgress?.(result)
-        return result
-      } catch (error) {
-        const result = { region, family, images: [], error: `Retention of ${family} in ${region}: ${errorMessage(error)}` }
-        options.onProgress?.(result)
-        return result
-      } finally {
-        if (!options.ec2For) ec2.destroy()
-      }
+      const result = await retainWithClient(options, region, family, builtNow)
+      options.onResult?.(result)
+      return result
     })
   )
+}
+
+async function retainWithClient(options: RetentionOptions, region: string, family: string, builtNow: string[]): Promise<RetentionResult> {
+  const ec2 = options.ec2For ? options.ec2For(region) : ec2Client(region, 3)
+  try {
+    const result = await retainInRegion(ec2, region, family, builtNow, options)
+    if (result.images.length === 0) options.onProgress?.(result)
+    return result
+  } catch (error) {
+    const result = { region, family, images: [], error: `Retention of ${family} in ${region}: ${errorMessage(error)}` }
+    options.onProgress?.(result)
+    return result
+  } finally {
+    if (!options.ec2For) ec2.destroy()
+  }
 }

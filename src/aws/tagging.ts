@@ -79,6 +79,11 @@ export interface TagOptions extends Partial<Backoff> {
   deadlineMs?: number
   /** The stage's timeout as the message of a call it cut short names it (default: deadlineMs's). */
   timeoutSeconds?: number
+  /**
+   * Told each region's result once, as soon as it is known (at the deadline, that of each region
+   * not done by then): the log can say which regions are done while another still waits for EC2.
+   */
+  onResult?: (result: RegionTagResult) => void
 }
 
 const throttlingCodes = new Set([
@@ -462,6 +467,15 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
   })
   const tags = Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value }))
   const log = options.log ?? ((message: string) => core.info(message))
+  // A region is told once: one that ends after the deadline has already been told as cut short.
+  const told = new Set<string>()
+  const tell = (result: RegionTagResult): RegionTagResult => {
+    if (!told.has(result.region)) {
+      told.add(result.region)
+      options.onResult?.(result)
+    }
+    return result
+  }
 
   const regions = [...amiIdsByRegion(options.amis)].map(([region, amiIds]) => {
     const result: RegionTagResult = { region, amiIds, snapshotIds: [], snapshotsOf: {}, tagged: false }
@@ -476,23 +490,26 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
       abortSignal: deadline.signal,
       result
     }
-    return { result, done: tagRegionWithClient(job, options.ec2For) }
+    return { result, done: tagRegionWithClient(job, options.ec2For).then(tell) }
   })
 
   const finished = await withinDeadline(Promise.all(regions.map((r) => r.done)), deadlineMs)
   if (finished) return finished.value
   deadline.abort()
   const seconds = options.timeoutSeconds ?? Math.round(deadlineMs / 1000)
-  return regions.map(({ result }) => {
-    if (result.tagged || result.error !== undefined) return { ...result }
-    const untagged = [...result.amiIds, ...(options.tagSnapshots ? result.snapshotIds : [])]
-    const unknownSnapshots =
-      options.tagSnapshots && result.snapshotIds.length === 0 ? ', nor the snapshots behind them (not found yet)' : ''
-    return {
-      ...result,
-      error:
-        `Tagging in ${result.region} did not finish within ${seconds} s, the tagging deadline: ` +
-        `EC2 did not answer in time. Not tagged: ${untagged.join(', ')}${unknownSnapshots}.`
-    }
-  })
+  return regions.map(({ result }) => tell(cutShortAtDeadline(result, options, seconds)))
+}
+
+/** A region's result at the deadline: as it was, if done; else an error naming what was not tagged. */
+function cutShortAtDeadline(result: RegionTagResult, options: TagOptions, seconds: number): RegionTagResult {
+  if (result.tagged || result.error !== undefined) return { ...result }
+  const untagged = [...result.amiIds, ...(options.tagSnapshots ? result.snapshotIds : [])]
+  const unknownSnapshots =
+    options.tagSnapshots && result.snapshotIds.length === 0 ? ', nor the snapshots behind them (not found yet)' : ''
+  return {
+    ...result,
+    error:
+      `Tagging in ${result.region} did not finish within ${seconds} s, the tagging deadline: ` +
+      `EC2 did not answer in time. Not tagged: ${untagged.join(', ')}${unknownSnapshots}.`
+  }
 }
