@@ -1440,16 +1440,18 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
 
     /**
      * The action with `inputs`, on an endpoint that holds `held` in us-west-2 alone: `atHold` acts
-     * once the action has made that call and `doneElsewhere` shows that the other regions were
-     * answered. `prepare` sets the account up first.
+     * once the action has made that call and its log shows each of `quickLines`, the results of
+     * the regions that were answered; `logAtHold` is the log as it stood then. Should the lines not
+     * come, `atHold` acts all the same, so that the run ends and the test says what the log lacked.
+     * `prepare` sets the account up first.
      */
     async function heldInUsWest2(
       inputs: Record<string, string>,
       held: string,
-      doneElsewhere: (loopback: Ec2Endpoint) => boolean,
+      quickLines: Array<string | RegExp>,
       atHold: (child: ChildProcess) => void,
       { prepare, extra }: { prepare?: (loopback: Ec2Endpoint) => Promise<void>; extra?: Partial<RunActionOptions> } = {}
-    ): Promise<ActionRun> {
+    ): Promise<ActionRun & { logAtHold: string }> {
       endpoint = await startEc2Endpoint({
         regions,
         seedImages: [{ imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID }, olderAmi('eu-west-1', 1), olderAmi('us-west-2', 2)]
@@ -1457,22 +1459,24 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       await prepare?.(endpoint)
       endpoint.faults.hang(held, { region: 'us-west-2', userAgent: 'aws-sdk-js' })
       const loopback = endpoint
-      const held2 = () => loopback.callsOf(held, 'us-west-2').some((call) => call.error === 'NoAnswer')
-      return runAction(
+      const heldThere = () => loopback.callsOf(held, 'us-west-2').some((call) => call.error === 'NoAnswer')
+      const shows = (log: string) => quickLines.every((line) => (typeof line === 'string' ? log.includes(line) : line.test(log)))
+      let logAtHold = ''
+      const result = await runAction(
         options(inputs, {
-          onStart: (child) => {
-            void until(() => held2() && doneElsewhere(loopback), `the action to call ${held} in us-west-2 and finish elsewhere`)
-              // The endpoint records a call as it answers it: a moment for the action to read the answers (ample on a busy machine).
-              .then(() => new Promise((resolve) => setTimeout(resolve, 1_500)))
-              .then(() => atHold(child))
+          onStart: (child, stdoutSoFar) => {
+            void until(() => heldThere() && shows(stdoutSoFar()), `the action to call ${held} in us-west-2 and log the other regions' results`, 20_000)
+              .catch(() => undefined)
+              .then(() => {
+                logAtHold = stdoutSoFar()
+                atHold(child)
+              })
           },
           ...extra
         })
       )
+      return { ...result, logAtHold }
     }
-
-    const answeredIn = (loopback: Ec2Endpoint, action: string, wanted: string[]): boolean =>
-      wanted.every((region) => loopback.callsOf(action, region).some((call) => call.error === undefined))
 
     /** The summary's section that starts with `heading`, up to the next heading. */
     function section(summary: string, heading: string): string {
@@ -1482,10 +1486,40 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       return summary.slice(start, end < 0 ? undefined : end)
     }
 
+    /** A whole line of the log: `pattern`, a regular expression's source, from the line's start to its end. */
+    const logLine = (pattern: string) => new RegExp(`^${pattern}$`, 'm')
+    /** `text` in a regular expression, as itself. */
+    const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+    /** How many of the log's lines begin with `start` (or match it). */
+    const linesStarting = (log: string, start: string | RegExp) =>
+      log.split('\n').filter((line) => (typeof start === 'string' ? line.startsWith(start) : start.test(line))).length
+
+    it('a cancel during tagging: each region\'s tags are in the log as soon as they are on, while another region waits for EC2', async () => {
+      const tagged = (region: string) => logLine(`${region}: tagged ami-[0-9a-f]+ and 1 snapshot\\(s\\) with \\d+ tags\\.`)
+      const result = await heldInUsWest2({}, 'CreateTags', [tagged('us-east-1'), tagged('eu-west-1')], (child) => child.kill('SIGINT'))
+      // What the user saw while us-west-2 waited: the two regions done, and nothing of the third.
+      expect(result.logAtHold).toMatch(tagged('us-east-1'))
+      expect(result.logAtHold).toMatch(tagged('eu-west-1'))
+      expect(result.logAtHold).not.toContain('us-west-2: tagged')
+      expect(result.exitCode).toBe(1)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      for (const region of ['us-east-1', 'eu-west-1']) {
+        expect(endpoint.tagsOf(region, amiIds[region]).SourceCommit).toBe(pushToMain.GITHUB_SHA)
+        expect(linesStarting(result.stdout, `${region}: tagged`)).toBe(1)
+      }
+      expect(endpoint.tagsOf('us-west-2', amiIds['us-west-2']).SourceCommit).toBeUndefined()
+      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 3 AMI\(s\) exist and are in the outputs/)
+    })
+
     it('a cancel during ssm-parameter: the summary, the log and the failure name the regions whose parameter names the new AMI', async () => {
       const name = '/images/web/latest'
-      const result = await heldInUsWest2({ 'ssm-parameter': name }, 'PutParameter', (loopback) =>
-        answeredIn(loopback, 'GetParameter', ['us-east-1', 'eu-west-1']), (child) => child.kill('SIGINT'))
+      const published = (region: string) => logLine(`${region}: SSM parameter ${literally(name)} is ami-[0-9a-f]+ \\(version 1\\)\\.`)
+      const result = await heldInUsWest2({ 'ssm-parameter': name }, 'PutParameter', [published('us-east-1'), published('eu-west-1')], (child) =>
+        child.kill('SIGINT'))
+      // What the user saw while us-west-2 waited: the two regions done, and nothing of the third.
+      expect(result.logAtHold).toMatch(published('us-east-1'))
+      expect(result.logAtHold).toMatch(published('eu-west-1'))
+      expect(result.logAtHold).not.toContain('us-west-2: SSM parameter')
       expect(result.exitCode).toBe(1)
       const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
       // What the endpoint holds: the parameter in two regions, none in the third, whose put was never answered.
@@ -1499,6 +1533,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       ])
       for (const region of ['us-east-1', 'eu-west-1']) {
         expect(result.stdout).toContain(`${region}: SSM parameter ${name} is ${amiIds[region]} (version 1).`)
+        // Said once, as it finished: the cancel adds only the region that had no answer.
+        expect(linesStarting(result.stdout, `${region}: SSM parameter`)).toBe(1)
       }
       expect(result.stdout).toContain(`us-west-2: SSM parameter ${name}: cancelled before AWS answered: the parameter may or may not name ${amiIds['us-west-2']}.`)
       const ssm = section(result.summary, `### SSM parameter \`${name}\` (cut short: the run was cancelled)`)
@@ -1510,10 +1546,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
 
     it('the action crashing during launch-template: the versions made are in the output, the summary and the log', async () => {
       const crashOnSigusr2 = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})'
+      const newVersion = (region: string) => logLine(`${region}: launch template web \\(lt-[0-9a-f]+\\) version 2 launches ami-[0-9a-f]+, now its default\\.`)
       const result = await heldInUsWest2(
         { 'launch-template': 'web' },
         'CreateLaunchTemplateVersion',
-        (loopback) => answeredIn(loopback, 'ModifyLaunchTemplate', ['us-east-1', 'eu-west-1']),
+        [newVersion('us-east-1'), newVersion('eu-west-1')],
         (child) => child.kill('SIGUSR2'),
         {
           extra: { nodeArgs: ['--import', crashOnSigusr2] },
@@ -1526,6 +1563,10 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
           }
         }
       )
+      // What the user saw while us-west-2 waited: the two regions done, and nothing of the third.
+      expect(result.logAtHold).toMatch(newVersion('us-east-1'))
+      expect(result.logAtHold).toMatch(newVersion('eu-west-1'))
+      expect(result.logAtHold).not.toContain('us-west-2: launch template')
       expect(result.exitCode).toBe(1)
       const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
       expect(endpoint.callsOf('CreateLaunchTemplateVersion', 'us-west-2').map((call) => call.error)).toEqual(['NoAnswer'])
@@ -1540,6 +1581,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       for (const region of ['us-east-1', 'eu-west-1']) {
         expect(templates).toContain(`| ${region} | \`${amiIds[region]}\` | 2 | yes |`)
         expect(result.stdout).toMatch(new RegExp(`${region}: launch template web \\(lt-[0-9a-f]+\\) version 2 launches ${amiIds[region]}, now its default\\.`))
+        expect(linesStarting(result.stdout, `${region}: launch template`)).toBe(1)
       }
       expect(templates).toContain(
         `| us-west-2 | \`${amiIds['us-west-2']}\` | the action failed before AWS answered: a new version may or may not launch ${amiIds['us-west-2']} | — |`
@@ -1548,8 +1590,16 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
 
     it('a cancel during keep-images: the AMIs deregistered and the snapshots deleted are in the output, the summary and the log', async () => {
-      const result = await heldInUsWest2({ 'keep-images': '1' }, 'DeregisterImage', (loopback) =>
-        answeredIn(loopback, 'DeleteSnapshot', ['eu-west-1']), (child) => child.kill('SIGINT'))
+      const retired = `eu-west-1: ami-0000000000000a001 (${family}, created 2025-01-01T00:00:00.000Z): deregistered; snapshots deleted: snap-0000000000000a001`
+      // us-east-1 had no older AMI: its new one is kept, and that is its result.
+      // Packer's own log names each region's AMI as `region: ami-…` too: the family tells retention's lines apart.
+      const fateIn = (region: string) => new RegExp(`^${region}: ami-[0-9a-f]+ \\(${literally(family)}, created `)
+      const kept = logLine(`us-east-1: ami-[0-9a-f]+ \\(${literally(family)}, created \\S+\\): kept: newest`)
+      const result = await heldInUsWest2({ 'keep-images': '1' }, 'DeregisterImage', [retired, kept], (child) => child.kill('SIGINT'))
+      // What the user saw while us-west-2 waited: the two regions done, and nothing of the third.
+      expect(result.logAtHold).toContain(retired)
+      expect(result.logAtHold).toMatch(kept)
+      expect(linesStarting(result.logAtHold, fateIn('us-west-2'))).toBe(0)
       expect(result.exitCode).toBe(1)
       expect(endpoint.callsOf('DeregisterImage', 'us-west-2').map((call) => call.error)).toEqual(['NoAnswer'])
       expect(endpoint.images('eu-west-1').map((image) => image.imageId)).not.toContain('ami-0000000000000a001')
@@ -1565,7 +1615,10 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(retention).toContain(
         '| `ami-0000000000000a002` | 2025-01-01T00:00:00.000Z | cancelled before AWS answered: it may or may not be deregistered; its snapshots (snap-0000000000000a002) are not deleted |'
       )
-      expect(result.stdout).toContain(`eu-west-1: ami-0000000000000a001 (${family}, created 2025-01-01T00:00:00.000Z): deregistered; snapshots deleted: snap-0000000000000a001`)
+      expect(result.stdout).toContain(retired)
+      // Said once, as each region finished: its new AMI, and in eu-west-1 the one retired.
+      expect(linesStarting(result.stdout, fateIn('us-east-1'))).toBe(1)
+      expect(linesStarting(result.stdout, fateIn('eu-west-1'))).toBe(2)
       expect(result.summary).toContain('Cancelled (SIGINT) while retiring old AMIs (keep-images).')
     })
   })

@@ -37,7 +37,14 @@ const installPacker = jest.fn(async () => ({ path: '/usr/bin/packer', version: '
 const preparePlugins = jest.fn(async () => ({ warnings: [] as string[] }))
 const runPacker = jest.fn<(path: string, args: string[]) => Promise<PackerRun>>()
 const readBuiltAmis = jest.fn<() => BuiltAmis>()
-const tagAmis = jest.fn<(options: unknown) => Promise<RegionTagResult[]>>()
+const tagAmis = jest.fn<(options: { onResult?: (result: RegionTagResult) => void; [option: string]: unknown }) => Promise<RegionTagResult[]>>()
+/** tagAmis answering `results`, each told as it is known, as the stage tells them. */
+function tagsAnswer(results: RegionTagResult[]): void {
+  tagAmis.mockImplementation(async ({ onResult }) => {
+    for (const result of results) onResult?.(result)
+    return results
+  })
+}
 
 jest.unstable_mockModule('@actions/core', () => core)
 jest.unstable_mockModule('../src/install/index.js', () => ({ installPacker }))
@@ -113,7 +120,7 @@ beforeEach(() => {
   })) {
     inputs.set(name, value)
   }
-  tagAmis.mockResolvedValue([tagged('us-east-1'), tagged('eu-west-1')])
+  tagsAnswer([tagged('us-east-1'), tagged('eu-west-1')])
   readBuiltAmis.mockReturnValue(built(web))
 })
 afterEach(() => {
@@ -148,13 +155,13 @@ describe('the job', () => {
       'ami-ids': JSON.stringify({ 'us-east-1': 'ami-0aaa1', 'eu-west-1': 'ami-0bbb2' }),
       'run-uuid': 'run-1'
     })
-    expect(tagAmis).toHaveBeenCalledWith({ amis: web, tags: { Team: 'platform' }, tagSnapshots: true, deadlineMs: 90_000 })
+    expect(tagAmis).toHaveBeenCalledWith({ amis: web, tags: { Team: 'platform' }, tagSnapshots: true, deadlineMs: 90_000, onResult: expect.any(Function) })
     expect(lastSummary()).toContain('AMIs built and tagged')
   })
 
   it('tagging failed: the step fails, the AMIs stay in the outputs, the summary names the region', async () => {
     packerAnswers(packerRun(0), packerRun(0))
-    tagAmis.mockResolvedValue([tagged('us-east-1'), tagged('eu-west-1', 'Tagging in eu-west-1 failed: denied')])
+    tagsAnswer([tagged('us-east-1'), tagged('eu-west-1', 'Tagging in eu-west-1 failed: denied')])
 
     await run()
 
@@ -168,7 +175,7 @@ describe('the job', () => {
   it('build failed after some AMIs: those AMIs are output and tagged, then the step fails', async () => {
     packerAnswers(packerRun(0), packerRun(1, { errors: ["Build 'arm' errored: capacity"] }))
     readBuiltAmis.mockReturnValue(built(web.slice(0, 1)))
-    tagAmis.mockResolvedValue([tagged('us-east-1')])
+    tagsAnswer([tagged('us-east-1')])
 
     await run()
 

@@ -57,13 +57,17 @@ describe('keep-images', () => {
       { id: 'ami-0000000000000a00b', created: '2026-12-01T00:01:00.000Z', family: 'acme/images' }
     ])
     const builtNow = ['ami-0000000000000a00a', 'ami-0000000000000a00b']
+    const finished: RetentionResult[] = []
     const [result] = await retainImages({
       families: new Map([['acme/images', new Map([['us-east-1', builtNow]])]]),
       keep: 1,
       dryRun: false,
-      ec2For: () => ec2
+      ec2For: () => ec2,
+      onResult: (final) => finished.push(final)
     })
     expect(result.error).toBeUndefined()
+    // Told once, when final: what the stage returns.
+    expect(finished).toEqual([result])
     expect(result.images.map(({ amiId, action }) => [amiId, action])).toEqual([
       ['ami-0000000000000a00b', 'kept: newest'],
       ['ami-0000000000000a00a', 'kept: newest'],
@@ -188,6 +192,7 @@ describe('keep-images', () => {
     ])
     endpoint.faults.hang('DeleteSnapshot')
     const told: RetentionResult[] = []
+    const finished: RetentionResult[] = []
     const planned = [{ region: 'us-east-1', family: 'acme/images' }]
     // Never settles: the endpoint holds DeleteSnapshot until it closes.
     retainImages({
@@ -195,7 +200,8 @@ describe('keep-images', () => {
       keep: 1,
       dryRun: false,
       ec2For: () => ec2,
-      onProgress: (result) => told.push(result)
+      onProgress: (result) => told.push(result),
+      onResult: (result) => finished.push(result)
     }).catch(() => undefined)
     while (!endpoint.callsOf('DeleteSnapshot').some((call) => call.error === 'NoAnswer')) await new Promise((resolve) => setTimeout(resolve, 10))
     expect(imageIds(endpoint)).not.toContain('ami-0000000000000f001')
@@ -207,7 +213,9 @@ describe('keep-images', () => {
       'deregistered (ec2:DeleteSnapshot)'
     ])
     const summary: SummaryModel = { outcome: 'cancelled', template: 't.json', amis: [], problems: [], annotations: [], provenance: {} as SummaryModel['provenance'] }
-    const said = reportRetentionCutShort(planned, [told.at(-1) as RetentionResult], { keep: 1, dryRun: false }, 'cancelled', summary)
+    // Under way, not final: the log has not said it yet, and the cut-short report says it.
+    expect(finished).toEqual([])
+    const said = reportRetentionCutShort(planned, [told.at(-1) as RetentionResult], finished, { keep: 1, dryRun: false }, 'cancelled', summary)
     expect(said).toBe('deregistered ami-0000000000000f001 (us-east-1); snapshots of ami-0000000000000f001 (us-east-1) may be left')
     expect(summary.sections?.[0]).toContain(
       '| us-east-1 | acme/images | `ami-0000000000000f001` | 2025-01-01T00:00:00.000Z | deregistered; snapshots deleted: none; ' +

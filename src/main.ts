@@ -36,14 +36,15 @@ import type { SsmParameterResult } from './aws/ssm.js'
 import { reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
-import { reportLaunchTemplates, reportLaunchTemplatesCutShort } from './report/launch-templates.js'
-import { reportRetention, reportRetentionCutShort } from './report/retention.js'
+import { logLaunchTemplate, reportLaunchTemplates, reportLaunchTemplatesCutShort } from './report/launch-templates.js'
+import { logRetention, reportRetention, reportRetentionCutShort } from './report/retention.js'
 import { reportVariables } from './report/variables.js'
 import { reportUnseenReferences } from './report/references.js'
-import { reportSsmParameters, reportSsmParametersCutShort } from './report/ssm.js'
+import { logSsmParameter, reportSsmParameters, reportSsmParametersCutShort } from './report/ssm.js'
 import type { CutShort } from './report/cut-short.js'
 import {
   amiOutputs,
+  logRegionTagging,
   primaryBuildNote,
   primaryRegionNote,
   reportPlugins,
@@ -952,10 +953,19 @@ async function tagAll(
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
   const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
-  // Each stage's results are logged inside its group: after ::endgroup:: the group shows nothing.
+  // Each stage's results are logged inside its group, each region's as soon as it is known: after
+  // ::endgroup:: the group shows nothing, and a region that waits for EC2 must not hide the others.
+  const counts = { tagCount, tagSnapshots: inputs.tagSnapshots }
   return core.group('Tag AMIs and snapshots', async () => {
-    const results = await tagAmis({ amis, tags, tagSnapshots: inputs.tagSnapshots, comingKeys, deadlineMs: inputs.taggingTimeoutSeconds * 1000 })
-    return reportTagging(results, { tagCount, tagSnapshots: inputs.tagSnapshots }, summary)
+    const results = await tagAmis({
+      amis,
+      tags,
+      tagSnapshots: inputs.tagSnapshots,
+      comingKeys,
+      deadlineMs: inputs.taggingTimeoutSeconds * 1000,
+      onResult: (result) => logRegionTagging(result, counts)
+    })
+    return reportTagging(results, summary)
   })
 }
 
@@ -990,7 +1000,10 @@ async function launchTemplates(
       amiIdsByRegion: byRegion,
       makeDefault: inputs.launchTemplateDefault,
       builtBy: provenance.runUrl,
-      onResult: (result) => finished.push(result)
+      onResult: (result) => {
+        finished.push(result)
+        logLaunchTemplate(template, result)
+      }
     })
     return reportLaunchTemplates(template, results, summary)
   })
@@ -1006,8 +1019,12 @@ async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel)
     reportSsmParametersCutShort(name, byRegion, finished, cut, summary)
   )
   const { publishAmiIds } = await import('./aws/ssm.js')
+  const onResult = (result: SsmParameterResult): void => {
+    finished.push(result)
+    logSsmParameter(name, result)
+  }
   return core.group('SSM parameters', async () =>
-    reportSsmParameters(name, await publishAmiIds({ name, amiIdsByRegion: byRegion, onResult: (result) => finished.push(result) }), summary)
+    reportSsmParameters(name, await publishAmiIds({ name, amiIdsByRegion: byRegion, onResult }), summary)
   )
 }
 
@@ -1017,17 +1034,22 @@ async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel): Pr
   const options = { keep: inputs.keepImages, dryRun: inputs.retentionDryRun }
   const families = newAmisByFamily(amis, inputs)
   const planned = [...families].flatMap(([family, regions]) => [...regions.keys()].map((region) => ({ region, family })))
-  // Each family's latest state in each region, as the stage tells it.
+  // Each family's latest state in each region, as the stage tells it; those final, logged as they came.
   const progress = new Map<string, RetentionResult>()
+  const finished: RetentionResult[] = []
   entering(inputs, 'keep-images', 'retiring old AMIs', (cut) =>
-    reportRetentionCutShort(planned, [...progress.values()], options, cut, summary)
+    reportRetentionCutShort(planned, [...progress.values()], finished, options, cut, summary)
   )
   const { retainImages } = await import('./aws/retention.js')
   const onProgress = (result: RetentionResult): void => {
     progress.set(`${result.region}\n${result.family}`, result)
   }
+  const onResult = (result: RetentionResult): void => {
+    finished.push(result)
+    logRetention(result)
+  }
   return core.group(`Retention${options.dryRun ? ' (dry run)' : ''}`, async () =>
-    reportRetention(await retainImages({ ...options, families, onProgress }), options, summary)
+    reportRetention(await retainImages({ ...options, families, onProgress, onResult }), options, summary)
   )
 }
 

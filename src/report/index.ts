@@ -120,31 +120,30 @@ export interface SummaryModel {
 }
 
 /**
- * The log's account of tagging, region by region, and the summary's. Returns the regions where
- * tagging failed.
+ * The log's account of a region's tagging, as soon as it is known (tagAmis' onResult): with 16
+ * regions, the slowest can keep the stage waiting for minutes, and the log shows meanwhile which
+ * are done.
  */
-export function reportTagging(
-  results: RegionTagResult[],
-  options: { tagCount: number; tagSnapshots: boolean },
-  summary: SummaryModel
-): string[] {
-  summary.tagging = new Map<string, RegionTagging>(results.map((result) => [result.region, result]))
-  for (const result of results) for (const warning of result.warnings ?? []) annotate({ level: 'warning', message: warning })
-  const failed: string[] = []
-  for (const result of results) {
-    if (result.error !== undefined) {
-      annotate({ level: 'error', message: result.error, title: `Tagging in ${result.region}` })
-      summary.problems.push(result.error)
-      failed.push(result.region)
-    }
-    if (result.tagged) {
-      const amiIds = result.amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId))
-      const snapshotCount = new Set(amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? [])).size
-      const snapshots = options.tagSnapshots ? ` and ${snapshotCount} snapshot(s)` : ''
-      core.info(`${result.region}: tagged ${amiIds.join(', ')}${snapshots} with ${options.tagCount} tags.`)
-    }
+export function logRegionTagging(result: RegionTagResult, options: { tagCount: number; tagSnapshots: boolean }): void {
+  for (const warning of result.warnings ?? []) annotate({ level: 'warning', message: warning })
+  if (result.error !== undefined) annotate({ level: 'error', message: result.error, title: `Tagging in ${result.region}` })
+  if (result.tagged) {
+    const amiIds = result.amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId))
+    const snapshotCount = new Set(amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? [])).size
+    const snapshots = options.tagSnapshots ? ` and ${snapshotCount} snapshot(s)` : ''
+    core.info(`${result.region}: tagged ${amiIds.join(', ')}${snapshots} with ${options.tagCount} tags.`)
   }
-  return failed
+}
+
+/**
+ * The summary's account of tagging, region by region, in the order of `results` (each region is
+ * in the log already: logRegionTagging). Returns the regions where tagging failed.
+ */
+export function reportTagging(results: RegionTagResult[], summary: SummaryModel): string[] {
+  summary.tagging = new Map<string, RegionTagging>(results.map((result) => [result.region, result]))
+  const failed = results.filter((result) => result.error !== undefined)
+  summary.problems.push(...failed.map((result) => result.error as string))
+  return failed.map((result) => result.region)
 }
 
 const headline: Record<SummaryModel['outcome'], string> = {

@@ -11,7 +11,27 @@ function shown(template: LaunchTemplateRef): string {
   return template.id ?? template.name
 }
 
-/** Logs each region's result, sets the output, adds the summary's section; returns the failures. */
+/**
+ * Logs a region's result as soon as it is known (rollLaunchTemplates' onResult): with 16
+ * regions, the slowest can keep the stage waiting for minutes, and the log shows meanwhile
+ * which are done.
+ */
+export function logLaunchTemplate(template: LaunchTemplateRef, result: LaunchTemplateResult): void {
+  if (result.outcome === 'updated') {
+    const state = result.madeDefault ? 'now its default' : 'not made the default'
+    core.info(`${result.region}: launch template ${result.launchTemplateName} (${result.launchTemplateId}) version ${result.version} launches ${result.amiId}, ${state}.`)
+  } else if (result.outcome === 'missing') {
+    core.info(`${result.region}: there is no launch template ${shown(template)} in this region; nothing to update.`)
+  } else {
+    annotate({ level: 'error', message: result.error, title: `Launch template in ${result.region}` })
+  }
+}
+
+/**
+ * Sets the output and adds the summary's section, its regions in the order of `results`, and the
+ * failures to its problems; returns the failures. Each region's result is in the log already
+ * (logLaunchTemplate).
+ */
 export function reportLaunchTemplates(
   template: LaunchTemplateRef,
   results: LaunchTemplateResult[],
@@ -19,7 +39,7 @@ export function reportLaunchTemplates(
 ): string[] {
   const versions: Record<string, number> = {}
   const failures: string[] = []
-  const rows = results.map((result) => reportRegion(template, result, summary, versions, failures))
+  const rows = results.map((result) => regionRow(result, summary, versions, failures))
   setOutputs({ 'launch-template-versions': JSON.stringify(versions) })
   addSection(template, rows, summary)
   return failures
@@ -27,8 +47,9 @@ export function reportLaunchTemplates(
 
 /**
  * The same for a stage that a cancel or a crash cut short: the versions made so far are in the
- * output and the section, and the regions that had no result are said to be unknown (a version
- * may have been made there). Returns what was done, region by region, for the failure's message.
+ * output and the section (and each in the log as it came), and the regions that had no result are
+ * said, in the log too, to be unknown (a version may have been made there). Returns what was
+ * done, region by region, for the failure's message.
  */
 export function reportLaunchTemplatesCutShort(
   template: LaunchTemplateRef,
@@ -42,7 +63,7 @@ export function reportLaunchTemplatesCutShort(
   const { rows, unfinished } = regionRows(
     amiIdsByRegion,
     finished,
-    (result) => reportRegion(template, result, summary, versions, failures),
+    (result) => regionRow(result, summary, versions, failures),
     (region, amiId) => {
       const state = unanswered(cut, `a new version may or may not launch ${amiId}`)
       core.info(`${region}: launch template ${shown(template)}: ${state}.`)
@@ -59,24 +80,12 @@ export function reportLaunchTemplatesCutShort(
   ])
 }
 
-function reportRegion(
-  template: LaunchTemplateRef,
-  result: LaunchTemplateResult,
-  summary: SummaryModel,
-  versions: Record<string, number>,
-  failures: string[]
-): string {
+function regionRow(result: LaunchTemplateResult, summary: SummaryModel, versions: Record<string, number>, failures: string[]): string {
   if (result.outcome === 'updated') {
     versions[result.region] = result.version
-    const state = result.madeDefault ? 'now its default' : 'not made the default'
-    core.info(`${result.region}: launch template ${result.launchTemplateName} (${result.launchTemplateId}) version ${result.version} launches ${result.amiId}, ${state}.`)
     return `| ${result.region} | \`${result.amiId}\` | ${result.version} | ${result.madeDefault ? 'yes' : 'no'} |`
   }
-  if (result.outcome === 'missing') {
-    core.info(`${result.region}: there is no launch template ${shown(template)} in this region; nothing to update.`)
-    return `| ${result.region} | \`${result.amiId}\` | no such template in this region | — |`
-  }
-  annotate({ level: 'error', message: result.error, title: `Launch template in ${result.region}` })
+  if (result.outcome === 'missing') return `| ${result.region} | \`${result.amiId}\` | no such template in this region | — |`
   summary.problems.push(result.error)
   failures.push(result.error)
   return `| ${result.region} | \`${result.amiId}\` | failed: ${cell(result.error)} | — |`

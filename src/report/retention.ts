@@ -57,31 +57,43 @@ function cutShortFate(image: RetainedImage, snapshots: string, cut: CutShort): s
   )
 }
 
-function logResult(result: RetentionResult, failures: string[], cut?: CutShort): void {
-  if (result.error !== undefined) {
-    annotate({ level: 'error', message: result.error, title: `Retention in ${result.region}` })
-    failures.push(result.error)
-  }
+/**
+ * Logs what became of each AMI of a family in a region, as soon as that is final (retainImages'
+ * onResult): with 16 regions, the slowest can keep the stage waiting for minutes, and the log
+ * shows meanwhile which are done.
+ */
+export function logRetention(result: RetentionResult): void {
+  logResult(result)
+}
+
+/** `cut`: the run ended while the stage ran, and `result` is as far as it came. */
+function logResult(result: RetentionResult, cut?: CutShort): void {
+  if (result.error !== undefined) annotate({ level: 'error', message: result.error, title: `Retention in ${result.region}` })
   if (result.warning !== undefined) annotate({ level: 'warning', message: result.warning, title: `Retention in ${result.region}` })
   for (const image of result.images) {
-    const line = `${result.region}: ${image.amiId} (${result.family}, created ${image.created}): ${outcome(image, cut)}`
-    if (image.error === undefined) {
-      core.info(line)
-      continue
-    }
-    annotate({ level: 'error', message: `${result.region}: ${image.error}`, title: `Retention in ${result.region}` })
-    failures.push(`${result.region}: ${image.error}`)
+    if (image.error === undefined) core.info(`${result.region}: ${image.amiId} (${result.family}, created ${image.created}): ${outcome(image, cut)}`)
+    else annotate({ level: 'error', message: `${result.region}: ${image.error}`, title: `Retention in ${result.region}` })
   }
 }
 
-/** Logs every AMI's fate, sets `deregistered`, adds the summary's section; returns the failures. */
+/** The failures of a family's result in a region, as logResult annotates them. */
+function failuresOf(result: RetentionResult): string[] {
+  const failures = result.error !== undefined ? [result.error] : []
+  for (const image of result.images) if (image.error !== undefined) failures.push(`${result.region}: ${image.error}`)
+  return failures
+}
+
+/**
+ * Sets `deregistered` and adds the summary's section, in the order of `results`, and the failures
+ * to its problems; returns the failures. Each AMI's fate is in the log already (logRetention).
+ */
 export function reportRetention(
   results: RetentionResult[],
   options: { keep: number; dryRun: boolean },
   summary: SummaryModel
 ): string[] {
-  const failures: string[] = []
-  const rows = results.flatMap((result) => reportResult(result, failures))
+  const failures = results.flatMap(failuresOf)
+  const rows = results.flatMap((result) => resultRows(result))
   summary.problems.push(...failures)
   setOutputs({ deregistered: JSON.stringify(deregisteredIn(results)) })
   addSection(rows, options, summary)
@@ -91,12 +103,14 @@ export function reportRetention(
 /**
  * The same for a stage that a cancel or a crash cut short: each family in each region as far as
  * it came (`progress`, the latest the stage told of it), and those it had not yet sorted out,
- * where nothing was retired. `deregistered` names the AMIs deregistered so far. Returns what
- * was done, for the failure's message.
+ * where nothing was retired. Those `finished` are in the log already (logRetention); the others
+ * are logged now. `deregistered` names the AMIs deregistered so far. Returns what was done, for
+ * the failure's message.
  */
 export function reportRetentionCutShort(
   planned: Array<{ region: string; family: string }>,
   progress: RetentionResult[],
+  finished: RetentionResult[],
   options: { keep: number; dryRun: boolean },
   cut: CutShort,
   summary: SummaryModel
@@ -104,9 +118,20 @@ export function reportRetentionCutShort(
   const failures: string[] = []
   const notReached: string[] = []
   const rows = planned.flatMap(({ region, family }) => {
-    const result = progress.find((one) => one.region === region && one.family === family)
-    // A dry run changes nothing: what it told is all it would have.
-    if (result) return reportResult(result, failures, options.dryRun ? undefined : cut)
+    const of = (one: RetentionResult) => one.region === region && one.family === family
+    const done = finished.find(of)
+    if (done) {
+      failures.push(...failuresOf(done))
+      return resultRows(done)
+    }
+    const result = progress.find(of)
+    if (result) {
+      // A dry run changes nothing: what it told is all it would have.
+      const asFar = options.dryRun ? undefined : cut
+      logResult(result, asFar)
+      failures.push(...failuresOf(result))
+      return resultRows(result, asFar)
+    }
     notReached.push(region)
     const state = unanswered(cut, 'its AMIs were not yet sorted out, and nothing was retired')
     core.info(`${region}: ${family}: ${state}.`)
@@ -129,9 +154,8 @@ export function reportRetentionCutShort(
   return said.join('; ')
 }
 
-/** Logs a family's result in a region, and gives its rows; its failures are added to `failures`. */
-function reportResult(result: RetentionResult, failures: string[], cut?: CutShort): string[] {
-  logResult(result, failures, cut)
+/** A family's rows in a region: its whole failure or warning, if any, then each AMI's. */
+function resultRows(result: RetentionResult, cut?: CutShort): string[] {
   const rows: string[] = []
   const whole = result.error ?? result.warning
   if (whole !== undefined) rows.push(`| ${result.region} | ${cell(result.family)} | — | — | ${cell(whole)} |`)

@@ -5,18 +5,33 @@ import { annotate } from './annotation.js'
 import { cutShortHeading, inRegions, regionRows, regionsWith, unanswered, type CutShort } from './cut-short.js'
 import { cell, type SummaryModel } from './index.js'
 
-/** Logs each region's result and adds the summary's section; returns the failures. */
+/**
+ * Logs a region's result as soon as it is known (publishAmiIds' onResult): with 16 regions, the
+ * slowest can keep the stage waiting for minutes, and the log shows meanwhile which are done.
+ */
+export function logSsmParameter(name: string, result: SsmParameterResult): void {
+  if (result.outcome === 'published') {
+    core.info(`${result.region}: SSM parameter ${name} is ${result.amiId} (version ${result.version}).`)
+    return
+  }
+  annotate({ level: 'error', message: result.error, title: `SSM parameter in ${result.region}` })
+}
+
+/**
+ * Adds the summary's section, its regions in the order of `results`, and the failures to its
+ * problems; returns the failures. Each region's result is in the log already (logSsmParameter).
+ */
 export function reportSsmParameters(name: string, results: SsmParameterResult[], summary: SummaryModel): string[] {
   const failures: string[] = []
-  const rows = results.map((result) => reportRegion(name, result, summary, failures))
+  const rows = results.map((result) => regionRow(result, summary, failures))
   addSection(name, rows, summary)
   return failures
 }
 
 /**
- * The same for a stage that a cancel or a crash cut short: the regions that had a result, and
- * those that had none, whose parameter may or may not name the new AMI. Returns what was done,
- * region by region, for the failure's message.
+ * The same for a stage that a cancel or a crash cut short: the regions that had a result (each
+ * logged as it came), and those that had none, whose parameter may or may not name the new AMI,
+ * logged now. Returns what was done, region by region, for the failure's message.
  */
 export function reportSsmParametersCutShort(
   name: string,
@@ -29,7 +44,7 @@ export function reportSsmParametersCutShort(
   const { rows, unfinished } = regionRows(
     amiIdsByRegion,
     finished,
-    (result) => reportRegion(name, result, summary, failures),
+    (result) => regionRow(result, summary, failures),
     (region, amiId) => {
       const state = unanswered(cut, `the parameter may or may not name ${amiId}`)
       core.info(`${region}: SSM parameter ${name}: ${state}.`)
@@ -44,12 +59,8 @@ export function reportSsmParametersCutShort(
   ])
 }
 
-function reportRegion(name: string, result: SsmParameterResult, summary: SummaryModel, failures: string[]): string {
-  if (result.outcome === 'published') {
-    core.info(`${result.region}: SSM parameter ${name} is ${result.amiId} (version ${result.version}).`)
-    return `| ${result.region} | \`${result.amiId}\` | ${result.version} |`
-  }
-  annotate({ level: 'error', message: result.error, title: `SSM parameter in ${result.region}` })
+function regionRow(result: SsmParameterResult, summary: SummaryModel, failures: string[]): string {
+  if (result.outcome === 'published') return `| ${result.region} | \`${result.amiId}\` | ${result.version} |`
   summary.problems.push(result.error)
   failures.push(result.error)
   return `| ${result.region} | \`${result.amiId}\` | failed: ${cell(result.error)} |`
