@@ -1509,6 +1509,10 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       }
       expect(endpoint.tagsOf('us-west-2', amiIds['us-west-2']).SourceCommit).toBeUndefined()
       expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 3 AMI\(s\) exist and are in the outputs/)
+      // The summary says what the log said: the two regions' AMIs have their tags, the third not.
+      const row = (region: string) => result.summary.split('\n').find((line) => line.includes(`| ${region} |`)) ?? ''
+      for (const region of ['us-east-1', 'eu-west-1']) expect(row(region)).toMatch(/\| \d+ tags \|$/)
+      expect(row('us-west-2')).toMatch(/\| not tagged \|$/)
     })
 
     it('a cancel during ssm-parameter: the summary, the log and the failure name the regions whose parameter names the new AMI', async () => {

@@ -44,7 +44,7 @@ import { logSsmParameter, reportSsmParameters, reportSsmParametersCutShort } fro
 import type { CutShort } from './report/cut-short.js'
 import {
   amiOutputs,
-  logRegionTagging,
+  reportRegionTagging,
   primaryBuildNote,
   primaryRegionNote,
   reportPlugins,
@@ -963,7 +963,7 @@ async function tagAll(
       tagSnapshots: inputs.tagSnapshots,
       comingKeys,
       deadlineMs: inputs.taggingTimeoutSeconds * 1000,
-      onResult: (result) => logRegionTagging(result, counts)
+      onResult: (result) => reportRegionTagging(result, counts, summary)
     })
     return reportTagging(results, summary)
   })

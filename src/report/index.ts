@@ -120,11 +120,13 @@ export interface SummaryModel {
 }
 
 /**
- * The log's account of a region's tagging, as soon as it is known (tagAmis' onResult): with 16
- * regions, the slowest can keep the stage waiting for minutes, and the log shows meanwhile which
- * are done.
+ * A region's tagging, told as soon as it is known (tagAmis' onResult): with 16 regions, the
+ * slowest can keep the stage waiting for minutes, and the log shows meanwhile which are done. The
+ * summary learns it too, so that one written at a cancel says the same as the log.
  */
-export function logRegionTagging(result: RegionTagResult, options: { tagCount: number; tagSnapshots: boolean }): void {
+export function reportRegionTagging(result: RegionTagResult, options: { tagCount: number; tagSnapshots: boolean }, summary: SummaryModel): void {
+  summary.tagging ??= new Map<string, RegionTagging>()
+  summary.tagging.set(result.region, result)
   for (const warning of result.warnings ?? []) annotate({ level: 'warning', message: warning })
   if (result.error !== undefined) annotate({ level: 'error', message: result.error, title: `Tagging in ${result.region}` })
   if (result.tagged) {
@@ -137,7 +139,7 @@ export function logRegionTagging(result: RegionTagResult, options: { tagCount: n
 
 /**
  * The summary's account of tagging, region by region, in the order of `results` (each region is
- * in the log already: logRegionTagging). Returns the regions where tagging failed.
+ * in the log already: reportRegionTagging). Returns the regions where tagging failed.
  */
 export function reportTagging(results: RegionTagResult[], summary: SummaryModel): string[] {
   summary.tagging = new Map<string, RegionTagging>(results.map((result) => [result.region, result]))
