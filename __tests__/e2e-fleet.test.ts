@@ -815,6 +815,45 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
     expect(result.summary).toContain(`| us-west-2 | \`${amiIds['us-west-2']}\` | failed: SSM parameter web-ami in us-west-2: TimeoutError`)
   }, 120_000)
 
+  describe('the stages after tagging, when the build or tagging failed', () => {
+    const notRun = (why: string) => `launch-template and ssm-parameter and keep-images did not run: they run only ${why}.`
+
+    it('a region where tagging failed: none runs, and the failure and the summary say so', async () => {
+      await createTemplate('us-east-1', 'web')
+      // Only the action's CreateTags is refused: the demo template tags nothing itself here.
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      delete template.builders[0].tags
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: 'eu-west-1' })
+      const result = await run({ 'launch-template': 'web', 'ssm-parameter': '/images/web/latest', 'keep-images': '1' })
+      expect(result.exitCode).toBe(1)
+      expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual([...regions].sort())
+      expect(result.errors.at(-1)?.message).toBe(
+        `Tagging failed in eu-west-1; the AMIs exist and are in the outputs. ${notRun('once every AMI is tagged')}`
+      )
+      for (const region of regions) expect(endpoint.parameters(region)).toEqual({})
+      expect(endpoint.callsOf('CreateLaunchTemplateVersion')).toEqual([])
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+      expect(result.summary).toContain(notRun('once every AMI is tagged'))
+    })
+
+    it('a failed build that made some AMIs: none runs, and the failure and the summary say so', async () => {
+      withTwoBuilds(workspace)
+      // The first build copies its AMI to eu-west-1, and fails there; the second builds in us-east-1 only.
+      endpoint.faults.fail('CopyImage', { code: 'UnauthorizedOperation', region: 'eu-west-1' })
+      const result = await run({ 'ssm-parameter': '/images/web/latest' })
+      expect(result.exitCode).toBe(1)
+      expect(Object.keys(JSON.parse(result.outputs.builds))).toEqual(['api'])
+      expect(result.errors.at(-1)?.message).toBe(
+        'packer build failed (exit code 1), after building 1 AMI(s) that are in the outputs. ' +
+          'ssm-parameter did not run: it runs only after a successful build.'
+      )
+      for (const region of regions) expect(endpoint.parameters(region)).toEqual({})
+      expect(result.summary).toContain('ssm-parameter did not run: it runs only after a successful build.')
+    })
+  })
+
   describe('keep-images', () => {
     const family = 'acme/images/json/packer-template.json/amazon-ebs' // the repository, the template's path and the demo build's name
     const old = (n: number) => `ami-0000000000000a00${n}`

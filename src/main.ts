@@ -209,13 +209,32 @@ function soFar(stage: RollOutUnderWay, cut: CutShort): string | undefined {
  * on after it, and how to report what it has done so far.
  */
 function entering(inputs: Inputs, input: RollOutStage, doing: string, cutShort: (cut: CutShort) => string): void {
+  const on = rollOutStagesOn(inputs)
+  const after = rollOutOrder.slice(rollOutOrder.indexOf(input) + 1).filter((stage) => on.includes(stage))
+  if (summarySoFar) summarySoFar.stage = { input, doing, after, cutShort }
+}
+
+/** The stages after tagging that the inputs turn on, in the order rollOut runs them. */
+function rollOutStagesOn(inputs: Inputs): RollOutStage[] {
   const on: Record<RollOutStage, boolean> = {
     'launch-template': Boolean(inputs.launchTemplate),
     'ssm-parameter': Boolean(inputs.ssmParameter),
     'keep-images': inputs.keepImages > 0
   }
-  const after = rollOutOrder.slice(rollOutOrder.indexOf(input) + 1).filter((stage) => on[stage])
-  if (summarySoFar) summarySoFar.stage = { input, doing, after, cutShort }
+  return rollOutOrder.filter((stage) => on[stage])
+}
+
+/**
+ * Says, for the failure and in the summary, which stages after tagging a failed build or tagging
+ * left undone (`only`: when they would have run). Without it, a user reads that the AMIs are in
+ * the outputs and takes the SSM parameter or launch template to name them too.
+ */
+function notRolledOut(inputs: Inputs, only: string, summary: SummaryModel): string {
+  const stages = rollOutStagesOn(inputs)
+  if (stages.length === 0) return ''
+  const said = `${stages.join(' and ')} did not run: ${stages.length === 1 ? 'it runs' : 'they run'} only ${only}.`
+  summary.problems.push(said)
+  return ` ${said}`
 }
 
 /** The HCL2 template as read, once its sensitive values are masked: as soon as it is read. */
@@ -554,7 +573,8 @@ async function buildAndTag(
   if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary, built.amis)
   if (built.run.exitCode !== 0) {
     throw new Failure(
-      `packer build failed (exit code ${built.run.exitCode}), after building ${built.amis.length} AMI(s) that are in the outputs.`
+      `packer build failed (exit code ${built.run.exitCode}), after building ${built.amis.length} AMI(s) that are in the outputs.` +
+        notRolledOut(inputs, 'after a successful build', summary)
     )
   }
   return built.amis
@@ -670,7 +690,7 @@ async function tagReused(inputs: Inputs, amis: Ami[], tags: Record<string, strin
   const keys = Object.keys(tags).sort()
   if (keys.length === 0) return
   const failedRegions = await tagAll(inputs, amis, tags, summary)
-  if (failedRegions.length > 0) throw taggingFailed(failedRegions)
+  if (failedRegions.length > 0) throw taggingFailed(failedRegions, inputs, summary)
   summary.retagged = { tagCount: keys.length, snapshots: inputs.tagSnapshots }
   core.info(
     `Input tags applied to the reused AMIs${inputs.tagSnapshots ? ' and their snapshots' : ''} (${keys.join(', ')}): ` +
@@ -938,7 +958,7 @@ async function tag(
     summary.problems.push(result.error)
     if (!failedRegions.includes(result.region)) failedRegions.push(result.region)
   }
-  if (failedRegions.length > 0) throw taggingFailed(failedRegions)
+  if (failedRegions.length > 0) throw taggingFailed(failedRegions, inputs, summary)
 }
 
 /** Tags the AMIs, and their snapshots with tag-snapshots, in every region; the regions where that failed. */
@@ -975,8 +995,10 @@ function gotTheTags(summary: SummaryModel, ami: Ami): boolean {
   return tagging?.tagged === true && !tagging.amisNotTagged?.includes(ami.amiId)
 }
 
-function taggingFailed(regions: string[]): Failure {
-  return new Failure(`Tagging failed in ${regions.join(', ')}; the AMIs exist and are in the outputs.`)
+function taggingFailed(regions: string[], inputs: Inputs, summary: SummaryModel): Failure {
+  return new Failure(
+    `Tagging failed in ${regions.join(', ')}; the AMIs exist and are in the outputs.` + notRolledOut(inputs, 'once every AMI is tagged', summary)
+  )
 }
 
 /** Loaded only when launch-template is set: most runs never touch a launch template. */
