@@ -95,6 +95,9 @@ const cases: BadInput[] = [
   { name: 'a tags line with no key, its value a secret', inputs: { ...json, tags: `=${runnerSecret}` }, says: /^tags: a tag key must be 1 to 128 characters, found 0 in "=R7nnerKnows/, secret: { value: runnerSecret, runnerKnows: true } },
   { name: 'a tag value of 257 characters', inputs: { ...json, tags: `Notes=${'v'.repeat(257)}` }, says: /^tags: the value of "Notes" must be at most 256 characters, found 257/ },
   { name: '50 tags plus the provenance tags', inputs: { ...json, tags: Array.from({ length: 50 }, (_, i) => `Tag${i}=v`).join('\n') }, says: /^tags: EC2 allows at most 50 tags on an AMI or snapshot, found 61 \(50 from tags \+ 7 provenance tags \+ 4 of the action's own \(ImageFamily, BuildFingerprint, BuildSet, PackerBuild\)/ },
+  // A pull request's validate run, with the step's inputs, refuses what the build on merge would.
+  { name: 'tags that a build would take over 50, in a validate run', inputs: { ...json, command: 'validate', tags: Array.from({ length: 40 }, (_, i) => `Tag${i}=v`).join('\n') }, says: /^tags: EC2 allows at most 50 tags on an AMI or snapshot, found 51 \(40 from tags \+ 7 provenance tags \+ 4 of the action's own/ },
+  { name: "a tags entry of the action's own tag, in a validate run", inputs: { ...json, command: 'validate', tags: 'ImageFamily=web' }, says: /^tags: ImageFamily is the action's own tag, which keep-images goes by; set image-family: web instead/ },
   // Fingerprint: the patterns are checked; nothing is globbed for refused inputs
   { name: 'fingerprint-paths outside the workspace', inputs: { ...json, reuse: 'true', 'fingerprint-paths': '/**' }, says: /^fingerprint-paths: expected globs inside the workspace .*found "\/\*\*"/ },
   { name: 'a fingerprint-paths pattern the glob library refuses', inputs: { ...json, 'fingerprint-paths': 'scripts/\\.\\./x' }, says: /^fingerprint-paths: Invalid pattern .*Relative pathing '\.' and '\.\.' is not allowed/ },

@@ -54,7 +54,7 @@ describe('README.md', () => {
     const section = readme.slice(readme.indexOf('\n## Provenance tags\n'), readme.indexOf('\n## Recipes\n'))
     const sentence = /\nA `tags` entry with the same key [^\n]*(\n[^\n]+)*/.exec(section)?.[0] ?? ''
     const named = (keys: string[]) => keys.filter((key) => sentence.includes(`\`${key}\``)).sort()
-    const own = actionTagKeys({ command: 'build', provenanceTags: true, reuse: false, imageFamily: undefined })
+    const own = actionTagKeys({ provenanceTags: true, reuse: false, imageFamily: undefined })
     expect(named(own)).toEqual([...own].sort())
     expect(named(Object.values(provenanceTagKeys))).toEqual([])
   })

@@ -3,7 +3,6 @@
 // files, make up those inputs. Only the patterns are read here: the files are globbed and
 // hashed by ./fingerprint.ts, once the inputs are valid and the command is build.
 import { dirname, resolve } from 'node:path'
-import type { Command } from './packer.js'
 import { isDirectory, type InputReader } from './reader.js'
 import { imageFamilyTagKey, type RetentionInputs } from './retention.js'
 import type { TemplateFiles } from './template-files.js'
@@ -38,14 +37,15 @@ export function writesFingerprintTags(inputs: { provenanceTags: boolean; reuse: 
   return inputs.provenanceTags || inputs.reuse
 }
 
-type TaggingInputs = { command: Command; provenanceTags: boolean; reuse: boolean } & Pick<RetentionInputs, 'imageFamily'>
+type TaggingInputs = { provenanceTags: boolean; reuse: boolean } & Pick<RetentionInputs, 'imageFamily'>
 
 /**
  * The tags a build writes besides the user's and the provenance tags: the image family, and the
  * fingerprint tags with provenance-tags or reuse. They take the place of a user's tag of the same key.
+ * The same with command: validate, which tags nothing: a pull request's validate run with the
+ * step's inputs must refuse the tags that the build on merge would.
  */
 export function actionTagKeys(inputs: TaggingInputs): string[] {
-  if (inputs.command !== 'build') return []
   const family = inputs.provenanceTags || inputs.imageFamily !== undefined ? [imageFamilyTagKey] : []
   return [...family, ...(writesFingerprintTags(inputs) ? Object.values(reuseTagKeys) : [])]
 }
