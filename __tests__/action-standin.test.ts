@@ -572,10 +572,12 @@ describe('tagging through the AWS SDK', () => {
     expect(result.summary).toContain('run by hand by [@release-manager](https://github.com/release-manager)')
   })
 
-  it('tag-snapshots: false tags only the AMIs', async () => {
-    await runTagging({ 'tag-snapshots': 'false' })
+  it('tag-snapshots: false tags only the AMIs, and the summary says so', async () => {
+    const result = await runTagging({ 'tag-snapshots': 'false' })
     expect(endpoint.tagsOf('us-west-2', amiIds['us-west-2'])).toMatchObject({ Team: 'platform' })
     expect(endpoint.tagsOf('us-west-2', snapshotIds['us-west-2'])).toEqual({})
+    // The row names the snapshot: its Tags cell must not read as if the snapshot had them too.
+    expect(result.summary).toMatch(new RegExp(`\\| us-west-2 \\| .* \\| \`${snapshotIds['us-west-2']}\` \\| \\d+ tags, on the AMI only \\|`))
   })
 
   it('a denied CreateTags fails the step naming the region and permission; the AMI IDs are still in the outputs', async () => {

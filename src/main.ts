@@ -972,6 +972,7 @@ async function tagAll(
 ): Promise<string[]> {
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
+  summary.snapshotsTagged = inputs.tagSnapshots
   const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
   // Each stage's results are logged inside its group, each region's as soon as it is known: after
   // ::endgroup:: the group shows nothing, and a region that waits for EC2 must not hide the others.

@@ -100,6 +100,8 @@ export interface SummaryModel {
   /** Per region; absent while tagging has not run (or was not reached). */
   tagging?: Map<string, RegionTagging>
   tagCount?: number
+  /** false with tag-snapshots: false: the tags went on the AMIs, not on the snapshots the rows name. */
+  snapshotsTagged?: boolean
   /** By build: the tags of its own (ImageFamily, PackerBuild) its AMIs get besides the tagCount shared by all. */
   buildTagCounts?: Record<string, number>
   problems: string[]
@@ -232,7 +234,8 @@ function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, ami: 
   if (!tagging) return model.reusedFrom ? 'reused' : model.outcome === 'tagging' ? 'pending' : 'not tagged'
   if (!tagging.tagged || tagging.amisNotTagged?.includes(ami.amiId)) return `${model.reusedFrom ? 'reused; tags ' : ''}failed: ${cell(tagging.error ?? 'unknown error')}`
   if (model.reusedFrom) return `reused; ${model.tagCount ?? ''} input tags applied`
-  return model.tagCount === undefined ? 'tags' : `${model.tagCount + (model.buildTagCounts?.[ami.build] ?? 0)} tags`
+  const where = model.snapshotsTagged === false ? ', on the AMI only' : ''
+  return model.tagCount === undefined ? `tags${where}` : `${model.tagCount + (model.buildTagCounts?.[ami.build] ?? 0)} tags${where}`
 }
 
 /** After the reuse line: that input tags were applied to the reused AMIs. */
