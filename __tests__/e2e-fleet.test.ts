@@ -466,6 +466,22 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(endpoint.tagsOf('eu-west-1', amiIds['eu-west-1'])).toMatchObject({ Team: 'alpha' })
     })
 
+    it('a look-up that EC2 refuses builds, with a warning that says reuse did not look', async () => {
+      const first = await run({ reuse: 'true' })
+      expect(first.errors).toEqual([])
+      // After validate, which calls no AWS API, the home region's first DescribeImages is the look-up.
+      endpoint.faults.fail('DescribeImages', { code: 'UnauthorizedOperation', region: 'us-east-1', firstCalls: 1 })
+      const second = await run({ reuse: 'true' })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(2)
+      expect(second.warnings).toEqual([
+        expect.stringMatching(
+          /^reuse: looking for AMIs to reuse failed: UnauthorizedOperation — the credentials lack ec2:DescribeImages\..* Building instead, as when no earlier build is found\.$/s
+        )
+      ])
+    })
+
     it("builds again when one region's AMI of the set was deregistered", async () => {
       const first = await run({ reuse: 'true' })
       const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>

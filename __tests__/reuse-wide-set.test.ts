@@ -68,7 +68,10 @@ describe('looking for a set whose tag names no region', () => {
   it('is not complete when a region that could not be searched may hold the rest: the failure is the reason', async () => {
     await withSetIn(['us-east-1'])
     endpoint.faults.fail('DescribeImages', { code: 'UnauthorizedOperation', region: 'ap-south-1' })
-    expect(await lookup()).toEqual({ why: expect.stringMatching(/^looking for AMIs to reuse failed: UnauthorizedOperation — the credentials lack ec2:DescribeImages\./) })
+    expect(await lookup()).toEqual({
+      why: expect.stringMatching(/^looking for AMIs to reuse failed: UnauthorizedOperation — the credentials lack ec2:DescribeImages\./),
+      failed: true
+    })
   })
 
   it('says which permission is missing when the account’s regions cannot be listed', async () => {

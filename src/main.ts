@@ -652,8 +652,15 @@ async function reuse(
   // What the lookup found is told inside its group, so that the group shows it.
   const found = await core.group('Look for AMIs to reuse', async () => {
     const lookup = await findReusableSet({ fingerprint, homeRegion })
-    if (!lookup.found) {
+    if (!lookup.found && !lookup.failed) {
       core.info(`Building: ${lookup.why}.`)
+      return undefined
+    }
+    if (!lookup.found) {
+      // A look-up that fails builds, as one that finds nothing does; but each such run costs a
+      // whole build, so the user hears of it in a warning, not only in the group's log.
+      const why = lookup.why.endsWith('.') ? lookup.why : `${lookup.why}.`
+      annotate({ level: 'warning', message: `reuse: ${why} Building instead, as when no earlier build is found.`, title: 'Reuse' })
       return undefined
     }
     const reusedFrom = lookup.found.builtBy ?? `Packer run ${lookup.found.runUuid}`

@@ -39,7 +39,8 @@ export interface ReusableSet {
   snapshotsOf: Record<string, string[]>
 }
 
-export type ReuseLookup = { found: ReusableSet } | { found?: undefined; why: string }
+/** `failed`: the look-up failed (EC2 refused or did not answer it): whether a set is there is not known. */
+export type ReuseLookup = { found: ReusableSet } | { found?: undefined; why: string; failed?: boolean }
 
 const tagOf = (image: Image, key: string) => image.Tags?.find((tag) => tag.Key === key)?.Value
 
@@ -163,6 +164,6 @@ export async function findReusableSet(options: LookupOptions): Promise<ReuseLook
     }
     return { why }
   } catch (error) {
-    return { why: `looking for AMIs to reuse failed: ${describeAwsFailure(error, 'ec2:DescribeImages')}` }
+    return { why: `looking for AMIs to reuse failed: ${describeAwsFailure(error, 'ec2:DescribeImages')}`, failed: true }
   }
 }
