@@ -1081,6 +1081,27 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(endpoint.callsOf('DeregisterImage')).toEqual([])
     })
 
+    it('an image-family as long as a tag value may be (256 characters) tags every new AMI and retires by it', async () => {
+      const long = `acme/${'w'.repeat(251)}`
+      const older = (n: number) => `ami-0000000000000c00${n}`
+      const seed = (n: number) => ({
+        imageId: older(n),
+        snapshotId: `snap-0000000000000c00${n}`,
+        creationDate: `2025-0${n}-01T00:00:00.000Z`,
+        architecture: 'x86_64',
+        tags: { ImageFamily: long }
+      })
+      await seededEndpoint([seed(1), seed(2)])
+      const result = await run({ 'keep-images': '2', 'image-family': long })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      for (const region of regions) expect(endpoint.tagsOf(region, amiIds[region]).ImageFamily).toBe(long)
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'us-east-1', amiId: older(1) }])
+      // The default family's AMIs are another family's.
+      expect(imageIds('us-east-1')).toEqual(expect.arrayContaining([older(2), old(1), old(2), old(3), old(4)]))
+    })
+
     it('two builds are two families: each AMI is tagged with its own', async () => {
       withTwoBuilds(workspace)
       const result = await run({})

@@ -138,6 +138,14 @@ describe('keep-images, image-family, retention-dry-run', () => {
     ])
     expect((await read({ 'keep-images': '2', 'provenance-tags': 'false', 'image-family': 'web' })).keepImages).toBe(2)
   })
+
+  it('takes a family of up to 256 characters, as many as an EC2 tag value holds, counted as EC2 counts them', async () => {
+    for (const length of [255, 256]) expect((await read({ 'image-family': 'f'.repeat(length) })).imageFamily).toHaveLength(length)
+    // 256 characters outside the Basic Multilingual Plane: 512 UTF-16 code units, 256 to EC2.
+    expect((await read({ 'image-family': '🐧'.repeat(256) })).imageFamily).toBe('🐧'.repeat(256))
+    expect(await problems({ 'image-family': 'f'.repeat(257) })).toEqual(['image-family: expected at most 256 characters (it is a tag value), found 257'])
+    expect(await problems({ 'image-family': '🐧'.repeat(257) })).toEqual(['image-family: expected at most 256 characters (it is a tag value), found 257'])
+  })
 })
 
 describe('familyTagging', () => {

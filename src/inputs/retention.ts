@@ -3,7 +3,7 @@
 // writes itself, so that an AMI made by hand or by another pipeline is never in scope.
 import { relative, resolve, sep } from 'node:path'
 import type { InputReader } from './reader.js'
-import { maxTagValueLength } from './tags.js'
+import { maxTagValueLength, tagTextLength } from './tags.js'
 
 /** The tag that names an AMI's image family. */
 export const imageFamilyTagKey = 'ImageFamily'
@@ -33,8 +33,11 @@ export function readRetentionInputs(reader: InputReader, provenanceTags: boolean
     keepImages = 0
   }
   const imageFamily = reader.text('image-family') || undefined
-  if (imageFamily !== undefined && imageFamily.length > maxTagValueLength - 1) {
-    reader.problem(`image-family: expected at most ${maxTagValueLength - 1} characters (it is a tag value), found ${imageFamily.length}`)
+  // The family goes nowhere but the ImageFamily tag and the DescribeImages filter on it, which
+  // takes any value a tag may hold.
+  const familyLength = imageFamily === undefined ? 0 : tagTextLength(imageFamily)
+  if (familyLength > maxTagValueLength) {
+    reader.problem(`image-family: expected at most ${maxTagValueLength} characters (it is a tag value), found ${familyLength}`)
   }
   if (keepImages > 0 && imageFamily === undefined && !provenanceTags) {
     reader.problem(

@@ -8,6 +8,11 @@ export const maxTagsPerResource = 50
 export const maxTagKeyLength = 128
 export const maxTagValueLength = 256
 
+/** A key's or a value's length as EC2 counts it: Unicode characters, not UTF-16 code units. */
+export function tagTextLength(text: string): number {
+  return [...text].length
+}
+
 /**
  * Characters of a tag key: those AWS documents as allowed across its services (letters,
  * numbers and spaces in UTF-8, and + - = . _ : / @). EC2 itself accepts more, but a key
@@ -77,9 +82,8 @@ export function parseTagLines(lines: string[]): { tags: Record<string, string>; 
 
 /** What is wrong with one tag under EC2's rules, or undefined. */
 export function tagProblem(key: string, value: string, line: string): string | undefined {
-  // EC2 counts Unicode characters, not UTF-16 code units.
-  const keyLength = [...key].length
-  const valueLength = [...value].length
+  const keyLength = tagTextLength(key)
+  const valueLength = tagTextLength(value)
   if (keyLength === 0 || keyLength > maxTagKeyLength) {
     // The line whole: a secret in its value that the runner knows is masked only when it shows whole.
     return `tags: a tag key must be 1 to ${maxTagKeyLength} characters, found ${keyLength} in "${line}"`
