@@ -217,12 +217,42 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(result.stdout).toContain(note)
       expect(renderedText(result.summary)).toContain(note)
 
-      // only takes the name the build block gives, which Packer 1.6.6's inspect does not list.
+      // only takes the name the build block gives, which Packer 1.6.6's inspect does not list:
+      // checked against the template's own names for the builds.
       const noble = await run(workspace, { template: '.', only: 'amazon-ebs.noble', variables: 'suffix=-only' })
       expect(noble.errors).toEqual([])
       expect(noble.exitCode).toBe(0)
       expect(Object.keys(JSON.parse(noble.outputs.builds))).toEqual(['amazon-ebs.noble'])
-      if (version === '1.6.6') expect(noble.stdout).toContain('only/except are left to Packer: Packer 1.6.6 lists a build that a build block names')
+      expect(noble.stdout).not.toContain('only/except are left to Packer')
+    })
+
+    it("HCL2: only/except naming the source block a build block renames are refused before anything is built, naming the builds", async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-named-sources'))
+      const howNamed = 'HCL2 builds are named SOURCE_TYPE.SOURCE_NAME, with BUILD. in front for a named build block'
+      const calls = endpoint.calls.length
+      const excepted = await run(workspace, { template: '.', except: 'amazon-ebs.ubuntu' })
+      expect(excepted.exitCode).toBe(1)
+      expect(excepted.errors.map((error) => error.message)).toEqual([
+        `except: "amazon-ebs.ubuntu" matches none of the template's builds (amazon-ebs.noble, amazon-ebs.jammy) nor its post-processors (manifest); ${howNamed}`
+      ])
+      const only = await run(workspace, { template: '.', only: 'amazon-ebs.ubuntu' })
+      expect(only.exitCode).toBe(1)
+      expect(only.errors.map((error) => error.message)).toEqual([
+        `only: "amazon-ebs.ubuntu" matches none of the template's builds (amazon-ebs.noble, amazon-ebs.jammy); ${howNamed}`
+      ])
+      expect(endpoint.calls.length).toBe(calls)
+
+      // A build block of its own name puts it in front, as Packer 1.6.6 does too.
+      const template = join(workspace, 'image.pkr.hcl')
+      writeFileSync(template, readFileSync(template, 'utf8').replace('build {\n', 'build {\n  name = "release"\n'))
+      const bare = await run(workspace, { template: '.', except: 'amazon-ebs.noble' })
+      expect(bare.errors.map((error) => error.message)).toEqual([
+        `except: "amazon-ebs.noble" matches none of the template's builds (release.amazon-ebs.noble, release.amazon-ebs.jammy) nor its post-processors (manifest); ${howNamed}`
+      ])
+      const result = await run(workspace, { template: '.', except: 'release.amazon-ebs.noble', variables: 'suffix=-except' })
+      expect(result.errors).toEqual([])
+      expect(Object.keys(JSON.parse(result.outputs.builds))).toEqual(['release.amazon-ebs.jammy'])
+      expect(result.stdout).not.toContain('only/except are left to Packer')
     })
 
     it('HCL2: only takes the name a build block gives its source though the parser cannot read that file, as Packer builds it', async () => {

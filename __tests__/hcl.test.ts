@@ -10,6 +10,7 @@ import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
 import { buildVariableProblems } from '../src/inputs/build-variables.js'
 import {
   hclBuildCount,
+  hclBuildNames,
   hclBuildVariableUses,
   hclNamesMayHoldComma,
   hclRenamesSources,
@@ -586,6 +587,37 @@ describe('hclBuildCount', () => {
     }
   })
 
+  it("names each build as Packer builds it: TYPE.NAME, under the name a source block gives, with a named block's name in front", async () => {
+    const files = await parsed({
+      'a.pkr.hcl': `build {
+  name    = "web"
+  sources = ["source.amazon-ebs.a", source.amazon-ebs.b]
+  source "amazon-ebs.c" {
+    name = "c1"
+  }
+  source "source.amazon-ebs.c" {
+    ami_name = "x"
+  }
+}
+`,
+      'b.pkr.json': JSON.stringify({ build: { sources: ['source.null.d'] } })
+    })
+    expect(hclBuildNames(files)).toEqual(['web.amazon-ebs.a', 'web.amazon-ebs.b', 'web.amazon-ebs.c1', 'web.amazon-ebs.c', 'null.d'])
+    expect(hclBuildNames(await parsed({ 'vars.pkr.hcl': 'variable "x" {}\n' }))).toEqual(['web.amazon-ebs.a', 'web.amazon-ebs.b', 'web.amazon-ebs.c1', 'web.amazon-ebs.c', 'null.d'])
+  })
+
+  it('knows no names where one is made by an expression: only Packer knows those builds', async () => {
+    for (const text of [
+      'build {\n  name = "${var.env}"\n  sources = ["source.amazon-ebs.a"]\n}\n',
+      'build {\n  source "amazon-ebs.a" {\n    name = "${var.name}"\n  }\n}\n',
+      'build {\n  source "amazon-ebs.a" {\n    name = var.name\n  }\n}\n',
+      'build {\n  sources = "source.amazon-ebs.a"\n}\n'
+    ]) {
+      expect([text, hclBuildNames(await parsed({ 'one.pkr.hcl': text }))]).toEqual([text, undefined])
+      rmSync(join(directory, 'one.pkr.hcl'))
+    }
+  })
+
   it('counts one for a single source, and none without a build block', async () => {
     expect(hclBuildCount(await parsed({ 'one.pkr.hcl': 'build {\n  sources = ["source.amazon-ebs.a"]\n}\n' }))).toBe(1)
     rmSync(join(directory, 'one.pkr.hcl'))
@@ -642,6 +674,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       sensitiveUnknown: [],
       buildCount: 0,
       renamesSources: false,
+      buildNames: [],
       namesMayHoldComma: false,
       postProcessorNames: ['manifest'],
       otherManifestOutputs: [],

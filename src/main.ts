@@ -336,14 +336,16 @@ function listBuilds(
 
 /**
  * Throws, saying why, where packer inspect's list would not name the builds as Packer builds
- * them (Packer before 1.7 and a build block that names a build of its own).
+ * them (Packer before 1.7 and a build block that names a build of its own). only/except are then
+ * checked against the template's own names for the builds, where it tells them all.
  */
 async function checkListNamesBuilds(packerVersion: string, template: HclTemplate, selects: boolean): Promise<void> {
   if (!template.renamesSources) return
   const { listNamesBuilds } = await import('./inputs/hcl-build-selection.js')
   if (listNamesBuilds(packerVersion, true)) return
+  const leftToPacker = selects && template.buildNames === undefined
   throw new Error(
-    `${selects ? 'only/except are left to Packer: ' : ''}Packer ${packerVersion} lists a build that a build block names ` +
+    `${leftToPacker ? 'only/except are left to Packer: ' : ''}Packer ${packerVersion} lists a build that a build block names ` +
       "(source \"TYPE.NAME\" { name = … }) by its source block's name, not by the name it builds it under"
   )
 }
@@ -360,23 +362,25 @@ async function listedBuilds(buildNames: BuildNames, cancellation: Cancellation, 
 
 /**
  * only/except checked against an HCL2 template's builds, before anything is validated or built;
- * left to Packer when there is no list of them (listBuilds says why).
+ * left to Packer when no one knows them all (listBuilds and selectableBuilds say why).
  */
 async function checkBuildSelection(
   inputs: Inputs,
+  packerVersion: string,
   buildNames: BuildNames,
   template: Promise<HclTemplate> | undefined,
   cancellation: Cancellation,
   summary: SummaryModel
 ): Promise<void> {
   if (inputs.templateKind !== 'hcl' || (inputs.only.length === 0 && inputs.except.length === 0)) return
-  const names = await listedBuilds(buildNames, cancellation, summary)
-  if (names.length === 0) return
+  const listed = await listedBuilds(buildNames, cancellation, summary)
   // The glob matcher loads only for a template whose builds only/except select among.
-  const { checkHclBuildSelection } = await import('./inputs/hcl-build-selection.js')
+  const { checkHclBuildSelection, selectableBuilds } = await import('./inputs/hcl-build-selection.js')
   // A template that could not be read has no post-processors to match: Packer decides.
-  const postProcessors = (await template?.catch(() => undefined))?.postProcessorNames
-  const problems = checkHclBuildSelection(inputs, names, postProcessors)
+  const read = await template?.catch(() => undefined)
+  const names = selectableBuilds(packerVersion, listed, read)
+  if (names.length === 0) return
+  const problems = checkHclBuildSelection(inputs, names, read?.postProcessorNames)
   if (problems.length > 0) throw new Error(problems.join('\n'))
 }
 
@@ -445,7 +449,7 @@ async function job(
   summarySoFar = { model: summary, write: given.summary }
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   try {
-    await checkBuildSelection(withProvenance, buildNames, template, cancellation, summary)
+    await checkBuildSelection(withProvenance, packer.version, buildNames, template, cancellation, summary)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
     const validating = validate(withProvenance, packerStep, summary)
     validating.catch(() => undefined)

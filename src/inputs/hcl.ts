@@ -285,6 +285,40 @@ export function hclBuildCount(files: HclBody[]): number | undefined {
   return count
 }
 
+/**
+ * The builds' names as Packer builds them: `TYPE.NAME` for each source a build block lists in
+ * `sources` or sets more of in a `source` block (under the `name` one gives), with `BUILD.` in
+ * front for a block named BUILD. Undefined when a name is made by an expression or a source is
+ * not named as TYPE.NAME: only Packer knows those builds.
+ */
+export function hclBuildNames(files: HclBody[]): string[] | undefined {
+  const literal = (name: unknown) => typeof name === 'string' && !/[$%]\{/.test(name)
+  const names: string[] = []
+  for (const build of files.flatMap((file) => bodies(file.build))) {
+    if (build.name !== undefined && !literal(build.name)) return undefined
+    if (build.sources !== undefined && !Array.isArray(build.sources)) return undefined
+    const prefix = build.name === undefined || build.name === '' ? '' : `${build.name as string}.`
+    for (const entry of (build.sources ?? []) as unknown[]) {
+      // The parser gives a reference written bare (source.amazon-ebs.web) as `${…}`.
+      const match = typeof entry === 'string' ? /^(?:\$\{)?source\.([^.]+)\.([^.}]+)\}?$/.exec(entry) : null
+      if (match === null) return undefined
+      names.push(`${prefix}${match[1]}.${match[2]}`)
+    }
+    for (const [label, definitions] of labelled(build.source)) {
+      // Packer takes `source "TYPE.NAME"` and `source "source.TYPE.NAME"` alike.
+      const parts = label.split('.')
+      if (parts.length < 2 || parts.length > 3) return undefined
+      const [type, name] = parts.slice(-2)
+      for (const definition of definitions) {
+        const given = definition.name === undefined || definition.name === '' ? name : definition.name
+        if (!literal(given)) return undefined
+        names.push(`${prefix}${type}.${given as string}`)
+      }
+    }
+  }
+  return names
+}
+
 /** The names build blocks give their builds, as written: each block's `name`, and each source's (`source "TYPE.NAME" { name = … }`). */
 function buildNamesWritten(files: HclBody[]): { blocks: unknown[]; sources: unknown[] } {
   const builds = files.flatMap((file) => bodies(file.build))
@@ -793,6 +827,11 @@ export interface HclTemplate {
    * file the parser could not read, which Packer may read and build.
    */
   renamesSources: boolean
+  /**
+   * The builds' names as Packer builds them (hclBuildNames), when every file was read; only
+   * they name a renamed source's build where Packer before 1.7 lists it by its source block.
+   */
+  buildNames?: string[]
   /** A build's name may hold a comma (hclNamesMayHoldComma): only packer inspect tells it. */
   namesMayHoldComma: boolean
   /** Files the parser could not read, and where: their sensitive variables are unknown. */
@@ -902,6 +941,7 @@ export async function readHclTemplate(
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: allRead ? hclBuildCount(files) : undefined,
     renamesSources: !allRead || hclRenamesSources(files),
+    buildNames: allRead ? hclBuildNames(files) : undefined,
     namesMayHoldComma: hclNamesMayHoldComma(files),
     postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
     references: await hclTemplateReferences(read, scope, request.workingDirectory),
