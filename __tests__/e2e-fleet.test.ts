@@ -617,6 +617,28 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(extraPermissions()).toEqual(readmeInputPermissions('launch-template'))
     })
 
+    it('warns, naming the input and its value, when the template is in none of the regions', async () => {
+      // A typo: the template is web-servers, and the input names web-server.
+      await createTemplate('us-east-1', 'web-servers')
+
+      const result = await run({ 'launch-template': 'web-server' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({})
+      const missing =
+        'launch-template: there is no launch template web-server in any region the AMIs were built in ' +
+        '(eu-west-1, us-east-1, us-west-2), so no version was made. Check the name or ID.'
+      expect(result.warnings).toContain(missing)
+      expect(parseCommands(result.stdout, 'warning').find((warning) => warning.message === missing)?.properties).toEqual({
+        title: 'Launch template'
+      })
+      expect(result.summary).toContain(
+        '| us-west-2 | `' + JSON.parse(result.outputs['ami-ids'])['us-west-2'] + '` | no such template in this region | — |\n\n' +
+          'No region the AMIs were built in has this launch template, so no version was made. Check the name or ID.'
+      )
+      expect(endpoint.launchTemplates('us-east-1')[0]).toMatchObject({ launchTemplateName: 'web-servers', defaultVersion: 1 })
+    })
+
     it('by ID, with launch-template-default: false: a new version that is not the default', async () => {
       const id = await createTemplate('eu-west-1', 'web')
       const result = await run({ 'launch-template': id, 'launch-template-default': 'false' })

@@ -41,8 +41,27 @@ export function reportLaunchTemplates(
   const failures: string[] = []
   const rows = results.map((result) => regionRow(result, summary, versions, failures))
   setOutputs({ 'launch-template-versions': JSON.stringify(versions) })
-  addSection(template, rows, summary)
+  const nowhere = missingEverywhere(template, results)
+  if (nowhere) annotate({ level: 'warning', message: nowhere, title: 'Launch template' })
+  // The section's heading names the template, as code: its name may hold Markdown's _ or ( ).
+  addSection(template, nowhere ? [...rows, '', nowhereInSummary] : rows, summary)
   return failures
+}
+
+/** The summary's line for missingEverywhere, under the section's heading that names the template. */
+const nowhereInSummary = 'No region the AMIs were built in has this launch template, so no version was made. Check the name or ID.'
+
+/**
+ * When no region the AMIs were built in has the template. One region without it is how a
+ * template rolled out to some regions only is meant to be used; none at all is almost surely a
+ * name or ID mistyped, which would otherwise leave the step green with nothing rolled out. A
+ * warning, not a failure: the AMIs are built and tagged either way, and a first run may come
+ * before the template is made (from the AMI the run builds).
+ */
+function missingEverywhere(template: LaunchTemplateRef, results: LaunchTemplateResult[]): string | undefined {
+  if (results.length === 0 || results.some((result) => result.outcome !== 'missing')) return undefined
+  const regions = results.map((result) => result.region).join(', ')
+  return `launch-template: there is no launch template ${shown(template)} in any region the AMIs were built in (${regions}), so no version was made. Check the name or ID.`
 }
 
 /**
