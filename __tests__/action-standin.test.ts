@@ -120,6 +120,14 @@ describe('a build', () => {
     expect(result.summary).toContain('ami-0ccc3')
   })
 
+  it('with nothing to tag, the summary says the snapshots were not looked up, not that they are not yet known', async () => {
+    const result = await run({ tags: '' }, { STANDIN_AMIS: JSON.stringify(threeRegions) })
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain('No tags to add (tags is empty and provenance-tags is false).')
+    expect(result.summary).toContain('| us-west-2 | [`ami-0bbb2`](https://us-west-2.console.aws.amazon.com/ec2/home?region=us-west-2#ImageDetails:imageId=ami-0bbb2) | not looked up | not tagged |')
+    expect(result.summary).not.toContain('not yet known')
+  })
+
   it('fails with a reason when a successful build made no AMI', async () => {
     const result = await run({}, { STANDIN_AMIS: '[]' })
     expect(result.exitCode).toBe(1)

@@ -204,7 +204,7 @@ export function renderSummary(model: SummaryModel): string {
     for (const ami of amis) {
       const tagging = model.tagging?.get(ami.region)
       const snapshotsOf = tagging?.snapshotsOf ?? (model.reusedFrom ? (model.reusedSnapshots ?? {}) : undefined)
-      const snapshots = snapshotsOf ? (snapshotsOf[ami.amiId] ?? []).map((id) => `\`${id}\``).join(', ') || '—' : 'not yet known'
+      const snapshots = snapshotsOf ? (snapshotsOf[ami.amiId] ?? []).map((id) => `\`${id}\``).join(', ') || '—' : snapshotsUnknown(model)
       lines.push(
         `| ${ami.region} | [\`${ami.amiId}\`](${consoleUrl(ami.region, ami.amiId)}) | ${snapshots} | ${tagsCell(model, tagging, ami)} |`
       )
@@ -227,6 +227,16 @@ export function renderSummary(model: SummaryModel): string {
     lines.push('#### Problems', '', `${fence}text`, ...problems, fence, '')
   }
   return lines.join('\n')
+}
+
+/**
+ * What the Snapshots column says of an AMI whose snapshots tagging did not list: still to come
+ * while it tags; at the end, none were looked up when there was nothing to tag (tagging alone
+ * asks EC2 for them), else its region had not answered when the run ended.
+ */
+function snapshotsUnknown(model: SummaryModel): string {
+  if (model.outcome === 'tagging') return 'not yet known'
+  return model.tagCount ? 'not known' : 'not looked up'
 }
 
 /** What the Tags column says of an AMI whose region's tagging stands at `tagging`. */
