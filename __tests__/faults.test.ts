@@ -730,6 +730,33 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       }
     })
 
+    it('with summary: false, the post step names the AMIs of the builds that finished in a warning only, and writes no summary', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      withTwoBuilds(workspace)
+      const marker = join(workspace, 'provisioning')
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      let packerPid = 0
+      const onStart: RunActionOptions['onStart'] = (child, stdoutSoFar) => {
+        void until(() => stdoutSoFar().includes("Build 'web' finished") && existsSync(marker), 'web to finish while api provisions').then(() => {
+          packerPid = childrenOf(child.pid as number)[0]
+          child.kill('SIGKILL')
+        })
+      }
+      const main = await runAction(options({ summary: 'false' }, { onStart }))
+      try {
+        expect(main.exitCode).toBeNull()
+        const post = await runPostStep(main, options({ summary: 'false' }))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings.filter((text) => text.startsWith('The main step ended before it set its outputs'))).toHaveLength(1)
+        expect(post.summary).toBe('')
+      } finally {
+        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+      }
+    })
+
     it("the main step killed after a build with copies finished: the post step names each of its AMIs, from the manifest", async () => {
       endpoint = await startEc2Endpoint({ regions })
       // web copies its AMI to the other regions and finishes; api provisions until the kill.

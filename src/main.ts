@@ -848,7 +848,7 @@ async function build(
   }
   const leftovers = tellThePostStep(
     inputs.awsRegion,
-    inputs.onError === 'abort',
+    { keep: inputs.onError === 'abort', summary: inputs.summary },
     { buildNames: inputs.buildNames, chrootBuilds: inputs.chrootBuilds },
     manifests.map((path, index) => ({ path, runBefore: runsBefore[index] }))
   )
@@ -1111,7 +1111,7 @@ function killedProblem(signal: NodeJS.Signals, keep: boolean, { images, snapshot
  */
 function tellThePostStep(
   homeRegion: string | undefined,
-  keep: boolean,
+  { keep, summary }: { keep: boolean; summary: boolean },
   template: ConstructorParameters<typeof RunRecord>[1],
   manifests: ManifestBefore[]
 ): { record: RunRecord; packerStarted: (pid: number) => void; packerEnded: (run: PackerRun) => void; amisMade: (amis: Ami[]) => void } {
@@ -1120,6 +1120,9 @@ function tellThePostStep(
     resources: noTemporaryResources(),
     packer: 'running',
     keep,
+    // With summary: false, the post step writes no summary of its own either: the inputs are
+    // checked in the main step only, which tells it so.
+    ...(summary ? {} : { summary: false }),
     manifests
   }
   const save = (): void => core.saveState(LEFTOVERS_STATE, JSON.stringify(state))

@@ -18,6 +18,8 @@ export interface LeftoverState {
   packer: PackerEnd
   /** on-error: abort: the user asked for what a failed build made to be left for debugging. */
   keep?: boolean
+  /** false with summary: false: the user asked for no job summary, the post step's included. */
+  summary?: boolean
   /**
    * Packer's process ID, which is its process group's: if the main step is killed while Packer
    * runs (`running`), Packer, in a group of its own, outlives it, and the post step stops it.
@@ -74,7 +76,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
   const strings = (list: unknown): string[] =>
     Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
   if (typeof value !== 'object' || value === null) return undefined
-  const { regions, resources, packer, keep, packerPid, packerStarted, amis, finished, manifests } = value as Record<string, unknown>
+  const { regions, resources, packer, keep, summary, packerPid, packerStarted, amis, finished, manifests } = value as Record<string, unknown>
   if (!packerEnds.includes(packer)) return undefined
   const found = (typeof resources === 'object' && resources !== null ? resources : {}) as Record<string, unknown>
   return {
@@ -92,6 +94,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
     },
     packer: packer as PackerEnd,
     keep: keep === true,
+    ...(summary === false ? { summary: false } : {}),
     ...(Number.isSafeInteger(packerPid) && (packerPid as number) > 1 ? { packerPid: packerPid as number } : {}),
     ...(typeof packerStarted === 'string' && !Number.isNaN(Date.parse(packerStarted)) ? { packerStarted } : {}),
     ...(Array.isArray(amis) ? { amis: strings(amis) } : {}),

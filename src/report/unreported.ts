@@ -71,12 +71,13 @@ export function renderUnreported(builds: UnreportedBuild[]): string {
 
 /**
  * Names the AMIs of the builds that finished before the main step was killed, every region of
- * each when the manifest the build wrote lists them: in a warning, and in the post step's summary.
+ * each when the manifest the build wrote lists them: in a warning, and in the post step's summary
+ * unless the user asked for none (summary: false; the warning says it all).
  */
 export async function reportUnreportedAmis(state: LeftoverState): Promise<void> {
   const builds = unreportedBuilds(state, amisWritten(state.manifests ?? []))
   const warning = unreportedWarning(builds)
   if (warning === undefined) return
   annotate({ level: 'warning', message: warning, title: 'AMIs not in the outputs' })
-  await writeSummaryText(renderUnreported(builds))
+  if (state.summary !== false) await writeSummaryText(renderUnreported(builds))
 }
