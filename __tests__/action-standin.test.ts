@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readCalls, standInDirectory } from '../test-support/packer-stand-in/index.js'
 import { SELF_ACCOUNT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { asTheRunnerShowsIt, runAction, type ActionRun } from './support/action-process.js'
+import { asTheRunnerShowsIt, parseCommands, runAction, type ActionRun } from './support/action-process.js'
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
 
 const template = {
@@ -126,6 +126,44 @@ describe('a build', () => {
     expect(result.stdout).toContain('No tags to add (tags is empty and provenance-tags is false).')
     expect(result.summary).toContain('| us-west-2 | [`ami-0bbb2`](https://us-west-2.console.aws.amazon.com/ec2/home?region=us-west-2#ImageDetails:imageId=ami-0bbb2) | not looked up | not tagged |')
     expect(result.summary).not.toContain('not yet known')
+  })
+
+  describe('ami-id when the first build in the template\'s order made no AMI', () => {
+    const firstMadeNone = (first: string) =>
+      writeFileSync(
+        join(workspace, 'packer-template.json'),
+        JSON.stringify({ ...template, builders: [{ type: 'amazon-ebs', name: first }, { type: 'amazon-ebs', name: 'web' }] })
+      )
+
+    it('the first build failed: a warning says ami-id is the next build\'s, and why', async () => {
+      firstMadeNone('failing')
+      const result = await run({}, { STANDIN_AMIS: JSON.stringify(threeRegions), STANDIN_FAIL: 'build' })
+      expect(result.exitCode).toBe(1)
+      expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+      const note =
+        "ami-id and ami-ids are build web's: build failing, before it in the template's order, made no AMI, and packer build failed. " +
+        'Output builds has every build that made AMIs.'
+      expect(result.warnings).toContain(note)
+      expect(result.summary).toContain(note)
+    })
+
+    it('a successful build whose first build makes no AMI: a notice says so', async () => {
+      firstMadeNone('volume')
+      const result = await run({}, { STANDIN_AMIS: JSON.stringify(threeRegions) })
+      expect(result.exitCode).toBe(0)
+      expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+      expect(result.warnings).toEqual([])
+      expect(parseCommands(result.stdout, 'notice').map(({ message }) => message)).toEqual([
+        "ami-id and ami-ids are build web's: build volume, before it in the template's order, made no AMI. Output builds has every build that made AMIs."
+      ])
+    })
+
+    it('a build that only leaves out is not named', async () => {
+      firstMadeNone('volume')
+      const result = await run({ only: 'web' }, { STANDIN_AMIS: JSON.stringify(threeRegions) })
+      expect(result.exitCode).toBe(0)
+      expect(result.stdout).not.toContain('ami-id and ami-ids are')
+    })
   })
 
   it('fails with a reason when a successful build made no AMI', async () => {

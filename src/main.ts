@@ -44,6 +44,8 @@ import { logSsmParameter, reportSsmParameters, reportSsmParametersCutShort } fro
 import type { CutShort } from './report/cut-short.js'
 import {
   amiOutputs,
+  buildsPassedOver,
+  passedOverNote,
   reportRegionTagging,
   primaryBuildNote,
   primaryRegionNote,
@@ -51,6 +53,7 @@ import {
   reportTagging,
   setOutputs,
   writeSummary,
+  type PassedOver,
   type SummaryModel
 } from './report/index.js'
 
@@ -674,8 +677,11 @@ async function reuse(
   if (!found) return undefined
   const byRegion = [...found.amis].sort((a, b) => a.region.localeCompare(b.region) || a.amiId.localeCompare(b.amiId))
   const amis = inTemplateOrder(byRegion, inputs.buildNames)
-  setAmiOutputs(amis, inputs.awsRegion, { manifest: '', 'run-uuid': found.runUuid })
+  // Only a whole, successful build is reused: what it passed over, it made by design.
+  const passedOver = inKnownOrder(amis, inputs.buildNames) ? await passedOverBuilds(inputs, amis, false) : undefined
+  setAmiOutputs(amis, inputs.awsRegion, { manifest: '', 'run-uuid': found.runUuid }, passedOver)
   summary.amis = amis
+  summary.passedOver = passedOver
   summary.reusedFrom = found.reusedFrom
   summary.reusedSnapshots = found.snapshotsOf
   await tagReused(inputs, amis, reusedAmiTags(userTags, inputs), summary)
@@ -684,12 +690,43 @@ async function reuse(
 
 /**
  * The AMI outputs, after a build or a reuse, with the notice that says where ami-id is from when
- * the first build made no AMI in the home region.
+ * the first build made no AMI in the home region; and, when builds before it in the template's
+ * order made none, which build's it is (passedOverNote). That is a warning after a failed build:
+ * the first build most likely failed, and a later step that runs anyway would deploy another
+ * build's image as if it were the first's. After a build that succeeded, the builds made what
+ * they make (an amazon-ebsvolume build, or skip_create_ami, makes no AMI), the same in every
+ * run: a notice, as a warning nobody can act on would be.
  */
-function setAmiOutputs(amis: Ami[], homeRegion: string | undefined, run: { manifest: string; 'run-uuid': string }): void {
+function setAmiOutputs(
+  amis: Ami[],
+  homeRegion: string | undefined,
+  run: { manifest: string; 'run-uuid': string },
+  passedOver: PassedOver | undefined
+): void {
   const primaryRegion = primaryRegionNote(amis, homeRegion)
   if (primaryRegion) annotate({ level: 'notice', message: primaryRegion })
+  const passedOverBuilds = passedOver && passedOverNote(amis, passedOver)
+  if (passedOverBuilds) annotate({ level: passedOver.buildFailed ? 'warning' : 'notice', message: passedOverBuilds, title: 'ami-id' })
   setOutputs({ ...amiOutputs(amis, homeRegion), ...run })
+}
+
+/**
+ * The builds ami-id passed over in the template's order (see buildsPassedOver), but those
+ * only/except left out, which the user chose not to build: an HCL2 template's entries are
+ * globs; a JSON template's name a build whole, as Packer ignores globs there.
+ */
+async function passedOverBuilds(inputs: Inputs, amis: Ami[], buildFailed: boolean): Promise<PassedOver | undefined> {
+  const { only, except } = inputs
+  let ran = (_build: string): boolean => true
+  if (only.length > 0 || except.length > 0) {
+    const matches =
+      inputs.templateKind === 'hcl'
+        ? (await import('./inputs/hcl-build-selection.js')).matchesAny
+        : (names: string[], entry: string) => names.includes(entry)
+    ran = (build) => (only.length > 0 ? only.some((entry) => matches([build], entry)) : !except.some((entry) => matches([build], entry)))
+  }
+  const builds = buildsPassedOver(amis, inputs.buildNames, ran)
+  return builds.length > 0 ? { builds, buildFailed } : undefined
 }
 
 /**
@@ -872,9 +909,11 @@ async function build(
   for (const note of artifacts.notes) core.info(note)
   const primaryBuild = primaryBuildNote(amis, !asTheyFinished)
   if (primaryBuild) core.info(primaryBuild)
-  setAmiOutputs(amis, inputs.awsRegion, { manifest: artifacts.manifest ?? '', 'run-uuid': artifacts.runUuid ?? '' })
+  const passedOver = asTheyFinished ? undefined : await passedOverBuilds(inputs, amis, built.exitCode !== 0)
+  setAmiOutputs(amis, inputs.awsRegion, { manifest: artifacts.manifest ?? '', 'run-uuid': artifacts.runUuid ?? '' }, passedOver)
   summary.amis = amis
   summary.amisAsTheyFinished = asTheyFinished
+  summary.passedOver = passedOver
   if (amis.length > 0) {
     core.info(`Built ${amis.length} AMI(s): ${amis.map((ami) => `${ami.region} ${ami.amiId}`).join(', ')}`)
     if (inputs.summary) await writeSummary({ ...summary, outcome: 'tagging' })

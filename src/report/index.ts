@@ -40,6 +40,35 @@ export function primaryBuildNote(amis: Ami[], inTemplateOrder = true, show: (nam
 }
 
 /**
+ * The builds before the first that made AMIs in the template's order (`buildNames`), that
+ * `ran` (only/except left them in), and so made none: ami-id passed over them. None when the
+ * AMIs are in the order their builds finished, where there is no such order to pass over.
+ */
+export function buildsPassedOver(amis: Ami[], buildNames: string[], ran: (build: string) => boolean): string[] {
+  const at = amis.length === 0 ? -1 : buildNames.indexOf(amis[0].build)
+  return at <= 0 ? [] : buildNames.slice(0, at).filter(ran)
+}
+
+/** The builds ami-id passed over (buildsPassedOver), and whether packer build failed. */
+export interface PassedOver {
+  builds: string[]
+  buildFailed: boolean
+}
+
+/**
+ * Which build's ami-id and ami-ids are when builds before it made no AMI: a user who reads
+ * ami-id as the first build's would deploy another build's image without a word.
+ */
+export function passedOverNote(amis: Ami[], { builds, buildFailed }: PassedOver, show: (name: string) => string = oneLine): string | undefined {
+  if (amis.length === 0 || builds.length === 0) return undefined
+  const them = builds.length === 1 ? `build ${show(builds[0])}` : `builds ${builds.map(show).join(', ')}`
+  return (
+    `ami-id and ami-ids are build ${show(amis[0].build)}'s: ${them}, before it in the template's order, made no AMI` +
+    `${buildFailed ? ', and packer build failed' : ''}. Output builds has every build that made AMIs.`
+  )
+}
+
+/**
  * When ami-id is not in the home region, which it is and why: the first build made no AMI
  * there, so ami-id is its AMI in the first of its regions as Packer lists them (alphabetically).
  */
@@ -97,6 +126,8 @@ export interface SummaryModel {
   amis: Ami[]
   /** The AMIs are in the order their builds finished, not the template's (see primaryBuildNote). */
   amisAsTheyFinished?: boolean
+  /** Builds before ami-id's in the template's order that made no AMI (see passedOverNote). */
+  passedOver?: PassedOver
   /** Per region; absent while tagging has not run (or was not reached). */
   tagging?: Map<string, RegionTagging>
   tagCount?: number
@@ -216,6 +247,8 @@ export function renderSummary(model: SummaryModel): string {
   } else if (model.outcome !== 'validated' && builds.length === 0) lines.push('No AMI was built.', '')
   const primary = primaryBuildNote(model.amis, !model.amisAsTheyFinished, plainText)
   if (primary) lines.push(primary, '')
+  const passedOver = model.passedOver && passedOverNote(model.amis, model.passedOver, plainText)
+  if (passedOver) lines.push(passedOver, '')
 
   for (const section of model.sections ?? []) lines.push(...section, '')
 
