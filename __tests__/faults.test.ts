@@ -730,7 +730,12 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       }
     })
 
-    it('with summary: false, the post step names the AMIs of the builds that finished in a warning only, and writes no summary', async () => {
+    /**
+     * The main step with `inputs`, killed (SIGKILL) once build web, which copies its AMI to the
+     * other regions, has finished while build api provisions; `packerPid` is Packer's, which the
+     * kill leaves running for the post step to stop.
+     */
+    async function killedWhileApiProvisions(inputs: Record<string, string>): Promise<{ main: ActionRun; packerPid: () => number }> {
       endpoint = await startEc2Endpoint({ regions })
       withTwoBuilds(workspace)
       const marker = join(workspace, 'provisioning')
@@ -745,7 +750,12 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
           child.kill('SIGKILL')
         })
       }
-      const main = await runAction(options({ summary: 'false' }, { onStart }))
+      const main = await runAction(options(inputs, { onStart }))
+      return { main, packerPid: () => packerPid }
+    }
+
+    it('with summary: false, the post step names the AMIs of the builds that finished in a warning only, and writes no summary', async () => {
+      const { main, packerPid } = await killedWhileApiProvisions({ summary: 'false' })
       try {
         expect(main.exitCode).toBeNull()
         const post = await runPostStep(main, options({ summary: 'false' }))
@@ -753,33 +763,13 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(post.warnings.filter((text) => text.startsWith('The main step ended before it set its outputs'))).toHaveLength(1)
         expect(post.summary).toBe('')
       } finally {
-        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
       }
     })
 
     it("the main step killed after a build with copies finished: the post step names each of its AMIs, from the manifest", async () => {
-      endpoint = await startEc2Endpoint({ regions })
       // web copies its AMI to the other regions and finishes; api provisions until the kill.
-      withTwoBuilds(workspace)
-      const marker = join(workspace, 'provisioning')
-      const path = join(workspace, 'json', 'packer-template.json')
-      const template = JSON.parse(readFileSync(path, 'utf8'))
-      template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
-      writeFileSync(path, JSON.stringify(template, null, 2))
-      let packerPid = 0
-      const main = await runAction(
-        options(
-          {},
-          {
-            onStart: (child, stdoutSoFar) => {
-              void until(() => stdoutSoFar().includes("Build 'web' finished") && existsSync(marker), 'web to finish while api provisions').then(() => {
-                packerPid = childrenOf(child.pid as number)[0]
-                child.kill('SIGKILL')
-              })
-            }
-          }
-        )
-      )
+      const { main, packerPid } = await killedWhileApiProvisions({})
       try {
         expect(main.exitCode).toBeNull()
         const web = regions.map((region) => {
@@ -803,7 +793,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         // api's instance, which Packer never got to clean up, is gone.
         expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated', 'terminated'])
       } finally {
-        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
       }
     })
 
