@@ -435,6 +435,47 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.keyPairs('us-east-1')).toEqual([])
     })
 
+    /** Packer killed while its instance starts: the main step, and the instance, group and key pair it left. */
+    async function killedWhileStarting(): Promise<{ main: ActionRun; instance: string; group: string; keyPair: string }> {
+      const main = await runAction(
+        await waitingBuild({}, (child) => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+      )
+      expect(main.exitCode).toBe(1)
+      const [instance] = endpoint.instances('us-east-1')
+      const group = endpoint.securityGroups('us-east-1').find((one) => one.groupId === instance.securityGroupIds[0])
+      return { main, instance: instance.instanceId, group: group?.groupName as string, keyPair: instance.keyName as string }
+    }
+
+    it('credentials that may not list instances: the post step names the instance, security group and key pair it left', async () => {
+      const { main, instance, group, keyPair } = await killedWhileStarting()
+      endpoint.faults.fail('DescribeInstances', { code: 'UnauthorizedOperation' })
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      // Nothing could be told of the instance, so the group it may use and its key pair stay.
+      expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['pending'])
+      expect(endpoint.securityGroups('us-east-1').map((one) => one.groupName)).toContain(group)
+      expect(endpoint.keyPairs('us-east-1').map((one) => one.keyName)).toEqual([keyPair])
+      expect(post.warnings.filter((warning) => warning.startsWith('Could not look up the instances'))).toEqual([
+        expect.stringMatching(new RegExp(`^Could not look up the instances with instance-id ${instance} in us-east-1: .*ec2:DescribeInstances`))
+      ])
+      expect(post.warnings.join('\n')).not.toContain('was not found')
+      expect(post.stdout).toContain('Clean-up: nothing removed.')
+      expect(post.warnings.at(-1)).toBe(`These may still exist in the account: ${instance}, ${group}, ${keyPair}.`)
+    })
+
+    it('credentials that may not terminate: the post step names the instance and its security group at once, without waiting', async () => {
+      const { main, instance, group } = await killedWhileStarting()
+      endpoint.faults.fail('TerminateInstances', { code: 'UnauthorizedOperation' })
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['pending'])
+      expect(post.warnings).toContainEqual(expect.stringMatching(new RegExp(`^Could not terminate ${instance} in us-east-1: .*ec2:TerminateInstances`)))
+      // The instance was never told to terminate: the group it uses cannot go, and no wait changes that.
+      expect(post.warnings.join('\n')).not.toMatch(/had not finished terminating|still in use when the clean-up had to stop/)
+      expect(endpoint.callsOf('DeleteSecurityGroup')).toEqual([])
+      expect(post.warnings.at(-1)).toBe(`These may still exist in the account: ${instance}, ${group}.`)
+    })
+
     it('after a build that failed and that Packer cleaned up after, the post step finds everything gone and warns of nothing', async () => {
       endpoint = await startEc2Endpoint({ regions })
       endpoint.faults.fail('CreateImage', { code: 'UnauthorizedOperation' })

@@ -124,6 +124,15 @@ class Cleanup {
   private readonly unseenInstances: Set<string>
   private readonly unseenGroups: Set<string>
   private readonly searched: string[]
+  /** The regions searched whose instances EC2 would not list. */
+  private readonly unanswered = new Set<string>()
+  /**
+   * The security groups and key pairs found in a region whose instances EC2 would not list: kept,
+   * as an instance may still use them, and named unless a later pass deleted them.
+   */
+  private readonly keptForUnknownInstances: string[] = []
+  /** The instances EC2 refused to terminate: they still use their security group. */
+  private readonly notTerminated = new Set<string>()
   /** The builds' instances found, in any state, and the region of each. */
   private readonly instancesFound = new Map<string, string>()
   /**
@@ -198,9 +207,10 @@ class Cleanup {
     }
     if (this.unseenInstances.size > 0 && (await this.searchOtherRegions())) keysAndGroupsDone = true
     // No announced instance was found anywhere (it never started, or is long gone): the
-    // security group and key pair are looked for in the home region.
-    if (!keysAndGroupsDone && !this.abort.signal.aborted) {
-      const home = this.state.regions[0]
+    // security group and key pair are looked for in the home region, unless EC2 would not list
+    // its instances (asking again gets the same answer).
+    const home = this.state.regions[0]
+    if (!keysAndGroupsDone && !this.abort.signal.aborted && !this.unanswered.has(home)) {
       await this.withClient(home, (ec2) => this.cleanRegion(home, ec2, 'always'))
     }
   }
@@ -226,7 +236,10 @@ class Cleanup {
       this.searched.push(region)
       const found = await this.withClient(region, (ec2) =>
         describeInstances(ec2, 'instance-id', [...this.unseenInstances], this.send)
-      ).catch(() => [])
+      ).catch(() => {
+        this.unanswered.add(region)
+        return []
+      })
       if (found.length > 0 && (await this.withClient(region, (ec2) => this.cleanRegion(region, ec2, 'where-instances-are')))) {
         keysAndGroupsDone = true
       }
@@ -235,17 +248,29 @@ class Cleanup {
   }
 
   private finish(): CleanupReport {
-    this.report.leftBehind = [...new Set(this.report.leftBehind)]
     for (const id of this.unseenInstances) {
-      this.options.warn(`${id} was not found in ${this.searched.join(', ')}: look for it, and terminate it if it is still running.`)
+      this.options.warn(`${this.notFound(id)}: look for it, and terminate it if it is still running.`)
       this.report.leftBehind.push(id)
     }
-    for (const name of this.unseenGroups) {
+    const deleted = new Set([...this.report.deletedSecurityGroups, ...this.report.deletedKeyPairs])
+    this.report.leftBehind.push(...this.keptForUnknownInstances.filter((name) => !deleted.has(name)))
+    this.report.leftBehind = [...new Set(this.report.leftBehind)]
+    // A group whose look-up failed is named as left, not as missing.
+    for (const name of [...this.unseenGroups].filter((group) => !this.report.leftBehind.includes(group))) {
       // After a failed or cancelled build, Packer has most often deleted it itself.
       if (this.state.packer === 'failed') this.options.log(`Security group ${name} is already gone from ${this.searched.join(', ')}.`)
       else this.options.warn(`Security group ${name} was not found in ${this.searched.join(', ')}.`)
     }
     return this.report
+  }
+
+  /** Where an announced instance was looked for and not found, and where EC2 would not say. */
+  private notFound(id: string): string {
+    const answered = this.searched.filter((region) => !this.unanswered.has(region))
+    const unanswered = [...this.unanswered].join(', ')
+    if (answered.length === 0) return `EC2 would not list the instances of ${unanswered}, so ${id} could not be looked for`
+    const notFound = `${id} was not found in ${answered.join(', ')}`
+    return this.unanswered.size === 0 ? notFound : `${notFound}, and EC2 would not list the instances of ${unanswered}`
   }
 
   /** One client per region for the whole clean-up, destroyed by stop(). */
@@ -270,7 +295,12 @@ class Cleanup {
     const groups = await this.findSecurityGroups(region, ec2)
     const keyPairs = await this.findKeyPairs(region, ec2)
     const ours = await this.terminateInstances(region, ec2, groups.map((group) => group.id), keyPairs.ours)
-    if (ours === undefined) return false
+    if (ours === undefined) {
+      // An instance EC2 would not list may still use the group; its key pair is kept with it.
+      for (const group of groups) this.unseenGroups.delete(group.name)
+      this.keptForUnknownInstances.push(...groups.map((group) => group.name), ...keyPairs.ours)
+      return false
+    }
     if (keysAndGroups === 'where-instances-are' && ours.length === 0) return false
     this.afterImages.push(() =>
       this.withClient(region, async (ec2) => {
@@ -332,6 +362,7 @@ class Cleanup {
         }
       } catch (error) {
         warn(`Could not look up the instances with ${filter} ${values.join(', ')} in ${region}: ${awsErrorText(error)}`)
+        this.unanswered.add(region)
         return undefined
       }
     }
@@ -357,6 +388,7 @@ class Cleanup {
     } catch (error) {
       warn(`Could not terminate ${ids.join(', ')} in ${region}: ${awsErrorText(error)}`)
       this.report.leftBehind.push(...ids)
+      for (const id of ids) this.notTerminated.add(id)
     }
     return ours
   }
@@ -367,6 +399,15 @@ class Cleanup {
     groups: Array<{ id: string; name: string }>,
     ours: InstanceState[]
   ): Promise<void> {
+    const running = ours.filter((instance) => this.notTerminated.has(instance.id)).map((instance) => instance.id)
+    if (groups.length > 0 && running.length > 0) {
+      // The group cannot go while they use it, and no wait changes that.
+      const names = groups.map((group) => group.name).join(', ')
+      this.options.log(`${region}: security group ${names} is left: ${running.join(', ')}, which could not be terminated, may still use it.`)
+      for (const group of groups) this.unseenGroups.delete(group.name)
+      this.report.leftBehind.push(...groups.map((group) => group.name))
+      return
+    }
     if (groups.length > 0 && ours.length > 0) {
       // A group cannot go while an instance still uses it: wait for the terminations.
       const ids = ours.map((instance) => instance.id)
@@ -653,7 +694,8 @@ export async function cleanUpAfterPacker(state: LeftoverState): Promise<string[]
         report.deregistered.length > 0 ? `deregistered ${report.deregistered.join(', ')}` : '',
         report.deletedSnapshots.length > 0 ? `deleted snapshot ${report.deletedSnapshots.join(', ')}` : ''
       ].filter(Boolean)
-      core.info(`Clean-up: ${done.length > 0 ? done.join('; ') : 'nothing needed removing'}.`)
+      const nothing = report.leftBehind.length > 0 ? 'nothing removed' : 'nothing needed removing'
+      core.info(`Clean-up: ${done.length > 0 ? done.join('; ') : nothing}.`)
       if (report.leftBehind.length > 0) {
         warnings.push(`These may still exist in the account: ${report.leftBehind.join(', ')}.`)
       }
