@@ -1212,6 +1212,37 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       )
     })
 
+    /** A build that failed while its AMI was copied: the main step, the AMI, and its copies, which Packer leaves. */
+    async function failedWhileCopying(): Promise<{ main: ActionRun; ami: string; copies: string[] }> {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCopiesPending()
+      const main = await runAction(options({}))
+      expect(main.exitCode).toBe(1)
+      const ami = announcedAmi(main.stdout, 'amazon-ebs')
+      const copies = ['eu-west-1', 'us-west-2'].map((region) => endpoint.images(region).find((image) => image.sourceImageId === ami)?.imageId as string)
+      expect(copies.every(Boolean)).toBe(true)
+      return { main, ami, copies }
+    }
+
+    it("credentials that may not list the account's regions: the post step names the copies it could not look for", async () => {
+      const { main, ami, copies } = await failedWhileCopying()
+      endpoint.faults.fail('DescribeRegions', { code: 'UnauthorizedOperation' })
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(endpoint.images('eu-west-1').map((image) => image.imageId)).toContain(copies[0])
+      expect(post.warnings).toContainEqual(expect.stringMatching(/^Could not list the account's regions .*ec2:DescribeRegions/))
+      expect(post.warnings.at(-1)).toBe(`These may still exist in the account: copies of ${ami} in regions other than us-east-1.`)
+    })
+
+    it('credentials that may not describe AMIs: the post step names the AMI and the copies it could not look for', async () => {
+      const { main, ami } = await failedWhileCopying()
+      endpoint.faults.fail('DescribeImages', { code: 'UnauthorizedOperation' })
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toContainEqual(expect.stringMatching(/^Could not look in us-east-1 for the AMIs of Packer's unfinished builds: .*ec2:DescribeImages/))
+      expect(post.warnings.at(-1)).toBe(`These may still exist in the account: ${ami} and any copies of it.`)
+    })
+
     it('with no region known, the post step names what may be left and calls nothing', async () => {
       endpoint = await startEc2Endpoint({ regions })
       const state = {

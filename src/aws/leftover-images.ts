@@ -254,7 +254,8 @@ class ImageSearch {
     if (lookedEverywhere) lookedEverywhere = await this.othersImages(regions, announcedImages.filter((id) => !seen.has(id)), seen)
     const gone = lookedEverywhere ? announcedImages.filter((id) => !seen.has(id)) : []
     for (const id of gone) this.input.log(`${id}, the AMI Packer announced, is already deregistered.`)
-    if (!lookedEverywhere) this.report.leftBehind.push(...announcedImages.filter((id) => !seen.has(id)))
+    // Not looked for, so neither were its copies, which Packer leaves in other regions.
+    if (!lookedEverywhere) this.report.leftBehind.push(...announcedImages.filter((id) => !seen.has(id)).map((id) => `${id} and any copies of it`))
     return { found, gone }
   }
 
@@ -267,7 +268,7 @@ class ImageSearch {
     const verified = new Set(sources.found.map((found) => found.image.ImageId as string))
     let next = [...verified, ...sources.gone]
     if (next.length === 0) return []
-    const regions = await this.regions()
+    const regions = await this.regions(next)
     const since = this.since()
     const copies: Found[] = []
     const handled = new Set(next)
@@ -335,8 +336,11 @@ class ImageSearch {
     return this.input.packerStarted ? Date.parse(this.input.packerStarted) - clockSkewMs : Infinity
   }
 
-  /** Every region of the account, for a copy may be in any; the known ones if EC2 will not say. */
-  private async regions(): Promise<string[]> {
+  /**
+   * Every region of the account, for a copy of `sources` may be in any; the known ones if EC2
+   * will not say, and the copies elsewhere are named as left.
+   */
+  private async regions(sources: string[]): Promise<string[]> {
     const known = [...new Set([...this.input.knownRegions, ...this.input.instances.values()])]
     const home = known[0]
     if (home === undefined) return []
@@ -345,6 +349,7 @@ class ImageSearch {
       return [...new Set([...known, ...all])]
     } catch (error) {
       this.input.warn(`Could not list the account's regions to look for copies of Packer's AMIs, so only ${known.join(', ')} were searched: ${describeAwsFailure(error, 'ec2:DescribeRegions')}`)
+      this.report.leftBehind.push(`copies of ${sources.join(', ')} in regions other than ${known.join(', ')}`)
       return known
     }
   }
