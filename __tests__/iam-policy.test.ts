@@ -3,10 +3,18 @@
 // nothing else is. A row of its table of template settings adds what such a build calls.
 import { expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEc2Endpoint, type Ec2Endpoint, type Ec2EndpointOptions } from '../test-support/ec2-endpoint/index.js'
+import {
+  SELF_ACCOUNT_ID,
+  SOURCE_AMI_ID,
+  SOURCE_AMI_NAME,
+  SOURCE_SNAPSHOT_ID,
+  startEc2Endpoint,
+  type Ec2Endpoint,
+  type Ec2EndpointOptions
+} from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTemporaryInstanceProfile } from './support/demo.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
@@ -105,6 +113,29 @@ describeWithPacker('the README IAM policy', () => {
       expect(row).toContain('iam:PassRole')
       expect(beyond).toEqual(row.filter((action) => action !== 'iam:PassRole').sort())
     })
+  })
+
+  it('with its row for force_deregister, covers a build that replaces the AMIs of its name', async () => {
+    const replace = (workspace: string): void => {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      Object.assign(template.builders[0], { ami_name: 'web-fixed', force_deregister: true, force_delete_snapshot: true })
+      writeFileSync(path, JSON.stringify(template, null, 2))
+    }
+    // An AMI of that name, with its snapshot, in every region the build makes one in.
+    const earlier = { imageId: 'ami-0fade0fade0fade00', name: 'web-fixed', ownerId: SELF_ACCOUNT_ID, snapshotId: 'snap-0fade0fade0fade00' }
+    const seedImages = [{ imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID }, earlier]
+    await settingRun(
+      'iam-force-',
+      replace,
+      (run, endpoint, beyond) => {
+        expect(run.stdout).toContain(`Deregistered AMI web-fixed, id: ${earlier.imageId}`)
+        expect(run.stdout).toContain(`Deleted snapshot: ${earlier.snapshotId}`)
+        expect(endpoint.images('us-east-1').map((image) => image.imageId)).not.toContain(earlier.imageId)
+        expect(beyond).toEqual(readmeSettingActions('`force_deregister`, `force_delete_snapshot`').sort())
+      },
+      { seedImages }
+    )
   })
 
   it('with its row for an amazon-ebssurrogate builder, covers such a build', async () => {
