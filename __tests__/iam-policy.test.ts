@@ -138,6 +138,23 @@ describeWithPacker('the README IAM policy', () => {
     )
   })
 
+  it('with its row for snapshot_users, covers a build that shares its snapshots; sharing the AMI alone needs nothing more', async () => {
+    const sharing = (settings: Record<string, string[]>) => (workspace: string): void => {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      Object.assign(template.builders[0], settings)
+      writeFileSync(path, JSON.stringify(template, null, 2))
+    }
+    await settingRun('iam-ami-users-', sharing({ ami_users: ['210987654321'] }), (run, _endpoint, beyond) => {
+      expect(run.outputs['ami-id']).toMatch(/^ami-/)
+      expect(beyond).toEqual([])
+    })
+    await settingRun('iam-snapshot-users-', sharing({ ami_users: ['210987654321'], snapshot_users: ['210987654321'] }), (run, _endpoint, beyond) => {
+      expect(run.outputs['ami-id']).toMatch(/^ami-/)
+      expect(beyond).toEqual(readmeSettingActions('`snapshot_users`, `snapshot_groups`').sort())
+    })
+  })
+
   it('with its row for an amazon-ebssurrogate builder, covers such a build', async () => {
     await settingRun('iam-surrogate-', asSurrogateBuild, (run, _endpoint, beyond) => {
       expect(run.outputs['ami-id']).toMatch(/^ami-/)
