@@ -683,7 +683,11 @@ export async function cleanUpAfterPacker(state: LeftoverState): Promise<string[]
     await core.group('Clean up what Packer left', async () => {
       const report = await cleanUpLeftovers(state, {
         log: (message) => core.info(message),
-        warn: (message) => warnings.push(message)
+        // Two look-ups refused alike (two filters, or a region looked at twice) say the same:
+        // once tells the user all of it.
+        warn: (message) => {
+          if (!warnings.includes(message)) warnings.push(message)
+        }
       })
       const done = [
         report.terminated.length > 0 ? `terminated ${report.terminated.join(', ')}` : '',
