@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { checkHclBuildSelection, listNamesBuilds, selectableBuilds } from '../src/inputs/hcl-build-selection.js'
+import { checkHclBuildSelection, listNamesBuilds, selectableBuilds, selectsBuild } from '../src/inputs/hcl-build-selection.js'
 import {
   checkJsonVarFile,
   describeJsonTemplate,
@@ -351,6 +351,18 @@ describe('selectableBuilds', () => {
   it("takes the template's names where Packer before 1.7 lists a renamed source's build by its source block, and none where only Packer knows them", () => {
     expect(selectableBuilds('1.6.6', [], renamed)).toEqual(['amazon-ebs.noble', 'amazon-ebs.jammy'])
     expect(selectableBuilds('1.6.6', [], { renamesSources: true })).toEqual([])
+  })
+})
+
+describe('selectsBuild', () => {
+  it('matches an HCL2 template\'s entries as globs, and a JSON template\'s as whole names, as Packer does', () => {
+    expect(selectsBuild({ only: ['amazon-ebs.*'], except: [] }, 'hcl', 'amazon-ebs.web')).toBe(true)
+    expect(selectsBuild({ only: [], except: ['*.web'] }, 'hcl', 'amazon-ebs.web')).toBe(false)
+    expect(selectsBuild({ only: [], except: ['*.web'] }, 'hcl', 'amazon-ebs.api')).toBe(true)
+    expect(selectsBuild({ only: ['w*'], except: [] }, 'json', 'web')).toBe(false)
+    expect(selectsBuild({ only: ['web'], except: [] }, 'json', 'web')).toBe(true)
+    expect(selectsBuild({ only: [], except: ['web'] }, 'json', 'web')).toBe(false)
+    expect(selectsBuild({ only: [], except: [] }, 'json', 'web')).toBe(true)
   })
 })
 

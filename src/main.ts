@@ -712,19 +712,12 @@ function setAmiOutputs(
 
 /**
  * The builds ami-id passed over in the template's order (see buildsPassedOver), but those
- * only/except left out, which the user chose not to build: an HCL2 template's entries are
- * globs; a JSON template's name a build whole, as Packer ignores globs there.
+ * only/except left out, which the user chose not to build.
  */
 async function passedOverBuilds(inputs: Inputs, amis: Ami[], buildFailed: boolean): Promise<PassedOver | undefined> {
-  const { only, except } = inputs
-  let ran = (_build: string): boolean => true
-  if (only.length > 0 || except.length > 0) {
-    const matches =
-      inputs.templateKind === 'hcl'
-        ? (await import('./inputs/hcl-build-selection.js')).matchesAny
-        : (names: string[], entry: string) => names.includes(entry)
-    ran = (build) => (only.length > 0 ? only.some((entry) => matches([build], entry)) : !except.some((entry) => matches([build], entry)))
-  }
+  const selects = inputs.only.length > 0 || inputs.except.length > 0
+  const { selectsBuild } = selects ? await import('./inputs/hcl-build-selection.js') : { selectsBuild: undefined }
+  const ran = (build: string): boolean => selectsBuild?.(inputs, inputs.templateKind, build) ?? true
   const builds = buildsPassedOver(amis, inputs.buildNames, ran)
   return builds.length > 0 ? { builds, buildFailed } : undefined
 }

@@ -3,6 +3,7 @@
 import { minimatch } from 'minimatch'
 import * as semver from 'semver'
 import type { HclTemplate } from './hcl.js'
+import type { TemplateKind } from './template.js'
 
 /**
  * Whether Packer's list of the builds names them as it builds them. Packer before 1.7 lists a
@@ -51,6 +52,17 @@ export function checkHclBuildSelection(
     problems.push(`except: "${entry}" matches none of the template's builds (${builds.join(', ')})${listed}; ${howNamed}`)
   }
   return problems
+}
+
+/**
+ * Whether `only`/`except` let Packer run `build`. An HCL2 template's entries are globs matched
+ * against the full build name; a JSON template's name a build whole, as Packer matches exact names
+ * there (build-selection.ts).
+ */
+export function selectsBuild(selection: { only: string[]; except: string[] }, kind: TemplateKind, build: string): boolean {
+  const matches = (entry: string): boolean => (kind === 'hcl' ? matchesAny([build], entry) : build === entry)
+  if (selection.only.length > 0) return selection.only.some(matches)
+  return !selection.except.some(matches)
 }
 
 /** Whether an only/except entry, a glob as Packer takes it, matches one of `names` whole. */
