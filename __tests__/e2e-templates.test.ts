@@ -348,41 +348,40 @@ describeWithPacker('templates as users write them, through the bundled action', 
       ])
     })
 
-    it('HCL2: build.name in a post-processor stops a Packer before 1.7.7 before the build, on its line, rather than losing the AMIs', async () => {
-      const workspace = workspaceFrom(join(fixtures, 'hcl-build-name-manifest'))
+    /**
+     * The fixture's template, stopped by the action after packer validate and before any build,
+     * with `message` on line 21 of image.pkr.hcl (a string, or an asymmetric matcher).
+     */
+    async function stoppedBeforeTheBuild(fixture: string, message: unknown): Promise<void> {
+      const workspace = workspaceFrom(join(fixtures, fixture))
       const calls = endpoint.calls.length
       const result = await run(workspace, { template: 'image.pkr.hcl' })
       expect(result.exitCode).toBe(1)
       expect(result.errors.map((error) => [error.properties.title, error.properties.file, error.properties.line, error.message])).toEqual([
-        ['Invalid input', 'image.pkr.hcl', '21', expect.stringMatching(new RegExp(`^post-processor "manifest" reads build\\.name, which Packer ${version.replaceAll('.', '\\.')} does not give .* set packer-version: ">=1\\.7\\.7", or do not use build\\.name in this post-processor\\.$`))],
+        ['Invalid input', 'image.pkr.hcl', '21', message],
         [undefined, undefined, undefined, `Packer ${version} would fail the template's post-processors after the build and delete the AMIs (see the errors above); nothing was built.`]
       ])
       expect(result.stdout).toContain('packer validate: image.pkr.hcl is valid.')
       expect(result.stdout).not.toContain('::group::Build')
       expect(endpoint.calls.slice(calls).map((call) => call.action)).not.toContain('RunInstances')
+    }
+
+    it('HCL2: build.name in a post-processor stops a Packer before 1.7.7 before the build, on its line, rather than losing the AMIs', async () => {
+      await stoppedBeforeTheBuild(
+        'hcl-build-name-manifest',
+        expect.stringMatching(new RegExp(`^post-processor "manifest" reads build\\.name, which Packer ${version.replaceAll('.', '\\.')} does not give .* set packer-version: ">=1\\.7\\.7", or do not use build\\.name in this post-processor\\.$`))
+      )
     })
 
     it('HCL2: build.Host in a post-processor of a build with communicator "none" stops a Packer before 1.7.7 before the build, on its line', async () => {
-      const workspace = workspaceFrom(join(fixtures, 'hcl-no-communicator-host'))
-      const calls = endpoint.calls.length
-      const result = await run(workspace, { template: 'image.pkr.hcl' })
-      expect(result.exitCode).toBe(1)
-      expect(result.errors.map((error) => [error.properties.title, error.properties.file, error.properties.line, error.message])).toEqual([
-        [
-          'Invalid input',
-          'image.pkr.hcl',
-          '21',
-          `post-processor "shell-local" reads build.Host, which Packer ${version} does not give a post-processor of a build that ` +
-            'connects no communicator (amazon-ebs.web has communicator = "none"): packer validate accepts it, but the post-processor ' +
-            'fails after the build ("Unsupported attribute") and Packer deletes the AMIs it made. From Packer 1.7.7 it no longer ' +
-            'fails, and reads "<unknown>" there: set packer-version: ">=1.7.7", give the source a communicator, or do not use ' +
-            'build.Host in this post-processor.'
-        ],
-        [undefined, undefined, undefined, `Packer ${version} would fail the template's post-processors after the build and delete the AMIs (see the errors above); nothing was built.`]
-      ])
-      expect(result.stdout).toContain('packer validate: image.pkr.hcl is valid.')
-      expect(result.stdout).not.toContain('::group::Build')
-      expect(endpoint.calls.slice(calls).map((call) => call.action)).not.toContain('RunInstances')
+      await stoppedBeforeTheBuild(
+        'hcl-no-communicator-host',
+        `post-processor "shell-local" reads build.Host, which Packer ${version} does not give a post-processor of a build that ` +
+          'connects no communicator (amazon-ebs.web has communicator = "none"): packer validate accepts it, but the post-processor ' +
+          'fails after the build ("Unsupported attribute") and Packer deletes the AMIs it made. From Packer 1.7.7 it no longer ' +
+          'fails, and reads "<unknown>" there: set packer-version: ">=1.7.7", give the source a communicator, or do not use ' +
+          'build.Host in this post-processor.'
+      )
     })
 
     it('HCL2: build.Host in a post-processor that only/except leave out of the run is no reason to stop it (its build, or the post-processor itself)', async () => {
