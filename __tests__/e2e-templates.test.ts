@@ -206,14 +206,10 @@ describeWithPacker('templates as users write them, through the bundled action', 
         expect(image?.name).toMatch(new RegExp(`^ubuntu-${build.slice('amazon-ebs.'.length)}-\\d+$`))
       }
       expect([...imagesNow()].filter((image) => !before.has(image))).toHaveLength(2)
-      const first = Object.keys(builds)[0]
-      expect(result.outputs['ami-id']).toBe(builds[first]['us-east-1'])
+      expect(result.outputs['ami-id']).toBe(builds['amazon-ebs.noble']['us-east-1'])
       // Packer before 1.7 lists such a build by its source block's name (amazon-ebs.ubuntu): the
-      // builds' order in the template is not known, and the note says so rather than claim it.
-      const note =
-        version === '1.6.6'
-          ? `ami-id and ami-ids are build ${first}'s: the first to finish of the builds that made AMIs`
-          : "ami-id and ami-ids are build amazon-ebs.noble's: the first, in the template's order,"
+      // template's own names for the builds give their order.
+      const note = "ami-id and ami-ids are build amazon-ebs.noble's: the first, in the template's order,"
       expect(result.stdout).toContain(note)
       expect(renderedText(result.summary)).toContain(note)
 
@@ -224,6 +220,39 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(noble.exitCode).toBe(0)
       expect(Object.keys(JSON.parse(noble.outputs.builds))).toEqual(['amazon-ebs.noble'])
       expect(noble.stdout).not.toContain('only/except are left to Packer')
+    })
+
+    it('HCL2: builds a build block renames keep the template\'s order in the outputs when the last of them finishes first', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-named-sources'))
+      // The first build waits until the manifest holds the second's AMI: they finish in the
+      // opposite of the template's order.
+      const template = join(workspace, 'image.pkr.hcl')
+      const waitForManifest =
+        '  provisioner "shell-local" {\n' +
+        '    only   = ["amazon-ebs.noble"]\n' +
+        '    inline = ["i=0; while [ ! -s packer-manifest.json ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done"]\n' +
+        '  }\n\n'
+      writeFileSync(template, readFileSync(template, 'utf8').replace('  post-processor "manifest"', `${waitForManifest}  post-processor "manifest"`))
+      const { result, builds } = await expectBuilt(
+        workspace,
+        { template: '.', variables: 'suffix=-order' },
+        { builds: ['amazon-ebs.noble', 'amazon-ebs.jammy'], manifest: 'packer-manifest.json' }
+      )
+      const manifest = JSON.parse(readFileSync(join(workspace, 'packer-manifest.json'), 'utf8')) as { builds: Array<{ artifact_id: string }> }
+      expect(manifest.builds.map((build) => build.artifact_id)).toEqual([
+        `us-east-1:${builds['amazon-ebs.jammy']['us-east-1']}`,
+        `us-east-1:${builds['amazon-ebs.noble']['us-east-1']}`
+      ])
+      const artifacts = JSON.parse(result.outputs.artifacts) as Array<{ build: string }>
+      expect(artifacts.map((artifact) => artifact.build)).toEqual(['amazon-ebs.noble', 'amazon-ebs.jammy'])
+      const note = "ami-id and ami-ids are build amazon-ebs.noble's: the first, in the template's order,"
+      expect(result.stdout).toContain(note)
+      expect(renderedText(result.summary)).toContain(note)
+      expect(headingsOf(result.summary, 3).filter((heading) => heading.startsWith('amazon-ebs.'))).toEqual([
+        'amazon-ebs.noble (amazon-ebs)',
+        'amazon-ebs.jammy (amazon-ebs)'
+      ])
+      expect(result.stdout).not.toContain('ordered as they finish')
     })
 
     it("HCL2: only/except naming the source block a build block renames are refused before anything is built, naming the builds", async () => {

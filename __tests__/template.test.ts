@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { checkHclBuildSelection, listNamesBuilds, selectableBuilds, selectsBuild } from '../src/inputs/hcl-build-selection.js'
+import { checkHclBuildSelection, listNamesBuilds, selectsBuild } from '../src/inputs/hcl-build-selection.js'
 import {
   checkJsonVarFile,
   describeJsonTemplate,
@@ -339,18 +339,6 @@ describe('listNamesBuilds', () => {
     expect(listNamesBuilds('1.6.6', false)).toBe(true)
     expect(listNamesBuilds('1.7.0', true)).toBe(true)
     expect(listNamesBuilds('1.11.2', true)).toBe(true)
-  })
-})
-
-describe('selectableBuilds', () => {
-  const renamed = { renamesSources: true, buildNames: ['amazon-ebs.noble', 'amazon-ebs.jammy'] }
-  it("takes Packer's list where it names the builds as Packer builds them", () => {
-    expect(selectableBuilds('1.7.0', ['amazon-ebs.noble'], renamed)).toEqual(['amazon-ebs.noble'])
-    expect(selectableBuilds('1.6.6', ['amazon-ebs.web'], { renamesSources: false, buildNames: ['amazon-ebs.web'] })).toEqual(['amazon-ebs.web'])
-  })
-  it("takes the template's names where Packer before 1.7 lists a renamed source's build by its source block, and none where only Packer knows them", () => {
-    expect(selectableBuilds('1.6.6', [], renamed)).toEqual(['amazon-ebs.noble', 'amazon-ebs.jammy'])
-    expect(selectableBuilds('1.6.6', [], { renamesSources: true })).toEqual([])
   })
 })
 

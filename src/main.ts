@@ -297,7 +297,8 @@ interface BuildNames {
  * comma, which Packer's lines do not tell from the next field. With only/except it comes first, to
  * check them against its list. When it gives none, the builds are ordered as they finish
  * (packer validate says better why a template does not parse), and only/except are left to
- * Packer. It is not asked where its list would not name the builds as it builds them.
+ * Packer. Where its list would not name the builds as Packer builds them, it is not asked: the
+ * template's own names for them take its place.
  */
 function listBuilds(
   inputs: Inputs,
@@ -309,12 +310,11 @@ function listBuilds(
   if (inputs.templateKind !== 'hcl') return { get: async () => inputs.buildNames, stop: () => undefined }
   const stopping = new AbortController()
   const selects = inputs.only.length > 0 || inputs.except.length > 0
-  const ordered = template === undefined ? Promise.resolve(true) : template.then(async (read) => {
-    await checkListNamesBuilds(packer.version, read, selects)
-    return selects || read.buildCount !== 1 || read.namesMayHoldComma
-  })
-  const listed = ordered.then((inspect) =>
-    inspect && !stopping.signal.aborted
+  const listed = (template ?? Promise.resolve(undefined)).then(async (read) => {
+    const named = read && (await buildsNamedByTheTemplate(packer.version, read, selects))
+    if (named !== undefined) return named
+    const inspect = read === undefined || selects || read.buildCount !== 1 || read.namesMayHoldComma
+    return inspect && !stopping.signal.aborted
       ? inspectBuilds(packer.path, inputs.template, {
           cwd: inputs.workingDirectory,
           env: packerEnvironment(),
@@ -322,7 +322,7 @@ function listBuilds(
           stop: stopping.signal
         })
       : []
-  )
+  })
   listed.catch(() => undefined)
   const unordered = async (error: unknown): Promise<string[]> => {
     if (cancellation.cancelled || stopping.signal.aborted) return []
@@ -338,17 +338,18 @@ function listBuilds(
 }
 
 /**
- * Throws, saying why, where packer inspect's list would not name the builds as Packer builds
- * them (Packer before 1.7 and a build block that names a build of its own). only/except are then
- * checked against the template's own names for the builds, where it tells them all.
+ * Where packer inspect's list would not name the builds as Packer builds them (Packer before 1.7
+ * and a build block that names a build of its own), the names the template's build blocks give
+ * them, in its order: Packer builds them, and matches only/except, under those names. Throws,
+ * saying why, where the template does not tell them all; undefined where inspect's list names them.
  */
-async function checkListNamesBuilds(packerVersion: string, template: HclTemplate, selects: boolean): Promise<void> {
-  if (!template.renamesSources) return
+async function buildsNamedByTheTemplate(packerVersion: string, template: HclTemplate, selects: boolean): Promise<string[] | undefined> {
+  if (!template.renamesSources) return undefined
   const { listNamesBuilds } = await import('./inputs/hcl-build-selection.js')
-  if (listNamesBuilds(packerVersion, true)) return
-  const leftToPacker = selects && template.buildNames === undefined
+  if (listNamesBuilds(packerVersion, true)) return undefined
+  if (template.buildNames !== undefined) return template.buildNames
   throw new Error(
-    `${leftToPacker ? 'only/except are left to Packer: ' : ''}Packer ${packerVersion} lists a build that a build block names ` +
+    `${selects ? 'only/except are left to Packer: ' : ''}Packer ${packerVersion} lists a build that a build block names ` +
       "(source \"TYPE.NAME\" { name = … }) by its source block's name, not by the name it builds it under"
   )
 }
@@ -365,24 +366,22 @@ async function listedBuilds(buildNames: BuildNames, cancellation: Cancellation, 
 
 /**
  * only/except checked against an HCL2 template's builds, before anything is validated or built;
- * left to Packer when no one knows them all (listBuilds and selectableBuilds say why).
+ * left to Packer when no one knows them all (listBuilds says why).
  */
 async function checkBuildSelection(
   inputs: Inputs,
-  packerVersion: string,
   buildNames: BuildNames,
   template: Promise<HclTemplate> | undefined,
   cancellation: Cancellation,
   summary: SummaryModel
 ): Promise<void> {
   if (inputs.templateKind !== 'hcl' || (inputs.only.length === 0 && inputs.except.length === 0)) return
-  const listed = await listedBuilds(buildNames, cancellation, summary)
+  const names = await listedBuilds(buildNames, cancellation, summary)
+  if (names.length === 0) return
   // The glob matcher loads only for a template whose builds only/except select among.
-  const { checkHclBuildSelection, selectableBuilds } = await import('./inputs/hcl-build-selection.js')
+  const { checkHclBuildSelection } = await import('./inputs/hcl-build-selection.js')
   // A template that could not be read has no post-processors to match: Packer decides.
   const read = await template?.catch(() => undefined)
-  const names = selectableBuilds(packerVersion, listed, read)
-  if (names.length === 0) return
   const problems = checkHclBuildSelection(inputs, names, read?.postProcessorNames)
   if (problems.length > 0) throw new Error(problems.join('\n'))
 }
@@ -452,7 +451,7 @@ async function job(
   summarySoFar = { model: summary, write: given.summary }
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   try {
-    await checkBuildSelection(withProvenance, packer.version, buildNames, template, cancellation, summary)
+    await checkBuildSelection(withProvenance, buildNames, template, cancellation, summary)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
     const validating = validate(withProvenance, packerStep, summary)
     validating.catch(() => undefined)
@@ -896,8 +895,9 @@ async function build(
   const finished = await finishedBeforeTheEnd(built.record.finishedImages, artifacts.amis, inputs, summary)
   const amis = inTemplateOrder([...artifacts.amis, ...finished], inputs.buildNames)
   leftovers.amisMade(amis)
-  // Builds that Packer's list does not name (inspect failed, or Packer 1.6.6 named a build
-  // block's source by its source block) keep the order in which they finished.
+  // Builds that the list does not name (inspect failed, or Packer 1.6.6 lists a build that a build
+  // block names by its source block, and the template does not tell every name) keep the order in
+  // which they finished.
   const asTheyFinished = !inKnownOrder(artifacts.amis, inputs.buildNames)
   for (const note of artifacts.notes) core.info(note)
   const primaryBuild = primaryBuildNote(amis, !asTheyFinished)

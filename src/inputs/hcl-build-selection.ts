@@ -2,7 +2,6 @@
 // its own so that the glob matcher loads with the job, not with the input checks every run makes.
 import { minimatch } from 'minimatch'
 import * as semver from 'semver'
-import type { HclTemplate } from './hcl.js'
 import type { TemplateKind } from './template.js'
 
 /**
@@ -13,21 +12,6 @@ import type { TemplateKind } from './template.js'
  */
 export function listNamesBuilds(packerVersion: string, renamesSources: boolean): boolean {
   return !renamesSources || semver.gte(semver.coerce(packerVersion) ?? '0.0.0', '1.7.0')
-}
-
-/**
- * The builds only/except are checked against: Packer's list (`listed`) where it names them as
- * Packer builds them; else the names the template's build blocks give, which Packer 1.6 builds
- * and matches only/except against too, when every file of it was read. Empty when only Packer
- * knows them: the entries are then left to Packer.
- */
-export function selectableBuilds(
-  packerVersion: string,
-  listed: string[],
-  template: Pick<HclTemplate, 'renamesSources' | 'buildNames'> | undefined
-): string[] {
-  if (template === undefined || listNamesBuilds(packerVersion, template.renamesSources)) return listed
-  return template.buildNames ?? []
 }
 
 /**
