@@ -71,14 +71,14 @@ describeWithPacker('the README IAM policy', () => {
    */
   async function settingRun(
     prefix: string,
-    make: (workspace: string) => void,
+    make: (workspace: string, endpoint: Ec2Endpoint) => void,
     check: (run: ActionRun, endpoint: Ec2Endpoint, beyond: string[]) => void,
     options: Ec2EndpointOptions = {}
   ): Promise<void> {
     const workspace = demoWorkspace(prefix)
     const endpoint = await startEc2Endpoint(options)
     try {
-      make(workspace)
+      make(workspace, endpoint)
       const run = await runAction({
         workspace,
         inputs: { 'packer-version': packerVersion(), 'working-directory': 'json' },
@@ -153,6 +153,31 @@ describeWithPacker('the README IAM policy', () => {
       expect(run.outputs['ami-id']).toMatch(/^ami-/)
       expect(beyond).toEqual(readmeSettingActions('`snapshot_users`, `snapshot_groups`').sort())
     })
+  })
+
+  it('with its rows for subnet_id, subnet_filter, vpc_filter and vpc_id alone, covers builds in the network they name', async () => {
+    const network = { vpcId: 'vpc-7e02c203', subnetId: 'subnet-1703b248' }
+    const defaultVpc = (endpoint: Ec2Endpoint): string | undefined =>
+      endpoint.securityGroups('us-east-1').find((group) => group.groupName === 'default' && group.vpcId !== network.vpcId)?.vpcId
+    const rows: Array<[string, (endpoint: Ec2Endpoint) => Record<string, unknown>]> = [
+      ['`subnet_id`', () => ({ subnet_id: network.subnetId })],
+      ['`subnet_filter`', () => ({ subnet_filter: { filters: { 'vpc-id': network.vpcId } } })],
+      ['`vpc_filter`', () => ({ vpc_filter: { filters: { 'is-default': 'true' } } })],
+      ['`vpc_id` without `subnet_id` or `subnet_filter`', (endpoint) => ({ vpc_id: defaultVpc(endpoint) })]
+    ]
+    for (const [row, settings] of rows) {
+      const inNetwork = (workspace: string, endpoint: Ec2Endpoint): void => {
+        const path = join(workspace, 'json', 'packer-template.json')
+        const template = JSON.parse(readFileSync(path, 'utf8'))
+        Object.assign(template.builders[0], settings(endpoint))
+        writeFileSync(path, JSON.stringify(template, null, 2))
+      }
+      const check = (run: ActionRun, _endpoint: Ec2Endpoint, beyond: string[]): void => {
+        expect(run.outputs['ami-id']).toMatch(/^ami-/)
+        expect({ row, beyond }).toEqual({ row, beyond: readmeSettingActions(row).sort() })
+      }
+      await settingRun('iam-network-', inNetwork, check, { seedNetworks: [network] })
+    }
   })
 
   it('with its row for an amazon-ebssurrogate builder, covers such a build', async () => {
