@@ -634,6 +634,41 @@ describeWithPacker('templates as users write them, through the bundled action', 
       }
     })
 
+    it("a secret only the runner knows that holds a `|` is *** in the summary's tables, which escape the `|` the runner looks for", async () => {
+      const workspace = workspaceFrom(join(fixtures, 'sensitive-json'))
+      writeFileSync(
+        join(workspace, 'unmarked.json'),
+        JSON.stringify({
+          variables: { wait: '' },
+          builders: [
+            { type: 'amazon-ebs', region: 'us-east-1', source_ami: 'ami-0abcdef1234567890', instance_type: 't3.micro', ami_name: 'timeout', ssh_username: 'ec2-user', ssh_timeout: '{{user `wait`}}' }
+          ]
+        })
+      )
+      // Quoted by Packer as it is, and with its `\` escaped, as the runner masks a secret too (JSON's escapes).
+      for (const secret of ['P1pe s3cr|et', 'B4ck\\|sl4sh']) {
+        const runnerSecrets = [secret, JSON.stringify(secret).slice(1, -1)]
+        const validated = await run(workspace, { template: 'unmarked.json', command: 'validate', variables: `wait=${secret}` })
+        expect(validated.exitCode).toBe(1)
+        expectMasked(validated, ['invalid duration "'], ['invalid duration "***"'], /P1pe|s3cr|B4ck|sl4sh/, runnerSecrets)
+        const [row] = tableRows(asTheRunnerShowsIt(validated, runnerSecrets).summary, ['', 'Where', 'Message'])
+        expect(row).toEqual([':x:', 'unmarked.json:1', expect.stringContaining('invalid duration "***"')])
+      }
+
+      // EC2 quotes a tag value it refuses; the summary has the error in the AMI's row.
+      const tag = 'T4g s3cr|et'
+      endpoint.faults.fail('CreateTags', { code: 'InvalidParameterValue', message: `Value (${tag}) for parameter value is invalid.` })
+      try {
+        const built = await run(workspace, { template: 'template.json', force: 'true', tags: `Owner=${tag}` })
+        expect(built.exitCode).toBe(1)
+        expectMasked(built, [`Value (${tag})`], ['Value (***)'], /T4g|s3cr/, [tag])
+        const [row] = tableRows(asTheRunnerShowsIt(built, [tag]).summary, ['Region', 'AMI', 'Snapshots', 'Tags'])
+        expect(row[3]).toContain('Value (***)')
+      } finally {
+        endpoint.faults.clear()
+      }
+    })
+
     it('a sensitive value with a quote, a backslash or a tab is *** where Packer quotes it escaped', async () => {
       const workspace = workspaceFrom(join(fixtures, 'sensitive-json'))
       writeFileSync(

@@ -7,7 +7,7 @@ import type { Provenance } from '../inputs/tags.js'
 import { rememberPluginCache } from '../plugins/cache-state.js'
 import type { PreparedPlugins } from '../plugins/index.js'
 import { annotate, type Annotation } from './annotation.js'
-import { masked } from './masks.js'
+import { masked, withoutValuesWithBars } from './masks.js'
 
 export interface AmiOutputs {
   'ami-id': string
@@ -385,10 +385,11 @@ function verbatim(text: string): string {
 
 /**
  * Text that keeps to its table cell: on one line, each `|` escaped (and a space put between it
- * and a `\` before it, which would escape the escape).
+ * and a `\` before it, which would escape the escape). A value given to the step is escaped
+ * nowhere: one with a `|` is masked first (withoutValuesWithBars).
  */
 function inCell(text: string): string {
-  return oneLine(text).replace(/\\\|/g, '\\ |').replace(/\|/g, '\\|')
+  return oneLine(withoutValuesWithBars(text)).replace(/\\\|/g, '\\ |').replace(/\|/g, '\\|')
 }
 
 /** A run of backticks longer than any in `text`, and at least `least` long: a code span's or block's fence. */

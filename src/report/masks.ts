@@ -3,7 +3,7 @@
 // file line by line, as written: it no longer finds a secret that the summary had to reshape
 // (a `|` escaped in a table's cell, a message cut short), so the summary masks these itself first.
 import * as core from '@actions/core'
-import { rememberSecret } from '../common/cut.js'
+import { rememberSecret, valuesGiven } from '../common/cut.js'
 import { unescapeField } from '../packer/machine-readable.js'
 
 const known = new Set<string>()
@@ -55,5 +55,20 @@ export function masked(text: string): string {
   let shown = text
   // The longest first, so that a secret that holds another is masked whole.
   for (const secret of [...known].sort((a, b) => b.length - a.length)) shown = shown.replaceAll(secret, '***')
+  return shown
+}
+
+/**
+ * The text with each value given to the step that holds a `|` shown as `***`, as it is and as a
+ * quoted string escapes it (Packer quotes values so): a Markdown table's cell escapes its `|`,
+ * and the runner, which may know the value as a secret (`${{ secrets.X }}`) without the action
+ * being told, masks it only as it is. One that is no secret is *** here too: the log shows it.
+ */
+export function withoutValuesWithBars(text: string, given: string[] = valuesGiven()): string {
+  if (!text.includes('|')) return text
+  const forms = given.filter((value) => value.includes('|')).flatMap((value) => [value, JSON.stringify(value).slice(1, -1)])
+  let shown = text
+  // The longest first, so that a value that holds another is masked whole.
+  for (const form of [...new Set(forms)].sort((a, b) => b.length - a.length)) shown = shown.replaceAll(form, '***')
   return shown
 }
