@@ -87,17 +87,20 @@ const cases: BadInput[] = [
   // Tags
   { name: 'a tags line without =', inputs: { ...json, tags: 'Team' }, says: /^tags: expected Key=Value, found "Team"/ },
   { name: 'a tag key with the aws: prefix', inputs: { ...json, tags: 'aws:team=platform' }, says: /^tags: the "aws:" prefix is reserved for AWS, found key "aws:team"/ },
-  { name: 'a tag value with the aws: prefix', inputs: { ...json, tags: 'Team=AWS:platform' }, says: /^tags: the "aws:" prefix is reserved for AWS, found in the value of "Team"/ },
+  { name: 'a tag value with a tab', inputs: { ...json, tags: 'Team=plat\tform' }, says: /^tags: expected no control characters in the value of "Team", found a tab \(U\+0009\) at character 5$/ },
   { name: 'a tags line that is a workflow command', inputs: { ...json, tags: '::set-output name=ami-id::ami-evil' }, says: /^tags: a tag key may not begin with "::"/ },
   { name: 'a tag key with #', inputs: { ...json, tags: 'Cost#center=42' }, says: /^tags: a tag key may hold letters, numbers, spaces and \+ - = \. _ : \/ @, found "#"/ },
   { name: 'a tag key given twice', inputs: { ...json, tags: 'Team=a\nTeam=b' }, says: /^tags: the key "Team" is given twice/ },
   { name: 'a tag key of 129 characters', inputs: { ...json, tags: `${'k'.repeat(129)}=v` }, says: /^tags: a tag key must be 1 to 128 characters, found 129/ },
   { name: 'a tags line with no key, its value a secret', inputs: { ...json, tags: `=${runnerSecret}` }, says: /^tags: a tag key must be 1 to 128 characters, found 0 in "=R7nnerKnows/, secret: { value: runnerSecret, runnerKnows: true } },
-  { name: 'a tag value of 257 characters', inputs: { ...json, tags: `Notes=${'v'.repeat(257)}` }, says: /^tags: the value of "Notes" must be at most 256 characters, found 257/ },
+  { name: 'a tag value of 257 characters', inputs: { ...json, tags: `Notes=${'v'.repeat(257)}` }, says: /^tags: expected at most 256 characters in the value of "Notes", found 257$/ },
   { name: '50 tags plus the provenance tags', inputs: { ...json, tags: Array.from({ length: 50 }, (_, i) => `Tag${i}=v`).join('\n') }, says: /^tags: EC2 allows at most 50 tags on an AMI or snapshot, found 61 \(50 from tags \+ 7 provenance tags \+ 4 of the action's own \(ImageFamily, BuildFingerprint, BuildSet, PackerBuild\)/ },
   // A pull request's validate run, with the step's inputs, refuses what the build on merge would.
   { name: 'tags that a build would take over 50, in a validate run', inputs: { ...json, command: 'validate', tags: Array.from({ length: 40 }, (_, i) => `Tag${i}=v`).join('\n') }, says: /^tags: EC2 allows at most 50 tags on an AMI or snapshot, found 51 \(40 from tags \+ 7 provenance tags \+ 4 of the action's own/ },
   { name: "a tags entry of the action's own tag, in a validate run", inputs: { ...json, command: 'validate', tags: 'ImageFamily=web' }, says: /^tags: ImageFamily is the action's own tag, which keep-images goes by; set image-family: web instead/ },
+  // Retention: the family is a tag value, which EC2 would refuse only after the build
+  { name: 'an image-family with a line break, from a | block', inputs: { ...json, 'image-family': 'web\nbase\n' }, says: /^image-family: expected no control characters \(it is a tag value\), found a line break \(U\+000A\) at character 4$/ },
+  { name: 'an image-family with a tab', inputs: { ...json, 'image-family': 'web\tbase', 'keep-images': '2' }, says: /^image-family: expected no control characters \(it is a tag value\), found a tab \(U\+0009\) at character 4$/ },
   // Fingerprint: the patterns are checked; nothing is globbed for refused inputs
   { name: 'fingerprint-paths outside the workspace', inputs: { ...json, reuse: 'true', 'fingerprint-paths': '/**' }, says: /^fingerprint-paths: expected globs inside the workspace .*found "\/\*\*"/ },
   { name: 'a fingerprint-paths pattern the glob library refuses', inputs: { ...json, 'fingerprint-paths': 'scripts/\\.\\./x' }, says: /^fingerprint-paths: Invalid pattern .*Relative pathing '\.' and '\.\.' is not allowed/ },

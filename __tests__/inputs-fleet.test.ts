@@ -146,6 +146,28 @@ describe('keep-images, image-family, retention-dry-run', () => {
     expect(await problems({ 'image-family': 'f'.repeat(257) })).toEqual(['image-family: expected at most 256 characters (it is a tag value), found 257'])
     expect(await problems({ 'image-family': '🐧'.repeat(257) })).toEqual(['image-family: expected at most 256 characters (it is a tag value), found 257'])
   })
+
+  it('refuses a family with a control character, which EC2 refuses in a tag value after the build, by the rule of tags', async () => {
+    // A `|` block keeps its line breaks inside the value; the ends are trimmed.
+    expect(await problems({ 'image-family': 'web\nbase\n' })).toEqual([
+      'image-family: expected no control characters (it is a tag value), found a line break (U+000A) at character 4'
+    ])
+    expect(await problems({ 'image-family': 'web\tbase' })).toEqual([
+      'image-family: expected no control characters (it is a tag value), found a tab (U+0009) at character 4'
+    ])
+    expect(await problems({ 'image-family': '🐧\u0085' })).toEqual([
+      'image-family: expected no control characters (it is a tag value), found U+0085 at character 2'
+    ])
+    expect(await problems({ tags: 'Team=web\u0085' })).toEqual([
+      'tags: expected no control characters in the value of "Team", found U+0085 at character 4'
+    ])
+  })
+
+  it('takes a family that begins with aws: (EC2 reserves the prefix in tag keys only) or holds filter wildcards', async () => {
+    for (const family of ['aws:web', 'AWS:web', '*', '?', '\\', '*?\\', 'app*', 'web base (arm64) #2']) {
+      expect((await read({ 'image-family': family })).imageFamily).toBe(family)
+    }
+  })
 })
 
 describe('familyTagging', () => {

@@ -68,7 +68,7 @@ describe('parseTagLines', () => {
     })
   })
 
-  it('refuses a key that looks like a workflow command, other characters in keys, and reserved or control characters in values', () => {
+  it('refuses a key that looks like a workflow command, other characters in keys, and control characters in values', () => {
     expect(parseTagLines(['::set-output name=ami-id::ami-evil']).problems).toEqual([
       'tags: a tag key may not begin with "::" (the runner reads such a line as a workflow command), found "::set-output name=ami-id::ami-evil"'
     ])
@@ -78,14 +78,18 @@ describe('parseTagLines', () => {
     // Quoted whole, never cut: a cut key could end in the start of a secret the runner masks only whole.
     const long = `Db!${'p4ssw0rd'.repeat(6)}=x`
     expect(parseTagLines([long]).problems).toEqual([`tags: a tag key may hold letters, numbers, spaces and + - = . _ : / @, found "!" in "${long}"`])
-    expect(parseTagLines(['Owner=AWS:team']).problems).toEqual([
-      'tags: the "aws:" prefix is reserved for AWS, found in the value of "Owner"'
+    // EC2 reserves aws: in keys only: a value may begin with it.
+    expect(parseTagLines(['Owner=AWS:team'])).toEqual({ tags: { Owner: 'AWS:team' }, problems: [] })
+    expect(parseTagLines(['Owner=a\u0007b']).problems).toEqual([
+      'tags: expected no control characters in the value of "Owner", found U+0007 at character 2'
     ])
-    expect(parseTagLines(['Owner=a\u0007b']).problems).toEqual(['tags: the value of "Owner" holds a control character'])
+    expect(parseTagLines(['Owner=a\tb']).problems).toEqual([
+      'tags: expected no control characters in the value of "Owner", found a tab (U+0009) at character 2'
+    ])
     // EC2 counts characters, not UTF-16 code units: 256 two-unit characters make a valid value.
     expect(parseTagLines([`Name=${'𝒜'.repeat(256)}`]).problems).toEqual([])
     expect(parseTagLines([`Name=${'𝒜'.repeat(257)}`]).problems).toEqual([
-      'tags: the value of "Name" must be at most 256 characters, found 257'
+      'tags: expected at most 256 characters in the value of "Name", found 257'
     ])
   })
 
@@ -104,7 +108,7 @@ describe('parseTagLines', () => {
       'tags: a tag key must be 1 to 128 characters, found 0 in "=empty-key"',
       expect.stringContaining('a tag key must be 1 to 128 characters, found 129'),
       'tags: the "aws:" prefix is reserved for AWS, found key "aws:owner"',
-      'tags: the value of "Long" must be at most 256 characters, found 257',
+      'tags: expected at most 256 characters in the value of "Long", found 257',
       'tags: the key "Team" is given twice'
     ])
   })

@@ -3,7 +3,7 @@
 // writes itself, so that an AMI made by hand or by another pipeline is never in scope.
 import { relative, resolve, sep } from 'node:path'
 import type { InputReader } from './reader.js'
-import { maxTagValueLength, tagTextLength } from './tags.js'
+import { maxTagValueLength, tagValueProblem } from './tags.js'
 
 /** The tag that names an AMI's image family. */
 export const imageFamilyTagKey = 'ImageFamily'
@@ -34,11 +34,10 @@ export function readRetentionInputs(reader: InputReader, provenanceTags: boolean
   }
   const imageFamily = reader.text('image-family') || undefined
   // The family goes nowhere but the ImageFamily tag and the DescribeImages filter on it, which
-  // takes any value a tag may hold.
-  const familyLength = imageFamily === undefined ? 0 : tagTextLength(imageFamily)
-  if (familyLength > maxTagValueLength) {
-    reader.problem(`image-family: expected at most ${maxTagValueLength} characters (it is a tag value), found ${familyLength}`)
-  }
+  // takes any value a tag may hold: EC2's rule for tag values is the family's, checked now
+  // rather than when the AMIs are tagged, hours of building later.
+  const familyProblem = imageFamily === undefined ? undefined : tagValueProblem(imageFamily)
+  if (familyProblem) reader.problem(`image-family: expected ${familyProblem.expected} (it is a tag value), found ${familyProblem.found}`)
   if (keepImages > 0 && imageFamily === undefined && !provenanceTags) {
     reader.problem(
       "keep-images: needs image-family when provenance-tags is false (no SourceRepository tag), to know which AMIs are this pipeline's"

@@ -19,8 +19,29 @@ export function tagTextLength(text: string): number {
  * outside this set breaks cost allocation reports and other services that read the tags.
  */
 const tagKeyCharacters = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u
-/** Characters EC2 refuses nowhere but no one means in a tag: control characters. */
+/** Characters no one means in a tag value, which EC2 refuses after the build: control characters. */
 const controlCharacter = /\p{Cc}/u
+
+/** The control characters a multi-line input gives most often, by name. */
+const controlCharacterNames: Record<string, string> = { '\n': 'a line break', '\r': 'a carriage return', '\t': 'a tab' }
+
+/**
+ * What EC2 would refuse in a tag value, as what was expected and what was found; undefined when
+ * it takes it. Every input that becomes a tag value (`tags`, `image-family`) goes by this one
+ * rule. A value may begin with `aws:`: EC2 reserves the prefix in keys only ("Tag restrictions"
+ * in the EC2 User Guide).
+ */
+export function tagValueProblem(value: string): { expected: string; found: string } | undefined {
+  const length = tagTextLength(value)
+  if (length > maxTagValueLength) return { expected: `at most ${maxTagValueLength} characters`, found: String(length) }
+  const characters = [...value]
+  const at = characters.findIndex((char) => controlCharacter.test(char))
+  if (at < 0) return undefined
+  const char = characters[at]
+  const code = `U+${char.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`
+  const name = controlCharacterNames[char]
+  return { expected: 'no control characters', found: `${name === undefined ? code : `${name} (${code})`} at character ${at + 1}` }
+}
 
 /** Keys of the provenance tags, documented in the README. */
 export const provenanceTagKeys = {
@@ -83,7 +104,6 @@ export function parseTagLines(lines: string[]): { tags: Record<string, string>; 
 /** What is wrong with one tag under EC2's rules, or undefined. */
 export function tagProblem(key: string, value: string, line: string): string | undefined {
   const keyLength = tagTextLength(key)
-  const valueLength = tagTextLength(value)
   if (keyLength === 0 || keyLength > maxTagKeyLength) {
     // The line whole: a secret in its value that the runner knows is masked only when it shows whole.
     return `tags: a tag key must be 1 to ${maxTagKeyLength} characters, found ${keyLength} in "${line}"`
@@ -97,11 +117,8 @@ export function tagProblem(key: string, value: string, line: string): string | u
   if (key.startsWith('::')) {
     return `tags: a tag key may not begin with "::" (the runner reads such a line as a workflow command), found "${line}"`
   }
-  if (valueLength > maxTagValueLength) {
-    return `tags: the value of "${key}" must be at most ${maxTagValueLength} characters, found ${valueLength}`
-  }
-  if (value.toLowerCase().startsWith('aws:')) return `tags: the "aws:" prefix is reserved for AWS, found in the value of "${key}"`
-  if (controlCharacter.test(value)) return `tags: the value of "${key}" holds a control character`
+  const valueProblem = tagValueProblem(value)
+  if (valueProblem) return `tags: expected ${valueProblem.expected} in the value of "${key}", found ${valueProblem.found}`
   return undefined
 }
 
