@@ -129,6 +129,15 @@ describe('keep-images, image-family, retention-dry-run', () => {
     expect(familyPrefixOf('acme/images', { workspace, workingDirectory: workspace, template: '.' })).toBe('acme/images')
   })
 
+  it('cuts a default family longer than a tag value to its first 256 characters, never inside one', () => {
+    // Characters outside the Basic Multilingual Plane are two UTF-16 code units each.
+    expect(imageFamilyOf('🐧🐧', { familyPrefix: `acme/${'a'.repeat(249)}` })).toBe(`acme/${'a'.repeat(249)}/🐧`)
+    const family = imageFamilyOf('web', { familyPrefix: `acme/${'🐧'.repeat(300)}` }) as string
+    expect(family).toBe(`acme/${'🐧'.repeat(251)}`)
+    // No half of a character left at the end, which no request could carry.
+    expect(() => encodeURIComponent(family)).not.toThrow()
+  })
+
   it('rejects a count that is not a whole number, and retention with no family to go by', async () => {
     expect(await problems({ 'keep-images': '-1' })).toEqual([
       'keep-images: expected a whole number from 0 (keep everything) to 1000, found "-1"'

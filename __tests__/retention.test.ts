@@ -14,6 +14,8 @@ import {
 } from '@aws-sdk/client-ec2'
 import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { retainImages, type RetentionResult } from '../src/aws/retention.js'
+import { tagAmis } from '../src/aws/tagging.js'
+import { familyTagging } from '../src/aws/families.js'
 import { reportRetentionCutShort } from '../src/report/retention.js'
 import type { SummaryModel } from '../src/report/index.js'
 
@@ -95,6 +97,34 @@ describe('keep-images', () => {
       ['ami-0000000000000b003', 'deregistered']
     ])
     expect(imageIds(endpoint)).toEqual(expect.arrayContaining(['ami-0000000000000b001', 'ami-0000000000000b002']))
+  })
+
+  it('tags a default family cut to 256 characters inside emoji whole, and finds its AMIs by it', async () => {
+    // The repository and template path fill 254 characters: the build's emoji stand across the 256th.
+    const familyPrefix = `acme/${'🐧'.repeat(249)}`
+    const [old, built] = ['ami-0000000000000e001', 'ami-0000000000000e00a']
+    const { endpoint, ec2 } = await endpointWith([
+      { id: old, created: '2025-01-01T00:00:00.000Z', family: 'not yet' },
+      { id: built, created: '2026-12-01T00:00:00.000Z', family: 'not yet' }
+    ])
+    const amis = [old, built].map((amiId) => ({ region: 'us-east-1', amiId, build: '🚀🚀🚀', builderType: 'amazon-ebs' }))
+    const { sharedTags } = familyTagging(amis, { familyPrefix })
+    const family = `${familyPrefix}/🚀`
+    expect(sharedTags).toEqual({ ImageFamily: family })
+    const [tagged] = await tagAmis({ amis, tags: sharedTags, tagSnapshots: false, ec2For: () => ec2, sleep: async () => undefined })
+    expect(tagged.error).toBeUndefined()
+    expect(endpoint.tagsOf('us-east-1', built)).toEqual({ ImageFamily: family })
+
+    const [result] = await retainImages({
+      families: new Map([[family, new Map([['us-east-1', [built]]])]]),
+      keep: 1,
+      dryRun: true,
+      ec2For: () => ec2
+    })
+    expect(result.images.map(({ amiId, action }) => [amiId, action])).toEqual([
+      [built, 'kept: newest'],
+      [old, 'would deregister']
+    ])
   })
 
   it("tries each snapshot of a retired AMI, and names the ones that could not be deleted", async () => {

@@ -3,7 +3,7 @@
 // writes itself, so that an AMI made by hand or by another pipeline is never in scope.
 import { relative, resolve, sep } from 'node:path'
 import type { InputReader } from './reader.js'
-import { maxTagValueLength, tagValueProblem } from './tags.js'
+import { cutTagText, maxTagValueLength, tagValueProblem } from './tags.js'
 
 /** The tag that names an AMI's image family. */
 export const imageFamilyTagKey = 'ImageFamily'
@@ -50,7 +50,9 @@ export function readRetentionInputs(reader: InputReader, provenanceTags: boolean
 export function imageFamilyOf(build: string, inputs: Pick<RetentionInputs, 'imageFamily' | 'familyPrefix'>): string | undefined {
   if (inputs.imageFamily !== undefined) return inputs.imageFamily
   if (inputs.familyPrefix === undefined) return undefined
-  return `${inputs.familyPrefix}/${build}`.slice(0, maxTagValueLength)
+  // Cut by characters, as EC2 counts them: a cut by UTF-16 code units may leave half of an
+  // emoji at the end, which no request can carry.
+  return cutTagText(`${inputs.familyPrefix}/${build}`, maxTagValueLength)
 }
 
 /**

@@ -13,6 +13,11 @@ export function tagTextLength(text: string): number {
   return [...text].length
 }
 
+/** The first `max` characters of `text` as EC2 counts them: never half of a character. */
+export function cutTagText(text: string, max: number): string {
+  return [...text].slice(0, max).join('')
+}
+
 /**
  * Characters of a tag key: those AWS documents as allowed across its services (letters,
  * numbers and spaces in UTF-8, and + - = . _ : / @). EC2 itself accepts more, but a key

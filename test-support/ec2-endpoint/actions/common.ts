@@ -44,6 +44,9 @@ export function tagSet(tags: Tags): XmlValue {
   return [...tags].map(([key, value]) => ({ key, value }))
 }
 
+/** Tag lengths count Unicode characters, as EC2 does, not UTF-16 code units. */
+const characters = (text: string): number => [...text].length
+
 export function validateTags(tags: TagInput[]): void {
   for (const { key, value } of tags) {
     if (key === '') throw invalidParameterValue('Tag key cannot be empty')
@@ -53,13 +56,13 @@ export function validateTags(tags: TagInput[]): void {
           "Tag keys starting with 'aws:' are reserved for internal use"
       )
     }
-    if (key.length > MAX_TAG_KEY_LENGTH) {
+    if (characters(key) > MAX_TAG_KEY_LENGTH) {
       throw invalidParameterValue(
         `Value ( ${key} ) for parameter key is invalid. ` +
           `Length exceeds maximum of ${MAX_TAG_KEY_LENGTH}.`
       )
     }
-    if (value.length > MAX_TAG_VALUE_LENGTH) {
+    if (characters(value) > MAX_TAG_VALUE_LENGTH) {
       throw invalidParameterValue(
         `Value ( ${value} ) for parameter value is invalid. ` +
           `Length exceeds maximum of ${MAX_TAG_VALUE_LENGTH}.`
