@@ -460,6 +460,22 @@ describe('tags', () => {
     expect(endpoint.tagsOf(HOME, SOURCE_SNAPSHOT_ID)).toEqual({})
   })
 
+  it('counts a tag in characters and matches filter values character by character, as EC2 does', async () => {
+    const client = ec2()
+    const tag = (Key: string, Value: string) => new CreateTagsCommand({ Resources: [SOURCE_AMI_ID], Tags: [{ Key, Value }] })
+    // Outside the Basic Multilingual Plane: two UTF-16 code units, one character.
+    await client.send(tag('🔑'.repeat(128), '🐧'.repeat(256)))
+    await expect(client.send(tag('long', '🐧'.repeat(257)))).rejects.toMatchObject({ name: 'InvalidParameterValue' })
+    await client.send(tag('Family', '🐧*?\\'))
+    const found = async (value: string) =>
+      (await client.send(new DescribeImagesCommand({ Filters: [{ Name: 'tag:Family', Values: [value] }] }))).Images?.map((image) => image.ImageId)
+    expect(await found('?*')).toEqual([SOURCE_AMI_ID])
+    expect(await found('?\\*\\?\\\\')).toEqual([SOURCE_AMI_ID])
+    expect(await found('??\\*\\?\\\\')).toEqual([])
+    expect(await found('🐧\\*\\?\\\\')).toEqual([SOURCE_AMI_ID])
+    expect(await found('🐧\\*\\?')).toEqual([])
+  })
+
   it('refuses unknown and malformed ids, and ids of no known kind', async () => {
     const client = ec2()
     const tags = [{ Key: 'Name', Value: 'x' }]

@@ -99,6 +99,38 @@ describe('keep-images', () => {
     expect(imageIds(endpoint)).toEqual(expect.arrayContaining(['ami-0000000000000b001', 'ami-0000000000000b002']))
   })
 
+  it('finds exactly its own AMIs for a family made only of * ? and \\, and none of a family its name would match as a pattern', async () => {
+    const { endpoint, ec2 } = await endpointWith([
+      { id: 'ami-0000000000000d001', created: '2025-01-01T00:00:00.000Z', family: '*?\\' },
+      { id: 'ami-0000000000000d002', created: '2025-01-02T00:00:00.000Z', family: 'ab\\' },
+      { id: 'ami-0000000000000d003', created: '2025-01-03T00:00:00.000Z', family: '**\\' },
+      { id: 'ami-0000000000000d004', created: '2025-01-01T00:00:00.000Z', family: 'app*' },
+      { id: 'ami-0000000000000d005', created: '2025-01-02T00:00:00.000Z', family: 'app-2' },
+      { id: 'ami-0000000000000d00a', created: '2026-12-01T00:00:00.000Z', family: '*?\\' },
+      { id: 'ami-0000000000000d00b', created: '2026-12-01T00:00:00.000Z', family: 'app*' }
+    ])
+    const results = await retainImages({
+      families: new Map([
+        ['*?\\', new Map([['us-east-1', ['ami-0000000000000d00a']]])],
+        ['app*', new Map([['us-east-1', ['ami-0000000000000d00b']]])]
+      ]),
+      keep: 1,
+      dryRun: false,
+      ec2For: () => ec2
+    })
+    expect(results.map(({ family, images }) => [family, images.map(({ amiId, action }) => [amiId, action])])).toEqual([
+      ['*?\\', [['ami-0000000000000d00a', 'kept: newest'], ['ami-0000000000000d001', 'deregistered']]],
+      ['app*', [['ami-0000000000000d00b', 'kept: newest'], ['ami-0000000000000d004', 'deregistered']]]
+    ])
+    // EC2 was asked for each family's own AMIs, not for a pattern that its neighbours match.
+    const asked = endpoint.callsOf('DescribeImages').map((call) => call.params['Filter.1.Value.1'])
+    expect(asked).toEqual(expect.arrayContaining(['\\*\\?\\\\', 'app\\*']))
+    const ids = imageIds(endpoint)
+    expect(ids).toEqual(expect.arrayContaining(['ami-0000000000000d002', 'ami-0000000000000d003', 'ami-0000000000000d005']))
+    expect(ids).not.toContain('ami-0000000000000d001')
+    expect(ids).not.toContain('ami-0000000000000d004')
+  })
+
   it('tags a default family cut to 256 characters inside emoji whole, and finds its AMIs by it', async () => {
     // The repository and template path fill 254 characters: the build's emoji stand across the 256th.
     const familyPrefix = `acme/${'🐧'.repeat(249)}`

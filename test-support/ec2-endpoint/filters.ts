@@ -9,8 +9,12 @@ import type { Filter } from './query.js'
 /** For each filter name a resource supports, the values it has under that name. */
 export type FilterFields<T> = Record<string, (resource: T) => Array<string | undefined>>
 
-/** A filter value as a pattern: `*` and `?` are wildcards, and `\\*`, `\\?`, `\\\\` the characters themselves. */
-function wildcard(pattern: string): RegExp {
+/**
+ * A filter value as a pattern: `*` and `?` are wildcards, and `\\*`, `\\?`, `\\\\` the characters
+ * themselves. `?` is one character, as EC2 counts them: an emoji is one, not two UTF-16 code units.
+ */
+function wildcard(value: string): RegExp {
+  const pattern = [...value]
   let source = ''
   for (let index = 0; index < pattern.length; index++) {
     const char = pattern[index]
@@ -22,7 +26,7 @@ function wildcard(pattern: string): RegExp {
     else if (char === '?') source += '.'
     else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&')
   }
-  return new RegExp(`^${source}$`, 's')
+  return new RegExp(`^${source}$`, 'su')
 }
 
 function fieldValues<T extends { tags: Map<string, string> }>(
