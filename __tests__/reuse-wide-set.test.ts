@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { EC2Client } from '@aws-sdk/client-ec2'
 import { SELF_ACCOUNT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { findReusableSet, reuseTags } from '../src/aws/reuse.js'
+import { buildTag, findReusableSet, reuseTags } from '../src/aws/reuse.js'
 
 const runUuid = '8168059b-9ef9-4493-82d8-8d9887aa5692'
 const fingerprint = 'f'.repeat(64)
@@ -13,6 +13,15 @@ const defaultRegions = [
   'eu-central-1', 'eu-north-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'
 ]
 const amisIn = (regions: string[]) => regions.map((region, i) => ({ build: 'web', builderType: 'amazon-ebs', region, amiId: `ami-${String(i).padStart(17, '0')}` }))
+
+describe('the PackerBuild tag', () => {
+  it('is cut to 256 characters as EC2 counts them, never inside one', () => {
+    // 'amazon-ebs ' is 11 characters: the 245th emoji is the last that fits, and each is two UTF-16 units.
+    const tag = buildTag({ builderType: 'amazon-ebs', build: '🐧'.repeat(300) }).PackerBuild
+    expect([...tag]).toHaveLength(256)
+    expect(tag).toBe(`amazon-ebs ${'🐧'.repeat(245)}`)
+  })
+})
 
 describe('the BuildSet tag', () => {
   it('names the regions of a set in the 17 default regions, as before', () => {

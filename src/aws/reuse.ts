@@ -5,14 +5,11 @@
 import { DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2'
 import type { Ami } from '../artifacts/manifest.js'
 import { reuseTagKeys } from '../inputs/reuse.js'
-import { provenanceTagKeys } from '../inputs/tags.js'
+import { cutTagText, maxTagValueLength, provenanceTagKeys } from '../inputs/tags.js'
 import { describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
 import { snapshotIdsOf } from './images.js'
 import { enabledRegions } from './regions.js'
-
-/** EC2 refuses a tag value longer than this, and with it every tag of the CreateTags call. */
-const maxTagValueLength = 256
 
 /**
  * The reuse tags of a successful build's AMIs: shared by all, and per build. The set names its
@@ -26,8 +23,9 @@ export function reuseTags(fingerprint: string, runUuid: string, amis: Ami[]): Re
   return { [reuseTagKeys.fingerprint]: fingerprint, [reuseTagKeys.set]: set }
 }
 
+/** The build's own reuse tag, cut as EC2 counts a value (a longer one fails every tag of the call). */
 export function buildTag(ami: Pick<Ami, 'build' | 'builderType'>): Record<string, string> {
-  return { [reuseTagKeys.build]: `${ami.builderType || 'unknown'} ${ami.build}`.slice(0, 256) }
+  return { [reuseTagKeys.build]: cutTagText(`${ami.builderType || 'unknown'} ${ami.build}`, maxTagValueLength) }
 }
 
 export interface ReusableSet {

@@ -59,7 +59,7 @@ export interface RegionTagResult {
 /** Backoff settings (all optional) replace the defaults: taggingAttempts, from taggingBaseDelayMs doubling up to 20 s. */
 export interface TagOptions extends Partial<Backoff> {
   amis: AmiToTag[]
-  /** Already validated: at most 50, keys of 1–128 characters, values ≤ 256, no aws: prefix. */
+  /** Already validated: at most 50, keys of 1–128 characters, values ≤ 256 characters, no aws: prefix on a key. */
   tags: Record<string, string>
   tagSnapshots: boolean
   /**
