@@ -25,6 +25,7 @@ import {
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
 import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTemporaryInstanceProfile, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
+import { groupLines } from './support/workflow-commands.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 
@@ -1349,6 +1350,53 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(cutShort.map((message) => message.split(' ')[2]).sort()).toEqual([...regions].sort())
       for (const message of cutShort) expect(message).toMatch(/^Tagging in \S+ did not finish within 3 s, the tagging deadline/)
       expect(endpoint.callsOf('CreateTags').filter((call) => call.error === 'NoAnswer')).toHaveLength(regions.length)
+    })
+  })
+
+  describe("a template of two builds whose own tags wait for EC2 in the home region", () => {
+    it("each region's result of a build's own tags is in the stage's group as it comes, once; the summary says where they are not on", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      // The action's first CreateTags in us-east-1, of the tags every AMI gets, is answered; those of the builds' own tags are not.
+      endpoint.faults.hang('CreateTags', { region: 'us-east-1', userAgent: 'aws-sdk-js', afterCalls: 1 })
+      withTwoBuilds(workspace)
+      const loopback = endpoint
+      const ownTags = (region: string) => new RegExp(`^${region}: tagged ami-[0-9a-f]+ with build web's own tags \\(ImageFamily, PackerBuild\\)\\.$`, 'm')
+      const heldAtHome = () => loopback.callsOf('CreateTags', 'us-east-1').filter((call) => call.error === 'NoAnswer').length === 2
+      let logAtHold = ''
+      const result = await runAction(
+        options(
+          {},
+          {
+            onStart: (child, stdoutSoFar) => {
+              // Should the lines not come, the run is cancelled all the same, and the test says what the log lacked.
+              void until(() => heldAtHome() && ownTags('eu-west-1').test(stdoutSoFar()) && ownTags('us-west-2').test(stdoutSoFar()), "the builds' own tags to wait in us-east-1", 20_000)
+                .catch(() => undefined)
+                .then(() => {
+                  logAtHold = stdoutSoFar()
+                  child.kill('SIGINT')
+                })
+            }
+          }
+        )
+      )
+      // What the user saw while us-east-1 waited: web's own tags on in the other regions, in the stage's group.
+      const group = groupLines(logAtHold, 'Tag AMIs and snapshots') ?? []
+      for (const region of ['eu-west-1', 'us-west-2']) expect(group.join('\n')).toMatch(ownTags(region))
+      expect(logAtHold).not.toMatch(/^us-east-1: tagged \S+ with build/m)
+      expect(result.exitCode).toBe(1)
+      const builds = JSON.parse(result.outputs.builds) as Record<string, Record<string, string>>
+      for (const region of ['eu-west-1', 'us-west-2']) {
+        expect(endpoint.tagsOf(region, builds.web[region]).PackerBuild).toBe('amazon-ebs web')
+        // Said once, as it came.
+        expect(result.stdout.split('\n').filter((line) => ownTags(region).test(line))).toHaveLength(1)
+      }
+      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 4 AMI\(s\) exist and are in the outputs/)
+      // The summary says what the log said: web's own tags are on in eu-west-1 and us-west-2, neither build's in us-east-1.
+      const tagsColumn = (amiId: string) => new RegExp(`${amiId}\\)[^|\\n]*\\|[^|\\n]*\\| ([^|\\n]*) \\|`).exec(result.summary)?.[1]
+      const shared = /^(\d+) tags; its build's own 2: not added$/.exec(tagsColumn(builds.web['us-east-1']) ?? '')?.[1]
+      expect(shared).toBeDefined()
+      expect(tagsColumn(builds.api['us-east-1'])).toBe(`${shared} tags; its build's own 2: not added`)
+      for (const region of ['eu-west-1', 'us-west-2']) expect(tagsColumn(builds.web[region])).toBe(`${Number(shared) + 2} tags`)
     })
   })
 

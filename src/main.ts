@@ -27,7 +27,7 @@ import { noTemporaryResources, RunRecord, type FinishedImage, type TemporaryReso
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
-import { familyTagging, newAmisByFamily } from './aws/families.js'
+import { familyTagging, newAmisByFamily, type FamilyTagging } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
 import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } from './report/annotation.js'
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
@@ -46,6 +46,7 @@ import {
   amiOutputs,
   buildsPassedOver,
   passedOverNote,
+  reportBuildTagging,
   reportRegionTagging,
   primaryBuildNote,
   primaryRegionNote,
@@ -981,37 +982,56 @@ async function tag(
     core.info('No tags to add (tags is empty and provenance-tags is false).')
     return
   }
-  // tagging-timeout bounds the whole stage, the passes below included.
+  // tagging-timeout bounds the whole stage, each build's pass included.
   const endsAt = Date.now() + inputs.taggingTimeoutSeconds * 1000
-  const failedRegions = await tagAll(inputs, amis, tags, summary, tagging, comingKeys)
-  const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
-  // With several families, each build's AMIs get their ImageFamily tag in a pass of their own,
-  // all at once, on the AMIs the other tags went on (the others have their error).
-  const passes = await Promise.all(
-    families.perBuild
-      .map((build) => ({ ...build, amis: build.amis.filter((ami) => gotTheTags(summary, ami)) }))
-      .filter((build) => build.amis.length > 0)
-      .map((build) =>
-        tagAmis({ ...build, tagSnapshots: false, deadlineMs: Math.max(0, endsAt - Date.now()), timeoutSeconds: inputs.taggingTimeoutSeconds })
-      )
-  )
-  for (const result of passes.flat()) {
-    if (result.error === undefined) continue
-    annotate({ level: 'error', message: result.error, title: `Tagging in ${result.region}` })
-    summary.problems.push(result.error)
-    if (!failedRegions.includes(result.region)) failedRegions.push(result.region)
-  }
+  const eachBuild =
+    families.perBuild.length > 0 ? () => tagEachBuild(inputs, families.perBuild, summary, tagging, endsAt) : undefined
+  const failedRegions = await tagAll(inputs, amis, tags, summary, tagging, comingKeys, eachBuild)
   if (failedRegions.length > 0) throw taggingFailed(failedRegions, inputs, summary)
 }
 
-/** Tags the AMIs, and their snapshots with tag-snapshots, in every region; the regions where that failed. */
+/**
+ * With several families, each build's AMIs get their own tags (ImageFamily, PackerBuild) in a
+ * pass of their own, all at once, on the AMIs the other tags went on (the others have their
+ * error); each region's result logged as it comes, as the first pass's. The regions where one failed.
+ */
+async function tagEachBuild(
+  inputs: Inputs,
+  builds: FamilyTagging['perBuild'],
+  summary: SummaryModel,
+  tagging: Promise<TaggingStage> | undefined,
+  endsAt: number
+): Promise<string[]> {
+  const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
+  const passes = await Promise.all(
+    builds
+      .map((build) => ({ ...build, amis: build.amis.filter((ami) => gotTheTags(summary, ami)) }))
+      .filter((build) => build.amis.length > 0)
+      .map((build) =>
+        tagAmis({
+          ...build,
+          tagSnapshots: false,
+          deadlineMs: Math.max(0, endsAt - Date.now()),
+          timeoutSeconds: inputs.taggingTimeoutSeconds,
+          onResult: (result) => reportBuildTagging(build.amis[0].build, Object.keys(build.tags), result, summary)
+        })
+      )
+  )
+  return passes.flat().filter((result) => result.error !== undefined).map((result) => result.region)
+}
+
+/**
+ * Tags the AMIs, and their snapshots with tag-snapshots, in every region, then (`eachBuild`) each
+ * build's own tags; the regions where that failed.
+ */
 async function tagAll(
   inputs: Inputs,
   amis: Ami[],
   tags: Record<string, string>,
   summary: SummaryModel,
   tagging?: Promise<TaggingStage>,
-  comingKeys?: Record<string, string[]>
+  comingKeys?: Record<string, string[]>,
+  eachBuild?: () => Promise<string[]>
 ): Promise<string[]> {
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
@@ -1029,7 +1049,10 @@ async function tagAll(
       deadlineMs: inputs.taggingTimeoutSeconds * 1000,
       onResult: (result) => reportRegionTagging(result, counts, summary)
     })
-    return reportTagging(results, summary)
+    const failed = reportTagging(results, summary)
+    // Each build's own tags, inside the group too: their results are the stage's.
+    const failedForBuilds = (await eachBuild?.()) ?? []
+    return [...new Set([...failed, ...failedForBuilds])]
   })
 }
 

@@ -135,6 +135,8 @@ export interface SummaryModel {
   snapshotsTagged?: boolean
   /** By build: the tags of its own (ImageFamily, PackerBuild) its AMIs get besides the tagCount shared by all. */
   buildTagCounts?: Record<string, number>
+  /** By AMI ID: whether its build's own tags went on, in their pass (absent: no answer yet), and why not. */
+  buildTagging?: Map<string, { tagged: boolean; error?: string }>
   problems: string[]
   /** The warnings and errors annotated on the template and its variables, in the order made. */
   annotations: Annotation[]
@@ -168,6 +170,21 @@ export function reportRegionTagging(result: RegionTagResult, options: { tagCount
     const snapshots = options.tagSnapshots ? ` and ${snapshotCount} snapshot(s)` : ''
     core.info(`${result.region}: tagged ${amiIds.join(', ')}${snapshots} with ${options.tagCount} tags.`)
   }
+}
+
+/**
+ * A region's result in the pass of a build's own tags (`keys`), told as soon as it is known, as
+ * the first pass's are (reportRegionTagging); its error goes to the summary's problems.
+ */
+export function reportBuildTagging(build: string, keys: string[], result: RegionTagResult, summary: SummaryModel): void {
+  summary.buildTagging ??= new Map()
+  const tagged = result.tagged ? result.amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId)) : []
+  for (const amiId of result.amiIds) summary.buildTagging.set(amiId, { tagged: tagged.includes(amiId), error: result.error })
+  if (result.error !== undefined) {
+    annotate({ level: 'error', message: result.error, title: `Tagging in ${result.region}` })
+    summary.problems.push(result.error)
+  }
+  if (tagged.length > 0) core.info(`${result.region}: tagged ${tagged.join(', ')} with build ${oneLine(build)}'s own tags (${keys.join(', ')}).`)
 }
 
 /**
@@ -278,7 +295,13 @@ function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, ami: 
   if (!tagging.tagged || tagging.amisNotTagged?.includes(ami.amiId)) return `${model.reusedFrom ? 'reused; tags ' : ''}failed: ${cell(tagging.error ?? 'unknown error')}`
   if (model.reusedFrom) return `reused; ${model.tagCount ?? ''} input tags applied`
   const where = model.snapshotsTagged === false ? ', on the AMI only' : ''
-  return model.tagCount === undefined ? `tags${where}` : `${model.tagCount + (model.buildTagCounts?.[ami.build] ?? 0)} tags${where}`
+  if (model.tagCount === undefined) return `tags${where}`
+  const own = model.buildTagCounts?.[ami.build] ?? 0
+  const ownTagging = model.buildTagging?.get(ami.amiId)
+  if (own === 0 || ownTagging?.tagged) return `${model.tagCount + own} tags${where}`
+  // Its build's own tags come in a pass of their own, which failed or had not answered.
+  const why = ownTagging?.error ? `failed: ${cell(ownTagging.error)}` : 'not added'
+  return `${model.tagCount} tags${where}; its build's own ${own}: ${why}`
 }
 
 /** After the reuse line: that input tags were applied to the reused AMIs. */

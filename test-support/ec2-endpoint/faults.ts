@@ -28,6 +28,8 @@ export interface HangFault {
   region?: string
   /** Only calls whose User-Agent contains this. */
   userAgent?: string
+  /** Answer the first N matching calls (counted from now), and hang only those after them. */
+  afterCalls?: number
 }
 
 export interface ErrorFault {
@@ -134,7 +136,7 @@ export class FaultPlan implements Ec2Faults {
   private readonly failures = new Map<string, Counted<ErrorFault>>()
   private readonly latencies = new Map<string, number>()
   private readonly lateAnswers = new Map<string, number>()
-  private readonly hangs = new Map<string, HangFault>()
+  private readonly hangs = new Map<string, Counted<HangFault>>()
   private hiddenCalls = 0
   private readonly hidden = new Map<string, number>()
 
@@ -148,13 +150,15 @@ export class FaultPlan implements Ec2Faults {
   }
 
   hang(action?: string, fault: HangFault = {}): void {
-    this.hangs.set(action ?? '*', fault)
+    this.hangs.set(action ?? '*', { fault, calls: 0 })
   }
 
   /** Whether this call is to go unanswered. */
   isHung(action: string, region: string, userAgent: string): boolean {
-    const fault = this.hangs.get(action) ?? this.hangs.get('*')
-    return fault !== undefined && matches(fault, region, userAgent)
+    const hang = this.hangs.get(action) ?? this.hangs.get('*')
+    if (hang === undefined || !matches(hang.fault, region, userAgent)) return false
+    hang.calls += 1
+    return hang.calls > (hang.fault.afterCalls ?? 0)
   }
 
   fail(action: string, fault: ErrorFault): void {
