@@ -1687,6 +1687,27 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(result.summary).toContain('Cancelled (SIGINT) while publishing the AMI IDs to SSM (ssm-parameter).')
     })
 
+    it('a cancel during launch-template where every region that answered has no such template: the warning names them, and the one that had not answered', async () => {
+      const missing = (region: string) => `${region}: there is no launch template web in this region; nothing to update.`
+      const result = await heldInUsWest2({ 'launch-template': 'web' }, 'DescribeLaunchTemplateVersions', [missing('us-east-1'), missing('eu-west-1')], (child) =>
+        child.kill('SIGINT'))
+      expect(result.logAtHold).toContain(missing('us-east-1'))
+      expect(result.logAtHold).toContain(missing('eu-west-1'))
+      expect(result.exitCode).toBe(1)
+      expect(result.warnings).toEqual([
+        'launch-template: there is no launch template web in any region that answered before the run was cancelled (eu-west-1, us-east-1), ' +
+          'so no version was made there; us-west-2 had not answered. Check the name or ID.'
+      ])
+      expect(result.errors.map((error) => error.message)).toEqual([
+        'The run was cancelled (SIGINT) after the build, while rolling out the launch template (launch-template): the 3 AMI(s) exist, ' +
+          'are tagged and are in the outputs; launch-template did not finish (no such template in eu-west-1, us-east-1; no answer yet in us-west-2) ' +
+          '(the summary shows what each step did).'
+      ])
+      const templates = section(result.summary, '### Launch template `web` (cut short: the run was cancelled)')
+      expect(templates).toContain('No region that answered has this launch template, so no version was made there. Check the name or ID.')
+      expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({})
+    })
+
     it('the action crashing during launch-template: the versions made are in the output, the summary and the log', async () => {
       const crashOnSigusr2 = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})'
       const newVersion = (region: string) => logLine(`${region}: launch template web \\(lt-[0-9a-f]+\\) version 2 launches ami-[0-9a-f]+, now its default\\.`)

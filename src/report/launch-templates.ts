@@ -51,6 +51,9 @@ export function reportLaunchTemplates(
 /** The summary's line for missingEverywhere, under the section's heading that names the template. */
 const nowhereInSummary = 'No region the AMIs were built in has this launch template, so no version was made. Check the name or ID.'
 
+/** The same, for a stage cut short: of the regions that answered. */
+const nowhereAnsweredInSummary = 'No region that answered has this launch template, so no version was made there. Check the name or ID.'
+
 /**
  * When no region the AMIs were built in has the template. One region without it is how a
  * template rolled out to some regions only is meant to be used; none at all is almost surely a
@@ -62,6 +65,24 @@ function missingEverywhere(template: LaunchTemplateRef, results: LaunchTemplateR
   if (results.length === 0 || results.some((result) => result.outcome !== 'missing')) return undefined
   const regions = results.map((result) => result.region).join(', ')
   return `launch-template: there is no launch template ${shown(template)} in any region the AMIs were built in (${regions}), so no version was made. Check the name or ID.`
+}
+
+/**
+ * The same for a stage cut short, of the regions that answered: each that did said it has no
+ * such template. The mistyped name is as likely as in a run that finished, and the user, who
+ * reruns after a cancel, should fix it first; the regions that had not answered are named, as
+ * one of them may have it.
+ */
+function missingWhereAnswered(template: LaunchTemplateRef, finished: LaunchTemplateResult[], unfinished: string[], cut: CutShort): string | undefined {
+  if (unfinished.length === 0) return missingEverywhere(template, finished)
+  if (finished.length === 0 || finished.some((result) => result.outcome !== 'missing')) return undefined
+  // In name order, as the failure's message names them: not in the order AWS answered.
+  const regions = finished.map((result) => result.region).sort().join(', ')
+  const before = cut === 'cancelled' ? 'the run was cancelled' : 'the action failed'
+  return (
+    `launch-template: there is no launch template ${shown(template)} in any region that answered before ${before} (${regions}), ` +
+    `so no version was made there; ${unfinished.join(', ')} had not answered. Check the name or ID.`
+  )
 }
 
 /**
@@ -90,7 +111,10 @@ export function reportLaunchTemplatesCutShort(
     }
   )
   setOutputs({ 'launch-template-versions': JSON.stringify(versions) })
-  addSection(template, rows, summary, cut)
+  const nowhere = missingWhereAnswered(template, finished, unfinished, cut)
+  if (nowhere) annotate({ level: 'warning', message: nowhere, title: 'Launch template' })
+  const said = unfinished.length === 0 ? nowhereInSummary : nowhereAnsweredInSummary
+  addSection(template, nowhere ? [...rows, '', said] : rows, summary, cut)
   return inRegions([
     ['new version', regionsWith(finished, 'updated')],
     ['no such template', regionsWith(finished, 'missing')],
