@@ -22,7 +22,7 @@ import {
   startEc2Endpoint,
   type Ec2Endpoint
 } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
+import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
 import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTemporaryInstanceProfile, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 import { groupLines } from './support/workflow-commands.js'
@@ -1423,6 +1423,56 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(result.summary).toContain(':no_entry_sign: Cancelled')
       expect(result.summary).not.toContain('pending')
       expect(result.summary.match(/\| not tagged \|/g)).toHaveLength(3)
+    })
+  })
+
+  describe('a cancel during tagging while the last warning the runner shows is held', () => {
+    it('the held warning is in the log, as it is, before the failure and the exit', async () => {
+      // A fourth region, so that three can finish while the fourth waits for EC2.
+      const four = [...regions, 'ap-south-1']
+      endpoint = await startEc2Endpoint({ regions: four })
+      // Each region's look-up of the snapshots is refused (a warning, with tag-snapshots: false); ap-south-1's CreateTags never answered.
+      endpoint.faults.fail('DescribeImages', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
+      endpoint.faults.hang('CreateTags', { region: 'ap-south-1', userAgent: 'aws-sdk-js' })
+      const loopback = endpoint
+      // Seven variables the template ignores: seven warnings, all shown, three slots left for the later ones.
+      const unused = Array.from({ length: 7 }, (_, i) => `unused_${i}=x`)
+      const tagged = (stdout: string) => ['us-east-1', 'eu-west-1', 'us-west-2'].every((region) => stdout.includes(`\n${region}: tagged `))
+      let logAtCancel = ''
+      const result = await runAction(
+        options(
+          { 'tag-snapshots': 'false', variables: ['ami_regions=eu-west-1,us-west-2,ap-south-1', ...unused].join('\n') },
+          {
+            onStart: (child, stdoutSoFar) => {
+              void until(
+                () => loopback.callsOf('CreateTags', 'ap-south-1').some((call) => call.error === 'NoAnswer') && tagged(stdoutSoFar()),
+                'three regions tagged while ap-south-1 waits',
+                20_000
+              )
+                .catch(() => undefined)
+                .then(() => {
+                  logAtCancel = stdoutSoFar()
+                  child.kill('SIGINT')
+                })
+            }
+          }
+        )
+      )
+      // The third region's warning took the last slot: it waited, unwritten, for one more to come.
+      expect(parseCommands(logAtCancel, 'warning')).toHaveLength(9)
+      expect(result.exitCode).toBe(1)
+      const snapshotWarning = /^Finding the snapshots of ami-[0-9a-f]+ in (us-east-1|eu-west-1|us-west-2) failed: UnauthorizedOperation/
+      // Seven of the variables, then the three regions': the tenth, held for the last slot until the end, says nothing of more.
+      expect(result.warnings).toHaveLength(10)
+      expect(result.warnings.slice(0, 7).every((message) => message.includes('unused_'))).toBe(true)
+      for (const message of result.warnings.slice(7)) expect(message).toMatch(snapshotWarning)
+      expect(result.warnings[9]).not.toContain('GitHub shows 10 warnings')
+      // In the log before the failure, which is the step's last word.
+      const lines = result.stdout.split('\n')
+      const held = lines.findLastIndex((line) => line.startsWith('::warning::'))
+      const failure = lines.findIndex((line) => line.startsWith('::error::The run was cancelled (SIGINT) after the build'))
+      expect(failure).toBeGreaterThan(held)
+      expect(result.errors.map((error) => error.message)).toEqual([expect.stringMatching(/^The run was cancelled \(SIGINT\) after the build: the 4 AMI\(s\) exist/)])
     })
   })
 

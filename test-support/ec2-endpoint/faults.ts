@@ -42,6 +42,8 @@ export interface ErrorFault {
   /** Fail only the first N calls (counted from now); otherwise every call. */
   firstCalls?: number
   region?: string
+  /** Only calls whose User-Agent contains this. */
+  userAgent?: string
 }
 
 export interface Ec2Faults {
@@ -223,7 +225,7 @@ export class FaultPlan implements Ec2Faults {
       if (this.isThrottled(throttle)) throw throttled()
     }
     const failure = this.failures.get(action)
-    if (failure !== undefined && matches(failure.fault, region)) {
+    if (failure !== undefined && matches(failure.fault, region, userAgent)) {
       failure.calls += 1
       const { fault } = failure
       if (fault.firstCalls === undefined || failure.calls <= fault.firstCalls) {
