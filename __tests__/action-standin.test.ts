@@ -618,6 +618,31 @@ describe('tagging through the AWS SDK', () => {
     expect(result.summary).toContain('run by hand by [@release-manager](https://github.com/release-manager)')
   })
 
+  it("after a reuse, the note that ami-id is a later build's is what it was after the build it reuses", async () => {
+    // Build volume makes no AMI, by design: the same in every run.
+    writeFileSync(
+      join(workspace, 'packer-template.json'),
+      JSON.stringify({ ...template, builders: [{ type: 'amazon-ebs', name: 'volume' }, { type: 'amazon-ebs', name: 'web' }] })
+    )
+    // The fingerprint covers the template alone: not the manifest or the stand-in's log beside it.
+    const reuse = { reuse: 'true', 'fingerprint-paths': 'packer-template.json' }
+    const note =
+      "ami-id and ami-ids are build web's: build volume, before it in the template's order, made no AMI. Output builds has every build that made AMIs."
+    const notices = (result: ActionRun) => parseCommands(result.stdout, 'notice').map(({ message }) => message)
+
+    const built = await runTagging(reuse)
+    expect(built.exitCode).toBe(0)
+    expect(notices(built)).toEqual([note])
+    const reused = await runTagging(reuse)
+    expect(reused.exitCode).toBe(0)
+    expect(packerCalls().filter((args) => args[0] === 'build')).toHaveLength(1)
+    expect(reused.stdout).toContain('reusing its 3 AMI(s), nothing is built.')
+    expect(reused.outputs['ami-id']).toBe(amiIds['us-east-1'])
+    expect(reused.warnings).toEqual([])
+    expect(notices(reused)).toEqual([note])
+    expect(reused.summary).toContain(note)
+  })
+
   it('tag-snapshots: false tags only the AMIs, and the summary says so', async () => {
     const result = await runTagging({ 'tag-snapshots': 'false' })
     expect(endpoint.tagsOf('us-west-2', amiIds['us-west-2'])).toMatchObject({ Team: 'platform' })
