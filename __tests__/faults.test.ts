@@ -1225,14 +1225,65 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       return { main, ami, copies }
     }
 
-    it("credentials that may not list the account's regions: the post step names the copies it could not look for", async () => {
+    it("credentials that may not list the account's regions: the post step finds the copies where Packer's log says it copied", async () => {
       const { main, ami, copies } = await failedWhileCopying()
+      expect(main.stdout).toMatch(/amazon-ebs: Copying to: (eu-west-1|us-west-2)\n.*amazon-ebs: Copying to: (eu-west-1|us-west-2)\n/)
       endpoint.faults.fail('DescribeRegions', { code: 'UnauthorizedOperation' })
       const post = await runPostStep(main, options({}))
       expect(post.exitCode).toBe(0)
-      expect(endpoint.images('eu-west-1').map((image) => image.imageId)).toContain(copies[0])
-      expect(post.warnings).toContainEqual(expect.stringMatching(/^Could not list the account's regions .*ec2:DescribeRegions/))
-      expect(post.warnings.at(-1)).toBe(`These may still exist in the account: copies of ${ami} in regions other than us-east-1.`)
+      expect(post.warnings).toEqual([])
+      // Packer ended by itself, its whole log read: it copied nowhere else, and the account's regions are not asked.
+      expect(endpoint.callsOf('DescribeRegions')).toEqual([])
+      expect(post.stdout).toContain("Packer's log says it copied its AMIs to eu-west-1, us-west-2 only: no other region is searched.")
+      const searched = endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'source-image-id')
+      expect([...new Set(searched.map((call) => call.region))].sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+      // Packer deregistered its AMI as it failed; the post step, the copies.
+      expect(post.stdout).toContain(`${ami}, the AMI Packer announced, is already deregistered.`)
+      expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId).sort()).toEqual([ami, ...copies].sort())
+      for (const [region, id] of [['eu-west-1', copies[0]], ['us-west-2', copies[1]]]) {
+        expect(post.stdout).toContain(`${region}: deregistered ${id} (`)
+        expect(endpoint.images(region).map((image) => image.imageId)).not.toContain(id)
+      }
+      expect(JSON.parse(main.state['packer-leftovers']).resources.copyRegions.sort()).toEqual(['eu-west-1', 'us-west-2'])
+    })
+
+    it("the main step killed while copies are made, and credentials that may not list the account's regions: the copies Packer announced go, the rest are named", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCopiesPending()
+      const loopback = endpoint
+      let packerPid = 0
+      const main = await patientRun((child, stdoutSoFar) => {
+        void until(
+          () => stdoutSoFar().includes('Waiting for all copies to complete') && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
+          'the copies to be waited for'
+        ).then(() => {
+          packerPid = childrenOf(child.pid as number)[0]
+          child.kill('SIGKILL')
+        })
+      })
+      try {
+        expect(main.exitCode).toBeNull()
+        const ami = announcedAmi(main.stdout, 'amazon-ebs')
+        const copies = ['eu-west-1', 'us-west-2'].map((region) => endpoint.images(region).find((image) => image.sourceImageId === ami)?.imageId as string)
+        expect(copies.every(Boolean)).toBe(true)
+        expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'running' })
+        endpoint.faults.fail('DescribeRegions', { code: 'UnauthorizedOperation' })
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(endpoint.callsOf('DescribeRegions')).toHaveLength(1)
+        expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId).sort()).toEqual([ami, ...copies].sort())
+        for (const [region, id] of [['eu-west-1', copies[0]], ['us-west-2', copies[1]]]) {
+          expect(post.stdout).toContain(`${region}: deregistered ${id} (`)
+          expect(endpoint.images(region).map((image) => image.imageId)).not.toContain(id)
+        }
+        // Packer outlived the main step: what it did unheard may be anywhere.
+        expect(post.warnings).toContainEqual(
+          expect.stringMatching(/^Could not list the account's regions to look for copies of Packer's AMIs, so only us-east-1, eu-west-1, us-west-2 were searched: .*ec2:DescribeRegions/)
+        )
+        expect(post.warnings.at(-1)).toBe(`These may still exist in the account: copies of ${ami} in regions other than us-east-1, eu-west-1, us-west-2.`)
+      } finally {
+        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+      }
     })
 
     it('credentials that may not describe AMIs: the post step names the AMI and the copies it could not look for', async () => {

@@ -195,6 +195,46 @@ describe('RunRecord', () => {
     expect(saved.at(-2)).toMatchObject({ images: ['ami-0aaaaaaaaaaaaaaa6', 'ami-0ccccccccccccccc7'] })
   })
 
+  it('takes the regions a build copies its AMI to from the lines of its copy step, and forgets those of a build that finished', () => {
+    // As Packer 1.6.6 and the Amazon plugin print them (step_ami_region_copy); api encrypts, so copies into its own region too.
+    const lines = [
+      '1,,ui,message,    amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,message,    amazon-ebs.api: Instance ID: i-0ccccccccccccccc3',
+      // A provisioner's output, before the build copies anything.
+      '1,,ui,message,    amazon-ebs.api: Copying to: ap-south-1',
+      '1,,ui,say,==> amazon-ebs.web: Creating AMI web-1 from instance i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,message,    amazon-ebs.web: AMI: ami-0aaaaaaaaaaaaaaa6',
+      '1,,ui,say,==> amazon-ebs.web: Copying/Encrypting AMI (ami-0aaaaaaaaaaaaaaa6) to other regions...',
+      '1,,ui,message,    amazon-ebs.web: Copying to: sa-east-1',
+      '1,,ui,message,    amazon-ebs.web: Waiting for all copies to complete...',
+      '1,,ui,say,==> amazon-ebs.api: Creating AMI api-1 from instance i-0ccccccccccccccc3',
+      '1,,ui,message,    amazon-ebs.api: AMI: ami-0ccccccccccccccc7',
+      '1,,ui,say,==> amazon-ebs.api: Copying/Encrypting AMI (ami-0ccccccccccccccc7) to other regions...',
+      '1,,ui,message,    amazon-ebs.api: Copying to: us-west-2',
+      '1,,ui,message,    amazon-ebs.api: Copying to: us-east-1',
+      '1,,ui,message,    amazon-ebs.api: Copying to: eu-west-1',
+      // A region's name is all a `Copying to:` line counts for.
+      '1,,ui,message,    amazon-ebs.api: Copying to: /tmp/elsewhere',
+      '1,,ui,message,    amazon-ebs.api: Waiting for all copies to complete...',
+      "1,,ui,say,Build 'amazon-ebs.web' finished after 2 minutes 3 seconds."
+    ]
+    const expected = {
+      ...noTemporaryResources(),
+      instanceIds: ['i-0ccccccccccccccc3'],
+      images: ['ami-0ccccccccccccccc7'],
+      imageInstances: ['i-0ccccccccccccccc3'],
+      copyRegions: ['us-west-2', 'us-east-1', 'eu-west-1']
+    }
+    expect(feed(lines).temporaryResources).toEqual(expected)
+    expect(feedText(lines).temporaryResources).toEqual(expected)
+    const saved: unknown[] = []
+    const record = new RunRecord((resources) => saved.push(structuredClone(resources)))
+    for (const line of lines) record.observe(parseEventLine(line)!)
+    // Saved as each region is announced, before its copy begins.
+    expect(saved).toContainEqual(expect.objectContaining({ copyRegions: ['sa-east-1', 'us-west-2'] }))
+    expect(saved.at(-1)).toEqual(expected)
+  })
+
   it("takes a build's AMI only from the line right after it says it makes one, never from its provisioners' output", () => {
     const lines = [
       '1,,ui,message,    amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',

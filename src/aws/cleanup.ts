@@ -171,7 +171,7 @@ class Cleanup {
   }
 
   async run(): Promise<CleanupReport> {
-    const { instanceIds, keyPairs, securityGroups, images, snapshotVolumes, launchTemplates, instanceProfiles, roles } = this.state.resources
+    const { instanceIds, keyPairs, securityGroups, images, snapshotVolumes, launchTemplates, instanceProfiles, roles, copyRegions } = this.state.resources
     const announced = [
       ...images,
       ...instanceIds,
@@ -180,7 +180,8 @@ class Cleanup {
       ...launchTemplates.map((id) => `launch template ${id}`),
       ...instanceProfiles.map((name) => `instance profile ${name}`),
       ...roles.map((name) => `role ${name}`),
-      ...snapshotVolumes.map((volume) => `snapshots of ${volume}`)
+      ...snapshotVolumes.map((volume) => `snapshots of ${volume}`),
+      ...(copyRegions.length > 0 ? [`copies to ${copyRegions.join(', ')}`] : [])
     ]
     this.options.log(`${packerEnd(this.state)}. Its log announced: ${announced.join(', ')}.`)
     if (this.state.regions.length === 0) {
@@ -313,7 +314,7 @@ class Cleanup {
 
   /** The AMIs of the builds that did not finish, with their copies (leftover-images.ts). */
   private async cleanUpImages(): Promise<void> {
-    const { images, imageInstances, snapshotVolumes, instanceIds } = this.state.resources
+    const { images, imageInstances, snapshotVolumes, instanceIds, copyRegions } = this.state.resources
     // Packer makes an AMI only of an instance it has announced: one found only by the key pair
     // or security group it announced may be another run's, with the same fixed key pair name.
     const announced = new Map([...this.instancesFound].filter(([id]) => instanceIds.includes(id)))
@@ -324,6 +325,11 @@ class Cleanup {
       imageInstances,
       snapshotVolumes,
       knownRegions: this.state.regions,
+      copyRegions,
+      // Packer prints where it copies just before each copy begins. Once it has exited by itself,
+      // the main step has read all it printed: it copied nowhere else. A Packer that was killed,
+      // or outlived the main step, may have gone on, unheard, in a plugin process of its own.
+      everyCopyRegion: this.state.packer === 'failed',
       packerStarted: this.state.packerStarted,
       outputs: this.state.amis ?? [],
       withClient: (region, use) => this.withClient(region, use),

@@ -40,6 +40,10 @@ export interface ImageCleanupInput {
   snapshotVolumes: string[]
   /** Regions known without asking EC2: the home region. */
   knownRegions: string[]
+  /** The regions Packer's log says the builds began to copy their AMIs to (`Copying to:`). */
+  copyRegions: string[]
+  /** Whether copyRegions are all the regions the builds copied to: the account's others need no search. */
+  everyCopyRegion: boolean
   packerStarted?: string
   /** The AMIs in the outputs, of builds that finished: left whatever else says otherwise. */
   outputs: string[]
@@ -337,13 +341,21 @@ class ImageSearch {
   }
 
   /**
-   * Every region of the account, for a copy of `sources` may be in any; the known ones if EC2
-   * will not say, and the copies elsewhere are named as left.
+   * The regions a copy of `sources` may be in: the known ones and those Packer's log says it
+   * copied to, and, unless those are all, every region of the account; if EC2 will not list
+   * them, the copies elsewhere are named as left.
    */
   private async regions(sources: string[]): Promise<string[]> {
-    const known = [...new Set([...this.input.knownRegions, ...this.input.instances.values()])]
+    const { knownRegions, instances, copyRegions, everyCopyRegion } = this.input
+    const announced = [...copyRegions].sort()
+    const known = [...new Set([...knownRegions, ...instances.values(), ...announced])]
     const home = known[0]
     if (home === undefined) return []
+    if (everyCopyRegion) {
+      const where = announced.length > 0 ? `to ${announced.join(', ')} only` : 'nowhere'
+      this.input.log(`Packer's log says it copied its AMIs ${where}: no other region is searched.`)
+      return known
+    }
     try {
       const all = await this.input.withClient(home, (ec2) => enabledRegions(ec2, this.input.abortSignal))
       return [...new Set([...known, ...all])]

@@ -90,7 +90,8 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
       snapshotVolumes: strings(found.snapshotVolumes),
       launchTemplates: strings(found.launchTemplates),
       instanceProfiles: strings(found.instanceProfiles),
-      roles: strings(found.roles)
+      roles: strings(found.roles),
+      copyRegions: strings(found.copyRegions)
     },
     packer: packer as PackerEnd,
     keep: keep === true,

@@ -2,6 +2,7 @@
 // Inside data, commas are written as %!(PACKER_COMMA) and newlines as a literal \n; the target,
 // a build's name, is written as it is (packer/ui.go, MachineReadableUi.Machine).
 import { Buffer } from 'node:buffer'
+import { regionName } from '../common/regions.js'
 
 export interface PackerEvent {
   timestamp: string
@@ -219,11 +220,17 @@ export interface TemporaryResources {
    */
   instanceProfiles: string[]
   roles: string[]
+  /**
+   * The regions that builds not finished began to copy their AMI to (`Copying to: <region>`,
+   * step_ami_region_copy): Packer deregisters none of those copies, and says where they are
+   * nowhere else.
+   */
+  copyRegions: string[]
 }
 
 /** Nothing announced yet. */
 export function noTemporaryResources(): TemporaryResources {
-  return { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [] }
+  return { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [], copyRegions: [] }
 }
 
 type Announced = Exclude<keyof TemporaryResources, 'images'>
@@ -258,6 +265,13 @@ const announcedImage = /^\s*.+?: AMI: (ami-[0-9a-f]{8,17})\s*$/
 // An amazon-ebssurrogate build snapshots its instance's volumes (step_snapshot_volumes), then
 // registers its AMI from the snapshots: EC2 ties that AMI to no instance.
 const snapshotOfVolume = /^==> .+?: Creating snapshot of EBS Volume (vol-[0-9a-f]{8,17})\.\.\.\s*$/
+// Once its AMI is made, the builder copies it (step_ami_region_copy, Packer 1.6.6 and the Amazon
+// plugin alike): `Copying/Encrypting AMI (ami-…) to other regions...`, then, in one loop, a
+// `Copying to: <region>` line just before the copy to that region begins (an encrypted copy into
+// the build's own region too), then `Waiting for all copies to complete...`. The copies' IDs are
+// never printed. A `Copying to:` line counts only once the build has said it is copying.
+const copyingImage = /^==> .+?: Copying\/Encrypting AMI \([^)]*\) to other regions\.\.\.\s*$/
+const copyingTo = new RegExp(`^\\s*.+?: Copying to: (${regionName})\\s*$`)
 
 /** Packer's own line once a build has run its post-processors (command/build.go, 1.6.6 to 1.16). */
 const buildFinished = /^Build '(.+)' finished after /
@@ -278,9 +292,12 @@ interface BuildResources {
   launchTemplates: string[]
   instanceProfiles: string[]
   roles: string[]
+  copyRegions: string[]
   image?: string
   /** Whether the build's next line may announce its AMI: its last said it was making one. */
   makingImage?: boolean
+  /** Whether the build said it copies its AMI to other regions. */
+  copyingImage?: boolean
 }
 
 /** How Packer's own warnings begin. */
@@ -403,6 +420,7 @@ export class RunRecord {
       all.launchTemplates.push(...build.launchTemplates)
       all.instanceProfiles.push(...build.instanceProfiles)
       all.roles.push(...build.roles)
+      all.copyRegions.push(...build.copyRegions.filter((region) => !all.copyRegions.includes(region)))
       if (build.image !== undefined) all.images.push(build.image)
     }
     return all
@@ -411,7 +429,7 @@ export class RunRecord {
   /**
    * The text of a `ui,say`/`ui,message` line, as bytes (the log never makes most of them
    * strings): only a line that Packer ends a build with, or whose words after the first ": "
-   * begin as an announcement does ("Instance ID: …", "Creating …", "Created …", "AMI: …"), is
+   * begin as an announcement does ("Instance ID: …", "Creating …", "Created …", "Copying …", "AMI: …"), is
    * read as one.
    */
   observeText(bytes: Buffer, start: number, end: number): void {
@@ -428,7 +446,7 @@ export class RunRecord {
     for (let i = start; words < 0 && i < limit; i++) {
       if (bytes[i] === 0x3a && bytes[i + 1] === 0x20) words = i + 2
     }
-    // I(nstance ID), C(reating …, reated …), A(MI), R(egistering the AMI…); and any line while a
+    // I(nstance ID), C(reating …, reated …, opying …), A(MI), R(egistering the AMI…); and any line while a
     // build is making its AMI, for any other line of its ends that.
     if (this.makingImages === 0 && (words < 0 || (bytes[words] !== 0x49 && bytes[words] !== 0x43 && bytes[words] !== 0x41 && bytes[words] !== 0x52))) return
     this.observeSay(bytes.toString('utf8', start, end))
@@ -498,7 +516,8 @@ export class RunRecord {
   /**
    * A launched build's `Creating AMI … from instance i-…`, `Creating snapshot of EBS Volume
    * vol-…...` and `AMI: ami-…` (announcedImage), this last only right after the build said it
-   * was making its AMI (`Creating AMI` from its own instance, or `Registering the AMI...`).
+   * was making its AMI (`Creating AMI` from its own instance, or `Registering the AMI...`); then
+   * the regions it copies that AMI to (copyingTo).
    */
   private observeImage(build: string, text: string): void {
     const resources = this.builds.get(build)
@@ -520,6 +539,15 @@ export class RunRecord {
       this.addTo(build, 'snapshotVolumes', volume)
       return
     }
+    if (copyingImage.test(text)) {
+      resources.copyingImage = true
+      return
+    }
+    const copyRegion = resources.copyingImage === true ? copyingTo.exec(text)?.[1] : undefined
+    if (copyRegion !== undefined) {
+      this.addTo(build, 'copyRegions', copyRegion)
+      return
+    }
     const image = making ? announcedImage.exec(text)?.[1] : undefined
     if (image === undefined || resources.image === image) return
     resources.image = detached(image)
@@ -537,7 +565,7 @@ export class RunRecord {
     let resources = this.builds.get(build)
     if (resources === undefined) {
       if (this.builds.size >= RunRecord.maxResources) return false
-      resources = { instanceIds: [], keyPairs: [], securityGroups: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [] }
+      resources = { instanceIds: [], keyPairs: [], securityGroups: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [], copyRegions: [] }
       this.builds.set(detached(build), resources)
     }
     const list = resources[kind]
