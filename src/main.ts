@@ -33,7 +33,7 @@ import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } f
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
-import { reportInputProblems } from './report/input-problems.js'
+import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { logLaunchTemplate, reportLaunchTemplates, reportLaunchTemplatesCutShort } from './report/launch-templates.js'
@@ -432,7 +432,7 @@ async function job(
   const provenanceStage = import('./inputs/provenance.js')
   provenanceStage.catch(() => undefined)
   logInputs(given)
-  const variableWarnings = await reportVariables(given)
+  const inputWarnings = [...reportFoldedInputs(given.foldedInputs), ...(await reportVariables(given))]
   // Told by the template's files, which are read while Packer answers: before any download.
   await checkVariablesDeclared(given, template)
   const packer = await core.group('Install Packer', () => install(given, onPath))
@@ -448,7 +448,7 @@ async function job(
   const { provenance, inputs: withProvenance } = await withRunProvenance(given, provenanceStage, startedAt)
 
   const summary = failedSoFar(given.template, packer.version, provenance)
-  summary.annotations.push(...variableWarnings)
+  summary.annotations.push(...inputWarnings)
   summarySoFar = { model: summary, write: given.summary }
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   try {

@@ -3,6 +3,7 @@
 // problem becomes its own message naming the input or file.
 import { regionName } from '../common/regions.js'
 import { checkVariableNames, readBuildSelection, readVariables, type BuildSelection } from './build-selection.js'
+import { foldedInputWarnings } from './folded.js'
 import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
@@ -27,6 +28,11 @@ export interface Inputs extends TemplateFiles, VersionDemands, BuildSelection, P
   tagSnapshots: boolean
   /** The longest the tagging stage may take, in seconds. */
   taggingTimeoutSeconds: number
+  /**
+   * A warning for each of tags and variables given as one line that holds several NAME=VALUE,
+   * as YAML makes of a folded block: the run goes on with what the line says.
+   */
+  foldedInputs: string[]
   awsRegion?: string
   summary: boolean
 }
@@ -52,6 +58,7 @@ export async function readInputs(
     ...readBuildSelection(reader, variables, files),
     ...(await readPackerInputs(reader)),
     ...readTagInputs(reader),
+    foldedInputs: foldedInputWarnings(reader),
     awsRegion: readAwsRegion(reader, env),
     summary: reader.boolean('summary', true),
     ...readLaunchTemplateInputs(reader),

@@ -1,5 +1,5 @@
 // The inputs' problems, as annotations: one per problem, so that each points at its input or
-// file. Loaded on every run before anything else of the job, so it needs no more than
+// file; and the warnings about inputs that do not stop the run. Loaded on every run before anything else of the job, so it needs no more than
 // @actions/core (annotation.ts); a problem with a value in a JSON file loads the JSON parser that finds its line.
 import { readFileSync } from 'node:fs'
 import type { InputProblem } from '../inputs/index.js'
@@ -21,6 +21,16 @@ export async function reportInputProblems(problems: InputProblem[], { failureFol
     column: location?.column
   }))
   return annotateEach(annotations, {}, { failureFollows })
+}
+
+/**
+ * Annotates each warning about tags or variables given as one line that YAML probably folded,
+ * before anything is installed, and gives them back for the summary.
+ */
+export function reportFoldedInputs(warnings: string[]): Annotation[] {
+  const annotations = warnings.map((message): Annotation => ({ level: 'warning', message, title: 'Lines folded into one' }))
+  // Room left for Packer's warnings and the job's own, which come later (as report/variables.ts leaves).
+  return annotateEach(annotations, { warning: 3 })
 }
 
 /** Each problem about a value in a JSON file, on the line of that value. */
