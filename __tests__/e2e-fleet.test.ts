@@ -582,6 +582,36 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(second.exitCode).toBe(0)
       expect(launched()).toBe(2)
     })
+
+    it("a set whose builds' own tags did not go on in one region is not complete: the next run builds, and says why", async () => {
+      withTwoBuilds(workspace)
+      // The action's first CreateTags in us-east-1, of the tags every AMI gets (the set's among
+      // them), is answered; those of each build's own tags (ImageFamily, PackerBuild) are not.
+      endpoint.faults.hang('CreateTags', { region: 'us-east-1', userAgent: 'aws-sdk-js', afterCalls: 1 })
+      const first = await run({ reuse: 'true', 'tagging-timeout': '3' })
+      expect(first.exitCode).toBe(1)
+      const built = JSON.parse(first.outputs.builds) as Record<string, Record<string, string>>
+      expect(Object.keys(built)).toEqual(['web', 'api'])
+      expect(endpoint.tagsOf('us-east-1', built.api['us-east-1'])).toHaveProperty('BuildSet')
+      expect(endpoint.tagsOf('us-east-1', built.api['us-east-1'])).not.toHaveProperty('PackerBuild')
+      endpoint.faults.clear()
+
+      const second = await run({ reuse: 'true' })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(4)
+      expect(second.summary).not.toContain('reused')
+      const rebuilt = JSON.parse(second.outputs.builds) as Record<string, Record<string, string>>
+      expect(Object.keys(rebuilt)).toEqual(['web', 'api'])
+      expect(second.outputs['ami-id']).toBe(rebuilt.web['us-east-1'])
+      expect(second.outputs['run-uuid']).not.toBe(first.outputs['run-uuid'])
+      expect(endpoint.tagsOf('us-east-1', rebuilt.api['us-east-1'])).toMatchObject({ PackerBuild: 'amazon-ebs api' })
+      const lacking = [built.api['us-east-1'], built.web['us-east-1']].sort().map((amiId) => `${amiId} in us-east-1`)
+      expect(groupLines(second.stdout, 'Look for AMIs to reuse')).toContain(
+        `Building: the AMIs built by Packer run ${first.outputs['run-uuid']} are not all tagged ` +
+          `(their builds' own tags are not on ${lacking.join(', ')}).`
+      )
+    })
   })
 
   describe('launch-template', () => {

@@ -69,9 +69,9 @@ export interface LookupOptions {
 }
 
 /**
- * Whether every AMI of one set is still there, available and not deprecated: in the regions its
- * tag names, or, for a set too wide for its tag to name them, in every region the account has
- * enabled.
+ * Whether every AMI of one set is still there, with every tag of its build, available and not
+ * deprecated: in the regions its tag names, or, for a set too wide for its tag to name them, in
+ * every region the account has enabled.
  */
 async function completeSet(options: LookupOptions, set: string, homeImages: Image[]): Promise<ReusableSet | string> {
   const [runUuid, size, regionList = ''] = set.split(' ')
@@ -88,6 +88,7 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
   const found: Ami[] = []
   const snapshotsOf: Record<string, string[]> = {}
   const deprecated: string[] = []
+  const untagged: string[] = []
   const missing: string[] = []
   const failures: unknown[] = []
   await Promise.all(
@@ -108,6 +109,10 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
       found.push(...images.map((image) => amiOf(image, region)))
       for (const image of images) if (image.ImageId) snapshotsOf[image.ImageId] = snapshotIdsOf(image)
       for (const image of images) if (isDeprecated(image)) deprecated.push(`${image.ImageId} in ${region} since ${image.DeprecationTime}`)
+      // The set's tags go on first; each build's own (PackerBuild, with ImageFamily) may come in a
+      // pass after them, which can fail where the first went through. Without them a reuse could
+      // not name the AMI's build, nor keep-images find its family: the run that made the set failed.
+      for (const image of images) if (!tagOf(image, reuseTagKeys.build)) untagged.push(`${image.ImageId} in ${region}`)
     })
   )
   // Of a set that may be anywhere, a region that could not be searched holds none if the
@@ -117,6 +122,9 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
   if (!complete) {
     const where = listed.length === 0 ? ` in the account's ${regions.length} regions` : missing.length > 0 ? `; none in ${missing.sort().join(', ')}` : ''
     return `the AMIs built by Packer run ${runUuid} are not all there (${found.length} of ${size} found${where})`
+  }
+  if (untagged.length > 0) {
+    return `the AMIs built by Packer run ${runUuid} are not all tagged (their builds' own tags are not on ${untagged.sort().join(', ')})`
   }
   if (deprecated.length > 0) return `the AMIs built by Packer run ${runUuid} are deprecated (${deprecated.sort().join(', ')})`
   const builtBy = homeImages.map((image) => tagOf(image, provenanceTagKeys.runUrl)).find(Boolean)
