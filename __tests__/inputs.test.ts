@@ -307,7 +307,7 @@ describe('readInputs rejects each bad input with its own message', () => {
     writeFileSync(join(workspace, 'bad-vars.json'), '{"a": "b",}')
     expect((await problems({ 'var-file': 'missing.json\nbad-vars.json' }))).toEqual([
       'var-file: expected a variables file at "missing.json" in ".", found no such file',
-      expect.stringMatching(/^var-file: bad-vars\.json is not valid JSON at line 1, column 11/)
+      'var-file: bad-vars.json is not valid JSON at line 1, column 10: a comma after the last entry, which JSON does not allow: remove it'
     ])
   })
 

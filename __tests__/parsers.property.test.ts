@@ -125,7 +125,7 @@ describe('the machine-readable line parser', () => {
 })
 
 describe('a JSON file that does not parse', () => {
-  it("is placed where V8 places it, and on the token V8 names where it names no place, without quoting the text", () => {
+  it("is placed where V8 places it, on the token V8 names where it names no place, on a comma too many or where one is missing, without quoting the text", () => {
     const mistakes = fc.constantFrom('', ',', ']', '}', '"', 'x', ':', '1', ' ', '\\', '{', '[', 't', '-', '.', 'e')
     fc.assert(
       fc.property(fc.json(), fc.nat(), mistakes, fc.boolean(), (json, at, mistake, drop) => {
@@ -150,7 +150,11 @@ describe('a JSON file that does not parse', () => {
         const offset = lines.slice(0, (position?.line ?? 1) - 1).join('\n').length + (position?.line === 1 ? 0 : 1) + (position?.column ?? 1) - 1
         const token = /^Unexpected token '([\s\S])'/.exec(said)
         const place = /at position (\d+)/.exec(said)
-        if (token) expect([text, text[offset]]).toEqual([text, token[1]])
+        // A comma too many is placed on itself, before the `}` or `]` that V8 names.
+        if (message.startsWith('a comma after the last entry')) expect([text, text[offset], /^\s*[}\]]/.test(text.slice(offset + 1))]).toEqual([text, ',', true])
+        // A missing comma is placed where it goes: right after the value before what V8 names.
+        else if (/^Expected ',' or '[}\]]' after/.test(message) && place) expect([text, text.slice(offset, Number(place[1])).trim()]).toEqual([text, ''])
+        else if (token) expect([text, text[offset]]).toEqual([text, token[1]])
         else if (place) expect([text, offset]).toEqual([text, Number(place[1])])
         expect(message).not.toContain('is not valid JSON')
       }),

@@ -61,6 +61,35 @@ describe('parseJsonWithPosition', () => {
     }
   })
 
+  it.each([
+    ['after the last setting of an object', '{\n  "aws_region": "us-east-1",\n  "vpc_id": "vpc-1",\n\n}\n', { line: 3, column: 20 }],
+    ['after the last entry of a list', '{\n  "ami_regions": [\n    "eu-west-1",\n  ]\n}', { line: 3, column: 16 }],
+    ['after an object that is the last entry of a list', '{"builders": [\n  {"type": "amazon-ebs"},\n]}', { line: 2, column: 25 }]
+  ])('points at a comma %s, and says so', (_name, text, position) => {
+    try {
+      parseJsonWithPosition(text)
+      throw new Error('expected a syntax error')
+    } catch (error) {
+      expect(error).toBeInstanceOf(JsonSyntaxError)
+      expect((error as JsonSyntaxError).position).toEqual(position)
+      expect((error as JsonSyntaxError).message).toBe('a comma after the last entry, which JSON does not allow: remove it')
+    }
+  })
+
+  it.each([
+    ['after a setting, on the line above the next', '{\n  "aws_region": "us-east-1"\n  "vpc_id": "vpc-1"\n}', { line: 2, column: 28 }, "Expected ',' or '}' after property value"],
+    ['after an entry of a list', '{"ami_regions": [\n  "eu-west-1"\n  "us-west-2"\n]}', { line: 2, column: 14 }, "Expected ',' or ']' after array element"],
+    ['where a builder was not closed before the next', '{"builders": [\n  {"type": "amazon-ebs"\n  {"type": "null"}\n]}', { line: 2, column: 24 }, "Expected ',' or '}' after property value"]
+  ])('points right after the value a comma is missing %s, where it goes', (_name, text, position, reason) => {
+    try {
+      parseJsonWithPosition(text)
+      throw new Error('expected a syntax error')
+    } catch (error) {
+      expect((error as JsonSyntaxError).position).toEqual(position)
+      expect((error as JsonSyntaxError).message).toBe(reason)
+    }
+  })
+
   it('counts lines and columns from 1', () => {
     expect(positionOf('ab\ncd', 4)).toEqual({ line: 2, column: 2 })
   })

@@ -121,21 +121,60 @@ export function parseJsonWithPosition(text: string): unknown {
       throw new JsonSyntaxError('it begins with a byte order mark (U+FEFF), which Packer does not read: save it as UTF-8 without one', { line: 1, column: 1 })
     }
     const message = (error as Error).message
-    const lineColumn = /\(line (\d+) column (\d+)\)/.exec(message)
-    const offset = /at position (\d+)/.exec(message)
-    // V8 says where only for some mistakes; for a token it does not expect (a value left
-    // unquoted, a comma too many) it quotes the text around it instead, which may be a secret.
-    const token = /^Unexpected token '([\s\S])', [\s\S]* is not valid JSON$/.exec(message)
-    let position: JsonPosition | undefined
-    if (lineColumn) position = { line: Number(lineColumn[1]), column: Number(lineColumn[2]) }
-    else if (offset) position = positionOf(text, Number(offset[1]))
-    else if (/end of (JSON|data) input/i.test(message)) position = positionOf(text, text.length)
-    else if (token) position = positionOf(text, unexpectedAt(text))
+    const offset = failedAt(text, message)
+    // V8 names the `}` or `]` after a comma too many, and says it expected a name or a value.
+    const comma = offset === undefined ? undefined : trailingComma(text, offset)
+    if (comma !== undefined) throw new JsonSyntaxError('a comma after the last entry, which JSON does not allow: remove it', positionOf(text, comma))
+    const token = unexpectedToken.exec(message)
+    // V8 names what comes after a missing comma (or a `}` left out before it): the comma goes
+    // right after the value before, often at the end of the line above.
+    const missing = offset !== undefined && /^Expected ',' or '[}\]]' after (property value|array element)/.test(message)
+    const position = offset === undefined ? undefined : positionOf(text, missing ? text.slice(0, offset).trimEnd().length : offset)
     const reason = token
       ? // A mark is shown; a letter or digit may begin a secret.
         `Unexpected token${/[\p{L}\p{N}]/u.test(token[1]) ? '' : ` '${token[1]}'`}`
-      : message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/^JSON\.parse: /, '')
+      : message
+          .replace(/\s*\(line \d+ column \d+\)/, '')
+          .replace(/ in JSON at position \d+$/, '')
+          .replace(/^JSON\.parse: /, '')
     throw new JsonSyntaxError(reason, position)
+  }
+}
+
+// V8 says where only for some mistakes; for a token it does not expect (a value left unquoted,
+// a comma too many) it quotes the text around it instead, which may be a secret.
+const unexpectedToken = /^Unexpected token '([\s\S])', [\s\S]* is not valid JSON$/
+
+/** The offset in `text` of the mistake JSON.parse refused it for, with `message`, where known. */
+function failedAt(text: string, message: string): number | undefined {
+  const lineColumn = /\(line (\d+) column (\d+)\)/.exec(message)
+  const offset = /at position (\d+)/.exec(message)
+  if (lineColumn) {
+    const lineStart = text.split('\n').slice(0, Number(lineColumn[1]) - 1).reduce((start, line) => start + line.length + 1, 0)
+    return lineStart + Number(lineColumn[2]) - 1
+  }
+  if (offset) return Number(offset[1])
+  if (/end of (JSON|data) input/i.test(message)) return text.length
+  if (unexpectedToken.test(message)) return unexpectedAt(text)
+  return undefined
+}
+
+/**
+ * The comma before the `}` or `]` at `offset`, where it is the mistake: without it, the text
+ * parses, or fails only further on. A comma before a `]` that closes no list (a `{` left open)
+ * is not.
+ */
+function trailingComma(text: string, offset: number): number | undefined {
+  if (text[offset] !== '}' && text[offset] !== ']') return undefined
+  const comma = text.slice(0, offset).trimEnd().length - 1
+  if (text[comma] !== ',') return undefined
+  const without = `${text.slice(0, comma)} ${text.slice(comma + 1)}`
+  try {
+    JSON.parse(without)
+    return comma
+  } catch (error) {
+    const later = failedAt(without, (error as Error).message)
+    return later === undefined || later > offset ? comma : undefined
   }
 }
 
