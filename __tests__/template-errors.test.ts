@@ -125,6 +125,11 @@ const cases: Case[] = [
     expected: [[/^Build "amazon-ebs": 'launch_block_device_mappings\[0\]' expected a map, got 'string'$/, '"launch_block_device_mappings": "oops"']]
   },
   {
+    name: 'a value of the wrong type inside a block device mapping: on the setting inside it, not on the list',
+    template: { builders: [builder({ launch_block_device_mappings: [{ device_name: '/dev/sda1', volume_size: 'eight', volume_type: 'gp2' }] })] },
+    expected: [[/^Build "amazon-ebs": cannot parse 'launch_block_device_mappings\[0\]\.volume_size' as int:/, '"volume_size": "eight"']]
+  },
+  {
     name: 'an AMI name with a character AWS refuses, beside a provisioner: on ami_name, which Packer calls AMIName',
     template: { builders: [builder({ ami_name: 'web=image' })], provisioners: [{ type: 'shell', inline: ['echo hi'] }] },
     expected: [[/^Build "amazon-ebs": AMIName should only contain alphanumeric characters, /, '"ami_name": "web=image"']]
@@ -199,6 +204,14 @@ const cases: Case[] = [
       provisioners: [{ type: 'shell', inline: ['echo hi'] }]
     },
     expected: [[/^Build "amazon-ebs": For security reasons, your source AMI filter must declare an owner\.$/, '"source_ami_filter": {']]
+  },
+  {
+    name: "a builder's problem that names no key, beside a manifest post-processor, which never refuses without naming its setting",
+    template: { builders: [{ ...builder(), source_ami: undefined }], 'post-processors': [{ type: 'manifest', output: 'manifest.json' }] },
+    expected: [
+      [/^Build "amazon-ebs": A source_ami or source_ami_filter must be specified$/, '{', '"type": "amazon-ebs"'],
+      [/^Build "amazon-ebs": For security reasons, your source AMI filter must declare an owner\.$/, '{', '"type": "amazon-ebs"']
+    ]
   },
   {
     name: "a builder's problem that names no key, in a template with nothing but builders",

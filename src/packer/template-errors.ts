@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
-import { positionOf, readByPacker, resolveUserVariables, type TemplateContext, type UserVariables } from '../inputs/template.js'
+import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
 import { hclTemplateFiles } from '../inputs/hcl.js'
 import { duplicateVariable, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject } from './machine-readable.js'
@@ -505,10 +505,29 @@ function placeOnTheirComponent(problems: TemplateError[], components: Map<Templa
  * whose `{{ … }}` Packer cannot read).
  */
 function namedKey(problem: string): string | undefined {
-  return (
-    /^unknown configuration key: '"(.+)"'/.exec(problem)?.[1] ??
-    /^(?:error decoding |invalid |render )?'([^'.[\]]+)[^']*'[ :]/.exec(problem)?.[1]
-  )
+  return /^unknown configuration key: '"(.+)"'/.exec(problem)?.[1] ?? quotedSetting.exec(problem)?.[1]
+}
+
+/**
+ * A setting a plugin quotes as its decoder does, with the path inside it: `'ami_name'`,
+ * `cannot parse 'launch_block_device_mappings[0].volume_size' as int: …`.
+ */
+const quotedSetting = /^(?:error decoding |invalid |render |cannot parse )?'([^'.[\]]+)([^']*)'[ :]/
+
+/** The path a quoted setting goes on with, inside its value: `[0].volume_size` is [0, 'volume_size']. */
+function namedPath(problem: string): JsonPath {
+  const rest = quotedSetting.exec(problem)?.[2] ?? ''
+  return [...rest.matchAll(/\[(\d+)\]|\.([^.[\]]+)/g)].map(([, index, name]) => (index === undefined ? name : Number(index)))
+}
+
+/**
+ * Whether a provisioner or post-processor may be what a build's problem that names nothing of
+ * it means. Packer's manifest post-processor refuses only a setting it names, or an output path
+ * it cannot read (`Error parsing target template: …`): a problem that names nothing is not its.
+ */
+function mayMeanUnnamed(node: Node, problem: string): boolean {
+  const type = node.type === 'string' ? node.value : node.children?.find((property) => property.children?.[0]?.value === 'type')?.children?.[1]?.value
+  return type !== 'manifest' || problem.startsWith('Error parsing target template')
 }
 
 /**
@@ -613,12 +632,22 @@ class JsonTemplate {
     const builder = this.builder(build)
     // `unknown configuration key: '"instance_typo"'`, `'launch_block_device_mappings[0]' expected a map, got 'string'`
     const key = namedKey(problem)
-    const named = key === undefined ? undefined : this.keyInBuild(builder, key)
+    const named = key === undefined ? undefined : this.within(this.keyInBuild(builder, key), namedPath(problem))
     const found = named ?? this.leadingKey(builder, problem) ?? this.quotedValue(builder, problem) ?? this.mentionedKey(builder, problem)
     if (found) return { ...this.at(found), component: [builder, ...this.others].find((node) => node && contains(node, found)) }
     // Packer says only which build: its builder's, unless a provisioner or post-processor may be
     // what it means (`Either a script file or inline script must be specified.`).
-    return this.others.length === 0 ? this.at(builder) : {}
+    return this.others.some((node) => mayMeanUnnamed(node, problem)) ? {} : this.at(builder)
+  }
+
+  /**
+   * What a quoted path names inside the setting `key` holds: the `volume_size` of
+   * `'launch_block_device_mappings[0].volume_size'`; else `key`, where the value has no such thing.
+   */
+  private within(key: Node | undefined, path: JsonPath): Node | undefined {
+    const value = key?.parent?.children?.[1]
+    const inner = value && path.length > 0 ? findNodeAtLocation(value, path) : undefined
+    return (inner?.parent?.type === 'property' ? inner.parent.children?.[0] : inner) ?? key
   }
 
   /**
