@@ -75,10 +75,23 @@ function levelOf(message: string, warning = false): Annotation['level'] {
 /** The annotation of one of Packer's messages, where Packer says it is. */
 function annotationFor(message: string, context: AnnotationContext): Annotation {
   const location = locateError(message, readByPacker(context.workingDirectory, context.template, context.varFiles))
-  const annotation: Annotation = { level: levelOf(message), message, title: 'Packer' }
+  const annotation: Annotation = { level: levelOf(message), message: withoutMissingSource(message, location), title: 'Packer' }
   if (!location) return annotation
   const file = resolve(context.workingDirectory, location.file ?? context.template)
   return { ...annotation, file: workspaceRelative(file, context.workspace), line: location.line, column: location.column }
+}
+
+/**
+ * An HCL2 diagnostic without the `(source code not available)` Packer writes where it shows no
+ * line of the file (which reads as if the file were missing), nor the place above it that says
+ * only what the annotation already points at (`on ami.pkr.hcl line 12:`).
+ */
+function withoutMissingSource(message: string, location: ReturnType<typeof locateError>): string {
+  return message.replace(
+    /\n\n( {2}on (.+) line (\d+)(, in [^\n]*)?:)\n {2}\(source code not available\)\n/,
+    (_, subject: string, file: string, line: string, within?: string) =>
+      within === undefined && location?.file === file && location.line === Number(line) ? '\n' : `\n\n${subject}\n`
+  )
 }
 
 /** A JSON template's variables files, read: those that cannot be read are left out. */
