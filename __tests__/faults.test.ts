@@ -20,7 +20,8 @@ import {
   SOURCE_AMI_NAME,
   SOURCE_SNAPSHOT_ID,
   startEc2Endpoint,
-  type Ec2Endpoint
+  type Ec2Endpoint,
+  type Ec2Call
 } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
 import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTemporaryInstanceProfile, withTwoBuilds } from './support/demo.js'
@@ -896,6 +897,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
           expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 1 AMI(s): they are in the outputs and the summary.')
         }
         expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ amis: [fast] })
+        // fast copied nothing; the copies of slow, which did not finish, are the post step's.
+        expect(copyLookUps()).toEqual([])
 
         const post = await runPostStep(main, options({}))
         expect(post.exitCode).toBe(0)
@@ -903,6 +906,87 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId)).not.toContain(fast)
       }
     )
+
+    /**
+     * Build web, which copies its AMI to eu-west-1 and us-west-2, finishes; the run is then
+     * cancelled as the runner cancels while build api provisions. `manifest: false` drops the
+     * template's manifest post-processor: then only Packer's log tells of web.
+     */
+    async function cancelledAfterWebFinished({ manifest }: { manifest: boolean }): Promise<{ main: ActionRun; web: Array<{ region: string; amiId: string }> }> {
+      withTwoBuilds(workspace)
+      const marker = join(workspace, 'provisioning')
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      if (!manifest) delete template['post-processors']
+      template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const onStart: RunActionOptions['onStart'] = (child, stdoutSoFar) => {
+        void until(() => stdoutSoFar().includes("Build 'web' finished") && existsSync(marker), 'web to finish while api provisions').then(() =>
+          cancelAsTheRunnerDoes(child)
+        )
+      }
+      const main = await runAction(options({}, { onStart }))
+      const web = regions.map((region) => {
+        const [image] = endpoint.images(region).filter((candidate) => candidate.name.startsWith('packer-ami-action-demo-'))
+        return { region, amiId: image?.imageId as string }
+      })
+      expect(web.every(({ amiId }) => amiId?.startsWith('ami-'))).toBe(true)
+      return { main, web }
+    }
+
+    /** The main step's look-ups of copies: Packer never filters DescribeImages by source-image-id. */
+    const copyLookUps = (): Ec2Call[] => endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'source-image-id')
+
+    it("cancelled after a build with copies finished, with no manifest: its copies too are in the outputs and the summary", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const { main, web } = await cancelledAfterWebFinished({ manifest: false })
+      expect(main.exitCode).toBe(1)
+      const [home, ...copies] = web
+      expect(announcedAmi(main.stdout, 'web')).toBe(home.amiId)
+      const byRegion = Object.fromEntries(web.map(({ region, amiId }) => [region, amiId]))
+      expect(JSON.parse(main.outputs['ami-ids'])).toEqual(byRegion)
+      expect(main.outputs['ami-id']).toBe(home.amiId)
+      expect(JSON.parse(main.outputs.builds)).toEqual({ web: byRegion })
+      expect(JSON.parse(main.outputs.artifacts).map((artifact: { region: string; amiId: string }) => `${artifact.region} ${artifact.amiId}`).sort()).toEqual(
+        web.map(({ region, amiId }) => `${region} ${amiId}`).sort()
+      )
+      for (const { region, amiId } of web) expect(main.summary).toContain(`| ${region} | [\`${amiId}\`](`)
+      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMI(s): they are in the outputs and the summary.')
+      expect(main.warnings.filter((text) => text.includes('copies'))).toEqual([])
+      // One look-up in each region Packer's log says web copied to, for copies of web's AMI only.
+      const lookUps = copyLookUps()
+      expect(lookUps.map((call) => call.region).sort()).toEqual(copies.map(({ region }) => region).sort())
+      for (const call of lookUps) expect(call.params).toMatchObject({ 'Owner.1': 'self', 'Filter.1.Value.1': home.amiId })
+      expect(lookUps.every((call) => call.params['Filter.1.Value.2'] === undefined)).toBe(true)
+      expect(JSON.parse(main.state['packer-leftovers']).amis.sort()).toEqual(web.map(({ amiId }) => amiId).sort())
+    })
+
+    it("cancelled after a build with copies finished, with no manifest, and a region that refuses DescribeImages: a warning names where copies may be", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.fail('DescribeImages', { code: 'UnauthorizedOperation', region: 'eu-west-1', userAgent: 'aws-sdk-js' })
+      const { main, web } = await cancelledAfterWebFinished({ manifest: false })
+      expect(main.exitCode).toBe(1)
+      const [home, , west] = web
+      expect(JSON.parse(main.outputs['ami-ids'])).toEqual({ 'us-east-1': home.amiId, 'us-west-2': west.amiId })
+      expect(main.summary).toContain(`| us-west-2 | [\`${west.amiId}\`](`)
+      expect(main.summary).not.toContain(web[1].amiId)
+      const warning = main.warnings.find((text) => text.includes('eu-west-1'))
+      expect(warning).toMatch(
+        new RegExp(`^Build web copied its AMI ${home.amiId} to eu-west-1, where its copy could not be looked up \\(.*ec2:DescribeImages.*\\): a copy there is in no output and is not tagged\\.$`)
+      )
+      expect(main.summary).toContain(warning)
+      expect(copyLookUps().map((call) => call.region).sort()).toEqual(['eu-west-1', 'us-west-2'])
+    })
+
+    it("cancelled after a build with copies finished, with a manifest: the manifest names the copies, and the action asks EC2 for none", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const { main, web } = await cancelledAfterWebFinished({ manifest: true })
+      expect(main.exitCode).toBe(1)
+      expect(JSON.parse(main.outputs['ami-ids'])).toEqual(Object.fromEntries(web.map(({ region, amiId }) => [region, amiId])))
+      expect(copyLookUps()).toEqual([])
+      // Nor for web's AMI, which the manifest places (Packer looks up AMIs by ID or name, never by an image-id filter).
+      expect(endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'image-id')).toEqual([])
+    })
 
     it("cancelled again while the action looks up a finished build's AMI: the failure says so, and the post step names that AMI", async () => {
       endpoint = await startEc2Endpoint({ regions })

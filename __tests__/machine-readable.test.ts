@@ -195,7 +195,7 @@ describe('RunRecord', () => {
     expect(saved.at(-2)).toMatchObject({ images: ['ami-0aaaaaaaaaaaaaaa6', 'ami-0ccccccccccccccc7'] })
   })
 
-  it('takes the regions a build copies its AMI to from the lines of its copy step, and forgets those of a build that finished', () => {
+  it('takes the regions a build copies its AMI to from the lines of its copy step; those of a build that finished go with its AMI', () => {
     // As Packer 1.6.6 and the Amazon plugin print them (step_ami_region_copy); api encrypts, so copies into its own region too.
     const lines = [
       '1,,ui,message,    amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',
@@ -227,6 +227,10 @@ describe('RunRecord', () => {
     }
     expect(feed(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources).toEqual(expected)
+    // Its copies are no temporary resource, but they are web's AMIs: the main step asks EC2 for them.
+    const finished = [{ build: 'amazon-ebs.web', ami: 'ami-0aaaaaaaaaaaaaaa6', copyRegions: ['sa-east-1'] }]
+    expect(feed(lines).finishedImages).toEqual(finished)
+    expect(feedText(lines).finishedImages).toEqual(finished)
     const saved: unknown[] = []
     const record = new RunRecord((resources) => saved.push(structuredClone(resources)))
     for (const line of lines) record.observe(parseEventLine(line)!)

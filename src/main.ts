@@ -32,6 +32,7 @@ import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/
 import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } from './report/annotation.js'
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
+import type { FoundCopies } from './aws/finished-images.js'
 import type { SsmParameterResult } from './aws/ssm.js'
 import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
@@ -926,25 +927,31 @@ async function build(
  * The AMIs of the builds that finished before Packer was cancelled or killed, when neither the
  * manifest nor Packer's artifacts list them (a stopped Packer announces none): they exist, and
  * Packer leaves them. Its log names each one but not its region, so EC2 is asked, in the home
- * region and those of the other AMIs; one not found there is named in a warning.
+ * region and those of the other AMIs; one not found there is named in a warning. It names the
+ * regions a build copied its AMI to, not the copies: EC2 is asked there too, at the same time,
+ * and a region where no copy was found is named in a warning.
  */
 async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], inputs: Inputs, summary: SummaryModel): Promise<Ami[]> {
   const unlisted = finished.filter(({ ami }) => !listed.some((known) => known.amiId === ami))
   if (unlisted.length === 0) return []
   const regions = [...new Set([...(inputs.awsRegion ? [inputs.awsRegion] : []), ...listed.map((ami) => ami.region)])]
-  const { findImageRegions } = await import('./aws/finished-images.js')
-  const { regionOf, problems } =
-    regions.length > 0 ? await findImageRegions(unlisted.map(({ ami }) => ami), regions) : { regionOf: new Map<string, string>(), problems: [] }
+  const copied = unlisted.flatMap(({ ami, copyRegions = [] }) => (copyRegions.length > 0 ? [{ ami, regions: copyRegions }] : []))
+  const { findCopies, findImageRegions } = await import('./aws/finished-images.js')
+  const [{ regionOf, problems }, copies] = await Promise.all([
+    regions.length > 0 ? findImageRegions(unlisted.map(({ ami }) => ami), regions) : { regionOf: new Map<string, string>(), problems: [] },
+    copied.length > 0 ? findCopies(copied) : { copies: [], problems: [] }
+  ])
   // With one builder type, it is the type of every build; else the summary says it is not known.
   const builderType = inputs.builderTypes.length === 1 ? inputs.builderTypes[0] : ''
   const found = unlisted.flatMap(({ build, ami }) => {
     const region = regionOf.get(ami)
-    return region === undefined ? [] : [{ build, builderType, region, amiId: ami }]
+    const home = region === undefined ? [] : [{ build, builderType, region, amiId: ami }]
+    const itsCopies = copies.copies.filter((copy) => copy.source === ami).map(({ region, amiId }) => ({ build, builderType, region, amiId }))
+    return [...home, ...itsCopies]
   })
   if (found.length > 0) {
     core.info(
-      `Found in EC2 the AMIs of builds that finished before Packer was stopped: ${found.map((ami) => `${ami.build}: ${ami.amiId} (${ami.region})`).join(', ')}. ` +
-        "Their copies in the regions of ami_regions, if any, are not in the outputs: Packer's log names only these."
+      `Found in EC2 the AMIs of builds that finished before Packer was stopped: ${found.map((ami) => `${ami.build}: ${ami.amiId} (${ami.region})`).join(', ')}.`
     )
   }
   const missing = unlisted.filter(({ ami }) => !regionOf.has(ami))
@@ -956,7 +963,25 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
     annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)
   }
+  for (const message of copiesNotFound(unlisted, copies)) {
+    annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
+    summary.problems.push(message)
+  }
   return found
+}
+
+/** For each finished build, the regions Packer's log says it copied its AMI to where no copy was found, and why. */
+function copiesNotFound(unlisted: FinishedImage[], { copies, problems }: FoundCopies): string[] {
+  return unlisted.flatMap(({ build, ami, copyRegions = [] }) => {
+    const left = copyRegions.filter((region) => !copies.some((copy) => copy.source === ami && copy.region === region))
+    if (left.length === 0) return []
+    const why = left.map((region) => {
+      const problem = problems.find((one) => one.region === region)?.problem
+      return problem === undefined ? `${region}, where EC2 lists no copy of it` : `${region}, where its copy could not be looked up (${problem})`
+    })
+    const one = left.length === 1
+    return [`Build ${build} copied its AMI ${ami} to ${why.join('; ')}: ${one ? 'a copy there is' : 'the copies there are'} in no output and ${one ? 'is' : 'are'} not tagged.`]
+  })
 }
 
 async function tag(

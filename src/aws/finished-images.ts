@@ -1,6 +1,7 @@
 // Where the AMIs of builds that finished before a cancelled or killed Packer are: Packer's log
-// names such an AMI (`AMI: ami-…`) but not its region, and a cancelled Packer announces no
-// artifact, so without a manifest nothing else says where it is.
+// names such an AMI (`AMI: ami-…`) but not its region, and the regions it copied it to
+// (`Copying to: …`) but not the copies; a cancelled Packer announces no artifact, so without a
+// manifest nothing else says where they are.
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2'
 import { ec2Client } from './client.js'
 import { describeAwsFailure } from './failures.js'
@@ -31,6 +32,52 @@ export async function findImageRegions(amiIds: string[], regions: string[], dead
         for (const image of images) if (image.ImageId) found.regionOf.set(image.ImageId, region)
       } catch (error) {
         found.problems.push(`${region}: ${describeAwsFailure(error, 'ec2:DescribeImages')}`)
+      } finally {
+        ec2.destroy()
+      }
+    })
+  )
+  return found
+}
+
+/** The copies of one AMI to look for, in the regions Packer's log says it copied it to. */
+export interface CopySearch {
+  ami: string
+  regions: string[]
+}
+
+export interface FoundCopies {
+  /** Each copy found, with the AMI it was copied from. */
+  copies: Array<{ source: string; region: string; amiId: string }>
+  /** Why a region could not be asked. */
+  problems: Array<{ region: string; problem: string }>
+}
+
+/**
+ * Looks for the account's own copies of each AMI in the regions it was copied to, every region
+ * at once, within the same bound as findImageRegions (they run side by side).
+ */
+export async function findCopies(searches: CopySearch[], deadlineMs = findRegionsDeadlineMs): Promise<FoundCopies> {
+  const found: FoundCopies = { copies: [], problems: [] }
+  const abortSignal = AbortSignal.timeout(deadlineMs)
+  const regions = [...new Set(searches.flatMap((search) => search.regions))]
+  await Promise.all(
+    regions.map(async (region) => {
+      const sources = searches.filter((search) => search.regions.includes(region)).map((search) => search.ami)
+      const ec2 = ec2Client(region, 3)
+      try {
+        // AMI IDs are unique across regions: the source's ID alone tells its copies.
+        const { Images: images = [] } = await ec2.send(
+          new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'source-image-id', Values: sources }] }),
+          { abortSignal }
+        )
+        for (const image of images) {
+          if (image.ImageId && image.SourceImageId && sources.includes(image.SourceImageId)) {
+            found.copies.push({ source: image.SourceImageId, region, amiId: image.ImageId })
+          }
+        }
+      } catch (error) {
+        found.problems.push({ region, problem: describeAwsFailure(error, 'ec2:DescribeImages') })
       } finally {
         ec2.destroy()
       }

@@ -280,6 +280,11 @@ const buildFinished = /^Build '(.+)' finished after /
 export interface FinishedImage {
   build: string
   ami: string
+  /**
+   * The regions the build copied that AMI to (`Copying to:`), when it copied it: its log never
+   * names the copies, so without a manifest EC2 is asked for them there.
+   */
+  copyRegions?: string[]
 }
 
 /** What one build announced, while it runs. */
@@ -483,9 +488,12 @@ export class RunRecord {
     const finished = buildFinished.exec(text)?.[1]
     if (finished !== undefined) {
       this.finished.add(detached(finished))
-      const image = this.builds.get(finished)?.image
-      if (image !== undefined && this.finishedImages.length < RunRecord.maxResources) this.finishedImages.push({ build: detached(finished), ami: image })
       const resources = this.builds.get(finished)
+      const image = resources?.image
+      if (image !== undefined && this.finishedImages.length < RunRecord.maxResources) {
+        const copyRegions = resources?.copyRegions ?? []
+        this.finishedImages.push({ build: detached(finished), ami: image, ...(copyRegions.length > 0 ? { copyRegions } : {}) })
+      }
       if (resources !== undefined) this.makingImage(resources, false)
       if (this.builds.delete(finished)) this.onTemporaryResource?.(this.temporaryResources, this.finishedImages)
       return
