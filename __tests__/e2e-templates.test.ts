@@ -482,6 +482,31 @@ describeWithPacker('templates as users write them, through the bundled action', 
       }
     })
 
+    it('JSON: encrypt_boot with a KMS key per region: every encrypted AMI tagged, and the unencrypted one Packer deregisters is no problem', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'json-encrypted-copies'))
+      const deregisteredBefore = endpoint.callsOf('DeregisterImage').length
+      const { result, builds } = await expectBuilt(
+        workspace,
+        { template: 'image.json', tags: 'team=images' },
+        { builds: ['amazon-ebs'], manifest: 'out/manifest.json' }
+      )
+      expect(Object.keys(builds['amazon-ebs']).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+      // Packer made an unencrypted AMI first and removed it once its encrypted copy was there.
+      const deregistered = endpoint.callsOf('DeregisterImage').slice(deregisteredBefore).map((call) => call.params.ImageId)
+      expect(deregistered).toHaveLength(1)
+      expect(result.stdout).toContain(`AMI: ${deregistered[0]}`)
+      expect(Object.values(builds['amazon-ebs'])).not.toContain(deregistered[0])
+      expect(result.warnings).toEqual([])
+      expect(headingsOf(result.summary, 4)).not.toContain('Problems')
+      for (const [region, amiId] of Object.entries(builds['amazon-ebs'])) {
+        const image = endpoint.images(region).find((candidate) => candidate.imageId === amiId)
+        expect(image?.tags).toMatchObject({ team: 'images' })
+        for (const device of image?.blockDeviceMappings ?? []) {
+          if (device.snapshotId) expect(endpoint.tagsOf(region, device.snapshotId)).toMatchObject({ team: 'images' })
+        }
+      }
+    })
+
     it('JSON: a manifest path from {{template_dir}} in a user variable, in a folder the build creates', async () => {
       const workspace = workspaceFrom(join(fixtures, 'json-template-dir'))
       await expectBuilt(workspace, { template: 'packer/image.json' }, { builds: ['amazon-ebs'], manifest: 'packer/out/manifest.json' })

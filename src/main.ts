@@ -929,10 +929,12 @@ async function build(
  * Packer leaves them. Its log names each one but not its region, so EC2 is asked, in the home
  * region and those of the other AMIs; one not found there is named in a warning. It names the
  * regions a build copied its AMI to, not the copies: EC2 is asked there too, at the same time,
- * and a region where no copy was found is named in a warning.
+ * and a region where no copy was found is named in a warning. A build whose AMIs are listed is
+ * done: the AMI its log named that the list lacks is one it made on the way (with encrypt_boot,
+ * an unencrypted AMI that Packer copies encrypted and deregisters).
  */
 async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], inputs: Inputs, summary: SummaryModel): Promise<Ami[]> {
-  const unlisted = finished.filter(({ ami }) => !listed.some((known) => known.amiId === ami))
+  const unlisted = finished.filter(({ build, ami }) => !listed.some((known) => known.amiId === ami || known.build === build))
   if (unlisted.length === 0) return []
   const regions = [...new Set([...(inputs.awsRegion ? [inputs.awsRegion] : []), ...listed.map((ami) => ami.region)])]
   const copied = unlisted.flatMap(({ ami, copyRegions = [] }) => (copyRegions.length > 0 ? [{ ami, regions: copyRegions }] : []))
