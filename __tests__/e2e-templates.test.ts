@@ -507,6 +507,20 @@ describeWithPacker('templates as users write them, through the bundled action', 
       }
     })
 
+    it("two builds: each AMI's snapshots carry the same tags as the AMI, its build's ImageFamily and PackerBuild included", async () => {
+      const workspace = workspaceFrom(join(fixtures, 'json-build-manifests'))
+      const { builds } = await expectBuilt(workspace, { template: 'image.json', tags: 'team=images' }, { builds: ['web', 'worker'] })
+      for (const [build, byRegion] of Object.entries(builds)) {
+        for (const [region, amiId] of Object.entries(byRegion)) {
+          const image = endpoint.images(region).find((candidate) => candidate.imageId === amiId)
+          expect(image?.tags).toMatchObject({ team: 'images', ImageFamily: `acme/images/image.json/${build}`, PackerBuild: expect.stringContaining(build) })
+          const snapshots = (image?.blockDeviceMappings ?? []).flatMap((device) => (device.snapshotId ? [device.snapshotId] : []))
+          expect(snapshots).not.toEqual([])
+          for (const snapshot of snapshots) expect(endpoint.tagsOf(region, snapshot)).toEqual(image?.tags)
+        }
+      }
+    })
+
     it('JSON: a manifest path from {{template_dir}} in a user variable, in a folder the build creates', async () => {
       const workspace = workspaceFrom(join(fixtures, 'json-template-dir'))
       await expectBuilt(workspace, { template: 'packer/image.json' }, { builds: ['amazon-ebs'], manifest: 'packer/out/manifest.json' })

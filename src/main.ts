@@ -1020,7 +1020,8 @@ async function tag(
 /**
  * With several families, each build's AMIs get their own tags (ImageFamily, PackerBuild) in a
  * pass of their own, all at once, on the AMIs the other tags went on (the others have their
- * error); each region's result logged as it comes, as the first pass's. The regions where one failed.
+ * error); their snapshots too, with tag-snapshots, as they get them when one family covers the
+ * run. Each region's result logged as it comes, as the first pass's. The regions where one failed.
  */
 async function tagEachBuild(
   inputs: Inputs,
@@ -1037,7 +1038,7 @@ async function tagEachBuild(
       .map((build) =>
         tagAmis({
           ...build,
-          tagSnapshots: false,
+          tagSnapshots: inputs.tagSnapshots,
           deadlineMs: Math.max(0, endsAt - Date.now()),
           timeoutSeconds: inputs.taggingTimeoutSeconds,
           onResult: (result) => reportBuildTagging(build.amis[0].build, Object.keys(build.tags), result, summary)
