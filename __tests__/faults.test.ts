@@ -26,6 +26,7 @@ import {
 import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
 import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTemporaryInstanceProfile, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
+import { renderedText } from './support/markdown.js'
 import { groupLines } from './support/workflow-commands.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
@@ -776,14 +777,19 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     /**
      * The main step with `inputs`, killed (SIGKILL) once build web, which copies its AMI to the
      * other regions, has finished while build api provisions; `packerPid` is Packer's, which the
-     * kill leaves running for the post step to stop.
+     * kill leaves running for the post step to stop. `manifest: false` drops the template's
+     * manifest post-processor: then only Packer's log tells of web.
      */
-    async function killedWhileApiProvisions(inputs: Record<string, string>): Promise<{ main: ActionRun; packerPid: () => number }> {
+    async function killedWhileApiProvisions(
+      inputs: Record<string, string>,
+      { manifest }: { manifest: boolean } = { manifest: true }
+    ): Promise<{ main: ActionRun; packerPid: () => number }> {
       endpoint = await startEc2Endpoint({ regions })
       withTwoBuilds(workspace)
       const marker = join(workspace, 'provisioning')
       const path = join(workspace, 'json', 'packer-template.json')
       const template = JSON.parse(readFileSync(path, 'utf8'))
+      if (!manifest) delete template['post-processors']
       template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
       writeFileSync(path, JSON.stringify(template, null, 2))
       let packerPid = 0
@@ -835,6 +841,70 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         }
         // api's instance, which Packer never got to clean up, is gone.
         expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated', 'terminated'])
+      } finally {
+        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
+      }
+    })
+
+    /** The action's look-ups of copies: Packer never filters DescribeImages by source-image-id. */
+    const copyLookUps = (): Ec2Call[] => endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'source-image-id')
+
+    /** Web's AMI in each region, the home one first, from the endpoint: the main step was killed before it said. */
+    const webAmis = (): Array<{ region: string; amiId: string }> =>
+      regions.map((region) => {
+        const [image] = endpoint.images(region).filter((candidate) => candidate.name.startsWith('packer-ami-action-demo-'))
+        return { region, amiId: image?.imageId as string }
+      })
+
+    it("the main step killed after a build with copies finished, with no manifest: the post step finds the copies and names each", async () => {
+      const { main, packerPid } = await killedWhileApiProvisions({}, { manifest: false })
+      try {
+        expect(main.exitCode).toBeNull()
+        const [home, east, west] = webAmis()
+        expect(announcedAmi(main.stdout, 'web')).toBe(home.amiId)
+        expect([east, west].every(({ amiId }) => amiId?.startsWith('ami-'))).toBe(true)
+        // The main step was killed before it could look for the copies.
+        expect(copyLookUps()).toEqual([])
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toContain(
+          `The main step ended before it set its outputs, but builds had finished: build web: ${home.amiId}, ${east.amiId} (eu-west-1), ${west.amiId} (us-west-2). ` +
+            'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
+        )
+        expect(post.summary).toContain(`| the build's own | \`${home.amiId}\` |`)
+        for (const { region, amiId } of [east, west]) expect(post.summary).toContain(`| ${region} | [\`${amiId}\`](`)
+        // One look-up in each region Packer's log says web copied to, for copies of web's AMI only; the copies are kept.
+        const lookUps = copyLookUps()
+        expect(lookUps.map((call) => call.region).sort()).toEqual(['eu-west-1', 'us-west-2'])
+        for (const call of lookUps) expect(call.params).toMatchObject({ 'Owner.1': 'self', 'Filter.1.Value.1': home.amiId })
+        expect(lookUps.every((call) => call.params['Filter.1.Value.2'] === undefined)).toBe(true)
+        for (const { region, amiId } of [home, east, west]) expect(endpoint.images(region).find((image) => image.imageId === amiId)?.state).toBe('available')
+        expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+      } finally {
+        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
+      }
+    })
+
+    it("the main step killed after a build with copies finished, with no manifest, and a region that refuses DescribeImages: the post step names where a copy may be", async () => {
+      const { main, packerPid } = await killedWhileApiProvisions({}, { manifest: false })
+      try {
+        expect(main.exitCode).toBeNull()
+        const [home, east, west] = webAmis()
+        endpoint.faults.fail('DescribeImages', { code: 'UnauthorizedOperation', region: 'eu-west-1', userAgent: 'aws-sdk-js' })
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        const warning = post.warnings.find((text) => text.startsWith('The main step ended before it set its outputs'))
+        expect(warning).toMatch(
+          new RegExp(
+            `^The main step ended before it set its outputs, but builds had finished: build web: ${home.amiId}, ${west.amiId} \\(us-west-2\\)\\. ` +
+              'These AMIs exist and are not tagged; they are in no output and the post step leaves them\\. ' +
+              `Build web copied its AMI ${home.amiId} to eu-west-1, where its copy could not be looked up \\(.*ec2:DescribeImages.*\\): a copy there is in no output and is not tagged\\.$`
+          )
+        )
+        expect(post.summary).toContain(`| us-west-2 | [\`${west.amiId}\`](`)
+        expect(post.summary).not.toContain(east.amiId)
+        expect(renderedText(post.summary)).toContain(`Build web copied its AMI ${home.amiId} to eu-west-1, where its copy could not be looked up (`)
+        expect(copyLookUps().map((call) => call.region).sort()).toEqual(['eu-west-1', 'us-west-2'])
       } finally {
         if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
       }
@@ -934,9 +1004,6 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       return { main, web }
     }
 
-    /** The main step's look-ups of copies: Packer never filters DescribeImages by source-image-id. */
-    const copyLookUps = (): Ec2Call[] => endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'source-image-id')
-
     it("cancelled after a build with copies finished, with no manifest: its copies too are in the outputs and the summary", async () => {
       endpoint = await startEc2Endpoint({ regions })
       const { main, web } = await cancelledAfterWebFinished({ manifest: false })
@@ -959,6 +1026,13 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       for (const call of lookUps) expect(call.params).toMatchObject({ 'Owner.1': 'self', 'Filter.1.Value.1': home.amiId })
       expect(lookUps.every((call) => call.params['Filter.1.Value.2'] === undefined)).toBe(true)
       expect(JSON.parse(main.state['packer-leftovers']).amis.sort()).toEqual(web.map(({ amiId }) => amiId).sort())
+
+      // The main step ended by itself, its outputs set: the post step looks for no copy, and names no AMI.
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(copyLookUps()).toHaveLength(lookUps.length)
+      expect(post.warnings.filter((text) => text.includes('builds had finished'))).toEqual([])
+      expect(post.summary).toBe('')
     })
 
     it("cancelled after a build with copies finished, with no manifest, and a region that refuses DescribeImages: a warning names where copies may be", async () => {

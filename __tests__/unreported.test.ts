@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { renderedText, tableRows } from './support/markdown.js'
-import type { LeftoverState } from '../src/aws/leftovers.js'
-import { noTemporaryResources } from '../src/packer/machine-readable.js'
+import type { FoundCopies } from '../src/aws/finished-images.js'
+import { parseLeftoverState, type LeftoverState } from '../src/aws/leftovers.js'
+import { noTemporaryResources, type FinishedImage } from '../src/packer/machine-readable.js'
 import { renderUnreported, unreportedBuilds, unreportedWarning } from '../src/report/unreported.js'
 
 describe('the AMIs of builds that finished before the main step was killed', () => {
@@ -11,6 +12,7 @@ describe('the AMIs of builds that finished before the main step was killed', () 
     packer: 'running',
     finished
   })
+  const noCopies: FoundCopies = { copies: [], problems: [] }
 
   it("names every region's AMI of each build the manifest lists, under the build's name in Packer's log", () => {
     // An HCL2 manifest names the build by its source alone; the log says amazon-ebs.ubuntu.
@@ -18,15 +20,14 @@ describe('the AMIs of builds that finished before the main step was killed', () 
       { build: 'ubuntu', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-0aaaaaaaaaaaaaaa1' },
       { build: 'ubuntu', builderType: 'amazon-ebs', region: 'eu-west-1', amiId: 'ami-0aaaaaaaaaaaaaaa2' }
     ]
-    const builds = unreportedBuilds(state([{ build: 'amazon-ebs.ubuntu', ami: 'ami-0aaaaaaaaaaaaaaa1' }]), written)
+    const builds = unreportedBuilds(state([{ build: 'amazon-ebs.ubuntu', ami: 'ami-0aaaaaaaaaaaaaaa1' }]), written, noCopies)
     expect(builds).toEqual([
       {
         build: 'amazon-ebs.ubuntu',
         amis: [
           { region: 'us-east-1', amiId: 'ami-0aaaaaaaaaaaaaaa1' },
           { region: 'eu-west-1', amiId: 'ami-0aaaaaaaaaaaaaaa2' }
-        ],
-        copiesUnknown: false
+        ]
       }
     ])
     expect(unreportedWarning(builds)).toBe(
@@ -40,19 +41,62 @@ describe('the AMIs of builds that finished before the main step was killed', () 
     ])
   })
 
-  it('names the AMI only the log announced, and says its copies are not known', () => {
-    const builds = unreportedBuilds(state([{ build: 'web: prod', ami: 'ami-0bbbbbbbbbbbbbbb1' }]), [])
+  it('names the AMI only the log announced, of a build that copied it nowhere', () => {
+    const builds = unreportedBuilds(state([{ build: 'web: prod', ami: 'ami-0bbbbbbbbbbbbbbb1' }]), [], noCopies)
     expect(unreportedWarning(builds)).toBe(
       'The main step ended before it set its outputs, but builds had finished: build web: prod: ami-0bbbbbbbbbbbbbbb1. ' +
-        'These AMIs, and their copies in the regions of ami_regions, exist and are not tagged; they are in no output and the post step leaves them.'
+        'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
     )
     const summary = renderUnreported(builds)
     expect(tableRows(summary, ['Region', 'AMI'])).toEqual([["the build's own", 'ami-0bbbbbbbbbbbbbbb1']])
-    expect(renderedText(summary)).toContain("Its copies in the regions of ami_regions, if any, exist too: Packer's log names only this AMI.")
+    expect(renderedText(summary)).not.toContain('cop')
+  })
+
+  const web: FinishedImage = { build: 'web', ami: 'ami-0ccccccccccccccc1', copyRegions: ['us-west-2', 'eu-west-1'] }
+
+  it('names, with the AMI only the log announced, each copy found where the log says the build copied it', () => {
+    const found: FoundCopies = {
+      copies: [
+        { source: web.ami, region: 'us-west-2', amiId: 'ami-0ccccccccccccccc3' },
+        { source: web.ami, region: 'eu-west-1', amiId: 'ami-0ccccccccccccccc2' }
+      ],
+      problems: []
+    }
+    const builds = unreportedBuilds(state([web]), [], found)
+    expect(unreportedWarning(builds)).toBe(
+      'The main step ended before it set its outputs, but builds had finished: build web: ' +
+        'ami-0ccccccccccccccc1, ami-0ccccccccccccccc2 (eu-west-1), ami-0ccccccccccccccc3 (us-west-2). ' +
+        'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
+    )
+    expect(tableRows(renderUnreported(builds), ['Region', 'AMI'])).toEqual([
+      ["the build's own", 'ami-0ccccccccccccccc1'],
+      ['eu-west-1', 'ami-0ccccccccccccccc2'],
+      ['us-west-2', 'ami-0ccccccccccccccc3']
+    ])
+  })
+
+  it('names the regions where a copy may be: one that could not be asked, one that lists no copy', () => {
+    const found: FoundCopies = { copies: [], problems: [{ region: 'us-west-2', problem: 'ec2:DescribeImages was refused' }] }
+    const builds = unreportedBuilds(state([web]), [], found)
+    const notFound =
+      'Build web copied its AMI ami-0ccccccccccccccc1 to us-west-2, where its copy could not be looked up (ec2:DescribeImages was refused); ' +
+      'eu-west-1, where EC2 lists no copy of it: the copies there are in no output and are not tagged.'
+    expect(unreportedWarning(builds)).toBe(
+      'The main step ended before it set its outputs, but builds had finished: build web: ami-0ccccccccccccccc1. ' +
+        `These AMIs exist and are not tagged; they are in no output and the post step leaves them. ${notFound}`
+    )
+    const summary = renderUnreported(builds)
+    expect(tableRows(summary, ['Region', 'AMI'])).toEqual([["the build's own", 'ami-0ccccccccccccccc1']])
+    expect(renderedText(summary)).toContain(notFound)
+  })
+
+  it('keeps, through the saved state, the regions a finished build copied its AMI to', () => {
+    const saved = JSON.stringify({ ...state([web, { build: 'api', ami: 'ami-0ddddddddddddddd1' }]) })
+    expect(parseLeftoverState(saved)?.finished).toEqual([web, { build: 'api', ami: 'ami-0ddddddddddddddd1' }])
   })
 
   it('says nothing when no build finished', () => {
-    expect(unreportedBuilds(state(undefined), [])).toEqual([])
+    expect(unreportedBuilds(state(undefined), [], noCopies)).toEqual([])
     expect(unreportedWarning([])).toBeUndefined()
   })
 })

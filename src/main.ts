@@ -32,8 +32,8 @@ import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/
 import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } from './report/annotation.js'
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
-import type { FoundCopies } from './aws/finished-images.js'
 import type { SsmParameterResult } from './aws/ssm.js'
+import { copiesNotFound } from './report/copies-not-found.js'
 import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
@@ -937,8 +937,8 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
   const unlisted = finished.filter(({ build, ami }) => !listed.some((known) => known.amiId === ami || known.build === build))
   if (unlisted.length === 0) return []
   const regions = [...new Set([...(inputs.awsRegion ? [inputs.awsRegion] : []), ...listed.map((ami) => ami.region)])]
-  const copied = unlisted.flatMap(({ ami, copyRegions = [] }) => (copyRegions.length > 0 ? [{ ami, regions: copyRegions }] : []))
-  const { findCopies, findImageRegions } = await import('./aws/finished-images.js')
+  const { copySearches, findCopies, findImageRegions } = await import('./aws/finished-images.js')
+  const copied = copySearches(unlisted)
   const [{ regionOf, problems }, copies] = await Promise.all([
     regions.length > 0 ? findImageRegions(unlisted.map(({ ami }) => ami), regions) : { regionOf: new Map<string, string>(), problems: [] },
     copied.length > 0 ? findCopies(copied) : { copies: [], problems: [] }
@@ -965,25 +965,11 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
     annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)
   }
-  for (const message of copiesNotFound(unlisted, copies)) {
+  for (const message of unlisted.flatMap((image) => copiesNotFound(image, copies) ?? [])) {
     annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)
   }
   return found
-}
-
-/** For each finished build, the regions Packer's log says it copied its AMI to where no copy was found, and why. */
-function copiesNotFound(unlisted: FinishedImage[], { copies, problems }: FoundCopies): string[] {
-  return unlisted.flatMap(({ build, ami, copyRegions = [] }) => {
-    const left = copyRegions.filter((region) => !copies.some((copy) => copy.source === ami && copy.region === region))
-    if (left.length === 0) return []
-    const why = left.map((region) => {
-      const problem = problems.find((one) => one.region === region)?.problem
-      return problem === undefined ? `${region}, where EC2 lists no copy of it` : `${region}, where its copy could not be looked up (${problem})`
-    })
-    const one = left.length === 1
-    return [`Build ${build} copied its AMI ${ami} to ${why.join('; ')}: ${one ? 'a copy there is' : 'the copies there are'} in no output and ${one ? 'is' : 'are'} not tagged.`]
-  })
 }
 
 async function tag(

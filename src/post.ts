@@ -5,7 +5,9 @@
 // that outlived the main step, the EC2 client, the cache client with Azure's storage client,
 // the report of AMIs no output holds) loads only when the main step left it work.
 import * as core from '@actions/core'
-import { LEFTOVERS_STATE, needsCleanup, mayHaveUnreportedAmis, parseLeftoverState } from './aws/leftovers.js'
+import type { FoundCopies } from './aws/finished-images.js'
+import { LEFTOVERS_STATE, needsCleanup, mayHaveUnreportedAmis, parseLeftoverState, postStepAwsMs } from './aws/leftovers.js'
+import type { FinishedImage } from './packer/machine-readable.js'
 import { PLUGIN_CACHE_STATE } from './plugins/cache-state.js'
 import { errorMessage } from './common/errors.js'
 import { annotate, makeHeldAnnotations } from './report/annotation.js'
@@ -34,21 +36,33 @@ async function cleanUp(): Promise<void> {
         })
       }
     }
+    // The look-up of copies and the clean-up share one bound: the post step ends within a minute.
+    const awsUntil = Date.now() + postStepAwsMs
+    const awsTimeLeft = (): number => Math.max(0, awsUntil - Date.now())
     if (mayHaveUnreportedAmis(leftovers)) {
       // Whatever goes wrong here, the clean-up below still runs.
       try {
-        await (await import('./report/unreported.js')).reportUnreportedAmis(leftovers)
+        await (await import('./report/unreported.js')).reportUnreportedAmis(leftovers, (images) => findCopiesOf(images, awsTimeLeft()))
       } catch (error) {
         annotate({ level: 'warning', message: `Could not name the AMIs of the builds that finished: ${errorMessage(error)}`, title: 'AMIs not in the outputs' })
       }
     }
     if (needsCleanup(leftovers)) {
-      const warnings = await (await import('./aws/cleanup.js')).cleanUpAfterPacker(leftovers)
+      const warnings = await (await import('./aws/cleanup.js')).cleanUpAfterPacker(leftovers, awsTimeLeft())
       for (const message of warnings) annotate({ level: 'warning', message, title: 'Packer clean-up' })
     }
   } catch (error) {
     annotate({ level: 'warning', message: `Could not clean up after Packer: ${errorMessage(error)}`, title: 'Packer clean-up' })
   }
+}
+
+/**
+ * The copies of finished builds' AMIs, in the regions Packer's log says it copied them to (its
+ * log never names the copies), the same way as the main step looks after a cancel, within `ms`.
+ */
+async function findCopiesOf(images: FinishedImage[], ms: number): Promise<FoundCopies> {
+  const { copySearches, findCopies, findRegionsDeadlineMs } = await import('./aws/finished-images.js')
+  return findCopies(copySearches(images), Math.min(findRegionsDeadlineMs, ms))
 }
 
 /** Saves Packer's plugin directory to the Actions cache, when the main step used one. */

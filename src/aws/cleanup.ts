@@ -20,7 +20,7 @@ import type { IAMClient } from '@aws-sdk/client-iam'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ec2Client } from './client.js'
 import { awsErrorText } from './failures.js'
-import { madeSincePackerStarted, type LeftoverState } from './leftovers.js'
+import { madeSincePackerStarted, postStepAwsMs, type LeftoverState } from './leftovers.js'
 import { cleanUpImages } from './leftover-images.js'
 import { enabledRegions } from './regions.js'
 
@@ -32,7 +32,7 @@ export interface CleanupOptions {
   log: (message: string) => void
   /** Where a problem is reported (something that may still be left in the account). */
   warn: (message: string) => void
-  /** The longest the whole clean-up may take (default 45 s, so the post step ends within a minute). */
+  /** The longest the whole clean-up may take (default postStepAwsMs, so the post step ends within a minute). */
   deadlineMs?: number
   /** Between looks at instances that are shutting down (default 2 s). */
   pollMs?: number
@@ -153,7 +153,7 @@ class Cleanup {
     private readonly state: LeftoverState,
     private readonly options: CleanupOptions
   ) {
-    this.deadline = Date.now() + (options.deadlineMs ?? 45_000)
+    this.deadline = Date.now() + (options.deadlineMs ?? postStepAwsMs)
     this.pollMs = options.pollMs ?? 2_000
     this.timer = setTimeout(() => this.abort.abort(), Math.max(0, this.deadline - Date.now()))
     this.unseenInstances = new Set(state.resources.instanceIds)
@@ -670,10 +670,10 @@ async function describeInstances(
 
 /**
  * The post step's clean-up, given what the main step saved about a Packer that died before its
- * own clean-up (needsCleanup): removes what it left. Never throws; whatever may remain is a
- * warning naming it, handed back for the post step to annotate.
+ * own clean-up (needsCleanup): removes what it left, within `deadlineMs`. Never throws; whatever
+ * may remain is a warning naming it, handed back for the post step to annotate.
  */
-export async function cleanUpAfterPacker(state: LeftoverState): Promise<string[]> {
+export async function cleanUpAfterPacker(state: LeftoverState, deadlineMs = postStepAwsMs): Promise<string[]> {
   const warnings: string[] = []
   try {
     if (state.keep) {
@@ -688,6 +688,7 @@ export async function cleanUpAfterPacker(state: LeftoverState): Promise<string[]
     }
     await core.group('Clean up what Packer left', async () => {
       const report = await cleanUpLeftovers(state, {
+        deadlineMs,
         log: (message) => core.info(message),
         // Two look-ups refused alike (two filters, or a region looked at twice) say the same:
         // once tells the user all of it.

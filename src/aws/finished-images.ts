@@ -3,6 +3,7 @@
 // (`Copying to: …`) but not the copies; a cancelled Packer announces no artifact, so without a
 // manifest nothing else says where they are.
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2'
+import type { FinishedImage } from '../packer/machine-readable.js'
 import { ec2Client } from './client.js'
 import { describeAwsFailure } from './failures.js'
 
@@ -44,6 +45,11 @@ export async function findImageRegions(amiIds: string[], regions: string[], dead
 export interface CopySearch {
   ami: string
   regions: string[]
+}
+
+/** What to look for of the copies of `finished`: those of the builds that copied their AMI. */
+export function copySearches(finished: FinishedImage[]): CopySearch[] {
+  return finished.flatMap(({ ami, copyRegions = [] }) => (copyRegions.length > 0 ? [{ ami, regions: copyRegions }] : []))
 }
 
 export interface FoundCopies {

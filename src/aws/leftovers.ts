@@ -35,7 +35,10 @@ export interface LeftoverState {
    * Set once the main step has set its outputs, so unset if it was killed before.
    */
   amis?: string[]
-  /** The AMI of each build that finished, as Packer announced it: named if the outputs never were. */
+  /**
+   * The AMI of each build that finished, as Packer announced it, and the regions it copied it to:
+   * named, with the copies found there, if the outputs never were.
+   */
   finished?: FinishedImage[]
   /**
    * The manifests the build may write, the one to read first first: if the outputs never were
@@ -51,6 +54,12 @@ export interface ManifestBefore {
 }
 
 export type PackerEnd = 'running' | 'exited' | 'failed' | 'killed'
+
+/**
+ * The longest the post step's calls to AWS may take together (the look-up of a finished build's
+ * copies, then the clean-up), so that it ends within a minute of Packer's death.
+ */
+export const postStepAwsMs = 45_000
 
 /** How far the runner's clock may be from EC2's or IAM's when a creation date is compared with `packerStarted`. */
 export const clockSkewMs = 5 * 60_000
@@ -73,8 +82,6 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
   } catch {
     return undefined
   }
-  const strings = (list: unknown): string[] =>
-    Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
   if (typeof value !== 'object' || value === null) return undefined
   const { regions, resources, packer, keep, summary, packerPid, packerStarted, amis, finished, manifests } = value as Record<string, unknown>
   if (!packerEnds.includes(packer)) return undefined
@@ -115,10 +122,18 @@ export function needsCleanup(state: LeftoverState | undefined): state is Leftove
   return Object.values(state.resources).some((announced) => announced.length > 0)
 }
 
+/** The non-empty strings of a saved list; none for anything else. */
+function strings(list: unknown): string[] {
+  return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
+}
+
 function finishedImages(list: unknown[]): FinishedImage[] {
   return list.flatMap((item) => {
-    const { build, ami } = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>
-    return typeof build === 'string' && typeof ami === 'string' ? [{ build, ami }] : []
+    const { build, ami, copyRegions } = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>
+    if (typeof build !== 'string' || typeof ami !== 'string') return []
+    // Packer's log names the regions it copied the AMI to, never the copies: the post step asks EC2 there.
+    const regions = strings(copyRegions)
+    return [regions.length > 0 ? { build, ami, copyRegions: regions } : { build, ami }]
   })
 }
 

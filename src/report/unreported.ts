@@ -2,8 +2,11 @@
 // before the main step was killed, which did not live to set its outputs or write its summary.
 import { amisWritten } from '../artifacts/index.js'
 import type { Ami } from '../artifacts/manifest.js'
+import type { FoundCopies } from '../aws/finished-images.js'
 import type { LeftoverState } from '../aws/leftovers.js'
+import type { FinishedImage } from '../packer/machine-readable.js'
 import { annotate } from './annotation.js'
+import { copiesNotFound } from './copies-not-found.js'
 import { consoleUrl, plainText, writeSummaryText } from './index.js'
 import { masked } from './masks.js'
 
@@ -11,15 +14,19 @@ import { masked } from './masks.js'
 export interface UnreportedBuild {
   build: string
   amis: Array<{ region: string; amiId: string }>
-  /** Only the AMI Packer announced is known (no manifest listed the build): its copies are not. */
-  copiesUnknown: boolean
+  /** The regions the build copied its AMI to where no copy was found, and why: a copy may be there. */
+  copiesNotFound?: string
 }
+
+/** Looks for the copies of `images` in the regions their builds copied them to. */
+export type CopyLookUp = (images: FinishedImage[]) => Promise<FoundCopies>
 
 /**
  * The builds that finished, from the manifest that the build wrote (`written`, every region of
- * each), then those only Packer's log named (its `AMI: ami-…`, the build's own region).
+ * each), then those only Packer's log named (its `AMI: ami-…`, the build's own region), each with
+ * the copies `found` of it.
  */
-export function unreportedBuilds(state: LeftoverState, written: Ami[]): UnreportedBuild[] {
+export function unreportedBuilds(state: LeftoverState, written: Ami[], found: FoundCopies): UnreportedBuild[] {
   const finished = state.finished ?? []
   const builds: UnreportedBuild[] = []
   for (const ami of written) {
@@ -27,13 +34,24 @@ export function unreportedBuilds(state: LeftoverState, written: Ami[]): Unreport
     const build = finished.find((image) => written.some((other) => other.build === ami.build && other.amiId === image.ami))?.build ?? ami.build
     const entry = builds.find((known) => known.build === build)
     if (entry) entry.amis.push({ region: ami.region, amiId: ami.amiId })
-    else builds.push({ build, amis: [{ region: ami.region, amiId: ami.amiId }], copiesUnknown: false })
+    else builds.push({ build, amis: [{ region: ami.region, amiId: ami.amiId }] })
   }
-  const listed = new Set(written.map((ami) => ami.amiId))
-  for (const { build, ami } of finished) {
-    if (!listed.has(ami)) builds.push({ build, amis: [{ region: '', amiId: ami }], copiesUnknown: true })
+  for (const image of logOnly(finished, written)) {
+    // By region, as a manifest lists them.
+    const copies = found.copies
+      .filter((copy) => copy.source === image.ami)
+      .sort((a, b) => a.region.localeCompare(b.region))
+      .map(({ region, amiId }) => ({ region, amiId }))
+    const notFound = copiesNotFound(image, found)
+    builds.push({ build: image.build, amis: [{ region: '', amiId: image.ami }, ...copies], ...(notFound === undefined ? {} : { copiesNotFound: notFound }) })
   }
   return builds
+}
+
+/** The finished builds' AMIs that no manifest lists: only Packer's log names them, and the regions it copied them to. */
+function logOnly(finished: FinishedImage[], written: Ami[]): FinishedImage[] {
+  const listed = new Set(written.map((ami) => ami.amiId))
+  return finished.filter(({ ami }) => !listed.has(ami))
 }
 
 /** The post step's warning about them, or undefined when there are none. */
@@ -42,10 +60,10 @@ export function unreportedWarning(builds: UnreportedBuild[]): string | undefined
   const made = builds
     .map(({ build, amis }) => `build ${build}: ${amis.map(({ region, amiId }) => (region ? `${amiId} (${region})` : amiId)).join(', ')}`)
     .join('; ')
-  const copies = builds.some((build) => build.copiesUnknown) ? ', and their copies in the regions of ami_regions,' : ''
+  const notFound = builds.flatMap((build) => (build.copiesNotFound === undefined ? [] : [` ${build.copiesNotFound}`])).join('')
   return (
     `The main step ended before it set its outputs, but builds had finished: ${made}. ` +
-    `These AMIs${copies} exist and are not tagged; they are in no output and the post step leaves them.`
+    `These AMIs exist and are not tagged; they are in no output and the post step leaves them.${notFound}`
   )
 }
 
@@ -58,24 +76,28 @@ export function renderUnreported(builds: UnreportedBuild[]): string {
       'Their AMIs exist and are not tagged; no output holds them, and the post step leaves them.',
     ''
   ]
-  for (const { build, amis, copiesUnknown } of builds) {
+  for (const { build, amis, copiesNotFound: notFound } of builds) {
     lines.push(`### ${plainText(masked(build))}`, '', '| Region | AMI |', '| --- | --- |')
     for (const { region, amiId } of amis) {
       lines.push(region ? `| ${region} | [\`${amiId}\`](${consoleUrl(region, amiId)}) |` : `| the build's own | \`${amiId}\` |`)
     }
     lines.push('')
-    if (copiesUnknown) lines.push("Its copies in the regions of `ami_regions`, if any, exist too: Packer's log names only this AMI.", '')
+    if (notFound !== undefined) lines.push(plainText(masked(notFound)), '')
   }
   return lines.join('\n')
 }
 
 /**
  * Names the AMIs of the builds that finished before the main step was killed, every region of
- * each when the manifest the build wrote lists them: in a warning, and in the post step's summary
- * unless the user asked for none (summary: false; the warning says it all).
+ * each when the manifest the build wrote lists them, else the AMI Packer announced and the copies
+ * `lookUp` finds where Packer copied it (asked only then): in a warning, and in the post step's
+ * summary unless the user asked for none (summary: false; the warning says it all).
  */
-export async function reportUnreportedAmis(state: LeftoverState): Promise<void> {
-  const builds = unreportedBuilds(state, amisWritten(state.manifests ?? []))
+export async function reportUnreportedAmis(state: LeftoverState, lookUp: CopyLookUp): Promise<void> {
+  const written = amisWritten(state.manifests ?? [])
+  const copied = logOnly(state.finished ?? [], written).filter(({ copyRegions = [] }) => copyRegions.length > 0)
+  const found = copied.length > 0 ? await lookUp(copied) : { copies: [], problems: [] }
+  const builds = unreportedBuilds(state, written, found)
   const warning = unreportedWarning(builds)
   if (warning === undefined) return
   annotate({ level: 'warning', message: warning, title: 'AMIs not in the outputs' })
