@@ -422,7 +422,9 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(result.exitCode).toBe(0)
     expect(parseCommands(result.stdout, 'warning')).toEqual([
       {
-        message: 'variables: "instance_tpye" is neither declared nor used by packer-template.json: Packer ignores it, and the template\'s own value stays',
+        message:
+          'variables: "instance_tpye" is neither declared nor used by packer-template.json (did you mean "instance_type"?): Packer ignores it, ' +
+          "and the template's own value stays",
         properties: { title: 'Unused variable' }
       }
     ])

@@ -9,6 +9,7 @@ import {
   positionOf,
   resolveUserVariables,
   templateKind,
+  misspeltVarFileKeys,
   undeclaredJsonVariables,
   unusedJsonVariables,
   userVariableNames,
@@ -317,8 +318,28 @@ describe('unusedJsonVariables', () => {
     // A variables file may use a variable that only it and the -var set (kubernetes-sigs/image-builder).
     const varFiles = [{ kubernetes_series: 'v{{user `kubernetes_semver`}}' }]
     const given = ['region', 'size', 'build_name', 'team', 'kubernetes_semver', 'regoin', 'regoin', 'user', 'timestamp']
-    expect(unusedJsonVariables(template, varFiles, given)).toEqual(['regoin', 'user', 'timestamp'])
+    expect(unusedJsonVariables(template, varFiles, given)).toEqual([{ name: 'regoin', meant: 'region' }, { name: 'user' }, { name: 'timestamp' }])
     expect(unusedJsonVariables({ builders: [] }, [], [])).toEqual([])
+  })
+})
+
+describe('misspeltVarFileKeys', () => {
+  it("names a variables file's key near a declared variable that nothing else sets, and leaves every other key alone", () => {
+    const template = {
+      variables: { aws_region: 'us-east-1', source_ami: '', instance_type: 't3.micro', vpc_id: '' },
+      builders: [{ type: 'amazon-ebs', tags: { Team: '{{user `team`}}' } }]
+    }
+    const varFiles = [
+      // Another template's keys, a key the template uses without declaring it, one near a variable another file sets.
+      { aws_regoin: 'eu-west-1', source_ami_id: 'ami-1', team: 'images', vpc_idd: 'vpc-1' },
+      { 'source-ami': 'ami-2', vpc_id: 'vpc-2' }
+    ]
+    expect(misspeltVarFileKeys(template, varFiles, [])).toEqual([
+      { varFile: 0, name: 'aws_regoin', meant: 'aws_region' },
+      { varFile: 1, name: 'source-ami', meant: 'source_ami' }
+    ])
+    // Set by the input variables, the declared variable is not left at its default.
+    expect(misspeltVarFileKeys(template, varFiles, ['aws_region', 'source_ami'])).toEqual([])
   })
 })
 
@@ -351,7 +372,7 @@ describe('undeclaredJsonVariables', () => {
     }
     const set = userVariables(template, [{ from_file: 'x' }], [{ name: 'given', value: 'y' }])
     expect(undeclaredJsonVariables(template, set)).toEqual([
-      { name: 'prefx', path: ['builders', 0, 'ami_name'] },
+      { name: 'prefx', path: ['builders', 0, 'ami_name'], meant: 'prefix' },
       { name: 'tier', path: ['provisioners', 0, 'inline', 2] }
     ])
   })

@@ -16,6 +16,7 @@ import {
   checkJsonVarFile,
   describeJsonTemplate,
   hclTemplateFiles,
+  misspeltVarFileKeys,
   templateKind,
   undeclaredJsonVariables,
   unusedJsonVariables,
@@ -62,6 +63,11 @@ export interface TemplateFiles extends ReferencedPaths {
    * it is first used: Packer makes them empty without a word.
    */
   undeclaredVariables: UndeclaredVariable[]
+  /**
+   * Keys of a JSON template's variables files that it does not declare, each a small edit from a
+   * declared variable left at its default (misspeltVarFileKeys): Packer ignores them without a word.
+   */
+  misspeltVarFileKeys: MisspeltVarFileKey[]
   /**
    * `*.auto.pkrvars.hcl` and `*.auto.pkrvars.json` files beside an HCL2 template file that
    * var-file does not list, relative to the working directory: Packer reads such files only
@@ -120,6 +126,15 @@ interface TemplateDescription extends ReferencedPaths {
   manifestFolders: string[]
   variablesWarnings: string[]
   undeclaredVariables: UndeclaredVariable[]
+  misspeltVarFileKeys: MisspeltVarFileKey[]
+}
+
+/** A variables file's key that its JSON template does not declare, and the declared name it is near. */
+export interface MisspeltVarFileKey {
+  /** The variables file, absolute. */
+  file: string
+  name: string
+  meant: string
 }
 
 /**
@@ -146,6 +161,7 @@ const nothingKnown: TemplateDescription = {
   manifestFolders: [],
   variablesWarnings: [],
   undeclaredVariables: [],
+  misspeltVarFileKeys: [],
   ...noReferences
 }
 
@@ -303,15 +319,18 @@ function describeJson(
     varFiles,
     variables,
     workingDirectory
-  }: { path: string; template: string; parsed: unknown; varFiles: unknown[]; variables: Variables; workingDirectory: string },
+  }: { path: string; template: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; workingDirectory: string },
   context: TemplateContext
 ): TemplateDescription {
   try {
-    const values = userVariables(parsed, varFiles, variables)
+    const given = variables.map(({ name }) => name)
+    const files = varFiles.map((varFile) => varFile.parsed)
+    const values = userVariables(parsed, files, variables)
     const info = describeJsonTemplate(parsed, values, context)
-    const variablesWarnings = unusedJsonVariables(parsed, varFiles, variables.map(({ name }) => name)).map((name) => {
+    const variablesWarnings = unusedJsonVariables(parsed, files, given).map(({ name, meant }) => {
       const variable = variables.find((one) => one.name === name) ?? { name, value: '' }
-      return `variables: ${variableNamed(variable)} is neither declared nor used by ${template}: Packer ignores it, and the template's own value stays`
+      const hint = meant === undefined ? '' : ` (did you mean "${meant}"?)`
+      return `variables: ${variableNamed(variable)} is neither declared nor used by ${template}${hint}: Packer ignores it, and the template's own value stays`
     })
     const buildNames = info.builders.flatMap((builder) => (builder.name === undefined ? [] : [builder.name]))
     return {
@@ -331,6 +350,7 @@ function describeJson(
       manifestFolders: info.manifestFolders,
       variablesWarnings,
       undeclaredVariables: undeclaredJsonVariables(parsed, values),
+      misspeltVarFileKeys: misspeltVarFileKeys(parsed, files, given).map(({ varFile, name, meant }) => ({ file: varFiles[varFile].path, name, meant })),
       ...sortReferences(jsonTemplateReferences(parsed, values, context, { file: path, workingDirectory }), reader.workspace)
     }
   } catch (error) {
@@ -373,6 +393,12 @@ export async function checkVersionDemands(reader: InputReader, request: VersionR
   if (demands.length > 0) await checkDemandsMet(reader, request.version, demands)
 }
 
+/** A JSON template's variables file, parsed: `path` is absolute. */
+interface JsonVarFile {
+  path: string
+  parsed: unknown
+}
+
 /** Checks a variables file; a JSON template's come back parsed, to fill in its variables. */
 function checkVarFile(
   reader: InputReader,
@@ -380,7 +406,7 @@ function checkVarFile(
   path: string,
   varFile: string,
   workingDirectoryInput: string
-): unknown[] {
+): JsonVarFile[] {
   if (!existsSync(path) || isDirectory(path)) {
     reader.problem(
       `var-file: expected a variables file at "${varFile}" in "${workingDirectoryInput}", found no such file`
@@ -412,7 +438,7 @@ function checkVarFile(
   const wrong = checkJsonVarFile(parsed)
   const shown = reader.shown(path)
   for (const { problem, at } of wrong) reader.problem(`var-file: ${shown}: ${problem}`, { file: shown, value: { path, at } })
-  return wrong.length > 0 ? [] : [parsed]
+  return wrong.length > 0 ? [] : [{ path, parsed }]
 }
 
 /** A path's extension as Go's filepath.Ext gives it, which Packer goes by: from the last dot of its last part. */

@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { stringsOf } from '../common/values.js'
+import { meantName } from './near-names.js'
 
 export type TemplateKind = 'json' | 'hcl'
 
@@ -427,6 +428,8 @@ export type JsonPath = Array<string | number>
 export interface UndeclaredVariable {
   name: string
   path: JsonPath
+  /** The variable it is a small edit from, which was probably meant (meantName). */
+  meant?: string
 }
 
 /**
@@ -452,7 +455,10 @@ export function undeclaredJsonVariables(template: unknown, set: UserVariables): 
   if (typeof template === 'object' && template !== null) {
     for (const [key, value] of Object.entries(template)) if (key !== 'variables' && !key.startsWith('_')) visit(value, [key])
   }
-  return [...found].map(([name, path]) => ({ name, path }))
+  return [...found].map(([name, path]) => {
+    const meant = meantName(name, declared)
+    return meant === undefined ? { name, path } : { name, path, meant }
+  })
 }
 
 /**
@@ -479,17 +485,55 @@ export function userVariables(
   return values
 }
 
+/** A name given to a JSON template that it neither declares nor uses, and the declared one it is near. */
+export interface UnusedVariable {
+  name: string
+  /** The declared variable it is a small edit from, which was probably meant (meantName). */
+  meant?: string
+}
+
 /**
  * The names among `given` (input variables) that a JSON template neither declares nor uses:
  * Packer takes them and reads them nowhere, so a misspelt name silently leaves the default in
  * place. A name that a `{{ … }}` of the template or of its variables files passes to `user`
  * counts as used, whatever the action does with it (`{{user `x` | clean_resource_name}}`).
  */
-export function unusedJsonVariables(template: unknown, varFiles: unknown[], given: string[]): string[] {
+export function unusedJsonVariables(template: unknown, varFiles: unknown[], given: string[]): UnusedVariable[] {
   if (given.length === 0) return []
   const declared = declaredVariables(template)
   const used = new Set(stringsOf([template, ...varFiles]).flatMap(userVariableNames))
-  return [...new Set(given)].filter((name) => !declared.has(name) && !used.has(name))
+  return [...new Set(given)]
+    .filter((name) => !declared.has(name) && !used.has(name))
+    .map((name) => {
+      const meant = meantName(name, declared)
+      return meant === undefined ? { name } : { name, meant }
+    })
+}
+
+/**
+ * The keys of each of `varFiles` (by its index) that a JSON template neither declares nor uses,
+ * a small edit from a declared variable that no variables file and no input (`given`) sets
+ * (meantName): Packer ignores the key and builds with that variable's default, which is almost
+ * surely not what was meant. Any other such key is left alone: variables files are shared
+ * between templates, and each sets keys that only some of them read.
+ */
+export function misspeltVarFileKeys(
+  template: unknown,
+  varFiles: unknown[],
+  given: string[]
+): Array<{ varFile: number; name: string; meant: string }> {
+  const declared = declaredVariables(template)
+  const keysOf = (varFile: unknown): string[] =>
+    typeof varFile === 'object' && varFile !== null && !Array.isArray(varFile) ? Object.keys(varFile) : []
+  const set = new Set([...varFiles.flatMap(keysOf), ...given])
+  const used = new Set(stringsOf([template, ...varFiles]).flatMap(userVariableNames))
+  const leftAtDefault = [...declared].filter((name) => !set.has(name))
+  return varFiles.flatMap((varFile, index) =>
+    keysOf(varFile).flatMap((name) => {
+      const meant = declared.has(name) || used.has(name) ? undefined : meantName(name, leftAtDefault)
+      return meant === undefined ? [] : [{ varFile: index, name, meant }]
+    })
+  )
 }
 
 /** The names a JSON template's `variables` declares, whatever their defaults. */

@@ -1,17 +1,25 @@
 // The action's own warnings about a template's variables, which Packer passes over in silence:
-// an input variable a JSON template ignores, a variable a JSON template uses that nothing sets
-// (annotated on the line that uses it), and an auto variables file beside an HCL2 template file,
-// which Packer does not read (annotated on the file).
+// an input variable a JSON template ignores, a variables file's key a JSON template ignores that
+// is near a name it declares (annotated on the key's line), a variable a JSON template uses that
+// nothing sets (annotated on the line that uses it), and an auto variables file beside an HCL2
+// template file, which Packer does not read (annotated on the file). Names only: a variables
+// file's values may be secrets.
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import type { Inputs } from '../inputs/index.js'
-import type { JsonPath } from '../inputs/template.js'
+import type { JsonPath, JsonPosition } from '../inputs/template.js'
 import { annotateEach, type Annotation } from './annotation.js'
 
 type VariableInputs = Pick<
   Inputs,
-  'variablesWarnings' | 'undeclaredVariables' | 'ignoredAutoVarFiles' | 'workingDirectory' | 'template' | 'workspace'
+  | 'variablesWarnings'
+  | 'misspeltVarFileKeys'
+  | 'undeclaredVariables'
+  | 'ignoredAutoVarFiles'
+  | 'workingDirectory'
+  | 'template'
+  | 'workspace'
 >
 
 /** Annotates each warning, and gives them back for the summary. */
@@ -29,25 +37,45 @@ export async function reportVariables(inputs: VariableInputs): Promise<Annotatio
       file: workspaceRelative(resolve(inputs.workingDirectory, file), inputs.workspace)
     })
   }
-  if (inputs.undeclaredVariables.length === 0) return annotateEach(made, laterWarnings)
+  const placedIn = jsonPlacer()
+  for (const { file, name, meant } of inputs.misspeltVarFileKeys) {
+    const place = await placedIn(file, [name])
+    const shown = workspaceRelative(file, inputs.workspace)
+    made.push({
+      level: 'warning',
+      message:
+        `var-file: ${shown} sets "${name}", which ${inputs.template} does not declare: did you mean "${meant}"? ` +
+        `Packer ignores it, and the template's own value of ${meant} stays`,
+      title: 'Unused variable',
+      ...(place && { file: shown, line: place.line, column: place.column })
+    })
+  }
   const path = resolve(inputs.workingDirectory, inputs.template)
-  // The template is read with positions only now that there is something to place.
-  const placed = await Promise.all([import('../common/json-place.js'), readFile(path, 'utf8')]).then(
-    ([{ jsonPlace }, text]) => (at: JsonPath) => jsonPlace(text, at),
-    () => () => undefined
-  )
-  for (const { name, path: at } of inputs.undeclaredVariables) {
-    const place = placed(at)
+  for (const { name, path: at, meant } of inputs.undeclaredVariables) {
+    const place = await placedIn(path, at)
     made.push({
       level: 'warning',
       message:
         `{{user \`${name}\`}} in ${shownPath(at)}: ${inputs.template} does not declare "${name}", and no variables file or ` +
-        'input sets it, so Packer puts an empty string there.',
+        `input sets it, so Packer puts an empty string there.${meant === undefined ? '' : ` Did you mean "${meant}"?`}`,
       title: 'Undeclared variable',
       ...(place && { file: workspaceRelative(path, inputs.workspace), line: place.line, column: place.column })
     })
   }
   return annotateEach(made, laterWarnings)
+}
+
+/**
+ * Where `at` is in the JSON file at `path`: undefined when the file cannot be read. Files are
+ * read with positions only once there is something to place, each once.
+ */
+function jsonPlacer(): (path: string, at: JsonPath) => Promise<JsonPosition | undefined> {
+  const texts = new Map<string, Promise<string | undefined>>()
+  return async (path, at) => {
+    if (!texts.has(path)) texts.set(path, readFile(path, 'utf8').catch(() => undefined))
+    const [placing, text] = await Promise.all([import('../common/json-place.js').catch(() => undefined), texts.get(path)])
+    return placing && text !== undefined ? placing.jsonPlace(text, at) : undefined
+  }
 }
 
 /** Room left for Packer's warnings and the job's own, which come later. */

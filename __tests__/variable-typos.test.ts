@@ -1,0 +1,97 @@
+// A variable set or used under a name one small edit away from one the template declares: Packer
+// takes the template anyway and builds with the declared one left at its default. The bundled
+// action, run as the runner runs it with the real Packer against the loopback EC2 endpoint, says
+// which name was probably meant, where the name is written, and lets the run go on.
+import { afterAll, beforeAll, expect, it } from '@jest/globals'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+
+const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
+
+describeWithPacker('a misspelt variable name, through the bundled action', () => {
+  let version = ''
+  // The runtime action.yml names: Node 24 where the machine's Node is another.
+  let node = ''
+  let endpoint: Ec2Endpoint
+  const workspaces: string[] = []
+
+  beforeAll(async () => {
+    version = packerVersion()
+    node = (nodeRuntimes().at(-1) as { path: string }).path
+    endpoint = await startEc2Endpoint({ regions: ['us-east-1', 'eu-west-1'], autoAdvance: { describes: 0 } })
+  })
+  afterAll(async () => {
+    await endpoint.close()
+    for (const workspace of workspaces) rmSync(workspace, { recursive: true, force: true })
+  })
+
+  function workspaceFrom(fixture: string): string {
+    const workspace = mkdtempSync(join(tmpdir(), 'typos-'))
+    workspaces.push(workspace)
+    cpSync(join(fixtures, fixture), workspace, { recursive: true })
+    return workspace
+  }
+
+  function run(workspace: string, inputs: Record<string, string>): Promise<ActionRun> {
+    return runAction({
+      workspace,
+      node,
+      inputs: { 'packer-version': version, ...inputs },
+      env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) }
+    })
+  }
+
+  const lineOf = (path: string, text: string): string =>
+    String(readFileSync(path, 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1)
+
+  it('JSON: a variables file key, an input and a {{user}} one letter off a declared name are warnings that name it, before the build, which goes on', async () => {
+    const workspace = workspaceFrom('json-variable-typos')
+    const result = await run(workspace, { template: 'image.json', 'var-file': 'image.vars.json', variables: 'Team_Name=images' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const warnings = parseCommands(result.stdout, 'warning')
+    const varFile = join(workspace, 'image.vars.json')
+    const ignored = (name: string, meant: string): unknown => ({
+      message:
+        `var-file: image.vars.json sets "${name}", which image.json does not declare: did you mean "${meant}"? ` +
+        `Packer ignores it, and the template's own value of ${meant} stays`,
+      properties: { title: 'Unused variable', file: 'image.vars.json', line: lineOf(varFile, `"${name}"`), col: '3' }
+    })
+    expect(warnings).toContainEqual(ignored('aws_regoin', 'aws_region'))
+    expect(warnings).toContainEqual(ignored('db_pasword', 'db_password'))
+    expect(warnings).toContainEqual({
+      message:
+        'variables: "Team_Name" is neither declared nor used by image.json (did you mean "team_name"?): Packer ignores it, ' +
+        "and the template's own value stays",
+      properties: { title: 'Unused variable' }
+    })
+    const template = join(workspace, 'image.json')
+    expect(warnings).toContainEqual({
+      message:
+        '{{user `team_nmae`}} in builders[0].tags.Team: image.json does not declare "team_nmae", and no variables file or input ' +
+        'sets it, so Packer puts an empty string there. Did you mean "team_name"?',
+      properties: { title: 'Undeclared variable', file: 'image.json', line: lineOf(template, '"Team"'), col: '9' }
+    })
+    // Nothing declared is near `owner`, nor near the keys another template of the same file reads.
+    expect(warnings).toContainEqual({
+      message:
+        '{{user `owner`}} in builders[0].tags.Owner: image.json does not declare "owner", and no variables file or input ' +
+        'sets it, so Packer puts an empty string there.',
+      properties: expect.objectContaining({ title: 'Undeclared variable', file: 'image.json' })
+    })
+    expect(warnings.filter(({ message }) => /source-ami|vpc_id/.test(message))).toEqual([])
+    expect(warnings).toHaveLength(5)
+    // Said before Packer is installed; names only, never a value of the file.
+    const install = result.stdout.indexOf('::group::Install Packer')
+    expect(result.stdout.indexOf('did you mean "aws_region"')).toBeLessThan(install)
+    expect(result.stdout).not.toContain('N0tQuotedAnywhere')
+    // What Packer did with them: the build ran in the default region, and the tag is empty.
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    expect(Object.keys(amiIds)).toEqual(['us-east-1'])
+    expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ Team: '', Owner: '' })
+  })
+})
