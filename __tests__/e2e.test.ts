@@ -350,7 +350,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     })
     expect(result.exitCode).toBe(1)
     expect(result.errors.map((error) => error.message)).toEqual([
-      expect.stringMatching(/^variables: "instance_tpye" is not a variable of ami\.pkr\.hcl: expected one it declares \(.*instance_type.*\)$/)
+      expect.stringMatching(/^variables: "instance_tpye" is not a variable of ami\.pkr\.hcl \(did you mean "instance_type"\?\): expected one it declares \(.*instance_type.*\)$/)
     ])
     expect(result.stdout).not.toContain('::group::Install Packer')
     expect(endpoint.calls).toEqual([])

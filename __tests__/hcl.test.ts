@@ -955,7 +955,7 @@ build {
         {}
       )
     expect((await read(['size', 'regoin', 'region', 'regoin'])).variablesProblems).toEqual([
-      'variables: "regoin" is not a variable of .: expected one it declares (region, size)'
+      'variables: "regoin" is not a variable of . (did you mean "region"?): expected one it declares (region, size)'
     ])
     writeFileSync(join(directory, 'broken.pkr.hcl'), 'variable "regoin" {\n')
     expect((await read(['regoin'])).variablesProblems).toEqual([])

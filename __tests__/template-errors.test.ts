@@ -581,28 +581,32 @@ describe('locateUndeclaredVariable', () => {
   const folder = scratchFolder('undeclared-', {
     'a.auto.pkrvars.hcl': 'region = "us-east-1"\n',
     'b.pkrvars.json': '{\n  "region": "eu-west-1",\n  "regoin": "eu-west-2"\n}\n',
-    'c.pkrvars.hcl': '# prod\nregion = "us-west-2"\n\n  regoin = "us-west-1"\n'
+    'c.pkrvars.hcl': '# prod\nregion = "us-west-2"\n\n  regoin = "us-west-1"\n',
+    'region.pkr.hcl': 'variable "region" {\n  type = string\n}\n',
+    'zone.pkr.json': '{"variable": {"zone": {"type": "string"}}}'
   })
   const files = (...names: string[]): string[] => names.map((name) => join(folder.path, name))
+  const template = (): string => join(folder.path, 'region.pkr.hcl')
 
-  it("places Packer 1.6's warning on the first variables file, in Packer's order, that sets the variable", async () => {
+  it("places Packer 1.6's warning on the first variables file, in Packer's order, that sets the variable, with the declared name it is near", async () => {
     const message = 'Warning: Undefined variable\n\nA "regoin" variable was set but was not found in known variables.'
-    expect(await locateUndeclaredVariable(message, folder.path, files('a.auto.pkrvars.hcl', 'c.pkrvars.hcl', 'b.pkrvars.json'))).toEqual([
-      { message: message.slice('Warning: '.length), file: 'c.pkrvars.hcl', line: 4, column: 3, warning: true }
+    expect(await locateUndeclaredVariable(message, folder.path, files('a.auto.pkrvars.hcl', 'c.pkrvars.hcl', 'b.pkrvars.json'), template())).toEqual([
+      { message: `${message.slice('Warning: '.length)}\n\nDid you mean "region"?`, file: 'c.pkrvars.hcl', line: 4, column: 3, warning: true }
     ])
   })
 
-  it("places later Packers' warning in a JSON variables file", async () => {
+  it("places later Packers' warning in a JSON variables file, with no declared name when none is near", async () => {
     const message = 'Warning: Undefined variable\n\nThe variable "regoin" was set but was not declared as an input variable.'
-    expect(await locateUndeclaredVariable(message, folder.path, files('missing.pkrvars.hcl', 'b.pkrvars.json'))).toEqual([
+    const zone = join(folder.path, 'zone.pkr.json')
+    expect(await locateUndeclaredVariable(message, folder.path, files('missing.pkrvars.hcl', 'b.pkrvars.json'), zone)).toEqual([
       { message: message.slice('Warning: '.length), file: 'b.pkrvars.json', line: 3, column: 3, warning: true }
     ])
   })
 
   it('leaves a variable that no file sets (given with -var), and any other warning, to be annotated whole', async () => {
     const message = 'Warning: Undefined variable\n\nThe variable "nowhere" was set but was not declared as an input variable.'
-    expect(await locateUndeclaredVariable(message, folder.path, files('a.auto.pkrvars.hcl', 'b.pkrvars.json'))).toBeUndefined()
-    expect(await locateUndeclaredVariable('Warning: something else', folder.path, files('b.pkrvars.json'))).toBeUndefined()
+    expect(await locateUndeclaredVariable(message, folder.path, files('a.auto.pkrvars.hcl', 'b.pkrvars.json'), template())).toBeUndefined()
+    expect(await locateUndeclaredVariable('Warning: something else', folder.path, files('b.pkrvars.json'), template())).toBeUndefined()
   })
 })
 

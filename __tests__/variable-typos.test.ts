@@ -94,4 +94,35 @@ describeWithPacker('a misspelt variable name, through the bundled action', () =>
     expect(Object.keys(amiIds)).toEqual(['us-east-1'])
     expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ Team: '', Owner: '' })
   })
+
+  it('HCL2: Packer\'s warning of a variables file key it does not know says which declared name is near, on the key\'s line', async () => {
+    const workspace = workspaceFrom('hcl-variable-typos')
+    const result = await run(workspace, { template: 'image.pkr.hcl', 'var-file': 'image.pkrvars.hcl', command: 'validate' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const varFile = join(workspace, 'image.pkrvars.hcl')
+    const warnings = parseCommands(result.stdout, 'warning')
+    // Packer warns of them in no set order.
+    expect(warnings).toHaveLength(2)
+    expect(warnings).toEqual(expect.arrayContaining([
+      {
+        message: expect.stringMatching(/^Undefined variable\n\nA "source-ami" variable was set but was\s+not\s+found[^]*variables\.pkr\.hcl$/),
+        properties: { title: 'Packer', file: 'image.pkrvars.hcl', line: lineOf(varFile, 'source-ami'), col: '1' }
+      },
+      {
+        message: expect.stringMatching(/^Undefined variable\n\nA "aws_regoin" variable was set[^]*variables\.pkr\.hcl\n\nDid you mean "aws_region"\?$/),
+        properties: { title: 'Packer', file: 'image.pkrvars.hcl', line: lineOf(varFile, 'aws_regoin'), col: '1' }
+      }
+    ]))
+  })
+
+  it('HCL2: an input variable the template does not declare is refused before anything is installed, with the declared name it is near', async () => {
+    const workspace = workspaceFrom('hcl-variable-typos')
+    const result = await run(workspace, { template: 'image.pkr.hcl', variables: 'aws-region=eu-west-1' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      'variables: "aws-region" is not a variable of image.pkr.hcl (did you mean "aws_region"?): expected one it declares (aws_region, ec2_endpoint, source_ami_id)'
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+  })
 })

@@ -8,6 +8,7 @@ import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { BuildOfUse, BuildVariableUse } from './build-variables.js'
 import { variableNamed } from './build-selection.js'
+import { meantName } from './near-names.js'
 import { checkExistingManifest } from './manifest.js'
 import { isPathSeparator, workspaceRelative } from '../common/paths.js'
 import { isRecord, stringsOf } from '../common/values.js'
@@ -956,16 +957,36 @@ export async function readHclTemplate(
  * template declares: Packer fails on them, naming the command line rather than the input.
  */
 function undeclaredVariables(files: HclBody[], request: HclTemplateRequest): string[] {
-  const declared = new Set(
-    files.flatMap((file) => [...labelled(file.variable).map(([name]) => name), ...bodies(file.variables).flatMap(Object.keys)])
-  )
+  const declared = declaredVariables(files)
   const known = [...declared].sort()
   const shown = known.length > 12 ? `${known.slice(0, 12).join(', ')}, …` : known.join(', ')
   const expected = known.length === 0 ? 'it declares none' : `expected one it declares (${shown})`
   const undeclared = request.variables.filter(({ name }) => !declared.has(name))
   return undeclared
     .filter(({ name }, index) => undeclared.findIndex((one) => one.name === name) === index)
-    .map((variable) => `variables: ${variableNamed(variable)} is not a variable of ${request.template}: ${expected}`)
+    .map((variable) => {
+      const meant = meantName(variable.name, declared)
+      const hint = meant === undefined ? '' : ` (did you mean "${meant}"?)`
+      return `variables: ${variableNamed(variable)} is not a variable of ${request.template}${hint}: ${expected}`
+    })
+}
+
+/** The variables that the `variable` blocks and `variables` blocks of an HCL2 template's files declare. */
+function declaredVariables(files: HclBody[]): Set<string> {
+  return new Set(files.flatMap((file) => [...labelled(file.variable).map(([name]) => name), ...bodies(file.variables).flatMap(Object.keys)]))
+}
+
+/**
+ * The variable an HCL2 template (`template`, absolute) declares that `name`, set in a variables
+ * file but declared nowhere, was probably meant to be (meantName): Packer warns that it is not
+ * declared, but not which one is near. Undefined when none is, or a file of the template cannot
+ * be read: it may declare `name` itself, or one nearer.
+ */
+export async function meantHclVariable(name: string, template: string): Promise<string | undefined> {
+  const files = await Promise.resolve()
+    .then(() => Promise.all(hclTemplateFiles(template).map((file) => parseHclFile(file))))
+    .catch(() => undefined)
+  return files && meantName(name, declaredVariables(files))
 }
 
 /**

@@ -13,7 +13,7 @@ import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
-import { hclTemplateFiles } from '../inputs/hcl.js'
+import { hclTemplateFiles, meantHclVariable } from '../inputs/hcl.js'
 import { duplicateVariable, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject } from './machine-readable.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
@@ -156,12 +156,14 @@ async function attributesIn(path: string, blockLine: number, names: Array<string
 /**
  * Packer's warning of a variable that a variables file sets but the template does not declare
  * names the variable, not the file: placed on the first of `varFiles` (absolute, in the order
- * Packer reads them) that sets it; undefined when the message is not that, or none sets it.
+ * Packer reads them) that sets it, with the declared variable it is near, which Packer does not
+ * say (`template` absolute); undefined when the message is not that, or none sets it.
  */
 export async function locateUndeclaredVariable(
   message: string,
   workingDirectory: string,
-  varFiles: string[]
+  varFiles: string[],
+  template: string
 ): Promise<TemplateError[] | undefined> {
   const named = /^Warning: Undefined variable\n\n(?:A "([^"]+)" variable was set|The variable "([^"]+)" was set)/.exec(message)
   if (!named) return undefined
@@ -169,7 +171,10 @@ export async function locateUndeclaredVariable(
   for (const path of varFiles) {
     const found = path.endsWith('.json') ? jsonKeyPlace(path, name) : attributesIn(path, 0, [name]).then(([place]) => place)
     const place = await found.catch(() => undefined)
-    if (place) return [{ message: message.slice('Warning: '.length), file: relative(workingDirectory, path), ...place, warning: true }]
+    if (!place) continue
+    const meant = await meantHclVariable(name, template)
+    const hint = meant === undefined ? '' : `\n\nDid you mean "${meant}"?`
+    return [{ message: `${message.slice('Warning: '.length)}${hint}`, file: relative(workingDirectory, path), ...place, warning: true }]
   }
   return undefined
 }

@@ -139,7 +139,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
         (await located.locateDuplicateVariable(error, directory, template)) ??
         (await located.locateRefusedValue(error, directory, template)) ??
         (await located.locateUnknownSource(error, directory, template)) ??
-        (await located.locateUndeclaredVariable(error, directory, varFiles()))
+        (await located.locateUndeclaredVariable(error, directory, varFiles(), template))
       place = (error) => placed(error).catch(() => undefined)
     }
   } catch {
