@@ -111,6 +111,17 @@ async function cancelAsTheRunnerDoes(child: ChildProcess): Promise<NodeJS.Signal
   return 'SIGKILL'
 }
 
+/**
+ * `builder` with the encryption settings of the json-encrypted-copies fixture: Packer registers
+ * an unencrypted AMI (its log's `AMI: ami-…`), copies it encrypted to every region, its own
+ * included, and deregisters it.
+ */
+function encryptedBuild(builder: Record<string, unknown>): Record<string, unknown> {
+  const fixture = JSON.parse(readFileSync(join(projectRoot, '__tests__', 'fixtures', 'templates', 'json-encrypted-copies', 'image.json'), 'utf8'))
+  const { encrypt_boot, kms_key_id, region_kms_key_ids } = fixture.builders[0]
+  return { ...builder, encrypt_boot, kms_key_id, region_kms_key_ids }
+}
+
 describeWithPacker('faults, through the bundled action with the real Packer', () => {
   let version = ''
   let endpoint: Ec2Endpoint
@@ -778,11 +789,12 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
      * The main step with `inputs`, killed (SIGKILL) once build web, which copies its AMI to the
      * other regions, has finished while build api provisions; `packerPid` is Packer's, which the
      * kill leaves running for the post step to stop. `manifest: false` drops the template's
-     * manifest post-processor: then only Packer's log tells of web.
+     * manifest post-processor: then only Packer's log tells of web. `encrypted` makes web's
+     * AMIs encrypted (encryptedBuild).
      */
     async function killedWhileApiProvisions(
       inputs: Record<string, string>,
-      { manifest }: { manifest: boolean } = { manifest: true }
+      { manifest, encrypted = false }: { manifest: boolean; encrypted?: boolean } = { manifest: true }
     ): Promise<{ main: ActionRun; packerPid: () => number }> {
       endpoint = await startEc2Endpoint({ regions })
       withTwoBuilds(workspace)
@@ -790,6 +802,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const path = join(workspace, 'json', 'packer-template.json')
       const template = JSON.parse(readFileSync(path, 'utf8'))
       if (!manifest) delete template['post-processors']
+      if (encrypted) template.builders[0] = encryptedBuild(template.builders[0])
       template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
       writeFileSync(path, JSON.stringify(template, null, 2))
       let packerPid = 0
@@ -856,6 +869,16 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         return { region, amiId: image?.imageId as string }
       })
 
+    /** Web's encrypted AMI in each region, the home one first, and the unencrypted one Packer made first and deregistered. */
+    const encryptedWebAmis = (main: ActionRun): { encrypted: Array<{ region: string; amiId: string }>; unencrypted: string } => {
+      const unencrypted = announcedAmi(main.stdout, 'web')
+      const encrypted = regions.map((region) => {
+        const [image] = endpoint.images(region).filter((candidate) => candidate.sourceImageId === unencrypted)
+        return { region, amiId: image?.imageId as string }
+      })
+      return { encrypted, unencrypted }
+    }
+
     it("the main step killed after a build with copies finished, with no manifest: the post step finds the copies and names each", async () => {
       const { main, packerPid } = await killedWhileApiProvisions({}, { manifest: false })
       try {
@@ -868,11 +891,14 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         const post = await runPostStep(main, options({}))
         expect(post.exitCode).toBe(0)
         expect(post.warnings).toContain(
-          `The main step ended before it set its outputs, but builds had finished: build web: ${home.amiId}, ${east.amiId} (eu-west-1), ${west.amiId} (us-west-2). ` +
+          `The main step ended before it set its outputs, but builds had finished: build web: ${home.amiId} (us-east-1), ${east.amiId} (eu-west-1), ${west.amiId} (us-west-2). ` +
             'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
         )
-        expect(post.summary).toContain(`| the build's own | \`${home.amiId}\` |`)
-        for (const { region, amiId } of [east, west]) expect(post.summary).toContain(`| ${region} | [\`${amiId}\`](`)
+        for (const { region, amiId } of [home, east, west]) expect(post.summary).toContain(`| ${region} | [\`${amiId}\`](`)
+        expect(post.summary).not.toContain("the build's own")
+        // Web's AMI looked for in the home region, as the main step looks for it after a cancel.
+        const regionLookUps = endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'image-id')
+        expect(regionLookUps.map((call) => [call.region, call.params['Filter.1.Value.1'], call.params['Filter.1.Value.2']])).toEqual([['us-east-1', home.amiId, undefined]])
         // One look-up in each region Packer's log says web copied to, for copies of web's AMI only; the copies are kept.
         const lookUps = copyLookUps()
         expect(lookUps.map((call) => call.region).sort()).toEqual(['eu-west-1', 'us-west-2'])
@@ -896,7 +922,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         const warning = post.warnings.find((text) => text.startsWith('The main step ended before it set its outputs'))
         expect(warning).toMatch(
           new RegExp(
-            `^The main step ended before it set its outputs, but builds had finished: build web: ${home.amiId}, ${west.amiId} \\(us-west-2\\)\\. ` +
+            `^The main step ended before it set its outputs, but builds had finished: build web: ${home.amiId} \\(us-east-1\\), ${west.amiId} \\(us-west-2\\)\\. ` +
               'These AMIs exist and are not tagged; they are in no output and the post step leaves them\\. ' +
               `Build web copied its AMI ${home.amiId} to eu-west-1, where its copy could not be looked up \\(.*ec2:DescribeImages.*\\): a copy there is in no output and is not tagged\\.$`
           )
@@ -905,6 +931,52 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(post.summary).not.toContain(east.amiId)
         expect(renderedText(post.summary)).toContain(`Build web copied its AMI ${home.amiId} to eu-west-1, where its copy could not be looked up (`)
         expect(copyLookUps().map((call) => call.region).sort()).toEqual(['eu-west-1', 'us-west-2'])
+      } finally {
+        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
+      }
+    })
+
+    it("the main step killed after an encrypt_boot build finished, with no manifest: the post step names its encrypted AMIs, not the one Packer deregistered", async () => {
+      const { main, packerPid } = await killedWhileApiProvisions({}, { manifest: false, encrypted: true })
+      try {
+        expect(main.exitCode).toBeNull()
+        const { encrypted, unencrypted } = encryptedWebAmis(main)
+        const [home, east, west] = encrypted
+        expect(encrypted.every(({ amiId }) => amiId?.startsWith('ami-'))).toBe(true)
+        // Packer registered an unencrypted AMI, copied it encrypted to every region (its own too), and deregistered it.
+        expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId)).toEqual([unencrypted])
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toContain(
+          `The main step ended before it set its outputs, but builds had finished: build web: ${home.amiId} (us-east-1), ${east.amiId} (eu-west-1), ${west.amiId} (us-west-2). ` +
+            'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
+        )
+        expect(post.warnings.join('\n')).not.toContain(unencrypted)
+        for (const { region, amiId } of encrypted) expect(post.summary).toContain(`| ${region} | [\`${amiId}\`](`)
+        expect(post.summary).not.toContain(unencrypted)
+        // The look-ups, one for the AMI in the home region and one for its copies where Packer copied it, and the copies kept.
+        expect(copyLookUps().map((call) => call.region).sort()).toEqual(regions.slice().sort())
+        expect(endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'image-id').map((call) => call.region)).toEqual(['us-east-1'])
+        for (const { region, amiId } of encrypted) expect(endpoint.images(region).find((image) => image.imageId === amiId)?.state).toBe('available')
+        expect(endpoint.callsOf('DeregisterImage')).toHaveLength(1)
+      } finally {
+        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
+      }
+    })
+
+    it("the main step killed after an encrypt_boot build finished, with a manifest: the post step names the manifest's AMIs only, and asks EC2 nothing", async () => {
+      const { main, packerPid } = await killedWhileApiProvisions({}, { manifest: true, encrypted: true })
+      try {
+        expect(main.exitCode).toBeNull()
+        const { encrypted, unencrypted } = encryptedWebAmis(main)
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        const warning = post.warnings.find((text) => text.startsWith('The main step ended before it set its outputs'))
+        for (const { region, amiId } of encrypted) expect(warning).toContain(`${amiId} (${region})`)
+        expect(warning).not.toContain(unencrypted)
+        expect(post.summary).not.toContain(unencrypted)
+        expect(copyLookUps()).toEqual([])
+        expect(endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'image-id')).toEqual([])
       } finally {
         if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
       }
@@ -982,12 +1054,19 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
      * cancelled as the runner cancels while build api provisions. `manifest: false` drops the
      * template's manifest post-processor: then only Packer's log tells of web.
      */
-    async function cancelledAfterWebFinished({ manifest }: { manifest: boolean }): Promise<{ main: ActionRun; web: Array<{ region: string; amiId: string }> }> {
+    async function cancelledAfterWebFinished({
+      manifest,
+      encrypted = false
+    }: {
+      manifest: boolean
+      encrypted?: boolean
+    }): Promise<{ main: ActionRun; web: Array<{ region: string; amiId: string }> }> {
       withTwoBuilds(workspace)
       const marker = join(workspace, 'provisioning')
       const path = join(workspace, 'json', 'packer-template.json')
       const template = JSON.parse(readFileSync(path, 'utf8'))
       if (!manifest) delete template['post-processors']
+      if (encrypted) template.builders[0] = encryptedBuild(template.builders[0])
       template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
       writeFileSync(path, JSON.stringify(template, null, 2))
       const onStart: RunActionOptions['onStart'] = (child, stdoutSoFar) => {
@@ -996,13 +1075,32 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         )
       }
       const main = await runAction(options({}, { onStart }))
-      const web = regions.map((region) => {
-        const [image] = endpoint.images(region).filter((candidate) => candidate.name.startsWith('packer-ami-action-demo-'))
-        return { region, amiId: image?.imageId as string }
-      })
+      const web = encrypted
+        ? encryptedWebAmis(main).encrypted
+        : regions.map((region) => {
+            const [image] = endpoint.images(region).filter((candidate) => candidate.name.startsWith('packer-ami-action-demo-'))
+            return { region, amiId: image?.imageId as string }
+          })
       expect(web.every(({ amiId }) => amiId?.startsWith('ami-'))).toBe(true)
       return { main, web }
     }
+
+    it("cancelled after an encrypt_boot build finished, with no manifest: its encrypted AMIs are the outputs, and no warning names the one Packer deregistered", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const { main, web } = await cancelledAfterWebFinished({ manifest: false, encrypted: true })
+      expect(main.exitCode).toBe(1)
+      const unencrypted = announcedAmi(main.stdout, 'web')
+      expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId)).toEqual([unencrypted])
+      const byRegion = Object.fromEntries(web.map(({ region, amiId }) => [region, amiId]))
+      expect(JSON.parse(main.outputs['ami-ids'])).toEqual(byRegion)
+      expect(main.outputs['ami-id']).toBe(web[0].amiId)
+      expect(JSON.parse(main.outputs.builds)).toEqual({ web: byRegion })
+      for (const { region, amiId } of web) expect(main.summary).toContain(`| ${region} | [\`${amiId}\`](`)
+      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMI(s): they are in the outputs and the summary.')
+      expect(main.warnings.filter((text) => text.includes(unencrypted))).toEqual([])
+      expect(main.summary).not.toContain(unencrypted)
+      expect(copyLookUps().map((call) => call.region).sort()).toEqual(regions.slice().sort())
+    })
 
     it("cancelled after a build with copies finished, with no manifest: its copies too are in the outputs and the summary", async () => {
       endpoint = await startEc2Endpoint({ regions })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { renderedText, tableRows } from './support/markdown.js'
-import type { FoundCopies } from '../src/aws/finished-images.js'
+import type { FoundCopies, FoundImages } from '../src/aws/finished-images.js'
 import { parseLeftoverState, type LeftoverState } from '../src/aws/leftovers.js'
 import { noTemporaryResources, type FinishedImage } from '../src/packer/machine-readable.js'
 import { renderUnreported, unreportedBuilds, unreportedWarning } from '../src/report/unreported.js'
@@ -12,7 +12,12 @@ describe('the AMIs of builds that finished before the main step was killed', () 
     packer: 'running',
     finished
   })
-  const noCopies: FoundCopies = { copies: [], problems: [] }
+  /** What the look-up found: `copies`, and the region of each AMI in `regionOf`. */
+  const foundImages = (copies: FoundCopies = { copies: [], problems: [] }, regionOf: Record<string, string> = {}): FoundImages => ({
+    regions: { regionOf: new Map(Object.entries(regionOf)), problems: [] },
+    copies
+  })
+  const noCopies = foundImages()
 
   it("names every region's AMI of each build the manifest lists, under the build's name in Packer's log", () => {
     // An HCL2 manifest names the build by its source alone; the log says amazon-ebs.ubuntu.
@@ -62,7 +67,7 @@ describe('the AMIs of builds that finished before the main step was killed', () 
       ],
       problems: []
     }
-    const builds = unreportedBuilds(state([web]), [], found)
+    const builds = unreportedBuilds(state([web]), [], foundImages(found))
     expect(unreportedWarning(builds)).toBe(
       'The main step ended before it set its outputs, but builds had finished: build web: ' +
         'ami-0ccccccccccccccc1, ami-0ccccccccccccccc2 (eu-west-1), ami-0ccccccccccccccc3 (us-west-2). ' +
@@ -77,7 +82,7 @@ describe('the AMIs of builds that finished before the main step was killed', () 
 
   it('names the regions where a copy may be: one that could not be asked, one that lists no copy', () => {
     const found: FoundCopies = { copies: [], problems: [{ region: 'us-west-2', problem: 'ec2:DescribeImages was refused' }] }
-    const builds = unreportedBuilds(state([web]), [], found)
+    const builds = unreportedBuilds(state([web]), [], foundImages(found))
     const notFound =
       'Build web copied its AMI ami-0ccccccccccccccc1 to us-west-2, where its copy could not be looked up (ec2:DescribeImages was refused); ' +
       'eu-west-1, where EC2 lists no copy of it: the copies there are in no output and are not tagged.'
@@ -88,6 +93,41 @@ describe('the AMIs of builds that finished before the main step was killed', () 
     const summary = renderUnreported(builds)
     expect(tableRows(summary, ['Region', 'AMI'])).toEqual([["the build's own", 'ami-0ccccccccccccccc1']])
     expect(renderedText(summary)).toContain(notFound)
+  })
+
+  it('names the region EC2 found the AMI only the log announced in, its copies after it', () => {
+    const copies: FoundCopies = { copies: [{ source: web.ami, region: 'eu-west-1', amiId: 'ami-0ccccccccccccccc2', sourceRegion: 'us-east-1' }], problems: [] }
+    const builds = unreportedBuilds(state([{ ...web, copyRegions: ['eu-west-1'] }]), [], foundImages(copies, { [web.ami]: 'us-east-1' }))
+    expect(unreportedWarning(builds)).toBe(
+      'The main step ended before it set its outputs, but builds had finished: build web: ami-0ccccccccccccccc1 (us-east-1), ami-0ccccccccccccccc2 (eu-west-1). ' +
+        'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
+    )
+    expect(tableRows(renderUnreported(builds), ['Region', 'AMI'])).toEqual([
+      ['us-east-1', 'ami-0ccccccccccccccc1'],
+      ['eu-west-1', 'ami-0ccccccccccccccc2']
+    ])
+  })
+
+  it('with encrypt_boot, names the encrypted copies, the one in the AMI\'s own region first, and not the AMI Packer deregistered', () => {
+    // Packer copied its unencrypted AMI into us-east-1, its own region, too, and deregistered it: EC2 shows it nowhere.
+    const encrypted: FinishedImage = { build: 'web', ami: 'ami-0ccccccccccccccc1', copyRegions: ['us-west-2', 'us-east-1', 'eu-west-1'] }
+    const copies: FoundCopies = {
+      copies: ['us-west-2', 'eu-west-1', 'us-east-1'].map((region, i) => ({ source: encrypted.ami, region, amiId: `ami-0eeeeeeeeeeeeeee${i + 1}`, sourceRegion: 'us-east-1' })),
+      problems: []
+    }
+    const builds = unreportedBuilds(state([encrypted]), [], foundImages(copies))
+    expect(unreportedWarning(builds)).toBe(
+      'The main step ended before it set its outputs, but builds had finished: build web: ' +
+        'ami-0eeeeeeeeeeeeeee3 (us-east-1), ami-0eeeeeeeeeeeeeee2 (eu-west-1), ami-0eeeeeeeeeeeeeee1 (us-west-2). ' +
+        'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
+    )
+    const summary = renderUnreported(builds)
+    expect(tableRows(summary, ['Region', 'AMI'])).toEqual([
+      ['us-east-1', 'ami-0eeeeeeeeeeeeeee3'],
+      ['eu-west-1', 'ami-0eeeeeeeeeeeeeee2'],
+      ['us-west-2', 'ami-0eeeeeeeeeeeeeee1']
+    ])
+    expect(summary).not.toContain(encrypted.ami)
   })
 
   it('keeps, through the saved state, the regions a finished build copied its AMI to', () => {

@@ -33,7 +33,7 @@ import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } f
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
-import { copiesNotFound } from './report/copies-not-found.js'
+import { copiesNotFound, imagesOf, unlistedImages } from './report/found-images.js'
 import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
@@ -929,34 +929,27 @@ async function build(
  * Packer leaves them. Its log names each one but not its region, so EC2 is asked, in the home
  * region and those of the other AMIs; one not found there is named in a warning. It names the
  * regions a build copied its AMI to, not the copies: EC2 is asked there too, at the same time,
- * and a region where no copy was found is named in a warning. A build whose AMIs are listed is
- * done: the AMI its log named that the list lacks is one it made on the way (with encrypt_boot,
- * an unencrypted AMI that Packer copies encrypted and deregisters).
+ * and a region where no copy was found is named in a warning. With encrypt_boot, the AMI the log
+ * names is an unencrypted one that Packer copies encrypted, into its own region too, and
+ * deregisters: those copies are the build's AMIs (imagesOf), and it is not missing. A build whose
+ * AMIs are listed is done (unlistedImages).
  */
 async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], inputs: Inputs, summary: SummaryModel): Promise<Ami[]> {
-  const unlisted = finished.filter(({ build, ami }) => !listed.some((known) => known.amiId === ami || known.build === build))
+  const unlisted = unlistedImages(finished, listed)
   if (unlisted.length === 0) return []
   const regions = [...new Set([...(inputs.awsRegion ? [inputs.awsRegion] : []), ...listed.map((ami) => ami.region)])]
-  const { copySearches, findCopies, findImageRegions } = await import('./aws/finished-images.js')
-  const copied = copySearches(unlisted)
-  const [{ regionOf, problems }, copies] = await Promise.all([
-    regions.length > 0 ? findImageRegions(unlisted.map(({ ami }) => ami), regions) : { regionOf: new Map<string, string>(), problems: [] },
-    copied.length > 0 ? findCopies(copied) : { copies: [], problems: [] }
-  ])
+  const { findFinishedImages } = await import('./aws/finished-images.js')
+  const images = await findFinishedImages(unlisted, regions)
+  const { problems } = images.regions
   // With one builder type, it is the type of every build; else the summary says it is not known.
   const builderType = inputs.builderTypes.length === 1 ? inputs.builderTypes[0] : ''
-  const found = unlisted.flatMap(({ build, ami }) => {
-    const region = regionOf.get(ami)
-    const home = region === undefined ? [] : [{ build, builderType, region, amiId: ami }]
-    const itsCopies = copies.copies.filter((copy) => copy.source === ami).map(({ region, amiId }) => ({ build, builderType, region, amiId }))
-    return [...home, ...itsCopies]
-  })
+  const found = unlisted.flatMap((image) => imagesOf(image, images).amis.map(({ region, amiId }) => ({ build: image.build, builderType, region, amiId })))
   if (found.length > 0) {
     core.info(
       `Found in EC2 the AMIs of builds that finished before Packer was stopped: ${found.map((ami) => `${ami.build}: ${ami.amiId} (${ami.region})`).join(', ')}.`
     )
   }
-  const missing = unlisted.filter(({ ami }) => !regionOf.has(ami))
+  const missing = unlisted.filter((image) => imagesOf(image, images).missing)
   if (missing.length > 0) {
     const where = regions.length > 0 ? `not found in ${regions.join(', ')}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}` : 'no region is known to look in'
     const message =
@@ -965,7 +958,7 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
     annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)
   }
-  for (const message of unlisted.flatMap((image) => copiesNotFound(image, copies) ?? [])) {
+  for (const message of unlisted.flatMap((image) => copiesNotFound(image, images.copies) ?? [])) {
     annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)
   }

@@ -5,7 +5,7 @@
 // that outlived the main step, the EC2 client, the cache client with Azure's storage client,
 // the report of AMIs no output holds) loads only when the main step left it work.
 import * as core from '@actions/core'
-import type { FoundCopies } from './aws/finished-images.js'
+import type { FoundImages } from './aws/finished-images.js'
 import { LEFTOVERS_STATE, needsCleanup, mayHaveUnreportedAmis, parseLeftoverState, postStepAwsMs } from './aws/leftovers.js'
 import type { FinishedImage } from './packer/machine-readable.js'
 import { PLUGIN_CACHE_STATE } from './plugins/cache-state.js'
@@ -36,13 +36,13 @@ async function cleanUp(): Promise<void> {
         })
       }
     }
-    // The look-up of copies and the clean-up share one bound: the post step ends within a minute.
+    // The look-up of finished AMIs and the clean-up share one bound: the post step ends within a minute.
     const awsUntil = Date.now() + postStepAwsMs
     const awsTimeLeft = (): number => Math.max(0, awsUntil - Date.now())
     if (mayHaveUnreportedAmis(leftovers)) {
       // Whatever goes wrong here, the clean-up below still runs.
       try {
-        await (await import('./report/unreported.js')).reportUnreportedAmis(leftovers, (images) => findCopiesOf(images, awsTimeLeft()))
+        await (await import('./report/unreported.js')).reportUnreportedAmis(leftovers, (images, regions) => findImagesOf(images, regions, awsTimeLeft()))
       } catch (error) {
         annotate({ level: 'warning', message: `Could not name the AMIs of the builds that finished: ${errorMessage(error)}`, title: 'AMIs not in the outputs' })
       }
@@ -57,12 +57,13 @@ async function cleanUp(): Promise<void> {
 }
 
 /**
- * The copies of finished builds' AMIs, in the regions Packer's log says it copied them to (its
- * log never names the copies), the same way as the main step looks after a cancel, within `ms`.
+ * Where finished builds' AMIs are (Packer's log names neither their region nor their copies): each
+ * in `regions`, its copies where the log says it copied it, as the main step looks after a
+ * cancel, within `ms`.
  */
-async function findCopiesOf(images: FinishedImage[], ms: number): Promise<FoundCopies> {
-  const { copySearches, findCopies, findRegionsDeadlineMs } = await import('./aws/finished-images.js')
-  return findCopies(copySearches(images), Math.min(findRegionsDeadlineMs, ms))
+async function findImagesOf(images: FinishedImage[], regions: string[], ms: number): Promise<FoundImages> {
+  const { findFinishedImages, findRegionsDeadlineMs } = await import('./aws/finished-images.js')
+  return findFinishedImages(images, regions, Math.min(findRegionsDeadlineMs, ms))
 }
 
 /** Saves Packer's plugin directory to the Actions cache, when the main step used one. */

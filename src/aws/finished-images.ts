@@ -53,8 +53,8 @@ export function copySearches(finished: FinishedImage[]): CopySearch[] {
 }
 
 export interface FoundCopies {
-  /** Each copy found, with the AMI it was copied from. */
-  copies: Array<{ source: string; region: string; amiId: string }>
+  /** Each copy found, with the AMI it was copied from and, when EC2 says, that AMI's region. */
+  copies: Array<{ source: string; region: string; amiId: string; sourceRegion?: string }>
   /** Why a region could not be asked. */
   problems: Array<{ region: string; problem: string }>
 }
@@ -79,7 +79,8 @@ export async function findCopies(searches: CopySearch[], deadlineMs = findRegion
         )
         for (const image of images) {
           if (image.ImageId && image.SourceImageId && sources.includes(image.SourceImageId)) {
-            found.copies.push({ source: image.SourceImageId, region, amiId: image.ImageId })
+            const sourceRegion = image.SourceImageRegion ? { sourceRegion: image.SourceImageRegion } : {}
+            found.copies.push({ source: image.SourceImageId, region, amiId: image.ImageId, ...sourceRegion })
           }
         }
       } catch (error) {
@@ -90,4 +91,23 @@ export async function findCopies(searches: CopySearch[], deadlineMs = findRegion
     })
   )
   return found
+}
+
+/** Where the AMIs of finished builds are: each one's own region, and its copies. */
+export interface FoundImages {
+  regions: FoundRegions
+  copies: FoundCopies
+}
+
+/**
+ * Looks for each of `finished` in `regions`, and for its copies where its build copied it, all
+ * at once, within `deadlineMs`: the main step after a cancel, the post step after it was killed.
+ */
+export async function findFinishedImages(finished: FinishedImage[], regions: string[], deadlineMs = findRegionsDeadlineMs): Promise<FoundImages> {
+  const searches = copySearches(finished)
+  const [found, copies] = await Promise.all([
+    regions.length > 0 && finished.length > 0 ? findImageRegions(finished.map(({ ami }) => ami), regions, deadlineMs) : { regionOf: new Map<string, string>(), problems: [] },
+    searches.length > 0 ? findCopies(searches, deadlineMs) : { copies: [], problems: [] }
+  ])
+  return { regions: found, copies }
 }

@@ -2,11 +2,11 @@
 // before the main step was killed, which did not live to set its outputs or write its summary.
 import { amisWritten } from '../artifacts/index.js'
 import type { Ami } from '../artifacts/manifest.js'
-import type { FoundCopies } from '../aws/finished-images.js'
+import type { FoundImages } from '../aws/finished-images.js'
 import type { LeftoverState } from '../aws/leftovers.js'
 import type { FinishedImage } from '../packer/machine-readable.js'
 import { annotate } from './annotation.js'
-import { copiesNotFound } from './copies-not-found.js'
+import { copiesNotFound, imagesOf, nothingFound, unlistedImages } from './found-images.js'
 import { consoleUrl, plainText, writeSummaryText } from './index.js'
 import { masked } from './masks.js'
 
@@ -18,15 +18,16 @@ export interface UnreportedBuild {
   copiesNotFound?: string
 }
 
-/** Looks for the copies of `images` in the regions their builds copied them to. */
-export type CopyLookUp = (images: FinishedImage[]) => Promise<FoundCopies>
+/** Looks for `images` in `regions`, and for their copies in the regions their builds copied them to. */
+export type ImageLookUp = (images: FinishedImage[], regions: string[]) => Promise<FoundImages>
 
 /**
  * The builds that finished, from the manifest that the build wrote (`written`, every region of
- * each), then those only Packer's log named (its `AMI: ami-…`, the build's own region), each with
- * the copies `found` of it.
+ * each), then those only Packer's log named (its `AMI: ami-…`), each with the AMIs `found` of it:
+ * the region of that AMI, or the copy that replaced it (encrypt_boot), and its copies. One found
+ * nowhere is named with no region.
  */
-export function unreportedBuilds(state: LeftoverState, written: Ami[], found: FoundCopies): UnreportedBuild[] {
+export function unreportedBuilds(state: LeftoverState, written: Ami[], found: FoundImages): UnreportedBuild[] {
   const finished = state.finished ?? []
   const builds: UnreportedBuild[] = []
   for (const ami of written) {
@@ -36,22 +37,16 @@ export function unreportedBuilds(state: LeftoverState, written: Ami[], found: Fo
     if (entry) entry.amis.push({ region: ami.region, amiId: ami.amiId })
     else builds.push({ build, amis: [{ region: ami.region, amiId: ami.amiId }] })
   }
-  for (const image of logOnly(finished, written)) {
-    // By region, as a manifest lists them.
-    const copies = found.copies
-      .filter((copy) => copy.source === image.ami)
-      .sort((a, b) => a.region.localeCompare(b.region))
-      .map(({ region, amiId }) => ({ region, amiId }))
-    const notFound = copiesNotFound(image, found)
-    builds.push({ build: image.build, amis: [{ region: '', amiId: image.ami }, ...copies], ...(notFound === undefined ? {} : { copiesNotFound: notFound }) })
+  for (const image of unlistedImages(finished, written)) {
+    const { amis, missing } = imagesOf(image, found)
+    const notFound = copiesNotFound(image, found.copies)
+    builds.push({
+      build: image.build,
+      amis: [...(missing ? [{ region: '', amiId: image.ami }] : []), ...amis],
+      ...(notFound === undefined ? {} : { copiesNotFound: notFound })
+    })
   }
   return builds
-}
-
-/** The finished builds' AMIs that no manifest lists: only Packer's log names them, and the regions it copied them to. */
-function logOnly(finished: FinishedImage[], written: Ami[]): FinishedImage[] {
-  const listed = new Set(written.map((ami) => ami.amiId))
-  return finished.filter(({ ami }) => !listed.has(ami))
 }
 
 /** The post step's warning about them, or undefined when there are none. */
@@ -89,14 +84,16 @@ export function renderUnreported(builds: UnreportedBuild[]): string {
 
 /**
  * Names the AMIs of the builds that finished before the main step was killed, every region of
- * each when the manifest the build wrote lists them, else the AMI Packer announced and the copies
- * `lookUp` finds where Packer copied it (asked only then): in a warning, and in the post step's
- * summary unless the user asked for none (summary: false; the warning says it all).
+ * each when the manifest the build wrote lists them, else those `lookUp` finds of the AMI Packer
+ * announced (asked only then), as the main step looks after a cancel: in the home region and
+ * those of the other AMIs, and its copies where Packer copied it. In a warning, and in the post
+ * step's summary unless the user asked for none (summary: false; the warning says it all).
  */
-export async function reportUnreportedAmis(state: LeftoverState, lookUp: CopyLookUp): Promise<void> {
+export async function reportUnreportedAmis(state: LeftoverState, lookUp: ImageLookUp): Promise<void> {
   const written = amisWritten(state.manifests ?? [])
-  const copied = logOnly(state.finished ?? [], written).filter(({ copyRegions = [] }) => copyRegions.length > 0)
-  const found = copied.length > 0 ? await lookUp(copied) : { copies: [], problems: [] }
+  const unlisted = unlistedImages(state.finished ?? [], written)
+  const regions = [...new Set([...state.regions, ...written.map((ami) => ami.region)])]
+  const found = unlisted.length > 0 ? await lookUp(unlisted, regions) : nothingFound()
   const builds = unreportedBuilds(state, written, found)
   const warning = unreportedWarning(builds)
   if (warning === undefined) return

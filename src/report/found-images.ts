@@ -1,0 +1,60 @@
+// What EC2 showed of the AMIs of a build that finished, and what is said of the copies it did not
+// show: the main step after a cancel, and the post step after the main step was killed, look for
+// them alike (findFinishedImages), the AMI in the regions known, its copies in the regions
+// Packer's log says the build copied it to. Apart from the look-up, so that the post step's
+// report loads no EC2 client when no look-up is needed.
+import type { Ami } from '../artifacts/manifest.js'
+import type { FoundCopies, FoundImages } from '../aws/finished-images.js'
+import type { FinishedImage } from '../packer/machine-readable.js'
+
+/**
+ * The regions `image`'s build copied its AMI to where no copy was found, and why, for a warning;
+ * undefined when every copy was found (or the build copied nothing).
+ */
+export function copiesNotFound({ build, ami, copyRegions = [] }: FinishedImage, { copies, problems }: FoundCopies): string | undefined {
+  const left = copyRegions.filter((region) => !copies.some((copy) => copy.source === ami && copy.region === region))
+  if (left.length === 0) return undefined
+  const why = left.map((region) => {
+    const problem = problems.find((one) => one.region === region)?.problem
+    return problem === undefined ? `${region}, where EC2 lists no copy of it` : `${region}, where its copy could not be looked up (${problem})`
+  })
+  const one = left.length === 1
+  return `Build ${build} copied its AMI ${ami} to ${why.join('; ')}: ${one ? 'a copy there is' : 'the copies there are'} in no output and ${one ? 'is' : 'are'} not tagged.`
+}
+
+/**
+ * The AMIs of `finished` builds that only Packer's log names: those whose build `listed` (a
+ * manifest, Packer's artifacts) does not name. A listed build is done: an AMI its log named that
+ * the list lacks is one it made on the way (encrypt_boot: an unencrypted AMI that Packer copies
+ * encrypted and deregisters).
+ */
+export function unlistedImages(finished: FinishedImage[], listed: Ami[]): FinishedImage[] {
+  return finished.filter(({ build, ami }) => !listed.some((known) => known.amiId === ami || known.build === build))
+}
+
+/** Nothing found: what there is when nothing is to be looked for. */
+export function nothingFound(): FoundImages {
+  return { regions: { regionOf: new Map(), problems: [] }, copies: { copies: [], problems: [] } }
+}
+
+/** A finished build's AMIs that EC2 showed, and whether the one Packer's log named was not found. */
+export interface BuildImages {
+  /** The build region's first, then its copies by region. */
+  amis: Array<{ region: string; amiId: string }>
+  /** The AMI Packer's log named is in none of the regions asked, and no copy of it replaced it. */
+  missing: boolean
+}
+
+/**
+ * What `found` shows of `image`'s build. A copy in the AMI's own region (encrypt_boot: Packer
+ * copies its unencrypted AMI encrypted, there too, and deregisters it) is the build's AMI there:
+ * the one its log named is gone, not missing.
+ */
+export function imagesOf({ ami }: FinishedImage, found: FoundImages): BuildImages {
+  const region = found.regions.regionOf.get(ami)
+  const copies = found.copies.copies.filter((copy) => copy.source === ami).sort((a, b) => a.region.localeCompare(b.region))
+  const replacing = copies.find((copy) => copy.sourceRegion === copy.region)
+  const first = region === undefined ? replacing : { region, amiId: ami }
+  const amis = [...(first ? [first] : []), ...copies.filter((copy) => copy !== first)].map(({ region, amiId }) => ({ region, amiId }))
+  return { amis, missing: first === undefined }
+}
