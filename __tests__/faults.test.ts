@@ -209,6 +209,30 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     return runAction({ ...run, env: { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }, onStart })
   }
 
+  /**
+   * The main step, killed with SIGKILL (as the runner ends a cancel that takes too long) once
+   * `ready` holds; `packerPid` is Packer's, which outlives it.
+   */
+  async function mainKilledWhen(
+    ready: (stdoutSoFar: () => string) => boolean,
+    what: string,
+    run: (onStart: RunActionOptions['onStart']) => Promise<ActionRun> = patientRun
+  ): Promise<{ main: ActionRun; packerPid: () => number }> {
+    let packerPid = 0
+    const main = await run((child, stdoutSoFar) => {
+      void until(() => ready(stdoutSoFar), what).then(() => {
+        packerPid = childrenOf(child.pid as number)[0]
+        child.kill('SIGKILL')
+      })
+    })
+    return { main, packerPid: () => packerPid }
+  }
+
+  /** Ends what is left of a Packer that outlived the main step. */
+  function stopPacker(packerPid: number): void {
+    if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+  }
+
   describe('Packer killed with SIGKILL in the middle of a build', () => {
     it('the main step ends at once with the group gone; the post step removes exactly what Packer announced', async () => {
       endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
@@ -577,7 +601,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(endpoint.instances('us-east-1').map((i) => i.state)).toEqual(['terminated'])
         expect(endpoint.keyPairs('us-east-1')).toEqual([])
       } finally {
-        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+        stopPacker(packerPid)
       }
     })
 
@@ -617,7 +641,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
         expect(endpoint.keyPairs('us-east-1')).toEqual([])
       } finally {
-        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+        stopPacker(packerPid)
       }
     })
 
@@ -649,7 +673,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(post.exitCode).toBe(0)
         expect(post.warnings).toEqual([])
       } finally {
-        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+        stopPacker(packerPid)
       }
     })
 
@@ -756,16 +780,10 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       endpoint.faults.holdCopiesPending()
       fastAndSlow()
       const loopback = endpoint
-      let packerPid = 0
-      const main = await patientRun((child, stdoutSoFar) => {
-        void until(
-          () => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
-          "fast to finish and slow's copies to be waited for"
-        ).then(() => {
-          packerPid = childrenOf(child.pid as number)[0]
-          child.kill('SIGKILL')
-        })
-      })
+      const { main, packerPid } = await mainKilledWhen(
+        (stdoutSoFar) => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
+        "fast to finish and slow's copies to be waited for"
+      )
       try {
         expect(main.exitCode).toBeNull()
         const fast = announcedAmi(main.stdout, 'fast')
@@ -781,7 +799,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(endpoint.images('us-east-1').find((image) => image.imageId === fast)?.state).toBe('available')
         expect(endpoint.images('us-east-1').find((image) => image.imageId === slow)).toBeUndefined()
       } finally {
-        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+        stopPacker(packerPid())
       }
     })
 
@@ -805,15 +823,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       if (encrypted) template.builders[0] = encryptedBuild(template.builders[0])
       template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
       writeFileSync(path, JSON.stringify(template, null, 2))
-      let packerPid = 0
-      const onStart: RunActionOptions['onStart'] = (child, stdoutSoFar) => {
-        void until(() => stdoutSoFar().includes("Build 'web' finished") && existsSync(marker), 'web to finish while api provisions').then(() => {
-          packerPid = childrenOf(child.pid as number)[0]
-          child.kill('SIGKILL')
-        })
-      }
-      const main = await runAction(options(inputs, { onStart }))
-      return { main, packerPid: () => packerPid }
+      return mainKilledWhen(
+        (stdoutSoFar) => stdoutSoFar().includes("Build 'web' finished") && existsSync(marker),
+        'web to finish while api provisions',
+        (onStart) => runAction(options(inputs, { onStart }))
+      )
     }
 
     it('with summary: false, the post step names the AMIs of the builds that finished in a warning only, and writes no summary', async () => {
@@ -825,7 +839,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(post.warnings.filter((text) => text.startsWith('The main step ended before it set its outputs'))).toHaveLength(1)
         expect(post.summary).toBe('')
       } finally {
-        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
+        stopPacker(packerPid())
       }
     })
 
@@ -855,7 +869,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         // api's instance, which Packer never got to clean up, is gone.
         expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated', 'terminated'])
       } finally {
-        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
+        stopPacker(packerPid())
       }
     })
 
@@ -907,7 +921,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         for (const { region, amiId } of [home, east, west]) expect(endpoint.images(region).find((image) => image.imageId === amiId)?.state).toBe('available')
         expect(endpoint.callsOf('DeregisterImage')).toEqual([])
       } finally {
-        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
+        stopPacker(packerPid())
       }
     })
 
@@ -932,7 +946,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(renderedText(post.summary)).toContain(`Build web copied its AMI ${home.amiId} to eu-west-1, where its copy could not be looked up (`)
         expect(copyLookUps().map((call) => call.region).sort()).toEqual(['eu-west-1', 'us-west-2'])
       } finally {
-        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
+        stopPacker(packerPid())
       }
     })
 
@@ -960,7 +974,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         for (const { region, amiId } of encrypted) expect(endpoint.images(region).find((image) => image.imageId === amiId)?.state).toBe('available')
         expect(endpoint.callsOf('DeregisterImage')).toHaveLength(1)
       } finally {
-        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
+        stopPacker(packerPid())
       }
     })
 
@@ -978,7 +992,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(copyLookUps()).toEqual([])
         expect(endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'image-id')).toEqual([])
       } finally {
-        if (packerPid() > 0 && livingMembersOf(packerPid()).length > 0) process.kill(-packerPid(), 'SIGKILL')
+        stopPacker(packerPid())
       }
     })
 
@@ -1507,16 +1521,10 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       endpoint = await startEc2Endpoint({ regions })
       endpoint.faults.holdCopiesPending()
       const loopback = endpoint
-      let packerPid = 0
-      const main = await patientRun((child, stdoutSoFar) => {
-        void until(
-          () => stdoutSoFar().includes('Waiting for all copies to complete') && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
-          'the copies to be waited for'
-        ).then(() => {
-          packerPid = childrenOf(child.pid as number)[0]
-          child.kill('SIGKILL')
-        })
-      })
+      const { main, packerPid } = await mainKilledWhen(
+        (stdoutSoFar) => stdoutSoFar().includes('Waiting for all copies to complete') && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
+        'the copies to be waited for'
+      )
       try {
         expect(main.exitCode).toBeNull()
         const ami = announcedAmi(main.stdout, 'amazon-ebs')
@@ -1538,7 +1546,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         )
         expect(post.warnings.at(-1)).toBe(`These may still exist in the account: copies of ${ami} in regions other than us-east-1, eu-west-1, us-west-2.`)
       } finally {
-        if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
+        stopPacker(packerPid())
       }
     })
 
