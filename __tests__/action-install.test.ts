@@ -191,7 +191,7 @@ describe('packer-version: latest with no Packer on the runner', () => {
     const refused = await run({ template: 'ami.pkr.hcl', 'packer-version': '1.10.3', variables: 'regoin=us-east-1' })
     expect(refused.exitCode).toBe(1)
     expect(refused.errors.map((error) => error.message)).toEqual([
-      expect.stringMatching(/^variables: "regoin" is not a variable of ami\.pkr\.hcl: expected one it declares \(region\)/)
+      expect.stringMatching(/^variables: "regoin" is not a variable of ami\.pkr\.hcl \(did you mean "region"\?\): expected one it declares \(region\)/)
     ])
     expect(mirror.requests).toEqual([])
   })
