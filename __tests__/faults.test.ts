@@ -804,16 +804,16 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
 
     /**
-     * The main step with `inputs`, killed (SIGKILL) once build web, which copies its AMI to the
-     * other regions, has finished while build api provisions; `packerPid` is Packer's, which the
-     * kill leaves running for the post step to stop. `manifest: false` drops the template's
-     * manifest post-processor: then only Packer's log tells of web. `encrypted` makes web's
-     * AMIs encrypted (encryptedBuild).
+     * Runs `check` on the main step with `inputs`, killed (SIGKILL) once build web, which copies
+     * its AMI to the other regions, has finished while build api provisions; then stops the Packer
+     * the kill left running. `manifest: false` drops the template's manifest post-processor: then
+     * only Packer's log tells of web. `encrypted` makes web's AMIs encrypted (encryptedBuild).
      */
-    async function killedWhileApiProvisions(
+    async function afterMainKilledWhileApiProvisions(
       inputs: Record<string, string>,
-      { manifest, encrypted = false }: { manifest: boolean; encrypted?: boolean } = { manifest: true }
-    ): Promise<{ main: ActionRun; packerPid: () => number }> {
+      { manifest, encrypted = false }: { manifest: boolean; encrypted?: boolean },
+      check: (main: ActionRun) => Promise<void>
+    ): Promise<void> {
       endpoint = await startEc2Endpoint({ regions })
       withTwoBuilds(workspace)
       const marker = join(workspace, 'provisioning')
@@ -823,31 +823,31 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       if (encrypted) template.builders[0] = encryptedBuild(template.builders[0])
       template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
       writeFileSync(path, JSON.stringify(template, null, 2))
-      return mainKilledWhen(
+      const { main, packerPid } = await mainKilledWhen(
         (stdoutSoFar) => stdoutSoFar().includes("Build 'web' finished") && existsSync(marker),
         'web to finish while api provisions',
         (onStart) => runAction(options(inputs, { onStart }))
       )
+      try {
+        expect(main.exitCode).toBeNull()
+        await check(main)
+      } finally {
+        stopPacker(packerPid())
+      }
     }
 
     it('with summary: false, the post step names the AMIs of the builds that finished in a warning only, and writes no summary', async () => {
-      const { main, packerPid } = await killedWhileApiProvisions({ summary: 'false' })
-      try {
-        expect(main.exitCode).toBeNull()
+      await afterMainKilledWhileApiProvisions({ summary: 'false' }, { manifest: true }, async (main) => {
         const post = await runPostStep(main, options({ summary: 'false' }))
         expect(post.exitCode).toBe(0)
         expect(post.warnings.filter((text) => text.startsWith('The main step ended before it set its outputs'))).toHaveLength(1)
         expect(post.summary).toBe('')
-      } finally {
-        stopPacker(packerPid())
-      }
+      })
     })
 
     it("the main step killed after a build with copies finished: the post step names each of its AMIs, from the manifest", async () => {
       // web copies its AMI to the other regions and finishes; api provisions until the kill.
-      const { main, packerPid } = await killedWhileApiProvisions({})
-      try {
-        expect(main.exitCode).toBeNull()
+      await afterMainKilledWhileApiProvisions({}, { manifest: true }, async (main) => {
         const web = regions.map((region) => {
           const [image] = endpoint.images(region).filter((candidate) => candidate.name.startsWith('packer-ami-action-demo-'))
           return { region, amiId: image?.imageId }
@@ -868,9 +868,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         }
         // api's instance, which Packer never got to clean up, is gone.
         expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated', 'terminated'])
-      } finally {
-        stopPacker(packerPid())
-      }
+      })
     })
 
     /** The action's look-ups of copies: Packer never filters DescribeImages by source-image-id. */
@@ -894,9 +892,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     }
 
     it("the main step killed after a build with copies finished, with no manifest: the post step finds the copies and names each", async () => {
-      const { main, packerPid } = await killedWhileApiProvisions({}, { manifest: false })
-      try {
-        expect(main.exitCode).toBeNull()
+      await afterMainKilledWhileApiProvisions({}, { manifest: false }, async (main) => {
         const [home, east, west] = webAmis()
         expect(announcedAmi(main.stdout, 'web')).toBe(home.amiId)
         expect([east, west].every(({ amiId }) => amiId?.startsWith('ami-'))).toBe(true)
@@ -920,15 +916,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(lookUps.every((call) => call.params['Filter.1.Value.2'] === undefined)).toBe(true)
         for (const { region, amiId } of [home, east, west]) expect(endpoint.images(region).find((image) => image.imageId === amiId)?.state).toBe('available')
         expect(endpoint.callsOf('DeregisterImage')).toEqual([])
-      } finally {
-        stopPacker(packerPid())
-      }
+      })
     })
 
     it("the main step killed after a build with copies finished, with no manifest, and a region that refuses DescribeImages: the post step names where a copy may be", async () => {
-      const { main, packerPid } = await killedWhileApiProvisions({}, { manifest: false })
-      try {
-        expect(main.exitCode).toBeNull()
+      await afterMainKilledWhileApiProvisions({}, { manifest: false }, async (main) => {
         const [home, east, west] = webAmis()
         endpoint.faults.fail('DescribeImages', { code: 'UnauthorizedOperation', region: 'eu-west-1', userAgent: 'aws-sdk-js' })
         const post = await runPostStep(main, options({}))
@@ -945,15 +937,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(post.summary).not.toContain(east.amiId)
         expect(renderedText(post.summary)).toContain(`Build web copied its AMI ${home.amiId} to eu-west-1, where its copy could not be looked up (`)
         expect(copyLookUps().map((call) => call.region).sort()).toEqual(['eu-west-1', 'us-west-2'])
-      } finally {
-        stopPacker(packerPid())
-      }
+      })
     })
 
     it("the main step killed after an encrypt_boot build finished, with no manifest: the post step names its encrypted AMIs, not the one Packer deregistered", async () => {
-      const { main, packerPid } = await killedWhileApiProvisions({}, { manifest: false, encrypted: true })
-      try {
-        expect(main.exitCode).toBeNull()
+      await afterMainKilledWhileApiProvisions({}, { manifest: false, encrypted: true }, async (main) => {
         const { encrypted, unencrypted } = encryptedWebAmis(main)
         const [home, east, west] = encrypted
         expect(encrypted.every(({ amiId }) => amiId?.startsWith('ami-'))).toBe(true)
@@ -973,15 +961,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'image-id').map((call) => call.region)).toEqual(['us-east-1'])
         for (const { region, amiId } of encrypted) expect(endpoint.images(region).find((image) => image.imageId === amiId)?.state).toBe('available')
         expect(endpoint.callsOf('DeregisterImage')).toHaveLength(1)
-      } finally {
-        stopPacker(packerPid())
-      }
+      })
     })
 
     it("the main step killed after an encrypt_boot build finished, with a manifest: the post step names the manifest's AMIs only, and asks EC2 nothing", async () => {
-      const { main, packerPid } = await killedWhileApiProvisions({}, { manifest: true, encrypted: true })
-      try {
-        expect(main.exitCode).toBeNull()
+      await afterMainKilledWhileApiProvisions({}, { manifest: true, encrypted: true }, async (main) => {
         const { encrypted, unencrypted } = encryptedWebAmis(main)
         const post = await runPostStep(main, options({}))
         expect(post.exitCode).toBe(0)
@@ -991,9 +975,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(post.summary).not.toContain(unencrypted)
         expect(copyLookUps()).toEqual([])
         expect(endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'image-id')).toEqual([])
-      } finally {
-        stopPacker(packerPid())
-      }
+      })
     })
 
     it("cancelled while a build's AMI is copied: Packer deregisters the AMI, and the post step its copies", async () => {
