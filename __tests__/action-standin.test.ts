@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readCalls, standInDirectory } from '../test-support/packer-stand-in/index.js'
+import { readCalls, standInOnPath } from '../test-support/packer-stand-in/index.js'
 import { SELF_ACCOUNT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { asTheRunnerShowsIt, parseCommands, runAction, type ActionRun } from './support/action-process.js'
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
@@ -42,8 +42,7 @@ function run(inputs: Record<string, string> = {}, env: Record<string, string> = 
     workspace,
     inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false', ...inputs },
     env: {
-      PATH: `${standInDirectory}:${process.env.PATH}`,
-      STANDIN_ARGS_LOG: argsLog,
+      ...standInOnPath(argsLog),
       AWS_REGION: 'us-east-1',
       ...env
     }
@@ -300,7 +299,7 @@ describe('cancelling', () => {
         workspace,
         inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
         env: {
-          PATH: `${standInDirectory}:${process.env.PATH}`,
+          ...standInOnPath(),
           STANDIN_HANG: '1',
           STANDIN_CLEANUP_MARK: cleanupMark
         },
@@ -493,7 +492,7 @@ describe('packer inspect of an HCL2 template', () => {
     const result = await runAction({
       workspace,
       inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false', template: 'ami.pkr.hcl' },
-      env: { PATH: `${standInDirectory}:${process.env.PATH}`, STANDIN_ARGS_LOG: argsLog, ...hangingInspect },
+      env: { ...standInOnPath(argsLog), ...hangingInspect },
       onStart: cancelOnceCalled('inspect')
     })
     expect(result.exitCode).toBe(1)
@@ -510,7 +509,7 @@ describe('packer inspect of an HCL2 template', () => {
     const result = await runAction({
       workspace,
       inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false', template: 'ami.pkr.hcl', only: 'amazon-ebs.web' },
-      env: { PATH: `${standInDirectory}:${process.env.PATH}`, STANDIN_ARGS_LOG: argsLog, ...hangingInspect },
+      env: { ...standInOnPath(argsLog), ...hangingInspect },
       onStart: cancelOnceCalled('inspect')
     })
     expect(result.exitCode).toBe(1)

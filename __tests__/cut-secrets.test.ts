@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { standInDirectory } from '../test-support/packer-stand-in/index.js'
+import { standInOnPath } from '../test-support/packer-stand-in/index.js'
 import { asTheRunnerShowsIt, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { packerVersion } from './support/runtimes.js'
 
@@ -104,7 +104,7 @@ describe('errors past the tenth, listed in the annotation that names them', () =
       inputs: { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', command: 'validate', 'packer-version': '1.6.6', variables: `ami_name_prefix=${secret}` },
       env: {
         ...pushToMain,
-        PATH: `${standInDirectory}:${process.env.PATH}`,
+        ...standInOnPath(),
         STANDIN_FAIL: 'validate',
         STANDIN_ERRORS: JSON.stringify(errors)
       }
@@ -140,7 +140,7 @@ describe("a long line of Packer's", () => {
     return runAction({
       workspace: folder,
       inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
-      env: { PATH: `${standInDirectory}:${process.env.PATH}`, AWS_REGION: 'us-east-1', ...built, STANDIN_SAY: say, ...env }
+      env: { ...standInOnPath(), AWS_REGION: 'us-east-1', ...built, STANDIN_SAY: say, ...env }
     })
   }
 

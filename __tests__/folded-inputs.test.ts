@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readCalls, standInDirectory } from '../test-support/packer-stand-in/index.js'
+import { readCalls, standInOnPath } from '../test-support/packer-stand-in/index.js'
 import { SELF_ACCOUNT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { foldedInput } from '../src/inputs/folded.js'
 import { asTheRunnerShowsIt, parseCommands, runAction, type ActionRun } from './support/action-process.js'
@@ -39,8 +39,7 @@ function run(inputs: Record<string, string>): Promise<ActionRun> {
     workspace,
     inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false', ...inputs },
     env: {
-      PATH: `${standInDirectory}:${process.env.PATH}`,
-      STANDIN_ARGS_LOG: argsLog,
+      ...standInOnPath(argsLog),
       STANDIN_AMIS: JSON.stringify([{ build: 'web', regions: { 'us-east-1': amiId } }]),
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_EC2: endpoint.url,

@@ -8,6 +8,11 @@ import { fileURLToPath } from 'node:url'
 
 /** A folder holding `packer`, the stand-in, to put first on PATH. */
 export const standInDirectory = dirname(fileURLToPath(import.meta.url))
+
+/** The environment that puts the stand-in first on PATH, its calls appended to `argsLog` when given. */
+export function standInOnPath(argsLog?: string): Record<string, string> {
+  return { PATH: `${standInDirectory}:${process.env.PATH}`, ...(argsLog === undefined ? {} : { STANDIN_ARGS_LOG: argsLog }) }
+}
 const script = join(standInDirectory, 'packer-stand-in.cjs')
 
 /** A `packer` executable's text that runs the stand-in as Packer `version`, with `env` set. */
