@@ -943,13 +943,14 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
   const { problems } = images.regions
   // With one builder type, it is the type of every build; else the summary says it is not known.
   const builderType = inputs.builderTypes.length === 1 ? inputs.builderTypes[0] : ''
-  const found = unlisted.flatMap((image) => imagesOf(image, images).amis.map(({ region, amiId }) => ({ build: image.build, builderType, region, amiId })))
+  const shown = unlisted.map((image) => ({ image, ...imagesOf(image, images) }))
+  const found = shown.flatMap(({ image, amis }) => amis.map(({ region, amiId }) => ({ build: image.build, builderType, region, amiId })))
   if (found.length > 0) {
     core.info(
       `Found in EC2 the AMIs of builds that finished before Packer was stopped: ${found.map((ami) => `${ami.build}: ${ami.amiId} (${ami.region})`).join(', ')}.`
     )
   }
-  const missing = unlisted.filter((image) => imagesOf(image, images).missing)
+  const missing = shown.filter(({ missing }) => missing).map(({ image }) => image)
   if (missing.length > 0) {
     const where = regions.length > 0 ? `not found in ${regions.join(', ')}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}` : 'no region is known to look in'
     const message =
