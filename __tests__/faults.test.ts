@@ -804,17 +804,12 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
 
     /**
-     * Runs `check` on the main step with `inputs`, killed (SIGKILL) once build web, which copies
-     * its AMI to the other regions, has finished while build api provisions; then stops the Packer
-     * the kill left running. `manifest: false` drops the template's manifest post-processor: then
-     * only Packer's log tells of web. `encrypted` makes web's AMIs encrypted (encryptedBuild).
+     * Makes the template two builds: web, which copies its AMI to the other regions, and api,
+     * whose provisioner waits a minute. `manifest: false` drops the manifest post-processor: then
+     * only Packer's log tells of web; `encrypted` makes web's AMIs encrypted (encryptedBuild).
+     * Returns whether the log so far shows web finished while api provisions.
      */
-    async function afterMainKilledWhileApiProvisions(
-      inputs: Record<string, string>,
-      { manifest, encrypted = false }: { manifest: boolean; encrypted?: boolean },
-      check: (main: ActionRun) => Promise<void>
-    ): Promise<void> {
-      endpoint = await startEc2Endpoint({ regions })
+    function webFinishesWhileApiProvisions({ manifest, encrypted = false }: { manifest: boolean; encrypted?: boolean }): (stdoutSoFar: () => string) => boolean {
       withTwoBuilds(workspace)
       const marker = join(workspace, 'provisioning')
       const path = join(workspace, 'json', 'packer-template.json')
@@ -823,8 +818,23 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       if (encrypted) template.builders[0] = encryptedBuild(template.builders[0])
       template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
       writeFileSync(path, JSON.stringify(template, null, 2))
+      return (stdoutSoFar) => stdoutSoFar().includes("Build 'web' finished") && existsSync(marker)
+    }
+
+    /**
+     * Runs `check` on the main step with `inputs`, killed (SIGKILL) once build web, which copies
+     * its AMI to the other regions, has finished while build api provisions; then stops the Packer
+     * the kill left running. The template as webFinishesWhileApiProvisions makes it.
+     */
+    async function afterMainKilledWhileApiProvisions(
+      inputs: Record<string, string>,
+      { manifest, encrypted = false }: { manifest: boolean; encrypted?: boolean },
+      check: (main: ActionRun) => Promise<void>
+    ): Promise<void> {
+      endpoint = await startEc2Endpoint({ regions })
+      const webDone = webFinishesWhileApiProvisions({ manifest, encrypted })
       const { main, packerPid } = await mainKilledWhen(
-        (stdoutSoFar) => stdoutSoFar().includes("Build 'web' finished") && existsSync(marker),
+        webDone,
         'web to finish while api provisions',
         (onStart) => runAction(options(inputs, { onStart }))
       )
@@ -1047,8 +1057,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
 
     /**
      * Build web, which copies its AMI to eu-west-1 and us-west-2, finishes; the run is then
-     * cancelled as the runner cancels while build api provisions. `manifest: false` drops the
-     * template's manifest post-processor: then only Packer's log tells of web.
+     * cancelled as the runner cancels while build api provisions. The template as
+     * webFinishesWhileApiProvisions makes it.
      */
     async function cancelledAfterWebFinished({
       manifest,
@@ -1057,18 +1067,9 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       manifest: boolean
       encrypted?: boolean
     }): Promise<{ main: ActionRun; web: Array<{ region: string; amiId: string }> }> {
-      withTwoBuilds(workspace)
-      const marker = join(workspace, 'provisioning')
-      const path = join(workspace, 'json', 'packer-template.json')
-      const template = JSON.parse(readFileSync(path, 'utf8'))
-      if (!manifest) delete template['post-processors']
-      if (encrypted) template.builders[0] = encryptedBuild(template.builders[0])
-      template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
-      writeFileSync(path, JSON.stringify(template, null, 2))
+      const webDone = webFinishesWhileApiProvisions({ manifest, encrypted })
       const onStart: RunActionOptions['onStart'] = (child, stdoutSoFar) => {
-        void until(() => stdoutSoFar().includes("Build 'web' finished") && existsSync(marker), 'web to finish while api provisions').then(() =>
-          cancelAsTheRunnerDoes(child)
-        )
+        void until(() => webDone(stdoutSoFar), 'web to finish while api provisions').then(() => cancelAsTheRunnerDoes(child))
       }
       const main = await runAction(options({}, { onStart }))
       const web = encrypted
