@@ -988,6 +988,81 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       })
     })
 
+    /**
+     * The demo HCL2 template with encrypt_boot on its source, which copies its AMI to the other
+     * regions, and a second source, api, that provisions until stopped; one build block, named
+     * `name` when given, with the manifest post-processor. The manifest names the first build by
+     * its source alone (`demo`), Packer's log as `amazon-ebs.demo` (`NAME.amazon-ebs.demo`).
+     * Returns when that build has finished while api provisions, and the log's name of that build.
+     */
+    function hclEncryptedDemoWhileApiProvisions(name: string | undefined): { done: (stdoutSoFar: () => string) => boolean; build: string } {
+      const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+      const marker = join(workspace, 'provisioning')
+      const demo = readFileSync(path, 'utf8')
+      const buildAt = demo.indexOf('build {')
+      const source = demo.slice(demo.indexOf('source "amazon-ebs" "demo" {'), buildAt)
+      const encrypted = source.replace(
+        '  communicator           = "none"\n',
+        '  communicator           = "none"\n  encrypt_boot           = true\n  kms_key_id             = "alias/images"\n'
+      )
+      expect(encrypted).not.toBe(source)
+      const api = source.replace('"demo"', '"api"').replace(/ {2}ami_regions .*\n/, '').replace('${var.ami_name_prefix}', 'api')
+      const build = [
+        'build {',
+        ...(name === undefined ? [] : [`  name = "${name}"`]),
+        '  sources = ["source.amazon-ebs.demo", "source.amazon-ebs.api"]',
+        '  provisioner "shell-local" {',
+        '    only   = ["amazon-ebs.api"]',
+        `    inline = ["touch ${marker}", "sleep 60"]`,
+        '  }',
+        '  post-processor "manifest" {}',
+        '}',
+        ''
+      ].join('\n')
+      writeFileSync(path, demo.slice(0, demo.indexOf('source "amazon-ebs" "demo" {')) + encrypted + api + build)
+      const logName = name === undefined ? 'amazon-ebs.demo' : `${name}.amazon-ebs.demo`
+      return { done: (stdoutSoFar) => stdoutSoFar().includes(`Build '${logName}' finished`) && existsSync(marker), build: logName }
+    }
+
+    it.each([
+      ['with no name', undefined],
+      ['named', 'images']
+    ])(
+      "the main step killed after an HCL2 encrypt_boot build finished, its build block %s, with a manifest: the post step names each encrypted AMI once, under the log's build name",
+      async (_, name) => {
+        endpoint = await startEc2Endpoint({ regions })
+        const { done, build } = hclEncryptedDemoWhileApiProvisions(name)
+        const inputs = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }
+        const { main, packerPid } = await mainKilledWhen(done, 'the encrypted build to finish while api provisions', (onStart) =>
+          runAction(options(inputs, { onStart }))
+        )
+        try {
+          expect(main.exitCode).toBeNull()
+          const unencrypted = announcedAmi(main.stdout, build)
+          const encrypted = regions.map((region) => {
+            const [image] = endpoint.images(region).filter((candidate) => candidate.sourceImageId === unencrypted)
+            return { region, amiId: image?.imageId as string }
+          })
+          expect(encrypted.every(({ amiId }) => amiId?.startsWith('ami-'))).toBe(true)
+          const post = await runPostStep(main, options(inputs))
+          expect(post.exitCode).toBe(0)
+          const warning = post.warnings.filter((text) => text.startsWith('The main step ended before it set its outputs'))
+          expect(warning).toHaveLength(1)
+          expect(warning[0]).toMatch(new RegExp(`builds had finished: build ${build.replaceAll('.', '\\.')}: [^;]*\\. These AMIs exist`))
+          for (const { region, amiId } of encrypted) {
+            expect(warning[0].split(amiId)).toHaveLength(2)
+            expect(warning[0]).toContain(`${amiId} (${region})`)
+            expect(post.summary.split(`| ${region} | [\`${amiId}\`](`)).toHaveLength(2)
+          }
+          expect(warning[0]).not.toContain(unencrypted)
+          expect(renderedText(post.summary)).toContain(build)
+          expect(copyLookUps()).toEqual([])
+        } finally {
+          stopPacker(packerPid())
+        }
+      }
+    )
+
     it("cancelled while a build's AMI is copied: Packer deregisters the AMI, and the post step its copies", async () => {
       endpoint = await startEc2Endpoint({ regions })
       endpoint.faults.holdCopiesPending()

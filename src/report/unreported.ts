@@ -90,8 +90,11 @@ export function renderUnreported(builds: UnreportedBuild[]): string {
  * step's summary unless the user asked for none (summary: false; the warning says it all).
  */
 export async function reportUnreportedAmis(state: LeftoverState, lookUp: ImageLookUp): Promise<void> {
-  const written = amisWritten(state.manifests ?? [])
-  const unlisted = unlistedImages(state.finished ?? [], written)
+  const finished = state.finished ?? []
+  // Under the log's names: else a build whose AMI the log names but the manifest does not (encrypt_boot's
+  // unencrypted one, which Packer deregistered) would look unlisted, and its copies be named twice.
+  const written = amisWritten(state.manifests ?? [], finished.map(({ build }) => build))
+  const unlisted = unlistedImages(finished, written)
   const regions = [...new Set([...state.regions, ...written.map((ami) => ami.region)])]
   const found = unlisted.length > 0 ? await lookUp(unlisted, regions) : nothingFound()
   const builds = unreportedBuilds(state, written, found)
