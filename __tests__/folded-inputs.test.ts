@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parse } from 'yaml'
 import { readCalls, standInOnPath } from '../test-support/packer-stand-in/index.js'
 import { SELF_ACCOUNT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { foldedInput } from '../src/inputs/folded.js'
@@ -47,6 +48,12 @@ function run(inputs: Record<string, string>): Promise<ActionRun> {
       AWS_SECRET_ACCESS_KEY: 'loopback-secret'
     }
   })
+}
+
+/** The value the action gets for `input` of a step whose `with:` holds `lines`, as YAML reads the workflow. */
+function given(input: string, lines: string[]): string {
+  const workflow = ['jobs:', '  build:', '    steps:', '      - uses: acme/packer-ami-action@v1', '        with:', ...lines.map((line) => (line === '' ? '' : `          ${line}`)), '']
+  return parse(workflow.join('\n')).jobs.build.steps[0].with[input]
 }
 
 /** The warnings with their titles, as the runner shows them. */
@@ -101,10 +108,35 @@ describe('tags given as one line that holds several Key=Value', () => {
   })
 
   it('a | block of the same lines: each its own tag, and no warning', async () => {
-    const result = await run({ tags: 'Team=platform\nEnv=prod Owner=ops\n' })
+    const tags = given('tags', ['tags: |', '  Team=platform', '  # Owner=ops', '  Env=prod'])
+    const result = await run({ tags })
     expect(result.exitCode).toBe(0)
     expect(warnings(result)).toEqual([])
-    expect(endpoint.tagsOf('us-east-1', amiId)).toEqual({ Team: 'platform', Env: 'prod Owner=ops' })
+    expect(endpoint.tagsOf('us-east-1', amiId)).toEqual({ Team: 'platform', Env: 'prod' })
+  })
+
+  it('a folded block with a blank line inside: several lines, and a warning that names the one folded', async () => {
+    const tags = given('tags', ['tags: >', '  Team=platform', '  Env=prod', '', '  Owner=ops'])
+    expect(tags).toBe('Team=platform Env=prod\nOwner=ops\n')
+    const result = await run({ tags })
+    expect(result.exitCode).toBe(0)
+    const message =
+      'tags: line 1 of the input holds another Key= after a space, so it makes one tag of all that follows its first =: ' +
+      'probably lines that YAML folded into one (a `>` block, or lines under the key without `|`, which keep a line ' +
+      'break only where a blank line is). Write `tags: |`, one Key=Value per line; if that tag is meant, nothing needs to change.'
+    expect(warnings(result)).toEqual([{ title: 'Lines folded into one', message }])
+    expect(beforeInstall(result, message)).toBe(true)
+    expect(endpoint.tagsOf('us-east-1', amiId)).toEqual({ Team: 'platform Env=prod', Owner: 'ops' })
+  })
+
+  it('lines under the key with blank lines between runs of them: the warning names each line folded', async () => {
+    const tags = given('tags', ['tags:', '  Team=platform', '  Env=prod', '', '  Owner=ops', '', '  Cost=42', '  Tier=web'])
+    expect(tags).toBe('Team=platform Env=prod\nOwner=ops\nCost=42 Tier=web')
+    const result = await run({ tags })
+    expect(result.exitCode).toBe(0)
+    expect(warnings(result).map(({ message }) => message)).toEqual([
+      expect.stringMatching(/^tags: lines 1 and 3 of the input hold another Key= after a space, so each makes one tag of all that follows its own first =: .*; if those tags are meant, nothing needs to change\.$/)
+    ])
   })
 
   it('a value with spaces but no Key= after them: no warning', async () => {
@@ -147,8 +179,14 @@ describe('foldedInput', () => {
     expect(foldedInput('# owners Team=platform\n')).toBe('comment')
   })
 
-  it('is not an input given as lines, nor = that follows no name or follows another =', () => {
-    expect(foldedInput('Team=platform\r\nEnv=prod Owner=ops\n')).toBeUndefined()
+  it('is the lines of an input given as several that hold a second NAME=, as a > block with blank lines gives', () => {
+    expect(foldedInput('Team=platform Env=prod\r\nOwner=ops\n')).toEqual({ lines: [1] })
+    expect(foldedInput('a=1\n\nb=2 c=3\nd=4 e=5\n')).toEqual({ lines: [3, 4] })
+  })
+
+  it('is not an input given as lines each of one NAME=, nor = that follows no name or follows another =', () => {
+    expect(foldedInput('Team=platform\r\nEnv=prod\n')).toBeUndefined()
+    expect(foldedInput('Team=platform\n# Owner=ops Env=prod\n')).toBeUndefined()
     expect(foldedInput('Query=a=b')).toBeUndefined()
     expect(foldedInput('Cost Center=platform')).toBeUndefined()
     expect(foldedInput('Notes=a = b, c ==d')).toBeUndefined()

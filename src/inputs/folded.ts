@@ -1,9 +1,10 @@
-// Inputs of one NAME=VALUE a line (tags, variables) that reach the action as one line holding
+// Inputs of one NAME=VALUE a line (tags, variables) that reach the action with lines holding
 // several pairs. YAML joins lines with spaces in a folded block (`tags: >`) and in lines written
 // under the key with no block indicator, so Team=platform and Env=prod become one tag Team of
-// value "platform Env=prod". The action sees only the string, and a value may mean it
-// (`Ticket=see Foo=bar`): a warning, not a refusal, and the run goes on.
-import type { InputReader } from './reader.js'
+// value "platform Env=prod"; only a blank line between them keeps a line break. The action sees
+// only the string, and a value may mean it (`Ticket=see Foo=bar`): a warning, not a refusal, and
+// the run goes on.
+import { numberedInputLines, type InputReader } from './reader.js'
 
 /**
  * A NAME= as a line folded in begins: at the start or after white space, a run of tag key
@@ -12,48 +13,82 @@ import type { InputReader } from './reader.js'
  */
 const pairStart = /(?:^|\s)[\p{L}\p{N}_.:/+\-@]+=/gu
 
+/** How many NAME= a line holds where a pair could begin. */
+function pairStarts(line: string): number {
+  return [...line.matchAll(pairStart)].length
+}
+
 /**
  * How `value`, an input of NAME=VALUE lines, looks folded: `pairs` when it is one line holding
  * a second NAME= after white space (its first pair took the rest as its value); `comment` when
  * that one line begins with `#` and holds a NAME=, so it is skipped as a comment (a folded block
- * whose first line was one). Undefined when it is given as lines, or as one line that does not.
- * Only a one-line input: lines given in a `|` block are each as meant.
+ * whose first line was one); `lines`, the lines by number as given, when it is several lines of
+ * which some hold a second NAME=: a `>` block keeps a line break only where a blank line was, so
+ * each run of lines between blank ones became one. Undefined when it looks as meant. A `#` line
+ * among several is left alone: a `|` block comments out a Key=Value that way.
  */
-export function foldedInput(value: string): 'pairs' | 'comment' | undefined {
+export function foldedInput(value: string): 'pairs' | 'comment' | { lines: number[] } | undefined {
   const lines = value.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '')
-  if (lines.length !== 1) return undefined
+  if (lines.length > 1) {
+    const folded = numberedInputLines(value).filter(({ text }) => pairStarts(text) > 1)
+    return folded.length > 0 ? { lines: folded.map(({ line }) => line) } : undefined
+  }
+  if (lines.length === 0) return undefined
   const [line] = lines
-  const pairs = [...line.matchAll(pairStart)].length
+  const pairs = pairStarts(line)
   if (line.startsWith('#')) return pairs > 0 ? 'comment' : undefined
   return pairs > 1 ? 'pairs' : undefined
+}
+
+/**
+ * How `input`, an input of one `pair` a line, comes to look folded, and what to write instead;
+ * `breaksKept` when it is several lines, to say why it still is.
+ */
+function foldedCause(input: string, pair: string, breaksKept = false): string {
+  const kept = breaksKept ? ', which keep a line break only where a blank line is' : ''
+  return `probably lines that YAML folded into one (a \`>\` block, or lines under the key without \`|\`${kept}). Write \`${input}: |\`, one ${pair} per line`
+}
+
+/** The lines `numbers` of an input, as a message names them: "line 2", "lines 1 and 3", "lines 1, 3 and 4". */
+function linesNamed(numbers: number[]): string {
+  if (numbers.length === 1) return `line ${numbers[0]}`
+  return `lines ${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1)}`
 }
 
 /**
  * The warning for `input` when it looks folded; `pair` is the input's form (Key=Value), `item`
  * what one line gives (tag). It quotes nothing of the input, not even a name: an input that is
  * one secret (`variables: ${{ secrets.X }}`) holding `a=1 b=2` would show in part, and the runner
- * masks a secret only whole. The input is one line, so naming it names the pair.
+ * masks a secret only whole. Naming the line, by its number in the input, names the pair.
  */
 function foldedInputWarning(input: string, value: string, { pair, item }: { pair: string; item: string }): string | undefined {
   const folded = foldedInput(value)
   if (folded === undefined) return undefined
   const name = pair.slice(0, pair.indexOf('='))
+  const cause = foldedCause(input, pair, typeof folded === 'object')
+  if (typeof folded === 'object') {
+    const one = folded.lines.length === 1
+    return (
+      `${input}: ${linesNamed(folded.lines)} of the input ${one ? 'holds' : 'hold'} another ${name}= after a space, so ` +
+      `${one ? 'it makes' : 'each makes'} one ${item} of all that follows ${one ? 'its' : 'its own'} first =: ${cause}; ` +
+      `if ${one ? `that ${item} is` : `those ${item}s are`} meant, nothing needs to change.`
+    )
+  }
   const what =
     folded === 'comment'
       ? `begins with # and holds ${name}=, so it is skipped as a comment and no ${item} is set`
       : `holds another ${name}= after a space, so it makes one ${item} of all that follows its first =`
   const meant = folded === 'comment' ? '' : `; if that one ${item} is meant, nothing needs to change`
-  return (
-    `${input}: the input is one line that ${what}: probably lines that YAML folded into one (a \`>\` block, or ` +
-    `lines under the key without \`|\`). Write \`${input}: |\`, one ${pair} per line${meant}.`
-  )
+  return `${input}: the input is one line that ${what}: ${cause}${meant}.`
 }
+
+const foldedForms = [
+  { input: 'variables', pair: 'NAME=VALUE', item: 'variable' },
+  { input: 'tags', pair: 'Key=Value', item: 'tag' }
+]
 
 /** The warnings for tags and variables that look folded. */
 export function foldedInputWarnings(reader: InputReader): string[] {
-  const warnings = [
-    foldedInputWarning('variables', reader.raw('variables'), { pair: 'NAME=VALUE', item: 'variable' }),
-    foldedInputWarning('tags', reader.raw('tags'), { pair: 'Key=Value', item: 'tag' })
-  ]
-  return warnings.filter((warning) => warning !== undefined)
+  return foldedForms.flatMap(({ input, ...form }) => foldedInputWarning(input, reader.raw(input), form) ?? [])
 }
+
