@@ -139,6 +139,19 @@ describe('tags given as one line that holds several Key=Value', () => {
     ])
   })
 
+  it('a folded value over 256 characters: the error says the input looks folded, and nothing is installed', async () => {
+    const notes = 'n'.repeat(250)
+    const tags = given('tags', ['tags: >', '  Team=platform', `  Notes=${notes}`])
+    const result = await run({ tags })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toContain(
+      'tags: expected at most 256 characters in the value of "Team", found 265. The input looks folded: probably lines ' +
+        'that YAML folded into one (a `>` block, or lines under the key without `|`). Write `tags: |`, one Key=Value per line.'
+    )
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(readCalls(argsLog)).toEqual([])
+  })
+
   it('a value with spaces but no Key= after them: no warning', async () => {
     const result = await run({ tags: 'Notes=built by CI = for prod, see #12\n' })
     expect(result.exitCode).toBe(0)

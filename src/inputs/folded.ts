@@ -92,3 +92,18 @@ export function foldedInputWarnings(reader: InputReader): string[] {
   return foldedForms.flatMap(({ input, ...form }) => foldedInputWarning(input, reader.raw(input), form) ?? [])
 }
 
+/**
+ * Ends each problem of tags or variables, when that input looks folded, with how it may have
+ * been folded: a folded line can break another rule (a value over 256 characters, of all the
+ * tags that followed), which then stops the run before the warning of the fold is shown.
+ */
+export function hintFoldedInputs(reader: InputReader): void {
+  for (const { input, pair } of foldedForms) {
+    const folded = foldedInput(reader.raw(input))
+    if (folded === undefined) continue
+    const hint = `The input looks folded: ${foldedCause(input, pair, typeof folded === 'object')}.`
+    for (const problem of reader.problems) {
+      if (problem.message.startsWith(`${input}: `)) problem.message += `${problem.message.endsWith('.') ? '' : '.'} ${hint}`
+    }
+  }
+}

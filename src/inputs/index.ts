@@ -3,7 +3,7 @@
 // problem becomes its own message naming the input or file.
 import { regionName } from '../common/regions.js'
 import { checkVariableNames, readBuildSelection, readVariables, type BuildSelection } from './build-selection.js'
-import { foldedInputWarnings } from './folded.js'
+import { foldedInputWarnings, hintFoldedInputs } from './folded.js'
 import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
 import { InputReader, type InputGetter } from './reader.js'
@@ -75,6 +75,7 @@ export async function readInputs(
   for (const problem of ownTagProblems(all.tags, ownKeys)) reader.problem(problem)
   const tooMany = checkTagCount(all.tags, all.provenanceTags, ownKeys)
   if (tooMany) reader.problem(tooMany)
+  hintFoldedInputs(reader)
   reader.done()
   return all
 }
