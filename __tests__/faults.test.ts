@@ -891,9 +891,9 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         return { region, amiId: image?.imageId as string }
       })
 
-    /** Web's encrypted AMI in each region, the home one first, and the unencrypted one Packer made first and deregistered. */
-    const encryptedWebAmis = (main: ActionRun): { encrypted: Array<{ region: string; amiId: string }>; unencrypted: string } => {
-      const unencrypted = announcedAmi(main.stdout, 'web')
+    /** Web's (`build`'s) encrypted AMI in each region, the home one first, and the unencrypted one Packer made first and deregistered. */
+    const encryptedWebAmis = (main: ActionRun, build = 'web'): { encrypted: Array<{ region: string; amiId: string }>; unencrypted: string } => {
+      const unencrypted = announcedAmi(main.stdout, build)
       const encrypted = regions.map((region) => {
         const [image] = endpoint.images(region).filter((candidate) => candidate.sourceImageId === unencrypted)
         return { region, amiId: image?.imageId as string }
@@ -1038,11 +1038,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         )
         try {
           expect(main.exitCode).toBeNull()
-          const unencrypted = announcedAmi(main.stdout, build)
-          const encrypted = regions.map((region) => {
-            const [image] = endpoint.images(region).filter((candidate) => candidate.sourceImageId === unencrypted)
-            return { region, amiId: image?.imageId as string }
-          })
+          const { encrypted, unencrypted } = encryptedWebAmis(main, build)
           expect(encrypted.every(({ amiId }) => amiId?.startsWith('ami-'))).toBe(true)
           const post = await runPostStep(main, options(inputs))
           expect(post.exitCode).toBe(0)
