@@ -809,12 +809,14 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
      * only Packer's log tells of web; `encrypted` makes web's AMIs encrypted (encryptedBuild).
      * Returns whether the log so far shows web finished while api provisions.
      */
-    function webFinishesWhileApiProvisions({ manifest, encrypted = false }: { manifest: boolean; encrypted?: boolean }): (stdoutSoFar: () => string) => boolean {
+    function webFinishesWhileApiProvisions({ manifest, encrypted = false }: { manifest: boolean | 'after checksum'; encrypted?: boolean }): (stdoutSoFar: () => string) => boolean {
       withTwoBuilds(workspace)
       const marker = join(workspace, 'provisioning')
       const path = join(workspace, 'json', 'packer-template.json')
       const template = JSON.parse(readFileSync(path, 'utf8'))
       if (!manifest) delete template['post-processors']
+      // One chain: the manifest gets the checksum's artifact, whose ID is empty, and lists no AMI.
+      if (manifest === 'after checksum') template['post-processors'] = [[{ type: 'checksum' }, { type: 'manifest' }]]
       if (encrypted) template.builders[0] = encryptedBuild(template.builders[0])
       template.provisioners = [{ type: 'shell-local', only: ['api'], inline: [`touch ${marker}`, 'sleep 60'] }]
       writeFileSync(path, JSON.stringify(template, null, 2))
@@ -828,7 +830,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
      */
     async function afterMainKilledWhileApiProvisions(
       inputs: Record<string, string>,
-      { manifest, encrypted = false }: { manifest: boolean; encrypted?: boolean },
+      { manifest, encrypted = false }: { manifest: boolean | 'after checksum'; encrypted?: boolean },
       check: (main: ActionRun) => Promise<void>
     ): Promise<void> {
       endpoint = await startEc2Endpoint({ regions })
@@ -1135,7 +1137,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       manifest,
       encrypted = false
     }: {
-      manifest: boolean
+      manifest: boolean | 'after checksum'
       encrypted?: boolean
     }): Promise<{ main: ActionRun; web: Array<{ region: string; amiId: string }> }> {
       const webDone = webFinishesWhileApiProvisions({ manifest, encrypted })
@@ -1226,6 +1228,31 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(copyLookUps()).toEqual([])
       // Nor for web's AMI, which the manifest places (Packer looks up AMIs by ID or name, never by an image-id filter).
       expect(endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'image-id')).toEqual([])
+    })
+
+    it("cancelled after a build with copies finished, with a manifest after a checksum: the manifest lists no AMI, and the copies found in EC2 are in the outputs", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const { main, web } = await cancelledAfterWebFinished({ manifest: 'after checksum' })
+      expect(main.exitCode).toBe(1)
+      const manifest = JSON.parse(readFileSync(join(workspace, 'json', 'packer-manifest.json'), 'utf8'))
+      expect(manifest.builds.map((build: { name: string; artifact_id: string }) => [build.name, build.artifact_id])).toEqual([['web', '']])
+      const byRegion = Object.fromEntries(web.map(({ region, amiId }) => [region, amiId]))
+      expect(JSON.parse(main.outputs['ami-ids'])).toEqual(byRegion)
+      expect(JSON.parse(main.outputs.builds)).toEqual({ web: byRegion })
+      for (const { region, amiId } of web) expect(main.summary).toContain(`| ${region} | [\`${amiId}\`](`)
+      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMI(s): they are in the outputs and the summary.')
+    })
+
+    it("the main step killed after a build with copies finished, with a manifest after a checksum: the post step names each of its AMIs once", async () => {
+      await afterMainKilledWhileApiProvisions({}, { manifest: 'after checksum' }, async (main) => {
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        const [home, east, west] = webAmis()
+        expect(post.warnings).toContain(
+          `The main step ended before it set its outputs, but builds had finished: build web: ${home.amiId} (us-east-1), ${east.amiId} (eu-west-1), ${west.amiId} (us-west-2). ` +
+            'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
+        )
+      })
     })
 
     it("cancelled again while the action looks up a finished build's AMI: the failure says so, and the post step names that AMI", async () => {
