@@ -389,6 +389,45 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.callsOf('TerminateInstances').map((call) => Object.values(call.params))).toEqual([[ours[0].instanceId]])
     })
 
+    it("what a script of a build that launches no instance prints is not Packer's: the post step leaves the instance and launch template it names", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      const other = (await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances?.[0]?.InstanceId as string
+      const fleet = (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web-fleet', LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))).LaunchTemplate
+        ?.LaunchTemplateId as string
+      ec2.destroy()
+      // A smoke test beside the image build, on a null builder, that reports on the fleet it checks.
+      const marker = join(workspace, 'provisioning')
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template.builders.push({ type: 'null', name: 'smoke', communicator: 'none' })
+      template.provisioners = [
+        {
+          type: 'shell-local',
+          only: ['smoke'],
+          inline: [`echo 'Created Spot Fleet launch template: ${fleet}'`, `echo 'Instance ID: ${other}'`, `touch ${marker}`, 'sleep 60']
+        }
+      ]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const main = await runAction(
+        options({}, { onStart: (child) => void until(() => existsSync(marker), 'the script to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')) })
+      )
+      expect(main.exitCode).toBe(1)
+      expect(main.stdout).toContain(`    smoke: Instance ID: ${other}`)
+      expect(main.stdout).toContain(`    smoke: Created Spot Fleet launch template: ${fleet}`)
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).not.toContain(other)
+      expect(post.stdout).not.toContain(fleet)
+      // The image build beside it may have launched its own instance by then, which goes.
+      expect(['pending', 'running']).toContain(endpoint.instances('us-east-1').find((instance) => instance.instanceId === other)?.state)
+      expect(endpoint.callsOf('TerminateInstances').flatMap((call) => Object.values(call.params))).not.toContain(other)
+      expect(endpoint.launchTemplates('us-east-1').map((launchTemplate) => launchTemplate.launchTemplateId)).toEqual([fleet])
+      expect(endpoint.callsOf('DeleteLaunchTemplate')).toEqual([])
+    })
+
     it('a build whose name holds ": " has its instance, key pair and security group removed too', async () => {
       endpoint = await startEc2Endpoint({ regions })
       const main = await killedWhileProvisioning(['echo provisioning'], 'web: prod')

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
 import { readHclTemplate } from '../src/inputs/hcl.js'
+import { buildsWithoutInstance } from '../src/inputs/template-files.js'
 import { actionDefaults } from './support/action-process.js'
 
 // The defaults of action.yml, as the runner passes them.
@@ -361,19 +362,30 @@ describe('readInputs rejects each bad input with its own message', () => {
     expect((await read({ only: 'anything' })).buildNamesKnown).toBe(false)
   })
 
-  it("a JSON template's amazon-chroot builds, named or not, which start no instance of their own", async () => {
+  it("a JSON template's builds that start no instance of their own: amazon-chroot ones and others than Amazon's, named or not", async () => {
     writeFileSync(
       join(workspace, 'packer-template.json'),
       JSON.stringify({
         builders: [
           { type: 'amazon-chroot', name: 'base-{{user `os`}}' },
           { type: 'amazon-chroot' },
-          { type: 'amazon-ebs', name: 'web' }
+          { type: 'amazon-ebs', name: 'web' },
+          { type: 'null', name: 'smoke-test' },
+          { type: 'docker' },
+          { type: 'amazon-ebssurrogate' },
+          { type: 'amazon-instance', name: 'store' }
         ]
       })
     )
     writeFileSync(join(workspace, 'os.json'), '{"os": "ubuntu"}')
-    expect((await read({ 'var-file': 'os.json' })).chrootBuilds).toEqual(['base-ubuntu', 'amazon-chroot'])
+    const template = await read({ 'var-file': 'os.json' })
+    expect(template.jsonBuildsWithoutInstance).toEqual(['base-ubuntu', 'amazon-chroot', 'smoke-test', 'docker'])
+    expect(buildsWithoutInstance(template)).toEqual(['base-ubuntu', 'amazon-chroot', 'smoke-test', 'docker'])
+  })
+
+  it("an HCL2 template's builds that start no instance of their own, as packer inspect names them", () => {
+    const buildNames = ['amazon-ebs.web', 'null.smoke', 'golden.amazon-chroot.host', 'golden.amazon-ebssurrogate.root', 'amazon-ebs.null.x', 'docker.app', 'amazon-ebs.amazon-ebs']
+    expect(buildsWithoutInstance({ templateKind: 'hcl', buildNames, jsonBuildsWithoutInstance: [] })).toEqual(['null.smoke', 'golden.amazon-chroot.host', 'docker.app'])
   })
 
   it('only and except naming builds the template does not have', async () => {

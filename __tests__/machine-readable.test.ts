@@ -58,8 +58,8 @@ describe('parseEventLine', () => {
 })
 
 describe('RunRecord', () => {
-  const feed = (lines: string[], buildNames?: string[], chrootBuilds?: string[]): RunRecord => {
-    const record = new RunRecord(undefined, { buildNames, chrootBuilds })
+  const feed = (lines: string[], buildNames?: string[], buildsWithoutInstance?: string[]): RunRecord => {
+    const record = new RunRecord(undefined, { buildNames, buildsWithoutInstance })
     for (const line of lines) {
       const event = parseEventLine(line)
       if (event) record.observe(event)
@@ -67,8 +67,8 @@ describe('RunRecord', () => {
     return record
   }
   /** The `ui` lines' text as bytes, as the log reads it. */
-  const feedText = (lines: string[], buildNames?: string[], chrootBuilds?: string[]): RunRecord => {
-    const record = new RunRecord(undefined, { buildNames, chrootBuilds })
+  const feedText = (lines: string[], buildNames?: string[], buildsWithoutInstance?: string[]): RunRecord => {
+    const record = new RunRecord(undefined, { buildNames, buildsWithoutInstance })
     for (const line of lines) {
       const bytes = Buffer.from(`${line}\n`)
       record.observeText(bytes, uiTextStart(bytes, 0, bytes.length - 1), bytes.length - 1)

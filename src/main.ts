@@ -16,6 +16,7 @@ import { reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
+import { buildsWithoutInstance } from './inputs/template-files.js'
 import type { Fingerprint } from './inputs/fingerprint.js'
 import type { ResolvedVersion } from './inputs/required-version.js'
 import type { InstalledPacker } from './install/index.js'
@@ -880,7 +881,7 @@ async function build(
   const leftovers = tellThePostStep(
     inputs.awsRegion,
     { keep: inputs.onError === 'abort', summary: inputs.summary },
-    { buildNames: inputs.buildNames, chrootBuilds: inputs.chrootBuilds },
+    { buildNames: inputs.buildNames, buildsWithoutInstance: buildsWithoutInstance(inputs) },
     manifests.map((path, index) => ({ path, runBefore: runsBefore[index] }))
   )
   const built = await core.group('Build', () =>
@@ -1169,7 +1170,7 @@ function killedProblem(signal: NodeJS.Signals, keep: boolean, { images, snapshot
  * creates, so that the post step can remove them if Packer dies before its own clean-up (the
  * state file is written at once, so even a killed action leaves it behind). `template` tells of
  * its builds: whose each line is when a build's name holds ": ", and which start no instance of
- * their own (amazon-chroot). `manifests`, those the build may write, let the post step name the
+ * their own (amazon-chroot, null…). `manifests`, those the build may write, let the post step name the
  * AMIs of builds that finished if the main step is killed before its outputs.
  */
 function tellThePostStep(

@@ -45,11 +45,13 @@ export interface TemplateFiles extends ReferencedPaths {
   /** False when a JSON builder's name is only known at build time. */
   buildNamesKnown: boolean
   /**
-   * A JSON template's `amazon-chroot` builds, by name. Such a build runs on the runner's own
-   * instance and starts none, so no line of it is Packer announcing a resource of the build's
-   * (an HCL2 build's name holds its type).
+   * A JSON template's builds, by name, whose builder launches no EC2 instance of its own: an
+   * `amazon-chroot` one, which runs on the runner's own instance, or one of another kind than
+   * Amazon's (`null`, `docker`…). No line of such a build is Packer announcing a resource of the
+   * build's, however much its scripts print one (an HCL2 build's name holds its type:
+   * buildsWithoutInstance).
    */
-  chrootBuilds: string[]
+  jsonBuildsWithoutInstance: string[]
   varFiles: string[]
   /** Set when var-file was empty and packer-vars.json was found beside a JSON template. */
   defaultVarFile?: string
@@ -116,7 +118,7 @@ interface TemplateDescription extends ReferencedPaths {
   provisionerTypes: string[]
   buildNames: string[]
   buildNamesKnown: boolean
-  chrootBuilds: string[]
+  jsonBuildsWithoutInstance: string[]
   sensitiveVariables: string[]
   sensitiveValues: string[]
   sensitiveUnknown: string[]
@@ -153,7 +155,7 @@ const nothingKnown: TemplateDescription = {
   provisionerTypes: [],
   buildNames: [],
   buildNamesKnown: true,
-  chrootBuilds: [],
+  jsonBuildsWithoutInstance: [],
   sensitiveVariables: [],
   sensitiveValues: [],
   sensitiveUnknown: [],
@@ -337,7 +339,7 @@ function describeJson(
       builderTypes: [...new Set(info.builders.map((builder) => builder.type))],
       buildNames,
       buildNamesKnown: buildNames.length === info.builders.length,
-      chrootBuilds: info.builders.flatMap((builder) => (builder.type === 'amazon-chroot' && builder.name !== undefined ? [builder.name] : [])),
+      jsonBuildsWithoutInstance: info.builders.flatMap((builder) => (launchesInstance(builder.type) || builder.name === undefined ? [] : [builder.name])),
       postProcessorTypes: info.postProcessorTypes,
       postProcessorNames: info.postProcessorNames,
       provisionerTypes: info.provisionerTypes,
@@ -446,4 +448,26 @@ function goExtension(path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1)
   const dot = name.lastIndexOf('.')
   return dot < 0 ? '' : name.slice(dot)
+}
+
+/**
+ * The builders that launch an EC2 instance of their own to build on, and announce it and the key
+ * pair, security group and the rest they make for it (what the post step removes after a killed
+ * Packer).
+ */
+const instanceBuilders = new Set(['amazon-ebs', 'amazon-ebssurrogate', 'amazon-ebsvolume', 'amazon-instance'])
+
+function launchesInstance(builderType: string): boolean {
+  return instanceBuilders.has(builderType)
+}
+
+/**
+ * The template's builds whose builder launches no EC2 instance of its own (jsonBuildsWithoutInstance):
+ * whatever their scripts print, no line of theirs announces a resource to remove. An HCL2 build is
+ * named `[<build>.]<type>.<source>` (packer inspect): one is taken as launching none only when no
+ * part of its name is the type of a builder that does.
+ */
+export function buildsWithoutInstance(template: Pick<TemplateFiles, 'templateKind' | 'buildNames' | 'jsonBuildsWithoutInstance'>): string[] {
+  if (template.templateKind === 'json') return template.jsonBuildsWithoutInstance
+  return template.buildNames.filter((name) => !name.split('.').some(launchesInstance))
 }

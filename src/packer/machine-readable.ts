@@ -360,19 +360,22 @@ export class RunRecord {
   /** The template's build names that hold a comma, longest first: what reads their events' targets (parseEventLine). */
   readonly namesWithCommas: string[]
 
-  /** The template's `amazon-chroot` builds that their names do not tell (a JSON builder's `name`). */
-  private readonly chrootBuilds: Set<string>
+  /**
+   * The template's builds that launch no instance of their own (an `amazon-chroot` one, a `null`
+   * one…): their lines are their scripts', never an announcement.
+   */
+  private readonly buildsWithoutInstance: Set<string>
 
   /**
    * `onTemporaryResource` is called when a temporary resource is announced, or a build finishes,
    * e.g. to save them for the post step at once. `template` tells of the template's builds, when
-   * known: their names, and which are `amazon-chroot` builds.
+   * known: their names, and which launch no instance of their own (buildsWithoutInstance).
    */
   constructor(
     private readonly onTemporaryResource?: (resources: TemporaryResources, finishedImages: FinishedImage[]) => void,
-    { buildNames = [], chrootBuilds = [] }: { buildNames?: string[]; chrootBuilds?: string[] } = {}
+    { buildNames = [], buildsWithoutInstance = [] }: { buildNames?: string[]; buildsWithoutInstance?: string[] } = {}
   ) {
-    this.chrootBuilds = new Set(chrootBuilds)
+    this.buildsWithoutInstance = new Set(buildsWithoutInstance)
     this.namesWithCommas = commaNames(buildNames)
     this.colonNames = buildNames
       .filter((name) => name.includes(': '))
@@ -499,7 +502,7 @@ export class RunRecord {
       return
     }
     const build = this.buildOf(text)
-    if (build === undefined || this.finished.has(build) || this.isChroot(build)) return
+    if (build === undefined || this.finished.has(build) || this.launchesNoInstance(build)) return
     if ((this.builds.get(build)?.instanceIds.length ?? 0) > 0) {
       this.observeImage(build, text)
       return
@@ -511,15 +514,16 @@ export class RunRecord {
   }
 
   /**
-   * Whether a build is an `amazon-chroot` one: it runs on the runner's own instance and starts
-   * no instance, key pair or security group, so a line of it that reads as such an announcement
-   * is its provisioners' (a script printing the instance it runs on), and its instance is never
-   * the post step's to terminate. Packer names an HCL2 build `[<build>.]amazon-chroot.<source>`,
-   * and an unnamed JSON builder by its type.
+   * Whether a build launches no instance of its own, so that a line of it that reads as an
+   * announcement is its provisioners' (a script printing an instance it reports on), and nothing
+   * it names is the post step's to remove: one the template says so of, or an `amazon-chroot`
+   * one, which runs on the runner's own instance. Packer names an HCL2 build
+   * `[<build>.]amazon-chroot.<source>`, and an unnamed JSON builder by its type.
    */
-  private isChroot(build: string): boolean {
-    return this.chrootBuilds.has(build) || build === 'amazon-chroot' || build.startsWith('amazon-chroot.') || build.includes('.amazon-chroot.')
+  private launchesNoInstance(build: string): boolean {
+    return this.buildsWithoutInstance.has(build) || build === 'amazon-chroot' || build.startsWith('amazon-chroot.') || build.includes('.amazon-chroot.')
   }
+
 
   /**
    * A launched build's `Creating AMI … from instance i-…`, `Creating snapshot of EBS Volume
