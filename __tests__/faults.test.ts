@@ -27,7 +27,7 @@ import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction,
 import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTemporaryInstanceProfile, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 import { renderedText } from './support/markdown.js'
-import { groupLines } from './support/workflow-commands.js'
+import { commandsTheRunnerRuns, groupLines } from './support/workflow-commands.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 
@@ -426,6 +426,21 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.callsOf('TerminateInstances').flatMap((call) => Object.values(call.params))).not.toContain(other)
       expect(endpoint.launchTemplates('us-east-1').map((launchTemplate) => launchTemplate.launchTemplateId)).toEqual([fleet])
       expect(endpoint.callsOf('DeleteLaunchTemplate')).toEqual([])
+    })
+
+    it("a script's stderr before Packer is killed is log text, not error annotations: the failure says Packer was killed", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const main = await killedWhileProvisioning([
+        'for i in $(seq 1 12); do echo "progress $i/12" >&2; done',
+        `echo 'Error: builders.0.instance_type is not valid' >&2`
+      ])
+      expect(main.exitCode).toBe(1)
+      expect(main.stdout).toContain('==> amazon-ebs: progress 12/12')
+      expect(main.stdout).toContain('==> amazon-ebs: Error: builders.0.instance_type is not valid')
+      const annotated = commandsTheRunnerRuns(main.stdout).filter((command) => command.name === 'error')
+      expect(annotated.map((command) => command.line)).toEqual([expect.stringMatching(/^::error::packer build failed \(exit code 137\)/)])
+      expect(main.summary).not.toContain('progress')
+      expect(main.summary).not.toContain('instance_type')
     })
 
     it('a build whose name holds ": " has its instance, key pair and security group removed too', async () => {

@@ -112,6 +112,18 @@ describe('RunRecord', () => {
     expect(record.errors).toEqual(['amazon-ebs: boom'])
   })
 
+  it("gives no build's ui errors, its scripts' stderr, as the errors when Packer was killed before any build said why it failed", () => {
+    const stderr = Array.from({ length: 120 }, (_, i) => `1,,ui,error,==> amazon-ebs: progress ${i + 1}/120`)
+    const record = feed([
+      ...stderr,
+      '1,,ui,error,==> amazon-ebs: a\\nError: builders.0.instance_type is not valid',
+      '1,,ui,error,    ==> web: prod: Error: the script said so',
+      "1,,ui,error,Failed to initialize build 'api': error initializing builder 'amazon-ebz': Unknown builder amazon-ebz"
+    ])
+    // Packer's own error still counts, however many lines a script wrote to stderr before it.
+    expect(record.errors).toEqual(["Failed to initialize build 'api': error initializing builder 'amazon-ebz': Unknown builder amazon-ebz"])
+  })
+
   it('gives the ui errors, once each, when no build said why it failed (validate)', () => {
     const record = feed(['1,,ui,error,Error: Unsupported argument', '1,,ui,error,Error: Unsupported argument'])
     expect(record.errors).toEqual(['Error: Unsupported argument'])

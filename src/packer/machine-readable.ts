@@ -305,6 +305,14 @@ interface BuildResources {
   copyingImage?: boolean
 }
 
+/**
+ * A `ui,error` line a build wrote (`==> <build>: …`): its builder's, or a line of its scripts'
+ * stderr, which Packer writes so. A build that fails says why in a `<build>,error` line of its
+ * own; without one (Packer killed before it could say), such a line is no reason why the run
+ * failed, and a script's stderr is never taken for one.
+ */
+const buildOutput = /^\s*==> .+?: /
+
 /** How Packer's own warnings begin. */
 const warningPrefix = 'Warning: '
 const warningBytes = Buffer.from(warningPrefix)
@@ -327,8 +335,8 @@ export class RunRecord {
    */
   readonly warnings: string[] = []
   /**
-   * `ui,error` lines. A provisioner's or post-processor's stderr arrives this way too, so on
-   * their own they say nothing about success.
+   * Packer's own `ui,error` lines: those of the run, not of a build (buildOutput). On their own
+   * they say nothing about success.
    */
   private readonly uiErrors: string[] = []
   /** `<build>,error,<message>`: each failed build's own summary of why. */
@@ -406,7 +414,8 @@ export class RunRecord {
       case 'ui':
         if (event.data[0] === 'error') {
           const message = event.data.slice(1).join(',')
-          this.add(isCancellationNotice(message) ? this.notices : this.uiErrors, message)
+          if (isCancellationNotice(message)) this.add(this.notices, message)
+          else if (!buildOutput.test(message)) this.add(this.uiErrors, message)
         } else if (event.data[0] === 'say' || event.data[0] === 'message') {
           const text = event.data.slice(1).join(',')
           if (text.startsWith(warningPrefix)) this.observeWarnings(text)
