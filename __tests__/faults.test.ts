@@ -1760,6 +1760,39 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
   })
 
+  describe("a failed build whose post-processor's script named another's resources", () => {
+    it("what a post-processor's script prints is not Packer's: after the failed build, the post step leaves the instance and launch template it names", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      const other = (await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances?.[0]?.InstanceId as string
+      const fleet = (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web-fleet', LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))).LaunchTemplate
+        ?.LaunchTemplateId as string
+      ec2.destroy()
+      // A deploy step that reports the fleet it rolled, then fails: the build fails after its AMIs were made.
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template['post-processors'] = [
+        { type: 'shell-local', inline: [`echo 'Created Spot Fleet launch template: ${fleet}'`, `echo 'Instance ID: ${other}'`, 'exit 1'] },
+        ...template['post-processors']
+      ]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const main = await runAction(options({}))
+      expect(main.exitCode).toBe(1)
+      expect(main.stdout).toContain(`    amazon-ebs (shell-local): Instance ID: ${other}`)
+      expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'failed' })
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).not.toContain(other)
+      expect(post.stdout).not.toContain(fleet)
+      expect(['pending', 'running']).toContain(endpoint.instances('us-east-1').find((instance) => instance.instanceId === other)?.state)
+      expect(endpoint.callsOf('TerminateInstances').flatMap((call) => Object.values(call.params))).not.toContain(other)
+      expect(endpoint.launchTemplates('us-east-1').map((launchTemplate) => launchTemplate.launchTemplateId)).toEqual([fleet])
+      expect(endpoint.callsOf('DeleteLaunchTemplate')).toEqual([])
+    })
+  })
+
   describe('an EC2 endpoint that accepts the action\'s calls and never answers', () => {
     it('tagging stops at tagging-timeout: exit 1, outputs set, the summary names what is not tagged', async () => {
       endpoint = await startEc2Endpoint({ regions })

@@ -372,6 +372,39 @@ describe('RunRecord', () => {
     expect(feedText(lines).temporaryResources.securityGroups).toEqual(['sg-0aaaaaaaaaaaaaaa1'])
   })
 
+  it("reads no line of a post-processor as an announcement: a script it runs may print anything, after the build's own lines", () => {
+    const lines = [
+      '1,,ui,message,    web: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> web: Creating AMI web-1 from instance i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,message,    web: AMI: ami-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> web: Running post-processor: shell-local',
+      '1,,ui,message,    web (shell-local): Instance ID: i-0bbbbbbbbbbbbbbb2',
+      '1,,ui,message,    web (shell-local): Created Spot Fleet launch template: lt-0bbbbbbbbbbbbbbb2',
+      '1,,ui,message,    amazon-ebs.api (shell-local): Instance ID: i-0ccccccccccccccc3'
+    ]
+    const expected = { ...noTemporaryResources(), instanceIds: ['i-0aaaaaaaaaaaaaaa1'], imageInstances: ['i-0aaaaaaaaaaaaaaa1'], images: ['ami-0aaaaaaaaaaaaaaa1'] }
+    // Known builds or not: Packer names a post-processor's lines `<build> (<type>)`.
+    for (const template of [{}, { buildNames: ['web', 'amazon-ebs.api'], everyBuild: true }]) {
+      const record = new RunRecord(undefined, template)
+      for (const line of lines) record.observe(parseEventLine(line)!)
+      expect(record.temporaryResources).toEqual(expected)
+      const asBytes = new RunRecord(undefined, template)
+      for (const line of lines) {
+        const bytes = Buffer.from(line)
+        asBytes.observeText(bytes, uiTextStart(bytes, 0, bytes.length), bytes.length)
+      }
+      expect(asBytes.temporaryResources).toEqual(expected)
+    }
+    // A build named as Packer names no build, when every build is known, is none.
+    const known = new RunRecord(undefined, { buildNames: ['web'], everyBuild: true })
+    known.observe(parseEventLine('1,,ui,message,    web [canary]: Instance ID: i-0ddddddddddddddd4')!)
+    expect(known.temporaryResources).toEqual(noTemporaryResources())
+    // A build whose own name reads so is one, once the template says so.
+    const named = new RunRecord(undefined, { buildNames: ['web (blue)'] })
+    named.observe(parseEventLine('1,,ui,message,    web (blue): Instance ID: i-0eeeeeeeeeeeeeee5')!)
+    expect(named.temporaryResources.instanceIds).toEqual(['i-0eeeeeeeeeeeeeee5'])
+  })
+
   it("keeps Packer's cancellation notice apart from the errors", () => {
     const record = feed(['1,,ui,error,Cancelling build after receiving terminated'])
     expect(record.errors).toEqual([])

@@ -881,7 +881,7 @@ async function build(
   const leftovers = tellThePostStep(
     inputs.awsRegion,
     { keep: inputs.onError === 'abort', summary: inputs.summary },
-    { buildNames: inputs.buildNames, buildsWithoutInstance: buildsWithoutInstance(inputs) },
+    { buildNames: inputs.buildNames, everyBuild: inputs.buildNamesKnown, buildsWithoutInstance: buildsWithoutInstance(inputs) },
     manifests.map((path, index) => ({ path, runBefore: runsBefore[index] }))
   )
   const built = await core.group('Build', () =>

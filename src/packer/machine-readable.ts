@@ -313,6 +313,9 @@ interface BuildResources {
  */
 const buildOutput = /^\s*==> .+?: /
 
+/** The name Packer gives a post-processor's lines: `<build> (<type>)` (packer/build.go, 1.6.6 to 1.16). */
+const postProcessorLines = / \([^()]+\)$/
+
 /** How Packer's own warnings begin. */
 const warningPrefix = 'Warning: '
 const warningBytes = Buffer.from(warningPrefix)
@@ -368,6 +371,10 @@ export class RunRecord {
   /** The template's build names that hold a comma, longest first: what reads their events' targets (parseEventLine). */
   readonly namesWithCommas: string[]
 
+  /** The template's builds, as far as they are known; all of them when `everyBuild`. */
+  private readonly buildNames: Set<string>
+  private readonly everyBuild: boolean
+
   /**
    * The template's builds that launch no instance of their own (an `amazon-chroot` one, a `null`
    * one…): their lines are their scripts', never an announcement.
@@ -377,12 +384,19 @@ export class RunRecord {
   /**
    * `onTemporaryResource` is called when a temporary resource is announced, or a build finishes,
    * e.g. to save them for the post step at once. `template` tells of the template's builds, when
-   * known: their names, and which launch no instance of their own (buildsWithoutInstance).
+   * known: their names (`everyBuild` when they are all of them), and which launch no instance of
+   * their own (buildsWithoutInstance).
    */
   constructor(
     private readonly onTemporaryResource?: (resources: TemporaryResources, finishedImages: FinishedImage[]) => void,
-    { buildNames = [], buildsWithoutInstance = [] }: { buildNames?: string[]; buildsWithoutInstance?: string[] } = {}
+    {
+      buildNames = [],
+      everyBuild = false,
+      buildsWithoutInstance = []
+    }: { buildNames?: string[]; everyBuild?: boolean; buildsWithoutInstance?: string[] } = {}
   ) {
+    this.buildNames = new Set(buildNames)
+    this.everyBuild = everyBuild && buildNames.length > 0
     this.buildsWithoutInstance = new Set(buildsWithoutInstance)
     this.namesWithCommas = commaNames(buildNames)
     this.colonNames = buildNames
@@ -511,7 +525,7 @@ export class RunRecord {
       return
     }
     const build = this.buildOf(text)
-    if (build === undefined || this.finished.has(build) || this.launchesNoInstance(build)) return
+    if (build === undefined || this.finished.has(build) || !this.isBuild(build) || this.launchesNoInstance(build)) return
     if ((this.builds.get(build)?.instanceIds.length ?? 0) > 0) {
       this.observeImage(build, text)
       return
@@ -520,6 +534,16 @@ export class RunRecord {
       const match = pattern.exec(text)
       if (match) this.addTo(build, kind, match[1])
     }
+  }
+
+  /**
+   * Whether what a line names as its build is one: Packer writes a post-processor's lines as
+   * `<build> (<type>)` (postProcessorLines), and a script a post-processor runs may print
+   * anything, long after the build announced what it made.
+   */
+  private isBuild(build: string): boolean {
+    if (this.buildNames.has(build)) return true
+    return !this.everyBuild && !postProcessorLines.test(build)
   }
 
   /**
