@@ -228,6 +228,31 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     return { main, packerPid: () => packerPid }
   }
 
+  /**
+   * A fresh endpoint holding another's instance and launch template, as a script may name them;
+   * `left()` checks that the post step has left both as they were.
+   */
+  async function anothersFleet(): Promise<{ other: string; fleet: string; left: (post: ActionRun) => void }> {
+    endpoint = await startEc2Endpoint({ regions })
+    const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+    const other = (await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances?.[0]?.InstanceId as string
+    const fleet = (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web-fleet', LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))).LaunchTemplate
+      ?.LaunchTemplateId as string
+    ec2.destroy()
+    const left = (post: ActionRun): void => {
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([])
+      expect(post.stdout).not.toContain(other)
+      expect(post.stdout).not.toContain(fleet)
+      // The image build may have launched its own instance by then, which goes.
+      expect(['pending', 'running']).toContain(endpoint.instances('us-east-1').find((instance) => instance.instanceId === other)?.state)
+      expect(endpoint.callsOf('TerminateInstances').flatMap((call) => Object.values(call.params))).not.toContain(other)
+      expect(endpoint.launchTemplates('us-east-1').map((launchTemplate) => launchTemplate.launchTemplateId)).toEqual([fleet])
+      expect(endpoint.callsOf('DeleteLaunchTemplate')).toEqual([])
+    }
+    return { other, fleet, left }
+  }
+
   /** Ends what is left of a Packer that outlived the main step. */
   function stopPacker(packerPid: number): void {
     if (packerPid > 0 && livingMembersOf(packerPid).length > 0) process.kill(-packerPid, 'SIGKILL')
@@ -390,12 +415,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
 
     it("what a script of a build that launches no instance prints is not Packer's: the post step leaves the instance and launch template it names", async () => {
-      endpoint = await startEc2Endpoint({ regions })
-      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
-      const other = (await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances?.[0]?.InstanceId as string
-      const fleet = (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web-fleet', LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))).LaunchTemplate
-        ?.LaunchTemplateId as string
-      ec2.destroy()
+      const { other, fleet, left } = await anothersFleet()
       // A smoke test beside the image build, on a null builder, that reports on the fleet it checks.
       const marker = join(workspace, 'provisioning')
       const path = join(workspace, 'json', 'packer-template.json')
@@ -415,17 +435,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain(`    smoke: Instance ID: ${other}`)
       expect(main.stdout).toContain(`    smoke: Created Spot Fleet launch template: ${fleet}`)
-
-      const post = await runPostStep(main, options({}))
-      expect(post.exitCode).toBe(0)
-      expect(post.warnings).toEqual([])
-      expect(post.stdout).not.toContain(other)
-      expect(post.stdout).not.toContain(fleet)
-      // The image build beside it may have launched its own instance by then, which goes.
-      expect(['pending', 'running']).toContain(endpoint.instances('us-east-1').find((instance) => instance.instanceId === other)?.state)
-      expect(endpoint.callsOf('TerminateInstances').flatMap((call) => Object.values(call.params))).not.toContain(other)
-      expect(endpoint.launchTemplates('us-east-1').map((launchTemplate) => launchTemplate.launchTemplateId)).toEqual([fleet])
-      expect(endpoint.callsOf('DeleteLaunchTemplate')).toEqual([])
+      left(await runPostStep(main, options({})))
     })
 
     it("a script's stderr before Packer is killed is log text, not error annotations: the failure says Packer was killed", async () => {
@@ -1762,12 +1772,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
 
   describe("a failed build whose post-processor's script named another's resources", () => {
     it("what a post-processor's script prints is not Packer's: after the failed build, the post step leaves the instance and launch template it names", async () => {
-      endpoint = await startEc2Endpoint({ regions })
-      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
-      const other = (await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances?.[0]?.InstanceId as string
-      const fleet = (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web-fleet', LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))).LaunchTemplate
-        ?.LaunchTemplateId as string
-      ec2.destroy()
+      const { other, fleet, left } = await anothersFleet()
       // A deploy step that reports the fleet it rolled, then fails: the build fails after its AMIs were made.
       const path = join(workspace, 'json', 'packer-template.json')
       const template = JSON.parse(readFileSync(path, 'utf8'))
@@ -1780,16 +1785,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain(`    amazon-ebs (shell-local): Instance ID: ${other}`)
       expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'failed' })
-
-      const post = await runPostStep(main, options({}))
-      expect(post.exitCode).toBe(0)
-      expect(post.warnings).toEqual([])
-      expect(post.stdout).not.toContain(other)
-      expect(post.stdout).not.toContain(fleet)
-      expect(['pending', 'running']).toContain(endpoint.instances('us-east-1').find((instance) => instance.instanceId === other)?.state)
-      expect(endpoint.callsOf('TerminateInstances').flatMap((call) => Object.values(call.params))).not.toContain(other)
-      expect(endpoint.launchTemplates('us-east-1').map((launchTemplate) => launchTemplate.launchTemplateId)).toEqual([fleet])
-      expect(endpoint.callsOf('DeleteLaunchTemplate')).toEqual([])
+      left(await runPostStep(main, options({})))
     })
   })
 
