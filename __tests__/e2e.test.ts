@@ -137,6 +137,20 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     }
   })
 
+  it('JSON builders named constructor and toString: output builds has each, with its regions', async () => {
+    // A JSON builder's name is any text: these are names every JavaScript object already has.
+    withTwoBuilds(workspace, ['constructor', 'toString'])
+    const result = await run({ 'working-directory': 'json' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const builds = JSON.parse(result.outputs.builds) as Record<string, Record<string, string>>
+    expect(Object.keys(builds)).toEqual(['constructor', 'toString'])
+    expect(builds.constructor).toEqual(JSON.parse(result.outputs['ami-ids']))
+    expect(Object.keys(builds.constructor).sort()).toEqual([...regions].sort())
+    const artifacts = JSON.parse(result.outputs.artifacts) as Array<{ build: string; region: string; amiId: string }>
+    expect(builds.toString).toEqual({ 'us-east-1': artifacts.find((ami) => ami.build === 'toString')?.amiId })
+  })
+
   it("HCL2: a build block whose name holds a comma, beside another build, without a manifest: its AMIs are read under its name", async () => {
     // With two builds, packer inspect lists them before the build, under the names Packer gives their lines.
     const path = join(workspace, 'hcl2', 'ami.pkr.hcl')

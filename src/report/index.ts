@@ -16,14 +16,19 @@ export interface AmiOutputs {
   artifacts: string
 }
 
-/** The `builds` output: build name → region → AMI ID, builds in the template's order. */
+/**
+ * The `builds` output: build name → region → AMI ID, builds in the template's order. Gathered in
+ * maps: a JSON builder's name is any text, and one an object already has (`constructor`,
+ * `toString`, `__proto__`) would otherwise find that instead of a build of its own, and be left out.
+ */
 export function amisByBuild(amis: Ami[]): Record<string, Record<string, string>> {
-  const builds: Record<string, Record<string, string>> = {}
+  const builds = new Map<string, Map<string, string>>()
   for (const ami of amis) {
-    const regions = (builds[ami.build] ??= {})
-    if (!(ami.region in regions)) regions[ami.region] = ami.amiId
+    let regions = builds.get(ami.build)
+    if (regions === undefined) builds.set(ami.build, (regions = new Map()))
+    if (!regions.has(ami.region)) regions.set(ami.region, ami.amiId)
   }
-  return builds
+  return Object.fromEntries([...builds].map(([build, regions]) => [build, Object.fromEntries(regions)]))
 }
 
 /**
