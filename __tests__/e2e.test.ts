@@ -9,6 +9,8 @@ import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint
 import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { headingsOf, linksOf, tableRows } from './support/markdown.js'
+import { readActionYml } from './support/action-yml.js'
+import { evaluate } from './support/expressions.js'
 import { groupLines } from './support/workflow-commands.js'
 import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
 
@@ -233,6 +235,31 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(result.exitCode).toBe(0)
     expect(endpoint.calls).toEqual([])
     expect(result.outputs['ami-id']).toBeUndefined()
+  })
+
+  it("every JSON output parses with fromJSON, as the README reads them: after validate, and after a build without keep-images or launch-template", async () => {
+    const jsonOutputs = Object.entries(readActionYml().outputs)
+      .filter(([, output]) => output.description.startsWith('JSON'))
+      .map(([name]) => name)
+    expect(jsonOutputs.sort()).toEqual(['ami-ids', 'artifacts', 'builds', 'deregistered', 'launch-template-versions'])
+    // As a later step reads them; GitHub's fromJSON fails the step on an empty string.
+    const read = (outputs: Record<string, string>, name: string): unknown =>
+      JSON.parse(evaluate(`toJSON(fromJSON(steps.ami.outputs.${name}))`, { steps: { ami: { outputs } } }).coerceString())
+    const validated = await run({ 'working-directory': 'json', command: 'validate' })
+    expect(validated.exitCode).toBe(0)
+    expect(Object.fromEntries(jsonOutputs.map((name) => [name, read(validated.outputs, name)]))).toEqual({
+      'ami-ids': {},
+      artifacts: [],
+      builds: {},
+      deregistered: [],
+      'launch-template-versions': {}
+    })
+    const built = await run({ 'working-directory': 'json' })
+    expect(built.exitCode).toBe(0)
+    expect(read(built.outputs, 'ami-ids')).toEqual(JSON.parse(built.outputs['ami-ids']))
+    expect(Object.keys(read(built.outputs, 'ami-ids') as object).sort()).toEqual([...regions].sort())
+    expect(read(built.outputs, 'deregistered')).toEqual([])
+    expect(read(built.outputs, 'launch-template-versions')).toEqual({})
   })
 
   it("the README's pull-request recipe validates examples/json with no AWS credentials, its region check on", async () => {

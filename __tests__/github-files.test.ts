@@ -14,6 +14,7 @@ import { parse } from 'yaml'
 import { InputError, readInputs } from '../src/inputs/index.js'
 import { actionDefaults, projectRoot } from './support/action-process.js'
 import { actionYmlPath, readActionYml } from './support/action-yml.js'
+import { toData } from './support/expressions.js'
 import { actionYmlErrors, workflowErrors } from './support/github-parser.js'
 
 interface Workflow {
@@ -284,17 +285,6 @@ describe('recipes a user copies', () => {
     ])
   })
 })
-
-/** A Data value for GitHub's evaluator from a plain one (matrix values, the github context). */
-function toData(value: unknown): data.ExpressionData {
-  if (typeof value === 'string') return new data.StringData(value)
-  if (typeof value === 'number') return new data.NumberData(value)
-  if (typeof value === 'boolean') return new data.BooleanData(value)
-  if (value && typeof value === 'object') {
-    return new data.Dictionary(...Object.entries(value).map(([key, item]) => ({ key, value: toData(item) })))
-  }
-  return new data.Null()
-}
 
 const contextNames = ['github', 'matrix', 'inputs', 'vars', 'secrets', 'env', 'steps', 'needs', 'runner', 'strategy', 'job']
 

@@ -6,12 +6,13 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { readActionYml } from './support/action-yml.js'
 import { demoWorkspace } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
-const declaredOutputs = ['ami-id', 'ami-ids', 'artifacts', 'builds', 'manifest', 'packer-version', 'run-uuid']
+const declaredOutputs = Object.keys(readActionYml().outputs).sort()
 
 // Each payload is printed as it stands: `\n` and `\r` are the two characters, which Packer's
 // machine-readable output cannot tell from its own escapes.

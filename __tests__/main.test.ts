@@ -138,7 +138,15 @@ describe('the job', () => {
 
     expect(packerCommands()).toEqual(['validate'])
     expect(core.setFailed).not.toHaveBeenCalled()
-    expect(outputs()).toEqual({ 'packer-version': '1.6.6' })
+    // Each JSON output parses with fromJSON though nothing was built.
+    expect(outputs()).toEqual({
+      'packer-version': '1.6.6',
+      'ami-ids': '{}',
+      builds: '{}',
+      artifacts: '[]',
+      deregistered: '[]',
+      'launch-template-versions': '{}'
+    })
     expect(lastSummary()).toContain('Template is valid')
     expect(tagAmis).not.toHaveBeenCalled()
   })

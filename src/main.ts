@@ -47,6 +47,7 @@ import type { CutShort } from './report/cut-short.js'
 import {
   amiOutputs,
   buildsPassedOver,
+  jsonOutputsAtFirst,
   passedOverNote,
   reportBuildTagging,
   reportRegionTagging,
@@ -109,6 +110,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
     if (read) {
+      setOutputs(jsonOutputsAtFirst)
       // Packer masks sensitive variables as <sensitive>, but not in -machine-readable mode, which
       // the action uses: so the action masks them.
       maskValues(read.sensitiveValues)

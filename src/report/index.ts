@@ -97,6 +97,19 @@ export function amiOutputs(amis: Ami[], homeRegion?: string): AmiOutputs {
   }
 }
 
+/**
+ * The JSON outputs as they stand until the job has something to put in them: a later step reads
+ * them with fromJSON, which fails the step on an empty string, whatever the run did (validate
+ * only, a failure before Packer built, keep-images or launch-template not set).
+ */
+export const jsonOutputsAtFirst = {
+  'ami-ids': '{}',
+  builds: '{}',
+  artifacts: '[]',
+  deregistered: '[]',
+  'launch-template-versions': '{}'
+}
+
 export function setOutputs(outputs: Partial<Record<string, string>>): void {
   for (const [name, value] of Object.entries(outputs)) {
     if (value !== undefined) core.setOutput(name, value)
