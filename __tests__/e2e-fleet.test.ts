@@ -235,6 +235,25 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(extraPermissions()).toEqual(readmeInputPermissions('reuse'))
     })
 
+    it("a set built without a manifest: the run that reuses it gives the UUID its BuildSet names as run-uuid, as the README says", async () => {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      delete template['post-processors']
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const first = await run({ reuse: 'true' })
+      expect(first.exitCode).toBe(0)
+      expect(first.outputs['run-uuid']).toBe('')
+      const [setUuid] = endpoint.tagsOf('us-east-1', first.outputs['ami-id']).BuildSet.split(' ')
+      expect(setUuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+
+      const second = await run({ reuse: 'true' })
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(1)
+      expect(second.outputs['run-uuid']).toBe(setUuid)
+      expect(second.outputs.manifest).toBe('')
+      expect({ ...amiOutputs(second), 'run-uuid': '' }).toEqual(amiOutputs(first))
+    })
+
     it('builds again after a one-byte change to a provisioning script', async () => {
       const script = withProvisioningScript()
       const first = await run({ reuse: 'true' })
