@@ -14,7 +14,7 @@ import { parse } from 'yaml'
 import { InputError, readInputs } from '../src/inputs/index.js'
 import { actionDefaults, projectRoot } from './support/action-process.js'
 import { actionYmlPath, readActionYml } from './support/action-yml.js'
-import { toData } from './support/expressions.js'
+import { evaluate, toData } from './support/expressions.js'
 import { actionYmlErrors, workflowErrors } from './support/github-parser.js'
 
 interface Workflow {
@@ -168,7 +168,9 @@ describe('steps that use this action', () => {
 
 interface Step {
   id?: string
+  if?: unknown
   uses?: unknown
+  run?: unknown
   with?: Record<string, unknown>
 }
 interface Job {
@@ -271,6 +273,27 @@ describe('recipes a user copies', () => {
 
   it.each([...repositoryWorkflows, ...userWorkflows])("read only this action's declared outputs in $source", (workflow) => {
     expect(undeclaredOutputs(workflow, Object.keys(readActionYml().outputs))).toEqual([])
+  })
+
+  it("start an instance refresh only when the Auto Scaling group's region got a launch template version", () => {
+    // A refresh replaces every instance, even when there is nothing new to launch.
+    const refreshes = userWorkflows.flatMap((workflow) =>
+      jobsOf(workflow).flatMap(([jobId, job]) => {
+        const steps = job.steps ?? []
+        const rolls = steps.find((step) => usesThisAction(step.uses) && step.with?.['launch-template'])
+        const region = steps.find((step) => actionRef(step.uses)?.action === 'aws-actions/configure-aws-credentials')?.with?.['aws-region']
+        const refresh = steps.find((step) => String(step.run ?? '').includes('start-instance-refresh'))
+        return rolls && refresh ? [{ source: `${workflow.source} job ${jobId}`, id: String(rolls.id), region: String(region), when: refresh.if }] : []
+      })
+    )
+    expect(refreshes.length).toBeGreaterThan(0)
+    for (const { source, id, region, when } of refreshes) {
+      const expression = typeof when === 'string' ? when.replace(/^\s*\$\{\{(.*)\}\}\s*$/s, '$1') : 'true'
+      const runs = (versions: Record<string, number>): string =>
+        `${source}: ${evaluate(`!!(${expression})`, { steps: { [id]: { outputs: { 'launch-template-versions': JSON.stringify(versions) } } } }).coerceString()}`
+      const otherRegion = region === 'eu-west-1' ? 'us-west-2' : 'eu-west-1'
+      expect([runs({ [region]: 7 }), runs({}), runs({ [otherRegion]: 3 })]).toEqual([`${source}: true`, `${source}: false`, `${source}: false`])
+    }
   })
 
   it('report an old major, a missing id-token permission and a misspelt output', () => {
