@@ -1267,6 +1267,50 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(post.summary).toBe('')
     })
 
+    it('cancelled after a build finished, with no manifest, beside a null build: artifacts names the builder type of each of its AMIs', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const webDone = webFinishesWhileApiProvisions({ manifest: false })
+      // A build that makes no AMI, as a template's check or test build does.
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template.builders.push({ type: 'null', name: 'check', communicator: 'none' })
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const main = await runAction(
+        options({}, { onStart: (child, stdoutSoFar) => void until(() => webDone(stdoutSoFar), 'web to finish while api provisions').then(() => cancelAsTheRunnerDoes(child)) })
+      )
+      expect(main.exitCode).toBe(1)
+      const artifacts = JSON.parse(main.outputs.artifacts) as Array<{ build: string; builderType: string; region: string }>
+      expect(artifacts.map(({ build, builderType, region }) => `${build} ${builderType} ${region}`).sort()).toEqual(
+        regions.map((region) => `web amazon-ebs ${region}`).sort()
+      )
+      expect(main.summary).toContain('### web (amazon\\-ebs)')
+    })
+
+    it('HCL2: cancelled after a build finished, with no manifest: artifacts names the builder type of each of its AMIs', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const marker = join(workspace, 'provisioning')
+      const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+      const text = readFileSync(path, 'utf8')
+      const source = /source "amazon-ebs" "demo" \{[^]*?\n\}\n/.exec(text)?.[0] as string
+      const api = source.replace('"demo"', '"api"').replace('"${var.ami_name_prefix}-', '"api-').replace('var.ami_regions', '[]')
+      const build =
+        'build {\n  sources = ["source.amazon-ebs.demo", "source.amazon-ebs.api"]\n' +
+        `  provisioner "shell-local" {\n    only   = ["amazon-ebs.api"]\n    inline = ["touch ${marker}", "sleep 60"]\n  }\n}\n`
+      writeFileSync(path, `${text.slice(0, text.indexOf('build {'))}${api}\n${build}`)
+      const webDone = (stdoutSoFar: () => string): boolean => stdoutSoFar().includes("Build 'amazon-ebs.demo' finished") && existsSync(marker)
+      const main = await runAction(
+        options(
+          { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' },
+          { onStart: (child, stdoutSoFar) => void until(() => webDone(stdoutSoFar), 'demo to finish while api provisions').then(() => cancelAsTheRunnerDoes(child)) }
+        )
+      )
+      expect(main.exitCode).toBe(1)
+      const artifacts = JSON.parse(main.outputs.artifacts) as Array<{ build: string; builderType: string; region: string }>
+      expect(artifacts.map(({ build, builderType, region }) => `${build} ${builderType} ${region}`).sort()).toEqual(
+        regions.map((region) => `amazon-ebs.demo amazon-ebs ${region}`).sort()
+      )
+    })
+
     it("cancelled after a build with copies finished, with no manifest, and a region that refuses DescribeImages: a warning names where copies may be", async () => {
       endpoint = await startEc2Endpoint({ regions })
       endpoint.faults.fail('DescribeImages', { code: 'UnauthorizedOperation', region: 'eu-west-1', userAgent: 'aws-sdk-js' })

@@ -27,7 +27,7 @@ import { actionsLog } from './packer/log.js'
 import { noTemporaryResources, RunRecord, type FinishedImage, type TemporaryResources } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
-import { amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
+import { amiBuilderTypeOf, amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily, type FamilyTagging } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
 import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } from './report/annotation.js'
@@ -944,10 +944,12 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
   const { findFinishedImages } = await import('./aws/finished-images.js')
   const images = await findFinishedImages(unlisted, regions)
   const { problems } = images.regions
-  // With one builder type, it is the type of every build; else the summary says it is not known.
-  const builderType = inputs.builderTypes.length === 1 ? inputs.builderTypes[0] : ''
+  // Where the builder's type cannot be told, the summary says it is not known.
   const shown = unlisted.map((image) => ({ image, ...imagesOf(image, images) }))
-  const found = shown.flatMap(({ image, amis }) => amis.map(({ region, amiId }) => ({ build: image.build, builderType, region, amiId })))
+  const found = shown.flatMap(({ image, amis }) => {
+    const builderType = amiBuilderTypeOf(image.build, inputs)
+    return amis.map(({ region, amiId }) => ({ build: image.build, builderType, region, amiId }))
+  })
   if (found.length > 0) {
     core.info(
       `Found in EC2 the AMIs of builds that finished before Packer was stopped: ${found.map((ami) => `${ami.build}: ${ami.amiId} (${ami.region})`).join(', ')}.`

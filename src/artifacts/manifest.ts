@@ -82,6 +82,21 @@ const builderTypeById: Record<string, string> = {
   'mitchellh.amazon.instance': 'amazon-instance'
 }
 
+const amiBuilderTypes = Object.values(builderTypeById)
+
+/**
+ * The type of the builder that made a build's AMIs, where only the build's name is known (AMIs
+ * found in EC2 after a cancel); '' when it cannot be told. A JSON template: its one AMI builder
+ * type (a null or amazon-ebsvolume builder beside it makes none), or the name, when the builder
+ * is named by its type. An HCL2 template: the type its build's name holds (`BUILD.TYPE.NAME`).
+ */
+export function amiBuilderTypeOf(build: string, template: { templateKind: string; builderTypes: string[] }): string {
+  if (template.templateKind === 'hcl') return build.split('.').find((part) => amiBuilderTypes.includes(part)) ?? ''
+  const types = template.builderTypes.filter((type) => amiBuilderTypes.includes(type))
+  if (types.length === 1) return types[0]
+  return amiBuilderTypes.includes(build) ? build : ''
+}
+
 /** AMIs from `artifact,…` events; the manifest post-processor repeats its input, so dedupe. */
 export function amisFromAnnouncedArtifacts(artifacts: AnnouncedArtifact[]): Ami[] {
   const amis: Ami[] = []
