@@ -153,6 +153,19 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(builds.toString).toEqual({ 'us-east-1': artifacts.find((ami) => ami.build === 'toString')?.amiId })
   })
 
+  it('a JSON builder named toString alone: the summary counts its tags as any build\'s', async () => {
+    // One build is one family: it has no tags of its own, and its name finds none.
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    template.builders[0].name = 'toString'
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const result = await run({ 'working-directory': 'json' })
+    expect(result.exitCode).toBe(0)
+    const rows = result.summary.split('\n').filter((line) => line.includes('console.aws.amazon.com'))
+    expect(rows).toHaveLength(3)
+    for (const row of rows) expect(row).toMatch(/\| \d+ tags \|$/)
+  })
+
   it("HCL2: a build block whose name holds a comma, beside another build, without a manifest: its AMIs are read under its name", async () => {
     // With two builds, packer inspect lists them before the build, under the names Packer gives their lines.
     const path = join(workspace, 'hcl2', 'ami.pkr.hcl')

@@ -314,7 +314,9 @@ function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, ami: 
   if (model.reusedFrom) return `reused; ${model.tagCount ?? ''} input tags applied`
   const where = model.snapshotsTagged === false ? ', on the AMI only' : ''
   if (model.tagCount === undefined) return `tags${where}`
-  const own = model.buildTagCounts?.[ami.build] ?? 0
+  // Own keys only: a build named as an object's own property (toString) has no count of its own.
+  const counts = model.buildTagCounts ?? {}
+  const own = Object.hasOwn(counts, ami.build) ? counts[ami.build] : 0
   const ownTagging = model.buildTagging?.get(ami.amiId)
   if (own === 0 || ownTagging?.tagged) return `${model.tagCount + own} tags${where}`
   // Its build's own tags come in a pass of their own, which failed or had not answered.
