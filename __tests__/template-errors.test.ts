@@ -285,6 +285,27 @@ const cases: Case[] = [
     expected: [[/^variable volume_size: '' expected type 'string', got unconvertible type 'float64'/, '"volume_size": 20']]
   },
   {
+    name: "a provisioner's pause_before and timeout that are not durations: each on its setting, once",
+    template: { builders: [builder()], provisioners: [{ type: 'shell', inline: ['x'] }, { type: 'shell', inline: ['x'], pause_before: '10', timeout: '5 minutes' }] },
+    expected: [
+      [/^provisioner 2: error decoding 'pause_before': time: missing unit in duration "10"$/, '"pause_before": "10"'],
+      [/^provisioner 2: error decoding 'timeout': time: unknown unit " minutes" in duration "5 minutes"$/, '"timeout": "5 minutes"']
+    ]
+  },
+  {
+    name: "settings Packer names by their Go field (Only, Name) that it could not decode: on the setting, in the builder or chain's post-processor",
+    template: { builders: [builder({ name: ['web'] })], 'post-processors': [[{ type: 'manifest', only: 5 }]] },
+    expected: [
+      [/^builder 1: 'Name' expected type 'string', got unconvertible type/, '"name": ['],
+      [/^post-processor 1\.1: 'Only': source data must be an array or slice, got float64$/, '"only": 5']
+    ]
+  },
+  {
+    name: 'a post-processor that is neither a type, an object nor a chain: on it',
+    template: { builders: [builder()], 'post-processors': ['manifest', 5] },
+    expected: [[/^post-processor 2: bad format$/, '5']]
+  },
+  {
     name: 'an unknown key in a builder whose name comes from a variable',
     template: { variables: { role: 'web' }, builders: [builder({ name: 'first' }), builder({ name: '{{user `role`}}', ami_nmae: 'x' })] },
     buildNames: ['first', 'web'],

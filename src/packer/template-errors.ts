@@ -391,6 +391,11 @@ const aboutTheTemplate = /^(Error: |Warning: |Failed to parse template:)/
 const parseFailedSince171 = /^Failed to parse file as legacy JSON template: [^\n]*\nOriginal error: /
 /** The template's `min_packer_version`, which the Packer that runs does not meet or cannot read. */
 const minimumVersion = /^(This template requires Packer version .+ or higher; using |min_version is invalid: )/
+/**
+ * A builder, provisioner or post-processor whose settings Packer could not decode (a
+ * `pause_before` that is not a duration): its problems follow, each an unindented bullet.
+ */
+const undecodable = /^((?:builder|provisioner) \d+|post-processor \d+(?:\.\d+)?): (?:Error decoding provisioner: )?\d+ error\(s\) decoding:$/
 /** Lines of such a message that say nothing of their own: a count, a blank. */
 const framing = /^\s*((Error: )?(Failed to parse template: )?\d+ error(\(s\)|s)? (occurred|decoding):|Error:)?\s*$/
 
@@ -414,6 +419,11 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
   let before = 0
   /** Each listed problem's text, with the lines Packer wrapped it onto: placed once it is whole. */
   const written = new Map<TemplateError, string>()
+  /**
+   * The component whose settings Packer could not decode (`provisioner 1: Error decoding
+   * provisioner: 2 error(s) decoding:`): the unindented bullets after it are its problems.
+   */
+  let decoding: string | undefined
   const add = (problem: string): void => {
     const error = { message: inBuild(build, problem), ...(warning && { warning }) }
     written.set(error, problem)
@@ -433,9 +443,12 @@ export function locateTemplateErrors(message: string, text: string, buildNames?:
       problems.push(own)
       continue
     }
-    const bullet = /^\s*\* (.+)$/.exec(line)
+    const bullet = /^(\s*)\* (.+)$/.exec(line)
     const last = problems.length > before ? problems.at(-1) : undefined
-    if (bullet) add(bullet[1])
+    if (bullet && bullet[1] !== '') decoding = undecodable.exec(bullet[2])?.[1]
+    if (bullet && decoding !== undefined) {
+      if (bullet[1] === '') add(`${decoding}: ${bullet[2]}`)
+    } else if (bullet) add(bullet[2])
     else if (framing.test(line)) continue
     // Another of Packer's diagnostics, not about a build: not one read here.
     else if (line.startsWith('Error: ')) return [{ message }]
@@ -556,10 +569,13 @@ function mentionedSettings(problem: string): string[] {
  */
 function leadingWord(problem: string): string | undefined {
   const goField = /^[A-Z][A-Za-z0-9]*\b/.exec(problem)?.[0]
-  if (goField !== undefined && /[a-z]/.test(goField) && /[A-Z]/.test(goField.slice(1))) {
-    return goField.replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()
-  }
+  if (goField !== undefined && /[a-z]/.test(goField) && /[A-Z]/.test(goField.slice(1))) return asSetting(goField)
   return /^([a-z][a-z0-9_]*)\b/.exec(problem)?.[1]
+}
+
+/** A Go field's name as the setting it decodes is written: `AMIName` is `ami_name`, `Only` is `only`. */
+function asSetting(goField: string): string {
+  return goField.replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()
 }
 
 
@@ -621,10 +637,11 @@ class JsonTemplate {
       const node = (kind === 'builder' ? this.builders : this.provisioners)[Number(number) - 1]
       return this.at(this.named(node, rest) ?? node)
     }
-    const postProcessor = /^post-processor (\d+)\.(\d+): (.*)$/.exec(problem)
+    // `post-processor 1.2: …` of a chain's second, `post-processor 1: bad format` of an entry that is none.
+    const postProcessor = /^post-processor (\d+)(?:\.(\d+))?: (.*)$/.exec(problem)
     if (postProcessor) {
       const [, chain, number, rest] = postProcessor
-      const node = this.postProcessor(Number(chain) - 1, Number(number) - 1)
+      const node = number === undefined ? this.items(['post-processors'])[Number(chain) - 1] : this.postProcessor(Number(chain) - 1, Number(number) - 1)
       return this.at(this.named(node, rest) ?? node)
     }
     const rootKey = /^Unknown root level key in template: '(.+)'$/.exec(problem)
@@ -751,12 +768,19 @@ class JsonTemplate {
     return word === undefined ? undefined : this.keyInBuild(builder, word)
   }
 
-  /** The entry of an `only`, `except` or `override` that a numbered problem quotes. */
+  /**
+   * The entry of an `only`, `except` or `override` that a numbered problem quotes, or the setting
+   * it could not decode, which Packer quotes as written (`'pause_before'`) or as its Go field
+   * (`'Only[0]'`).
+   */
   private named(node: Node | undefined, problem: string): Node | undefined {
     const option = /^'(only|except)' specified builder /.exec(problem)?.[1]
     if (option) return this.key(node, option)
     const override = /^override '(.+)' doesn't exist$/.exec(problem)?.[1]
-    return override === undefined ? undefined : this.key(this.value(node, 'override'), override)
+    if (override !== undefined) return this.key(this.value(node, 'override'), override)
+    const setting = quotedSetting.exec(problem)?.[1]
+    if (setting === undefined) return undefined
+    return this.within(this.key(node, setting) ?? this.key(node, asSetting(setting)), namedPath(problem))
   }
 
   /** Post-processor `number` of chain `chain` (an entry that is not a list is a chain of one). */
