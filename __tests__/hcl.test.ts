@@ -683,6 +683,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       buildVariableUses: [],
       unreadable: [],
       problems: [],
+      durationProblems: [],
       variablesProblems: []
     })
   })

@@ -458,7 +458,7 @@ async function job(
   try {
     await checkBuildSelection(withProvenance, buildNames, template, cancellation, summary)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
-    const validating = validate(withProvenance, packerStep, summary)
+    const validating = validate(withProvenance, packerStep, summary, template)
     validating.catch(() => undefined)
     const inputs = template ? withHclTemplate(withProvenance, await template) : withProvenance
     // With reuse, the fingerprint decides whether to build: read while Packer validates, once it
@@ -841,7 +841,12 @@ async function plugins(
   reportPlugins(prepared)
 }
 
-async function validate(inputs: Inputs, packerStep: PackerStep, summary: SummaryModel): Promise<void> {
+async function validate(
+  inputs: Inputs,
+  packerStep: PackerStep,
+  summary: SummaryModel,
+  template: Promise<HclTemplate> | undefined
+): Promise<void> {
   const validation = await core.group('Validate', () =>
     packerStep(validateArguments(inputs), {}, { deadlineMs: validateDeadlineMs, warnings: true })
   )
@@ -856,6 +861,11 @@ async function validate(inputs: Inputs, packerStep: PackerStep, summary: Summary
   summary.annotations.push(...validation.annotations)
   if (validation.killedBy) throw new Failure(`packer validate was killed (${validation.killedBy}) before it finished; nothing was built.`)
   if (validation.exitCode !== 0) {
+    // Packer 1.6.6 crashes on a provisioner's duration it cannot read, saying nowhere which.
+    const unread = validation.annotations.some(({ level }) => level === 'error')
+      ? []
+      : ((await template?.catch(() => undefined))?.durationProblems ?? [])
+    summary.annotations.push(...(await reportInputProblems(unread, { failureFollows: true })))
     throw new Failure(`packer validate found problems in ${inputs.template} (see the errors above); nothing was built.`)
   }
   core.info(`packer validate: ${inputs.template} is valid.`)

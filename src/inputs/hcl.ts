@@ -721,6 +721,42 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
   return uses
 }
 
+/**
+ * A provisioner's `pause_before` or `timeout` that Go's time.ParseDuration, which Packer reads
+ * them with, refuses (`"10"`, which has no unit): Packer 1.6.6 crashes on one in an HCL2
+ * template, printing a stack trace and naming no file. One problem each, on the setting.
+ */
+export async function hclDurationProblems(read: Array<{ file: string; body: HclBody }>, scope: HclScope): Promise<InputProblem[]> {
+  const problems: InputProblem[] = []
+  for (const { file, body } of read) {
+    const shown = workspaceRelative(file, process.cwd())
+    for (const build of blocksAt(body.build, ['build'], 0)) {
+      for (const kind of ['provisioner', 'error-cleanup-provisioner']) {
+        for (const { labels, body: settings, path } of blocksAt(build.body[kind], [...build.path, kind], 1)) {
+          for (const name of ['pause_before', 'timeout']) {
+            const written = settings[name]
+            const value = typeof written === 'string' ? await hclStringValue(written, scope) : undefined
+            if (value === undefined || value === '' || isGoDuration(value)) continue
+            const place = await settingPlace(file, readFileSync(file, 'utf8'), [...path, name])
+            problems.push({
+              message:
+                `template: ${shown}: ${name} of ${kind} "${labels[0]}" expected a duration, a number and a unit ` +
+                `(ns, us, ms, s, m, h) such as "30s", "5m" or "1h30m", found "${value}"`,
+              location: { file: shown, ...place }
+            })
+          }
+        }
+      }
+    }
+  }
+  return problems
+}
+
+/** Whether Go's time.ParseDuration reads `text`: a sign, then "0" or numbers each with its unit. */
+function isGoDuration(text: string): boolean {
+  return /^[-+]?(?:0|(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.test(text)
+}
+
 /** The name -except skips a post-processor by: its `name`, else its type. */
 function postProcessorName(type: string, settings: HclBody): string {
   return typeof settings.name === 'string' && settings.name !== '' ? settings.name : type
@@ -841,6 +877,8 @@ export interface HclTemplate {
   references: TemplateReference[]
   /** What is wrong with the manifest file already at the template's manifest path. */
   problems: InputProblem[]
+  /** Provisioners' durations that Packer cannot read (hclDurationProblems). */
+  durationProblems: InputProblem[]
   /** The `build.*` attributes its post-processors read, and where (hclBuildVariableUses). */
   buildVariableUses: BuildVariableUse[]
   /**
@@ -947,6 +985,7 @@ export async function readHclTemplate(
     postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
     references: await hclTemplateReferences(read, scope, request.workingDirectory),
     buildVariableUses: await hclBuildVariableUses(read, scope),
+    durationProblems: await hclDurationProblems(read, scope),
     unreadable,
     variablesProblems: allRead ? undeclaredVariables(files, request) : []
   }
