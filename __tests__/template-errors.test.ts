@@ -800,8 +800,25 @@ describeWithPacker('a build that uses no source of that name, as Packer 1.6.6 sa
     const [error, ...others] = await validationErrors('a.pkr.hcl', folder.path)
     expect(others).toEqual([])
     expect(await locateUnknownSource(error, folder.path, join(folder.path, 'a.pkr.hcl'))).toEqual([
-      { message: expect.stringMatching(/^Unknown source amazon-ebs\.nope\n\nKnown: /), file: 'a.pkr.hcl', line: 12, column: 5 }
+      { message: 'Unknown source amazon-ebs.nope\n\nKnown: [amazon-ebs.web]', file: 'a.pkr.hcl', line: 12, column: 5 }
     ])
+  })
+
+  it('lists the sources it knows by name, not as Go prints its map of them, with the one the name is near', async () => {
+    const text =
+      webSource() + webSource().replace('"web"', '"arm"') + webSource().replace('"web"', '"batch"') +
+      '\nbuild {\n  sources = [\n    "source.amazon-ebs.web",\n    "source.amazon-ebs.armm",\n  ]\n}\n'
+    writeFileSync(join(folder.path, 'b.pkr.hcl'), text)
+    const [error] = await validationErrors('b.pkr.hcl', folder.path)
+    expect(error).toMatch(/Known: map\[/)
+    const [placed] = (await locateUnknownSource(error, folder.path, join(folder.path, 'b.pkr.hcl'))) ?? []
+    expect(placed).toEqual({
+      message: expect.stringMatching(/^Unknown source amazon-ebs\.armm\n\nKnown: \[(amazon-ebs\.(web|arm|batch) ?){3}\]\n\nDid you mean "amazon-ebs\.arm"\?$/),
+      file: 'b.pkr.hcl',
+      line: text.split('\n').findIndex((line) => line.includes('armm')) + 1,
+      column: 5
+    })
+    expect(placed.message).not.toMatch(/0x[0-9a-f]+|<nil>/)
   })
 })
 

@@ -14,7 +14,8 @@ import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
 import { hclTemplateFiles, meantHclVariable } from '../inputs/hcl.js'
-import { duplicateVariable, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject } from './machine-readable.js'
+import { duplicateVariable, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
+import { meantName } from '../inputs/near-names.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
 export interface TemplateError {
@@ -247,11 +248,12 @@ export async function locateUnknownSource(message: string, workingDirectory: str
   const { sourceUses } = await import('../inputs/hcl-parser.js')
   // The build block Packer names, where it names one (from 1.7 on; 1.6.6 says `on  line 0:`).
   const at = hclSubject(message, readByPacker(workingDirectory, template))
-  const text = (at ? withoutSubject(message, at) : message)
+  const said = (at ? withoutSubject(message, at) : message)
     .slice('Error: '.length)
     .replace(/^ {2}on {2}line 0:\n {2}\(source code not available\)\n/m, '')
     .replace(/\n{3,}/g, '\n\n')
     .trim()
+  const text = withKnownSources(said, unknown)
   for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
     if (at && resolve(workingDirectory, at.file) !== path) continue
     const uses = await sourceUses(path, await readFile(path, 'utf8'))
@@ -259,6 +261,19 @@ export async function locateUnknownSource(message: string, workingDirectory: str
     if (use) return [{ message: text, file: relative(workingDirectory, path), line: use.line, column: use.column }]
   }
   return undefined
+}
+
+/**
+ * Packer 1.6.6 lists the known sources as Go prints its map of them, memory addresses and all
+ * (`Known: map[amazon-ebs.al2:{amazon-ebs al2 0xc0005031e0 <nil> }]`): listed by name instead, as
+ * later Packers do, with the one the unknown source's name is a small edit from.
+ */
+function withKnownSources(message: string, unknown: UnknownSource): string {
+  return message.replace(/^Known: map\[([^]*)\]$/m, (_, map: string) => {
+    const known = [...map.matchAll(/(?:^|\s)([^\s:{}]+):\{[^{}]*\}/g)].map(([, name]) => name)
+    const meant = unknown.name === undefined ? undefined : meantName(`${unknown.type}.${unknown.name}`, known)
+    return `Known: [${known.join(' ')}]${meant === undefined ? '' : `\n\nDid you mean "${meant}"?`}`
+  })
 }
 
 /** A diagnostic without the place it names, and the `(source code not available)` Packer writes after it. */
