@@ -1,52 +1,32 @@
 // Mistakes in a template as users make them, through the bundled action run as the runner runs
 // it, with the real Packer and the loopback EC2 endpoint: each must fail with an error on the
 // file and line of the mistake, saying what is wrong, once, and build nothing.
-import { afterAll, beforeAll, expect, it } from '@jest/globals'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { expect, it } from '@jest/globals'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+import { projectRoot, type ActionRun } from './support/action-process.js'
+import { loopbackSuite } from './support/loopback-suite.js'
+import { describeWithPacker } from './support/runtimes.js'
 
-describeWithPacker('a mistake in an HCL2 template, through the bundled action', () => {
-  let version = ''
-  // The runtime action.yml names: Node 24 where the machine's Node is another.
-  let node = ''
-  let endpoint: Ec2Endpoint
-  const workspaces: string[] = []
+describeWithPacker('a mistake in a template, through the bundled action', () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
 
-  beforeAll(async () => {
-    version = packerVersion()
-    node = (nodeRuntimes().at(-1) as { path: string }).path
-    endpoint = await startEc2Endpoint({ regions: ['us-east-1', 'eu-west-1', 'us-west-2'], autoAdvance: { describes: 0 } })
-  })
-  afterAll(async () => {
-    await endpoint.close()
-    for (const workspace of workspaces) rmSync(workspace, { recursive: true, force: true })
-  })
+  const templates = { hcl2: 'ami.pkr.hcl', json: 'packer-template.json' }
 
-  /** The demo's HCL2 template, with `edit` made to its text. */
-  function demoWith(edit: (text: string) => string): string {
-    const workspace = mkdtempSync(join(tmpdir(), 'template-mistakes-'))
-    workspaces.push(workspace)
-    cpSync(join(projectRoot, 'demo', 'hcl2'), workspace, { recursive: true })
-    const template = join(workspace, 'ami.pkr.hcl')
+  /** The demo's template of that kind, with `edit` made to its text. */
+  function demoWith(edit: (text: string) => string, kind: keyof typeof templates = 'hcl2'): string {
+    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', kind))
+    const template = join(workspace, templates[kind])
     writeFileSync(template, edit(readFileSync(template, 'utf8')))
     return workspace
   }
 
-  function run(workspace: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
-    return runAction({
-      workspace,
-      node,
-      inputs: { 'packer-version': version, template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', ...inputs },
-      env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) }
-    })
+  function run(workspace: string, kind: keyof typeof templates = 'hcl2'): Promise<ActionRun> {
+    return suite.run(workspace, kind === 'hcl2' ? { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' } : { template: 'packer-template.json' })
   }
 
-  const lineOf = (workspace: string, text: string): string =>
-    String(readFileSync(join(workspace, 'ami.pkr.hcl'), 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1)
+  const lineOf = (workspace: string, text: string, kind: keyof typeof templates = 'hcl2'): string =>
+    String(readFileSync(join(workspace, templates[kind]), 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1)
 
   const withProvisioner = (settings: string) => (text: string): string =>
     text.replace('  post-processor "manifest" {}', `  provisioner "shell-local" {\n    inline = ["echo hi"]\n${settings}  }\n\n  post-processor "manifest" {}`)
@@ -64,6 +44,44 @@ describeWithPacker('a mistake in an HCL2 template, through the bundled action', 
       },
       { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
     ])
-    expect(endpoint.calls).toEqual([])
+    expect(suite.endpoint.calls).toEqual([])
+  })
+
+  it("HCL2: a build that a provisioner's failing command stops: on that provisioner, not the one before it", async () => {
+    const workspace = demoWith((text) =>
+      text.replace(
+        '  post-processor "manifest" {}',
+        '  provisioner "shell-local" {\n    inline = ["echo first"]\n  }\n\n' +
+          '  provisioner "shell-local" {\n    scripts = ["setup.sh", "check.sh"]\n  }\n\n' +
+          '  provisioner "shell-local" {\n    inline = ["ls /nowhere-at-all"]\n  }\n\n  post-processor "manifest" {}'
+      )
+    )
+    for (const script of ['setup.sh', 'check.sh']) writeFileSync(join(workspace, script), '#!/bin/sh\necho fine\n', { mode: 0o755 })
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^amazon-ebs\.demo: Script exited with non-zero exit status: 2\./),
+      properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, '/nowhere-at-all'), col: '5' }
+    })
+    expect(result.errors).toHaveLength(2)
+  })
+
+  it("JSON: a build that a provisioner's failing command stops: on that provisioner's type", async () => {
+    const provisioners = [
+      { type: 'shell-local', inline: ['echo first'] },
+      { type: 'shell-local', except: ['amazon-ebs'], inline: ['exit 3'] },
+      { type: 'shell-local', inline: ['exit 1'] },
+      { type: 'shell-local', inline: ['echo never'] }
+    ]
+    const workspace = demoWith((text) => JSON.stringify({ ...JSON.parse(text), provisioners }, null, 2), 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    const lines = readFileSync(join(workspace, templates.json), 'utf8').split('\n')
+    const failing = lines.findIndex((line) => line.includes('"exit 1"'))
+    expect(result.errors[0]).toEqual({
+      message: 'amazon-ebs: Script exited with non-zero exit status: 1.Allowed exit codes are: [0]',
+      properties: { title: 'Packer', file: 'packer-template.json', line: String(lines.lastIndexOf('      "type": "shell-local",', failing) + 1), col: '15' }
+    })
+    expect(result.errors).toHaveLength(2)
   })
 })

@@ -2,48 +2,19 @@
 // takes the template anyway and builds with the declared one left at its default. The bundled
 // action, run as the runner runs it with the real Packer against the loopback EC2 endpoint, says
 // which name was probably meant, where the name is written, and lets the run go on.
-import { afterAll, beforeAll, expect, it } from '@jest/globals'
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+import { parseCommands, projectRoot, type ActionRun } from './support/action-process.js'
+import { loopbackSuite } from './support/loopback-suite.js'
+import { describeWithPacker } from './support/runtimes.js'
 
 const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
 
 describeWithPacker('a misspelt variable name, through the bundled action', () => {
-  let version = ''
-  // The runtime action.yml names: Node 24 where the machine's Node is another.
-  let node = ''
-  let endpoint: Ec2Endpoint
-  const workspaces: string[] = []
-
-  beforeAll(async () => {
-    version = packerVersion()
-    node = (nodeRuntimes().at(-1) as { path: string }).path
-    endpoint = await startEc2Endpoint({ regions: ['us-east-1', 'eu-west-1'], autoAdvance: { describes: 0 } })
-  })
-  afterAll(async () => {
-    await endpoint.close()
-    for (const workspace of workspaces) rmSync(workspace, { recursive: true, force: true })
-  })
-
-  function workspaceFrom(fixture: string): string {
-    const workspace = mkdtempSync(join(tmpdir(), 'typos-'))
-    workspaces.push(workspace)
-    cpSync(join(fixtures, fixture), workspace, { recursive: true })
-    return workspace
-  }
-
-  function run(workspace: string, inputs: Record<string, string>): Promise<ActionRun> {
-    return runAction({
-      workspace,
-      node,
-      inputs: { 'packer-version': version, ...inputs },
-      env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) }
-    })
-  }
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1'])
+  const workspaceFrom = (fixture: string): string => suite.workspaceFrom(join(fixtures, fixture))
+  const run = (workspace: string, inputs: Record<string, string>): Promise<ActionRun> => suite.run(workspace, inputs)
 
   const lineOf = (path: string, text: string): string =>
     String(readFileSync(path, 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1)
@@ -92,7 +63,7 @@ describeWithPacker('a misspelt variable name, through the bundled action', () =>
     // What Packer did with them: the build ran in the default region, and the tag is empty.
     const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
     expect(Object.keys(amiIds)).toEqual(['us-east-1'])
-    expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ Team: '', Owner: '' })
+    expect(suite.endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ Team: '', Owner: '' })
   })
 
   it('HCL2: Packer\'s warning of a variables file key it does not know says which declared name is near, on the key\'s line', async () => {

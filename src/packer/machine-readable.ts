@@ -273,6 +273,11 @@ const snapshotOfVolume = /^==> .+?: Creating snapshot of EBS Volume (vol-[0-9a-f
 const copyingImage = /^==> .+?: Copying\/Encrypting AMI \([^)]*\) to other regions\.\.\.\s*$/
 const copyingTo = new RegExp(`^\\s*.+?: Copying to: (${regionName})\\s*$`)
 
+/**
+ * What Packer's shell and shell-local provisioners say as each script begins (`==> web: Running
+ * local shell script: /tmp/packer-shell123`), after the build's name.
+ */
+const scriptBegun = /^(?:Running local shell script|Provisioning with shell script): /
 /** Packer's own line once a build has run its post-processors (command/build.go, 1.6.6 to 1.16). */
 const buildFinished = /^Build '(.+)' finished after /
 
@@ -352,6 +357,8 @@ export class RunRecord {
   /** How many builds' next line may announce their AMI: while any may, every line is read. */
   private makingImages = 0
   private readonly finished = new Set<string>()
+  /** How many scripts each build's shell and shell-local provisioners began (scriptBegun). */
+  private readonly scripts = new Map<string, number>()
   private readonly pending = new Map<string, Partial<AnnouncedArtifact>>()
   private static readonly maxErrors = 100
   private static readonly maxResources = 100
@@ -439,6 +446,11 @@ export class RunRecord {
     }
   }
 
+  /** How many scripts a build's shell and shell-local provisioners began: the last is the one that failed, if one did. */
+  scriptsBegun(build: string): number {
+    return this.scripts.get(build) ?? 0
+  }
+
   /** What the builds that have not finished announced (TemporaryResources). */
   get temporaryResources(): TemporaryResources {
     const all = noTemporaryResources()
@@ -477,9 +489,11 @@ export class RunRecord {
     for (let i = start; words < 0 && i < limit; i++) {
       if (bytes[i] === 0x3a && bytes[i + 1] === 0x20) words = i + 2
     }
-    // I(nstance ID), C(reating …, reated …, opying …), A(MI), R(egistering the AMI…); and any line while a
-    // build is making its AMI, for any other line of its ends that.
-    if (this.makingImages === 0 && (words < 0 || (bytes[words] !== 0x49 && bytes[words] !== 0x43 && bytes[words] !== 0x41 && bytes[words] !== 0x52))) return
+    // I(nstance ID), C(reating …, reated …, opying …), A(MI), R(egistering the AMI…, unning local shell
+    // script), P(rovisioning with shell script); and any line while a build is making its AMI, for
+    // any other line of its ends that.
+    const first = words < 0 ? -1 : bytes[words]
+    if (this.makingImages === 0 && first !== 0x49 && first !== 0x43 && first !== 0x41 && first !== 0x52 && first !== 0x50) return
     this.observeSay(bytes.toString('utf8', start, end))
   }
 
@@ -525,7 +539,12 @@ export class RunRecord {
       return
     }
     const build = this.buildOf(text)
-    if (build === undefined || this.finished.has(build) || !this.isBuild(build) || this.launchesNoInstance(build)) return
+    if (build === undefined || this.finished.has(build) || !this.isBuild(build)) return
+    if (text.startsWith(`==> ${build}: `) && scriptBegun.test(text.slice(build.length + 6))) {
+      this.scripts.set(build, (this.scripts.get(build) ?? 0) + 1)
+      return
+    }
+    if (this.launchesNoInstance(build)) return
     if ((this.builds.get(build)?.instanceIds.length ?? 0) > 0) {
       this.observeImage(build, text)
       return

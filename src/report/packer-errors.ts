@@ -40,11 +40,35 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own, once.
   const errors = context.templateKind === 'hcl' ? distinctHclDiagnostics(run.record.errors) : run.record.errors
   const placeable = (error: string): boolean => isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined
+  const scripts = await placeFailedScripts(errors, run, context)
+  const others = errors.filter((error) => !scripts.has(error))
   const failed =
-    context.templateKind === 'json' || (context.templateKind === 'hcl' && errors.some(placeable))
-      ? await placeTemplateErrors(errors, context)
-      : errors.map((error) => annotationFor(error, context))
-  return annotateEach([...inFileOrder(warned), ...inFileOrder(failed)], afterPacker)
+    context.templateKind === 'json' || (context.templateKind === 'hcl' && others.some(placeable))
+      ? await placeTemplateErrors(others, context)
+      : others.map((error) => annotationFor(error, context))
+  return annotateEach([...inFileOrder(warned), ...inFileOrder([...scripts.values(), ...failed])], afterPacker)
+}
+
+/**
+ * A build's failure because a shell or shell-local provisioner's script failed, on the
+ * provisioner whose script it was, where the template tells it (script-failures.ts).
+ */
+async function placeFailedScripts(errors: string[], run: PackerRun, context: AnnotationContext): Promise<Map<string, Annotation>> {
+  const placed = new Map<string, Annotation>()
+  const { templateKind } = context
+  if (templateKind === undefined) return placed
+  for (const error of errors) {
+    const [, build, why] = /^(.+?): (Script exited with non-zero exit status: [^]*)$/.exec(error) ?? []
+    const begun = build === undefined ? 0 : run.record.scriptsBegun(build)
+    if (begun === 0) continue
+    const template = resolve(context.workingDirectory, context.template)
+    const { locateFailedScript } = await import('../packer/script-failures.js')
+    const place = await locateFailedScript(build, begun, templateKind, context.workingDirectory, template).catch(() => undefined)
+    if (place?.line === undefined) continue
+    const file = workspaceRelative(resolve(context.workingDirectory, place.file ?? context.template), context.workspace)
+    placed.set(error, { level: 'error', message: `${build}: ${why}`, title: 'Packer', file, line: place.line, column: place.column })
+  }
+  return placed
 }
 
 /**

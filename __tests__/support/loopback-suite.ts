@@ -1,0 +1,56 @@
+// What a describe block needs to run the bundled action as the runner does, with the real
+// Packer, against the loopback EC2 endpoint.
+import { afterAll, beforeAll } from '@jest/globals'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startEc2Endpoint, type Ec2Endpoint } from '../../test-support/ec2-endpoint/index.js'
+import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './action-process.js'
+import { nodeRuntimes, packerVersion } from './runtimes.js'
+
+export interface LoopbackSuite {
+  readonly endpoint: Ec2Endpoint
+  /** A copy of `folder`, removed after the block's tests. */
+  workspaceFrom(folder: string): string
+  /** The action in `workspace`, with the Packer on PATH and `inputs`, as pushed to main. */
+  run(workspace: string, inputs: Record<string, string>): Promise<ActionRun>
+}
+
+/** The endpoint (of `regions`), started before the block's tests and closed after them. */
+export function loopbackSuite(regions: string[]): LoopbackSuite {
+  let version = ''
+  // The runtime action.yml names: Node 24 where the machine's Node is another.
+  let node = ''
+  let endpoint: Ec2Endpoint | undefined
+  const workspaces: string[] = []
+
+  beforeAll(async () => {
+    version = packerVersion()
+    node = (nodeRuntimes().at(-1) as { path: string }).path
+    endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+  })
+  afterAll(async () => {
+    await endpoint?.close()
+    for (const workspace of workspaces) rmSync(workspace, { recursive: true, force: true })
+  })
+
+  return {
+    get endpoint() {
+      return endpoint as Ec2Endpoint
+    },
+    workspaceFrom(folder) {
+      const workspace = mkdtempSync(join(tmpdir(), 'loopback-suite-'))
+      workspaces.push(workspace)
+      cpSync(folder, workspace, { recursive: true })
+      return workspace
+    },
+    run(workspace, inputs) {
+      return runAction({
+        workspace,
+        node,
+        inputs: { 'packer-version': version, ...inputs },
+        env: { ...pushToMain, ...loopbackEnvironment((endpoint as Ec2Endpoint).url, workspace) }
+      })
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// Which provisioner's script failed a build. Packer says only the build and "Script exited with
+// non-zero exit status: 2"; its log says each script a shell or shell-local provisioner begins
+// (RunRecord.scriptsBegun). The build's provisioners of those types, in the template's order,
+// run one script each for `inline` or `script`, one per entry of `scripts`: the last script begun
+// is one of the provisioner whose scripts hold it. Loaded only when a build failed so.
+import { readFile } from 'node:fs/promises'
+import { relative } from 'node:path'
+import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
+import { hclTemplateFiles, parseHclFile, type HclBody } from '../inputs/hcl.js'
+import { positionOf } from '../inputs/template.js'
+import type { TemplateError } from './template-errors.js'
+
+/** The provisioners that say each script they begin (RunRecord.scriptsBegun). */
+const scriptTypes = ['shell', 'shell-local']
+
+/** A provisioner that runs scripts, as far as the template tells before the build. */
+interface ScriptProvisioner {
+  /** How many scripts it runs; undefined when only Packer knows. */
+  scripts?: number
+  /** Whether it runs in the build; undefined when only Packer knows. */
+  runs?: boolean
+  file: string
+  line?: number
+  column?: number
+}
+
+/**
+ * Where the provisioner is whose script `build` began as its `begun`th (from 1), and failed
+ * with; undefined where the template does not tell it for certain.
+ */
+export async function locateFailedScript(
+  build: string,
+  begun: number,
+  templateKind: 'json' | 'hcl',
+  workingDirectory: string,
+  template: string
+): Promise<Pick<TemplateError, 'file' | 'line' | 'column'> | undefined> {
+  const provisioners =
+    templateKind === 'json'
+      ? jsonScriptProvisioners(await readFile(template, 'utf8'), build, relative(workingDirectory, template))
+      : await hclScriptProvisioners(build, workingDirectory, template)
+  let counted = 0
+  for (const { scripts, runs, ...place } of provisioners ?? []) {
+    if (runs === false) continue
+    if (runs === undefined || scripts === undefined) return undefined
+    counted += scripts
+    if (begun <= counted) return place
+  }
+  return undefined
+}
+
+/** How many scripts a provisioner's settings run: `inline` or `script`, one; `scripts`, one each. */
+function scriptCount(inline: unknown, script: unknown, scripts: unknown): number | undefined {
+  if (Array.isArray(scripts)) return scripts.length
+  if (scripts !== undefined) return undefined
+  return inline !== undefined || script !== undefined ? 1 : undefined
+}
+
+/** Whether a provisioner's `only` and `except` let it run in `build`. */
+function runsIn(build: string | string[], only: unknown, except: unknown): boolean | undefined {
+  const names = Array.isArray(build) ? build : [build]
+  if (only !== undefined) return Array.isArray(only) ? only.some((name) => names.includes(name)) : undefined
+  if (except !== undefined) return Array.isArray(except) ? !except.some((name) => names.includes(name)) : undefined
+  return true
+}
+
+/** A JSON template's provisioners that run scripts, in order, each on its `type`. */
+function jsonScriptProvisioners(text: string, build: string, file: string): ScriptProvisioner[] | undefined {
+  const root = parseTree(text)
+  const list = root && findNodeAtLocation(root, ['provisioners'])
+  if (list?.type !== 'array') return []
+  const value = (node: Node, key: string): Node | undefined => findNodeAtLocation(node, [key])
+  const plain = (node: Node | undefined): unknown => (node?.type === 'array' ? (node.children ?? []).map((entry) => entry.value) : node?.value)
+  return (list.children ?? []).flatMap((node): ScriptProvisioner[] => {
+    const type = node.type === 'object' ? value(node, 'type') : undefined
+    if (!type || !scriptTypes.includes(type.value)) return []
+    // A name Packer makes from a variable is not known here: such a list may name the build or not.
+    const [only, except] = [plain(value(node, 'only')), plain(value(node, 'except'))]
+    const named = [only, except].some((names) => Array.isArray(names) && names.some((name) => String(name).includes('{{')))
+    return [
+      {
+        scripts: scriptCount(plain(value(node, 'inline')), plain(value(node, 'script')), plain(value(node, 'scripts'))),
+        runs: named ? undefined : runsIn(build, only, except),
+        file,
+        ...positionOf(text, type.offset)
+      }
+    ]
+  })
+}
+
+/**
+ * An HCL2 template's provisioners that run scripts in `build` (`[BUILD_NAME.]TYPE.NAME`), in
+ * order, each on its first setting; undefined when its files or build blocks do not tell their
+ * order for certain.
+ */
+async function hclScriptProvisioners(build: string, workingDirectory: string, template: string): Promise<ScriptProvisioner[] | undefined> {
+  const { settingPosition } = await import('../inputs/hcl-parser.js')
+  const found: ScriptProvisioner[] = []
+  let blocks = 0
+  for (const path of hclTemplateFiles(template)) {
+    if (!path.endsWith('.pkr.hcl')) continue
+    const text = await readFile(path, 'utf8')
+    const body = await parseHclFile(path, text)
+    const builds = Array.isArray(body.build) ? (body.build as HclBody[]) : []
+    for (const [index, block] of builds.entries()) {
+      const names = sourcesOf(block).flatMap((source) =>
+        typeof block.name === 'string' && block.name !== '' ? [`${block.name}.${source}`] : [source]
+      )
+      if (!names.includes(build)) continue
+      blocks++
+      const byType = (block.provisioner ?? {}) as Record<string, HclBody[]>
+      const types = Object.keys(byType).filter((type) => scriptTypes.includes(type))
+      // The parser keeps the order of a type's blocks, not that between blocks of two types.
+      if (types.length > 1) return undefined
+      for (const type of types) {
+        for (const [number, settings] of byType[type].entries()) {
+          const [first] = Object.keys(settings)
+          const place = first === undefined ? undefined : await settingPosition(path, text, ['build', index, 'provisioner', type, number, first])
+          found.push({
+            scripts: scriptCount(settings.inline, settings.script, settings.scripts),
+            runs: runsIn([build, build.split('.').slice(-2).join('.')], settings.only, settings.except),
+            file: relative(workingDirectory, path),
+            ...place
+          })
+        }
+      }
+    }
+  }
+  return blocks === 1 ? found : undefined
+}
+
+/** The sources a build block builds, `TYPE.NAME`: its `sources` and its `source "TYPE.NAME"` blocks. */
+function sourcesOf(block: HclBody): string[] {
+  const listed = Array.isArray(block.sources) ? block.sources.filter((source) => typeof source === 'string') : []
+  const inner = Object.keys((block.source ?? {}) as Record<string, unknown>)
+  return [...listed, ...inner].map((source) => source.replace(/^source\./, ''))
+}
