@@ -684,6 +684,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       unreadable: [],
       problems: [],
       durationProblems: [],
+      selectionWarnings: [],
       variablesProblems: []
     })
   })

@@ -4,7 +4,7 @@
 import { expect, it } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { projectRoot, type ActionRun } from './support/action-process.js'
+import { parseCommands, projectRoot, type ActionRun } from './support/action-process.js'
 import { loopbackSuite } from './support/loopback-suite.js'
 import { describeWithPacker } from './support/runtimes.js'
 
@@ -45,6 +45,18 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
       { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
     ])
     expect(suite.endpoint.calls).toEqual([])
+  })
+
+  it("HCL2: a provisioner's only that names its source as `sources` does, which Packer matches with nothing: a warning on it, with the name Packer matches", async () => {
+    const workspace = demoWith(withProvisioner('    only   = ["source.amazon-ebs.demo"]\n'))
+    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })
+    expect(result.exitCode).toBe(0)
+    expect(parseCommands(result.stdout, 'warning')).toContainEqual({
+      message:
+        'template: ami.pkr.hcl: only of provisioner "shell-local" names "source.amazon-ebs.demo", which is not a source of its build ' +
+        '(amazon-ebs.demo), so Packer runs the provisioner in none of its builds. Packer names a source TYPE.NAME there: did you mean "amazon-ebs.demo"?',
+      properties: { title: 'Source not in build', file: 'ami.pkr.hcl', line: lineOf(workspace, 'only   ='), col: '5' }
+    })
   })
 
   it("HCL2: a build that a provisioner's failing command stops: on that provisioner, not the one before it", async () => {

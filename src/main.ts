@@ -517,6 +517,9 @@ async function reportTemplateRead(
     })
     summary.annotations.push(annotation)
   }
+  for (const { message, location } of template?.selectionWarnings ?? []) {
+    summary.annotations.push(annotate({ level: 'warning', message, title: 'Source not in build', ...location }))
+  }
   if (template && template.problems.length > 0) {
     summary.annotations.push(...(await reportInputProblems(template.problems, { failureFollows: true })))
     throw new Failure(

@@ -752,6 +752,49 @@ export async function hclDurationProblems(read: Array<{ file: string; body: HclB
   return problems
 }
 
+/**
+ * A provisioner's `only` or `except` entry that names no source of its build block: Packer
+ * 1.6.6 matches them against `TYPE.NAME` and says nothing of one that matches none, so that
+ * `only = ["source.amazon-ebs.web"]`, as a source is named in `sources`, runs the provisioner
+ * in no build. One warning each, on the setting, with the source it is near.
+ */
+export async function hclSelectionWarnings(read: Array<{ file: string; body: HclBody }>): Promise<InputProblem[]> {
+  const warnings: InputProblem[] = []
+  for (const { file, body } of read) {
+    const shown = workspaceRelative(file, process.cwd())
+    for (const build of blocksAt(body.build, ['build'], 0)) {
+      // A source block in the build may rename the build, or add a source whose name only Packer knows.
+      if (build.body.source !== undefined) continue
+      const sources = hclBuildSources(build.body)
+      for (const { labels, body: settings, path } of blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1)) {
+        for (const option of ['only', 'except']) {
+          const names = Array.isArray(settings[option]) ? (settings[option] as unknown[]) : []
+          for (const name of names) {
+            if (typeof name !== 'string' || name.includes('${') || sources.includes(name)) continue
+            const meant = sources.find((source) => name === `source.${source}`) ?? meantName(name, sources)
+            const runs = option === 'only' ? 'in none of its builds' : 'in all of its builds'
+            const place = await settingPlace(file, readFileSync(file, 'utf8'), [...path, option])
+            warnings.push({
+              message:
+                `template: ${shown}: ${option} of provisioner "${labels[0]}" names "${name}", which is not a source of its build ` +
+                `(${sources.join(', ')}), so Packer runs the provisioner ${runs}. Packer names a source TYPE.NAME there` +
+                (meant === undefined ? '.' : `: did you mean "${meant}"?`),
+              location: { file: shown, ...place }
+            })
+          }
+        }
+      }
+    }
+  }
+  return warnings
+}
+
+/** The sources a build block builds, `TYPE.NAME`: its `sources` and its `source "TYPE.NAME"` blocks. */
+export function hclBuildSources(build: HclBody): string[] {
+  const listed = Array.isArray(build.sources) ? build.sources.filter((source) => typeof source === 'string') : []
+  return [...listed, ...Object.keys(asObject(build.source))].map((source) => source.replace(/^source\./, ''))
+}
+
 /** Whether Go's time.ParseDuration reads `text`: a sign, then "0" or numbers each with its unit. */
 function isGoDuration(text: string): boolean {
   return /^[-+]?(?:0|(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.test(text)
@@ -879,6 +922,8 @@ export interface HclTemplate {
   problems: InputProblem[]
   /** Provisioners' durations that Packer cannot read (hclDurationProblems). */
   durationProblems: InputProblem[]
+  /** Provisioners' `only` and `except` entries that name no source of their build (hclSelectionWarnings). */
+  selectionWarnings: InputProblem[]
   /** The `build.*` attributes its post-processors read, and where (hclBuildVariableUses). */
   buildVariableUses: BuildVariableUse[]
   /**
@@ -986,6 +1031,7 @@ export async function readHclTemplate(
     references: await hclTemplateReferences(read, scope, request.workingDirectory),
     buildVariableUses: await hclBuildVariableUses(read, scope),
     durationProblems: await hclDurationProblems(read, scope),
+    selectionWarnings: await hclSelectionWarnings(read),
     unreadable,
     variablesProblems: allRead ? undeclaredVariables(files, request) : []
   }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
-import { hclTemplateFiles, parseHclFile, type HclBody } from '../inputs/hcl.js'
+import { hclBuildSources, hclTemplateFiles, parseHclFile, type HclBody } from '../inputs/hcl.js'
 import { positionOf } from '../inputs/template.js'
 import type { TemplateError } from './template-errors.js'
 
@@ -103,7 +103,7 @@ async function hclScriptProvisioners(build: string, workingDirectory: string, te
     const body = await parseHclFile(path, text)
     const builds = Array.isArray(body.build) ? (body.build as HclBody[]) : []
     for (const [index, block] of builds.entries()) {
-      const names = sourcesOf(block).flatMap((source) =>
+      const names = hclBuildSources(block).flatMap((source) =>
         typeof block.name === 'string' && block.name !== '' ? [`${block.name}.${source}`] : [source]
       )
       if (!names.includes(build)) continue
@@ -127,11 +127,4 @@ async function hclScriptProvisioners(build: string, workingDirectory: string, te
     }
   }
   return blocks === 1 ? found : undefined
-}
-
-/** The sources a build block builds, `TYPE.NAME`: its `sources` and its `source "TYPE.NAME"` blocks. */
-function sourcesOf(block: HclBody): string[] {
-  const listed = Array.isArray(block.sources) ? block.sources.filter((source) => typeof source === 'string') : []
-  const inner = Object.keys((block.source ?? {}) as Record<string, unknown>)
-  return [...listed, ...inner].map((source) => source.replace(/^source\./, ''))
 }
