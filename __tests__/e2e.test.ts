@@ -348,7 +348,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
       problems: [
         // The place is the annotation's: not said again, nor Packer's `(source code not available)` under it.
         { marker: 'bogus_setting', says: /^Error: Unsupported argument\n\nAn argument named "bogus_setting" is not expected here/ },
-        { marker: 'instance_tpye', says: /^Error: Unsupported attribute\n\n[^(]*an attribute named "instance_tpye"\.$/ }
+        { marker: 'instance_tpye', says: /^var\.instance_tpye: the template declares no variable "instance_tpye" \(.*\) in any of its files\. Did you mean "var\.instance_type"\?$/ }
       ]
     },
     {

@@ -16,6 +16,7 @@ import {
   locateTemplateErrors,
   locateUndeclaredVariable,
   locateRefusedValue,
+  locateUnknownReference,
   locateUnknownSource,
   locateUnsetVariable,
   locateVariableError,
@@ -819,6 +820,37 @@ describeWithPacker('a build that uses no source of that name, as Packer 1.6.6 sa
       column: 5
     })
     expect(placed.message).not.toMatch(/0x[0-9a-f]+|<nil>/)
+  })
+})
+
+describeWithPacker('a var. or local. reference to nothing the template declares, as Packer 1.6.6 says it', () => {
+  const folder = scratchFolder('unknown-reference-')
+
+  it('places it on the reference Packer names only by its line, saying what it names, with the declared name it is near', async () => {
+    const variables = 'variable "ami_version" {\n  type    = string\n  default = "1"\n}\n'
+    const locals = '\nlocals {\n  stamp = "2026"\n  name  = "web-${var.ami_versoin}-${local.stamp}"\n}\n'
+    const text = variables + webSource('  ami_description = local.name\n') + locals + '\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
+    writeFileSync(join(folder.path, 'a.pkr.hcl'), text)
+    const [error, ...others] = await validationErrors('a.pkr.hcl', folder.path)
+    expect(others).toEqual([])
+    expect(error).toMatch(/^Error: Unsupported attribute\n/)
+    const lines = text.split('\n')
+    const line = lines.findIndex((each) => each.includes('ami_versoin')) + 1
+    expect(await locateUnknownReference(error, folder.path, join(folder.path, 'a.pkr.hcl'))).toEqual([
+      {
+        message: 'var.ami_versoin: the template declares no variable "ami_versoin" (no `variable "ami_versoin"` block) in any of its files. Did you mean "var.ami_version"?',
+        file: 'a.pkr.hcl',
+        line,
+        column: lines[line - 1].indexOf('var.ami_versoin') + 1
+      }
+    ])
+  })
+
+  it('leaves a line with no such reference, and any other error, to be annotated where Packer says', async () => {
+    writeFileSync(join(folder.path, 'b.pkr.hcl'), webSource())
+    const said = 'Error: Unsupported attribute\n\n  on b.pkr.hcl line 2:\n  (source code not available)\n\nThis object does not have an attribute named "nope".\n'
+    expect(await locateUnknownReference(said, folder.path, join(folder.path, 'b.pkr.hcl'))).toBeUndefined()
+    expect(await locateUnknownReference('Error: Unsupported argument\n\n  on b.pkr.hcl line 2:\n', folder.path, join(folder.path, 'b.pkr.hcl'))).toBeUndefined()
   })
 })
 

@@ -47,6 +47,22 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.endpoint.calls).toEqual([])
   })
 
+  it('HCL2: a misspelt var. reference: on it, with the variable it is near, though Packer names only the line', async () => {
+    const workspace = demoWith((text) => text.replace('Name      = var.ami_name_prefix', 'Name      = var.ami_name_prefx'))
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    const line = lineOf(workspace, 'var.ami_name_prefx')
+    expect(result.errors).toEqual([
+      {
+        message:
+          'var.ami_name_prefx: the template declares no variable "ami_name_prefx" (no `variable "ami_name_prefx"` block) in any of its files. ' +
+          'Did you mean "var.ami_name_prefix"?',
+        properties: { title: 'Packer', file: 'ami.pkr.hcl', line, col: '17' }
+      },
+      { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
+    ])
+  })
+
   it("HCL2: a provisioner's only that names its source as `sources` does, which Packer matches with nothing: a warning on it, with the name Packer matches", async () => {
     const workspace = demoWith(withProvisioner('    only   = ["source.amazon-ebs.demo"]\n'))
     const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })

@@ -1042,7 +1042,7 @@ export async function readHclTemplate(
  * template declares: Packer fails on them, naming the command line rather than the input.
  */
 function undeclaredVariables(files: HclBody[], request: HclTemplateRequest): string[] {
-  const declared = declaredVariables(files)
+  const declared = hclDeclaredVariables(files)
   const known = [...declared].sort()
   const shown = known.length > 12 ? `${known.slice(0, 12).join(', ')}, …` : known.join(', ')
   const expected = known.length === 0 ? 'it declares none' : `expected one it declares (${shown})`
@@ -1057,7 +1057,7 @@ function undeclaredVariables(files: HclBody[], request: HclTemplateRequest): str
 }
 
 /** The variables that the `variable` blocks and `variables` blocks of an HCL2 template's files declare. */
-function declaredVariables(files: HclBody[]): Set<string> {
+export function hclDeclaredVariables(files: HclBody[]): Set<string> {
   return new Set(files.flatMap((file) => [...labelled(file.variable).map(([name]) => name), ...bodies(file.variables).flatMap(Object.keys)]))
 }
 
@@ -1071,7 +1071,7 @@ export async function meantHclVariable(name: string, template: string): Promise<
   const files = await Promise.resolve()
     .then(() => Promise.all(hclTemplateFiles(template).map((file) => parseHclFile(file))))
     .catch(() => undefined)
-  return files && meantName(name, declaredVariables(files))
+  return files && meantName(name, hclDeclaredVariables(files))
 }
 
 /**

@@ -747,6 +747,11 @@ export function hclSubject(message: string, isKnown: KnownFile = () => false): H
   return undefined
 }
 
+/** Packer's error of an HCL2 reference to an attribute that is not there (`var.nope`): locateUnknownReference. */
+export function isUnknownAttribute(message: string): boolean {
+  return message.startsWith('Error: Unsupported attribute\n')
+}
+
 /**
  * Packer's error of an HCL2 variable that has no value and no default: `Error: Unset variable
  * "name"`. It names no place (its diagnostic has a context but no subject); gives the name.

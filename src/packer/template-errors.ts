@@ -13,7 +13,7 @@ import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
-import { hclTemplateFiles, meantHclVariable } from '../inputs/hcl.js'
+import { hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile } from '../inputs/hcl.js'
 import { duplicateVariable, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
 
@@ -261,6 +261,31 @@ export async function locateUnknownSource(message: string, workingDirectory: str
     if (use) return [{ message: text, file: relative(workingDirectory, path), line: use.line, column: use.column }]
   }
   return undefined
+}
+
+/**
+ * Packer's error of a `var.NAME` or `local.NAME` that the template does not declare, `Error:
+ * Unsupported attribute` and `This object does not have an attribute named "NAME"`, which
+ * names the file and line but not which reference: on that reference, saying what it is, with
+ * the declared name it is near; undefined when the message is not that, or the line holds no
+ * such reference.
+ */
+export async function locateUnknownReference(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const name = /^Error: Unsupported attribute\n[^]*\nThis object does not have an attribute named "([^"]+)"\.\s*$/.exec(message)?.[1]
+  const at = name === undefined ? undefined : hclSubject(message, readByPacker(workingDirectory, template))
+  if (name === undefined || at === undefined || !at.file.endsWith('.pkr.hcl')) return undefined
+  const line = (await readFile(resolve(workingDirectory, at.file), 'utf8')).split(/\r?\n/)[at.line - 1] ?? ''
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const references = [...line.matchAll(new RegExp(`\\b(var|local)\\.${escaped}(?![\\w-])`, 'g'))]
+  const kinds = new Set(references.map(([, kind]) => kind))
+  if (references.length === 0 || kinds.size > 1) return undefined
+  const kind = references[0][1]
+  const files = await Promise.all(hclTemplateFiles(template).map((file) => parseHclFile(file)))
+  const declared = kind === 'var' ? [...hclDeclaredVariables(files)] : [...hclLocals(files).keys()]
+  const meant = meantName(name, declared)
+  const what = kind === 'var' ? `declares no variable "${name}" (no \`variable "${name}"\` block)` : `sets no local "${name}" (in no \`locals\` block)`
+  const text = `${kind}.${name}: the template ${what} in any of its files.${meant === undefined ? '' : ` Did you mean "${kind}.${meant}"?`}`
+  return [{ message: text, file: at.file, line: at.line, column: (references[0].index ?? 0) + 1 }]
 }
 
 /**
