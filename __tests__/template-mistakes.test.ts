@@ -47,6 +47,20 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.endpoint.calls).toEqual([])
   })
 
+  it('HCL2: a duration only Packer works out, which Packer 1.6.6 crashes on: the step says Packer named no problem, not "see the errors above"', async () => {
+    const workspace = demoWith(withProvisioner('    pause_before = lower("10")\n'))
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringMatching(
+          /^packer validate failed on ami\.pkr\.hcl \(exit code \d+\) without naming a problem; what Packer printed is in the log's Validate group\. Nothing was built\.$/
+        ),
+        properties: {}
+      }
+    ])
+  })
+
   it('HCL2: a misspelt var. reference: on it, with the variable it is near, though Packer names only the line', async () => {
     const workspace = demoWith((text) => text.replace('Name      = var.ami_name_prefix', 'Name      = var.ami_name_prefx'))
     const result = await run(workspace)

@@ -865,10 +865,15 @@ async function validate(
   if (validation.killedBy) throw new Failure(`packer validate was killed (${validation.killedBy}) before it finished; nothing was built.`)
   if (validation.exitCode !== 0) {
     // Packer 1.6.6 crashes on a provisioner's duration it cannot read, saying nowhere which.
-    const unread = validation.annotations.some(({ level }) => level === 'error')
-      ? []
-      : ((await template?.catch(() => undefined))?.durationProblems ?? [])
+    const said = validation.annotations.some(({ level }) => level === 'error')
+    const unread = said ? [] : ((await template?.catch(() => undefined))?.durationProblems ?? [])
     summary.annotations.push(...(await reportInputProblems(unread, { failureFollows: true })))
+    if (!said && unread.length === 0) {
+      throw new Failure(
+        `packer validate failed on ${inputs.template} (exit code ${validation.exitCode}) without naming a problem; ` +
+          "what Packer printed is in the log's Validate group. Nothing was built."
+      )
+    }
     throw new Failure(`packer validate found problems in ${inputs.template} (see the errors above); nothing was built.`)
   }
   core.info(`packer validate: ${inputs.template} is valid.`)
