@@ -737,6 +737,68 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(extraPermissions()).toEqual(readmeInputPermissions('launch-template'))
     })
 
+    /** The launch template calls of the last run that change a template, as "Action region". */
+    const templateChanges = () =>
+      endpoint.calls
+        .slice(setUpCalls)
+        .filter((call) => ['CreateLaunchTemplateVersion', 'ModifyLaunchTemplate'].includes(call.action))
+        .map((call) => `${call.action} ${call.region}`)
+        .sort()
+
+    it('a reuse whose AMI the default already launches makes no version and leaves the fleet alone', async () => {
+      await createTemplate('us-east-1', 'web')
+      await createTemplate('eu-west-1', 'web')
+      const first = await run({ reuse: 'true', 'launch-template': 'web' })
+      expect(first.errors).toEqual([])
+      expect(JSON.parse(first.outputs['launch-template-versions'])).toEqual({ 'us-east-1': 2, 'eu-west-1': 2 })
+      // Made after the build: its default launches another AMI, so the reusing run rolls it.
+      await createTemplate('us-west-2', 'web')
+
+      // Retention still counts the AMIs reused, which no new version names, as the run's own.
+      const second = await run({ reuse: 'true', 'launch-template': 'web', 'keep-images': '1' })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(second.outputs['ami-ids']).toBe(first.outputs['ami-ids'])
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+      expect(JSON.parse(second.outputs.deregistered)).toEqual([])
+      const amiIds = JSON.parse(second.outputs['ami-ids']) as Record<string, string>
+      expect(templateChanges()).toEqual(['CreateLaunchTemplateVersion us-west-2', 'ModifyLaunchTemplate us-west-2'])
+      expect(JSON.parse(second.outputs['launch-template-versions'])).toEqual({ 'us-west-2': 2 })
+      for (const region of ['us-east-1', 'eu-west-1']) {
+        const [web] = endpoint.launchTemplates(region)
+        expect(web.defaultVersion).toBe(2)
+        expect(web.versions).toHaveLength(2)
+        expect(groupLines(second.stdout, 'Launch templates')).toContain(
+          `${region}: launch template web (${web.launchTemplateId}) version 2, its default, already launches ${amiIds[region]}; no version made.`
+        )
+        expect(second.summary).toContain(`| ${region} | \`${amiIds[region]}\` | none: version 2, the default, already launches \`${amiIds[region]}\` | yes |`)
+      }
+      expect(second.summary).toContain(`| us-west-2 | \`${amiIds['us-west-2']}\` | 2 | yes |`)
+      for (const region of regions) expect(second.stdout).toMatch(new RegExp(`^${region}: ${amiIds[region]} \\(.*\\): kept: newest$`, 'm'))
+      expect(second.warnings).toEqual([])
+    })
+
+    it('with launch-template-default: false, a reuse whose AMI the latest version launches makes no version', async () => {
+      await createTemplate('eu-west-1', 'web')
+      const inputs = { reuse: 'true', 'launch-template': 'web', 'launch-template-default': 'false' }
+      const first = await run(inputs)
+      expect(first.errors).toEqual([])
+      expect(JSON.parse(first.outputs['launch-template-versions'])).toEqual({ 'eu-west-1': 2 })
+
+      const second = await run(inputs)
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      const amiId = (JSON.parse(second.outputs['ami-ids']) as Record<string, string>)['eu-west-1']
+      expect(templateChanges()).toEqual([])
+      expect(JSON.parse(second.outputs['launch-template-versions'])).toEqual({})
+      const [web] = endpoint.launchTemplates('eu-west-1')
+      expect(web).toMatchObject({ defaultVersion: 1, versions: [{ data: { ImageId: SOURCE_AMI_ID } }, { data: { ImageId: amiId } }] })
+      expect(groupLines(second.stdout, 'Launch templates')).toContain(
+        `eu-west-1: launch template web (${web.launchTemplateId}) version 2, its latest, already launches ${amiId}; no version made.`
+      )
+      expect(second.summary).toContain(`| eu-west-1 | \`${amiId}\` | none: version 2, the latest, already launches \`${amiId}\` | no |`)
+    })
+
     it('a denied call fails the step after the other regions were updated, naming the permission', async () => {
       await createTemplate('us-east-1', 'web')
       await createTemplate('eu-west-1', 'web')

@@ -1,7 +1,8 @@
 // Rolls a launch template onto the new AMI: in every region where the build made an AMI and
 // the template exists, a new version made from the template's current default with only
 // ImageId changed (and its block devices' snapshots kept, which EC2 would drop), made the
-// default unless the user said not to. The template is looked up
+// default unless the user said not to. Where the template already launches that AMI (a run
+// that reused the AMIs an earlier run rolled out), nothing is made. The template is looked up
 // by the name or ID the user gave, and only that template is ever changed.
 import {
   CreateLaunchTemplateVersionCommand,
@@ -20,6 +21,7 @@ import { ec2Client } from './client.js'
 
 export type LaunchTemplateResult = { region: string; amiId: string } & (
   | { outcome: 'updated'; launchTemplateId: string; launchTemplateName: string; version: number; madeDefault: boolean }
+  | { outcome: 'current'; launchTemplateId: string; launchTemplateName: string; version: number; isDefault: boolean }
   | { outcome: 'missing' }
   | { outcome: 'failed'; error: string }
 )
@@ -43,16 +45,24 @@ const notFoundCodes = new Set([
   'InvalidLaunchTemplateId.Malformed'
 ])
 
-/** The template's default version, with its data: what the new version is made from. */
-async function findDefaultVersion(ec2: EC2Client, template: LaunchTemplateRef): Promise<LaunchTemplateVersion | undefined> {
+/** The template's default version, and with `withLatest` its latest too, with their data. */
+async function findVersions(
+  ec2: EC2Client,
+  template: LaunchTemplateRef,
+  withLatest: boolean
+): Promise<{ source: LaunchTemplateVersion; latest: LaunchTemplateVersion } | undefined> {
   try {
     const found = await ec2.send(
       new DescribeLaunchTemplateVersionsCommand({
         ...(template.id !== undefined ? { LaunchTemplateId: template.id } : { LaunchTemplateName: template.name }),
-        Versions: ['$Default']
+        Versions: withLatest ? ['$Default', '$Latest'] : ['$Default']
       })
     )
-    return found.LaunchTemplateVersions?.[0]
+    const versions = found.LaunchTemplateVersions ?? []
+    const source = versions.find((version) => version.DefaultVersion) ?? versions[0]
+    if (source === undefined) return undefined
+    const latest = versions.reduce((last, version) => ((version.VersionNumber ?? 0) > (last.VersionNumber ?? 0) ? version : last), source)
+    return { source, latest }
   } catch (error) {
     if (notFoundCodes.has(awsErrorCode(error))) return undefined
     throw new StepFailed(error, 'ec2:DescribeLaunchTemplateVersions')
@@ -119,12 +129,33 @@ async function mappingsToCarry(
   })
 }
 
+/**
+ * The version that already launches `amiId`, where a new one would change nothing: the default,
+ * which the new version is made from. With launch-template-default false the default is left as
+ * it is, so the version an earlier run added for the AMI is the latest instead, and another
+ * would only pile up beside it.
+ */
+function launchingAlready(
+  versions: { source: LaunchTemplateVersion; latest: LaunchTemplateVersion },
+  amiId: string,
+  makeDefault: boolean
+): number | undefined {
+  const candidates = makeDefault ? [versions.source] : [versions.source, versions.latest]
+  return candidates.find((version) => version.LaunchTemplateData?.ImageId === amiId)?.VersionNumber
+}
+
 async function rollRegion(ec2: EC2Client, region: string, amiId: string, options: RollOptions): Promise<LaunchTemplateResult> {
-  const source = await findDefaultVersion(ec2, options.template)
-  if (source?.LaunchTemplateId === undefined || source.VersionNumber === undefined) {
+  const versions = await findVersions(ec2, options.template, !options.makeDefault)
+  const source = versions?.source
+  if (versions === undefined || source?.LaunchTemplateId === undefined || source.VersionNumber === undefined) {
     return { region, amiId, outcome: 'missing' }
   }
   const launchTemplateId = source.LaunchTemplateId
+  const launchTemplateName = source.LaunchTemplateName ?? launchTemplateId
+  const current = launchingAlready(versions, amiId, options.makeDefault)
+  if (current !== undefined) {
+    return { region, amiId, outcome: 'current', launchTemplateId, launchTemplateName, version: current, isDefault: current === source.VersionNumber }
+  }
   const description = `AMI ${amiId}${options.builtBy ? ` built by ${options.builtBy}` : ''}`.slice(0, 255)
   const blockDeviceMappings = await mappingsToCarry(ec2, source, amiId)
   const created = await send('ec2:CreateLaunchTemplateVersion', () =>
@@ -144,7 +175,6 @@ async function rollRegion(ec2: EC2Client, region: string, amiId: string, options
       ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: launchTemplateId, DefaultVersion: String(version) }))
     )
   }
-  const launchTemplateName = source.LaunchTemplateName ?? launchTemplateId
   return { region, amiId, outcome: 'updated', launchTemplateId, launchTemplateName, version, madeDefault: options.makeDefault }
 }
 

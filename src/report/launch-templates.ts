@@ -20,6 +20,11 @@ export function logLaunchTemplate(template: LaunchTemplateRef, result: LaunchTem
   if (result.outcome === 'updated') {
     const state = result.madeDefault ? 'now its default' : 'not made the default'
     core.info(`${result.region}: launch template ${result.launchTemplateName} (${result.launchTemplateId}) version ${result.version} launches ${result.amiId}, ${state}.`)
+  } else if (result.outcome === 'current') {
+    const which = result.isDefault ? 'its default' : 'its latest'
+    core.info(
+      `${result.region}: launch template ${result.launchTemplateName} (${result.launchTemplateId}) version ${result.version}, ${which}, already launches ${result.amiId}; no version made.`
+    )
   } else if (result.outcome === 'missing') {
     core.info(`${result.region}: there is no launch template ${shown(template)} in this region; nothing to update.`)
   } else {
@@ -117,6 +122,7 @@ export function reportLaunchTemplatesCutShort(
   addSection(template, nowhere ? [...rows, '', said] : rows, summary, cut)
   return inRegions([
     ['new version', regionsWith(finished, 'updated')],
+    ['already launching its AMI', regionsWith(finished, 'current')],
     ['no such template', regionsWith(finished, 'missing')],
     ['failed', regionsWith(finished, 'failed')],
     ['no answer yet', unfinished]
@@ -127,6 +133,10 @@ function regionRow(result: LaunchTemplateResult, summary: SummaryModel, versions
   if (result.outcome === 'updated') {
     versions[result.region] = result.version
     return `| ${result.region} | \`${result.amiId}\` | ${result.version} | ${result.madeDefault ? 'yes' : 'no'} |`
+  }
+  if (result.outcome === 'current') {
+    const which = result.isDefault ? 'the default' : 'the latest'
+    return `| ${result.region} | \`${result.amiId}\` | none: version ${result.version}, ${which}, already launches \`${result.amiId}\` | ${result.isDefault ? 'yes' : 'no'} |`
   }
   if (result.outcome === 'missing') return `| ${result.region} | \`${result.amiId}\` | no such template in this region | — |`
   summary.problems.push(result.error)
