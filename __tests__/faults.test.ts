@@ -1054,6 +1054,16 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       })
     })
 
+    /** The demo HCL2 template's source block, with encrypt_boot. */
+    function encryptBoot(source: string): string {
+      const encrypted = source.replace(
+        '  communicator           = "none"\n',
+        '  communicator           = "none"\n  encrypt_boot           = true\n  kms_key_id             = "alias/images"\n'
+      )
+      expect(encrypted).not.toBe(source)
+      return encrypted
+    }
+
     /**
      * The demo HCL2 template with encrypt_boot on its source, which copies its AMI to the other
      * regions, and a second source, api, that provisions until stopped; one build block, named
@@ -1067,11 +1077,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const demo = readFileSync(path, 'utf8')
       const buildAt = demo.indexOf('build {')
       const source = demo.slice(demo.indexOf('source "amazon-ebs" "demo" {'), buildAt)
-      const encrypted = source.replace(
-        '  communicator           = "none"\n',
-        '  communicator           = "none"\n  encrypt_boot           = true\n  kms_key_id             = "alias/images"\n'
-      )
-      expect(encrypted).not.toBe(source)
+      const encrypted = encryptBoot(source)
       const api = source.replace('"demo"', '"api"').replace(/ {2}ami_regions .*\n/, '').replace('${var.ami_name_prefix}', 'api')
       const build = [
         'build {',
@@ -1124,6 +1130,85 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         }
       }
     )
+
+    /**
+     * The demo HCL2 template with encrypt_boot on its source, built by two build blocks: `a`, which
+     * copies its AMI to the other regions, and `b`, which provisions until stopped. The manifest
+     * names both builds by the source alone (`demo`). Returns when a has finished while b provisions.
+     */
+    function twoBuildBlocksOfOneEncryptedSource(): (stdoutSoFar: () => string) => boolean {
+      const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+      const marker = join(workspace, 'provisioning')
+      const demo = readFileSync(path, 'utf8')
+      const source = demo.slice(demo.indexOf('source "amazon-ebs" "demo" {'), demo.indexOf('build {'))
+      const encrypted = encryptBoot(source)
+      const builds = [
+        'build {',
+        '  name    = "a"',
+        '  sources = ["source.amazon-ebs.demo"]',
+        '  post-processor "manifest" {}',
+        '}',
+        'build {',
+        '  name    = "b"',
+        '  sources = ["source.amazon-ebs.demo"]',
+        '  provisioner "shell-local" {',
+        `    inline = ["touch ${marker}", "sleep 60"]`,
+        '  }',
+        '  post-processor "manifest" {}',
+        '}',
+        ''
+      ].join('\n')
+      writeFileSync(path, demo.slice(0, demo.indexOf('source "amazon-ebs" "demo" {')) + encrypted + builds)
+      return (stdoutSoFar) => stdoutSoFar().includes("Build 'a.amazon-ebs.demo' finished") && existsSync(marker)
+    }
+
+    it("the main step killed after one of two HCL2 build blocks of one encrypt_boot source finished, with a manifest: the post step names each encrypted AMI once, under that block's build", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const done = twoBuildBlocksOfOneEncryptedSource()
+      const inputs = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }
+      const { main, packerPid } = await mainKilledWhen(done, 'build a to finish while b provisions', (onStart) =>
+        runAction(options(inputs, { onStart }))
+      )
+      try {
+        expect(main.exitCode).toBeNull()
+        const { encrypted, unencrypted } = encryptedWebAmis(main, 'a.amazon-ebs.demo')
+        expect(encrypted.every(({ amiId }) => amiId?.startsWith('ami-'))).toBe(true)
+        const post = await runPostStep(main, options(inputs))
+        expect(post.exitCode).toBe(0)
+        const warning = post.warnings.filter((text) => text.startsWith('The main step ended before it set its outputs'))
+        expect(warning).toHaveLength(1)
+        expect(warning[0]).toMatch(/builds had finished: build a\.amazon-ebs\.demo: [^;]*\. These AMIs exist/)
+        for (const { region, amiId } of encrypted) {
+          expect(warning[0].split(amiId)).toHaveLength(2)
+          expect(post.summary.split(`| ${region} | [\`${amiId}\`](`)).toHaveLength(2)
+        }
+        expect(warning[0]).not.toContain(unencrypted)
+        expect(copyLookUps()).toEqual([])
+      } finally {
+        stopPacker(packerPid())
+      }
+    })
+
+    it("cancelled after one of two HCL2 build blocks of one encrypt_boot source finished, with a manifest: the outputs name that build's encrypted AMIs once", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const done = twoBuildBlocksOfOneEncryptedSource()
+      const inputs = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }
+      const main = await runAction(
+        options(inputs, {
+          onStart: (child, stdoutSoFar) => {
+            void until(() => done(stdoutSoFar), 'build a to finish while b provisions').then(() => child.kill('SIGINT'))
+          }
+        })
+      )
+      expect(main.exitCode).toBe(1)
+      const { encrypted, unencrypted } = encryptedWebAmis(main, 'a.amazon-ebs.demo')
+      const byRegion = Object.fromEntries(encrypted.map(({ region, amiId }) => [region, amiId]))
+      expect(JSON.parse(main.outputs['ami-ids'])).toEqual(byRegion)
+      expect(JSON.parse(main.outputs.builds)).toEqual({ 'a.amazon-ebs.demo': byRegion })
+      for (const { region, amiId } of encrypted) expect(main.summary.split(`| ${region} | [\`${amiId}\`](`)).toHaveLength(2)
+      expect(main.summary).not.toContain(unencrypted)
+      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMI(s): they are in the outputs and the summary.')
+    })
 
     it("cancelled while a build's AMI is copied: Packer deregisters the AMI, and the post step its copies", async () => {
       endpoint = await startEc2Endpoint({ regions })

@@ -914,7 +914,8 @@ async function build(
   // Input manifest's file, when it names one.
   const read = inputs.manifestGiven ? 0 : manifestToRead(manifests, runsBefore)
   const unknown = read === 0 ? inputs.manifestUnknown : undefined
-  const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown)
+  const finishedBuilds = built.record.finishedImages.map(({ build }) => build)
+  const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown, finishedBuilds)
   const finished = await finishedBeforeTheEnd(built.record.finishedImages, artifacts.amis, inputs, summary)
   const amis = inTemplateOrder([...artifacts.amis, ...finished], inputs.buildNames)
   leftovers.amisMade(amis)

@@ -61,13 +61,16 @@ export interface BuiltAmis {
  * the same names), whichever of the manifest and the output it was read from.
  * `buildNames` is the template's builds in its order, as Packer lists them. `manifestUnknown` is
  * the template's manifest `output` as written, when only Packer knew where it writes.
+ * `finishedBuilds`, the builds Packer's log says finished, tell which of several builds of one
+ * HCL2 source a manifest entry is, when Packer was stopped before it announced their artifacts.
  */
 export function readBuiltAmis(
   manifestPath: string,
   runUuidBefore: string | undefined,
   announced: AnnouncedArtifact[],
   buildNames: string[] = [],
-  manifestUnknown?: string
+  manifestUnknown?: string,
+  finishedBuilds: string[] = []
 ): BuiltAmis {
   const notes: string[] = []
   let amis: Ami[] = []
@@ -103,7 +106,7 @@ export function readBuiltAmis(
   }
 
   const fromOutput = amisFromAnnouncedArtifacts(announced)
-  amis = amis.map((ami) => ({ ...ami, build: fullBuildName(ami, fromOutput, buildNames) }))
+  amis = amis.map((ami) => ({ ...ami, build: fullBuildName(ami, fromOutput, buildNames, finishedBuilds) }))
   const seen = new Set(amis.map((ami) => `${ami.region}:${ami.amiId}`))
   for (const ami of fromOutput) {
     if (!seen.has(`${ami.region}:${ami.amiId}`)) {
@@ -124,15 +127,18 @@ export function readBuiltAmis(
 /**
  * A manifest entry names an HCL2 build by its source's name only (`ubuntu`), where Packer's
  * output and -only say `amazon-ebs.ubuntu` (or `BUILD.amazon-ebs.ubuntu`). The output's name
- * for the same AMI wins; else the one build of the template that the entry can be.
+ * for the same AMI wins; else the one build of the template that the entry can be, or the one of
+ * those that finished (two build blocks may build one source).
  */
-function fullBuildName(ami: Ami, fromOutput: Ami[], buildNames: string[]): string {
+function fullBuildName(ami: Ami, fromOutput: Ami[], buildNames: string[], finishedBuilds: string[] = []): string {
   const announced = fromOutput.find((other) => other.region === ami.region && other.amiId === ami.amiId)
   if (announced) return announced.build
   if (buildNames.includes(ami.build)) return ami.build
   const suffix = `${ami.builderType}.${ami.build}`
   const candidates = buildNames.filter((name) => name === suffix || name.endsWith(`.${suffix}`))
-  return candidates.length === 1 ? candidates[0] : ami.build
+  if (candidates.length === 1) return candidates[0]
+  const finished = candidates.filter((name) => finishedBuilds.includes(name))
+  return finished.length === 1 ? finished[0] : ami.build
 }
 
 /**
