@@ -11,6 +11,7 @@ import { startActionsCacheService, type ActionsCacheService } from '../test-supp
 import { readCalls, standInExecutable } from '../test-support/packer-stand-in/index.js'
 import { startReleasesMirror, type ReleasesMirror } from '../test-support/releases-mirror/index.js'
 import { pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
+import { until } from './support/runtimes.js'
 
 const root = mkdtempSync(join(tmpdir(), 'plugin-cache-'))
 const argsLog = join(root, 'packer-calls.log')
@@ -281,6 +282,21 @@ describe('the plugin cache, through the Actions cache service', () => {
       // Nothing to save, so nothing more asked of the service.
       expect(post.warnings).toEqual([])
       expect(service.calls).toEqual(['no answer: POST /twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL'])
+    }, 120_000)
+
+    it('a cancel while the restore waits on it ends the step at once: cancelled, and nothing validated or built', async () => {
+      service.hang()
+      const restoring = 'no answer: POST /twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL'
+      const main = await runAction({
+        ...step(),
+        onStart: (child) => {
+          void until(() => service.calls.includes(restoring), 'the restore to wait on the cache').then(() => child.kill('SIGINT'))
+        }
+      })
+      expect(main.exitCode).toBe(1)
+      expect(main.errors.at(-1)?.message).toBe('The run was cancelled (SIGINT); no Packer build was running.')
+      expect(readCalls(argsLog).map((call) => call.args[0])).not.toContain('validate')
+      expect(readCalls(argsLog).map((call) => call.args[0])).not.toContain('build')
     }, 120_000)
 
     it('costs the post step a minute, with a warning, and the job still passes', async () => {
