@@ -11,7 +11,7 @@ import {
   DescribeInstancesCommand,
   EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
 import type { ChildProcess } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -436,6 +436,38 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(main.stdout).toContain(`    smoke: Instance ID: ${other}`)
       expect(main.stdout).toContain(`    smoke: Created Spot Fleet launch template: ${fleet}`)
       left(await runPostStep(main, options({})))
+    })
+
+    it("what a script of an HCL2 template's one build, on a null source, prints is not Packer's: the post step leaves the instance and launch template it names", async () => {
+      const { other, fleet, left } = await anothersFleet()
+      // One build: no packer inspect runs, so the log reader knows the build by its source only.
+      const marker = join(workspace, 'provisioning')
+      mkdirSync(join(workspace, 'smoke'))
+      const script = [`echo 'Created Spot Fleet launch template: ${fleet}'`, `echo 'Instance ID: ${other}'`, `touch ${marker}`, 'sleep 60']
+      writeFileSync(
+        join(workspace, 'smoke', 'smoke.pkr.hcl'),
+        [
+          'source "null" "fleet" {',
+          '  communicator = "none"',
+          '}',
+          'build {',
+          '  sources = ["source.null.fleet"]',
+          '  provisioner "shell-local" {',
+          `    inline = ${JSON.stringify(script)}`,
+          '  }',
+          '}',
+          ''
+        ].join('\n')
+      )
+      const main = await runAction(
+        options(
+          { 'working-directory': 'smoke', template: 'smoke.pkr.hcl' },
+          { onStart: (child) => void until(() => existsSync(marker), 'the script to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')) }
+        )
+      )
+      expect(main.exitCode).toBe(1)
+      expect(main.stdout).toContain(`    null.fleet: Instance ID: ${other}`)
+      left(await runPostStep(main, options({ 'working-directory': 'smoke', template: 'smoke.pkr.hcl' })))
     })
 
     it("a script's stderr before Packer is killed is log text, not error annotations: the failure says Packer was killed", async () => {

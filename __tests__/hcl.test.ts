@@ -11,6 +11,7 @@ import { buildVariableProblems } from '../src/inputs/build-variables.js'
 import {
   hclBuildCount,
   hclBuildNames,
+  hclBuildTypes,
   hclBuildVariableUses,
   hclNamesMayHoldComma,
   hclRenamesSources,
@@ -618,6 +619,13 @@ describe('hclBuildCount', () => {
     }
   })
 
+  it("knows each build's builder type even where only Packer knows its name, and none of a source not named TYPE.NAME", async () => {
+    const named = 'build {\n  name = "${var.env}"\n  sources = ["source.null.smoke"]\n  source "amazon-chroot.host" {\n    name = var.name\n  }\n}\n'
+    expect(hclBuildTypes(await parsed({ 'one.pkr.hcl': named }))).toEqual(['null', 'amazon-chroot'])
+    rmSync(join(directory, 'one.pkr.hcl'))
+    expect(hclBuildTypes(await parsed({ 'one.pkr.hcl': 'build {\n  sources = ["${var.source}"]\n}\n' }))).toBeUndefined()
+  })
+
   it('counts one for a single source, and none without a build block', async () => {
     expect(hclBuildCount(await parsed({ 'one.pkr.hcl': 'build {\n  sources = ["source.amazon-ebs.a"]\n}\n' }))).toBe(1)
     rmSync(join(directory, 'one.pkr.hcl'))
@@ -675,6 +683,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       buildCount: 0,
       renamesSources: false,
       buildNames: [],
+      buildTypes: [],
       namesMayHoldComma: false,
       postProcessorNames: ['manifest'],
       otherManifestOutputs: [],

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
 import { readHclTemplate } from '../src/inputs/hcl.js'
-import { buildsWithoutInstance } from '../src/inputs/template-files.js'
+import { buildsWithoutInstance, noBuildLaunchesInstance } from '../src/inputs/template-files.js'
 import { actionDefaults } from './support/action-process.js'
 
 // The defaults of action.yml, as the runner passes them.
@@ -386,6 +386,15 @@ describe('readInputs rejects each bad input with its own message', () => {
   it("an HCL2 template's builds that start no instance of their own, as packer inspect names them", () => {
     const buildNames = ['amazon-ebs.web', 'null.smoke', 'golden.amazon-chroot.host', 'golden.amazon-ebssurrogate.root', 'amazon-ebs.null.x', 'docker.app', 'amazon-ebs.amazon-ebs']
     expect(buildsWithoutInstance({ templateKind: 'hcl', buildNames, jsonBuildsWithoutInstance: [] })).toEqual(['null.smoke', 'golden.amazon-chroot.host', 'docker.app'])
+  })
+
+  it('a template none of whose builds starts an instance of its own, whatever Packer names them', () => {
+    expect(noBuildLaunchesInstance({ templateKind: 'hcl', builderTypes: [], hclBuildTypes: ['null'] })).toBe(true)
+    expect(noBuildLaunchesInstance({ templateKind: 'hcl', builderTypes: [], hclBuildTypes: ['null', 'amazon-ebs'] })).toBe(false)
+    // Where the parser could not tell every build's type.
+    expect(noBuildLaunchesInstance({ templateKind: 'hcl', builderTypes: [] })).toBe(false)
+    expect(noBuildLaunchesInstance({ templateKind: 'json', builderTypes: ['null', 'amazon-chroot'] })).toBe(true)
+    expect(noBuildLaunchesInstance({ templateKind: 'json', builderTypes: ['null', 'amazon-instance'] })).toBe(false)
   })
 
   it('only and except naming builds the template does not have', async () => {

@@ -16,7 +16,7 @@ import { reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
-import { buildsWithoutInstance } from './inputs/template-files.js'
+import { buildsWithoutInstance, noBuildLaunchesInstance } from './inputs/template-files.js'
 import type { Fingerprint } from './inputs/fingerprint.js'
 import type { ResolvedVersion } from './inputs/required-version.js'
 import type { InstalledPacker } from './install/index.js'
@@ -901,7 +901,12 @@ async function build(
   const leftovers = tellThePostStep(
     inputs.awsRegion,
     { keep: inputs.onError === 'abort', summary: inputs.summary },
-    { buildNames: inputs.buildNames, everyBuild: inputs.buildNamesKnown, buildsWithoutInstance: buildsWithoutInstance(inputs) },
+    {
+      buildNames: inputs.buildNames,
+      everyBuild: inputs.buildNamesKnown,
+      buildsWithoutInstance: buildsWithoutInstance(inputs),
+      noInstance: noBuildLaunchesInstance(inputs)
+    },
     manifests.map((path, index) => ({ path, runBefore: runsBefore[index] }))
   )
   const built = await core.group('Build', () =>

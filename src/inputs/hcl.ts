@@ -286,24 +286,27 @@ export function hclBuildCount(files: HclBody[]): number | undefined {
   return count
 }
 
+/** A source a build block builds: its type, and the names that make its build's name, as written. */
+interface BuiltSource {
+  block: unknown
+  type: string
+  name: unknown
+}
+
 /**
- * The builds' names as Packer builds them: `TYPE.NAME` for each source a build block lists in
- * `sources` or sets more of in a `source` block (under the `name` one gives), with `BUILD.` in
- * front for a block named BUILD. Undefined when a name is made by an expression or a source is
- * not named as TYPE.NAME: only Packer knows those builds.
+ * The sources the build blocks build: each one a block lists in `sources`, and each it sets more
+ * of in a `source` block (under the `name` one gives). Undefined when a source is not named as
+ * TYPE.NAME: only Packer knows those builds.
  */
-export function hclBuildNames(files: HclBody[]): string[] | undefined {
-  const literal = (name: unknown) => typeof name === 'string' && !/[$%]\{/.test(name)
-  const names: string[] = []
+function builtSources(files: HclBody[]): BuiltSource[] | undefined {
+  const built: BuiltSource[] = []
   for (const build of files.flatMap((file) => bodies(file.build))) {
-    if (build.name !== undefined && !literal(build.name)) return undefined
     if (build.sources !== undefined && !Array.isArray(build.sources)) return undefined
-    const prefix = build.name === undefined || build.name === '' ? '' : `${build.name as string}.`
     for (const entry of (build.sources ?? []) as unknown[]) {
       // The parser gives a reference written bare (source.amazon-ebs.web) as `${…}`.
       const match = typeof entry === 'string' ? /^(?:\$\{)?source\.([^.]+)\.([^.}]+)\}?$/.exec(entry) : null
       if (match === null) return undefined
-      names.push(`${prefix}${match[1]}.${match[2]}`)
+      built.push({ block: build.name, type: match[1], name: match[2] })
     }
     for (const [label, definitions] of labelled(build.source)) {
       // Packer takes `source "TYPE.NAME"` and `source "source.TYPE.NAME"` alike.
@@ -311,13 +314,28 @@ export function hclBuildNames(files: HclBody[]): string[] | undefined {
       if (parts.length < 2 || parts.length > 3) return undefined
       const [type, name] = parts.slice(-2)
       for (const definition of definitions) {
-        const given = definition.name === undefined || definition.name === '' ? name : definition.name
-        if (!literal(given)) return undefined
-        names.push(`${prefix}${type}.${given as string}`)
+        built.push({ block: build.name, type, name: definition.name === undefined || definition.name === '' ? name : definition.name })
       }
     }
   }
-  return names
+  return built
+}
+
+/**
+ * The builds' names as Packer builds them: `TYPE.NAME` for each source a build block builds
+ * (builtSources), with `BUILD.` in front for a block named BUILD. Undefined when a name is made
+ * by an expression or a source is not named as TYPE.NAME: only Packer knows those builds.
+ */
+export function hclBuildNames(files: HclBody[]): string[] | undefined {
+  const literal = (name: unknown) => typeof name === 'string' && !/[$%]\{/.test(name)
+  const built = builtSources(files)
+  if (built === undefined || built.some(({ block, name }) => (block !== undefined && !literal(block)) || !literal(name))) return undefined
+  return built.map(({ block, type, name }) => `${block === undefined || block === '' ? '' : `${block as string}.`}${type}.${name as string}`)
+}
+
+/** The builder type of each build (builtSources), undefined where only Packer knows one. */
+export function hclBuildTypes(files: HclBody[]): string[] | undefined {
+  return builtSources(files)?.map(({ type }) => type)
 }
 
 /** The names build blocks give their builds, as written: each block's `name`, and each source's (`source "TYPE.NAME" { name = … }`). */
@@ -912,6 +930,8 @@ export interface HclTemplate {
    * they name a renamed source's build where Packer before 1.7 lists it by its source block.
    */
   buildNames?: string[]
+  /** Each build's builder type (hclBuildTypes), when every file was read and each source is named TYPE.NAME. */
+  buildTypes?: string[]
   /** A build's name may hold a comma (hclNamesMayHoldComma): only packer inspect tells it. */
   namesMayHoldComma: boolean
   /** Files the parser could not read, and where: their sensitive variables are unknown. */
@@ -1026,6 +1046,7 @@ export async function readHclTemplate(
     buildCount: allRead ? hclBuildCount(files) : undefined,
     renamesSources: !allRead || hclRenamesSources(files),
     buildNames: allRead ? hclBuildNames(files) : undefined,
+    buildTypes: allRead ? hclBuildTypes(files) : undefined,
     namesMayHoldComma: hclNamesMayHoldComma(files),
     postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
     references: await hclTemplateReferences(read, scope, request.workingDirectory),
@@ -1137,6 +1158,7 @@ export function withHclTemplate(inputs: Inputs, template: HclTemplate): Inputs {
     manifestUnknown: template.manifestUnknown,
     otherManifestOutputs: template.otherManifestOutputs,
     manifestFolders: template.manifestFolders,
+    ...(template.buildTypes === undefined ? {} : { hclBuildTypes: template.buildTypes }),
     sensitiveVariables: template.sensitiveVariables,
     sensitiveValues: template.sensitiveValues,
     ...sortReferences(template.references, inputs.workspace)

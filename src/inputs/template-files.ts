@@ -52,6 +52,11 @@ export interface TemplateFiles extends ReferencedPaths {
    * buildsWithoutInstance).
    */
   jsonBuildsWithoutInstance: string[]
+  /**
+   * An HCL2 template's builder type of each build, once the parser has read it (hcl.ts
+   * hclBuildTypes): it tells what a build launches where Packer alone knows the build's name.
+   */
+  hclBuildTypes?: string[]
   varFiles: string[]
   /** Set when var-file was empty and packer-vars.json was found beside a JSON template. */
   defaultVarFile?: string
@@ -470,4 +475,14 @@ function launchesInstance(builderType: string): boolean {
 export function buildsWithoutInstance(template: Pick<TemplateFiles, 'templateKind' | 'buildNames' | 'jsonBuildsWithoutInstance'>): string[] {
   if (template.templateKind === 'json') return template.jsonBuildsWithoutInstance
   return template.buildNames.filter((name) => !name.split('.').some(launchesInstance))
+}
+
+/**
+ * Whether no build of the template launches an EC2 instance of its own, whatever it is named:
+ * an HCL2 template of one build is not listed (packer inspect), so its build's name is not
+ * known, but its source's type is.
+ */
+export function noBuildLaunchesInstance(template: Pick<TemplateFiles, 'templateKind' | 'builderTypes' | 'hclBuildTypes'>): boolean {
+  const types = template.templateKind === 'json' ? template.builderTypes : (template.hclBuildTypes ?? [])
+  return types.length > 0 && !types.some(launchesInstance)
 }

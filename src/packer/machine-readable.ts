@@ -387,24 +387,28 @@ export class RunRecord {
    * one…): their lines are their scripts', never an announcement.
    */
   private readonly buildsWithoutInstance: Set<string>
+  /** No build of the template launches an instance of its own, whatever its name. */
+  private readonly noInstance: boolean
 
   /**
    * `onTemporaryResource` is called when a temporary resource is announced, or a build finishes,
    * e.g. to save them for the post step at once. `template` tells of the template's builds, when
    * known: their names (`everyBuild` when they are all of them), and which launch no instance of
-   * their own (buildsWithoutInstance).
+   * their own (buildsWithoutInstance; all of them when `noInstance`).
    */
   constructor(
     private readonly onTemporaryResource?: (resources: TemporaryResources, finishedImages: FinishedImage[]) => void,
     {
       buildNames = [],
       everyBuild = false,
-      buildsWithoutInstance = []
-    }: { buildNames?: string[]; everyBuild?: boolean; buildsWithoutInstance?: string[] } = {}
+      buildsWithoutInstance = [],
+      noInstance = false
+    }: { buildNames?: string[]; everyBuild?: boolean; buildsWithoutInstance?: string[]; noInstance?: boolean } = {}
   ) {
     this.buildNames = new Set(buildNames)
     this.everyBuild = everyBuild && buildNames.length > 0
     this.buildsWithoutInstance = new Set(buildsWithoutInstance)
+    this.noInstance = noInstance
     this.namesWithCommas = commaNames(buildNames)
     this.colonNames = buildNames
       .filter((name) => name.includes(': '))
@@ -573,7 +577,7 @@ export class RunRecord {
    * `[<build>.]amazon-chroot.<source>`, and an unnamed JSON builder by its type.
    */
   private launchesNoInstance(build: string): boolean {
-    return this.buildsWithoutInstance.has(build) || build === 'amazon-chroot' || build.startsWith('amazon-chroot.') || build.includes('.amazon-chroot.')
+    return this.noInstance || this.buildsWithoutInstance.has(build) || build === 'amazon-chroot' || build.startsWith('amazon-chroot.') || build.includes('.amazon-chroot.')
   }
 
 
