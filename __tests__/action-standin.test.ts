@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readCalls, standInOnPath } from '../test-support/packer-stand-in/index.js'
-import { SELF_ACCOUNT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { asTheRunnerShowsIt, parseCommands, runAction, type ActionRun } from './support/action-process.js'
+import { CreateSnapshotCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2'
+import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { asTheRunnerShowsIt, loopbackEnvironment, parseCommands, runAction, runPostStep, type ActionRun } from './support/action-process.js'
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
 
 const template = {
@@ -322,6 +323,58 @@ describe('cancelling', () => {
       expect(result.summary).toContain('Cancelled')
     })
   }
+})
+
+describe("a build killed while Packer 1.13 and later write its scripts' lines as its builder's", () => {
+  let endpoint: Ec2Endpoint
+  afterEach(async () => endpoint.close())
+
+  it("the post step terminates the build's instance, and leaves another's backup whose volume a script named", async () => {
+    endpoint = await startEc2Endpoint()
+    const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+    const launch = async (): Promise<{ id: string; volume: string }> => {
+      const id = (await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances?.[0]?.InstanceId as string
+      // The endpoint starts an instance once it has been described.
+      for (let i = 0; i < 2; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))
+      return { id, volume: endpoint.instances('us-east-1').find((one) => one.instanceId === id)?.volumeIds[0] as string }
+    }
+    const build = await launch()
+    // Another pipeline's nightly backup of its database server, which it has since replaced.
+    const other = await launch()
+    const snapshot = (await ec2.send(new CreateSnapshotCommand({ VolumeId: other.volume }))).SnapshotId as string
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [other.id] }))
+    for (let i = 0; i < 3; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [other.id] }))
+    ec2.destroy()
+    expect(endpoint.volumes('us-east-1').map((one) => one.volumeId)).not.toContain(other.volume)
+    const inputs = { 'packer-version': '1.13.0', 'provenance-tags': 'false' }
+    const env = { ...standInOnPath(argsLog), ...loopbackEnvironment(endpoint.url, workspace), STANDIN_VERSION: '1.13.0' }
+    const main = await runAction({
+      workspace,
+      inputs,
+      env: {
+        ...env,
+        // As Packer 1.13.0 prints them: its builder's message and its script's line alike.
+        STANDIN_KILLED_AFTER: JSON.stringify([
+          ['say', '==> web: Creating temporary keypair: packer_68a1'],
+          ['say', `==> web: Instance ID: ${build.id}`],
+          ['say', '==> web: Provisioning with shell script: /tmp/packer-shell1234'],
+          ['say', `==> web: Creating snapshot of EBS Volume ${other.volume}...`]
+        ])
+      }
+    })
+    expect(main.exitCode).toBe(1)
+    expect(main.stdout).toContain(`==> web: Creating snapshot of EBS Volume ${other.volume}...`)
+
+    const post = await runPostStep(main, { workspace, inputs, env })
+    expect(post.exitCode).toBe(0)
+    expect(post.stdout).toContain(`us-east-1: terminating ${build.id} (running)`)
+    expect(post.stdout).toContain(
+      `${other.volume}, which Packer's log named, no longer exists, and this Packer writes a script's lines as the builder's: nothing ties its snapshots to the build, so they are left as they are.`
+    )
+    expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(snapshot)
+    expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
+    expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+  })
 })
 
 describe('sensitive locals (Packer 1.7 and later)', () => {

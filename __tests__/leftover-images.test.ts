@@ -13,6 +13,8 @@ import {
   CreateSnapshotCommand,
   DeleteKeyPairCommand,
   DeleteLaunchTemplateCommand,
+  DeregisterImageCommand,
+  DescribeImagesCommand,
   DescribeInstancesCommand,
   EC2Client,
   RegisterImageCommand,
@@ -106,6 +108,26 @@ describe("the clean-up of a build's snapshots", () => {
     expect(warned).toEqual([])
     expect(loopback.endpoint.images('us-east-1').map((image) => image.imageId)).toContain(kept.ami)
     expect(loopback.endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(kept.snapshot)
+    expect(loopback.endpoint.callsOf('DeregisterImage')).toEqual([])
+    expect(loopback.endpoint.callsOf('DeleteSnapshot')).toEqual([])
+  })
+
+  it("leaves the snapshots, made since Packer started, of a volume that is gone, when the log wrote the build's scripts' lines as its own", async () => {
+    const started = new Date(Date.now() - 60_000)
+    const build = await instance()
+    const other = await instance()
+    // Another pipeline's backup of its instance, which it then terminated, while a script of the build printed its volume (Packer 1.13 and later).
+    const theirs = await backup(other.volume, 'db-nightly')
+    await loopback.ec2.send(new TerminateInstancesCommand({ InstanceIds: [other.id] }))
+    for (let i = 0; i < 3; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [other.id] }))
+    expect(loopback.endpoint.volumes('us-east-1').map((one) => one.volumeId)).not.toContain(other.volume)
+
+    const { logged } = await cleanUp({ ...killedBuild({ instanceIds: [build.id], snapshotVolumes: [other.volume] }, started), scriptLinesAlike: true })
+    expect(logged).toContain(
+      `${other.volume}, which Packer's log named, no longer exists, and this Packer writes a script's lines as the builder's: nothing ties its snapshots to the build, so they are left as they are.`
+    )
+    expect(loopback.endpoint.images('us-east-1').map((image) => image.imageId)).toContain(theirs.ami)
+    expect(loopback.endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(theirs.snapshot)
     expect(loopback.endpoint.callsOf('DeregisterImage')).toEqual([])
     expect(loopback.endpoint.callsOf('DeleteSnapshot')).toEqual([])
   })
@@ -214,6 +236,45 @@ describe('the clean-up after a build whose template fixes temporary_key_pair_nam
 
 describe('the clean-up of an AMI that a provisioner printed', () => {
   const loopback = freshEndpointEach()
+
+  it("leaves the copies, made since Packer started, of an AMI that is gone, when the log wrote the build's scripts' lines as its own", async () => {
+    const started = new Date(Date.now() - 60_000)
+    const clients: EC2Client[] = []
+    const ec2For = (region: string): EC2Client => {
+      const ec2 = new EC2Client({ region, endpoint: loopback.endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      clients.push(ec2)
+      return ec2
+    }
+    try {
+      const run = await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+      const build = run.Instances?.[0]?.InstanceId as string
+      // Another pipeline releases its AMI to eu-west-1, then deregisters the original, while a script of the build prints its ID (Packer 1.13 and later).
+      const other = await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+      const otherInstance = other.Instances?.[0]?.InstanceId as string
+      for (let i = 0; i < 2; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [otherInstance] }))
+      const released = (await loopback.ec2.send(new CreateImageCommand({ InstanceId: otherInstance, Name: 'api-release-7' }))).ImageId as string
+      // The endpoint makes an AMI available once it has been described.
+      for (let i = 0; i < 3; i++) await loopback.ec2.send(new DescribeImagesCommand({ ImageIds: [released] }))
+      const copy = (await ec2For('eu-west-1').send(new CopyImageCommand({ Name: 'api-release-7', SourceImageId: released, SourceRegion: 'us-east-1' }))).ImageId as string
+      await loopback.ec2.send(new DeregisterImageCommand({ ImageId: released }))
+      const logged: string[] = []
+      const state: LeftoverState = {
+        regions: ['us-east-1'],
+        resources: { ...noTemporaryResources(), instanceIds: [build], images: [released], copyRegions: ['eu-west-1'] },
+        packer: 'killed',
+        packerStarted: started.toISOString(),
+        scriptLinesAlike: true,
+        amis: []
+      }
+      const report = await cleanUpLeftovers(state, { ec2For, log: (line) => logged.push(line), warn: () => undefined, pollMs: 10 })
+      expect(report.deregistered).toEqual([])
+      expect(report.leftBehind).toContain(`copies of ${released} made since Packer started`)
+      expect(loopback.endpoint.images('eu-west-1').map((image) => image.imageId)).toContain(copy)
+      expect(loopback.endpoint.callsOf('DeregisterImage').filter((call) => call.params.ImageId !== released)).toEqual([])
+    } finally {
+      for (const ec2 of clients) ec2.destroy()
+    }
+  })
 
   it("leaves the copies of another account's AMI, made since Packer started, whose ID the build's log named", async () => {
     const clients: EC2Client[] = []

@@ -290,6 +290,31 @@ describe('RunRecord', () => {
     expect(feed(interrupted).temporaryResources.images).toEqual([])
   })
 
+  it("tells when a build writes its scripts' lines as its builder's, as Packer 1.13 and later do: a script may then name a volume or AMI as the builder does", () => {
+    // Packer 1.13 on (packer/ui.go TargetedUI.Message calls Say): every line of a build is
+    // `ui,say,==> <build>: `, its builder's messages and its scripts' output alike.
+    const newer = [
+      '1,,ui,say,==> amazon-ebssurrogate.db: Creating temporary keypair: packer_7701',
+      '1,,ui,say,==> amazon-ebssurrogate.db: Instance ID: i-0ddddddddddddddd4',
+      '1,,ui,say,==> amazon-ebssurrogate.db: Provisioning with shell script: /tmp/packer-shell1',
+      // A script that reports on another's backup.
+      '1,,ui,say,==> amazon-ebssurrogate.db: Creating snapshot of EBS Volume vol-0eeeeeeeeeeeeeee5...',
+      '1,,ui,say,==> amazon-ebssurrogate.db: Registering the AMI...',
+      '1,,ui,say,==> amazon-ebssurrogate.db: AMI: ami-0eeeeeeeeeeeeeee5'
+    ]
+    for (const record of [feed(newer), feedText(newer)]) {
+      expect(record.scriptLinesAlike).toBe(true)
+      expect(record.temporaryResources).toMatchObject({ snapshotVolumes: ['vol-0eeeeeeeeeeeeeee5'], images: ['ami-0eeeeeeeeeeeeeee5'] })
+    }
+    // Packer 1.6.6 to 1.12: the builder's messages and its scripts' output begin `    <build>: `, its steps `==> `.
+    const older = newer.map((line) => line.replace('ui,say,==> amazon-ebssurrogate.db: Instance', 'ui,message,    amazon-ebssurrogate.db: Instance'))
+    const scripts = older.map((line) => line.replace(/ui,say,==> (amazon-ebssurrogate\.db: (?:Creating snapshot|Registering|AMI))/, 'ui,message,    $1'))
+    for (const record of [feed(scripts), feedText(scripts)]) {
+      expect(record.scriptLinesAlike).toBe(false)
+      expect(record.temporaryResources).toMatchObject({ instanceIds: ['i-0ddddddddddddddd4'], snapshotVolumes: [], images: [] })
+    }
+  })
+
   it('reads the announcements of a JSON build whose name holds ": ", as the template names it', () => {
     // Builders named `web: prod` and `web`: Packer writes each line after the build's full name.
     const lines = [

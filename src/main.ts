@@ -1218,9 +1218,10 @@ function tellThePostStep(
     manifests
   }
   const save = (): void => core.saveState(LEFTOVERS_STATE, JSON.stringify(state))
-  const record = new RunRecord((resources, finished) => {
+  const record: RunRecord = new RunRecord((resources, finished) => {
     state.resources = resources
     state.finished = finished
+    if (record.scriptLinesAlike) state.scriptLinesAlike = true
     save()
   }, template)
   return {

@@ -331,6 +331,7 @@ class Cleanup {
       // or outlived the main step, may have gone on, unheard, in a plugin process of its own.
       everyCopyRegion: this.state.packer === 'failed',
       packerStarted: this.state.packerStarted,
+      scriptLinesAlike: this.state.scriptLinesAlike === true,
       outputs: this.state.amis ?? [],
       withClient: (region, use) => this.withClient(region, use),
       abortSignal: this.abort.signal,

@@ -10,7 +10,9 @@
 // an AMI (SourceImageId). Two exceptions lean on EC2's times instead: the copies of an AMI that
 // Packer announced and has deregistered already count when they were made after Packer
 // started; so do the snapshots of a volume the build announced snapshotting that no longer
-// exists (Packer deleted it with the instance), and an AMI registered from them since.
+// exists (Packer deleted it with the instance), and an AMI registered from them since; neither
+// where the log wrote a build's scripts' lines as its builder's (Packer 1.13 and later), in
+// which a script may name a volume or AMI that is gone.
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
@@ -45,6 +47,12 @@ export interface ImageCleanupInput {
   /** Whether copyRegions are all the regions the builds copied to: the account's others need no search. */
   everyCopyRegion: boolean
   packerStarted?: string
+  /**
+   * Whether the log wrote a build's scripts' lines as its builder's (Packer 1.13 and later):
+   * then a volume or AMI it named that is gone may be another's that a script printed, and
+   * nothing of it is taken for its times alone.
+   */
+  scriptLinesAlike?: boolean
   /** The AMIs in the outputs, of builds that finished: left whatever else says otherwise. */
   outputs: string[]
   withClient: <T>(region: string, use: (ec2: EC2Client) => Promise<T>) => Promise<T>
@@ -153,6 +161,11 @@ class ImageSearch {
         this.input.log(`${volumeId}, which Packer's log named, is attached to none of the build's instances: its snapshots are left as they are.`)
         continue
       }
+      if (this.input.scriptLinesAlike) {
+        this.input.log(`${volumeId}, which Packer's log named, no longer exists, and this Packer writes a script's lines as the builder's: nothing ties its snapshots to the build, so they are left as they are.`)
+        this.report.leftBehind.push(`snapshots of ${volumeId} made since Packer started`)
+        continue
+      }
       for (const region of regions) volumes.push({ region, volumeId, whose: "that Packer deleted with the build's instance", gone: true })
     }
     return volumes
@@ -256,11 +269,28 @@ class ImageSearch {
       }
     }
     if (lookedEverywhere) lookedEverywhere = await this.othersImages(regions, announcedImages.filter((id) => !seen.has(id)), seen)
-    const gone = lookedEverywhere ? announcedImages.filter((id) => !seen.has(id)) : []
-    for (const id of gone) this.input.log(`${id}, the AMI Packer announced, is already deregistered.`)
+    const gone = this.deregistered(lookedEverywhere ? announcedImages.filter((id) => !seen.has(id)) : [])
     // Not looked for, so neither were its copies, which Packer leaves in other regions.
     if (!lookedEverywhere) this.report.leftBehind.push(...announcedImages.filter((id) => !seen.has(id)).map((id) => `${id} and any copies of it`))
     return { found, gone }
+  }
+
+  /**
+   * Of the announced AMIs that EC2 shows nowhere, those Packer deregistered, whose copies count
+   * if made since Packer started: all of them, unless the log wrote a build's scripts' lines as
+   * its builder's, where a script may have printed another's AMI that is gone as well.
+   */
+  private deregistered(unseen: string[]): string[] {
+    if (this.input.scriptLinesAlike && unseen.length > 0) {
+      this.input.log(
+        `${unseen.join(', ')}, which Packer's log named, no longer exists, and this Packer writes a script's lines as the builder's: ` +
+          'nothing ties the copies of it to the build, so they are left as they are.'
+      )
+      this.report.leftBehind.push(...unseen.map((id) => `copies of ${id} made since Packer started`))
+      return []
+    }
+    for (const id of unseen) this.input.log(`${id}, the AMI Packer announced, is already deregistered.`)
+    return unseen
   }
 
   /**

@@ -31,6 +31,12 @@ export interface LeftoverState {
    */
   packerStarted?: string
   /**
+   * A build wrote its scripts' lines as its builder's (Packer 1.13 and later: RunRecord
+   * scriptLinesAlike): a volume or AMI its log named after its instance is the build's only where
+   * EC2 ties it to the build's instance, never for its times alone.
+   */
+  scriptLinesAlike?: boolean
+  /**
    * The AMIs in the outputs, which builds that finished made: never the post step's to remove.
    * Set once the main step has set its outputs, so unset if it was killed before.
    */
@@ -83,7 +89,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
     return undefined
   }
   if (typeof value !== 'object' || value === null) return undefined
-  const { regions, resources, packer, keep, summary, packerPid, packerStarted, amis, finished, manifests } = value as Record<string, unknown>
+  const { regions, resources, packer, keep, summary, packerPid, packerStarted, scriptLinesAlike, amis, finished, manifests } = value as Record<string, unknown>
   if (!packerEnds.includes(packer)) return undefined
   const found = (typeof resources === 'object' && resources !== null ? resources : {}) as Record<string, unknown>
   return {
@@ -105,6 +111,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
     ...(summary === false ? { summary: false } : {}),
     ...(Number.isSafeInteger(packerPid) && (packerPid as number) > 1 ? { packerPid: packerPid as number } : {}),
     ...(typeof packerStarted === 'string' && !Number.isNaN(Date.parse(packerStarted)) ? { packerStarted } : {}),
+    ...(scriptLinesAlike === true ? { scriptLinesAlike: true } : {}),
     ...(Array.isArray(amis) ? { amis: strings(amis) } : {}),
     ...(Array.isArray(finished) ? { finished: finishedImages(finished) } : {}),
     ...(Array.isArray(manifests) ? { manifests: manifestsBefore(manifests) } : {})

@@ -256,8 +256,9 @@ const announcedResources: Array<[RegExp, Announced]> = [
 // AMI...` or `Skipping …` from the Amazon plugin on). An amazon-ebssurrogate or amazon-instance
 // build says `Registering the AMI...` instead (step_register_ami). A provisioner may print the
 // same words, so an `AMI:` line counts only as the line of the build's that comes right after
-// one of those (no provisioner runs in between), and the post step takes none on trust: it
-// looks the AMI up, and acts only on one that EC2 says was made from the build's own instance.
+// one of those (no provisioner runs in between); from Packer 1.13 on, a provisioner's line may
+// be any of these (scriptLinesAlike). The post step takes none on trust: it looks the AMI up,
+// and acts only on one that EC2 says was made from the build's own instance.
 const creatingImage = /^==> .+?: Creating AMI .+ from instance (i-[0-9a-f]{8,17})\s*$/
 const registeringImage = /^==> .+?: Registering the AMI\.\.\.\s*$/
 const taggingImage = /^==> .+?: (?:Attaching|Skipping attaching) run tags to AMI\.\.\.\s*$/
@@ -362,6 +363,15 @@ export class RunRecord {
   private readonly pending = new Map<string, Partial<AnnouncedArtifact>>()
   private static readonly maxErrors = 100
   private static readonly maxResources = 100
+
+  /**
+   * Whether a build announced its instance as Packer 1.13 and later write all of a build's lines,
+   * its scripts' output included (`==> <build>: `, packer/ui.go TargetedUI.Message): then no line
+   * of a build after its instance tells the builder's from its scripts', and what such a line
+   * names is the build's only where EC2 ties it to the build's instance. Before, the builder's
+   * messages, as its scripts' output, began `    <build>: `, and its steps' `==> <build>: `.
+   */
+  scriptLinesAlike = false
 
   /**
    * The AMI of each build that finished (`AMI: ami-…`, its builder's last such line), by build:
@@ -555,7 +565,9 @@ export class RunRecord {
     }
     for (const [pattern, kind] of announcedResources) {
       const match = pattern.exec(text)
-      if (match) this.addTo(build, kind, match[1])
+      if (match === null) continue
+      if (kind === 'instanceIds' && text.startsWith('==> ')) this.scriptLinesAlike = true
+      this.addTo(build, kind, match[1])
     }
   }
 
