@@ -62,6 +62,13 @@ describe("the clean-up of a build's snapshots", () => {
     return { snapshot, ami: ImageId as string }
   }
 
+  /** Terminates an instance, which takes its volume with it. */
+  async function terminate({ id, volume }: { id: string; volume: string }): Promise<void> {
+    await loopback.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }))
+    for (let i = 0; i < 3; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))
+    expect(loopback.endpoint.volumes('us-east-1').map((one) => one.volumeId)).not.toContain(volume)
+  }
+
   function killedBuild(resources: Partial<LeftoverState['resources']>, packerStarted: Date): LeftoverState {
     return {
       regions: ['us-east-1'],
@@ -98,10 +105,7 @@ describe("the clean-up of a build's snapshots", () => {
     const build = await instance()
     const other = await instance()
     const kept = await backup(other.volume, 'web-backup')
-    // Terminated, the instance takes its volume with it.
-    await loopback.ec2.send(new TerminateInstancesCommand({ InstanceIds: [other.id] }))
-    for (let i = 0; i < 3; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [other.id] }))
-    expect(loopback.endpoint.volumes('us-east-1').map((one) => one.volumeId)).not.toContain(other.volume)
+    await terminate(other)
     const started = new Date(Date.now() + 10 * 60_000)
 
     const { warned } = await cleanUp(killedBuild({ instanceIds: [build.id], snapshotVolumes: [other.volume] }, started))
@@ -118,9 +122,7 @@ describe("the clean-up of a build's snapshots", () => {
     const other = await instance()
     // Another pipeline's backup of its instance, which it then terminated, while a script of the build printed its volume (Packer 1.13 and later).
     const theirs = await backup(other.volume, 'db-nightly')
-    await loopback.ec2.send(new TerminateInstancesCommand({ InstanceIds: [other.id] }))
-    for (let i = 0; i < 3; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [other.id] }))
-    expect(loopback.endpoint.volumes('us-east-1').map((one) => one.volumeId)).not.toContain(other.volume)
+    await terminate(other)
 
     const { logged } = await cleanUp({ ...killedBuild({ instanceIds: [build.id], snapshotVolumes: [other.volume] }, started), scriptLinesAlike: true })
     expect(logged).toContain(
@@ -236,77 +238,67 @@ describe('the clean-up after a build whose template fixes temporary_key_pair_nam
 
 describe('the clean-up of an AMI that a provisioner printed', () => {
   const loopback = freshEndpointEach()
+  // A client of the endpoint for each region a test asks, ended after it.
+  const clients: EC2Client[] = []
+  afterEach(() => {
+    for (const ec2 of clients.splice(0)) ec2.destroy()
+  })
+  const ec2For = (region: string): EC2Client => {
+    const ec2 = new EC2Client({ region, endpoint: loopback.endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+    clients.push(ec2)
+    return ec2
+  }
 
   it("leaves the copies, made since Packer started, of an AMI that is gone, when the log wrote the build's scripts' lines as its own", async () => {
     const started = new Date(Date.now() - 60_000)
-    const clients: EC2Client[] = []
-    const ec2For = (region: string): EC2Client => {
-      const ec2 = new EC2Client({ region, endpoint: loopback.endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
-      clients.push(ec2)
-      return ec2
+    const run = await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+    const build = run.Instances?.[0]?.InstanceId as string
+    // Another pipeline releases its AMI to eu-west-1, then deregisters the original, while a script of the build prints its ID (Packer 1.13 and later).
+    const other = await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+    const otherInstance = other.Instances?.[0]?.InstanceId as string
+    for (let i = 0; i < 2; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [otherInstance] }))
+    const released = (await loopback.ec2.send(new CreateImageCommand({ InstanceId: otherInstance, Name: 'api-release-7' }))).ImageId as string
+    // The endpoint makes an AMI available once it has been described.
+    for (let i = 0; i < 3; i++) await loopback.ec2.send(new DescribeImagesCommand({ ImageIds: [released] }))
+    const copy = (await ec2For('eu-west-1').send(new CopyImageCommand({ Name: 'api-release-7', SourceImageId: released, SourceRegion: 'us-east-1' }))).ImageId as string
+    await loopback.ec2.send(new DeregisterImageCommand({ ImageId: released }))
+    const logged: string[] = []
+    const state: LeftoverState = {
+      regions: ['us-east-1'],
+      resources: { ...noTemporaryResources(), instanceIds: [build], images: [released], copyRegions: ['eu-west-1'] },
+      packer: 'killed',
+      packerStarted: started.toISOString(),
+      scriptLinesAlike: true,
+      amis: []
     }
-    try {
-      const run = await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
-      const build = run.Instances?.[0]?.InstanceId as string
-      // Another pipeline releases its AMI to eu-west-1, then deregisters the original, while a script of the build prints its ID (Packer 1.13 and later).
-      const other = await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
-      const otherInstance = other.Instances?.[0]?.InstanceId as string
-      for (let i = 0; i < 2; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [otherInstance] }))
-      const released = (await loopback.ec2.send(new CreateImageCommand({ InstanceId: otherInstance, Name: 'api-release-7' }))).ImageId as string
-      // The endpoint makes an AMI available once it has been described.
-      for (let i = 0; i < 3; i++) await loopback.ec2.send(new DescribeImagesCommand({ ImageIds: [released] }))
-      const copy = (await ec2For('eu-west-1').send(new CopyImageCommand({ Name: 'api-release-7', SourceImageId: released, SourceRegion: 'us-east-1' }))).ImageId as string
-      await loopback.ec2.send(new DeregisterImageCommand({ ImageId: released }))
-      const logged: string[] = []
-      const state: LeftoverState = {
-        regions: ['us-east-1'],
-        resources: { ...noTemporaryResources(), instanceIds: [build], images: [released], copyRegions: ['eu-west-1'] },
-        packer: 'killed',
-        packerStarted: started.toISOString(),
-        scriptLinesAlike: true,
-        amis: []
-      }
-      const report = await cleanUpLeftovers(state, { ec2For, log: (line) => logged.push(line), warn: () => undefined, pollMs: 10 })
-      expect(report.deregistered).toEqual([])
-      expect(report.leftBehind).toContain(`copies of ${released} made since Packer started`)
-      expect(loopback.endpoint.images('eu-west-1').map((image) => image.imageId)).toContain(copy)
-      expect(loopback.endpoint.callsOf('DeregisterImage').filter((call) => call.params.ImageId !== released)).toEqual([])
-    } finally {
-      for (const ec2 of clients) ec2.destroy()
-    }
+    const report = await cleanUpLeftovers(state, { ec2For, log: (line) => logged.push(line), warn: () => undefined, pollMs: 10 })
+    expect(report.deregistered).toEqual([])
+    expect(report.leftBehind).toContain(`copies of ${released} made since Packer started`)
+    expect(loopback.endpoint.images('eu-west-1').map((image) => image.imageId)).toContain(copy)
+    expect(loopback.endpoint.callsOf('DeregisterImage').filter((call) => call.params.ImageId !== released)).toEqual([])
   })
 
   it("leaves the copies of another account's AMI, made since Packer started, whose ID the build's log named", async () => {
-    const clients: EC2Client[] = []
-    const ec2For = (region: string): EC2Client => {
-      const ec2 = new EC2Client({ region, endpoint: loopback.endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
-      clients.push(ec2)
-      return ec2
+    const started = new Date()
+    const run = await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+    const build = run.Instances?.[0]?.InstanceId as string
+    // Another pipeline of the account copies the public base AMI, while a provisioner echoes its ID.
+    const copy = (await ec2For('eu-west-1').send(new CopyImageCommand({ Name: 'encrypted-base', SourceImageId: SOURCE_AMI_ID, SourceRegion: 'us-east-1', Encrypted: true })))
+      .ImageId as string
+    const logged: string[] = []
+    const warned: string[] = []
+    const state: LeftoverState = {
+      regions: ['us-east-1'],
+      resources: { ...noTemporaryResources(), instanceIds: [build], images: [SOURCE_AMI_ID] },
+      packer: 'killed',
+      packerStarted: started.toISOString(),
+      amis: []
     }
-    try {
-      const started = new Date()
-      const run = await loopback.ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
-      const build = run.Instances?.[0]?.InstanceId as string
-      // Another pipeline of the account copies the public base AMI, while a provisioner echoes its ID.
-      const copy = (await ec2For('eu-west-1').send(new CopyImageCommand({ Name: 'encrypted-base', SourceImageId: SOURCE_AMI_ID, SourceRegion: 'us-east-1', Encrypted: true })))
-        .ImageId as string
-      const logged: string[] = []
-      const warned: string[] = []
-      const state: LeftoverState = {
-        regions: ['us-east-1'],
-        resources: { ...noTemporaryResources(), instanceIds: [build], images: [SOURCE_AMI_ID] },
-        packer: 'killed',
-        packerStarted: started.toISOString(),
-        amis: []
-      }
-      const report = await cleanUpLeftovers(state, { ec2For, log: (line) => logged.push(line), warn: (line) => warned.push(line), pollMs: 10 })
-      expect(warned).toEqual([])
-      expect(report.deregistered).toEqual([])
-      expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^us-east-1: ${SOURCE_AMI_ID}, which Packer's log named, is not the account's own`)))
-      expect(loopback.endpoint.images('eu-west-1').map((image) => image.imageId)).toContain(copy)
-      expect(loopback.endpoint.callsOf('DeregisterImage')).toEqual([])
-    } finally {
-      for (const ec2 of clients) ec2.destroy()
-    }
+    const report = await cleanUpLeftovers(state, { ec2For, log: (line) => logged.push(line), warn: (line) => warned.push(line), pollMs: 10 })
+    expect(warned).toEqual([])
+    expect(report.deregistered).toEqual([])
+    expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^us-east-1: ${SOURCE_AMI_ID}, which Packer's log named, is not the account's own`)))
+    expect(loopback.endpoint.images('eu-west-1').map((image) => image.imageId)).toContain(copy)
+    expect(loopback.endpoint.callsOf('DeregisterImage')).toEqual([])
   })
 })
