@@ -325,11 +325,29 @@ describe('cancelling', () => {
   }
 })
 
-describe("a build killed while Packer 1.13 and later write its scripts' lines as its builder's", () => {
+describe("a build killed while Packer writes its scripts' lines as its builder's", () => {
   let endpoint: Ec2Endpoint
   afterEach(async () => endpoint.close())
 
-  it("the post step terminates the build's instance, and leaves another's backup whose volume a script named", async () => {
+  // Packer 1.13 and later write every line of a build alike. Before, a builder's message (`Instance
+  // ID: …`) begins `    web: `, and so does the output of Packer's own provisioners; a plugin's,
+  // built with packer-plugin-sdk 0.6.3 or later, says its script's lines as the builder's steps.
+  const as113 = (instance: string, volume: string): Array<[string, string]> => [
+    ['say', '==> web: Creating temporary keypair: packer_68a1'],
+    ['say', `==> web: Instance ID: ${instance}`],
+    ['say', '==> web: Provisioning with shell script: /tmp/packer-shell1234'],
+    ['say', `==> web: Creating snapshot of EBS Volume ${volume}...`]
+  ]
+  const as111WithAnsible = (instance: string, volume: string): Array<[string, string]> => [
+    ['say', '==> web: Creating temporary keypair: packer_68a1'],
+    ['message', `    web: Instance ID: ${instance}`],
+    ['say', '==> web: Provisioning with Ansible...'],
+    ['say', `==> web: Creating snapshot of EBS Volume ${volume}...`]
+  ]
+  it.each([
+    ['Packer 1.13.0', '1.13.0', [], as113],
+    ["Packer 1.11.2 and a plugin's provisioner", '1.11.2', [{ type: 'ansible', playbook_file: 'site.yml' }], as111WithAnsible]
+  ])("%s: the post step terminates the build's instance, and leaves another's backup whose volume a script named", async (_, version, provisioners, lines) => {
     endpoint = await startEc2Endpoint()
     const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
     const launch = async (): Promise<{ id: string; volume: string }> => {
@@ -346,20 +364,15 @@ describe("a build killed while Packer 1.13 and later write its scripts' lines as
     for (let i = 0; i < 3; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [other.id] }))
     ec2.destroy()
     expect(endpoint.volumes('us-east-1').map((one) => one.volumeId)).not.toContain(other.volume)
-    const inputs = { 'packer-version': '1.13.0', 'provenance-tags': 'false' }
-    const env = { ...standInOnPath(argsLog), ...loopbackEnvironment(endpoint.url, workspace), STANDIN_VERSION: '1.13.0' }
+    writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ ...template, provisioners }, null, 2))
+    const inputs = { 'packer-version': version, 'provenance-tags': 'false' }
+    const env = { ...standInOnPath(argsLog), ...loopbackEnvironment(endpoint.url, workspace), STANDIN_VERSION: version }
     const main = await runAction({
       workspace,
       inputs,
       env: {
         ...env,
-        // As Packer 1.13.0 prints them: its builder's message and its script's line alike.
-        STANDIN_KILLED_AFTER: JSON.stringify([
-          ['say', '==> web: Creating temporary keypair: packer_68a1'],
-          ['say', `==> web: Instance ID: ${build.id}`],
-          ['say', '==> web: Provisioning with shell script: /tmp/packer-shell1234'],
-          ['say', `==> web: Creating snapshot of EBS Volume ${other.volume}...`]
-        ])
+        STANDIN_KILLED_AFTER: JSON.stringify(lines(build.id, other.volume))
       }
     })
     expect(main.exitCode).toBe(1)

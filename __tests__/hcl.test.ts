@@ -12,6 +12,7 @@ import {
   hclBuildCount,
   hclBuildNames,
   hclBuildTypes,
+  hclProvisionerTypes,
   hclBuildVariableUses,
   hclNamesMayHoldComma,
   hclRenamesSources,
@@ -619,6 +620,23 @@ describe('hclBuildCount', () => {
     }
   })
 
+  it('knows the types of the provisioners every build block runs, its error-cleanup-provisioner included', async () => {
+    const text = [
+      'build {',
+      '  sources = ["source.amazon-ebs.a"]',
+      '  provisioner "shell" {\n    inline = ["true"]\n  }',
+      '  provisioner "ansible" {\n    playbook_file = "site.yml"\n  }',
+      '  error-cleanup-provisioner "shell-local" {\n    inline = ["true"]\n  }',
+      '}',
+      'build {',
+      '  sources = ["source.amazon-ebs.b"]',
+      '  provisioner "shell" {\n    inline = ["true"]\n  }',
+      '}',
+      ''
+    ].join('\n')
+    expect(hclProvisionerTypes(await parsed({ 'one.pkr.hcl': text }))).toEqual(['shell', 'ansible', 'shell-local'])
+  })
+
   it("knows each build's builder type even where only Packer knows its name, and none of a source not named TYPE.NAME", async () => {
     const named = 'build {\n  name = "${var.env}"\n  sources = ["source.null.smoke"]\n  source "amazon-chroot.host" {\n    name = var.name\n  }\n}\n'
     expect(hclBuildTypes(await parsed({ 'one.pkr.hcl': named }))).toEqual(['null', 'amazon-chroot'])
@@ -684,6 +702,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       renamesSources: false,
       buildNames: [],
       buildTypes: [],
+      provisionerTypes: [],
       namesMayHoldComma: false,
       postProcessorNames: ['manifest'],
       otherManifestOutputs: [],

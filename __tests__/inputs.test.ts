@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
 import { readHclTemplate } from '../src/inputs/hcl.js'
-import { buildsWithoutInstance, noBuildLaunchesInstance } from '../src/inputs/template-files.js'
+import { buildsWithoutInstance, noBuildLaunchesInstance, scriptLinesAlike } from '../src/inputs/template-files.js'
 import { actionDefaults } from './support/action-process.js'
 
 // The defaults of action.yml, as the runner passes them.
@@ -386,6 +386,18 @@ describe('readInputs rejects each bad input with its own message', () => {
   it("an HCL2 template's builds that start no instance of their own, as packer inspect names them", () => {
     const buildNames = ['amazon-ebs.web', 'null.smoke', 'golden.amazon-chroot.host', 'golden.amazon-ebssurrogate.root', 'amazon-ebs.null.x', 'docker.app', 'amazon-ebs.amazon-ebs']
     expect(buildsWithoutInstance({ templateKind: 'hcl', buildNames, jsonBuildsWithoutInstance: [] })).toEqual(['null.smoke', 'golden.amazon-chroot.host', 'docker.app'])
+  })
+
+  it("a template whose scripts' lines Packer writes as its builder's: a plugin's provisioner, from Packer 1.7 on", () => {
+    const json = (provisionerTypes: string[]) => ({ templateKind: 'json' as const, provisionerTypes })
+    const hcl = (hclProvisionerTypes?: string[]) => ({ templateKind: 'hcl' as const, provisionerTypes: [], hclProvisionerTypes })
+    expect(scriptLinesAlike(json(['shell', 'ansible']), '1.11.2')).toBe(true)
+    expect(scriptLinesAlike(json(['shell', 'file', 'shell-local', 'windows-restart']), '1.12.0')).toBe(false)
+    // Packer 1.6.6 runs every provisioner from its own code.
+    expect(scriptLinesAlike(json(['ansible']), '1.6.6')).toBe(false)
+    expect(scriptLinesAlike(hcl(['ansible-local']), '1.9.4')).toBe(true)
+    expect(scriptLinesAlike(hcl(['shell']), '1.16.0')).toBe(false)
+    expect(scriptLinesAlike(hcl(), '1.11.2')).toBe(false)
   })
 
   it('a template none of whose builds starts an instance of its own, whatever Packer names them', () => {

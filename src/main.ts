@@ -16,7 +16,7 @@ import { reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags } from './inputs/tags.js'
-import { buildsWithoutInstance, noBuildLaunchesInstance } from './inputs/template-files.js'
+import { buildsWithoutInstance, noBuildLaunchesInstance, scriptLinesAlike } from './inputs/template-files.js'
 import type { Fingerprint } from './inputs/fingerprint.js'
 import type { ResolvedVersion } from './inputs/required-version.js'
 import type { InstalledPacker } from './install/index.js'
@@ -905,7 +905,8 @@ async function build(
       buildNames: inputs.buildNames,
       everyBuild: inputs.buildNamesKnown,
       buildsWithoutInstance: buildsWithoutInstance(inputs),
-      noInstance: noBuildLaunchesInstance(inputs)
+      noInstance: noBuildLaunchesInstance(inputs),
+      scriptLinesAlike: scriptLinesAlike(inputs, summary.packerVersion ?? '')
     },
     manifests.map((path, index) => ({ path, runBefore: runsBefore[index] }))
   )

@@ -333,6 +333,13 @@ export function hclBuildNames(files: HclBody[]): string[] | undefined {
   return built.map(({ block, type, name }) => `${block === undefined || block === '' ? '' : `${block as string}.`}${type}.${name as string}`)
 }
 
+/** The types of the provisioners the build blocks run, their error-cleanup-provisioner's too. */
+export function hclProvisionerTypes(files: HclBody[]): string[] {
+  const builds = files.flatMap((file) => bodies(file.build))
+  const types = builds.flatMap((build) => [...labelled(build.provisioner), ...labelled(build['error-cleanup-provisioner'])].map(([type]) => type))
+  return [...new Set(types)]
+}
+
 /** The builder type of each build (builtSources), undefined where only Packer knows one. */
 export function hclBuildTypes(files: HclBody[]): string[] | undefined {
   return builtSources(files)?.map(({ type }) => type)
@@ -932,6 +939,8 @@ export interface HclTemplate {
   buildNames?: string[]
   /** Each build's builder type (hclBuildTypes), when every file was read and each source is named TYPE.NAME. */
   buildTypes?: string[]
+  /** The provisioners' types (hclProvisionerTypes), when every file was read. */
+  provisionerTypes?: string[]
   /** A build's name may hold a comma (hclNamesMayHoldComma): only packer inspect tells it. */
   namesMayHoldComma: boolean
   /** Files the parser could not read, and where: their sensitive variables are unknown. */
@@ -1047,6 +1056,7 @@ export async function readHclTemplate(
     renamesSources: !allRead || hclRenamesSources(files),
     buildNames: allRead ? hclBuildNames(files) : undefined,
     buildTypes: allRead ? hclBuildTypes(files) : undefined,
+    provisionerTypes: allRead ? hclProvisionerTypes(files) : undefined,
     namesMayHoldComma: hclNamesMayHoldComma(files),
     postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
     references: await hclTemplateReferences(read, scope, request.workingDirectory),
@@ -1159,6 +1169,7 @@ export function withHclTemplate(inputs: Inputs, template: HclTemplate): Inputs {
     otherManifestOutputs: template.otherManifestOutputs,
     manifestFolders: template.manifestFolders,
     ...(template.buildTypes === undefined ? {} : { hclBuildTypes: template.buildTypes }),
+    ...(template.provisionerTypes === undefined ? {} : { hclProvisionerTypes: template.provisionerTypes }),
     sensitiveVariables: template.sensitiveVariables,
     sensitiveValues: template.sensitiveValues,
     ...sortReferences(template.references, inputs.workspace)

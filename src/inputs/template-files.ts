@@ -57,6 +57,8 @@ export interface TemplateFiles extends ReferencedPaths {
    * hclBuildTypes): it tells what a build launches where Packer alone knows the build's name.
    */
   hclBuildTypes?: string[]
+  /** An HCL2 template's provisioners' types, once the parser has read every file (hcl.ts hclProvisionerTypes). */
+  hclProvisionerTypes?: string[]
   varFiles: string[]
   /** Set when var-file was empty and packer-vars.json was found beside a JSON template. */
   defaultVarFile?: string
@@ -475,6 +477,24 @@ function launchesInstance(builderType: string): boolean {
 export function buildsWithoutInstance(template: Pick<TemplateFiles, 'templateKind' | 'buildNames' | 'jsonBuildsWithoutInstance'>): string[] {
   if (template.templateKind === 'json') return template.jsonBuildsWithoutInstance
   return template.buildNames.filter((name) => !name.split('.').some(launchesInstance))
+}
+
+/** The provisioners Packer 1.7 to 1.12 run from their own code (command/execute.go), not from a plugin's. */
+const packersOwnProvisioners = new Set(['breakpoint', 'file', 'hcp-sbom', 'powershell', 'shell', 'shell-local', 'sleep', 'windows-restart', 'windows-shell'])
+
+/**
+ * Whether Packer `packerVersion` writes a line a script of the template prints as it writes its
+ * builder's steps (`==> <build>: `), which tells neither from the other. Packer 1.13 and later
+ * write every line of a build so (packer/ui.go, TargetedUI.Message), as the log shows
+ * (RunRecord scriptLinesAlike). From Packer 1.7 on, a provisioner may be a plugin's, and a
+ * plugin built with packer-plugin-sdk 0.6.3 or later says its script's output (RemoteCmd.RunWithUi),
+ * rather than giving it as a message, `    <build>: `, as Packer's own provisioners do before 1.13.
+ */
+export function scriptLinesAlike(template: Pick<TemplateFiles, 'templateKind' | 'provisionerTypes' | 'hclProvisionerTypes'>, packerVersion: string): boolean {
+  const [major, minor] = (/^v?(\d+)\.(\d+)/.exec(packerVersion) ?? []).slice(1).map(Number)
+  if (major === undefined || minor === undefined || (major === 1 && minor < 7)) return false
+  const types = template.templateKind === 'json' ? template.provisionerTypes : (template.hclProvisionerTypes ?? [])
+  return types.some((type) => !packersOwnProvisioners.has(type))
 }
 
 /**

@@ -369,7 +369,8 @@ export class RunRecord {
    * its scripts' output included (`==> <build>: `, packer/ui.go TargetedUI.Message): then no line
    * of a build after its instance tells the builder's from its scripts', and what such a line
    * names is the build's only where EC2 ties it to the build's instance. Before, the builder's
-   * messages, as its scripts' output, began `    <build>: `, and its steps' `==> <build>: `.
+   * messages, as its scripts' output, began `    <build>: `, and its steps' `==> <build>: `,
+   * unless a plugin's provisioner wrote its script's output as a step (template-files.ts).
    */
   scriptLinesAlike = false
 
@@ -404,7 +405,8 @@ export class RunRecord {
    * `onTemporaryResource` is called when a temporary resource is announced, or a build finishes,
    * e.g. to save them for the post step at once. `template` tells of the template's builds, when
    * known: their names (`everyBuild` when they are all of them), and which launch no instance of
-   * their own (buildsWithoutInstance; all of them when `noInstance`).
+   * their own (buildsWithoutInstance; all of them when `noInstance`); and `scriptLinesAlike`
+   * when it is known before the log shows it (a plugin's provisioner).
    */
   constructor(
     private readonly onTemporaryResource?: (resources: TemporaryResources, finishedImages: FinishedImage[]) => void,
@@ -412,13 +414,15 @@ export class RunRecord {
       buildNames = [],
       everyBuild = false,
       buildsWithoutInstance = [],
-      noInstance = false
-    }: { buildNames?: string[]; everyBuild?: boolean; buildsWithoutInstance?: string[]; noInstance?: boolean } = {}
+      noInstance = false,
+      scriptLinesAlike = false
+    }: { buildNames?: string[]; everyBuild?: boolean; buildsWithoutInstance?: string[]; noInstance?: boolean; scriptLinesAlike?: boolean } = {}
   ) {
     this.buildNames = new Set(buildNames)
     this.everyBuild = everyBuild && buildNames.length > 0
     this.buildsWithoutInstance = new Set(buildsWithoutInstance)
     this.noInstance = noInstance
+    this.scriptLinesAlike = scriptLinesAlike
     this.namesWithCommas = commaNames(buildNames)
     this.colonNames = buildNames
       .filter((name) => name.includes(': '))
