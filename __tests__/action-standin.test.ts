@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readCalls, standInOnPath } from '../test-support/packer-stand-in/index.js'
-import { CreateSnapshotCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2'
+import { CopyImageCommand, CreateImageCommand, CreateSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2'
 import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { asTheRunnerShowsIt, loopbackEnvironment, parseCommands, runAction, runPostStep, type ActionRun } from './support/action-process.js'
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
@@ -387,6 +387,146 @@ describe("a build killed while Packer writes its scripts' lines as its builder's
     expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(snapshot)
     expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
     expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+  })
+})
+
+describe("an AMI only a script of a build that makes none named (Packer 1.13's log)", () => {
+  let endpoint: Ec2Endpoint
+  afterEach(async () => endpoint.close())
+
+  // `web` makes an AMI; `vol` makes none (skip_create_ami), and its script prints, as Packer
+  // 1.13 and later write it, the AMI another pipeline just made from its own instance.
+  const twoBuilds = {
+    builders: [
+      { type: 'amazon-ebs', name: 'web' },
+      { type: 'amazon-ebs', name: 'vol', skip_create_ami: true }
+    ],
+    'post-processors': [{ type: 'manifest' }]
+  }
+  const scriptPrinting = (instance: string, ami: string): Array<[string, string]> => [
+    ['say', `==> vol: Instance ID: ${instance}`],
+    ['say', '==> vol: Provisioning with shell script: /tmp/packer-shell1234'],
+    ['say', '==> vol: Registering the AMI...'],
+    ['say', `==> vol: AMI: ${ami}`],
+    ['say', "Build 'vol' finished after 1 minute 2 seconds."]
+  ]
+  const web = (instance: string, ami: string): Array<[string, string]> => [
+    ['say', `==> web: Instance ID: ${instance}`],
+    ['say', '==> web: Provisioning with shell script: /tmp/packer-shell5678'],
+    ['say', `==> web: Creating AMI web-1 from instance ${instance}`],
+    ['say', `==> web: AMI: ${ami}`],
+    ['say', "Build 'web' finished after 1 minute 3 seconds."]
+  ]
+
+  /** Three instances (web's, vol's and the other pipeline's), and an AMI each of web's and of the other's. */
+  async function world(): Promise<{ web: string; vol: string; webAmi: string; otherAmi: string }> {
+    endpoint = await startEc2Endpoint()
+    const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+    const launch = async (): Promise<string> => {
+      const id = (await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances?.[0]?.InstanceId as string
+      for (let i = 0; i < 2; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))
+      return id
+    }
+    const [webInstance, vol, other] = [await launch(), await launch(), await launch()]
+    const image = async (instance: string, name: string): Promise<string> =>
+      (await ec2.send(new CreateImageCommand({ InstanceId: instance, Name: name }))).ImageId as string
+    const webAmi = await image(webInstance, 'web-1')
+    const otherAmi = await image(other, 'other-pipeline-1')
+    ec2.destroy()
+    writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify(twoBuilds, null, 2))
+    return { web: webInstance, vol, webAmi, otherAmi }
+  }
+  const inputs = { 'packer-version': '1.13.0', 'provenance-tags': 'true', tags: 'Team=platform', cache: 'false' }
+  const env = (): Record<string, string> => ({
+    ...standInOnPath(argsLog),
+    ...loopbackEnvironment(endpoint.url, workspace),
+    STANDIN_VERSION: '1.13.0',
+    GITHUB_REPOSITORY: 'acme/images',
+    GITHUB_SHA: 'c0ffee0123456789abcdef0123456789abcdef01'
+  })
+  const tagged = (): string[] => endpoint.callsOf('CreateTags').flatMap((call) => Object.values(call.params))
+
+  it("tags the AMI the manifest lists, and neither tags nor outputs the other's", async () => {
+    const { vol, webAmi, otherAmi } = await world()
+    const result = await runAction({
+      workspace,
+      inputs,
+      env: { ...env(), STANDIN_AMIS: JSON.stringify([{ build: 'web', regions: { 'us-east-1': webAmi } }]), STANDIN_LINES: JSON.stringify(scriptPrinting(vol, otherAmi)) }
+    })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(JSON.parse(result.outputs['ami-ids'])).toEqual({ 'us-east-1': webAmi })
+    expect(result.outputs.artifacts).not.toContain(otherAmi)
+    expect(endpoint.tagsOf('us-east-1', webAmi)).toMatchObject({ Team: 'platform', SourceRepository: 'acme/images' })
+    expect(endpoint.tagsOf('us-east-1', otherAmi)).toEqual({})
+    expect(tagged()).not.toContain(otherAmi)
+    expect(result.summary).not.toContain(otherAmi)
+    expect(result.stdout).toContain(`build vol: ${otherAmi} (us-east-1); EC2 ties none to the build's instance`)
+    expect(result.warnings).toEqual([])
+  })
+
+  it("after Packer is killed, outputs the AMI made from the build's instance, not the one a script printed", async () => {
+    const { web: webInstance, vol, webAmi, otherAmi } = await world()
+    const main = await runAction({
+      workspace,
+      inputs,
+      env: { ...env(), STANDIN_KILLED_AFTER: JSON.stringify([...web(webInstance, webAmi), ...scriptPrinting(vol, otherAmi)]) }
+    })
+    expect(main.exitCode).toBe(1)
+    expect(JSON.parse(main.outputs['ami-ids'])).toEqual({ 'us-east-1': webAmi })
+    expect(main.stdout).toContain(`Found in EC2 the AMIs of builds that finished before Packer was stopped: web: ${webAmi} (us-east-1).`)
+    expect(main.stdout).toContain(`build vol: ${otherAmi} (us-east-1)`)
+    expect(tagged()).not.toContain(otherAmi)
+    expect(main.summary).not.toContain(otherAmi)
+
+    // Had the main step been killed before its outputs, as it saved its state then.
+    const leftovers = JSON.parse(main.state['packer-leftovers']) as Record<string, unknown>
+    delete leftovers.amis
+    const post = await runPostStep({ state: { ...main.state, 'packer-leftovers': JSON.stringify(leftovers) } }, { workspace, inputs, env: env() })
+    expect(post.exitCode).toBe(0)
+    expect(post.warnings).toContain(
+      `The main step ended before it set its outputs, but builds had finished: build web: ${webAmi} (us-east-1). ` +
+        'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
+    )
+    expect(post.summary).not.toContain(otherAmi)
+  })
+
+  it("takes no copy, made before Packer started, of another's AMI that is gone, though a script said it was copied", async () => {
+    const { vol, otherAmi } = await world()
+    const east = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+    // The endpoint makes an AMI available once it has been described.
+    for (let i = 0; i < 3; i++) await east.send(new DescribeImagesCommand({ ImageIds: [otherAmi] }))
+    const west = new EC2Client({ region: 'us-west-2', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+    const copy = (await west.send(new CopyImageCommand({ SourceImageId: otherAmi, SourceRegion: 'us-east-1', Name: 'other-pipeline-1' }))).ImageId as string
+    west.destroy()
+    await east.send(new DeregisterImageCommand({ ImageId: otherAmi }))
+    east.destroy()
+    // The other pipeline copied its AMI yesterday, and has since deregistered it where it made it.
+    endpoint.backdate('us-west-2', copy, 24 * 3600_000)
+    const lines = [
+      ...scriptPrinting(vol, otherAmi).slice(0, -1),
+      ['say', `==> vol: Copying/Encrypting AMI (${otherAmi}) to other regions...`],
+      ['say', '==> vol: Copying to: us-west-2'],
+      ...scriptPrinting(vol, otherAmi).slice(-1)
+    ]
+    const main = await runAction({ workspace, inputs, env: { ...env(), STANDIN_KILLED_AFTER: JSON.stringify(lines) } })
+    expect(main.exitCode).toBe(1)
+    expect(main.outputs['ami-ids'] ?? '').not.toContain(copy)
+    expect(main.stdout).not.toContain('Found in EC2')
+    expect(main.summary).not.toContain(copy)
+  })
+
+  it('when EC2 cannot be asked, warns of the AMI the log named, and tags nothing', async () => {
+    const { vol, otherAmi } = await world()
+    endpoint.faults.fail('DescribeImages', { code: 'UnauthorizedOperation' })
+    const main = await runAction({
+      workspace,
+      inputs,
+      env: { ...env(), STANDIN_KILLED_AFTER: JSON.stringify(scriptPrinting(vol, otherAmi)) }
+    })
+    expect(main.exitCode).toBe(1)
+    expect(main.warnings).toContainEqual(expect.stringContaining(`Builds finished before Packer was stopped, and their AMIs exist: build vol: ${otherAmi}; not found in us-east-1 (`))
+    expect(endpoint.callsOf('CreateTags')).toEqual([])
   })
 })
 

@@ -315,6 +315,25 @@ describe('RunRecord', () => {
     }
   })
 
+  it("hands on, with the AMI of a build whose scripts' lines are written as its builder's, the instances EC2 must tie it to", () => {
+    // Packer 1.13: a script prints another's AMI as the builder would, before the builder's own
+    // line; a post-processor's script does after it, under its own name.
+    const lines = [
+      '1,,ui,say,==> amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-ebs.web: Provisioning with shell script: /tmp/packer-shell1',
+      '1,,ui,say,==> amazon-ebs.web: Registering the AMI...',
+      '1,,ui,say,==> amazon-ebs.web: AMI: ami-0eeeeeeeeeeeeeee5',
+      '1,,ui,say,==> amazon-ebs.web: Creating AMI web-1 from instance i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-ebs.web: AMI: ami-0aaaaaaaaaaaaaaa6',
+      '1,,ui,say,==> amazon-ebs.web (shell-local): Registering the AMI...',
+      '1,,ui,say,==> amazon-ebs.web (shell-local): AMI: ami-0fffffffffffffff7',
+      "1,,ui,say,Build 'amazon-ebs.web' finished after 2 minutes 3 seconds."
+    ]
+    const finished = [{ build: 'amazon-ebs.web', ami: 'ami-0aaaaaaaaaaaaaaa6', instances: ['i-0aaaaaaaaaaaaaaa1'] }]
+    expect(feed(lines).finishedImages).toEqual(finished)
+    expect(feedText(lines).finishedImages).toEqual(finished)
+  })
+
   it('reads the announcements of a JSON build whose name holds ": ", as the template names it', () => {
     // Builders named `web: prod` and `web`: Packer writes each line after the build's full name.
     const lines = [

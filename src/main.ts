@@ -34,7 +34,7 @@ import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } f
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
-import { copiesNotFound, imagesOf, unlistedImages } from './report/found-images.js'
+import { copiesNotFound, imagesOf, notTheBuilds, unlistedImages } from './report/found-images.js'
 import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
@@ -910,6 +910,7 @@ async function build(
     },
     manifests.map((path, index) => ({ path, runBefore: runsBefore[index] }))
   )
+  const packerStarted = new Date().toISOString()
   const built = await core.group('Build', () =>
     packerStep(buildArguments(inputs), {}, { record: leftovers.record, started: leftovers.packerStarted })
   )
@@ -922,7 +923,7 @@ async function build(
   const unknown = read === 0 ? inputs.manifestUnknown : undefined
   const finishedBuilds = built.record.finishedImages.map(({ build }) => build)
   const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown, finishedBuilds)
-  const finished = await finishedBeforeTheEnd(built.record.finishedImages, artifacts.amis, inputs, summary)
+  const finished = await finishedBeforeTheEnd(built.record.finishedImages, artifacts.amis, inputs, summary, packerStarted)
   const amis = inTemplateOrder([...artifacts.amis, ...finished], inputs.buildNames)
   leftovers.amisMade(amis)
   // Builds that the list does not name (inspect failed, or Packer 1.6.6 lists a build that a build
@@ -960,15 +961,24 @@ async function build(
  * and a region where no copy was found is named in a warning. With encrypt_boot, the AMI the log
  * names is an unencrypted one that Packer copies encrypted, into its own region too, and
  * deregisters: those copies are the build's AMIs (imagesOf), and it is not missing. A build whose
- * AMIs are listed is done (unlistedImages).
+ * AMIs are listed is done (unlistedImages). Where the log wrote a build's scripts' lines as its
+ * builder's, an AMI EC2 ties to nothing of the build's is a script's, and named in the log only
+ * (notTheBuilds); `packerStarted` tells which AMIs made from no instance were registered since.
  */
-async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], inputs: Inputs, summary: SummaryModel): Promise<Ami[]> {
+async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], inputs: Inputs, summary: SummaryModel, packerStarted: string): Promise<Ami[]> {
   const unlisted = unlistedImages(finished, listed)
   if (unlisted.length === 0) return []
   const regions = [...new Set([...(inputs.awsRegion ? [inputs.awsRegion] : []), ...listed.map((ami) => ami.region)])]
   const { findFinishedImages } = await import('./aws/finished-images.js')
-  const images = await findFinishedImages(unlisted, regions)
+  const images = await findFinishedImages(unlisted, regions, undefined, packerStarted)
   const { problems } = images.regions
+  const others = notTheBuilds(unlisted, images)
+  if (others.length > 0) {
+    core.info(
+      `Not the builds' AMIs, though their logs named them (a script's line, written as the builder's): ${others.map(({ build, ami, region }) => `build ${build}: ${ami} (${region})`).join(', ')}; ` +
+        "EC2 ties none to the build's instance, nor was it registered since Packer started: in no output, and not tagged."
+    )
+  }
   // Where the builder's type cannot be told, the summary says it is not known.
   const shown = unlisted.map((image) => ({ image, ...imagesOf(image, images) }))
   const found = shown.flatMap(({ image, amis }) => {
@@ -989,7 +999,8 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
     annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)
   }
-  for (const message of unlisted.flatMap((image) => copiesNotFound(image, images.copies) ?? [])) {
+  const ofTheBuilds = unlisted.filter((image) => !others.some(({ ami }) => ami === image.ami))
+  for (const message of ofTheBuilds.flatMap((image) => copiesNotFound(image, images.copies) ?? [])) {
     annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)
   }

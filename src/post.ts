@@ -42,7 +42,9 @@ async function cleanUp(): Promise<void> {
     if (mayHaveUnreportedAmis(leftovers)) {
       // Whatever goes wrong here, the clean-up below still runs.
       try {
-        await (await import('./report/unreported.js')).reportUnreportedAmis(leftovers, (images, regions) => findImagesOf(images, regions, awsTimeLeft()))
+        await (await import('./report/unreported.js')).reportUnreportedAmis(leftovers, (images, regions) =>
+          findImagesOf(images, regions, awsTimeLeft(), leftovers.packerStarted)
+        )
       } catch (error) {
         annotate({ level: 'warning', message: `Could not name the AMIs of the builds that finished: ${errorMessage(error)}`, title: 'AMIs not in the outputs' })
       }
@@ -61,9 +63,9 @@ async function cleanUp(): Promise<void> {
  * in `regions`, its copies where the log says it copied it, as the main step looks after a
  * cancel, within `ms`.
  */
-async function findImagesOf(images: FinishedImage[], regions: string[], ms: number): Promise<FoundImages> {
+async function findImagesOf(images: FinishedImage[], regions: string[], ms: number, packerStarted: string | undefined): Promise<FoundImages> {
   const { findFinishedImages, findRegionsDeadlineMs } = await import('./aws/finished-images.js')
-  return findFinishedImages(images, regions, Math.min(findRegionsDeadlineMs, ms))
+  return findFinishedImages(images, regions, Math.min(findRegionsDeadlineMs, ms), packerStarted)
 }
 
 /** Saves Packer's plugin directory to the Actions cache, when the main step used one. */

@@ -2,10 +2,17 @@
 // names such an AMI (`AMI: ami-…`) but not its region, and the regions it copied it to
 // (`Copying to: …`) but not the copies; a cancelled Packer announces no artifact, so without a
 // manifest nothing else says where they are.
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2'
+//
+// Where the log wrote a build's scripts' lines as its builder's (Packer 1.13 and later), its
+// `AMI:` line may be a script's, naming another's AMI (a build that makes none, with
+// skip_create_ami or amazon-ebsvolume): such an AMI counts only where EC2 says it was made from
+// the build's own instance (SourceInstanceId), or, made from none, registered since Packer
+// started; so do its copies only if made since then. The same DescribeImages call tells.
+import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2'
 import type { FinishedImage } from '../packer/machine-readable.js'
 import { ec2Client } from './client.js'
 import { describeAwsFailure } from './failures.js'
+import { madeSincePackerStarted } from './leftovers.js'
 
 /** How long the look-up may take: a cancelled step has seconds left before the runner kills it. */
 export const findRegionsDeadlineMs = 5_000
@@ -13,13 +20,41 @@ export const findRegionsDeadlineMs = 5_000
 export interface FoundRegions {
   /** The region of each AMI found, by AMI ID. */
   regionOf: Map<string, string>
+  /**
+   * The AMIs found that EC2 ties to nothing of their build's (`instances`): a script printed
+   * another's. Region by AMI ID; neither they nor their copies are the build's.
+   */
+  notTheBuilds?: Map<string, string>
   /** Why a region could not be asked. */
   problems: string[]
 }
 
-/** Looks for `amiIds` in each of `regions` at once; those in none of them are left out. */
-export async function findImageRegions(amiIds: string[], regions: string[], deadlineMs = findRegionsDeadlineMs): Promise<FoundRegions> {
+/**
+ * Whether EC2 shows `image` as made by a build that announced `instances`: from one of them, or,
+ * made from no instance, registered since Packer started.
+ */
+function madeByTheBuild(image: Image, instances: string[], packerStarted: string | undefined): boolean {
+  if (image.SourceInstanceId !== undefined) return instances.includes(image.SourceInstanceId)
+  return madeSincePackerStarted(madeAt(image), packerStarted)
+}
+
+function madeAt(image: Image): Date | undefined {
+  const made = Date.parse(image.CreationDate ?? '')
+  return Number.isNaN(made) ? undefined : new Date(made)
+}
+
+/**
+ * Looks for the AMIs of `finished` in each of `regions` at once; those in none of them are left
+ * out, and those EC2 ties to nothing of their build's set apart (notTheBuilds).
+ */
+export async function findImageRegions(
+  finished: FinishedImage[],
+  regions: string[],
+  deadlineMs = findRegionsDeadlineMs,
+  packerStarted?: string
+): Promise<FoundRegions> {
   const found: FoundRegions = { regionOf: new Map(), problems: [] }
+  const amiIds = finished.map(({ ami }) => ami)
   const abortSignal = AbortSignal.timeout(deadlineMs)
   await Promise.all(
     regions.map(async (region) => {
@@ -30,7 +65,12 @@ export async function findImageRegions(amiIds: string[], regions: string[], dead
           new DescribeImagesCommand({ Filters: [{ Name: 'image-id', Values: amiIds }] }),
           { abortSignal }
         )
-        for (const image of images) if (image.ImageId) found.regionOf.set(image.ImageId, region)
+        for (const image of images) {
+          if (!image.ImageId) continue
+          const instances = finished.find(({ ami }) => ami === image.ImageId)?.instances
+          if (instances === undefined || madeByTheBuild(image, instances, packerStarted)) found.regionOf.set(image.ImageId, region)
+          else (found.notTheBuilds ??= new Map()).set(image.ImageId, region)
+        }
       } catch (error) {
         found.problems.push(`${region}: ${describeAwsFailure(error, 'ec2:DescribeImages')}`)
       } finally {
@@ -45,11 +85,15 @@ export async function findImageRegions(amiIds: string[], regions: string[], dead
 export interface CopySearch {
   ami: string
   regions: string[]
+  /** Only copies made since Packer started count: the log may have named another's AMI. */
+  sinceStarted?: boolean
 }
 
 /** What to look for of the copies of `finished`: those of the builds that copied their AMI. */
 export function copySearches(finished: FinishedImage[]): CopySearch[] {
-  return finished.flatMap(({ ami, copyRegions = [] }) => (copyRegions.length > 0 ? [{ ami, regions: copyRegions }] : []))
+  return finished.flatMap(({ ami, copyRegions = [], instances }) =>
+    copyRegions.length > 0 ? [{ ami, regions: copyRegions, ...(instances === undefined ? {} : { sinceStarted: true }) }] : []
+  )
 }
 
 export interface FoundCopies {
@@ -63,7 +107,7 @@ export interface FoundCopies {
  * Looks for the account's own copies of each AMI in the regions it was copied to, every region
  * at once, within the same bound as findImageRegions (they run side by side).
  */
-export async function findCopies(searches: CopySearch[], deadlineMs = findRegionsDeadlineMs): Promise<FoundCopies> {
+export async function findCopies(searches: CopySearch[], deadlineMs = findRegionsDeadlineMs, packerStarted?: string): Promise<FoundCopies> {
   const found: FoundCopies = { copies: [], problems: [] }
   const abortSignal = AbortSignal.timeout(deadlineMs)
   const regions = [...new Set(searches.flatMap((search) => search.regions))]
@@ -78,6 +122,8 @@ export async function findCopies(searches: CopySearch[], deadlineMs = findRegion
           { abortSignal }
         )
         for (const image of images) {
+          const search = searches.find((one) => one.ami === image.SourceImageId)
+          if (search?.sinceStarted === true && !madeSincePackerStarted(madeAt(image), packerStarted)) continue
           if (image.ImageId && image.SourceImageId && sources.includes(image.SourceImageId)) {
             const sourceRegion = image.SourceImageRegion ? { sourceRegion: image.SourceImageRegion } : {}
             found.copies.push({ source: image.SourceImageId, region, amiId: image.ImageId, ...sourceRegion })
@@ -103,11 +149,16 @@ export interface FoundImages {
  * Looks for each of `finished` in `regions`, and for its copies where its build copied it, all
  * at once, within `deadlineMs`: the main step after a cancel, the post step after it was killed.
  */
-export async function findFinishedImages(finished: FinishedImage[], regions: string[], deadlineMs = findRegionsDeadlineMs): Promise<FoundImages> {
+export async function findFinishedImages(
+  finished: FinishedImage[],
+  regions: string[],
+  deadlineMs = findRegionsDeadlineMs,
+  packerStarted?: string
+): Promise<FoundImages> {
   const searches = copySearches(finished)
   const [found, copies] = await Promise.all([
-    regions.length > 0 && finished.length > 0 ? findImageRegions(finished.map(({ ami }) => ami), regions, deadlineMs) : { regionOf: new Map<string, string>(), problems: [] },
-    searches.length > 0 ? findCopies(searches, deadlineMs) : { copies: [], problems: [] }
+    regions.length > 0 && finished.length > 0 ? findImageRegions(finished, regions, deadlineMs, packerStarted) : { regionOf: new Map<string, string>(), problems: [] },
+    searches.length > 0 ? findCopies(searches, deadlineMs, packerStarted) : { copies: [], problems: [] }
   ])
   return { regions: found, copies }
 }

@@ -136,11 +136,11 @@ function strings(list: unknown): string[] {
 
 function finishedImages(list: unknown[]): FinishedImage[] {
   return list.flatMap((item) => {
-    const { build, ami, copyRegions } = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>
+    const { build, ami, copyRegions, instances } = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>
     if (typeof build !== 'string' || typeof ami !== 'string') return []
     // Packer's log names the regions it copied the AMI to, never the copies: the post step asks EC2 there.
     const regions = strings(copyRegions)
-    return [regions.length > 0 ? { build, ami, copyRegions: regions } : { build, ami }]
+    return [{ build, ami, ...(regions.length > 0 ? { copyRegions: regions } : {}), ...(Array.isArray(instances) ? { instances: strings(instances) } : {}) }]
   })
 }
 

@@ -291,6 +291,13 @@ export interface FinishedImage {
    * names the copies, so without a manifest EC2 is asked for them there.
    */
   copyRegions?: string[]
+  /**
+   * When the log wrote the build's scripts' lines as its builder's (scriptLinesAlike): the
+   * instances the build announced. Its `AMI:` line may then be a script's, naming another's
+   * AMI: it is the build's only where EC2 ties it to one of them, or says it was registered
+   * since Packer started (findFinishedImages).
+   */
+  instances?: string[]
 }
 
 /** What one build announced, while it runs. */
@@ -550,7 +557,12 @@ export class RunRecord {
       const image = resources?.image
       if (image !== undefined && this.finishedImages.length < RunRecord.maxResources) {
         const copyRegions = resources?.copyRegions ?? []
-        this.finishedImages.push({ build: detached(finished), ami: image, ...(copyRegions.length > 0 ? { copyRegions } : {}) })
+        this.finishedImages.push({
+          build: detached(finished),
+          ami: image,
+          ...(copyRegions.length > 0 ? { copyRegions } : {}),
+          ...(this.scriptLinesAlike ? { instances: resources?.instanceIds ?? [] } : {})
+        })
       }
       if (resources !== undefined) this.makingImage(resources, false)
       if (this.builds.delete(finished)) this.onTemporaryResource?.(this.temporaryResources, this.finishedImages)

@@ -46,11 +46,24 @@ export interface BuildImages {
 }
 
 /**
+ * The AMIs of `finished` that EC2 showed, but tied to nothing of their build's (notTheBuilds): a
+ * script printed them, so they are in no output, and the builds made none.
+ */
+export function notTheBuilds(finished: FinishedImage[], found: FoundImages): Array<{ build: string; ami: string; region: string }> {
+  return finished.flatMap(({ build, ami }) => {
+    const region = found.regions.notTheBuilds?.get(ami)
+    return region === undefined ? [] : [{ build, ami, region }]
+  })
+}
+
+/**
  * What `found` shows of `image`'s build. A copy in the AMI's own region (encrypt_boot: Packer
  * copies its unencrypted AMI encrypted, there too, and deregisters it) is the build's AMI there:
  * the one its log named is gone, not missing.
  */
 export function imagesOf({ ami }: FinishedImage, found: FoundImages): BuildImages {
+  // Another's AMI a script printed: neither it nor its copies are the build's, and none is missing.
+  if (found.regions.notTheBuilds?.has(ami) === true) return { amis: [], missing: false }
   const region = found.regions.regionOf.get(ami)
   const copies = found.copies.copies.filter((copy) => copy.source === ami).sort((a, b) => a.region.localeCompare(b.region))
   const replacing = copies.find((copy) => copy.sourceRegion === copy.region)

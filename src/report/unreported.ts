@@ -39,6 +39,8 @@ export function unreportedBuilds(state: LeftoverState, written: Ami[], found: Fo
   }
   for (const image of unlistedImages(finished, written)) {
     const { amis, missing } = imagesOf(image, found)
+    // Another's AMI a script printed (notTheBuilds): the build made none.
+    if (amis.length === 0 && !missing) continue
     const notFound = copiesNotFound(image, found.copies)
     builds.push({
       build: image.build,
