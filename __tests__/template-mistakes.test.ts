@@ -108,6 +108,42 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.errors).toHaveLength(2)
   })
 
+  /** A first shell-local provisioner that passes, then one whose command fails, before the manifest. */
+  const failingSecond = (text: string): string =>
+    text.replace(
+      '  post-processor "manifest" {}',
+      '  provisioner "shell-local" {\n    inline = ["echo first"]\n  }\n\n  provisioner "shell-local" {\n    inline = ["ls /nowhere-at-all"]\n  }\n\n  post-processor "manifest" {}'
+    )
+
+  /** That the run failed on the failing provisioner of failingSecond, annotated there, for `build`. */
+  async function expectFailedOnSecond(workspace: string, build: string): Promise<void> {
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(new RegExp(`^${build.replaceAll('.', '\\.')}: Script exited with non-zero exit status: 2\\.`)),
+      properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, '/nowhere-at-all'), col: '5' }
+    })
+  }
+
+  it('HCL2: a failing shell-local provisioner in a build block with a shell one after it: on the failing one', async () => {
+    const workspace = demoWith((text) =>
+      failingSecond(text).replace('  post-processor "manifest" {}', '  provisioner "shell" {\n    inline = ["echo never"]\n  }\n\n  post-processor "manifest" {}')
+    )
+    await expectFailedOnSecond(workspace, 'amazon-ebs.demo')
+  })
+
+  it('HCL2: a failing provisioner in a build block whose source block renames its source: on the failing one', async () => {
+    const workspace = demoWith((text) =>
+      failingSecond(text).replace('  sources = ["source.amazon-ebs.demo"]', '  source "source.amazon-ebs.demo" {\n    name = "renamed"\n  }')
+    )
+    await expectFailedOnSecond(workspace, 'amazon-ebs.renamed')
+  })
+
+  it('HCL2: a failing provisioner of a source that another build block builds without scripts: on the failing one', async () => {
+    const workspace = demoWith((text) => `${failingSecond(text)}\nbuild {\n  sources = ["source.amazon-ebs.demo"]\n}\n`)
+    await expectFailedOnSecond(workspace, 'amazon-ebs.demo')
+  })
+
   it("JSON: a build that a provisioner's failing command stops: on that provisioner's type", async () => {
     const provisioners = [
       { type: 'shell-local', inline: ['echo first'] },

@@ -327,15 +327,46 @@ export function settingPosition(
       const name = path[at]
       const attribute = body.namedChildren.find((child) => child.type === 'attribute' && text(child.namedChildren[0] as Node) === name)
       if (attribute) return writtenPosition(source, attribute.startIndex)
-      // A block: its type and labels, then which of the blocks so named.
-      const index = path.findIndex((step, position) => position > at && typeof step === 'number')
-      if (index < 0) return undefined
-      const names = JSON.stringify(path.slice(at, index))
-      const blocks = body.namedChildren.filter((child) => child.type === 'block' && JSON.stringify(blockNames(child)) === names)
-      body = blocks[path[index] as number]?.namedChildren.find((child) => child.type === 'body')
-      at = index + 1
+      const next = innerBlockBody(body, path, at)
+      if (!next) return undefined
+      ;({ body, at } = next)
     }
     return undefined
+  }).catch(() => undefined)
+}
+
+/**
+ * The body of the block that `path` names from `at` on, in `body`: its type and labels, then
+ * which of the blocks so named (`'provisioner', 'shell', 1`); and where the path goes on.
+ */
+function innerBlockBody(body: Node, path: Array<string | number>, at: number): { body: Node | undefined; at: number } | undefined {
+  const index = path.findIndex((step, position) => position > at && typeof step === 'number')
+  if (index < 0) return undefined
+  const names = JSON.stringify(path.slice(at, index))
+  const blocks = body.namedChildren.filter((child) => child.type === 'block' && JSON.stringify(blockNames(child)) === names)
+  return { body: blocks[path[index] as number]?.namedChildren.find((child) => child.type === 'body'), at: index + 1 }
+}
+
+/**
+ * The first labels of the `type` blocks in the block at `path` (`['build', 0]`, as parse() gives
+ * it), in the order they are written: parse() keeps the order of one label's blocks, not that
+ * between blocks of two labels (`provisioner "shell"` and `provisioner "shell-local"`). Undefined
+ * when there is no such block, or the file is not valid HCL.
+ */
+export function blockLabelOrder(fileName: string, source: string, path: Array<string | number>, type: string): Promise<string[] | undefined> {
+  return withTree(fileName, source, (root) => {
+    let body = root.namedChildren.find((child) => child.type === 'body')
+    let at = 0
+    while (body && at < path.length) {
+      const next = innerBlockBody(body, path, at)
+      if (!next) return undefined
+      ;({ body, at } = next)
+    }
+    if (!body) return undefined
+    return body.namedChildren.flatMap((child) => {
+      const [blockType, label] = child.type === 'block' ? blockNames(child) : []
+      return blockType === type && label !== undefined ? [label] : []
+    })
   }).catch(() => undefined)
 }
 

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
-import { hclBuildSources, hclTemplateFiles, parseHclFile, type HclBody } from '../inputs/hcl.js'
+import { hclBuildNames, hclTemplateFiles, parseHclFile, type HclBody } from '../inputs/hcl.js'
 import { positionOf } from '../inputs/template.js'
 import type { TemplateError } from './template-errors.js'
 
@@ -91,40 +91,45 @@ function jsonScriptProvisioners(text: string, build: string, file: string): Scri
 /**
  * An HCL2 template's provisioners that run scripts in `build` (`[BUILD_NAME.]TYPE.NAME`), in
  * order, each on its first setting; undefined when its files or build blocks do not tell their
- * order for certain.
+ * order for certain. Several build blocks may build one source under one name: their scripts are
+ * counted as one build's, so only a single block of them that runs scripts in it tells which.
  */
 async function hclScriptProvisioners(build: string, workingDirectory: string, template: string): Promise<ScriptProvisioner[] | undefined> {
-  const { settingPosition } = await import('../inputs/hcl-parser.js')
-  const found: ScriptProvisioner[] = []
-  let blocks = 0
+  const { blockLabelOrder, settingPosition } = await import('../inputs/hcl-parser.js')
+  const running: ScriptProvisioner[][] = []
   for (const path of hclTemplateFiles(template)) {
     if (!path.endsWith('.pkr.hcl')) continue
     const text = await readFile(path, 'utf8')
     const body = await parseHclFile(path, text)
     const builds = Array.isArray(body.build) ? (body.build as HclBody[]) : []
     for (const [index, block] of builds.entries()) {
-      const names = hclBuildSources(block).flatMap((source) =>
-        typeof block.name === 'string' && block.name !== '' ? [`${block.name}.${source}`] : [source]
-      )
+      const names = hclBuildNames([{ build: [block] }])
+      if (names === undefined) return undefined
       if (!names.includes(build)) continue
-      blocks++
+      // A source block that renames its source leaves which name only and except match to Packer.
+      const renamed = Object.values((block.source ?? {}) as Record<string, HclBody[]>).some((added) => added.some((settings) => settings.name !== undefined))
       const byType = (block.provisioner ?? {}) as Record<string, HclBody[]>
-      const types = Object.keys(byType).filter((type) => scriptTypes.includes(type))
-      // The parser keeps the order of a type's blocks, not that between blocks of two types.
-      if (types.length > 1) return undefined
-      for (const type of types) {
-        for (const [number, settings] of byType[type].entries()) {
-          const [first] = Object.keys(settings)
-          const place = first === undefined ? undefined : await settingPosition(path, text, ['build', index, 'provisioner', type, number, first])
-          found.push({
-            scripts: scriptCount(settings.inline, settings.script, settings.scripts),
-            runs: runsIn([build, build.split('.').slice(-2).join('.')], settings.only, settings.except),
-            file: relative(workingDirectory, path),
-            ...place
-          })
-        }
+      const order = await blockLabelOrder(path, text, ['build', index], 'provisioner')
+      if (order === undefined) return undefined
+      const seen = new Map<string, number>()
+      const found: ScriptProvisioner[] = []
+      for (const type of order) {
+        const number = seen.get(type) ?? 0
+        seen.set(type, number + 1)
+        const settings = byType[type]?.[number]
+        if (!scriptTypes.includes(type) || settings === undefined) continue
+        const [first] = Object.keys(settings)
+        const place = first === undefined ? undefined : await settingPosition(path, text, ['build', index, 'provisioner', type, number, first])
+        const selects = settings.only !== undefined || settings.except !== undefined
+        found.push({
+          scripts: scriptCount(settings.inline, settings.script, settings.scripts),
+          runs: renamed && selects ? undefined : runsIn([build, build.split('.').slice(-2).join('.')], settings.only, settings.except),
+          file: relative(workingDirectory, path),
+          ...place
+        })
       }
+      if (found.some(({ runs }) => runs !== false)) running.push(found)
     }
   }
-  return blocks === 1 ? found : undefined
+  return running.length <= 1 ? (running[0] ?? []) : undefined
 }
