@@ -108,6 +108,18 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.errors).toHaveLength(2)
   })
 
+  it("HCL2: a manifest post-processor's only that names its source as `sources` does, which Packer matches with nothing: a warning on it", async () => {
+    const workspace = demoWith((text) => text.replace('  post-processor "manifest" {}', '  post-processor "manifest" {\n    only = ["source.amazon-ebs.demo"]\n  }'))
+    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })
+    expect(result.exitCode).toBe(0)
+    expect(parseCommands(result.stdout, 'warning')).toContainEqual({
+      message:
+        'template: ami.pkr.hcl: only of post-processor "manifest" names "source.amazon-ebs.demo", which is not a source of its build ' +
+        '(amazon-ebs.demo), so Packer runs the post-processor in none of its builds. Packer names a source TYPE.NAME there: did you mean "amazon-ebs.demo"?',
+      properties: { title: 'Source not in build', file: 'ami.pkr.hcl', line: lineOf(workspace, 'only = '), col: '5' }
+    })
+  })
+
   /** A first shell-local provisioner that passes, then one whose command fails, before the manifest. */
   const failingSecond = (text: string): string =>
     text.replace(

@@ -778,10 +778,11 @@ export async function hclDurationProblems(read: Array<{ file: string; body: HclB
 }
 
 /**
- * A provisioner's `only` or `except` entry that names no source of its build block: Packer
- * 1.6.6 matches them against `TYPE.NAME` and says nothing of one that matches none, so that
- * `only = ["source.amazon-ebs.web"]`, as a source is named in `sources`, runs the provisioner
- * in no build. One warning each, on the setting, with the source it is near.
+ * A provisioner's or post-processor's `only` or `except` entry that names no source of its build
+ * block: Packer 1.6.6 matches them against `TYPE.NAME` and says nothing of one that matches none,
+ * so that `only = ["source.amazon-ebs.web"]`, as a source is named in `sources`, runs the
+ * provisioner in no build, or writes no manifest. One warning each, on the setting, with the
+ * source it is near.
  */
 export async function hclSelectionWarnings(read: Array<{ file: string; body: HclBody }>): Promise<InputProblem[]> {
   const warnings: InputProblem[] = []
@@ -791,7 +792,14 @@ export async function hclSelectionWarnings(read: Array<{ file: string; body: Hcl
       // A source block in the build may rename the build, or add a source whose name only Packer knows.
       if (build.body.source !== undefined) continue
       const sources = hclBuildSources(build.body)
-      for (const { labels, body: settings, path } of blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1)) {
+      const chains = blocksAt(build.body['post-processors'], [...build.path, 'post-processors'], 0)
+      const selecting = [
+        ...blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1).map((block) => ({ ...block, kind: 'provisioner' })),
+        ...[build, ...chains].flatMap(({ body: chain, path: at }) =>
+          blocksAt(chain['post-processor'], [...at, 'post-processor'], 1).map((block) => ({ ...block, kind: 'post-processor' }))
+        )
+      ]
+      for (const { labels, body: settings, path, kind } of selecting) {
         for (const option of ['only', 'except']) {
           const names = Array.isArray(settings[option]) ? (settings[option] as unknown[]) : []
           for (const name of names) {
@@ -801,8 +809,8 @@ export async function hclSelectionWarnings(read: Array<{ file: string; body: Hcl
             const place = await settingPlace(file, readFileSync(file, 'utf8'), [...path, option])
             warnings.push({
               message:
-                `template: ${shown}: ${option} of provisioner "${labels[0]}" names "${name}", which is not a source of its build ` +
-                `(${sources.join(', ')}), so Packer runs the provisioner ${runs}. Packer names a source TYPE.NAME there` +
+                `template: ${shown}: ${option} of ${kind} "${labels[0]}" names "${name}", which is not a source of its build ` +
+                `(${sources.join(', ')}), so Packer runs the ${kind} ${runs}. Packer names a source TYPE.NAME there` +
                 (meant === undefined ? '.' : `: did you mean "${meant}"?`),
               location: { file: shown, ...place }
             })
@@ -951,7 +959,7 @@ export interface HclTemplate {
   problems: InputProblem[]
   /** Provisioners' durations that Packer cannot read (hclDurationProblems). */
   durationProblems: InputProblem[]
-  /** Provisioners' `only` and `except` entries that name no source of their build (hclSelectionWarnings). */
+  /** Provisioners' and post-processors' `only` and `except` entries that name no source of their build (hclSelectionWarnings). */
   selectionWarnings: InputProblem[]
   /** The `build.*` attributes its post-processors read, and where (hclBuildVariableUses). */
   buildVariableUses: BuildVariableUse[]
