@@ -446,8 +446,11 @@ describeWithPacker('templates as users write them, through the bundled action', 
       writeFileSync(join(workspace, 'packer-manifest.json'), JSON.stringify(earlier))
       const { result } = await expectBuilt(workspace, { template: 'image.pkr.hcl' }, { builds: ['amazon-ebs.web', 'amazon-ebs.worker'] })
       expect(result.stdout).toContain(
-        'The template\'s manifest post-processor writes to "manifests/${source.name}.json", which only Packer knows during the build'
+        'The template\'s manifest post-processor writes to "manifests/${source.name}.json", a path Packer fills in for each build as it ' +
+          `builds it; the folders of such manifests (${join(workspace, 'manifests')}) were made before the build where missing. ` +
+          "Reading the AMIs from Packer's output, not those files."
       )
+      expect(result.stdout).not.toContain('only Packer knows')
       expect(readdirSync(join(workspace, 'manifests')).sort()).toEqual(['.keep', 'web.json', 'worker.json'])
     })
 
@@ -459,6 +462,11 @@ describeWithPacker('templates as users write them, through the bundled action', 
       }
       expect(readdirSync(join(json, 'manifests')).sort()).toEqual(['web.json', 'worker.json'])
       expect(readdirSync(join(json, 'images', 'web'))).toEqual(['manifest.json'])
+      const folders = ['manifests', 'images/web', 'images/worker'].map((folder) => join(json, folder)).join(', ')
+      expect(perBuild.result.stdout).toContain(
+        'The template\'s manifest post-processor writes to "manifests/{{build_name}}.json", a path Packer fills in for each build as it ' +
+          `builds it; the folders of such manifests (${folders}) were made before the build where missing.`
+      )
 
       const hcl = workspaceFrom(join(fixtures, 'hcl-source-manifests'))
       rmSync(join(hcl, 'manifests'), { recursive: true })

@@ -879,6 +879,11 @@ async function validate(
   core.info(`packer validate: ${inputs.template} is valid.`)
 }
 
+/** The folders of the manifests that Packer names for each build as it builds it, absolute. */
+function perBuildManifestFolders(inputs: Inputs): string[] {
+  return [...new Set(inputs.manifestFolders.map((folder) => resolve(inputs.workingDirectory, folder)))]
+}
+
 /**
  * Builds, and hands on every AMI that exists even when the build failed: in a template with
  * several builds, those that succeeded made AMIs that are real, cost money and must not go
@@ -892,7 +897,7 @@ async function build(
   const manifests = [...new Set([inputs.manifest, ...inputs.otherManifestOutputs.map((output) => resolve(inputs.workingDirectory, output))])]
   const runsBefore = manifests.map(manifestRunUuid)
   // A manifest only Packer can name (one per build, say) still goes to a folder known now.
-  const folders = [...manifests.map((path) => dirname(path)), ...inputs.manifestFolders.map((folder) => resolve(inputs.workingDirectory, folder))]
+  const folders = [...manifests.map((path) => dirname(path)), ...perBuildManifestFolders(inputs)]
   for (const createdDirectory of new Set(folders.map(prepareManifestDirectory))) {
     if (createdDirectory) {
       core.info(`Created ${createdDirectory} for the manifest: Packer's manifest post-processor needs it to exist.`)
@@ -920,7 +925,7 @@ async function build(
 
   // Input manifest's file, when it names one.
   const read = inputs.manifestGiven ? 0 : manifestToRead(manifests, runsBefore)
-  const unknown = read === 0 ? inputs.manifestUnknown : undefined
+  const unknown = read === 0 && inputs.manifestUnknown !== undefined ? { output: inputs.manifestUnknown, folders: perBuildManifestFolders(inputs) } : undefined
   const finishedBuilds = built.record.finishedImages.map(({ build }) => build)
   const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown, finishedBuilds)
   const finished = await finishedBeforeTheEnd(built.record.finishedImages, artifacts.amis, inputs, summary, packerStarted)

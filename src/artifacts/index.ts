@@ -60,7 +60,8 @@ export interface BuiltAmis {
  * The AMIs of this run, each under the build name Packer gave it on its output (`-only` takes
  * the same names), whichever of the manifest and the output it was read from.
  * `buildNames` is the template's builds in its order, as Packer lists them. `manifestUnknown` is
- * the template's manifest `output` as written, when only Packer knew where it writes.
+ * the template's manifest `output` as written, when only Packer knew where it writes, with the
+ * folders made for it before the build (one per build, say), where they were known.
  * `finishedBuilds`, the builds Packer's log says finished, tell which of several builds of one
  * HCL2 source a manifest entry is, when Packer was stopped before it announced their artifacts.
  */
@@ -69,7 +70,7 @@ export function readBuiltAmis(
   runUuidBefore: string | undefined,
   announced: AnnouncedArtifact[],
   buildNames: string[] = [],
-  manifestUnknown?: string,
+  manifestUnknown?: { output: string; folders: string[] },
   finishedBuilds: string[] = []
 ): BuiltAmis {
   const notes: string[] = []
@@ -84,8 +85,12 @@ export function readBuiltAmis(
   if (manifestUnknown !== undefined) {
     // Packer wrote it elsewhere, if anywhere: whatever is at the default path is not this run's.
     notes.push(
-      `The template's manifest post-processor writes to "${manifestUnknown}", which only Packer knows during the ` +
-        "build; reading the AMIs from Packer's output. Set input manifest to that file's path to have it read."
+      manifestUnknown.folders.length > 0
+        ? `The template's manifest post-processor writes to "${manifestUnknown.output}", a path Packer fills in for each build as it ` +
+            `builds it; the folders of such manifests (${manifestUnknown.folders.join(', ')}) were made before the build where missing. ` +
+            "Reading the AMIs from Packer's output, not those files."
+        : `The template's manifest post-processor writes to "${manifestUnknown.output}", which only Packer knows during the ` +
+            "build; reading the AMIs from Packer's output. Set input manifest to that file's path to have it read."
     )
   } else if (existsSync(manifestPath)) {
     try {
