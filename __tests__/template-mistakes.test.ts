@@ -156,6 +156,25 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     await expectFailedOnSecond(workspace, 'amazon-ebs.demo')
   })
 
+  it('JSON: a failing provisioner with a shell-local error-cleanup-provisioner, whose script Packer begins after it: on the failing one', async () => {
+    const provisioners = [
+      { type: 'shell-local', inline: ['echo first'] },
+      { type: 'shell-local', inline: ['exit 1'] },
+      { type: 'shell-local', inline: ['echo never'] }
+    ]
+    const cleanup = { type: 'shell-local', inline: ['echo cleaning up'] }
+    const workspace = demoWith((text) => JSON.stringify({ ...JSON.parse(text), provisioners, 'error-cleanup-provisioner': cleanup }, null, 2), 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout).toContain('cleaning up')
+    const lines = readFileSync(join(workspace, templates.json), 'utf8').split('\n')
+    const failing = lines.findIndex((line) => line.includes('"exit 1"'))
+    expect(result.errors[0]).toEqual({
+      message: 'amazon-ebs: Script exited with non-zero exit status: 1.Allowed exit codes are: [0]',
+      properties: { title: 'Packer', file: 'packer-template.json', line: String(lines.lastIndexOf('      "type": "shell-local",', failing) + 1), col: '15' }
+    })
+  })
+
   it("JSON: a build that a provisioner's failing command stops: on that provisioner's type", async () => {
     const provisioners = [
       { type: 'shell-local', inline: ['echo first'] },

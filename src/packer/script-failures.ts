@@ -35,12 +35,20 @@ export async function locateFailedScript(
   workingDirectory: string,
   template: string
 ): Promise<Pick<TemplateError, 'file' | 'line' | 'column'> | undefined> {
-  const provisioners =
+  const found =
     templateKind === 'json'
       ? jsonScriptProvisioners(await readFile(template, 'utf8'), build, relative(workingDirectory, template))
       : await hclScriptProvisioners(build, workingDirectory, template)
+  if (found === undefined) return undefined
+  const { provisioners, cleanup } = found
+  // The error-cleanup-provisioner runs after the failure: its scripts are begun after it. Left
+  // to Packer where whether it runs in the build (only, except) is not certain.
+  if (cleanup !== undefined) {
+    if (cleanup.runs !== true || cleanup.scripts === undefined) return undefined
+    begun -= cleanup.scripts
+  }
   let counted = 0
-  for (const { scripts, runs, ...place } of provisioners ?? []) {
+  for (const { scripts, runs, ...place } of provisioners) {
     if (runs === false) continue
     if (runs === undefined || scripts === undefined) return undefined
     counted += scripts
@@ -64,28 +72,40 @@ function runsIn(build: string | string[], only: unknown, except: unknown): boole
   return true
 }
 
+/** The provisioners that run scripts in a build, in order, and its error-cleanup-provisioner if it runs scripts. */
+interface BuildScripts {
+  provisioners: ScriptProvisioner[]
+  cleanup?: ScriptProvisioner
+}
+
 /** A JSON template's provisioners that run scripts, in order, each on its `type`. */
-function jsonScriptProvisioners(text: string, build: string, file: string): ScriptProvisioner[] | undefined {
+function jsonScriptProvisioners(text: string, build: string, file: string): BuildScripts {
   const root = parseTree(text)
   const list = root && findNodeAtLocation(root, ['provisioners'])
-  if (list?.type !== 'array') return []
-  const value = (node: Node, key: string): Node | undefined => findNodeAtLocation(node, [key])
-  const plain = (node: Node | undefined): unknown => (node?.type === 'array' ? (node.children ?? []).map((entry) => entry.value) : node?.value)
-  return (list.children ?? []).flatMap((node): ScriptProvisioner[] => {
-    const type = node.type === 'object' ? value(node, 'type') : undefined
-    if (!type || !scriptTypes.includes(type.value)) return []
-    // A name Packer makes from a variable is not known here: such a list may name the build or not.
-    const [only, except] = [plain(value(node, 'only')), plain(value(node, 'except'))]
-    const named = [only, except].some((names) => Array.isArray(names) && names.some((name) => String(name).includes('{{')))
-    return [
-      {
-        scripts: scriptCount(plain(value(node, 'inline')), plain(value(node, 'script')), plain(value(node, 'scripts'))),
-        runs: named ? undefined : runsIn(build, only, except),
-        file,
-        ...positionOf(text, type.offset)
-      }
-    ]
-  })
+  const cleanup = root && findNodeAtLocation(root, ['error-cleanup-provisioner'])
+  return {
+    provisioners: (list?.type === 'array' ? (list.children ?? []) : []).flatMap((node) => jsonScriptProvisioner(node, text, build, file)),
+    cleanup: cleanup && jsonScriptProvisioner(cleanup, text, build, file)[0]
+  }
+}
+
+/** A JSON template's provisioner, on its `type`, if it runs scripts. */
+function jsonScriptProvisioner(node: Node, text: string, build: string, file: string): ScriptProvisioner[] {
+  const value = (key: string): Node | undefined => findNodeAtLocation(node, [key])
+  const plain = (at: Node | undefined): unknown => (at?.type === 'array' ? (at.children ?? []).map((entry) => entry.value) : at?.value)
+  const type = node.type === 'object' ? value('type') : undefined
+  if (!type || !scriptTypes.includes(type.value)) return []
+  // A name Packer makes from a variable is not known here: such a list may name the build or not.
+  const [only, except] = [plain(value('only')), plain(value('except'))]
+  const named = [only, except].some((names) => Array.isArray(names) && names.some((name) => String(name).includes('{{')))
+  return [
+    {
+      scripts: scriptCount(plain(value('inline')), plain(value('script')), plain(value('scripts'))),
+      runs: named ? undefined : runsIn(build, only, except),
+      file,
+      ...positionOf(text, type.offset)
+    }
+  ]
 }
 
 /**
@@ -94,7 +114,7 @@ function jsonScriptProvisioners(text: string, build: string, file: string): Scri
  * order for certain. Several build blocks may build one source under one name: their scripts are
  * counted as one build's, so only a single block of them that runs scripts in it tells which.
  */
-async function hclScriptProvisioners(build: string, workingDirectory: string, template: string): Promise<ScriptProvisioner[] | undefined> {
+async function hclScriptProvisioners(build: string, workingDirectory: string, template: string): Promise<BuildScripts | undefined> {
   const { blockLabelOrder, settingPosition } = await import('../inputs/hcl-parser.js')
   const running: ScriptProvisioner[][] = []
   for (const path of hclTemplateFiles(template)) {
@@ -108,6 +128,9 @@ async function hclScriptProvisioners(build: string, workingDirectory: string, te
       if (!names.includes(build)) continue
       // A source block that renames its source leaves which name only and except match to Packer.
       const renamed = Object.values((block.source ?? {}) as Record<string, HclBody[]>).some((added) => added.some((settings) => settings.name !== undefined))
+      // Packer 1.6.6 has none in HCL2; later versions begin its scripts after the failure.
+      const cleanup = Object.keys((block['error-cleanup-provisioner'] ?? {}) as HclBody)
+      if (cleanup.some((type) => scriptTypes.includes(type))) return undefined
       const byType = (block.provisioner ?? {}) as Record<string, HclBody[]>
       const order = await blockLabelOrder(path, text, ['build', index], 'provisioner')
       if (order === undefined) return undefined
@@ -131,5 +154,5 @@ async function hclScriptProvisioners(build: string, workingDirectory: string, te
       if (found.some(({ runs }) => runs !== false)) running.push(found)
     }
   }
-  return running.length <= 1 ? (running[0] ?? []) : undefined
+  return running.length <= 1 ? { provisioners: running[0] ?? [] } : undefined
 }
