@@ -77,17 +77,23 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     ])
   })
 
-  it("HCL2: a provisioner's only that names its source as `sources` does, which Packer matches with nothing: a warning on it, with the name Packer matches", async () => {
-    const workspace = demoWith(withProvisioner('    only   = ["source.amazon-ebs.demo"]\n'))
-    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })
-    expect(result.exitCode).toBe(0)
-    expect(parseCommands(result.stdout, 'warning')).toContainEqual({
-      message:
-        'template: ami.pkr.hcl: only of provisioner "shell-local" names "source.amazon-ebs.demo", which is not a source of its build ' +
-        '(amazon-ebs.demo), so Packer runs the provisioner in none of its builds. Packer names a source TYPE.NAME there: did you mean "amazon-ebs.demo"?',
-      properties: { title: 'Source not in build', file: 'ami.pkr.hcl', line: lineOf(workspace, 'only   ='), col: '5' }
+  const selections: Array<[kind: string, type: string, edit: (text: string) => string, written: string]> = [
+    ['provisioner', 'shell-local', withProvisioner('    only   = ["source.amazon-ebs.demo"]\n'), 'only   ='],
+    ['post-processor', 'manifest', (text) => text.replace('  post-processor "manifest" {}', '  post-processor "manifest" {\n    only = ["source.amazon-ebs.demo"]\n  }'), 'only = ']
+  ]
+  for (const [kind, type, edit, written] of selections) {
+    it(`HCL2: a ${kind}'s only that names its source as \`sources\` does, which Packer matches with nothing: a warning on it, with the name Packer matches`, async () => {
+      const workspace = demoWith(edit)
+      const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })
+      expect(result.exitCode).toBe(0)
+      expect(parseCommands(result.stdout, 'warning')).toContainEqual({
+        message:
+          `template: ami.pkr.hcl: only of ${kind} "${type}" names "source.amazon-ebs.demo", which is not a source of its build ` +
+          `(amazon-ebs.demo), so Packer runs the ${kind} in none of its builds. Packer names a source TYPE.NAME there: did you mean "amazon-ebs.demo"?`,
+        properties: { title: 'Source not in build', file: 'ami.pkr.hcl', line: lineOf(workspace, written), col: '5' }
+      })
     })
-  })
+  }
 
   it("HCL2: a build that a provisioner's failing command stops: on that provisioner, not the one before it", async () => {
     const workspace = demoWith((text) =>
@@ -106,18 +112,6 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
       properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, '/nowhere-at-all'), col: '5' }
     })
     expect(result.errors).toHaveLength(2)
-  })
-
-  it("HCL2: a manifest post-processor's only that names its source as `sources` does, which Packer matches with nothing: a warning on it", async () => {
-    const workspace = demoWith((text) => text.replace('  post-processor "manifest" {}', '  post-processor "manifest" {\n    only = ["source.amazon-ebs.demo"]\n  }'))
-    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })
-    expect(result.exitCode).toBe(0)
-    expect(parseCommands(result.stdout, 'warning')).toContainEqual({
-      message:
-        'template: ami.pkr.hcl: only of post-processor "manifest" names "source.amazon-ebs.demo", which is not a source of its build ' +
-        '(amazon-ebs.demo), so Packer runs the post-processor in none of its builds. Packer names a source TYPE.NAME there: did you mean "amazon-ebs.demo"?',
-      properties: { title: 'Source not in build', file: 'ami.pkr.hcl', line: lineOf(workspace, 'only = '), col: '5' }
-    })
   })
 
   /** A first shell-local provisioner that passes, then one whose command fails, before the manifest. */
