@@ -145,6 +145,11 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     await expectFailedOnSecond(workspace, 'amazon-ebs.renamed')
   })
 
+  it('HCL2: a failing provisioner in a build block that lists its source as TYPE.NAME: on the failing one', async () => {
+    const workspace = demoWith((text) => failingSecond(text).replace('["source.amazon-ebs.demo"]', '["amazon-ebs.demo"]'))
+    await expectFailedOnSecond(workspace, 'amazon-ebs.demo')
+  })
+
   it('HCL2: a failing provisioner of a source that another build block builds without scripts: on the failing one', async () => {
     const workspace = demoWith((text) => `${failingSecond(text)}\nbuild {\n  sources = ["source.amazon-ebs.demo"]\n}\n`)
     await expectFailedOnSecond(workspace, 'amazon-ebs.demo')

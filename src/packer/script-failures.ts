@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
-import { hclBuildNames, hclTemplateFiles, parseHclFile, type HclBody } from '../inputs/hcl.js'
+import { hclBuildNames, hclBuildSources, hclTemplateFiles, parseHclFile, type HclBody } from '../inputs/hcl.js'
 import { positionOf } from '../inputs/template.js'
 import type { TemplateError } from './template-errors.js'
 
@@ -123,11 +123,12 @@ async function hclScriptProvisioners(build: string, workingDirectory: string, te
     const body = await parseHclFile(path, text)
     const builds = Array.isArray(body.build) ? (body.build as HclBody[]) : []
     for (const [index, block] of builds.entries()) {
-      const names = hclBuildNames([{ build: [block] }])
-      if (names === undefined) return undefined
-      if (!names.includes(build)) continue
       // A source block that renames its source leaves which name only and except match to Packer.
       const renamed = Object.values((block.source ?? {}) as Record<string, HclBody[]>).some((added) => added.some((settings) => settings.name !== undefined))
+      // Packer takes a source in `sources` as `TYPE.NAME` too, which hclBuildNames does not read.
+      const names = hclBuildNames([{ build: [block] }]) ?? (renamed ? undefined : hclBuildSources(block).map((source) => prefixed(block, source)))
+      if (names === undefined) return undefined
+      if (!names.includes(build)) continue
       // Packer 1.6.6 has none in HCL2; later versions begin its scripts after the failure.
       const cleanup = Object.keys((block['error-cleanup-provisioner'] ?? {}) as HclBody)
       if (cleanup.some((type) => scriptTypes.includes(type))) return undefined
@@ -155,4 +156,9 @@ async function hclScriptProvisioners(build: string, workingDirectory: string, te
     }
   }
   return running.length <= 1 ? { provisioners: running[0] ?? [] } : undefined
+}
+
+/** A source's build name in a build block: `BUILD_NAME.TYPE.NAME` in a named block. */
+function prefixed(block: HclBody, source: string): string {
+  return typeof block.name === 'string' && block.name !== '' ? `${block.name}.${source}` : source
 }
