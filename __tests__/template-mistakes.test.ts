@@ -150,9 +150,20 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     await expectFailedOnSecond(workspace, 'amazon-ebs.demo')
   })
 
-  it('HCL2: a failing provisioner of a source that another build block builds without scripts: on the failing one', async () => {
-    const workspace = demoWith((text) => `${failingSecond(text)}\nbuild {\n  sources = ["source.amazon-ebs.demo"]\n}\n`)
+  it('HCL2: a failing provisioner of a source that a named build block builds too: on the failing one', async () => {
+    const workspace = demoWith((text) => `${failingSecond(text)}\nbuild {\n  name    = "again"\n  sources = ["source.amazon-ebs.demo"]\n}\n`)
     await expectFailedOnSecond(workspace, 'amazon-ebs.demo')
+  })
+
+  it('HCL2: a failing provisioner of a source that another unnamed build block builds too: where Packer says it, not on another provisioner', async () => {
+    // Both builds are amazon-ebs.demo: Packer's log does not tell whose scripts began.
+    const workspace = demoWith((text) => `${failingSecond(text)}\nbuild {\n  sources = ["source.amazon-ebs.demo"]\n}\n`)
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^amazon-ebs\.demo: Script exited with non-zero exit status: 2\./),
+      properties: { title: 'Packer' }
+    })
   })
 
   it('JSON: a failing provisioner with a shell-local error-cleanup-provisioner, whose script Packer begins after it: on the failing one', async () => {

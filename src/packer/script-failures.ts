@@ -111,8 +111,9 @@ function jsonScriptProvisioner(node: Node, text: string, build: string, file: st
 /**
  * An HCL2 template's provisioners that run scripts in `build` (`[BUILD_NAME.]TYPE.NAME`), in
  * order, each on its first setting; undefined when its files or build blocks do not tell their
- * order for certain. Several build blocks may build one source under one name: their scripts are
- * counted as one build's, so only a single block of them that runs scripts in it tells which.
+ * order for certain. Several build blocks may build one source under one name (none of them
+ * named): Packer's log tells their scripts apart from none, and stops being read for that name
+ * once one of them finishes, so those are left to Packer.
  */
 async function hclScriptProvisioners(build: string, workingDirectory: string, template: string): Promise<BuildScripts | undefined> {
   const { blockLabelOrder, settingPosition } = await import('../inputs/hcl-parser.js')
@@ -152,10 +153,10 @@ async function hclScriptProvisioners(build: string, workingDirectory: string, te
           ...place
         })
       }
-      if (found.some(({ runs }) => runs !== false)) running.push(found)
+      running.push(found)
     }
   }
-  return running.length <= 1 ? { provisioners: running[0] ?? [] } : undefined
+  return running.length === 1 ? { provisioners: running[0] } : undefined
 }
 
 /** A source's build name in a build block: `BUILD_NAME.TYPE.NAME` in a named block. */
