@@ -12,6 +12,12 @@ import type { TemplateError } from './template-errors.js'
 
 /** The provisioners that say each script they begin (RunRecord.scriptsBegun). */
 const scriptTypes = ['shell', 'shell-local']
+/**
+ * Provisioners that run no script. Any other (`powershell`, `windows-shell`, a plugin's) may fail
+ * with the same words without saying that it began a script: in a build that runs one, the
+ * count cannot tell whose script failed.
+ */
+const scriptlessTypes = ['file', 'breakpoint']
 
 /** A provisioner that runs scripts, as far as the template tells before the build. */
 interface ScriptProvisioner {
@@ -22,6 +28,8 @@ interface ScriptProvisioner {
   file: string
   line?: number
   column?: number
+  /** A provisioner that may fail with the same words, whose scripts are not counted. */
+  uncounted?: boolean
 }
 
 /**
@@ -47,12 +55,13 @@ export async function locateFailedScript(
     if (cleanup.runs !== true || cleanup.scripts === undefined) return undefined
     begun -= cleanup.scripts
   }
+  if (provisioners.some(({ uncounted, runs }) => uncounted === true && runs !== false)) return undefined
   let counted = 0
-  for (const { scripts, runs, ...place } of provisioners) {
+  for (const { scripts, runs, file, line, column } of provisioners) {
     if (runs === false) continue
     if (runs === undefined || scripts === undefined) return undefined
     counted += scripts
-    if (begun <= counted) return place
+    if (begun <= counted) return { file, line, column }
   }
   return undefined
 }
@@ -94,14 +103,16 @@ function jsonScriptProvisioner(node: Node, text: string, build: string, file: st
   const value = (key: string): Node | undefined => findNodeAtLocation(node, [key])
   const plain = (at: Node | undefined): unknown => (at?.type === 'array' ? (at.children ?? []).map((entry) => entry.value) : at?.value)
   const type = node.type === 'object' ? value('type') : undefined
-  if (!type || !scriptTypes.includes(type.value)) return []
+  if (!type || scriptlessTypes.includes(type.value)) return []
   // A name Packer makes from a variable is not known here: such a list may name the build or not.
   const [only, except] = [plain(value('only')), plain(value('except'))]
   const named = [only, except].some((names) => Array.isArray(names) && names.some((name) => String(name).includes('{{')))
+  const runs = named ? undefined : runsIn(build, only, except)
+  if (!scriptTypes.includes(type.value)) return [{ uncounted: true, runs, file }]
   return [
     {
       scripts: scriptCount(plain(value('inline')), plain(value('script')), plain(value('scripts'))),
-      runs: named ? undefined : runsIn(build, only, except),
+      runs,
       file,
       ...positionOf(text, type.offset)
     }
@@ -142,13 +153,18 @@ async function hclScriptProvisioners(build: string, workingDirectory: string, te
         const number = seen.get(type) ?? 0
         seen.set(type, number + 1)
         const settings = byType[type]?.[number]
-        if (!scriptTypes.includes(type) || settings === undefined) continue
+        if (settings === undefined || scriptlessTypes.includes(type)) continue
+        const selects = settings.only !== undefined || settings.except !== undefined
+        const runs = renamed && selects ? undefined : runsIn([build, build.split('.').slice(-2).join('.')], settings.only, settings.except)
+        if (!scriptTypes.includes(type)) {
+          found.push({ uncounted: true, runs, file: relative(workingDirectory, path) })
+          continue
+        }
         const [first] = Object.keys(settings)
         const place = first === undefined ? undefined : await settingPosition(path, text, ['build', index, 'provisioner', type, number, first])
-        const selects = settings.only !== undefined || settings.except !== undefined
         found.push({
           scripts: scriptCount(settings.inline, settings.script, settings.scripts),
-          runs: renamed && selects ? undefined : runsIn([build, build.split('.').slice(-2).join('.')], settings.only, settings.except),
+          runs,
           file: relative(workingDirectory, path),
           ...place
         })
