@@ -7,13 +7,14 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import type { Inputs } from '../src/inputs/index.js'
 import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
-import { buildVariableProblems } from '../src/inputs/build-variables.js'
+import { buildVariableProblems, connectionProblems } from '../src/inputs/build-variables.js'
 import {
   hclBuildCount,
   hclBuildNames,
   hclBuildTypes,
   hclProvisionerTypes,
   hclBuildVariableUses,
+  hclProvisionerUses,
   hclNamesMayHoldComma,
   hclRenamesSources,
   hclManifestOutput,
@@ -709,6 +710,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       manifestFolders: [],
       references: [],
       buildVariableUses: [],
+      provisionerUses: [],
       unreadable: [],
       problems: [],
       durationProblems: [],
@@ -1021,6 +1023,25 @@ build {
   })
 })
 
+/**
+ * A template of two amazon-ebs sources, web with `communicator` and worker with ssh, and a build
+ * block of `sources` with `inner` in it; variable "communicator" defaults to `variable`.
+ */
+const twoSources = (communicator: string, sources: string, inner: string, variable = 'ssh') => `variable "communicator" {
+  default = "${variable}"
+}
+source "amazon-ebs" "web" {
+  ${communicator}
+}
+source "amazon-ebs" "worker" {
+  communicator = "ssh"
+}
+build {
+  sources = ${sources}
+${inner}
+}
+`
+
 describe('build.* in post-processors, by Packer version', () => {
   const template = `source "amazon-ebs" "web" {
   ami_name = "web-\${build.name}"
@@ -1091,23 +1112,15 @@ build {
   // post-processor on each of these, and not on build.ID, PackerRunUUID, PackerHTTP*, SourceAMI.
   const connection = ['Host', 'Port', 'User', 'Password', 'ConnType', 'SSHPublicKey', 'SSHPrivateKey', 'WinRMPassword']
   const given = ['ID', 'PackerRunUUID', 'PackerHTTPIP', 'PackerHTTPPort', 'PackerHTTPAddr', 'SourceAMI', 'SourceAMIName']
-  const connecting = (communicator: string, sources = '["source.amazon-ebs.web"]', added = '') => `variable "communicator" {
-  default = "ssh"
-}
-source "amazon-ebs" "web" {
-  ${communicator}
-}
-source "amazon-ebs" "worker" {
-  communicator = "ssh"
-}
-build {
-  sources = ${sources}
-  ${added}
+  const connecting = (communicator: string, sources = '["source.amazon-ebs.web"]', added = '') =>
+    twoSources(
+      communicator,
+      sources,
+      `  ${added}
   post-processor "shell-local" {
     inline = [${[...connection, ...given].map((attribute) => `"echo \${build.${attribute}}"`).join(', ')}]
-  }
-}
-`
+  }`
+    )
   const refused = async (text: string, variables: Record<string, string> = {}, version = '1.6.6', selection: { only?: string[]; except?: string[] } = {}) =>
     buildVariableProblems(await uses({ 'image.pkr.hcl': text }, variables), version, { ...all, ...selection }).map(
       ({ message }) => /reads build\.(\w+)/.exec(message)?.[1]
@@ -1259,5 +1272,58 @@ build {
     // The post-processor's own except names the source as defined, not as the block renames it: it still runs.
     expect(await refused(renamed, {}, '1.6.6', { only: ['release.amazon-ebs.noble'] })).toEqual(['Host'])
     expect(await refused(renamed, {}, '1.6.6', { only: ['release.amazon-ebs.base'] })).toEqual([])
+  })
+})
+
+describe('provisioners that need a communicator, in a build that connects none', () => {
+  const template = (communicator: string, provisioners: string, sources = '["source.amazon-ebs.web"]') =>
+    twoSources(communicator, sources, provisioners.replace(/\n$/, ''), 'none')
+  const provisioner = (type: string, settings = '') => `  provisioner "${type}" {\n    ${settings}\n  }\n`
+  const all = { only: [], except: [] }
+
+  async function refused(text: string, selection: { only?: string[]; except?: string[] } = {}) {
+    writeFileSync(join(directory, 'image.pkr.hcl'), text)
+    const read = [{ file: join(directory, 'image.pkr.hcl'), body: await parseHclFile(join(directory, 'image.pkr.hcl')) }]
+    return connectionProblems(await hclProvisionerUses(read), { ...all, ...selection })
+  }
+
+  it('refuses a shell provisioner of a build whose communicator is "none", on its line, naming the source and what to do', async () => {
+    const problems = await refused(template('communicator = "none"', provisioner('shell-local') + provisioner('shell', 'inline = ["uptime"]')))
+    expect(problems.map(({ location }) => location)).toEqual([{ file: join(directory, 'image.pkr.hcl'), line: 15, column: 3 }])
+    expect(problems[0].message).toBe(
+      'provisioner "shell" runs on the instance through a communicator, and its build connects none (amazon-ebs.web has ' +
+        'communicator = "none"): packer validate accepts it, but Packer launches the instance and the provisioner fails there, ' +
+        'after retrying its upload for 5 minutes. Give the source a communicator (communicator = "ssh", with ssh_username), ' +
+        'or run the commands on the runner with a shell-local provisioner.'
+    )
+  })
+
+  it('refuses each provisioner that works through the communicator, and none that does not', async () => {
+    const types = ['shell', 'file', 'powershell', 'windows-shell', 'shell-local', 'breakpoint', 'windows-restart']
+    const problems = await refused(template('communicator = "none"', types.map((type) => provisioner(type)).join('\n')))
+    expect(problems.map(({ message }) => /provisioner "([\w-]+)"/.exec(message)?.[1])).toEqual(['shell', 'file', 'powershell', 'windows-shell', 'windows-restart'])
+    expect(problems[1].message).toContain('the provisioner fails there. Give')
+    expect(problems[4].message).toContain('fails there, after waiting 5 minutes for the machine to restart. Give')
+  })
+
+  it('does not refuse it where a communicator connects, where it is a variable, or in a build that does not run it', async () => {
+    const shell = provisioner('shell', 'inline = ["uptime"]')
+    expect(await refused(template('', shell))).toEqual([])
+    expect(await refused(template('communicator = "ssh"', shell))).toEqual([])
+    expect(await refused(template('communicator = var.communicator', shell))).toEqual([])
+    expect(await refused(template('communicator = "none"', shell, '["source.amazon-ebs.worker"]'))).toEqual([])
+    // amazon-chroot runs provisioners through its own communicator, on the machine Packer runs on.
+    expect(await refused(template('communicator = "none"', shell).replace('"amazon-ebs" "web"', '"amazon-chroot" "web"').replace('amazon-ebs.web', 'amazon-chroot.web'))).toEqual([])
+    const both = template('communicator = "none"', shell, '["source.amazon-ebs.web", "source.amazon-ebs.worker"]')
+    expect(await refused(both)).toHaveLength(1)
+    expect(await refused(both, { only: ['amazon-ebs.worker'] })).toEqual([])
+    expect(await refused(both, { except: ['amazon-ebs.w*b'] })).toEqual([])
+    expect(await refused(template('communicator = "none"', provisioner('shell', 'only = ["amazon-ebs.worker"]'), '["source.amazon-ebs.web", "source.amazon-ebs.worker"]'))).toEqual([])
+    expect(await refused(template('communicator = "none"', provisioner('shell', 'except = ["amazon-ebs.web"]'), '["source.amazon-ebs.web", "source.amazon-ebs.worker"]'))).toEqual([])
+  })
+
+  it('reads the communicator a build block gives its source', async () => {
+    const text = template('', '  source "source.amazon-ebs.web" {\n    communicator = "none"\n  }\n' + provisioner('file', 'source = "a"\n    destination = "/tmp/a"'), '[]')
+    expect((await refused(text)).map(({ location }) => location?.line)).toEqual([15])
   })
 })

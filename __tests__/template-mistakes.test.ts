@@ -47,6 +47,28 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.endpoint.calls).toEqual([])
   })
 
+  it('HCL2: a shell provisioner in a build whose source has communicator = "none", which Packer launches the instance for: on it, before Packer is installed', async () => {
+    const workspace = demoWith((text) => text.replace('  post-processor "manifest" {}', '  provisioner "shell" {\n    inline = ["uptime"]\n  }\n\n  post-processor "manifest" {}'))
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message:
+          'provisioner "shell" runs on the instance through a communicator, and its build connects none (amazon-ebs.demo has ' +
+          'communicator = "none"): packer validate accepts it, but Packer launches the instance and the provisioner fails there, ' +
+          'after retrying its upload for 5 minutes. Give the source a communicator (communicator = "ssh", with ssh_username), ' +
+          'or run the commands on the runner with a shell-local provisioner.',
+        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, 'provisioner "shell"'), col: '3' }
+      },
+      {
+        message: 'Packer would launch the instance for provisioners that no communicator can reach (see the errors above); nothing was built.',
+        properties: {}
+      }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.endpoint.calls).toEqual([])
+  })
+
   it('HCL2: a duration only Packer works out, which Packer 1.6.6 crashes on: the step says Packer named no problem, not "see the errors above"', async () => {
     const workspace = demoWith(withProvisioner('    pause_before = lower("10")\n'))
     const result = await run(workspace)

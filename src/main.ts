@@ -391,6 +391,12 @@ async function checkBuildSelection(
   if (problems.length > 0) throw new Error(problems.join('\n'))
 }
 
+/** What the template's files tell is wrong before Packer is installed: input variables, and provisioners no communicator reaches. */
+async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+  await checkVariablesDeclared(inputs, template)
+  await checkProvisionerConnections(inputs, template)
+}
+
 /**
  * Input variables checked against the variables an HCL2 template declares, before Packer is
  * installed: Packer refuses one it does not declare, and names the command line.
@@ -401,6 +407,22 @@ async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTempl
   // A template that could not be read fails where it is awaited next, as it would have.
   const problems = (await template?.catch(() => undefined))?.variablesProblems ?? []
   if (problems.length > 0) throw new Error(problems.join('\n'))
+}
+
+/**
+ * An HCL2 template's provisioners that need a communicator, in a build that runs them and whose
+ * communicator is "none": Packer would validate the template, launch the instance and fail there,
+ * so the job fails before it installs anything.
+ */
+async function checkProvisionerConnections(given: Inputs, template?: Promise<HclTemplate>): Promise<void> {
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const uses = (await template?.catch(() => undefined))?.provisionerUses ?? []
+  if (uses.length === 0) return
+  const { connectionProblems } = await import('./inputs/build-variables.js')
+  const problems = connectionProblems(uses, given)
+  if (problems.length === 0) return
+  await reportInputProblems(problems, { failureFollows: true })
+  throw new Failure('Packer would launch the instance for provisioners that no communicator can reach (see the errors above); nothing was built.')
 }
 
 /** What the log says of the inputs as the job reads them, before it installs anything. */
@@ -438,7 +460,7 @@ async function job(
   logInputs(given)
   const inputWarnings = [...reportFoldedInputs(given.foldedInputs), ...(await reportVariables(given))]
   // Told by the template's files, which are read while Packer answers: before any download.
-  await checkVariablesDeclared(given, template)
+  await checkTemplateBeforeInstall(given, template)
   const packer = await core.group('Install Packer', () => install(given, onPath))
   setOutputs({ 'packer-version': packer.version })
   let masked: Promise<unknown> | undefined = template

@@ -103,6 +103,50 @@ export function buildVariableProblems(uses: BuildVariableUse[], packerVersion: s
   })
 }
 
+/** A provisioner that works only through a communicator, where it is written, and the builds that run it. */
+export interface ProvisionerUse {
+  type: string
+  file: string
+  line?: number
+  column?: number
+  builds: BuildOfUse[]
+}
+
+/**
+ * The provisioners that work only through a communicator, on the instance, and how they fail
+ * there: Packer (1.6.6 and the newest alike) gives a build whose communicator is "none" one that
+ * uploads nothing and whose commands print nothing and exit 0. Shell, powershell and windows-shell
+ * retry their script's upload for their start_retry_timeout (5 minutes); windows-restart waits
+ * its restart_timeout (5 minutes) for a sign the machine restarted; file fails at once.
+ */
+const connectingFailures: Record<string, string> = {
+  shell: ', after retrying its upload for 5 minutes',
+  powershell: ', after retrying its upload for 5 minutes',
+  'windows-shell': ', after retrying its upload for 5 minutes',
+  'windows-restart': ', after waiting 5 minutes for the machine to restart',
+  file: ''
+}
+
+/** The types of the provisioners that work only through a communicator. */
+export const connectingProvisioners = Object.keys(connectingFailures)
+
+/**
+ * A problem for each provisioner that needs a connection, in a build that `selection` runs whose
+ * communicator is "none": Packer validates it, then launches the instance for it to fail on.
+ */
+export function connectionProblems(uses: ProvisionerUse[], selection: Selection): InputProblem[] {
+  return uses.flatMap((use) => {
+    const failing = use.builds.filter((build) => build.withoutCommunicator === 'none' && runs(build, selection))
+    if (failing.length === 0) return []
+    const message =
+      `provisioner "${use.type}" runs on the instance through a communicator, and its build connects none ` +
+      `(${withoutCommunicator(failing)}): packer validate accepts it, but Packer launches the instance and the provisioner ` +
+      `fails there${connectingFailures[use.type] ?? ''}. Give the source a communicator ` +
+      '(communicator = "ssh", with ssh_username), or run the commands on the runner with a shell-local provisioner.'
+    return [{ message, location: { file: use.file, line: use.line, column: use.column } }]
+  })
+}
+
 /**
  * Whether Packer runs the block in `build` with these -only/-except: the build is selected
  * (one whose name only Packer knows may be), and except names neither the block nor one

@@ -313,7 +313,8 @@ export function sourceUses(fileName: string, source: string): Promise<SourceUse[
 /**
  * Where the setting at `path` is, `path` leading to it through the body as parse() gives it
  * (`['build', 0, 'provisioner', 'shell', 1, 'scripts', 0]`): the line and column of the first
- * attribute on the way, as written; undefined when there is none, or the file is not valid HCL.
+ * attribute on the way, as written, or of the block the path ends on; undefined when there is
+ * none, or the file is not valid HCL.
  */
 export function settingPosition(
   fileName: string,
@@ -331,7 +332,8 @@ export function settingPosition(
       if (!next) return undefined
       ;({ body, at } = next)
     }
-    return undefined
+    // A path that names a block ends on it: where the block is written.
+    return body?.parent && at === path.length ? writtenPosition(source, body.parent.startIndex) : undefined
   }).catch(() => undefined)
 }
 

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
-import type { BuildOfUse, BuildVariableUse } from './build-variables.js'
+import { connectingProvisioners, type BuildOfUse, type BuildVariableUse, type ProvisionerUse } from './build-variables.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { checkExistingManifest } from './manifest.js'
@@ -747,6 +747,31 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
 }
 
 /**
+ * The provisioners of the build blocks that work only through a communicator (connectingProvisioners),
+ * each where it is written, with the builds that run it: its own only/except may leave some out,
+ * and a build connects none only where its communicator is written "none".
+ */
+export async function hclProvisionerUses(read: Array<{ file: string; body: HclBody }>): Promise<ProvisionerUse[]> {
+  const sources = sourceDefinitions(read.map(({ body }) => body))
+  // Only a communicator written "none" counts: a variable's value may come from where the job does not look.
+  const scope: HclScope = { variables: new Map() }
+  const uses: ProvisionerUse[] = []
+  for (const { file, body } of read) {
+    for (const build of blocksAt(body.build, ['build'], 0)) {
+      const provisioners = blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1).filter(({ labels }) => connectingProvisioners.includes(labels[0]))
+      if (provisioners.length === 0) continue
+      const built = await blockBuilds(build.body, sources, scope)
+      for (const { labels, body: settings, path } of provisioners) {
+        const builds = built.filter(({ selected }) => runsFor(settings, selected)).map(({ selected: _, ...each }): BuildOfUse => ({ ...each, skippedBy: [] }))
+        const place = await settingPlace(file, readFileSync(file, 'utf8'), path)
+        uses.push({ type: labels[0], file: workspaceRelative(file, process.cwd()), ...place, builds })
+      }
+    }
+  }
+  return uses
+}
+
+/**
  * A provisioner's `pause_before` or `timeout` that Go's time.ParseDuration, which Packer reads
  * them with, refuses (`"10"`, which has no unit): Packer 1.6.6 crashes on one in an HCL2
  * template, printing a stack trace and naming no file. One problem each, on the setting.
@@ -963,6 +988,8 @@ export interface HclTemplate {
   selectionWarnings: InputProblem[]
   /** The `build.*` attributes its post-processors read, and where (hclBuildVariableUses). */
   buildVariableUses: BuildVariableUse[]
+  /** The provisioners that need a communicator, and where (hclProvisionerUses). */
+  provisionerUses: ProvisionerUse[]
   /**
    * What is wrong with input variables: a name the template does not declare, which Packer
    * refuses (`Undefined -var variable`). Only checked when every file of the template was read:
@@ -1069,6 +1096,7 @@ export async function readHclTemplate(
     postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
     references: await hclTemplateReferences(read, scope, request.workingDirectory),
     buildVariableUses: await hclBuildVariableUses(read, scope),
+    provisionerUses: await hclProvisionerUses(read),
     durationProblems: await hclDurationProblems(read, scope),
     selectionWarnings: await hclSelectionWarnings(read),
     unreadable,
