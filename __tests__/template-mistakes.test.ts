@@ -154,8 +154,12 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
   }
 
   it('HCL2: a failing shell-local provisioner in a build block with a shell one after it: on the failing one', async () => {
+    // The communicator through a variable: a literal "none" with a shell provisioner is refused before the build.
     const workspace = demoWith((text) =>
-      failingSecond(text).replace('  post-processor "manifest" {}', '  provisioner "shell" {\n    inline = ["echo never"]\n  }\n\n  post-processor "manifest" {}')
+      failingSecond(text)
+        .replace('  post-processor "manifest" {}', '  provisioner "shell" {\n    inline = ["echo never"]\n  }\n\n  post-processor "manifest" {}')
+        .replace('communicator           = "none"', 'communicator           = var.communicator')
+        .concat('\nvariable "communicator" {\n  default = "none"\n}\n')
     )
     await expectFailedOnSecond(workspace, 'amazon-ebs.demo')
   })
