@@ -327,7 +327,10 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
         [
           '  post-processor "manifest" {}',
           '  provisioner "shell" {\n    inline = ["true"]\n    script = "missing.sh"\n  }\n\n  post-processor "manifest" {}'
-        ]
+        ],
+        // Through a variable: a literal "none" with a shell provisioner is refused before Packer validates.
+        ['communicator           = "none"', 'communicator           = var.communicator'],
+        ['locals {', 'variable "communicator" {\n  default = "none"\n}\n\nlocals {']
       ],
       problems: [
         { marker: 'provisioner "shell"', says: /^Only a script file or an inline script can be specified, not both\.$/ },
