@@ -799,6 +799,32 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(second.summary).toContain(`| eu-west-1 | \`${amiId}\` | none: version 2, the latest, already launches \`${amiId}\` | no |`)
     })
 
+    it('a rerun after the default could not be moved makes the version the failed run made the default, instead of another', async () => {
+      await createTemplate('us-east-1', 'web')
+      await createTemplate('eu-west-1', 'web')
+      endpoint.faults.fail('ModifyLaunchTemplate', { code: 'UnauthorizedOperation', region: 'eu-west-1' })
+      const first = await run({ reuse: 'true', 'launch-template': 'web' })
+      expect(first.exitCode).toBe(1)
+      expect(first.errors[0].message).toMatch(/^Launch template in eu-west-1: UnauthorizedOperation — the credentials lack ec2:ModifyLaunchTemplate\./)
+      expect(JSON.parse(first.outputs['launch-template-versions'])).toEqual({ 'us-east-1': 2 })
+      expect(endpoint.launchTemplates('eu-west-1')[0]).toMatchObject({ defaultVersion: 1, versions: [{}, {}] })
+      endpoint.faults.clear()
+
+      const second = await run({ reuse: 'true', 'launch-template': 'web' })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      const amiId = (JSON.parse(second.outputs['ami-ids']) as Record<string, string>)['eu-west-1']
+      expect(templateChanges()).toEqual(['ModifyLaunchTemplate eu-west-1'])
+      expect(endpoint.callsOf('ModifyLaunchTemplate', 'eu-west-1').at(-1)?.params.SetDefaultVersion).toBe('2')
+      expect(JSON.parse(second.outputs['launch-template-versions'])).toEqual({ 'eu-west-1': 2 })
+      const [web] = endpoint.launchTemplates('eu-west-1')
+      expect(web).toMatchObject({ defaultVersion: 2, versions: [{ data: { ImageId: SOURCE_AMI_ID } }, { data: { ImageId: amiId } }] })
+      expect(groupLines(second.stdout, 'Launch templates')).toContain(
+        `eu-west-1: launch template web (${web.launchTemplateId}) version 2, made for ${amiId} by an earlier run, is now its default; no version made.`
+      )
+      expect(second.summary).toContain(`| eu-west-1 | \`${amiId}\` | 2, made by an earlier run | yes |`)
+    })
+
     it('a denied call fails the step after the other regions were updated, naming the permission', async () => {
       await createTemplate('us-east-1', 'web')
       await createTemplate('eu-west-1', 'web')

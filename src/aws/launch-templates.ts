@@ -1,9 +1,10 @@
 // Rolls a launch template onto the new AMI: in every region where the build made an AMI and
 // the template exists, a new version made from the template's current default with only
 // ImageId changed (and its block devices' snapshots kept, which EC2 would drop), made the
-// default unless the user said not to. Where the template already launches that AMI (a run
-// that reused the AMIs an earlier run rolled out), nothing is made. The template is looked up
-// by the name or ID the user gave, and only that template is ever changed.
+// default unless the user said not to. Where the template already launches that AMI (a run that
+// reused the AMIs an earlier run rolled out), nothing is made; where an earlier run made that
+// very version and could not make it the default, it is made the default. The template is
+// looked up by the name or ID the user gave, and only that template is ever changed.
 import {
   CreateLaunchTemplateVersionCommand,
   DescribeImagesCommand,
@@ -20,7 +21,15 @@ import { awsErrorCode, describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
 
 export type LaunchTemplateResult = { region: string; amiId: string } & (
-  | { outcome: 'updated'; launchTemplateId: string; launchTemplateName: string; version: number; madeDefault: boolean }
+  | {
+      outcome: 'updated'
+      launchTemplateId: string
+      launchTemplateName: string
+      version: number
+      madeDefault: boolean
+      /** The version is one an earlier run made for this AMI, and this run only made it the default. */
+      madeEarlier: boolean
+    }
   | { outcome: 'current'; launchTemplateId: string; launchTemplateName: string; version: number; isDefault: boolean }
   | { outcome: 'missing' }
   | { outcome: 'failed'; error: string }
@@ -45,17 +54,19 @@ const notFoundCodes = new Set([
   'InvalidLaunchTemplateId.Malformed'
 ])
 
-/** The template's default version, and with `withLatest` its latest too, with their data. */
+/**
+ * The template's default and latest versions, with their data. Where they are one version, EC2
+ * may name it once or twice in its answer: either way both are that version.
+ */
 async function findVersions(
   ec2: EC2Client,
-  template: LaunchTemplateRef,
-  withLatest: boolean
+  template: LaunchTemplateRef
 ): Promise<{ source: LaunchTemplateVersion; latest: LaunchTemplateVersion } | undefined> {
   try {
     const found = await ec2.send(
       new DescribeLaunchTemplateVersionsCommand({
         ...(template.id !== undefined ? { LaunchTemplateId: template.id } : { LaunchTemplateName: template.name }),
-        Versions: withLatest ? ['$Default', '$Latest'] : ['$Default']
+        Versions: ['$Default', '$Latest']
       })
     )
     const versions = found.LaunchTemplateVersions ?? []
@@ -144,38 +155,90 @@ function launchingAlready(
   return candidates.find((version) => version.LaunchTemplateData?.ImageId === amiId)?.VersionNumber
 }
 
+/** How the action describes the versions it makes: the console shows where each came from. */
+function versionDescription(amiId: string, builtBy: string | undefined): string {
+  return `AMI ${amiId}${builtBy ? ` built by ${builtBy}` : ''}`.slice(0, 255)
+}
+
+/** Whether the action made `version` for `amiId`, in any run: a rerun's URL is another attempt's. */
+function madeForAmi(version: LaunchTemplateVersion, amiId: string): boolean {
+  const description = version.VersionDescription ?? ''
+  return version.LaunchTemplateData?.ImageId === amiId && (description === `AMI ${amiId}` || description.startsWith(`AMI ${amiId} built by `))
+}
+
+/** A value as JSON with its keys in order and without undefined members: equal data, equal text. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, member: unknown) =>
+    member !== null && typeof member === 'object' && !Array.isArray(member)
+      ? Object.fromEntries(Object.entries(member).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : member
+  )
+}
+
+/**
+ * The latest version, when it is the one this run would make from the default: made by the
+ * action for the same AMI (a run whose ModifyLaunchTemplate failed, rerun with its AMIs reused),
+ * with the default's data but for ImageId and the block devices the call names. Making it the
+ * default is all that is left to do; another copy of it would only pile up beside it.
+ */
+function madeEarlier(
+  versions: { source: LaunchTemplateVersion; latest: LaunchTemplateVersion },
+  amiId: string,
+  blockDeviceMappings: RequestLaunchTemplateData['BlockDeviceMappings']
+): number | undefined {
+  const { source, latest } = versions
+  if (latest.VersionNumber === undefined || latest.VersionNumber === source.VersionNumber || !madeForAmi(latest, amiId)) return undefined
+  const { BlockDeviceMappings: sourceMappings, ...sourceData } = source.LaunchTemplateData ?? {}
+  const mappings = blockDeviceMappings ?? sourceMappings
+  const wouldMake = { ...sourceData, ImageId: amiId, ...(mappings ? { BlockDeviceMappings: mappings } : {}) }
+  return canonical(latest.LaunchTemplateData ?? {}) === canonical(wouldMake) ? latest.VersionNumber : undefined
+}
+
 async function rollRegion(ec2: EC2Client, region: string, amiId: string, options: RollOptions): Promise<LaunchTemplateResult> {
-  const versions = await findVersions(ec2, options.template, !options.makeDefault)
+  const versions = await findVersions(ec2, options.template)
   const source = versions?.source
   if (versions === undefined || source?.LaunchTemplateId === undefined || source.VersionNumber === undefined) {
     return { region, amiId, outcome: 'missing' }
   }
   const launchTemplateId = source.LaunchTemplateId
-  const launchTemplateName = source.LaunchTemplateName ?? launchTemplateId
+  const template = { region, amiId, launchTemplateId, launchTemplateName: source.LaunchTemplateName ?? launchTemplateId }
   const current = launchingAlready(versions, amiId, options.makeDefault)
   if (current !== undefined) {
-    return { region, amiId, outcome: 'current', launchTemplateId, launchTemplateName, version: current, isDefault: current === source.VersionNumber }
+    return { ...template, outcome: 'current', version: current, isDefault: current === source.VersionNumber }
   }
-  const description = `AMI ${amiId}${options.builtBy ? ` built by ${options.builtBy}` : ''}`.slice(0, 255)
   const blockDeviceMappings = await mappingsToCarry(ec2, source, amiId)
+  const earlier = options.makeDefault ? madeEarlier(versions, amiId, blockDeviceMappings) : undefined
+  const version = earlier ?? (await createVersion(ec2, launchTemplateId, source.VersionNumber, amiId, blockDeviceMappings, options.builtBy))
+  if (options.makeDefault) {
+    await send('ec2:ModifyLaunchTemplate', () =>
+      ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: launchTemplateId, DefaultVersion: String(version) }))
+    )
+  }
+  return { ...template, outcome: 'updated', version, madeDefault: options.makeDefault, madeEarlier: earlier !== undefined }
+}
+
+/** A new version from `sourceVersion` with only the AMI (and the block devices named) changed; its number. */
+async function createVersion(
+  ec2: EC2Client,
+  launchTemplateId: string,
+  sourceVersion: number,
+  amiId: string,
+  blockDeviceMappings: RequestLaunchTemplateData['BlockDeviceMappings'],
+  builtBy: string | undefined
+): Promise<number> {
   const created = await send('ec2:CreateLaunchTemplateVersion', () =>
     ec2.send(
       new CreateLaunchTemplateVersionCommand({
         LaunchTemplateId: launchTemplateId,
-        SourceVersion: String(source.VersionNumber),
-        VersionDescription: description,
+        SourceVersion: String(sourceVersion),
+        VersionDescription: versionDescription(amiId, builtBy),
         LaunchTemplateData: { ImageId: amiId, ...(blockDeviceMappings ? { BlockDeviceMappings: blockDeviceMappings } : {}) }
       })
     )
   )
   const version = created.LaunchTemplateVersion?.VersionNumber
   if (version === undefined) throw new Error('CreateLaunchTemplateVersion answered without a version number')
-  if (options.makeDefault) {
-    await send('ec2:ModifyLaunchTemplate', () =>
-      ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: launchTemplateId, DefaultVersion: String(version) }))
-    )
-  }
-  return { region, amiId, outcome: 'updated', launchTemplateId, launchTemplateName, version, madeDefault: options.makeDefault }
+  return version
 }
 
 /**

@@ -17,14 +17,15 @@ function shown(template: LaunchTemplateRef): string {
  * which are done.
  */
 export function logLaunchTemplate(template: LaunchTemplateRef, result: LaunchTemplateResult): void {
-  if (result.outcome === 'updated') {
+  const named = result.outcome === 'missing' || result.outcome === 'failed' ? '' : `launch template ${result.launchTemplateName} (${result.launchTemplateId})`
+  if (result.outcome === 'updated' && result.madeEarlier) {
+    core.info(`${result.region}: ${named} version ${result.version}, made for ${result.amiId} by an earlier run, is now its default; no version made.`)
+  } else if (result.outcome === 'updated') {
     const state = result.madeDefault ? 'now its default' : 'not made the default'
-    core.info(`${result.region}: launch template ${result.launchTemplateName} (${result.launchTemplateId}) version ${result.version} launches ${result.amiId}, ${state}.`)
+    core.info(`${result.region}: ${named} version ${result.version} launches ${result.amiId}, ${state}.`)
   } else if (result.outcome === 'current') {
     const which = result.isDefault ? 'its default' : 'its latest'
-    core.info(
-      `${result.region}: launch template ${result.launchTemplateName} (${result.launchTemplateId}) version ${result.version}, ${which}, already launches ${result.amiId}; no version made.`
-    )
+    core.info(`${result.region}: ${named} version ${result.version}, ${which}, already launches ${result.amiId}; no version made.`)
   } else if (result.outcome === 'missing') {
     core.info(`${result.region}: there is no launch template ${shown(template)} in this region; nothing to update.`)
   } else {
@@ -132,7 +133,8 @@ export function reportLaunchTemplatesCutShort(
 function regionRow(result: LaunchTemplateResult, summary: SummaryModel, versions: Record<string, number>, failures: string[]): string {
   if (result.outcome === 'updated') {
     versions[result.region] = result.version
-    return `| ${result.region} | \`${result.amiId}\` | ${result.version} | ${result.madeDefault ? 'yes' : 'no'} |`
+    const made = result.madeEarlier ? `${result.version}, made by an earlier run` : String(result.version)
+    return `| ${result.region} | \`${result.amiId}\` | ${made} | ${result.madeDefault ? 'yes' : 'no'} |`
   }
   if (result.outcome === 'current') {
     const which = result.isDefault ? 'the default' : 'the latest'
