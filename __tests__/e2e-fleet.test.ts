@@ -799,6 +799,43 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(second.summary).toContain(`| eu-west-1 | \`${amiId}\` | none: version 2, the latest, already launches \`${amiId}\` | no |`)
     })
 
+    it('a default that resolves through the SSM parameter the run publishes is left to follow it; one through another parameter is left too, with a warning', async () => {
+      const followed = await createTemplate('eu-west-1', 'web', 'resolve:ssm:/images/web/latest')
+      const other = await createTemplate('us-east-1', 'web', 'resolve:ssm:/images/base/latest')
+      const result = await run({ 'launch-template': 'web', 'ssm-parameter': '/images/web/latest' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(templateChanges()).toEqual([])
+      expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({})
+      expect(endpoint.parameters('eu-west-1')['/images/web/latest'].value).toBe(amiIds['eu-west-1'])
+      for (const region of ['eu-west-1', 'us-east-1']) {
+        expect(endpoint.launchTemplates(region)[0]).toMatchObject({ defaultVersion: 1, versions: [{ versionNumber: 1 }] })
+      }
+
+      const log = groupLines(result.stdout, 'Launch templates')
+      expect(log).toContain(
+        `eu-west-1: launch template web (${followed}) version 1, its default, launches the AMI that SSM parameter /images/web/latest ` +
+          `resolves to, which this run sets to ${amiIds['eu-west-1']}; no version made.`
+      )
+      expect(log).toContain(
+        `us-east-1: launch template web (${other}) version 1, its default, launches the AMI that resolve:ssm:/images/base/latest ` +
+          'resolves to, which this run does not set; no version made.'
+      )
+      expect(result.summary).toContain(
+        `| eu-west-1 | \`${amiIds['eu-west-1']}\` | none: version 1, the default, follows SSM parameter \`/images/web/latest\` | yes |`
+      )
+      expect(result.summary).toContain(
+        `| us-east-1 | \`${amiIds['us-east-1']}\` | none: version 1, the default, follows \`resolve:ssm:/images/base/latest\`, which this run does not set | yes |`
+      )
+      expect(result.warnings).toEqual([
+        'launch-template: the default version of web launches the AMI that an SSM parameter resolves to, and this run does not ' +
+          'set that parameter, in us-east-1 (resolve:ssm:/images/base/latest), so no version was made there: a version naming the ' +
+          'new AMI would stop the template following the parameter. To roll the AMIs out through the parameter, set ssm-parameter ' +
+          'to its name; to roll them out as AMI IDs, make the default version name an AMI ID.'
+      ])
+    })
+
     it('a rerun after the default could not be moved makes the version the failed run made the default, instead of another', async () => {
       await createTemplate('us-east-1', 'web')
       await createTemplate('eu-west-1', 'web')

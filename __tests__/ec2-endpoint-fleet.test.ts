@@ -106,6 +106,18 @@ describe('launch templates', () => {
     ).rejects.toMatchObject({ name: 'InvalidLaunchTemplateName.NotFoundException' })
     expect((await ec2().send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates).toEqual([])
   })
+
+  it('answers an SSM parameter ImageId as given, as EC2 does without ResolveAlias, which it refuses', async () => {
+    const client = ec2()
+    await client.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: 'resolve:ssm:/images/web/latest' } }))
+    const described = await client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'web', Versions: ['$Default', '$Latest'] }))
+    expect(described.LaunchTemplateVersions?.map((version) => [version.VersionNumber, version.LaunchTemplateData?.ImageId])).toEqual([
+      [1, 'resolve:ssm:/images/web/latest']
+    ])
+    await expect(
+      client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'web', Versions: ['$Default'], ResolveAlias: true }))
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' })
+  })
 })
 
 describe('DescribeImageReferences', () => {

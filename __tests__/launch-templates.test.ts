@@ -132,3 +132,34 @@ describe('a version an earlier run made for the AMI, which it could not make the
     expect(web.versions[3].data).toEqual({ ImageId: amiId, InstanceType: 't3.large' })
   })
 })
+
+describe('a default that resolves its AMI through SSM', () => {
+  const amiId = 'ami-0000000000000c001'
+  const roll = (ssmParameter: string | undefined, makeDefault = true) =>
+    rollLaunchTemplates({ template: { name: 'web' }, amiIdsByRegion: { 'us-east-1': amiId }, makeDefault, ssmParameter, ec2For: () => ec2 })
+  const withDefault = (imageId: string) =>
+    ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: imageId } }))
+
+  it.each([
+    ['a pinned version of the parameter the run sets', 'resolve:ssm:/images/web/latest:3'],
+    ['a label of the parameter the run sets', 'resolve:ssm:/images/web/latest:prod'],
+    ["another account's parameter of that name", 'resolve:ssm:arn:aws:ssm:us-east-1:111122223333:parameter/images/web/latest'],
+    ['a public parameter', 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64']
+  ])('through %s is left as it is, and not published', async (_what, imageId) => {
+    await withDefault(imageId)
+    expect(await roll('/images/web/latest')).toEqual([expect.objectContaining({ outcome: 'follows', version: 1, imageId, published: false })])
+    expect(templateChanges()).toEqual([])
+  })
+
+  it('through the parameter the run sets is left as it is, also with launch-template-default false', async () => {
+    await withDefault('resolve:ssm:/images/web/latest')
+    expect(await roll('/images/web/latest', false)).toEqual([expect.objectContaining({ outcome: 'follows', published: true })])
+    expect(templateChanges()).toEqual([])
+  })
+
+  it('with launch-template-default false and another parameter, gets a version beside it, as any template', async () => {
+    await withDefault('resolve:ssm:/images/base/latest')
+    expect(await roll(undefined, false)).toEqual([expect.objectContaining({ outcome: 'updated', version: 2, madeDefault: false })])
+    expect(endpoint.launchTemplates('us-east-1')[0].defaultVersion).toBe(1)
+  })
+})

@@ -1164,6 +1164,7 @@ async function launchTemplates(
       template,
       amiIdsByRegion: byRegion,
       makeDefault: inputs.launchTemplateDefault,
+      ssmParameter: inputs.ssmParameter,
       builtBy: provenance.runUrl,
       onResult: (result) => {
         finished.push(result)

@@ -3,8 +3,9 @@
 // ImageId changed (and its block devices' snapshots kept, which EC2 would drop), made the
 // default unless the user said not to. Where the template already launches that AMI (a run that
 // reused the AMIs an earlier run rolled out), nothing is made; where an earlier run made that
-// very version and could not make it the default, it is made the default. The template is
-// looked up by the name or ID the user gave, and only that template is ever changed.
+// very version and could not make it the default, it is made the default. A default that
+// resolves its AMI through an SSM parameter is left to follow it. The template is looked up by
+// the name or ID the user gave, and only that template is ever changed.
 import {
   CreateLaunchTemplateVersionCommand,
   DescribeImagesCommand,
@@ -31,6 +32,16 @@ export type LaunchTemplateResult = { region: string; amiId: string } & (
       madeEarlier: boolean
     }
   | { outcome: 'current'; launchTemplateId: string; launchTemplateName: string; version: number; isDefault: boolean }
+  | {
+      outcome: 'follows'
+      launchTemplateId: string
+      launchTemplateName: string
+      /** The default version, whose ImageId is this `resolve:ssm:` reference. */
+      version: number
+      imageId: string
+      /** The reference is the parameter this run publishes, so the default launches the new AMI already. */
+      published: boolean
+    }
   | { outcome: 'missing' }
   | { outcome: 'failed'; error: string }
 )
@@ -40,6 +51,8 @@ export interface RollOptions {
   /** Region → the AMI its launch template should launch. */
   amiIdsByRegion: Record<string, string>
   makeDefault: boolean
+  /** The SSM parameter the run publishes each region's AMI ID under (ssm-parameter), if any. */
+  ssmParameter?: string
   /** Said in each new version's description, so the console shows where it came from. */
   builtBy?: string
   ec2For?: (region: string) => EC2Client
@@ -194,6 +207,25 @@ function madeEarlier(
   return canonical(latest.LaunchTemplateData ?? {}) === canonical(wouldMake) ? latest.VersionNumber : undefined
 }
 
+/**
+ * The default's `resolve:ssm:` reference, when it is to be left as it is. EC2 resolves it at each
+ * launch, and DescribeLaunchTemplateVersions shows it as given (ResolveAlias is false unless
+ * asked). Where it names the parameter this run publishes, unpinned (no `:version` or `:label`),
+ * the default launches the new AMI already. Where it names another, a version naming the AMI ID
+ * made the default would end the template's following it, which whoever set it up chose; so it is
+ * left, and the report says why and what to change. With launch-template-default false the
+ * default is never changed, so a version is added as for any template.
+ */
+function followedParameter(
+  source: LaunchTemplateVersion,
+  options: RollOptions
+): { imageId: string; published: boolean } | undefined {
+  const imageId = source.LaunchTemplateData?.ImageId
+  if (!imageId?.startsWith('resolve:ssm:')) return undefined
+  const published = options.ssmParameter !== undefined && imageId === `resolve:ssm:${options.ssmParameter}`
+  return published || options.makeDefault ? { imageId, published } : undefined
+}
+
 async function rollRegion(ec2: EC2Client, region: string, amiId: string, options: RollOptions): Promise<LaunchTemplateResult> {
   const versions = await findVersions(ec2, options.template)
   const source = versions?.source
@@ -206,6 +238,8 @@ async function rollRegion(ec2: EC2Client, region: string, amiId: string, options
   if (current !== undefined) {
     return { ...template, outcome: 'current', version: current, isDefault: current === source.VersionNumber }
   }
+  const following = followedParameter(source, options)
+  if (following !== undefined) return { ...template, outcome: 'follows', version: source.VersionNumber, ...following }
   const blockDeviceMappings = await mappingsToCarry(ec2, source, amiId)
   const earlier = options.makeDefault ? madeEarlier(versions, amiId, blockDeviceMappings) : undefined
   const version = earlier ?? (await createVersion(ec2, launchTemplateId, source.VersionNumber, amiId, blockDeviceMappings, options.builtBy))

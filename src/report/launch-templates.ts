@@ -23,6 +23,10 @@ export function logLaunchTemplate(template: LaunchTemplateRef, result: LaunchTem
   } else if (result.outcome === 'updated') {
     const state = result.madeDefault ? 'now its default' : 'not made the default'
     core.info(`${result.region}: ${named} version ${result.version} launches ${result.amiId}, ${state}.`)
+  } else if (result.outcome === 'follows') {
+    const set = result.published ? `which this run sets to ${result.amiId}` : 'which this run does not set'
+    const through = result.published ? `SSM parameter ${result.imageId.slice('resolve:ssm:'.length)}` : result.imageId
+    core.info(`${result.region}: ${named} version ${result.version}, its default, launches the AMI that ${through} resolves to, ${set}; no version made.`)
   } else if (result.outcome === 'current') {
     const which = result.isDefault ? 'its default' : 'its latest'
     core.info(`${result.region}: ${named} version ${result.version}, ${which}, already launches ${result.amiId}; no version made.`)
@@ -49,6 +53,7 @@ export function reportLaunchTemplates(
   setOutputs({ 'launch-template-versions': JSON.stringify(versions) })
   const nowhere = missingEverywhere(template, results)
   if (nowhere) annotate({ level: 'warning', message: nowhere, title: 'Launch template' })
+  warnOfUnpublishedParameters(template, results)
   // The section's heading names the template, as code: its name may hold Markdown's _ or ( ).
   addSection(template, nowhere ? [...rows, '', nowhereInSummary] : rows, summary)
   return failures
@@ -92,6 +97,25 @@ function missingWhereAnswered(template: LaunchTemplateRef, finished: LaunchTempl
 }
 
 /**
+ * Where the default resolves its AMI through an SSM parameter this run does not set, no version
+ * was made: the user asked for the AMIs to be rolled out, and is told why they were not and what
+ * to change. One warning for all such regions, as a template is mostly set up alike in each.
+ */
+function warnOfUnpublishedParameters(template: LaunchTemplateRef, results: LaunchTemplateResult[]): void {
+  const unpublished = results.flatMap((result) => (result.outcome === 'follows' && !result.published ? [`${result.region} (${result.imageId})`] : []))
+  if (unpublished.length === 0) return
+  annotate({
+    level: 'warning',
+    title: 'Launch template',
+    message:
+      `launch-template: the default version of ${shown(template)} launches the AMI that an SSM parameter resolves to, and this ` +
+      `run does not set that parameter, in ${unpublished.join(', ')}, so no version was made there: a version naming the new AMI ` +
+      'would stop the template following the parameter. To roll the AMIs out through the parameter, set ssm-parameter to its ' +
+      'name; to roll them out as AMI IDs, make the default version name an AMI ID.'
+  })
+}
+
+/**
  * The same for a stage that a cancel or a crash cut short: the versions made so far are in the
  * output and the section (and each in the log as it came), and the regions that had no result are
  * said, in the log too, to be unknown (a version may have been made there). Returns what was
@@ -119,11 +143,13 @@ export function reportLaunchTemplatesCutShort(
   setOutputs({ 'launch-template-versions': JSON.stringify(versions) })
   const nowhere = missingWhereAnswered(template, finished, unfinished, cut)
   if (nowhere) annotate({ level: 'warning', message: nowhere, title: 'Launch template' })
+  warnOfUnpublishedParameters(template, finished)
   const said = unfinished.length === 0 ? nowhereInSummary : nowhereAnsweredInSummary
   addSection(template, nowhere ? [...rows, '', said] : rows, summary, cut)
   return inRegions([
     ['new version', regionsWith(finished, 'updated')],
     ['already launching its AMI', regionsWith(finished, 'current')],
+    ['following an SSM parameter', regionsWith(finished, 'follows')],
     ['no such template', regionsWith(finished, 'missing')],
     ['failed', regionsWith(finished, 'failed')],
     ['no answer yet', unfinished]
@@ -135,6 +161,12 @@ function regionRow(result: LaunchTemplateResult, summary: SummaryModel, versions
     versions[result.region] = result.version
     const made = result.madeEarlier ? `${result.version}, made by an earlier run` : String(result.version)
     return `| ${result.region} | \`${result.amiId}\` | ${made} | ${result.madeDefault ? 'yes' : 'no'} |`
+  }
+  if (result.outcome === 'follows') {
+    const follows = result.published
+      ? `SSM parameter \`${result.imageId.slice('resolve:ssm:'.length)}\``
+      : `\`${result.imageId}\`, which this run does not set`
+    return `| ${result.region} | \`${result.amiId}\` | none: version ${result.version}, the default, follows ${follows} | yes |`
   }
   if (result.outcome === 'current') {
     const which = result.isDefault ? 'the default' : 'the latest'

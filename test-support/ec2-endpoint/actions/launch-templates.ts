@@ -172,6 +172,8 @@ const describeLaunchTemplates: Handler = ({ region, params }) => {
 
 const describeLaunchTemplateVersions: Handler = ({ region, params }) => {
   const template = namedTemplate(region, params)
+  // EC2 would answer each `resolve:ssm:` ImageId with the AMI ID its parameter holds.
+  if (params.ResolveAlias === 'true') throw invalidParameterValue('The loopback endpoint does not resolve SSM parameters (ResolveAlias).')
   const specs = listParam(params, 'LaunchTemplateVersion')
   const min = intParam(params, 'MinVersion') ?? 1
   const max = intParam(params, 'MaxVersion') ?? Number.MAX_SAFE_INTEGER
