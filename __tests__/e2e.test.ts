@@ -509,6 +509,9 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     const template = JSON.parse(readFileSync(path, 'utf8'))
     template.variables.bundle = 'app.tar.gz'
     template.provisioners = [{ type: 'file', source: '{{user `bundle`}}', destination: '/tmp/app.tar.gz' }]
+    // Through a variable: a literal "none" with a file provisioner is refused before Packer validates.
+    template.variables.communicator = 'none'
+    template.builders[0].communicator = '{{user `communicator`}}'
     writeFileSync(path, JSON.stringify(template, null, 2))
     const line = String(readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('"source": "{{user `bundle`}}"')) + 1)
     const result = await run({ 'working-directory': 'json', variables: 'bundle=release-1.4.2.tar.gz', command: 'validate' })

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import type { Inputs } from '../src/inputs/index.js'
 import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
-import { buildVariableProblems, connectionProblems } from '../src/inputs/build-variables.js'
+import { buildVariableProblems, provisionerProblems } from '../src/inputs/build-variables.js'
 import {
   hclBuildCount,
   hclBuildNames,
@@ -1284,7 +1284,7 @@ describe('provisioners that need a communicator, in a build that connects none',
   async function refused(text: string, selection: { only?: string[]; except?: string[] } = {}) {
     writeFileSync(join(directory, 'image.pkr.hcl'), text)
     const read = [{ file: join(directory, 'image.pkr.hcl'), body: await parseHclFile(join(directory, 'image.pkr.hcl')) }]
-    return connectionProblems(await hclProvisionerUses(read), { ...all, ...selection })
+    return provisionerProblems(await hclProvisionerUses(read), { ...all, ...selection })
   }
 
   it('refuses a shell provisioner of a build whose communicator is "none", on its line, naming the source and what to do', async () => {
@@ -1300,7 +1300,7 @@ describe('provisioners that need a communicator, in a build that connects none',
 
   it('refuses each provisioner that works through the communicator, and none that does not', async () => {
     const types = ['shell', 'file', 'powershell', 'windows-shell', 'shell-local', 'breakpoint', 'windows-restart']
-    const problems = await refused(template('communicator = "none"', types.map((type) => provisioner(type)).join('\n')))
+    const problems = await refused(template('communicator = "none"', types.map((type) => provisioner(type, type === 'breakpoint' ? 'disable = true' : '')).join('\n')))
     expect(problems.map(({ message }) => /provisioner "([\w-]+)"/.exec(message)?.[1])).toEqual(['shell', 'file', 'powershell', 'windows-shell', 'windows-restart'])
     expect(problems[1].message).toContain('the provisioner fails there. Give')
     expect(problems[4].message).toContain('fails there, after waiting 5 minutes for the machine to restart. Give')
@@ -1320,6 +1320,26 @@ describe('provisioners that need a communicator, in a build that connects none',
     expect(await refused(both, { except: ['amazon-ebs.w*b'] })).toEqual([])
     expect(await refused(template('communicator = "none"', provisioner('shell', 'only = ["amazon-ebs.worker"]'), '["source.amazon-ebs.web", "source.amazon-ebs.worker"]'))).toEqual([])
     expect(await refused(template('communicator = "none"', provisioner('shell', 'except = ["amazon-ebs.web"]'), '["source.amazon-ebs.web", "source.amazon-ebs.worker"]'))).toEqual([])
+  })
+
+  it('refuses a breakpoint that is not disabled, in any build that runs it, on its line, saying why and what to do', async () => {
+    const problems = await refused(template('', provisioner('breakpoint', 'note = "look"')))
+    expect(problems).toEqual([
+      {
+        message:
+          'provisioner "breakpoint" waits for someone to press Enter, which nobody can in a workflow: Packer builds with ' +
+          '-machine-readable, which cannot ask, so packer validate accepts it but the build fails there ("machine-readable UI ' +
+          "can't ask\"). Remove the provisioner, or set disable = true.",
+        location: { file: join(directory, 'image.pkr.hcl'), line: 12, column: 3 }
+      }
+    ])
+    expect(await refused(template('', provisioner('breakpoint', 'disable = false')))).toHaveLength(1)
+    expect(await refused(template('', provisioner('breakpoint', 'disable = true')))).toEqual([])
+    expect(await refused(template('', provisioner('breakpoint', 'disable = var.pause')))).toEqual([])
+    const worker = template('', provisioner('breakpoint', 'only = ["amazon-ebs.worker"]'), '["source.amazon-ebs.web", "source.amazon-ebs.worker"]')
+    expect(await refused(worker)).toHaveLength(1)
+    expect(await refused(worker, { only: ['amazon-ebs.web'] })).toEqual([])
+    expect(await refused(template('', provisioner('breakpoint'), '["source.amazon-ebs.web", "source.amazon-ebs.worker"]'), { except: ['amazon-ebs.*'] })).toEqual([])
   })
 
   it('reads the communicator a build block gives its source', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { InputError, readInputs, type Inputs } from '../src/inputs/index.js'
 import { readHclTemplate } from '../src/inputs/hcl.js'
 import { buildsWithoutInstance, noBuildLaunchesInstance, scriptLinesAlike } from '../src/inputs/template-files.js'
+import { provisionerProblems } from '../src/inputs/build-variables.js'
 import { actionDefaults } from './support/action-process.js'
 
 // The defaults of action.yml, as the runner passes them.
@@ -548,5 +549,90 @@ describe('readInputs rejects each bad input with its own message', () => {
 
   it('reports every problem at once', async () => {
     expect((await problems({ command: 'x', force: 'y', 'packer-version': 'z' }))).toHaveLength(3)
+  })
+})
+
+describe("a JSON template's provisioners that cannot work on a runner", () => {
+  /** The problems provisionerProblems finds in `written` with these inputs, each with where it points. */
+  async function refused(written: Record<string, unknown>, inputs: Record<string, string> = {}) {
+    writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify(written, null, 2))
+    const given = await read(inputs)
+    return provisionerProblems(given.jsonProvisionerUses ?? [], given)
+  }
+  const builders = [
+    { type: 'amazon-ebs', name: 'web', communicator: 'none' },
+    { type: 'amazon-ebs', name: 'arm', communicator: 'ssh', ssh_username: 'ubuntu' }
+  ]
+  const at = (...path: Array<string | number>) => ({ file: 'packer-template.json', value: { path: join(workspace, 'packer-template.json'), at: path } })
+
+  it('refuses a shell provisioner that runs in a build with "communicator": "none", on its type, naming the builder and what to do', async () => {
+    const problems = await refused({ builders, provisioners: [{ type: 'shell-local', inline: ['true'] }, { type: 'shell', inline: ['uptime'] }] })
+    expect(problems).toEqual([
+      {
+        message:
+          'provisioner "shell" runs on the instance through a communicator, and its build connects none (web has ' +
+          '"communicator": "none"): packer validate accepts it, but Packer launches the instance and the provisioner fails there, ' +
+          'after retrying its upload for 5 minutes. Give the builder a communicator ("communicator": "ssh", with "ssh_username"), ' +
+          'or run the commands on the runner with a shell-local provisioner.',
+        location: at('provisioners', 1, 'type')
+      }
+    ])
+  })
+
+  it('names an unnamed builder by its type, and refuses each type that works through the communicator', async () => {
+    const types = ['shell', 'file', 'powershell', 'windows-shell', 'shell-local', 'windows-restart']
+    const problems = await refused({ builders: [{ type: 'amazon-ebs', communicator: 'none' }], provisioners: types.map((type) => ({ type })) })
+    expect(problems.map(({ message }) => /^provisioner "([\w-]+)"/.exec(message)?.[1])).toEqual(['shell', 'file', 'powershell', 'windows-shell', 'windows-restart'])
+    expect(problems[0].message).toContain('(amazon-ebs has "communicator": "none")')
+  })
+
+  it('does not refuse it where the build connects, the communicator is a variable, or no build that runs it connects none', async () => {
+    const shell = { type: 'shell', inline: ['uptime'] }
+    expect(await refused({ builders: [builders[1]], provisioners: [shell] })).toEqual([])
+    expect(await refused({ builders: [{ type: 'amazon-ebs', communicator: '{{user `c`}}' }], variables: { c: 'none' }, provisioners: [shell] })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ ...shell, only: ['arm'] }] })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ ...shell, except: ['web'] }] })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ ...shell, only: ['{{user `b`}}'] }], variables: { b: 'web' } })).toEqual([])
+    expect(await refused({ builders, provisioners: [shell] }, { only: 'arm' })).toEqual([])
+    expect(await refused({ builders, provisioners: [shell] }, { except: 'web' })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ ...shell, only: [] }] })).toHaveLength(1)
+    // A build whose name only Packer knows is left to Packer.
+    expect(await refused({ builders: [{ ...builders[0], name: '{{user `n`}}-{{timestamp}}' }], variables: { n: 'x' }, provisioners: [shell] })).toEqual([])
+  })
+
+  it("refuses a shell error-cleanup-provisioner in such a build, whatever its only and except, which Packer ignores", async () => {
+    const problems = await refused({ builders, 'error-cleanup-provisioner': { type: 'shell', inline: ['uptime'], only: ['arm'] } })
+    expect(problems).toEqual([
+      {
+        message:
+          'error-cleanup-provisioner "shell" runs on the instance through a communicator, and its build connects none (web has ' +
+          '"communicator": "none"): packer validate accepts it, but once the build has failed, Packer runs it on the instance, ' +
+          'where it fails too, after retrying its upload for 5 minutes. Give the builder a communicator ("communicator": "ssh", ' +
+          'with "ssh_username"), or run the commands on the runner with a shell-local provisioner.',
+        location: at('error-cleanup-provisioner', 'type')
+      }
+    ])
+    expect(await refused({ builders, 'error-cleanup-provisioner': { type: 'shell-local', inline: ['true'] } })).toEqual([])
+  })
+
+  it('refuses a breakpoint that is not disabled, in any build that runs it, on its type', async () => {
+    const problems = await refused({ builders: [builders[1]], provisioners: [{ type: 'breakpoint', note: 'look' }] })
+    expect(problems).toEqual([
+      {
+        message:
+          'provisioner "breakpoint" waits for someone to press Enter, which nobody can in a workflow: Packer builds with ' +
+          '-machine-readable, which cannot ask, so packer validate accepts it but the build fails there ("machine-readable UI ' +
+          'can\'t ask"). Remove the provisioner, or set "disable": true.',
+        location: at('provisioners', 0, 'type')
+      }
+    ])
+    expect(await refused({ builders, provisioners: [{ type: 'breakpoint', disable: false }] })).toHaveLength(1)
+    expect(await refused({ builders, provisioners: [{ type: 'breakpoint', disable: 'false' }] })).toHaveLength(1)
+    expect(await refused({ builders, provisioners: [{ type: 'breakpoint', disable: true }] })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ type: 'breakpoint', disable: '{{user `pause`}}' }], variables: { pause: 'false' } })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ type: 'breakpoint', only: ['nowhere'] }] })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ type: 'breakpoint' }] }, { except: 'web,arm' })).toEqual([])
+    // Packer runs an error-cleanup-provisioner only once the build has failed: a breakpoint there fails nothing that worked.
+    expect(await refused({ builders, 'error-cleanup-provisioner': { type: 'breakpoint' } })).toEqual([])
   })
 })

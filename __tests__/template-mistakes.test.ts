@@ -28,6 +28,34 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
   const lineOf = (workspace: string, text: string, kind: keyof typeof templates = 'hcl2'): string =>
     String(readFileSync(join(workspace, templates[kind]), 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1)
 
+  const refusedProvisioners = 'Packer would start the build for provisioners that cannot work on a runner (see the errors above); nothing was built.'
+
+  const breakpointMessage = (disable: string): string =>
+    'provisioner "breakpoint" waits for someone to press Enter, which nobody can in a workflow: Packer builds with ' +
+    '-machine-readable, which cannot ask, so packer validate accepts it but the build fails there ("machine-readable UI ' +
+    `can't ask"). Remove the provisioner, or set ${disable}.`
+
+  /** The error on a provisioner of `block` that uploads a script, in a build that connects none for `why`. */
+  const uploadFails = (block: string, why: string, fails: string, give: string): string =>
+    `${block} "shell" runs on the instance through a communicator, and its build connects none (${why}): packer validate accepts ` +
+    `it, but ${fails}, after retrying its upload for 5 minutes. Give ${give}, or run the commands on the runner with a shell-local provisioner.`
+  const launchFails = 'Packer launches the instance and the provisioner fails there'
+  const jsonCommunicator = 'the builder a communicator ("communicator": "ssh", with "ssh_username")'
+
+  /**
+   * A run that a provisioner that cannot work on a runner failed before Packer was installed: one
+   * error, `message`, on `place`, then the step's own; nothing sent to EC2.
+   */
+  function expectRefusedBeforeInstall(result: ActionRun, message: unknown, place: { file: string; line: string; col: string }): void {
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message, properties: { title: 'Invalid input', ...place } },
+      { message: refusedProvisioners, properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.endpoint.calls).toEqual([])
+  }
+
   const withProvisioner = (settings: string) => (text: string): string =>
     text.replace('  post-processor "manifest" {}', `  provisioner "shell-local" {\n    inline = ["echo hi"]\n${settings}  }\n\n  post-processor "manifest" {}`)
 
@@ -49,24 +77,65 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
 
   it('HCL2: a shell provisioner in a build whose source has communicator = "none", which Packer launches the instance for: on it, before Packer is installed', async () => {
     const workspace = demoWith((text) => text.replace('  post-processor "manifest" {}', '  provisioner "shell" {\n    inline = ["uptime"]\n  }\n\n  post-processor "manifest" {}'))
-    const result = await run(workspace)
-    expect(result.exitCode).toBe(1)
-    expect(result.errors).toEqual([
-      {
-        message:
-          'provisioner "shell" runs on the instance through a communicator, and its build connects none (amazon-ebs.demo has ' +
-          'communicator = "none"): packer validate accepts it, but Packer launches the instance and the provisioner fails there, ' +
-          'after retrying its upload for 5 minutes. Give the source a communicator (communicator = "ssh", with ssh_username), ' +
-          'or run the commands on the runner with a shell-local provisioner.',
-        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, 'provisioner "shell"'), col: '3' }
-      },
-      {
-        message: 'Packer would launch the instance for provisioners that no communicator can reach (see the errors above); nothing was built.',
-        properties: {}
-      }
-    ])
-    expect(result.stdout).not.toContain('::group::Install Packer')
-    expect(suite.endpoint.calls).toEqual([])
+    expectRefusedBeforeInstall(
+      await run(workspace),
+      uploadFails('provisioner', 'amazon-ebs.demo has communicator = "none"', launchFails, 'the source a communicator (communicator = "ssh", with ssh_username)'),
+      { file: 'ami.pkr.hcl', line: lineOf(workspace, 'provisioner "shell"'), col: '3' }
+    )
+  })
+
+  it('HCL2: a breakpoint provisioner, which fails the build where nobody can press Enter: on it, before Packer is installed', async () => {
+    const workspace = demoWith((text) => text.replace('  post-processor "manifest" {}', '  provisioner "breakpoint" {\n    note = "look"\n  }\n\n  post-processor "manifest" {}'))
+    expectRefusedBeforeInstall(await run(workspace), breakpointMessage('disable = true'), {
+      file: 'ami.pkr.hcl',
+      line: lineOf(workspace, 'provisioner "breakpoint"'),
+      col: '3'
+    })
+  })
+
+  /** The demo's JSON template with these provisioners and error-cleanup-provisioner. */
+  const jsonWith = (added: Record<string, unknown>): string =>
+    demoWith((text) => JSON.stringify({ ...JSON.parse(text), ...added }, null, 2), 'json')
+
+  /** The line of the `type` of the provisioner whose settings hold `text`. */
+  const typeLineOf = (workspace: string, text: string): string => {
+    const lines = readFileSync(join(workspace, templates.json), 'utf8').split('\n')
+    return String(lines.findIndex((line, index) => line.includes('"type"') && lines.slice(index, index + 4).some((near) => near.includes(text))) + 1)
+  }
+
+  it('JSON: a shell provisioner in a build with "communicator": "none", which Packer launches the instance for: on its type, before Packer is installed', async () => {
+    const workspace = jsonWith({ provisioners: [{ type: 'shell-local', inline: ['echo on the runner'] }, { type: 'shell', inline: ['uptime'] }] })
+    expectRefusedBeforeInstall(
+      await run(workspace, 'json'),
+      uploadFails('provisioner', 'amazon-ebs has "communicator": "none"', launchFails, jsonCommunicator),
+      { file: 'packer-template.json', line: typeLineOf(workspace, 'uptime'), col: '7' }
+    )
+  })
+
+  it('JSON: a shell error-cleanup-provisioner in such a build, which Packer runs on the instance once the build fails: on its type', async () => {
+    const workspace = jsonWith({ provisioners: [{ type: 'shell-local', inline: ['exit 3'] }], 'error-cleanup-provisioner': { type: 'shell', inline: ['uptime'] } })
+    expectRefusedBeforeInstall(
+      await run(workspace, 'json'),
+      uploadFails(
+        'error-cleanup-provisioner',
+        'amazon-ebs has "communicator": "none"',
+        'once the build has failed, Packer runs it on the instance, where it fails too',
+        jsonCommunicator
+      ),
+      { file: 'packer-template.json', line: typeLineOf(workspace, 'uptime'), col: '5' }
+    )
+  })
+
+  it('JSON: a breakpoint provisioner that is not disabled: on its type; one with "disable": true builds', async () => {
+    const workspace = jsonWith({ provisioners: [{ type: 'breakpoint', note: 'look' }] })
+    expectRefusedBeforeInstall(await run(workspace, 'json'), breakpointMessage('"disable": true'), {
+      file: 'packer-template.json',
+      line: typeLineOf(workspace, 'look'),
+      col: '7'
+    })
+    const disabled = await run(jsonWith({ provisioners: [{ type: 'breakpoint', note: 'look', disable: true }] }), 'json')
+    expect(disabled.errors).toEqual([])
+    expect(disabled.exitCode).toBe(0)
   })
 
   it('HCL2: a duration only Packer works out, which Packer 1.6.6 crashes on: the step says Packer named no problem, not "see the errors above"', async () => {

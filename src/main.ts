@@ -391,10 +391,10 @@ async function checkBuildSelection(
   if (problems.length > 0) throw new Error(problems.join('\n'))
 }
 
-/** What the template's files tell is wrong before Packer is installed: input variables, and provisioners no communicator reaches. */
+/** What the template's files tell is wrong before Packer is installed: input variables, and provisioners that cannot work on a runner. */
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
   await checkVariablesDeclared(inputs, template)
-  await checkProvisionerConnections(inputs, template)
+  await checkProvisioners(inputs, template)
 }
 
 /**
@@ -410,19 +410,20 @@ async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTempl
 }
 
 /**
- * An HCL2 template's provisioners that need a communicator, in a build that runs them and whose
- * communicator is "none": Packer would validate the template, launch the instance and fail there,
- * so the job fails before it installs anything.
+ * The template's provisioners that cannot work on a runner, in a build that runs them: one that
+ * needs a communicator where the build's is "none", which Packer would validate, launch the
+ * instance for, and fail there; a breakpoint, which waits for an Enter nobody can press. The job
+ * fails before it installs anything.
  */
-async function checkProvisionerConnections(given: Inputs, template?: Promise<HclTemplate>): Promise<void> {
+async function checkProvisioners(given: Inputs, template?: Promise<HclTemplate>): Promise<void> {
   // A template that could not be read fails where it is awaited next, as it would have.
-  const uses = (await template?.catch(() => undefined))?.provisionerUses ?? []
+  const uses = template ? ((await template.catch(() => undefined))?.provisionerUses ?? []) : (given.jsonProvisionerUses ?? [])
   if (uses.length === 0) return
-  const { connectionProblems } = await import('./inputs/build-variables.js')
-  const problems = connectionProblems(uses, given)
+  const { provisionerProblems } = await import('./inputs/build-variables.js')
+  const problems = provisionerProblems(uses, given)
   if (problems.length === 0) return
   await reportInputProblems(problems, { failureFollows: true })
-  throw new Failure('Packer would launch the instance for provisioners that no communicator can reach (see the errors above); nothing was built.')
+  throw new Failure('Packer would start the build for provisioners that cannot work on a runner (see the errors above); nothing was built.')
 }
 
 /** What the log says of the inputs as the job reads them, before it installs anything. */

@@ -16,3 +16,12 @@ export function stringsOf(value: unknown): string[] {
   if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(stringsOf)
   return []
 }
+
+/**
+ * A setting Packer reads as a bool, where it is written so: true or false, or "true" or "false"
+ * (Packer converts a string); false when it is not set; undefined when only Packer knows it.
+ */
+export function literalBoolean(written: unknown): boolean | undefined {
+  if (written === undefined || written === false || written === 'false') return false
+  return written === true || written === 'true' ? true : undefined
+}

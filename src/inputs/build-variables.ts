@@ -14,7 +14,7 @@
 import lt from 'semver/functions/lt.js'
 import valid from 'semver/functions/valid.js'
 import { matchesAny } from './hcl-build-selection.js'
-import type { InputProblem } from './reader.js'
+import type { InputProblem, ProblemLocation } from './reader.js'
 
 /** A `build.*` attribute a block's setting reads, and where it is written. */
 export interface BuildVariableUse {
@@ -103,13 +103,20 @@ export function buildVariableProblems(uses: BuildVariableUse[], packerVersion: s
   })
 }
 
-/** A provisioner that works only through a communicator, where it is written, and the builds that run it. */
+/**
+ * A provisioner that fails where it runs on a runner (one that works only through a communicator,
+ * or a breakpoint), where it is written, and the builds that run it.
+ */
 export interface ProvisionerUse {
   type: string
-  file: string
-  line?: number
-  column?: number
+  /** A provisioner, or the error-cleanup-provisioner, which Packer runs once the build has failed. */
+  block: 'provisioner' | 'error-cleanup-provisioner'
+  /** The template's kind: the way out is told in its own syntax. */
+  kind: 'json' | 'hcl'
+  location: ProblemLocation
   builds: BuildOfUse[]
+  /** A breakpoint's `disable`: undefined when only Packer knows it. */
+  disabled?: boolean
 }
 
 /**
@@ -117,7 +124,8 @@ export interface ProvisionerUse {
  * there: Packer (1.6.6 and the newest alike) gives a build whose communicator is "none" one that
  * uploads nothing and whose commands print nothing and exit 0. Shell, powershell and windows-shell
  * retry their script's upload for their start_retry_timeout (5 minutes); windows-restart waits
- * its restart_timeout (5 minutes) for a sign the machine restarted; file fails at once.
+ * its restart_timeout (5 minutes) for a sign the machine restarted; file fails at once. The
+ * error-cleanup-provisioner is run through the same communicator (StepProvision's cleanup).
  */
 const connectingFailures: Record<string, string> = {
   shell: ', after retrying its upload for 5 minutes',
@@ -130,21 +138,47 @@ const connectingFailures: Record<string, string> = {
 /** The types of the provisioners that work only through a communicator. */
 export const connectingProvisioners = Object.keys(connectingFailures)
 
+/** The types of the provisioners provisionerProblems checks: any other passes. */
+export const checkedProvisioners = [...connectingProvisioners, 'breakpoint']
+
 /**
- * A problem for each provisioner that needs a connection, in a build that `selection` runs whose
- * communicator is "none": Packer validates it, then launches the instance for it to fail on.
+ * A problem for each provisioner that cannot work in a build that `selection` runs: one that
+ * needs a connection, where the build's communicator is "none" (Packer validates it, then launches
+ * the instance for it to fail on), and a breakpoint that is not disabled, which waits for someone
+ * to press Enter: Packer runs with -machine-readable, whose UI cannot ask, and fails the build.
  */
-export function connectionProblems(uses: ProvisionerUse[], selection: Selection): InputProblem[] {
+export function provisionerProblems(uses: ProvisionerUse[], selection: Selection): InputProblem[] {
   return uses.flatMap((use) => {
-    const failing = use.builds.filter((build) => build.withoutCommunicator === 'none' && runs(build, selection))
-    if (failing.length === 0) return []
     const message =
-      `provisioner "${use.type}" runs on the instance through a communicator, and its build connects none ` +
-      `(${withoutCommunicator(failing)}): packer validate accepts it, but Packer launches the instance and the provisioner ` +
-      `fails there${connectingFailures[use.type] ?? ''}. Give the source a communicator ` +
-      '(communicator = "ssh", with ssh_username), or run the commands on the runner with a shell-local provisioner.'
-    return [{ message, location: { file: use.file, line: use.line, column: use.column } }]
+      use.type === 'breakpoint' ? breakpointProblem(use, selection) : connectingProvisioners.includes(use.type) ? connectionProblem(use, selection) : undefined
+    return message === undefined ? [] : [{ message, location: use.location }]
   })
+}
+
+function connectionProblem(use: ProvisionerUse, selection: Selection): string | undefined {
+  const failing = use.builds.filter((build) => build.withoutCommunicator === 'none' && runs(build, selection))
+  if (failing.length === 0) return undefined
+  const fails =
+    use.block === 'provisioner'
+      ? 'Packer launches the instance and the provisioner fails there'
+      : 'once the build has failed, Packer runs it on the instance, where it fails too'
+  const communicator =
+    use.kind === 'json' ? 'the builder a communicator ("communicator": "ssh", with "ssh_username")' : 'the source a communicator (communicator = "ssh", with ssh_username)'
+  return (
+    `${use.block} "${use.type}" runs on the instance through a communicator, and its build connects none ` +
+    `(${withoutCommunicator(failing, use.kind)}): packer validate accepts it, but ${fails}${connectingFailures[use.type] ?? ''}. ` +
+    `Give ${communicator}, or run the commands on the runner with a shell-local provisioner.`
+  )
+}
+
+function breakpointProblem(use: ProvisionerUse, selection: Selection): string | undefined {
+  if (use.block !== 'provisioner' || use.disabled !== false || !use.builds.some((build) => runs(build, selection))) return undefined
+  const disable = use.kind === 'json' ? '"disable": true' : 'disable = true'
+  return (
+    `provisioner "breakpoint" waits for someone to press Enter, which nobody can in a workflow: Packer builds with ` +
+    `-machine-readable, which cannot ask, so packer validate accepts it but the build fails there ("machine-readable UI ` +
+    `can't ask"). Remove the provisioner, or set ${disable}.`
+  )
 }
 
 /**
@@ -162,13 +196,14 @@ function runs(build: BuildOfUse, { only, except }: Selection): boolean {
 }
 
 /** Why the failing builds connect no communicator: `communicator = "none"`, or amazon-chroot sources. */
-function withoutCommunicator(failing: BuildOfUse[]): string {
+function withoutCommunicator(failing: BuildOfUse[], kind: ProvisionerUse['kind'] = 'hcl'): string {
   const sources = (reason: BuildOfUse['withoutCommunicator']): string[] =>
     [...new Set(failing.filter((build) => build.withoutCommunicator === reason).map(({ source }) => source))]
   const none = sources('none')
   const chroot = sources('chroot')
   const reasons: string[] = []
-  if (none.length > 0) reasons.push(`${none.join(', ')} ${none.length === 1 ? 'has' : 'have'} communicator = "none"`)
+  const setting = kind === 'json' ? '"communicator": "none"' : 'communicator = "none"'
+  if (none.length > 0) reasons.push(`${none.join(', ')} ${none.length === 1 ? 'has' : 'have'} ${setting}`)
   if (chroot.length > 0) {
     const what = chroot.length === 1 ? 'is an amazon-chroot build, which never connects' : 'are amazon-chroot builds, which never connect'
     reasons.push(`${chroot.join(', ')} ${what}`)

@@ -6,12 +6,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
-import { connectingProvisioners, type BuildOfUse, type BuildVariableUse, type ProvisionerUse } from './build-variables.js'
+import { checkedProvisioners, type BuildOfUse, type BuildVariableUse, type ProvisionerUse } from './build-variables.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { checkExistingManifest } from './manifest.js'
 import { isPathSeparator, workspaceRelative } from '../common/paths.js'
-import { isRecord, stringsOf } from '../common/values.js'
+import { isRecord, literalBoolean, stringsOf } from '../common/values.js'
 import type { Reference, StringPart } from './hcl-parser.js'
 import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
 import {
@@ -747,9 +747,10 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
 }
 
 /**
- * The provisioners of the build blocks that work only through a communicator (connectingProvisioners),
- * each where it is written, with the builds that run it: its own only/except may leave some out,
- * and a build connects none only where its communicator is written "none".
+ * The provisioners of the build blocks that provisionerProblems checks (checkedProvisioners), each
+ * where it is written, with the builds that run it: its own only/except may leave some out, and a
+ * build connects none only where its communicator is written "none". Packer 1.6.6 refuses an
+ * error-cleanup-provisioner block in an HCL2 template itself: it is left to Packer.
  */
 export async function hclProvisionerUses(read: Array<{ file: string; body: HclBody }>): Promise<ProvisionerUse[]> {
   const sources = sourceDefinitions(read.map(({ body }) => body))
@@ -758,13 +759,14 @@ export async function hclProvisionerUses(read: Array<{ file: string; body: HclBo
   const uses: ProvisionerUse[] = []
   for (const { file, body } of read) {
     for (const build of blocksAt(body.build, ['build'], 0)) {
-      const provisioners = blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1).filter(({ labels }) => connectingProvisioners.includes(labels[0]))
+      const provisioners = blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1).filter(({ labels }) => checkedProvisioners.includes(labels[0]))
       if (provisioners.length === 0) continue
       const built = await blockBuilds(build.body, sources, scope)
       for (const { labels, body: settings, path } of provisioners) {
         const builds = built.filter(({ selected }) => runsFor(settings, selected)).map(({ selected: _, ...each }): BuildOfUse => ({ ...each, skippedBy: [] }))
         const place = await settingPlace(file, readFileSync(file, 'utf8'), path)
-        uses.push({ type: labels[0], file: workspaceRelative(file, process.cwd()), ...place, builds })
+        const location = { file: workspaceRelative(file, process.cwd()), ...place }
+        uses.push({ type: labels[0], block: 'provisioner', kind: 'hcl', location, builds, disabled: literalBoolean(settings.disable) })
       }
     }
   }

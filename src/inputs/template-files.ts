@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { variableNamed, type Variables } from './build-selection.js'
 import { outsideWorkspaceProblem } from './checks.js'
+import type { ProvisionerUse } from './build-variables.js'
 import type { HclTemplateRequest } from './hcl.js'
 import { checkExistingManifest } from './manifest.js'
 import { isDirectory, type InputProblem, type InputReader } from './reader.js'
@@ -16,6 +17,7 @@ import {
   checkJsonVarFile,
   describeJsonTemplate,
   hclTemplateFiles,
+  jsonProvisionerUses,
   misspeltVarFileKeys,
   templateKind,
   undeclaredJsonVariables,
@@ -57,6 +59,12 @@ export interface TemplateFiles extends ReferencedPaths {
    * hclBuildTypes): it tells what a build launches where Packer alone knows the build's name.
    */
   hclBuildTypes?: string[]
+  /**
+   * A JSON template's provisioners and error-cleanup-provisioner, where they are, with the builds
+   * that run them (jsonProvisionerUses): some cannot work on a runner (provisionerProblems). An
+   * HCL2 template's are read with its files (HclTemplate).
+   */
+  jsonProvisionerUses?: ProvisionerUse[]
   /** An HCL2 template's provisioners' types, once the parser has read every file (hcl.ts hclProvisionerTypes). */
   hclProvisionerTypes?: string[]
   varFiles: string[]
@@ -126,6 +134,7 @@ interface TemplateDescription extends ReferencedPaths {
   buildNames: string[]
   buildNamesKnown: boolean
   jsonBuildsWithoutInstance: string[]
+  jsonProvisionerUses: ProvisionerUse[]
   sensitiveVariables: string[]
   sensitiveValues: string[]
   sensitiveUnknown: string[]
@@ -163,6 +172,7 @@ const nothingKnown: TemplateDescription = {
   buildNames: [],
   buildNamesKnown: true,
   jsonBuildsWithoutInstance: [],
+  jsonProvisionerUses: [],
   sensitiveVariables: [],
   sensitiveValues: [],
   sensitiveUnknown: [],
@@ -347,6 +357,7 @@ function describeJson(
       buildNames,
       buildNamesKnown: buildNames.length === info.builders.length,
       jsonBuildsWithoutInstance: info.builders.flatMap((builder) => (launchesInstance(builder.type) || builder.name === undefined ? [] : [builder.name])),
+      jsonProvisionerUses: jsonProvisionerUses(parsed, info.builders, { path, shown: reader.shown(path) }),
       postProcessorTypes: info.postProcessorTypes,
       postProcessorNames: info.postProcessorNames,
       provisionerTypes: info.provisionerTypes,

@@ -4,7 +4,9 @@
 import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
-import { stringsOf } from '../common/values.js'
+import { isRecord, literalBoolean, stringsOf } from '../common/values.js'
+import type { BuildOfUse, ProvisionerUse } from './build-variables.js'
+import { runsByOnlyExcept } from './build-selection.js'
 import { meantName } from './near-names.js'
 
 export type TemplateKind = 'json' | 'hcl'
@@ -624,6 +626,35 @@ export function describeJsonTemplate(
     ...manifestsOf(manifestOutputs, variables, { ...context, builds: described }),
     ...sensitiveValuesOf(sensitive, variables, context)
   }
+}
+
+/**
+ * A JSON template's provisioners and its error-cleanup-provisioner, each on its `type` in `file`
+ * (absolute; `shown` as the log names it), with the builds that run it: a builder's `name` or
+ * type, and whether its communicator is written "none". A provisioner's own only/except may leave
+ * builds out; Packer runs the error-cleanup-provisioner in every build, whatever its only/except
+ * (Core.Build). A build whose name only Packer knows, or one whose only/except only Packer can
+ * read, is left out.
+ */
+export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInfo['builders'], file: { path: string; shown: string }): ProvisionerUse[] {
+  const { builders: written, provisioners, 'error-cleanup-provisioner': cleanup } = template as Record<string, unknown>
+  const settings = (entry: unknown): Record<string, unknown> => (isRecord(entry) ? entry : {})
+  const builds = builders.flatMap(({ name }, index): BuildOfUse[] => {
+    if (name === undefined) return []
+    const none = settings((written as unknown[])[index]).communicator === 'none'
+    return [{ name, source: name, ...(none ? { withoutCommunicator: 'none' as const } : {}), skippedBy: [] }]
+  })
+  const use = (entry: unknown, at: JsonPath, block: ProvisionerUse['block']): ProvisionerUse[] => {
+    const { type, only, except, disable } = settings(entry)
+    if (typeof type !== 'string') return []
+    const running = block === 'provisioner' ? builds.filter((build) => runsByOnlyExcept(build.source, only, except) === true) : builds
+    const location = { file: file.shown, value: { path: file.path, at: [...at, 'type'] } }
+    return [{ type, block, kind: 'json', location, builds: running, disabled: literalBoolean(disable) }]
+  }
+  return [
+    ...(Array.isArray(provisioners) ? provisioners : []).flatMap((entry, index) => use(entry, ['provisioners', index], 'provisioner')),
+    ...(cleanup === undefined ? [] : use(cleanup, ['error-cleanup-provisioner'], 'error-cleanup-provisioner'))
+  ]
 }
 
 /** Where the manifest post-processors write, from each one's `output` in the template's order. */

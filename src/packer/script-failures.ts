@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import { hclBuildNames, hclBuildSources, hclTemplateFiles, parseHclFile, type HclBody } from '../inputs/hcl.js'
+import { runsByOnlyExcept } from '../inputs/build-selection.js'
 import { positionOf } from '../inputs/template.js'
 import type { TemplateError } from './template-errors.js'
 
@@ -73,14 +74,6 @@ function scriptCount(inline: unknown, script: unknown, scripts: unknown): number
   return inline !== undefined || script !== undefined ? 1 : undefined
 }
 
-/** Whether a provisioner's `only` and `except` let it run in `build`. */
-function runsIn(build: string | string[], only: unknown, except: unknown): boolean | undefined {
-  const names = Array.isArray(build) ? build : [build]
-  if (only !== undefined) return Array.isArray(only) ? only.some((name) => names.includes(name)) : undefined
-  if (except !== undefined) return Array.isArray(except) ? !except.some((name) => names.includes(name)) : undefined
-  return true
-}
-
 /** The provisioners that run scripts in a build, in order, and its error-cleanup-provisioner if it runs scripts. */
 interface BuildScripts {
   provisioners: ScriptProvisioner[]
@@ -104,10 +97,7 @@ function jsonScriptProvisioner(node: Node, text: string, build: string, file: st
   const plain = (at: Node | undefined): unknown => (at?.type === 'array' ? (at.children ?? []).map((entry) => entry.value) : at?.value)
   const type = node.type === 'object' ? value('type') : undefined
   if (!type || scriptlessTypes.includes(type.value)) return []
-  // A name Packer makes from a variable is not known here: such a list may name the build or not.
-  const [only, except] = [plain(value('only')), plain(value('except'))]
-  const named = [only, except].some((names) => Array.isArray(names) && names.some((name) => String(name).includes('{{')))
-  const runs = named ? undefined : runsIn(build, only, except)
+  const runs = runsByOnlyExcept(build, plain(value('only')), plain(value('except')))
   if (!scriptTypes.includes(type.value)) return [{ uncounted: true, runs, file }]
   return [
     {
@@ -155,7 +145,7 @@ async function hclScriptProvisioners(build: string, workingDirectory: string, te
         const settings = byType[type]?.[number]
         if (settings === undefined || scriptlessTypes.includes(type)) continue
         const selects = settings.only !== undefined || settings.except !== undefined
-        const runs = renamed && selects ? undefined : runsIn([build, build.split('.').slice(-2).join('.')], settings.only, settings.except)
+        const runs = renamed && selects ? undefined : runsByOnlyExcept([build, build.split('.').slice(-2).join('.')], settings.only, settings.except)
         if (!scriptTypes.includes(type)) {
           found.push({ uncounted: true, runs, file: relative(workingDirectory, path) })
           continue
