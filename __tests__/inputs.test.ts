@@ -596,6 +596,9 @@ describe("a JSON template's provisioners that cannot work on a runner", () => {
     expect(await refused({ builders, provisioners: [shell] }, { only: 'arm' })).toEqual([])
     expect(await refused({ builders, provisioners: [shell] }, { except: 'web' })).toEqual([])
     expect(await refused({ builders, provisioners: [{ ...shell, only: [] }] })).toHaveLength(1)
+    // Packer refuses these itself, in validate, naming the setting.
+    expect(await refused({ builders, provisioners: [{ ...shell, only: ['web'], except: ['arm'] }] })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ ...shell, only: ['web', 'wbe'] }] })).toEqual([])
     // A build whose name only Packer knows is left to Packer.
     expect(await refused({ builders: [{ ...builders[0], name: '{{user `n`}}-{{timestamp}}' }], variables: { n: 'x' }, provisioners: [shell] })).toEqual([])
   })

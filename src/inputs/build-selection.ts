@@ -104,14 +104,16 @@ const selectable = {
 
 /**
  * Whether a block's own `only` and `except` let it run in the build named `build` (any of its
- * names), as Packer reads them: exact names, an empty list as none, only before except;
- * undefined when only Packer knows, where a list is not one or a name is made from a variable.
+ * names), as Packer reads them: exact names, an empty list as none; undefined when only Packer
+ * knows, where a list is not one or a name is made from a variable, or where both list names,
+ * which packer validate refuses in a JSON template.
  */
 export function runsByOnlyExcept(build: string | string[], only: unknown, except: unknown): boolean | undefined {
   const names = Array.isArray(build) ? build : [build]
   const lists = [only, except].filter((list) => list !== undefined && list !== null)
   if (lists.some((list) => !Array.isArray(list) || list.some((name) => typeof name !== 'string' || name.includes('{{')))) return undefined
   const [onlyNames, exceptNames] = [only, except].map((list) => (Array.isArray(list) ? (list as string[]) : []))
+  if (onlyNames.length > 0 && exceptNames.length > 0) return undefined
   if (onlyNames.length > 0) return onlyNames.some((name) => names.includes(name))
   return !exceptNames.some((name) => names.includes(name))
 }

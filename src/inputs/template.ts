@@ -634,7 +634,7 @@ export function describeJsonTemplate(
  * type, and whether its communicator is written "none". A provisioner's own only/except may leave
  * builds out; Packer runs the error-cleanup-provisioner in every build, whatever its only/except
  * (Core.Build). A build whose name only Packer knows, or one whose only/except only Packer can
- * read, is left out.
+ * read, is left out; so is a provisioner whose only/except names no builder, which Packer refuses.
  */
 export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInfo['builders'], file: { path: string; shown: string }): ProvisionerUse[] {
   const { builders: written, provisioners, 'error-cleanup-provisioner': cleanup } = template as Record<string, unknown>
@@ -647,6 +647,9 @@ export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInf
   const use = (entry: unknown, at: JsonPath, block: ProvisionerUse['block']): ProvisionerUse[] => {
     const { type, only, except, disable } = settings(entry)
     if (typeof type !== 'string') return []
+    // packer validate refuses a provisioner whose only or except names no builder: it says so itself.
+    const named = [only, except].flatMap((list) => (Array.isArray(list) ? list : []))
+    if (block === 'provisioner' && builds.length === builders.length && named.some((name) => !builds.some((build) => build.name === name))) return []
     const running = block === 'provisioner' ? builds.filter((build) => runsByOnlyExcept(build.source, only, except) === true) : builds
     const location = { file: file.shown, value: { path: file.path, at: [...at, 'type'] } }
     return [{ type, block, kind: 'json', location, builds: running, disabled: literalBoolean(disable) }]
