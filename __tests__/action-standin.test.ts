@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readCalls, standInOnPath } from '../test-support/packer-stand-in/index.js'
-import { CopyImageCommand, CreateImageCommand, CreateSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2'
+import { CopyImageCommand, CreateImageCommand, CreateSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RegisterImageCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2'
 import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { asTheRunnerShowsIt, loopbackEnvironment, parseCommands, runAction, runPostStep, type ActionRun } from './support/action-process.js'
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
@@ -461,7 +461,7 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
     expect(endpoint.tagsOf('us-east-1', otherAmi)).toEqual({})
     expect(tagged()).not.toContain(otherAmi)
     expect(result.summary).not.toContain(otherAmi)
-    expect(result.stdout).toContain(`build vol: ${otherAmi} (us-east-1); EC2 ties none to the build's instance`)
+    expect(result.stdout).toMatch(new RegExp(`build vol: ${otherAmi} \\(us-east-1\\), made from i-[0-9a-f]+, not from the build's instance\\. They are in no output, and not tagged\\.`))
     expect(result.warnings).toEqual([])
   })
 
@@ -491,24 +491,32 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
     expect(post.summary).not.toContain(otherAmi)
   })
 
-  it("takes no copy, made before Packer started, of another's AMI that is gone, though a script said it was copied", async () => {
-    const { vol, otherAmi } = await world()
+  /** A copy of `ami` in us-west-2, after which `ami` is deregistered in us-east-1. */
+  async function copiedThenGone(ami: string): Promise<string> {
     const east = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
     // The endpoint makes an AMI available once it has been described.
-    for (let i = 0; i < 3; i++) await east.send(new DescribeImagesCommand({ ImageIds: [otherAmi] }))
+    for (let i = 0; i < 3; i++) await east.send(new DescribeImagesCommand({ ImageIds: [ami] }))
     const west = new EC2Client({ region: 'us-west-2', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
-    const copy = (await west.send(new CopyImageCommand({ SourceImageId: otherAmi, SourceRegion: 'us-east-1', Name: 'other-pipeline-1' }))).ImageId as string
+    const copy = (await west.send(new CopyImageCommand({ SourceImageId: ami, SourceRegion: 'us-east-1', Name: 'other-pipeline-1' }))).ImageId as string
     west.destroy()
-    await east.send(new DeregisterImageCommand({ ImageId: otherAmi }))
+    await east.send(new DeregisterImageCommand({ ImageId: ami }))
     east.destroy()
+    return copy
+  }
+  /** `vol`'s script printing `ami`, and that it was copied to us-west-2, as Packer would. */
+  const copyingLines = (vol: string, ami: string): Array<[string, string]> => [
+    ...scriptPrinting(vol, ami).slice(0, -1),
+    ['say', `==> vol: Copying/Encrypting AMI (${ami}) to other regions...`],
+    ['say', '==> vol: Copying to: us-west-2'],
+    ...scriptPrinting(vol, ami).slice(-1)
+  ]
+
+  it("takes no copy, made before Packer started, of another's AMI that is gone, though a script said it was copied", async () => {
+    const { vol, otherAmi } = await world()
+    const copy = await copiedThenGone(otherAmi)
     // The other pipeline copied its AMI yesterday, and has since deregistered it where it made it.
     endpoint.backdate('us-west-2', copy, 24 * 3600_000)
-    const lines = [
-      ...scriptPrinting(vol, otherAmi).slice(0, -1),
-      ['say', `==> vol: Copying/Encrypting AMI (${otherAmi}) to other regions...`],
-      ['say', '==> vol: Copying to: us-west-2'],
-      ...scriptPrinting(vol, otherAmi).slice(-1)
-    ]
+    const lines = copyingLines(vol, otherAmi)
     const main = await runAction({ workspace, inputs, env: { ...env(), STANDIN_KILLED_AFTER: JSON.stringify(lines) } })
     expect(main.exitCode).toBe(1)
     expect(main.outputs['ami-ids'] ?? '').not.toContain(copy)
@@ -525,8 +533,80 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
       env: { ...env(), STANDIN_KILLED_AFTER: JSON.stringify(scriptPrinting(vol, otherAmi)) }
     })
     expect(main.exitCode).toBe(1)
-    expect(main.warnings).toContainEqual(expect.stringContaining(`Builds finished before Packer was stopped, and their AMIs exist: build vol: ${otherAmi}; not found in us-east-1 (`))
+    const warning = main.warnings.find((one) => one.includes(otherAmi)) ?? ''
+    expect(warning).toContain(`Packer's log named AMIs of builds that finished before Packer was stopped, but EC2 did not show them: build vol: ${otherAmi}; not found in us-east-1 (`)
+    expect(warning).not.toContain('exist')
     expect(endpoint.callsOf('CreateTags')).toEqual([])
+  })
+
+  /** An AMI registered, from no instance, from a snapshot of `instance`'s root volume, as amazon-ebssurrogate does. */
+  async function registeredFrom(instance: string, name: string): Promise<string> {
+    const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+    const volume = endpoint.instances('us-east-1').find((one) => one.instanceId === instance)?.volumeIds[0] as string
+    const snapshot = (await ec2.send(new CreateSnapshotCommand({ VolumeId: volume }))).SnapshotId as string
+    const image = await ec2.send(
+      new RegisterImageCommand({ Name: name, RootDeviceName: '/dev/xvda', BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshot } }] })
+    )
+    ec2.destroy()
+    return image.ImageId as string
+  }
+
+  it("takes no AMI another pipeline registered from its own snapshot while Packer ran, and names it in the post step", async () => {
+    const { web: webInstance, vol, webAmi } = await world()
+    const other = endpoint.instances('us-east-1').map((one) => one.instanceId).find((id) => id !== webInstance && id !== vol) as string
+    const registered = await registeredFrom(other, 'other-pipeline-2')
+    const main = await runAction({
+      workspace,
+      inputs,
+      env: { ...env(), STANDIN_KILLED_AFTER: JSON.stringify([...web(webInstance, webAmi), ...scriptPrinting(vol, registered)]) }
+    })
+    expect(main.exitCode).toBe(1)
+    expect(JSON.parse(main.outputs['ami-ids'])).toEqual({ 'us-east-1': webAmi })
+    expect(tagged()).not.toContain(registered)
+    expect(endpoint.tagsOf('us-east-1', registered)).toEqual({})
+    expect(main.summary).not.toContain(registered)
+    const otherVolume = endpoint.instances('us-east-1').find((one) => one.instanceId === other)?.volumeIds[0] as string
+    const why = `registered from snapshots of ${otherVolume}, which EC2 does not show attached to the build's instance`
+    expect(main.stdout).toContain(`build vol: ${registered} (us-east-1), ${why}. They are in no output, and not tagged.`)
+    // One look at the snapshots and one at the instance's volumes, side by side, in the one region.
+    expect(endpoint.callsOf('DescribeSnapshots')).toHaveLength(1)
+    expect(endpoint.callsOf('DescribeVolumes')).toHaveLength(1)
+
+    const leftovers = JSON.parse(main.state['packer-leftovers']) as Record<string, unknown>
+    delete leftovers.amis
+    const post = await runPostStep({ state: { ...main.state, 'packer-leftovers': JSON.stringify(leftovers) } }, { workspace, inputs, env: env() })
+    expect(post.exitCode).toBe(0)
+    expect(post.warnings).toContainEqual(expect.stringContaining(`build web: ${webAmi} (us-east-1)`))
+    expect(post.warnings).toContain(
+      `Packer's log named these as the AMIs of builds that finished, but EC2 does not tie them to the builds: build vol: ${registered} (us-east-1), ${why}. ` +
+        "This Packer writes a script's lines as its own, so a script may have printed another's AMI: the post step leaves them as they are, " +
+        'and they are in no output and not tagged.'
+    )
+    expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+    expect(post.summary).not.toContain(registered)
+  })
+
+  it("takes the AMI a killed build registered from a snapshot of its own instance's volume", async () => {
+    const { vol } = await world()
+    const registered = await registeredFrom(vol, 'vol-1')
+    const main = await runAction({ workspace, inputs, env: { ...env(), STANDIN_KILLED_AFTER: JSON.stringify(scriptPrinting(vol, registered)) } })
+    expect(main.exitCode).toBe(1)
+    expect(JSON.parse(main.outputs['ami-ids'])).toEqual({ 'us-east-1': registered })
+    expect(endpoint.tagsOf('us-east-1', registered)).toMatchObject({ Team: 'platform' })
+  })
+
+  it("takes no copy, made while Packer ran, of another's AMI that is gone, and names it", async () => {
+    const { vol, otherAmi } = await world()
+    // The other pipeline copied its AMI just now, and deregistered it where it made it.
+    const copy = await copiedThenGone(otherAmi)
+    const lines = copyingLines(vol, otherAmi)
+    const main = await runAction({ workspace, inputs, env: { ...env(), STANDIN_KILLED_AFTER: JSON.stringify(lines) } })
+    expect(main.exitCode).toBe(1)
+    expect(main.outputs['ami-ids'] ?? '').not.toContain(copy)
+    expect(tagged()).not.toContain(copy)
+    expect(main.summary).not.toContain(copy)
+    expect(main.stdout).toContain(`build vol: ${copy} (us-west-2), a copy of ${otherAmi}, which no longer exists, so nothing EC2 shows ties it to the build's instance.`)
+    expect(main.warnings.filter((one) => one.includes(otherAmi))).toEqual([])
   })
 })
 

@@ -34,7 +34,7 @@ import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } f
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
-import { copiesNotFound, imagesOf, notTheBuilds, unlistedImages } from './report/found-images.js'
+import { copiesNotFound, describeNotTheBuilds, imagesOf, notTheBuilds, unlistedImages } from './report/found-images.js'
 import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
@@ -990,8 +990,8 @@ async function build(
  * names is an unencrypted one that Packer copies encrypted, into its own region too, and
  * deregisters: those copies are the build's AMIs (imagesOf), and it is not missing. A build whose
  * AMIs are listed is done (unlistedImages). Where the log wrote a build's scripts' lines as its
- * builder's, an AMI EC2 ties to nothing of the build's is a script's, and named in the log only
- * (notTheBuilds); `packerStarted` tells which AMIs made from no instance were registered since.
+ * builder's, an AMI EC2 ties to nothing of the build's instance, or a copy of one, may be a
+ * script's, and is named in the log only (notTheBuilds); `packerStarted` tells which were made since.
  */
 async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], inputs: Inputs, summary: SummaryModel, packerStarted: string): Promise<Ami[]> {
   const unlisted = unlistedImages(finished, listed)
@@ -1003,8 +1003,8 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
   const others = notTheBuilds(unlisted, images)
   if (others.length > 0) {
     core.info(
-      `Not the builds' AMIs, though their logs named them (a script's line, written as the builder's): ${others.map(({ build, ami, region }) => `build ${build}: ${ami} (${region})`).join(', ')}; ` +
-        "EC2 ties none to the build's instance, nor was it registered since Packer started: in no output, and not tagged."
+      `Not the builds' AMIs, though their logs named them (a script's line, written as the builder's): ${describeNotTheBuilds(others)}. ` +
+        'They are in no output, and not tagged.'
     )
   }
   // Where the builder's type cannot be told, the summary says it is not known.
@@ -1022,12 +1022,12 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
   if (missing.length > 0) {
     const where = regions.length > 0 ? `not found in ${regions.join(', ')}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}` : 'no region is known to look in'
     const message =
-      `Builds finished before Packer was stopped, and their AMIs exist: ${missing.map(({ build, ami }) => `build ${build}: ${ami}`).join(', ')}; ` +
+      `Packer's log named AMIs of builds that finished before Packer was stopped, but EC2 did not show them: ${missing.map(({ build, ami }) => `build ${build}: ${ami}`).join(', ')}; ` +
       `${where}, so they are in no output and are not tagged.`
     annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)
   }
-  const ofTheBuilds = unlisted.filter((image) => !others.some(({ ami }) => ami === image.ami))
+  const ofTheBuilds = unlisted.filter((image) => !others.some(({ source }) => source === image.ami))
   for (const message of ofTheBuilds.flatMap((image) => copiesNotFound(image, images.copies) ?? [])) {
     annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)

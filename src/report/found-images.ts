@@ -45,15 +45,35 @@ export interface BuildImages {
   missing: boolean
 }
 
+/** An AMI Packer's log named as a build's (`source`), or a copy of it, that EC2 does not tie to the build, and why. */
+export interface NotTheBuilds {
+  build: string
+  /** The AMI the log named. */
+  source: string
+  ami: string
+  region: string
+  why: string
+}
+
 /**
- * The AMIs of `finished` that EC2 showed, but tied to nothing of their build's (notTheBuilds): a
- * script printed them, so they are in no output, and the builds made none.
+ * The AMIs of `finished` that EC2 showed, but tied to nothing of their build's, and the copies of
+ * such AMIs, or of one that is gone (notTheBuilds): a script may have printed them, so they are
+ * in no output, and the builds made none.
  */
-export function notTheBuilds(finished: FinishedImage[], found: FoundImages): Array<{ build: string; ami: string; region: string }> {
+export function notTheBuilds(finished: FinishedImage[], found: FoundImages): NotTheBuilds[] {
   return finished.flatMap(({ build, ami }) => {
-    const region = found.regions.notTheBuilds?.get(ami)
-    return region === undefined ? [] : [{ build, ami, region }]
+    const own = found.regions.notTheBuilds?.get(ami)
+    const copies = (found.copies.notTheBuilds ?? []).filter((copy) => copy.source === ami)
+    return [
+      ...(own === undefined ? [] : [{ build, source: ami, ami, region: own.region, why: own.why }]),
+      ...copies.map((copy) => ({ build, source: ami, ami: copy.amiId, region: copy.region, why: copy.why }))
+    ]
   })
+}
+
+/** `build web: ami-… (us-east-1), made from i-…, not from the build's instance; …` */
+export function describeNotTheBuilds(others: NotTheBuilds[]): string {
+  return others.map(({ build, ami, region, why }) => `build ${build}: ${ami} (${region}), ${why}`).join('; ')
 }
 
 /**
@@ -69,5 +89,7 @@ export function imagesOf({ ami }: FinishedImage, found: FoundImages): BuildImage
   const replacing = copies.find((copy) => copy.sourceRegion === copy.region)
   const first = region === undefined ? replacing : { region, amiId: ami }
   const amis = [...(first ? [first] : []), ...copies.filter((copy) => copy !== first)].map(({ region, amiId }) => ({ region, amiId }))
-  return { amis, missing: first === undefined }
+  // Gone, with copies EC2 ties to nothing (notTheBuilds): those name it; not missing, unless a region could not be asked.
+  const copiedOnly = (found.copies.notTheBuilds ?? []).some((copy) => copy.source === ami) && found.regions.problems.length === 0
+  return { amis, missing: first === undefined && !copiedOnly }
 }

@@ -6,7 +6,7 @@ import type { FoundImages } from '../aws/finished-images.js'
 import type { LeftoverState } from '../aws/leftovers.js'
 import type { FinishedImage } from '../packer/machine-readable.js'
 import { annotate } from './annotation.js'
-import { copiesNotFound, imagesOf, nothingFound, unlistedImages } from './found-images.js'
+import { copiesNotFound, describeNotTheBuilds, imagesOf, notTheBuilds, nothingFound, unlistedImages } from './found-images.js'
 import { consoleUrl, plainText, writeSummaryText } from './index.js'
 import { masked } from './masks.js'
 
@@ -64,6 +64,19 @@ export function unreportedWarning(builds: UnreportedBuild[]): string | undefined
   )
 }
 
+/**
+ * The post step's warning about the AMIs Packer's log named as builds' that EC2 ties to nothing
+ * of theirs (`described`: describeNotTheBuilds): left as they are, and named, so that a user who
+ * knows them for the build's own can find them.
+ */
+export function notTheBuildsWarning(described: string): string {
+  return (
+    `Packer's log named these as the AMIs of builds that finished, but EC2 does not tie them to the builds: ${described}. ` +
+    "This Packer writes a script's lines as its own, so a script may have printed another's AMI: the post step leaves them as they are, " +
+    'and they are in no output and not tagged.'
+  )
+}
+
 /** The post step's job summary for them: the main step's was never written. */
 export function renderUnreported(builds: UnreportedBuild[]): string {
   const lines = [
@@ -100,6 +113,8 @@ export async function reportUnreportedAmis(state: LeftoverState, lookUp: ImageLo
   const regions = [...new Set([...state.regions, ...written.map((ami) => ami.region)])]
   const found = unlisted.length > 0 ? await lookUp(unlisted, regions) : nothingFound()
   const builds = unreportedBuilds(state, written, found)
+  const others = notTheBuilds(unlisted, found)
+  if (others.length > 0) annotate({ level: 'warning', message: notTheBuildsWarning(describeNotTheBuilds(others)), title: 'AMIs not in the outputs' })
   const warning = unreportedWarning(builds)
   if (warning === undefined) return
   annotate({ level: 'warning', message: warning, title: 'AMIs not in the outputs' })
