@@ -294,8 +294,8 @@ export interface FinishedImage {
   /**
    * When the log wrote the build's scripts' lines as its builder's (scriptLinesAlike): the
    * instances the build announced. Its `AMI:` line may then be a script's, naming another's
-   * AMI: it is the build's only where EC2 ties it to one of them, or says it was registered
-   * since Packer started (findFinishedImages).
+   * AMI: it is the build's only where EC2 ties it to one of them, by the AMI or by its
+   * snapshots (findFinishedImages).
    */
   instances?: string[]
 }
