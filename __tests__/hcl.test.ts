@@ -1077,7 +1077,7 @@ build {
   }
 
   const release = (skippedBy: string) => ({ name: 'release.amazon-ebs.web', source: 'amazon-ebs.web', skippedBy: [skippedBy] })
-  const all = { only: [], except: [] }
+  const all = { only: [], except: [], workingDirectory: directory }
 
   it("finds each build.* a post-processor's setting reads, at its line, in chains too; not a provisioner's nor a source's", async () => {
     // Outside the directory the job runs in (the workspace), a file is named by its whole path, as elsewhere.
@@ -1279,7 +1279,7 @@ describe('provisioners that need a communicator, in a build that connects none',
   const template = (communicator: string, provisioners: string, sources = '["source.amazon-ebs.web"]') =>
     twoSources(communicator, sources, provisioners.replace(/\n$/, ''), 'none')
   const provisioner = (type: string, settings = '') => `  provisioner "${type}" {\n    ${settings}\n  }\n`
-  const all = { only: [], except: [] }
+  const all = { only: [], except: [], workingDirectory: directory }
 
   async function refused(text: string, selection: { only?: string[]; except?: string[] } = {}) {
     writeFileSync(join(directory, 'image.pkr.hcl'), text)
@@ -1345,5 +1345,70 @@ describe('provisioners that need a communicator, in a build that connects none',
   it('reads the communicator a build block gives its source', async () => {
     const text = template('', '  source "source.amazon-ebs.web" {\n    communicator = "none"\n  }\n' + provisioner('file', 'source = "a"\n    destination = "/tmp/a"'), '[]')
     expect((await refused(text)).map(({ location }) => location?.line)).toEqual([15])
+  })
+})
+
+describe("a shell-local's script whose path /bin/sh cannot run unquoted", () => {
+  const template = (inner: string, sources = '["source.amazon-ebs.web"]') => twoSources('', sources, inner.replace(/\n$/, ''))
+  const shellLocal = (block: string, settings: string) => `  ${block} "shell-local" {\n    ${settings}\n  }\n`
+
+  async function refused(text: string, selection: { only?: string[]; except?: string[] } = {}) {
+    writeFileSync(join(directory, 'image.pkr.hcl'), text)
+    const read = [{ file: join(directory, 'image.pkr.hcl'), body: await parseHclFile(join(directory, 'image.pkr.hcl')) }]
+    return provisionerProblems(await hclProvisionerUses(read), { only: [], except: [], workingDirectory: directory, ...selection })
+  }
+
+  it('refuses a provisioner\'s script with a space in its path, on the script, saying what runs and what to do', async () => {
+    const problems = await refused(template(shellLocal('provisioner', 'script = "scripts/set up.sh"')))
+    expect(problems).toEqual([
+      {
+        message:
+          'provisioner "shell-local" runs the script "scripts/set up.sh" with Packer\'s default execute_command ' +
+          '["/bin/sh", "-c", "{{.Vars}} {{.Script}}"], which puts its path (' + join(directory, 'scripts/set up.sh') + ') in the ' +
+          'command unquoted, and the path holds a space, which the shell does not read as part of it: packer validate accepts ' +
+          'it, but the script does not run and the build fails once Packer has launched the instance. Rename the file or its ' +
+          'folder, or quote the path: set execute_command = ["/bin/sh", "-c", "{{.Vars}} \'{{.Script}}\'"].',
+        location: { file: join(directory, 'image.pkr.hcl'), line: 13, column: 5 }
+      }
+    ])
+  })
+
+  it('refuses each entry of scripts, and a post-processor\'s, in a chain too, naming the character', async () => {
+    const scripts = shellLocal('provisioner', 'scripts = ["ok.sh", "a;b.sh", "a$HOME.sh", "a$.sh", "a*b.sh"]')
+    const chain = '  post-processors {\n  ' + shellLocal('post-processor', 'script = "it\'s.sh"') + '  }\n'
+    const problems = await refused(template(scripts + shellLocal('post-processor', 'scripts = ["(x).sh"]') + chain))
+    expect(problems.map(({ message }) => /^([\w-]+) .*the path holds (.+?), which/.exec(message)?.slice(1))).toEqual([
+      ['provisioner', '";"'],
+      ['provisioner', '"$"'],
+      ['post-processor', '"("'],
+      ['post-processor', '"\'"']
+    ])
+    expect(problems[2].message).toContain('the build fails once Packer has made the AMIs. Rename')
+    // A path with a ' in it cannot be single-quoted.
+    expect(problems[3].message).toMatch(/Rename the file or its folder\.$/)
+    expect(problems.map(({ location }) => location?.line)).toEqual([13, 13, 16, 20])
+  })
+
+  it('leaves to Packer a path made from variables, a set execute_command, only_on elsewhere, and a build that does not run it', async () => {
+    expect(await refused(template(shellLocal('provisioner', 'script = "${var.communicator} x.sh"')))).toEqual([])
+    expect(await refused(template(shellLocal('provisioner', 'script = "{{user `a`}} x.sh"')))).toEqual([])
+    expect(await refused(template(shellLocal('provisioner', 'script = "a b.sh"\n    execute_command = ["/bin/sh", "-c", "{{.Vars}} \'{{.Script}}\'"]')))).toEqual([])
+    expect(await refused(template(shellLocal('provisioner', 'script = "a b.sh"\n    only_on = ["windows"]')))).toEqual([])
+    expect(await refused(template(shellLocal('provisioner', 'script = "a b.sh"\n    only_on = ["linux"]')))).toHaveLength(1)
+    expect(await refused(template(shellLocal('provisioner', 'inline = ["a b.sh"]')))).toEqual([])
+    const two = '["source.amazon-ebs.web", "source.amazon-ebs.worker"]'
+    expect(await refused(template(shellLocal('provisioner', 'script = "a b.sh"\n    only = ["amazon-ebs.worker"]'), two), { only: ['amazon-ebs.web'] })).toEqual([])
+    expect(await refused(template(shellLocal('post-processor', 'script = "a b.sh"')), { except: ['shell-local'] })).toEqual([])
+    expect(await refused(template(shellLocal('post-processor', 'script = "a b.sh"')), { except: ['amazon-ebs.web'] })).toEqual([])
+  })
+
+  it('reads the path in the working directory Packer runs in', async () => {
+    const problems = await refused(template(shellLocal('provisioner', 'script = "scripts/setup.sh"')), {})
+    expect(problems).toEqual([])
+    const spaced = provisionerProblems(
+      await hclProvisionerUses([{ file: join(directory, 'image.pkr.hcl'), body: await parseHclFile(join(directory, 'image.pkr.hcl')) }]),
+      { only: [], except: [], workingDirectory: '/home/runner/my images' }
+    )
+    expect(spaced.map(({ message }) => message)).toEqual([expect.stringContaining('(/home/runner/my images/scripts/setup.sh)')])
   })
 })

@@ -618,6 +618,33 @@ describe("a JSON template's provisioners that cannot work on a runner", () => {
     expect(await refused({ builders, 'error-cleanup-provisioner': { type: 'shell-local', inline: ['true'] } })).toEqual([])
   })
 
+  it("refuses a shell-local's script whose path holds a space, on the script, in a provisioner and a post-processor chain", async () => {
+    const problems = await refused({
+      builders,
+      provisioners: [{ type: 'shell-local', script: 'scripts/set up.sh' }],
+      'post-processors': [[{ type: 'manifest' }, { type: 'shell-local', scripts: ['ok.sh', 'scripts/tidy up.sh'] }]]
+    })
+    expect(problems.map(({ location }) => location)).toEqual([at('provisioners', 0, 'script'), at('post-processors', 0, 1, 'scripts', 1)])
+    // The whole text is pinned for HCL2 (hcl.test.ts): here, what a JSON template changes in it.
+    expect(problems[0].message).toMatch(/^provisioner "shell-local" runs the script "scripts\/set up\.sh" /)
+    expect(problems[0].message).toContain(`(${join(workspace, 'scripts/set up.sh')})`)
+    expect(problems[0].message).toContain(`or quote the path: set "execute_command": ["/bin/sh", "-c", "{{.Vars}} '{{.Script}}'"].`)
+    expect(problems[1].message).toMatch(/^post-processor "shell-local" runs the script "scripts\/tidy up\.sh" /)
+    expect(problems[1].message).toContain('the build fails once Packer has made the AMIs.')
+  })
+
+  it("leaves a shell-local's script to Packer where it is made from variables, execute_command is set, or no build runs it", async () => {
+    const spaced = { type: 'shell-local', script: 'set up.sh' }
+    expect(await refused({ builders, provisioners: [{ ...spaced, script: '{{user `dir`}}/set up.sh' }], variables: { dir: 'a' } })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ ...spaced, execute_command: ['/bin/sh', '-c', "{{.Vars}} '{{.Script}}'"] }] })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ ...spaced, only_on: ['darwin'] }] })).toEqual([])
+    expect(await refused({ builders, provisioners: [spaced] }, { except: 'web,arm' })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ ...spaced, only: ['arm'] }] }, { only: 'web' })).toEqual([])
+    expect(await refused({ builders, 'post-processors': [{ ...spaced, name: 'tidy' }] }, { except: 'tidy' })).toEqual([])
+    expect(await refused({ builders, 'post-processors': [[{ type: 'manifest' }, spaced]] }, { except: 'manifest' })).toEqual([])
+    expect(await refused({ builders, 'post-processors': [[{ type: 'manifest' }, spaced]] })).toHaveLength(1)
+  })
+
   it('refuses a breakpoint that is not disabled, in any build that runs it, on its type', async () => {
     const problems = await refused({ builders: [builders[1]], provisioners: [{ type: 'breakpoint', note: 'look' }] })
     expect(problems).toEqual([

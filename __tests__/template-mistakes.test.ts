@@ -2,8 +2,8 @@
 // it, with the real Packer and the loopback EC2 endpoint: each must fail with an error on the
 // file and line of the mistake, saying what is wrong, once, and build nothing.
 import { expect, it } from '@jest/globals'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { parseCommands, projectRoot, type ActionRun } from './support/action-process.js'
 import { loopbackSuite } from './support/loopback-suite.js'
 import { describeWithPacker } from './support/runtimes.js'
@@ -28,7 +28,7 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
   const lineOf = (workspace: string, text: string, kind: keyof typeof templates = 'hcl2'): string =>
     String(readFileSync(join(workspace, templates[kind]), 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1)
 
-  const refusedProvisioners = 'Packer would start the build for provisioners that cannot work on a runner (see the errors above); nothing was built.'
+  const refusedProvisioners = 'Packer would start the build for provisioners or post-processors that cannot work on a runner (see the errors above); nothing was built.'
 
   const breakpointMessage = (disable: string): string =>
     'provisioner "breakpoint" waits for someone to press Enter, which nobody can in a workflow: Packer builds with ' +
@@ -44,16 +44,16 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
 
   /**
    * A run that a provisioner that cannot work on a runner failed before Packer was installed: one
-   * error, `message`, on `place`, then the step's own; nothing sent to EC2.
+   * error, `message`, on `place`, then the step's own; nothing sent to EC2 after the `callsBefore` of earlier tests.
    */
-  function expectRefusedBeforeInstall(result: ActionRun, message: unknown, place: { file: string; line: string; col: string }): void {
+  function expectRefusedBeforeInstall(result: ActionRun, message: unknown, place: { file: string; line: string; col: string }, callsBefore = 0): void {
     expect(result.exitCode).toBe(1)
     expect(result.errors).toEqual([
       { message, properties: { title: 'Invalid input', ...place } },
       { message: refusedProvisioners, properties: {} }
     ])
     expect(result.stdout).not.toContain('::group::Install Packer')
-    expect(suite.endpoint.calls).toEqual([])
+    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
   }
 
   const withProvisioner = (settings: string) => (text: string): string =>
@@ -136,6 +136,57 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     const disabled = await run(jsonWith({ provisioners: [{ type: 'breakpoint', note: 'look', disable: true }] }), 'json')
     expect(disabled.errors).toEqual([])
     expect(disabled.exitCode).toBe(0)
+  })
+
+  /** `workspace` with an executable script at `path` that prints what it ran. */
+  function withScript(workspace: string, path: string): string {
+    mkdirSync(dirname(join(workspace, path)), { recursive: true })
+    writeFileSync(join(workspace, path), '#!/bin/sh\necho "ran $0"\n', { mode: 0o755 })
+    return workspace
+  }
+
+  /** A shell-local provisioner with `settings` and no inline, which Packer refuses beside a script. */
+  const withScriptProvisioner = (settings: string) => (text: string): string => withProvisioner(settings)(text).replace('    inline = ["echo hi"]\n', '')
+
+  /** The error on a shell-local's script at `path`, whose path holds a space, in a template of `kind`. */
+  const unquotedScript = (block: string, path: string, workspace: string, when: string, kind: keyof typeof templates) =>
+    `${block} "shell-local" runs the script "${path}" with Packer's default execute_command ["/bin/sh", "-c", "{{.Vars}} {{.Script}}"], ` +
+    `which puts its path (${join(workspace, path)}) in the command unquoted, and the path holds a space, which the shell does not ` +
+    `read as part of it: packer validate accepts it, but the script does not run and the build fails ${when}. Rename the file or ` +
+    `its folder, or quote the path: set ${kind === 'json' ? '"execute_command": ' : 'execute_command = '}["/bin/sh", "-c", "{{.Vars}} '{{.Script}}'"].`
+
+  it('HCL2: a shell-local provisioner whose script path holds a space, which /bin/sh splits after the instance is launched: on the script, before Packer is installed', async () => {
+    const workspace = withScript(demoWith(withScriptProvisioner('    script = "scripts/set up.sh"\n')), 'scripts/set up.sh')
+    const callsBefore = suite.endpoint.calls.length
+    const message = unquotedScript('provisioner', 'scripts/set up.sh', workspace, 'once Packer has launched the instance', 'hcl2')
+    expectRefusedBeforeInstall(await run(workspace), message, { file: 'ami.pkr.hcl', line: lineOf(workspace, 'scripts/set up.sh'), col: '5' }, callsBefore)
+  })
+
+  it('HCL2: the same script, with execute_command quoting the path as the error says: runs, and the build succeeds', async () => {
+    const quoted = `    script = "scripts/set up.sh"\n    execute_command = ["/bin/sh", "-c", "{{.Vars}} '{{.Script}}'"]\n`
+    const workspace = withScript(demoWith(withScriptProvisioner(quoted)), 'scripts/set up.sh')
+    const result = await run(workspace)
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain(`ran ${join(workspace, 'scripts/set up.sh')}`)
+  })
+
+  it('JSON: a shell-local post-processor whose scripts hold a path with a space, which fails once the AMIs are made: on the script, before Packer is installed', async () => {
+    const workspace = withScript(jsonWith({ 'post-processors': [[{ type: 'manifest' }, { type: 'shell-local', scripts: ['tidy up.sh'] }]] }), 'tidy up.sh')
+    const lines = readFileSync(join(workspace, templates.json), 'utf8').split('\n')
+    const line = lines.findIndex((text) => text.includes('"tidy up.sh"'))
+    const callsBefore = suite.endpoint.calls.length
+    expectRefusedBeforeInstall(
+      await run(workspace, 'json'),
+      unquotedScript('post-processor', 'tidy up.sh', workspace, 'once Packer has made the AMIs', 'json'),
+      { file: 'packer-template.json', line: String(line + 1), col: String(lines[line].indexOf('"tidy up.sh"') + 1) },
+      callsBefore
+    )
+    const quoted = { type: 'shell-local', scripts: ['tidy up.sh'], execute_command: ['/bin/sh', '-c', "{{.Vars}} '{{.Script}}'"] }
+    const built = await run(withScript(jsonWith({ 'post-processors': [[{ type: 'manifest' }, quoted]] }), 'tidy up.sh'), 'json')
+    expect(built.errors).toEqual([])
+    expect(built.exitCode).toBe(0)
+    expect(built.stdout).toContain('ran ')
   })
 
   it('HCL2: a duration only Packer works out, which Packer 1.6.6 crashes on: the step says Packer named no problem, not "see the errors above"', async () => {

@@ -391,7 +391,10 @@ async function checkBuildSelection(
   if (problems.length > 0) throw new Error(problems.join('\n'))
 }
 
-/** What the template's files tell is wrong before Packer is installed: input variables, and provisioners that cannot work on a runner. */
+/**
+ * What the template's files tell is wrong before Packer is installed: input variables, and
+ * provisioners or post-processors that cannot work on a runner.
+ */
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
   await checkVariablesDeclared(inputs, template)
   await checkProvisioners(inputs, template)
@@ -412,7 +415,8 @@ async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTempl
 /**
  * The template's provisioners that cannot work on a runner, in a build that runs them: one that
  * needs a communicator where the build's is "none", which Packer would validate, launch the
- * instance for, and fail there; a breakpoint, which waits for an Enter nobody can press. The job
+ * instance for, and fail there; a breakpoint, which waits for an Enter nobody can press; a
+ * shell-local provisioner or post-processor whose script's path the shell cannot run. The job
  * fails before it installs anything.
  */
 async function checkProvisioners(given: Inputs, template?: Promise<HclTemplate>): Promise<void> {
@@ -423,7 +427,9 @@ async function checkProvisioners(given: Inputs, template?: Promise<HclTemplate>)
   const problems = provisionerProblems(uses, given)
   if (problems.length === 0) return
   await reportInputProblems(problems, { failureFollows: true })
-  throw new Failure('Packer would start the build for provisioners that cannot work on a runner (see the errors above); nothing was built.')
+  throw new Failure(
+    'Packer would start the build for provisioners or post-processors that cannot work on a runner (see the errors above); nothing was built.'
+  )
 }
 
 /** What the log says of the inputs as the job reads them, before it installs anything. */

@@ -11,6 +11,7 @@
 // `communicator` setting (StepChrootProvision, Packer 1.6.6 and the Amazon plugin).
 // A post-processor fails only in a build that runs it: only and except (-only/-except) may leave
 // its build out, or, in except, name the post-processor, which Packer then skips.
+import { resolve } from 'node:path'
 import lt from 'semver/functions/lt.js'
 import valid from 'semver/functions/valid.js'
 import { matchesAny } from './hcl-build-selection.js'
@@ -105,18 +106,21 @@ export function buildVariableProblems(uses: BuildVariableUse[], packerVersion: s
 
 /**
  * A provisioner that fails where it runs on a runner (one that works only through a communicator,
- * or a breakpoint), where it is written, and the builds that run it.
+ * a breakpoint, a shell-local whose script's path the shell cannot run), or a shell-local
+ * post-processor, where it is written, and the builds that run it.
  */
 export interface ProvisionerUse {
   type: string
   /** A provisioner, or the error-cleanup-provisioner, which Packer runs once the build has failed. */
-  block: 'provisioner' | 'error-cleanup-provisioner'
+  block: 'provisioner' | 'error-cleanup-provisioner' | 'post-processor'
   /** The template's kind: the way out is told in its own syntax. */
   kind: 'json' | 'hcl'
   location: ProblemLocation
   builds: BuildOfUse[]
   /** A breakpoint's `disable`: undefined when only Packer knows it. */
   disabled?: boolean
+  /** A shell-local's scripts that Packer runs with its default execute_command (shellLocalScripts), each where it is written. */
+  scripts?: Array<{ path: string; location: ProblemLocation }>
 }
 
 /**
@@ -139,7 +143,7 @@ const connectingFailures: Record<string, string> = {
 export const connectingProvisioners = Object.keys(connectingFailures)
 
 /** The types of the provisioners provisionerProblems checks: any other passes. */
-export const checkedProvisioners = [...connectingProvisioners, 'breakpoint']
+export const checkedProvisioners = [...connectingProvisioners, 'breakpoint', 'shell-local']
 
 /**
  * A problem for each provisioner that cannot work in a build that `selection` runs: one that
@@ -147,8 +151,9 @@ export const checkedProvisioners = [...connectingProvisioners, 'breakpoint']
  * the instance for it to fail on), and a breakpoint that is not disabled, which waits for someone
  * to press Enter: Packer runs with -machine-readable, whose UI cannot ask, and fails the build.
  */
-export function provisionerProblems(uses: ProvisionerUse[], selection: Selection): InputProblem[] {
+export function provisionerProblems(uses: ProvisionerUse[], selection: Selection & { workingDirectory: string }): InputProblem[] {
   return uses.flatMap((use) => {
+    if (use.type === 'shell-local') return shellLocalProblems(use, selection)
     const message =
       use.type === 'breakpoint' ? breakpointProblem(use, selection) : connectingProvisioners.includes(use.type) ? connectionProblem(use, selection) : undefined
     return message === undefined ? [] : [{ message, location: use.location }]
@@ -169,6 +174,46 @@ function connectionProblem(use: ProvisionerUse, selection: Selection): string | 
     `(${withoutCommunicator(failing, use.kind)}): packer validate accepts it, but ${fails}${connectingFailures[use.type] ?? ''}. ` +
     `Give ${communicator}, or run the commands on the runner with a shell-local provisioner.`
   )
+}
+
+/**
+ * The characters that end a word or start an expansion in an unquoted word of /bin/sh: blanks,
+ * quotes, a backslash, the operators, and a `$` before a name, a digit, a special parameter, `{`
+ * or `(`. Glob characters are left out: a pattern that matches nothing, or the file alone, stays
+ * the path.
+ */
+const unquotedBreaks = /[ \t\n'"`\\;&|<>()]|\$(?=[A-Za-z0-9_{(@*#?!$-])/
+
+/** The default execute_command as Packer's shell-local has it on Linux and macOS (packer-plugin-sdk shell-local/config.go). */
+const defaultExecuteCommand = '["/bin/sh", "-c", "{{.Vars}} {{.Script}}"]'
+
+/**
+ * A shell-local's scripts whose paths /bin/sh cannot run unquoted: Packer runs a script in place,
+ * by its absolute path in Packer's working directory, pasted unquoted into the default
+ * execute_command, so that `scripts/set up.sh` runs `…/scripts/set` (exit 127, "not found"):
+ * after the instance is launched, for a provisioner.
+ */
+function shellLocalProblems(use: ProvisionerUse, selection: Selection & { workingDirectory: string }): InputProblem[] {
+  if (!use.builds.some((build) => runs(build, selection))) return []
+  return (use.scripts ?? []).flatMap(({ path, location }) => {
+    const absolute = resolve(selection.workingDirectory, path)
+    const found = unquotedBreaks.exec(absolute)?.[0]
+    if (found === undefined) return []
+    const character = found === ' ' ? 'a space' : found === '\t' ? 'a tab' : found === '\n' ? 'a line break' : `"${found}"`
+    const when = {
+      provisioner: 'once Packer has launched the instance',
+      'error-cleanup-provisioner': 'once the build has failed',
+      'post-processor': 'once Packer has made the AMIs'
+    }[use.block]
+    const quoted = `["/bin/sh", "-c", "{{.Vars}} '{{.Script}}'"]`
+    const setting = use.kind === 'json' ? `"execute_command": ${quoted}` : `execute_command = ${quoted}`
+    const way = absolute.includes("'") ? 'Rename the file or its folder' : `Rename the file or its folder, or quote the path: set ${setting}`
+    const message =
+      `${use.block} "shell-local" runs the script "${path}" with Packer's default execute_command ${defaultExecuteCommand}, ` +
+      `which puts its path (${absolute}) in the command unquoted, and the path holds ${character}, which the shell does not ` +
+      `read as part of it: packer validate accepts it, but the script does not run and the build fails ${when}. ${way}.`
+    return [{ message, location }]
+  })
 }
 
 function breakpointProblem(use: ProvisionerUse, selection: Selection): string | undefined {

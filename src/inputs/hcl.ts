@@ -9,6 +9,7 @@ import type { InputProblem, Inputs } from './index.js'
 import { checkedProvisioners, type BuildOfUse, type BuildVariableUse, type ProvisionerUse } from './build-variables.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
+import { shellLocalScripts } from './shell-local.js'
 import { checkExistingManifest } from './manifest.js'
 import { isPathSeparator, workspaceRelative } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf } from '../common/values.js'
@@ -719,23 +720,8 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
       }
     }
     for (const build of blocksAt(body.build, ['build'], 0)) {
-      // Packer runs each post-processor block of a build as a chain of its own, and a post-processors block as one chain.
-      const single = blocksAt(build.body['post-processor'], [...build.path, 'post-processor'], 1).map((block) => [block])
-      const chains = blocksAt(build.body['post-processors'], [...build.path, 'post-processors'], 0).map((chain) =>
-        blocksAt(chain.body['post-processor'], [...chain.path, 'post-processor'], 1)
-      )
-      if (single.length === 0 && chains.length === 0) continue
-      const built = await blockBuilds(build.body, sources, scope)
-      for (const chain of [...single, ...chains]) {
-        for (const [index, { labels, body: settings, path }] of chain.entries()) {
-          const builds = built
-            .filter(({ selected }) => runsFor(settings, selected))
-            .map(({ selected, ...each }): BuildOfUse => {
-              const before = chain.slice(0, index).filter((earlier) => runsFor(earlier.body, selected))
-              return { ...each, skippedBy: [...before, chain[index]].map(({ labels: [type], body: earlier }) => postProcessorName(type, earlier)) }
-            })
-          await visit(settings, path, { type: labels[0], builds })
-        }
+      for (const { labels, body: settings, path, builds } of await postProcessorsOf(build, sources, scope)) {
+        await visit(settings, path, { type: labels[0], builds })
       }
     }
     if (found.length === 0) continue
@@ -747,9 +733,40 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
 }
 
 /**
- * The provisioners of the build blocks that provisionerProblems checks (checkedProvisioners), each
- * where it is written, with the builds that run it: its own only/except may leave some out, and a
- * build connects none only where its communicator is written "none". Packer 1.6.6 refuses an
+ * A build block's post-processors, each with the builds that run it: its own only/except may
+ * leave some out, and an except entry skips it by its name or that of one before it in its chain.
+ * Packer runs each post-processor block of a build as a chain of its own, and a post-processors
+ * block as one chain.
+ */
+async function postProcessorsOf(
+  build: { body: HclBody; path: JsonPath },
+  sources: Map<string, HclBody>,
+  scope: HclScope
+): Promise<Array<{ labels: string[]; body: HclBody; path: JsonPath; builds: BuildOfUse[] }>> {
+  const single = blocksAt(build.body['post-processor'], [...build.path, 'post-processor'], 1).map((block) => [block])
+  const chains = blocksAt(build.body['post-processors'], [...build.path, 'post-processors'], 0).map((chain) =>
+    blocksAt(chain.body['post-processor'], [...chain.path, 'post-processor'], 1)
+  )
+  if (single.length === 0 && chains.length === 0) return []
+  const built = await blockBuilds(build.body, sources, scope)
+  return [...single, ...chains].flatMap((chain) =>
+    chain.map((block, index) => ({
+      ...block,
+      builds: built
+        .filter(({ selected }) => runsFor(block.body, selected))
+        .map(({ selected, ...each }): BuildOfUse => {
+          const before = chain.slice(0, index).filter((earlier) => runsFor(earlier.body, selected))
+          return { ...each, skippedBy: [...before, block].map(({ labels: [type], body: earlier }) => postProcessorName(type, earlier)) }
+        })
+    }))
+  )
+}
+
+/**
+ * The provisioners of the build blocks that provisionerProblems checks (checkedProvisioners), and
+ * their shell-local post-processors, each where it is written, with the builds that run it: its own
+ * only/except may leave some out, and a build connects none only where its communicator is written
+ * "none"; a shell-local's scripts with where each is written. Packer 1.6.6 refuses an
  * error-cleanup-provisioner block in an HCL2 template itself: it is left to Packer.
  */
 export async function hclProvisionerUses(read: Array<{ file: string; body: HclBody }>): Promise<ProvisionerUse[]> {
@@ -760,13 +777,28 @@ export async function hclProvisionerUses(read: Array<{ file: string; body: HclBo
   for (const { file, body } of read) {
     for (const build of blocksAt(body.build, ['build'], 0)) {
       const provisioners = blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1).filter(({ labels }) => checkedProvisioners.includes(labels[0]))
-      if (provisioners.length === 0) continue
+      const postProcessors = (await postProcessorsOf(build, sources, scope)).filter(({ labels }) => labels[0] === 'shell-local')
+      if (provisioners.length === 0 && postProcessors.length === 0) continue
       const built = await blockBuilds(build.body, sources, scope)
-      for (const { labels, body: settings, path } of provisioners) {
-        const builds = built.filter(({ selected }) => runsFor(settings, selected)).map(({ selected: _, ...each }): BuildOfUse => ({ ...each, skippedBy: [] }))
-        const place = await settingPlace(file, readFileSync(file, 'utf8'), path)
-        const location = { file: workspaceRelative(file, process.cwd()), ...place }
-        uses.push({ type: labels[0], block: 'provisioner', kind: 'hcl', location, builds, disabled: literalBoolean(settings.disable) })
+      const blocks = [
+        ...provisioners.map((block) => ({
+          ...block,
+          block: 'provisioner' as const,
+          builds: built.filter(({ selected }) => runsFor(block.body, selected)).map(({ selected: _, ...each }): BuildOfUse => ({ ...each, skippedBy: [] }))
+        })),
+        ...postProcessors.map((block) => ({ ...block, block: 'post-processor' as const }))
+      ]
+      const text = readFileSync(file, 'utf8')
+      const shown = workspaceRelative(file, process.cwd())
+      for (const { labels, body: settings, path, block, builds } of blocks) {
+        const location = { file: shown, ...(await settingPlace(file, text, path)) }
+        const use: ProvisionerUse = { type: labels[0], block, kind: 'hcl', location, builds, disabled: literalBoolean(settings.disable) }
+        if (use.type === 'shell-local') {
+          // A path made from variables or templates is only Packer's to read.
+          const written = shellLocalScripts(settings, (path) => !/\$\{|%\{|\{\{/.test(path))
+          use.scripts = await Promise.all(written.map(async ({ path: script, at }) => ({ path: script, location: { file: shown, ...(await settingPlace(file, text, [...path, ...at])) } })))
+        }
+        uses.push(use)
       }
     }
   }

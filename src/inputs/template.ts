@@ -8,6 +8,7 @@ import { isRecord, literalBoolean, stringsOf } from '../common/values.js'
 import type { BuildOfUse, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { meantName } from './near-names.js'
+import { shellLocalScripts } from './shell-local.js'
 
 export type TemplateKind = 'json' | 'hcl'
 
@@ -637,27 +638,63 @@ export function describeJsonTemplate(
  * read, is left out; so is a provisioner whose only/except names no builder, which Packer refuses.
  */
 export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInfo['builders'], file: { path: string; shown: string }): ProvisionerUse[] {
-  const { builders: written, provisioners, 'error-cleanup-provisioner': cleanup } = template as Record<string, unknown>
+  const { builders: written, provisioners, 'error-cleanup-provisioner': cleanup, 'post-processors': postProcessors } = template as Record<string, unknown>
   const settings = (entry: unknown): Record<string, unknown> => (isRecord(entry) ? entry : {})
   const builds = builders.flatMap(({ name }, index): BuildOfUse[] => {
     if (name === undefined) return []
     const none = settings((written as unknown[])[index]).communicator === 'none'
     return [{ name, source: name, ...(none ? { withoutCommunicator: 'none' as const } : {}), skippedBy: [] }]
   })
-  const use = (entry: unknown, at: JsonPath, block: ProvisionerUse['block']): ProvisionerUse[] => {
+  const use = (entry: unknown, at: JsonPath, block: ProvisionerUse['block'], chain: unknown[] = []): ProvisionerUse[] => {
     const { type, only, except, disable } = settings(entry)
     if (typeof type !== 'string') return []
     // packer validate refuses a provisioner whose only or except names no builder: it says so itself.
     const named = [only, except].flatMap((list) => (Array.isArray(list) ? list : []))
-    if (block === 'provisioner' && builds.length === builders.length && named.some((name) => !builds.some((build) => build.name === name))) return []
-    const running = block === 'provisioner' ? builds.filter((build) => runsByOnlyExcept(build.source, only, except) === true) : builds
+    if (block !== 'error-cleanup-provisioner' && builds.length === builders.length && named.some((name) => !builds.some((build) => build.name === name))) return []
+    const running = (block === 'error-cleanup-provisioner' ? builds : builds.filter((build) => runsByOnlyExcept(build.source, only, except) === true)).map(
+      (build): BuildOfUse => ({ ...build, skippedBy: block === 'post-processor' ? postProcessorsRun(chain, build.source) : [] })
+    )
     const location = { file: file.shown, value: { path: file.path, at: [...at, 'type'] } }
-    return [{ type, block, kind: 'json', location, builds: running, disabled: literalBoolean(disable) }]
+    const scripts =
+      type === 'shell-local' && isRecord(entry)
+        ? shellLocalScripts(entry, (path) => !path.includes('{{')).map(({ path, at: setting }) => ({
+            path,
+            location: { file: file.shown, value: { path: file.path, at: [...at, ...setting] } }
+          }))
+        : undefined
+    return [{ type, block, kind: 'json', location, builds: running, disabled: literalBoolean(disable), ...(scripts ? { scripts } : {}) }]
   }
+  // Each entry of post-processors is a chain: a definition, or a list of them. Only a shell-local one is checked.
+  const chains = (Array.isArray(postProcessors) ? postProcessors : []).map((entry, index) =>
+    (Array.isArray(entry) ? entry : [entry]).map((definition, position) => ({
+      definition,
+      at: Array.isArray(entry) ? ['post-processors', index, position] : ['post-processors', index]
+    }))
+  )
   return [
     ...(Array.isArray(provisioners) ? provisioners : []).flatMap((entry, index) => use(entry, ['provisioners', index], 'provisioner')),
-    ...(cleanup === undefined ? [] : use(cleanup, ['error-cleanup-provisioner'], 'error-cleanup-provisioner'))
+    ...(cleanup === undefined ? [] : use(cleanup, ['error-cleanup-provisioner'], 'error-cleanup-provisioner')),
+    ...chains.flatMap((chain) =>
+      chain.flatMap(({ definition, at }, position) =>
+        settings(definition).type === 'shell-local'
+          ? use(definition, at, 'post-processor', chain.slice(0, position + 1).map((each) => each.definition))
+          : []
+      )
+    )
   ]
+}
+
+/**
+ * The names an except entry skips the last post-processor of `chain` by in `build`: those of the
+ * chain's post-processors that run there, each its `name`, or its type when unnamed.
+ */
+function postProcessorsRun(chain: unknown[], build: string): string[] {
+  return chain.flatMap((definition) => {
+    if (typeof definition === 'string') return [definition]
+    const { type, name, only, except } = (isRecord(definition) ? definition : {}) as Record<string, unknown>
+    if (typeof type !== 'string' || runsByOnlyExcept(build, only, except) === false) return []
+    return [typeof name === 'string' && name !== '' ? name : type]
+  })
 }
 
 /** Where the manifest post-processors write, from each one's `output` in the template's order. */
