@@ -3,6 +3,7 @@
 // tree is turned into the shape the rest of the action reads (HclBody), the shape of HCL's JSON
 // syntax: blocks by type, then label, each a list of bodies; literal values as JSON values,
 // strings as templates (a literal `${` as `$${`), any other expression as `${source}`.
+import { setFlagsFromString } from 'node:v8'
 import { Language, Parser, type Node } from 'web-tree-sitter'
 import type { HclBody } from './hcl.js'
 import { hclWasm } from './hcl-wasm.js'
@@ -21,10 +22,21 @@ const nothingRead: Reading = { written: '', parsed: '', fractions: [] }
 /** The text of the tree being read. */
 let reading = nothingRead
 
+/**
+ * V8 compiles WebAssembly with its baseline compiler, then recompiles each function that has run
+ * for this many bytes of code with its optimizing one, on other threads. Parsing one small
+ * template crosses that for the parser's three largest functions (the lexer among them): ~100 ms
+ * of CPU taken from Packer, to save a few ms of parsing. V8 reads the budget as it instantiates
+ * a module, and the parser's modules are the only WebAssembly the action runs; with it, their
+ * baseline code serves the whole run. Templates hundreds of KB long parse as fast either way.
+ */
+const WASM_TIERING_BUDGET = 2 ** 31 - 1
+
 /** The parser, started once: its two modules unpacked and compiled, ~25 ms here. */
 function parser(): Promise<Parser> {
   started ??= (async () => {
     const { runtime, grammar } = await hclWasm()
+    setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`)
     await Parser.init({ wasmBinary: runtime })
     const parser = new Parser()
     parser.setLanguage(await Language.load(grammar))
