@@ -10,7 +10,7 @@ import { errorMessage } from './common/errors.js'
 import { workspaceRelative } from './common/paths.js'
 import { stoppedAtDeadline } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
-import { readHclTemplate, withHclTemplate, type HclTemplate } from './inputs/hcl.js'
+import type { HclTemplate } from './inputs/hcl.js'
 import { describeRequest } from './inputs/version-request.js'
 import { reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
@@ -114,7 +114,9 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
       // Packer masks sensitive variables as <sensitive>, but not in -machine-readable mode, which
       // the action uses: so the action masks them.
       maskValues(read.sensitiveValues)
-      const template = read.templateKind === 'hcl' ? (hclTemplate ?? readHclTemplate(read)) : undefined
+      // The HCL2 template's stage (and the glob matcher it holds) loads only for an HCL2 template.
+      const template =
+        read.templateKind === 'hcl' ? (hclTemplate ?? import('./inputs/hcl.js').then(({ readHclTemplate }) => readHclTemplate(read))) : undefined
       // Packer's output is logged only once an HCL2 template's sensitive values are masked.
       await job(read, cancellation, asked, maskedOnceRead(template))
     }
@@ -489,7 +491,7 @@ async function job(
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
     const validating = validate(withProvenance, packerStep, summary, template)
     validating.catch(() => undefined)
-    const inputs = template ? withHclTemplate(withProvenance, await template) : withProvenance
+    const inputs = template ? (await import('./inputs/hcl.js')).withHclTemplate(withProvenance, await template) : withProvenance
     // With reuse, the fingerprint decides whether to build: read while Packer validates, once it
     // has started, and from `inputs`, which know an HCL2 template's sensitive variables.
     const fingerprinting =
