@@ -17,7 +17,6 @@ import type { ResolvedVersion } from '../inputs/required-version.js'
 import { describeRequest, type VersionRequest } from '../inputs/version-request.js'
 import { fetchReleaseIndex, findBuild, findSignature, resolveVersion, stableReleases, type ReleaseIndex } from './releases.js'
 import { rememberedLatest, rememberLatest } from './remembered-latest.js'
-import { extractReleaseZip } from './unzip.js'
 import type { TrustedKey } from './verify.js'
 
 export interface InstallOptions {
@@ -173,6 +172,8 @@ async function download(index: ReleaseIndex, version: string, context: Context) 
     core.info(`${build.filename}: SHA-256 matches ${sumsName}`)
 
     const extractTo = join(workDirectory, 'packer')
+    // The unzipper (fflate) builds its tables as it loads: only a download needs it.
+    const { extractReleaseZip } = await import('./unzip.js')
     const extracted = await extractReleaseZip(zipPath, extractTo, build.filename)
     const extractedExecutable = join(extracted, context.executableName)
     if (!existsSync(extractedExecutable)) {
