@@ -14,6 +14,7 @@
 import { resolve } from 'node:path'
 import lt from 'semver/functions/lt.js'
 import valid from 'semver/functions/valid.js'
+import { connectingFailures, connectingProvisioners } from './connecting-provisioners.js'
 import { matchesAny } from './hcl-build-selection.js'
 import type { InputProblem, ProblemLocation } from './reader.js'
 
@@ -122,28 +123,6 @@ export interface ProvisionerUse {
   /** A shell-local's scripts that Packer runs with its default execute_command (shellLocalScripts), each where it is written. */
   scripts?: Array<{ path: string; location: ProblemLocation }>
 }
-
-/**
- * The provisioners that work only through a communicator, on the instance, and how they fail
- * there: Packer (1.6.6 and the newest alike) gives a build whose communicator is "none" one that
- * uploads nothing and whose commands print nothing and exit 0. Shell, powershell and windows-shell
- * retry their script's upload for their start_retry_timeout (5 minutes); windows-restart waits
- * its restart_timeout (5 minutes) for a sign the machine restarted; file fails at once. The
- * error-cleanup-provisioner is run through the same communicator (StepProvision's cleanup).
- */
-const connectingFailures: Record<string, string> = {
-  shell: ', after retrying its upload for 5 minutes',
-  powershell: ', after retrying its upload for 5 minutes',
-  'windows-shell': ', after retrying its upload for 5 minutes',
-  'windows-restart': ', after waiting 5 minutes for the machine to restart',
-  file: ''
-}
-
-/** The types of the provisioners that work only through a communicator. */
-export const connectingProvisioners = Object.keys(connectingFailures)
-
-/** The types of the provisioners provisionerProblems checks: any other passes. */
-export const checkedProvisioners = [...connectingProvisioners, 'breakpoint', 'shell-local']
 
 /**
  * A problem for each provisioner that cannot work in a build that `selection` runs: one that

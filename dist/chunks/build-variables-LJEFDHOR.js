@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c,d}from"./chunk-XCQCWCGM.js";import"./chunk-CHQ75CLA.js";import"./chunk-BIGXXRGE.js";import"./chunk-CMMH2RVP.js";import"./chunk-FMUHSFRW.js";import"./chunk-XKARJE47.js";export{a as buildVariableProblems,c as checkedProvisioners,b as connectingProvisioners,d as provisionerProblems};
