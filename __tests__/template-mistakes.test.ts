@@ -219,6 +219,28 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     ])
   })
 
+  it('HCL2: a local whose file() reads a file that is not there, which Packer 1.6.6 reports as a missing attribute: not "sets no local", but that its value failed', async () => {
+    const workspace = demoWith((text) =>
+      text
+        .replace('locals {\n', 'locals {\n  release = jsondecode(file("release.json"))\n  version = local.release.version\n')
+        .replace('Name      = var.ami_name_prefix', 'Name      = local.version')
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message:
+          'local.release: Packer could not work out the value of local "release" (set at ami.pkr.hcl line ' +
+          `${lineOf(workspace, 'release = jsondecode')}), so it has no value here: Packer 1.6.6 names the reference to it, not what ` +
+          "failed in its expression. Check that expression: a file it reads that is not there (file() reads a path relative to the " +
+          "template's directory), a function it calls.",
+        properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'version = local.release'), col: '13' }
+      },
+      { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
+    ])
+    expect(suite.endpoint.calls).toEqual([])
+  })
+
   const selections: Array<[kind: string, type: string, edit: (text: string) => string, written: string]> = [
     ['provisioner', 'shell-local', withProvisioner('    only   = ["source.amazon-ebs.demo"]\n'), 'only   ='],
     ['post-processor', 'manifest', (text) => text.replace('  post-processor "manifest" {}', '  post-processor "manifest" {\n    only = ["source.amazon-ebs.demo"]\n  }'), 'only = ']

@@ -16,6 +16,7 @@ import { jsonPlace } from '../common/json-place.js'
 import { hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile } from '../inputs/hcl.js'
 import { duplicateVariable, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
+import { isRecord } from '../common/values.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
 export interface TemplateError {
@@ -280,12 +281,44 @@ export async function locateUnknownReference(message: string, workingDirectory: 
   const kinds = new Set(references.map(([, kind]) => kind))
   if (references.length === 0 || kinds.size > 1) return undefined
   const kind = references[0][1]
-  const files = await Promise.all(hclTemplateFiles(template).map((file) => parseHclFile(file)))
+  const paths = hclTemplateFiles(template)
+  const files = await Promise.all(paths.map((file) => parseHclFile(file)))
   const declared = kind === 'var' ? [...hclDeclaredVariables(files)] : [...hclLocals(files).keys()]
+  const column = (references[0].index ?? 0) + 1
+  if (declared.includes(name)) {
+    // Declared, so its value is what failed: Packer 1.6.6 drops a local whose expression fails
+    // (a file() of a file that is not there) and names only the locals that read it.
+    if (kind === 'var') return undefined
+    const set = await localPlace(name, paths, workingDirectory)
+    const text =
+      `local.${name}: Packer could not work out the value of local "${name}"${set ? ` (set at ${set.file} line ${set.line})` : ''}, ` +
+      `so it has no value here: Packer 1.6.6 names the reference to it, not what failed in its expression. ` +
+      `Check that expression: a file it reads that is not there (file() reads a path relative to the template's directory), a function it calls.`
+    return [{ message: text, file: at.file, line: at.line, column }]
+  }
   const meant = meantName(name, declared)
   const what = kind === 'var' ? `declares no variable "${name}" (no \`variable "${name}"\` block)` : `sets no local "${name}" (in no \`locals\` block)`
   const text = `${kind}.${name}: the template ${what} in any of its files.${meant === undefined ? '' : ` Did you mean "${kind}.${meant}"?`}`
-  return [{ message: text, file: at.file, line: at.line, column: (references[0].index ?? 0) + 1 }]
+  return [{ message: text, file: at.file, line: at.line, column }]
+}
+
+/** Where the local `name` is set, in a `locals` block or a `local "NAME"` block of one of `paths`: the file, relative to the working directory, and line. */
+async function localPlace(name: string, paths: string[], workingDirectory: string): Promise<{ file: string; line: number } | undefined> {
+  const { settingPosition } = await import('../inputs/hcl-parser.js')
+  for (const path of paths.filter((file) => file.endsWith('.pkr.hcl'))) {
+    const source = await readFile(path, 'utf8')
+    const body = await parseHclFile(path, source)
+    const blocks = Array.isArray(body.locals) ? body.locals : body.locals === undefined ? [] : [body.locals]
+    const index = blocks.findIndex((block) => typeof block === 'object' && block !== null && Object.hasOwn(block, name))
+    const place =
+      index >= 0
+        ? await settingPosition(path, source, ['locals', index, name])
+        : isRecord(body.local) && Object.hasOwn(body.local, name)
+          ? await settingPosition(path, source, ['local', name, 0])
+          : undefined
+    if (place) return { file: relative(workingDirectory, path), line: place.line }
+  }
+  return undefined
 }
 
 /**
