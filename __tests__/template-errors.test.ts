@@ -852,6 +852,14 @@ describeWithPacker('a var. or local. reference to nothing the template declares,
     expect(await locateUnknownReference(said, folder.path, join(folder.path, 'b.pkr.hcl'))).toBeUndefined()
     expect(await locateUnknownReference('Error: Unsupported argument\n\n  on b.pkr.hcl line 2:\n', folder.path, join(folder.path, 'b.pkr.hcl'))).toBeUndefined()
   })
+
+  it('never says a variable the template declares is not declared: that error is left as Packer says it', async () => {
+    const text = 'variable "ami_version" {\n  type    = string\n  default = "1"\n}\n' + webSource('  ami_description = var.ami_version\n')
+    writeFileSync(join(folder.path, 'c.pkr.hcl'), text)
+    const line = text.split('\n').findIndex((each) => each.includes('= var.ami_version')) + 1
+    const said = `Error: Unsupported attribute\n\n  on c.pkr.hcl line ${line}:\n  (source code not available)\n\nThis object does not have an attribute named "ami_version".\n`
+    expect(await locateUnknownReference(said, folder.path, join(folder.path, 'c.pkr.hcl'))).toBeUndefined()
+  })
 })
 
 describe('locateTemplateErrors', () => {
