@@ -12,6 +12,7 @@ import { CopyImageCommand, CreateImageCommand, CreateSnapshotCommand, Deregister
 import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { asTheRunnerShowsIt, loopbackEnvironment, parseCommands, runAction, runPostStep, type ActionRun } from './support/action-process.js'
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
+import { linksOf, tableRows } from './support/markdown.js'
 
 const template = {
   builders: [
@@ -445,9 +446,19 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
     GITHUB_SHA: 'c0ffee0123456789abcdef0123456789abcdef01'
   })
   const tagged = (): string[] => endpoint.callsOf('CreateTags').flatMap((call) => Object.values(call.params))
+  /** The one warning, main step's or post step's, that names the AMIs the log named but EC2 does not tie to the builds (`described`). */
+  const notTheBuildsWarning = (described: string): string =>
+    `Packer's log named these as the AMIs of builds that finished, but EC2 does not tie them to the builds: ${described}. ` +
+    "They are in no output and not tagged. This Packer writes a script's lines as its own, so a script may have printed another's AMI; " +
+    "but an AMI registered from snapshots (amazon-ebssurrogate) or copied from an AMI that is gone may be the build's all the same. " +
+    "Check each in the EC2 console: if it is the build's, tag it or deregister it by hand; if not, leave it."
+  /** The summary's section of AMIs not taken as the builds', as rows: build, region, AMI, why not. */
+  const notTakenRows = (summary: string): string[][] => tableRows(summary, ['Build', 'Region', 'AMI', 'Why not'])
+  /** The summary without that section: where the builds' own AMIs are. */
+  const withoutNotTaken = (summary: string): string => summary.replace(/#### AMIs not taken as the builds'[\s\S]*?(?=\n#|$)/, '')
 
-  it("tags the AMI the manifest lists, and neither tags nor outputs the other's", async () => {
-    const { vol, webAmi, otherAmi } = await world()
+  it("tags the AMI the manifest lists, neither tags nor outputs the other's, and names it apart", async () => {
+    const { web: webInstance, vol, webAmi, otherAmi } = await world()
     const result = await runAction({
       workspace,
       inputs,
@@ -460,9 +471,11 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
     expect(endpoint.tagsOf('us-east-1', webAmi)).toMatchObject({ Team: 'platform', SourceRepository: 'acme/images' })
     expect(endpoint.tagsOf('us-east-1', otherAmi)).toEqual({})
     expect(tagged()).not.toContain(otherAmi)
-    expect(result.summary).not.toContain(otherAmi)
-    expect(result.stdout).toMatch(new RegExp(`build vol: ${otherAmi} \\(us-east-1\\), made from i-[0-9a-f]+, not from the build's instance\\. They are in no output, and not tagged\\.`))
-    expect(result.warnings).toEqual([])
+    const other = endpoint.instances('us-east-1').find((one) => one.instanceId !== webInstance && one.instanceId !== vol)?.instanceId as string
+    const why = `made from ${other}, not from the build's instance`
+    expect(result.warnings).toEqual([notTheBuildsWarning(`build vol: ${otherAmi} (us-east-1), ${why}`)])
+    expect(withoutNotTaken(result.summary)).not.toContain(otherAmi)
+    expect(notTakenRows(result.summary)).toEqual([['vol', 'us-east-1', otherAmi, why]])
   })
 
   it("after Packer is killed, outputs the AMI made from the build's instance, not the one a script printed", async () => {
@@ -475,9 +488,10 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
     expect(main.exitCode).toBe(1)
     expect(JSON.parse(main.outputs['ami-ids'])).toEqual({ 'us-east-1': webAmi })
     expect(main.stdout).toContain(`Found in EC2 the AMIs of builds that finished before Packer was stopped: web: ${webAmi} (us-east-1).`)
-    expect(main.stdout).toContain(`build vol: ${otherAmi} (us-east-1)`)
+    expect(main.warnings).toContainEqual(expect.stringContaining(`build vol: ${otherAmi} (us-east-1), made from i-`))
     expect(tagged()).not.toContain(otherAmi)
-    expect(main.summary).not.toContain(otherAmi)
+    expect(withoutNotTaken(main.summary)).not.toContain(otherAmi)
+    expect(notTakenRows(main.summary).map(([build, region, ami]) => [build, region, ami])).toEqual([['vol', 'us-east-1', otherAmi]])
 
     // Had the main step been killed before its outputs, as it saved its state then.
     const leftovers = JSON.parse(main.state['packer-leftovers']) as Record<string, unknown>
@@ -488,7 +502,8 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
       `The main step ended before it set its outputs, but builds had finished: build web: ${webAmi} (us-east-1). ` +
         'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
     )
-    expect(post.summary).not.toContain(otherAmi)
+    expect(withoutNotTaken(post.summary)).not.toContain(otherAmi)
+    expect(notTakenRows(post.summary).map(([build, region, ami]) => [build, region, ami])).toEqual([['vol', 'us-east-1', otherAmi]])
   })
 
   /** A copy of `ami` in us-west-2, after which `ami` is deregistered in us-east-1. */
@@ -564,10 +579,11 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
     expect(JSON.parse(main.outputs['ami-ids'])).toEqual({ 'us-east-1': webAmi })
     expect(tagged()).not.toContain(registered)
     expect(endpoint.tagsOf('us-east-1', registered)).toEqual({})
-    expect(main.summary).not.toContain(registered)
     const otherVolume = endpoint.instances('us-east-1').find((one) => one.instanceId === other)?.volumeIds[0] as string
     const why = `registered from snapshots of ${otherVolume}, which EC2 does not show attached to the build's instance`
-    expect(main.stdout).toContain(`build vol: ${registered} (us-east-1), ${why}. They are in no output, and not tagged.`)
+    expect(main.warnings.filter((one) => one.includes(registered))).toEqual([notTheBuildsWarning(`build vol: ${registered} (us-east-1), ${why}`)])
+    expect(withoutNotTaken(main.summary)).not.toContain(registered)
+    expect(notTakenRows(main.summary)).toEqual([['vol', 'us-east-1', registered, why]])
     // One look at the snapshots and one at the instance's volumes, side by side, in the one region.
     expect(endpoint.callsOf('DescribeSnapshots')).toHaveLength(1)
     expect(endpoint.callsOf('DescribeVolumes')).toHaveLength(1)
@@ -577,13 +593,10 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
     const post = await runPostStep({ state: { ...main.state, 'packer-leftovers': JSON.stringify(leftovers) } }, { workspace, inputs, env: env() })
     expect(post.exitCode).toBe(0)
     expect(post.warnings).toContainEqual(expect.stringContaining(`build web: ${webAmi} (us-east-1)`))
-    expect(post.warnings).toContain(
-      `Packer's log named these as the AMIs of builds that finished, but EC2 does not tie them to the builds: build vol: ${registered} (us-east-1), ${why}. ` +
-        "This Packer writes a script's lines as its own, so a script may have printed another's AMI: the post step leaves them as they are, " +
-        'and they are in no output and not tagged.'
-    )
+    expect(post.warnings).toContain(notTheBuildsWarning(`build vol: ${registered} (us-east-1), ${why}`))
     expect(endpoint.callsOf('DeregisterImage')).toEqual([])
-    expect(post.summary).not.toContain(registered)
+    expect(withoutNotTaken(post.summary)).not.toContain(registered)
+    expect(notTakenRows(post.summary)).toEqual([['vol', 'us-east-1', registered, why]])
   })
 
   it("takes the AMI a killed build registered from a snapshot of its own instance's volume", async () => {
@@ -595,6 +608,41 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
     expect(endpoint.tagsOf('us-east-1', registered)).toMatchObject({ Team: 'platform' })
   })
 
+  it("names each AMI it does not take in one warning and a section of the summary: a surrogate AMI whose instance is gone, and another's", async () => {
+    const { vol, otherAmi } = await world()
+    // `disk` registers its AMI from a snapshot of its instance's volume (amazon-ebssurrogate); it is
+    // then terminated, its volume deleted with it, before Packer is killed.
+    const template = { ...twoBuilds, builders: [...twoBuilds.builders, { type: 'amazon-ebssurrogate', name: 'disk' }] }
+    writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify(template, null, 2))
+    const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+    const disk = (await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances?.[0]?.InstanceId as string
+    for (let i = 0; i < 2; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [disk] }))
+    const diskVolume = endpoint.instances('us-east-1').find((one) => one.instanceId === disk)?.volumeIds[0] as string
+    const surrogate = await registeredFrom(disk, 'disk-1')
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [disk] }))
+    for (let i = 0; i < 2; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [disk] }))
+    expect(endpoint.instances('us-east-1').find((one) => one.instanceId === disk)?.state).toBe('terminated')
+    ec2.destroy()
+    const diskLines = scriptPrinting(disk, surrogate).map(([kind, line]): [string, string] => [kind, line.replace('vol:', 'disk:').replace("'vol'", "'disk'")])
+    const main = await runAction({ workspace, inputs, env: { ...env(), STANDIN_KILLED_AFTER: JSON.stringify([...scriptPrinting(vol, otherAmi), ...diskLines]) } })
+    expect(main.exitCode).toBe(1)
+    expect(main.outputs['ami-ids'] ?? '').toBe('{}')
+    expect(tagged()).toEqual([])
+    const other = endpoint.images('us-east-1').find((one) => one.imageId === otherAmi)?.sourceInstanceId as string
+    const otherWhy = `made from ${other}, not from the build's instance`
+    const surrogateWhy = `registered from snapshots of ${diskVolume}, which EC2 does not show attached to the build's instance`
+    expect(main.warnings.filter((one) => one.includes(otherAmi) || one.includes(surrogate))).toEqual([
+      notTheBuildsWarning(`build vol: ${otherAmi} (us-east-1), ${otherWhy}; build disk: ${surrogate} (us-east-1), ${surrogateWhy}`)
+    ])
+    expect(withoutNotTaken(main.summary)).not.toMatch(new RegExp(`${otherAmi}|${surrogate}`))
+    expect(notTakenRows(main.summary)).toEqual([
+      ['vol', 'us-east-1', otherAmi, otherWhy],
+      ['disk', 'us-east-1', surrogate, surrogateWhy]
+    ])
+    // Each links to the AMI in the EC2 console, to be checked there.
+    expect(linksOf(main.summary, surrogate)).toEqual([`https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#ImageDetails:imageId=${surrogate}`])
+  })
+
   it("takes no copy, made while Packer ran, of another's AMI that is gone, and names it", async () => {
     const { vol, otherAmi } = await world()
     // The other pipeline copied its AMI just now, and deregistered it where it made it.
@@ -604,9 +652,11 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
     expect(main.exitCode).toBe(1)
     expect(main.outputs['ami-ids'] ?? '').not.toContain(copy)
     expect(tagged()).not.toContain(copy)
-    expect(main.summary).not.toContain(copy)
-    expect(main.stdout).toContain(`build vol: ${copy} (us-west-2), a copy of ${otherAmi}, which no longer exists, so nothing EC2 shows ties it to the build's instance.`)
-    expect(main.warnings.filter((one) => one.includes(otherAmi))).toEqual([])
+    const why = `a copy of ${otherAmi}, which no longer exists, so nothing EC2 shows ties it to the build's instance`
+    // Named once, as a copy not taken: the AMI the log named is not said to be missing.
+    expect(main.warnings.filter((one) => one.includes(otherAmi))).toEqual([notTheBuildsWarning(`build vol: ${copy} (us-west-2), ${why}`)])
+    expect(withoutNotTaken(main.summary)).not.toContain(copy)
+    expect(notTakenRows(main.summary)).toEqual([['vol', 'us-west-2', copy, why]])
   })
 })
 

@@ -34,7 +34,7 @@ import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } f
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
-import { copiesNotFound, describeNotTheBuilds, imagesOf, notTheBuilds, unlistedImages } from './report/found-images.js'
+import { copiesNotFound, imagesOf, notTheBuilds, notTheBuildsWarning, unlistedImages } from './report/found-images.js'
 import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { reportPackerRun } from './report/packer-errors.js'
@@ -999,7 +999,9 @@ async function build(
  * deregisters: those copies are the build's AMIs (imagesOf), and it is not missing. A build whose
  * AMIs are listed is done (unlistedImages). Where the log wrote a build's scripts' lines as its
  * builder's, an AMI EC2 ties to nothing of the build's instance, or a copy of one, may be a
- * script's, and is named in the log only (notTheBuilds); `packerStarted` tells which were made since.
+ * script's: in no output and not tagged, but named in a warning and the summary's section of its
+ * own (notTheBuilds), since it may be the build's all the same; `packerStarted` tells which were
+ * made since.
  */
 async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], inputs: Inputs, summary: SummaryModel, packerStarted: string): Promise<Ami[]> {
   const unlisted = unlistedImages(finished, listed)
@@ -1010,10 +1012,8 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
   const { problems } = images.regions
   const others = notTheBuilds(unlisted, images)
   if (others.length > 0) {
-    core.info(
-      `Not the builds' AMIs, though their logs named them (a script's line, written as the builder's): ${describeNotTheBuilds(others)}. ` +
-        'They are in no output, and not tagged.'
-    )
+    annotate({ level: 'warning', message: notTheBuildsWarning(others), title: 'AMIs not in the outputs' })
+    summary.notTheBuilds = others
   }
   // Where the builder's type cannot be told, the summary says it is not known.
   const shown = unlisted.map((image) => ({ image, ...imagesOf(image, images) }))

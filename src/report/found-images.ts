@@ -77,6 +77,21 @@ export function describeNotTheBuilds(others: NotTheBuilds[]): string {
 }
 
 /**
+ * The one warning, of the main step or the post step, that names `others` (each AMI, its region
+ * and why EC2 does not tie it to its build): left as they are, and named, so that a user who
+ * knows one for the build's own (a surrogate AMI whose instance and volumes are gone, a copy of
+ * an AMI since deregistered) can find it, and tag or deregister it.
+ */
+export function notTheBuildsWarning(others: NotTheBuilds[]): string {
+  return (
+    `Packer's log named these as the AMIs of builds that finished, but EC2 does not tie them to the builds: ${describeNotTheBuilds(others)}. ` +
+    "They are in no output and not tagged. This Packer writes a script's lines as its own, so a script may have printed another's AMI; " +
+    'but an AMI registered from snapshots (amazon-ebssurrogate) or copied from an AMI that is gone may be the build\'s all the same. ' +
+    "Check each in the EC2 console: if it is the build's, tag it or deregister it by hand; if not, leave it."
+  )
+}
+
+/**
  * What `found` shows of `image`'s build. A copy in the AMI's own region (encrypt_boot: Packer
  * copies its unencrypted AMI encrypted, there too, and deregisters it) is the build's AMI there:
  * the one its log named is gone, not missing.

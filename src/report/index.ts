@@ -7,6 +7,7 @@ import type { Provenance } from '../inputs/tags.js'
 import { rememberPluginCache } from '../plugins/cache-state.js'
 import type { PreparedPlugins } from '../plugins/index.js'
 import { annotate, type Annotation } from './annotation.js'
+import type { NotTheBuilds } from './found-images.js'
 import { masked, withoutValuesWithBars } from './masks.js'
 
 export interface AmiOutputs {
@@ -170,6 +171,8 @@ export interface SummaryModel {
   sections?: string[][]
   /** Packer had ended, but the run ended before the action read which AMIs it made. */
   amisUnread?: boolean
+  /** AMIs Packer's log named as builds' that EC2 does not tie to them: in no output, not tagged (notTheBuildsSection). */
+  notTheBuilds?: NotTheBuilds[]
 }
 
 /**
@@ -285,6 +288,7 @@ export function renderSummary(model: SummaryModel): string {
   const passedOver = model.passedOver && passedOverNote(model.amis, model.passedOver, plainText)
   if (passedOver) lines.push(passedOver, '')
 
+  lines.push(...notTheBuildsSection(model.notTheBuilds ?? []))
   for (const section of model.sections ?? []) lines.push(...section, '')
 
   lines.push(...annotationsTable(model.annotations, provenance))
@@ -295,6 +299,27 @@ export function renderSummary(model: SummaryModel): string {
     lines.push('#### Problems', '', `${fence}text`, ...problems, fence, '')
   }
   return lines.join('\n')
+}
+
+/**
+ * The summary's section on the AMIs Packer's log named as builds' that EC2 does not tie to them
+ * (notTheBuilds), apart from the builds' own: each with its region and why, so that a user can
+ * find one that is the build's after all and tag or deregister it. None: no section.
+ */
+export function notTheBuildsSection(others: NotTheBuilds[]): string[] {
+  if (others.length === 0) return []
+  return [
+    "#### AMIs not taken as the builds'",
+    '',
+    "Packer's log named them as the AMIs of builds that finished, but EC2 does not tie them to the builds: they are in no output and not tagged. " +
+      "A script may have printed another's AMI; one registered from snapshots, or copied from an AMI that is gone, may be the build's all the same. " +
+      "Check each: if it is the build's, tag it or deregister it by hand.",
+    '',
+    '| Build | Region | AMI | Why not |',
+    '| --- | --- | --- | --- |',
+    ...others.map(({ build, region, ami, why }) => `| ${plainText(masked(build))} | ${region} | [\`${ami}\`](${consoleUrl(region, ami)}) | ${plainText(masked(why))} |`),
+    ''
+  ]
 }
 
 /**

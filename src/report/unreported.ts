@@ -6,8 +6,8 @@ import type { FoundImages } from '../aws/finished-images.js'
 import type { LeftoverState } from '../aws/leftovers.js'
 import type { FinishedImage } from '../packer/machine-readable.js'
 import { annotate } from './annotation.js'
-import { copiesNotFound, describeNotTheBuilds, imagesOf, notTheBuilds, nothingFound, unlistedImages } from './found-images.js'
-import { consoleUrl, plainText, writeSummaryText } from './index.js'
+import { copiesNotFound, imagesOf, notTheBuilds, notTheBuildsWarning, nothingFound, unlistedImages, type NotTheBuilds } from './found-images.js'
+import { consoleUrl, notTheBuildsSection, plainText, writeSummaryText } from './index.js'
 import { masked } from './masks.js'
 
 /** A build that finished, and its AMIs as far as they are known. */
@@ -64,28 +64,16 @@ export function unreportedWarning(builds: UnreportedBuild[]): string | undefined
   )
 }
 
-/**
- * The post step's warning about the AMIs Packer's log named as builds' that EC2 ties to nothing
- * of theirs (`described`: describeNotTheBuilds): left as they are, and named, so that a user who
- * knows them for the build's own can find them.
- */
-export function notTheBuildsWarning(described: string): string {
-  return (
-    `Packer's log named these as the AMIs of builds that finished, but EC2 does not tie them to the builds: ${described}. ` +
-    "This Packer writes a script's lines as its own, so a script may have printed another's AMI: the post step leaves them as they are, " +
-    'and they are in no output and not tagged.'
-  )
-}
-
-/** The post step's job summary for them: the main step's was never written. */
-export function renderUnreported(builds: UnreportedBuild[]): string {
-  const lines = [
-    '## Packer AMI build: :warning: AMIs not in the outputs',
-    '',
-    'The main step ended before it set its outputs (it was killed), but these builds had finished. ' +
-      'Their AMIs exist and are not tagged; no output holds them, and the post step leaves them.',
-    ''
-  ]
+/** The post step's job summary for them, and for `others` (notTheBuilds): the main step's was never written. */
+export function renderUnreported(builds: UnreportedBuild[], others: NotTheBuilds[] = []): string {
+  const lines = ['## Packer AMI build: :warning: AMIs not in the outputs', '']
+  if (builds.length > 0) {
+    lines.push(
+      'The main step ended before it set its outputs (it was killed), but these builds had finished. ' +
+        'Their AMIs exist and are not tagged; no output holds them, and the post step leaves them.',
+      ''
+    )
+  }
   for (const { build, amis, copiesNotFound: notFound } of builds) {
     lines.push(`### ${plainText(masked(build))}`, '', '| Region | AMI |', '| --- | --- |')
     for (const { region, amiId } of amis) {
@@ -94,6 +82,7 @@ export function renderUnreported(builds: UnreportedBuild[]): string {
     lines.push('')
     if (notFound !== undefined) lines.push(plainText(masked(notFound)), '')
   }
+  lines.push(...notTheBuildsSection(others))
   return lines.join('\n')
 }
 
@@ -114,9 +103,8 @@ export async function reportUnreportedAmis(state: LeftoverState, lookUp: ImageLo
   const found = unlisted.length > 0 ? await lookUp(unlisted, regions) : nothingFound()
   const builds = unreportedBuilds(state, written, found)
   const others = notTheBuilds(unlisted, found)
-  if (others.length > 0) annotate({ level: 'warning', message: notTheBuildsWarning(describeNotTheBuilds(others)), title: 'AMIs not in the outputs' })
+  if (others.length > 0) annotate({ level: 'warning', message: notTheBuildsWarning(others), title: 'AMIs not in the outputs' })
   const warning = unreportedWarning(builds)
-  if (warning === undefined) return
-  annotate({ level: 'warning', message: warning, title: 'AMIs not in the outputs' })
-  if (state.summary !== false) await writeSummaryText(renderUnreported(builds))
+  if (warning !== undefined) annotate({ level: 'warning', message: warning, title: 'AMIs not in the outputs' })
+  if ((warning !== undefined || others.length > 0) && state.summary !== false) await writeSummaryText(renderUnreported(builds, others))
 }
