@@ -4,7 +4,7 @@
 // the stand-in "builds".
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readCalls, standInOnPath } from '../test-support/packer-stand-in/index.js'
@@ -34,6 +34,13 @@ beforeEach(() => {
   writeFileSync(join(workspace, 'packer-vars.json'), '{"aws_region": "us-east-1"}')
 })
 afterEach(() => rmSync(workspace, { recursive: true, force: true }))
+
+/** An instance started in the endpoint, as a build's: running once it has been described. */
+async function startedInstance(ec2: EC2Client): Promise<string> {
+  const id = (await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances?.[0]?.InstanceId as string
+  for (let i = 0; i < 2; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))
+  return id
+}
 
 function packerCalls(): string[][] {
   return readCalls(argsLog).map((call) => call.args)
@@ -423,11 +430,7 @@ describe("an AMI only a script of a build that makes none named (Packer 1.13's l
   async function world(): Promise<{ web: string; vol: string; webAmi: string; otherAmi: string }> {
     endpoint = await startEc2Endpoint()
     const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
-    const launch = async (): Promise<string> => {
-      const id = (await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances?.[0]?.InstanceId as string
-      for (let i = 0; i < 2; i++) await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))
-      return id
-    }
+    const launch = (): Promise<string> => startedInstance(ec2)
     const [webInstance, vol, other] = [await launch(), await launch(), await launch()]
     const image = async (instance: string, name: string): Promise<string> =>
       (await ec2.send(new CreateImageCommand({ InstanceId: instance, Name: name }))).ImageId as string
@@ -1012,5 +1015,74 @@ describe('tagging through the AWS SDK', () => {
     for (const [region, amiId] of Object.entries(amiIds)) {
       expect(endpoint.tagsOf(region, amiId)).toMatchObject({ Team: 'platform' })
     }
+  })
+})
+
+describe('Packer crashing (a panic) while it builds', () => {
+  let endpoint: Ec2Endpoint
+  afterEach(async () => endpoint.close())
+
+  /** The step's error, with where it says Packer's crash report now is. */
+  const crashed = (after: string): RegExp =>
+    new RegExp(
+      '^Packer crashed during packer build \\(panic: runtime error: invalid memory address or nil pointer dereference\\): ' +
+        'a bug in the plugin github\\.com/hashicorp/packer-plugin-amazon, not in the template\\. ' +
+        "Packer's crash report is at (/\\S+/crash\\.log) \\(moved out of the checkout, where Packer wrote it as crash\\.log\\); " +
+        `please report the crash at https://github\\.com/hashicorp/packer-plugin-amazon/issues\\. ${after}$`
+    )
+
+  /** Instances started in us-east-1 as the builds' own, and one AMI made from the first. */
+  async function world(): Promise<{ instances: string[]; ami: string }> {
+    endpoint = await startEc2Endpoint()
+    const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+    const launch = (): Promise<string> => startedInstance(ec2)
+    const instances = [await launch(), await launch()]
+    const ami = (await ec2.send(new CreateImageCommand({ InstanceId: instances[0], Name: 'web-1' }))).ImageId as string
+    ec2.destroy()
+    return { instances, ami }
+  }
+  const inputs = { 'packer-version': '1.6.6', 'provenance-tags': 'false' }
+  const env = (): Record<string, string> => ({ ...standInOnPath(argsLog), ...loopbackEnvironment(endpoint.url, workspace) })
+
+  it("says Packer crashed and where its crash.log went, out of the checkout; the post step terminates the build's instance", async () => {
+    const { instances } = await world()
+    const lines = [
+      ['say', '==> failing: Launching a source AWS instance...'],
+      ['message', `    failing: Instance ID: ${instances[1]}`],
+      ['say', `==> failing: Waiting for instance (${instances[1]}) to become ready...`]
+    ]
+    const main = await runAction({ workspace, inputs, env: { ...env(), STANDIN_CRASH_AFTER: JSON.stringify(lines) } })
+    expect(main.exitCode).toBe(1)
+    expect(main.errors).toEqual([{ message: expect.stringMatching(crashed('No AMI was built\\.')), properties: {} }])
+    const [, report] = crashed('No AMI was built\\.').exec(main.errors[0].message) ?? []
+    expect(readFileSync(report, 'utf8')).toContain('packer-plugin-amazon@v0.0.1/builder/ebs/step_create_ami.go:104')
+    expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
+    expect(main.summary).toContain(main.errors[0].message)
+    // Packer's banner and trace are in the log, as text only.
+    expect(main.stdout).toContain('PACKER CRASH')
+    expect(main.stdout).toContain('goroutine 112 [running]:')
+
+    const post = await runPostStep(main, { workspace, inputs, env: env() })
+    expect(post.exitCode).toBe(0)
+    expect(post.stdout).toContain(`us-east-1: terminating ${instances[1]} (running)`)
+    expect(endpoint.callsOf('TerminateInstances').map((call) => call.params['InstanceId.1'])).toEqual([instances[1]])
+    expect(endpoint.instances('us-east-1').find((one) => one.instanceId === instances[0])?.state).toBe('running')
+  })
+
+  it('an AMI a build made before the crash is in the outputs and the summary', async () => {
+    const { instances, ami } = await world()
+    const lines = [
+      ['message', `    web: Instance ID: ${instances[0]}`],
+      ['say', `==> web: Creating AMI web-1 from instance ${instances[0]}`],
+      ['message', `    web: AMI: ${ami}`],
+      ['say', "Build 'web' finished after 2 minutes 10 seconds."],
+      ['message', `    failing: Instance ID: ${instances[1]}`]
+    ]
+    const main = await runAction({ workspace, inputs, env: { ...env(), STANDIN_CRASH_AFTER: JSON.stringify(lines) } })
+    expect(main.exitCode).toBe(1)
+    expect(main.outputs['ami-id']).toBe(ami)
+    expect(main.errors).toEqual([{ message: expect.stringMatching(crashed('Before it crashed, it built 1 AMI\\(s\\) that are in the outputs\\.')), properties: {} }])
+    expect(main.summary).toContain(ami)
+    expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
   })
 })

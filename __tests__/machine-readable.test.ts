@@ -582,3 +582,32 @@ describe('locateError', () => {
     expect(locateError('* ami_name must be specified')).toBeUndefined()
   })
 })
+
+describe("RunRecord: Packer's crash", () => {
+  const crashOf = (lines: string[]): RunRecord['crash'] => {
+    const record = new RunRecord()
+    for (const line of lines) record.observeStderr(line)
+    return record.crash
+  }
+  const panic = 'panic: runtime error: index out of range [1] with length 1'
+
+  it('is the first panic line on stderr; a line that only holds the word is none', () => {
+    expect(crashOf(['2026/01/01 [INFO] a plugin said panic: no'])).toBeUndefined()
+    expect(crashOf([panic, 'panic: a second'])).toEqual({ panic })
+  })
+
+  it("names the plugin the stack names first, not the plugin SDK Packer is built with, and not a frame of Packer's own", () => {
+    const frames = [
+      panic,
+      '',
+      'goroutine 7 [running]:',
+      'github.com/hashicorp/packer-plugin-sdk/multistep.(*BasicRunner).Run(0xc0)',
+      '\tgithub.com/hashicorp/packer-plugin-sdk@v0.5.2/multistep/basic_runner.go:77 +0x1',
+      'github.com/acme/packer-plugin-tart/builder/tart.(*stepRun).Run(0xc0)',
+      '\tgithub.com/acme/packer-plugin-tart@v1.2.0/builder/tart/step_run.go:40 +0x2',
+      'github.com/hashicorp/packer-plugin-amazon/builder/ebs.(*Builder).Run(0xc0)'
+    ]
+    expect(crashOf(frames)).toEqual({ panic, plugin: 'github.com/acme/packer-plugin-tart' })
+    expect(crashOf([panic, 'github.com/hashicorp/packer/hcl2template.(*PackerConfig).GetBuilds(0xc0)'])).toEqual({ panic })
+  })
+})

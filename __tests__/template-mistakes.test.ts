@@ -2,7 +2,7 @@
 // it, with the real Packer and the loopback EC2 endpoint: each must fail with an error on the
 // file and line of the mistake, saying what is wrong, once, and build nothing.
 import { expect, it } from '@jest/globals'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseCommands, projectRoot, type ActionRun } from './support/action-process.js'
 import { loopbackSuite } from './support/loopback-suite.js'
@@ -72,6 +72,8 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
       },
       { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
     ])
+    // Packer's crash report on it is not left in the checkout.
+    expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
     expect(suite.endpoint.calls).toEqual([])
   })
 
@@ -189,18 +191,42 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(built.stdout).toContain('ran ')
   })
 
-  it('HCL2: a duration only Packer works out, which Packer 1.6.6 crashes on: the step says Packer named no problem, not "see the errors above"', async () => {
+  /** The error of a run that Packer crashed in, during `command`, with the panic's first line as Packer 1.6.6 writes it there. */
+  const crashedMessage = (command: string, after: string): RegExp =>
+    new RegExp(
+      `^Packer crashed during ${command} \\(panic: runtime error: invalid memory address or nil pointer dereference\\): a bug in Packer, not in the template\\. ` +
+        "Packer's crash report is at (/\\S+/crash\\.log) \\(moved out of the checkout, where Packer wrote it as crash\\.log\\); " +
+        `please report the crash at https://github\\.com/hashicorp/packer/issues\\. ${after}$`
+    )
+
+  it('HCL2: a duration only Packer works out, which Packer 1.6.6 crashes on: the step says Packer crashed, and moves its crash.log out of the checkout', async () => {
     const workspace = demoWith(withProvisioner('    pause_before = lower("10")\n'))
+    const callsBefore = suite.endpoint.calls.length
     const result = await run(workspace)
     expect(result.exitCode).toBe(1)
-    expect(result.errors).toEqual([
-      {
-        message: expect.stringMatching(
-          /^packer validate failed on ami\.pkr\.hcl \(exit code \d+\) without naming a problem; what Packer printed is in the log's Validate group\. Nothing was built\.$/
-        ),
-        properties: {}
-      }
+    expect(result.errors).toEqual([{ message: expect.stringMatching(crashedMessage('packer validate', 'Nothing was built\\.')), properties: {} }])
+    const [, report] = crashedMessage('packer validate', 'Nothing was built\\.').exec(result.errors[0].message) ?? []
+    // The report is Packer's, with the panic, and no longer where a later step would commit or upload it.
+    expect(readFileSync(report, 'utf8')).toContain('panic: runtime error: invalid memory address or nil pointer dereference')
+    expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
+    expect(result.summary).toContain(result.errors[0].message)
+    // Packer's own banner and stack trace stay in the log, as text.
+    expect(result.stdout).toContain('PACKER CRASH')
+    expect(result.stdout).toContain('goroutine 1 [running]:')
+    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
+  })
+
+  it('HCL2: Packer crashing where a crash.log was before the run: the step says so, and leaves that file where it is', async () => {
+    const workspace = demoWith(withProvisioner('    pause_before = lower("10")\n'))
+    writeFileSync(join(workspace, 'crash.log'), 'kept by the user\n')
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      "Packer crashed during packer validate (panic: runtime error: invalid memory address or nil pointer dereference): a bug in Packer, not in the template. " +
+        "Packer's crash report is crash.log in the checkout (one was there before the run: left where it is); " +
+        'please report the crash at https://github.com/hashicorp/packer/issues. Nothing was built.'
     ])
+    expect(existsSync(join(workspace, 'crash.log'))).toBe(true)
   })
 
   it('HCL2: a misspelt var. reference: on it, with the variable it is near, though Packer names only the line', async () => {

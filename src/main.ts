@@ -23,6 +23,7 @@ import type { InstalledPacker } from './install/index.js'
 import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments, validateDeadlineMs } from './packer/commands.js'
 import { InspectFailed, inspectBuilds } from './packer/inspect.js'
+import { hasCrashLog, keepCrashLog } from './packer/crash-log.js'
 import { actionsLog } from './packer/log.js'
 import { noTemporaryResources, RunRecord, type FinishedImage, type TemporaryResources } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
@@ -37,6 +38,7 @@ import type { SsmParameterResult } from './aws/ssm.js'
 import { copiesNotFound, imagesOf, notTheBuilds, notTheBuildsWarning, unlistedImages } from './report/found-images.js'
 import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
+import { packerCrashed } from './report/packer-crash.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { logLaunchTemplate, reportLaunchTemplates, reportLaunchTemplatesCutShort } from './report/launch-templates.js'
 import { logRetention, reportRetention, reportRetentionCutShort } from './report/retention.js'
@@ -71,7 +73,10 @@ type PackerStep = (
   env?: Record<string, string>,
   /** `warnings`: annotate Packer's warnings about the template (validate's; the build repeats them). */
   options?: { record?: RunRecord; deadlineMs?: number; warnings?: boolean; started?: (pid: number) => void }
-) => Promise<PackerRun & { annotations: Annotation[] }>
+) => Promise<PackerStepRun>
+
+/** A Packer run, with what it had to say; `crashed`: why Packer itself crashed (packerCrashed), if it did. */
+type PackerStepRun = PackerRun & { annotations: Annotation[]; crashed?: string }
 
 /** The stages after tagging, in the order rollOut runs them, each named by the input that turns it on. */
 const rollOutOrder = ['launch-template', 'ssm-parameter', 'keep-images'] as const
@@ -616,9 +621,11 @@ async function buildAndTag(
   const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid } : undefined
   await tag(inputs, built.amis, summary, tagging, reusable)
   if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary, built.amis)
+  if (built.run.crashed) summary.problems.push(built.run.crashed)
   if (built.run.exitCode !== 0) {
+    const madeAmis = `${built.amis.length} AMI(s) that are in the outputs.`
     throw new Failure(
-      `packer build failed (exit code ${built.run.exitCode}), after building ${built.amis.length} AMI(s) that are in the outputs.` +
+      (built.run.crashed ? `${built.run.crashed} Before it crashed, it built ${madeAmis}` : `packer build failed (exit code ${built.run.exitCode}), after building ${madeAmis}`) +
         notRolledOut(inputs, 'after a successful build', summary)
     )
   }
@@ -836,6 +843,7 @@ function packerRunner(
     variables: inputs.variables
   }
   return async (args, env = {}, { record, deadlineMs, warnings, started } = {}) => {
+    const crashLogBefore = hasCrashLog(inputs.workingDirectory)
     const run = await runPacker(packer.path, args, {
       cwd: inputs.workingDirectory,
       env: packerEnvironment(env),
@@ -846,7 +854,14 @@ function packerRunner(
       logAfter: masked(),
       started
     })
-    return { ...run, annotations: await reportPackerRun(run, annotated, { warnings }) }
+    const { crash } = run.record
+    if (crash === undefined || run.exitCode === 0 || run.killedBy || run.cancelled) {
+      return { ...run, annotations: await reportPackerRun(run, annotated, { warnings }) }
+    }
+    // Packer's report goes out of the checkout at once, whatever the job does next.
+    const report = await keepCrashLog(inputs.workingDirectory, crashLogBefore)
+    const command = `packer ${args.slice(0, args[0] === 'plugins' ? 2 : 1).join(' ')}`
+    return { ...run, annotations: [], crashed: packerCrashed(command, crash, report, inputs.workspace) }
   }
 }
 
@@ -898,6 +913,12 @@ async function validate(
     // Packer 1.6.6 crashes on a provisioner's duration it cannot read, saying nowhere which.
     const said = validation.annotations.some(({ level }) => level === 'error')
     const unread = said ? [] : ((await template?.catch(() => undefined))?.durationProblems ?? [])
+    // A crash the template's own mistake does not explain.
+    if (validation.crashed && unread.length === 0) {
+      const crashed = `${validation.crashed} Nothing was built.`
+      summary.problems.push(crashed)
+      throw new Failure(crashed)
+    }
     summary.annotations.push(...(await reportInputProblems(unread, { failureFollows: true })))
     if (!said && unread.length === 0) {
       throw new Failure(
@@ -924,7 +945,7 @@ async function build(
   inputs: Inputs,
   packerStep: PackerStep,
   summary: SummaryModel
-): Promise<{ run: PackerRun; amis: Ami[]; runUuid: string }> {
+): Promise<{ run: PackerStepRun; amis: Ami[]; runUuid: string }> {
   const manifests = [...new Set([inputs.manifest, ...inputs.otherManifestOutputs.map((output) => resolve(inputs.workingDirectory, output))])]
   const runsBefore = manifests.map(manifestRunUuid)
   // A manifest only Packer can name (one per build, say) still goes to a folder known now.
@@ -982,10 +1003,18 @@ async function build(
   stopIfCancelled(built, summary, amis, inputs.onError === 'abort')
   summary.annotations.push(...built.annotations)
   if (amis.length === 0) {
-    if (built.exitCode !== 0) throw new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.`)
+    if (built.exitCode !== 0) throw nothingBuilt(built, summary)
     throw new Failure(artifacts.whyNoAmi)
   }
   return { run: built, amis, runUuid: artifacts.runUuid ?? randomUUID() }
+}
+
+/** The failure of a build that made no AMI; a crash of Packer's is in the summary too. */
+function nothingBuilt(built: PackerStepRun, summary: SummaryModel): Failure {
+  if (!built.crashed) return new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.`)
+  const crashed = `${built.crashed} No AMI was built.`
+  summary.problems.push(crashed)
+  return new Failure(crashed)
 }
 
 /**

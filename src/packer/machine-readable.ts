@@ -339,6 +339,13 @@ const arrowBytes = Buffer.from('==> ')
  * Collects what the rest of the job needs from the event stream: the Packer version, the
  * artifacts, the errors and the temporary resources. Only small, bounded state is kept.
  */
+/** Packer's panic: its first line (`panic: …`), and the plugin its stack names, if one (RunRecord.crash). */
+export interface PackerCrash {
+  panic: string
+  /** As Go names its module: `github.com/hashicorp/packer-plugin-amazon`. */
+  plugin?: string
+}
+
 export class RunRecord {
   version?: string
   readonly artifacts: AnnouncedArtifact[] = []
@@ -469,6 +476,25 @@ export class RunRecord {
         }
         break
     }
+  }
+
+  /**
+   * Packer's own crash, when it panicked: Go's `panic: …` line on its stderr, which its outer
+   * process (panicwrap) writes there once the crashed one has exited, then the goroutine's stack;
+   * and the plugin whose code the stack names first (`github.com/<owner>/packer-plugin-<name>/…`,
+   * not the plugin SDK, which Packer is built with too), if any. Packer writes the panic and the log before it to `crash.log` in its working directory.
+   */
+  crash?: PackerCrash
+
+  /** A line of Packer's stderr: what is not an event (a crash). */
+  observeStderr(line: string): void {
+    if (this.crash === undefined) {
+      if (line.startsWith('panic: ')) this.crash = { panic: line }
+      return
+    }
+    // The plugin SDK is Packer's own code too.
+    const plugin = /\b(github\.com\/[\w.-]+\/packer-plugin-[\w.-]+?)(@[^/\s]+)?\//.exec(line)?.[1]
+    if (plugin !== undefined && !plugin.endsWith('/packer-plugin-sdk')) this.crash.plugin ??= plugin
   }
 
   /** How many scripts a build's shell and shell-local provisioners began: the last is the one that failed, if one did. */

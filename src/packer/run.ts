@@ -315,6 +315,7 @@ function lineHandlers(log: PackerLog, record: RunRecord): { onStdoutLine: LineHa
     const end = cut > 0 ? (log.cutAt?.(bytes, start, whole) ?? whole) : whole
     const dropped = cut + whole - end
     const line = bytes.toString('utf8', start, end)
+    record.observeStderr(line)
     if (line.trim() !== '') log.raw(line, 'stderr')
     if (dropped > 0) log.raw(cutShort(dropped), 'stderr')
   }
