@@ -1018,7 +1018,7 @@ describe('tagging through the AWS SDK', () => {
   })
 })
 
-describe('Packer crashing (a panic) while it builds', () => {
+describe('Packer crashing (a panic)', () => {
   let endpoint: Ec2Endpoint
   afterEach(async () => endpoint.close())
 
@@ -1067,6 +1067,27 @@ describe('Packer crashing (a panic) while it builds', () => {
     expect(post.stdout).toContain(`us-east-1: terminating ${instances[1]} (running)`)
     expect(endpoint.callsOf('TerminateInstances').map((call) => call.params['InstanceId.1'])).toEqual([instances[1]])
     expect(endpoint.instances('us-east-1').find((one) => one.instanceId === instances[0])?.state).toBe('running')
+  })
+
+  it('while it installs a plugin: says so, moves crash.log out of the checkout, and builds nothing', async () => {
+    endpoint = await startEc2Endpoint()
+    const main = await runAction({
+      workspace,
+      inputs: { ...inputs, 'packer-version': '1.11.2', cache: 'false' },
+      env: { ...env(), STANDIN_VERSION: '1.11.2', STANDIN_PLUGINS_CRASH: '1' }
+    })
+    expect(main.exitCode).toBe(1)
+    expect(main.errors).toEqual([
+      {
+        message: expect.stringMatching(
+          /^Packer crashed during packer plugins install \(panic: runtime error: invalid memory address or nil pointer dereference\): a bug in the plugin github\.com\/hashicorp\/packer-plugin-amazon, not in the template\. Packer's crash report is at \/\S+\/crash\.log \(moved out of the checkout, where Packer wrote it as crash\.log\); please report the crash at https:\/\/github\.com\/hashicorp\/packer-plugin-amazon\/issues\. Nothing was built\.$/
+        ),
+        properties: {}
+      }
+    ])
+    expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
+    expect(packerCalls().map(([command]) => command)).not.toContain('build')
+    expect(endpoint.calls).toEqual([])
   })
 
   it('an AMI a build made before the crash is in the outputs and the summary', async () => {

@@ -81,7 +81,7 @@ export type RunPackerCommand = (
   args: string[],
   env: Record<string, string>,
   options: { deadlineMs: number }
-) => Promise<{ exitCode: number; timedOut?: true }>
+) => Promise<{ exitCode: number; timedOut?: true; crashed?: string }>
 
 /**
  * The longest one plugin command (packer init, packer plugins install) may take. It downloads
@@ -268,7 +268,7 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
   if (plan.init) commands.push(['init', ...initUpgrade(prepared.cacheState), options.template])
   const deadlineMs = options.deadlineMs ?? pluginCommandDeadlineMs
   for (const args of commands) {
-    const { exitCode, timedOut } = await options.run(args, env, { deadlineMs })
+    const { exitCode, timedOut, crashed } = await options.run(args, env, { deadlineMs })
     if (timedOut) {
       throw new Error(
         `${stoppedAtDeadline(commandLine(args), deadlineMs)}: the plugin's ` +
@@ -276,6 +276,8 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
           'in PACKER_PLUGIN_PATH before this step.'
       )
     }
+    // Packer itself crashed (a panic): what it says is why, and where Packer's report of it is.
+    if (crashed) throw new Error(`${crashed} Nothing was built.`)
     if (exitCode !== 0) {
       throw new Error(`${commandLine(args)} failed with exit code ${exitCode}; see the log above`)
     }
