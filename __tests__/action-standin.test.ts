@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readCalls, standInOnPath } from '../test-support/packer-stand-in/index.js'
+import { readCalls, standInExecutable, standInOnPath } from '../test-support/packer-stand-in/index.js'
 import { CopyImageCommand, CreateImageCommand, CreateSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RegisterImageCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2'
 import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { asTheRunnerShowsIt, loopbackEnvironment, parseCommands, runAction, runPostStep, type ActionRun } from './support/action-process.js'
@@ -1088,6 +1088,27 @@ describe('Packer crashing (a panic)', () => {
     expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
     expect(packerCalls().map(([command]) => command)).not.toContain('build')
     expect(endpoint.calls).toEqual([])
+  })
+
+  it("a long panic: its first line is cut short, never inside a value given to the step, and stays text", async () => {
+    endpoint = await startEc2Endpoint()
+    const token = 'tok-4f9a2c7e1b3d5f60'
+    const panic = `panic: ::warning::${'value '.repeat(45)}${token} and more`
+    // A Packer of its own: what it is told to print is not a value given to the step.
+    const folder = mkdtempSync(join(tmpdir(), 'crashing-packer-'))
+    writeFileSync(
+      join(folder, 'packer'),
+      standInExecutable('1.6.6', { STANDIN_CRASH_AFTER: '[]', STANDIN_PANIC: `${panic}\n\ngoroutine 1 [running]:\nmain.main()` }),
+      { mode: 0o755 }
+    )
+    const main = await runAction({ workspace, inputs, env: { ...env(), PATH: `${folder}:${process.env.PATH}`, DEPLOY_TOKEN: token } })
+    rmSync(folder, { recursive: true, force: true })
+    expect(main.exitCode).toBe(1)
+    expect(main.warnings).toEqual([])
+    expect(main.errors).toHaveLength(1)
+    const [{ message }] = main.errors
+    expect(message.startsWith(`Packer crashed during packer build (panic: ::warning::${'value '.repeat(44)}value …): a bug in Packer, not in the template. `)).toBe(true)
+    expect(message).not.toContain('tok-')
   })
 
   it('an AMI a build made before the crash is in the outputs and the summary', async () => {
