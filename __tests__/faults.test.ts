@@ -181,7 +181,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
    * A build whose provisioner runs `commands`, then waits: Packer is killed once they have run.
    * `builderName` renames the template's builder.
    */
-  async function killedWhileProvisioning(commands: string[], builderName?: string): Promise<ActionRun> {
+  /** The main step, SIGKILLed once the provisioner has run `commands` and the log shows `printed`, where given. */
+  async function killedWhileProvisioning(commands: string[], builderName?: string, printed?: string): Promise<ActionRun> {
     const marker = join(workspace, 'provisioning')
     const path = join(workspace, 'json', 'packer-template.json')
     const template = JSON.parse(readFileSync(path, 'utf8'))
@@ -192,8 +193,10 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       options(
         {},
         {
-          onStart: (child) => {
-            void until(() => existsSync(marker), 'the provisioner to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+          onStart: (child, stdoutSoFar) => {
+            // Packer hands a script's lines on after the script has moved on: wait for them in the log where they matter.
+            const ready = (): boolean => existsSync(marker) && (printed === undefined || stdoutSoFar().includes(printed))
+            void until(ready, 'the provisioner to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
           }
         }
       )
@@ -472,10 +475,14 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
 
     it("a script's stderr before Packer is killed is log text, not error annotations: the failure says Packer was killed", async () => {
       endpoint = await startEc2Endpoint({ regions })
-      const main = await killedWhileProvisioning([
-        'for i in $(seq 1 12); do echo "progress $i/12" >&2; done',
-        `echo 'Error: builders.0.instance_type is not valid' >&2`
-      ])
+      const main = await killedWhileProvisioning(
+        [
+          'for i in $(seq 1 12); do echo "progress $i/12" >&2; done',
+          `echo 'Error: builders.0.instance_type is not valid' >&2`
+        ],
+        undefined,
+        'Error: builders.0.instance_type is not valid'
+      )
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain('==> amazon-ebs: progress 12/12')
       expect(main.stdout).toContain('==> amazon-ebs: Error: builders.0.instance_type is not valid')
