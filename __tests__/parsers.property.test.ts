@@ -8,8 +8,8 @@ import { join } from 'node:path'
 import { amiPairs, amisFromAnnouncedArtifacts, ManifestError, parseManifest } from '../src/artifacts/manifest.js'
 import { parseLeftoverState } from '../src/aws/leftovers.js'
 import { InputError, readInputs } from '../src/inputs/index.js'
-import { oldestPacker, packerVersionProblem, parseVersionRequest } from '../src/inputs/packer-version.js'
-import type { VersionRequest } from '../src/inputs/version-request.js'
+import { packerVersionProblem, parseVersionRequest } from '../src/inputs/packer-version.js'
+import { oldestPacker, readPlainVersion, tooOld, type VersionRequest } from '../src/inputs/version-request.js'
 import { manifestShapeProblem } from '../src/inputs/manifest.js'
 import { checkTagCount, parseTagLines, tagProblem } from '../src/inputs/tags.js'
 import { JsonSyntaxError, parseJsonWithPosition } from '../src/inputs/template.js'
@@ -177,6 +177,34 @@ describe('packer-version', () => {
       }),
       { numRuns: 500 }
     )
+  })
+
+  it('reads a version written plainly as semver reads it, and leaves every other string to semver', () => {
+    const digits = fc.oneof(
+      fc.nat({ max: 20 }).map(String),
+      fc.bigInt({ min: 0n, max: 10n ** 17n }).map(String),
+      fc.nat({ max: 99 }).map((n) => `0${n}`),
+      fc.constantFrom('', ' ', 'x', '9007199254740991', '9007199254740992', '999999999999999', '1000000000000000')
+    )
+    const prefix = fc.constantFrom('', 'v', 'V', '=', 'v=', '=v', 'vv', ' ', '\t', ' v', '\u00a0')
+    const suffix = fc.constantFrom('', ' ', '\n', '-rc.1', '+build', '.0', '.', 'x', '\u2028')
+    const separator = fc.constantFrom('.', '.', '.', ',', '..')
+    const versionLike = fc
+      .tuple(prefix, digits, separator, digits, separator, digits, suffix)
+      .map((parts) => parts.join(''))
+    let plainOnes = 0
+    fc.assert(
+      fc.property(fc.oneof(versionLike, fc.string(), fc.stringMatching(/^v?\d{1,3}\.\d{1,3}\.\d{1,3}$/)), (spec) => {
+        const plain = readPlainVersion(spec)
+        if (plain === undefined) return
+        plainOnes++
+        const request = parseVersionRequest(spec)
+        expect(request).toEqual({ kind: 'exact', version: plain.version })
+        expect(plain.tooOld ? tooOld(spec) : undefined).toBe(packerVersionProblem(request as VersionRequest, spec))
+      }),
+      { numRuns: 3000 }
+    )
+    expect(plainOnes).toBeGreaterThan(300)
   })
 })
 

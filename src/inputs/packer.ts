@@ -6,7 +6,7 @@ import { errorMessage } from '../common/errors.js'
 import { readGithubToken } from './checks.js'
 import { parsePluginRequirements, type PluginRequirement } from './plugins.js'
 import type { InputReader } from './reader.js'
-import { asksForLatest, type VersionRequest } from './version-request.js'
+import { asksForLatest, readPlainVersion, tooOld, type VersionRequest } from './version-request.js'
 
 export type Command = 'build' | 'validate'
 export type OnError = 'cleanup' | 'abort' | 'run-cleanup-provisioner'
@@ -73,20 +73,25 @@ export async function readPackerInputs(reader: InputReader): Promise<PackerInput
 }
 
 /**
- * semver loads only for an input that asks for more than latest, the default: its checks are a
- * file of their own (dist/stages/packer-version.js).
+ * semver loads only for an input that asks for more than latest, the default, or a plain version
+ * such as 1.11.2: its checks are a file of their own (dist/stages/packer-version.js).
  */
 async function readVersionRequest(reader: InputReader): Promise<VersionRequest> {
   const input = reader.text('packer-version', 'latest')
   if (asksForLatest(input)) return { kind: 'latest' }
+  const plain = readPlainVersion(input)
+  if (plain) {
+    if (plain.tooOld) reader.problem(tooOld(input))
+    return { kind: 'exact', version: plain.version }
+  }
   const { parseVersionRequest, packerVersionProblem } = await import('./packer-version.js')
   const request = parseVersionRequest(input)
   if (!request) {
     reader.problem(`packer-version: expected latest, a version such as 1.11.2 or a range such as ~1.11, found "${input}"`)
     return { kind: 'latest' }
   }
-  const tooOld = packerVersionProblem(request, input)
-  if (tooOld) reader.problem(tooOld)
+  const problem = packerVersionProblem(request, input)
+  if (problem) reader.problem(problem)
   return request
 }
 

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a as t}from"./chunk-XKARJE47.js";function r(e){let n=e.trim();return n===""||n.toLowerCase()==="latest"}t(r,"asksForLatest");function s(e){switch(e.kind){case"latest":return"latest";case"exact":return e.version;case"range":return e.range}}t(s,"describeRequest");export{r as a,s as b};
