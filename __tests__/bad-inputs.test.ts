@@ -197,6 +197,16 @@ describeWithPacker('bad input through the bundled action', () => {
     expect(endpoint.calls).toEqual([])
   })
 
+  it('ends once every problem has reached a reader slower than the step', async () => {
+    const workspace = join(scratch, 'slow-reader')
+    cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })
+    const inputs = { ...json, command: 'deploy', cache: 'yes', force: '1', summary: 'off', 'packer-version': '0.12.3', tags: 'Team' }
+    const result = await runAction({ workspace, inputs, env: { ...pushToMain, HOME: join(workspace, '.home') }, readDelayMs: 20 })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map((error) => error.message.replace(/:.*/s, ''))).toEqual(['command', 'packer-version', 'cache', 'force', 'tags', 'summary'])
+    expect(result.stderr).toBe('')
+  })
+
   it('the recording packer does see a start when the inputs are good', async () => {
     const workspace = join(scratch, 'good')
     cpSync(join(projectRoot, 'demo'), workspace, { recursive: true })

@@ -3,13 +3,16 @@
 // crypto and child_process, Packer's log and the report) loads once they are valid, so a run
 // with a bad input ends about as soon as any action can.
 import { checkedInputs } from './checked-inputs.js'
-import { endIfGaveUp } from './common/waiting.js'
+import { endIfGaveUp, endNow } from './common/waiting.js'
 import { errorMessage } from './common/errors.js'
 import { failStep } from './report/annotation.js'
 
 try {
   const inputs = await checkedInputs()
-  if (inputs) {
+  // Every problem is reported and nothing else was started: the step ends here, without the
+  // garbage collection V8 would otherwise run before Node exits (~3 ms of CPU).
+  if (!inputs) await endNow()
+  else {
     // The job's first step asks the packer on PATH for its version, which starts Packer: asked
     // here, Packer answers while the job loads instead of after.
     const { askPackerOnPath } = await import('./install/on-path.js')

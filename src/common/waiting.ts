@@ -15,7 +15,11 @@ export function gaveUpWaiting(): void {
 
 /** Ends the process (with process.exitCode) if the step gave up waiting for anything. */
 export async function endIfGaveUp(): Promise<void> {
-  if (!marks[gaveUp]) return
+  if (marks[gaveUp]) await endNow()
+}
+
+/** Ends the process (with process.exitCode) once what it wrote to stdout has been written. */
+export async function endNow(): Promise<void> {
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
   process.exit()
 }
