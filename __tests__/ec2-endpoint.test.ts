@@ -539,6 +539,50 @@ describe('instances, key pairs and security groups', () => {
     ).rejects.toMatchObject({ name: 'InvalidInstanceID.NotFound' })
   })
 
+  it('leaves a terminated instance no block devices: its volumes are deleted or detached', async () => {
+    await start({ autoAdvance: { describes: 0 } })
+    const client = ec2()
+    // One volume kept at the end, one deleted with the root volume (the API's default for both).
+    const BlockDeviceMappings = [
+      { DeviceName: '/dev/sdf', Ebs: { VolumeSize: 10, DeleteOnTermination: false } },
+      { DeviceName: '/dev/sdg', Ebs: { VolumeSize: 10 } }
+    ]
+    const run = await client.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1, BlockDeviceMappings }))
+    const instanceId = run.Instances?.[0]?.InstanceId as string
+    const describe = async () =>
+      (await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0]
+    const mappings = (await describe())?.BlockDeviceMappings ?? []
+    expect(mappings.map((mapping) => mapping.DeviceName)).toEqual(['/dev/xvda', '/dev/sdf', '/dev/sdg'])
+    const kept = mappings.find((mapping) => mapping.DeviceName === '/dev/sdf')?.Ebs?.VolumeId as string
+    const byVolume = async () =>
+      (
+        await client.send(
+          new DescribeInstancesCommand({ Filters: [{ Name: 'block-device-mapping.volume-id', Values: [kept] }] })
+        )
+      ).Reservations ?? []
+    expect(await byVolume()).toHaveLength(1)
+    const root = mappings[0].Ebs?.VolumeId as string
+    const { SnapshotId: snapshotId } = await client.send(new CreateSnapshotCommand({ VolumeId: root }))
+
+    await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))
+    const terminated = await describe()
+    expect(terminated?.State?.Name).toBe('terminated')
+    expect(terminated?.BlockDeviceMappings ?? []).toEqual([])
+    expect(await byVolume()).toEqual([])
+    const volumes = await client.send(new DescribeVolumesCommand({ VolumeIds: [kept] }))
+    expect(volumes.Volumes?.map((volume) => [volume.VolumeId, volume.State, volume.Attachments])).toEqual([[kept, 'available', []]])
+    const deleted = mappings.filter((mapping) => mapping.Ebs?.VolumeId !== kept).map((mapping) => mapping.Ebs?.VolumeId as string)
+    const gone = await client.send(new DescribeVolumesCommand({ Filters: [{ Name: 'volume-id', Values: deleted }] }))
+    expect(gone.Volumes).toEqual([])
+    const attached = await client.send(
+      new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }] })
+    )
+    expect(attached.Volumes).toEqual([])
+    // A snapshot keeps the ID of the volume it was made of, deleted or not.
+    const snapshots = await client.send(new DescribeSnapshotsCommand({ Filters: [{ Name: 'volume-id', Values: [root] }] }))
+    expect(snapshots.Snapshots?.map((snapshot) => [snapshot.SnapshotId, snapshot.VolumeId])).toEqual([[snapshotId, root]])
+  })
+
   it('also moves states on after a time, without being described', async () => {
     await start({ autoAdvance: { describes: 1_000_000, afterMs: 20 } })
     const client = ec2()

@@ -25,6 +25,15 @@ import {
 
 const MAX_INSTANCES_PER_CALL = 20
 
+/** The filters on instances; a block device filter sees only the volumes still attached, as EC2 lists them. */
+function instanceFields(region: RegionState): FilterFields<InstanceRecord> {
+  return {
+    ...INSTANCE_FIELDS,
+    'block-device-mapping.volume-id': (instance) => attachedVolumes(region, instance).map((a) => a.volumeId),
+    'block-device-mapping.device-name': (instance) => attachedVolumes(region, instance).map((a) => a.deviceName)
+  }
+}
+
 const INSTANCE_FIELDS: FilterFields<InstanceRecord> = {
   'instance-id': (instance) => [instance.instanceId],
   'instance-state-name': (instance) => [instance.state],
@@ -38,9 +47,7 @@ const INSTANCE_FIELDS: FilterFields<InstanceRecord> = {
   'availability-zone': (instance) => [instance.availabilityZone],
   'private-ip-address': (instance) => [instance.privateIpAddress],
   'group-id': (instance) => instance.securityGroupIds,
-  'instance.group-id': (instance) => instance.securityGroupIds,
-  'block-device-mapping.volume-id': (instance) => instance.attachments.map((a) => a.volumeId),
-  'block-device-mapping.device-name': (instance) => instance.attachments.map((a) => a.deviceName)
+  'instance.group-id': (instance) => instance.securityGroupIds
 }
 
 const VOLUME_FIELDS: FilterFields<VolumeRecord> = {
@@ -78,8 +85,19 @@ function stateReason(state: InstanceState): XmlValue {
   }
 }
 
+/**
+ * The instance's volumes that are still attached to it. Once it is terminated, EC2 has deleted
+ * those marked delete-on-termination and detached the others (`available`, no attachment), and
+ * the terminated instance lists no block device mappings.
+ */
+function attachedVolumes(region: RegionState, instance: InstanceRecord): InstanceRecord['attachments'] {
+  return instance.attachments.filter(
+    (attachment) => region.volumes.get(attachment.volumeId)?.attachment?.instanceId === instance.instanceId
+  )
+}
+
 function instanceXml(region: RegionState, instance: InstanceRecord): XmlValue {
-  const live = instance.attachments.filter((a) => region.volumes.has(a.volumeId))
+  const live = attachedVolumes(region, instance)
   return {
     instanceId: instance.instanceId,
     imageId: instance.imageId,
@@ -298,7 +316,7 @@ const describeInstances: Handler = ({ world, region, params }) => {
   const ids = listParam(params, 'InstanceId')
   let instances = ids.length > 0 ? lookUp(region.instances, 'i', ids) : [...region.instances.values()]
   for (const instance of instances) world.observeInstance(region, instance)
-  instances = applyFilters(instances, filtersParam(params), INSTANCE_FIELDS)
+  instances = applyFilters(instances, filtersParam(params), instanceFields(region))
   const reservations = new Map<string, InstanceRecord[]>()
   for (const instance of instances) {
     const members = reservations.get(instance.reservationId) ?? []
