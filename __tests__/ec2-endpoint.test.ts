@@ -231,6 +231,23 @@ describe('images, snapshots and copies across regions', () => {
     ).rejects.toMatchObject({ name: 'InvalidAMIName.Malformed' })
   })
 
+  it('images a stopping instance, and refuses a terminated one with InvalidParameterValue', async () => {
+    const client = ec2()
+    const instanceId = await runningInstance(client)
+    await client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }))
+    expect(endpoint.instances(HOME).find((instance) => instance.instanceId === instanceId)?.state).toBe('stopping')
+    const { ImageId } = await client.send(new CreateImageCommand({ InstanceId: instanceId, Name: 'while stopping' }))
+    expect(ImageId).toMatch(/^ami-[0-9a-f]{17}$/)
+    await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))
+    await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+    await expect(
+      client.send(new CreateImageCommand({ InstanceId: instanceId, Name: 'after the end' }))
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: `Invalid value '${instanceId}' for instanceId. Instance is not in state 'running' or 'stopping' or 'stopped'`
+    })
+  })
+
   it('snapshots a volume and registers an AMI from the snapshot, tied to no instance', async () => {
     const client = ec2()
     const instanceId = await runningInstance(client)

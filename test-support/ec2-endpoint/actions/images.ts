@@ -293,8 +293,11 @@ const createImage: Handler = ({ world, region, params }) => {
   const instance = lookUpOne(region.instances, 'i', instanceId)
   const name = requiredParam(params, 'Name')
   checkImageName(name)
-  if (instance.state !== 'running' && instance.state !== 'stopped') {
-    throw invalidParameterValue("Instance is not in state 'running' or 'stopped'")
+  // EC2 images an instance that is running, stopping or stopped, and refuses any other in these words.
+  if (instance.state !== 'running' && instance.state !== 'stopping' && instance.state !== 'stopped') {
+    throw invalidParameterValue(
+      `Invalid value '${instanceId}' for instanceId. Instance is not in state 'running' or 'stopping' or 'stopped'`
+    )
   }
   checkNameFree(region, name)
   const tagSpecs = tagSpecifications(params, ['image', 'snapshot'])
