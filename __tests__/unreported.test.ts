@@ -50,10 +50,13 @@ describe('the AMIs of builds that finished before the main step was killed', () 
     const builds = unreportedBuilds(state([{ build: 'web: prod', ami: 'ami-0bbbbbbbbbbbbbbb1' }]), [], noCopies)
     expect(unreportedWarning(builds)).toBe(
       'The main step ended before it set its outputs, but builds had finished: build web: prod: ami-0bbbbbbbbbbbbbbb1. ' +
-        'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
+        'These AMIs are not tagged; they are in no output and the post step leaves them. ' +
+        "Only Packer's log named ami-0bbbbbbbbbbbbbbb1, and EC2 did not show it: it may not exist."
     )
     const summary = renderUnreported(builds)
     expect(tableRows(summary, ['Region', 'AMI'])).toEqual([["the build's own", 'ami-0bbbbbbbbbbbbbbb1']])
+    expect(renderedText(summary)).toContain("An AMI with no region is one only Packer's log named: EC2 did not show it, and it may not exist.")
+    expect(renderedText(summary)).not.toContain('AMIs exist')
     expect(renderedText(summary)).not.toContain('cop')
   })
 
@@ -71,7 +74,8 @@ describe('the AMIs of builds that finished before the main step was killed', () 
     expect(unreportedWarning(builds)).toBe(
       'The main step ended before it set its outputs, but builds had finished: build web: ' +
         'ami-0ccccccccccccccc1, ami-0ccccccccccccccc2 (eu-west-1), ami-0ccccccccccccccc3 (us-west-2). ' +
-        'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
+        'These AMIs are not tagged; they are in no output and the post step leaves them. ' +
+        "Only Packer's log named ami-0ccccccccccccccc1, and EC2 did not show it: it may not exist."
     )
     expect(tableRows(renderUnreported(builds), ['Region', 'AMI'])).toEqual([
       ["the build's own", 'ami-0ccccccccccccccc1'],
@@ -88,7 +92,8 @@ describe('the AMIs of builds that finished before the main step was killed', () 
       'eu-west-1, where EC2 lists no copy of it: the copies there are in no output and are not tagged.'
     expect(unreportedWarning(builds)).toBe(
       'The main step ended before it set its outputs, but builds had finished: build web: ami-0ccccccccccccccc1. ' +
-        `These AMIs exist and are not tagged; they are in no output and the post step leaves them. ${notFound}`
+        'These AMIs are not tagged; they are in no output and the post step leaves them. ' +
+        `Only Packer's log named ami-0ccccccccccccccc1, and EC2 did not show it: it may not exist. ${notFound}`
     )
     const summary = renderUnreported(builds)
     expect(tableRows(summary, ['Region', 'AMI'])).toEqual([["the build's own", 'ami-0ccccccccccccccc1']])

@@ -58,10 +58,18 @@ export function unreportedWarning(builds: UnreportedBuild[]): string | undefined
     .map(({ build, amis }) => `build ${build}: ${amis.map(({ region, amiId }) => (region ? `${amiId} (${region})` : amiId)).join(', ')}`)
     .join('; ')
   const notFound = builds.flatMap((build) => (build.copiesNotFound === undefined ? [] : [` ${build.copiesNotFound}`])).join('')
-  return (
-    `The main step ended before it set its outputs, but builds had finished: ${made}. ` +
-    `These AMIs exist and are not tagged; they are in no output and the post step leaves them.${notFound}`
-  )
+  const unseen = unseenAmis(builds)
+  const exist =
+    unseen.length === 0
+      ? 'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
+      : 'These AMIs are not tagged; they are in no output and the post step leaves them. ' +
+        `Only Packer's log named ${unseen.join(', ')}, and EC2 did not show ${unseen.length === 1 ? 'it: it' : 'them: they'} may not exist.`
+  return `The main step ended before it set its outputs, but builds had finished: ${made}. ${exist}${notFound}`
+}
+
+/** The AMIs of `builds` that EC2 showed in no region: only Packer's log named them. */
+function unseenAmis(builds: UnreportedBuild[]): string[] {
+  return builds.flatMap(({ amis }) => amis.filter(({ region }) => !region).map(({ amiId }) => amiId))
 }
 
 /** The post step's job summary for them, and for `others` (notTheBuilds): the main step's was never written. */
@@ -70,7 +78,10 @@ export function renderUnreported(builds: UnreportedBuild[], others: NotTheBuilds
   if (builds.length > 0) {
     lines.push(
       'The main step ended before it set its outputs (it was killed), but these builds had finished. ' +
-        'Their AMIs exist and are not tagged; no output holds them, and the post step leaves them.',
+        (unseenAmis(builds).length === 0
+          ? 'Their AMIs exist and are not tagged; no output holds them, and the post step leaves them.'
+          : "Their AMIs are not tagged; no output holds them, and the post step leaves them. An AMI with no region is one only Packer's log " +
+            'named: EC2 did not show it, and it may not exist.'),
       ''
     )
   }
