@@ -9,7 +9,7 @@ import {
   CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
   DescribeInstancesCommand,
-  EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
+  EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2'
 import type { ChildProcess } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -24,7 +24,7 @@ import {
   type Ec2Call
 } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
-import { asSpotBuild, asSurrogateBuild, demoWorkspace, withTemporaryInstanceProfile, withTwoBuilds } from './support/demo.js'
+import { asSpotBuild, asSurrogateBuild, asSurrogateBuildKeepingItsVolume, demoWorkspace, withTemporaryInstanceProfile, withTwoBuilds } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 import { renderedText } from './support/markdown.js'
 import { commandsTheRunnerRuns, groupLines } from './support/workflow-commands.js'
@@ -1605,10 +1605,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual(['snap-0abcdef1234567890'])
     })
 
-    it('an amazon-ebssurrogate build killed while it snapshots its volume: the post step deletes the snapshot no AMI was registered from', async () => {
+    /** An amazon-ebssurrogate build (made by `asSurrogate`) whose Packer is killed once it has begun to snapshot its volume. */
+    async function surrogateKilledWhileItSnapshots(asSurrogate: (workspace: string) => void): Promise<ActionRun> {
       endpoint = await startEc2Endpoint({ regions })
       endpoint.faults.answerLate('CreateSnapshot', 60_000)
-      asSurrogateBuild(workspace)
+      asSurrogate(workspace)
       const loopback = endpoint
       const main = await patientRun((child, stdoutSoFar) => {
         void until(
@@ -1617,6 +1618,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         ).then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
       })
       expect(main.exitCode).toBe(1)
+      return main
+    }
+
+    it('an amazon-ebssurrogate build killed while it snapshots its volume: the post step deletes the snapshot no AMI was registered from', async () => {
+      const main = await surrogateKilledWhileItSnapshots(asSurrogateBuild)
       const snapshot = endpoint.snapshots('us-east-1').find((one) => one.snapshotId !== 'snap-0abcdef1234567890')
       const [instance] = endpoint.instances('us-east-1')
       expect(instance.volumeIds).toContain(snapshot?.volumeId)
@@ -1630,6 +1636,30 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       )
       expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual(['snap-0abcdef1234567890'])
       expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
+    })
+
+    it("an amazon-ebssurrogate build killed after its snapshot, its instance terminated, its volume kept: the post step names the snapshot it leaves", async () => {
+      const main = await surrogateKilledWhileItSnapshots(asSurrogateBuildKeepingItsVolume)
+      const snapshot = endpoint.snapshots('us-east-1').find((one) => one.snapshotId !== 'snap-0abcdef1234567890')
+      const [instance] = endpoint.instances('us-east-1')
+      // Terminated before the post step (by its owner, or a limit on its life): the kept volume is detached.
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instance.instanceId] }))
+      const terminated = async (): Promise<boolean> =>
+        (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance.instanceId] }))).Reservations?.[0]?.Instances?.[0]?.State?.Name === 'terminated'
+      while (!(await terminated()));
+      ec2.destroy()
+      expect(endpoint.volumes('us-east-1').find((one) => one.volumeId === snapshot?.volumeId)?.attachedTo).toBeUndefined()
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([
+        `Packer's log says the build snapshotted ${snapshot?.volumeId}, but EC2 ties it to none of the build's instances, so these snapshots are left as they are: ` +
+          `${snapshot?.snapshotId} (us-east-1, 8 GiB, of ${snapshot?.volumeId}). If they are the build's, delete them (and the volume, if it is no longer needed) by hand.`,
+        `These may still exist in the account: ${snapshot?.snapshotId} (us-east-1).`
+      ])
+      expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
+      expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(snapshot?.snapshotId)
     })
 
     /**

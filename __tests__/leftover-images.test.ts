@@ -101,6 +101,34 @@ describe("the clean-up of a build's snapshots", () => {
     expect(loopback.endpoint.callsOf('DeleteSnapshot')).toEqual([])
   })
 
+  it("leaves the snapshots of a kept volume whose instance is terminated, and names each with its region and size", async () => {
+    const started = new Date()
+    const run = await loopback.ec2.send(
+      new RunInstancesCommand({
+        ImageId: SOURCE_AMI_ID,
+        InstanceType: 't3.micro',
+        MinCount: 1,
+        MaxCount: 1,
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { DeleteOnTermination: false } }]
+      })
+    )
+    const id = run.Instances?.[0]?.InstanceId as string
+    const [volume] = loopback.endpoint.instances('us-east-1').find((one) => one.instanceId === id)?.volumeIds ?? []
+    const snapshot = (await loopback.ec2.send(new CreateSnapshotCommand({ VolumeId: volume }))).SnapshotId as string
+    await loopback.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }))
+    for (let i = 0; i < 3; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))
+    expect(loopback.endpoint.volumes('us-east-1').find((one) => one.volumeId === volume)?.attachedTo).toBeUndefined()
+
+    const { logged, warned } = await cleanUp(killedBuild({ instanceIds: [id], snapshotVolumes: [volume] }, started))
+    expect(logged).toContain(`${volume}, which Packer's log named, is attached to none of the build's instances: its snapshots are left as they are.`)
+    expect(warned).toEqual([
+      `Packer's log says the build snapshotted ${volume}, but EC2 ties it to none of the build's instances, so these snapshots are left as they are: ` +
+        `${snapshot} (us-east-1, 8 GiB, of ${volume}). If they are the build's, delete them (and the volume, if it is no longer needed) by hand.`
+    ])
+    expect(loopback.endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(snapshot)
+    expect(loopback.endpoint.callsOf('DeleteSnapshot')).toEqual([])
+  })
+
   it('leaves the snapshots of a volume that is gone when they were made before Packer started', async () => {
     const build = await instance()
     const other = await instance()

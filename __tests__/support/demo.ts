@@ -32,9 +32,18 @@ export function withTwoBuilds(workspace: string, [first, second] = ['web', 'api'
  * instance and registers its AMI from the snapshot (EC2 ties that AMI to no instance).
  */
 export function asSurrogateBuild(workspace: string): void {
+  surrogateBuild(workspace, false)
+}
+
+/** As asSurrogateBuild, with the snapshotted volume kept when the instance is terminated. */
+export function asSurrogateBuildKeepingItsVolume(workspace: string): void {
+  surrogateBuild(workspace, true)
+}
+
+function surrogateBuild(workspace: string, keepVolume: boolean): void {
   const path = join(workspace, 'json', 'packer-template.json')
   const template = JSON.parse(readFileSync(path, 'utf8'))
-  const volume = { volume_size: 8, volume_type: 'gp2', delete_on_termination: true }
+  const volume = { volume_size: 8, volume_type: 'gp2', delete_on_termination: !keepVolume }
   template.builders[0] = {
     ...template.builders[0],
     type: 'amazon-ebssurrogate',

@@ -21,7 +21,8 @@ import {
   DescribeVolumesCommand,
   type EC2Client,
   type Filter,
-  type Image
+  type Image,
+  type Snapshot
 } from '@aws-sdk/client-ec2'
 import { describeAwsFailure } from './failures.js'
 import { snapshotIdsOf } from './images.js'
@@ -143,22 +144,28 @@ class ImageSearch {
     }
     if (detached.length === 0) return volumes
     const regions = [...new Set([...this.input.instances.values(), ...this.input.knownRegions])]
-    const existing = new Set<string>()
+    const existing = new Map<string, { region: string; detached: boolean }>()
     for (const region of regions) {
       try {
         const answer = await this.input.withClient(region, (ec2) =>
           ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'volume-id', Values: detached }] }), { abortSignal: this.input.abortSignal })
         )
-        for (const volume of answer.Volumes ?? []) if (volume.VolumeId) existing.add(volume.VolumeId)
+        for (const volume of answer.Volumes ?? []) {
+          if (volume.VolumeId && !existing.has(volume.VolumeId)) existing.set(volume.VolumeId, { region, detached: (volume.Attachments ?? []).length === 0 })
+        }
       } catch (error) {
         this.input.warn(`Could not look in ${region} for ${detached.join(', ')}: ${describeAwsFailure(error, 'ec2:DescribeVolumes')}`)
         this.report.leftBehind.push(`snapshots of ${detached.join(', ')}`)
         return volumes
       }
     }
+    const kept: Array<{ region: string; volumeId: string }> = []
     for (const volumeId of detached) {
-      if (existing.has(volumeId)) {
+      const volume = existing.get(volumeId)
+      if (volume !== undefined) {
         this.input.log(`${volumeId}, which Packer's log named, is attached to none of the build's instances: its snapshots are left as they are.`)
+        // Attached to another instance, it is that one's; detached, it may be the build's, kept when its instance was terminated.
+        if (volume.detached) kept.push({ region: volume.region, volumeId })
         continue
       }
       if (this.input.scriptLinesAlike) {
@@ -168,7 +175,38 @@ class ImageSearch {
       }
       for (const region of regions) volumes.push({ region, volumeId, whose: "that Packer deleted with the build's instance", gone: true })
     }
+    await this.untied(kept)
     return volumes
+  }
+
+  /**
+   * The snapshots of volumes the log says the build snapshotted, that exist attached to no instance
+   * (kept when the build's instance was terminated, which then lists no volumes): nothing EC2
+   * shows ties them to the build, so they are left, but named with a warning, as they are likely
+   * the build's and paid for. Those made since Packer started, or all, if that is unknown.
+   */
+  private async untied(volumes: Array<{ region: string; volumeId: string }>): Promise<void> {
+    const since = this.since()
+    const named: string[] = []
+    for (const region of new Set(volumes.map((volume) => volume.region))) {
+      const ids = volumes.filter((volume) => volume.region === region).map((volume) => volume.volumeId)
+      try {
+        for (const snapshot of await this.snapshotsIn(region, ids)) {
+          if (Number.isFinite(since) && !((snapshot.StartTime?.getTime() ?? -Infinity) >= since)) continue
+          named.push(`${snapshot.SnapshotId} (${region}, ${snapshot.VolumeSize ?? '?'} GiB, of ${snapshot.VolumeId})`)
+          this.report.leftBehind.push(`${snapshot.SnapshotId} (${region})`)
+        }
+      } catch (error) {
+        this.input.warn(`Could not look in ${region} for the snapshots of ${ids.join(', ')}: ${describeAwsFailure(error, 'ec2:DescribeSnapshots')}`)
+        this.report.leftBehind.push(`snapshots of ${ids.join(', ')} (${region})`)
+      }
+    }
+    if (named.length === 0) return
+    this.input.warn(
+      `Packer's log says the build snapshotted ${volumes.map((volume) => volume.volumeId).join(', ')}, but EC2 ties ${volumes.length > 1 ? 'them' : 'it'} ` +
+        `to none of the build's instances, so these snapshots are left as they are: ${named.join(', ')}. ` +
+        'If they are the build\'s, delete them (and the volume, if it is no longer needed) by hand.'
+    )
   }
 
   /** The account's snapshots of the builds' volumes, in their regions. */
@@ -178,26 +216,12 @@ class ImageSearch {
     for (const region of new Set(volumes.map((volume) => volume.region))) {
       const inRegion = volumes.filter((volume) => volume.region === region)
       try {
-        await this.input.withClient(region, async (ec2) => {
-          let token: string | undefined
-          do {
-            const answer = await ec2.send(
-              new DescribeSnapshotsCommand({
-                OwnerIds: ['self'],
-                Filters: [{ Name: 'volume-id', Values: inRegion.map((volume) => volume.volumeId) }],
-                NextToken: token
-              }),
-              { abortSignal: this.input.abortSignal }
-            )
-            for (const snapshot of answer.Snapshots ?? []) {
-              const volume = inRegion.find((one) => one.volumeId === snapshot.VolumeId)
-              // A gone volume's snapshots count only if made during the build.
-              const inTime = volume !== undefined && (!volume.gone || (snapshot.StartTime?.getTime() ?? -Infinity) >= since)
-              if (snapshot.SnapshotId && volume && inTime) snapshots.push({ ...volume, snapshotId: snapshot.SnapshotId })
-            }
-            token = answer.NextToken
-          } while (token)
-        })
+        for (const snapshot of await this.snapshotsIn(region, inRegion.map((volume) => volume.volumeId))) {
+          const volume = inRegion.find((one) => one.volumeId === snapshot.VolumeId)
+          // A gone volume's snapshots count only if made during the build.
+          const inTime = volume !== undefined && (!volume.gone || (snapshot.StartTime?.getTime() ?? -Infinity) >= since)
+          if (snapshot.SnapshotId && volume && inTime) snapshots.push({ ...volume, snapshotId: snapshot.SnapshotId })
+        }
       } catch (error) {
         const named = inRegion.map((volume) => volume.volumeId).join(', ')
         this.input.warn(`Could not look in ${region} for the snapshots of ${named}: ${describeAwsFailure(error, 'ec2:DescribeSnapshots')}`)
@@ -394,6 +418,22 @@ class ImageSearch {
       this.report.leftBehind.push(`copies of ${sources.join(', ')} in regions other than ${known.join(', ')}`)
       return known
     }
+  }
+
+  /** The account's snapshots in the region of any of `volumeIds`. */
+  private async snapshotsIn(region: string, volumeIds: string[]): Promise<Snapshot[]> {
+    const snapshots: Snapshot[] = []
+    await this.input.withClient(region, async (ec2) => {
+      let token: string | undefined
+      do {
+        const answer = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'volume-id', Values: volumeIds }], NextToken: token }), {
+          abortSignal: this.input.abortSignal
+        })
+        snapshots.push(...(answer.Snapshots ?? []).filter((snapshot) => snapshot.SnapshotId))
+        token = answer.NextToken
+      } while (token)
+    })
+    return snapshots
   }
 
   /** The AMIs in the region that match every filter: the account's own, unless told other `owners` (none: any the account can see). */
