@@ -1605,6 +1605,40 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual(['snap-0abcdef1234567890'])
     })
 
+    it('an amazon-ebssurrogate build killed while its AMI becomes available, its instance terminated, its volume kept: the post step names the AMI and the snapshot it leaves', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCreatedImagesPending()
+      asSurrogateBuildKeepingItsVolume(workspace)
+      const main = await stoppedWhileItsAmiIsPending((child) => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+      expect(main.exitCode).toBe(1)
+      const ami = announcedAmi(main.stdout, 'amazon-ebssurrogate')
+      const [snapshot] = endpoint.images('us-east-1').find((image) => image.imageId === ami)?.blockDeviceMappings.flatMap((device) => device.snapshotId ?? []) ?? []
+      const volume = endpoint.snapshots('us-east-1').find((one) => one.snapshotId === snapshot)?.volumeId
+      const [instance] = endpoint.instances('us-east-1')
+      await terminateNow(instance.instanceId)
+
+      const post = await runPostStep(main, options({}))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([
+        `Packer's log says the build snapshotted ${volume}, but EC2 ties it to none of the build's instances, so these snapshots are left as they are: ` +
+          `${snapshot} (us-east-1, 8 GiB, of ${volume}). If they are the build's, delete them (and the volume, if it is no longer needed) by hand.`,
+        `us-east-1: ${ami}, which Packer's log named, was registered after Packer started, but nothing EC2 shows ties it to the build's instance: left as it is. ` +
+          "If it is the build's AMI, deregister it and delete what it was registered from.",
+        `These may still exist in the account: ${snapshot} (us-east-1), ${ami} (us-east-1).`
+      ])
+      expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
+    })
+
+    /** Terminates the instance in us-east-1 and waits till EC2 says it is: as its owner, or a limit on its life, may before the post step. */
+    async function terminateNow(instanceId: string): Promise<void> {
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))
+      const terminated = async (): Promise<boolean> =>
+        (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0]?.State?.Name === 'terminated'
+      while (!(await terminated()));
+      ec2.destroy()
+    }
+
     /** An amazon-ebssurrogate build (made by `asSurrogate`) whose Packer is killed once it has begun to snapshot its volume. */
     async function surrogateKilledWhileItSnapshots(asSurrogate: (workspace: string) => void): Promise<ActionRun> {
       endpoint = await startEc2Endpoint({ regions })
@@ -1642,13 +1676,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const main = await surrogateKilledWhileItSnapshots(asSurrogateBuildKeepingItsVolume)
       const snapshot = endpoint.snapshots('us-east-1').find((one) => one.snapshotId !== 'snap-0abcdef1234567890')
       const [instance] = endpoint.instances('us-east-1')
-      // Terminated before the post step (by its owner, or a limit on its life): the kept volume is detached.
-      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
-      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instance.instanceId] }))
-      const terminated = async (): Promise<boolean> =>
-        (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance.instanceId] }))).Reservations?.[0]?.Instances?.[0]?.State?.Name === 'terminated'
-      while (!(await terminated()));
-      ec2.destroy()
+      await terminateNow(instance.instanceId)
       expect(endpoint.volumes('us-east-1').find((one) => one.volumeId === snapshot?.volumeId)?.attachedTo).toBeUndefined()
 
       const post = await runPostStep(main, options({}))
