@@ -914,11 +914,7 @@ async function validate(
     const said = validation.annotations.some(({ level }) => level === 'error')
     const unread = said ? [] : ((await template?.catch(() => undefined))?.durationProblems ?? [])
     // A crash the template's own mistake does not explain.
-    if (validation.crashed && unread.length === 0) {
-      const crashed = `${validation.crashed} Nothing was built.`
-      summary.problems.push(crashed)
-      throw new Failure(crashed)
-    }
+    if (validation.crashed && unread.length === 0) throw crashFailure(validation.crashed, 'Nothing was built.', summary)
     summary.annotations.push(...(await reportInputProblems(unread, { failureFollows: true })))
     if (!said && unread.length === 0) {
       throw new Failure(
@@ -1012,9 +1008,14 @@ async function build(
 /** The failure of a build that made no AMI; a crash of Packer's is in the summary too. */
 function nothingBuilt(built: PackerStepRun, summary: SummaryModel): Failure {
   if (!built.crashed) return new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.`)
-  const crashed = `${built.crashed} No AMI was built.`
-  summary.problems.push(crashed)
-  return new Failure(crashed)
+  return crashFailure(built.crashed, 'No AMI was built.', summary)
+}
+
+/** The failure of a step whose Packer crashed (packerCrashed), `outcome` after it; in the summary too. */
+function crashFailure(crashed: string, outcome: string, summary: SummaryModel): Failure {
+  const message = `${crashed} ${outcome}`
+  summary.problems.push(message)
+  return new Failure(message)
 }
 
 /**
