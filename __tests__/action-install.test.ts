@@ -152,6 +152,24 @@ describe('packer-version: latest with no Packer on the runner', () => {
     expect(refused.stdout).not.toContain('::group::Plugins')
   })
 
+  it('refuses an HCL2 error-cleanup-provisioner that needs a communicator the build lacks once latest resolves to a Packer that runs it, before any download', async () => {
+    const template =
+      'source "amazon-ebs" "web" {\n  communicator = "none"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.web"]\n\n' +
+      '  error-cleanup-provisioner "file" {\n    source      = "a"\n    destination = "/tmp/a"\n  }\n}\n'
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), template)
+    const refused = await run({ template: 'ami.pkr.hcl' })
+    expect(refused.exitCode).toBe(1)
+    expect(refused.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/^error-cleanup-provisioner "file" runs on the instance through a communicator, and its build connects none \(amazon-ebs\.web has communicator = "none"\)/),
+        properties: expect.objectContaining({ file: 'ami.pkr.hcl', line: '8', col: '3' })
+      }),
+      expect.objectContaining({ message: expect.stringMatching(/^Packer would start the build for provisioners or post-processors that cannot work on a runner/) })
+    ])
+    expect(mirror.requests).toEqual(['/packer/index.json'])
+    expect(existsSync(join(toolCache, 'packer'))).toBe(false)
+  })
+
   it("refuses a JSON template's min_packer_version above the release a range resolves to, naming one that meets it", async () => {
     writeFileSync(join(workspace, 'packer-template.json'), '{\n  "min_packer_version": "1.11.0",\n  "builders": [{"type": "amazon-ebs"}]\n}\n')
     const refused = await run({ 'packer-version': '~1.10' })

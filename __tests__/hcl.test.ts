@@ -1281,11 +1281,28 @@ describe('provisioners that need a communicator, in a build that connects none',
   const provisioner = (type: string, settings = '') => `  provisioner "${type}" {\n    ${settings}\n  }\n`
   const all = { only: [], except: [], workingDirectory: directory }
 
-  async function refused(text: string, selection: { only?: string[]; except?: string[] } = {}) {
+  async function refused(text: string, selection: { only?: string[]; except?: string[] } = {}, packerVersion?: string) {
     writeFileSync(join(directory, 'image.pkr.hcl'), text)
     const read = [{ file: join(directory, 'image.pkr.hcl'), body: await parseHclFile(join(directory, 'image.pkr.hcl')) }]
-    return provisionerProblems(await hclProvisionerUses(read), { ...all, ...selection })
+    return provisionerProblems(await hclProvisionerUses(read), { ...all, ...selection }, packerVersion)
   }
+
+  it('refuses an error-cleanup-provisioner that needs one only once it knows the Packer runs it: 1.7.0 on, its first, by its own only/except', async () => {
+    const cleanup = (type: string, settings = '') => provisioner(type, settings).replace('provisioner', 'error-cleanup-provisioner')
+    const text = template('communicator = "none"', provisioner('shell-local') + cleanup('shell', 'inline = ["uptime"]'))
+    const problems = await refused(text, {}, '1.7.0')
+    expect(problems.map(({ location }) => location?.line)).toEqual([15])
+    expect(problems[0].message).toMatch(/^error-cleanup-provisioner "shell" runs on the instance through a communicator, and its build connects none \(amazon-ebs\.web has communicator = "none"\): packer validate accepts it, but once the build has failed, Packer runs it on the instance/)
+    // Before 1.7.0 Packer refuses the block itself; while latest or a range has not resolved, nobody knows.
+    expect(await refused(text, {}, '1.6.6')).toEqual([])
+    expect(await refused(text)).toEqual([])
+    // Packer refuses a second one itself ("Only one error-cleanup-provisioner is allowed").
+    expect(await refused(template('communicator = "none"', cleanup('shell-local') + cleanup('file')), {}, '1.11.2')).toEqual([])
+    const two = '["source.amazon-ebs.web", "source.amazon-ebs.worker"]'
+    expect(await refused(template('communicator = "none"', cleanup('file', 'only = ["amazon-ebs.worker"]'), two), {}, '1.11.2')).toEqual([])
+    expect(await refused(template('communicator = "none"', cleanup('file'), two), { only: ['amazon-ebs.worker'] }, '1.11.2')).toEqual([])
+    expect(await refused(template('communicator = "none"', cleanup('file'), two), {}, '1.11.2')).toHaveLength(1)
+  })
 
   it('refuses a shell provisioner of a build whose communicator is "none", on its line, naming the source and what to do', async () => {
     const problems = await refused(template('communicator = "none"', provisioner('shell-local') + provisioner('shell', 'inline = ["uptime"]')))

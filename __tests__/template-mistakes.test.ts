@@ -86,6 +86,38 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     )
   })
 
+  /** The demo's HCL2 template with a shell-local provisioner that fails, and an error-cleanup-provisioner "shell" after it. */
+  const withShellCleanup = (text: string): string =>
+    withProvisioner('')(text).replace('echo hi', 'exit 3').replace('  post-processor "manifest" {}', '  error-cleanup-provisioner "shell" {\n    inline = ["uptime"]\n  }\n\n  post-processor "manifest" {}')
+
+  it('HCL2: a shell error-cleanup-provisioner in a build whose source has communicator = "none", for Packer 1.7.0 on: on it, before Packer is installed', async () => {
+    const workspace = demoWith(withShellCleanup)
+    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', 'packer-version': '1.11.2' })
+    expectRefusedBeforeInstall(
+      result,
+      uploadFails(
+        'error-cleanup-provisioner',
+        'amazon-ebs.demo has communicator = "none"',
+        'once the build has failed, Packer runs it on the instance, where it fails too',
+        'the source a communicator (communicator = "ssh", with ssh_username)'
+      ),
+      { file: 'ami.pkr.hcl', line: lineOf(workspace, 'error-cleanup-provisioner'), col: '3' }
+    )
+  })
+
+  it("HCL2: an error-cleanup-provisioner under Packer 1.6.6, which refuses the block itself: left to Packer's error, on it", async () => {
+    const workspace = demoWith(withShellCleanup)
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^Error: Unsupported block type\n.*"error-cleanup-provisioner" are not expected here/s),
+      properties: expect.objectContaining({ file: 'ami.pkr.hcl', line: lineOf(workspace, 'error-cleanup-provisioner') })
+    })
+    expect(result.stdout).toContain('::group::Install Packer')
+    expect(result.errors.map(({ message }) => message).join('\n')).not.toContain('through a communicator')
+    expect(suite.endpoint.calls).toEqual([])
+  })
+
   it('HCL2: a breakpoint provisioner, which fails the build where nobody can press Enter: on it, before Packer is installed', async () => {
     const workspace = demoWith((text) => text.replace('  post-processor "manifest" {}', '  provisioner "breakpoint" {\n    note = "look"\n  }\n\n  post-processor "manifest" {}'))
     expectRefusedBeforeInstall(await run(workspace), breakpointMessage('disable = true'), {

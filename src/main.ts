@@ -424,14 +424,18 @@ async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTempl
  * needs a communicator where the build's is "none", which Packer would validate, launch the
  * instance for, and fail there; a breakpoint, which waits for an Enter nobody can press; a
  * shell-local provisioner or post-processor whose script's path the shell cannot run. The job
- * fails before it installs anything.
+ * fails before it installs anything; for latest or a range, what depends on the release is
+ * checked again once it has `resolved`, before it is downloaded or used.
  */
-async function checkProvisioners(given: Inputs, template?: Promise<HclTemplate>): Promise<void> {
+async function checkProvisioners(given: Inputs, template?: Promise<HclTemplate>, resolved?: string): Promise<void> {
   // A template that could not be read fails where it is awaited next, as it would have.
-  const uses = template ? ((await template.catch(() => undefined))?.provisionerUses ?? []) : (given.jsonProvisionerUses ?? [])
-  if (uses.length === 0) return
-  const { provisionerProblems } = await import('./inputs/build-variables.js')
-  const problems = provisionerProblems(uses, given)
+  const read = template ? ((await template.catch(() => undefined))?.provisionerUses ?? []) : (given.jsonProvisionerUses ?? [])
+  if (read.length === 0) return
+  const { awaitsPackerVersion, provisionerProblems } = await import('./inputs/build-variables.js')
+  // Once latest or a range has resolved, only what waited for the release is checked again.
+  const uses = resolved === undefined ? read : read.filter(awaitsPackerVersion)
+  const version = resolved ?? (given.packerVersion.kind === 'exact' ? given.packerVersion.version : undefined)
+  const problems = provisionerProblems(uses, given, version)
   if (problems.length === 0) return
   await reportInputProblems(problems, { failureFollows: true })
   throw new Failure(
@@ -475,7 +479,7 @@ async function job(
   const inputWarnings = [...reportFoldedInputs(given.foldedInputs), ...(await reportVariables(given))]
   // Told by the template's files, which are read while Packer answers: before any download.
   await checkTemplateBeforeInstall(given, template)
-  const packer = await core.group('Install Packer', () => install(given, onPath))
+  const packer = await core.group('Install Packer', () => install(given, onPath, template))
   setOutputs({ 'packer-version': packer.version })
   let masked: Promise<unknown> | undefined = template
   const packerStep = packerRunner(given, packer, cancellation, () => masked)
@@ -788,7 +792,7 @@ async function tagReused(inputs: Inputs, amis: Ami[], tags: Record<string, strin
  * Loaded when the job gets here (each stage is a module of its own in dist/), so a run that
  * stops at its inputs does not pay for loading OpenPGP, the cache client or the EC2 client.
  */
-async function install(inputs: Inputs, onPath: Promise<PathPacker | undefined>): Promise<InstalledPacker> {
+async function install(inputs: Inputs, onPath: Promise<PathPacker | undefined>, template: Promise<HclTemplate> | undefined): Promise<InstalledPacker> {
   const { installPacker } = await import('./install/index.js')
   return installPacker({
     version: inputs.packerVersion,
@@ -796,18 +800,29 @@ async function install(inputs: Inputs, onPath: Promise<PathPacker | undefined>):
     releasesCredentials: inputs.packerReleasesCredentials,
     signingKey: inputs.packerSigningKey,
     onPath,
-    accepts: templateAccepts(inputs)
+    accepts: templateAccepts(inputs, template)
   })
 }
 
 /**
  * For latest or a range: fails the job, with the input checks' problem on the template's line,
- * when the release it resolves to is one the template refuses. Packer would refuse it too, but
- * only once it and its plugins are installed. The demands are read while the index is.
+ * when the release it resolves to is one the template refuses, or one its provisioners cannot
+ * work with on a runner (checkProvisioners). Packer would refuse the first too, but only once it
+ * and its plugins are installed. The demands are read while the index is.
  */
-function templateAccepts(inputs: Inputs): ((resolved: ResolvedVersion) => Promise<void>) | undefined {
+function templateAccepts(inputs: Inputs, template: Promise<HclTemplate> | undefined): ((resolved: ResolvedVersion) => Promise<void>) | undefined {
+  if (inputs.packerVersion.kind === 'exact') return undefined
+  const demandsMet = versionDemandsMet(inputs)
+  return async (resolved) => {
+    await demandsMet?.(resolved)
+    await checkProvisioners(inputs, template, resolved.version)
+  }
+}
+
+/** For latest or a range: fails the job when the release it resolves to is one the template refuses. */
+function versionDemandsMet(inputs: Inputs): ((resolved: ResolvedVersion) => Promise<void>) | undefined {
   const source = inputs.versionDemands
-  if (inputs.packerVersion.kind === 'exact' || ('read' in source && source.read.length === 0)) return undefined
+  if ('read' in source && source.read.length === 0) return undefined
   const stage = import('./inputs/required-version.js')
   const demands = stage.then(({ versionDemandsOf }) => versionDemandsOf(source, inputs.workspace))
   demands.catch(() => undefined)

@@ -129,14 +129,33 @@ export interface ProvisionerUse {
  * needs a connection, where the build's communicator is "none" (Packer validates it, then launches
  * the instance for it to fail on), and a breakpoint that is not disabled, which waits for someone
  * to press Enter: Packer runs with -machine-readable, whose UI cannot ask, and fails the build.
+ * `packerVersion`: the release that runs the template, undefined while latest or a range has not
+ * resolved to one (awaitsPackerVersion).
  */
-export function provisionerProblems(uses: ProvisionerUse[], selection: Selection & { workingDirectory: string }): InputProblem[] {
+export function provisionerProblems(uses: ProvisionerUse[], selection: Selection & { workingDirectory: string }, packerVersion?: string): InputProblem[] {
   return uses.flatMap((use) => {
+    if (awaitsPackerVersion(use) && (packerVersion === undefined || lt(packerVersion, hclErrorCleanupSince))) return []
     if (use.type === 'shell-local') return shellLocalProblems(use, selection)
     const message =
       use.type === 'breakpoint' ? breakpointProblem(use, selection) : connectingProvisioners.includes(use.type) ? connectionProblem(use, selection) : undefined
     return message === undefined ? [] : [{ message, location: use.location }]
   })
+}
+
+/**
+ * Packer reads an HCL2 build block's error-cleanup-provisioner from 1.7.0 on (hashicorp/packer
+ * 774c5903f); before, packer validate refuses the block itself ("Unsupported block type"), on its
+ * line, which then says more than any other problem with it.
+ */
+const hclErrorCleanupSince = '1.7.0'
+
+/**
+ * Whether the problems of `use` depend on the Packer that runs it: an HCL2 error-cleanup-provisioner,
+ * which provisionerProblems checks only once it knows the release (packer-version names one, or
+ * latest or a range has resolved to one).
+ */
+export function awaitsPackerVersion(use: ProvisionerUse): boolean {
+  return use.kind === 'hcl' && use.block === 'error-cleanup-provisioner'
 }
 
 function connectionProblem(use: ProvisionerUse, selection: Selection): string | undefined {

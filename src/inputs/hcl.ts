@@ -767,8 +767,9 @@ async function postProcessorsOf(
  * The provisioners of the build blocks that provisionerProblems checks (checkedProvisioners), and
  * their shell-local post-processors, each where it is written, with the builds that run it: its own
  * only/except may leave some out, and a build connects none only where its communicator is written
- * "none"; a shell-local's scripts with where each is written. Packer 1.6.6 refuses an
- * error-cleanup-provisioner block in an HCL2 template itself: it is left to Packer.
+ * "none"; a shell-local's scripts with where each is written. A build block's
+ * error-cleanup-provisioner too, which Packer runs through the same communicator once the build
+ * has failed, from Packer 1.7.0 on: before, Packer refuses the block itself (awaitsPackerVersion).
  */
 export async function hclProvisionerUses(read: Array<{ file: string; body: HclBody }>): Promise<ProvisionerUse[]> {
   const sources = sourceDefinitions(read.map(({ body }) => body))
@@ -777,14 +778,19 @@ export async function hclProvisionerUses(read: Array<{ file: string; body: HclBo
   const uses: ProvisionerUse[] = []
   for (const { file, body } of read) {
     for (const build of blocksAt(body.build, ['build'], 0)) {
-      const provisioners = blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1).filter(({ labels }) => checkedProvisioners.includes(labels[0]))
+      // Packer refuses a second error-cleanup-provisioner of a build block ("Only one … is allowed").
+      const cleanup = blocksAt(build.body['error-cleanup-provisioner'], [...build.path, 'error-cleanup-provisioner'], 1).slice(0, 1)
+      const provisioners = [
+        ...blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1).map((block) => ({ ...block, block: 'provisioner' as const })),
+        ...cleanup.map((block) => ({ ...block, block: 'error-cleanup-provisioner' as const }))
+      ].filter(({ labels }) => checkedProvisioners.includes(labels[0]))
       const postProcessors = (await postProcessorsOf(build, sources, scope)).filter(({ labels }) => labels[0] === 'shell-local')
       if (provisioners.length === 0 && postProcessors.length === 0) continue
       const built = await blockBuilds(build.body, sources, scope)
       const blocks = [
+        // An error-cleanup-provisioner's own only/except leave builds out too (GetBuilds, from Packer 1.7.0).
         ...provisioners.map((block) => ({
           ...block,
-          block: 'provisioner' as const,
           builds: built.filter(({ selected }) => runsFor(block.body, selected)).map(({ selected: _, ...each }): BuildOfUse => ({ ...each, skippedBy: [] }))
         })),
         ...postProcessors.map((block) => ({ ...block, block: 'post-processor' as const }))
