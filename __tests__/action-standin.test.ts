@@ -744,6 +744,23 @@ ${webBuild}`
       expect.stringMatching(/^The value of sensitive local db_password is only known to Packer, and Packer could not tell it \(packer console failed: .*Unsupported attribute/s)
     ])
   })
+
+  it('warns, when packer console crashes, that Packer crashed and where its crash.log went, out of the checkout, and builds all the same', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), secretTemplate)
+    const result = await run({ template: 'ami.pkr.hcl', 'packer-version': '1.11.2' }, { ...built, STANDIN_CONSOLE_CRASH: '1' })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+    const warning = new RegExp(
+      '^The value of sensitive local db_password is only known to Packer, and Packer could not tell it: Packer crashed during packer console ' +
+        '\\(panic: runtime error: invalid memory address or nil pointer dereference\\): a bug in the plugin github\\.com/hashicorp/packer-plugin-amazon, ' +
+        "not in the template\\. Packer's crash report is at (/\\S+/crash\\.log) \\(moved out of the checkout, where Packer wrote it as crash\\.log\\); " +
+        'please report the crash at https://github\\.com/hashicorp/packer-plugin-amazon/issues\\. It is not masked: '
+    )
+    expect(result.warnings).toEqual([expect.stringMatching(warning)])
+    const [, report] = warning.exec(result.warnings[0]) ?? []
+    expect(readFileSync(report, 'utf8')).toContain('panic: runtime error: invalid memory address or nil pointer dereference')
+    expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
+  })
 })
 
 describe('packer inspect of an HCL2 template', () => {

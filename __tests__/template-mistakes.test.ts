@@ -59,20 +59,50 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
   const withProvisioner = (settings: string) => (text: string): string =>
     text.replace('  post-processor "manifest" {}', `  provisioner "shell-local" {\n    inline = ["echo hi"]\n${settings}  }\n\n  post-processor "manifest" {}`)
 
-  it("a provisioner's pause_before without a unit, which Packer 1.6.6 crashes on: on the setting, saying what a duration is", async () => {
+  /** The error on a pause_before of "10" in `workspace`. */
+  const pauseBeforeError = (workspace: string) => ({
+    message:
+      'template: ami.pkr.hcl: pause_before of provisioner "shell-local" expected a duration, a number and a unit ' +
+      '(ns, us, ms, s, m, h) such as "30s", "5m" or "1h30m", found "10"',
+    properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, 'pause_before'), col: '5' }
+  })
+
+  /** The step's error after validate crashed on a mistake the action names, and where it says the crash report is. */
+  const crashedOnTheMistake = new RegExp(
+    '^packer validate found problems in ami\\.pkr\\.hcl \\(see the errors above\\); nothing was built\\. Packer crashed during packer validate ' +
+      '\\(panic: runtime error: invalid memory address or nil pointer dereference\\) rather than name the mistake\\. ' +
+      "Packer's crash report is at (/\\S+/crash\\.log) \\(moved out of the checkout, where Packer wrote it as crash\\.log\\)\\.$"
+  )
+
+  it("a provisioner's pause_before without a unit, which Packer 1.6.6 crashes on: on the setting, saying what a duration is and where Packer's crash report went", async () => {
     const workspace = demoWith(withProvisioner('    pause_before = "10"\n    timeout      = "5m"\n'))
     const result = await run(workspace)
     expect(result.exitCode).toBe(1)
-    expect(result.errors).toEqual([
-      {
-        message:
-          'template: ami.pkr.hcl: pause_before of provisioner "shell-local" expected a duration, a number and a unit ' +
-          '(ns, us, ms, s, m, h) such as "30s", "5m" or "1h30m", found "10"',
-        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, 'pause_before'), col: '5' }
-      },
-      { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
-    ])
-    // Packer's crash report on it is not left in the checkout.
+    expect(result.errors).toEqual([pauseBeforeError(workspace), { message: expect.stringMatching(crashedOnTheMistake), properties: {} }])
+    // Packer's crash report on it is not left in the checkout, but where the step says.
+    const [, report] = crashedOnTheMistake.exec(result.errors[1].message) ?? []
+    expect(readFileSync(report, 'utf8')).toContain('panic: runtime error: invalid memory address or nil pointer dereference')
+    expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
+    expect(result.summary).toContain('rather than name the mistake')
+    expect(suite.endpoint.calls).toEqual([])
+  })
+
+  it('the same with only, for which packer inspect lists the builds first and crashes too: a warning says where its crash report went', async () => {
+    const workspace = demoWith(withProvisioner('    pause_before = "10"\n'))
+    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', only: 'amazon-ebs.demo' })
+    expect(result.exitCode).toBe(1)
+    const inspectCrashed = new RegExp(
+      '^Packer crashed during packer inspect \\(panic: runtime error: invalid memory address or nil pointer dereference\\): a bug in Packer, ' +
+        "not in the template\\. Packer's crash report is at (/\\S+/crash\\.log) \\(moved out of the checkout, where Packer wrote it as crash\\.log\\); " +
+        'please report the crash at https://github\\.com/hashicorp/packer/issues\\. The builds will be ordered as they finish\\.$'
+    )
+    expect(result.warnings).toEqual([expect.stringMatching(inspectCrashed)])
+    expect(result.errors).toEqual([pauseBeforeError(workspace), { message: expect.stringMatching(crashedOnTheMistake), properties: {} }])
+    const [, inspectReport] = inspectCrashed.exec(result.warnings[0]) ?? []
+    const [, validateReport] = crashedOnTheMistake.exec(result.errors[1].message) ?? []
+    expect(readFileSync(inspectReport, 'utf8')).toContain('printBuilds')
+    expect(readFileSync(validateReport, 'utf8')).toContain('panic: runtime error')
+    expect(inspectReport).not.toBe(validateReport)
     expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
     expect(suite.endpoint.calls).toEqual([])
   })

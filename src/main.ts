@@ -23,7 +23,6 @@ import type { InstalledPacker } from './install/index.js'
 import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments, validateDeadlineMs } from './packer/commands.js'
 import { InspectFailed, inspectBuilds } from './packer/inspect.js'
-import { hasCrashLog, keepCrashLog } from './packer/crash-log.js'
 import { actionsLog } from './packer/log.js'
 import { noTemporaryResources, RunRecord, type FinishedImage, type TemporaryResources } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
@@ -38,7 +37,7 @@ import type { SsmParameterResult } from './aws/ssm.js'
 import { copiesNotFound, imagesOf, notTheBuilds, notTheBuildsWarning, unlistedImages } from './report/found-images.js'
 import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
-import { packerCrashed } from './report/packer-crash.js'
+import { crashedOnTheMistake, packerCrashed } from './report/packer-crash.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { logLaunchTemplate, reportLaunchTemplates, reportLaunchTemplatesCutShort } from './report/launch-templates.js'
 import { logRetention, reportRetention, reportRetentionCutShort } from './report/retention.js'
@@ -284,10 +283,12 @@ function maskedByPacker(
     maskValues(answer.values)
     if (answer.problem === undefined || cancellation.cancelled) return
     const what = `${kind === 'json' ? 'variable' : 'local'}${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`
+    // A crash's report was moved out of the checkout: the warning says where.
+    const why = answer.panicked ? `: ${packerCrashed(answer.panicked, inputs.workspace)}` : ` (${answer.problem}).`
     annotate({
       level: 'warning',
       message:
-        `The value of sensitive ${what} is only known to Packer, and Packer could not tell it (${answer.problem}). ` +
+        `The value of sensitive ${what} is only known to Packer, and Packer could not tell it${why} ` +
         'It is not masked: if the build gets it after all and prints it, it shows in the log.',
       title: 'Sensitive values'
     })
@@ -340,6 +341,12 @@ function listBuilds(
     if (cancellation.cancelled || stopping.signal.aborted) return []
     // What Packer said is in the message: logged once the sensitive values are masked.
     await masked
+    if (error instanceof InspectFailed && error.panicked) {
+      // Its report was moved out of the checkout: the warning says where.
+      const message = `${packerCrashed(error.panicked, inputs.workspace)} The builds will be ordered as they finish.`
+      annotate({ level: 'warning', message, title: 'packer inspect' })
+      return []
+    }
     const message = `${errorMessage(error)}; the builds will be ordered as they finish.`
     if (error instanceof InspectFailed && error.timedOut) annotate({ level: 'warning', message, title: 'packer inspect' })
     else logAsText([message])
@@ -858,7 +865,6 @@ function packerRunner(
     variables: inputs.variables
   }
   return async (args, env = {}, { record, deadlineMs, warnings, started } = {}) => {
-    const crashLogBefore = hasCrashLog(inputs.workingDirectory)
     const run = await runPacker(packer.path, args, {
       cwd: inputs.workingDirectory,
       env: packerEnvironment(env),
@@ -869,14 +875,8 @@ function packerRunner(
       logAfter: masked(),
       started
     })
-    const { crash } = run.record
-    if (crash === undefined || run.exitCode === 0 || run.killedBy || run.cancelled) {
-      return { ...run, annotations: await reportPackerRun(run, annotated, { warnings }) }
-    }
-    // Packer's report goes out of the checkout at once, whatever the job does next.
-    const report = await keepCrashLog(inputs.workingDirectory, crashLogBefore)
-    const command = `packer ${args.slice(0, args[0] === 'plugins' ? 2 : 1).join(' ')}`
-    return { ...run, annotations: [], crashed: packerCrashed(command, crash, report, inputs.workspace) }
+    if (!run.panicked) return { ...run, annotations: await reportPackerRun(run, annotated, { warnings }) }
+    return { ...run, annotations: [], crashed: packerCrashed(run.panicked, inputs.workspace) }
   }
 }
 
@@ -937,7 +937,12 @@ async function validate(
           "what Packer printed is in the log's Validate group. Nothing was built."
       )
     }
-    throw new Failure(`packer validate found problems in ${inputs.template} (see the errors above); nothing was built.`)
+    const found = `packer validate found problems in ${inputs.template} (see the errors above); nothing was built.`
+    if (!validation.panicked) throw new Failure(found)
+    // Packer's report, moved out of the checkout, is named all the same.
+    const message = `${found} ${crashedOnTheMistake(validation.panicked, inputs.workspace)}`
+    summary.problems.push(message)
+    throw new Failure(message)
   }
   core.info(`packer validate: ${inputs.template} is valid.`)
 }

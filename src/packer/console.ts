@@ -14,7 +14,7 @@ import { stringsOf } from '../common/values.js'
 import type { TemplateKind } from '../inputs/template.js'
 import { consoleArguments } from './commands.js'
 import { distinctHclDiagnostics, unescapeField } from './machine-readable.js'
-import { runPacker, type Cancellation, type PackerLog, type PackerRun } from './run.js'
+import { runPacker, type Cancellation, type PackerLog, type PackerPanic, type PackerRun } from './run.js'
 
 /**
  * How long packer console may take. For an HCL2 template Packer runs the data sources first,
@@ -36,6 +36,8 @@ export interface SensitiveAnswer {
   values: string[]
   /** Why Packer's answer could not be read: none of the values is known then. */
   problem?: string
+  /** Packer crashed (the problem then): what runPacker knows of it. */
+  panicked?: PackerPanic
 }
 
 /** A JSON template's user variable names that a Go template can quote as `name`. */
@@ -144,6 +146,7 @@ export async function askSensitiveValues(
     return { values: [], problem: `${stoppedAtDeadline('packer console', deadlineMs)}: ${why}` }
   }
   if (run.cancelled) return { values: [], problem: 'packer console was stopped: the run was cancelled' }
+  if (run.panicked) return { values: [], problem: `packer console crashed: ${run.panicked.crash.panic}`, panicked: run.panicked }
   if (output.overflowed) return { values: [], problem: `packer console printed more than ${maxAnswerChars / 1024 / 1024} MiB` }
   if (run.exitCode !== 0 || run.record.errors.length > 0) return { values: [], problem: `packer console failed: ${failure(run)}` }
   try {

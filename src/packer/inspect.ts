@@ -6,7 +6,7 @@ import type { Buffer } from 'node:buffer'
 import { errorMessage } from '../common/errors.js'
 import { stoppedAtDeadline } from '../common/waiting.js'
 import { parseEventLine, unescapeField, type PackerEvent } from './machine-readable.js'
-import { runPacker, type Cancellation, type PackerLog } from './run.js'
+import { runPacker, type Cancellation, type PackerLog, type PackerPanic } from './run.js'
 
 /**
  * How long packer inspect may take. For inspect, Packer runs the template's data sources (with
@@ -18,11 +18,15 @@ export const inspectDeadlineMs = 60_000
 /** The most of inspect's text that is kept: it lists every variable with its value. */
 const maxKeptChars = 4 * 1024 * 1024
 
-/** Why packer inspect gave no list of builds; `timedOut` when it was stopped at its deadline. */
+/**
+ * Why packer inspect gave no list of builds; `timedOut` when it was stopped at its deadline,
+ * `panicked` when Packer crashed.
+ */
 export class InspectFailed extends Error {
   constructor(
     message: string,
-    readonly timedOut = false
+    readonly timedOut = false,
+    readonly panicked?: PackerPanic
   ) {
     super(message)
     this.name = 'InspectFailed'
@@ -134,6 +138,7 @@ export async function inspectBuilds(
   if (run.cancelled) throw new InspectFailed(`packer inspect ${template} was stopped: the run was cancelled`)
   if (options.stop?.aborted) throw new InspectFailed(`packer inspect ${template} was stopped: the job no longer needed it`)
   if (output.overflowed) throw new InspectFailed(`packer inspect ${template} printed more than ${maxKeptChars / 1024 / 1024} MiB`)
+  if (run.panicked) throw new InspectFailed(`packer inspect ${template} crashed: ${run.panicked.crash.panic}`, false, run.panicked)
   if (run.exitCode === 0) return buildsFromSays(output.says)
   throw new InspectFailed(`packer inspect ${template} failed: ${run.record.errors.join('\n') || `exit code ${run.exitCode}`}`)
 }

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import type { Buffer } from 'node:buffer'
 import { withinDeadline } from '../common/waiting.js'
-import { ByteLineSplitter, parseEventLine, RunRecord, uiTextStart, type LineHandler, type PackerEvent } from './machine-readable.js'
+import { hasCrashLog, keepCrashLog, type CrashReport } from './crash-log.js'
+import { ByteLineSplitter, parseEventLine, RunRecord, uiTextStart, type LineHandler, type PackerCrash, type PackerEvent } from './machine-readable.js'
 
 export interface PackerLog {
   /** Before Packer's first line. */
@@ -37,6 +38,17 @@ export interface PackerRun {
   /** Stopped because it ran past its deadline. */
   timedOut?: true
   record: RunRecord
+  /** Packer itself crashed (a Go panic): which command, its panic, and where its crash report is now. */
+  panicked?: PackerPanic
+}
+
+/** A crash of Packer's (packerCrashed in report/packer-crash.ts tells it). */
+export interface PackerPanic {
+  /** As the log names it: `packer build`, `packer plugins install`. */
+  command: string
+  crash: PackerCrash
+  /** Undefined when Packer could not write one. */
+  report: CrashReport | undefined
 }
 
 /**
@@ -165,37 +177,54 @@ export class Cancellation {
   }
 }
 
-export async function runPacker(
-  packerPath: string,
-  args: string[],
-  options: {
-    cwd: string
-    env: NodeJS.ProcessEnv
-    log: PackerLog
-    cancellation?: Cancellation
-    /** Where the run's events are collected; a fresh one unless given. */
-    record?: RunRecord
-    /** Stops Packer once it has run this long: SIGTERM, then its whole process group. */
-    deadlineMs?: number
-    /** Stops Packer when aborted (SIGTERM): the job no longer needs what it would say. */
-    stop?: AbortSignal
-    /**
-     * Packer's output is read, and logged, only once this settles (while an HCL2 template's
-     * sensitive values are not yet masked); Packer runs meanwhile, and waits once the pipe is
-     * full. If it rejects, Packer is stopped and nothing it wrote is logged.
-     */
-    logAfter?: Promise<unknown>
-    /** What Packer reads on its standard input (a pipe then; else none). */
-    input?: string
-    /** Told Packer's process ID (its process group's too) once it has started. */
-    started?: (pid: number) => void
-    /**
-     * The longest line that is kept whole (by default the job log's, maxLineBytes): the rest of
-     * a longer one is counted, not kept. What the job reads from Packer's answers keeps more.
-     */
-    maxLineBytes?: number
-  }
-): Promise<PackerRun> {
+/** How runPacker runs Packer. */
+export interface RunOptions {
+  cwd: string
+  env: NodeJS.ProcessEnv
+  log: PackerLog
+  cancellation?: Cancellation
+  /** Where the run's events are collected; a fresh one unless given. */
+  record?: RunRecord
+  /** Stops Packer once it has run this long: SIGTERM, then its whole process group. */
+  deadlineMs?: number
+  /** Stops Packer when aborted (SIGTERM): the job no longer needs what it would say. */
+  stop?: AbortSignal
+  /**
+   * Packer's output is read, and logged, only once this settles (while an HCL2 template's
+   * sensitive values are not yet masked); Packer runs meanwhile, and waits once the pipe is
+   * full. If it rejects, Packer is stopped and nothing it wrote is logged.
+   */
+  logAfter?: Promise<unknown>
+  /** What Packer reads on its standard input (a pipe then; else none). */
+  input?: string
+  /** Told Packer's process ID (its process group's too) once it has started. */
+  started?: (pid: number) => void
+  /**
+   * The longest line that is kept whole (by default the job log's, maxLineBytes): the rest of
+   * a longer one is counted, not kept. What the job reads from Packer's answers keeps more.
+   */
+  maxLineBytes?: number
+}
+
+/**
+ * Runs Packer; when Packer itself crashed (a panic, not a kill or a stop), moves the crash.log it
+ * wrote out of the checkout at once, whatever the job does next (`panicked`): every Packer
+ * command the job runs goes through here.
+ */
+export async function runPacker(packerPath: string, args: string[], options: RunOptions): Promise<PackerRun> {
+  const crashLogBefore = hasCrashLog(options.cwd)
+  const run = await spawnPacker(packerPath, args, options)
+  const { crash } = run.record
+  if (crash === undefined || run.exitCode === 0 || run.killedBy || run.cancelled) return run
+  return { ...run, panicked: { command: `packer ${commandName(args)}`, crash, report: await keepCrashLog(options.cwd, crashLogBefore) } }
+}
+
+/** A command as the log names it: `build`, `plugins install`. */
+function commandName(args: string[]): string {
+  return args.slice(0, args[0] === 'plugins' ? 2 : 1).join(' ')
+}
+
+async function spawnPacker(packerPath: string, args: string[], options: RunOptions): Promise<PackerRun> {
   const record = options.record ?? new RunRecord()
   const { log, cancellation } = options
   // Its own process group, so a Ctrl-C in a terminal reaches only the action, which then
@@ -211,8 +240,7 @@ export async function runPacker(
   // Listened for at once: a Packer that cannot start says so on the next tick.
   const exit = exited(child, packerPath)
   exit.catch(() => undefined)
-  // Named as the log names it: `packer build`, `packer plugins install`.
-  cancellation?.attach(child, args.slice(0, args[0] === 'plugins' ? 2 : 1).join(' '))
+  cancellation?.attach(child, commandName(args))
   const deadline = options.deadlineMs === undefined ? undefined : stopAtDeadline(child, options.deadlineMs)
   const stopNow = (): void => void child.kill('SIGTERM')
   if (options.stop?.aborted) stopNow()
