@@ -261,6 +261,21 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
         `please report the crash at https://github\\.com/hashicorp/packer/issues\\. ${after}$`
     )
 
+  it('the same in a template of two builds, for which packer inspect runs beside validate and crashes too: no crash.log is taken for the user\'s', async () => {
+    const workspace = demoWith((text) =>
+      withProvisioner('    pause_before = "10"\n')(text)
+        .replace('sources = ["source.amazon-ebs.demo"]', 'sources = ["source.amazon-ebs.demo", "source.amazon-ebs.arm"]')
+        .replace('build {', 'source "amazon-ebs" "arm" {\n  region        = var.aws_region\n  source_ami    = var.source_ami\n  instance_type = "t4g.micro"\n  ami_name      = "arm"\n  communicator  = "none"\n}\n\nbuild {')
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual(pauseBeforeError(workspace))
+    expect(result.errors[1].message).toMatch(/^packer validate found problems in ami\.pkr\.hcl \(see the errors above\); nothing was built\. Packer crashed during packer validate/)
+    // Whichever of the two wrote crash.log first, the other does not take it for one that was there before the run.
+    expect(result.errors[1].message).not.toContain('in the checkout (one was there before the run')
+    expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
+  })
+
   it('HCL2: a duration only Packer works out, which Packer 1.6.6 crashes on: the step says Packer crashed, and moves its crash.log out of the checkout', async () => {
     const workspace = demoWith(withProvisioner('    pause_before = lower("10")\n'))
     const callsBefore = suite.endpoint.calls.length

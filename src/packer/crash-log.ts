@@ -13,9 +13,21 @@ export interface CrashReport {
   moved: boolean
 }
 
-/** Whether `directory` holds a crash.log (before Packer runs: one that is not this run's to move). */
+/** Per working directory, whether it held a crash.log when the job first ran Packer there. */
+const heldBeforeTheJob = new Map<string, boolean>()
+
+/**
+ * Whether `directory` held a crash.log before the job's first Packer run there: one that is not
+ * the job's to move. Asked before each run, it is told once: packer inspect runs beside packer
+ * validate, and a crash.log that one of them wrote is not the user's when the other starts.
+ */
 export function hasCrashLog(directory: string): boolean {
-  return existsSync(join(directory, crashLog))
+  let held = heldBeforeTheJob.get(directory)
+  if (held === undefined) {
+    held = existsSync(join(directory, crashLog))
+    heldBeforeTheJob.set(directory, held)
+  }
+  return held
 }
 
 /**
