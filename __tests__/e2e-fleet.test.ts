@@ -799,15 +799,20 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(second.summary).toContain(`| eu-west-1 | \`${amiId}\` | none: version 2, the latest, already launches \`${amiId}\` | no |`)
     })
 
+    /** A run that publishes /images/web/latest and rolls web, where no version is made: the run and its AMI IDs. */
+    async function runPublishingWithoutVersions(): Promise<{ result: ActionRun; amiIds: Record<string, string> }> {
+      const result = await run({ 'launch-template': 'web', 'ssm-parameter': '/images/web/latest' })
+      expect(templateChanges()).toEqual([])
+      expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({})
+      return { result, amiIds: JSON.parse(result.outputs['ami-ids']) as Record<string, string> }
+    }
+
     it('a default that resolves through the SSM parameter the run publishes is left to follow it; one through another parameter is left too, with a warning', async () => {
       const followed = await createTemplate('eu-west-1', 'web', 'resolve:ssm:/images/web/latest')
       const other = await createTemplate('us-east-1', 'web', 'resolve:ssm:/images/base/latest')
-      const result = await run({ 'launch-template': 'web', 'ssm-parameter': '/images/web/latest' })
+      const { result, amiIds } = await runPublishingWithoutVersions()
       expect(result.errors).toEqual([])
       expect(result.exitCode).toBe(0)
-      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
-      expect(templateChanges()).toEqual([])
-      expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({})
       expect(endpoint.parameters('eu-west-1')['/images/web/latest'].value).toBe(amiIds['eu-west-1'])
       for (const region of ['eu-west-1', 'us-east-1']) {
         expect(endpoint.launchTemplates(region)[0]).toMatchObject({ defaultVersion: 1, versions: [{ versionNumber: 1 }] })
@@ -834,6 +839,31 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
           'new AMI would stop the template following the parameter. To roll the AMIs out through the parameter, set ssm-parameter ' +
           'to its name; to roll them out as AMI IDs, make the default version name an AMI ID.'
       ])
+    })
+
+    it('a default that follows the published parameter where SSM did not take the new AMI is said to launch the one it held before', async () => {
+      const followed = await createTemplate('eu-west-1', 'web', 'resolve:ssm:/images/web/latest')
+      await createTemplate('us-east-1', 'web', 'resolve:ssm:/images/web/latest')
+      endpoint.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'User: loopback is not authorized to perform: ssm:PutParameter', region: 'eu-west-1' })
+      const { result, amiIds } = await runPublishingWithoutVersions()
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.map((error) => error.message)).toEqual([
+        'SSM parameter /images/web/latest in eu-west-1: AccessDeniedException — the credentials lack ssm:PutParameter. User: loopback is not authorized to perform: ssm:PutParameter',
+        'ssm-parameter failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.'
+      ])
+      const log = groupLines(result.stdout, 'Launch templates')
+      expect(log).toContain(
+        `eu-west-1: launch template web (${followed}) version 1, its default, launches the AMI that SSM parameter /images/web/latest ` +
+          'resolves to, which this run failed to set there (see the SSM parameter\'s error), so it launches the AMI the parameter held before, if any; no version made.'
+      )
+      expect(log).toContainEqual(expect.stringMatching(new RegExp(`^us-east-1: .* which this run sets to ${amiIds['us-east-1']}; no version made\\.$`)))
+      expect(result.summary).toContain(
+        `| eu-west-1 | \`${amiIds['eu-west-1']}\` | none: version 1, the default, follows SSM parameter \`/images/web/latest\`, ` +
+          'which this run failed to set there: it launches the AMI the parameter held before, if any | yes |'
+      )
+      // The parameter's stage comes first, so what the launch template stage says is already so.
+      expect(result.stdout.indexOf('::group::SSM parameters')).toBeLessThan(result.stdout.indexOf('::group::Launch templates'))
+      expect(result.warnings).toEqual([])
     })
 
     it('a rerun after the default could not be moved makes the version the failed run made the default, instead of another', async () => {
@@ -1028,7 +1058,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
   }, 120_000)
 
   describe('the stages after tagging, when the build or tagging failed', () => {
-    const notRun = (why: string) => `launch-template and ssm-parameter and keep-images did not run: they run only ${why}.`
+    const notRun = (why: string) => `ssm-parameter and launch-template and keep-images did not run: they run only ${why}.`
 
     it('a region where tagging failed: none runs, and the failure and the summary say so', async () => {
       await createTemplate('us-east-1', 'web')

@@ -2201,16 +2201,16 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         value: 'web',
         held: 'DescribeLaunchTemplateVersions',
         doing: 'rolling out the launch template',
-        soFar: 'no answer yet in eu-west-1, us-east-1, us-west-2',
-        more: { 'ssm-parameter': '/images/web/latest' },
-        notRun: ', and ssm-parameter did not run'
+        soFar: 'no answer yet in eu-west-1, us-east-1, us-west-2'
       },
       {
         input: 'ssm-parameter',
         value: '/images/web/latest',
         held: 'GetParameter',
         doing: 'publishing the AMI IDs to SSM',
-        soFar: 'no answer yet in eu-west-1, us-east-1, us-west-2'
+        soFar: 'no answer yet in eu-west-1, us-east-1, us-west-2',
+        more: { 'launch-template': 'web' },
+        notRun: ', and launch-template did not run'
       },
       {
         input: 'keep-images',
@@ -2298,7 +2298,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const [, signal] = /^The run was cancelled \((SIGINT|SIGTERM)\)/.exec(cancels[0].message) ?? []
       expect(result.errors.map((error) => error.message)).toEqual([
         `The run was cancelled (${signal}) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ` +
-          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2) (the summary shows what each step did).'
+          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2), and launch-template did not run (the summary shows what each step did).'
       ])
       expect(result.summary).toContain(`Cancelled (${signal}) while publishing the AMI IDs to SSM (ssm-parameter).`)
       expect(result.summary).not.toContain(signal === 'SIGINT' ? 'SIGTERM' : 'SIGINT')
@@ -2310,7 +2310,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(result.exitCode).toBe(1)
       expect(result.errors.map((error) => error.message)).toEqual([
         'The action failed (Error: injected crash) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ' +
-          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2) (the summary shows what each step did).'
+          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2), and launch-template did not run (the summary shows what each step did).'
       ])
       expect(result.stderr).toContain('Error: injected crash')
       expect(result.summary).toContain(':x: Failed')

@@ -135,8 +135,14 @@ describe('a version an earlier run made for the AMI, which it could not make the
 
 describe('a default that resolves its AMI through SSM', () => {
   const amiId = 'ami-0000000000000c001'
-  const roll = (ssmParameter: string | undefined, makeDefault = true) =>
-    rollLaunchTemplates({ template: { name: 'web' }, amiIdsByRegion: { 'us-east-1': amiId }, makeDefault, ssmParameter, ec2For: () => ec2 })
+  const roll = (name: string | undefined, makeDefault = true, setIn = ['us-east-1']) =>
+    rollLaunchTemplates({
+      template: { name: 'web' },
+      amiIdsByRegion: { 'us-east-1': amiId },
+      makeDefault,
+      ssmParameter: name === undefined ? undefined : { name, setIn: new Set(setIn) },
+      ec2For: () => ec2
+    })
   const withDefault = (imageId: string) =>
     ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: imageId } }))
 
@@ -147,13 +153,22 @@ describe('a default that resolves its AMI through SSM', () => {
     ['a public parameter', 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64']
   ])('through %s is left as it is, and not published', async (_what, imageId) => {
     await withDefault(imageId)
-    expect(await roll('/images/web/latest')).toEqual([expect.objectContaining({ outcome: 'follows', version: 1, imageId, published: false })])
+    expect(await roll('/images/web/latest')).toEqual([expect.objectContaining({ outcome: 'follows', version: 1, imageId, parameter: 'other' })])
     expect(templateChanges()).toEqual([])
   })
 
-  it('through the parameter the run sets is left as it is, also with launch-template-default false', async () => {
+  it.each([
+    ['its name', '/images/web/latest', 'resolve:ssm:/images/web/latest']
+  ])('through the parameter the run sets, by %s, is left as it is, also with launch-template-default false', async (_what, name, imageId) => {
+    await withDefault(imageId)
+    expect(await roll(name)).toEqual([expect.objectContaining({ outcome: 'follows', imageId, parameter: 'set' })])
+    expect(await roll(name, false)).toEqual([expect.objectContaining({ outcome: 'follows', parameter: 'set' })])
+    expect(templateChanges()).toEqual([])
+  })
+
+  it('through the parameter the run could not set in the region is left as it is, and said not to be set', async () => {
     await withDefault('resolve:ssm:/images/web/latest')
-    expect(await roll('/images/web/latest', false)).toEqual([expect.objectContaining({ outcome: 'follows', published: true })])
+    expect(await roll('/images/web/latest', true, [])).toEqual([expect.objectContaining({ outcome: 'follows', parameter: 'unset' })])
     expect(templateChanges()).toEqual([])
   })
 

@@ -78,7 +78,7 @@ type PackerStep = (
 type PackerStepRun = PackerRun & { annotations: Annotation[]; crashed?: string }
 
 /** The stages after tagging, in the order rollOut runs them, each named by the input that turns it on. */
-const rollOutOrder = ['launch-template', 'ssm-parameter', 'keep-images'] as const
+const rollOutOrder = ['ssm-parameter', 'launch-template', 'keep-images'] as const
 type RollOutStage = (typeof rollOutOrder)[number]
 
 /**
@@ -645,9 +645,11 @@ async function buildAndTag(
 
 /** The stages after the build: each reports its own failures and lets the next ones run. */
 async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, provenance: Provenance): Promise<void> {
+  // The parameter first: a launch template that follows it launches the new AMI only where SSM took it.
+  const published = await ssmParameters(inputs, amis, summary)
   const outcomes: Array<[RollOutStage, string[]]> = [
-    ['launch-template', await launchTemplates(inputs, amis, summary, provenance)],
-    ['ssm-parameter', await ssmParameters(inputs, amis, summary)],
+    ['ssm-parameter', published.failures],
+    ['launch-template', await launchTemplates(inputs, amis, summary, provenance, published.setIn)],
     ['keep-images', await retention(inputs, amis, summary)]
   ]
   // Named by stage: one stage can fail in many regions, or for many AMIs.
@@ -1208,7 +1210,8 @@ async function launchTemplates(
   inputs: Inputs,
   amis: Ami[],
   summary: SummaryModel,
-  provenance: Provenance
+  provenance: Provenance,
+  parameterSetIn: ReadonlySet<string>
 ): Promise<string[]> {
   const template = inputs.launchTemplate
   if (!template) return []
@@ -1223,7 +1226,7 @@ async function launchTemplates(
       template,
       amiIdsByRegion: byRegion,
       makeDefault: inputs.launchTemplateDefault,
-      ssmParameter: inputs.ssmParameter,
+      ssmParameter: inputs.ssmParameter === undefined ? undefined : { name: inputs.ssmParameter, setIn: parameterSetIn },
       builtBy: provenance.runUrl,
       onResult: (result) => {
         finished.push(result)
@@ -1234,10 +1237,13 @@ async function launchTemplates(
   })
 }
 
-/** Loaded only when ssm-parameter is set, and with it the SSM client. */
-async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<string[]> {
+/**
+ * Loaded only when ssm-parameter is set, and with it the SSM client. Returns the failures, and the
+ * regions whose parameter now holds the new AMI.
+ */
+async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<{ failures: string[]; setIn: ReadonlySet<string> }> {
   const name = inputs.ssmParameter
-  if (!name) return []
+  if (!name) return { failures: [], setIn: new Set() }
   const byRegion = amiIdsByRegion(amis)
   const finished: SsmParameterResult[] = []
   entering(inputs, 'ssm-parameter', 'publishing the AMI IDs to SSM', (cut) =>
@@ -1248,9 +1254,11 @@ async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel)
     finished.push(result)
     logSsmParameter(name, result)
   }
-  return core.group('SSM parameters', async () =>
-    reportSsmParameters(name, await publishAmiIds({ name, amiIdsByRegion: byRegion, onResult }), summary)
-  )
+  return core.group('SSM parameters', async () => {
+    const results = await publishAmiIds({ name, amiIdsByRegion: byRegion, onResult })
+    const setIn = new Set(results.flatMap((result) => (result.outcome === 'published' ? [result.region] : [])))
+    return { failures: reportSsmParameters(name, results, summary), setIn }
+  })
 }
 
 /** Last, so that the launch template versions just made count as uses of the new AMIs. */

@@ -39,8 +39,12 @@ export type LaunchTemplateResult = { region: string; amiId: string } & (
       /** The default version, whose ImageId is this `resolve:ssm:` reference. */
       version: number
       imageId: string
-      /** The reference is the parameter this run publishes, so the default launches the new AMI already. */
-      published: boolean
+      /**
+       * `set`: the reference is the parameter this run published in the region, so the default
+       * launches the new AMI already; `unset`: it is that parameter, which SSM did not take in the
+       * region, so the default launches what the parameter held before; `other`: another parameter.
+       */
+      parameter: 'set' | 'unset' | 'other'
     }
   | { outcome: 'missing' }
   | { outcome: 'failed'; error: string }
@@ -51,8 +55,11 @@ export interface RollOptions {
   /** Region → the AMI its launch template should launch. */
   amiIdsByRegion: Record<string, string>
   makeDefault: boolean
-  /** The SSM parameter the run publishes each region's AMI ID under (ssm-parameter), if any. */
-  ssmParameter?: string
+  /**
+   * The SSM parameter the run publishes each region's AMI ID under (ssm-parameter), if any, and
+   * the regions where SSM took the new AMI: the parameter is published before templates roll.
+   */
+  ssmParameter?: { name: string; setIn: ReadonlySet<string> }
   /** Said in each new version's description, so the console shows where it came from. */
   builtBy?: string
   ec2For?: (region: string) => EC2Client
@@ -211,19 +218,23 @@ function madeEarlier(
  * The default's `resolve:ssm:` reference, when it is to be left as it is. EC2 resolves it at each
  * launch, and DescribeLaunchTemplateVersions shows it as given (ResolveAlias is false unless
  * asked). Where it names the parameter this run publishes, unpinned (no `:version` or `:label`),
- * the default launches the new AMI already. Where it names another, a version naming the AMI ID
- * made the default would end the template's following it, which whoever set it up chose; so it is
- * left, and the report says why and what to change. With launch-template-default false the
- * default is never changed, so a version is added as for any template.
+ * the default launches the new AMI already, once SSM took it in the region. Where it names another,
+ * a version naming the AMI ID made the default would end the template's following it, which
+ * whoever set it up chose; so it is left, and the report says why and what to change. With
+ * launch-template-default false the default is never changed, so a version is added as for any
+ * template.
  */
 function followedParameter(
   source: LaunchTemplateVersion,
+  region: string,
   options: RollOptions
-): { imageId: string; published: boolean } | undefined {
+): { imageId: string; parameter: 'set' | 'unset' | 'other' } | undefined {
   const imageId = source.LaunchTemplateData?.ImageId
   if (!imageId?.startsWith('resolve:ssm:')) return undefined
-  const published = options.ssmParameter !== undefined && imageId === `resolve:ssm:${options.ssmParameter}`
-  return published || options.makeDefault ? { imageId, published } : undefined
+  const published = options.ssmParameter
+  const names = published !== undefined && imageId === `resolve:ssm:${published.name}`
+  const parameter = !names ? 'other' : published.setIn.has(region) ? 'set' : 'unset'
+  return parameter !== 'other' || options.makeDefault ? { imageId, parameter } : undefined
 }
 
 async function rollRegion(ec2: EC2Client, region: string, amiId: string, options: RollOptions): Promise<LaunchTemplateResult> {
@@ -238,7 +249,7 @@ async function rollRegion(ec2: EC2Client, region: string, amiId: string, options
   if (current !== undefined) {
     return { ...template, outcome: 'current', version: current, isDefault: current === source.VersionNumber }
   }
-  const following = followedParameter(source, options)
+  const following = followedParameter(source, region, options)
   if (following !== undefined) return { ...template, outcome: 'follows', version: source.VersionNumber, ...following }
   const blockDeviceMappings = await mappingsToCarry(ec2, source, amiId)
   const earlier = options.makeDefault ? madeEarlier(versions, amiId, blockDeviceMappings) : undefined

@@ -24,8 +24,12 @@ export function logLaunchTemplate(template: LaunchTemplateRef, result: LaunchTem
     const state = result.madeDefault ? 'now its default' : 'not made the default'
     core.info(`${result.region}: ${named} version ${result.version} launches ${result.amiId}, ${state}.`)
   } else if (result.outcome === 'follows') {
-    const set = result.published ? `which this run sets to ${result.amiId}` : 'which this run does not set'
-    const through = result.published ? `SSM parameter ${result.imageId.slice('resolve:ssm:'.length)}` : result.imageId
+    const set = {
+      set: `which this run sets to ${result.amiId}`,
+      unset: "which this run failed to set there (see the SSM parameter's error), so it launches the AMI the parameter held before, if any",
+      other: 'which this run does not set'
+    }[result.parameter]
+    const through = result.parameter === 'other' ? result.imageId : `SSM parameter ${result.imageId.slice('resolve:ssm:'.length)}`
     core.info(`${result.region}: ${named} version ${result.version}, its default, launches the AMI that ${through} resolves to, ${set}; no version made.`)
   } else if (result.outcome === 'current') {
     const which = result.isDefault ? 'its default' : 'its latest'
@@ -102,7 +106,7 @@ function missingWhereAnswered(template: LaunchTemplateRef, finished: LaunchTempl
  * to change. One warning for all such regions, as a template is mostly set up alike in each.
  */
 function warnOfUnpublishedParameters(template: LaunchTemplateRef, results: LaunchTemplateResult[]): void {
-  const unpublished = results.flatMap((result) => (result.outcome === 'follows' && !result.published ? [`${result.region} (${result.imageId})`] : []))
+  const unpublished = results.flatMap((result) => (result.outcome === 'follows' && result.parameter === 'other' ? [`${result.region} (${result.imageId})`] : []))
   if (unpublished.length === 0) return
   annotate({
     level: 'warning',
@@ -163,9 +167,11 @@ function regionRow(result: LaunchTemplateResult, summary: SummaryModel, versions
     return `| ${result.region} | \`${result.amiId}\` | ${made} | ${result.madeDefault ? 'yes' : 'no'} |`
   }
   if (result.outcome === 'follows') {
-    const follows = result.published
-      ? `SSM parameter \`${result.imageId.slice('resolve:ssm:'.length)}\``
-      : `\`${result.imageId}\`, which this run does not set`
+    const follows = {
+      set: `SSM parameter \`${result.imageId.slice('resolve:ssm:'.length)}\``,
+      unset: `SSM parameter \`${result.imageId.slice('resolve:ssm:'.length)}\`, which this run failed to set there: it launches the AMI the parameter held before, if any`,
+      other: `\`${result.imageId}\`, which this run does not set`
+    }[result.parameter]
     return `| ${result.region} | \`${result.amiId}\` | none: version ${result.version}, the default, follows ${follows} | yes |`
   }
   if (result.outcome === 'current') {
