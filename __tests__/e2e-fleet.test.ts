@@ -841,6 +841,26 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       ])
     })
 
+    it("a default that resolves the published parameter by its ARN in the account's own region is left to follow it; any other ARN is warned of", async () => {
+      const arn = (region: string, account = SELF_ACCOUNT_ID) => `resolve:ssm:arn:aws:ssm:${region}:${account}:parameter/images/web/latest`
+      const followed = await createTemplate('eu-west-1', 'web', arn('eu-west-1'))
+      await createTemplate('us-east-1', 'web', arn('us-west-2'))
+      await createTemplate('us-west-2', 'web', `${arn('us-west-2')}:1`)
+      const { result, amiIds } = await runPublishingWithoutVersions()
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(groupLines(result.stdout, 'Launch templates')).toContain(
+        `eu-west-1: launch template web (${followed}) version 1, its default, launches the AMI that SSM parameter ` +
+          `${arn('eu-west-1').slice('resolve:ssm:'.length)} resolves to, which this run sets to ${amiIds['eu-west-1']}; no version made.`
+      )
+      expect(result.summary).toContain(
+        `| eu-west-1 | \`${amiIds['eu-west-1']}\` | none: version 1, the default, follows SSM parameter \`${arn('eu-west-1').slice('resolve:ssm:'.length)}\` | yes |`
+      )
+      expect(result.warnings).toEqual([
+        expect.stringContaining(`this run does not set that parameter, in us-east-1 (${arn('us-west-2')}), us-west-2 (${arn('us-west-2')}:1), so no version`)
+      ])
+    })
+
     it('a default that follows the published parameter where SSM did not take the new AMI is said to launch the one it held before', async () => {
       const followed = await createTemplate('eu-west-1', 'web', 'resolve:ssm:/images/web/latest')
       await createTemplate('us-east-1', 'web', 'resolve:ssm:/images/web/latest')

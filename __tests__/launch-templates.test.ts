@@ -10,7 +10,7 @@ import {
   RegisterImageCommand,
   type DescribeLaunchTemplateVersionsCommandOutput
 } from '@aws-sdk/client-ec2'
-import { SOURCE_AMI_ID, SOURCE_SNAPSHOT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, SOURCE_SNAPSHOT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { rollLaunchTemplates } from '../src/aws/launch-templates.js'
 import { reportLaunchTemplatesCutShort } from '../src/report/launch-templates.js'
 import type { SummaryModel } from '../src/report/index.js'
@@ -150,6 +150,10 @@ describe('a default that resolves its AMI through SSM', () => {
     ['a pinned version of the parameter the run sets', 'resolve:ssm:/images/web/latest:3'],
     ['a label of the parameter the run sets', 'resolve:ssm:/images/web/latest:prod'],
     ["another account's parameter of that name", 'resolve:ssm:arn:aws:ssm:us-east-1:111122223333:parameter/images/web/latest'],
+    ["the account's parameter of that name in another region", `resolve:ssm:arn:aws:ssm:us-west-2:${SELF_ACCOUNT_ID}:parameter/images/web/latest`],
+    ["the account's parameter of that name in another partition", `resolve:ssm:arn:aws-cn:ssm:us-east-1:${SELF_ACCOUNT_ID}:parameter/images/web/latest`],
+    ['a pinned version of its ARN', `resolve:ssm:arn:aws:ssm:us-east-1:${SELF_ACCOUNT_ID}:parameter/images/web/latest:3`],
+    ['its ARN with the name\'s "/" twice', `resolve:ssm:arn:aws:ssm:us-east-1:${SELF_ACCOUNT_ID}:parameter//images/web/latest`],
     ['a public parameter', 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64']
   ])('through %s is left as it is, and not published', async (_what, imageId) => {
     await withDefault(imageId)
@@ -158,12 +162,28 @@ describe('a default that resolves its AMI through SSM', () => {
   })
 
   it.each([
-    ['its name', '/images/web/latest', 'resolve:ssm:/images/web/latest']
+    ['its name', '/images/web/latest', 'resolve:ssm:/images/web/latest'],
+    ["its ARN in the template's region and account", '/images/web/latest', `resolve:ssm:arn:aws:ssm:us-east-1:${SELF_ACCOUNT_ID}:parameter/images/web/latest`],
+    ['the ARN of a name without a path', 'web-ami', `resolve:ssm:arn:aws:ssm:us-east-1:${SELF_ACCOUNT_ID}:parameter/web-ami`]
   ])('through the parameter the run sets, by %s, is left as it is, also with launch-template-default false', async (_what, name, imageId) => {
     await withDefault(imageId)
     expect(await roll(name)).toEqual([expect.objectContaining({ outcome: 'follows', imageId, parameter: 'set' })])
     expect(await roll(name, false)).toEqual([expect.objectContaining({ outcome: 'follows', parameter: 'set' })])
     expect(templateChanges()).toEqual([])
+  })
+
+  it('through the parameter the run sets, by its ARN, where EC2 does not show who made the version, counts as another parameter', async () => {
+    await withDefault(`resolve:ssm:arn:aws:ssm:us-east-1:${SELF_ACCOUNT_ID}:parameter/images/web/latest`)
+    ec2.middlewareStack.add(
+      (next) => async (args) => {
+        const answer = await next(args)
+        const output = answer.output as Partial<DescribeLaunchTemplateVersionsCommandOutput>
+        for (const version of output.LaunchTemplateVersions ?? []) delete version.CreatedBy
+        return answer
+      },
+      { step: 'initialize', name: 'hideCreatedBy' }
+    )
+    expect(await roll('/images/web/latest')).toEqual([expect.objectContaining({ outcome: 'follows', parameter: 'other' })])
   })
 
   it('through the parameter the run could not set in the region is left as it is, and said not to be set', async () => {

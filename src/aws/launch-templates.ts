@@ -232,9 +232,27 @@ function followedParameter(
   const imageId = source.LaunchTemplateData?.ImageId
   if (!imageId?.startsWith('resolve:ssm:')) return undefined
   const published = options.ssmParameter
-  const names = published !== undefined && imageId === `resolve:ssm:${published.name}`
+  const names = published !== undefined && namesParameter(imageId.slice('resolve:ssm:'.length), published.name, region, source.CreatedBy)
   const parameter = !names ? 'other' : published.setIn.has(region) ? 'set' : 'unset'
   return parameter !== 'other' || options.makeDefault ? { imageId, parameter } : undefined
+}
+
+/**
+ * Whether a `resolve:ssm:` reference is, unpinned, the parameter `name` that the run publishes
+ * in `region`: by that name, or by its ARN (the form EC2 documents for a parameter shared from
+ * another account; a user may write it for the account's own). The parameter is the account's
+ * whose credentials run the action, and so is the template the action found with them: the
+ * account is read from the principal that made the default version (CreatedBy, an IAM or STS
+ * ARN), with the partition, so no call or permission is added. An ARN of another region, account
+ * or partition, or one that cannot be told, is another parameter. In an ARN, a path's leading "/"
+ * is the one after `parameter` (/images/web is …:parameter/images/web).
+ */
+function namesParameter(reference: string, name: string, region: string, createdBy: string | undefined): boolean {
+  if (reference === name) return true
+  const principal = /^arn:([a-z-]+):(?:iam|sts)::(\d{12}):/.exec(createdBy ?? '')
+  if (principal === null) return false
+  const [, partition, account] = principal
+  return reference === `arn:${partition}:ssm:${region}:${account}:parameter/${name.replace(/^\//, '')}`
 }
 
 async function rollRegion(ec2: EC2Client, region: string, amiId: string, options: RollOptions): Promise<LaunchTemplateResult> {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { Ec2Error, invalidParameterValue, missingParameter } from '../errors.js'
 import { applyFilters, type FilterFields } from '../filters.js'
 import { filtersParam, intParam, listParam, requiredParam, structListParam, type Params } from '../query.js'
-import type { LaunchTemplateRecord, LaunchTemplateVersionRecord, RegionState } from '../world.js'
+import { SELF_ACCOUNT_ID, type LaunchTemplateRecord, type LaunchTemplateVersionRecord, type RegionState } from '../world.js'
 import type { XmlValue } from '../xml.js'
 import { lookUp, lookUpOne, tagSet, tagSpecifications, tagsFrom, type Handler } from './common.js'
 import { launchInstances } from './instances.js'
@@ -74,7 +74,7 @@ function templateXml(template: LaunchTemplateRecord): XmlValue {
     launchTemplateId: template.launchTemplateId,
     launchTemplateName: template.launchTemplateName,
     createTime: template.createTime,
-    createdBy: 'arn:aws:iam::123456789012:user/loopback',
+    createdBy: `arn:aws:iam::${SELF_ACCOUNT_ID}:user/loopback`,
     defaultVersionNumber: template.defaultVersion,
     latestVersionNumber: template.versions.length,
     tagSet: tagSet(template.tags)
@@ -88,7 +88,7 @@ function versionXml(template: LaunchTemplateRecord, version: LaunchTemplateVersi
     versionNumber: version.versionNumber,
     versionDescription: version.description,
     createTime: version.createTime,
-    createdBy: 'arn:aws:iam::123456789012:user/loopback',
+    createdBy: `arn:aws:iam::${SELF_ACCOUNT_ID}:user/loopback`,
     defaultVersion: version.versionNumber === template.defaultVersion,
     launchTemplateData: dataXml(version.data)
   }
