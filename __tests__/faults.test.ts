@@ -1228,6 +1228,66 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       }
     })
 
+    /**
+     * The demo HCL2 template built by three build blocks of its one source, each naming its own
+     * AMI: two with no name, which Packer names alike (`amazon-ebs.demo`), and `slow`, which
+     * provisions until stopped. Returns when both unnamed builds have finished while slow provisions.
+     */
+    function twoUnnamedBuildBlocksOfOneSource({ encrypted = false, manifest = true, between = false }: { encrypted?: boolean; manifest?: boolean; between?: boolean } = {}): (stdoutSoFar: () => string) => boolean {
+      const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+      const marker = join(workspace, 'provisioning')
+      const demo = readFileSync(path, 'utf8')
+      const source = demo.slice(demo.indexOf('source "amazon-ebs" "demo" {'), demo.indexOf('build {'))
+      // Packer 1.6.6 sets in a build block only what the source block leaves unset.
+      const unnamed = source.replace(/ {2}ami_name {2,}= .*\n/, '')
+      expect(unnamed).not.toBe(source)
+      const postProcessor = manifest ? ['  post-processor "manifest" {}'] : []
+      const block = (ami: string, name?: string, provisioner: string[] = []): string[] => [
+        'build {',
+        ...(name === undefined ? [] : [`  name = "${name}"`]),
+        '  source "amazon-ebs.demo" {',
+        `    ami_name = "${ami}-\${local.build_stamp}"`,
+        '  }',
+        ...provisioner,
+        ...postProcessor,
+        '}'
+      ]
+      const waits = ['  provisioner "shell-local" {', `    inline = ["touch ${marker}", "sleep 60"]`, '  }']
+      const builds = (between ? [...block('one'), ...block('two', undefined, waits)] : [...block('one'), ...block('two'), ...block('three', 'slow', waits)]).concat('').join('\n')
+      writeFileSync(path, demo.slice(0, demo.indexOf('source "amazon-ebs" "demo" {')) + (encrypted ? encryptBoot(unnamed) : unnamed) + builds)
+      return (stdoutSoFar) => stdoutSoFar().split("Build 'amazon-ebs.demo' finished").length === (between ? 2 : 3) && existsSync(marker)
+    }
+
+    /** The AMIs of the builds named `prefix` (the ami_name given in its block) in each region, by region. */
+    const amisNamed = (prefix: string): Array<{ region: string; amiId: string }> =>
+      regions.flatMap((region) => endpoint.images(region).filter((image) => image.name.startsWith(`${prefix}-`)).map((image) => ({ region, amiId: image.imageId })))
+
+    it("the main step killed after one of two HCL2 build blocks that Packer names alike finished: the post step keeps that build's AMIs, and terminates the other's instance", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const done = twoUnnamedBuildBlocksOfOneSource({ between: true, manifest: false })
+      const inputs = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }
+      const { main, packerPid } = await mainKilledWhen(done, 'one unnamed build to finish while the other provisions', (onStart) =>
+        runAction(options(inputs, { onStart }))
+      )
+      try {
+        expect(main.exitCode).toBeNull()
+        const one = amisNamed('one')
+        expect(one.map(({ region }) => region)).toEqual(regions)
+        const running = endpoint.instances('us-east-1').filter((instance) => instance.state === 'running')
+        expect(running).toHaveLength(1)
+        const post = await runPostStep(main, options(inputs))
+        expect(post.exitCode).toBe(0)
+        expect(endpoint.instances('us-east-1').find((instance) => instance.instanceId === running[0].instanceId)?.state).toBe('terminated')
+        expect(post.stdout).toContain(`terminated ${running[0].instanceId}`)
+        const warning = post.warnings.filter((text) => text.startsWith('The main step ended before it set its outputs'))
+        expect(warning).toHaveLength(1)
+        for (const { region, amiId } of one) expect(warning[0]).toContain(`${amiId} (${region})`)
+        expect(amisNamed('one')).toEqual(one)
+      } finally {
+        stopPacker(packerPid())
+      }
+    })
+
     it("cancelled after one of two HCL2 build blocks of one encrypt_boot source finished, with a manifest: the outputs name that build's encrypted AMIs once", async () => {
       endpoint = await startEc2Endpoint({ regions })
       const done = twoBuildBlocksOfOneEncryptedSource()

@@ -207,6 +207,45 @@ describe('RunRecord', () => {
     expect(saved.at(-2)).toMatchObject({ images: ['ami-0aaaaaaaaaaaaaaa6', 'ami-0ccccccccccccccc7'] })
   })
 
+  it('loses neither AMI of two builds Packer names alike, whose lines interleave, and forgets what they launched only once both finished', () => {
+    // Packer 1.6.6, two HCL2 build blocks with no name that build one source: every line of both is `amazon-ebs.demo`'s.
+    const lines = [
+      '1,,ui,say,==> amazon-ebs.demo: Creating temporary keypair: packer_6b148904-62d7',
+      '1,,ui,say,==> amazon-ebs.demo: Creating temporary keypair: packer_6b148903-152a',
+      '1,,ui,say,==> amazon-ebs.demo: Creating temporary security group for this instance: packer_6b148904-80f9',
+      '1,,ui,message,    amazon-ebs.demo: Instance ID: i-00000000000000015',
+      '1,,ui,say,==> amazon-ebs.demo: Creating temporary security group for this instance: packer_6b148904-2abf',
+      '1,,ui,say,==> amazon-ebs.demo: Creating AMI two-20261205215827 from instance i-00000000000000015',
+      '1,,ui,say,==> amazon-ebs.demo: Authorizing access to port 0 from [0.0.0.0/0] in the temporary security groups...',
+      '1,,ui,message,    amazon-ebs.demo: AMI: ami-00000000000000019',
+      '1,,ui,message,    amazon-ebs.demo: Instance ID: i-0000000000000001c',
+      '1,,ui,say,==> amazon-ebs.demo: Creating AMI one-20261205215827 from instance i-0000000000000001c',
+      '1,,ui,message,    amazon-ebs.demo: AMI: ami-00000000000000022',
+      "1,,ui,say,Build 'amazon-ebs.demo' finished after 396 milliseconds 395 microseconds."
+    ]
+    const names = ['amazon-ebs.demo', 'amazon-ebs.demo', 'slow.amazon-ebs.demo']
+    for (const record of [feed(lines, names), feedText(lines, names)]) {
+      // No line tells whose each AMI is: both count as finished, and neither is removed.
+      expect(record.finishedImages.map(({ build, ami }) => [build, ami])).toEqual([
+        ['amazon-ebs.demo', 'ami-00000000000000019'],
+        ['amazon-ebs.demo', 'ami-00000000000000022']
+      ])
+      // The other build of that name still runs: its instance, key pair and group are still the post step's.
+      expect(record.temporaryResources).toMatchObject({
+        instanceIds: ['i-00000000000000015', 'i-0000000000000001c'],
+        keyPairs: ['packer_6b148904-62d7', 'packer_6b148903-152a'],
+        securityGroups: ['packer_6b148904-80f9', 'packer_6b148904-2abf'],
+        images: [],
+        imageInstances: []
+      })
+    }
+    const both = [...lines, "1,,ui,say,Build 'amazon-ebs.demo' finished after 419 milliseconds 367 microseconds."]
+    for (const record of [feed(both, names), feedText(both, names)]) {
+      expect(record.finishedImages).toHaveLength(2)
+      expect(record.temporaryResources.instanceIds).toEqual([])
+    }
+  })
+
   it('takes the regions a build copies its AMI to from the lines of its copy step; those of a build that finished go with its AMI', () => {
     // As Packer 1.6.6 and the Amazon plugin print them (step_ami_region_copy); api encrypts, so copies into its own region too.
     const lines = [

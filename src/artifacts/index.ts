@@ -140,7 +140,8 @@ function fullBuildName(ami: Ami, fromOutput: Ami[], buildNames: string[], finish
   if (announced) return announced.build
   if (buildNames.includes(ami.build)) return ami.build
   const suffix = `${ami.builderType}.${ami.build}`
-  const candidates = buildNames.filter((name) => name === suffix || name.endsWith(`.${suffix}`))
+  // Builds Packer names alike are one name here.
+  const candidates = [...new Set(buildNames.filter((name) => name === suffix || name.endsWith(`.${suffix}`)))]
   if (candidates.length === 1) return candidates[0]
   const finished = candidates.filter((name) => finishedBuilds.includes(name))
   return finished.length === 1 ? finished[0] : ami.build

@@ -311,9 +311,12 @@ interface BuildResources {
   instanceProfiles: string[]
   roles: string[]
   copyRegions: string[]
-  image?: string
+  /** Its AMI; those of all the builds Packer names alike (alike), which no line tells apart. */
+  images: string[]
   /** Whether the build's next line may announce its AMI: its last said it was making one. */
   makingImage?: boolean
+  /** Of builds named alike: how many said they were making an AMI and have not yet announced it. */
+  imagesComing?: number
   /** Whether the build said it copies its AMI to other regions. */
   copyingImage?: boolean
 }
@@ -372,6 +375,14 @@ export class RunRecord {
   /** How many builds' next line may announce their AMI: while any may, every line is read. */
   private makingImages = 0
   private readonly finished = new Set<string>()
+  /**
+   * The names Packer gives more than one build of the template (HCL2 build blocks with no name,
+   * of one source, are each `TYPE.SOURCE`), with how many: their lines interleave under one name,
+   * so what they announce is one build's to the record, finished only once they all are.
+   */
+  private readonly alike = new Map<string, number>()
+  /** How many of the builds of each such name have finished. */
+  private readonly finishedAlike = new Map<string, number>()
   /** How many scripts each build's shell and shell-local provisioners began (scriptBegun). */
   private readonly scripts = new Map<string, number>()
   private readonly pending = new Map<string, Partial<AnnouncedArtifact>>()
@@ -433,6 +444,8 @@ export class RunRecord {
     }: { buildNames?: string[]; everyBuild?: boolean; buildsWithoutInstance?: string[]; noInstance?: boolean; scriptLinesAlike?: boolean } = {}
   ) {
     this.buildNames = new Set(buildNames)
+    for (const name of buildNames) this.alike.set(name, (this.alike.get(name) ?? 0) + 1)
+    for (const [name, count] of this.alike) if (count < 2) this.alike.delete(name)
     this.everyBuild = everyBuild && buildNames.length > 0
     this.buildsWithoutInstance = new Set(buildsWithoutInstance)
     this.noInstance = noInstance
@@ -515,7 +528,7 @@ export class RunRecord {
       all.instanceProfiles.push(...build.instanceProfiles)
       all.roles.push(...build.roles)
       all.copyRegions.push(...build.copyRegions.filter((region) => !all.copyRegions.includes(region)))
-      if (build.image !== undefined) all.images.push(build.image)
+      all.images.push(...build.images)
     }
     return all
   }
@@ -578,18 +591,33 @@ export class RunRecord {
   private observeSay(text: string): void {
     const finished = buildFinished.exec(text)?.[1]
     if (finished !== undefined) {
-      this.finished.add(detached(finished))
       const resources = this.builds.get(finished)
-      const image = resources?.image
-      if (image !== undefined && this.finishedImages.length < RunRecord.maxResources) {
+      for (const image of resources?.images ?? []) {
+        if (this.finishedImages.length >= RunRecord.maxResources) break
         const copyRegions = resources?.copyRegions ?? []
         this.finishedImages.push({
           build: detached(finished),
           ami: image,
-          ...(copyRegions.length > 0 ? { copyRegions } : {}),
+          ...(copyRegions.length > 0 ? { copyRegions: [...copyRegions] } : {}),
           ...(this.scriptLinesAlike ? { instances: resources?.instanceIds ?? [] } : {})
         })
       }
+      const alike = this.alike.get(finished) ?? 1
+      const done = (this.finishedAlike.get(finished) ?? 0) + 1
+      if (alike > 1) this.finishedAlike.set(finished, done)
+      if (done < alike) {
+        // Another build of that name still runs, and no line tells whose each announcement was:
+        // every AMI announced so far counts as finished (never removed); what they were made from
+        // is not looked at again, but the instances, key pairs and groups are, still in use or not.
+        if (resources !== undefined) {
+          resources.images = []
+          resources.imageInstances = []
+          resources.snapshotVolumes = []
+          this.onTemporaryResource?.(this.temporaryResources, this.finishedImages)
+        }
+        return
+      }
+      this.finished.add(detached(finished))
       if (resources !== undefined) this.makingImage(resources, false)
       if (this.builds.delete(finished)) this.onTemporaryResource?.(this.temporaryResources, this.finishedImages)
       return
@@ -601,9 +629,11 @@ export class RunRecord {
       return
     }
     if (this.launchesNoInstance(build)) return
-    if ((this.builds.get(build)?.instanceIds.length ?? 0) > 0) {
+    const instances = this.builds.get(build)?.instanceIds.length ?? 0
+    if (instances > 0) {
       this.observeImage(build, text)
-      return
+      // Until each of the builds named alike has announced its instance, one of them may still announce what it makes.
+      if (instances >= (this.alike.get(build) ?? 1)) return
     }
     for (const [pattern, kind] of announcedResources) {
       const match = pattern.exec(text)
@@ -645,14 +675,20 @@ export class RunRecord {
     const resources = this.builds.get(build)
     if (resources === undefined) return
     const making = resources.makingImage === true
-    this.makingImage(resources, false)
+    // Builds named alike write their lines between each other's: one's AMI line may come after
+    // the other's, so only the AMIs announced end their making them.
+    const alike = this.alike.has(build)
+    if (!alike) this.makingImage(resources, false)
     const instance = creatingImage.exec(text)?.[1]
     if (instance !== undefined) {
       this.addTo(build, 'imageInstances', instance)
-      this.makingImage(resources, resources.instanceIds.includes(instance))
+      const own = resources.instanceIds.includes(instance)
+      if (alike && own) resources.imagesComing = (resources.imagesComing ?? 0) + 1
+      this.makingImage(resources, own || (alike && making))
       return
     }
     if (registeringImage.test(text) || (making && taggingImage.test(text))) {
+      if (alike && registeringImage.test(text)) resources.imagesComing = (resources.imagesComing ?? 0) + 1
       this.makingImage(resources, true)
       return
     }
@@ -671,8 +707,14 @@ export class RunRecord {
       return
     }
     const image = making ? announcedImage.exec(text)?.[1] : undefined
-    if (image === undefined || resources.image === image) return
-    resources.image = detached(image)
+    if (image === undefined || resources.images.includes(image)) return
+    if (alike) {
+      resources.imagesComing = Math.max(0, (resources.imagesComing ?? 0) - 1)
+      if (resources.imagesComing === 0) this.makingImage(resources, false)
+      if (resources.images.length < RunRecord.maxResources) resources.images.push(detached(image))
+    } else {
+      resources.images = [detached(image)]
+    }
     this.onTemporaryResource?.(this.temporaryResources, this.finishedImages)
   }
 
@@ -687,7 +729,7 @@ export class RunRecord {
     let resources = this.builds.get(build)
     if (resources === undefined) {
       if (this.builds.size >= RunRecord.maxResources) return false
-      resources = { instanceIds: [], keyPairs: [], securityGroups: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [], copyRegions: [] }
+      resources = { instanceIds: [], keyPairs: [], securityGroups: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [], copyRegions: [], images: [] }
       this.builds.set(detached(build), resources)
     }
     const list = resources[kind]
