@@ -1262,6 +1262,54 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     const amisNamed = (prefix: string): Array<{ region: string; amiId: string }> =>
       regions.flatMap((region) => endpoint.images(region).filter((image) => image.name.startsWith(`${prefix}-`)).map((image) => ({ region, amiId: image.imageId })))
 
+    it.each([
+      ['with a manifest', {}],
+      ['with no manifest', { manifest: false }],
+      ['encrypt_boot, with a manifest', { encrypted: true }],
+      ['encrypt_boot, with no manifest', { encrypted: true, manifest: false }]
+    ])(
+      'the main step killed after two HCL2 build blocks of one source that Packer names alike finished, %s: the post step names each AMI once, each build apart, and removes none',
+      async (_, how) => {
+        endpoint = await startEc2Endpoint({ regions })
+        const done = twoUnnamedBuildBlocksOfOneSource(how)
+        const inputs = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }
+        const { main, packerPid } = await mainKilledWhen(done, 'both unnamed builds to finish while slow provisions', (onStart) =>
+          runAction(options(inputs, { onStart }))
+        )
+        try {
+          expect(main.exitCode).toBeNull()
+          const [one, two] = [amisNamed('one'), amisNamed('two')]
+          expect([one, two].map((amis) => amis.map(({ region }) => region))).toEqual([regions, regions])
+          const deregisteredBefore = endpoint.callsOf('DeregisterImage').length
+          const post = await runPostStep(main, options(inputs))
+          expect(post.exitCode).toBe(0)
+          const warning = post.warnings.filter((text) => text.startsWith('The main step ended before it set its outputs'))
+          expect(warning).toHaveLength(1)
+          const builds = /builds had finished: (.*?)\. These AMIs exist/.exec(warning[0])?.[1].split('; ') ?? []
+          expect(builds).toHaveLength(2)
+          for (const amis of [one, two]) {
+            // Each build's AMIs together, once, under the one name Packer gives both.
+            expect(builds.filter((build) => amis.every(({ region, amiId }) => build.includes(`${amiId} (${region})`)))).toHaveLength(1)
+            for (const { region, amiId } of amis) {
+              expect(warning[0].split(amiId)).toHaveLength(2)
+              expect(post.summary.split(`| ${region} | [\`${amiId}\`](`)).toHaveLength(2)
+            }
+          }
+          expect(builds.every((build) => build.startsWith('build amazon-ebs.demo: '))).toBe(true)
+          expect(warning[0]).toContain(
+            'Packer gives 2 of these builds one name, amazon-ebs.demo (build blocks with no name of their own that build one source), ' +
+              'and nothing it wrote tells which is which: each is listed apart, under that name.'
+          )
+          expect(renderedText(post.summary).split('amazon-ebs.demo').length).toBeGreaterThanOrEqual(3)
+          // Nothing of theirs removed: the post step deregistered nothing, and every AMI is there.
+          expect(endpoint.callsOf('DeregisterImage').length).toBe(deregisteredBefore)
+          expect([amisNamed('one'), amisNamed('two')]).toEqual([one, two])
+        } finally {
+          stopPacker(packerPid())
+        }
+      }
+    )
+
     it("the main step killed after one of two HCL2 build blocks that Packer names alike finished: the post step keeps that build's AMIs, and terminates the other's instance", async () => {
       endpoint = await startEc2Endpoint({ regions })
       const done = twoUnnamedBuildBlocksOfOneSource({ between: true, manifest: false })

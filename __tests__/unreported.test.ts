@@ -46,6 +46,32 @@ describe('the AMIs of builds that finished before the main step was killed', () 
     ])
   })
 
+  it('lists apart the builds of two manifest entries that Packer names alike, and says nothing tells which is which', () => {
+    // Two HCL2 build blocks with no name that build one source: both entries name `demo`, the log both `amazon-ebs.demo`.
+    const written = [
+      { build: 'amazon-ebs.demo', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-0aaaaaaaaaaaaaaa1', entry: 0 },
+      { build: 'amazon-ebs.demo', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-0bbbbbbbbbbbbbbb1', entry: 1 }
+    ]
+    const finished = [
+      { build: 'amazon-ebs.demo', ami: 'ami-0aaaaaaaaaaaaaaa1' },
+      { build: 'amazon-ebs.demo', ami: 'ami-0bbbbbbbbbbbbbbb1' }
+    ]
+    const builds = unreportedBuilds(state(finished), written, noCopies)
+    expect(builds.map(({ build, amis }) => [build, amis.map(({ amiId }) => amiId)])).toEqual([
+      ['amazon-ebs.demo', ['ami-0aaaaaaaaaaaaaaa1']],
+      ['amazon-ebs.demo', ['ami-0bbbbbbbbbbbbbbb1']]
+    ])
+    const alike =
+      'Packer gives 2 of these builds one name, amazon-ebs.demo (build blocks with no name of their own that build one source), ' +
+      'and nothing it wrote tells which is which: each is listed apart, under that name.'
+    expect(unreportedWarning(builds)).toBe(
+      'The main step ended before it set its outputs, but builds had finished: build amazon-ebs.demo: ami-0aaaaaaaaaaaaaaa1 (us-east-1); ' +
+        'build amazon-ebs.demo: ami-0bbbbbbbbbbbbbbb1 (us-east-1). These AMIs exist and are not tagged; they are in no output and the post step leaves them. ' +
+        alike
+    )
+    expect(renderedText(renderUnreported(builds))).toContain(alike)
+  })
+
   it('names the AMI only the log announced, of a build that copied it nowhere', () => {
     const builds = unreportedBuilds(state([{ build: 'web: prod', ami: 'ami-0bbbbbbbbbbbbbbb1' }]), [], noCopies)
     expect(unreportedWarning(builds)).toBe(

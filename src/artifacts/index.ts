@@ -27,18 +27,25 @@ export function manifestToRead(paths: string[], runsBefore: Array<string | undef
   return Math.max(0, written)
 }
 
+/** An AMI a manifest lists, and which of its entries (builds) lists it. */
+export interface WrittenAmi extends Ami {
+  entry: number
+}
+
 /**
  * The AMIs that the build wrote in the first of `manifests` it wrote anew (each with the run it
  * held before the build), or none: for the post step, when the main step never read them. Each
  * under the name Packer's log gives its build, when it is one of `buildNames` (as readBuiltAmis
  * names them): a manifest names an HCL2 build by its source alone.
  */
-export function amisWritten(manifests: Array<{ path: string; runBefore?: string }>, buildNames: string[] = []): Ami[] {
+export function amisWritten(manifests: Array<{ path: string; runBefore?: string }>, buildNames: string[] = []): WrittenAmi[] {
   for (const { path, runBefore } of manifests) {
     if (!existsSync(path)) continue
     try {
       const run = parseManifest(readFileSync(path, 'utf8'), path)
-      if (run.runUuid !== undefined && run.runUuid !== runBefore) return run.amis.map((ami) => ({ ...ami, build: fullBuildName(ami, [], buildNames) }))
+      if (run.runUuid !== undefined && run.runUuid !== runBefore) {
+        return run.amis.map((ami, index) => ({ ...ami, build: fullBuildName(ami, [], buildNames), entry: run.entryOf[index] }))
+      }
     } catch {
       continue
     }

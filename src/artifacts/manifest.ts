@@ -14,6 +14,11 @@ export interface Ami {
 export interface ManifestRun {
   runUuid?: string
   amis: Ami[]
+  /**
+   * The entry (one build's) each of `amis` is of, by its index among the run's entries: two
+   * builds the manifest names alike (HCL2 build blocks with no name, of one source) are apart only there.
+   */
+  entryOf: number[]
   /** Builds of the latest run that produced no AMI (e.g. an amazon-ebsvolume build). */
   buildsWithoutAmi: string[]
 }
@@ -62,16 +67,21 @@ export function parseManifest(text: string, file: string): ManifestRun {
   )
 
   const amis: Ami[] = []
+  const entryOf: number[] = []
   const buildsWithoutAmi: string[] = []
-  for (const build of latest) {
+  for (const [entry, build] of latest.entries()) {
     const name = typeof build.name === 'string' ? build.name : ''
     const builderType = typeof build.builder_type === 'string' ? build.builder_type : ''
     const artifactId = typeof build.artifact_id === 'string' ? build.artifact_id : ''
     const pairs = amiPairs(artifactId)
     if (pairs.length === 0) buildsWithoutAmi.push(name || builderType)
-    for (const pair of pairs) amis.push({ build: name || builderType, builderType, ...pair })
+    for (const pair of pairs) {
+      amis.push({ build: name || builderType, builderType, ...pair })
+      entryOf.push(entry)
+    }
   }
-  return { runUuid, amis: dedupe(amis), buildsWithoutAmi }
+  const kept = firstOfEach(amis)
+  return { runUuid, amis: amis.filter((_, index) => kept[index]), entryOf: entryOf.filter((_, index) => kept[index]), buildsWithoutAmi }
 }
 
 // Builder IDs of Packer's AMI builders, as they announce themselves in artifact events.
@@ -110,8 +120,14 @@ export function amisFromAnnouncedArtifacts(artifacts: AnnouncedArtifact[]): Ami[
 }
 
 function dedupe(amis: Ami[]): Ami[] {
+  const kept = firstOfEach(amis)
+  return amis.filter((_, index) => kept[index])
+}
+
+/** Whether each of `amis` is the first of its build, region and AMI. */
+function firstOfEach(amis: Ami[]): boolean[] {
   const seen = new Set<string>()
-  return amis.filter((ami) => {
+  return amis.map((ami) => {
     const key = `${ami.build}\u0000${ami.region}\u0000${ami.amiId}`
     if (seen.has(key)) return false
     seen.add(key)

@@ -27,15 +27,22 @@ export type ImageLookUp = (images: FinishedImage[], regions: string[]) => Promis
  * the region of that AMI, or the copy that replaced it (encrypt_boot), and its copies. One found
  * nowhere is named with no region.
  */
-export function unreportedBuilds(state: LeftoverState, written: Ami[], found: FoundImages): UnreportedBuild[] {
+export function unreportedBuilds(state: LeftoverState, written: Array<Ami & { entry?: number }>, found: FoundImages): UnreportedBuild[] {
   const finished = state.finished ?? []
   const builds: UnreportedBuild[] = []
+  // By name and manifest entry: builds Packer names alike are apart only in their entries.
+  const entries = new Map<string, UnreportedBuild>()
   for (const ami of written) {
     // A manifest names an HCL2 build by its source alone: the log's name for the same AMI wins.
     const build = finished.find((image) => written.some((other) => other.build === ami.build && other.amiId === image.ami))?.build ?? ami.build
-    const entry = builds.find((known) => known.build === build)
+    const key = `${build}\u0000${ami.entry ?? ''}`
+    const entry = entries.get(key)
     if (entry) entry.amis.push({ region: ami.region, amiId: ami.amiId })
-    else builds.push({ build, amis: [{ region: ami.region, amiId: ami.amiId }] })
+    else {
+      const added = { build, amis: [{ region: ami.region, amiId: ami.amiId }] }
+      entries.set(key, added)
+      builds.push(added)
+    }
   }
   for (const image of unlistedImages(finished, written)) {
     const { amis, missing } = imagesOf(image, found)
@@ -64,7 +71,25 @@ export function unreportedWarning(builds: UnreportedBuild[]): string | undefined
       ? 'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
       : 'These AMIs are not tagged; they are in no output and the post step leaves them. ' +
         `Only Packer's log named ${unseen.join(', ')}, and EC2 did not show ${unseen.length === 1 ? 'it: it' : 'them: they'} may not exist.`
-  return `The main step ended before it set its outputs, but builds had finished: ${made}. ${exist}${notFound}`
+  return `The main step ended before it set its outputs, but builds had finished: ${made}. ${exist}${notFound}${namedAlike(builds)}`
+}
+
+/**
+ * What to say of builds of `builds` that Packer gives one name (HCL2 build blocks with no name,
+ * of one source): its log and manifest never tell which is which.
+ */
+function namedAlike(builds: UnreportedBuild[]): string {
+  const names = builds.map(({ build }) => build)
+  const alike = [...new Set(names.filter((name, index) => names.indexOf(name) !== index))]
+  return alike
+    .map((name) => {
+      const count = names.filter((other) => other === name).length
+      return (
+        ` Packer gives ${count} of these builds one name, ${name} (build blocks with no name of their own that build one source), ` +
+        'and nothing it wrote tells which is which: each is listed apart, under that name.'
+      )
+    })
+    .join('')
 }
 
 /** The AMIs of `builds` that EC2 showed in no region: only Packer's log named them. */
@@ -81,7 +106,8 @@ export function renderUnreported(builds: UnreportedBuild[], others: NotTheBuilds
         (unseenAmis(builds).length === 0
           ? 'Their AMIs exist and are not tagged; no output holds them, and the post step leaves them.'
           : "Their AMIs are not tagged; no output holds them, and the post step leaves them. An AMI with no region is one only Packer's log " +
-            'named: EC2 did not show it, and it may not exist.'),
+            'named: EC2 did not show it, and it may not exist.') +
+        plainText(masked(namedAlike(builds))),
       ''
     )
   }
