@@ -10,6 +10,7 @@ import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
 import { buildVariableProblems, provisionerProblems } from '../src/inputs/build-variables.js'
 import {
   hclBuildCount,
+  hclBuildlessProblems,
   hclBuildNames,
   hclBuildTypes,
   hclProvisionerTypes,
@@ -569,6 +570,39 @@ describe('hclBuildCount', () => {
     expect(hclRenamesSources(files)).toBe(true)
   })
 
+  it('refuses a template whose build blocks build no source, on the first build block, naming a source it defines', async () => {
+    const read = async (files: Record<string, string>) => {
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(directory, name), text)
+      const paths = hclTemplateFiles(directory)
+      const problems = await hclBuildlessProblems(await Promise.all(paths.map(async (file) => ({ file, body: await parseHclFile(file) }))))
+      for (const name of Object.keys(files)) rmSync(join(directory, name))
+      return problems.map(({ message, location }) => ({ message: message.replace(/^template: [^:]*: /, ''), line: location?.line }))
+    }
+    const source = 'source "amazon-ebs" "web" {\n  ami_name = "x"\n}\n'
+    expect(await read({ 'a.pkr.hcl': source, 'b.pkr.hcl': '\nbuild {\n  post-processor "manifest" {}\n}\n' })).toEqual([
+      {
+        message:
+          'the build block builds no source (it has neither "sources" nor a "source" block): packer validate accepts it, but Packer has ' +
+          'no build to run: Packer 1.6.6 succeeds without building anything, newer versions fail with "No builds to run". ' +
+          'List the sources it builds: sources = ["source.amazon-ebs.web"].',
+        line: 2
+      }
+    ])
+    expect(await read({ 'a.pkr.hcl': source })).toEqual([
+      {
+        message:
+          'the template has no build block, so it builds no source: packer validate accepts it, but Packer has no build to run: ' +
+          'Packer 1.6.6 succeeds without building anything, newer versions fail with "No builds to run". ' +
+          'Add one: build { sources = ["source.amazon-ebs.web"] }.',
+        line: undefined
+      }
+    ])
+    // One build block that builds a source is enough; so is a source block inside it, or a list only Packer reads.
+    expect(await read({ 'a.pkr.hcl': source, 'b.pkr.hcl': 'build {\n}\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n' })).toEqual([])
+    expect(await read({ 'a.pkr.hcl': source, 'b.pkr.hcl': 'build {\n  source "amazon-ebs.web" {\n    name = "w"\n  }\n}\n' })).toEqual([])
+    expect(await read({ 'a.pkr.hcl': source, 'b.pkr.hcl': 'build {\n  sources = var.sources\n}\n' })).toEqual([])
+  })
+
   it('says when no build block names a build of its own', async () => {
     const files = await parsed({ 'one.pkr.hcl': 'build {\n  source "amazon-ebs.a" {\n    ami_name = "x"\n  }\n}\n' })
     expect(hclRenamesSources(files)).toBe(false)
@@ -715,6 +749,10 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       problems: [],
       durationProblems: [],
       selectionWarnings: [],
+      // Its build block builds no source.
+      buildlessProblems: [
+        { message: expect.stringContaining('the build block builds no source'), location: { file: expect.stringContaining('build.pkr.hcl'), line: 13, column: 1 } }
+      ],
       variablesProblems: []
     })
   })

@@ -148,6 +148,24 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.endpoint.calls).toEqual([])
   })
 
+  it('HCL2: a build block that lists no source, which Packer 1.6.6 validates and builds nothing with: on the block, with the source to list, before Packer is installed', async () => {
+    const workspace = demoWith((text) => text.replace('  sources = ["source.amazon-ebs.demo"]\n', ''))
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: ami.pkr.hcl: the build block builds no source (it has neither "sources" nor a "source" block): packer validate ' +
+          'accepts it, but Packer has no build to run: Packer 1.6.6 succeeds without building anything, newer versions fail with ' +
+          '"No builds to run". List the sources it builds: sources = ["source.amazon-ebs.demo"].',
+        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, 'build {'), col: '1' }
+      },
+      { message: 'The template builds nothing (see the error above); nothing was installed or built.', properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(JSON.parse(result.outputs.artifacts)).toEqual([])
+  })
+
   it('HCL2: a breakpoint provisioner, which fails the build where nobody can press Enter: on it, before Packer is installed', async () => {
     const workspace = demoWith((text) => text.replace('  post-processor "manifest" {}', '  provisioner "breakpoint" {\n    note = "look"\n  }\n\n  post-processor "manifest" {}'))
     expectRefusedBeforeInstall(await run(workspace), breakpointMessage('disable = true'), {

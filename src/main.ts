@@ -410,8 +410,18 @@ async function checkBuildSelection(
  * provisioners or post-processors that cannot work on a runner.
  */
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+  await checkBuildsSomething(template)
   await checkVariablesDeclared(inputs, template)
   await checkProvisioners(inputs, template)
+}
+
+/** An HCL2 template that builds no source: Packer would validate it and have nothing to build. */
+async function checkBuildsSomething(template: Promise<HclTemplate> | undefined): Promise<void> {
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const problems = (await template?.catch(() => undefined))?.buildlessProblems ?? []
+  if (problems.length === 0) return
+  await reportInputProblems(problems, { failureFollows: true })
+  throw new Failure('The template builds nothing (see the error above); nothing was installed or built.')
 }
 
 /**

@@ -888,6 +888,35 @@ export async function hclSelectionWarnings(read: Array<{ file: string; body: Hcl
   return warnings
 }
 
+/**
+ * A template whose build blocks build no source (a `build` block without `sources` or a `source`
+ * block, or no `build` block at all): packer validate accepts it, and packer build has nothing
+ * to build, which Packer 1.6.6 calls a success and newer versions fail with "No builds to run",
+ * either way after the job has installed and validated. One problem, on the first build block,
+ * else on the template's first file, with the source to list when the template defines one.
+ */
+export async function hclBuildlessProblems(read: Array<{ file: string; body: HclBody }>): Promise<InputProblem[]> {
+  if (read.length === 0 || hclBuildCount(read.map(({ body }) => body)) !== 0) return []
+  const defined = read.flatMap(({ body }) => blocksAt(body.source, ['source'], 2)).map(({ labels }) => labels.join('.'))
+  const example = `sources = ["source.${defined[0] ?? 'amazon-ebs.NAME'}"]`
+  const nothing =
+    'packer validate accepts it, but Packer has no build to run: Packer 1.6.6 succeeds without building anything, ' +
+    'newer versions fail with "No builds to run"'
+  for (const { file, body } of read) {
+    const [build] = blocksAt(body.build, ['build'], 0)
+    if (build === undefined) continue
+    const shown = workspaceRelative(file, process.cwd())
+    const place = await settingPlace(file, readFileSync(file, 'utf8'), build.path)
+    const message =
+      `template: ${shown}: the build block builds no source (it has neither "sources" nor a "source" block): ${nothing}. ` +
+      `List the sources it builds: ${example}.`
+    return [{ message, location: { file: shown, ...place } }]
+  }
+  const shown = workspaceRelative(read[0].file, process.cwd())
+  const message = `template: ${shown}: the template has no build block, so it builds no source: ${nothing}. Add one: build { ${example} }.`
+  return [{ message, location: { file: shown } }]
+}
+
 /** The sources a build block builds, `TYPE.NAME`: its `sources` and its `source "TYPE.NAME"` blocks. */
 export function hclBuildSources(build: HclBody): string[] {
   const listed = Array.isArray(build.sources) ? build.sources.filter((source) => typeof source === 'string') : []
@@ -1025,6 +1054,8 @@ export interface HclTemplate {
   problems: InputProblem[]
   /** Provisioners' durations that Packer cannot read (hclDurationProblems). */
   durationProblems: InputProblem[]
+  /** A build block that builds no source, in a template that builds none (hclBuildlessProblems); empty unless every file was read. */
+  buildlessProblems: InputProblem[]
   /** Provisioners' and post-processors' `only` and `except` entries that name no source of their build (hclSelectionWarnings). */
   selectionWarnings: InputProblem[]
   /** The `build.*` attributes its post-processors read, and where (hclBuildVariableUses). */
@@ -1140,6 +1171,7 @@ export async function readHclTemplate(
     provisionerUses: await hclProvisionerUses(read),
     durationProblems: await hclDurationProblems(read, scope),
     selectionWarnings: await hclSelectionWarnings(read),
+    buildlessProblems: allRead ? await hclBuildlessProblems(read) : [],
     unreadable,
     variablesProblems: allRead ? undeclaredVariables(files, request) : []
   }
