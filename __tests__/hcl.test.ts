@@ -1361,6 +1361,22 @@ describe('provisioners that need a communicator, in a build that connects none',
     expect(problems[4].message).toContain('fails there, after waiting 5 minutes for the machine to restart. Give')
   })
 
+  it('refuses the provisioners that upload their files to the instance first: ansible-local, chef-solo, puppet-masterless, salt-masterless', async () => {
+    const uploading: Array<[string, string, string]> = [
+      ['ansible-local', 'playbook_file = "site.yml"', 'its playbook'],
+      ['chef-solo', '', 'its configuration'],
+      ['puppet-masterless', 'manifest_file = "site.pp"', 'its manifests'],
+      ['salt-masterless', 'local_state_tree = "salt"', 'its state tree']
+    ]
+    const problems = await refused(template('communicator = "none"', uploading.map(([type, settings]) => provisioner(type, settings)).join('\n')))
+    expect(problems.map(({ message }) => /provisioner "([\w-]+)"/.exec(message)?.[1])).toEqual(uploading.map(([type]) => type))
+    for (const [index, [, , what]] of uploading.entries()) {
+      expect(problems[index].message).toContain(`Packer launches the instance and the provisioner fails there, as it uploads ${what}. Give`)
+    }
+    // One whose build connects does not fail.
+    expect(await refused(template('communicator = "ssh"', provisioner('ansible-local', 'playbook_file = "site.yml"')))).toEqual([])
+  })
+
   it('does not refuse it where a communicator connects, where it is a variable, or in a build that does not run it', async () => {
     const shell = provisioner('shell', 'inline = ["uptime"]')
     expect(await refused(template('', shell))).toEqual([])

@@ -194,6 +194,17 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     )
   })
 
+  it('JSON: an ansible-local provisioner in such a build, which fails on the instance as it uploads its playbook: on its type, before Packer is installed', async () => {
+    const workspace = jsonWith({ provisioners: [{ type: 'ansible-local', playbook_file: 'site.yml', playbook_dir: 'ansible' }] })
+    expectRefusedBeforeInstall(
+      await run(workspace, 'json'),
+      'provisioner "ansible-local" runs on the instance through a communicator, and its build connects none (amazon-ebs has ' +
+        `"communicator": "none"): packer validate accepts it, but ${launchFails}, as it uploads its playbook. Give ${jsonCommunicator}, ` +
+        'or run the commands on the runner with a shell-local provisioner.',
+      { file: 'packer-template.json', line: typeLineOf(workspace, 'site.yml'), col: '7' }
+    )
+  })
+
   it('JSON: a shell error-cleanup-provisioner in such a build, which Packer runs on the instance once the build fails: on its type', async () => {
     const workspace = jsonWith({ provisioners: [{ type: 'shell-local', inline: ['exit 3'] }], 'error-cleanup-provisioner': { type: 'shell', inline: ['uptime'] } })
     expectRefusedBeforeInstall(

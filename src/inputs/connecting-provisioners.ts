@@ -7,15 +7,22 @@
  * there: Packer (1.6.6 and the newest alike) gives a build whose communicator is "none" one that
  * uploads nothing and whose commands print nothing and exit 0. Shell, powershell and windows-shell
  * retry their script's upload for their start_retry_timeout (5 minutes); windows-restart waits
- * its restart_timeout (5 minutes) for a sign the machine restarted; file fails at once. The
- * error-cleanup-provisioner is run through the same communicator (StepProvision's cleanup).
+ * its restart_timeout (5 minutes) for a sign the machine restarted; file fails at once, and so
+ * do ansible-local, chef-solo, puppet-masterless and salt-masterless, which upload their files
+ * to the instance before they run anything there ("Upload is not implemented when communicator =
+ * 'none'"). The error-cleanup-provisioner is run through the same communicator (StepProvision's
+ * cleanup).
  */
 export const connectingFailures: Record<string, string> = {
   shell: ', after retrying its upload for 5 minutes',
   powershell: ', after retrying its upload for 5 minutes',
   'windows-shell': ', after retrying its upload for 5 minutes',
   'windows-restart': ', after waiting 5 minutes for the machine to restart',
-  file: ''
+  file: '',
+  'ansible-local': ', as it uploads its playbook',
+  'chef-solo': ', as it uploads its configuration',
+  'puppet-masterless': ', as it uploads its manifests',
+  'salt-masterless': ', as it uploads its state tree'
 }
 
 /** The types of the provisioners that work only through a communicator. */

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-var e={shell:", after retrying its upload for 5 minutes",powershell:", after retrying its upload for 5 minutes","windows-shell":", after retrying its upload for 5 minutes","windows-restart":", after waiting 5 minutes for the machine to restart",file:""},t=Object.keys(e),r=[...t,"breakpoint","shell-local"];export{e as a,t as b,r as c};
