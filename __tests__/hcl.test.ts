@@ -597,6 +597,9 @@ describe('hclBuildCount', () => {
         line: undefined
       }
     ])
+    expect((await read({ 'a.pkr.hcl': source, 'b.pkr.hcl': 'build {\n  sources = []\n}\n' }))[0].message).toMatch(
+      /^the build block builds no source \(its "sources" is empty, and it has no "source" block\): /
+    )
     // One build block that builds a source is enough; so is a source block inside it, or a list only Packer reads.
     expect(await read({ 'a.pkr.hcl': source, 'b.pkr.hcl': 'build {\n}\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n' })).toEqual([])
     expect(await read({ 'a.pkr.hcl': source, 'b.pkr.hcl': 'build {\n  source "amazon-ebs.web" {\n    name = "w"\n  }\n}\n' })).toEqual([])

@@ -907,8 +907,9 @@ export async function hclBuildlessProblems(read: Array<{ file: string; body: Hcl
     if (build === undefined) continue
     const shown = workspaceRelative(file, process.cwd())
     const place = await settingPlace(file, readFileSync(file, 'utf8'), build.path)
+    const lacks = build.body.sources === undefined ? 'it has neither "sources" nor a "source" block' : 'its "sources" is empty, and it has no "source" block'
     const message =
-      `template: ${shown}: the build block builds no source (it has neither "sources" nor a "source" block): ${nothing}. ` +
+      `template: ${shown}: the build block builds no source (${lacks}): ${nothing}. ` +
       `List the sources it builds: ${example}.`
     return [{ message, location: { file: shown, ...place } }]
   }
