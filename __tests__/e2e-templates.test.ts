@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { SOURCE_AMI_ID, SOURCE_AMI_NAME, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { startVault } from '../test-support/vault-stand-in/index.js'
 import { readInputs } from '../src/inputs/index.js'
-import { actionDefaults, asTheRunnerShowsIt, loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { actionDefaults, asTheRunnerShowsIt, jobOutputs, loopbackEnvironment, projectRoot, pushToMain, registeredMasks, runAction, type ActionRun } from './support/action-process.js'
 import { headingsOf, renderedText, tableRows } from './support/markdown.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
@@ -739,6 +739,50 @@ describeWithPacker('templates as users write them, through the bundled action', 
       const quoted = await run(hcl, { template: 'template.pkr.hcl', 'var-file': 'wrong.pkrvars.hcl' })
       expect(quoted.exitCode).toBe(1)
       expectMasked(quoted, ['db_password = ["Qu0te\\"InAList"]'], ['db_password = ["***"]'], /Qu0te|InAList/)
+    })
+  })
+
+  describe('a sensitive value that is a JSON document', () => {
+    const document = JSON.stringify({ user: 'admin', password: 'S3cr3tInJson', hosts: ['db1', 'db2'], pool: { min: 1 } }, null, 2)
+
+    /** A template with a sensitive JSON document and a sensitive region, from a variables file. */
+    function workspaceWithDocument(region: string): string {
+      const workspace = workspaceFrom(join(fixtures, 'sensitive-hcl'))
+      writeFileSync(
+        join(workspace, 'document.pkr.hcl'),
+        [
+          'variable "ec2_endpoint" {\n  type    = string\n  default = env("AWS_ENDPOINT_URL_EC2")\n}',
+          'variable "db_config" {\n  type      = string\n  sensitive = true\n}',
+          'variable "audit_region" {\n  type      = string\n  sensitive = true\n}',
+          'source "amazon-ebs" "app" {',
+          '  custom_endpoint_ec2 = var.ec2_endpoint',
+          '  communicator        = "none"',
+          '  region              = "us-east-1"',
+          '  source_ami          = "ami-0abcdef1234567890"',
+          '  instance_type       = "t3.micro"',
+          '  ami_name            = "document-{{timestamp}}"',
+          '}',
+          'build {\n  sources = ["source.amazon-ebs.app"]\n  post-processor "manifest" {}\n}',
+          ''
+        ].join('\n')
+      )
+      writeFileSync(join(workspace, 'secrets.pkrvars.hcl'), `db_config = <<EOF\n${document}\nEOF\naudit_region = "${region}"\n`)
+      return workspace
+    }
+
+    it('registers each line that holds some of it, not a line of brackets alone: the JSON outputs stay job outputs', async () => {
+      const result = await run(workspaceWithDocument('eu-north-1'), { template: 'document.pkr.hcl', 'var-file': 'secrets.pkrvars.hcl', force: 'true' })
+      expect(result.exitCode).toBe(0)
+      const masks = registeredMasks(result)
+      // The whole document (a heredoc ends in a line break) and each line with some of it in, however
+      // short; no line of brackets alone.
+      expect(masks).toEqual(expect.arrayContaining([`${document}\n`, ...document.split('\n').filter((line) => /\w/.test(line)), 'eu-north-1']))
+      expect(masks.filter((mask) => /^[\s[\]{}(),;]*$/.test(mask))).toEqual([])
+      expect(Object.keys(JSON.parse(result.outputs.builds) as Builds)).toEqual(['amazon-ebs.app'])
+      // The runner hands a later job every output: none holds a secret it knows.
+      expect(jobOutputs(result)).toEqual(result.outputs)
+      expect(result.warnings.filter((warning) => warning.includes('another job'))).toEqual([])
+      expect(asTheRunnerShowsIt(result).log).not.toMatch(/S3cr3tInJson/)
     })
   })
 

@@ -66,11 +66,32 @@ export function asTheRunnerShowsIt(
   const mask = (line: string): string =>
     [...masks].sort((a, b) => b.length - a.length).reduce((masked, secret) => masked.replaceAll(secret, '***'), line)
   for (const line of result.stdout.split('\n')) {
-    const added = /^::add-mask::(.*)$/.exec(line)
-    if (added) masks.push(added[1].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
+    const added = addedMask(line)
+    if (added !== undefined) masks.push(added)
     else shown.push(mask(line))
   }
   return { log: shown.join('\n'), summary: result.summary.split('\n').map(mask).join('\n') }
+}
+
+/** The values the step registered as secrets (`::add-mask::`), in order. */
+export function registeredMasks(result: Pick<ActionRun, 'stdout'>): string[] {
+  return result.stdout.split('\n').flatMap((line) => addedMask(line) ?? [])
+}
+
+/** The secret an `::add-mask::` line registers, as the runner reads it; undefined for any other line. */
+function addedMask(line: string): string | undefined {
+  const added = /^::add-mask::(.*)$/.exec(line)
+  return added?.[1].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+}
+
+/**
+ * The step's outputs a later job gets (`jobs.<id>.outputs`): the runner skips one that holds a
+ * secret it knows ("Skip output ... since it may contain secret"), registered by the step or
+ * given to it (`runnerSecrets`).
+ */
+export function jobOutputs(result: Pick<ActionRun, 'stdout' | 'outputs'>, runnerSecrets: string[] = []): Record<string, string> {
+  const secrets = [...registeredMasks(result), ...runnerSecrets]
+  return Object.fromEntries(Object.entries(result.outputs).filter(([, value]) => !secrets.some((secret) => value.includes(secret))))
 }
 
 /** Reads the runner's GITHUB_OUTPUT file format (`name<<DELIMITER` blocks). */

@@ -9,24 +9,43 @@ import { unescapeField } from '../packer/machine-readable.js'
 const known = new Set<string>()
 
 /**
- * Registers each value as a secret, and each line of a multi-line value too: the runner masks
- * line by line, and ends a line at `\n`, `\r\n` or a lone `\r`. A value holding a `\n` or `\r`
- * as two characters (a key kept on one line) is also registered as the log shows it: Packer's
- * machine-readable output writes a line break as those two characters, and the log turns them
- * back into one, whichever they were. A value Packer quotes escaped is registered as quoted too.
+ * Registers each value as a secret, and each line of a multi-line value too, as the runner does
+ * for a secret of the workflow: the runner masks line by line, and ends a line at `\n`, `\r\n`
+ * or a lone `\r`. A value holding a `\n` or `\r` as two characters (a key kept on one line) is
+ * also registered as the log shows it: Packer's machine-readable output writes a line break as
+ * those two characters, and the log turns them back into one, whichever they were. A value Packer
+ * quotes escaped is registered as quoted too. A line of nothing but structure (onlyStructure) is
+ * not registered on its own: it tells nothing of the secret, and the runner would mask it in every
+ * line of the log and drop each JSON output that holds it from the job's outputs.
  */
 export function maskValues(values: string[]): void {
   for (const value of values) {
     const written = [value, ...quotedForms(value)]
     const forms = [...new Set(written.flatMap((form) => [form, unescapeField(form)]))]
-    for (const secret of forms.flatMap((form) => [form, ...form.split(/\r\n|\r|\n/)])) {
-      if (secret.trim() === '' || known.has(secret)) continue
-      known.add(secret)
-      // Text the action cuts short is cut before any of them (common/cut.ts).
-      rememberSecret(secret)
-      core.setSecret(secret)
+    for (const form of forms) {
+      const lines = form.split(/\r\n|\r|\n/).filter((line) => line !== form && !onlyStructure(line))
+      register(form)
+      for (const line of lines) register(line)
     }
   }
+}
+
+function register(secret: string): void {
+  if (secret.trim() === '' || known.has(secret)) return
+  known.add(secret)
+  // Text the action cuts short is cut before any of them (common/cut.ts).
+  rememberSecret(secret)
+  core.setSecret(secret)
+}
+
+/**
+ * Whether a line of a multi-line value holds nothing but the structure of a JSON or HCL document
+ * (or of code): brackets, braces, parentheses, commas, semicolons and white space, as `{`, `],`
+ * or `})`. Nothing else: a letter, a digit or any other mark may be some of a secret, and a line
+ * of `:`, `"`, `=` or `*` alone may be a password's.
+ */
+export function onlyStructure(line: string): boolean {
+  return /^[\s[\]{}(),;]*$/.test(line)
 }
 
 /**
@@ -72,3 +91,4 @@ export function withoutValuesWithBars(text: string, given: string[] = valuesGive
   for (const form of [...new Set(forms)].sort((a, b) => b.length - a.length)) shown = shown.replaceAll(form, '***')
   return shown
 }
+
