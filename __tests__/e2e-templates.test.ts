@@ -784,6 +784,21 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(result.warnings.filter((warning) => warning.includes('another job'))).toEqual([])
       expect(asTheRunnerShowsIt(result).log).not.toMatch(/S3cr3tInJson/)
     })
+
+    it('warns of the outputs that hold a sensitive value, which the runner does not hand to another job', async () => {
+      // The region every output names, marked sensitive.
+      const result = await run(workspaceWithDocument('us-east-1'), { template: 'document.pkr.hcl', 'var-file': 'secrets.pkrvars.hcl', force: 'true' })
+      expect(result.exitCode).toBe(0)
+      const dropped = Object.keys(result.outputs).filter((output) => !(output in jobOutputs(result)))
+      expect(dropped.sort()).toEqual(['ami-ids', 'artifacts', 'builds'])
+      const warnings = result.warnings.filter((warning) => warning.includes('another job'))
+      expect(warnings).toEqual([
+        'Outputs ami-ids, builds, artifacts hold a sensitive value of the template (sensitive variables: db_config, audit_region), ' +
+          'which the action registers as a secret: the runner masks it, and does not hand an output that holds a secret to another job ' +
+          '(jobs.<job_id>.outputs), which gets them empty. Read them in this job (steps.<step_id>.outputs), or keep that text out of ' +
+          'the sensitive value, or that value out of sensitive ones.'
+      ])
+    })
   })
 
   const describeRealworld = existsSync(realworld) ? describe : describe.skip

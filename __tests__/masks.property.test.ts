@@ -3,7 +3,7 @@
 // runner would mask everywhere and find in every JSON output.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import fc from 'fast-check'
-import { maskValues, onlyStructure } from '../src/report/masks.js'
+import { maskValues, onlyStructure, outputsHoldingSecrets } from '../src/report/masks.js'
 import { registeredMasks } from './support/action-process.js'
 
 const written = jest.spyOn(process.stdout, 'write')
@@ -25,6 +25,24 @@ function registering(values: string[]): string[] {
   for (const secret of now) registered.add(secret)
   return now
 }
+
+describe('the outputs that hold a secret registered', () => {
+  // First: the other tests register many a short line.
+  it('names each, and whether it holds a whole sensitive value or a line of one; none for brackets alone', () => {
+    registering(['{\n  "region": "eu-south-2",\n  "zones": [\n    "eu-south-2a"\n  ]\n}', 'ap-east-2', 'mx-central-1'])
+    const outputs = {
+      'ami-ids': '{"eu-south-2":"ami-0123"}',
+      builds: '{"web":{"ap-east-2":"ami-0123"}}',
+      artifacts: '[{"build":"web","region":"us-east-1","amiId":"ami-0123"}]',
+      deregistered: '[]',
+      zones: '    "eu-south-2a"'
+    }
+    expect(outputsHoldingSecrets(outputs)).toEqual([
+      { output: 'builds', held: 'value' },
+      { output: 'zones', held: 'line' }
+    ])
+  })
+})
 
 describe('the secrets registered for a sensitive value', () => {
   it('a JSON or HCL document: the whole value and each line with some of it in, however short, but no line of brackets alone', () => {

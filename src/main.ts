@@ -57,6 +57,7 @@ import {
   reportPlugins,
   reportTagging,
   setOutputs,
+  warnOfOutputsHoldingSecrets,
   writeSummary,
   type PassedOver,
   type SummaryModel
@@ -111,6 +112,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     (message) => failStep(message),
     (error) => crashedWhileIdle(error)
   ).listen()
+  let sensitive: () => Promise<string[]> = () => Promise.resolve([])
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
     if (read) {
@@ -121,6 +123,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
       // The HCL2 template's stage (and the glob matcher it holds) loads only for an HCL2 template.
       const template =
         read.templateKind === 'hcl' ? (hclTemplate ?? import('./inputs/hcl.js').then(({ readHclTemplate }) => readHclTemplate(read))) : undefined
+      sensitive = async () => [...read.sensitiveVariables, ...((await template?.catch(() => undefined))?.sensitiveVariables ?? [])]
       // Packer's output is logged only once an HCL2 template's sensitive values are masked.
       await job(read, cancellation, asked, maskedOnceRead(template))
     }
@@ -128,6 +131,8 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     failStep(errorMessage(error))
   } finally {
     cancellation.dispose()
+    // The outputs are all set: whether any holds a secret, which costs it its place in the job's outputs.
+    warnOfOutputsHoldingSecrets(await sensitive())
     makeHeldAnnotations()
   }
 }

@@ -8,7 +8,7 @@ import { rememberPluginCache } from '../plugins/cache-state.js'
 import type { PreparedPlugins } from '../plugins/index.js'
 import { annotate, type Annotation } from './annotation.js'
 import type { NotTheBuilds } from './found-images.js'
-import { masked, withoutValuesWithBars } from './masks.js'
+import { masked, outputsHoldingSecrets, withoutValuesWithBars } from './masks.js'
 
 export interface AmiOutputs {
   'ami-id': string
@@ -111,10 +111,38 @@ export const jsonOutputsAtFirst = {
   'launch-template-versions': '{}'
 }
 
+/** Each output as last set: what the runner hands on when the step ends. */
+const outputsSet: Record<string, string> = {}
+
 export function setOutputs(outputs: Partial<Record<string, string>>): void {
   for (const [name, value] of Object.entries(outputs)) {
-    if (value !== undefined) core.setOutput(name, value)
+    if (value === undefined) continue
+    core.setOutput(name, value)
+    outputsSet[name] = value
   }
+}
+
+/**
+ * Warns, once the outputs are set, of those that hold text registered as a secret (a sensitive
+ * value of the template, `sensitive`: their names): the runner masks them in the log, and skips
+ * each such output when it hands the job's outputs to another job ("Skip output ... since it may
+ * contain secret"), which then gets an empty string. The secret itself is not named.
+ */
+export function warnOfOutputsHoldingSecrets(sensitive: string[]): void {
+  const holding = outputsHoldingSecrets(outputsSet)
+  if (holding.length === 0) return
+  const names = holding.map(({ output }) => output)
+  const what = holding.some(({ held }) => held === 'value') ? 'a sensitive value' : 'a line of a multi-line sensitive value'
+  const of = sensitive.length > 0 ? ` (sensitive variables: ${[...new Set(sensitive)].join(', ')})` : ''
+  annotate({
+    level: 'warning',
+    title: 'Outputs holding a secret',
+    message:
+      `Output${names.length === 1 ? '' : 's'} ${names.join(', ')} hold${names.length === 1 ? 's' : ''} ${what} of the template${of}, ` +
+      'which the action registers as a secret: the runner masks it, and does not hand an output that holds a secret to another job ' +
+      `(jobs.<job_id>.outputs), which gets ${names.length === 1 ? 'it' : 'them'} empty. ` +
+      'Read them in this job (steps.<step_id>.outputs), or keep that text out of the sensitive value, or that value out of sensitive ones.'
+  })
 }
 
 /**

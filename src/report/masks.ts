@@ -6,7 +6,8 @@ import * as core from '@actions/core'
 import { rememberSecret, valuesGiven } from '../common/cut.js'
 import { unescapeField } from '../packer/machine-readable.js'
 
-const known = new Set<string>()
+/** Each secret registered, and whether it is a whole value or one line of a multi-line value. */
+const known = new Map<string, 'value' | 'line'>()
 
 /**
  * Registers each value as a secret, and each line of a multi-line value too, as the runner does
@@ -24,15 +25,15 @@ export function maskValues(values: string[]): void {
     const forms = [...new Set(written.flatMap((form) => [form, unescapeField(form)]))]
     for (const form of forms) {
       const lines = form.split(/\r\n|\r|\n/).filter((line) => line !== form && !onlyStructure(line))
-      register(form)
-      for (const line of lines) register(line)
+      register(form, 'value')
+      for (const line of lines) register(line, 'line')
     }
   }
 }
 
-function register(secret: string): void {
+function register(secret: string, kind: 'value' | 'line'): void {
   if (secret.trim() === '' || known.has(secret)) return
-  known.add(secret)
+  known.set(secret, kind)
   // Text the action cuts short is cut before any of them (common/cut.ts).
   rememberSecret(secret)
   core.setSecret(secret)
@@ -73,7 +74,7 @@ function quotedForms(value: string): string[] {
 export function masked(text: string): string {
   let shown = text
   // The longest first, so that a secret that holds another is masked whole.
-  for (const secret of [...known].sort((a, b) => b.length - a.length)) shown = shown.replaceAll(secret, '***')
+  for (const secret of [...known.keys()].sort((a, b) => b.length - a.length)) shown = shown.replaceAll(secret, '***')
   return shown
 }
 
@@ -92,3 +93,15 @@ export function withoutValuesWithBars(text: string, given: string[] = valuesGive
   return shown
 }
 
+/**
+ * The outputs whose value holds a secret the action registered, each with whether that is a whole
+ * sensitive value or a line of one: the runner skips such an output when it hands the job's
+ * outputs to another job. Secrets only the runner knows are not the action's to tell.
+ */
+export function outputsHoldingSecrets(outputs: Record<string, string>): Array<{ output: string; held: 'value' | 'line' }> {
+  return Object.entries(outputs).flatMap(([output, value]) => {
+    const held = [...known].filter(([secret]) => value.includes(secret)).map(([, kind]) => kind)
+    if (held.length === 0) return []
+    return [{ output, held: held.includes('value') ? 'value' : 'line' }]
+  })
+}
