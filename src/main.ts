@@ -52,6 +52,7 @@ import {
   passedOverNote,
   reportBuildTagging,
   reportRegionTagging,
+  namedAlikeNotes,
   primaryBuildNote,
   primaryRegionNote,
   reportPlugins,
@@ -1021,10 +1022,9 @@ async function build(
   // which they finished.
   const asTheyFinished = !inKnownOrder(artifacts.amis, inputs.buildNames)
   for (const note of artifacts.notes) core.info(note)
-  const primaryBuild = primaryBuildNote(amis, !asTheyFinished)
-  if (primaryBuild) core.info(primaryBuild)
   const passedOver = asTheyFinished ? undefined : await passedOverBuilds(inputs, amis, built.exitCode !== 0)
   setAmiOutputs(amis, inputs.awsRegion, { manifest: artifacts.manifest ?? '', 'run-uuid': artifacts.runUuid ?? '' }, passedOver)
+  await tellWhichBuildIsWhich(inputs, amis, asTheyFinished)
   summary.amis = amis
   summary.amisAsTheyFinished = asTheyFinished
   summary.passedOver = passedOver
@@ -1040,6 +1040,22 @@ async function build(
     throw new Failure(artifacts.whyNoAmi)
   }
   return { run: built, amis, runUuid: artifacts.runUuid ?? randomUUID() }
+}
+
+/**
+ * Which build's AMIs ami-id and ami-ids are, in the log; and a warning for each name Packer gave
+ * several builds that made AMIs (namedAlikeNotes), on the second build block that makes it,
+ * where the template's files tell which that is.
+ */
+async function tellWhichBuildIsWhich(inputs: Inputs, amis: Ami[], asTheyFinished: boolean): Promise<void> {
+  const primaryBuild = primaryBuildNote(amis, !asTheyFinished)
+  if (primaryBuild) core.info(primaryBuild)
+  for (const { name, note } of namedAlikeNotes(amis)) {
+    const { hclBuildBlocksMaking } = await import('./inputs/hcl.js')
+    const template = resolve(inputs.workingDirectory, inputs.template)
+    const blocks = inputs.templateKind === 'hcl' ? await hclBuildBlocksMaking(template, name, (file) => workspaceRelative(file, inputs.workspace)) : []
+    annotate({ level: 'warning', message: note, title: 'Builds named alike', ...(blocks.length > 1 ? blocks[1] : {}) })
+  }
 }
 
 /** The failure of a build that made no AMI; a crash of Packer's is in the summary too. */

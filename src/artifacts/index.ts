@@ -106,9 +106,10 @@ export function readBuiltAmis(
       notes.push(`Cannot read the manifest: ${(error as Error).message}. Reading the AMIs from Packer's output.`)
     }
   }
+  let entryOf: number[] = []
   if (run) {
     if (run.runUuid !== undefined && run.runUuid !== runUuidBefore) {
-      ;({ amis, runUuid, buildsWithoutAmi } = run)
+      ;({ amis, runUuid, buildsWithoutAmi, entryOf } = run)
       manifest = manifestPath
     } else {
       notes.push(`${manifestPath} holds no build of this run; reading the AMIs from Packer's output.`)
@@ -118,7 +119,7 @@ export function readBuiltAmis(
   }
 
   const fromOutput = amisFromAnnouncedArtifacts(announced)
-  amis = amis.map((ami) => ({ ...ami, build: fullBuildName(ami, fromOutput, buildNames, finishedBuilds) }))
+  amis = keptApart(amis.map((ami) => ({ ...ami, build: fullBuildName(ami, fromOutput, buildNames, finishedBuilds) })), entryOf)
   const seen = new Set(amis.map((ami) => `${ami.region}:${ami.amiId}`))
   for (const ami of fromOutput) {
     if (!seen.has(`${ami.region}:${ami.amiId}`)) {
@@ -134,6 +135,25 @@ export function readBuiltAmis(
       : `Packer succeeded, but no AMI was found: ${manifestUnknown === undefined ? manifestPath : 'the manifest'} has no ` +
         'build of this run and Packer announced no region:ami-… artifact. Does the template have an AMI builder (amazon-ebs, …)?'
   return { amis, runUuid, manifest, notes, whyNoAmi }
+}
+
+/**
+ * The AMIs of builds Packer names alike (HCL2 build blocks with no name that build one source),
+ * keyed apart: only their manifest entries (`entryOf`, one a build, in the order they finished)
+ * tell them apart. The first keeps the name, the others are `NAME#2`, `NAME#3`, … (see Ami.alike).
+ */
+function keptApart(amis: Ami[], entryOf: number[]): Ami[] {
+  const entries = new Map<string, number[]>()
+  amis.forEach((ami, index) => {
+    const seen = entries.get(ami.build) ?? []
+    if (!seen.includes(entryOf[index])) entries.set(ami.build, [...seen, entryOf[index]])
+  })
+  return amis.map((ami, index) => {
+    const of = entries.get(ami.build) ?? []
+    if (of.length < 2) return ami
+    const finished = of.indexOf(entryOf[index]) + 1
+    return { ...ami, build: finished === 1 ? ami.build : `${ami.build}#${finished}`, alike: { name: ami.build, finished } }
+  })
 }
 
 /**

@@ -9,6 +9,12 @@ export interface Ami {
   builderType: string
   region: string
   amiId: string
+  /**
+   * Where Packer gives several builds this one's name (HCL2 build blocks with no name that build
+   * one source): the name Packer gives them all, and which of them, in the order they finished
+   * (1, 2, …), this one is. `build` is then that name for the first, `NAME#2`, … for the others.
+   */
+  alike?: { name: string; finished: number }
 }
 
 export interface ManifestRun {
@@ -141,7 +147,7 @@ function firstOfEach(amis: Ami[]): boolean[] {
  */
 export function inTemplateOrder(amis: Ami[], buildNames: string[]): Ami[] {
   const rank = (ami: Ami): number => {
-    const index = buildNames.indexOf(ami.build)
+    const index = templateIndex(ami, buildNames)
     return index < 0 ? buildNames.length : index
   }
   return amis
@@ -152,7 +158,17 @@ export function inTemplateOrder(amis: Ami[], buildNames: string[]): Ami[] {
 
 /** Whether `buildNames` names the build of every AMI: else they are ordered as they came. */
 export function inKnownOrder(amis: Ami[], buildNames: string[]): boolean {
-  return amis.every((ami) => buildNames.includes(ami.build))
+  return amis.every((ami) => templateIndex(ami, buildNames) >= 0)
+}
+
+/**
+ * Where `buildNames` lists the build of `ami`, or -1. Of builds Packer names alike, the one that
+ * finished Nth takes the Nth place of that name: nothing tells which of those places is its own.
+ */
+function templateIndex(ami: Ami, buildNames: string[]): number {
+  if (ami.alike === undefined) return buildNames.indexOf(ami.build)
+  const places = buildNames.flatMap((name, index) => (name === ami.alike?.name ? [index] : []))
+  return places[ami.alike.finished - 1] ?? -1
 }
 
 /** The `ami-id` output: the home region's AMI of the first build, else its first AMI. */

@@ -223,6 +223,16 @@ export function blockPosition(fileName: string, source: string, type: string, la
   }).catch(() => undefined)
 }
 
+/** Where each top-level block of `type` (with no labels: `build {`) of an HCL file begins, in order. */
+export function blockPositions(fileName: string, source: string, type: string): Promise<Array<{ line: number; column: number }>> {
+  return withTree(fileName, source, (root) => {
+    const top = root.namedChildren.find((child) => child.type === 'body')
+    const wanted = JSON.stringify([type])
+    const found = top?.namedChildren.filter((child): child is Node => child?.type === 'block' && JSON.stringify(blockNames(child)) === wanted) ?? []
+    return found.map((block) => writtenPosition(source, block.startIndex))
+  }).catch(() => [])
+}
+
 /** The type and labels of the top-level block that begins on line `line` (1-based); undefined when none does. */
 export function blockNamesAt(fileName: string, source: string, line: number): Promise<string[] | undefined> {
   return withTree(fileName, source, (root) => {

@@ -303,21 +303,30 @@ interface BuiltSource {
 function builtSources(files: HclBody[]): BuiltSource[] | undefined {
   const built: BuiltSource[] = []
   for (const build of files.flatMap((file) => bodies(file.build))) {
-    if (build.sources !== undefined && !Array.isArray(build.sources)) return undefined
-    for (const entry of (build.sources ?? []) as unknown[]) {
-      // The parser gives a reference written bare (source.amazon-ebs.web) as `${…}`.
-      const match = typeof entry === 'string' ? /^(?:\$\{)?source\.([^.]+)\.([^.}]+)\}?$/.exec(entry) : null
-      if (match === null) return undefined
-      built.push({ block: build.name, type: match[1], name: match[2] })
-    }
-    for (const [label, definitions] of labelled(build.source)) {
-      // Packer takes `source "TYPE.NAME"` and `source "source.TYPE.NAME"` alike.
-      const parts = label.split('.')
-      if (parts.length < 2 || parts.length > 3) return undefined
-      const [type, name] = parts.slice(-2)
-      for (const definition of definitions) {
-        built.push({ block: build.name, type, name: definition.name === undefined || definition.name === '' ? name : definition.name })
-      }
+    const sources = sourcesBuiltBy(build)
+    if (sources === undefined) return undefined
+    built.push(...sources)
+  }
+  return built
+}
+
+/** The sources one build block builds (see builtSources). */
+function sourcesBuiltBy(build: HclBody): BuiltSource[] | undefined {
+  const built: BuiltSource[] = []
+  if (build.sources !== undefined && !Array.isArray(build.sources)) return undefined
+  for (const entry of (build.sources ?? []) as unknown[]) {
+    // The parser gives a reference written bare (source.amazon-ebs.web) as `${…}`.
+    const match = typeof entry === 'string' ? /^(?:\$\{)?source\.([^.]+)\.([^.}]+)\}?$/.exec(entry) : null
+    if (match === null) return undefined
+    built.push({ block: build.name, type: match[1], name: match[2] })
+  }
+  for (const [label, definitions] of labelled(build.source)) {
+    // Packer takes `source "TYPE.NAME"` and `source "source.TYPE.NAME"` alike.
+    const parts = label.split('.')
+    if (parts.length < 2 || parts.length > 3) return undefined
+    const [type, name] = parts.slice(-2)
+    for (const definition of definitions) {
+      built.push({ block: build.name, type, name: definition.name === undefined || definition.name === '' ? name : definition.name })
     }
   }
   return built
@@ -329,10 +338,37 @@ function builtSources(files: HclBody[]): BuiltSource[] | undefined {
  * by an expression or a source is not named as TYPE.NAME: only Packer knows those builds.
  */
 export function hclBuildNames(files: HclBody[]): string[] | undefined {
+  return namesOf(builtSources(files))
+}
+
+function namesOf(built: BuiltSource[] | undefined): string[] | undefined {
   const literal = (name: unknown) => typeof name === 'string' && !/[$%]\{/.test(name)
-  const built = builtSources(files)
   if (built === undefined || built.some(({ block, name }) => (block !== undefined && !literal(block)) || !literal(name))) return undefined
   return built.map(({ block, type, name }) => `${block === undefined || block === '' ? '' : `${block as string}.`}${type}.${name as string}`)
+}
+
+/**
+ * Where the build blocks of an HCL2 template that make a build Packer names `name` begin, in
+ * the order Packer reads them: file (as given to `path`) and line. Files that do not parse, and
+ * blocks whose builds only Packer can name, are passed over.
+ */
+export async function hclBuildBlocksMaking(templatePath: string, name: string, path: (file: string) => string): Promise<Array<{ file: string; line: number }>> {
+  const { blockPositions } = await import('./hcl-parser.js')
+  const found: Array<{ file: string; line: number }> = []
+  for (const file of hclTemplateFiles(templatePath).filter((file) => file.endsWith('.pkr.hcl'))) {
+    try {
+      const source = readFileSync(file, 'utf8')
+      const blocks = bodies((await parseHclFile(file, source)).build)
+      const positions = await blockPositions(path(file), source, 'build')
+      if (positions.length !== blocks.length) continue
+      blocks.forEach((block, index) => {
+        if (namesOf(sourcesBuiltBy(block))?.includes(name)) found.push({ file: path(file), line: positions[index].line })
+      })
+    } catch {
+      continue
+    }
+  }
+  return found
 }
 
 /** The types of the provisioners the build blocks run, their error-cleanup-provisioner's too. */

@@ -75,6 +75,31 @@ export function passedOverNote(amis: Ami[], { builds, buildFailed }: PassedOver,
 }
 
 /**
+ * What to say of the builds of `amis` that Packer gives one name (HCL2 build blocks with no name
+ * of their own that build one source): its log and manifest never tell which build block made
+ * which AMIs, so the outputs key them apart in the order they finished (Ami.alike). One note a name.
+ */
+export function namedAlikeNotes(amis: Ami[]): Array<{ name: string; note: string }> {
+  const builds = new Map<string, string[]>()
+  for (const { build, alike } of amis) {
+    if (alike === undefined) continue
+    const keys = builds.get(alike.name) ?? []
+    if (!keys.includes(build)) builds.set(alike.name, [...keys, build])
+  }
+  return [...builds].map(([name, keys]) => {
+    const first = amis[0].alike?.name === name ? ` ami-id and ami-ids are ${oneLine(keys[0])}'s, the first to finish, which may not be the first in the template's order.` : ''
+    return {
+      name,
+      note:
+        `Packer gives ${keys.length} builds one name, ${oneLine(name)} (build blocks with no name of their own that build one source), ` +
+        'and nothing in its log or manifest tells which build block made which AMIs. Outputs builds and artifacts and the summary list ' +
+        `them apart in the order they finished: ${keys.map(oneLine).join(', then ')}.${first} ` +
+        'Give each build block a name of its own (name = "…") to tell them apart.'
+    }
+  })
+}
+
+/**
  * When ami-id is not in the home region, which it is and why: the first build made no AMI
  * there, so ami-id is its AMI in the first of its regions as Packer lists them (alphabetically).
  */
