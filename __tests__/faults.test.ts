@@ -1331,6 +1331,9 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(warning).toHaveLength(1)
         for (const { region, amiId } of one) expect(warning[0]).toContain(`${amiId} (${region})`)
         expect(amisNamed('one')).toEqual(one)
+        // Packer deleted the finished build's security group, and no line tells which group was its: no warning of it.
+        expect(post.warnings.filter((text) => text.startsWith('Security group'))).toEqual([])
+        expect(post.stdout).toMatch(/Security group packer_\S+ is already gone from us-east-1: Packer deletes a build's group when the build finishes, and one of the builds it names alike/)
       } finally {
         stopPacker(packerPid())
       }

@@ -236,7 +236,9 @@ describe('RunRecord', () => {
         keyPairs: ['packer_6b148904-62d7', 'packer_6b148903-152a'],
         securityGroups: ['packer_6b148904-80f9', 'packer_6b148904-2abf'],
         images: [],
-        imageInstances: []
+        imageInstances: [],
+        // Packer deleted the finished build's group: a group not found later is no surprise.
+        groupsMayBeGone: ['packer_6b148904-80f9', 'packer_6b148904-2abf']
       })
     }
     const both = [...lines, "1,,ui,say,Build 'amazon-ebs.demo' finished after 419 milliseconds 367 microseconds."]

@@ -260,7 +260,12 @@ class Cleanup {
     for (const name of [...this.unseenGroups].filter((group) => !this.report.leftBehind.includes(group))) {
       // After a failed or cancelled build, Packer has most often deleted it itself.
       if (this.state.packer === 'failed') this.options.log(`Security group ${name} is already gone from ${this.searched.join(', ')}.`)
-      else this.options.warn(`Security group ${name} was not found in ${this.searched.join(', ')}.`)
+      else if (this.state.resources.groupsMayBeGone?.includes(name)) {
+        this.options.log(
+          `Security group ${name} is already gone from ${this.searched.join(', ')}: Packer deletes a build's group when the build ` +
+            'finishes, and one of the builds it names alike, whose groups no line of its tells apart, had finished.'
+        )
+      } else this.options.warn(`Security group ${name} was not found in ${this.searched.join(', ')}.`)
     }
     return this.report
   }

@@ -104,7 +104,8 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
       launchTemplates: strings(found.launchTemplates),
       instanceProfiles: strings(found.instanceProfiles),
       roles: strings(found.roles),
-      copyRegions: strings(found.copyRegions)
+      copyRegions: strings(found.copyRegions),
+      ...(Array.isArray(found.groupsMayBeGone) ? { groupsMayBeGone: strings(found.groupsMayBeGone) } : {})
     },
     packer: packer as PackerEnd,
     keep: keep === true,

@@ -226,6 +226,11 @@ export interface TemporaryResources {
    * nowhere else.
    */
   copyRegions: string[]
+  /**
+   * Of `securityGroups`, those of builds Packer names alike of which one or more has finished:
+   * Packer deleted the finished one's group, and no line tells which group was its.
+   */
+  groupsMayBeGone?: string[]
 }
 
 /** Nothing announced yet. */
@@ -233,7 +238,7 @@ export function noTemporaryResources(): TemporaryResources {
   return { instanceIds: [], keyPairs: [], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [], copyRegions: [] }
 }
 
-type Announced = Exclude<keyof TemporaryResources, 'images'>
+type Announced = Exclude<keyof TemporaryResources, 'images' | 'groupsMayBeGone'>
 
 // The amazon builders' own log lines (step_run_source_instance, step_run_spot_instance,
 // step_key_pair, step_security_group, step_iam_instance_profile). Only these lines count: a
@@ -530,7 +535,8 @@ export class RunRecord {
       all.copyRegions.push(...build.copyRegions.filter((region) => !all.copyRegions.includes(region)))
       all.images.push(...build.images)
     }
-    return all
+    const mayBeGone = [...this.builds].flatMap(([name, build]) => ((this.finishedAlike.get(name) ?? 0) > 0 ? build.securityGroups : []))
+    return mayBeGone.length > 0 ? { ...all, groupsMayBeGone: mayBeGone } : all
   }
 
   /**
