@@ -1231,9 +1231,15 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     /**
      * The demo HCL2 template built by three build blocks of its one source, each naming its own
      * AMI: two with no name, which Packer names alike (`amazon-ebs.demo`), and `slow`, which
-     * provisions until stopped. Returns when both unnamed builds have finished while slow provisions.
+     * provisions until stopped (none with `slow: false`). Returns when both unnamed builds have
+     * finished while slow provisions.
      */
-    function twoUnnamedBuildBlocksOfOneSource({ encrypted = false, manifest = true, between = false }: { encrypted?: boolean; manifest?: boolean; between?: boolean } = {}): (stdoutSoFar: () => string) => boolean {
+    function twoUnnamedBuildBlocksOfOneSource({
+      encrypted = false,
+      manifest = true,
+      between = false,
+      slow = true
+    }: { encrypted?: boolean; manifest?: boolean; between?: boolean; slow?: boolean } = {}): (stdoutSoFar: () => string) => boolean {
       const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
       const marker = join(workspace, 'provisioning')
       const demo = readFileSync(path, 'utf8')
@@ -1253,7 +1259,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         '}'
       ]
       const waits = ['  provisioner "shell-local" {', `    inline = ["touch ${marker}", "sleep 60"]`, '  }']
-      const builds = (between ? [...block('one'), ...block('two', undefined, waits)] : [...block('one'), ...block('two'), ...block('three', 'slow', waits)]).concat('').join('\n')
+      const after = slow ? block('three', 'slow', waits) : []
+      const builds = (between ? [...block('one'), ...block('two', undefined, waits)] : [...block('one'), ...block('two'), ...after]).concat('').join('\n')
       writeFileSync(path, demo.slice(0, demo.indexOf('source "amazon-ebs" "demo" {')) + (encrypted ? encryptBoot(unnamed) : unnamed) + builds)
       return (stdoutSoFar) => stdoutSoFar().split("Build 'amazon-ebs.demo' finished").length === (between ? 2 : 3) && existsSync(marker)
     }
@@ -1309,6 +1316,80 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         }
       }
     )
+
+    /** The AMIs of the builds named `prefix`, region to AMI ID. */
+    const amisByRegion = (prefix: string): Record<string, string> => Object.fromEntries(amisNamed(prefix).map(({ region, amiId }) => [region, amiId]))
+
+    /** The resources (AMIs, snapshots) a CreateTags call gave the input's tag Team=images. */
+    const taggedByTheAction = (): string[] =>
+      endpoint.callsOf('CreateTags').flatMap(({ params }) => {
+        const tagged = Object.keys(params).some((key) => /^Tag\.\d+\.Key$/.test(key) && params[key] === 'Team' && params[key.replace('Key', 'Value')] === 'images')
+        return tagged ? Object.keys(params).filter((key) => key.startsWith('ResourceId.')).map((key) => params[key]) : []
+      })
+
+    /** The snapshots of the AMIs of `amis` (region to AMI ID). */
+    const snapshotsOf = (amis: Record<string, string>): string[] =>
+      Object.entries(amis).flatMap(([region, amiId]) =>
+        (endpoint.images(region).find((image) => image.imageId === amiId)?.blockDeviceMappings ?? []).flatMap((device) => (device.snapshotId ? [device.snapshotId] : []))
+      )
+
+    /**
+     * What the outputs, the summary and the annotations say of the two builds (`one`, `two`: each
+     * one's AMIs by region): each apart, each AMI once; the warning on the second build block's line.
+     */
+    function expectKeptApart(run: ActionRun): void {
+      // The second build block's line: the template as this test wrote it, each block a line `build {`.
+      const lines = readFileSync(join(workspace, 'hcl2', 'ami.pkr.hcl'), 'utf8').split('\n')
+      const line = lines.indexOf('build {', lines.indexOf('build {') + 1) + 1
+      const [one, two] = [amisByRegion('one'), amisByRegion('two')]
+      expect([one, two].map((amis) => Object.keys(amis).sort())).toEqual([[...regions].sort(), [...regions].sort()])
+      const builds = JSON.parse(run.outputs.builds) as Record<string, Record<string, string>>
+      // Nothing Packer writes tells which block made which: the first to finish keeps the name.
+      expect(Object.keys(builds)).toEqual(['amazon-ebs.demo', 'amazon-ebs.demo#2'])
+      expect([builds['amazon-ebs.demo'], builds['amazon-ebs.demo#2']]).toEqual(expect.arrayContaining([one, two]))
+      expect(JSON.parse(run.outputs['ami-ids'])).toEqual(builds['amazon-ebs.demo'])
+      expect(run.outputs['ami-id']).toBe(builds['amazon-ebs.demo']['us-east-1'])
+      const artifacts = JSON.parse(run.outputs.artifacts) as Array<{ build: string; region: string; amiId: string }>
+      expect(artifacts).toHaveLength(6)
+      for (const [build, amis] of Object.entries(builds)) {
+        for (const [region, amiId] of Object.entries(amis)) {
+          expect(artifacts.filter((artifact) => artifact.amiId === amiId)).toEqual([expect.objectContaining({ build, region, amiId })])
+          expect(run.summary.split(`| ${region} | [\`${amiId}\`](`)).toHaveLength(2)
+        }
+      }
+      expect(renderedText(run.summary)).toContain('amazon-ebs.demo#2 (amazon-ebs)')
+      const alike = parseCommands(run.stdout, 'warning').filter(({ message }) => message.startsWith('Packer gives 2 builds one name, amazon-ebs.demo'))
+      expect(alike).toHaveLength(1)
+      expect(alike[0].properties).toMatchObject({ file: 'hcl2/ami.pkr.hcl', line: String(line) })
+      expect(alike[0].message).toContain('in the order they finished: amazon-ebs.demo, then amazon-ebs.demo#2.')
+      expect(alike[0].message).toContain('Give each build block a name of its own (name = "…")')
+    }
+
+    const alikeInputs = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', tags: 'Team=images' }
+
+    it("two HCL2 build blocks that Packer names alike, a normal run: outputs builds and artifacts, the summary and the tags hold both builds' AMIs apart, with one warning on the second block", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      twoUnnamedBuildBlocksOfOneSource({ slow: false })
+      const run = await runAction(options(alikeInputs))
+      expect(run.exitCode).toBe(0)
+      expectKeptApart(run)
+      const tagged = taggedByTheAction()
+      for (const amis of [amisByRegion('one'), amisByRegion('two')]) {
+        expect(snapshotsOf(amis)).toHaveLength(3)
+        expect(tagged).toEqual(expect.arrayContaining([...Object.values(amis), ...snapshotsOf(amis)]))
+      }
+    })
+
+    it('two HCL2 build blocks that Packer names alike, cancelled after both finished: the outputs and the summary hold all 6 AMIs the error counts, each build apart', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const done = twoUnnamedBuildBlocksOfOneSource()
+      const run = await runAction(
+        options(alikeInputs, { onStart: (child, stdoutSoFar) => void until(() => done(stdoutSoFar), 'both unnamed builds to finish while slow provisions').then(() => child.kill('SIGINT')) })
+      )
+      expect(run.exitCode).toBe(1)
+      expect(run.errors.map(({ message }) => message)).toContain('The build was cancelled after Packer made 6 AMI(s): they are in the outputs and the summary.')
+      expectKeptApart(run)
+    })
 
     it("the main step killed after one of two HCL2 build blocks that Packer names alike finished: the post step keeps that build's AMIs, and terminates the other's instance", async () => {
       endpoint = await startEc2Endpoint({ regions })
