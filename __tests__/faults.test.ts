@@ -1367,9 +1367,12 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
 
     const alikeInputs = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', tags: 'Team=images' }
 
-    it("two HCL2 build blocks that Packer names alike, a normal run: outputs builds and artifacts, the summary and the tags hold both builds' AMIs apart, with one warning on the second block", async () => {
+    it.each([
+      ['with a manifest', true],
+      ["with no manifest: from Packer's output", false]
+    ])("two HCL2 build blocks that Packer names alike, a normal run %s: outputs builds and artifacts, the summary and the tags hold both builds' AMIs apart, with one warning on the second block", async (_, manifest) => {
       endpoint = await startEc2Endpoint({ regions })
-      twoUnnamedBuildBlocksOfOneSource({ slow: false })
+      twoUnnamedBuildBlocksOfOneSource({ slow: false, manifest })
       const run = await runAction(options(alikeInputs))
       expect(run.exitCode).toBe(0)
       expectKeptApart(run)

@@ -26,7 +26,7 @@ import { InspectFailed, inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
 import { noTemporaryResources, RunRecord, type FinishedImage, type TemporaryResources } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
-import { manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
+import { keptApartFromTheLog, manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiBuilderTypeOf, amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { familyTagging, newAmisByFamily, type FamilyTagging } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
@@ -1015,7 +1015,7 @@ async function build(
   const finishedBuilds = built.record.finishedImages.map(({ build }) => build)
   const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown, finishedBuilds)
   const finished = await finishedBeforeTheEnd(built.record.finishedImages, artifacts.amis, inputs, summary, packerStarted)
-  const amis = inTemplateOrder([...artifacts.amis, ...finished], inputs.buildNames)
+  const amis = inTemplateOrder(keptApartFromTheLog(artifacts.amis, finished), inputs.buildNames)
   leftovers.amisMade(amis)
   // Builds that the list does not name (inspect failed, or Packer 1.6.6 lists a build that a build
   // block names by its source block, and the template does not tell every name) keep the order in
@@ -1086,7 +1086,7 @@ function crashFailure(crashed: string, outcome: string, summary: SummaryModel): 
  * own (notTheBuilds), since it may be the build's all the same; `packerStarted` tells which were
  * made since.
  */
-async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], inputs: Inputs, summary: SummaryModel, packerStarted: string): Promise<Ami[]> {
+async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], inputs: Inputs, summary: SummaryModel, packerStarted: string): Promise<Ami[][]> {
   const unlisted = unlistedImages(finished, listed)
   if (unlisted.length === 0) return []
   const regions = [...new Set([...(inputs.awsRegion ? [inputs.awsRegion] : []), ...listed.map((ami) => ami.region)])]
@@ -1100,10 +1100,11 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
   }
   // Where the builder's type cannot be told, the summary says it is not known.
   const shown = unlisted.map((image) => ({ image, ...imagesOf(image, images) }))
-  const found = shown.flatMap(({ image, amis }) => {
+  const ofEach = shown.map(({ image, amis }) => {
     const builderType = amiBuilderTypeOf(image.build, inputs)
     return amis.map(({ region, amiId }) => ({ build: image.build, builderType, region, amiId }))
   })
+  const found = ofEach.flat()
   if (found.length > 0) {
     core.info(
       `Found in EC2 the AMIs of builds that finished before Packer was stopped: ${found.map((ami) => `${ami.build}: ${ami.amiId} (${ami.region})`).join(', ')}.`
@@ -1123,7 +1124,7 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
     annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)
   }
-  return found
+  return ofEach
 }
 
 async function tag(

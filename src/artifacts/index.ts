@@ -157,6 +157,31 @@ function keptApart(amis: Ami[], entryOf: number[]): Ami[] {
 }
 
 /**
+ * The AMIs Packer listed (`listed`) and those of the finished builds that only its log named
+ * (`fromLog`, one list a build, in the order they finished), kept apart where they share a build
+ * name: Packer lists the artifacts of one build of a name only (the last to finish; its list is
+ * by name), so the others of builds it names alike come from its log, each a build of its own.
+ */
+export function keptApartFromTheLog(listed: Ami[], fromLog: Ami[][]): Ami[] {
+  // Each list is one AMI the log named (and its copies): one build's.
+  const before = new Map<string, number>()
+  const logged = fromLog.map((amis) => {
+    const name = amis[0]?.build
+    const alike = listed.some((ami) => ami.build === name && ami.alike === undefined) || fromLog.filter((other) => other[0]?.build === name).length > 1
+    if (name === undefined || !alike) return amis
+    const finished = (before.get(name) ?? 0) + 1
+    before.set(name, finished)
+    return amis.map((ami) => ({ ...ami, build: finished === 1 ? name : `${name}#${finished}`, alike: { name, finished } }))
+  })
+  const last = (ami: Ami): Ami => {
+    if (ami.alike !== undefined) return ami
+    const finished = (before.get(ami.build) ?? 0) + 1
+    return finished === 1 ? ami : { ...ami, build: `${ami.build}#${finished}`, alike: { name: ami.build, finished } }
+  }
+  return [...listed.map(last), ...logged.flat()]
+}
+
+/**
  * A manifest entry names an HCL2 build by its source's name only (`ubuntu`), where Packer's
  * output and -only say `amazon-ebs.ubuntu` (or `BUILD.amazon-ebs.ubuntu`). The output's name
  * for the same AMI wins; else the one build of the template that the entry can be, or the one of

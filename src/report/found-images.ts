@@ -26,10 +26,17 @@ export function copiesNotFound({ build, ami, copyRegions = [] }: FinishedImage, 
  * The AMIs of `finished` builds that only Packer's log names: those whose build `listed` (a
  * manifest, Packer's artifacts) does not name. A listed build is done: an AMI its log named that
  * the list lacks is one it made on the way (encrypt_boot: an unencrypted AMI that Packer copies
- * encrypted and deregisters).
+ * encrypted and deregisters), but for builds Packer names alike.
  */
 export function unlistedImages(finished: FinishedImage[], listed: Ami[]): FinishedImage[] {
-  return finished.filter(({ build, ami }) => !listed.some((known) => known.amiId === ami || known.build === build))
+  return finished.filter(({ build, ami }) => {
+    if (listed.some((known) => known.amiId === ami)) return false
+    if (!listed.some((known) => known.build === build)) return true
+    // Of builds Packer names alike, its output lists one only (its list is by name): when it
+    // lists one AMI its log named, another that it named under that name is another build's.
+    const alike = finished.filter((image) => image.build === build)
+    return alike.length > 1 && alike.some((image) => listed.some((known) => known.amiId === image.ami))
+  })
 }
 
 /** Nothing found: what there is when nothing is to be looked for. */
