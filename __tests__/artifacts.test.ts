@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readBuiltAmis } from '../src/artifacts/index.js'
+import { keptApartFromTheLog, readBuiltAmis } from '../src/artifacts/index.js'
+import { inTemplateOrder } from '../src/artifacts/manifest.js'
 
 let directory: string
 beforeEach(() => {
@@ -33,6 +34,34 @@ describe('readBuiltAmis', () => {
     const read = readBuiltAmis(path, undefined, announced, ['amazon-ebs.ubuntu-lts', 'release.amazon-ebs.gpu'])
     expect(read.manifest).toBe(path)
     expect(read.amis.map((ami) => ami.build)).toEqual(['amazon-ebs.ubuntu-lts', 'release.amazon-ebs.gpu'])
+  })
+
+  it('keys apart, in the order they finished, the entries of builds Packer names alike, each taking its place of that name', () => {
+    // Two HCL2 build blocks with no name that build one source: both entries are `demo`.
+    const path = join(directory, 'packer-manifest.json')
+    const entry = (artifactId: string) => ({ name: 'demo', builder_type: 'amazon-ebs', artifact_id: artifactId, packer_run_uuid: 'run-1' })
+    writeFileSync(path, JSON.stringify({ builds: [entry('us-east-1:ami-0b,eu-west-1:ami-1b'), entry('us-east-1:ami-0a,eu-west-1:ami-1a')], last_run_uuid: 'run-1' }))
+    const names = ['web.amazon-ebs.base', 'amazon-ebs.demo', 'amazon-ebs.demo']
+    const read = readBuiltAmis(path, undefined, [], names)
+    expect(read.amis.map(({ build, amiId }) => [build, amiId])).toEqual([
+      ['amazon-ebs.demo', 'ami-0b'],
+      ['amazon-ebs.demo', 'ami-1b'],
+      ['amazon-ebs.demo#2', 'ami-0a'],
+      ['amazon-ebs.demo#2', 'ami-1a']
+    ])
+    const base = { build: 'web.amazon-ebs.base', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-0c' }
+    expect(inTemplateOrder([...read.amis.slice(2), base, ...read.amis.slice(0, 2)], names).map(({ amiId }) => amiId)).toEqual(['ami-0c', 'ami-0b', 'ami-1b', 'ami-0a', 'ami-1a'])
+  })
+
+  it("keys apart the AMIs of builds named alike that only Packer's log named, before the one its output lists", () => {
+    const ami = (build: string, amiId: string) => ({ build, builderType: 'amazon-ebs', region: 'us-east-1', amiId })
+    const amis = keptApartFromTheLog([ami('amazon-ebs.demo', 'ami-0b'), ami('web', 'ami-0w')], [[ami('amazon-ebs.demo', 'ami-0a')], [ami('api', 'ami-0p')]])
+    expect(amis.map(({ build, amiId }) => [build, amiId])).toEqual([
+      ['amazon-ebs.demo#2', 'ami-0b'],
+      ['web', 'ami-0w'],
+      ['amazon-ebs.demo', 'ami-0a'],
+      ['api', 'ami-0p']
+    ])
   })
 
   it('gives the same names from the output alone', () => {
