@@ -1363,6 +1363,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(alike[0].properties).toMatchObject({ file: 'hcl2/ami.pkr.hcl', line: String(line) })
       expect(alike[0].message).toContain('in the order they finished: amazon-ebs.demo, then amazon-ebs.demo#2.')
       expect(alike[0].message).toContain('Give each build block a name of its own (name = "…")')
+      expect(renderedText(run.summary).split('Packer gives 2 builds one name, amazon-ebs.demo')).toHaveLength(2)
     }
 
     const alikeInputs = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', tags: 'Team=images' }

@@ -1024,7 +1024,7 @@ async function build(
   for (const note of artifacts.notes) core.info(note)
   const passedOver = asTheyFinished ? undefined : await passedOverBuilds(inputs, amis, built.exitCode !== 0)
   setAmiOutputs(amis, inputs.awsRegion, { manifest: artifacts.manifest ?? '', 'run-uuid': artifacts.runUuid ?? '' }, passedOver)
-  await tellWhichBuildIsWhich(inputs, amis, asTheyFinished)
+  await tellWhichBuildIsWhich(inputs, amis, asTheyFinished, summary)
   summary.amis = amis
   summary.amisAsTheyFinished = asTheyFinished
   summary.passedOver = passedOver
@@ -1045,16 +1045,16 @@ async function build(
 /**
  * Which build's AMIs ami-id and ami-ids are, in the log; and a warning for each name Packer gave
  * several builds that made AMIs (namedAlikeNotes), on the second build block that makes it,
- * where the template's files tell which that is.
+ * where the template's files tell which that is, and in the summary's table of annotations.
  */
-async function tellWhichBuildIsWhich(inputs: Inputs, amis: Ami[], asTheyFinished: boolean): Promise<void> {
+async function tellWhichBuildIsWhich(inputs: Inputs, amis: Ami[], asTheyFinished: boolean, summary: SummaryModel): Promise<void> {
   const primaryBuild = primaryBuildNote(amis, !asTheyFinished)
   if (primaryBuild) core.info(primaryBuild)
   for (const { name, note } of namedAlikeNotes(amis)) {
     const { hclBuildBlocksMaking } = await import('./inputs/hcl.js')
     const template = resolve(inputs.workingDirectory, inputs.template)
     const blocks = inputs.templateKind === 'hcl' ? await hclBuildBlocksMaking(template, name, (file) => workspaceRelative(file, inputs.workspace)) : []
-    annotate({ level: 'warning', message: note, title: 'Builds named alike', ...(blocks.length > 1 ? blocks[1] : {}) })
+    summary.annotations.push(annotate({ level: 'warning', message: note, title: 'Builds named alike', ...(blocks.length > 1 ? blocks[1] : {}) }))
   }
 }
 
