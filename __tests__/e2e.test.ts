@@ -646,6 +646,33 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(endpoint.calls).toEqual([])
   })
 
+  it("a value in variables or a PKR_VAR_ that fails a variable's validation rule is an error on the rule, naming the variable", async () => {
+    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    const rule = '  validation {'
+    writeFileSync(
+      path,
+      `${readFileSync(path, 'utf8')}\nvariable "stage" {\n  type    = string\n  default = "dev"\n${rule}\n` +
+        '    condition     = contains(["dev", "prod"], var.stage)\n    error_message = "The stage must be dev or prod."\n  }\n}\n'
+    )
+    const line = String(readFileSync(path, 'utf8').split('\n').indexOf(rule) + 1)
+    const inputs = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' }
+    const given = await run({ ...inputs, variables: 'stage=qa' })
+    const fromEnv = await run(inputs, { env: { PKR_VAR_stage: 'qa' } })
+    for (const [result, from] of [
+      [given, 'in the input `variables`'],
+      [fromEnv, "as PKR_VAR_stage in the step's env"]
+    ] as const) {
+      expect(result.exitCode).toBe(1)
+      expect(parseCommands(result.stdout, 'error').filter(({ properties }) => properties.title === 'Packer')).toEqual([
+        {
+          message: `The value given for "stage" ${from} fails the variable's validation rule: The stage must be dev or prod.`,
+          properties: { title: 'Packer', file: 'hcl2/ami.pkr.hcl', line, col: '3' }
+        }
+      ])
+    }
+    expect(endpoint.calls).toEqual([])
+  })
+
   it('a build that uses a source no block declares is an error on the entry of its sources that names it', async () => {
     const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
     const text = readFileSync(path, 'utf8').replace('sources = ["source.amazon-ebs.demo"]', 'sources = [\n    "source.amazon-ebs.demo",\n    "source.amazon-ebs.demo2",\n  ]')

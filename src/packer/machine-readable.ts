@@ -919,6 +919,33 @@ export function refusedValue(message: string): RefusedValue | undefined {
   return received ? { name: received[1], from: 'arguments' } : undefined
 }
 
+/** A value that a variable's `validation` rule refused, and the rule, as Packer names it. */
+export interface FailedValidation {
+  from: RefusedValue['from']
+  /** What the rule's `error_message` says. */
+  detail: string
+  /** The rule's place: the file, as Packer names it (relative to the directory it runs in), line and column. */
+  file: string
+  line: number
+  column: number
+}
+
+/**
+ * Packer 1.6.6's error of a value given with `-var` or as a PKR_VAR_ variable that a variable's
+ * `validation` rule refused: `Error: Invalid value for cmd variable` (`env` for PKR_VAR_), which
+ * names the value's origin where the variable's name should be, and `on  line 0:`, no place, but
+ * ends `This was checked by the validation rule at a.pkr.hcl:3,3-13.` (which hcl may wrap).
+ */
+export function failedValidation(message: string): FailedValidation | undefined {
+  const origin =
+    /^Error: Invalid value for (cmd|env) variable\n\n {2}on {2}line 0:\n(?: {2}\(source code not available\)\n)?\n([^]*?)\n+This\s+was\s+checked\s+by\s+the\s+validation\s+rule\s+at\s+(\S+):(\d+),(\d+)-\S*?\.\s*$/.exec(
+      message
+    )
+  if (!origin) return undefined
+  const [, from, detail, file, line, column] = origin
+  return { from: from === 'cmd' ? 'arguments' : 'env', detail: detail.trim(), file, line: Number(line), column: Number(column) }
+}
+
 /**
  * Packer's diagnostics about HCL2 variables, which name no place but a variable, that the report
  * places: an unset variable, a variable declared twice, a value given outside the files that
@@ -930,6 +957,7 @@ export function isVariableDiagnostic(message: string): boolean {
     unsetVariable(message) !== undefined ||
     duplicateVariable(message) !== undefined ||
     refusedValue(message) !== undefined ||
+    failedValidation(message) !== undefined ||
     /^Warning: Undefined variable\n/.test(message)
   )
 }

@@ -14,7 +14,7 @@ import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace } from '../common/json-place.js'
 import { hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile } from '../inputs/hcl.js'
-import { duplicateVariable, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
+import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
 import { isRecord } from '../common/values.js'
 
@@ -235,6 +235,31 @@ export async function locateRefusedValue(message: string, workingDirectory: stri
     `Packer refused the value given for "${name}" ${given}. Unless a variable is a string, Packer reads its value ` +
     `as HCL, as in a variables file: a number 20, a list ["a", "b"], a map {key = "value"}.\n\n${message}`
   return onDeclaration(name, text, workingDirectory, template)
+}
+
+/**
+ * Packer 1.6.6's error of a value given in the input `variables` or as a PKR_VAR_ variable that a
+ * variable's `validation` rule refused (failedValidation), which names neither the variable nor a
+ * place but the rule: on the rule, naming the variable, where the value came from, and what the
+ * rule says; undefined when the message is not that, or the rule is in none of the template's files.
+ */
+export async function locateFailedValidation(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const failed = failedValidation(message)
+  if (failed === undefined) return undefined
+  const path = resolve(workingDirectory, failed.file)
+  if (!hclTemplateFiles(template).includes(path) || !path.endsWith('.pkr.hcl')) return undefined
+  const { blockPosition } = await import('../inputs/hcl-parser.js')
+  const source = await readFile(path, 'utf8')
+  // The variable whose block is the last to begin before the rule: the block the rule is in.
+  let variable: { name: string; line: number } | undefined
+  for (const name of hclDeclaredVariables([await parseHclFile(path, source)])) {
+    const place = await blockPosition(path, source, 'variable', [name])
+    if (place && place.line <= failed.line && (variable === undefined || place.line > variable.line)) variable = { name, line: place.line }
+  }
+  const named = variable === undefined ? 'a variable' : `"${variable.name}"`
+  const given = failed.from === 'arguments' ? 'in the input `variables`' : `as PKR_VAR_${variable?.name ?? 'NAME'} in the step's env`
+  const text = `The value given for ${named} ${given} fails the variable's validation rule: ${failed.detail}`
+  return [{ message: text, file: relative(workingDirectory, path), line: failed.line, column: failed.column }]
 }
 
 /**

@@ -163,6 +163,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
         (await located.locateUnsetVariable(error, directory, template)) ??
         (await located.locateDuplicateVariable(error, directory, template)) ??
         (await located.locateRefusedValue(error, directory, template)) ??
+        (await located.locateFailedValidation(error, directory, template)) ??
         (await located.locateUnknownSource(error, directory, template)) ??
         (await located.locateUnknownReference(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles(), template))
