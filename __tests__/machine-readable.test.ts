@@ -3,6 +3,7 @@ import { Buffer } from 'node:buffer'
 import {
   commaNames,
   duplicateVariable,
+  failedValidation,
   hclDiagnostics,
   locateError,
   noTemporaryResources,
@@ -650,5 +651,30 @@ describe("RunRecord: Packer's crash", () => {
     ]
     expect(crashOf(frames)).toEqual({ panic, plugin: 'github.com/acme/packer-plugin-tart' })
     expect(crashOf([panic, 'github.com/hashicorp/packer/hcl2template.(*PackerConfig).GetBuilds(0xc0)'])).toEqual({ panic })
+  })
+})
+
+describe('failedValidation', () => {
+  // As Packer 1.6.6 refuses -var stage=qa and PKR_VAR_stage=qa where `validation` allows dev or prod.
+  const refused = (from: string, rule: string): string =>
+    `Error: Invalid value for ${from} variable\n\n  on  line 0:\n  (source code not available)\n\n` +
+    `The stage must be dev or prod.\n\nThis was checked by the validation rule at ${rule}.`
+
+  it('reads the value\'s origin, what the rule says and where the rule is, though hcl wraps a long path', () => {
+    expect(failedValidation(refused('cmd', 'main.pkr.hcl:3,3-13'))).toEqual({
+      from: 'arguments',
+      detail: 'The stage must be dev or prod.',
+      file: 'main.pkr.hcl',
+      line: 3,
+      column: 3
+    })
+    const long = 'images/with/a/rather/long/path/to/its/template/files/main.pkr.hcl'
+    const wrapped = refused('env', 'main.pkr.hcl:3,3-13').replace('rule at main.pkr.hcl:3,3-13', `rule at\n${long}:12,3-13`)
+    expect(failedValidation(wrapped)).toEqual({ from: 'env', detail: 'The stage must be dev or prod.', file: long, line: 12, column: 3 })
+  })
+
+  it('leaves a value from a variables file or a default, whose place Packer names', () => {
+    const fromFile = refused('varfile', 'main.pkr.hcl:3,3-13').replace('on  line 0:', 'on prod.pkrvars.hcl line 1:')
+    expect(failedValidation(fromFile)).toBeUndefined()
   })
 })
