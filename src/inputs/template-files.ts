@@ -12,6 +12,7 @@ import { isDirectory, type InputProblem, type InputReader } from './reader.js'
 import type { VersionDemand, VersionDemandSource } from './required-version.js'
 import type { VersionRequest } from './version-request.js'
 import { jsonTemplateReferences, noReferences, sortReferences, type ReferencedPaths } from './template-references.js'
+import { jsonRegionProblems } from './template-regions.js'
 import {
   autoVarFilesBeside,
   checkJsonVarFile,
@@ -346,6 +347,12 @@ function describeJson(
     const files = varFiles.map((varFile) => varFile.parsed)
     const values = userVariables(parsed, files, variables)
     const info = describeJsonTemplate(parsed, values, context)
+    const sources = {
+      template: { path, shown: reader.shown(path) },
+      varFiles: varFiles.map((varFile) => ({ ...varFile, shown: reader.shown(varFile.path) })),
+      variables
+    }
+    for (const { message, location } of jsonRegionProblems(parsed, values, context, sources)) reader.problem(message, location)
     const variablesWarnings = unusedJsonVariables(parsed, files, given).map(({ name, meant }) => {
       const variable = variables.find((one) => one.name === name) ?? { name, value: '' }
       const hint = meant === undefined ? '' : ` (did you mean "${meant}"?)`

@@ -1,0 +1,118 @@
+// A list of regions written with a space after a comma: Packer splits a string into a list at
+// each comma and keeps the spaces, so " eu-west-1" is no region. Through the bundled action run
+// as the runner runs it, with the real Packer and the loopback EC2 endpoint.
+import { expect, it } from '@jest/globals'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { projectRoot } from './support/action-process.js'
+import { loopbackSuite } from './support/loopback-suite.js'
+import { describeWithPacker } from './support/runtimes.js'
+
+describeWithPacker('regions listed with a space after a comma, through the bundled action', () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+
+  /** The JSON demo with its variables file's ami_regions set to `regions`, and `edit` made to the template. */
+  function jsonDemo(regions: string, edit: (template: Record<string, unknown>) => void = () => {}): string {
+    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', 'json'))
+    const varsPath = join(workspace, 'packer-vars.json')
+    const vars = JSON.parse(readFileSync(varsPath, 'utf8')) as Record<string, string>
+    writeFileSync(varsPath, JSON.stringify({ ...vars, ami_regions: regions }, null, 2) + '\n')
+    const templatePath = join(workspace, 'packer-template.json')
+    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as Record<string, unknown>
+    edit(template)
+    writeFileSync(templatePath, JSON.stringify(template, null, 2) + '\n')
+    return workspace
+  }
+
+  const builder = (template: Record<string, unknown>): Record<string, unknown> => (template.builders as Array<Record<string, unknown>>)[0]
+  const validated = (template: Record<string, unknown>): void => {
+    delete builder(template).skip_region_validation
+  }
+
+  const json = { template: 'packer-template.json', 'var-file': 'packer-vars.json' }
+
+  /** The line of the first line of `file` in `workspace` that holds `text`, as an annotation gives it. */
+  const lineOf = (workspace: string, file: string, text: string): string =>
+    String(readFileSync(join(workspace, file), 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1)
+
+  const splitsAt = (found: string, spaced: string, fixed: string): string =>
+    `expected AWS regions separated by commas alone (as in "us-west-2,eu-west-1"), found "${found}": Packer splits it at each comma and keeps ` +
+    `the spaces, so ${spaced} is no region, and the build fails at its region check ("Invalid region(s)"), or, with skip_region_validation, ` +
+    `once the AMI is made, as Packer copies it. Write "${fixed}".`
+
+  /**
+   * The action on `workspace` with `inputs`: refused before Packer is installed, with the one error
+   * `message`, on the line of `file` that holds `text` (nowhere without `place`), and nothing sent to EC2.
+   */
+  async function expectRefused(workspace: string, inputs: Record<string, string>, message: string, place?: { file: string; text: string; col: string }): Promise<void> {
+    const before = suite.endpoint.calls.length
+    const result = await suite.run(workspace, inputs)
+    expect(result.exitCode).toBe(1)
+    const at = place ? { file: place.file, line: lineOf(workspace, place.file, place.text), col: place.col } : {}
+    expect(result.errors).toEqual([{ message, properties: { title: 'Invalid input', ...at } }])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.endpoint.calls.slice(before)).toEqual([])
+  }
+
+  const fromVarFile = (found: string, spaced: string): string =>
+    `var-file: packer-vars.json: variable "ami_regions", which builder "amazon-ebs" takes for ami_regions, ${splitsAt(found, spaced, 'eu-west-1,us-west-2')}`
+  const onVarFile = { file: 'packer-vars.json', text: '"ami_regions"', col: '3' }
+
+  it('JSON: ami_regions from a variables file that lists "eu-west-1, us-west-2", which Packer fails the build on: on the variable, before Packer is installed', async () => {
+    await expectRefused(jsonDemo('eu-west-1, us-west-2', validated), json, fromVarFile('eu-west-1, us-west-2', '" us-west-2"'), onVarFile)
+  })
+
+  it('JSON: the same with skip_region_validation, where Packer makes the AMI before it fails: refused the same', async () => {
+    await expectRefused(jsonDemo('eu-west-1,  us-west-2'), json, fromVarFile('eu-west-1,  us-west-2', '"  us-west-2"'), onVarFile)
+  })
+
+  it('JSON: the list given in the variables input: on the input, before Packer is installed', async () => {
+    await expectRefused(
+      jsonDemo('eu-west-1,us-west-2', validated),
+      { ...json, variables: 'ami_regions = us-west-2 ,eu-west-1' },
+      `variables: "ami_regions", which builder "amazon-ebs" takes for ami_regions, ${splitsAt('us-west-2 ,eu-west-1', '"us-west-2 "', 'us-west-2,eu-west-1')}`
+    )
+  })
+
+  it('JSON: the list written in the template, with a variable in it: on ami_regions', async () => {
+    const workspace = jsonDemo('eu-west-1', (template) => {
+      validated(template)
+      builder(template).ami_regions = '{{user `ami_regions`}}, us-west-2'
+    })
+    await expectRefused(
+      workspace,
+      json,
+      `template: packer-template.json: ami_regions of builder "amazon-ebs" ${splitsAt('eu-west-1, us-west-2', '" us-west-2"', 'eu-west-1,us-west-2')}`,
+      { file: 'packer-template.json', text: '"ami_regions": "{{', col: '7' }
+    )
+  })
+
+  it('JSON: ami_regions as a list with a space in one of its regions: on ami_regions', async () => {
+    const workspace = jsonDemo('', (template) => {
+      validated(template)
+      builder(template).ami_regions = ['eu-west-1', 'us-west-2 ']
+    })
+    await expectRefused(
+      workspace,
+      json,
+      'template: packer-template.json: ami_regions of builder "amazon-ebs" expected AWS regions without spaces, found "us-west-2 ": Packer keeps the ' +
+        'spaces, and the build fails at its region check ("Invalid region(s)"), or, with skip_region_validation, once the AMI is made, as Packer ' +
+        'copies it. Write each region without spaces.',
+      { file: 'packer-template.json', text: '"ami_regions": [', col: '7' }
+    )
+  })
+
+  it('JSON: a region with a space in front, which fails the build as Packer first calls AWS: on region', async () => {
+    const workspace = jsonDemo('eu-west-1,us-west-2', (template) => {
+      validated(template)
+      builder(template).region = ' us-east-1'
+    })
+    await expectRefused(
+      workspace,
+      json,
+      'template: packer-template.json: region of builder "amazon-ebs" expected an AWS region such as us-east-1, found " us-east-1": ' +
+        'Packer keeps the space, and the build fails as soon as it calls AWS. Write "us-east-1".',
+      { file: 'packer-template.json', text: '"region"', col: '7' }
+    )
+  })
+})

@@ -1,0 +1,93 @@
+// The regions a JSON template's Amazon builders name, checked for white space: Packer decodes a
+// string into a list by splitting it at each comma and keeps what is around the commas
+// (mapstructure's StringToSliceHookFunc), so "us-west-2, eu-west-1" gives " eu-west-1", which
+// no region is. The build then fails at its region check ("Invalid region(s): [ eu-west-1]",
+// after DescribeRegions), or, with skip_region_validation, once the AMI is made and copied,
+// without saying where the space is.
+import type { Variables } from './build-selection.js'
+import type { InputProblem } from './reader.js'
+import { resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
+
+/** Where the value of a JSON template's setting is written, for the problem's place and words. */
+interface JsonSources {
+  /** The template, absolute, and as the log names it. */
+  template: { path: string; shown: string }
+  /** The variables files in the order Packer reads them, absolute, each as the log names it and parsed. */
+  varFiles: Array<{ path: string; shown: string; parsed: unknown }>
+  /** The `variables` input. */
+  variables: Variables
+}
+
+/** The regions of `value` as Packer decodes them: a string split at each comma, or a list's strings. */
+function regionsOf(value: unknown, resolve: (written: string) => string | undefined): string[] | undefined {
+  if (typeof value === 'string') return resolve(value)?.split(',')
+  if (!Array.isArray(value)) return undefined
+  const regions = value.map((item) => (typeof item === 'string' ? resolve(item) : undefined))
+  return regions.every((region) => region !== undefined) ? regions : undefined
+}
+
+/** The variable a setting is written as, alone (`{{user `x`}}`), when it is one. */
+function onlyVariable(written: string): string | undefined {
+  return /^\{\{-?\s*user\s+(?:`([^`]*)`|"([^"\\]*)")\s*-?\}\}$/.exec(written)?.slice(1).find((name) => name !== undefined)
+}
+
+/** The last place that sets variable `name`: the `variables` input, a variables file, or the template's default. */
+function origin(name: string, template: unknown, sources: JsonSources): { where: string; location?: InputProblem['location'] } | undefined {
+  const given = sources.variables.findLast((variable) => variable.name === name)
+  if (given) return { where: `variables: "${name}"` }
+  const setIn = (parsed: unknown): boolean => typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && name in parsed
+  const varFile = sources.varFiles.findLast(({ parsed }) => setIn(parsed))
+  if (varFile) return { where: `var-file: ${varFile.shown}: variable "${name}"`, location: { file: varFile.shown, value: { path: varFile.path, at: [name] } } }
+  const defaults = (template as { variables?: unknown } | null)?.variables
+  if (!setIn(defaults)) return undefined
+  const { path, shown } = sources.template
+  return { where: `template: ${shown}: variable "${name}"`, location: { file: shown, value: { path, at: ['variables', name] } } }
+}
+
+/**
+ * Each Amazon builder's `region` and `ami_regions` whose value, known before the build, holds a
+ * region with white space in it: on the variable's value where the setting is one variable alone,
+ * else on the setting.
+ */
+export function jsonRegionProblems(template: unknown, values: UserVariables, context: TemplateContext, sources: JsonSources): InputProblem[] {
+  const builders = (template as { builders?: unknown } | null)?.builders
+  if (!Array.isArray(builders)) return []
+  const resolve = (written: string): string | undefined => resolveUserVariables(written, values, context)
+  const problems: InputProblem[] = []
+  builders.forEach((builder: unknown, index) => {
+    const { type, name } = (builder ?? {}) as { type?: unknown; name?: unknown }
+    if (typeof type !== 'string' || !type.startsWith('amazon-')) return
+    const shownBuilder = `builder "${typeof name === 'string' && name !== '' ? name : type}"`
+    for (const setting of ['region', 'ami_regions'] as const) {
+      const written = (builder as Record<string, unknown>)[setting]
+      const regions = setting === 'region' ? (typeof written === 'string' ? [resolve(written)] : []) : regionsOf(written, resolve)
+      const spaced = regions?.filter((region): region is string => region !== undefined && /\s/.test(region)) ?? []
+      if (spaced.length === 0) continue
+      const at: JsonPath = ['builders', index, setting]
+      const variable = typeof written === 'string' ? onlyVariable(written) : undefined
+      const found = variable === undefined ? undefined : origin(variable, template, sources)
+      const { where, location } = found ?? {
+        where: `template: ${sources.template.shown}: ${setting} of ${shownBuilder}`,
+        location: { file: sources.template.shown, value: { path: sources.template.path, at } }
+      }
+      const what = found ? `, which ${shownBuilder} takes for ${setting},` : ''
+      problems.push({ message: `${where}${what} ${regionMistake(setting, written, spaced, resolve)}`, location })
+    }
+  })
+  return problems
+}
+
+/** What was expected, what was found, what Packer does with it, and what to write. */
+function regionMistake(setting: 'region' | 'ami_regions', written: unknown, spaced: string[], resolve: (written: string) => string | undefined): string {
+  const value = typeof written === 'string' ? (resolve(written) ?? written) : undefined
+  const listed = spaced.map((region) => JSON.stringify(region)).join(', ')
+  if (setting === 'region') {
+    return `expected an AWS region such as us-east-1, found ${listed}: Packer keeps the space, and the build fails as soon as it calls AWS. Write ${JSON.stringify(spaced[0]?.replace(/\s+/g, ''))}.`
+  }
+  const fails = 'the build fails at its region check ("Invalid region(s)"), or, with skip_region_validation, once the AMI is made, as Packer copies it'
+  if (value === undefined) return `expected AWS regions without spaces, found ${listed}: Packer keeps the spaces, and ${fails}. Write each region without spaces.`
+  return (
+    `expected AWS regions separated by commas alone (as in "us-west-2,eu-west-1"), found ${JSON.stringify(value)}: Packer splits it at each comma ` +
+    `and keeps the spaces, so ${listed} ${spaced.length === 1 ? 'is' : 'are'} no region, and ${fails}. Write ${JSON.stringify(value.replace(/\s+/g, ''))}.`
+  )
+}
