@@ -751,6 +751,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       unreadable: [],
       problems: [],
       durationProblems: [],
+      regionProblems: [],
       selectionWarnings: [],
       // Its build block builds no source.
       buildlessProblems: [

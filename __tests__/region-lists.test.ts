@@ -28,6 +28,12 @@ describeWithPacker('regions listed with a space after a comma, through the bundl
   const validated = (template: Record<string, unknown>): void => {
     delete builder(template).skip_region_validation
   }
+  /** The JSON demo, its variables file's ami_regions `regions`, its builder's `setting` written as `value`, its regions validated. */
+  const jsonDemoSetting = (regions: string, setting: string, value: unknown): string =>
+    jsonDemo(regions, (template) => {
+      validated(template)
+      builder(template)[setting] = value
+    })
 
   const json = { template: 'packer-template.json', 'var-file': 'packer-vars.json' }
 
@@ -42,14 +48,22 @@ describeWithPacker('regions listed with a space after a comma, through the bundl
 
   /**
    * The action on `workspace` with `inputs`: refused before Packer is installed, with the one error
-   * `message`, on the line of `file` that holds `text` (nowhere without `place`), and nothing sent to EC2.
+   * `message`, on the line of `file` that holds `text` (nowhere without `place`), then the step's `failure` if
+   * any, and nothing sent to EC2.
    */
-  async function expectRefused(workspace: string, inputs: Record<string, string>, message: string, place?: { file: string; text: string; col: string }): Promise<void> {
+  async function expectRefused(
+    workspace: string,
+    inputs: Record<string, string>,
+    message: string,
+    place?: { file: string; text: string; col: string },
+    failure?: string
+  ): Promise<void> {
     const before = suite.endpoint.calls.length
     const result = await suite.run(workspace, inputs)
     expect(result.exitCode).toBe(1)
     const at = place ? { file: place.file, line: lineOf(workspace, place.file, place.text), col: place.col } : {}
-    expect(result.errors).toEqual([{ message, properties: { title: 'Invalid input', ...at } }])
+    const then = failure === undefined ? [] : [{ message: failure, properties: {} }]
+    expect(result.errors).toEqual([{ message, properties: { title: 'Invalid input', ...at } }, ...then])
     expect(result.stdout).not.toContain('::group::Install Packer')
     expect(suite.endpoint.calls.slice(before)).toEqual([])
   }
@@ -75,12 +89,8 @@ describeWithPacker('regions listed with a space after a comma, through the bundl
   })
 
   it('JSON: the list written in the template, with a variable in it: on ami_regions', async () => {
-    const workspace = jsonDemo('eu-west-1', (template) => {
-      validated(template)
-      builder(template).ami_regions = '{{user `ami_regions`}}, us-west-2'
-    })
     await expectRefused(
-      workspace,
+      jsonDemoSetting('eu-west-1', 'ami_regions', '{{user `ami_regions`}}, us-west-2'),
       json,
       `template: packer-template.json: ami_regions of builder "amazon-ebs" ${splitsAt('eu-west-1, us-west-2', '" us-west-2"', 'eu-west-1,us-west-2')}`,
       { file: 'packer-template.json', text: '"ami_regions": "{{', col: '7' }
@@ -88,12 +98,8 @@ describeWithPacker('regions listed with a space after a comma, through the bundl
   })
 
   it('JSON: ami_regions as a list with a space in one of its regions: on ami_regions', async () => {
-    const workspace = jsonDemo('', (template) => {
-      validated(template)
-      builder(template).ami_regions = ['eu-west-1', 'us-west-2 ']
-    })
     await expectRefused(
-      workspace,
+      jsonDemoSetting('', 'ami_regions', ['eu-west-1', 'us-west-2 ']),
       json,
       'template: packer-template.json: ami_regions of builder "amazon-ebs" expected AWS regions without spaces, found "us-west-2 ": Packer keeps the ' +
         'spaces, and the build fails at its region check ("Invalid region(s)"), or, with skip_region_validation, once the AMI is made, as Packer ' +
@@ -103,16 +109,50 @@ describeWithPacker('regions listed with a space after a comma, through the bundl
   })
 
   it('JSON: a region with a space in front, which fails the build as Packer first calls AWS: on region', async () => {
-    const workspace = jsonDemo('eu-west-1,us-west-2', (template) => {
-      validated(template)
-      builder(template).region = ' us-east-1'
-    })
     await expectRefused(
-      workspace,
+      jsonDemoSetting('eu-west-1,us-west-2', 'region', ' us-east-1'),
       json,
       'template: packer-template.json: region of builder "amazon-ebs" expected an AWS region such as us-east-1, found " us-east-1": ' +
         'Packer keeps the space, and the build fails as soon as it calls AWS. Write "us-east-1".',
       { file: 'packer-template.json', text: '"region"', col: '7' }
+    )
+  })
+
+  /** The HCL2 demo with `edit` made to its template and `vars` to its variables file, without skip_region_validation. */
+  function hclDemo(edit: (text: string) => string, vars: (text: string) => string = (text) => text): string {
+    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', 'hcl2'))
+    for (const [file, change] of [['ami.pkr.hcl', (text: string) => edit(text.replace(/ *skip_region_validation = true\n/, ''))], ['loopback.pkrvars.hcl', vars]] as const) {
+      writeFileSync(join(workspace, file), change(readFileSync(join(workspace, file), 'utf8')))
+    }
+    return workspace
+  }
+  const hcl = { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }
+  const onHclSetting = (text: string) => ({ file: 'ami.pkr.hcl', text, col: '3' })
+  const hclRefused = 'The template names regions with spaces in them (see the errors above); nothing was installed or built.'
+
+  it('HCL2: ami_regions = split(",", var.regions), with the regions given as "eu-west-1, us-west-2": on ami_regions, before Packer is installed', async () => {
+    const workspace = hclDemo((text) =>
+      text.replace('variable "source_ami"', 'variable "regions" {\n  type = string\n}\n\nvariable "source_ami"').replace('= var.ami_regions', '= split(",", var.regions)')
+    )
+    await expectRefused(
+      workspace,
+      { ...hcl, variables: 'regions=eu-west-1, us-west-2' },
+      `template: ami.pkr.hcl: ami_regions of source "amazon-ebs.demo" ${splitsAt('eu-west-1, us-west-2', '" us-west-2"', 'eu-west-1,us-west-2').replace('Packer splits it', 'split(",", …) splits it')}`,
+      onHclSetting('ami_regions '),
+      hclRefused
+    )
+  })
+
+  it('HCL2: a list variable with a space in one region, from the variables file: on ami_regions', async () => {
+    const workspace = hclDemo((text) => text, (text) => text.replace('"us-west-2"', '" us-west-2"'))
+    await expectRefused(
+      workspace,
+      hcl,
+      'template: ami.pkr.hcl: ami_regions of source "amazon-ebs.demo" expected AWS regions without spaces, found " us-west-2": Packer keeps the ' +
+        'spaces, and the build fails at its region check ("Invalid region(s)"), or, with skip_region_validation, once the AMI is made, as Packer ' +
+        'copies it. Write each region without spaces.',
+      onHclSetting('ami_regions '),
+      hclRefused
     )
   })
 })

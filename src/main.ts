@@ -417,6 +417,7 @@ async function checkBuildSelection(
  */
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
   await checkBuildsSomething(template)
+  await checkRegions(template)
   await checkVariablesDeclared(inputs, template)
   await checkProvisioners(inputs, template)
 }
@@ -428,6 +429,15 @@ async function checkBuildsSomething(template: Promise<HclTemplate> | undefined):
   if (problems.length === 0) return
   await reportInputProblems(problems, { failureFollows: true })
   throw new Failure('The template builds nothing (see the error above); nothing was installed or built.')
+}
+
+/** An HCL2 template's Amazon source whose regions have a space in them, which Packer fails the build on. */
+async function checkRegions(template: Promise<HclTemplate> | undefined): Promise<void> {
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const problems = (await template?.catch(() => undefined))?.regionProblems ?? []
+  if (problems.length === 0) return
+  await reportInputProblems(problems, { failureFollows: true })
+  throw new Failure('The template names regions with spaces in them (see the errors above); nothing was installed or built.')
 }
 
 /**

@@ -11,6 +11,7 @@ import { checkedProvisioners } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { shellLocalScripts } from './shell-local.js'
+import { regionMistake, spacedRegions } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
 import { isPathSeparator, workspaceRelative } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf } from '../common/values.js'
@@ -880,6 +881,52 @@ export async function hclDurationProblems(read: Array<{ file: string; body: HclB
 }
 
 /**
+ * The `region` and `ami_regions` of Amazon source blocks whose value, known before the build,
+ * holds a region with white space in it: a list entry, or a piece of `split(",", …)`, which keeps
+ * the spaces around the commas (`"us-west-2, eu-west-1"`). One problem each, on the setting.
+ */
+export async function hclRegionProblems(read: Array<{ file: string; body: HclBody }>, scope: HclScope): Promise<InputProblem[]> {
+  const problems: InputProblem[] = []
+  for (const { file, body } of read) {
+    const shown = workspaceRelative(file, process.cwd())
+    for (const { labels, body: settings, path } of blocksAt(body.source, ['source'], 2)) {
+      if (!labels[0].startsWith('amazon-')) continue
+      for (const setting of ['region', 'ami_regions'] as const) {
+        const written = settings[setting]
+        let regions: Array<string | undefined> = []
+        let list: { value: string; splits: string } | undefined
+        if (setting === 'region' && typeof written === 'string') regions = [await hclStringValue(written, scope)]
+        else if (Array.isArray(written)) regions = await Promise.all(written.map((entry) => (typeof entry === 'string' ? hclStringValue(entry, scope) : undefined)))
+        else if (typeof written === 'string' && Array.isArray(listVariable(written, scope))) {
+          regions = (listVariable(written, scope) as unknown[]).map((entry) => (typeof entry === 'string' ? entry : undefined))
+        } else if (typeof written === 'string') {
+          const splitOf = /^\$\{split\(\s*","\s*,\s*([\s\S]+)\)\}$/.exec(written)?.[1]
+          const value = splitOf === undefined ? undefined : await hclStringValue(`\${${splitOf}}`, scope)
+          if (value !== undefined) {
+            regions = value.split(',')
+            list = { value, splits: 'split(",", …) splits it' }
+          }
+        }
+        const spaced = spacedRegions(regions)
+        if (spaced.length === 0) continue
+        const place = await settingPlace(file, readFileSync(file, 'utf8'), [...path, setting])
+        problems.push({
+          message: `template: ${shown}: ${setting} of source "${labels.join('.')}" ${regionMistake(setting, spaced, list)}`,
+          location: { file: shown, ...place }
+        })
+      }
+    }
+  }
+  return problems
+}
+
+/** The value of the input variable that `written` is alone (`${var.regions}`), when it is one. */
+function listVariable(written: string, scope: HclScope): unknown {
+  const name = /^\$\{var\.([A-Za-z_][\w-]*)\}$/.exec(written)?.[1]
+  return name === undefined ? undefined : scope.variables.get(name)
+}
+
+/**
  * A provisioner's or post-processor's `only` or `except` entry that names no source of its build
  * block: Packer 1.6.6 matches them against `TYPE.NAME` and says nothing of one that matches none,
  * so that `only = ["source.amazon-ebs.web"]`, as a source is named in `sources`, runs the
@@ -1091,6 +1138,8 @@ export interface HclTemplate {
   problems: InputProblem[]
   /** Provisioners' durations that Packer cannot read (hclDurationProblems). */
   durationProblems: InputProblem[]
+  /** Amazon sources' regions with white space in them (hclRegionProblems). */
+  regionProblems: InputProblem[]
   /** A build block that builds no source, in a template that builds none (hclBuildlessProblems); empty unless every file was read. */
   buildlessProblems: InputProblem[]
   /** Provisioners' and post-processors' `only` and `except` entries that name no source of their build (hclSelectionWarnings). */
@@ -1207,6 +1256,7 @@ export async function readHclTemplate(
     buildVariableUses: await hclBuildVariableUses(read, scope),
     provisionerUses: await hclProvisionerUses(read),
     durationProblems: await hclDurationProblems(read, scope),
+    regionProblems: await hclRegionProblems(read, scope),
     selectionWarnings: await hclSelectionWarnings(read),
     buildlessProblems: allRead ? await hclBuildlessProblems(read) : [],
     unreadable,

@@ -61,7 +61,7 @@ export function jsonRegionProblems(template: unknown, values: UserVariables, con
     for (const setting of ['region', 'ami_regions'] as const) {
       const written = (builder as Record<string, unknown>)[setting]
       const regions = setting === 'region' ? (typeof written === 'string' ? [resolve(written)] : []) : regionsOf(written, resolve)
-      const spaced = regions?.filter((region): region is string => region !== undefined && /\s/.test(region)) ?? []
+      const spaced = spacedRegions(regions ?? [])
       if (spaced.length === 0) continue
       const at: JsonPath = ['builders', index, setting]
       const variable = typeof written === 'string' ? onlyVariable(written) : undefined
@@ -71,23 +71,32 @@ export function jsonRegionProblems(template: unknown, values: UserVariables, con
         location: { file: sources.template.shown, value: { path: sources.template.path, at } }
       }
       const what = found ? `, which ${shownBuilder} takes for ${setting},` : ''
-      problems.push({ message: `${where}${what} ${regionMistake(setting, written, spaced, resolve)}`, location })
+      const value = setting === 'ami_regions' && typeof written === 'string' ? resolve(written) : undefined
+      const list = value === undefined ? undefined : { value, splits: 'Packer splits it' }
+      problems.push({ message: `${where}${what} ${regionMistake(setting, spaced, list)}`, location })
     }
   })
   return problems
 }
 
-/** What was expected, what was found, what Packer does with it, and what to write. */
-function regionMistake(setting: 'region' | 'ami_regions', written: unknown, spaced: string[], resolve: (written: string) => string | undefined): string {
-  const value = typeof written === 'string' ? (resolve(written) ?? written) : undefined
+/** The regions of `regions` with white space in them, none of which is a region. */
+export function spacedRegions(regions: Array<string | undefined>): string[] {
+  return regions.filter((region): region is string => region !== undefined && /\s/.test(region))
+}
+
+/**
+ * What was expected, what was found (`spaced`, from a list written as the string `value` that
+ * `splits` at each comma, when it is one), what Packer does with it, and what to write.
+ */
+export function regionMistake(setting: 'region' | 'ami_regions', spaced: string[], list?: { value: string; splits: string }): string {
   const listed = spaced.map((region) => JSON.stringify(region)).join(', ')
   if (setting === 'region') {
     return `expected an AWS region such as us-east-1, found ${listed}: Packer keeps the space, and the build fails as soon as it calls AWS. Write ${JSON.stringify(spaced[0]?.replace(/\s+/g, ''))}.`
   }
   const fails = 'the build fails at its region check ("Invalid region(s)"), or, with skip_region_validation, once the AMI is made, as Packer copies it'
-  if (value === undefined) return `expected AWS regions without spaces, found ${listed}: Packer keeps the spaces, and ${fails}. Write each region without spaces.`
+  if (list === undefined) return `expected AWS regions without spaces, found ${listed}: Packer keeps the spaces, and ${fails}. Write each region without spaces.`
   return (
-    `expected AWS regions separated by commas alone (as in "us-west-2,eu-west-1"), found ${JSON.stringify(value)}: Packer splits it at each comma ` +
-    `and keeps the spaces, so ${listed} ${spaced.length === 1 ? 'is' : 'are'} no region, and ${fails}. Write ${JSON.stringify(value.replace(/\s+/g, ''))}.`
+    `expected AWS regions separated by commas alone (as in "us-west-2,eu-west-1"), found ${JSON.stringify(list.value)}: ${list.splits} at each comma ` +
+    `and keeps the spaces, so ${listed} ${spaced.length === 1 ? 'is' : 'are'} no region, and ${fails}. Write ${JSON.stringify(list.value.replace(/\s+/g, ''))}.`
   )
 }
