@@ -108,6 +108,17 @@ describeWithPacker('regions listed with a space after a comma, through the bundl
     )
   })
 
+  it('JSON: such a list in a builder that only leaves out: not refused, and the build it selects makes its AMIs', async () => {
+    const workspace = jsonDemo('eu-west-1,us-west-2', (template) => {
+      const builders = template.builders as Array<Record<string, unknown>>
+      builders.push({ ...builders[0], name: 'elsewhere', ami_regions: 'eu-west-1, us-west-2' })
+    })
+    const result = await suite.run(workspace, { ...json, only: 'amazon-ebs' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-ids']).toMatch(/eu-west-1.*us-west-2/s)
+  })
+
   it('JSON: a region with a space in front, which fails the build as Packer first calls AWS: on region', async () => {
     await expectRefused(
       jsonDemoSetting('eu-west-1,us-west-2', 'region', ' us-east-1'),
@@ -154,5 +165,13 @@ describeWithPacker('regions listed with a space after a comma, through the bundl
       onHclSetting('ami_regions '),
       hclRefused
     )
+  })
+
+  it('HCL2: such a list in a source that no build block builds: not refused, and the build makes its AMIs', async () => {
+    const workspace = hclDemo((text) => text.replace('build {', 'source "amazon-ebs" "unused" {\n  region      = "us-east-1"\n  ami_regions = ["eu-west-1", " us-west-2"]\n}\n\nbuild {'))
+    const result = await suite.run(workspace, hcl)
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-ids']).toMatch(/eu-west-1.*us-west-2/s)
   })
 })

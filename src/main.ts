@@ -417,7 +417,7 @@ async function checkBuildSelection(
  */
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
   await checkBuildsSomething(template)
-  await checkRegions(template)
+  await checkRegions(inputs, template)
   await checkVariablesDeclared(inputs, template)
   await checkProvisioners(inputs, template)
 }
@@ -431,8 +431,12 @@ async function checkBuildsSomething(template: Promise<HclTemplate> | undefined):
   throw new Failure('The template builds nothing (see the error above); nothing was installed or built.')
 }
 
-/** An HCL2 template's Amazon source whose regions have a space in them, which Packer fails the build on. */
-async function checkRegions(template: Promise<HclTemplate> | undefined): Promise<void> {
+/**
+ * An HCL2 template's Amazon source whose regions have a space in them, which Packer fails the build
+ * on; left to Packer with only or except, which may leave the source out.
+ */
+async function checkRegions(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+  if (inputs.only.length > 0 || inputs.except.length > 0) return
   // A template that could not be read fails where it is awaited next, as it would have.
   const problems = (await template?.catch(() => undefined))?.regionProblems ?? []
   if (problems.length === 0) return

@@ -883,14 +883,21 @@ export async function hclDurationProblems(read: Array<{ file: string; body: HclB
 /**
  * The `region` and `ami_regions` of Amazon source blocks whose value, known before the build,
  * holds a region with white space in it: a list entry, or a piece of `split(",", …)`, which keeps
- * the spaces around the commas (`"us-west-2, eu-west-1"`). One problem each, on the setting.
+ * the spaces around the commas (`"us-west-2, eu-west-1"`), in a source that a build block builds.
+ * One problem each, on the setting.
  */
 export async function hclRegionProblems(read: Array<{ file: string; body: HclBody }>, scope: HclScope): Promise<InputProblem[]> {
   const problems: InputProblem[] = []
+  // Only a source that a build block builds as written is Packer's to refuse: a source block inside
+  // the build block may set its regions anew.
+  const builds = read.flatMap(({ body }) => blocksAt(body.build, ['build'], 0))
+  const built = new Set(builds.flatMap((build) => (Array.isArray(build.body.sources) ? build.body.sources : [])))
+  const rewritten = new Set(builds.flatMap((build) => Object.keys(asObject(build.body.source)).map((name) => name.replace(/^source\./, ''))))
   for (const { file, body } of read) {
     const shown = workspaceRelative(file, process.cwd())
     for (const { labels, body: settings, path } of blocksAt(body.source, ['source'], 2)) {
-      if (!labels[0].startsWith('amazon-')) continue
+      const source = labels.join('.')
+      if (!labels[0].startsWith('amazon-') || !built.has(`source.${source}`) || rewritten.has(source)) continue
       for (const setting of ['region', 'ami_regions'] as const) {
         const written = settings[setting]
         let regions: Array<string | undefined> = []
@@ -911,7 +918,7 @@ export async function hclRegionProblems(read: Array<{ file: string; body: HclBod
         if (spaced.length === 0) continue
         const place = await settingPlace(file, readFileSync(file, 'utf8'), [...path, setting])
         problems.push({
-          message: `template: ${shown}: ${setting} of source "${labels.join('.')}" ${regionMistake(setting, spaced, list)}`,
+          message: `template: ${shown}: ${setting} of source "${source}" ${regionMistake(setting, spaced, list)}`,
           location: { file: shown, ...place }
         })
       }

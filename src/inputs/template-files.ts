@@ -26,7 +26,8 @@ import {
   userVariables,
   type TemplateContext,
   type TemplateKind,
-  type UndeclaredVariable
+  type UndeclaredVariable,
+  type UserVariables
 } from './template.js'
 
 export interface TemplateFiles extends ReferencedPaths {
@@ -347,12 +348,7 @@ function describeJson(
     const files = varFiles.map((varFile) => varFile.parsed)
     const values = userVariables(parsed, files, variables)
     const info = describeJsonTemplate(parsed, values, context)
-    const sources = {
-      template: { path, shown: reader.shown(path) },
-      varFiles: varFiles.map((varFile) => ({ ...varFile, shown: reader.shown(varFile.path) })),
-      variables
-    }
-    for (const { message, location } of jsonRegionProblems(parsed, values, context, sources)) reader.problem(message, location)
+    checkJsonRegions(reader, { path, parsed, varFiles, variables, builders: info.builders }, values, context)
     const variablesWarnings = unusedJsonVariables(parsed, files, given).map(({ name, meant }) => {
       const variable = variables.find((one) => one.name === name) ?? { name, value: '' }
       const hint = meant === undefined ? '' : ` (did you mean "${meant}"?)`
@@ -385,6 +381,29 @@ function describeJson(
     reader.problem(`template: ${shown} is not a Packer JSON template: ${(error as Error).message}`, { file: shown })
     return nothingKnown
   }
+}
+
+/** A JSON template's regions with spaces in them (jsonRegionProblems), in the builds Packer will run. */
+function checkJsonRegions(
+  reader: InputReader,
+  { path, parsed, varFiles, variables, builders }: { path: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; builders: Array<{ name?: string }> },
+  values: UserVariables,
+  context: TemplateContext
+): void {
+  // Packer matches a JSON template's build names exactly; a build only Packer can name may be left out.
+  const [only, except] = [reader.list('only'), reader.list('except')]
+  const built = (index: number): boolean => {
+    const name = builders[index]?.name
+    if (name === undefined) return only.length === 0 && except.length === 0
+    return (only.length === 0 || only.includes(name)) && !except.includes(name)
+  }
+  const sources = {
+    template: { path, shown: reader.shown(path) },
+    varFiles: varFiles.map((varFile) => ({ ...varFile, shown: reader.shown(varFile.path) })),
+    variables,
+    built
+  }
+  for (const { message, location } of jsonRegionProblems(parsed, values, context, sources)) reader.problem(message, location)
 }
 
 /**

@@ -16,6 +16,8 @@ interface JsonSources {
   varFiles: Array<{ path: string; shown: string; parsed: unknown }>
   /** The `variables` input. */
   variables: Variables
+  /** Whether Packer builds the template's builder of that index, with the inputs only and except. */
+  built: (index: number) => boolean
 }
 
 /** The regions of `value` as Packer decodes them: a string split at each comma, or a list's strings. */
@@ -45,7 +47,7 @@ function origin(name: string, template: unknown, sources: JsonSources): { where:
 }
 
 /**
- * Each Amazon builder's `region` and `ami_regions` whose value, known before the build, holds a
+ * Each built Amazon builder's `region` and `ami_regions` whose value, known before the build, holds a
  * region with white space in it: on the variable's value where the setting is one variable alone,
  * else on the setting.
  */
@@ -56,7 +58,7 @@ export function jsonRegionProblems(template: unknown, values: UserVariables, con
   const problems: InputProblem[] = []
   builders.forEach((builder: unknown, index) => {
     const { type, name } = (builder ?? {}) as { type?: unknown; name?: unknown }
-    if (typeof type !== 'string' || !type.startsWith('amazon-')) return
+    if (typeof type !== 'string' || !type.startsWith('amazon-') || !sources.built(index)) return
     const shownBuilder = `builder "${typeof name === 'string' && name !== '' ? name : type}"`
     for (const setting of ['region', 'ami_regions'] as const) {
       const written = (builder as Record<string, unknown>)[setting]
