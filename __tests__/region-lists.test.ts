@@ -119,6 +119,17 @@ describeWithPacker('regions listed with a space after a comma, through the bundl
     expect(result.outputs['ami-ids']).toMatch(/eu-west-1.*us-west-2/s)
   })
 
+  it('JSON: such a list in a sensitive variable: left to Packer, so that no error shows the value before the job masks it', async () => {
+    const workspace = jsonDemo('eu-west-1, us-west-2', (template) => {
+      validated(template)
+      template['sensitive-variables'] = ['ami_regions']
+    })
+    const result = await suite.run(workspace, json)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.filter(({ properties }) => properties.title === 'Invalid input')).toEqual([])
+    expect(result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::') && line.includes('eu-west-1, us-west-2'))).toEqual([])
+  })
+
   it('JSON: a region with a space in front, which fails the build as Packer first calls AWS: on region', async () => {
     await expectRefused(
       jsonDemoSetting('eu-west-1,us-west-2', 'region', ' us-east-1'),

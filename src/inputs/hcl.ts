@@ -11,7 +11,7 @@ import { checkedProvisioners } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { shellLocalScripts } from './shell-local.js'
-import { regionMistake, spacedRegions } from './template-regions.js'
+import { regionMistake, spacedRegions, withoutValues } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
 import { isPathSeparator, workspaceRelative } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf } from '../common/values.js'
@@ -1244,12 +1244,13 @@ export async function readHclTemplate(
   const sensitiveLocals = await hclSensitiveLocalValues(files, scope)
   // What the whole template tells is known only when every file of it was read.
   const allRead = files.length === names.length
+  const sensitiveValues = [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])]
   return {
     ...(await hclManifestFile(files, scope, request)),
     otherManifestOutputs: await otherManifestOutputs(files, scope, request.workingDirectory),
     manifestFolders: await manifestFolders(files, scope, request.workingDirectory, platform),
     sensitiveVariables: [...hclSensitiveVariables(files).keys()],
-    sensitiveValues: [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])],
+    sensitiveValues,
     sensitiveUnknown: sensitiveLocals.unknown,
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: allRead ? hclBuildCount(files) : undefined,
@@ -1263,7 +1264,7 @@ export async function readHclTemplate(
     buildVariableUses: await hclBuildVariableUses(read, scope),
     provisionerUses: await hclProvisionerUses(read),
     durationProblems: await hclDurationProblems(read, scope),
-    regionProblems: await hclRegionProblems(read, scope),
+    regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),
     selectionWarnings: await hclSelectionWarnings(read),
     buildlessProblems: allRead ? await hclBuildlessProblems(read) : [],
     unreadable,

@@ -12,7 +12,7 @@ import { isDirectory, type InputProblem, type InputReader } from './reader.js'
 import type { VersionDemand, VersionDemandSource } from './required-version.js'
 import type { VersionRequest } from './version-request.js'
 import { jsonTemplateReferences, noReferences, sortReferences, type ReferencedPaths } from './template-references.js'
-import { jsonRegionProblems } from './template-regions.js'
+import { jsonRegionProblems, withoutValues } from './template-regions.js'
 import {
   autoVarFilesBeside,
   checkJsonVarFile,
@@ -348,7 +348,7 @@ function describeJson(
     const files = varFiles.map((varFile) => varFile.parsed)
     const values = userVariables(parsed, files, variables)
     const info = describeJsonTemplate(parsed, values, context)
-    checkJsonRegions(reader, { path, parsed, varFiles, variables, builders: info.builders }, values, context)
+    checkJsonRegions(reader, { path, parsed, varFiles, variables, builders: info.builders, sensitive: info.sensitiveValues }, values, context)
     const variablesWarnings = unusedJsonVariables(parsed, files, given).map(({ name, meant }) => {
       const variable = variables.find((one) => one.name === name) ?? { name, value: '' }
       const hint = meant === undefined ? '' : ` (did you mean "${meant}"?)`
@@ -383,10 +383,17 @@ function describeJson(
   }
 }
 
-/** A JSON template's regions with spaces in them (jsonRegionProblems), in the builds Packer will run. */
+/** A JSON template's regions with spaces in them (jsonRegionProblems), in the builds Packer will run, where no sensitive value shows. */
 function checkJsonRegions(
   reader: InputReader,
-  { path, parsed, varFiles, variables, builders }: { path: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; builders: Array<{ name?: string }> },
+  {
+    path,
+    parsed,
+    varFiles,
+    variables,
+    builders,
+    sensitive
+  }: { path: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; builders: Array<{ name?: string }>; sensitive: string[] },
   values: UserVariables,
   context: TemplateContext
 ): void {
@@ -403,7 +410,7 @@ function checkJsonRegions(
     variables,
     built
   }
-  for (const { message, location } of jsonRegionProblems(parsed, values, context, sources)) reader.problem(message, location)
+  for (const { message, location } of withoutValues(jsonRegionProblems(parsed, values, context, sources), sensitive)) reader.problem(message, location)
 }
 
 /**

@@ -81,6 +81,15 @@ export function jsonRegionProblems(template: unknown, values: UserVariables, con
   return problems
 }
 
+/**
+ * The problems that quote none of `sensitive`: one that would is left to Packer, as the action
+ * masks those values only once the inputs pass.
+ */
+export function withoutValues(problems: InputProblem[], sensitive: string[]): InputProblem[] {
+  const secrets = sensitive.filter((value) => value !== '')
+  return problems.filter(({ message }) => !secrets.some((value) => message.includes(value)))
+}
+
 /** The regions of `regions` with white space in them, none of which is a region. */
 export function spacedRegions(regions: Array<string | undefined>): string[] {
   return regions.filter((region): region is string => region !== undefined && /\s/.test(region))
