@@ -1,9 +1,9 @@
-// The regions a JSON template's Amazon builders name, checked for white space: Packer decodes a
-// string into a list by splitting it at each comma and keeps what is around the commas
-// (mapstructure's StringToSliceHookFunc), so "us-west-2, eu-west-1" gives " eu-west-1", which
-// no region is. The build then fails at its region check ("Invalid region(s): [ eu-west-1]",
-// after DescribeRegions), or, with skip_region_validation, once the AMI is made and copied,
-// without saying where the space is.
+// The regions a template's Amazon builders name, checked for white space (an HCL2 template's in
+// hcl.ts, hclRegionProblems, with the words made here): Packer decodes a string into a list by
+// splitting it at each comma and keeps what is around the commas (mapstructure's
+// StringToSliceHookFunc), so "us-west-2, eu-west-1" gives " eu-west-1", which no region is. The
+// build then fails at its region check ("Invalid region(s): [ eu-west-1]", after DescribeRegions),
+// or, with skip_region_validation, once the AMI is made and copied, without saying where the space is.
 import type { Variables } from './build-selection.js'
 import type { InputProblem } from './reader.js'
 import { resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
