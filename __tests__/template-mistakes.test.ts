@@ -504,4 +504,89 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     })
     expect(result.errors).toHaveLength(2)
   })
+
+  const makesNoAmi = 'The template builds no AMI in this run (see the errors above); nothing was installed or built.'
+  const amiBuilders = 'amazon-ebs, amazon-ebssurrogate, amazon-instance or amazon-chroot'
+
+  /** The demo's JSON template with its one builder made an amazon-ebsvolume, which makes EBS volumes. */
+  const volumeBuilder = (text: string): string => {
+    const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+    // amazon-ebsvolume takes none of the AMI's settings, nor skip_region_validation (Packer 1.6.6).
+    const dropped = ['type', 'ami_name', 'ami_description', 'ami_regions', 'tags', 'skip_region_validation']
+    const settings = Object.fromEntries(Object.entries(template.builders[0]).filter(([key]) => !dropped.includes(key)))
+    const volumes = [{ device_name: '/dev/xvdf', volume_type: 'gp2', volume_size: 10, delete_on_termination: false }]
+    return JSON.stringify({ ...template, builders: [{ type: 'amazon-ebsvolume', ...settings, ebs_volumes: volumes }] }, null, 2)
+  }
+
+  it('JSON: an amazon-ebsvolume builder alone, which makes volumes and no AMI: on its type, before Packer is installed or EC2 is called', async () => {
+    const callsBefore = suite.endpoint.calls.length
+    const workspace = demoWith(volumeBuilder, 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: packer-template.json: build amazon-ebsvolume (builder amazon-ebsvolume) makes no AMI, and this run builds nothing else: ' +
+          `the action builds AMIs, and would fail after the build. Build with a builder that makes one: ${amiBuilders}.`,
+        properties: { title: 'Invalid input', file: 'packer-template.json', line: lineOf(workspace, '"type": "amazon-ebsvolume"', 'json'), col: '7' }
+      },
+      { message: makesNoAmi, properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
+  })
+
+  it('JSON: the same with command validate, which builds nothing: validated as before', async () => {
+    const callsBefore = suite.endpoint.calls.length
+    const workspace = demoWith(volumeBuilder, 'json')
+    const result = await suite.run(workspace, { template: 'packer-template.json', command: 'validate' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
+  })
+
+  /** The demo's HCL2 template whose one source is a null builder, with these settings. */
+  const nullSource = (settings: string) => (text: string): string =>
+    text.replace(/source "amazon-ebs" "demo" \{[\s\S]*?\n\}\n/, `source "null" "demo" {\n  communicator = "none"\n${settings}}\n`).replace('source.amazon-ebs.demo', 'source.null.demo')
+
+  /** A run refused for builds that make no AMI: one error on `source`'s block, for `build` of `type` (`why` none), and no EC2 call since `callsBefore`. */
+  function expectNoAmiRefused(result: ActionRun, workspace: string, build: string, why: string, source: string, callsBefore: number): void {
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message:
+          `template: ami.pkr.hcl: build ${build} makes no AMI${why}, and this run builds nothing else: ` +
+          `the action builds AMIs, and would fail after the build. Build with a builder that makes one: ${amiBuilders}.`,
+        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, source), col: '1' }
+      },
+      { message: makesNoAmi, properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
+  }
+
+  /** The demo's HCL2 template with a null source "other" that its build block builds too. */
+  const withNullBeside = (text: string): string =>
+    text.replace('build {\n  sources = ["source.amazon-ebs.demo"]', 'source "null" "other" {\n  communicator = "none"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.demo", "source.null.other"]')
+
+  it('HCL2: a null source alone, which makes no AMI: on its block, before Packer is installed or EC2 is called', async () => {
+    const callsBefore = suite.endpoint.calls.length
+    const workspace = demoWith(nullSource(''))
+    expectNoAmiRefused(await run(workspace), workspace, 'null.demo (builder null)', '', 'source "null" "demo"', callsBefore)
+  })
+
+  it('HCL2: an amazon-ebs source with skip_create_ami = true, beside a null one that except leaves out: on the AMI builder, before Packer is installed', async () => {
+    const callsBefore = suite.endpoint.calls.length
+    const workspace = demoWith((text) => withNullBeside(text.replace('  communicator           = "none"\n', '  communicator           = "none"\n  skip_create_ami        = true\n')))
+    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', except: 'null.other' })
+    expectNoAmiRefused(result, workspace, 'amazon-ebs.demo (builder amazon-ebs)', ', as its skip_create_ami is true', 'source "amazon-ebs" "demo"', callsBefore)
+  })
+
+  it('HCL2: a null source beside the amazon-ebs one: built as before, the AMIs in the outputs', async () => {
+    const workspace = demoWith(withNullBeside)
+    const result = await run(workspace)
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toMatch(/^ami-/)
+  })
 })

@@ -418,6 +418,7 @@ async function checkBuildSelection(
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
   await checkBuildsSomething(template)
   await checkRegions(inputs, template)
+  await checkMakesAmi(inputs, template)
   await checkVariablesDeclared(inputs, template)
   await checkProvisioners(inputs, template)
 }
@@ -442,6 +443,20 @@ async function checkRegions(inputs: Inputs, template: Promise<HclTemplate> | und
   if (problems.length === 0) return
   await reportInputProblems(problems, { failureFollows: true })
   throw new Failure('The template names regions with spaces in them (see the errors above); nothing was installed or built.')
+}
+
+/**
+ * A run whose builds all make no AMI (noAmiProblems): Packer would be installed and build, an
+ * amazon-ebsvolume launching an instance for its volumes, for the job to fail after it.
+ */
+async function checkMakesAmi(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const builds = template ? (await template.catch(() => undefined))?.amiBuilds : inputs.jsonAmiBuilds
+  const { noAmiProblems } = await import('./inputs/ami-builds.js')
+  const problems = noAmiProblems(builds, inputs)
+  if (problems.length === 0) return
+  await reportInputProblems(problems, { failureFollows: true })
+  throw new Failure('The template builds no AMI in this run (see the errors above); nothing was installed or built.')
 }
 
 /**

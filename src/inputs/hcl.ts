@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
+import type { AmiBuild } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
@@ -1089,6 +1090,36 @@ async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope:
   return builds
 }
 
+/**
+ * Each build the build blocks make, with its builder type, whether its `skip_create_ami` is
+ * written true (in its source, or in the build block's `source` block that adds to it), and its
+ * source block's place (noAmiProblems). Undefined when a build's source is one only Packer reads,
+ * or one the template does not define, which packer validate refuses itself.
+ */
+export async function hclAmiBuilds(read: Array<{ file: string; body: HclBody }>): Promise<AmiBuild[] | undefined> {
+  const defined = new Map<string, { file: string; path: JsonPath; body: HclBody }>()
+  for (const { file, body } of read) {
+    for (const { labels, body: settings, path } of blocksAt(body.source, ['source'], 2)) defined.set(labels.join('.'), { file, path, body: settings })
+  }
+  const sources = new Map([...defined].map(([ref, { body }]) => [ref, body]))
+  const builds: AmiBuild[] = []
+  for (const { body } of read) {
+    for (const build of blocksAt(body.build, ['build'], 0)) {
+      const added = blocksAt(build.body.source, ['source'], 1).map(({ body: settings }) => settings)
+      const listed = Array.isArray(build.body.sources) ? build.body.sources.length : 0
+      for (const [index, each] of (await blockBuilds(build.body, sources, { variables: new Map() })).entries()) {
+        const definition = defined.get(each.source)
+        if (definition === undefined) return undefined
+        const skip = (index < listed ? undefined : added[index - listed]?.skip_create_ami) ?? definition.body.skip_create_ami
+        const shown = workspaceRelative(definition.file, process.cwd())
+        const location = { file: shown, ...(await settingPlace(definition.file, readFileSync(definition.file, 'utf8'), definition.path)) }
+        builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi: literalBoolean(skip) === true, location })
+      }
+    }
+  }
+  return builds
+}
+
 /** Where a setting of an HCL2 file (in its JSON syntax too) is written. */
 async function settingPlace(file: string, text: string, at: JsonPath): Promise<{ line?: number; column?: number }> {
   if (file.endsWith('.pkr.json')) {
@@ -1155,6 +1186,8 @@ export interface HclTemplate {
   buildVariableUses: BuildVariableUse[]
   /** The provisioners that need a communicator, and where (hclProvisionerUses). */
   provisionerUses: ProvisionerUse[]
+  /** Each build's builder, and where its source is (hclAmiBuilds), when every file was read and each source is known. */
+  amiBuilds?: AmiBuild[]
   /**
    * What is wrong with input variables: a name the template does not declare, which Packer
    * refuses (`Undefined -var variable`). Only checked when every file of the template was read:
@@ -1263,6 +1296,7 @@ export async function readHclTemplate(
     references: await hclTemplateReferences(read, scope, request.workingDirectory),
     buildVariableUses: await hclBuildVariableUses(read, scope),
     provisionerUses: await hclProvisionerUses(read),
+    amiBuilds: allRead ? await hclAmiBuilds(read) : undefined,
     durationProblems: await hclDurationProblems(read, scope),
     regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),
     selectionWarnings: await hclSelectionWarnings(read),

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { variableNamed, type Variables } from './build-selection.js'
 import { outsideWorkspaceProblem } from './checks.js'
+import type { AmiBuild } from './ami-builds.js'
 import type { ProvisionerUse } from './build-variables.js'
 import type { HclTemplateRequest } from './hcl.js'
 import { checkExistingManifest } from './manifest.js'
@@ -18,6 +19,7 @@ import {
   checkJsonVarFile,
   describeJsonTemplate,
   hclTemplateFiles,
+  jsonAmiBuilds,
   jsonProvisionerUses,
   misspeltVarFileKeys,
   templateKind,
@@ -67,6 +69,8 @@ export interface TemplateFiles extends ReferencedPaths {
    * HCL2 template's are read with its files (HclTemplate).
    */
   jsonProvisionerUses?: ProvisionerUse[]
+  /** A JSON template's builds, with their builders, where each is written (jsonAmiBuilds); undefined when it could not be read. */
+  jsonAmiBuilds?: AmiBuild[]
   /** An HCL2 template's provisioners' types, once the parser has read every file (hcl.ts hclProvisionerTypes). */
   hclProvisionerTypes?: string[]
   varFiles: string[]
@@ -137,6 +141,7 @@ interface TemplateDescription extends ReferencedPaths {
   buildNamesKnown: boolean
   jsonBuildsWithoutInstance: string[]
   jsonProvisionerUses: ProvisionerUse[]
+  jsonAmiBuilds?: AmiBuild[]
   sensitiveVariables: string[]
   sensitiveValues: string[]
   sensitiveUnknown: string[]
@@ -361,6 +366,7 @@ function describeJson(
       buildNamesKnown: buildNames.length === info.builders.length,
       jsonBuildsWithoutInstance: info.builders.flatMap((builder) => (launchesInstance(builder.type) || builder.name === undefined ? [] : [builder.name])),
       jsonProvisionerUses: jsonProvisionerUses(parsed, info.builders, { path, shown: reader.shown(path) }),
+      jsonAmiBuilds: jsonAmiBuilds(parsed, info.builders, { path, shown: reader.shown(path) }),
       postProcessorTypes: info.postProcessorTypes,
       postProcessorNames: info.postProcessorNames,
       provisionerTypes: info.provisionerTypes,

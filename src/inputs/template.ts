@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf } from '../common/values.js'
+import type { AmiBuild } from './ami-builds.js'
 import type { BuildOfUse, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { meantName } from './near-names.js'
@@ -682,6 +683,17 @@ export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInf
       )
     )
   ]
+}
+
+/** Each builder's build, type and `skip_create_ami`, on its `type` in `file` (noAmiProblems). */
+export function jsonAmiBuilds(template: unknown, builders: JsonTemplateInfo['builders'], file: { path: string; shown: string }): AmiBuild[] {
+  const written = (template as { builders: unknown[] }).builders
+  return builders.map(({ name, type }, index) => ({
+    ...(name === undefined ? {} : { name }),
+    type,
+    skipsAmi: literalBoolean((written[index] as Record<string, unknown>).skip_create_ami) === true,
+    location: { file: file.shown, value: { path: file.path, at: ['builders', index, 'type'] } }
+  }))
 }
 
 /**
