@@ -457,6 +457,7 @@ describe('noAmiProblems: a run none of whose builds makes an AMI', () => {
     expect(noAmiProblems([build('null', 'null.a'), build('my-plugin', 'my-plugin.b')], run)).toEqual([])
     expect(noAmiProblems([build('amazon-ebsvolume', 'amazon-ebsvolume.a'), build('amazon-ebs', 'amazon-ebs.b')], run)).toEqual([])
     expect(noAmiProblems([build('amazon-instance')], run)).toEqual([])
+    expect(noAmiProblems([build('amazon-ebssurrogate', 'amazon-ebssurrogate.a', true)], run)).toEqual([])
     expect(noAmiProblems(undefined, run)).toEqual([])
     expect(noAmiProblems([build('null', 'null.a')], { ...run, command: 'validate' })).toEqual([])
   })

@@ -13,7 +13,7 @@ export interface AmiBuild {
   name?: string
   /** The builder's type, as written. */
   type: string
-  /** Its `skip_create_ami` is written true: an AMI builder that makes none. */
+  /** Its `skip_create_ami` is written true: an amazon-ebs build that makes none. */
   skipsAmi: boolean
   location: ProblemLocation
 }
@@ -75,6 +75,10 @@ export function noAmiProblems(
   })
 }
 
+/**
+ * An amazon-ebs build's skip_create_ami is its builder's own setting (the plugin's ebs Config):
+ * the other AMI builders' are left to Packer, which validates and builds them.
+ */
 function makesNone(build: AmiBuild): boolean {
-  return makesNoAmi.has(build.type) || (amiBuilders.includes(build.type) && build.skipsAmi)
+  return makesNoAmi.has(build.type) || (build.type === 'amazon-ebs' && build.skipsAmi)
 }
