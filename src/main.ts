@@ -35,6 +35,7 @@ import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
 import { copiesNotFound, imagesOf, notTheBuilds, notTheBuildsWarning, unlistedImages } from './report/found-images.js'
+import type { InputProblem } from './inputs/reader.js'
 import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { crashedOnTheMistake, packerCrashed } from './report/packer-crash.js'
@@ -423,13 +424,21 @@ async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclT
   await checkProvisioners(inputs, template)
 }
 
+/**
+ * Fails the job before anything more is installed or built when there are `problems`: each an
+ * annotation, then the step's `failure`, which says what was not done.
+ */
+async function refuse(problems: InputProblem[], failure: string): Promise<void> {
+  if (problems.length === 0) return
+  await reportInputProblems(problems, { failureFollows: true })
+  throw new Failure(failure)
+}
+
 /** An HCL2 template that builds no source: Packer would validate it and have nothing to build. */
 async function checkBuildsSomething(template: Promise<HclTemplate> | undefined): Promise<void> {
   // A template that could not be read fails where it is awaited next, as it would have.
   const problems = (await template?.catch(() => undefined))?.buildlessProblems ?? []
-  if (problems.length === 0) return
-  await reportInputProblems(problems, { failureFollows: true })
-  throw new Failure('The template builds nothing (see the error above); nothing was installed or built.')
+  await refuse(problems, 'The template builds nothing (see the error above); nothing was installed or built.')
 }
 
 /**
@@ -440,9 +449,7 @@ async function checkRegions(inputs: Inputs, template: Promise<HclTemplate> | und
   if (inputs.only.length > 0 || inputs.except.length > 0) return
   // A template that could not be read fails where it is awaited next, as it would have.
   const problems = (await template?.catch(() => undefined))?.regionProblems ?? []
-  if (problems.length === 0) return
-  await reportInputProblems(problems, { failureFollows: true })
-  throw new Failure('The template names regions with spaces in them (see the errors above); nothing was installed or built.')
+  await refuse(problems, 'The template names regions with spaces in them (see the errors above); nothing was installed or built.')
 }
 
 /**
@@ -454,9 +461,7 @@ async function checkMakesAmi(inputs: Inputs, template: Promise<HclTemplate> | un
   const builds = template ? (await template.catch(() => undefined))?.amiBuilds : inputs.jsonAmiBuilds
   const { noAmiProblems } = await import('./inputs/ami-builds.js')
   const problems = noAmiProblems(builds, inputs)
-  if (problems.length === 0) return
-  await reportInputProblems(problems, { failureFollows: true })
-  throw new Failure('The template builds no AMI in this run (see the errors above); nothing was installed or built.')
+  await refuse(problems, 'The template builds no AMI in this run (see the errors above); nothing was installed or built.')
 }
 
 /**
@@ -488,11 +493,7 @@ async function checkProvisioners(given: Inputs, template?: Promise<HclTemplate>,
   const uses = resolved === undefined ? read : read.filter(awaitsPackerVersion)
   const version = resolved ?? (given.packerVersion.kind === 'exact' ? given.packerVersion.version : undefined)
   const problems = provisionerProblems(uses, given, version)
-  if (problems.length === 0) return
-  await reportInputProblems(problems, { failureFollows: true })
-  throw new Failure(
-    'Packer would start the build for provisioners or post-processors that cannot work on a runner (see the errors above); nothing was built.'
-  )
+  await refuse(problems, 'Packer would start the build for provisioners or post-processors that cannot work on a runner (see the errors above); nothing was built.')
 }
 
 /** What the log says of the inputs as the job reads them, before it installs anything. */
@@ -885,9 +886,8 @@ function versionDemandsMet(inputs: Inputs): ((resolved: ResolvedVersion) => Prom
     if (read.length === 0) return
     const { demandsNotMet } = await stage
     const problems = await demandsNotMet(read, resolved)
-    if (problems.length === 0) return
-    await reportInputProblems(problems, { failureFollows: true })
-    throw new Failure(
+    await refuse(
+      problems,
       `packer-version ${describeRequest(inputs.packerVersion)} resolves to Packer ${resolved.version}, which the template refuses ` +
         '(see the error above); it was neither downloaded nor used.'
     )
