@@ -445,28 +445,28 @@ describe('noAmiProblems: a run none of whose builds makes an AMI', () => {
   })
   const run = { command: 'build', only: [] as string[], except: [] as string[], templateKind: 'hcl' as const }
 
-  it('refuses each build when all of them make none, by type or by a literal skip_create_ami', () => {
-    const problems = noAmiProblems([build('null', 'null.a'), build('amazon-ebs', 'amazon-ebs.b', true)], run)
+  it('refuses each build when all of them make none, by type or by a literal skip_create_ami', async () => {
+    const problems = await noAmiProblems([build('null', 'null.a'), build('amazon-ebs', 'amazon-ebs.b', true)], run)
     expect(problems.map(({ message }) => message)).toEqual([
       expect.stringMatching(/^template: web\.pkr\.hcl: build null\.a \(builder null\) makes no AMI, and this run builds nothing else/),
       expect.stringMatching(/build amazon-ebs\.b \(builder amazon-ebs\) makes no AMI, as its skip_create_ami is true, and/)
     ])
   })
 
-  it('leaves to the build a type it does not know, an AMI builder, builds only Packer knows, and validate', () => {
-    expect(noAmiProblems([build('null', 'null.a'), build('my-plugin', 'my-plugin.b')], run)).toEqual([])
-    expect(noAmiProblems([build('amazon-ebsvolume', 'amazon-ebsvolume.a'), build('amazon-ebs', 'amazon-ebs.b')], run)).toEqual([])
-    expect(noAmiProblems([build('amazon-instance')], run)).toEqual([])
-    expect(noAmiProblems([build('amazon-ebssurrogate', 'amazon-ebssurrogate.a', true)], run)).toEqual([])
-    expect(noAmiProblems(undefined, run)).toEqual([])
-    expect(noAmiProblems([build('null', 'null.a')], { ...run, command: 'validate' })).toEqual([])
+  it('leaves to the build a type it does not know, an AMI builder, builds only Packer knows, and validate', async () => {
+    expect(await noAmiProblems([build('null', 'null.a'), build('my-plugin', 'my-plugin.b')], run)).toEqual([])
+    expect(await noAmiProblems([build('amazon-ebsvolume', 'amazon-ebsvolume.a'), build('amazon-ebs', 'amazon-ebs.b')], run)).toEqual([])
+    expect(await noAmiProblems([build('amazon-instance')], run)).toEqual([])
+    expect(await noAmiProblems([build('amazon-ebssurrogate', 'amazon-ebssurrogate.a', true)], run)).toEqual([])
+    expect(await noAmiProblems(undefined, run)).toEqual([])
+    expect(await noAmiProblems([build('null', 'null.a')], { ...run, command: 'validate' })).toEqual([])
   })
 
-  it('counts only the builds only/except leave in, and a build whose name only Packer knows as one that may run', () => {
+  it('counts only the builds only/except leave in, and a build whose name only Packer knows as one that may run', async () => {
     const builds = [build('null', 'null.a'), build('amazon-ebs', 'amazon-ebs.b')]
-    expect(noAmiProblems(builds, { ...run, only: ['null.*'] })).toHaveLength(1)
-    expect(noAmiProblems(builds, { ...run, except: ['amazon-ebs.b'] })).toHaveLength(1)
-    expect(noAmiProblems([build('null', 'null.a'), build('amazon-ebs')], { ...run, only: ['null.a'] })).toEqual([])
-    expect(noAmiProblems([build('null', 'a')], { ...run, templateKind: 'json', only: ['b'] })).toEqual([])
+    expect(await noAmiProblems(builds, { ...run, only: ['null.*'] })).toHaveLength(1)
+    expect(await noAmiProblems(builds, { ...run, except: ['amazon-ebs.b'] })).toHaveLength(1)
+    expect(await noAmiProblems([build('null', 'null.a'), build('amazon-ebs')], { ...run, only: ['null.a'] })).toEqual([])
+    expect(await noAmiProblems([build('null', 'a')], { ...run, templateKind: 'json', only: ['b'] })).toEqual([])
   })
 })

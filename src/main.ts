@@ -460,7 +460,7 @@ async function checkMakesAmi(inputs: Inputs, template: Promise<HclTemplate> | un
   // A template that could not be read fails where it is awaited next, as it would have.
   const builds = template ? (await template.catch(() => undefined))?.amiBuilds : inputs.jsonAmiBuilds
   const { noAmiProblems } = await import('./inputs/ami-builds.js')
-  const problems = noAmiProblems(builds, inputs)
+  const problems = await noAmiProblems(builds, inputs)
   await refuse(problems, 'The template builds no AMI in this run (see the errors above); nothing was installed or built.')
 }
 

@@ -3,7 +3,6 @@
 // makes volumes; a null one) would be installed, validated and built, money spent, only to fail
 // once Packer is done. Refused only where it is certain: a builder type the action does not know
 // (a plugin's), or a name or setting only Packer knows, is left to the build.
-import { selectsBuild } from './hcl-build-selection.js'
 import type { InputProblem, ProblemLocation } from './reader.js'
 import type { TemplateKind } from './template.js'
 
@@ -55,13 +54,12 @@ const makesNoAmi = new Set([
  * A problem on each build the run would run, when none of them makes an AMI; none when one may,
  * when `builds` is undefined (only Packer knows them), or when the command builds nothing.
  */
-export function noAmiProblems(
+export async function noAmiProblems(
   builds: AmiBuild[] | undefined,
   given: { command: string; only: string[]; except: string[]; templateKind: TemplateKind }
-): InputProblem[] {
+): Promise<InputProblem[]> {
   if (builds === undefined || given.command !== 'build') return []
-  // A build whose name only Packer knows may run: it counts.
-  const running = builds.filter(({ name }) => name === undefined || selectsBuild(given, given.templateKind, name))
+  const running = given.only.length === 0 && given.except.length === 0 ? builds : await selected(builds, given)
   if (running.length === 0 || running.some((build) => !makesNone(build))) return []
   return running.map((build) => {
     const why = build.skipsAmi ? ', as its skip_create_ami is true' : ''
@@ -73,6 +71,15 @@ export function noAmiProblems(
       location: build.location
     }
   })
+}
+
+/**
+ * The builds `only` and `except` leave in; a build whose name only Packer knows may run, and
+ * counts. Their matcher (with its glob library) loads only for a run that gives them.
+ */
+async function selected(builds: AmiBuild[], given: { only: string[]; except: string[]; templateKind: TemplateKind }): Promise<AmiBuild[]> {
+  const { selectsBuild } = await import('./hcl-build-selection.js')
+  return builds.filter(({ name }) => name === undefined || selectsBuild(given, given.templateKind, name))
 }
 
 /**
