@@ -11,7 +11,7 @@ import {
   DescribeInstancesCommand,
   EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2'
 import type { ChildProcess } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -441,36 +441,29 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       left(await runPostStep(main, options({})))
     })
 
-    it("what a script of an HCL2 template's one build, on a null source, prints is not Packer's: the post step leaves the instance and launch template it names", async () => {
+    it("what a script of an HCL2 template's build on a null source prints is not Packer's: the post step leaves the instance and launch template it names", async () => {
       const { other, fleet, left } = await anothersFleet()
-      // One build: no packer inspect runs, so the log reader knows the build by its source only.
+      // A smoke test beside the image build, on a null source, that reports on the fleet it
+      // checks (a null source alone is refused before the install: it makes no AMI).
       const marker = join(workspace, 'provisioning')
-      mkdirSync(join(workspace, 'smoke'))
       const script = [`echo 'Created Spot Fleet launch template: ${fleet}'`, `echo 'Instance ID: ${other}'`, `touch ${marker}`, 'sleep 60']
+      const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+      const text = readFileSync(path, 'utf8')
       writeFileSync(
-        join(workspace, 'smoke', 'smoke.pkr.hcl'),
-        [
-          'source "null" "fleet" {',
-          '  communicator = "none"',
-          '}',
-          'build {',
-          '  sources = ["source.null.fleet"]',
-          '  provisioner "shell-local" {',
-          `    inline = ${JSON.stringify(script)}`,
-          '  }',
-          '}',
-          ''
-        ].join('\n')
+        path,
+        text.replace('  sources = ["source.amazon-ebs.demo"]\n', '  sources = ["source.amazon-ebs.demo", "source.null.fleet"]\n').replace(
+          '  post-processor "manifest" {}',
+          ['  provisioner "shell-local" {', '    only   = ["null.fleet"]', `    inline = ${JSON.stringify(script)}`, '  }', '', '  post-processor "manifest" {}'].join('\n')
+        ) + ['', 'source "null" "fleet" {', '  communicator = "none"', '}', ''].join('\n')
       )
+      const hcl2 = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }
       const main = await runAction(
-        options(
-          { 'working-directory': 'smoke', template: 'smoke.pkr.hcl' },
-          { onStart: (child) => void until(() => existsSync(marker), 'the script to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')) }
-        )
+        options(hcl2, { onStart: (child) => void until(() => existsSync(marker), 'the script to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')) })
       )
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain(`    null.fleet: Instance ID: ${other}`)
-      left(await runPostStep(main, options({ 'working-directory': 'smoke', template: 'smoke.pkr.hcl' })))
+      expect(main.stdout).toContain(`    null.fleet: Created Spot Fleet launch template: ${fleet}`)
+      left(await runPostStep(main, options(hcl2)))
     })
 
     it("a script's stderr before Packer is killed is log text, not error annotations: the failure says Packer was killed", async () => {
