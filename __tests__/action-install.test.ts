@@ -134,8 +134,11 @@ describe('packer-version: latest with no Packer on the runner', () => {
     expect(readdirSync(toolCache)).toEqual([])
   })
 
+  /** A build of the template, for a template that must get past the checks of what it builds. */
+  const builds = '\nsource "amazon-ebs" "web" {\n  communicator = "none"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
+
   it('refuses a template whose required_version latest excludes, at its line, once the index is read and before any download', async () => {
-    writeFileSync(join(workspace, 'ami.pkr.hcl'), 'packer {\n  required_version = "< 1.9.0"\n}\n')
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), `packer {\n  required_version = "< 1.9.0"\n}\n${builds}`)
     const refused = await run({ template: 'ami.pkr.hcl' })
     expect(refused.exitCode).toBe(1)
     expect(refused.errors[0]).toEqual(
@@ -188,7 +191,7 @@ describe('packer-version: latest with no Packer on the runner', () => {
 
   it('refuses the Packer a range finds in the tool cache before it is used, with no request', async () => {
     expect((await run()).exitCode).toBe(0)
-    writeFileSync(join(workspace, 'ami.pkr.hcl'), 'packer {\n  required_version = "~> 1.10.0"\n}\n')
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), `packer {\n  required_version = "~> 1.10.0"\n}\n${builds}`)
     mirror.requests.length = 0
     const refused = await run({ template: 'ami.pkr.hcl', 'packer-version': '>=1.10' })
     expect(refused.exitCode).toBe(1)
@@ -205,7 +208,7 @@ describe('packer-version: latest with no Packer on the runner', () => {
   }, 60_000)
 
   it('refuses a variable that the HCL2 template does not declare before any request', async () => {
-    writeFileSync(join(workspace, 'ami.pkr.hcl'), 'variable "region" {\n  type = string\n}\n')
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), `variable "region" {\n  type = string\n}\n${builds}`)
     const refused = await run({ template: 'ami.pkr.hcl', 'packer-version': '1.10.3', variables: 'regoin=us-east-1' })
     expect(refused.exitCode).toBe(1)
     expect(refused.errors.map((error) => error.message)).toEqual([

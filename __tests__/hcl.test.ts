@@ -736,6 +736,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       sensitiveValues: ['FromInput', 'FromDefault', 'FromFile', 'FromVariables'],
       requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}'],
       sensitiveUnknown: [],
+      amiBuilds: [],
       buildCount: 0,
       renamesSources: false,
       buildNames: [],

@@ -49,8 +49,11 @@ function tagsAnswer(results: RegionTagResult[]): void {
 jest.unstable_mockModule('@actions/core', () => core)
 jest.unstable_mockModule('../src/install/index.js', () => ({ installPacker }))
 jest.unstable_mockModule('../src/plugins/index.js', () => ({ preparePlugins }))
+// Keeping apart the AMIs of builds Packer names alike is the stage's own rule, not a process's.
+const { keptApartFromTheLog } = await import('../src/artifacts/index.js')
 jest.unstable_mockModule('../src/artifacts/index.js', () => ({
   readBuiltAmis,
+  keptApartFromTheLog,
   manifestRunUuid: () => undefined,
   prepareManifestDirectory: () => undefined,
   manifestToRead: () => 0
