@@ -6,7 +6,7 @@
 // or, with skip_region_validation, once the AMI is made and copied, without saying where the space is.
 import type { Variables } from './build-selection.js'
 import type { InputProblem } from './reader.js'
-import { resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
+import { onlyUserVariable, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
 
 /** Where the value of a JSON template's setting is written, for the problem's place and words. */
 interface JsonSources {
@@ -26,11 +26,6 @@ function regionsOf(value: unknown, resolve: (written: string) => string | undefi
   if (!Array.isArray(value)) return undefined
   const regions = value.map((item) => (typeof item === 'string' ? resolve(item) : undefined))
   return regions.every((region) => region !== undefined) ? regions : undefined
-}
-
-/** The variable a setting is written as, alone (`{{user `x`}}`), when it is one. */
-function onlyVariable(written: string): string | undefined {
-  return /^\{\{-?\s*user\s+(?:`([^`]*)`|"([^"\\]*)")\s*-?\}\}$/.exec(written)?.slice(1).find((name) => name !== undefined)
 }
 
 /** The last place that sets variable `name`: the `variables` input, a variables file, or the template's default. */
@@ -66,7 +61,7 @@ export function jsonRegionProblems(template: unknown, values: UserVariables, con
       const spaced = spacedRegions(regions ?? [])
       if (spaced.length === 0) continue
       const at: JsonPath = ['builders', index, setting]
-      const variable = typeof written === 'string' ? onlyVariable(written) : undefined
+      const variable = typeof written === 'string' ? onlyUserVariable(written) : undefined
       const found = variable === undefined ? undefined : origin(variable, template, sources)
       const { where, location } = found ?? {
         where: `template: ${sources.template.shown}: ${setting} of ${shownBuilder}`,

@@ -319,6 +319,13 @@ function simpleAction(
   return undefined
 }
 
+/** The user variable that `text` is alone, one `{{user `x`}}` action and nothing else, when it is one. */
+export function onlyUserVariable(text: string): string | undefined {
+  if (!text.startsWith('{{') || text.indexOf('}}') !== text.length - 2) return undefined
+  const action = simpleAction(text.slice(2, -2).replace(/^-\s|\s-$/g, ''))
+  return action?.fn === 'user' ? action.name : undefined
+}
+
 /**
  * Fills in `{{user `x`}}`, `{{template_dir}}` and `{{pwd}}` the way Packer does when it reads
  * the template, and `{{env `X`}}` in a variable's value (`inVariable`), the only place Packer
