@@ -152,7 +152,7 @@ function keptApart(amis: Ami[], entryOf: number[]): Ami[] {
     const of = entries.get(ami.build) ?? []
     if (of.length < 2) return ami
     const finished = of.indexOf(entryOf[index]) + 1
-    return { ...ami, build: finished === 1 ? ami.build : `${ami.build}#${finished}`, alike: { name: ami.build, finished } }
+    return finishedAs(ami, ami.build, finished)
   })
 }
 
@@ -171,14 +171,19 @@ export function keptApartFromTheLog(listed: Ami[], fromLog: Ami[][]): Ami[] {
     if (name === undefined || !alike) return amis
     const finished = (before.get(name) ?? 0) + 1
     before.set(name, finished)
-    return amis.map((ami) => ({ ...ami, build: finished === 1 ? name : `${name}#${finished}`, alike: { name, finished } }))
+    return amis.map((ami) => finishedAs(ami, name, finished))
   })
   const last = (ami: Ami): Ami => {
     if (ami.alike !== undefined) return ami
     const finished = (before.get(ami.build) ?? 0) + 1
-    return finished === 1 ? ami : { ...ami, build: `${ami.build}#${finished}`, alike: { name: ami.build, finished } }
+    return finished === 1 ? ami : finishedAs(ami, ami.build, finished)
   }
   return [...listed.map(last), ...logged.flat()]
+}
+
+/** `ami` as the AMI of the `finished`th to finish of the builds Packer names `name`: `NAME`, then `NAME#2`, … */
+function finishedAs(ami: Ami, name: string, finished: number): Ami {
+  return { ...ami, build: finished === 1 ? name : `${name}#${finished}`, alike: { name, finished } }
 }
 
 /**
