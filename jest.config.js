@@ -11,6 +11,7 @@ export default {
   },
   transformIgnorePatterns: ['/node_modules/(?!@actions/workflow-parser/)'],
   globalSetup: '<rootDir>/__tests__/support/global-setup.ts',
+  globalTeardown: '<rootDir>/__tests__/support/global-teardown.ts',
   testMatch: ['**/__tests__/**/*.test.ts'],
   // __tests__/alone/ runs after the rest, by itself (jest.alone.config.js).
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/__tests__/alone/'],

@@ -431,6 +431,8 @@ async function main() {
   )?.[1]
   execFileSync(process.execPath, [join(projectRoot, 'scripts', 'bundle.mjs')], { stdio: 'inherit' })
   scratch = mkdtempSync(join(tmpdir(), 'packer-ami-action-bench-'))
+  // The runner's files of every run of the action go in it too, so nothing is left behind.
+  process.env.TMPDIR = scratch
   const [actionProcess, loopback] = await Promise.all([loadActionProcess(), loadEc2Endpoint()])
   lib = actionProcess
   askedAsTheActionAsks = (await loadPackerOnPath()).oneProcess

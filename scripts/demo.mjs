@@ -111,6 +111,9 @@ if (!existsSync(join(projectRoot, 'dist', 'index.js'))) fail('dist/index.js is m
 
 const { runAction, runPostStep, pushToMain } = await loadActionProcess()
 const workspace = mkdtempSync(join(tmpdir(), 'packer-ami-action-demo-'))
+// The runner's files (outputs, summary, RUNNER_TEMP) beside it, removed with it.
+const runnerFiles = mkdtempSync(join(tmpdir(), 'packer-ami-action-demo-runner-'))
+process.env.TMPDIR = runnerFiles
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 let endpoint
 try {
@@ -217,4 +220,5 @@ try {
 } finally {
   await endpoint?.close()
   rmSync(workspace, { recursive: true, force: true })
+  rmSync(runnerFiles, { recursive: true, force: true })
 }

@@ -202,7 +202,9 @@ export function runnerEnvironment(
     GITHUB_STATE: files.state,
     GITHUB_WORKSPACE: workspace,
     RUNNER_TEMP: join(folder, 'temp'),
-    RUNNER_TOOL_CACHE: join(folder, 'tool-cache')
+    RUNNER_TOOL_CACHE: join(folder, 'tool-cache'),
+    // Where Packer leaves its temporary files when it is killed: the run's own folder.
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {})
   }
   for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) all[`INPUT_${name.toUpperCase()}`] = value
   for (const [name, value] of Object.entries(env)) {
