@@ -785,19 +785,51 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(asTheRunnerShowsIt(result).log).not.toMatch(/S3cr3tInJson/)
     })
 
-    it('warns of the outputs that hold a sensitive value, which the runner does not hand to another job', async () => {
-      // The region every output names, marked sensitive.
+    /** The warning of the outputs a later job gets empty, naming `sensitive` (the variables whose values they hold). */
+    const warningOfSecrets = (sensitive: string): string =>
+      `Outputs ami-ids, builds, artifacts hold a sensitive value of the template (${sensitive}), ` +
+      'which the action registers as a secret: the runner masks it, and does not hand an output that holds a secret to another job ' +
+      '(jobs.<job_id>.outputs), which gets them empty. Read them in this job (steps.<step_id>.outputs), or keep that text out of ' +
+      'the sensitive value, or that value out of sensitive ones.'
+
+    /** A JSON template with two sensitive variables, db_password and audit_region, and its region us-east-1. */
+    function jsonWorkspace(): string {
+      const workspace = workspaceFrom(join(fixtures, 'sensitive-json'))
+      writeFileSync(
+        join(workspace, 'two.json'),
+        JSON.stringify({
+          variables: { ec2_endpoint: '{{env `AWS_ENDPOINT_URL_EC2`}}', db_password: 'S3cr3tFromDefault', audit_region: '' },
+          'sensitive-variables': ['db_password', 'audit_region'],
+          builders: [
+            {
+              type: 'amazon-ebs',
+              custom_endpoint_ec2: '{{user `ec2_endpoint`}}',
+              communicator: 'none',
+              region: 'us-east-1',
+              source_ami: 'ami-0abcdef1234567890',
+              instance_type: 't3.micro',
+              ami_name: 'two-sensitive-{{timestamp}}'
+            }
+          ],
+          'post-processors': [{ type: 'manifest' }]
+        })
+      )
+      return workspace
+    }
+
+    it('warns of the outputs that hold a sensitive value, naming the variable that holds it', async () => {
+      // The region every output names, marked sensitive; db_config is not in any output.
       const result = await run(workspaceWithDocument('us-east-1'), { template: 'document.pkr.hcl', 'var-file': 'secrets.pkrvars.hcl', force: 'true' })
       expect(result.exitCode).toBe(0)
       const dropped = Object.keys(result.outputs).filter((output) => !(output in jobOutputs(result)))
       expect(dropped.sort()).toEqual(['ami-ids', 'artifacts', 'builds'])
-      const warnings = result.warnings.filter((warning) => warning.includes('another job'))
-      expect(warnings).toEqual([
-        'Outputs ami-ids, builds, artifacts hold a sensitive value of the template (sensitive variables: db_config, audit_region), ' +
-          'which the action registers as a secret: the runner masks it, and does not hand an output that holds a secret to another job ' +
-          '(jobs.<job_id>.outputs), which gets them empty. Read them in this job (steps.<step_id>.outputs), or keep that text out of ' +
-          'the sensitive value, or that value out of sensitive ones.'
-      ])
+      const warning = warningOfSecrets('sensitive variable audit_region')
+      expect(result.warnings.filter((shown) => shown.includes('another job'))).toEqual([warning])
+
+      const json = await run(jsonWorkspace(), { template: 'two.json', variables: 'audit_region=us-east-1', force: 'true' })
+      expect(json.exitCode).toBe(0)
+      expect(json.warnings.filter((shown) => shown.includes('another job'))).toEqual([warning])
+      expect(asTheRunnerShowsIt(json).log).not.toContain('S3cr3tFromDefault')
     })
   })
 

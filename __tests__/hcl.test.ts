@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import type { SensitiveValue } from '../src/common/values.js'
 import type { Inputs } from '../src/inputs/index.js'
 import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
 import { buildVariableProblems, provisionerProblems } from '../src/inputs/build-variables.js'
@@ -42,6 +43,10 @@ async function parsed(files: Record<string, string>) {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(directory, name), text)
   return Promise.all(hclTemplateFiles(directory).map((file) => parseHclFile(file)))
 }
+
+
+/** The values alone, without the variable or local that holds each. */
+const valuesOf = (values: SensitiveValue[]): string[] => values.map(({ value }) => value)
 
 describe('parseHclFile', () => {
   const parse = async (text: string) => {
@@ -303,7 +308,7 @@ variable "keys" {
     // In Packer's order of precedence, lowest first.
     expect(candidates.get('region')).toEqual(['us-east-1', 'ap-south-1', 'eu-west-1', 'us-west-2'])
     const values = hclSensitiveValues(files, candidates)
-    expect(values.sort()).toEqual(
+    expect(valuesOf(values).sort()).toEqual(
       ['from-default', 'key-one', 'key-two', 'from-auto', 'line-one\nline-two\n', 'from-json', 'from-env', 'from-input'].sort()
     )
   })
@@ -314,7 +319,10 @@ variable "keys" {
       'list.auto.pkrvars.hcl': 'password = ["x$${y}"]\n'
     })
     const candidates = await hclVariableCandidates(files, directory, [], [], {})
-    expect(hclSensitiveValues(files, candidates)).toEqual(['pa${ss%{w', 'x${y}'])
+    expect(hclSensitiveValues(files, candidates)).toEqual([
+      { value: 'pa${ss%{w', of: 'variable', name: 'password' },
+      { value: 'x${y}', of: 'variable', name: 'password' }
+    ])
   })
 
   it('reads a list or map given as text (variables, PKR_VAR_) as HCL, as Packer does for such a type', async () => {
@@ -351,7 +359,7 @@ variable "untyped" {
     // The text as given, then the value Packer reads from it, which wins.
     expect(candidates.get('keys')).toEqual(['{ prod = "k-prod", dev = "k-$${dev}" }', { prod: 'k-prod', dev: 'k-${dev}' }])
     expect(candidates.get('tokens')).toEqual(['["t-one", "t-two"]', ['t-one', 't-two'], '["unclosed'])
-    expect(hclSensitiveValues(files, candidates).sort()).toEqual(
+    expect(valuesOf(hclSensitiveValues(files, candidates)).sort()).toEqual(
       [
         '{ prod = "k-prod", dev = "k-$${dev}" }', 'k-prod', 'k-${dev}',
         '["t-one", "t-two"]', 't-one', 't-two', '["unclosed',
@@ -418,7 +426,7 @@ variable "written" {
     expect(candidates.get('tokens')).toEqual([['a-one', '']])
     // An escaped ${ is text, not a call.
     expect(candidates.get('written')).toEqual(['${env("API_TOKEN")}'])
-    expect(hclSensitiveValues(files, candidates).sort()).toEqual(['${env("API_TOKEN")}', 'a-one', 'from-env'])
+    expect(valuesOf(hclSensitiveValues(files, candidates)).sort()).toEqual(['${env("API_TOKEN")}', 'a-one', 'from-env'])
   })
 
   it('takes the values of sensitive locals that it can read, with the value each variable has in this run, and names the others', async () => {
@@ -472,8 +480,15 @@ locals {
       sensitiveValues: []
     } as unknown as Inputs
     const read = await readHclTemplate(request, { PKR_VAR_keys: '["env-key"]' })
-    expect(read.sensitiveValues.sort()).toEqual(
-      ['postgres://admin:pw-given@db.internal/app', 'env-key', 'id-admin', 'literal-secret', 'mixed-admin'].sort()
+    // Each with the local that holds it.
+    expect(read.sensitiveValues.map(({ value, of, name }) => `${of} ${name}: ${value}`).sort()).toEqual(
+      [
+        'local database_url: postgres://admin:pw-given@db.internal/app',
+        'local keys: env-key',
+        'local pair: id-admin',
+        'local pair: literal-secret',
+        'local mixed: mixed-admin'
+      ].sort()
     )
     // Only Packer knows these (the job asks it): the part of mixed that is known is masked already.
     expect(read.sensitiveUnknown).toEqual(['from_vault', 'mixed'])
@@ -720,7 +735,7 @@ build {
       variables: [{ name: 'api_token', value: 'FromVariables' }],
       manifest: join(directory, 'packer-manifest.json'),
       manifestGiven: false,
-      sensitiveValues: ['FromInput']
+      sensitiveValues: [{ value: 'FromInput', of: 'variable', name: 'api_token' }]
     } as unknown as Inputs
     const bundled = new URL('../dist/stages/hcl-template.js', import.meta.url).href
     const script = `const { readHclTemplate } = await import(${JSON.stringify(bundled)})
@@ -733,7 +748,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
     expect(answer).toEqual({
       manifest: join(directory, 'images/manifest.json'),
       sensitiveVariables: ['api_token'],
-      sensitiveValues: ['FromInput', 'FromDefault', 'FromFile', 'FromVariables'],
+      sensitiveValues: ['FromInput', 'FromDefault', 'FromFile', 'FromVariables'].map((value) => ({ value, of: 'variable', name: 'api_token' })),
       requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}'],
       sensitiveUnknown: [],
       amiBuilds: [],
@@ -793,7 +808,7 @@ build {
     )
     expect(read).toMatchObject({
       manifest: join(directory, 'out/manifest.json'),
-      sensitiveValues: ['FromDefault', 'FromFile'],
+      sensitiveValues: ['FromDefault', 'FromFile'].map((value) => expect.objectContaining({ value })),
       unreadable: []
     })
   })
@@ -853,7 +868,7 @@ build {
     expect(await readInFolder('.')).toMatchObject({
       manifest: join(directory, 'out/debian.json'),
       sensitiveVariables: ['token'],
-      sensitiveValues: ['S3cret'],
+      sensitiveValues: [{ value: 'S3cret', of: 'variable', name: 'token' }],
       variablesProblems: []
     })
   })
@@ -971,7 +986,7 @@ build {
       } as unknown as Inputs,
       {}
     )
-    expect(read).toMatchObject({ manifest: join(directory, 'debian', 'm.json'), sensitiveValues: ['T0ken'] })
+    expect(read).toMatchObject({ manifest: join(directory, 'debian', 'm.json'), sensitiveValues: [expect.objectContaining({ value: 'T0ken' })] })
     expect(read.manifestUnknown).toBeUndefined()
   })
 
@@ -1054,7 +1069,7 @@ build {
       } as unknown as Inputs,
       {}
     )
-    expect(read.sensitiveValues).toEqual(['FromFile'])
+    expect(valuesOf(read.sensitiveValues)).toEqual(['FromFile'])
     expect(read.buildCount).toBeUndefined()
     expect(read.unreadable.map(({ file, line }) => [file.split('/').at(-1), line])).toEqual([
       ['broken.pkr.hcl', 1],

@@ -18,9 +18,9 @@ afterAll(() => {
 const registered = new Set<string>()
 
 /** What maskValues registers, as the runner reads it. */
-function registering(values: string[]): string[] {
+function registering(values: string[], name = 'secret'): string[] {
   written.mockClear()
-  maskValues(values)
+  maskValues(values.map((value) => ({ value, of: 'variable', name })))
   const now = registeredMasks({ stdout: written.mock.calls.map(([text]) => String(text)).join('') })
   for (const secret of now) registered.add(secret)
   return now
@@ -28,8 +28,12 @@ function registering(values: string[]): string[] {
 
 describe('the outputs that hold a secret registered', () => {
   // First: the other tests register many a short line.
-  it('names each, and whether it holds a whole sensitive value or a line of one; none for brackets alone', () => {
-    registering(['{\n  "region": "eu-south-2",\n  "zones": [\n    "eu-south-2a"\n  ]\n}', 'ap-east-2', 'mx-central-1'])
+  it('names each, whether it holds a whole sensitive value or a line of one, and whose; none for brackets alone', () => {
+    registering(['{\n  "region": "eu-south-2",\n  "zones": [\n    "eu-south-2a"\n  ]\n}'], 'placement')
+    registering(['ap-east-2'], 'audit_region')
+    registering(['mx-central-1'], 'other_region')
+    // A value two variables hold is theirs both.
+    maskValues([{ value: 'ap-east-2', of: 'local', name: 'home' }])
     const outputs = {
       'ami-ids': '{"eu-south-2":"ami-0123"}',
       builds: '{"web":{"ap-east-2":"ami-0123"}}',
@@ -38,8 +42,8 @@ describe('the outputs that hold a secret registered', () => {
       zones: '    "eu-south-2a"'
     }
     expect(outputsHoldingSecrets(outputs)).toEqual([
-      { output: 'builds', held: 'value' },
-      { output: 'zones', held: 'line' }
+      { output: 'builds', held: 'value', holders: [{ of: 'variable', name: 'audit_region' }, { of: 'local', name: 'home' }] },
+      { output: 'zones', held: 'line', holders: [{ of: 'variable', name: 'placement' }] }
     ])
   })
 })

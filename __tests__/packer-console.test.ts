@@ -4,28 +4,35 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { SensitiveValue } from '../src/common/values.js'
 import { askSensitiveValues, consoleExpression, readConsoleAnswer } from '../src/packer/console.js'
 import { startVault, type VaultStandIn } from '../test-support/vault-stand-in/index.js'
 import { describeWithPacker, packer } from './support/runtimes.js'
 
+const variable = (name: string, value: string): SensitiveValue => ({ value, of: 'variable', name })
+const local = (name: string, value: string): SensitiveValue => ({ value, of: 'local', name })
+
 describe('what packer console is asked, and how its answer is read', () => {
   it('asks for the variables of a JSON template as hex bytes, one field each', () => {
-    const question = { kind: 'json' as const, names: ['api_token', 'key'] }
-    expect(consoleExpression(question)).toBe('{{printf "% x" (user `api_token`)}}|{{printf "% x" (user `key`)}}')
+    const question = { kind: 'json' as const, names: ['api_token', 'empty', 'key'] }
+    expect(consoleExpression(question)).toBe('{{printf "% x" (user `api_token`)}}|{{printf "% x" (user `empty`)}}|{{printf "% x" (user `key`)}}')
     // "s3", nothing (a variable Vault gave no value), and "a\nb".
-    expect(readConsoleAnswer(question, '73 33||61 0a 62\n')).toEqual(['s3', 'a\nb'])
+    expect(readConsoleAnswer(question, '73 33||61 0a 62\n')).toEqual([variable('api_token', 's3'), variable('key', 'a\nb')])
   })
 
-  it('leaves out a name a Go template cannot quote', () => {
-    expect(consoleExpression({ kind: 'json', names: ['odd`name', 'fine'] })).toBe('{{printf "% x" (user `fine`)}}')
+  it('leaves out a name a Go template cannot quote, and reads each field as the value of the name asked for', () => {
+    const question = { kind: 'json' as const, names: ['odd`name', 'fine'] }
+    expect(consoleExpression(question)).toBe('{{printf "% x" (user `fine`)}}')
+    expect(readConsoleAnswer(question, '73 33')).toEqual([variable('fine', 's3')])
   })
 
   it("asks for HCL2 locals as base64 of their JSON, and reads every string of them, quoted or not", () => {
     const question = { kind: 'hcl' as const, names: ['db', 'keys'] }
     expect(consoleExpression(question)).toBe('base64encode(jsonencode([local.db, local.keys]))')
     const encoded = Buffer.from(JSON.stringify(['pw', { prod: 'k1', dev: ['k2', 3] }])).toString('base64')
-    expect(readConsoleAnswer(question, encoded)).toEqual(['pw', 'k1', 'k2', '3'])
-    expect(readConsoleAnswer(question, `"${encoded}"`)).toEqual(['pw', 'k1', 'k2', '3'])
+    const values = [local('db', 'pw'), local('keys', 'k1'), local('keys', 'k2'), local('keys', '3')]
+    expect(readConsoleAnswer(question, encoded)).toEqual(values)
+    expect(readConsoleAnswer(question, `"${encoded}"`)).toEqual(values)
   })
 
   it('refuses an answer in which Packer hid a sensitive value, or one that is not what was asked', () => {
@@ -35,6 +42,9 @@ describe('what packer console is asked, and how its answer is read', () => {
     expect(() => readConsoleAnswer({ kind: 'json', names: ['a'] }, 'Error: something')).toThrow(/hex/)
     expect(() => readConsoleAnswer({ kind: 'hcl', names: ['a'] }, '')).toThrow(/base64/)
     expect(() => readConsoleAnswer({ kind: 'hcl', names: ['a'] }, 'bm90IGpzb24=')).toThrow(/JSON/)
+    // Not a value for each name asked for.
+    expect(() => readConsoleAnswer({ kind: 'json', names: ['a', 'b'] }, '73')).toThrow(/hex/)
+    expect(() => readConsoleAnswer({ kind: 'hcl', names: ['a', 'b'] }, Buffer.from('["pw"]').toString('base64'))).toThrow(/JSON/)
   })
 })
 
@@ -87,7 +97,7 @@ describeWithPacker('packer console, asked for values it reads from Vault', () =>
       request('template.json', [{ name: 'host', value: 'ci.internal' }]),
       { env: env() }
     )
-    expect(answer).toEqual({ values: ['V4ultT0ken', 'KeyOne\nKeyTwo', 'https://ci:V4ultT0ken@ci.internal/'] })
+    expect(answer).toEqual({ values: [variable('api_token', 'V4ultT0ken'), variable('deploy_key', 'KeyOne\nKeyTwo'), variable('url', 'https://ci:V4ultT0ken@ci.internal/')] })
   })
 
   it('JSON: gives a value whose answer is a longer line than the job log keeps', async () => {
@@ -103,7 +113,9 @@ describeWithPacker('packer console, asked for values it reads from Vault', () =>
       request('big.json', [{ name: 'certificate', value: certificate }]),
       { env: env() }
     )
-    expect(answer).toEqual({ values: [certificate] })
+    expect(answer.problem).toBeUndefined()
+    // Not shown whole when it differs: 40 KiB of it.
+    expect(answer.values.map(({ value }) => value === certificate)).toEqual([true])
   })
 
   it('HCL2: gives every string of the locals asked for, with the variables given', async () => {
@@ -113,7 +125,7 @@ describeWithPacker('packer console, asked for values it reads from Vault', () =>
       request('hcl', [{ name: 'user', value: 'bot' }]),
       { env: env() }
     )
-    expect(answer).toEqual({ values: ['V4ultT0ken', 'https://bot:V4ultT0ken@ci/'] })
+    expect(answer).toEqual({ values: [local('token', 'V4ultT0ken'), local('urls', 'https://bot:V4ultT0ken@ci/')] })
   })
 
   it('says why when Packer cannot answer, and gives no value', async () => {

@@ -101,7 +101,7 @@ describe('the summary table of annotations', () => {
 
     it('registers each line of a multi-line secret with the runner, which ends lines at \\n, \\r\\n and \\r', () => {
       written.mockClear()
-      maskValues(['CrLine0ne\rLfLine7wo\nCrLfLine7hree\r\nend'])
+      maskValues([{ value: 'CrLine0ne\rLfLine7wo\nCrLfLine7hree\r\nend', of: 'variable', name: 'key' }])
       const masks = written.mock.calls.map(([text]) => String(text)).filter((text) => text.startsWith('::add-mask::'))
       expect(masks.map((text) => text.trim())).toEqual([
         '::add-mask::CrLine0ne%0DLfLine7wo%0ACrLfLine7hree%0D%0Aend',
@@ -119,7 +119,7 @@ describe('the summary table of annotations', () => {
       fc.assert(
         fc.property(markdownish, fc.string({ minLength: 6, maxLength: 40 }), fc.nat(1500), (before, secret, padding) => {
           fc.pre(secret.trim() !== '' && !/[\r\n]/.test(secret) && !asOneLine(before).includes(secret))
-          maskValues([secret])
+          maskValues([{ value: secret, of: 'variable', name: 'secret' }])
           const shown = shownMessage(`${'word '.repeat(padding / 5)}${before}${secret} after`, [], 'vars.json')
           expect(shown).not.toContain(secret)
         }),

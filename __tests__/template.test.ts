@@ -235,7 +235,11 @@ describe('describeJsonTemplate', () => {
     }
     const variables = userVariables(template, [{ password: 'from-file' }], [])
     const info = describeJsonTemplate(template, variables, { env: { API_KEY: 'from-env' } })
-    expect(info.sensitiveValues).toEqual(['from-default', 'from-file', 'from-env'])
+    expect(info.sensitiveValues).toEqual([
+      { value: 'from-default', of: 'variable', name: 'token' },
+      { value: 'from-file', of: 'variable', name: 'password' },
+      { value: 'from-env', of: 'variable', name: 'api' }
+    ])
     // Every name listed, set or not: the fingerprint leaves out the value given to any of them.
     expect(info.sensitiveVariables).toEqual(['token', 'password', 'api', 'unset'])
   })
@@ -253,7 +257,11 @@ describe('describeJsonTemplate', () => {
     }
     const info = describeJsonTemplate(template, userVariables(template, [], []))
     expect(info.sensitiveUnknown).toEqual(['token', 'url'])
-    expect(info.sensitiveValues).toEqual(['{{vault `secret/data/ci` `token`}}', 'https://ci:{{user `token`}}@{{user `host`}}/', 'k-ci.internal'])
+    expect(info.sensitiveValues.map(({ name, value }) => [name, value])).toEqual([
+      ['token', '{{vault `secret/data/ci` `token`}}'],
+      ['url', 'https://ci:{{user `token`}}@{{user `host`}}/'],
+      ['known', 'k-ci.internal']
+    ])
   })
 
   it('says what is missing', () => {

@@ -114,7 +114,6 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     (message) => failStep(message),
     (error) => crashedWhileIdle(error)
   ).listen()
-  let sensitive: () => Promise<string[]> = () => Promise.resolve([])
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
     if (read) {
@@ -125,7 +124,6 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
       // The HCL2 template's stage (and the glob matcher it holds) loads only for an HCL2 template.
       const template =
         read.templateKind === 'hcl' ? (hclTemplate ?? import('./inputs/hcl.js').then(({ readHclTemplate }) => readHclTemplate(read))) : undefined
-      sensitive = async () => [...read.sensitiveVariables, ...((await template?.catch(() => undefined))?.sensitiveVariables ?? [])]
       // Packer's output is logged only once an HCL2 template's sensitive values are masked.
       await job(read, cancellation, asked, maskedOnceRead(template))
     }
@@ -134,7 +132,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
   } finally {
     cancellation.dispose()
     // The outputs are all set: whether any holds a secret, which costs it its place in the job's outputs.
-    warnOfOutputsHoldingSecrets(await sensitive())
+    warnOfOutputsHoldingSecrets()
     makeHeldAnnotations()
   }
 }

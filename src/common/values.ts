@@ -25,3 +25,31 @@ export function literalBoolean(written: unknown): boolean | undefined {
   if (written === undefined || written === false || written === 'false') return false
   return written === true || written === 'true' ? true : undefined
 }
+
+/**
+ * A sensitive value of the template (a string of it: a list or map holds several), with the
+ * variable or local that holds it: a warning can then name where a secret comes from, never
+ * showing the secret itself.
+ */
+export interface SensitiveValue {
+  value: string
+  /** A variable (`sensitive-variables` in JSON, `sensitive = true` in HCL2) or an HCL2 `local`. */
+  of: 'variable' | 'local'
+  name: string
+}
+
+/** Each string of `value` (stringsOf), as a sensitive value of the variable or local `name`. */
+export function sensitiveStrings(value: unknown, of: SensitiveValue['of'], name: string): SensitiveValue[] {
+  return stringsOf(value).map((string) => ({ value: string, of, name }))
+}
+
+/** The values, each pair once (a value held by two names is kept with each). */
+export function distinctSensitive(values: SensitiveValue[]): SensitiveValue[] {
+  const seen = new Set<string>()
+  return values.filter(({ value, of, name }) => {
+    const key = JSON.stringify([value, of, name])
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}

@@ -15,7 +15,7 @@ import { shellLocalScripts } from './shell-local.js'
 import { regionMistake, spacedRegions, withoutValues } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
 import { isPathSeparator, workspaceRelative } from '../common/paths.js'
-import { isRecord, literalBoolean, stringsOf } from '../common/values.js'
+import { distinctSensitive, isRecord, literalBoolean, sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
 import type { Reference, StringPart } from './hcl-parser.js'
 import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
 import {
@@ -456,15 +456,15 @@ export function hclSensitiveVariables(files: HclBody[]): Map<string, unknown> {
 export async function hclSensitiveLocalValues(
   files: HclBody[],
   scope: HclScope
-): Promise<{ values: string[]; unknown: string[] }> {
-  const values: string[] = []
+): Promise<{ values: SensitiveValue[]; unknown: string[] }> {
+  const values: SensitiveValue[] = []
   const unknown: string[] = []
   for (const file of files) {
     for (const [name, definitions] of labelled(file.local)) {
       const definition = definitions[0] ?? {}
       if (definition.sensitive === true || definition.sensitive === 'true') {
         const read = await localStrings(definition.expression, scope)
-        values.push(...read.strings)
+        values.push(...sensitiveStrings(read.strings, 'local', name))
         if (!read.known) unknown.push(name)
       }
     }
@@ -606,10 +606,10 @@ async function valueRead(value: unknown, env?: Record<string, string | undefined
  * The values a sensitive variable can take in this run, from everywhere Packer takes them.
  * All of them are masked, whichever wins.
  */
-export function hclSensitiveValues(files: HclBody[], candidates: Map<string, unknown[]>): string[] {
+export function hclSensitiveValues(files: HclBody[], candidates: Map<string, unknown[]>): SensitiveValue[] {
   const sensitive = hclSensitiveVariables(files)
-  const values = [...sensitive.keys()].flatMap((name) => candidates.get(name) ?? [])
-  return [...new Set(values.flatMap(stringsOf))]
+  const values = [...sensitive.keys()].flatMap((name) => sensitiveStrings(candidates.get(name) ?? [], 'variable', name))
+  return distinctSensitive(values)
 }
 
 /**
@@ -1138,8 +1138,8 @@ export interface HclTemplate {
   manifestUnknown?: string
   /** Names of the variables declared `sensitive = true`: their values stay out of the fingerprint. */
   sensitiveVariables: string[]
-  /** Values of the sensitive variables and locals, with those of input sensitive-variables: to be masked in the log. */
-  sensitiveValues: string[]
+  /** Values of the sensitive variables and locals, each with its variable or local: to be masked in the log. */
+  sensitiveValues: SensitiveValue[]
   /** The sensitive locals whose values only Packer knows: the job asks Packer for them. */
   sensitiveUnknown: string[]
   /** The `required_plugins` declarations, for the plugin cache's key. */
@@ -1277,7 +1277,7 @@ export async function readHclTemplate(
   const sensitiveLocals = await hclSensitiveLocalValues(files, scope)
   // What the whole template tells is known only when every file of it was read.
   const allRead = files.length === names.length
-  const sensitiveValues = [...new Set([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])]
+  const sensitiveValues = distinctSensitive([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])
   return {
     ...(await hclManifestFile(files, scope, request)),
     otherManifestOutputs: await otherManifestOutputs(files, scope, request.workingDirectory),

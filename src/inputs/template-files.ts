@@ -3,6 +3,7 @@
 // with the variables Packer will have; HCL2 files with the HCL parser (hcl.ts).
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import type { SensitiveValue } from '../common/values.js'
 import { variableNamed, type Variables } from './build-selection.js'
 import { outsideWorkspaceProblem } from './checks.js'
 import type { AmiBuild } from './ami-builds.js'
@@ -123,8 +124,8 @@ export interface TemplateFiles extends ReferencedPaths {
    * (withHclTemplate); none until then.
    */
   sensitiveVariables: string[]
-  /** Values of the template's sensitive variables, to be masked in the log. */
-  sensitiveValues: string[]
+  /** Values of the template's sensitive variables, each with its variable, to be masked in the log. */
+  sensitiveValues: SensitiveValue[]
   /**
    * A JSON template's sensitive variables whose values only Packer can work out
    * (`{{vault …}}`): the job asks Packer for them before its output is logged.
@@ -143,7 +144,7 @@ interface TemplateDescription extends ReferencedPaths {
   jsonProvisionerUses: ProvisionerUse[]
   jsonAmiBuilds?: AmiBuild[]
   sensitiveVariables: string[]
-  sensitiveValues: string[]
+  sensitiveValues: SensitiveValue[]
   sensitiveUnknown: string[]
   manifestOutput?: string
   manifestOutputUnknown?: string
@@ -399,7 +400,7 @@ function checkJsonRegions(
     variables,
     builders,
     sensitive
-  }: { path: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; builders: Array<{ name?: string }>; sensitive: string[] },
+  }: { path: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; builders: Array<{ name?: string }>; sensitive: SensitiveValue[] },
   values: UserVariables,
   context: TemplateContext
 ): void {

@@ -4,6 +4,7 @@
 // StringToSliceHookFunc), so "us-west-2, eu-west-1" gives " eu-west-1", which no region is. The
 // build then fails at its region check ("Invalid region(s): [ eu-west-1]", after DescribeRegions),
 // or, with skip_region_validation, once the AMI is made and copied, without saying where the space is.
+import type { SensitiveValue } from '../common/values.js'
 import type { Variables } from './build-selection.js'
 import type { InputProblem } from './reader.js'
 import { onlyUserVariable, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
@@ -80,8 +81,8 @@ export function jsonRegionProblems(template: unknown, values: UserVariables, con
  * The problems that quote none of `sensitive`: one that would is left to Packer, as the action
  * masks those values only once the inputs pass.
  */
-export function withoutValues(problems: InputProblem[], sensitive: string[]): InputProblem[] {
-  const secrets = sensitive.filter((value) => value !== '')
+export function withoutValues(problems: InputProblem[], sensitive: SensitiveValue[]): InputProblem[] {
+  const secrets = sensitive.map(({ value }) => value).filter((value) => value !== '')
   return problems.filter(({ message }) => !secrets.some((value) => message.includes(value)))
 }
 

@@ -4,7 +4,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
-import { isRecord, literalBoolean, stringsOf } from '../common/values.js'
+import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
 import type { AmiBuild } from './ami-builds.js'
 import type { BuildOfUse, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
@@ -574,8 +574,8 @@ export interface JsonTemplateInfo {
   manifestFolders: string[]
   /** The names `sensitive-variables` lists: their values stay out of the fingerprint. */
   sensitiveVariables: string[]
-  /** Values of the variables listed in `sensitive-variables`, as far as they are known. */
-  sensitiveValues: string[]
+  /** Values of the variables listed in `sensitive-variables`, as far as they are known, each with its variable. */
+  sensitiveValues: SensitiveValue[]
   /**
    * Those of them whose value only Packer can work out (`{{vault …}}`, `{{aws_secretsmanager …}}`,
    * `{{consul_key …}}`): the job asks Packer for their values, to mask them too.
@@ -805,7 +805,7 @@ function sensitiveValuesOf(
   context: TemplateContext
 ): Pick<JsonTemplateInfo, 'sensitiveVariables' | 'sensitiveValues' | 'sensitiveUnknown'> {
   const names = (Array.isArray(sensitive) ? sensitive : []).filter((name): name is string => typeof name === 'string')
-  const values: string[] = []
+  const values: SensitiveValue[] = []
   const unknown: string[] = []
   for (const name of names) {
     const raw = variables.get(name)
@@ -813,7 +813,7 @@ function sensitiveValuesOf(
     const value = raw.includes('{{') ? resolveUserVariables(raw, variables, context, true) : raw
     if (value === undefined) unknown.push(name)
     const shown = value ?? raw
-    if (shown !== '') values.push(shown)
+    if (shown !== '') values.push({ value: shown, of: 'variable', name })
   }
   return { sensitiveVariables: [...new Set(names)], sensitiveValues: values, sensitiveUnknown: [...new Set(unknown)] }
 }

@@ -10,7 +10,7 @@
 import { Buffer } from 'node:buffer'
 import { errorMessage } from '../common/errors.js'
 import { stoppedAtDeadline } from '../common/waiting.js'
-import { stringsOf } from '../common/values.js'
+import { sensitiveStrings, type SensitiveValue } from '../common/values.js'
 import type { TemplateKind } from '../inputs/template.js'
 import { consoleArguments } from './commands.js'
 import { distinctHclDiagnostics, unescapeField } from './machine-readable.js'
@@ -32,8 +32,8 @@ export interface SensitiveQuestion {
 }
 
 export interface SensitiveAnswer {
-  /** Every string of their values, to be masked. */
-  values: string[]
+  /** Every string of their values, each with its variable or local, to be masked. */
+  values: SensitiveValue[]
   /** Why Packer's answer could not be read: none of the values is known then. */
   problem?: string
   /** Packer crashed (the problem then): what runPacker knows of it. */
@@ -59,26 +59,37 @@ export function consoleExpression(question: SensitiveQuestion): string {
   return `base64encode(jsonencode([${question.names.map((name) => `local.${name}`).join(', ')}]))`
 }
 
-/** The values in packer console's answer to consoleExpression; throws when it cannot be read. */
-export function readConsoleAnswer(question: SensitiveQuestion, answer: string): string[] {
+/**
+ * The values in packer console's answer to consoleExpression, each with the variable or local it
+ * asked for; throws when it cannot be read.
+ */
+export function readConsoleAnswer(question: SensitiveQuestion, answer: string): SensitiveValue[] {
   const text = answer.trim()
   if (text.includes('<sensitive>')) {
     throw new Error('Packer hid part of its answer as <sensitive> (a sensitive value is too short to tell from the text around it)')
   }
   if (question.kind === 'json') {
-    return text.split('|').flatMap((field) => {
+    // One field for each name asked for, in order.
+    const names = question.names.filter(quotable)
+    const fields = text.split('|')
+    if (fields.length !== names.length) throw new Error('its answer is not the hex text asked for')
+    return fields.flatMap((field, index) => {
       if (!/^([0-9a-f]{2}( [0-9a-f]{2})*)?$/.test(field)) throw new Error('its answer is not the hex text asked for')
-      return stringsOf(Buffer.from(field.replaceAll(' ', ''), 'hex').toString('utf8'))
+      return sensitiveStrings(Buffer.from(field.replaceAll(' ', ''), 'hex').toString('utf8'), 'variable', names[index])
     })
   }
   // A Packer that prints strings quoted, and one that does not.
   const encoded = /^"(.*)"$/.exec(text)?.[1] ?? text
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded === '') throw new Error('its answer is not the base64 text asked for')
+  let values: unknown
   try {
-    return stringsOf(JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')))
+    values = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'))
   } catch {
     throw new Error('its answer is not the JSON asked for')
   }
+  // A list of the locals' values, in the order asked for.
+  if (!Array.isArray(values) || values.length !== question.names.length) throw new Error('its answer is not the JSON asked for')
+  return values.flatMap((value, index) => sensitiveStrings(value, 'local', question.names[index]))
 }
 
 /** What packer console prints, kept rather than logged: its last `ui,message`, unescaped. */

@@ -149,16 +149,22 @@ export function setOutputs(outputs: Partial<Record<string, string>>): void {
 
 /**
  * Warns, once the outputs are set, of those that hold text registered as a secret (a sensitive
- * value of the template, `sensitive`: their names): the runner masks them in the log, and skips
- * each such output when it hands the job's outputs to another job ("Skip output ... since it may
- * contain secret"), which then gets an empty string. The secret itself is not named.
+ * value of the template), naming the variables and locals whose values they hold: the runner
+ * masks them in the log, and skips each such output when it hands the job's outputs to another
+ * job ("Skip output ... since it may contain secret"), which then gets an empty string. The secret
+ * itself is not named.
  */
-export function warnOfOutputsHoldingSecrets(sensitive: string[]): void {
+export function warnOfOutputsHoldingSecrets(): void {
   const holding = outputsHoldingSecrets(outputsSet)
   if (holding.length === 0) return
   const names = holding.map(({ output }) => output)
   const what = holding.some(({ held }) => held === 'value') ? 'a sensitive value' : 'a line of a multi-line sensitive value'
-  const of = sensitive.length > 0 ? ` (sensitive variables: ${[...new Set(sensitive)].join(', ')})` : ''
+  const holders = holding.flatMap((output) => output.holders)
+  const named = (['variable', 'local'] as const).flatMap((of) => {
+    const these = [...new Set(holders.filter((holder) => holder.of === of).map(({ name }) => name))]
+    return these.length === 0 ? [] : [`sensitive ${of}${these.length === 1 ? '' : 's'} ${these.join(', ')}`]
+  })
+  const of = named.length > 0 ? ` (${named.join('; ')})` : ''
   annotate({
     level: 'warning',
     title: 'Outputs holding a secret',

@@ -4,10 +4,17 @@
 // (a `|` escaped in a table's cell, a message cut short), so the summary masks these itself first.
 import * as core from '@actions/core'
 import { rememberSecret, valuesGiven } from '../common/cut.js'
+import type { SensitiveValue } from '../common/values.js'
 import { unescapeField } from '../packer/machine-readable.js'
 
-/** Each secret registered, and whether it is a whole value or one line of a multi-line value. */
-const known = new Map<string, 'value' | 'line'>()
+/** A variable or local of the template, by name: what holds a sensitive value. */
+export type SensitiveName = Pick<SensitiveValue, 'of' | 'name'>
+
+/**
+ * Each secret registered: whether it is a whole value or one line of a multi-line value, and the
+ * variables and locals whose values it is (or is a line of), by `of` and name.
+ */
+const known = new Map<string, { kind: 'value' | 'line'; holders: Map<string, SensitiveName> }>()
 
 /**
  * Registers each value as a secret, and each line of a multi-line value too, as the runner does
@@ -19,21 +26,28 @@ const known = new Map<string, 'value' | 'line'>()
  * not registered on its own: it tells nothing of the secret, and the runner would mask it in every
  * line of the log and drop each JSON output that holds it from the job's outputs.
  */
-export function maskValues(values: string[]): void {
-  for (const value of values) {
+export function maskValues(values: SensitiveValue[]): void {
+  for (const { value, of, name } of values) {
     const written = [value, ...quotedForms(value)]
     const forms = [...new Set(written.flatMap((form) => [form, unescapeField(form)]))]
     for (const form of forms) {
       const lines = form.split(/\r\n|\r|\n/).filter((line) => line !== form && !onlyStructure(line))
-      register(form, 'value')
-      for (const line of lines) register(line, 'line')
+      register(form, 'value', { of, name })
+      for (const line of lines) register(line, 'line', { of, name })
     }
   }
 }
 
-function register(secret: string, kind: 'value' | 'line'): void {
-  if (secret.trim() === '' || known.has(secret)) return
-  known.set(secret, kind)
+function register(secret: string, kind: 'value' | 'line', holder: SensitiveName): void {
+  if (secret.trim() === '') return
+  const registered = known.get(secret)
+  if (registered) {
+    // Registered once; each variable or local whose value it is is remembered, and a whole value outranks a line.
+    registered.holders.set(JSON.stringify([holder.of, holder.name]), holder)
+    if (kind === 'value') registered.kind = 'value'
+    return
+  }
+  known.set(secret, { kind, holders: new Map([[JSON.stringify([holder.of, holder.name]), holder]]) })
   // Text the action cuts short is cut before any of them (common/cut.ts).
   rememberSecret(secret)
   core.setSecret(secret)
@@ -93,15 +107,25 @@ export function withoutValuesWithBars(text: string, given: string[] = valuesGive
   return shown
 }
 
+/** An output that holds a secret the action registered. */
+export interface OutputHoldingSecrets {
+  output: string
+  /** Whether it holds a whole sensitive value, or only a line of a multi-line one. */
+  held: 'value' | 'line'
+  /** The variables and locals whose values (or lines of them) it holds, each once, in the order registered. */
+  holders: SensitiveName[]
+}
+
 /**
- * The outputs whose value holds a secret the action registered, each with whether that is a whole
- * sensitive value or a line of one: the runner skips such an output when it hands the job's
- * outputs to another job. Secrets only the runner knows are not the action's to tell.
+ * The outputs whose value holds a secret the action registered: the runner skips such an output
+ * when it hands the job's outputs to another job. Secrets only the runner knows are not the
+ * action's to tell.
  */
-export function outputsHoldingSecrets(outputs: Record<string, string>): Array<{ output: string; held: 'value' | 'line' }> {
+export function outputsHoldingSecrets(outputs: Record<string, string>): OutputHoldingSecrets[] {
   return Object.entries(outputs).flatMap(([output, value]) => {
-    const held = [...known].filter(([secret]) => value.includes(secret)).map(([, kind]) => kind)
+    const held = [...known].filter(([secret]) => value.includes(secret)).map(([, registered]) => registered)
     if (held.length === 0) return []
-    return [{ output, held: held.includes('value') ? 'value' : 'line' }]
+    const holders = new Map(held.flatMap((registered) => [...registered.holders]))
+    return [{ output, held: held.some(({ kind }) => kind === 'value') ? 'value' : 'line', holders: [...holders.values()] }]
   })
 }
