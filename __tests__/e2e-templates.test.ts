@@ -817,7 +817,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
       return workspace
     }
 
-    it('warns of the outputs that hold a sensitive value, naming the variable that holds it', async () => {
+    it('warns of the outputs that hold a sensitive value, naming the variable that holds it, in the log and the summary', async () => {
       // The region every output names, marked sensitive; db_config is not in any output.
       const result = await run(workspaceWithDocument('us-east-1'), { template: 'document.pkr.hcl', 'var-file': 'secrets.pkrvars.hcl', force: 'true' })
       expect(result.exitCode).toBe(0)
@@ -825,10 +825,12 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(dropped.sort()).toEqual(['ami-ids', 'artifacts', 'builds'])
       const warning = warningOfSecrets('sensitive variable audit_region')
       expect(result.warnings.filter((shown) => shown.includes('another job'))).toEqual([warning])
+      expect(tableRows(result.summary, ['', 'Where', 'Message'])).toContainEqual([':warning:', '—', warning])
 
       const json = await run(jsonWorkspace(), { template: 'two.json', variables: 'audit_region=us-east-1', force: 'true' })
       expect(json.exitCode).toBe(0)
       expect(json.warnings.filter((shown) => shown.includes('another job'))).toEqual([warning])
+      expect(tableRows(json.summary, ['', 'Where', 'Message'])).toContainEqual([':warning:', '—', warning])
       expect(asTheRunnerShowsIt(json).log).not.toContain('S3cr3tFromDefault')
     })
   })

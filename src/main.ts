@@ -131,7 +131,8 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     failStep(errorMessage(error))
   } finally {
     cancellation.dispose()
-    // The outputs are all set: whether any holds a secret, which costs it its place in the job's outputs.
+    // The outputs are all set: whether any holds a secret, which costs it its place in the job's
+    // outputs (said already where the job wrote its summary).
     warnOfOutputsHoldingSecrets()
     makeHeldAnnotations()
   }
@@ -580,8 +581,17 @@ async function job(
     throw error
   } finally {
     buildNames.stop()
-    if (given.summary) await writeSummary(summary)
+    await endSummary(summary, given.summary)
   }
+}
+
+/**
+ * The summary as the job ends, written if `write`: the outputs are all set, and it says too which
+ * hold a secret (the warning is given either way).
+ */
+async function endSummary(summary: SummaryModel, write: boolean): Promise<void> {
+  warnOfOutputsHoldingSecrets(summary)
+  if (write) await writeSummary(summary)
 }
 
 /**

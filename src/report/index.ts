@@ -147,16 +147,22 @@ export function setOutputs(outputs: Partial<Record<string, string>>): void {
   }
 }
 
+/** Whether the warning of outputs holding a secret was given. */
+let warnedOfSecrets = false
+
 /**
  * Warns, once the outputs are set, of those that hold text registered as a secret (a sensitive
  * value of the template), naming the variables and locals whose values they hold: the runner
  * masks them in the log, and skips each such output when it hands the job's outputs to another
  * job ("Skip output ... since it may contain secret"), which then gets an empty string. The secret
- * itself is not named.
+ * itself is not named. The warning is in `summary` too, when there is one to write; it is given
+ * once.
  */
-export function warnOfOutputsHoldingSecrets(): void {
+export function warnOfOutputsHoldingSecrets(summary?: SummaryModel): void {
+  if (warnedOfSecrets) return
   const holding = outputsHoldingSecrets(outputsSet)
   if (holding.length === 0) return
+  warnedOfSecrets = true
   const names = holding.map(({ output }) => output)
   const what = holding.some(({ held }) => held === 'value') ? 'a sensitive value' : 'a line of a multi-line sensitive value'
   const holders = holding.flatMap((output) => output.holders)
@@ -165,7 +171,7 @@ export function warnOfOutputsHoldingSecrets(): void {
     return these.length === 0 ? [] : [`sensitive ${of}${these.length === 1 ? '' : 's'} ${these.join(', ')}`]
   })
   const of = named.length > 0 ? ` (${named.join('; ')})` : ''
-  annotate({
+  const warning = annotate({
     level: 'warning',
     title: 'Outputs holding a secret',
     message:
@@ -174,6 +180,7 @@ export function warnOfOutputsHoldingSecrets(): void {
       `(jobs.<job_id>.outputs), which gets ${names.length === 1 ? 'it' : 'them'} empty. ` +
       'Read them in this job (steps.<step_id>.outputs), or keep that text out of the sensitive value, or that value out of sensitive ones.'
   })
+  summary?.annotations.push(warning)
 }
 
 /**
