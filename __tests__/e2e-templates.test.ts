@@ -11,7 +11,7 @@ import { startVault } from '../test-support/vault-stand-in/index.js'
 import { readInputs } from '../src/inputs/index.js'
 import { actionDefaults, asTheRunnerShowsIt, jobOutputs, loopbackEnvironment, projectRoot, pushToMain, registeredMasks, runAction, type ActionRun } from './support/action-process.js'
 import { headingsOf, renderedText, tableRows } from './support/markdown.js'
-import { describeWithPacker, packerVersion } from './support/runtimes.js'
+import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
 const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
 const realworld = join(projectRoot, '..', 'shared', 'fixtures', 'realworld')
@@ -832,6 +832,33 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(json.warnings.filter((shown) => shown.includes('another job'))).toEqual([warning])
       expect(tableRows(json.summary, ['', 'Where', 'Message'])).toContainEqual([':warning:', '—', warning])
       expect(asTheRunnerShowsIt(json).log).not.toContain('S3cr3tFromDefault')
+    })
+
+    it('warns of them once when the run is cancelled after the build, the outputs set, and the step exits at once', async () => {
+      // The action's calls to EC2 get no answer: the run is cancelled while it tags.
+      endpoint.faults.hang(undefined, { userAgent: 'aws-sdk-js' })
+      const loopback = endpoint
+      const callsBefore = endpoint.calls.length
+      const workspace = workspaceWithDocument('us-east-1')
+      try {
+        const result = await runAction({
+          workspace,
+          inputs: { 'packer-version': version, template: 'document.pkr.hcl', 'var-file': 'secrets.pkrvars.hcl', force: 'true' },
+          env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) },
+          onStart: (child) => {
+            const unanswered = () => loopback.calls.slice(callsBefore).some((call) => call.error === 'NoAnswer')
+            void until(unanswered, 'the action to call EC2').then(() => child.kill('SIGINT'))
+          }
+        })
+        expect(result.exitCode).toBe(1)
+        expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 1 AMI\(s\) exist and are in the outputs/)
+        const warning = warningOfSecrets('sensitive variable audit_region')
+        expect(result.warnings.filter((shown) => shown.includes('another job'))).toEqual([warning])
+        expect(result.summary).toContain(':no_entry_sign: Cancelled')
+        expect(tableRows(result.summary, ['', 'Where', 'Message'])).toContainEqual([':warning:', '—', warning])
+      } finally {
+        endpoint.faults.clear()
+      }
     })
   })
 

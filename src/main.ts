@@ -178,10 +178,8 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
     )
     // A failure at the same point writes the summary (once the job has one): so does a cancel.
     const so = summarySoFar
-    const written = so?.write
-      ? writeSummary({ ...so.model, outcome, amisUnread: so.packerEnded, problems: [...so.model.problems, `${problem} ${when}.`] })
-      : Promise.resolve()
-    void written.finally(() => process.exit(1))
+    const summary = so && { ...so.model, outcome, amisUnread: so.packerEnded, problems: [...so.model.problems, `${problem} ${when}.`] }
+    void endSummary(summary, so?.write).finally(() => process.exit(1))
     return
   }
   const model = summarySoFar?.model as SummaryModel
@@ -202,10 +200,8 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
     )
   }
   const where = stage ? `${stage.doing} (${stage.input})` : 'tagging'
-  const written = summarySoFar?.write
-    ? writeSummary({ ...model, outcome, problems: [...model.problems, `${problem} while ${where}.`] })
-    : Promise.resolve()
-  void written.finally(() => process.exit(1))
+  const summary = { ...model, outcome, problems: [...model.problems, `${problem} while ${where}.`] }
+  void endSummary(summary, summarySoFar?.write).finally(() => process.exit(1))
 }
 
 /**
@@ -587,11 +583,12 @@ async function job(
 
 /**
  * The summary as the job ends, written if `write`: the outputs are all set, and it says too which
- * hold a secret (the warning is given either way).
+ * hold a secret. The warning is given either way, and at once: a cancel or a crash that ends the
+ * job while no Packer runs exits once the summary is written, without reaching the end of run().
  */
-async function endSummary(summary: SummaryModel, write: boolean): Promise<void> {
+async function endSummary(summary: SummaryModel | undefined, write: boolean | undefined): Promise<void> {
   warnOfOutputsHoldingSecrets(summary)
-  if (write) await writeSummary(summary)
+  if (summary && write) await writeSummary(summary)
 }
 
 /**
