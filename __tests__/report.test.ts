@@ -1,6 +1,17 @@
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { headingsOf, linksOf, renderedHtml, tableRows, textOf } from './support/markdown.js'
-import { amiOutputs, consoleUrl, primaryBuildNote, primaryRegionNote, renderSummary, type RegionTagging, type SummaryModel } from '../src/report/index.js'
+import {
+  amiOutputs,
+  consoleUrl,
+  primaryBuildNote,
+  primaryRegionNote,
+  renderSummary,
+  setOutputs,
+  warnOfOutputsHoldingSecrets,
+  type RegionTagging,
+  type SummaryModel
+} from '../src/report/index.js'
+import { maskValues } from '../src/report/masks.js'
 
 const amis = [
   { build: 'web', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-01' },
@@ -243,5 +254,32 @@ describe('renderSummary', () => {
   it('says and tagged only when tags were written', () => {
     expect(renderSummary({ ...base, tagging: new Map() })).toContain('AMIs built and tagged')
     expect(renderSummary(base)).not.toContain('and tagged')
+  })
+})
+
+describe('warnOfOutputsHoldingSecrets', () => {
+  it('names the variables and locals whose values the outputs hold, not the other sensitive ones, once, in the summary too', () => {
+    const written = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    try {
+      maskValues([
+        { value: 'S3cr3tPassw0rd', of: 'variable', name: 'db_password' },
+        { value: 'ap-east-2', of: 'variable', name: 'audit_region' },
+        { value: 'ap-east-2', of: 'local', name: 'home' },
+        { value: 'me-central-1', of: 'local', name: 'replica' }
+      ])
+      setOutputs({ 'ami-ids': '{"ap-east-2":"ami-0123"}', builds: '{"web":{"me-central-1":"ami-0456"}}', 'ami-id': 'ami-0123' })
+      const summary: SummaryModel = { outcome: 'built', template: 't.pkr.hcl', amis: [], problems: [], annotations: [], provenance }
+      warnOfOutputsHoldingSecrets(summary)
+      warnOfOutputsHoldingSecrets(summary)
+      const warnings = written.mock.calls.map(([text]) => String(text)).filter((text) => text.startsWith('::warning'))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain(
+        'Outputs ami-ids, builds hold a sensitive value of the template (sensitive variable audit_region; sensitive locals home, replica), '
+      )
+      expect(warnings[0]).not.toContain('db_password')
+      expect(summary.annotations.map(({ message }) => message)).toEqual([expect.stringMatching(/^Outputs ami-ids, builds hold a sensitive value/)])
+    } finally {
+      written.mockRestore()
+    }
   })
 })
