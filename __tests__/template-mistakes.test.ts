@@ -44,16 +44,16 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
 
   /**
    * A run that a provisioner that cannot work on a runner failed before Packer was installed: one
-   * error, `message`, on `place`, then the step's own; nothing sent to EC2 after the `callsBefore` of earlier tests.
+   * error, `message`, on `place`, then the step's own; nothing sent to EC2 during the test.
    */
-  function expectRefusedBeforeInstall(result: ActionRun, message: unknown, place: { file: string; line: string; col: string }, callsBefore = 0): void {
+  function expectRefusedBeforeInstall(result: ActionRun, message: unknown, place: { file: string; line: string; col: string }): void {
     expect(result.exitCode).toBe(1)
     expect(result.errors).toEqual([
       { message, properties: { title: 'Invalid input', ...place } },
       { message: refusedProvisioners, properties: {} }
     ])
     expect(result.stdout).not.toContain('::group::Install Packer')
-    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
+    expect(suite.calls).toEqual([])
   }
 
   const withProvisioner = (settings: string) => (text: string): string =>
@@ -84,7 +84,7 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(readFileSync(report, 'utf8')).toContain('panic: runtime error: invalid memory address or nil pointer dereference')
     expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
     expect(result.summary).toContain('rather than name the mistake')
-    expect(suite.endpoint.calls).toEqual([])
+    expect(suite.calls).toEqual([])
   })
 
   it('the same with only, for which packer inspect lists the builds first and crashes too: a warning says where its crash report went', async () => {
@@ -104,7 +104,7 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(readFileSync(validateReport, 'utf8')).toContain('panic: runtime error')
     expect(inspectReport).not.toBe(validateReport)
     expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
-    expect(suite.endpoint.calls).toEqual([])
+    expect(suite.calls).toEqual([])
   })
 
   it('HCL2: a shell provisioner in a build whose source has communicator = "none", which Packer launches the instance for: on it, before Packer is installed', async () => {
@@ -145,7 +145,7 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     })
     expect(result.stdout).toContain('::group::Install Packer')
     expect(result.errors.map(({ message }) => message).join('\n')).not.toContain('through a communicator')
-    expect(suite.endpoint.calls).toEqual([])
+    expect(suite.calls).toEqual([])
   })
 
   it('HCL2: a build block that lists no source, which Packer 1.6.6 validates and builds nothing with: on the block, with the source to list, before Packer is installed', async () => {
@@ -250,9 +250,8 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
 
   it('HCL2: a shell-local provisioner whose script path holds a space, which /bin/sh splits after the instance is launched: on the script, before Packer is installed', async () => {
     const workspace = withScript(demoWith(withScriptProvisioner('    script = "scripts/set up.sh"\n')), 'scripts/set up.sh')
-    const callsBefore = suite.endpoint.calls.length
     const message = unquotedScript('provisioner', 'scripts/set up.sh', workspace, 'once Packer has launched the instance', 'hcl2')
-    expectRefusedBeforeInstall(await run(workspace), message, { file: 'ami.pkr.hcl', line: lineOf(workspace, 'scripts/set up.sh'), col: '5' }, callsBefore)
+    expectRefusedBeforeInstall(await run(workspace), message, { file: 'ami.pkr.hcl', line: lineOf(workspace, 'scripts/set up.sh'), col: '5' })
   })
 
   it('HCL2: the same script, with execute_command quoting the path as the error says: runs, and the build succeeds', async () => {
@@ -268,12 +267,10 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     const workspace = withScript(jsonWith({ 'post-processors': [[{ type: 'manifest' }, { type: 'shell-local', scripts: ['tidy up.sh'] }]] }), 'tidy up.sh')
     const lines = readFileSync(join(workspace, templates.json), 'utf8').split('\n')
     const line = lines.findIndex((text) => text.includes('"tidy up.sh"'))
-    const callsBefore = suite.endpoint.calls.length
     expectRefusedBeforeInstall(
       await run(workspace, 'json'),
       unquotedScript('post-processor', 'tidy up.sh', workspace, 'once Packer has made the AMIs', 'json'),
-      { file: 'packer-template.json', line: String(line + 1), col: String(lines[line].indexOf('"tidy up.sh"') + 1) },
-      callsBefore
+      { file: 'packer-template.json', line: String(line + 1), col: String(lines[line].indexOf('"tidy up.sh"') + 1) }
     )
     const quoted = { type: 'shell-local', scripts: ['tidy up.sh'], execute_command: ['/bin/sh', '-c', "{{.Vars}} '{{.Script}}'"] }
     const built = await run(withScript(jsonWith({ 'post-processors': [[{ type: 'manifest' }, quoted]] }), 'tidy up.sh'), 'json')
@@ -307,7 +304,6 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
 
   it('HCL2: a duration only Packer works out, which Packer 1.6.6 crashes on: the step says Packer crashed, and moves its crash.log out of the checkout', async () => {
     const workspace = demoWith(withProvisioner('    pause_before = lower("10")\n'))
-    const callsBefore = suite.endpoint.calls.length
     const result = await run(workspace)
     expect(result.exitCode).toBe(1)
     expect(result.errors).toEqual([{ message: expect.stringMatching(crashedMessage('packer validate', 'Nothing was built\\.')), properties: {} }])
@@ -319,7 +315,7 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     // Packer's own banner and stack trace stay in the log, as text.
     expect(result.stdout).toContain('PACKER CRASH')
     expect(result.stdout).toContain('goroutine 1 [running]:')
-    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
+    expect(suite.calls).toEqual([])
   })
 
   it('HCL2: Packer crashing where a crash.log was before the run: the step says so, and leaves that file where it is', async () => {
@@ -357,7 +353,6 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
         .replace('locals {\n', 'locals {\n  release = jsondecode(file("release.json"))\n  version = local.release.version\n')
         .replace('Name      = var.ami_name_prefix', 'Name      = local.version')
     )
-    const callsBefore = suite.endpoint.calls.length
     const result = await run(workspace)
     expect(result.exitCode).toBe(1)
     expect(result.errors).toEqual([
@@ -371,7 +366,7 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
       },
       { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
     ])
-    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
+    expect(suite.calls).toEqual([])
   })
 
   const selections: Array<[kind: string, type: string, edit: (text: string) => string, written: string]> = [
@@ -519,7 +514,6 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
   }
 
   it('JSON: an amazon-ebsvolume builder alone, which makes volumes and no AMI: on its type, before Packer is installed or EC2 is called', async () => {
-    const callsBefore = suite.endpoint.calls.length
     const workspace = demoWith(volumeBuilder, 'json')
     const result = await run(workspace, 'json')
     expect(result.exitCode).toBe(1)
@@ -533,24 +527,23 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
       { message: makesNoAmi, properties: {} }
     ])
     expect(result.stdout).not.toContain('::group::Install Packer')
-    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
+    expect(suite.calls).toEqual([])
   })
 
   it('JSON: the same with command validate, which builds nothing: validated as before', async () => {
-    const callsBefore = suite.endpoint.calls.length
     const workspace = demoWith(volumeBuilder, 'json')
     const result = await suite.run(workspace, { template: 'packer-template.json', command: 'validate' })
     expect(result.errors).toEqual([])
     expect(result.exitCode).toBe(0)
-    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
+    expect(suite.calls).toEqual([])
   })
 
   /** The demo's HCL2 template whose one source is a null builder, with these settings. */
   const nullSource = (settings: string) => (text: string): string =>
     text.replace(/source "amazon-ebs" "demo" \{[\s\S]*?\n\}\n/, `source "null" "demo" {\n  communicator = "none"\n${settings}}\n`).replace('source.amazon-ebs.demo', 'source.null.demo')
 
-  /** A run refused for builds that make no AMI: one error on `source`'s block, for `build` of `type` (`why` none), and no EC2 call since `callsBefore`. */
-  function expectNoAmiRefused(result: ActionRun, workspace: string, build: string, why: string, source: string, callsBefore: number): void {
+  /** A run refused for builds that make no AMI: one error on `source`'s block, for `build` of `type` (`why` none), and no EC2 call during the test. */
+  function expectNoAmiRefused(result: ActionRun, workspace: string, build: string, why: string, source: string): void {
     expect(result.exitCode).toBe(1)
     expect(result.errors).toEqual([
       {
@@ -562,7 +555,7 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
       { message: makesNoAmi, properties: {} }
     ])
     expect(result.stdout).not.toContain('::group::Install Packer')
-    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
+    expect(suite.calls).toEqual([])
   }
 
   /** The demo's HCL2 template with a null source "other" that its build block builds too. */
@@ -570,16 +563,14 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     text.replace('build {\n  sources = ["source.amazon-ebs.demo"]', 'source "null" "other" {\n  communicator = "none"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.demo", "source.null.other"]')
 
   it('HCL2: a null source alone, which makes no AMI: on its block, before Packer is installed or EC2 is called', async () => {
-    const callsBefore = suite.endpoint.calls.length
     const workspace = demoWith(nullSource(''))
-    expectNoAmiRefused(await run(workspace), workspace, 'null.demo (builder null)', '', 'source "null" "demo"', callsBefore)
+    expectNoAmiRefused(await run(workspace), workspace, 'null.demo (builder null)', '', 'source "null" "demo"')
   })
 
   it('HCL2: an amazon-ebs source with skip_create_ami = true, beside a null one that except leaves out: on the AMI builder, before Packer is installed', async () => {
-    const callsBefore = suite.endpoint.calls.length
     const workspace = demoWith((text) => withNullBeside(text.replace('  communicator           = "none"\n', '  communicator           = "none"\n  skip_create_ami        = true\n')))
     const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', except: 'null.other' })
-    expectNoAmiRefused(result, workspace, 'amazon-ebs.demo (builder amazon-ebs)', ', as its skip_create_ami is true', 'source "amazon-ebs" "demo"', callsBefore)
+    expectNoAmiRefused(result, workspace, 'amazon-ebs.demo (builder amazon-ebs)', ', as its skip_create_ami is true', 'source "amazon-ebs" "demo"')
   })
 
   it('HCL2: a null source beside the amazon-ebs one: built as before, the AMIs in the outputs', async () => {

@@ -1,15 +1,17 @@
 // What a describe block needs to run the bundled action as the runner does, with the real
 // Packer, against the loopback EC2 endpoint.
-import { afterAll, beforeAll } from '@jest/globals'
+import { afterAll, beforeAll, beforeEach } from '@jest/globals'
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEc2Endpoint, type Ec2Endpoint } from '../../test-support/ec2-endpoint/index.js'
+import { startEc2Endpoint, type Ec2Call, type Ec2Endpoint } from '../../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './action-process.js'
 import { nodeRuntimes, packerVersion } from './runtimes.js'
 
 export interface LoopbackSuite {
   readonly endpoint: Ec2Endpoint
+  /** The calls the endpoint answered since the running test began: none of an earlier test's. */
+  readonly calls: readonly Ec2Call[]
   /** A copy of `folder`, removed after the block's tests. */
   workspaceFrom(folder: string): string
   /** The action in `workspace`, with the Packer on PATH and `inputs`, as pushed to main. */
@@ -23,11 +25,16 @@ export function loopbackSuite(regions: string[]): LoopbackSuite {
   let node = ''
   let endpoint: Ec2Endpoint | undefined
   const workspaces: string[] = []
+  // Where the endpoint's record stood as the running test began: its tests share one endpoint.
+  let mark = 0
 
   beforeAll(async () => {
     version = packerVersion()
     node = (nodeRuntimes().at(-1) as { path: string }).path
     endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+  })
+  beforeEach(() => {
+    mark = (endpoint as Ec2Endpoint).calls.length
   })
   afterAll(async () => {
     await endpoint?.close()
@@ -37,6 +44,9 @@ export function loopbackSuite(regions: string[]): LoopbackSuite {
   return {
     get endpoint() {
       return endpoint as Ec2Endpoint
+    },
+    get calls() {
+      return (endpoint as Ec2Endpoint).calls.slice(mark)
     },
     workspaceFrom(folder) {
       const workspace = mkdtempSync(join(tmpdir(), 'loopback-suite-'))
