@@ -1362,11 +1362,13 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     const alikeInputs = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', tags: 'Team=images' }
 
     it.each([
-      ['with a manifest', true],
-      ["with no manifest: from Packer's output", false]
-    ])("two HCL2 build blocks that Packer names alike, a normal run %s: outputs builds and artifacts, the summary and the tags hold both builds' AMIs apart, with one warning on the second block", async (_, manifest) => {
+      ['with a manifest', {}],
+      ["with no manifest: from Packer's output", { manifest: false }],
+      ['encrypt_boot, with a manifest', { encrypted: true }],
+      ["encrypt_boot, with no manifest: the encrypted copies EC2 holds of each build's AMI", { encrypted: true, manifest: false }]
+    ])("two HCL2 build blocks that Packer names alike, a normal run %s: outputs builds and artifacts, the summary and the tags hold both builds' AMIs apart, with one warning on the second block", async (_, how) => {
       endpoint = await startEc2Endpoint({ regions })
-      twoUnnamedBuildBlocksOfOneSource({ slow: false, manifest })
+      twoUnnamedBuildBlocksOfOneSource({ slow: false, ...how })
       const run = await runAction(options(alikeInputs))
       expect(run.exitCode).toBe(0)
       expectKeptApart(run)

@@ -1133,7 +1133,7 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
     summary.notTheBuilds = others
   }
   // Where the builder's type cannot be told, the summary says it is not known.
-  const shown = unlisted.map((image) => ({ image, ...imagesOf(image, images) }))
+  const shown = unlisted.map((image) => ({ image, ...imagesOf(image, images, listed) }))
   const ofEach = shown.map(({ image, amis }) => {
     const builderType = amiBuilderTypeOf(image.build, inputs)
     return amis.map(({ region, amiId }) => ({ build: image.build, builderType, region, amiId }))

@@ -28,15 +28,26 @@ export function copiesNotFound({ build, ami, copyRegions = [] }: FinishedImage, 
  * the list lacks is one it made on the way (encrypt_boot: an unencrypted AMI that Packer copies
  * encrypted and deregisters), but for builds Packer names alike.
  */
-export function unlistedImages(finished: FinishedImage[], listed: Ami[]): FinishedImage[] {
+export function unlistedImages(finished: FinishedImage[], listed: Array<Ami & { entry?: number }>): FinishedImage[] {
   return finished.filter(({ build, ami }) => {
     if (listed.some((known) => known.amiId === ami)) return false
     if (!listed.some((known) => known.build === build)) return true
+    const alike = finished.filter((image) => image.build === build)
+    if (alike.length < 2) return false
     // Of builds Packer names alike, its output lists one only (its list is by name): when it
     // lists one AMI its log named, another that it named under that name is another build's.
-    const alike = finished.filter((image) => image.build === build)
-    return alike.length > 1 && alike.some((image) => listed.some((known) => known.amiId === image.ami))
+    if (alike.some((image) => listed.some((known) => known.amiId === image.ami))) return true
+    // With encrypt_boot it lists none the log named, but the encrypted copies of one of them, and
+    // only EC2 tells which: each is looked up, and the one whose copies are listed is left out
+    // (imagesOf). A manifest lists each of them apart (its entries): none is missing.
+    return listedBuilds(listed, build) < alike.length
   })
+}
+
+/** How many builds of the name `build` `listed` holds apart: one, unless a manifest's entries tell builds named alike apart. */
+function listedBuilds(listed: Array<Ami & { entry?: number }>, build: string): number {
+  const ofTheName = listed.filter((known) => known.build === build || known.alike?.name === build)
+  return new Set(ofTheName.map((known) => known.alike?.finished ?? known.entry)).size
 }
 
 /** Nothing found: what there is when nothing is to be looked for. */
@@ -101,9 +112,10 @@ export function notTheBuildsWarning(others: NotTheBuilds[]): string {
 /**
  * What `found` shows of `image`'s build. A copy in the AMI's own region (encrypt_boot: Packer
  * copies its unencrypted AMI encrypted, there too, and deregisters it) is the build's AMI there:
- * the one its log named is gone, not missing.
+ * the one its log named is gone, not missing. A build whose AMIs `listed` holds is in the list
+ * already (of builds Packer names alike, the one its output lists): none of them, none missing.
  */
-export function imagesOf({ ami }: FinishedImage, found: FoundImages): BuildImages {
+export function imagesOf({ ami }: FinishedImage, found: FoundImages, listed: Ami[] = []): BuildImages {
   // Another's AMI a script printed: neither it nor its copies are the build's, and none is missing.
   if (found.regions.notTheBuilds?.has(ami) === true) return { amis: [], missing: false }
   const region = found.regions.regionOf.get(ami)
@@ -111,6 +123,7 @@ export function imagesOf({ ami }: FinishedImage, found: FoundImages): BuildImage
   const replacing = copies.find((copy) => copy.sourceRegion === copy.region)
   const first = region === undefined ? replacing : { region, amiId: ami }
   const amis = [...(first ? [first] : []), ...copies.filter((copy) => copy !== first)].map(({ region, amiId }) => ({ region, amiId }))
+  if (amis.some(({ amiId }) => listed.some((known) => known.amiId === amiId))) return { amis: [], missing: false }
   // Gone, with copies EC2 ties to nothing (notTheBuilds): those name it; not missing, unless a region could not be asked.
   const copiedOnly = (found.copies.notTheBuilds ?? []).some((copy) => copy.source === ami) && found.regions.problems.length === 0
   return { amis, missing: first === undefined && !copiedOnly }

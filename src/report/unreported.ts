@@ -45,7 +45,7 @@ export function unreportedBuilds(state: LeftoverState, written: Array<Ami & { en
     }
   }
   for (const image of unlistedImages(finished, written)) {
-    const { amis, missing } = imagesOf(image, found)
+    const { amis, missing } = imagesOf(image, found, written)
     // Another's AMI a script printed (notTheBuilds): the build made none.
     if (amis.length === 0 && !missing) continue
     const notFound = copiesNotFound(image, found.copies)
