@@ -1372,6 +1372,10 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const run = await runAction(options(alikeInputs))
       expect(run.exitCode).toBe(0)
       expectKeptApart(run)
+      // Nothing stopped Packer: where its output lists one of the two, the log says only that.
+      const found = run.stdout.split('\n').filter((line) => line.includes('Found in EC2'))
+      expect(found).toEqual(!('manifest' in how) ? [] : [expect.stringMatching(/^Found in EC2 the AMIs of builds that finished though Packer's output did not list them: amazon-ebs\.demo: ami-/)])
+      expect(run.stdout).not.toContain('stopped')
       const tagged = taggedByTheAction()
       for (const amis of [amisByRegion('one'), amisByRegion('two')]) {
         expect(snapshotsOf(amis)).toHaveLength(3)

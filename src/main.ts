@@ -34,7 +34,7 @@ import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } f
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
-import { copiesNotFound, imagesOf, notTheBuilds, notTheBuildsWarning, unlistedImages } from './report/found-images.js'
+import { copiesNotFound, finishedUnlisted, imagesOf, notTheBuilds, notTheBuildsWarning, unlistedImages } from './report/found-images.js'
 import type { InputProblem } from './inputs/reader.js'
 import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
@@ -1048,7 +1048,8 @@ async function build(
   const unknown = read === 0 && inputs.manifestUnknown !== undefined ? { output: inputs.manifestUnknown, folders: perBuildManifestFolders(inputs) } : undefined
   const finishedBuilds = built.record.finishedImages.map(({ build }) => build)
   const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown, finishedBuilds)
-  const finished = await finishedBeforeTheEnd(built.record.finishedImages, artifacts.amis, inputs, summary, packerStarted)
+  const unlistedWhy = finishedUnlisted(built, artifacts.manifest)
+  const finished = await finishedBeforeTheEnd(built.record.finishedImages, artifacts.amis, inputs, summary, { packerStarted, unlistedWhy })
   const amis = inTemplateOrder(keptApartFromTheLog(artifacts.amis, finished), inputs.buildNames)
   leftovers.amisMade(amis)
   // Builds that the list does not name (inspect failed, or Packer 1.6.6 lists a build that a build
@@ -1106,8 +1107,9 @@ function crashFailure(crashed: string, outcome: string, summary: SummaryModel): 
 }
 
 /**
- * The AMIs of the builds that finished before Packer was cancelled or killed, when neither the
- * manifest nor Packer's artifacts list them (a stopped Packer announces none): they exist, and
+ * The AMIs of the builds that finished, when neither the manifest nor Packer's artifacts list
+ * them (a stopped Packer announces none; a Packer that ends by itself lists one build of those it
+ * names alike), `unlistedWhy` saying which (finishedUnlisted): they exist, and
  * Packer leaves them. Its log names each one but not its region, so EC2 is asked, in the home
  * region and those of the other AMIs; one not found there is named in a warning. It names the
  * regions a build copied its AMI to, not the copies: EC2 is asked there too, at the same time,
@@ -1120,7 +1122,13 @@ function crashFailure(crashed: string, outcome: string, summary: SummaryModel): 
  * own (notTheBuilds), since it may be the build's all the same; `packerStarted` tells which were
  * made since.
  */
-async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], inputs: Inputs, summary: SummaryModel, packerStarted: string): Promise<Ami[][]> {
+async function finishedBeforeTheEnd(
+  finished: FinishedImage[],
+  listed: Ami[],
+  inputs: Inputs,
+  summary: SummaryModel,
+  { packerStarted, unlistedWhy }: { packerStarted: string; unlistedWhy: string }
+): Promise<Ami[][]> {
   const unlisted = unlistedImages(finished, listed)
   if (unlisted.length === 0) return []
   const regions = [...new Set([...(inputs.awsRegion ? [inputs.awsRegion] : []), ...listed.map((ami) => ami.region)])]
@@ -1141,14 +1149,14 @@ async function finishedBeforeTheEnd(finished: FinishedImage[], listed: Ami[], in
   const found = ofEach.flat()
   if (found.length > 0) {
     core.info(
-      `Found in EC2 the AMIs of builds that finished before Packer was stopped: ${found.map((ami) => `${ami.build}: ${ami.amiId} (${ami.region})`).join(', ')}.`
+      `Found in EC2 the AMIs of builds that finished ${unlistedWhy}: ${found.map((ami) => `${ami.build}: ${ami.amiId} (${ami.region})`).join(', ')}.`
     )
   }
   const missing = shown.filter(({ missing }) => missing).map(({ image }) => image)
   if (missing.length > 0) {
     const where = regions.length > 0 ? `not found in ${regions.join(', ')}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}` : 'no region is known to look in'
     const message =
-      `Packer's log named AMIs of builds that finished before Packer was stopped, but EC2 did not show them: ${missing.map(({ build, ami }) => `build ${build}: ${ami}`).join(', ')}; ` +
+      `Packer's log named AMIs of builds that finished ${unlistedWhy}, but EC2 did not show them: ${missing.map(({ build, ami }) => `build ${build}: ${ami}`).join(', ')}; ` +
       `${where}, so they are in no output and are not tagged.`
     annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
     summary.problems.push(message)

@@ -50,6 +50,21 @@ function listedBuilds(listed: Array<Ami & { entry?: number }>, build: string): n
   return new Set(ofTheName.map((known) => known.alike?.finished ?? known.entry)).size
 }
 
+/**
+ * Why only Packer's log named the AMIs of builds that finished, as the log says it after "builds
+ * that finished": Packer stopped before it listed them, or it ended by itself and its list (and
+ * the manifest read, if any) left them out, as it does for builds it names alike.
+ */
+export function finishedUnlisted(
+  end: { cancelled: boolean; killedBy?: string; timedOut?: true; crashed?: string },
+  manifest: string | undefined
+): string {
+  if (end.crashed) return 'before Packer crashed'
+  if (end.killedBy) return 'before Packer was killed'
+  if (end.cancelled || end.timedOut) return 'before Packer was stopped'
+  return manifest === undefined ? "though Packer's output did not list them" : "though neither the manifest nor Packer's output listed them"
+}
+
 /** Nothing found: what there is when nothing is to be looked for. */
 export function nothingFound(): FoundImages {
   return { regions: { regionOf: new Map(), problems: [] }, copies: { copies: [], problems: [] } }
