@@ -116,6 +116,19 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     )
   })
 
+  it('HCL2: the same in a named build block: the error names the build as Packer and the outputs do, BLOCK.TYPE.NAME', async () => {
+    const workspace = demoWith((text) =>
+      text
+        .replace('build {\n', 'build {\n  name = "aws"\n')
+        .replace('  post-processor "manifest" {}', '  provisioner "shell" {\n    inline = ["uptime"]\n  }\n\n  post-processor "manifest" {}')
+    )
+    expectRefusedBeforeInstall(
+      await run(workspace),
+      uploadFails('provisioner', 'aws.amazon-ebs.demo has communicator = "none"', launchFails, 'the source a communicator (communicator = "ssh", with ssh_username)'),
+      { file: 'ami.pkr.hcl', line: lineOf(workspace, 'provisioner "shell"'), col: '3' }
+    )
+  })
+
   /** The demo's HCL2 template with a shell-local provisioner that fails, and an error-cleanup-provisioner "shell" after it. */
   const withShellCleanup = (text: string): string =>
     withProvisioner('')(text).replace('echo hi', 'exit 3').replace('  post-processor "manifest" {}', '  error-cleanup-provisioner "shell" {\n    inline = ["uptime"]\n  }\n\n  post-processor "manifest" {}')

@@ -238,12 +238,16 @@ function runs(build: BuildOfUse, { only, except }: Selection): boolean {
   return !except.some((entry) => matchesAny(build.skippedBy, entry))
 }
 
-/** Why the failing builds connect no communicator: `communicator = "none"`, or amazon-chroot sources. */
+/**
+ * Why the failing builds connect no communicator: `communicator = "none"`, or amazon-chroot
+ * sources. Each build is named as Packer and the outputs name it (`aws.amazon-ebs.web` for a
+ * build block named aws), by its source where only Packer knows its name.
+ */
 function withoutCommunicator(failing: BuildOfUse[], kind: ProvisionerUse['kind'] = 'hcl'): string {
-  const sources = (reason: BuildOfUse['withoutCommunicator']): string[] =>
-    [...new Set(failing.filter((build) => build.withoutCommunicator === reason).map(({ source }) => source))]
-  const none = sources('none')
-  const chroot = sources('chroot')
+  const builds = (reason: BuildOfUse['withoutCommunicator']): string[] =>
+    [...new Set(failing.filter((build) => build.withoutCommunicator === reason).map(({ name, source }) => name ?? source))]
+  const none = builds('none')
+  const chroot = builds('chroot')
   const reasons: string[] = []
   const setting = kind === 'json' ? '"communicator": "none"' : 'communicator = "none"'
   if (none.length > 0) reasons.push(`${none.join(', ')} ${none.length === 1 ? 'has' : 'have'} ${setting}`)
