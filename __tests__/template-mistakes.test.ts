@@ -360,6 +360,62 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     ])
   })
 
+  /** The demo's source with these block device mappings (`[kind, device_name as written]`), each a gp3 volume with no throughput. */
+  const withGp3Devices = (devices: Array<[string, string]>) => (text: string): string =>
+    text.replace(
+      '  communicator           = "none"\n',
+      '  communicator           = "none"\n' +
+        devices.map(([kind, device]) => `  ${kind} {\n    device_name = ${device}\n    volume_type = "gp3"\n    volume_size = 8\n  }\n`).join('')
+    )
+  const throughputError = (device: string): string => `Throughput must be between 125 and 1000 for device ${device}`
+  const validateFailed = { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
+
+  /** The line of the `nth` (0-based) line of `workspace`'s template that holds `text`. */
+  const nthLineOf = (workspace: string, text: string, nth: number): string =>
+    String(
+      readFileSync(join(workspace, templates.hcl2), 'utf8')
+        .split('\n')
+        .flatMap((line, index) => (line.includes(text) ? [index + 1] : []))[nth]
+    )
+
+  it("HCL2: gp3 block devices with no throughput, which Packer 1.6.6 refuses each on the source's first line: each on its own block device", async () => {
+    const workspace = demoWith(
+      withGp3Devices([
+        ['launch_block_device_mappings', '"/dev/xvda"'],
+        ['launch_block_device_mappings', '"/dev/xvdb"'],
+        ['ami_block_device_mappings', '"/dev/xvda"']
+      ])
+    )
+    const callsBefore = suite.endpoint.calls.length
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    const on = (line: string) => ({ title: 'Packer', file: 'ami.pkr.hcl', line, col: '3' })
+    // Packer says the same of /dev/xvda twice: of its AMI mappings first, then of its launch mappings.
+    expect(result.errors).toEqual([
+      { message: throughputError('/dev/xvda'), properties: on(nthLineOf(workspace, 'launch_block_device_mappings', 0)) },
+      { message: throughputError('/dev/xvdb'), properties: on(nthLineOf(workspace, 'launch_block_device_mappings', 1)) },
+      { message: throughputError('/dev/xvda'), properties: on(lineOf(workspace, 'ami_block_device_mappings')) },
+      validateFailed
+    ])
+    expect(suite.endpoint.calls.slice(callsBefore)).toEqual([])
+  })
+
+  it('HCL2: the same where the device is a variable, so that its block cannot be told: on the source, once', async () => {
+    const workspace = demoWith((text) =>
+      withGp3Devices([
+        ['ami_block_device_mappings', 'var.root_device'],
+        ['launch_block_device_mappings', 'var.root_device']
+      ])(text).concat('\nvariable "root_device" {\n  default = "/dev/xvda"\n}\n')
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: throughputError('/dev/xvda'), properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'source "amazon-ebs" "demo"') } },
+      validateFailed
+    ])
+    expect(result.summary.split(throughputError('/dev/xvda'))).toHaveLength(2)
+  })
+
   it('HCL2: a local whose file() reads a file that is not there, which Packer 1.6.6 reports as a missing attribute: not "sets no local", but that its value failed', async () => {
     const workspace = demoWith((text) =>
       text

@@ -242,6 +242,42 @@ export function blockNamesAt(fileName: string, source: string, line: number): Pr
   }).catch(() => undefined)
 }
 
+/** A block device mapping of an Amazon source block: which kind, its device_name, and where it is written. */
+export interface DeviceMapping {
+  kind: 'ami_block_device_mappings' | 'launch_block_device_mappings'
+  /** As written when a literal string; null when not set; undefined when only Packer knows it. */
+  device: string | null | undefined
+  line: number
+  column: number
+}
+
+/**
+ * The block device mappings of the block that begins on line `blockLine`, in the order Packer's
+ * Amazon builders check them (1.6.6, and the plugin since): its ami_block_device_mappings, then
+ * its launch_block_device_mappings, each in the order written. Undefined when there is no such
+ * block, one is written as an attribute (a list of objects), or the file is not valid HCL.
+ */
+export function deviceMappings(fileName: string, source: string, blockLine: number): Promise<DeviceMapping[] | undefined> {
+  return withTree(fileName, source, (root) => {
+    const settings = blockAt(root.namedChildren.find((child) => child.type === 'body'), blockLine)?.namedChildren.find((child) => child.type === 'body')
+    if (!settings) return undefined
+    const kinds: Array<DeviceMapping['kind']> = ['ami_block_device_mappings', 'launch_block_device_mappings']
+    const named = (child: Node): string => text(child.namedChildren[0] as Node)
+    if (settings.namedChildren.some((child) => child.type === 'attribute' && (kinds as string[]).includes(named(child)))) return undefined
+    return kinds.flatMap((kind) =>
+      settings.namedChildren
+        .filter((child) => child.type === 'block' && JSON.stringify(blockNames(child)) === JSON.stringify([kind]))
+        .map((mapping): DeviceMapping => {
+          const inner = mapping.namedChildren.find((child) => child.type === 'body')
+          const written = inner ? body(inner).device_name : undefined
+          // A string template that reads anything keeps its `${`; a literal one has none.
+          const device = written === undefined ? null : typeof written === 'string' && !written.includes('${') ? written : undefined
+          return { kind, device, ...writtenPosition(source, mapping.startIndex) }
+        })
+    )
+  }).catch(() => undefined)
+}
+
 /** A declaration of an input variable: a `variable "x" {…}` block, or an attribute of a `variables {…}` block. */
 export interface VariableDeclaration {
   block: boolean

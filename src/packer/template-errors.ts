@@ -49,7 +49,7 @@ export async function locateHclBlockErrors(message: string, workingDirectory: st
     overridesOf(path, blockLine, named.flat(), workingDirectory, template)
   ])
   let next = 0
-  return problems.map((problem, index) => {
+  const located = problems.map((problem, index) => {
     const keys = named[index].map((_, key) => next + key)
     next += keys.length
     // Where the first setting it names is set: in the block, or in a build's override of it
@@ -59,6 +59,53 @@ export async function locateHclBlockErrors(message: string, workingDirectory: st
       .find((found) => found.length > 0)
     return { message: problem, ...(sets?.length === 1 ? sets[0] : { file, line: blockLine }) }
   })
+  return onTheirDevices(located, { path, file, blockLine }, workingDirectory, template)
+}
+
+/**
+ * The device a problem of an Amazon builder's block device mapping names (1.6.6's
+ * BlockDevice.Prepare, the plugin's since): its device_name, or null for the one that says a
+ * mapping has none; undefined for a problem of anything else.
+ */
+function deviceOf(problem: string): string | null | undefined {
+  if (problem.startsWith('The `device_name` must be specified for every device')) return null
+  return (
+    /^(?:Throughput|IOPS) (?:must be between \d+ and \d+|is not available) for device (\S+)$/.exec(problem)?.[1] ??
+    /^The device (\S+), must also have `encrypted/.exec(problem)?.[1] ??
+    /^(\S+): the maximum ratio of provisioned IOPS/.exec(problem)?.[1]
+  )
+}
+
+/**
+ * Problems of block device mappings that Packer names the source block for, each on the mapping
+ * it is about, where that can be told: the block writes as many mappings of that device_name
+ * (or of none) as Packer has problems with it, all literal, and no build block overrides its
+ * mappings. Packer checks the AMI mappings, then the launch ones (deviceMappings), so the n-th
+ * problem of a device is its n-th mapping's.
+ */
+async function onTheirDevices(
+  located: TemplateError[],
+  { path, file, blockLine }: { path: string; file: string; blockLine: number },
+  workingDirectory: string,
+  template: string
+): Promise<TemplateError[]> {
+  const onBlock = (error: TemplateError): boolean => error.line === blockLine && error.column === undefined && error.file === file
+  const devices = located.map((error) => (onBlock(error) ? deviceOf(error.message) : undefined))
+  if (devices.every((device) => device === undefined)) return located
+  const { deviceMappings } = await import('../inputs/hcl-parser.js')
+  const mappings = await deviceMappings(path, await readFile(path, 'utf8'), blockLine)
+  if (mappings === undefined || mappings.some(({ device }) => device === undefined)) return located
+  const kinds = ['ami_block_device_mappings', 'launch_block_device_mappings']
+  const overridden = await overridesOf(path, blockLine, kinds, workingDirectory, template)
+  if (overridden.some((places) => places.some((place) => place !== undefined))) return located
+  const placed = [...located]
+  for (const device of new Set(devices.filter((one) => one !== undefined))) {
+    const problems = devices.flatMap((one, index) => (one === device ? [index] : []))
+    const its = mappings.filter((mapping) => mapping.device === device)
+    if (its.length !== problems.length) continue
+    problems.forEach((index, nth) => (placed[index] = { ...placed[index], line: its[nth].line, column: its[nth].column }))
+  }
+  return placed
 }
 
 /**

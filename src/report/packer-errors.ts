@@ -177,12 +177,20 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
     for (const { message, file, line, column, warning } of (await place(error)) ?? [{ message: error }]) {
       const path = file === undefined ? template : resolve(context.workingDirectory, file)
       const level = levelOf(message, warning)
-      made.push(
+      const annotation =
         line === undefined
           ? { ...annotationFor(message, context), level }
           : { level, message, title: 'Packer', file: workspaceRelative(path, context.workspace), line, column }
-      )
+      // Packer says the same of two block device mappings of one device, say, on the block's first
+      // line: the second, on the same line, would tell nothing more.
+      if (!made.some((one) => sameAnnotation(one, annotation))) made.push(annotation)
     }
   }
   return made
+}
+
+function sameAnnotation(one: Annotation, other: Annotation): boolean {
+  return (
+    one.level === other.level && one.message === other.message && one.file === other.file && one.line === other.line && one.column === other.column
+  )
 }
