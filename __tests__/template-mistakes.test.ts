@@ -416,6 +416,34 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.summary.split(throughputError('/dev/xvda'))).toHaveLength(2)
   })
 
+  it('JSON: the same: each on its own mapping; and once, on the builder, where a device_name is a variable', async () => {
+    const mapping = (device: string): string => `{ "device_name": "${device}", "volume_type": "gp3", "volume_size": 8 }`
+    const workspace = demoWith(
+      (text) =>
+        text.replace(
+          '"communicator": "none",',
+          `"communicator": "none",\n      "ami_block_device_mappings": [\n        ${mapping('/dev/xvda')}\n      ],\n` +
+            `      "launch_block_device_mappings": [\n        ${mapping('/dev/xvda')},\n        ${mapping('/dev/xvdb')}\n      ],`
+        ),
+      'json'
+    )
+    const errors = (await run(workspace, 'json')).errors
+    const placed = (device: string, nth: number) => ({
+      message: `Build "amazon-ebs": ${throughputError(device)}`,
+      properties: expect.objectContaining({ file: 'packer-template.json', line: String(Number(lineOf(workspace, '"ami_block_device_mappings"', 'json')) + 1 + nth) })
+    })
+    // The AMI mapping's line, then the launch mappings' lines (past the line of their key).
+    expect(errors.filter(({ message }) => message.includes('Throughput'))).toEqual([placed('/dev/xvda', 0), placed('/dev/xvda', 3), placed('/dev/xvdb', 4)])
+
+    const template = join(workspace, templates.json)
+    writeFileSync(template, readFileSync(template, 'utf8').replaceAll('"device_name": "/dev/xvdb"', '"device_name": "{{user `device`}}"'))
+    const again = (await run(workspace, 'json')).errors
+    expect(again.filter(({ message }) => message.includes('/dev/xvda'))).toEqual([
+      // The builder's object begins on the line before its type.
+      { message: `Build "amazon-ebs": ${throughputError('/dev/xvda')}`, properties: expect.objectContaining({ line: String(Number(lineOf(workspace, '"type": "amazon-ebs"', 'json')) - 1) }) }
+    ])
+  })
+
   it('HCL2: a local whose file() reads a file that is not there, which Packer 1.6.6 reports as a missing attribute: not "sets no local", but that its value failed', async () => {
     const workspace = demoWith((text) =>
       text

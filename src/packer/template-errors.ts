@@ -94,18 +94,31 @@ async function onTheirDevices(
   if (devices.every((device) => device === undefined)) return located
   const { deviceMappings } = await import('../inputs/hcl-parser.js')
   const mappings = await deviceMappings(path, await readFile(path, 'utf8'), blockLine)
-  if (mappings === undefined || mappings.some(({ device }) => device === undefined)) return located
+  if (mappings === undefined) return located
   const kinds = ['ami_block_device_mappings', 'launch_block_device_mappings']
   const overridden = await overridesOf(path, blockLine, kinds, workingDirectory, template)
   if (overridden.some((places) => places.some((place) => place !== undefined))) return located
-  const placed = [...located]
-  for (const device of new Set(devices.filter((one) => one !== undefined))) {
-    const problems = devices.flatMap((one, index) => (one === device ? [index] : []))
+  const theirs = theirMappings(devices, mappings)
+  return located.map((error, index) => {
+    const mapping = theirs[index]
+    return mapping === undefined ? error : { ...error, line: mapping.line, column: mapping.column }
+  })
+}
+
+/**
+ * The mapping each problem is about (of `devices`, what each names: deviceOf), of a builder's
+ * `mappings` in the order Packer checks them: the n-th problem of a device is the n-th mapping
+ * of that device_name, where there are as many of each; none where a device_name is not
+ * literal (undefined), or for a problem of no device.
+ */
+function theirMappings<T extends { device: string | null | undefined }>(devices: Array<string | null | undefined>, mappings: T[]): Array<T | undefined> {
+  if (mappings.some(({ device }) => device === undefined)) return devices.map(() => undefined)
+  return devices.map((device, index) => {
+    if (device === undefined) return undefined
     const its = mappings.filter((mapping) => mapping.device === device)
-    if (its.length !== problems.length) continue
-    problems.forEach((index, nth) => (placed[index] = { ...placed[index], line: its[nth].line, column: its[nth].column }))
-  }
-  return placed
+    const nth = devices.slice(0, index).filter((one) => one === device).length
+    return its.length === devices.filter((one) => one === device).length ? its[nth] : undefined
+  })
 }
 
 /**
@@ -647,6 +660,14 @@ function placeBuild(problems: TemplateError[], written: Map<TemplateError, strin
     if (component) components.set(error, component)
   }
   placeOnTheirComponent(problems, components, template)
+  // Those of block device mappings, which name only a device: on the mapping of that device.
+  const devices = problems.map((error) => {
+    const problem = written.get(error)
+    return problem === undefined ? undefined : deviceOf(problem)
+  })
+  if (build === undefined || devices.every((device) => device === undefined)) return
+  const theirs = theirMappings(devices, template.deviceMappings(build))
+  problems.forEach((error, index) => Object.assign(error, template.at(theirs[index]?.node)))
 }
 
 /**
@@ -882,6 +903,23 @@ class JsonTemplate {
       (type) => typeof type?.value === 'string' && type.value !== suggestion && leven(type.value, suggestion) < 3
     )
     return close.length === 1 ? this.at(close[0]) : {}
+  }
+
+  /**
+   * The block device mappings of the build's builder, in the order Packer checks them: its
+   * ami_block_device_mappings, then its launch_block_device_mappings; each with its device_name
+   * (null when not set, undefined when only Packer knows it: a `{{ … }}` or not a string).
+   */
+  deviceMappings(build: string): Array<{ device: string | null | undefined; node: Node }> {
+    const builder = this.builder(build)
+    return ['ami_block_device_mappings', 'launch_block_device_mappings'].flatMap((kind) => {
+      const list = this.value(builder, kind)
+      return (list?.type === 'array' ? (list.children ?? []) : []).map((node) => {
+        const written = node.type === 'object' ? this.value(node, 'device_name') : undefined
+        const literal = written?.type === 'string' && !String(written.value).includes('{{') ? String(written.value) : undefined
+        return { device: node.type === 'object' && written === undefined ? null : literal, node }
+      })
+    })
   }
 
   /** The builder of the build Packer names: by its resolved name, else as written, else by type. */
