@@ -469,6 +469,42 @@ describeWithPacker('HCL2 source blocks a builder refused: each problem on its at
     ])
   })
 
+  /** A source with these block device mappings, each `[kind, settings]`, and the one build of it. */
+  const withMappings = (mappings: Array<[string, string]>, build = '\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'): string =>
+    'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n' +
+    '  instance_type = "t3.micro"\n  ssh_username  = "ubuntu"\n  ami_name      = "web-image"\n' +
+    mappings.map(([kind, settings]) => `  ${kind} {\n${settings}  }\n`).join('') +
+    '}\n' +
+    build
+
+  it("places each problem of a block device mapping on its mapping, in Packer's order: the AMI mappings, then the launch ones", async () => {
+    const text = withMappings([
+      ['launch_block_device_mappings', '    device_name = "/dev/xvda"\n    volume_type = "io1"\n    volume_size = 8\n    iops        = 1000\n'],
+      ['launch_block_device_mappings', '    volume_type = "gp2"\n'],
+      ['ami_block_device_mappings', '    device_name = "/dev/xvda"\n    volume_type = "gp3"\n']
+    ])
+    expect(await placed('devices.pkr.hcl', text)).toEqual([
+      { message: 'Throughput must be between 125 and 1000 for device /dev/xvda', file: 'devices.pkr.hcl', line: 16, column: 3 },
+      { message: '/dev/xvda: the maximum ratio of provisioned IOPS to requested volume size (in GiB) is 50:1 for io1 volumes', file: 'devices.pkr.hcl', line: 7, column: 3 },
+      { message: 'The `device_name` must be specified for every device in the block device mapping.', file: 'devices.pkr.hcl', line: 13, column: 3 }
+    ])
+  })
+
+  it("leaves them on the source block where a build's source block adds mappings, or more mappings of a device than problems", async () => {
+    const gp3 = (device: string): [string, string] => ['launch_block_device_mappings', `    device_name = "${device}"\n    volume_type = "gp3"\n`]
+    const error = (file: string): string =>
+      'Error: 1 error(s) occurred:\n\n* Throughput must be between 125 and 1000 for device /dev/xvda\n\n' + `  on ${file} line 1:\n  (source code not available)\n`
+    const overridden = withMappings([gp3('/dev/xvda')], '\nbuild {\n  source "amazon-ebs.web" {\n    launch_block_device_mappings {\n      device_name = "/dev/xvdb"\n    }\n  }\n}\n')
+    writeFileSync(join(folder.path, 'overridden.pkr.hcl'), overridden)
+    expect(await locateHclBlockErrors(error('overridden.pkr.hcl'), folder.path, join(folder.path, 'overridden.pkr.hcl'))).toEqual([
+      { message: 'Throughput must be between 125 and 1000 for device /dev/xvda', file: 'overridden.pkr.hcl', line: 1 }
+    ])
+    writeFileSync(join(folder.path, 'more.pkr.hcl'), withMappings([gp3('/dev/xvda'), ['ami_block_device_mappings', '    device_name = "/dev/xvda"\n']]))
+    expect(await locateHclBlockErrors(error('more.pkr.hcl'), folder.path, join(folder.path, 'more.pkr.hcl'))).toEqual([
+      { message: 'Throughput must be between 125 and 1000 for device /dev/xvda', file: 'more.pkr.hcl', line: 1 }
+    ])
+  })
+
   it('places a value that cannot be decoded on its attribute, in a block further down the file', async () => {
     const text =
       'variable "x" {\n  default = 1e3\n}\n\nsource "amazon-ebs" "web" {\n  region        = "us-east-1"\n' +
