@@ -1394,6 +1394,18 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expectKeptApart(run)
     })
 
+    it('two HCL2 build blocks that Packer names alike, with no manifest, cancelled after both finished: the log says that Packer was stopped before it listed their AMIs', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const done = twoUnnamedBuildBlocksOfOneSource({ manifest: false })
+      const run = await runAction(
+        options(alikeInputs, { onStart: (child, stdoutSoFar) => void until(() => done(stdoutSoFar), 'both unnamed builds to finish while slow provisions').then(() => child.kill('SIGINT')) })
+      )
+      expect(run.exitCode).toBe(1)
+      expectKeptApart(run)
+      const found = run.stdout.split('\n').filter((line) => line.includes('Found in EC2'))
+      expect(found).toEqual([expect.stringMatching(/^Found in EC2 the AMIs of builds that finished before Packer was stopped: amazon-ebs\.demo: ami-/)])
+    })
+
     it("the main step killed after one of two HCL2 build blocks that Packer names alike finished: the post step keeps that build's AMIs, and terminates the other's instance", async () => {
       endpoint = await startEc2Endpoint({ regions })
       const done = twoUnnamedBuildBlocksOfOneSource({ between: true, manifest: false })
