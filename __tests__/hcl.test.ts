@@ -1200,6 +1200,15 @@ build {
     })
   })
 
+  it('names the build as Packer does, BLOCK.TYPE.NAME, in a named build block, and by the name its source block gives it', async () => {
+    const named = connecting('communicator = "none"').replace('build {\n', 'build {\n  name = "release"\n')
+    expect(buildVariableProblems(await uses({ 'image.pkr.hcl': named }), '1.6.6', all)[0].message).toContain(
+      '(release.amazon-ebs.web has communicator = "none")'
+    )
+    const renamed = connecting('communicator = "none"', '[]', 'source "source.amazon-ebs.web" {\n    name = "edge"\n  }')
+    expect(buildVariableProblems(await uses({ 'image.pkr.hcl': renamed }), '1.6.6', all)[0].message).toContain('(amazon-ebs.edge has communicator = "none")')
+  })
+
   it('finds communicator "none" set in the build block, through a variable, or in one source of several', async () => {
     expect(await refused(connecting('', '[]', 'source "source.amazon-ebs.web" {\n    communicator = "none"\n  }'))).toEqual(connection)
     expect(await refused(connecting('communicator = var.communicator'), { communicator: 'none' })).toEqual(connection)
