@@ -442,6 +442,10 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
       // The builder's object begins on the line before its type.
       { message: `Build "amazon-ebs": ${throughputError('/dev/xvda')}`, properties: expect.objectContaining({ line: String(Number(lineOf(workspace, '"type": "amazon-ebs"', 'json')) - 1) }) }
     ])
+
+    // A variable the action knows the value of, as Packer does: on the mappings again.
+    const given = await suite.run(workspace, { template: 'packer-template.json', variables: 'device=/dev/xvdb' })
+    expect(given.errors.filter(({ message }) => message.includes('Throughput'))).toEqual([placed('/dev/xvda', 0), placed('/dev/xvda', 3), placed('/dev/xvdb', 4)])
   })
 
   it('HCL2: a local whose file() reads a file that is not there, which Packer 1.6.6 reports as a missing attribute: not "sets no local", but that its value failed', async () => {

@@ -908,7 +908,8 @@ class JsonTemplate {
   /**
    * The block device mappings of the build's builder, in the order Packer checks them: its
    * ami_block_device_mappings, then its launch_block_device_mappings; each with its device_name
-   * (null when not set, undefined when only Packer knows it: a `{{ … }}` or not a string).
+   * as Packer fills it in (null when not set, undefined when only Packer knows it: a `{{ … }}`
+   * the action cannot fill in, or not a string).
    */
   deviceMappings(build: string): Array<{ device: string | null | undefined; node: Node }> {
     const builder = this.builder(build)
@@ -916,7 +917,8 @@ class JsonTemplate {
       const list = this.value(builder, kind)
       return (list?.type === 'array' ? (list.children ?? []) : []).map((node) => {
         const written = node.type === 'object' ? this.value(node, 'device_name') : undefined
-        const literal = written?.type === 'string' && !String(written.value).includes('{{') ? String(written.value) : undefined
+        const filled = written?.type === 'string' ? this.filledIn(String(written.value)) : undefined
+        const literal = filled?.includes('{{') ? undefined : filled
         return { device: node.type === 'object' && written === undefined ? null : literal, node }
       })
     })
