@@ -4,12 +4,13 @@
 //
 // Options: --regions r1,r2,r3   --port N   --record FILE (appends each answered call as a
 // JSON line)   --describes N and --after-ms N (see AutoAdvance)   --hold-instances-pending
-// (instances never start, so a build waits until it is cancelled)
+// (instances never start, so a build waits until it is cancelled)   --networks FILE (a JSON
+// array of SeedNetwork: VPCs and subnets, with their tags, seeded into every region)
 
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { startEc2Endpoint, type Ec2Call } from './endpoint.js'
-import { SOURCE_AMI_ID, SOURCE_AMI_NAME } from './world.js'
+import { SOURCE_AMI_ID, SOURCE_AMI_NAME, type SeedNetwork } from './world.js'
 
 function count(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined
@@ -20,6 +21,16 @@ function count(value: string | undefined, flag: string): number | undefined {
   return number
 }
 
+function networks(file: string | undefined): SeedNetwork[] | undefined {
+  if (file === undefined) return undefined
+  const seeds: unknown = JSON.parse(readFileSync(file, 'utf8'))
+  const valid =
+    Array.isArray(seeds) &&
+    seeds.every((seed: Partial<SeedNetwork> | null) => typeof seed?.vpcId === 'string')
+  if (!valid) throw new Error(`--networks expects a JSON array of networks, each with a vpcId: ${file}`)
+  return seeds as SeedNetwork[]
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -28,7 +39,8 @@ async function main(): Promise<void> {
       record: { type: 'string' },
       describes: { type: 'string' },
       'after-ms': { type: 'string' },
-      'hold-instances-pending': { type: 'boolean' }
+      'hold-instances-pending': { type: 'boolean' },
+      networks: { type: 'string' }
     }
   })
   const record = values.record
@@ -38,6 +50,7 @@ async function main(): Promise<void> {
       .map((region) => region.trim())
       .filter((region) => region !== ''),
     port: count(values.port, '--port'),
+    seedNetworks: networks(values.networks),
     autoAdvance: {
       describes: count(values.describes, '--describes'),
       afterMs: count(values['after-ms'], '--after-ms')

@@ -29,7 +29,7 @@ export interface Ec2EndpointOptions {
   regions?: string[]
   /** Images present from the start; replaces the default source AMI. */
   seedImages?: SeedImage[]
-  /** VPCs with one subnet each, with the ids a template names, in every region. */
+  /** VPCs and their subnets (ids, tags, zones, CIDR blocks), in every region. */
   seedNetworks?: SeedNetwork[]
   autoAdvance?: AutoAdvance
   /** Defaults to a free port chosen by the system. */

@@ -23,6 +23,7 @@ export {
   SOURCE_SNAPSHOT_ID,
   type AutoAdvance,
   type SeedImage,
-  type SeedNetwork
+  type SeedNetwork,
+  type SeedSubnet
 } from './world.js'
 export { EC2_NAMESPACE } from './xml.js'

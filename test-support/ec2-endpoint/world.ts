@@ -240,9 +240,27 @@ export class RegionState {
   }
 }
 
+/**
+ * A VPC seeded into every region, with the ids a template names, or with the tags, CIDR blocks
+ * and zones a template's `vpc_filter` and `subnet_filter` pick it and its subnets by.
+ */
 export interface SeedNetwork {
   vpcId: string
+  /** Its one subnet, in zone `a`, when `subnets` does not list them. */
+  subnetId?: string
+  /** Defaults to `10.0.0.0/16`. */
+  cidrBlock?: string
+  tags?: Record<string, string>
+  subnets?: SeedSubnet[]
+}
+
+export interface SeedSubnet {
   subnetId: string
+  /** The zone's letter: `b` is `us-east-1b` in us-east-1. Defaults to `a`. */
+  zone?: string
+  /** Defaults to the VPC's N-th /20; its size sets AvailableIpAddressCount (EC2 keeps 5 addresses). */
+  cidrBlock?: string
+  tags?: Record<string, string>
 }
 
 export interface SeedImage {
@@ -317,17 +335,28 @@ export class World {
     return region
   }
 
-  /** A VPC and one subnet with the given ids, in every region (templates that name their own). */
+  /** A VPC and its subnets, in every region (see SeedNetwork). */
   seedNetwork(network: SeedNetwork): void {
+    const subnets = network.subnets ?? (network.subnetId === undefined ? [] : [{ subnetId: network.subnetId }])
+    if (subnets.length === 0) throw new Error(`seeded VPC ${network.vpcId} has no subnet`)
+    const cidrBlock = network.cidrBlock ?? '10.0.0.0/16'
+    const [a, b] = cidrBlock.split('.').map(Number)
     for (const region of this.regions.values()) {
-      region.vpcs.set(network.vpcId, { vpcId: network.vpcId, cidrBlock: '10.0.0.0/16', isDefault: false, tags: new Map() })
-      region.subnets.set(network.subnetId, {
-        subnetId: network.subnetId,
+      region.vpcs.set(network.vpcId, {
         vpcId: network.vpcId,
-        availabilityZone: `${region.name}a`,
-        cidrBlock: '10.0.0.0/20',
-        defaultForAz: false,
-        tags: new Map()
+        cidrBlock,
+        isDefault: false,
+        tags: new Map(Object.entries(network.tags ?? {}))
+      })
+      subnets.forEach((subnet, index) => {
+        region.subnets.set(subnet.subnetId, {
+          subnetId: subnet.subnetId,
+          vpcId: network.vpcId,
+          availabilityZone: `${region.name}${subnet.zone ?? 'a'}`,
+          cidrBlock: subnet.cidrBlock ?? `${a}.${b}.${index * 16}.0/20`,
+          defaultForAz: false,
+          tags: new Map(Object.entries(subnet.tags ?? {}))
+        })
       })
     }
   }

@@ -54,7 +54,19 @@ const VPC_FIELDS: FilterFields<VpcRecord> = {
   state: () => ['available'],
   'cidr-block': (vpc) => [vpc.cidrBlock],
   cidr: (vpc) => [vpc.cidrBlock],
+  'cidr-block-association.cidr-block': (vpc) => [vpc.cidrBlock],
+  'cidr-block-association.state': () => ['associated'],
   'owner-id': () => [SELF_ACCOUNT_ID]
+}
+
+/** What EC2 answers for a subnet of this CIDR block: its addresses, less the 5 AWS keeps. */
+function availableIpAddressCount(subnet: SubnetRecord): number {
+  const prefix = Number(subnet.cidrBlock.split('/')[1])
+  return 2 ** (32 - prefix) - 5
+}
+
+function zoneId(zoneName: string): string {
+  return `${zoneName.slice(0, -1)}-az${zoneName.slice(-1).charCodeAt(0) - 96}`
 }
 
 // Packer filters on the legacy camel-case names (availabilityZone, defaultForAz); EC2 takes both.
@@ -63,9 +75,14 @@ const SUBNET_FIELDS: FilterFields<SubnetRecord> = {
   'vpc-id': (subnet) => [subnet.vpcId],
   'availability-zone': (subnet) => [subnet.availabilityZone],
   availabilityZone: (subnet) => [subnet.availabilityZone],
+  'availability-zone-id': (subnet) => [zoneId(subnet.availabilityZone)],
+  'available-ip-address-count': (subnet) => [String(availableIpAddressCount(subnet))],
   'default-for-az': (subnet) => [String(subnet.defaultForAz)],
   defaultForAz: (subnet) => [String(subnet.defaultForAz)],
   'cidr-block': (subnet) => [subnet.cidrBlock],
+  cidr: (subnet) => [subnet.cidrBlock],
+  cidrBlock: (subnet) => [subnet.cidrBlock],
+  'map-public-ip-on-launch': () => ['true'],
   state: () => ['available'],
   'owner-id': () => [SELF_ACCOUNT_ID]
 }
@@ -121,7 +138,7 @@ const describeAvailabilityZones: Handler = ({ region, params }) => {
       zoneName: zone.zoneName,
       zoneState: 'available',
       regionName: zone.regionName,
-      zoneId: `${zone.regionName}-az${zone.zoneName.slice(-1).charCodeAt(0) - 96}`,
+      zoneId: zoneId(zone.zoneName),
       zoneType: 'availability-zone',
       optInStatus: 'opt-in-not-required',
       groupName: zone.regionName,
@@ -157,8 +174,9 @@ const describeSubnets: Handler = ({ region, params }) => {
       vpcId: subnet.vpcId,
       ownerId: SELF_ACCOUNT_ID,
       cidrBlock: subnet.cidrBlock,
-      availableIpAddressCount: 4091,
+      availableIpAddressCount: availableIpAddressCount(subnet),
       availabilityZone: subnet.availabilityZone,
+      availabilityZoneId: zoneId(subnet.availabilityZone),
       defaultForAz: subnet.defaultForAz,
       mapPublicIpOnLaunch: true,
       tagSet: tagSet(subnet.tags)

@@ -1,0 +1,108 @@
+// Builds that pick their network by tags (vpc_filter, subnet_filter) and spot builds with no
+// communicator, as users run them: the bundled action and the real Packer against the loopback
+// EC2 endpoint, which steps its instances on as a client looks at them (its default pace, as
+// `npm run endpoint` and `npm run demo` run it).
+import { afterEach, expect, it } from '@jest/globals'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint, type SeedNetwork } from '../test-support/ec2-endpoint/index.js'
+import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+
+const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
+const regions = ['us-east-1']
+
+// The VPC the template's vpc_filter names, beside a decoy with the same subnet tags, and
+// another VPC whose tag differs only in case.
+const networks: SeedNetwork[] = [
+  {
+    vpcId: 'vpc-0b10000000000000a',
+    cidrBlock: '10.1.0.0/16',
+    tags: { Name: 'build-vpc' },
+    subnets: [
+      { subnetId: 'subnet-0b10000000000000a', zone: 'a', cidrBlock: '10.1.0.0/24', tags: { Tier: 'build' } },
+      { subnetId: 'subnet-0b10000000000000b', zone: 'b', cidrBlock: '10.1.16.0/20', tags: { Tier: 'build' } },
+      { subnetId: 'subnet-0b10000000000000c', zone: 'a', cidrBlock: '10.1.64.0/18', tags: { Tier: 'public' } }
+    ]
+  },
+  {
+    vpcId: 'vpc-0b20000000000000a',
+    cidrBlock: '10.2.0.0/16',
+    tags: { Name: 'Build-VPC' },
+    subnets: [{ subnetId: 'subnet-0b20000000000000a', cidrBlock: '10.2.0.0/16', tags: { Tier: 'build' } }]
+  }
+]
+
+describeWithPacker('networks picked by tags, and spot builds, through the bundled action', () => {
+  let endpoint: Ec2Endpoint | undefined
+  const workspaces: string[] = []
+
+  afterEach(async () => {
+    await endpoint?.close()
+    endpoint = undefined
+    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
+  })
+
+  async function build(fixture: string, seedNetworks: SeedNetwork[] = []): Promise<{ result: ActionRun; loopback: Ec2Endpoint }> {
+    const loopback = await startEc2Endpoint({ regions, seedNetworks })
+    endpoint = loopback
+    const workspace = mkdtempSync(join(tmpdir(), 'e2e-network-spot-'))
+    workspaces.push(workspace)
+    cpSync(join(fixtures, fixture), workspace, { recursive: true })
+    const result = await runAction({
+      workspace,
+      node: (nodeRuntimes().at(-1) as { path: string }).path,
+      inputs: { 'packer-version': packerVersion(), template: fixture.startsWith('hcl') ? 'build.pkr.hcl' : 'packer-template.json' },
+      env: { ...pushToMain, ...loopbackEnvironment(loopback.url, workspace) }
+    })
+    return { result, loopback }
+  }
+
+  /** The one AMI the run made: it is the run's output, and came out tagged. */
+  function expectOneTaggedAmi(result: ActionRun, loopback: Ec2Endpoint, name: string): void {
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const made = loopback.images('us-east-1').filter((image) => image.imageId !== SOURCE_AMI_ID)
+    expect(made.map((image) => image.imageId)).toEqual([result.outputs['ami-id']])
+    expect(made[0]).toMatchObject({ state: 'available', tags: expect.objectContaining({ Name: name }) })
+    expect(made[0].tags).toHaveProperty('SourceCommit')
+    for (const device of made[0].blockDeviceMappings) {
+      const snapshot = loopback.snapshots('us-east-1').find((candidate) => candidate.snapshotId === device.snapshotId)
+      expect(snapshot?.tags).toHaveProperty('SourceCommit')
+    }
+  }
+
+  it('launches the instance in the subnet that vpc_filter and subnet_filter pick by tags', async () => {
+    const { result, loopback } = await build('hcl-network-filters', networks)
+
+    expectOneTaggedAmi(result, loopback, 'tagged-network')
+    // Packer asked EC2 with the template's filters, and EC2 matched the tag's value exactly.
+    const [vpcs] = loopback.callsOf('DescribeVpcs')
+    expect(vpcs.params).toMatchObject({ 'Filter.1.Name': expect.any(String) })
+    expect(Object.entries(vpcs.params)).toEqual(
+      expect.arrayContaining([
+        [expect.stringMatching(/^Filter\.\d\.Name$/), 'tag:Name'],
+        [expect.stringMatching(/^Filter\.\d\.Value\.1$/), 'build-vpc']
+      ])
+    )
+    const subnetQuery = loopback.callsOf('DescribeSubnets')[0].params
+    expect(Object.values(subnetQuery)).toEqual(expect.arrayContaining(['tag:Tier', 'vpc-id', 'vpc-0b10000000000000a']))
+    // Of the VPC's two build subnets, the /20 has the most free addresses.
+    expect(loopback.callsOf('RunInstances').map((call) => call.params.SubnetId)).toEqual(['subnet-0b10000000000000b'])
+    expect(loopback.instances('us-east-1')).toEqual([
+      expect.objectContaining({ subnetId: 'subnet-0b10000000000000b', vpcId: 'vpc-0b10000000000000a', availabilityZone: 'us-east-1b', state: 'terminated' })
+    ])
+    expect(loopback.callsOf('CreateSecurityGroup').map((call) => call.params.VpcId)).toEqual(['vpc-0b10000000000000a'])
+  })
+
+  it('fails the build, as on EC2, when vpc_filter matches no VPC', async () => {
+    const { result, loopback } = await build('hcl-network-filters', networks.slice(1))
+
+    expect(result.exitCode).toBe(1)
+    expect(loopback.callsOf('DescribeVpcs')).toHaveLength(1)
+    expect(result.stdout).toContain("Exactly one VPC should match the filter, but 0 VPC's was found matching filters")
+    expect(loopback.callsOf('RunInstances')).toEqual([])
+    expect(loopback.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
+  })
+})
