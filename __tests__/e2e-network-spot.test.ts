@@ -105,4 +105,16 @@ describeWithPacker('networks picked by tags, and spot builds, through the bundle
     expect(loopback.callsOf('RunInstances')).toEqual([])
     expect(loopback.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
   })
+
+  it('images a spot instance with no communicator once it runs', async () => {
+    const { result, loopback } = await build('json-spot-no-communicator')
+
+    expectOneTaggedAmi(result, loopback, 'spot-no-communicator')
+    expect(loopback.callsOf('CreateFleet')).toHaveLength(1)
+    expect(loopback.callsOf('RunInstances')).toEqual([])
+    // Packer images it without waiting: EC2 refuses while it is pending, and Packer retries.
+    expect(loopback.callsOf('CreateImage').map((call) => call.error ?? 'ok')).toEqual(['InvalidParameterValue', 'ok'])
+    expect(loopback.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated'])
+    expect(loopback.launchTemplates('us-east-1')).toEqual([])
+  })
 })

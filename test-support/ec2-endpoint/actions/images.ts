@@ -295,6 +295,10 @@ const createImage: Handler = ({ world, region, params }) => {
   checkImageName(name)
   // EC2 images an instance that is running, stopping or stopped, and refuses any other in these words.
   if (instance.state !== 'running' && instance.state !== 'stopping' && instance.state !== 'stopped') {
+    // A refusal is a look at the instance, as a describe is: on EC2 a pending instance starts
+    // whether or not anyone describes it, and a caller that retries CreateImage without
+    // describing (Packer's spot builds with communicator none) sees it running in the end.
+    world.observeInstance(region, instance)
     throw invalidParameterValue(
       `Invalid value '${instanceId}' for instanceId. Instance is not in state 'running' or 'stopping' or 'stopped'`
     )
