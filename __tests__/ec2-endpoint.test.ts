@@ -19,8 +19,10 @@ import {
   DescribeKeyPairsCommand,
   DescribeRegionsCommand,
   DescribeSnapshotsCommand,
+  DescribeSubnetsCommand,
   DescribeTagsCommand,
   DescribeVolumesCommand,
+  DescribeVpcsCommand,
   EC2Client,
   EnableImageDeprecationCommand,
   ModifyImageAttributeCommand,
@@ -698,6 +700,87 @@ describe('spot instances from a launch template', () => {
     await expect(client.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: templateId }))).rejects.toMatchObject({
       name: 'InvalidLaunchTemplateId.NotFound'
     })
+  })
+})
+
+describe('networks seeded with tags', () => {
+  const networks = [
+    {
+      vpcId: 'vpc-0c10000000000000a',
+      cidrBlock: '10.1.0.0/16',
+      tags: { Name: 'build-vpc' },
+      subnets: [
+        { subnetId: 'subnet-0c10000000000000a', zone: 'a', cidrBlock: '10.1.0.0/24', tags: { Tier: 'build' } },
+        { subnetId: 'subnet-0c10000000000000b', zone: 'b', cidrBlock: '10.1.16.0/20', tags: { Tier: 'build' } }
+      ]
+    },
+    { vpcId: 'vpc-0c20000000000000a', tags: { Name: 'other' }, subnetId: 'subnet-0c20000000000000a' }
+  ]
+
+  it('finds VPCs and subnets by tag, VPC, zone and size, in every region, as EC2 filters them', async () => {
+    await start({ seedNetworks: networks })
+    for (const region of [HOME, OTHER]) {
+      const client = ec2(region)
+      const vpcs = await client.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Name', Values: ['build-*'] }, { Name: 'is-default', Values: ['false'] }] }))
+      expect(vpcs.Vpcs?.map((vpc) => [vpc.VpcId, vpc.CidrBlock, vpc.Tags])).toEqual([['vpc-0c10000000000000a', '10.1.0.0/16', [{ Key: 'Name', Value: 'build-vpc' }]]])
+      // Packer's subnet_filter adds state, vpc-id and the legacy availabilityZone.
+      const subnets = await client.send(
+        new DescribeSubnetsCommand({
+          Filters: [
+            { Name: 'tag:Tier', Values: ['build'] },
+            { Name: 'state', Values: ['available'] },
+            { Name: 'vpc-id', Values: ['vpc-0c10000000000000a'] }
+          ]
+        })
+      )
+      expect(subnets.Subnets?.map((subnet) => [subnet.SubnetId, subnet.AvailabilityZone, subnet.AvailableIpAddressCount])).toEqual([
+        ['subnet-0c10000000000000a', `${region}a`, 251],
+        ['subnet-0c10000000000000b', `${region}b`, 4091]
+      ])
+      const inZone = await client.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'availabilityZone', Values: [`${region}b`] }, { Name: 'tag-key', Values: ['Tier'] }] }))
+      expect(inZone.Subnets?.map((subnet) => subnet.SubnetId)).toEqual(['subnet-0c10000000000000b'])
+      const big = await client.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'available-ip-address-count', Values: ['4091'] }, { Name: 'vpc-id', Values: ['vpc-0c20000000000000a'] }] }))
+      expect(big.Subnets?.map((subnet) => [subnet.SubnetId, subnet.CidrBlock])).toEqual([['subnet-0c20000000000000a', '10.0.0.0/20']])
+    }
+  })
+
+  it('answers an empty list for a filter that matches nothing, and refuses an unknown filter', async () => {
+    await start({ seedNetworks: networks })
+    const client = ec2()
+    expect((await client.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Name', Values: ['BUILD-VPC'] }] }))).Vpcs ?? []).toEqual([])
+    expect((await client.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:Tier', Values: ['db'] }] }))).Subnets ?? []).toEqual([])
+    await expect(client.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tier', Values: ['build'] }] }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue'
+    })
+  })
+})
+
+describe('an instance CreateImage is refused for', () => {
+  it('runs once the refusal has looked at it, as a describe would', async () => {
+    await start()
+    const client = ec2()
+    const run = await client.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+    const instanceId = run.Instances?.[0]?.InstanceId as string
+    await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+    await expect(client.send(new CreateImageCommand({ InstanceId: instanceId, Name: 'too soon' }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: `Invalid value '${instanceId}' for instanceId. Instance is not in state 'running' or 'stopping' or 'stopped'`
+    })
+    const { ImageId } = await client.send(new CreateImageCommand({ InstanceId: instanceId, Name: 'once it runs' }))
+    expect(ImageId).toMatch(/^ami-[0-9a-f]{17}$/)
+    expect(endpoint.instances(HOME).map((instance) => instance.state)).toEqual(['running'])
+  })
+
+  it('stays pending while instances are held pending', async () => {
+    await start()
+    endpoint.faults.holdInstancesPending()
+    const client = ec2()
+    const run = await client.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
+    const instanceId = run.Instances?.[0]?.InstanceId as string
+    for (const name of ['first', 'second', 'third']) {
+      await expect(client.send(new CreateImageCommand({ InstanceId: instanceId, Name: name }))).rejects.toMatchObject({ name: 'InvalidParameterValue' })
+    }
+    expect(endpoint.instances(HOME).map((instance) => instance.state)).toEqual(['pending'])
   })
 })
 
