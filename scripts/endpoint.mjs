@@ -4,6 +4,10 @@
 //   npm run endpoint                     # http://127.0.0.1:4599, the address in .env.example
 //   npm run endpoint -- --port 0         # any free port
 //   npm run endpoint -- --regions us-east-1,eu-central-1
+//   npm run endpoint -- --networks networks.json   # tagged VPCs and subnets for vpc_filter and
+//                                                  # subnet_filter (a JSON array of SeedNetwork,
+//                                                  # see test-support/ec2-endpoint/README.md)
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { loadEc2Endpoint } from './loopback.mjs'
 
@@ -11,7 +15,11 @@ import { loadEc2Endpoint } from './loopback.mjs'
 const defaultPort = 4599
 
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: String(defaultPort) }, regions: { type: 'string' } }
+  options: {
+    port: { type: 'string', default: String(defaultPort) },
+    regions: { type: 'string' },
+    networks: { type: 'string' }
+  }
 })
 const port = Number(values.port)
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -23,10 +31,24 @@ const regions = values.regions
   .map((region) => region.trim())
   .filter(Boolean)
 
+let seedNetworks
+if (values.networks !== undefined) {
+  try {
+    seedNetworks = JSON.parse(readFileSync(values.networks, 'utf8'))
+  } catch (error) {
+    console.error(`endpoint: --networks expects a JSON file: ${error.message}`)
+    process.exit(1)
+  }
+  if (!Array.isArray(seedNetworks) || !seedNetworks.every((network) => typeof network?.vpcId === 'string')) {
+    console.error(`endpoint: --networks expects a JSON array of networks, each with a vpcId: ${values.networks}`)
+    process.exit(1)
+  }
+}
+
 const { startEc2Endpoint, SOURCE_AMI_ID } = await loadEc2Endpoint()
 let endpoint
 try {
-  endpoint = await startEc2Endpoint({ port, regions })
+  endpoint = await startEc2Endpoint({ port, regions, seedNetworks })
 } catch (error) {
   console.error(`endpoint: cannot listen on 127.0.0.1:${port}: ${error.message}`)
   process.exit(1)
