@@ -100,8 +100,7 @@ describeWithPacker('the README IAM policy', () => {
       expect(endpoint.launchTemplates('us-east-1')).toEqual([])
       expect(beyond).toEqual(readmeSettingActions('`spot_price`, `spot_instance_types`').sort())
     }
-    // Packer's spot step does not wait for its instance: it runs once Packer first describes it.
-    await settingRun('iam-spot-', asSpotBuild, check, { autoAdvance: { describes: 0 } })
+    await settingRun('iam-spot-', asSpotBuild, check)
   })
 
   it('with its row for temporary_iam_instance_profile_policy_document, covers such a build', async () => {
