@@ -96,12 +96,19 @@ describeWithPacker('networks picked by tags, and spot builds, through the bundle
     expect(loopback.callsOf('CreateSecurityGroup').map((call) => call.params.VpcId)).toEqual(['vpc-0b10000000000000a'])
   })
 
-  it('fails the build, as on EC2, when vpc_filter matches no VPC', async () => {
-    const { result, loopback } = await build('hcl-network-filters', networks.slice(1))
+  // Only the VPC whose Name differs in case; then the build VPC with no subnet tagged Tier = build.
+  const noVpc = networks.slice(1)
+  const noSubnet: SeedNetwork[] = [{ ...networks[0], subnets: networks[0].subnets?.filter((subnet) => subnet.tags?.Tier !== 'build') }]
+  it.each([
+    ['vpc_filter matches no VPC', noVpc, "Exactly one VPC should match the filter, but 0 VPC's was found matching filters"],
+    ['subnet_filter matches no subnet', noSubnet, 'No Subnets was found matching filters']
+  ])('fails the build, as on EC2, when %s', async (_case, seeded, message) => {
+    const { result, loopback } = await build('hcl-network-filters', seeded)
 
     expect(result.exitCode).toBe(1)
     expect(loopback.callsOf('DescribeVpcs')).toHaveLength(1)
-    expect(result.stdout).toContain("Exactly one VPC should match the filter, but 0 VPC's was found matching filters")
+    expect(result.stdout).toContain(message)
+    expect(result.errors.map((error) => error.message)).toContainEqual(expect.stringContaining(message))
     expect(loopback.callsOf('RunInstances')).toEqual([])
     expect(loopback.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
   })
