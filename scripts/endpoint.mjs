@@ -7,7 +7,6 @@
 //   npm run endpoint -- --networks networks.json   # tagged VPCs and subnets for vpc_filter and
 //                                                  # subnet_filter (a JSON array of SeedNetwork,
 //                                                  # see test-support/ec2-endpoint/README.md)
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { loadEc2Endpoint } from './loopback.mjs'
 
@@ -31,21 +30,14 @@ const regions = values.regions
   .map((region) => region.trim())
   .filter(Boolean)
 
+const { startEc2Endpoint, readSeedNetworks, SOURCE_AMI_ID } = await loadEc2Endpoint()
 let seedNetworks
-if (values.networks !== undefined) {
-  try {
-    seedNetworks = JSON.parse(readFileSync(values.networks, 'utf8'))
-  } catch (error) {
-    console.error(`endpoint: --networks expects a JSON file: ${error.message}`)
-    process.exit(1)
-  }
-  if (!Array.isArray(seedNetworks) || !seedNetworks.every((network) => typeof network?.vpcId === 'string')) {
-    console.error(`endpoint: --networks expects a JSON array of networks, each with a vpcId: ${values.networks}`)
-    process.exit(1)
-  }
+try {
+  seedNetworks = values.networks === undefined ? undefined : readSeedNetworks(values.networks)
+} catch (error) {
+  console.error(`endpoint: ${error.message}`)
+  process.exit(1)
 }
-
-const { startEc2Endpoint, SOURCE_AMI_ID } = await loadEc2Endpoint()
 let endpoint
 try {
   endpoint = await startEc2Endpoint({ port, regions, seedNetworks })

@@ -7,10 +7,10 @@
 // (instances never start, so a build waits until it is cancelled)   --networks FILE (a JSON
 // array of SeedNetwork: VPCs and subnets, with their tags, seeded into every region)
 
-import { appendFileSync, readFileSync } from 'node:fs'
+import { appendFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { startEc2Endpoint, type Ec2Call } from './endpoint.js'
-import { SOURCE_AMI_ID, SOURCE_AMI_NAME, type SeedNetwork } from './world.js'
+import { readSeedNetworks, SOURCE_AMI_ID, SOURCE_AMI_NAME } from './world.js'
 
 function count(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined
@@ -19,16 +19,6 @@ function count(value: string | undefined, flag: string): number | undefined {
     throw new Error(`${flag} expects a whole number, got "${value}"`)
   }
   return number
-}
-
-function networks(file: string | undefined): SeedNetwork[] | undefined {
-  if (file === undefined) return undefined
-  const seeds: unknown = JSON.parse(readFileSync(file, 'utf8'))
-  const valid =
-    Array.isArray(seeds) &&
-    seeds.every((seed: Partial<SeedNetwork> | null) => typeof seed?.vpcId === 'string')
-  if (!valid) throw new Error(`--networks expects a JSON array of networks, each with a vpcId: ${file}`)
-  return seeds as SeedNetwork[]
 }
 
 async function main(): Promise<void> {
@@ -50,7 +40,7 @@ async function main(): Promise<void> {
       .map((region) => region.trim())
       .filter((region) => region !== ''),
     port: count(values.port, '--port'),
-    seedNetworks: networks(values.networks),
+    seedNetworks: values.networks === undefined ? undefined : readSeedNetworks(values.networks),
     autoAdvance: {
       describes: count(values.describes, '--describes'),
       afterMs: count(values['after-ms'], '--after-ms')

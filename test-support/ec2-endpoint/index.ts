@@ -21,6 +21,7 @@ export {
   SOURCE_AMI_ID,
   SOURCE_AMI_NAME,
   SOURCE_SNAPSHOT_ID,
+  readSeedNetworks,
   type AutoAdvance,
   type SeedImage,
   type SeedNetwork,

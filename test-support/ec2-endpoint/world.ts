@@ -2,6 +2,8 @@
 // life cycles of instances, images and snapshots, which move on when they are described (or
 // after a while), the way a client's waiter sees them move on.
 
+import { readFileSync } from 'node:fs'
+
 export const SELF_ACCOUNT_ID = '123456789012'
 export const AMAZON_ACCOUNT_ID = '137112412989'
 
@@ -252,6 +254,22 @@ export interface SeedNetwork {
   cidrBlock?: string
   tags?: Record<string, string>
   subnets?: SeedSubnet[]
+}
+
+/**
+ * The networks a JSON file holds (an array of SeedNetwork), for the endpoint's `--networks`
+ * option; an error naming the file when it is not such an array.
+ */
+export function readSeedNetworks(file: string): SeedNetwork[] {
+  let seeds: unknown
+  try {
+    seeds = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new Error(`--networks expects a JSON file: ${(error as Error).message}`, { cause: error })
+  }
+  const valid = Array.isArray(seeds) && seeds.every((seed: Partial<SeedNetwork> | null) => typeof seed?.vpcId === 'string')
+  if (!valid) throw new Error(`--networks expects a JSON array of networks, each with a vpcId: ${file}`)
+  return seeds as SeedNetwork[]
 }
 
 export interface SeedSubnet {
