@@ -146,7 +146,7 @@ const cases: Case[] = [
   {
     name: "a provisioner's source under {{template_dir}}, which Packer quotes filled in",
     template: { builders: [builder()], provisioners: [{ type: 'file', source: '{{template_dir}}/modules/', destination: '/tmp' }] },
-    expected: [[/^Build "amazon-ebs": Bad source '.+\/modules\/': /, '"source": "{{template_dir}}/modules/"']]
+    expected: [[/^Build "amazon-ebs": Bad source\s'[^']+\/modules\/':\s/, '"source": "{{template_dir}}/modules/"']]
   },
   {
     name: "a provisioner's source that Packer quotes on a line of its own, its path being long",
@@ -154,7 +154,7 @@ const cases: Case[] = [
       builders: [builder()],
       provisioners: [{ type: 'file', source: '{{template_dir}}/../../terraform-modules/install-consul/', destination: '/tmp' }]
     },
-    expected: [[/^Build "amazon-ebs": Bad source\n'.+\/install-consul\/':/, '"source": "{{template_dir}}/../../terraform-modules/install-consul/"']]
+    expected: [[/^Build "amazon-ebs": Bad source\s'[^']+\/install-consul\/':/, '"source": "{{template_dir}}/../../terraform-modules/install-consul/"']]
   },
   {
     name: "a provisioner's source from a variable, which Packer quotes filled in",
