@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
+  DeleteTagsCommand,
   DeregisterImageCommand,
   DescribeInstancesCommand,
   DisableImageDeregistrationProtectionCommand,
@@ -602,18 +603,19 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(launched()).toBe(2)
     })
 
-    it("a set whose builds' own tags did not go on in one region is not complete: the next run builds, and says why", async () => {
+    it("a set whose builds' own tags are not on in one region is not complete: the next run builds, and says why", async () => {
       withTwoBuilds(workspace)
-      // The action's first CreateTags in us-east-1, of the tags every AMI gets (the set's among
-      // them), is answered; those of each build's own tags (ImageFamily, PackerBuild) are not.
-      endpoint.faults.hang('CreateTags', { region: 'us-east-1', userAgent: 'aws-sdk-js', afterCalls: 1 })
-      const first = await run({ reuse: 'true', 'tagging-timeout': '3' })
-      expect(first.exitCode).toBe(1)
+      const first = await run({ reuse: 'true' })
+      expect(first.exitCode).toBe(0)
       const built = JSON.parse(first.outputs.builds) as Record<string, Record<string, string>>
       expect(Object.keys(built)).toEqual(['web', 'api'])
+      // Each build's own tags go on in the same call as the set's; a set tagged by an earlier
+      // release, which added them in a call of its own after the set's, can lack them.
+      for (const amiId of [built.web['us-east-1'], built.api['us-east-1']]) {
+        expect(endpoint.tagsOf('us-east-1', amiId)).toHaveProperty('PackerBuild')
+        await ec2('us-east-1').send(new DeleteTagsCommand({ Resources: [amiId], Tags: [{ Key: 'PackerBuild' }, { Key: 'ImageFamily' }] }))
+      }
       expect(endpoint.tagsOf('us-east-1', built.api['us-east-1'])).toHaveProperty('BuildSet')
-      expect(endpoint.tagsOf('us-east-1', built.api['us-east-1'])).not.toHaveProperty('PackerBuild')
-      endpoint.faults.clear()
 
       const second = await run({ reuse: 'true' })
       expect(second.errors).toEqual([])

@@ -760,10 +760,67 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     for (const artifact of artifacts) {
       expect(endpoint.tagsOf(artifact.region, artifact.amiId)).toMatchObject(provenance)
     }
-    // Both builds' AMIs in the home region go in one CreateTags.
-    expect(actionCreateTags('us-east-1')).toHaveLength(1)
-    expect(Object.values(actionCreateTags('us-east-1')[0].params)).toEqual(expect.arrayContaining(home))
     expect(headingsOf(result.summary, 3)).toEqual(expect.arrayContaining(['web (amazon-ebs)', 'api (amazon-ebs)']))
+  })
+
+  it("two builds with their own tags: one DescribeImages per region, then one CreateTags per build's tags, all the tags on every AMI and snapshot", async () => {
+    withTwoBuilds(workspace)
+    const result = await run({ 'working-directory': 'json', tags: 'Team=platform' })
+    expect(result.errors).toEqual([])
+    const artifacts = JSON.parse(result.outputs.artifacts) as Array<{ build: string; region: string; amiId: string }>
+    // The action's calls come after Packer's last, which cleans up the builds' instances.
+    const packersLast = endpoint.calls.findLastIndex((call) => ['TerminateInstances', 'DeleteSecurityGroup', 'DeleteKeyPair'].includes(call.action))
+    const tagging = (region: string) =>
+      endpoint.calls
+        .slice(packersLast + 1)
+        .filter((call) => call.region === region && ['DescribeImages', 'CreateTags'].includes(call.action))
+        .map((call) => call.action)
+    // us-east-1 holds both builds' AMIs: one CreateTags for each build's set of tags.
+    expect(tagging('us-east-1')).toEqual(['DescribeImages', 'CreateTags', 'CreateTags'])
+    // A region holding one build's AMI: its own tags go in the one CreateTags.
+    for (const region of ['eu-west-1', 'us-west-2']) expect(tagging(region)).toEqual(['DescribeImages', 'CreateTags'])
+    for (const call of actionCreateTags()) expect(Object.values(call.params)).toContain('PackerBuild')
+    for (const { build, region, amiId } of artifacts) {
+      const own = { PackerBuild: `amazon-ebs ${build}`, ImageFamily: expect.stringContaining(build) }
+      expect(endpoint.tagsOf(region, amiId)).toMatchObject({ ...provenance, Team: 'platform', ...own })
+      const image = endpoint.images(region).find((candidate) => candidate.imageId === amiId)
+      for (const { snapshotId } of image?.blockDeviceMappings ?? []) {
+        expect(endpoint.tagsOf(region, snapshotId as string)).toMatchObject({ ...provenance, Team: 'platform', ...own })
+      }
+      expect(result.stdout).toContain(`${region}: tagged ${amiId} with build ${build}'s own tags (ImageFamily, PackerBuild).`)
+    }
+  })
+
+  it("one build's CreateTags refused in a region: the error names its AMI and snapshots, the other build's AMI there is tagged", async () => {
+    withTwoBuilds(workspace)
+    // The first of the action's two CreateTags in us-east-1 (one per build) is refused.
+    endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: 'us-east-1', userAgent: 'aws-sdk-js', firstCalls: 1 })
+    const result = await run({ 'working-directory': 'json' })
+    expect(result.exitCode).toBe(1)
+    const builds = JSON.parse(result.outputs.builds) as Record<string, Record<string, string>>
+    const home = Object.entries(builds).map(([build, amiIds]) => ({ build, amiId: amiIds['us-east-1'] }))
+    const isRefused = ({ amiId }: { amiId: string }) => !('SourceCommit' in endpoint.tagsOf('us-east-1', amiId))
+    const refused = home.filter(isRefused)
+    const tagged = home.filter((ami) => !isRefused(ami))
+    expect(refused).toHaveLength(1)
+    expect(tagged).toHaveLength(1)
+    const image = (amiId: string) => endpoint.images('us-east-1').find((candidate) => candidate.imageId === amiId)
+    const snapshotsOf = (amiId: string) => image(amiId)?.blockDeviceMappings.map((device) => device.snapshotId as string) ?? []
+    const messages = result.errors.map((error) => error.message)
+    expect(messages).toContainEqual(
+      expect.stringMatching(new RegExp(`^Tagging in us-east-1 failed for ${[refused[0].amiId, ...snapshotsOf(refused[0].amiId)].join(', ')}: UnauthorizedOperation — the credentials lack ec2:CreateTags`))
+    )
+    expect(messages.join('\n')).not.toContain(`failed for ${tagged[0].amiId}`)
+    expect(messages.at(-1)).toMatch(/^Tagging failed in us-east-1; the AMIs exist and are in the outputs/)
+    const own = { PackerBuild: `amazon-ebs ${tagged[0].build}` }
+    expect(endpoint.tagsOf('us-east-1', tagged[0].amiId)).toMatchObject({ ...provenance, ...own })
+    for (const snapshotId of snapshotsOf(tagged[0].amiId)) expect(endpoint.tagsOf('us-east-1', snapshotId)).toMatchObject({ ...provenance, ...own })
+    for (const snapshotId of snapshotsOf(refused[0].amiId)) expect(endpoint.tagsOf('us-east-1', snapshotId)).not.toHaveProperty('SourceCommit')
+    expect(result.stdout).toContain(`us-east-1: tagged ${tagged[0].amiId} with build ${tagged[0].build}'s own tags (ImageFamily, PackerBuild).`)
+    const tagsColumn = (amiId: string) => new RegExp(`${amiId}\\)[^|\\n]*\\|[^|\\n]*\\| ([^|\\n]*) \\|`).exec(result.summary)?.[1]
+    expect(tagsColumn(refused[0].amiId)).toMatch(/^failed: `?Tagging in us-east-1 failed for /)
+    expect(tagsColumn(tagged[0].amiId)).toMatch(/^\d+ tags$/)
+    expect(builds.web['eu-west-1'] && endpoint.tagsOf('eu-west-1', builds.web['eu-west-1'])).toMatchObject({ ...provenance, PackerBuild: 'amazon-ebs web' })
   })
 
   it("a build whose template's tags leave no room: its AMI is named, untagged, and the other build's AMIs are tagged", async () => {

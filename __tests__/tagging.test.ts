@@ -574,6 +574,46 @@ describe('tagAmis', () => {
     ])
   })
 
+  it("puts each AMI's own tags in the same call as the others: one CreateTags per set of tags in a region, after one DescribeImages", async () => {
+    const ownTags = {
+      'ami-east1': { ImageFamily: 'web', Name: 'web-own' },
+      'ami-west': { ImageFamily: 'web', Name: 'web-own' },
+      'ami-east2': { ImageFamily: 'api' },
+      'ami-eu': { ImageFamily: 'web', Name: 'web-own' }
+    }
+    const results = await tagAmis(options({ ownTags }))
+    expect(results.map(({ region, tagged, amisNotTagged, error }) => ({ region, tagged, amisNotTagged, error }))).toEqual([
+      { region: 'us-east-1', tagged: true, amisNotTagged: undefined, error: undefined },
+      { region: 'us-west-2', tagged: true, amisNotTagged: undefined, error: undefined },
+      { region: 'eu-west-1', tagged: true, amisNotTagged: undefined, error: undefined }
+    ])
+    expect(describeCalls()).toHaveLength(3)
+    // The build's own value of a key the run also gives wins, as it did in a call after the run's.
+    const web = [{ Key: 'git:sha', Value: '0123abc' }, { Key: 'ImageFamily', Value: 'web' }, { Key: 'Name', Value: 'web-own' }]
+    expect(createTagsCalls()).toHaveLength(4)
+    expect(createTagsCalls()).toEqual(
+      expect.arrayContaining([
+        { Resources: ['ami-east1', 'snap-east1'], Tags: web },
+        { Resources: ['ami-east2', 'snap-east2', 'snap-east2b'], Tags: [...tagList, { Key: 'ImageFamily', Value: 'api' }] },
+        { Resources: ['ami-west', 'snap-west'], Tags: web },
+        { Resources: ['ami-eu', 'snap-eu'], Tags: web }
+      ])
+    )
+  })
+
+  it("names, at the deadline, only the AMIs of a region whose CreateTags had not answered; the others are tagged", async () => {
+    ec2Mock.on(CreateTagsCommand).callsFake(async (input: CreateTagsCommandInput) =>
+      input.Resources?.includes('ami-east2') ? new Promise(() => undefined) : {}
+    )
+    const ownTags = { 'ami-east1': { ImageFamily: 'web' }, 'ami-east2': { ImageFamily: 'api' } }
+    const [east] = await tagAmis(options({ amis: amis.filter(({ region }) => region === 'us-east-1'), ownTags, deadlineMs: 100 }))
+    expect(east).toMatchObject({
+      tagged: true,
+      amisNotTagged: ['ami-east2'],
+      error: 'Tagging in us-east-1 did not finish within 0 s, the tagging deadline: EC2 did not answer in time. Not tagged: ami-east2, snap-east2, snap-east2b.'
+    })
+  })
+
   it('does nothing for no AMIs, and skips CreateTags when there are no tags', async () => {
     await expect(tagAmis(options({ amis: [] }))).resolves.toEqual([])
     expect(describeCalls()).toHaveLength(0)

@@ -66,6 +66,7 @@ import {
 } from './report/index.js'
 
 type TaggingStage = typeof import('./aws/tagging.js')
+import type { RegionTagResult } from './aws/tagging.js'
 
 /** A failure whose causes the log and the summary's annotations or problems already show. */
 class Failure extends Error {}
@@ -1182,58 +1183,20 @@ async function tag(
   const tags = { ...inputs.tags, ...setTags, ...families.sharedTags }
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
-  // Each build's own tags, which its pass below adds: counted in the summary and in EC2's limit.
+  // Each build's own tags, which go on with the others: counted in the summary and in EC2's limit.
   summary.buildTagCounts = Object.fromEntries(families.perBuild.map((build) => [build.amis[0].build, Object.keys(build.tags).length]))
-  const comingKeys =
-    families.perBuild.length > 0
-      ? Object.fromEntries(families.perBuild.flatMap((build) => build.amis.map((ami) => [ami.amiId, Object.keys(build.tags)])))
-      : undefined
   if (tagCount === 0) {
     core.info('No tags to add (tags is empty and provenance-tags is false).')
     return
   }
-  // tagging-timeout bounds the whole stage, each build's pass included.
-  const endsAt = Date.now() + inputs.taggingTimeoutSeconds * 1000
-  const eachBuild =
-    families.perBuild.length > 0 ? () => tagEachBuild(inputs, families.perBuild, summary, tagging, endsAt) : undefined
-  const failedRegions = await tagAll(inputs, amis, tags, summary, tagging, comingKeys, eachBuild)
+  const failedRegions = await tagAll(inputs, amis, tags, summary, tagging, families.perBuild)
   if (failedRegions.length > 0) throw taggingFailed(failedRegions, inputs, summary)
 }
 
 /**
- * With several families, each build's AMIs get their own tags (ImageFamily, PackerBuild) in a
- * pass of their own, all at once, on the AMIs the other tags went on (the others have their
- * error); their snapshots too, with tag-snapshots, as they get them when one family covers the
- * run. Each region's result logged as it comes, as the first pass's. The regions where one failed.
- */
-async function tagEachBuild(
-  inputs: Inputs,
-  builds: FamilyTagging['perBuild'],
-  summary: SummaryModel,
-  tagging: Promise<TaggingStage> | undefined,
-  endsAt: number
-): Promise<string[]> {
-  const { tagAmis } = await (tagging ?? import('./aws/tagging.js'))
-  const passes = await Promise.all(
-    builds
-      .map((build) => ({ ...build, amis: build.amis.filter((ami) => gotTheTags(summary, ami)) }))
-      .filter((build) => build.amis.length > 0)
-      .map((build) =>
-        tagAmis({
-          ...build,
-          tagSnapshots: inputs.tagSnapshots,
-          deadlineMs: Math.max(0, endsAt - Date.now()),
-          timeoutSeconds: inputs.taggingTimeoutSeconds,
-          onResult: (result) => reportBuildTagging(build.amis[0].build, Object.keys(build.tags), result, summary)
-        })
-      )
-  )
-  return passes.flat().filter((result) => result.error !== undefined).map((result) => result.region)
-}
-
-/**
- * Tags the AMIs, and their snapshots with tag-snapshots, in every region, then (`eachBuild`) each
- * build's own tags; the regions where that failed.
+ * Tags the AMIs, and their snapshots with tag-snapshots, in every region, each build's AMIs with
+ * its own tags (`builds`, when they differ from build to build) in the same calls; the regions
+ * where that failed.
  */
 async function tagAll(
   inputs: Inputs,
@@ -1241,8 +1204,7 @@ async function tagAll(
   tags: Record<string, string>,
   summary: SummaryModel,
   tagging?: Promise<TaggingStage>,
-  comingKeys?: Record<string, string[]>,
-  eachBuild?: () => Promise<string[]>
+  builds: FamilyTagging['perBuild'] = []
 ): Promise<string[]> {
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
@@ -1252,25 +1214,31 @@ async function tagAll(
   // ::endgroup:: the group shows nothing, and a region that waits for EC2 must not hide the others.
   const counts = { tagCount, tagSnapshots: inputs.tagSnapshots }
   return core.group('Tag AMIs and snapshots', async () => {
+    const ownTags = Object.fromEntries(builds.flatMap((build) => build.amis.map((ami) => [ami.amiId, build.tags])))
     const results = await tagAmis({
       amis,
       tags,
       tagSnapshots: inputs.tagSnapshots,
-      comingKeys,
+      ownTags,
       deadlineMs: inputs.taggingTimeoutSeconds * 1000,
-      onResult: (result) => reportRegionTagging(result, counts, summary)
+      onResult: (result) => {
+        reportRegionTagging(result, counts, summary)
+        for (const build of builds) reportOwnTags(build, result, summary)
+      }
     })
-    const failed = reportTagging(results, summary)
-    // Each build's own tags, inside the group too: their results are the stage's.
-    const failedForBuilds = (await eachBuild?.()) ?? []
-    return [...new Set([...failed, ...failedForBuilds])]
+    return reportTagging(results, summary)
   })
 }
 
+/** Says in the log and the summary which of a build's AMIs in a region got its own tags, with the others. */
+function reportOwnTags(build: FamilyTagging['perBuild'][number], result: RegionTagResult, summary: SummaryModel): void {
+  const amiIds = build.amis.filter((ami) => ami.region === result.region && gotTheTags(result, ami)).map((ami) => ami.amiId)
+  reportBuildTagging(build.amis[0].build, Object.keys(build.tags), result.region, amiIds, summary)
+}
+
 /** Whether the run's tags went on the AMI: its region's CreateTags went through, and did not leave it out. */
-function gotTheTags(summary: SummaryModel, ami: Ami): boolean {
-  const tagging = summary.tagging?.get(ami.region)
-  return tagging?.tagged === true && !tagging.amisNotTagged?.includes(ami.amiId)
+function gotTheTags(tagging: RegionTagResult, ami: Ami): boolean {
+  return tagging.tagged && !tagging.amisNotTagged?.includes(ami.amiId)
 }
 
 function taggingFailed(regions: string[], inputs: Inputs, summary: SummaryModel): Failure {

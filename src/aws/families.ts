@@ -8,13 +8,14 @@ type FamilyInputs = Pick<RetentionInputs, 'imageFamily' | 'familyPrefix'>
 export interface FamilyTagging {
   /** Added to the tags every AMI gets, when the per-build tags are the same for every build. */
   sharedTags: Record<string, string>
-  /** Otherwise, each build's AMIs and the tags of their own they get. */
+  /** Otherwise, each build's AMIs and the tags of their own they get with the others. */
   perBuild: Array<{ amis: Ami[]; tags: Record<string, string> }>
 }
 
 /**
  * How the tags that differ by build (ImageFamily, and PackerBuild with reuse) get onto the AMIs:
- * with the other tags when they are the same for every build, else one more pass per build.
+ * with the other tags when they are the same for every build, else each build's in the calls of
+ * its AMIs (tagAmis' ownTags).
  */
 export function familyTagging(
   amis: Ami[],

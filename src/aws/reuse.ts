@@ -109,9 +109,9 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
       found.push(...images.map((image) => amiOf(image, region)))
       for (const image of images) if (image.ImageId) snapshotsOf[image.ImageId] = snapshotIdsOf(image)
       for (const image of images) if (isDeprecated(image)) deprecated.push(`${image.ImageId} in ${region} since ${image.DeprecationTime}`)
-      // The set's tags go on first; each build's own (PackerBuild, with ImageFamily) may come in a
-      // pass after them, which can fail where the first went through. Without them a reuse could
-      // not name the AMI's build, nor keep-images find its family: the run that made the set failed.
+      // Each build's own tags (PackerBuild, with ImageFamily) go on with the set's, but an earlier
+      // release added them in a call of their own, which could fail where the first went through.
+      // Without them a reuse could not name the AMI's build, nor keep-images find its family.
       for (const image of images) if (!tagOf(image, reuseTagKeys.build)) untagged.push(`${image.ImageId} in ${region}`)
     })
   )

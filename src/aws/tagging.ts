@@ -8,7 +8,7 @@ import {
 import { setTimeout as sleepFor } from 'node:timers/promises'
 import { errorMessage } from '../common/errors.js'
 import { maxTagsPerResource } from '../inputs/tags.js'
-import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
+import { AttemptsFailed, retry, withBackoff, type Backoff, type RetryOptions } from '../common/retry.js'
 import { withinDeadline } from '../common/waiting.js'
 import { ec2Client } from './client.js'
 import { snapshotIdsOf } from './images.js'
@@ -63,11 +63,11 @@ export interface TagOptions extends Partial<Backoff> {
   tags: Record<string, string>
   tagSnapshots: boolean
   /**
-   * Keys a later pass will add to an AMI (its build's own: ImageFamily, PackerBuild), by AMI ID.
-   * They count toward EC2's limit now, so that an AMI they would take over it is left out before
-   * any tag goes on, rather than tagged by halves.
+   * Tags of an AMI's own besides `tags` (its build's: ImageFamily, PackerBuild), by AMI ID. They go
+   * on in the same CreateTags as `tags`, one call per set of tags in a region, and count toward
+   * EC2's limit with them: an AMI is tagged whole or not at all.
    */
-  comingKeys?: Record<string, string[]>
+  ownTags?: Record<string, Record<string, string>>
   /**
    * The client for a region. A client passed in here should be made with `maxAttempts: 1`,
    * or its own retries multiply ours.
@@ -320,11 +320,11 @@ function amisOverTagLimit(
   amiIds: string[],
   tagKeysOf: Map<string, string[]>,
   keys: string[],
-  comingKeys: Record<string, string[]> = {}
+  ownTags: Record<string, Record<string, string>> = {}
 ): OverLimit[] {
   return amiIds.flatMap((amiId) => {
     const own = new Set((tagKeysOf.get(amiId) ?? []).filter((key) => !key.startsWith('aws:')))
-    const added = [...new Set([...keys, ...(comingKeys[amiId] ?? [])])].filter((key) => !own.has(key)).length
+    const added = [...new Set([...keys, ...Object.keys(ownTags[amiId] ?? {})])].filter((key) => !own.has(key)).length
     return own.size + added > maxTagsPerResource ? [{ amiId, own: own.size, added }] : []
   })
 }
@@ -348,17 +348,72 @@ interface RegionJob {
   ec2: EC2Client
   tags: { Key: string; Value: string }[]
   tagSnapshots: boolean
-  comingKeys?: Record<string, string[]>
+  ownTags?: Record<string, Record<string, string>>
   backoff: Backoff
   log: (message: string) => void
   /** Aborted at the stage's deadline: calls in flight stop, and nothing is retried. */
   abortSignal: AbortSignal
   /** What the region has reached, kept up to date for a report at the deadline. */
   result: RegionTagResult
+  /** The AMIs whose CreateTags went through so far, for a report at the deadline. */
+  taggedSoFar: string[]
+}
+
+/** One CreateTags: the AMIs that get the same tags (the run's and their build's own). */
+interface TagCall {
+  amiIds: string[]
+  tags: { Key: string; Value: string }[]
+}
+
+/**
+ * The region's AMIs grouped by the tags they get, in the order they first appear: one call per
+ * group, as CreateTags puts the same tags on every resource it names.
+ */
+function tagCalls(amiIds: string[], tags: TagCall['tags'], ownTags: Record<string, Record<string, string>> = {}): TagCall[] {
+  const calls = new Map<string, TagCall>()
+  for (const amiId of amiIds) {
+    const own = ownTags[amiId] ?? {}
+    const key = JSON.stringify(Object.entries(own))
+    const call = calls.get(key) ?? {
+      amiIds: [],
+      // A build's own value of a key wins over the run's, as it did when it came in a later call.
+      tags: [...tags.filter((tag) => !Object.hasOwn(own, tag.Key)), ...Object.entries(own).map(([Key, Value]) => ({ Key, Value }))]
+    }
+    call.amiIds.push(amiId)
+    calls.set(key, call)
+  }
+  return [...calls.values()]
+}
+
+/**
+ * Each set of tags in a CreateTags of its own, on its AMIs and (with tagSnapshots) their snapshots,
+ * all at once: one round trip after DescribeImages. Each call's error, in words for the user.
+ */
+async function createTags(
+  job: RegionJob,
+  calls: TagCall[],
+  retryOptions: RetryOptions
+): Promise<Array<{ call: TagCall; error?: string }>> {
+  const { region, ec2, tagSnapshots, abortSignal, result, taggedSoFar } = job
+  return Promise.all(
+    calls.map(async (call) => {
+      const resources = tagSnapshots
+        ? [...call.amiIds, ...uniqueInOrder(call.amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? []))]
+        : call.amiIds
+      try {
+        await retry(() => ec2.send(new CreateTagsCommand({ Resources: resources, Tags: call.tags }), { abortSignal }), retryOptions)
+        taggedSoFar.push(...call.amiIds)
+        return { call }
+      } catch (error) {
+        const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
+        return { call, error: `Tagging in ${region} failed for ${resources.join(', ')}: ` + explainFailure(failure, 'ec2:CreateTags') }
+      }
+    })
+  )
 }
 
 async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
-  const { region, amiIds, ec2, tags, tagSnapshots, comingKeys, backoff, log, abortSignal, result } = job
+  const { region, amiIds, ec2, tags, tagSnapshots, ownTags, backoff, log, abortSignal, result } = job
   // AMIs that the tags would take over EC2's limit; known once DescribeImages has answered.
   let overLimit: OverLimit[] = []
   const retryOptions = (call: string) => ({
@@ -381,7 +436,7 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
       retryOptions('DescribeImages')
     )
     Object.assign(result, snapshots)
-    overLimit = amisOverTagLimit(amiIds, tagKeysOf, tags.map((tag) => tag.Key), comingKeys)
+    overLimit = amisOverTagLimit(amiIds, tagKeysOf, tags.map((tag) => tag.Key), ownTags)
   } catch (error) {
     const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
     if (failure.cause instanceof ImagesNotReady) {
@@ -406,20 +461,13 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
     errors.push(overLimitMessage(region, overLimit, tagSnapshots))
   }
   const amisToTag = amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId))
-  const resources = tagSnapshots
-    ? [...amisToTag, ...uniqueInOrder(amisToTag.flatMap((amiId) => result.snapshotsOf[amiId] ?? []))]
-    : amisToTag
-  if (amisToTag.length > 0) {
-    try {
-      await retry(
-        () => ec2.send(new CreateTagsCommand({ Resources: resources, Tags: tags }), { abortSignal }),
-        retryOptions('CreateTags')
-      )
-      result.tagged = true
-    } catch (error) {
-      const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
-      errors.push(`Tagging in ${region} failed for ${resources.join(', ')}: ` + explainFailure(failure, 'ec2:CreateTags'))
-    }
+  const outcomes = await createTags(job, tagCalls(amisToTag, tags, ownTags), retryOptions('CreateTags'))
+  const failed = outcomes.flatMap((outcome) => (outcome.error === undefined ? [] : [outcome]))
+  errors.push(...failed.map((outcome) => outcome.error as string))
+  result.tagged = failed.length < outcomes.length
+  if (result.tagged && failed.length > 0) {
+    // The region's other AMIs are tagged: those of a call that failed are named as left out.
+    result.amisNotTagged = [...(result.amisNotTagged ?? []), ...failed.flatMap((outcome) => outcome.call.amiIds)]
   }
   if (errors.length > 0) result.error = errors.join(' ')
   return result
@@ -449,7 +497,8 @@ async function tagRegionWithClient(
 
 /**
  * Tags every AMI, and with `tagSnapshots` every EBS snapshot behind them, in every region:
- * per region one DescribeImages and one CreateTags, all regions at once. An AWS failure
+ * per region one DescribeImages, then one CreateTags per set of tags (`tags` with an AMI's
+ * `ownTags`) at once, all regions at once. An AWS failure
  * never throws; it is reported in that region's result. Results follow the order in which
  * the regions first appear in `amis`. The stage ends by its deadline: a region not done by
  * then is reported as not tagged, with what it had found.
@@ -479,35 +528,42 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
 
   const regions = [...amiIdsByRegion(options.amis)].map(([region, amiIds]) => {
     const result: RegionTagResult = { region, amiIds, snapshotIds: [], snapshotsOf: {}, tagged: false }
+    const taggedSoFar: string[] = []
     const job = {
       region,
       amiIds,
       tags,
       tagSnapshots: options.tagSnapshots,
-      comingKeys: options.comingKeys,
+      ownTags: options.ownTags,
       backoff,
       log,
       abortSignal: deadline.signal,
-      result
+      result,
+      taggedSoFar
     }
-    return { result, done: tagRegionWithClient(job, options.ec2For).then(tell) }
+    return { result, taggedSoFar, done: tagRegionWithClient(job, options.ec2For).then(tell) }
   })
 
   const finished = await withinDeadline(Promise.all(regions.map((r) => r.done)), deadlineMs)
   if (finished) return finished.value
   deadline.abort()
   const seconds = options.timeoutSeconds ?? Math.round(deadlineMs / 1000)
-  return regions.map(({ result }) => tell(cutShortAtDeadline(result, options, seconds)))
+  return regions.map(({ result, taggedSoFar }) => tell(cutShortAtDeadline(result, taggedSoFar, options, seconds)))
 }
 
-/** A region's result at the deadline: as it was, if done; else an error naming what was not tagged. */
-function cutShortAtDeadline(result: RegionTagResult, options: TagOptions, seconds: number): RegionTagResult {
+/**
+ * A region's result at the deadline: as it was, if done; else an error naming what was not tagged
+ * (the AMIs of a call that went through before the deadline are tagged).
+ */
+function cutShortAtDeadline(result: RegionTagResult, taggedSoFar: string[], options: TagOptions, seconds: number): RegionTagResult {
   if (result.tagged || result.error !== undefined) return { ...result }
-  const untagged = [...result.amiIds, ...(options.tagSnapshots ? result.snapshotIds : [])]
+  const notTagged = result.amiIds.filter((amiId) => !taggedSoFar.includes(amiId))
+  const untagged = [...notTagged, ...(options.tagSnapshots ? uniqueInOrder(notTagged.flatMap((amiId) => result.snapshotsOf[amiId] ?? [])) : [])]
   const unknownSnapshots =
     options.tagSnapshots && result.snapshotIds.length === 0 ? ', nor the snapshots behind them (not found yet)' : ''
   return {
     ...result,
+    ...(taggedSoFar.length > 0 ? { tagged: true, amisNotTagged: notTagged } : {}),
     error:
       `Tagging in ${result.region} did not finish within ${seconds} s, the tagging deadline: ` +
       `EC2 did not answer in time. Not tagged: ${untagged.join(', ')}${unknownSnapshots}.`

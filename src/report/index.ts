@@ -220,8 +220,8 @@ export interface SummaryModel {
   snapshotsTagged?: boolean
   /** By build: the tags of its own (ImageFamily, PackerBuild) its AMIs get besides the tagCount shared by all. */
   buildTagCounts?: Record<string, number>
-  /** By AMI ID: whether its build's own tags went on, in their pass (absent: no answer yet), and why not. */
-  buildTagging?: Map<string, { tagged: boolean; error?: string }>
+  /** By AMI ID: whether its build's own tags went on, with the others (absent: no answer yet). */
+  buildTagging?: Map<string, { tagged: boolean }>
   problems: string[]
   /** The warnings and errors annotated on the template and its variables, in the order made. */
   annotations: Annotation[]
@@ -260,18 +260,13 @@ export function reportRegionTagging(result: RegionTagResult, options: { tagCount
 }
 
 /**
- * A region's result in the pass of a build's own tags (`keys`), told as soon as it is known, as
- * the first pass's are (reportRegionTagging); its error goes to the summary's problems.
+ * The AMIs of a build in a region that got its own tags (`keys`) with the others, told as soon as
+ * the region's result is known, as reportRegionTagging tells it.
  */
-export function reportBuildTagging(build: string, keys: string[], result: RegionTagResult, summary: SummaryModel): void {
+export function reportBuildTagging(build: string, keys: string[], region: string, amiIds: string[], summary: SummaryModel): void {
   summary.buildTagging ??= new Map()
-  const tagged = result.tagged ? result.amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId)) : []
-  for (const amiId of result.amiIds) summary.buildTagging.set(amiId, { tagged: tagged.includes(amiId), error: result.error })
-  if (result.error !== undefined) {
-    annotate({ level: 'error', message: result.error, title: `Tagging in ${result.region}` })
-    summary.problems.push(result.error)
-  }
-  if (tagged.length > 0) core.info(`${result.region}: tagged ${tagged.join(', ')} with build ${oneLine(build)}'s own tags (${keys.join(', ')}).`)
+  for (const amiId of amiIds) summary.buildTagging.set(amiId, { tagged: true })
+  if (amiIds.length > 0) core.info(`${region}: tagged ${amiIds.join(', ')} with build ${oneLine(build)}'s own tags (${keys.join(', ')}).`)
 }
 
 /**
@@ -410,9 +405,8 @@ function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, ami: 
   const own = Object.hasOwn(counts, ami.build) ? counts[ami.build] : 0
   const ownTagging = model.buildTagging?.get(ami.amiId)
   if (own === 0 || ownTagging?.tagged) return `${model.tagCount + own} tags${where}`
-  // Its build's own tags come in a pass of their own, which failed or had not answered.
-  const why = ownTagging?.error ? `failed: ${cell(ownTagging.error)}` : 'not added'
-  return `${model.tagCount} tags${where}; its build's own ${own}: ${why}`
+  // Its build's own tags go on in the same call as the others: not told apart from them yet.
+  return `${model.tagCount} tags${where}; its build's own ${own}: not added`
 }
 
 /** After the reuse line: that input tags were applied to the reused AMIs. */
