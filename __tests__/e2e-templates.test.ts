@@ -90,10 +90,11 @@ describeWithPacker('templates as users write them, through the bundled action', 
   async function expectBuilt(
     workspace: string,
     inputs: Record<string, string>,
-    expected: { builds: string[]; manifest?: string }
+    expected: { builds: string[]; manifest?: string },
+    env: Record<string, string> = {}
   ): Promise<{ result: ActionRun; builds: Builds }> {
     const before = imagesNow()
-    const result = await run(workspace, inputs)
+    const result = await run(workspace, inputs, env)
     expect(result.errors).toEqual([])
     expect(result.exitCode).toBe(0)
 
@@ -532,6 +533,21 @@ describeWithPacker('templates as users write them, through the bundled action', 
     it('JSON: a manifest path from {{template_dir}} in a user variable, in a folder the build creates', async () => {
       const workspace = workspaceFrom(join(fixtures, 'json-template-dir'))
       await expectBuilt(workspace, { template: 'packer/image.json' }, { builds: ['amazon-ebs'], manifest: 'packer/out/manifest.json' })
+    })
+
+    it.each([
+      ['JSON: {{env `PWD`}}', 'image.json', 'amazon-ebs'],
+      ['HCL2: env("PWD")', 'image.pkr.hcl', 'amazon-ebs.web']
+    ])('%s names the working directory, where Packer runs, as a shell would, whatever PWD the runner had', async (_, template, build) => {
+      const workspace = workspaceFrom(join(fixtures, 'pwd'))
+      const runnerFolder = mkdtempSync(join(tmpdir(), 'runner-'))
+      await expectBuilt(
+        workspace,
+        { template, 'working-directory': 'images' },
+        { builds: [build], manifest: 'images/out/manifest.json' },
+        { PWD: runnerFolder }
+      )
+      expect(readdirSync(runnerFolder)).toEqual([])
     })
 
     it('HCL2: only takes Packer\'s globs, and an entry matching no build is refused before anything is built', async () => {

@@ -43,3 +43,12 @@ export function globLiteral(path: string, platform: NodeJS.Platform = process.pl
     .replace(/\n/g, '?')
     .replace(/\s+$/, (end) => [...end].map((character) => `[${character}]`).join(''))
 }
+
+/**
+ * The environment of a program that a shell starts in `directory`: PWD names that directory,
+ * which a template reads as `{{env `PWD`}}` (HCL2: `env("PWD")`). The runner starts the action
+ * with its own PWD, or none, wherever the step's working directory is.
+ */
+export function startedIn<Env extends Record<string, string | undefined>>(directory: string, env: Env): Env {
+  return { ...env, PWD: directory }
+}

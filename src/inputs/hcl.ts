@@ -14,7 +14,7 @@ import { meantName } from './near-names.js'
 import { shellLocalScripts } from './shell-local.js'
 import { regionMistake, spacedRegions, withoutValues } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
-import { isPathSeparator, workspaceRelative } from '../common/paths.js'
+import { isPathSeparator, startedIn, workspaceRelative } from '../common/paths.js'
 import { distinctSensitive, isRecord, literalBoolean, sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
 import type { Reference, StringPart } from './hcl-parser.js'
 import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
@@ -1252,7 +1252,7 @@ async function parseTemplate(request: HclTemplateRequest, env: Record<string, st
     templatePath,
     request.varFiles.map((file) => resolve(request.workingDirectory, file)),
     request.variables,
-    env,
+    startedIn(request.workingDirectory, env),
     unreadable
   )
   const scope: HclScope = {

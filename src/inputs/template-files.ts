@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { SensitiveValue } from '../common/values.js'
+import { startedIn } from '../common/paths.js'
 import { variableNamed, type Variables } from './build-selection.js'
 import { outsideWorkspaceProblem } from './checks.js'
 import type { AmiBuild } from './ami-builds.js'
@@ -240,7 +241,7 @@ export function readTemplateFiles(
     const parsed = reader.json(templatePath, 'template')
     if (parsed !== undefined) {
       const json = { path: templatePath, template, parsed, varFiles: jsonVarFiles, variables, workingDirectory }
-      description = describeJson(reader, json, { env, templateDir: dirname(templatePath), pwd: workingDirectory })
+      description = describeJson(reader, json, { env: startedIn(workingDirectory, env), templateDir: dirname(templatePath), pwd: workingDirectory })
       const demand = minPackerVersion(parsed, templatePath, reader.shown(templatePath))
       versionDemands = { read: demand ? [demand] : [] }
     }

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import type { Buffer } from 'node:buffer'
 import { withinDeadline } from '../common/waiting.js'
+import { startedIn } from '../common/paths.js'
 import { hasCrashLog, keepCrashLog, type CrashReport } from './crash-log.js'
 import { ByteLineSplitter, parseEventLine, RunRecord, uiTextStart, type LineHandler, type PackerCrash, type PackerEvent } from './machine-readable.js'
 
@@ -231,7 +232,7 @@ async function spawnPacker(packerPath: string, args: string[], options: RunOptio
   // stops Packer the one way that makes it clean up.
   const child = spawn(packerPath, args, {
     cwd: options.cwd,
-    env: options.env,
+    env: startedIn(options.cwd, options.env),
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     detached: process.platform !== 'win32'
   })
