@@ -535,6 +535,25 @@ describeWithPacker('templates as users write them, through the bundled action', 
       await expectBuilt(workspace, { template: 'packer/image.json' }, { builds: ['amazon-ebs'], manifest: 'packer/out/manifest.json' })
     })
 
+    it('JSON: root keys in other cases (Builders, Post-Processors), which Packer matches without regard to case', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
+      await expectBuilt(workspace, { template: 'image.json' }, { builds: ['web'], manifest: 'out/root-case.json' })
+    })
+
+    it('JSON: a problem found before the build in such a template is annotated on its line', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
+      const path = join(workspace, 'image.json')
+      writeFileSync(path, readFileSync(path, 'utf8').replace('["eu-west-1"]', '["eu-west-1 "]'))
+      const refused = await run(workspace, { template: 'image.json' })
+      expect(refused.exitCode).toBe(1)
+      expect(refused.errors).toEqual([
+        expect.objectContaining({
+          message: expect.stringContaining('ami_regions of builder "web" expected AWS regions without spaces, found "eu-west-1 "'),
+          properties: expect.objectContaining({ file: 'image.json', line: '14' })
+        })
+      ])
+    })
+
     it.each([
       ['JSON: {{env `PWD`}}', 'image.json', 'amazon-ebs'],
       ['HCL2: env("PWD")', 'image.pkr.hcl', 'amazon-ebs.web']

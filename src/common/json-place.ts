@@ -1,13 +1,26 @@
 // Where a value is in a JSON file, so that an annotation can point at its line. Found with a
 // parser that keeps positions (jsonc-parser), which a run loads only when it has something to
 // point at: as dist/stages/json-place.js before the job, or with the job's report.
-import { findNodeAtLocation, parseTree } from 'jsonc-parser'
+import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import { positionOf, type JsonPath, type JsonPosition } from '../inputs/template.js'
 
 /** Where in the JSON `text` the value at `path` is: its key, or its entry in a list. */
 export function jsonPlace(text: string, path: JsonPath): JsonPosition | undefined {
   const root = parseTree(text)
-  const node = root && findNodeAtLocation(root, path)
+  const node = root && findNodeAtLocation(root, asWritten(root, path))
   const written = node?.parent?.type === 'property' ? node.parent : node
   return written ? positionOf(text, written.offset) : undefined
+}
+
+/**
+ * `path` with its first key as the file writes it: a template's root key may be in another case
+ * (`Builders`), which Packer reads, and the job names as Packer documents it.
+ */
+function asWritten(root: Node, path: JsonPath): JsonPath {
+  const [first, ...rest] = path
+  if (typeof first !== 'string' || root.type !== 'object') return path
+  const keys = (root.children ?? []).map((property) => property.children?.[0]?.value as unknown)
+  if (keys.includes(first)) return path
+  const written = keys.find((key): key is string => typeof key === 'string' && key.toLowerCase() === first.toLowerCase())
+  return written === undefined ? path : [written, ...rest]
 }

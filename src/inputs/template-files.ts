@@ -28,6 +28,7 @@ import {
   undeclaredJsonVariables,
   unusedJsonVariables,
   userVariables,
+  withPackerRootKeys,
   type TemplateContext,
   type TemplateKind,
   type UndeclaredVariable,
@@ -238,7 +239,7 @@ export function readTemplateFiles(
   let description = nothingKnown
   let versionDemands: VersionDemandSource = { read: [] }
   if (templateFound && kind === 'json') {
-    const parsed = reader.json(templatePath, 'template')
+    const parsed = withPackerRootKeys(reader.json(templatePath, 'template'))
     if (parsed !== undefined) {
       const json = { path: templatePath, template, parsed, varFiles: jsonVarFiles, variables, workingDirectory }
       description = describeJson(reader, json, { env: startedIn(workingDirectory, env), templateDir: dirname(templatePath), pwd: workingDirectory })

@@ -116,6 +116,36 @@ export function positionOf(text: string, offset: number): JsonPosition {
   return { line, column: offset - lineStart + 1 }
 }
 
+/**
+ * The root keys of a legacy JSON template, as Packer decodes its root (mapstructure, which
+ * matches a key without regard to case when none is written exactly).
+ */
+const jsonRootKeys = [
+  'min_packer_version',
+  'description',
+  'variables',
+  'sensitive-variables',
+  'builders',
+  'provisioners',
+  'post-processors',
+  'error-cleanup-provisioner',
+  'push',
+  'comments'
+]
+
+/** A parsed JSON template with each root key that Packer reads in another case (`Builders`) named as written here. */
+export function withPackerRootKeys(template: unknown): unknown {
+  if (typeof template !== 'object' || template === null || Array.isArray(template)) return template
+  const entries = Object.entries(template)
+  const written = new Set(entries.map(([key]) => key))
+  return Object.fromEntries(
+    entries.map(([key, value]) => {
+      const known = jsonRootKeys.find((name) => name.toLowerCase() === key.toLowerCase())
+      return [known !== undefined && !written.has(known) ? known : key, value]
+    })
+  )
+}
+
 /** JSON.parse with the line and column of a syntax error, whatever the Node version says. */
 export function parseJsonWithPosition(text: string): unknown {
   try {

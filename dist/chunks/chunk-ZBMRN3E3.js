@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a as s,b as p}from"./chunk-JPWDJLMH.js";import{n as i}from"./chunk-EZRJQRRZ.js";import{a as r}from"./chunk-XKARJE47.js";function c(n,f){let t=s(n),o=t&&p(t,f),e=o?.parent?.type==="property"?o.parent:o;return e?i(n,e.offset):void 0}r(c,"jsonPlace");export{c as a};
