@@ -540,6 +540,23 @@ describeWithPacker('templates as users write them, through the bundled action', 
       await expectBuilt(workspace, { template: 'image.json' }, { builds: ['web'], manifest: 'out/root-case.json' })
     })
 
+    it('JSON: a misspelt "builders" is refused on its line, before Packer is installed, naming the key meant', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
+      const path = join(workspace, 'image.json')
+      writeFileSync(path, readFileSync(path, 'utf8').replace('"Builders"', '"buildes"'))
+      const refused = await run(workspace, { template: 'image.json' })
+      expect(refused.exitCode).toBe(1)
+      expect(refused.errors).toEqual([
+        {
+          message:
+            'template: image.json is not a Packer JSON template: expected "builders" to be a non-empty array; ' +
+            'Packer does not know its key "buildes": did you mean "builders"?',
+          properties: expect.objectContaining({ file: 'image.json', line: '7' })
+        }
+      ])
+      expect(refused.stdout).not.toContain('::group::Install Packer')
+    })
+
     it('JSON: a problem found before the build in such a template is annotated on its line', async () => {
       const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
       const path = join(workspace, 'image.json')

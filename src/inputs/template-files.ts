@@ -23,6 +23,7 @@ import {
   hclTemplateFiles,
   jsonAmiBuilds,
   jsonProvisionerUses,
+  misspeltRootKey,
   misspeltVarFileKeys,
   templateKind,
   undeclaredJsonVariables,
@@ -387,7 +388,10 @@ function describeJson(
     }
   } catch (error) {
     const shown = reader.shown(path)
-    reader.problem(`template: ${shown} is not a Packer JSON template: ${(error as Error).message}`, { file: shown })
+    const misspelt = misspeltRootKey(parsed, 'builders')
+    const problem = `template: ${shown} is not a Packer JSON template: ${(error as Error).message}`
+    if (misspelt === undefined) reader.problem(problem, { file: shown })
+    else reader.problem(`${problem}; Packer does not know its key "${misspelt}": did you mean "builders"?`, { file: shown, value: { path, at: [misspelt] } })
     return nothingKnown
   }
 }

@@ -146,6 +146,12 @@ export function withPackerRootKeys(template: unknown): unknown {
   )
 }
 
+/** A root key of `template` that Packer does not know (it refuses the template) and that is probably `wanted` misspelt. */
+export function misspeltRootKey(template: unknown, wanted: string): string | undefined {
+  if (!isRecord(template) || wanted in template) return undefined
+  return Object.keys(template).find((key) => !key.startsWith('_') && !jsonRootKeys.includes(key) && meantName(key, [wanted]) === wanted)
+}
+
 /** JSON.parse with the line and column of a syntax error, whatever the Node version says. */
 export function parseJsonWithPosition(text: string): unknown {
   try {
