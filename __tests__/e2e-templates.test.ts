@@ -557,6 +557,18 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(refused.stdout).not.toContain('::group::Install Packer')
     })
 
+    it("JSON: Packer's refusal of a setting in such a template is annotated on the setting's line", async () => {
+      const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
+      const path = join(workspace, 'image.json')
+      writeFileSync(path, readFileSync(path, 'utf8').replace('"instance_type"', '"instance_typo"'))
+      const refused = await run(workspace, { template: 'image.json' })
+      expect(refused.exitCode).toBe(1)
+      expect(refused.errors[0]).toEqual({
+        message: expect.stringContaining('instance_typo'),
+        properties: expect.objectContaining({ file: 'image.json', line: '16' })
+      })
+    })
+
     it('JSON: a problem found before the build in such a template is annotated on its line', async () => {
       const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
       const path = join(workspace, 'image.json')

@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a}from"../chunks/chunk-I4N5S4MV.js";import"../chunks/chunk-JPWDJLMH.js";import"../chunks/chunk-HU2HDD6M.js";import"../chunks/chunk-TI43NV2Q.js";import"../chunks/chunk-IZN6TNHH.js";import"../chunks/chunk-XKARJE47.js";export{a as jsonPlace};
+import{a,b}from"../chunks/chunk-BFT5T3FJ.js";import"../chunks/chunk-JPWDJLMH.js";import"../chunks/chunk-HU2HDD6M.js";import"../chunks/chunk-TI43NV2Q.js";import"../chunks/chunk-IZN6TNHH.js";import"../chunks/chunk-XKARJE47.js";export{b as asWritten,a as jsonPlace};

@@ -16,7 +16,7 @@ export function jsonPlace(text: string, path: JsonPath): JsonPosition | undefine
  * `path` with its first key as the file writes it: a template's root key may be in another case
  * (`Builders`), which Packer reads, and the job names as Packer documents it.
  */
-function asWritten(root: Node, path: JsonPath): JsonPath {
+export function asWritten(root: Node, path: JsonPath): JsonPath {
   const [first, ...rest] = path
   if (typeof first !== 'string' || root.type !== 'object') return path
   const keys = (root.children ?? []).map((property) => property.children?.[0]?.value as unknown)

@@ -12,7 +12,7 @@ import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
-import { jsonPlace } from '../common/json-place.js'
+import { asWritten, jsonPlace } from '../common/json-place.js'
 import { hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile } from '../inputs/hcl.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
@@ -977,7 +977,7 @@ class JsonTemplate {
 
   /** The entries of the array at `path`, if there is one. */
   private items(path: string[]): Node[] {
-    const node = findNodeAtLocation(this.root, path)
+    const node = findNodeAtLocation(this.root, asWritten(this.root, path))
     return node?.type === 'array' ? (node.children ?? []) : []
   }
 
