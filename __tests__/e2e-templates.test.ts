@@ -569,6 +569,22 @@ describeWithPacker('templates as users write them, through the bundled action', 
       })
     })
 
+    it('JSON: clean_ami_name, which Packer no longer has, is refused on its line with the name Packer has now', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
+      const path = join(workspace, 'image.json')
+      writeFileSync(path, readFileSync(path, 'utf8').replace('"{{user `name`}}-{{timestamp}}"', '"{{user `name`}}-{{isotime | clean_ami_name}}"'))
+      const launched = endpoint.callsOf('RunInstances').length
+      const refused = await run(workspace, { template: 'image.json' })
+      expect(refused.exitCode).toBe(1)
+      expect(refused.errors[0]).toEqual({
+        message: expect.stringMatching(
+          /function "clean_ami_name" not defined[\s\S]*Packer names it clean_resource_name now: `packer fix image\.json` rewrites the template so\.$/
+        ),
+        properties: expect.objectContaining({ file: 'image.json', line: '17' })
+      })
+      expect(endpoint.callsOf('RunInstances').length).toBe(launched)
+    })
+
     it('JSON: a problem found before the build in such a template is annotated on its line', async () => {
       const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
       const path = join(workspace, 'image.json')

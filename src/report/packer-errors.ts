@@ -174,7 +174,8 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
   }
   const made: Annotation[] = []
   for (const error of errors) {
-    for (const { message, file, line, column, warning } of (await place(error)) ?? [{ message: error }]) {
+    for (const { message: said, file, line, column, warning } of (await place(error)) ?? [{ message: error }]) {
+      const message = context.templateKind === 'json' ? withRenamedFunction(said, context.template) : said
       const path = file === undefined ? template : resolve(context.workingDirectory, file)
       const level = levelOf(message, warning)
       const annotation =
@@ -187,6 +188,15 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
     }
   }
   return made
+}
+
+/**
+ * Packer's refusal of a template function it no longer has (`clean_ami_name`, `clean_image_name`)
+ * with the name it has now, which its `packer fix` writes in a JSON template's builders.
+ */
+function withRenamedFunction(message: string, template: string): string {
+  const renamed = /function "(clean_(?:ami|image)_name)" not defined/.exec(message)
+  return renamed ? `${message}\nPacker names it clean_resource_name now: \`packer fix ${template}\` rewrites the template so.` : message
 }
 
 function sameAnnotation(one: Annotation, other: Annotation): boolean {
