@@ -223,6 +223,28 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(noble.stdout).not.toContain('only/except are left to Packer')
     })
 
+    it('HCL2: builds that give their AMIs one name with force_deregister: the AMI the later one deregistered is in no output', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-force-deregister-alike'))
+      const before = imagesNow()
+      // tagging-timeout bounds the wait for an AMI that is gone, were it still listed.
+      const result = await run(workspace, { template: 'release.pkr.hcl', 'tagging-timeout': '20' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      // The manifest lists both builds' AMIs; EC2 keeps only the second's.
+      const manifest = JSON.parse(readFileSync(join(workspace, 'release-manifest.json'), 'utf8')) as { builds: Array<{ name: string; artifact_id: string }> }
+      const listed = Object.fromEntries(manifest.builds.map((build) => [build.name, build.artifact_id.replace('us-east-1:', '')]))
+      const made = [...imagesNow()].filter((image) => !before.has(image))
+      expect(made).toEqual([`us-east-1:${listed.second}`])
+      expect(JSON.parse(result.outputs.builds)).toEqual({ 'amazon-ebs.second': { 'us-east-1': listed.second } })
+      expect(result.outputs['ami-id']).toBe(listed.second)
+      const warning = `Packer deregistered build amazon-ebs.first's ${listed.first} (us-east-1) later in the run: with force_deregister`
+      expect(result.warnings).toEqual([expect.stringContaining(warning)])
+      expect(renderedText(result.summary)).toContain(warning)
+      expect(result.summary).not.toContain(listed.first + '](')
+      const image = endpoint.images('us-east-1').find((candidate) => candidate.imageId === listed.second)
+      expect(image?.tags).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
+    })
+
     it('HCL2: builds a build block renames keep the template\'s order in the outputs when the last of them finishes first', async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-named-sources'))
       // The first build waits until the manifest holds the second's AMI: they finish in the

@@ -357,6 +357,24 @@ describe('RunRecord', () => {
     }
   })
 
+  it('reads the AMIs a build deregistered (force_deregister, a failed build\'s clean-up), also once another build of its name finished, never from a script', () => {
+    const lines = [
+      '1,,ui,say,==> amazon-ebs.web: Force Deregister flag found%!(PACKER_COMMA) skipping prevalidating AMI Name',
+      '1,,ui,message,    amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,Build \'amazon-ebs.web\' finished after 1 second.',
+      '1,,ui,say,==> amazon-ebs.web: Deregistered AMI release-1%!(PACKER_COMMA) id: ami-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-ebs.web: Deregistered AMI id: ami-0bbbbbbbbbbbbbbb2',
+      // A script's line (Packer 1.6.6 to 1.12 write them `    <build>: `).
+      '1,,ui,message,    amazon-ebs.web: Deregistered AMI old%!(PACKER_COMMA) id: ami-0ccccccccccccccc3'
+    ]
+    for (const record of [feed(lines, ['amazon-ebs.web', 'amazon-ebs.web']), feedText(lines, ['amazon-ebs.web', 'amazon-ebs.web'])]) {
+      expect(record.deregisteredImages).toEqual(['ami-0aaaaaaaaaaaaaaa1', 'ami-0bbbbbbbbbbbbbbb2'])
+    }
+    // Packer 1.13 and later write a script's lines as the builder's: none is taken then.
+    const newer = ['1,,ui,say,==> amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1', ...lines.slice(3)]
+    for (const record of [feed(newer), feedText(newer)]) expect(record.deregisteredImages).toEqual([])
+  })
+
   it("hands on, with the AMI of a build whose scripts' lines are written as its builder's, the instances EC2 must tie it to", () => {
     // Packer 1.13: a script prints another's AMI as the builder would, before the builder's own
     // line; a post-processor's script does after it, under its own name.

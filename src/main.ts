@@ -1044,13 +1044,9 @@ async function build(
   if (summarySoFar) summarySoFar.packerEnded = true
   if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort', built.record.temporaryResources))
 
-  // Input manifest's file, when it names one.
-  const read = inputs.manifestGiven ? 0 : manifestToRead(manifests, runsBefore)
-  const unknown = read === 0 && inputs.manifestUnknown !== undefined ? { output: inputs.manifestUnknown, folders: perBuildManifestFolders(inputs) } : undefined
-  const finishedBuilds = built.record.finishedImages.map(({ build }) => build)
-  const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown, finishedBuilds)
+  const { artifacts, finishedImages } = amisOfTheRun(built, inputs, manifests, runsBefore, summary)
   const unlistedWhy = finishedUnlisted(built, artifacts.manifest)
-  const finished = await finishedBeforeTheEnd(built.record.finishedImages, artifacts.amis, inputs, summary, { packerStarted, unlistedWhy })
+  const finished = await finishedBeforeTheEnd(finishedImages, artifacts.amis, inputs, summary, { packerStarted, unlistedWhy })
   const amis = inTemplateOrder(keptApartFromTheLog(artifacts.amis, finished), inputs.buildNames)
   leftovers.amisMade(amis)
   // Builds that the list does not name (inspect failed, or Packer 1.6.6 lists a build that a build
@@ -1168,6 +1164,41 @@ async function finishedBeforeTheEnd(
     summary.problems.push(message)
   }
   return ofEach
+}
+
+/**
+ * The run's AMIs, from the manifest Packer wrote (the input's file, when it names one) or its
+ * output, and the AMIs of the builds its log says finished: less those a build deregistered later
+ * in the run, which a warning names.
+ */
+function amisOfTheRun(
+  built: PackerRun,
+  inputs: Inputs,
+  manifests: string[],
+  runsBefore: Array<string | undefined>,
+  summary: SummaryModel
+): { artifacts: ReturnType<typeof readBuiltAmis>; finishedImages: FinishedImage[] } {
+  const read = inputs.manifestGiven ? 0 : manifestToRead(manifests, runsBefore)
+  const unknown = read === 0 && inputs.manifestUnknown !== undefined ? { output: inputs.manifestUnknown, folders: perBuildManifestFolders(inputs) } : undefined
+  const finishedBuilds = built.record.finishedImages.map(({ build }) => build)
+  const deregistered = new Set(built.record.deregisteredImages)
+  const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown, finishedBuilds, deregistered)
+  warnDeregistered(artifacts.deregistered ?? [], summary)
+  return { artifacts, finishedImages: built.record.finishedImages.filter(({ ami }) => !deregistered.has(ami)) }
+}
+
+/**
+ * Says which AMIs the manifest lists that Packer's log says a build deregistered later in the run
+ * (force_deregister, when builds give their AMIs the same name): they are no longer in EC2.
+ */
+function warnDeregistered(gone: Ami[], summary: SummaryModel): void {
+  if (gone.length === 0) return
+  const message =
+    `Packer deregistered ${gone.map((ami) => `build ${ami.build}'s ${ami.amiId} (${ami.region})`).join(', ')} later in the run: ` +
+    `with force_deregister, a build deregisters every AMI with the name it gives its own, and another build of the run had made ${gone.length === 1 ? 'it' : 'them'} under that name. ` +
+    `${gone.length === 1 ? 'It is' : 'They are'} no longer in EC2, so in no output and not tagged; give each build its own ami_name.`
+  annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
+  summary.problems.push(message)
 }
 
 async function tag(

@@ -61,6 +61,8 @@ export interface BuiltAmis {
   notes: string[]
   /** Why there is no AMI, for a build that succeeded without one. */
   whyNoAmi: string
+  /** The AMIs listed that Packer's log says a build deregistered later in the run: in no output. */
+  deregistered?: Ami[]
 }
 
 /**
@@ -71,6 +73,8 @@ export interface BuiltAmis {
  * folders made for it before the build (one per build, say), where they were known.
  * `finishedBuilds`, the builds Packer's log says finished, tell which of several builds of one
  * HCL2 source a manifest entry is, when Packer was stopped before it announced their artifacts.
+ * `deregistered`, the AMIs Packer's log says a build deregistered (force_deregister, when builds
+ * give their AMIs one name), are left out: they are no longer in EC2.
  */
 export function readBuiltAmis(
   manifestPath: string,
@@ -78,7 +82,8 @@ export function readBuiltAmis(
   announced: AnnouncedArtifact[],
   buildNames: string[] = [],
   manifestUnknown?: { output: string; folders: string[] },
-  finishedBuilds: string[] = []
+  finishedBuilds: string[] = [],
+  deregistered: ReadonlySet<string> = new Set()
 ): BuiltAmis {
   const notes: string[] = []
   let amis: Ami[] = []
@@ -118,15 +123,8 @@ export function readBuiltAmis(
     notes.push(`No manifest at ${manifestPath}; reading the AMIs from Packer's output.`)
   }
 
-  const fromOutput = amisFromAnnouncedArtifacts(announced)
-  amis = keptApart(amis.map((ami) => ({ ...ami, build: fullBuildName(ami, fromOutput, buildNames, finishedBuilds) })), entryOf)
-  const seen = new Set(amis.map((ami) => `${ami.region}:${ami.amiId}`))
-  for (const ami of fromOutput) {
-    if (!seen.has(`${ami.region}:${ami.amiId}`)) {
-      seen.add(`${ami.region}:${ami.amiId}`)
-      amis.push(ami)
-    }
-  }
+  const listed = listedAmis(amis, entryOf, amisFromAnnouncedArtifacts(announced), { buildNames, finishedBuilds, deregistered })
+  amis = listed.amis
 
   const whyNoAmi =
     buildsWithoutAmi.length > 0
@@ -134,7 +132,7 @@ export function readBuiltAmis(
         'artifact. The AMIs come from amazon-ebs, amazon-ebssurrogate, amazon-chroot and amazon-instance builds.'
       : `Packer succeeded, but no AMI was found: ${manifestUnknown === undefined ? manifestPath : 'the manifest'} has no ` +
         'build of this run and Packer announced no region:ami-… artifact. Does the template have an AMI builder (amazon-ebs, …)?'
-  return { amis, runUuid, manifest, notes, whyNoAmi }
+  return { amis, runUuid, manifest, notes, whyNoAmi, deregistered: listed.gone }
 }
 
 /**
@@ -142,6 +140,33 @@ export function readBuiltAmis(
  * keyed apart: only their manifest entries (`entryOf`, one a build, in the order they finished)
  * tell them apart. The first keeps the name, the others are `NAME#2`, `NAME#3`, … (see Ami.alike).
  */
+/**
+ * The manifest's AMIs (`entryOf`, the entry of each) under their full build names, then those only
+ * Packer's output announced (`fromOutput`); apart (`gone`), those a build deregistered later.
+ */
+function listedAmis(
+  amis: Ami[],
+  entryOf: number[],
+  fromOutput: Ami[],
+  { buildNames, finishedBuilds, deregistered }: { buildNames: string[]; finishedBuilds: string[]; deregistered: ReadonlySet<string> }
+): { amis: Ami[]; gone: Ami[] } {
+  const named = amis.map((ami) => ({ ...ami, build: fullBuildName(ami, fromOutput, buildNames, finishedBuilds) }))
+  const kept = named.flatMap((ami, index) => (deregistered.has(ami.amiId) ? [] : [index]))
+  const listed = keptApart(
+    kept.map((index) => named[index]),
+    kept.map((index) => entryOf[index])
+  )
+  const seen = new Set(named.map((ami) => `${ami.region}:${ami.amiId}`))
+  const gone = named.filter((ami) => deregistered.has(ami.amiId))
+  for (const ami of fromOutput) {
+    if (seen.has(`${ami.region}:${ami.amiId}`)) continue
+    seen.add(`${ami.region}:${ami.amiId}`)
+    if (deregistered.has(ami.amiId)) gone.push(ami)
+    else listed.push(ami)
+  }
+  return { amis: listed, gone }
+}
+
 function keptApart(amis: Ami[], entryOf: number[]): Ami[] {
   const entries = new Map<string, number[]>()
   amis.forEach((ami, index) => {

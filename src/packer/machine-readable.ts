@@ -276,6 +276,13 @@ const snapshotOfVolume = /^==> .+?: Creating snapshot of EBS Volume (vol-[0-9a-f
 // `Copying to: <region>` line just before the copy to that region begins (an encrypted copy into
 // the build's own region too), then `Waiting for all copies to complete...`. The copies' IDs are
 // never printed. A `Copying to:` line counts only once the build has said it is copying.
+// With force_deregister, a build deregisters every AMI that has the name it is about to give its
+// own, in each of its regions, just before it makes it (step_deregister_ami, Packer 1.6.6 and the
+// Amazon plugin alike: `Deregistered AMI <name>, id: ami-…`): another build of the same run may
+// have made that AMI. A build that fails once it made its AMI deregisters it (step_create_ami's
+// clean-up: `Deregistered AMI id: ami-…`). The text is read as the log has it: its comma is
+// Packer's `%!(PACKER_COMMA)`.
+const deregisteredImage = /^==> .+?: Deregistered AMI (?:.+ )?id: (ami-[0-9a-f]{8,17})\s*$/
 const copyingImage = /^==> .+?: Copying\/Encrypting AMI \([^)]*\) to other regions\.\.\.\s*$/
 const copyingTo = new RegExp(`^\\s*.+?: Copying to: (${regionName})\\s*$`)
 
@@ -409,6 +416,13 @@ export class RunRecord {
    * they reach the outputs once Packer ends, unless the main step is killed before.
    */
   readonly finishedImages: FinishedImage[] = []
+
+  /**
+   * The AMIs the builds said they deregistered (deregisteredImage): with force_deregister, one
+   * that another build of the run made under the same name is no longer in EC2. Not read once the
+   * builds' scripts write their lines as the builder does (scriptLinesAlike).
+   */
+  readonly deregisteredImages: string[] = []
 
   /**
    * The template's build names that hold ": " (a JSON builder's `name` may), longest first: Packer
@@ -560,10 +574,10 @@ export class RunRecord {
       if (bytes[i] === 0x3a && bytes[i + 1] === 0x20) words = i + 2
     }
     // I(nstance ID), C(reating …, reated …, opying …), A(MI), R(egistering the AMI…, unning local shell
-    // script), P(rovisioning with shell script); and any line while a build is making its AMI, for
-    // any other line of its ends that.
+    // script), P(rovisioning with shell script), D(eregistered AMI); and any line while a build is
+    // making its AMI, for any other line of its ends that.
     const first = words < 0 ? -1 : bytes[words]
-    if (this.makingImages === 0 && first !== 0x49 && first !== 0x43 && first !== 0x41 && first !== 0x52 && first !== 0x50) return
+    if (this.makingImages === 0 && first !== 0x49 && first !== 0x43 && first !== 0x41 && first !== 0x52 && first !== 0x50 && first !== 0x44) return
     this.observeSay(bytes.toString('utf8', start, end))
   }
 
@@ -629,7 +643,14 @@ export class RunRecord {
       return
     }
     const build = this.buildOf(text)
-    if (build === undefined || this.finished.has(build) || !this.isBuild(build)) return
+    if (build === undefined || !this.isBuild(build)) return
+    // Another build of the same name may still run, and deregister what the finished one made.
+    const deregistered = this.scriptLinesAlike || this.launchesNoInstance(build) ? undefined : deregisteredImage.exec(text)?.[1]
+    if (deregistered !== undefined) {
+      if (this.deregisteredImages.length < RunRecord.maxResources) this.deregisteredImages.push(deregistered)
+      return
+    }
+    if (this.finished.has(build)) return
     if (text.startsWith(`==> ${build}: `) && scriptBegun.test(text.slice(build.length + 6))) {
       this.scripts.set(build, (this.scripts.get(build) ?? 0) + 1)
       return
