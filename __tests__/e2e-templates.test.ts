@@ -557,15 +557,21 @@ describeWithPacker('templates as users write them, through the bundled action', 
       await expectBuilt(workspace, { template: 'packer/image.json' }, { builds: ['amazon-ebs'], manifest: 'packer/out/manifest.json' })
     })
 
+    /** A workspace of the fixture whose root keys are in other cases, its template edited: `from` replaced by `to`. */
+    function rootCaseWith(from: string, to: string): string {
+      const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
+      const path = join(workspace, 'image.json')
+      writeFileSync(path, readFileSync(path, 'utf8').replace(from, to))
+      return workspace
+    }
+
     it('JSON: root keys in other cases (Builders, Post-Processors), which Packer matches without regard to case', async () => {
       const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
       await expectBuilt(workspace, { template: 'image.json' }, { builds: ['web'], manifest: 'out/root-case.json' })
     })
 
     it('JSON: a misspelt "builders" is refused on its line, before Packer is installed, naming the key meant', async () => {
-      const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
-      const path = join(workspace, 'image.json')
-      writeFileSync(path, readFileSync(path, 'utf8').replace('"Builders"', '"buildes"'))
+      const workspace = rootCaseWith('"Builders"', '"buildes"')
       const refused = await run(workspace, { template: 'image.json' })
       expect(refused.exitCode).toBe(1)
       expect(refused.errors).toEqual([
@@ -580,9 +586,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
     })
 
     it("JSON: Packer's refusal of a setting in such a template is annotated on the setting's line", async () => {
-      const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
-      const path = join(workspace, 'image.json')
-      writeFileSync(path, readFileSync(path, 'utf8').replace('"instance_type"', '"instance_typo"'))
+      const workspace = rootCaseWith('"instance_type"', '"instance_typo"')
       const refused = await run(workspace, { template: 'image.json' })
       expect(refused.exitCode).toBe(1)
       expect(refused.errors[0]).toEqual({
@@ -592,9 +596,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
     })
 
     it('JSON: clean_ami_name, which Packer no longer has, is refused on its line with the name Packer has now', async () => {
-      const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
-      const path = join(workspace, 'image.json')
-      writeFileSync(path, readFileSync(path, 'utf8').replace('"{{user `name`}}-{{timestamp}}"', '"{{user `name`}}-{{isotime | clean_ami_name}}"'))
+      const workspace = rootCaseWith('"{{user `name`}}-{{timestamp}}"', '"{{user `name`}}-{{isotime | clean_ami_name}}"')
       const launched = endpoint.callsOf('RunInstances').length
       const refused = await run(workspace, { template: 'image.json' })
       expect(refused.exitCode).toBe(1)
@@ -608,9 +610,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
     })
 
     it('JSON: a problem found before the build in such a template is annotated on its line', async () => {
-      const workspace = workspaceFrom(join(fixtures, 'json-root-case'))
-      const path = join(workspace, 'image.json')
-      writeFileSync(path, readFileSync(path, 'utf8').replace('["eu-west-1"]', '["eu-west-1 "]'))
+      const workspace = rootCaseWith('["eu-west-1"]', '["eu-west-1 "]')
       const refused = await run(workspace, { template: 'image.json' })
       expect(refused.exitCode).toBe(1)
       expect(refused.errors).toEqual([
