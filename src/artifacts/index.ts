@@ -136,11 +136,6 @@ export function readBuiltAmis(
 }
 
 /**
- * The AMIs of builds Packer names alike (HCL2 build blocks with no name that build one source),
- * keyed apart: only their manifest entries (`entryOf`, one a build, in the order they finished)
- * tell them apart. The first keeps the name, the others are `NAME#2`, `NAME#3`, … (see Ami.alike).
- */
-/**
  * The manifest's AMIs (`entryOf`, the entry of each) under their full build names, then those only
  * Packer's output announced (`fromOutput`); apart (`gone`), those a build deregistered later.
  */
@@ -167,6 +162,11 @@ function listedAmis(
   return { amis: listed, gone }
 }
 
+/**
+ * The AMIs of builds Packer names alike (HCL2 build blocks with no name that build one source),
+ * keyed apart: only their manifest entries (`entryOf`, one a build, in the order they finished)
+ * tell them apart. The first keeps the name, the others are `NAME#2`, `NAME#3`, … (see Ami.alike).
+ */
 function keptApart(amis: Ami[], entryOf: number[]): Ami[] {
   const entries = new Map<string, number[]>()
   amis.forEach((ami, index) => {
