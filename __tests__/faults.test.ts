@@ -432,8 +432,13 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         }
       ]
       writeFileSync(path, JSON.stringify(template, null, 2))
+      // Killed once the action has logged both lines (Packer passes a script's lines on after it runs them).
+      const printed = (stdout: string) => existsSync(marker) && stdout.includes(`    smoke: Instance ID: ${other}`) && stdout.includes(fleet)
       const main = await runAction(
-        options({}, { onStart: (child) => void until(() => existsSync(marker), 'the script to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')) })
+        options({}, {
+          onStart: (child, stdoutSoFar) =>
+            void until(() => printed(stdoutSoFar()), 'the script to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+        })
       )
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain(`    smoke: Instance ID: ${other}`)
