@@ -585,27 +585,27 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(refused.stdout).not.toContain('::group::Install Packer')
     })
 
+    /** Runs the root-case fixture edited so (rootCaseWith), which fails with its first error, `message`, on `line` of the template. */
+    async function expectFailedOnLine(from: string, to: string, message: unknown, line: string): Promise<void> {
+      const failed = await run(rootCaseWith(from, to), { template: 'image.json' })
+      expect(failed.exitCode).toBe(1)
+      expect(failed.errors[0]).toEqual({ message, properties: expect.objectContaining({ file: 'image.json', line }) })
+    }
+
     it("JSON: Packer's refusal of a setting in such a template is annotated on the setting's line", async () => {
-      const workspace = rootCaseWith('"instance_type"', '"instance_typo"')
-      const refused = await run(workspace, { template: 'image.json' })
-      expect(refused.exitCode).toBe(1)
-      expect(refused.errors[0]).toEqual({
-        message: expect.stringContaining('instance_typo'),
-        properties: expect.objectContaining({ file: 'image.json', line: '16' })
-      })
+      await expectFailedOnLine('"instance_type"', '"instance_typo"', expect.stringContaining('instance_typo'), '16')
     })
 
     it('JSON: clean_ami_name, which Packer no longer has, is refused on its line with the name Packer has now', async () => {
-      const workspace = rootCaseWith('"{{user `name`}}-{{timestamp}}"', '"{{user `name`}}-{{isotime | clean_ami_name}}"')
       const launched = endpoint.callsOf('RunInstances').length
-      const refused = await run(workspace, { template: 'image.json' })
-      expect(refused.exitCode).toBe(1)
-      expect(refused.errors[0]).toEqual({
-        message: expect.stringMatching(
+      await expectFailedOnLine(
+        '"{{user `name`}}-{{timestamp}}"',
+        '"{{user `name`}}-{{isotime | clean_ami_name}}"',
+        expect.stringMatching(
           /function "clean_ami_name" not defined[\s\S]*Packer names it clean_resource_name now: `packer fix image\.json` rewrites the template so\.$/
         ),
-        properties: expect.objectContaining({ file: 'image.json', line: '17' })
-      })
+        '17'
+      )
       expect(endpoint.callsOf('RunInstances').length).toBe(launched)
     })
 
@@ -619,6 +619,19 @@ describeWithPacker('templates as users write them, through the bundled action', 
           properties: expect.objectContaining({ file: 'image.json', line: '14' })
         })
       ])
+    })
+
+    it("JSON: a failing script's error in such a template is on its provisioner's line", async () => {
+      const provisioners = '  "Provisioners": [\n    { "type": "shell-local", "inline": ["echo one"] },\n    { "type": "shell-local", "inline": ["exit 2"] }\n  ],\n'
+      const failing = expect.stringMatching(/^web: Script exited with non-zero exit status: 2/)
+      await expectFailedOnLine('  "Post-Processors": [', `${provisioners}  "Post-Processors": [`, failing, '22')
+    })
+
+    it.each([
+      ['a required variable left unset', '"owner": null', 'required variable not set: owner'],
+      ["a variable's value it cannot work out", '"when": "{{nope}}"', "error interpolating default value for 'when'"]
+    ])("JSON: Packer's refusal of %s in such a template is on the variable's line", async (_, variable, message) => {
+      await expectFailedOnLine('"name": "root-case"', `"name": "root-case",\n    ${variable}`, expect.stringContaining(message), '6')
     })
 
     it.each([

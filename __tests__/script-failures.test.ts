@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { locateFailedScript } from '../src/packer/script-failures.js'
+import { locateFailedScript, type ScriptTemplate } from '../src/packer/script-failures.js'
 
 describe('locateFailedScript', () => {
   let workspace: string
@@ -15,10 +15,10 @@ describe('locateFailedScript', () => {
   })
   afterEach(() => rmSync(workspace, { recursive: true, force: true }))
 
-  function jsonTemplate(provisioners: object[]): string {
+  /** A JSON template of these provisioners, as the inputs read it. */
+  function jsonTemplate(provisioners: object[]): ScriptTemplate {
     const path = join(workspace, 'packer-template.json')
-    writeFileSync(path, `${JSON.stringify({ builders: [{ type: 'amazon-ebs' }], provisioners }, null, 2)}\n`)
-    return path
+    return { kind: 'json', json: { path, text: `${JSON.stringify({ builders: [{ type: 'amazon-ebs' }], provisioners }, null, 2)}\n` } }
   }
 
   it('places the first script on its shell provisioner when the others run no script', async () => {
@@ -27,14 +27,14 @@ describe('locateFailedScript', () => {
       { type: 'shell', inline: ['exit 2'] },
       { type: 'breakpoint' }
     ])
-    expect(await locateFailedScript('amazon-ebs', 1, 'json', workspace, template)).toEqual({ file: 'packer-template.json', line: 14, column: 15 })
+    expect(await locateFailedScript('amazon-ebs', 1, template, workspace)).toEqual({ file: 'packer-template.json', line: 14, column: 15 })
   })
 
   it.each(['powershell', 'windows-shell', 'ansible'])('leaves it to Packer where the build also runs another kind of provisioner (%s), after or before', async (type) => {
     const after = jsonTemplate([{ type: 'shell', inline: ['echo hi'] }, { type, inline: ['exit 2'] }])
-    expect(await locateFailedScript('amazon-ebs', 1, 'json', workspace, after)).toBeUndefined()
+    expect(await locateFailedScript('amazon-ebs', 1, after, workspace)).toBeUndefined()
     const before = jsonTemplate([{ type, inline: ['echo hi'] }, { type: 'shell', inline: ['exit 2'] }])
-    expect(await locateFailedScript('amazon-ebs', 1, 'json', workspace, before)).toBeUndefined()
+    expect(await locateFailedScript('amazon-ebs', 1, before, workspace)).toBeUndefined()
   })
 
   it('still places it where that provisioner runs only in another build', async () => {
@@ -42,7 +42,7 @@ describe('locateFailedScript', () => {
       { type: 'shell', inline: ['exit 2'] },
       { type: 'powershell', inline: ['echo hi'], only: ['windows'] }
     ])
-    expect(await locateFailedScript('amazon-ebs', 1, 'json', workspace, template)).toEqual({ file: 'packer-template.json', line: 9, column: 15 })
+    expect(await locateFailedScript('amazon-ebs', 1, template, workspace)).toEqual({ file: 'packer-template.json', line: 9, column: 15 })
   })
 
   it('leaves it to Packer in an HCL2 build block that also runs a windows-shell provisioner', async () => {
@@ -68,9 +68,9 @@ describe('locateFailedScript', () => {
         ''
       ].join('\n')
     )
-    expect(await locateFailedScript('amazon-ebs.demo', 1, 'hcl', workspace, template)).toBeUndefined()
+    expect(await locateFailedScript('amazon-ebs.demo', 1, { kind: 'hcl', template }, workspace)).toBeUndefined()
     writeFileSync(template, readText(template).replace('provisioner "windows-shell"', 'provisioner "file"'))
-    expect(await locateFailedScript('amazon-ebs.demo', 1, 'hcl', workspace, template)).toEqual({ file: 'ami.pkr.hcl', line: 9, column: 5 })
+    expect(await locateFailedScript('amazon-ebs.demo', 1, { kind: 'hcl', template }, workspace)).toEqual({ file: 'ami.pkr.hcl', line: 9, column: 5 })
   })
 })
 

@@ -913,6 +913,7 @@ function packerRunner(
     template: inputs.template,
     workspace: inputs.workspace,
     templateKind: inputs.templateKind,
+    jsonTemplate: inputs.jsonTemplate,
     buildNames: inputs.buildNamesKnown ? inputs.buildNames : undefined,
     varFiles: inputs.varFiles,
     variables: inputs.variables

@@ -2,7 +2,7 @@
 // parser that keeps positions (jsonc-parser), which a run loads only when it has something to
 // point at: as dist/stages/json-place.js before the job, or with the job's report.
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
-import { positionOf, type JsonPath, type JsonPosition } from '../inputs/template.js'
+import { packerRootKey, positionOf, type JsonPath, type JsonPosition } from '../inputs/template.js'
 
 /** Where in the JSON `text` the value at `path` is: its key, or its entry in a list. */
 export function jsonPlace(text: string, path: JsonPath): JsonPosition | undefined {
@@ -21,6 +21,11 @@ export function asWritten(root: Node, path: JsonPath): JsonPath {
   if (typeof first !== 'string' || root.type !== 'object') return path
   const keys = (root.children ?? []).map((property) => property.children?.[0]?.value as unknown)
   if (keys.includes(first)) return path
-  const written = keys.find((key): key is string => typeof key === 'string' && key.toLowerCase() === first.toLowerCase())
+  const written = keys.find((key): key is string => typeof key === 'string' && packerRootKey(key, keys) === first)
   return written === undefined ? path : [written, ...rest]
+}
+
+/** The value of the template's root key `key` (as Packer documents it), in whatever case the file writes it. */
+export function rootEntry(root: Node, key: string): Node | undefined {
+  return findNodeAtLocation(root, asWritten(root, [key]))
 }

@@ -129,9 +129,15 @@ export class InputReader {
 
   /** Parses a JSON file that `input` names; a problem at its line and column when it is not JSON. */
   json(path: string, input: string): unknown {
+    return this.jsonFile(path, input)?.parsed
+  }
+
+  /** A JSON file that `input` names, with its text; a problem at its line and column when it is not JSON. */
+  jsonFile(path: string, input: string): { text: string; parsed: unknown } | undefined {
     const shown = this.shown(path)
     try {
-      return parseJsonWithPosition(readFileSync(path, 'utf8'))
+      const text = readFileSync(path, 'utf8')
+      return { text, parsed: parseJsonWithPosition(text) }
     } catch (error) {
       if (!(error instanceof JsonSyntaxError)) {
         this.problem(`${input}: cannot read ${basename(path)}: ${(error as Error).message}`)

@@ -30,6 +30,7 @@ import {
   unusedJsonVariables,
   userVariables,
   withPackerRootKeys,
+  type JsonTemplateSource,
   type TemplateContext,
   type TemplateKind,
   type UndeclaredVariable,
@@ -42,6 +43,8 @@ export interface TemplateFiles extends ReferencedPaths {
   /** Template path as given, relative to workingDirectory (what Packer is passed). */
   template: string
   templateKind: TemplateKind
+  /** A JSON template as read here, for the stages after the build; undefined for an HCL2 one. */
+  jsonTemplate?: JsonTemplateSource
   builderTypes: string[]
   postProcessorTypes: string[]
   /** A JSON template's post-processors by name, or by type when unnamed: what except may name besides builds. */
@@ -237,25 +240,17 @@ export function readTemplateFiles(
       )
     : []
 
-  let description = nothingKnown
-  let versionDemands: VersionDemandSource = { read: [] }
-  if (templateFound && kind === 'json') {
-    const parsed = withPackerRootKeys(reader.json(templatePath, 'template'))
-    if (parsed !== undefined) {
-      const json = { path: templatePath, template, parsed, varFiles: jsonVarFiles, variables, workingDirectory }
-      description = describeJson(reader, json, { env: startedIn(workingDirectory, env), templateDir: dirname(templatePath), pwd: workingDirectory })
-      const demand = minPackerVersion(parsed, templatePath, reader.shown(templatePath))
-      versionDemands = { read: demand ? [demand] : [] }
-    }
-  } else if (templateFound) {
-    const files = checkHclFiles(reader, template, templatePath)
-    versionDemands = { hclFiles: files }
-  }
+  const read = { path: templatePath, template, varFiles: jsonVarFiles, variables, workingDirectory }
+  const { description, versionDemands, jsonTemplate } =
+    templateFound && kind === 'json'
+      ? readJsonTemplate(reader, read, env)
+      : { description: nothingKnown, versionDemands: templateFound ? { hclFiles: checkHclFiles(reader, template, templatePath) } : { read: [] }, jsonTemplate: undefined }
   const { manifestOutput, manifestOutputUnknown, ...builds } = description
   return {
     workingDirectory,
     template,
     templateKind: kind,
+    ...(jsonTemplate && { jsonTemplate }),
     ...builds,
     varFiles,
     defaultVarFile,
@@ -267,6 +262,24 @@ export function readTemplateFiles(
       writes: kind !== 'json' || builds.postProcessorTypes.includes('manifest')
     })
   }
+}
+
+/**
+ * A JSON template, read once with its root keys as Packer reads them (`Builders` as `builders`),
+ * and described with the variables Packer will have; nothing known when it is not JSON.
+ */
+function readJsonTemplate(
+  reader: InputReader,
+  json: { path: string; template: string; varFiles: JsonVarFile[]; variables: Variables; workingDirectory: string },
+  env: Record<string, string | undefined>
+): { description: TemplateDescription; versionDemands: VersionDemandSource; jsonTemplate?: JsonTemplateSource } {
+  const { path, workingDirectory } = json
+  const file = reader.jsonFile(path, 'template')
+  if (file === undefined) return { description: nothingKnown, versionDemands: { read: [] } }
+  const parsed = withPackerRootKeys(file.parsed)
+  const description = describeJson(reader, { ...json, parsed }, { env: startedIn(workingDirectory, env), templateDir: dirname(path), pwd: workingDirectory })
+  const demand = minPackerVersion(parsed, path, reader.shown(path))
+  return { description, versionDemands: { read: demand ? [demand] : [] }, jsonTemplate: { path, text: file.text } }
 }
 
 /**

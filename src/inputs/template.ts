@@ -133,17 +133,32 @@ const jsonRootKeys = [
   'comments'
 ]
 
+/**
+ * The root key Packer reads `key` as, among the root keys `written` in the template: the one it
+ * documents (`builders` for `Builders`), unless that one is written too; else `key` itself.
+ */
+export function packerRootKey(key: string, written: readonly unknown[]): string {
+  const known = jsonRootKeys.find((name) => name.toLowerCase() === key.toLowerCase())
+  return known !== undefined && !written.includes(known) ? known : key
+}
+
 /** A parsed JSON template with each root key that Packer reads in another case (`Builders`) named as written here. */
 export function withPackerRootKeys(template: unknown): unknown {
   if (typeof template !== 'object' || template === null || Array.isArray(template)) return template
   const entries = Object.entries(template)
-  const written = new Set(entries.map(([key]) => key))
-  return Object.fromEntries(
-    entries.map(([key, value]) => {
-      const known = jsonRootKeys.find((name) => name.toLowerCase() === key.toLowerCase())
-      return [known !== undefined && !written.has(known) ? known : key, value]
-    })
-  )
+  const written = entries.map(([key]) => key)
+  return Object.fromEntries(entries.map(([key, value]) => [packerRootKey(key, written), value]))
+}
+
+/**
+ * A legacy JSON template as the inputs read it, once: the stages after the build place Packer's
+ * problems in its text, on the lines as written, finding each root key as Packer reads it
+ * (packerRootKey, through common/json-place.ts rootEntry), whatever its case.
+ */
+export interface JsonTemplateSource {
+  /** The file, absolute. */
+  path: string
+  text: string
 }
 
 /** A root key of `template` that Packer does not know (it refuses the template) and that is probably `wanted` misspelt. */

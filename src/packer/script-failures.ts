@@ -8,7 +8,8 @@ import { relative } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import { hclBuildNames, hclBuildSources, hclTemplateFiles, parseHclFile, type HclBody } from '../inputs/hcl.js'
 import { runsByOnlyExcept } from '../inputs/build-selection.js'
-import { positionOf } from '../inputs/template.js'
+import { positionOf, type JsonTemplateSource } from '../inputs/template.js'
+import { rootEntry } from '../common/json-place.js'
 import type { TemplateError } from './template-errors.js'
 
 /** The provisioners that say each script they begin (RunRecord.scriptsBegun). */
@@ -33,6 +34,9 @@ interface ScriptProvisioner {
   uncounted?: boolean
 }
 
+/** The template whose provisioners ran: a JSON one as the inputs read it, or an HCL2 one's file or directory (absolute). */
+export type ScriptTemplate = { kind: 'json'; json: JsonTemplateSource } | { kind: 'hcl'; template: string }
+
 /**
  * Where the provisioner is whose script `build` began as its `begun`th (from 1), and failed
  * with; undefined where the template does not tell it for certain.
@@ -40,14 +44,13 @@ interface ScriptProvisioner {
 export async function locateFailedScript(
   build: string,
   begun: number,
-  templateKind: 'json' | 'hcl',
-  workingDirectory: string,
-  template: string
+  template: ScriptTemplate,
+  workingDirectory: string
 ): Promise<Pick<TemplateError, 'file' | 'line' | 'column'> | undefined> {
   const found =
-    templateKind === 'json'
-      ? jsonScriptProvisioners(await readFile(template, 'utf8'), build, relative(workingDirectory, template))
-      : await hclScriptProvisioners(build, workingDirectory, template)
+    template.kind === 'json'
+      ? jsonScriptProvisioners(template.json.text, build, relative(workingDirectory, template.json.path))
+      : await hclScriptProvisioners(build, workingDirectory, template.template)
   if (found === undefined) return undefined
   const { provisioners, cleanup } = found
   // The error-cleanup-provisioner runs after the failure: its scripts are begun after it. Left
@@ -83,8 +86,8 @@ interface BuildScripts {
 /** A JSON template's provisioners that run scripts, in order, each on its `type`. */
 function jsonScriptProvisioners(text: string, build: string, file: string): BuildScripts {
   const root = parseTree(text)
-  const list = root && findNodeAtLocation(root, ['provisioners'])
-  const cleanup = root && findNodeAtLocation(root, ['error-cleanup-provisioner'])
+  const list = root && rootEntry(root, 'provisioners')
+  const cleanup = root && rootEntry(root, 'error-cleanup-provisioner')
   return {
     provisioners: (list?.type === 'array' ? (list.children ?? []) : []).flatMap((node) => jsonScriptProvisioner(node, text, build, file)),
     cleanup: cleanup && jsonScriptProvisioner(cleanup, text, build, file)[0]

@@ -12,7 +12,7 @@ import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
-import { asWritten, jsonPlace } from '../common/json-place.js'
+import { jsonPlace, rootEntry } from '../common/json-place.js'
 import { hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile } from '../inputs/hcl.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
@@ -523,7 +523,7 @@ function variableValues(
   const values = new Map<string, VariableValue>()
   for (const { file, text } of [{ file: undefined, text: template }, ...varFiles]) {
     const root = parseTree(text)
-    const object = root && (file === undefined ? findNodeAtLocation(root, ['variables']) : root)
+    const object = root && (file === undefined ? rootEntry(root, 'variables') : root)
     for (const [key, value] of object?.type === 'object' ? (object.children ?? []).map((property) => property.children ?? []) : []) {
       if (typeof key?.value !== 'string') continue
       const written = value?.type === 'string' ? (value.value as string) : undefined
@@ -786,9 +786,9 @@ class JsonTemplate {
     private readonly buildNames?: string[],
     private readonly filling: Filling = {}
   ) {
-    this.builders = this.items(['builders'])
-    this.provisioners = this.items(['provisioners'])
-    this.postProcessors = this.items(['post-processors']).flatMap((entry) => (entry.type === 'array' ? (entry.children ?? []) : [entry]))
+    this.builders = this.items('builders')
+    this.provisioners = this.items('provisioners')
+    this.postProcessors = this.items('post-processors').flatMap((entry) => (entry.type === 'array' ? (entry.children ?? []) : [entry]))
     this.others = [...this.provisioners, ...this.postProcessors]
   }
 
@@ -807,15 +807,15 @@ class JsonTemplate {
     const postProcessor = /^post-processor (\d+)(?:\.(\d+))?: (.*)$/.exec(problem)
     if (postProcessor) {
       const [, chain, number, rest] = postProcessor
-      const node = number === undefined ? this.items(['post-processors'])[Number(chain) - 1] : this.postProcessor(Number(chain) - 1, Number(number) - 1)
+      const node = number === undefined ? this.items('post-processors')[Number(chain) - 1] : this.postProcessor(Number(chain) - 1, Number(number) - 1)
       return this.at(this.named(node, rest) ?? node)
     }
     const rootKey = /^Unknown root level key in template: '(.+)'$/.exec(problem)
     if (rootKey) return this.at(this.key(this.root, rootKey[1]))
-    if (minimumVersion.test(problem)) return this.at(this.key(this.root, 'min_packer_version'))
+    if (minimumVersion.test(problem)) return this.at(this.rootKey('min_packer_version'))
     // `required variable not set: region`; `variable size: '' expected type 'string', got unconvertible type 'float64', …`
     const variable = /^required variable not set: (.+)$/.exec(problem) ?? /^variable (\S+): '' expected type /.exec(problem)
-    if (variable) return this.at(this.key(findNodeAtLocation(this.root, ['variables']), variable[1]))
+    if (variable) return this.at(this.key(rootEntry(this.root, 'variables'), variable[1]))
     if (build === undefined) return {}
     const builder = this.builder(build)
     // `unknown configuration key: '"instance_typo"'`, `'launch_block_device_mappings[0]' expected a map, got 'string'`
@@ -970,15 +970,21 @@ class JsonTemplate {
 
   /** Post-processor `number` of chain `chain` (an entry that is not a list is a chain of one). */
   private postProcessor(chain: number, number: number): Node | undefined {
-    const entry = this.items(['post-processors'])[chain]
+    const entry = this.items('post-processors')[chain]
     if (entry?.type === 'array') return entry.children?.[number]
     return number === 0 ? entry : undefined
   }
 
-  /** The entries of the array at `path`, if there is one. */
-  private items(path: string[]): Node[] {
-    const node = findNodeAtLocation(this.root, asWritten(this.root, path))
+  /** The entries of the array at the template's root key `name`, if there is one. */
+  private items(name: string): Node[] {
+    const node = rootEntry(this.root, name)
     return node?.type === 'array' ? (node.children ?? []) : []
+  }
+
+  /** The key node of the template's root key `name`, in whatever case it is written. */
+  private rootKey(name: string): Node | undefined {
+    const value = rootEntry(this.root, name)
+    return value?.parent?.type === 'property' ? value.parent.children?.[0] : undefined
   }
 
   /** The key node of property `name` of an object. */

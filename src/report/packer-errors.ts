@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
-import { autoVarFiles, readByPacker } from '../inputs/template.js'
+import { autoVarFiles, readByPacker, type JsonTemplateSource } from '../inputs/template.js'
 import { distinctHclDiagnostics, isHclBlockError, isHclComponentError, isUnknownAttribute, isVariableDiagnostic, locateError, unknownSource } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
@@ -20,6 +20,8 @@ export interface AnnotationContext {
   workspace: string
   /** A JSON template's errors are placed in it by what they name (template-errors.ts). */
   templateKind?: 'json' | 'hcl'
+  /** A JSON template, as the inputs read it: what its errors are placed in. */
+  jsonTemplate?: JsonTemplateSource
   /** A JSON template's builds as Packer names them, in its builders' order, when all are known. */
   buildNames?: string[]
   /** The variables files given to Packer, relative to workingDirectory. */
@@ -56,15 +58,20 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
  */
 async function placeFailedScripts(errors: string[], run: PackerRun, context: AnnotationContext): Promise<Map<string, Annotation>> {
   const placed = new Map<string, Annotation>()
-  const { templateKind } = context
-  if (templateKind === undefined) return placed
+  const { templateKind, jsonTemplate } = context
+  const template =
+    templateKind === 'hcl'
+      ? { kind: templateKind, template: resolve(context.workingDirectory, context.template) }
+      : templateKind === 'json' && jsonTemplate
+        ? { kind: templateKind, json: jsonTemplate }
+        : undefined
+  if (template === undefined) return placed
   for (const error of errors) {
     const [, build, why] = /^(.+?): (Script exited with non-zero exit status: [^]*)$/.exec(error) ?? []
     const begun = build === undefined ? 0 : run.record.scriptsBegun(build)
     if (begun === 0) continue
-    const template = resolve(context.workingDirectory, context.template)
     const { locateFailedScript } = await import('../packer/script-failures.js')
-    const place = await locateFailedScript(build, begun, templateKind, context.workingDirectory, template).catch(() => undefined)
+    const place = await locateFailedScript(build, begun, template, context.workingDirectory).catch(() => undefined)
     if (place?.line === undefined) continue
     const file = workspaceRelative(resolve(context.workingDirectory, place.file ?? context.template), context.workspace)
     placed.set(error, { level: 'error', message: `${build}: ${why}`, title: 'Packer', file, line: place.line, column: place.column })
@@ -138,7 +145,8 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
   try {
     const located = await import('../packer/template-errors.js')
     if (context.templateKind === 'json') {
-      const text = await readFile(template, 'utf8')
+      // Read by the inputs, which refuse a JSON template they cannot read.
+      const text = context.jsonTemplate?.text ?? ''
       const given = context.variables ?? []
       const varFiles = await readVarFiles(context)
       const filling = {
