@@ -627,6 +627,35 @@ describeWithPacker('templates as users write them, through the bundled action', 
       await expectFailedOnLine('  "Post-Processors": [', `${provisioners}  "Post-Processors": [`, failing, '22')
     })
 
+    it('JSON: reuse of such a template notices a change to a script its Provisioners name, and Sensitive-Variables stay out of the log', async () => {
+      const provisioners =
+        '  "Sensitive-Variables": ["db_password"],\n' +
+        '  "Provisioners": [\n    { "type": "shell-local", "script": "scripts/setup.sh" },\n' +
+        '    { "type": "shell-local", "inline": ["echo secret={{user `db_password`}}"] }\n  ],\n'
+      const workspace = rootCaseWith('  "Post-Processors": [', `${provisioners}  "Post-Processors": [`)
+      mkdirSync(join(workspace, 'scripts'))
+      writeFileSync(join(workspace, 'scripts', 'setup.sh'), '#!/bin/sh\necho setting up\n', { mode: 0o755 })
+      // Only the template itself: the script counts because the template names it.
+      const inputs = { template: 'image.json', reuse: 'true', 'aws-region': 'us-east-1', 'fingerprint-paths': 'image.json', variables: 'db_password=S3cr3tRootCase' }
+      const first = await run(workspace, inputs)
+      expect(first.errors).toEqual([])
+      expect(first.stdout).toContain("Fingerprint of the build's inputs (2 files)")
+      expect(first.stdout).toContain('secret=S3cr3tRootCase')
+      expect(asTheRunnerShowsIt(first).log).toContain('secret=***')
+      expect(asTheRunnerShowsIt(first).log).not.toContain('S3cr3t')
+
+      const unchanged = await run(workspace, inputs)
+      expect(unchanged.exitCode).toBe(0)
+      expect(unchanged.outputs['ami-id']).toBe(first.outputs['ami-id'])
+      expect(unchanged.summary).toContain(':white_check_mark: AMIs reused')
+
+      writeFileSync(join(workspace, 'scripts', 'setup.sh'), '#!/bin/sh\necho setting up anew\n')
+      const changed = await run(workspace, inputs)
+      expect(changed.errors).toEqual([])
+      expect(changed.stdout).toContain('setting up anew')
+      expect(changed.outputs['ami-id']).not.toBe(first.outputs['ami-id'])
+    })
+
     it.each([
       ['a required variable left unset', '"owner": null', 'required variable not set: owner'],
       ["a variable's value it cannot work out", '"when": "{{nope}}"', "error interpolating default value for 'when'"]
