@@ -228,6 +228,11 @@ const cases: Case[] = [
     expected: [[/^This template requires Packer version 99\.0\.0 or higher; using \d+\.\d+\.\d+$/, '"min_packer_version": "99.0.0"']]
   },
   {
+    name: 'a min_packer_version the Packer that runs does not meet, its root keys written in another case, as Packer reads them',
+    template: { Min_Packer_Version: '99.0.0', Builders: [builder()] },
+    expected: [[/^This template requires Packer version 99\.0\.0 or higher; using \d+\.\d+\.\d+$/, '"Min_Packer_Version": "99.0.0"']]
+  },
+  {
     name: 'a min_packer_version that is not a version',
     template: { min_packer_version: 'soon', builders: [builder()] },
     expected: [[/^min_version is invalid: Malformed version: soon$/, '"min_packer_version": "soon"']]
