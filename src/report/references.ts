@@ -2,12 +2,12 @@
 // outside the workspace, or one whose path only Packer knows. A change to such a file does not
 // change the fingerprint, so a run with reuse would ship AMIs built from the old one: each is a
 // warning on the template's line that names it. Loaded only for a build with reuse.
-import { readFile } from 'node:fs/promises'
 import { workspaceRelative } from '../common/paths.js'
 import type { Inputs } from '../inputs/index.js'
 import type { JsonPath, JsonPosition } from '../inputs/template.js'
 import type { UnseenReference } from '../inputs/template-references.js'
 import { annotateEach, type Annotation } from './annotation.js'
+import { fileTexts } from './texts.js'
 
 const stale = 'reuse does not see changes to it, so a changed file would reuse AMIs built from the old one'
 
@@ -39,12 +39,11 @@ async function placeOf(file: string, text: string, at: JsonPath): Promise<JsonPo
 }
 
 /** Annotates each reference reuse cannot see, and gives them back for the summary. */
-export async function reportUnseenReferences(inputs: Pick<Inputs, 'unseenReferences' | 'workspace'>): Promise<Annotation[]> {
-  const texts = new Map<string, Promise<string | undefined>>()
+export async function reportUnseenReferences(inputs: Pick<Inputs, 'unseenReferences' | 'workspace' | 'jsonTemplate'>): Promise<Annotation[]> {
+  const textOf = fileTexts(inputs.jsonTemplate)
   const made: Annotation[] = []
   for (const reference of inputs.unseenReferences) {
-    if (!texts.has(reference.file)) texts.set(reference.file, readFile(reference.file, 'utf8').catch(() => undefined))
-    const text = await texts.get(reference.file)
+    const text = await textOf(reference.file)
     const place = text === undefined ? undefined : await placeOf(reference.file, text, reference.at)
     made.push({
       level: 'warning',

@@ -4,12 +4,12 @@
 // nothing sets (annotated on the line that uses it), and an auto variables file beside an HCL2
 // template file, which Packer does not read (annotated on the file). Names only: a variables
 // file's values may be secrets.
-import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import type { Inputs } from '../inputs/index.js'
-import type { JsonPath, JsonPosition } from '../inputs/template.js'
+import type { JsonPath, JsonPosition, JsonTemplateSource } from '../inputs/template.js'
 import { annotateEach, type Annotation } from './annotation.js'
+import { fileTexts } from './texts.js'
 
 type VariableInputs = Pick<
   Inputs,
@@ -19,6 +19,7 @@ type VariableInputs = Pick<
   | 'ignoredAutoVarFiles'
   | 'workingDirectory'
   | 'template'
+  | 'jsonTemplate'
   | 'workspace'
 >
 
@@ -37,7 +38,7 @@ export async function reportVariables(inputs: VariableInputs): Promise<Annotatio
       file: workspaceRelative(resolve(inputs.workingDirectory, file), inputs.workspace)
     })
   }
-  const placedIn = jsonPlacer()
+  const placedIn = jsonPlacer(inputs.jsonTemplate)
   for (const { file, name, meant } of inputs.misspeltVarFileKeys) {
     const place = await placedIn(file, [name])
     const shown = workspaceRelative(file, inputs.workspace)
@@ -67,13 +68,12 @@ export async function reportVariables(inputs: VariableInputs): Promise<Annotatio
 
 /**
  * Where `at` is in the JSON file at `path`: undefined when the file cannot be read. Files are
- * read with positions only once there is something to place, each once.
+ * read with positions only once there is something to place, each once; the template not again.
  */
-function jsonPlacer(): (path: string, at: JsonPath) => Promise<JsonPosition | undefined> {
-  const texts = new Map<string, Promise<string | undefined>>()
+function jsonPlacer(jsonTemplate?: JsonTemplateSource): (path: string, at: JsonPath) => Promise<JsonPosition | undefined> {
+  const textOf = fileTexts(jsonTemplate)
   return async (path, at) => {
-    if (!texts.has(path)) texts.set(path, readFile(path, 'utf8').catch(() => undefined))
-    const [placing, text] = await Promise.all([import('../common/json-place.js').catch(() => undefined), texts.get(path)])
+    const [placing, text] = await Promise.all([import('../common/json-place.js').catch(() => undefined), textOf(path)])
     return placing && text !== undefined ? placing.jsonPlace(text, at) : undefined
   }
 }
