@@ -127,13 +127,16 @@ export class InputReader {
     return workspaceRelative(path, this.workspace)
   }
 
-  /** Parses a JSON file that `input` names; a problem at its line and column when it is not JSON. */
-  json(path: string, input: string): unknown {
-    return this.jsonFile(path, input)?.parsed
+  /**
+   * Parses a JSON file that `input` names; a problem at its line and column when it is not JSON,
+   * ending with `hint` (what to do about it) when there is one.
+   */
+  json(path: string, input: string, hint?: string): unknown {
+    return this.jsonFile(path, input, hint)?.parsed
   }
 
-  /** A JSON file that `input` names, with its text; a problem at its line and column when it is not JSON. */
-  jsonFile(path: string, input: string): { text: string; parsed: unknown } | undefined {
+  /** A JSON file that `input` names, with its text; a problem as `json` gives when it is not JSON. */
+  jsonFile(path: string, input: string, hint?: string): { text: string; parsed: unknown } | undefined {
     const shown = this.shown(path)
     try {
       const text = readFileSync(path, 'utf8')
@@ -145,7 +148,7 @@ export class InputReader {
       }
       const { position } = error
       const at = position ? ` at line ${position.line}, column ${position.column}` : ''
-      this.problem(`${input}: ${shown} is not valid JSON${at}: ${error.message}`, {
+      this.problem(`${input}: ${shown} is not valid JSON${at}: ${error.message}${hint ? `. ${hint}` : ''}`, {
         file: shown,
         line: position?.line,
         column: position?.column

@@ -2,7 +2,7 @@
 // as far as the action needs to know them before Packer runs. JSON templates are read here
 // with the variables Packer will have; HCL2 files with the HCL parser (hcl.ts).
 import { existsSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { SensitiveValue } from '../common/values.js'
 import { startedIn } from '../common/paths.js'
 import { variableNamed, type Variables } from './build-selection.js'
@@ -274,7 +274,7 @@ function readJsonTemplate(
   env: Record<string, string | undefined>
 ): { description: TemplateDescription; versionDemands: VersionDemandSource; jsonTemplate?: JsonTemplateSource } {
   const { path, workingDirectory } = json
-  const file = reader.jsonFile(path, 'template')
+  const file = reader.jsonFile(path, 'template', hclNamedAsJson(json.template))
   if (file === undefined) return { description: nothingKnown, versionDemands: { read: [] } }
   const parsed = withPackerRootKeys(file.parsed)
   const description = describeJson(reader, { ...json, parsed }, { env: startedIn(workingDirectory, env), templateDir: dirname(path), pwd: workingDirectory })
@@ -476,6 +476,22 @@ export async function checkVersionDemands(reader: InputReader, request: VersionR
 interface JsonVarFile {
   path: string
   parsed: unknown
+}
+
+/**
+ * What to do about a file Packer reads as a JSON template although its name says HCL
+ * (`golden.hcl`): Packer goes by the name alone, so the fix is the name.
+ */
+function hclNamedAsJson(template: string): string | undefined {
+  const name = basename(template)
+  if (name.endsWith('.pkrvars.hcl')) {
+    return 'It is named as a variables file: give it as var-file, and the template (a .pkr.hcl file or a directory) as template'
+  }
+  if (!name.endsWith('.hcl')) return undefined
+  return (
+    'Packer reads a template as HCL2 only when its name ends in .pkr.hcl or .pkr.json, or when it is a directory, ' +
+    `and as JSON otherwise: rename it to ${name.slice(0, -'.hcl'.length)}.pkr.hcl`
+  )
 }
 
 /** Checks a variables file; a JSON template's come back parsed, to fill in its variables. */
