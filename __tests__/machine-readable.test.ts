@@ -10,6 +10,7 @@ import {
   parseEventLine,
   renderEvent,
   RunRecord,
+  type PackerEvent,
   uiTextStart
 } from '../src/packer/machine-readable.js'
 
@@ -373,6 +374,34 @@ describe('RunRecord', () => {
     // Packer 1.13 and later write a script's lines as the builder's: none is taken then.
     const newer = ['1,,ui,say,==> amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1', ...lines.slice(3)]
     for (const record of [feed(newer), feedText(newer)]) expect(record.deregisteredImages).toEqual([])
+  })
+
+  it("tells a failed build's clean-up from force_deregister, with the build's last error line, never a script's", () => {
+    const lines = [
+      '1,,ui,message,    amazon-ebs.web: Instance ID: i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-ebs.web: Deregistered AMI release-1%!(PACKER_COMMA) id: ami-0aaaaaaaaaaaaaaa1',
+      '1,,ui,say,==> amazon-ebs.web: Creating AMI release-1 from instance i-0aaaaaaaaaaaaaaa1',
+      '1,,ui,message,    amazon-ebs.web: AMI: ami-0bbbbbbbbbbbbbbb2',
+      // A script's stderr (Packer 1.6.6 to 1.12 write it `    <build>: `), then the builder's error.
+      '1,,ui,error,    amazon-ebs.web: Error: not the reason',
+      '1,,ui,error,==> amazon-ebs.web: Error interpolating AMI description: template: root:1:11: bad',
+      '1,,ui,say,==> amazon-ebs.web: Deregistering the AMI and deleting associated snapshots because of cancellation%!(PACKER_COMMA) or error...',
+      '1,,ui,say,==> amazon-ebs.web: Deregistered AMI id: ami-0bbbbbbbbbbbbbbb2'
+    ]
+    // As a run reads them: `ui,say` and `ui,message` lines as text, the others as events.
+    const asRead = new RunRecord()
+    for (const line of lines) {
+      const bytes = Buffer.from(`${line}\n`)
+      const text = uiTextStart(bytes, 0, bytes.length - 1)
+      if (text >= 0) asRead.observeText(bytes, text, bytes.length - 1)
+      else asRead.observe(parseEventLine(line) as PackerEvent)
+    }
+    for (const record of [feed(lines), asRead]) {
+      expect(record.deregisteredImages).toEqual(['ami-0aaaaaaaaaaaaaaa1', 'ami-0bbbbbbbbbbbbbbb2'])
+      expect(record.cleanedUpImages).toEqual([
+        { build: 'amazon-ebs.web', ami: 'ami-0bbbbbbbbbbbbbbb2', error: 'Error interpolating AMI description: template: root:1:11: bad' }
+      ])
+    }
   })
 
   it("hands on, with the AMI of a build whose scripts' lines are written as its builder's, the instances EC2 must tie it to", () => {

@@ -24,7 +24,7 @@ import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments, validateDeadlineMs } from './packer/commands.js'
 import { InspectFailed, inspectBuilds } from './packer/inspect.js'
 import { actionsLog } from './packer/log.js'
-import { noTemporaryResources, RunRecord, type FinishedImage, type TemporaryResources } from './packer/machine-readable.js'
+import { noTemporaryResources, RunRecord, type CleanedUpImage, type FinishedImage, type TemporaryResources } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { keptApartFromTheLog, manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiBuilderTypeOf, amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
@@ -1184,7 +1184,21 @@ function amisOfTheRun(
   const finishedBuilds = built.record.finishedImages.map(({ build }) => build)
   const deregistered = new Set(built.record.deregisteredImages)
   const artifacts = readBuiltAmis(manifests[read], runsBefore[read], built.record.artifacts, inputs.buildNames, unknown, finishedBuilds, deregistered)
-  warnDeregistered(artifacts.deregistered ?? [], summary)
+  const cleanedUp = new Map(built.record.cleanedUpImages.map((image) => [image.ami, image]))
+  const gone = artifacts.deregistered ?? []
+  warnDeregistered(
+    gone.filter((ami) => !cleanedUp.has(ami.amiId)),
+    summary
+  )
+  const failedBuilds = gone.flatMap((ami) => {
+    const image = cleanedUp.get(ami.amiId)
+    return image === undefined ? [] : [{ ...image, region: ami.region }]
+  })
+  // When Packer fails, it says why itself; a failed build's clean-up is no news then.
+  if (failedBuilds.length > 0 && built.exitCode === 0) {
+    if (artifacts.amis.length === 0) artifacts.whyNoAmi = `${failedAfterImage(failedBuilds)}: no AMI was built.`
+    else warnFailedAfterImage(failedBuilds, summary)
+  }
   return { artifacts, finishedImages: built.record.finishedImages.filter(({ ami }) => !deregistered.has(ami)) }
 }
 
@@ -1198,6 +1212,22 @@ function warnDeregistered(gone: Ami[], summary: SummaryModel): void {
     `Packer deregistered ${gone.map((ami) => `build ${ami.build}'s ${ami.amiId} (${ami.region})`).join(', ')} later in the run: ` +
     `with force_deregister, a build deregisters every AMI with the name it gives its own, and another build of the run had made ${gone.length === 1 ? 'it' : 'them'} under that name. ` +
     `${gone.length === 1 ? 'It is' : 'They are'} no longer in EC2, so in no output and not tagged; give each build its own ami_name.`
+  annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
+  summary.problems.push(message)
+}
+
+/**
+ * What Packer 1.6.6 does not say, when it exits 0: that these builds failed once they had made
+ * their AMIs (an ami_description it could not render, say), which they then deregistered.
+ */
+function failedAfterImage(failed: Array<CleanedUpImage & { region: string }>): string {
+  const each = failed.map(({ build, ami, region, error }) => `build ${build} failed once it had made ${ami} (${region})${error === undefined ? '' : ` ("${error}")`}`)
+  return `Packer exited 0, but ${each.join(', ')}, and deregistered ${failed.length === 1 ? 'it' : 'them'} as it cleaned up`
+}
+
+/** The builds that failed once they had made their AMIs, when others made theirs. */
+function warnFailedAfterImage(failed: Array<CleanedUpImage & { region: string }>, summary: SummaryModel): void {
+  const message = `${failedAfterImage(failed)}: ${failed.length === 1 ? 'it is' : 'they are'} no longer in EC2, so in no output and not tagged.`
   annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
   summary.problems.push(message)
 }

@@ -282,7 +282,7 @@ const snapshotOfVolume = /^==> .+?: Creating snapshot of EBS Volume (vol-[0-9a-f
 // have made that AMI. A build that fails once it made its AMI deregisters it (step_create_ami's
 // clean-up: `Deregistered AMI id: ami-…`). The text is read as the log has it: its comma is
 // Packer's `%!(PACKER_COMMA)`.
-const deregisteredImage = /^==> .+?: Deregistered AMI (?:.+ )?id: (ami-[0-9a-f]{8,17})\s*$/
+const deregisteredImage = /^==> .+?: Deregistered AMI (?:(.+) )?id: (ami-[0-9a-f]{8,17})\s*$/
 const copyingImage = /^==> .+?: Copying\/Encrypting AMI \([^)]*\) to other regions\.\.\.\s*$/
 const copyingTo = new RegExp(`^\\s*.+?: Copying to: (${regionName})\\s*$`)
 
@@ -293,6 +293,17 @@ const copyingTo = new RegExp(`^\\s*.+?: Copying to: (${regionName})\\s*$`)
 const scriptBegun = /^(?:Running local shell script|Provisioning with shell script): /
 /** Packer's own line once a build has run its post-processors (command/build.go, 1.6.6 to 1.16). */
 const buildFinished = /^Build '(.+)' finished after /
+
+/** An AMI a build deregistered as it cleaned up after failing (RunRecord.cleanedUpImages). */
+export interface CleanedUpImage {
+  build: string
+  ami: string
+  /** The build's last error line before it, cut short. */
+  error?: string
+}
+
+/** How much of a build's error line a message quotes. */
+const maxErrorShown = 300
 
 /** The AMI a build that finished made in its own region (its copies are not announced). */
 export interface FinishedImage {
@@ -425,6 +436,17 @@ export class RunRecord {
   readonly deregisteredImages: string[] = []
 
   /**
+   * Of those, the ones a build deregistered in its own clean-up (the line names no AMI): the build
+   * failed once it had made its AMI, though Packer 1.6.6 may still exit 0 and list the AMI as an
+   * artifact (an `ami_description` it cannot render, say). With the build's last error line, if
+   * it wrote one.
+   */
+  readonly cleanedUpImages: CleanedUpImage[] = []
+
+  /** Each build's last error line (`==> <build>: …`, the builder's before Packer 1.13), cut short: why it cleaned up. */
+  private readonly lastBuilderErrors = new Map<string, string>()
+
+  /**
    * The template's build names that hold ": " (a JSON builder's `name` may), longest first: Packer
    * writes them before its own ": ", so a line's build is not what comes before the first one.
    */
@@ -501,6 +523,7 @@ export class RunRecord {
           const message = event.data.slice(1).join(',')
           if (isCancellationNotice(message)) this.add(this.notices, message)
           else if (!buildOutput.test(message)) this.add(this.uiErrors, message)
+          else this.observeBuilderError(message)
         } else if (event.data[0] === 'say' || event.data[0] === 'message') {
           const text = event.data.slice(1).join(',')
           if (text.startsWith(warningPrefix)) this.observeWarnings(text)
@@ -645,11 +668,7 @@ export class RunRecord {
     const build = this.buildOf(text)
     if (build === undefined || !this.isBuild(build)) return
     // Another build of the same name may still run, and deregister what the finished one made.
-    const deregistered = this.scriptLinesAlike || this.launchesNoInstance(build) ? undefined : deregisteredImage.exec(text)?.[1]
-    if (deregistered !== undefined) {
-      if (this.deregisteredImages.length < RunRecord.maxResources) this.deregisteredImages.push(deregistered)
-      return
-    }
+    if (this.observeDeregistered(build, text)) return
     if (this.finished.has(build)) return
     if (text.startsWith(`==> ${build}: `) && scriptBegun.test(text.slice(build.length + 6))) {
       this.scripts.set(build, (this.scripts.get(build) ?? 0) + 1)
@@ -768,6 +787,35 @@ export class RunRecord {
 
   private observeWarnings(text: string): void {
     for (const warning of text.split(/\n\n(?=Warning: )/)) this.add(this.warnings, warning)
+  }
+
+  /**
+   * A build's `Deregistered AMI …` line (deregisteredImage), read unless its scripts' lines are
+   * written as its builder's or it launches no instance: whether the line was one.
+   */
+  private observeDeregistered(build: string, text: string): boolean {
+    const deregistration = this.scriptLinesAlike || this.launchesNoInstance(build) ? null : deregisteredImage.exec(text)
+    if (!deregistration) return false
+    const [, name, deregistered] = deregistration
+    if (this.deregisteredImages.length < RunRecord.maxResources) this.deregisteredImages.push(detached(deregistered))
+    // Only a build's clean-up names no AMI: force_deregister names the one it takes away.
+    if (name === undefined && this.cleanedUpImages.length < RunRecord.maxResources) {
+      const error = this.lastBuilderErrors.get(build)
+      this.cleanedUpImages.push({ build: detached(build), ami: detached(deregistered), ...(error === undefined ? {} : { error }) })
+    }
+    return true
+  }
+
+  /**
+   * A build's `==> <build>: …` error line: before Packer 1.13 its builder's own (a script's
+   * stderr is `    <build>: …`), kept as what the build last said went wrong.
+   */
+  private observeBuilderError(message: string): void {
+    if (this.scriptLinesAlike) return
+    const build = this.buildOf(message.trimStart())
+    if (build === undefined || !this.isBuild(build) || !this.builds.has(build)) return
+    const said = message.trimStart().slice(`==> ${build}: `.length).trim()
+    if (said !== '') this.lastBuilderErrors.set(build, detached(said.length > maxErrorShown ? `${said.slice(0, maxErrorShown)}…` : said))
   }
 
   private add(list: string[], message: string): void {
