@@ -245,7 +245,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(image?.tags).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
     })
 
-    it('JSON: a build that fails once it made its AMI, though Packer exits 0, is told as failed, not as force_deregister', async () => {
+    it('JSON: a build that fails once it made its AMI, though Packer exits 0, fails the job, not told as force_deregister', async () => {
       const workspace = workspaceFrom(join(fixtures, 'json-description-unrendered'))
       // A description Packer renders as a template, and cannot: the api build deregisters its AMI.
       const broken = 'api_description=Release {{ .Name }}'
@@ -254,15 +254,20 @@ describeWithPacker('templates as users write them, through the bundled action', 
       const manifest = JSON.parse(readFileSync(join(workspace, 'release-manifest.json'), 'utf8')) as { builds: Array<{ name: string; artifact_id: string }> }
       const listed = Object.fromEntries(manifest.builds.map((build) => [build.name, build.artifact_id.replace('us-east-1:', '')]))
       expect([...imagesNow()].filter((image) => !before.has(image))).toEqual([`us-east-1:${listed.web}`])
-      expect(both.errors).toEqual([])
-      expect(both.exitCode).toBe(0)
-      expect(JSON.parse(both.outputs.builds)).toEqual({ web: { 'us-east-1': listed.web } })
-      const warning =
+      // The job fails as for a failed build, with the other build's AMI in the outputs, tagged,
+      // but not as a set that reuse may take.
+      const error =
         `Packer exited 0, but build api failed once it had made ${listed.api} (us-east-1) ("Error interpolating AMI description: ` +
         'template: root:1:11: executing "root" at <.Name>: can\'t evaluate field Name in type *common.BuildInfoTemplate"), ' +
-        'and deregistered it as it cleaned up: it is no longer in EC2, so in no output and not tagged.'
-      expect(both.warnings).toEqual([warning])
-      expect(renderedText(both.summary)).toContain(warning)
+        "and deregistered it as it cleaned up; the other builds' 1 AMI(s) are in the outputs."
+      expect(both.errors.map((annotation) => annotation.message)).toEqual([error])
+      expect(both.warnings).toEqual([])
+      expect(both.exitCode).toBe(1)
+      expect(JSON.parse(both.outputs.builds)).toEqual({ web: { 'us-east-1': listed.web } })
+      expect(renderedText(both.summary)).toContain(error.slice(0, error.indexOf('; the other builds')))
+      const web = endpoint.images('us-east-1').find((image) => image.imageId === listed.web)
+      expect(web?.tags).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
+      expect(web?.tags).not.toHaveProperty('BuildFingerprint')
 
       // The only build fails so: the job fails, saying why, and blames no force_deregister.
       const api = await run(workspaceFrom(join(fixtures, 'json-description-unrendered')), { template: 'release.json', only: 'api', variables: broken })
@@ -273,6 +278,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
           /^Packer exited 0, but build api failed once it had made ami-[0-9a-f]+ \(us-east-1\) \("Error interpolating AMI description: .*"\), and deregistered it as it cleaned up: no AMI was built\.$/
         )
       ])
+      expect(renderedText(api.summary)).toContain('Packer exited 0, but build api failed once it had made')
     })
 
     it('HCL2: builds a build block renames keep the template\'s order in the outputs when the last of them finishes first', async () => {

@@ -679,7 +679,7 @@ async function buildAndTag(
     fingerprint === undefined && writesFingerprintTags(inputs) ? besideTheBuild(inputs, packerVersion) : undefined
   const built = await building
   // Only a whole, successful build is a set that a later run may reuse.
-  const succeeded = built.run.exitCode === 0 && !built.run.cancelled && !cancellation.cancelled
+  const succeeded = built.run.exitCode === 0 && built.failedAfterImage === undefined && !built.run.cancelled && !cancellation.cancelled
   const tagged = succeeded ? (fingerprint ?? (await fingerprintForTags(fingerprinting, inputs.workspace))) : undefined
   const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid } : undefined
   await tag(inputs, built.amis, summary, tagging, reusable)
@@ -690,6 +690,11 @@ async function buildAndTag(
     throw new Failure(
       (built.run.crashed ? `${built.run.crashed} Before it crashed, it built ${madeAmis}` : `packer build failed (exit code ${built.run.exitCode}), after building ${madeAmis}`) +
         notRolledOut(inputs, 'after a successful build', summary)
+    )
+  }
+  if (built.failedAfterImage !== undefined) {
+    throw new Failure(
+      `${built.failedAfterImage}; the other builds' ${built.amis.length} AMI(s) are in the outputs.` + notRolledOut(inputs, 'after a successful build', summary)
     )
   }
   return built.amis
@@ -1009,13 +1014,14 @@ function perBuildManifestFolders(inputs: Inputs): string[] {
 /**
  * Builds, and hands on every AMI that exists even when the build failed: in a template with
  * several builds, those that succeeded made AMIs that are real, cost money and must not go
- * unnoticed.
+ * unnoticed. `failedAfterImage` says which builds failed once they had made their AMIs, when
+ * Packer (1.6.6) exited 0 all the same.
  */
 async function build(
   inputs: Inputs,
   packerStep: PackerStep,
   summary: SummaryModel
-): Promise<{ run: PackerStepRun; amis: Ami[]; runUuid: string }> {
+): Promise<{ run: PackerStepRun; amis: Ami[]; runUuid: string; failedAfterImage?: string }> {
   const manifests = [...new Set([inputs.manifest, ...inputs.otherManifestOutputs.map((output) => resolve(inputs.workingDirectory, output))])]
   const runsBefore = manifests.map(manifestRunUuid)
   // A manifest only Packer can name (one per build, say) still goes to a folder known now.
@@ -1045,7 +1051,7 @@ async function build(
   if (summarySoFar) summarySoFar.packerEnded = true
   if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort', built.record.temporaryResources))
 
-  const { artifacts, finishedImages } = amisOfTheRun(built, inputs, manifests, runsBefore, summary)
+  const { artifacts, finishedImages, failedAfterImage } = amisOfTheRun(built, inputs, manifests, runsBefore, summary)
   const unlistedWhy = finishedUnlisted(built, artifacts.manifest)
   const finished = await finishedBeforeTheEnd(finishedImages, artifacts.amis, inputs, summary, { packerStarted, unlistedWhy })
   const amis = inTemplateOrder(keptApartFromTheLog(artifacts.amis, finished), inputs.buildNames)
@@ -1072,7 +1078,7 @@ async function build(
     if (built.exitCode !== 0) throw nothingBuilt(built, summary)
     throw new Failure(artifacts.whyNoAmi)
   }
-  return { run: built, amis, runUuid: artifacts.runUuid ?? randomUUID() }
+  return { run: built, amis, runUuid: artifacts.runUuid ?? randomUUID(), failedAfterImage }
 }
 
 /**
@@ -1178,7 +1184,7 @@ function amisOfTheRun(
   manifests: string[],
   runsBefore: Array<string | undefined>,
   summary: SummaryModel
-): { artifacts: ReturnType<typeof readBuiltAmis>; finishedImages: FinishedImage[] } {
+): { artifacts: ReturnType<typeof readBuiltAmis>; finishedImages: FinishedImage[]; failedAfterImage?: string } {
   const read = inputs.manifestGiven ? 0 : manifestToRead(manifests, runsBefore)
   const unknown = read === 0 && inputs.manifestUnknown !== undefined ? { output: inputs.manifestUnknown, folders: perBuildManifestFolders(inputs) } : undefined
   const finishedBuilds = built.record.finishedImages.map(({ build }) => build)
@@ -1195,11 +1201,11 @@ function amisOfTheRun(
     return image === undefined ? [] : [{ ...image, region: ami.region }]
   })
   // When Packer fails, it says why itself; a failed build's clean-up is no news then.
-  if (failedBuilds.length > 0 && built.exitCode === 0) {
-    if (artifacts.amis.length === 0) artifacts.whyNoAmi = `${failedAfterImage(failedBuilds)}: no AMI was built.`
-    else warnFailedAfterImage(failedBuilds, summary)
-  }
-  return { artifacts, finishedImages: built.record.finishedImages.filter(({ ami }) => !deregistered.has(ami)) }
+  const failed = failedBuilds.length > 0 && built.exitCode === 0 ? failedAfterImage(failedBuilds) : undefined
+  // Packer's log tells it only among its own lines, as no failure: the summary tells it.
+  if (failed !== undefined) summary.problems.push(`${failed}.`)
+  if (failed !== undefined && artifacts.amis.length === 0) artifacts.whyNoAmi = `${failed}: no AMI was built.`
+  return { artifacts, finishedImages: built.record.finishedImages.filter(({ ami }) => !deregistered.has(ami)), failedAfterImage: failed }
 }
 
 /**
@@ -1223,13 +1229,6 @@ function warnDeregistered(gone: Ami[], summary: SummaryModel): void {
 function failedAfterImage(failed: Array<CleanedUpImage & { region: string }>): string {
   const each = failed.map(({ build, ami, region, error }) => `build ${build} failed once it had made ${ami} (${region})${error === undefined ? '' : ` ("${error}")`}`)
   return `Packer exited 0, but ${each.join(', ')}, and deregistered ${failed.length === 1 ? 'it' : 'them'} as it cleaned up`
-}
-
-/** The builds that failed once they had made their AMIs, when others made theirs. */
-function warnFailedAfterImage(failed: Array<CleanedUpImage & { region: string }>, summary: SummaryModel): void {
-  const message = `${failedAfterImage(failed)}: ${failed.length === 1 ? 'it is' : 'they are'} no longer in EC2, so in no output and not tagged.`
-  annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
-  summary.problems.push(message)
 }
 
 async function tag(
