@@ -265,9 +265,9 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(both.exitCode).toBe(1)
       expect(JSON.parse(both.outputs.builds)).toEqual({ web: { 'us-east-1': listed.web } })
       expect(renderedText(both.summary)).toContain(error.slice(0, error.indexOf('; the other builds')))
-      const web = endpoint.images('us-east-1').find((image) => image.imageId === listed.web)
-      expect(web?.tags).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
-      expect(web?.tags).not.toHaveProperty('BuildFingerprint')
+      const webImage = endpoint.images('us-east-1').find((image) => image.imageId === listed.web)
+      expect(webImage?.tags).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
+      expect(webImage?.tags).not.toHaveProperty('BuildFingerprint')
 
       // The only build fails so: the job fails, saying why, and blames no force_deregister.
       const api = await run(workspaceFrom(join(fixtures, 'json-description-unrendered')), { template: 'release.json', only: 'api', variables: broken })
@@ -279,6 +279,13 @@ describeWithPacker('templates as users write them, through the bundled action', 
         )
       ])
       expect(renderedText(api.summary)).toContain('Packer exited 0, but build api failed once it had made')
+
+      // The first build fails so: ami-id is the next one's, which a warning says, as after a failed build.
+      const web = await run(workspaceFrom(join(fixtures, 'json-description-unrendered')), { template: 'release.json', variables: 'web_description=Release {{ .Name }}' })
+      expect(web.exitCode).toBe(1)
+      expect(web.warnings).toEqual([
+        "ami-id and ami-ids are build api's: build web, before it in the template's order, made no AMI, and packer build failed. Output builds has every build that made AMIs."
+      ])
     })
 
     it('HCL2: builds a build block renames keep the template\'s order in the outputs when the last of them finishes first', async () => {

@@ -1061,7 +1061,7 @@ async function build(
   // which they finished.
   const asTheyFinished = !inKnownOrder(artifacts.amis, inputs.buildNames)
   for (const note of artifacts.notes) core.info(note)
-  const passedOver = asTheyFinished ? undefined : await passedOverBuilds(inputs, amis, built.exitCode !== 0)
+  const passedOver = asTheyFinished ? undefined : await passedOverBuilds(inputs, amis, built.exitCode !== 0 || failedAfterImage !== undefined)
   setAmiOutputs(amis, inputs.awsRegion, { manifest: artifacts.manifest ?? '', 'run-uuid': artifacts.runUuid ?? '' }, passedOver)
   await tellWhichBuildIsWhich(inputs, amis, asTheyFinished, summary)
   summary.amis = amis
