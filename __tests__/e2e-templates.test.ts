@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { SOURCE_AMI_ID, SOURCE_AMI_NAME, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { startVault } from '../test-support/vault-stand-in/index.js'
 import { readInputs } from '../src/inputs/index.js'
-import { actionDefaults, asTheRunnerShowsIt, jobOutputs, loopbackEnvironment, projectRoot, pushToMain, registeredMasks, runAction, type ActionRun } from './support/action-process.js'
+import { actionDefaults, asTheRunnerShowsIt, jobOutputs, loopbackEnvironment, parseCommands, projectRoot, pushToMain, registeredMasks, runAction, type ActionRun } from './support/action-process.js'
 import { headingsOf, renderedText, tableRows } from './support/markdown.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
@@ -190,6 +190,39 @@ describeWithPacker('templates as users write them, through the bundled action', 
       )
       expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
       expect(headingsOf(result.summary, 3)).toContain('release.amazon-ebs.gpu (amazon-ebs)')
+    })
+
+    it('HCL2: a sources entry with text after TYPE.NAME is warned of on its line before the install, and each AMI it builds is in the outputs and tagged', async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-source-reference-tail'))
+      const { result, builds } = await expectBuilt(workspace, { template: '.' }, { builds: ['amazon-ebs.base', 'amazon-ebs.base#2'], manifest: 'manifest.json' })
+      const warned = parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Source read otherwise')
+      expect(warned).toEqual([
+        {
+          message: expect.stringMatching(
+            /^template: image\.pkr\.hcl: "source\.amazon-ebs\.base\.var\.list\[0\]" in the build block's sources: Packer reads it as source\.amazon-ebs\.base and passes over "\.var\.list\[0\]" after it/
+          ),
+          properties: { title: 'Source read otherwise', file: 'image.pkr.hcl', line: '25', col: '5' }
+        }
+      ])
+      expect(result.stdout.indexOf('title=Source read otherwise')).toBeLessThan(result.stdout.indexOf('::group::Install Packer'))
+      for (const byRegion of Object.values(builds)) expect(endpoint.tagsOf('us-east-1', byRegion['us-east-1'])).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
+      expect(result.summary).toContain('passes over')
+
+      // A reference Packer refuses is refused before anything is installed or sent to AWS.
+      const calls = endpoint.calls.length
+      const refusedTemplate = join(workspace, 'image.pkr.hcl')
+      writeFileSync(refusedTemplate, readFileSync(refusedTemplate, 'utf8').replace('"source.amazon-ebs.base.var.list[0]"', '"source.amazon-ebs.base[0]"'))
+      const refused = await run(workspace, { template: '.' })
+      expect(refused.exitCode).toBe(1)
+      expect(refused.errors).toEqual([
+        {
+          message: expect.stringMatching(/^template: image\.pkr\.hcl: "source\.amazon-ebs\.base\[0\]" in the build block's sources names no source Packer can build: Packer expects source\.TYPE\.NAME/),
+          properties: { title: 'Invalid input', file: 'image.pkr.hcl', line: '25', col: '5' }
+        },
+        { message: expect.stringContaining('nothing was installed or built'), properties: {} }
+      ])
+      expect(refused.stdout).not.toContain('::group::Install Packer')
+      expect(endpoint.calls.length).toBe(calls)
     })
 
     it('HCL2: one source block built twice under names a build block gives, each AMI under its own name, and only takes those names', async () => {

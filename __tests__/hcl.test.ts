@@ -769,6 +769,8 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       durationProblems: [],
       regionProblems: [],
       selectionWarnings: [],
+      sourceReferenceProblems: [],
+      sourceReferenceWarnings: [],
       // Its build block builds no source.
       buildlessProblems: [
         { message: expect.stringContaining('the build block builds no source'), location: { file: expect.stringContaining('build.pkr.hcl'), line: 13, column: 1 } }

@@ -412,12 +412,26 @@ async function checkBuildSelection(
  * What the template's files tell is wrong before Packer is installed: input variables, and
  * provisioners or post-processors that cannot work on a runner.
  */
-async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
+  const warnings = await checkSourceReferences(template)
   await checkBuildsSomething(template)
   await checkRegions(inputs, template)
   await checkMakesAmi(inputs, template)
   await checkVariablesDeclared(inputs, template)
   await checkProvisioners(inputs, template)
+  return warnings
+}
+
+/**
+ * The build blocks' `sources` entries that Packer reads otherwise than they are written: fails the
+ * job on those it refuses or that name no source; warns of those it builds as another source,
+ * and gives the warnings back for the summary.
+ */
+async function checkSourceReferences(template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const read = await template?.catch(() => undefined)
+  await refuse(read?.sourceReferenceProblems ?? [], "The template's build blocks name sources Packer cannot build (see the errors above); nothing was installed or built.")
+  return (read?.sourceReferenceWarnings ?? []).map(({ message, location }) => annotate({ level: 'warning', message, title: 'Source read otherwise', ...location }))
 }
 
 /**
@@ -527,7 +541,7 @@ async function job(
   logInputs(given)
   const inputWarnings = [...reportFoldedInputs(given.foldedInputs), ...(await reportVariables(given))]
   // Told by the template's files, which are read while Packer answers: before any download.
-  await checkTemplateBeforeInstall(given, template)
+  inputWarnings.push(...(await checkTemplateBeforeInstall(given, template)))
   const packer = await core.group('Install Packer', () => install(given, onPath, template))
   setOutputs({ 'packer-version': packer.version })
   let masked: Promise<unknown> | undefined = template

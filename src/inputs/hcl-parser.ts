@@ -343,6 +343,8 @@ export interface SourceUse {
   /** The line the build block begins on. */
   build: number
   used: string
+  /** Whether it is an entry of the `sources` list (else a `source` block's label). */
+  listed: boolean
   line: number
   column: number
 }
@@ -358,12 +360,16 @@ export function sourceUses(fileName: string, source: string): Promise<SourceUse[
     const builds = top?.namedChildren.filter((child) => child.type === 'block' && blockNames(child)[0] === 'build') ?? []
     return builds.flatMap((build) => {
       const inner = build.namedChildren.find((child) => child.type === 'body')?.namedChildren ?? []
-      const written = inner.flatMap((child): Node[] => {
-        if (child.type === 'attribute' && text(child.namedChildren[0] as Node) === 'sources') return child.descendantsOfType('string_lit') as Node[]
-        if (child.type === 'block' && blockNames(child)[0] === 'source') return child.namedChildren.filter((label) => label.type === 'string_lit').slice(0, 1)
+      const written = inner.flatMap((child): Array<{ node: Node; listed: boolean }> => {
+        if (child.type === 'attribute' && text(child.namedChildren[0] as Node) === 'sources') {
+          return (child.descendantsOfType('string_lit') as Node[]).map((node) => ({ node, listed: true }))
+        }
+        if (child.type === 'block' && blockNames(child)[0] === 'source') {
+          return child.namedChildren.filter((label) => label.type === 'string_lit').slice(0, 1).map((node) => ({ node, listed: false }))
+        }
         return []
       })
-      return written.map((node) => ({ build: build.startPosition.row + 1, used: labelText(node), ...writtenPosition(source, node.startIndex) }))
+      return written.map(({ node, listed }) => ({ build: build.startPosition.row + 1, used: labelText(node), listed, ...writtenPosition(source, node.startIndex) }))
     })
   }).catch(() => [])
 }

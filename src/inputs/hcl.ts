@@ -14,6 +14,7 @@ import { meantName } from './near-names.js'
 import { shellLocalScripts } from './shell-local.js'
 import { regionMistake, spacedRegions, withoutValues } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
+import { sourceReferenceName, sourceReferenceProblems } from './source-references.js'
 import { isPathSeparator, startedIn, workspaceRelative } from '../common/paths.js'
 import { distinctSensitive, isRecord, literalBoolean, sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
 import type { Reference, StringPart } from './hcl-parser.js'
@@ -244,10 +245,9 @@ async function folderParts(written: string, platform: NodeJS.Platform): Promise<
  * under the name one gives (`name = "jammy"`).
  */
 function buildSources(build: HclBody): Array<{ type: string; name: string }> {
-  // The parser gives a reference written bare (source.amazon-ebs.web) as `${…}`.
   const listed = (Array.isArray(build.sources) ? build.sources : []).flatMap((entry: unknown) => {
-    const match = typeof entry === 'string' ? /^(?:\$\{)?source\.([^.]+)\.([^.}]+)\}?$/.exec(entry) : null
-    return match ? [{ type: match[1], name: match[2] }] : []
+    const [type, name] = sourceReferenceName(entry)?.split('.') ?? []
+    return type === undefined ? [] : [{ type, name }]
   })
   const blocks = labelled(build.source).flatMap(([label, definitions]) => {
     const [type, name] = label.split('.')
@@ -317,10 +317,9 @@ function sourcesBuiltBy(build: HclBody): BuiltSource[] | undefined {
   const built: BuiltSource[] = []
   if (build.sources !== undefined && !Array.isArray(build.sources)) return undefined
   for (const entry of (build.sources ?? []) as unknown[]) {
-    // The parser gives a reference written bare (source.amazon-ebs.web) as `${…}`.
-    const match = typeof entry === 'string' ? /^(?:\$\{)?source\.([^.]+)\.([^.}]+)\}?$/.exec(entry) : null
-    if (match === null) return undefined
-    built.push({ block: build.name, type: match[1], name: match[2] })
+    const [type, name] = sourceReferenceName(entry)?.split('.') ?? []
+    if (type === undefined) return undefined
+    built.push({ block: build.name, type, name })
   }
   for (const [label, definitions] of labelled(build.source)) {
     // Packer takes `source "TYPE.NAME"` and `source "source.TYPE.NAME"` alike.
@@ -1061,11 +1060,8 @@ type BlockBuild = Omit<BuildOfUse, 'skippedBy'> & { selected?: string }
  * communicator only Packer knows is taken to connect.
  */
 async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope: HclScope): Promise<BlockBuild[]> {
-  // Packer takes a reference as `source.TYPE.NAME` or `TYPE.NAME`; the parser gives one written bare as `${…}`.
-  const reference = (written: unknown): string | undefined =>
-    typeof written === 'string' ? /^(?:\$\{)?(?:source\.)?([^.{}]+\.[^.{}]+)\}?$/.exec(written)?.[1] : undefined
-  const listed = (Array.isArray(build.sources) ? build.sources : []).map((written: unknown): BuildSource => ({ written, ref: reference(written), added: {} }))
-  const blocks = blocksAt(build.source, ['source'], 1).map(({ labels, body }): BuildSource => ({ written: labels[0], ref: reference(labels[0]), added: body }))
+  const listed = (Array.isArray(build.sources) ? build.sources : []).map((written: unknown): BuildSource => ({ written, ref: sourceReferenceName(written), added: {} }))
+  const blocks = blocksAt(build.source, ['source'], 1).map(({ labels, body }): BuildSource => ({ written: labels[0], ref: sourceReferenceName(labels[0]), added: body }))
   // Packer reads a build block's name as written, without variables.
   const block = typeof build.name === 'string' && !build.name.includes('${') ? build.name : build.name === undefined ? '' : undefined
   const builds: BlockBuild[] = []
@@ -1182,6 +1178,10 @@ export interface HclTemplate {
   buildlessProblems: InputProblem[]
   /** Provisioners' and post-processors' `only` and `except` entries that name no source of their build (hclSelectionWarnings). */
   selectionWarnings: InputProblem[]
+  /** Entries of the build blocks' `sources` that Packer refuses or that name no source (sourceReferenceProblems). */
+  sourceReferenceProblems: InputProblem[]
+  /** Entries of the build blocks' `sources` that Packer builds as another source than written (sourceReferenceProblems). */
+  sourceReferenceWarnings: InputProblem[]
   /** The `build.*` attributes its post-processors read, and where (hclBuildVariableUses). */
   buildVariableUses: BuildVariableUse[]
   /** The provisioners that need a communicator, and where (hclProvisionerUses). */
@@ -1278,6 +1278,7 @@ export async function readHclTemplate(
   // What the whole template tells is known only when every file of it was read.
   const allRead = files.length === names.length
   const sensitiveValues = distinctSensitive([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])
+  const references = await sourceReferenceProblems(names)
   return {
     ...(await hclManifestFile(files, scope, request)),
     otherManifestOutputs: await otherManifestOutputs(files, scope, request.workingDirectory),
@@ -1300,6 +1301,8 @@ export async function readHclTemplate(
     durationProblems: await hclDurationProblems(read, scope),
     regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),
     selectionWarnings: await hclSelectionWarnings(read),
+    sourceReferenceProblems: references.errors,
+    sourceReferenceWarnings: references.warnings,
     buildlessProblems: allRead ? await hclBuildlessProblems(read) : [],
     unreadable,
     variablesProblems: allRead ? undeclaredVariables(files, request) : []

@@ -16,6 +16,7 @@ import { jsonPlace, rootEntry } from '../common/json-place.js'
 import { hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile } from '../inputs/hcl.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
+import { sourceParts } from '../inputs/source-references.js'
 import { isRecord } from '../common/values.js'
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
@@ -427,9 +428,8 @@ function withoutSubject(message: string, { index, length }: HclSubject): string 
 
 /** Whether a build's `source.amazon-ebs.web` (or `amazon-ebs.web`) is of `type`, and named `name` where given, as Packer reads it. */
 function namesSource(used: string, type: string, name: string | undefined): boolean {
-  const parts = used.split('.')
-  const [usedType, usedName] = parts.length > 2 ? parts.slice(1) : parts
-  return parts.length >= 2 && usedType === type && (name === undefined || usedName === name)
+  const [usedType, usedName] = sourceParts(used) ?? []
+  return usedType === type && (name === undefined || usedName === name)
 }
 
 /** The message on the block that declares variable `name`, in whichever of the template's files. */
