@@ -164,6 +164,8 @@ export interface Ec2Endpoint {
    * the test ran.
    */
   backdate(region: string, nameOrId: string, ms: number): void
+  /** Deregisters an AMI of the region at once, as another user of the account would (DeregisterImage). */
+  deregister(region: string, imageId: string): void
   close(): Promise<void>
 }
 
@@ -443,6 +445,12 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     tagsOf: (name, resourceId) => {
       const resource = regionState(name).taggable(resourceId)
       return resource === undefined ? {} : record(resource.tags)
+    },
+    deregister: (name, imageId) => {
+      const state = regionState(name)
+      const image = state.images.get(imageId)
+      if (image === undefined) throw new Error(`No image ${imageId} in ${name}`)
+      world.deregister(state, image)
     },
     backdate: (name, nameOrId, ms) => {
       const state = regionState(name)

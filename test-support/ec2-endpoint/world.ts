@@ -30,7 +30,7 @@ interface Phase {
   seen: number
 }
 
-export type ImageState = 'pending' | 'available' | 'failed' | 'disabled'
+export type ImageState = 'pending' | 'available' | 'failed' | 'disabled' | 'deregistered'
 
 export interface ImageRecord {
   imageId: string
@@ -208,6 +208,11 @@ export class RegionState {
   /** SSM parameters, by name. */
   readonly parameters = new Map<string, ParameterRecord>()
   readonly images = new Map<string, ImageRecord>()
+  /**
+   * Images DeregisterImage removed, as EC2 still answers a DescribeImages naming them: `deregistered`
+   * for a short interval (observeDeregistered), then left out of the answer, never an error.
+   */
+  readonly deregisteredImages = new Map<string, ImageRecord & { shown: boolean }>()
   readonly snapshots = new Map<string, SnapshotRecord>()
   readonly instances = new Map<string, InstanceRecord>()
   readonly volumes = new Map<string, VolumeRecord>()
@@ -533,6 +538,22 @@ export class World {
     } else {
       image.phase.seen += 1
     }
+  }
+
+  /**
+   * Removes an image as DeregisterImage does: DescribeImages naming it shows it `deregistered`
+   * until it has been described `autoAdvance.describes` times (or `afterMs` passed), then leaves it out.
+   */
+  deregister(region: RegionState, image: ImageRecord): void {
+    region.images.delete(image.imageId)
+    region.deregisteredImages.set(image.imageId, { ...image, state: 'deregistered', phase: { since: Date.now(), seen: 0 }, shown: true })
+  }
+
+  /** A describe naming a deregistered image is about to answer: whether it still shows it. */
+  observeDeregistered(image: ImageRecord & { shown: boolean }): boolean {
+    if (image.shown && this.due(image.phase, Date.now())) image.shown = false
+    else image.phase.seen += 1
+    return image.shown
   }
 
   observeSnapshot(snapshot: SnapshotRecord): void {

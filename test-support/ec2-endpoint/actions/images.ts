@@ -193,7 +193,15 @@ const describeImages: Handler = ({ world, region, params }) => {
   const ids = listParam(params, 'ImageId')
   const owners = listParam(params, 'Owner')
   const executableBy = listParam(params, 'ExecutableBy')
-  let images = ids.length > 0 ? lookUp(region.images, 'ami', ids) : visibleImages(region)
+  // A deregistered AMI named by its ID is EC2's "recently deregistered" one: shown as such for a
+  // short interval, then left out of the answer.
+  const deregistered = ids.flatMap((id) => {
+    const image = region.deregisteredImages.get(id)
+    return image === undefined ? [] : [image]
+  })
+  const named = ids.filter((id) => !region.deregisteredImages.has(id))
+  let images = ids.length > 0 ? lookUp(region.images, 'ami', named) : visibleImages(region)
+  images = [...images, ...deregistered.filter((image) => world.observeDeregistered(image))]
   // As on EC2: a disabled AMI is left out unless the call asks for it.
   if (boolParam(params, 'IncludeDisabled') !== true) images = images.filter((image) => image.state !== 'disabled')
   // DescribeImages' IncludeDeprecated: "If you are the AMI owner, all deprecated AMIs appear in
@@ -214,7 +222,7 @@ const describeImages: Handler = ({ world, region, params }) => {
     )
   }
   images = applyFilters(images, filtersParam(params), IMAGE_FIELDS)
-  for (const image of images) world.observeImage(region, image)
+  for (const image of images) if (image.state !== 'deregistered') world.observeImage(region, image)
   return { imagesSet: images.map(imageXml) }
 }
 
@@ -557,7 +565,7 @@ function protectedNow(image: ImageRecord): boolean {
   return protection !== 'disabled'
 }
 
-const deregisterImage: Handler = ({ region, params }) => {
+const deregisterImage: Handler = ({ world, region, params }) => {
   const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
   checkOwned(image)
   if (protectedNow(image)) {
@@ -566,7 +574,7 @@ const deregisterImage: Handler = ({ region, params }) => {
       `The image ${image.imageId} has deregistration protection enabled. Disable deregistration protection and try again.`
     )
   }
-  region.images.delete(image.imageId)
+  world.deregister(region, image)
   return { return: true }
 }
 
