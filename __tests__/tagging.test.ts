@@ -290,17 +290,18 @@ describe('tagAmis', () => {
       snapshotsOf: { 'ami-eu': ['snap-eu'] },
       tagged: true
     })
-    expect(describeCalls()).toHaveLength(2)
+    // The refused CreateTags has the AMI looked at once more: there, so it is waited for.
+    expect(describeCalls()).toHaveLength(3)
     expect(createTagsCalls()).toHaveLength(2)
     expect(sleep).toHaveBeenCalledTimes(2)
   })
 
-  it('asks again while DescribeImages lists fewer AMIs, or one without snapshots', async () => {
+  it('asks again while DescribeImages lists an AMI without its snapshots', async () => {
     const east1 = image('ami-east1', 'snap-east1')
     const east2 = image('ami-east2', 'snap-east2')
     ec2Mock
       .on(DescribeImagesCommand)
-      .resolvesOnce({ Images: [east1] })
+      .resolvesOnce({ Images: [east1, { ...east2, BlockDeviceMappings: [] }] })
       .resolvesOnce({ Images: [east1, { ...east2, BlockDeviceMappings: [] }] })
       .resolves({ Images: [east2, east1] })
 
@@ -320,7 +321,7 @@ describe('tagAmis', () => {
       { Resources: ['ami-east1', 'ami-east2', 'snap-east1', 'snap-east2'], Tags: tagList }
     ])
     expect(log).toHaveBeenCalledWith(
-      expect.stringContaining('DescribeImages did not return ami-east2')
+      expect.stringContaining('no EBS snapshot is listed yet for ami-east2')
     )
   })
 
@@ -355,7 +356,7 @@ describe('tagAmis', () => {
   })
 
   it('does not wait for snapshots it will not tag', async () => {
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [] })
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [{ ImageId: 'ami-west', State: 'available', BlockDeviceMappings: [] }] })
 
     const [result] = await tagAmis(
       options({ amis: [{ region: 'us-west-2', amiId: 'ami-west' }], tagSnapshots: false })
@@ -367,7 +368,7 @@ describe('tagAmis', () => {
       region: 'us-west-2',
       amiIds: ['ami-west'],
       snapshotIds: [],
-      snapshotsOf: {},
+      snapshotsOf: { 'ami-west': [] },
       tagged: true
     })
   })
@@ -470,30 +471,62 @@ describe('tagAmis', () => {
     expect(createTagsCalls()).toEqual([{ Resources: ['ami-west'], Tags: tagList }])
   })
 
-  it('gives up on an AMI that never shows up, naming it', async () => {
-    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [image('ami-east1', 'snap-east1')] })
+  it('takes an AMI that DescribeImages shows deregistered, or leaves out of its answer, as gone: not waited for, not tagged, no error', async () => {
+    // EC2 shows a recently deregistered AMI as such for a short interval, then leaves it out.
+    ec2Mock.on(DescribeImagesCommand).resolves({
+      Images: [image('ami-east1', 'snap-east1'), { ...image('ami-dereg', 'snap-dereg'), State: 'deregistered' }]
+    })
 
     const [result] = await tagAmis(
       options({
         amis: [
           { region: 'us-east-1', amiId: 'ami-east1' },
+          { region: 'us-east-1', amiId: 'ami-dereg' },
           { region: 'us-east-1', amiId: 'ami-gone' }
-        ],
-        maxAttempts: 3
+        ]
       })
     )
 
     expect(result).toEqual({
       region: 'us-east-1',
-      amiIds: ['ami-east1', 'ami-gone'],
+      amiIds: ['ami-east1', 'ami-dereg', 'ami-gone'],
       snapshotIds: ['snap-east1'],
       snapshotsOf: { 'ami-east1': ['snap-east1'] },
-      tagged: false,
-      error:
-        'Finding the snapshots of ami-east1, ami-gone in us-east-1 failed: DescribeImages did ' +
-        'not return ami-gone. Gave up after 3 attempts. Nothing was tagged in us-east-1.'
+      tagged: true,
+      gone: ['ami-dereg', 'ami-gone']
     })
-    expect(sleep).toHaveBeenCalledTimes(2)
+    expect(describeCalls()).toEqual([{ ImageIds: ['ami-east1', 'ami-dereg', 'ami-gone'], IncludeDisabled: true }])
+    expect(createTagsCalls()).toEqual([{ Resources: ['ami-east1', 'snap-east1'], Tags: tagList }])
+    expect(sleep).not.toHaveBeenCalled()
+  })
+
+  it('looks once when CreateTags says an AMI is not found: one shown deregistered is gone, and the others are tagged at once', async () => {
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolvesOnce({ Images: [image('ami-east1', 'snap-east1'), image('ami-east2', 'snap-east2')] })
+      .resolves({ Images: [image('ami-east1', 'snap-east1'), { ...image('ami-east2', 'snap-east2'), State: 'deregistered' }] })
+    ec2Mock
+      .on(CreateTagsCommand)
+      .rejectsOnce(ec2Error('InvalidAMIID.NotFound', "The image id '[ami-east2]' does not exist"))
+      .resolves({})
+
+    const [result] = await tagAmis(
+      options({
+        amis: [
+          { region: 'us-east-1', amiId: 'ami-east1' },
+          { region: 'us-east-1', amiId: 'ami-east2' }
+        ]
+      })
+    )
+
+    expect(result).toMatchObject({ tagged: true, gone: ['ami-east2'] })
+    expect(result.error).toBeUndefined()
+    expect(describeCalls()).toHaveLength(2)
+    expect(createTagsCalls()).toEqual([
+      { Resources: ['ami-east1', 'ami-east2', 'snap-east1', 'snap-east2'], Tags: tagList },
+      { Resources: ['ami-east1', 'snap-east1'], Tags: tagList }
+    ])
+    expect(sleep).not.toHaveBeenCalled()
   })
 
   it('does not retry an error that waiting cannot fix', async () => {

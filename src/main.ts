@@ -696,11 +696,11 @@ async function buildAndTag(
   const succeeded = built.run.exitCode === 0 && built.failedAfterImage === undefined && !built.run.cancelled && !cancellation.cancelled
   const tagged = succeeded ? (fingerprint ?? (await fingerprintForTags(fingerprinting, inputs.workspace))) : undefined
   const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid } : undefined
-  await tag(inputs, built.amis, summary, tagging, reusable)
-  if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary, built.amis)
+  const amis = await tag(inputs, built.amis, summary, tagging, reusable)
+  if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary, amis)
   if (built.run.crashed) summary.problems.push(built.run.crashed)
   if (built.run.exitCode !== 0) {
-    const madeAmis = `${built.amis.length} AMI(s) that are in the outputs.`
+    const madeAmis = `${amis.length} AMI(s) that are in the outputs.`
     throw new Failure(
       (built.run.crashed ? `${built.run.crashed} Before it crashed, it built ${madeAmis}` : `packer build failed (exit code ${built.run.exitCode}), after building ${madeAmis}`) +
         notRolledOut(inputs, 'after a successful build', summary)
@@ -708,10 +708,10 @@ async function buildAndTag(
   }
   if (built.failedAfterImage !== undefined) {
     throw new Failure(
-      `${built.failedAfterImage}; the other builds' ${built.amis.length} AMI(s) are in the outputs.` + notRolledOut(inputs, 'after a successful build', summary)
+      `${built.failedAfterImage}; the other builds' ${amis.length} AMI(s) are in the outputs.` + notRolledOut(inputs, 'after a successful build', summary)
     )
   }
-  return built.amis
+  return amis
 }
 
 /** The stages after the build: each reports its own failures and lets the next ones run. */
@@ -1228,10 +1228,21 @@ function amisOfTheRun(
  */
 function warnDeregistered(gone: Ami[], summary: SummaryModel): void {
   if (gone.length === 0) return
-  const message =
-    `Packer deregistered ${gone.map((ami) => `build ${ami.build}'s ${ami.amiId} (${ami.region})`).join(', ')} later in the run: ` +
-    `with force_deregister, a build deregisters every AMI with the name it gives its own, and another build of the run had made ${gone.length === 1 ? 'it' : 'them'} under that name. ` +
-    `${gone.length === 1 ? 'It is' : 'They are'} no longer in EC2, so in no output and not tagged; give each build its own ami_name.`
+  warnNotInOutputs(
+    `Packer deregistered ${namedAmis(gone)} later in the run: ` +
+      `with force_deregister, a build deregisters every AMI with the name it gives its own, and another build of the run had made ${gone.length === 1 ? 'it' : 'them'} under that name. ` +
+      `${gone.length === 1 ? 'It is' : 'They are'} no longer in EC2, so in no output and not tagged; give each build its own ami_name.`,
+    summary
+  )
+}
+
+/** `build B's ami-… (region)`, for each AMI. */
+function namedAmis(amis: Ami[]): string {
+  return amis.map((ami) => `build ${ami.build}'s ${ami.amiId} (${ami.region})`).join(', ')
+}
+
+/** A warning of AMIs of the run that are gone, in the log and the summary's problems. */
+function warnNotInOutputs(message: string, summary: SummaryModel): void {
   annotate({ level: 'warning', message, title: 'AMIs not in the outputs' })
   summary.problems.push(message)
 }
@@ -1245,13 +1256,34 @@ function failedAfterImage(failed: Array<CleanedUpImage & { region: string }>): s
   return `Packer exited 0, but ${each.join(', ')}, and deregistered ${failed.length === 1 ? 'it' : 'them'} as it cleaned up`
 }
 
+/**
+ * The AMIs less those tagging found gone: someone deregistered them after Packer had made them.
+ * As with those a build of the run deregistered, a warning names them, and they leave the
+ * outputs and the summary, which held them since the build.
+ */
+function withoutGone(amis: Ami[], homeRegion: string | undefined, summary: SummaryModel): Ami[] {
+  const gone = amis.filter((ami) => summary.tagging?.get(ami.region)?.gone?.includes(ami.amiId))
+  if (gone.length === 0) return amis
+  const one = gone.length === 1
+  warnNotInOutputs(
+    `${namedAmis(gone)} ${one ? 'was' : 'were'} deregistered after Packer had made ${one ? 'it' : 'them'}, before ${one ? 'it was' : 'they were'} tagged: ` +
+      `EC2 shows ${one ? 'it' : 'them'} deregistered, or no longer lists ${one ? 'it' : 'them'}, so something else with access to the account ` +
+      `(another workflow, a cleanup job, a person) deregistered ${one ? 'it' : 'them'}. ${one ? 'It is' : 'They are'} no longer in EC2, so in no output and not tagged.`,
+    summary
+  )
+  const kept = amis.filter((ami) => !gone.includes(ami))
+  summary.amis = kept
+  setOutputs({ ...amiOutputs(kept, homeRegion) })
+  return kept
+}
+
 async function tag(
   inputs: Inputs,
   amis: Ami[],
   summary: SummaryModel,
   tagging: Promise<TaggingStage> | undefined,
   reusable?: { fingerprint: string; runUuid: string }
-): Promise<void> {
+): Promise<Ami[]> {
   const { buildTag, reuseTags } = reusable ? await import('./aws/reuse.js') : { buildTag: undefined, reuseTags: undefined }
   const families = familyTagging(amis, inputs, buildTag)
   const setTags = reusable && reuseTags ? reuseTags(reusable.fingerprint, reusable.runUuid, amis) : {}
@@ -1262,10 +1294,13 @@ async function tag(
   summary.buildTagCounts = Object.fromEntries(families.perBuild.map((build) => [build.amis[0].build, Object.keys(build.tags).length]))
   if (tagCount === 0) {
     core.info('No tags to add (tags is empty and provenance-tags is false).')
-    return
+    return amis
   }
   const failedRegions = await tagAll(inputs, amis, tags, summary, tagging, families.perBuild)
+  const kept = withoutGone(amis, inputs.awsRegion, summary)
   if (failedRegions.length > 0) throw taggingFailed(failedRegions, inputs, summary)
+  if (kept.length === 0) throw new Failure('Every AMI the build made was deregistered before it was tagged (see the warning above): no AMI is in the outputs.')
+  return kept
 }
 
 /**

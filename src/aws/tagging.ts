@@ -50,6 +50,12 @@ export interface RegionTagResult {
   tagged: boolean
   /** AMIs left out of CreateTags (with their snapshots): the tags would take them over EC2's limit. */
   amisNotTagged?: string[]
+  /**
+   * AMIs that are gone, though Packer had seen them available: DescribeImages shows them
+   * deregistered, or no longer lists them. Someone deregistered them; they are not tagged, and
+   * that is no failure of the region's tagging.
+   */
+  gone?: string[]
   /** What went wrong in this region, in words for the user. */
   error?: string
   /** Problems that did not stop the tagging, e.g. snapshots that could not be listed. */
@@ -124,6 +130,10 @@ const networkErrorCodes = new Set([
 // An AMI that Packer copied into another region (and the snapshots behind it) can stay
 // invisible to that region's API for a little while after CopyImage returns.
 const notYetVisibleCodes = new Set(['InvalidAMIID.NotFound', 'InvalidSnapshot.NotFound'])
+
+// What CreateTags may answer for an AMI that is no longer there (EC2's error codes: NotFound for
+// an ID that does not exist, Unavailable for one deregistered): one DescribeImages tells which.
+const amiMissingCodes = new Set(['InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable'])
 
 const accessDeniedCodes = new Set([
   'UnauthorizedOperation',
@@ -265,9 +275,35 @@ function snapshotsNotListedYet(image: Image): boolean {
 /** A region's snapshots: all of them, and AMI by AMI. */
 type Snapshots = Pick<RegionTagResult, 'snapshotIds' | 'snapshotsOf'>
 
-/** What DescribeImages told of a region's AMIs: their snapshots, and the keys of the tags each has. */
+/** What DescribeImages told of a region's AMIs: their snapshots, the keys of the tags each has, and those gone. */
 interface FoundImages extends Snapshots {
   tagKeysOf: Map<string, string[]>
+  gone: string[]
+}
+
+/**
+ * The AMIs of `amiIds` that an answer of DescribeImages naming them shows gone: EC2 shows a
+ * recently deregistered AMI `deregistered`, then leaves it out of the answer ("Recently
+ * deregistered images appear in the returned results for a short interval and then return empty
+ * results", DescribeImages in the EC2 API reference). An AMI EC2 does not know yet (a fresh copy)
+ * fails the call with InvalidAMIID.NotFound instead.
+ */
+function goneFrom(amiIds: string[], images: Image[]): string[] {
+  const byId = new Map(images.map((image) => [image.ImageId, image]))
+  return amiIds.filter((amiId) => byId.get(amiId) === undefined || byId.get(amiId)?.State === 'deregistered')
+}
+
+/**
+ * Those of `amiIds` that are gone, by one DescribeImages; none when it fails (an AMI EC2 does
+ * not know yet fails it): then only retrying tells.
+ */
+async function goneAmong(ec2: EC2Client, amiIds: string[], abortSignal: AbortSignal): Promise<string[]> {
+  try {
+    const { Images: images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: amiIds, IncludeDisabled: true }), { abortSignal })
+    return goneFrom(amiIds, images)
+  } catch {
+    return []
+  }
 }
 
 async function findSnapshots(
@@ -276,9 +312,12 @@ async function findSnapshots(
   mustBeComplete: boolean,
   abortSignal: AbortSignal
 ): Promise<FoundImages> {
-  const { Images: images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: amiIds }), {
+  // A disabled AMI is still there: only asked for, EC2 lists it.
+  const { Images: answered = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: amiIds, IncludeDisabled: true }), {
     abortSignal
   })
+  const gone = goneFrom(amiIds, answered)
+  const images = answered.filter((image) => !gone.includes(image.ImageId ?? ''))
   const imagesById = new Map(images.map((image) => [image.ImageId, image]))
   const snapshotsOf = Object.fromEntries(
     amiIds.flatMap((amiId) => {
@@ -289,7 +328,7 @@ async function findSnapshots(
   const snapshots = { snapshotIds: uniqueInOrder(Object.values(snapshotsOf).flat()), snapshotsOf }
   const tagKeysOf = new Map(images.map((image) => [image.ImageId ?? '', (image.Tags ?? []).map((tag) => tag.Key ?? '')]))
   if (mustBeComplete) {
-    const missingAmiIds = amiIds.filter((amiId) => !imagesById.has(amiId))
+    const missingAmiIds = amiIds.filter((amiId) => !imagesById.has(amiId) && !gone.includes(amiId))
     const amiIdsWithoutSnapshots = amiIds.filter((amiId) => {
       const image = imagesById.get(amiId)
       return image !== undefined && snapshotsNotListedYet(image)
@@ -298,7 +337,7 @@ async function findSnapshots(
       throw new ImagesNotReady(missingAmiIds, amiIdsWithoutSnapshots, snapshots)
     }
   }
-  return { ...snapshots, tagKeysOf }
+  return { ...snapshots, tagKeysOf, gone }
 }
 
 /** An AMI that the tags would take over EC2's limit, with what it would hold. */
@@ -395,18 +434,31 @@ async function createTags(
   retryOptions: RetryOptions
 ): Promise<Array<{ call: TagCall; error?: string }>> {
   const { region, ec2, tagSnapshots, abortSignal, result, taggedSoFar } = job
+  const resourcesOf = (amiIds: string[]) =>
+    tagSnapshots ? [...amiIds, ...uniqueInOrder(amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? []))] : amiIds
   return Promise.all(
     calls.map(async (call) => {
-      const resources = tagSnapshots
-        ? [...call.amiIds, ...uniqueInOrder(call.amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? []))]
-        : call.amiIds
+      const send = () => ec2.send(new CreateTagsCommand({ Resources: resourcesOf(call.amiIds), Tags: call.tags }), { abortSignal })
       try {
-        await retry(() => ec2.send(new CreateTagsCommand({ Resources: resources, Tags: call.tags }), { abortSignal }), retryOptions)
+        await retry(async () => {
+          try {
+            await send()
+          } catch (error) {
+            // Packer saw each AMI available: one that EC2 now shows gone was deregistered since,
+            // and waiting will not bring it back. The others are tagged at once.
+            if (!amiMissingCodes.has(errorCode(error))) throw error
+            const gone = await goneAmong(ec2, call.amiIds, abortSignal)
+            if (gone.length === 0) throw error
+            result.gone = [...(result.gone ?? []), ...gone]
+            call.amiIds = call.amiIds.filter((amiId) => !gone.includes(amiId))
+            if (call.amiIds.length > 0) await send()
+          }
+        }, retryOptions)
         taggedSoFar.push(...call.amiIds)
         return { call }
       } catch (error) {
         const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
-        return { call, error: `Tagging in ${region} failed for ${resources.join(', ')}: ` + explainFailure(failure, 'ec2:CreateTags') }
+        return { call, error: `Tagging in ${region} failed for ${resourcesOf(call.amiIds).join(', ')}: ` + explainFailure(failure, 'ec2:CreateTags') }
       }
     })
   )
@@ -431,11 +483,11 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
   try {
     // Only a complete list matters when the snapshots are to be tagged; otherwise the IDs
     // are reported as found, and waiting for the rest would only slow the job down.
-    const { tagKeysOf, ...snapshots } = await retry(
+    const { tagKeysOf, gone, ...snapshots } = await retry(
       () => findSnapshots(ec2, amiIds, tagSnapshots, abortSignal),
       retryOptions('DescribeImages')
     )
-    Object.assign(result, snapshots)
+    Object.assign(result, snapshots, gone.length > 0 ? { gone } : {})
     overLimit = amisOverTagLimit(amiIds, tagKeysOf, tags.map((tag) => tag.Key), ownTags)
   } catch (error) {
     const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
@@ -460,11 +512,12 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
     result.amisNotTagged = overLimit.map(({ amiId }) => amiId)
     errors.push(overLimitMessage(region, overLimit, tagSnapshots))
   }
-  const amisToTag = amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId))
+  const amisToTag = amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId) && !result.gone?.includes(amiId))
   const outcomes = await createTags(job, tagCalls(amisToTag, tags, ownTags), retryOptions('CreateTags'))
   const failed = outcomes.flatMap((outcome) => (outcome.error === undefined ? [] : [outcome]))
   errors.push(...failed.map((outcome) => outcome.error as string))
-  result.tagged = failed.length < outcomes.length
+  // A call left with no AMI (each gone) tagged nothing.
+  result.tagged = outcomes.some((outcome) => outcome.error === undefined && outcome.call.amiIds.length > 0)
   if (result.tagged && failed.length > 0) {
     // The region's other AMIs are tagged: those of a call that failed are named as left out.
     result.amisNotTagged = [...(result.amisNotTagged ?? []), ...failed.flatMap((outcome) => outcome.call.amiIds)]

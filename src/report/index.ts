@@ -201,6 +201,8 @@ export interface RegionTagging {
   tagged: boolean
   /** AMIs of a tagged region that were left out (see RegionTagResult). */
   amisNotTagged?: string[]
+  /** AMIs someone deregistered before they were tagged (see RegionTagResult). */
+  gone?: string[]
   error?: string
 }
 
