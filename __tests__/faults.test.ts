@@ -1302,7 +1302,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
           }
           expect(builds.every((build) => build.startsWith('build amazon-ebs.demo: '))).toBe(true)
           expect(warning[0]).toContain(
-            'Packer gives 2 of these builds one name, amazon-ebs.demo (build blocks with no name of their own that build one source), ' +
+            'Packer gives 2 of these builds one name, amazon-ebs.demo (build blocks with no name of their own that build one source, or a source one build block lists twice), ' +
               'and nothing it wrote tells which is which: each is listed apart, under that name.'
           )
           expect(renderedText(post.summary).split('amazon-ebs.demo').length).toBeGreaterThanOrEqual(3)

@@ -62,7 +62,7 @@ describe('the AMIs of builds that finished before the main step was killed', () 
       ['amazon-ebs.demo', ['ami-0bbbbbbbbbbbbbbb1']]
     ])
     const alike =
-      'Packer gives 2 of these builds one name, amazon-ebs.demo (build blocks with no name of their own that build one source), ' +
+      'Packer gives 2 of these builds one name, amazon-ebs.demo (build blocks with no name of their own that build one source, or a source one build block lists twice), ' +
       'and nothing it wrote tells which is which: each is listed apart, under that name.'
     expect(unreportedWarning(builds)).toBe(
       'The main step ended before it set its outputs, but builds had finished: build amazon-ebs.demo: ami-0aaaaaaaaaaaaaaa1 (us-east-1); ' +

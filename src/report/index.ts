@@ -91,7 +91,7 @@ export function namedAlikeNotes(amis: Ami[]): Array<{ name: string; note: string
     return {
       name,
       note:
-        `Packer gives ${keys.length} builds one name, ${oneLine(name)} (build blocks with no name of their own that build one source), ` +
+        `Packer gives ${keys.length} builds one name, ${oneLine(name)} (build blocks with no name of their own that build one source, or a source one build block lists twice), ` +
         'and nothing in its log or manifest tells which build block made which AMIs. Outputs builds and artifacts and the summary list ' +
         `them apart in the order they finished: ${keys.map(oneLine).join(', then ')}.${first} ` +
         'Give each build block a name of its own (name = "…") to tell them apart.'

@@ -85,7 +85,7 @@ function namedAlike(builds: UnreportedBuild[]): string {
     .map((name) => {
       const count = names.filter((other) => other === name).length
       return (
-        ` Packer gives ${count} of these builds one name, ${name} (build blocks with no name of their own that build one source), ` +
+        ` Packer gives ${count} of these builds one name, ${name} (build blocks with no name of their own that build one source, or a source one build block lists twice), ` +
         'and nothing it wrote tells which is which: each is listed apart, under that name.'
       )
     })
