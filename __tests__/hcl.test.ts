@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import type { SensitiveValue } from '../src/common/values.js'
 import type { Inputs } from '../src/inputs/index.js'
 import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
+import { sourceReferenceProblems } from '../src/inputs/source-references.js'
 import { buildVariableProblems, provisionerProblems } from '../src/inputs/build-variables.js'
 import {
   hclBuildCount,
@@ -1512,5 +1513,52 @@ describe("a shell-local's script whose path /bin/sh cannot run unquoted", () => 
       { only: [], except: [], workingDirectory: '/home/runner/my images' }
     )
     expect(spaced.map(({ message }) => message)).toEqual([expect.stringContaining('(/home/runner/my images/scripts/setup.sh)')])
+  })
+})
+
+describe('sourceReferenceProblems', () => {
+  it('reads each sources entry as every Packer does: text after TYPE.NAME, or another first word, is a warning; no TYPE.NAME is an error', async () => {
+    const file = join(directory, 'build.pkr.hcl')
+    writeFileSync(
+      file,
+      [
+        'build {',
+        '  sources = [',
+        '    "source.amazon-ebs.web",',
+        '    "amazon-ebs.web",',
+        '    "src.amazon-ebs.web",',
+        '    "source.amazon-ebs.web.var.list[0]",',
+        '    "source.amazon-ebs",',
+        '    "source.amazon-ebs.web[0]",',
+        '    "web",',
+        '    "source.amazon-ebs.${var.name}",',
+        '  ]',
+        '  source "amazon-ebs.web.extra" {}',
+        '}',
+        ''
+      ].join('\n')
+    )
+    const { errors, warnings } = await sourceReferenceProblems([file])
+    const shown = expect.stringMatching(/build\.pkr\.hcl$/)
+    expect(warnings).toEqual([
+      {
+        message: expect.stringMatching(/^template: .*build\.pkr\.hcl: "src\.amazon-ebs\.web" in the build block's sources: Packer reads it as source\.amazon-ebs\.web and passes over "src\." before it/),
+        location: { file: shown, line: 5, column: 5 }
+      },
+      {
+        message: expect.stringContaining('"source.amazon-ebs.web.var.list[0]" in the build block\'s sources: Packer reads it as source.amazon-ebs.web and passes over ".var.list[0]" after it'),
+        location: { file: shown, line: 6, column: 5 }
+      }
+    ])
+    expect(errors.map(({ message, location }) => [/"([^"]*)" in the build block's sources names no source Packer can build: Packer expects source\.TYPE\.NAME/.exec(message)?.[1], location?.line])).toEqual([
+      ['source.amazon-ebs', 7],
+      ['source.amazon-ebs.web[0]', 8],
+      ['web', 9]
+    ])
+  })
+
+  it('knows the builds of an entry with text after TYPE.NAME by the name Packer gives them', async () => {
+    const files = await parsed({ 'build.pkr.hcl': 'build {\n  sources = ["source.amazon-ebs.web", "source.amazon-ebs.web.var.x", "src.null.smoke"]\n}\n' })
+    expect(hclBuildNames(files)).toEqual(['amazon-ebs.web', 'amazon-ebs.web', 'null.smoke'])
   })
 })
