@@ -1,7 +1,9 @@
 // `npm run endpoint` (scripts/endpoint.mjs) as a developer starts it, seeding the tagged VPCs and
-// subnets that templates with vpc_filter and subnet_filter pick.
+// subnets that templates with vpc_filter and subnet_filter pick, and the instance profiles that
+// templates with iam_instance_profile name.
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,7 +13,7 @@ import { projectRoot } from './support/action-process.js'
 const script = join(projectRoot, 'scripts', 'endpoint.mjs')
 const credentials = { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }
 
-describe('npm run endpoint -- --networks', () => {
+describe('npm run endpoint -- --networks, --instance-profiles', () => {
   let child: ChildProcess | undefined
   const folders: string[] = []
 
@@ -21,16 +23,16 @@ describe('npm run endpoint -- --networks', () => {
     for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true })
   })
 
-  function networksFile(text: string): string {
+  function seedFile(text: string, name = 'networks.json'): string {
     const folder = mkdtempSync(join(tmpdir(), 'endpoint-script-'))
     folders.push(folder)
-    const file = join(folder, 'networks.json')
+    const file = join(folder, name)
     writeFileSync(file, text)
     return file
   }
 
-  function start(file: string): { url: Promise<string>; exit: Promise<{ code: number | null; stderr: string }> } {
-    const started = spawn(process.execPath, [script, '--port', '0', '--regions', 'us-east-1', '--networks', file], {
+  function start(file: string, option = '--networks'): { url: Promise<string>; exit: Promise<{ code: number | null; stderr: string }> } {
+    const started = spawn(process.execPath, [script, '--port', '0', '--regions', 'us-east-1', option, file], {
       cwd: projectRoot,
       stdio: ['ignore', 'pipe', 'pipe']
     })
@@ -55,7 +57,7 @@ describe('npm run endpoint -- --networks', () => {
   }
 
   it('serves the VPCs and subnets of the file, with their tags', async () => {
-    const file = networksFile(
+    const file = seedFile(
       JSON.stringify([
         {
           vpcId: 'vpc-0e10000000000000a',
@@ -75,9 +77,24 @@ describe('npm run endpoint -- --networks', () => {
   })
 
   it('refuses a file that is not a list of networks, naming it', async () => {
-    const file = networksFile('{"vpcId": "vpc-0e10000000000000a"}')
+    const file = seedFile('{"vpcId": "vpc-0e10000000000000a"}')
     const { code, stderr } = await start(file).exit
     expect(code).toBe(1)
     expect(stderr.trim()).toBe(`endpoint: --networks expects a JSON array of networks, each with a vpcId: ${file}`)
+  })
+
+  it('serves the instance profiles of the file, with their roles', async () => {
+    const file = seedFile(JSON.stringify([{ instanceProfileName: 'packer-build', roleName: 'packer-build-role' }]), 'profiles.json')
+    const url = await start(file, '--instance-profiles').url
+    const iam = new IAMClient({ region: 'us-east-1', endpoint: url, credentials, maxAttempts: 1 })
+    const { InstanceProfile } = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'packer-build' }))
+    expect(InstanceProfile?.Roles?.map((role) => role.RoleName)).toEqual(['packer-build-role'])
+  })
+
+  it('refuses a file that is not a list of instance profiles, naming it', async () => {
+    const file = seedFile('[{"name": "packer-build"}]', 'profiles.json')
+    const { code, stderr } = await start(file, '--instance-profiles').exit
+    expect(code).toBe(1)
+    expect(stderr.trim()).toBe(`endpoint: --instance-profiles expects a JSON array of instance profiles, each with an instanceProfileName: ${file}`)
   })
 })

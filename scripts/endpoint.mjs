@@ -7,6 +7,9 @@
 //   npm run endpoint -- --networks networks.json   # tagged VPCs and subnets for vpc_filter and
 //                                                  # subnet_filter (a JSON array of SeedNetwork,
 //                                                  # see test-support/ec2-endpoint/README.md)
+//   npm run endpoint -- --instance-profiles profiles.json   # IAM instance profiles that a
+//                                                  # template's iam_instance_profile names (a JSON
+//                                                  # array of SeedInstanceProfile)
 import { parseArgs } from 'node:util'
 import { loadEc2Endpoint } from './loopback.mjs'
 
@@ -17,7 +20,8 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: String(defaultPort) },
     regions: { type: 'string' },
-    networks: { type: 'string' }
+    networks: { type: 'string' },
+    'instance-profiles': { type: 'string' }
   }
 })
 const port = Number(values.port)
@@ -30,17 +34,20 @@ const regions = values.regions
   .map((region) => region.trim())
   .filter(Boolean)
 
-const { startEc2Endpoint, readSeedNetworks, SOURCE_AMI_ID } = await loadEc2Endpoint()
+const { startEc2Endpoint, readSeedNetworks, readSeedInstanceProfiles, SOURCE_AMI_ID } = await loadEc2Endpoint()
 let seedNetworks
+let seedInstanceProfiles
 try {
   seedNetworks = values.networks === undefined ? undefined : readSeedNetworks(values.networks)
+  const profiles = values['instance-profiles']
+  seedInstanceProfiles = profiles === undefined ? undefined : readSeedInstanceProfiles(profiles)
 } catch (error) {
   console.error(`endpoint: ${error.message}`)
   process.exit(1)
 }
 let endpoint
 try {
-  endpoint = await startEc2Endpoint({ port, regions, seedNetworks })
+  endpoint = await startEc2Endpoint({ port, regions, seedNetworks, seedInstanceProfiles })
 } catch (error) {
   console.error(`endpoint: cannot listen on 127.0.0.1:${port}: ${error.message}`)
   process.exit(1)

@@ -6,11 +6,13 @@
 // JSON line)   --describes N and --after-ms N (see AutoAdvance)   --hold-instances-pending
 // (instances never start, so a build waits until it is cancelled)   --networks FILE (a JSON
 // array of SeedNetwork: VPCs and subnets, with their tags, seeded into every region)
+// --instance-profiles FILE (a JSON array of SeedInstanceProfile: IAM instance profiles, and
+// their roles, that a template's `iam_instance_profile` may name)
 
 import { appendFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { startEc2Endpoint, type Ec2Call } from './endpoint.js'
-import { readSeedNetworks, SOURCE_AMI_ID, SOURCE_AMI_NAME } from './world.js'
+import { readSeedInstanceProfiles, readSeedNetworks, SOURCE_AMI_ID, SOURCE_AMI_NAME } from './world.js'
 
 function count(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined
@@ -30,7 +32,8 @@ async function main(): Promise<void> {
       describes: { type: 'string' },
       'after-ms': { type: 'string' },
       'hold-instances-pending': { type: 'boolean' },
-      networks: { type: 'string' }
+      networks: { type: 'string' },
+      'instance-profiles': { type: 'string' }
     }
   })
   const record = values.record
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
       .filter((region) => region !== ''),
     port: count(values.port, '--port'),
     seedNetworks: values.networks === undefined ? undefined : readSeedNetworks(values.networks),
+    seedInstanceProfiles: values['instance-profiles'] === undefined ? undefined : readSeedInstanceProfiles(values['instance-profiles']),
     autoAdvance: {
       describes: count(values.describes, '--describes'),
       afterMs: count(values['after-ms'], '--after-ms')

@@ -16,12 +16,13 @@ import {
   type InstanceState,
   type IpPermission,
   type SeedImage,
+  type SeedInstanceProfile,
   type SeedNetwork,
   type SnapshotState,
   type Tags
 } from './world.js'
 import { answerSsm, parseSsmBody, ssmErrorDocument, ssmOperation, ssmParams } from './ssm.js'
-import { answerIam, IAM_VERSION, IamState } from './iam.js'
+import { answerIam, IAM_VERSION } from './iam.js'
 import { errorDocument, responseDocument } from './xml.js'
 
 export interface Ec2EndpointOptions {
@@ -31,6 +32,8 @@ export interface Ec2EndpointOptions {
   seedImages?: SeedImage[]
   /** VPCs and their subnets (ids, tags, zones, CIDR blocks), in every region. */
   seedNetworks?: SeedNetwork[]
+  /** IAM instance profiles (and their roles) that exist from the start, as the user's own. */
+  seedInstanceProfiles?: SeedInstanceProfile[]
   autoAdvance?: AutoAdvance
   /** Defaults to a free port chosen by the system. */
   port?: number
@@ -96,6 +99,8 @@ export interface Ec2Instance {
   availabilityZone: string
   state: InstanceState
   volumeIds: string[]
+  /** The IAM instance profile it was launched with, as DescribeInstances shows it. */
+  iamInstanceProfile?: { arn: string; id: string }
   tags: Record<string, string>
 }
 
@@ -198,9 +203,10 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     options.autoAdvance
   )
   for (const network of options.seedNetworks ?? []) world.seedNetwork(network)
+  for (const profile of options.seedInstanceProfiles ?? []) world.seedInstanceProfile(profile)
   const faults = new FaultPlan(world)
   const calls: Ec2Call[] = []
-  const iam = new IamState()
+  const { iam } = world
 
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID()
@@ -391,6 +397,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
         availabilityZone: instance.availabilityZone,
         state: instance.state,
         volumeIds: instance.attachments.map((attachment) => attachment.volumeId),
+        iamInstanceProfile: instance.iamInstanceProfile && { ...instance.iamInstanceProfile },
         tags: record(instance.tags)
       })),
     volumes: (name) =>

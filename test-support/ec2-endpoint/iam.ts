@@ -3,36 +3,14 @@
 // (a `<Action>Result` element, lists of `<member>`, `<ErrorResponse>`), told from an EC2 call by
 // its `Version`. Packer 1.6.6 sends its IAM calls to `custom_endpoint_ec2`; an SDK reaches it
 // through AWS_ENDPOINT_URL_IAM. IAM is global: one set of roles and instance profiles.
-import { randomUUID } from 'node:crypto'
 import { Ec2Error } from './errors.js'
 import type { Params } from './query.js'
-import { SELF_ACCOUNT_ID } from './world.js'
+import { iamUniqueId, instanceProfileArn, SELF_ACCOUNT_ID, type IamInstanceProfile, type IamRole, type IamState } from './world.js'
 import { element, escapeXml, type XmlValue } from './xml.js'
 
 export const IAM_VERSION = '2010-05-08'
 const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/'
 const NAME = /^[\w+=,.@-]{1,128}$/
-
-export interface IamRole {
-  roleName: string
-  roleId: string
-  createDate: Date
-  assumeRolePolicyDocument: string
-  /** Inline policies by name. */
-  policies: Map<string, string>
-}
-
-export interface IamInstanceProfile {
-  instanceProfileName: string
-  instanceProfileId: string
-  createDate: Date
-  roles: string[]
-}
-
-export class IamState {
-  readonly roles = new Map<string, IamRole>()
-  readonly instanceProfiles = new Map<string, IamInstanceProfile>()
-}
 
 function iamError(code: string, message: string, status: number): Ec2Error {
   return new Ec2Error(code, message, status)
@@ -48,10 +26,6 @@ function named(params: Params, member: string): string {
     throw iamError('ValidationError', `1 validation error detected: Value '${name ?? ''}' at '${member}' failed to satisfy constraint`, 400)
   }
   return name
-}
-
-function uniqueId(prefix: string): string {
-  return prefix + randomUUID().replace(/-/g, '').slice(0, 17).toUpperCase()
 }
 
 function role(iam: IamState, params: Params): IamRole {
@@ -84,7 +58,7 @@ function profileXml(iam: IamState, found: IamInstanceProfile): XmlValue {
     Path: '/',
     InstanceProfileName: found.instanceProfileName,
     InstanceProfileId: found.instanceProfileId,
-    Arn: `arn:aws:iam::${SELF_ACCOUNT_ID}:instance-profile/${found.instanceProfileName}`,
+    Arn: instanceProfileArn(found.instanceProfileName),
     CreateDate: found.createDate,
     Roles: found.roles.flatMap((name) => {
       const member = iam.roles.get(name)
@@ -101,7 +75,7 @@ const handlers: Record<string, IamHandler> = {
     if (iam.roles.has(name)) throw iamError('EntityAlreadyExists', `Role with name ${name} already exists.`, 409)
     const created: IamRole = {
       roleName: name,
-      roleId: uniqueId('AROA'),
+      roleId: iamUniqueId('AROA'),
       createDate: new Date(),
       assumeRolePolicyDocument: params.AssumeRolePolicyDocument ?? '',
       policies: new Map()
@@ -132,7 +106,7 @@ const handlers: Record<string, IamHandler> = {
   CreateInstanceProfile: (iam, params) => {
     const name = named(params, 'InstanceProfileName')
     if (iam.instanceProfiles.has(name)) throw iamError('EntityAlreadyExists', `Instance Profile ${name} already exists.`, 409)
-    const created: IamInstanceProfile = { instanceProfileName: name, instanceProfileId: uniqueId('AIPA'), createDate: new Date(), roles: [] }
+    const created: IamInstanceProfile = { instanceProfileName: name, instanceProfileId: iamUniqueId('AIPA'), createDate: new Date(), roles: [] }
     iam.instanceProfiles.set(name, created)
     return { InstanceProfile: profileXml(iam, created) }
   },

@@ -21,9 +21,11 @@ export {
   SOURCE_AMI_ID,
   SOURCE_AMI_NAME,
   SOURCE_SNAPSHOT_ID,
+  readSeedInstanceProfiles,
   readSeedNetworks,
   type AutoAdvance,
   type SeedImage,
+  type SeedInstanceProfile,
   type SeedNetwork,
   type SeedSubnet
 } from './world.js'

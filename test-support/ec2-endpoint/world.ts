@@ -2,6 +2,7 @@
 // life cycles of instances, images and snapshots, which move on when they are described (or
 // after a while), the way a client's waiter sees them move on.
 
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 
 export const SELF_ACCOUNT_ID = '123456789012'
@@ -117,6 +118,8 @@ export interface InstanceRecord {
   stateTransitionReason: string
   rootDeviceName: string
   attachments: Array<{ deviceName: string; volumeId: string; deleteOnTermination: boolean }>
+  /** The IAM instance profile it was launched with, as DescribeInstances shows it. */
+  iamInstanceProfile?: { arn: string; id: string }
   tags: Tags
 }
 
@@ -202,6 +205,63 @@ export interface ParameterRecord {
   versions: Array<{ value: string; version: number; modified: Date }>
 }
 
+export interface IamRole {
+  roleName: string
+  roleId: string
+  createDate: Date
+  assumeRolePolicyDocument: string
+  /** Inline policies by name. */
+  policies: Map<string, string>
+}
+
+export interface IamInstanceProfile {
+  instanceProfileName: string
+  instanceProfileId: string
+  createDate: Date
+  roles: string[]
+}
+
+/** IAM's roles and instance profiles: global, one set for every region. */
+export class IamState {
+  readonly roles = new Map<string, IamRole>()
+  readonly instanceProfiles = new Map<string, IamInstanceProfile>()
+}
+
+/** An instance profile's ARN (path `/`), as IAM answers it and RunInstances takes it. */
+export function instanceProfileArn(name: string): string {
+  return `arn:aws:iam::${SELF_ACCOUNT_ID}:instance-profile/${name}`
+}
+
+/** A role's or an instance profile's unique ID: its prefix (`AROA`, `AIPA`) and 17 characters. */
+export function iamUniqueId(prefix: string): string {
+  return prefix + randomUUID().replace(/-/g, '').slice(0, 17).toUpperCase()
+}
+
+/**
+ * An instance profile that exists from the start, as one the user made before the build: the
+ * name a template's `iam_instance_profile` gives, and the role it holds, if any (made with it).
+ */
+export interface SeedInstanceProfile {
+  instanceProfileName: string
+  roleName?: string
+}
+
+/**
+ * The zone's AZ ID, as EC2 answers it: the region's code shortened (its area, the first letter
+ * of each word of its direction, its number: `use1`, `euw1`, `apne1`, `usgw1`), `-az` and a
+ * number, here the zone letter's place in the alphabet (`us-east-1b` is `use1-az2`). Which
+ * number goes with which letter differs between AWS accounts; in this endpoint it is fixed.
+ */
+export function availabilityZoneId(zoneName: string): string {
+  const [area, ...rest] = zoneName.slice(0, -1).split('-')
+  const number = rest.pop() ?? ''
+  const words = rest.map((word) => {
+    const compass = /^(north|south)(east|west)$/.exec(word)
+    return compass ? compass[1][0] + compass[2][0] : word[0]
+  })
+  return `${area}${words.join('')}${number}-az${zoneName.slice(-1).charCodeAt(0) - 96}`
+}
+
 export class RegionState {
   readonly name: string
   readonly launchTemplates = new Map<string, LaunchTemplateRecord>()
@@ -266,15 +326,31 @@ export interface SeedNetwork {
  * option; an error naming the file when it is not such an array.
  */
 export function readSeedNetworks(file: string): SeedNetwork[] {
+  return readSeedList(file, '--networks', 'networks, each with a vpcId', (seed: Partial<SeedNetwork> | null) => typeof seed?.vpcId === 'string')
+}
+
+/**
+ * The instance profiles a JSON file holds (an array of SeedInstanceProfile), for the endpoint's
+ * `--instance-profiles` option; an error naming the file when it is not such an array.
+ */
+export function readSeedInstanceProfiles(file: string): SeedInstanceProfile[] {
+  return readSeedList(
+    file,
+    '--instance-profiles',
+    'instance profiles, each with an instanceProfileName',
+    (seed: Partial<SeedInstanceProfile> | null) => typeof seed?.instanceProfileName === 'string'
+  )
+}
+
+function readSeedList<T>(file: string, option: string, what: string, valid: (seed: Partial<T> | null) => boolean): T[] {
   let seeds: unknown
   try {
     seeds = JSON.parse(readFileSync(file, 'utf8'))
   } catch (error) {
-    throw new Error(`--networks expects a JSON file: ${(error as Error).message}`, { cause: error })
+    throw new Error(`${option} expects a JSON file: ${(error as Error).message}`, { cause: error })
   }
-  const valid = Array.isArray(seeds) && seeds.every((seed: Partial<SeedNetwork> | null) => typeof seed?.vpcId === 'string')
-  if (!valid) throw new Error(`--networks expects a JSON array of networks, each with a vpcId: ${file}`)
-  return seeds as SeedNetwork[]
+  if (!Array.isArray(seeds) || !seeds.every(valid)) throw new Error(`${option} expects a JSON array of ${what}: ${file}`)
+  return seeds as T[]
 }
 
 export interface SeedSubnet {
@@ -329,6 +405,8 @@ export interface AutoAdvance {
 
 export class World {
   readonly regions = new Map<string, RegionState>()
+  /** IAM, which is global: its roles and instance profiles. */
+  readonly iam = new IamState()
   readonly describesPerStep: number
   readonly msPerStep: number | undefined
   /** Set by the fault of the same name: pending instances never start. */
@@ -350,6 +428,28 @@ export class World {
   newId(prefix: string): string {
     this.counter += 1
     return `${prefix}-${this.counter.toString(16).padStart(17, '0')}`
+  }
+
+  /** An instance profile (and its role) that exists from the start, as one the user made. */
+  seedInstanceProfile(seed: SeedInstanceProfile): void {
+    const createDate = new Date('2024-01-01T00:00:00.000Z')
+    const { instanceProfileName, roleName } = seed
+    if (roleName !== undefined && !this.iam.roles.has(roleName)) {
+      this.iam.roles.set(roleName, {
+        roleName,
+        roleId: iamUniqueId('AROA'),
+        createDate,
+        assumeRolePolicyDocument:
+          '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
+        policies: new Map()
+      })
+    }
+    this.iam.instanceProfiles.set(instanceProfileName, {
+      instanceProfileName,
+      instanceProfileId: iamUniqueId('AIPA'),
+      createDate,
+      roles: roleName === undefined ? [] : [roleName]
+    })
   }
 
   region(name: string): RegionState {

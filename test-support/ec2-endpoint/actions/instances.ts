@@ -3,6 +3,7 @@ import { applyFilters, type FilterFields } from '../filters.js'
 import { filtersParam, intParam, listParam, requiredParam, type Params } from '../query.js'
 import {
   INSTANCE_STATE_CODES,
+  instanceProfileArn,
   SELF_ACCOUNT_ID,
   type InstanceRecord,
   type InstanceState,
@@ -110,6 +111,7 @@ function instanceXml(region: RegionState, instance: InstanceRecord): XmlValue {
     instanceType: instance.instanceType,
     launchTime: instance.launchTime,
     placement: { availabilityZone: instance.availabilityZone, groupName: '', tenancy: 'default' },
+    iamInstanceProfile: instance.iamInstanceProfile,
     monitoring: { state: 'disabled' },
     subnetId: instance.subnetId,
     vpcId: instance.vpcId,
@@ -207,6 +209,27 @@ function securityGroupsFor(
   return fallback ? [fallback] : []
 }
 
+/**
+ * The IAM instance profile a launch names (`IamInstanceProfile.Name` or `.Arn`, also a launch
+ * template's), as DescribeInstances shows it; EC2's error for one IAM does not know. An empty
+ * name (Packer 1.6.6 sends one when the template names no profile) is none.
+ */
+function instanceProfileOf(world: World, params: Params): InstanceRecord['iamInstanceProfile'] {
+  const arn = params['IamInstanceProfile.Arn'] || undefined
+  const name = params['IamInstanceProfile.Name'] || undefined
+  const profiles = [...world.iam.instanceProfiles.values()]
+  const byArn = arn === undefined ? undefined : profiles.find((one) => instanceProfileArn(one.instanceProfileName) === arn)
+  if (arn !== undefined && byArn === undefined) {
+    throw invalidParameterValue(`Value (${arn}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN`)
+  }
+  const byName = name === undefined ? undefined : world.iam.instanceProfiles.get(name)
+  if (name !== undefined && byName === undefined) {
+    throw invalidParameterValue(`Value (${name}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`)
+  }
+  const profile = byArn ?? byName
+  return profile && { arn: instanceProfileArn(profile.instanceProfileName), id: profile.instanceProfileId }
+}
+
 /** Launches the instances RunInstances' parameters describe (as a launch template's data does too). */
 export function launchInstances(world: World, region: RegionState, params: Params): InstanceRecord[] {
   const imageId = requiredParam(params, 'ImageId')
@@ -241,6 +264,13 @@ export function launchInstances(world: World, region: RegionState, params: Param
   if (!zones.includes(zone)) {
     throw invalidParameterValue(`Invalid availability zone: [${zone}]`)
   }
+  // An instance runs in its subnet's zone: EC2 refuses a placement in another.
+  if (subnet !== undefined && zone !== subnet.availabilityZone) {
+    throw invalidParameterValue(
+      `Value (${zone}) for parameter availabilityZone is invalid. Subnet '${subnet.subnetId}' is in the availability zone ${subnet.availabilityZone}`
+    )
+  }
+  const iamInstanceProfile = instanceProfileOf(world, params)
   const vpcId = subnet?.vpcId ?? region.defaultVpc.vpcId
   const chosenSubnet =
     subnet ??
@@ -294,6 +324,7 @@ export function launchInstances(world: World, region: RegionState, params: Param
       stateTransitionReason: '',
       rootDeviceName: image.rootDeviceName,
       attachments,
+      iamInstanceProfile,
       tags: tagsFrom(tagSpecs.get('instance'))
     }
     region.instances.set(instanceId, instance)

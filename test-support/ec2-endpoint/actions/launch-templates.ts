@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { Ec2Error, invalidParameterValue, missingParameter } from '../errors.js'
 import { applyFilters, type FilterFields } from '../filters.js'
 import { filtersParam, intParam, listParam, requiredParam, structListParam, type Params } from '../query.js'
-import { SELF_ACCOUNT_ID, type LaunchTemplateRecord, type LaunchTemplateVersionRecord, type RegionState } from '../world.js'
+import { SELF_ACCOUNT_ID, type InstanceRecord, type LaunchTemplateRecord, type LaunchTemplateVersionRecord, type RegionState } from '../world.js'
 import type { XmlValue } from '../xml.js'
 import { lookUp, lookUpOne, tagSet, tagSpecifications, tagsFrom, type Handler } from './common.js'
 import { launchInstances } from './instances.js'
@@ -231,25 +231,44 @@ const createFleet: Handler = ({ world, region, params }) => {
   if (capacity === undefined) throw missingParameter('TargetCapacitySpecification.TotalTargetCapacity')
   const instanceType = structListParam(config, 'Overrides')[0]?.InstanceType ?? version.data.InstanceType
   const fleetId = `fleet-${randomUUID()}`
-  const instances = launchInstances(world, region, {
-    ...version.data,
-    ...(instanceType === undefined ? {} : { InstanceType: instanceType }),
-    MinCount: String(capacity),
-    MaxCount: String(capacity)
-  })
+  const lifecycle = params['TargetCapacitySpecification.DefaultTargetCapacityType'] ?? 'on-demand'
+  const launchTemplateSpecification = { launchTemplateId: template.launchTemplateId, version: String(version.versionNumber) }
+  let instances: InstanceRecord[]
+  try {
+    instances = launchInstances(world, region, {
+      ...version.data,
+      ...(instanceType === undefined ? {} : { InstanceType: instanceType }),
+      MinCount: String(capacity),
+      MaxCount: String(capacity)
+    })
+  } catch (error) {
+    // An instant fleet answers what it could not launch, and why, in its errors.
+    if (!(error instanceof Ec2Error)) throw error
+    return {
+      fleetId,
+      errorSet: [
+        {
+          launchTemplateAndOverrides: { launchTemplateSpecification, overrides: { instanceType } },
+          lifecycle,
+          errorCode: error.code,
+          errorMessage: error.message
+        }
+      ],
+      fleetInstanceSet: []
+    }
+  }
   for (const instance of instances) {
     instance.tags.set('aws:ec2launchtemplate:id', template.launchTemplateId)
     instance.tags.set('aws:ec2launchtemplate:version', String(version.versionNumber))
     instance.tags.set('aws:ec2:fleet-id', fleetId)
   }
-  const lifecycle = params['TargetCapacitySpecification.DefaultTargetCapacityType'] ?? 'on-demand'
   return {
     fleetId,
     errorSet: [],
     fleetInstanceSet: [
       {
         launchTemplateAndOverrides: {
-          launchTemplateSpecification: { launchTemplateId: template.launchTemplateId, version: String(version.versionNumber) },
+          launchTemplateSpecification,
           overrides: { instanceType: instances[0].instanceType }
         },
         lifecycle,

@@ -11,6 +11,7 @@ import {
   type Params
 } from '../query.js'
 import {
+  availabilityZoneId,
   SELF_ACCOUNT_ID,
   type IpPermission,
   type KeyPairRecord,
@@ -43,6 +44,7 @@ interface ZoneInfo {
 
 const ZONE_FIELDS: FilterFields<ZoneInfo> = {
   'zone-name': (zone) => [zone.zoneName],
+  'zone-id': (zone) => [availabilityZoneId(zone.zoneName)],
   'region-name': (zone) => [zone.regionName],
   state: () => ['available'],
   'zone-type': () => ['availability-zone']
@@ -65,17 +67,13 @@ function availableIpAddressCount(subnet: SubnetRecord): number {
   return 2 ** (32 - prefix) - 5
 }
 
-function zoneId(zoneName: string): string {
-  return `${zoneName.slice(0, -1)}-az${zoneName.slice(-1).charCodeAt(0) - 96}`
-}
-
 // Packer filters on the legacy camel-case names (availabilityZone, defaultForAz); EC2 takes both.
 const SUBNET_FIELDS: FilterFields<SubnetRecord> = {
   'subnet-id': (subnet) => [subnet.subnetId],
   'vpc-id': (subnet) => [subnet.vpcId],
   'availability-zone': (subnet) => [subnet.availabilityZone],
   availabilityZone: (subnet) => [subnet.availabilityZone],
-  'availability-zone-id': (subnet) => [zoneId(subnet.availabilityZone)],
+  'availability-zone-id': (subnet) => [availabilityZoneId(subnet.availabilityZone)],
   'available-ip-address-count': (subnet) => [String(availableIpAddressCount(subnet))],
   'default-for-az': (subnet) => [String(subnet.defaultForAz)],
   defaultForAz: (subnet) => [String(subnet.defaultForAz)],
@@ -124,21 +122,23 @@ const describeRegions: Handler = ({ world, params }) => {
 
 const describeAvailabilityZones: Handler = ({ region, params }) => {
   const names = listParam(params, 'ZoneName')
+  const ids = listParam(params, 'ZoneId')
   const zones = [...new Set([...region.subnets.values()].map((s) => s.availabilityZone))]
     .sort()
     .map((zoneName) => ({ zoneName, regionName: region.name, tags: new Map() }))
-  for (const name of names) {
-    if (!zones.some((zone) => zone.zoneName === name)) {
-      throw invalidParameterValue(`Invalid availability zone: [${name}]`)
-    }
-  }
-  const chosen = names.length > 0 ? zones.filter((z) => names.includes(z.zoneName)) : zones
+  const asked = (zone: ZoneInfo) => names.includes(zone.zoneName) || ids.includes(availabilityZoneId(zone.zoneName))
+  const unknown = [
+    ...names.filter((name) => !zones.some((zone) => zone.zoneName === name)),
+    ...ids.filter((id) => !zones.some((zone) => availabilityZoneId(zone.zoneName) === id))
+  ]
+  if (unknown.length > 0) throw invalidParameterValue(`Invalid availability zone: [${unknown[0]}]`)
+  const chosen = names.length + ids.length > 0 ? zones.filter(asked) : zones
   return {
     availabilityZoneInfo: applyFilters(chosen, filtersParam(params), ZONE_FIELDS).map((zone) => ({
       zoneName: zone.zoneName,
       zoneState: 'available',
       regionName: zone.regionName,
-      zoneId: zoneId(zone.zoneName),
+      zoneId: availabilityZoneId(zone.zoneName),
       zoneType: 'availability-zone',
       optInStatus: 'opt-in-not-required',
       groupName: zone.regionName,
@@ -176,7 +176,7 @@ const describeSubnets: Handler = ({ region, params }) => {
       cidrBlock: subnet.cidrBlock,
       availableIpAddressCount: availableIpAddressCount(subnet),
       availabilityZone: subnet.availabilityZone,
-      availabilityZoneId: zoneId(subnet.availabilityZone),
+      availabilityZoneId: availabilityZoneId(subnet.availabilityZone),
       defaultForAz: subnet.defaultForAz,
       mapPublicIpOnLaunch: true,
       tagSet: tagSet(subnet.tags)

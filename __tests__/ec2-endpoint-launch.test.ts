@@ -1,0 +1,210 @@
+// Where the loopback EC2 endpoint launches an instance, and with what, as EC2 decides it: the
+// zones' IDs, a placement that must agree with the subnet, and the IAM instance profile a launch
+// names, which must exist (seeded, or made through IAM).
+import { afterEach, describe, expect, it } from '@jest/globals'
+import {
+  CreateFleetCommand,
+  CreateLaunchTemplateCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeInstancesCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+  RunInstancesCommand,
+  type RunInstancesCommandInput
+} from '@aws-sdk/client-ec2'
+import { CreateInstanceProfileCommand, GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam'
+import {
+  SELF_ACCOUNT_ID,
+  SOURCE_AMI_ID,
+  startEc2Endpoint,
+  type Ec2Endpoint,
+  type Ec2EndpointOptions
+} from '../test-support/ec2-endpoint/index.js'
+
+const credentials = { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }
+const HOME = 'us-east-1'
+
+let endpoint: Ec2Endpoint
+
+async function start(options: Ec2EndpointOptions = {}): Promise<Ec2Endpoint> {
+  endpoint = await startEc2Endpoint(options)
+  return endpoint
+}
+
+afterEach(async () => {
+  await endpoint?.close()
+})
+
+function ec2(region = HOME): EC2Client {
+  return new EC2Client({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
+}
+
+function iam(): IAMClient {
+  return new IAMClient({ region: HOME, endpoint: endpoint.url, credentials, maxAttempts: 1 })
+}
+
+const launch = (input: Partial<RunInstancesCommandInput> = {}) =>
+  ec2().send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, ...input }))
+
+/** A subnet of its own in zone `b` of every region, and a fleet's launch template data. */
+const network = { vpcId: 'vpc-0c10000000000000a', subnets: [{ subnetId: 'subnet-0c10000000000000b', zone: 'b' }] }
+
+describe('zone IDs', () => {
+  it.each([
+    ['us-east-1', 'use1'],
+    ['eu-west-1', 'euw1'],
+    ['us-west-2', 'usw2'],
+    ['ap-northeast-1', 'apne1'],
+    ['eu-central-1', 'euc1'],
+    ['us-gov-west-1', 'usgw1']
+  ])("names %s's zones by EC2's AZ IDs (%s-az1, …)", async (region, code) => {
+    await start({ regions: [region] })
+    const { AvailabilityZones = [] } = await ec2(region).send(new DescribeAvailabilityZonesCommand({}))
+    expect(AvailabilityZones.map((zone) => [zone.ZoneName, zone.ZoneId])).toEqual([
+      [`${region}a`, `${code}-az1`],
+      [`${region}b`, `${code}-az2`]
+    ])
+  })
+
+  it("gives each subnet its zone's ID, and finds zones and subnets by it", async () => {
+    await start({ seedNetworks: [network] })
+    const client = ec2()
+    const { Subnets = [] } = await client.send(new DescribeSubnetsCommand({ SubnetIds: ['subnet-0c10000000000000b'] }))
+    expect(Subnets.map((subnet) => [subnet.AvailabilityZone, subnet.AvailabilityZoneId])).toEqual([['us-east-1b', 'use1-az2']])
+    const picked = await client.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone-id', Values: ['use1-az2'] }] }))
+    expect(picked.Subnets?.map((subnet) => subnet.AvailabilityZone)).toEqual(['us-east-1b', 'us-east-1b'])
+    const byFilter = await client.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'zone-id', Values: ['use1-az1'] }] }))
+    expect(byFilter.AvailabilityZones?.map((zone) => zone.ZoneName)).toEqual(['us-east-1a'])
+    const byId = await client.send(new DescribeAvailabilityZonesCommand({ ZoneIds: ['use1-az2'] }))
+    expect(byId.AvailabilityZones?.map((zone) => zone.ZoneName)).toEqual(['us-east-1b'])
+    await expect(client.send(new DescribeAvailabilityZonesCommand({ ZoneIds: ['us-east-1-az2'] }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue'
+    })
+  })
+})
+
+describe('a placement and a subnet', () => {
+  it("refuses a placement in another zone than the subnet's, as EC2 does", async () => {
+    await start({ seedNetworks: [network] })
+    await expect(launch({ SubnetId: 'subnet-0c10000000000000b', Placement: { AvailabilityZone: 'us-east-1a' } })).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message:
+        "Value (us-east-1a) for parameter availabilityZone is invalid. Subnet 'subnet-0c10000000000000b' is in the availability zone us-east-1b"
+    })
+    await expect(
+      launch({ NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-0c10000000000000b' }], Placement: { AvailabilityZone: 'us-east-1a' } })
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' })
+    expect(endpoint.instances(HOME)).toEqual([])
+  })
+
+  it("launches in the subnet's zone when the placement agrees or names none", async () => {
+    await start({ seedNetworks: [network] })
+    await launch({ SubnetId: 'subnet-0c10000000000000b', Placement: { AvailabilityZone: 'us-east-1b' } })
+    // Packer 1.6.6 sends an empty zone when the template names neither zone nor subnet.
+    await launch({ SubnetId: 'subnet-0c10000000000000b', Placement: { AvailabilityZone: '' } })
+    await launch({ Placement: { AvailabilityZone: 'us-east-1b' } })
+    expect(endpoint.instances(HOME).map((instance) => [instance.subnetId, instance.availabilityZone])).toEqual([
+      ['subnet-0c10000000000000b', 'us-east-1b'],
+      ['subnet-0c10000000000000b', 'us-east-1b'],
+      [expect.stringMatching(/^subnet-/), 'us-east-1b']
+    ])
+  })
+
+  it("answers an instant fleet's placement in another zone than its subnet's among its errors", async () => {
+    await start({ seedNetworks: [network] })
+    const client = ec2()
+    await client.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'packer-fleet-launch-template-zone',
+        LaunchTemplateData: {
+          ImageId: SOURCE_AMI_ID,
+          InstanceType: 't3.micro',
+          Placement: { AvailabilityZone: 'us-east-1a' },
+          NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-0c10000000000000b' }]
+        }
+      })
+    )
+    const fleet = await client.send(
+      new CreateFleetCommand({
+        Type: 'instant',
+        LaunchTemplateConfigs: [{ LaunchTemplateSpecification: { LaunchTemplateName: 'packer-fleet-launch-template-zone', Version: '1' } }],
+        TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'spot' }
+      })
+    )
+    expect(fleet.Instances ?? []).toEqual([])
+    expect(fleet.Errors?.map((error) => [error.ErrorCode, error.ErrorMessage, error.Lifecycle])).toEqual([
+      [
+        'InvalidParameterValue',
+        "Value (us-east-1a) for parameter availabilityZone is invalid. Subnet 'subnet-0c10000000000000b' is in the availability zone us-east-1b",
+        'spot'
+      ]
+    ])
+    expect(endpoint.instances(HOME)).toEqual([])
+  })
+})
+
+describe('IAM instance profiles', () => {
+  const arn = (name: string) => `arn:aws:iam::${SELF_ACCOUNT_ID}:instance-profile/${name}`
+
+  it('launches an instance with a seeded instance profile named by name or ARN, and shows it', async () => {
+    await start({ seedInstanceProfiles: [{ instanceProfileName: 'packer-build', roleName: 'packer-build-role' }, { instanceProfileName: 'ssm' }] })
+    expect(endpoint.iamInstanceProfiles()).toEqual([
+      { instanceProfileName: 'packer-build', roles: ['packer-build-role'] },
+      { instanceProfileName: 'ssm', roles: [] }
+    ])
+    const { InstanceProfile } = await iam().send(new GetInstanceProfileCommand({ InstanceProfileName: 'packer-build' }))
+    expect(InstanceProfile?.Arn).toBe(arn('packer-build'))
+    expect(InstanceProfile?.Roles?.map((role) => role.RoleName)).toEqual(['packer-build-role'])
+
+    const byName = await launch({ IamInstanceProfile: { Name: 'packer-build' } })
+    const byArn = await launch({ IamInstanceProfile: { Arn: arn('ssm') } })
+    expect(byName.Instances?.[0]?.IamInstanceProfile).toEqual({ Arn: arn('packer-build'), Id: InstanceProfile?.InstanceProfileId })
+    const described = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [byArn.Instances?.[0]?.InstanceId as string] }))
+    expect(described.Reservations?.[0]?.Instances?.[0]?.IamInstanceProfile).toEqual({ Arn: arn('ssm'), Id: expect.stringMatching(/^AIPA[0-9A-F]{17}$/) })
+    expect(endpoint.instances(HOME).map((instance) => instance.iamInstanceProfile?.arn)).toEqual([arn('packer-build'), arn('ssm')])
+  })
+
+  it('refuses a profile IAM does not know, by name or ARN, in EC2’s words', async () => {
+    await start({ seedInstanceProfiles: [{ instanceProfileName: 'ssm' }] })
+    await expect(launch({ IamInstanceProfile: { Name: 'packer-build' } })).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: 'Value (packer-build) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'
+    })
+    await expect(launch({ IamInstanceProfile: { Arn: arn('packer-build') } })).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: `Value (${arn('packer-build')}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN`
+    })
+    expect(endpoint.instances(HOME)).toEqual([])
+  })
+
+  it('takes a profile made through IAM, and an empty name as none', async () => {
+    await start()
+    await iam().send(new CreateInstanceProfileCommand({ InstanceProfileName: 'packer-0123' }))
+    await launch({ IamInstanceProfile: { Name: 'packer-0123' } })
+    await launch({ IamInstanceProfile: { Name: '' } })
+    expect(endpoint.callsOf('RunInstances').map((call) => call.params['IamInstanceProfile.Name'])).toEqual(['packer-0123', ''])
+    expect(endpoint.instances(HOME).map((instance) => instance.iamInstanceProfile?.arn)).toEqual([arn('packer-0123'), undefined])
+  })
+
+  it("answers an instant fleet's unknown profile among its errors", async () => {
+    await start()
+    const client = ec2()
+    await client.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'packer-fleet-launch-template-iam',
+        LaunchTemplateData: { ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', IamInstanceProfile: { Name: 'packer-build' } }
+      })
+    )
+    const fleet = await client.send(
+      new CreateFleetCommand({
+        Type: 'instant',
+        LaunchTemplateConfigs: [{ LaunchTemplateSpecification: { LaunchTemplateName: 'packer-fleet-launch-template-iam', Version: '1' } }],
+        TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'spot' }
+      })
+    )
+    expect(fleet.Errors?.map((error) => error.ErrorMessage)).toEqual([
+      'Value (packer-build) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'
+    ])
+    expect(endpoint.instances(HOME)).toEqual([])
+  })
+})
