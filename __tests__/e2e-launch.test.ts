@@ -2,67 +2,24 @@
 // the account already has (`iam_instance_profile`), and a subnet with or without a zone. The
 // bundled action and the real Packer against the loopback EC2 endpoint, which checks them as EC2
 // does.
-import { afterEach, expect, it } from '@jest/globals'
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import {
-  SELF_ACCOUNT_ID,
-  SOURCE_AMI_ID,
-  startEc2Endpoint,
-  type Ec2Endpoint,
-  type Ec2EndpointOptions
-} from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+import { expect, it } from '@jest/globals'
+import { SELF_ACCOUNT_ID, SOURCE_AMI_ID } from '../test-support/ec2-endpoint/index.js'
+import { runPostStep } from './support/action-process.js'
+import { expectOneTaggedAmi, fixtureBuilds } from './support/fixture-builds.js'
+import { describeWithPacker } from './support/runtimes.js'
 
-const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
 const HOME = 'us-east-1'
 
 describeWithPacker('what a build launches its instance with, through the bundled action', () => {
-  let endpoint: Ec2Endpoint | undefined
-  const workspaces: string[] = []
-
-  afterEach(async () => {
-    await endpoint?.close()
-    endpoint = undefined
-    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
-  })
-
-  async function build(fixture: string, options: Ec2EndpointOptions, variables = ''): Promise<{ result: ActionRun; loopback: Ec2Endpoint }> {
-    const loopback = await startEc2Endpoint({ regions: [HOME], ...options })
-    endpoint = loopback
-    const workspace = mkdtempSync(join(tmpdir(), 'e2e-launch-'))
-    workspaces.push(workspace)
-    cpSync(join(fixtures, fixture), workspace, { recursive: true })
-    const result = await runAction({
-      workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
-      inputs: { 'packer-version': packerVersion(), template: 'build.pkr.hcl', variables },
-      env: { ...pushToMain, ...loopbackEnvironment(loopback.url, workspace) }
-    })
-    return { result, loopback }
-  }
-
-  /** The one AMI the run made: it is the run's output, and came out tagged. */
-  function expectOneTaggedAmi(result: ActionRun, loopback: Ec2Endpoint, name: string): void {
-    expect(result.errors).toEqual([])
-    expect(result.exitCode).toBe(0)
-    const made = loopback.images(HOME).filter((image) => image.imageId !== SOURCE_AMI_ID)
-    expect(made.map((image) => image.imageId)).toEqual([result.outputs['ami-id']])
-    expect(made[0]).toMatchObject({ state: 'available', tags: expect.objectContaining({ Name: name, SourceCommit: expect.any(String) }) })
-    for (const device of made[0].blockDeviceMappings) {
-      const snapshot = loopback.snapshots(HOME).find((candidate) => candidate.snapshotId === device.snapshotId)
-      expect(snapshot?.tags).toHaveProperty('SourceCommit')
-    }
-  }
+  const build = fixtureBuilds()
 
   const profiles = { seedInstanceProfiles: [{ instanceProfileName: 'packer-build', roleName: 'packer-build' }] }
 
   it('launches the instance with the instance profile the template names, and tags its AMI', async () => {
-    const { result, loopback } = await build('hcl-instance-profile', profiles)
+    const run = await build('hcl-instance-profile', profiles)
+    const { result, loopback, step } = run
 
-    expectOneTaggedAmi(result, loopback, 'with-profile')
+    expectOneTaggedAmi(run, 'with-profile')
     // Packer checked with IAM that the profile exists, then named it to RunInstances.
     expect(loopback.callsOf('GetInstanceProfile').map((call) => [call.params.InstanceProfileName, call.error])).toEqual([['packer-build', undefined]])
     expect(loopback.callsOf('RunInstances').map((call) => [call.params['IamInstanceProfile.Name'], call.error])).toEqual([['packer-build', undefined]])
@@ -72,13 +29,16 @@ describeWithPacker('what a build launches its instance with, through the bundled
         iamInstanceProfile: { arn: `arn:aws:iam::${SELF_ACCOUNT_ID}:instance-profile/packer-build`, id: expect.stringMatching(/^AIPA/) }
       })
     ])
-    // The user's own profile is left as it was.
+    // The user's own profile is left as it was, by the job and by its post step.
+    const post = await runPostStep(result, step)
+    expect(post.exitCode).toBe(0)
     expect(loopback.iamInstanceProfiles()).toEqual([{ instanceProfileName: 'packer-build', roles: ['packer-build'] }])
+    expect(loopback.iamRoles()).toEqual([{ roleName: 'packer-build', policies: [] }])
   })
 
   it("fails the job with EC2's message when EC2 does not know the profile", async () => {
     // skip_profile_validation: Packer asks IAM nothing, and RunInstances meets the unknown name.
-    const { result, loopback } = await build('hcl-instance-profile', {}, 'skip_profile_validation=true')
+    const { result, loopback } = await build('hcl-instance-profile', {}, { variables: 'skip_profile_validation=true' })
 
     const message = 'Value (packer-build) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'
     expect(result.exitCode).toBe(1)
@@ -106,9 +66,10 @@ describeWithPacker('what a build launches its instance with, through the bundled
   const subnet = { seedNetworks: [{ vpcId: 'vpc-0d10000000000000a', subnets: [{ subnetId: 'subnet-0d10000000000000b', zone: 'b' }] }] }
 
   it("places the instance in its subnet's zone when the template names no zone", async () => {
-    const { result, loopback } = await build('hcl-subnet-zone', subnet)
+    const run = await build('hcl-subnet-zone', subnet)
+    const { loopback } = run
 
-    expectOneTaggedAmi(result, loopback, 'in-subnet')
+    expectOneTaggedAmi(run, 'in-subnet')
     expect(loopback.callsOf('RunInstances').map((call) => [call.params.SubnetId, call.params['Placement.AvailabilityZone']])).toEqual([
       ['subnet-0d10000000000000b', 'us-east-1b']
     ])
@@ -116,7 +77,7 @@ describeWithPacker('what a build launches its instance with, through the bundled
   })
 
   it("fails the job with EC2's message when the template's zone is not its subnet's", async () => {
-    const { result, loopback } = await build('hcl-subnet-zone', subnet, 'availability_zone=us-east-1a')
+    const { result, loopback } = await build('hcl-subnet-zone', subnet, { variables: 'availability_zone=us-east-1a' })
 
     const message =
       "Value (us-east-1a) for parameter availabilityZone is invalid. Subnet 'subnet-0d10000000000000b' is in the availability zone us-east-1b"

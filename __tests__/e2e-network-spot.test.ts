@@ -2,16 +2,10 @@
 // communicator, as users run them: the bundled action and the real Packer against the loopback
 // EC2 endpoint, which steps its instances on as a client looks at them (its default pace, as
 // `npm run endpoint` and `npm run demo` run it).
-import { afterEach, expect, it } from '@jest/globals'
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint, type SeedNetwork } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
-
-const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
-const regions = ['us-east-1']
+import { expect, it } from '@jest/globals'
+import { SOURCE_AMI_ID, type SeedNetwork } from '../test-support/ec2-endpoint/index.js'
+import { expectOneTaggedAmi, fixtureBuilds } from './support/fixture-builds.js'
+import { describeWithPacker } from './support/runtimes.js'
 
 // The VPC the template's vpc_filter names, beside a decoy with the same subnet tags, and
 // another VPC whose tag differs only in case.
@@ -35,48 +29,13 @@ const networks: SeedNetwork[] = [
 ]
 
 describeWithPacker('networks picked by tags, and spot builds, through the bundled action', () => {
-  let endpoint: Ec2Endpoint | undefined
-  const workspaces: string[] = []
-
-  afterEach(async () => {
-    await endpoint?.close()
-    endpoint = undefined
-    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
-  })
-
-  async function build(fixture: string, seedNetworks: SeedNetwork[] = []): Promise<{ result: ActionRun; loopback: Ec2Endpoint }> {
-    const loopback = await startEc2Endpoint({ regions, seedNetworks })
-    endpoint = loopback
-    const workspace = mkdtempSync(join(tmpdir(), 'e2e-network-spot-'))
-    workspaces.push(workspace)
-    cpSync(join(fixtures, fixture), workspace, { recursive: true })
-    const result = await runAction({
-      workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
-      inputs: { 'packer-version': packerVersion(), template: fixture.startsWith('hcl') ? 'build.pkr.hcl' : 'packer-template.json' },
-      env: { ...pushToMain, ...loopbackEnvironment(loopback.url, workspace) }
-    })
-    return { result, loopback }
-  }
-
-  /** The one AMI the run made: it is the run's output, and came out tagged. */
-  function expectOneTaggedAmi(result: ActionRun, loopback: Ec2Endpoint, name: string): void {
-    expect(result.errors).toEqual([])
-    expect(result.exitCode).toBe(0)
-    const made = loopback.images('us-east-1').filter((image) => image.imageId !== SOURCE_AMI_ID)
-    expect(made.map((image) => image.imageId)).toEqual([result.outputs['ami-id']])
-    expect(made[0]).toMatchObject({ state: 'available', tags: expect.objectContaining({ Name: name }) })
-    expect(made[0].tags).toHaveProperty('SourceCommit')
-    for (const device of made[0].blockDeviceMappings) {
-      const snapshot = loopback.snapshots('us-east-1').find((candidate) => candidate.snapshotId === device.snapshotId)
-      expect(snapshot?.tags).toHaveProperty('SourceCommit')
-    }
-  }
+  const build = fixtureBuilds()
 
   it('launches the instance in the subnet that vpc_filter and subnet_filter pick by tags', async () => {
-    const { result, loopback } = await build('hcl-network-filters', networks)
+    const run = await build('hcl-network-filters', { seedNetworks: networks })
+    const { loopback } = run
 
-    expectOneTaggedAmi(result, loopback, 'tagged-network')
+    expectOneTaggedAmi(run, 'tagged-network')
     // Packer asked EC2 with the template's filters, and EC2 matched the tag's value exactly.
     const [vpcs] = loopback.callsOf('DescribeVpcs')
     expect(vpcs.params).toMatchObject({ 'Filter.1.Name': expect.any(String) })
@@ -103,7 +62,7 @@ describeWithPacker('networks picked by tags, and spot builds, through the bundle
     ['vpc_filter matches no VPC', noVpc, "Exactly one VPC should match the filter, but 0 VPC's was found matching filters"],
     ['subnet_filter matches no subnet', noSubnet, 'No Subnets was found matching filters']
   ])('fails the build, as on EC2, when %s', async (_case, seeded, message) => {
-    const { result, loopback } = await build('hcl-network-filters', seeded)
+    const { result, loopback } = await build('hcl-network-filters', { seedNetworks: seeded })
 
     expect(result.exitCode).toBe(1)
     expect(loopback.callsOf('DescribeVpcs')).toHaveLength(1)
@@ -114,9 +73,10 @@ describeWithPacker('networks picked by tags, and spot builds, through the bundle
   })
 
   it('images a spot instance with no communicator once it runs', async () => {
-    const { result, loopback } = await build('json-spot-no-communicator')
+    const run = await build('json-spot-no-communicator')
+    const { loopback } = run
 
-    expectOneTaggedAmi(result, loopback, 'spot-no-communicator')
+    expectOneTaggedAmi(run, 'spot-no-communicator')
     expect(loopback.callsOf('CreateFleet')).toHaveLength(1)
     expect(loopback.callsOf('RunInstances')).toEqual([])
     // Packer images it without waiting: EC2 refuses while it is pending, and Packer retries.
