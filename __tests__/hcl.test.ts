@@ -11,13 +11,16 @@ import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
 import { sourceReferenceProblems } from '../src/inputs/source-references.js'
 import { buildVariableProblems, provisionerProblems } from '../src/inputs/build-variables.js'
 import {
+  hclAmiBuilds,
   hclBuildCount,
   hclBuildlessProblems,
   hclBuildNames,
   hclBuildTypes,
   hclProvisionerTypes,
   hclBuildVariableUses,
+  hclDurationProblems,
   hclProvisionerUses,
+  hclSelectionWarnings,
   hclNamesMayHoldComma,
   hclRenamesSources,
   hclManifestOutput,
@@ -28,6 +31,7 @@ import {
   hclTemplateFiles,
   hclVariableCandidates,
   parseHclFile,
+  readHclFile,
   readHclTemplate,
   type HclTemplate
 } from '../src/inputs/hcl.js'
@@ -590,7 +594,7 @@ describe('hclBuildCount', () => {
     const read = async (files: Record<string, string>) => {
       for (const [name, text] of Object.entries(files)) writeFileSync(join(directory, name), text)
       const paths = hclTemplateFiles(directory)
-      const problems = await hclBuildlessProblems(await Promise.all(paths.map(async (file) => ({ file, body: await parseHclFile(file) }))))
+      const problems = await hclBuildlessProblems(await Promise.all(paths.map((file) => readHclFile(file))))
       for (const name of Object.keys(files)) rmSync(join(directory, name))
       return problems.map(({ message, location }) => ({ message: message.replace(/^template: [^:]*: /, ''), line: location?.line }))
     }
@@ -1103,6 +1107,43 @@ ${inner}
 }
 `
 
+describe('readHclFile', () => {
+  it('places builds, provisioners and their problems in the file as it was read, without reading it again', async () => {
+    const file = join(directory, 'image.pkr.hcl')
+    writeFileSync(
+      file,
+      `source "amazon-ebs" "web" {
+  communicator = "none"
+}
+
+build {
+  sources = ["source.amazon-ebs.web"]
+
+  provisioner "shell-local" {
+    inline  = ["echo hi"]
+    timeout = "10"
+  }
+
+  post-processor "shell-local" {
+    script = "scripts/tag.sh"
+    only   = ["source.amazon-ebs.web"]
+  }
+}
+`
+    )
+    const read = [await readHclFile(file)]
+    // What the checks say is where the parsed text has it, whatever is on disk by then.
+    rmSync(file)
+    const lines = (found: Array<{ location?: { line?: number } }>) => found.map(({ location }) => location?.line)
+    expect(lines((await hclAmiBuilds(read)) ?? [])).toEqual([1])
+    const uses = await hclProvisionerUses(read)
+    expect(lines(uses)).toEqual([8, 13])
+    expect(uses[1].scripts?.map(({ location }) => location.line)).toEqual([14])
+    expect(lines(await hclDurationProblems(read, { variables: new Map() }))).toEqual([10])
+    expect(lines(await hclSelectionWarnings(read))).toEqual([15])
+  })
+})
+
 describe('build.* in post-processors, by Packer version', () => {
   const template = `source "amazon-ebs" "web" {
   ami_name = "web-\${build.name}"
@@ -1132,7 +1173,7 @@ build {
     const read = []
     for (const [name, text] of Object.entries(files)) {
       writeFileSync(join(directory, name), text)
-      read.push({ file: join(directory, name), body: await parseHclFile(join(directory, name)) })
+      read.push(await readHclFile(join(directory, name)))
     }
     return hclBuildVariableUses(read, { variables: new Map(Object.entries(variables)) })
   }
@@ -1353,7 +1394,7 @@ describe('provisioners that need a communicator, in a build that connects none',
 
   async function refused(text: string, selection: { only?: string[]; except?: string[] } = {}, packerVersion?: string) {
     writeFileSync(join(directory, 'image.pkr.hcl'), text)
-    const read = [{ file: join(directory, 'image.pkr.hcl'), body: await parseHclFile(join(directory, 'image.pkr.hcl')) }]
+    const read = [await readHclFile(join(directory, 'image.pkr.hcl'))]
     return provisionerProblems(await hclProvisionerUses(read), { ...all, ...selection }, packerVersion)
   }
 
@@ -1457,7 +1498,7 @@ describe("a shell-local's script whose path /bin/sh cannot run unquoted", () => 
 
   async function refused(text: string, selection: { only?: string[]; except?: string[] } = {}) {
     writeFileSync(join(directory, 'image.pkr.hcl'), text)
-    const read = [{ file: join(directory, 'image.pkr.hcl'), body: await parseHclFile(join(directory, 'image.pkr.hcl')) }]
+    const read = [await readHclFile(join(directory, 'image.pkr.hcl'))]
     return provisionerProblems(await hclProvisionerUses(read), { only: [], except: [], workingDirectory: directory, ...selection })
   }
 
@@ -1509,7 +1550,7 @@ describe("a shell-local's script whose path /bin/sh cannot run unquoted", () => 
     const problems = await refused(template(shellLocal('provisioner', 'script = "scripts/setup.sh"')), {})
     expect(problems).toEqual([])
     const spaced = provisionerProblems(
-      await hclProvisionerUses([{ file: join(directory, 'image.pkr.hcl'), body: await parseHclFile(join(directory, 'image.pkr.hcl')) }]),
+      await hclProvisionerUses([await readHclFile(join(directory, 'image.pkr.hcl'))]),
       { only: [], except: [], workingDirectory: '/home/runner/my images' }
     )
     expect(spaced.map(({ message }) => message)).toEqual([expect.stringContaining('(/home/runner/my images/scripts/setup.sh)')])

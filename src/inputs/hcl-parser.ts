@@ -110,7 +110,11 @@ function writtenOffset(index: number, { fractions } = reading): number {
 
 /** The line and column, in the text as written, of an offset of the text as parsed. */
 function writtenPosition(source: string, index: number): { line: number; column: number } {
-  const at = writtenOffset(index)
+  return positionAt(source, writtenOffset(index))
+}
+
+/** The line and column of an offset of the text as written. */
+function positionAt(source: string, at: number): { line: number; column: number } {
   return { line: source.slice(0, at).split('\n').length, column: at - source.lastIndexOf('\n', at - 1) }
 }
 
@@ -148,12 +152,25 @@ function firstProblem(node: Node): Node | undefined {
 
 /** One HCL file (`.pkr.hcl`, `.pkrvars.hcl`), as HclBody. Throws where it is not valid HCL. */
 export function parse(fileName: string, text: string): Promise<HclBody> {
-  return withTree(fileName, text, (root) => {
-    const top = root.namedChildren.find((child) => child.type === 'body' || child.type === 'object')
-    if (!top) return {}
-    if (top.type === 'object') return collection(top) as HclBody
-    return body(top)
-  })
+  return withTree(fileName, text, bodyOf)
+}
+
+function bodyOf(root: Node): HclBody {
+  const top = root.namedChildren.find((child) => child.type === 'body' || child.type === 'object')
+  if (!top) return {}
+  if (top.type === 'object') return collection(top) as HclBody
+  return body(top)
+}
+
+/**
+ * Where a file's settings are written, by their path through its body (settingPosition): what
+ * the job's checks place their problems with, found without parsing the file again.
+ */
+export type SettingPlaces = (path: Array<string | number>) => { line: number; column: number } | undefined
+
+/** One HCL file as parse() gives it, with where each of its settings is written, from one parse. */
+export function parseWithPlaces(fileName: string, text: string): Promise<{ body: HclBody; places: SettingPlaces }> {
+  return withTree(fileName, text, (root) => ({ body: bodyOf(root), places: settingPlaces(root, text) }))
 }
 
 /**
@@ -385,20 +402,55 @@ export function settingPosition(
   source: string,
   path: Array<string | number>
 ): Promise<{ line: number; column: number } | undefined> {
-  return withTree(fileName, source, (root) => {
-    let body = root.namedChildren.find((child) => child.type === 'body')
+  return withTree(fileName, source, (root) => settingPlaces(root, source)(path)).catch(() => undefined)
+}
+
+/**
+ * Where the settings of a file's tree are (settingPosition), read in one walk of its blocks: the
+ * offset, in the text as written, of each attribute by its block's path and its name (the first
+ * of a name, as parse() keeps), and of each block with a body by its path (`['build', 0,
+ * 'provisioner', 'shell', 1]`: its type and labels, then which of the blocks so named it is).
+ * Lines and columns are worked out only for the settings asked for.
+ */
+function settingPlaces(root: Node, source: string): SettingPlaces {
+  const attributes = new Map<string, number>()
+  const blocks = new Map<string, number>()
+  const key = (path: Array<string | number>): string => JSON.stringify(path)
+  const visit = (body: Node, path: Array<string | number>): void => {
+    const counts = new Map<string, number>()
+    for (const child of body.namedChildren) {
+      if (child.type === 'attribute') {
+        const at = key([...path, text(child.namedChildren[0] as Node)])
+        if (!attributes.has(at)) attributes.set(at, writtenOffset(child.startIndex))
+      } else if (child.type === 'block') {
+        const names = blockNames(child)
+        const index = counts.get(key(names)) ?? 0
+        counts.set(key(names), index + 1)
+        const inner = child.namedChildren.find((node) => node.type === 'body')
+        if (!inner) continue
+        blocks.set(key([...path, ...names, index]), writtenOffset(child.startIndex))
+        visit(inner, [...path, ...names, index])
+      }
+    }
+  }
+  const top = root.namedChildren.find((child) => child.type === 'body')
+  if (top?.parent) blocks.set(key([]), writtenOffset(top.parent.startIndex))
+  if (top) visit(top, [])
+  return (path) => {
     let at = 0
-    while (body && at < path.length) {
-      const name = path[at]
-      const attribute = body.namedChildren.find((child) => child.type === 'attribute' && text(child.namedChildren[0] as Node) === name)
-      if (attribute) return writtenPosition(source, attribute.startIndex)
-      const next = innerBlockBody(body, path, at)
-      if (!next) return undefined
-      ;({ body, at } = next)
+    while (at < path.length) {
+      // The first attribute on the way is where the setting is written.
+      const attribute = typeof path[at] === 'string' ? attributes.get(key([...path.slice(0, at + 1)])) : undefined
+      if (attribute !== undefined) return positionAt(source, attribute)
+      // Else the block that the path names next: its type and labels, then which of those blocks.
+      const index = path.findIndex((step, position) => position > at && typeof step === 'number')
+      if (index < 0 || !blocks.has(key(path.slice(0, index + 1)))) return undefined
+      at = index + 1
     }
     // A path that names a block ends on it: where the block is written.
-    return body?.parent && at === path.length ? writtenPosition(source, body.parent.startIndex) : undefined
-  }).catch(() => undefined)
+    const block = blocks.get(key(path))
+    return block === undefined ? undefined : positionAt(source, block)
+  }
 }
 
 /**

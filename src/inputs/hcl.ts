@@ -47,6 +47,25 @@ export async function parseHclFile(path: string, text = readFileSync(path, 'utf8
   return parse(relative(process.cwd(), path) || path, text)
 }
 
+/**
+ * A file of an HCL2 template as the job reads it, once: its path, absolute, its body, and where
+ * each of its settings is written, which the checks place their problems with.
+ */
+export interface HclFileRead {
+  file: string
+  body: HclBody
+  place: (at: JsonPath) => Promise<{ line?: number; column?: number }>
+}
+
+/** Reads and parses one file of an HCL2 template (parseHclFile), with where its settings are. */
+export async function readHclFile(file: string): Promise<HclFileRead> {
+  const text = readFileSync(file, 'utf8')
+  if (file.endsWith('.json')) return { file, body: await parseHclFile(file, text), place: (at) => settingPlace(file, text, at) }
+  const { parseWithPlaces } = await import('./hcl-parser.js')
+  const { body, places } = await parseWithPlaces(relative(process.cwd(), file) || file, text)
+  return { file, body, place: async (at) => places(at) ?? {} }
+}
+
 /** The files of an HCL2 template, in the order Packer reads them (a directory's: hclTemplateFiles). */
 export function hclTemplateFiles(templatePath: string): string[] {
   return statSync(templatePath).isDirectory() ? directoryFiles(templatePath) : [templatePath]
@@ -677,7 +696,7 @@ async function hclFileProvisionerReads(settings: HclBody, scope: HclScope): Prom
  * relative to `workingDirectory`.
  */
 export async function hclTemplateReferences(
-  read: Array<{ file: string; body: HclBody }>,
+  read: HclFileRead[],
   scope: HclScope,
   workingDirectory: string
 ): Promise<TemplateReference[]> {
@@ -742,11 +761,11 @@ export async function hclTemplateReferences(
  * on its version, on the build's communicator and on only/except (build-variables.ts). Each
  * setting is placed only when it reads one, which few do.
  */
-export async function hclBuildVariableUses(read: Array<{ file: string; body: HclBody }>, scope: HclScope): Promise<BuildVariableUse[]> {
+export async function hclBuildVariableUses(read: HclFileRead[], scope: HclScope): Promise<BuildVariableUse[]> {
   const { buildAttributes } = await import('./hcl-parser.js')
   const sources = sourceDefinitions(read.map(({ body }) => body))
   const uses: BuildVariableUse[] = []
-  for (const { file, body } of read) {
+  for (const { file, body, place } of read) {
     const found: Array<Omit<BuildVariableUse, 'file' | 'line' | 'column'> & { at: JsonPath }> = []
     const visit = async (value: unknown, at: JsonPath, block: { type: string; builds: BuildOfUse[] }): Promise<void> => {
       if (typeof value === 'string') {
@@ -763,9 +782,8 @@ export async function hclBuildVariableUses(read: Array<{ file: string; body: Hcl
       }
     }
     if (found.length === 0) continue
-    const text = readFileSync(file, 'utf8')
     const shown = workspaceRelative(file, process.cwd())
-    for (const { at, ...use } of found) uses.push({ ...use, file: shown, ...(await settingPlace(file, text, at)) })
+    for (const { at, ...use } of found) uses.push({ ...use, file: shown, ...(await place(at)) })
   }
   return uses
 }
@@ -808,12 +826,12 @@ async function postProcessorsOf(
  * error-cleanup-provisioner too, which Packer runs through the same communicator once the build
  * has failed, from Packer 1.7.0 on: before, Packer refuses the block itself (awaitsPackerVersion).
  */
-export async function hclProvisionerUses(read: Array<{ file: string; body: HclBody }>): Promise<ProvisionerUse[]> {
+export async function hclProvisionerUses(read: HclFileRead[]): Promise<ProvisionerUse[]> {
   const sources = sourceDefinitions(read.map(({ body }) => body))
   // Only a communicator written "none" counts: a variable's value may come from where the job does not look.
   const scope: HclScope = { variables: new Map() }
   const uses: ProvisionerUse[] = []
-  for (const { file, body } of read) {
+  for (const { file, body, place } of read) {
     for (const build of blocksAt(body.build, ['build'], 0)) {
       // Packer refuses a second error-cleanup-provisioner of a build block ("Only one … is allowed").
       const cleanup = blocksAt(build.body['error-cleanup-provisioner'], [...build.path, 'error-cleanup-provisioner'], 1).slice(0, 1)
@@ -832,15 +850,14 @@ export async function hclProvisionerUses(read: Array<{ file: string; body: HclBo
         })),
         ...postProcessors.map((block) => ({ ...block, block: 'post-processor' as const }))
       ]
-      const text = readFileSync(file, 'utf8')
       const shown = workspaceRelative(file, process.cwd())
       for (const { labels, body: settings, path, block, builds } of blocks) {
-        const location = { file: shown, ...(await settingPlace(file, text, path)) }
+        const location = { file: shown, ...(await place(path)) }
         const use: ProvisionerUse = { type: labels[0], block, kind: 'hcl', location, builds, disabled: literalBoolean(settings.disable) }
         if (use.type === 'shell-local') {
           // A path made from variables or templates is only Packer's to read.
           const written = shellLocalScripts(settings, (path) => !/\$\{|%\{|\{\{/.test(path))
-          use.scripts = await Promise.all(written.map(async ({ path: script, at }) => ({ path: script, location: { file: shown, ...(await settingPlace(file, text, [...path, ...at])) } })))
+          use.scripts = await Promise.all(written.map(async ({ path: script, at }) => ({ path: script, location: { file: shown, ...(await place([...path, ...at])) } })))
         }
         uses.push(use)
       }
@@ -854,9 +871,9 @@ export async function hclProvisionerUses(read: Array<{ file: string; body: HclBo
  * them with, refuses (`"10"`, which has no unit): Packer 1.6.6 crashes on one in an HCL2
  * template, printing a stack trace and naming no file. One problem each, on the setting.
  */
-export async function hclDurationProblems(read: Array<{ file: string; body: HclBody }>, scope: HclScope): Promise<InputProblem[]> {
+export async function hclDurationProblems(read: HclFileRead[], scope: HclScope): Promise<InputProblem[]> {
   const problems: InputProblem[] = []
-  for (const { file, body } of read) {
+  for (const { file, body, place: placeOf } of read) {
     const shown = workspaceRelative(file, process.cwd())
     for (const build of blocksAt(body.build, ['build'], 0)) {
       for (const kind of ['provisioner', 'error-cleanup-provisioner']) {
@@ -865,7 +882,7 @@ export async function hclDurationProblems(read: Array<{ file: string; body: HclB
             const written = settings[name]
             const value = typeof written === 'string' ? await hclStringValue(written, scope) : undefined
             if (value === undefined || value === '' || isGoDuration(value)) continue
-            const place = await settingPlace(file, readFileSync(file, 'utf8'), [...path, name])
+            const place = await placeOf([...path, name])
             problems.push({
               message:
                 `template: ${shown}: ${name} of ${kind} "${labels[0]}" expected a duration, a number and a unit ` +
@@ -886,14 +903,14 @@ export async function hclDurationProblems(read: Array<{ file: string; body: HclB
  * the spaces around the commas (`"us-west-2, eu-west-1"`), in a source that a build block builds.
  * One problem each, on the setting.
  */
-export async function hclRegionProblems(read: Array<{ file: string; body: HclBody }>, scope: HclScope): Promise<InputProblem[]> {
+export async function hclRegionProblems(read: HclFileRead[], scope: HclScope): Promise<InputProblem[]> {
   const problems: InputProblem[] = []
   // Only a source that a build block builds as written is Packer's to refuse: a source block inside
   // the build block may set its regions anew.
   const builds = read.flatMap(({ body }) => blocksAt(body.build, ['build'], 0))
   const built = new Set(builds.flatMap((build) => (Array.isArray(build.body.sources) ? build.body.sources : [])))
   const rewritten = new Set(builds.flatMap((build) => Object.keys(asObject(build.body.source)).map((name) => name.replace(/^source\./, ''))))
-  for (const { file, body } of read) {
+  for (const { file, body, place: placeOf } of read) {
     const shown = workspaceRelative(file, process.cwd())
     for (const { labels, body: settings, path } of blocksAt(body.source, ['source'], 2)) {
       const source = labels.join('.')
@@ -916,7 +933,7 @@ export async function hclRegionProblems(read: Array<{ file: string; body: HclBod
         }
         const spaced = spacedRegions(regions)
         if (spaced.length === 0) continue
-        const place = await settingPlace(file, readFileSync(file, 'utf8'), [...path, setting])
+        const place = await placeOf([...path, setting])
         problems.push({
           message: `template: ${shown}: ${setting} of source "${source}" ${regionMistake(setting, spaced, list)}`,
           location: { file: shown, ...place }
@@ -940,9 +957,9 @@ function listVariable(written: string, scope: HclScope): unknown {
  * provisioner in no build, or writes no manifest. One warning each, on the setting, with the
  * source it is near.
  */
-export async function hclSelectionWarnings(read: Array<{ file: string; body: HclBody }>): Promise<InputProblem[]> {
+export async function hclSelectionWarnings(read: HclFileRead[]): Promise<InputProblem[]> {
   const warnings: InputProblem[] = []
-  for (const { file, body } of read) {
+  for (const { file, body, place: placeOf } of read) {
     const shown = workspaceRelative(file, process.cwd())
     for (const build of blocksAt(body.build, ['build'], 0)) {
       // A source block in the build may rename the build, or add a source whose name only Packer knows.
@@ -962,7 +979,7 @@ export async function hclSelectionWarnings(read: Array<{ file: string; body: Hcl
             if (typeof name !== 'string' || name.includes('${') || sources.includes(name)) continue
             const meant = sources.find((source) => name === `source.${source}`) ?? meantName(name, sources)
             const runs = option === 'only' ? 'in none of its builds' : 'in all of its builds'
-            const place = await settingPlace(file, readFileSync(file, 'utf8'), [...path, option])
+            const place = await placeOf([...path, option])
             warnings.push({
               message:
                 `template: ${shown}: ${option} of ${kind} "${labels[0]}" names "${name}", which is not a source of its build ` +
@@ -985,18 +1002,18 @@ export async function hclSelectionWarnings(read: Array<{ file: string; body: Hcl
  * either way after the job has installed and validated. One problem, on the first build block,
  * else on the template's first file, with the source to list when the template defines one.
  */
-export async function hclBuildlessProblems(read: Array<{ file: string; body: HclBody }>): Promise<InputProblem[]> {
+export async function hclBuildlessProblems(read: HclFileRead[]): Promise<InputProblem[]> {
   if (read.length === 0 || hclBuildCount(read.map(({ body }) => body)) !== 0) return []
   const defined = read.flatMap(({ body }) => blocksAt(body.source, ['source'], 2)).map(({ labels }) => labels.join('.'))
   const example = `sources = ["source.${defined[0] ?? 'amazon-ebs.NAME'}"]`
   const nothing =
     'packer validate accepts it, but Packer has no build to run: Packer 1.6.6 succeeds without building anything, ' +
     'newer versions fail with "No builds to run"'
-  for (const { file, body } of read) {
+  for (const { file, body, place: placeOf } of read) {
     const [build] = blocksAt(body.build, ['build'], 0)
     if (build === undefined) continue
     const shown = workspaceRelative(file, process.cwd())
-    const place = await settingPlace(file, readFileSync(file, 'utf8'), build.path)
+    const place = await placeOf(build.path)
     const lacks = build.body.sources === undefined ? 'it has neither "sources" nor a "source" block' : 'its "sources" is empty, and it has no "source" block'
     const message =
       `template: ${shown}: the build block builds no source (${lacks}): ${nothing}. ` +
@@ -1092,10 +1109,10 @@ async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope:
  * source block's place (noAmiProblems). Undefined when a build's source is one only Packer reads,
  * or one the template does not define, which packer validate refuses itself.
  */
-export async function hclAmiBuilds(read: Array<{ file: string; body: HclBody }>): Promise<AmiBuild[] | undefined> {
-  const defined = new Map<string, { file: string; path: JsonPath; body: HclBody }>()
-  for (const { file, body } of read) {
-    for (const { labels, body: settings, path } of blocksAt(body.source, ['source'], 2)) defined.set(labels.join('.'), { file, path, body: settings })
+export async function hclAmiBuilds(read: HclFileRead[]): Promise<AmiBuild[] | undefined> {
+  const defined = new Map<string, { file: HclFileRead; path: JsonPath; body: HclBody }>()
+  for (const file of read) {
+    for (const { labels, body: settings, path } of blocksAt(file.body.source, ['source'], 2)) defined.set(labels.join('.'), { file, path, body: settings })
   }
   const sources = new Map([...defined].map(([ref, { body }]) => [ref, body]))
   const builds: AmiBuild[] = []
@@ -1107,8 +1124,8 @@ export async function hclAmiBuilds(read: Array<{ file: string; body: HclBody }>)
         const definition = defined.get(each.source)
         if (definition === undefined) return undefined
         const skip = (index < listed ? undefined : added[index - listed]?.skip_create_ami) ?? definition.body.skip_create_ami
-        const shown = workspaceRelative(definition.file, process.cwd())
-        const location = { file: shown, ...(await settingPlace(definition.file, readFileSync(definition.file, 'utf8'), definition.path)) }
+        const shown = workspaceRelative(definition.file.file, process.cwd())
+        const location = { file: shown, ...(await definition.file.place(definition.path)) }
         builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi: literalBoolean(skip) === true, location })
       }
     }
@@ -1225,7 +1242,7 @@ export type HclTemplateRequest = Pick<
 interface ParsedTemplate {
   files: HclBody[]
   /** The files that were read, each with its path, absolute. */
-  read: Array<{ file: string; body: HclBody }>
+  read: HclFileRead[]
   /** Every file of the template: `files` lacks those the parser could not read. */
   names: string[]
   unreadable: Unreadable[]
@@ -1240,7 +1257,7 @@ async function parseTemplate(request: HclTemplateRequest, env: Record<string, st
   const unreadable: Unreadable[] = []
   for (const file of names) {
     try {
-      read.push({ file, body: await parseHclFile(file) })
+      read.push(await readHclFile(file))
     } catch (error) {
       // packer validate says what is wrong; if it finds nothing, the job warns (main.ts).
       unreadable.push(unreadableFile(file, error))
