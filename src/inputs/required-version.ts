@@ -110,20 +110,21 @@ interface Written {
 }
 
 async function hclRequiredVersions(path: string, text: string): Promise<Written[]> {
-  const { parse, literalText, settingPosition } = await import('./hcl-parser.js')
-  let body: Record<string, unknown>
+  const { parseWithPlaces, literalText } = await import('./hcl-parser.js')
+  let read: Awaited<ReturnType<typeof parseWithPlaces>>
   try {
-    body = await parse(path, text)
+    read = await parseWithPlaces(path, text)
   } catch {
     return []
   }
+  const { body, places } = read
   const blocks = Array.isArray(body.packer) ? (body.packer as unknown[]) : []
   const found: Written[] = []
   for (const [index, block] of blocks.entries()) {
     const written = (block as Record<string, unknown> | null)?.required_version
     const constraint = typeof written === 'string' ? literalText(written) : undefined
     if (constraint === undefined) continue
-    found.push({ constraint, ...(await settingPosition(path, text, ['packer', index, 'required_version'])) })
+    found.push({ constraint, ...places(['packer', index, 'required_version']) })
   }
   return found
 }
