@@ -111,3 +111,77 @@ describeWithPacker('an AMI deregistered by someone else between the build and th
     })
   }
 })
+
+describeWithPacker('a reused AMI deregistered by someone else between the look-up and the re-tagging', () => {
+  let endpoint: Ec2Endpoint | undefined
+  const workspaces: string[] = []
+
+  afterEach(async () => {
+    await endpoint?.close()
+    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
+  })
+
+  it('leaves the set that is no longer whole, says so, and builds, as when no whole set is found', async () => {
+    let armed = false
+    let gone: string | undefined
+    let callsBefore = 0
+    const started = await startEc2Endpoint({
+      regions: ['us-east-1', 'eu-west-1'],
+      autoAdvance: { describes: 1 },
+      onCall: (call) => {
+        // The re-tagging's DescribeImages names the AMIs; the look-up's filters by tag.
+        if (!armed || gone !== undefined || call.action !== 'DescribeImages' || call.region !== 'us-east-1') return
+        if (call.params['ImageId.1'] === undefined) return
+        gone = call.params['ImageId.1']
+        started.deregister('us-east-1', gone)
+        callsBefore = started.calls.length
+      }
+    })
+    endpoint = started
+    const workspace = mkdtempSync(join(tmpdir(), 'reused-deregistered-'))
+    workspaces.push(workspace)
+    writeFileSync(join(workspace, 'image.pkr.hcl'), template)
+    const run = () =>
+      runAction({
+        workspace,
+        inputs: { 'packer-version': packerVersion(), template: '.', reuse: 'true', tags: 'Team=web' },
+        env: { ...pushToMain, ...loopbackEnvironment(started.url, workspace) }
+      })
+    const first = await run()
+    expect(first.errors).toEqual([])
+    const firstAmis = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
+    // The AMI name ends in {{timestamp}}: a build in the same second would find it taken.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+
+    armed = true
+    const second = await run()
+    const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = pushToMain
+    const runUrl = `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}/attempts/${GITHUB_RUN_ATTEMPT}`
+
+    expect(gone).toBe(firstAmis['us-east-1'])
+    expect(second.errors).toEqual([])
+    expect(second.exitCode).toBe(0)
+    expect(started.callsOf('RunInstances')).toHaveLength(2)
+    // The new set in the outputs, none of the old one.
+    const secondAmis = JSON.parse(second.outputs['ami-ids']) as Record<string, string>
+    expect(Object.keys(secondAmis).sort()).toEqual(['eu-west-1', 'us-east-1'])
+    for (const region of ['us-east-1', 'eu-west-1']) expect(secondAmis[region]).not.toBe(firstAmis[region])
+    expect(second.outputs['run-uuid']).not.toBe(first.outputs['run-uuid'])
+    expect(started.tagsOf('us-east-1', secondAmis['us-east-1'])).toMatchObject({ Team: 'web', SourceCommit: pushToMain.GITHUB_SHA })
+    const warnings = parseCommands(second.stdout, 'warning').filter(({ properties }) => properties.title === 'Reuse')
+    expect(warnings.map(({ message }) => message)).toEqual([
+      `reuse: build amazon-ebs.web's ${gone} (us-east-1), of the AMIs built by ${runUrl}, was deregistered after the look-up found it, ` +
+        'before it was tagged, so the set is no longer whole. Building instead, as when no whole set is found.'
+    ])
+    expect(second.stdout).not.toMatch(/exist and are in the outputs/)
+    expect(second.summary).not.toContain('reused')
+    expect(second.summary).not.toContain(firstAmis['eu-west-1'])
+    expect(second.summary).toContain(secondAmis['us-east-1'])
+    // One look at the AMI told that it is gone: no call naming it was tried again.
+    const naming = started.calls.slice(callsBefore).filter((call) => Object.values(call.params).includes(gone as string))
+    expect(naming.map(({ action, region, error }) => ({ action, region, error }))).toEqual([
+      { action: 'CreateTags', region: 'us-east-1', error: 'InvalidAMIID.NotFound' },
+      { action: 'DescribeImages', region: 'us-east-1', error: undefined }
+    ])
+  })
+})

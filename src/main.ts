@@ -775,7 +775,7 @@ async function fingerprintForTags(
 
 /**
  * The AMIs of an earlier build with the same fingerprint, when the whole set is still there,
- * tagged with the user's `userTags` as they are now.
+ * tagged with the user's `userTags` as they are now; none when one of them is gone by then.
  */
 async function reuse(
   inputs: Inputs,
@@ -813,8 +813,31 @@ async function reuse(
   summary.passedOver = passedOver
   summary.reusedFrom = found.reusedFrom
   summary.reusedSnapshots = found.snapshotsOf
-  await tagReused(inputs, amis, reusedAmiTags(userTags, inputs), summary)
-  return amis
+  const gone = await tagReused(inputs, amis, reusedAmiTags(userTags, inputs), summary)
+  if (gone.length === 0) return amis
+  notReused(gone, found.reusedFrom, inputs.awsRegion, summary)
+  return undefined
+}
+
+/**
+ * A set that is no longer whole, for someone deregistered `gone` between the look-up and the
+ * tagging, is not handed on as if reused: as when the look-up finds a set incomplete, the job
+ * builds. The warning says why; the outputs and the summary, which held the set, are cleared.
+ */
+function notReused(gone: Ami[], reusedFrom: string, homeRegion: string | undefined, summary: SummaryModel): void {
+  const one = gone.length === 1
+  annotate({
+    level: 'warning',
+    message:
+      `reuse: ${namedAmis(gone)}, of the AMIs built by ${reusedFrom}, ${one ? 'was' : 'were'} deregistered after the look-up found ${one ? 'it' : 'them'}, ` +
+      `before ${one ? 'it was' : 'they were'} tagged, so the set is no longer whole. Building instead, as when no whole set is found.`,
+    title: 'Reuse'
+  })
+  setOutputs({ ...amiOutputs([], homeRegion), manifest: '', 'run-uuid': '' })
+  summary.amis = []
+  for (const key of ['passedOver', 'reusedFrom', 'reusedSnapshots', 'retagged', 'tagging', 'tagCount', 'snapshotsTagged', 'buildTagging'] as const) {
+    delete summary[key]
+  }
 }
 
 /**
@@ -854,18 +877,23 @@ async function passedOverBuilds(inputs: Inputs, amis: Ami[], buildFailed: boolea
 /**
  * Reused AMIs (and their snapshots, with tag-snapshots) get input tags as they are now: tags do
  * not change the image, so a changed one is applied, not built for. CreateTags replaces the
- * value of a key they have; a key no longer in the input stays.
+ * value of a key they have; a key no longer in the input stays. Returns the AMIs found gone:
+ * someone deregistered them since the look-up, and the set is no longer whole.
  */
-async function tagReused(inputs: Inputs, amis: Ami[], tags: Record<string, string>, summary: SummaryModel): Promise<void> {
+async function tagReused(inputs: Inputs, amis: Ami[], tags: Record<string, string>, summary: SummaryModel): Promise<Ami[]> {
   const keys = Object.keys(tags).sort()
-  if (keys.length === 0) return
+  if (keys.length === 0) return []
   const failedRegions = await tagAll(inputs, amis, tags, summary)
+  // AMIs someone deregistered since the look-up: the set is not reused, so its tagging is moot.
+  const gone = goneAmis(amis, summary)
+  if (gone.length > 0) return gone
   if (failedRegions.length > 0) throw taggingFailed(failedRegions, inputs, summary)
   summary.retagged = { tagCount: keys.length, snapshots: inputs.tagSnapshots }
   core.info(
     `Input tags applied to the reused AMIs${inputs.tagSnapshots ? ' and their snapshots' : ''} (${keys.join(', ')}): ` +
       'tags do not change the image, so they are not in the fingerprint.'
   )
+  return []
 }
 
 /**
@@ -1236,6 +1264,11 @@ function warnDeregistered(gone: Ami[], summary: SummaryModel): void {
   )
 }
 
+/** Those of the AMIs that tagging found gone: someone deregistered them (see RegionTagResult). */
+function goneAmis(amis: Ami[], summary: SummaryModel): Ami[] {
+  return amis.filter((ami) => summary.tagging?.get(ami.region)?.gone?.includes(ami.amiId))
+}
+
 /** `build B's ami-… (region)`, for each AMI. */
 function namedAmis(amis: Ami[]): string {
   return amis.map((ami) => `build ${ami.build}'s ${ami.amiId} (${ami.region})`).join(', ')
@@ -1262,7 +1295,7 @@ function failedAfterImage(failed: Array<CleanedUpImage & { region: string }>): s
  * outputs and the summary, which held them since the build.
  */
 function withoutGone(amis: Ami[], homeRegion: string | undefined, summary: SummaryModel): Ami[] {
-  const gone = amis.filter((ami) => summary.tagging?.get(ami.region)?.gone?.includes(ami.amiId))
+  const gone = goneAmis(amis, summary)
   if (gone.length === 0) return amis
   const one = gone.length === 1
   warnNotInOutputs(
