@@ -168,7 +168,7 @@ describeWithPacker('more problems than the runner shows as annotations', () => {
     }
     // The first lines of the file have annotations of their own.
     expect(kept(result, 'error').slice(0, 3).map(({ properties }) => properties.line)).toEqual(['7', '8', '9'])
-    expect(shown(result, 'error', 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.')).toBe(true)
+    expect(shown(result, 'error', 'packer validate found problems in images/ami.pkr.hcl (see the errors above); nothing was built.')).toBe(true)
   })
 
   it('fourteen undeclared variables in a shared file: each kept, with room left for the warnings that come later', () => {

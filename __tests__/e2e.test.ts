@@ -112,6 +112,9 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
     expectTaggedEverywhere(amiIds, {})
     expect(JSON.parse(result.outputs.artifacts)[0]).toMatchObject({ build: 'amazon-ebs.demo', builderType: 'amazon-ebs' })
+    // The template as the repository names it, not as the template input alone does.
+    expect(result.summary).toContain(`Template \`hcl2/ami.pkr.hcl\` · Packer ${version}`)
+    expect(result.stdout).toContain('packer validate: hcl2/ami.pkr.hcl is valid.')
     // What tagging did is in its group of the log, not after it.
     expect(groupLines(result.stdout, 'Tag AMIs and snapshots')).toEqual(
       expect.arrayContaining(regions.map((region) => expect.stringMatching(new RegExp(`^${region}: tagged ${amiIds[region]}\\b`))))
@@ -295,7 +298,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(result.errors).toEqual([])
     expect(result.warnings).toEqual([])
     expect(result.exitCode).toBe(0)
-    expect(result.stdout).toContain('packer validate: packer-template.json is valid.')
+    expect(result.stdout).toContain(`packer validate: ${inputs['working-directory']}/${inputs.template} is valid.`)
   })
 
   // An HCL2 template Packer refuses, each problem annotated where it is: the demo template with
@@ -442,7 +445,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
         properties: expect.objectContaining({ title: 'Packer', file: 'json/packer-template.json', line: lineOf('instance_typo') })
       }
     ])
-    expect(result.errors.at(-1)?.message).toBe('packer validate found problems in packer-template.json (see the errors above); nothing was built.')
+    expect(result.errors.at(-1)?.message).toBe('packer validate found problems in json/packer-template.json (see the errors above); nothing was built.')
     // Fixed, the next problem Packer finds is pointed at in turn.
     delete template.builders[0].instance_typo
     writeFileSync(path, JSON.stringify(template, null, 2))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { posix, win32 } from 'node:path'
-import { isPathSeparator, liesInside, workspaceRelative } from '../src/common/paths.js'
+import { isPathSeparator, liesInside, templateInWorkspace, workspaceRelative } from '../src/common/paths.js'
 
 describe('paths on a Windows runner', () => {
   const workspace = 'D:\\a\\repo\\repo'
@@ -27,5 +27,18 @@ describe('paths on a Windows runner', () => {
     expect(isPathSeparator('\\', 'linux')).toBe(false)
     expect(isPathSeparator('\\', 'win32')).toBe(true)
     expect(isPathSeparator('/', 'darwin')).toBe(true)
+  })
+})
+
+describe('the template as the repository names it', () => {
+  const workspace = '/home/runner/work/repo/repo'
+
+  it('joins working-directory and template, from the workspace: a directory, a file, the workspace itself', () => {
+    const at = (workingDirectory: string, template: string) => templateInWorkspace({ workspace, workingDirectory: posix.join(workspace, workingDirectory), template })
+    expect(at('images/web', '.')).toBe('images/web')
+    expect(at('images/web', 'ami.pkr.hcl')).toBe('images/web/ami.pkr.hcl')
+    expect(at('images', 'web/ami.pkr.hcl')).toBe('images/web/ami.pkr.hcl')
+    expect(at('.', '.')).toBe('.')
+    expect(at('.', 'packer-template.json')).toBe('packer-template.json')
   })
 })

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { dirname, resolve } from 'node:path'
 import { secretsOfTheStep } from './common/cut.js'
 import { errorMessage } from './common/errors.js'
-import { workspaceRelative } from './common/paths.js'
+import { templateInWorkspace, workspaceRelative } from './common/paths.js'
 import { stoppedAtDeadline } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
 import type { HclTemplate } from './inputs/hcl.js'
@@ -554,7 +554,7 @@ async function job(
   masked?.catch(() => undefined)
   const { provenance, inputs: withProvenance } = await withRunProvenance(given, provenanceStage, startedAt)
 
-  const summary = failedSoFar(given.template, packer.version, provenance)
+  const summary = failedSoFar(templateInWorkspace(given), packer.version, provenance)
   summary.annotations.push(...inputWarnings)
   summarySoFar = { model: summary, write: given.summary }
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
@@ -1034,18 +1034,18 @@ async function validate(
     summary.annotations.push(...(await reportInputProblems(unread, { failureFollows: true })))
     if (!said && unread.length === 0) {
       throw new Failure(
-        `packer validate failed on ${inputs.template} (exit code ${validation.exitCode}) without naming a problem; ` +
+        `packer validate failed on ${templateInWorkspace(inputs)} (exit code ${validation.exitCode}) without naming a problem; ` +
           "what Packer printed is in the log's Validate group. Nothing was built."
       )
     }
-    const found = `packer validate found problems in ${inputs.template} (see the errors above); nothing was built.`
+    const found = `packer validate found problems in ${templateInWorkspace(inputs)} (see the errors above); nothing was built.`
     if (!validation.panicked) throw new Failure(found)
     // Packer's report, moved out of the checkout, is named all the same.
     const message = `${found} ${crashedOnTheMistake(validation.panicked, inputs.workspace)}`
     summary.problems.push(message)
     throw new Failure(message)
   }
-  core.info(`packer validate: ${inputs.template} is valid.`)
+  core.info(`packer validate: ${templateInWorkspace(inputs)} is valid.`)
 }
 
 /** The folders of the manifests that Packer names for each build as it builds it, absolute. */

@@ -52,3 +52,12 @@ export function globLiteral(path: string, platform: NodeJS.Platform = process.pl
 export function startedIn<Env extends Record<string, string | undefined>>(directory: string, env: Env): Env {
   return { ...env, PWD: directory }
 }
+
+/**
+ * The template as its repository names it: its path from the workspace (`images/web`,
+ * `images/web/ami.pkr.hcl`), `.` for the workspace itself. The `template` input alone is
+ * relative to working-directory: in a repository of several templates, `.` names none of them.
+ */
+export function templateInWorkspace(files: { workspace: string; workingDirectory: string; template: string }): string {
+  return workspaceRelative(nodePath.resolve(files.workingDirectory, files.template), files.workspace) || '.'
+}
