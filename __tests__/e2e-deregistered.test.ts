@@ -2,12 +2,13 @@
 // tags it, through the bundled action with the real Packer against the loopback EC2 endpoint:
 // EC2 answers a DescribeImages naming a recently deregistered AMI with it `deregistered`, then
 // leaves it out, so the action knows at once that it is gone; it does not wait for it.
-import { afterEach, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { expect, it } from '@jest/globals'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Call, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, parseCommands, pushToMain, runAction } from './support/action-process.js'
+import { endedAfterEach } from './support/fixture-builds.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 const template = `
@@ -36,15 +37,29 @@ build {
 }
 `
 
+const made = endedAfterEach()
+
+/** A workspace with the template; each call runs the action there against `started`, with `inputs`. */
+function actionRuns(started: Ec2Endpoint, prefix: string): (inputs: Record<string, string>) => ReturnType<typeof runAction> {
+  made.endpoint = started
+  const workspace = mkdtempSync(join(tmpdir(), prefix))
+  made.workspaces.push(workspace)
+  writeFileSync(join(workspace, 'image.pkr.hcl'), template)
+  return (inputs) =>
+    runAction({
+      workspace,
+      inputs: { 'packer-version': packerVersion(), template: '.', ...inputs },
+      env: { ...pushToMain, ...loopbackEnvironment(started.url, workspace) }
+    })
+}
+
+/** The endpoint's calls from the `from`th on that name `id`, as action, region and error. */
+function callsNaming(started: Ec2Endpoint, from: number, id: string | undefined): Array<Pick<Ec2Call, 'action' | 'region' | 'error'>> {
+  const naming = started.calls.slice(from).filter((call) => Object.values(call.params).includes(id as string))
+  return naming.map(({ action, region, error }) => ({ action, region, error }))
+}
+
 describeWithPacker('an AMI deregistered by someone else between the build and the tagging', () => {
-  let endpoint: Ec2Endpoint | undefined
-  const workspaces: string[] = []
-
-  afterEach(async () => {
-    await endpoint?.close()
-    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
-  })
-
   const cases = [
     // Packer deletes its key pair once every AMI is available, just before its post-processors run.
     { when: 'after Packer', tagSnapshots: 'false', describes: 1, seen: [{ action: 'DescribeImages', error: undefined }] },
@@ -79,15 +94,7 @@ describeWithPacker('an AMI deregistered by someone else between the build and th
           callsBefore = started.calls.length
         }
       })
-      endpoint = started
-      const workspace = mkdtempSync(join(tmpdir(), 'deregistered-'))
-      workspaces.push(workspace)
-      writeFileSync(join(workspace, 'image.pkr.hcl'), template)
-      const result = await runAction({
-        workspace,
-        inputs: { 'packer-version': packerVersion(), template: '.', 'tag-snapshots': tagSnapshots },
-        env: { ...pushToMain, ...loopbackEnvironment(started.url, workspace) }
-      })
+      const result = await actionRuns(started, 'deregistered-')({ 'tag-snapshots': tagSnapshots })
 
       expect(gone).toMatch(/^ami-/)
       const [copy] = started.images('eu-west-1').filter((image) => image.imageId !== SOURCE_AMI_ID)
@@ -106,21 +113,12 @@ describeWithPacker('an AMI deregistered by someone else between the build and th
       expect(result.summary).toContain(`${gone} (us-east-1) was deregistered`)
       expect(result.summary).not.toContain(`[\`${gone}\`]`)
       // One look at the AMI told that it is gone: no call naming it was tried again.
-      const naming = started.calls.slice(callsBefore).filter((call) => Object.values(call.params).includes(gone as string))
-      expect(naming.map(({ action, region, error }) => ({ action, region, error }))).toEqual(seen.map((call) => ({ ...call, region: 'us-east-1' })))
+      expect(callsNaming(started, callsBefore, gone)).toEqual(seen.map((call) => ({ ...call, region: 'us-east-1' })))
     })
   }
 })
 
 describeWithPacker('a reused AMI deregistered by someone else between the look-up and the re-tagging', () => {
-  let endpoint: Ec2Endpoint | undefined
-  const workspaces: string[] = []
-
-  afterEach(async () => {
-    await endpoint?.close()
-    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
-  })
-
   it('leaves the set that is no longer whole, says so, and builds, as when no whole set is found', async () => {
     let armed = false
     let gone: string | undefined
@@ -137,16 +135,8 @@ describeWithPacker('a reused AMI deregistered by someone else between the look-u
         callsBefore = started.calls.length
       }
     })
-    endpoint = started
-    const workspace = mkdtempSync(join(tmpdir(), 'reused-deregistered-'))
-    workspaces.push(workspace)
-    writeFileSync(join(workspace, 'image.pkr.hcl'), template)
-    const run = () =>
-      runAction({
-        workspace,
-        inputs: { 'packer-version': packerVersion(), template: '.', reuse: 'true', tags: 'Team=web' },
-        env: { ...pushToMain, ...loopbackEnvironment(started.url, workspace) }
-      })
+    const runs = actionRuns(started, 'reused-deregistered-')
+    const run = () => runs({ reuse: 'true', tags: 'Team=web' })
     const first = await run()
     expect(first.errors).toEqual([])
     const firstAmis = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
@@ -178,8 +168,7 @@ describeWithPacker('a reused AMI deregistered by someone else between the look-u
     expect(second.summary).not.toContain(firstAmis['eu-west-1'])
     expect(second.summary).toContain(secondAmis['us-east-1'])
     // One look at the AMI told that it is gone: no call naming it was tried again.
-    const naming = started.calls.slice(callsBefore).filter((call) => Object.values(call.params).includes(gone as string))
-    expect(naming.map(({ action, region, error }) => ({ action, region, error }))).toEqual([
+    expect(callsNaming(started, callsBefore, gone)).toEqual([
       { action: 'CreateTags', region: 'us-east-1', error: 'InvalidAMIID.NotFound' },
       { action: 'DescribeImages', region: 'us-east-1', error: undefined }
     ])

@@ -18,26 +18,35 @@ export interface FixtureBuild {
   step: RunActionOptions
 }
 
+/** What a test made: closed and removed after each test of the block this is called in. */
+export interface MadeByTest {
+  endpoint?: Ec2Endpoint
+  workspaces: string[]
+}
+
+/** Closes the endpoint and removes the workspaces a test made, after each test of the block it is called in. */
+export function endedAfterEach(): MadeByTest {
+  const made: MadeByTest = { workspaces: [] }
+  afterEach(async () => {
+    await made.endpoint?.close()
+    made.endpoint = undefined
+    for (const workspace of made.workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
+  })
+  return made
+}
+
 /**
  * Builds `fixture` (a folder of __tests__/fixtures/templates, its template `build.pkr.hcl` or
  * `packer-template.json`) with `inputs` added to the Packer version, against an endpoint of
  * `options` (us-east-1 unless they say otherwise). Call it in a describe block.
  */
 export function fixtureBuilds(): (fixture: string, options?: Ec2EndpointOptions, inputs?: Record<string, string>) => Promise<FixtureBuild> {
-  let endpoint: Ec2Endpoint | undefined
-  const workspaces: string[] = []
-
-  afterEach(async () => {
-    await endpoint?.close()
-    endpoint = undefined
-    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
-  })
-
+  const made = endedAfterEach()
   return async (fixture, options = {}, inputs = {}) => {
     const loopback = await startEc2Endpoint({ regions: ['us-east-1'], ...options })
-    endpoint = loopback
+    made.endpoint = loopback
     const workspace = mkdtempSync(join(tmpdir(), 'fixture-build-'))
-    workspaces.push(workspace)
+    made.workspaces.push(workspace)
     cpSync(join(fixtures, fixture), workspace, { recursive: true })
     const template = fixture.startsWith('hcl') ? 'build.pkr.hcl' : 'packer-template.json'
     const step: RunActionOptions = {
