@@ -415,6 +415,42 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.summary.split(throughputError('/dev/xvda'))).toHaveLength(2)
   })
 
+  /** Packer 1.6.6's error of a source block whose `setting` reads `reads`, as the action says it. */
+  const unreadableSource = (setting: string, reads: string): string =>
+    `${setting} reads ${reads}, which Packer before 1.7.7 does not know in a source block (it gives source.name and source.type ` +
+    `only to a build's provisioners and post-processors), so it cannot read source "amazon-ebs" "demo": failed to read dynamic type ` +
+    `descriptor value: invalid character ',' looking for beginning of value. Packer 1.7.7 and later allow them in a source block: ` +
+    'set the input packer-version to ">=1.7.7", or write the value out.'
+
+  it("HCL2: source.name and source.type in a source block, which Packer 1.6.6 refuses on the block's first line: on each setting that reads one", async () => {
+    const workspace = demoWith((text) =>
+      text
+        .replace('ami_description        = "Built by packer-ami-action from ${var.source_ami}"', 'ami_description        = "Built as ${source.name}"')
+        .replace('    Name      = var.ami_name_prefix', '    Name      = "${var.ami_name_prefix}-${upper(source.type)}"')
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    const on = (line: string) => ({ title: 'Packer', file: 'ami.pkr.hcl', line, col: '3' })
+    expect(result.errors).toEqual([
+      { message: unreadableSource('ami_description', 'source.name'), properties: on(lineOf(workspace, 'ami_description')) },
+      { message: unreadableSource('tags', 'source.type'), properties: on(lineOf(workspace, 'tags = {')) },
+      validateFailed
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it("HCL2: the same in a build's source block, which Packer names the source block for: on the setting there", async () => {
+    const workspace = demoWith((text) =>
+      text.replace('  sources = ["source.amazon-ebs.demo"]', '  source "source.amazon-ebs.demo" {\n    run_tags = { Name = source.name }\n  }')
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: unreadableSource('run_tags', 'source.name'), properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'run_tags'), col: '5' } },
+      validateFailed
+    ])
+  })
+
   it('JSON: the same: each on its own mapping; and once, on the builder, where a device_name is a variable', async () => {
     const mapping = (device: string): string => `{ "device_name": "${device}", "volume_type": "gp3", "volume_size": 8 }`
     const workspace = demoWith(

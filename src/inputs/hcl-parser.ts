@@ -355,6 +355,52 @@ export function sourceOverrides(fileName: string, source: string, names: Array<s
   }).catch(() => [])
 }
 
+/** A setting whose value reads `source.name` or `source.type`, and where it is set. */
+export interface SourceReading {
+  setting: string
+  /** What it reads first: `source.name` or `source.type`. */
+  reads: string
+  line: number
+  column: number
+}
+
+/**
+ * The settings that read `source.name` or `source.type` (in any interpolation, object or nested
+ * block) in the top-level `source` block that begins on line `blockLine` of an HCL file, and in
+ * the build blocks' `source "…" { … }` blocks, each with the source it names (`amazon-ebs.web`).
+ * None when the file is not valid HCL.
+ */
+export function sourceReadings(fileName: string, source: string, blockLine: number): Promise<Array<SourceReading & { used?: string }>> {
+  return withTree(fileName, source, (root) => {
+    const top = root.namedChildren.find((child) => child.type === 'body')
+    const blocks = top?.namedChildren.filter((child) => child.type === 'block') ?? []
+    const own = blocks.find((block) => block.startPosition.row === blockLine - 1 && blockNames(block)[0] === 'source')
+    const overrides = blocks
+      .filter((block) => blockNames(block)[0] === 'build')
+      .flatMap((build) => build.namedChildren.find((child) => child.type === 'body')?.namedChildren ?? [])
+      .filter((child) => child.type === 'block' && blockNames(child)[0] === 'source' && blockNames(child).length === 2)
+    return [
+      ...(own ? readingsOfSource(own, source) : []),
+      ...overrides.flatMap((block) => readingsOfSource(block, source).map((reading) => ({ ...reading, used: blockNames(block)[1] })))
+    ]
+  }).catch(() => [])
+}
+
+/** The settings of a block that read `source.name` or `source.type`, each once, in order. */
+function readingsOfSource(block: Node, source: string): SourceReading[] {
+  const found = new Map<Node['id'], SourceReading>()
+  for (const variable of block.descendantsOfType('variable_expr')) {
+    const attribute = variable?.nextNamedSibling
+    const name = attribute?.type === 'get_attr' ? attribute.namedChildren[0] : undefined
+    if (!variable || text(variable) !== 'source' || name?.type !== 'identifier' || !['name', 'type'].includes(text(name))) continue
+    let setting = variable.parent
+    while (setting && setting.type !== 'attribute') setting = setting.parent
+    if (!setting || found.has(setting.id)) continue
+    found.set(setting.id, { setting: text(setting.namedChildren[0] as Node), reads: `source.${text(name)}`, ...writtenPosition(source, setting.startIndex) })
+  }
+  return [...found.values()]
+}
+
 /** A source a `build` block uses, as written there (`source.amazon-ebs.web`), and where. */
 export interface SourceUse {
   /** The line the build block begins on. */

@@ -922,6 +922,15 @@ export function hclSubject(message: string, isKnown: KnownFile = () => false): H
   return undefined
 }
 
+/**
+ * Packer's error of an HCL2 source block whose settings it cannot read, as Packer before 1.7.7
+ * says it where one reads `source.name` or `source.type` (an unknown value there), on the
+ * block's first line: locateSourceReadings.
+ */
+export function isUnreadableSource(message: string): boolean {
+  return message.startsWith('Error: failed to read dynamic type descriptor value: ')
+}
+
 /** Packer's error of an HCL2 reference to an attribute that is not there (`var.nope`): locateUnknownReference. */
 export function isUnknownAttribute(message: string): boolean {
   return message.startsWith('Error: Unsupported attribute\n')

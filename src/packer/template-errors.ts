@@ -14,7 +14,7 @@ import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace, rootEntry } from '../common/json-place.js'
 import { hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile } from '../inputs/hcl.js'
-import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
+import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
 import { sourceParts } from '../inputs/source-references.js'
 import { isRecord } from '../common/values.js'
@@ -386,6 +386,36 @@ export async function locateUnknownReference(message: string, workingDirectory: 
   const what = kind === 'var' ? `declares no variable "${name}" (no \`variable "${name}"\` block)` : `sets no local "${name}" (in no \`locals\` block)`
   const text = `${kind}.${name}: the template ${what} in any of its files.${meant === undefined ? '' : ` Did you mean "${kind}.${meant}"?`}`
   return [{ message: text, file: at.file, line: at.line, column }]
+}
+
+/**
+ * Packer before 1.7.7 gives a source block `source.name` and `source.type` as unknown values,
+ * and then fails to read the block (isUnreadableSource), naming only its first line: on each
+ * setting that reads one, in the block or in a build's `source "TYPE.NAME" { … }` block of it,
+ * saying so and that later Packers allow it; undefined when the message is not that, or no
+ * setting of that source reads them.
+ */
+export async function locateSourceReadings(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const at = isUnreadableSource(message) ? hclSubject(message, readByPacker(workingDirectory, template)) : undefined
+  if (!at?.file.endsWith('.pkr.hcl')) return undefined
+  const { blockNamesAt, sourceReadings } = await import('../inputs/hcl-parser.js')
+  const named = resolve(workingDirectory, at.file)
+  const [kind, type, name] = (await blockNamesAt(named, await readFile(named, 'utf8'), at.line)) ?? []
+  if (kind !== 'source' || name === undefined) return undefined
+  const said = withoutSubject(message, at).slice('Error: '.length).trim()
+  const located: TemplateError[] = []
+  for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
+    const readings = await sourceReadings(path, await readFile(path, 'utf8'), path === named ? at.line : 0)
+    for (const { setting, reads, used, line, column } of readings) {
+      if (used !== undefined && !namesSource(used, type, name)) continue
+      const text =
+        `${setting} reads ${reads}, which Packer before 1.7.7 does not know in a source block (it gives source.name and source.type ` +
+        `only to a build's provisioners and post-processors), so it cannot read source "${type}" "${name}": ${said}. ` +
+        `Packer 1.7.7 and later allow them in a source block: set the input packer-version to ">=1.7.7", or write the value out.`
+      located.push({ message: text, file: relative(workingDirectory, path), line, column })
+    }
+  }
+  return located.length > 0 ? located : undefined
 }
 
 /** Where the local `name` is set, in a `locals` block or a `local "NAME"` block of one of `paths`: the file, relative to the working directory, and line. */

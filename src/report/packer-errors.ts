@@ -6,7 +6,16 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import { autoVarFiles, readByPacker, type JsonTemplateSource } from '../inputs/template.js'
-import { distinctHclDiagnostics, isHclBlockError, isHclComponentError, isUnknownAttribute, isVariableDiagnostic, locateError, unknownSource } from '../packer/machine-readable.js'
+import {
+  distinctHclDiagnostics,
+  isHclBlockError,
+  isHclComponentError,
+  isUnknownAttribute,
+  isUnreadableSource,
+  isVariableDiagnostic,
+  locateError,
+  unknownSource
+} from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
 import { annotate, annotateEach, type Annotation } from './annotation.js'
@@ -42,7 +51,7 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own, once.
   const errors = context.templateKind === 'hcl' ? distinctHclDiagnostics(run.record.errors) : run.record.errors
   const placeable = (error: string): boolean =>
-    isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined || isUnknownAttribute(error)
+    isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined || isUnknownAttribute(error) || isUnreadableSource(error)
   const scripts = await placeFailedScripts(errors, run, context)
   const others = errors.filter((error) => !scripts.has(error))
   const failed =
@@ -174,6 +183,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
         (await located.locateFailedValidation(error, directory, template)) ??
         (await located.locateUnknownSource(error, directory, template)) ??
         (await located.locateUnknownReference(error, directory, template)) ??
+        (await located.locateSourceReadings(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles(), template))
       place = (error) => placed(error).catch(() => undefined)
     }
