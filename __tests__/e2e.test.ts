@@ -525,6 +525,28 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     })
   })
 
+  it("a JSON template's problem that quotes a value a variables file's null emptied is annotated where the template uses it", async () => {
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    // Required (null), and a default: a variables file's null sets each to an empty string.
+    template.variables.channel = null
+    template.variables.bundle_prefix = 'v1-'
+    template.provisioners = [{ type: 'file', source: 'files/{{user `bundle_prefix`}}app{{user `channel`}}.tar.gz', destination: '/tmp/app.tar.gz' }]
+    // Through a variable: a literal "none" with a file provisioner is refused before Packer validates.
+    template.variables.communicator = 'none'
+    template.builders[0].communicator = '{{user `communicator`}}'
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const varFile = join(workspace, 'json', 'packer-vars.json')
+    writeFileSync(varFile, JSON.stringify({ ...JSON.parse(readFileSync(varFile, 'utf8')), channel: null, bundle_prefix: null }, null, 2))
+    const line = String(readFileSync(path, 'utf8').split('\n').findIndex((text) => text.includes('"source": "files/')) + 1)
+    const result = await run({ 'working-directory': 'json', command: 'validate' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^Build "[^"]+": Bad source 'files\/app\.tar\.gz': /),
+      properties: expect.objectContaining({ title: 'Packer', file: 'json/packer-template.json', line })
+    })
+  })
+
   it('a variable a JSON template uses but nothing sets is a warning on the line that uses it, as Packer makes it empty', async () => {
     const path = join(workspace, 'json', 'packer-template.json')
     const template = JSON.parse(readFileSync(path, 'utf8'))

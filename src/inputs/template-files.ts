@@ -277,9 +277,10 @@ function readJsonTemplate(
   const file = reader.jsonFile(path, 'template', hclNamedAsJson(json.template))
   if (file === undefined) return { description: nothingKnown, versionDemands: { read: [] } }
   const parsed = withPackerRootKeys(file.parsed)
-  const description = describeJson(reader, { ...json, parsed }, { env: startedIn(workingDirectory, env), templateDir: dirname(path), pwd: workingDirectory })
+  const values = userVariables(parsed, json.varFiles.map((varFile) => varFile.parsed), json.variables)
+  const description = describeJson(reader, { ...json, parsed, values }, { env: startedIn(workingDirectory, env), templateDir: dirname(path), pwd: workingDirectory })
   const demand = minPackerVersion(parsed, path, reader.shown(path))
-  return { description, versionDemands: { read: demand ? [demand] : [] }, jsonTemplate: { path, text: file.text } }
+  return { description, versionDemands: { read: demand ? [demand] : [] }, jsonTemplate: { path, text: file.text, variables: values } }
 }
 
 /**
@@ -361,14 +362,14 @@ function describeJson(
     parsed,
     varFiles,
     variables,
+    values,
     workingDirectory
-  }: { path: string; template: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; workingDirectory: string },
+  }: { path: string; template: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; values: UserVariables; workingDirectory: string },
   context: TemplateContext
 ): TemplateDescription {
   try {
     const given = variables.map(({ name }) => name)
     const files = varFiles.map((varFile) => varFile.parsed)
-    const values = userVariables(parsed, files, variables)
     const info = describeJsonTemplate(parsed, values, context)
     checkJsonRegions(reader, { path, parsed, varFiles, variables, builders: info.builders, sensitive: info.sensitiveValues }, values, context)
     const variablesWarnings = unusedJsonVariables(parsed, files, given).map(({ name, meant }) => {

@@ -159,6 +159,8 @@ export interface JsonTemplateSource {
   /** The file, absolute. */
   path: string
   text: string
+  /** Its user variables as Packer will have them (userVariables): what Packer fills into a value it quotes. */
+  variables: UserVariables
 }
 
 /** A root key of `template` that Packer does not know (it refuses the template) and that is probably `wanted` misspelt. */

@@ -35,7 +35,7 @@ interface ScriptProvisioner {
 }
 
 /** The template whose provisioners ran: a JSON one as the inputs read it, or an HCL2 one's file or directory (absolute). */
-export type ScriptTemplate = { kind: 'json'; json: JsonTemplateSource } | { kind: 'hcl'; template: string }
+export type ScriptTemplate = { kind: 'json'; json: Pick<JsonTemplateSource, 'path' | 'text'> } | { kind: 'hcl'; template: string }
 
 /**
  * Where the provisioner is whose script `build` began as its `begun`th (from 1), and failed

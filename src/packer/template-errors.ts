@@ -517,14 +517,6 @@ export function locateVariableError(
   return [set?.place === undefined ? problem : { ...problem, ...(set.file !== undefined && { file: set.file }), ...set.place }]
 }
 
-/**
- * The values of a JSON template's user variables, as Packer takes them from the template, its
- * variables files and the input `variables`; undefined where it is not a string.
- */
-export function jsonUserVariables(template: string, varFiles: JsonVariablesFile[], given: Array<{ name: string; value: string }>): UserVariables {
-  return new Map([...variableValues(template, varFiles, given)].map(([name, { value }]) => [name, value]))
-}
-
 /** Packer's problem with a variable it names. */
 const variableNamed = /^(?:error interpolating default value for '(.+?)': |Failed to interpolate "(.+?)": )/
 /** Packer's problem with a call in a variable's value, which names only the call. */

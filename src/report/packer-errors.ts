@@ -158,11 +158,8 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
       const text = context.jsonTemplate?.text ?? ''
       const given = context.variables ?? []
       const varFiles = await readVarFiles(context)
-      const filling = {
-        templateDir: dirname(template),
-        pwd: context.workingDirectory,
-        variables: located.jsonUserVariables(text, varFiles, given)
-      }
+      // The values the inputs read, as Packer will have them: the same that checked the template.
+      const filling = { templateDir: dirname(template), pwd: context.workingDirectory, variables: context.jsonTemplate?.variables }
       place = async (error) =>
         located.locateVariableError(error, text, varFiles, given) ??
         located.locateTemplateErrors(error, text, context.buildNames, filling)
