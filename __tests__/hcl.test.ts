@@ -1579,7 +1579,7 @@ describe('sourceReferenceProblems', () => {
         ''
       ].join('\n')
     )
-    const { errors, warnings } = await sourceReferenceProblems([file])
+    const { errors, warnings } = sourceReferenceProblems([await readHclFile(file)])
     const shown = expect.stringMatching(/build\.pkr\.hcl$/)
     expect(warnings).toEqual([
       {

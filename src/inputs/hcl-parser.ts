@@ -168,9 +168,12 @@ function bodyOf(root: Node): HclBody {
  */
 export type SettingPlaces = (path: Array<string | number>) => { line: number; column: number } | undefined
 
-/** One HCL file as parse() gives it, with where each of its settings is written, from one parse. */
-export function parseWithPlaces(fileName: string, text: string): Promise<{ body: HclBody; places: SettingPlaces }> {
-  return withTree(fileName, text, (root) => ({ body: bodyOf(root), places: settingPlaces(root, text) }))
+/**
+ * One HCL file as parse() gives it, with where each of its settings is written and the sources its
+ * build blocks use (sourceUses), from one parse.
+ */
+export function parseWithPlaces(fileName: string, text: string): Promise<{ body: HclBody; places: SettingPlaces; sourceUses: SourceUse[] }> {
+  return withTree(fileName, text, (root) => ({ body: bodyOf(root), places: settingPlaces(root, text), sourceUses: sourceUsesIn(root, text) }))
 }
 
 /**
@@ -418,23 +421,26 @@ export interface SourceUse {
  * written. None when the file is not valid HCL.
  */
 export function sourceUses(fileName: string, source: string): Promise<SourceUse[]> {
-  return withTree(fileName, source, (root) => {
-    const top = root.namedChildren.find((child) => child.type === 'body')
-    const builds = top?.namedChildren.filter((child) => child.type === 'block' && blockNames(child)[0] === 'build') ?? []
-    return builds.flatMap((build) => {
-      const inner = build.namedChildren.find((child) => child.type === 'body')?.namedChildren ?? []
-      const written = inner.flatMap((child): Array<{ node: Node; listed: boolean }> => {
-        if (child.type === 'attribute' && text(child.namedChildren[0] as Node) === 'sources') {
-          return (child.descendantsOfType('string_lit') as Node[]).map((node) => ({ node, listed: true }))
-        }
-        if (child.type === 'block' && blockNames(child)[0] === 'source') {
-          return child.namedChildren.filter((label) => label.type === 'string_lit').slice(0, 1).map((node) => ({ node, listed: false }))
-        }
-        return []
-      })
-      return written.map(({ node, listed }) => ({ build: build.startPosition.row + 1, used: labelText(node), listed, ...writtenPosition(source, node.startIndex) }))
+  return withTree(fileName, source, (root) => sourceUsesIn(root, source)).catch(() => [])
+}
+
+/** The sources each top-level `build` block of a parsed file uses (sourceUses). */
+function sourceUsesIn(root: Node, source: string): SourceUse[] {
+  const top = root.namedChildren.find((child) => child.type === 'body')
+  const builds = top?.namedChildren.filter((child) => child.type === 'block' && blockNames(child)[0] === 'build') ?? []
+  return builds.flatMap((build) => {
+    const inner = build.namedChildren.find((child) => child.type === 'body')?.namedChildren ?? []
+    const written = inner.flatMap((child): Array<{ node: Node; listed: boolean }> => {
+      if (child.type === 'attribute' && text(child.namedChildren[0] as Node) === 'sources') {
+        return (child.descendantsOfType('string_lit') as Node[]).map((node) => ({ node, listed: true }))
+      }
+      if (child.type === 'block' && blockNames(child)[0] === 'source') {
+        return child.namedChildren.filter((label) => label.type === 'string_lit').slice(0, 1).map((node) => ({ node, listed: false }))
+      }
+      return []
     })
-  }).catch(() => [])
+    return written.map(({ node, listed }) => ({ build: build.startPosition.row + 1, used: labelText(node), listed, ...writtenPosition(source, node.startIndex) }))
+  })
 }
 
 /**

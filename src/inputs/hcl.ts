@@ -17,7 +17,7 @@ import { checkExistingManifest } from './manifest.js'
 import { sourceReferenceName, sourceReferenceProblems } from './source-references.js'
 import { isPathSeparator, startedIn, workspaceRelative } from '../common/paths.js'
 import { distinctSensitive, isRecord, literalBoolean, sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
-import type { Reference, StringPart } from './hcl-parser.js'
+import type { Reference, SourceUse, StringPart } from './hcl-parser.js'
 import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
 import {
   builderPathSettings,
@@ -55,15 +55,17 @@ export interface HclFileRead {
   file: string
   body: HclBody
   place: (at: JsonPath) => Promise<{ line?: number; column?: number }>
+  /** The sources its build blocks use, as written (none read in a `.pkr.json` file). */
+  sourceUses: SourceUse[]
 }
 
 /** Reads and parses one file of an HCL2 template (parseHclFile), with where its settings are. */
 export async function readHclFile(file: string): Promise<HclFileRead> {
   const text = readFileSync(file, 'utf8')
-  if (file.endsWith('.json')) return { file, body: await parseHclFile(file, text), place: (at) => settingPlace(file, text, at) }
+  if (file.endsWith('.json')) return { file, body: await parseHclFile(file, text), place: (at) => settingPlace(file, text, at), sourceUses: [] }
   const { parseWithPlaces } = await import('./hcl-parser.js')
-  const { body, places } = await parseWithPlaces(relative(process.cwd(), file) || file, text)
-  return { file, body, place: async (at) => places(at) ?? {} }
+  const { body, places, sourceUses } = await parseWithPlaces(relative(process.cwd(), file) || file, text)
+  return { file, body, place: async (at) => places(at) ?? {}, sourceUses }
 }
 
 /** The files of an HCL2 template, in the order Packer reads them (a directory's: hclTemplateFiles). */
@@ -1295,7 +1297,7 @@ export async function readHclTemplate(
   // What the whole template tells is known only when every file of it was read.
   const allRead = files.length === names.length
   const sensitiveValues = distinctSensitive([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])
-  const references = await sourceReferenceProblems(names)
+  const references = sourceReferenceProblems(read)
   return {
     ...(await hclManifestFile(files, scope, request)),
     otherManifestOutputs: await otherManifestOutputs(files, scope, request.workingDirectory),

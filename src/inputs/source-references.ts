@@ -5,8 +5,8 @@
 // takes the next two as TYPE and NAME, whatever follows; in a `sources` list it refuses a TYPE or
 // NAME that is not an HCL name. Nothing tells of the parts it passed over, and it builds the
 // source once for each entry that names it.
-import { readFileSync } from 'node:fs'
 import { workspaceRelative } from '../common/paths.js'
+import type { SourceUse } from './hcl-parser.js'
 import type { InputProblem } from './reader.js'
 
 /** A source as Packer reads a reference to it: its type and name, and what it passed over. */
@@ -55,18 +55,18 @@ export function sourceReferenceName(written: unknown): string | undefined {
 }
 
 /**
- * The entries of the build blocks' `sources` lists, in the template's `.pkr.hcl` files, that no
+ * The entries of the build blocks' `sources` lists, in the template's files as the job read them
+ * (`.pkr.hcl` files: a `.pkr.json` file's are not read), that no
  * Packer reads as they are written: an error on each that Packer refuses or that names no source,
  * saying what it expects; a warning on each it builds as another (`source.amazon-ebs.web.var.x`
  * builds source.amazon-ebs.web), saying which and what it passes over. Each on the entry's line.
  */
-export async function sourceReferenceProblems(files: string[]): Promise<{ errors: InputProblem[]; warnings: InputProblem[] }> {
-  const { sourceUses } = await import('./hcl-parser.js')
+export function sourceReferenceProblems(files: Array<{ file: string; sourceUses: SourceUse[] }>): { errors: InputProblem[]; warnings: InputProblem[] } {
   const errors: InputProblem[] = []
   const warnings: InputProblem[] = []
-  for (const file of files.filter((path) => path.endsWith('.pkr.hcl'))) {
+  for (const { file, sourceUses } of files) {
     const shown = workspaceRelative(file, process.cwd())
-    for (const { used, line, column, listed } of await sourceUses(file, readFileSync(file, 'utf8'))) {
+    for (const { used, line, column, listed } of sourceUses) {
       // A value only Packer works out (from 1.7 on, variables and locals) is Packer's to read.
       if (!listed || used.includes('${')) continue
       const location = { file: shown, line, column }
