@@ -31,6 +31,7 @@ import {
   startEc2Endpoint,
   type Ec2Endpoint
 } from '../test-support/ec2-endpoint/index.js'
+import { loopbackClientConfig } from './support/endpoint-per-test.js'
 import { retainImages } from '../src/aws/retention.js'
 import { parseCommands, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace, withTwoBuilds } from './support/demo.js'
@@ -64,7 +65,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
   })
 
   function ec2(region: string): EC2Client {
-    return new EC2Client({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
+    return new EC2Client(loopbackClientConfig(endpoint, region))
   }
 
   /** The second in which the last run ended. */
@@ -931,7 +932,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
 
   describe('ssm-parameter', () => {
     function ssm(region: string): SSMClient {
-      return new SSMClient({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
+      return new SSMClient(loopbackClientConfig(endpoint, region))
     }
 
     it("puts each region's AMI ID in the parameter, as an aws:ec2:image String, overwriting the old one", async () => {

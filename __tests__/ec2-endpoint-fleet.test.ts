@@ -1,32 +1,26 @@
 // The loopback endpoint's launch templates, image references and SSM parameters, driven by the
 // real SDK clients over HTTP, as the action's fleet stages drive them.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import {
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
   DescribeImageReferencesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
-  EC2Client,
   ModifyLaunchTemplateCommand,
   RunInstancesCommand,
   TerminateInstancesCommand
 } from '@aws-sdk/client-ec2'
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm'
+import { SOURCE_AMI_ID } from '../test-support/ec2-endpoint/index.js'
+import { endpointPerTest } from './support/endpoint-per-test.js'
 
-const credentials = { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }
-let endpoint: Ec2Endpoint
+const loopback = endpointPerTest()
+const { ec2, ssm } = loopback
 
 beforeEach(async () => {
-  endpoint = await startEc2Endpoint()
+  await loopback.start()
 })
-afterEach(async () => {
-  await endpoint.close()
-})
-
-const ec2 = (region = 'us-east-1') => new EC2Client({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
-const ssm = (region = 'us-east-1') => new SSMClient({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
 
 describe('launch templates', () => {
   it('a new version from the default keeps its data, replaces ImageId, and can become the default', async () => {
@@ -56,7 +50,7 @@ describe('launch templates', () => {
     expect(defaults.LaunchTemplateVersions?.map((v) => v.VersionNumber)).toEqual([2])
     const all = await client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'web' }))
     expect(all.LaunchTemplateVersions?.map((v) => v.LaunchTemplateData?.ImageId)).toEqual([SOURCE_AMI_ID, 'ami-00000000000000abc'])
-    expect(endpoint.launchTemplates('us-east-1')[0]).toMatchObject({ defaultVersion: 2 })
+    expect(loopback.endpoint.launchTemplates('us-east-1')[0]).toMatchObject({ defaultVersion: 2 })
   })
 
   it("a version made from a source leaves out the source's snapshots, and a list it sends replaces the source's", async () => {
@@ -138,7 +132,7 @@ describe('DescribeImageReferences', () => {
     expect(found.ImageReferences?.[0].Arn).toContain(`instance/${instanceId}`)
 
     await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))
-    endpoint.instances('us-east-1') // lets the instance move on to terminated
+    loopback.endpoint.instances('us-east-1') // lets the instance move on to terminated
     const after = await client.send(request)
     expect(after.ImageReferences?.map((reference) => reference.ResourceType)).toEqual(['ec2:LaunchTemplate'])
   })
@@ -157,11 +151,11 @@ describe('SSM parameters', () => {
     await expect(
       client.send(new PutParameterCommand({ Name: '/images/web/latest', Value: SOURCE_AMI_ID, Type: 'String' }))
     ).rejects.toMatchObject({ name: 'ParameterAlreadyExists' })
-    expect(endpoint.parameters('eu-west-1')).toEqual({
+    expect(loopback.endpoint.parameters('eu-west-1')).toEqual({
       '/images/web/latest': { value: SOURCE_AMI_ID, version: 2, dataType: 'aws:ec2:image', tier: 'Standard' }
     })
-    expect(endpoint.parameters('us-east-1')).toEqual({})
-    expect(endpoint.callsOf('PutParameter', 'eu-west-1')).toHaveLength(3)
+    expect(loopback.endpoint.parameters('us-east-1')).toEqual({})
+    expect(loopback.endpoint.callsOf('PutParameter', 'eu-west-1')).toHaveLength(3)
   })
 
   it('drops a version naming no AMI of the region, as EC2 validation does after answering', async () => {
@@ -190,7 +184,7 @@ describe('SSM parameters', () => {
         '(arn:aws:ssm:us-east-1:123456789012:parameter/), it is 1012 characters; the maximum is 1011.'
     })
     await expect(put(`/images/${'d'.repeat(960)}`)).rejects.toMatchObject({ name: 'ValidationException' })
-    expect(Object.keys(endpoint.parameters('us-east-1'))).toHaveLength(2)
+    expect(Object.keys(loopback.endpoint.parameters('us-east-1'))).toHaveLength(2)
   })
 
   it("keeps a parameter's data type: an overwrite naming another is refused, and the value stays", async () => {
@@ -201,7 +195,7 @@ describe('SSM parameters', () => {
     ).rejects.toMatchObject({ name: 'ValidationException' })
     // Without a data type, an overwrite keeps the parameter's.
     expect(await client.send(new PutParameterCommand({ Name: 'web', Value: SOURCE_AMI_ID, Overwrite: true }))).toMatchObject({ Version: 2 })
-    expect(endpoint.parameters('us-east-1')).toEqual({ web: { value: SOURCE_AMI_ID, version: 2, dataType: 'text', tier: 'Standard' } })
+    expect(loopback.endpoint.parameters('us-east-1')).toEqual({ web: { value: SOURCE_AMI_ID, version: 2, dataType: 'text', tier: 'Standard' } })
   })
 
   it('never makes an advanced parameter standard: a put without a tier is refused, one naming Advanced goes through', async () => {
@@ -219,11 +213,11 @@ describe('SSM parameters', () => {
     }
     expect(await put('Intelligent-Tiering')).toMatchObject({ Version: 2, Tier: 'Advanced' })
     expect(await put('Advanced')).toMatchObject({ Version: 3, Tier: 'Advanced' })
-    expect(endpoint.parameters('us-east-1').web).toMatchObject({ version: 3, tier: 'Advanced' })
+    expect(loopback.endpoint.parameters('us-east-1').web).toMatchObject({ version: 3, tier: 'Advanced' })
   })
 
   it('answers an injected fault in SSM JSON', async () => {
-    endpoint.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'not allowed', status: 400 })
+    loopback.endpoint.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'not allowed', status: 400 })
     await expect(
       ssm().send(new PutParameterCommand({ Name: 'web', Value: SOURCE_AMI_ID, Type: 'String' }))
     ).rejects.toMatchObject({ name: 'AccessDeniedException', message: 'not allowed' })

@@ -1,47 +1,24 @@
 // Where the loopback EC2 endpoint launches an instance, and with what, as EC2 decides it: the
 // zones' IDs, a placement that must agree with the subnet, and the IAM instance profile a launch
 // names, which must exist (seeded, or made through IAM).
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import {
   CreateFleetCommand,
   CreateLaunchTemplateCommand,
   DescribeAvailabilityZonesCommand,
   DescribeInstancesCommand,
   DescribeSubnetsCommand,
-  EC2Client,
   RunInstancesCommand,
   type RunInstancesCommandInput
 } from '@aws-sdk/client-ec2'
-import { CreateInstanceProfileCommand, GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam'
-import {
-  SELF_ACCOUNT_ID,
-  SOURCE_AMI_ID,
-  startEc2Endpoint,
-  type Ec2Endpoint,
-  type Ec2EndpointOptions
-} from '../test-support/ec2-endpoint/index.js'
+import { CreateInstanceProfileCommand, GetInstanceProfileCommand } from '@aws-sdk/client-iam'
+import { SELF_ACCOUNT_ID, SOURCE_AMI_ID } from '../test-support/ec2-endpoint/index.js'
+import { endpointPerTest } from './support/endpoint-per-test.js'
 
-const credentials = { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }
 const HOME = 'us-east-1'
 
-let endpoint: Ec2Endpoint
-
-async function start(options: Ec2EndpointOptions = {}): Promise<Ec2Endpoint> {
-  endpoint = await startEc2Endpoint(options)
-  return endpoint
-}
-
-afterEach(async () => {
-  await endpoint?.close()
-})
-
-function ec2(region = HOME): EC2Client {
-  return new EC2Client({ region, endpoint: endpoint.url, credentials, maxAttempts: 1 })
-}
-
-function iam(): IAMClient {
-  return new IAMClient({ region: HOME, endpoint: endpoint.url, credentials, maxAttempts: 1 })
-}
+const loopback = endpointPerTest(HOME)
+const { start, ec2, iam } = loopback
 
 const launch = (input: Partial<RunInstancesCommandInput> = {}) =>
   ec2().send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, ...input }))
@@ -94,7 +71,7 @@ describe('a placement and a subnet', () => {
     await expect(
       launch({ NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-0c10000000000000b' }], Placement: { AvailabilityZone: 'us-east-1a' } })
     ).rejects.toMatchObject({ name: 'InvalidParameterValue' })
-    expect(endpoint.instances(HOME)).toEqual([])
+    expect(loopback.endpoint.instances(HOME)).toEqual([])
   })
 
   it("launches in the subnet's zone when the placement agrees or names none", async () => {
@@ -103,7 +80,7 @@ describe('a placement and a subnet', () => {
     // Packer 1.6.6 sends an empty zone when the template names neither zone nor subnet.
     await launch({ SubnetId: 'subnet-0c10000000000000b', Placement: { AvailabilityZone: '' } })
     await launch({ Placement: { AvailabilityZone: 'us-east-1b' } })
-    expect(endpoint.instances(HOME).map((instance) => [instance.subnetId, instance.availabilityZone])).toEqual([
+    expect(loopback.endpoint.instances(HOME).map((instance) => [instance.subnetId, instance.availabilityZone])).toEqual([
       ['subnet-0c10000000000000b', 'us-east-1b'],
       ['subnet-0c10000000000000b', 'us-east-1b'],
       [expect.stringMatching(/^subnet-/), 'us-east-1b']
@@ -139,7 +116,7 @@ describe('a placement and a subnet', () => {
         'spot'
       ]
     ])
-    expect(endpoint.instances(HOME)).toEqual([])
+    expect(loopback.endpoint.instances(HOME)).toEqual([])
   })
 })
 
@@ -148,7 +125,7 @@ describe('IAM instance profiles', () => {
 
   it('launches an instance with a seeded instance profile named by name or ARN, and shows it', async () => {
     await start({ seedInstanceProfiles: [{ instanceProfileName: 'packer-build', roleName: 'packer-build-role' }, { instanceProfileName: 'ssm' }] })
-    expect(endpoint.iamInstanceProfiles()).toEqual([
+    expect(loopback.endpoint.iamInstanceProfiles()).toEqual([
       { instanceProfileName: 'packer-build', roles: ['packer-build-role'] },
       { instanceProfileName: 'ssm', roles: [] }
     ])
@@ -161,7 +138,7 @@ describe('IAM instance profiles', () => {
     expect(byName.Instances?.[0]?.IamInstanceProfile).toEqual({ Arn: arn('packer-build'), Id: InstanceProfile?.InstanceProfileId })
     const described = await ec2().send(new DescribeInstancesCommand({ InstanceIds: [byArn.Instances?.[0]?.InstanceId as string] }))
     expect(described.Reservations?.[0]?.Instances?.[0]?.IamInstanceProfile).toEqual({ Arn: arn('ssm'), Id: expect.stringMatching(/^AIPA[0-9A-F]{17}$/) })
-    expect(endpoint.instances(HOME).map((instance) => instance.iamInstanceProfile?.arn)).toEqual([arn('packer-build'), arn('ssm')])
+    expect(loopback.endpoint.instances(HOME).map((instance) => instance.iamInstanceProfile?.arn)).toEqual([arn('packer-build'), arn('ssm')])
   })
 
   it('refuses a profile IAM does not know, by name or ARN, in EC2’s words', async () => {
@@ -174,7 +151,7 @@ describe('IAM instance profiles', () => {
       name: 'InvalidParameterValue',
       message: `Value (${arn('packer-build')}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN`
     })
-    expect(endpoint.instances(HOME)).toEqual([])
+    expect(loopback.endpoint.instances(HOME)).toEqual([])
   })
 
   it('takes a profile made through IAM, and an empty name as none', async () => {
@@ -182,8 +159,8 @@ describe('IAM instance profiles', () => {
     await iam().send(new CreateInstanceProfileCommand({ InstanceProfileName: 'packer-0123' }))
     await launch({ IamInstanceProfile: { Name: 'packer-0123' } })
     await launch({ IamInstanceProfile: { Name: '' } })
-    expect(endpoint.callsOf('RunInstances').map((call) => call.params['IamInstanceProfile.Name'])).toEqual(['packer-0123', ''])
-    expect(endpoint.instances(HOME).map((instance) => instance.iamInstanceProfile?.arn)).toEqual([arn('packer-0123'), undefined])
+    expect(loopback.endpoint.callsOf('RunInstances').map((call) => call.params['IamInstanceProfile.Name'])).toEqual(['packer-0123', ''])
+    expect(loopback.endpoint.instances(HOME).map((instance) => instance.iamInstanceProfile?.arn)).toEqual([arn('packer-0123'), undefined])
   })
 
   it("answers an instant fleet's unknown profile among its errors", async () => {
@@ -205,6 +182,6 @@ describe('IAM instance profiles', () => {
     expect(fleet.Errors?.map((error) => error.ErrorMessage)).toEqual([
       'Value (packer-build) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'
     ])
-    expect(endpoint.instances(HOME)).toEqual([])
+    expect(loopback.endpoint.instances(HOME)).toEqual([])
   })
 })

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import {
   CopyImageCommand,
   CreateImageCommand,
@@ -29,39 +29,23 @@ import {
   RegisterImageCommand,
   RunInstancesCommand,
   StopInstancesCommand,
-  TerminateInstancesCommand,
-  type EC2ClientConfig
+  TerminateInstancesCommand
 } from '@aws-sdk/client-ec2'
 import {
   AMAZON_ACCOUNT_ID,
   SELF_ACCOUNT_ID,
   SOURCE_AMI_ID,
   SOURCE_AMI_NAME,
-  SOURCE_SNAPSHOT_ID,
-  startEc2Endpoint,
-  type Ec2Endpoint,
-  type Ec2EndpointOptions
+  SOURCE_SNAPSHOT_ID
 } from '../test-support/ec2-endpoint/index.js'
+import { endpointPerTest, loopbackClientConfig } from './support/endpoint-per-test.js'
 
 const HOME = 'us-east-1'
 const OTHER = 'eu-west-1'
 const THIRD = 'us-west-2'
-const credentials = { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }
 
-let endpoint: Ec2Endpoint
-
-async function start(options: Ec2EndpointOptions = {}): Promise<Ec2Endpoint> {
-  endpoint = await startEc2Endpoint(options)
-  return endpoint
-}
-
-afterEach(async () => {
-  await endpoint?.close()
-})
-
-function ec2(region = HOME, config: Partial<EC2ClientConfig> = {}): EC2Client {
-  return new EC2Client({ region, endpoint: endpoint.url, credentials, maxAttempts: 1, ...config })
-}
+const loopback = endpointPerTest(HOME)
+const { start, ec2 } = loopback
 
 /** Launches an instance from the source AMI and returns its id once it runs. */
 async function runningInstance(client: EC2Client): Promise<string> {
@@ -93,7 +77,7 @@ async function availableImage(client: EC2Client, name = 'loopback-test-image'): 
 // Only the credential scope matters to the endpoint; it does not check signatures.
 async function rawCall(body: string, region = HOME): Promise<{ status: number; text: string }> {
   const scope = `AKIDLOOPBACK/20250101/${region}/ec2/aws4_request`
-  const response = await fetch(endpoint.url, {
+  const response = await fetch(loopback.endpoint.url, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
@@ -128,8 +112,8 @@ describe('DescribeImages', () => {
       })
       expect(Images?.[0]?.CreationDate).toBe('2024-01-15T10:00:00.000Z')
     }
-    expect(endpoint.callsOf('DescribeImages').map((call) => call.region)).toEqual([HOME, OTHER, THIRD])
-    expect(endpoint.calls[0].params).toEqual({ 'ImageId.1': SOURCE_AMI_ID })
+    expect(loopback.endpoint.callsOf('DescribeImages').map((call) => call.region)).toEqual([HOME, OTHER, THIRD])
+    expect(loopback.endpoint.calls[0].params).toEqual({ 'ImageId.1': SOURCE_AMI_ID })
   })
 
   it('selects by owner', async () => {
@@ -191,7 +175,7 @@ describe('DescribeImages', () => {
     await expect(
       client.send(new DescribeImagesCommand({ ImageIds: ['ami-nothex'] }))
     ).rejects.toMatchObject({ name: 'InvalidAMIID.Malformed' })
-    expect(endpoint.calls.map((call) => call.error)).toEqual([
+    expect(loopback.endpoint.calls.map((call) => call.error)).toEqual([
       'InvalidParameterValue',
       'InvalidAMIID.NotFound',
       'InvalidAMIID.Malformed'
@@ -208,7 +192,7 @@ describe('images, snapshots and copies across regions', () => {
     const { ImageId } = await client.send(
       new CreateImageCommand({ InstanceId: instanceId, Name: 'first image' })
     )
-    expect(endpoint.images(HOME).find((image) => image.imageId === ImageId)?.state).toBe('pending')
+    expect(loopback.endpoint.images(HOME).find((image) => image.imageId === ImageId)?.state).toBe('pending')
     const { Images } = await client.send(new DescribeImagesCommand({ ImageIds: [ImageId as string] }))
     expect(Images?.[0]?.State).toBe('available')
     const snapshotId = Images?.[0]?.BlockDeviceMappings?.[0]?.Ebs?.SnapshotId as string
@@ -237,7 +221,7 @@ describe('images, snapshots and copies across regions', () => {
     const client = ec2()
     const instanceId = await runningInstance(client)
     await client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }))
-    expect(endpoint.instances(HOME).find((instance) => instance.instanceId === instanceId)?.state).toBe('stopping')
+    expect(loopback.endpoint.instances(HOME).find((instance) => instance.instanceId === instanceId)?.state).toBe('stopping')
     const { ImageId } = await client.send(new CreateImageCommand({ InstanceId: instanceId, Name: 'while stopping' }))
     expect(ImageId).toMatch(/^ami-[0-9a-f]{17}$/)
     await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))
@@ -253,7 +237,7 @@ describe('images, snapshots and copies across regions', () => {
   it('snapshots a volume and registers an AMI from the snapshot, tied to no instance', async () => {
     const client = ec2()
     const instanceId = await runningInstance(client)
-    const [volumeId] = endpoint.instances(HOME).find((instance) => instance.instanceId === instanceId)?.volumeIds ?? []
+    const [volumeId] = loopback.endpoint.instances(HOME).find((instance) => instance.instanceId === instanceId)?.volumeIds ?? []
     const snapshot = await client.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: 'Packer: then' }))
     expect(snapshot).toMatchObject({ VolumeId: volumeId, State: 'pending', Description: 'Packer: then' })
     const own = await client.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'volume-id', Values: [volumeId] }] }))
@@ -292,8 +276,8 @@ describe('images, snapshots and copies across regions', () => {
       SourceImageRegion: HOME
     })
     const snapshotId = Images?.[0]?.BlockDeviceMappings?.[0]?.Ebs?.SnapshotId as string
-    expect(endpoint.snapshots(OTHER).map((snapshot) => snapshot.snapshotId)).toContain(snapshotId)
-    expect(endpoint.snapshots(HOME).map((snapshot) => snapshot.snapshotId)).not.toContain(snapshotId)
+    expect(loopback.endpoint.snapshots(OTHER).map((snapshot) => snapshot.snapshotId)).toContain(snapshotId)
+    expect(loopback.endpoint.snapshots(HOME).map((snapshot) => snapshot.snapshotId)).not.toContain(snapshotId)
 
     for (const region of [THIRD, HOME]) {
       await expect(
@@ -305,7 +289,7 @@ describe('images, snapshots and copies across regions', () => {
         new CopyImageCommand({ SourceRegion: OTHER, SourceImageId: source, Name: 'x-copy' })
       )
     ).rejects.toMatchObject({ name: 'InvalidAMIID.NotFound' })
-    expect(endpoint.callsOf('CopyImage')[0]).toMatchObject({
+    expect(loopback.endpoint.callsOf('CopyImage')[0]).toMatchObject({
       region: OTHER,
       params: { SourceRegion: HOME, SourceImageId: source, Name: 'copied' }
     })
@@ -314,7 +298,7 @@ describe('images, snapshots and copies across regions', () => {
   it('refuses to delete a snapshot an AMI still uses, and shows a deregistered AMI named by its ID as such for a while, then leaves it out', async () => {
     const client = ec2()
     const imageId = await availableImage(client)
-    const snapshotId = endpoint.images(HOME).find((image) => image.imageId === imageId)
+    const snapshotId = loopback.endpoint.images(HOME).find((image) => image.imageId === imageId)
       ?.blockDeviceMappings[0].snapshotId as string
     await expect(
       client.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }))
@@ -324,7 +308,7 @@ describe('images, snapshots and copies across regions', () => {
     // then return empty results": here for the describes autoAdvance gives a state, none in this suite.
     expect((await client.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images).toEqual([])
     expect((await client.send(new DescribeImagesCommand({ Owners: ['self'] }))).Images?.map((image) => image.ImageId)).not.toContain(imageId)
-    expect(endpoint.images(HOME).map((image) => image.imageId)).not.toContain(imageId)
+    expect(loopback.endpoint.images(HOME).map((image) => image.imageId)).not.toContain(imageId)
     await expect(client.send(new CreateTagsCommand({ Resources: [imageId], Tags: [{ Key: 'a', Value: 'b' }] }))).rejects.toMatchObject({
       name: 'InvalidAMIID.NotFound'
     })
@@ -341,22 +325,22 @@ describe('images, snapshots and copies across regions', () => {
   })
 
   it('shows a deregistered AMI named by its ID as deregistered for the describes autoAdvance gives a state, then leaves it out, never an error', async () => {
-    await endpoint.close()
+    await loopback.endpoint.close()
     await start({ autoAdvance: { describes: 1 } })
     const client = ec2()
     const imageId = await availableImage(client)
-    endpoint.deregister(HOME, imageId)
+    loopback.endpoint.deregister(HOME, imageId)
     const shown = await client.send(new DescribeImagesCommand({ ImageIds: [imageId, SOURCE_AMI_ID] }))
     expect(shown.Images?.map((image) => [image.ImageId, image.State])).toEqual([
       [SOURCE_AMI_ID, 'available'],
       [imageId, 'deregistered']
     ])
     expect((await client.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images).toEqual([])
-    expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+    expect(loopback.endpoint.callsOf('DeregisterImage')).toEqual([])
   })
 
   it('deprecates an AMI at a future minute, which its owner still sees once it has passed, and others only when asked', async () => {
-    await endpoint.close()
+    await loopback.endpoint.close()
     await start({
       autoAdvance: { describes: 0 },
       seedImages: [
@@ -374,7 +358,7 @@ describe('images, snapshots and copies across regions', () => {
     await client.send(new EnableImageDeprecationCommand({ ImageId: imageId, DeprecateAt: at }))
     const shown = async () => (await client.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0]?.DeprecationTime
     expect(await shown()).toBe(new Date(Math.round(at.getTime() / 60_000) * 60_000).toISOString())
-    endpoint.backdate(HOME, imageId, 2 * 3_600_000)
+    loopback.endpoint.backdate(HOME, imageId, 2 * 3_600_000)
     expect(Date.parse((await shown()) as string)).toBeLessThan(Date.now())
     const listed = async (includeDeprecated?: boolean) =>
       ((await client.send(new DescribeImagesCommand({ IncludeDeprecated: includeDeprecated }))).Images ?? []).map((image) => image.ImageId).sort()
@@ -419,7 +403,7 @@ describe('tags', () => {
   it('tags AMIs and snapshots, and DescribeTags lists them per region', async () => {
     const client = ec2()
     const imageId = await availableImage(client)
-    const snapshotId = endpoint.images(HOME).find((image) => image.imageId === imageId)
+    const snapshotId = loopback.endpoint.images(HOME).find((image) => image.imageId === imageId)
       ?.blockDeviceMappings[0].snapshotId as string
     await client.send(
       new CreateTagsCommand({
@@ -430,9 +414,9 @@ describe('tags', () => {
         ]
       })
     )
-    expect(endpoint.tagsOf(HOME, imageId)).toEqual({ Name: 'web', Commit: 'abc123' })
-    expect(endpoint.tagsOf(HOME, snapshotId)).toEqual({ Name: 'web', Commit: 'abc123' })
-    expect(endpoint.tagsOf(OTHER, imageId)).toEqual({})
+    expect(loopback.endpoint.tagsOf(HOME, imageId)).toEqual({ Name: 'web', Commit: 'abc123' })
+    expect(loopback.endpoint.tagsOf(HOME, snapshotId)).toEqual({ Name: 'web', Commit: 'abc123' })
+    expect(loopback.endpoint.tagsOf(OTHER, imageId)).toEqual({})
 
     const { Tags } = await client.send(
       new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [imageId] }] })
@@ -482,7 +466,7 @@ describe('tags', () => {
 
     const fortyNine = Array.from({ length: 49 }, (_, index) => ({ Key: `key${index}`, Value: 'v' }))
     await client.send(new CreateTagsCommand({ Resources: [SOURCE_AMI_ID], Tags: fortyNine }))
-    expect(Object.keys(endpoint.tagsOf(HOME, SOURCE_AMI_ID))).toHaveLength(50)
+    expect(Object.keys(loopback.endpoint.tagsOf(HOME, SOURCE_AMI_ID))).toHaveLength(50)
     await client.send(tag('key0', 'overwritten'))
     await expect(
       client.send(
@@ -495,8 +479,8 @@ describe('tags', () => {
       name: 'TagLimitExceeded',
       message: 'The maximum number of Tags for a resource has been reached.'
     })
-    expect(endpoint.tagsOf(HOME, SOURCE_AMI_ID).key0).toBe('overwritten')
-    expect(endpoint.tagsOf(HOME, SOURCE_SNAPSHOT_ID)).toEqual({})
+    expect(loopback.endpoint.tagsOf(HOME, SOURCE_AMI_ID).key0).toBe('overwritten')
+    expect(loopback.endpoint.tagsOf(HOME, SOURCE_SNAPSHOT_ID)).toEqual({})
   })
 
   it('counts a tag in characters and matches filter values character by character, as EC2 does', async () => {
@@ -526,7 +510,7 @@ describe('tags', () => {
         new CreateTagsCommand({ Resources: [SOURCE_AMI_ID, 'ami-0123456789abcdef0'], Tags: tags })
       )
     ).rejects.toMatchObject({ name: 'InvalidAMIID.NotFound' })
-    expect(endpoint.tagsOf(HOME, SOURCE_AMI_ID)).toEqual({})
+    expect(loopback.endpoint.tagsOf(HOME, SOURCE_AMI_ID)).toEqual({})
     await expect(
       client.send(new CreateTagsCommand({ Resources: ['i-123'], Tags: tags }))
     ).rejects.toMatchObject({ name: 'InvalidInstanceID.Malformed' })
@@ -558,7 +542,7 @@ describe('instances, key pairs and security groups', () => {
       client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }))
     ).rejects.toMatchObject({ name: 'IncorrectInstanceState' })
     expect(await state()).toBe('running')
-    const volumeId = endpoint.instances(HOME)[0].volumeIds[0]
+    const volumeId = loopback.endpoint.instances(HOME)[0].volumeIds[0]
     const stop = await client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }))
     expect(stop.StoppingInstances?.[0]).toMatchObject({
       CurrentState: { Name: 'stopping' },
@@ -626,10 +610,10 @@ describe('instances, key pairs and security groups', () => {
     await start({ autoAdvance: { describes: 1_000_000, afterMs: 20 } })
     const client = ec2()
     await client.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1 }))
-    while (endpoint.instances(HOME)[0].state !== 'running') {
+    while (loopback.endpoint.instances(HOME)[0].state !== 'running') {
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
-    expect(endpoint.instances(HOME)[0].state).toBe('running')
+    expect(loopback.endpoint.instances(HOME)[0].state).toBe('running')
   })
 
   it('creates and deletes key pairs and groups, refusing what EC2 refuses', async () => {
@@ -670,8 +654,8 @@ describe('instances, key pairs and security groups', () => {
     await client.send(new DeleteKeyPairCommand({ KeyName: 'build-key' }))
     // EC2 answers success for a key name it does not know.
     await client.send(new DeleteKeyPairCommand({ KeyName: 'build-key' }))
-    expect(endpoint.keyPairs(HOME)).toEqual([])
-    expect(endpoint.securityGroups(HOME).map((g) => g.groupName)).toEqual(['default'])
+    expect(loopback.endpoint.keyPairs(HOME)).toEqual([])
+    expect(loopback.endpoint.securityGroups(HOME).map((g) => g.groupName)).toEqual(['default'])
     await expect(
       client.send(
         new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1, KeyName: 'gone' })
@@ -715,8 +699,8 @@ describe('spot instances from a launch template', () => {
 
     // Deleting the launch template leaves its instance; a second delete finds nothing.
     await client.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: templateId }))
-    expect(endpoint.launchTemplates(HOME)).toEqual([])
-    expect(endpoint.instances(HOME).map((one) => one.instanceId)).toEqual([instanceId])
+    expect(loopback.endpoint.launchTemplates(HOME)).toEqual([])
+    expect(loopback.endpoint.instances(HOME).map((one) => one.instanceId)).toEqual([instanceId])
     await expect(client.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: templateId }))).rejects.toMatchObject({
       name: 'InvalidLaunchTemplateId.NotFound'
     })
@@ -788,19 +772,19 @@ describe('an instance CreateImage is refused for', () => {
     })
     const { ImageId } = await client.send(new CreateImageCommand({ InstanceId: instanceId, Name: 'once it runs' }))
     expect(ImageId).toMatch(/^ami-[0-9a-f]{17}$/)
-    expect(endpoint.instances(HOME).map((instance) => instance.state)).toEqual(['running'])
+    expect(loopback.endpoint.instances(HOME).map((instance) => instance.state)).toEqual(['running'])
   })
 
   it('stays pending while instances are held pending', async () => {
     await start()
-    endpoint.faults.holdInstancesPending()
+    loopback.endpoint.faults.holdInstancesPending()
     const client = ec2()
     const run = await client.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))
     const instanceId = run.Instances?.[0]?.InstanceId as string
     for (const name of ['first', 'second', 'third']) {
       await expect(client.send(new CreateImageCommand({ InstanceId: instanceId, Name: name }))).rejects.toMatchObject({ name: 'InvalidParameterValue' })
     }
-    expect(endpoint.instances(HOME).map((instance) => instance.state)).toEqual(['pending'])
+    expect(loopback.endpoint.instances(HOME).map((instance) => instance.state)).toEqual(['pending'])
   })
 })
 
@@ -817,7 +801,7 @@ describe('protocol', () => {
           '</Error></Errors><RequestID>[0-9a-f-]{36}</RequestID></Response>$'
       )
     )
-    expect(endpoint.calls).toEqual([
+    expect(loopback.endpoint.calls).toEqual([
       { action: 'LaunchRocket', region: HOME, params: {}, error: 'InvalidAction' }
     ])
   })
@@ -835,17 +819,18 @@ describe('protocol', () => {
       name: 'AuthFailure',
       $metadata: { httpStatusCode: 401 }
     })
-    expect(endpoint.calls.map((call) => call.region)).toEqual([THIRD, 'ap-nowhere-1'])
+    expect(loopback.endpoint.calls.map((call) => call.region)).toEqual([THIRD, 'ap-nowhere-1'])
   })
 
   it('is found through AWS_ENDPOINT_URL_EC2', async () => {
     const saved = process.env.AWS_ENDPOINT_URL_EC2
-    process.env.AWS_ENDPOINT_URL_EC2 = endpoint.url
+    process.env.AWS_ENDPOINT_URL_EC2 = loopback.endpoint.url
     try {
+      const { credentials } = loopbackClientConfig(loopback.endpoint, OTHER)
       const client = new EC2Client({ region: OTHER, credentials, maxAttempts: 1 })
       const { Images } = await client.send(new DescribeImagesCommand({ Owners: ['amazon'] }))
       expect(Images?.[0]?.ImageId).toBe(SOURCE_AMI_ID)
-      expect(endpoint.callsOf('DescribeImages', OTHER)).toHaveLength(1)
+      expect(loopback.endpoint.callsOf('DescribeImages', OTHER)).toHaveLength(1)
     } finally {
       if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_EC2
       else process.env.AWS_ENDPOINT_URL_EC2 = saved
@@ -857,7 +842,7 @@ describe('faults', () => {
   beforeEach(() => start({ autoAdvance: { describes: 0 } }))
 
   it('throttles the first N calls of an action with RequestLimitExceeded (HTTP 503)', async () => {
-    endpoint.faults.throttle('DescribeImages', { firstCalls: 2 })
+    loopback.endpoint.faults.throttle('DescribeImages', { firstCalls: 2 })
     const client = ec2()
     const describe = () => client.send(new DescribeImagesCommand({ ImageIds: [SOURCE_AMI_ID] }))
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -869,7 +854,7 @@ describe('faults', () => {
     }
     await expect(describe()).resolves.toMatchObject({ Images: [{ ImageId: SOURCE_AMI_ID }] })
     await client.send(new DescribeSnapshotsCommand({}))
-    expect(endpoint.calls.map((call) => call.error)).toEqual([
+    expect(loopback.endpoint.calls.map((call) => call.error)).toEqual([
       'RequestLimitExceeded',
       'RequestLimitExceeded',
       undefined,
@@ -878,7 +863,7 @@ describe('faults', () => {
   })
 
   it('throttles at a rate, and the SDK retries a throttled call', async () => {
-    endpoint.faults.throttle('DescribeImages', { rate: 0.5 })
+    loopback.endpoint.faults.throttle('DescribeImages', { rate: 0.5 })
     const once = ec2()
     const outcomes: string[] = []
     for (let attempt = 0; attempt < 4; attempt++) {
@@ -893,14 +878,14 @@ describe('faults', () => {
 
     const retrying = ec2(HOME, { maxAttempts: 2 })
     await expect(retrying.send(new DescribeImagesCommand({}))).resolves.toBeDefined()
-    expect(endpoint.calls.slice(4).map((call) => call.error)).toEqual([
+    expect(loopback.endpoint.calls.slice(4).map((call) => call.error)).toEqual([
       'RequestLimitExceeded',
       undefined
     ])
   })
 
   it('throttles one region only when asked', async () => {
-    endpoint.faults.throttle('DescribeImages', { region: OTHER })
+    loopback.endpoint.faults.throttle('DescribeImages', { region: OTHER })
     await expect(ec2(HOME).send(new DescribeImagesCommand({}))).resolves.toBeDefined()
     await expect(ec2(OTHER).send(new DescribeImagesCommand({}))).rejects.toMatchObject({
       name: 'RequestLimitExceeded'
@@ -908,7 +893,7 @@ describe('faults', () => {
   })
 
   it('fails an action with UnauthorizedOperation and an encoded authorization message', async () => {
-    endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation' })
+    loopback.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation' })
     const client = ec2()
     const error = await client
       .send(new CreateTagsCommand({ Resources: [SOURCE_AMI_ID], Tags: [{ Key: 'a', Value: 'b' }] }))
@@ -920,12 +905,12 @@ describe('faults', () => {
       `ec2:CreateTags on resource: arn:aws:ec2:us-east-1::image/${SOURCE_AMI_ID} `
     )
     expect(message).toMatch(/ Encoded authorization failure message: [A-Za-z0-9_-]{40,}$/)
-    expect(endpoint.tagsOf(HOME, SOURCE_AMI_ID)).toEqual({})
+    expect(loopback.endpoint.tagsOf(HOME, SOURCE_AMI_ID)).toEqual({})
     await expect(client.send(new DescribeTagsCommand({}))).resolves.toBeDefined()
   })
 
   it('fails only the first N calls when asked, with a given message', async () => {
-    endpoint.faults.fail('DescribeSnapshots', {
+    loopback.endpoint.faults.fail('DescribeSnapshots', {
       code: 'InternalError',
       message: 'try later',
       firstCalls: 1
@@ -941,7 +926,7 @@ describe('faults', () => {
 
   it('hides a freshly copied AMI from the first N calls that name it', async () => {
     const source = await availableImage(ec2())
-    endpoint.faults.hideCopiedImages(2)
+    loopback.endpoint.faults.hideCopiedImages(2)
     const target = ec2(OTHER)
     const { ImageId } = await target.send(
       new CopyImageCommand({ SourceRegion: HOME, SourceImageId: source, Name: 'copied' })
@@ -962,28 +947,28 @@ describe('faults', () => {
 
   // Generous delays: the order of answers must not depend on how busy the machine is.
   it('delays answers without blocking other calls', async () => {
-    endpoint.faults.latency(1500, 'DescribeImages')
+    loopback.endpoint.faults.latency(1500, 'DescribeImages')
     const client = ec2()
     const finished: string[] = []
     const slow = client.send(new DescribeImagesCommand({})).then(() => finished.push('slow'))
-    while (endpoint.calls.length < 1) await new Promise((resolve) => setTimeout(resolve, 5))
+    while (loopback.endpoint.calls.length < 1) await new Promise((resolve) => setTimeout(resolve, 5))
     const fast = client.send(new DescribeSnapshotsCommand({})).then(() => finished.push('fast'))
     await Promise.all([slow, fast])
     expect(finished).toEqual(['fast', 'slow'])
 
-    endpoint.faults.latency(1000)
+    loopback.endpoint.faults.latency(1000)
     let arrivedBeforeFirstAnswer = 0
     await Promise.race([
       client.send(new DescribeRegionsCommand({})),
       client.send(new DescribeRegionsCommand({}))
     ]).then(() => {
-      arrivedBeforeFirstAnswer = endpoint.callsOf('DescribeRegions').length
+      arrivedBeforeFirstAnswer = loopback.endpoint.callsOf('DescribeRegions').length
     })
     expect(arrivedBeforeFirstAnswer).toBe(2)
   })
 
   it('keeps instances pending until they are terminated', async () => {
-    endpoint.faults.holdInstancesPending()
+    loopback.endpoint.faults.holdInstancesPending()
     const client = ec2()
     const run = await client.send(
       new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1 })

@@ -11,6 +11,7 @@ import {
   type DescribeLaunchTemplateVersionsCommandOutput
 } from '@aws-sdk/client-ec2'
 import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, SOURCE_SNAPSHOT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { loopbackClientConfig } from './support/endpoint-per-test.js'
 import { rollLaunchTemplates } from '../src/aws/launch-templates.js'
 import { reportLaunchTemplatesCutShort } from '../src/report/launch-templates.js'
 import type { SummaryModel } from '../src/report/index.js'
@@ -20,7 +21,7 @@ let ec2: EC2Client
 
 beforeEach(async () => {
   endpoint = await startEc2Endpoint()
-  ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }, maxAttempts: 1 })
+  ec2 = new EC2Client(loopbackClientConfig(endpoint, 'us-east-1'))
 })
 afterEach(async () => {
   ec2.destroy()

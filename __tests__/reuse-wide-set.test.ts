@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { EC2Client } from '@aws-sdk/client-ec2'
 import { SELF_ACCOUNT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { loopbackClientConfig } from './support/endpoint-per-test.js'
 import { buildTag, findReusableSet, reuseTags } from '../src/aws/reuse.js'
 
 const runUuid = '8168059b-9ef9-4493-82d8-8d9887aa5692'
@@ -63,7 +64,7 @@ describe('looking for a set whose tag names no region', () => {
     findReusableSet({
       fingerprint,
       homeRegion: 'us-east-1',
-      ec2For: (region) => new EC2Client({ region, endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }, maxAttempts: 1 })
+      ec2For: (region) => new EC2Client(loopbackClientConfig(endpoint, region))
     })
 
   it('is complete once the regions searched hold as many AMIs as it made, though one region could not be searched', async () => {
