@@ -26,6 +26,7 @@ import {
   EC2Client,
   EnableImageDeprecationCommand,
   ModifyImageAttributeCommand,
+  ModifyInstanceAttributeCommand,
   RegisterImageCommand,
   RunInstancesCommand,
   StopInstancesCommand,
@@ -560,6 +561,29 @@ describe('instances, key pairs and security groups', () => {
     await expect(
       client.send(new DescribeInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'] }))
     ).rejects.toMatchObject({ name: 'InvalidInstanceID.NotFound' })
+  })
+
+  it('turns on enhanced networking of a stopped instance only, as an image builder does before imaging it', async () => {
+    await start({ autoAdvance: { describes: 0 } })
+    const client = ec2()
+    const run = await client.send(
+      new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' })
+    )
+    const instanceId = run.Instances?.[0]?.InstanceId as string
+    const described = async () =>
+      (await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0]
+    expect((await described())?.State?.Name).toBe('running')
+    await expect(
+      client.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, EnaSupport: { Value: true } }))
+    ).rejects.toMatchObject({ name: 'IncorrectInstanceState' })
+    await client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }))
+    expect((await described())?.State?.Name).toBe('stopped')
+    await client.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, EnaSupport: { Value: false } }))
+    await client.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, SriovNetSupport: { Value: 'simple' } }))
+    expect(await described()).toMatchObject({ EnaSupport: false, SriovNetSupport: 'simple' })
+    await expect(client.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId }))).rejects.toMatchObject({
+      name: 'MissingParameter'
+    })
   })
 
   it('leaves a terminated instance no block devices: its volumes are deleted or detached', async () => {

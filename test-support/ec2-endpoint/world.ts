@@ -120,6 +120,9 @@ export interface InstanceRecord {
   attachments: Array<{ deviceName: string; volumeId: string; deleteOnTermination: boolean }>
   /** The IAM instance profile it was launched with, as DescribeInstances shows it. */
   iamInstanceProfile?: { arn: string; id: string }
+  /** As ModifyInstanceAttribute set them; DescribeInstances shows ENA on unless it was turned off. */
+  enaSupport?: boolean
+  sriovNetSupport?: string
   tags: Tags
 }
 

@@ -138,7 +138,8 @@ function instanceXml(region: RegionState, instance: InstanceRecord): XmlValue {
     tagSet: tagSet(instance.tags),
     hypervisor: 'xen',
     ebsOptimized: false,
-    enaSupport: true
+    enaSupport: instance.enaSupport ?? true,
+    sriovNetSupport: instance.sriovNetSupport
   }
 }
 
@@ -424,6 +425,24 @@ const startInstances: Handler = ({ world, region, params }) =>
     (instance, state) => world.setInstanceState(region, instance, state)
   )
 
+/**
+ * Enhanced networking, the attributes an image builder sets before it images the instance (ENA,
+ * SR-IOV), one per call; EC2 changes them only while the instance is stopped.
+ */
+const modifyInstanceAttribute: Handler = ({ region, params }) => {
+  const instance = lookUpOne(region.instances, 'i', requiredParam(params, 'InstanceId'))
+  const ena = params['EnaSupport.Value']
+  const sriov = params['SriovNetSupport.Value']
+  if (ena === undefined && sriov === undefined) throw missingParameter('Attribute')
+  if (instance.state !== 'stopped') throw incorrectState(instance, 'modified')
+  if (ena !== undefined) instance.enaSupport = ena === 'true'
+  if (sriov !== undefined) {
+    if (sriov !== 'simple') throw invalidParameterValue(`Value (${sriov}) for parameter sriovNetSupport is invalid.`)
+    instance.sriovNetSupport = sriov
+  }
+  return { return: true }
+}
+
 const terminateInstances: Handler = ({ world, region, params }) =>
   changeStates(
     region,
@@ -458,6 +477,7 @@ export const instanceHandlers: Record<string, Handler> = {
   RunInstances: runInstances,
   DescribeInstances: describeInstances,
   StopInstances: stopInstances,
+  ModifyInstanceAttribute: modifyInstanceAttribute,
   StartInstances: startInstances,
   TerminateInstances: terminateInstances,
   DescribeVolumes: describeVolumes,
