@@ -1362,6 +1362,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(alike[0].message).toContain('in the order they finished: amazon-ebs.demo, then amazon-ebs.demo#2.')
       expect(alike[0].message).toContain('Give each build block a name of its own (name = "…")')
       expect(renderedText(run.summary).split('Packer gives 2 builds one name, amazon-ebs.demo')).toHaveLength(2)
+      // The summary's word on ami-id agrees with the warning: the first to finish, not the template's first.
+      expect(renderedText(run.summary)).toContain(
+        "ami-id and ami-ids are build amazon-ebs.demo's: builds Packer names amazon-ebs.demo come first, in the template's order, " +
+          'of the builds that made AMIs (amazon-ebs.demo, amazon-ebs.demo#2), and of those it is the first to finish.'
+      )
     }
 
     const alikeInputs = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', tags: 'Team=images' }

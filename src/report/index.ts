@@ -40,9 +40,15 @@ export function amisByBuild(amis: Ami[]): Record<string, Record<string, string>>
 export function primaryBuildNote(amis: Ami[], inTemplateOrder = true, show: (name: string) => string = oneLine): string | undefined {
   const builds = [...new Set(amis.map((ami) => ami.build))]
   if (builds.length < 2) return undefined
+  const listed = `the builds that made AMIs (${builds.map(show).join(', ')})`
+  // Of builds Packer names alike, nothing tells which block made which: the first to finish leads.
+  const alike = amis[0].alike
+  if (inTemplateOrder && alike !== undefined) {
+    return `ami-id and ami-ids are build ${show(builds[0])}'s: builds Packer names ${show(alike.name)} come first, in the template's order, of ${listed}, and of those it is the first to finish. Output builds has them all.`
+  }
   const first = inTemplateOrder ? "the first, in the template's order," : 'the first to finish'
   const why = inTemplateOrder ? '' : " (Packer's list of the template's builds does not name them all)"
-  return `ami-id and ami-ids are build ${show(builds[0])}'s: ${first} of the builds that made AMIs (${builds.map(show).join(', ')})${why}. Output builds has them all.`
+  return `ami-id and ami-ids are build ${show(builds[0])}'s: ${first} of ${listed}${why}. Output builds has them all.`
 }
 
 /**
