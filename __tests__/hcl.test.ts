@@ -1558,6 +1558,12 @@ describe("a shell-local's script whose path /bin/sh cannot run unquoted", () => 
 })
 
 describe('sourceReferenceProblems', () => {
+  it('takes sources.TYPE.NAME, as many published templates write it, for the source it builds: no warning', async () => {
+    const file = join(directory, 'build.pkr.hcl')
+    writeFileSync(file, ['build {', '  name = "FoundryAMI"', '  sources = [', '    "sources.file.httpd-conf",', '    "sources.amazon-ebs.foundry",', '  ]', '}', ''].join('\n'))
+    expect(sourceReferenceProblems([await readHclFile(file)])).toEqual({ errors: [], warnings: [] })
+  })
+
   it('reads each sources entry as every Packer does: text after TYPE.NAME, or another first word, is a warning; no TYPE.NAME is an error', async () => {
     const file = join(directory, 'build.pkr.hcl')
     writeFileSync(

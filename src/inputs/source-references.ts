@@ -17,6 +17,12 @@ export interface SourceReference {
   ignored: { before?: string; after?: string }
 }
 
+/**
+ * The first words before TYPE.NAME that say what Packer does with them: `source`, and `sources`,
+ * which many published templates write (`"sources.amazon-ebs.web"`) and which builds the same.
+ */
+const writtenAsMeant = new Set(['source', 'sources'])
+
 /** An HCL name: a letter or underscore, then letters, digits, underscores and dashes (hclsyntax.ValidIdentifier). */
 const hclName = /^[\p{L}_][\p{L}\p{N}_-]*$/u
 
@@ -30,7 +36,7 @@ export function sourceReference(written: string): SourceReference | undefined {
   const [type, name] = sourceParts(written) ?? []
   if (type === undefined || name === undefined) return undefined
   if (!hclName.test(type) || !hclName.test(name) || (parts.length === 2 && type === 'source')) return undefined
-  const before = parts.length > 2 && parts[0] !== 'source' ? parts[0] : undefined
+  const before = parts.length > 2 && !writtenAsMeant.has(parts[0]) ? parts[0] : undefined
   const after = parts.length > 3 ? parts.slice(3).join('.') : undefined
   return { type, name, ignored: { ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) } }
 }
