@@ -18,6 +18,7 @@ import {
   DescribeInstancesCommand,
   DescribeKeyPairsCommand,
   DescribeRegionsCommand,
+  DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
   DescribeSubnetsCommand,
   DescribeTagsCommand,
@@ -769,6 +770,16 @@ describe('networks seeded with tags', () => {
       expect(inZone.Subnets?.map((subnet) => subnet.SubnetId)).toEqual(['subnet-0c10000000000000b'])
       const big = await client.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'available-ip-address-count', Values: ['4091'] }, { Name: 'vpc-id', Values: ['vpc-0c20000000000000a'] }] }))
       expect(big.Subnets?.map((subnet) => [subnet.SubnetId, subnet.CidrBlock])).toEqual([['subnet-0c20000000000000a', '10.0.0.0/20']])
+    }
+  })
+
+  it('has the security groups a seeded VPC names, in every region, as a template names them by id', async () => {
+    await start({ seedNetworks: [{ vpcId: 'vpc-0c30000000000000a', subnetId: 'subnet-0c30000000000000a', securityGroupIds: ['sg-0c30000000000000a'] }] })
+    for (const region of [HOME, OTHER]) {
+      const groups = await ec2(region).send(new DescribeSecurityGroupsCommand({ GroupIds: ['sg-0c30000000000000a'] }))
+      expect(groups.SecurityGroups?.map((group) => [group.GroupId, group.VpcId, group.IpPermissions, group.IpPermissionsEgress?.[0]?.IpProtocol])).toEqual([
+        ['sg-0c30000000000000a', 'vpc-0c30000000000000a', [], '-1']
+      ])
     }
   })
 

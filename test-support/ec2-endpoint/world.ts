@@ -322,6 +322,8 @@ export interface SeedNetwork {
   cidrBlock?: string
   tags?: Record<string, string>
   subnets?: SeedSubnet[]
+  /** Security groups of the VPC a template names by id (`security_group_id`), each allowing all egress, as EC2 makes them. */
+  securityGroupIds?: string[]
 }
 
 /**
@@ -484,6 +486,18 @@ export class World {
           tags: new Map(Object.entries(subnet.tags ?? {}))
         })
       })
+      for (const groupId of network.securityGroupIds ?? []) {
+        region.securityGroups.set(groupId, {
+          groupId,
+          groupName: `seeded-${groupId}`,
+          description: 'seeded security group',
+          vpcId: network.vpcId,
+          ownerId: SELF_ACCOUNT_ID,
+          ingress: [],
+          egress: [{ ipProtocol: '-1', cidrIps: ['0.0.0.0/0'] }],
+          tags: new Map()
+        })
+      }
     }
   }
 
