@@ -114,6 +114,19 @@ describeWithPacker('the README IAM policy', () => {
     })
   })
 
+  it('with its row for ena_support, covers a build that turns enhanced networking on', async () => {
+    const withEna = (workspace: string): void => {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      Object.assign(template.builders[0], { ena_support: true })
+      writeFileSync(path, JSON.stringify(template, null, 2))
+    }
+    await settingRun('iam-ena-', withEna, (run, endpoint, beyond) => {
+      expect(endpoint.tagsOf('us-east-1', run.outputs['ami-id'])).toMatchObject({ SourceCommit: expect.any(String) })
+      expect(beyond).toEqual(readmeSettingActions('`ena_support`, `sriov_support` set true').sort())
+    })
+  })
+
   it('with its row for force_deregister, covers a build that replaces the AMIs of its name', async () => {
     const replace = (workspace: string): void => {
       const path = join(workspace, 'json', 'packer-template.json')
