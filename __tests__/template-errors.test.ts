@@ -15,6 +15,7 @@ import {
   locateHclWarning,
   locateTemplateErrors,
   locateUndeclaredVariable,
+  locateRefusedFilter,
   locateRefusedValue,
   locateUnknownReference,
   locateUnknownSource,
@@ -1062,5 +1063,42 @@ describe("later Packers' words for a JSON template's errors, placed as 1.6.6's",
       'at-signs (@), or underscores(_). You can use the `clean_resource_name`\ntemplate filter to automatically clean your ami name.'
     const message = `Error: Failed to prepare build: "amazon-ebs"\n\n1 error occurred:\n\t* ${refused}\n\n`
     expect(locateTemplateErrors(message, text)).toEqual([{ message: `Build "amazon-ebs": ${refused}`, ...at(text, '"ami_name"') }])
+  })
+})
+
+describe('locateRefusedFilter', () => {
+  const refused = (query: string, name: string, build = 'amazon-ebs'): string =>
+    `${build}: ${query}: InvalidParameterValue: The filter '${name}' is invalid\n\tstatus code: 400, request id: 0f6e`
+  const keyLine = (text: string, key: string, after = ''): { line: number; column: number } => {
+    const lines = text.split('\n')
+    const line = lines.findIndex((written, index) => index > lines.findIndex((first) => first.includes(after)) && written.includes(`"${key}"`))
+    return { line: line + 1, column: lines[line].indexOf(`"${key}"`) + 1 }
+  }
+  const text = JSON.stringify(
+    {
+      builders: [
+        { type: 'amazon-ebs', name: 'web', source_ami_filter: { filters: { 'tag-Class': 'base' } }, vpc_filter: { filters: { isDefault: 'true', 'tag-Class': 'build' } } },
+        { type: 'amazon-ebs', name: 'db', security_group_filter: { filters: { 'tag-Class': 'packer' } } }
+      ]
+    },
+    null,
+    2
+  )
+
+  it("places EC2's refusal on the name in the filter of the build that Packer's words say was asked, where two filters write it", () => {
+    expect(locateRefusedFilter(refused('Error querying AMI', 'tag-Class', 'web'), text)).toEqual([
+      { message: refused('Error querying AMI', 'tag-Class', 'web'), ...keyLine(text, 'tag-Class', 'source_ami_filter') }
+    ])
+    expect(locateRefusedFilter(refused('Error querying VPCs', 'tag-Class', 'web'), text)).toEqual([
+      { message: refused('Error querying VPCs', 'tag-Class', 'web'), ...keyLine(text, 'tag-Class', 'vpc_filter') }
+    ])
+    expect(locateRefusedFilter(refused("Couldn't find security groups for filter", 'tag-Class', 'db'), text)).toEqual([
+      { message: refused("Couldn't find security groups for filter", 'tag-Class', 'db'), ...keyLine(text, 'tag-Class', 'security_group_filter') }
+    ])
+  })
+
+  it('leaves the error as Packer said it when no filter of the build writes the name, or the message is another', () => {
+    expect(locateRefusedFilter(refused('Error querying VPCs', 'isDefault', 'db'), text)).toBeUndefined()
+    expect(locateRefusedFilter('web: Error querying VPCs: RequestLimitExceeded: Request limit exceeded.', text)).toBeUndefined()
   })
 })

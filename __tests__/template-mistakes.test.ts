@@ -636,6 +636,37 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.errors).toHaveLength(2)
   })
 
+  /** The demo's JSON template with `settings` added to its builder. */
+  const withBuilderSettings = (settings: Record<string, unknown>) => (text: string): string => {
+    const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+    return JSON.stringify({ ...template, builders: [{ ...template.builders[0], ...settings }] }, null, 2)
+  }
+
+  it("JSON: a vpc_filter on a name EC2 does not have (isDefault for is-default), which EC2 refuses once the build starts: on that name, before any instance is launched", async () => {
+    const workspace = demoWith(withBuilderSettings({ vpc_filter: { filters: { isDefault: 'true' } } }), 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^amazon-ebs: Error querying VPCs: InvalidParameterValue: The filter 'isDefault' is invalid\n/),
+      properties: { title: 'Packer', file: 'packer-template.json', line: lineOf(workspace, '"isDefault"', 'json'), col: '11' }
+    })
+    expect(result.errors).toHaveLength(2)
+    expect(suite.calls.filter((call) => call.action === 'RunInstances')).toEqual([])
+  })
+
+  it('JSON: a misspelt filter name in source_ami_filter (virtulization-type), which EC2 refuses: on that name', async () => {
+    const filters = { 'virtulization-type': 'hvm', name: 'loopback-source-*' }
+    const edit = withBuilderSettings({ source_ami_filter: { filters, owners: ['137112412989'], most_recent: true } })
+    const workspace = demoWith((text) => edit(text.replace('"source_ami": "{{user `source_ami`}}",', '')), 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^amazon-ebs: Error querying AMI: InvalidParameterValue: The filter 'virtulization-type' is invalid\n/),
+      properties: { title: 'Packer', file: 'packer-template.json', line: lineOf(workspace, '"virtulization-type"', 'json'), col: '11' }
+    })
+    expect(suite.calls.filter((call) => call.action === 'RunInstances')).toEqual([])
+  })
+
   const makesNoAmi = 'The template builds no AMI in this run (see the errors above); nothing was installed or built.'
   const amiBuilders = 'amazon-ebs, amazon-ebssurrogate, amazon-instance or amazon-chroot'
 

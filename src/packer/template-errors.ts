@@ -580,6 +580,29 @@ const undecodable = /^((?:builder|provisioner) \d+|post-processor \d+(?:\.\d+)?)
 const framing = /^\s*((Error: )?(Failed to parse template: )?\d+ error(\(s\)|s)? (occurred|decoding):|Error:)?\s*$/
 
 /**
+ * EC2's refusal of a filter name that a build's filters give (`amazon-ebs: Error querying VPCs:
+ * InvalidParameterValue: The filter 'isDefault' is invalid`, where EC2's name is `is-default`),
+ * on that name in the build's builder: in its vpc_filter, subnet_filter, source_ami_filter or
+ * security_group_filter, the one EC2 was asked for when more than one gives the name. Undefined
+ * for any other message, or a name no filter of the build writes, so that it stays as Packer said it.
+ */
+export function locateRefusedFilter(message: string, text: string, buildNames?: string[]): TemplateError[] | undefined {
+  const [, build, query, name] = /^(.+?): ([^\n]*?)InvalidParameterValue: The filter '([^']+)' is invalid\b/.exec(message) ?? []
+  const root = build === undefined ? undefined : parseTree(text)
+  if (!root || root.type !== 'object') return undefined
+  const place = new JsonTemplate(root, text, buildNames).filterNamed(build, name, query)
+  return place.line === undefined ? undefined : [{ message, ...place }]
+}
+
+/** A builder's filters, and the words of Packer's error when EC2 refused one of theirs. */
+const builderFilters: Array<[setting: string, query: RegExp]> = [
+  ['vpc_filter', /\bVPCs?\b/],
+  ['subnet_filter', /\b[Ss]ubnets?\b/],
+  ['source_ami_filter', /\bAMIs?\b/],
+  ['security_group_filter', /\bsecurity groups?\b/]
+]
+
+/**
  * Packer's error (or warning) message split into its problems, each with its place in the
  * template (`text`); `buildNames` are the builders' names as Packer resolved them, in the
  * template's order, where they are all known; `filling` is what Packer fills into a value it
@@ -944,6 +967,20 @@ class JsonTemplate {
         return { device: node.type === 'object' && written === undefined ? null : literal, node }
       })
     })
+  }
+
+  /**
+   * The key `name` of a filters object of the build's builder: of the filter that `query`
+   * (Packer's words before EC2's error) names, when more than one writes it.
+   */
+  filterNamed(build: string, name: string, query: string): Place {
+    const builder = this.builder(build)
+    const written = builderFilters.flatMap(([setting, asked]) => {
+      const key = this.key(this.value(this.value(builder, setting), 'filters'), name)
+      return key ? [{ key, asked: asked.test(query) }] : []
+    })
+    const refused = written.length === 1 ? written[0] : written.find(({ asked }) => asked)
+    return this.at(refused?.key)
   }
 
   /** The builder of the build Packer names: by its resolved name, else as written, else by type. */

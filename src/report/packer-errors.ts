@@ -162,6 +162,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
       const filling = { templateDir: dirname(template), pwd: context.workingDirectory, variables: context.jsonTemplate?.variables }
       place = async (error) =>
         located.locateVariableError(error, text, varFiles, given) ??
+        located.locateRefusedFilter(error, text, context.buildNames) ??
         located.locateTemplateErrors(error, text, context.buildNames, filling)
     } else {
       const directory = context.workingDirectory
