@@ -10,6 +10,7 @@ import { promisify } from 'node:util'
 import { parseEventLine, RunRecord } from '../src/packer/machine-readable.js'
 import {
   locateDuplicateVariable,
+  locateHclRefusedFilter,
   locateHclBlockErrors,
   locateHclComponentErrors,
   locateHclWarning,
@@ -1100,5 +1101,28 @@ describe('locateRefusedFilter', () => {
   it('leaves the error as Packer said it when no filter of the build writes the name, or the message is another', () => {
     expect(locateRefusedFilter(refused('Error querying VPCs', 'isDefault', 'db'), text)).toBeUndefined()
     expect(locateRefusedFilter('web: Error querying VPCs: RequestLimitExceeded: Request limit exceeded.', text)).toBeUndefined()
+  })
+})
+
+describe('locateHclRefusedFilter', () => {
+  const folder = scratchFolder('refused-filter-', {
+    'sources.pkr.hcl':
+      'source "amazon-ebs" "web" {\n  source_ami_filter {\n    filters = { "virtulization-type" = "hvm", name = "base-*" }\n    owners  = ["self"]\n  }\n' +
+      '  subnet_filter {\n    filters = {\n      "tag:Name"        = "build"\n      "virtulization-type" = "x"\n    }\n  }\n}\n',
+    'build.pkr.hcl': 'build {\n  name    = "images"\n  sources = ["source.amazon-ebs.web"]\n}\n'
+  })
+  const refused = (build: string, query: string, name: string): string =>
+    `${build}: ${query}: InvalidParameterValue: The filter '${name}' is invalid\n\tstatus code: 400, request id: 5e1d`
+
+  it("places the name on its key in the source block's filter that Packer's words name, in a directory, for a named build too", async () => {
+    const message = refused('images.amazon-ebs.web', 'Error querying AMI', 'virtulization-type')
+    expect(await locateHclRefusedFilter(message, folder.path, folder.path)).toEqual([{ message, file: 'sources.pkr.hcl', line: 3, column: 17 }])
+    const subnets = refused('amazon-ebs.web', 'Error querying Subnets', 'virtulization-type')
+    expect(await locateHclRefusedFilter(subnets, folder.path, folder.path)).toEqual([{ message: subnets, file: 'sources.pkr.hcl', line: 9, column: 7 }])
+  })
+
+  it('leaves it as Packer said it for a source no block names, or a name its filters do not write', async () => {
+    expect(await locateHclRefusedFilter(refused('amazon-ebs.api', 'Error querying AMI', 'virtulization-type'), folder.path, folder.path)).toBeUndefined()
+    expect(await locateHclRefusedFilter(refused('amazon-ebs.web', 'Error querying VPCs', 'isDefault'), folder.path, folder.path)).toBeUndefined()
   })
 })

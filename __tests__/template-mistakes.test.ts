@@ -667,6 +667,18 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls.filter((call) => call.action === 'RunInstances')).toEqual([])
   })
 
+  it('HCL2: the same vpc_filter name, in a source block: on that name in its filters', async () => {
+    const filter = '  vpc_filter {\n    filters = {\n      isDefault = "true"\n    }\n  }\n'
+    const workspace = demoWith((text) => text.replace('source "amazon-ebs" "demo" {\n', `source "amazon-ebs" "demo" {\n${filter}`))
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^amazon-ebs\.demo: Error querying VPCs: InvalidParameterValue: The filter 'isDefault' is invalid\n/),
+      properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'isDefault ='), col: '7' }
+    })
+    expect(suite.calls.filter((call) => call.action === 'RunInstances')).toEqual([])
+  })
+
   const makesNoAmi = 'The template builds no AMI in this run (see the errors above); nothing was installed or built.'
   const amiBuilders = 'amazon-ebs, amazon-ebssurrogate, amazon-instance or amazon-chroot'
 

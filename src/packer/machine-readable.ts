@@ -963,6 +963,16 @@ export interface UnknownSource {
 }
 
 /**
+ * EC2's refusal of a filter name, as Packer says it for a build (`amazon-ebs.web: Error querying
+ * VPCs: InvalidParameterValue: The filter 'isDefault' is invalid`): the build, Packer's words
+ * before EC2's (which filter it asked with), and the name.
+ */
+export function refusedFilter(message: string): { build: string; query: string; name: string } | undefined {
+  const [, build, query, name] = /^(.+?): ([^\n]*?)InvalidParameterValue: The filter '([^']+)' is invalid\b/.exec(message) ?? []
+  return build === undefined ? undefined : { build, query, name }
+}
+
+/**
  * Packer's error of a build that uses a source it does not know: `Error: Unknown source
  * amazon-ebs.nope` (no such source block), or from Packer 1.7 on, `Error: Unknown source type
  * amazon-ebz` (no plugin has that builder). Packer names the build block's first line (1.6.6:

@@ -14,7 +14,7 @@ import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace, rootEntry } from '../common/json-place.js'
 import { hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile } from '../inputs/hcl.js'
-import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
+import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
 import { sourceParts } from '../inputs/source-references.js'
 import { isRecord } from '../common/values.js'
@@ -587,11 +587,66 @@ const framing = /^\s*((Error: )?(Failed to parse template: )?\d+ error(\(s\)|s)?
  * for any other message, or a name no filter of the build writes, so that it stays as Packer said it.
  */
 export function locateRefusedFilter(message: string, text: string, buildNames?: string[]): TemplateError[] | undefined {
-  const [, build, query, name] = /^(.+?): ([^\n]*?)InvalidParameterValue: The filter '([^']+)' is invalid\b/.exec(message) ?? []
-  const root = build === undefined ? undefined : parseTree(text)
-  if (!root || root.type !== 'object') return undefined
-  const place = new JsonTemplate(root, text, buildNames).filterNamed(build, name, query)
+  const refused = refusedFilter(message)
+  const root = refused === undefined ? undefined : parseTree(text)
+  if (!refused || !root || root.type !== 'object') return undefined
+  const place = new JsonTemplate(root, text, buildNames).filterNamed(refused.build, refused.name, refused.query)
   return place.line === undefined ? undefined : [{ message, ...place }]
+}
+
+/**
+ * The same in an HCL2 template: on the name in the `filters` of the source block's
+ * `vpc_filter`, `subnet_filter`, `source_ami_filter` or `security_group_filter` that Packer names
+ * the build by (`amazon-ebs.web`, or `BUILD.amazon-ebs.web` in a named build block); undefined
+ * when no source block of that name writes it (a source a build block renames).
+ */
+export async function locateHclRefusedFilter(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const refused = refusedFilter(message)
+  if (refused === undefined) return undefined
+  const [type, name] = refused.build.split('.').slice(-2)
+  if (name === undefined) return undefined
+  const { settingPosition } = await import('../inputs/hcl-parser.js')
+  for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
+    const body = await parseHclFile(path).catch(() => undefined)
+    const blocks = (body?.source as Record<string, Record<string, unknown[]>> | undefined)?.[type]?.[name]
+    const source = Array.isArray(blocks) ? blocks[0] : undefined
+    if (!isRecord(source)) continue
+    const written = builderFilters.flatMap(([setting, asked]) => {
+      const filter = source[setting]
+      const filters = Array.isArray(filter) && isRecord(filter[0]) ? filter[0].filters : undefined
+      return isRecord(filters) && refused.name in filters ? [{ setting, asked: asked.test(refused.query) }] : []
+    })
+    const chosen = written.length === 1 ? written[0] : written.find(({ asked }) => asked)
+    if (!chosen) return undefined
+    const text = await readFile(path, 'utf8')
+    const attribute = await settingPosition(path, text, ['source', type, name, 0, chosen.setting, 0, 'filters'])
+    if (!attribute) return undefined
+    return [{ message, file: relative(workingDirectory, path), ...(keyInObject(text, attribute, refused.name) ?? attribute) }]
+  }
+  return undefined
+}
+
+/**
+ * Where the key `name` of the object that an attribute written at `at` holds (`filters = { … }`)
+ * is: the first line, from its `{` to where its braces close, on which it is a key (`isDefault
+ * =`, `"tag:Name" =`); undefined when the attribute's value is not written as an object.
+ */
+function keyInObject(text: string, at: { line: number; column: number }, name: string): { line: number; column: number } | undefined {
+  const lines = text.split('\n')
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const written = /^[A-Za-z_][\w-]*$/.test(name) ? `${escaped}|"${escaped}"` : `"${escaped}"`
+  const key = new RegExp(`(^|[\\s{,])(?:${written})\\s*[=:]`)
+  let depth = 0
+  for (let index = at.line - 1; index < lines.length; index++) {
+    const start = index === at.line - 1 ? lines[index].indexOf('{', at.column - 1) : 0
+    if (start < 0) return undefined
+    const line = lines[index].slice(start)
+    const found = key.exec(line)
+    if (found) return { line: index + 1, column: start + found.index + found[1].length + 1 }
+    depth += (line.match(/{/g) ?? []).length - (line.match(/}/g) ?? []).length
+    if (depth <= 0) return undefined
+  }
+  return undefined
 }
 
 /** A builder's filters, and the words of Packer's error when EC2 refused one of theirs. */

@@ -14,6 +14,7 @@ import {
   isUnreadableSource,
   isVariableDiagnostic,
   locateError,
+  refusedFilter,
   unknownSource
 } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
@@ -51,7 +52,7 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own, once.
   const errors = context.templateKind === 'hcl' ? distinctHclDiagnostics(run.record.errors) : run.record.errors
   const placeable = (error: string): boolean =>
-    isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined || isUnknownAttribute(error) || isUnreadableSource(error)
+    isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined || isUnknownAttribute(error) || isUnreadableSource(error) || refusedFilter(error) !== undefined
   const scripts = await placeFailedScripts(errors, run, context)
   const others = errors.filter((error) => !scripts.has(error))
   const failed =
@@ -180,6 +181,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
         (await located.locateRefusedValue(error, directory, template)) ??
         (await located.locateFailedValidation(error, directory, template)) ??
         (await located.locateUnknownSource(error, directory, template)) ??
+        (await located.locateHclRefusedFilter(error, directory, template)) ??
         (await located.locateUnknownReference(error, directory, template)) ??
         (await located.locateSourceReadings(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles(), template))
