@@ -679,6 +679,28 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls.filter((call) => call.action === 'RunInstances')).toEqual([])
   })
 
+  it('JSON: an ami_name without {{timestamp}}, built again once an AMI has that name, which Packer refuses naming only the build: on ami_name', async () => {
+    const workspace = demoWith(withBuilderSettings({ ami_name: 'demo-fixed-json' }), 'json')
+    expect((await run(workspace, 'json')).exitCode).toBe(0)
+    const again = await run(workspace, 'json')
+    expect(again.exitCode).toBe(1)
+    expect(again.errors[0]).toEqual({
+      message: expect.stringMatching(/^amazon-ebs: Error: AMI Name: 'demo-fixed-json' is used by an existing AMI: ami-\w+$/),
+      properties: { title: 'Packer', file: 'packer-template.json', line: lineOf(workspace, '"ami_name"', 'json'), col: '7' }
+    })
+  })
+
+  it('HCL2: the same, in the source block: on its ami_name', async () => {
+    const workspace = demoWith((text) => text.replace(/^( *ami_name *= ).*$/m, '$1"demo-fixed-hcl"'))
+    expect((await run(workspace)).exitCode).toBe(0)
+    const again = await run(workspace)
+    expect(again.exitCode).toBe(1)
+    expect(again.errors[0]).toEqual({
+      message: expect.stringMatching(/^amazon-ebs\.demo: Error: AMI Name: 'demo-fixed-hcl' is used by an existing AMI: ami-\w+$/),
+      properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'demo-fixed-hcl'), col: '3' }
+    })
+  })
+
   const makesNoAmi = 'The template builds no AMI in this run (see the errors above); nothing was installed or built.'
   const amiBuilders = 'amazon-ebs, amazon-ebssurrogate, amazon-instance or amazon-chroot'
 

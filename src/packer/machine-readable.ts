@@ -963,6 +963,15 @@ export interface UnknownSource {
 }
 
 /**
+ * Packer's refusal to build an AMI whose name an AMI of the account already has (`amazon-ebs:
+ * Error: AMI Name: 'web-1' is used by an existing AMI: ami-0abc`): the build.
+ */
+export function takenAmiName(message: string): { build: string } | undefined {
+  const build = /^(.+?): Error: AMI Name: '[^\n]*' is used by an existing AMI: ami-\w+/.exec(message)?.[1]
+  return build === undefined ? undefined : { build }
+}
+
+/**
  * EC2's refusal of a filter name, as Packer says it for a build (`amazon-ebs.web: Error querying
  * VPCs: InvalidParameterValue: The filter 'isDefault' is invalid`): the build, Packer's words
  * before EC2's (which filter it asked with), and the name.

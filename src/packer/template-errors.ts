@@ -14,7 +14,7 @@ import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace, rootEntry } from '../common/json-place.js'
 import { hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile } from '../inputs/hcl.js'
-import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
+import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedValue, takenAmiName, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
 import { sourceParts } from '../inputs/source-references.js'
 import { isRecord } from '../common/values.js'
@@ -602,26 +602,58 @@ export function locateRefusedFilter(message: string, text: string, buildNames?: 
  */
 export async function locateHclRefusedFilter(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
   const refused = refusedFilter(message)
-  if (refused === undefined) return undefined
-  const [type, name] = refused.build.split('.').slice(-2)
-  if (name === undefined) return undefined
+  const found = refused && (await hclSourceOf(refused.build, template))
+  if (!refused || !found) return undefined
+  const { path, source, type, name } = found
+  const written = builderFilters.flatMap(([setting, asked]) => {
+    const filter = source[setting]
+    const filters = Array.isArray(filter) && isRecord(filter[0]) ? filter[0].filters : undefined
+    return isRecord(filters) && refused.name in filters ? [{ setting, asked: asked.test(refused.query) }] : []
+  })
+  const chosen = written.length === 1 ? written[0] : written.find(({ asked }) => asked)
+  if (!chosen) return undefined
   const { settingPosition } = await import('../inputs/hcl-parser.js')
+  const text = await readFile(path, 'utf8')
+  const attribute = await settingPosition(path, text, ['source', type, name, 0, chosen.setting, 0, 'filters'])
+  if (!attribute) return undefined
+  return [{ message, file: relative(workingDirectory, path), ...(keyInObject(text, attribute, refused.name) ?? attribute) }]
+}
+
+/**
+ * Packer's refusal of an AMI name an AMI already has (`Error: AMI Name: 'web' is used by an
+ * existing AMI: ami-…`), which it names only by the build: on the build's `ami_name`, in a
+ * JSON template's builder; undefined for any other message, or a builder without one.
+ */
+export function locateTakenAmiName(message: string, text: string, buildNames?: string[]): TemplateError[] | undefined {
+  const taken = takenAmiName(message)
+  const root = taken === undefined ? undefined : parseTree(text)
+  if (!taken || !root || root.type !== 'object') return undefined
+  const place = new JsonTemplate(root, text, buildNames).builderKey(taken.build, 'ami_name')
+  return place.line === undefined ? undefined : [{ message, ...place }]
+}
+
+/** The same in an HCL2 template: on `ami_name` in the source block Packer names the build by. */
+export async function locateHclTakenAmiName(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const taken = takenAmiName(message)
+  const found = taken && (await hclSourceOf(taken.build, template))
+  if (!found || !('ami_name' in found.source)) return undefined
+  const { settingPosition } = await import('../inputs/hcl-parser.js')
+  const place = await settingPosition(found.path, await readFile(found.path, 'utf8'), ['source', found.type, found.name, 0, 'ami_name'])
+  return place && [{ message, file: relative(workingDirectory, found.path), ...place }]
+}
+
+/**
+ * The source block that Packer names a build by (`amazon-ebs.web`, or `BUILD.amazon-ebs.web` for
+ * a named build block), as parsed, with its file; undefined when no `.pkr.hcl` file has it.
+ */
+async function hclSourceOf(build: string, template: string): Promise<{ path: string; source: Record<string, unknown>; type: string; name: string } | undefined> {
+  const [type, name] = build.split('.').slice(-2)
+  if (name === undefined) return undefined
   for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
     const body = await parseHclFile(path).catch(() => undefined)
     const blocks = (body?.source as Record<string, Record<string, unknown[]>> | undefined)?.[type]?.[name]
     const source = Array.isArray(blocks) ? blocks[0] : undefined
-    if (!isRecord(source)) continue
-    const written = builderFilters.flatMap(([setting, asked]) => {
-      const filter = source[setting]
-      const filters = Array.isArray(filter) && isRecord(filter[0]) ? filter[0].filters : undefined
-      return isRecord(filters) && refused.name in filters ? [{ setting, asked: asked.test(refused.query) }] : []
-    })
-    const chosen = written.length === 1 ? written[0] : written.find(({ asked }) => asked)
-    if (!chosen) return undefined
-    const text = await readFile(path, 'utf8')
-    const attribute = await settingPosition(path, text, ['source', type, name, 0, chosen.setting, 0, 'filters'])
-    if (!attribute) return undefined
-    return [{ message, file: relative(workingDirectory, path), ...(keyInObject(text, attribute, refused.name) ?? attribute) }]
+    if (isRecord(source)) return { path, source, type, name }
   }
   return undefined
 }
@@ -1036,6 +1068,11 @@ class JsonTemplate {
     })
     const refused = written.length === 1 ? written[0] : written.find(({ asked }) => asked)
     return this.at(refused?.key)
+  }
+
+  /** The key `name` of the build's builder. */
+  builderKey(build: string, name: string): Place {
+    return this.at(this.key(this.builder(build), name))
   }
 
   /** The builder of the build Packer names: by its resolved name, else as written, else by type. */

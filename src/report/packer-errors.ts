@@ -15,6 +15,7 @@ import {
   isVariableDiagnostic,
   locateError,
   refusedFilter,
+  takenAmiName,
   unknownSource
 } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
@@ -52,7 +53,7 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own, once.
   const errors = context.templateKind === 'hcl' ? distinctHclDiagnostics(run.record.errors) : run.record.errors
   const placeable = (error: string): boolean =>
-    isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined || isUnknownAttribute(error) || isUnreadableSource(error) || refusedFilter(error) !== undefined
+    isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined || isUnknownAttribute(error) || isUnreadableSource(error) || refusedFilter(error) !== undefined || takenAmiName(error) !== undefined
   const scripts = await placeFailedScripts(errors, run, context)
   const others = errors.filter((error) => !scripts.has(error))
   const failed =
@@ -164,6 +165,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
       place = async (error) =>
         located.locateVariableError(error, text, varFiles, given) ??
         located.locateRefusedFilter(error, text, context.buildNames) ??
+        located.locateTakenAmiName(error, text, context.buildNames) ??
         located.locateTemplateErrors(error, text, context.buildNames, filling)
     } else {
       const directory = context.workingDirectory
@@ -182,6 +184,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
         (await located.locateFailedValidation(error, directory, template)) ??
         (await located.locateUnknownSource(error, directory, template)) ??
         (await located.locateHclRefusedFilter(error, directory, template)) ??
+        (await located.locateHclTakenAmiName(error, directory, template)) ??
         (await located.locateUnknownReference(error, directory, template)) ??
         (await located.locateSourceReadings(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles(), template))
