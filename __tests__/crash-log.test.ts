@@ -24,12 +24,29 @@ describe('crash.log in the working directory', () => {
     }
   })
 
+  it('gives two runs that crash together the one report both wrote, moved once: neither takes it for the user\'s', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'crash-log-'))
+    try {
+      // packer inspect and packer validate both start, both crash, and both end at once.
+      expect(hasCrashLog(directory)).toBe(false)
+      writeFileSync(join(directory, 'crash.log'), 'panic: from both\n')
+      const [validate, inspect] = await Promise.all([keepCrashLog(directory, false), keepCrashLog(directory, false)])
+      expect(validate).toEqual({ path: expect.stringMatching(/packer-crash-.*crash\.log$/), moved: true })
+      expect(inspect).toEqual(validate)
+      expect(readFileSync(validate?.path as string, 'utf8')).toBe('panic: from both\n')
+      expect(existsSync(join(directory, 'crash.log'))).toBe(false)
+      rmSync(join(validate?.path as string, '..'), { recursive: true, force: true })
+    } finally {
+      rmSync(directory, { recursive: true, force: true })
+    }
+  })
+
   it("leaves the one that was there before the job's first run", async () => {
     const directory = mkdtempSync(join(tmpdir(), 'crash-log-'))
     try {
       writeFileSync(join(directory, 'crash.log'), 'kept by the user\n')
       expect(hasCrashLog(directory)).toBe(true)
-      expect(await keepCrashLog(directory, hasCrashLog(directory))).toEqual({ path: join(directory, 'crash.log'), moved: false })
+      expect(await keepCrashLog(directory, hasCrashLog(directory))).toEqual({ path: join(directory, 'crash.log'), moved: false, heldBefore: true })
     } finally {
       rmSync(directory, { recursive: true, force: true })
     }

@@ -7,10 +7,14 @@ import { join } from 'node:path'
 
 const crashLog = 'crash.log'
 
-/** Where Packer's crash report is: `moved` out of the working directory, or left there. */
+/**
+ * Where Packer's crash report is: `moved` out of the working directory, or left there, because it
+ * was there before the job (`heldBefore`) or could not be moved.
+ */
 export interface CrashReport {
   path: string
   moved: boolean
+  heldBefore?: boolean
 }
 
 /** Per working directory, whether it held a crash.log when the job first ran Packer there. */
@@ -30,15 +34,30 @@ export function hasCrashLog(directory: string): boolean {
   return held
 }
 
+/** Per working directory, the last move of a crash.log: two Packer runs that crash together share one. */
+const movesOf = new Map<string, Promise<CrashReport | undefined>>()
+
 /**
  * Moves the crash.log Packer left in `directory` to a folder of its own in RUNNER_TEMP, which the
  * runner empties after the job; leaves one that was there before the run (`before`), and one it
- * cannot move. Undefined when there is none: Packer could not write it.
+ * cannot move. Undefined when there is none: Packer could not write it. Packer inspect and packer
+ * validate, run beside each other, write the same crash.log: where the other's move took it, that
+ * is where this one's report is too.
  */
-export async function keepCrashLog(directory: string, before: boolean): Promise<CrashReport | undefined> {
-  const path = join(directory, crashLog)
-  if (!existsSync(path)) return undefined
-  if (before) return { path, moved: false }
+export function keepCrashLog(directory: string, before: boolean): Promise<CrashReport | undefined> {
+  const earlier = movesOf.get(directory)
+  const move = (async () => {
+    const moved = await earlier
+    const path = join(directory, crashLog)
+    if (!existsSync(path)) return moved?.moved ? moved : undefined
+    if (before) return { path, moved: false, heldBefore: true }
+    return moveOut(path)
+  })()
+  movesOf.set(directory, move)
+  return move
+}
+
+async function moveOut(path: string): Promise<CrashReport> {
   try {
     const temporary = process.env['RUNNER_TEMP'] || tmpdir()
     await mkdir(temporary, { recursive: true })

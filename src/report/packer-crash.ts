@@ -32,7 +32,7 @@ function panicOf({ crash }: Pick<PackerPanic, 'crash'>): string {
 /** Where Packer's crash report is: moved out of the checkout, left in it, or not written. */
 function crashReportWhere(report: CrashReport | undefined, workspace: string): string {
   if (report === undefined) return 'Packer could not write its crash report; the stack trace is in the log'
-  return report.moved
-    ? `Packer's crash report is at ${report.path} (moved out of the checkout, where Packer wrote it as crash.log)`
-    : `Packer's crash report is ${relative(workspace, report.path)} in the checkout (one was there before the run: left where it is)`
+  if (report.moved) return `Packer's crash report is at ${report.path} (moved out of the checkout, where Packer wrote it as crash.log)`
+  const where = `Packer's crash report is ${relative(workspace, report.path)} in the checkout`
+  return report.heldBefore ? `${where} (one was there before the run: left where it is)` : `${where} (it could not be moved out)`
 }
