@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Call, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, parseCommands, pushToMain, runAction } from './support/action-process.js'
+import { loopbackEnvironment, parseCommands, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { endedAfterEach } from './support/fixture-builds.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
@@ -38,6 +38,13 @@ build {
 `
 
 const made = endedAfterEach()
+
+/** The workflow run that built the set, as its BuildRunUrl tag names it. */
+const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = pushToMain
+const builtBy = `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}/attempts/${GITHUB_RUN_ATTEMPT}`
+
+/** The AMI name ends in {{timestamp}}: a build in the same second would find it taken. */
+const aSecondLater = () => new Promise((resolve) => setTimeout(resolve, 1000))
 
 /** A workspace with the template; each call runs the action there against `started`, with `inputs`. */
 function actionRuns(started: Ec2Endpoint, prefix: string): (inputs: Record<string, string>) => ReturnType<typeof runAction> {
@@ -118,50 +125,81 @@ describeWithPacker('an AMI deregistered by someone else between the build and th
   }
 })
 
+/**
+ * Two runs with `inputs`: the first builds a set, the second finds it, and once `now` is true of a
+ * call of the second, its AMI in `region` is deregistered, as another user of the account would.
+ * `callsBefore`: how many calls the endpoint had answered by then.
+ */
+async function reusedButDeregistered(
+  prefix: string,
+  inputs: Record<string, string>,
+  region: string,
+  now: (call: Ec2Call) => boolean,
+  prepare?: (started: Ec2Endpoint) => void
+) {
+  let armed = false
+  let gone: string | undefined
+  let callsBefore = 0
+  const started = await startEc2Endpoint({
+    regions: ['us-east-1', 'eu-west-1'],
+    autoAdvance: { describes: 1 },
+    onCall: (call) => {
+      if (!armed || gone !== undefined || !now(call)) return
+      gone = started.images(region).find((image) => image.imageId !== SOURCE_AMI_ID)?.imageId
+      started.deregister(region, gone as string)
+      callsBefore = started.calls.length
+    }
+  })
+  const run = actionRuns(started, prefix)
+  const first = await run(inputs)
+  expect(first.errors).toEqual([])
+  await aSecondLater()
+  armed = true
+  prepare?.(started)
+  const second = await run(inputs)
+  return { started, first, second, gone, callsBefore }
+}
+
+/** Each build's AMI by region, from output builds (ami-ids holds ami-id's build's only). */
+function amisByRegion(result: ActionRun): Record<string, string> {
+  const builds = JSON.parse(result.outputs.builds) as Record<string, Record<string, string>>
+  return Object.assign({}, ...Object.values(builds))
+}
+
+/**
+ * That the second run built a new set, in both regions, after `launches` instances in all, and
+ * handed on none of the first's: the AMIs of each, by region.
+ */
+function expectBuiltAnew(started: Ec2Endpoint, first: ActionRun, second: ActionRun, launches: number) {
+  expect(second.errors).toEqual([])
+  expect(second.exitCode).toBe(0)
+  expect(started.callsOf('RunInstances')).toHaveLength(launches)
+  const firstAmis = amisByRegion(first)
+  const secondAmis = amisByRegion(second)
+  expect(Object.keys(secondAmis).sort()).toEqual(['eu-west-1', 'us-east-1'])
+  for (const region of ['us-east-1', 'eu-west-1']) expect(secondAmis[region]).not.toBe(firstAmis[region])
+  expect(second.outputs['run-uuid']).not.toBe(first.outputs['run-uuid'])
+  return { firstAmis, secondAmis }
+}
+
 describeWithPacker('a reused AMI deregistered by someone else between the look-up and the re-tagging', () => {
   it('leaves the set that is no longer whole, says so, and builds, as when no whole set is found', async () => {
-    let armed = false
-    let gone: string | undefined
-    let callsBefore = 0
-    const started = await startEc2Endpoint({
-      regions: ['us-east-1', 'eu-west-1'],
-      autoAdvance: { describes: 1 },
-      onCall: (call) => {
-        // The re-tagging's DescribeImages names the AMIs; the look-up's filters by tag.
-        if (!armed || gone !== undefined || call.action !== 'DescribeImages' || call.region !== 'us-east-1') return
-        if (call.params['ImageId.1'] === undefined) return
-        gone = call.params['ImageId.1']
-        started.deregister('us-east-1', gone)
-        callsBefore = started.calls.length
-      }
-    })
-    const runs = actionRuns(started, 'reused-deregistered-')
-    const run = () => runs({ reuse: 'true', tags: 'Team=web' })
-    const first = await run()
-    expect(first.errors).toEqual([])
-    const firstAmis = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
-    // The AMI name ends in {{timestamp}}: a build in the same second would find it taken.
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-
-    armed = true
-    const second = await run()
-    const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = pushToMain
-    const runUrl = `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}/attempts/${GITHUB_RUN_ATTEMPT}`
-
-    expect(gone).toBe(firstAmis['us-east-1'])
-    expect(second.errors).toEqual([])
-    expect(second.exitCode).toBe(0)
-    expect(started.callsOf('RunInstances')).toHaveLength(2)
+    // The re-tagging's DescribeImages names the AMIs; the look-up's filters by tag.
+    const { started, first, second, gone, callsBefore } = await reusedButDeregistered(
+      'reused-deregistered-',
+      { reuse: 'true', tags: 'Team=web' },
+      'us-east-1',
+      (call) => call.action === 'DescribeImages' && call.region === 'us-east-1' && call.params['ImageId.1'] !== undefined
+    )
     // The new set in the outputs, none of the old one.
-    const secondAmis = JSON.parse(second.outputs['ami-ids']) as Record<string, string>
-    expect(Object.keys(secondAmis).sort()).toEqual(['eu-west-1', 'us-east-1'])
-    for (const region of ['us-east-1', 'eu-west-1']) expect(secondAmis[region]).not.toBe(firstAmis[region])
-    expect(second.outputs['run-uuid']).not.toBe(first.outputs['run-uuid'])
+    const { firstAmis, secondAmis } = expectBuiltAnew(started, first, second, 2)
+    expect(gone).toBe(firstAmis['us-east-1'])
+    expect(JSON.parse(second.outputs['ami-ids'])).toEqual(secondAmis)
     expect(started.tagsOf('us-east-1', secondAmis['us-east-1'])).toMatchObject({ Team: 'web', SourceCommit: pushToMain.GITHUB_SHA })
     const warnings = parseCommands(second.stdout, 'warning').filter(({ properties }) => properties.title === 'Reuse')
     expect(warnings.map(({ message }) => message)).toEqual([
-      `reuse: build amazon-ebs.web's ${gone} (us-east-1), of the AMIs built by ${runUrl}, was deregistered after the look-up found it, ` +
-        'before it was tagged, so the set is no longer whole. Building instead, as when no whole set is found.'
+      `reuse: build amazon-ebs.web's ${gone} (us-east-1), of the AMIs built by ${builtBy}, was deregistered after the look-up found it, ` +
+        'so the set is no longer whole. Building instead, as when no whole set is found.'
     ])
     expect(second.stdout).not.toMatch(/exist and are in the outputs/)
     expect(second.summary).not.toContain('reused')
@@ -172,5 +210,38 @@ describeWithPacker('a reused AMI deregistered by someone else between the look-u
       { action: 'CreateTags', region: 'us-east-1', error: 'InvalidAMIID.NotFound' },
       { action: 'DescribeImages', region: 'us-east-1', error: undefined }
     ])
+  })
+})
+
+describeWithPacker('a reused AMI deregistered by someone else after the look-up, with no tags to apply', () => {
+  it('is noticed by one DescribeImages per region of the set: the set is not handed on, and the job builds, saying so', async () => {
+    // The look-up asks the home region, then eu-west-1, by tag: once eu-west-1 has answered, it is done.
+    const { started, first, second, gone, callsBefore } = await reusedButDeregistered(
+      'reused-untagged-',
+      { reuse: 'true' },
+      'eu-west-1',
+      (call) => call.action === 'DescribeImages' && call.region === 'eu-west-1' && call.params['Filter.1.Name'] !== undefined
+    )
+    // The new set in the outputs and the summary, none of the old one.
+    const { firstAmis, secondAmis } = expectBuiltAnew(started, first, second, 2)
+    expect(gone).toBe(firstAmis['eu-west-1'])
+    expect(JSON.parse(second.outputs['ami-ids'])).toEqual(secondAmis)
+    expect(second.outputs['ami-id']).toBe(secondAmis['us-east-1'])
+    const warnings = parseCommands(second.stdout, 'warning').filter(({ properties }) => properties.title === 'Reuse')
+    expect(warnings.map(({ message }) => message)).toEqual([
+      `reuse: build amazon-ebs.web's ${gone} (eu-west-1), of the AMIs built by ${builtBy}, was deregistered after the look-up found it, ` +
+        'so the set is no longer whole. Building instead, as when no whole set is found.'
+    ])
+    expect(second.summary).not.toContain('reused')
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      expect(second.summary).not.toContain(firstAmis[region])
+      expect(second.summary).toContain(secondAmis[region])
+    }
+    // After the look-up, one DescribeImages in each region of the set (at once) named its AMIs, and nothing else did.
+    const namingTheSet = started.calls.slice(callsBefore).filter((call) => Object.values(call.params).some((value) => Object.values(firstAmis).includes(value)))
+    const byRegion = (a: { region: string }, b: { region: string }) => a.region.localeCompare(b.region)
+    expect(namingTheSet.map(({ action, region, params }) => ({ action, region, params })).sort(byRegion)).toEqual(
+      ['eu-west-1', 'us-east-1'].map((region) => ({ action: 'DescribeImages', region, params: { 'ImageId.1': firstAmis[region], IncludeDisabled: 'true' } }))
+    )
   })
 })

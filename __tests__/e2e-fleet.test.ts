@@ -140,6 +140,20 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       return script
     }
 
+    /**
+     * The run's only calls: the look-up's DescribeImages, by tag, in each region; then, with no tags
+     * to apply, one DescribeImages per region that names its AMI of the set, which tells whether
+     * someone deregistered it since.
+     */
+    function expectLookUpAndCheck(built: ActionRun): void {
+      const calls = endpoint.calls.slice(setUpCalls)
+      expect(calls.map((call) => call.action)).toEqual(Array(6).fill('DescribeImages'))
+      expect(calls.slice(0, 3).every((call) => call.params['Filter.1.Name'] === 'tag:BuildFingerprint')).toBe(true)
+      const named = calls.slice(3).map((call) => `${call.region} ${call.params['ImageId.1']} ${call.params['ImageId.2']}`)
+      const amiIds = JSON.parse(built.outputs['ami-ids']) as Record<string, string>
+      expect(named.sort()).toEqual(regions.map((region) => `${region} ${amiIds[region]} undefined`).sort())
+    }
+
     /** The action's own CreateTags calls that wrote a fingerprint (Packer's never do). */
     const fingerprintTagging = () =>
       endpoint.callsOf('CreateTags').filter((call) => Object.values(call.params).includes('BuildFingerprint'))
@@ -169,7 +183,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(second.errors).toEqual([])
       expect(second.exitCode).toBe(0)
       expect(launched()).toBe(1)
-      expect(endpoint.calls.slice(setUpCalls).map((call) => call.action)).toEqual(['DescribeImages', 'DescribeImages', 'DescribeImages'])
+      expectLookUpAndCheck(first)
       expect(second.stdout).toContain(`Fingerprint of the build's inputs (2 files): ${logged}`)
       expect(amiOutputs(second)).toEqual(amiOutputs(first))
       expect(second.summary).toContain(`Nothing changed since the last build: reused, built by ${runUrl}.`)
@@ -223,7 +237,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(second.errors).toEqual([])
       expect(second.exitCode).toBe(0)
       expect(launched()).toBe(1)
-      expect(endpoint.calls.slice(setUpCalls).map((call) => call.action)).toEqual(['DescribeImages', 'DescribeImages', 'DescribeImages'])
+      expectLookUpAndCheck(first)
       expect(amiOutputs(second)).toEqual(amiOutputs(first))
       expect(second.summary).toContain(`Nothing changed since the last build: reused, built by ${runUrl}.`)
       // Nothing was built, and the look-up knows each reused AMI's snapshots.
@@ -558,9 +572,14 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(launched()).toBe(1)
       expect(amiOutputs(second)).toEqual(amiOutputs(first))
       expect(groupLines(second.stdout, 'Look for AMIs to reuse')).toContain(`Nothing changed since ${runUrl}: reusing its 20 AMI(s), nothing is built.`)
-      // The set names no region: the look-up asked EC2 for the account's and searched each once.
-      const searched = endpoint.calls.slice(setUpCalls).filter((call) => call.action === 'DescribeImages').map((call) => call.region)
+      // The set names no region: the look-up asked EC2 for the account's and searched each once;
+      // then one DescribeImages in each region of the set named its AMI, to see it still there.
+      const described = endpoint.calls.slice(setUpCalls).filter((call) => call.action === 'DescribeImages')
+      const searched = described.filter((call) => call.params['Filter.1.Name'] !== undefined).map((call) => call.region)
       expect(searched.sort()).toEqual([...wide, 'ap-east-1'].sort())
+      const checked = described.filter((call) => call.params['ImageId.1'] !== undefined).map((call) => `${call.region} ${call.params['ImageId.1']}`)
+      expect(checked.sort()).toEqual(wide.map((region) => `${region} ${amiIds[region]}`).sort())
+      expect(described).toHaveLength(searched.length + checked.length)
       expect(endpoint.calls.slice(setUpCalls).filter((call) => call.action === 'DescribeRegions')).toHaveLength(1)
       expect(extraPermissions()).toEqual(readmeInputPermissions('reuse'))
 

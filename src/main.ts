@@ -67,6 +67,7 @@ import {
 
 type TaggingStage = typeof import('./aws/tagging.js')
 import type { RegionTagResult } from './aws/tagging.js'
+import type { SetCheck } from './aws/reuse.js'
 
 /** A failure whose causes the log and the summary's annotations or problems already show. */
 class Failure extends Error {}
@@ -775,7 +776,8 @@ async function fingerprintForTags(
 
 /**
  * The AMIs of an earlier build with the same fingerprint, when the whole set is still there,
- * tagged with the user's `userTags` as they are now; none when one of them is gone by then.
+ * tagged with the user's `userTags` as they are now; none when one of them is gone by the time
+ * it would be handed on.
  */
 async function reuse(
   inputs: Inputs,
@@ -783,7 +785,7 @@ async function reuse(
   summary: SummaryModel,
   userTags: Record<string, string>
 ): Promise<Ami[] | undefined> {
-  const { findReusableSet } = await import('./aws/reuse.js')
+  const { findReusableSet, goneSinceLookup } = await import('./aws/reuse.js')
   const homeRegion = inputs.awsRegion as string
   // What the lookup found is told inside its group, so that the group shows it.
   const found = await core.group('Look for AMIs to reuse', async () => {
@@ -813,24 +815,33 @@ async function reuse(
   summary.passedOver = passedOver
   summary.reusedFrom = found.reusedFrom
   summary.reusedSnapshots = found.snapshotsOf
-  const gone = await tagReused(inputs, amis, reusedAmiTags(userTags, inputs), summary)
-  if (gone.length === 0) return amis
-  notReused(gone, found.reusedFrom, inputs.awsRegion, summary)
-  return undefined
+  // Someone may have deregistered an AMI of the set since the look-up (a cleanup job): re-tagging
+  // finds out; without tags to apply, one DescribeImages per region does.
+  const tags = reusedAmiTags(userTags, inputs)
+  const checked = Object.keys(tags).length > 0 ? await tagReused(inputs, amis, tags, summary) : { ...(await goneSinceLookup(amis)), failedRegions: [] }
+  if (checked.failed !== undefined || checked.gone.length > 0) {
+    notReused(checked, found.reusedFrom, homeRegion, summary)
+    return undefined
+  }
+  if (checked.failedRegions.length > 0) throw taggingFailed(checked.failedRegions, inputs, summary)
+  return amis
 }
 
 /**
- * A set that is no longer whole, for someone deregistered `gone` between the look-up and the
- * tagging, is not handed on as if reused: as when the look-up finds a set incomplete, the job
- * builds. The warning says why; the outputs and the summary, which held the set, are cleared.
+ * A set that is no longer whole, for someone deregistered `gone` after the look-up found it, is
+ * not handed on as if reused: as when the look-up finds a set incomplete, the job builds. So too
+ * when EC2 could not say (`failed`), as when the look-up fails. The warning says why; the outputs
+ * and the summary, which held the set, are cleared.
  */
-function notReused(gone: Ami[], reusedFrom: string, homeRegion: string | undefined, summary: SummaryModel): void {
-  const one = gone.length === 1
+function notReused(why: SetCheck, reusedFrom: string, homeRegion: string | undefined, summary: SummaryModel): void {
+  const one = why.gone?.length === 1
   annotate({
     level: 'warning',
     message:
-      `reuse: ${namedAmis(gone)}, of the AMIs built by ${reusedFrom}, ${one ? 'was' : 'were'} deregistered after the look-up found ${one ? 'it' : 'them'}, ` +
-      `before ${one ? 'it was' : 'they were'} tagged, so the set is no longer whole. Building instead, as when no whole set is found.`,
+      why.failed === undefined
+        ? `reuse: ${namedAmis(why.gone)}, of the AMIs built by ${reusedFrom}, ${one ? 'was' : 'were'} deregistered after the look-up found ${one ? 'it' : 'them'}, ` +
+          'so the set is no longer whole. Building instead, as when no whole set is found.'
+        : `reuse: making sure that the AMIs built by ${reusedFrom} are all still there failed: ${why.failed.replace(/\.?$/, '.')} Building instead, as when no earlier build is found.`,
     title: 'Reuse'
   })
   setOutputs({ ...amiOutputs([], homeRegion), manifest: '', 'run-uuid': '' })
@@ -877,23 +888,27 @@ async function passedOverBuilds(inputs: Inputs, amis: Ami[], buildFailed: boolea
 /**
  * Reused AMIs (and their snapshots, with tag-snapshots) get input tags as they are now: tags do
  * not change the image, so a changed one is applied, not built for. CreateTags replaces the
- * value of a key they have; a key no longer in the input stays. Returns the AMIs found gone:
- * someone deregistered them since the look-up, and the set is no longer whole.
+ * value of a key they have; a key no longer in the input stays. Returns the AMIs found gone
+ * (someone deregistered them since the look-up, and the set is no longer whole), and the regions
+ * where tagging failed.
  */
-async function tagReused(inputs: Inputs, amis: Ami[], tags: Record<string, string>, summary: SummaryModel): Promise<Ami[]> {
+async function tagReused(
+  inputs: Inputs,
+  amis: Ami[],
+  tags: Record<string, string>,
+  summary: SummaryModel
+): Promise<{ gone: Ami[]; failedRegions: string[]; failed?: undefined }> {
   const keys = Object.keys(tags).sort()
-  if (keys.length === 0) return []
   const failedRegions = await tagAll(inputs, amis, tags, summary)
-  // AMIs someone deregistered since the look-up: the set is not reused, so its tagging is moot.
   const gone = goneAmis(amis, summary)
-  if (gone.length > 0) return gone
-  if (failedRegions.length > 0) throw taggingFailed(failedRegions, inputs, summary)
-  summary.retagged = { tagCount: keys.length, snapshots: inputs.tagSnapshots }
-  core.info(
-    `Input tags applied to the reused AMIs${inputs.tagSnapshots ? ' and their snapshots' : ''} (${keys.join(', ')}): ` +
-      'tags do not change the image, so they are not in the fingerprint.'
-  )
-  return []
+  if (gone.length === 0 && failedRegions.length === 0) {
+    summary.retagged = { tagCount: keys.length, snapshots: inputs.tagSnapshots }
+    core.info(
+      `Input tags applied to the reused AMIs${inputs.tagSnapshots ? ' and their snapshots' : ''} (${keys.join(', ')}): ` +
+        'tags do not change the image, so they are not in the fingerprint.'
+    )
+  }
+  return { gone, failedRegions }
 }
 
 /**

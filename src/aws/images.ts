@@ -13,3 +13,15 @@ export function snapshotIdsOf(image: Image): string[] {
 export function exactFilterValue(value: string): string {
   return value.replace(/[*?\\]/g, '\\$&')
 }
+
+/**
+ * The AMIs of `amiIds` that an answer of DescribeImages naming them shows gone: EC2 shows a
+ * recently deregistered AMI `deregistered`, then leaves it out of the answer ("Recently
+ * deregistered images appear in the returned results for a short interval and then return empty
+ * results", DescribeImages in the EC2 API reference). An AMI EC2 does not know yet (a fresh copy)
+ * fails the call with InvalidAMIID.NotFound instead.
+ */
+export function goneFrom(amiIds: string[], images: Image[]): string[] {
+  const byId = new Map(images.map((image) => [image.ImageId, image]))
+  return amiIds.filter((amiId) => byId.get(amiId) === undefined || byId.get(amiId)?.State === 'deregistered')
+}

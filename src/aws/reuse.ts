@@ -8,7 +8,7 @@ import { reuseTagKeys } from '../inputs/reuse.js'
 import { cutTagText, maxTagValueLength, provenanceTagKeys } from '../inputs/tags.js'
 import { describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
-import { snapshotIdsOf } from './images.js'
+import { goneFrom, snapshotIdsOf } from './images.js'
 import { enabledRegions } from './regions.js'
 
 /**
@@ -142,7 +142,7 @@ function isDeprecated(image: Image): boolean {
   return !Number.isNaN(at) && at <= Date.now()
 }
 
-async function withClient<T>(options: LookupOptions, region: string, use: (ec2: EC2Client) => Promise<T>): Promise<T> {
+async function withClient<T>(options: Pick<LookupOptions, 'ec2For'>, region: string, use: (ec2: EC2Client) => Promise<T>): Promise<T> {
   const ec2 = options.ec2For ? options.ec2For(region) : ec2Client(region, 3)
   try {
     return await use(ec2)
@@ -171,5 +171,34 @@ export async function findReusableSet(options: LookupOptions): Promise<ReuseLook
     return { why }
   } catch (error) {
     return { why: `looking for AMIs to reuse failed: ${describeAwsFailure(error, 'ec2:DescribeImages')}`, failed: true }
+  }
+}
+
+/** Those of a found set's AMIs that are gone since the look-up; `failed` when EC2 could not say. */
+export type SetCheck = { gone: Ami[]; failed?: undefined } | { gone?: undefined; failed: string }
+
+/**
+ * Which of the set's AMIs someone deregistered since the look-up found them (a cleanup job, a
+ * person): one DescribeImages per region, naming the region's AMIs. For a job that re-tags the
+ * set, its tagging asks EC2 the same; one that does not asks here, before handing the set on.
+ * Never throws.
+ */
+export async function goneSinceLookup(amis: Ami[], options: Pick<LookupOptions, 'ec2For'> = {}): Promise<SetCheck> {
+  const regions = [...new Set(amis.map((ami) => ami.region))]
+  try {
+    const gone = await Promise.all(
+      regions.map(async (region) => {
+        const inRegion = amis.filter((ami) => ami.region === region)
+        const amiIds = inRegion.map((ami) => ami.amiId)
+        const answer = await withClient(options, region, (ec2) =>
+          ec2.send(new DescribeImagesCommand({ ImageIds: amiIds, IncludeDisabled: true }))
+        )
+        const goneIds = goneFrom(amiIds, answer.Images ?? [])
+        return inRegion.filter((ami) => goneIds.includes(ami.amiId))
+      })
+    )
+    return { gone: gone.flat() }
+  } catch (error) {
+    return { failed: describeAwsFailure(error, 'ec2:DescribeImages') }
   }
 }

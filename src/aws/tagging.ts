@@ -11,7 +11,7 @@ import { maxTagsPerResource } from '../inputs/tags.js'
 import { AttemptsFailed, retry, withBackoff, type Backoff, type RetryOptions } from '../common/retry.js'
 import { withinDeadline } from '../common/waiting.js'
 import { ec2Client } from './client.js'
-import { snapshotIdsOf } from './images.js'
+import { goneFrom, snapshotIdsOf } from './images.js'
 
 export { warmUpEc2Client } from './client.js'
 
@@ -279,18 +279,6 @@ type Snapshots = Pick<RegionTagResult, 'snapshotIds' | 'snapshotsOf'>
 interface FoundImages extends Snapshots {
   tagKeysOf: Map<string, string[]>
   gone: string[]
-}
-
-/**
- * The AMIs of `amiIds` that an answer of DescribeImages naming them shows gone: EC2 shows a
- * recently deregistered AMI `deregistered`, then leaves it out of the answer ("Recently
- * deregistered images appear in the returned results for a short interval and then return empty
- * results", DescribeImages in the EC2 API reference). An AMI EC2 does not know yet (a fresh copy)
- * fails the call with InvalidAMIID.NotFound instead.
- */
-function goneFrom(amiIds: string[], images: Image[]): string[] {
-  const byId = new Map(images.map((image) => [image.ImageId, image]))
-  return amiIds.filter((amiId) => byId.get(amiId) === undefined || byId.get(amiId)?.State === 'deregistered')
 }
 
 /**

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a as e}from"./chunk-XKARJE47.js";function r(t){return(t.BlockDeviceMappings??[]).flatMap(n=>n.Ebs?.SnapshotId?[n.Ebs.SnapshotId]:[])}e(r,"snapshotIdsOf");function s(t){return t.replace(/[*?\\]/g,"\\$&")}e(s,"exactFilterValue");export{r as a,s as b};
