@@ -11,31 +11,39 @@ import { loopbackEnvironment, parseCommands, pushToMain, runAction, type ActionR
 import { endedAfterEach } from './support/fixture-builds.js'
 import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
-const template = `
+/** An HCL2 template of one amazon-ebs source per entry: its name, its region and any more settings. */
+function templateOf(sources: Array<{ name: string; region: string; more?: string }>): string {
+  const blocks = sources.map(
+    ({ name, region, more = '' }) => `
+source "amazon-ebs" "${name}" {
+  custom_endpoint_ec2    = var.ec2_endpoint
+  skip_region_validation = true
+  communicator           = "none"
+  region                 = "${region}"
+  source_ami             = "${SOURCE_AMI_ID}"
+  instance_type          = "t3.micro"
+  ami_name               = "${name}-{{timestamp}}"
+  ${more}
+}
+`
+  )
+  return `
 variable "ec2_endpoint" {
   type    = string
   default = env("AWS_ENDPOINT_URL_EC2")
 }
-
-source "amazon-ebs" "web" {
-  custom_endpoint_ec2    = var.ec2_endpoint
-  skip_region_validation = true
-  communicator           = "none"
-  region                 = "us-east-1"
-  ami_regions            = ["eu-west-1"]
-  source_ami             = "${SOURCE_AMI_ID}"
-  instance_type          = "t3.micro"
-  ami_name               = "gone-{{timestamp}}"
-}
-
+${blocks.join('')}
 build {
-  sources = ["source.amazon-ebs.web"]
+  sources = [${sources.map(({ name }) => `"source.amazon-ebs.${name}"`).join(', ')}]
 
   post-processor "manifest" {
     output = "manifest.json"
   }
 }
 `
+}
+
+const template = templateOf([{ name: 'web', region: 'us-east-1', more: 'ami_regions = ["eu-west-1"]' }])
 
 const made = endedAfterEach()
 
@@ -46,12 +54,21 @@ const builtBy = `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB
 /** The AMI name ends in {{timestamp}}: a build in the same second would find it taken. */
 const aSecondLater = () => new Promise((resolve) => setTimeout(resolve, 1000))
 
-/** A workspace with the template; each call runs the action there against `started`, with `inputs`. */
-function actionRuns(started: Ec2Endpoint, prefix: string): (inputs: Record<string, string>) => ReturnType<typeof runAction> {
+/**
+ * Two builds: the first makes its AMI in eu-west-1 only, so ami-id is not from the home region
+ * (us-east-1), which only the second's is in, and a notice says so.
+ */
+const twoBuilds = templateOf([
+  { name: 'eu', region: 'eu-west-1' },
+  { name: 'us', region: 'us-east-1' }
+])
+
+/** A workspace with `text` as its template; each call runs the action there against `started`, with `inputs`. */
+function actionRuns(started: Ec2Endpoint, prefix: string, text = template): (inputs: Record<string, string>) => ReturnType<typeof runAction> {
   made.endpoint = started
   const workspace = mkdtempSync(join(tmpdir(), prefix))
   made.workspaces.push(workspace)
-  writeFileSync(join(workspace, 'image.pkr.hcl'), template)
+  writeFileSync(join(workspace, 'image.pkr.hcl'), text)
   return (inputs) =>
     runAction({
       workspace,
@@ -135,7 +152,7 @@ async function reusedButDeregistered(
   inputs: Record<string, string>,
   region: string,
   now: (call: Ec2Call) => boolean,
-  prepare?: (started: Ec2Endpoint) => void
+  { text = template, prepare }: { text?: string; prepare?: (started: Ec2Endpoint) => void } = {}
 ) {
   let armed = false
   let gone: string | undefined
@@ -150,7 +167,7 @@ async function reusedButDeregistered(
       callsBefore = started.calls.length
     }
   })
-  const run = actionRuns(started, prefix)
+  const run = actionRuns(started, prefix, text)
   const first = await run(inputs)
   expect(first.errors).toEqual([])
   await aSecondLater()
@@ -243,5 +260,46 @@ describeWithPacker('a reused AMI deregistered by someone else after the look-up,
     expect(namingTheSet.map(({ action, region, params }) => ({ action, region, params })).sort(byRegion)).toEqual(
       ['eu-west-1', 'us-east-1'].map((region) => ({ action: 'DescribeImages', region, params: { 'ImageId.1': firstAmis[region], IncludeDisabled: 'true' } }))
     )
+  })
+})
+
+describeWithPacker('a reuse that falls back to building, once re-tagging found an AMI of the set deregistered', () => {
+  it("tells the build's ami-id and summary only: no notice of the old set's ami-id, no error of its tagging", async () => {
+    const { started, first, second, gone } = await reusedButDeregistered(
+      'reused-fallback-',
+      { reuse: 'true', tags: 'Team=web' },
+      'us-east-1',
+      (call) => call.action === 'DescribeImages' && call.region === 'us-east-1' && call.params['ImageId.1'] !== undefined,
+      {
+        text: twoBuilds,
+        // The old set's re-tagging in eu-west-1 is refused; the new set's is not.
+        prepare: (endpoint) => endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: 'eu-west-1', firstCalls: 1 })
+      }
+    )
+    expect(first.outputs['ami-id']).toBe(amisByRegion(first)['eu-west-1'])
+    const { firstAmis, secondAmis } = expectBuiltAnew(started, first, second, 4)
+    expect(gone).toBe(firstAmis['us-east-1'])
+    expect(started.callsOf('CreateTags').filter((call) => call.error === 'UnauthorizedOperation').map((call) => call.params['ResourceId.1'])).toEqual([
+      firstAmis['eu-west-1']
+    ])
+    expect(second.outputs['ami-id']).toBe(secondAmis['eu-west-1'])
+    // The fallback, said once; where ami-id is from, said once, of the new set.
+    expect(second.warnings).toEqual([
+      `reuse: build amazon-ebs.us's ${gone} (us-east-1), of the AMIs built by ${builtBy}, was deregistered after the look-up found it, ` +
+        'so the set is no longer whole. Building instead, as when no whole set is found.'
+    ])
+    expect(parseCommands(second.stdout, 'notice').map(({ message }) => message)).toEqual([
+      `ami-id is ${secondAmis['eu-west-1']} in eu-west-1, the first of build amazon-ebs.eu's regions as Packer lists them (alphabetically): ` +
+        "it made no AMI in us-east-1, the home region. Output ami-ids has each region's."
+    ])
+    // The refusal is in the log, as what befell the set that is not reused, and nowhere else.
+    expect(second.stdout).toMatch(/^Tagging in eu-west-1 failed for ami-\S+, snap-\S+: UnauthorizedOperation/m)
+    expect(second.summary).not.toContain('UnauthorizedOperation')
+    expect(second.summary).not.toContain('reused')
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      expect(second.summary).not.toContain(firstAmis[region])
+      expect(second.summary).toContain(secondAmis[region])
+      expect(started.tagsOf(region, secondAmis[region])).toMatchObject({ Team: 'web' })
+    }
   })
 })

@@ -53,6 +53,8 @@ import {
   passedOverNote,
   reportBuildTagging,
   reportRegionTagging,
+  logRegionTagging,
+  annotateRegionTagging,
   namedAlikeNotes,
   primaryBuildNote,
   primaryRegionNote,
@@ -810,7 +812,9 @@ async function reuse(
   const amis = inTemplateOrder(byRegion, inputs.buildNames)
   // Only a whole, successful build is reused: what it passed over, it made by design.
   const passedOver = inKnownOrder(amis, inputs.buildNames) ? await passedOverBuilds(inputs, amis, false) : undefined
-  setAmiOutputs(amis, inputs.awsRegion, { manifest: '', 'run-uuid': found.runUuid }, passedOver)
+  // In the outputs and the summary from here on, as a build's AMIs are once made; what the notices
+  // say of ami-id waits until the set is known to be handed on.
+  setOutputs({ ...amiOutputs(amis, homeRegion), manifest: '', 'run-uuid': found.runUuid })
   summary.amis = amis
   summary.passedOver = passedOver
   summary.reusedFrom = found.reusedFrom
@@ -823,6 +827,7 @@ async function reuse(
     notReused(checked, found.reusedFrom, homeRegion, summary)
     return undefined
   }
+  noteAmiId(amis, homeRegion, passedOver)
   if (checked.failedRegions.length > 0) throw taggingFailed(checked.failedRegions, inputs, summary)
   return amis
 }
@@ -866,11 +871,16 @@ function setAmiOutputs(
   run: { manifest: string; 'run-uuid': string },
   passedOver: PassedOver | undefined
 ): void {
+  noteAmiId(amis, homeRegion, passedOver)
+  setOutputs({ ...amiOutputs(amis, homeRegion), ...run })
+}
+
+/** The notices (or the warning) that say where ami-id is from, when it is not from the first build's home region. */
+function noteAmiId(amis: Ami[], homeRegion: string | undefined, passedOver: PassedOver | undefined): void {
   const primaryRegion = primaryRegionNote(amis, homeRegion)
   if (primaryRegion) annotate({ level: 'notice', message: primaryRegion })
   const passedOverBuilds = passedOver && passedOverNote(amis, passedOver)
   if (passedOverBuilds) annotate({ level: passedOver.buildFailed ? 'warning' : 'notice', message: passedOverBuilds, title: 'ami-id' })
-  setOutputs({ ...amiOutputs(amis, homeRegion), ...run })
 }
 
 /**
@@ -889,8 +899,8 @@ async function passedOverBuilds(inputs: Inputs, amis: Ami[], buildFailed: boolea
  * Reused AMIs (and their snapshots, with tag-snapshots) get input tags as they are now: tags do
  * not change the image, so a changed one is applied, not built for. CreateTags replaces the
  * value of a key they have; a key no longer in the input stays. Returns the AMIs found gone
- * (someone deregistered them since the look-up, and the set is no longer whole), and the regions
- * where tagging failed.
+ * (someone deregistered them since the look-up, and the set is no longer whole; its tagging is
+ * then moot), and the regions where tagging failed.
  */
 async function tagReused(
   inputs: Inputs,
@@ -899,7 +909,7 @@ async function tagReused(
   summary: SummaryModel
 ): Promise<{ gone: Ami[]; failedRegions: string[]; failed?: undefined }> {
   const keys = Object.keys(tags).sort()
-  const failedRegions = await tagAll(inputs, amis, tags, summary)
+  const failedRegions = await tagAll(inputs, amis, tags, summary, { reused: true })
   const gone = goneAmis(amis, summary)
   if (gone.length === 0 && failedRegions.length === 0) {
     summary.retagged = { tagCount: keys.length, snapshots: inputs.tagSnapshots }
@@ -1344,7 +1354,7 @@ async function tag(
     core.info('No tags to add (tags is empty and provenance-tags is false).')
     return amis
   }
-  const failedRegions = await tagAll(inputs, amis, tags, summary, tagging, families.perBuild)
+  const failedRegions = await tagAll(inputs, amis, tags, summary, { tagging, builds: families.perBuild })
   const kept = withoutGone(amis, inputs.awsRegion, summary)
   if (failedRegions.length > 0) throw taggingFailed(failedRegions, inputs, summary)
   if (kept.length === 0) throw new Failure('Every AMI the build made was deregistered before it was tagged (see the warning above): no AMI is in the outputs.')
@@ -1354,15 +1364,15 @@ async function tag(
 /**
  * Tags the AMIs, and their snapshots with tag-snapshots, in every region, each build's AMIs with
  * its own tags (`builds`, when they differ from build to build) in the same calls; the regions
- * where that failed.
+ * where that failed. A `reused` set's problems are told once the set is known to be whole: of one
+ * that is not (goneAmis), which the job does not hand on, they are no failure, and only logged.
  */
 async function tagAll(
   inputs: Inputs,
   amis: Ami[],
   tags: Record<string, string>,
   summary: SummaryModel,
-  tagging?: Promise<TaggingStage>,
-  builds: FamilyTagging['perBuild'] = []
+  { tagging, builds = [], reused = false }: { tagging?: Promise<TaggingStage>; builds?: FamilyTagging['perBuild']; reused?: boolean } = {}
 ): Promise<string[]> {
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
@@ -1380,11 +1390,18 @@ async function tagAll(
       ownTags,
       deadlineMs: inputs.taggingTimeoutSeconds * 1000,
       onResult: (result) => {
-        reportRegionTagging(result, counts, summary)
+        if (reused) logRegionTagging(result, counts, summary)
+        else reportRegionTagging(result, counts, summary)
         for (const build of builds) reportOwnTags(build, result, summary)
       }
     })
-    return reportTagging(results, summary)
+    if (!reused) return reportTagging(results, summary)
+    const whole = goneAmis(amis, summary).length === 0
+    for (const result of results) {
+      if (whole) annotateRegionTagging(result)
+      else for (const problem of [...(result.warnings ?? []), ...(result.error === undefined ? [] : [result.error])]) core.info(problem)
+    }
+    return whole ? reportTagging(results, summary) : []
   })
 }
 

@@ -255,10 +255,23 @@ export interface SummaryModel {
  * summary learns it too, so that one written at a cancel says the same as the log.
  */
 export function reportRegionTagging(result: RegionTagResult, options: { tagCount: number; tagSnapshots: boolean }, summary: SummaryModel): void {
-  summary.tagging ??= new Map<string, RegionTagging>()
-  summary.tagging.set(result.region, result)
+  annotateRegionTagging(result)
+  logRegionTagging(result, options, summary)
+}
+
+/** The problems of a region's tagging, as annotations. */
+export function annotateRegionTagging(result: RegionTagResult): void {
   for (const warning of result.warnings ?? []) annotate({ level: 'warning', message: warning })
   if (result.error !== undefined) annotate({ level: 'error', message: result.error, title: `Tagging in ${result.region}` })
+}
+
+/**
+ * A region's tagging in the log and the summary, its problems aside (annotateRegionTagging): a
+ * reused set's are told only once the set is known to be whole.
+ */
+export function logRegionTagging(result: RegionTagResult, options: { tagCount: number; tagSnapshots: boolean }, summary: SummaryModel): void {
+  summary.tagging ??= new Map<string, RegionTagging>()
+  summary.tagging.set(result.region, result)
   if (result.tagged) {
     const amiIds = result.amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId))
     const snapshotCount = new Set(amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? [])).size
