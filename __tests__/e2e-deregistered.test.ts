@@ -261,6 +261,39 @@ describeWithPacker('a reused AMI deregistered by someone else after the look-up,
       ['eu-west-1', 'us-east-1'].map((region) => ({ action: 'DescribeImages', region, params: { 'ImageId.1': firstAmis[region], IncludeDisabled: 'true' } }))
     )
   })
+
+  it('builds, with a warning that says why, when EC2 refuses that DescribeImages, as when it refuses the look-up', async () => {
+    let armed = false
+    const started = await startEc2Endpoint({
+      regions: ['us-east-1', 'eu-west-1'],
+      onCall: (call) => {
+        // Once the look-up has asked eu-west-1, by tag, the next DescribeImages there is refused.
+        if (!armed || call.action !== 'DescribeImages' || call.region !== 'eu-west-1' || call.params['Filter.1.Name'] === undefined) return
+        armed = false
+        started.faults.fail('DescribeImages', { code: 'UnauthorizedOperation', region: 'eu-west-1', firstCalls: 1 })
+      }
+    })
+    const run = actionRuns(started, 'reused-unchecked-')
+    const first = await run({ reuse: 'true' })
+    expect(first.errors).toEqual([])
+    await aSecondLater()
+    armed = true
+    const second = await run({ reuse: 'true' })
+
+    const { secondAmis } = expectBuiltAnew(started, first, second, 2)
+    expect(started.callsOf('DescribeImages').filter((call) => call.error === 'UnauthorizedOperation')).toHaveLength(1)
+    expect(second.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^reuse: making sure that the AMIs built by ${builtBy.replace(/[.]/g, '\\.')} are all still there failed: ` +
+            'UnauthorizedOperation — the credentials lack ec2:DescribeImages\\..* Building instead, as when no earlier build is found\\.$',
+          's'
+        )
+      )
+    ])
+    expect(JSON.parse(second.outputs['ami-ids'])).toEqual(secondAmis)
+    expect(second.summary).not.toContain('reused')
+  })
 })
 
 describeWithPacker('a reuse that falls back to building, once re-tagging found an AMI of the set deregistered', () => {
