@@ -941,35 +941,32 @@ async function install(inputs: Inputs, onPath: Promise<PathPacker | undefined>, 
  * For latest or a range: fails the job, with the input checks' problem on the template's line,
  * when the release it resolves to is one the template refuses, or one its provisioners cannot
  * work with on a runner (checkProvisioners). Packer would refuse the first too, but only once it
- * and its plugins are installed. The demands are read while the index is.
+ * and its plugins are installed. An HCL2 template's demands are read with the rest of it, while the
+ * index is.
  */
 function templateAccepts(inputs: Inputs, template: Promise<HclTemplate> | undefined): ((resolved: ResolvedVersion) => Promise<void>) | undefined {
   if (inputs.packerVersion.kind === 'exact') return undefined
-  const demandsMet = versionDemandsMet(inputs)
   return async (resolved) => {
-    await demandsMet?.(resolved)
+    await versionDemandsMet(inputs, template, resolved)
     await checkProvisioners(inputs, template, resolved.version)
   }
 }
 
-/** For latest or a range: fails the job when the release it resolves to is one the template refuses. */
-function versionDemandsMet(inputs: Inputs): ((resolved: ResolvedVersion) => Promise<void>) | undefined {
-  const source = inputs.versionDemands
-  if ('read' in source && source.read.length === 0) return undefined
-  const stage = import('./inputs/required-version.js')
-  const demands = stage.then(({ versionDemandsOf }) => versionDemandsOf(source, inputs.workspace))
-  demands.catch(() => undefined)
-  return async (resolved) => {
-    const read = await demands
-    if (read.length === 0) return
-    const { demandsNotMet } = await stage
-    const problems = await demandsNotMet(read, resolved)
-    await refuse(
-      problems,
-      `packer-version ${describeRequest(inputs.packerVersion)} resolves to Packer ${resolved.version}, which the template refuses ` +
-        '(see the error above); it was neither downloaded nor used.'
-    )
-  }
+/**
+ * For latest or a range: fails the job when the release it resolves to is one the template
+ * refuses. An HCL2 template's demands come with the rest of it; one that could not be read fails
+ * where it is awaited next, as it would have.
+ */
+async function versionDemandsMet(inputs: Inputs, template: Promise<HclTemplate> | undefined, resolved: ResolvedVersion): Promise<void> {
+  const demands = template ? ((await template.catch(() => undefined))?.versionDemands ?? []) : inputs.versionDemands
+  if (demands.length === 0) return
+  const { demandsNotMet } = await import('./inputs/required-version.js')
+  const problems = await demandsNotMet(demands, resolved)
+  await refuse(
+    problems,
+    `packer-version ${describeRequest(inputs.packerVersion)} resolves to Packer ${resolved.version}, which the template refuses ` +
+      '(see the error above); it was neither downloaded nor used.'
+  )
 }
 
 /** Runs Packer with its output logged once `masked()` (if any) settles: never before the masks. */

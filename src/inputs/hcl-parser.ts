@@ -3,9 +3,10 @@
 // tree is turned into the shape the rest of the action reads (HclBody), the shape of HCL's JSON
 // syntax: blocks by type, then label, each a list of bodies; literal values as JSON values,
 // strings as templates (a literal `${` as `$${`), any other expression as `${source}`.
+import { relative } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { Language, Parser, type Node } from 'web-tree-sitter'
-import type { HclBody } from './hcl.js'
+import type { HclBody, HclFileRead } from './hcl.js'
 import { hclWasm } from './hcl-wasm.js'
 
 let started: Promise<Parser> | undefined
@@ -174,6 +175,15 @@ export type SettingPlaces = (path: Array<string | number>) => { line: number; co
  */
 export function parseWithPlaces(fileName: string, text: string): Promise<{ body: HclBody; places: SettingPlaces; sourceUses: SourceUse[] }> {
   return withTree(fileName, text, (root) => ({ body: bodyOf(root), places: settingPlaces(root, text), sourceUses: sourceUsesIn(root, text) }))
+}
+
+/**
+ * A `.pkr.hcl` file (`file`, absolute) as the job's checks read it (HclFileRead), from one parse;
+ * its errors name it relative to the working directory, as Packer's do.
+ */
+export async function readHclText(file: string, text: string): Promise<HclFileRead> {
+  const { body, places, sourceUses } = await parseWithPlaces(relative(process.cwd(), file) || file, text)
+  return { file, body, place: async (at) => places(at) ?? {}, sourceUses }
 }
 
 /**

@@ -15,6 +15,8 @@ import { shellLocalScripts } from './shell-local.js'
 import { regionMistake, spacedRegions, withoutValues } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
 import { sourceReferenceName, sourceReferenceProblems } from './source-references.js'
+import { hclVersionDemands, type VersionDemand } from './required-version.js'
+import { hclFileText, type HclFileText } from './template-files.js'
 import { isPathSeparator, startedIn, workspaceRelative } from '../common/paths.js'
 import { distinctSensitive, isRecord, literalBoolean, sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
 import type { Reference, SourceUse, StringPart } from './hcl-parser.js'
@@ -59,13 +61,11 @@ export interface HclFileRead {
   sourceUses: SourceUse[]
 }
 
-/** Reads and parses one file of an HCL2 template (parseHclFile), with where its settings are. */
-export async function readHclFile(file: string): Promise<HclFileRead> {
-  const text = readFileSync(file, 'utf8')
+/** Parses one file of an HCL2 template (parseHclFile), read from disk unless its `text` is given, with where its settings are. */
+export async function readHclFile(file: string, text = readFileSync(file, 'utf8')): Promise<HclFileRead> {
   if (file.endsWith('.json')) return { file, body: await parseHclFile(file, text), place: (at) => settingPlace(file, text, at), sourceUses: [] }
-  const { parseWithPlaces } = await import('./hcl-parser.js')
-  const { body, places, sourceUses } = await parseWithPlaces(relative(process.cwd(), file) || file, text)
-  return { file, body, place: async (at) => places(at) ?? {}, sourceUses }
+  const { readHclText } = await import('./hcl-parser.js')
+  return readHclText(file, text)
 }
 
 /** The files of an HCL2 template, in the order Packer reads them (a directory's: hclTemplateFiles). */
@@ -1147,6 +1147,11 @@ async function settingPlace(file: string, text: string, at: JsonPath): Promise<{
 
 /** What the job needs from an HCL2 template's files that only they tell. */
 export interface HclTemplate {
+  /**
+   * Each file's `packer { required_version }` (none when no file has one): for latest or a
+   * range, checked once the release is known (demandsNotMet); one release is checked already.
+   */
+  versionDemands?: VersionDemand[]
   /** Absolute path of the manifest file to read: input manifest's, else the template's, else the default. */
   manifest: string
   /** The manifest post-processor's `output` as written, when only Packer knows its value (see Inputs). */
@@ -1234,14 +1239,21 @@ function unreadableFile(path: string, error: unknown): Unreadable {
     : { file, message }
 }
 
-/** The inputs that say which files Packer reads, and with which variables. */
+/**
+ * The inputs that say which files Packer reads, and with which variables; the template's files
+ * as the input checks read them (`hclFiles`), else they are read here; `workspace`, which
+ * messages name files relative to (the working directory of the process without it).
+ */
 export type HclTemplateRequest = Pick<
   Inputs,
   'workingDirectory' | 'template' | 'varFiles' | 'variables' | 'manifest' | 'manifestGiven' | 'sensitiveValues'
->
+> &
+  Partial<Pick<Inputs, 'hclFiles' | 'workspace'>>
 
 /** An HCL2 template's files as parsed, and the values their strings may refer to in this run. */
 interface ParsedTemplate {
+  /** Every file of the template, each with its parse or why it could not be read. */
+  parsed: HclFileText[]
   files: HclBody[]
   /** The files that were read, each with its path, absolute. */
   read: HclFileRead[]
@@ -1255,16 +1267,22 @@ interface ParsedTemplate {
 async function parseTemplate(request: HclTemplateRequest, env: Record<string, string | undefined>): Promise<ParsedTemplate> {
   const templatePath = resolve(request.workingDirectory, request.template)
   const read: ParsedTemplate['read'] = []
-  const names = hclTemplateFiles(templatePath)
+  const parsed: HclFileText[] = []
   const unreadable: Unreadable[] = []
-  for (const file of names) {
+  // Each file is read and parsed once: the input checks may have done either already.
+  for (const entry of request.hclFiles ?? hclTemplateFiles(templatePath).map(hclFileText)) {
     try {
-      read.push(await readHclFile(file))
+      if ('error' in entry) throw entry.error
+      const file = entry.read ?? (await readHclFile(entry.file, entry.text))
+      read.push(file)
+      parsed.push({ ...entry, read: file })
     } catch (error) {
       // packer validate says what is wrong; if it finds nothing, the job warns (main.ts).
-      unreadable.push(unreadableFile(file, error))
+      unreadable.push(unreadableFile(entry.file, error))
+      parsed.push({ file: entry.file, error })
     }
   }
+  const names = parsed.map(({ file }) => file)
   const files = read.map(({ body }) => body)
   const candidates = await hclVariableCandidates(
     files,
@@ -1279,7 +1297,7 @@ async function parseTemplate(request: HclTemplateRequest, env: Record<string, st
     locals: hclLocals(files),
     path: hclPaths(request.workingDirectory, request.template)
   }
-  return { files, read, names, unreadable, candidates, scope }
+  return { parsed, files, read, names, unreadable, candidates, scope }
 }
 
 /**
@@ -1292,13 +1310,15 @@ export async function readHclTemplate(
   env: Record<string, string | undefined> = process.env,
   platform: NodeJS.Platform = process.platform
 ): Promise<HclTemplate> {
-  const { files, read, names, unreadable, candidates, scope } = await parseTemplate(request, env)
+  const { parsed, files, read, names, unreadable, candidates, scope } = await parseTemplate(request, env)
   const sensitiveLocals = await hclSensitiveLocalValues(files, scope)
   // What the whole template tells is known only when every file of it was read.
   const allRead = files.length === names.length
   const sensitiveValues = distinctSensitive([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])
   const references = sourceReferenceProblems(read)
+  const versionDemands = await hclVersionDemands(parsed, (path) => workspaceRelative(path, request.workspace ?? process.cwd()))
   return {
+    ...(versionDemands.length > 0 && { versionDemands }),
     ...(await hclManifestFile(files, scope, request)),
     otherManifestOutputs: await otherManifestOutputs(files, scope, request.workingDirectory),
     manifestFolders: await manifestFolders(files, scope, request.workingDirectory, platform),
@@ -1367,16 +1387,17 @@ export async function meantHclVariable(name: string, template: string): Promise<
 
 /**
  * The file an HCL2 template's manifest post-processor writes in this run, absolute (Packer's
- * default, packer-manifest.json, for an empty `output`); undefined when the template has no
- * manifest post-processor that the parser could read, or only Packer knows the path.
+ * default, packer-manifest.json, for an empty `output`); none when the template has no
+ * manifest post-processor that the parser could read, or only Packer knows the path. With the
+ * template's files as parsed for it, which the job does not parse again.
  */
 export async function hclManifestPath(
   request: HclTemplateRequest,
   env: Record<string, string | undefined> = process.env
-): Promise<string | undefined> {
-  const { files, scope } = await parseTemplate(request, env)
+): Promise<{ path?: string; hclFiles: HclFileText[] }> {
+  const { parsed, files, scope } = await parseTemplate(request, env)
   const written = await manifestWritten(files, scope, request.workingDirectory)
-  return written && 'path' in written ? written.path : undefined
+  return { ...(written && 'path' in written && { path: written.path }), hclFiles: parsed }
 }
 
 /**

@@ -69,8 +69,10 @@ export async function readInputs(
     ...readRetentionInputs(reader, inputs.provenanceTags),
     ...(await readReuseInputs(reader, files, inputs.awsRegion))
   }
-  await checkHclDefaultManifest(reader, all, { defaultManifestProblems }, env)
-  await checkVersionDemands(reader, all.packerVersion, all)
+  // Each gives back the HCL2 template's files with those it parsed, which are not parsed again.
+  const parsed = await checkHclDefaultManifest(reader, all, { defaultManifestProblems }, env)
+  const hclFiles = await checkVersionDemands(reader, all.packerVersion, { ...all, hclFiles: parsed })
+  if (hclFiles) all.hclFiles = hclFiles
   const ownKeys = actionTagKeys(all)
   for (const problem of ownTagProblems(all.tags, ownKeys)) reader.problem(problem)
   const tooMany = checkTagCount(all.tags, all.provenanceTags, ownKeys)

@@ -1,11 +1,12 @@
 // The Packer a template asks for (an HCL2 file's `packer { required_version }`, a JSON template's
 // `min_packer_version`) against the one packer-version names. Packer refuses a template that
 // excludes it, but only once it is installed and its plugins with it: when packer-version names
-// one release, the files already tell. A file of its own (dist/stages/required-version.js), loaded
-// only for such a request and a template that names a version.
-import { readFileSync } from 'node:fs'
-import { workspaceRelative } from '../common/paths.js'
+// one release, the files already tell. A file of its own (dist/stages/required-version.js) for the
+// input checks, loaded only for such a request and a template that names a version; an HCL2
+// template's read (hcl.ts) reads its demands from the parse it makes of each file anyway.
 import type { InputProblem, InputReader, ProblemLocation } from './reader.js'
+import type { HclFileRead } from './hcl.js'
+import type { HclFileText } from './template-files.js'
 import { describeRequest, type VersionRequest } from './version-request.js'
 
 /** A template's own demand on Packer's version, and where it is written. */
@@ -14,17 +15,6 @@ export interface VersionDemand {
   setting: 'required_version' | 'min_packer_version'
   constraint: string
   location: ProblemLocation
-}
-
-/**
- * Where a template's demands are: a JSON template's `min_packer_version`, read with it; an HCL2
- * template's files (absolute), whose `required_version` is read only when asked.
- */
-export type VersionDemandSource = { read: VersionDemand[] } | { hclFiles: string[] }
-
-/** The demands of `source`, files named relative to `workspace` as the input checks name them. */
-export async function versionDemandsOf(source: VersionDemandSource, workspace: string): Promise<VersionDemand[]> {
-  return 'read' in source ? source.read : requiredVersions(source.hclFiles, (path) => workspaceRelative(path, workspace))
 }
 
 /**
@@ -78,21 +68,39 @@ function meeting(releases: string[] | undefined, meets: (release: string) => boo
 }
 
 /**
- * The `required_version` of each `packer` block of an HCL2 template's files (absolute paths),
- * where it is literal text, with where it is written. Read with the HCL parser, and only for a
- * file that names it; a file the parser cannot read is left to Packer, which says where.
+ * The template's files with each `.pkr.hcl` file that names `required_version` parsed (its
+ * `read`), once: the template's read (hcl.ts) goes on from that parse. One the parser cannot read
+ * keeps the parser's error, which that read reports as it would its own.
  */
-export async function requiredVersions(files: string[], shown: (path: string) => string): Promise<VersionDemand[]> {
-  const demands: VersionDemand[] = []
-  for (const path of files) {
-    let text: string
-    try {
-      text = readFileSync(path, 'utf8')
-    } catch {
+export async function withRequiredVersionsParsed(files: HclFileText[]): Promise<HclFileText[]> {
+  const parsed: HclFileText[] = []
+  for (const entry of files) {
+    if (!('text' in entry) || entry.read || entry.file.endsWith('.json') || !entry.text.includes('required_version')) {
+      parsed.push(entry)
       continue
     }
-    if (!text.includes('required_version')) continue
-    const found = path.endsWith('.pkr.json') ? jsonRequiredVersions(text) : await hclRequiredVersions(path, text)
+    const { readHclText } = await import('./hcl-parser.js')
+    try {
+      parsed.push({ ...entry, read: await readHclText(entry.file, entry.text) })
+    } catch (error) {
+      parsed.push({ file: entry.file, error })
+    }
+  }
+  return parsed
+}
+
+/**
+ * The `required_version` of each `packer` block of an HCL2 template's files, where it is literal
+ * text, with where it is written (`shown` names a file, from its absolute path): read from each
+ * file's parse, a `.pkr.json` file's JSON. A file that was not parsed, or could not be, is left
+ * to Packer, which says where.
+ */
+export async function hclVersionDemands(files: HclFileText[], shown: (path: string) => string): Promise<VersionDemand[]> {
+  const demands: VersionDemand[] = []
+  for (const entry of files) {
+    if (!('text' in entry) || !entry.text.includes('required_version')) continue
+    const { file: path } = entry
+    const found = path.endsWith('.pkr.json') ? jsonRequiredVersions(entry.json ?? jsonOf(entry.text)) : entry.read ? await hclRequiredVersions(entry.read) : []
     for (const { constraint, line, column, at } of found) {
       const location: ProblemLocation = { file: shown(path), line, column, ...(at && { value: { path, at } }) }
       demands.push({ setting: 'required_version', constraint, location })
@@ -109,34 +117,30 @@ interface Written {
   at?: Array<string | number>
 }
 
-async function hclRequiredVersions(path: string, text: string): Promise<Written[]> {
-  const { parseWithPlaces, literalText } = await import('./hcl-parser.js')
-  let read: Awaited<ReturnType<typeof parseWithPlaces>>
-  try {
-    read = await parseWithPlaces(path, text)
-  } catch {
-    return []
-  }
-  const { body, places } = read
+async function hclRequiredVersions({ body, place }: HclFileRead): Promise<Written[]> {
+  const { literalText } = await import('./hcl-parser.js')
   const blocks = Array.isArray(body.packer) ? (body.packer as unknown[]) : []
   const found: Written[] = []
   for (const [index, block] of blocks.entries()) {
     const written = (block as Record<string, unknown> | null)?.required_version
     const constraint = typeof written === 'string' ? literalText(written) : undefined
     if (constraint === undefined) continue
-    found.push({ constraint, ...places(['packer', index, 'required_version']) })
+    found.push({ constraint, ...(await place(['packer', index, 'required_version'])) })
   }
   return found
 }
 
-/** A `.pkr.json` file's `packer` object (or list of them), in HCL's JSON syntax. */
-function jsonRequiredVersions(text: string): Written[] {
-  let root: unknown
+/** A file's text as JSON; undefined when it is not JSON (Packer says where). */
+function jsonOf(text: string): unknown {
   try {
-    root = JSON.parse(text)
+    return JSON.parse(text)
   } catch {
-    return []
+    return undefined
   }
+}
+
+/** A `.pkr.json` file's `packer` object (or list of them), in HCL's JSON syntax. */
+function jsonRequiredVersions(root: unknown): Written[] {
   const packer = (root as Record<string, unknown> | null)?.packer
   const blocks: Array<[unknown, Array<string | number>]> = Array.isArray(packer)
     ? packer.map((block, index) => [block, ['packer', index]])

@@ -1,7 +1,7 @@
 // Inputs working-directory, template, var-file and manifest: the files Packer is given, read
 // as far as the action needs to know them before Packer runs. JSON templates are read here
 // with the variables Packer will have; HCL2 files with the HCL parser (hcl.ts).
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { SensitiveValue } from '../common/values.js'
 import { startedIn } from '../common/paths.js'
@@ -9,10 +9,10 @@ import { variableNamed, type Variables } from './build-selection.js'
 import { outsideWorkspaceProblem } from './checks.js'
 import type { AmiBuild } from './ami-builds.js'
 import type { ProvisionerUse } from './build-variables.js'
-import type { HclTemplateRequest } from './hcl.js'
+import type { HclFileRead, HclTemplateRequest } from './hcl.js'
 import { checkExistingManifest } from './manifest.js'
 import { isDirectory, type InputProblem, type InputReader } from './reader.js'
-import type { VersionDemand, VersionDemandSource } from './required-version.js'
+import type { VersionDemand } from './required-version.js'
 import type { VersionRequest } from './version-request.js'
 import { jsonTemplateReferences, noReferences, sortReferences, type ReferencedPaths } from './template-references.js'
 import { jsonRegionProblems, withoutValues } from './template-regions.js'
@@ -45,6 +45,8 @@ export interface TemplateFiles extends ReferencedPaths {
   templateKind: TemplateKind
   /** A JSON template as read here, for the stages after the build; undefined for an HCL2 one. */
   jsonTemplate?: JsonTemplateSource
+  /** An HCL2 template's files as read here, each once, for the template's read (hcl.ts); none for a JSON one. */
+  hclFiles?: HclFileText[]
   builderTypes: string[]
   postProcessorTypes: string[]
   /** A JSON template's post-processors by name, or by type when unnamed: what except may name besides builds. */
@@ -199,15 +201,22 @@ const nothingKnown: TemplateDescription = {
 }
 
 /**
- * What the template asks of Packer's version (a JSON template's `min_packer_version`, an HCL2
- * file's `required_version`), read only when it is asked: by the input checks when
- * packer-version names one release (checkVersionDemands), else by the install stage once latest
- * or the range resolves to one (demandsNotMet). None for a template that is not there or does
- * not parse.
+ * What the template asks of Packer's version: a JSON template's `min_packer_version`, read with
+ * it; an HCL2 file's `required_version`, read here only when packer-version names one release
+ * (checkVersionDemands), else with the rest of the template (HclTemplate's versionDemands), which
+ * the install stage checks once latest or the range resolves to one (demandsNotMet). None for a
+ * template that is not there or does not parse.
  */
 export interface VersionDemands {
-  versionDemands: VersionDemandSource
+  versionDemands: VersionDemand[]
 }
+
+/**
+ * A file of an HCL2 template as the input checks read it, once: its path, absolute, and its
+ * text, a `.pkr.json` file's parsed as JSON too (`json`); `read`, the file parsed, when a check
+ * here needed it; `error`, why it could not be read, for the template's read to report.
+ */
+export type HclFileText = { file: string; text: string; json?: unknown; read?: HclFileRead } | { file: string; error: unknown }
 
 export function readTemplateFiles(
   reader: InputReader,
@@ -242,15 +251,15 @@ export function readTemplateFiles(
 
   const read = { path: templatePath, template, varFiles: jsonVarFiles, variables, workingDirectory }
   const { description, versionDemands, jsonTemplate } =
-    templateFound && kind === 'json'
-      ? readJsonTemplate(reader, read, env)
-      : { description: nothingKnown, versionDemands: templateFound ? { hclFiles: checkHclFiles(reader, template, templatePath) } : { read: [] }, jsonTemplate: undefined }
+    templateFound && kind === 'json' ? readJsonTemplate(reader, read, env) : { description: nothingKnown, versionDemands: [], jsonTemplate: undefined }
+  const hclFiles = templateFound && kind === 'hcl' ? readHclFiles(reader, template, templatePath) : undefined
   const { manifestOutput, manifestOutputUnknown, ...builds } = description
   return {
     workingDirectory,
     template,
     templateKind: kind,
     ...(jsonTemplate && { jsonTemplate }),
+    ...(hclFiles && { hclFiles }),
     ...builds,
     varFiles,
     defaultVarFile,
@@ -272,15 +281,15 @@ function readJsonTemplate(
   reader: InputReader,
   json: { path: string; template: string; varFiles: JsonVarFile[]; variables: Variables; workingDirectory: string },
   env: Record<string, string | undefined>
-): { description: TemplateDescription; versionDemands: VersionDemandSource; jsonTemplate?: JsonTemplateSource } {
+): { description: TemplateDescription; versionDemands: VersionDemand[]; jsonTemplate?: JsonTemplateSource } {
   const { path, workingDirectory } = json
   const file = reader.jsonFile(path, 'template', hclNamedAsJson(json.template))
-  if (file === undefined) return { description: nothingKnown, versionDemands: { read: [] } }
+  if (file === undefined) return { description: nothingKnown, versionDemands: [] }
   const parsed = withPackerRootKeys(file.parsed)
   const values = userVariables(parsed, json.varFiles.map((varFile) => varFile.parsed), json.variables)
   const description = describeJson(reader, { ...json, parsed, values }, { env: startedIn(workingDirectory, env), templateDir: dirname(path), pwd: workingDirectory })
   const demand = minPackerVersion(parsed, path, reader.shown(path))
-  return { description, versionDemands: { read: demand ? [demand] : [] }, jsonTemplate: { path, text: file.text, variables: values } }
+  return { description, versionDemands: demand ? [demand] : [], jsonTemplate: { path, text: file.text, variables: values } }
 }
 
 /**
@@ -333,21 +342,24 @@ function manifestFile(
 /**
  * A file at packer-manifest.json that Packer's manifest post-processor would fail on, beside an
  * HCL2 template and with input manifest empty, is refused only when the template writes there:
- * its manifest post-processor's `output` is empty or names that file. The template is read for
- * that only here, when such a file is there; else the job reads it once Packer has started.
+ * its manifest post-processor's `output` is empty or names that file. The template is parsed for
+ * that only here, when such a file is there; else the job parses it once Packer has started. The
+ * template's files, with those parsed here.
  */
 export async function checkHclDefaultManifest(
   reader: InputReader,
   request: HclTemplateRequest,
   { defaultManifestProblems }: DefaultManifestProblems,
   env: Record<string, string | undefined>
-): Promise<void> {
-  if (defaultManifestProblems.length === 0) return
+): Promise<HclFileText[] | undefined> {
+  if (defaultManifestProblems.length === 0) return request.hclFiles
   const { hclManifestPath } = await import('./hcl.js')
   // A template the parser cannot read is left to packer validate, which says where.
   const written = await hclManifestPath(request, env).catch(() => undefined)
-  if (written !== request.manifest) return
-  for (const { message, location } of defaultManifestProblems) reader.problem(message, location)
+  if (written?.path === request.manifest) {
+    for (const { message, location } of defaultManifestProblems) reader.problem(message, location)
+  }
+  return written?.hclFiles ?? request.hclFiles
 }
 
 /**
@@ -441,15 +453,29 @@ function checkJsonRegions(
 }
 
 /**
- * The rest of an HCL2 template is read with the HCL parser once the inputs pass (hcl.ts). Its
- * files, absolute; those that are not JSON where they must be are left out.
+ * An HCL2 template's files, absolute, each read once: the rest of it is read with the HCL parser
+ * once the inputs pass (hcl.ts), from this text. Those that are not JSON where they must be are
+ * left out; one that cannot be read is left for that read to report.
  */
-function checkHclFiles(reader: InputReader, template: string, path: string): string[] {
+function readHclFiles(reader: InputReader, template: string, path: string): HclFileText[] {
   const files = isDirectory(path) ? hclTemplateFiles(path) : [path]
   if (files.length === 0) {
     reader.problem(`template: expected .pkr.hcl or .pkr.json files in the directory "${template}", found none`)
   }
-  return files.filter((file) => !file.endsWith('.pkr.json') || reader.json(file, 'template') !== undefined)
+  return files.flatMap((file): HclFileText[] => {
+    if (!file.endsWith('.pkr.json')) return [hclFileText(file)]
+    const read = reader.jsonFile(file, 'template')
+    return read === undefined ? [] : [{ file, text: read.text, json: read.parsed }]
+  })
+}
+
+/** One file of an HCL2 template (`file`, absolute), read. */
+export function hclFileText(file: string): HclFileText {
+  try {
+    return { file, text: readFileSync(file, 'utf8') }
+  } catch (error) {
+    return { file, error }
+  }
 }
 
 /** A JSON template's `min_packer_version`, when it is a string. */
@@ -463,14 +489,22 @@ function minPackerVersion(parsed: unknown, path: string, shown: string): Version
  * The template's demands on Packer's version (VersionDemands) against the one release that
  * packer-version names: Packer refuses a template that excludes it, but only once installed.
  * A range or latest names no release until the releases are looked up: the install stage asks
- * the same rule then (demandsNotMet), before it downloads.
+ * the same rule then (demandsNotMet), before it downloads. An HCL2 template's files, with those
+ * parsed here for their `required_version`.
  */
-export async function checkVersionDemands(reader: InputReader, request: VersionRequest, { versionDemands }: VersionDemands): Promise<void> {
-  if (request.kind !== 'exact') return
-  if ('read' in versionDemands && versionDemands.read.length === 0) return
-  const { checkDemandsMet, versionDemandsOf } = await import('./required-version.js')
-  const demands = await versionDemandsOf(versionDemands, reader.workspace)
+export async function checkVersionDemands(
+  reader: InputReader,
+  request: VersionRequest,
+  { versionDemands, hclFiles }: VersionDemands & Pick<TemplateFiles, 'hclFiles'>
+): Promise<HclFileText[] | undefined> {
+  if (request.kind !== 'exact') return hclFiles
+  const named = hclFiles?.some((entry) => 'text' in entry && entry.text.includes('required_version'))
+  if (versionDemands.length === 0 && !named) return hclFiles
+  const { checkDemandsMet, hclVersionDemands, withRequiredVersionsParsed } = await import('./required-version.js')
+  const files = hclFiles && (await withRequiredVersionsParsed(hclFiles))
+  const demands = [...versionDemands, ...(files ? await hclVersionDemands(files, (path) => reader.shown(path)) : [])]
   if (demands.length > 0) await checkDemandsMet(reader, request.version, demands)
+  return files
 }
 
 /** A JSON template's variables file, parsed: `path` is absolute. */

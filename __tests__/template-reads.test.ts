@@ -1,0 +1,82 @@
+// An HCL2 template's files are read from disk and parsed once per job: the input checks and the
+// template's read (hcl.ts) share what either has read, and the template's read carries the
+// `required_version` the install stage checks once latest resolves.
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import * as fs from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Parser } from 'web-tree-sitter'
+import { actionDefaults } from './support/action-process.js'
+
+/** How often each file was read with readFileSync. */
+const reads = new Map<string, number>()
+const countingReadFileSync = ((path: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+  reads.set(String(path), (reads.get(String(path)) ?? 0) + 1)
+  return (fs.readFileSync as (...args: unknown[]) => unknown)(path, ...rest)
+}) as typeof fs.readFileSync
+jest.unstable_mockModule('node:fs', () => ({ ...fs, default: { ...fs, readFileSync: countingReadFileSync }, readFileSync: countingReadFileSync }))
+const { readInputs } = await import('../src/inputs/index.js')
+const { readHclTemplate } = await import('../src/inputs/hcl.js')
+const { demandsNotMet } = await import('../src/inputs/required-version.js')
+
+const defaults = actionDefaults()
+let workspace: string
+let parses: ReturnType<typeof jest.spyOn>
+beforeEach(() => {
+  workspace = fs.realpathSync(fs.mkdtempSync(join(tmpdir(), 'template-reads-')))
+  reads.clear()
+  parses = jest.spyOn(Parser.prototype, 'parse')
+})
+afterEach(() => {
+  parses.mockRestore()
+  fs.rmSync(workspace, { recursive: true, force: true })
+})
+
+const template = (constraint: string): string =>
+  `packer {\n  required_version = "${constraint}"\n}\n\nsource "null" "x" {\n  communicator = "none"\n}\n\nbuild {\n  sources = ["source.null.x"]\n}\n`
+
+/** The inputs as the job checks them, then the template as the job reads it. */
+async function job(inputs: Record<string, string>) {
+  const all: Record<string, string> = { ...defaults, template: 'ami.pkr.hcl', ...inputs }
+  const checked = await readInputs((name) => all[name] ?? '', { GITHUB_WORKSPACE: workspace })
+  return { checked, template: await readHclTemplate(checked, {}) }
+}
+
+describe("an HCL2 template's files, read once per job", () => {
+  it('reads and parses a file whose required_version the release named meets once, checks and template read together', async () => {
+    fs.writeFileSync(join(workspace, 'ami.pkr.hcl'), template('>= 1.6.0'))
+    const { template: read } = await job({ 'packer-version': '1.6.6' })
+    expect(read.buildNames).toEqual(['null.x'])
+    expect(reads.get(join(workspace, 'ami.pkr.hcl'))).toBe(1)
+    expect(parses).toHaveBeenCalledTimes(1)
+  })
+
+  it('reads once a file whose required_version latest excludes, and refuses it at its line from that read', async () => {
+    fs.writeFileSync(join(workspace, 'ami.pkr.hcl'), template('< 1.9.0'))
+    const { checked, template: read } = await job({ 'packer-version': 'latest' })
+    const problems = await demandsNotMet(read.versionDemands ?? [], { version: '1.11.2', request: checked.packerVersion })
+    expect(problems).toEqual([
+      {
+        message:
+          'packer-version: expected a Packer that meets "< 1.9.0", as required_version in ami.pkr.hcl asks, found "latest", which resolves to 1.11.2: Packer 1.11.2 refuses the template',
+        location: { file: 'ami.pkr.hcl', line: 2, column: 3 }
+      }
+    ])
+    expect(reads.get(join(workspace, 'ami.pkr.hcl'))).toBe(1)
+    expect(parses).toHaveBeenCalledTimes(1)
+  })
+
+  it('reads each file of a directory once, a .pkr.json one with its required_version where the checks found it', async () => {
+    fs.mkdirSync(join(workspace, 'images'))
+    fs.writeFileSync(join(workspace, 'images/build.pkr.hcl'), template('>= 1.6.0'))
+    fs.writeFileSync(join(workspace, 'images/versions.pkr.json'), '{\n  "packer": {\n    "required_version": "~> 1.11.0"\n  }\n}\n')
+    const { template: read } = await job({ template: 'images', 'packer-version': '>=1.6' })
+    expect(read.versionDemands?.map(({ constraint, location }) => [constraint, location.file])).toEqual([
+      ['>= 1.6.0', 'images/build.pkr.hcl'],
+      ['~> 1.11.0', 'images/versions.pkr.json']
+    ])
+    expect(reads.get(join(workspace, 'images/build.pkr.hcl'))).toBe(1)
+    expect(reads.get(join(workspace, 'images/versions.pkr.json'))).toBe(1)
+    expect(parses).toHaveBeenCalledTimes(1)
+  })
+})
