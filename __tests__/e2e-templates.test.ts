@@ -225,6 +225,37 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(endpoint.calls.length).toBe(calls)
     })
 
+    it("HCL2's JSON syntax: a sources entry with text after TYPE.NAME is warned of on its line before the install, and each AMI it builds is in the outputs", async () => {
+      const workspace = workspaceFrom(join(fixtures, 'hcl-json-source-reference-tail'))
+      const { result } = await expectBuilt(workspace, { template: '.' }, { builds: ['amazon-ebs.base', 'amazon-ebs.base#2'], manifest: 'manifest.json' })
+      const warned = parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Source read otherwise')
+      expect(warned).toEqual([
+        {
+          message: expect.stringMatching(
+            /^template: image\.pkr\.json: "source\.amazon-ebs\.base\.var\.list\[0\]" in the build block's sources: Packer reads it as source\.amazon-ebs\.base and passes over "\.var\.list\[0\]" after it/
+          ),
+          properties: { title: 'Source read otherwise', file: 'image.pkr.json', line: '23', col: '7' }
+        }
+      ])
+      expect(result.stdout.indexOf('title=Source read otherwise')).toBeLessThan(result.stdout.indexOf('::group::Install Packer'))
+
+      // One Packer refuses is refused on its line before anything is installed or sent to AWS.
+      const calls = endpoint.calls.length
+      const refusedTemplate = join(workspace, 'image.pkr.json')
+      writeFileSync(refusedTemplate, readFileSync(refusedTemplate, 'utf8').replace('"source.amazon-ebs.base.var.list[0]"', '"source.amazon-ebs.base[0]"'))
+      const refused = await run(workspace, { template: '.' })
+      expect(refused.exitCode).toBe(1)
+      expect(refused.errors).toEqual([
+        {
+          message: expect.stringMatching(/^template: image\.pkr\.json: "source\.amazon-ebs\.base\[0\]" in the build block's sources names no source Packer can build: Packer expects source\.TYPE\.NAME/),
+          properties: { title: 'Invalid input', file: 'image.pkr.json', line: '23', col: '7' }
+        },
+        { message: expect.stringContaining('nothing was installed or built'), properties: {} }
+      ])
+      expect(refused.stdout).not.toContain('::group::Install Packer')
+      expect(endpoint.calls.length).toBe(calls)
+    })
+
     it('HCL2: one source block built twice under names a build block gives, each AMI under its own name, and only takes those names', async () => {
       const workspace = workspaceFrom(join(fixtures, 'hcl-named-sources'))
       const before = imagesNow()

@@ -1,6 +1,6 @@
 // HCL2 templates read with the HCL parser: the files are parsed for real, no stand-in.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { execFile } from 'node:child_process'
@@ -1601,6 +1601,30 @@ describe('sourceReferenceProblems', () => {
       ['source.amazon-ebs', 7],
       ['source.amazon-ebs.web[0]', 8],
       ['web', 9]
+    ])
+  })
+
+  it("reads a .pkr.json file's sources entries as the JSON strings they are, each build block's, on their lines", async () => {
+    const file = join(directory, 'build.pkr.json')
+    writeFileSync(
+      file,
+      JSON.stringify(
+        [
+          { build: { sources: ['source.amazon-ebs.web', 'source.amazon-ebs.web.var.list[0]', 7, 'source.amazon-ebs.${var.name}', 'source.x.%{ if true }y%{ endif }'] } },
+          { build: [{ sources: ['src.null.smoke'] }, { sources: ['source.amazon-ebs'] }] }
+        ],
+        null,
+        2
+      )
+    )
+    const { errors, warnings } = sourceReferenceProblems([await readHclFile(file)])
+    const lineOf = (text: string): number => readFileSync(file, 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1
+    expect(warnings.map(({ message, location }) => [/^template: .*build\.pkr\.json: "([^"]*)" in the build block's sources: Packer reads it as/.exec(message)?.[1], location])).toEqual([
+      ['source.amazon-ebs.web.var.list[0]', { file: expect.stringMatching(/build\.pkr\.json$/), line: lineOf('var.list[0]'), column: 9 }],
+      ['src.null.smoke', { file: expect.stringMatching(/build\.pkr\.json$/), line: lineOf('src.null.smoke'), column: 11 }]
+    ])
+    expect(errors.map(({ message, location }) => [/"([^"]*)" in the build block's sources names no source Packer can build/.exec(message)?.[1], location?.line])).toEqual([
+      ['source.amazon-ebs', lineOf('"source.amazon-ebs"')]
     ])
   })
 

@@ -6,6 +6,7 @@
 // in the file by the same reading. Loaded only for a template with `.pkr.json` files.
 import { parseTree, type Node } from 'jsonc-parser'
 import { isRecord } from '../common/values.js'
+import type { SourceUse } from './hcl-parser.js'
 import { positionOf, type JsonPath, type JsonPosition } from './template.js'
 
 /** The values of the properties named `key` of the `objects`, in file order. */
@@ -60,8 +61,39 @@ function bodyOfRoot(root: Node): Record<string, unknown> {
 
 /** The body of a `.pkr.json` file's `text`, which JSON.parse has read: every block of it, each once. */
 export function hclJsonBody(text: string): Record<string, unknown> {
+  return hclJsonRead(text).body
+}
+
+/** A `.pkr.json` file's body (hclJsonBody) and the sources its build blocks list (hclJsonSourceUses), from one parse. */
+export function hclJsonRead(text: string): { body: Record<string, unknown>; sourceUses: SourceUse[] } {
   const root = templateRoot(text)
-  return root === undefined ? {} : bodyOfRoot(root)
+  if (root === undefined) return { body: {}, sourceUses: [] }
+  const body = bodyOfRoot(root)
+  return { body, sourceUses: sourceUsesIn(root, text, body) }
+}
+
+/**
+ * The entries of the `sources` list of each build block of a `.pkr.json` file, in order, where
+ * each is written (sourceUses, for a `.pkr.hcl` file). Packer 1.6.6 decodes the list without an
+ * evaluation context, so HCL's JSON syntax gives each entry verbatim, the JSON string as it is;
+ * later Packers read it as a template, which is the same text where it has neither `${` nor `%{`.
+ * Entries that are not strings are Packer's to refuse.
+ */
+function sourceUsesIn(root: Node, text: string, body: Record<string, unknown>): SourceUse[] {
+  const builds: Array<[unknown, JsonPath]> = Array.isArray(body.build)
+    ? body.build.map((build, index) => [build, ['build', index]])
+    : body.build === undefined
+      ? []
+      : [[body.build, ['build']]]
+  return builds.flatMap(([build, path]) => {
+    const sources = isRecord(build) ? build.sources : undefined
+    if (!Array.isArray(sources)) return []
+    const begins = placeIn(root, text, path)?.line ?? 0
+    return sources.flatMap((used, index): SourceUse[] => {
+      const at = typeof used === 'string' ? placeIn(root, text, [...path, 'sources', index]) : undefined
+      return typeof used === 'string' && at ? [{ build: begins, used, listed: true, ...at }] : []
+    })
+  })
 }
 
 /**

@@ -57,13 +57,15 @@ export interface HclFileRead {
   file: string
   body: HclBody
   place: (at: JsonPath) => Promise<{ line?: number; column?: number }>
-  /** The sources its build blocks use, as written (none read in a `.pkr.json` file). */
+  /** The sources its build blocks use, as written (in a `.pkr.json` file, the entries of their `sources` lists). */
   sourceUses: SourceUse[]
 }
 
 /** Parses one file of an HCL2 template (parseHclFile), read from disk unless its `text` is given, with where its settings are. */
 export async function readHclFile(file: string, text = readFileSync(file, 'utf8')): Promise<HclFileRead> {
-  if (file.endsWith('.json')) return { file, body: await parseHclFile(file, text), place: (at) => settingPlace(file, text, at), sourceUses: [] }
+  const place = (at: JsonPath): Promise<{ line?: number; column?: number }> => settingPlace(file, text, at)
+  if (file.endsWith('.pkr.json')) return { file, ...(await templateRead(text)), place }
+  if (file.endsWith('.json')) return { file, body: await parseHclFile(file, text), place, sourceUses: [] }
   const { readHclText } = await import('./hcl-parser.js')
   return readHclText(file, text)
 }
@@ -79,9 +81,14 @@ export function hclTemplateFiles(templatePath: string): string[] {
  * them so: hcl-json.ts). JSON.parse says first whether it is JSON at all, and where it is not.
  */
 async function templateBody(text: string): Promise<HclBody> {
+  return (await templateRead(text)).body
+}
+
+/** A `.pkr.json` file's body (templateBody) and the sources its build blocks list, from one parse. */
+async function templateRead(text: string): Promise<{ body: HclBody; sourceUses: SourceUse[] }> {
   JSON.parse(text)
-  const { hclJsonBody } = await import('./hcl-json.js')
-  return hclJsonBody(text)
+  const { hclJsonRead } = await import('./hcl-json.js')
+  return hclJsonRead(text)
 }
 
 function asObject(value: unknown): HclBody {

@@ -62,8 +62,7 @@ export function sourceReferenceName(written: unknown): string | undefined {
 
 /**
  * The entries of the build blocks' `sources` lists, in the template's files as the job read them
- * (`.pkr.hcl` files: a `.pkr.json` file's are not read), that no
- * Packer reads as they are written: an error on each that Packer refuses or that names no source,
+ * (a `.pkr.json` file's as the JSON strings they are), that no Packer reads as they are written: an error on each that Packer refuses or that names no source,
  * saying what it expects; a warning on each it builds as another (`source.amazon-ebs.web.var.x`
  * builds source.amazon-ebs.web), saying which and what it passes over. Each on the entry's line.
  */
@@ -73,8 +72,9 @@ export function sourceReferenceProblems(files: Array<{ file: string; sourceUses:
   for (const { file, sourceUses } of files) {
     const shown = workspaceRelative(file, process.cwd())
     for (const { used, line, column, listed } of sourceUses) {
-      // A value only Packer works out (from 1.7 on, variables and locals) is Packer's to read.
-      if (!listed || used.includes('${')) continue
+      // A value only Packer works out (from 1.7 on, variables and locals; in HCL's JSON syntax, a
+      // template's directives too) is Packer's to read.
+      if (!listed || used.includes('${') || (file.endsWith('.pkr.json') && used.includes('%{'))) continue
       const location = { file: shown, line, column }
       const reference = sourceReference(used)
       if (reference === undefined) {
