@@ -439,6 +439,20 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls).toEqual([])
   })
 
+  it("HCL2: a for expression's own variable named source is not the source: only the setting that reads source.name is named", async () => {
+    const workspace = demoWith((text) =>
+      text
+        .replace('ami_description        = "Built by packer-ami-action from ${var.source_ami}"', 'ami_description        = "Built as ${source.name}"')
+        .replace('  communicator           = "none"', '  communicator           = "none"\n  run_tags = { for source in [{ name = "Team", value = "images" }] : source.name => source.value if source.name != "" }')
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: unreadableSource('ami_description', 'source.name'), properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'ami_description'), col: '3' } },
+      validateFailed
+    ])
+  })
+
   it("HCL2: the same in a build's source block, which Packer names the source block for: on the setting there", async () => {
     const workspace = demoWith((text) =>
       text.replace('  sources = ["source.amazon-ebs.demo"]', '  source "source.amazon-ebs.demo" {\n    run_tags = { Name = source.name }\n  }')

@@ -406,12 +406,28 @@ function readingsOfSource(block: Node, source: string): SourceReading[] {
     const attribute = variable?.nextNamedSibling
     const name = attribute?.type === 'get_attr' ? attribute.namedChildren[0] : undefined
     if (!variable || text(variable) !== 'source' || name?.type !== 'identifier' || !['name', 'type'].includes(text(name))) continue
+    if (boundByFor(variable, 'source')) continue
     let setting = variable.parent
     while (setting && setting.type !== 'attribute') setting = setting.parent
     if (!setting || found.has(setting.id)) continue
     found.set(setting.id, { setting: text(setting.namedChildren[0] as Node), reads: `source.${text(name)}`, ...writtenPosition(source, setting.startIndex) })
   }
   return [...found.values()]
+}
+
+/**
+ * Whether `variable` names a `for` expression's own variable (`for source, v in var.m : …`),
+ * which HCL reads before any object of that name Packer gives: in the expression's body and its
+ * `if`, not in the collection after `in`, which is read outside it.
+ */
+function boundByFor(variable: Node, name: string): boolean {
+  for (let inner: Node = variable, outer = variable.parent; outer; inner = outer, outer = outer.parent) {
+    if (outer.type !== 'for_object_expr' && outer.type !== 'for_tuple_expr') continue
+    const intro = outer.namedChildren.find((child) => child.type === 'for_intro')
+    if (!intro || inner.id === intro.id) continue
+    if (intro.namedChildren.some((child) => child.type === 'identifier' && text(child) === name)) return true
+  }
+  return false
 }
 
 /** A source a `build` block uses, as written there (`source.amazon-ebs.web`), and where. */
