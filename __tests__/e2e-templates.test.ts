@@ -192,68 +192,53 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(headingsOf(result.summary, 3)).toContain('release.amazon-ebs.gpu (amazon-ebs)')
     })
 
-    it('HCL2: a sources entry with text after TYPE.NAME is warned of on its line before the install, and each AMI it builds is in the outputs and tagged', async () => {
-      const workspace = workspaceFrom(join(fixtures, 'hcl-source-reference-tail'))
-      const { result, builds } = await expectBuilt(workspace, { template: '.' }, { builds: ['amazon-ebs.base', 'amazon-ebs.base#2'], manifest: 'manifest.json' })
-      const warned = parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Source read otherwise')
+    /**
+     * The fixture's build, whose sources list an entry with text after TYPE.NAME in `file`: warned
+     * of at `place` before the install, and each AMI it builds in the outputs; then, once the entry
+     * is one Packer refuses, refused there before anything is installed or sent to AWS.
+     */
+    async function expectSourceReferenceTail(fixture: string, file: string, place: { line: string; col: string }): Promise<{ result: ActionRun; builds: Builds }> {
+      const workspace = workspaceFrom(join(fixtures, fixture))
+      const built = await expectBuilt(workspace, { template: '.' }, { builds: ['amazon-ebs.base', 'amazon-ebs.base#2'], manifest: 'manifest.json' })
+      const shown = file.replaceAll('.', '\\.')
+      const warned = parseCommands(built.result.stdout, 'warning').filter(({ properties }) => properties.title === 'Source read otherwise')
       expect(warned).toEqual([
         {
           message: expect.stringMatching(
-            /^template: image\.pkr\.hcl: "source\.amazon-ebs\.base\.var\.list\[0\]" in the build block's sources: Packer reads it as source\.amazon-ebs\.base and passes over "\.var\.list\[0\]" after it/
+            new RegExp(`^template: ${shown}: "source\\.amazon-ebs\\.base\\.var\\.list\\[0\\]" in the build block's sources: Packer reads it as source\\.amazon-ebs\\.base and passes over "\\.var\\.list\\[0\\]" after it`)
           ),
-          properties: { title: 'Source read otherwise', file: 'image.pkr.hcl', line: '25', col: '5' }
+          properties: { title: 'Source read otherwise', file, ...place }
         }
       ])
-      expect(result.stdout.indexOf('title=Source read otherwise')).toBeLessThan(result.stdout.indexOf('::group::Install Packer'))
-      for (const byRegion of Object.values(builds)) expect(endpoint.tagsOf('us-east-1', byRegion['us-east-1'])).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
-      expect(result.summary).toContain('passes over')
+      expect(built.result.stdout.indexOf('title=Source read otherwise')).toBeLessThan(built.result.stdout.indexOf('::group::Install Packer'))
 
-      // A reference Packer refuses is refused before anything is installed or sent to AWS.
       const calls = endpoint.calls.length
-      const refusedTemplate = join(workspace, 'image.pkr.hcl')
+      const refusedTemplate = join(workspace, file)
       writeFileSync(refusedTemplate, readFileSync(refusedTemplate, 'utf8').replace('"source.amazon-ebs.base.var.list[0]"', '"source.amazon-ebs.base[0]"'))
       const refused = await run(workspace, { template: '.' })
       expect(refused.exitCode).toBe(1)
       expect(refused.errors).toEqual([
         {
-          message: expect.stringMatching(/^template: image\.pkr\.hcl: "source\.amazon-ebs\.base\[0\]" in the build block's sources names no source Packer can build: Packer expects source\.TYPE\.NAME/),
-          properties: { title: 'Invalid input', file: 'image.pkr.hcl', line: '25', col: '5' }
+          message: expect.stringMatching(
+            new RegExp(`^template: ${shown}: "source\\.amazon-ebs\\.base\\[0\\]" in the build block's sources names no source Packer can build: Packer expects source\\.TYPE\\.NAME`)
+          ),
+          properties: { title: 'Invalid input', file, ...place }
         },
         { message: expect.stringContaining('nothing was installed or built'), properties: {} }
       ])
       expect(refused.stdout).not.toContain('::group::Install Packer')
       expect(endpoint.calls.length).toBe(calls)
+      return built
+    }
+
+    it('HCL2: a sources entry with text after TYPE.NAME is warned of on its line before the install, and each AMI it builds is in the outputs and tagged', async () => {
+      const { result, builds } = await expectSourceReferenceTail('hcl-source-reference-tail', 'image.pkr.hcl', { line: '25', col: '5' })
+      for (const byRegion of Object.values(builds)) expect(endpoint.tagsOf('us-east-1', byRegion['us-east-1'])).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
+      expect(result.summary).toContain('passes over')
     })
 
     it("HCL2's JSON syntax: a sources entry with text after TYPE.NAME is warned of on its line before the install, and each AMI it builds is in the outputs", async () => {
-      const workspace = workspaceFrom(join(fixtures, 'hcl-json-source-reference-tail'))
-      const { result } = await expectBuilt(workspace, { template: '.' }, { builds: ['amazon-ebs.base', 'amazon-ebs.base#2'], manifest: 'manifest.json' })
-      const warned = parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Source read otherwise')
-      expect(warned).toEqual([
-        {
-          message: expect.stringMatching(
-            /^template: image\.pkr\.json: "source\.amazon-ebs\.base\.var\.list\[0\]" in the build block's sources: Packer reads it as source\.amazon-ebs\.base and passes over "\.var\.list\[0\]" after it/
-          ),
-          properties: { title: 'Source read otherwise', file: 'image.pkr.json', line: '23', col: '7' }
-        }
-      ])
-      expect(result.stdout.indexOf('title=Source read otherwise')).toBeLessThan(result.stdout.indexOf('::group::Install Packer'))
-
-      // One Packer refuses is refused on its line before anything is installed or sent to AWS.
-      const calls = endpoint.calls.length
-      const refusedTemplate = join(workspace, 'image.pkr.json')
-      writeFileSync(refusedTemplate, readFileSync(refusedTemplate, 'utf8').replace('"source.amazon-ebs.base.var.list[0]"', '"source.amazon-ebs.base[0]"'))
-      const refused = await run(workspace, { template: '.' })
-      expect(refused.exitCode).toBe(1)
-      expect(refused.errors).toEqual([
-        {
-          message: expect.stringMatching(/^template: image\.pkr\.json: "source\.amazon-ebs\.base\[0\]" in the build block's sources names no source Packer can build: Packer expects source\.TYPE\.NAME/),
-          properties: { title: 'Invalid input', file: 'image.pkr.json', line: '23', col: '7' }
-        },
-        { message: expect.stringContaining('nothing was installed or built'), properties: {} }
-      ])
-      expect(refused.stdout).not.toContain('::group::Install Packer')
-      expect(endpoint.calls.length).toBe(calls)
+      await expectSourceReferenceTail('hcl-json-source-reference-tail', 'image.pkr.json', { line: '23', col: '7' })
     })
 
     it('HCL2: one source block built twice under names a build block gives, each AMI under its own name, and only takes those names', async () => {
