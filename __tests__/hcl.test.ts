@@ -1633,3 +1633,81 @@ describe('sourceReferenceProblems', () => {
     expect(hclBuildNames(files)).toEqual(['amazon-ebs.web', 'amazon-ebs.web', 'null.smoke'])
   })
 })
+
+describe('hclAmiBuilds: the tag keys a source writes', () => {
+  it('counts literal keys of its map and tag blocks, and of the build block source that adds to it; not keys only Packer knows', async () => {
+    const file = join(directory, 'tags.pkr.hcl')
+    writeFileSync(
+      file,
+      `variable "k" {
+  type    = string
+  default = "Team"
+}
+variable "extra" {
+  type    = map(string)
+  default = {}
+}
+source "amazon-ebs" "web" {
+  tags = {
+    Name         = "web"
+    "Cost Center" = "images"
+    (var.k)      = "x"
+    "\${var.k}-2" = "y"
+  }
+  snapshot_tags = var.extra
+  tag {
+    key   = "Owner"
+    value = "platform"
+  }
+  tag {
+    key   = "Name"
+    value = "again"
+  }
+  tag {
+    key   = var.k
+    value = "z"
+  }
+  dynamic "tag" {
+    for_each = var.extra
+    content {
+      key   = tag.key
+      value = tag.value
+    }
+  }
+}
+build {
+  sources = ["source.amazon-ebs.web"]
+  source "amazon-ebs.web" {
+    name = "arm"
+    snapshot_tag {
+      key   = "Backup"
+      value = "daily"
+    }
+  }
+  source "amazon-ebs.web" {
+    name = "override"
+    tags = { Only = "this" }
+  }
+}
+`
+    )
+    const builds = (await hclAmiBuilds([await readHclFile(file)])) ?? []
+    const tags = builds.map((build) => ({ name: build.name, ami: build.tags?.ami?.keys, amiLine: build.tags?.ami?.location.line, snapshots: build.tags?.snapshots?.keys, snapshotsLine: build.tags?.snapshots?.location.line }))
+    expect(tags).toEqual([
+      { name: 'amazon-ebs.web', ami: ['Name', 'Cost Center', 'Owner'], amiLine: 10, snapshots: undefined, snapshotsLine: undefined },
+      { name: 'amazon-ebs.arm', ami: ['Name', 'Cost Center', 'Owner'], amiLine: 10, snapshots: ['Backup'], snapshotsLine: 41 },
+      // A map in both blocks Packer refuses; the build block's counts, the source's tag blocks with it.
+      { name: 'amazon-ebs.override', ami: ['Only', 'Owner', 'Name'], amiLine: 48, snapshots: undefined, snapshotsLine: undefined }
+    ])
+  })
+
+  it('reads the JSON syntax alike: a key with an interpolation is not counted, `$${` is literal', async () => {
+    const file = join(directory, 'tags.pkr.json')
+    const source = { tags: { Name: 'web', '${var.k}': 'x', 'Cost$${Center}': 'y' }, tag: [{ key: 'Owner', value: 'p' }, { key: '${var.k}', value: 'q' }] }
+    const template = { variable: { k: { default: 'Team' } }, source: { 'amazon-ebs': { web: source } }, build: { sources: ['source.amazon-ebs.web'] } }
+    writeFileSync(file, JSON.stringify(template, null, 2))
+    const [build] = (await hclAmiBuilds([await readHclFile(file)])) ?? []
+    expect(build.tags?.ami?.keys).toEqual(['Name', 'Cost${Center}', 'Owner'])
+    expect(build.tags?.ami?.location.line).toBe(10)
+  })
+})

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { noAmiProblems, type AmiBuild } from '../src/inputs/ami-builds.js'
+import { noAmiProblems, tagCountProblems, type AmiBuild } from '../src/inputs/ami-builds.js'
 import { checkHclBuildSelection, listNamesBuilds, selectsBuild } from '../src/inputs/hcl-build-selection.js'
 import {
   checkJsonVarFile,
@@ -476,5 +476,57 @@ describe('noAmiProblems: a run none of whose builds makes an AMI', () => {
     expect(await noAmiProblems(builds, { ...run, except: ['amazon-ebs.b'] })).toHaveLength(1)
     expect(await noAmiProblems([build('null', 'null.a'), build('amazon-ebs')], { ...run, only: ['null.a'] })).toEqual([])
     expect(await noAmiProblems([build('null', 'a')], { ...run, templateKind: 'json', only: ['b'] })).toEqual([])
+  })
+})
+
+describe("tagCountProblems: a template's tags with the action's over EC2's 50", () => {
+  const keys = (count: number, prefix = 'Team'): string[] => Array.from({ length: count }, (_, i) => `${prefix}${i}`)
+  const build = (name: string | undefined, ami?: string[], snapshots?: string[], type = 'amazon-ebs'): AmiBuild => ({
+    ...(name === undefined ? {} : { name }),
+    type,
+    skipsAmi: false,
+    location: { file: 'web.pkr.hcl', line: 1 },
+    tags: {
+      ...(ami ? { ami: { keys: ami, location: { file: 'web.pkr.hcl', line: 5 } } } : {}),
+      ...(snapshots ? { snapshots: { keys: snapshots, location: { file: 'web.pkr.hcl', line: 9 } } } : {})
+    }
+  })
+  const run = { only: [] as string[], except: [] as string[], templateKind: 'hcl' as const, tagSnapshots: true }
+  const action = keys(11, 'Action')
+
+  it('refuses a build over 50 on its AMI or its snapshots, on that setting, with both counts', async () => {
+    const problems = await tagCountProblems([build('amazon-ebs.a', keys(40)), build('amazon-ebs.b', keys(2), keys(45))], run, action)
+    expect(problems).toEqual([
+      {
+        message:
+          'template: web.pkr.hcl: build amazon-ebs.a would get 51 tags on its AMI, and EC2 allows at most 50: 40 the template writes in its tags, ' +
+          "11 the action adds (tags input, provenance tags and its own). EC2 would refuse the action's tags once the build is done. " +
+          "Drop 1 or more of the template's tags or of the tags input's, or set provenance-tags: false.",
+        location: { file: 'web.pkr.hcl', line: 5 }
+      },
+      {
+        message: expect.stringMatching(/^template: web\.pkr\.hcl: build amazon-ebs\.b would get 56 tags on its snapshots, .*: 45 the template writes in its snapshot_tags, /),
+        location: { file: 'web.pkr.hcl', line: 9 }
+      }
+    ])
+  })
+
+  it('counts a key both write once, and takes exactly 50', async () => {
+    expect(await tagCountProblems([build('amazon-ebs.a', keys(39))], run, action)).toEqual([])
+    expect(await tagCountProblems([build('amazon-ebs.a', [...keys(39), 'Action0', 'Action1'])], run, action)).toEqual([])
+    const [problem] = await tagCountProblems([build(undefined, [...keys(40), 'Action0'])], { ...run, templateKind: 'json' }, action)
+    expect(problem.message).toMatch(/build \(builder amazon-ebs\) would get 51 tags on its AMI, .*: 41 the template writes in its tags, 11 the action adds .*; 1 of the keys both write, counted once\./)
+  })
+
+  it('leaves out builds only/except leave out, snapshots with tag-snapshots false, and builds that make no AMI', async () => {
+    const over = build('amazon-ebs.a', keys(45), keys(45))
+    expect(await tagCountProblems([over, build('amazon-ebs.b', keys(1))], { ...run, except: ['amazon-ebs.a'] }, action)).toEqual([])
+    expect(await tagCountProblems([over], { ...run, only: ['amazon-ebs.b'] }, action)).toEqual([])
+    expect(await tagCountProblems([build('amazon-ebs.a', keys(1), keys(45))], { ...run, tagSnapshots: false }, action)).toEqual([])
+    expect(await tagCountProblems([build('amazon-instance.a', keys(1), keys(45), 'amazon-instance')], run, action)).toEqual([])
+    expect(await tagCountProblems([{ ...over, skipsAmi: true }, build('amazon-ebsvolume.v', keys(45), undefined, 'amazon-ebsvolume')], run, action)).toEqual([])
+    expect(await tagCountProblems(undefined, run, action)).toEqual([])
+    // A build whose name only Packer knows may run: counted.
+    expect(await tagCountProblems([build(undefined, keys(45))], { ...run, only: ['amazon-ebs.b'] }, action)).toHaveLength(1)
   })
 })

@@ -12,10 +12,10 @@ import { stoppedAtDeadline } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
 import type { HclTemplate } from './inputs/hcl.js'
 import { describeRequest } from './inputs/version-request.js'
-import { reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
+import { actionTagKeys, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
-import { combineTags } from './inputs/tags.js'
+import { actionTagSet, combineTags } from './inputs/tags.js'
 import { buildsWithoutInstance, noBuildLaunchesInstance, scriptLinesAlike } from './inputs/template-files.js'
 import type { Fingerprint } from './inputs/fingerprint.js'
 import type { ResolvedVersion } from './inputs/required-version.js'
@@ -420,6 +420,7 @@ async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclT
   await checkBuildsSomething(template)
   await checkRegions(inputs, template)
   await checkMakesAmi(inputs, template)
+  await checkTagCounts(inputs, template)
   await checkVariablesDeclared(inputs, template)
   await checkProvisioners(inputs, template)
   return warnings
@@ -475,6 +476,19 @@ async function checkMakesAmi(inputs: Inputs, template: Promise<HclTemplate> | un
   const { noAmiProblems } = await import('./inputs/ami-builds.js')
   const problems = await noAmiProblems(builds, inputs)
   await refuse(problems, 'The template builds no AMI in this run (see the errors above); nothing was installed or built.')
+}
+
+/**
+ * A build whose template's tags and the action's would go over EC2's 50 on its AMI or snapshots
+ * (tagCountProblems): Packer would build the AMI, and EC2 refuse the action's tags after it.
+ */
+async function checkTagCounts(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const builds = template ? (await template.catch(() => undefined))?.amiBuilds : inputs.jsonAmiBuilds
+  if (builds === undefined) return
+  const { tagCountProblems } = await import('./inputs/ami-builds.js')
+  const problems = await tagCountProblems(builds, inputs, actionTagSet(inputs.tags, inputs.provenanceTags, actionTagKeys(inputs)))
+  await refuse(problems, "The template's tags and the action's would be more than EC2 allows (see the errors above); nothing was installed or built.")
 }
 
 /**

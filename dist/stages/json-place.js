@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c}from"../chunks/chunk-RCD7S2J7.js";import"../chunks/chunk-JPWDJLMH.js";import"../chunks/chunk-A7EG3YJZ.js";import"../chunks/chunk-XVUXSMHI.js";import"../chunks/chunk-XKARJE47.js";export{b as asWritten,a as jsonPlace,c as rootEntry};
+import{a,b,c}from"../chunks/chunk-FU3QR3J5.js";import"../chunks/chunk-JPWDJLMH.js";import"../chunks/chunk-HZEUD5V3.js";import"../chunks/chunk-XVUXSMHI.js";import"../chunks/chunk-XKARJE47.js";export{b as asWritten,a as jsonPlace,c as rootEntry};

@@ -4,6 +4,7 @@
 // once Packer is done. Refused only where it is certain: a builder type the action does not know
 // (a plugin's), or a name or setting only Packer knows, is left to the build.
 import type { InputProblem, ProblemLocation } from './reader.js'
+import { maxTagsPerResource } from './tags.js'
 import type { TemplateKind } from './template.js'
 
 /** A build as the template writes it, where its builder or source is. */
@@ -14,6 +15,17 @@ export interface AmiBuild {
   type: string
   /** Its `skip_create_ami` is written true: an amazon-ebs build that makes none. */
   skipsAmi: boolean
+  location: ProblemLocation
+  /** The tag keys the template writes on the build's AMI (`tags`) and its snapshots (`snapshot_tags`), where they are known. */
+  tags?: { ami?: WrittenTags; snapshots?: WrittenTags }
+}
+
+/**
+ * The keys of a build's tags that the template writes literally (a key only Packer works out is
+ * left out: it may be any, or one of these), and where they are written.
+ */
+export interface WrittenTags {
+  keys: string[]
   location: ProblemLocation
 }
 
@@ -71,6 +83,48 @@ export async function noAmiProblems(
       location: build.location
     }
   })
+}
+
+/**
+ * A problem on each build the run would run whose AMI or snapshots would get more than EC2's 50
+ * tags: the keys the template writes, with those the action adds (`actionKeys`, from actionTagSet;
+ * a key both write counts once). EC2 refuses the action's tagging once the build is done. Only
+ * keys written literally count, so that a template Packer and EC2 take is never refused.
+ */
+export async function tagCountProblems(
+  builds: AmiBuild[] | undefined,
+  given: { only: string[]; except: string[]; templateKind: TemplateKind; tagSnapshots: boolean },
+  actionKeys: string[]
+): Promise<InputProblem[]> {
+  if (builds === undefined || actionKeys.length === 0) return []
+  const tagged = builds.filter((build) => build.tags !== undefined && amiBuilders.includes(build.type) && !build.skipsAmi)
+  if (tagged.length === 0) return []
+  const running = given.only.length === 0 && given.except.length === 0 ? tagged : await selected(tagged, given)
+  const problems: InputProblem[] = []
+  for (const build of running) {
+    const kinds = [
+      { written: build.tags?.ami, resource: 'AMI', setting: 'tags' },
+      // An amazon-instance AMI is backed by the instance store: it has no snapshots to tag.
+      ...(given.tagSnapshots && build.type !== 'amazon-instance' ? [{ written: build.tags?.snapshots, resource: 'snapshots', setting: 'snapshot_tags' }] : [])
+    ]
+    for (const { written, resource, setting } of kinds) {
+      if (written === undefined) continue
+      const all = new Set([...written.keys, ...actionKeys])
+      if (all.size <= maxTagsPerResource) continue
+      const named = build.name === undefined ? ` (builder ${build.type})` : ` ${build.name}`
+      const shared = written.keys.length + actionKeys.length - all.size
+      const once = shared > 0 ? `; ${shared} of the keys both write, counted once` : ''
+      problems.push({
+        message:
+          `template: ${written.location.file}: build${named} would get ${all.size} tags on its ${resource}, and EC2 allows at most ` +
+          `${maxTagsPerResource}: ${written.keys.length} the template writes in its ${setting}, ${actionKeys.length} the action adds ` +
+          `(tags input, provenance tags and its own)${once}. EC2 would refuse the action's tags once the build is done. ` +
+          `Drop ${all.size - maxTagsPerResource} or more of the template's ${setting} or of the tags input's, or set provenance-tags: false.`,
+        location: written.location
+      })
+    }
+  }
+  return problems
 }
 
 /**

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
-import type { AmiBuild } from './ami-builds.js'
+import type { AmiBuild, WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
@@ -1125,21 +1125,53 @@ export async function hclAmiBuilds(read: HclFileRead[]): Promise<AmiBuild[] | un
   }
   const sources = new Map([...defined].map(([ref, { body }]) => [ref, body]))
   const builds: AmiBuild[] = []
-  for (const { body } of read) {
-    for (const build of blocksAt(body.build, ['build'], 0)) {
-      const added = blocksAt(build.body.source, ['source'], 1).map(({ body: settings }) => settings)
+  for (const file of read) {
+    for (const build of blocksAt(file.body.build, ['build'], 0)) {
+      const added = blocksAt(build.body.source, [...build.path, 'source'], 1)
       const listed = Array.isArray(build.body.sources) ? build.body.sources.length : 0
       for (const [index, each] of (await blockBuilds(build.body, sources, { variables: new Map() })).entries()) {
         const definition = defined.get(each.source)
         if (definition === undefined) return undefined
-        const skip = (index < listed ? undefined : added[index - listed]?.skip_create_ami) ?? definition.body.skip_create_ami
+        const override = index < listed ? undefined : added[index - listed]
+        const skip = override?.body.skip_create_ami ?? definition.body.skip_create_ami
         const shown = workspaceRelative(definition.file.file, process.cwd())
         const location = { file: shown, ...(await definition.file.place(definition.path)) }
-        builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi: literalBoolean(skip) === true, location })
+        const written = [definition, ...(override ? [{ file, ...override }] : [])]
+        const tags = { ami: await hclWrittenTags(written, 'tags', 'tag'), snapshots: await hclWrittenTags(written, 'snapshot_tags', 'snapshot_tag') }
+        builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi: literalBoolean(skip) === true, location, tags })
       }
     }
   }
   return builds
+}
+
+/**
+ * The tag keys a build's source writes literally, in its map (`tags = { Name = "x" }`) and its
+ * blocks (`tag { key = "Name" … }`), and where: `bodies` are the source block, then the build
+ * block's `source` block that adds to it (Packer refuses a map in both, "Duplicate argument": the
+ * latter's is counted, never more than one of them). A key that is an expression (`(var.k)`,
+ * `"${var.k}"`), a map that is one (`var.tags`) and a `dynamic "tag"` block are Packer's to work
+ * out, and may be any key: not counted.
+ */
+async function hclWrittenTags(
+  bodies: Array<{ file: HclFileRead; body: HclBody; path: JsonPath }>,
+  map: 'tags' | 'snapshot_tags',
+  block: 'tag' | 'snapshot_tag'
+): Promise<WrittenTags | undefined> {
+  const { literalText } = await import('./hcl-parser.js')
+  const literal = (key: unknown) => (typeof key === 'string' ? literalText(key) : undefined)
+  const withMap = bodies.findLast(({ body }) => body[map] !== undefined)
+  const keys = new Set(isRecord(withMap?.body[map]) ? Object.keys(withMap.body[map]).map(literal) : [])
+  let first: { file: HclFileRead; path: JsonPath } | undefined
+  for (const { file, body, path } of bodies) {
+    for (const { body: each, path: at } of blocksAt(body[block], [...path, block], 0)) {
+      keys.add(literal(each.key))
+      first ??= { file, path: at }
+    }
+  }
+  const at = withMap && isRecord(withMap.body[map]) ? { file: withMap.file, path: [...withMap.path, map] } : first
+  if (at === undefined) return undefined
+  return { keys: [...keys].filter((key) => key !== undefined), location: { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(at.path)) } }
 }
 
 /** Where a setting of an HCL2 file (in its JSON syntax too) is written. */

@@ -128,6 +128,14 @@ export function tagProblem(key: string, value: string, line: string): string | u
 }
 
 /**
+ * The keys of the tags the action writes on each AMI and, with tag-snapshots, its snapshots: the
+ * user's, the provenance tags with provenance-tags, and the action's own (`actionKeys`), each once.
+ */
+export function actionTagSet(userTags: Record<string, string>, withProvenance: boolean, actionKeys: string[] = []): string[] {
+  return [...new Set([...Object.keys(userTags), ...(withProvenance ? Object.values(provenanceTagKeys) : []), ...actionKeys])]
+}
+
+/**
  * EC2 allows 50 tags per resource: the user's, with provenance-tags every provenance key a user
  * tag does not already replace, and the action's own (`actionKeys`: the image family, and with
  * provenance-tags or reuse the build's fingerprint, set and build). Counted by keys, before the run's context is read.
@@ -139,7 +147,7 @@ export function checkTagCount(
 ): string | undefined {
   const provenanceKeys = withProvenance ? Object.values(provenanceTagKeys).filter((key) => !(key in userTags)) : []
   const ownKeys = actionKeys.filter((key) => !(key in userTags))
-  const count = Object.keys(userTags).length + provenanceKeys.length + ownKeys.length
+  const count = actionTagSet(userTags, withProvenance, actionKeys).length
   if (count <= maxTagsPerResource) return undefined
   const own = ownKeys.length > 0 ? ` + ${ownKeys.length} of the action's own (${ownKeys.join(', ')})` : ''
   return (

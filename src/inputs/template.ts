@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
-import type { AmiBuild } from './ami-builds.js'
+import type { AmiBuild, WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { meantName } from './near-names.js'
@@ -752,8 +752,22 @@ export function jsonAmiBuilds(template: unknown, builders: JsonTemplateInfo['bui
     ...(name === undefined ? {} : { name }),
     type,
     skipsAmi: literalBoolean((written[index] as Record<string, unknown>).skip_create_ami) === true,
-    location: { file: file.shown, value: { path: file.path, at: ['builders', index, 'type'] } }
+    location: { file: file.shown, value: { path: file.path, at: ['builders', index, 'type'] } },
+    tags: {
+      ami: jsonWrittenTags(written[index], 'tags', index, file),
+      snapshots: jsonWrittenTags(written[index], 'snapshot_tags', index, file)
+    }
   }))
+}
+
+/**
+ * A builder's `tags` or `snapshot_tags` keys that are written as they are: Packer works out a key
+ * with `{{ … }}` (`{{user \`team\`}}`) when it builds, and it may be any.
+ */
+function jsonWrittenTags(builder: unknown, setting: 'tags' | 'snapshot_tags', index: number, file: { path: string; shown: string }): WrittenTags | undefined {
+  const tags = isRecord(builder) ? builder[setting] : undefined
+  if (!isRecord(tags)) return undefined
+  return { keys: Object.keys(tags).filter((key) => !key.includes('{{')), location: { file: file.shown, value: { path: file.path, at: ['builders', index, setting] } } }
 }
 
 /**

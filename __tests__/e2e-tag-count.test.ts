@@ -1,0 +1,119 @@
+// A template's own tags count with the action's against EC2's limit of 50 tags on an AMI: through
+// the bundled action run as the runner runs it, with the real Packer and the loopback EC2
+// endpoint, which keeps the limit. Over it, the run must stop before Packer is installed, on the
+// template's `tags`; at exactly 50, it must build and tag as ever.
+import { expect, it } from '@jest/globals'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { projectRoot, pushToMain, type ActionRun } from './support/action-process.js'
+import { loopbackSuite } from './support/loopback-suite.js'
+import { describeWithPacker } from './support/runtimes.js'
+
+describeWithPacker("a template's tags with the action's, over EC2's 50, through the bundled action", () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+
+  const templates = { hcl2: 'ami.pkr.hcl', json: 'packer-template.json' }
+
+  /** The demo's template of that kind, with `edit` made to its text. */
+  function demoWith(edit: (text: string) => string, kind: keyof typeof templates): string {
+    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', kind))
+    const template = join(workspace, templates[kind])
+    writeFileSync(template, edit(readFileSync(template, 'utf8')))
+    return workspace
+  }
+
+  function run(workspace: string, kind: keyof typeof templates): Promise<ActionRun> {
+    return suite.run(workspace, kind === 'hcl2' ? { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' } : { template: 'packer-template.json' })
+  }
+
+  const lineOf = (workspace: string, text: string, kind: keyof typeof templates): string =>
+    String(readFileSync(join(workspace, templates[kind]), 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1)
+
+  /** `count` keys Team0, Team1, … */
+  const teams = (count: number): string[] => Array.from({ length: count }, (_, i) => `Team${i}`)
+
+  /**
+   * The demo's JSON builder with these literal tag keys besides its Name and SourceAMI, and a key
+   * Packer works out from a variable whose default is Team0: the same key as one written.
+   */
+  const jsonWithTags = (keys: string[]) => (text: string): string => {
+    const template = JSON.parse(text) as { variables: Record<string, string>; builders: Array<Record<string, unknown>> }
+    const [builder] = template.builders
+    const tags = { ...(builder.tags as object), ...Object.fromEntries(keys.map((key) => [key, 'platform'])), '{{user `team_key`}}': 'computed' }
+    return JSON.stringify({ ...template, variables: { ...template.variables, team_key: 'Team0' }, builders: [{ ...builder, tags }] }, null, 2)
+  }
+
+  /**
+   * The demo's HCL2 source with these literal keys in its map besides Name and SourceAMI, a `tag`
+   * block of each of `blocks`, a key that is an expression in the map and in a block (of a
+   * variable whose default is Team0) and an empty `dynamic "tag"`.
+   */
+  const hclWithTags = (keys: string[], blocks: string[]) => (text: string): string => {
+    const map = [...keys.map((key) => `    ${key} = "platform"`), '    (var.team_key) = "computed"'].join('\n')
+    const tagBlocks = [...blocks.map((key) => `"${key}"`), 'var.team_key'].map((key) => `  tag {\n    key   = ${key}\n    value = "block"\n  }\n`).join('')
+    const dynamic = '  dynamic "tag" {\n    for_each = {}\n    content {\n      key   = tag.key\n      value = tag.value\n    }\n  }\n'
+    return text
+      .replace('variable "source_ami" {', 'variable "team_key" {\n  type    = string\n  default = "Team0"\n}\n\nvariable "source_ami" {')
+      .replace('    SourceAMI = "{{ .SourceAMI }}"\n  }\n', `    SourceAMI = "{{ .SourceAMI }}"\n${map}\n  }\n${tagBlocks}${dynamic}`)
+  }
+
+  /** With no tags input, the action adds 7 provenance tags, ImageFamily and the 3 fingerprint tags. */
+  const actionAdds = 11
+  const refusedStep = "The template's tags and the action's would be more than EC2 allows (see the errors above); nothing was installed or built."
+
+  /** A run refused for the tags of its one build, `build`: the error on `place`, nothing installed or sent to EC2. */
+  function expectRefused(result: ActionRun, file: string, build: string, template: number, place: { line: string; col: string }): void {
+    expect(result.exitCode).toBe(1)
+    const all = template + actionAdds
+    expect(result.errors).toEqual([
+      {
+        message:
+          `template: ${file}: build ${build} would get ${all} tags on its AMI, and EC2 allows at most 50: ${template} the template ` +
+          `writes in its tags, ${actionAdds} the action adds (tags input, provenance tags and its own). EC2 would refuse the action's ` +
+          `tags once the build is done. Drop ${all - 50} or more of the template's tags or of the tags input's, or set provenance-tags: false.`,
+        properties: { title: 'Invalid input', file, ...place }
+      },
+      { message: refusedStep, properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(result.stdout).not.toContain('packer validate')
+    expect(suite.calls).toEqual([])
+    expect(result.outputs['ami-id']).toBeUndefined()
+  }
+
+  /** A run that built its AMI and gave it exactly 50 tags: the template's and the action's. */
+  function expectTaggedFifty(result: ActionRun): void {
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const amiId = result.outputs['ami-id']
+    expect(amiId).toMatch(/^ami-/)
+    const tags = suite.endpoint.tagsOf('us-east-1', amiId)
+    expect(Object.keys(tags)).toHaveLength(50)
+    expect(tags).toMatchObject({ Team0: expect.any(String), SourceCommit: pushToMain.GITHUB_SHA })
+  }
+
+  it('JSON: 45 tag keys written and one Packer works out: refused on its tags before Packer is installed or EC2 is called', async () => {
+    // Name, SourceAMI and 43 more.
+    const workspace = demoWith(jsonWithTags(teams(43)), 'json')
+    const result = await run(workspace, 'json')
+    expectRefused(result, 'packer-template.json', 'amazon-ebs', 45, { line: lineOf(workspace, '"tags": {', 'json'), col: '7' })
+  })
+
+  it('JSON: 40 keys written, one of them the action\'s SourceCommit, and one worked out to a written one: 50, built and tagged', async () => {
+    const workspace = demoWith(jsonWithTags([...teams(37), 'SourceCommit']), 'json')
+    expectTaggedFifty(await run(workspace, 'json'))
+  })
+
+  it('HCL2: 45 keys in its tags map and tag blocks, and keys only Packer knows: refused on its tags', async () => {
+    // Name, SourceAMI and 40 in the map, 3 in blocks.
+    const workspace = demoWith(hclWithTags(teams(40), ['Block0', 'Block1', 'Block2']), 'hcl2')
+    const result = await run(workspace, 'hcl2')
+    expectRefused(result, 'ami.pkr.hcl', 'amazon-ebs.demo', 45, { line: lineOf(workspace, '  tags = {', 'hcl2'), col: '3' })
+  })
+
+  it('HCL2: 40 keys in the map and blocks, SourceCommit one of them, and keys only Packer knows: 50, built and tagged', async () => {
+    // Name, SourceAMI and 34 in the map, 4 in blocks, SourceCommit: 39 keys the action does not write.
+    const workspace = demoWith(hclWithTags(teams(34), ['Block0', 'Block1', 'Block2', 'SourceCommit']), 'hcl2')
+    expectTaggedFifty(await run(workspace, 'hcl2'))
+  })
+})
