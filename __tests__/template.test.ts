@@ -491,7 +491,7 @@ describe("tagCountProblems: a template's tags with the action's over EC2's 50", 
       ...(snapshots ? { snapshots: { keys: snapshots, location: { file: 'web.pkr.hcl', line: 9 } } } : {})
     }
   })
-  const run = { only: [] as string[], except: [] as string[], templateKind: 'hcl' as const, tagSnapshots: true }
+  const run = { only: [] as string[], except: [] as string[], templateKind: 'hcl' as const, tagSnapshots: true, provenanceTags: true }
   const action = keys(11, 'Action')
 
   it('refuses a build over 50 on its AMI or its snapshots, on that setting, with both counts', async () => {
@@ -516,6 +516,9 @@ describe("tagCountProblems: a template's tags with the action's over EC2's 50", 
     expect(await tagCountProblems([build('amazon-ebs.a', [...keys(39), 'Action0', 'Action1'])], run, action)).toEqual([])
     const [problem] = await tagCountProblems([build(undefined, [...keys(40), 'Action0'])], { ...run, templateKind: 'json' }, action)
     expect(problem.message).toMatch(/build \(builder amazon-ebs\) would get 51 tags on its AMI, .*: 41 the template writes in its tags, 11 the action adds .*; 1 of the keys both write, counted once\./)
+    // Without provenance tags, the message does not offer to leave them out.
+    const [without] = await tagCountProblems([build('amazon-ebs.a', keys(46))], { ...run, provenanceTags: false }, keys(5, 'Action'))
+    expect(without.message).toMatch(/: 46 the template writes in its tags, 5 the action adds \(tags input and its own\)\. .* Drop 1 or more of the template's tags or of the tags input's\.$/)
   })
 
   it('leaves out builds only/except leave out, snapshots with tag-snapshots false, and builds that make no AMI', async () => {

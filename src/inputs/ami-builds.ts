@@ -93,7 +93,7 @@ export async function noAmiProblems(
  */
 export async function tagCountProblems(
   builds: AmiBuild[] | undefined,
-  given: { only: string[]; except: string[]; templateKind: TemplateKind; tagSnapshots: boolean },
+  given: { only: string[]; except: string[]; templateKind: TemplateKind; tagSnapshots: boolean; provenanceTags: boolean },
   actionKeys: string[]
 ): Promise<InputProblem[]> {
   if (builds === undefined || actionKeys.length === 0) return []
@@ -101,6 +101,8 @@ export async function tagCountProblems(
   if (tagged.length === 0) return []
   const running = given.only.length === 0 && given.except.length === 0 ? tagged : await selected(tagged, given)
   const problems: InputProblem[] = []
+  const adds = given.provenanceTags ? 'tags input, provenance tags and its own' : 'tags input and its own'
+  const orProvenance = given.provenanceTags ? ', or set provenance-tags: false' : ''
   for (const build of running) {
     const kinds = [
       { written: build.tags?.ami, resource: 'AMI', setting: 'tags' },
@@ -118,8 +120,8 @@ export async function tagCountProblems(
         message:
           `template: ${written.location.file}: build${named} would get ${all.size} tags on its ${resource}, and EC2 allows at most ` +
           `${maxTagsPerResource}: ${written.keys.length} the template writes in its ${setting}, ${actionKeys.length} the action adds ` +
-          `(tags input, provenance tags and its own)${once}. EC2 would refuse the action's tags once the build is done. ` +
-          `Drop ${all.size - maxTagsPerResource} or more of the template's ${setting} or of the tags input's, or set provenance-tags: false.`,
+          `(${adds})${once}. EC2 would refuse the action's tags once the build is done. ` +
+          `Drop ${all.size - maxTagsPerResource} or more of the template's ${setting} or of the tags input's${orProvenance}.`,
         location: written.location
       })
     }
