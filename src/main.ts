@@ -1407,12 +1407,14 @@ async function tagAll(
       }
     })
     if (!reused) return reportTagging(results, summary)
-    const whole = goneAmis(amis, summary).length === 0
-    for (const result of results) {
-      if (whole) annotateRegionTagging(result)
-      else for (const problem of [...(result.warnings ?? []), ...(result.error === undefined ? [] : [result.error])]) core.info(problem)
+    if (goneAmis(amis, summary).length > 0) {
+      // EC2's words may quote a tag's value: text, never a workflow command.
+      const problems = results.flatMap((result) => [...(result.warnings ?? []), ...(result.error === undefined ? [] : [result.error])])
+      if (problems.length > 0) logAsText(problems)
+      return []
     }
-    return whole ? reportTagging(results, summary) : []
+    for (const result of results) annotateRegionTagging(result)
+    return reportTagging(results, summary)
   })
 }
 
