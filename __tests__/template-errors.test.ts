@@ -1108,7 +1108,8 @@ describe('locateHclRefusedFilter', () => {
   const folder = scratchFolder('refused-filter-', {
     'sources.pkr.hcl':
       'source "amazon-ebs" "web" {\n  source_ami_filter {\n    filters = { "virtulization-type" = "hvm", name = "base-*" }\n    owners  = ["self"]\n  }\n' +
-      '  subnet_filter {\n    filters = {\n      "tag:Name"        = "build"\n      "virtulization-type" = "x"\n    }\n  }\n}\n',
+      '  subnet_filter {\n    filters = {\n      "tag:Name"        = "build"\n      "virtulization-type" = "x"\n    }\n  }\n' +
+      '  vpc_filter {\n    filters = { "tag:Note" = "not isDefault = true", isDefault = "true" }\n  }\n}\n',
     'build.pkr.hcl': 'build {\n  name    = "images"\n  sources = ["source.amazon-ebs.web"]\n}\n'
   })
   const refused = (build: string, query: string, name: string): string =>
@@ -1121,8 +1122,13 @@ describe('locateHclRefusedFilter', () => {
     expect(await locateHclRefusedFilter(subnets, folder.path, folder.path)).toEqual([{ message: subnets, file: 'sources.pkr.hcl', line: 9, column: 7 }])
   })
 
+  it('places it on the key as the parser reads the object, not on text in a value that reads like it', async () => {
+    const message = refused('amazon-ebs.web', 'Error querying VPCs', 'isDefault')
+    expect(await locateHclRefusedFilter(message, folder.path, folder.path)).toEqual([{ message, file: 'sources.pkr.hcl', line: 13, column: 54 }])
+  })
+
   it('leaves it as Packer said it for a source no block names, or a name its filters do not write', async () => {
     expect(await locateHclRefusedFilter(refused('amazon-ebs.api', 'Error querying AMI', 'virtulization-type'), folder.path, folder.path)).toBeUndefined()
-    expect(await locateHclRefusedFilter(refused('amazon-ebs.web', 'Error querying VPCs', 'isDefault'), folder.path, folder.path)).toBeUndefined()
+    expect(await locateHclRefusedFilter(refused('amazon-ebs.web', 'Error querying VPCs', 'is-default'), folder.path, folder.path)).toBeUndefined()
   })
 })

@@ -484,6 +484,38 @@ export function settingPosition(
 }
 
 /**
+ * Where the key `key` of the object that the attribute at `path` holds is written (`filters = {
+ * isDefault = "true" }`, `"tag:Name" = …`), `path` as settingPosition takes it; undefined when
+ * the attribute is not there, does not hold an object written as such, or the object has no such key.
+ */
+export function objectKeyPosition(
+  fileName: string,
+  source: string,
+  path: Array<string | number>,
+  key: string
+): Promise<{ line: number; column: number } | undefined> {
+  return withTree(fileName, source, (root) => {
+    let body = root.namedChildren.find((child) => child.type === 'body')
+    let at = 0
+    while (body && at < path.length - 1) {
+      const inner = innerBlockBody(body, path, at)
+      if (!inner) return undefined
+      ;({ body, at } = inner)
+    }
+    const name = path[path.length - 1]
+    const attribute = body?.namedChildren.find((child) => child.type === 'attribute' && text(child.namedChildren[0] as Node) === name)
+    const term = attribute?.namedChildren[1]?.child(0)
+    const object = term?.type === 'collection_value' ? term.child(0) : undefined
+    if (at !== path.length - 1 || object?.type !== 'object') return undefined
+    const element = object.namedChildren.find((child) => {
+      const written = child.type === 'object_elem' ? child.childForFieldName('key') : null
+      return written !== null && objectKey(written) === key
+    })
+    return element ? writtenPosition(source, element.startIndex) : undefined
+  }).catch(() => undefined)
+}
+
+/**
  * Where the settings of a file's tree are (settingPosition), read in one walk of its blocks: the
  * offset, in the text as written, of each attribute by its block's path and its name (the first
  * of a name, as parse() keeps), and of each block with a body by its path (`['build', 0,

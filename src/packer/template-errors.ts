@@ -612,11 +612,11 @@ export async function locateHclRefusedFilter(message: string, workingDirectory: 
   })
   const chosen = written.length === 1 ? written[0] : written.find(({ asked }) => asked)
   if (!chosen) return undefined
-  const { settingPosition } = await import('../inputs/hcl-parser.js')
+  const { objectKeyPosition, settingPosition } = await import('../inputs/hcl-parser.js')
   const text = await readFile(path, 'utf8')
-  const attribute = await settingPosition(path, text, ['source', type, name, 0, chosen.setting, 0, 'filters'])
-  if (!attribute) return undefined
-  return [{ message, file: relative(workingDirectory, path), ...(keyInObject(text, attribute, refused.name) ?? attribute) }]
+  const filters = ['source', type, name, 0, chosen.setting, 0, 'filters']
+  const place = (await objectKeyPosition(path, text, filters, refused.name)) ?? (await settingPosition(path, text, filters))
+  return place && [{ message, file: relative(workingDirectory, path), ...place }]
 }
 
 /**
@@ -654,29 +654,6 @@ async function hclSourceOf(build: string, template: string): Promise<{ path: str
     const blocks = (body?.source as Record<string, Record<string, unknown[]>> | undefined)?.[type]?.[name]
     const source = Array.isArray(blocks) ? blocks[0] : undefined
     if (isRecord(source)) return { path, source, type, name }
-  }
-  return undefined
-}
-
-/**
- * Where the key `name` of the object that an attribute written at `at` holds (`filters = { … }`)
- * is: the first line, from its `{` to where its braces close, on which it is a key (`isDefault
- * =`, `"tag:Name" =`); undefined when the attribute's value is not written as an object.
- */
-function keyInObject(text: string, at: { line: number; column: number }, name: string): { line: number; column: number } | undefined {
-  const lines = text.split('\n')
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  const written = /^[A-Za-z_][\w-]*$/.test(name) ? `${escaped}|"${escaped}"` : `"${escaped}"`
-  const key = new RegExp(`(^|[\\s{,])(?:${written})\\s*[=:]`)
-  let depth = 0
-  for (let index = at.line - 1; index < lines.length; index++) {
-    const start = index === at.line - 1 ? lines[index].indexOf('{', at.column - 1) : 0
-    if (start < 0) return undefined
-    const line = lines[index].slice(start)
-    const found = key.exec(line)
-    if (found) return { line: index + 1, column: start + found.index + found[1].length + 1 }
-    depth += (line.match(/{/g) ?? []).length - (line.match(/}/g) ?? []).length
-    if (depth <= 0) return undefined
   }
   return undefined
 }
