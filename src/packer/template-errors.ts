@@ -604,7 +604,7 @@ export async function locateHclRefusedFilter(message: string, workingDirectory: 
   const refused = refusedFilter(message)
   const found = refused && (await hclSourceOf(refused.build, template))
   if (!refused || !found) return undefined
-  const { path, source, type, name } = found
+  const { path, text, source, type, name } = found
   const written = builderFilters.flatMap(([setting, asked]) => {
     const filter = source[setting]
     const filters = Array.isArray(filter) && isRecord(filter[0]) ? filter[0].filters : undefined
@@ -613,7 +613,6 @@ export async function locateHclRefusedFilter(message: string, workingDirectory: 
   const chosen = written.length === 1 ? written[0] : written.find(({ asked }) => asked)
   if (!chosen) return undefined
   const { objectKeyPosition, settingPosition } = await import('../inputs/hcl-parser.js')
-  const text = await readFile(path, 'utf8')
   const filters = ['source', type, name, 0, chosen.setting, 0, 'filters']
   const place = (await objectKeyPosition(path, text, filters, refused.name)) ?? (await settingPosition(path, text, filters))
   return place && [{ message, file: relative(workingDirectory, path), ...place }]
@@ -638,22 +637,27 @@ export async function locateHclTakenAmiName(message: string, workingDirectory: s
   const found = taken && (await hclSourceOf(taken.build, template))
   if (!found || !('ami_name' in found.source)) return undefined
   const { settingPosition } = await import('../inputs/hcl-parser.js')
-  const place = await settingPosition(found.path, await readFile(found.path, 'utf8'), ['source', found.type, found.name, 0, 'ami_name'])
+  const place = await settingPosition(found.path, found.text, ['source', found.type, found.name, 0, 'ami_name'])
   return place && [{ message, file: relative(workingDirectory, found.path), ...place }]
 }
 
 /**
  * The source block that Packer names a build by (`amazon-ebs.web`, or `BUILD.amazon-ebs.web` for
- * a named build block), as parsed, with its file; undefined when no `.pkr.hcl` file has it.
+ * a named build block), as parsed, with its file and the text read for it (read once); undefined
+ * when no `.pkr.hcl` file has it.
  */
-async function hclSourceOf(build: string, template: string): Promise<{ path: string; source: Record<string, unknown>; type: string; name: string } | undefined> {
+async function hclSourceOf(
+  build: string,
+  template: string
+): Promise<{ path: string; text: string; source: Record<string, unknown>; type: string; name: string } | undefined> {
   const [type, name] = build.split('.').slice(-2)
   if (name === undefined) return undefined
   for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
-    const body = await parseHclFile(path).catch(() => undefined)
+    const text = await readFile(path, 'utf8').catch(() => undefined)
+    const body = text === undefined ? undefined : await parseHclFile(path, text).catch(() => undefined)
     const blocks = (body?.source as Record<string, Record<string, unknown[]>> | undefined)?.[type]?.[name]
     const source = Array.isArray(blocks) ? blocks[0] : undefined
-    if (isRecord(source)) return { path, source, type, name }
+    if (text !== undefined && isRecord(source)) return { path, text, source, type, name }
   }
   return undefined
 }
