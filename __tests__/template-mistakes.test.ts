@@ -421,6 +421,11 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     `only to a build's provisioners and post-processors), so it cannot read source "amazon-ebs" "demo": failed to read dynamic type ` +
     `descriptor value: invalid character ',' looking for beginning of value. Packer 1.7.7 and later allow them in a source block: ` +
     'set the input packer-version to ">=1.7.7", or write the value out.'
+  /** That error, on the line of ami.pkr.hcl that holds `lineText`, at `col`. */
+  const unreadableAt = (workspace: string, setting: string, reads: string, lineText: string, col = '3') => ({
+    message: unreadableSource(setting, reads),
+    properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, lineText), col }
+  })
 
   it("HCL2: source.name and source.type in a source block, which Packer 1.6.6 refuses on the block's first line: on each setting that reads one", async () => {
     const workspace = demoWith((text) =>
@@ -430,10 +435,9 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     )
     const result = await run(workspace)
     expect(result.exitCode).toBe(1)
-    const on = (line: string) => ({ title: 'Packer', file: 'ami.pkr.hcl', line, col: '3' })
     expect(result.errors).toEqual([
-      { message: unreadableSource('ami_description', 'source.name'), properties: on(lineOf(workspace, 'ami_description')) },
-      { message: unreadableSource('tags', 'source.type'), properties: on(lineOf(workspace, 'tags = {')) },
+      unreadableAt(workspace, 'ami_description', 'source.name', 'ami_description'),
+      unreadableAt(workspace, 'tags', 'source.type', 'tags = {'),
       validateFailed
     ])
     expect(suite.calls).toEqual([])
@@ -447,10 +451,7 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     )
     const result = await run(workspace)
     expect(result.exitCode).toBe(1)
-    expect(result.errors).toEqual([
-      { message: unreadableSource('ami_description', 'source.name'), properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'ami_description'), col: '3' } },
-      validateFailed
-    ])
+    expect(result.errors).toEqual([unreadableAt(workspace, 'ami_description', 'source.name', 'ami_description'), validateFailed])
   })
 
   it("HCL2: the same in a build's source block, which Packer names the source block for: on the setting there", async () => {
@@ -459,10 +460,7 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     )
     const result = await run(workspace)
     expect(result.exitCode).toBe(1)
-    expect(result.errors).toEqual([
-      { message: unreadableSource('run_tags', 'source.name'), properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'run_tags'), col: '5' } },
-      validateFailed
-    ])
+    expect(result.errors).toEqual([unreadableAt(workspace, 'run_tags', 'source.name', 'run_tags', '5'), validateFailed])
   })
 
   it('JSON: the same: each on its own mapping; and once, on the builder, where a device_name is a variable', async () => {
