@@ -3,28 +3,17 @@
 // endpoint, which keeps the limit. Over it, the run must stop before Packer is installed, on the
 // template's `tags`; at exactly 50, it must build and tag as ever.
 import { expect, it } from '@jest/globals'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { projectRoot, pushToMain, type ActionRun } from './support/action-process.js'
-import { loopbackSuite } from './support/loopback-suite.js'
+import { pushToMain, type ActionRun } from './support/action-process.js'
+import { demoRuns, demoTemplates, loopbackSuite } from './support/loopback-suite.js'
 import { describeWithPacker } from './support/runtimes.js'
 
 describeWithPacker("a template's tags with the action's, over EC2's 50, through the bundled action", () => {
   const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
 
-  const templates = { hcl2: 'ami.pkr.hcl', json: 'packer-template.json' }
-
-  /** The demo's template of that kind, with `edit` made to its text. */
-  function demoWith(edit: (text: string) => string, kind: keyof typeof templates): string {
-    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', kind))
-    const template = join(workspace, templates[kind])
-    writeFileSync(template, edit(readFileSync(template, 'utf8')))
-    return workspace
-  }
-
-  function run(workspace: string, kind: keyof typeof templates): Promise<ActionRun> {
-    return suite.run(workspace, kind === 'hcl2' ? { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' } : { template: 'packer-template.json' })
-  }
+  const templates = demoTemplates
+  const { demoWith, run } = demoRuns(suite)
 
   const lineOf = (workspace: string, text: string, kind: keyof typeof templates): string =>
     String(readFileSync(join(workspace, templates[kind]), 'utf8').split('\n').findIndex((line) => line.includes(text)) + 1)

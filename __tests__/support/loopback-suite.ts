@@ -1,11 +1,11 @@
 // What a describe block needs to run the bundled action as the runner does, with the real
 // Packer, against the loopback EC2 endpoint.
 import { afterAll, beforeAll, beforeEach } from '@jest/globals'
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Call, type Ec2Endpoint } from '../../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './action-process.js'
+import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './action-process.js'
 import { nodeRuntimes, packerVersion } from './runtimes.js'
 
 export interface LoopbackSuite {
@@ -61,6 +61,30 @@ export function loopbackSuite(regions: string[]): LoopbackSuite {
         inputs: { 'packer-version': version, ...inputs },
         env: { ...pushToMain, ...loopbackEnvironment((endpoint as Ec2Endpoint).url, workspace) }
       })
+    }
+  }
+}
+
+/** The demo's templates (demo/), by kind. */
+export const demoTemplates = { hcl2: 'ami.pkr.hcl', json: 'packer-template.json' }
+export type DemoKind = keyof typeof demoTemplates
+
+/** The demo's templates, edited, in the suite's workspaces, and runs of them. */
+export function demoRuns(suite: LoopbackSuite): {
+  /** A workspace with the demo's template of that kind, with `edit` made to its text. */
+  demoWith(edit: (text: string) => string, kind: DemoKind): string
+  /** The action on the workspace's template of that kind, with the inputs it needs. */
+  run(workspace: string, kind: DemoKind): Promise<ActionRun>
+} {
+  return {
+    demoWith(edit, kind) {
+      const workspace = suite.workspaceFrom(join(projectRoot, 'demo', kind))
+      const template = join(workspace, demoTemplates[kind])
+      writeFileSync(template, edit(readFileSync(template, 'utf8')))
+      return workspace
+    },
+    run(workspace, kind) {
+      return suite.run(workspace, kind === 'hcl2' ? { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' } : { template: 'packer-template.json' })
     }
   }
 }
