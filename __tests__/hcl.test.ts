@@ -12,6 +12,7 @@ import { sourceReferenceProblems } from '../src/inputs/source-references.js'
 import { buildVariableProblems, provisionerProblems } from '../src/inputs/build-variables.js'
 import {
   hclAmiBuilds,
+  hclBuildBlock,
   hclBuildCount,
   hclBuildlessProblems,
   hclBuildNames,
@@ -1141,6 +1142,39 @@ build {
     expect(uses[1].scripts?.map(({ location }) => location.line)).toEqual([14])
     expect(lines(await hclDurationProblems(read, { variables: new Map() }))).toEqual([10])
     expect(lines(await hclSelectionWarnings(read))).toEqual([15])
+  })
+})
+
+describe('hclBuildBlock', () => {
+  const sources = `source "null" "a" {
+  communicator = "none"
+}
+
+source "null" "b" {
+  communicator = "none"
+}
+`
+
+  async function blockOf(build: string, builds: string) {
+    writeFileSync(join(directory, 'x.pkr.hcl'), sources + builds)
+    const found = await hclBuildBlock([await readHclFile(join(directory, 'x.pkr.hcl'))], build)
+    return found && { ...found, file: relative(directory, found.file) }
+  }
+
+  it("is the source block a build is named after, or a build block's source block that names it", async () => {
+    const builds = 'build {\n  name    = "web"\n  sources = ["source.null.a"]\n  source "null.b" {\n    name = "c"\n  }\n}\n'
+    expect(await blockOf('web.null.a', builds)).toEqual({ file: 'x.pkr.hcl', line: 1, column: 1 })
+    expect(await blockOf('web.null.c', builds)).toEqual({ file: 'x.pkr.hcl', line: 11, column: 3 })
+    expect(await blockOf('null.a', builds)).toBeUndefined()
+  })
+
+  it('of builds Packer names alike, their source block; none when they build different sources, or a name is one only Packer knows', async () => {
+    const twice = 'build {\n  sources = ["source.null.a"]\n}\nbuild {\n  source "null.a" {}\n}\n'
+    expect(await blockOf('null.a', twice)).toEqual({ file: 'x.pkr.hcl', line: 1, column: 1 })
+    const renamed = 'build {\n  sources = ["source.null.a"]\n}\nbuild {\n  source "null.b" {\n    name = "a"\n  }\n}\n'
+    expect(await blockOf('null.a', renamed)).toBeUndefined()
+    const unknown = 'build {\n  sources = ["source.null.a"]\n  source "null.b" {\n    name = var.name\n  }\n}\n'
+    expect(await blockOf('null.a', unknown)).toBeUndefined()
   })
 })
 

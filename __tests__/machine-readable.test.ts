@@ -60,6 +60,15 @@ describe('parseEventLine', () => {
 })
 
 describe('RunRecord', () => {
+  it("tells the build whose failure an error is, by the name Packer's summary begins with; none for two that could begin it", () => {
+    const record = new RunRecord(undefined, { buildNames: ['web', 'web: prod', 'api'] })
+    for (const line of ['1,web,error,boom', '1,web: prod,error,bang', '1,api,error,Error: bad']) record.observe(parseEventLine(line, record.namesWithCommas) as PackerEvent)
+    expect(record.failedBuildOf('api: Error: bad')).toBe('api')
+    expect(record.failedBuildOf('web: boom')).toBe('web')
+    expect(record.failedBuildOf('web: prod: bang')).toBeUndefined()
+    expect(new RunRecord().failedBuildOf('web: boom')).toBeUndefined()
+  })
+
   const feed = (lines: string[], buildNames?: string[], buildsWithoutInstance?: string[]): RunRecord => {
     const record = new RunRecord(undefined, { buildNames, buildsWithoutInstance })
     for (const line of lines) {

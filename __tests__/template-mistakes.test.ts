@@ -599,14 +599,14 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     await expectFailedOnSecond(workspace, 'amazon-ebs.demo')
   })
 
-  it('HCL2: a failing provisioner of a source that another unnamed build block builds too: where Packer says it, not on another provisioner', async () => {
-    // Both builds are amazon-ebs.demo: Packer's log does not tell whose scripts began.
+  it('HCL2: a failing provisioner of a source that another unnamed build block builds too: on the source block both build, not on another provisioner', async () => {
+    // Both builds are amazon-ebs.demo: Packer's log does not tell whose scripts began, only the source.
     const workspace = demoWith((text) => `${failingSecond(text)}\nbuild {\n  sources = ["source.amazon-ebs.demo"]\n}\n`)
     const result = await run(workspace)
     expect(result.exitCode).toBe(1)
     expect(result.errors[0]).toEqual({
       message: expect.stringMatching(/^amazon-ebs\.demo: Script exited with non-zero exit status: 2\./),
-      properties: { title: 'Packer' }
+      properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'source "amazon-ebs" "demo"'), col: '1' }
     })
   })
 

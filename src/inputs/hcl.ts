@@ -1112,19 +1112,31 @@ async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope:
   return builds
 }
 
+/** A setting's or block's place in one of a template's files: the file, and the path to it in the file's body. */
+type WrittenAt = { file: HclFileRead; path: JsonPath; body: HclBody }
+
 /**
- * Each build the build blocks make, with its builder type, whether its `skip_create_ami` is
- * written true (in its source, or in the build block's `source` block that adds to it), and its
- * source block's place (noAmiProblems). Undefined when a build's source is one only Packer reads,
- * or one the template does not define, which packer validate refuses itself.
+ * A build the build blocks make (blockBuilds), with the source block it builds and, where a
+ * build block's `source` block makes it, that block, which adds settings to the source.
  */
-export async function hclAmiBuilds(read: HclFileRead[]): Promise<AmiBuild[] | undefined> {
-  const defined = new Map<string, { file: HclFileRead; path: JsonPath; body: HclBody }>()
+interface DefinedBuild {
+  each: BlockBuild
+  definition: WrittenAt
+  override?: WrittenAt
+}
+
+/**
+ * Each build the build blocks make, in the order Packer reads them (DefinedBuild). Undefined when
+ * a build's source is one only Packer reads, or one the template does not define, which packer
+ * validate refuses itself.
+ */
+async function definedBuilds(read: HclFileRead[]): Promise<DefinedBuild[] | undefined> {
+  const defined = new Map<string, WrittenAt>()
   for (const file of read) {
     for (const { labels, body: settings, path } of blocksAt(file.body.source, ['source'], 2)) defined.set(labels.join('.'), { file, path, body: settings })
   }
   const sources = new Map([...defined].map(([ref, { body }]) => [ref, body]))
-  const builds: AmiBuild[] = []
+  const builds: DefinedBuild[] = []
   for (const file of read) {
     for (const build of blocksAt(file.body.build, ['build'], 0)) {
       const added = blocksAt(build.body.source, [...build.path, 'source'], 1)
@@ -1133,16 +1145,54 @@ export async function hclAmiBuilds(read: HclFileRead[]): Promise<AmiBuild[] | un
         const definition = defined.get(each.source)
         if (definition === undefined) return undefined
         const override = index < listed ? undefined : added[index - listed]
-        const skip = override?.body.skip_create_ami ?? definition.body.skip_create_ami
-        const shown = workspaceRelative(definition.file.file, process.cwd())
-        const location = { file: shown, ...(await definition.file.place(definition.path)) }
-        const written = [definition, ...(override ? [{ file, ...override }] : [])]
-        const tags = { ami: await hclWrittenTags(written, 'tags', 'tag'), snapshots: await hclWrittenTags(written, 'snapshot_tags', 'snapshot_tag') }
-        builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi: literalBoolean(skip) === true, location, tags })
+        builds.push({ each, definition, ...(override && { override: { file, ...override } }) })
       }
     }
   }
   return builds
+}
+
+/**
+ * Each build the build blocks make, with its builder type, whether its `skip_create_ami` is
+ * written true (in its source, or in the build block's `source` block that adds to it), and its
+ * source block's place (noAmiProblems). Undefined when a build's source is one only Packer reads,
+ * or one the template does not define, which packer validate refuses itself.
+ */
+export async function hclAmiBuilds(read: HclFileRead[]): Promise<AmiBuild[] | undefined> {
+  const built = await definedBuilds(read)
+  if (built === undefined) return undefined
+  const builds: AmiBuild[] = []
+  for (const { each, definition, override } of built) {
+    const skip = override?.body.skip_create_ami ?? definition.body.skip_create_ami
+    const shown = workspaceRelative(definition.file.file, process.cwd())
+    const location = { file: shown, ...(await definition.file.place(definition.path)) }
+    const written = [definition, ...(override ? [override] : [])]
+    const tags = { ami: await hclWrittenTags(written, 'tags', 'tag'), snapshots: await hclWrittenTags(written, 'snapshot_tags', 'snapshot_tag') }
+    builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi: literalBoolean(skip) === true, location, tags })
+  }
+  return builds
+}
+
+/**
+ * Where the block of the build Packer names `name` is written (its file, absolute): the build
+ * block's `source` block that makes it under a name of its own (`source "amazon-ebs.web" { name =
+ * "prod" }`), else its source block; of builds Packer names alike (build blocks with no name over
+ * one source), their source block. Undefined when that cannot be told for sure: no build is named
+ * so, a build's name is one only Packer knows, or builds of that name build different sources.
+ */
+export async function hclBuildBlock(read: HclFileRead[], name: string): Promise<{ file: string; line?: number; column?: number } | undefined> {
+  const built = await definedBuilds(read)
+  if (built === undefined || built.some(({ each }) => each.name === undefined)) return undefined
+  const named = built.filter(({ each }) => each.name === name)
+  const blocks = named.map(({ definition, override }) => (override?.body.name === undefined ? definition : override))
+  const where = ({ file, path }: WrittenAt): string => JSON.stringify([file.file, path])
+  const block =
+    blocks.length > 0 && blocks.every((one) => where(one) === where(blocks[0]))
+      ? blocks[0]
+      : named.length > 0 && named.every(({ definition }) => definition === named[0].definition)
+        ? named[0].definition
+        : undefined
+  return block && { file: block.file.file, ...(await block.file.place(block.path)) }
 }
 
 /**

@@ -390,6 +390,8 @@ export class RunRecord {
   private readonly uiErrors: string[] = []
   /** `<build>,error,<message>`: each failed build's own summary of why. */
   private readonly buildErrors: string[] = []
+  /** The builds those name. */
+  private readonly failedBuilds = new Set<string>()
   /**
    * What each build that has not finished announced, by build name. Once a build's source
    * instance is announced, what it prints next is not the builder's, but for its AMI.
@@ -506,6 +508,16 @@ export class RunRecord {
     return this.buildErrors.length > 0 ? this.buildErrors : this.uiErrors
   }
 
+  /**
+   * The build whose summary of why it failed `error` (one of errors) is, or begins: undefined for
+   * an error of the run, or when two builds' names could begin it (`web` and `web: prod`).
+   */
+  failedBuildOf(error: string): string | undefined {
+    if (this.buildErrors.length === 0) return undefined
+    const builds = [...this.failedBuilds].filter((build) => error.startsWith(`${build}: `))
+    return builds.length === 1 ? builds[0] : undefined
+  }
+
   observe(event: PackerEvent): void {
     switch (event.type) {
       case 'version':
@@ -516,7 +528,10 @@ export class RunRecord {
         break
       case 'error':
         // `<build>,error,<message>`: the build's own failure summary.
-        if (event.target !== '') this.add(this.buildErrors, `${event.target}: ${event.data.join(',')}`)
+        if (event.target !== '') {
+          this.add(this.buildErrors, `${event.target}: ${event.data.join(',')}`)
+          if (this.failedBuilds.size < RunRecord.maxErrors) this.failedBuilds.add(detached(event.target))
+        }
         break
       case 'ui':
         if (event.data[0] === 'error') {

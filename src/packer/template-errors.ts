@@ -13,7 +13,7 @@ import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace, rootEntry } from '../common/json-place.js'
-import { hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile } from '../inputs/hcl.js'
+import { hclBuildBlock, hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile } from '../inputs/hcl.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedValue, takenAmiName, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
 import { sourceParts } from '../inputs/source-references.js'
@@ -642,6 +642,26 @@ export async function locateHclTakenAmiName(message: string, workingDirectory: s
 }
 
 /**
+ * Where the builder of the build Packer names `build` begins in a JSON template (`text`): its
+ * builder's object, found by the name Packer resolved (`buildNames`), else its `name` as written,
+ * else its type. Where a build failed as it built, with an error no finer rule places.
+ */
+export function locateFailedBuild(build: string, text: string, buildNames?: string[]): Place {
+  const root = parseTree(text)
+  return root?.type === 'object' ? new JsonTemplate(root, text, buildNames).builderPlace(build) : {}
+}
+
+/**
+ * The same in an HCL2 template (`template` absolute): the block of the build (hclBuildBlock), its
+ * file relative to the directory Packer runs in; none when it cannot be told for sure.
+ */
+export async function locateHclFailedBuild(build: string, workingDirectory: string, template: string): Promise<Place & { file?: string }> {
+  const read = await Promise.all(hclTemplateFiles(template).map((file) => readHclFile(file)))
+  const block = await hclBuildBlock(read, build)
+  return block === undefined ? {} : { ...block, file: relative(workingDirectory, block.file) }
+}
+
+/**
  * The source block that Packer names a build by (`amazon-ebs.web`, or `BUILD.amazon-ebs.web` for
  * a named build block), as parsed, with its file and the text read for it (read once); undefined
  * when no `.pkr.hcl` file has it.
@@ -1049,6 +1069,11 @@ class JsonTemplate {
     })
     const refused = written.length === 1 ? written[0] : written.find(({ asked }) => asked)
     return this.at(refused?.key)
+  }
+
+  /** Where the build's builder begins. */
+  builderPlace(build: string): Place {
+    return this.at(this.builder(build))
   }
 
   /** The key `name` of the build's builder. */

@@ -52,13 +52,14 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   if (run.exitCode === 0 || run.cancelled) return annotateEach(inFileOrder(warned), afterPacker)
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own, once.
   const errors = context.templateKind === 'hcl' ? distinctHclDiagnostics(run.record.errors) : run.record.errors
+  const failedBuild = (error: string): string | undefined => run.record.failedBuildOf(error)
   const placeable = (error: string): boolean =>
-    isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined || isUnknownAttribute(error) || isUnreadableSource(error) || refusedFilter(error) !== undefined || takenAmiName(error) !== undefined
+    isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined || isUnknownAttribute(error) || isUnreadableSource(error) || refusedFilter(error) !== undefined || takenAmiName(error) !== undefined || failedBuild(error) !== undefined
   const scripts = await placeFailedScripts(errors, run, context)
   const others = errors.filter((error) => !scripts.has(error))
   const failed =
     context.templateKind === 'json' || (context.templateKind === 'hcl' && others.some(placeable))
-      ? await placeTemplateErrors(others, context)
+      ? await placeTemplateErrors(others, context, failedBuild)
       : others.map((error) => annotationFor(error, context))
   return annotateEach([...inFileOrder(warned), ...inFileOrder([...scripts.values(), ...failed])], afterPacker)
 }
@@ -137,6 +138,9 @@ function withoutMissingSource(message: string, location: ReturnType<typeof locat
   )
 }
 
+/** A place in the template (`file` relative to the directory Packer runs in; when not given, the template). */
+type TemplatePlace = { file?: string; line?: number; column?: number }
+
 /** A JSON template's variables files, read: those that cannot be read are left out. */
 async function readVarFiles(context: AnnotationContext): Promise<JsonVariablesFile[]> {
   const read = (context.varFiles ?? []).map((file) =>
@@ -148,11 +152,14 @@ async function readVarFiles(context: AnnotationContext): Promise<JsonVariablesFi
 /**
  * Packer names no line in a JSON template, and only a refused or warned-of HCL2 block's first
  * line: each problem it lists is placed at what it names in the template (the builder, the
- * key, the attribute, …), read with a parser only now that Packer failed or warned.
+ * key, the attribute, …), read with a parser only now that Packer failed or warned. A build's
+ * failure that nothing places so (`failedBuild` names the build, as Packer's summary does) is on
+ * the block of that build: a JSON template's builder, an HCL2 template's source block.
  */
-async function placeTemplateErrors(errors: string[], context: AnnotationContext): Promise<Annotation[]> {
+async function placeTemplateErrors(errors: string[], context: AnnotationContext, failedBuild: (error: string) => string | undefined = () => undefined): Promise<Annotation[]> {
   const template = resolve(context.workingDirectory, context.template)
   let place: (error: string) => Promise<TemplateError[] | undefined> = async () => undefined
+  let onBuild: (build: string) => Promise<TemplatePlace> = async () => ({})
   try {
     const located = await import('../packer/template-errors.js')
     if (context.templateKind === 'json') {
@@ -167,6 +174,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
         located.locateRefusedFilter(error, text, context.buildNames) ??
         located.locateTakenAmiName(error, text, context.buildNames) ??
         located.locateTemplateErrors(error, text, context.buildNames, filling)
+      onBuild = async (build) => located.locateFailedBuild(build, text, context.buildNames)
     } else {
       const directory = context.workingDirectory
       // The variables files in the order Packer reads them, its own then those it is given:
@@ -189,6 +197,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
         (await located.locateSourceReadings(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles(), template))
       place = (error) => placed(error).catch(() => undefined)
+      onBuild = (build) => located.locateHclFailedBuild(build, directory, template).catch(() => ({}))
     }
   } catch {
     // Annotated as Packer said them, without a place of their own.
@@ -197,18 +206,37 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext)
   for (const error of errors) {
     for (const { message: said, file, line, column, warning } of (await place(error)) ?? [{ message: error }]) {
       const message = context.templateKind === 'json' ? withRenamedFunction(said, context.template) : said
-      const path = file === undefined ? template : resolve(context.workingDirectory, file)
-      const level = levelOf(message, warning)
-      const annotation =
-        line === undefined
-          ? { ...annotationFor(message, context), level }
-          : { level, message, title: 'Packer', file: workspaceRelative(path, context.workspace), line, column }
+      const annotation = await placedAnnotation({ message, file, line, column, warning }, context, async () => {
+        const build = failedBuild(error)
+        return build === undefined ? {} : onBuild(build)
+      })
       // Packer says the same of two block device mappings of one device, say, on the block's first
       // line: the second, on the same line, would tell nothing more.
       if (!made.some((one) => sameAnnotation(one, annotation))) made.push(annotation)
     }
   }
   return made
+}
+
+/**
+ * The annotation of a problem of Packer's, placed in the template where it is (`file` relative to
+ * the directory Packer runs in; when not given, the template); else where Packer says it is; else
+ * on the block of the build whose failure it is (`onBuild`), where that is known.
+ */
+async function placedAnnotation(
+  { message, warning, ...place }: TemplateError,
+  context: AnnotationContext,
+  onBuild: () => Promise<TemplatePlace>
+): Promise<Annotation> {
+  const level = levelOf(message, warning)
+  const inTemplate = ({ file, line, column }: TemplatePlace): Annotation => {
+    const path = resolve(context.workingDirectory, file ?? context.template)
+    return { level, message, title: 'Packer', file: workspaceRelative(path, context.workspace), line, column }
+  }
+  if (place.line !== undefined) return inTemplate(place)
+  const said = { ...annotationFor(message, context), level }
+  const block = said.line === undefined ? await onBuild() : {}
+  return block.line === undefined ? said : inTemplate(block)
 }
 
 /**

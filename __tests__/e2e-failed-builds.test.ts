@@ -1,0 +1,99 @@
+// A build that fails once Packer builds it, beside one that makes its AMI, through the bundled
+// action with the real Packer and the loopback EC2 endpoint: the error Packer names the build by,
+// and no finer rule places, is on the block of the build that failed; the AMI that was made is
+// still in the outputs.
+import { afterEach, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type ActionRun } from './support/action-process.js'
+import { demoRuns, demoTemplates, loopbackSuite } from './support/loopback-suite.js'
+import { describeWithPacker } from './support/runtimes.js'
+
+describeWithPacker('a build that fails at build time, through the bundled action', () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+  afterEach(() => suite.endpoint.faults.clear())
+
+  const templates = demoTemplates
+  const { demoWith, run } = demoRuns(suite)
+
+  /** Where the first line of the template that holds `text` is, and `text` in it. */
+  function placeOf(workspace: string, kind: keyof typeof templates, text: string): { line: string; col: string } {
+    const lines = readFileSync(join(workspace, templates[kind]), 'utf8').split('\n')
+    const found = lines.findIndex((line) => line.includes(text))
+    return { line: String(found + 1), col: String(lines[found].indexOf(text) + 1) }
+  }
+
+  /** Where the JSON template's builder object that holds `text` begins. */
+  function builderOf(workspace: string, text: string): { line: string; col: string } {
+    const lines = readFileSync(join(workspace, templates.json), 'utf8').split('\n')
+    return { line: String(lines.lastIndexOf('    {', lines.findIndex((line) => line.includes(text))) + 1), col: '5' }
+  }
+
+  // Packer 1.6.6's googlecompute builder, with no Google credentials on the runner, fails as its build begins.
+  const googleFails = /: google: could not find default credentials\. See https:\/\/developers\.google\.com\/accounts\/docs\/application-default-credentials for more information\.$/
+  const google = { project_id: 'demo-project', source_image: 'debian-10', zone: 'us-central1-a', ssh_username: 'packer' }
+
+  /** The run failed, with the AMI of the build that made one in the outputs. */
+  function expectAmiKept(result: ActionRun, build: string): void {
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['ami-id']).toMatch(/^ami-\w+$/)
+    expect(Object.keys(JSON.parse(result.outputs.builds) as object)).toEqual([build])
+  }
+
+  it('JSON: a googlecompute builder beside the amazon-ebs one fails without Google credentials: on its builder, the AMI kept', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { builders: object[] }
+      return JSON.stringify({ ...template, builders: [...template.builders, { type: 'googlecompute', ...google }] }, null, 2)
+    }, 'json')
+    const result = await run(workspace, 'json')
+    expectAmiKept(result, 'amazon-ebs')
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(new RegExp(`^googlecompute${googleFails.source}`)),
+      properties: { title: 'Packer', file: 'packer-template.json', ...builderOf(workspace, '"type": "googlecompute"') }
+    })
+  })
+
+  it("JSON: two amazon-ebs builders, one of which EC2 refuses to launch an instance for: on that builder, by its name, the other's AMI kept", async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+      const [builder] = template.builders
+      const west = { ...builder, name: 'west', region: 'us-west-2', ami_regions: '' }
+      return JSON.stringify({ ...template, builders: [{ ...builder, name: 'east', ami_regions: '' }, west] }, null, 2)
+    }, 'json')
+    suite.endpoint.faults.fail('RunInstances', { code: 'UnauthorizedOperation', region: 'us-west-2', userAgent: 'aws-sdk-go' })
+    const result = await run(workspace, 'json')
+    expectAmiKept(result, 'east')
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^west: Error launching source instance: UnauthorizedOperation: /),
+      properties: { title: 'Packer', file: 'packer-template.json', ...builderOf(workspace, '"name": "west"') }
+    })
+  })
+
+  /** The demo's HCL2 template with a googlecompute source beside its amazon-ebs one, and `build` for its build block. */
+  const withGoogleSource = (build: string) => (text: string): string =>
+    text.replace(/build \{[^]*\n\}\n/, '') +
+    `\nsource "googlecompute" "gce" {\n${Object.entries(google).map(([key, value]) => `  ${key} = "${value}"\n`).join('')}}\n\n${build}`
+
+  it('HCL2: a googlecompute source beside the amazon-ebs one fails without Google credentials: on its source block, the AMI kept', async () => {
+    const workspace = demoWith(withGoogleSource('build {\n  sources = ["source.amazon-ebs.demo", "source.googlecompute.gce"]\n\n  post-processor "manifest" {}\n}\n'), 'hcl2')
+    const result = await run(workspace, 'hcl2')
+    expectAmiKept(result, 'amazon-ebs.demo')
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(new RegExp(`^googlecompute\\.gce${googleFails.source}`)),
+      properties: { title: 'Packer', file: 'ami.pkr.hcl', ...placeOf(workspace, 'hcl2', 'source "googlecompute" "gce"') }
+    })
+  })
+
+  it("HCL2: the same source renamed in a named build block's source block: on that block, which names the build", async () => {
+    const build =
+      'build {\n  name    = "images"\n  sources = ["source.amazon-ebs.demo"]\n\n' +
+      '  source "googlecompute.gce" {\n    name = "renamed"\n  }\n\n  post-processor "manifest" {}\n}\n'
+    const workspace = demoWith(withGoogleSource(build), 'hcl2')
+    const result = await run(workspace, 'hcl2')
+    expectAmiKept(result, 'images.amazon-ebs.demo')
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(new RegExp(`^images\\.googlecompute\\.renamed${googleFails.source}`)),
+      properties: { title: 'Packer', file: 'ami.pkr.hcl', ...placeOf(workspace, 'hcl2', 'source "googlecompute.gce"') }
+    })
+  })
+})
