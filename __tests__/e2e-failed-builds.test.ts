@@ -33,9 +33,11 @@ describeWithPacker('a build that fails at build time, through the bundled action
   const googleFails = /: google: could not find default credentials\. See https:\/\/developers\.google\.com\/accounts\/docs\/application-default-credentials for more information\.$/
   const google = { project_id: 'demo-project', source_image: 'debian-10', zone: 'us-central1-a', ssh_username: 'packer' }
 
-  /** The run failed, with the AMI of the build that made one in the outputs. */
+  /** The run failed, with Packer's error and the step's, and the AMI of the build that made one in the outputs. */
   function expectAmiKept(result: ActionRun, build: string): void {
     expect(result.exitCode).toBe(1)
+    expect(result.errors.at(-1)?.message).toMatch(/^packer build failed \(exit code 1\), after building \d AMI\(s\) that are in the outputs\.$/)
+    expect(result.errors).toHaveLength(2)
     expect(result.outputs['ami-id']).toMatch(/^ami-\w+$/)
     expect(Object.keys(JSON.parse(result.outputs.builds) as object)).toEqual([build])
   }
@@ -66,6 +68,22 @@ describeWithPacker('a build that fails at build time, through the bundled action
     expect(result.errors[0]).toEqual({
       message: expect.stringMatching(/^west: Error launching source instance: UnauthorizedOperation: /),
       properties: { title: 'Packer', file: 'packer-template.json', ...builderOf(workspace, '"name": "west"') }
+    })
+  })
+
+  it("HCL2: the same refusal, for the second of two amazon-ebs sources: on that source's block", async () => {
+    const west = (text: string): string => {
+      const [source] = /source "amazon-ebs" "demo" \{[^]*?\n\}\n/.exec(text) ?? ['']
+      const second = source.replace('"demo"', '"west"').replace('var.aws_region', '"us-west-2"').replace('var.ami_regions', '[]')
+      return text.replace(source, `${source}\n${second}`).replace('["source.amazon-ebs.demo"]', '["source.amazon-ebs.demo", "source.amazon-ebs.west"]')
+    }
+    const workspace = demoWith(west, 'hcl2')
+    suite.endpoint.faults.fail('RunInstances', { code: 'UnauthorizedOperation', region: 'us-west-2', userAgent: 'aws-sdk-go' })
+    const result = await run(workspace, 'hcl2')
+    expectAmiKept(result, 'amazon-ebs.demo')
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^amazon-ebs\.west: Error launching source instance: UnauthorizedOperation: /),
+      properties: { title: 'Packer', file: 'ami.pkr.hcl', ...placeOf(workspace, 'hcl2', 'source "amazon-ebs" "west"') }
     })
   })
 
