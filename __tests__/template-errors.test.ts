@@ -133,6 +133,31 @@ const cases: Case[] = [
     expected: [[/^Build "amazon-ebs": cannot parse 'launch_block_device_mappings\[0\]\.volume_size' as int:/, '"volume_size": "eight"']]
   },
   {
+    name: 'a misspelt key in the second block device mapping: on that key, not on the list',
+    template: {
+      builders: [
+        builder({
+          launch_block_device_mappings: [
+            { device_name: '/dev/xvda', volume_size: 8 },
+            { device_name: '/dev/xvdb', volume_sise: 22 }
+          ]
+        })
+      ]
+    },
+    expected: [[/^Build "amazon-ebs": unknown configuration key: '"launch_block_device_mappings\[1\]\.volume_sise"'$/, '"volume_sise": 22']]
+  },
+  {
+    name: "a misspelt key in a statement of the temporary instance profile's policy: on that key",
+    template: {
+      builders: [
+        builder({
+          temporary_iam_instance_profile_policy_document: { Version: '2012-10-17', Statement: [{ Efect: 'Allow', Action: ['logs:*'], Resource: ['*'] }] }
+        })
+      ]
+    },
+    expected: [[/^Build "amazon-ebs": unknown configuration key:\s'"temporary_iam_instance_profile_policy_document\.Statement\[0\]\.Efect"'$/, '"Efect": "Allow"']]
+  },
+  {
     name: 'an AMI name with a character AWS refuses, beside a provisioner: on ami_name, which Packer calls AMIName',
     template: { builders: [builder({ ami_name: 'web=image' })], provisioners: [{ type: 'shell', inline: ['echo hi'] }] },
     expected: [[/^Build "amazon-ebs": AMIName should only contain alphanumeric characters, /, '"ami_name": "web=image"']]

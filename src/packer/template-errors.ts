@@ -822,8 +822,15 @@ function placeOnTheirComponent(problems: TemplateError[], components: Map<Templa
  * whose `{{ … }}` Packer cannot read).
  */
 function namedKey(problem: string): string | undefined {
-  return /^unknown configuration key: '"(.+)"'/.exec(problem)?.[1] ?? quotedSetting.exec(problem)?.[1]
+  const unknown = unknownKey.exec(problem)?.[1]
+  return unknown === undefined ? quotedSetting.exec(problem)?.[1] : (/^[^.[\]]+/.exec(unknown)?.[0] ?? unknown)
 }
+
+/**
+ * The key a plugin does not know, with the path to it when it is inside a setting:
+ * `launch_block_device_mappings[1].volume_sise`. Packer breaks a long message after the colon.
+ */
+const unknownKey = /^unknown configuration key:\s+'"(.+)"'/
 
 /**
  * A setting a plugin quotes as its decoder does, with the path inside it: `'ami_name'`,
@@ -833,7 +840,8 @@ const quotedSetting = /^(?:error decoding |invalid |render |cannot parse )?'([^'
 
 /** The path a quoted setting goes on with, inside its value: `[0].volume_size` is [0, 'volume_size']. */
 function namedPath(problem: string): JsonPath {
-  const rest = quotedSetting.exec(problem)?.[2] ?? ''
+  const unknown = unknownKey.exec(problem)?.[1]
+  const rest = unknown === undefined ? (quotedSetting.exec(problem)?.[2] ?? '') : unknown.slice(namedKey(problem)?.length)
   return [...rest.matchAll(/\[(\d+)\]|\.([^.[\]]+)/g)].map(([, index, name]) => (index === undefined ? name : Number(index)))
 }
 
@@ -953,7 +961,10 @@ class JsonTemplate {
     const builder = this.builder(build)
     // `unknown configuration key: '"instance_typo"'`, `'launch_block_device_mappings[0]' expected a map, got 'string'`
     const key = namedKey(problem)
-    const named = key === undefined ? undefined : this.within(this.keyInBuild(builder, key), namedPath(problem))
+    // A key written with a dot in its name is named whole, as it is written.
+    const whole = unknownKey.exec(problem)?.[1]
+    const named =
+      (whole === undefined ? undefined : this.keyInBuild(builder, whole)) ?? (key === undefined ? undefined : this.within(this.keyInBuild(builder, key), namedPath(problem)))
     const found = named ?? this.leadingKey(builder, problem) ?? this.quotedValue(builder, problem) ?? this.mentionedKey(builder, problem)
     if (found) return { ...this.at(found), component: [builder, ...this.others].find((node) => node && contains(node, found)) }
     // Packer says only which build: its builder's, unless a provisioner or post-processor may be
