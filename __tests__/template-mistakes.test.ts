@@ -755,15 +755,19 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
   const nullSource = (settings: string) => (text: string): string =>
     text.replace(/source "amazon-ebs" "demo" \{[\s\S]*?\n\}\n/, `source "null" "demo" {\n  communicator = "none"\n${settings}}\n`).replace('source.amazon-ebs.demo', 'source.null.demo')
 
-  /** A run refused for builds that make no AMI: one error on `source`'s block, for `build` of `type` (`why` none), and no EC2 call during the test. */
-  function expectNoAmiRefused(result: ActionRun, workspace: string, build: string, why: string, source: string): void {
+  /**
+   * A run refused for builds that make no AMI: one error on the line of `source` (a block, at
+   * column 1, unless `col` says otherwise), for `build` of `type` (`why` none), and no EC2 call
+   * during the test.
+   */
+  function expectNoAmiRefused(result: ActionRun, workspace: string, build: string, why: string, source: string, col = '1'): void {
     expect(result.exitCode).toBe(1)
     expect(result.errors).toEqual([
       {
         message:
           `template: ami.pkr.hcl: build ${build} makes no AMI${why}, and this run builds nothing else: ` +
           `the action builds AMIs, and would fail after the build. Build with a builder that makes one: ${amiBuilders}.`,
-        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, source), col: '1' }
+        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, source), col }
       },
       { message: makesNoAmi, properties: {} }
     ])
@@ -780,10 +784,34 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expectNoAmiRefused(await run(workspace), workspace, 'null.demo (builder null)', '', 'source "null" "demo"')
   })
 
-  it('HCL2: an amazon-ebs source with skip_create_ami = true, beside a null one that except leaves out: on the AMI builder, before Packer is installed', async () => {
+  it('HCL2: an amazon-ebs source with skip_create_ami = true, beside a null one that except leaves out: on its skip_create_ami, before Packer is installed', async () => {
     const workspace = demoWith((text) => withNullBeside(text.replace('  communicator           = "none"\n', '  communicator           = "none"\n  skip_create_ami        = true\n')))
     const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', except: 'null.other' })
-    expectNoAmiRefused(result, workspace, 'amazon-ebs.demo (builder amazon-ebs)', ', as its skip_create_ami is true', 'source "amazon-ebs" "demo"')
+    expectNoAmiRefused(result, workspace, 'amazon-ebs.demo (builder amazon-ebs)', ', as its skip_create_ami is true', 'skip_create_ami        = true', '3')
+  })
+
+  it("HCL2: skip_create_ami = true set in the build block's source block: on that setting, not on the source", async () => {
+    const workspace = demoWith((text) =>
+      text.replace('build {\n  sources = ["source.amazon-ebs.demo"]', 'build {\n  source "source.amazon-ebs.demo" {\n    skip_create_ami = true\n  }')
+    )
+    const result = await run(workspace)
+    expectNoAmiRefused(result, workspace, 'amazon-ebs.demo (builder amazon-ebs)', ', as its skip_create_ami is true', '    skip_create_ami = true', '5')
+  })
+
+  it('JSON: an amazon-ebs builder with skip_create_ami true: on its skip_create_ami, before Packer is installed', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+      template.builders[0].skip_create_ami = true
+      return JSON.stringify(template, null, 2)
+    }, 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^template: packer-template\.json: build amazon-ebs \(builder amazon-ebs\) makes no AMI, as its skip_create_ami is true, and /),
+      properties: { title: 'Invalid input', file: 'packer-template.json', line: lineOf(workspace, '"skip_create_ami": true', 'json'), col: '7' }
+    })
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
   })
 
   it('HCL2: a null source beside the amazon-ebs one: built as before, the AMIs in the outputs', async () => {

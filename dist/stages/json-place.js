@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c}from"../chunks/chunk-FU3QR3J5.js";import"../chunks/chunk-JPWDJLMH.js";import"../chunks/chunk-HZEUD5V3.js";import"../chunks/chunk-XVUXSMHI.js";import"../chunks/chunk-XKARJE47.js";export{b as asWritten,a as jsonPlace,c as rootEntry};
+import{a,b,c}from"../chunks/chunk-HMTH3TXC.js";import"../chunks/chunk-JPWDJLMH.js";import"../chunks/chunk-II2YDIFQ.js";import"../chunks/chunk-XVUXSMHI.js";import"../chunks/chunk-XKARJE47.js";export{b as asWritten,a as jsonPlace,c as rootEntry};

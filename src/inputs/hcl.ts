@@ -1155,7 +1155,7 @@ async function definedBuilds(read: HclFileRead[]): Promise<DefinedBuild[] | unde
 /**
  * Each build the build blocks make, with its builder type, whether its `skip_create_ami` is
  * written true (in its source, or in the build block's `source` block that adds to it), and its
- * source block's place (noAmiProblems). Undefined when a build's source is one only Packer reads,
+ * source block's place, or that `skip_create_ami`'s when it is true (noAmiProblems). Undefined when a build's source is one only Packer reads,
  * or one the template does not define, which packer validate refuses itself.
  */
 export async function hclAmiBuilds(read: HclFileRead[]): Promise<AmiBuild[] | undefined> {
@@ -1164,11 +1164,19 @@ export async function hclAmiBuilds(read: HclFileRead[]): Promise<AmiBuild[] | un
   const builds: AmiBuild[] = []
   for (const { each, definition, override } of built) {
     const skip = override?.body.skip_create_ami ?? definition.body.skip_create_ami
-    const shown = workspaceRelative(definition.file.file, process.cwd())
-    const location = { file: shown, ...(await definition.file.place(definition.path)) }
+    const skipsAmi = literalBoolean(skip) === true
+    // On what makes it none: the skip_create_ami that counts (the build's `source` block's, else
+    // the source's), else the source block.
+    const at: WrittenAt =
+      skipsAmi && override?.body.skip_create_ami !== undefined
+        ? { ...override, path: [...override.path, 'skip_create_ami'] }
+        : skipsAmi
+          ? { ...definition, path: [...definition.path, 'skip_create_ami'] }
+          : definition
+    const location = { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(at.path)) }
     const written = [definition, ...(override ? [override] : [])]
     const tags = { ami: await hclWrittenTags(written, 'tags', 'tag'), snapshots: await hclWrittenTags(written, 'snapshot_tags', 'snapshot_tag') }
-    builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi: literalBoolean(skip) === true, location, tags })
+    builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi, location, tags })
   }
   return builds
 }

@@ -745,19 +745,23 @@ export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInf
   ]
 }
 
-/** Each builder's build, type and `skip_create_ami`, on its `type` in `file` (noAmiProblems). */
+/** Each builder's build, type and `skip_create_ami`, on its `type` in `file`, or its `skip_create_ami` when that is true (noAmiProblems). */
 export function jsonAmiBuilds(template: unknown, builders: JsonTemplateInfo['builders'], file: { path: string; shown: string }): AmiBuild[] {
   const written = (template as { builders: unknown[] }).builders
-  return builders.map(({ name, type }, index) => ({
-    ...(name === undefined ? {} : { name }),
-    type,
-    skipsAmi: literalBoolean((written[index] as Record<string, unknown>).skip_create_ami) === true,
-    location: { file: file.shown, value: { path: file.path, at: ['builders', index, 'type'] } },
-    tags: {
-      ami: jsonWrittenTags(written[index], 'tags', index, file),
-      snapshots: jsonWrittenTags(written[index], 'snapshot_tags', index, file)
+  return builders.map(({ name, type }, index) => {
+    const skipsAmi = literalBoolean((written[index] as Record<string, unknown>).skip_create_ami) === true
+    return {
+      ...(name === undefined ? {} : { name }),
+      type,
+      skipsAmi,
+      // On what makes it none: its skip_create_ami, else its type.
+      location: { file: file.shown, value: { path: file.path, at: ['builders', index, skipsAmi ? 'skip_create_ami' : 'type'] } },
+      tags: {
+        ami: jsonWrittenTags(written[index], 'tags', index, file),
+        snapshots: jsonWrittenTags(written[index], 'snapshot_tags', index, file)
+      }
     }
-  }))
+  })
 }
 
 /**
