@@ -798,6 +798,40 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expectNoAmiRefused(result, workspace, 'amazon-ebs.demo (builder amazon-ebs)', ', as its skip_create_ami is true', '    skip_create_ami = true', '5')
   })
 
+  it('HCL2: skip_save_build_region = true with no ami_regions, which leaves no AMI: on that setting, before Packer is installed', async () => {
+    const workspace = demoWith((text) =>
+      text.replace(/\n {2}ami_regions +=[^\n]*\n/, '\n').replace('  communicator           = "none"\n', '  communicator           = "none"\n  skip_save_build_region = true\n')
+    )
+    const why =
+      ', as its skip_save_build_region is true and its ami_regions names no region: Packer makes the AMI under a temporary name, ' +
+      'copies it to the regions of ami_regions, then deregisters it'
+    expectNoAmiRefused(await run(workspace), workspace, 'amazon-ebs.demo (builder amazon-ebs)', why, 'skip_save_build_region = true', '3')
+  })
+
+  it('HCL2: skip_save_build_region = true with ami_regions to copy to: built, the copies in the outputs', async () => {
+    const workspace = demoWith((text) => text.replace('  communicator           = "none"\n', '  communicator           = "none"\n  skip_save_build_region = true\n'))
+    const result = await run(workspace)
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual(['eu-west-1', 'us-west-2'])
+  })
+
+  it('JSON: skip_save_build_region true and no ami_regions: on that setting, before Packer is installed', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+      delete template.builders[0].ami_regions
+      template.builders[0].skip_save_build_region = true
+      return JSON.stringify(template, null, 2)
+    }, 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^template: packer-template\.json: build amazon-ebs \(builder amazon-ebs\) makes no AMI, as its skip_save_build_region is true and /),
+      properties: { title: 'Invalid input', file: 'packer-template.json', line: lineOf(workspace, '"skip_save_build_region": true', 'json'), col: '7' }
+    })
+    expect(suite.calls).toEqual([])
+  })
+
   it('JSON: an amazon-ebs builder with skip_create_ami true: on its skip_create_ami, before Packer is installed', async () => {
     const workspace = demoWith((text) => {
       const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }

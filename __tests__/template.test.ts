@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { noAmiProblems, tagCountProblems, type AmiBuild } from '../src/inputs/ami-builds.js'
+import { copiesToNoRegion, noAmiProblems, tagCountProblems, type AmiBuild } from '../src/inputs/ami-builds.js'
 import { checkHclBuildSelection, listNamesBuilds, selectsBuild } from '../src/inputs/hcl-build-selection.js'
 import {
   checkJsonVarFile,
@@ -459,6 +459,22 @@ describe('noAmiProblems: a run none of whose builds makes an AMI', () => {
       expect.stringMatching(/^template: web\.pkr\.hcl: build null\.a \(builder null\) makes no AMI, and this run builds nothing else/),
       expect.stringMatching(/build amazon-ebs\.b \(builder amazon-ebs\) makes no AMI, as its skip_create_ami is true, and/)
     ])
+  })
+
+  it('refuses an amazon-ebs build whose skip_save_build_region is true and whose ami_regions names no region, as written', async () => {
+    expect(copiesToNoRegion(true, undefined)).toBe(true)
+    expect(copiesToNoRegion('true', [])).toBe(true)
+    expect(copiesToNoRegion(true, '')).toBe(true)
+    expect(copiesToNoRegion(true, ['eu-west-1'])).toBe(false)
+    // Only Packer knows what a variable holds.
+    expect(copiesToNoRegion(true, '${var.ami_regions}')).toBe(false)
+    expect(copiesToNoRegion('${var.skip}', undefined)).toBe(false)
+    expect(copiesToNoRegion(false, undefined)).toBe(false)
+    const copiesNowhere = { ...build('amazon-ebs', 'amazon-ebs.a'), skipsBuildRegion: true }
+    expect((await noAmiProblems([copiesNowhere], run)).map(({ message }) => message)).toEqual([
+      expect.stringMatching(/build amazon-ebs\.a \(builder amazon-ebs\) makes no AMI, as its skip_save_build_region is true and its ami_regions names no region: /)
+    ])
+    expect(await noAmiProblems([copiesNowhere, build('amazon-ebs', 'amazon-ebs.b')], run)).toEqual([])
   })
 
   it('leaves to the build a type it does not know, an AMI builder, builds only Packer knows, and validate', async () => {

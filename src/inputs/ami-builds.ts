@@ -3,6 +3,7 @@
 // makes volumes; a null one) would be installed, validated and built, money spent, only to fail
 // once Packer is done. Refused only where it is certain: a builder type the action does not know
 // (a plugin's), or a name or setting only Packer knows, is left to the build.
+import { literalBoolean } from '../common/values.js'
 import type { InputProblem, ProblemLocation } from './reader.js'
 import { maxTagsPerResource } from './tags.js'
 import type { TemplateKind } from './template.js'
@@ -15,6 +16,11 @@ export interface AmiBuild {
   type: string
   /** Its `skip_create_ami` is written true: an amazon-ebs build that makes none. */
   skipsAmi: boolean
+  /**
+   * Its `skip_save_build_region` is written true and its `ami_regions` names no region
+   * (copiesToNoRegion): an amazon-ebs build that deregisters the one AMI it makes.
+   */
+  skipsBuildRegion?: boolean
   location: ProblemLocation
   /** The tag keys the template writes on the build's AMI (`tags`) and its snapshots (`snapshot_tags`), where they are known. */
   tags?: { ami?: WrittenTags; snapshots?: WrittenTags }
@@ -74,7 +80,12 @@ export async function noAmiProblems(
   const running = given.only.length === 0 && given.except.length === 0 ? builds : await selected(builds, given)
   if (running.length === 0 || running.some((build) => !makesNone(build))) return []
   return running.map((build) => {
-    const why = build.skipsAmi ? ', as its skip_create_ami is true' : ''
+    const why = build.skipsAmi
+      ? ', as its skip_create_ami is true'
+      : build.skipsBuildRegion
+        ? ', as its skip_save_build_region is true and its ami_regions names no region: Packer makes the AMI under a ' +
+          'temporary name, copies it to the regions of ami_regions, then deregisters it'
+        : ''
     const named = build.name === undefined ? '' : ` ${build.name}`
     return {
       message:
@@ -143,5 +154,16 @@ async function selected(builds: AmiBuild[], given: { only: string[]; except: str
  * the other AMI builders' are left to Packer, which validates and builds them.
  */
 function makesNone(build: AmiBuild): boolean {
-  return makesNoAmi.has(build.type) || (build.type === 'amazon-ebs' && build.skipsAmi)
+  return makesNoAmi.has(build.type) || (build.type === 'amazon-ebs' && (build.skipsAmi || build.skipsBuildRegion === true))
+}
+
+/**
+ * Whether a build's `skip_save_build_region` and `ami_regions`, as written, leave it no AMI:
+ * the first true, the second absent or empty. Packer then makes the AMI in the build region
+ * under a temporary name, copies it nowhere, and deregisters it as it cleans up (the plugin's
+ * StepAMIRegionCopy, 1.6.6 and since). A value only Packer works out is left to it.
+ */
+export function copiesToNoRegion(skipSaveBuildRegion: unknown, amiRegions: unknown): boolean {
+  const none = amiRegions === undefined || amiRegions === '' || (Array.isArray(amiRegions) && amiRegions.length === 0)
+  return literalBoolean(skipSaveBuildRegion) === true && none
 }

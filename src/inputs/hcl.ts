@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
-import type { AmiBuild, WrittenTags } from './ami-builds.js'
+import { copiesToNoRegion, type AmiBuild, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
@@ -1154,8 +1154,9 @@ async function definedBuilds(read: HclFileRead[]): Promise<DefinedBuild[] | unde
 
 /**
  * Each build the build blocks make, with its builder type, whether its `skip_create_ami` is
- * written true (in its source, or in the build block's `source` block that adds to it), and its
- * source block's place, or that `skip_create_ami`'s when it is true (noAmiProblems). Undefined when a build's source is one only Packer reads,
+ * written true, or its `skip_save_build_region` with no `ami_regions` (in its source, or in the
+ * build block's `source` block that adds to it), and its source block's place, or that
+ * setting's (noAmiProblems). Undefined when a build's source is one only Packer reads,
  * or one the template does not define, which packer validate refuses itself.
  */
 export async function hclAmiBuilds(read: HclFileRead[]): Promise<AmiBuild[] | undefined> {
@@ -1163,20 +1164,22 @@ export async function hclAmiBuilds(read: HclFileRead[]): Promise<AmiBuild[] | un
   if (built === undefined) return undefined
   const builds: AmiBuild[] = []
   for (const { each, definition, override } of built) {
-    const skip = override?.body.skip_create_ami ?? definition.body.skip_create_ami
-    const skipsAmi = literalBoolean(skip) === true
-    // On what makes it none: the skip_create_ami that counts (the build's `source` block's, else
-    // the source's), else the source block.
+    const setting = (key: string): unknown => override?.body[key] ?? definition.body[key]
+    const skipsAmi = literalBoolean(setting('skip_create_ami')) === true
+    const skipsBuildRegion = copiesToNoRegion(setting('skip_save_build_region'), setting('ami_regions'))
+    // On what makes it none: the setting that counts (the build's `source` block's, else the
+    // source's), else the source block.
+    const why = skipsAmi ? 'skip_create_ami' : skipsBuildRegion ? 'skip_save_build_region' : undefined
     const at: WrittenAt =
-      skipsAmi && override?.body.skip_create_ami !== undefined
-        ? { ...override, path: [...override.path, 'skip_create_ami'] }
-        : skipsAmi
-          ? { ...definition, path: [...definition.path, 'skip_create_ami'] }
+      why !== undefined && override?.body[why] !== undefined
+        ? { ...override, path: [...override.path, why] }
+        : why !== undefined
+          ? { ...definition, path: [...definition.path, why] }
           : definition
     const location = { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(at.path)) }
     const written = [definition, ...(override ? [override] : [])]
     const tags = { ami: await hclWrittenTags(written, 'tags', 'tag'), snapshots: await hclWrittenTags(written, 'snapshot_tags', 'snapshot_tag') }
-    builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi, location, tags })
+    builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi, ...(skipsBuildRegion ? { skipsBuildRegion } : {}), location, tags })
   }
   return builds
 }

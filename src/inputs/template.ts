@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
-import type { AmiBuild, WrittenTags } from './ami-builds.js'
+import { copiesToNoRegion, type AmiBuild, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { meantName } from './near-names.js'
@@ -745,17 +745,24 @@ export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInf
   ]
 }
 
-/** Each builder's build, type and `skip_create_ami`, on its `type` in `file`, or its `skip_create_ami` when that is true (noAmiProblems). */
+/**
+ * Each builder's build, type, `skip_create_ami` and `skip_save_build_region`, on its `type` in
+ * `file`, or on the setting that keeps it from leaving an AMI (noAmiProblems).
+ */
 export function jsonAmiBuilds(template: unknown, builders: JsonTemplateInfo['builders'], file: { path: string; shown: string }): AmiBuild[] {
   const written = (template as { builders: unknown[] }).builders
   return builders.map(({ name, type }, index) => {
-    const skipsAmi = literalBoolean((written[index] as Record<string, unknown>).skip_create_ami) === true
+    const builder = written[index] as Record<string, unknown>
+    const skipsAmi = literalBoolean(builder.skip_create_ami) === true
+    const skipsBuildRegion = copiesToNoRegion(builder.skip_save_build_region, builder.ami_regions)
+    // On what makes it none: its skip_create_ami or skip_save_build_region, else its type.
+    const on = skipsAmi ? 'skip_create_ami' : skipsBuildRegion ? 'skip_save_build_region' : 'type'
     return {
       ...(name === undefined ? {} : { name }),
       type,
       skipsAmi,
-      // On what makes it none: its skip_create_ami, else its type.
-      location: { file: file.shown, value: { path: file.path, at: ['builders', index, skipsAmi ? 'skip_create_ami' : 'type'] } },
+      ...(skipsBuildRegion ? { skipsBuildRegion } : {}),
+      location: { file: file.shown, value: { path: file.path, at: ['builders', index, on] } },
       tags: {
         ami: jsonWrittenTags(written[index], 'tags', index, file),
         snapshots: jsonWrittenTags(written[index], 'snapshot_tags', index, file)
