@@ -773,7 +773,8 @@ describe('locateRefusedValue', () => {
   const folder = scratchFolder('refused-', {
     'a.pkr.hcl': 'source "amazon-ebs" "x" {\n  ami_regions = var.ami_regions\n}\n',
     'b.pkr.hcl': '# where\n\nvariable "ami_regions" {\n  type = list(string)\n}\n',
-    'c.pkr.hcl': 'variable "source_ami_filter_owner_account_ids_list" {\n  type = list(string)\n}\n'
+    'c.pkr.hcl': 'variable "source_ami_filter_owner_account_ids_list" {\n  type = list(string)\n}\n',
+    'd.pkr.hcl': 'variable "ami_users" {\n  default = []\n}\n\nvariable "extra_tags" {\n  default = {}\n}\n'
   })
   // As Packer 1.6.6 refuses -var ami_regions=us-west-2, -var ami_regions=3 and the env's PKR_VAR_ami_regions=3.
   const fromArguments =
@@ -816,6 +817,26 @@ describe('locateRefusedValue', () => {
         column: 1
       }
     ])
+  })
+
+  it('says why a list is refused for a variable with no type whose default is an empty list, which no other list fits', async () => {
+    // As Packer 1.6.6 refuses -var 'ami_users=["123456789012"]' for `variable "ami_users" { default = [] }`.
+    const tuple =
+      'Error: Invalid argument value for -var variable\n\n  on <value for var.ami_users from arguments> line 1:\n  (source code not available)\n\n' +
+      "The received arg value for ami_users is not compatible with the variable's type\nconstraint: tuple required."
+    expect(await locateRefusedValue(tuple, folder.path, folder.path)).toEqual([
+      {
+        message:
+          'Packer refused the value given for "ami_users" in the input `variables`. "ami_users" has no type, so Packer gives it the type of ' +
+          `its default, []: a list of nothing, which no other list fits. Declare its type (type = list(string)) to give it one.\n\n${tuple}`,
+        file: 'd.pkr.hcl',
+        line: 1,
+        column: 1
+      }
+    ])
+    // An empty map as the default takes any map: Packer refuses such a value for another reason.
+    const object = tuple.replaceAll('ami_users', 'extra_tags')
+    expect(await locateRefusedValue(object, folder.path, folder.path)).toEqual([expect.objectContaining({ message: expect.stringContaining('Unless a variable is a string'), line: 5 })])
   })
 
   it('leaves a variable that no file declares, and any other error, to be annotated whole', async () => {

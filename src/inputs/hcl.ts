@@ -1486,6 +1486,20 @@ export async function meantHclVariable(name: string, template: string): Promise<
 }
 
 /**
+ * Whether an HCL2 template's (`template`, absolute) variable `name` has no `type` and an empty
+ * list as its default: Packer then gives it its default's type, a tuple of no elements, which
+ * no other list fits (Packer 1.6.6 refuses `["a"]` from -var or a variables file, "tuple
+ * required"; an empty map default takes any map). False when a file cannot be read.
+ */
+export async function emptyListUntyped(name: string, template: string): Promise<boolean> {
+  const files = await Promise.resolve()
+    .then(() => Promise.all(hclTemplateFiles(template).map((file) => parseHclFile(file))))
+    .catch(() => undefined)
+  const [definition] = (files ?? []).flatMap((file) => labelled(file.variable).filter(([label]) => label === name).flatMap(([, found]) => found))
+  return definition !== undefined && definition.type === undefined && Array.isArray(definition.default) && definition.default.length === 0
+}
+
+/**
  * The file an HCL2 template's manifest post-processor writes in this run, absolute (Packer's
  * default, packer-manifest.json, for an empty `output`); none when the template has no
  * manifest post-processor that the parser could read, or only Packer knows the path. With the

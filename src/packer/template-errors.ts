@@ -13,7 +13,7 @@ import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace, rootEntry } from '../common/json-place.js'
-import { hclBuildBlock, hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile } from '../inputs/hcl.js'
+import { emptyListUntyped, hclBuildBlock, hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile } from '../inputs/hcl.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedValue, takenAmiName, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
 import { sourceParts } from '../inputs/source-references.js'
@@ -292,9 +292,11 @@ export async function locateRefusedValue(message: string, workingDirectory: stri
   if (refused === undefined) return undefined
   const { name, from } = refused
   const given = from === 'arguments' ? 'in the input `variables`' : `as PKR_VAR_${name} in the step's env`
-  const text =
-    `Packer refused the value given for "${name}" ${given}. Unless a variable is a string, Packer reads its value ` +
-    `as HCL, as in a variables file: a number 20, a list ["a", "b"], a map {key = "value"}.\n\n${message}`
+  const how = (await emptyListUntyped(name, template))
+    ? `"${name}" has no type, so Packer gives it the type of its default, []: a list of nothing, which no other list fits. ` +
+      'Declare its type (type = list(string)) to give it one.'
+    : 'Unless a variable is a string, Packer reads its value as HCL, as in a variables file: a number 20, a list ["a", "b"], a map {key = "value"}.'
+  const text = `Packer refused the value given for "${name}" ${given}. ${how}\n\n${message}`
   return onDeclaration(name, text, workingDirectory, template)
 }
 
