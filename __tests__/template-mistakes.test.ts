@@ -816,36 +816,33 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual(['eu-west-1', 'us-west-2'])
   })
 
-  it('JSON: skip_save_build_region true and no ami_regions: on that setting, before Packer is installed', async () => {
+  /**
+   * The demo's JSON builder with `setting` true (and no ami_regions, with `dropRegions`): refused
+   * before Packer is installed, `why` it makes no AMI, on that setting's line.
+   */
+  async function expectJsonSettingRefused(setting: string, why: string, dropRegions = false): Promise<void> {
     const workspace = demoWith((text) => {
       const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
-      delete template.builders[0].ami_regions
-      template.builders[0].skip_save_build_region = true
+      if (dropRegions) delete template.builders[0].ami_regions
+      template.builders[0][setting] = true
       return JSON.stringify(template, null, 2)
     }, 'json')
     const result = await run(workspace, 'json')
     expect(result.exitCode).toBe(1)
     expect(result.errors[0]).toEqual({
-      message: expect.stringMatching(/^template: packer-template\.json: build amazon-ebs \(builder amazon-ebs\) makes no AMI, as its skip_save_build_region is true and /),
-      properties: { title: 'Invalid input', file: 'packer-template.json', line: lineOf(workspace, '"skip_save_build_region": true', 'json'), col: '7' }
-    })
-    expect(suite.calls).toEqual([])
-  })
-
-  it('JSON: an amazon-ebs builder with skip_create_ami true: on its skip_create_ami, before Packer is installed', async () => {
-    const workspace = demoWith((text) => {
-      const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
-      template.builders[0].skip_create_ami = true
-      return JSON.stringify(template, null, 2)
-    }, 'json')
-    const result = await run(workspace, 'json')
-    expect(result.exitCode).toBe(1)
-    expect(result.errors[0]).toEqual({
-      message: expect.stringMatching(/^template: packer-template\.json: build amazon-ebs \(builder amazon-ebs\) makes no AMI, as its skip_create_ami is true, and /),
-      properties: { title: 'Invalid input', file: 'packer-template.json', line: lineOf(workspace, '"skip_create_ami": true', 'json'), col: '7' }
+      message: expect.stringContaining(`template: packer-template.json: build amazon-ebs (builder amazon-ebs) makes no AMI${why}`),
+      properties: { title: 'Invalid input', file: 'packer-template.json', line: lineOf(workspace, `"${setting}": true`, 'json'), col: '7' }
     })
     expect(result.stdout).not.toContain('::group::Install Packer')
     expect(suite.calls).toEqual([])
+  }
+
+  it('JSON: skip_save_build_region true and no ami_regions: on that setting, before Packer is installed', async () => {
+    await expectJsonSettingRefused('skip_save_build_region', ', as its skip_save_build_region is true and its ami_regions names no region: ', true)
+  })
+
+  it('JSON: an amazon-ebs builder with skip_create_ami true: on its skip_create_ami, before Packer is installed', async () => {
+    await expectJsonSettingRefused('skip_create_ami', ', as its skip_create_ami is true, and ')
   })
 
   it('HCL2: a null source beside the amazon-ebs one: built as before, the AMIs in the outputs', async () => {
