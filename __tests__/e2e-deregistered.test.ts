@@ -144,15 +144,20 @@ describeWithPacker('an AMI deregistered by someone else between the build and th
 
 /**
  * Two runs with `inputs`: the first builds a set, the second finds it, and once `now` is true of a
- * call of the second, its AMI in `region` is deregistered, as another user of the account would.
- * `callsBefore`: how many calls the endpoint had answered by then.
+ * call of the second, its AMI in `region` is deregistered, as another user of the account would
+ * (or, with `change: 'disable'`, disabled, as its owner would). `callsBefore`: how many calls the
+ * endpoint had answered by then.
  */
 async function reusedButDeregistered(
   prefix: string,
   inputs: Record<string, string>,
   region: string,
   now: (call: Ec2Call) => boolean,
-  { text = template, prepare }: { text?: string; prepare?: (started: Ec2Endpoint) => void } = {}
+  {
+    text = template,
+    prepare,
+    change = 'deregister'
+  }: { text?: string; prepare?: (started: Ec2Endpoint) => void; change?: 'deregister' | 'disable' } = {}
 ) {
   let armed = false
   let gone: string | undefined
@@ -163,7 +168,7 @@ async function reusedButDeregistered(
     onCall: (call) => {
       if (!armed || gone !== undefined || !now(call)) return
       gone = started.images(region).find((image) => image.imageId !== SOURCE_AMI_ID)?.imageId
-      started.deregister(region, gone as string)
+      started[change](region, gone as string)
       callsBefore = started.calls.length
     }
   })
@@ -334,5 +339,73 @@ describeWithPacker('a reuse that falls back to building, once re-tagging found a
       expect(second.summary).toContain(secondAmis[region])
       expect(started.tagsOf(region, secondAmis[region])).toMatchObject({ Team: 'web' })
     }
+  })
+})
+
+describeWithPacker('a reused AMI disabled by its owner after the look-up', () => {
+  /** The calls from the `from`th on that name an AMI of `amis`, as action, region and parameters, by region. */
+  const namingTheSet = (started: Ec2Endpoint, from: number, amis: Record<string, string>) =>
+    started.calls
+      .slice(from)
+      .filter((call) => Object.values(call.params).some((value) => Object.values(amis).includes(value)))
+      .map(({ action, region, params }) => ({ action, region, params }))
+      .sort((a, b) => a.region.localeCompare(b.region))
+  const disabledWarning = (disabled: string | undefined, region: string) =>
+    `reuse: build amazon-ebs.web's ${disabled} (${region}), of the AMIs built by ${builtBy}, was disabled after the look-up found it ` +
+    '(a disabled AMI launches no instance), so the set is no longer whole. Building instead, as when no whole set is found.'
+
+  it('is noticed without tags to apply by the DescribeImages per region: the set is not handed on, and the job builds, saying so', async () => {
+    // Once the look-up has asked eu-west-1, by tag, the AMI there is disabled.
+    const { started, first, second, gone, callsBefore } = await reusedButDeregistered(
+      'reused-disabled-',
+      { reuse: 'true' },
+      'eu-west-1',
+      (call) => call.action === 'DescribeImages' && call.region === 'eu-west-1' && call.params['Filter.1.Name'] !== undefined,
+      { change: 'disable' }
+    )
+    const { firstAmis, secondAmis } = expectBuiltAnew(started, first, second, 2)
+    expect(gone).toBe(firstAmis['eu-west-1'])
+    expect(started.images('eu-west-1').find((image) => image.imageId === gone)?.state).toBe('disabled')
+    expect(JSON.parse(second.outputs['ami-ids'])).toEqual(secondAmis)
+    expect(second.outputs['ami-id']).toBe(secondAmis['us-east-1'])
+    expect(second.warnings).toEqual([disabledWarning(gone, 'eu-west-1')])
+    expect(second.summary).not.toContain('reused')
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      expect(second.summary).not.toContain(firstAmis[region])
+      expect(second.summary).toContain(secondAmis[region])
+    }
+    // The same one DescribeImages per region told it: nothing more was asked.
+    expect(namingTheSet(started, callsBefore, firstAmis)).toEqual(
+      ['eu-west-1', 'us-east-1'].map((region) => ({ action: 'DescribeImages', region, params: { 'ImageId.1': firstAmis[region], IncludeDisabled: 'true' } }))
+    )
+  })
+
+  it("is noticed with tags too, though CreateTags tags it: one DescribeImages per region after the re-tagging, and the job builds", async () => {
+    // Disabled once the re-tagging's DescribeImages has shown it available, before its CreateTags.
+    let secondFrom = 0
+    const { started, first, second, gone, callsBefore } = await reusedButDeregistered(
+      'reused-disabled-tagged-',
+      { reuse: 'true', tags: 'Team=web' },
+      'us-east-1',
+      (call) => call.action === 'DescribeImages' && call.region === 'us-east-1' && call.params['ImageId.1'] !== undefined,
+      { change: 'disable', prepare: (endpoint) => (secondFrom = endpoint.calls.length) }
+    )
+    const { firstAmis, secondAmis } = expectBuiltAnew(started, first, second, 2)
+    expect(gone).toBe(firstAmis['us-east-1'])
+    expect(JSON.parse(second.outputs['ami-ids'])).toEqual(secondAmis)
+    expect(second.outputs['ami-id']).toBe(secondAmis['us-east-1'])
+    expect(second.warnings).toEqual([disabledWarning(gone, 'us-east-1')])
+    expect(second.stdout).not.toMatch(/Input tags applied to the reused AMIs/)
+    expect(second.summary).not.toContain('reused')
+    expect(second.summary).not.toContain(firstAmis['us-east-1'])
+    expect(started.tagsOf('us-east-1', secondAmis['us-east-1'])).toMatchObject({ Team: 'web' })
+    // CreateTags went through on the disabled AMI; one DescribeImages after it, in each region, told.
+    const inUsEast1 = namingTheSet(started, callsBefore, firstAmis).filter((call) => call.region === 'us-east-1')
+    expect(inUsEast1.map(({ action }) => action)).toEqual(['CreateTags', 'DescribeImages'])
+    expect(inUsEast1[1].params).toEqual({ 'ImageId.1': firstAmis['us-east-1'], IncludeDisabled: 'true' })
+    // In each region, the second run named the set's AMI in two DescribeImages: the re-tagging's own, and the one after it.
+    const described = (region: string) =>
+      started.calls.slice(secondFrom).filter((call) => call.action === 'DescribeImages' && call.region === region && call.params['ImageId.1'] === firstAmis[region])
+    for (const region of ['us-east-1', 'eu-west-1']) expect(described(region)).toHaveLength(2)
   })
 })

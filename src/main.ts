@@ -68,6 +68,7 @@ import {
 } from './report/index.js'
 
 type TaggingStage = typeof import('./aws/tagging.js')
+type ReuseStage = typeof import('./aws/reuse.js')
 import type { RegionTagResult } from './aws/tagging.js'
 import type { SetCheck } from './aws/reuse.js'
 
@@ -801,7 +802,8 @@ async function reuse(
   summary: SummaryModel,
   userTags: Record<string, string>
 ): Promise<Ami[] | undefined> {
-  const { findReusableSet, goneSinceLookup } = await import('./aws/reuse.js')
+  const reuseStage = await import('./aws/reuse.js')
+  const { findReusableSet, changedSinceLookup, stillWhole } = reuseStage
   const homeRegion = inputs.awsRegion as string
   // What the lookup found is told inside its group, so that the group shows it.
   const found = await core.group('Look for AMIs to reuse', async () => {
@@ -833,12 +835,15 @@ async function reuse(
   summary.passedOver = passedOver
   summary.reusedFrom = found.reusedFrom
   summary.reusedSnapshots = found.snapshotsOf
-  // Someone may have deregistered an AMI of the set since the look-up (a cleanup job): re-tagging
-  // finds out; without tags to apply, one DescribeImages per region does.
+  // Someone may have deregistered or disabled an AMI of the set since the look-up (a cleanup job):
+  // one DescribeImages per region tells, after the re-tagging when there are tags to apply.
   const tags = reusedAmiTags(userTags, inputs)
-  const checked = Object.keys(tags).length > 0 ? await tagReused(inputs, amis, tags, summary) : { ...(await goneSinceLookup(amis)), failedRegions: [] }
-  if (checked.failed !== undefined || checked.gone.length > 0) {
-    notReused(checked, found.reusedFrom, homeRegion, summary)
+  const checked =
+    Object.keys(tags).length > 0
+      ? await tagReused(inputs, amis, tags, summary, reuseStage)
+      : { check: await changedSinceLookup(amis), failedRegions: [] }
+  if (!stillWhole(checked.check)) {
+    notReused(checked.check, found.reusedFrom, homeRegion, summary)
     return undefined
   }
   noteAmiId(amis, homeRegion, passedOver)
@@ -847,19 +852,17 @@ async function reuse(
 }
 
 /**
- * A set that is no longer whole, for someone deregistered `gone` after the look-up found it, is
- * not handed on as if reused: as when the look-up finds a set incomplete, the job builds. So too
- * when EC2 could not say (`failed`), as when the look-up fails. The warning says why; the outputs
- * and the summary, which held the set, are cleared.
+ * A set that is no longer whole, for someone deregistered (`gone`) or disabled some of its AMIs
+ * after the look-up found them, is not handed on as if reused: as when the look-up finds a set
+ * incomplete, the job builds. So too when EC2 could not say (`failed`), as when the look-up fails.
+ * The warning says why; the outputs and the summary, which held the set, are cleared.
  */
 function notReused(why: SetCheck, reusedFrom: string, homeRegion: string | undefined, summary: SummaryModel): void {
-  const one = why.gone?.length === 1
   annotate({
     level: 'warning',
     message:
       why.failed === undefined
-        ? `reuse: ${namedAmis(why.gone)}, of the AMIs built by ${reusedFrom}, ${one ? 'was' : 'were'} deregistered after the look-up found ${one ? 'it' : 'them'}, ` +
-          'so the set is no longer whole. Building instead, as when no whole set is found.'
+        ? `reuse: ${changedAmis(why, reusedFrom)}, so the set is no longer whole. Building instead, as when no whole set is found.`
         : `reuse: making sure that the AMIs built by ${reusedFrom} are all still there failed: ${why.failed.replace(/\.?$/, '.')} Building instead, as when no earlier build is found.`,
     title: 'Reuse'
   })
@@ -868,6 +871,20 @@ function notReused(why: SetCheck, reusedFrom: string, homeRegion: string | undef
   for (const key of ['passedOver', 'reusedFrom', 'reusedSnapshots', 'retagged', 'tagging', 'tagCount', 'snapshotsTagged', 'buildTagging'] as const) {
     delete summary[key]
   }
+}
+
+/** Which AMIs of the set built by `reusedFrom` were deregistered, and which disabled, since the look-up. */
+function changedAmis({ gone, disabled }: { gone: Ami[]; disabled: Ami[] }, reusedFrom: string): string {
+  const was = (amis: Ami[]) => (amis.length === 1 ? 'was' : 'were')
+  const changes = [
+    ...(gone.length > 0 ? [{ amis: gone, what: 'deregistered' }] : []),
+    ...(disabled.length > 0 ? [{ amis: disabled, what: 'disabled' }] : [])
+  ]
+  const found = `after the look-up found ${gone.length + disabled.length === 1 ? 'it' : 'them'}`
+  const why = disabled.length > 0 ? ' (a disabled AMI launches no instance)' : ''
+  if (changes.length === 1) return `${namedAmis(changes[0].amis)}, of the AMIs built by ${reusedFrom}, ${was(changes[0].amis)} ${changes[0].what} ${found}${why}`
+  const each = changes.map(({ amis, what }) => `${namedAmis(amis)} ${was(amis)} ${what}`)
+  return `of the AMIs built by ${reusedFrom}, ${each.join(' and ')} ${found}${why}`
 }
 
 /**
@@ -912,27 +929,37 @@ async function passedOverBuilds(inputs: Inputs, amis: Ami[], buildFailed: boolea
 /**
  * Reused AMIs (and their snapshots, with tag-snapshots) get input tags as they are now: tags do
  * not change the image, so a changed one is applied, not built for. CreateTags replaces the
- * value of a key they have; a key no longer in the input stays. Returns the AMIs found gone
- * (someone deregistered them since the look-up, and the set is no longer whole; its tagging is
- * then moot), and the regions where tagging failed.
+ * value of a key they have; a key no longer in the input stays. Returns what `changedSinceLookup`
+ * asked once they are tagged found changed, or the AMIs tagging found gone (someone deregistered
+ * or disabled them since the look-up, and the set is no longer whole; its tagging is then moot),
+ * and the regions where tagging failed.
  */
 async function tagReused(
   inputs: Inputs,
   amis: Ami[],
   tags: Record<string, string>,
-  summary: SummaryModel
-): Promise<{ gone: Ami[]; failedRegions: string[]; failed?: undefined }> {
+  summary: SummaryModel,
+  { changedSinceLookup, stillWhole }: Pick<ReuseStage, 'changedSinceLookup' | 'stillWhole'>
+): Promise<{ check: SetCheck; failedRegions: string[] }> {
   const keys = Object.keys(tags).sort()
-  const failedRegions = await tagAll(inputs, amis, tags, summary, { reused: true })
-  const gone = goneAmis(amis, summary)
-  if (gone.length === 0 && failedRegions.length === 0) {
+  let check: SetCheck = { gone: [], disabled: [] }
+  const failedRegions = await tagAll(inputs, amis, tags, summary, {
+    // Tagging finds an AMI deregistered since the look-up, but tags a disabled one as any other:
+    // only a DescribeImages after it tells. One that found an AMI gone need not ask.
+    stillWhole: async () => {
+      const gone = goneAmis(amis, summary)
+      check = gone.length > 0 ? { gone, disabled: [] } : await changedSinceLookup(amis)
+      return stillWhole(check)
+    }
+  })
+  if (stillWhole(check) && failedRegions.length === 0) {
     summary.retagged = { tagCount: keys.length, snapshots: inputs.tagSnapshots }
     core.info(
       `Input tags applied to the reused AMIs${inputs.tagSnapshots ? ' and their snapshots' : ''} (${keys.join(', ')}): ` +
         'tags do not change the image, so they are not in the fingerprint.'
     )
   }
-  return { gone, failedRegions }
+  return { check, failedRegions }
 }
 
 /**
@@ -1375,15 +1402,16 @@ async function tag(
 /**
  * Tags the AMIs, and their snapshots with tag-snapshots, in every region, each build's AMIs with
  * its own tags (`builds`, when they differ from build to build) in the same calls; the regions
- * where that failed. A `reused` set's problems are told once the set is known to be whole: of one
- * that is not (goneAmis), which the job does not hand on, they are no failure, and only logged.
+ * where that failed. A reused set's problems are told once the set is known to be whole, which
+ * `stillWhole` asks once it is tagged: of one that is not, which the job does not hand on, they are
+ * no failure, and only logged.
  */
 async function tagAll(
   inputs: Inputs,
   amis: Ami[],
   tags: Record<string, string>,
   summary: SummaryModel,
-  { tagging, builds = [], reused = false }: { tagging?: Promise<TaggingStage>; builds?: FamilyTagging['perBuild']; reused?: boolean } = {}
+  { tagging, builds = [], stillWhole }: { tagging?: Promise<TaggingStage>; builds?: FamilyTagging['perBuild']; stillWhole?: () => Promise<boolean> } = {}
 ): Promise<string[]> {
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
@@ -1401,13 +1429,13 @@ async function tagAll(
       ownTags,
       deadlineMs: inputs.taggingTimeoutSeconds * 1000,
       onResult: (result) => {
-        if (reused) logRegionTagging(result, counts, summary)
+        if (stillWhole) logRegionTagging(result, counts, summary)
         else reportRegionTagging(result, counts, summary)
         for (const build of builds) reportOwnTags(build, result, summary)
       }
     })
-    if (!reused) return reportTagging(results, summary)
-    if (goneAmis(amis, summary).length > 0) {
+    if (!stillWhole) return reportTagging(results, summary)
+    if (!(await stillWhole())) {
       // EC2's words may quote a tag's value: text, never a workflow command.
       const problems = results.flatMap((result) => [...(result.warnings ?? []), ...(result.error === undefined ? [] : [result.error])])
       if (problems.length > 0) logAsText(problems)

@@ -25,3 +25,12 @@ export function goneFrom(amiIds: string[], images: Image[]): string[] {
   const byId = new Map(images.map((image) => [image.ImageId, image]))
   return amiIds.filter((amiId) => byId.get(amiId) === undefined || byId.get(amiId)?.State === 'deregistered')
 }
+
+/**
+ * The AMIs of `amiIds` that an answer of DescribeImages naming them, with `IncludeDisabled`, shows
+ * disabled (DisableImage): still there, but no instance can be launched from them.
+ */
+export function disabledAmong(amiIds: string[], images: Image[]): string[] {
+  const disabled = new Set(images.flatMap((image) => (image.State === 'disabled' && image.ImageId ? [image.ImageId] : [])))
+  return amiIds.filter((amiId) => disabled.has(amiId))
+}

@@ -8,7 +8,7 @@ import { reuseTagKeys } from '../inputs/reuse.js'
 import { cutTagText, maxTagValueLength, provenanceTagKeys } from '../inputs/tags.js'
 import { describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
-import { goneFrom, snapshotIdsOf } from './images.js'
+import { disabledAmong, goneFrom, snapshotIdsOf } from './images.js'
 import { enabledRegions } from './regions.js'
 
 /**
@@ -174,19 +174,27 @@ export async function findReusableSet(options: LookupOptions): Promise<ReuseLook
   }
 }
 
-/** Those of a found set's AMIs that are gone since the look-up; `failed` when EC2 could not say. */
-export type SetCheck = { gone: Ami[]; failed?: undefined } | { gone?: undefined; failed: string }
+/**
+ * Those of a found set's AMIs that are gone since the look-up, and those disabled since (still
+ * there, but they launch nothing); `failed` when EC2 could not say.
+ */
+export type SetCheck = { gone: Ami[]; disabled: Ami[]; failed?: undefined } | { gone?: undefined; disabled?: undefined; failed: string }
+
+/** Whether the check found the set as the look-up did: every AMI there and enabled. */
+export function stillWhole(check: SetCheck): boolean {
+  return check.failed === undefined && check.gone.length === 0 && check.disabled.length === 0
+}
 
 /**
- * Which of the set's AMIs someone deregistered since the look-up found them (a cleanup job, a
- * person): one DescribeImages per region, naming the region's AMIs. For a job that re-tags the
- * set, its tagging asks EC2 the same; one that does not asks here, before handing the set on.
- * Never throws.
+ * Which of the set's AMIs someone deregistered or disabled since the look-up found them (a
+ * cleanup job, a person): one DescribeImages per region, naming the region's AMIs, disabled ones
+ * included. Asked just before the set is handed on, after its re-tagging when there is one:
+ * CreateTags tags a disabled AMI as any other. Never throws.
  */
-export async function goneSinceLookup(amis: Ami[], options: Pick<LookupOptions, 'ec2For'> = {}): Promise<SetCheck> {
+export async function changedSinceLookup(amis: Ami[], options: Pick<LookupOptions, 'ec2For'> = {}): Promise<SetCheck> {
   const regions = [...new Set(amis.map((ami) => ami.region))]
   try {
-    const gone = await Promise.all(
+    const changed = await Promise.all(
       regions.map(async (region) => {
         const inRegion = amis.filter((ami) => ami.region === region)
         const amiIds = inRegion.map((ami) => ami.amiId)
@@ -194,10 +202,11 @@ export async function goneSinceLookup(amis: Ami[], options: Pick<LookupOptions, 
           ec2.send(new DescribeImagesCommand({ ImageIds: amiIds, IncludeDisabled: true }))
         )
         const goneIds = goneFrom(amiIds, answer.Images ?? [])
-        return inRegion.filter((ami) => goneIds.includes(ami.amiId))
+        const disabledIds = disabledAmong(amiIds, answer.Images ?? [])
+        return { gone: inRegion.filter((ami) => goneIds.includes(ami.amiId)), disabled: inRegion.filter((ami) => disabledIds.includes(ami.amiId)) }
       })
     )
-    return { gone: gone.flat() }
+    return { gone: changed.flatMap((region) => region.gone), disabled: changed.flatMap((region) => region.disabled) }
   } catch (error) {
     return { failed: describeAwsFailure(error, 'ec2:DescribeImages') }
   }

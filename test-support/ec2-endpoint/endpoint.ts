@@ -171,6 +171,8 @@ export interface Ec2Endpoint {
   backdate(region: string, nameOrId: string, ms: number): void
   /** Deregisters an AMI of the region at once, as another user of the account would (DeregisterImage). */
   deregister(region: string, imageId: string): void
+  /** Disables an AMI of the region at once, as its owner would (DisableImage). */
+  disable(region: string, imageId: string): void
   close(): Promise<void>
 }
 
@@ -458,6 +460,11 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       const image = state.images.get(imageId)
       if (image === undefined) throw new Error(`No image ${imageId} in ${name}`)
       world.deregister(state, image)
+    },
+    disable: (name, imageId) => {
+      const image = regionState(name).images.get(imageId)
+      if (image === undefined) throw new Error(`No image ${imageId} in ${name}`)
+      world.disable(image)
     },
     backdate: (name, nameOrId, ms) => {
       const state = regionState(name)

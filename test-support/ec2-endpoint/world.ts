@@ -666,6 +666,13 @@ export class World {
     region.deregisteredImages.set(image.imageId, { ...image, state: 'deregistered', phase: { since: Date.now(), seen: 0 }, shown: true })
   }
 
+  /** Disables an image as DisableImage does: private, unlaunchable, listed only with `IncludeDisabled`; its snapshots stay. */
+  disable(image: ImageRecord): void {
+    image.state = 'disabled'
+    image.launchPermissions = []
+    image.public = false
+  }
+
   /** A describe naming a deregistered image is about to answer: whether it still shows it. */
   observeDeregistered(image: ImageRecord & { shown: boolean }): boolean {
     if (image.shown && this.due(image.phase, Date.now())) image.shown = false

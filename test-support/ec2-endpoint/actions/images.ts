@@ -628,13 +628,10 @@ const disableImageDeprecation: Handler = ({ region, params }) => {
   return { return: true }
 }
 
-// DisableImage makes the AMI private and unlaunchable; it keeps its snapshots.
-const disableImage: Handler = ({ region, params }) => {
+const disableImage: Handler = ({ world, region, params }) => {
   const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
   checkOwned(image)
-  image.state = 'disabled'
-  image.launchPermissions = []
-  image.public = false
+  world.disable(image)
   return { return: true }
 }
 
