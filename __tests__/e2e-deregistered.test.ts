@@ -7,9 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Call, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, parseCommands, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackEnvironment, parseCommands, pushToMain, runAction, type ActionRun, type RunActionOptions } from './support/action-process.js'
 import { endedAfterEach } from './support/fixture-builds.js'
-import { describeWithPacker, packerVersion } from './support/runtimes.js'
+import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
 /** An HCL2 template of one amazon-ebs source per entry: its name, its region and any more settings. */
 function templateOf(sources: Array<{ name: string; region: string; more?: string }>): string {
@@ -63,17 +63,25 @@ const twoBuilds = templateOf([
   { name: 'us', region: 'us-east-1' }
 ])
 
-/** A workspace with `text` as its template; each call runs the action there against `started`, with `inputs`. */
-function actionRuns(started: Ec2Endpoint, prefix: string, text = template): (inputs: Record<string, string>) => ReturnType<typeof runAction> {
+/**
+ * A workspace with `text` as its template; each call runs the action there against `started`, with
+ * `inputs` (and `onStart`, told of the action's process once it runs).
+ */
+function actionRuns(
+  started: Ec2Endpoint,
+  prefix: string,
+  text = template
+): (inputs: Record<string, string>, onStart?: RunActionOptions['onStart']) => ReturnType<typeof runAction> {
   made.endpoint = started
   const workspace = mkdtempSync(join(tmpdir(), prefix))
   made.workspaces.push(workspace)
   writeFileSync(join(workspace, 'image.pkr.hcl'), text)
-  return (inputs) =>
+  return (inputs, onStart) =>
     runAction({
       workspace,
       inputs: { 'packer-version': packerVersion(), template: '.', ...inputs },
-      env: { ...pushToMain, ...loopbackEnvironment(started.url, workspace) }
+      env: { ...pushToMain, ...loopbackEnvironment(started.url, workspace) },
+      onStart
     })
 }
 
@@ -408,4 +416,59 @@ describeWithPacker('a reused AMI disabled by its owner after the look-up', () =>
       started.calls.slice(secondFrom).filter((call) => call.action === 'DescribeImages' && call.region === region && call.params['ImageId.1'] === firstAmis[region])
     for (const region of ['us-east-1', 'eu-west-1']) expect(described(region)).toHaveLength(2)
   })
+})
+
+describeWithPacker('a run cancelled while it makes sure of a reused set', () => {
+  const cases: Array<{ doing: string; inputs: Record<string, string>; hang: (started: Ec2Endpoint) => void; cutShort: string }> = [
+    {
+      doing: 'tagging the reused AMIs',
+      inputs: { reuse: 'true', tags: 'Team=web' },
+      // The re-tagging's CreateTags get no answer.
+      hang: (started: Ec2Endpoint) => started.faults.hang('CreateTags', { userAgent: 'aws-sdk-js' }),
+      cutShort: ', and before every tag was applied'
+    },
+    {
+      doing: 'making sure that the reused AMIs are all still there',
+      inputs: { reuse: 'true' },
+      // The look-up's two DescribeImages are answered (the home region's, then eu-west-1's); those naming the set are not.
+      hang: (started: Ec2Endpoint) => started.faults.hang('DescribeImages', { userAgent: 'aws-sdk-js', afterCalls: 2 }),
+      cutShort: ''
+    }
+  ]
+  for (const { doing, inputs, hang, cutShort } of cases) {
+    it(`keeps the set in the outputs and the summary, with the notice of which build ami-id is from, and says so: cancelled while ${doing}`, async () => {
+      const started = await startEc2Endpoint({ regions: ['us-east-1', 'eu-west-1'] })
+      const run = actionRuns(started, 'reused-cancelled-', twoBuilds)
+      const first = await run(inputs)
+      expect(first.errors).toEqual([])
+      await aSecondLater()
+      hang(started)
+      const callsBefore = started.calls.length
+      const second = await run(inputs, (child) => {
+        const unanswered = () => started.calls.slice(callsBefore).some((call) => call.error === 'NoAnswer')
+        void until(unanswered, `the action to be ${doing}`).then(() => child.kill('SIGINT'))
+      })
+      started.faults.clear()
+
+      expect(second.exitCode).toBe(1)
+      expect(started.callsOf('RunInstances')).toHaveLength(2)
+      const firstAmis = amisByRegion(first)
+      // The set is in the outputs, as a build's AMIs are after a cancel once they exist, with the notice of its ami-id.
+      expect(JSON.parse(second.outputs.builds)).toEqual(JSON.parse(first.outputs.builds))
+      expect(second.outputs['ami-id']).toBe(firstAmis['eu-west-1'])
+      expect(second.outputs['run-uuid']).toBe(first.outputs['run-uuid'])
+      expect(parseCommands(second.stdout, 'notice').map(({ message }) => message)).toEqual([
+        `ami-id is ${firstAmis['eu-west-1']} in eu-west-1, the first of build amazon-ebs.eu's regions as Packer lists them (alphabetically): ` +
+          "it made no AMI in us-east-1, the home region. Output ami-ids has each region's."
+      ])
+      expect(second.errors.map(({ message }) => message)).toEqual([
+        `The run was cancelled (SIGINT) while ${doing}: the 2 AMI(s) built by ${builtBy} are in the outputs, ` +
+          `but the run ended before it made sure that they are all still there${cutShort}.`
+      ])
+      expect(second.stdout).not.toMatch(/after the build/)
+      expect(second.summary).toContain(':no_entry_sign: Cancelled')
+      expect(second.summary).toContain(`Cancelled (SIGINT) while ${doing}.`)
+      for (const region of ['us-east-1', 'eu-west-1']) expect(second.summary).toContain(firstAmis[region])
+    })
+  }
 })

@@ -102,11 +102,22 @@ interface RollOutUnderWay {
 }
 
 /**
+ * A reused set in the outputs that is not yet known to be whole: what the job is doing to find out
+ * (`grouped`: inside the tagging group), and the notices of where ami-id is from, which wait for it.
+ */
+interface ReuseUnderWay {
+  doing: string
+  grouped: boolean
+  noteAmiId: () => void
+}
+
+/**
  * The summary as it stands, for a cancel or a crash that comes while no Packer runs (e.g. while
  * tagging); `packerEnded` once the build's Packer has ended, whether or not its AMIs are read
- * yet; `stage` once tagging is done, the stage after it that runs.
+ * yet; `reusing` while a reused set is made sure of; `stage` once tagging is done, the stage
+ * after it that runs.
  */
-let summarySoFar: { model: SummaryModel; write: boolean; packerEnded?: boolean; stage?: RollOutUnderWay } | undefined
+let summarySoFar: { model: SummaryModel; write: boolean; packerEnded?: boolean; reusing?: ReuseUnderWay; stage?: RollOutUnderWay } | undefined
 
 /**
  * The job, given its checked inputs, the question already put to the packer on PATH and an HCL2
@@ -189,6 +200,7 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
   }
   const model = summarySoFar?.model as SummaryModel
   const stage = summarySoFar?.stage
+  const reusing = summarySoFar?.reusing
   if (stage) {
     // Tagging had finished: rollOut runs only once every tag is on.
     const notRun = stage.after.length > 0 ? `, and ${stage.after.join(' and ')} did not run` : ''
@@ -198,13 +210,21 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
         `${model.tagCount ? 'are tagged ' : ''}and are in the outputs; ${stage.input} did not finish${done ? ` (${done})` : ''}${notRun} ` +
         '(the summary shows what each step did).'
     )
+  } else if (reusing) {
+    // The set stays in the outputs, as a build's AMIs do: with what is said of its ami-id.
+    if (reusing.grouped) core.endGroup()
+    reusing.noteAmiId()
+    failStep(
+      `${cause} while ${reusing.doing}: the ${amis.length} AMI(s) built by ${model.reusedFrom} are in the outputs, ` +
+        `but the run ended before it made sure that they are all still there${reusing.grouped ? ', and before every tag was applied' : ''}.`
+    )
   } else {
     failStep(
       `${cause} after the build: the ${amis.length} AMI(s) exist and are in the ` +
         'outputs; tags not yet added were not added (the summary lists them).'
     )
   }
-  const where = stage ? `${stage.doing} (${stage.input})` : 'tagging'
+  const where = stage ? `${stage.doing} (${stage.input})` : (reusing?.doing ?? 'tagging')
   const summary = { ...model, outcome, problems: [...model.problems, `${problem} while ${where}.`] }
   void endSummary(summary, summarySoFar?.write).finally(() => process.exit(1))
 }
@@ -838,10 +858,13 @@ async function reuse(
   // Someone may have deregistered or disabled an AMI of the set since the look-up (a cleanup job):
   // one DescribeImages per region tells, after the re-tagging when there are tags to apply.
   const tags = reusedAmiTags(userTags, inputs)
-  const checked =
-    Object.keys(tags).length > 0
-      ? await tagReused(inputs, amis, tags, summary, reuseStage)
-      : { check: await changedSinceLookup(amis), failedRegions: [] }
+  const retag = Object.keys(tags).length > 0
+  if (summarySoFar) {
+    const doing = retag ? 'tagging the reused AMIs' : 'making sure that the reused AMIs are all still there'
+    summarySoFar.reusing = { doing, grouped: retag, noteAmiId: () => noteAmiId(amis, homeRegion, passedOver) }
+  }
+  const checked = retag ? await tagReused(inputs, amis, tags, summary, reuseStage) : { check: await changedSinceLookup(amis), failedRegions: [] }
+  if (summarySoFar) summarySoFar.reusing = undefined
   if (!stillWhole(checked.check)) {
     notReused(checked.check, found.reusedFrom, homeRegion, summary)
     return undefined
