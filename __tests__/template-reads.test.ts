@@ -1,8 +1,10 @@
 // An HCL2 template's files are read from disk and parsed once per job: the input checks and the
 // template's read (hcl.ts) share what either has read, and the template's read carries the
-// `required_version` the install stage checks once latest resolves.
+// `required_version` the install stage checks once latest resolves. The fingerprint hashes the
+// template's files from the bytes the input checks read, not from the disk again.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import * as fs from 'node:fs'
+import * as fsPromises from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Parser } from 'web-tree-sitter'
@@ -15,8 +17,16 @@ const countingReadFileSync = ((path: fs.PathOrFileDescriptor, ...rest: unknown[]
   return (fs.readFileSync as (...args: unknown[]) => unknown)(path, ...rest)
 }) as typeof fs.readFileSync
 jest.unstable_mockModule('node:fs', () => ({ ...fs, default: { ...fs, readFileSync: countingReadFileSync }, readFileSync: countingReadFileSync }))
+/** How often each file was opened with fs/promises' open (the fingerprint's reads). */
+const opens = new Map<string, number>()
+const countingOpen = ((path: fs.PathLike, ...rest: unknown[]) => {
+  opens.set(String(path), (opens.get(String(path)) ?? 0) + 1)
+  return (fsPromises.open as (...args: unknown[]) => unknown)(path, ...rest)
+}) as typeof fsPromises.open
+jest.unstable_mockModule('node:fs/promises', () => ({ ...fsPromises, default: { ...fsPromises, open: countingOpen }, open: countingOpen }))
 const { readInputs } = await import('../src/inputs/index.js')
-const { readHclTemplate } = await import('../src/inputs/hcl.js')
+const { readHclTemplate, withHclTemplate } = await import('../src/inputs/hcl.js')
+const { computeFingerprint } = await import('../src/inputs/fingerprint.js')
 const { demandsNotMet } = await import('../src/inputs/required-version.js')
 
 const defaults = actionDefaults()
@@ -25,6 +35,7 @@ let parses: ReturnType<typeof jest.spyOn>
 beforeEach(() => {
   workspace = fs.realpathSync(fs.mkdtempSync(join(tmpdir(), 'template-reads-')))
   reads.clear()
+  opens.clear()
   parses = jest.spyOn(Parser.prototype, 'parse')
 })
 afterEach(() => {
@@ -78,5 +89,41 @@ describe("an HCL2 template's files, read once per job", () => {
     expect(reads.get(join(workspace, 'images/build.pkr.hcl'))).toBe(1)
     expect(reads.get(join(workspace, 'images/versions.pkr.json'))).toBe(1)
     expect(parses).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe("the template's files, hashed for the fingerprint as the input checks read them", () => {
+  /** Bytes that are not UTF-8 (a Latin-1 é): text decoded and encoded again would not be the same bytes. */
+  const latin1 = (before: string, after: string) => Buffer.concat([Buffer.from(before), Buffer.from([0xe9]), Buffer.from(after)])
+
+  it('JSON: the template is read once, and its fingerprint is that of its bytes on disk', async () => {
+    const path = join(workspace, 'ami.json')
+    fs.writeFileSync(path, latin1('{\n  "description": "caf', '",\n  "builders": [{ "type": "null", "name": "web", "communicator": "none" }]\n}\n'))
+    const all: Record<string, string> = { ...defaults, template: 'ami.json', 'packer-version': '1.6.6', 'fingerprint-paths': 'ami.json' }
+    const checked = await readInputs((name) => all[name] ?? '', { GITHUB_WORKSPACE: workspace })
+    const fingerprint = await computeFingerprint(checked, '1.6.6')
+    expect(fingerprint.files).toBe(1)
+    expect(reads.get(path)).toBe(1)
+    expect(opens.get(path)).toBeUndefined()
+    // The same inputs without what the checks read: the fingerprint reads the file, and comes out the same.
+    expect(await computeFingerprint({ ...checked, jsonTemplate: undefined }, '1.6.6')).toEqual(fingerprint)
+    expect(opens.get(path)).toBe(1)
+  })
+
+  it('HCL2: each file of a directory is read once, and the fingerprint is that of their bytes on disk', async () => {
+    fs.mkdirSync(join(workspace, 'images'))
+    const files = [join(workspace, 'images/build.pkr.hcl'), join(workspace, 'images/vars.pkr.hcl')]
+    fs.writeFileSync(files[0], template('>= 1.6.0'))
+    fs.writeFileSync(files[1], latin1('# caf', '\nvariable "region" {\n  default = "us-east-1"\n}\n'))
+    const { checked, template: read } = await job({ template: 'images', 'packer-version': '1.6.6', 'fingerprint-paths': 'images/**' })
+    const inputs = withHclTemplate(checked, read)
+    const fingerprint = await computeFingerprint(inputs, '1.6.6')
+    expect(fingerprint.files).toBe(2)
+    for (const file of files) {
+      expect(reads.get(file)).toBe(1)
+      expect(opens.get(file)).toBeUndefined()
+    }
+    expect(await computeFingerprint({ ...inputs, hclFiles: undefined }, '1.6.6')).toEqual(fingerprint)
+    for (const file of files) expect(opens.get(file)).toBe(1)
   })
 })

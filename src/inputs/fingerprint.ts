@@ -21,7 +21,7 @@ import { hclTemplateFiles } from './template.js'
 
 export type FingerprintInputs = Pick<
   TemplateFiles,
-  'workingDirectory' | 'template' | 'templateKind' | 'varFiles' | 'manifest' | 'sensitiveVariables' | 'referencedPaths'
+  'workingDirectory' | 'template' | 'templateKind' | 'varFiles' | 'manifest' | 'sensitiveVariables' | 'referencedPaths' | 'jsonTemplate' | 'hclFiles'
 > &
   Pick<BuildSelection, 'variables' | 'only' | 'except'> &
   Pick<ReuseInputs, 'fingerprintPatterns'>
@@ -120,17 +120,29 @@ async function fileDigest(file: string, buffer: Buffer): Promise<string> {
 }
 
 /**
- * The SHA-256 of each file, a few at a time, each through a buffer of its own: neither a large
- * file nor many small ones make the action's memory grow.
+ * The bytes of the template's files as the input checks read them, by path (absolute): hashed as
+ * they are, the file is not read again.
  */
-async function fileDigests(files: string[]): Promise<string[]> {
+function bytesRead(inputs: FingerprintInputs): Map<string, Uint8Array> {
+  const read = new Map<string, Uint8Array>()
+  if (inputs.jsonTemplate?.bytes) read.set(inputs.jsonTemplate.path, inputs.jsonTemplate.bytes)
+  for (const entry of inputs.hclFiles ?? []) if ('bytes' in entry && entry.bytes) read.set(entry.file, entry.bytes)
+  return read
+}
+
+/**
+ * The SHA-256 of each file, a few at a time, each through a buffer of its own: neither a large
+ * file nor many small ones make the action's memory grow. Those of `read` from its bytes.
+ */
+async function fileDigests(files: string[], read: Map<string, Uint8Array>): Promise<string[]> {
   const digests: string[] = new Array(files.length)
   let next = 0
   const worker = async (): Promise<void> => {
     const buffer = Buffer.alloc(readSize)
     while (next < files.length) {
       const index = next++
-      digests[index] = await fileDigest(files[index], buffer)
+      const bytes = read.get(files[index])
+      digests[index] = bytes ? createHash('sha256').update(bytes).digest('hex') : await fileDigest(files[index], buffer)
     }
   }
   await Promise.all(Array.from({ length: Math.min(filesAtOnce, files.length) }, worker))
@@ -154,7 +166,7 @@ function fingerprintedVariables(inputs: FingerprintInputs): string[][] {
 export async function computeFingerprint(inputs: FingerprintInputs, packerVersion: string): Promise<Fingerprint> {
   try {
     const { files, referenced } = await coveredFiles(inputs)
-    const digests = await fileDigests(files)
+    const digests = await fileDigests(files, bytesRead(inputs))
     const hash = createHash('sha256').update('packer-ami-action fingerprint 1\n')
     files.forEach((file, index) => hash.update(`file\t${relative(inputs.workingDirectory, file)}\t${digests[index]}\n`))
     hash.update(`variables\t${JSON.stringify(fingerprintedVariables(inputs))}\n`)

@@ -135,12 +135,16 @@ export class InputReader {
     return this.jsonFile(path, input, hint)?.parsed
   }
 
-  /** A JSON file that `input` names, with its text; a problem as `json` gives when it is not JSON. */
-  jsonFile(path: string, input: string, hint?: string): { text: string; parsed: unknown } | undefined {
+  /**
+   * A JSON file that `input` names, with its text and the bytes it is read from (which the
+   * fingerprint hashes); a problem as `json` gives when it is not JSON.
+   */
+  jsonFile(path: string, input: string, hint?: string): { text: string; bytes: Uint8Array; parsed: unknown } | undefined {
     const shown = this.shown(path)
     try {
-      const text = readFileSync(path, 'utf8')
-      return { text, parsed: parseJsonWithPosition(text) }
+      const bytes = readFileSync(path)
+      const text = bytes.toString('utf8')
+      return { text, bytes, parsed: parseJsonWithPosition(text) }
     } catch (error) {
       if (!(error instanceof JsonSyntaxError)) {
         this.problem(`${input}: cannot read ${basename(path)}: ${(error as Error).message}`)

@@ -213,10 +213,11 @@ export interface VersionDemands {
 
 /**
  * A file of an HCL2 template as the input checks read it, once: its path, absolute, and its
- * text, a `.pkr.json` file's parsed as JSON too (`json`); `read`, the file parsed, when a check
- * here needed it; `error`, why it could not be read, for the template's read to report.
+ * text, a `.pkr.json` file's parsed as JSON too (`json`); `bytes`, what the text was read from,
+ * for the fingerprint; `read`, the file parsed, when a check here needed it; `error`, why it
+ * could not be read, for the template's read to report.
  */
-export type HclFileText = { file: string; text: string; json?: unknown; read?: HclFileRead } | { file: string; error: unknown }
+export type HclFileText = { file: string; text: string; bytes?: Uint8Array; json?: unknown; read?: HclFileRead } | { file: string; error: unknown }
 
 export function readTemplateFiles(
   reader: InputReader,
@@ -289,7 +290,7 @@ function readJsonTemplate(
   const values = userVariables(parsed, json.varFiles.map((varFile) => varFile.parsed), json.variables)
   const description = describeJson(reader, { ...json, parsed, values }, { env: startedIn(workingDirectory, env), templateDir: dirname(path), pwd: workingDirectory })
   const demand = minPackerVersion(parsed, path, reader.shown(path))
-  return { description, versionDemands: demand ? [demand] : [], jsonTemplate: { path, text: file.text, variables: values } }
+  return { description, versionDemands: demand ? [demand] : [], jsonTemplate: { path, text: file.text, bytes: file.bytes, variables: values } }
 }
 
 /**
@@ -465,14 +466,15 @@ function readHclFiles(reader: InputReader, template: string, path: string): HclF
   return files.flatMap((file): HclFileText[] => {
     if (!file.endsWith('.pkr.json')) return [hclFileText(file)]
     const read = reader.jsonFile(file, 'template')
-    return read === undefined ? [] : [{ file, text: read.text, json: read.parsed }]
+    return read === undefined ? [] : [{ file, text: read.text, bytes: read.bytes, json: read.parsed }]
   })
 }
 
 /** One file of an HCL2 template (`file`, absolute), read. */
 export function hclFileText(file: string): HclFileText {
   try {
-    return { file, text: readFileSync(file, 'utf8') }
+    const bytes = readFileSync(file)
+    return { file, text: bytes.toString('utf8'), bytes }
   } catch (error) {
     return { file, error }
   }

@@ -159,6 +159,8 @@ export interface JsonTemplateSource {
   /** The file, absolute. */
   path: string
   text: string
+  /** What `text` was read from: the fingerprint hashes these bytes, not the file again. */
+  bytes?: Uint8Array
   /** Its user variables as Packer will have them (userVariables): what Packer fills into a value it quotes. */
   variables: UserVariables
 }
