@@ -10,19 +10,22 @@ import { join } from 'node:path'
 import { Parser } from 'web-tree-sitter'
 import { actionDefaults } from './support/action-process.js'
 
+/** `read`, counting in `counts` how often it is called for each path. */
+function counting<T>(read: T, counts: Map<string, number>): T {
+  const call = read as unknown as (...args: unknown[]) => unknown
+  const counted = (path: unknown, ...rest: unknown[]) => {
+    counts.set(String(path), (counts.get(String(path)) ?? 0) + 1)
+    return call(path, ...rest)
+  }
+  return counted as unknown as T
+}
 /** How often each file was read with readFileSync. */
 const reads = new Map<string, number>()
-const countingReadFileSync = ((path: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
-  reads.set(String(path), (reads.get(String(path)) ?? 0) + 1)
-  return (fs.readFileSync as (...args: unknown[]) => unknown)(path, ...rest)
-}) as typeof fs.readFileSync
+const countingReadFileSync = counting(fs.readFileSync, reads)
 jest.unstable_mockModule('node:fs', () => ({ ...fs, default: { ...fs, readFileSync: countingReadFileSync }, readFileSync: countingReadFileSync }))
 /** How often each file was opened with fs/promises' open (the fingerprint's reads). */
 const opens = new Map<string, number>()
-const countingOpen = ((path: fs.PathLike, ...rest: unknown[]) => {
-  opens.set(String(path), (opens.get(String(path)) ?? 0) + 1)
-  return (fsPromises.open as (...args: unknown[]) => unknown)(path, ...rest)
-}) as typeof fsPromises.open
+const countingOpen = counting(fsPromises.open, opens)
 jest.unstable_mockModule('node:fs/promises', () => ({ ...fsPromises, default: { ...fsPromises, open: countingOpen }, open: countingOpen }))
 const { readInputs } = await import('../src/inputs/index.js')
 const { readHclTemplate, withHclTemplate } = await import('../src/inputs/hcl.js')
