@@ -1,7 +1,8 @@
 // An HCL2 template's files are read from disk and parsed once per job: the input checks and the
 // template's read (hcl.ts) share what either has read, and the template's read carries the
 // `required_version` the install stage checks once latest resolves. The fingerprint hashes the
-// template's files from the bytes the input checks read, not from the disk again.
+// template's files from the bytes the input checks read, not from the disk again; so are Packer's
+// problems placed in them, each file parsed once for all of them.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as fsPromises from 'node:fs/promises'
@@ -23,14 +24,22 @@ function counting<T>(read: T, counts: Map<string, number>): T {
 const reads = new Map<string, number>()
 const countingReadFileSync = counting(fs.readFileSync, reads)
 jest.unstable_mockModule('node:fs', () => ({ ...fs, default: { ...fs, readFileSync: countingReadFileSync }, readFileSync: countingReadFileSync }))
-/** How often each file was opened with fs/promises' open (the fingerprint's reads). */
+/** How often each file was opened with fs/promises' open (the fingerprint's reads), and read with its readFile. */
 const opens = new Map<string, number>()
 const countingOpen = counting(fsPromises.open, opens)
-jest.unstable_mockModule('node:fs/promises', () => ({ ...fsPromises, default: { ...fsPromises, open: countingOpen }, open: countingOpen }))
+const laterReads = new Map<string, number>()
+const countingReadFile = counting(fsPromises.readFile, laterReads)
+jest.unstable_mockModule('node:fs/promises', () => ({
+  ...fsPromises,
+  default: { ...fsPromises, open: countingOpen, readFile: countingReadFile },
+  open: countingOpen,
+  readFile: countingReadFile
+}))
 const { readInputs } = await import('../src/inputs/index.js')
 const { readHclTemplate, withHclTemplate } = await import('../src/inputs/hcl.js')
 const { computeFingerprint } = await import('../src/inputs/fingerprint.js')
 const { demandsNotMet } = await import('../src/inputs/required-version.js')
+const { reportPackerRun } = await import('../src/report/packer-errors.js')
 
 const defaults = actionDefaults()
 let workspace: string
@@ -39,6 +48,7 @@ beforeEach(() => {
   workspace = fs.realpathSync(fs.mkdtempSync(join(tmpdir(), 'template-reads-')))
   reads.clear()
   opens.clear()
+  laterReads.clear()
   parses = jest.spyOn(Parser.prototype, 'parse')
 })
 afterEach(() => {
@@ -128,5 +138,29 @@ describe("the template's files, hashed for the fingerprint as the input checks r
     }
     expect(await computeFingerprint({ ...inputs, hclFiles: undefined }, '1.6.6')).toEqual(fingerprint)
     for (const file of files) expect(opens.get(file)).toBe(1)
+  })
+})
+
+describe("Packer's problems, placed in an HCL2 template's files as the input checks read them", () => {
+  const source = 'source "amazon-ebs" "web" {\n  region        = "us-east-1"\n  instance_type = "t3.micro"\n  ami_name      = "x"\n}\n'
+  /** Packer 1.6.6's refusal of the source block, which names its first line only. */
+  const refused = 'Error: 1 error(s) occurred:\n\n* ami_name must be between 3 and 128 characters long\n\n  on a.pkr.hcl line 1:\n  (source code not available)\n'
+  const failedRun = (errors: string[]) =>
+    ({ exitCode: 1, cancelled: false, record: { notices: [], warnings: [], errors, scriptsBegun: () => 0 } }) as unknown as Parameters<typeof reportPackerRun>[0]
+
+  it('reads no file again, and each file it had not read once for all the looks at it', async () => {
+    fs.writeFileSync(join(workspace, 'a.pkr.hcl'), source)
+    fs.writeFileSync(join(workspace, 'b.pkr.hcl'), 'build {\n  sources = ["source.amazon-ebs.web"]\n}\n')
+    const { checked } = await job({ template: '.', 'packer-version': '1.6.6' })
+    const context = { workingDirectory: workspace, template: '.', workspace, templateKind: 'hcl' as const }
+    const placed = { level: 'error', message: 'ami_name must be between 3 and 128 characters long', title: 'Packer', file: 'a.pkr.hcl', line: 4, column: 3 }
+    const files = [join(workspace, 'a.pkr.hcl'), join(workspace, 'b.pkr.hcl')]
+    reads.clear()
+
+    expect(await reportPackerRun(failedRun([refused]), { ...context, hclFiles: checked.hclFiles })).toEqual([placed])
+    for (const file of files) expect([reads.get(file), laterReads.get(file)]).toEqual([undefined, undefined])
+    // Without what the inputs read: each file read once, though the problem is looked for in them several times.
+    expect(await reportPackerRun(failedRun([refused]), context)).toEqual([placed])
+    for (const file of files) expect(laterReads.get(file)).toBe(1)
   })
 })

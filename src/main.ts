@@ -1047,6 +1047,7 @@ function packerRunner(
     workspace: inputs.workspace,
     templateKind: inputs.templateKind,
     jsonTemplate: inputs.jsonTemplate,
+    hclFiles: inputs.hclFiles,
     buildNames: inputs.buildNamesKnown ? inputs.buildNames : undefined,
     varFiles: inputs.varFiles,
     variables: inputs.variables

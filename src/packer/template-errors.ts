@@ -7,17 +7,58 @@
 // Packer's warnings (`Warning when preparing build: "amazon-ebs"`, a deprecated setting) are
 // placed the same way, and a variable set but not declared on the variables file's line that
 // sets it. Loaded only when Packer failed or warned.
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace, rootEntry } from '../common/json-place.js'
-import { emptyListUntyped, hclBuildBlock, hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile } from '../inputs/hcl.js'
+import { emptyListUntyped, hclBuildBlock, hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
+import type { HclFileText } from '../inputs/template-files.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedValue, takenAmiName, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
 import { sourceParts } from '../inputs/source-references.js'
 import { isRecord } from '../common/values.js'
+
+/**
+ * An HCL2 template's files for one placing of Packer's problems: each read, and parsed, at most
+ * once, whatever the number of problems and of places that look; those the job read already
+ * (`files`, as the input checks read them, with their parse where it was made) not again.
+ */
+export interface TemplateReads {
+  text: (path: string) => Promise<string>
+  body: (path: string, text: string) => Promise<HclBody>
+}
+
+export function templateReads(files: HclFileText[] = []): TemplateReads {
+  const texts = new Map<string, Promise<string>>(files.flatMap((entry) => ('text' in entry ? [[entry.file, Promise.resolve(entry.text)]] : [])))
+  const bodies = new Map<string, Promise<HclBody>>(files.flatMap((entry) => ('read' in entry && entry.read ? [[entry.file, Promise.resolve(entry.read.body)]] : [])))
+  const once = <T>(known: Map<string, Promise<T>>, path: string, make: () => Promise<T>): Promise<T> => {
+    if (!known.has(path)) known.set(path, make())
+    return known.get(path) as Promise<T>
+  }
+  return {
+    text: (path) => once(texts, path, () => readFile(path, 'utf8')),
+    body: (path, text) => once(bodies, path, () => parseHclFile(path, text))
+  }
+}
+
+/** The reads of the placing under way (withTemplateReads); without one, each look reads the disk. */
+const placing = new AsyncLocalStorage<TemplateReads>()
+
+/** Runs `place` with `reads` as the template's files every look of its places at them reads. */
+export function withTemplateReads<T>(reads: TemplateReads, place: () => Promise<T>): Promise<T> {
+  return placing.run(reads, place)
+}
+
+function textOf(path: string): Promise<string> {
+  return placing.getStore()?.text(path) ?? readFile(path, 'utf8')
+}
+
+function bodyOf(path: string, text: string): Promise<HclBody> {
+  return placing.getStore()?.body(path, text) ?? parseHclFile(path, text)
+}
 
 /** One problem of Packer's message, and where in the template it is, when that is known. */
 export interface TemplateError {
@@ -94,7 +135,7 @@ async function onTheirDevices(
   const devices = located.map((error) => (onBlock(error) ? deviceOf(error.message) : undefined))
   if (devices.every((device) => device === undefined)) return located
   const { deviceMappings } = await import('../inputs/hcl-parser.js')
-  const mappings = await deviceMappings(path, await readFile(path, 'utf8'), blockLine)
+  const mappings = await deviceMappings(path, await textOf(path), blockLine)
   if (mappings === undefined) return located
   const kinds = ['ami_block_device_mappings', 'launch_block_device_mappings']
   const overridden = await overridesOf(path, blockLine, kinds, workingDirectory, template)
@@ -153,7 +194,7 @@ export async function locateHclComponentErrors(message: string, workingDirectory
   const problems = listed < 0 || detail.slice(0, listed).some((line) => line.trim() !== '') ? undefined : listedProblems(detail.slice(listed + 1), true)
   if (problems === undefined) return undefined
   const path = resolve(workingDirectory, subject.file)
-  const text = await readFile(path, 'utf8')
+  const text = await textOf(path)
   const { attributePositions, valuePositions } = await import('../inputs/hcl-parser.js')
   const named = problems.map((problem) => [namedKey(problem) ?? leadingWord(problem), ...mentionedSettings(problem)])
   const quoted = problems.map((problem) => /'([^']+)'/.exec(problem)?.[1] ?? '')
@@ -180,11 +221,11 @@ async function overridesOf(
   template: string
 ): Promise<Array<Array<(Place & { file: string }) | undefined>>> {
   const { blockNamesAt, sourceOverrides } = await import('../inputs/hcl-parser.js')
-  const [kind, type, name] = (await blockNamesAt(path, await readFile(path, 'utf8'), blockLine)) ?? []
+  const [kind, type, name] = (await blockNamesAt(path, await textOf(path), blockLine)) ?? []
   if (kind !== 'source' || name === undefined) return []
   const found: Array<Array<(Place & { file: string }) | undefined>> = []
   for (const file of hclTemplateFiles(template).filter((each) => each.endsWith('.pkr.hcl'))) {
-    for (const { used, places } of await sourceOverrides(file, await readFile(file, 'utf8'), names)) {
+    for (const { used, places } of await sourceOverrides(file, await textOf(file), names)) {
       if (namesSource(used, type, name)) found.push(places.map((place) => place && { file: relative(workingDirectory, file), ...place }))
     }
   }
@@ -212,7 +253,7 @@ export async function locateHclWarning(message: string, workingDirectory: string
  * `blockLine`, or in the file itself with 0 (hcl-parser.ts's attributePositions).
  */
 async function attributesIn(path: string, blockLine: number, names: Array<string | undefined>): Promise<Array<Place | undefined>> {
-  const [{ attributePositions }, text] = await Promise.all([import('../inputs/hcl-parser.js'), readFile(path, 'utf8')])
+  const [{ attributePositions }, text] = await Promise.all([import('../inputs/hcl-parser.js'), textOf(path)])
   return attributePositions(path, text, blockLine, names)
 }
 
@@ -267,7 +308,7 @@ export async function locateDuplicateVariable(message: string, workingDirectory:
   const [{ variableDeclarations }, { hclJsonVariableDeclaration }] = await Promise.all([import('../inputs/hcl-parser.js'), import('../inputs/hcl-json.js')])
   const declarations: Array<{ file: string; block: boolean; line: number; column: number }> = []
   for (const path of hclTemplateFiles(template)) {
-    const source = await readFile(path, 'utf8')
+    const source = await textOf(path)
     const found = path.endsWith('.json')
       ? hclJsonVariableDeclaration(source, name)?.map((place) => ({ block: true, ...place }))
       : await variableDeclarations(path, source, name)
@@ -312,10 +353,10 @@ export async function locateFailedValidation(message: string, workingDirectory: 
   const path = resolve(workingDirectory, failed.file)
   if (!hclTemplateFiles(template).includes(path) || !path.endsWith('.pkr.hcl')) return undefined
   const { blockPosition } = await import('../inputs/hcl-parser.js')
-  const source = await readFile(path, 'utf8')
+  const source = await textOf(path)
   // The variable whose block is the last to begin before the rule: the block the rule is in.
   let variable: { name: string; line: number } | undefined
-  for (const name of hclDeclaredVariables([await parseHclFile(path, source)])) {
+  for (const name of hclDeclaredVariables([await bodyOf(path, source)])) {
     const place = await blockPosition(path, source, 'variable', [name])
     if (place && place.line <= failed.line && (variable === undefined || place.line > variable.line)) variable = { name, line: place.line }
   }
@@ -345,7 +386,7 @@ export async function locateUnknownSource(message: string, workingDirectory: str
   const text = withKnownSources(said, unknown)
   for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
     if (at && resolve(workingDirectory, at.file) !== path) continue
-    const uses = await sourceUses(path, await readFile(path, 'utf8'))
+    const uses = await sourceUses(path, await textOf(path))
     const use = uses.find(({ build, used }) => (!at || build === at.line) && namesSource(used, unknown.type, unknown.name))
     if (use) return [{ message: text, file: relative(workingDirectory, path), line: use.line, column: use.column }]
   }
@@ -363,14 +404,14 @@ export async function locateUnknownReference(message: string, workingDirectory: 
   const name = /^Error: Unsupported attribute\n[^]*\nThis object does not have an attribute named "([^"]+)"\.\s*$/.exec(message)?.[1]
   const at = name === undefined ? undefined : hclSubject(message, readByPacker(workingDirectory, template))
   if (name === undefined || at === undefined || !at.file.endsWith('.pkr.hcl')) return undefined
-  const line = (await readFile(resolve(workingDirectory, at.file), 'utf8')).split(/\r?\n/)[at.line - 1] ?? ''
+  const line = (await textOf(resolve(workingDirectory, at.file))).split(/\r?\n/)[at.line - 1] ?? ''
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   const references = [...line.matchAll(new RegExp(`\\b(var|local)\\.${escaped}(?![\\w-])`, 'g'))]
   const kinds = new Set(references.map(([, kind]) => kind))
   if (references.length === 0 || kinds.size > 1) return undefined
   const kind = references[0][1]
   const paths = hclTemplateFiles(template)
-  const files = await Promise.all(paths.map((file) => parseHclFile(file)))
+  const files = await Promise.all(paths.map(async (file) => bodyOf(file, await textOf(file))))
   const declared = kind === 'var' ? [...hclDeclaredVariables(files)] : [...hclLocals(files).keys()]
   const column = (references[0].index ?? 0) + 1
   if (declared.includes(name)) {
@@ -402,12 +443,12 @@ export async function locateSourceReadings(message: string, workingDirectory: st
   if (!at?.file.endsWith('.pkr.hcl')) return undefined
   const { blockNamesAt, sourceReadings } = await import('../inputs/hcl-parser.js')
   const named = resolve(workingDirectory, at.file)
-  const [kind, type, name] = (await blockNamesAt(named, await readFile(named, 'utf8'), at.line)) ?? []
+  const [kind, type, name] = (await blockNamesAt(named, await textOf(named), at.line)) ?? []
   if (kind !== 'source' || name === undefined) return undefined
   const said = withoutSubject(message, at).slice('Error: '.length).trim()
   const located: TemplateError[] = []
   for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
-    const readings = await sourceReadings(path, await readFile(path, 'utf8'), path === named ? at.line : 0)
+    const readings = await sourceReadings(path, await textOf(path), path === named ? at.line : 0)
     for (const { setting, reads, used, line, column } of readings) {
       if (used !== undefined && !namesSource(used, type, name)) continue
       const text =
@@ -424,8 +465,8 @@ export async function locateSourceReadings(message: string, workingDirectory: st
 async function localPlace(name: string, paths: string[], workingDirectory: string): Promise<{ file: string; line: number } | undefined> {
   const { settingPosition } = await import('../inputs/hcl-parser.js')
   for (const path of paths.filter((file) => file.endsWith('.pkr.hcl'))) {
-    const source = await readFile(path, 'utf8')
-    const body = await parseHclFile(path, source)
+    const source = await textOf(path)
+    const body = await bodyOf(path, source)
     const blocks = Array.isArray(body.locals) ? body.locals : body.locals === undefined ? [] : [body.locals]
     const index = blocks.findIndex((block) => typeof block === 'object' && block !== null && Object.hasOwn(block, name))
     const place =
@@ -468,7 +509,7 @@ function namesSource(used: string, type: string, name: string | undefined): bool
 async function onDeclaration(name: string, message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
   const { blockPosition } = await import('../inputs/hcl-parser.js')
   for (const path of hclTemplateFiles(template)) {
-    const source = await readFile(path, 'utf8')
+    const source = await textOf(path)
     const place = path.endsWith('.json')
       ? (await import('../inputs/hcl-json.js')).hclJsonBlockPlace(source, 'variable', [name])
       : await blockPosition(path, source, 'variable', [name])
@@ -479,7 +520,7 @@ async function onDeclaration(name: string, message: string, workingDirectory: st
 
 /** Where the JSON variables file at `path` sets `name`. */
 async function jsonKeyPlace(path: string, name: string): Promise<Place | undefined> {
-  return jsonPlace(await readFile(path, 'utf8'), [name])
+  return jsonPlace(await textOf(path), [name])
 }
 
 /** A JSON template's variables file, read: `file` is relative to the directory Packer runs in. */
@@ -658,7 +699,7 @@ export function locateFailedBuild(build: string, text: string, buildNames?: stri
  * file relative to the directory Packer runs in; none when it cannot be told for sure.
  */
 export async function locateHclFailedBuild(build: string, workingDirectory: string, template: string): Promise<Place & { file?: string }> {
-  const read = await Promise.all(hclTemplateFiles(template).map((file) => readHclFile(file)))
+  const read = await Promise.all(hclTemplateFiles(template).map(async (file) => readHclFile(file, await textOf(file))))
   const block = await hclBuildBlock(read, build)
   return block === undefined ? {} : { ...block, file: relative(workingDirectory, block.file) }
 }
@@ -675,8 +716,8 @@ async function hclSourceOf(
   const [type, name] = build.split('.').slice(-2)
   if (name === undefined) return undefined
   for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
-    const text = await readFile(path, 'utf8').catch(() => undefined)
-    const body = text === undefined ? undefined : await parseHclFile(path, text).catch(() => undefined)
+    const text = await textOf(path).catch(() => undefined)
+    const body = text === undefined ? undefined : await bodyOf(path, text).catch(() => undefined)
     const blocks = (body?.source as Record<string, Record<string, unknown[]>> | undefined)?.[type]?.[name]
     const source = Array.isArray(blocks) ? blocks[0] : undefined
     if (text !== undefined && isRecord(source)) return { path, text, source, type, name }

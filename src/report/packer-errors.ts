@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import { autoVarFiles, readByPacker, type JsonTemplateSource } from '../inputs/template.js'
+import type { HclFileText } from '../inputs/template-files.js'
 import {
   distinctHclDiagnostics,
   isHclBlockError,
@@ -33,6 +34,8 @@ export interface AnnotationContext {
   templateKind?: 'json' | 'hcl'
   /** A JSON template, as the inputs read it: what its errors are placed in. */
   jsonTemplate?: JsonTemplateSource
+  /** An HCL2 template's files, as the inputs read them: what its errors are placed in, not read again. */
+  hclFiles?: HclFileText[]
   /** A JSON template's builds as Packer names them, in its builders' order, when all are known. */
   buildNames?: string[]
   /** The variables files given to Packer, relative to workingDirectory. */
@@ -196,8 +199,10 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
         (await located.locateUnknownReference(error, directory, template)) ??
         (await located.locateSourceReadings(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles(), template))
-      place = (error) => placed(error).catch(() => undefined)
-      onBuild = (build) => located.locateHclFailedBuild(build, directory, template).catch(() => ({}))
+      // Each file read and parsed once for all the problems, those the inputs read not again.
+      const reads = located.templateReads(context.hclFiles)
+      place = (error) => located.withTemplateReads(reads, () => placed(error)).catch(() => undefined)
+      onBuild = (build) => located.withTemplateReads(reads, () => located.locateHclFailedBuild(build, directory, template)).catch(() => ({}))
     }
   } catch {
     // Annotated as Packer said them, without a place of their own.
