@@ -3,9 +3,9 @@
 // endpoint, which keeps the limit. Over it, the run must stop before Packer is installed, on the
 // template's `tags`; at exactly 50, it must build and tag as ever.
 import { expect, it } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { pushToMain, type ActionRun } from './support/action-process.js'
+import { projectRoot, pushToMain, type ActionRun } from './support/action-process.js'
 import { demoRuns, demoTemplates, loopbackSuite } from './support/loopback-suite.js'
 import { describeWithPacker } from './support/runtimes.js'
 
@@ -104,5 +104,84 @@ describeWithPacker("a template's tags with the action's, over EC2's 50, through 
     // Name, SourceAMI and 34 in the map, 4 in blocks, SourceCommit: 39 keys the action does not write.
     const workspace = demoWith(hclWithTags(teams(34), ['Block0', 'Block1', 'Block2', 'SourceCommit']), 'hcl2')
     expectTaggedFifty(await run(workspace, 'hcl2'))
+  })
+
+  /**
+   * The demo's JSON builder with these keys besides its Name and SourceAMI, each written as it is
+   * or as `{{user \`x\`}}` of a variable `x` whose value is `key`, given by `from`: its default in
+   * the template, the variables file, or the variables input (the returned `variables`).
+   */
+  function jsonWithUserKeys(workspace: string, keys: Array<{ key: string; from: 'written' | 'default' | 'var-file' | 'input' }>, extra: Record<string, string> = {}): Record<string, string> {
+    const file = join(workspace, templates.json)
+    const template = JSON.parse(readFileSync(file, 'utf8')) as { variables: Record<string, string>; builders: Array<Record<string, unknown>> }
+    const varsFile = join(workspace, 'packer-vars.json')
+    const varFile = JSON.parse(readFileSync(varsFile, 'utf8')) as Record<string, string>
+    const tags: Record<string, string> = { ...(template.builders[0].tags as Record<string, string>) }
+    const input: string[] = []
+    for (const [index, { key, from }] of keys.entries()) {
+      const name = `key_${index}`
+      if (from === 'written') tags[key] = 'platform'
+      else tags[`{{user \`${name}\`}}`] = 'platform'
+      if (from !== 'written') template.variables[name] = from === 'default' ? key : ''
+      if (from === 'var-file') varFile[name] = key
+      if (from === 'input') input.push(`${name}=${key}`)
+    }
+    writeFileSync(file, JSON.stringify({ ...template, builders: [{ ...template.builders[0], tags: { ...tags, ...extra } }] }, null, 2))
+    writeFileSync(varsFile, JSON.stringify(varFile, null, 2))
+    return input.length > 0 ? { variables: input.join('\n') } : {}
+  }
+
+  /** The keys of `teams(count)`, each `from` where the index says: written, default, variables file, variables input, in turn. */
+  const spread = (count: number) => teams(count).map((key, index) => ({ key, from: (['written', 'default', 'var-file', 'input'] as const)[index % 4] }))
+
+  it('JSON: 45 keys, most of them {{user `x`}} of a default, the variables file or the variables input: refused before Packer is installed', async () => {
+    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', 'json'))
+    const inputs = jsonWithUserKeys(workspace, spread(43))
+    const result = await run(workspace, 'json', inputs)
+    expectRefused(result, 'packer-template.json', 'amazon-ebs', 45, { line: lineOf(workspace, '"tags": {', 'json'), col: '7' })
+  })
+
+  it('JSON: 39 keys known with their variables and one only Packer works out, the same as one of them: 50, built and tagged', async () => {
+    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', 'json'))
+    // The action does not evaluate Packer's functions (split): the key may be any, and here it is Team1 again.
+    const inputs = jsonWithUserKeys(workspace, spread(37), { '{{ split (user `key_1`) "," 0 }}': 'worked out' })
+    const result = await run(workspace, 'json', inputs)
+    expectTaggedFifty(result)
+  })
+
+  /**
+   * The demo's HCL2 source with its tags made of a local map and a map variable merged with its
+   * own two (Name, SourceAMI), and `dynamic "tag"` blocks over a local map: `local` keys in the
+   * local, `variable` in the variable (its value given by the variables input), `dynamic` in the
+   * dynamic block's map; and `unknown`, a map of a function the action does not evaluate.
+   */
+  const hclWithMaps = (keys: { local: string[]; dynamic: string[]; unknown?: string }) => (text: string): string => {
+    const map = (names: string[]) => `{\n${names.map((name) => `    ${name} = "platform"\n`).join('')}  }`
+    const declarations =
+      `locals {\n  common_tags = ${map(keys.local)}\n  block_tags = ${map(keys.dynamic)}\n}\n\n` +
+      'variable "extra_tags" {\n  type    = map(string)\n  default = { Dropped = "by the variables input" }\n}\n\n'
+    const unknown = keys.unknown === undefined ? '' : `, zipmap(["${keys.unknown}"], ["worked out"])`
+    const dynamic = '  dynamic "tag" {\n    for_each = local.block_tags\n    iterator = each\n    content {\n      key   = each.key\n      value = each.value\n    }\n  }\n'
+    return text
+      .replace('variable "source_ami" {', `${declarations}variable "source_ami" {`)
+      .replace('  tags = {\n', '  tags = merge(local.common_tags, var.extra_tags, {\n')
+      .replace('    SourceAMI = "{{ .SourceAMI }}"\n  }\n', `    SourceAMI = "{{ .SourceAMI }}"\n  }${unknown})\n${dynamic}`)
+  }
+
+  /** The variables input giving extra_tags these keys. */
+  const extraTags = (keys: string[]) => ({ variables: `extra_tags={ ${keys.map((key) => `${key} = "given"`).join(', ')} }` })
+
+  it('HCL2: 45 keys from a local map, a map variable given by the variables input and a dynamic "tag" block: refused on its tags', async () => {
+    const keys = teams(43)
+    const workspace = demoWith(hclWithMaps({ local: keys.slice(0, 30), dynamic: keys.slice(40) }), 'hcl2')
+    const result = await run(workspace, 'hcl2', extraTags(keys.slice(30, 40)))
+    expectRefused(result, 'ami.pkr.hcl', 'amazon-ebs.demo', 45, { line: lineOf(workspace, '  tags = merge(', 'hcl2'), col: '3' })
+  })
+
+  it('HCL2: 39 keys from the local, the variable and the dynamic block, and one of a function only Packer knows: 50, built and tagged', async () => {
+    const keys = teams(37)
+    // zipmap's key may be any: here it is one of the local's, so the AMI gets 50.
+    const workspace = demoWith(hclWithMaps({ local: keys.slice(0, 30), dynamic: keys.slice(34), unknown: 'Team0' }), 'hcl2')
+    expectTaggedFifty(await run(workspace, 'hcl2', extraTags(keys.slice(30, 34))))
   })
 })

@@ -854,11 +854,11 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     // Build api's template gives its AMI 4 tags; the action adds 36 from tags, 7 provenance tags,
     // BuildFingerprint and BuildSet (49 so far), then each build's ImageFamily and PackerBuild in
     // a pass of their own, which take it over 50: it is left out before any tag goes on. Two of
-    // the template's keys only Packer works out, from a variable, so the input check cannot count them.
+    // the template's keys only Packer works out, with a function of its own, so the input check cannot count them.
     const path = join(workspace, 'json', 'packer-template.json')
     const template = JSON.parse(readFileSync(path, 'utf8'))
     template.variables = { ...template.variables, owner: 'Owner' }
-    template.builders[1].tags = { ...template.builders[1].tags, ...Object.fromEntries(Array.from({ length: 2 }, (_, i) => [`{{user \`owner\`}}${i}`, 'api'])) }
+    template.builders[1].tags = { ...template.builders[1].tags, ...Object.fromEntries(Array.from({ length: 2 }, (_, i) => [`{{ split (user \`owner\`) "," 0 }}${i}`, 'api'])) }
     writeFileSync(path, JSON.stringify(template, null, 2))
     const tags = Array.from({ length: 36 }, (_, i) => `Team${i}=platform`).join('\n')
 

@@ -1728,11 +1728,93 @@ build {
     const builds = (await hclAmiBuilds([await readHclFile(file)])) ?? []
     const tags = builds.map((build) => ({ name: build.name, ami: build.tags?.ami?.keys, amiLine: build.tags?.ami?.location.line, snapshots: build.tags?.snapshots?.keys, snapshotsLine: build.tags?.snapshots?.location.line }))
     expect(tags).toEqual([
-      { name: 'amazon-ebs.web', ami: ['Name', 'Cost Center', 'Owner'], amiLine: 10, snapshots: undefined, snapshotsLine: undefined },
-      { name: 'amazon-ebs.arm', ami: ['Name', 'Cost Center', 'Owner'], amiLine: 10, snapshots: ['Backup'], snapshotsLine: 41 },
+      // var.extra's value is not known here (no scope): its keys are not counted.
+      { name: 'amazon-ebs.web', ami: ['Name', 'Cost Center', 'Owner'], amiLine: 10, snapshots: [], snapshotsLine: 16 },
+      { name: 'amazon-ebs.arm', ami: ['Name', 'Cost Center', 'Owner'], amiLine: 10, snapshots: ['Backup'], snapshotsLine: 16 },
       // A map in both blocks Packer refuses; the build block's counts, the source's tag blocks with it.
-      { name: 'amazon-ebs.override', ami: ['Only', 'Owner', 'Name'], amiLine: 48, snapshots: undefined, snapshotsLine: undefined }
+      { name: 'amazon-ebs.override', ami: ['Only', 'Owner', 'Name'], amiLine: 48, snapshots: [], snapshotsLine: 16 }
     ])
+  })
+
+  /** The template `text` read as the job reads it, with the variables input `variables`: each build's tag keys, AMI's and snapshots'. */
+  async function tagKeysRead(text: string, variables: Array<{ name: string; value: string }> = []) {
+    writeFileSync(join(directory, 'tags.pkr.hcl'), text)
+    const request = { workingDirectory: directory, template: '.', varFiles: [], variables, manifest: join(directory, 'm.json'), manifestGiven: false, sensitiveValues: [] }
+    const read = await readHclTemplate(request as unknown as Inputs, {})
+    return (read.amiBuilds ?? []).map((build) => ({ ami: build.tags?.ami?.keys, line: build.tags?.ami?.location.line, snapshots: build.tags?.snapshots?.keys }))
+  }
+
+  it('counts the keys of a local, a variable as this run gives it, merge() of those and dynamic "tag" blocks over one', async () => {
+    const text = `variable "extra" {
+  type    = map(string)
+  default = { Dropped = "x" }
+}
+variable "key" {
+  type    = string
+  default = "FromDefault"
+}
+locals {
+  common = { Team = "a", "Cost Center" = "b", (var.key) = "c" }
+  more   = merge(local.common, { Stage = "d" })
+  blocks = { Backup = "daily" }
+}
+source "amazon-ebs" "web" {
+  tags = merge(local.more, var.extra, { Name = "web", "\${var.key}" = "e" }, null)
+  snapshot_tags = tomap(local.blocks)
+  dynamic "tag" {
+    for_each = local.blocks
+    iterator = t
+    content {
+      key   = t.key
+      value = t.value
+    }
+  }
+  dynamic "snapshot_tag" {
+    for_each = { Owner = "p", Role = "q" }
+    content {
+      key   = snapshot_tag.key
+      value = snapshot_tag.value
+    }
+  }
+}
+build {
+  sources = ["source.amazon-ebs.web"]
+}
+`
+    expect(await tagKeysRead(text, [{ name: 'extra', value: '{ Given = "y" }' }])).toEqual([
+      { ami: ['Team', 'Cost Center', 'Stage', 'Given', 'Name', 'FromDefault', 'Backup'], line: 15, snapshots: ['Backup', 'Owner', 'Role'] }
+    ])
+  })
+
+  it('counts none of a map only Packer works out: another function, a spread list, a local in a cycle, a dynamic block keyed otherwise', async () => {
+    const text = `variable "maps" {
+  type    = list(map(string))
+  default = [{ A = "1" }]
+}
+variable "unset" {
+  type = map(string)
+}
+locals {
+  loop  = merge(local.again, { Loop = "1" })
+  again = local.loop
+}
+source "amazon-ebs" "web" {
+  tags = merge(zipmap(["Z"], ["1"]), merge(var.maps...), var.unset, local.loop, { Known = "k" })
+  snapshot_tags = var.maps[0]
+  dynamic "tag" {
+    for_each = { B = "1" }
+    content {
+      key   = "fixed-\${tag.key}"
+      value = tag.value
+    }
+  }
+}
+build {
+  sources = ["source.amazon-ebs.web"]
+}
+`
+    // The cycle's own literal key is known however deep it is read, and counted once.
+    expect(await tagKeysRead(text)).toEqual([{ ami: ['Loop', 'Known'], line: 13, snapshots: [] }])
   })
 
   it('reads the JSON syntax alike: a key with an interpolation is not counted, `$${` is literal', async () => {

@@ -5,6 +5,7 @@ import { checkHclBuildSelection, listNamesBuilds, selectsBuild } from '../src/in
 import {
   checkJsonVarFile,
   describeJsonTemplate,
+  jsonAmiBuilds,
   JsonSyntaxError,
   parseJsonWithPosition,
   positionOf,
@@ -547,5 +548,34 @@ describe("tagCountProblems: a template's tags with the action's over EC2's 50", 
     expect(await tagCountProblems(undefined, run, action)).toEqual([])
     // A build whose name only Packer knows may run: counted.
     expect(await tagCountProblems([build(undefined, keys(45))], { ...run, only: ['amazon-ebs.b'] }, action)).toHaveLength(1)
+  })
+})
+
+describe('jsonAmiBuilds: the tag keys a builder writes, as Packer will have them', () => {
+  it('fills in {{user `x`}} with the variables of this run, and leaves out a key with anything only Packer works out', () => {
+    const tags = {
+      Name: 'web',
+      '{{user `team`}}': 'a',
+      'cost-{{ user "center" }}': 'b',
+      '{{user `from_env`}}': 'c',
+      '{{user `empty`}}': 'd',
+      '{{user `undeclared`}}': 'e',
+      '{{ .BuildRegion }}': 'f',
+      '{{user `team` | lower}}': 'g',
+      '{{template_dir}}': 'h',
+      '{{user `same`}}': 'i'
+    }
+    const template = { builders: [{ type: 'amazon-ebs', tags, snapshot_tags: { '{{env `HOME`}}': 'x', Backup: 'daily' } }] }
+    const values = new Map([
+      ['team', 'Platform'],
+      ['center', '42'],
+      ['from_env', '{{env `TEAM_KEY`}}'],
+      ['empty', ''],
+      ['same', 'Name']
+    ])
+    const [build] = jsonAmiBuilds(template, [{ type: 'amazon-ebs' }], { path: '/w/t.json', shown: 't.json' }, values, { TEAM_KEY: 'FromEnv', HOME: '/root' })
+    expect(build.tags?.ami?.keys).toEqual(['Name', 'Platform', 'cost-42', 'FromEnv'])
+    // env is Packer's in a variable's value only: a key with it is the build's to work out.
+    expect(build.tags?.snapshots?.keys).toEqual(['Backup'])
   })
 })

@@ -74,7 +74,7 @@ export function demoRuns(suite: LoopbackSuite): {
   /** A workspace with the demo's template of that kind, with `edit` made to its text. */
   demoWith(edit: (text: string) => string, kind: DemoKind): string
   /** The action on the workspace's template of that kind, with the inputs it needs. */
-  run(workspace: string, kind: DemoKind): Promise<ActionRun>
+  run(workspace: string, kind: DemoKind, inputs?: Record<string, string>): Promise<ActionRun>
 } {
   return {
     demoWith(edit, kind) {
@@ -83,8 +83,9 @@ export function demoRuns(suite: LoopbackSuite): {
       writeFileSync(template, edit(readFileSync(template, 'utf8')))
       return workspace
     },
-    run(workspace, kind) {
-      return suite.run(workspace, kind === 'hcl2' ? { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' } : { template: 'packer-template.json' })
+    run(workspace, kind, inputs = {}) {
+      const template: Record<string, string> = kind === 'hcl2' ? { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' } : { template: 'packer-template.json' }
+      return suite.run(workspace, { ...template, ...inputs })
     }
   }
 }

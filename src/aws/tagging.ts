@@ -225,8 +225,8 @@ function explainFailure(failure: AttemptsFailed, permission: string): string {
       'no AWS credentials were found. Configure them before this step, for example with ' +
       'aws-actions/configure-aws-credentials.'
   } else if (code === 'TagLimitExceeded') {
-    // The input check counts the tags the action adds with the keys the template writes as they
-    // are; a key only Packer works out (a variable's, a dynamic block's) it cannot know.
+    // The input check counts the tags the action adds with the template's keys that it knows
+    // before the build; a key only Packer works out (a function's, `{{ .SourceAMI }}`) it cannot.
     headline =
       `${code} — EC2 allows at most 50 tags on an AMI or snapshot, and those the template gives it (tags, snapshot_tags) ` +
       'count with those the action adds: set provenance-tags: false, or give fewer tags.'

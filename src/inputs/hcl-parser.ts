@@ -915,6 +915,55 @@ export function buildAttributes(template: string): Promise<string[]> {
   }).catch(() => [])
 }
 
+/**
+ * Reads with `read` the expression a string of HCL's JSON syntax (as the parser gives it) is when
+ * it is one interpolation alone (`${merge(local.tags, var.tags)}`); undefined when it is not one.
+ */
+function soleExpression<T>(template: string, read: (expression: Node) => T | undefined): Promise<T | undefined> {
+  if (!template.startsWith('${') || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve(undefined)
+  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (root) => {
+    const expression = root.descendantsOfType('attribute')[0]?.namedChildren.find((child) => child.type === 'expression')
+    const term = expression?.childCount === 1 ? expression.child(0) : null
+    const node = term?.type === 'template_expr' ? term.child(0) : null
+    // The heredoc's last line break is not the string's.
+    const parts = (node?.type === 'heredoc_template' ? templateParts(node) : []).filter((part) => !('literal' in part && part.literal === '\n'))
+    const interpolation = parts.length === 1 && 'written' in parts[0] ? parts[0].written : undefined
+    const inner = interpolation?.type === 'template_interpolation' ? interpolation.namedChildren.find((child) => child.type === 'expression') : undefined
+    return inner ? read(inner) : undefined
+  }).catch(() => undefined)
+}
+
+/**
+ * The function a string of HCL's JSON syntax calls when it is that call alone
+ * (`${merge(local.tags, { Team = "x" })}`, as the parser gives it): its name and its arguments,
+ * each as parse() gives a value (a literal object as one, any other expression as `${source}`).
+ * Undefined when it is not one call, or an argument is expanded (`merge(var.maps...)`).
+ */
+export function functionCall(template: string): Promise<{ name: string; args: unknown[] } | undefined> {
+  return soleExpression(template, (expression) => {
+    const call = expression.childCount === 1 ? expression.child(0) : null
+    if (call?.type !== 'function_call') return undefined
+    const [name, args] = call.namedChildren
+    if (name?.type !== 'identifier' || (args !== undefined && args.type !== 'function_arguments')) return undefined
+    const given = args?.namedChildren ?? []
+    if (given.some((child) => child.type === 'ellipsis')) return undefined
+    return { name: text(name), args: given.filter((child) => child.type === 'expression').map(value) }
+  })
+}
+
+/**
+ * The names of a string of HCL's JSON syntax that is a traversal alone (`${tag.key}` is tag and
+ * key, `${each}` is each); undefined when it is anything else (an index, a call, text).
+ */
+export function traversalNames(template: string): Promise<string[] | undefined> {
+  return soleExpression(template, (expression) => {
+    const [root, ...steps] = expression.children
+    if (root?.type !== 'variable_expr' || !steps.every((step) => step.type === 'get_attr')) return undefined
+    const names = [root, ...steps].map((step) => step.namedChildren.find((child) => child.type === 'identifier'))
+    return names.every((name) => name !== undefined) ? names.map((name) => text(name as Node)) : undefined
+  })
+}
+
 function interpolated(node: Node): StringPart {
   const inner = node.type === 'template_interpolation' ? node.namedChildren : []
   const expression = inner.length === 3 ? inner[1] : undefined

@@ -1159,7 +1159,7 @@ async function definedBuilds(read: HclFileRead[]): Promise<DefinedBuild[] | unde
  * setting's (noAmiProblems). Undefined when a build's source is one only Packer reads,
  * or one the template does not define, which packer validate refuses itself.
  */
-export async function hclAmiBuilds(read: HclFileRead[]): Promise<AmiBuild[] | undefined> {
+export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { variables: new Map() }): Promise<AmiBuild[] | undefined> {
   const built = await definedBuilds(read)
   if (built === undefined) return undefined
   const builds: AmiBuild[] = []
@@ -1178,7 +1178,7 @@ export async function hclAmiBuilds(read: HclFileRead[]): Promise<AmiBuild[] | un
           : definition
     const location = { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(at.path)) }
     const written = [definition, ...(override ? [override] : [])]
-    const tags = { ami: await hclWrittenTags(written, 'tags', 'tag'), snapshots: await hclWrittenTags(written, 'snapshot_tags', 'snapshot_tag') }
+    const tags = { ami: await hclWrittenTags(written, scope, 'tags', 'tag'), snapshots: await hclWrittenTags(written, scope, 'snapshot_tags', 'snapshot_tag') }
     builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi, ...(skipsBuildRegion ? { skipsBuildRegion } : {}), location, tags })
   }
   return builds
@@ -1207,32 +1207,85 @@ export async function hclBuildBlock(read: HclFileRead[], name: string): Promise<
 }
 
 /**
- * The tag keys a build's source writes literally, in its map (`tags = { Name = "x" }`) and its
- * blocks (`tag { key = "Name" … }`), and where: `bodies` are the source block, then the build
- * block's `source` block that adds to it (Packer refuses a map in both, "Duplicate argument": the
- * latter's is counted, never more than one of them). A key that is an expression (`(var.k)`,
- * `"${var.k}"`), a map that is one (`var.tags`) and a `dynamic "tag"` block are Packer's to work
- * out, and may be any key: not counted.
+ * The tag keys a build's source writes that the action knows for sure, and where: `bodies` are
+ * the source block, then the build block's `source` block that adds to it (Packer refuses a map
+ * in both, "Duplicate argument": the latter's is counted, never more than one of them). A map's
+ * keys count where it is written (`tags = { Name = "x" }`), a local or a variable holding one
+ * (its value in this run), or `merge` of those; so do `tag { key = "Name" … }` blocks and
+ * `dynamic "tag"` blocks whose `for_each` is such a map and whose key is its keys. Anything else
+ * (another function, a key only Packer works out, `{{ .SourceAMI }}`) may be any key, or one of
+ * these: not counted, so that a template is never refused on a guess.
  */
 async function hclWrittenTags(
   bodies: Array<{ file: HclFileRead; body: HclBody; path: JsonPath }>,
+  scope: HclScope,
   map: 'tags' | 'snapshot_tags',
   block: 'tag' | 'snapshot_tag'
 ): Promise<WrittenTags | undefined> {
-  const { literalText } = await import('./hcl-parser.js')
-  const literal = (key: unknown) => (typeof key === 'string' ? literalText(key) : undefined)
   const withMap = bodies.findLast(({ body }) => body[map] !== undefined)
-  const keys = new Set(isRecord(withMap?.body[map]) ? Object.keys(withMap.body[map]).map(literal) : [])
+  const keys = new Set(withMap ? await knownMapKeys(withMap.body[map], scope) : [])
   let first: { file: HclFileRead; path: JsonPath } | undefined
   for (const { file, body, path } of bodies) {
     for (const { body: each, path: at } of blocksAt(body[block], [...path, block], 0)) {
-      keys.add(literal(each.key))
+      const key = typeof each.key === 'string' ? await hclStringValue(each.key, scope) : undefined
+      if (key !== undefined) keys.add(key)
+      first ??= { file, path: at }
+    }
+    for (const { labels, body: each, path: at } of blocksAt(body.dynamic, [...path, 'dynamic'], 1)) {
+      if (labels[0] !== block) continue
+      for (const key of await dynamicBlockKeys(each, block, scope)) keys.add(key)
       first ??= { file, path: at }
     }
   }
-  const at = withMap && isRecord(withMap.body[map]) ? { file: withMap.file, path: [...withMap.path, map] } : first
+  const at = withMap ? { file: withMap.file, path: [...withMap.path, map] } : first
   if (at === undefined) return undefined
-  return { keys: [...keys].filter((key) => key !== undefined), location: { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(at.path)) } }
+  return { keys: [...keys], location: { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(at.path)) } }
+}
+
+/**
+ * The keys a `dynamic` block of `label` gives its blocks, where each block's `key` is the
+ * iterator's key (`tag.key`, or that of its `iterator`) and `for_each` a map whose keys the
+ * action knows (knownMapKeys); none otherwise.
+ */
+async function dynamicBlockKeys(dynamic: HclBody, label: string, scope: HclScope): Promise<string[]> {
+  const { traversalNames } = await import('./hcl-parser.js')
+  const named = dynamic.iterator === undefined ? [label] : typeof dynamic.iterator === 'string' ? await traversalNames(dynamic.iterator) : undefined
+  const contents = bodies(dynamic.content)
+  const key = contents.length === 1 && typeof contents[0].key === 'string' ? await traversalNames(contents[0].key) : undefined
+  if (named?.length !== 1 || key?.length !== 2 || key[0] !== named[0] || key[1] !== 'key') return []
+  return knownMapKeys(dynamic.for_each, scope)
+}
+
+/** How deep a map may be made of locals and merges: deeper, or in a cycle, it is left to Packer. */
+const maxMapDepth = 8
+
+/**
+ * The keys of a map value, as the parser gives it, that the action knows it has in this run:
+ * those of a map written as such, whose key is literal or made of what hclStringValue reads; of
+ * a variable's value or a local's that is one; and of each map `merge` (or `tomap`) is given.
+ * A key or a part of the map that only Packer knows may be any key, or one of these: left out.
+ */
+async function knownMapKeys(value: unknown, scope: HclScope, depth = 0): Promise<string[]> {
+  if (isRecord(value)) {
+    const keys = await Promise.all(Object.keys(value).map((key) => hclStringValue(key, scope)))
+    return keys.filter((key) => key !== undefined)
+  }
+  if (typeof value !== 'string' || !value.startsWith('${') || depth >= maxMapDepth) return []
+  const { functionCall, stringParts } = await import('./hcl-parser.js')
+  const call = await functionCall(value)
+  if (call !== undefined) {
+    if (call.name !== 'merge' && !(call.name === 'tomap' && call.args.length === 1)) return []
+    const each = await Promise.all(call.args.map((arg) => knownMapKeys(arg, scope, depth + 1)))
+    return [...new Set(each.flat())]
+  }
+  const parts = await stringParts(value)
+  const reference = parts?.length === 1 && 'reference' in parts[0] ? parts[0].reference : undefined
+  // A variable's value is a value: a string in it is text, never an expression.
+  if (reference !== undefined && 'var' in reference) {
+    const given = scope.variables.get(reference.var)
+    return isRecord(given) ? knownMapKeys(given, { variables: new Map() }, depth + 1) : []
+  }
+  return reference !== undefined && 'local' in reference ? knownMapKeys(scope.locals?.get(reference.local), scope, depth + 1) : []
 }
 
 /** Where a setting of an HCL2 file (in its JSON syntax too) is written. */
@@ -1436,7 +1489,7 @@ export async function readHclTemplate(
     references: await hclTemplateReferences(read, scope, request.workingDirectory),
     buildVariableUses: await hclBuildVariableUses(read, scope),
     provisionerUses: await hclProvisionerUses(read),
-    amiBuilds: allRead ? await hclAmiBuilds(read) : undefined,
+    amiBuilds: allRead ? await hclAmiBuilds(read, scope) : undefined,
     durationProblems: await hclDurationProblems(read, scope),
     regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),
     selectionWarnings: await hclSelectionWarnings(read),

@@ -397,7 +397,7 @@ function describeJson(
       buildNamesKnown: buildNames.length === info.builders.length,
       jsonBuildsWithoutInstance: info.builders.flatMap((builder) => (launchesInstance(builder.type) || builder.name === undefined ? [] : [builder.name])),
       jsonProvisionerUses: jsonProvisionerUses(parsed, info.builders, { path, shown: reader.shown(path) }),
-      jsonAmiBuilds: jsonAmiBuilds(parsed, info.builders, { path, shown: reader.shown(path) }),
+      jsonAmiBuilds: jsonAmiBuilds(parsed, info.builders, { path, shown: reader.shown(path) }, values, context.env),
       postProcessorTypes: info.postProcessorTypes,
       postProcessorNames: info.postProcessorNames,
       provisionerTypes: info.provisionerTypes,

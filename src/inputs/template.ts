@@ -749,10 +749,18 @@ export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInf
 
 /**
  * Each builder's build, type, `skip_create_ami` and `skip_save_build_region`, on its `type` in
- * `file`, or on the setting that keeps it from leaving an AMI (noAmiProblems).
+ * `file`, or on the setting that keeps it from leaving an AMI (noAmiProblems), and the tag keys
+ * it writes that are known with the user variables `values` (jsonWrittenTags).
  */
-export function jsonAmiBuilds(template: unknown, builders: JsonTemplateInfo['builders'], file: { path: string; shown: string }): AmiBuild[] {
+export function jsonAmiBuilds(
+  template: unknown,
+  builders: JsonTemplateInfo['builders'],
+  file: { path: string; shown: string },
+  values: UserVariables = new Map(),
+  env: TemplateContext['env'] = {}
+): AmiBuild[] {
   const written = (template as { builders: unknown[] }).builders
+  const known = { values, env }
   return builders.map(({ name, type }, index) => {
     const builder = written[index] as Record<string, unknown>
     const skipsAmi = literalBoolean(builder.skip_create_ami) === true
@@ -766,21 +774,31 @@ export function jsonAmiBuilds(template: unknown, builders: JsonTemplateInfo['bui
       ...(skipsBuildRegion ? { skipsBuildRegion } : {}),
       location: { file: file.shown, value: { path: file.path, at: ['builders', index, on] } },
       tags: {
-        ami: jsonWrittenTags(written[index], 'tags', index, file),
-        snapshots: jsonWrittenTags(written[index], 'snapshot_tags', index, file)
+        ami: jsonWrittenTags(written[index], 'tags', index, file, known),
+        snapshots: jsonWrittenTags(written[index], 'snapshot_tags', index, file, known)
       }
     }
   })
 }
 
 /**
- * A builder's `tags` or `snapshot_tags` keys that are written as they are: Packer works out a key
- * with `{{ … }}` (`{{user \`team\`}}`) when it builds, and it may be any.
+ * A builder's `tags` or `snapshot_tags` keys as Packer will have them: written as they are, or
+ * with `{{user \`team\`}}` filled in as Packer fills it when it reads the template. A key with
+ * anything Packer works out when it builds (`{{ .BuildRegion }}`, `{{timestamp}}`, a pipeline)
+ * may be any, or one of these: not counted.
  */
-function jsonWrittenTags(builder: unknown, setting: 'tags' | 'snapshot_tags', index: number, file: { path: string; shown: string }): WrittenTags | undefined {
+function jsonWrittenTags(
+  builder: unknown,
+  setting: 'tags' | 'snapshot_tags',
+  index: number,
+  file: { path: string; shown: string },
+  { values, env }: { values: UserVariables; env: TemplateContext['env'] }
+): WrittenTags | undefined {
   const tags = isRecord(builder) ? builder[setting] : undefined
   if (!isRecord(tags)) return undefined
-  return { keys: Object.keys(tags).filter((key) => !key.includes('{{')), location: { file: file.shown, value: { path: file.path, at: ['builders', index, setting] } } }
+  // Only `env` of the context: Packer allows it in a variable's value, which a key may name.
+  const keys = Object.keys(tags).map((key) => resolveUserVariables(key, values, { env }))
+  return { keys: [...new Set(keys.filter((key): key is string => key !== undefined && key !== ''))], location: { file: file.shown, value: { path: file.path, at: ['builders', index, setting] } } }
 }
 
 /**
