@@ -79,6 +79,9 @@ describeWithPacker("a template's tags with the action's, over EC2's 50, through 
     const tags = suite.endpoint.tagsOf('us-east-1', amiId)
     expect(Object.keys(tags)).toHaveLength(50)
     expect(tags).toMatchObject({ Team0: expect.any(String), SourceCommit: pushToMain.GITHUB_SHA })
+    // The summary says what the AMI has in all, not only the action's.
+    const row = result.summary.split('\n').find((line) => line.startsWith(`| us-east-1 | [\`${amiId}\`]`))
+    expect(row).toMatch(new RegExp(`\\| ${actionAdds} added, 50 in all \\|$`))
   }
 
   it('JSON: 45 tag keys written and one Packer works out: refused on its tags before Packer is installed or EC2 is called', async () => {

@@ -166,7 +166,8 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(result.exitCode).toBe(0)
     const rows = result.summary.split('\n').filter((line) => line.includes('console.aws.amazon.com'))
     expect(rows).toHaveLength(3)
-    for (const row of rows) expect(row).toMatch(/\| \d+ tags \|$/)
+    // The action's 11, and the template's Name and SourceAMI.
+    for (const row of rows) expect(row).toMatch(/\| 11 added, 13 in all \|$/)
   })
 
   it("HCL2: a build block whose name holds a comma, beside another build, without a manifest: its AMIs are read under its name", async () => {
@@ -845,7 +846,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(result.stdout).toContain(`us-east-1: tagged ${tagged[0].amiId} with build ${tagged[0].build}'s own tags (ImageFamily, PackerBuild).`)
     const tagsColumn = (amiId: string) => new RegExp(`${amiId}\\)[^|\\n]*\\|[^|\\n]*\\| ([^|\\n]*) \\|`).exec(result.summary)?.[1]
     expect(tagsColumn(refused[0].amiId)).toMatch(/^failed: `?Tagging in us-east-1 failed for /)
-    expect(tagsColumn(tagged[0].amiId)).toMatch(/^\d+ tags$/)
+    expect(tagsColumn(tagged[0].amiId)).toMatch(/^\d+ added, \d+ in all$/)
     expect(builds.web['eu-west-1'] && endpoint.tagsOf('eu-west-1', builds.web['eu-west-1'])).toMatchObject({ ...provenance, PackerBuild: 'amazon-ebs web' })
   })
 
@@ -880,8 +881,8 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     // The summary marks the AMI left out as failed, and the others of its region as tagged.
     const tagsColumn = (amiId: string) => new RegExp(`${amiId}\\)[^|\\n]*\\|[^|\\n]*\\| ([^|\\n]*) \\|`).exec(result.summary)?.[1]
     expect(tagsColumn(api.amiId)).toMatch(/^failed: `?Tagging in us-east-1 left out/)
-    // The tags every AMI gets, and each build's own two.
-    for (const web of artifacts.filter((a) => a.build === 'web')) expect(tagsColumn(web.amiId)).toBe('47 tags')
+    // The tags every AMI gets, and each build's own two; with the template's Name and SourceAMI, 49.
+    for (const web of artifacts.filter((a) => a.build === 'web')) expect(tagsColumn(web.amiId)).toBe('47 added, 49 in all')
   })
 
   it('a manifest that already holds older runs: only this run is read and tagged', async () => {

@@ -2323,7 +2323,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(tagsColumn(builds[build]['us-east-1'])).toBe('not tagged')
         expect(endpoint.tagsOf('us-east-1', builds[build]['us-east-1'])).not.toHaveProperty('SourceCommit')
       }
-      for (const region of ['eu-west-1', 'us-west-2']) expect(tagsColumn(builds.web[region])).toMatch(/^\d+ tags$/)
+      // With the template's own, Name and SourceAMI.
+      for (const region of ['eu-west-1', 'us-west-2']) expect(tagsColumn(builds.web[region])).toMatch(/^\d+ added, \d+ in all$/)
     })
   })
 
@@ -2483,13 +2484,13 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       )
     }
 
-    /** The AMIs are in the outputs, carry the run's tags in EC2, and the summary counts those tags. */
+    /** The AMIs are in the outputs, carry the run's tags in EC2, and the summary counts those tags, with the template's. */
     function expectTaggedAmis(result: ActionRun): void {
       const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
       expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
       for (const [region, amiId] of Object.entries(amiIds)) {
         expect(endpoint.tagsOf(region, amiId).SourceCommit).toBe(pushToMain.GITHUB_SHA)
-        expect(result.summary).toMatch(new RegExp(`\\| ${region} \\| \\[\`${amiId}\`\\].* \\| \\d+ tags \\|`))
+        expect(result.summary).toMatch(new RegExp(`\\| ${region} \\| \\[\`${amiId}\`\\].* \\| \\d+ added, \\d+ in all \\|`))
       }
       expect(result.summary).not.toContain('not tagged')
       expect(result.summary).not.toContain('pending')
@@ -2627,7 +2628,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 3 AMI\(s\) exist and are in the outputs/)
       // The summary says what the log said: the two regions' AMIs have their tags, the third not.
       const row = (region: string) => result.summary.split('\n').find((line) => line.includes(`| ${region} |`)) ?? ''
-      for (const region of ['us-east-1', 'eu-west-1']) expect(row(region)).toMatch(/\| \d+ tags \|$/)
+      for (const region of ['us-east-1', 'eu-west-1']) expect(row(region)).toMatch(/\| \d+ added, \d+ in all \|$/)
       expect(row('us-west-2')).toMatch(/\| not tagged \|$/)
     })
 

@@ -160,6 +160,18 @@ describe('renderSummary', () => {
     expect(text).toContain(`ami-03) | \`snap-3\` | failed: ${error} |`)
   })
 
+  it("says how many tags an AMI has in all where the template gave it some of its own, and only the added where not", () => {
+    const tagging = new Map<string, RegionTagging>([
+      ['us-east-1', { snapshotsOf: { 'ami-01': ['snap-1'], 'ami-03': ['snap-3'] }, tagged: true, tagsInAll: { 'ami-01': 46, 'ami-03': 6 } }],
+      ['eu-west-1', { snapshotsOf: { 'ami-02': ['snap-2'] }, tagged: true }]
+    ])
+    const text = renderSummary({ ...base, tagging, tagCount: 6, snapshotsTagged: false })
+    expect(text).toContain('ami-01) | `snap-1` | 6 added, 46 in all, on the AMI only |')
+    // The template's tags were all among the action's, or it gave none; DescribeImages did not answer for ami-02.
+    expect(text).toContain('ami-03) | `snap-3` | 6 tags, on the AMI only |')
+    expect(text).toContain('ami-02) | `snap-2` | 6 tags, on the AMI only |')
+  })
+
   it('names who started a workflow_dispatch run, and no one for a push', () => {
     expect(renderSummary(base)).not.toContain('octocat')
     const dispatched = renderSummary({ ...base, provenance: { ...provenance, eventName: 'workflow_dispatch', actor: 'release-manager' } })

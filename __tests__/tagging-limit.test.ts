@@ -90,6 +90,9 @@ describe('an AMI that the tags would take over 50', () => {
       ['ResourceId.4', roomySnapshot]
     ])
     expect(calls[0].error).toBeUndefined()
+    // What each has once tagged, as DescribeImages showed its tags, AWS's own aside: for the summary.
+    expect(result.tagsInAll).toEqual({ [crowded]: 54, [brim]: 50, [roomy]: 11 })
+    expect(Object.keys(endpoint.tagsOf(region, roomy))).toHaveLength(11)
   })
 
   it('makes no CreateTags call when no AMI of the region has room', async () => {

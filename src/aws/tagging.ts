@@ -56,6 +56,12 @@ export interface RegionTagResult {
    * that is no failure of the region's tagging.
    */
   gone?: string[]
+  /**
+   * By AMI ID: how many tags it has once tagged, those DescribeImages showed (the template's) with
+   * those the tagging adds, AWS's own (`aws:…`) aside; for the AMIs that DescribeImages showed
+   * with a tag the tagging does not write.
+   */
+  tagsInAll?: Record<string, number>
   /** What went wrong in this region, in words for the user. */
   error?: string
   /** Problems that did not stop the tagging, e.g. snapshots that could not be listed. */
@@ -351,10 +357,24 @@ function amisOverTagLimit(
   ownTags: Record<string, Record<string, string>> = {}
 ): OverLimit[] {
   return amiIds.flatMap((amiId) => {
-    const own = new Set((tagKeysOf.get(amiId) ?? []).filter((key) => !key.startsWith('aws:')))
-    const added = [...new Set([...keys, ...Object.keys(ownTags[amiId] ?? {})])].filter((key) => !own.has(key)).length
-    return own.size + added > maxTagsPerResource ? [{ amiId, own: own.size, added }] : []
+    const { own, added } = tagsOnceTagged(amiId, tagKeysOf, keys, ownTags)
+    return own + added > maxTagsPerResource ? [{ amiId, own, added }] : []
   })
+}
+
+/**
+ * How many tags an AMI has (`own`: the template's, AWS's own `aws:…` aside) and how many keys
+ * the tagging adds that it does not have yet (`keys`, with its build's own).
+ */
+function tagsOnceTagged(
+  amiId: string,
+  tagKeysOf: Map<string, string[]>,
+  keys: string[],
+  ownTags: Record<string, Record<string, string>>
+): { own: number; added: number; written: number } {
+  const own = new Set((tagKeysOf.get(amiId) ?? []).filter((key) => !key.startsWith('aws:')))
+  const written = [...new Set([...keys, ...Object.keys(ownTags[amiId] ?? {})])]
+  return { own: own.size, added: written.filter((key) => !own.has(key)).length, written: written.length }
 }
 
 function overLimitMessage(region: string, overLimit: OverLimit[], tagSnapshots: boolean): string {
@@ -477,7 +497,13 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
       retryOptions('DescribeImages')
     )
     Object.assign(result, snapshots, gone.length > 0 ? { gone } : {})
-    overLimit = amisOverTagLimit(amiIds, tagKeysOf, tags.map((tag) => tag.Key), ownTags)
+    const keys = tags.map((tag) => tag.Key)
+    overLimit = amisOverTagLimit(amiIds, tagKeysOf, keys, ownTags)
+    const inAll = [...tagKeysOf.keys()].flatMap((amiId) => {
+      const { own, added, written } = tagsOnceTagged(amiId, tagKeysOf, keys, ownTags ?? {})
+      return keys.length > 0 && own + added > written ? [[amiId, own + added] as const] : []
+    })
+    if (inAll.length > 0) result.tagsInAll = Object.fromEntries(inAll)
   } catch (error) {
     const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
     if (failure.cause instanceof ImagesNotReady) {

@@ -209,6 +209,8 @@ export interface RegionTagging {
   amisNotTagged?: string[]
   /** AMIs someone deregistered before they were tagged (see RegionTagResult). */
   gone?: string[]
+  /** By AMI ID: the tags it has once tagged, the template's with those added (see RegionTagResult). */
+  tagsInAll?: Record<string, number>
   error?: string
 }
 
@@ -425,7 +427,12 @@ function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, ami: 
   const counts = model.buildTagCounts ?? {}
   const own = Object.hasOwn(counts, ami.build) ? counts[ami.build] : 0
   const ownTagging = model.buildTagging?.get(ami.amiId)
-  if (own === 0 || ownTagging?.tagged) return `${model.tagCount + own} tags${where}`
+  if (own === 0 || ownTagging?.tagged) {
+    // The template's own tags count toward EC2's 50 too: the cell says how many the AMI has.
+    const added = model.tagCount + own
+    const inAll = tagging.tagsInAll?.[ami.amiId]
+    return inAll !== undefined && inAll > added ? `${added} added, ${inAll} in all${where}` : `${added} tags${where}`
+  }
   // Its build's own tags go on in the same call as the others: not told apart from them yet.
   return `${model.tagCount} tags${where}; its build's own ${own}: not added`
 }
