@@ -71,17 +71,18 @@ function actionRuns(
   started: Ec2Endpoint,
   prefix: string,
   text = template
-): (inputs: Record<string, string>, onStart?: RunActionOptions['onStart']) => ReturnType<typeof runAction> {
+): (inputs: Record<string, string>, onStart?: RunActionOptions['onStart'], nodeArgs?: string[]) => ReturnType<typeof runAction> {
   made.endpoint = started
   const workspace = mkdtempSync(join(tmpdir(), prefix))
   made.workspaces.push(workspace)
   writeFileSync(join(workspace, 'image.pkr.hcl'), text)
-  return (inputs, onStart) =>
+  return (inputs, onStart, nodeArgs) =>
     runAction({
       workspace,
       inputs: { 'packer-version': packerVersion(), template: '.', ...inputs },
       env: { ...pushToMain, ...loopbackEnvironment(started.url, workspace) },
-      onStart
+      onStart,
+      ...(nodeArgs ? { nodeArgs } : {})
     })
 }
 
@@ -471,4 +472,73 @@ describeWithPacker('a run cancelled while it makes sure of a reused set', () => 
       for (const region of ['us-east-1', 'eu-west-1']) expect(second.summary).toContain(firstAmis[region])
     })
   }
+})
+
+describeWithPacker('a run cancelled or failing in a stage after it reused a set', () => {
+  const crashOnSigusr2 = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})'
+  const cases = [
+    { how: 'cancelled', signal: 'SIGINT' as const, cause: 'The run was cancelled (SIGINT)', problem: 'Cancelled (SIGINT)', headline: ':no_entry_sign: Cancelled' },
+    {
+      how: 'crashing',
+      signal: 'SIGUSR2' as const,
+      cause: 'The action failed (Error: injected crash)',
+      problem: 'Failed (Error: injected crash)',
+      headline: ':x: Failed',
+      nodeArgs: ['--import', crashOnSigusr2]
+    }
+  ]
+  for (const { how, signal, cause, problem, headline, nodeArgs } of cases) {
+    it(`names the reused set, not a build, when ${how} while publishing to SSM`, async () => {
+      const started = await startEc2Endpoint({ regions: ['us-east-1', 'eu-west-1'] })
+      const run = actionRuns(started, 'reused-rollout-')
+      const first = await run({ reuse: 'true', tags: 'Team=web' })
+      expect(first.errors).toEqual([])
+      started.faults.hang('PutParameter', { userAgent: 'aws-sdk-js' })
+      const callsBefore = started.calls.length
+      const second = await run(
+        { reuse: 'true', tags: 'Team=web', 'ssm-parameter': '/images/web' },
+        (child) => {
+          const unanswered = () => started.calls.slice(callsBefore).some((call) => call.action === 'PutParameter' && call.error === 'NoAnswer')
+          void until(unanswered, 'the action to call PutParameter').then(() => child.kill(signal))
+        },
+        nodeArgs
+      )
+      started.faults.clear()
+
+      expect(second.exitCode).toBe(1)
+      expect(started.callsOf('RunInstances')).toHaveLength(1)
+      expect(second.outputs['ami-ids']).toBe(first.outputs['ami-ids'])
+      expect(second.errors.map(({ message }) => message)).toEqual([
+        `${cause} while publishing the AMI IDs to SSM (ssm-parameter): the 2 AMI(s) built by ${builtBy} and reused ` +
+          'have the input tags and are in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1) ' +
+          '(the summary shows what each step did).'
+      ])
+      expect(second.stdout).not.toMatch(/after the build/)
+      expect(second.summary).toContain(headline)
+      expect(second.summary).toContain(`Nothing changed since the last build: reused, built by ${builtBy}.`)
+      expect(second.summary).toContain(`${problem} while publishing the AMI IDs to SSM (ssm-parameter).`)
+      expect(second.summary).not.toMatch(/after the build|AMIs built/)
+    })
+  }
+})
+
+describeWithPacker('a stage after it reused a set that fails', () => {
+  it('names the reused set, not a build, in the failure', async () => {
+    const started = await startEc2Endpoint({ regions: ['us-east-1', 'eu-west-1'] })
+    const run = actionRuns(started, 'reused-rollout-failed-')
+    const first = await run({ reuse: 'true' })
+    expect(first.errors).toEqual([])
+    started.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'User: loopback is not authorized to perform: ssm:PutParameter', region: 'eu-west-1' })
+    const second = await run({ reuse: 'true', 'ssm-parameter': 'web-ami' })
+    started.faults.clear()
+
+    expect(second.exitCode).toBe(1)
+    expect(started.callsOf('RunInstances')).toHaveLength(1)
+    expect(second.outputs['ami-ids']).toBe(first.outputs['ami-ids'])
+    expect(second.errors.map(({ message }) => message)).toEqual([
+      'SSM parameter web-ami in eu-west-1: AccessDeniedException — the credentials lack ssm:PutParameter. User: loopback is not authorized to perform: ssm:PutParameter',
+      `ssm-parameter failed (see the errors above); the 2 AMI(s) built by ${builtBy} and reused are in the outputs.`
+    ])
+    expect(second.summary).not.toMatch(/after the build|AMIs built/)
+  })
 })

@@ -205,10 +205,11 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
     // Tagging had finished: rollOut runs only once every tag is on.
     const notRun = stage.after.length > 0 ? `, and ${stage.after.join(' and ')} did not run` : ''
     const done = soFar(stage, outcome)
+    // Nothing was built when the set was reused: the message names the run that built it.
+    const when = model.reusedFrom ? '' : ' after the build,'
     failStep(
-      `${cause} after the build, while ${stage.doing} (${stage.input}): the ${amis.length} AMI(s) exist, ` +
-        `${model.tagCount ? 'are tagged ' : ''}and are in the outputs; ${stage.input} did not finish${done ? ` (${done})` : ''}${notRun} ` +
-        '(the summary shows what each step did).'
+      `${cause}${when} while ${stage.doing} (${stage.input}): ${theAmisInTheOutputs(model)}; ` +
+        `${stage.input} did not finish${done ? ` (${done})` : ''}${notRun} (the summary shows what each step did).`
     )
   } else if (reusing) {
     // The set stays in the outputs, as a build's AMIs do: with what is said of its ami-id.
@@ -227,6 +228,18 @@ function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: str
   const where = stage ? `${stage.doing} (${stage.input})` : (reusing?.doing ?? 'tagging')
   const summary = { ...model, outcome, problems: [...model.problems, `${problem} while ${where}.`] }
   void endSummary(summary, summarySoFar?.write).finally(() => process.exit(1))
+}
+
+/**
+ * The AMIs in the outputs once tagging is done, for a failure's message: those the run built, or
+ * the set it reused, which the run that built it had tagged (and this one too, with input tags).
+ */
+function theAmisInTheOutputs(model: SummaryModel): string {
+  const count = model.amis.length
+  if (model.reusedFrom) {
+    return `the ${count} AMI(s) built by ${model.reusedFrom} and reused ${model.retagged ? 'have the input tags and ' : ''}are in the outputs`
+  }
+  return `the ${count} AMI(s) exist, ${model.tagCount ? 'are tagged ' : ''}and are in the outputs`
 }
 
 /**
@@ -764,8 +777,12 @@ async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, prove
   // Named by stage: one stage can fail in many regions, or for many AMIs.
   const failed = outcomes.filter(([, failures]) => failures.length > 0).map(([stage]) => stage)
   if (failed.length > 0) {
+    const stages = failed.join(' and ')
+    // A reused set was not built by this run: the message names the run that built it.
     throw new Failure(
-      `${failed.join(' and ')} failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.`
+      summary.reusedFrom
+        ? `${stages} failed (see the errors above); ${theAmisInTheOutputs(summary)}.`
+        : `${stages} failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.`
     )
   }
 }
