@@ -2,7 +2,8 @@
 // template's read (hcl.ts) share what either has read, and the template's read carries the
 // `required_version` the install stage checks once latest resolves. The fingerprint hashes the
 // template's files from the bytes the input checks read, not from the disk again; so are Packer's
-// problems placed in them, each file parsed once for all of them.
+// problems placed in them, each file parsed once for all of them. A JSON template's variables files
+// are read once too: the fingerprint and the placing of Packer's problems take them from the checks.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as fsPromises from 'node:fs/promises'
@@ -66,6 +67,13 @@ async function job(inputs: Record<string, string>) {
   return { checked, template: await readHclTemplate(checked, {}) }
 }
 
+/** The inputs as the job checks them, with a JSON template, ami.json, among `files`, written first. */
+async function checkedJson(files: Record<string, string | Buffer>, inputs: Record<string, string>) {
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(join(workspace, name), content)
+  const all: Record<string, string> = { ...defaults, template: 'ami.json', 'packer-version': '1.6.6', ...inputs }
+  return readInputs((name) => all[name] ?? '', { GITHUB_WORKSPACE: workspace })
+}
+
 describe("an HCL2 template's files, read once per job", () => {
   it('reads and parses a file whose required_version the release named meets once, checks and template read together', async () => {
     fs.writeFileSync(join(workspace, 'ami.pkr.hcl'), template('>= 1.6.0'))
@@ -109,13 +117,28 @@ describe("the template's files, hashed for the fingerprint as the input checks r
   /** Bytes that are not UTF-8 (a Latin-1 é): text decoded and encoded again would not be the same bytes. */
   const latin1 = (before: string, after: string) => Buffer.concat([Buffer.from(before), Buffer.from([0xe9]), Buffer.from(after)])
 
-  it('JSON: the template is read once, and its fingerprint is that of its bytes on disk', async () => {
-    const path = join(workspace, 'ami.json')
-    fs.writeFileSync(path, latin1('{\n  "description": "caf', '",\n  "builders": [{ "type": "null", "name": "web", "communicator": "none" }]\n}\n'))
-    const all: Record<string, string> = { ...defaults, template: 'ami.json', 'packer-version': '1.6.6', 'fingerprint-paths': 'ami.json' }
-    const checked = await readInputs((name) => all[name] ?? '', { GITHUB_WORKSPACE: workspace })
+  const builders = '"builders": [{ "type": "null", "name": "web", "communicator": "none" }]'
+  const cases: Array<{ what: string; files: Record<string, string | Buffer>; inputs: Record<string, string>; counted: string; hashed: number }> = [
+    {
+      what: 'the template is read once',
+      files: { 'ami.json': latin1('{\n  "description": "caf', `",\n  ${builders}\n}\n`) },
+      inputs: {},
+      counted: 'ami.json',
+      hashed: 1
+    },
+    {
+      what: 'a variables file is read once',
+      files: { 'ami.json': `{\n  "variables": { "owner": "" },\n  ${builders}\n}\n`, 'prod.json': latin1('{ "owner": "caf', '" }\n') },
+      inputs: { 'var-file': 'prod.json' },
+      counted: 'prod.json',
+      hashed: 2
+    }
+  ]
+  it.each(cases)('JSON: $what, and the fingerprint is that of its bytes on disk', async ({ files, inputs, counted, hashed }) => {
+    const checked = await checkedJson(files, { 'fingerprint-paths': 'ami.json', ...inputs })
+    const path = join(workspace, counted)
     const fingerprint = await computeFingerprint(checked, '1.6.6')
-    expect(fingerprint.files).toBe(1)
+    expect(fingerprint.files).toBe(hashed)
     expect(reads.get(path)).toBe(1)
     expect(opens.get(path)).toBeUndefined()
     // The same inputs without what the checks read: the fingerprint reads the file, and comes out the same.
@@ -162,5 +185,29 @@ describe("Packer's problems, placed in an HCL2 template's files as the input che
     // Without what the inputs read: each file read once, though the problem is looked for in them several times.
     expect(await reportPackerRun(failedRun([refused]), context)).toEqual([placed])
     for (const file of files) expect(laterReads.get(file)).toBe(1)
+  })
+})
+
+describe("Packer's problems, placed in a JSON template's variables files as the input checks read them", () => {
+  it('reads the variables file no more, and places the problem where it sets the variable as when it reads it', async () => {
+    const checked = await checkedJson(
+      {
+        'ami.json': '{\n  "variables": { "owner": "" },\n  "builders": [{ "type": "null", "name": "web", "communicator": "none" }]\n}\n',
+        'prod.json': '{\n  "owner": "{{ vault `secret/ci` `token` }}"\n}\n'
+      },
+      { 'var-file': 'prod.json' }
+    )
+    const varPath = join(workspace, 'prod.json')
+    const failed = 'Failed to interpolate "owner": template: root:1:3: executing "root" at <vault `secret/ci` `token`>: error calling vault: no VAULT_ADDR'
+    const failedRun = { exitCode: 1, cancelled: false, record: { notices: [], warnings: [], errors: [failed], scriptsBegun: () => 0 } } as unknown as Parameters<typeof reportPackerRun>[0]
+    reads.clear()
+
+    const placed = await reportPackerRun(failedRun, checked)
+    expect(placed).toEqual([expect.objectContaining({ level: 'error', file: 'prod.json', line: 2 })])
+    expect([reads.get(varPath), laterReads.get(varPath)]).toEqual([undefined, undefined])
+    // Without what the inputs read: the file is read, and the problem placed the same.
+    const jsonTemplate = checked.jsonTemplate && { ...checked.jsonTemplate, varFiles: undefined }
+    expect(await reportPackerRun(failedRun, { ...checked, jsonTemplate })).toEqual(placed)
+    expect(laterReads.get(varPath)).toBe(1)
   })
 })

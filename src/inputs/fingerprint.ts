@@ -120,12 +120,13 @@ async function fileDigest(file: string, buffer: Buffer): Promise<string> {
 }
 
 /**
- * The bytes of the template's files as the input checks read them, by path (absolute): hashed as
- * they are, the file is not read again.
+ * The bytes of the template's files (and a JSON template's variables files) as the input checks
+ * read them, by path (absolute): hashed as they are, the file is not read again.
  */
 function bytesRead(inputs: FingerprintInputs): Map<string, Uint8Array> {
   const read = new Map<string, Uint8Array>()
   if (inputs.jsonTemplate?.bytes) read.set(inputs.jsonTemplate.path, inputs.jsonTemplate.bytes)
+  for (const varFile of inputs.jsonTemplate?.varFiles ?? []) read.set(varFile.path, varFile.bytes)
   for (const entry of inputs.hclFiles ?? []) if ('bytes' in entry && entry.bytes) read.set(entry.file, entry.bytes)
   return read
 }

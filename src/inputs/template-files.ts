@@ -31,6 +31,7 @@ import {
   userVariables,
   withPackerRootKeys,
   type JsonTemplateSource,
+  type JsonVarFileRead,
   type TemplateContext,
   type TemplateKind,
   type UndeclaredVariable,
@@ -290,7 +291,8 @@ function readJsonTemplate(
   const values = userVariables(parsed, json.varFiles.map((varFile) => varFile.parsed), json.variables)
   const description = describeJson(reader, { ...json, parsed, values }, { env: startedIn(workingDirectory, env), templateDir: dirname(path), pwd: workingDirectory })
   const demand = minPackerVersion(parsed, path, reader.shown(path))
-  return { description, versionDemands: demand ? [demand] : [], jsonTemplate: { path, text: file.text, bytes: file.bytes, variables: values } }
+  const varFiles = json.varFiles.map(({ path, text, bytes }) => ({ path, text, bytes }))
+  return { description, versionDemands: demand ? [demand] : [], jsonTemplate: { path, text: file.text, bytes: file.bytes, variables: values, varFiles } }
 }
 
 /**
@@ -509,9 +511,8 @@ export async function checkVersionDemands(
   return files
 }
 
-/** A JSON template's variables file, parsed: `path` is absolute. */
-interface JsonVarFile {
-  path: string
+/** A JSON template's variables file, parsed, with the text and bytes it was read from: `path` is absolute. */
+interface JsonVarFile extends JsonVarFileRead {
   parsed: unknown
 }
 
@@ -565,12 +566,12 @@ function checkVarFile(
   }
   // Packer reads a JSON template's variables files as JSON, whatever their extension.
   if (!path.endsWith('.json') && kind !== 'json') return []
-  const parsed = reader.json(path, 'var-file')
-  if (parsed === undefined || kind !== 'json') return []
-  const wrong = checkJsonVarFile(parsed)
+  const file = reader.jsonFile(path, 'var-file')
+  if (file === undefined || kind !== 'json') return []
+  const wrong = checkJsonVarFile(file.parsed)
   const shown = reader.shown(path)
   for (const { problem, at } of wrong) reader.problem(`var-file: ${shown}: ${problem}`, { file: shown, value: { path, at } })
-  return wrong.length > 0 ? [] : [{ path, parsed }]
+  return wrong.length > 0 ? [] : [{ path, ...file }]
 }
 
 /** A path's extension as Go's filepath.Ext gives it, which Packer goes by: from the last dot of its last part. */

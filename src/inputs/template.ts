@@ -163,6 +163,15 @@ export interface JsonTemplateSource {
   bytes?: Uint8Array
   /** Its user variables as Packer will have them (userVariables): what Packer fills into a value it quotes. */
   variables: UserVariables
+  /** Its variables files as the input checks read them, in the order given: not read again. */
+  varFiles?: JsonVarFileRead[]
+}
+
+/** A JSON template's variables file as the input checks read it: `path` absolute, `text` decoded from `bytes`. */
+export interface JsonVarFileRead {
+  path: string
+  text: string
+  bytes: Uint8Array
 }
 
 /** A root key of `template` that Packer does not know (it refuses the template) and that is probably `wanted` misspelt. */

@@ -144,11 +144,17 @@ function withoutMissingSource(message: string, location: ReturnType<typeof locat
 /** A place in the template (`file` relative to the directory Packer runs in; when not given, the template). */
 type TemplatePlace = { file?: string; line?: number; column?: number }
 
-/** A JSON template's variables files, read: those that cannot be read are left out. */
+/**
+ * A JSON template's variables files, read: as the input checks read them, else from disk (those
+ * that cannot be read are left out).
+ */
 async function readVarFiles(context: AnnotationContext): Promise<JsonVariablesFile[]> {
-  const read = (context.varFiles ?? []).map((file) =>
-    readFile(resolve(context.workingDirectory, file), 'utf8').then((text) => [{ file, text }], () => [])
-  )
+  const readByInputs = new Map((context.jsonTemplate?.varFiles ?? []).map(({ path, text }) => [path, text]))
+  const read = (context.varFiles ?? []).map((file) => {
+    const path = resolve(context.workingDirectory, file)
+    const text = readByInputs.get(path)
+    return text === undefined ? readFile(path, 'utf8').then((fromDisk) => [{ file, text: fromDisk }], () => []) : [{ file, text }]
+  })
   return (await Promise.all(read)).flat()
 }
 
