@@ -1539,16 +1539,13 @@ export async function meantHclVariable(name: string, template: string): Promise<
 }
 
 /**
- * Whether an HCL2 template's (`template`, absolute) variable `name` has no `type` and an empty
- * list as its default: Packer then gives it its default's type, a tuple of no elements, which
- * no other list fits (Packer 1.6.6 refuses `["a"]` from -var or a variables file, "tuple
- * required"; an empty map default takes any map). False when a file cannot be read.
+ * Whether an HCL2 template's variable `name`, declared in one of its `files`, has no `type` and
+ * an empty list as its default: Packer then gives it its default's type, a tuple of no elements,
+ * which no other list fits (Packer 1.6.6 refuses `["a"]` from -var or a variables file, "tuple
+ * required"; an empty map default takes any map).
  */
-export async function emptyListUntyped(name: string, template: string): Promise<boolean> {
-  const files = await Promise.resolve()
-    .then(() => Promise.all(hclTemplateFiles(template).map((file) => parseHclFile(file))))
-    .catch(() => undefined)
-  const [definition] = (files ?? []).flatMap((file) => labelled(file.variable).filter(([label]) => label === name).flatMap(([, found]) => found))
+export function emptyListUntyped(name: string, files: HclBody[]): boolean {
+  const [definition] = files.flatMap((file) => labelled(file.variable).filter(([label]) => label === name).flatMap(([, found]) => found))
   return definition !== undefined && definition.type === undefined && Array.isArray(definition.default) && definition.default.length === 0
 }
 

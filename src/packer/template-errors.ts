@@ -60,6 +60,11 @@ function bodyOf(path: string, text: string): Promise<HclBody> {
   return placing.getStore()?.body(path, text) ?? parseHclFile(path, text)
 }
 
+/** The bodies of an HCL2 template's files (`template`, absolute), through the placing's reads. */
+async function templateBodies(template: string): Promise<HclBody[]> {
+  return Promise.all(hclTemplateFiles(template).map(async (file) => bodyOf(file, await textOf(file))))
+}
+
 /** One problem of Packer's message, and where in the template it is, when that is known. */
 export interface TemplateError {
   message: string
@@ -333,7 +338,9 @@ export async function locateRefusedValue(message: string, workingDirectory: stri
   if (refused === undefined) return undefined
   const { name, from } = refused
   const given = from === 'arguments' ? 'in the input `variables`' : `as PKR_VAR_${name} in the step's env`
-  const how = (await emptyListUntyped(name, template))
+  // A file that cannot be read tells nothing of the type: the general advice stays.
+  const files = await templateBodies(template).catch(() => [])
+  const how = emptyListUntyped(name, files)
     ? `"${name}" has no type, so Packer gives it the type of its default, []: a list of nothing, which no other list fits. ` +
       'Declare its type (type = list(string)) to give it one.'
     : 'Unless a variable is a string, Packer reads its value as HCL, as in a variables file: a number 20, a list ["a", "b"], a map {key = "value"}.'
@@ -410,15 +417,14 @@ export async function locateUnknownReference(message: string, workingDirectory: 
   const kinds = new Set(references.map(([, kind]) => kind))
   if (references.length === 0 || kinds.size > 1) return undefined
   const kind = references[0][1]
-  const paths = hclTemplateFiles(template)
-  const files = await Promise.all(paths.map(async (file) => bodyOf(file, await textOf(file))))
+  const files = await templateBodies(template)
   const declared = kind === 'var' ? [...hclDeclaredVariables(files)] : [...hclLocals(files).keys()]
   const column = (references[0].index ?? 0) + 1
   if (declared.includes(name)) {
     // Declared, so its value is what failed: Packer 1.6.6 drops a local whose expression fails
     // (a file() of a file that is not there) and names only the locals that read it.
     if (kind === 'var') return undefined
-    const set = await localPlace(name, paths, workingDirectory)
+    const set = await localPlace(name, hclTemplateFiles(template), workingDirectory)
     const text =
       `local.${name}: Packer could not work out the value of local "${name}"${set ? ` (set at ${set.file} line ${set.line})` : ''}, ` +
       `so it has no value here: Packer 1.6.6 names the reference to it, not what failed in its expression. ` +
