@@ -5,7 +5,7 @@
 import { afterEach, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type ActionRun } from './support/action-process.js'
+import { pushToMain, type ActionRun } from './support/action-process.js'
 import { demoRuns, demoTemplates, loopbackSuite } from './support/loopback-suite.js'
 import { describeWithPacker } from './support/runtimes.js'
 
@@ -16,12 +16,15 @@ describeWithPacker('a build that fails at build time, through the bundled action
   const templates = demoTemplates
   const { demoWith, run } = demoRuns(suite)
 
-  /** Where the first line of the template that holds `text` is, and `text` in it. */
-  function placeOf(workspace: string, kind: keyof typeof templates, text: string): { line: string; col: string } {
-    const lines = readFileSync(join(workspace, templates[kind]), 'utf8').split('\n')
+  /** Where the first line of the file that holds `text` is, and `text` in it. */
+  function placeIn(file: string, text: string): { line: string; col: string } {
+    const lines = readFileSync(file, 'utf8').split('\n')
     const found = lines.findIndex((line) => line.includes(text))
     return { line: String(found + 1), col: String(lines[found].indexOf(text) + 1) }
   }
+
+  /** The same in the workspace's template of that kind. */
+  const placeOf = (workspace: string, kind: keyof typeof templates, text: string) => placeIn(join(workspace, templates[kind]), text)
 
   /** Where the JSON template's builder object that holds `text` begins. */
   function builderOf(workspace: string, text: string): { line: string; col: string } {
@@ -40,6 +43,25 @@ describeWithPacker('a build that fails at build time, through the bundled action
     expect(result.errors).toHaveLength(2)
     expect(result.outputs['ami-id']).toMatch(/^ami-\w+$/)
     expect(Object.keys(JSON.parse(result.outputs.builds) as object)).toEqual([build])
+  }
+
+  /**
+   * EC2 refuses to launch an instance in us-west-2 as `start` runs the action: the run fails, the
+   * AMI of `kept` (in us-east-1) is in the outputs and tagged, and Packer's error, which names the
+   * build by `build` (a pattern), is on `place` in `file`.
+   */
+  async function expectWestRefused(
+    start: () => Promise<ActionRun>,
+    { kept, build, file, place }: { kept: string; build: string; file: string; place: { line: string; col: string } }
+  ): Promise<void> {
+    suite.endpoint.faults.fail('RunInstances', { code: 'UnauthorizedOperation', region: 'us-west-2', userAgent: 'aws-sdk-go' })
+    const result = await start()
+    expectAmiKept(result, kept)
+    expect(suite.endpoint.tagsOf('us-east-1', result.outputs['ami-id'])).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(new RegExp(`^${build}: Error launching source instance: UnauthorizedOperation: `)),
+      properties: { title: 'Packer', file, ...place }
+    })
   }
 
   it('JSON: a googlecompute builder beside the amazon-ebs one fails without Google credentials: on its builder, the AMI kept', async () => {
@@ -113,5 +135,41 @@ describeWithPacker('a build that fails at build time, through the bundled action
       message: expect.stringMatching(new RegExp(`^images\\.googlecompute\\.renamed${googleFails.source}`)),
       properties: { title: 'Packer', file: 'ami.pkr.hcl', ...placeOf(workspace, 'hcl2', 'source "googlecompute.gce"') }
     })
+  })
+
+  /** The demo's JSON template with two amazon-ebs builders, `east` in us-east-1 and `west` (named `name`) in us-west-2. */
+  const eastAndWest = (name: string, variables: Record<string, string> = {}) => (text: string): string => {
+    const template = JSON.parse(text) as { variables: object; builders: Array<Record<string, unknown>> }
+    const [builder] = template.builders
+    const west = { ...builder, name, region: 'us-west-2', ami_regions: '' }
+    return JSON.stringify({ ...template, variables: { ...template.variables, ...variables }, builders: [{ ...builder, name: 'east', ami_regions: '' }, west] }, null, 2)
+  }
+
+  it("JSON: the refused builder's name is a {{user}} variable given as an input: on that builder, the other's AMI kept and tagged", async () => {
+    const workspace = demoWith(eastAndWest('{{user `role`}}', { role: 'web' }), 'json')
+    await expectWestRefused(() => run(workspace, 'json', { variables: 'role=west' }), { kept: 'east', build: 'west', file: 'packer-template.json', place: builderOf(workspace, '"name": "{{user `role`}}"') })
+  })
+
+  it("JSON: the refused builder's name is one only Packer works out, and no other builder's could be it: on that builder", async () => {
+    const workspace = demoWith(eastAndWest('west-{{timestamp}}'), 'json')
+    await expectWestRefused(() => run(workspace, 'json'), { kept: 'east', build: 'west-\\d+', file: 'packer-template.json', place: builderOf(workspace, '"name": "west-{{timestamp}}"') })
+  })
+
+  /** The demo's HCL2 template with a second amazon-ebs source, `west` in us-west-2, built under the name `name` is written as. */
+  const westNamed = (name: string) => (text: string): string => {
+    const [source] = /source "amazon-ebs" "demo" \{[^]*?\n\}\n/.exec(text) ?? ['']
+    const second = source.replace('"demo"', '"west"').replace('var.aws_region', '"us-west-2"').replace('var.ami_regions', '[]')
+    const build = `build {\n  sources = ["source.amazon-ebs.demo"]\n\n  source "amazon-ebs.west" {\n    name = ${name}\n  }\n\n  post-processor "manifest" {}\n}\n`
+    return text.replace(source, `${source}\n${second}`).replace(/build \{[^]*\n\}\n/, build)
+  }
+
+  it("HCL2: the refused build's name, given in its build block's source block, is an expression of literal text: on that block", async () => {
+    const workspace = demoWith(westNamed('"${"oregon"}"'), 'hcl2')
+    await expectWestRefused(() => run(workspace, 'hcl2'), { kept: 'amazon-ebs.demo', build: 'amazon-ebs\\.oregon', file: 'ami.pkr.hcl', place: placeOf(workspace, 'hcl2', 'source "amazon-ebs.west"') })
+  })
+
+  it("HCL2: the refused build's name is one only Packer works out, and no other block could make an amazon-ebs build of that shape: on that block", async () => {
+    const workspace = demoWith(westNamed('"oregon-%{ if true }1%{ endif }"'), 'hcl2')
+    await expectWestRefused(() => run(workspace, 'hcl2'), { kept: 'amazon-ebs.demo', build: 'amazon-ebs\\.oregon-1', file: 'ami.pkr.hcl', place: placeOf(workspace, 'hcl2', 'source "amazon-ebs.west"') })
   })
 })

@@ -1176,6 +1176,40 @@ source "null" "b" {
     const unknown = 'build {\n  sources = ["source.null.a"]\n  source "null.b" {\n    name = var.name\n  }\n}\n'
     expect(await blockOf('null.a', unknown)).toBeUndefined()
   })
+
+  it('reads a name written as an expression of literal text as Packer does', async () => {
+    const builds = 'build {\n  name = "${"web"}"\n  sources = ["source.null.a"]\n  source "null.b" {\n    name = "${"c"}-d"\n  }\n}\n'
+    expect(await blockOf('web.null.a', builds)).toEqual({ file: 'x.pkr.hcl', line: 1, column: 1 })
+    expect(await blockOf('web.null.c-d', builds)).toEqual({ file: 'x.pkr.hcl', line: 11, column: 3 })
+  })
+
+  it("a build whose name only Packer knows: the one block that could make a build of that type with a name of that shape, or none", async () => {
+    const shaped = 'build {\n  sources = ["source.null.a"]\n  source "null.b" {\n    name = "b-%{ if true }x%{ endif }"\n  }\n}\n'
+    expect(await blockOf('null.b-x', shaped)).toEqual({ file: 'x.pkr.hcl', line: 10, column: 3 })
+    expect(await blockOf('null.a', shaped)).toEqual({ file: 'x.pkr.hcl', line: 1, column: 1 })
+    expect(await blockOf('null.c', shaped)).toBeUndefined()
+    expect(await blockOf('amazon-ebs.b-x', shaped)).toBeUndefined()
+    // The build block's name may be anything, none among it: each of its builds is still told by its own.
+    const named = 'build {\n  name    = var.role\n  sources = ["source.null.a", "source.null.b"]\n}\n'
+    expect(await blockOf('web.null.b', named)).toEqual({ file: 'x.pkr.hcl', line: 5, column: 1 })
+    expect(await blockOf('null.a', named)).toEqual({ file: 'x.pkr.hcl', line: 1, column: 1 })
+    // Two blocks whose builds could both be named so: none.
+    const both = 'build {\n  source "null.a" {\n    name = "%{ if true }x%{ endif }"\n  }\n  source "null.b" {\n    name = "%{ if true }x%{ endif }"\n  }\n}\n'
+    expect(await blockOf('null.x', both)).toBeUndefined()
+  })
+
+  it("reads a build block's name with the variables' and locals' values it is given, as Packer from 1.7.9 does, to tell builds of one shape apart", async () => {
+    const builds =
+      'locals {\n  tier = "db"\n}\nbuild {\n  name = var.role\n  source "null.a" {\n    name = "x"\n  }\n}\n' +
+      'build {\n  name = "${local.tier}"\n  source "null.b" {\n    name = "x"\n  }\n}\n'
+    writeFileSync(join(directory, 'x.pkr.hcl'), sources + builds)
+    const read = [await readHclFile(join(directory, 'x.pkr.hcl'))]
+    const names = { variables: new Map([['role', 'web']]), locals: new Map([['tier', 'db']]) }
+    expect(await hclBuildBlock(read, 'web.null.x', names)).toEqual({ file: join(directory, 'x.pkr.hcl'), line: 13, column: 3 })
+    expect(await hclBuildBlock(read, 'db.null.x', names)).toEqual({ file: join(directory, 'x.pkr.hcl'), line: 19, column: 3 })
+    // Without their values, either block could have made either build.
+    expect(await hclBuildBlock(read, 'web.null.x')).toBeUndefined()
+  })
 })
 
 describe('build.* in post-processors, by Packer version', () => {

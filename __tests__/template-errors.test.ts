@@ -10,6 +10,8 @@ import { promisify } from 'node:util'
 import { parseEventLine, RunRecord } from '../src/packer/machine-readable.js'
 import {
   locateDuplicateVariable,
+  locateFailedBuild,
+  locateHclFailedBuild,
   locateHclRefusedFilter,
   locateHclBlockErrors,
   locateHclComponentErrors,
@@ -1176,5 +1178,49 @@ describe('locateHclRefusedFilter', () => {
   it('leaves it as Packer said it for a source no block names, or a name its filters do not write', async () => {
     expect(await locateHclRefusedFilter(refused('amazon-ebs.api', 'Error querying AMI', 'virtulization-type'), folder.path, folder.path)).toBeUndefined()
     expect(await locateHclRefusedFilter(refused('amazon-ebs.web', 'Error querying VPCs', 'is-default'), folder.path, folder.path)).toBeUndefined()
+  })
+})
+
+describe('locateFailedBuild', () => {
+  const text = JSON.stringify(
+    { builders: [{ type: 'amazon-ebs', name: 'east' }, { type: 'amazon-ebs', name: 'west-{{timestamp}}' }, { type: 'googlecompute', name: 'gce-{{user `zone`}}' }] },
+    null,
+    2
+  )
+  /** The line of the `{` of the builder of that name, two lines above its name. */
+  const builderLine = (name: string): number => text.split('\n').findIndex((line) => line.includes(`"name": "${name}"`)) - 1
+
+  it('places a build whose name only Packer works out on the one builder whose name has that shape', () => {
+    expect(locateFailedBuild('west-1733482000', text)).toEqual({ line: builderLine('west-{{timestamp}}'), column: 5 })
+    expect(locateFailedBuild('gce-us-central1-a', text)).toEqual({ line: builderLine('gce-{{user `zone`}}'), column: 5 })
+    expect(locateFailedBuild('east', text)).toEqual({ line: builderLine('east'), column: 5 })
+  })
+
+  it('places none where no builder, or two, could give that name, or the names Packer resolved are known and none is it', () => {
+    expect(locateFailedBuild('north', text)).toEqual({})
+    const alike = JSON.stringify({ builders: [{ type: 'amazon-ebs', name: 'web-{{user `a`}}' }, { type: 'amazon-ebs', name: 'web-{{timestamp}}' }] })
+    expect(locateFailedBuild('web-1', alike)).toEqual({})
+    expect(locateFailedBuild('west-1733482000', text, ['east', 'west-1', 'gce-x'])).toEqual({})
+  })
+})
+
+describe('locateHclFailedBuild', () => {
+  const folder = scratchFolder('failed-build-', {
+    'build.pkr.hcl':
+      'variable "role" {\n  default = "web"\n}\n\nsource "null" "a" {\n  communicator = "none"\n}\n\nsource "null" "b" {\n  communicator = "none"\n}\n\n' +
+      'build {\n  name = var.role\n  source "null.a" {\n    name = "x"\n  }\n}\n\nbuild {\n  name = "db"\n  source "null.b" {\n    name = "x"\n  }\n}\n',
+    'prod.pkrvars.hcl': 'role = "prod"\n'
+  })
+  const first = { file: 'build.pkr.hcl', line: 15, column: 3 }
+
+  it("reads a build block's name with the variables' values as Packer ranks them: default, PKR_VAR_, variables files, then variables", async () => {
+    const locate = (build: string, given: Parameters<typeof locateHclFailedBuild>[3]) => locateHclFailedBuild(build, folder.path, join(folder.path, 'build.pkr.hcl'), given)
+    expect(await locate('web.null.x', { env: {} })).toEqual(first)
+    expect(await locate('db.null.x', { env: {} })).toEqual({ file: 'build.pkr.hcl', line: 22, column: 3 })
+    expect(await locate('ci.null.x', { env: { PKR_VAR_role: 'ci' } })).toEqual(first)
+    expect(await locate('prod.null.x', { env: { PKR_VAR_role: 'ci' }, varFiles: ['prod.pkrvars.hcl'] })).toEqual(first)
+    expect(await locate('qa.null.x', { env: { PKR_VAR_role: 'ci' }, varFiles: ['prod.pkrvars.hcl'], variables: [{ name: 'role', value: 'qa' }] })).toEqual(first)
+    // Given db, the first block's builds are named as the second's: either could have made it.
+    expect(await locate('db.null.x', { env: { PKR_VAR_role: 'db' } })).toEqual({})
   })
 })

@@ -5,6 +5,11 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/** Text to match as it is written, in a regular expression. */
+export function escapedForRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
+}
+
 /**
  * Every string in a value (a list or map holds several), and numbers and bools as Packer
  * prints them; empty strings left out: there is nothing to mask.

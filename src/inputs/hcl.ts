@@ -18,7 +18,7 @@ import { sourceReferenceName, sourceReferenceProblems } from './source-reference
 import { hclVersionDemands, type VersionDemand } from './required-version.js'
 import { hclFileText, type HclFileText } from './template-files.js'
 import { isPathSeparator, startedIn, workspaceRelative } from '../common/paths.js'
-import { distinctSensitive, isRecord, literalBoolean, sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
+import { distinctSensitive, escapedForRegExp, isRecord, literalBoolean, sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
 import type { Reference, SourceUse, StringPart } from './hcl-parser.js'
 import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
 import {
@@ -1085,11 +1085,12 @@ type BlockBuild = Omit<BuildOfUse, 'skippedBy'> & { selected?: string }
  * build block's `source` block, which adds settings to it), or it is an amazon-chroot build. A
  * communicator only Packer knows is taken to connect.
  */
-async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope: HclScope): Promise<BlockBuild[]> {
+async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope: HclScope, names: HclScope = { variables: new Map() }): Promise<BlockBuild[]> {
   const listed = (Array.isArray(build.sources) ? build.sources : []).map((written: unknown): BuildSource => ({ written, ref: sourceReferenceName(written), added: {} }))
   const blocks = blocksAt(build.source, ['source'], 1).map(({ labels, body }): BuildSource => ({ written: labels[0], ref: sourceReferenceName(labels[0]), added: body }))
-  // Packer reads a build block's name as written, without variables.
-  const block = typeof build.name === 'string' && !build.name.includes('${') ? build.name : build.name === undefined ? '' : undefined
+  // Packer before 1.7.9 reads a build block's name without variables or locals, which it refuses
+  // there; later ones read them (`names` has their values, where the caller knows them).
+  const block = build.name === undefined ? '' : await writtenName(build.name, names)
   const builds: BlockBuild[] = []
   for (const { written, ref, added } of [...listed, ...blocks]) {
     // A source only Packer can read still builds: it runs the block as the others do.
@@ -1099,7 +1100,8 @@ async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope:
     }
     const [type, defined] = ref.split('.')
     const given = added.name
-    const name = given === undefined ? defined : typeof given === 'string' && !given.includes('${') ? given : undefined
+    // Packer reads the name a build block's `source` block gives without variables or locals.
+    const name = given === undefined ? defined : await writtenName(given, { variables: new Map() })
     const selected = name === undefined ? undefined : `${type}.${name}`
     const communicator = added.communicator ?? sources.get(ref)?.communicator
     const value =
@@ -1110,6 +1112,41 @@ async function blockBuilds(build: HclBody, sources: Map<string, HclBody>, scope:
     builds.push({ ...(fullName === undefined ? {} : { name: fullName }), source: ref, ...(without === undefined ? {} : { withoutCommunicator: without }), selected })
   }
   return builds
+}
+
+/**
+ * A build's or source's `name` as Packer reads it: as written, or the value of what is written
+ * in `${ … }` or `%{ … }` (`"${"web"}"`, or variables and locals where `scope` has them); undefined where
+ * only Packer knows it.
+ */
+async function writtenName(written: unknown, scope: HclScope): Promise<string | undefined> {
+  if (typeof written !== 'string') return undefined
+  if (written.includes('${')) return hclStringValue(written, scope)
+  if (!written.includes('%{')) return written
+  // A template directive (`%{ if … }`) and no interpolation.
+  const { stringParts } = await import('./hcl-parser.js')
+  const parts = await stringParts(written)
+  return parts && partsValue(parts, scope, 0)
+}
+
+/**
+ * The names a `name` that only Packer knows may be: its text around what is written in `${ … }`,
+ * which may be any text.
+ */
+async function nameShape(written: unknown): Promise<string> {
+  const { stringParts } = await import('./hcl-parser.js')
+  const parts = typeof written === 'string' ? await stringParts(written) : undefined
+  return parts === undefined ? '.*' : parts.map((part) => ('literal' in part ? escapedForRegExp(part.literal) : '.*')).join('')
+}
+
+/**
+ * The names Packer may give a build whose name only it knows: `[BUILD.]TYPE.NAME`, each of BUILD
+ * (the build block's `name`, which may be empty) and NAME (the `name` its `source` block gives
+ * it, else its source's) as written around what only Packer fills in (nameShape).
+ */
+async function buildShape(blockName: unknown, type: string, name: unknown): Promise<RegExp> {
+  const block = blockName === undefined ? '' : `(?:${await nameShape(blockName)}\\.)?`
+  return new RegExp(`^${block}${escapedForRegExp(type)}\\.${await nameShape(name)}$`, 's')
 }
 
 /** A setting's or block's place in one of a template's files: the file, and the path to it in the file's body. */
@@ -1123,6 +1160,8 @@ interface DefinedBuild {
   each: BlockBuild
   definition: WrittenAt
   override?: WrittenAt
+  /** The names Packer may give the build, where only it knows its name (buildShape). */
+  shape?: RegExp
 }
 
 /**
@@ -1130,7 +1169,7 @@ interface DefinedBuild {
  * a build's source is one only Packer reads, or one the template does not define, which packer
  * validate refuses itself.
  */
-async function definedBuilds(read: HclFileRead[]): Promise<DefinedBuild[] | undefined> {
+async function definedBuilds(read: HclFileRead[], names?: HclScope): Promise<DefinedBuild[] | undefined> {
   const defined = new Map<string, WrittenAt>()
   for (const file of read) {
     for (const { labels, body: settings, path } of blocksAt(file.body.source, ['source'], 2)) defined.set(labels.join('.'), { file, path, body: settings })
@@ -1141,11 +1180,12 @@ async function definedBuilds(read: HclFileRead[]): Promise<DefinedBuild[] | unde
     for (const build of blocksAt(file.body.build, ['build'], 0)) {
       const added = blocksAt(build.body.source, [...build.path, 'source'], 1)
       const listed = Array.isArray(build.body.sources) ? build.body.sources.length : 0
-      for (const [index, each] of (await blockBuilds(build.body, sources, { variables: new Map() })).entries()) {
+      for (const [index, each] of (await blockBuilds(build.body, sources, { variables: new Map() }, names)).entries()) {
         const definition = defined.get(each.source)
         if (definition === undefined) return undefined
         const override = index < listed ? undefined : added[index - listed]
-        builds.push({ each, definition, ...(override && { override: { file, ...override } }) })
+        const shape = each.name === undefined ? await buildShape(build.body.name, each.source.split('.')[0], override?.body.name ?? each.source.split('.')[1]) : undefined
+        builds.push({ each, definition, ...(override && { override: { file, ...override } }), ...(shape && { shape }) })
       }
     }
   }
@@ -1188,13 +1228,16 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
  * Where the block of the build Packer names `name` is written (its file, absolute): the build
  * block's `source` block that makes it under a name of its own (`source "amazon-ebs.web" { name =
  * "prod" }`), else its source block; of builds Packer names alike (build blocks with no name over
- * one source), their source block. Undefined when that cannot be told for sure: no build is named
- * so, a build's name is one only Packer knows, or builds of that name build different sources.
+ * one source), their source block. A build block's name is read with `names` (HclScope: the
+ * variables' values in this run, the locals), as Packer from 1.7.9 reads it. A build whose name
+ * only Packer knows may be any build of its type whose name has that shape (buildShape). Undefined
+ * when that cannot be told for sure: no build could be named so, or builds that could be build
+ * different sources.
  */
-export async function hclBuildBlock(read: HclFileRead[], name: string): Promise<{ file: string; line?: number; column?: number } | undefined> {
-  const built = await definedBuilds(read)
-  if (built === undefined || built.some(({ each }) => each.name === undefined)) return undefined
-  const named = built.filter(({ each }) => each.name === name)
+export async function hclBuildBlock(read: HclFileRead[], name: string, names?: HclScope): Promise<{ file: string; line?: number; column?: number } | undefined> {
+  const built = await definedBuilds(read, names)
+  if (built === undefined) return undefined
+  const named = built.filter(({ each, shape }) => (each.name === undefined ? shape?.test(name) === true : each.name === name))
   const blocks = named.map(({ definition, override }) => (override?.body.name === undefined ? definition : override))
   const where = ({ file, path }: WrittenAt): string => JSON.stringify([file.file, path])
   const block =
@@ -1437,9 +1480,23 @@ async function parseTemplate(request: HclTemplateRequest, env: Record<string, st
   }
   const names = parsed.map(({ file }) => file)
   const files = read.map(({ body }) => body)
+  return { parsed, files, read, names, unreadable, ...(await hclRunScope(files, request, env, unreadable)) }
+}
+
+/**
+ * The values a template's strings may refer to in this run (HclScope): each input variable's
+ * as Packer ranks what it is given (hclVariableCandidates), the locals, `path.root` and
+ * `path.cwd`; with every value each variable is given.
+ */
+export async function hclRunScope(
+  files: HclBody[],
+  request: Pick<HclTemplateRequest, 'workingDirectory' | 'template' | 'varFiles' | 'variables'>,
+  env: Record<string, string | undefined>,
+  unreadable: Unreadable[] = []
+): Promise<{ candidates: Map<string, unknown[]>; scope: HclScope }> {
   const candidates = await hclVariableCandidates(
     files,
-    templatePath,
+    resolve(request.workingDirectory, request.template),
     request.varFiles.map((file) => resolve(request.workingDirectory, file)),
     request.variables,
     startedIn(request.workingDirectory, env),
@@ -1450,7 +1507,7 @@ async function parseTemplate(request: HclTemplateRequest, env: Record<string, st
     locals: hclLocals(files),
     path: hclPaths(request.workingDirectory, request.template)
   }
-  return { parsed, files, read, names, unreadable, candidates, scope }
+  return { candidates, scope }
 }
 
 /**

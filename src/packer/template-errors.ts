@@ -14,12 +14,12 @@ import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
 import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace, rootEntry } from '../common/json-place.js'
-import { emptyListUntyped, hclBuildBlock, hclDeclaredVariables, hclLocals, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
+import { emptyListUntyped, hclBuildBlock, hclDeclaredVariables, hclLocals, hclRunScope, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
 import type { HclFileText } from '../inputs/template-files.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedValue, takenAmiName, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
 import { sourceParts } from '../inputs/source-references.js'
-import { isRecord } from '../common/values.js'
+import { escapedForRegExp, isRecord } from '../common/values.js'
 
 /**
  * An HCL2 template's files for one placing of Packer's problems: each read, and parsed, at most
@@ -412,7 +412,7 @@ export async function locateUnknownReference(message: string, workingDirectory: 
   const at = name === undefined ? undefined : hclSubject(message, readByPacker(workingDirectory, template))
   if (name === undefined || at === undefined || !at.file.endsWith('.pkr.hcl')) return undefined
   const line = (await textOf(resolve(workingDirectory, at.file))).split(/\r?\n/)[at.line - 1] ?? ''
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const escaped = escapedForRegExp(name)
   const references = [...line.matchAll(new RegExp(`\\b(var|local)\\.${escaped}(?![\\w-])`, 'g'))]
   const kinds = new Set(references.map(([, kind]) => kind))
   if (references.length === 0 || kinds.size > 1) return undefined
@@ -702,11 +702,25 @@ export function locateFailedBuild(build: string, text: string, buildNames?: stri
 
 /**
  * The same in an HCL2 template (`template` absolute): the block of the build (hclBuildBlock), its
- * file relative to the directory Packer runs in; none when it cannot be told for sure.
+ * file relative to the directory Packer runs in; none when it cannot be told for sure. A build
+ * block's name is read with the variables' values in this run: the template's defaults,
+ * `PKR_VAR_…` in `env`, the variables files (`varFiles`, relative to the directory Packer runs
+ * in) and `variables`, as Packer ranks them.
  */
-export async function locateHclFailedBuild(build: string, workingDirectory: string, template: string): Promise<Place & { file?: string }> {
+export async function locateHclFailedBuild(
+  build: string,
+  workingDirectory: string,
+  template: string,
+  given: { varFiles?: string[]; variables?: Array<{ name: string; value: string }>; env?: Record<string, string | undefined> } = {}
+): Promise<Place & { file?: string }> {
   const read = await Promise.all(hclTemplateFiles(template).map(async (file) => readHclFile(file, await textOf(file))))
-  const block = await hclBuildBlock(read, build)
+  const request = { workingDirectory, template: relative(workingDirectory, template) || '.', varFiles: given.varFiles ?? [], variables: given.variables ?? [] }
+  const { scope } = await hclRunScope(
+    read.map(({ body }) => body),
+    request,
+    given.env ?? process.env
+  )
+  const block = await hclBuildBlock(read, build, scope)
   return block === undefined ? {} : { ...block, file: relative(workingDirectory, block.file) }
 }
 
@@ -962,6 +976,14 @@ function firstRepeatedKey(node: Node): Node | undefined {
   return undefined
 }
 
+/**
+ * The names a JSON builder's `name` may resolve to: its text as written around each `{{ … }}`,
+ * which may be filled in with anything.
+ */
+function jsonNameShape(name: string): RegExp {
+  return new RegExp(`^${name.split(/\{\{.*?\}\}/s).map(escapedForRegExp).join('.*')}$`, 's')
+}
+
 class JsonTemplate {
   private readonly builders: Node[]
   private readonly provisioners: Node[]
@@ -1141,14 +1163,24 @@ class JsonTemplate {
     return this.at(this.key(this.builder(build), name))
   }
 
-  /** The builder of the build Packer names: by its resolved name, else as written, else by type. */
+  /**
+   * The builder of the build Packer names: by its resolved name, else as written, else by type;
+   * else the one builder whose name only Packer works out (`{{timestamp}}`) that could give that
+   * name, by its text around what Packer fills in (none when two could).
+   */
   private builder(build: string): Node | undefined {
     const byResolvedName = this.buildNames?.length === this.builders.length ? this.buildNames.indexOf(build) : -1
     if (byResolvedName >= 0) return this.builders[byResolvedName]
-    return this.builders.find((node) => {
+    const found = this.builders.find((node) => {
       const name = this.value(node, 'name')?.value
       return typeof name === 'string' && name !== '' ? name === build : this.value(node, 'type')?.value === build
     })
+    if (found || this.buildNames?.length === this.builders.length) return found
+    const couldBe = this.builders.filter((node) => {
+      const name = this.value(node, 'name')?.value
+      return typeof name === 'string' && name.includes('{{') && jsonNameShape(name).test(build)
+    })
+    return couldBe.length === 1 ? couldBe[0] : undefined
   }
 
   /** A key of the build's builder, else of a provisioner, else of a post-processor. */

@@ -208,7 +208,8 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
       // Each file read and parsed once for all the problems, those the inputs read not again.
       const reads = located.templateReads(context.hclFiles)
       place = (error) => located.withTemplateReads(reads, () => placed(error)).catch(() => undefined)
-      onBuild = (build) => located.withTemplateReads(reads, () => located.locateHclFailedBuild(build, directory, template)).catch(() => ({}))
+      const given = { varFiles: context.varFiles, variables: context.variables }
+      onBuild = (build) => located.withTemplateReads(reads, () => located.locateHclFailedBuild(build, directory, template, given)).catch(() => ({}))
     }
   } catch {
     // Annotated as Packer said them, without a place of their own.

@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c,d}from"./chunk-EUOW7KMR.js";import"./chunk-TI43NV2Q.js";import"./chunk-UBHX6ZBK.js";import"./chunk-XKARJE47.js";export{a as amiBuilders,d as copiesToNoRegion,b as noAmiProblems,c as tagCountProblems};
+import{a,b,c,d}from"./chunk-PNWGSYVQ.js";import"./chunk-SB2MD6KH.js";import"./chunk-UBHX6ZBK.js";import"./chunk-XKARJE47.js";export{a as amiBuilders,d as copiesToNoRegion,b as noAmiProblems,c as tagCountProblems};
