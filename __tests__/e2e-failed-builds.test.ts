@@ -3,9 +3,9 @@
 // and no finer rule places, is on the block of the build that failed; the AMI that was made is
 // still in the outputs.
 import { afterEach, expect, it } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { pushToMain, type ActionRun } from './support/action-process.js'
+import { projectRoot, pushToMain, type ActionRun } from './support/action-process.js'
 import { demoRuns, demoTemplates, loopbackSuite } from './support/loopback-suite.js'
 import { describeWithPacker } from './support/runtimes.js'
 
@@ -171,5 +171,35 @@ describeWithPacker('a build that fails at build time, through the bundled action
   it("HCL2: the refused build's name is one only Packer works out, and no other block could make an amazon-ebs build of that shape: on that block", async () => {
     const workspace = demoWith(westNamed('"oregon-%{ if true }1%{ endif }"'), 'hcl2')
     await expectWestRefused(() => run(workspace, 'hcl2'), { kept: 'amazon-ebs.demo', build: 'amazon-ebs\\.oregon-1', file: 'ami.pkr.hcl', place: placeOf(workspace, 'hcl2', 'source "amazon-ebs.west"') })
+  })
+
+  /** The `.pkr.json` fixture's workspace: two amazon-ebs sources, `east` in us-east-1 and `west` in us-west-2, with `edit` made to its build. */
+  function hclJsonWith(edit: (build: Record<string, unknown>) => unknown = (build) => build): string {
+    const workspace = suite.workspaceFrom(join(projectRoot, '__tests__', 'fixtures', 'templates', 'hcl-json-failed-build'))
+    const file = join(workspace, 'image.pkr.json')
+    const template = JSON.parse(readFileSync(file, 'utf8')) as { build: Record<string, unknown> }
+    writeFileSync(file, JSON.stringify({ ...template, build: edit(template.build) }, null, 2))
+    return workspace
+  }
+
+  /** Where the key that holds `text` is in the workspace's `.pkr.json` file. */
+  const keyOf = (workspace: string, text: string) => placeIn(join(workspace, 'image.pkr.json'), text)
+
+  it("HCL2's JSON syntax (.pkr.json): the refused source of two: on that source's key, the other's AMI kept and tagged", async () => {
+    const workspace = hclJsonWith()
+    await expectWestRefused(() => suite.run(workspace, { template: 'image.pkr.json' }), { kept: 'amazon-ebs.east', build: 'amazon-ebs\\.west', file: 'image.pkr.json', place: keyOf(workspace, '"west": {') })
+  })
+
+  it("HCL2's JSON syntax: the refused source renamed in a named build's source object: on that object's key", async () => {
+    const workspace = hclJsonWith((build) => ({ name: 'images', sources: ['source.amazon-ebs.east'], source: { 'amazon-ebs.west': { name: 'oregon' } }, 'post-processor': build['post-processor'] }))
+    await expectWestRefused(() => suite.run(workspace, { template: 'image.pkr.json' }), { kept: 'images.amazon-ebs.east', build: 'images\\.amazon-ebs\\.oregon', file: 'image.pkr.json', place: keyOf(workspace, '"amazon-ebs.west": {') })
+  })
+
+  it("HCL2's JSON syntax: two build objects in a list, the second's source refused: on that source's key", async () => {
+    const workspace = hclJsonWith((build) => [
+      { sources: ['source.amazon-ebs.east'], 'post-processor': build['post-processor'] },
+      { name: 'second', sources: ['source.amazon-ebs.west'], 'post-processor': build['post-processor'] }
+    ])
+    await expectWestRefused(() => suite.run(workspace, { template: 'image.pkr.json' }), { kept: 'amazon-ebs.east', build: 'second\\.amazon-ebs\\.west', file: 'image.pkr.json', place: keyOf(workspace, '"west": {') })
   })
 })
