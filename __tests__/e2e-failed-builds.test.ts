@@ -202,4 +202,35 @@ describeWithPacker('a build that fails at build time, through the bundled action
     ])
     await expectWestRefused(() => suite.run(workspace, { template: 'image.pkr.json' }), { kept: 'amazon-ebs.east', build: 'second\\.amazon-ebs\\.west', file: 'image.pkr.json', place: keyOf(workspace, '"west": {') })
   })
+
+  /** The `.pkr.json` fixture's workspace building `east` alone, with `settings` added to its source. */
+  function hclJsonEast(settings: Record<string, unknown>): string {
+    const workspace = hclJsonWith((build) => ({ ...build, sources: ['source.amazon-ebs.east'] }))
+    const file = join(workspace, 'image.pkr.json')
+    const template = JSON.parse(readFileSync(file, 'utf8')) as { source: { 'amazon-ebs': Record<string, object> } }
+    const east = { ...template.source['amazon-ebs'].east, ...settings }
+    writeFileSync(file, JSON.stringify({ ...template, source: { 'amazon-ebs': { ...template.source['amazon-ebs'], east } } }, null, 2))
+    return workspace
+  }
+
+  it("HCL2's JSON syntax: a filter name EC2 refuses, in a source's vpc_filter: on that name in its filters", async () => {
+    const workspace = hclJsonEast({ vpc_filter: { filters: { isDefault: 'true' } } })
+    const result = await suite.run(workspace, { template: 'image.pkr.json' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^amazon-ebs\.east: Error querying VPCs: InvalidParameterValue: The filter 'isDefault' is invalid\n/),
+      properties: { title: 'Packer', file: 'image.pkr.json', ...keyOf(workspace, '"isDefault"') }
+    })
+  })
+
+  it("HCL2's JSON syntax: an ami_name an AMI already has, built again: on the source's ami_name", async () => {
+    const workspace = hclJsonEast({ ami_name: 'fixed-pkr-json' })
+    expect((await suite.run(workspace, { template: 'image.pkr.json' })).exitCode).toBe(0)
+    const again = await suite.run(workspace, { template: 'image.pkr.json' })
+    expect(again.exitCode).toBe(1)
+    expect(again.errors[0]).toEqual({
+      message: expect.stringMatching(/^amazon-ebs\.east: Error: AMI Name: 'fixed-pkr-json' is used by an existing AMI: ami-\w+$/),
+      properties: { title: 'Packer', file: 'image.pkr.json', ...keyOf(workspace, '"ami_name": "fixed-pkr-json"') }
+    })
+  })
 })

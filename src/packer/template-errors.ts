@@ -653,17 +653,14 @@ export async function locateHclRefusedFilter(message: string, workingDirectory: 
   const refused = refusedFilter(message)
   const found = refused && (await hclSourceOf(refused.build, template))
   if (!refused || !found) return undefined
-  const { path, text, source, type, name } = found
+  const { path, text, source, at } = found
   const written = builderFilters.flatMap(([setting, asked]) => {
-    const filter = source[setting]
-    const filters = Array.isArray(filter) && isRecord(filter[0]) ? filter[0].filters : undefined
-    return isRecord(filters) && refused.name in filters ? [{ setting, asked: asked.test(refused.query) }] : []
+    const filter = firstBlock(source[setting], [...at, setting])
+    const filters = filter?.body.filters
+    return filter && isRecord(filters) && refused.name in filters ? [{ filters: [...filter.path, 'filters'], asked: asked.test(refused.query) }] : []
   })
   const chosen = written.length === 1 ? written[0] : written.find(({ asked }) => asked)
-  if (!chosen) return undefined
-  const { objectKeyPosition, settingPosition } = await import('../inputs/hcl-parser.js')
-  const filters = ['source', type, name, 0, chosen.setting, 0, 'filters']
-  const place = (await objectKeyPosition(path, text, filters, refused.name)) ?? (await settingPosition(path, text, filters))
+  const place = chosen && (await hclPlace(path, text, chosen.filters, refused.name))
   return place && [{ message, file: relative(workingDirectory, path), ...place }]
 }
 
@@ -685,9 +682,39 @@ export async function locateHclTakenAmiName(message: string, workingDirectory: s
   const taken = takenAmiName(message)
   const found = taken && (await hclSourceOf(taken.build, template))
   if (!found || !('ami_name' in found.source)) return undefined
-  const { settingPosition } = await import('../inputs/hcl-parser.js')
-  const place = await settingPosition(found.path, found.text, ['source', found.type, found.name, 0, 'ami_name'])
+  const place = await hclPlace(found.path, found.text, [...found.at, 'ami_name'])
   return place && [{ message, file: relative(workingDirectory, found.path), ...place }]
+}
+
+/**
+ * Where a setting (`at`, a path into the body of the file at `path`) is written in an HCL2 file,
+ * in either syntax; with `key`, the key of that name in the object it holds, where it has one.
+ */
+async function hclPlace(path: string, text: string, at: JsonPath, key?: string): Promise<Place | undefined> {
+  if (path.endsWith('.pkr.json')) {
+    const { hclJsonPlace } = await import('../inputs/hcl-json.js')
+    return (key === undefined ? undefined : hclJsonPlace(text, [...at, key])) ?? hclJsonPlace(text, at)
+  }
+  const { objectKeyPosition, settingPosition } = await import('../inputs/hcl-parser.js')
+  return (key === undefined ? undefined : await objectKeyPosition(path, text, at, key)) ?? (await settingPosition(path, text, at))
+}
+
+/**
+ * The first block at `keys` under `value` (a body's `source`), with its path: a parsed `.pkr.hcl`
+ * file lists each block; a `.pkr.json` file writes one as an object, or a list of them.
+ */
+function firstBlock(value: unknown, path: JsonPath, keys: string[] = []): { body: Record<string, unknown>; path: JsonPath } | undefined {
+  if (Array.isArray(value)) {
+    for (const [index, element] of value.entries()) {
+      const found = firstBlock(element, [...path, index], keys)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (!isRecord(value)) return undefined
+  const [key, ...rest] = keys
+  if (key === undefined) return { body: value, path }
+  return Object.hasOwn(value, key) ? firstBlock(value[key], [...path, key], rest) : undefined
 }
 
 /**
@@ -726,21 +753,17 @@ export async function locateHclFailedBuild(
 
 /**
  * The source block that Packer names a build by (`amazon-ebs.web`, or `BUILD.amazon-ebs.web` for
- * a named build block), as parsed, with its file and the text read for it (read once); undefined
- * when no `.pkr.hcl` file has it.
+ * a named build block), as parsed, with its file, the text read for it (read once) and its path
+ * in the file's body; undefined when no file of the template has it.
  */
-async function hclSourceOf(
-  build: string,
-  template: string
-): Promise<{ path: string; text: string; source: Record<string, unknown>; type: string; name: string } | undefined> {
+async function hclSourceOf(build: string, template: string): Promise<{ path: string; text: string; source: Record<string, unknown>; at: JsonPath } | undefined> {
   const [type, name] = build.split('.').slice(-2)
   if (name === undefined) return undefined
-  for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
+  for (const path of hclTemplateFiles(template)) {
     const text = await textOf(path).catch(() => undefined)
     const body = text === undefined ? undefined : await bodyOf(path, text).catch(() => undefined)
-    const blocks = (body?.source as Record<string, Record<string, unknown[]>> | undefined)?.[type]?.[name]
-    const source = Array.isArray(blocks) ? blocks[0] : undefined
-    if (text !== undefined && isRecord(source)) return { path, text, source, type, name }
+    const found = firstBlock(body?.source, ['source'], [type, name])
+    if (text !== undefined && found) return { path, text, source: found.body, at: found.path }
   }
   return undefined
 }
