@@ -155,6 +155,14 @@ describeWithPacker('a build that fails at build time, through the bundled action
     await expectWestRefused(() => run(workspace, 'json'), { kept: 'east', build: 'west-\\d+', file: 'packer-template.json', place: builderOf(workspace, '"name": "west-{{timestamp}}"') })
   })
 
+  it("JSON: the same, beside a builder whose name of that shape has a user variable: that one told apart by the variable's value", async () => {
+    const workspace = demoWith((text) => {
+      const named = eastAndWest('web-{{timestamp}}', { zone: 'east' })(text)
+      return named.replace('"name": "east"', '"name": "web-{{user `zone`}}"')
+    }, 'json')
+    await expectWestRefused(() => run(workspace, 'json'), { kept: 'web-east', build: 'web-\\d+', file: 'packer-template.json', place: builderOf(workspace, '"name": "web-{{timestamp}}"') })
+  })
+
   /** The demo's HCL2 template with a second amazon-ebs source, `west` in us-west-2, built under the name `name` is written as. */
   const westNamed = (name: string) => (text: string): string => {
     const [source] = /source "amazon-ebs" "demo" \{[^]*?\n\}\n/.exec(text) ?? ['']

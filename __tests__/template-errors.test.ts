@@ -1202,6 +1202,14 @@ describe('locateFailedBuild', () => {
     expect(locateFailedBuild('web-1', alike)).toEqual({})
     expect(locateFailedBuild('west-1733482000', text, ['east', 'west-1', 'gce-x'])).toEqual({})
   })
+
+  it("tells builders apart by the user variables' values where it knows them, as Packer fills them in", () => {
+    const text = JSON.stringify({ builders: [{ type: 'amazon-ebs', name: 'web-{{user `zone`}}' }, { type: 'amazon-ebs', name: 'web-{{timestamp}}' }] }, null, 2)
+    const variables = new Map([['zone', 'a']])
+    expect(locateFailedBuild('web-a', text, undefined, { variables })).toEqual({})
+    expect(locateFailedBuild('web-b', text, undefined, { variables })).toEqual({ line: 7, column: 5 })
+    expect(locateFailedBuild('web-b', text)).toEqual({})
+  })
 })
 
 describe('locateHclFailedBuild', () => {

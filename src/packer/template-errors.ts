@@ -720,11 +720,12 @@ function firstBlock(value: unknown, path: JsonPath, keys: string[] = []): { body
 /**
  * Where the builder of the build Packer names `build` begins in a JSON template (`text`): its
  * builder's object, found by the name Packer resolved (`buildNames`), else its `name` as written,
- * else its type. Where a build failed as it built, with an error no finer rule places.
+ * else its type, else by the shape of a name only Packer works out, its user variables filled in
+ * from `filling`. Where a build failed as it built, with an error no finer rule places.
  */
-export function locateFailedBuild(build: string, text: string, buildNames?: string[]): Place {
+export function locateFailedBuild(build: string, text: string, buildNames?: string[], filling: Filling = {}): Place {
   const root = parseTree(text)
-  return root?.type === 'object' ? new JsonTemplate(root, text, buildNames).builderPlace(build) : {}
+  return root?.type === 'object' ? new JsonTemplate(root, text, buildNames, filling).builderPlace(build) : {}
 }
 
 /**
@@ -1000,11 +1001,15 @@ function firstRepeatedKey(node: Node): Node | undefined {
 }
 
 /**
- * The names a JSON builder's `name` may resolve to: its text as written around each `{{ … }}`,
- * which may be filled in with anything.
+ * The names a JSON builder's `name` may resolve to: its text as written, each `{{ … }}` filled
+ * in where `filling` tells its value (a user variable), else any text.
  */
-function jsonNameShape(name: string): RegExp {
-  return new RegExp(`^${name.split(/\{\{.*?\}\}/s).map(escapedForRegExp).join('.*')}$`, 's')
+function jsonNameShape(name: string, filling: Filling): RegExp {
+  const parts = name.split(/(\{\{.*?\}\})/s).map((part, index) => {
+    const value = index % 2 === 0 ? part : filling.variables && resolveUserVariables(part, filling.variables, filling)
+    return value === undefined ? '.*' : escapedForRegExp(value)
+  })
+  return new RegExp(`^${parts.join('')}$`, 's')
 }
 
 class JsonTemplate {
@@ -1201,7 +1206,7 @@ class JsonTemplate {
     if (found || this.buildNames?.length === this.builders.length) return found
     const couldBe = this.builders.filter((node) => {
       const name = this.value(node, 'name')?.value
-      return typeof name === 'string' && name.includes('{{') && jsonNameShape(name).test(build)
+      return typeof name === 'string' && name.includes('{{') && jsonNameShape(name, this.filling).test(build)
     })
     return couldBe.length === 1 ? couldBe[0] : undefined
   }

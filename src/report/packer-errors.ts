@@ -183,7 +183,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
         located.locateRefusedFilter(error, text, context.buildNames) ??
         located.locateTakenAmiName(error, text, context.buildNames) ??
         located.locateTemplateErrors(error, text, context.buildNames, filling)
-      onBuild = async (build) => located.locateFailedBuild(build, text, context.buildNames)
+      onBuild = async (build) => located.locateFailedBuild(build, text, context.buildNames, filling)
     } else {
       const directory = context.workingDirectory
       // The variables files in the order Packer reads them, its own then those it is given:
