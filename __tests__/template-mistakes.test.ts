@@ -218,6 +218,19 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     )
   })
 
+  it('JSON: an ansible provisioner whose program the runner does not have, which Packer names only by the build: on its command', async () => {
+    const workspace = jsonWith({ provisioners: [{ type: 'ansible', playbook_file: 'site.yml', command: 'ansible-playbook-9.9' }] })
+    writeFileSync(join(workspace, 'site.yml'), '- hosts: all\n')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^Build "amazon-ebs": Error running "ansible-playbook-9\.9 --version": exec: "ansible-playbook-9\.9":\s+executable file not found/),
+      properties: { title: 'Packer', file: 'packer-template.json', line: lineOf(workspace, '"command"', 'json'), col: '7' }
+    })
+    expect(result.errors).toHaveLength(2)
+    expect(suite.calls).toEqual([])
+  })
+
   it('JSON: a shell error-cleanup-provisioner in such a build, which Packer runs on the instance once the build fails: on its type', async () => {
     const workspace = jsonWith({ provisioners: [{ type: 'shell-local', inline: ['exit 3'] }], 'error-cleanup-provisioner': { type: 'shell', inline: ['uptime'] } })
     expectRefusedBeforeInstall(

@@ -1066,9 +1066,36 @@ class JsonTemplate {
       (whole === undefined ? undefined : this.keyInBuild(builder, whole)) ?? (key === undefined ? undefined : this.within(this.keyInBuild(builder, key), namedPath(problem)))
     const found = named ?? this.leadingKey(builder, problem) ?? this.quotedValue(builder, problem) ?? this.mentionedKey(builder, problem)
     if (found) return { ...this.at(found), component: [builder, ...this.others].find((node) => node && contains(node, found)) }
+    const runner = this.programRunner(build, problem)
+    if (runner) return { ...this.at(this.key(runner, 'command') ?? runner), component: runner }
     // Packer says only which build: its builder's, unless a provisioner or post-processor may be
     // what it means (`Either a script file or inline script must be specified.`).
     return this.others.some((node) => mayMeanUnnamed(node, problem)) ? {} : this.at(builder)
+  }
+
+  /**
+   * The provisioner of the build whose program on the runner a problem says Packer could not run:
+   * the ansible provisioner's `Error running "ansible-playbook --version": exec: …: executable
+   * file not found in $PATH`, of its `command` (ansible-playbook unless it sets one), which Packer
+   * names only by the build. The first that applies to the build, as Packer prepares them in order.
+   */
+  private programRunner(build: string, problem: string): Node | undefined {
+    const program = /^Error running "(.+) --version": /.exec(problem)?.[1]
+    if (program === undefined) return undefined
+    return this.provisioners.find((node) => {
+      if (this.value(node, 'type')?.value !== 'ansible' || !this.appliesTo(node, build)) return false
+      const command = this.value(node, 'command')?.value
+      return (typeof command === 'string' && command !== '' ? this.filledIn(command) : 'ansible-playbook') === program
+    })
+  }
+
+  /** Whether a provisioner's `only` and `except` let it run in the build Packer names `build`. */
+  private appliesTo(node: Node, build: string): boolean {
+    const names = (key: string): unknown[] | undefined => {
+      const value = this.value(node, key)
+      return value?.type === 'array' ? (value.children ?? []).map((entry) => entry.value) : undefined
+    }
+    return (names('only')?.includes(build) ?? true) && !(names('except')?.includes(build) ?? false)
   }
 
   /**
