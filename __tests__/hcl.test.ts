@@ -774,6 +774,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       problems: [],
       durationProblems: [],
       regionProblems: [],
+      accountProblems: [],
       selectionWarnings: [],
       sourceReferenceProblems: [],
       sourceReferenceWarnings: [],

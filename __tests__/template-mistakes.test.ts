@@ -188,6 +188,31 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     })
   })
 
+  it('HCL2: ami_users = [var.users] of a string variable given a list, which EC2 refuses once the AMI is made: on ami_users, before Packer is installed', async () => {
+    const workspace = demoWith(
+      (text) =>
+        `variable "users" {\n  type = string\n}\n\n${text.replace('  ami_name               =', '  ami_users              = [var.users]\n  ami_name               =')}`
+    )
+    const result = await suite.run(workspace, {
+      template: 'ami.pkr.hcl',
+      'var-file': 'loopback.pkrvars.hcl',
+      variables: 'users=["123456789012", "210987654321"]'
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: ami.pkr.hcl: ami_users of source "amazon-ebs.demo" expected AWS account IDs of 12 digits, one an entry, found ' +
+          '"[\\"123456789012\\", \\"210987654321\\"]": EC2 refuses it only once the AMI is made (InvalidAMIAttributeItemValue), and Packer ' +
+          'deregisters the AMI. Give each account ID as its own entry of the list.',
+        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, 'ami_users'), col: '3' }
+      },
+      { message: 'The template shares its AMIs with accounts that are no account IDs (see the errors above); nothing was installed or built.', properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
   /** The demo's JSON template with these provisioners and error-cleanup-provisioner. */
   const jsonWith = (added: Record<string, unknown>): string =>
     demoWith((text) => JSON.stringify({ ...JSON.parse(text), ...added }, null, 2), 'json')

@@ -453,6 +453,7 @@ async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclT
   const warnings = await checkSourceReferences(template)
   await checkBuildsSomething(template)
   await checkRegions(inputs, template)
+  await checkAccounts(inputs, template)
   await checkMakesAmi(inputs, template)
   await checkTagCounts(inputs, template)
   await checkVariablesDeclared(inputs, template)
@@ -498,6 +499,17 @@ async function checkRegions(inputs: Inputs, template: Promise<HclTemplate> | und
   // A template that could not be read fails where it is awaited next, as it would have.
   const problems = (await template?.catch(() => undefined))?.regionProblems ?? []
   await refuse(problems, 'The template names regions with spaces in them (see the errors above); nothing was installed or built.')
+}
+
+/**
+ * An HCL2 template's Amazon source whose ami_users has an entry that is no account ID, which EC2
+ * refuses once the AMI is made; left to Packer with only or except, as checkRegions.
+ */
+async function checkAccounts(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+  if (inputs.only.length > 0 || inputs.except.length > 0) return
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const problems = (await template?.catch(() => undefined))?.accountProblems ?? []
+  await refuse(problems, 'The template shares its AMIs with accounts that are no account IDs (see the errors above); nothing was installed or built.')
 }
 
 /**

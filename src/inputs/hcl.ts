@@ -914,8 +914,47 @@ export async function hclDurationProblems(read: HclFileRead[], scope: HclScope):
  */
 export async function hclRegionProblems(read: HclFileRead[], scope: HclScope): Promise<InputProblem[]> {
   const problems: InputProblem[] = []
-  // Only a source that a build block builds as written is Packer's to refuse: a source block inside
-  // the build block may set its regions anew.
+  for (const { shown, source, settings, path, placeOf } of builtAmazonSources(read)) {
+    for (const setting of ['region', 'ami_regions'] as const) {
+      const written = settings[setting]
+      let regions: Array<string | undefined> = []
+      let list: { value: string; splits: string } | undefined
+      if (setting === 'region' && typeof written === 'string') regions = [await hclStringValue(written, scope)]
+      else if (Array.isArray(written)) regions = await Promise.all(written.map((entry) => (typeof entry === 'string' ? hclStringValue(entry, scope) : undefined)))
+      else if (typeof written === 'string' && Array.isArray(listVariable(written, scope))) {
+        regions = (listVariable(written, scope) as unknown[]).map((entry) => (typeof entry === 'string' ? entry : undefined))
+      } else if (typeof written === 'string') {
+        const splitOf = /^\$\{split\(\s*","\s*,\s*([\s\S]+)\)\}$/.exec(written)?.[1]
+        const value = splitOf === undefined ? undefined : await hclStringValue(`\${${splitOf}}`, scope)
+        if (value !== undefined) {
+          regions = value.split(',')
+          list = { value, splits: 'split(",", …) splits it' }
+        }
+      }
+      const spaced = spacedRegions(regions)
+      if (spaced.length === 0) continue
+      const place = await placeOf([...path, setting])
+      problems.push({
+        message: `template: ${shown}: ${setting} of source "${source}" ${regionMistake(setting, spaced, list)}`,
+        location: { file: shown, ...place }
+      })
+    }
+  }
+  return problems
+}
+
+/**
+ * The Amazon source blocks that a build block builds as written, each with its file as the log
+ * names it: only those are Packer's to refuse, as a source block inside the build block may set
+ * their settings anew.
+ */
+function* builtAmazonSources(read: HclFileRead[]): Generator<{
+  shown: string
+  source: string
+  settings: Record<string, unknown>
+  path: Array<string | number>
+  placeOf: HclFileRead['place']
+}> {
   const builds = read.flatMap(({ body }) => blocksAt(body.build, ['build'], 0))
   const built = new Set(builds.flatMap((build) => (Array.isArray(build.body.sources) ? build.body.sources : [])))
   const rewritten = new Set(builds.flatMap((build) => Object.keys(asObject(build.body.source)).map((name) => name.replace(/^source\./, ''))))
@@ -923,32 +962,39 @@ export async function hclRegionProblems(read: HclFileRead[], scope: HclScope): P
     const shown = workspaceRelative(file, process.cwd())
     for (const { labels, body: settings, path } of blocksAt(body.source, ['source'], 2)) {
       const source = labels.join('.')
-      if (!labels[0].startsWith('amazon-') || !built.has(`source.${source}`) || rewritten.has(source)) continue
-      for (const setting of ['region', 'ami_regions'] as const) {
-        const written = settings[setting]
-        let regions: Array<string | undefined> = []
-        let list: { value: string; splits: string } | undefined
-        if (setting === 'region' && typeof written === 'string') regions = [await hclStringValue(written, scope)]
-        else if (Array.isArray(written)) regions = await Promise.all(written.map((entry) => (typeof entry === 'string' ? hclStringValue(entry, scope) : undefined)))
-        else if (typeof written === 'string' && Array.isArray(listVariable(written, scope))) {
-          regions = (listVariable(written, scope) as unknown[]).map((entry) => (typeof entry === 'string' ? entry : undefined))
-        } else if (typeof written === 'string') {
-          const splitOf = /^\$\{split\(\s*","\s*,\s*([\s\S]+)\)\}$/.exec(written)?.[1]
-          const value = splitOf === undefined ? undefined : await hclStringValue(`\${${splitOf}}`, scope)
-          if (value !== undefined) {
-            regions = value.split(',')
-            list = { value, splits: 'split(",", …) splits it' }
-          }
-        }
-        const spaced = spacedRegions(regions)
-        if (spaced.length === 0) continue
-        const place = await placeOf([...path, setting])
-        problems.push({
-          message: `template: ${shown}: ${setting} of source "${source}" ${regionMistake(setting, spaced, list)}`,
-          location: { file: shown, ...place }
-        })
-      }
+      if (labels[0].startsWith('amazon-') && built.has(`source.${source}`) && !rewritten.has(source)) yield { shown, source, settings, path, placeOf }
     }
+  }
+}
+
+/**
+ * The `ami_users` entries of Amazon source blocks whose value, known before the build, is no AWS
+ * account ID (12 digits), as `[var.ami_users]` of a list given to a string variable: EC2 refuses
+ * it (InvalidAMIAttributeItemValue) only once the AMI is made, and Packer then deregisters the
+ * AMI. One problem each, on the setting.
+ */
+export async function hclAccountProblems(read: HclFileRead[], scope: HclScope): Promise<InputProblem[]> {
+  const problems: InputProblem[] = []
+  for (const { shown, source, settings, path, placeOf } of builtAmazonSources(read)) {
+    const written = settings.ami_users
+    const listed = Array.isArray(written) ? written : typeof written === 'string' ? listVariable(written, scope) : undefined
+    if (!Array.isArray(listed)) continue
+    const entries = Array.isArray(written)
+      ? await Promise.all(written.map((entry) => (typeof entry === 'string' ? hclStringValue(entry, scope) : undefined)))
+      : listed.map((entry) => (typeof entry === 'string' ? entry : undefined))
+    const wrong = entries.filter((entry): entry is string => entry !== undefined && !/^\d{12}$/.test(entry))
+    if (wrong.length === 0) continue
+    // A list given whole as one entry holds several IDs; else an ID is mistyped.
+    const advice = wrong.some((entry) => (entry.match(/\d{12}/g) ?? []).length > 1)
+      ? 'Give each account ID as its own entry of the list.'
+      : 'Write each as the 12 digits of an account ID.'
+    problems.push({
+      message:
+        `template: ${shown}: ami_users of source "${source}" expected AWS account IDs of 12 digits, one an entry, found ` +
+        `${wrong.map((entry) => JSON.stringify(entry)).join(', ')}: EC2 refuses ${wrong.length === 1 ? 'it' : 'them'} only once the AMI is made ` +
+        `(InvalidAMIAttributeItemValue), and Packer deregisters the AMI. ${advice}`,
+      location: { file: shown, ...(await placeOf([...path, 'ami_users'])) }
+    })
   }
   return problems
 }
@@ -1394,6 +1440,8 @@ export interface HclTemplate {
   durationProblems: InputProblem[]
   /** Amazon sources' regions with white space in them (hclRegionProblems). */
   regionProblems: InputProblem[]
+  /** Amazon sources' ami_users entries that are no account ID (hclAccountProblems). */
+  accountProblems: InputProblem[]
   /** A build block that builds no source, in a template that builds none (hclBuildlessProblems); empty unless every file was read. */
   buildlessProblems: InputProblem[]
   /** Provisioners' and post-processors' `only` and `except` entries that name no source of their build (hclSelectionWarnings). */
@@ -1549,6 +1597,7 @@ export async function readHclTemplate(
     amiBuilds: allRead ? await hclAmiBuilds(read, scope) : undefined,
     durationProblems: await hclDurationProblems(read, scope),
     regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),
+    accountProblems: withoutValues(await hclAccountProblems(read, scope), sensitiveValues),
     selectionWarnings: await hclSelectionWarnings(read),
     sourceReferenceProblems: references.errors,
     sourceReferenceWarnings: references.warnings,
