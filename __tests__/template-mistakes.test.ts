@@ -202,13 +202,32 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.errors).toEqual([
       {
         message:
-          'template: ami.pkr.hcl: ami_users of source "amazon-ebs.demo" expected AWS account IDs of 12 digits, one an entry, found ' +
+          'template: ami.pkr.hcl: ami_users of source "amazon-ebs.demo" expected AWS account IDs of 12 digits, found ' +
           '"[\\"123456789012\\", \\"210987654321\\"]": EC2 refuses it only once the AMI is made (InvalidAMIAttributeItemValue), and Packer ' +
           'deregisters the AMI. Give each account ID as its own entry of the list.',
         properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, 'ami_users'), col: '3' }
       },
       { message: 'The template shares its AMIs with accounts that are no account IDs (see the errors above); nothing was installed or built.', properties: {} }
     ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it('JSON: ami_users from a variable given "111,222", which Packer splits and EC2 refuses once the AMI is made: on the variables input, before Packer is installed', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text)
+      template.variables.users = ''
+      template.builders[0].ami_users = '{{user `users`}}'
+      return JSON.stringify(template, null, 2)
+    }, 'json')
+    const result = await suite.run(workspace, { template: 'packer-template.json', variables: 'users=111,222' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message:
+        'variables: "users", which builder "amazon-ebs" takes for ami_users, expected AWS account IDs of 12 digits, found "111", "222": EC2 ' +
+        'refuses them only once the AMI is made (InvalidAMIAttributeItemValue), and Packer deregisters the AMI. Write each as the 12 digits of an account ID.',
+      properties: { title: 'Invalid input' }
+    })
     expect(result.stdout).not.toContain('::group::Install Packer')
     expect(suite.calls).toEqual([])
   })

@@ -12,7 +12,7 @@ import { checkedProvisioners } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { shellLocalScripts } from './shell-local.js'
-import { regionMistake, spacedRegions, withoutValues } from './template-regions.js'
+import { accountMistake, regionMistake, spacedRegions, withoutValues, wrongAccounts } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
 import { sourceReferenceName, sourceReferenceProblems } from './source-references.js'
 import { hclVersionDemands, type VersionDemand } from './required-version.js'
@@ -982,17 +982,10 @@ export async function hclAccountProblems(read: HclFileRead[], scope: HclScope): 
     const entries = Array.isArray(written)
       ? await Promise.all(written.map((entry) => (typeof entry === 'string' ? hclStringValue(entry, scope) : undefined)))
       : listed.map((entry) => (typeof entry === 'string' ? entry : undefined))
-    const wrong = entries.filter((entry): entry is string => entry !== undefined && !/^\d{12}$/.test(entry))
+    const wrong = wrongAccounts(entries)
     if (wrong.length === 0) continue
-    // A list given whole as one entry holds several IDs; else an ID is mistyped.
-    const advice = wrong.some((entry) => (entry.match(/\d{12}/g) ?? []).length > 1)
-      ? 'Give each account ID as its own entry of the list.'
-      : 'Write each as the 12 digits of an account ID.'
     problems.push({
-      message:
-        `template: ${shown}: ami_users of source "${source}" expected AWS account IDs of 12 digits, one an entry, found ` +
-        `${wrong.map((entry) => JSON.stringify(entry)).join(', ')}: EC2 refuses ${wrong.length === 1 ? 'it' : 'them'} only once the AMI is made ` +
-        `(InvalidAMIAttributeItemValue), and Packer deregisters the AMI. ${advice}`,
+      message: `template: ${shown}: ami_users of source "${source}" ${accountMistake(wrong)}`,
       location: { file: shown, ...(await placeOf([...path, 'ami_users'])) }
     })
   }

@@ -44,8 +44,8 @@ function origin(name: string, template: unknown, sources: JsonSources): { where:
 
 /**
  * Each built Amazon builder's `region` and `ami_regions` whose value, known before the build, holds a
- * region with white space in it: on the variable's value where the setting is one variable alone,
- * else on the setting.
+ * region with white space in it, and `ami_users` with an entry that is no account ID: on the
+ * variable's value where the setting is one variable alone, else on the setting.
  */
 export function jsonRegionProblems(template: unknown, values: UserVariables, context: TemplateContext, sources: JsonSources): InputProblem[] {
   const builders = (template as { builders?: unknown } | null)?.builders
@@ -56,11 +56,21 @@ export function jsonRegionProblems(template: unknown, values: UserVariables, con
     const { type, name } = (builder ?? {}) as { type?: unknown; name?: unknown }
     if (typeof type !== 'string' || !type.startsWith('amazon-') || !sources.built(index)) return
     const shownBuilder = `builder "${typeof name === 'string' && name !== '' ? name : type}"`
-    for (const setting of ['region', 'ami_regions'] as const) {
+    for (const setting of ['region', 'ami_regions', 'ami_users'] as const) {
       const written = (builder as Record<string, unknown>)[setting]
-      const regions = setting === 'region' ? (typeof written === 'string' ? [resolve(written)] : []) : regionsOf(written, resolve)
-      const spaced = spacedRegions(regions ?? [])
-      if (spaced.length === 0) continue
+      const value = setting !== 'region' && typeof written === 'string' ? resolve(written) : undefined
+      let mistake: string | undefined
+      if (setting === 'ami_users') {
+        // Packer splits a string at each comma, as it does ami_regions.
+        const wrong = wrongAccounts(regionsOf(written, resolve) ?? [])
+        if (wrong.length > 0) mistake = accountMistake(wrong)
+      } else {
+        const regions = setting === 'region' ? (typeof written === 'string' ? [resolve(written)] : []) : regionsOf(written, resolve)
+        const spaced = spacedRegions(regions ?? [])
+        const list = value === undefined ? undefined : { value, splits: 'Packer splits it' }
+        if (spaced.length > 0) mistake = regionMistake(setting, spaced, list)
+      }
+      if (mistake === undefined) continue
       const at: JsonPath = ['builders', index, setting]
       const variable = typeof written === 'string' ? onlyUserVariable(written) : undefined
       const found = variable === undefined ? undefined : origin(variable, template, sources)
@@ -69,12 +79,29 @@ export function jsonRegionProblems(template: unknown, values: UserVariables, con
         location: { file: sources.template.shown, value: { path: sources.template.path, at } }
       }
       const what = found ? `, which ${shownBuilder} takes for ${setting},` : ''
-      const value = setting === 'ami_regions' && typeof written === 'string' ? resolve(written) : undefined
-      const list = value === undefined ? undefined : { value, splits: 'Packer splits it' }
-      problems.push({ message: `${where}${what} ${regionMistake(setting, spaced, list)}`, location })
+      problems.push({ message: `${where}${what} ${mistake}`, location })
     }
   })
   return problems
+}
+
+/** The entries of `ami_users` that are no AWS account ID (12 digits), which EC2 refuses. */
+export function wrongAccounts(entries: Array<string | undefined>): string[] {
+  return entries.filter((entry): entry is string => entry !== undefined && !/^\d{12}$/.test(entry))
+}
+
+/**
+ * What was expected of `ami_users`, the entries found (`wrong`), what EC2 and Packer do with them,
+ * and what to write: a list given whole as one entry holds several IDs; else an ID is mistyped.
+ */
+export function accountMistake(wrong: string[]): string {
+  const advice = wrong.some((entry) => (entry.match(/\d{12}/g) ?? []).length > 1)
+    ? 'Give each account ID as its own entry of the list.'
+    : 'Write each as the 12 digits of an account ID.'
+  return (
+    `expected AWS account IDs of 12 digits, found ${wrong.map((entry) => JSON.stringify(entry)).join(', ')}: EC2 refuses ` +
+    `${wrong.length === 1 ? 'it' : 'them'} only once the AMI is made (InvalidAMIAttributeItemValue), and Packer deregisters the AMI. ${advice}`
+  )
 }
 
 /**
