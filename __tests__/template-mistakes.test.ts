@@ -232,6 +232,18 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls).toEqual([])
   })
 
+  it('JSON: ami_users from a variable left empty, which Packer takes as no accounts: not refused', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text)
+      template.variables.users = ''
+      template.builders[0].ami_users = '{{user `users`}}'
+      return JSON.stringify(template, null, 2)
+    }, 'json')
+    const result = await suite.run(workspace, { template: 'packer-template.json', command: 'validate' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+  })
+
   /** The demo's JSON template with these provisioners and error-cleanup-provisioner. */
   const jsonWith = (added: Record<string, unknown>): string =>
     demoWith((text) => JSON.stringify({ ...JSON.parse(text), ...added }, null, 2), 'json')

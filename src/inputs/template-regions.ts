@@ -23,7 +23,11 @@ interface JsonSources {
 
 /** The regions of `value` as Packer decodes them: a string split at each comma, or a list's strings. */
 function regionsOf(value: unknown, resolve: (written: string) => string | undefined): string[] | undefined {
-  if (typeof value === 'string') return resolve(value)?.split(',')
+  if (typeof value === 'string') {
+    // Packer's string-to-list hook makes an empty string no entries, not one empty entry.
+    const resolved = resolve(value)
+    return resolved === '' ? [] : resolved?.split(',')
+  }
   if (!Array.isArray(value)) return undefined
   const regions = value.map((item) => (typeof item === 'string' ? resolve(item) : undefined))
   return regions.every((region) => region !== undefined) ? regions : undefined
