@@ -783,6 +783,46 @@ describe('networks seeded with tags', () => {
     }
   })
 
+  it('has security groups with the names and tags seeded or set by CreateTags, found by tag, name and VPC as EC2 finds them', async () => {
+    const vpcId = 'vpc-0c40000000000000a'
+    await start({
+      seedNetworks: [
+        {
+          vpcId,
+          subnetId: 'subnet-0c40000000000000a',
+          securityGroups: [
+            { groupId: 'sg-0c40000000000000a', groupName: 'packer-builds', tags: { Class: 'packer' } },
+            { groupId: 'sg-0c40000000000000b', groupName: 'web' }
+          ]
+        }
+      ]
+    })
+    const client = ec2()
+    const ids = async (...Filters: Array<{ Name: string; Values: string[] }>) =>
+      ((await client.send(new DescribeSecurityGroupsCommand({ Filters }))).SecurityGroups ?? []).map((group) => group.GroupId)
+    expect(await ids({ Name: 'tag:Class', Values: ['packer'] }, { Name: 'vpc-id', Values: [vpcId] })).toEqual(['sg-0c40000000000000a'])
+    expect(await ids({ Name: 'group-name', Values: ['web'] })).toEqual(['sg-0c40000000000000b'])
+    // As on EC2, the VPC has its own group named default, beside the default VPC's.
+    const defaults = await client.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }, { Name: 'vpc-id', Values: [vpcId] }] }))
+    expect(defaults.SecurityGroups?.map((group) => [group.GroupName, group.VpcId])).toEqual([['default', vpcId]])
+    // CreateTags tags a group, a subnet and a VPC; their describes and tag filters show it.
+    await client.send(new CreateTagsCommand({ Resources: ['sg-0c40000000000000b', 'subnet-0c40000000000000a', vpcId], Tags: [{ Key: 'Class', Value: 'packer' }] }))
+    expect(await ids({ Name: 'tag-key', Values: ['Class'] }, { Name: 'tag-value', Values: ['packer'] })).toEqual(['sg-0c40000000000000a', 'sg-0c40000000000000b'])
+    expect((await client.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:Class', Values: ['packer'] }] }))).Subnets?.map((one) => one.SubnetId)).toEqual([
+      'subnet-0c40000000000000a'
+    ])
+    expect((await client.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Class', Values: ['packer'] }] }))).Vpcs?.map((one) => one.VpcId)).toEqual([vpcId])
+    await expect(client.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag-Class', Values: ['packer'] }] }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: "The filter 'tag-Class' is invalid"
+    })
+    // A launch into the VPC with no group (as Packer 1.6.6 sends when its filter matched none) gets its default group.
+    const launched = await client.send(
+      new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SubnetId: 'subnet-0c40000000000000a' })
+    )
+    expect(launched.Instances?.[0].SecurityGroups?.map((group) => group.GroupName)).toEqual(['default'])
+  })
+
   it('answers an empty list for a filter that matches nothing, and refuses an unknown filter', async () => {
     await start({ seedNetworks: networks })
     const client = ec2()

@@ -4,9 +4,10 @@
 //   npm run endpoint                     # http://127.0.0.1:4599, the address in .env.example
 //   npm run endpoint -- --port 0         # any free port
 //   npm run endpoint -- --regions us-east-1,eu-central-1
-//   npm run endpoint -- --networks networks.json   # tagged VPCs and subnets for vpc_filter and
-//                                                  # subnet_filter (a JSON array of SeedNetwork,
-//                                                  # see test-support/ec2-endpoint/README.md)
+//   npm run endpoint -- --networks networks.json   # tagged VPCs, subnets and security groups for
+//                                                  # vpc_filter, subnet_filter and
+//                                                  # security_group_filter (a JSON array of
+//                                                  # SeedNetwork, see test-support/ec2-endpoint/README.md)
 //   npm run endpoint -- --instance-profiles profiles.json   # IAM instance profiles that a
 //                                                  # template's iam_instance_profile names (a JSON
 //                                                  # array of SeedInstanceProfile)

@@ -38,17 +38,24 @@ export function endedAfterEach(): MadeByTest {
 /**
  * Builds `fixture` (a folder of __tests__/fixtures/templates, its template `build.pkr.hcl` or
  * `packer-template.json`) with `inputs` added to the Packer version, against an endpoint of
- * `options` (us-east-1 unless they say otherwise). Call it in a describe block.
+ * `options` (us-east-1 unless they say otherwise), once `prepare` (if given) has done what the
+ * user did before the run, with the endpoint and the workspace. Call it in a describe block.
  */
-export function fixtureBuilds(): (fixture: string, options?: Ec2EndpointOptions, inputs?: Record<string, string>) => Promise<FixtureBuild> {
+export function fixtureBuilds(): (
+  fixture: string,
+  options?: Ec2EndpointOptions,
+  inputs?: Record<string, string>,
+  prepare?: (endpoint: Ec2Endpoint, workspace: string) => Promise<void>
+) => Promise<FixtureBuild> {
   const made = endedAfterEach()
-  return async (fixture, options = {}, inputs = {}) => {
+  return async (fixture, options = {}, inputs = {}, prepare) => {
     const loopback = await startEc2Endpoint({ regions: ['us-east-1'], ...options })
     made.endpoint = loopback
     const workspace = mkdtempSync(join(tmpdir(), 'fixture-build-'))
     made.workspaces.push(workspace)
     cpSync(join(fixtures, fixture), workspace, { recursive: true })
     const template = fixture.startsWith('hcl') ? 'build.pkr.hcl' : 'packer-template.json'
+    await prepare?.(loopback, workspace)
     const step: RunActionOptions = {
       workspace,
       node: (nodeRuntimes().at(-1) as { path: string }).path,

@@ -27,6 +27,7 @@ export {
   type SeedImage,
   type SeedInstanceProfile,
   type SeedNetwork,
+  type SeedSecurityGroup,
   type SeedSubnet
 } from './world.js'
 export { EC2_NAMESPACE } from './xml.js'

@@ -324,6 +324,20 @@ export interface SeedNetwork {
   subnets?: SeedSubnet[]
   /** Security groups of the VPC a template names by id (`security_group_id`), each allowing all egress, as EC2 makes them. */
   securityGroupIds?: string[]
+  /**
+   * Security groups of the VPC with the names and tags a template's `security_group_filter` picks
+   * them by (`tag:Class`, `group-name`), each allowing all egress, as EC2 makes them. Besides these
+   * and `securityGroupIds`, the VPC has its `default` group, as every VPC on EC2 has.
+   */
+  securityGroups?: SeedSecurityGroup[]
+}
+
+export interface SeedSecurityGroup {
+  groupId: string
+  /** Defaults to `seeded-<groupId>`. */
+  groupName?: string
+  description?: string
+  tags?: Record<string, string>
 }
 
 /**
@@ -408,6 +422,20 @@ export interface AutoAdvance {
   afterMs?: number
 }
 
+/** A security group of `vpcId` as EC2 makes it: no ingress, all egress. */
+function newSecurityGroup(vpcId: string, seed: SeedSecurityGroup): SecurityGroupRecord {
+  return {
+    groupId: seed.groupId,
+    groupName: seed.groupName ?? `seeded-${seed.groupId}`,
+    description: seed.description ?? 'seeded security group',
+    vpcId,
+    ownerId: SELF_ACCOUNT_ID,
+    ingress: [],
+    egress: [{ ipProtocol: '-1', cidrIps: ['0.0.0.0/0'] }],
+    tags: new Map(Object.entries(seed.tags ?? {}))
+  }
+}
+
 export class World {
   readonly regions = new Map<string, RegionState>()
   /** IAM, which is global: its roles and instance profiles. */
@@ -469,6 +497,8 @@ export class World {
     if (subnets.length === 0) throw new Error(`seeded VPC ${network.vpcId} has no subnet`)
     const cidrBlock = network.cidrBlock ?? '10.0.0.0/16'
     const [a, b] = cidrBlock.split('.').map(Number)
+    // Every VPC has a group named default, which EC2 gives an instance launched with no group.
+    const defaultGroupId = this.newId('sg')
     for (const region of this.regions.values()) {
       region.vpcs.set(network.vpcId, {
         vpcId: network.vpcId,
@@ -486,18 +516,12 @@ export class World {
           tags: new Map(Object.entries(subnet.tags ?? {}))
         })
       })
-      for (const groupId of network.securityGroupIds ?? []) {
-        region.securityGroups.set(groupId, {
-          groupId,
-          groupName: `seeded-${groupId}`,
-          description: 'seeded security group',
-          vpcId: network.vpcId,
-          ownerId: SELF_ACCOUNT_ID,
-          ingress: [],
-          egress: [{ ipProtocol: '-1', cidrIps: ['0.0.0.0/0'] }],
-          tags: new Map()
-        })
-      }
+      const groups = [
+        { groupId: defaultGroupId, groupName: 'default', description: 'default VPC security group' },
+        ...(network.securityGroupIds ?? []).map((groupId) => ({ groupId })),
+        ...(network.securityGroups ?? [])
+      ]
+      for (const group of groups) region.securityGroups.set(group.groupId, newSecurityGroup(network.vpcId, group))
     }
   }
 
@@ -521,16 +545,7 @@ export class World {
       }
       region.subnets.set(subnet.subnetId, subnet)
     })
-    const group: SecurityGroupRecord = {
-      groupId: this.newId('sg'),
-      groupName: 'default',
-      description: 'default VPC security group',
-      vpcId: vpc.vpcId,
-      ownerId: SELF_ACCOUNT_ID,
-      ingress: [],
-      egress: [{ ipProtocol: '-1', cidrIps: ['0.0.0.0/0'] }],
-      tags: new Map()
-    }
+    const group = newSecurityGroup(vpc.vpcId, { groupId: this.newId('sg'), groupName: 'default', description: 'default VPC security group' })
     region.securityGroups.set(group.groupId, group)
     return region
   }
