@@ -542,3 +542,70 @@ describeWithPacker('a stage after it reused a set that fails', () => {
     expect(second.summary).not.toMatch(/after the build|AMIs built/)
   })
 })
+
+describeWithPacker('an AMI disabled by someone else between the build and the tagging', () => {
+  /** Runs the action on `text` with `inputs`; once Packer has deleted its key pair, every AMI it made in `regions` is disabled. */
+  async function disabledAfterPacker(prefix: string, text: string, regions: string[], inputs: Record<string, string>) {
+    const disabled: Array<{ region: string; amiId: string }> = []
+    const started = await startEc2Endpoint({
+      regions: ['us-east-1', 'eu-west-1'],
+      onCall: (call) => {
+        if (call.action !== 'DeleteKeyPair' || disabled.length > 0) return
+        for (const region of regions) {
+          for (const image of started.images(region).filter((one) => one.imageId !== SOURCE_AMI_ID)) {
+            started.disable(region, image.imageId)
+            disabled.push({ region, amiId: image.imageId })
+          }
+        }
+      }
+    })
+    const result = await actionRuns(started, prefix, text)(inputs)
+    return { started, result, disabled }
+  }
+  const warningsOf = (result: ActionRun) => parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Disabled AMIs')
+
+  it('stays in the outputs and the summary, tagged, with a warning that says it launches nothing and how to enable it; the roll-out leaves it out', async () => {
+    const { started, result, disabled } = await disabledAfterPacker('disabled-', template, ['us-east-1'], { 'ssm-parameter': '/images/web' })
+
+    expect(disabled).toHaveLength(1)
+    const [{ amiId }] = disabled
+    const [copy] = started.images('eu-west-1').filter((image) => image.imageId !== SOURCE_AMI_ID)
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    // Nothing is lost: the disabled AMI is still in EC2, so in the outputs and tagged.
+    expect(JSON.parse(result.outputs['ami-ids'])).toEqual({ 'us-east-1': amiId, 'eu-west-1': copy.imageId })
+    expect(result.outputs['ami-id']).toBe(amiId)
+    expect(started.images('us-east-1').find((image) => image.imageId === amiId)?.state).toBe('disabled')
+    expect(started.tagsOf('us-east-1', amiId)).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
+    expect(started.tagsOf('eu-west-1', copy.imageId)).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
+    const warning =
+      `build amazon-ebs.web's ${amiId} (us-east-1) was disabled after Packer had made it, before it was tagged: EC2 shows it disabled, ` +
+      'so something else with access to the account (another workflow, a cleanup job, a person) disabled it, and no instance can be launched from it. ' +
+      'It is still in EC2, tagged and in the outputs. ssm-parameter leaves it out. ' +
+      `To launch from it, enable it again: aws ec2 enable-image --region us-east-1 --image-id ${amiId}.`
+    expect(warningsOf(result).map(({ message }) => message)).toEqual([warning])
+    expect(result.summary).toContain(amiId)
+    expect(result.summary).toContain(`aws ec2 enable-image --region us-east-1 --image-id ${amiId}`)
+    // The parameter names the copy, which launches; not the disabled AMI.
+    expect(started.parameters('eu-west-1')['/images/web']).toMatchObject({ value: copy.imageId })
+    expect(started.parameters('us-east-1')).toEqual({})
+  })
+
+  it('fails the job, as when every AMI was deregistered, when every AMI the build made is disabled; their IDs stay in the outputs', async () => {
+    const { started, result, disabled } = await disabledAfterPacker('disabled-all-', template, ['us-east-1', 'eu-west-1'], {})
+
+    expect(disabled.map(({ region }) => region)).toEqual(['us-east-1', 'eu-west-1'])
+    const amiOf = (region: string) => disabled.find((one) => one.region === region)?.amiId
+    expect(result.exitCode).toBe(1)
+    expect(JSON.parse(result.outputs['ami-ids'])).toEqual({ 'us-east-1': amiOf('us-east-1'), 'eu-west-1': amiOf('eu-west-1') })
+    // One warning names them both, as Packer's manifest lists them, each with the command that enables it.
+    expect(warningsOf(result).map(({ message }) => message)).toEqual([
+      expect.stringContaining(`aws ec2 enable-image --region eu-west-1 --image-id ${amiOf('eu-west-1')}; aws ec2 enable-image --region us-east-1 --image-id ${amiOf('us-east-1')}.`)
+    ])
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      'Every AMI the build made that is still in EC2 was disabled before it was tagged (see the warning above): none launches an instance. ' +
+        'They are in the outputs; `aws ec2 enable-image` enables them again.'
+    ])
+    for (const { region, amiId } of disabled) expect(started.tagsOf(region, amiId)).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
+  })
+})

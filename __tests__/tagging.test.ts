@@ -500,6 +500,31 @@ describe('tagAmis', () => {
     expect(sleep).not.toHaveBeenCalled()
   })
 
+  it('names an AMI that DescribeImages shows disabled, and tags it with its snapshots as any other: it is still there', async () => {
+    ec2Mock.on(DescribeImagesCommand).resolves({
+      Images: [image('ami-east1', 'snap-east1'), { ...image('ami-off', 'snap-off'), State: 'disabled' }]
+    })
+
+    const [result] = await tagAmis(
+      options({
+        amis: [
+          { region: 'us-east-1', amiId: 'ami-east1' },
+          { region: 'us-east-1', amiId: 'ami-off' }
+        ]
+      })
+    )
+
+    expect(result).toEqual({
+      region: 'us-east-1',
+      amiIds: ['ami-east1', 'ami-off'],
+      snapshotIds: ['snap-east1', 'snap-off'],
+      snapshotsOf: { 'ami-east1': ['snap-east1'], 'ami-off': ['snap-off'] },
+      tagged: true,
+      disabled: ['ami-off']
+    })
+    expect(createTagsCalls()).toEqual([{ Resources: ['ami-east1', 'ami-off', 'snap-east1', 'snap-off'], Tags: tagList }])
+  })
+
   it('looks once when CreateTags says an AMI is not found: one shown deregistered is gone, and the others are tagged at once', async () => {
     ec2Mock
       .on(DescribeImagesCommand)

@@ -647,7 +647,7 @@ async function job(
     const reused = fingerprint === undefined ? undefined : await reuse(ordered, fingerprint, summary, given.tags)
     const amis =
       reused ?? (await buildAndTag(ordered, packerStep, summary, cancellation, { packerVersion: packer.version, fingerprint }))
-    await rollOut(ordered, amis, summary, provenance)
+    await rollOut(ordered, launchable(amis, summary), summary, provenance)
     summary.outcome = 'built'
   } catch (error) {
     if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
@@ -1426,6 +1426,39 @@ function withoutGone(amis: Ami[], homeRegion: string | undefined, summary: Summa
   return kept
 }
 
+/** Those of the AMIs that tagging found disabled: someone disabled them (see RegionTagResult). */
+function disabledAmis(amis: Ami[], summary: SummaryModel): Ami[] {
+  return amis.filter((ami) => summary.tagging?.get(ami.region)?.disabled?.includes(ami.amiId))
+}
+
+/**
+ * Says which AMIs tagging found disabled: someone disabled them after Packer had made them. Unlike
+ * one deregistered, such an AMI is still in EC2: it stays in the outputs and the summary, tagged,
+ * and the warning says how to enable it again. The roll-out leaves it out (see launchable). Returns them.
+ */
+function warnDisabled(amis: Ami[], inputs: Inputs, summary: SummaryModel): Ami[] {
+  const disabled = disabledAmis(amis, summary)
+  if (disabled.length === 0) return disabled
+  const one = disabled.length === 1
+  const stages = rollOutStagesOn(inputs)
+  const leftOut = stages.length === 0 ? '' : ` ${stages.join(' and ')} leave${stages.length === 1 ? 's' : ''} ${one ? 'it' : 'them'} out.`
+  const enable = disabled.map((ami) => `aws ec2 enable-image --region ${ami.region} --image-id ${ami.amiId}`).join('; ')
+  const message =
+    `${namedAmis(disabled)} ${one ? 'was' : 'were'} disabled after Packer had made ${one ? 'it' : 'them'}, before ${one ? 'it was' : 'they were'} tagged: ` +
+    `EC2 shows ${one ? 'it' : 'them'} disabled, so something else with access to the account (another workflow, a cleanup job, a person) ` +
+    `disabled ${one ? 'it' : 'them'}, and no instance can be launched from ${one ? 'it' : 'them'}. ` +
+    `${one ? 'It is' : 'They are'} still in EC2, tagged and in the outputs.${leftOut} To launch from ${one ? 'it' : 'them'}, enable ${one ? 'it' : 'them'} again: ${enable}.`
+  annotate({ level: 'warning', message, title: 'Disabled AMIs' })
+  summary.problems.push(message)
+  return disabled
+}
+
+/** The AMIs the roll-out stages take: those tagging did not find disabled, which launch nothing. */
+function launchable(amis: Ami[], summary: SummaryModel): Ami[] {
+  const disabled = disabledAmis(amis, summary)
+  return amis.filter((ami) => !disabled.includes(ami))
+}
+
 async function tag(
   inputs: Inputs,
   amis: Ami[],
@@ -1447,8 +1480,16 @@ async function tag(
   }
   const failedRegions = await tagAll(inputs, amis, tags, summary, { tagging, builds: families.perBuild })
   const kept = withoutGone(amis, inputs.awsRegion, summary)
+  const disabled = warnDisabled(kept, inputs, summary)
   if (failedRegions.length > 0) throw taggingFailed(failedRegions, inputs, summary)
   if (kept.length === 0) throw new Failure('Every AMI the build made was deregistered before it was tagged (see the warning above): no AMI is in the outputs.')
+  if (disabled.length === kept.length) {
+    throw new Failure(
+      `Every AMI the build made that is still in EC2 was disabled before it was tagged (see the warning above): none launches an instance. ` +
+        `${disabled.length === 1 ? 'It is' : 'They are'} in the outputs; \`aws ec2 enable-image\` enables ${disabled.length === 1 ? 'it' : 'them'} again.` +
+        notRolledOut(inputs, 'when an AMI of the run can launch an instance', summary)
+    )
+  }
   return kept
 }
 

@@ -11,7 +11,7 @@ import { maxTagsPerResource } from '../inputs/tags.js'
 import { AttemptsFailed, retry, withBackoff, type Backoff, type RetryOptions } from '../common/retry.js'
 import { withinDeadline } from '../common/waiting.js'
 import { ec2Client } from './client.js'
-import { goneFrom, snapshotIdsOf } from './images.js'
+import { disabledAmong, goneFrom, snapshotIdsOf } from './images.js'
 
 export { warmUpEc2Client } from './client.js'
 
@@ -56,6 +56,12 @@ export interface RegionTagResult {
    * that is no failure of the region's tagging.
    */
   gone?: string[]
+  /**
+   * AMIs that DescribeImages shows disabled, though Packer had seen them available: someone
+   * disabled them since. They are still there, and tagged (CreateTags tags a disabled AMI as any
+   * other), but no instance can be launched from them until they are enabled again.
+   */
+  disabled?: string[]
   /**
    * By AMI ID: how many tags it has once tagged, those DescribeImages showed (the template's) with
    * those the tagging adds, AWS's own (`aws:…`) aside; for the AMIs that DescribeImages showed
@@ -282,10 +288,11 @@ function snapshotsNotListedYet(image: Image): boolean {
 /** A region's snapshots: all of them, and AMI by AMI. */
 type Snapshots = Pick<RegionTagResult, 'snapshotIds' | 'snapshotsOf'>
 
-/** What DescribeImages told of a region's AMIs: their snapshots, the keys of the tags each has, and those gone. */
+/** What DescribeImages told of a region's AMIs: their snapshots, the keys of the tags each has, those gone and those disabled. */
 interface FoundImages extends Snapshots {
   tagKeysOf: Map<string, string[]>
   gone: string[]
+  disabled: string[]
 }
 
 /**
@@ -332,7 +339,7 @@ async function findSnapshots(
       throw new ImagesNotReady(missingAmiIds, amiIdsWithoutSnapshots, snapshots)
     }
   }
-  return { ...snapshots, tagKeysOf, gone }
+  return { ...snapshots, tagKeysOf, gone, disabled: disabledAmong(amiIds, images) }
 }
 
 /** An AMI that the tags would take over EC2's limit, with what it would hold. */
@@ -492,11 +499,11 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
   try {
     // Only a complete list matters when the snapshots are to be tagged; otherwise the IDs
     // are reported as found, and waiting for the rest would only slow the job down.
-    const { tagKeysOf, gone, ...snapshots } = await retry(
+    const { tagKeysOf, gone, disabled, ...snapshots } = await retry(
       () => findSnapshots(ec2, amiIds, tagSnapshots, abortSignal),
       retryOptions('DescribeImages')
     )
-    Object.assign(result, snapshots, gone.length > 0 ? { gone } : {})
+    Object.assign(result, snapshots, gone.length > 0 ? { gone } : {}, disabled.length > 0 ? { disabled } : {})
     const keys = tags.map((tag) => tag.Key)
     overLimit = amisOverTagLimit(amiIds, tagKeysOf, keys, ownTags)
     const inAll = [...tagKeysOf.keys()].flatMap((amiId) => {

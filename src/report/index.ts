@@ -209,6 +209,8 @@ export interface RegionTagging {
   amisNotTagged?: string[]
   /** AMIs someone deregistered before they were tagged (see RegionTagResult). */
   gone?: string[]
+  /** AMIs someone disabled before they were tagged, still in EC2 (see RegionTagResult). */
+  disabled?: string[]
   /** By AMI ID: the tags it has once tagged, the template's with those added (see RegionTagResult). */
   tagsInAll?: Record<string, number>
   error?: string
