@@ -2,7 +2,7 @@
 // subnets that templates with vpc_filter and subnet_filter pick, and the instance profiles that
 // templates with iam_instance_profile name.
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -56,13 +56,14 @@ describe('npm run endpoint -- --networks, --instance-profiles', () => {
     return { url, exit }
   }
 
-  it('serves the VPCs and subnets of the file, with their tags', async () => {
+  it('serves the VPCs, subnets and security groups of the file, with their tags', async () => {
     const file = seedFile(
       JSON.stringify([
         {
           vpcId: 'vpc-0e10000000000000a',
           tags: { Name: 'build-vpc' },
-          subnets: [{ subnetId: 'subnet-0e10000000000000a', zone: 'b', cidrBlock: '10.0.16.0/20', tags: { Tier: 'build' } }]
+          subnets: [{ subnetId: 'subnet-0e10000000000000a', zone: 'b', cidrBlock: '10.0.16.0/20', tags: { Tier: 'build' } }],
+          securityGroups: [{ groupId: 'sg-0e10000000000000a', groupName: 'packer-builds', tags: { Class: 'packer' } }]
         }
       ])
     )
@@ -74,13 +75,20 @@ describe('npm run endpoint -- --networks, --instance-profiles', () => {
     expect(subnets.Subnets?.map((subnet) => [subnet.SubnetId, subnet.VpcId, subnet.AvailabilityZone])).toEqual([
       ['subnet-0e10000000000000a', 'vpc-0e10000000000000a', 'us-east-1b']
     ])
+    const groups = await client.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:Class', Values: ['packer'] }] }))
+    expect(groups.SecurityGroups?.map((group) => [group.GroupId, group.GroupName, group.VpcId])).toEqual([
+      ['sg-0e10000000000000a', 'packer-builds', 'vpc-0e10000000000000a']
+    ])
   })
 
-  it('refuses a file that is not a list of networks, naming it', async () => {
-    const file = seedFile('{"vpcId": "vpc-0e10000000000000a"}')
+  it.each([
+    ['not a list', '{"vpcId": "vpc-0e10000000000000a"}'],
+    ['a security group without its id', '[{"vpcId": "vpc-0e10000000000000a", "subnetId": "subnet-0e10000000000000a", "securityGroups": [{"groupName": "packer"}]}]']
+  ])('refuses a file of networks that is %s, naming it', async (_what, text) => {
+    const file = seedFile(text)
     const { code, stderr } = await start(file).exit
     expect(code).toBe(1)
-    expect(stderr.trim()).toBe(`endpoint: --networks expects a JSON array of networks, each with a vpcId: ${file}`)
+    expect(stderr.trim()).toBe(`endpoint: --networks expects a JSON array of networks, each with a vpcId, and each of its securityGroups with a groupId: ${file}`)
   })
 
   it('serves the instance profiles of the file, with their roles', async () => {

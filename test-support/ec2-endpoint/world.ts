@@ -345,7 +345,15 @@ export interface SeedSecurityGroup {
  * option; an error naming the file when it is not such an array.
  */
 export function readSeedNetworks(file: string): SeedNetwork[] {
-  return readSeedList(file, '--networks', 'networks, each with a vpcId', (seed: Partial<SeedNetwork> | null) => typeof seed?.vpcId === 'string')
+  return readSeedList(
+    file,
+    '--networks',
+    'networks, each with a vpcId, and each of its securityGroups with a groupId',
+    (seed: Partial<SeedNetwork> | null) =>
+      typeof seed?.vpcId === 'string' &&
+      (seed.securityGroups === undefined ||
+        (Array.isArray(seed.securityGroups) && seed.securityGroups.every((group: Partial<SeedSecurityGroup> | null) => typeof group?.groupId === 'string')))
+  )
 }
 
 /**
