@@ -581,7 +581,7 @@ describeWithPacker('an AMI disabled by someone else between the build and the ta
     const warning =
       `build amazon-ebs.web's ${amiId} (us-east-1) was disabled after Packer had made it, before it was tagged: EC2 shows it disabled, ` +
       'so something else with access to the account (another workflow, a cleanup job, a person) disabled it, and no instance can be launched from it. ' +
-      'It is still in EC2, tagged and in the outputs. ssm-parameter leaves it out. ' +
+      'It is still in EC2 and in the outputs. ssm-parameter leaves it out. ' +
       `To launch from it, enable it again: aws ec2 enable-image --region us-east-1 --image-id ${amiId}.`
     expect(warningsOf(result).map(({ message }) => message)).toEqual([warning])
     expect(result.summary).toContain(amiId)

@@ -1433,7 +1433,7 @@ function disabledAmis(amis: Ami[], summary: SummaryModel): Ami[] {
 
 /**
  * Says which AMIs tagging found disabled: someone disabled them after Packer had made them. Unlike
- * one deregistered, such an AMI is still in EC2: it stays in the outputs and the summary, tagged,
+ * one deregistered, such an AMI is still in EC2: it stays in the outputs and the summary, tagged as any other,
  * and the warning says how to enable it again. The roll-out leaves it out (see launchable). Returns them.
  */
 function warnDisabled(amis: Ami[], inputs: Inputs, summary: SummaryModel): Ami[] {
@@ -1447,7 +1447,7 @@ function warnDisabled(amis: Ami[], inputs: Inputs, summary: SummaryModel): Ami[]
     `${namedAmis(disabled)} ${one ? 'was' : 'were'} disabled after Packer had made ${one ? 'it' : 'them'}, before ${one ? 'it was' : 'they were'} tagged: ` +
     `EC2 shows ${one ? 'it' : 'them'} disabled, so something else with access to the account (another workflow, a cleanup job, a person) ` +
     `disabled ${one ? 'it' : 'them'}, and no instance can be launched from ${one ? 'it' : 'them'}. ` +
-    `${one ? 'It is' : 'They are'} still in EC2, tagged and in the outputs.${leftOut} To launch from ${one ? 'it' : 'them'}, enable ${one ? 'it' : 'them'} again: ${enable}.`
+    `${one ? 'It is' : 'They are'} still in EC2 and in the outputs.${leftOut} To launch from ${one ? 'it' : 'them'}, enable ${one ? 'it' : 'them'} again: ${enable}.`
   annotate({ level: 'warning', message, title: 'Disabled AMIs' })
   summary.problems.push(message)
   return disabled
