@@ -42,10 +42,14 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     rmSync(workspace, { recursive: true, force: true })
   })
 
-  function run(inputs: Record<string, string>, options: { node?: string; env?: Record<string, string> } = {}): Promise<ActionRun> {
+  function run(
+    inputs: Record<string, string>,
+    options: { node?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}
+  ): Promise<ActionRun> {
     return runAction({
       workspace,
       node: options.node,
+      nodeArgs: options.nodeArgs,
       inputs: { 'packer-version': version, ...inputs },
       env: {
         ...runner,
@@ -101,6 +105,18 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
       }
       expect(result.summary).toContain(`Packer ${version}`)
       expect(result.summary).toContain('[`c0ffee0`](https://github.com/acme/images/commit/')
+    })
+
+    it('once Packer has built, tagging and the summary load no more of Node: that loads while Packer builds', async () => {
+      const probe = join(projectRoot, 'test-support', 'builtins-after-build.mjs')
+      const loadedFile = join(workspace, '.builtins-after-build.json')
+      const result = await run(
+        { 'working-directory': 'json', tags: 'Team=platform' },
+        { node: runtime.path, nodeArgs: ['--import', probe], env: { BUILTINS_AFTER_BUILD_FILE: loadedFile } }
+      )
+      expect(result.exitCode).toBe(0)
+      expectTaggedEverywhere(JSON.parse(result.outputs['ami-ids']) as Record<string, string>, { Team: 'platform' })
+      expect(JSON.parse(readFileSync(loadedFile, 'utf8'))).toEqual([])
     })
   })
 
