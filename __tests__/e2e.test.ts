@@ -107,16 +107,23 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
       expect(result.summary).toContain('[`c0ffee0`](https://github.com/acme/images/commit/')
     })
 
-    it('once Packer has built, tagging and the summary load no more of Node: that loads while Packer builds', async () => {
-      const probe = join(projectRoot, 'test-support', 'builtins-after-build.mjs')
-      const loadedFile = join(workspace, '.builtins-after-build.json')
+    it('with Packer on PATH, no HTTP client loads before Packer validates; once Packer has built, no more of Node loads', async () => {
+      const probe = join(projectRoot, 'test-support', 'builtins-loaded.mjs')
+      const loadedFile = join(workspace, '.builtins-loaded.json')
       const result = await run(
         { 'working-directory': 'json', tags: 'Team=platform' },
-        { node: runtime.path, nodeArgs: ['--import', probe], env: { BUILTINS_AFTER_BUILD_FILE: loadedFile } }
+        { node: runtime.path, nodeArgs: ['--import', probe], env: { BUILTINS_LOADED_FILE: loadedFile } }
       )
       expect(result.exitCode).toBe(0)
+      expect(result.stdout).toContain(`Using Packer ${version} already on PATH`)
       expectTaggedEverywhere(JSON.parse(result.outputs['ami-ids']) as Record<string, string>, { Team: 'platform' })
-      expect(JSON.parse(readFileSync(loadedFile, 'utf8'))).toEqual([])
+      const loaded = JSON.parse(readFileSync(loadedFile, 'utf8')) as { beforeValidate: string[]; afterBuild: string[] }
+      // Tagging loads them while Packer builds; the Packer on PATH is used without a download.
+      expect(loaded.beforeValidate.filter((name) => /^NativeModule (http|https|tls|_http_client)$/.test(name))).toEqual([])
+      // Tagging and the summary find what they need loaded while Packer built; but the SDK loads
+      // node:http on its first call to an http:// endpoint, which only the loopback one is (AWS's
+      // are https://, whose module loads with the SDK).
+      expect(loaded.afterBuild.filter((name) => name !== 'NativeModule http')).toEqual([])
     })
   })
 

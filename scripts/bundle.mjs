@@ -257,6 +257,21 @@ const octokitUnlessUsed = {
 }
 
 /**
+ * @actions/tool-cache imports @actions/http-client, and with it tunnel and Node's http, https and
+ * tls (~25 ms to load), for downloadTool() and getManifestFromRepo(). The action downloads with
+ * its own client (src/install/download.ts, loaded with src/install/from-releases.ts only for a
+ * download) and asks tool-cache only to find and to cache: so the install stage of a job whose
+ * Packer is already on the runner loads no HTTP client before Packer starts.
+ */
+const toolCacheHttpLeftOut = leftOut({
+  name: 'tool-cache-http-left-out',
+  filter: /^@actions\/http-client$/,
+  from: /[\\/]@actions[\\/]tool-cache[\\/]/,
+  why: "tool-cache's downloadTool() and getManifestFromRepo(): the action downloads with its own client",
+  exports: ['HttpClient']
+})
+
+/**
  * On Node 24, an ES module import of node:http builds an ES module facade of all its exports,
  * which reads its lazy getters (WebSocket, …) and so loads Node's bundled undici: ~30 ms, for
  * every module that imports http, the toolkit's HTTP client among them. require() does not, so
@@ -277,7 +292,7 @@ const builtinsThroughRequire = {
 }
 
 /** What both builds do to the packages they bundle. */
-const plugins = [oidcLeftOut, octokitUnlessUsed, builtinsThroughRequire, shapesWithLiteralKeys, undiciLeftOut, bowserLeftOut, hclWasmBesideTheBundle]
+const plugins = [oidcLeftOut, toolCacheHttpLeftOut, octokitUnlessUsed, builtinsThroughRequire, shapesWithLiteralKeys, undiciLeftOut, bowserLeftOut, hclWasmBesideTheBundle]
 
 const common = {
   bundle: true,
