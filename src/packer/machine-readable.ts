@@ -978,12 +978,37 @@ export interface UnknownSource {
 }
 
 /**
- * Packer's refusal to build an AMI whose name an AMI of the account already has (`amazon-ebs:
- * Error: AMI Name: 'web-1' is used by an existing AMI: ami-0abc`): the build.
+ * Packer's errors of a build that are about one setting of its builder, as Packer 1.6.6 writes
+ * them (`amazon-ebs.web: Error launching source instance: InvalidKeyPair.NotFound: …`): the
+ * settings that could give what was refused (the one the template writes is it), and for a map,
+ * the pattern of the key in it. EC2's words are those of its API reference.
  */
-export function takenAmiName(message: string): { build: string } | undefined {
-  const build = /^(.+?): Error: AMI Name: '[^\n]*' is used by an existing AMI: ami-\w+/.exec(message)?.[1]
-  return build === undefined ? undefined : { build }
+const settingErrors: Array<{ said: RegExp; settings: string[]; key?: RegExp }> = [
+  // An AMI of the account already has the name.
+  { said: /^Error: AMI Name: '[^\n]*' is used by an existing AMI: ami-\w+/, settings: ['ami_name'] },
+  // Packer reads the key even with `communicator = "none"`.
+  { said: /^Error on reading SSH private key: /, settings: ['ssh_private_key_file'] },
+  { said: /^Error launching source instance: InvalidKeyPair\.NotFound: /, settings: ['ssh_keypair_name'] },
+  { said: /^Error launching source instance: InvalidParameterValue: Invalid availability zone: /, settings: ['availability_zone'] },
+  { said: /^Describing the subnet: \S+ returned error: InvalidSubnetID\.NotFound: /, settings: ['subnet_id'] },
+  { said: /^Error retrieving VPC information for vpc_id \S+: InvalidVpcID\.NotFound: /, settings: ['vpc_id'] },
+  { said: /^Couldn't find specified security group: InvalidGroup\.NotFound: /, settings: ['security_group_id', 'security_group_ids'] },
+  { said: /^Couldn't find specified instance profile: NoSuchEntity: /, settings: ['iam_instance_profile'] },
+  { said: /^Error querying AMI: InvalidAMIID\.(?:NotFound|Malformed): /, settings: ['source_ami'] },
+  { said: /^Error tagging volumes: Error processing tag: /, settings: ['run_volume_tags'], key: /^Error tagging volumes: Error processing tag: ([^:\n]+):/ }
+]
+
+/**
+ * Packer's error of a build about one setting of its builder (settingErrors): the build, the
+ * settings that could be it, and the key in a map setting where Packer names one.
+ */
+export function refusedSetting(message: string): { build: string; settings: string[]; key?: string } | undefined {
+  const [, build, said] = /^(.+?): ([^\n]*)/.exec(message) ?? []
+  if (build === undefined || said === undefined) return undefined
+  const error = settingErrors.find((each) => each.said.test(said))
+  if (!error) return undefined
+  const key = error.key?.exec(said)?.[1]
+  return { build, settings: error.settings, ...(key !== undefined && { key }) }
 }
 
 /**

@@ -16,7 +16,7 @@ import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type Tem
 import { jsonPlace, rootEntry } from '../common/json-place.js'
 import { emptyListUntyped, hclBuildBlock, hclDeclaredVariables, hclLocals, hclRunScope, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
 import type { HclFileText } from '../inputs/template-files.js'
-import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedValue, takenAmiName, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
+import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedSetting, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
 import { sourceParts } from '../inputs/source-references.js'
 import { escapedForRegExp, isRecord } from '../common/values.js'
@@ -665,25 +665,50 @@ export async function locateHclRefusedFilter(message: string, workingDirectory: 
 }
 
 /**
- * Packer's refusal of an AMI name an AMI already has (`Error: AMI Name: 'web' is used by an
- * existing AMI: ami-…`), which it names only by the build: on the build's `ami_name`, in a
- * JSON template's builder; undefined for any other message, or a builder without one.
+ * Packer's error of a build about one setting of its builder (`Error: AMI Name: 'web' is used by
+ * an existing AMI: ami-…`, `InvalidSubnetID.NotFound`, an SSH private key it cannot read, …),
+ * which it names only by the build: on that setting in a JSON template's builder, on the key
+ * Packer names in a map setting where it is written. Undefined for any other message, or a
+ * builder that writes none of the settings that could be it, or more than one.
  */
-export function locateTakenAmiName(message: string, text: string, buildNames?: string[]): TemplateError[] | undefined {
-  const taken = takenAmiName(message)
-  const root = taken === undefined ? undefined : parseTree(text)
-  if (!taken || !root || root.type !== 'object') return undefined
-  const place = new JsonTemplate(root, text, buildNames).builderKey(taken.build, 'ami_name')
+export function locateRefusedSetting(message: string, text: string, buildNames?: string[]): TemplateError[] | undefined {
+  const refused = refusedSetting(message)
+  const root = refused === undefined ? undefined : parseTree(text)
+  if (!refused || !root || root.type !== 'object') return undefined
+  const place = new JsonTemplate(root, text, buildNames).builderSetting(refused.build, refused.settings, refused.key)
   return place.line === undefined ? undefined : [{ message, ...place }]
 }
 
-/** The same in an HCL2 template: on `ami_name` in the source block Packer names the build by. */
-export async function locateHclTakenAmiName(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
-  const taken = takenAmiName(message)
-  const found = taken && (await hclSourceOf(taken.build, template))
-  if (!found || !('ami_name' in found.source)) return undefined
-  const place = await hclPlace(found.path, found.text, [...found.at, 'ami_name'])
+/**
+ * The same in an HCL2 template: on the setting in the source block Packer names the build by;
+ * undefined when a build block's `source` block of that source sets it too (which of the two
+ * Packer took cannot be told here), or when no source block of that name writes it.
+ */
+export async function locateHclRefusedSetting(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+  const refused = refusedSetting(message)
+  const found = refused && (await hclSourceOf(refused.build, template))
+  if (!refused || !found) return undefined
+  const written = refused.settings.filter((setting) => setting in found.source)
+  const [setting] = written
+  if (setting === undefined || written.length > 1) return undefined
+  const label = refused.build.split('.').slice(-2).join('.')
+  if ((await templateBodies(template)).some((body) => buildSourcesOf(body).some((each) => each[label] !== undefined && settingIn(each[label], refused.settings)))) {
+    return undefined
+  }
+  const place = await hclPlace(found.path, found.text, [...found.at, setting], refused.key)
   return place && [{ message, file: relative(workingDirectory, found.path), ...place }]
+}
+
+/** The `source` blocks of a file's build blocks, each as its labels' map (a parsed file lists blocks; a .pkr.json file may too). */
+function buildSourcesOf(body: HclBody): Array<Record<string, unknown>> {
+  const all = (value: unknown): Array<Record<string, unknown>> => (Array.isArray(value) ? value.flatMap(all) : isRecord(value) ? [value] : [])
+  return all((body as Record<string, unknown>).build).flatMap((build) => all(build.source))
+}
+
+/** Whether a block (or a list of blocks) sets any of `settings`. */
+function settingIn(value: unknown, settings: string[]): boolean {
+  if (Array.isArray(value)) return value.some((each) => settingIn(each, settings))
+  return isRecord(value) && settings.some((setting) => setting in value)
 }
 
 /**
@@ -1213,9 +1238,16 @@ class JsonTemplate {
     return this.at(this.builder(build))
   }
 
-  /** The key `name` of the build's builder. */
-  builderKey(build: string, name: string): Place {
-    return this.at(this.key(this.builder(build), name))
+  /**
+   * The one of `settings` the build's builder writes (none when it writes more than one); with
+   * `key`, that key in the object it holds, where it has one.
+   */
+  builderSetting(build: string, settings: string[], key?: string): Place {
+    const builder = this.builder(build)
+    const written = settings.filter((setting) => this.key(builder, setting))
+    if (written.length !== 1) return {}
+    const inMap = key === undefined ? undefined : this.key(this.value(builder, written[0]), key)
+    return this.at(inMap ?? this.key(builder, written[0]))
   }
 
   /**

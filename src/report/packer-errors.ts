@@ -16,7 +16,7 @@ import {
   isVariableDiagnostic,
   locateError,
   refusedFilter,
-  takenAmiName,
+  refusedSetting,
   unknownSource
 } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
@@ -57,7 +57,7 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   const errors = context.templateKind === 'hcl' ? distinctHclDiagnostics(run.record.errors) : run.record.errors
   const failedBuild = (error: string): string | undefined => run.record.failedBuildOf(error)
   const placeable = (error: string): boolean =>
-    isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined || isUnknownAttribute(error) || isUnreadableSource(error) || refusedFilter(error) !== undefined || takenAmiName(error) !== undefined || failedBuild(error) !== undefined
+    isHclBlockError(error) || isHclComponentError(error) || isVariableDiagnostic(error) || unknownSource(error) !== undefined || isUnknownAttribute(error) || isUnreadableSource(error) || refusedFilter(error) !== undefined || refusedSetting(error) !== undefined || failedBuild(error) !== undefined
   const scripts = await placeFailedScripts(errors, run, context)
   const others = errors.filter((error) => !scripts.has(error))
   const failed =
@@ -181,7 +181,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
       place = async (error) =>
         located.locateVariableError(error, text, varFiles, given) ??
         located.locateRefusedFilter(error, text, context.buildNames) ??
-        located.locateTakenAmiName(error, text, context.buildNames) ??
+        located.locateRefusedSetting(error, text, context.buildNames) ??
         located.locateTemplateErrors(error, text, context.buildNames, filling)
       onBuild = async (build) => located.locateFailedBuild(build, text, context.buildNames, filling)
     } else {
@@ -201,7 +201,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
         (await located.locateFailedValidation(error, directory, template)) ??
         (await located.locateUnknownSource(error, directory, template)) ??
         (await located.locateHclRefusedFilter(error, directory, template)) ??
-        (await located.locateHclTakenAmiName(error, directory, template)) ??
+        (await located.locateHclRefusedSetting(error, directory, template)) ??
         (await located.locateUnknownReference(error, directory, template)) ??
         (await located.locateSourceReadings(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles(), template))
