@@ -56,6 +56,21 @@ describeWithPacker('a build refused for one of its settings, through the bundled
     })
   }
 
+  // Packer 1.6.6 asks STS itself, with no endpoint of its own: with no role it can assume (none
+  // can be here), it says so once its credentials' providers have all been tried.
+  const role = 'arn:aws:iam::123456789012:role/builder'
+  const roleRefused = /^amazon-ebs(\.demo)?: IAM Role \(arn:aws:iam::123456789012:role\/builder\) cannot be assumed\.\n/
+
+  it('HCL2: an assume_role whose role cannot be assumed: on its role_arn', async () => {
+    const workspace = demoWith(hclWith(`  assume_role {\n    role_arn = "${role}"\n  }\n`), 'hcl2')
+    expectOn(await run(workspace, 'hcl2'), workspace, demoTemplates.hcl2, roleRefused, 'role_arn')
+  }, 120_000)
+
+  it('JSON: the same: on role_arn in the builder\'s assume_role', async () => {
+    const workspace = demoWith(jsonWith({ assume_role: { role_arn: role } }), 'json')
+    expectOn(await run(workspace, 'json'), workspace, demoTemplates.json, roleRefused, '"role_arn"')
+  }, 120_000)
+
   it('HCL2: a source_ami EC2 does not have, written in the source block: on source_ami', async () => {
     const workspace = demoWith((text) => text.replace('source_ami             = var.source_ami', 'source_ami             = "ami-0000dead"'), 'hcl2')
     expectOn(await run(workspace, 'hcl2'), workspace, demoTemplates.hcl2, /^amazon-ebs\.demo: Error querying AMI: InvalidAMIID\.NotFound: /, 'source_ami   ')

@@ -981,9 +981,10 @@ export interface UnknownSource {
  * Packer's errors of a build that are about one setting of its builder, as Packer 1.6.6 writes
  * them (`amazon-ebs.web: Error launching source instance: InvalidKeyPair.NotFound: …`): the
  * settings that could give what was refused (the one the template writes is it), and for a map,
- * the pattern of the key in it. EC2's words are those of its API reference.
+ * the pattern of the key in it, for a block, the setting in it. EC2's words are those of its API
+ * reference.
  */
-const settingErrors: Array<{ said: RegExp; settings: string[]; key?: RegExp }> = [
+const settingErrors: Array<{ said: RegExp; settings: string[]; key?: RegExp; within?: string }> = [
   // An AMI of the account already has the name.
   { said: /^Error: AMI Name: '[^\n]*' is used by an existing AMI: ami-\w+/, settings: ['ami_name'] },
   // Packer reads the key even with `communicator = "none"`.
@@ -995,20 +996,23 @@ const settingErrors: Array<{ said: RegExp; settings: string[]; key?: RegExp }> =
   { said: /^Couldn't find specified security group: InvalidGroup\.NotFound: /, settings: ['security_group_id', 'security_group_ids'] },
   { said: /^Couldn't find specified instance profile: NoSuchEntity: /, settings: ['iam_instance_profile'] },
   { said: /^Error querying AMI: InvalidAMIID\.(?:NotFound|Malformed): /, settings: ['source_ami'] },
-  { said: /^Error tagging volumes: Error processing tag: /, settings: ['run_volume_tags'], key: /^Error tagging volumes: Error processing tag: ([^:\n]+):/ }
+  { said: /^Error tagging volumes: Error processing tag: /, settings: ['run_volume_tags'], key: /^Error tagging volumes: Error processing tag: ([^:\n]+):/ },
+  // STS refused the role, or could not be asked.
+  { said: /^IAM Role \(.*\) cannot be assumed\.$/, settings: ['assume_role'], within: 'role_arn' }
 ]
 
 /**
  * Packer's error of a build about one setting of its builder (settingErrors): the build, the
- * settings that could be it, and the key in a map setting where Packer names one.
+ * settings that could be it, and the key in a map setting where Packer names one, or the setting
+ * in a block (`within`) that it is about.
  */
-export function refusedSetting(message: string): { build: string; settings: string[]; key?: string } | undefined {
+export function refusedSetting(message: string): { build: string; settings: string[]; key?: string; within?: string } | undefined {
   const [, build, said] = /^(.+?): ([^\n]*)/.exec(message) ?? []
   if (build === undefined || said === undefined) return undefined
   const error = settingErrors.find((each) => each.said.test(said))
   if (!error) return undefined
   const key = error.key?.exec(said)?.[1]
-  return { build, settings: error.settings, ...(key !== undefined && { key }) }
+  return { build, settings: error.settings, ...(key !== undefined && { key }), ...(error.within !== undefined && { within: error.within }) }
 }
 
 /**

@@ -675,7 +675,7 @@ export function locateRefusedSetting(message: string, text: string, buildNames?:
   const refused = refusedSetting(message)
   const root = refused === undefined ? undefined : parseTree(text)
   if (!refused || !root || root.type !== 'object') return undefined
-  const place = new JsonTemplate(root, text, buildNames).builderSetting(refused.build, refused.settings, refused.key)
+  const place = new JsonTemplate(root, text, buildNames).builderSetting(refused.build, refused.settings, refused.key ?? refused.within)
   return place.line === undefined ? undefined : [{ message, ...place }]
 }
 
@@ -695,7 +695,9 @@ export async function locateHclRefusedSetting(message: string, workingDirectory:
   if ((await templateBodies(template)).some((body) => buildSourcesOf(body).some((each) => each[label] !== undefined && settingIn(each[label], refused.settings)))) {
     return undefined
   }
-  const place = await hclPlace(found.path, found.text, [...found.at, setting], refused.key)
+  const block = refused.within === undefined ? undefined : firstBlock(found.source[setting], [...found.at, setting])
+  const within = block && refused.within !== undefined && refused.within in block.body ? [...block.path, refused.within] : undefined
+  const place = await hclPlace(found.path, found.text, within ?? [...found.at, setting], refused.key)
   return place && [{ message, file: relative(workingDirectory, found.path), ...place }]
 }
 
