@@ -188,6 +188,37 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     })
   })
 
+  /**
+   * A run of the HCL2 demo refused before Packer was installed: `message` on `setting` of the
+   * source block, then the step's own `failure`; nothing sent to EC2 during the test.
+   */
+  function expectRefusedOnSetting(result: ActionRun, workspace: string, setting: string, message: string, failure: string): void {
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message, properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, setting), col: '3' } },
+      { message: failure, properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  }
+
+  /** The demo's JSON template whose builder takes `setting` from user variable `variable`, empty by default. */
+  const jsonDemoTaking = (setting: string, variable: string): string =>
+    demoWith((text) => {
+      const template = JSON.parse(text)
+      template.variables[variable] = ''
+      template.builders[0][setting] = `{{user \`${variable}\`}}`
+      return JSON.stringify(template, null, 2)
+    }, 'json')
+
+  /** A run refused before Packer was installed, first with `message` on the variables input; nothing sent to EC2. */
+  function expectRefusedOnVariable(result: ActionRun, message: string): void {
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({ message, properties: { title: 'Invalid input' } })
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  }
+
   it('HCL2: ami_users = [var.users] of a string variable given a list, which EC2 refuses once the AMI is made: on ami_users, before Packer is installed', async () => {
     const workspace = demoWith(
       (text) =>
@@ -198,50 +229,58 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
       'var-file': 'loopback.pkrvars.hcl',
       variables: 'users=["123456789012", "210987654321"]'
     })
-    expect(result.exitCode).toBe(1)
-    expect(result.errors).toEqual([
-      {
-        message:
-          'template: ami.pkr.hcl: ami_users of source "amazon-ebs.demo" expected AWS account IDs of 12 digits, found ' +
-          '"[\\"123456789012\\", \\"210987654321\\"]": EC2 refuses it only once the AMI is made (InvalidAMIAttributeItemValue), and Packer ' +
-          'deregisters the AMI. Give each account ID as its own entry of the list.',
-        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, 'ami_users'), col: '3' }
-      },
-      { message: 'The template shares its AMIs with accounts that are no account IDs (see the errors above); nothing was installed or built.', properties: {} }
-    ])
-    expect(result.stdout).not.toContain('::group::Install Packer')
-    expect(suite.calls).toEqual([])
+    expectRefusedOnSetting(
+      result,
+      workspace,
+      'ami_users',
+      'template: ami.pkr.hcl: ami_users of source "amazon-ebs.demo" expected AWS account IDs of 12 digits, found ' +
+        '"[\\"123456789012\\", \\"210987654321\\"]": EC2 refuses it only once the AMI is made (InvalidAMIAttributeItemValue), and Packer ' +
+        'deregisters the AMI. Give each account ID as its own entry of the list.',
+      'The template shares its AMIs with accounts that are no account IDs (see the errors above); nothing was installed or built.'
+    )
   })
 
   it('JSON: ami_users from a variable given "111,222", which Packer splits and EC2 refuses once the AMI is made: on the variables input, before Packer is installed', async () => {
-    const workspace = demoWith((text) => {
-      const template = JSON.parse(text)
-      template.variables.users = ''
-      template.builders[0].ami_users = '{{user `users`}}'
-      return JSON.stringify(template, null, 2)
-    }, 'json')
-    const result = await suite.run(workspace, { template: 'packer-template.json', variables: 'users=111,222' })
-    expect(result.exitCode).toBe(1)
-    expect(result.errors[0]).toEqual({
-      message:
-        'variables: "users", which builder "amazon-ebs" takes for ami_users, expected AWS account IDs of 12 digits, found "111", "222": EC2 ' +
-        'refuses them only once the AMI is made (InvalidAMIAttributeItemValue), and Packer deregisters the AMI. Write each as the 12 digits of an account ID.',
-      properties: { title: 'Invalid input' }
-    })
-    expect(result.stdout).not.toContain('::group::Install Packer')
-    expect(suite.calls).toEqual([])
+    const result = await suite.run(jsonDemoTaking('ami_users', 'users'), { template: 'packer-template.json', variables: 'users=111,222' })
+    expectRefusedOnVariable(
+      result,
+      'variables: "users", which builder "amazon-ebs" takes for ami_users, expected AWS account IDs of 12 digits, found "111", "222": EC2 ' +
+        'refuses them only once the AMI is made (InvalidAMIAttributeItemValue), and Packer deregisters the AMI. Write each as the 12 digits of an account ID.'
+    )
   })
 
   it('JSON: ami_users from a variable left empty, which Packer takes as no accounts: not refused', async () => {
-    const workspace = demoWith((text) => {
-      const template = JSON.parse(text)
-      template.variables.users = ''
-      template.builders[0].ami_users = '{{user `users`}}'
-      return JSON.stringify(template, null, 2)
-    }, 'json')
-    const result = await suite.run(workspace, { template: 'packer-template.json', command: 'validate' })
+    const result = await suite.run(jsonDemoTaking('ami_users', 'users'), { template: 'packer-template.json', command: 'validate' })
     expect(result.errors).toEqual([])
     expect(result.exitCode).toBe(0)
+  })
+
+  it('HCL2: iam_instance_profile left as a placeholder with spaces, which IAM refuses once the build has started: on it, before Packer is installed', async () => {
+    const workspace = demoWith((text) =>
+      text.replace('  ami_name               =', '  iam_instance_profile   = "IAM INSTANCE PROFILE NAME"\n  ami_name               =')
+    )
+    expectRefusedOnSetting(
+      await run(workspace),
+      workspace,
+      'iam_instance_profile',
+      'template: ami.pkr.hcl: iam_instance_profile of source "amazon-ebs.demo" expected the name of an IAM instance profile (up to 128 ' +
+        'letters, digits and +=,.@_-), found "IAM INSTANCE PROFILE NAME": IAM refuses it (ValidationError) when Packer looks the profile ' +
+        'up, once the build has started. Write the name of an instance profile of the account.',
+      'The template names an instance profile IAM would refuse (see the errors above); nothing was installed or built.'
+    )
+  })
+
+  it("JSON: iam_instance_profile from a variable given the profile's ARN, which IAM refuses as a name: on the variables input, before Packer is installed", async () => {
+    const result = await suite.run(jsonDemoTaking('iam_instance_profile', 'profile'), {
+      template: 'packer-template.json',
+      variables: 'profile=arn:aws:iam::123456789012:instance-profile/packer-builder'
+    })
+    expectRefusedOnVariable(
+      result,
+      'variables: "profile", which builder "amazon-ebs" takes for iam_instance_profile, expected the name of an IAM instance profile (up ' +
+        'to 128 letters, digits and +=,.@_-), found "arn:aws:iam::123456789012:instance-profile/packer-builder": IAM refuses it ' +
+        '(ValidationError) when Packer looks the profile up, once the build has started. Give its name, "packer-builder", not its ARN.'
+    )
   })
 
   /** The demo's JSON template with these provisioners and error-cleanup-provisioner. */

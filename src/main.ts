@@ -454,6 +454,7 @@ async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclT
   await checkBuildsSomething(template)
   await checkRegions(inputs, template)
   await checkAccounts(inputs, template)
+  await checkInstanceProfiles(inputs, template)
   await checkMakesAmi(inputs, template)
   await checkTagCounts(inputs, template)
   await checkVariablesDeclared(inputs, template)
@@ -510,6 +511,17 @@ async function checkAccounts(inputs: Inputs, template: Promise<HclTemplate> | un
   // A template that could not be read fails where it is awaited next, as it would have.
   const problems = (await template?.catch(() => undefined))?.accountProblems ?? []
   await refuse(problems, 'The template shares its AMIs with accounts that are no account IDs (see the errors above); nothing was installed or built.')
+}
+
+/**
+ * An HCL2 template's Amazon source whose iam_instance_profile is no name IAM takes, which fails
+ * once the build has started; left to Packer with only or except, as checkRegions.
+ */
+async function checkInstanceProfiles(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+  if (inputs.only.length > 0 || inputs.except.length > 0) return
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const problems = (await template?.catch(() => undefined))?.instanceProfileProblems ?? []
+  await refuse(problems, 'The template names an instance profile IAM would refuse (see the errors above); nothing was installed or built.')
 }
 
 /**

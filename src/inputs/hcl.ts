@@ -12,7 +12,7 @@ import { checkedProvisioners } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { shellLocalScripts } from './shell-local.js'
-import { accountMistake, regionMistake, spacedRegions, withoutValues, wrongAccounts } from './template-regions.js'
+import { accountMistake, instanceProfileMistake, regionMistake, spacedRegions, withoutValues, wrongAccounts } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
 import { sourceReferenceName, sourceReferenceProblems } from './source-references.js'
 import { hclVersionDemands, type VersionDemand } from './required-version.js'
@@ -992,6 +992,26 @@ export async function hclAccountProblems(read: HclFileRead[], scope: HclScope): 
   return problems
 }
 
+/**
+ * The `iam_instance_profile` of Amazon source blocks whose value, known before the build, is no name
+ * IAM takes (instanceProfileMistake), as a placeholder with spaces or an ARN: Packer fails once the
+ * build has started. One problem each, on the setting.
+ */
+export async function hclInstanceProfileProblems(read: HclFileRead[], scope: HclScope): Promise<InputProblem[]> {
+  const problems: InputProblem[] = []
+  for (const { shown, source, settings, path, placeOf } of builtAmazonSources(read)) {
+    const written = settings.iam_instance_profile
+    const value = typeof written === 'string' ? await hclStringValue(written, scope) : undefined
+    const mistake = value === undefined ? undefined : instanceProfileMistake(value)
+    if (mistake === undefined) continue
+    problems.push({
+      message: `template: ${shown}: iam_instance_profile of source "${source}" ${mistake}`,
+      location: { file: shown, ...(await placeOf([...path, 'iam_instance_profile'])) }
+    })
+  }
+  return problems
+}
+
 /** The value of the input variable that `written` is alone (`${var.regions}`), when it is one. */
 function listVariable(written: string, scope: HclScope): unknown {
   const name = /^\$\{var\.([A-Za-z_][\w-]*)\}$/.exec(written)?.[1]
@@ -1435,6 +1455,8 @@ export interface HclTemplate {
   regionProblems: InputProblem[]
   /** Amazon sources' ami_users entries that are no account ID (hclAccountProblems). */
   accountProblems: InputProblem[]
+  /** Amazon sources' iam_instance_profile that is no name IAM takes (hclInstanceProfileProblems). */
+  instanceProfileProblems: InputProblem[]
   /** A build block that builds no source, in a template that builds none (hclBuildlessProblems); empty unless every file was read. */
   buildlessProblems: InputProblem[]
   /** Provisioners' and post-processors' `only` and `except` entries that name no source of their build (hclSelectionWarnings). */
@@ -1591,6 +1613,7 @@ export async function readHclTemplate(
     durationProblems: await hclDurationProblems(read, scope),
     regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),
     accountProblems: withoutValues(await hclAccountProblems(read, scope), sensitiveValues),
+    instanceProfileProblems: withoutValues(await hclInstanceProfileProblems(read, scope), sensitiveValues),
     selectionWarnings: await hclSelectionWarnings(read),
     sourceReferenceProblems: references.errors,
     sourceReferenceWarnings: references.warnings,

@@ -48,7 +48,8 @@ function origin(name: string, template: unknown, sources: JsonSources): { where:
 
 /**
  * Each built Amazon builder's `region` and `ami_regions` whose value, known before the build, holds a
- * region with white space in it, and `ami_users` with an entry that is no account ID: on the
+ * region with white space in it, `ami_users` with an entry that is no account ID, and
+ * `iam_instance_profile` that is no name IAM takes (instanceProfileMistake): on the
  * variable's value where the setting is one variable alone, else on the setting.
  */
 export function jsonRegionProblems(template: unknown, values: UserVariables, context: TemplateContext, sources: JsonSources): InputProblem[] {
@@ -60,11 +61,13 @@ export function jsonRegionProblems(template: unknown, values: UserVariables, con
     const { type, name } = (builder ?? {}) as { type?: unknown; name?: unknown }
     if (typeof type !== 'string' || !type.startsWith('amazon-') || !sources.built(index)) return
     const shownBuilder = `builder "${typeof name === 'string' && name !== '' ? name : type}"`
-    for (const setting of ['region', 'ami_regions', 'ami_users'] as const) {
+    for (const setting of ['region', 'ami_regions', 'ami_users', 'iam_instance_profile'] as const) {
       const written = (builder as Record<string, unknown>)[setting]
       const value = setting !== 'region' && typeof written === 'string' ? resolve(written) : undefined
       let mistake: string | undefined
-      if (setting === 'ami_users') {
+      if (setting === 'iam_instance_profile') {
+        mistake = value === undefined ? undefined : instanceProfileMistake(value)
+      } else if (setting === 'ami_users') {
         // Packer splits a string at each comma, as it does ami_regions.
         const wrong = wrongAccounts(regionsOf(written, resolve) ?? [])
         if (wrong.length > 0) mistake = accountMistake(wrong)
@@ -105,6 +108,23 @@ export function accountMistake(wrong: string[]): string {
   return (
     `expected AWS account IDs of 12 digits, found ${wrong.map((entry) => JSON.stringify(entry)).join(', ')}: EC2 refuses ` +
     `${wrong.length === 1 ? 'it' : 'them'} only once the AMI is made (InvalidAMIAttributeItemValue), and Packer deregisters the AMI. ${advice}`
+  )
+}
+
+/**
+ * What is wrong with `name` given to `iam_instance_profile`, when IAM would refuse it as the name of
+ * an instance profile (1 to 128 of letters, digits and +=,.@_-): Packer asks IAM for it
+ * (GetInstanceProfile) only once the build has started, and fails there (ValidationError). Empty
+ * means none.
+ */
+export function instanceProfileMistake(name: string): string | undefined {
+  if (name === '' || /^[\w+=,.@-]{1,128}$/.test(name)) return undefined
+  const advice = /^arn:/.test(name)
+    ? `Give its name, ${JSON.stringify(name.replace(/^.*\//, ''))}, not its ARN.`
+    : 'Write the name of an instance profile of the account.'
+  return (
+    `expected the name of an IAM instance profile (up to 128 letters, digits and +=,.@_-), found ${JSON.stringify(name)}: IAM refuses it ` +
+    `(ValidationError) when Packer looks the profile up, once the build has started. ${advice}`
   )
 }
 
