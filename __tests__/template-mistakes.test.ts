@@ -270,6 +270,15 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     )
   })
 
+  it('HCL2: iam_instance_profile with a {{timestamp}} that Packer fills in once the build starts: not refused', async () => {
+    const workspace = demoWith((text) =>
+      text.replace('  ami_name               =', '  iam_instance_profile   = "packer-{{timestamp}}"\n  ami_name               =')
+    )
+    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+  })
+
   it("JSON: iam_instance_profile from a variable given the profile's ARN, which IAM refuses as a name: on the variables input, before Packer is installed", async () => {
     const result = await suite.run(jsonDemoTaking('iam_instance_profile', 'profile'), {
       template: 'packer-template.json',
