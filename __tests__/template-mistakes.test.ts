@@ -270,6 +270,27 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     )
   })
 
+  it('HCL2: a placeholder iam_instance_profile beside an ami_users entry that is no account ID: both told at once, the failure naming both', async () => {
+    const workspace = demoWith((text) =>
+      text.replace(
+        '  ami_name               =',
+        '  iam_instance_profile   = "IAM INSTANCE PROFILE NAME"\n  ami_users              = ["12345678901"]\n  ami_name               ='
+      )
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message, properties }) => [message.split(' expected ')[0], properties.line])).toEqual([
+      ['template: ami.pkr.hcl: ami_users of source "amazon-ebs.demo"', lineOf(workspace, 'ami_users')],
+      ['template: ami.pkr.hcl: iam_instance_profile of source "amazon-ebs.demo"', lineOf(workspace, 'iam_instance_profile')],
+      [
+        'The template shares its AMIs with accounts that are no account IDs, and names an instance profile IAM would refuse (see the errors above); ' +
+          'nothing was installed or built.',
+        undefined
+      ]
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
   it('HCL2: iam_instance_profile with a {{timestamp}} that Packer fills in once the build starts: not refused', async () => {
     const workspace = demoWith((text) =>
       text.replace('  ami_name               =', '  iam_instance_profile   = "packer-{{timestamp}}"\n  ami_name               =')

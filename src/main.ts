@@ -452,9 +452,7 @@ async function checkBuildSelection(
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
   const warnings = await checkSourceReferences(template)
   await checkBuildsSomething(template)
-  await checkRegions(inputs, template)
-  await checkAccounts(inputs, template)
-  await checkInstanceProfiles(inputs, template)
+  await checkSourceSettings(inputs, template)
   await checkMakesAmi(inputs, template)
   await checkTagCounts(inputs, template)
   await checkVariablesDeclared(inputs, template)
@@ -492,36 +490,27 @@ async function checkBuildsSomething(template: Promise<HclTemplate> | undefined):
 }
 
 /**
- * An HCL2 template's Amazon source whose regions have a space in them, which Packer fails the build
- * on; left to Packer with only or except, which may leave the source out.
+ * An HCL2 template's Amazon sources whose settings, known before the build, hold what EC2 or IAM
+ * refuses only once the build runs: regions with a space in them, `ami_users` entries that are no
+ * account IDs, an `iam_instance_profile` IAM does not take. All of them at once, the failure naming
+ * each kind found; left to Packer with only or except, which may leave the source out.
  */
-async function checkRegions(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+async function checkSourceSettings(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
   if (inputs.only.length > 0 || inputs.except.length > 0) return
   // A template that could not be read fails where it is awaited next, as it would have.
-  const problems = (await template?.catch(() => undefined))?.regionProblems ?? []
-  await refuse(problems, 'The template names regions with spaces in them (see the errors above); nothing was installed or built.')
-}
-
-/**
- * An HCL2 template's Amazon source whose ami_users has an entry that is no account ID, which EC2
- * refuses once the AMI is made; left to Packer with only or except, as checkRegions.
- */
-async function checkAccounts(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
-  if (inputs.only.length > 0 || inputs.except.length > 0) return
-  // A template that could not be read fails where it is awaited next, as it would have.
-  const problems = (await template?.catch(() => undefined))?.accountProblems ?? []
-  await refuse(problems, 'The template shares its AMIs with accounts that are no account IDs (see the errors above); nothing was installed or built.')
-}
-
-/**
- * An HCL2 template's Amazon source whose iam_instance_profile is no name IAM takes, which fails
- * once the build has started; left to Packer with only or except, as checkRegions.
- */
-async function checkInstanceProfiles(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
-  if (inputs.only.length > 0 || inputs.except.length > 0) return
-  // A template that could not be read fails where it is awaited next, as it would have.
-  const problems = (await template?.catch(() => undefined))?.instanceProfileProblems ?? []
-  await refuse(problems, 'The template names an instance profile IAM would refuse (see the errors above); nothing was installed or built.')
+  const read = await template?.catch(() => undefined)
+  if (read === undefined) return
+  const found = (
+    [
+      [read.regionProblems, 'names regions with spaces in them'],
+      [read.accountProblems, 'shares its AMIs with accounts that are no account IDs'],
+      [read.instanceProfileProblems, 'names an instance profile IAM would refuse']
+    ] as const
+  ).filter(([problems]) => problems.length > 0)
+  await refuse(
+    found.flatMap(([problems]) => problems),
+    `The template ${found.map(([, what]) => what).join(', and ')} (see the errors above); nothing was installed or built.`
+  )
 }
 
 /**
