@@ -775,6 +775,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       durationProblems: [],
       regionProblems: [],
       accountProblems: [],
+      instanceProfileProblems: [],
       selectionWarnings: [],
       sourceReferenceProblems: [],
       sourceReferenceWarnings: [],
