@@ -919,11 +919,11 @@ export async function hclRegionProblems(read: HclFileRead[], scope: HclScope): P
       const written = settings[setting]
       let regions: Array<string | undefined> = []
       let list: { value: string; splits: string } | undefined
-      if (setting === 'region' && typeof written === 'string') regions = [await hclStringValue(written, scope)]
-      else if (Array.isArray(written)) regions = await Promise.all(written.map((entry) => (typeof entry === 'string' ? hclStringValue(entry, scope) : undefined)))
-      else if (typeof written === 'string' && Array.isArray(listVariable(written, scope))) {
-        regions = (listVariable(written, scope) as unknown[]).map((entry) => (typeof entry === 'string' ? entry : undefined))
-      } else if (typeof written === 'string') {
+      const alone = setting === 'region' && typeof written === 'string'
+      const listed = alone ? undefined : await listEntries(written, scope)
+      if (alone) regions = [await hclStringValue(written, scope)]
+      else if (listed !== undefined) regions = listed
+      else if (typeof written === 'string') {
         const splitOf = /^\$\{split\(\s*","\s*,\s*([\s\S]+)\)\}$/.exec(written)?.[1]
         const value = splitOf === undefined ? undefined : await hclStringValue(`\${${splitOf}}`, scope)
         if (value !== undefined) {
@@ -976,13 +976,8 @@ function* builtAmazonSources(read: HclFileRead[]): Generator<{
 export async function hclAccountProblems(read: HclFileRead[], scope: HclScope): Promise<InputProblem[]> {
   const problems: InputProblem[] = []
   for (const { shown, source, settings, path, placeOf } of builtAmazonSources(read)) {
-    const written = settings.ami_users
-    const listed = Array.isArray(written) ? written : typeof written === 'string' ? listVariable(written, scope) : undefined
-    if (!Array.isArray(listed)) continue
-    const entries = Array.isArray(written)
-      ? await Promise.all(written.map((entry) => (typeof entry === 'string' ? hclStringValue(entry, scope) : undefined)))
-      : listed.map((entry) => (typeof entry === 'string' ? entry : undefined))
-    const wrong = wrongAccounts(entries)
+    const entries = await listEntries(settings.ami_users, scope)
+    const wrong = entries === undefined ? [] : wrongAccounts(entries)
     if (wrong.length === 0) continue
     problems.push({
       message: `template: ${shown}: ami_users of source "${source}" ${accountMistake(wrong)}`,
@@ -1012,10 +1007,16 @@ export async function hclInstanceProfileProblems(read: HclFileRead[], scope: Hcl
   return problems
 }
 
-/** The value of the input variable that `written` is alone (`${var.regions}`), when it is one. */
-function listVariable(written: string, scope: HclScope): unknown {
-  const name = /^\$\{var\.([A-Za-z_][\w-]*)\}$/.exec(written)?.[1]
-  return name === undefined ? undefined : scope.variables.get(name)
+/**
+ * The entries of a list setting, known before the build: a written list's strings evaluated, or
+ * the list of an input variable the setting is alone (`${var.regions}`); undefined when it is
+ * neither. An entry that is not a string, or not known before the build, is undefined.
+ */
+async function listEntries(written: unknown, scope: HclScope): Promise<Array<string | undefined> | undefined> {
+  if (Array.isArray(written)) return Promise.all(written.map((entry) => (typeof entry === 'string' ? hclStringValue(entry, scope) : undefined)))
+  const name = typeof written === 'string' ? /^\$\{var\.([A-Za-z_][\w-]*)\}$/.exec(written)?.[1] : undefined
+  const value = name === undefined ? undefined : scope.variables.get(name)
+  return Array.isArray(value) ? value.map((entry) => (typeof entry === 'string' ? entry : undefined)) : undefined
 }
 
 /**
