@@ -271,6 +271,15 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     )
   })
 
+  it('a template that names no region builds in aws-region, with neither AWS_REGION nor AWS_DEFAULT_REGION set', async () => {
+    // The demo's region is its aws_region variable; left empty, Packer takes the region of its environment.
+    const launched = endpoint.callsOf('RunInstances').length
+    const result = await run({ 'working-directory': 'json', 'aws-region': 'eu-west-1', variables: 'aws_region=\nami_regions=' }, { env: { AWS_REGION: '' } })
+    expect(result.exitCode).toBe(0)
+    expect(JSON.parse(result.outputs['ami-ids'])).toEqual({ 'eu-west-1': result.outputs['ami-id'] })
+    expect(endpoint.callsOf('RunInstances').slice(launched).map(({ region }) => region)).toEqual(['eu-west-1'])
+  })
+
   it('command: validate makes no EC2 call at all', async () => {
     const result = await run({ 'working-directory': 'json', command: 'validate' })
     expect(result.exitCode).toBe(0)

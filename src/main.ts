@@ -1082,10 +1082,14 @@ function packerRunner(
     varFiles: inputs.varFiles,
     variables: inputs.variables
   }
+  // A template that names no region builds in the home region, where the action looks for its
+  // AMIs and for what a killed Packer left: aws-region, else AWS_REGION or AWS_DEFAULT_REGION
+  // (which Packer's AWS SDK reads only beside AWS_SDK_LOAD_CONFIG).
+  const home: Record<string, string> = inputs.awsRegion === undefined ? {} : { AWS_REGION: inputs.awsRegion }
   return async (args, env = {}, { record, deadlineMs, warnings, started } = {}) => {
     const run = await runPacker(packer.path, args, {
       cwd: inputs.workingDirectory,
-      env: packerEnvironment(env),
+      env: packerEnvironment({ ...home, ...env }),
       log,
       cancellation,
       record,
