@@ -59,6 +59,35 @@ describe('README.md', () => {
     expect(named(Object.values(provenanceTagKeys))).toEqual([])
   })
 
+  it('lists every tag the action writes in its provenance table, and counts them in its tag rules as the action does', () => {
+    const own = actionTagKeys({ provenanceTags: true, reuse: false, imageFamily: undefined })
+    const provenance = Object.values(provenanceTagKeys)
+    const listed = tableRows('Provenance tags').flatMap(([keys]) => [...keys.matchAll(/`(\w+)`/g)].map(([, key]) => key))
+    expect(listed.sort()).toEqual([...provenance, ...own].sort())
+    const fingerprint = own.filter((key) => key !== 'ImageFamily')
+    const left = 50 - provenance.length - own.length
+    expect(readme.replace(/\s+/g, ' ')).toContain(
+      `with \`provenance-tags: true\` a build writes ${provenance.length} provenance tags, \`ImageFamily\` and the ${fingerprint.length} fingerprint tags, which leaves ${left} for \`tags\``
+    )
+  })
+
+  it("names every provenance tag's subject in action.yml's description of provenance-tags", () => {
+    // A user who reads only action.yml learns there what provenance-tags writes.
+    const inWords: Record<keyof typeof provenanceTagKeys, string> = {
+      repository: 'repository',
+      commit: 'commit',
+      ref: 'ref',
+      event: 'event',
+      actor: 'actor',
+      runUrl: 'workflow run URL',
+      buildTime: 'build time'
+    }
+    expect(Object.keys(inWords).sort()).toEqual(Object.keys(provenanceTagKeys).sort())
+    const description = (action.inputs['provenance-tags'].description ?? '').replace(/\s+/g, ' ')
+    expect(Object.values(inWords).filter((words) => !description.includes(words))).toEqual([])
+    expect(description).toContain('image family')
+  })
+
   it('lists every output of action.yml', () => {
     expect(tableRows('Outputs').map(([name]) => name.replace(/`/g, '')).sort()).toEqual(Object.keys(action.outputs).sort())
   })
