@@ -280,6 +280,16 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expect(endpoint.callsOf('RunInstances').slice(launched).map(({ region }) => region)).toEqual(['eu-west-1'])
   })
 
+  it('a template that names no region, in a step with none: Packer\'s MissingRegion on the builder, saying where a region goes', async () => {
+    const result = await run({ 'working-directory': 'json', variables: 'aws_region=\nami_regions=' }, { env: { AWS_REGION: '' } })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      // Packer says it of the first call that needs the region: the source AMI's look-up here.
+      message: expect.stringMatching(/^amazon-ebs: .*MissingRegion: could not find region configuration\nThe builder names no region, and the step has none/),
+      properties: expect.objectContaining({ file: 'json/packer-template.json', line: '12' })
+    })
+  })
+
   it('command: validate makes no EC2 call at all', async () => {
     const result = await run({ 'working-directory': 'json', command: 'validate' })
     expect(result.exitCode).toBe(0)

@@ -217,7 +217,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
   const made: Annotation[] = []
   for (const error of errors) {
     for (const { message: said, file, line, column, warning } of (await place(error)) ?? [{ message: error }]) {
-      const message = context.templateKind === 'json' ? withRenamedFunction(said, context.template) : said
+      const message = withRegionAdvice(context.templateKind === 'json' ? withRenamedFunction(said, context.template) : said)
       const annotation = await placedAnnotation({ message, file, line, column, warning }, context, async () => {
         const build = failedBuild(error)
         return build === undefined ? {} : onBuild(build)
@@ -249,6 +249,17 @@ async function placedAnnotation(
   const said = { ...annotationFor(message, context), level }
   const block = said.line === undefined ? await onBuild() : {}
   return block.line === undefined ? said : inTemplate(block)
+}
+
+/**
+ * Packer's `MissingRegion` (a builder that names no region, in a step that has none: the action
+ * gives Packer its home region as AWS_REGION), with where a region can be given.
+ */
+function withRegionAdvice(message: string): string {
+  return /\bMissingRegion: could not find region configuration/.test(message)
+    ? `${message}\nThe builder names no region, and the step has none to give it: set the builder's region, or the aws-region input ` +
+        '(aws-actions/configure-aws-credentials sets AWS_REGION for the steps after it).'
+    : message
 }
 
 /**
