@@ -107,7 +107,7 @@ async function prepare(opts: PluginOptions): Promise<void> {
     requiredPlugins: requiredPluginsOf(opts),
     env: process.env,
     run: (args, env, { deadlineMs }) =>
-      runPacker(opts.packer.path, args, { cwd: opts.workingDirectory, env: packerEnvironment(env), log, deadlineMs })
+      runPacker(opts.packer.path, args, { cwd: opts.workingDirectory, env: packerEnvironment(undefined, env), log, deadlineMs })
   })
   reportPlugins(prepared)
 }

@@ -319,7 +319,7 @@ function maskedByPacker(
     if (unknown.length === 0) return
     const { askSensitiveValues } = await import('./packer/console.js')
     const kind = inputs.templateKind
-    const answer = await askSensitiveValues(packer.path, { kind, names: unknown }, inputs, { env: packerEnvironment(), cancellation })
+    const answer = await askSensitiveValues(packer.path, { kind, names: unknown }, inputs, { env: packerEnvironment(inputs.awsRegion), cancellation })
     maskValues(answer.values)
     if (answer.problem === undefined || cancellation.cancelled) return
     const what = `${kind === 'json' ? 'variable' : 'local'}${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`
@@ -370,7 +370,7 @@ function listBuilds(
     return inspect && !stopping.signal.aborted
       ? inspectBuilds(packer.path, inputs.template, {
           cwd: inputs.workingDirectory,
-          env: packerEnvironment(),
+          env: packerEnvironment(inputs.awsRegion),
           cancellation,
           stop: stopping.signal
         })
@@ -1082,14 +1082,10 @@ function packerRunner(
     varFiles: inputs.varFiles,
     variables: inputs.variables
   }
-  // A template that names no region builds in the home region, where the action looks for its
-  // AMIs and for what a killed Packer left: aws-region, else AWS_REGION or AWS_DEFAULT_REGION
-  // (which Packer's AWS SDK reads only beside AWS_SDK_LOAD_CONFIG).
-  const home: Record<string, string> = inputs.awsRegion === undefined ? {} : { AWS_REGION: inputs.awsRegion }
   return async (args, env = {}, { record, deadlineMs, warnings, started } = {}) => {
     const run = await runPacker(packer.path, args, {
       cwd: inputs.workingDirectory,
-      env: packerEnvironment({ ...home, ...env }),
+      env: packerEnvironment(inputs.awsRegion, env),
       log,
       cancellation,
       record,

@@ -44,7 +44,12 @@ export function buildArguments(inputs: TemplateArguments & Pick<Inputs, 'onError
   ]
 }
 
-/** Packer's environment for every command: its update check would only add a network call. */
-export function packerEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { CHECKPOINT_DISABLE: '1', ...process.env, ...extra }
+/**
+ * Packer's environment for every command: its update check would only add a network call; and a
+ * builder or data source that names no region takes the home region (aws-region, else AWS_REGION
+ * or AWS_DEFAULT_REGION, which Packer's AWS SDK reads only beside AWS_SDK_LOAD_CONFIG), where the
+ * action looks for its AMIs and for what a killed Packer left.
+ */
+export function packerEnvironment(homeRegion: string | undefined, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { CHECKPOINT_DISABLE: '1', ...process.env, ...(homeRegion === undefined ? {} : { AWS_REGION: homeRegion }), ...extra }
 }
