@@ -2,12 +2,13 @@
 // security group, instance profile, … that EC2 does not have; an SSH key file Packer cannot read;
 // a tag Packer cannot fill in), through the bundled action with the real Packer and the loopback
 // EC2 endpoint: Packer's error is on that setting, not on the whole block; where it cannot be
-// told which block's setting Packer took, it stays on the build's block. The other builds' AMIs
-// are kept.
-import { expect, it } from '@jest/globals'
+// told which block's setting Packer took, it stays on the build's block. A setting that is one
+// variable alone is refused for the variable's value: the error is where that value is given.
+// The other builds' AMIs are kept.
+import { describe, expect, it } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { projectRoot, type ActionRun } from './support/action-process.js'
+import { asTheRunnerShowsIt, projectRoot, type ActionRun } from './support/action-process.js'
 import { demoRuns, demoTemplates, loopbackSuite } from './support/loopback-suite.js'
 import { describeWithPacker } from './support/runtimes.js'
 
@@ -127,5 +128,109 @@ describeWithPacker('a build refused for one of its settings, through the bundled
     const east = { ...template.source['amazon-ebs'].east, security_group_id: 'sg-0000dead' }
     writeFileSync(file, JSON.stringify({ ...template, source: { 'amazon-ebs': { east } }, build: { ...template.build, sources: ['source.amazon-ebs.east'] } }, null, 2))
     expectOn(await suite.run(workspace, { template: 'image.pkr.json' }), workspace, 'image.pkr.json', /^amazon-ebs\.east: Couldn't find specified security group: InvalidGroup\.NotFound: /, '"security_group_id"')
+  })
+
+  // The setting is one variable alone: Packer's error is where the variable's value is given, not
+  // on the setting, which reads the same whatever the value.
+  describe('where the refused value is given', () => {
+    /** The demo's HCL2 template with variable blocks `declared` and `settings` added to its source block. */
+    const hclVariables = (declared: string, settings: string) => (text: string): string =>
+      hclWith(settings)(text.replace('locals {', `${declared}\nlocals {`))
+
+    /** The workspace's variables file, with `edit` made to its text. */
+    function editFile(workspace: string, file: string, edit: (text: string) => string): void {
+      const path = join(workspace, file)
+      writeFileSync(path, edit(readFileSync(path, 'utf8')))
+    }
+
+    it('HCL2: a subnet_id of a variable a variables file sets: on that line of the file', async () => {
+      const workspace = demoWith(hclVariables('variable "subnet" {\n  type = string\n}\n', '  subnet_id = var.subnet\n'), 'hcl2')
+      editFile(workspace, 'loopback.pkrvars.hcl', (text) => `${text}subnet          = "subnet-0000dead"\n`)
+      const said = /^var-file: loopback\.pkrvars\.hcl: variable "subnet", which amazon-ebs\.demo takes for subnet_id: Describing the subnet: subnet-0000dead returned error: InvalidSubnetID\.NotFound: /
+      expectOn(await run(workspace, 'hcl2'), workspace, 'loopback.pkrvars.hcl', said, 'subnet   ')
+    })
+
+    it('HCL2: an ssh_keypair_name of a variable the input variables give: named so, in no file', async () => {
+      const workspace = demoWith(hclVariables('variable "key_pair" {\n  type = string\n}\n', '  ssh_keypair_name = var.key_pair\n  ssh_private_key_file = "ami.pkr.hcl"\n'), 'hcl2')
+      const result = await run(workspace, 'hcl2', { variables: 'key_pair=nope' })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors[0]).toEqual({
+        message: expect.stringMatching(/^variables: "key_pair", which amazon-ebs\.demo takes for ssh_keypair_name: Error launching source instance: InvalidKeyPair\.NotFound: The key pair 'nope' does not exist\n/),
+        properties: { title: 'Packer' }
+      })
+    })
+
+    it("HCL2: a source_ami of a variable's default: on the default", async () => {
+      const workspace = demoWith((text) => text.replace('variable "source_ami" {\n  type = string\n', 'variable "source_ami" {\n  type    = string\n  default = "ami-0000dead"\n'), 'hcl2')
+      editFile(workspace, 'loopback.pkrvars.hcl', (text) => text.replace(/^source_ami .*\n/m, ''))
+      const said = /^template: ami\.pkr\.hcl: variable "source_ami", which amazon-ebs\.demo takes for source_ami: Error querying AMI: InvalidAMIID\.NotFound: /
+      expectOn(await run(workspace, 'hcl2'), workspace, demoTemplates.hcl2, said, 'default = "ami-0000dead"')
+    })
+
+    it('HCL2: a sensitive variable: on its line of the variables file, its value *** in the log', async () => {
+      const workspace = demoWith(hclVariables('variable "subnet" {\n  type      = string\n  sensitive = true\n}\n', '  subnet_id = var.subnet\n'), 'hcl2')
+      editFile(workspace, 'loopback.pkrvars.hcl', (text) => `${text}subnet = "subnet-5ec7e7ed"\n`)
+      const result = await run(workspace, 'hcl2')
+      expectOn(result, workspace, 'loopback.pkrvars.hcl', /^var-file: loopback\.pkrvars\.hcl: variable "subnet", which amazon-ebs\.demo takes for subnet_id: /, 'subnet =')
+      const { log } = asTheRunnerShowsIt(result)
+      expect(log).toContain('which amazon-ebs.demo takes for subnet_id: Describing the subnet: *** returned error')
+      expect(log).not.toContain('5ec7e7ed')
+    })
+
+    it('HCL2: a subnet_id that mixes text and a variable: on the setting, as before', async () => {
+      const workspace = demoWith(hclVariables('variable "subnet" {\n  type = string\n}\n', '  subnet_id = "subnet-${var.subnet}"\n'), 'hcl2')
+      editFile(workspace, 'loopback.pkrvars.hcl', (text) => `${text}subnet = "0000dead"\n`)
+      expectOn(await run(workspace, 'hcl2'), workspace, demoTemplates.hcl2, /^amazon-ebs\.demo: Describing the subnet: subnet-0000dead returned error: /, 'subnet_id')
+    })
+
+    it('HCL2: a subnet_id of a variable PKR_VAR_ gives: on the setting, as before', async () => {
+      const workspace = demoWith(hclVariables('variable "subnet" {\n  type    = string\n  default = "subnet-00000000"\n}\n', '  subnet_id = var.subnet\n'), 'hcl2')
+      const result = await suite.run(workspace, { template: demoTemplates.hcl2, 'var-file': 'loopback.pkrvars.hcl' }, { PKR_VAR_subnet: 'subnet-0000dead' })
+      expectOn(result, workspace, demoTemplates.hcl2, /^amazon-ebs\.demo: Describing the subnet: subnet-0000dead returned error: /, 'subnet_id')
+    })
+
+    /** The demo's JSON template with `variables` added to its own and `settings` to its builder. */
+    const jsonVariables = (variables: Record<string, unknown>, settings: Record<string, unknown>, more: Record<string, unknown> = {}) => (text: string): string => {
+      const template = JSON.parse(jsonWith(settings)(text)) as { variables: Record<string, unknown> }
+      return JSON.stringify({ ...template, ...more, variables: { ...template.variables, ...variables } }, null, 2)
+    }
+
+    /** The demo's JSON variables file with `variables` added. */
+    const withJsonVariables = (variables: Record<string, unknown>) => (text: string): string =>
+      JSON.stringify({ ...(JSON.parse(text) as object), ...variables }, null, 2)
+
+    it('JSON: a subnet_id of a variable its variables file sets: on that value in the file', async () => {
+      const workspace = demoWith(jsonVariables({ subnet: '' }, { subnet_id: '{{user `subnet`}}' }), 'json')
+      editFile(workspace, 'packer-vars.json', withJsonVariables({ subnet: 'subnet-0000dead' }))
+      const said = /^var-file: packer-vars\.json: variable "subnet", which amazon-ebs takes for subnet_id: Describing the subnet: subnet-0000dead returned error: InvalidSubnetID\.NotFound: /
+      expectOn(await run(workspace, 'json'), workspace, 'packer-vars.json', said, '"subnet-0000dead"')
+    })
+
+    it('JSON: an ssh_keypair_name of a variable the input variables give: named so, in no file', async () => {
+      const workspace = demoWith(jsonVariables({ key_pair: '' }, { ssh_keypair_name: '{{user `key_pair`}}', ssh_private_key_file: 'packer-template.json' }), 'json')
+      const result = await run(workspace, 'json', { variables: 'key_pair=nope' })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors[0]).toEqual({
+        message: expect.stringMatching(/^variables: "key_pair", which amazon-ebs takes for ssh_keypair_name: Error launching source instance: InvalidKeyPair\.NotFound: /),
+        properties: { title: 'Packer' }
+      })
+    })
+
+    it("JSON: a source_ami of a variable's default in the template: on the default", async () => {
+      const workspace = demoWith(jsonVariables({ source_ami: 'ami-0000dead' }, {}), 'json')
+      editFile(workspace, 'packer-vars.json', (text) => JSON.stringify({ ...(JSON.parse(text) as object), source_ami: undefined }, null, 2))
+      const said = /^template: packer-template\.json: variable "source_ami", which amazon-ebs takes for source_ami: Error querying AMI: InvalidAMIID\.NotFound: /
+      expectOn(await run(workspace, 'json'), workspace, demoTemplates.json, said, '"ami-0000dead"')
+    })
+
+    it('JSON: a sensitive variable: on its value in the variables file, *** in the log', async () => {
+      const workspace = demoWith(jsonVariables({ subnet: '' }, { subnet_id: '{{user `subnet`}}' }, { 'sensitive-variables': ['subnet'] }), 'json')
+      editFile(workspace, 'packer-vars.json', withJsonVariables({ subnet: 'subnet-5ec7e7ed' }))
+      const result = await run(workspace, 'json')
+      expectOn(result, workspace, 'packer-vars.json', /^var-file: packer-vars\.json: variable "subnet", which amazon-ebs takes for subnet_id: /, '"subnet-5ec7e7ed"')
+      const { log } = asTheRunnerShowsIt(result)
+      expect(log).toContain('which amazon-ebs takes for subnet_id: Describing the subnet: *** returned error')
+      expect(log).not.toContain('5ec7e7ed')
+    })
   })
 })

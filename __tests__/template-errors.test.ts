@@ -13,12 +13,14 @@ import {
   locateFailedBuild,
   locateHclFailedBuild,
   locateHclRefusedFilter,
+  locateHclRefusedSetting,
   locateHclBlockErrors,
   locateHclComponentErrors,
   locateHclWarning,
   locateTemplateErrors,
   locateUndeclaredVariable,
   locateRefusedFilter,
+  locateRefusedSetting,
   locateRefusedValue,
   locateUnknownReference,
   locateUnknownSource,
@@ -1178,6 +1180,102 @@ describe('locateHclRefusedFilter', () => {
   it('leaves it as Packer said it for a source no block names, or a name its filters do not write', async () => {
     expect(await locateHclRefusedFilter(refused('amazon-ebs.api', 'Error querying AMI', 'virtulization-type'), folder.path, folder.path)).toBeUndefined()
     expect(await locateHclRefusedFilter(refused('amazon-ebs.web', 'Error querying VPCs', 'is-default'), folder.path, folder.path)).toBeUndefined()
+  })
+})
+
+describe('locateHclRefusedSetting, of a setting that is one variable alone', () => {
+  const folder = scratchFolder('refused-setting-', {
+    'image.pkr.hcl':
+      'variable "subnet" {\n  type    = string\n  default = "subnet-00000001"\n}\n\nvariable "zone" {\n  type    = string\n  default = env("ZONE")\n}\n\n' +
+      'source "amazon-ebs" "web" {\n  subnet_id         = var.subnet\n  availability_zone = var.zone\n  vpc_id            = "vpc-${var.subnet}"\n}\n\n' +
+      'build {\n  sources = ["source.amazon-ebs.web"]\n}\n',
+    'first.pkrvars.hcl': 'subnet = "subnet-00000002"\n',
+    'second.json': '{\n  "other": "x",\n  "subnet": "subnet-00000003"\n}\n',
+    'json-syntax.pkr.json': JSON.stringify({ variable: { key_pair: { type: 'string', default: 'nope' } }, source: { 'amazon-ebs': { api: { ssh_keypair_name: '${var.key_pair}' } } } }, null, 2)
+  })
+  const subnet = 'amazon-ebs.web: Describing the subnet: subnet-0000dead returned error: InvalidSubnetID.NotFound: The subnet ID does not exist'
+  const said = subnet.slice('amazon-ebs.web: '.length)
+  const given = (values: { varFiles?: string[]; variables?: Array<{ name: string; value: string }>; env?: Record<string, string> }) => ({
+    varFiles: (values.varFiles ?? []).map((file) => join(folder.path, file)),
+    variables: values.variables ?? [],
+    env: values.env ?? {}
+  })
+  const locate = (message: string, values: Parameters<typeof given>[0]) => locateHclRefusedSetting(message, folder.path, folder.path, given(values))
+
+  it('places it on the last variables file that sets the variable, JSON or HCL, named so', async () => {
+    expect(await locate(subnet, { varFiles: ['first.pkrvars.hcl', 'second.json'] })).toEqual([
+      { message: `var-file: second.json: variable "subnet", which amazon-ebs.web takes for subnet_id: ${said}`, file: 'second.json', line: 3, column: 3 }
+    ])
+    expect(await locate(subnet, { varFiles: ['second.json', 'first.pkrvars.hcl'] })).toEqual([
+      { message: `var-file: first.pkrvars.hcl: variable "subnet", which amazon-ebs.web takes for subnet_id: ${said}`, file: 'first.pkrvars.hcl', line: 1, column: 1 }
+    ])
+  })
+
+  it('names the input variables, which win over the files, in no place; a file wins over PKR_VAR_', async () => {
+    const variables = [{ name: 'subnet', value: 'subnet-0000dead' }]
+    expect(await locate(subnet, { varFiles: ['first.pkrvars.hcl'], variables })).toEqual([
+      { message: `variables: "subnet", which amazon-ebs.web takes for subnet_id: ${said}`, inInputs: true }
+    ])
+    expect(await locate(subnet, { varFiles: ['first.pkrvars.hcl'], env: { PKR_VAR_subnet: 'subnet-0000dead' } })).toEqual([expect.objectContaining({ file: 'first.pkrvars.hcl' })])
+  })
+
+  it("places it on the variable's default, in either syntax", async () => {
+    expect(await locate(subnet, {})).toEqual([
+      { message: `template: image.pkr.hcl: variable "subnet", which amazon-ebs.web takes for subnet_id: ${said}`, file: 'image.pkr.hcl', line: 3, column: 3 }
+    ])
+    const keyPair = "amazon-ebs.api: Error launching source instance: InvalidKeyPair.NotFound: The key pair 'nope' does not exist"
+    expect(await locate(keyPair, {})).toEqual([
+      {
+        message: `template: json-syntax.pkr.json: variable "key_pair", which amazon-ebs.api takes for ssh_keypair_name: ${keyPair.slice('amazon-ebs.api: '.length)}`,
+        file: 'json-syntax.pkr.json',
+        line: 5,
+        column: 7
+      }
+    ])
+  })
+
+  it('keeps it on the setting for a value PKR_VAR_ gives, a default from env(), or a value that mixes text and a variable', async () => {
+    expect(await locate(subnet, { env: { PKR_VAR_subnet: 'subnet-0000dead' } })).toEqual([{ message: subnet, file: 'image.pkr.hcl', line: 12, column: 3 }])
+    const zone = 'amazon-ebs.web: Error launching source instance: InvalidParameterValue: Invalid availability zone: [us-east-1q]'
+    expect(await locate(zone, { env: { ZONE: 'us-east-1q' } })).toEqual([{ message: zone, file: 'image.pkr.hcl', line: 13, column: 3 }])
+    const vpc = 'amazon-ebs.web: Error retrieving VPC information for vpc_id vpc-subnet-00000001: InvalidVpcID.NotFound: no such VPC'
+    expect(await locate(vpc, {})).toEqual([{ message: vpc, file: 'image.pkr.hcl', line: 14, column: 3 }])
+  })
+})
+
+describe('locateRefusedSetting, of a setting that is one user variable alone', () => {
+  const text = JSON.stringify(
+    {
+      variables: { subnet: 'subnet-00000001', zone: '{{env `ZONE`}}' },
+      builders: [{ type: 'amazon-ebs', subnet_id: '{{user `subnet`}}', availability_zone: '{{user `zone`}}', vpc_id: 'vpc-{{user `subnet`}}' }]
+    },
+    null,
+    2
+  )
+  const varFiles = [{ file: 'vars.json', text: '{\n  "subnet": "subnet-0000dead"\n}\n' }]
+  const subnet = 'amazon-ebs: Describing the subnet: subnet-0000dead returned error: InvalidSubnetID.NotFound: The subnet ID does not exist'
+  const said = subnet.slice('amazon-ebs: '.length)
+  const lineOf = (written: string): number => text.split('\n').findIndex((line) => line.includes(written)) + 1
+
+  it('places it on the value where it is given: the input variables (in no place), a variables file, the default', () => {
+    const values = { template: 'image.json', varFiles, given: [] }
+    expect(locateRefusedSetting(subnet, text, undefined, { ...values, given: [{ name: 'subnet', value: 'subnet-0000dead' }] })).toEqual([
+      { message: `variables: "subnet", which amazon-ebs takes for subnet_id: ${said}`, inInputs: true }
+    ])
+    expect(locateRefusedSetting(subnet, text, undefined, values)).toEqual([
+      { message: `var-file: vars.json: variable "subnet", which amazon-ebs takes for subnet_id: ${said}`, file: 'vars.json', line: 2, column: 13 }
+    ])
+    expect(locateRefusedSetting(subnet, text, undefined, { ...values, varFiles: [] })).toEqual([
+      { message: `template: image.json: variable "subnet", which amazon-ebs takes for subnet_id: ${said}`, file: 'image.json', line: lineOf('"subnet": "subnet-00000001"'), column: 15 }
+    ])
+  })
+
+  it('keeps it on the setting for a default from {{env}}, or a value that mixes text and a variable', () => {
+    const values = { template: 'image.json', varFiles: [], given: [] }
+    const zone = 'amazon-ebs: Error launching source instance: InvalidParameterValue: Invalid availability zone: [us-east-1q]'
+    expect(locateRefusedSetting(zone, text, undefined, values)).toEqual([{ message: zone, line: lineOf('"availability_zone"'), column: 7 }])
+    const vpc = 'amazon-ebs: Error retrieving VPC information for vpc_id vpc-x: InvalidVpcID.NotFound: no such VPC'
+    expect(locateRefusedSetting(vpc, text, undefined, values)).toEqual([{ message: vpc, line: lineOf('"vpc_id"'), column: 7 }])
   })
 })
 

@@ -14,8 +14,8 @@ export interface LoopbackSuite {
   readonly calls: readonly Ec2Call[]
   /** A copy of `folder`, removed after the block's tests. */
   workspaceFrom(folder: string): string
-  /** The action in `workspace`, with the Packer on PATH and `inputs`, as pushed to main. */
-  run(workspace: string, inputs: Record<string, string>): Promise<ActionRun>
+  /** The action in `workspace`, with the Packer on PATH and `inputs`, as pushed to main; `env` added to the step's. */
+  run(workspace: string, inputs: Record<string, string>, env?: Record<string, string>): Promise<ActionRun>
 }
 
 /** The endpoint (of `regions`), started before the block's tests and closed after them. */
@@ -54,12 +54,12 @@ export function loopbackSuite(regions: string[]): LoopbackSuite {
       cpSync(folder, workspace, { recursive: true })
       return workspace
     },
-    run(workspace, inputs) {
+    run(workspace, inputs, env = {}) {
       return runAction({
         workspace,
         node,
         inputs: { 'packer-version': version, ...inputs },
-        env: { ...pushToMain, ...loopbackEnvironment((endpoint as Ec2Endpoint).url, workspace) }
+        env: { ...pushToMain, ...loopbackEnvironment((endpoint as Ec2Endpoint).url, workspace), ...env }
       })
     }
   }

@@ -1014,9 +1014,14 @@ export async function hclInstanceProfileProblems(read: HclFileRead[], scope: Hcl
  */
 async function listEntries(written: unknown, scope: HclScope): Promise<Array<string | undefined> | undefined> {
   if (Array.isArray(written)) return Promise.all(written.map((entry) => (typeof entry === 'string' ? hclStringValue(entry, scope) : undefined)))
-  const name = typeof written === 'string' ? /^\$\{var\.([A-Za-z_][\w-]*)\}$/.exec(written)?.[1] : undefined
+  const name = typeof written === 'string' ? onlyHclVariable(written) : undefined
   const value = name === undefined ? undefined : scope.variables.get(name)
   return Array.isArray(value) ? value.map((entry) => (typeof entry === 'string' ? entry : undefined)) : undefined
+}
+
+/** The input variable a setting as the parser gives it is alone (`${var.subnet}`), when it is one. */
+export function onlyHclVariable(written: string): string | undefined {
+  return /^\$\{var\.([A-Za-z_][\w-]*)\}$/.exec(written)?.[1]
 }
 
 /**

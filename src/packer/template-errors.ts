@@ -12,9 +12,9 @@ import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
-import { positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
+import { onlyUserVariable, positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
 import { jsonPlace, rootEntry } from '../common/json-place.js'
-import { emptyListUntyped, hclBuildBlock, hclDeclaredVariables, hclLocals, hclRunScope, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
+import { emptyListUntyped, onlyHclVariable, hclBuildBlock, hclDeclaredVariables, hclLocals, hclRunScope, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
 import type { HclFileText } from '../inputs/template-files.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedSetting, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
@@ -74,6 +74,8 @@ export interface TemplateError {
   column?: number
   /** A warning of Packer's (a deprecated setting), not an error. */
   warning?: boolean
+  /** About a value of the input `variables`, which no file holds: annotated with no place. */
+  inInputs?: boolean
 }
 
 /**
@@ -278,14 +280,19 @@ export async function locateUndeclaredVariable(
   if (!named) return undefined
   const name = named[1] ?? named[2]
   for (const path of varFiles) {
-    const found = path.endsWith('.json') ? jsonKeyPlace(path, name) : attributesIn(path, 0, [name]).then(([place]) => place)
-    const place = await found.catch(() => undefined)
+    const place = await varFilePlace(path, name)
     if (!place) continue
     const meant = await meantHclVariable(name, template)
     const hint = meant === undefined ? '' : `\n\nDid you mean "${meant}"?`
     return [{ message: `${message.slice('Warning: '.length)}${hint}`, file: relative(workingDirectory, path), ...place, warning: true }]
   }
   return undefined
+}
+
+/** Where the variables file at `path` (absolute; HCL, or JSON by its name) sets variable `name`. */
+function varFilePlace(path: string, name: string): Promise<Place | undefined> {
+  const found = path.endsWith('.json') ? jsonKeyPlace(path, name) : attributesIn(path, 0, [name]).then(([place]) => place)
+  return found.catch(() => undefined)
 }
 
 /**
@@ -668,23 +675,71 @@ export async function locateHclRefusedFilter(message: string, workingDirectory: 
  * Packer's error of a build about one setting of its builder (`Error: AMI Name: 'web' is used by
  * an existing AMI: ami-…`, `InvalidSubnetID.NotFound`, an SSH private key it cannot read, …),
  * which it names only by the build: on that setting in a JSON template's builder, on the key
- * Packer names in a map setting where it is written. Undefined for any other message, or a
- * builder that writes none of the settings that could be it, or more than one.
+ * Packer names in a map setting where it is written. A setting that is one user variable alone
+ * (`{{user `subnet`}}`) reads the same whatever the value: the error is where `values` give that
+ * variable its value (onOrigin), unless the value is a default read from the environment.
+ * Undefined for any other message, or a builder that writes none of the settings that could be
+ * it, or more than one.
  */
-export function locateRefusedSetting(message: string, text: string, buildNames?: string[]): TemplateError[] | undefined {
+export function locateRefusedSetting(message: string, text: string, buildNames?: string[], values?: JsonValues): TemplateError[] | undefined {
   const refused = refusedSetting(message)
   const root = refused === undefined ? undefined : parseTree(text)
   if (!refused || !root || root.type !== 'object') return undefined
-  const place = new JsonTemplate(root, text, buildNames).builderSetting(refused.build, refused.settings, refused.key ?? refused.within)
+  const template = new JsonTemplate(root, text, buildNames)
+  const written = refused.key === undefined && refused.within === undefined ? template.writtenSetting(refused.build, refused.settings) : undefined
+  const name = typeof written?.value === 'string' ? onlyUserVariable(written.value) : undefined
+  const set = name === undefined || !values ? undefined : variableValues(text, values.varFiles, values.given).get(name)
+  // A default Packer fills in from the environment (`{{env `X`}}`) is not where the value is written.
+  if (written && name !== undefined && values && set && !set.value?.includes('{{')) {
+    const origin: ValueOrigin =
+      set.place === undefined
+        ? { name, from: 'variables' }
+        : { name, from: set.file === undefined ? 'template' : 'var-file', file: set.file ?? values.template, place: set.place }
+    return [onOrigin(message, refused.build, written.setting, origin)]
+  }
+  const place = template.builderSetting(refused.build, refused.settings, refused.key ?? refused.within)
   return place.line === undefined ? undefined : [{ message, ...place }]
 }
 
 /**
- * The same in an HCL2 template: on the setting in the source block Packer names the build by;
- * undefined when a build block's `source` block of that source sets it too (which of the two
+ * Where the value of a variable is given in this run: the input `variables` (in no file), a
+ * variables file, or the variable's default in the template (`file` relative to the directory
+ * Packer runs in).
+ */
+type ValueOrigin = { name: string } & ({ from: 'variables' } | { from: 'var-file' | 'template'; file: string; place: Place })
+
+/**
+ * Packer's error about `setting` of `build`, whose value is one variable alone, where that
+ * variable's value is given, named as the input checks name it (`variables: "subnet"`, which no
+ * file holds): the setting reads the same whatever the value, and the value is what to change.
+ */
+function onOrigin(message: string, build: string, setting: string, origin: ValueOrigin): TemplateError {
+  const where = origin.from === 'variables' ? `variables: "${origin.name}"` : `${origin.from}: ${origin.file}: variable "${origin.name}"`
+  const said = message.startsWith(`${build}: `) ? message.slice(build.length + 2) : message
+  const text = `${where}, which ${build} takes for ${setting}: ${said}`
+  return origin.from === 'variables' ? { message: text, inInputs: true } : { message: text, file: origin.file, ...origin.place }
+}
+
+/** What gives a JSON template's variables their values: its defaults, the variables files and the input `variables`. */
+export interface JsonValues {
+  /** The template, relative to the directory Packer runs in. */
+  template: string
+  varFiles: JsonVariablesFile[]
+  given: Array<{ name: string; value: string }>
+}
+
+/**
+ * The same in an HCL2 template: on the setting in the source block Packer names the build by,
+ * or where the variable it is alone (`var.subnet`) is given its value (hclValueOrigin, with what
+ * `given` holds); undefined when a build block's `source` block of that source sets it too (which of the two
  * Packer took cannot be told here), or when no source block of that name writes it.
  */
-export async function locateHclRefusedSetting(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+export async function locateHclRefusedSetting(
+  message: string,
+  workingDirectory: string,
+  template: string,
+  given?: HclValues
+): Promise<TemplateError[] | undefined> {
   const refused = refusedSetting(message)
   const found = refused && (await hclSourceOf(refused.build, template))
   if (!refused || !found) return undefined
@@ -695,10 +750,46 @@ export async function locateHclRefusedSetting(message: string, workingDirectory:
   if ((await templateBodies(template)).some((body) => buildSourcesOf(body).some((each) => each[label] !== undefined && settingIn(each[label], refused.settings)))) {
     return undefined
   }
+  const name = typeof found.source[setting] === 'string' ? onlyHclVariable(found.source[setting]) : undefined
+  const origin = name === undefined || refused.key !== undefined || refused.within !== undefined || !given ? undefined : await hclValueOrigin(name, workingDirectory, template, given)
+  if (origin) return [onOrigin(message, refused.build, setting, origin)]
   const block = refused.within === undefined ? undefined : firstBlock(found.source[setting], [...found.at, setting])
   const within = block && refused.within !== undefined && refused.within in block.body ? [...block.path, refused.within] : undefined
   const place = await hclPlace(found.path, found.text, within ?? [...found.at, setting], refused.key)
   return place && [{ message, file: relative(workingDirectory, found.path), ...place }]
+}
+
+/** What gives an HCL2 template's variables their values in this run, besides the template. */
+export interface HclValues {
+  /** The variables files, absolute, in the order Packer reads them: its own, then those it is given. */
+  varFiles: string[]
+  variables: Array<{ name: string; value: string }>
+  env: Record<string, string | undefined>
+}
+
+/**
+ * Where the value of the HCL2 variable `name` is given in this run, as Packer ranks what gives it
+ * (hclVariableCandidates): the input `variables`, else the last variables file that sets it,
+ * else its default in the template. Undefined when PKR_VAR_ gives it (in no file), or its
+ * default is read from the environment (`env("X")`), or that cannot be told.
+ */
+async function hclValueOrigin(name: string, workingDirectory: string, template: string, given: HclValues): Promise<ValueOrigin | undefined> {
+  if (given.variables.some((variable) => variable.name === name)) return { name, from: 'variables' }
+  for (const path of [...given.varFiles].reverse()) {
+    const place = await varFilePlace(path, name)
+    if (place) return { name, from: 'var-file', file: relative(workingDirectory, path), place }
+  }
+  if (given.env[`PKR_VAR_${name}`] !== undefined) return undefined
+  for (const path of hclTemplateFiles(template)) {
+    const text = await textOf(path)
+    const declared = firstBlock((await bodyOf(path, text)).variable, ['variable'], [name])
+    if (!declared) continue
+    const value = declared.body.default
+    if (value === undefined || (typeof value === 'string' && value.includes('${'))) return undefined
+    const place = await hclPlace(path, text, [...declared.path, 'default'])
+    return place && { name, from: 'template', file: relative(workingDirectory, path), place }
+  }
+  return undefined
 }
 
 /** The `source` blocks of a file's build blocks, each as its labels' map (a parsed file lists blocks; a .pkr.json file may too). */
@@ -1233,6 +1324,13 @@ class JsonTemplate {
     })
     const refused = written.length === 1 ? written[0] : written.find(({ asked }) => asked)
     return this.at(refused?.key)
+  }
+
+  /** The one of `settings` the build's builder writes, and its value as written; none when it writes more than one. */
+  writtenSetting(build: string, settings: string[]): { setting: string; value: unknown } | undefined {
+    const builder = this.builder(build)
+    const written = settings.filter((setting) => this.key(builder, setting))
+    return written.length === 1 ? { setting: written[0], value: this.value(builder, written[0])?.value } : undefined
   }
 
   /** Where the build's builder begins. */

@@ -181,13 +181,13 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
       place = async (error) =>
         located.locateVariableError(error, text, varFiles, given) ??
         located.locateRefusedFilter(error, text, context.buildNames) ??
-        located.locateRefusedSetting(error, text, context.buildNames) ??
+        located.locateRefusedSetting(error, text, context.buildNames, { template: context.template, varFiles, given }) ??
         located.locateTemplateErrors(error, text, context.buildNames, filling)
       onBuild = async (build) => located.locateFailedBuild(build, text, context.buildNames, filling)
     } else {
       const directory = context.workingDirectory
       // The variables files in the order Packer reads them, its own then those it is given:
-      // listed once, when a warning first needs them.
+      // listed once, when a problem first needs them.
       let listed: string[] | undefined
       const varFiles = (): string[] =>
         (listed ??= [...autoVarFiles(template), ...(context.varFiles ?? []).map((file) => resolve(directory, file))])
@@ -201,7 +201,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
         (await located.locateFailedValidation(error, directory, template)) ??
         (await located.locateUnknownSource(error, directory, template)) ??
         (await located.locateHclRefusedFilter(error, directory, template)) ??
-        (await located.locateHclRefusedSetting(error, directory, template)) ??
+        (await located.locateHclRefusedSetting(error, directory, template, { varFiles: varFiles(), variables: context.variables ?? [], env: process.env })) ??
         (await located.locateUnknownReference(error, directory, template)) ??
         (await located.locateSourceReadings(error, directory, template)) ??
         (await located.locateUndeclaredVariable(error, directory, varFiles(), template))
@@ -216,9 +216,9 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
   }
   const made: Annotation[] = []
   for (const error of errors) {
-    for (const { message: said, file, line, column, warning } of (await place(error)) ?? [{ message: error }]) {
+    for (const { message: said, file, line, column, warning, inInputs } of (await place(error)) ?? [{ message: error }]) {
       const message = withRegionAdvice(context.templateKind === 'json' ? withRenamedFunction(said, context.template) : said)
-      const annotation = await placedAnnotation({ message, file, line, column, warning }, context, async () => {
+      const annotation = await placedAnnotation({ message, file, line, column, warning, inInputs }, context, async () => {
         const build = failedBuild(error)
         return build === undefined ? {} : onBuild(build)
       })
@@ -236,7 +236,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
  * on the block of the build whose failure it is (`onBuild`), where that is known.
  */
 async function placedAnnotation(
-  { message, warning, ...place }: TemplateError,
+  { message, warning, inInputs, ...place }: TemplateError,
   context: AnnotationContext,
   onBuild: () => Promise<TemplatePlace>
 ): Promise<Annotation> {
@@ -246,6 +246,8 @@ async function placedAnnotation(
     return { level, message, title: 'Packer', file: workspaceRelative(path, context.workspace), line, column }
   }
   if (place.line !== undefined) return inTemplate(place)
+  // A value of the input `variables`: the message names it, and no file holds it.
+  if (inInputs) return { level, message, title: 'Packer' }
   const said = { ...annotationFor(message, context), level }
   const block = said.line === undefined ? await onBuild() : {}
   return block.line === undefined ? said : inTemplate(block)
