@@ -45,6 +45,9 @@ describeWithPacker('a build refused for one of its settings, through the bundled
     ['a subnet_id EC2 does not have', '  subnet_id = "subnet-0000dead"\n', /^amazon-ebs\.demo: Describing the subnet: subnet-0000dead returned error: InvalidSubnetID\.NotFound: /, 'subnet_id'],
     ['a vpc_id EC2 does not have', '  vpc_id = "vpc-0000dead"\n', /^amazon-ebs\.demo: Error retrieving VPC information for vpc_id vpc-0000dead: InvalidVpcID\.NotFound: /, 'vpc_id'],
     ['security_group_ids with a group EC2 does not have', '  security_group_ids = ["sg-0000dead"]\n', /^amazon-ebs\.demo: Couldn't find specified security group: InvalidGroup\.NotFound: /, 'security_group_ids'],
+    ['a subnet_id EC2 reads as no subnet ID', '  subnet_id = "subnet-nope"\n', /^amazon-ebs\.demo: Describing the subnet: subnet-nope returned error: InvalidSubnetID\.Malformed: /, 'subnet_id'],
+    ['a vpc_id EC2 reads as no VPC ID', '  vpc_id = "vpc-nope"\n', /^amazon-ebs\.demo: Error retrieving VPC information for vpc_id vpc-nope: InvalidVpcID\.Malformed: /, 'vpc_id'],
+    ['security_group_ids with an entry EC2 reads as no group ID', '  security_group_ids = ["sg-nope"]\n', /^amazon-ebs\.demo: Couldn't find specified security group: InvalidGroupId\.Malformed: /, 'security_group_ids'],
     ['an iam_instance_profile IAM does not have', '  iam_instance_profile = "nope"\n', /^amazon-ebs\.demo: Couldn't find specified instance profile: NoSuchEntity: /, 'iam_instance_profile'],
     ['an availability_zone the region does not have', '  availability_zone = "us-east-1q"\n', /^amazon-ebs\.demo: Error launching source instance: InvalidParameterValue: Invalid availability zone: \[us-east-1q\]/, 'availability_zone'],
     ['a {{packer_version}} in run_volume_tags, which Packer 1.6.6 cannot fill in: on its key', '  run_volume_tags = {\n    Built = "{{packer_version}}"\n  }\n', /^amazon-ebs\.demo: Error tagging volumes: Error processing tag: Built:\{\{packer_version\}\} - /, 'Built = ']
