@@ -2,7 +2,7 @@
 // it, with the real Packer and the loopback EC2 endpoint: each must fail with an error on the
 // file and line of the mistake, saying what is wrong, once, and build nothing.
 import { expect, it } from '@jest/globals'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseCommands, projectRoot, type ActionRun } from './support/action-process.js'
 import { loopbackSuite } from './support/loopback-suite.js'
@@ -989,5 +989,29 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.errors).toEqual([])
     expect(result.exitCode).toBe(0)
     expect(result.outputs['ami-id']).toMatch(/^ami-/)
+  })
+})
+
+describeWithPacker('a legacy JSON template saved as .pkr.json, through the bundled action', () => {
+  const suite = loopbackSuite(['us-east-1'])
+
+  it('is refused on its "builders", saying to rename the file, before Packer is installed', async () => {
+    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', 'json'))
+    renameSync(join(workspace, 'packer-template.json'), join(workspace, 'ami.pkr.json'))
+    const result = await suite.run(workspace, { template: 'ami.pkr.json' })
+    const line = readFileSync(join(workspace, 'ami.pkr.json'), 'utf8').split('\n').findIndex((text) => text.includes('"builders"')) + 1
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: ami.pkr.json: "builders" belongs to a legacy JSON template, but Packer reads a file whose name ends in .pkr.json ' +
+          'as an HCL2 template in JSON syntax, which has no "builders": packer validate refuses it. Name the file ami.json to build it ' +
+          'as a legacy JSON template, or write its builders as source and build blocks.',
+        properties: { title: 'Invalid input', file: 'ami.pkr.json', line: String(line), col: '3' }
+      },
+      { message: 'The template builds nothing (see the error above); nothing was installed or built.', properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
   })
 })

@@ -4,7 +4,7 @@
 // answers its version (src/index.ts). Build names and their order come from Packer itself
 // (packer inspect), once it is installed.
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { dirname, relative, resolve } from 'node:path'
+import { basename, dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import { copiesToNoRegion, type AmiBuild, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ProvisionerUse } from './build-variables.js'
@@ -1083,6 +1083,8 @@ export async function hclBuildlessProblems(read: HclFileRead[]): Promise<InputPr
   const nothing =
     'packer validate accepts it, but Packer has no build to run: Packer 1.6.6 succeeds without building anything, ' +
     'newer versions fail with "No builds to run"'
+  const legacy = await legacyJsonProblem(read)
+  if (legacy !== undefined) return [legacy]
   for (const { file, body, place: placeOf } of read) {
     const [build] = blocksAt(body.build, ['build'], 0)
     if (build === undefined) continue
@@ -1097,6 +1099,23 @@ export async function hclBuildlessProblems(read: HclFileRead[]): Promise<InputPr
   const shown = workspaceRelative(read[0].file, process.cwd())
   const message = `template: ${shown}: the template has no build block, so it builds no source: ${nothing}. Add one: build { ${example} }.`
   return [{ message, location: { file: shown } }]
+}
+
+/**
+ * A legacy JSON template (its `builders`) in a file named `.pkr.json`: Packer reads that name as
+ * HCL2 in JSON syntax, which has no `builders`, and packer validate refuses the property. It
+ * builds nothing, but the fix is the file's name, not a build block.
+ */
+async function legacyJsonProblem(read: HclFileRead[]): Promise<InputProblem | undefined> {
+  const legacy = read.find(({ file, body }) => file.endsWith('.pkr.json') && Array.isArray(body.builders))
+  if (legacy === undefined) return undefined
+  const shown = workspaceRelative(legacy.file, process.cwd())
+  const renamed = basename(shown).replace(/\.pkr\.json$/, '.json')
+  const message =
+    `template: ${shown}: "builders" belongs to a legacy JSON template, but Packer reads a file whose name ends in .pkr.json ` +
+    'as an HCL2 template in JSON syntax, which has no "builders": packer validate refuses it. ' +
+    `Name the file ${renamed} to build it as a legacy JSON template, or write its builders as source and build blocks.`
+  return { message, location: { file: shown, ...(await legacy.place(['builders'])) } }
 }
 
 /** The sources a build block builds, `TYPE.NAME`: its `sources` and its `source "TYPE.NAME"` blocks. */
