@@ -182,6 +182,18 @@ describe('variables given as one line that holds several NAME=VALUE', () => {
     expect(result.exitCode).toBe(0)
     expect(warnings(result).filter(({ title }) => title === 'Lines folded into one')).toEqual([])
   })
+
+  it('an HCL object or list as the value, its keys written NAME="VALUE": no warning of a fold, passed to Packer whole', async () => {
+    const variables = 'platform={client="acme", environment="dev"}\nregions=["a=b", "c"] \ntags={Name="web", Env="say \\"x=y\\""}\n'
+    const result = await run({ command: 'validate', variables })
+    expect(result.exitCode).toBe(0)
+    expect(warnings(result).filter(({ title }) => title === 'Lines folded into one')).toEqual([])
+    expect(readCalls(argsLog)[1].args.filter((_, index, args) => args[index - 1] === '-var')).toEqual([
+      'platform={client="acme", environment="dev"}',
+      'regions=["a=b", "c"]',
+      'tags={Name="web", Env="say \\"x=y\\""}'
+    ])
+  })
 })
 
 describe('foldedInput', () => {
@@ -205,5 +217,13 @@ describe('foldedInput', () => {
     expect(foldedInput('Notes=a = b, c ==d')).toBeUndefined()
     expect(foldedInput('# owners')).toBeUndefined()
     expect(foldedInput('')).toBeUndefined()
+  })
+
+  it('for variables, leaves out what HCL braces, brackets and quotes hold, and finds a NAME= after them', () => {
+    expect(foldedInput('platform={client="acme", environment="dev"}', true)).toBeUndefined()
+    expect(foldedInput('zones=[{name="a", size=1}, {name="b"}]\nnote="x=1 y=2"', true)).toBeUndefined()
+    expect(foldedInput('platform={client="acme", environment="dev"}', false)).toBe('pairs')
+    expect(foldedInput('platform={client="acme"} region=us-east-1', true)).toBe('pairs')
+    expect(foldedInput('a=1\nnote="say \\"x=1\\"" b=2', true)).toEqual({ lines: [2] })
   })
 })

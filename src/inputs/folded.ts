@@ -14,8 +14,33 @@ import { numberedInputLines, type InputReader } from './reader.js'
 const pairStart = /(?:^|\s)[\p{L}\p{N}_.:/+\-@]+=/gu
 
 /** How many NAME= a line holds where a pair could begin. */
-function pairStarts(line: string): number {
-  return [...line.matchAll(pairStart)].length
+function pairStarts(line: string, hclValues: boolean): number {
+  return [...(hclValues ? outsideHclCollections(line) : line).matchAll(pairStart)].length
+}
+
+/**
+ * `line` with what is inside HCL's braces, brackets and quoted strings blanked out: a variable
+ * that is not a string takes an HCL value (`tags={Team="a", Env="b"}`), whose `Env=` is part of
+ * it, not a pair that YAML folded in.
+ */
+function outsideHclCollections(line: string): string {
+  let depth = 0
+  let quoted = false
+  let blanked = ''
+  for (let index = 0; index < line.length; index++) {
+    const character = line[index]
+    const inside = quoted || depth > 0
+    if (quoted && character === '\\') {
+      blanked += '\u0000\u0000'
+      index++
+      continue
+    }
+    if (character === '"') quoted = !quoted
+    else if (!quoted && (character === '{' || character === '[')) depth++
+    else if (!quoted && (character === '}' || character === ']')) depth = Math.max(0, depth - 1)
+    blanked += inside || quoted || depth > 0 ? '\u0000' : character
+  }
+  return blanked
 }
 
 /**
@@ -27,15 +52,15 @@ function pairStarts(line: string): number {
  * each run of lines between blank ones became one. Undefined when it looks as meant. A `#` line
  * among several is left alone: a `|` block comments out a Key=Value that way.
  */
-export function foldedInput(value: string): 'pairs' | 'comment' | { lines: number[] } | undefined {
+export function foldedInput(value: string, hclValues = false): 'pairs' | 'comment' | { lines: number[] } | undefined {
   const lines = value.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '')
   if (lines.length > 1) {
-    const folded = numberedInputLines(value).filter(({ text }) => pairStarts(text) > 1)
+    const folded = numberedInputLines(value).filter(({ text }) => pairStarts(text, hclValues) > 1)
     return folded.length > 0 ? { lines: folded.map(({ line }) => line) } : undefined
   }
   if (lines.length === 0) return undefined
   const [line] = lines
-  const pairs = pairStarts(line)
+  const pairs = pairStarts(line, hclValues)
   if (line.startsWith('#')) return pairs > 0 ? 'comment' : undefined
   return pairs > 1 ? 'pairs' : undefined
 }
@@ -61,8 +86,8 @@ function linesNamed(numbers: number[]): string {
  * one secret (`variables: ${{ secrets.X }}`) holding `a=1 b=2` would show in part, and the runner
  * masks a secret only whole. Naming the line, by its number in the input, names the pair.
  */
-function foldedInputWarning(input: string, value: string, { pair, item }: { pair: string; item: string }): string | undefined {
-  const folded = foldedInput(value)
+function foldedInputWarning(input: string, value: string, { pair, item, hclValues }: FoldedForm): string | undefined {
+  const folded = foldedInput(value, hclValues)
   if (folded === undefined) return undefined
   const name = pair.slice(0, pair.indexOf('='))
   const cause = foldedCause(input, pair, typeof folded === 'object')
@@ -82,9 +107,16 @@ function foldedInputWarning(input: string, value: string, { pair, item }: { pair
   return `${input}: the input is one line that ${what}: ${cause}${meant}.`
 }
 
-const foldedForms = [
-  { input: 'variables', pair: 'NAME=VALUE', item: 'variable' },
-  { input: 'tags', pair: 'Key=Value', item: 'tag' }
+interface FoldedForm {
+  pair: string
+  item: string
+  /** Whether a value may be HCL (a variable's), whose braces and quotes hold no pair of the input. */
+  hclValues: boolean
+}
+
+const foldedForms: Array<{ input: string } & FoldedForm> = [
+  { input: 'variables', pair: 'NAME=VALUE', item: 'variable', hclValues: true },
+  { input: 'tags', pair: 'Key=Value', item: 'tag', hclValues: false }
 ]
 
 /** The warnings for tags and variables that look folded. */
@@ -98,8 +130,8 @@ export function foldedInputWarnings(reader: InputReader): string[] {
  * tags that followed), which then stops the run before the warning of the fold is shown.
  */
 export function hintFoldedInputs(reader: InputReader): void {
-  for (const { input, pair } of foldedForms) {
-    const folded = foldedInput(reader.raw(input))
+  for (const { input, pair, hclValues } of foldedForms) {
+    const folded = foldedInput(reader.raw(input), hclValues)
     if (folded === undefined) continue
     const hint = `The input looks folded: ${foldedCause(input, pair, typeof folded === 'object')}.`
     for (const problem of reader.problems) {
