@@ -214,7 +214,16 @@ export function runnerEnvironment(
   return { env: all, files }
 }
 
+/**
+ * When this test file's last run that began `packer build` ended. A template's `{{timestamp}}` or
+ * `timestamp()` names its AMIs to the second, and EC2 (the loopback endpoint too) refuses a name an
+ * AMI has: so that two runs' AMIs never share a name, a run starts in a later second than that.
+ */
+let lastBuildEnded: number | undefined
+
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const wait = lastBuildEnded === undefined ? 0 : (Math.floor(lastBuildEnded / 1000) + 1) * 1000 - Date.now()
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
   const { env, files } = runnerEnvironment(options.workspace, options.inputs, options.env)
   const entry = options.entry ?? join(projectRoot, 'dist', 'index.js')
   const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), entry], {
@@ -242,6 +251,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
     child.on('close', (code, sig) => resolve([code, sig]))
   )
+  if (stdout.includes('::group::Build\n')) lastBuildEnded = Date.now()
   return {
     exitCode,
     signal,
