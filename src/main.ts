@@ -15,7 +15,7 @@ import { describeRequest } from './inputs/version-request.js'
 import { actionTagKeys, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
-import { actionTagSet, combineTags } from './inputs/tags.js'
+import { actionTagSet, combineTags, templateKeeps } from './inputs/tags.js'
 import { buildsWithoutInstance, noBuildLaunchesInstance, scriptLinesAlike } from './inputs/template-files.js'
 import type { Fingerprint } from './inputs/fingerprint.js'
 import type { ResolvedVersion } from './inputs/required-version.js'
@@ -60,6 +60,7 @@ import {
   primaryRegionNote,
   reportPlugins,
   reportTagging,
+  reportTemplateTags,
   setOutputs,
   warnOfOutputsHoldingSecrets,
   writeSummary,
@@ -69,7 +70,7 @@ import {
 
 type TaggingStage = typeof import('./aws/tagging.js')
 type ReuseStage = typeof import('./aws/reuse.js')
-import type { RegionTagResult } from './aws/tagging.js'
+import type { RegionTagResult, TagOptions } from './aws/tagging.js'
 import type { SetCheck } from './aws/reuse.js'
 
 /** A failure whose causes the log and the summary's annotations or problems already show. */
@@ -533,8 +534,13 @@ async function checkTagCounts(inputs: Inputs, template: Promise<HclTemplate> | u
   // A template that could not be read fails where it is awaited next, as it would have.
   const builds = template ? (await template.catch(() => undefined))?.amiBuilds : inputs.jsonAmiBuilds
   if (builds === undefined) return
-  const { tagCountProblems } = await import('./inputs/ami-builds.js')
-  const problems = await tagCountProblems(builds, inputs, actionTagSet(inputs.tags, inputs.provenanceTags, actionTagKeys(inputs)))
+  const { ownKeyProblems, tagCountProblems } = await import('./inputs/ami-builds.js')
+  const ownKeys = actionTagKeys(inputs)
+  await refuse(
+    await ownKeyProblems(builds, inputs, ownKeys),
+    "The template gives tags that the action writes itself (see the errors above); nothing was installed or built."
+  )
+  const problems = await tagCountProblems(builds, inputs, actionTagSet(inputs.tags, inputs.provenanceTags, ownKeys))
   await refuse(problems, "The template's tags and the action's would be more than EC2 allows (see the errors above); nothing was installed or built.")
 }
 
@@ -731,7 +737,7 @@ async function withRunProvenance(
   }
   const familyPrefix = provenance.repository === undefined ? undefined : familyPrefixOf(provenance.repository, inputs)
   const tags = combineTags(inputs.tags, provenanceTags(provenance, startedAt))
-  return { provenance, inputs: { ...inputs, tags, familyPrefix } }
+  return { provenance, inputs: { ...inputs, tags, familyPrefix, templateKeeps: templateKeeps(inputs.tags, inputs.provenanceTags) } }
 }
 
 /**
@@ -1479,7 +1485,13 @@ async function tag(
     core.info('No tags to add (tags is empty and provenance-tags is false).')
     return amis
   }
-  const failedRegions = await tagAll(inputs, amis, tags, summary, { tagging, builds: families.perBuild })
+  const { mayTagSnapshots } = await import('./inputs/ami-builds.js')
+  const ofTheTemplate = {
+    templateKeeps: inputs.templateKeeps ?? [],
+    readSnapshotTags: mayTagSnapshots(inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds),
+    actionOwnKeys: actionTagKeys(inputs)
+  }
+  const failedRegions = await tagAll(inputs, amis, tags, summary, { tagging, builds: families.perBuild, ofTheTemplate })
   const kept = withoutGone(amis, inputs.awsRegion, summary)
   const disabled = warnDisabled(kept, inputs, summary)
   if (failedRegions.length > 0) throw taggingFailed(failedRegions, inputs, summary)
@@ -1506,7 +1518,18 @@ async function tagAll(
   amis: Ami[],
   tags: Record<string, string>,
   summary: SummaryModel,
-  { tagging, builds = [], stillWhole }: { tagging?: Promise<TaggingStage>; builds?: FamilyTagging['perBuild']; stillWhole?: () => Promise<boolean> } = {}
+  {
+    tagging,
+    builds = [],
+    stillWhole,
+    ofTheTemplate
+  }: {
+    tagging?: Promise<TaggingStage>
+    builds?: FamilyTagging['perBuild']
+    stillWhole?: () => Promise<boolean>
+    /** For the AMIs built in this run: what the template gave them itself is kept, or told of (tagAmis). */
+    ofTheTemplate?: Pick<TagOptions, 'templateKeeps' | 'readSnapshotTags' | 'actionOwnKeys'>
+  } = {}
 ): Promise<string[]> {
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount
@@ -1522,6 +1545,7 @@ async function tagAll(
       tags,
       tagSnapshots: inputs.tagSnapshots,
       ownTags,
+      ...ofTheTemplate,
       deadlineMs: inputs.taggingTimeoutSeconds * 1000,
       onResult: (result) => {
         if (stillWhole) logRegionTagging(result, counts, summary)
@@ -1529,6 +1553,7 @@ async function tagAll(
         for (const build of builds) reportOwnTags(build, result, summary)
       }
     })
+    reportTemplateTags(results)
     if (!stillWhole) return reportTagging(results, summary)
     if (!(await stillWhole())) {
       // EC2's words may quote a tag's value: text, never a workflow command.

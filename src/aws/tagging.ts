@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import {
   CreateTagsCommand,
   DescribeImagesCommand,
+  DescribeSnapshotsCommand,
   EC2Client,
   type Image
 } from '@aws-sdk/client-ec2'
@@ -68,6 +69,16 @@ export interface RegionTagResult {
    * with a tag the tagging does not write.
    */
   tagsInAll?: Record<string, number>
+  /**
+   * By AMI or snapshot ID: the keys of `templateKeeps` it already had with a value (the
+   * template's own, which Packer wrote), left as they were.
+   */
+  kept?: Record<string, string[]>
+  /**
+   * By AMI ID: the keys of `actionOwnKeys` it already had with a value (the template's own), which
+   * the action's value replaced.
+   */
+  replaced?: Record<string, string[]>
   /** What went wrong in this region, in words for the user. */
   error?: string
   /** Problems that did not stop the tagging, e.g. snapshots that could not be listed. */
@@ -86,6 +97,18 @@ export interface TagOptions extends Partial<Backoff> {
    * EC2's limit with them: an AMI is tagged whole or not at all.
    */
   ownTags?: Record<string, Record<string, string>>
+  /**
+   * Keys of `tags` that an AMI, or its snapshots, keeps when it already has them with a value:
+   * the template's own, which Packer wrote before the action (inputs' templateKeeps).
+   */
+  templateKeeps?: string[]
+  /**
+   * Whether the template may give the snapshots tags (snapshot_tags): their tags are read
+   * (DescribeSnapshots) for templateKeeps. Else the snapshots are taken to have none.
+   */
+  readSnapshotTags?: boolean
+  /** Keys the action's features go by: written all the same, but an AMI that had one is told of (`replaced`). */
+  actionOwnKeys?: string[]
   /**
    * The client for a region. A client passed in here should be made with `maxAttempts: 1`,
    * or its own retries multiply ours.
@@ -291,6 +314,8 @@ type Snapshots = Pick<RegionTagResult, 'snapshotIds' | 'snapshotsOf'>
 /** What DescribeImages told of a region's AMIs: their snapshots, the keys of the tags each has, those gone and those disabled. */
 interface FoundImages extends Snapshots {
   tagKeysOf: Map<string, string[]>
+  /** The keys each AMI has a value of: an empty one is as none. */
+  valuedKeysOf: Map<string, string[]>
   gone: string[]
   disabled: string[]
 }
@@ -329,6 +354,7 @@ async function findSnapshots(
   )
   const snapshots = { snapshotIds: uniqueInOrder(Object.values(snapshotsOf).flat()), snapshotsOf }
   const tagKeysOf = new Map(images.map((image) => [image.ImageId ?? '', (image.Tags ?? []).map((tag) => tag.Key ?? '')]))
+  const valuedKeysOf = new Map(images.map((image) => [image.ImageId ?? '', valuedKeys(image.Tags)]))
   if (mustBeComplete) {
     const missingAmiIds = amiIds.filter((amiId) => !imagesById.has(amiId) && !gone.includes(amiId))
     const amiIdsWithoutSnapshots = amiIds.filter((amiId) => {
@@ -339,7 +365,53 @@ async function findSnapshots(
       throw new ImagesNotReady(missingAmiIds, amiIdsWithoutSnapshots, snapshots)
     }
   }
-  return { ...snapshots, tagKeysOf, gone, disabled: disabledAmong(amiIds, images) }
+  return { ...snapshots, tagKeysOf, valuedKeysOf, gone, disabled: disabledAmong(amiIds, images) }
+}
+
+/** The keys of `tags` that have a value: the template's empty value counts as not written. */
+function valuedKeys(tags: Array<{ Key?: string; Value?: string }> | undefined): string[] {
+  return (tags ?? []).flatMap(({ Key, Value }) => (Key !== undefined && Value !== undefined && Value !== '' ? [Key] : []))
+}
+
+/** The keys each snapshot has a value of, by one DescribeSnapshots. */
+async function snapshotValuedKeys(ec2: EC2Client, snapshotIds: string[], abortSignal: AbortSignal): Promise<Map<string, string[]>> {
+  const { Snapshots: snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: snapshotIds }), { abortSignal })
+  return new Map(snapshots.map((snapshot) => [snapshot.SnapshotId ?? '', valuedKeys(snapshot.Tags)]))
+}
+
+/**
+ * What the template gave each AMI and its snapshots of the keys the tagging leaves to it: by AMI
+ * ID, the keys kept on the AMI and on its snapshots. Packer tags an AMI and its snapshots with the
+ * template's `tags` in one call, then its snapshots with `snapshot_tags`, which may replace them:
+ * the snapshots keep what their tags show (those every one of them has a value of: Packer gives an
+ * AMI's snapshots the same), or, when they were not read (`snapshotKeysOf` undefined: the
+ * template writes no snapshot_tags), what the AMI keeps.
+ */
+interface KeptKeys {
+  ami: string[]
+  snapshots: string[]
+}
+
+function keptKeysOf(
+  amiIds: string[],
+  templateKeeps: string[],
+  valuedKeysOf: Map<string, string[]>,
+  snapshotsOf: Record<string, string[]>,
+  snapshotKeysOf: Map<string, string[]> | undefined
+): Record<string, KeptKeys> {
+  return Object.fromEntries(
+    amiIds.map((amiId) => {
+      const ami = templateKeeps.filter((key) => valuedKeysOf.get(amiId)?.includes(key))
+      const snapshotIds = snapshotsOf[amiId] ?? []
+      const snapshots =
+        snapshotIds.length === 0
+          ? []
+          : snapshotKeysOf === undefined
+            ? ami
+            : templateKeeps.filter((key) => snapshotIds.every((snapshotId) => snapshotKeysOf.get(snapshotId)?.includes(key)))
+      return [amiId, { ami, snapshots }]
+    })
+  )
 }
 
 /** An AMI that the tags would take over EC2's limit, with what it would hold. */
@@ -361,26 +433,30 @@ function amisOverTagLimit(
   amiIds: string[],
   tagKeysOf: Map<string, string[]>,
   keys: string[],
-  ownTags: Record<string, Record<string, string>> = {}
+  ownTags: Record<string, Record<string, string>> = {},
+  kept: Record<string, KeptKeys> = {}
 ): OverLimit[] {
   return amiIds.flatMap((amiId) => {
-    const { own, added } = tagsOnceTagged(amiId, tagKeysOf, keys, ownTags)
+    const { own, added } = tagsOnceTagged(amiId, tagKeysOf, keys, ownTags, kept)
     return own + added > maxTagsPerResource ? [{ amiId, own, added }] : []
   })
 }
 
 /**
  * How many tags an AMI has (`own`: the template's, AWS's own `aws:…` aside) and how many keys
- * the tagging adds that it does not have yet (`keys`, with its build's own).
+ * the tagging adds that it does not have yet (`keys`, with its build's own, less those it keeps:
+ * a key kept is counted once, as the template's).
  */
 function tagsOnceTagged(
   amiId: string,
   tagKeysOf: Map<string, string[]>,
   keys: string[],
-  ownTags: Record<string, Record<string, string>>
+  ownTags: Record<string, Record<string, string>>,
+  kept: Record<string, KeptKeys>
 ): { own: number; added: number; written: number } {
   const own = new Set((tagKeysOf.get(amiId) ?? []).filter((key) => !key.startsWith('aws:')))
-  const written = [...new Set([...keys, ...Object.keys(ownTags[amiId] ?? {})])]
+  const keeps = kept[amiId]?.ami ?? []
+  const written = [...new Set([...keys.filter((key) => !keeps.includes(key)), ...Object.keys(ownTags[amiId] ?? {})])]
   return { own: own.size, added: written.filter((key) => !own.has(key)).length, written: written.length }
 }
 
@@ -404,6 +480,9 @@ interface RegionJob {
   tags: { Key: string; Value: string }[]
   tagSnapshots: boolean
   ownTags?: Record<string, Record<string, string>>
+  templateKeeps: string[]
+  readSnapshotTags: boolean
+  actionOwnKeys: string[]
   backoff: Backoff
   log: (message: string) => void
   /** Aborted at the stage's deadline: calls in flight stop, and nothing is retried. */
@@ -414,25 +493,38 @@ interface RegionJob {
   taggedSoFar: string[]
 }
 
-/** One CreateTags: the AMIs that get the same tags (the run's and their build's own). */
+/**
+ * The AMIs that get the same tags (the run's and their build's own, less those they keep), and
+ * their snapshots the same `snapshotTags`: one CreateTags, or one for the AMIs and one for the
+ * snapshots when those differ.
+ */
 interface TagCall {
   amiIds: string[]
   tags: { Key: string; Value: string }[]
+  snapshotTags: { Key: string; Value: string }[]
 }
 
 /**
  * The region's AMIs grouped by the tags they get, in the order they first appear: one call per
  * group, as CreateTags puts the same tags on every resource it names.
  */
-function tagCalls(amiIds: string[], tags: TagCall['tags'], ownTags: Record<string, Record<string, string>> = {}): TagCall[] {
+function tagCalls(
+  amiIds: string[],
+  tags: TagCall['tags'],
+  ownTags: Record<string, Record<string, string>> = {},
+  kept: Record<string, KeptKeys> = {}
+): TagCall[] {
   const calls = new Map<string, TagCall>()
   for (const amiId of amiIds) {
     const own = ownTags[amiId] ?? {}
-    const key = JSON.stringify(Object.entries(own))
+    const keeps = kept[amiId] ?? { ami: [], snapshots: [] }
+    const key = JSON.stringify([Object.entries(own), keeps.ami, keeps.snapshots])
+    // A build's own value of a key wins over the run's, as it did when it came in a later call.
+    const theirs = [...tags.filter((tag) => !Object.hasOwn(own, tag.Key)), ...Object.entries(own).map(([Key, Value]) => ({ Key, Value }))]
     const call = calls.get(key) ?? {
       amiIds: [],
-      // A build's own value of a key wins over the run's, as it did when it came in a later call.
-      tags: [...tags.filter((tag) => !Object.hasOwn(own, tag.Key)), ...Object.entries(own).map(([Key, Value]) => ({ Key, Value }))]
+      tags: theirs.filter((tag) => !keeps.ami.includes(tag.Key)),
+      snapshotTags: theirs.filter((tag) => !keeps.snapshots.includes(tag.Key))
     }
     call.amiIds.push(amiId)
     calls.set(key, call)
@@ -450,11 +542,18 @@ async function createTags(
   retryOptions: RetryOptions
 ): Promise<Array<{ call: TagCall; error?: string }>> {
   const { region, ec2, tagSnapshots, abortSignal, result, taggedSoFar } = job
-  const resourcesOf = (amiIds: string[]) =>
-    tagSnapshots ? [...amiIds, ...uniqueInOrder(amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? []))] : amiIds
+  const snapshotsOf = (amiIds: string[]) => (tagSnapshots ? uniqueInOrder(amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? [])) : [])
+  const resourcesOf = (amiIds: string[]) => [...amiIds, ...snapshotsOf(amiIds)]
+  const sameTags = (call: TagCall) => JSON.stringify(call.tags) === JSON.stringify(call.snapshotTags)
   return Promise.all(
     calls.map(async (call) => {
-      const send = () => ec2.send(new CreateTagsCommand({ Resources: resourcesOf(call.amiIds), Tags: call.tags }), { abortSignal })
+      const createTags = (Resources: string[], Tags: TagCall['tags']) =>
+        Resources.length === 0 || Tags.length === 0 ? undefined : ec2.send(new CreateTagsCommand({ Resources, Tags }), { abortSignal })
+      // The snapshots get tags of their own where the template gave them keys it did not give the AMI, or the other way.
+      const send = () =>
+        sameTags(call)
+          ? createTags(resourcesOf(call.amiIds), call.tags)
+          : Promise.all([createTags(call.amiIds, call.tags), createTags(snapshotsOf(call.amiIds), call.snapshotTags)])
       try {
         await retry(async () => {
           try {
@@ -480,11 +579,9 @@ async function createTags(
   )
 }
 
-async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
-  const { region, amiIds, ec2, tags, tagSnapshots, ownTags, backoff, log, abortSignal, result } = job
-  // AMIs that the tags would take over EC2's limit; known once DescribeImages has answered.
-  let overLimit: OverLimit[] = []
-  const retryOptions = (call: string) => ({
+/** How a region's EC2 `call` is retried: not after the deadline, each retry logged. */
+function retryOptionsOf({ region, backoff, log, abortSignal }: RegionJob, call: string): RetryOptions {
+  return {
     backoff,
     isRetryable: (error: unknown) => !abortSignal.aborted && isRetryable(error),
     onRetry: (error: unknown, delayMs: number, attempt: number) => {
@@ -494,20 +591,33 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
           `trying again in ${(delayMs / 1000).toFixed(1)} s`
       )
     }
-  })
+  }
+}
+
+async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
+  const { region, amiIds, ec2, tags, tagSnapshots, ownTags, templateKeeps, abortSignal, result } = job
+  // AMIs that the tags would take over EC2's limit; known once DescribeImages has answered.
+  let overLimit: OverLimit[] = []
+  // What each AMI and its snapshots keep of the template's own; known once DescribeImages has answered.
+  let kept: Record<string, KeptKeys> = {}
+  const retryOptions = (call: string) => retryOptionsOf(job, call)
 
   try {
     // Only a complete list matters when the snapshots are to be tagged; otherwise the IDs
     // are reported as found, and waiting for the rest would only slow the job down.
-    const { tagKeysOf, gone, disabled, ...snapshots } = await retry(
+    const { tagKeysOf, valuedKeysOf, gone, disabled, ...snapshots } = await retry(
       () => findSnapshots(ec2, amiIds, tagSnapshots, abortSignal),
       retryOptions('DescribeImages')
     )
     Object.assign(result, snapshots, gone.length > 0 ? { gone } : {}, disabled.length > 0 ? { disabled } : {})
     const keys = tags.map((tag) => tag.Key)
-    overLimit = amisOverTagLimit(amiIds, tagKeysOf, keys, ownTags)
+    const keepable = templateKeeps.filter((key) => keys.includes(key))
+    const snapshotKeysOf = keepable.length > 0 ? await templateSnapshotTags(job, snapshots.snapshotIds, retryOptions('DescribeSnapshots')) : undefined
+    kept = keptKeysOf(amiIds, keepable, valuedKeysOf, snapshots.snapshotsOf, snapshotKeysOf)
+    noteKeptAndReplaced(job, kept, valuedKeysOf)
+    overLimit = amisOverTagLimit(amiIds, tagKeysOf, keys, ownTags, kept)
     const inAll = [...tagKeysOf.keys()].flatMap((amiId) => {
-      const { own, added, written } = tagsOnceTagged(amiId, tagKeysOf, keys, ownTags ?? {})
+      const { own, added, written } = tagsOnceTagged(amiId, tagKeysOf, keys, ownTags ?? {}, kept)
       return keys.length > 0 && own + added > written ? [[amiId, own + added] as const] : []
     })
     if (inAll.length > 0) result.tagsInAll = Object.fromEntries(inAll)
@@ -535,7 +645,7 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
     errors.push(overLimitMessage(region, overLimit, tagSnapshots))
   }
   const amisToTag = amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId) && !result.gone?.includes(amiId))
-  const outcomes = await createTags(job, tagCalls(amisToTag, tags, ownTags), retryOptions('CreateTags'))
+  const outcomes = await createTags(job, tagCalls(amisToTag, tags, ownTags, kept), retryOptions('CreateTags'))
   const failed = outcomes.flatMap((outcome) => (outcome.error === undefined ? [] : [outcome]))
   errors.push(...failed.map((outcome) => outcome.error as string))
   // A call left with no AMI (each gone) tagged nothing.
@@ -546,6 +656,40 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
   }
   if (errors.length > 0) result.error = errors.join(' ')
   return result
+}
+
+/**
+ * The keys each snapshot of the region has a value of, where the template may give them tags of
+ * their own (tag-snapshots, snapshot_tags): undefined otherwise, or when DescribeSnapshots fails
+ * (a warning says so: they keep what the AMI keeps, and get the action's value of a key only the
+ * template's snapshot_tags give).
+ */
+async function templateSnapshotTags(job: RegionJob, snapshotIds: string[], retryOptions: RetryOptions): Promise<Map<string, string[]> | undefined> {
+  if (!job.tagSnapshots || !job.readSnapshotTags || snapshotIds.length === 0) return undefined
+  try {
+    return await retry(() => snapshotValuedKeys(job.ec2, snapshotIds, job.abortSignal), retryOptions)
+  } catch (error) {
+    const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
+    const warning =
+      `Reading the tags the template gave ${snapshotIds.join(', ')} in ${job.region} (snapshot_tags) failed: they keep the template's ` +
+      `value of the provenance keys their AMI keeps, and get the action's of the others. ${explainFailure(failure, 'ec2:DescribeSnapshots')}`
+    job.result.warnings = [...(job.result.warnings ?? []), warning]
+    return undefined
+  }
+}
+
+/** Tells in the region's result what its AMIs and snapshots keep of the template's, and which of the action's own keys the template had given its AMIs. */
+function noteKeptAndReplaced(job: RegionJob, kept: Record<string, KeptKeys>, valuedKeysOf: Map<string, string[]>): void {
+  const keptOn = Object.entries(kept).flatMap(([amiId, keys]) => [
+    ...(keys.ami.length > 0 ? [[amiId, keys.ami] as const] : []),
+    ...(keys.snapshots.length > 0 ? (job.result.snapshotsOf[amiId] ?? []).map((snapshotId) => [snapshotId, keys.snapshots] as const) : [])
+  ])
+  if (keptOn.length > 0) job.result.kept = Object.fromEntries(keptOn)
+  const replaced = job.amiIds.flatMap((amiId) => {
+    const keys = job.actionOwnKeys.filter((key) => valuedKeysOf.get(amiId)?.includes(key))
+    return keys.length > 0 ? [[amiId, keys] as const] : []
+  })
+  if (replaced.length > 0) job.result.replaced = Object.fromEntries(replaced)
 }
 
 /**
@@ -610,6 +754,9 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
       tags,
       tagSnapshots: options.tagSnapshots,
       ownTags: options.ownTags,
+      templateKeeps: options.templateKeeps ?? [],
+      readSnapshotTags: options.readSnapshotTags ?? false,
+      actionOwnKeys: options.actionOwnKeys ?? [],
       backoff,
       log,
       abortSignal: deadline.signal,

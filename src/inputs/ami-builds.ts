@@ -5,6 +5,7 @@
 // (a plugin's), or a name or setting only Packer knows, is left to the build.
 import { literalBoolean } from '../common/values.js'
 import type { InputProblem, ProblemLocation } from './reader.js'
+import { imageFamilyTagKey } from './retention.js'
 import { maxTagsPerResource } from './tags.js'
 import type { TemplateKind } from './template.js'
 
@@ -115,12 +116,7 @@ export async function tagCountProblems(
   const adds = given.provenanceTags ? 'tags input, provenance tags and its own' : 'tags input and its own'
   const orProvenance = given.provenanceTags ? ', or set provenance-tags: false' : ''
   for (const build of running) {
-    const kinds = [
-      { written: build.tags?.ami, resource: 'AMI', setting: 'tags' },
-      // An amazon-instance AMI is backed by the instance store: it has no snapshots to tag.
-      ...(given.tagSnapshots && build.type !== 'amazon-instance' ? [{ written: build.tags?.snapshots, resource: 'snapshots', setting: 'snapshot_tags' }] : [])
-    ]
-    for (const { written, resource, setting } of kinds) {
+    for (const { written, resource, setting } of tagKinds(build, given.tagSnapshots)) {
       if (written === undefined) continue
       const all = new Set([...written.keys, ...actionKeys])
       if (all.size <= maxTagsPerResource) continue
@@ -138,6 +134,67 @@ export async function tagCountProblems(
     }
   }
   return problems
+}
+
+/**
+ * A problem on each build the run would run whose template gives its AMI or snapshots, literally,
+ * a key of the action's own (`actionKeys`, from actionTagKeys: ImageFamily, BuildFingerprint,
+ * BuildSet, PackerBuild). keep-images and reuse go by the action's value, which would replace the
+ * template's once the build is done; refused as a tags input entry of that key is. One only Packer
+ * works out is told of at tagging.
+ */
+export async function ownKeyProblems(
+  builds: AmiBuild[] | undefined,
+  given: { only: string[]; except: string[]; templateKind: TemplateKind; tagSnapshots: boolean },
+  actionKeys: string[]
+): Promise<InputProblem[]> {
+  if (builds === undefined || actionKeys.length === 0) return []
+  const giving = builds.filter((build) => amiBuilders.includes(build.type) && !build.skipsAmi && [build.tags?.ami, build.tags?.snapshots].some((written) => written?.keys.some((key) => actionKeys.includes(key))))
+  if (giving.length === 0) return []
+  const running = given.only.length === 0 && given.except.length === 0 ? giving : await selected(giving, given)
+  return running.flatMap((build) =>
+    tagKinds(build, given.tagSnapshots).flatMap(({ written, resource, setting }) => {
+      const keys = written?.keys.filter((key) => actionKeys.includes(key)) ?? []
+      if (written === undefined || keys.length === 0) return []
+      const named = build.name === undefined ? ` (builder ${build.type})` : ` ${build.name}`
+      const fingerprint = keys.filter((key) => key !== imageFamilyTagKey)
+      const goesBy = [
+        ...(keys.includes(imageFamilyTagKey) ? [`keep-images goes by ${imageFamilyTagKey}`] : []),
+        ...(fingerprint.length > 0 ? [`reuse goes by ${fingerprint.join(', ')}`] : [])
+      ]
+      const instead = [
+        ...(keys.includes(imageFamilyTagKey) ? ['set image-family to name the family'] : []),
+        ...(fingerprint.length > 0 ? [`set provenance-tags: false and reuse: false to write ${fingerprint.join(', ')} yourself`] : [])
+      ]
+      const them = keys.length === 1 ? 'it' : 'them'
+      return [
+        {
+          message:
+            `template: ${written.location.file}: build${named} gives its ${resource} ${keys.join(', ')} in its ${setting}, ` +
+            `which the action writes itself (${goesBy.join('; ')}): the action's value would replace the template's. ` +
+            `Remove ${them} from the template's ${setting}, or ${instead.join(', or ')}.`,
+          location: written.location
+        }
+      ]
+    })
+  )
+}
+
+/** A build's AMI tags and, with tag-snapshots, its snapshot tags (an amazon-instance AMI, backed by the instance store, has no snapshots). */
+function tagKinds(build: AmiBuild, tagSnapshots: boolean): Array<{ written?: WrittenTags; resource: string; setting: string }> {
+  return [
+    { written: build.tags?.ami, resource: 'AMI', setting: 'tags' },
+    ...(tagSnapshots && build.type !== 'amazon-instance' ? [{ written: build.tags?.snapshots, resource: 'snapshots', setting: 'snapshot_tags' }] : [])
+  ]
+}
+
+/**
+ * Whether a build may give its snapshots tags of its own (snapshot_tags): any build, when the
+ * builds are not known. Only then does tagging read the snapshots' tags, for the provenance keys
+ * the template gives them itself.
+ */
+export function mayTagSnapshots(builds: AmiBuild[] | undefined): boolean {
+  return builds === undefined || builds.some((build) => build.tags?.snapshots !== undefined)
 }
 
 /**

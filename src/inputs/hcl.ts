@@ -1762,6 +1762,7 @@ export function withHclTemplate(inputs: Inputs, template: HclTemplate): Inputs {
     manifestFolders: template.manifestFolders,
     ...(template.buildTypes === undefined ? {} : { hclBuildTypes: template.buildTypes }),
     ...(template.provisionerTypes === undefined ? {} : { hclProvisionerTypes: template.provisionerTypes }),
+    ...(template.amiBuilds === undefined ? {} : { hclAmiBuilds: template.amiBuilds }),
     sensitiveVariables: template.sensitiveVariables,
     sensitiveValues: template.sensitiveValues,
     ...sortReferences(template.references, inputs.workspace)

@@ -25,6 +25,11 @@ export interface Inputs extends TemplateFiles, VersionDemands, BuildSelection, P
   /** The user's tags; provenance tags are added to them when `provenanceTags`. */
   tags: Record<string, string>
   provenanceTags: boolean
+  /**
+   * The provenance keys that an AMI or snapshot of the build keeps when the template gives it
+   * them itself (templateKeeps): set once the provenance tags are added to `tags`.
+   */
+  templateKeeps?: string[]
   tagSnapshots: boolean
   /** The longest the tagging stage may take, in seconds. */
   taggingTimeoutSeconds: number

@@ -157,6 +157,15 @@ export function checkTagCount(
   )
 }
 
+/**
+ * The provenance keys a template's own value wins over, where it gives an AMI or its snapshots
+ * one (not empty): those of the tags input's keys aside, which the workflow gives explicitly. The
+ * keys the action's features go by (actionTagKeys) are never the template's.
+ */
+export function templateKeeps(userTags: Record<string, string>, withProvenance: boolean): string[] {
+  return withProvenance ? Object.values(provenanceTagKeys).filter((key) => !(key in userTags)) : []
+}
+
 /** User tags win over provenance tags of the same key. */
 export function combineTags(userTags: Record<string, string>, provenance: Record<string, string>): Record<string, string> {
   return { ...provenance, ...userTags }

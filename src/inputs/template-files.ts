@@ -81,6 +81,8 @@ export interface TemplateFiles extends ReferencedPaths {
   jsonProvisionerUses?: ProvisionerUse[]
   /** A JSON template's builds, with their builders, where each is written (jsonAmiBuilds); undefined when it could not be read. */
   jsonAmiBuilds?: AmiBuild[]
+  /** An HCL2 template's builds, once the parser has read every file (hcl.ts hclAmiBuilds). */
+  hclAmiBuilds?: AmiBuild[]
   /** An HCL2 template's provisioners' types, once the parser has read every file (hcl.ts hclProvisionerTypes). */
   hclProvisionerTypes?: string[]
   varFiles: string[]

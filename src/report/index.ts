@@ -213,6 +213,8 @@ export interface RegionTagging {
   disabled?: string[]
   /** By AMI ID: the tags it has once tagged, the template's with those added (see RegionTagResult). */
   tagsInAll?: Record<string, number>
+  /** By AMI or snapshot ID: the keys the template gave it that kept their value (see RegionTagResult). */
+  kept?: Record<string, string[]>
   error?: string
 }
 
@@ -303,6 +305,48 @@ export function reportTagging(results: RegionTagResult[], summary: SummaryModel)
   const failed = results.filter((result) => result.error !== undefined)
   summary.problems.push(...failed.map((result) => result.error as string))
   return failed.map((result) => result.region)
+}
+
+/**
+ * What the template gave the AMIs of the run itself, once every region is done: one line of the
+ * provenance keys it kept (the template's value, not the action's), on how many AMIs and
+ * snapshots of those tagged; a warning of the action's own keys whose value replaced the
+ * template's, which only Packer had worked out (a literal one is refused before the build).
+ */
+export function reportTemplateTags(results: RegionTagResult[]): void {
+  const counts = new Map<string, { amis: number; snapshots: number }>()
+  const replaced: string[] = []
+  for (const result of results) {
+    const amiIds = result.tagged ? result.amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId) && !result.gone?.includes(amiId)) : []
+    const snapshotIds = new Set(amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? []))
+    for (const [id, keys] of Object.entries(result.kept ?? {})) {
+      const kind = amiIds.includes(id) ? 'amis' : snapshotIds.has(id) ? 'snapshots' : undefined
+      if (kind === undefined) continue
+      for (const key of keys) {
+        const count = counts.get(key) ?? { amis: 0, snapshots: 0 }
+        count[kind] += 1
+        counts.set(key, count)
+      }
+    }
+    for (const [amiId, keys] of Object.entries(result.replaced ?? {})) {
+      if (amiIds.includes(amiId)) replaced.push(`${keys.join(', ')} on ${amiId} (${result.region})`)
+    }
+  }
+  if (counts.size > 0) {
+    const each = [...counts].sort(([a], [b]) => a.localeCompare(b, 'en')).map(([key, { amis, snapshots }]) => {
+      const on = [amis > 0 && plural(amis, 'AMI'), snapshots > 0 && plural(snapshots, 'snapshot')].filter(Boolean).join(' and ')
+      return `${key} on ${on}`
+    })
+    core.info(`Kept the template's own tags, which it writes itself: ${each.join(', ')}.`)
+  }
+  if (replaced.length > 0) {
+    annotate({
+      level: 'warning',
+      message:
+        `The template gave its AMIs tags that the action writes itself, and the action's value replaced the template's: ${replaced.join('; ')}. ` +
+        'keep-images goes by ImageFamily, reuse by BuildFingerprint, BuildSet and PackerBuild: remove them from the template\'s tags.'
+    })
+  }
 }
 
 const headline: Record<SummaryModel['outcome'], string> = {
@@ -431,7 +475,8 @@ function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, ami: 
   const ownTagging = model.buildTagging?.get(ami.amiId)
   if (own === 0 || ownTagging?.tagged) {
     // The template's own tags count toward EC2's 50 too: the cell says how many the AMI has.
-    const added = model.tagCount + own
+    // A key the template gave the AMI itself keeps its value: the action did not add it.
+    const added = model.tagCount + own - (tagging.kept?.[ami.amiId]?.length ?? 0)
     const inAll = tagging.tagsInAll?.[ami.amiId]
     return inAll !== undefined && inAll > added ? `${added} added, ${inAll} in all${where}` : `${added} tags${where}`
   }

@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c,d}from"./chunk-PNWGSYVQ.js";import"./chunk-SB2MD6KH.js";import"./chunk-UBHX6ZBK.js";import"./chunk-XKARJE47.js";export{a as amiBuilders,d as copiesToNoRegion,b as noAmiProblems,c as tagCountProblems};
+import{o as m,r as o,s as r,t as s}from"./chunk-O6MKNLGB.js";import{a as e}from"./chunk-XKARJE47.js";var p=class extends o(r,s,"DescribeVolumes",m){static{e(this,"DescribeVolumesCommand")}};export{p as a};

@@ -1,0 +1,137 @@
+// A provenance key the template writes itself keeps the template's value: through the bundled
+// action run as the runner runs it, with the real Packer and the loopback EC2 endpoint. A template
+// that stamps its AMIs `BuildTime = local.timestamp` in its own format must find that format on
+// them after the action's tagging, with the action's other provenance tags beside it.
+import { expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pushToMain, type ActionRun } from './support/action-process.js'
+import { demoRuns, loopbackSuite } from './support/loopback-suite.js'
+import { describeWithPacker } from './support/runtimes.js'
+
+describeWithPacker("the template's own provenance keys, through the bundled action", () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+  // Each run names its AMIs apart: runs within a second would otherwise name them alike.
+  const { demoWith, run } = demoRuns(suite)
+
+  /**
+   * The demo's HCL2 source with `BuildTime` (a stamp only Packer works out), `SourceCommit` and an
+   * empty `BuildActor` on its AMIs (Packer puts its `tags` on the snapshots too), and `BuildTime`
+   * and `SourceRef` on its snapshots.
+   */
+  const hclWithProvenance = (text: string): string =>
+    text.replace(
+      '    SourceAMI = "{{ .SourceAMI }}"\n  }\n',
+      '    SourceAMI = "{{ .SourceAMI }}"\n    BuildTime = local.build_stamp\n    SourceCommit = "template-commit"\n    BuildActor = ""\n  }\n' +
+        '  snapshot_tags = {\n    BuildTime = local.build_stamp\n    SourceRef = "template-ref"\n  }\n'
+    )
+
+  /** The same in the JSON template, its stamp Packer's `{{timestamp}}`. */
+  const jsonWithProvenance = (text: string): string => {
+    const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+    const [builder] = template.builders
+    const tags = { ...(builder.tags as object), BuildTime: '{{timestamp}}', SourceCommit: 'template-commit', BuildActor: '' }
+    return JSON.stringify({ ...template, builders: [{ ...builder, tags, snapshot_tags: { BuildTime: '{{timestamp}}', SourceRef: 'template-ref' } }] }, null, 2)
+  }
+
+  /** The AMIs of the run, each with its region, and its snapshots. */
+  function amisOf(result: ActionRun): Array<{ region: string; amiId: string; snapshotIds: string[] }> {
+    const amis = JSON.parse(result.outputs.artifacts) as Array<{ region: string; amiId: string }>
+    return amis.map(({ region, amiId }) => {
+      const image = suite.endpoint.images(region).find((one) => one.imageId === amiId)
+      const snapshotIds = (image?.blockDeviceMappings ?? []).flatMap((device) => (device.snapshotId === undefined ? [] : [device.snapshotId]))
+      return { region, amiId, snapshotIds }
+    })
+  }
+
+  function expectKept(result: ActionRun, stamp: RegExp): void {
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const amis = amisOf(result)
+    expect(amis.map(({ region }) => region).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+    for (const { region, amiId, snapshotIds } of amis) {
+      expect(suite.endpoint.tagsOf(region, amiId)).toMatchObject({
+        BuildTime: expect.stringMatching(stamp),
+        SourceCommit: 'template-commit',
+        // Empty in the template: the action's.
+        BuildActor: pushToMain.GITHUB_ACTOR,
+        SourceRepository: pushToMain.GITHUB_REPOSITORY,
+        // Only in the template's snapshot_tags: the action's.
+        SourceRef: pushToMain.GITHUB_REF,
+        BuildRunUrl: expect.stringContaining('/actions/runs/4242')
+      })
+      expect(snapshotIds.length).toBeGreaterThan(0)
+      for (const snapshotId of snapshotIds) {
+        expect(suite.endpoint.tagsOf(region, snapshotId)).toMatchObject({
+          BuildTime: expect.stringMatching(stamp),
+          SourceCommit: 'template-commit',
+          SourceRef: 'template-ref',
+          BuildActor: pushToMain.GITHUB_ACTOR
+        })
+      }
+    }
+    const kept = result.stdout.split('\n').filter((line) => line.startsWith('Kept the template'))
+    expect(kept).toEqual(["Kept the template's own tags, which it writes itself: BuildTime on 3 AMIs and 3 snapshots, SourceCommit on 3 AMIs and 3 snapshots, SourceRef on 3 snapshots."])
+    // The summary counts the tags the action added: the 7 provenance, ImageFamily and 3 fingerprint tags, less the 2 kept.
+    const row = result.summary.split('\n').find((line) => line.startsWith(`| us-east-1 | [\``))
+    expect(row).toMatch(/\| 9 added, 13 in all \|$/)
+  }
+
+  it('HCL2: BuildTime of local.timestamp, SourceCommit and snapshot_tags BuildTime keep the template\'s values', async () => {
+    const workspace = demoWith(hclWithProvenance, 'hcl2')
+    expectKept(await run(workspace, 'hcl2', { variables: 'ami_name_prefix=kept-hcl' }), /^\d{14}$/)
+  })
+
+  it('JSON: BuildTime of {{timestamp}}, SourceCommit and snapshot_tags BuildTime keep the template\'s values', async () => {
+    const workspace = demoWith(jsonWithProvenance, 'json')
+    expectKept(await run(workspace, 'json', { variables: 'ami_name_prefix=kept-json' }), /^\d{9,}$/)
+  })
+
+  it('a tags input entry of BuildTime still replaces the template\'s', async () => {
+    const workspace = demoWith(hclWithProvenance, 'hcl2')
+    const result = await run(workspace, 'hcl2', { tags: 'BuildTime=from-the-workflow', variables: 'ami_name_prefix=kept-input' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    for (const { region, amiId, snapshotIds } of amisOf(result)) {
+      expect(suite.endpoint.tagsOf(region, amiId)).toMatchObject({ BuildTime: 'from-the-workflow', SourceCommit: 'template-commit' })
+      for (const snapshotId of snapshotIds) expect(suite.endpoint.tagsOf(region, snapshotId)).toMatchObject({ BuildTime: 'from-the-workflow' })
+    }
+    expect(result.stdout.split('\n').filter((line) => line.startsWith('Kept the template'))).toEqual([
+      "Kept the template's own tags, which it writes itself: SourceCommit on 3 AMIs and 3 snapshots, SourceRef on 3 snapshots."
+    ])
+  })
+
+  it('a template with tags and no snapshot_tags: its snapshots keep what the AMI keeps, without reading their tags', async () => {
+    const workspace = demoWith((text) => text.replace('    SourceAMI = "{{ .SourceAMI }}"\n', '    SourceAMI = "{{ .SourceAMI }}"\n    BuildTime = local.build_stamp\n'), 'hcl2')
+    const result = await run(workspace, 'hcl2', { variables: 'ami_name_prefix=kept-tags-only' })
+    expect(result.errors).toEqual([])
+    for (const { region, amiId, snapshotIds } of amisOf(result)) {
+      expect(suite.endpoint.tagsOf(region, amiId).BuildTime).toMatch(/^\d{14}$/)
+      for (const snapshotId of snapshotIds) expect(suite.endpoint.tagsOf(region, snapshotId).BuildTime).toMatch(/^\d{14}$/)
+    }
+    expect(suite.calls.filter(({ action }) => action === 'DescribeSnapshots')).toEqual([])
+    expect(result.stdout).toContain("Kept the template's own tags, which it writes itself: BuildTime on 3 AMIs and 3 snapshots.")
+  })
+
+  it("a template that gives its AMIs ImageFamily and BuildSet: refused before Packer is installed, on the template's tags", async () => {
+    const workspace = demoWith(
+      (text) => text.replace('    SourceAMI = "{{ .SourceAMI }}"\n', '    SourceAMI = "{{ .SourceAMI }}"\n    ImageFamily = "web"\n    BuildSet = "mine"\n'),
+      'hcl2'
+    )
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    const line = String(readFileSync(join(workspace, 'ami.pkr.hcl'), 'utf8').split('\n').findIndex((text) => text.includes('  tags = {')) + 1)
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: ami.pkr.hcl: build amazon-ebs.demo gives its AMI ImageFamily, BuildSet in its tags, which the action writes itself ' +
+          "(keep-images goes by ImageFamily; reuse goes by BuildSet): the action's value would replace the template's. " +
+          "Remove them from the template's tags, or set image-family to name the family, or set provenance-tags: false and reuse: false to write BuildSet yourself.",
+        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line, col: '3' }
+      },
+      { message: 'The template gives tags that the action writes itself (see the errors above); nothing was installed or built.', properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+})

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{n as s,o as p,r as o,s as r,t as m}from"./chunk-O6MKNLGB.js";import{a as e}from"./chunk-XKARJE47.js";var t=class extends o(r,m,"DescribeSnapshots",s){static{e(this,"DescribeSnapshotsCommand")}};var c=class extends o(r,m,"DescribeVolumes",p){static{e(this,"DescribeVolumesCommand")}};export{t as a,c as b};
