@@ -134,4 +134,98 @@ describeWithPacker("the template's own provenance keys, through the bundled acti
     expect(result.stdout).not.toContain('::group::Install Packer')
     expect(suite.calls).toEqual([])
   })
+
+  /** The demo's HCL2 `tags`, and `more` besides them: a map whose keys only Packer works out (a `for` expression). */
+  const hclWithWorkedOutTags = (setting: 'tags' | 'snapshot_tags', keys: string[]) => (text: string): string => {
+    const worked = `{ for key in ${JSON.stringify(keys)} : key => "from-the-template" }`
+    const tags = '  tags = {\n    Name      = var.ami_name_prefix\n    SourceAMI = "{{ .SourceAMI }}"\n  }\n'
+    const edited =
+      setting === 'tags'
+        ? text.replace(tags, `  tags = merge({\n    Name      = var.ami_name_prefix\n    SourceAMI = "{{ .SourceAMI }}"\n  }, ${worked})\n`)
+        : text.replace(tags, `${tags}  snapshot_tags = ${worked}\n`)
+    expect(edited).not.toBe(text)
+    return edited
+  }
+
+  it("HCL2: ImageFamily and BuildSet that only Packer works out in the AMI's tags: built, the action's values on the AMIs, and a warning names them", async () => {
+    const workspace = demoWith(hclWithWorkedOutTags('tags', ['ImageFamily', 'BuildSet', 'BuildTime']), 'hcl2')
+    const result = await run(workspace, 'hcl2', { variables: 'ami_name_prefix=worked-out-keys' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const amis = amisOf(result)
+    expect(amis).toHaveLength(3)
+    const family = `${pushToMain.GITHUB_REPOSITORY}/ami.pkr.hcl/amazon-ebs.demo`
+    for (const { region, amiId, snapshotIds } of amis) {
+      const tags = suite.endpoint.tagsOf(region, amiId)
+      expect(tags).toMatchObject({ ImageFamily: family, BuildSet: expect.not.stringContaining('from-the-template'), BuildTime: 'from-the-template' })
+      expect(tags.BuildSet).toBeTruthy()
+      for (const snapshotId of snapshotIds) expect(suite.endpoint.tagsOf(region, snapshotId)).toMatchObject({ ImageFamily: family, BuildSet: tags.BuildSet })
+    }
+    const replaced = amis.map(({ region, amiId }) => `ImageFamily, BuildSet on ${amiId} (${region})`).join('; ')
+    expect(result.warnings.filter((warning) => warning.startsWith('The template gave'))).toEqual([
+      `The template gave its AMIs tags that the action writes itself, and the action's value replaced the template's: ${replaced}. ` +
+        "keep-images goes by ImageFamily, reuse by BuildFingerprint, BuildSet and PackerBuild: remove them from the template's tags."
+    ])
+    // BuildTime, a provenance key, is the template's to keep.
+    expect(result.stdout).toContain("Kept the template's own tags, which it writes itself: BuildTime on 3 AMIs and 3 snapshots.")
+  })
+
+  it("a template with snapshot_tags whose DescribeSnapshots is refused: built and tagged, a warning names the permission, and the snapshots keep what their AMI keeps", async () => {
+    suite.endpoint.faults.fail('DescribeSnapshots', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
+    try {
+      const workspace = demoWith(hclWithProvenance, 'hcl2')
+      const result = await run(workspace, 'hcl2', { variables: 'ami_name_prefix=snapshots-unread' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const amis = amisOf(result)
+      expect(amis).toHaveLength(3)
+      for (const { region, amiId, snapshotIds } of amis) {
+        const amiTags = suite.endpoint.tagsOf(region, amiId)
+        expect(amiTags).toMatchObject({ BuildTime: expect.stringMatching(/^\d{14}$/), SourceCommit: 'template-commit', SourceRef: pushToMain.GITHUB_REF })
+        for (const snapshotId of snapshotIds) {
+          // What the AMI keeps; SourceRef, only the snapshot_tags', gets the action's value.
+          expect(suite.endpoint.tagsOf(region, snapshotId)).toMatchObject({ BuildTime: amiTags.BuildTime, SourceCommit: 'template-commit', SourceRef: pushToMain.GITHUB_REF })
+        }
+      }
+      const unread = result.warnings.filter((warning) => warning.startsWith('Reading the tags the template gave'))
+      expect(unread).toHaveLength(3)
+      for (const { region, snapshotIds } of amis) {
+        expect(unread).toContainEqual(
+          expect.stringMatching(
+            new RegExp(
+              `^Reading the tags the template gave ${snapshotIds.join(', ')} in ${region} \\(snapshot_tags\\) failed: they keep the template's value of the provenance keys their AMI keeps, ` +
+                "and get the action's of the others\\. UnauthorizedOperation — the credentials lack ec2:DescribeSnapshots\\."
+            )
+          )
+        )
+      }
+      expect(result.stdout).toContain("Kept the template's own tags, which it writes itself: BuildTime on 3 AMIs and 3 snapshots, SourceCommit on 3 AMIs and 3 snapshots.")
+    } finally {
+      suite.endpoint.faults.clear()
+    }
+  })
+
+  it('reuse: the AMIs a second run reuses keep the BuildTime the template gave them', async () => {
+    const workspace = demoWith(hclWithProvenance, 'hcl2')
+    const inputs = { variables: 'ami_name_prefix=kept-reuse', reuse: 'true', tags: 'Team=web' }
+    const first = await run(workspace, 'hcl2', inputs)
+    expect(first.errors).toEqual([])
+    const amis = amisOf(first)
+    const before = amis.map(({ region, amiId, snapshotIds }) => ({
+      ami: suite.endpoint.tagsOf(region, amiId),
+      snapshots: snapshotIds.map((snapshotId) => suite.endpoint.tagsOf(region, snapshotId))
+    }))
+    expect(before[0].ami.BuildTime).toMatch(/^\d{14}$/)
+
+    const second = await run(workspace, 'hcl2', { ...inputs, tags: 'Team=api' })
+    expect(second.errors).toEqual([])
+    expect(second.exitCode).toBe(0)
+    expect(second.summary).toContain(':white_check_mark: AMIs reused')
+    expect(second.outputs['ami-id']).toBe(first.outputs['ami-id'])
+    amis.forEach(({ region, amiId, snapshotIds }, index) => {
+      // The tags input's entry is written again; every provenance tag is as the first run left it.
+      expect(suite.endpoint.tagsOf(region, amiId)).toEqual({ ...before[index].ami, Team: 'api' })
+      snapshotIds.forEach((snapshotId, at) => expect(suite.endpoint.tagsOf(region, snapshotId)).toEqual({ ...before[index].snapshots[at], Team: 'api' }))
+    })
+  })
 })

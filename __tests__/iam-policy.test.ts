@@ -167,6 +167,23 @@ describeWithPacker('the README IAM policy', () => {
     })
   })
 
+  it('with its row for snapshot_tags, covers a build whose snapshots keep the provenance tags the template gave them', async () => {
+    const withSnapshotTags = (workspace: string): void => {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      Object.assign(template.builders[0], { snapshot_tags: { BuildTime: '{{timestamp}}' } })
+      writeFileSync(path, JSON.stringify(template, null, 2))
+    }
+    await settingRun('iam-snapshot-tags-', withSnapshotTags, (run, endpoint, beyond) => {
+      const image = endpoint.images('us-east-1').find((one) => one.imageId === run.outputs['ami-id'])
+      const [snapshotId] = (image?.blockDeviceMappings ?? []).flatMap((device) => (device.snapshotId === undefined ? [] : [device.snapshotId]))
+      expect(endpoint.tagsOf('us-east-1', snapshotId).BuildTime).toMatch(/^\d{9,}$/)
+      expect(run.warnings).toEqual([])
+      expect(beyond).toEqual(readmeSettingActions('`snapshot_tags` (with `provenance-tags` and `tag-snapshots`, the defaults)').sort())
+      expect(beyond).toEqual(['ec2:DescribeSnapshots'])
+    })
+  })
+
   it('with its rows for subnet_id, subnet_filter, vpc_filter and vpc_id alone, covers builds in the network they name', async () => {
     const network = { vpcId: 'vpc-7e02c203', subnetId: 'subnet-1703b248' }
     const defaultVpc = (endpoint: Ec2Endpoint): string | undefined =>

@@ -2,15 +2,19 @@ import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import {
   CreateTagsCommand,
   DescribeImagesCommand,
+  DescribeSnapshotsCommand,
   EC2Client,
   EC2ServiceException,
   type CreateTagsCommandInput,
   type DescribeImagesCommandInput,
   type DescribeImagesCommandOutput,
-  type Image
+  type DescribeSnapshotsCommandInput,
+  type Image,
+  type Tag
 } from '@aws-sdk/client-ec2'
 import { mockClient } from 'aws-sdk-client-mock'
 import { tagAmis, type TagOptions } from '../src/aws/tagging.js'
+import { combineTags, templateKeeps } from '../src/inputs/tags.js'
 
 // Every EC2Client, including the ones tagAmis makes itself, answers from this mock.
 const ec2Mock = mockClient(EC2Client)
@@ -685,6 +689,165 @@ describe('tagAmis', () => {
       tagged: false
     })
     expect(createTagsCalls()).toHaveLength(0)
+  })
+})
+
+describe("tagAmis with the template's own provenance tags", () => {
+  const region = 'us-east-1'
+  /** The action's tags of a run: some of its provenance keys, and a key of the user's. */
+  const runTags = { SourceCommit: 'c0ffee', SourceRef: 'refs/heads/main', BuildActor: 'octocat', BuildTime: '2026-12-06T16:15:39Z', Team: 'web' }
+  const provenanceKeys = ['SourceCommit', 'SourceRef', 'BuildActor', 'BuildTime']
+  const asTags = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
+  /** The run's tags less `keys`, in the order CreateTags is given them. */
+  const runTagsLess = (...keys: string[]): Tag[] => asTags(runTags).filter(({ Key }) => !keys.includes(Key as string))
+
+  /** The region's AMIs, each with its snapshots and the tags Packer gave it (the template's `tags`). */
+  function withImages(images: Array<{ amiId: string; snapshotIds: string[]; tags: Record<string, string> }>): TagOptions['amis'] {
+    ec2Mock.on(DescribeImagesCommand).callsFake((input: DescribeImagesCommandInput) => ({
+      Images: images.filter(({ amiId }) => input.ImageIds?.includes(amiId)).map(({ amiId, snapshotIds, tags: own }) => ({ ...image(amiId, ...snapshotIds), Tags: asTags(own) }))
+    }))
+    return images.map(({ amiId }) => ({ region, amiId }))
+  }
+
+  /** The snapshots' tags as Packer left them: the template's `tags`, then its `snapshot_tags`. */
+  function withSnapshotTags(tagsOf: Record<string, Record<string, string>>): void {
+    ec2Mock.on(DescribeSnapshotsCommand).callsFake((input: DescribeSnapshotsCommandInput) => ({
+      Snapshots: (input.SnapshotIds ?? []).map((SnapshotId) => ({ SnapshotId, Tags: asTags(tagsOf[SnapshotId] ?? {}) }))
+    }))
+  }
+
+  function describeSnapshotsCalls(): DescribeSnapshotsCommandInput[] {
+    return ec2Mock.commandCalls(DescribeSnapshotsCommand).map((call) => call.args[0].input)
+  }
+
+  function keeping(overrides: Partial<TagOptions>): TagOptions {
+    return options({ tags: runTags, templateKeeps: provenanceKeys, ...overrides })
+  }
+
+  it('leaves a key the template gave the AMI a value of as it is, on the AMI and its snapshots, without reading the snapshots when the template has no snapshot_tags', async () => {
+    const amis = withImages([{ amiId: 'ami-1', snapshotIds: ['snap-1'], tags: { Name: 'web', BuildTime: '20261206161539' } }])
+    const [result] = await tagAmis(keeping({ amis }))
+    expect(createTagsCalls()).toEqual([{ Resources: ['ami-1', 'snap-1'], Tags: runTagsLess('BuildTime') }])
+    expect(describeSnapshotsCalls()).toEqual([])
+    expect(result).toMatchObject({ tagged: true, kept: { 'ami-1': ['BuildTime'], 'snap-1': ['BuildTime'] } })
+    expect(result.error).toBeUndefined()
+  })
+
+  it('gives the snapshots what their snapshot_tags leave them, in a CreateTags apart from the AMI', async () => {
+    const amis = withImages([{ amiId: 'ami-1', snapshotIds: ['snap-1', 'snap-1b'], tags: { BuildTime: '20261206161539', SourceCommit: 'template-commit' } }])
+    // Packer gave the snapshots the AMI's tags, then snapshot_tags: SourceRef, and an empty SourceCommit.
+    const snapshotTags = { BuildTime: '20261206161539', SourceCommit: '', SourceRef: 'template-ref' }
+    withSnapshotTags({ 'snap-1': snapshotTags, 'snap-1b': snapshotTags })
+    const [result] = await tagAmis(keeping({ amis, readSnapshotTags: true }))
+    expect(describeSnapshotsCalls()).toEqual([{ SnapshotIds: ['snap-1', 'snap-1b'] }])
+    expect(createTagsCalls()).toHaveLength(2)
+    expect(createTagsCalls()).toEqual(
+      expect.arrayContaining([
+        { Resources: ['ami-1'], Tags: runTagsLess('SourceCommit', 'BuildTime') },
+        { Resources: ['snap-1', 'snap-1b'], Tags: runTagsLess('SourceRef', 'BuildTime') }
+      ])
+    )
+    expect(result.kept).toEqual({ 'ami-1': ['SourceCommit', 'BuildTime'], 'snap-1': ['SourceRef', 'BuildTime'], 'snap-1b': ['SourceRef', 'BuildTime'] })
+  })
+
+  it('keeps on the snapshots only a key every one of them has: one without it gets the action\'s value', async () => {
+    const amis = withImages([{ amiId: 'ami-1', snapshotIds: ['snap-1', 'snap-1b'], tags: {} }])
+    withSnapshotTags({ 'snap-1': { SourceRef: 'template-ref' }, 'snap-1b': {} })
+    const [result] = await tagAmis(keeping({ amis, readSnapshotTags: true }))
+    expect(createTagsCalls()).toEqual([{ Resources: ['ami-1', 'snap-1', 'snap-1b'], Tags: runTagsLess() }])
+    expect(result.kept).toBeUndefined()
+  })
+
+  it("says so when the snapshots' tags cannot be read: they keep what their AMI keeps, and get the action's value of the rest", async () => {
+    const amis = withImages([{ amiId: 'ami-1', snapshotIds: ['snap-1'], tags: { BuildTime: '20261206161539' } }])
+    ec2Mock.on(DescribeSnapshotsCommand).rejects(notAuthorized)
+    const [result] = await tagAmis(keeping({ amis, readSnapshotTags: true }))
+    expect(result.warnings).toEqual([
+      "Reading the tags the template gave snap-1 in us-east-1 (snapshot_tags) failed: they keep the template's value of the provenance keys " +
+        "their AMI keeps, and get the action's of the others. UnauthorizedOperation — the credentials lack ec2:DescribeSnapshots. " +
+        'You are not authorized to perform this operation. (Request ID req-1.)'
+    ])
+    expect(createTagsCalls()).toEqual([{ Resources: ['ami-1', 'snap-1'], Tags: runTagsLess('BuildTime') }])
+    expect(result).toMatchObject({ tagged: true, kept: { 'ami-1': ['BuildTime'], 'snap-1': ['BuildTime'] } })
+    expect(result.error).toBeUndefined()
+  })
+
+  it("writes the action's own keys over the template's all the same, and names the AMIs that had one", async () => {
+    const amis = withImages([
+      { amiId: 'ami-1', snapshotIds: ['snap-1'], tags: { ImageFamily: 'worked-out', BuildTime: '20261206161539' } },
+      { amiId: 'ami-2', snapshotIds: ['snap-2'], tags: {} }
+    ])
+    const ownTags = { 'ami-1': { ImageFamily: 'acme/web/ami.pkr.hcl/demo' }, 'ami-2': { ImageFamily: 'acme/web/ami.pkr.hcl/demo' } }
+    const [result] = await tagAmis(keeping({ amis, ownTags, actionOwnKeys: ['ImageFamily', 'BuildFingerprint'] }))
+    expect(result.replaced).toEqual({ 'ami-1': ['ImageFamily'] })
+    expect(createTagsCalls()).toEqual(
+      expect.arrayContaining([
+        { Resources: ['ami-1', 'snap-1'], Tags: [...runTagsLess('BuildTime'), { Key: 'ImageFamily', Value: 'acme/web/ami.pkr.hcl/demo' }] },
+        { Resources: ['ami-2', 'snap-2'], Tags: [...runTagsLess(), { Key: 'ImageFamily', Value: 'acme/web/ami.pkr.hcl/demo' }] }
+      ])
+    )
+  })
+
+  it('writes its own value where the template gave a key an empty one', async () => {
+    const amis = withImages([{ amiId: 'ami-1', snapshotIds: ['snap-1'], tags: { BuildActor: '', BuildTime: '20261206161539' } }])
+    const [result] = await tagAmis(keeping({ amis }))
+    expect(createTagsCalls()).toEqual([{ Resources: ['ami-1', 'snap-1'], Tags: runTagsLess('BuildTime') }])
+    expect(createTagsCalls()[0].Tags).toContainEqual({ Key: 'BuildActor', Value: 'octocat' })
+    expect(result.kept).toEqual({ 'ami-1': ['BuildTime'], 'snap-1': ['BuildTime'] })
+  })
+
+  it("lets a tags input entry of a provenance key replace the template's value", async () => {
+    const amis = withImages([{ amiId: 'ami-1', snapshotIds: ['snap-1'], tags: { BuildTime: '20261206161539', SourceCommit: 'template-commit' } }])
+    const userTags = { BuildTime: 'from-the-workflow' }
+    const tags = combineTags(userTags, { SourceCommit: 'c0ffee', BuildTime: '2026-12-06T16:15:39Z' })
+    const [result] = await tagAmis(options({ amis, tags, templateKeeps: templateKeeps(userTags, true) }))
+    expect(createTagsCalls()).toEqual([{ Resources: ['ami-1', 'snap-1'], Tags: [{ Key: 'BuildTime', Value: 'from-the-workflow' }] }])
+    expect(result.kept).toEqual({ 'ami-1': ['SourceCommit'], 'snap-1': ['SourceCommit'] })
+  })
+
+  it('groups the AMIs of a region by what they keep: one CreateTags for those that keep the same keys', async () => {
+    const amis = withImages([
+      { amiId: 'ami-1', snapshotIds: ['snap-1'], tags: { BuildTime: '20261206161539' } },
+      { amiId: 'ami-2', snapshotIds: ['snap-2'], tags: { Name: 'plain' } },
+      { amiId: 'ami-3', snapshotIds: ['snap-3'], tags: { BuildTime: '20261206161540' } },
+      { amiId: 'ami-4', snapshotIds: ['snap-4'], tags: { BuildTime: '20261206161541', SourceCommit: 'template-commit' } }
+    ])
+    const results = await tagAmis(keeping({ amis }))
+    expect(describeCalls()).toHaveLength(1)
+    expect(createTagsCalls()).toHaveLength(3)
+    expect(createTagsCalls()).toEqual(
+      expect.arrayContaining([
+        { Resources: ['ami-1', 'ami-3', 'snap-1', 'snap-3'], Tags: runTagsLess('BuildTime') },
+        { Resources: ['ami-2', 'snap-2'], Tags: runTagsLess() },
+        { Resources: ['ami-4', 'snap-4'], Tags: runTagsLess('SourceCommit', 'BuildTime') }
+      ])
+    )
+    expect(results).toMatchObject([{ tagged: true, kept: { 'ami-1': ['BuildTime'], 'ami-3': ['BuildTime'], 'ami-4': ['SourceCommit', 'BuildTime'] } }])
+  })
+
+  it("counts a kept key once toward EC2's 50: an AMI the action's tags fill to 50 is tagged, one more is left out", async () => {
+    const teams = (count: number): Record<string, string> => Object.fromEntries(Array.from({ length: count }, (_, i) => [`Team${i}`, 'platform']))
+    const amis = withImages([
+      // 42 of its own, BuildTime among them, and the action's 4 other keys: 46. Not over.
+      { amiId: 'ami-fits', snapshotIds: ['snap-fits'], tags: { ...teams(41), BuildTime: '20261206161539' } },
+      // 46 of its own, and the action's 4 other keys: exactly 50.
+      { amiId: 'ami-brim', snapshotIds: ['snap-brim'], tags: { ...teams(45), BuildTime: '20261206161539' } },
+      // 47 of its own: 51.
+      { amiId: 'ami-over', snapshotIds: ['snap-over'], tags: { ...teams(46), BuildTime: '20261206161539' } },
+      // Only the kept key: it has 1, and gets 5 more (Team0 too).
+      { amiId: 'ami-one', snapshotIds: ['snap-one'], tags: { BuildTime: '20261206161539' } }
+    ])
+    // Team0 is both the template's and the run's: written, and counted once.
+    const tags = { SourceCommit: 'c0ffee', SourceRef: 'refs/heads/main', BuildActor: 'octocat', BuildEvent: 'push', BuildTime: '2026-12-06T16:15:39Z', Team0: 'web' }
+    const [result] = await tagAmis(keeping({ amis, tags, templateKeeps: [...provenanceKeys, 'BuildEvent'] }))
+    expect(result.amisNotTagged).toEqual(['ami-over'])
+    expect(result.error).toBe(
+      `Tagging in ${region} left out ami-over and its snapshots: EC2 allows at most 50 tags on an AMI (those of AWS, aws:…, aside), ` +
+        'and ami-over has 47 of its own (the template\'s tags) and would get 4 more, 51 in all. Set provenance-tags: false, or give fewer tags.'
+    )
+    expect(result.tagsInAll).toEqual({ 'ami-fits': 46, 'ami-brim': 50, 'ami-over': 51, 'ami-one': 6 })
+    const written = Object.entries(tags).flatMap(([Key, Value]) => (Key === 'BuildTime' ? [] : [{ Key, Value }]))
+    expect(createTagsCalls()).toEqual([{ Resources: ['ami-fits', 'ami-brim', 'ami-one', 'snap-fits', 'snap-brim', 'snap-one'], Tags: written }])
   })
 })
 
