@@ -228,4 +228,22 @@ describeWithPacker("the template's own provenance keys, through the bundled acti
       snapshotIds.forEach((snapshotId, at) => expect(suite.endpoint.tagsOf(region, snapshotId)).toEqual({ ...before[index].snapshots[at], Team: 'api' }))
     })
   })
+
+  it("HCL2: ImageFamily that only Packer works out in the snapshot_tags: the action's value on the snapshots, and a warning names them", async () => {
+    const workspace = demoWith(hclWithWorkedOutTags('snapshot_tags', ['ImageFamily']), 'hcl2')
+    const result = await run(workspace, 'hcl2', { variables: 'ami_name_prefix=worked-out-snapshot-keys' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const family = `${pushToMain.GITHUB_REPOSITORY}/ami.pkr.hcl/amazon-ebs.demo`
+    const amis = amisOf(result)
+    expect(amis).toHaveLength(3)
+    for (const { region, snapshotIds } of amis) {
+      for (const snapshotId of snapshotIds) expect(suite.endpoint.tagsOf(region, snapshotId)).toMatchObject({ ImageFamily: family })
+    }
+    const replaced = amis.flatMap(({ region, snapshotIds }) => snapshotIds.map((snapshotId) => `ImageFamily on ${snapshotId} (${region})`)).join('; ')
+    expect(result.warnings).toEqual([
+      `The template gave its snapshots tags that the action writes itself, and the action's value replaced the template's: ${replaced}. ` +
+        "keep-images goes by ImageFamily, reuse by BuildFingerprint, BuildSet and PackerBuild: remove them from the template's snapshot_tags."
+    ])
+  })
 })

@@ -788,6 +788,13 @@ describe("tagAmis with the template's own provenance tags", () => {
     )
   })
 
+  it("names the snapshots whose snapshot_tags gave one of the action's own keys their AMI did not have", async () => {
+    const amis = withImages([{ amiId: 'ami-1', snapshotIds: ['snap-1'], tags: { BuildSet: 'worked-out' } }])
+    withSnapshotTags({ 'snap-1': { BuildSet: 'worked-out', ImageFamily: 'worked-out' } })
+    const [result] = await tagAmis(keeping({ amis, readSnapshotTags: true, actionOwnKeys: ['ImageFamily', 'BuildSet'] }))
+    expect(result.replaced).toEqual({ 'ami-1': ['BuildSet'], 'snap-1': ['ImageFamily'] })
+  })
+
   it('writes its own value where the template gave a key an empty one', async () => {
     const amis = withImages([{ amiId: 'ami-1', snapshotIds: ['snap-1'], tags: { BuildActor: '', BuildTime: '20261206161539' } }])
     const [result] = await tagAmis(keeping({ amis }))

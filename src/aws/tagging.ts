@@ -75,8 +75,9 @@ export interface RegionTagResult {
    */
   kept?: Record<string, string[]>
   /**
-   * By AMI ID: the keys of `actionOwnKeys` it already had with a value (the template's own), which
-   * the action's value replaced.
+   * By AMI or snapshot ID: the keys of `actionOwnKeys` it already had with a value (the template's
+   * own), which the action's value replaced; a snapshot's, those its AMI did not have (its
+   * snapshot_tags'), as far as its tags were read.
    */
   replaced?: Record<string, string[]>
   /** What went wrong in this region, in words for the user. */
@@ -614,7 +615,7 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
     const keepable = templateKeeps.filter((key) => keys.includes(key))
     const snapshotKeysOf = keepable.length > 0 ? await templateSnapshotTags(job, snapshots.snapshotIds, retryOptions('DescribeSnapshots')) : undefined
     kept = keptKeysOf(amiIds, keepable, valuedKeysOf, snapshots.snapshotsOf, snapshotKeysOf)
-    noteKeptAndReplaced(job, kept, valuedKeysOf)
+    noteKeptAndReplaced(job, kept, valuedKeysOf, snapshotKeysOf)
     overLimit = amisOverTagLimit(amiIds, tagKeysOf, keys, ownTags, kept)
     const inAll = [...tagKeysOf.keys()].flatMap((amiId) => {
       const { own, added, written } = tagsOnceTagged(amiId, tagKeysOf, keys, ownTags ?? {}, kept)
@@ -678,16 +679,29 @@ async function templateSnapshotTags(job: RegionJob, snapshotIds: string[], retry
   }
 }
 
-/** Tells in the region's result what its AMIs and snapshots keep of the template's, and which of the action's own keys the template had given its AMIs. */
-function noteKeptAndReplaced(job: RegionJob, kept: Record<string, KeptKeys>, valuedKeysOf: Map<string, string[]>): void {
+/**
+ * Tells in the region's result what its AMIs and snapshots keep of the template's, and which of
+ * the action's own keys the template had given its AMIs, or its snapshots (snapshot_tags: where
+ * their tags were read, `snapshotKeysOf`) besides what it gave their AMI.
+ */
+function noteKeptAndReplaced(
+  job: RegionJob,
+  kept: Record<string, KeptKeys>,
+  valuedKeysOf: Map<string, string[]>,
+  snapshotKeysOf: Map<string, string[]> | undefined
+): void {
   const keptOn = Object.entries(kept).flatMap(([amiId, keys]) => [
     ...(keys.ami.length > 0 ? [[amiId, keys.ami] as const] : []),
     ...(keys.snapshots.length > 0 ? (job.result.snapshotsOf[amiId] ?? []).map((snapshotId) => [snapshotId, keys.snapshots] as const) : [])
   ])
   if (keptOn.length > 0) job.result.kept = Object.fromEntries(keptOn)
   const replaced = job.amiIds.flatMap((amiId) => {
-    const keys = job.actionOwnKeys.filter((key) => valuedKeysOf.get(amiId)?.includes(key))
-    return keys.length > 0 ? [[amiId, keys] as const] : []
+    const onAmi = job.actionOwnKeys.filter((key) => valuedKeysOf.get(amiId)?.includes(key))
+    const onSnapshots = (job.result.snapshotsOf[amiId] ?? []).flatMap((snapshotId) => {
+      const keys = job.actionOwnKeys.filter((key) => !onAmi.includes(key) && snapshotKeysOf?.get(snapshotId)?.includes(key))
+      return keys.length > 0 ? [[snapshotId, keys] as const] : []
+    })
+    return [...(onAmi.length > 0 ? [[amiId, onAmi] as const] : []), ...onSnapshots]
   })
   if (replaced.length > 0) job.result.replaced = Object.fromEntries(replaced)
 }

@@ -316,6 +316,7 @@ export function reportTagging(results: RegionTagResult[], summary: SummaryModel)
 export function reportTemplateTags(results: RegionTagResult[]): void {
   const counts = new Map<string, { amis: number; snapshots: number }>()
   const replaced: string[] = []
+  const replacedOn = { amis: false, snapshots: false }
   for (const result of results) {
     const amiIds = result.tagged ? result.amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId) && !result.gone?.includes(amiId)) : []
     const snapshotIds = new Set(amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? []))
@@ -328,8 +329,11 @@ export function reportTemplateTags(results: RegionTagResult[]): void {
         counts.set(key, count)
       }
     }
-    for (const [amiId, keys] of Object.entries(result.replaced ?? {})) {
-      if (amiIds.includes(amiId)) replaced.push(`${keys.join(', ')} on ${amiId} (${result.region})`)
+    for (const [id, keys] of Object.entries(result.replaced ?? {})) {
+      const kind = amiIds.includes(id) ? 'amis' : snapshotIds.has(id) ? 'snapshots' : undefined
+      if (kind === undefined) continue
+      replacedOn[kind] = true
+      replaced.push(`${keys.join(', ')} on ${id} (${result.region})`)
     }
   }
   if (counts.size > 0) {
@@ -340,11 +344,17 @@ export function reportTemplateTags(results: RegionTagResult[]): void {
     core.info(`Kept the template's own tags, which it writes itself: ${each.join(', ')}.`)
   }
   if (replaced.length > 0) {
+    const [resources, settings] =
+      replacedOn.amis && replacedOn.snapshots
+        ? ['AMIs and snapshots', 'tags and snapshot_tags']
+        : replacedOn.snapshots
+          ? ['snapshots', 'snapshot_tags']
+          : ['AMIs', 'tags']
     annotate({
       level: 'warning',
       message:
-        `The template gave its AMIs tags that the action writes itself, and the action's value replaced the template's: ${replaced.join('; ')}. ` +
-        'keep-images goes by ImageFamily, reuse by BuildFingerprint, BuildSet and PackerBuild: remove them from the template\'s tags.'
+        `The template gave its ${resources} tags that the action writes itself, and the action's value replaced the template's: ${replaced.join('; ')}. ` +
+        `keep-images goes by ImageFamily, reuse by BuildFingerprint, BuildSet and PackerBuild: remove them from the template's ${settings}.`
     })
   }
 }
