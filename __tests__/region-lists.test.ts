@@ -80,6 +80,14 @@ describeWithPacker('regions listed with a space after a comma, through the bundl
     await expectRefused(jsonDemo('eu-west-1,  us-west-2'), json, fromVarFile('eu-west-1,  us-west-2', '"  us-west-2"'), onVarFile)
   })
 
+  it('JSON: ami_regions written twice in the variables file, the second with a space: on the second, which Packer takes', async () => {
+    const workspace = jsonDemo('eu-west-1,us-west-2', validated)
+    const varsPath = join(workspace, 'packer-vars.json')
+    // Packer 1.6.6 reads a variables file with Go's JSON decoder, which keeps the last of a key written twice.
+    writeFileSync(varsPath, readFileSync(varsPath, 'utf8').replace(/\n}\n$/, ',\n  "ami_regions":   "eu-west-1, us-west-2"\n}\n'))
+    await expectRefused(workspace, json, fromVarFile('eu-west-1, us-west-2', '" us-west-2"'), { ...onVarFile, text: '"ami_regions":   ' })
+  })
+
   it('JSON: the list given in the variables input: on the input, before Packer is installed', async () => {
     await expectRefused(
       jsonDemo('eu-west-1,us-west-2', validated),

@@ -7,9 +7,29 @@ import { packerRootKey, positionOf, type JsonPath, type JsonPosition } from '../
 /** Where in the JSON `text` the value at `path` is: its key, or its entry in a list. */
 export function jsonPlace(text: string, path: JsonPath): JsonPosition | undefined {
   const root = parseTree(text)
-  const node = root && findNodeAtLocation(root, asWritten(root, path))
+  const node = root && nodeAt(root, asWritten(root, path))
   const written = node?.parent?.type === 'property' ? node.parent : node
   return written ? positionOf(text, written.offset) : undefined
+}
+
+/** Where in the JSON `text` the value at `path` begins, after its key. */
+export function jsonValuePlace(text: string, path: JsonPath): JsonPosition | undefined {
+  const root = parseTree(text)
+  const node = root && nodeAt(root, asWritten(root, path))
+  return node ? positionOf(text, node.offset) : undefined
+}
+
+/**
+ * The node at `path`: of a key written twice in one object, the last, which Go's JSON decoder
+ * keeps (Packer 1.6.6 refuses a template that does so, but takes such a variables file).
+ */
+function nodeAt(root: Node, path: JsonPath): Node | undefined {
+  let node: Node | undefined = root
+  for (const segment of path) {
+    const entries: Node[] = node?.type === (typeof segment === 'number' ? 'array' : 'object') ? (node.children ?? []) : []
+    node = typeof segment === 'number' ? entries[segment] : entries.findLast((property) => property.children?.[0]?.value === segment)?.children?.[1]
+  }
+  return node
 }
 
 /**
