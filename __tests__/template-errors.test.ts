@@ -1270,6 +1270,13 @@ describe('locateRefusedSetting, of a setting that is one user variable alone', (
     ])
   })
 
+  it('takes the last variables file that sets it, and of a key that one writes twice the last, as Packer 1.6.6 does', () => {
+    const more = { file: 'more.json', text: '{\n  "subnet": "subnet-00000002",\n  "subnet": "subnet-0000dead"\n}\n' }
+    expect(locateRefusedSetting(subnet, text, undefined, { template: 'image.json', varFiles: [...varFiles, more], given: [] })).toEqual([
+      { message: `var-file: more.json: variable "subnet", which amazon-ebs takes for subnet_id: ${said}`, file: 'more.json', line: 3, column: 13 }
+    ])
+  })
+
   it('keeps it on the setting for a default from {{env}}, or a value that mixes text and a variable', () => {
     const values = { template: 'image.json', varFiles: [], given: [] }
     const zone = 'amazon-ebs: Error launching source instance: InvalidParameterValue: Invalid availability zone: [us-east-1q]'

@@ -7,7 +7,7 @@
 import type { SensitiveValue } from '../common/values.js'
 import type { Variables } from './build-selection.js'
 import type { InputProblem } from './reader.js'
-import { onlyUserVariable, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
+import { jsonVariableValues, onlyUserVariable, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
 
 /** Where the value of a JSON template's setting is written, for the problem's place and words. */
 interface JsonSources {
@@ -33,17 +33,13 @@ function regionsOf(value: unknown, resolve: (written: string) => string | undefi
   return regions.every((region) => region !== undefined) ? regions : undefined
 }
 
-/** The last place that sets variable `name`: the `variables` input, a variables file, or the template's default. */
+/** Where variable `name` takes its value (jsonVariableValues): the `variables` input, a variables file, or the template's default. */
 function origin(name: string, template: unknown, sources: JsonSources): { where: string; location?: InputProblem['location'] } | undefined {
-  const given = sources.variables.findLast((variable) => variable.name === name)
-  if (given) return { where: `variables: "${name}"` }
-  const setIn = (parsed: unknown): boolean => typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && name in parsed
-  const varFile = sources.varFiles.findLast(({ parsed }) => setIn(parsed))
-  if (varFile) return { where: `var-file: ${varFile.shown}: variable "${name}"`, location: { file: varFile.shown, value: { path: varFile.path, at: [name] } } }
-  const defaults = (template as { variables?: unknown } | null)?.variables
-  if (!setIn(defaults)) return undefined
-  const { path, shown } = sources.template
-  return { where: `template: ${shown}: variable "${name}"`, location: { file: shown, value: { path, at: ['variables', name] } } }
+  const set = jsonVariableValues(template, sources.varFiles.map(({ parsed }) => parsed), sources.variables).get(name)
+  if (set === undefined) return undefined
+  if (set.from === 'variables') return { where: `variables: "${name}"` }
+  const [{ path, shown }, at] = set.from === 'var-file' ? [sources.varFiles[set.index], [name]] : [sources.template, ['variables', name]]
+  return { where: `${set.from}: ${shown}: variable "${name}"`, location: { file: shown, value: { path, at } } }
 }
 
 /**

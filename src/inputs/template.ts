@@ -537,26 +537,47 @@ export function undeclaredJsonVariables(template: unknown, set: UserVariables): 
 }
 
 /**
- * The user variables of a JSON template: its `variables` defaults (`null` for a required one
- * Packer treats as empty), then each variables file in order (where `null` is empty too), then
- * `-var`s, later ones winning.
+ * Where a JSON template's variable takes its value in this run: the input `variables` (Packer's
+ * `-var`, which wins over `-var-file` whatever their order), else the last variables file that
+ * sets it (by its index), else the template's `variables` default.
  */
+export type JsonVariableOrigin = { from: 'variables' } | { from: 'var-file'; index: number } | { from: 'template' }
+
+/**
+ * Each variable of a JSON template, where it takes its value in this run and the value: a string;
+ * `null` (a required default, or in a variables file, which Packer reads into a map of strings)
+ * is ""; undefined for any other value, which Packer refuses. Of a key written twice in one
+ * object, the last, as Go's JSON decoder reads it (JSON.parse too). The one place the job works
+ * that out, before the build and after it.
+ */
+export function jsonVariableValues(
+  template: unknown,
+  varFiles: unknown[],
+  given: Array<{ name: string; value: string }>
+): Map<string, JsonVariableOrigin & { value?: string }> {
+  const values = new Map<string, JsonVariableOrigin & { value?: string }>()
+  const sources: Array<[unknown, JsonVariableOrigin]> = [
+    [(template as { variables?: unknown } | null)?.variables, { from: 'template' }],
+    ...varFiles.map((parsed, index): [unknown, JsonVariableOrigin] => [parsed, { from: 'var-file', index }])
+  ]
+  for (const [source, origin] of sources) {
+    if (!isRecord(source)) continue
+    for (const [name, value] of Object.entries(source)) {
+      values.set(name, { ...origin, value: typeof value === 'string' ? value : value === null ? '' : undefined })
+    }
+  }
+  for (const { name, value } of given) values.set(name, { from: 'variables', value })
+  return values
+}
+
+/** The user variables of a JSON template, as Packer will have them (jsonVariableValues): those whose value it takes. */
 export function userVariables(
   template: unknown,
   varFiles: unknown[],
   vars: Array<{ name: string; value: string }>
 ): UserVariables {
   const values: UserVariables = new Map()
-  const defaults = (template as { variables?: unknown } | null)?.variables
-  for (const source of [defaults, ...varFiles]) {
-    if (typeof source !== 'object' || source === null || Array.isArray(source)) continue
-    for (const [name, value] of Object.entries(source)) {
-      if (typeof value === 'string') values.set(name, value)
-      // Packer reads a variables file into a map of strings: its null is "", over the default.
-      else if (value === null) values.set(name, '')
-    }
-  }
-  for (const { name, value } of vars) values.set(name, value)
+  for (const [name, { value }] of jsonVariableValues(template, varFiles, vars)) if (value !== undefined) values.set(name, value)
   return values
 }
 

@@ -12,8 +12,19 @@ import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser'
 import leven from 'leven'
-import { onlyUserVariable, positionOf, readByPacker, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from '../inputs/template.js'
-import { jsonPlace, rootEntry } from '../common/json-place.js'
+import {
+  jsonVariableValues,
+  onlyUserVariable,
+  positionOf,
+  readByPacker,
+  resolveUserVariables,
+  withPackerRootKeys,
+  type JsonPath,
+  type JsonVariableOrigin,
+  type TemplateContext,
+  type UserVariables
+} from '../inputs/template.js'
+import { jsonPlace, jsonValuePlace, rootEntry } from '../common/json-place.js'
 import { emptyListUntyped, onlyHclVariable, hclBuildBlock, hclDeclaredVariables, hclLocals, hclRunScope, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
 import type { HclFileText } from '../inputs/template-files.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedSetting, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
@@ -567,10 +578,11 @@ export function locateVariableError(
   const name =
     named?.[1] ?? named?.[2] ?? [...values.keys()].sort().find((key) => withoutSpaces(values.get(key)?.value).includes(withoutSpaces(call)))
   const set = name === undefined ? undefined : values.get(name)
+  const written = name === undefined || set === undefined ? undefined : writtenAt(name, set, template, varFiles)
   // Packer names the variable, or only the call: then it is named here, and where it was set.
-  const from = set?.place === undefined ? ' (input variables)' : ''
+  const from = written === undefined ? ' (input variables)' : ''
   const problem = { message: named || name === undefined ? lines.join('\n') : `Variable "${name}"${from}: ${lines.join('\n')}` }
-  return [set?.place === undefined ? problem : { ...problem, ...(set.file !== undefined && { file: set.file }), ...set.place }]
+  return [written === undefined ? problem : { ...problem, ...(written.file !== undefined && { file: written.file }), ...written.place }]
 }
 
 /** Packer's problem with a variable it names. */
@@ -589,27 +601,37 @@ function withoutSpaces(text: string | undefined): string {
   return text?.replace(/\s+/g, '') ?? ''
 }
 
-/** Where a variable's value is set: in `file` (else the template) at `place`; in no file for the input `variables`. */
-type VariableValue = { value?: string; file?: string; place?: Place }
-
-/** Each variable's value as Packer takes it, and where it is set. */
+/** Each variable's value as Packer takes it in this run, and where (jsonVariableValues), from the texts of the template and its variables files. */
 function variableValues(
   template: string,
   varFiles: JsonVariablesFile[],
   given: Array<{ name: string; value: string }>
-): Map<string, VariableValue> {
-  const values = new Map<string, VariableValue>()
-  for (const { file, text } of [{ file: undefined, text: template }, ...varFiles]) {
-    const root = parseTree(text)
-    const object = root && (file === undefined ? rootEntry(root, 'variables') : root)
-    for (const [key, value] of object?.type === 'object' ? (object.children ?? []).map((property) => property.children ?? []) : []) {
-      if (typeof key?.value !== 'string') continue
-      const written = value?.type === 'string' ? (value.value as string) : undefined
-      values.set(key.value, { value: written, file, place: positionOf(text, (value ?? key).offset) })
+): Map<string, JsonVariableValue> {
+  const parsed = (text: string): unknown => {
+    try {
+      return JSON.parse(text)
+    } catch {
+      return undefined
     }
   }
-  for (const { name, value } of given) values.set(name, { value })
-  return values
+  return jsonVariableValues(withPackerRootKeys(parsed(template)), varFiles.map(({ text }) => parsed(text)), given)
+}
+
+type JsonVariableValue = JsonVariableOrigin & { value?: string }
+
+/**
+ * Where the value of variable `name` (`set`, of variableValues) is written: in `file` (the
+ * template when not given) at `place`; undefined for the input `variables`, which no file holds.
+ */
+function writtenAt(
+  name: string,
+  set: JsonVariableValue,
+  template: string,
+  varFiles: JsonVariablesFile[]
+): { from: 'var-file' | 'template'; file?: string; place: Place } | undefined {
+  if (set.from === 'variables') return undefined
+  const { file, text } = set.from === 'var-file' ? varFiles[set.index] : { file: undefined, text: template }
+  return { from: set.from, file, place: jsonValuePlace(text, set.from === 'template' ? ['variables', name] : [name]) ?? {} }
 }
 
 /**
@@ -691,10 +713,8 @@ export function locateRefusedSetting(message: string, text: string, buildNames?:
   const set = name === undefined || !values ? undefined : variableValues(text, values.varFiles, values.given).get(name)
   // A default Packer fills in from the environment (`{{env `X`}}`) is not where the value is written.
   if (written && name !== undefined && values && set && !set.value?.includes('{{')) {
-    const origin: ValueOrigin =
-      set.place === undefined
-        ? { name, from: 'variables' }
-        : { name, from: set.file === undefined ? 'template' : 'var-file', file: set.file ?? values.template, place: set.place }
+    const at = writtenAt(name, set, text, values.varFiles)
+    const origin: ValueOrigin = at === undefined ? { name, from: 'variables' } : { name, from: at.from, file: at.file ?? values.template, place: at.place }
     return [onOrigin(message, refused.build, written.setting, origin)]
   }
   const place = template.builderSetting(refused.build, refused.settings, refused.key ?? refused.within)
