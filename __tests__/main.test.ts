@@ -166,7 +166,18 @@ describe('the job', () => {
       'ami-ids': JSON.stringify({ 'us-east-1': 'ami-0aaa1', 'eu-west-1': 'ami-0bbb2' }),
       'run-uuid': 'run-1'
     })
-    expect(tagAmis).toHaveBeenCalledWith({ amis: web, tags: { Team: 'platform' }, tagSnapshots: true, deadlineMs: 90_000, onResult: expect.any(Function), ownTags: {} })
+    expect(tagAmis).toHaveBeenCalledWith({
+      amis: web,
+      tags: { Team: 'platform' },
+      tagSnapshots: true,
+      deadlineMs: 90_000,
+      onResult: expect.any(Function),
+      ownTags: {},
+      // Without provenance tags there is nothing of the template's to keep, and no snapshot tags to read.
+      templateKeeps: [],
+      readSnapshotTags: false,
+      actionOwnKeys: []
+    })
     expect(lastSummary()).toContain('AMIs built and tagged')
   })
 
