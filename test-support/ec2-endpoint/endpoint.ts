@@ -279,6 +279,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     }
     const late = faults.answerDelayFor(action)
     if (late > 0) await sleep(late)
+    await faults.answerReleased(action)
     response.writeHead(status, {
       'Content-Type': 'text/xml;charset=UTF-8',
       'x-amzn-RequestId': requestId

@@ -70,7 +70,14 @@ export interface Ec2Faults {
    * instance runs) before the caller hears of it.
    */
   answerLate(action: string, ms: number): void
-  /** Switches every fault off. */
+  /**
+   * Carry out each call to the action at once and hold its answer until releaseAnswers(action):
+   * the caller waits as long as a test needs, with no clock involved.
+   */
+  holdAnswers(action: string): void
+  /** Sends the answers held for the action, and stops holding them. */
+  releaseAnswers(action: string): void
+  /** Switches every fault off (and sends every answer held). */
   clear(): void
 }
 
@@ -139,6 +146,7 @@ export class FaultPlan implements Ec2Faults {
   private readonly latencies = new Map<string, number>()
   private readonly lateAnswers = new Map<string, number>()
   private readonly hangs = new Map<string, Counted<HangFault>>()
+  private readonly heldAnswers = new Map<string, { released: Promise<void>; release: () => void }>()
   private hiddenCalls = 0
   private readonly hidden = new Map<string, number>()
 
@@ -191,6 +199,23 @@ export class FaultPlan implements Ec2Faults {
     this.lateAnswers.set(action, ms)
   }
 
+  holdAnswers(action: string): void {
+    if (this.heldAnswers.has(action)) return
+    let release = (): void => {}
+    const released = new Promise<void>((resolve) => (release = resolve))
+    this.heldAnswers.set(action, { released, release })
+  }
+
+  releaseAnswers(action: string): void {
+    this.heldAnswers.get(action)?.release()
+    this.heldAnswers.delete(action)
+  }
+
+  /** Resolves once the answer to a call of the action may be sent. */
+  answerReleased(action: string): Promise<void> {
+    return this.heldAnswers.get(action)?.released ?? Promise.resolve()
+  }
+
   /** How long the answer to a call of the action is held once the call is carried out. */
   answerDelayFor(action: string): number {
     return this.lateAnswers.get(action) ?? 0
@@ -202,6 +227,7 @@ export class FaultPlan implements Ec2Faults {
     this.latencies.clear()
     this.hangs.clear()
     this.lateAnswers.clear()
+    for (const action of [...this.heldAnswers.keys()]) this.releaseAnswers(action)
     this.hidden.clear()
     this.hiddenCalls = 0
     this.world.holdInstancesPending = false
