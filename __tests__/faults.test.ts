@@ -337,8 +337,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect([...new Set(postCalls.map((call) => call.action))].sort()).toEqual([
         'DeleteKeyPair',
         'DeleteSecurityGroup',
+        // The AMIs of its instance, and the snapshots of its volume, that Packer may have made unheard.
+        'DescribeImages',
         'DescribeInstances',
         'DescribeSecurityGroups',
+        'DescribeSnapshots',
         'TerminateInstances'
       ])
       for (const call of postCalls.filter((c) => c.action === 'TerminateInstances')) {
@@ -1905,6 +1908,125 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       ])
       expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
       expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(snapshot?.snapshotId)
+    })
+
+    /**
+     * The main step stopped (SIGSTOP) once `stopWhen` holds and its saved state names `named`,
+     * then `onStopped` lets Packer go on: what Packer prints from then on stays unread in the pipe,
+     * as when the main step crashes while it lags behind Packer. Once `killWhen` holds, the main
+     * step is SIGKILLed; `packerPid` is Packer's, which outlives it.
+     */
+    async function killedWithLinesUnread(
+      stopWhen: () => string | undefined,
+      onStopped: () => void,
+      killWhen: () => boolean,
+      what: string
+    ): Promise<{ main: ActionRun; packerPid: number }> {
+      let packerPid = 0
+      const main = await patientRun((child) => {
+        const pid = child.pid as number
+        const stateFile = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((entry) => entry.startsWith('GITHUB_STATE='))?.slice(13) as string
+        const named = (): boolean => {
+          const name = stopWhen()
+          return name !== undefined && readFileSync(stateFile, 'utf8').includes(name)
+        }
+        void until(named, 'the main step to save what Packer announced')
+          .then(() => {
+            packerPid = childrenOf(pid)[0]
+            process.kill(pid, 'SIGSTOP')
+            onStopped()
+            return until(killWhen, what)
+          })
+          .then(() => process.kill(pid, 'SIGKILL'))
+      })
+      expect(main.signal).toBe('SIGKILL')
+      return { main, packerPid }
+    }
+
+    it("an amazon-ebssurrogate build whose snapshot and AMI the killed main step never read: the post step finds them through its instance's volumes", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      // The main step reads "Instance ID" and stops reading while Packer stops its instance.
+      endpoint.faults.holdAnswers('StopInstances')
+      endpoint.faults.holdCreatedImagesPending()
+      asSurrogateBuild(workspace)
+      const loopback = endpoint
+      const { main, packerPid } = await killedWithLinesUnread(
+        () => (loopback.callsOf('StopInstances').length > 0 ? loopback.instances('us-east-1')[0]?.instanceId : undefined),
+        () => loopback.faults.releaseAnswers('StopInstances'),
+        () => loopback.callsOf('RegisterImage').length > 0,
+        'Packer to register its AMI'
+      )
+      try {
+        const [instance] = endpoint.instances('us-east-1')
+        const ami = endpoint.images('us-east-1').find((image) => image.imageId !== SOURCE_AMI_ID)
+        const [snapshot] = ami?.blockDeviceMappings.flatMap((device) => device.snapshotId ?? []) ?? []
+        const volume = endpoint.snapshots('us-east-1').find((one) => one.snapshotId === snapshot)?.volumeId
+        const saved = JSON.parse(main.state['packer-leftovers'])
+        expect(saved.resources).toMatchObject({ instanceIds: [instance.instanceId], images: [], snapshotVolumes: [] })
+        expect(instance.volumeIds).toContain(volume)
+
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toEqual([
+          `Packer (process group ${packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`
+        ])
+        expect(post.stdout).toContain(
+          `us-east-1: deregistered ${ami?.imageId} (pending, registered from snapshots of ${volume} of ${instance.instanceId}) and deleted its snapshot ${snapshot}.`
+        )
+        expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
+        expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual([SOURCE_SNAPSHOT_ID])
+        expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
+      } finally {
+        stopPacker(packerPid)
+      }
+    })
+
+    it("an instance found by its temporary key pair, whose security group and instance profile the killed main step never read: the post step removes them with it", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      // What is not this build's keeps its name: a group and a profile named as Packer names its own.
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      const othersGroup = 'packer_6b158cf6-0000-0000-0000-000000000000'
+      await ec2.send(new CreateSecurityGroupCommand({ GroupName: othersGroup, Description: 'Temporary group for Packer' }))
+      ec2.destroy()
+      // The main step reads "Creating temporary keypair" and stops reading while EC2 makes it.
+      endpoint.faults.holdAnswers('CreateKeyPair')
+      endpoint.faults.holdInstancesPending()
+      withTemporaryInstanceProfile(workspace)
+      const loopback = endpoint
+      const { main, packerPid } = await killedWithLinesUnread(
+        () => loopback.callsOf('CreateKeyPair')[0]?.params.KeyName,
+        () => loopback.faults.releaseAnswers('CreateKeyPair'),
+        () => loopback.instances('us-east-1').length > 0,
+        'Packer to launch its instance'
+      )
+      try {
+        const [instance] = endpoint.instances('us-east-1')
+        const group = endpoint.securityGroups('us-east-1').find((one) => one.groupId === instance.securityGroupIds[0])
+        const [profile] = endpoint.iamInstanceProfiles()
+        expect(group?.groupName).toMatch(/^packer_/)
+        expect(profile.instanceProfileName).toMatch(/^packer-/)
+        const saved = JSON.parse(main.state['packer-leftovers'])
+        expect(saved.resources).toMatchObject({ instanceIds: [], keyPairs: [instance.keyName], securityGroups: [], instanceProfiles: [], roles: [] })
+
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toEqual([
+          `Packer (process group ${packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`
+        ])
+        expect(post.stdout).toContain(`us-east-1: ${instance.instanceId} uses Packer's temporary key pair or security group.`)
+        expect(post.stdout).toContain(
+          `us-east-1: ${group?.groupName} (${group?.groupId}), which Packer's log did not name, is the temporary security group of ${instance.instanceId}: it goes with it.`
+        )
+        expect(post.stdout).toContain(`us-east-1: deleted security group ${group?.groupName} (${group?.groupId}).`)
+        expect(post.stdout).toContain(`IAM: deleted instance profile ${profile.instanceProfileName}, after removing ${profile.roles.join(', ')} from it.`)
+        expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
+        expect(endpoint.securityGroups('us-east-1').map((one) => one.groupName).sort()).toEqual(['default', othersGroup])
+        expect(endpoint.keyPairs('us-east-1')).toEqual([])
+        expect(endpoint.iamInstanceProfiles()).toEqual([])
+        expect(endpoint.iamRoles()).toEqual([])
+      } finally {
+        stopPacker(packerPid)
+      }
     })
 
     /**

@@ -10,6 +10,7 @@ import {
   CreateImageCommand,
   CreateKeyPairCommand,
   CreateLaunchTemplateCommand,
+  CreateSecurityGroupCommand,
   CreateSnapshotCommand,
   DeleteKeyPairCommand,
   DeleteLaunchTemplateCommand,
@@ -97,7 +98,9 @@ describe("the clean-up of a build's snapshots", () => {
     expect(logged).toContain(`${other.volume}, which Packer's log named, is attached to none of the build's instances: its snapshots are left as they are.`)
     expect(loopback.endpoint.images('us-east-1').map((image) => image.imageId)).toContain(kept.ami)
     expect(loopback.endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toContain(kept.snapshot)
-    expect(loopback.endpoint.callsOf('DescribeSnapshots')).toEqual([])
+    // Only the build's own volume is searched for snapshots Packer may have made unheard.
+    expect(loopback.endpoint.callsOf('DescribeSnapshots').flatMap((call) => Object.values(call.params))).not.toContain(other.volume)
+    expect(loopback.endpoint.callsOf('DescribeSnapshots').flatMap((call) => Object.values(call.params))).toContain(build.volume)
     expect(loopback.endpoint.callsOf('DeleteSnapshot')).toEqual([])
   })
 
@@ -328,5 +331,64 @@ describe('the clean-up of an AMI that a provisioner printed', () => {
     expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^us-east-1: ${SOURCE_AMI_ID}, which Packer's log named, is not the account's own`)))
     expect(loopback.endpoint.images('eu-west-1').map((image) => image.imageId)).toContain(copy)
     expect(loopback.endpoint.callsOf('DeregisterImage')).toEqual([])
+  })
+})
+
+describe("the clean-up of a build instance's security groups that Packer's log did not name", () => {
+  const loopback = freshEndpointEach()
+  const keyName = 'packer_6b158cf2-8239-bbf0-a751-2f1586d18a2d'
+
+  async function group(name: string): Promise<string> {
+    return (await loopback.ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: 'Temporary group for Packer' }))).GroupId as string
+  }
+
+  async function launch(groupIds: string[], key?: string): Promise<string> {
+    const run = await loopback.ec2.send(
+      new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, SecurityGroupIds: groupIds, ...(key ? { KeyName: key } : {}) })
+    )
+    return run.Instances?.[0]?.InstanceId as string
+  }
+
+  /** What a main step killed after it read the build's key pair, and nothing after, saved. */
+  const keyPairOnly = (): LeftoverState => ({
+    regions: ['us-east-1'],
+    resources: { ...noTemporaryResources(), keyPairs: [keyName] },
+    packer: 'running',
+    packerStarted: new Date().toISOString()
+  })
+
+  it("deletes one named as Packer names its own that only the build's instance is in, and leaves one the template gave", async () => {
+    await loopback.ec2.send(new CreateKeyPairCommand({ KeyName: keyName }))
+    const packers = await group('packer_6b158cf6-01fb-d5f6-ec15-763b0b9dfd2e')
+    const users = await group('build-ssh')
+    const instance = await launch([packers, users], keyName)
+    const logged: string[] = []
+    const warned: string[] = []
+    const report = await cleanUpLeftovers(keyPairOnly(), { ec2For: () => loopback.ec2, log: (line) => logged.push(line), warn: (line) => warned.push(line), pollMs: 10 })
+    expect(warned).toEqual([])
+    expect(report.terminated).toEqual([instance])
+    expect(report.deletedSecurityGroups).toEqual(['packer_6b158cf6-01fb-d5f6-ec15-763b0b9dfd2e'])
+    expect(logged).toContain(
+      `us-east-1: packer_6b158cf6-01fb-d5f6-ec15-763b0b9dfd2e (${packers}), which Packer's log did not name, is the temporary security group of ${instance}: it goes with it.`
+    )
+    expect(loopback.endpoint.securityGroups('us-east-1').map((one) => one.groupName).sort()).toEqual(['build-ssh', 'default'])
+  })
+
+  it("leaves one that an instance not the build's is in too", async () => {
+    await loopback.ec2.send(new CreateKeyPairCommand({ KeyName: keyName }))
+    const shared = await group('packer_6b158cf6-01fb-d5f6-ec15-763b0b9dfd2e')
+    const instance = await launch([shared], keyName)
+    const other = await launch([shared])
+    const logged: string[] = []
+    const warned: string[] = []
+    const report = await cleanUpLeftovers(keyPairOnly(), { ec2For: () => loopback.ec2, log: (line) => logged.push(line), warn: (line) => warned.push(line), pollMs: 10 })
+    expect(warned).toEqual([])
+    expect(report.terminated).toEqual([instance])
+    expect(report.deletedSecurityGroups).toEqual([])
+    expect(logged).toContain(
+      `us-east-1: packer_6b158cf6-01fb-d5f6-ec15-763b0b9dfd2e (${shared}), a security group of ${instance} that Packer's log did not name, is left: ${other}, not the build's, is in it too.`
+    )
+    expect(loopback.endpoint.securityGroups('us-east-1').map((one) => one.groupId)).toContain(shared)
+    expect(loopback.endpoint.callsOf('DeleteSecurityGroup')).toEqual([])
   })
 })

@@ -102,7 +102,19 @@ type KeyPairs = { ours: string[]; gone: string[] }
  * An instance as the clean-up sees it: its EBS volumes are those still attached, and its launch
  * template the one EC2 tagged it with (a spot instance's, which Packer made for it).
  */
-type InstanceState = { id: string; state: string; volumeIds: string[]; launchTemplate?: string; launchTime?: Date }
+type InstanceState = {
+  id: string
+  state: string
+  volumeIds: string[]
+  launchTemplate?: string
+  launchTime?: Date
+  /** The security groups it is in. */
+  groups: SecurityGroup[]
+  /** The name of its IAM instance profile, if it has one. */
+  instanceProfile?: string
+}
+
+type SecurityGroup = { id: string; name: string }
 
 /** One clean-up: what is still unseen, what was done, and the deadline that bounds it all. */
 class Cleanup {
@@ -145,6 +157,11 @@ class Cleanup {
   private readonly instanceVolumes = new Map<string, string[]>()
   /** The launch templates the builds' instances were launched from, by region, each with its instance (none if announced only). */
   private readonly launchTemplatesFound = new Map<string, Map<string, string | undefined>>()
+  /**
+   * The temporary instance profiles of the builds' instances that the log never named (each also
+   * the name of its role): a main step killed while Packer's lines were still unread in the pipe.
+   */
+  private readonly unheardInstanceProfiles = new Set<string>()
   /** What waits until the AMIs are dealt with: security groups (once their instances are gone) and key pairs. */
   private readonly afterImages: Array<() => Promise<unknown>> = []
   private readonly clients = new Map<string, EC2Client>()
@@ -307,6 +324,8 @@ class Cleanup {
       this.keptForUnknownInstances.push(...groups.map((group) => group.name), ...keyPairs.ours)
       return false
     }
+    groups.push(...(await this.unheardGroups(region, ec2, ours, groups)))
+    this.unheardProfiles(region, ours)
     if (keysAndGroups === 'where-instances-are' && ours.length === 0) return false
     this.afterImages.push(() =>
       this.withClient(region, async (ec2) => {
@@ -317,18 +336,84 @@ class Cleanup {
     return true
   }
 
+  /**
+   * The temporary security groups of the build's instances (`ours`) that the log did not name:
+   * Packer prints "Creating temporary security group" before it makes one, but a main step killed
+   * while Packer's lines were still unread in the pipe never read it. Such a group is this run's,
+   * and no one else's, when all of these hold: a build's instance is in it (an instance announced,
+   * or launched since Packer started with the key pair or group the build made); its name is one
+   * Packer makes for the one instance it launches (packer_ and a UUID it draws, where a group a
+   * template gives keeps the user's name); and no instance but the build's is in it, as EC2 shows.
+   */
+  private async unheardGroups(region: string, ec2: EC2Client, ours: InstanceState[], known: SecurityGroup[]): Promise<SecurityGroup[]> {
+    const candidates = new Map<string, { group: SecurityGroup; instance: string }>()
+    for (const instance of ours) {
+      for (const group of instance.groups) {
+        if (!packerGroupName.test(group.name) || known.some((one) => one.id === group.id) || candidates.has(group.id)) continue
+        candidates.set(group.id, { group, instance: instance.id })
+      }
+    }
+    if (candidates.size === 0) return []
+    let users: InstanceState[]
+    try {
+      users = await describeInstances(ec2, 'instance.group-id', [...candidates.keys()], this.send)
+    } catch (error) {
+      const names = [...candidates.values()].map(({ group }) => `${group.name} (${group.id})`)
+      this.options.warn(`Could not look up the instances in security group ${names.join(', ')} in ${region}: ${awsErrorText(error)}`)
+      this.report.leftBehind.push(...[...candidates.values()].map(({ group }) => group.name))
+      return []
+    }
+    const found: SecurityGroup[] = []
+    for (const { group, instance } of candidates.values()) {
+      const others = users.filter((user) => user.groups.some((one) => one.id === group.id) && !ours.some((own) => own.id === user.id))
+      const alive = others.filter((other) => other.state !== 'terminated')
+      if (alive.length > 0) {
+        this.options.log(
+          `${region}: ${group.name} (${group.id}), a security group of ${instance} that Packer's log did not name, is left: ` +
+            `${alive.map((other) => other.id).join(', ')}, not the build's, is in it too.`
+        )
+        continue
+      }
+      this.options.log(`${region}: ${group.name} (${group.id}), which Packer's log did not name, is the temporary security group of ${instance}: it goes with it.`)
+      found.push(group)
+    }
+    return found
+  }
+
+  /**
+   * The temporary instance profiles of the build's instances (`ours`) that the log did not name,
+   * as for their security groups (unheardGroups): a name Packer makes (packer- and a UUID it
+   * draws), on an instance of the build's. Packer gives the role in it the same name; the IAM
+   * clean-up removes both only if made since Packer started, and leaves a profile holding a role
+   * of another name (leftover-iam.ts).
+   */
+  private unheardProfiles(region: string, ours: InstanceState[]): void {
+    for (const { id, instanceProfile } of ours) {
+      if (instanceProfile === undefined || !packerInstanceProfileName.test(instanceProfile)) continue
+      if (this.state.resources.instanceProfiles.includes(instanceProfile) || this.unheardInstanceProfiles.has(instanceProfile)) continue
+      this.options.log(`${region}: instance profile ${instanceProfile}, which Packer's log did not name, is the temporary instance profile of ${id}: it goes with it.`)
+      this.unheardInstanceProfiles.add(instanceProfile)
+    }
+  }
+
   /** The AMIs of the builds that did not finish, with their copies (leftover-images.ts). */
   private async cleanUpImages(): Promise<void> {
     const { images, imageInstances, snapshotVolumes, instanceIds, copyRegions } = this.state.resources
     // Packer makes an AMI only of an instance it has announced: one found only by the key pair
     // or security group it announced may be another run's, with the same fixed key pair name.
     const announced = new Map([...this.instancesFound].filter(([id]) => instanceIds.includes(id)))
+    // A main step killed while Packer's lines were still unread in the pipe, or a Packer that
+    // outlived it or was killed (its plugin going on), may not have told of a snapshot of a volume
+    // of the build's instance and the AMI registered from it (amazon-ebssurrogate): the snapshots
+    // of every volume EC2 showed attached to an announced instance are looked at. Once Packer has
+    // exited by itself, the main step has read all it printed, and what it named is all.
+    const unheardVolumes = this.state.packer === 'failed' ? [] : [...announced.keys()].flatMap((id) => this.instanceVolumes.get(id) ?? [])
     const found = await cleanUpImages({
       instances: announced,
       instanceVolumes: this.instanceVolumes,
       announcedImages: images,
       imageInstances,
-      snapshotVolumes,
+      snapshotVolumes: [...new Set([...snapshotVolumes, ...unheardVolumes])],
       knownRegions: this.state.regions,
       copyRegions,
       // Packer prints where it copies just before each copy begins. Once it has exited by itself,
@@ -337,7 +422,9 @@ class Cleanup {
       everyCopyRegion: this.state.packer === 'failed',
       packerStarted: this.state.packerStarted,
       scriptLinesAlike: this.state.scriptLinesAlike === true,
-      outputs: this.state.amis ?? [],
+      // Builds that Packer names alike cannot be told apart: a finished one's instance may be among
+      // those announced, and its AMI, made from it, is the user's.
+      outputs: [...(this.state.amis ?? []), ...(this.state.finished ?? []).map((image) => image.ami)],
       withClient: (region, use) => this.withClient(region, use),
       abortSignal: this.abort.signal,
       log: this.options.log,
@@ -520,7 +607,9 @@ class Cleanup {
    * when a build announced them), once the instances that used them are told to terminate.
    */
   private async cleanUpIam(): Promise<void> {
-    const { instanceProfiles, roles } = this.state.resources
+    const unheard = [...this.unheardInstanceProfiles]
+    const instanceProfiles = [...this.state.resources.instanceProfiles, ...unheard]
+    const roles = [...new Set([...this.state.resources.roles, ...unheard])]
     if ((instanceProfiles.length === 0 && roles.length === 0) || this.abort.signal.aborted) return
     const { cleanUpIam } = await import('./leftover-iam.js')
     const found = await cleanUpIam({
@@ -631,6 +720,12 @@ async function otherRegions(ec2: EC2Client, known: string[], abortSignal: AbortS
 /** The name Packer gives its temporary key pair unless the template names one (temporary_key_pair_name). */
 const packerKeyPairName = /^packer_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
+/** The name Packer gives the temporary security group it makes for its instance. */
+const packerGroupName = packerKeyPairName
+
+/** The name Packer gives the temporary instance profile, and its role, it makes with temporary_iam_instance_profile_policy_document. */
+const packerInstanceProfileName = /^packer-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
 type InstanceFilter = 'instance-id' | 'key-name' | 'instance.group-id'
 
 /** What of an instance each filter matches, to keep only what EC2 was asked for. */
@@ -659,10 +754,15 @@ async function describeInstances(
         if (instance.InstanceId && filtered[filter](instance).some((value) => value !== undefined && values.includes(value))) {
           const volumeIds = (instance.BlockDeviceMappings ?? []).flatMap((device) => (device.Ebs?.VolumeId ? [device.Ebs.VolumeId] : []))
           const launchTemplate = instance.Tags?.find((tag) => tag.Key === 'aws:ec2launchtemplate:id')?.Value
+          const groups = (instance.SecurityGroups ?? []).flatMap((group) => (group.GroupId && group.GroupName ? [{ id: group.GroupId, name: group.GroupName }] : []))
+          // arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME
+          const instanceProfile = instance.IamInstanceProfile?.Arn?.split('/').at(-1)
           found.push({
             id: instance.InstanceId,
             state: instance.State?.Name ?? 'unknown',
             volumeIds,
+            groups,
+            ...(instanceProfile ? { instanceProfile } : {}),
             ...(launchTemplate ? { launchTemplate } : {}),
             ...(instance.LaunchTime ? { launchTime: instance.LaunchTime } : {})
           })

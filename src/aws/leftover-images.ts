@@ -54,7 +54,7 @@ export interface ImageCleanupInput {
    * nothing of it is taken for its times alone.
    */
   scriptLinesAlike?: boolean
-  /** The AMIs in the outputs, of builds that finished: left whatever else says otherwise. */
+  /** The AMIs in the outputs, and those Packer announced for builds that finished: left, with their copies, whatever else says otherwise. */
   outputs: string[]
   withClient: <T>(region: string, use: (ec2: EC2Client) => Promise<T>) => Promise<T>
   abortSignal: AbortSignal
@@ -103,7 +103,9 @@ export async function cleanUpImages(input: ImageCleanupInput): Promise<ImageClea
   const search = new ImageSearch(input, report)
   const snapshots = await search.snapshotsOf(await search.volumes())
   const sources = await search.sources(snapshots)
-  const copies = await search.copies(sources)
+  // An AMI a build that finished made is kept, and so are its copies: they are not looked for.
+  const keptSources = sources.found.filter((found) => input.outputs.includes(found.image.ImageId as string))
+  const copies = await search.copies({ ...sources, found: sources.found.filter((found) => !keptSources.includes(found)) })
   const kept = new Set<string>()
   for (const found of [...copies, ...sources.found]) {
     if (input.outputs.includes(found.image.ImageId as string)) {
@@ -254,6 +256,9 @@ class ImageSearch {
       const inRegion = snapshots.filter((snapshot) => snapshot.region === region)
       const images = await lookIn(region, { Name: 'block-device-mapping.snapshot-id', Values: inRegion.map((one) => one.snapshotId) })
       for (const image of images) {
+        // One made from a build's instance (CreateImage snapshots its volumes) is found by that
+        // instance below, and named so.
+        if (image.SourceInstanceId !== undefined && instances.has(image.SourceInstanceId)) continue
         // Every snapshot it was registered from is one of the build's, and, if any is of a gone
         // volume, it was registered during the build.
         const from = snapshotIdsOf(image).map((id) => inRegion.find((one) => one.snapshotId === id))
