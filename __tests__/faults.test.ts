@@ -2030,6 +2030,96 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
 
     /**
+     * The main step stopped once Packer has asked EC2 for its instance, whose answer, and so the
+     * "Instance ID" line, is held until then; killed once Packer asks EC2 to make its AMI. The
+     * saved state names the key pair `keyPair()` names, and no instance.
+     */
+    async function killedBeforeItsInstanceIsNamed(keyPair: () => string | undefined): Promise<{ main: ActionRun; packerPid: number }> {
+      endpoint.faults.holdAnswers('RunInstances')
+      endpoint.faults.holdCreatedImagesPending()
+      const loopback = endpoint
+      const killed = await killedWithLinesUnread(
+        () => (loopback.callsOf('RunInstances').length > 0 ? keyPair() : undefined),
+        () => loopback.faults.releaseAnswers('RunInstances'),
+        () => loopback.callsOf('CreateImage').length > 0,
+        'Packer to make its AMI'
+      )
+      expect(JSON.parse(killed.main.state['packer-leftovers']).resources).toMatchObject({ instanceIds: [], images: [], imageInstances: [] })
+      return killed
+    }
+
+    it("an instance found by its temporary key pair, whose ID and AMI the killed main step never read: the post step deregisters the AMI and deletes its snapshot", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const loopback = endpoint
+      const { main, packerPid } = await killedBeforeItsInstanceIsNamed(() => loopback.callsOf('CreateKeyPair')[0]?.params.KeyName)
+      try {
+        const [instance] = endpoint.instances('us-east-1')
+        const ami = endpoint.images('us-east-1').find((image) => image.imageId !== SOURCE_AMI_ID)
+        const [snapshot] = ami?.blockDeviceMappings.flatMap((device) => device.snapshotId ?? []) ?? []
+        expect(instance.keyName).toMatch(/^packer_/)
+        expect(snapshot).toBeDefined()
+        expect(JSON.parse(main.state['packer-leftovers']).resources.keyPairs).toEqual([instance.keyName])
+
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toEqual([
+          `Packer (process group ${packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`
+        ])
+        expect(post.stdout).toContain(`us-east-1: ${instance.instanceId} uses Packer's temporary key pair or security group.`)
+        expect(post.stdout).toContain(`us-east-1: deregistered ${ami?.imageId} (pending, made from ${instance.instanceId}) and deleted its snapshot ${snapshot}.`)
+        expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
+        expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual([SOURCE_SNAPSHOT_ID])
+        expect(endpoint.instances('us-east-1').map((one) => one.state)).toEqual(['terminated'])
+        expect(endpoint.securityGroups('us-east-1').map((one) => one.groupName)).toEqual(['default'])
+        expect(endpoint.keyPairs('us-east-1')).toEqual([])
+      } finally {
+        stopPacker(packerPid)
+      }
+    })
+
+    it("an instance found only by a temporary_key_pair_name the template fixes, whose ID the killed main step never read: the post step leaves the AMIs made of it", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      // The team's security group, so that Packer makes none of its own: the key pair is all the
+      // instance is found by.
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      const group = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'ci-builders', Description: 'CI builders' }))).GroupId as string
+      ec2.destroy()
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      template.builders[0] = { ...template.builders[0], temporary_key_pair_name: 'ci-builder', security_group_ids: [group] }
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      const { main, packerPid } = await killedBeforeItsInstanceIsNamed(() => 'ci-builder')
+      try {
+        const [instance] = endpoint.instances('us-east-1')
+        const ami = endpoint.images('us-east-1').find((image) => image.imageId !== SOURCE_AMI_ID)
+        const [snapshot] = ami?.blockDeviceMappings.flatMap((device) => device.snapshotId ?? []) ?? []
+        expect(instance.keyName).toBe('ci-builder')
+        expect(JSON.parse(main.state['packer-leftovers']).resources).toMatchObject({ keyPairs: ['ci-builder'], securityGroups: [] })
+
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toEqual([
+          `Packer (process group ${packerPid}) was still running after the main step was killed: stopped it, so that it makes nothing more.`
+        ])
+        expect(post.stdout).toContain(
+          `us-east-1: ${instance.instanceId} was found only through key pair ci-builder, a name the template gives, which another run may use too: ` +
+            'the AMIs made of it are not looked for.'
+        )
+        expect(endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID, ami?.imageId])
+        expect(endpoint.snapshots('us-east-1').map((one) => one.snapshotId)).toEqual([SOURCE_SNAPSHOT_ID, snapshot])
+        expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+        expect(endpoint.callsOf('DeleteSnapshot')).toEqual([])
+        // The key pair this run made goes, with the instance launched with it since Packer started.
+        // (No group of the build's waits for it to finish terminating.)
+        expect(['shutting-down', 'terminated']).toContain(endpoint.instances('us-east-1')[0].state)
+        expect(endpoint.keyPairs('us-east-1')).toEqual([])
+        expect(endpoint.securityGroups('us-east-1').map((one) => one.groupName).sort()).toEqual(['ci-builders', 'default'])
+      } finally {
+        stopPacker(packerPid)
+      }
+    })
+
+    /**
      * A spot build whose AMI stays pending, beside a user's own launch templates (one named as
      * Packer names its own): `stop` runs once Packer waits for the AMI.
      */

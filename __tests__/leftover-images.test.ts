@@ -267,6 +267,39 @@ describe('the clean-up after a build whose template fixes temporary_key_pair_nam
   })
 })
 
+describe('the clean-up after a main step killed before it read the instance ID', () => {
+  const loopback = freshEndpointEach()
+
+  it("removes the AMI of an instance found by the security group Packer named, though its key pair's name is the template's", async () => {
+    const started = new Date()
+    await loopback.ec2.send(new CreateKeyPairCommand({ KeyName: 'packer-ci' }))
+    const groupName = 'packer_6b158cf6-1f2e-4a5b-9c8d-0123456789ab'
+    const group = (await loopback.ec2.send(new CreateSecurityGroupCommand({ GroupName: groupName, Description: 'Temporary group for Packer' }))).GroupId as string
+    const run = await loopback.ec2.send(
+      new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: 'packer-ci', SecurityGroupIds: [group] })
+    )
+    const id = run.Instances?.[0]?.InstanceId as string
+    for (let i = 0; i < 2; i++) await loopback.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))
+    const ami = (await loopback.ec2.send(new CreateImageCommand({ InstanceId: id, Name: 'web-release-42' }))).ImageId as string
+
+    const logged: string[] = []
+    const warned: string[] = []
+    const state: LeftoverState = {
+      regions: ['us-east-1'],
+      resources: { ...noTemporaryResources(), keyPairs: ['packer-ci'], securityGroups: [groupName] },
+      packer: 'running',
+      packerStarted: started.toISOString(),
+      amis: []
+    }
+    const report = await cleanUpLeftovers(state, { ec2For: () => loopback.ec2, log: (line) => logged.push(line), warn: (line) => warned.push(line), pollMs: 10 })
+    expect(warned).toEqual([])
+    expect(report.terminated).toEqual([id])
+    expect(report.deregistered).toEqual([`${ami} (us-east-1)`])
+    expect(logged.filter((line) => line.includes('was found only through'))).toEqual([])
+    expect(loopback.endpoint.images('us-east-1').map((image) => image.imageId)).toEqual([SOURCE_AMI_ID])
+  })
+})
+
 describe('the clean-up of an AMI that a provisioner printed', () => {
   const loopback = freshEndpointEach()
   // A client of the endpoint for each region a test asks, ended after it.

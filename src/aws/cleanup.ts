@@ -112,6 +112,8 @@ type InstanceState = {
   groups: SecurityGroup[]
   /** The name of its IAM instance profile, if it has one. */
   instanceProfile?: string
+  /** The name of the key pair it was launched with, if any. */
+  keyName?: string
 }
 
 type SecurityGroup = { id: string; name: string }
@@ -147,6 +149,8 @@ class Cleanup {
   private readonly notTerminated = new Set<string>()
   /** The builds' instances found, in any state, and the region of each. */
   private readonly instancesFound = new Map<string, string>()
+  /** Of those the log did not name, what each was found by: the key pair and security groups of the build's it uses. */
+  private readonly foundThrough = new Map<string, FoundThrough>()
   /**
    * The announced key pairs that are the build's, by region (findKeyPairs). A key pair made
    * before Packer started is not: its name is the template's `temporary_key_pair_name`, and
@@ -399,17 +403,30 @@ class Cleanup {
   /** The AMIs of the builds that did not finish, with their copies (leftover-images.ts). */
   private async cleanUpImages(): Promise<void> {
     const { images, imageInstances, snapshotVolumes, instanceIds, copyRegions } = this.state.resources
-    // Packer makes an AMI only of an instance it has announced: one found only by the key pair
-    // or security group it announced may be another run's, with the same fixed key pair name.
-    const announced = new Map([...this.instancesFound].filter(([id]) => instanceIds.includes(id)))
+    // Packer makes an AMI only of its own instance: one it announced, or one found by a key pair
+    // or security group whose name Packer drew itself (packer_ and a UUID), which no other run
+    // draws; a main step killed while Packer's lines were still unread in the pipe never read the
+    // instance's ID. One found only by a name the template fixed (temporary_key_pair_name) may be
+    // another run's, launched with that same name: its AMIs are not looked for.
+    const buildInstances = new Map(
+      [...this.instancesFound].filter(([id]) => instanceIds.includes(id) || this.foundThrough.get(id)?.drawnByPacker === true)
+    )
+    for (const [id, region] of this.instancesFound) {
+      const through = this.foundThrough.get(id)
+      if (buildInstances.has(id) || through === undefined) continue
+      this.options.log(
+        `${region}: ${id} was found only through ${through.names.join(', ')}, a name the template gives, which another run may use too: ` +
+          'the AMIs made of it are not looked for.'
+      )
+    }
     // A main step killed while Packer's lines were still unread in the pipe, or a Packer that
     // outlived it or was killed (its plugin going on), may not have told of a snapshot of a volume
     // of the build's instance and the AMI registered from it (amazon-ebssurrogate): the snapshots
-    // of every volume EC2 showed attached to an announced instance are looked at. Once Packer has
+    // of every volume EC2 showed attached to one of those instances are looked at. Once Packer has
     // exited by itself, the main step has read all it printed, and what it named is all.
-    const unheardVolumes = this.state.packer === 'failed' ? [] : [...announced.keys()].flatMap((id) => this.instanceVolumes.get(id) ?? [])
+    const unheardVolumes = this.state.packer === 'failed' ? [] : [...buildInstances.keys()].flatMap((id) => this.instanceVolumes.get(id) ?? [])
     const found = await cleanUpImages({
-      instances: announced,
+      instances: buildInstances,
       instanceVolumes: this.instanceVolumes,
       announcedImages: images,
       imageInstances,
@@ -467,6 +484,7 @@ class Cleanup {
     }
     const ours = [...found.values()]
     for (const { id } of ours) this.instancesFound.set(id, region)
+    for (const instance of ours.filter(({ id }) => !instanceIds.includes(id))) this.foundThrough.set(instance.id, namesFoundBy(instance, keyPairs, groupIds))
     for (const { id, volumeIds } of ours) if (!this.instanceVolumes.has(id)) this.instanceVolumes.set(id, volumeIds)
     for (const { id, launchTemplate } of ours) if (launchTemplate !== undefined) this.launchTemplateIn(region, launchTemplate, id)
     for (const { id } of ours) {
@@ -726,6 +744,19 @@ const packerGroupName = packerKeyPairName
 /** The name Packer gives the temporary instance profile, and its role, it makes with temporary_iam_instance_profile_policy_document. */
 const packerInstanceProfileName = /^packer-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
+/** The build's key pair and security groups an instance uses, and whether Packer drew any of their names. */
+type FoundThrough = { names: string[]; drawnByPacker: boolean }
+
+/** What an instance was found through, of the build's key pairs (`keyPairs`) and security groups (`groupIds`). */
+function namesFoundBy(instance: InstanceState, keyPairs: string[], groupIds: string[]): FoundThrough {
+  const keyPair = instance.keyName !== undefined && keyPairs.includes(instance.keyName) ? instance.keyName : undefined
+  const groups = instance.groups.filter((group) => groupIds.includes(group.id))
+  return {
+    names: [...(keyPair === undefined ? [] : [`key pair ${keyPair}`]), ...groups.map((group) => `security group ${group.name}`)],
+    drawnByPacker: (keyPair !== undefined && packerKeyPairName.test(keyPair)) || groups.some((group) => packerGroupName.test(group.name))
+  }
+}
+
 type InstanceFilter = 'instance-id' | 'key-name' | 'instance.group-id'
 
 /** What of an instance each filter matches, to keep only what EC2 was asked for. */
@@ -763,6 +794,7 @@ async function describeInstances(
             volumeIds,
             groups,
             ...(instanceProfile ? { instanceProfile } : {}),
+            ...(instance.KeyName ? { keyName: instance.KeyName } : {}),
             ...(launchTemplate ? { launchTemplate } : {}),
             ...(instance.LaunchTime ? { launchTime: instance.LaunchTime } : {})
           })
