@@ -380,6 +380,12 @@ async function snapshotValuedKeys(ec2: EC2Client, snapshotIds: string[], abortSi
   return new Map(snapshots.map((snapshot) => [snapshot.SnapshotId ?? '', valuedKeys(snapshot.Tags)]))
 }
 
+/** The keys of the template's own that an AMI keeps, and that its snapshots keep. */
+interface KeptKeys {
+  ami: string[]
+  snapshots: string[]
+}
+
 /**
  * What the template gave each AMI and its snapshots of the keys the tagging leaves to it: by AMI
  * ID, the keys kept on the AMI and on its snapshots. Packer tags an AMI and its snapshots with the
@@ -388,11 +394,6 @@ async function snapshotValuedKeys(ec2: EC2Client, snapshotIds: string[], abortSi
  * AMI's snapshots the same), or, when they were not read (`snapshotKeysOf` undefined: the
  * template writes no snapshot_tags), what the AMI keeps.
  */
-interface KeptKeys {
-  ami: string[]
-  snapshots: string[]
-}
-
 function keptKeysOf(
   amiIds: string[],
   templateKeeps: string[],
