@@ -1762,13 +1762,21 @@ build {
 `
     )
     const builds = (await hclAmiBuilds([await readHclFile(file)])) ?? []
-    const tags = builds.map((build) => ({ name: build.name, ami: build.tags?.ami?.keys, amiLine: build.tags?.ami?.location.line, snapshots: build.tags?.snapshots?.keys, snapshotsLine: build.tags?.snapshots?.location.line }))
+    const tags = builds.map((build) => ({
+      name: build.name,
+      ami: build.tags?.ami?.keys,
+      amiLine: build.tags?.ami?.location.line,
+      amiPartial: build.tags?.ami?.partial,
+      snapshots: build.tags?.snapshots?.keys,
+      snapshotsLine: build.tags?.snapshots?.location.line,
+      snapshotsPartial: build.tags?.snapshots?.partial
+    }))
     expect(tags).toEqual([
-      // var.extra's value is not known here (no scope): its keys are not counted.
-      { name: 'amazon-ebs.web', ami: ['Name', 'Cost Center', 'Owner'], amiLine: 10, snapshots: [], snapshotsLine: 16 },
-      { name: 'amazon-ebs.arm', ami: ['Name', 'Cost Center', 'Owner'], amiLine: 10, snapshots: ['Backup'], snapshotsLine: 16 },
+      // var.extra's and var.k's values are not known here (no scope): their keys are not counted, and may be any.
+      { name: 'amazon-ebs.web', ami: ['Name', 'Cost Center', 'Owner'], amiLine: 10, amiPartial: true, snapshots: [], snapshotsLine: 16, snapshotsPartial: true },
+      { name: 'amazon-ebs.arm', ami: ['Name', 'Cost Center', 'Owner'], amiLine: 10, amiPartial: true, snapshots: ['Backup'], snapshotsLine: 16, snapshotsPartial: true },
       // A map in both blocks Packer refuses; the build block's counts, the source's tag blocks with it.
-      { name: 'amazon-ebs.override', ami: ['Only', 'Owner', 'Name'], amiLine: 48, snapshots: [], snapshotsLine: 16 }
+      { name: 'amazon-ebs.override', ami: ['Only', 'Owner', 'Name'], amiLine: 48, amiPartial: true, snapshots: [], snapshotsLine: 16, snapshotsPartial: true }
     ])
   })
 
@@ -1777,7 +1785,13 @@ build {
     writeFileSync(join(directory, 'tags.pkr.hcl'), text)
     const request = { workingDirectory: directory, template: '.', varFiles: [], variables, manifest: join(directory, 'm.json'), manifestGiven: false, sensitiveValues: [] }
     const read = await readHclTemplate(request as unknown as Inputs, {})
-    return (read.amiBuilds ?? []).map((build) => ({ ami: build.tags?.ami?.keys, line: build.tags?.ami?.location.line, snapshots: build.tags?.snapshots?.keys }))
+    return (read.amiBuilds ?? []).map((build) => ({
+      ami: build.tags?.ami?.keys,
+      line: build.tags?.ami?.location.line,
+      snapshots: build.tags?.snapshots?.keys,
+      ...(build.tags?.ami?.partial ? { amiPartial: true } : {}),
+      ...(build.tags?.snapshots?.partial ? { snapshotsPartial: true } : {})
+    }))
   }
 
   it('counts the keys of a local, a variable as this run gives it, merge() of those and dynamic "tag" blocks over one', async () => {
@@ -1818,7 +1832,8 @@ build {
 }
 `
     expect(await tagKeysRead(text, [{ name: 'extra', value: '{ Given = "y" }' }])).toEqual([
-      { ami: ['Team', 'Cost Center', 'Stage', 'Given', 'Name', 'FromDefault', 'Backup'], line: 15, snapshots: ['Backup', 'Owner', 'Role'] }
+      // The local's `(var.key)` is read as Packer's to work out: the AMI's tags may hold any key besides.
+      { ami: ['Team', 'Cost Center', 'Stage', 'Given', 'Name', 'FromDefault', 'Backup'], line: 15, snapshots: ['Backup', 'Owner', 'Role'], amiPartial: true }
     ])
   })
 
@@ -1850,7 +1865,7 @@ build {
 }
 `
     // The cycle's own literal key is known however deep it is read, and counted once.
-    expect(await tagKeysRead(text)).toEqual([{ ami: ['Loop', 'Known'], line: 13, snapshots: [] }])
+    expect(await tagKeysRead(text)).toEqual([{ ami: ['Loop', 'Known'], line: 13, snapshots: [], amiPartial: true, snapshotsPartial: true }])
   })
 
   it('reads the JSON syntax alike: a key with an interpolation is not counted, `$${` is literal', async () => {
@@ -1861,5 +1876,6 @@ build {
     const [build] = (await hclAmiBuilds([await readHclFile(file)])) ?? []
     expect(build.tags?.ami?.keys).toEqual(['Name', 'Cost${Center}', 'Owner'])
     expect(build.tags?.ami?.location.line).toBe(10)
+    expect(build.tags?.ami?.partial).toBe(true)
   })
 })

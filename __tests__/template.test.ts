@@ -577,5 +577,9 @@ describe('jsonAmiBuilds: the tag keys a builder writes, as Packer will have them
     expect(build.tags?.ami?.keys).toEqual(['Name', 'Platform', 'cost-42', 'FromEnv'])
     // env is Packer's in a variable's value only: a key with it is the build's to work out.
     expect(build.tags?.snapshots?.keys).toEqual(['Backup'])
+    // Keys only Packer works out may be any: the tags say so.
+    expect([build.tags?.ami?.partial, build.tags?.snapshots?.partial]).toEqual([true, true])
+    const [known] = jsonAmiBuilds({ builders: [{ type: 'amazon-ebs', snapshot_tags: { '{{user `team`}}': 'a', Backup: 'daily' } }] }, [{ type: 'amazon-ebs' }], { path: '/w/t.json', shown: 't.json' }, values)
+    expect(known.tags?.snapshots).toEqual({ keys: ['Platform', 'Backup'], location: { file: 't.json', value: { path: '/w/t.json', at: ['builders', 0, 'snapshot_tags'] } } })
   })
 })

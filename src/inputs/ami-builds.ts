@@ -34,6 +34,8 @@ export interface AmiBuild {
 export interface WrittenTags {
   keys: string[]
   location: ProblemLocation
+  /** Some key only Packer works out, left out of `keys`: the tags may hold any key besides. */
+  partial?: true
 }
 
 /** The builders that make AMIs: the only builds whose artifacts the action reads. */
@@ -195,6 +197,16 @@ function tagKinds(build: AmiBuild, tagSnapshots: boolean): Array<{ written?: Wri
  */
 export function mayTagSnapshots(builds: AmiBuild[] | undefined): boolean {
   return builds === undefined || builds.some((build) => build.tags?.snapshots !== undefined)
+}
+
+/**
+ * Whether a build's snapshot_tags may give its snapshots a key of the action's own: one only
+ * Packer works out (one written as it is is refused before the build, by ownKeyProblems); any
+ * build, when the builds are not known. Only then does tagging read the snapshots' tags for the
+ * action's own keys, to tell that its value replaced the template's.
+ */
+export function mayGiveSnapshotsOwnKeys(builds: AmiBuild[] | undefined): boolean {
+  return builds === undefined || builds.some((build) => build.tags?.snapshots?.partial === true)
 }
 
 /**

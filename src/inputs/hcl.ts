@@ -1341,7 +1341,7 @@ export async function hclBuildBlock(read: HclFileRead[], name: string, names?: H
  * (its value in this run), or `merge` of those; so do `tag { key = "Name" … }` blocks and
  * `dynamic "tag"` blocks whose `for_each` is such a map and whose key is its keys. Anything else
  * (another function, a key only Packer works out, `{{ .SourceAMI }}`) may be any key, or one of
- * these: not counted, so that a template is never refused on a guess.
+ * these: not counted, so that a template is never refused on a guess, and the tags are `partial`.
  */
 async function hclWrittenTags(
   bodies: Array<{ file: HclFileRead; body: HclBody; path: JsonPath }>,
@@ -1350,69 +1350,90 @@ async function hclWrittenTags(
   block: 'tag' | 'snapshot_tag'
 ): Promise<WrittenTags | undefined> {
   const withMap = bodies.findLast(({ body }) => body[map] !== undefined)
-  const keys = new Set(withMap ? await knownMapKeys(withMap.body[map], scope) : [])
+  const known = withMap ? await knownMapKeys(withMap.body[map], scope) : { keys: [], partial: false }
+  const keys = new Set(known.keys)
+  let partial = known.partial
   let first: { file: HclFileRead; path: JsonPath } | undefined
   for (const { file, body, path } of bodies) {
     for (const { body: each, path: at } of blocksAt(body[block], [...path, block], 0)) {
       const key = typeof each.key === 'string' ? await hclStringValue(each.key, scope) : undefined
       if (key !== undefined) keys.add(key)
+      else partial = true
       first ??= { file, path: at }
     }
     for (const { labels, body: each, path: at } of blocksAt(body.dynamic, [...path, 'dynamic'], 1)) {
       if (labels[0] !== block) continue
-      for (const key of await dynamicBlockKeys(each, block, scope)) keys.add(key)
+      const given = await dynamicBlockKeys(each, block, scope)
+      for (const key of given.keys) keys.add(key)
+      partial ||= given.partial
       first ??= { file, path: at }
     }
   }
   const at = withMap ? { file: withMap.file, path: [...withMap.path, map] } : first
   if (at === undefined) return undefined
-  return { keys: [...keys], location: { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(at.path)) } }
+  return {
+    keys: [...keys],
+    location: { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(at.path)) },
+    ...(partial ? { partial: true as const } : {})
+  }
+}
+
+/** Keys the action knows a map has, and whether it may have others only Packer works out (`partial`). */
+interface KnownKeys {
+  keys: string[]
+  partial: boolean
 }
 
 /**
  * The keys a `dynamic` block of `label` gives its blocks, where each block's `key` is the
  * iterator's key (`tag.key`, or that of its `iterator`) and `for_each` a map whose keys the
- * action knows (knownMapKeys); none otherwise.
+ * action knows (knownMapKeys); none otherwise, and any may be given.
  */
-async function dynamicBlockKeys(dynamic: HclBody, label: string, scope: HclScope): Promise<string[]> {
+async function dynamicBlockKeys(dynamic: HclBody, label: string, scope: HclScope): Promise<KnownKeys> {
   const { traversalNames } = await import('./hcl-parser.js')
   const named = dynamic.iterator === undefined ? [label] : typeof dynamic.iterator === 'string' ? await traversalNames(dynamic.iterator) : undefined
   const contents = bodies(dynamic.content)
   const key = contents.length === 1 && typeof contents[0].key === 'string' ? await traversalNames(contents[0].key) : undefined
-  if (named?.length !== 1 || key?.length !== 2 || key[0] !== named[0] || key[1] !== 'key') return []
+  if (named?.length !== 1 || key?.length !== 2 || key[0] !== named[0] || key[1] !== 'key') return unknownKeys
   return knownMapKeys(dynamic.for_each, scope)
 }
 
 /** How deep a map may be made of locals and merges: deeper, or in a cycle, it is left to Packer. */
 const maxMapDepth = 8
 
+/** A map only Packer knows the keys of. */
+const unknownKeys: KnownKeys = { keys: [], partial: true }
+
 /**
  * The keys of a map value, as the parser gives it, that the action knows it has in this run:
  * those of a map written as such, whose key is literal or made of what hclStringValue reads; of
  * a variable's value or a local's that is one; and of each map `merge` (or `tomap`) is given.
- * A key or a part of the map that only Packer knows may be any key, or one of these: left out.
+ * A key or a part of the map that only Packer knows may be any key, or one of these: left out,
+ * and the map is `partial`.
  */
-async function knownMapKeys(value: unknown, scope: HclScope, depth = 0): Promise<string[]> {
+async function knownMapKeys(value: unknown, scope: HclScope, depth = 0): Promise<KnownKeys> {
   if (isRecord(value)) {
     const keys = await Promise.all(Object.keys(value).map((key) => hclStringValue(key, scope)))
-    return keys.filter((key) => key !== undefined)
+    return { keys: keys.filter((key) => key !== undefined), partial: keys.includes(undefined) }
   }
-  if (typeof value !== 'string' || !value.startsWith('${') || depth >= maxMapDepth) return []
+  // merge() leaves out a null it is given.
+  if (value === null || value === '${null}') return { keys: [], partial: false }
+  if (typeof value !== 'string' || !value.startsWith('${') || depth >= maxMapDepth) return unknownKeys
   const { functionCall, stringParts } = await import('./hcl-parser.js')
   const call = await functionCall(value)
   if (call !== undefined) {
-    if (call.name !== 'merge' && !(call.name === 'tomap' && call.args.length === 1)) return []
+    if (call.name !== 'merge' && !(call.name === 'tomap' && call.args.length === 1)) return unknownKeys
     const each = await Promise.all(call.args.map((arg) => knownMapKeys(arg, scope, depth + 1)))
-    return [...new Set(each.flat())]
+    return { keys: [...new Set(each.flatMap((one) => one.keys))], partial: each.some((one) => one.partial) }
   }
   const parts = await stringParts(value)
   const reference = parts?.length === 1 && 'reference' in parts[0] ? parts[0].reference : undefined
   // A variable's value is a value: a string in it is text, never an expression.
   if (reference !== undefined && 'var' in reference) {
     const given = scope.variables.get(reference.var)
-    return isRecord(given) ? knownMapKeys(given, { variables: new Map() }, depth + 1) : []
+    return isRecord(given) ? knownMapKeys(given, { variables: new Map() }, depth + 1) : unknownKeys
   }
-  return reference !== undefined && 'local' in reference ? knownMapKeys(scope.locals?.get(reference.local), scope, depth + 1) : []
+  return reference !== undefined && 'local' in reference ? knownMapKeys(scope.locals?.get(reference.local), scope, depth + 1) : unknownKeys
 }
 
 /** Where a setting of an HCL2 file (in its JSON syntax too) is written. */

@@ -815,7 +815,7 @@ export function jsonAmiBuilds(
  * A builder's `tags` or `snapshot_tags` keys as Packer will have them: written as they are, or
  * with `{{user \`team\`}}` filled in as Packer fills it when it reads the template. A key with
  * anything Packer works out when it builds (`{{ .BuildRegion }}`, `{{timestamp}}`, a pipeline)
- * may be any, or one of these: not counted.
+ * may be any, or one of these: not counted, and the tags are `partial`.
  */
 function jsonWrittenTags(
   builder: unknown,
@@ -828,7 +828,12 @@ function jsonWrittenTags(
   if (!isRecord(tags)) return undefined
   // Only `env` of the context: Packer allows it in a variable's value, which a key may name.
   const keys = Object.keys(tags).map((key) => resolveUserVariables(key, values, { env }))
-  return { keys: [...new Set(keys.filter((key): key is string => key !== undefined && key !== ''))], location: { file: file.shown, value: { path: file.path, at: ['builders', index, setting] } } }
+  const known = keys.filter((key): key is string => key !== undefined && key !== '')
+  return {
+    keys: [...new Set(known)],
+    location: { file: file.shown, value: { path: file.path, at: ['builders', index, setting] } },
+    ...(keys.includes(undefined) ? { partial: true as const } : {})
+  }
 }
 
 /**
