@@ -246,4 +246,95 @@ describeWithPacker("the template's own provenance keys, through the bundled acti
         "keep-images goes by ImageFamily, reuse by BuildFingerprint, BuildSet and PackerBuild: remove them from the template's snapshot_tags."
     ])
   })
+  it("HCL2, provenance-tags false and reuse: BuildSet that only Packer works out in the snapshot_tags: the action's value on the snapshots, and a warning names them", async () => {
+    const workspace = demoWith(hclWithWorkedOutTags('snapshot_tags', ['BuildSet']), 'hcl2')
+    const result = await run(workspace, 'hcl2', { variables: 'ami_name_prefix=own-key-no-provenance', 'provenance-tags': 'false', reuse: 'true' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const amis = amisOf(result)
+    expect(amis).toHaveLength(3)
+    for (const { region, amiId, snapshotIds } of amis) {
+      const { BuildSet } = suite.endpoint.tagsOf(region, amiId)
+      expect(BuildSet).toBeTruthy()
+      for (const snapshotId of snapshotIds) expect(suite.endpoint.tagsOf(region, snapshotId).BuildSet).toBe(BuildSet)
+    }
+    const replaced = amis.flatMap(({ region, snapshotIds }) => snapshotIds.map((snapshotId) => `BuildSet on ${snapshotId} (${region})`)).join('; ')
+    expect(result.warnings).toEqual([
+      `The template gave its snapshots tags that the action writes itself, and the action's value replaced the template's: ${replaced}. ` +
+        "keep-images goes by ImageFamily, reuse by BuildFingerprint, BuildSet and PackerBuild: remove them from the template's snapshot_tags."
+    ])
+    // One read of the snapshots' tags in each region, after its DescribeImages.
+    expect(suite.calls.filter(({ action }) => action === 'DescribeSnapshots').map(({ region }) => region).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+  })
+
+  it("provenance-tags false and reuse, a template whose snapshot_tags are all written as they are: the snapshots' tags are never read", async () => {
+    const literal = '  tags = {\n    Name      = var.ami_name_prefix\n    SourceAMI = "{{ .SourceAMI }}"\n  }\n'
+    const workspace = demoWith((text) => text.replace(literal, `${literal}  snapshot_tags = {\n    Backup = "daily"\n  }\n`), 'hcl2')
+    const result = await run(workspace, 'hcl2', { variables: 'ami_name_prefix=own-key-literal-snapshot-tags', 'provenance-tags': 'false', reuse: 'true' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.warnings).toEqual([])
+    for (const { region, snapshotIds } of amisOf(result)) {
+      for (const snapshotId of snapshotIds) expect(suite.endpoint.tagsOf(region, snapshotId)).toMatchObject({ Backup: 'daily', BuildSet: expect.any(String) })
+    }
+    // Only a key Packer works out could be one of the action's own: a literal one is refused before the build.
+    expect(suite.calls.filter(({ action }) => action === 'DescribeSnapshots')).toEqual([])
+  })
+
+  /** The demo's JSON template with `more` in its builder's `tags` or `snapshot_tags`, and the variables `variables` declares. */
+  const jsonWith =
+    (setting: 'tags' | 'snapshot_tags', more: Record<string, string>, variables: Record<string, string> = {}) =>
+    (text: string): string => {
+      const template = JSON.parse(text) as { variables: Record<string, string>; builders: Array<Record<string, unknown>> }
+      const [builder] = template.builders
+      const edited = { ...builder, [setting]: { ...((builder[setting] as object | undefined) ?? {}), ...more } }
+      return JSON.stringify({ ...template, variables: { ...template.variables, ...variables }, builders: [edited] }, null, 2)
+    }
+
+  it('JSON: a tags key written as a Go template that Packer renders ImageFamily: the action\'s value on the AMIs, and a warning names them', async () => {
+    const workspace = demoWith(jsonWith('tags', { '{{ "ImageFamily" }}': 'from-the-template' }), 'json')
+    const result = await run(workspace, 'json', { variables: 'ami_name_prefix=go-template-key' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const amis = amisOf(result)
+    expect(amis).toHaveLength(3)
+    const family = `${pushToMain.GITHUB_REPOSITORY}/packer-template.json/amazon-ebs`
+    for (const { region, amiId } of amis) {
+      const tags = suite.endpoint.tagsOf(region, amiId)
+      expect(tags.ImageFamily).toBe(family)
+      expect(Object.keys(tags).filter((key) => key.includes('{{'))).toEqual([])
+    }
+    const replaced = amis.map(({ region, amiId }) => `ImageFamily on ${amiId} (${region})`).join('; ')
+    expect(result.warnings).toEqual([
+      `The template gave its AMIs tags that the action writes itself, and the action's value replaced the template's: ${replaced}. ` +
+        "keep-images goes by ImageFamily, reuse by BuildFingerprint, BuildSet and PackerBuild: remove them from the template's tags."
+    ])
+  })
+
+  it('JSON, provenance-tags false and image-family: a snapshot_tags key written as a Go template that Packer renders ImageFamily: the action\'s value on the snapshots, and a warning names them', async () => {
+    const workspace = demoWith(jsonWith('snapshot_tags', { '{{ "ImageFamily" }}': 'from-the-template' }), 'json')
+    const result = await run(workspace, 'json', { variables: 'ami_name_prefix=go-template-snapshot-key', 'provenance-tags': 'false', 'image-family': 'web' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const amis = amisOf(result)
+    expect(amis).toHaveLength(3)
+    for (const { region, amiId, snapshotIds } of amis) {
+      expect(suite.endpoint.tagsOf(region, amiId).ImageFamily).toBe('web')
+      for (const snapshotId of snapshotIds) expect(suite.endpoint.tagsOf(region, snapshotId).ImageFamily).toBe('web')
+    }
+    const replaced = amis.flatMap(({ region, snapshotIds }) => snapshotIds.map((snapshotId) => `ImageFamily on ${snapshotId} (${region})`)).join('; ')
+    expect(result.warnings).toEqual([
+      `The template gave its snapshots tags that the action writes itself, and the action's value replaced the template's: ${replaced}. ` +
+        "keep-images goes by ImageFamily, reuse by BuildFingerprint, BuildSet and PackerBuild: remove them from the template's snapshot_tags."
+    ])
+  })
+
+  it("JSON: a tags key {{user `k`}} whose value is ImageFamily: refused before Packer is installed, on the template's tags", async () => {
+    const workspace = demoWith(jsonWith('tags', { '{{user `family_key`}}': 'from-the-template' }, { family_key: 'ImageFamily' }), 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]?.message).toMatch(/^template: packer-template\.json: build amazon-ebs gives its AMI ImageFamily in its tags, which the action writes itself/)
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
 })

@@ -176,7 +176,8 @@ describe('the job', () => {
       // Without provenance tags there is nothing of the template's to keep, and no snapshot tags to read.
       templateKeeps: [],
       readSnapshotTags: false,
-      actionOwnKeys: []
+      actionOwnKeys: [],
+      snapshotsMayHaveOwnKeys: false
     })
     expect(lastSummary()).toContain('AMIs built and tagged')
   })

@@ -795,6 +795,34 @@ describe("tagAmis with the template's own provenance tags", () => {
     expect(result.replaced).toEqual({ 'ami-1': ['BuildSet'], 'snap-1': ['ImageFamily'] })
   })
 
+  it("without provenance keys to keep, reads the snapshots' tags only where their snapshot_tags may give one of the action's own keys", async () => {
+    const tags = { BuildSet: 'set-1', Team: 'web' }
+    const amis = withImages([{ amiId: 'ami-1', snapshotIds: ['snap-1'], tags: {} }])
+    withSnapshotTags({ 'snap-1': { BuildSet: 'worked-out' } })
+    const given = { amis, tags, templateKeeps: [], readSnapshotTags: true, actionOwnKeys: ['BuildSet'] }
+    const [unread] = await tagAmis(options(given))
+    expect(describeSnapshotsCalls()).toEqual([])
+    expect(unread.replaced).toBeUndefined()
+    const [read] = await tagAmis(options({ ...given, snapshotsMayHaveOwnKeys: true }))
+    expect(describeSnapshotsCalls()).toEqual([{ SnapshotIds: ['snap-1'] }])
+    expect(read.replaced).toEqual({ 'snap-1': ['BuildSet'] })
+  })
+
+  it("says so when the snapshots' tags, read only for the action's own keys, cannot be read", async () => {
+    const amis = withImages([{ amiId: 'ami-1', snapshotIds: ['snap-1'], tags: {} }])
+    ec2Mock.on(DescribeSnapshotsCommand).rejects(notAuthorized)
+    const [result] = await tagAmis(
+      options({ amis, tags: { BuildSet: 'set-1' }, templateKeeps: [], readSnapshotTags: true, actionOwnKeys: ['BuildFingerprint', 'BuildSet'], snapshotsMayHaveOwnKeys: true })
+    )
+    expect(result.warnings).toEqual([
+      "Reading the tags the template gave snap-1 in us-east-1 (snapshot_tags) failed: they get the action's value of BuildFingerprint, BuildSet, " +
+        'and whether the template gave them one is not known. UnauthorizedOperation — the credentials lack ec2:DescribeSnapshots. ' +
+        'You are not authorized to perform this operation. (Request ID req-1.)'
+    ])
+    expect(createTagsCalls()).toEqual([{ Resources: ['ami-1', 'snap-1'], Tags: [{ Key: 'BuildSet', Value: 'set-1' }] }])
+    expect(result.error).toBeUndefined()
+  })
+
   it('writes its own value where the template gave a key an empty one', async () => {
     const amis = withImages([{ amiId: 'ami-1', snapshotIds: ['snap-1'], tags: { BuildActor: '', BuildTime: '20261206161539' } }])
     const [result] = await tagAmis(keeping({ amis }))

@@ -1485,11 +1485,13 @@ async function tag(
     core.info('No tags to add (tags is empty and provenance-tags is false).')
     return amis
   }
-  const { mayTagSnapshots } = await import('./inputs/ami-builds.js')
+  const { mayGiveSnapshotsOwnKeys, mayTagSnapshots } = await import('./inputs/ami-builds.js')
+  const builds = inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds
   const ofTheTemplate = {
     templateKeeps: inputs.templateKeeps ?? [],
-    readSnapshotTags: mayTagSnapshots(inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds),
-    actionOwnKeys: actionTagKeys(inputs)
+    readSnapshotTags: mayTagSnapshots(builds),
+    actionOwnKeys: actionTagKeys(inputs),
+    snapshotsMayHaveOwnKeys: mayGiveSnapshotsOwnKeys(builds)
   }
   const failedRegions = await tagAll(inputs, amis, tags, summary, { tagging, builds: families.perBuild, ofTheTemplate })
   const kept = withoutGone(amis, inputs.awsRegion, summary)
@@ -1528,7 +1530,7 @@ async function tagAll(
     builds?: FamilyTagging['perBuild']
     stillWhole?: () => Promise<boolean>
     /** For the AMIs built in this run: what the template gave them itself is kept, or told of (tagAmis). */
-    ofTheTemplate?: Pick<TagOptions, 'templateKeeps' | 'readSnapshotTags' | 'actionOwnKeys'>
+    ofTheTemplate?: Pick<TagOptions, 'templateKeeps' | 'readSnapshotTags' | 'actionOwnKeys' | 'snapshotsMayHaveOwnKeys'>
   } = {}
 ): Promise<string[]> {
   const tagCount = Object.keys(tags).length

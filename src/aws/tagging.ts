@@ -111,6 +111,12 @@ export interface TagOptions extends Partial<Backoff> {
   /** Keys the action's features go by: written all the same, but an AMI that had one is told of (`replaced`). */
   actionOwnKeys?: string[]
   /**
+   * Whether the template's snapshot_tags may give the snapshots one of actionOwnKeys (a key only
+   * Packer works out): their tags are then read (DescribeSnapshots) to tell of it (`replaced`),
+   * with provenance tags or without. Else the snapshots are taken to have what their AMI has.
+   */
+  snapshotsMayHaveOwnKeys?: boolean
+  /**
    * The client for a region. A client passed in here should be made with `maxAttempts: 1`,
    * or its own retries multiply ours.
    */
@@ -485,6 +491,7 @@ interface RegionJob {
   templateKeeps: string[]
   readSnapshotTags: boolean
   actionOwnKeys: string[]
+  snapshotsMayHaveOwnKeys: boolean
   backoff: Backoff
   log: (message: string) => void
   /** Aborted at the stage's deadline: calls in flight stop, and nothing is retried. */
@@ -614,7 +621,10 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
     Object.assign(result, snapshots, gone.length > 0 ? { gone } : {}, disabled.length > 0 ? { disabled } : {})
     const keys = tags.map((tag) => tag.Key)
     const keepable = templateKeeps.filter((key) => keys.includes(key))
-    const snapshotKeysOf = keepable.length > 0 ? await templateSnapshotTags(job, snapshots.snapshotIds, retryOptions('DescribeSnapshots')) : undefined
+    // Read for the keys they keep, or for those of the action's own their snapshot_tags may give them.
+    const ownKeys = job.snapshotsMayHaveOwnKeys ? job.actionOwnKeys : []
+    const snapshotKeysOf =
+      keepable.length > 0 || ownKeys.length > 0 ? await templateSnapshotTags(job, snapshots.snapshotIds, keepable, retryOptions('DescribeSnapshots')) : undefined
     kept = keptKeysOf(amiIds, keepable, valuedKeysOf, snapshots.snapshotsOf, snapshotKeysOf)
     noteKeptAndReplaced(job, kept, valuedKeysOf, snapshotKeysOf)
     overLimit = amisOverTagLimit(amiIds, tagKeysOf, keys, ownTags, kept)
@@ -663,18 +673,27 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
 /**
  * The keys each snapshot of the region has a value of, where the template may give them tags of
  * their own (tag-snapshots, snapshot_tags): undefined otherwise, or when DescribeSnapshots fails
- * (a warning says so: they keep what the AMI keeps, and get the action's value of a key only the
- * template's snapshot_tags give).
+ * (a warning says so: they keep what the AMI keeps of `keepable`, and get the action's value of
+ * a key only the template's snapshot_tags give, unseen).
  */
-async function templateSnapshotTags(job: RegionJob, snapshotIds: string[], retryOptions: RetryOptions): Promise<Map<string, string[]> | undefined> {
+async function templateSnapshotTags(
+  job: RegionJob,
+  snapshotIds: string[],
+  keepable: string[],
+  retryOptions: RetryOptions
+): Promise<Map<string, string[]> | undefined> {
   if (!job.tagSnapshots || !job.readSnapshotTags || snapshotIds.length === 0) return undefined
   try {
     return await retry(() => snapshotValuedKeys(job.ec2, snapshotIds, job.abortSignal), retryOptions)
   } catch (error) {
     const failure = error instanceof AttemptsFailed ? error : new AttemptsFailed(error, 1)
+    const what =
+      keepable.length > 0
+        ? "they keep the template's value of the provenance keys their AMI keeps, and get the action's of the others."
+        : `they get the action's value of ${job.actionOwnKeys.join(', ')}, and whether the template gave them one is not known.`
     const warning =
-      `Reading the tags the template gave ${snapshotIds.join(', ')} in ${job.region} (snapshot_tags) failed: they keep the template's ` +
-      `value of the provenance keys their AMI keeps, and get the action's of the others. ${explainFailure(failure, 'ec2:DescribeSnapshots')}`
+      `Reading the tags the template gave ${snapshotIds.join(', ')} in ${job.region} (snapshot_tags) failed: ${what} ` +
+      explainFailure(failure, 'ec2:DescribeSnapshots')
     job.result.warnings = [...(job.result.warnings ?? []), warning]
     return undefined
   }
@@ -772,6 +791,7 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
       templateKeeps: options.templateKeeps ?? [],
       readSnapshotTags: options.readSnapshotTags ?? false,
       actionOwnKeys: options.actionOwnKeys ?? [],
+      snapshotsMayHaveOwnKeys: options.snapshotsMayHaveOwnKeys ?? false,
       backoff,
       log,
       abortSignal: deadline.signal,
