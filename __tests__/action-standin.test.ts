@@ -1012,7 +1012,7 @@ describe('tagging through the AWS SDK', () => {
     expect(result.exitCode).toBe(1)
     expect(JSON.parse(result.outputs['ami-ids'])).toEqual(amiIds)
     expect(result.outputs['ami-id']).toBe(amiIds['us-east-1'])
-    const denied = result.errors.find((e) => e.properties.title === 'Tagging in eu-west-1')
+    const denied = result.errors.find((e) => e.properties.title === 'Tagging' && e.message.startsWith('Tagging in eu-west-1 '))
     expect(denied?.message).toContain(amiIds['eu-west-1'])
     expect(denied?.message).toContain(snapshotIds['eu-west-1'])
     expect(denied?.message).toContain('ec2:CreateTags')

@@ -237,7 +237,7 @@ describeWithPacker("more of the job's own errors than the runner shows: the step
     expect(errors[9]).toMatch(failure)
     // The three the runner would drop are in the log, each in full.
     for (const amiId of old.slice(0, 3)) {
-      expect(logText(result)).toMatch(new RegExp(`^Error \\(Retention in us-east-1\\): us-east-1: Deregistering ${amiId} failed: `, 'm'))
+      expect(logText(result)).toMatch(new RegExp(`^Error \\(Retention\\): us-east-1: Deregistering ${amiId} failed: `, 'm'))
     }
   }, 120_000)
 
@@ -251,7 +251,7 @@ describeWithPacker("more of the job's own errors than the runner shows: the step
     }
     expect(errors.filter((message) => inTheLogOnly.test(message))).toEqual([])
     expect(errors[9]).toMatch(failure)
-    expect(logText(result)).not.toMatch(/^Error \(Retention in us-east-1\)/m)
+    expect(logText(result)).not.toMatch(/^Error \(Retention\)/m)
   }, 120_000)
 
   it('ten old AMIs: the ninth says the tenth is in the log, which has it as text, then the failure', async () => {
@@ -262,6 +262,6 @@ describeWithPacker("more of the job's own errors than the runner shows: the step
     expect(errors[8]).toMatch(new RegExp(`^us-east-1: Deregistering ${old[1]} failed: `))
     expect(errors[8]).toMatch(inTheLogOnly)
     expect(errors[9]).toMatch(failure)
-    expect(logText(result)).toMatch(new RegExp(`^Error \\(Retention in us-east-1\\): us-east-1: Deregistering ${old[0]} failed: `, 'm'))
+    expect(logText(result)).toMatch(new RegExp(`^Error \\(Retention\\): us-east-1: Deregistering ${old[0]} failed: `, 'm'))
   }, 120_000)
 })

@@ -1009,7 +1009,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
         message,
         'ssm-parameter failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.'
       ])
-      expect(result.errors[0].properties.title).toBe('SSM parameter in eu-west-1')
+      expect(result.errors[0].properties.title).toBe('SSM parameter')
       expect(endpoint.parameters('eu-west-1')).toEqual({
         '/images/web/latest': { value: SOURCE_AMI_ID, version: 1, dataType: 'text', tier: 'Standard' }
       })

@@ -976,6 +976,47 @@ describeWithPacker('templates as users write them, through the bundled action', 
       expect(quoted.exitCode).toBe(1)
       expectMasked(quoted, ['db_password = ["Qu0te\\"InAList"]'], ['db_password = ["***"]'], /Qu0te|InAList/)
     })
+
+    it("a region that is a secret is in no annotation's title, which the runner shows as given: sensitive in the template, or a secret only the runner knows", async () => {
+      const workspace = workspaceFrom(join(fixtures, 'sensitive-json'))
+      const template = (sensitive: string[]): string =>
+        JSON.stringify({
+          variables: { ec2_endpoint: '{{env `AWS_ENDPOINT_URL_EC2`}}', build_region: '' },
+          'sensitive-variables': sensitive,
+          builders: [
+            {
+              type: 'amazon-ebs',
+              custom_endpoint_ec2: '{{user `ec2_endpoint`}}',
+              communicator: 'none',
+              region: '{{user `build_region`}}',
+              source_ami: 'ami-0abcdef1234567890',
+              instance_type: 't3.micro',
+              ami_name: 'secret-region-{{timestamp}}'
+            }
+          ]
+        })
+      writeFileSync(join(workspace, 'marked.json'), template(['build_region']))
+      writeFileSync(join(workspace, 'unmarked.json'), template([]))
+      // The action's own tagging is refused: its error is of the region it tagged in.
+      endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
+      try {
+        for (const [file, region, runnerSecrets] of [
+          ['marked.json', 'eu-west-3', []],
+          ['unmarked.json', 'eu-west-2', ['eu-west-2']]
+        ] as const) {
+          const result = await run(workspace, { template: file, variables: `build_region=${region}` })
+          expect(result.exitCode).toBe(1)
+          const annotations = ['error', 'warning', 'notice'].flatMap((kind) => parseCommands(result.stdout, kind))
+          expect(annotations.filter(({ properties }) => Object.values(properties).some((value) => value.includes(region)))).toEqual([])
+          const tagging = result.errors.filter(({ message }) => message.startsWith(`Tagging in ${region} failed`))
+          expect(tagging.map(({ properties }) => properties.title)).toEqual(['Tagging'])
+          // The message names the region, which the runner masks there.
+          expect(asTheRunnerShowsIt(result, [...runnerSecrets]).log).toContain('Tagging in *** failed for ami-')
+        }
+      } finally {
+        endpoint.faults.clear()
+      }
+    })
   })
 
   describe('a sensitive value that is a JSON document', () => {

@@ -190,7 +190,7 @@ describe('the job', () => {
 
     expect(failure()).toBe('Tagging failed in eu-west-1; the AMIs exist and are in the outputs.')
     expect(outputs()['ami-id']).toBe('ami-0aaa1')
-    expect(core.error).toHaveBeenCalledWith('Tagging in eu-west-1 failed: denied', { title: 'Tagging in eu-west-1' })
+    expect(core.error).toHaveBeenCalledWith('Tagging in eu-west-1 failed: denied', { title: 'Tagging' })
     expect(lastSummary()).toContain(':x: Failed')
     expect(lastSummary()).toContain('failed: Tagging in eu-west-1 failed: denied')
   })

@@ -13,6 +13,12 @@ import { cutSafely, firstOutsideSecrets, safeLength, squeezeWhiteSpace } from '.
 export interface Annotation {
   level: Level
   message: string
+  /**
+   * The action's own words, never a value of the run (a region, a name): the runner masks the
+   * secrets it knows in an annotation's message, but shows its title as given (actions/runner,
+   * ActionCommandManager.cs: IssueCommandExtension keeps the command's properties as they are),
+   * and a region may be a secret, or a sensitive variable's value. The message names the rest.
+   */
   title?: string
   /** Relative to the workspace, as the runner takes it. */
   file?: string

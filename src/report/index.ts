@@ -268,7 +268,7 @@ export function reportRegionTagging(result: RegionTagResult, options: { tagCount
 /** The problems of a region's tagging, as annotations. */
 export function annotateRegionTagging(result: RegionTagResult): void {
   for (const warning of result.warnings ?? []) annotate({ level: 'warning', message: warning })
-  if (result.error !== undefined) annotate({ level: 'error', message: result.error, title: `Tagging in ${result.region}` })
+  if (result.error !== undefined) annotate({ level: 'error', message: result.error, title: 'Tagging' })
 }
 
 /**

@@ -37,7 +37,7 @@ export function logLaunchTemplate(template: LaunchTemplateRef, result: LaunchTem
   } else if (result.outcome === 'missing') {
     core.info(`${result.region}: there is no launch template ${shown(template)} in this region; nothing to update.`)
   } else {
-    annotate({ level: 'error', message: result.error, title: `Launch template in ${result.region}` })
+    annotate({ level: 'error', message: result.error, title: 'Launch template' })
   }
 }
 

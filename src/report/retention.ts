@@ -68,11 +68,11 @@ export function logRetention(result: RetentionResult): void {
 
 /** `cut`: the run ended while the stage ran, and `result` is as far as it came. */
 function logResult(result: RetentionResult, cut?: CutShort): void {
-  if (result.error !== undefined) annotate({ level: 'error', message: result.error, title: `Retention in ${result.region}` })
-  if (result.warning !== undefined) annotate({ level: 'warning', message: result.warning, title: `Retention in ${result.region}` })
+  if (result.error !== undefined) annotate({ level: 'error', message: result.error, title: 'Retention' })
+  if (result.warning !== undefined) annotate({ level: 'warning', message: result.warning, title: 'Retention' })
   for (const image of result.images) {
     if (image.error === undefined) core.info(`${result.region}: ${image.amiId} (${result.family}, created ${image.created}): ${outcome(image, cut)}`)
-    else annotate({ level: 'error', message: `${result.region}: ${image.error}`, title: `Retention in ${result.region}` })
+    else annotate({ level: 'error', message: `${result.region}: ${image.error}`, title: 'Retention' })
   }
 }
 

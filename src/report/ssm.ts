@@ -14,7 +14,7 @@ export function logSsmParameter(name: string, result: SsmParameterResult): void 
     core.info(`${result.region}: SSM parameter ${name} is ${result.amiId} (version ${result.version}).`)
     return
   }
-  annotate({ level: 'error', message: result.error, title: `SSM parameter in ${result.region}` })
+  annotate({ level: 'error', message: result.error, title: 'SSM parameter' })
 }
 
 /**
