@@ -1,5 +1,6 @@
 // Inputs launch-template and launch-template-default: which launch template gets a new version
 // pointing at the new AMI, and whether that version becomes its default.
+import { cutSafely } from '../common/cut.js'
 import type { InputReader } from './reader.js'
 
 /** A launch template as the user named it: by ID (one region's) or by name (any region's). */
@@ -25,7 +26,7 @@ export function readLaunchTemplateInputs(reader: InputReader): LaunchTemplateInp
   }
   reader.problem(
     `launch-template: expected a launch template ID (lt- and 17 hex digits) or a name of 3 to 128 ` +
-      `letters, digits and ( ) . - / _, found "${value.slice(0, 140)}"`
+      `letters, digits and ( ) . - / _, found "${cutSafely(value, 140, '…')}"`
   )
   return { launchTemplateDefault }
 }

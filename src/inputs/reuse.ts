@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path'
 import { isDirectory, type InputReader } from './reader.js'
 import { imageFamilyTagKey, type RetentionInputs } from './retention.js'
 import type { TemplateFiles } from './template-files.js'
+import { cutSafely } from '../common/cut.js'
 import { globLiteral, liesInside } from '../common/paths.js'
 
 /**
@@ -61,7 +62,7 @@ export function ownTagProblems(userTags: Record<string, string>, ownKeys: string
   if (given.includes(imageFamilyTagKey)) {
     problems.push(
       `tags: ${imageFamilyTagKey} is the action's own tag, which keep-images goes by; ` +
-        `set image-family: ${userTags[imageFamilyTagKey].slice(0, 60)} instead of the tags entry`
+        `set image-family: ${cutSafely(userTags[imageFamilyTagKey], 60, '…')} instead of the tags entry`
     )
   }
   const fingerprintKeys = given.filter((key) => key !== imageFamilyTagKey)

@@ -1,5 +1,6 @@
 // Input ssm-parameter: the Parameter Store name under which each region's new AMI ID is
 // published, checked against Parameter Store's naming rules before anything is built.
+import { cutSafely } from '../common/cut.js'
 import { longestArnRegion } from '../common/regions.js'
 import type { InputReader } from './reader.js'
 
@@ -25,8 +26,9 @@ function tooLong(name: string): string | undefined {
   // A path's leading "/" is the ARN's own last one: /images/web is …:parameter/images/web.
   const allowed = maxNameWithArn - longestArnBeforeName.length + (name.startsWith('/') ? 1 : 0)
   if (name.length <= allowed) return undefined
+  // Not the name's first characters: the runner masks an input that is a secret only whole.
   return (
-    `ssm-parameter: expected a Parameter Store name of at most ${allowed} characters, found ${name.length} ("${name.slice(0, 40)}…"): ` +
+    `ssm-parameter: expected a Parameter Store name of at most ${allowed} characters, found ${name.length}: ` +
     `SSM's limit of ${maxNameWithArn} characters counts the ARN in front of the name, and the parameter goes to every region a ` +
     'build makes an AMI in, which only Packer knows; so the name is bounded by the longest ARN in front of a name of any region ' +
     `the AWS SDK knows: ${longestArnBeforeName} (${longestArnBeforeName.length} characters; a leading "/" of the name is its last)`
@@ -47,7 +49,7 @@ export function readSsmParameterInputs(reader: InputReader): SsmParameterInputs 
   if (name === '') return {}
   const wrong = whatIsWrong(name)
   if (wrong !== undefined) {
-    reader.problem(`ssm-parameter: expected a Parameter Store name with ${wrong}, found "${name.slice(0, 140)}"`)
+    reader.problem(`ssm-parameter: expected a Parameter Store name with ${wrong}, found "${cutSafely(name, 140, '…')}"`)
     return {}
   }
   const long = tooLong(name)
