@@ -131,6 +131,40 @@ describe('Cancellation', () => {
       cancellation.dispose()
     }
   })
+
+  it('tells, once, of a signal again while the Packer a signal stopped still runs: the runner kills the step soon after', async () => {
+    // A Packer that takes its time to clean up: it ends only once told to by the test.
+    const packer = join(scratch, 'slow-packer')
+    const release = join(scratch, 'cleaned-up')
+    writeFileSync(packer, `#!/bin/sh\ntrap 'while [ ! -e ${release} ]; do sleep 0.05; done; exit 1' TERM\nsleep 60 & wait\n`)
+    chmodSync(packer, 0o755)
+    const outlasted = jest.fn()
+    const cancellation = new Cancellation(jest.fn(), () => undefined, undefined, undefined, outlasted).listen()
+    try {
+      const building = runPacker(packer, ['build'], { cwd: scratch, env: process.env, cancellation, log: recordingLog().log })
+      process.emit('SIGINT', 'SIGINT')
+      expect(outlasted).not.toHaveBeenCalled()
+      process.emit('SIGTERM', 'SIGTERM')
+      process.emit('SIGTERM', 'SIGTERM')
+      expect(outlasted.mock.calls).toEqual([['SIGTERM', ['build']]])
+      writeFileSync(release, '')
+      expect((await building).cancelled).toBe(true)
+    } finally {
+      cancellation.dispose()
+    }
+  })
+
+  it('tells of no Packer outlasting a cancel that came while none ran', () => {
+    const outlasted = jest.fn()
+    const cancellation = new Cancellation(jest.fn(), () => undefined, undefined, undefined, outlasted).listen()
+    try {
+      process.emit('SIGINT', 'SIGINT')
+      process.emit('SIGTERM', 'SIGTERM')
+      expect(outlasted).not.toHaveBeenCalled()
+    } finally {
+      cancellation.dispose()
+    }
+  })
 })
 
 /** A job log whose stream keeps what it is given. */

@@ -72,7 +72,9 @@ const deadlineGraceMs = 5_000
  * and then SIGTERM when a workflow is cancelled; both must lead to one clean-up, not two. An
  * error nothing caught while Packer runs stops Packer the same way. While no Packer runs, the
  * first signal or uncaught error ends the job, and only the first:
- * the step is already ending when the runner's SIGTERM follows its SIGINT.
+ * the step is already ending when the runner's SIGTERM follows its SIGINT. A signal again while
+ * the Packer that the first stopped still runs is the runner's last word: it kills the step
+ * 2.5 s later, and `outlasted` is told, once, so that the job says now how the run ended.
  */
 export class Cancellation {
   cancelled = false
@@ -86,6 +88,9 @@ export class Cancellation {
   private crash: Error | undefined
   /** Whether a signal or a crash while no Packer ran has begun to end the job. */
   private endingWhileIdle = false
+  /** Whether a signal has stopped the Packer commands that run (not a crash, not a signal while none ran). */
+  private stoppedBySignal = false
+  private outlastedTold = false
 
   constructor(
     /** Called on a signal while no Packer runs: there is nothing to wait for. */
@@ -94,7 +99,12 @@ export class Cancellation {
     /** Says that the action itself failed (an error nothing caught) while Packer ran. */
     private readonly fail: (message: string) => void = announce,
     /** Called on an error nothing caught while no Packer runs; by default, exits as Node would. */
-    private readonly crashedWhileIdle: (error: Error) => void = () => process.exit(1)
+    private readonly crashedWhileIdle: (error: Error) => void = () => process.exit(1),
+    /**
+     * Called on a signal again while the Packer commands a signal stopped (`build`, `validate`, …)
+     * still run, once: the step is killed before they may end.
+     */
+    private readonly outlasted: (signal: NodeJS.Signals, commands: string[]) => void = () => undefined
   ) {}
 
   listen(): this {
@@ -142,12 +152,17 @@ export class Cancellation {
           : `Received ${signal}: stopping ${named}…`
       )
       for (const child of this.children.keys()) child.kill('SIGTERM')
+      this.stoppedBySignal = true
     } else {
       this.announce(
         building
           ? `Received ${signal} again: still waiting for Packer to finish cleaning up…`
           : `Received ${signal} again: still waiting for ${named} to stop…`
       )
+      if (this.stoppedBySignal && !this.outlastedTold) {
+        this.outlastedTold = true
+        this.outlasted(signal, commands)
+      }
     }
   }
 
