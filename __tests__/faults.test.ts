@@ -749,6 +749,112 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       }
     })
 
+    /**
+     * Cancelled as the runner cancels while EC2 has not answered Packer's RunInstances: Packer
+     * cannot stop until it has, and outlasts the SIGINT and the SIGTERM. Each signal goes on what
+     * the step prints, not on the runner's clock: the SIGTERM once the step has said it stops
+     * Packer, the SIGKILL once it has said it still waits and `saidAll` holds of its log and summary
+     * (or a bound on that wait has passed), unless the step has ended by then.
+     */
+    async function cancelledBeforeRunInstancesAnswers(
+      saidAll: (stdout: string, summary: string) => boolean
+    ): Promise<{ main: ActionRun; packerPid: number; killed: boolean }> {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdAnswers('RunInstances')
+      const loopback = endpoint
+      let packerPid = 0
+      let killed = false
+      const main = await patientRun((child, stdoutSoFar) => {
+        const pid = child.pid as number
+        const summaryFile = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((entry) => entry.startsWith('GITHUB_STEP_SUMMARY='))?.slice(20) as string
+        void until(() => stdoutSoFar().includes('Launching a source AWS instance') && loopback.callsOf('RunInstances').length > 0, 'Packer to ask EC2 for its instance')
+          .then(() => {
+            packerPid = childrenOf(pid)[0]
+            child.kill('SIGINT')
+            return until(() => stdoutSoFar().includes('Received SIGINT: stopping Packer'), 'the step to stop Packer')
+          })
+          .then(() => {
+            child.kill('SIGTERM')
+            return until(
+              () =>
+                child.exitCode !== null ||
+                (stdoutSoFar().includes('Received SIGTERM again') && saidAll(stdoutSoFar(), readFileSync(summaryFile, 'utf8'))),
+              'the step to say that the run was cancelled',
+              10_000
+            )
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            if (child.exitCode !== null) return
+            killed = true
+            child.kill('SIGKILL')
+          })
+      })
+      return { main, packerPid, killed }
+    }
+
+    it("cancelled before EC2 answers RunInstances, Packer outlasting SIGINT and SIGTERM: the error and the summary say the run was cancelled before the runner's kill", async () => {
+      const cancelled = (stdout: string, summary: string): boolean => stdout.includes('::error::The run was cancelled') && summary.includes('Cancelled')
+      const { main, packerPid, killed } = await cancelledBeforeRunInstancesAnswers(cancelled)
+      try {
+        expect(killed).toBe(true)
+        expect(main.signal).toBe('SIGKILL')
+        expect(main.warnings).toEqual([
+          'Received SIGINT: stopping Packer and waiting for it to clean up (instance, key pair, security group)…',
+          'Received SIGTERM again: still waiting for Packer to finish cleaning up…'
+        ])
+        expect(main.errors.map(({ message }) => message)).toEqual([
+          'The run was cancelled (SIGTERM) while Packer was still cleaning up after the build, before it made an AMI: ' +
+            'the post step checks that nothing Packer started is left, and removes what is.'
+        ])
+        const summary = renderedText(main.summary)
+        expect(summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
+        expect(summary).toContain('No AMI was built.')
+        expect(summary).toContain('Cancelled (SIGTERM) while Packer was still cleaning up after the build; the post step removes what it leaves.')
+
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated'])
+        expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
+        expect(endpoint.keyPairs('us-east-1')).toEqual([])
+      } finally {
+        stopPacker(packerPid)
+      }
+    })
+
+    it('cancelled before EC2 answers RunInstances, Packer ending after the SIGTERM before the kill: one error, and the summary rewritten as the run ended', async () => {
+      let released = false
+      // Once the step has said that the run was cancelled, EC2 answers: Packer cleans up and ends.
+      const { main, packerPid, killed } = await cancelledBeforeRunInstancesAnswers((stdout) => {
+        if (!released && stdout.includes('::error::The run was cancelled')) {
+          released = true
+          endpoint.faults.releaseAnswers('RunInstances')
+        }
+        return false
+      })
+      try {
+        expect(killed).toBe(false)
+        expect(main.exitCode).toBe(1)
+        expect(main.errors.map(({ message }) => message)).toEqual([
+          'The run was cancelled (SIGTERM) while Packer was still cleaning up after the build, before it made an AMI: ' +
+            'the post step checks that nothing Packer started is left, and removes what is.'
+        ])
+        // What the end of the run tells is in the log, as text.
+        expect(main.stdout).toContain(
+          '\nThe build was cancelled before Packer made an AMI (exit code 1). The post step checks that nothing Packer started is left, and removes what is.\n'
+        )
+        const summary = renderedText(main.summary)
+        expect(summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
+        expect(summary).toContain('No AMI was built.')
+        expect(summary).not.toContain('still cleaning up')
+        expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated'])
+        expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
+        expect(endpoint.keyPairs('us-east-1')).toEqual([])
+      } finally {
+        stopPacker(packerPid)
+      }
+    })
+
     // A later step (`if: always()`, or after `continue-on-error`) runs before the post step: a
     // Packer that outlived the action's crash would go on building through it.
     it("the action itself crashing while Packer builds: Packer is stopped and cleans up before the step ends, and the post step finds nothing left", async () => {

@@ -76,6 +76,9 @@ import type { SetCheck } from './aws/reuse.js'
 /** A failure whose causes the log and the summary's annotations or problems already show. */
 class Failure extends Error {}
 
+/** The failure of a run that was cancelled while Packer ran, once Packer has ended. */
+class Cancelled extends Failure {}
+
 type PackerStep = (
   args: string[],
   env?: Record<string, string>,
@@ -114,11 +117,28 @@ interface ReuseUnderWay {
 
 /**
  * The summary as it stands, for a cancel or a crash that comes while no Packer runs (e.g. while
- * tagging); `packerEnded` once the build's Packer has ended, whether or not its AMIs are read
- * yet; `reusing` while a reused set is made sure of; `stage` once tagging is done, the stage
- * after it that runs.
+ * tagging), or a cancel that Packer outlasts; `building` once the build's Packer is started, with
+ * what its log has told and whether on-error is abort; `packerEnded` once it has ended, whether
+ * or not its AMIs are read yet; `reusing` while a reused set is made sure of; `stage` once tagging
+ * is done, the stage after it that runs.
  */
-let summarySoFar: { model: SummaryModel; write: boolean; packerEnded?: boolean; reusing?: ReuseUnderWay; stage?: RollOutUnderWay } | undefined
+let summarySoFar:
+  | {
+      model: SummaryModel
+      write: boolean
+      building?: { record: RunRecord; keep: boolean }
+      packerEnded?: boolean
+      reusing?: ReuseUnderWay
+      stage?: RollOutUnderWay
+    }
+  | undefined
+
+/**
+ * Set once the failure of a cancel that Packer outlasted is given (cancelOutlasted), with the
+ * summary being written then: the end of the run, if Packer ends before the runner kills the
+ * step, gives no second one, and writes the summary after it.
+ */
+let saidCancelled: { summary: Promise<void> } | undefined
 
 /**
  * The job, given its checked inputs, the question already put to the packer on PATH and an HCL2
@@ -129,7 +149,8 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     (signal) => cancelledWhileIdle(signal),
     (message) => cancelling(message),
     (message) => failStep(message),
-    (error) => crashedWhileIdle(error)
+    (error) => crashedWhileIdle(error),
+    (signal, commands) => cancelOutlasted(signal, commands)
   ).listen()
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
@@ -145,7 +166,9 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
       await job(read, cancellation, asked, maskedOnceRead(template))
     }
   } catch (error) {
-    failStep(errorMessage(error))
+    // The run's failure was given while Packer cleaned up: what its end tells is logged.
+    if (saidCancelled && error instanceof Cancelled) core.info(errorMessage(error))
+    else failStep(errorMessage(error))
   } finally {
     cancellation.dispose()
     // The outputs are all set: whether any holds a secret, which costs it its place in the job's
@@ -164,6 +187,47 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
 function cancelling(message: string): void {
   annotate({ level: 'warning', message })
   makeHeldAnnotations()
+}
+
+/**
+ * A cancel that Packer outlasts: the runner's SIGTERM came while the Packer its SIGINT stopped
+ * still cleans up, and the runner kills the step 2.5 s later, often before Packer is done (one
+ * that waits for EC2 to answer a call may not end for minutes). What the end of the cancel would
+ * write is written now, with what is known: the failure, and the summary. If Packer ends first,
+ * the run ends as after any cancel: no second failure, the summary written again, whole.
+ */
+function cancelOutlasted(signal: NodeJS.Signals, commands: string[]): void {
+  const so = summarySoFar
+  const building = commands.includes('build') ? so?.building : undefined
+  let problem: string
+  if (building) {
+    const { keep, record } = building
+    const finished = record.finishedImages
+    const unfinished = record.temporaryResources.images
+    const made =
+      finished.length > 0
+        ? `, after ${finished.map(({ build, ami }) => `build ${build} had made ${ami}`).join(' and ')} (the post step names the AMIs of the builds that finished)`
+        : unfinished.length > 0
+          ? `, which had made ${unfinished.join(', ')}`
+          : ', before it made an AMI'
+    const after = keep
+      ? 'with on-error: abort, what Packer made is left as it is.'
+      : `the post step checks that nothing Packer started is left${unfinished.length > 0 ? ', that AMI and its copies in other regions included' : ''}, and removes what is.`
+    failStep(`The run was cancelled (${signal}) while Packer was still cleaning up after the build${made}: ${after}`)
+    problem = `Cancelled (${signal}) while Packer was still cleaning up after the build; ${keep ? 'with on-error: abort, what Packer made is left as it is.' : 'the post step removes what it leaves.'}`
+  } else {
+    const named = commands.map((command) => `packer ${command}`).join(' and ')
+    failStep(`The run was cancelled (${signal}) while ${named} was still stopping; nothing was built.`)
+    problem = `Cancelled (${signal}) while ${named} was still stopping.`
+  }
+  // What the outputs hold stays: the summary is the one the job has so far, cancelled.
+  const summary = so && {
+    ...so.model,
+    outcome: 'cancelled' as const,
+    amisUnread: building && building.record.finishedImages.length > 0 ? true : so.model.amisUnread,
+    problems: [...so.model.problems, problem]
+  }
+  saidCancelled = { summary: endSummary(summary, so?.write) }
 }
 
 /** A cancel while no Packer runs. */
@@ -419,7 +483,7 @@ async function listedBuilds(buildNames: BuildNames, cancellation: Cancellation, 
   const names = await buildNames.get()
   if (cancellation.cancelled) {
     summary.outcome = 'cancelled'
-    throw new Failure('The run was cancelled while packer inspect read the template; nothing was built.')
+    throw new Cancelled('The run was cancelled while packer inspect read the template; nothing was built.')
   }
   return names
 }
@@ -673,6 +737,8 @@ async function job(
  */
 async function endSummary(summary: SummaryModel | undefined, write: boolean | undefined): Promise<void> {
   warnOfOutputsHoldingSecrets(summary)
+  // One written at a cancel that Packer outlasted is written first: this one knows more.
+  await saidCancelled?.summary
   if (summary && write) await writeSummary(summary)
 }
 
@@ -1208,6 +1274,7 @@ async function build(
     },
     manifests.map((path, index) => ({ path, runBefore: runsBefore[index] }))
   )
+  if (summarySoFar) summarySoFar.building = { record: leftovers.record, keep: inputs.onError === 'abort' }
   const packerStarted = new Date().toISOString()
   const built = await core.group('Build', () =>
     packerStep(buildArguments(inputs), {}, { record: leftovers.record, started: leftovers.packerStarted })
@@ -1234,7 +1301,8 @@ async function build(
   summary.passedOver = passedOver
   if (amis.length > 0) {
     core.info(`Built ${amis.length} AMI(s): ${amis.map((ami) => `${ami.region} ${ami.amiId}`).join(', ')}`)
-    if (inputs.summary) await writeSummary({ ...summary, outcome: 'tagging' })
+    // A cancelled build is not tagged: its summary is written as the run ends, next.
+    if (inputs.summary && !built.cancelled) await writeSummary({ ...summary, outcome: 'tagging' })
   }
 
   stopIfCancelled(built, summary, amis, inputs.onError === 'abort')
@@ -1737,9 +1805,9 @@ function tellThePostStep(
 function stopIfCancelled(run: PackerRun, summary: SummaryModel, amis?: Ami[], keep = false): void {
   if (!run.cancelled) return
   summary.outcome = 'cancelled'
-  if (amis === undefined) throw new Failure(`The run was cancelled during packer validate (exit code ${run.exitCode}); nothing was built.`)
+  if (amis === undefined) throw new Cancelled(`The run was cancelled during packer validate (exit code ${run.exitCode}); nothing was built.`)
   if (amis.length > 0) {
-    throw new Failure(`The build was cancelled after Packer made ${amis.length} AMI(s): they are in the outputs and the summary.`)
+    throw new Cancelled(`The build was cancelled after Packer made ${amis.length} AMI(s): they are in the outputs and the summary.`)
   }
   const after = keep
     ? 'With on-error: abort, what Packer made is left as it is.'
@@ -1747,12 +1815,12 @@ function stopIfCancelled(run: PackerRun, summary: SummaryModel, amis?: Ami[], ke
   const unfinished = run.record.temporaryResources.images
   if (unfinished.length > 0) {
     const made = `Packer had made ${unfinished.join(', ')}`
-    throw new Failure(
+    throw new Cancelled(
       `The build was cancelled before it finished (exit code ${run.exitCode}): no AMI is in the outputs. ` +
         (keep
           ? `${made}. ${after}`
           : `${made}. The post step checks that nothing Packer started is left, that AMI and its copies in other regions included, and removes what is.`)
     )
   }
-  throw new Failure(`The build was cancelled before Packer made an AMI (exit code ${run.exitCode}). ${after}`)
+  throw new Cancelled(`The build was cancelled before Packer made an AMI (exit code ${run.exitCode}). ${after}`)
 }
