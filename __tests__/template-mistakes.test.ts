@@ -255,6 +255,48 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.exitCode).toBe(0)
   })
 
+  /**
+   * The demo moved into packer/, its source reading user data from ../boot beside packer/, as a
+   * template written to be run from its own directory does (`cd packer && packer build .`).
+   */
+  function demoInItsOwnDirectory(): string {
+    const workspace = demoWith((text) =>
+      text.replace('  ami_name               =', '  user_data_file         = "../boot/user-data.sh"\n  ami_name               =')
+    )
+    mkdirSync(join(workspace, 'packer'))
+    for (const name of ['ami.pkr.hcl', 'loopback.pkrvars.hcl']) renameSync(join(workspace, name), join(workspace, 'packer', name))
+    mkdirSync(join(workspace, 'boot'))
+    writeFileSync(join(workspace, 'boot', 'user-data.sh'), '#!/bin/sh\necho ready\n')
+    return workspace
+  }
+
+  it("HCL2: user_data_file relative to the template's directory, run from the workspace, which Packer refuses as not found: on it, with the working-directory that finds it, before Packer is installed", async () => {
+    const workspace = demoInItsOwnDirectory()
+    const result = await suite.run(workspace, { template: 'packer/ami.pkr.hcl', 'var-file': 'packer/loopback.pkrvars.hcl' })
+    expect(result.exitCode).toBe(1)
+    const line = String(readFileSync(join(workspace, 'packer', 'ami.pkr.hcl'), 'utf8').split('\n').findIndex((text) => text.includes('user_data_file')) + 1)
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: packer/ami.pkr.hcl: source "amazon-ebs" "demo" user_data_file names "../boot/user-data.sh", which is not there: Packer ' +
+          "reads it relative to working-directory (.), not to the template. It is there relative to packer, the template's directory: set " +
+          "working-directory: packer and template: ami.pkr.hcl, or name it from the template's directory (\"${path.root}/../boot/user-data.sh\").",
+        properties: { title: 'Invalid input', file: 'packer/ami.pkr.hcl', line, col: '3' }
+      },
+      { message: 'The template names files that are not where Packer runs (see the errors above); nothing was installed or built.', properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it('HCL2: the same template run with the working-directory the error names: builds', async () => {
+    const workspace = demoInItsOwnDirectory()
+    const result = await suite.run(workspace, { 'working-directory': 'packer', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toMatch(/^ami-/)
+  })
+
   it('HCL2: iam_instance_profile left as a placeholder with spaces, which IAM refuses once the build has started: on it, before Packer is installed', async () => {
     const workspace = demoWith((text) =>
       text.replace('  ami_name               =', '  iam_instance_profile   = "IAM INSTANCE PROFILE NAME"\n  ami_name               =')

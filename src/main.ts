@@ -569,7 +569,8 @@ async function checkSourceSettings(inputs: Inputs, template: Promise<HclTemplate
     [
       [read.regionProblems, 'names regions with spaces in them'],
       [read.accountProblems, 'shares its AMIs with accounts that are no account IDs'],
-      [read.instanceProfileProblems, 'names an instance profile IAM would refuse']
+      [read.instanceProfileProblems, 'names an instance profile IAM would refuse'],
+      [read.misplacedReferenceProblems, 'names files that are not where Packer runs']
     ] as const
   ).filter(([problems]) => problems.length > 0)
   await refuse(

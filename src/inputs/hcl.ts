@@ -1008,6 +1008,40 @@ export async function hclInstanceProfileProblems(read: HclFileRead[], scope: Hcl
 }
 
 /**
+ * References to a path that is not there where Packer runs, but is beside the template file
+ * that names it: a template written to be run from its own directory (`cd packer && packer
+ * build .`), run from elsewhere. Packer reads such a path relative to working-directory and
+ * refuses the template in validate ("user_data_file not found", "script … does not exist"),
+ * which does not tell where the path would be found. One error each, on the setting.
+ */
+export async function hclMisplacedReferences(
+  read: HclFileRead[],
+  references: TemplateReference[],
+  { workingDirectory, template, workspace }: { workingDirectory: string; template: string; workspace: string }
+): Promise<InputProblem[]> {
+  const problems: InputProblem[] = []
+  for (const reference of references) {
+    const templateDirectory = dirname(reference.file)
+    if (reference.path === undefined || templateDirectory === workingDirectory || existsSync(reference.path)) continue
+    const named = relative(workingDirectory, reference.path)
+    if (!existsSync(resolve(templateDirectory, named))) continue
+    const fileRead = read.find(({ file }) => file === reference.file)
+    const shown = workspaceRelative(reference.file, workspace)
+    const directory = workspaceRelative(templateDirectory, workspace)
+    const templateThere = relative(templateDirectory, resolve(workingDirectory, template)) || '.'
+    problems.push({
+      message:
+        `template: ${shown}: ${reference.setting} names "${named}", which is not there: Packer reads it relative to ` +
+        `working-directory (${workspaceRelative(workingDirectory, workspace) || '.'}), not to the template. It is there relative ` +
+        `to ${directory}, the template's directory: set working-directory: ${directory} and template: ${templateThere}, ` +
+        `or name it from the template's directory ("\${path.root}/${named.split('\\').join('/')}").`,
+      location: { file: shown, ...(fileRead ? await fileRead.place(reference.at) : {}) }
+    })
+  }
+  return problems
+}
+
+/**
  * The entries of a list setting, known before the build: a written list's strings evaluated, or
  * the list of an input variable the setting is alone (`${var.regions}`); undefined when it is
  * neither. An entry that is not a string, or not known before the build, is undefined.
@@ -1503,6 +1537,8 @@ export interface HclTemplate {
   accountProblems: InputProblem[]
   /** Amazon sources' iam_instance_profile that is no name IAM takes (hclInstanceProfileProblems). */
   instanceProfileProblems: InputProblem[]
+  /** Paths the template names that are not where Packer runs, but beside the template (hclMisplacedReferences). */
+  misplacedReferenceProblems: InputProblem[]
   /** A build block that builds no source, in a template that builds none (hclBuildlessProblems); empty unless every file was read. */
   buildlessProblems: InputProblem[]
   /** Provisioners' and post-processors' `only` and `except` entries that name no source of their build (hclSelectionWarnings). */
@@ -1635,6 +1671,7 @@ export async function readHclTemplate(
   const allRead = files.length === names.length
   const sensitiveValues = distinctSensitive([...request.sensitiveValues, ...hclSensitiveValues(files, candidates), ...sensitiveLocals.values])
   const references = sourceReferenceProblems(read)
+  const templateReferences = await hclTemplateReferences(read, scope, request.workingDirectory)
   const versionDemands = await hclVersionDemands(parsed, (path) => workspaceRelative(path, request.workspace ?? process.cwd()))
   return {
     ...(versionDemands.length > 0 && { versionDemands }),
@@ -1652,7 +1689,11 @@ export async function readHclTemplate(
     provisionerTypes: allRead ? hclProvisionerTypes(files) : undefined,
     namesMayHoldComma: hclNamesMayHoldComma(files),
     postProcessorNames: allRead ? hclPostProcessorNames(files) : undefined,
-    references: await hclTemplateReferences(read, scope, request.workingDirectory),
+    references: templateReferences,
+    misplacedReferenceProblems: withoutValues(
+      await hclMisplacedReferences(read, templateReferences, { ...request, workspace: request.workspace ?? process.cwd() }),
+      sensitiveValues
+    ),
     buildVariableUses: await hclBuildVariableUses(read, scope),
     provisionerUses: await hclProvisionerUses(read),
     amiBuilds: allRead ? await hclAmiBuilds(read, scope) : undefined,
