@@ -776,6 +776,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       regionProblems: [],
       accountProblems: [],
       instanceProfileProblems: [],
+      misplacedReferenceProblems: [],
       selectionWarnings: [],
       sourceReferenceProblems: [],
       sourceReferenceWarnings: [],
