@@ -2,7 +2,7 @@
 // it, with the real Packer and the loopback EC2 endpoint: each must fail with an error on the
 // file and line of the mistake, saying what is wrong, once, and build nothing.
 import { expect, it } from '@jest/globals'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseCommands, projectRoot, type ActionRun } from './support/action-process.js'
 import { loopbackSuite } from './support/loopback-suite.js'
@@ -1079,6 +1079,40 @@ describeWithPacker('a legacy JSON template saved as .pkr.json, through the bundl
       { message: 'The template builds nothing (see the error above); nothing was installed or built.', properties: {} }
     ])
     expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+})
+
+describeWithPacker('an HCL2 template in JSON syntax whose build names a source it does not have, through the bundled action', () => {
+  const suite = loopbackSuite(['us-east-1'])
+
+  it("is refused on the entry of the build's sources, listing the sources it has, where Packer names no line", async () => {
+    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', 'hcl2'))
+    const template = {
+      variable: { aws_region: { type: 'string' }, ami_regions: { type: 'list(string)' }, source_ami: { type: 'string' }, ami_name_prefix: { type: 'string' } },
+      source: {
+        'amazon-ebs': {
+          web: {
+            region: '${var.aws_region}',
+            source_ami: '${var.source_ami}',
+            instance_type: 't3.micro',
+            ami_name: '${var.ami_name_prefix}-{{timestamp}}',
+            communicator: 'none',
+            skip_region_validation: true
+          }
+        }
+      },
+      build: { sources: ['source.amazon-ebs.wbe'] }
+    }
+    writeFileSync(join(workspace, 'ami.pkr.json'), JSON.stringify(template, null, 2))
+    rmSync(join(workspace, 'ami.pkr.hcl'))
+    const result = await suite.run(workspace, { template: 'ami.pkr.json', 'var-file': 'loopback.pkrvars.hcl' })
+    const line = readFileSync(join(workspace, 'ami.pkr.json'), 'utf8').split('\n').findIndex((text) => text.includes('"source.amazon-ebs.wbe"')) + 1
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: 'Unknown source amazon-ebs.wbe\n\nKnown: [amazon-ebs.web]\n\nDid you mean "amazon-ebs.web"?',
+      properties: expect.objectContaining({ file: 'ami.pkr.json', line: String(line) })
+    })
     expect(suite.calls).toEqual([])
   })
 })

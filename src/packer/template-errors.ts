@@ -394,7 +394,8 @@ export async function locateFailedValidation(message: string, workingDirectory: 
 /**
  * Packer's error of a build that uses a source it does not know (unknownSource), which names the
  * build block, or nothing: on the entry of the build's `sources` (or its `source` block) that
- * names the source, in the template's files (`template` absolute); undefined when the message is
+ * names the source, in the template's files (`template` absolute), `.pkr.json` ones too, which
+ * Packer names no line of; undefined when the message is
  * not that, or no build of the named block uses such a source.
  */
 export async function locateUnknownSource(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
@@ -409,9 +410,10 @@ export async function locateUnknownSource(message: string, workingDirectory: str
     .replace(/\n{3,}/g, '\n\n')
     .trim()
   const text = withKnownSources(said, unknown)
-  for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl'))) {
+  for (const path of hclTemplateFiles(template).filter((file) => file.endsWith('.pkr.hcl') || file.endsWith('.pkr.json'))) {
     if (at && resolve(workingDirectory, at.file) !== path) continue
-    const uses = await sourceUses(path, await textOf(path))
+    const written = await textOf(path)
+    const uses = path.endsWith('.pkr.json') ? (await import('../inputs/hcl-json.js')).hclJsonRead(written).sourceUses : await sourceUses(path, written)
     const use = uses.find(({ build, used }) => (!at || build === at.line) && namesSource(used, unknown.type, unknown.name))
     if (use) return [{ message: text, file: relative(workingDirectory, path), line: use.line, column: use.column }]
   }
