@@ -777,6 +777,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       accountProblems: [],
       instanceProfileProblems: [],
       misplacedReferenceProblems: [],
+      imageFilterProblems: [],
       selectionWarnings: [],
       sourceReferenceProblems: [],
       sourceReferenceWarnings: [],

@@ -871,15 +871,15 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls.filter((call) => call.action === 'RunInstances')).toEqual([])
   })
 
-  it('JSON: a misspelt filter name in source_ami_filter (virtulization-type), which EC2 refuses: on that name', async () => {
-    const filters = { 'virtulization-type': 'hvm', name: 'loopback-source-*' }
+  it('JSON: a filter name in source_ami_filter a long way from any EC2 knows (arch), left for EC2 to refuse: on that name', async () => {
+    const filters = { arch: 'x86_64', name: 'loopback-source-*' }
     const edit = withBuilderSettings({ source_ami_filter: { filters, owners: ['137112412989'], most_recent: true } })
     const workspace = demoWith((text) => edit(text.replace('"source_ami": "{{user `source_ami`}}",', '')), 'json')
     const result = await run(workspace, 'json')
     expect(result.exitCode).toBe(1)
     expect(result.errors[0]).toEqual({
-      message: expect.stringMatching(/^amazon-ebs: Error querying AMI: InvalidParameterValue: The filter 'virtulization-type' is invalid\n/),
-      properties: { title: 'Packer', file: 'packer-template.json', line: lineOf(workspace, '"virtulization-type"', 'json'), col: '11' }
+      message: expect.stringMatching(/^amazon-ebs: Error querying AMI: InvalidParameterValue: The filter 'arch' is invalid\n/),
+      properties: { title: 'Packer', file: 'packer-template.json', line: lineOf(workspace, '"arch"', 'json'), col: '11' }
     })
     expect(suite.calls.filter((call) => call.action === 'RunInstances')).toEqual([])
   })
@@ -1048,6 +1048,62 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
 
   it('JSON: an amazon-ebs builder with skip_create_ami true: on its skip_create_ami, before Packer is installed', async () => {
     await expectJsonSettingRefused('skip_create_ami', ', as its skip_create_ami is true, and ')
+  })
+
+  /** What the action says of `name` in source_ami_filter's filters, where EC2 knows `meant`. */
+  const misspeltFilter = (name: string, meant: string): string =>
+    `filters on "${name}", which is no filter of EC2's DescribeImages: did you mean "${meant}"? Packer passes the name on as ` +
+    `written, and EC2 refuses it (InvalidParameterValue: The filter '${name}' is invalid) only once the build has started.`
+
+  it("HCL2: a source_ami_filter filter name misspelt, which Packer validates and EC2 refuses once the build has started: on the name, before Packer is installed", async () => {
+    const workspace = demoWith((text) =>
+      text.replace(
+        '  communicator           = "none"\n',
+        '  communicator           = "none"\n  source_ami_filter {\n    filters = {\n      name                = "loopback-source-*"\n' +
+          '      virtualisation-type = "hvm"\n    }\n    owners = ["self"]\n  }\n'
+      )
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: `template: ami.pkr.hcl: source_ami_filter of source "amazon-ebs.demo" ${misspeltFilter('virtualisation-type', 'virtualization-type')}`,
+        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, 'virtualisation-type'), col: '7' }
+      },
+      { message: 'The template filters its source AMI on names EC2 would refuse (see the errors above); nothing was installed or built.', properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it('JSON: a source_ami_filter filter name written with underscores: on the name, with the one EC2 knows, before Packer is installed', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+      template.builders[0].source_ami_filter = { filters: { name: 'loopback-source-*', root_device_type: 'ebs' }, owners: ['self'] }
+      return JSON.stringify(template, null, 2)
+    }, 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: `template: packer-template.json: source_ami_filter of builder "amazon-ebs" ${misspeltFilter('root_device_type', 'root-device-type')}`,
+      properties: { title: 'Invalid input', file: 'packer-template.json', line: lineOf(workspace, '"root_device_type"', 'json'), col: '11' }
+    })
+    expect(result.errors.slice(1).every(({ properties }) => properties.file === undefined)).toBe(true)
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it('filter names EC2 knows, tag: ones among them, are left alone: built as before', async () => {
+    const workspace = demoWith((text) =>
+      text.replace(
+        '  communicator           = "none"\n',
+        '  communicator           = "none"\n  source_ami_filter {\n    filters = {\n      name                = "loopback-source-*"\n' +
+          '      "tag:virtualisation-type" = "hvm"\n      virtualization-type = "hvm"\n    }\n    owners = ["self"]\n  }\n'
+      )
+    )
+    const result = await run(workspace)
+    expect(result.errors.map(({ message }) => message).join('\n')).not.toContain('no filter of EC2')
+    expect(result.stdout).toContain('::group::Install Packer')
   })
 
   it('HCL2: a null source beside the amazon-ebs one: built as before, the AMIs in the outputs', async () => {

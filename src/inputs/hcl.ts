@@ -12,6 +12,7 @@ import { checkedProvisioners } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { shellLocalScripts } from './shell-local.js'
+import { imageFilterMistake } from './image-filters.js'
 import { accountMistake, instanceProfileMistake, regionMistake, spacedRegions, withoutValues, wrongAccounts } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
 import { sourceReferenceName, sourceReferenceProblems } from './source-references.js'
@@ -949,6 +950,7 @@ export async function hclRegionProblems(read: HclFileRead[], scope: HclScope): P
  * their settings anew.
  */
 function* builtAmazonSources(read: HclFileRead[]): Generator<{
+  file: string
   shown: string
   source: string
   settings: Record<string, unknown>
@@ -962,9 +964,39 @@ function* builtAmazonSources(read: HclFileRead[]): Generator<{
     const shown = workspaceRelative(file, process.cwd())
     for (const { labels, body: settings, path } of blocksAt(body.source, ['source'], 2)) {
       const source = labels.join('.')
-      if (labels[0].startsWith('amazon-') && built.has(`source.${source}`) && !rewritten.has(source)) yield { shown, source, settings, path, placeOf }
+      if (labels[0].startsWith('amazon-') && built.has(`source.${source}`) && !rewritten.has(source)) yield { file, shown, source, settings, path, placeOf }
     }
   }
+}
+
+/**
+ * The filter names of Amazon source blocks' source_ami_filter that imageFilterMistake refuses, a
+ * small edit from one EC2 knows: EC2 refuses them only once the build has started. One problem
+ * each, on the name.
+ */
+export async function hclImageFilterProblems(read: HclFileRead[]): Promise<InputProblem[]> {
+  const problems: InputProblem[] = []
+  for (const { file, shown, source, settings, path, placeOf } of builtAmazonSources(read)) {
+    for (const filter of blocksAt(settings.source_ami_filter, [...path, 'source_ami_filter'], 0)) {
+      const { filters } = filter.body
+      if (!isRecord(filters)) continue
+      for (const name of Object.keys(filters)) {
+        const mistake = imageFilterMistake(name)
+        if (mistake === undefined) continue
+        const at = [...filter.path, 'filters']
+        const place = (await filterNamePlace(file, at, name)) ?? (await placeOf(at))
+        problems.push({ message: `template: ${shown}: source_ami_filter of source "${source}" ${mistake}`, location: { file: shown, ...place } })
+      }
+    }
+  }
+  return problems
+}
+
+/** Where the key `name` of the object at `at` (a source's `filters`) is written in `file`. */
+async function filterNamePlace(file: string, at: JsonPath, name: string): Promise<{ line: number; column: number } | undefined> {
+  const text = readFileSync(file, 'utf8')
+  if (file.endsWith('.pkr.json')) return (await import('./hcl-json.js')).hclJsonPlace(text, [...at, name])
+  return (await import('./hcl-parser.js')).objectKeyPosition(file, text, at, name)
 }
 
 /**
@@ -1555,6 +1587,8 @@ export interface HclTemplate {
   instanceProfileProblems: InputProblem[]
   /** Paths the template names that are not where Packer runs, but beside the template (hclMisplacedReferences). */
   misplacedReferenceProblems: InputProblem[]
+  /** Amazon sources' source_ami_filter names a small edit from one EC2 knows (hclImageFilterProblems). */
+  imageFilterProblems: InputProblem[]
   /** A build block that builds no source, in a template that builds none (hclBuildlessProblems); empty unless every file was read. */
   buildlessProblems: InputProblem[]
   /** Provisioners' and post-processors' `only` and `except` entries that name no source of their build (hclSelectionWarnings). */
@@ -1717,6 +1751,7 @@ export async function readHclTemplate(
     regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),
     accountProblems: withoutValues(await hclAccountProblems(read, scope), sensitiveValues),
     instanceProfileProblems: withoutValues(await hclInstanceProfileProblems(read, scope), sensitiveValues),
+    imageFilterProblems: await hclImageFilterProblems(read),
     selectionWarnings: await hclSelectionWarnings(read),
     sourceReferenceProblems: references.errors,
     sourceReferenceWarnings: references.warnings,

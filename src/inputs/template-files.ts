@@ -16,6 +16,7 @@ import type { VersionDemand } from './required-version.js'
 import type { VersionRequest } from './version-request.js'
 import { jsonTemplateReferences, noReferences, sortReferences, type ReferencedPaths } from './template-references.js'
 import { jsonRegionProblems, withoutValues } from './template-regions.js'
+import { jsonImageFilterProblems } from './image-filters.js'
 import {
   autoVarFilesBeside,
   checkJsonVarFile,
@@ -427,7 +428,10 @@ function describeJson(
   }
 }
 
-/** A JSON template's regions with spaces in them (jsonRegionProblems), in the builds Packer will run, where no sensitive value shows. */
+/**
+ * A JSON template's regions with spaces in them (jsonRegionProblems), where no sensitive value
+ * shows, and its misspelt source_ami_filter names (jsonImageFilterProblems), in the builds Packer will run.
+ */
 function checkJsonRegions(
   reader: InputReader,
   {
@@ -455,6 +459,7 @@ function checkJsonRegions(
     built
   }
   for (const { message, location } of withoutValues(jsonRegionProblems(parsed, values, context, sources), sensitive)) reader.problem(message, location)
+  for (const { message, location } of jsonImageFilterProblems(parsed, sources.template.shown, path, built)) reader.problem(message, location)
 }
 
 /**
