@@ -4,8 +4,9 @@
 // starting Packer takes; reading the answer (semver) loads while Packer answers.
 import * as io from '@actions/io'
 import { spawn } from 'node:child_process'
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { replaceFile } from '../common/tool-cache-file.js'
 import type { RememberedVersion } from './version-answer.js'
 
 export interface PathPacker {
@@ -135,8 +136,7 @@ async function remember(binary: string, version: string, read: unknown): Promise
   if (!file) return
   try {
     const others = (await remembered(read)).filter((entry) => entry.binary !== binary)
-    mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(file, JSON.stringify([{ binary, version }, ...others].slice(0, 20)))
+    replaceFile(file, JSON.stringify([{ binary, version }, ...others].slice(0, 20)))
   } catch {
     // Only a shortcut for the next run; this one goes on either way.
   }

@@ -2,9 +2,10 @@
 // builds many times a day then asks the releases site at most once an hour, instead of on
 // every run; Packer releases come weeks apart. Hosted runners start with an empty tool cache,
 // so for them every run looks `latest` up afresh.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import semver from 'semver'
+import { replaceFile } from '../common/tool-cache-file.js'
 
 export const latestIsRememberedForMs = 60 * 60 * 1000
 
@@ -58,8 +59,7 @@ export function rememberLatest(releasesUrl: string, version: string, now: number
   const file = memoFile()
   if (!file) return
   try {
-    mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(
+    replaceFile(
       file,
       JSON.stringify({ releasesUrl: withoutCredentials(releasesUrl), version, resolvedAt: now } satisfies Remembered)
     )
