@@ -11,6 +11,7 @@ import { templateInWorkspace, workspaceRelative } from './common/paths.js'
 import { stoppedAtDeadline } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
 import type { HclTemplate } from './inputs/hcl.js'
+import type { RunContextRead } from './inputs/provenance.js'
 import { describeRequest } from './inputs/version-request.js'
 import { actionTagKeys, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
@@ -672,7 +673,7 @@ async function job(
   // The plugin stage loads meanwhile too: its turn comes right after the install.
   import('./plugins/index.js').catch(() => undefined)
   // Read from @actions/github's context of the run, which loads while Packer installs.
-  const provenanceStage = import('./inputs/provenance.js')
+  const provenanceStage = import('./inputs/provenance.js').then(async (stage) => ({ ...stage, runContext: await stage.loadRunContext() }))
   provenanceStage.catch(() => undefined)
   logInputs(given)
   const inputWarnings = [...reportFoldedInputs(given.foldedInputs), ...(await reportVariables(given))]
@@ -794,11 +795,13 @@ async function reportTemplateRead(
  */
 async function withRunProvenance(
   inputs: Inputs,
-  provenanceStage: Promise<typeof import('./inputs/provenance.js')>,
+  provenanceStage: Promise<typeof import('./inputs/provenance.js') & { runContext: RunContextRead }>,
   startedAt: Date
 ): Promise<{ provenance: Provenance; inputs: Inputs }> {
-  const { readProvenance, provenanceTags } = await provenanceStage
-  const provenance = readProvenance()
+  const { readProvenance, provenanceTags, runContext } = await provenanceStage
+  const { context, eventFileProblem } = runContext
+  if (eventFileProblem) annotate({ level: 'warning', message: eventFileProblem, title: 'Run context' })
+  const provenance = readProvenance(context)
   if (!inputs.provenanceTags) return { provenance, inputs }
   if (inputs.keepImages > 0 && inputs.imageFamily === undefined && provenance.repository === undefined) {
     throw new Error("keep-images: needs image-family when the run's context names no repository, to know which AMIs are this pipeline's")

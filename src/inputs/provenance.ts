@@ -1,14 +1,76 @@
 // The run's provenance, from @actions/github's context of the run: which commit was built, by
 // which run, started how and by whom. Loaded apart from the other inputs (with the toolkit's
 // GitHub client), once the inputs are known to be good.
-import * as github from '@actions/github'
+import { readFileSync } from 'node:fs'
 import { maxTagValueLength, provenanceTagKeys, type Provenance, type RunContext } from './tags.js'
+
+/** The run's context, and why the runner's event file was left out of it, if it was. */
+export interface RunContextRead {
+  context: RunContext
+  eventFileProblem?: string
+}
+
+/**
+ * The run's context as @actions/github reads it from the runner's GITHUB_* variables and event
+ * file (GITHUB_EVENT_PATH). The toolkit parses that file as it loads and throws a bare
+ * "Unexpected token" when it is not JSON (a runner stand-in's, or one cut short on a full disk),
+ * which would fail a build whose provenance the variables alone tell: the payload adds only the
+ * sender, who is the actor already. Such a file is left out, and the problem given.
+ */
+export async function loadRunContext(env: NodeJS.ProcessEnv = process.env): Promise<RunContextRead> {
+  const eventPath = env['GITHUB_EVENT_PATH']
+  const problem = eventPath ? eventFileProblem(eventPath) : undefined
+  if (problem === undefined) return { context: (await import('@actions/github')).context }
+  return {
+    context: contextFromVariables(env),
+    eventFileProblem: `GITHUB_EVENT_PATH ${eventPath} ${problem}: the provenance tags and the summary take the run's context from its GITHUB_* variables alone.`
+  }
+}
+
+/** What is wrong with the event file at `path` for @actions/github, or undefined when nothing is. */
+function eventFileProblem(path: string): string | undefined {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    // A file that is not there the toolkit skips (and says so itself).
+    const code = (error as NodeJS.ErrnoException).code
+    return code === 'ENOENT' ? undefined : `cannot be read (${code ?? (error as Error).message})`
+  }
+  let payload: unknown
+  try {
+    payload = JSON.parse(text)
+  } catch (error) {
+    return `is not JSON (${(error as Error).message})`
+  }
+  return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? undefined : 'holds no JSON object'
+}
+
+/** The context @actions/github reads from the runner's variables, with no event payload. */
+function contextFromVariables(env: NodeJS.ProcessEnv): RunContext {
+  const repository = env['GITHUB_REPOSITORY']
+  return {
+    payload: {},
+    eventName: env['GITHUB_EVENT_NAME'] ?? '',
+    sha: env['GITHUB_SHA'] ?? '',
+    ref: env['GITHUB_REF'] ?? '',
+    actor: env['GITHUB_ACTOR'] ?? '',
+    runId: parseInt(env['GITHUB_RUN_ID'] ?? '', 10),
+    runAttempt: parseInt(env['GITHUB_RUN_ATTEMPT'] ?? '', 10),
+    serverUrl: env['GITHUB_SERVER_URL'] ?? 'https://github.com',
+    get repo() {
+      if (!repository) throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'")
+      const [owner, repo] = repository.split('/')
+      return { owner, repo }
+    }
+  }
+}
 
 /**
  * Provenance from the context the runner describes to every step. Outside a runner some of
  * it is missing; what is missing stays undefined rather than empty.
  */
-export function readProvenance(context: RunContext = github.context): Provenance {
+export function readProvenance(context: RunContext): Provenance {
   let repository: string | undefined
   try {
     repository = `${context.repo.owner}/${context.repo.repo}`
