@@ -623,12 +623,19 @@ export async function writeSummary(model: SummaryModel): Promise<void> {
   await writeSummaryText(renderSummary(model))
 }
 
+/** Why the summary last could not be written, once said. */
+let summaryNotWritten: string | undefined
+
 /** Writes (or rewrites) this step's summary as `markdown`, the main step's or the post step's. */
 export async function writeSummaryText(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   try {
     await core.summary.emptyBuffer().addRaw(markdown).write({ overwrite: true })
   } catch (error) {
-    annotate({ level: 'warning', message: `Could not write the job summary: ${(error as Error).message}` })
+    const message = `Could not write the job summary: ${(error as Error).message}`
+    // The job writes its summary again as it goes on (after the build, at the end): a file it
+    // cannot write is said once, not once for each time.
+    if (message !== summaryNotWritten) annotate({ level: 'warning', message })
+    summaryNotWritten = message
   }
 }
