@@ -17,13 +17,20 @@ export interface RunContextRead {
  * which would fail a build whose provenance the variables alone tell: the payload adds only the
  * sender, who is the actor already. Such a file is left out, and the problem given.
  */
-export async function loadRunContext(env: NodeJS.ProcessEnv = process.env): Promise<RunContextRead> {
-  const eventPath = env['GITHUB_EVENT_PATH']
+export async function loadRunContext(): Promise<RunContextRead> {
+  const eventPath = process.env['GITHUB_EVENT_PATH']
   const problem = eventPath ? eventFileProblem(eventPath) : undefined
   if (problem === undefined) return { context: (await import('@actions/github')).context }
-  return {
-    context: contextFromVariables(env),
-    eventFileProblem: `GITHUB_EVENT_PATH ${eventPath} ${problem}: the provenance tags and the summary take the run's context from its GITHUB_* variables alone.`
+  // Without GITHUB_EVENT_PATH the toolkit reads the context from the variables alone, with no
+  // payload: so it loads with the variable out of its sight.
+  delete process.env['GITHUB_EVENT_PATH']
+  try {
+    return {
+      context: (await import('@actions/github')).context,
+      eventFileProblem: `GITHUB_EVENT_PATH ${eventPath} ${problem}: the provenance tags and the summary take the run's context from its GITHUB_* variables alone.`
+    }
+  } finally {
+    process.env['GITHUB_EVENT_PATH'] = eventPath
   }
 }
 
@@ -44,26 +51,6 @@ function eventFileProblem(path: string): string | undefined {
     return `is not JSON (${(error as Error).message})`
   }
   return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? undefined : 'holds no JSON object'
-}
-
-/** The context @actions/github reads from the runner's variables, with no event payload. */
-function contextFromVariables(env: NodeJS.ProcessEnv): RunContext {
-  const repository = env['GITHUB_REPOSITORY']
-  return {
-    payload: {},
-    eventName: env['GITHUB_EVENT_NAME'] ?? '',
-    sha: env['GITHUB_SHA'] ?? '',
-    ref: env['GITHUB_REF'] ?? '',
-    actor: env['GITHUB_ACTOR'] ?? '',
-    runId: parseInt(env['GITHUB_RUN_ID'] ?? '', 10),
-    runAttempt: parseInt(env['GITHUB_RUN_ATTEMPT'] ?? '', 10),
-    serverUrl: env['GITHUB_SERVER_URL'] ?? 'https://github.com',
-    get repo() {
-      if (!repository) throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'")
-      const [owner, repo] = repository.split('/')
-      return { owner, repo }
-    }
-  }
 }
 
 /**
