@@ -1259,7 +1259,8 @@ build {
     expect(await uses({ 'image.pkr.hcl': template })).toEqual([
       { attribute: 'name', block: 'post-processor', type: 'manifest', file, line: 11, column: 5, builds: [release('manifest')] },
       { attribute: 'ID', block: 'post-processor', type: 'manifest', file, line: 12, column: 5, builds: [release('manifest')] },
-      { attribute: 'name', block: 'post-processor', type: 'shell-local', file, line: 19, column: 7, builds: [release('shell-local')] }
+      // On the entry of the list that reads it.
+      { attribute: 'name', block: 'post-processor', type: 'shell-local', file, line: 19, column: 29, builds: [release('shell-local')] }
     ])
   })
 
@@ -1312,7 +1313,8 @@ build {
         'no communicator (amazon-ebs.web has communicator = "none"): packer validate accepts it, but the post-processor fails after ' +
         'the build ("Unsupported attribute") and Packer deletes the AMIs it made. From Packer 1.7.7 it no longer fails, and reads ' +
         '"<unknown>" there: set packer-version: ">=1.7.7", give the source a communicator, or do not use build.Host in this post-processor.',
-      location: { file: join(directory, 'image.pkr.hcl'), line: 14, column: 5 }
+      // On the entry of inline that reads it.
+      location: { file: join(directory, 'image.pkr.hcl'), line: 14, column: 15 }
     })
   })
 
@@ -1363,7 +1365,8 @@ build {
         'no communicator (amazon-chroot.base is an amazon-chroot build, which never connects): packer validate accepts it, but the ' +
         'post-processor fails after the build ("Unsupported attribute") and Packer deletes the AMIs it made. From Packer 1.7.7 it no ' +
         'longer fails, and reads "<unknown>" there: set packer-version: ">=1.7.7", or do not use build.Host in this post-processor.',
-      location: { file: join(directory, 'image.pkr.hcl'), line: 10, column: 5 }
+      // On the entry of inline that reads it.
+      location: { file: join(directory, 'image.pkr.hcl'), line: 10, column: 15 }
     })
     // Beside a build with communicator "none", each is named with its reason, and a communicator is one way out.
     const both = await uses({ 'image.pkr.hcl': chroot.replace('communicator = "ssh"', 'communicator = "none"') })

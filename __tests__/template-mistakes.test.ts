@@ -292,21 +292,22 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
   it("HCL2: a shell-local script relative to the template's parent directory, as a repository of several templates beside one scripts folder has it: on it, naming that directory", async () => {
     const workspace = demoWith(withProvisioner(''))
     const template = join(workspace, 'ami.pkr.hcl')
-    writeFileSync(template, readFileSync(template, 'utf8').replace('    inline = ["echo hi"]\n', '    scripts = ["scripts/setup.sh"]\n'))
+    writeFileSync(template, readFileSync(template, 'utf8').replace('    inline = ["echo hi"]\n', '    scripts = [\n      "scripts/setup.sh",\n    ]\n'))
     mkdirSync(join(workspace, 'images', 'web'), { recursive: true })
     for (const name of ['ami.pkr.hcl', 'loopback.pkrvars.hcl']) renameSync(join(workspace, name), join(workspace, 'images', 'web', name))
     mkdirSync(join(workspace, 'images', 'scripts'))
     writeFileSync(join(workspace, 'images', 'scripts', 'setup.sh'), '#!/bin/sh\necho set up\n', { mode: 0o755 })
     const result = await suite.run(workspace, { template: 'images/web/ami.pkr.hcl', 'var-file': 'images/web/loopback.pkrvars.hcl' })
     expect(result.exitCode).toBe(1)
-    const line = String(readFileSync(join(workspace, 'images', 'web', 'ami.pkr.hcl'), 'utf8').split('\n').findIndex((text) => text.includes('scripts =')) + 1)
+    // On the entry, on its own line, as Packer places its own error about it.
+    const line = String(readFileSync(join(workspace, 'images', 'web', 'ami.pkr.hcl'), 'utf8').split('\n').findIndex((text) => text.includes('"scripts/setup.sh"')) + 1)
     expect(result.errors).toEqual([
       {
         message:
           'template: images/web/ami.pkr.hcl: provisioner "shell-local" scripts[0] names "scripts/setup.sh", which is not there: Packer reads ' +
           'it relative to working-directory (.), not to the template. It is there relative to images: set working-directory: images and ' +
           'template: web/ami.pkr.hcl, or name it from the template\'s directory ("${path.root}/../scripts/setup.sh").',
-        properties: { title: 'Invalid input', file: 'images/web/ami.pkr.hcl', line, col: '5' }
+        properties: { title: 'Invalid input', file: 'images/web/ami.pkr.hcl', line, col: '7' }
       },
       { message: 'The template names files that are not where Packer runs (see the errors above); nothing was installed or built.', properties: {} }
     ])

@@ -212,8 +212,29 @@ build {
   }
 }
 `
-    expect(await settingPosition('a.pkr.hcl', source, ['build', 0, 'provisioner', 'shell', 1, 'scripts', 1])).toEqual({ line: 7, column: 7 })
+    expect(await settingPosition('a.pkr.hcl', source, ['build', 0, 'provisioner', 'shell', 1, 'scripts'])).toEqual({ line: 7, column: 7 })
     expect(await settingPosition('a.pkr.hcl', source, ['build', 0, 'provisioner', 'shell', 2, 'scripts'])).toBeUndefined()
+  })
+
+  it("places an entry of a list written as such on the entry, as Packer places its own error about one; else on the setting", async () => {
+    const source = `build {
+  provisioner "shell" {
+    scripts = [
+      "a.sh",
+      "\${path.root}/b.sh", "c.sh",
+    ]
+  }
+  provisioner "shell" {
+    scripts = concat(["a.sh"], var.more)
+  }
+}
+`
+    const place = (at: Array<string | number>) => settingPosition('a.pkr.hcl', source, ['build', 0, 'provisioner', 'shell', ...at])
+    expect(await place([0, 'scripts', 0])).toEqual({ line: 4, column: 7 })
+    expect(await place([0, 'scripts', 1])).toEqual({ line: 5, column: 7 })
+    expect(await place([0, 'scripts', 2])).toEqual({ line: 5, column: 28 })
+    expect(await place([0, 'scripts', 3])).toEqual({ line: 3, column: 5 })
+    expect(await place([1, 'scripts', 0])).toEqual({ line: 9, column: 5 })
   })
 })
 

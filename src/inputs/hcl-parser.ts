@@ -518,12 +518,14 @@ export function objectKeyPosition(
 /**
  * Where the settings of a file's tree are (settingPosition), read in one walk of its blocks: the
  * offset, in the text as written, of each attribute by its block's path and its name (the first
- * of a name, as parse() keeps), and of each block with a body by its path (`['build', 0,
- * 'provisioner', 'shell', 1]`: its type and labels, then which of the blocks so named it is).
- * Lines and columns are worked out only for the settings asked for.
+ * of a name, as parse() keeps), of each entry of an attribute's list written as such (`scripts =
+ * ["a.sh", "b.sh"]`), as Packer places its own errors about one, and of each block with a body by
+ * its path (`['build', 0, 'provisioner', 'shell', 1]`: its type and labels, then which of the
+ * blocks so named it is). Lines and columns are worked out only for the settings asked for.
  */
 function settingPlaces(root: Node, source: string): SettingPlaces {
   const attributes = new Map<string, number>()
+  const entries = new Map<string, number[]>()
   const blocks = new Map<string, number>()
   const key = (path: Array<string | number>): string => JSON.stringify(path)
   const visit = (body: Node, path: Array<string | number>): void => {
@@ -531,7 +533,12 @@ function settingPlaces(root: Node, source: string): SettingPlaces {
     for (const child of body.namedChildren) {
       if (child.type === 'attribute') {
         const at = key([...path, text(child.namedChildren[0] as Node)])
-        if (!attributes.has(at)) attributes.set(at, writtenOffset(child.startIndex))
+        if (attributes.has(at)) continue
+        attributes.set(at, writtenOffset(child.startIndex))
+        const term = child.namedChildren[1]?.childCount === 1 ? child.namedChildren[1].child(0) : null
+        const list = term?.type === 'collection_value' ? term.child(0) : null
+        // The entries as parse() gives them (collection), in the same order.
+        if (list?.type === 'tuple') entries.set(at, list.namedChildren.filter((entry) => entry.type === 'expression').map((entry) => writtenOffset(entry.startIndex)))
       } else if (child.type === 'block') {
         const names = blockNames(child)
         const index = counts.get(key(names)) ?? 0
@@ -551,7 +558,8 @@ function settingPlaces(root: Node, source: string): SettingPlaces {
     while (at < path.length) {
       // The first attribute on the way is where the setting is written.
       const attribute = typeof path[at] === 'string' ? attributes.get(key([...path.slice(0, at + 1)])) : undefined
-      if (attribute !== undefined) return positionAt(source, attribute)
+      const entry = typeof path[at + 1] === 'number' ? entries.get(key(path.slice(0, at + 1)))?.[path[at + 1] as number] : undefined
+      if (attribute !== undefined) return positionAt(source, entry ?? attribute)
       // Else the block that the path names next: its type and labels, then which of those blocks.
       const index = path.findIndex((step, position) => position > at && typeof step === 'number')
       if (index < 0 || !blocks.has(key(path.slice(0, index + 1)))) return undefined
