@@ -323,6 +323,66 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.outputs['ami-id']).toMatch(/^ami-/)
   })
 
+  /**
+   * The JSON demo moved into packer/ with its variables file, its builder reading user data from
+   * `userData` and a shell-local provisioner running `script`, both beside it, as a template written
+   * to be run from its own directory (`cd packer && packer build packer-template.json`) has them.
+   */
+  function jsonDemoInItsOwnDirectory(script: string, userData: string): string {
+    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', 'json'))
+    const template = JSON.parse(readFileSync(join(workspace, templates.json), 'utf8')) as { builders: Array<Record<string, unknown>> }
+    template.builders[0].user_data_file = userData
+    mkdirSync(join(workspace, 'packer', 'scripts'), { recursive: true })
+    writeFileSync(join(workspace, 'packer', templates.json), JSON.stringify({ ...template, provisioners: [{ type: 'shell-local', scripts: [script] }] }, null, 2))
+    renameSync(join(workspace, 'packer-vars.json'), join(workspace, 'packer', 'packer-vars.json'))
+    rmSync(join(workspace, templates.json))
+    writeFileSync(join(workspace, 'packer', 'scripts', 'setup.sh'), '#!/bin/sh\necho set up\n', { mode: 0o755 })
+    writeFileSync(join(workspace, 'packer', 'user-data.sh'), '#!/bin/sh\necho ready\n')
+    return workspace
+  }
+
+  it("JSON: a script and user_data_file relative to the template's directory, run from the workspace, which Packer refuses one at a time as not found: each on its value, with the working-directory that finds it, before Packer is installed", async () => {
+    const workspace = jsonDemoInItsOwnDirectory('scripts/setup.sh', 'user-data.sh')
+    const result = await suite.run(workspace, { template: 'packer/packer-template.json' })
+    expect(result.exitCode).toBe(1)
+    const lines = readFileSync(join(workspace, 'packer', templates.json), 'utf8').split('\n')
+    const [userData, script] = ['"user_data_file"', '"scripts/setup.sh"'].map((text) => lines.findIndex((line) => line.includes(text)))
+    const advice = (path: string): string =>
+      "Packer reads it relative to working-directory (.), not to the template. It is there relative to packer, the template's directory: " +
+      `set working-directory: packer and template: packer-template.json, or name it from the template's directory ("{{template_dir}}/${path}").`
+    expect(result.errors).toEqual([
+      {
+        message: `template: packer/packer-template.json: builders[0].user_data_file names "user-data.sh", which is not there: ${advice('user-data.sh')}`,
+        properties: { title: 'Invalid input', file: 'packer/packer-template.json', line: String(userData + 1), col: String(lines[userData].indexOf('"') + 1) }
+      },
+      {
+        message: `template: packer/packer-template.json: provisioners[0].scripts[0] names "scripts/setup.sh", which is not there: ${advice('scripts/setup.sh')}`,
+        // The entry, on its own line, as Packer places its own error about it.
+        properties: { title: 'Invalid input', file: 'packer/packer-template.json', line: String(script + 1), col: String(lines[script].indexOf('"') + 1) }
+      },
+      { message: 'The template names files that are not where Packer runs (see the errors above); nothing was installed or built.', properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it('JSON: the same template run with the working-directory the error names: builds, and runs the script', async () => {
+    const result = await suite.run(jsonDemoInItsOwnDirectory('scripts/setup.sh', 'user-data.sh'), { 'working-directory': 'packer', template: 'packer-template.json' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toMatch(/^ami-/)
+    expect(result.stdout).toContain('amazon-ebs: set up')
+  })
+
+  it('JSON: the same paths written from {{template_dir}}, as the error says, run from the workspace: not refused, and builds', async () => {
+    const workspace = jsonDemoInItsOwnDirectory('{{template_dir}}/scripts/setup.sh', '{{template_dir}}/user-data.sh')
+    const result = await suite.run(workspace, { template: 'packer/packer-template.json' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toMatch(/^ami-/)
+    expect(result.stdout).toContain('amazon-ebs: set up')
+  })
+
   it('HCL2: iam_instance_profile left as a placeholder with spaces, which IAM refuses once the build has started: on it, before Packer is installed', async () => {
     const workspace = demoWith((text) =>
       text.replace('  ami_name               =', '  iam_instance_profile   = "IAM INSTANCE PROFILE NAME"\n  ami_name               =')

@@ -125,6 +125,33 @@ describe('a JSON template', () => {
   })
 })
 
+describe('a JSON template written to be run from its own directory', () => {
+  it('has each path that is there only beside it as a problem on its value, the script on its entry of the list', async () => {
+    write('packer/template.json', JSON.stringify({ builders: [{ type: 'amazon-ebs', user_data_file: 'boot.sh' }], provisioners: [{ type: 'shell-local', scripts: ['setup.sh'] }] }))
+    write('packer/boot.sh')
+    write('packer/setup.sh')
+    const inputs = await read({ template: 'packer/template.json' })
+    expect(inputs.jsonMisplacedReferenceProblems?.map(({ message, location }) => [message.split(', which')[0], location])).toEqual([
+      [
+        'template: packer/template.json: builders[0].user_data_file names "boot.sh"',
+        { file: 'packer/template.json', value: { path: join(workspace, 'packer/template.json'), at: ['builders', 0, 'user_data_file'] } }
+      ],
+      [
+        'template: packer/template.json: provisioners[0].scripts[0] names "setup.sh"',
+        { file: 'packer/template.json', value: { path: join(workspace, 'packer/template.json'), at: ['provisioners', 0, 'scripts', 0] } }
+      ]
+    ])
+  })
+
+  it('has none for a path written from {{template_dir}}, which Packer reads from the template wherever it runs, even one that is not there', async () => {
+    write('packer/template.json', JSON.stringify({ builders: [{ type: 'amazon-ebs' }], provisioners: [{ type: 'shell-local', script: '{{ template_dir }}/setup.sh' }] }))
+    // Where the path Packer would read, named from working-directory (packer/setup.sh), is found from the template's directory.
+    write('packer/packer/setup.sh')
+    const inputs = await read({ template: 'packer/template.json' })
+    expect(inputs.jsonMisplacedReferenceProblems).toEqual([])
+  })
+})
+
 describe('an HCL2 template', () => {
   it('names them with path.root, path.cwd, variables and locals, in every file of a template directory', async () => {
     write(

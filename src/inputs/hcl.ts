@@ -18,13 +18,14 @@ import { checkExistingManifest } from './manifest.js'
 import { sourceReferenceName, sourceReferenceProblems } from './source-references.js'
 import { hclVersionDemands, type VersionDemand } from './required-version.js'
 import { hclFileText, type HclFileText } from './template-files.js'
-import { isPathSeparator, liesInside, startedIn, workspaceRelative } from '../common/paths.js'
+import { isPathSeparator, startedIn, workspaceRelative } from '../common/paths.js'
 import { distinctSensitive, escapedForRegExp, isRecord, literalBoolean, sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
 import type { Reference, SourceUse, StringPart } from './hcl-parser.js'
 import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
 import {
   builderPathSettings,
   fileProvisionerReads,
+  misplacedReferences,
   postProcessorPathSettings,
   provisionerPathSettings,
   referencesOf,
@@ -1040,53 +1041,21 @@ export async function hclInstanceProfileProblems(read: HclFileRead[], scope: Hcl
 }
 
 /**
- * References to a path that is not there where Packer runs, but is relative to the directory of
- * the template file that names it, or to one of that directory's parents in the workspace: a
- * template written to be run from there (`cd packer && packer build .`), run from elsewhere.
- * Packer reads such a path relative to working-directory and refuses the template in validate
- * ("user_data_file not found", "Bad script"), which does not tell where the path would be
- * found. One error each, on the setting, naming the directory nearest the template that finds it.
+ * The references of an HCL2 template that are not where Packer runs, but beside the template or
+ * in one of its parents (misplacedReferences): one error each, on the setting, or on its entry
+ * of a list written as such.
  */
 export async function hclMisplacedReferences(
   read: HclFileRead[],
   references: TemplateReference[],
-  { workingDirectory, template, workspace }: { workingDirectory: string; template: string; workspace: string }
+  where: { workingDirectory: string; template: string; workspace: string }
 ): Promise<InputProblem[]> {
-  const problems: InputProblem[] = []
-  for (const reference of references) {
-    if (reference.path === undefined || existsSync(reference.path)) continue
-    const named = relative(workingDirectory, reference.path)
-    const templateDirectory = dirname(reference.file)
-    const found = directoriesUp(templateDirectory, workspace).find(
-      (directory) => directory !== workingDirectory && existsSync(resolve(directory, named))
-    )
-    if (found === undefined) continue
-    const fileRead = read.find(({ file }) => file === reference.file)
-    const shown = workspaceRelative(reference.file, workspace)
-    const directory = workspaceRelative(found, workspace) || '.'
-    const which = found === templateDirectory ? `${directory}, the template's directory` : directory
-    const templateThere = relative(found, resolve(workingDirectory, template)) || '.'
-    const fromRoot = relative(templateDirectory, resolve(found, named)).split('\\').join('/')
-    problems.push({
-      message:
-        `template: ${shown}: ${reference.setting} names "${named}", which is not there: Packer reads it relative to ` +
-        `working-directory (${workspaceRelative(workingDirectory, workspace) || '.'}), not to the template. It is there relative ` +
-        `to ${which}: set working-directory: ${directory} and template: ${templateThere}, ` +
-        `or name it from the template's directory ("\${path.root}/${fromRoot}").`,
-      location: { file: shown, ...(fileRead ? await fileRead.place(reference.at) : {}) }
+  return Promise.all(
+    misplacedReferences(references, { kind: 'hcl', ...where }).map(async ({ reference, message }) => {
+      const fileRead = read.find(({ file }) => file === reference.file)
+      return { message, location: { file: workspaceRelative(reference.file, where.workspace), ...(fileRead ? await fileRead.place(reference.at) : {}) } }
     })
-  }
-  return problems
-}
-
-/** `directory` and its parents up to `workspace`, nearest first; none when it is not inside the workspace. */
-function directoriesUp(directory: string, workspace: string): string[] {
-  if (!liesInside(directory, workspace)) return []
-  const found = [directory]
-  while (found[found.length - 1] !== workspace && dirname(found[found.length - 1]) !== found[found.length - 1]) {
-    found.push(dirname(found[found.length - 1]))
-  }
-  return found
+  )
 }
 
 /**

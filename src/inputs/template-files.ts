@@ -14,7 +14,7 @@ import { checkExistingManifest } from './manifest.js'
 import { isDirectory, type InputProblem, type InputReader } from './reader.js'
 import type { VersionDemand } from './required-version.js'
 import type { VersionRequest } from './version-request.js'
-import { jsonTemplateReferences, noReferences, sortReferences, type ReferencedPaths } from './template-references.js'
+import { jsonTemplateReferences, misplacedReferences, noReferences, sortReferences, type ReferencedPaths } from './template-references.js'
 import { jsonRegionProblems, withoutValues } from './template-regions.js'
 import { jsonImageFilterProblems } from './image-filters.js'
 import {
@@ -82,6 +82,12 @@ export interface TemplateFiles extends ReferencedPaths {
   jsonProvisionerUses?: ProvisionerUse[]
   /** A JSON template's builds, with their builders, where each is written (jsonAmiBuilds); undefined when it could not be read. */
   jsonAmiBuilds?: AmiBuild[]
+  /**
+   * Paths a JSON template names that are not where Packer runs, but beside the template
+   * (misplacedReferences), each on its value: the job refuses them before Packer is installed
+   * unless only or except are given (an HCL2 template's are read with its files: HclTemplate).
+   */
+  jsonMisplacedReferenceProblems?: InputProblem[]
   /** An HCL2 template's builds, once the parser has read every file (hcl.ts hclAmiBuilds). */
   hclAmiBuilds?: AmiBuild[]
   /** An HCL2 template's provisioners' types, once the parser has read every file (hcl.ts hclProvisionerTypes). */
@@ -155,6 +161,7 @@ interface TemplateDescription extends ReferencedPaths {
   jsonBuildsWithoutInstance: string[]
   jsonProvisionerUses: ProvisionerUse[]
   jsonAmiBuilds?: AmiBuild[]
+  jsonMisplacedReferenceProblems: InputProblem[]
   sensitiveVariables: string[]
   sensitiveValues: SensitiveValue[]
   sensitiveUnknown: string[]
@@ -193,6 +200,7 @@ const nothingKnown: TemplateDescription = {
   buildNamesKnown: true,
   jsonBuildsWithoutInstance: [],
   jsonProvisionerUses: [],
+  jsonMisplacedReferenceProblems: [],
   sensitiveVariables: [],
   sensitiveValues: [],
   sensitiveUnknown: [],
@@ -396,6 +404,10 @@ function describeJson(
       return `variables: ${variableNamed(variable)} is neither declared nor used by ${template}${hint}: Packer ignores it, and the template's own value stays`
     })
     const buildNames = info.builders.flatMap((builder) => (builder.name === undefined ? [] : [builder.name]))
+    const references = jsonTemplateReferences(parsed, values, context, { file: path, workingDirectory })
+    const misplaced = misplacedReferences(references, { kind: 'json', workingDirectory, template, workspace: reader.workspace }).map(
+      ({ reference, message }): InputProblem => ({ message, location: { file: reader.shown(path), value: { path, at: reference.at } } })
+    )
     return {
       builderTypes: [...new Set(info.builders.map((builder) => builder.type))],
       buildNames,
@@ -416,7 +428,8 @@ function describeJson(
       variablesWarnings,
       undeclaredVariables: undeclaredJsonVariables(parsed, values),
       misspeltVarFileKeys: misspeltVarFileKeys(parsed, files, given).map(({ varFile, name, meant }) => ({ file: varFiles[varFile].path, name, meant })),
-      ...sortReferences(jsonTemplateReferences(parsed, values, context, { file: path, workingDirectory }), reader.workspace)
+      jsonMisplacedReferenceProblems: withoutValues(misplaced, info.sensitiveValues),
+      ...sortReferences(references, reader.workspace)
     }
   } catch (error) {
     const shown = reader.shown(path)

@@ -6,8 +6,9 @@
 // path is relative to the directory Packer runs in (working-directory), not to the template;
 // `{{template_dir}}` (JSON) and `path.root` (HCL2) are how a template names its own directory.
 // JSON templates are read here, with the variables Packer has; HCL2 templates in hcl.ts.
-import { resolve } from 'node:path'
-import { liesInside } from '../common/paths.js'
+import { existsSync } from 'node:fs'
+import { dirname, relative, resolve } from 'node:path'
+import { liesInside, workspaceRelative } from '../common/paths.js'
 import { isRecord } from '../common/values.js'
 import { resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
 
@@ -62,6 +63,71 @@ export interface TemplateReference {
   /** The template file it is written in, absolute, and where in it: a JSON path, or one into the HCL body. */
   file: string
   at: JsonPath
+}
+
+/**
+ * How a template names a path from its own directory, which Packer reads wherever it runs:
+ * `${path.root}` in HCL2, `{{template_dir}}` in JSON (Packer 1.6.6 fills it in in every setting
+ * that names a path).
+ */
+const fromTemplateDirectory = { hcl: '${path.root}', json: '{{template_dir}}' } as const
+
+/** A value written from the template's own directory (fromTemplateDirectory), as the parser gives it. */
+const writtenFromTemplateDirectory = /\$\{\s*path\.root\b|\{\{\s*template_dir\s*\}\}/
+
+/** A reference that is not where Packer runs, and what to do about it. */
+export interface MisplacedReference {
+  reference: TemplateReference
+  message: string
+}
+
+/**
+ * References to a path that is not there where Packer runs, but is relative to the directory of
+ * the template file that names it, or to one of that directory's parents in the workspace: a
+ * template written to be run from there (`cd packer && packer build .`), run from elsewhere.
+ * Packer reads such a path relative to working-directory and refuses the template in validate
+ * ("user_data_file not found", "Bad script"), which does not tell where the path would be
+ * found. One message each, naming the directory nearest the template that finds it, or how the
+ * template of its `kind` names the path from its own directory.
+ */
+export function misplacedReferences(
+  references: TemplateReference[],
+  { kind, workingDirectory, template, workspace }: { kind: 'hcl' | 'json'; workingDirectory: string; template: string; workspace: string }
+): MisplacedReference[] {
+  const misplaced: MisplacedReference[] = []
+  for (const reference of references) {
+    if (reference.path === undefined || existsSync(reference.path) || writtenFromTemplateDirectory.test(reference.written)) continue
+    const named = relative(workingDirectory, reference.path)
+    const templateDirectory = dirname(reference.file)
+    const found = directoriesUp(templateDirectory, workspace).find(
+      (directory) => directory !== workingDirectory && existsSync(resolve(directory, named))
+    )
+    if (found === undefined) continue
+    const shown = workspaceRelative(reference.file, workspace)
+    const directory = workspaceRelative(found, workspace) || '.'
+    const which = found === templateDirectory ? `${directory}, the template's directory` : directory
+    const templateThere = relative(found, resolve(workingDirectory, template)) || '.'
+    const fromRoot = relative(templateDirectory, resolve(found, named)).split('\\').join('/')
+    misplaced.push({
+      reference,
+      message:
+        `template: ${shown}: ${reference.setting} names "${named}", which is not there: Packer reads it relative to ` +
+        `working-directory (${workspaceRelative(workingDirectory, workspace) || '.'}), not to the template. It is there relative ` +
+        `to ${which}: set working-directory: ${directory} and template: ${templateThere}, ` +
+        `or name it from the template's directory ("${fromTemplateDirectory[kind]}/${fromRoot}").`
+    })
+  }
+  return misplaced
+}
+
+/** `directory` and its parents up to `workspace`, nearest first; none when it is not inside the workspace. */
+function directoriesUp(directory: string, workspace: string): string[] {
+  if (!liesInside(directory, workspace)) return []
+  const found = [directory]
+  while (found[found.length - 1] !== workspace && dirname(found[found.length - 1]) !== found[found.length - 1]) {
+    found.push(dirname(found[found.length - 1]))
+  }
+  return found
 }
 
 /** A reference the fingerprint cannot cover, and why. */
