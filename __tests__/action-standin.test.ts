@@ -333,6 +333,85 @@ describe('cancelling', () => {
   }
 })
 
+/**
+ * Cancels as the runner cancels a step whose Packer command ignores SIGTERM: SIGINT once the log
+ * shows `printed`, SIGTERM once the step has said it stops Packer; once the step has said that
+ * the run was cancelled, `afterError` runs with the stand-in's process ID, and the step is killed
+ * (SIGKILL) unless `afterError` says it lets it end. The stand-in is killed at the end either way.
+ */
+async function cancelOutlasted(
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+  printed: string,
+  afterError: (standInPid: number) => 'let it end' | 'kill the step' = () => 'kill the step'
+): Promise<{ result: ActionRun; killed: boolean }> {
+  let killed = false
+  const standIns = (): number[] => readCalls(argsLog).filter(({ args }) => args[0] !== 'version').map(({ pid }) => pid)
+  try {
+    const result = await runAction({
+      workspace,
+      inputs: { 'provenance-tags': 'false', ...inputs },
+      env: { ...standInOnPath(argsLog), ...env },
+      onStart: (child, stdoutSoFar) => {
+        const said = (text: string): Promise<void> =>
+          new Promise((resolve, reject) => {
+            const poll = setInterval(() => {
+              if (child.exitCode !== null) reject(new Error('the step ended'))
+              if (!stdoutSoFar().includes(text)) return
+              clearInterval(poll)
+              resolve()
+            }, 20)
+          })
+        void said(printed)
+          .then(() => child.kill('SIGINT'))
+          .then(() => said('Received SIGINT: stopping'))
+          .then(() => child.kill('SIGTERM'))
+          .then(() => said('::error::The run was cancelled'))
+          .then(() => {
+            if (afterError(standIns().at(-1) as number) === 'let it end') return
+            killed = true
+            child.kill('SIGKILL')
+          })
+          .catch(() => undefined)
+      }
+    })
+    return { result, killed }
+  } finally {
+    for (const pid of standIns()) {
+      try {
+        process.kill(-pid, 'SIGKILL')
+      } catch {
+        // Ended already.
+      }
+    }
+  }
+}
+
+describe('a cancel that Packer outlasts before the build', () => {
+  /** The workflow commands the runner carries out, of `name`, as their lines. */
+  const ran = (result: ActionRun, name: string): string[] =>
+    commandsTheRunnerRuns(result.stdout)
+      .filter((command) => command.name === name)
+      .map(({ line }) => line)
+
+  it('packer validate ignoring the SIGTERM: the runner shows the error and the warnings as such, and the summary says the run was cancelled, before the kill', async () => {
+    // As Packer 1.7 to 1.8.4 validate a template whose data source waits on a service that does not answer.
+    const { result, killed } = await cancelOutlasted({ 'packer-version': '1.6.6' }, { STANDIN_VALIDATE_HANG: 'ignoring SIGTERM' }, 'Running the data sources...')
+    expect(killed).toBe(true)
+    // Said while Packer's lines have the runner's commands stopped: they are commands all the same.
+    expect(ran(result, 'warning')).toEqual([
+      '::warning::Received SIGINT: stopping packer validate…',
+      '::warning::Received SIGTERM again: still waiting for packer validate to stop…'
+    ])
+    expect(ran(result, 'error')).toEqual(['::error::The run was cancelled (SIGTERM) while packer validate was still stopping; nothing was built.'])
+    expect(result.stdout).toContain('Running the data sources...')
+    expect(result.summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
+    expect(result.summary).toContain('No AMI was built.')
+    expect(result.summary).toContain('Cancelled (SIGTERM) while packer validate was still stopping.')
+    expect(packerCalls().map((args) => args[0])).toEqual(['version', 'validate'])
+  }, 30_000)
+})
+
 describe("a build killed while Packer writes its scripts' lines as its builder's", () => {
   let endpoint: Ec2Endpoint
   afterEach(async () => endpoint.close())

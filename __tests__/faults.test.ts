@@ -750,35 +750,36 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
 
     /**
-     * Cancelled as the runner cancels while EC2 has not answered Packer's RunInstances: Packer
-     * cannot stop until it has, and outlasts the SIGINT and the SIGTERM. Each signal goes on what
-     * the step prints, not on the runner's clock: the SIGTERM once the step has said it stops
-     * Packer, the SIGKILL once it has said it still waits and `saidAll` holds of its log and summary
-     * (or a bound on that wait has passed), unless the step has ended by then.
+     * Cancelled as the runner cancels once `ready` holds of the step's log, with Packer unable to
+     * stop until EC2 answers a call that `atInterrupt` holds (or a stand-in that ignores SIGTERM):
+     * Packer outlasts the SIGINT and the SIGTERM. Each signal goes on what the step prints, not on
+     * the runner's clock: the SIGTERM once the step has said it stops Packer, the SIGKILL once it
+     * has said it still waits and `saidAll` holds of its log and summary (or a bound on that wait
+     * has passed), unless the step has ended by then.
      */
-    async function cancelledBeforeRunInstancesAnswers(
-      saidAll: (stdout: string, summary: string) => boolean
+    async function cancelOutlastedBy(
+      ready: (stdoutSoFar: () => string) => boolean,
+      what: string,
+      saidAll: (stdout: string, summary: string) => boolean,
+      { atInterrupt = () => undefined, run = patientRun }: { atInterrupt?: () => void; run?: (onStart: RunActionOptions['onStart']) => Promise<ActionRun> } = {}
     ): Promise<{ main: ActionRun; packerPid: number; killed: boolean }> {
-      endpoint = await startEc2Endpoint({ regions })
-      endpoint.faults.holdAnswers('RunInstances')
-      const loopback = endpoint
       let packerPid = 0
       let killed = false
-      const main = await patientRun((child, stdoutSoFar) => {
+      const main = await run((child, stdoutSoFar) => {
         const pid = child.pid as number
         const summaryFile = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((entry) => entry.startsWith('GITHUB_STEP_SUMMARY='))?.slice(20) as string
-        void until(() => stdoutSoFar().includes('Launching a source AWS instance') && loopback.callsOf('RunInstances').length > 0, 'Packer to ask EC2 for its instance')
+        const summarySoFar = (): string => (existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '')
+        void until(() => ready(stdoutSoFar), what)
           .then(() => {
             packerPid = childrenOf(pid)[0]
+            atInterrupt()
             child.kill('SIGINT')
-            return until(() => stdoutSoFar().includes('Received SIGINT: stopping Packer'), 'the step to stop Packer')
+            return until(() => stdoutSoFar().includes('Received SIGINT: stopping'), 'the step to stop Packer')
           })
           .then(() => {
             child.kill('SIGTERM')
             return until(
-              () =>
-                child.exitCode !== null ||
-                (stdoutSoFar().includes('Received SIGTERM again') && saidAll(stdoutSoFar(), readFileSync(summaryFile, 'utf8'))),
+              () => child.exitCode !== null || (stdoutSoFar().includes('Received SIGTERM again') && saidAll(stdoutSoFar(), summarySoFar())),
               'the step to say that the run was cancelled',
               10_000
             )
@@ -793,9 +794,28 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       return { main, packerPid, killed }
     }
 
+    /** cancelOutlastedBy, once Packer has asked EC2 for its instance, which EC2 has not answered. */
+    async function cancelledBeforeRunInstancesAnswers(
+      saidAll: (stdout: string, summary: string) => boolean,
+      inputs: Record<string, string> = {}
+    ): Promise<{ main: ActionRun; packerPid: number; killed: boolean }> {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdAnswers('RunInstances')
+      const loopback = endpoint
+      const run = options(inputs)
+      return cancelOutlastedBy(
+        (stdoutSoFar) => stdoutSoFar().includes('Launching a source AWS instance') && loopback.callsOf('RunInstances').length > 0,
+        'Packer to ask EC2 for its instance',
+        saidAll,
+        { run: (onStart) => runAction({ ...run, env: { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }, onStart }) }
+      )
+    }
+
+    /** Whether the step has said, in an error and in the summary, that the run was cancelled. */
+    const saidCancelled = (stdout: string, summary: string): boolean => stdout.includes('::error::The run was cancelled') && summary.includes('Cancelled')
+
     it("cancelled before EC2 answers RunInstances, Packer outlasting SIGINT and SIGTERM: the error and the summary say the run was cancelled before the runner's kill", async () => {
-      const cancelled = (stdout: string, summary: string): boolean => stdout.includes('::error::The run was cancelled') && summary.includes('Cancelled')
-      const { main, packerPid, killed } = await cancelledBeforeRunInstancesAnswers(cancelled)
+      const { main, packerPid, killed } = await cancelledBeforeRunInstancesAnswers(saidCancelled)
       try {
         expect(killed).toBe(true)
         expect(main.signal).toBe('SIGKILL')
@@ -803,7 +823,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
           'Received SIGINT: stopping Packer and waiting for it to clean up (instance, key pair, security group)…',
           'Received SIGTERM again: still waiting for Packer to finish cleaning up…'
         ])
-        expect(main.errors.map(({ message }) => message)).toEqual([
+        expect(errorsTheRunnerShows(main)).toEqual([
           'The run was cancelled (SIGTERM) while Packer was still cleaning up after the build, before it made an AMI: ' +
             'the post step checks that nothing Packer started is left, and removes what is.'
         ])
@@ -850,6 +870,42 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated'])
         expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
         expect(endpoint.keyPairs('us-east-1')).toEqual([])
+      } finally {
+        stopPacker(packerPid)
+      }
+    })
+
+    /** The errors the runner shows as such: not those written while Packer's lines have its commands stopped. */
+    const errorsTheRunnerShows = (main: ActionRun): string[] =>
+      commandsTheRunnerRuns(main.stdout)
+        .filter(({ name }) => name === 'error')
+        .map(({ line }) => line.replace(/^::error::/, ''))
+
+    it('with on-error: abort, cancelled before EC2 answers RunInstances, Packer outlasting the SIGTERM: the error says that what Packer made is left, and the post step leaves it', async () => {
+      const { main, packerPid, killed } = await cancelledBeforeRunInstancesAnswers(saidCancelled, { 'on-error': 'abort' })
+      try {
+        expect(killed).toBe(true)
+        expect(errorsTheRunnerShows(main)).toEqual([
+          'The run was cancelled (SIGTERM) while Packer was still cleaning up after the build, before it made an AMI: with on-error: abort, what Packer made is left as it is.'
+        ])
+        const summary = renderedText(main.summary)
+        expect(summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
+        expect(summary).toContain('Cancelled (SIGTERM) while Packer was still cleaning up after the build; with on-error: abort, what Packer made is left as it is.')
+        const [instance] = endpoint.instances('us-east-1')
+        const group = endpoint.securityGroups('us-east-1').find(({ groupName }) => groupName.startsWith('packer_'))
+        const [keyPair] = endpoint.keyPairs('us-east-1')
+        expect([instance?.state, group, keyPair]).toEqual(['pending', expect.anything(), expect.anything()])
+
+        const post = await runPostStep(main, options({ 'on-error': 'abort' }))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toContain(
+          `Packer never finished, and on-error is abort, so what it made is left as it is: ${group?.groupName}, ${keyPair.keyName} (in us-east-1).`
+        )
+        // Nothing was removed, or even tried.
+        for (const action of ['TerminateInstances', 'DeleteSecurityGroup', 'DeleteKeyPair', 'DeregisterImage']) expect(endpoint.callsOf(action)).toEqual([])
+        expect(endpoint.instances('us-east-1').map(({ state }) => state)).toEqual(['pending'])
+        expect(endpoint.securityGroups('us-east-1').map(({ groupName }) => groupName)).toEqual(['default', group?.groupName])
+        expect(endpoint.keyPairs('us-east-1').map(({ keyName }) => keyName)).toEqual([keyPair.keyName])
       } finally {
         stopPacker(packerPid)
       }

@@ -24,7 +24,7 @@ import type { InstalledPacker } from './install/index.js'
 import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments, validateDeadlineMs } from './packer/commands.js'
 import { InspectFailed, inspectBuilds } from './packer/inspect.js'
-import { actionsLog } from './packer/log.js'
+import { actionsLog, withCommandsResumed } from './packer/log.js'
 import { noTemporaryResources, RunRecord, type CleanedUpImage, type FinishedImage, type TemporaryResources } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { keptApartFromTheLog, manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
@@ -148,10 +148,11 @@ let saidCancelled: { summary: Promise<void> } | undefined
 export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTemplate?: Promise<HclTemplate>): Promise<void> {
   const cancellation = new Cancellation(
     (signal) => cancelledWhileIdle(signal),
-    (message) => cancelling(message),
-    (message) => failStep(message),
+    // Said while Packer runs, whose lines have the runner's commands stopped.
+    (message) => withCommandsResumed(() => cancelling(message)),
+    (message) => withCommandsResumed(() => failStep(message)),
     (error) => crashedWhileIdle(error),
-    (signal, commands) => cancelOutlasted(signal, commands)
+    (signal, commands) => withCommandsResumed(() => cancelOutlasted(signal, commands))
   ).listen()
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())

@@ -155,10 +155,21 @@ export function jobLog(): JobLog {
 export function actionsLog(log: JobLog = jobLog(), secrets: () => Iterable<string> = secretsOfTheStep): PackerLog {
   const token = randomUUID()
   let stopped = false
+  const pause: StoppedCommands = {
+    resume: () => {
+      log.line(`::${token}::`)
+      log.flush()
+    },
+    stopAgain: () => {
+      log.line(`::stop-commands::${token}`)
+      log.flush()
+    }
+  }
   return {
     begin(): void {
       log.line(`::stop-commands::${token}`)
       stopped = true
+      stoppedNow.add(pause)
     },
     event(event: PackerEvent): void {
       const rendered = renderEvent(event)
@@ -179,8 +190,34 @@ export function actionsLog(log: JobLog = jobLog(), secrets: () => Iterable<strin
     end(): void {
       if (stopped) log.line(`::${token}::`)
       stopped = false
+      stoppedNow.delete(pause)
       log.flush()
     }
+  }
+}
+
+/** A Packer log that has the runner's command processing stopped: how to resume it, and stop it again. */
+interface StoppedCommands {
+  resume(): void
+  stopAgain(): void
+}
+
+/** The Packer logs that have the runner's command processing stopped now. */
+const stoppedNow = new Set<StoppedCommands>()
+
+/**
+ * Runs `write`, which makes the action's own workflow commands (annotations) while Packer may be
+ * running: on a signal, or a crash. The runner shows every command as text while Packer's lines
+ * have its command processing stopped, so it is resumed for them, after the lines Packer wrote
+ * so far, and stopped again for the lines Packer writes next.
+ */
+export function withCommandsResumed(write: () => void): void {
+  const stopped = [...stoppedNow]
+  for (const log of stopped) log.resume()
+  try {
+    write()
+  } finally {
+    for (const log of stopped) log.stopAgain()
   }
 }
 

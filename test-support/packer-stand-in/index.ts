@@ -30,6 +30,8 @@ export interface PackerCall {
   /** Whether the plugin it installs was already in pluginPath when it was called. */
   pluginPresent: boolean
   cwd: string
+  /** The stand-in's process ID: its process group's too, as the action starts Packer. */
+  pid: number
 }
 
 /** Reads the calls a stand-in appended to its STANDIN_ARGS_LOG file. */
