@@ -881,6 +881,55 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         .filter(({ name }) => name === 'error')
         .map(({ line }) => line.replace(/^::error::/, ''))
 
+    it("cancelled while a build's AMI is copied after another build finished, Packer outlasting the SIGTERM: the error names both AMIs, and the post step removes the unfinished one with its copies and keeps the other", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdCopiesPending()
+      fastAndSlow()
+      const loopback = endpoint
+      const { main, packerPid, killed } = await cancelOutlastedBy(
+        (stdoutSoFar) => stdoutSoFar().includes("Build 'fast' finished") && loopback.callsOf('DescribeImages', 'us-west-2').length >= 2,
+        "fast to finish and slow's copies to be waited for",
+        saidCancelled,
+        // Packer's clean-up of slow then waits for EC2 to answer that its instance terminates.
+        { atInterrupt: () => loopback.faults.holdAnswers('TerminateInstances') }
+      )
+      try {
+        expect(killed).toBe(true)
+        const fast = announcedAmi(main.stdout, 'fast')
+        const slow = announcedAmi(main.stdout, 'slow')
+        // Made while Packer's lines have the runner's commands stopped: an error all the same.
+        expect(errorsTheRunnerShows(main)).toEqual([
+          `The run was cancelled (SIGTERM) while Packer was still cleaning up after the build, after build fast had made ${fast} ` +
+            `(the post step names the AMIs of the builds that finished), and Packer had made ${slow}: ` +
+            `the post step checks that nothing Packer started is left, ${slow} and its copies in other regions included, and removes what is.`
+        ])
+        // The action had read no AMI: none is in the outputs, and the summary says which were made.
+        expect(JSON.parse(main.outputs['ami-ids'])).toEqual({})
+        const summary = renderedText(main.summary)
+        expect(summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
+        expect(summary).toContain('Which AMIs Packer made was not read: the post step names those of the builds that finished.')
+        expect(summary).toContain(`Cancelled (SIGTERM) while Packer was still cleaning up after the build, after build fast had made ${fast}; the post step removes what it leaves.`)
+        const copies = ['eu-west-1', 'us-west-2'].map((region) => endpoint.images(region).find((image) => image.sourceImageId === slow)?.imageId)
+        expect(copies.every(Boolean)).toBe(true)
+
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toContain(
+          `The main step ended before it set its outputs, but builds had finished: build fast: ${fast} (us-east-1). ` +
+            'These AMIs exist and are not tagged; they are in no output and the post step leaves them.'
+        )
+        expect(post.summary).toContain(`| us-east-1 | [\`${fast}\`](`)
+        expect(post.stdout).toContain(`eu-west-1: deregistered ${copies[0]} (pending, a copy of ${slow})`)
+        expect(post.stdout).toContain(`us-west-2: deregistered ${copies[1]} (pending, a copy of ${slow})`)
+        for (const region of regions) expect(endpoint.images(region).filter((image) => image.sourceImageId === slow || image.imageId === slow)).toEqual([])
+        expect(endpoint.images('us-east-1').find((image) => image.imageId === fast)?.state).toBe('available')
+        expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
+        expect(endpoint.keyPairs('us-east-1')).toEqual([])
+      } finally {
+        stopPacker(packerPid)
+      }
+    })
+
     it('with on-error: abort, cancelled before EC2 answers RunInstances, Packer outlasting the SIGTERM: the error says that what Packer made is left, and the post step leaves it', async () => {
       const { main, packerPid, killed } = await cancelledBeforeRunInstancesAnswers(saidCancelled, { 'on-error': 'abort' })
       try {

@@ -206,21 +206,26 @@ function cancelOutlasted(signal: NodeJS.Signals, commands: string[]): void {
     const { keep, record } = building
     const finished = record.finishedImages
     const unfinished = record.temporaryResources.images
+    const finishedMade = finished.length > 0 ? `, after ${finished.map(({ build, ami }) => `build ${build} had made ${ami}`).join(' and ')}` : ''
+    // Beside the AMIs of builds that finished, which the post step keeps, those it removes are named.
     const made =
       finished.length > 0
-        ? `, after ${finished.map(({ build, ami }) => `build ${build} had made ${ami}`).join(' and ')} (the post step names the AMIs of the builds that finished)`
+        ? `${finishedMade} (the post step names the AMIs of the builds that finished)${unfinished.length > 0 ? `, and Packer had made ${unfinished.join(', ')}` : ''}`
         : unfinished.length > 0
           ? `, which had made ${unfinished.join(', ')}`
           : ', before it made an AMI'
+    const unfinishedAmis =
+      finished.length > 0 ? `${unfinished.join(', ')} and ${unfinished.length === 1 ? 'its' : 'their'}` : unfinished.length === 1 ? 'that AMI and its' : 'those AMIs and their'
     const after = keep
       ? 'with on-error: abort, what Packer made is left as it is.'
-      : `the post step checks that nothing Packer started is left${unfinished.length > 0 ? ', that AMI and its copies in other regions included' : ''}, and removes what is.`
+      : `the post step checks that nothing Packer started is left${unfinished.length > 0 ? `, ${unfinishedAmis} copies in other regions included` : ''}, and removes what is.`
     failStep(`The run was cancelled (${signal}) while Packer was still cleaning up after the build${made}: ${after}`)
-    problem = `Cancelled (${signal}) while Packer was still cleaning up after the build; ${keep ? 'with on-error: abort, what Packer made is left as it is.' : 'the post step removes what it leaves.'}`
+    problem = `Cancelled (${signal}) while Packer was still cleaning up after the build${finishedMade}; ${keep ? 'with on-error: abort, what Packer made is left as it is.' : 'the post step removes what it leaves.'}`
   } else {
     const named = commands.map((command) => `packer ${command}`).join(' and ')
-    failStep(`The run was cancelled (${signal}) while ${named} was still stopping; nothing was built.`)
-    problem = `Cancelled (${signal}) while ${named} was still stopping.`
+    const was = commands.length === 1 ? 'was' : 'were'
+    failStep(`The run was cancelled (${signal}) while ${named} ${was} still stopping; nothing was built.`)
+    problem = `Cancelled (${signal}) while ${named} ${was} still stopping.`
   }
   // What the outputs hold stays: the summary is the one the job has so far, cancelled.
   const summary = so && {
