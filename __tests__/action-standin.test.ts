@@ -410,6 +410,30 @@ describe('a cancel that Packer outlasts before the build', () => {
     expect(result.summary).toContain('Cancelled (SIGTERM) while packer validate was still stopping.')
     expect(packerCalls().map((args) => args[0])).toEqual(['version', 'validate'])
   }, 30_000)
+
+  it('packer plugins install ignoring the SIGTERM, then ending before the kill: one error, that the run was cancelled', async () => {
+    const { result, killed } = await cancelOutlasted(
+      { 'packer-version': '1.11.2', cache: 'false' },
+      { STANDIN_VERSION: '1.11.2', STANDIN_PLUGINS_HANG: 'ignoring SIGTERM' },
+      'Installing github.com/hashicorp/amazon...',
+      (pid) => {
+        // Its download gives up at last: the step goes on to its end.
+        process.kill(pid, 'SIGKILL')
+        return 'let it end'
+      }
+    )
+    expect(killed).toBe(false)
+    expect(result.exitCode).toBe(1)
+    expect(ran(result, 'error')).toEqual(['::error::The run was cancelled (SIGTERM) while packer plugins install was still stopping; nothing was built.'])
+    expect(result.warnings).toEqual([
+      'Received SIGINT: stopping packer plugins install…',
+      'Received SIGTERM again: still waiting for packer plugins install to stop…'
+    ])
+    // What the end of the run tells is in the log, as text: not that the install failed.
+    expect(result.stdout).toContain('\nThe run was cancelled while Packer installed the plugins; nothing was built.\n')
+    expect(result.stdout).not.toContain('failed with exit code')
+    expect(packerCalls().map((args) => args[0])).toEqual(['version', 'plugins'])
+  }, 30_000)
 })
 
 describe("a build killed while Packer writes its scripts' lines as its builder's", () => {

@@ -168,8 +168,10 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
       await job(read, cancellation, asked, maskedOnceRead(template))
     }
   } catch (error) {
-    // The run's failure was given while Packer cleaned up: what its end tells is logged.
+    // The run's failure was given while Packer cleaned up: what its end tells is logged, and
+    // anything else that went wrong after it is a warning, not a second failure.
     if (saidCancelled && error instanceof Cancelled) core.info(errorMessage(error))
+    else if (saidCancelled) annotate({ level: 'warning', message: errorMessage(error) })
     else failStep(errorMessage(error))
   } finally {
     cancellation.dispose()
@@ -692,7 +694,7 @@ async function job(
   setOutputs({ 'packer-version': packer.version })
   let masked: Promise<unknown> | undefined = template
   const packerStep = packerRunner(given, packer, cancellation, () => masked)
-  await core.group('Plugins', () => plugins(given, packer, packerStep, template))
+  await core.group('Plugins', () => plugins(given, packer, packerStep, template, cancellation))
   // With the plugins there, Packer can work out the sensitive values only it knows: its output
   // from here on waits for their masks too.
   masked = maskedByPacker(given, packer, cancellation, template)
@@ -1184,14 +1186,16 @@ function packerRunner(
   }
 }
 
+/** The plugins the template needs, installed; nothing more is done after a cancel while Packer installed them. */
 async function plugins(
   inputs: Inputs,
   packer: InstalledPacker,
   packerStep: PackerStep,
-  template: Promise<HclTemplate> | undefined
+  template: Promise<HclTemplate> | undefined,
+  cancellation: Cancellation
 ): Promise<void> {
   const { preparePlugins } = await import('./plugins/index.js')
-  const prepared = await preparePlugins({
+  const preparing = preparePlugins({
     packer,
     templateKind: inputs.templateKind,
     template: inputs.template,
@@ -1205,6 +1209,11 @@ async function plugins(
     cache: inputs.cache,
     env: process.env,
     run: packerStep
+  })
+  // The install a cancel stopped fails: the run was cancelled, not the install.
+  const prepared = await preparing.catch((error: unknown) => {
+    if (!cancellation.cancelled) throw error
+    throw new Cancelled(`The run was cancelled while Packer installed the plugins; nothing was built.`)
   })
   reportPlugins(prepared)
 }
