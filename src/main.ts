@@ -218,9 +218,7 @@ function cancelOutlasted(signal: NodeJS.Signals, commands: string[]): void {
           : ', before it made an AMI'
     const unfinishedAmis =
       finished.length > 0 ? `${unfinished.join(', ')} and ${unfinished.length === 1 ? 'its' : 'their'}` : unfinished.length === 1 ? 'that AMI and its' : 'those AMIs and their'
-    const after = keep
-      ? 'with on-error: abort, what Packer made is left as it is.'
-      : `the post step checks that nothing Packer started is left${unfinished.length > 0 ? `, ${unfinishedAmis} copies in other regions included` : ''}, and removes what is.`
+    const after = afterCancel(keep, unfinished.length > 0 ? unfinishedAmis : undefined)
     failStep(`The run was cancelled (${signal}) while Packer was still cleaning up after the build${made}: ${after}`)
     problem = `Cancelled (${signal}) while Packer was still cleaning up after the build${finishedMade}; ${keep ? 'with on-error: abort, what Packer made is left as it is.' : 'the post step removes what it leaves.'}`
   } else {
@@ -1832,18 +1830,27 @@ function stopIfCancelled(run: PackerRun, summary: SummaryModel, amis?: Ami[], ke
   if (amis.length > 0) {
     throw new Cancelled(`The build was cancelled after Packer made ${amis.length} AMI(s): they are in the outputs and the summary.`)
   }
-  const after = keep
-    ? 'With on-error: abort, what Packer made is left as it is.'
-    : 'The post step checks that nothing Packer started is left, and removes what is.'
   const unfinished = run.record.temporaryResources.images
   if (unfinished.length > 0) {
-    const made = `Packer had made ${unfinished.join(', ')}`
     throw new Cancelled(
       `The build was cancelled before it finished (exit code ${run.exitCode}): no AMI is in the outputs. ` +
-        (keep
-          ? `${made}. ${after}`
-          : `${made}. The post step checks that nothing Packer started is left, that AMI and its copies in other regions included, and removes what is.`)
+        `Packer had made ${unfinished.join(', ')}. ${capitalized(afterCancel(keep, 'that AMI and its'))}`
     )
   }
-  throw new Cancelled(`The build was cancelled before Packer made an AMI (exit code ${run.exitCode}). ${after}`)
+  throw new Cancelled(`The build was cancelled before Packer made an AMI (exit code ${run.exitCode}). ${capitalized(afterCancel(keep))}`)
+}
+
+/**
+ * What becomes of what a cancelled build's Packer made: left as it is with on-error: abort, else
+ * removed by the post step; `unfinished` names the AMIs of builds that had not finished, with
+ * whose copies the post step removes them (`that AMI and its`).
+ */
+function afterCancel(keep: boolean, unfinished?: string): string {
+  if (keep) return 'with on-error: abort, what Packer made is left as it is.'
+  return `the post step checks that nothing Packer started is left${unfinished ? `, ${unfinished} copies in other regions included` : ''}, and removes what is.`
+}
+
+/** `text` with its first letter a capital, to open a sentence. */
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }
