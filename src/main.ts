@@ -11,7 +11,7 @@ import { templateInWorkspace, workspaceRelative } from './common/paths.js'
 import { stoppedAtDeadline } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
 import type { HclTemplate } from './inputs/hcl.js'
-import type { RunContextRead } from './inputs/provenance.js'
+import type { ProvenanceStage } from './inputs/run-context.js'
 import { describeRequest } from './inputs/version-request.js'
 import { actionTagKeys, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
@@ -682,7 +682,7 @@ async function job(
   // The plugin stage loads meanwhile too: its turn comes right after the install.
   import('./plugins/index.js').catch(() => undefined)
   // Read from @actions/github's context of the run, which loads while Packer installs.
-  const provenanceStage = import('./inputs/provenance.js').then(async (stage) => ({ ...stage, runContext: await stage.loadRunContext() }))
+  const provenanceStage = import('./inputs/run-context.js').then(({ loadProvenanceStage }) => loadProvenanceStage())
   provenanceStage.catch(() => undefined)
   logInputs(given)
   const inputWarnings = [...reportFoldedInputs(given.foldedInputs), ...(await reportVariables(given))]
@@ -804,13 +804,12 @@ async function reportTemplateRead(
  */
 async function withRunProvenance(
   inputs: Inputs,
-  provenanceStage: Promise<typeof import('./inputs/provenance.js') & { runContext: RunContextRead }>,
+  provenanceStage: Promise<ProvenanceStage>,
   startedAt: Date
 ): Promise<{ provenance: Provenance; inputs: Inputs }> {
-  const { readProvenance, provenanceTags, runContext } = await provenanceStage
-  const { context, eventFileProblem } = runContext
+  const { readProvenance, provenanceTags, eventFileProblem } = await provenanceStage
   if (eventFileProblem) annotate({ level: 'warning', message: eventFileProblem, title: 'Run context' })
-  const provenance = readProvenance(context)
+  const provenance = readProvenance()
   if (!inputs.provenanceTags) return { provenance, inputs }
   if (inputs.keepImages > 0 && inputs.imageFamily === undefined && provenance.repository === undefined) {
     throw new Error("keep-images: needs image-family when the run's context names no repository, to know which AMIs are this pipeline's")

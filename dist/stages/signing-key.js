@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{b as r}from"../chunks/chunk-HTTFSEJ7.js";import{a as e}from"../chunks/chunk-JWDIW46N.js";async function t(o){return(await r({armoredKey:o})).toPublic()}e(t,"readArmoredKey");export{t as readArmoredKey};
+import{b as r}from"../chunks/chunk-A5NU63YP.js";import{a as e}from"../chunks/chunk-XKARJE47.js";async function t(o){return(await r({armoredKey:o})).toPublic()}e(t,"readArmoredKey");export{t as readArmoredKey};

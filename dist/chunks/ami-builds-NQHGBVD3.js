@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c,d,e,f,g}from"./chunk-WIR4W2MH.js";import"./chunk-Z3M5K6PV.js";import"./chunk-YXZGLKPB.js";import"./chunk-OBR6QF44.js";import"./chunk-JWDIW46N.js";export{a as amiBuilders,g as copiesToNoRegion,f as mayGiveSnapshotsOwnKeys,e as mayTagSnapshots,b as noAmiProblems,d as ownKeyProblems,c as tagCountProblems};

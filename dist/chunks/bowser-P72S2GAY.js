@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
+import{a as e}from"./chunk-XKARJE47.js";var o="packer-ami-action is bundled without bowser: the SDK's browser user agent is not used in Node";function r(){throw new Error(o)}e(r,"parse");export{r as parse};

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a}from"./chunk-LEOZO2K6.js";import"./chunk-JWDIW46N.js";export default a();

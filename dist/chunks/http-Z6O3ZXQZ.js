@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
+import{a}from"./chunk-WA2MGCSQ.js";import"./chunk-XKARJE47.js";export default a();
