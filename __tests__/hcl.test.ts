@@ -9,6 +9,7 @@ import type { SensitiveValue } from '../src/common/values.js'
 import type { Inputs } from '../src/inputs/index.js'
 import { checkHclBuildSelection } from '../src/inputs/hcl-build-selection.js'
 import { sourceReferenceProblems } from '../src/inputs/source-references.js'
+import { quotedReferenceWarnings } from '../src/inputs/quoted-references.js'
 import { buildVariableProblems, provisionerProblems } from '../src/inputs/build-variables.js'
 import {
   hclAmiBuilds,
@@ -781,6 +782,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       selectionWarnings: [],
       sourceReferenceProblems: [],
       sourceReferenceWarnings: [],
+      quotedReferenceWarnings: [],
       // Its build block builds no source.
       buildlessProblems: [
         { message: expect.stringContaining('the build block builds no source'), location: { file: expect.stringContaining('build.pkr.hcl'), line: 13, column: 1 } }
@@ -1882,5 +1884,82 @@ build {
     expect(build.tags?.ami?.keys).toEqual(['Name', 'Cost${Center}', 'Owner'])
     expect(build.tags?.ami?.location.line).toBe(10)
     expect(build.tags?.ami?.partial).toBe(true)
+  })
+})
+
+describe('quotedReferenceWarnings', () => {
+  const declared = { variables: new Set(['prefix', 'region', 'size', 'owner']), locals: new Set(['name']) }
+  /** Each warning's setting and place: what it names, its line and column. */
+  const found = async (file: string) =>
+    (await quotedReferenceWarnings([await readHclFile(file)], declared)).map(({ message, location }) => [
+      /^template: \S+: (.+?) is the text/.exec(message)?.[1],
+      location?.line,
+      location?.column
+    ])
+
+  it('warns of each declared reference in quotes in sources, builds, provisioners and post-processors, on its setting, entry or key', async () => {
+    const file = join(directory, 'image.pkr.hcl')
+    writeFileSync(
+      file,
+      `source "amazon-ebs" "web" {
+  ami_name    = "var.prefix"
+  ami_regions = ["eu-west-1", "var.region"]
+  tags = {
+    Name   = "local.name"
+    region = "var.region"
+    Owner  = "var.owner.email"
+  }
+  launch_block_device_mappings {
+    device_name = "var.prefix"
+    volume_size = "var.size"
+  }
+  region        = "var.region"
+  communicator  = "var.prefix"
+  description   = "see var.prefix docs"
+  instance_type = "var.type"
+}
+
+build {
+  name    = "local.name"
+  sources = ["source.amazon-ebs.web"]
+
+  source "amazon-ebs.web" {
+    ami_description = "var.prefix"
+  }
+
+  provisioner "shell-local" {
+    inline  = ["echo \${var.prefix}", "var.prefix"]
+    timeout = "var.prefix"
+  }
+
+  post-processors {
+    post-processor "manifest" {
+      output = "local.name"
+    }
+  }
+}
+`
+    )
+    expect(await found(file)).toEqual([
+      ['ami_name of source "amazon-ebs.web"', 2, 3],
+      ['ami_regions of source "amazon-ebs.web"', 3, 31],
+      ['Name in tags of source "amazon-ebs.web"', 5, 5],
+      ['region in tags of source "amazon-ebs.web"', 6, 5],
+      ['Owner in tags of source "amazon-ebs.web"', 7, 5],
+      ['device_name in launch_block_device_mappings of source "amazon-ebs.web"', 10, 5],
+      ['name of the build block', 20, 3],
+      ['ami_description of source "amazon-ebs.web" of the build block', 24, 5],
+      ['inline of provisioner "shell-local"', 28, 38],
+      ['output of post-processor "manifest"', 34, 7]
+    ])
+  })
+
+  it('reads a .pkr.json file alike, and tells to write the reference inside a string', async () => {
+    const file = join(directory, 'image.pkr.json')
+    const template = { source: { 'amazon-ebs': { web: { ami_name: 'var.prefix', ami_description: '${var.prefix}', tags: { Name: 'local.name' } } } } }
+    writeFileSync(file, JSON.stringify(template, undefined, 2))
+    const warnings = await quotedReferenceWarnings([await readHclFile(file)], declared)
+    expect(warnings.map(({ location }) => location?.line)).toEqual([5, 8])
+    expect(warnings[0].message).toMatch(/builds with "var\.prefix" there\. Write "\$\{var\.prefix\}"\.$/)
   })
 })

@@ -801,6 +801,45 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     })
   }
 
+  /** The warning on a quoted `written` reference to `what`, in `setting` of `of`, where `line` is written. */
+  const writtenAsText = (workspace: string, setting: string, of: string, written: string, what: string, line: string, col: string) => ({
+    message:
+      `template: ami.pkr.hcl: ${setting} of ${of} is the text "${written}", not the value of ${what}: Packer takes a quoted string ` +
+      `as it is written, and builds with "${written}" there. Write ${written} without quotes, or "\${${written}}" inside a string.`,
+    properties: { title: 'Reference written as text', file: 'ami.pkr.hcl', line: lineOf(workspace, line), col }
+  })
+
+  it('HCL2: an AMI name and a tag written as a variable and a local in quotes, which Packer 1.6.6 builds with as text: a warning on each, before Packer is installed, and the build runs', async () => {
+    const workspace = demoWith((text) =>
+      text.replace('"${var.ami_name_prefix}-${local.build_stamp}"', '"var.ami_name_prefix"').replace('Name      = var.ami_name_prefix', 'Name      = "local.build_stamp"')
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(0)
+    const warnings = parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Reference written as text')
+    expect(warnings).toEqual([
+      writtenAsText(workspace, 'ami_name', 'source "amazon-ebs.demo"', 'var.ami_name_prefix', 'variable "ami_name_prefix"', 'ami_name ', '3'),
+      writtenAsText(workspace, 'Name in tags', 'source "amazon-ebs.demo"', 'local.build_stamp', 'local "build_stamp"', '"local.build_stamp"', '5')
+    ])
+    expect(result.stdout.indexOf('Reference written as text')).toBeLessThan(result.stdout.indexOf('::group::Install Packer'))
+    // What the warning says Packer does: the AMI is named, and tagged, with the text.
+    const [image] = suite.calls.filter(({ action }) => action === 'CreateImage')
+    expect(image.params.Name).toBe('var.ami_name_prefix')
+    expect(suite.endpoint.tagsOf('us-east-1', result.outputs['ami-id'])).toMatchObject({ Name: 'local.build_stamp' })
+    expect(result.summary).toContain('ami_name of source "amazon-ebs.demo" is the text "var.ami_name_prefix"')
+  })
+
+  it('HCL2: a declared variable inside "${…}", text that only mentions one, and var. text of a variable not declared: no such warning', async () => {
+    const workspace = demoWith((text) =>
+      text
+        .replace('ami_description        = "Built by packer-ami-action from ${var.source_ami}"', 'ami_description        = "see var.ami_name_prefix docs"')
+        .replace('    SourceAMI = "{{ .SourceAMI }}"', '    SourceAMI = "{{ .SourceAMI }}"\n    Prefix    = "${var.ami_name_prefix}"\n    Note      = "var.not_declared"')
+    )
+    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', command: 'validate' })
+    expect(result.exitCode).toBe(0)
+    expect(readFileSync(join(workspace, 'ami.pkr.hcl'), 'utf8')).toContain('Note      = "var.not_declared"')
+    expect(parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Reference written as text')).toEqual([])
+  })
+
   it("HCL2: a build that a provisioner's failing command stops: on that provisioner, not the one before it", async () => {
     const workspace = demoWith((text) =>
       text.replace(

@@ -519,10 +519,12 @@ async function checkBuildSelection(
 
 /**
  * What the template's files tell is wrong before Packer is installed: input variables, and
- * provisioners or post-processors that cannot work on a runner.
+ * provisioners or post-processors that cannot work on a runner; and what they tell may be, as a
+ * variable's reference written as text in quotes.
  */
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
   const warnings = await checkSourceReferences(template)
+  warnings.push(...(await warnQuotedReferences(template)))
   await checkBuildsSomething(template)
   await checkSourceSettings(inputs, template)
   await checkMakesAmi(inputs, template)
@@ -542,6 +544,12 @@ async function checkSourceReferences(template: Promise<HclTemplate> | undefined)
   const read = await template?.catch(() => undefined)
   await refuse(read?.sourceReferenceProblems ?? [], "The template's build blocks name sources Packer cannot build (see the errors above); nothing was installed or built.")
   return (read?.sourceReferenceWarnings ?? []).map(({ message, location }) => annotate({ level: 'warning', message, title: 'Source read otherwise', ...location }))
+}
+
+/** Warns of the template's quoted strings that are a variable's or local's reference as text, and gives the warnings back for the summary. */
+async function warnQuotedReferences(template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
+  const read = await template?.catch(() => undefined)
+  return (read?.quotedReferenceWarnings ?? []).map(({ message, location }) => annotate({ level: 'warning', message, title: 'Reference written as text', ...location }))
 }
 
 /**

@@ -16,6 +16,7 @@ import { imageFilterMistake } from './image-filters.js'
 import { accountMistake, instanceProfileMistake, regionMistake, spacedRegions, withoutValues, wrongAccounts } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
 import { sourceReferenceName, sourceReferenceProblems } from './source-references.js'
+import { quotedReferenceWarnings } from './quoted-references.js'
 import { hclVersionDemands, type VersionDemand } from './required-version.js'
 import { hclFileText, type HclFileText } from './template-files.js'
 import { isPathSeparator, startedIn, workspaceRelative } from '../common/paths.js'
@@ -1566,6 +1567,8 @@ export interface HclTemplate {
   sourceReferenceProblems: InputProblem[]
   /** Entries of the build blocks' `sources` that Packer builds as another source than written (sourceReferenceProblems). */
   sourceReferenceWarnings: InputProblem[]
+  /** Quoted strings of source and build blocks that are a reference to a declared variable or local, as text (quotedReferenceWarnings). */
+  quotedReferenceWarnings: InputProblem[]
   /** The `build.*` attributes its post-processors read, and where (hclBuildVariableUses). */
   buildVariableUses: BuildVariableUse[]
   /** The provisioners that need a communicator, and where (hclProvisionerUses). */
@@ -1724,6 +1727,7 @@ export async function readHclTemplate(
     selectionWarnings: await hclSelectionWarnings(read),
     sourceReferenceProblems: references.errors,
     sourceReferenceWarnings: references.warnings,
+    quotedReferenceWarnings: await quotedReferenceWarnings(read, { variables: hclDeclaredVariables(files), locals: new Set(hclLocals(files).keys()) }),
     buildlessProblems: allRead ? await hclBuildlessProblems(read) : [],
     unreadable,
     variablesProblems: allRead ? undeclaredVariables(files, request) : []
