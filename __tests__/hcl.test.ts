@@ -181,6 +181,21 @@ build {
   it('refuses a file that is not valid HCL, naming the file and the line', async () => {
     await expect(parse('variable "x" {\n  default = [\n}\n')).rejects.toThrow(/x\.pkr\.hcl:2:\d+: not valid HCL: unexpected text$/)
   })
+
+  it('tells what a file opens and never closes, where it opens, when that is what the parser finds missing', async () => {
+    const unclosed = (text: string) => parse(text).then(() => undefined, (error: { line: number; unclosed?: unknown }) => ({ line: error.line, unclosed: error.unclosed }))
+    // Where the closer is wanted (the file's end, or what cannot be in a list), and what opens there.
+    expect(await unclosed('source "amazon-ebs" "a" {\n  region = "x"\n')).toEqual({ line: 3, unclosed: { opener: 'block', closer: '}', line: 1, column: 1 } })
+    expect(await unclosed('a = f({ b = 1 )\n')).toEqual({ line: 1, unclosed: { opener: 'object', closer: '}', line: 1, column: 7 } })
+    expect(await unclosed('a = ["x"\nb = 1\n')).toEqual({ line: 2, unclosed: { opener: 'tuple', closer: ']', line: 1, column: 5 } })
+    expect(await unclosed('a = env("X"\nb = 1\n')).toEqual({ line: 2, unclosed: { opener: 'call', closer: ')', line: 1, column: 8 } })
+    expect(await unclosed('x {\n  a = <<-END\n    text\n}\n')).toEqual({ line: 5, unclosed: { opener: 'heredoc', closer: 'END', line: 2, column: 7 } })
+    // A number read again with a fraction (exponentsWithoutFraction) moves nothing.
+    expect(await unclosed('a = 1e3\nb = [1e3\nc = 1\n')).toEqual({ line: 3, unclosed: { opener: 'tuple', closer: ']', line: 2, column: 5 } })
+    // Text the parser had to skip: what it guessed was meant is not told.
+    expect(await unclosed('variable "x" {\n  default = [\n}\n')).toEqual({ line: 2, unclosed: undefined })
+    expect(await unclosed('a = {\n  b = 1\n')).toMatchObject({ unclosed: undefined })
+  })
 })
 
 describe('hclManifestOutput', () => {

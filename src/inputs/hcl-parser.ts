@@ -66,7 +66,8 @@ async function withTree<T>(fileName: string, text: string, read: (root: Node) =>
       const at = writtenOffset(problem.startIndex, attempt)
       // Where, and what kind of node: never the text there, which may be a secret.
       const what = problem.isMissing ? `missing ${problem.type}` : 'unexpected text'
-      throw new HclSyntaxError(fileName, text.slice(0, at).split('\n').length, at - text.lastIndexOf('\n', at - 1), what)
+      const { line, column } = positionAt(text, at)
+      throw new HclSyntaxError(fileName, line, column, what, unclosedBy(problem, tree.rootNode, attempt))
     }
     reading = attempt
     return read(tree.rootNode)
@@ -135,10 +136,61 @@ export class HclSyntaxError extends Error {
     readonly file: string,
     readonly line: number,
     readonly column: number,
-    what: string
+    what: string,
+    /** What the file opens and never closes, when that is what the parser found missing (unclosedBy). */
+    readonly unclosed?: Unclosed
   ) {
     super(`${file}:${line}:${column}: not valid HCL: ${what}`)
   }
+}
+
+/** A block, `{`, `[`, `(` or heredoc that a file opens and never closes. */
+export interface Unclosed {
+  /** What is open. */
+  opener: 'block' | 'object' | 'tuple' | 'call' | 'heredoc'
+  /** What would close it: `}`, `]`, `)`, or the heredoc's marker (`EOT`). */
+  closer: string
+  /** Where it opens, as written: a block's first line, else the `{`, `[`, `(` or `<<EOT`. */
+  line: number
+  column: number
+}
+
+/**
+ * The opener that `missing`, the first problem of a tree, would have closed: a block's, an
+ * object's or a tuple's closing brace, a call's `)`, a heredoc's marker. tree-sitter puts one in
+ * where the text ends (or, for a `[` or `(`, where what follows cannot be in it), as HCL's own
+ * parser stops there. Undefined for any other problem, or when the tree skipped text (an ERROR
+ * node anywhere): its guess at what was meant is no longer one to point a user at.
+ */
+function unclosedBy(missing: Node, root: Node, attempt: Reading): Unclosed | undefined {
+  if (!missing.isMissing || hasErrorNode(root)) return undefined
+  const parent = missing.parent
+  const owner = parent?.parent
+  const at = (node: Node): { line: number; column: number } => positionAt(attempt.written, writtenOffset(node.startIndex, attempt))
+  const first = (node: Node, type: string): Node | undefined => node.children.find((child) => child.type === type)
+  if (missing.type === '}' && parent?.type === 'block_end' && owner?.type === 'block') return { opener: 'block', closer: '}', ...at(owner) }
+  if (missing.type === '}' && parent?.type === 'object_end' && owner?.type === 'object') {
+    const start = first(owner, 'object_start')
+    return start && { opener: 'object', closer: '}', ...at(start) }
+  }
+  if (missing.type === ']' && parent?.type === 'tuple_end' && owner?.type === 'tuple') {
+    const start = first(owner, 'tuple_start')
+    return start && { opener: 'tuple', closer: ']', ...at(start) }
+  }
+  if (missing.type === ')' && parent?.type === 'function_call') {
+    const start = first(parent, '(')
+    return start && { opener: 'call', closer: ')', ...at(start) }
+  }
+  if (missing.type === 'heredoc_identifier' && parent?.type === 'heredoc_template') {
+    const start = first(parent, 'heredoc_start')
+    const marker = parent.children.find((child) => child.type === 'heredoc_identifier' && !child.isMissing)
+    return start && marker && { opener: 'heredoc', closer: marker.text, ...at(start) }
+  }
+  return undefined
+}
+
+function hasErrorNode(node: Node): boolean {
+  return node.isError || (node.hasError && node.children.some(hasErrorNode))
 }
 
 function firstProblem(node: Node): Node | undefined {
