@@ -22,6 +22,7 @@ import {
   locateRefusedFilter,
   locateRefusedSetting,
   locateRefusedValue,
+  locateUnclosed,
   locateUnknownReference,
   locateUnknownSource,
   locateUnsetVariable,
@@ -952,6 +953,69 @@ describeWithPacker('a var. or local. reference to nothing the template declares,
     const line = text.split('\n').findIndex((each) => each.includes('= var.ami_version')) + 1
     const said = `Error: Unsupported attribute\n\n  on c.pkr.hcl line ${line}:\n  (source code not available)\n\nThis object does not have an attribute named "ami_version".\n`
     expect(await locateUnknownReference(said, folder.path, join(folder.path, 'c.pkr.hcl'))).toBeUndefined()
+  })
+})
+
+describeWithPacker('a block, brace, bracket, parenthesis or heredoc left open, as Packer 1.6.6 says it', () => {
+  const folder = scratchFolder('unclosed-')
+
+  /** Packer's one error about `text` as `name`, and where the action places it. */
+  async function placed(name: string, text: string, varFiles: Record<string, string> = {}): Promise<{ said: string; placed?: TemplateError[] }> {
+    writeFileSync(join(folder.path, name), text)
+    for (const [file, written] of Object.entries(varFiles)) writeFileSync(join(folder.path, file), written)
+    const options = Object.keys(varFiles).flatMap((file) => ['-var-file', file])
+    const [said, ...others] = (await validation(name, folder.path, options)).errors
+    expect(others).toEqual([])
+    return { said, placed: await locateUnclosed(said, folder.path, join(folder.path, name), Object.keys(varFiles)) }
+  }
+
+  it("places Packer's error at the end of the file on the block that is never closed, keeping Packer's words", async () => {
+    const text = webSource().replace(/\}\n$/, '') + '\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
+    const { said, placed: found } = await placed('a.pkr.hcl', text)
+    expect(said).toMatch(new RegExp(`^Error: Argument or block definition required\\n\\n  on a\\.pkr\\.hcl line ${text.split('\n').length}:`))
+    expect(found).toEqual([
+      {
+        message: `${said}\nThis block is opened here and never closed: the } that ends it is missing, or a { inside it that is never closed takes it.`,
+        file: 'a.pkr.hcl',
+        line: 1,
+        column: 1
+      }
+    ])
+  })
+
+  it('places it on the [ of a list, the ( of a call, the <<EOT of a heredoc', async () => {
+    const list = await placed('b.pkr.hcl', webSource('  ami_regions = ["eu-west-1"\n  ami_description = "x"\n'))
+    expect(list.said).toMatch(/^Error: Missing item separator\n\n {2}on b\.pkr\.hcl line 8,/)
+    expect(list.placed).toEqual([{ message: `${list.said}\nThis [ is opened here and never closed: the ] that ends it is missing.`, file: 'b.pkr.hcl', line: 7, column: 17 }])
+    const call = await placed('c.pkr.hcl', 'variable "home" {\n  default = env("HOME"\n}\n' + webSource())
+    expect(call.said).toMatch(/^Error: Missing argument separator\n\n {2}on c\.pkr\.hcl line 3,/)
+    expect(call.placed).toEqual([
+      { message: `${call.said}\nThis ( is opened here and never closed: the ) that ends the function's arguments is missing.`, file: 'c.pkr.hcl', line: 2, column: 16 }
+    ])
+    const heredoc = await placed('d.pkr.hcl', webSource('  ami_description = <<EOT\nA web image\nEOF\n'))
+    expect(heredoc.said).toMatch(/^Error: Unterminated template string\n\n {2}on d\.pkr\.hcl line 11:/)
+    expect(heredoc.placed).toEqual([
+      { message: `${heredoc.said}\nThis heredoc is opened here and never closed: no line holding only EOT (and spaces) ends it.`, file: 'd.pkr.hcl', line: 7, column: 21 }
+    ])
+  })
+
+  it('places one in a variables file Packer is given', async () => {
+    const { said, placed: found } = await placed('e.pkr.hcl', 'variable "regions" {\n  type = list(string)\n}\n', { 'e.pkrvars.hcl': 'regions = ["eu-west-1"\nother = 1\n' })
+    expect(said).toMatch(/^Error: Missing item separator\n\n {2}on e\.pkrvars\.hcl line 2:/)
+    expect(found).toEqual([{ message: `${said}\nThis [ is opened here and never closed: the ] that ends it is missing.`, file: 'e.pkrvars.hcl', line: 1, column: 11 }])
+  })
+
+  it("leaves Packer's place where the parser skipped text, or finds the closer wanted on another line, or reads the file", async () => {
+    // A map left open at the end of a variables file: the parser skips it all, and tells no opener.
+    const map = await placed('f.pkr.hcl', 'variable "tags" {\n  type = map(string)\n}\n', { 'f.pkrvars.hcl': 'tags = {\n  a = "b"\n' })
+    expect(map.said).toMatch(/ on f\.pkrvars\.hcl line 3:/)
+    expect(map.placed).toBeUndefined()
+    writeFileSync(join(folder.path, 'g.pkr.hcl'), webSource().replace(/\}\n$/, ''))
+    const elsewhere = 'Error: Argument or block definition required\n\n  on g.pkr.hcl line 3:\n\nAn argument or block definition is required here.'
+    expect(await locateUnclosed(elsewhere, folder.path, join(folder.path, 'g.pkr.hcl'))).toBeUndefined()
+    writeFileSync(join(folder.path, 'h.pkr.hcl'), webSource())
+    const readable = 'Error: Argument or block definition required\n\n  on h.pkr.hcl line 8:\n\nAn argument or block definition is required here.'
+    expect(await locateUnclosed(readable, folder.path, join(folder.path, 'h.pkr.hcl'))).toBeUndefined()
   })
 })
 

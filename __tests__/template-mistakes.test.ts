@@ -681,6 +681,73 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.summary.split(throughputError('/dev/xvda'))).toHaveLength(2)
   })
 
+  /** The line of `workspace`'s template where Packer 1.6.6 stops reading a file left open: the one after its last. */
+  const endLine = (workspace: string): number => readFileSync(join(workspace, templates.hcl2), 'utf8').split('\n').length
+  const blockNeverClosed = 'This block is opened here and never closed: the } that ends it is missing, or a { inside it that is never closed takes it.'
+  const endOfBlocks = (line: number): string =>
+    `Error: Argument or block definition required\n\n  on ami.pkr.hcl line ${line}:\n\nAn argument or block definition is required here.\n${blockNeverClosed}`
+
+  it("HCL2: a source block's { never closed, which Packer 1.6.6 names at the file's end: on the block, saying it is never closed", async () => {
+    const workspace = demoWith((text) => text.replace('    SourceAMI = "{{ .SourceAMI }}"\n  }\n}\n', '    SourceAMI = "{{ .SourceAMI }}"\n  }\n'))
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: endOfBlocks(endLine(workspace)), properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'source "amazon-ebs" "demo"'), col: '1' } },
+      validateFailed
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it("HCL2: a tags = { never closed, which takes its block's } for its own: on the block that holds it, which HCL leaves open", async () => {
+    const workspace = demoWith((text) => text.replace('    SourceAMI = "{{ .SourceAMI }}"\n  }\n', '    SourceAMI = "{{ .SourceAMI }}"\n'))
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: endOfBlocks(endLine(workspace)), properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'source "amazon-ebs" "demo"'), col: '1' } },
+      validateFailed
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('HCL2: a heredoc never ended, which Packer 1.6.6 names at the end of the file: on its <<EOT', async () => {
+    const workspace = demoWith((text) => text.replace('"Built by packer-ami-action from ${var.source_ami}"', '<<EOT\nBuilt by packer-ami-action\n'))
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringMatching(
+          new RegExp(
+            `^Error: Unterminated template string\\n\\n  on ami\\.pkr\\.hcl line ${endLine(workspace)}:\\n[^]*\\nNo closing marker was found for the string\\.\\n` +
+              'This heredoc is opened here and never closed: no line holding only EOT \\(and spaces\\) ends it\\.$'
+          )
+        ),
+        properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, '<<EOT'), col: '28' }
+      },
+      validateFailed
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it("HCL2: a build's sources = [ never closed, which Packer 1.6.6 names on the line after: on its [", async () => {
+    const workspace = demoWith((text) => text.replace('  sources = ["source.amazon-ebs.demo"]', '  sources = ["source.amazon-ebs.demo"'))
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    const after = lineOf(workspace, 'post-processor "manifest"')
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringMatching(
+          new RegExp(
+            `^Error: Missing item separator\\n\\n  on ami\\.pkr\\.hcl line ${after}, in build:\\n[^]*\\nExpected a comma to mark the beginning of the next item\\.\\n` +
+              'This \\[ is opened here and never closed: the \\] that ends it is missing\\.$'
+          )
+        ),
+        properties: { title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'sources = ['), col: '13' }
+      },
+      validateFailed
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
   /** Packer 1.6.6's error of a source block whose `setting` reads `reads`, as the action says it. */
   const unreadableSource = (setting: string, reads: string): string =>
     `${setting} reads ${reads}, which Packer before 1.7.7 does not know in a source block (it gives source.name and source.type ` +

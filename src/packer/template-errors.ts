@@ -26,6 +26,7 @@ import {
 } from '../inputs/template.js'
 import { jsonPlace, jsonValuePlace, rootEntry } from '../common/json-place.js'
 import { emptyListUntyped, onlyHclVariable, hclBuildBlock, hclDeclaredVariables, hclLocals, hclRunScope, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
+import type { HclSyntaxError, Unclosed } from '../inputs/hcl-parser.js'
 import type { HclFileText } from '../inputs/template-files.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedSetting, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
@@ -455,6 +456,45 @@ export async function locateUnknownReference(message: string, workingDirectory: 
   const what = kind === 'var' ? `declares no variable "${name}" (no \`variable "${name}"\` block)` : `sets no local "${name}" (in no \`locals\` block)`
   const text = `${kind}.${name}: the template ${what} in any of its files.${meant === undefined ? '' : ` Did you mean "${kind}.${meant}"?`}`
   return [{ message: text, file: at.file, line: at.line, column }]
+}
+
+/**
+ * Packer's error about an HCL file that leaves a block, `{`, `[`, `(` or heredoc open: Packer
+ * names where it stopped looking for the end, the file's end for a brace (`Argument or block
+ * definition required`, `Unterminated template string`), or the next item for a `[` or `(`
+ * (`Missing item separator`). On the opener, as the HCL parser's tree tells it (HclSyntaxError's
+ * `unclosed`), saying so; only when the parser found the same file wanting that closer on the
+ * line Packer names, so that both read the mistake alike. Undefined otherwise, and for a file the
+ * parser reads: Packer's place stands. The parse that found it is made again only here, once
+ * Packer has failed, from the text the input checks read (templateReads).
+ */
+export async function locateUnclosed(message: string, workingDirectory: string, template: string, varFiles: string[] = []): Promise<TemplateError[] | undefined> {
+  // A file that leaves something open is an error; a warning's file was read, and is not read again.
+  const at = message.startsWith('Error: ') ? hclSubject(message, readByPacker(workingDirectory, template, varFiles)) : undefined
+  if (!at?.file.endsWith('.hcl')) return undefined
+  const path = resolve(workingDirectory, at.file)
+  const failure = await textOf(path).then(
+    (text) => bodyOf(path, text).then(() => undefined, (error: unknown) => error),
+    () => undefined
+  )
+  const unclosed = (failure as Partial<HclSyntaxError> | undefined)?.unclosed
+  if (unclosed === undefined || (failure as HclSyntaxError).line !== at.line) return undefined
+  return [{ message: `${message}\n${neverClosed(unclosed)}`, file: at.file, line: unclosed.line, column: unclosed.column }]
+}
+
+function neverClosed({ opener, closer }: Unclosed): string {
+  switch (opener) {
+    case 'block':
+      return `This block is opened here and never closed: the ${closer} that ends it is missing, or a { inside it that is never closed takes it.`
+    case 'object':
+      return `This { is opened here and never closed: the ${closer} that ends it is missing.`
+    case 'tuple':
+      return `This [ is opened here and never closed: the ${closer} that ends it is missing.`
+    case 'call':
+      return `This ( is opened here and never closed: the ${closer} that ends the function's arguments is missing.`
+    case 'heredoc':
+      return `This heredoc is opened here and never closed: no line holding only ${closer} (and spaces) ends it.`
+  }
 }
 
 /**

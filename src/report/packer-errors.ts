@@ -9,6 +9,7 @@ import { autoVarFiles, readByPacker, type JsonTemplateSource } from '../inputs/t
 import type { HclFileText } from '../inputs/template-files.js'
 import {
   distinctHclDiagnostics,
+  hclSubject,
   isHclBlockError,
   isHclComponentError,
   isUnknownAttribute,
@@ -63,7 +64,9 @@ export async function reportPackerRun(run: PackerRun, context: AnnotationContext
   const failed =
     context.templateKind === 'json' || (context.templateKind === 'hcl' && others.some(placeable))
       ? await placeTemplateErrors(others, context, failedBuild)
-      : others.map((error) => annotationFor(error, context))
+      : context.templateKind === 'hcl'
+        ? await placeUnclosed(others, context)
+        : others.map((error) => annotationFor(error, context))
   return annotateEach([...inFileOrder(warned), ...inFileOrder([...scripts.values(), ...failed])], afterPacker)
 }
 
@@ -141,6 +144,28 @@ function withoutMissingSource(message: string, location: ReturnType<typeof locat
   )
 }
 
+/**
+ * An HCL2 template's errors that no other place is known for: one about a file that leaves a
+ * block, `{`, `[`, `(` or heredoc open, on where it opens (locateUnclosed); the others where
+ * Packer says. The placing is loaded only for errors that name a line of a file.
+ */
+async function placeUnclosed(errors: string[], context: AnnotationContext): Promise<Annotation[]> {
+  const isKnown = readByPacker(context.workingDirectory, context.template, context.varFiles)
+  const named = errors.some((error) => hclSubject(error, isKnown) !== undefined)
+  const located = named ? await import('../packer/template-errors.js').catch(() => undefined) : undefined
+  if (!located) return errors.map((error) => annotationFor(error, context))
+  const reads = located.templateReads(context.hclFiles)
+  const template = resolve(context.workingDirectory, context.template)
+  const made: Annotation[] = []
+  for (const error of errors) {
+    const unclosed = await located
+      .withTemplateReads(reads, () => located.locateUnclosed(error, context.workingDirectory, template, context.varFiles))
+      .catch(() => undefined)
+    made.push(unclosed ? await placedAnnotation(unclosed[0], context, async () => ({})) : annotationFor(error, context))
+  }
+  return made
+}
+
 /** A place in the template (`file` relative to the directory Packer runs in; when not given, the template). */
 type TemplatePlace = { file?: string; line?: number; column?: number }
 
@@ -204,7 +229,8 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
         (await located.locateHclRefusedSetting(error, directory, template, { varFiles: varFiles(), variables: context.variables ?? [], env: process.env })) ??
         (await located.locateUnknownReference(error, directory, template)) ??
         (await located.locateSourceReadings(error, directory, template)) ??
-        (await located.locateUndeclaredVariable(error, directory, varFiles(), template))
+        (await located.locateUndeclaredVariable(error, directory, varFiles(), template)) ??
+        (await located.locateUnclosed(error, directory, template, context.varFiles))
       // Each file read and parsed once for all the problems, those the inputs read not again.
       const reads = located.templateReads(context.hclFiles)
       place = (error) => located.withTemplateReads(reads, () => placed(error)).catch(() => undefined)
