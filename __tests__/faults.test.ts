@@ -934,12 +934,17 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const { main, packerPid, killed } = await cancelledBeforeRunInstancesAnswers(saidCancelled, { 'on-error': 'abort' })
       try {
         expect(killed).toBe(true)
+        // Packer does no clean-up with on-error: abort: the step does not say it waits for one.
+        expect(main.warnings).toEqual([
+          'Received SIGINT: stopping Packer, which leaves what it made as it is (on-error: abort)…',
+          'Received SIGTERM again: still waiting for packer build to stop…'
+        ])
         expect(errorsTheRunnerShows(main)).toEqual([
-          'The run was cancelled (SIGTERM) while Packer was still cleaning up after the build, before it made an AMI: with on-error: abort, what Packer made is left as it is.'
+          'The run was cancelled (SIGTERM) while Packer was still stopping after the build, before it made an AMI: with on-error: abort, what Packer made is left as it is.'
         ])
         const summary = renderedText(main.summary)
         expect(summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
-        expect(summary).toContain('Cancelled (SIGTERM) while Packer was still cleaning up after the build; with on-error: abort, what Packer made is left as it is.')
+        expect(summary).toContain('Cancelled (SIGTERM) while Packer was still stopping after the build; with on-error: abort, what Packer made is left as it is.')
         const [instance] = endpoint.instances('us-east-1')
         const group = endpoint.securityGroups('us-east-1').find(({ groupName }) => groupName.startsWith('packer_'))
         const [keyPair] = endpoint.keyPairs('us-east-1')

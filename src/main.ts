@@ -157,6 +157,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
     if (read) {
+      cancellation.keepsWhatPackerMade = read.onError === 'abort'
       setOutputs(jsonOutputsAtFirst)
       // Packer masks sensitive variables as <sensitive>, but not in -machine-readable mode, which
       // the action uses: so the action masks them.
@@ -219,8 +220,10 @@ function cancelOutlasted(signal: NodeJS.Signals, commands: string[]): void {
     const unfinishedAmis =
       finished.length > 0 ? `${unfinished.join(', ')} and ${unfinished.length === 1 ? 'its' : 'their'}` : unfinished.length === 1 ? 'that AMI and its' : 'those AMIs and their'
     const after = afterCancel(keep, unfinished.length > 0 ? unfinishedAmis : undefined)
-    failStep(`The run was cancelled (${signal}) while Packer was still cleaning up after the build${made}: ${after}`)
-    problem = `Cancelled (${signal}) while Packer was still cleaning up after the build${finishedMade}; ${keep ? 'with on-error: abort, what Packer made is left as it is.' : 'the post step removes what it leaves.'}`
+    // With on-error: abort, Packer does no clean-up: it stops.
+    const still = keep ? 'still stopping' : 'still cleaning up'
+    failStep(`The run was cancelled (${signal}) while Packer was ${still} after the build${made}: ${after}`)
+    problem = `Cancelled (${signal}) while Packer was ${still} after the build${finishedMade}; ${keep ? 'with on-error: abort, what Packer made is left as it is.' : 'the post step removes what it leaves.'}`
   } else {
     const named = commands.map((command) => `packer ${command}`).join(' and ')
     const was = commands.length === 1 ? 'was' : 'were'

@@ -78,6 +78,8 @@ const deadlineGraceMs = 5_000
  */
 export class Cancellation {
   cancelled = false
+  /** Whether a cancelled build's Packer leaves what it made as it is (on-error: abort), not cleaning up. */
+  keepsWhatPackerMade = false
   /**
    * The Packer commands that run (`build`, `inspect`, …; inspect may run beside validate and
    * build): only a build has an instance to clean up.
@@ -147,15 +149,17 @@ export class Cancellation {
     const named = commands.map((command) => `packer ${command}`).join(' and ')
     if (first) {
       this.announce(
-        building
-          ? `Received ${signal}: stopping Packer and waiting for it to clean up (instance, key pair, security group)…`
-          : `Received ${signal}: stopping ${named}…`
+        building && this.keepsWhatPackerMade
+          ? `Received ${signal}: stopping Packer, which leaves what it made as it is (on-error: abort)…`
+          : building
+            ? `Received ${signal}: stopping Packer and waiting for it to clean up (instance, key pair, security group)…`
+            : `Received ${signal}: stopping ${named}…`
       )
       for (const child of this.children.keys()) child.kill('SIGTERM')
       this.stoppedBySignal = true
     } else {
       this.announce(
-        building
+        building && !this.keepsWhatPackerMade
           ? `Received ${signal} again: still waiting for Packer to finish cleaning up…`
           : `Received ${signal} again: still waiting for ${named} to stop…`
       )
