@@ -2,11 +2,20 @@
 // real Packer building the demo templates, and the AWS SDK tagging through real HTTP, all
 // against the loopback EC2 endpoint.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import {
+  distLoaded,
+  distLoadedProbe,
+  loopbackEnvironment,
+  parseCommands,
+  projectRoot,
+  pushToMain,
+  runAction,
+  type ActionRun
+} from './support/action-process.js'
 import { demoWorkspace, withTwoBuilds } from './support/demo.js'
 import { headingsOf, linksOf, tableRows } from './support/markdown.js'
 import { readActionYml } from './support/action-yml.js'
@@ -125,6 +134,42 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
       // are https://, whose module loads with the SDK).
       expect(loaded.afterBuild.filter((name) => name !== 'NativeModule http')).toEqual([])
     })
+  })
+
+  it("under Node 24, with Packer on PATH, a run loads only dist/'s files it needs: dist/index.js alone to an input error, the parser's WebAssembly only for HCL2", async () => {
+    // What the bench's "What a run loads" rows count, from the same probe and reader.
+    const node24 = nodeRuntimes().at(-1)?.path
+    const loadedBy = async (inputs: Record<string, string>, expectedExit: number) => {
+      const loadedFile = join(workspace, `.dist-loaded-${inputs.command ?? inputs['working-directory']}.json`)
+      const result = await run(inputs, {
+        node: node24,
+        nodeArgs: ['--import', distLoadedProbe],
+        env: { DIST_LOADED_FILE: loadedFile }
+      })
+      expect(result.exitCode).toBe(expectedExit)
+      return distLoaded(loadedFile, join(projectRoot, 'dist'))
+    }
+    const sizeInDist = (paths: string[]) => paths.reduce((sum, path) => sum + statSync(join(projectRoot, 'dist', path)).size, 0)
+
+    const cold = await loadedBy({ command: 'nope' }, 1)
+    expect(cold.paths).toEqual(['index.js'])
+    expect(cold.javaScript).toEqual({ files: 1, bytes: sizeInDist(['index.js']) })
+    expect(cold.webAssembly).toEqual({ files: 0, bytes: 0 })
+
+    const json = await loadedBy({ 'working-directory': 'json' }, 0)
+    // The job and its tagging stage; not OpenPGP (which verifies a download), the plugin cache or the HCL parser.
+    expect(json.paths).toEqual(expect.arrayContaining(['index.js', 'main.js', 'stages/packer-on-path.js', 'stages/tagging.js']))
+    for (const stage of ['signing-key', 'plugin-cache', 'hcl-parser']) expect(json.paths).not.toContain(`stages/${stage}.js`)
+    expect(json.paths.filter((path) => /openpgp/i.test(readFileSync(join(projectRoot, 'dist', path), 'utf8')))).toEqual([])
+    expect(json.webAssembly).toEqual({ files: 0, bytes: 0 })
+    expect(json.javaScript).toEqual({ files: json.paths.length, bytes: sizeInDist(json.paths) })
+    expect(json.javaScript.files).toBeLessThan(json.dist.javaScript.files)
+
+    const hcl2 = await loadedBy({ 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }, 0)
+    expect(hcl2.paths).toEqual(expect.arrayContaining(['stages/hcl-parser.js', 'hcl/web-tree-sitter.wasm.br', 'hcl/tree-sitter-hcl.wasm.br']))
+    expect(hcl2.webAssembly).toEqual(hcl2.dist.webAssembly)
+    expect(hcl2.dist.webAssembly).toEqual({ files: 2, bytes: sizeInDist(['hcl/web-tree-sitter.wasm.br', 'hcl/tree-sitter-hcl.wasm.br']) })
+    expect(hcl2.javaScript.bytes).toBeGreaterThan(json.javaScript.bytes)
   })
 
   it('builds the HCL2 template and tags every AMI and snapshot', async () => {

@@ -3,7 +3,8 @@
 // this process; peak RSS is the process's own (scripts/peak-rss.mjs), not the JS heap. Each
 // figure sits beside its yardstick from the same run (`cat`, bare Packer, a minimal action
 // bundled the same way), sides interleaved A, B, A, B, … so a noisy machine slows both alike.
-// Prints medians, min–max, ratios and each target; it asserts nothing.
+// Prints medians, min–max, ratios and each target; it asserts nothing. Beside them, what one run
+// of each kind loads of dist/ (scripts/dist-loaded.mjs): counts, not times, so one run each.
 // BENCH_ROUNDS=<n> sets the rounds per comparison (default 3; the whole job gets at least 15 and
 // the cold start at least 21, being short and noisy); BENCH_HUGE=0 skips the 1 GiB run.
 import { execFileSync, spawn } from 'node:child_process'
@@ -28,6 +29,9 @@ const SLOW_READER_PAUSE_MS = 2
 const distIndex = join(projectRoot, 'dist', 'index.js')
 const standinDir = join(projectRoot, 'test-support', 'packer-stand-in')
 const peakRssProbe = pathToFileURL(join(projectRoot, 'scripts', 'peak-rss.mjs')).href
+const distLoadedProbe = pathToFileURL(join(projectRoot, 'scripts', 'dist-loaded.mjs')).href
+/** A run as timed: no probe but peak-rss.mjs's (see loadedOfDist). */
+const noProbe = { nodeArgs: [], env: {} }
 
 class BenchError extends Error {}
 
@@ -239,13 +243,18 @@ function barePacker(startEc2Endpoint, packer, kind) {
   })
 }
 
-function wholeAction(startEc2Endpoint, node, version, kind) {
+/** `probe`: more of Node's options before the entry point, and more environment. */
+function wholeAction(startEc2Endpoint, node, version, kind, probe = noProbe) {
   const { directory, template, varFile } = jobTemplates[kind]
   return withJobFixture(startEc2Endpoint, async ({ endpoint, workspace, env }) => {
     const inputs = { 'packer-version': version, 'working-directory': directory, template, 'var-file': varFile, tags: 'Team=platform' }
     const runner = actionEnv(workspace, inputs, env)
     const run = expectExit(
-      await timeProcess(node, ['--import', peakRssProbe, distIndex], { cwd: workspace, env: runner.env, rss: true }),
+      await timeProcess(node, ['--import', peakRssProbe, ...probe.nodeArgs, distIndex], {
+        cwd: workspace,
+        env: { ...runner.env, ...probe.env },
+        rss: true
+      }),
       0,
       'the whole job'
     )
@@ -275,9 +284,9 @@ async function bundleMinimalAction() {
   return join(outdir, 'index.js')
 }
 
-async function coldStart(node, entry, workspace, inputs = {}) {
-  const { env } = actionEnv(workspace, { ...inputs, command: 'nope' }, { PATH: process.env.PATH ?? '', HOME: workspace })
-  const run = expectExit(await timeProcess(node, [entry], { cwd: workspace, env }), 1, `${entry} with command: nope`)
+async function coldStart(node, entry, workspace, inputs = {}, probe = noProbe) {
+  const { env } = actionEnv(workspace, { ...inputs, command: 'nope' }, { PATH: process.env.PATH ?? '', HOME: workspace, ...probe.env })
+  const run = expectExit(await timeProcess(node, [...probe.nodeArgs, entry], { cwd: workspace, env }), 1, `${entry} with command: nope`)
   if (!run.output.includes('command: ')) throw new BenchError(`${entry} failed for another reason:\n${run.output}`)
   return run
 }
@@ -305,7 +314,19 @@ async function postStep(node, workspace) {
   return run
 }
 
-// ---------------------------------------------------------------- 4. tagging many regions
+// ---------------------------------------------------------------- 4. what a run loads of dist/
+
+/**
+ * Runs `run(probe)` once with scripts/dist-loaded.mjs, which records what the process loads;
+ * resolves with what it loaded of dist/ beside all of dist/ (distLoaded() of the tests' support).
+ */
+async function loadedOfDist(run) {
+  const file = join(mkdtempSync(join(scratch, 'loaded-')), 'loaded.json')
+  await run({ nodeArgs: ['--import', distLoadedProbe], env: { DIST_LOADED_FILE: file } })
+  return lib.distLoaded(file, join(projectRoot, 'dist'))
+}
+
+// ---------------------------------------------------------------- 5. tagging many regions
 
 async function loadTagging() {
   const outdir = join(projectRoot, '.cache', 'bench', 'tagging')
@@ -381,6 +402,7 @@ const median = (values) => {
 const ms = (value) => `${value.toFixed(Math.abs(value) < 100 ? 1 : 0)} ms`
 const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`
 const rate = (bytes, millis) => `${(bytes / MiB / (millis / 1000)).toFixed(1)} MiB/s`
+const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`
 const spread = (values, format) => `${format(Math.min(...values))} – ${format(Math.max(...values))}`
 
 const rows = []
@@ -393,6 +415,10 @@ function row(figure, values, format, { ratio = '', target = '', met } = {}) {
     target,
     met: met === undefined ? '' : met ? 'yes' : 'NO'
   })
+}
+/** A figure that is no median: a count, given as text. */
+function fact(figure, text, options) {
+  row(figure, [text], (value) => value, options)
 }
 function heading(title) {
   rows.push({ title })
@@ -445,16 +471,16 @@ async function main() {
   )
   const progress = (text) => console.error(`… ${text}`)
 
-  progress(`1/6 ${LOG_BYTES / MiB} MiB of Packer output into a slow reader: the action, then cat`)
+  progress(`1/7 ${LOG_BYTES / MiB} MiB of Packer output into a slow reader: the action, then cat`)
   const slow = await compare({ rounds, a: () => catWithLog(LOG_BYTES, true), b: () => actionWithLog(node, LOG_BYTES, true) })
-  progress(`2/6 ${LOG_BYTES / MiB} MiB of Packer output into a reader as fast as it can be: the action, then cat`)
+  progress(`2/7 ${LOG_BYTES / MiB} MiB of Packer output into a reader as fast as it can be: the action, then cat`)
   const fast = await compare({ rounds, a: () => catWithLog(LOG_BYTES, false), b: () => actionWithLog(node, LOG_BYTES, false) })
   let huge
   if (process.env.BENCH_HUGE !== '0') {
-    progress(`3/6 ${HUGE_LOG_BYTES / MiB} MiB of Packer output into a slow reader, once`)
+    progress(`3/7 ${HUGE_LOG_BYTES / MiB} MiB of Packer output into a slow reader, once`)
     huge = await actionWithLog(node, HUGE_LOG_BYTES, true)
   }
-  progress('4/6 the whole job against bare packer validate + build (real Packer, loopback EC2), JSON then HCL2')
+  progress('4/7 the whole job against bare packer validate + build (real Packer, loopback EC2), JSON then HCL2')
   // A job takes about a second and this machine is noisy: more rounds than the log's.
   const jobOf = (kind) =>
     compare({
@@ -463,14 +489,20 @@ async function main() {
       b: () => wholeAction(loopback.startEc2Endpoint, node, version, kind)
     })
   const jobs = { json: await jobOf('json'), hcl2: await jobOf('hcl2') }
-  progress('5/6 cold start to an input error, and the post step: a minimal action, then the action')
+  progress('5/7 cold start to an input error, and the post step: a minimal action, then the action')
   const coldWorkspace = mkdtempSync(join(scratch, 'cold-'))
   const cold = await compare({ rounds: Math.max(rounds, 21), a: () => coldStart(node, minimal, coldWorkspace), b: () => coldStart(node, distIndex, coldWorkspace) })
   // A packer-version other than latest loads semver to read it.
   const pinned = { 'packer-version': '1.11.2' }
   const coldPinned = await compare({ rounds: Math.max(rounds, 21), a: () => coldStart(node, minimal, coldWorkspace), b: () => coldStart(node, distIndex, coldWorkspace, pinned) })
   const post = await compare({ rounds: Math.max(rounds, 21), a: () => coldStart(node, minimal, coldWorkspace), b: () => postStep(node, coldWorkspace) })
-  progress(`6/6 tagging ${TAGGING_REGIONS} regions at ${TAGGING_LATENCY_MS} ms per EC2 call`)
+  progress('6/7 what a run loads of dist/: the JSON job, the HCL2 job and the cold start, once each')
+  const loaded = {
+    json: await loadedOfDist((probe) => wholeAction(loopback.startEc2Endpoint, node, version, 'json', probe)),
+    hcl2: await loadedOfDist((probe) => wholeAction(loopback.startEc2Endpoint, node, version, 'hcl2', probe)),
+    cold: await loadedOfDist((probe) => coldStart(node, distIndex, coldWorkspace, {}, probe))
+  }
+  progress(`7/7 tagging ${TAGGING_REGIONS} regions at ${TAGGING_LATENCY_MS} ms per EC2 call`)
   const tagging = []
   for (let round = 0; round < rounds; round++) tagging.push(await taggingRoundTrips(loopback.startEc2Endpoint, loopback.SELF_ACCOUNT_ID))
 
@@ -517,6 +549,24 @@ async function main() {
   row('the action, packer-version: 1.11.2', coldPinned.b.map((r) => r.ms), ms, { ratio: `${pinnedRatio.toFixed(2)}×`, target: '≤ 1.0×', met: pinnedRatio <= 1.0 })
   row('minimal action, beside the post step', post.a.map((r) => r.ms), ms)
   row('the post step, nothing to clean up or cache', post.b.map((r) => r.ms), ms, { ratio: `${median(ratios(post, (r) => r.ms)).toFixed(2)}×` })
+  heading(`What a run loads of dist/ (Packer ${version} on PATH, packer-version pinned to it in the jobs, no plugins; one run each)`)
+  const { dist } = loaded.json
+  const files = ({ files: count, bytes }) => `${count} file${count === 1 ? '' : 's'}, ${kib(bytes)}`
+  fact("dist/'s JavaScript", files(dist.javaScript))
+  fact("dist/'s WebAssembly (Brotli)", files(dist.webAssembly))
+  const runs = [
+    ['json', 'the JSON job (demo/json)'],
+    ['hcl2', 'the HCL2 job (demo/hcl2)'],
+    ['cold', 'the cold start to an input error']
+  ]
+  for (const [kind, what] of runs) {
+    const run = loaded[kind]
+    const share = (part, whole) => `${(part.bytes / whole.bytes).toFixed(2)}× dist/'s`
+    fact(`${what}: JavaScript`, files(run.javaScript), { ratio: share(run.javaScript, dist.javaScript) })
+    fact(`${what}: WebAssembly`, files(run.webAssembly), { ratio: share(run.webAssembly, dist.webAssembly) })
+    const bytes = run.javaScript.bytes + run.webAssembly.bytes
+    fact(`${what}: all it loads`, kib(bytes), { target: '< 1 MB', met: bytes < 1000 * 1000 })
+  }
   heading('Size and tagging')
   const distBytes = sizeOf(join(projectRoot, 'dist'))
   row('dist/, every file', [distBytes], (b) => `${(b / 1024 / 1024).toFixed(2)} MB`.replace('MB', 'MiB'), {

@@ -2,9 +2,9 @@
 // holding action.yml's defaults, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. Used by the
 // tests, the demo and the benchmark.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readActionYml } from './action-yml.js'
 
@@ -125,6 +125,57 @@ export function parseCommands(stdout: string, command: string): Array<{ message:
     found.push({ message: unescapeCommand(match[2]), properties })
   }
   return found
+}
+
+/** Loaded with `node --import` before the action: it records the files the run loads and reads. */
+export const distLoadedProbe = join(projectRoot, 'scripts', 'dist-loaded.mjs')
+
+/** A number of dist/'s files and their bytes on disk. */
+export interface DistFiles {
+  files: number
+  bytes: number
+}
+
+/** What a run loaded of dist/, each kind of file beside all of dist/'s of that kind. */
+export interface DistLoaded {
+  /** The files it loaded, relative to dist/ with `/`, sorted. */
+  paths: string[]
+  javaScript: DistFiles
+  webAssembly: DistFiles
+  dist: { javaScript: DistFiles; webAssembly: DistFiles }
+}
+
+/**
+ * What a run of the bundle loaded of `distDir`, from the file that scripts/dist-loaded.mjs wrote
+ * (DIST_LOADED_FILE): the modules it loaded and the files it read as data (the HCL parser's
+ * WebAssembly, kept with Brotli), counted and measured on disk beside all of dist/'s.
+ */
+export function distLoaded(loadedFile: string, distDir: string): DistLoaded {
+  const { modules, read } = JSON.parse(readFileSync(loadedFile, 'utf8')) as { modules: string[]; read: string[] }
+  const inDist = (path: string): string | undefined => {
+    const inside = relative(distDir, path)
+    return inside.startsWith('..') || inside === '' ? undefined : inside.split(sep).join('/')
+  }
+  const paths = [...new Set([...modules, ...read].flatMap((path) => inDist(path) ?? []))].sort()
+  const all = filesUnder(distDir).map((path) => relative(distDir, path).split(sep).join('/'))
+  const measure = (of: string[], kind: (path: string) => boolean): DistFiles => {
+    const chosen = of.filter(kind)
+    return { files: chosen.length, bytes: chosen.reduce((sum, path) => sum + statSync(join(distDir, path)).size, 0) }
+  }
+  const isJavaScript = (path: string): boolean => /\.m?js$/.test(path)
+  const isWebAssembly = (path: string): boolean => /\.wasm(\.br)?$/.test(path)
+  return {
+    paths,
+    javaScript: measure(paths, isJavaScript),
+    webAssembly: measure(paths, isWebAssembly),
+    dist: { javaScript: measure(all, isJavaScript), webAssembly: measure(all, isWebAssembly) }
+  }
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]
+  )
 }
 
 export interface RunActionOptions {
