@@ -565,7 +565,8 @@ async function main() {
     fact(`${what}: JavaScript`, files(run.javaScript), { ratio: share(run.javaScript, dist.javaScript) })
     fact(`${what}: WebAssembly`, files(run.webAssembly), { ratio: share(run.webAssembly, dist.webAssembly) })
     const bytes = run.javaScript.bytes + run.webAssembly.bytes
-    fact(`${what}: all it loads`, kib(bytes), { target: '< 1 MB', met: bytes < 1000 * 1000 })
+    // Beside the issue's target of dist/ < 1 MB, what a run loads is a figure, not a target of its own.
+    fact(`${what}: all it loads`, kib(bytes))
   }
   heading('Size and tagging')
   const distBytes = sizeOf(join(projectRoot, 'dist'))
