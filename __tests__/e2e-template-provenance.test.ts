@@ -113,12 +113,12 @@ describeWithPacker("the template's own provenance keys, through the bundled acti
     expect(result.stdout).toContain("Kept the template's own tags, which it writes itself: BuildTime on 3 AMIs and 3 snapshots.")
   })
 
-  it("a template that gives its AMIs ImageFamily and BuildSet: refused before Packer is installed, on the template's tags", async () => {
+  it("image-family and reuse, a template that gives its AMIs ImageFamily and BuildSet: refused before Packer is installed, on the template's tags", async () => {
     const workspace = demoWith(
       (text) => text.replace('    SourceAMI = "{{ .SourceAMI }}"\n', '    SourceAMI = "{{ .SourceAMI }}"\n    ImageFamily = "web"\n    BuildSet = "mine"\n'),
       'hcl2'
     )
-    const result = await run(workspace, 'hcl2')
+    const result = await run(workspace, 'hcl2', { 'image-family': 'web', reuse: 'true' })
     expect(result.exitCode).toBe(1)
     const line = String(readFileSync(join(workspace, 'ami.pkr.hcl'), 'utf8').split('\n').findIndex((text) => text.includes('  tags = {')) + 1)
     expect(result.errors).toEqual([
@@ -126,13 +126,34 @@ describeWithPacker("the template's own provenance keys, through the bundled acti
         message:
           'template: ami.pkr.hcl: build amazon-ebs.demo gives its AMI ImageFamily, BuildSet in its tags, which the action writes itself ' +
           "(keep-images goes by ImageFamily; reuse goes by BuildSet): the action's value would replace the template's. " +
-          "Remove them from the template's tags, or set image-family to name the family, or set provenance-tags: false and reuse: false to write BuildSet yourself.",
+          "Remove them from the template's tags, or set image-family to name the family, or set reuse: false to keep the template's BuildSet.",
         properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line, col: '3' }
       },
       { message: 'The template gives tags that the action writes itself (see the errors above); nothing was installed or built.', properties: {} }
     ])
     expect(result.stdout).not.toContain('::group::Install Packer')
     expect(suite.calls).toEqual([])
+  })
+
+  it('a template that gives its AMIs ImageFamily and PackerBuild, with neither keep-images, image-family nor reuse: built, and the template\'s values kept', async () => {
+    const workspace = demoWith(
+      (text) => text.replace('    SourceAMI = "{{ .SourceAMI }}"\n', '    SourceAMI = "{{ .SourceAMI }}"\n    ImageFamily = "web"\n    PackerBuild = "true"\n'),
+      'hcl2'
+    )
+    const result = await run(workspace, 'hcl2', { variables: 'ami_name_prefix=own-keys-as-provenance' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const amis = amisOf(result)
+    expect(amis).toHaveLength(3)
+    for (const { region, amiId, snapshotIds } of amis) {
+      const tags = suite.endpoint.tagsOf(region, amiId)
+      expect(tags).toMatchObject({ ImageFamily: 'web', PackerBuild: 'true' })
+      // The other fingerprint tags the template leaves to the action.
+      expect(tags.BuildSet).toBeTruthy()
+      for (const snapshotId of snapshotIds) expect(suite.endpoint.tagsOf(region, snapshotId)).toMatchObject({ ImageFamily: 'web', PackerBuild: 'true' })
+    }
+    expect(result.warnings.filter((warning) => warning.startsWith('The template gave'))).toEqual([])
+    expect(result.stdout).toContain("Kept the template's own tags, which it writes itself: ImageFamily on 3 AMIs and 3 snapshots, PackerBuild on 3 AMIs and 3 snapshots.")
   })
 
   /** The demo's HCL2 `tags`, and `more` besides them: a map whose keys only Packer works out (a `for` expression). */
@@ -147,14 +168,14 @@ describeWithPacker("the template's own provenance keys, through the bundled acti
     return edited
   }
 
-  it("HCL2: ImageFamily and BuildSet that only Packer works out in the AMI's tags: built, the action's values on the AMIs, and a warning names them", async () => {
+  it("HCL2, image-family and reuse: ImageFamily and BuildSet that only Packer works out in the AMI's tags: built, the action's values on the AMIs, and a warning names them", async () => {
     const workspace = demoWith(hclWithWorkedOutTags('tags', ['ImageFamily', 'BuildSet', 'BuildTime']), 'hcl2')
-    const result = await run(workspace, 'hcl2', { variables: 'ami_name_prefix=worked-out-keys' })
+    const result = await run(workspace, 'hcl2', { variables: 'ami_name_prefix=worked-out-keys', 'image-family': 'web', reuse: 'true' })
     expect(result.errors).toEqual([])
     expect(result.exitCode).toBe(0)
     const amis = amisOf(result)
     expect(amis).toHaveLength(3)
-    const family = `${pushToMain.GITHUB_REPOSITORY}/ami.pkr.hcl/amazon-ebs.demo`
+    const family = 'web'
     for (const { region, amiId, snapshotIds } of amis) {
       const tags = suite.endpoint.tagsOf(region, amiId)
       expect(tags).toMatchObject({ ImageFamily: family, BuildSet: expect.not.stringContaining('from-the-template'), BuildTime: 'from-the-template' })
@@ -229,12 +250,12 @@ describeWithPacker("the template's own provenance keys, through the bundled acti
     })
   })
 
-  it("HCL2: ImageFamily that only Packer works out in the snapshot_tags: the action's value on the snapshots, and a warning names them", async () => {
+  it("HCL2, image-family: ImageFamily that only Packer works out in the snapshot_tags: the action's value on the snapshots, and a warning names them", async () => {
     const workspace = demoWith(hclWithWorkedOutTags('snapshot_tags', ['ImageFamily']), 'hcl2')
-    const result = await run(workspace, 'hcl2', { variables: 'ami_name_prefix=worked-out-snapshot-keys' })
+    const result = await run(workspace, 'hcl2', { variables: 'ami_name_prefix=worked-out-snapshot-keys', 'image-family': 'web' })
     expect(result.errors).toEqual([])
     expect(result.exitCode).toBe(0)
-    const family = `${pushToMain.GITHUB_REPOSITORY}/ami.pkr.hcl/amazon-ebs.demo`
+    const family = 'web'
     const amis = amisOf(result)
     expect(amis).toHaveLength(3)
     for (const { region, snapshotIds } of amis) {
@@ -291,14 +312,14 @@ describeWithPacker("the template's own provenance keys, through the bundled acti
       return JSON.stringify({ ...template, variables: { ...template.variables, ...variables }, builders: [edited] }, null, 2)
     }
 
-  it('JSON: a tags key written as a Go template that Packer renders ImageFamily: the action\'s value on the AMIs, and a warning names them', async () => {
+  it('JSON, image-family: a tags key written as a Go template that Packer renders ImageFamily: the action\'s value on the AMIs, and a warning names them', async () => {
     const workspace = demoWith(jsonWith('tags', { '{{ "ImageFamily" }}': 'from-the-template' }), 'json')
-    const result = await run(workspace, 'json', { variables: 'ami_name_prefix=go-template-key' })
+    const result = await run(workspace, 'json', { variables: 'ami_name_prefix=go-template-key', 'image-family': 'web' })
     expect(result.errors).toEqual([])
     expect(result.exitCode).toBe(0)
     const amis = amisOf(result)
     expect(amis).toHaveLength(3)
-    const family = `${pushToMain.GITHUB_REPOSITORY}/packer-template.json/amazon-ebs`
+    const family = 'web'
     for (const { region, amiId } of amis) {
       const tags = suite.endpoint.tagsOf(region, amiId)
       expect(tags.ImageFamily).toBe(family)
@@ -329,9 +350,9 @@ describeWithPacker("the template's own provenance keys, through the bundled acti
     ])
   })
 
-  it("JSON: a tags key {{user `k`}} whose value is ImageFamily: refused before Packer is installed, on the template's tags", async () => {
+  it("JSON, image-family: a tags key {{user `k`}} whose value is ImageFamily: refused before Packer is installed, on the template's tags", async () => {
     const workspace = demoWith(jsonWith('tags', { '{{user `family_key`}}': 'from-the-template' }, { family_key: 'ImageFamily' }), 'json')
-    const result = await run(workspace, 'json')
+    const result = await run(workspace, 'json', { 'image-family': 'web' })
     expect(result.exitCode).toBe(1)
     expect(result.errors[0]?.message).toMatch(/^template: packer-template\.json: build amazon-ebs gives its AMI ImageFamily in its tags, which the action writes itself/)
     expect(result.stdout).not.toContain('::group::Install Packer')

@@ -13,7 +13,7 @@ import type { Inputs } from './inputs/index.js'
 import type { HclTemplate } from './inputs/hcl.js'
 import type { ProvenanceStage } from './inputs/run-context.js'
 import { describeRequest } from './inputs/version-request.js'
-import { actionTagKeys, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
+import { actionTagKeys, keysGoneBy, ownKeysAsProvenance, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
 import { actionTagSet, combineTags, templateKeeps } from './inputs/tags.js'
@@ -624,7 +624,7 @@ async function checkTagCounts(inputs: Inputs, template: Promise<HclTemplate> | u
   const { ownKeyProblems, tagCountProblems } = await import('./inputs/ami-builds.js')
   const ownKeys = actionTagKeys(inputs)
   await refuse(
-    await ownKeyProblems(builds, inputs, ownKeys),
+    await ownKeyProblems(builds, inputs, keysGoneBy(inputs)),
     "The template gives tags that the action writes itself (see the errors above); nothing was installed or built."
   )
   const problems = await tagCountProblems(builds, inputs, actionTagSet(inputs.tags, inputs.provenanceTags, ownKeys))
@@ -827,7 +827,7 @@ async function withRunProvenance(
   }
   const familyPrefix = provenance.repository === undefined ? undefined : familyPrefixOf(provenance.repository, inputs)
   const tags = combineTags(inputs.tags, provenanceTags(provenance, startedAt))
-  return { provenance, inputs: { ...inputs, tags, familyPrefix, templateKeeps: templateKeeps(inputs.tags, inputs.provenanceTags) } }
+  return { provenance, inputs: { ...inputs, tags, familyPrefix, templateKeeps: templateKeeps(inputs.tags, inputs.provenanceTags, ownKeysAsProvenance(inputs)) } }
 }
 
 /**
@@ -1589,7 +1589,7 @@ async function tag(
   const ofTheTemplate = {
     templateKeeps: inputs.templateKeeps ?? [],
     readSnapshotTags: mayTagSnapshots(builds),
-    actionOwnKeys: actionTagKeys(inputs),
+    actionOwnKeys: keysGoneBy(inputs),
     snapshotsMayHaveOwnKeys: mayGiveSnapshotsOwnKeys(builds)
   }
   const failedRegions = await tagAll(inputs, amis, tags, summary, { tagging, builds: families.perBuild, ofTheTemplate })

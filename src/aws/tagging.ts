@@ -464,7 +464,7 @@ function tagsOnceTagged(
 ): { own: number; added: number; written: number } {
   const own = new Set((tagKeysOf.get(amiId) ?? []).filter((key) => !key.startsWith('aws:')))
   const keeps = kept[amiId]?.ami ?? []
-  const written = [...new Set([...keys.filter((key) => !keeps.includes(key)), ...Object.keys(ownTags[amiId] ?? {})])]
+  const written = [...new Set([...keys, ...Object.keys(ownTags[amiId] ?? {})])].filter((key) => !keeps.includes(key))
   return { own: own.size, added: written.filter((key) => !own.has(key)).length, written: written.length }
 }
 
@@ -620,7 +620,8 @@ async function tagRegion(job: RegionJob): Promise<RegionTagResult> {
     )
     Object.assign(result, snapshots, gone.length > 0 ? { gone } : {}, disabled.length > 0 ? { disabled } : {})
     const keys = tags.map((tag) => tag.Key)
-    const keepable = templateKeeps.filter((key) => keys.includes(key))
+    // A key of the action's own may come in a build's own tags (ImageFamily, PackerBuild).
+    const keepable = templateKeeps.filter((key) => keys.includes(key) || Object.values(ownTags ?? {}).some((own) => Object.hasOwn(own, key)))
     // Read for the keys they keep, or for those of the action's own their snapshot_tags may give them.
     const ownKeys = job.snapshotsMayHaveOwnKeys ? job.actionOwnKeys : []
     const snapshotKeysOf =

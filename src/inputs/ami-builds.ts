@@ -140,10 +140,10 @@ export async function tagCountProblems(
 
 /**
  * A problem on each build the run would run whose template gives its AMI or snapshots, literally,
- * a key of the action's own (`actionKeys`, from actionTagKeys: ImageFamily, BuildFingerprint,
- * BuildSet, PackerBuild). keep-images and reuse go by the action's value, which would replace the
- * template's once the build is done; refused as a tags input entry of that key is. One only Packer
- * works out is told of at tagging.
+ * a key of the action's own that a feature of the run goes by (`actionKeys`, from keysGoneBy:
+ * ImageFamily with keep-images or image-family; BuildFingerprint, BuildSet, PackerBuild with
+ * reuse). The action's value would replace the template's once the build is done; refused as a
+ * tags input entry of that key is. One only Packer works out is told of at tagging.
  */
 export async function ownKeyProblems(
   builds: AmiBuild[] | undefined,
@@ -166,7 +166,7 @@ export async function ownKeyProblems(
       ]
       const instead = [
         ...(keys.includes(imageFamilyTagKey) ? ['set image-family to name the family'] : []),
-        ...(fingerprint.length > 0 ? [`set provenance-tags: false and reuse: false to write ${fingerprint.join(', ')} yourself`] : [])
+        ...(fingerprint.length > 0 ? [`set reuse: false to keep the template's ${fingerprint.join(', ')}`] : [])
       ]
       const them = keys.length === 1 ? 'it' : 'them'
       return [

@@ -52,6 +52,24 @@ export function actionTagKeys(inputs: TaggingInputs): string[] {
 }
 
 /**
+ * The action's own keys that a feature of this run goes by: ImageFamily with keep-images or an
+ * image-family, the fingerprint tags with reuse. The template's own value of one would be replaced
+ * (refused before the build, or told of at tagging). The others of actionTagKeys are written as
+ * provenance alone, and the template's own value of them is kept, as of the provenance keys (real
+ * templates tag their AMIs `PackerBuild = "true"` to find them).
+ */
+export function keysGoneBy(inputs: TaggingInputs & Pick<RetentionInputs, 'keepImages'>): string[] {
+  const family = inputs.imageFamily !== undefined || inputs.keepImages > 0 ? [imageFamilyTagKey] : []
+  return [...family, ...(inputs.reuse ? Object.values(reuseTagKeys) : [])]
+}
+
+/** The action's own keys written as provenance alone in this run (actionTagKeys but not keysGoneBy). */
+export function ownKeysAsProvenance(inputs: TaggingInputs & Pick<RetentionInputs, 'keepImages'>): string[] {
+  const goneBy = keysGoneBy(inputs)
+  return actionTagKeys(inputs).filter((key) => !goneBy.includes(key))
+}
+
+/**
  * A `tags` entry of a key the build writes itself (`ownKeys`, from actionTagKeys) would never
  * reach an AMI: the action's value takes its place, since keep-images and reuse go by it.
  * Refused, saying how to get what the entry asks for.

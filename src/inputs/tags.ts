@@ -159,11 +159,12 @@ export function checkTagCount(
 
 /**
  * The provenance keys a template's own value wins over, where it gives an AMI or its snapshots
- * one (not empty): those of the tags input's keys aside, which the workflow gives explicitly. The
- * keys the action's features go by (actionTagKeys) are never the template's.
+ * one (not empty): those of the tags input's keys aside, which the workflow gives explicitly; and
+ * the action's own keys it writes as provenance alone in the run (`ownAsProvenance`, from
+ * ownKeysAsProvenance). The keys a feature of the run goes by (keysGoneBy) are never the template's.
  */
-export function templateKeeps(userTags: Record<string, string>, withProvenance: boolean): string[] {
-  return withProvenance ? Object.values(provenanceTagKeys).filter((key) => !(key in userTags)) : []
+export function templateKeeps(userTags: Record<string, string>, withProvenance: boolean, ownAsProvenance: string[] = []): string[] {
+  return [...(withProvenance ? Object.values(provenanceTagKeys) : []), ...ownAsProvenance].filter((key) => !(key in userTags))
 }
 
 /** User tags win over provenance tags of the same key. */

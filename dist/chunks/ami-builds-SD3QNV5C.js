@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c,d,e,f,g}from"./chunk-3DMN4XQU.js";import"./chunk-SB2MD6KH.js";import"./chunk-PBODASTS.js";import"./chunk-HIH3T3AT.js";import"./chunk-XKARJE47.js";export{a as amiBuilders,g as copiesToNoRegion,f as mayGiveSnapshotsOwnKeys,e as mayTagSnapshots,b as noAmiProblems,d as ownKeyProblems,c as tagCountProblems};
