@@ -275,7 +275,8 @@ describe('preparePlugins version gates', () => {
         token: '',
         pluginPath: pluginDirectory(),
         pluginPresent: false,
-        cwd: workingDirectory
+        cwd: workingDirectory,
+        pid: expect.any(Number)
       }
     ])
   })
