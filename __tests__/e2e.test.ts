@@ -270,7 +270,7 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     expectTaggedEverywhere(builds['web,blue.amazon-ebs.demo'], {})
   })
 
-  it("a tags entry replaces a provenance tag; one of the action's own, which keep-images and reuse go by, is refused before the build", async () => {
+  it("a tags entry replaces a provenance tag; one of the action's own is refused before the build where keep-images or reuse goes by it", async () => {
     const result = await run({ 'working-directory': 'json', tags: 'SourceRef=release' })
     expect(result.exitCode).toBe(0)
     expect(endpoint.tagsOf('us-east-1', result.outputs['ami-id'])).toMatchObject({
@@ -279,12 +279,11 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
       BuildFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/)
     })
     const calls = endpoint.calls.length
-    const refused = await run({ 'working-directory': 'json', tags: 'SourceRef=release\nImageFamily=mine\nBuildFingerprint=mine' })
+    const refused = await run({ 'working-directory': 'json', tags: 'SourceRef=release\nImageFamily=mine\nBuildFingerprint=mine', 'keep-images': '2', reuse: 'true' })
     expect(refused.exitCode).toBe(1)
     expect(refused.errors.map((error) => error.message)).toEqual([
       "tags: ImageFamily is the action's own tag, which keep-images goes by; set image-family: mine instead of the tags entry",
-      "tags: BuildFingerprint is the action's own, which reuse goes by, written with provenance-tags or reuse; " +
-        'remove the tags entry, or set provenance-tags: false and reuse: false to write it yourself'
+      "tags: BuildFingerprint is the action's own, which reuse goes by; remove the tags entry, or set reuse: false to write it yourself"
     ])
     expect(endpoint.calls.length).toBe(calls)
   })

@@ -198,6 +198,9 @@ describe('familyTagging', () => {
       { amis: amis.slice(0, 2), tags: { ImageFamily: 'base', PackerBuild: 'web' } },
       { amis: [amis[2]], tags: { ImageFamily: 'base', PackerBuild: 'api' } }
     ])
+    // A key a tags entry gives is the entry's: one family then covers the run, or the builds' own tags are none.
+    expect(familyTagging(amis, { familyPrefix: 'acme/images' }, (ami) => ({ PackerBuild: ami.build }), ['ImageFamily', 'PackerBuild'])).toEqual({ sharedTags: {}, perBuild: [] })
+    expect(familyTagging(amis, { imageFamily: 'base' }, (ami) => ({ PackerBuild: ami.build }), ['PackerBuild'])).toEqual({ sharedTags: { ImageFamily: 'base' }, perBuild: [] })
     expect(newAmisByFamily(amis, { familyPrefix: 'acme/images' })).toEqual(
       new Map([
         ['acme/images/web', new Map([['us-east-1', ['ami-1']], ['eu-west-1', ['ami-2']]])],
@@ -305,13 +308,14 @@ describe('reuse, fingerprint-paths', () => {
     expect((await read({ 'fingerprint-paths': 'nothing/yet/**' })).fingerprintPatterns).toEqual([join(workspace, 'nothing/yet/**')])
   })
 
-  it("gives reused AMIs the user's tags, but not the keys the action writes, which still say which build and set they are", async () => {
+  it("gives reused AMIs the user's tags, but not the keys a feature of the run goes by, which still say which build, set and family they are", async () => {
     const inputs = await read({ reuse: 'true', 'aws-region': 'us-east-1' })
     const userTags = { Team: 'beta', BuildSet: 'mine', ImageFamily: 'mine', PackerBuild: 'mine', BuildFingerprint: 'mine', SourceCommit: 'mine' }
-    // A provenance key the user gives is the user's: a build writes it over the run's as well.
-    expect(reusedAmiTags(userTags, inputs)).toEqual({ Team: 'beta', SourceCommit: 'mine' })
-    // Without provenance-tags or image-family, a build writes no ImageFamily.
-    expect(reusedAmiTags(userTags, { ...inputs, provenanceTags: false })).toEqual({ Team: 'beta', ImageFamily: 'mine', SourceCommit: 'mine' })
+    // A provenance key the user gives is the user's: a build writes it over the run's as well. So
+    // is ImageFamily, which without keep-images or image-family is provenance alone.
+    expect(reusedAmiTags(userTags, inputs)).toEqual({ Team: 'beta', ImageFamily: 'mine', SourceCommit: 'mine' })
+    expect(reusedAmiTags(userTags, { ...inputs, keepImages: 2 })).toEqual({ Team: 'beta', SourceCommit: 'mine' })
+    expect(reusedAmiTags(userTags, { ...inputs, imageFamily: 'base' })).toEqual({ Team: 'beta', SourceCommit: 'mine' })
   })
 
   it('needs a region to look in', async () => {

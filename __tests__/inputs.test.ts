@@ -515,24 +515,42 @@ describe('readInputs rejects each bad input with its own message', () => {
     expect(Object.keys((await read({ tags: `${tags(39)}\nSourceRef=mine` })).tags)).toHaveLength(40)
   })
 
-  it("a tags entry of a key the build writes itself is refused, saying which input gives it", async () => {
-    expect(await problems({ tags: 'ImageFamily=web\nTeam=platform' })).toEqual([
+  it("a tags entry of a key of the action's own that a feature of the run goes by is refused, naming the input", async () => {
+    const keepImages = { 'keep-images': '2' }
+    expect(await problems({ tags: 'ImageFamily=web\nTeam=platform', ...keepImages })).toEqual([
       "tags: ImageFamily is the action's own tag, which keep-images goes by; set image-family: web instead of the tags entry"
     ])
     expect(await problems({ tags: 'BuildSet=x\nBuildFingerprint=y', 'provenance-tags': 'false', reuse: 'true', 'aws-region': 'us-east-1' })).toEqual([
-      "tags: BuildFingerprint, BuildSet are the action's own, which reuse goes by, written with provenance-tags or reuse; " +
-        'remove the tags entry, or set provenance-tags: false and reuse: false to write it yourself'
+      "tags: BuildFingerprint, BuildSet are the action's own, which reuse goes by; remove the tags entry, or set reuse: false to write them yourself"
     ])
-    // Where the build does not write them, they are the user's like any other.
+    expect(await problems({ tags: 'PackerBuild=true', reuse: 'true', 'aws-region': 'us-east-1' })).toEqual([
+      "tags: PackerBuild is the action's own, which reuse goes by; remove the tags entry, or set reuse: false to write it yourself"
+    ])
     const own = 'ImageFamily=web\nBuildFingerprint=y\nBuildSet=x\nPackerBuild=z'
-    expect((await read({ tags: own, 'provenance-tags': 'false' })).tags).toEqual({ ImageFamily: 'web', BuildFingerprint: 'y', BuildSet: 'x', PackerBuild: 'z' })
     // A validate run refuses them as the build on merge would.
-    expect(await problems({ tags: 'ImageFamily=web', command: 'validate' })).toEqual([
+    expect(await problems({ tags: 'ImageFamily=web', command: 'validate', ...keepImages })).toEqual([
       "tags: ImageFamily is the action's own tag, which keep-images goes by; set image-family: web instead of the tags entry"
     ])
     expect(await problems({ tags: own, 'provenance-tags': 'false', 'image-family': 'base' })).toEqual([
-      "tags: ImageFamily is the action's own tag, which keep-images goes by; set image-family: web instead of the tags entry"
+      "tags: ImageFamily is the action's own tag, which image-family gives; set image-family: web instead of the tags entry"
     ])
+  })
+
+  it("a tags entry of a key of the action's own that nothing of the run goes by is the user's, as a provenance key's", async () => {
+    const own = 'ImageFamily=web\nBuildFingerprint=y\nBuildSet=x\nPackerBuild=z'
+    const given = { ImageFamily: 'web', BuildFingerprint: 'y', BuildSet: 'x', PackerBuild: 'z' }
+    // Written as provenance alone, with the default inputs: the entry's value wins.
+    expect((await read({ tags: own })).tags).toEqual(given)
+    expect((await read({ tags: own, command: 'validate' })).tags).toEqual(given)
+    // Not written at all without provenance-tags.
+    expect((await read({ tags: own, 'provenance-tags': 'false' })).tags).toEqual(given)
+    // With reuse, only ImageFamily is still written as provenance alone.
+    expect((await read({ tags: 'ImageFamily=web', reuse: 'true', 'aws-region': 'us-east-1' })).tags).toEqual({ ImageFamily: 'web' })
+    // With keep-images, only the fingerprint tags are.
+    expect((await read({ tags: 'PackerBuild=true', 'keep-images': '2' })).tags).toEqual({ PackerBuild: 'true' })
+    // Each counted once toward EC2's 50: 39 + the 4 given + 7 provenance tags, and no more of the action's own.
+    const tags = (count: number) => Array.from({ length: count }, (_, i) => `k${i}=v`).join('\n')
+    expect(Object.keys((await read({ tags: `${tags(39)}\n${own}` })).tags)).toHaveLength(43)
   })
 
   it('a region that is not a region, naming where it came from', async () => {

@@ -13,7 +13,7 @@ import type { Inputs } from './inputs/index.js'
 import type { HclTemplate } from './inputs/hcl.js'
 import type { ProvenanceStage } from './inputs/run-context.js'
 import { describeRequest } from './inputs/version-request.js'
-import { actionTagKeys, keysGoneBy, ownKeysAsProvenance, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
+import { actionTagKeys, keysGoneBy, ownKeysAsProvenance, ownKeysTheTagsGive, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
 import { actionTagSet, combineTags, templateKeeps } from './inputs/tags.js'
@@ -1565,6 +1565,11 @@ function launchable(amis: Ami[], summary: SummaryModel): Ami[] {
   return amis.filter((ami) => !disabled.includes(ami))
 }
 
+/** `tags` but for `keys`. */
+function withoutKeys(tags: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).filter(([key]) => !keys.includes(key)))
+}
+
 async function tag(
   inputs: Inputs,
   amis: Ami[],
@@ -1573,8 +1578,10 @@ async function tag(
   reusable?: { fingerprint: string; runUuid: string }
 ): Promise<Ami[]> {
   const { buildTag, reuseTags } = reusable ? await import('./aws/reuse.js') : { buildTag: undefined, reuseTags: undefined }
-  const families = familyTagging(amis, inputs, buildTag)
-  const setTags = reusable && reuseTags ? reuseTags(reusable.fingerprint, reusable.runUuid, amis) : {}
+  // A tags entry of one of the action's own keys that nothing of the run goes by is the user's: it wins.
+  const given = ownKeysTheTagsGive(inputs.tags, inputs)
+  const families = familyTagging(amis, inputs, buildTag, given)
+  const setTags = withoutKeys(reusable && reuseTags ? reuseTags(reusable.fingerprint, reusable.runUuid, amis) : {}, given)
   const tags = { ...inputs.tags, ...setTags, ...families.sharedTags }
   const tagCount = Object.keys(tags).length
   summary.tagCount = tagCount

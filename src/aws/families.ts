@@ -15,19 +15,21 @@ export interface FamilyTagging {
 /**
  * How the tags that differ by build (ImageFamily, and PackerBuild with reuse) get onto the AMIs:
  * with the other tags when they are the same for every build, else each build's in the calls of
- * its AMIs (tagAmis' ownTags).
+ * its AMIs (tagAmis' ownTags). None of `userGives`, the keys whose value a tags entry gives.
  */
 export function familyTagging(
   amis: Ami[],
   inputs: FamilyInputs,
-  more: (ami: Ami) => Record<string, string> = () => ({})
+  more: (ami: Ami) => Record<string, string> = () => ({}),
+  userGives: string[] = []
 ): FamilyTagging {
   const builds = [...new Set(amis.map((ami) => ami.build))]
   const tagsOf = new Map(
     builds.map((build) => {
       const first = amis.find((ami) => ami.build === build) as Ami
       const family = imageFamilyOf(build, inputs)
-      return [build, { ...(family === undefined ? {} : { [imageFamilyTagKey]: family }), ...more(first) }]
+      const tags = { ...(family === undefined ? {} : { [imageFamilyTagKey]: family }), ...more(first) }
+      return [build, Object.fromEntries(Object.entries(tags).filter(([key]) => !userGives.includes(key)))]
     })
   )
   const distinct = new Set([...tagsOf.values()].map((tags) => JSON.stringify(tags)))

@@ -42,6 +42,13 @@ export type ReuseLookup = { found: ReusableSet } | { found?: undefined; why: str
 
 const tagOf = (image: Image, key: string) => image.Tags?.find((tag) => tag.Key === key)?.Value
 
+/**
+ * Whether a PackerBuild value is one the action writes (buildTag): `<builder type> <build name>`.
+ * Where nothing of the run went by it, a tags entry or the template may have given the AMI its
+ * own (`PackerBuild=true`), which names no build: such an AMI cannot be handed on as a build's.
+ */
+const namesABuild = (value: string) => /^[\w.-]+ ./su.test(value)
+
 function amiOf(image: Image, region: string): Ami {
   const build = tagOf(image, reuseTagKeys.build) ?? ''
   const space = build.indexOf(' ')
@@ -89,6 +96,7 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
   const snapshotsOf: Record<string, string[]> = {}
   const deprecated: string[] = []
   const untagged: string[] = []
+  const givenTheirOwn: string[] = []
   const missing: string[] = []
   const failures: unknown[] = []
   await Promise.all(
@@ -112,7 +120,10 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
       // Each build's own tags (PackerBuild, with ImageFamily) go on with the set's, but an earlier
       // release added them in a call of their own, which could fail where the first went through.
       // Without them a reuse could not name the AMI's build, nor keep-images find its family.
-      for (const image of images) if (!tagOf(image, reuseTagKeys.build)) untagged.push(`${image.ImageId} in ${region}`)
+      for (const image of images) {
+        const build = tagOf(image, reuseTagKeys.build)
+        if (!build || !namesABuild(build)) (build ? givenTheirOwn : untagged).push(`${image.ImageId} in ${region}`)
+      }
     })
   )
   // Of a set that may be anywhere, a region that could not be searched holds none if the
@@ -126,9 +137,18 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
   if (untagged.length > 0) {
     return `the AMIs built by Packer run ${runUuid} are not all tagged (their builds' own tags are not on ${untagged.sort().join(', ')})`
   }
+  if (givenTheirOwn.length > 0) return namingNoBuild(runUuid, givenTheirOwn)
   if (deprecated.length > 0) return `the AMIs built by Packer run ${runUuid} are deprecated (${deprecated.sort().join(', ')})`
   const builtBy = homeImages.map((image) => tagOf(image, provenanceTagKeys.runUrl)).find(Boolean)
   return { amis: found, runUuid, builtBy, snapshotsOf }
+}
+
+/** Why a set whose AMIs' PackerBuild (on `amis`, as `<AMI ID> in <region>`) names no build is not reused. */
+function namingNoBuild(runUuid: string, amis: string[]): string {
+  return (
+    `the AMIs built by Packer run ${runUuid} do not say which build made them (their ${reuseTagKeys.build} is not the action's ` +
+    `on ${amis.sort().join(', ')}: a tags entry or the template gave them their own)`
+  )
 }
 
 /**

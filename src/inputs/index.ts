@@ -78,9 +78,8 @@ export async function readInputs(
   const parsed = await checkHclDefaultManifest(reader, all, { defaultManifestProblems }, env)
   const hclFiles = await checkVersionDemands(reader, all.packerVersion, { ...all, hclFiles: parsed })
   if (hclFiles) all.hclFiles = hclFiles
-  const ownKeys = actionTagKeys(all)
-  for (const problem of ownTagProblems(all.tags, ownKeys)) reader.problem(problem)
-  const tooMany = checkTagCount(all.tags, all.provenanceTags, ownKeys)
+  for (const problem of ownTagProblems(all.tags, all)) reader.problem(problem)
+  const tooMany = checkTagCount(all.tags, all.provenanceTags, actionTagKeys(all))
   if (tooMany) reader.problem(tooMany)
   hintFoldedInputs(reader)
   reader.done()

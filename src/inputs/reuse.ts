@@ -70,24 +70,36 @@ export function ownKeysAsProvenance(inputs: TaggingInputs & Pick<RetentionInputs
 }
 
 /**
- * A `tags` entry of a key the build writes itself (`ownKeys`, from actionTagKeys) would never
- * reach an AMI: the action's value takes its place, since keep-images and reuse go by it.
- * Refused, saying how to get what the entry asks for.
+ * The action's own keys whose value a `tags` entry gives, where no feature of the run goes by
+ * them (ownKeysAsProvenance): the entry's value is written, and not the action's, as with a
+ * provenance key. `tags` may hold the provenance tags as well: they never give one of these keys.
  */
-export function ownTagProblems(userTags: Record<string, string>, ownKeys: string[]): string[] {
-  const given = ownKeys.filter((key) => key in userTags)
+export function ownKeysTheTagsGive(tags: Record<string, string>, inputs: TaggingInputs & Pick<RetentionInputs, 'keepImages'>): string[] {
+  return ownKeysAsProvenance(inputs).filter((key) => key in tags)
+}
+
+/**
+ * A `tags` entry of a key a feature of the run goes by (keysGoneBy) would never reach an AMI:
+ * the action's value takes its place. Refused, naming the input that goes by it and saying how
+ * to get what the entry asks for. An entry of one of the action's other keys is the user's
+ * (ownKeysTheTagsGive).
+ */
+export function ownTagProblems(userTags: Record<string, string>, inputs: TaggingInputs & Pick<RetentionInputs, 'keepImages'>): string[] {
+  const given = keysGoneBy(inputs).filter((key) => key in userTags)
   const problems: string[] = []
   if (given.includes(imageFamilyTagKey)) {
+    const goesBy = inputs.keepImages > 0 ? 'which keep-images goes by' : 'which image-family gives'
     problems.push(
-      `tags: ${imageFamilyTagKey} is the action's own tag, which keep-images goes by; ` +
+      `tags: ${imageFamilyTagKey} is the action's own tag, ${goesBy}; ` +
         `set image-family: ${cutSafely(userTags[imageFamilyTagKey], 60, '…')} instead of the tags entry`
     )
   }
   const fingerprintKeys = given.filter((key) => key !== imageFamilyTagKey)
   if (fingerprintKeys.length > 0) {
+    const one = fingerprintKeys.length === 1
     problems.push(
-      `tags: ${fingerprintKeys.join(', ')} ${fingerprintKeys.length === 1 ? 'is' : 'are'} the action's own, which reuse goes by, ` +
-        'written with provenance-tags or reuse; remove the tags entry, or set provenance-tags: false and reuse: false to write it yourself'
+      `tags: ${fingerprintKeys.join(', ')} ${one ? 'is' : 'are'} the action's own, which reuse goes by; ` +
+        `remove the tags entry, or set reuse: false to write ${one ? 'it' : 'them'} yourself`
     )
   }
   return problems
@@ -96,11 +108,12 @@ export function ownTagProblems(userTags: Record<string, string>, ownKeys: string
 /**
  * The tags reused AMIs get: the user's `tags` as they are now, which do not change the image and
  * so are not in the fingerprint. Not the provenance tags, which still name the build that made
- * them, nor the action's own, which still say which build and set they are.
+ * them, nor the action's own keys a feature of the run goes by (keysGoneBy), which still say
+ * which build, set and family they are; an entry of those is refused before the run.
  */
-export function reusedAmiTags(userTags: Record<string, string>, inputs: TaggingInputs): Record<string, string> {
-  const own = new Set(actionTagKeys(inputs))
-  return Object.fromEntries(Object.entries(userTags).filter(([key]) => !own.has(key)))
+export function reusedAmiTags(userTags: Record<string, string>, inputs: TaggingInputs & Pick<RetentionInputs, 'keepImages'>): Record<string, string> {
+  const goneBy = new Set(keysGoneBy(inputs))
+  return Object.fromEntries(Object.entries(userTags).filter(([key]) => !goneBy.has(key)))
 }
 
 /** A pattern whose fixed part is outside the workspace would glob the machine, not the checkout. */
