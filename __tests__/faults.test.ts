@@ -953,10 +953,42 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         const post = await runPostStep(main, options({ 'on-error': 'abort' }))
         expect(post.exitCode).toBe(0)
         expect(post.warnings).toContain(
-          `Packer never finished, and on-error is abort, so what it made is left as it is: ${group?.groupName}, ${keyPair.keyName} (in us-east-1).`
+          `Packer never finished, and on-error is abort, so what it made is left as it is: ${group?.groupName}, ${keyPair.keyName} (in us-east-1), ` +
+            `and ${instance.instanceId} (pending, in us-east-1), an instance launched with them that Packer's log never named.`
         )
-        // Nothing was removed, or even tried.
+        // Nothing was removed, or even tried: the instance was only looked up (and so has started running).
         for (const action of ['TerminateInstances', 'DeleteSecurityGroup', 'DeleteKeyPair', 'DeregisterImage']) expect(endpoint.callsOf(action)).toEqual([])
+        expect(endpoint.instances('us-east-1').map(({ state }) => state)).toEqual(['running'])
+        expect(endpoint.securityGroups('us-east-1').map(({ groupName }) => groupName)).toEqual(['default', group?.groupName])
+        expect(endpoint.keyPairs('us-east-1').map(({ keyName }) => keyName)).toEqual([keyPair.keyName])
+      } finally {
+        stopPacker(packerPid)
+      }
+    })
+
+    it("with on-error: abort, cancelled before EC2 answers RunInstances, EC2 answering once the step is killed: the post step names the instance Packer's log never did, and leaves it", async () => {
+      const { main, packerPid, killed } = await cancelledBeforeRunInstancesAnswers(saidCancelled, { 'on-error': 'abort' })
+      try {
+        expect(killed).toBe(true)
+        // EC2 answers Packer, which outlived the step: it prints the instance's ID to no one, and
+        // ends without a clean-up, as asked. The instance stays pending, whoever looks at it.
+        endpoint.faults.holdInstancesPending()
+        endpoint.faults.releaseAnswers('RunInstances')
+        await until(() => livingMembersOf(packerPid).length === 0, "Packer's processes to end")
+        const [instance] = endpoint.instances('us-east-1')
+        const group = endpoint.securityGroups('us-east-1').find(({ groupName }) => groupName.startsWith('packer_'))
+        const [keyPair] = endpoint.keyPairs('us-east-1')
+        expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ packer: 'running', keep: true, resources: { instanceIds: [] } })
+        expect(main.stdout).not.toContain(instance.instanceId)
+
+        const post = await runPostStep(main, options({ 'on-error': 'abort' }))
+        expect(post.exitCode).toBe(0)
+        expect(post.warnings).toEqual([
+          `Packer never finished, and on-error is abort, so what it made is left as it is: ${group?.groupName}, ${keyPair.keyName} (in us-east-1), ` +
+            `and ${instance.instanceId} (pending, in us-east-1), an instance launched with them that Packer's log never named.`
+        ])
+        // Looked up, and left as it is.
+        for (const action of ['TerminateInstances', 'StopInstances', 'DeleteSecurityGroup', 'DeleteKeyPair', 'DeregisterImage']) expect(endpoint.callsOf(action)).toEqual([])
         expect(endpoint.instances('us-east-1').map(({ state }) => state)).toEqual(['pending'])
         expect(endpoint.securityGroups('us-east-1').map(({ groupName }) => groupName)).toEqual(['default', group?.groupName])
         expect(endpoint.keyPairs('us-east-1').map(({ keyName }) => keyName)).toEqual([keyPair.keyName])
@@ -2607,7 +2639,76 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(post.warnings).toContainEqual(
         'Packer was killed, and on-error is abort, so what it made is left as it is: i-0123456789abcdef0, packer_g, packer_k (in us-east-1).'
       )
-      expect(endpoint.calls).toEqual([])
+      // It only looks, for an instance launched with that group or key pair that the log never named.
+      expect(endpoint.calls.map(({ action }) => action)).toEqual(['DescribeSecurityGroups', 'DescribeKeyPairs'])
+    })
+
+    it("with on-error: abort, the post step names only the instances launched since Packer started with the group or a key pair the build made, never another run's", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.holdInstancesPending()
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      const ourKey = 'packer_6b15d000-0000-0000-0000-00000000000a'
+      const othersKey = 'packer_6b15d000-0000-0000-0000-00000000000b'
+      const ourGroup = 'packer_6b15d000-0000-0000-0000-00000000000c'
+      const othersGroup = 'packer_6b15d000-0000-0000-0000-00000000000d'
+      for (const name of [ourKey, othersKey, 'ci-builder']) await ec2.send(new CreateKeyPairCommand({ KeyName: name }))
+      const groupIds: Record<string, string> = {}
+      for (const name of [ourGroup, othersGroup]) {
+        groupIds[name] = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: 'Temporary group for Packer' }))).GroupId as string
+      }
+      const launch = async (keyName: string, group: string): Promise<string> =>
+        (
+          await ec2.send(
+            new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: keyName, SecurityGroupIds: [groupIds[group]] })
+          )
+        ).Instances?.[0]?.InstanceId as string
+      const byKeyPair = await launch(ourKey, othersGroup)
+      const byGroup = await launch(othersKey, ourGroup)
+      const othersRun = await launch(othersKey, othersGroup)
+      // The team's key pair, made long ago: the template's temporary_key_pair_name, which Packer failed to make.
+      const byTeamsKeyPair = await launch('ci-builder', othersGroup)
+      endpoint.backdate('us-east-1', 'ci-builder', 24 * 3600_000)
+      const launchedBefore = await launch(ourKey, othersGroup)
+      endpoint.backdate('us-east-1', launchedBefore, 24 * 3600_000)
+      const terminated = await launch(ourKey, ourGroup)
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [terminated] }))
+      ec2.destroy()
+      const state = {
+        regions: ['us-east-1'],
+        resources: { instanceIds: [], keyPairs: [ourKey, 'ci-builder'], securityGroups: [ourGroup] },
+        packer: 'killed',
+        keep: true,
+        packerStarted: new Date(Date.now() - 60_000).toISOString()
+      }
+      const callsBefore = endpoint.calls.length
+      const post = await runPostStep({ state: { 'packer-leftovers': JSON.stringify(state) } }, options({ 'on-error': 'abort' }))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([
+        `Packer was killed, and on-error is abort, so what it made is left as it is: ${ourGroup}, ${ourKey}, ci-builder (in us-east-1), ` +
+          `and ${byKeyPair} (pending, in us-east-1), ${byGroup} (pending, in us-east-1), instances launched with them that Packer's log never named.`
+      ])
+      expect(post.warnings.join('\n')).not.toMatch(new RegExp([othersRun, byTeamsKeyPair, launchedBefore, terminated].join('|')))
+      expect([...new Set(endpoint.calls.slice(callsBefore).map(({ action }) => action))].sort()).toEqual([
+        'DescribeInstances',
+        'DescribeKeyPairs',
+        'DescribeSecurityGroups'
+      ])
+    })
+
+    it('with on-error: abort, credentials that may not list instances: the post step still names what Packer made, and says it could not look for more', async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' } })
+      const group = 'packer_6b15d000-0000-0000-0000-00000000000c'
+      await ec2.send(new CreateSecurityGroupCommand({ GroupName: group, Description: 'Temporary group for Packer' }))
+      ec2.destroy()
+      endpoint.faults.fail('DescribeInstances', { code: 'UnauthorizedOperation' })
+      const state = { regions: ['us-east-1'], resources: { instanceIds: [], keyPairs: [], securityGroups: [group] }, packer: 'killed', keep: true }
+      const post = await runPostStep({ state: { 'packer-leftovers': JSON.stringify(state) } }, options({ 'on-error': 'abort' }))
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toEqual([
+        `Packer was killed, and on-error is abort, so what it made is left as it is: ${group} (in us-east-1).`,
+        expect.stringMatching(new RegExp(`^Could not look in us-east-1 for an instance launched with ${group} that Packer's log never named: UnauthorizedOperation`))
+      ])
     })
 
     it('with on-error: abort, a build that failed leaves its instance, and the post step names it', async () => {
@@ -2625,7 +2726,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
           new RegExp(`^Packer's build failed, and on-error is abort, so what it made is left as it is: ${instance.instanceId}, packer_\\S+, packer_\\S+ \\(in us-east-1\\)\\.$`)
         )
       ])
-      expect(endpoint.calls.length).toBe(callsBefore)
+      // It only looks, for an instance launched with them that the log never named.
+      expect(endpoint.calls.slice(callsBefore).map(({ action }) => action)).toEqual(['DescribeSecurityGroups', 'DescribeInstances', 'DescribeInstances'])
     })
 
     it('after a build that Packer finished, the post step makes no EC2 call', async () => {

@@ -767,19 +767,22 @@ const filtered: Record<InstanceFilter, (instance: Instance) => Array<string | un
 }
 
 /**
- * The instances whose `filter` is one of `values`. A filter, not InstanceIds, so that one ID EC2
- * no longer knows does not fail the lookup of the others.
+ * The instances whose `filter` is one of `values` (and, given `states`, whose state is one of
+ * them). A filter, not InstanceIds, so that one ID EC2 no longer knows does not fail the lookup
+ * of the others.
  */
 async function describeInstances(
   ec2: EC2Client,
   filter: InstanceFilter,
   values: string[],
-  send: { abortSignal: AbortSignal }
+  send: { abortSignal: AbortSignal },
+  states?: string[]
 ): Promise<InstanceState[]> {
   const found: InstanceState[] = []
+  const filters = [{ Name: filter, Values: values }, ...(states === undefined ? [] : [{ Name: 'instance-state-name', Values: states }])]
   let nextToken: string | undefined
   do {
-    const answer = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: filter, Values: values }], NextToken: nextToken }), send)
+    const answer = await ec2.send(new DescribeInstancesCommand({ Filters: filters, NextToken: nextToken }), send)
     for (const reservation of answer.Reservations ?? []) {
       for (const instance of reservation.Instances ?? []) {
         if (instance.InstanceId && filtered[filter](instance).some((value) => value !== undefined && values.includes(value))) {
@@ -806,6 +809,78 @@ async function describeInstances(
   return found
 }
 
+/** An instance of the build's that Packer's log never named, as the post step names it. */
+type UnnamedInstance = { id: string; state: string; region: string }
+
+/** The states of an instance that runs up a bill, or may again: not shutting-down or terminated. */
+const keptStates = ['pending', 'running', 'stopping', 'stopped']
+
+/**
+ * With on-error: abort, the instances the build launched that Packer's log never named, looked up
+ * and never touched: Packer names its instance only once EC2 has answered its launch, so a cancel
+ * while RunInstances was unanswered leaves one no line tells of. They are those, in the regions
+ * Packer built in, that are not shutting down or gone, were launched since Packer started, and use
+ * a temporary security group the log announced, or a key pair it announced that the build made (a
+ * name Packer drew, packer_ and a UUID, or a `temporary_key_pair_name` EC2 shows was made since
+ * Packer started): none of these is another run's. What EC2 refuses to say is a warning.
+ */
+async function findUnnamedInstances(state: LeftoverState, deadlineMs: number, warn: (message: string) => void): Promise<UnnamedInstance[]> {
+  const { instanceIds, keyPairs, securityGroups } = state.resources
+  if (keyPairs.length === 0 && securityGroups.length === 0) return []
+  const found: UnnamedInstance[] = []
+  const send = { abortSignal: AbortSignal.timeout(Math.max(1, deadlineMs)) }
+  for (const region of state.regions) {
+    const ec2 = ec2Client(region, 3)
+    try {
+      const groupIds =
+        securityGroups.length === 0
+          ? []
+          : ((await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: securityGroups }] }), send)).SecurityGroups ?? [])
+              .filter((group) => group.GroupName !== undefined && securityGroups.includes(group.GroupName))
+              .flatMap((group) => (group.GroupId ? [group.GroupId] : []))
+      const ownKeyPairs = await keyPairsMadeByTheBuild(ec2, keyPairs, state.packerStarted, send)
+      const lookups: Array<[InstanceFilter, string[]]> = [
+        ['key-name', ownKeyPairs],
+        ['instance.group-id', groupIds]
+      ]
+      for (const [filter, values] of lookups.filter(([, values]) => values.length > 0)) {
+        for (const instance of await describeInstances(ec2, filter, values, send, keptStates)) {
+          if (instanceIds.includes(instance.id) || found.some(({ id }) => id === instance.id)) continue
+          if (!keptStates.includes(instance.state) || !madeSincePackerStarted(instance.launchTime, state.packerStarted)) continue
+          found.push({ id: instance.id, state: instance.state, region })
+        }
+      }
+    } catch (error) {
+      warn(
+        `Could not look in ${region} for an instance launched with ${[...securityGroups, ...keyPairs].join(', ')} that Packer's log never named: ${awsErrorText(error)}`
+      )
+    } finally {
+      ec2.destroy()
+    }
+  }
+  return found
+}
+
+/**
+ * Of the announced key pairs, those the build made: a name Packer drew is the build's alone; one
+ * the template gave is the build's only if EC2 shows it was made since Packer started.
+ */
+async function keyPairsMadeByTheBuild(
+  ec2: EC2Client,
+  keyPairs: string[],
+  packerStarted: string | undefined,
+  send: { abortSignal: AbortSignal }
+): Promise<string[]> {
+  const drawn = keyPairs.filter((name) => packerKeyPairName.test(name))
+  const given = keyPairs.filter((name) => !packerKeyPairName.test(name))
+  if (given.length === 0) return drawn
+  const answer = await ec2.send(new DescribeKeyPairsCommand({ Filters: [{ Name: 'key-name', Values: given }] }), send)
+  const made = (answer.KeyPairs ?? []).filter(
+    ({ KeyName: name, CreateTime: created }) => name !== undefined && given.includes(name) && madeSincePackerStarted(created, packerStarted)
+  )
+  return [...drawn, ...made.map(({ KeyName: name }) => name as string)]
+}
+
 /**
  * The post step's clean-up, given what the main step saved about a Packer that died before its
  * own clean-up (needsCleanup): removes what it left, within `deadlineMs`. Never throws; whatever
@@ -818,9 +893,15 @@ export async function cleanUpAfterPacker(state: LeftoverState, deadlineMs = post
       const { images } = state.resources
       const ended = { killed: 'Packer was killed', failed: "Packer's build failed" }[state.packer as string] ?? 'Packer never finished'
       const copies = images.length > 0 ? `, with any copies of ${images.join(', ')} in other regions` : ''
-      warnings.push(
+      const unnamed = await findUnnamedInstances(state, deadlineMs, (message) => warnings.push(message))
+      const instances =
+        unnamed.length === 0
+          ? ''
+          : `, and ${unnamed.map(({ id, state, region }) => `${id} (${state}, in ${region})`).join(', ')}, ` +
+            `${unnamed.length === 1 ? 'an instance' : 'instances'} launched with them that Packer's log never named`
+      warnings.unshift(
         `${ended}, and on-error is abort, so what it made is left as it is: ` +
-          `${named(state).join(', ')} (in ${state.regions.join(', ') || 'its build region'})${copies}.`
+          `${named(state).join(', ')} (in ${state.regions.join(', ') || 'its build region'})${copies}${instances}.`
       )
       return warnings
     }
