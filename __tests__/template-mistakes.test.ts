@@ -471,6 +471,22 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     )
   })
 
+  it("JSON: a provisioner's inline entry calling a template function Packer does not have, which Packer names only by the build: on that entry", async () => {
+    const workspace = jsonWith({
+      provisioners: [
+        { type: 'shell-local', inline: ['echo {{user `instance_type`}}'] },
+        { type: 'shell-local', inline: ['echo first', 'echo {{pwdd}}/cookbooks'] }
+      ]
+    })
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^Build "amazon-ebs": Error decoding config: invalid 'inline': template: root:1: function "pwdd" not\s+defined in:\s+echo \{\{pwdd\}\}\/cookbooks$/),
+      properties: { title: 'Packer', file: 'packer-template.json', line: lineOf(workspace, '{{pwdd}}', 'json'), col: '9' }
+    })
+    expect(suite.calls).toEqual([])
+  })
+
   it('JSON: an ansible provisioner whose program the runner does not have, which Packer names only by the build: on its command', async () => {
     const workspace = jsonWith({ provisioners: [{ type: 'ansible', playbook_file: 'site.yml', command: 'ansible-playbook-9.9' }] })
     writeFileSync(join(workspace, 'site.yml'), '- hosts: all\n')

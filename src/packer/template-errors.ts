@@ -1244,7 +1244,8 @@ class JsonTemplate {
     const whole = unknownKey.exec(problem)?.[1]
     const named =
       (whole === undefined ? undefined : this.keyInBuild(builder, whole)) ?? (key === undefined ? undefined : this.within(this.keyInBuild(builder, key), namedPath(problem)))
-    const found = named ?? this.leadingKey(builder, problem) ?? this.quotedValue(builder, problem) ?? this.mentionedKey(builder, problem)
+    const found =
+      named ?? this.templateValue(builder, problem) ?? this.leadingKey(builder, problem) ?? this.quotedValue(builder, problem) ?? this.mentionedKey(builder, problem)
     if (found) return { ...this.at(found), component: [builder, ...this.others].find((node) => node && contains(node, found)) }
     const runner = this.programRunner(build, problem)
     if (runner) return { ...this.at(this.key(runner, 'command') ?? runner), component: runner }
@@ -1307,6 +1308,28 @@ class JsonTemplate {
   private quotedValue(builder: Node | undefined, problem: string): Node | undefined {
     const quoted = [...problem.matchAll(/'([^']+)'/g)].map((match) => match[1])
     const isQuoted = (node: Node | undefined): boolean => node?.type === 'string' && quoted.includes(this.filledIn(node.value))
+    for (const node of [builder, ...this.others]) {
+      for (const [key, value] of node?.type === 'object' ? (node.children ?? []).map((property) => property.children ?? []) : []) {
+        if (isQuoted(value)) return key
+        const entry = value?.type === 'array' ? value.children?.find(isQuoted) : undefined
+        if (entry) return entry
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * The value whose `{{ … }}` Packer could not read, which it quotes after `in:` (`Error decoding
+   * config: invalid 'inline': template: root:1: function "pwdd" not defined in: echo {{pwdd}}`,
+   * a provisioner's, which it names only by the build): the setting, or the entry of a list, in
+   * the build's builder or any provisioner or post-processor, whose text is that, as Packer wraps
+   * it onto lines.
+   */
+  private templateValue(builder: Node | undefined, problem: string): Node | undefined {
+    const quoted = /\btemplate: .*? in: (.*\{\{.*)$/.exec(problem)?.[1]
+    if (quoted === undefined) return undefined
+    const unwrapped = (text: string): string => text.replace(/\s+/g, '')
+    const isQuoted = (node: Node | undefined): boolean => node?.type === 'string' && unwrapped(String(node.value)) === unwrapped(quoted)
     for (const node of [builder, ...this.others]) {
       for (const [key, value] of node?.type === 'object' ? (node.children ?? []).map((property) => property.children ?? []) : []) {
         if (isQuoted(value)) return key
