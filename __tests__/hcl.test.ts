@@ -792,6 +792,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       regionProblems: [],
       accountProblems: [],
       instanceProfileProblems: [],
+      volumeTypeProblems: [],
       misplacedReferenceProblems: [],
       imageFilterProblems: [],
       selectionWarnings: [],

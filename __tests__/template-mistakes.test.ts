@@ -1276,6 +1276,60 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls).toEqual([])
   })
 
+  it('HCL2: an ami_block_device_mappings volume_type EC2 does not have, which it refuses only as it registers the AMI: on it, with the type meant, before Packer is installed', async () => {
+    const workspace = demoWith((text) =>
+      text.replace(
+        '  communicator           = "none"\n',
+        '  communicator           = "none"\n  ami_block_device_mappings {\n    device_name = "/dev/sdb"\n    volume_size = 8\n    volume_type = "GP3"\n  }\n'
+      )
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: ami.pkr.hcl: ami_block_device_mappings of source "amazon-ebs.demo" has volume_type "GP3", which is no EBS volume type: did you mean "gp3"? ' +
+          'Packer passes it on as written, and EC2 refuses it (InvalidParameterValue) only as it registers the AMI, after the whole build.',
+        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: lineOf(workspace, '"GP3"'), col: '5' }
+      },
+      { message: 'The template gives volumes a type EC2 does not have (see the errors above); nothing was installed or built.', properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it('JSON: a launch_block_device_mappings volume_type EC2 does not have (gp4): on it, listing the types EC2 has, before Packer is installed', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+      template.builders[0].launch_block_device_mappings = [{ device_name: '/dev/xvda', volume_size: 8, volume_type: 'gp4', delete_on_termination: true }]
+      return JSON.stringify(template, null, 2)
+    }, 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message:
+        'template: packer-template.json: launch_block_device_mappings of builder "amazon-ebs" has volume_type "gp4", which is no EBS volume type ' +
+        "(EC2's are gp2, gp3, io1, io2, sc1, st1, standard). Packer passes it on as written, and EC2 refuses it (InvalidParameterValue) only once the build has started.",
+      properties: { title: 'Invalid input', file: 'packer-template.json', line: lineOf(workspace, '"gp4"', 'json'), col: '11' }
+    })
+    expect(result.errors.slice(1).every(({ properties }) => properties.file === undefined)).toBe(true)
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it('volume types EC2 has, written or from a variable: built as before', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { variables: Record<string, string>; builders: Array<Record<string, unknown>> }
+      template.variables.root_type = 'gp2'
+      template.builders[0].launch_block_device_mappings = [{ device_name: '/dev/xvda', volume_size: 8, volume_type: '{{user `root_type`}}' }]
+      template.builders[0].ami_block_device_mappings = [{ device_name: '/dev/sdb', volume_size: 8, volume_type: 'st1' }]
+      return JSON.stringify(template, null, 2)
+    }, 'json')
+    const result = await run(workspace, 'json')
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+  })
+
   it('filter names EC2 knows, tag: ones among them, are left alone: built as before', async () => {
     const workspace = demoWith((text) =>
       text.replace(

@@ -575,7 +575,8 @@ async function checkBuildsSomething(template: Promise<HclTemplate> | undefined):
 /**
  * An HCL2 template's Amazon sources whose settings, known before the build, hold what EC2 or IAM
  * refuses only once the build runs: regions with a space in them, `ami_users` entries that are no
- * account IDs, an `iam_instance_profile` IAM does not take, a misspelt source_ami_filter name; and
+ * account IDs, an `iam_instance_profile` IAM does not take, a misspelt source_ami_filter name, a
+ * volume_type EC2 does not have; and
  * the paths a template of either kind names that are not where Packer runs, but beside the
  * template (a JSON template's other settings are checked with the inputs). All of them at once,
  * the failure naming each kind found; left to Packer with only or except, which may leave the
@@ -592,7 +593,8 @@ async function checkSourceSettings(inputs: Inputs, template: Promise<HclTemplate
       [read?.accountProblems ?? [], 'shares its AMIs with accounts that are no account IDs'],
       [read?.instanceProfileProblems ?? [], 'names an instance profile IAM would refuse'],
       [read?.misplacedReferenceProblems ?? inputs.jsonMisplacedReferenceProblems ?? [], 'names files that are not where Packer runs'],
-      [read?.imageFilterProblems ?? [], 'filters its source AMI on names EC2 would refuse']
+      [read?.imageFilterProblems ?? [], 'filters its source AMI on names EC2 would refuse'],
+      [read?.volumeTypeProblems ?? [], 'gives volumes a type EC2 does not have']
     ] as const
   ).filter(([problems]) => problems.length > 0)
   await refuse(

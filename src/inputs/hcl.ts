@@ -13,6 +13,7 @@ import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { shellLocalScripts } from './shell-local.js'
 import { imageFilterMistake } from './image-filters.js'
+import { deviceMappingSettings, volumeTypeMistake } from './volume-types.js'
 import { accountMistake, instanceProfileMistake, regionMistake, spacedRegions, withoutValues, wrongAccounts } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
 import { sourceReferenceName, sourceReferenceProblems } from './source-references.js'
@@ -994,6 +995,31 @@ export async function hclImageFilterProblems(read: HclFileRead[]): Promise<Input
   return problems
 }
 
+/**
+ * The volume_type of Amazon source blocks' block device mappings (launch_block_device_mappings,
+ * ami_block_device_mappings, ebs_volumes) whose value, known before the build, is no EBS volume
+ * type (volumeTypeMistake): EC2 refuses it only once the build has started. One problem each,
+ * on the setting.
+ */
+export async function hclVolumeTypeProblems(read: HclFileRead[], scope: HclScope): Promise<InputProblem[]> {
+  const problems: InputProblem[] = []
+  for (const { shown, source, settings, path, placeOf } of builtAmazonSources(read)) {
+    for (const setting of deviceMappingSettings) {
+      for (const mapping of blocksAt(settings[setting], [...path, setting], 0)) {
+        const written = mapping.body.volume_type
+        const value = typeof written === 'string' ? await hclStringValue(written, scope) : undefined
+        const mistake = value === undefined ? undefined : volumeTypeMistake(setting, value)
+        if (mistake === undefined) continue
+        problems.push({
+          message: `template: ${shown}: ${setting} of source "${source}" ${mistake}`,
+          location: { file: shown, ...(await placeOf([...mapping.path, 'volume_type'])) }
+        })
+      }
+    }
+  }
+  return problems
+}
+
 /** Where the key `name` of the object at `at` (a source's `filters`) is written in `file`. */
 async function filterNamePlace(file: string, at: JsonPath, name: string): Promise<{ line: number; column: number } | undefined> {
   const text = readFileSync(file, 'utf8')
@@ -1555,6 +1581,8 @@ export interface HclTemplate {
   accountProblems: InputProblem[]
   /** Amazon sources' iam_instance_profile that is no name IAM takes (hclInstanceProfileProblems). */
   instanceProfileProblems: InputProblem[]
+  /** Amazon sources' volume_type that is no EBS volume type (hclVolumeTypeProblems). */
+  volumeTypeProblems: InputProblem[]
   /** Paths the template names that are not where Packer runs, but beside the template (hclMisplacedReferences). */
   misplacedReferenceProblems: InputProblem[]
   /** Amazon sources' source_ami_filter names a small edit from one EC2 knows (hclImageFilterProblems). */
@@ -1723,6 +1751,7 @@ export async function readHclTemplate(
     regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),
     accountProblems: withoutValues(await hclAccountProblems(read, scope), sensitiveValues),
     instanceProfileProblems: withoutValues(await hclInstanceProfileProblems(read, scope), sensitiveValues),
+    volumeTypeProblems: withoutValues(await hclVolumeTypeProblems(read, scope), sensitiveValues),
     imageFilterProblems: await hclImageFilterProblems(read),
     selectionWarnings: await hclSelectionWarnings(read),
     sourceReferenceProblems: references.errors,

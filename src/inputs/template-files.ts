@@ -17,6 +17,7 @@ import type { VersionRequest } from './version-request.js'
 import { jsonTemplateReferences, misplacedReferences, noReferences, sortReferences, type ReferencedPaths } from './template-references.js'
 import { jsonRegionProblems, withoutValues } from './template-regions.js'
 import { jsonImageFilterProblems } from './image-filters.js'
+import { jsonVolumeTypeProblems } from './volume-types.js'
 import {
   autoVarFilesBeside,
   checkJsonVarFile,
@@ -443,7 +444,8 @@ function describeJson(
 
 /**
  * A JSON template's regions with spaces in them (jsonRegionProblems), where no sensitive value
- * shows, and its misspelt source_ami_filter names (jsonImageFilterProblems), in the builds Packer will run.
+ * shows, its misspelt source_ami_filter names (jsonImageFilterProblems) and the volume types EC2 does not
+ * know (jsonVolumeTypeProblems), in the builds Packer will run.
  */
 function checkJsonRegions(
   reader: InputReader,
@@ -473,6 +475,7 @@ function checkJsonRegions(
   }
   for (const { message, location } of withoutValues(jsonRegionProblems(parsed, values, context, sources), sensitive)) reader.problem(message, location)
   for (const { message, location } of jsonImageFilterProblems(parsed, sources.template.shown, path, built)) reader.problem(message, location)
+  for (const { message, location } of jsonVolumeTypeProblems(parsed, sources.template.shown, path, built)) reader.problem(message, location)
 }
 
 /**
