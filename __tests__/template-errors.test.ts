@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { parseEventLine, RunRecord } from '../src/packer/machine-readable.js'
 import {
@@ -663,6 +663,19 @@ describe('locateHclComponentErrors', () => {
       '1 error(s) occurred:\n\n* You may only specify one of the following options: Command, Inline, Script or\nScripts. Please consolidate these options in your config.'
     expect(await locateHclComponentErrors(error, folder.path, join(folder.path, 'p.pkr.hcl'))).toEqual([
       { message: expect.stringMatching(/^You may only specify .* Script or\nScripts\. Please consolidate these options in your config\.$/), file: 'p.pkr.hcl', line: 3 }
+    ])
+  })
+
+  it('places a missing entry of a list written from ${path.root} on that entry, as Packer quotes it filled in', async () => {
+    const line = '    scripts = ["${path.root}/a.sh", "${path.cwd}/../b.sh", "${path.root}/b.sh"]'
+    writeFileSync(join(folder.path, 'q.pkr.hcl'), `build {\n  sources = ["source.null.n"]\n  provisioner "shell-local" {\n${line}\n  }\n}\n`)
+    // As Packer 1.6.6 writes it, run from the folder above the template's: path.root is that folder's name.
+    const root = basename(folder.path)
+    const error =
+      `Error: Failed preparing provisioner-block "shell-local" ""\n\n  on ${root}/q.pkr.hcl line 3:\n  (source code not available)\n\n` +
+      `1 error(s) occurred:\n\n* Bad script '${root}/b.sh': stat ${root}/b.sh: no such file or\ndirectory`
+    expect(await locateHclComponentErrors(error, dirname(folder.path), join(folder.path, 'q.pkr.hcl'))).toEqual([
+      { message: expect.stringMatching(/^Bad script '[^']+\/b\.sh'/), file: `${root}/q.pkr.hcl`, line: 4, column: line.indexOf('"${path.root}/b.sh"') + 1 }
     ])
   })
 

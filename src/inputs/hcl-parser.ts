@@ -3,7 +3,7 @@
 // tree is turned into the shape the rest of the action reads (HclBody), the shape of HCL's JSON
 // syntax: blocks by type, then label, each a list of bodies; literal values as JSON values,
 // strings as templates (a literal `${` as `$${`), any other expression as `${source}`.
-import { relative } from 'node:path'
+import { relative, resolve } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { Language, Parser, type Node } from 'web-tree-sitter'
 import type { HclBody, HclFileRead } from './hcl.js'
@@ -278,21 +278,51 @@ function blockAt(top: Node | undefined, line: number): Node | undefined {
 /**
  * Where, in the block that begins on line `blockLine`, each of `values` is written as a string
  * of its own (`script = "b.sh"`, an entry of `scripts = ["a.sh", "b.sh"]`): the first such
- * string's line and column; undefined for a value not written so.
+ * string's line and column; undefined for a value not written so. With `paths` (`path.root` and
+ * `path.cwd` as Packer sets them: hcl.ts hclPaths), a string made of them and text is one too
+ * (`"${path.root}/scripts/b.sh"`), where it names the same path as the value: Packer quotes it
+ * filled in (`./scripts/b.sh`).
  */
-export function valuePositions(fileName: string, source: string, blockLine: number, values: string[]): Promise<Array<{ line: number; column: number } | undefined>> {
+export function valuePositions(
+  fileName: string,
+  source: string,
+  blockLine: number,
+  values: string[],
+  paths?: { root: string; cwd: string }
+): Promise<Array<{ line: number; column: number } | undefined>> {
   return withTree(fileName, source, (root) => {
     const block = blockAt(root.namedChildren.find((child) => child.type === 'body'), blockLine)
-    const literal = (node: Node | null): node is Node => {
-      const parts = node?.namedChildren.filter((child) => child.type !== 'quoted_template_start' && child.type !== 'quoted_template_end') ?? []
-      return parts.length === 1 && parts[0].type === 'template_literal'
-    }
-    const strings = (block?.descendantsOfType('string_lit') ?? []).filter(literal)
+    // A string that interpolates is a quoted template, not a string literal.
+    const strings = (block?.descendantsOfType(['string_lit', 'quoted_template']) ?? []).flatMap((node) => {
+      const read = node && stringWithPaths(node, paths)
+      return read === undefined ? [] : [{ node: node as Node, ...read }]
+    })
     return values.map((value) => {
-      const found = strings.find((node) => labelText(node) === value)
-      return found && writtenPosition(source, found.startIndex)
+      const found = strings.find((string) =>
+        string.fromPaths && paths ? resolve(paths.cwd, string.text) === resolve(paths.cwd, value) : string.text === value
+      )
+      return found && writtenPosition(source, found.node.startIndex)
     })
   }).catch(() => values.map(() => undefined))
+}
+
+/**
+ * A quoted string's text when it is literal, or made of literal text and `path.root` or
+ * `path.cwd` (`fromPaths`), filled in from `paths`; undefined for any other.
+ */
+function stringWithPaths(node: Node, paths: { root: string; cwd: string } | undefined): { text: string; fromPaths: boolean } | undefined {
+  const inner = node.namedChildren.filter((child) => child.type !== 'quoted_template_start' && child.type !== 'quoted_template_end')
+  if (inner.length === 1 && inner[0].type === 'template_literal') return { text: labelText(node), fromPaths: false }
+  if (paths === undefined || !inner.some((child) => child.type === 'template_interpolation')) return undefined
+  let text = ''
+  for (const part of templateParts(node)) {
+    const reference = 'literal' in part ? undefined : interpolated(part.written)
+    const path = reference && 'reference' in reference && 'path' in reference.reference ? reference.reference.path : undefined
+    if ('literal' in part) text += part.literal
+    else if (path === 'root' || path === 'cwd') text += paths[path]
+    else return undefined
+  }
+  return { text, fromPaths: true }
 }
 
 /** Where the top-level block `type "label" …` of an HCL file begins; undefined when it has none. */

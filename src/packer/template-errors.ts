@@ -25,7 +25,7 @@ import {
   type UserVariables
 } from '../inputs/template.js'
 import { jsonPlace, jsonValuePlace, rootEntry } from '../common/json-place.js'
-import { emptyListUntyped, onlyHclVariable, hclBuildBlock, hclDeclaredVariables, hclLocals, hclRunScope, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
+import { emptyListUntyped, onlyHclVariable, hclBuildBlock, hclDeclaredVariables, hclLocals, hclPaths, hclRunScope, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
 import type { HclSyntaxError, Unclosed } from '../inputs/hcl-parser.js'
 import type { HclFileText } from '../inputs/template-files.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedSetting, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
@@ -219,13 +219,22 @@ export async function locateHclComponentErrors(message: string, workingDirectory
   const quoted = problems.map((problem) => /'([^']+)'/.exec(problem)?.[1] ?? '')
   const [places, values] = await Promise.all([
     attributePositions(path, text, subject.line, named.flat()),
-    valuePositions(path, text, subject.line, quoted)
+    valuePositions(path, text, subject.line, quoted, packerPaths(workingDirectory, template))
   ])
   let next = 0
   return problems.map((problem, index) => {
     const place = places.slice(next, (next += named[index].length)).find((found) => found !== undefined) ?? (quoted[index] ? values[index] : undefined)
     return { message: problem, file: subject.file, ...(place ?? { line: subject.line }) }
   })
+}
+
+/** `path.root` and `path.cwd` as Packer sets them for `template` (absolute); none where it cannot be told. */
+function packerPaths(workingDirectory: string, template: string): { root: string; cwd: string } | undefined {
+  try {
+    return hclPaths(workingDirectory, relative(workingDirectory, template) || '.')
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -1,0 +1,59 @@
+// A file a template names that is not there, through the bundled action with the real Packer
+// and the loopback EC2 endpoint: Packer's refusal in validate is on the value that names it,
+// entry of a list included, however it is written (`${path.root}/…`, `{{template_dir}}/…`).
+import { expect, it } from '@jest/globals'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { demoRuns, demoTemplates, loopbackSuite } from './support/loopback-suite.js'
+import { describeWithPacker } from './support/runtimes.js'
+
+describeWithPacker('a file the template names that is not there, through the bundled action', () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+  const { demoWith, run } = demoRuns(suite)
+
+  /** Where `text` is in the file: its line and column, as the annotation gives them. */
+  function placeIn(file: string, text: string): { line: string; col: string } {
+    const lines = readFileSync(file, 'utf8').split('\n')
+    const found = lines.findIndex((line) => line.includes(text))
+    return { line: String(found + 1), col: String(lines[found].indexOf(text) + 1) }
+  }
+
+  /** The demo's HCL2 template with `block` (lines of HCL) added to its build block. */
+  const hclWith = (block: string) => (text: string): string => text.replace('  post-processor "manifest" {}', `${block}\n  post-processor "manifest" {}`)
+
+  /** The demo's JSON template with `provisioners`. */
+  const jsonWith = (provisioners: unknown[]) => (text: string): string => JSON.stringify({ ...JSON.parse(text), provisioners }, null, 2)
+
+  /** scripts/a.sh in the workspace: the first entry of the lists, which is there. */
+  function withScript(workspace: string): string {
+    mkdirSync(join(workspace, 'scripts'))
+    writeFileSync(join(workspace, 'scripts', 'a.sh'), 'true\n')
+    return workspace
+  }
+
+  it('HCL2: a scripts entry written from ${path.root} that is not there: Packer\'s error on that entry, not on the provisioner', async () => {
+    const provisioner = '  provisioner "shell-local" {\n    scripts = ["${path.root}/scripts/a.sh", "${path.root}/scripts/missing.sh"]\n  }\n'
+    const workspace = withScript(demoWith(hclWith(provisioner), 'hcl2'))
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringMatching(/^Bad script '\.\/scripts\/missing\.sh': stat \.\/scripts\/missing\.sh: no such file or\s+directory$/),
+        properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(join(workspace, demoTemplates.hcl2), '"${path.root}/scripts/missing.sh"') }
+      },
+      { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('JSON: a scripts entry written from {{template_dir}} that is not there: on that entry too', async () => {
+    const workspace = withScript(demoWith(jsonWith([{ type: 'shell-local', scripts: ['{{template_dir}}/scripts/a.sh', '{{template_dir}}/scripts/missing.sh'] }]), 'json'))
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^Build "amazon-ebs": Bad script\s+'[^']*\/scripts\/missing\.sh':/),
+      properties: { title: 'Packer', file: demoTemplates.json, ...placeIn(join(workspace, demoTemplates.json), '"{{template_dir}}/scripts/missing.sh"') }
+    })
+    expect(suite.calls).toEqual([])
+  })
+})
