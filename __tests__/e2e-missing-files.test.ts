@@ -1,6 +1,9 @@
 // A file a template names that is not there, through the bundled action with the real Packer
 // and the loopback EC2 endpoint: Packer's refusal in validate is on the value that names it,
-// entry of a list included, however it is written (`${path.root}/…`, `{{template_dir}}/…`).
+// entry of a list included, however it is written (`${path.root}/…`, `{{template_dir}}/…`); and
+// where the job refuses the template before Packer runs for something else (a provisioner that
+// needs a communicator, in a build with communicator "none"), the file is named with it, each on
+// its line, so that a fix of the one does not end in a failure on the other.
 import { expect, it } from '@jest/globals'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -55,5 +58,64 @@ describeWithPacker('a file the template names that is not there, through the bun
       properties: { title: 'Packer', file: demoTemplates.json, ...placeIn(join(workspace, demoTemplates.json), '"{{template_dir}}/scripts/missing.sh"') }
     })
     expect(suite.calls).toEqual([])
+  })
+
+  it('HCL2: a file provisioner whose source is not there, in a build with communicator "none": both refused at once, each on its line', async () => {
+    const provisioner = '  provisioner "file" {\n    source      = "files/app.conf"\n    destination = "/tmp/app.conf"\n  }\n'
+    const workspace = demoWith(hclWith(provisioner), 'hcl2')
+    const result = await run(workspace, 'hcl2')
+    const template = join(workspace, demoTemplates.hcl2)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringMatching(/^provisioner "file" runs on the instance through a communicator, and its build connects none \(amazon-ebs\.demo has communicator = "none"\)/),
+        properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'provisioner "file"') }
+      },
+      {
+        message:
+          'template: ami.pkr.hcl: provisioner "file" source names "files/app.conf", which is not there (Packer reads it relative to ' +
+          'working-directory, .): packer validate refuses the template for it. Add it, or name a path that is there.',
+        properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'source      =') }
+      },
+      {
+        message:
+          'Packer would start the build for provisioners or post-processors that cannot work on a runner, and the template names ' +
+          'files that are not there (see the errors above); nothing was built.',
+        properties: {}
+      }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('JSON: the same with "communicator": "none": both refused at once, each on its line', async () => {
+    const workspace = demoWith(jsonWith([{ type: 'file', source: 'files/app.conf', destination: '/tmp/app.conf' }]), 'json')
+    const result = await run(workspace, 'json')
+    const template = join(workspace, demoTemplates.json)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringMatching(/^provisioner "file" runs on the instance through a communicator, and its build connects none \(amazon-ebs has "communicator": "none"\)/),
+        properties: { title: 'Invalid input', file: demoTemplates.json, ...placeIn(template, '"type": "file"') }
+      },
+      {
+        message: expect.stringMatching(/^template: packer-template\.json: provisioners\[0\]\.source names "files\/app\.conf", which is not there /),
+        properties: { title: 'Invalid input', file: demoTemplates.json, ...placeIn(template, '"source"') }
+      },
+      expect.objectContaining({ message: expect.stringContaining(', and the template names files that are not there (see the errors above)') })
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('the provisioner alone, its source there: refused for the communicator only, as before', async () => {
+    const provisioner = '  provisioner "file" {\n    source      = "files/app.conf"\n    destination = "/tmp/app.conf"\n  }\n'
+    const workspace = demoWith(hclWith(provisioner), 'hcl2')
+    mkdirSync(join(workspace, 'files'))
+    writeFileSync(join(workspace, 'files', 'app.conf'), 'x = 1\n')
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message.split(' (')[0])).toEqual([
+      'provisioner "file" runs on the instance through a communicator, and its build connects none',
+      'Packer would start the build for provisioners or post-processors that cannot work on a runner'
+    ])
   })
 })

@@ -794,6 +794,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       instanceProfileProblems: [],
       volumeTypeProblems: [],
       misplacedReferenceProblems: [],
+      missingReferenceProblems: [],
       imageFilterProblems: [],
       selectionWarnings: [],
       sourceReferenceProblems: [],

@@ -462,6 +462,9 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
 
   it('JSON: an ansible-local provisioner in such a build, which fails on the instance as it uploads its playbook: on its type, before Packer is installed', async () => {
     const workspace = jsonWith({ provisioners: [{ type: 'ansible-local', playbook_file: 'site.yml', playbook_dir: 'ansible' }] })
+    // There, as Packer refuses a playbook that is not (e2e-missing-files).
+    writeFileSync(join(workspace, 'site.yml'), '- hosts: all\n')
+    mkdirSync(join(workspace, 'ansible'))
     expectRefusedBeforeInstall(
       await run(workspace, 'json'),
       'provisioner "ansible-local" runs on the instance through a communicator, and its build connects none (amazon-ebs has ' +

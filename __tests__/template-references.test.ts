@@ -152,6 +152,54 @@ describe('a JSON template written to be run from its own directory', () => {
   })
 })
 
+describe('a path the template names that is not there at all', () => {
+  it("is a JSON template's problem on its value, named from working-directory, but not one found beside the template", async () => {
+    write(
+      'packer/template.json',
+      JSON.stringify({
+        builders: [{ type: 'amazon-ebs', communicator: 'none' }],
+        provisioners: [
+          { type: 'file', source: 'files/app.conf', destination: '/tmp/app.conf' },
+          { type: 'shell-local', scripts: ['{{template_dir}}/a.sh', '{{template_dir}}/missing.sh', 'beside.sh'] },
+          { type: 'file', source: 'made/during/the/build', destination: '/tmp/x', generated: true }
+        ]
+      })
+    )
+    write('packer/a.sh')
+    write('packer/beside.sh')
+    const inputs = await read({ template: 'packer/template.json' })
+    expect(inputs.jsonMissingReferenceProblems).toEqual([
+      {
+        message:
+          'template: packer/template.json: provisioners[0].source names "files/app.conf", which is not there (Packer reads it relative to ' +
+          'working-directory, .): packer validate refuses the template for it. Add it, or name a path that is there.',
+        location: { file: 'packer/template.json', value: { path: join(workspace, 'packer/template.json'), at: ['provisioners', 0, 'source'] } }
+      },
+      {
+        message: expect.stringMatching(/^template: packer\/template\.json: provisioners\[1\]\.scripts\[1\] names "packer\/missing\.sh" \("\{\{template_dir\}\}\/missing\.sh"\), which is not there /),
+        location: { file: 'packer/template.json', value: { path: join(workspace, 'packer/template.json'), at: ['provisioners', 1, 'scripts', 1] } }
+      }
+    ])
+    // beside.sh is told as misplaced, not again as missing.
+    expect(inputs.jsonMisplacedReferenceProblems?.map(({ message }) => message.split(', which')[0])).toEqual(['template: packer/template.json: provisioners[1].scripts[2] names "beside.sh"'])
+  })
+
+  it("is an HCL2 template's problem on its entry of a list, written from path.root", async () => {
+    const line = '    scripts = ["${path.root}/a.sh", "${path.root}/missing.sh"]'
+    write('packer/ami.pkr.hcl', `build {\n  sources = ["source.null.n"]\n  provisioner "shell-local" {\n${line}\n  }\n}\n`)
+    write('packer/a.sh')
+    const template = await readHclTemplate(await read({ 'working-directory': 'packer', template: 'ami.pkr.hcl' }), {})
+    expect(template.missingReferenceProblems).toEqual([
+      {
+        message:
+          'template: packer/ami.pkr.hcl: provisioner "shell-local" scripts[1] names "missing.sh" ("${path.root}/missing.sh"), which is not there ' +
+          '(Packer reads it relative to working-directory, packer): packer validate refuses the template for it. Add it, or name a path that is there.',
+        location: { file: 'packer/ami.pkr.hcl', line: 4, column: line.indexOf('"${path.root}/missing.sh"') + 1 }
+      }
+    ])
+  })
+})
+
 describe('an HCL2 template', () => {
   it('names them with path.root, path.cwd, variables and locals, in every file of a template directory', async () => {
     write(

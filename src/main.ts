@@ -651,18 +651,28 @@ async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTempl
  * instance for, and fail there; a breakpoint, which waits for an Enter nobody can press; a
  * shell-local provisioner or post-processor whose script's path the shell cannot run. The job
  * fails before it installs anything; for latest or a range, what depends on the release is
- * checked again once it has `resolved`, before it is downloaded or used.
+ * checked again once it has `resolved`, before it is downloaded or used. With them, the files
+ * the template names that are not there, which packer validate would refuse once they are
+ * fixed: left to Packer with only or except, which may leave their builds out.
  */
 async function checkProvisioners(given: Inputs, template?: Promise<HclTemplate>, resolved?: string): Promise<void> {
   // A template that could not be read fails where it is awaited next, as it would have.
-  const read = template ? ((await template.catch(() => undefined))?.provisionerUses ?? []) : (given.jsonProvisionerUses ?? [])
+  const hcl = template && (await template.catch(() => undefined))
+  const read = template ? (hcl?.provisionerUses ?? []) : (given.jsonProvisionerUses ?? [])
   if (read.length === 0) return
   const { awaitsPackerVersion, provisionerProblems } = await import('./inputs/build-variables.js')
   // Once latest or a range has resolved, only what waited for the release is checked again.
   const uses = resolved === undefined ? read : read.filter(awaitsPackerVersion)
   const version = resolved ?? (given.packerVersion.kind === 'exact' ? given.packerVersion.version : undefined)
   const problems = provisionerProblems(uses, given, version)
-  await refuse(problems, 'Packer would start the build for provisioners or post-processors that cannot work on a runner (see the errors above); nothing was built.')
+  if (problems.length === 0) return
+  const selected = given.only.length > 0 || given.except.length > 0
+  const missing = selected ? [] : ((template ? hcl?.missingReferenceProblems : given.jsonMissingReferenceProblems) ?? [])
+  const andMissing = missing.length > 0 ? ', and the template names files that are not there' : ''
+  await refuse(
+    [...problems, ...missing],
+    `Packer would start the build for provisioners or post-processors that cannot work on a runner${andMissing} (see the errors above); nothing was built.`
+  )
 }
 
 /** What the log says of the inputs as the job reads them, before it installs anything. */

@@ -28,11 +28,13 @@ import {
   builderPathSettings,
   fileProvisionerReads,
   misplacedReferences,
+  missingReferences,
   postProcessorPathSettings,
   provisionerPathSettings,
   referencesOf,
   sortReferences,
   writtenPaths,
+  type MisplacedReference,
   type PathSetting,
   type SettingSite,
   type TemplateReference
@@ -1077,10 +1079,27 @@ export async function hclMisplacedReferences(
   references: TemplateReference[],
   where: { workingDirectory: string; template: string; workspace: string }
 ): Promise<InputProblem[]> {
+  return onTheirValues(read, misplacedReferences(references, { kind: 'hcl', ...where }), where.workspace)
+}
+
+/**
+ * The references of an HCL2 template that are not there at all (missingReferences): one error
+ * each, placed as hclMisplacedReferences places them.
+ */
+export async function hclMissingReferences(
+  read: HclFileRead[],
+  references: TemplateReference[],
+  where: { workingDirectory: string; template: string; workspace: string }
+): Promise<InputProblem[]> {
+  return onTheirValues(read, missingReferences(references, { kind: 'hcl', ...where }), where.workspace)
+}
+
+/** Each reference's message on its setting, or on its entry of a list written as such. */
+function onTheirValues(read: HclFileRead[], found: MisplacedReference[], workspace: string): Promise<InputProblem[]> {
   return Promise.all(
-    misplacedReferences(references, { kind: 'hcl', ...where }).map(async ({ reference, message }) => {
+    found.map(async ({ reference, message }) => {
       const fileRead = read.find(({ file }) => file === reference.file)
-      return { message, location: { file: workspaceRelative(reference.file, where.workspace), ...(fileRead ? await fileRead.place(reference.at) : {}) } }
+      return { message, location: { file: workspaceRelative(reference.file, workspace), ...(fileRead ? await fileRead.place(reference.at) : {}) } }
     })
   )
 }
@@ -1585,6 +1604,8 @@ export interface HclTemplate {
   volumeTypeProblems: InputProblem[]
   /** Paths the template names that are not where Packer runs, but beside the template (hclMisplacedReferences). */
   misplacedReferenceProblems: InputProblem[]
+  /** Paths the template names that are not there at all (hclMissingReferences): Packer refuses them in validate. */
+  missingReferenceProblems: InputProblem[]
   /** Amazon sources' source_ami_filter names a small edit from one EC2 knows (hclImageFilterProblems). */
   imageFilterProblems: InputProblem[]
   /** A build block that builds no source, in a template that builds none (hclBuildlessProblems); empty unless every file was read. */
@@ -1742,6 +1763,10 @@ export async function readHclTemplate(
     references: templateReferences,
     misplacedReferenceProblems: withoutValues(
       await hclMisplacedReferences(read, templateReferences, { ...request, workspace: request.workspace ?? process.cwd() }),
+      sensitiveValues
+    ),
+    missingReferenceProblems: withoutValues(
+      await hclMissingReferences(read, templateReferences, { ...request, workspace: request.workspace ?? process.cwd() }),
       sensitiveValues
     ),
     buildVariableUses: await hclBuildVariableUses(read, scope),

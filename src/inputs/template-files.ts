@@ -14,7 +14,7 @@ import { checkExistingManifest } from './manifest.js'
 import { isDirectory, type InputProblem, type InputReader } from './reader.js'
 import type { VersionDemand } from './required-version.js'
 import type { VersionRequest } from './version-request.js'
-import { jsonTemplateReferences, misplacedReferences, noReferences, sortReferences, type ReferencedPaths } from './template-references.js'
+import { jsonTemplateReferences, misplacedReferences, missingReferences, noReferences, sortReferences, type MisplacedReference, type ReferencedPaths, type TemplateReference } from './template-references.js'
 import { jsonRegionProblems, withoutValues } from './template-regions.js'
 import { jsonImageFilterProblems } from './image-filters.js'
 import { jsonVolumeTypeProblems } from './volume-types.js'
@@ -89,6 +89,12 @@ export interface TemplateFiles extends ReferencedPaths {
    * unless only or except are given (an HCL2 template's are read with its files: HclTemplate).
    */
   jsonMisplacedReferenceProblems?: InputProblem[]
+  /**
+   * Paths a JSON template names that are not there at all (missingReferences), each on its value:
+   * Packer refuses them in validate, and the job names them with any problem it refuses the
+   * template for before Packer runs (an HCL2 template's are read with its files: HclTemplate).
+   */
+  jsonMissingReferenceProblems?: InputProblem[]
   /** An HCL2 template's builds, once the parser has read every file (hcl.ts hclAmiBuilds). */
   hclAmiBuilds?: AmiBuild[]
   /** An HCL2 template's provisioners' types, once the parser has read every file (hcl.ts hclProvisionerTypes). */
@@ -163,6 +169,7 @@ interface TemplateDescription extends ReferencedPaths {
   jsonProvisionerUses: ProvisionerUse[]
   jsonAmiBuilds?: AmiBuild[]
   jsonMisplacedReferenceProblems: InputProblem[]
+  jsonMissingReferenceProblems: InputProblem[]
   sensitiveVariables: string[]
   sensitiveValues: SensitiveValue[]
   sensitiveUnknown: string[]
@@ -202,6 +209,7 @@ const nothingKnown: TemplateDescription = {
   jsonBuildsWithoutInstance: [],
   jsonProvisionerUses: [],
   jsonMisplacedReferenceProblems: [],
+  jsonMissingReferenceProblems: [],
   sensitiveVariables: [],
   sensitiveValues: [],
   sensitiveUnknown: [],
@@ -406,9 +414,6 @@ function describeJson(
     })
     const buildNames = info.builders.flatMap((builder) => (builder.name === undefined ? [] : [builder.name]))
     const references = jsonTemplateReferences(parsed, values, context, { file: path, workingDirectory })
-    const misplaced = misplacedReferences(references, { kind: 'json', workingDirectory, template, workspace: reader.workspace }).map(
-      ({ reference, message }): InputProblem => ({ message, location: { file: reader.shown(path), value: { path, at: reference.at } } })
-    )
     return {
       builderTypes: [...new Set(info.builders.map((builder) => builder.type))],
       buildNames,
@@ -429,7 +434,7 @@ function describeJson(
       variablesWarnings,
       undeclaredVariables: undeclaredJsonVariables(parsed, values),
       misspeltVarFileKeys: misspeltVarFileKeys(parsed, files, given).map(({ varFile, name, meant }) => ({ file: varFiles[varFile].path, name, meant })),
-      jsonMisplacedReferenceProblems: withoutValues(misplaced, info.sensitiveValues),
+      ...jsonReferenceProblems(reader, references, { path, template, workingDirectory }, info.sensitiveValues),
       ...sortReferences(references, reader.workspace)
     }
   } catch (error) {
@@ -439,6 +444,29 @@ function describeJson(
     if (misspelt === undefined) reader.problem(problem, { file: shown })
     else reader.problem(`${problem}; Packer does not know its key "${misspelt}": did you mean "builders"?`, { file: shown, value: { path, at: [misspelt] } })
     return nothingKnown
+  }
+}
+
+/**
+ * A JSON template's references that are not where Packer runs but beside the template
+ * (misplacedReferences), and those not there at all (missingReferences): each on its value,
+ * where no sensitive value shows.
+ */
+function jsonReferenceProblems(
+  reader: InputReader,
+  references: TemplateReference[],
+  { path, template, workingDirectory }: { path: string; template: string; workingDirectory: string },
+  sensitive: SensitiveValue[]
+): Pick<TemplateDescription, 'jsonMisplacedReferenceProblems' | 'jsonMissingReferenceProblems'> {
+  const where = { kind: 'json', workingDirectory, template, workspace: reader.workspace } as const
+  const onValues = (found: MisplacedReference[]): InputProblem[] =>
+    withoutValues(
+      found.map(({ reference, message }) => ({ message, location: { file: reader.shown(path), value: { path, at: reference.at } } })),
+      sensitive
+    )
+  return {
+    jsonMisplacedReferenceProblems: onValues(misplacedReferences(references, where)),
+    jsonMissingReferenceProblems: onValues(missingReferences(references, where))
   }
 }
 

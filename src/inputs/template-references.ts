@@ -120,6 +120,35 @@ export function misplacedReferences(
   return misplaced
 }
 
+/**
+ * References to a path that is not there, nor where misplacedReferences finds it. Packer reads
+ * each of these settings as it prepares the build (os.Stat), and packer validate refuses the
+ * template for one that is not there ("Bad script", "Bad source", "user_data_file not found"):
+ * one message each, for a job that refuses the template for something else before Packer runs,
+ * so that it names every problem at once.
+ */
+export function missingReferences(
+  references: TemplateReference[],
+  where: { kind: 'hcl' | 'json'; workingDirectory: string; template: string; workspace: string }
+): MisplacedReference[] {
+  const misplaced = new Set(misplacedReferences(references, where).map(({ reference }) => reference))
+  const { workingDirectory, workspace } = where
+  return references.flatMap((reference) => {
+    if (reference.path === undefined || misplaced.has(reference) || existsSync(reference.path)) return []
+    const named = relative(workingDirectory, reference.path).split('\\').join('/')
+    const written = reference.written === named ? '' : ` ("${reference.written}")`
+    return [
+      {
+        reference,
+        message:
+          `template: ${workspaceRelative(reference.file, workspace)}: ${reference.setting} names "${named}"${written}, which is not there ` +
+          `(Packer reads it relative to working-directory, ${workspaceRelative(workingDirectory, workspace) || '.'}): packer validate ` +
+          'refuses the template for it. Add it, or name a path that is there.'
+      }
+    ]
+  })
+}
+
 /** `directory` and its parents up to `workspace`, nearest first; none when it is not inside the workspace. */
 function directoriesUp(directory: string, workspace: string): string[] {
   if (!liesInside(directory, workspace)) return []
