@@ -1914,7 +1914,7 @@ describe('quotedReferenceWarnings', () => {
       location?.column
     ])
 
-  it('warns of each declared reference in quotes in sources, builds, provisioners and post-processors, on its setting, entry or key', async () => {
+  it('warns of each declared reference in quotes in sources, builds, provisioners and post-processors, on the string', async () => {
     const file = join(directory, 'image.pkr.hcl')
     writeFileSync(
       file,
@@ -1958,16 +1958,16 @@ build {
 `
     )
     expect(await found(file)).toEqual([
-      ['ami_name of source "amazon-ebs.web"', 2, 3],
+      ['ami_name of source "amazon-ebs.web"', 2, 17],
       ['ami_regions of source "amazon-ebs.web"', 3, 31],
-      ['Name in tags of source "amazon-ebs.web"', 5, 5],
-      ['region in tags of source "amazon-ebs.web"', 6, 5],
-      ['Owner in tags of source "amazon-ebs.web"', 7, 5],
-      ['device_name in launch_block_device_mappings of source "amazon-ebs.web"', 10, 5],
-      ['name of the build block', 20, 3],
-      ['ami_description of source "amazon-ebs.web" of the build block', 24, 5],
+      ['Name in tags of source "amazon-ebs.web"', 5, 14],
+      ['region in tags of source "amazon-ebs.web"', 6, 14],
+      ['Owner in tags of source "amazon-ebs.web"', 7, 14],
+      ['device_name in launch_block_device_mappings of source "amazon-ebs.web"', 10, 19],
+      ['name of the build block', 20, 13],
+      ['ami_description of source "amazon-ebs.web" of the build block', 24, 23],
       ['inline of provisioner "shell-local"', 28, 38],
-      ['output of post-processor "manifest"', 34, 7]
+      ['output of post-processor "manifest"', 34, 16]
     ])
   })
 
@@ -1976,7 +1976,10 @@ build {
     const template = { source: { 'amazon-ebs': { web: { ami_name: 'var.prefix', ami_description: '${var.prefix}', tags: { Name: 'local.name' } } } } }
     writeFileSync(file, JSON.stringify(template, undefined, 2))
     const warnings = await quotedReferenceWarnings([await readHclFile(file)], declared)
-    expect(warnings.map(({ location }) => location?.line)).toEqual([5, 8])
+    expect(warnings.map(({ location }) => [location?.line, location?.column])).toEqual([
+      [5, 21],
+      [8, 19]
+    ])
     expect(warnings[0].message).toMatch(/builds with "var\.prefix" there\. Write "\$\{var\.prefix\}"\.$/)
   })
 })

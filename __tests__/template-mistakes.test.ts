@@ -887,12 +887,18 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     })
   }
 
-  /** The warning on a quoted `written` reference to `what`, in `setting` of `of`, where `line` is written. */
-  const writtenAsText = (workspace: string, setting: string, of: string, written: string, what: string, line: string, col: string) => ({
+  /** The line and column where `text` is first written in the demo's template of that kind. */
+  const placeOf = (workspace: string, text: string, kind: keyof typeof templates = 'hcl2'): { line: string; col: string } => {
+    const line = readFileSync(join(workspace, templates[kind]), 'utf8').split('\n').find((written) => written.includes(text)) ?? ''
+    return { line: lineOf(workspace, text, kind), col: String(line.indexOf(text) + 1) }
+  }
+
+  /** The warning on a quoted `written` reference to `what`, in `setting` of `of`, on the string. */
+  const writtenAsText = (workspace: string, setting: string, of: string, written: string, what: string) => ({
     message:
       `template: ami.pkr.hcl: ${setting} of ${of} is the text "${written}", not the value of ${what}: Packer takes a quoted string ` +
       `as it is written, and builds with "${written}" there. Write ${written} without quotes, or "\${${written}}" inside a string.`,
-    properties: { title: 'Reference written as text', file: 'ami.pkr.hcl', line: lineOf(workspace, line), col }
+    properties: { title: 'Reference written as text', file: 'ami.pkr.hcl', ...placeOf(workspace, `"${written}"`) }
   })
 
   it('HCL2: an AMI name and a tag written as a variable and a local in quotes, which Packer 1.6.6 builds with as text: a warning on each, before Packer is installed, and the build runs', async () => {
@@ -903,8 +909,8 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.exitCode).toBe(0)
     const warnings = parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Reference written as text')
     expect(warnings).toEqual([
-      writtenAsText(workspace, 'ami_name', 'source "amazon-ebs.demo"', 'var.ami_name_prefix', 'variable "ami_name_prefix"', 'ami_name ', '3'),
-      writtenAsText(workspace, 'Name in tags', 'source "amazon-ebs.demo"', 'local.build_stamp', 'local "build_stamp"', '"local.build_stamp"', '5')
+      writtenAsText(workspace, 'ami_name', 'source "amazon-ebs.demo"', 'var.ami_name_prefix', 'variable "ami_name_prefix"'),
+      writtenAsText(workspace, 'Name in tags', 'source "amazon-ebs.demo"', 'local.build_stamp', 'local "build_stamp"')
     ])
     expect(result.stdout.indexOf('Reference written as text')).toBeLessThan(result.stdout.indexOf('::group::Install Packer'))
     // What the warning says Packer does: the AMI is named, and tagged, with the text.

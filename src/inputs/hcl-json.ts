@@ -98,14 +98,14 @@ function sourceUsesIn(root: Node, text: string, body: Record<string, unknown>): 
 
 /**
  * Where in a `.pkr.json` file's `text` the value at `path` into its body (hclJsonBody) is
- * written: its key, or its entry in a list.
+ * written: its key, or its entry in a list; with `itself`, where the value itself begins.
  */
-export function hclJsonPlace(text: string, path: JsonPath): JsonPosition | undefined {
+export function hclJsonPlace(text: string, path: JsonPath, itself = false): JsonPosition | undefined {
   const root = templateRoot(text)
-  return root === undefined ? undefined : placeIn(root, text, path)
+  return root === undefined ? undefined : placeIn(root, text, path, itself)
 }
 
-function placeIn(root: Node, text: string, path: JsonPath): JsonPosition | undefined {
+function placeIn(root: Node, text: string, path: JsonPath, itself = false): JsonPosition | undefined {
   // Where the walk is: one value, or the list of blocks under a name given more than once.
   let at: Node | Node[] = root
   let steps = path
@@ -130,7 +130,7 @@ function placeIn(root: Node, text: string, path: JsonPath): JsonPosition | undef
     }
   }
   if (Array.isArray(at)) return undefined
-  const written = at.parent?.type === 'property' ? at.parent : at
+  const written = at.parent?.type === 'property' && !itself ? at.parent : at
   return positionOf(text, written.offset)
 }
 

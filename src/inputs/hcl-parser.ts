@@ -598,6 +598,45 @@ export function objectKeyPosition(
 }
 
 /**
+ * Where the value at `path` is written, `path` leading through the blocks to an attribute, then
+ * through its value's lists (an index) and maps (a key) (`['source', 'amazon-ebs', 'demo', 0,
+ * 'tags', 'Name']`): the line and column where that value begins (a string's opening quote);
+ * undefined when the path does not end on a value written as such, or the file is not valid HCL.
+ */
+export function valuePosition(fileName: string, source: string, path: Array<string | number>): Promise<{ line: number; column: number } | undefined> {
+  return withTree(fileName, source, (root) => {
+    let body = root.namedChildren.find((child) => child.type === 'body')
+    let at = 0
+    while (body && at < path.length) {
+      const name = path[at]
+      const attribute = body.namedChildren.find((child) => child.type === 'attribute' && text(child.namedChildren[0] as Node) === name)
+      if (attribute) {
+        let value: Node | null | undefined = attribute.namedChildren[1]
+        for (const step of path.slice(at + 1)) value = value && innerValue(value, step)
+        return value ? writtenPosition(source, value.startIndex) : undefined
+      }
+      const inner = innerBlockBody(body, path, at)
+      if (!inner) return undefined
+      ;({ body, at } = inner)
+    }
+    return undefined
+  }).catch(() => undefined)
+}
+
+/** The entry `step` of a list (an index) or of a map (a key) that `expression` writes as such. */
+function innerValue(expression: Node, step: string | number): Node | undefined {
+  const term = expression.childCount === 1 ? expression.child(0) : null
+  const collection = term?.type === 'collection_value' ? term.child(0) : null
+  if (typeof step === 'number') return collection?.type === 'tuple' ? collection.namedChildren.filter((entry) => entry.type === 'expression')[step] : undefined
+  if (collection?.type !== 'object') return undefined
+  const element = collection.namedChildren.find((child) => {
+    const key = child.type === 'object_elem' ? child.childForFieldName('key') : null
+    return key !== null && objectKey(key) === step
+  })
+  return element?.childForFieldName('val') ?? undefined
+}
+
+/**
  * Where the settings of a file's tree are (settingPosition), read in one walk of its blocks: the
  * offset, in the text as written, of each attribute by its block's path and its name (the first
  * of a name, as parse() keeps), of each entry of an attribute's list written as such (`scripts =

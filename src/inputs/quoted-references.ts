@@ -61,9 +61,9 @@ interface Settings {
 /**
  * The strings of the source and build blocks of an HCL2 template's files that are exactly a
  * reference to a variable or local the template declares, written in quotes: one warning each, on
- * its setting (on its entry of a list, or its key of a map), saying that Packer takes it as text
- * and how to write the reference. Not in a build's `sources`, `only` or `except`, which other
- * checks read, nor in a setting Packer refuses such text in (refusedByPacker).
+ * the string, saying that Packer takes it as text and how to write the reference. Not in a
+ * build's `sources`, `only` or `except`, which other checks read, nor in a setting Packer refuses
+ * such text in (refusedByPacker).
  */
 export async function quotedReferenceWarnings(read: HclFileRead[], declared: DeclaredNames): Promise<InputProblem[]> {
   const warnings: InputProblem[] = []
@@ -77,7 +77,7 @@ export async function quotedReferenceWarnings(read: HclFileRead[], declared: Dec
           const last = found.path.filter((step): step is string => typeof step === 'string').at(-1) ?? name
           // A tag is any text, whatever its key (`tags = { region = "var.region" }`).
           if (reference === undefined || (refusedByPacker.has(last) && !name.endsWith('tags'))) continue
-          const where = await placeOf(file, found.path, [...path, name], place)
+          const where = await placeOf(file, found.path, place)
           // A value in a map or a block is named by its key too (`Name in tags`).
           const setting = found.path.length > path.length + 1 && last !== name ? `${last} in ${name}` : name
           // HCL's JSON syntax has no expression outside a string: there it is written `"${var.NAME}"`.
@@ -156,14 +156,17 @@ function declaredReference(text: string, declared: DeclaredNames): string | unde
 }
 
 /**
- * Where a string at `path` is written: its entry of a list, as the file's places tell; its key of
- * a map written in the setting (`tags = { Name = "local.name" }`); else the setting.
+ * Where a string at `path` is written: its opening quote, where the parser tells (in a list, a map
+ * or the setting itself); else the setting.
  */
-async function placeOf(file: string, path: JsonPath, setting: JsonPath, place: HclFileRead['place']): Promise<{ line?: number; column?: number }> {
-  const key = path.length === setting.length + 1 ? path[setting.length] : undefined
-  if (typeof key === 'string' && file.endsWith('.pkr.hcl')) {
-    const { objectKeyPosition } = await import('./hcl-parser.js')
-    const at = await objectKeyPosition(file, readFileSync(file, 'utf8'), setting, key)
+async function placeOf(file: string, path: JsonPath, place: HclFileRead['place']): Promise<{ line?: number; column?: number }> {
+  if (file.endsWith('.pkr.hcl')) {
+    const { valuePosition } = await import('./hcl-parser.js')
+    const at = await valuePosition(file, readFileSync(file, 'utf8'), path)
+    if (at !== undefined) return at
+  } else if (file.endsWith('.pkr.json')) {
+    const { hclJsonPlace } = await import('./hcl-json.js')
+    const at = hclJsonPlace(readFileSync(file, 'utf8'), path, true)
     if (at !== undefined) return at
   }
   return place(path)
