@@ -920,6 +920,55 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.summary).toContain('ami_name of source "amazon-ebs.demo" is the text "var.ami_name_prefix"')
   })
 
+  /** The warning or error on a JSON string that writes `call` of `name` outside {{ }}, in `setting` of `of`, where `does` follows. */
+  const unbraced = (workspace: string, setting: string, of: string, text: string, call: string, does: string): { message: string; place: { line: string; col: string } } => ({
+    message:
+      `template: packer-template.json: ${setting} of ${of} writes ${call} outside {{ }}: Packer reads only what is inside {{ }} as a template, ` +
+      `so it takes that as text, not the value of variable "${call.slice(6, -1)}", and ${does}. Write ${JSON.stringify(text.replace(call, `{{${call}}}`))}.`,
+    place: placeOf(workspace, JSON.stringify(text), 'json')
+  })
+
+  it("JSON: a tag and a description that write a variable's call without {{ }}, which Packer 1.6.6 builds with as text: a warning on each string, before Packer is installed; none for a shell command's backquotes", async () => {
+    const template = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8'))
+    const [builder] = template.builders
+    builder.tags.Name = 'user `ami_name_prefix`'
+    builder.ami_description = 'Built by packer-ami-action from user `source_ami`'
+    // A command that runs `hostname` on the runner, whatever the template's variable of that name.
+    template.variables.hostname = 'demo-host'
+    const workspace = jsonWith({ variables: template.variables, builders: [builder], provisioners: [{ type: 'shell-local', inline: ['echo "run by user `hostname`"'] }] })
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(0)
+    const warnings = parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Reference written as text')
+    const expected = [
+      unbraced(workspace, 'ami_description', 'builder "amazon-ebs"', builder.ami_description, 'user `source_ami`', `builds with ${JSON.stringify(builder.ami_description)} there`),
+      unbraced(workspace, 'Name in tags', 'builder "amazon-ebs"', 'user `ami_name_prefix`', 'user `ami_name_prefix`', 'builds with "user `ami_name_prefix`" there')
+    ]
+    expect(warnings).toEqual(expected.map(({ message, place }) => ({ message, properties: { title: 'Reference written as text', file: 'packer-template.json', ...place } })))
+    expect(result.stdout.indexOf('Reference written as text')).toBeLessThan(result.stdout.indexOf('::group::Install Packer'))
+    // What the warning says Packer does: the AMI is described, and tagged, with the text.
+    const described = suite.calls.filter(({ action, params }) => action === 'ModifyImageAttribute' && params['Description.Value'] !== undefined)
+    expect(described.map(({ params }) => params['Description.Value'])).toContain('Built by packer-ami-action from user `source_ami`')
+    expect(suite.endpoint.tagsOf('us-east-1', result.outputs['ami-id'])).toMatchObject({ Name: 'user `ami_name_prefix`' })
+    expect(result.summary).toContain('Name in tags of builder "amazon-ebs" writes user `ami_name_prefix` outside {{ }}')
+  })
+
+  it("JSON: ami_regions that writes a variable's call without {{ }}, which Packer 1.6.6 fails on only once the AMI is made: refused on the string, before Packer is installed", async () => {
+    const workspace = demoWith((text) => text.replace('"ami_regions": "{{user `ami_regions`}}"', '"ami_regions": "user `ami_regions`"'), 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    const { message, place } = unbraced(
+      workspace,
+      'ami_regions',
+      'builder "amazon-ebs"',
+      'user `ami_regions`',
+      'user `ami_regions`',
+      '"user `ami_regions`" is no region: the build fails at its region check ("Invalid region(s)"), or, with skip_region_validation, once the AMI is made, as Packer copies it'
+    )
+    expect(result.errors).toEqual([{ message, properties: { title: 'Invalid input', file: 'packer-template.json', ...place } }])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
   it('HCL2: a declared variable inside "${…}", text that only mentions one, and var. text of a variable not declared: no such warning', async () => {
     const workspace = demoWith((text) =>
       text

@@ -37,7 +37,7 @@ import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
 import { copiesNotFound, finishedUnlisted, imagesOf, notTheBuilds, notTheBuildsWarning, unlistedImages } from './report/found-images.js'
 import type { InputProblem } from './inputs/reader.js'
-import { reportFoldedInputs, reportInputProblems } from './report/input-problems.js'
+import { reportFoldedInputs, reportInputProblems, reportInputWarnings } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { crashedOnTheMistake, packerCrashed } from './report/packer-crash.js'
 import { reportPackerRun } from './report/packer-errors.js'
@@ -527,7 +527,7 @@ async function checkBuildSelection(
  */
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
   const warnings = await checkSourceReferences(template)
-  warnings.push(...(await warnQuotedReferences(template)))
+  warnings.push(...(await warnQuotedReferences(inputs, template)))
   await checkBuildsSomething(template)
   await checkSourceSettings(inputs, template)
   await checkMakesAmi(inputs, template)
@@ -549,10 +549,16 @@ async function checkSourceReferences(template: Promise<HclTemplate> | undefined)
   return (read?.sourceReferenceWarnings ?? []).map(({ message, location }) => annotate({ level: 'warning', message, title: 'Source read otherwise', ...location }))
 }
 
-/** Warns of the template's quoted strings that are a variable's or local's reference as text, and gives the warnings back for the summary. */
-async function warnQuotedReferences(template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
+/**
+ * Warns of the template's strings that are a variable's or local's reference as text (an HCL2
+ * template's in quotes, a JSON template's call without its braces), and gives the warnings back
+ * for the summary.
+ */
+async function warnQuotedReferences(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
+  const title = 'Reference written as text'
+  if (inputs.jsonUnbracedCallWarnings?.length) return reportInputWarnings(inputs.jsonUnbracedCallWarnings, title)
   const read = await template?.catch(() => undefined)
-  return (read?.quotedReferenceWarnings ?? []).map(({ message, location }) => annotate({ level: 'warning', message, title: 'Reference written as text', ...location }))
+  return (read?.quotedReferenceWarnings ?? []).map(({ message, location }) => annotate({ level: 'warning', message, title, ...location }))
 }
 
 /**

@@ -13,8 +13,9 @@ export interface ProblemLocation {
   /**
    * The value in a JSON file (its absolute path) that the problem is about. Its line is found
    * when the problem is reported: that takes a parser with positions, which a valid run never needs.
+   * Its key's line, or, with `itself`, where the value itself is written (a string's opening quote).
    */
-  value?: { path: string; at: JsonPath }
+  value?: { path: string; at: JsonPath; itself?: boolean }
 }
 
 export interface InputProblem {

@@ -15,6 +15,7 @@ import { isDirectory, type InputProblem, type InputReader } from './reader.js'
 import type { VersionDemand } from './required-version.js'
 import type { VersionRequest } from './version-request.js'
 import { jsonTemplateReferences, misplacedReferences, missingReferences, noReferences, sortReferences, type MisplacedReference, type ReferencedPaths, type TemplateReference } from './template-references.js'
+import { jsonUnbracedCalls, unbracedCallMistake } from './quoted-json-references.js'
 import { jsonRegionProblems, withoutValues } from './template-regions.js'
 import { jsonImageFilterProblems } from './image-filters.js'
 import { jsonVolumeTypeProblems } from './volume-types.js'
@@ -95,6 +96,12 @@ export interface TemplateFiles extends ReferencedPaths {
    * template for before Packer runs (an HCL2 template's are read with its files: HclTemplate).
    */
   jsonMissingReferenceProblems?: InputProblem[]
+  /**
+   * A JSON template's strings that write a variable's call without its braces (`user `x``), which
+   * Packer takes as text (jsonUnbracedCalls): a warning each, on the string, before Packer is
+   * installed (an HCL2 template's references written as text: HclTemplate's quotedReferenceWarnings).
+   */
+  jsonUnbracedCallWarnings?: InputProblem[]
   /** An HCL2 template's builds, once the parser has read every file (hcl.ts hclAmiBuilds). */
   hclAmiBuilds?: AmiBuild[]
   /** An HCL2 template's provisioners' types, once the parser has read every file (hcl.ts hclProvisionerTypes). */
@@ -170,6 +177,7 @@ interface TemplateDescription extends ReferencedPaths {
   jsonAmiBuilds?: AmiBuild[]
   jsonMisplacedReferenceProblems: InputProblem[]
   jsonMissingReferenceProblems: InputProblem[]
+  jsonUnbracedCallWarnings: InputProblem[]
   sensitiveVariables: string[]
   sensitiveValues: SensitiveValue[]
   sensitiveUnknown: string[]
@@ -210,6 +218,7 @@ const nothingKnown: TemplateDescription = {
   jsonProvisionerUses: [],
   jsonMisplacedReferenceProblems: [],
   jsonMissingReferenceProblems: [],
+  jsonUnbracedCallWarnings: [],
   sensitiveVariables: [],
   sensitiveValues: [],
   sensitiveUnknown: [],
@@ -407,11 +416,6 @@ function describeJson(
     const files = varFiles.map((varFile) => varFile.parsed)
     const info = describeJsonTemplate(parsed, values, context)
     checkJsonRegions(reader, { path, parsed, varFiles, variables, builders: info.builders, sensitive: info.sensitiveValues }, values, context)
-    const variablesWarnings = unusedJsonVariables(parsed, files, given).map(({ name, meant }) => {
-      const variable = variables.find((one) => one.name === name) ?? { name, value: '' }
-      const hint = meant === undefined ? '' : ` (did you mean "${meant}"?)`
-      return `variables: ${variableNamed(variable)} is neither declared nor used by ${template}${hint}: Packer ignores it, and the template's own value stays`
-    })
     const buildNames = info.builders.flatMap((builder) => (builder.name === undefined ? [] : [builder.name]))
     const references = jsonTemplateReferences(parsed, values, context, { file: path, workingDirectory })
     return {
@@ -431,10 +435,11 @@ function describeJson(
       manifestOutputUnknown: info.manifestOutputUnknown,
       otherManifestOutputs: info.otherManifestOutputs,
       manifestFolders: info.manifestFolders,
-      variablesWarnings,
+      variablesWarnings: unusedVariableWarnings(parsed, files, variables, template),
       undeclaredVariables: undeclaredJsonVariables(parsed, values),
       misspeltVarFileKeys: misspeltVarFileKeys(parsed, files, given).map(({ varFile, name, meant }) => ({ file: varFiles[varFile].path, name, meant })),
       ...jsonReferenceProblems(reader, references, { path, template, workingDirectory }, info.sensitiveValues),
+      jsonUnbracedCallWarnings: withoutValues(unbracedCallWarnings(reader.shown(path), path, parsed, values), info.sensitiveValues),
       ...sortReferences(references, reader.workspace)
     }
   } catch (error) {
@@ -445,6 +450,24 @@ function describeJson(
     else reader.problem(`${problem}; Packer does not know its key "${misspelt}": did you mean "builders"?`, { file: shown, value: { path, at: [misspelt] } })
     return nothingKnown
   }
+}
+
+/** About each input variable that the JSON template neither declares nor uses (unusedJsonVariables). */
+function unusedVariableWarnings(parsed: unknown, files: unknown[], variables: Variables, template: string): string[] {
+  const given = variables.map(({ name }) => name)
+  return unusedJsonVariables(parsed, files, given).map(({ name, meant }) => {
+    const variable = variables.find((one) => one.name === name) ?? { name, value: '' }
+    const hint = meant === undefined ? '' : ` (did you mean "${meant}"?)`
+    return `variables: ${variableNamed(variable)} is neither declared nor used by ${template}${hint}: Packer ignores it, and the template's own value stays`
+  })
+}
+
+/** A warning on each string of the JSON template at `path` that writes a variable's call without {{ }} (jsonUnbracedCalls). */
+function unbracedCallWarnings(shown: string, path: string, parsed: unknown, values: UserVariables): InputProblem[] {
+  return jsonUnbracedCalls(parsed, values.keys()).map(({ at, setting, of, text, call, does }) => ({
+    message: `template: ${shown}: ${setting} of ${of} ${unbracedCallMistake(text, call, does)}`,
+    location: { file: shown, value: { path, at, itself: true } }
+  }))
 }
 
 /**

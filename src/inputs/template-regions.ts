@@ -6,6 +6,7 @@
 // or, with skip_region_validation, once the AMI is made and copied, without saying where the space is.
 import type { SensitiveValue } from '../common/values.js'
 import type { Variables } from './build-selection.js'
+import { unbracedCallMistake, unbracedUserCalls } from './quoted-json-references.js'
 import type { InputProblem } from './reader.js'
 import { jsonVariableValues, onlyUserVariable, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
 
@@ -45,8 +46,9 @@ function origin(name: string, template: unknown, sources: JsonSources): { where:
 /**
  * Each built Amazon builder's `region` and `ami_regions` whose value, known before the build, holds a
  * region with white space in it, `ami_users` with an entry that is no account ID, and
- * `iam_instance_profile` that is no name IAM takes (instanceProfileMistake): on the
- * variable's value where the setting is one variable alone, else on the setting.
+ * `iam_instance_profile` that is no name IAM takes (instanceProfileMistake), or any of them that
+ * writes a variable's call as text (unbracedMistake): on the variable's value where the setting
+ * is one variable alone, else on the setting.
  */
 export function jsonRegionProblems(template: unknown, values: UserVariables, context: TemplateContext, sources: JsonSources): InputProblem[] {
   const builders = (template as { builders?: unknown } | null)?.builders
@@ -59,22 +61,16 @@ export function jsonRegionProblems(template: unknown, values: UserVariables, con
     const shownBuilder = `builder "${typeof name === 'string' && name !== '' ? name : type}"`
     for (const setting of ['region', 'ami_regions', 'ami_users', 'iam_instance_profile'] as const) {
       const written = (builder as Record<string, unknown>)[setting]
-      const value = setting !== 'region' && typeof written === 'string' ? resolve(written) : undefined
-      let mistake: string | undefined
-      if (setting === 'iam_instance_profile') {
-        mistake = value === undefined ? undefined : instanceProfileMistake(value)
-      } else if (setting === 'ami_users') {
-        // Packer splits a string at each comma, as it does ami_regions.
-        const wrong = wrongAccounts(regionsOf(written, resolve) ?? [])
-        if (wrong.length > 0) mistake = accountMistake(wrong)
-      } else {
-        const regions = setting === 'region' ? (typeof written === 'string' ? [resolve(written)] : []) : regionsOf(written, resolve)
-        const spaced = spacedRegions(regions ?? [])
-        const list = value === undefined ? undefined : { value, splits: 'Packer splits it' }
-        if (spaced.length > 0) mistake = regionMistake(setting, spaced, list)
-      }
-      if (mistake === undefined) continue
       const at: JsonPath = ['builders', index, setting]
+      // Written as text, the call is the mistake, whatever else the text is not: on the string.
+      const unbraced = unbracedMistake(setting, written, template, values)
+      if (unbraced !== undefined) {
+        const location = { file: sources.template.shown, value: { path: sources.template.path, at: [...at, ...unbraced.entry], itself: true } }
+        problems.push({ message: `template: ${sources.template.shown}: ${setting} of ${shownBuilder} ${unbraced.mistake}`, location })
+        continue
+      }
+      const mistake = valueMistake(setting, written, resolve)
+      if (mistake === undefined) continue
       const variable = typeof written === 'string' ? onlyUserVariable(written) : undefined
       const found = variable === undefined ? undefined : origin(variable, template, sources)
       const { where, location } = found ?? {
@@ -86,6 +82,54 @@ export function jsonRegionProblems(template: unknown, values: UserVariables, con
     }
   })
   return problems
+}
+
+/** What is wrong with the value of the setting, known before the build, that EC2 or IAM refuses. */
+function valueMistake(
+  setting: 'region' | 'ami_regions' | 'ami_users' | 'iam_instance_profile',
+  written: unknown,
+  resolve: (written: string) => string | undefined
+): string | undefined {
+  const value = setting !== 'region' && typeof written === 'string' ? resolve(written) : undefined
+  if (setting === 'iam_instance_profile') return value === undefined ? undefined : instanceProfileMistake(value)
+  if (setting === 'ami_users') {
+    // Packer splits a string at each comma, as it does ami_regions.
+    const wrong = wrongAccounts(regionsOf(written, resolve) ?? [])
+    return wrong.length > 0 ? accountMistake(wrong) : undefined
+  }
+  const regions = setting === 'region' ? (typeof written === 'string' ? [resolve(written)] : []) : regionsOf(written, resolve)
+  const spaced = spacedRegions(regions ?? [])
+  const list = value === undefined ? undefined : { value, splits: 'Packer splits it' }
+  return spaced.length > 0 ? regionMistake(setting, spaced, list) : undefined
+}
+
+/** What Packer 1.6.6 does with each of these settings when it is a variable's call written as text. */
+const unbracedFails = {
+  region: (text: string) => `the build fails as soon as it calls AWS in the region ${JSON.stringify(text)}`,
+  ami_regions: (text: string) =>
+    `${JSON.stringify(text)} is no region: the build fails at its region check ("Invalid region(s)"), or, with skip_region_validation, once the AMI is made, as Packer copies it`,
+  ami_users: (text: string) => `EC2 refuses ${JSON.stringify(text)} as an account only once the AMI is made, and Packer deregisters the AMI`,
+  iam_instance_profile: (text: string) => `IAM refuses ${JSON.stringify(text)} as an instance profile's name once the build has started`
+}
+
+/**
+ * The setting's mistake when it writes a call to `user` outside `{{ }}` (in the string, or in an
+ * entry of its list: `entry`, its index), of a variable the template declares or is given (unbracedUserCalls).
+ */
+function unbracedMistake(
+  setting: keyof typeof unbracedFails,
+  written: unknown,
+  template: unknown,
+  values: UserVariables
+): { mistake: string; entry: number[] } | undefined {
+  const declared = (template as { variables?: unknown } | null)?.variables
+  const known = (name: string): boolean => values.has(name) || (typeof declared === 'object' && declared !== null && Object.hasOwn(declared, name))
+  const texts: Array<[unknown, number[]]> = Array.isArray(written) ? written.map((text, index) => [text, [index]]) : [[written, []]]
+  for (const [text, entry] of texts) {
+    const [call] = typeof text === 'string' ? unbracedUserCalls(text, known) : []
+    if (call) return { mistake: unbracedCallMistake(text as string, call, unbracedFails[setting](text as string)), entry }
+  }
+  return undefined
 }
 
 /** The entries of `ami_users` that are no AWS account ID (12 digits), which EC2 refuses. */

@@ -33,15 +33,33 @@ export function reportFoldedInputs(warnings: string[]): Annotation[] {
   return annotateEach(annotations, { warning: 3 })
 }
 
+/**
+ * Annotates each warning about the inputs' files that does not stop the run, titled `title`, on
+ * its file and line, and gives them back for the summary.
+ */
+export async function reportInputWarnings(warnings: InputProblem[], title: string): Promise<Annotation[]> {
+  const placed = warnings.some(({ location }) => location?.value) ? await placeValues(warnings) : warnings
+  const annotations = placed.map(({ message, location }): Annotation => ({
+    level: 'warning',
+    message,
+    title,
+    file: location?.file,
+    line: location?.line,
+    column: location?.column
+  }))
+  // Room left for Packer's warnings and the job's own, which come later (as report/variables.ts leaves).
+  return annotateEach(annotations, { warning: 3 })
+}
+
 /** Each problem about a value in a JSON file, on the line of that value. */
 async function placeValues(problems: InputProblem[]): Promise<InputProblem[]> {
-  const { jsonPlace } = await import('../common/json-place.js')
+  const { jsonPlace, jsonValuePlace } = await import('../common/json-place.js')
   return problems.map((problem) => {
     const { location } = problem
     if (!location?.value) return problem
     let place
     try {
-      place = jsonPlace(readFileSync(location.value.path, 'utf8'), location.value.at)
+      place = (location.value.itself ? jsonValuePlace : jsonPlace)(readFileSync(location.value.path, 'utf8'), location.value.at)
     } catch {
       return problem
     }

@@ -1,0 +1,119 @@
+// A JSON template's variable written without its braces (`"tags": { "Name": "user `name`" }`):
+// Packer reads a JSON template's strings with Go's text/template, in which only what is inside
+// `{{ }}` is a call, so it takes `user `name`` as text, without a word. Packer 1.6.6 tags the AMIs
+// with that text, refuses it as an AMI name only at packer validate (saying which characters an
+// AMI name may hold, not why), and fails on it as a source AMI once the build has begun. The
+// amazon builders' region, ami_regions, ami_users and iam_instance_profile are checked with the
+// rest of their values (template-regions.ts), with the words made here.
+import { isRecord } from '../common/values.js'
+import type { JsonPath } from './template.js'
+
+/** `user `NAME`` written outside `{{ }}`, as written, and the variable it names. */
+export interface UnbracedCall {
+  written: string
+  name: string
+}
+
+/**
+ * The calls to `user` that `text` writes outside `{{ }}`, of variables that `known` says the
+ * template has (any other such text may well be meant). `{{ }}` actions are left out as Packer
+ * reads them: `{{ split (user `x`) "-" 0 }}` is a call.
+ */
+export function unbracedUserCalls(text: string, known: (name: string) => boolean): UnbracedCall[] {
+  if (!text.includes('user')) return []
+  const outside = text.replace(/\{\{[\s\S]*?\}\}/g, (action) => ' '.repeat(action.length))
+  return [...outside.matchAll(/(?<![\w.$-])user\s+`([^`\s]+)`/g)].flatMap(([written, name]) => (known(name) ? [{ written, name }] : []))
+}
+
+/**
+ * What Packer does with `text`, which writes `call` outside `{{ }}`, and how to write it (`does`:
+ * what then happens to the setting), as a problem's words after where it is.
+ */
+export function unbracedCallMistake(text: string, call: UnbracedCall, does: string): string {
+  return (
+    `writes ${call.written} outside {{ }}: Packer reads only what is inside {{ }} as a template, so it takes that as text, ` +
+    `not the value of variable "${call.name}", and ${does}. Write ${JSON.stringify(text.replace(call.written, `{{${call.written}}}`))}.`
+  )
+}
+
+/**
+ * Settings whose text a shell or another program reads, where a backquote is its own
+ * (`echo "user `whoami`"`): not Packer's mistake to tell.
+ */
+const readByAShell = new Set(['inline', 'inline_shebang', 'execute_command', 'elevated_execute_command', 'command', 'shebang', 'user_data', 'extra_arguments'])
+
+/** An amazon builder's settings checked with their values (jsonRegionProblems), which say so there. */
+const checkedWithTheirValues = new Set(['region', 'ami_regions', 'ami_users', 'iam_instance_profile'])
+
+/** One string of a JSON template that writes a call to `user` outside `{{ }}`. */
+export interface JsonUnbracedCall {
+  /** Where the string is. */
+  at: JsonPath
+  /** The setting, as the warning names it: `ami_name`, `Name in tags`. */
+  setting: string
+  /** What it is a setting of: `builder "amazon-ebs"`, `provisioner "shell"`. */
+  of: string
+  text: string
+  call: UnbracedCall
+  /** What Packer then does with the text (unbracedCallMistake). */
+  does: string
+}
+
+/**
+ * The strings of a JSON template's builders, provisioners and post-processors that write a call to
+ * `user` outside `{{ }}`, naming a variable the template declares or is given (`given`): one per
+ * call. Not in commands (readByAShell), in comments (`_` keys), in only and except (names of
+ * builds, which Packer does not read as a template), nor in an amazon builder's settings checked
+ * with their values.
+ */
+export function jsonUnbracedCalls(template: unknown, given: Iterable<string>): JsonUnbracedCall[] {
+  if (!isRecord(template)) return []
+  const declared = isRecord(template.variables) ? Object.keys(template.variables) : []
+  const names = new Set([...declared, ...given])
+  const known = (name: string): boolean => names.has(name)
+  const found: JsonUnbracedCall[] = []
+  const sections = [
+    ['builders', 'builder'],
+    ['provisioners', 'provisioner'],
+    ['post-processors', 'post-processor']
+  ] as const
+  for (const [section, kind] of sections) {
+    const entries = template[section]
+    if (!Array.isArray(entries)) continue
+    // A post-processors' chain is a list in the list.
+    const blocks = entries.flatMap((entry, index): Array<[unknown, JsonPath]> =>
+      Array.isArray(entry) ? entry.map((inner, position) => [inner, [section, index, position]]) : [[entry, [section, index]]]
+    )
+    for (const [block, path] of blocks) {
+      if (!isRecord(block)) continue
+      const named = kind === 'builder' && typeof block.name === 'string' && block.name !== '' ? block.name : block.type
+      const of = `${kind} "${typeof named === 'string' ? named : '?'}"`
+      const amazon = kind === 'builder' && typeof block.type === 'string' && block.type.startsWith('amazon-')
+      for (const [name, value] of Object.entries(block)) {
+        if (name === 'type' || name === 'only' || name === 'except' || (amazon && checkedWithTheirValues.has(name))) continue
+        for (const { text, at, last } of strings(value, [...path, name], name)) {
+          const setting = last === name ? name : `${last} in ${name}`
+          const does = whatPackerDoes(amazon && last === name ? name : '', text)
+          for (const call of unbracedUserCalls(text, known)) found.push({ at, setting, of, text, call, does })
+        }
+      }
+    }
+  }
+  return found
+}
+
+/** The strings of a setting's value, with where each is and the key it is last under; not those of a command or a comment. */
+function strings(value: unknown, at: JsonPath, last: string): Array<{ text: string; at: JsonPath; last: string }> {
+  if (last.startsWith('_') || readByAShell.has(last)) return []
+  if (typeof value === 'string') return [{ text: value, at, last }]
+  if (Array.isArray(value)) return value.flatMap((entry, index) => strings(entry, [...at, index], last))
+  if (isRecord(value)) return Object.entries(value).flatMap(([key, entry]) => strings(entry, [...at, key], key))
+  return []
+}
+
+/** What Packer 1.6.6 does with an amazon builder's `setting` that is text, where it does more than build with it. */
+function whatPackerDoes(setting: string, text: string): string {
+  if (setting === 'ami_name') return `packer validate refuses ${JSON.stringify(text)} as an AMI name (its error says which characters a name may hold)`
+  if (setting === 'source_ami') return `the build fails as it looks up the source AMI ${JSON.stringify(text)}`
+  return `builds with ${JSON.stringify(text)} there`
+}
