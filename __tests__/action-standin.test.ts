@@ -333,17 +333,41 @@ describe('cancelling', () => {
   }
 })
 
+/** Node's option that makes the action throw an error nothing catches when it gets SIGUSR2: a crash of its own. */
+const crashOnSigusr2 = ['--import', 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})']
+
+/** Resolves once the step's log so far holds `text`; rejects if the step ends first. */
+function logShows(child: ChildProcess, stdoutSoFar: () => string, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const poll = setInterval(() => {
+      if (child.exitCode !== null) {
+        clearInterval(poll)
+        reject(new Error('the step ended'))
+      }
+      if (!stdoutSoFar().includes(text)) return
+      clearInterval(poll)
+      resolve()
+    }, 20)
+  })
+}
+
 /**
  * Cancels as the runner cancels a step whose Packer command ignores SIGTERM: SIGINT once the log
  * shows `printed`, SIGTERM once the step has said it stops Packer; once the step has said that
- * the run was cancelled, `afterError` runs with the stand-in's process ID, and the step is killed
- * (SIGKILL) unless `afterError` says it lets it end. The stand-in is killed at the end either way.
+ * the run was cancelled, `afterError` runs with the stand-in's process ID and the step (its
+ * process, and a wait for a text in its log), and the step is killed (SIGKILL) unless `afterError`
+ * says it lets it end. The stand-in is killed at the end either way. `nodeArgs`: Node's options
+ * for the step.
  */
 async function cancelOutlasted(
   inputs: Record<string, string>,
   env: Record<string, string>,
   printed: string,
-  afterError: (standInPid: number) => 'let it end' | 'kill the step' = () => 'kill the step'
+  afterError: (
+    standInPid: number,
+    step: { child: ChildProcess; said: (text: string) => Promise<void> }
+  ) => 'let it end' | 'kill the step' | Promise<'let it end' | 'kill the step'> = () => 'kill the step',
+  nodeArgs: string[] = []
 ): Promise<{ result: ActionRun; killed: boolean }> {
   let killed = false
   const standIns = (): number[] => readCalls(argsLog).filter(({ args }) => args[0] !== 'version').map(({ pid }) => pid)
@@ -352,23 +376,16 @@ async function cancelOutlasted(
       workspace,
       inputs: { 'provenance-tags': 'false', ...inputs },
       env: { ...standInOnPath(argsLog), ...env },
+      nodeArgs,
       onStart: (child, stdoutSoFar) => {
-        const said = (text: string): Promise<void> =>
-          new Promise((resolve, reject) => {
-            const poll = setInterval(() => {
-              if (child.exitCode !== null) reject(new Error('the step ended'))
-              if (!stdoutSoFar().includes(text)) return
-              clearInterval(poll)
-              resolve()
-            }, 20)
-          })
+        const said = (text: string): Promise<void> => logShows(child, stdoutSoFar, text)
         void said(printed)
           .then(() => child.kill('SIGINT'))
           .then(() => said('Received SIGINT: stopping'))
           .then(() => child.kill('SIGTERM'))
           .then(() => said('::error::The run was cancelled'))
-          .then(() => {
-            if (afterError(standIns().at(-1) as number) === 'let it end') return
+          .then(async () => {
+            if ((await afterError(standIns().at(-1) as number, { child, said })) === 'let it end') return
             killed = true
             child.kill('SIGKILL')
           })
@@ -433,6 +450,98 @@ describe('a cancel that Packer outlasts before the build', () => {
     expect(result.stdout).toContain('\nThe run was cancelled while Packer installed the plugins; nothing was built.\n')
     expect(result.stdout).not.toContain('failed with exit code')
     expect(packerCalls().map((args) => args[0])).toEqual(['version', 'plugins'])
+  }, 30_000)
+
+  it("the action crashing while packer validate still stops after the cancel's error: the crash is a warning, and the run stays cancelled", async () => {
+    const { result, killed } = await cancelOutlasted(
+      { 'packer-version': '1.6.6' },
+      { STANDIN_VALIDATE_HANG: 'ignoring SIGTERM' },
+      'Running the data sources...',
+      async (pid, { child, said }) => {
+        child.kill('SIGUSR2')
+        // What the step says of its crash, whatever its words.
+        await said('injected crash')
+        // Packer ends at last: the step goes on to its end.
+        process.kill(pid, 'SIGKILL')
+        return 'let it end' as const
+      },
+      crashOnSigusr2
+    )
+    expect(killed).toBe(false)
+    expect(result.exitCode).toBe(1)
+    expect(ran(result, 'error')).toEqual(['::error::The run was cancelled (SIGTERM) while packer validate was still stopping; nothing was built.'])
+    expect(result.warnings).toEqual([
+      'Received SIGINT: stopping packer validate…',
+      'Received SIGTERM again: still waiting for packer validate to stop…',
+      'The action crashed (Error: injected crash) while Packer ran: still waiting for packer validate to stop after the cancel…'
+    ])
+    expect(result.stderr).toContain('Error: injected crash')
+    // The signal came first: the run was cancelled, and its end says so, as text.
+    expect(result.stdout).toMatch(/\nThe run was cancelled during packer validate \(exit code \d+\); nothing was built\.\n/)
+    expect(result.summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
+    expect(result.summary).not.toContain('crashed')
+  }, 30_000)
+})
+
+describe('the action itself crashing while Packer runs before the build', () => {
+  /**
+   * Runs the step, and makes the action throw an error nothing catches once its log shows
+   * `printed`, while the Packer command the stand-in plays waits (to be stopped).
+   */
+  async function crashingWhen(printed: string, inputs: Record<string, string>, env: Record<string, string>): Promise<ActionRun> {
+    try {
+      return await runAction({
+        workspace,
+        inputs: { 'provenance-tags': 'false', ...inputs },
+        env: { ...standInOnPath(argsLog), AWS_REGION: 'us-east-1', ...env },
+        nodeArgs: crashOnSigusr2,
+        onStart: (child, stdoutSoFar) => {
+          void logShows(child, stdoutSoFar, printed)
+            .then(() => child.kill('SIGUSR2'))
+            .catch(() => undefined)
+        }
+      })
+    } finally {
+      for (const { pid } of readCalls(argsLog)) {
+        try {
+          process.kill(-pid, 'SIGKILL')
+        } catch {
+          // Ended already.
+        }
+      }
+    }
+  }
+
+  it('during packer plugins install: the errors say that the action crashed and stopped Packer, not that the run was cancelled', async () => {
+    const result = await crashingWhen(
+      'Installing github.com/hashicorp/amazon...',
+      { 'packer-version': '1.11.2', cache: 'false' },
+      { STANDIN_VERSION: '1.11.2', STANDIN_PLUGINS_HANG: '1' }
+    )
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      'The action crashed (Error: injected crash) while Packer ran: stopping packer plugins install…',
+      'The action crashed (Error: injected crash) while Packer installed the plugins, and Packer was stopped; nothing was built.'
+    ])
+    expect(result.warnings).toEqual([])
+    expect(result.stderr).toContain('Error: injected crash')
+    expect(result.stdout).not.toMatch(/cancel/i)
+    expect(packerCalls().map((args) => args[0])).toEqual(['version', 'plugins'])
+  }, 30_000)
+
+  it('during packer validate: the errors and the summary say that the action crashed, and the summary that the run failed', async () => {
+    const result = await crashingWhen('Running the data sources...', { 'packer-version': '1.6.6' }, { STANDIN_VALIDATE_HANG: '1' })
+    expect(result.exitCode).toBe(1)
+    const [stopping, failure] = result.errors.map(({ message }) => message)
+    expect(stopping).toBe('The action crashed (Error: injected crash) while Packer ran: stopping packer validate…')
+    expect(failure).toMatch(/^The action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\.$/)
+    expect(result.errors).toHaveLength(2)
+    expect(result.warnings).toEqual([])
+    expect(result.stdout).not.toMatch(/cancel/i)
+    expect(result.summary).toContain('Packer AMI build: :x: Failed')
+    expect(result.summary).toContain(failure)
+    expect(result.summary).not.toMatch(/cancel/i)
+    expect(packerCalls().map((args) => args[0])).toEqual(['version', 'validate'])
   }, 30_000)
 })
 

@@ -481,8 +481,8 @@ describeWithPacker('a run cancelled or failing in a stage after it reused a set'
     {
       how: 'crashing',
       signal: 'SIGUSR2' as const,
-      cause: 'The action failed (Error: injected crash)',
-      problem: 'Failed (Error: injected crash)',
+      cause: 'The action crashed (Error: injected crash)',
+      problem: 'Crashed (Error: injected crash)',
       headline: ':x: Failed',
       nodeArgs: ['--import', crashOnSigusr2]
     }

@@ -999,7 +999,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
 
     // A later step (`if: always()`, or after `continue-on-error`) runs before the post step: a
     // Packer that outlived the action's crash would go on building through it.
-    it("the action itself crashing while Packer builds: Packer is stopped and cleans up before the step ends, and the post step finds nothing left", async () => {
+    it("the action itself crashing while Packer builds: Packer is stopped and cleans up before the step ends, the step says the action crashed, not that the run was cancelled, and the post step finds nothing left", async () => {
       let packerPid = 0
       const crashOnSigusr2 = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})'
       const main = await runAction({
@@ -1011,11 +1011,19 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       })
       try {
         expect(main.exitCode).toBe(1)
+        const failure =
+          'The action crashed (Error: injected crash) during packer build, and Packer was stopped before Packer made an AMI (exit code 1). ' +
+          'The post step checks that nothing Packer started is left, and removes what is.'
         expect(main.errors.map((error) => error.message)).toEqual([
-          'The action failed while Packer ran (Error: injected crash): stopping Packer and waiting for it to clean up…',
-          'The build was cancelled before Packer made an AMI (exit code 1). The post step checks that nothing Packer started is left, and removes what is.'
+          'The action crashed (Error: injected crash) while Packer ran: stopping Packer and waiting for it to clean up (instance, key pair, security group)…',
+          failure
         ])
+        expect(main.warnings).toEqual([])
         expect(main.stderr).toContain('Error: injected crash')
+        const summary = renderedText(main.summary)
+        expect(summary).toContain('Packer AMI build: :x: Failed')
+        expect(summary).toContain(failure)
+        expect(summary).not.toMatch(/cancel/i)
         expect(livingMembersOf(packerPid)).toEqual([])
         expect(endpoint.instances('us-east-1').map((i) => i.state)).toEqual(['terminated'])
         expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
@@ -3062,12 +3070,12 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const result = await heldInStage(stages[1], (child) => child.kill('SIGUSR2'), { nodeArgs: ['--import', crashOnSigusr2] })
       expect(result.exitCode).toBe(1)
       expect(result.errors.map((error) => error.message)).toEqual([
-        'The action failed (Error: injected crash) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ' +
+        'The action crashed (Error: injected crash) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ' +
           'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2), and launch-template did not run (the summary shows what each step did).'
       ])
       expect(result.stderr).toContain('Error: injected crash')
       expect(result.summary).toContain(':x: Failed')
-      expect(result.summary).toContain('Failed (Error: injected crash) while publishing the AMI IDs to SSM (ssm-parameter).')
+      expect(result.summary).toContain('Crashed (Error: injected crash) while publishing the AMI IDs to SSM (ssm-parameter).')
       expectTaggedAmis(result)
     })
   })
@@ -3245,7 +3253,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.launchTemplates('us-west-2')[0].defaultVersion).toBe(1)
       expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({ 'us-east-1': 2, 'eu-west-1': 2 })
       expect(result.errors.map((error) => error.message)).toEqual([
-        'The action failed (Error: injected crash) after the build, while rolling out the launch template (launch-template): the 3 AMI(s) exist, ' +
+        'The action crashed (Error: injected crash) after the build, while rolling out the launch template (launch-template): the 3 AMI(s) exist, ' +
           'are tagged and are in the outputs; launch-template did not finish (new version in eu-west-1, us-east-1; no answer yet in us-west-2) ' +
           '(the summary shows what each step did).'
       ])
@@ -3258,7 +3266,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(templates).toContain(
         `| us-west-2 | \`${amiIds['us-west-2']}\` | the action failed before AWS answered: a new version may or may not launch ${amiIds['us-west-2']} | — |`
       )
-      expect(result.summary).toContain('Failed (Error: injected crash) while rolling out the launch template (launch-template).')
+      expect(result.summary).toContain('Crashed (Error: injected crash) while rolling out the launch template (launch-template).')
     })
 
     it('a cancel during keep-images: the AMIs deregistered and the snapshots deleted are in the output, the summary and the log', async () => {

@@ -77,8 +77,30 @@ import type { SetCheck } from './aws/reuse.js'
 /** A failure whose causes the log and the summary's annotations or problems already show. */
 class Failure extends Error {}
 
-/** The failure of a run that was cancelled while Packer ran, once Packer has ended. */
+/**
+ * The failure of a run that was cancelled while Packer ran, or that the action's own crash
+ * stopped then, once Packer has ended (stoppedWhilePackerRan).
+ */
 class Cancelled extends Failure {}
+
+/**
+ * What ended the run before its end: the runner's cancel, or an error nothing caught, the action's
+ * own crash, which stops Packer as a cancel does but must not read as anyone's cancel. `cause`
+ * opens the failure's message, `problem` the summary's line, and `outcome` heads the summary.
+ */
+interface RunEnd {
+  cause: string
+  problem: string
+  outcome: 'cancelled' | 'failed'
+}
+
+function cancelledBy(signal: NodeJS.Signals): RunEnd {
+  return { cause: `The run was cancelled (${signal})`, problem: `Cancelled (${signal})`, outcome: 'cancelled' }
+}
+
+function crashedWith(error: Error): RunEnd {
+  return { cause: `The action crashed (${String(error)})`, problem: `Crashed (${String(error)})`, outcome: 'failed' }
+}
 
 type PackerStep = (
   args: string[],
@@ -150,7 +172,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     (signal) => cancelledWhileIdle(signal),
     // Said while Packer runs, whose lines have the runner's commands stopped.
     (message) => withCommandsResumed(() => cancelling(message)),
-    (message) => withCommandsResumed(() => failStep(message)),
+    (error, stopping) => withCommandsResumed(() => failOnce(`${crashedWith(error).cause} while Packer ran: ${stopping}`)),
     (error) => crashedWhileIdle(error),
     (signal, commands) => withCommandsResumed(() => cancelOutlasted(signal, commands))
   ).listen()
@@ -172,8 +194,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     // The run's failure was given while Packer cleaned up: what its end tells is logged, and
     // anything else that went wrong after it is a warning, not a second failure.
     if (saidCancelled && error instanceof Cancelled) core.info(errorMessage(error))
-    else if (saidCancelled) annotate({ level: 'warning', message: errorMessage(error) })
-    else failStep(errorMessage(error))
+    else failOnce(errorMessage(error))
   } finally {
     cancellation.dispose()
     // The outputs are all set: whether any holds a secret, which costs it its place in the job's
@@ -181,6 +202,16 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     warnOfOutputsHoldingSecrets()
     makeHeldAnnotations()
   }
+}
+
+/**
+ * Fails the step, unless the failure of a cancel that Packer outlasted is given already
+ * (cancelOutlasted): anything else that went wrong after it, the action's crash while Packer
+ * still stops included, is a warning then, not a second failure.
+ */
+function failOnce(message: string): void {
+  if (saidCancelled) annotate({ level: 'warning', message })
+  else failStep(message)
 }
 
 /**
@@ -242,7 +273,7 @@ function cancelOutlasted(signal: NodeJS.Signals, commands: string[]): void {
 
 /** A cancel while no Packer runs. */
 function cancelledWhileIdle(signal: NodeJS.Signals): void {
-  endWhileIdle({ cause: `The run was cancelled (${signal})`, problem: `Cancelled (${signal})`, outcome: 'cancelled' })
+  endWhileIdle(cancelledBy(signal))
 }
 
 /**
@@ -250,14 +281,14 @@ function cancelledWhileIdle(signal: NodeJS.Signals): void {
  * once, the summary left as last written and no error in the log to say why the step failed.
  */
 function crashedWhileIdle(error: Error): void {
-  endWhileIdle({ cause: `The action failed (${String(error)})`, problem: `Failed (${String(error)})`, outcome: 'failed' })
+  endWhileIdle(crashedWith(error))
 }
 
 /**
  * Ends the job on a cancel or a crash while no Packer runs: before the build there is nothing
  * to wait for; after it, the AMIs exist, are in the outputs, and the summary says what was done.
  */
-function endWhileIdle({ cause, problem, outcome }: { cause: string; problem: string; outcome: 'cancelled' | 'failed' }): void {
+function endWhileIdle({ cause, problem, outcome }: RunEnd): void {
   const amis = summarySoFar?.model.amis ?? []
   if (amis.length === 0) {
     // Until the action has read them, the post step names the AMIs of the builds that finished.
@@ -491,10 +522,7 @@ async function buildsNamedByTheTemplate(packerVersion: string, template: HclTemp
 /** The builds, once listed; nothing is built after a cancel while inspect ran. */
 async function listedBuilds(buildNames: BuildNames, cancellation: Cancellation, summary: SummaryModel): Promise<string[]> {
   const names = await buildNames.get()
-  if (cancellation.cancelled) {
-    summary.outcome = 'cancelled'
-    throw new Cancelled('The run was cancelled while packer inspect read the template; nothing was built.')
-  }
+  if (cancellation.cancelled) throw stoppedWhilePackerRan(cancellation, summary, 'while packer inspect read the template', '; nothing was built.')
   return names
 }
 
@@ -736,7 +764,7 @@ async function job(
   try {
     await checkBuildSelection(withProvenance, buildNames, template, cancellation, summary)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
-    const validating = validate(withProvenance, packerStep, summary, template)
+    const validating = validate(withProvenance, packerStep, summary, template, cancellation)
     validating.catch(() => undefined)
     const inputs = template ? (await import('./inputs/hcl.js')).withHclTemplate(withProvenance, await template) : withProvenance
     // With reuse, the fingerprint decides whether to build: read while Packer validates, once it
@@ -859,7 +887,7 @@ async function buildAndTag(
   cancellation: Cancellation,
   { packerVersion, fingerprint }: { packerVersion: string; fingerprint?: string }
 ): Promise<Ami[]> {
-  const building = build(inputs, packerStep, summary)
+  const building = build(inputs, packerStep, summary, cancellation)
   // Once Packer has started (build() starts it before its first await), the EC2 client loads
   // and the credential chain resolves while Packer builds, not after it; not at all when
   // nothing is tagged.
@@ -875,7 +903,7 @@ async function buildAndTag(
   const tagged = succeeded ? (fingerprint ?? (await fingerprintForTags(fingerprinting, inputs.workspace))) : undefined
   const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid } : undefined
   const amis = await tag(inputs, built.amis, summary, tagging, reusable)
-  if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, summary, amis)
+  if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, cancellation, summary, amis)
   if (built.run.crashed) summary.problems.push(built.run.crashed)
   if (built.run.exitCode !== 0) {
     const madeAmis = `${amis.length} AMI(s) that are in the outputs.`
@@ -1236,10 +1264,10 @@ async function plugins(
     env: process.env,
     run: packerStep
   })
-  // The install a cancel stopped fails: the run was cancelled, not the install.
+  // The install a cancel (or a crash) stopped fails: the run was stopped, not the install.
   const prepared = await preparing.catch((error: unknown) => {
     if (!cancellation.cancelled) throw error
-    throw new Cancelled(`The run was cancelled while Packer installed the plugins; nothing was built.`)
+    throw stoppedWhilePackerRan(cancellation, undefined, 'while Packer installed the plugins', '; nothing was built.')
   })
   reportPlugins(prepared)
 }
@@ -1248,12 +1276,13 @@ async function validate(
   inputs: Inputs,
   packerStep: PackerStep,
   summary: SummaryModel,
-  template: Promise<HclTemplate> | undefined
+  template: Promise<HclTemplate> | undefined,
+  cancellation: Cancellation
 ): Promise<void> {
   const validation = await core.group('Validate', () =>
     packerStep(validateArguments(inputs), {}, { deadlineMs: validateDeadlineMs, warnings: true })
   )
-  stopIfCancelled(validation, summary)
+  stopIfCancelled(validation, cancellation, summary)
   if (validation.timedOut) {
     const stopped =
       `${stoppedAtDeadline('packer validate', validateDeadlineMs)}; nothing was built. ` +
@@ -1300,7 +1329,8 @@ function perBuildManifestFolders(inputs: Inputs): string[] {
 async function build(
   inputs: Inputs,
   packerStep: PackerStep,
-  summary: SummaryModel
+  summary: SummaryModel,
+  cancellation: Cancellation
 ): Promise<{ run: PackerStepRun; amis: Ami[]; runUuid: string; failedAfterImage?: string }> {
   const manifests = [...new Set([inputs.manifest, ...inputs.otherManifestOutputs.map((output) => resolve(inputs.workingDirectory, output))])]
   const runsBefore = manifests.map(manifestRunUuid)
@@ -1354,7 +1384,7 @@ async function build(
     if (inputs.summary && !built.cancelled) await writeSummary({ ...summary, outcome: 'tagging' })
   }
 
-  stopIfCancelled(built, summary, amis, inputs.onError === 'abort')
+  stopIfCancelled(built, cancellation, summary, amis, inputs.onError === 'abort')
   summary.annotations.push(...built.annotations)
   if (amis.length === 0) {
     if (built.exitCode !== 0) throw nothingBuilt(built, summary)
@@ -1854,31 +1884,50 @@ function tellThePostStep(
 }
 
 /**
- * Ends the job when the run was cancelled while Packer ran: `amis` are those of the build, and
- * undefined for validate. Packer cleans up after a cancelled build, but a plugin of it may
- * crash first, so the post step looks (tellThePostStep).
+ * Ends the job when the run was cancelled (or the action crashed) while Packer ran: `amis` are
+ * those of the build, and undefined for validate. Packer cleans up after a cancelled build, but a
+ * plugin of it may crash first, so the post step looks (tellThePostStep).
  */
-function stopIfCancelled(run: PackerRun, summary: SummaryModel, amis?: Ami[], keep = false): void {
+function stopIfCancelled(run: PackerRun, cancellation: Cancellation, summary: SummaryModel, amis?: Ami[], keep = false): void {
   if (!run.cancelled) return
-  summary.outcome = 'cancelled'
-  if (amis === undefined) throw new Cancelled(`The run was cancelled during packer validate (exit code ${run.exitCode}); nothing was built.`)
-  if (amis.length > 0) {
-    throw new Cancelled(`The build was cancelled after Packer made ${amis.length} AMI(s): they are in the outputs and the summary.`)
-  }
+  if (amis === undefined) throw stoppedWhilePackerRan(cancellation, summary, 'during packer validate', ` (exit code ${run.exitCode}); nothing was built.`)
+  const stopped = (after: string): Cancelled => stoppedWhilePackerRan(cancellation, summary, 'during packer build', after, 'The build was cancelled')
+  if (amis.length > 0) throw stopped(` after Packer made ${amis.length} AMI(s): they are in the outputs and the summary.`)
   const unfinished = run.record.temporaryResources.images
   if (unfinished.length > 0) {
-    throw new Cancelled(
-      `The build was cancelled before it finished (exit code ${run.exitCode}): no AMI is in the outputs. ` +
+    throw stopped(
+      ` before it finished (exit code ${run.exitCode}): no AMI is in the outputs. ` +
         `Packer had made ${unfinished.join(', ')}. ${capitalized(afterCancel(keep, 'that AMI and its'))}`
     )
   }
-  throw new Cancelled(`The build was cancelled before Packer made an AMI (exit code ${run.exitCode}). ${capitalized(afterCancel(keep))}`)
+  throw stopped(` before Packer made an AMI (exit code ${run.exitCode}). ${capitalized(afterCancel(keep))}`)
 }
 
 /**
- * What becomes of what a cancelled build's Packer made: left as it is with on-error: abort, else
- * removed by the post step; `unfinished` names the AMIs of builds that had not finished, with
- * whose copies the post step removes them (`that AMI and its`).
+ * The failure of a run stopped while Packer was `doing` (`during packer validate`), once Packer
+ * has ended, and `after` it what became of the run. A cancel keeps the words it has always had
+ * (`cancelled`: `The run was cancelled during packer validate`); the action's own crash, which
+ * stopped Packer the same way, says so instead, as the summary's outcome and problems do.
+ */
+function stoppedWhilePackerRan(
+  cancellation: Cancellation,
+  summary: SummaryModel | undefined,
+  doing: string,
+  after: string,
+  cancelled = `The run was cancelled ${doing}`
+): Cancelled {
+  const crash = cancellation.stoppedByCrash
+  const end = crash === undefined ? undefined : crashedWith(crash)
+  const message = end === undefined ? `${cancelled}${after}` : `${end.cause} ${doing}, and Packer was stopped${after}`
+  if (summary) summary.outcome = end?.outcome ?? 'cancelled'
+  if (summary && end) summary.problems.push(message)
+  return new Cancelled(message)
+}
+
+/**
+ * What becomes of what a cancelled (or crash-stopped) build's Packer made: left as it is with
+ * on-error: abort, else removed by the post step; `unfinished` names the AMIs of builds that had
+ * not finished, with whose copies the post step removes them (`that AMI and its`).
  */
 function afterCancel(keep: boolean, unfinished?: string): string {
   if (keep) return 'with on-error: abort, what Packer made is left as it is.'

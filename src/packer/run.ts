@@ -88,6 +88,8 @@ export class Cancellation {
   private readonly handler = (signal: NodeJS.Signals): void => this.cancel(signal)
   private readonly crashHandler = (error: Error): void => this.crashed(error)
   private crash: Error | undefined
+  /** The crash that ended the run, if it came before any signal: the run was not cancelled, it failed. */
+  private crashFirst: Error | undefined
   /** Whether a signal or a crash while no Packer ran has begun to end the job. */
   private endingWhileIdle = false
   /** Whether a signal has stopped the Packer commands that run (not a crash, not a signal while none ran). */
@@ -98,8 +100,11 @@ export class Cancellation {
     /** Called on a signal while no Packer runs: there is nothing to wait for. */
     private readonly whenIdle: (signal: NodeJS.Signals) => void,
     private readonly announce: (message: string) => void,
-    /** Says that the action itself failed (an error nothing caught) while Packer ran. */
-    private readonly fail: (message: string) => void = announce,
+    /**
+     * Says that the action itself crashed (an error nothing caught) while Packer ran, and
+     * `stopping`: which Packer commands it stops, and what they do before they end.
+     */
+    private readonly fail: (error: Error, stopping: string) => void = (error, stopping) => announce(`${String(error)}: ${stopping}`),
     /** Called on an error nothing caught while no Packer runs; by default, exits as Node would. */
     private readonly crashedWhileIdle: (error: Error) => void = () => process.exit(1),
     /**
@@ -120,6 +125,14 @@ export class Cancellation {
     process.off('SIGINT', this.handler)
     process.off('SIGTERM', this.handler)
     process.off('uncaughtException', this.crashHandler)
+  }
+
+  /**
+   * The error nothing caught that ended the run, when it came before any signal: the job then
+   * says that the action crashed, not that the run was cancelled, though Packer is stopped alike.
+   */
+  get stoppedByCrash(): Error | undefined {
+    return this.crashFirst
   }
 
   attach(child: ChildProcess, command: string): void {
@@ -146,15 +159,9 @@ export class Cancellation {
     }
     const commands = [...this.children.values()]
     const building = commands.includes('build')
-    const named = commands.map((command) => `packer ${command}`).join(' and ')
+    const named = this.named()
     if (first) {
-      this.announce(
-        building && this.keepsWhatPackerMade
-          ? `Received ${signal}: stopping Packer, which leaves what it made as it is (on-error: abort)…`
-          : building
-            ? `Received ${signal}: stopping Packer and waiting for it to clean up (instance, key pair, security group)…`
-            : `Received ${signal}: stopping ${named}…`
-      )
+      this.announce(`Received ${signal}: ${this.stopping()}`)
       for (const child of this.children.keys()) child.kill('SIGTERM')
       this.stoppedBySignal = true
     } else {
@@ -168,6 +175,22 @@ export class Cancellation {
         this.outlasted(signal, commands)
       }
     }
+  }
+
+  /** Which Packer commands a cancel or a crash stops, and what they do before they end. */
+  private stopping(): string {
+    const commands = [...this.children.values()]
+    if (commands.includes('build')) {
+      return this.keepsWhatPackerMade
+        ? 'stopping Packer, which leaves what it made as it is (on-error: abort)…'
+        : 'stopping Packer and waiting for it to clean up (instance, key pair, security group)…'
+    }
+    return `stopping ${this.named()}…`
+  }
+
+  /** The Packer commands that run, as the log names them (`packer validate and packer inspect`). */
+  private named(): string {
+    return [...this.children.values()].map((command) => `packer ${command}`).join(' and ')
   }
 
   /**
@@ -184,6 +207,7 @@ export class Cancellation {
     process.exitCode = 1
     if (this.crash || this.endingWhileIdle) return
     this.crash = error
+    if (!this.cancelled) this.crashFirst = error
     if (this.children.size === 0) {
       this.endingWhileIdle = true
       // A Packer the job would start before the step has ended is stopped as it starts.
@@ -191,7 +215,8 @@ export class Cancellation {
       this.crashedWhileIdle(error)
       return
     }
-    this.fail(`The action failed while Packer ran (${String(error)}): stopping Packer and waiting for it to clean up…`)
+    // After a cancel, Packer is stopping already: only the crash is new.
+    this.fail(error, this.cancelled ? `still waiting for ${this.named()} to stop after the cancel…` : this.stopping())
     if (!this.cancelled) for (const child of this.children.keys()) child.kill('SIGTERM')
     this.cancelled = true
   }
