@@ -1408,6 +1408,75 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.exitCode).toBe(0)
     expect(result.outputs['ami-id']).toMatch(/^ami-/)
   })
+
+  /** The demo's build block named `name`, then `more` after it. */
+  const namedBuild = (name: string, more: string) => (text: string): string =>
+    text.replace('build {\n  sources = ["source.amazon-ebs.demo"]', `build {\n  name    = "${name}"\n  sources = ["source.amazon-ebs.demo"]`) + more
+
+  /** A run refused before the install, on `place`, with `message`: nothing sent to EC2. */
+  function expectRepeatRefused(result: ActionRun, message: string, place: { line: string; col: string }): void {
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message, properties: { title: 'Invalid input', file: 'ami.pkr.hcl', ...place } },
+      {
+        message: 'The template builds a source twice with the same settings, which EC2 refuses the second time (see the errors above); nothing was installed or built.',
+        properties: {}
+      }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  }
+
+  const twiceFails =
+    'Packer builds it twice, and both AMIs get the same name in the same region. EC2 refuses the second\'s (InvalidAMIName.Duplicate) ' +
+    'once the first\'s AMI is made, and Packer names the source block, not this build block.'
+
+  it('HCL2: two build blocks of one name building one source with the same settings, which Packer builds twice and EC2 refuses the second AMI of: on the second, naming the first, before Packer is installed', async () => {
+    const workspace = demoWith(namedBuild('release', '\nbuild {\n  name    = "release"\n  sources = ["source.amazon-ebs.demo"]\n}\n'))
+    const result = await run(workspace)
+    expectRepeatRefused(
+      result,
+      `template: ami.pkr.hcl: this build block builds source.amazon-ebs.demo as the build block at ami.pkr.hcl:${lineOf(workspace, 'build {')} does, ` +
+        `under the same name, release.amazon-ebs.demo, with the same settings: ${twiceFails} Give this build block a name of its own ` +
+        '(name = "…") and an ami_name of its own in a source "amazon-ebs.demo" { … } block, or build the source once; set ami_name there ' +
+        'instead of in the source block (Packer refuses it in both).',
+      { line: nthLineOf(workspace, 'sources = ["source.amazon-ebs.demo"]', 1), col: '14' }
+    )
+  })
+
+  it('HCL2: a build block that lists its source twice: on the second entry, before Packer is installed', async () => {
+    const workspace = demoWith((text) => text.replace('  sources = ["source.amazon-ebs.demo"]', '  sources = [\n    "source.amazon-ebs.demo",\n    "source.amazon-ebs.demo",\n  ]'))
+    const result = await run(workspace)
+    expectRepeatRefused(
+      result,
+      `template: ami.pkr.hcl: the build block at line ${lineOf(workspace, 'build {')} builds source.amazon-ebs.demo a second time, under the same name, ` +
+        `amazon-ebs.demo, with the same settings: ${twiceFails} List the source once, or build it in two source "amazon-ebs.demo" { … } blocks, ` +
+        'each with a name and an ami_name of its own; set ami_name there instead of in the source block (Packer refuses it in both).',
+      { line: nthLineOf(workspace, '"source.amazon-ebs.demo",', 1), col: '5' }
+    )
+  })
+
+  it('HCL2: two build blocks of one name, each giving the source an ami_name of its own: both built, the AMIs of each in the outputs', async () => {
+    const own = (ami: string): string => `  source "amazon-ebs.demo" {\n    ami_name = "${ami}-\${local.build_stamp}"\n  }`
+    const workspace = demoWith((text) =>
+      namedBuild('release', `\nbuild {\n  name = "release"\n${own('two')}\n\n  post-processor "manifest" {}\n}\n`)(text.replace(/\n {2}ami_name +=[^\n]*\n/, '\n')).replace(
+        '  sources = ["source.amazon-ebs.demo"]',
+        own('one')
+      )
+    )
+    const result = await run(workspace)
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(Object.keys(JSON.parse(result.outputs.builds) as object)).toEqual(['release.amazon-ebs.demo', 'release.amazon-ebs.demo#2'])
+  })
+
+  it('HCL2: two build blocks of other names building one source with the same settings, only one of them selected: built', async () => {
+    const workspace = demoWith(namedBuild('release', '\nbuild {\n  name    = "nightly"\n  sources = ["source.amazon-ebs.demo"]\n}\n'))
+    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', only: 'nightly.amazon-ebs.demo' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(Object.keys(JSON.parse(result.outputs.builds) as object)).toEqual(['nightly.amazon-ebs.demo'])
+  })
 })
 
 describeWithPacker('a legacy JSON template saved as .pkr.json, through the bundled action', () => {

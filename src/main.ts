@@ -559,6 +559,7 @@ async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclT
   await checkBuildsSomething(template)
   await checkSourceSettings(inputs, template)
   await checkMakesAmi(inputs, template)
+  await checkRepeatedBuilds(inputs, template)
   await checkTagCounts(inputs, template)
   await checkVariablesDeclared(inputs, template)
   await checkProvisioners(inputs, template)
@@ -647,6 +648,18 @@ async function checkMakesAmi(inputs: Inputs, template: Promise<HclTemplate> | un
   const { noAmiProblems } = await import('./inputs/ami-builds.js')
   const problems = await noAmiProblems(builds, inputs)
   await refuse(problems, 'The template builds no AMI in this run (see the errors above); nothing was installed or built.')
+}
+
+/**
+ * HCL2 builds of one source with the same settings (repeatedBuildProblems): Packer would build
+ * the first, and the second fail once EC2 refuses its AMI's name, the first's.
+ */
+async function checkRepeatedBuilds(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const builds = template ? (await template.catch(() => undefined))?.amiBuilds : undefined
+  const { repeatedBuildProblems } = await import('./inputs/ami-builds.js')
+  const problems = await repeatedBuildProblems(builds, inputs)
+  await refuse(problems, 'The template builds a source twice with the same settings, which EC2 refuses the second time (see the errors above); nothing was installed or built.')
 }
 
 /**

@@ -25,6 +25,23 @@ export interface AmiBuild {
   location: ProblemLocation
   /** The tag keys the template writes on the build's AMI (`tags`) and its snapshots (`snapshot_tags`), where they are known. */
   tags?: { ami?: WrittenTags; snapshots?: WrittenTags }
+  /** An HCL2 build: what it builds and where (BuildOfSource). */
+  made?: BuildOfSource
+}
+
+/** The source an HCL2 build builds, as its build block names it. */
+export interface BuildOfSource {
+  /** The source block it builds, `TYPE.NAME`. */
+  source: string
+  /** Where the build block names it: its `sources` entry, or its `source` block. */
+  location: ProblemLocation
+  /** Where that build block begins. */
+  block: ProblemLocation
+  /**
+   * The same for every build that makes an AMI of the same name in the same region, as each of
+   * its settings is the same; absent where the name may differ from one build to the next.
+   */
+  sameAmi?: string
 }
 
 /**
@@ -97,6 +114,53 @@ export async function noAmiProblems(
       location: build.location
     }
   })
+}
+
+/**
+ * A problem on each build the run would run that builds a source its build block or an earlier
+ * one builds already with the same settings (BuildOfSource.sameAmi). Packer 1.6.6 and later run
+ * both (under one name, when neither build block has one), and the second's AMI is named as the
+ * first's in the same region: EC2 refuses it (InvalidAMIName.Duplicate) once the first's AMI is
+ * made, a whole build spent, and Packer's error names the source block, not the build block.
+ */
+export async function repeatedBuildProblems(
+  builds: AmiBuild[] | undefined,
+  given: { command: string; only: string[]; except: string[]; templateKind: TemplateKind }
+): Promise<InputProblem[]> {
+  if (builds === undefined || given.command !== 'build') return []
+  const repeatable = builds.filter((build) => build.made?.sameAmi !== undefined && amiBuilders.includes(build.type) && !build.skipsAmi)
+  if (repeatable.length < 2) return []
+  const running = given.only.length === 0 && given.except.length === 0 ? repeatable : await selected(repeatable, given)
+  const first = new Map<string, AmiBuild>()
+  const problems: InputProblem[] = []
+  for (const build of running) {
+    const made = build.made as BuildOfSource
+    const earlier = first.get(made.sameAmi as string)
+    if (earlier === undefined) {
+      first.set(made.sameAmi as string, build)
+      continue
+    }
+    const before = earlier.made as BuildOfSource
+    const where = `${before.block.file}:${before.block.line ?? 1}`
+    const sameBlock = before.block.file === made.block.file && before.block.line === made.block.line
+    const sameName = build.name !== undefined && build.name === earlier.name
+    const named = sameName ? ` under the same name, ${build.name},` : ''
+    const again = sameBlock
+      ? `the build block at line ${made.block.line ?? 1} builds source.${made.source} a second time,${named} with the same settings`
+      : `this build block builds source.${made.source} as the build block at ${where} does,${named} with the same settings`
+    const block = `source "${made.source}" { … } block`
+    const advice = sameBlock
+      ? `List the source once, or build it in two ${block}s, each with a name and an ami_name of its own`
+      : `Give this build block ${sameName ? 'a name of its own (name = "…") and ' : ''}an ami_name of its own in a ${block}, or build the source once`
+    problems.push({
+      message:
+        `template: ${made.location.file}: ${again}: Packer builds it twice, and both AMIs get the same name in the same region. ` +
+        `EC2 refuses the second's (InvalidAMIName.Duplicate) once the first's AMI is made, and Packer names the source block, not ` +
+        `this build block. ${advice}; set ami_name there instead of in the source block (Packer refuses it in both).`,
+      location: made.location
+    })
+  }
+  return problems
 }
 
 /**

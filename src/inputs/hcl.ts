@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
+import type { ProblemLocation } from './reader.js'
 import { copiesToNoRegion, type AmiBuild, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners } from './connecting-provisioners.js'
@@ -1343,6 +1344,9 @@ interface DefinedBuild {
   override?: WrittenAt
   /** The names Packer may give the build, where only it knows its name (buildShape). */
   shape?: RegExp
+  /** The build block that makes it, and its entry of the block's `sources` (its index there), else its `source` block (override). */
+  block: WrittenAt
+  listedAt?: number
 }
 
 /**
@@ -1366,7 +1370,8 @@ async function definedBuilds(read: HclFileRead[], names?: HclScope): Promise<Def
         if (definition === undefined) return undefined
         const override = index < listed ? undefined : added[index - listed]
         const shape = each.name === undefined ? await buildShape(build.body.name, each.source.split('.')[0], override?.body.name ?? each.source.split('.')[1]) : undefined
-        builds.push({ each, definition, ...(override && { override: { file, ...override } }), ...(shape && { shape }) })
+        const block = { file, path: build.path, body: build.body }
+        builds.push({ each, definition, ...(override && { override: { file, ...override } }), ...(shape && { shape }), block, ...(index < listed && { listedAt: index }) })
       }
     }
   }
@@ -1384,7 +1389,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
   const built = await definedBuilds(read)
   if (built === undefined) return undefined
   const builds: AmiBuild[] = []
-  for (const { each, definition, override } of built) {
+  for (const { each, definition, override, block, listedAt } of built) {
     const setting = (key: string): unknown => override?.body[key] ?? definition.body[key]
     const skipsAmi = literalBoolean(setting('skip_create_ami')) === true
     const skipsBuildRegion = copiesToNoRegion(setting('skip_save_build_region'), setting('ami_regions'))
@@ -1400,9 +1405,52 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const location = { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(at.path)) }
     const written = [definition, ...(override ? [override] : [])]
     const tags = { ami: await hclWrittenTags(written, scope, 'tags', 'tag'), snapshots: await hclWrittenTags(written, scope, 'snapshot_tags', 'snapshot_tag') }
-    builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi, ...(skipsBuildRegion ? { skipsBuildRegion } : {}), location, tags })
+    const sameAmi = sameAmiEachTime(each.source, definition, override)
+    const made = {
+      source: each.source,
+      location: await placeOfUse(block, listedAt, override),
+      block: { file: workspaceRelative(block.file.file, process.cwd()), ...(await block.file.place(block.path)) },
+      ...(sameAmi === undefined ? {} : { sameAmi })
+    }
+    builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi, ...(skipsBuildRegion ? { skipsBuildRegion } : {}), location, tags, made })
   }
   return builds
+}
+
+/**
+ * Where a build block names the source of one of its builds: its `source` block (`override`),
+ * else its entry of the `sources` list at `listedAt`, as the parser placed it, else that list.
+ */
+async function placeOfUse(block: WrittenAt, listedAt: number | undefined, override: WrittenAt | undefined): Promise<ProblemLocation> {
+  const file = workspaceRelative(block.file.file, process.cwd())
+  if (override !== undefined) return { file, ...(await override.file.place(override.path)) }
+  const { line } = await block.file.place(block.path)
+  const listed = block.file.sourceUses.filter((use) => use.listed && use.build === line)
+  const entry = listedAt === undefined ? undefined : listed[listedAt]
+  const count = Array.isArray(block.body.sources) ? block.body.sources.length : 0
+  if (entry !== undefined && listed.length === count) return { file, line: entry.line, column: entry.column }
+  return { file, ...(await block.file.place([...block.path, 'sources'])) }
+}
+
+/**
+ * What makes a build of `source` make an AMI of the same name in the same region as every other
+ * build with the same: the source, and what the build block's `source` block adds to it (but a
+ * `name`, which names the build, not the AMI), so that each setting is the same. Undefined where
+ * the AMI's name may differ from one build to the next or no AMI keeps it: an ami_name that Packer
+ * fills in with `{{ … }}`, or that calls uuidv4(), timestamp() or bcrypt() itself (each build
+ * calls it anew; a local calls it once) or reads `source.` or `build.`; none written; a
+ * skip_create_ami, force_deregister (which deregisters the first AMI to make the second) or
+ * skip_save_build_region written other than false.
+ */
+function sameAmiEachTime(source: string, definition: WrittenAt, override: WrittenAt | undefined): string | undefined {
+  const written = (key: string): unknown[] => [definition.body[key], override?.body[key]].filter((value) => value !== undefined)
+  const names = written('ami_name')
+  if (names.length === 0 || names.some((name) => typeof name !== 'string' || /\{\{|\b(?:uuidv4|timestamp|bcrypt)\s*\(|\b(?:source|build)\./.test(name))) return undefined
+  for (const key of ['skip_create_ami', 'force_deregister', 'skip_save_build_region']) {
+    if (written(key).some((value) => literalBoolean(value) !== false)) return undefined
+  }
+  const added = Object.entries(override?.body ?? {}).filter(([key]) => key !== 'name')
+  return JSON.stringify([source, added])
 }
 
 /**

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c,d,e,f,g}from"./chunk-5MSNXSH4.js";import"./chunk-SB2MD6KH.js";import"./chunk-7YZNSMFC.js";import"./chunk-56Z6KI27.js";import"./chunk-XKARJE47.js";export{a as amiBuilders,g as copiesToNoRegion,f as mayGiveSnapshotsOwnKeys,e as mayTagSnapshots,b as noAmiProblems,d as ownKeyProblems,c as tagCountProblems};
