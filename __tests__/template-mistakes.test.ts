@@ -1375,6 +1375,45 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls).toEqual([])
   })
 
+  it("JSON: a sensitive-variables entry naming no declared variable, which Packer takes without a word: warned of on the entry, naming the variable meant, before Packer is installed; the meant value shows as before", async () => {
+    const token = 'tok-4f8a2c91e7'
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { variables: Record<string, string> }
+      template.variables.deploy_token = token
+      const provisioners = [{ type: 'shell-local', inline: ['echo using {{user `deploy_token`}}'] }]
+      return JSON.stringify({ 'sensitive-variables': ['deploy_tokn'], ...template, provisioners }, null, 2)
+    }, 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(0)
+    const warned = parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Undeclared sensitive variable')
+    expect(warned).toEqual([
+      {
+        message:
+          'sensitive-variables in packer-template.json lists "deploy_tokn", which the template does not declare: Packer hides nothing by it, ' +
+          'and says nothing. Did you mean "deploy_token"? Its value shows in the log until sensitive-variables lists it.',
+        properties: { title: 'Undeclared sensitive variable', file: 'packer-template.json', line: lineOf(workspace, '"deploy_tokn"', 'json'), col: '5' }
+      }
+    ])
+    expect(result.stdout.indexOf('title=Undeclared sensitive variable')).toBeLessThan(result.stdout.indexOf('::group::Install Packer'))
+    // What the warning is about: nothing has the runner hide the value meant.
+    expect(result.stdout).toContain(`using ${token}`)
+    expect(result.stdout).not.toContain(`::add-mask::${token}`)
+  })
+
+  it('JSON: sensitive-variables naming declared variables: no warning, and their values masked', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { variables: Record<string, string> }
+      template.variables.deploy_token = 'tok-4f8a2c91e7'
+      const provisioners = [{ type: 'shell-local', inline: ['echo using {{user `deploy_token`}}'] }]
+      return JSON.stringify({ 'sensitive-variables': ['deploy_token'], ...template, provisioners }, null, 2)
+    }, 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(0)
+    expect(parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Undeclared sensitive variable')).toEqual([])
+    // The runner hides what ::add-mask:: names, in this line and every later one.
+    expect(result.stdout).toContain('::add-mask::tok-4f8a2c91e7')
+  })
+
   it('volume types EC2 has, written or from a variable: built as before', async () => {
     const workspace = demoWith((text) => {
       const template = JSON.parse(text) as { variables: Record<string, string>; builders: Array<Record<string, unknown>> }

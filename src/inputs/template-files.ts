@@ -38,6 +38,7 @@ import {
   type TemplateContext,
   type TemplateKind,
   type UndeclaredVariable,
+  undeclaredSensitiveVariables,
   type UserVariables
 } from './template.js'
 
@@ -120,6 +121,11 @@ export interface TemplateFiles extends ReferencedPaths {
    */
   undeclaredVariables: UndeclaredVariable[]
   /**
+   * Entries of a JSON template's `sensitive-variables` that name no variable it declares
+   * (undeclaredSensitiveVariables): Packer hides nothing by them, without a word.
+   */
+  undeclaredSensitive: UndeclaredVariable[]
+  /**
    * Keys of a JSON template's variables files that it does not declare, each a small edit from a
    * declared variable left at its default (misspeltVarFileKeys): Packer ignores them without a word.
    */
@@ -187,6 +193,7 @@ interface TemplateDescription extends ReferencedPaths {
   manifestFolders: string[]
   variablesWarnings: string[]
   undeclaredVariables: UndeclaredVariable[]
+  undeclaredSensitive: UndeclaredVariable[]
   misspeltVarFileKeys: MisspeltVarFileKey[]
 }
 
@@ -226,6 +233,7 @@ const nothingKnown: TemplateDescription = {
   manifestFolders: [],
   variablesWarnings: [],
   undeclaredVariables: [],
+  undeclaredSensitive: [],
   misspeltVarFileKeys: [],
   ...noReferences
 }
@@ -436,7 +444,7 @@ function describeJson(
       otherManifestOutputs: info.otherManifestOutputs,
       manifestFolders: info.manifestFolders,
       variablesWarnings: unusedVariableWarnings(parsed, files, variables, template),
-      undeclaredVariables: undeclaredJsonVariables(parsed, values),
+      ...undeclaredJsonNames(parsed, values),
       misspeltVarFileKeys: misspeltVarFileKeys(parsed, files, given).map(({ varFile, name, meant }) => ({ file: varFiles[varFile].path, name, meant })),
       ...jsonReferenceProblems(reader, references, { path, template, workingDirectory }, info.sensitiveValues),
       jsonUnbracedCallWarnings: withoutValues(unbracedCallWarnings(reader.shown(path), path, parsed, values), info.sensitiveValues),
@@ -491,6 +499,11 @@ function jsonReferenceProblems(
     jsonMisplacedReferenceProblems: onValues(misplacedReferences(references, where)),
     jsonMissingReferenceProblems: onValues(missingReferences(references, where))
   }
+}
+
+/** The variables a JSON template uses that nothing sets, and its `sensitive-variables` entries that it does not declare. */
+function undeclaredJsonNames(parsed: unknown, values: UserVariables): Pick<TemplateDescription, 'undeclaredVariables' | 'undeclaredSensitive'> {
+  return { undeclaredVariables: undeclaredJsonVariables(parsed, values), undeclaredSensitive: undeclaredSensitiveVariables(parsed) }
 }
 
 /**

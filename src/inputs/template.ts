@@ -537,6 +537,23 @@ export function undeclaredJsonVariables(template: unknown, set: UserVariables): 
 }
 
 /**
+ * The entries of a JSON template's `sensitive-variables` that name no variable it declares, each
+ * with where it is written. Packer takes them without a word and hides nothing by them, so a
+ * misspelt one leaves the value of the variable meant in the log.
+ */
+export function undeclaredSensitiveVariables(template: unknown): UndeclaredVariable[] {
+  const listed = (template as { 'sensitive-variables'?: unknown } | null)?.['sensitive-variables']
+  if (!Array.isArray(listed)) return []
+  const declared = declaredVariables(template)
+  return listed.flatMap((name: unknown, index): UndeclaredVariable[] => {
+    if (typeof name !== 'string' || declared.has(name)) return []
+    const meant = meantName(name, declared)
+    const path = ['sensitive-variables', index]
+    return [meant === undefined ? { name, path } : { name, path, meant }]
+  })
+}
+
+/**
  * Where a JSON template's variable takes its value in this run: the input `variables` (Packer's
  * `-var`, which wins over `-var-file` whatever their order), else the last variables file that
  * sets it (by its index), else the template's `variables` default.

@@ -2,8 +2,9 @@
 // an input variable a JSON template ignores, a variables file's key a JSON template ignores that
 // is near a name it declares (annotated on the key's line), a variable a JSON template uses that
 // nothing sets (annotated on the line that uses it), and an auto variables file beside an HCL2
-// template file, which Packer does not read (annotated on the file). Names only: a variables
-// file's values may be secrets.
+// template file, which Packer does not read (annotated on the file); a `sensitive-variables`
+// entry a JSON template does not declare, which hides nothing (annotated on the entry). Names
+// only: a variables file's values may be secrets.
 import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import type { Inputs } from '../inputs/index.js'
@@ -16,6 +17,7 @@ type VariableInputs = Pick<
   | 'variablesWarnings'
   | 'misspeltVarFileKeys'
   | 'undeclaredVariables'
+  | 'undeclaredSensitive'
   | 'ignoredAutoVarFiles'
   | 'workingDirectory'
   | 'template'
@@ -60,6 +62,19 @@ export async function reportVariables(inputs: VariableInputs): Promise<Annotatio
         `{{user \`${name}\`}} in ${shownPath(at)}: ${inputs.template} does not declare "${name}", and no variables file or ` +
         `input sets it, so Packer puts an empty string there.${meant === undefined ? '' : ` Did you mean "${meant}"?`}`,
       title: 'Undeclared variable',
+      ...(place && { file: workspaceRelative(path, inputs.workspace), line: place.line, column: place.column })
+    })
+  }
+  for (const { name, path: at, meant } of inputs.undeclaredSensitive) {
+    const place = await placedIn(path, at)
+    const fix =
+      meant === undefined
+        ? 'List there only variables the template declares in its "variables".'
+        : `Did you mean "${meant}"? Its value shows in the log until sensitive-variables lists it.`
+    made.push({
+      level: 'warning',
+      message: `sensitive-variables in ${inputs.template} lists "${name}", which the template does not declare: Packer hides nothing by it, and says nothing. ${fix}`,
+      title: 'Undeclared sensitive variable',
       ...(place && { file: workspaceRelative(path, inputs.workspace), line: place.line, column: place.column })
     })
   }
