@@ -1040,14 +1040,24 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     await expectFailedOnSecond(workspace, 'amazon-ebs.demo')
   })
 
+  /**
+   * The demo's source built by its build block and by another, `name`d or not, each giving the
+   * AMI a name of its own (the same would be refused before the build, as EC2 refuses the second).
+   */
+  const builtTwice = (text: string, name?: string): string => {
+    const own = (ami: string): string => `  source "amazon-ebs.demo" {\n    ami_name = "${ami}-\${local.build_stamp}"\n  }`
+    const first = text.replace(/\n {2}ami_name +=[^\n]*\n/, '\n').replace('  sources = ["source.amazon-ebs.demo"]', own('one'))
+    return `${first}\nbuild {\n${name === undefined ? '' : `  name = "${name}"\n`}${own('two')}\n}\n`
+  }
+
   it('HCL2: a failing provisioner of a source that a named build block builds too: on the failing one', async () => {
-    const workspace = demoWith((text) => `${failingSecond(text)}\nbuild {\n  name    = "again"\n  sources = ["source.amazon-ebs.demo"]\n}\n`)
+    const workspace = demoWith((text) => builtTwice(failingSecond(text), 'again'))
     await expectFailedOnSecond(workspace, 'amazon-ebs.demo')
   })
 
   it('HCL2: a failing provisioner of a source that another unnamed build block builds too: on the source block both build, not on another provisioner', async () => {
     // Both builds are amazon-ebs.demo: Packer's log does not tell whose scripts began, only the source.
-    const workspace = demoWith((text) => `${failingSecond(text)}\nbuild {\n  sources = ["source.amazon-ebs.demo"]\n}\n`)
+    const workspace = demoWith((text) => builtTwice(failingSecond(text)))
     const result = await run(workspace)
     expect(result.exitCode).toBe(1)
     expect(result.errors[0]).toEqual({
