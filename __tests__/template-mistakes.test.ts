@@ -869,6 +869,31 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls).toEqual([])
   })
 
+  const loops: Array<[what: string, locals: string, read: string, said: string]> = [
+    ['that reads itself', '  release = "r-${upper(local.release)}"\n', 'release = "r-', 'reads itself, so Packer cannot work out its value (Packer 1.6.6 names the reference to it, not the loop). Take local.release out of its own expression.'],
+    [
+      'and two more that read each other around it',
+      '  release = { number = local.next }\n  next = ["${local.last}"]\n  last = local.release\n',
+      'last = local.release',
+      'reads itself through local.next, then local.last, so Packer cannot work out its value (Packer 1.6.6 names the reference to it, not the loop). Break the loop: one of these locals must not read the next.'
+    ]
+  ]
+  for (const [what, locals, read, said] of loops) {
+    it(`HCL2: a local ${what}, which Packer 1.6.6 reports as a missing attribute: the loop, named`, async () => {
+      const workspace = demoWith((text) => text.replace('locals {\n', `locals {\n${locals}`).replace('Name      = var.ami_name_prefix', 'Name      = "${local.release}"'))
+      const result = await run(workspace)
+      expect(result.exitCode).toBe(1)
+      expect(result.errors).toEqual([
+        {
+          message: `local.release: local "release" (set at ami.pkr.hcl line ${lineOf(workspace, 'release = ')}) ${said}`,
+          properties: expect.objectContaining({ title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, read) })
+        },
+        { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
+      ])
+      expect(suite.calls).toEqual([])
+    })
+  }
+
   const selections: Array<[kind: string, type: string, edit: (text: string) => string, written: string]> = [
     ['provisioner', 'shell-local', withProvisioner('    only   = ["source.amazon-ebs.demo"]\n'), 'only   ='],
     ['post-processor', 'manifest', (text) => text.replace('  post-processor "manifest" {}', '  post-processor "manifest" {\n    only = ["source.amazon-ebs.demo"]\n  }'), 'only = ']

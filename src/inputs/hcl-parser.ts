@@ -1028,17 +1028,17 @@ export function stringParts(template: string): Promise<StringPart[] | undefined>
 }
 
 /**
- * The attributes of `build` that a string of HCL's JSON syntax (as the parser gives it) reads
- * anywhere in its interpolations and directives (`${build.name}`, `${upper(build.name)}`), each
- * once, in order; none when it is not one.
+ * The attributes of `root` (`build`, `local`) that a string of HCL's JSON syntax (as the parser
+ * gives it) reads anywhere in its interpolations and directives (`${build.name}`,
+ * `${upper(local.name)}`), each once, in order; none when it is not one.
  */
-export function buildAttributes(template: string): Promise<string[]> {
-  if (!template.includes('build') || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve([])
-  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (root) => {
-    const read = root.descendantsOfType('variable_expr').flatMap((variable) => {
+export function attributesOf(root: 'build' | 'local', template: string): Promise<string[]> {
+  if (!template.includes(root) || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve([])
+  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (tree) => {
+    const read = tree.descendantsOfType('variable_expr').flatMap((variable) => {
       const attribute = variable?.nextNamedSibling
       const name = attribute?.type === 'get_attr' ? attribute.namedChildren[0] : undefined
-      return variable && text(variable) === 'build' && name?.type === 'identifier' ? [text(name)] : []
+      return variable && text(variable) === root && name?.type === 'identifier' ? [text(name)] : []
     })
     return [...new Set(read)]
   }).catch(() => [])

@@ -778,14 +778,14 @@ export async function hclTemplateReferences(
  * setting is placed only when it reads one, which few do.
  */
 export async function hclBuildVariableUses(read: HclFileRead[], scope: HclScope): Promise<BuildVariableUse[]> {
-  const { buildAttributes } = await import('./hcl-parser.js')
+  const { attributesOf } = await import('./hcl-parser.js')
   const sources = sourceDefinitions(read.map(({ body }) => body))
   const uses: BuildVariableUse[] = []
   for (const { file, body, place } of read) {
     const found: Array<Omit<BuildVariableUse, 'file' | 'line' | 'column'> & { at: JsonPath }> = []
     const visit = async (value: unknown, at: JsonPath, block: { type: string; builds: BuildOfUse[] }): Promise<void> => {
       if (typeof value === 'string') {
-        for (const attribute of await buildAttributes(value)) found.push({ at, attribute, block: 'post-processor', ...block })
+        for (const attribute of await attributesOf('build', value)) found.push({ at, attribute, block: 'post-processor', ...block })
       } else if (Array.isArray(value)) {
         for (const [index, inner] of value.entries()) await visit(inner, [...at, index], block)
       } else if (isRecord(value)) {

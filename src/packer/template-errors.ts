@@ -455,16 +455,49 @@ export async function locateUnknownReference(message: string, workingDirectory: 
     // (a file() of a file that is not there) and names only the locals that read it.
     if (kind === 'var') return undefined
     const set = await localPlace(name, hclTemplateFiles(template), workingDirectory)
-    const text =
-      `local.${name}: Packer could not work out the value of local "${name}"${set ? ` (set at ${set.file} line ${set.line})` : ''}, ` +
-      `so it has no value here: Packer 1.6.6 names the reference to it, not what failed in its expression. ` +
-      `Check that expression: a file it reads that is not there (file() reads a path relative to the template's directory), a function it calls.`
+    const setAt = set ? ` (set at ${set.file} line ${set.line})` : ''
+    const cycle = await localCycle(name, hclLocals(files))
+    const text = cycle
+      ? `local.${name}: local "${name}"${setAt} reads itself${cycle.length === 2 ? '' : ` through ${cycle.slice(1, -1).map((one) => `local.${one}`).join(', then ')}`}, ` +
+        `so Packer cannot work out its value (Packer 1.6.6 names the reference to it, not the loop). ` +
+        (cycle.length === 2 ? `Take local.${name} out of its own expression.` : `Break the loop: one of these locals must not read the next.`)
+      : `local.${name}: Packer could not work out the value of local "${name}"${setAt}, ` +
+        `so it has no value here: Packer 1.6.6 names the reference to it, not what failed in its expression. ` +
+        `Check that expression: a file it reads that is not there (file() reads a path relative to the template's directory), a function it calls.`
     return [{ message: text, file: at.file, line: at.line, column }]
   }
   const meant = meantName(name, declared)
   const what = kind === 'var' ? `declares no variable "${name}" (no \`variable "${name}"\` block)` : `sets no local "${name}" (in no \`locals\` block)`
   const text = `${kind}.${name}: the template ${what} in any of its files.${meant === undefined ? '' : ` Did you mean "${kind}.${meant}"?`}`
   return [{ message: text, file: at.file, line: at.line, column }]
+}
+
+/**
+ * The locals through which local `name`'s value reads itself, from `name` back to it (`a, a` for
+ * one that reads itself, `a, b, a` for two that read each other), by the references the parser
+ * finds in each local's expression; undefined when it does not.
+ */
+async function localCycle(name: string, locals: Map<string, unknown>): Promise<string[] | undefined> {
+  const { attributesOf } = await import('../inputs/hcl-parser.js')
+  const read = new Map<string, string[]>()
+  const readBy = async (local: string): Promise<string[]> => {
+    const strings = (value: unknown): string[] =>
+      typeof value === 'string' ? [value] : Array.isArray(value) ? value.flatMap(strings) : isRecord(value) ? Object.entries(value).flatMap((entry) => entry.flatMap(strings)) : []
+    if (!read.has(local)) read.set(local, [...new Set((await Promise.all(strings(locals.get(local)).map((one) => attributesOf('local', one)))).flat())])
+    return read.get(local) ?? []
+  }
+  const seen = new Set<string>()
+  const walk = async (path: string[]): Promise<string[] | undefined> => {
+    for (const next of await readBy(path.at(-1) ?? name)) {
+      if (next === name) return [...path, name]
+      if (seen.has(next) || !locals.has(next)) continue
+      seen.add(next)
+      const found = await walk([...path, next])
+      if (found) return found
+    }
+    return undefined
+  }
+  return walk([name])
 }
 
 /**
