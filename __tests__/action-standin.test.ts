@@ -545,6 +545,108 @@ describe('the action itself crashing while Packer runs before the build', () => 
   }, 30_000)
 })
 
+describe('a cancel after the action crashed while Packer runs', () => {
+  /** Resolves once `holds` of the step's log so far, or once `ms` have passed (a bound, if the step never says it). */
+  function logHoldsWithin(child: ChildProcess, stdoutSoFar: () => string, holds: (stdout: string) => boolean, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const bound = setTimeout(finish, ms)
+      const poll = setInterval(() => {
+        if (child.exitCode !== null || holds(stdoutSoFar())) finish()
+      }, 20)
+      function finish(): void {
+        clearTimeout(bound)
+        clearInterval(poll)
+        resolve()
+      }
+    })
+  }
+
+  /**
+   * The action crashes once packer validate (which ignores SIGTERM) has begun, and the runner
+   * then cancels the step as it does: SIGINT once the step has said that it crashed, SIGTERM once
+   * it has said that it got the SIGINT. Once the step has given a second error (or a bound on that
+   * wait has passed), `afterError` runs with the stand-in's process ID, and the step is killed
+   * (SIGKILL) unless `afterError` says it lets it end.
+   */
+  async function crashedThenCancelled(
+    afterError: (standInPid: number) => 'let it end' | 'kill the step' = () => 'kill the step'
+  ): Promise<{ result: ActionRun; killed: boolean }> {
+    let killed = false
+    const standIns = (): number[] => readCalls(argsLog).filter(({ args }) => args[0] !== 'version').map(({ pid }) => pid)
+    try {
+      const result = await runAction({
+        workspace,
+        inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
+        env: { ...standInOnPath(argsLog), STANDIN_VALIDATE_HANG: 'ignoring SIGTERM' },
+        nodeArgs: crashOnSigusr2,
+        onStart: (child, stdoutSoFar) => {
+          const said = (text: string): Promise<void> => logShows(child, stdoutSoFar, text)
+          void said('Running the data sources...')
+            .then(() => child.kill('SIGUSR2'))
+            .then(() => said('The action crashed (Error: injected crash) while Packer ran'))
+            .then(() => child.kill('SIGINT'))
+            .then(() => said('Received SIGINT'))
+            .then(() => child.kill('SIGTERM'))
+            .then(() => said('Received SIGTERM'))
+            .then(() => logHoldsWithin(child, stdoutSoFar, (stdout) => stdout.split('\n::error::').length > 2, 10_000))
+            .then(() => {
+              if (child.exitCode !== null || afterError(standIns().at(-1) as number) === 'let it end') return
+              killed = true
+              child.kill('SIGKILL')
+            })
+            .catch(() => undefined)
+        }
+      })
+      return { result, killed }
+    } finally {
+      for (const pid of standIns()) {
+        try {
+          process.kill(-pid, 'SIGKILL')
+        } catch {
+          // Ended already.
+        }
+      }
+    }
+  }
+
+  const crashed = 'The action crashed (Error: injected crash) while Packer ran: stopping packer validate…'
+  const cancelledAfterTheCrash = [
+    'Received SIGINT after the action crashed: still waiting for packer validate to stop…',
+    'Received SIGTERM again: still waiting for packer validate to stop…'
+  ]
+  const failure =
+    'The action crashed (Error: injected crash), and the run was cancelled (SIGTERM) while packer validate was still stopping; nothing was built.'
+
+  it("packer validate outlasting the runner's SIGTERM: the signals are told as a cancel of a run that crashed, and the crash's error and summary are written before the kill", async () => {
+    const { result, killed } = await crashedThenCancelled()
+    expect(killed).toBe(true)
+    expect(result.signal).toBe('SIGKILL')
+    expect(result.errors.map(({ message }) => message)).toEqual([crashed, failure])
+    expect(result.warnings).toEqual(cancelledAfterTheCrash)
+    expect(result.summary).toContain('Packer AMI build: :x: Failed')
+    expect(result.summary).toContain('Crashed (Error: injected crash), then cancelled (SIGTERM) while packer validate was still stopping.')
+    expect(result.summary).not.toContain('Packer AMI build: :no_entry_sign: Cancelled')
+    expect(packerCalls().map((args) => args[0])).toEqual(['version', 'validate'])
+  }, 30_000)
+
+  it("packer validate ending after the runner's SIGTERM, before the kill: the crash's one error, and the summary rewritten as the run ended", async () => {
+    const { result, killed } = await crashedThenCancelled((pid) => {
+      process.kill(pid, 'SIGKILL')
+      return 'let it end'
+    })
+    expect(killed).toBe(false)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([crashed, failure])
+    expect(result.warnings).toEqual(cancelledAfterTheCrash)
+    // What the end of the run tells is in the log, as text.
+    expect(result.stdout).toMatch(/\nThe action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\.\n/)
+    expect(result.summary).toContain('Packer AMI build: :x: Failed')
+    expect(result.summary).toMatch(/The action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\./)
+    expect(result.summary).not.toContain('still stopping')
+    expect(result.summary).not.toContain('Packer AMI build: :no_entry_sign: Cancelled')
+  }, 30_000)
+})
+
 describe("a build killed while Packer writes its scripts' lines as its builder's", () => {
   let endpoint: Ec2Endpoint
   afterEach(async () => endpoint.close())

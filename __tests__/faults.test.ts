@@ -755,13 +755,18 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
      * Packer outlasts the SIGINT and the SIGTERM. Each signal goes on what the step prints, not on
      * the runner's clock: the SIGTERM once the step has said it stops Packer, the SIGKILL once it
      * has said it still waits and `saidAll` holds of its log and summary (or a bound on that wait
-     * has passed), unless the step has ended by then.
+     * has passed), unless the step has ended by then. With `crashFirst`, the action crashes (run
+     * it with crashOnSigusr2) before the cancel, which comes once the step has said so.
      */
     async function cancelOutlastedBy(
       ready: (stdoutSoFar: () => string) => boolean,
       what: string,
       saidAll: (stdout: string, summary: string) => boolean,
-      { atInterrupt = () => undefined, run = patientRun }: { atInterrupt?: () => void; run?: (onStart: RunActionOptions['onStart']) => Promise<ActionRun> } = {}
+      {
+        atInterrupt = () => undefined,
+        run = patientRun,
+        crashFirst = false
+      }: { atInterrupt?: () => void; run?: (onStart: RunActionOptions['onStart']) => Promise<ActionRun>; crashFirst?: boolean } = {}
     ): Promise<{ main: ActionRun; packerPid: number; killed: boolean }> {
       let packerPid = 0
       let killed = false
@@ -770,11 +775,15 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         const summaryFile = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((entry) => entry.startsWith('GITHUB_STEP_SUMMARY='))?.slice(20) as string
         const summarySoFar = (): string => (existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '')
         void until(() => ready(stdoutSoFar), what)
-          .then(() => {
+          .then(async () => {
             packerPid = childrenOf(pid)[0]
             atInterrupt()
+            if (crashFirst) {
+              child.kill('SIGUSR2')
+              await until(() => stdoutSoFar().includes('The action crashed (Error: injected crash) while Packer ran'), 'the step to say that it crashed')
+            }
             child.kill('SIGINT')
-            return until(() => stdoutSoFar().includes('Received SIGINT: stopping'), 'the step to stop Packer')
+            return until(() => stdoutSoFar().includes(crashFirst ? 'Received SIGINT' : 'Received SIGINT: stopping'), 'the step to stop Packer')
           })
           .then(() => {
             child.kill('SIGTERM')
@@ -794,20 +803,25 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       return { main, packerPid, killed }
     }
 
-    /** cancelOutlastedBy, once Packer has asked EC2 for its instance, which EC2 has not answered. */
+    /**
+     * cancelOutlastedBy, once Packer has asked EC2 for its instance, which EC2 has not answered;
+     * with `crashFirst`, the action crashes before the cancel.
+     */
     async function cancelledBeforeRunInstancesAnswers(
       saidAll: (stdout: string, summary: string) => boolean,
-      inputs: Record<string, string> = {}
+      inputs: Record<string, string> = {},
+      { crashFirst = false }: { crashFirst?: boolean } = {}
     ): Promise<{ main: ActionRun; packerPid: number; killed: boolean }> {
       endpoint = await startEc2Endpoint({ regions })
       endpoint.faults.holdAnswers('RunInstances')
       const loopback = endpoint
       const run = options(inputs)
+      const nodeArgs = crashFirst ? ['--import', 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})'] : []
       return cancelOutlastedBy(
         (stdoutSoFar) => stdoutSoFar().includes('Launching a source AWS instance') && loopback.callsOf('RunInstances').length > 0,
         'Packer to ask EC2 for its instance',
         saidAll,
-        { run: (onStart) => runAction({ ...run, env: { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }, onStart }) }
+        { crashFirst, run: (onStart) => runAction({ ...run, env: { ...run.env, AWS_POLL_DELAY_SECONDS: '1', AWS_MAX_ATTEMPTS: '1000' }, nodeArgs, onStart }) }
       )
     }
 
@@ -867,6 +881,44 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
         expect(summary).toContain('No AMI was built.')
         expect(summary).not.toContain('still cleaning up')
+        expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated'])
+        expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
+        expect(endpoint.keyPairs('us-east-1')).toEqual([])
+      } finally {
+        stopPacker(packerPid)
+      }
+    })
+
+    it("the action crashing before EC2 answers RunInstances, then cancelled, Packer outlasting SIGINT and SIGTERM: the signals are told as the cancel of a run that crashed, and the crash's error and summary come before the runner's kill", async () => {
+      const { main, packerPid, killed } = await cancelledBeforeRunInstancesAnswers(
+        (stdout, summary) => stdout.includes('::error::The action crashed (Error: injected crash), and the run was cancelled') && summary.includes('Crashed'),
+        {},
+        { crashFirst: true }
+      )
+      try {
+        expect(killed).toBe(true)
+        expect(main.signal).toBe('SIGKILL')
+        expect(main.warnings).toEqual([
+          'Received SIGINT after the action crashed: still waiting for Packer to finish cleaning up…',
+          'Received SIGTERM again: still waiting for Packer to finish cleaning up…'
+        ])
+        const failure =
+          'The action crashed (Error: injected crash), and the run was cancelled (SIGTERM) while Packer was still cleaning up after the build, ' +
+          'before it made an AMI: the post step checks that nothing Packer started is left, and removes what is.'
+        expect(main.errors.map(({ message }) => message)).toEqual([
+          'The action crashed (Error: injected crash) while Packer ran: stopping Packer and waiting for it to clean up (instance, key pair, security group)…',
+          failure
+        ])
+        const summary = renderedText(main.summary)
+        expect(summary).toContain('Packer AMI build: :x: Failed')
+        expect(summary).toContain('No AMI was built.')
+        expect(summary).toContain(
+          'Crashed (Error: injected crash), then cancelled (SIGTERM) while Packer was still cleaning up after the build; the post step removes what it leaves.'
+        )
+        expect(summary).not.toContain('Packer AMI build: :no_entry_sign: Cancelled')
+
+        const post = await runPostStep(main, options({}))
+        expect(post.exitCode).toBe(0)
         expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated'])
         expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
         expect(endpoint.keyPairs('us-east-1')).toEqual([])

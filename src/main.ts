@@ -102,6 +102,16 @@ function crashedWith(error: Error): RunEnd {
   return { cause: `The action crashed (${String(error)})`, problem: `Crashed (${String(error)})`, outcome: 'failed' }
 }
 
+/**
+ * What ended a run whose Packer outlasted the runner's last signal: the cancel, or, when the
+ * action had crashed first (and stopped Packer), the crash, with the cancel that came after it.
+ */
+function outlastedBy(signal: NodeJS.Signals, crash: Error | undefined): RunEnd {
+  if (crash === undefined) return cancelledBy(signal)
+  const crashed = crashedWith(crash)
+  return { cause: `${crashed.cause}, and the run was cancelled (${signal})`, problem: `${crashed.problem}, then cancelled (${signal})`, outcome: crashed.outcome }
+}
+
 type PackerStep = (
   args: string[],
   env?: Record<string, string>,
@@ -157,9 +167,10 @@ let summarySoFar:
   | undefined
 
 /**
- * Set once the failure of a cancel that Packer outlasted is given (cancelOutlasted), with the
- * summary being written then: the end of the run, if Packer ends before the runner kills the
- * step, gives no second one, and writes the summary after it.
+ * Set once the failure of a cancel that Packer outlasted is given (cancelOutlasted; of the crash
+ * before it, if one came first), with the summary being written then: the end of the run, if
+ * Packer ends before the runner kills the step, gives no second one, and writes the summary after
+ * it.
  */
 let saidCancelled: { summary: Promise<void> } | undefined
 
@@ -174,7 +185,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     (message) => withCommandsResumed(() => cancelling(message)),
     (error, stopping) => withCommandsResumed(() => failOnce(`${crashedWith(error).cause} while Packer ran: ${stopping}`)),
     (error) => crashedWhileIdle(error),
-    (signal, commands) => withCommandsResumed(() => cancelOutlasted(signal, commands))
+    (signal, commands) => withCommandsResumed(() => cancelOutlasted(outlastedBy(signal, cancellation.stoppedByCrash), commands))
   ).listen()
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
@@ -226,13 +237,14 @@ function cancelling(message: string): void {
 }
 
 /**
- * A cancel that Packer outlasts: the runner's SIGTERM came while the Packer its SIGINT stopped
- * still cleans up, and the runner kills the step 2.5 s later, often before Packer is done (one
- * that waits for EC2 to answer a call may not end for minutes). What the end of the cancel would
- * write is written now, with what is known: the failure, and the summary. If Packer ends first,
- * the run ends as after any cancel: no second failure, the summary written again, whole.
+ * A cancel that Packer outlasts: the runner's SIGTERM came while the Packer its SIGINT (or the
+ * action's crash before it) stopped still cleans up, and the runner kills the step 2.5 s later,
+ * often before Packer is done (one that waits for EC2 to answer a call may not end for minutes).
+ * What the end of the run would write is written now, with what is known: the failure, and the
+ * summary, in the words of what ended the run (`end`). If Packer ends first, the run ends as after
+ * any cancel: no second failure, the summary written again, whole.
  */
-function cancelOutlasted(signal: NodeJS.Signals, commands: string[]): void {
+function cancelOutlasted(end: RunEnd, commands: string[]): void {
   const so = summarySoFar
   const building = commands.includes('build') ? so?.building : undefined
   let problem: string
@@ -253,18 +265,18 @@ function cancelOutlasted(signal: NodeJS.Signals, commands: string[]): void {
     const after = afterCancel(keep, unfinished.length > 0 ? unfinishedAmis : undefined)
     // With on-error: abort, Packer does no clean-up: it stops.
     const still = keep ? 'still stopping' : 'still cleaning up'
-    failStep(`The run was cancelled (${signal}) while Packer was ${still} after the build${made}: ${after}`)
-    problem = `Cancelled (${signal}) while Packer was ${still} after the build${finishedMade}; ${keep ? 'with on-error: abort, what Packer made is left as it is.' : 'the post step removes what it leaves.'}`
+    failStep(`${end.cause} while Packer was ${still} after the build${made}: ${after}`)
+    problem = `${end.problem} while Packer was ${still} after the build${finishedMade}; ${keep ? 'with on-error: abort, what Packer made is left as it is.' : 'the post step removes what it leaves.'}`
   } else {
     const named = commands.map((command) => `packer ${command}`).join(' and ')
     const was = commands.length === 1 ? 'was' : 'were'
-    failStep(`The run was cancelled (${signal}) while ${named} ${was} still stopping; nothing was built.`)
-    problem = `Cancelled (${signal}) while ${named} ${was} still stopping.`
+    failStep(`${end.cause} while ${named} ${was} still stopping; nothing was built.`)
+    problem = `${end.problem} while ${named} ${was} still stopping.`
   }
-  // What the outputs hold stays: the summary is the one the job has so far, cancelled.
+  // What the outputs hold stays: the summary is the one the job has so far, as the run ended.
   const summary = so && {
     ...so.model,
-    outcome: 'cancelled' as const,
+    outcome: end.outcome,
     amisUnread: building && building.record.finishedImages.length > 0 ? true : so.model.amisUnread,
     problems: [...so.model.problems, problem]
   }

@@ -74,7 +74,9 @@ const deadlineGraceMs = 5_000
  * first signal or uncaught error ends the job, and only the first:
  * the step is already ending when the runner's SIGTERM follows its SIGINT. A signal again while
  * the Packer that the first stopped still runs is the runner's last word: it kills the step
- * 2.5 s later, and `outlasted` is told, once, so that the job says now how the run ended.
+ * 2.5 s later, and `outlasted` is told, once, so that the job says now how the run ended. After
+ * a crash that stopped Packer, the runner's first signal is its cancel of a run already ending,
+ * and its second its last word as well.
  */
 export class Cancellation {
   cancelled = false
@@ -92,8 +94,10 @@ export class Cancellation {
   private crashFirst: Error | undefined
   /** Whether a signal or a crash while no Packer ran has begun to end the job. */
   private endingWhileIdle = false
-  /** Whether a signal has stopped the Packer commands that run (not a crash, not a signal while none ran). */
-  private stoppedBySignal = false
+  /** Whether a signal has come while Packer ran. */
+  private signalled = false
+  /** What stopped the Packer commands that ran: not set by a signal or a crash while none ran. */
+  private stoppedBy: 'signal' | 'crash' | undefined
   private outlastedTold = false
 
   constructor(
@@ -108,8 +112,9 @@ export class Cancellation {
     /** Called on an error nothing caught while no Packer runs; by default, exits as Node would. */
     private readonly crashedWhileIdle: (error: Error) => void = () => process.exit(1),
     /**
-     * Called on a signal again while the Packer commands a signal stopped (`build`, `validate`, …)
-     * still run, once: the step is killed before they may end.
+     * Called on a signal again while the Packer commands a signal or a crash stopped (`build`,
+     * `validate`, …) still run, once: the step is killed before they may end. After a crash
+     * (stoppedByCrash), the job's words are the crash's.
      */
     private readonly outlasted: (signal: NodeJS.Signals, commands: string[]) => void = () => undefined
   ) {}
@@ -149,7 +154,7 @@ export class Cancellation {
   }
 
   private cancel(signal: NodeJS.Signals): void {
-    const first = !this.cancelled
+    const stoppedAlready = this.cancelled
     this.cancelled = true
     if (this.children.size === 0) {
       if (this.endingWhileIdle) return
@@ -157,24 +162,28 @@ export class Cancellation {
       this.whenIdle(signal)
       return
     }
-    const commands = [...this.children.values()]
-    const building = commands.includes('build')
-    const named = this.named()
-    if (first) {
+    const first = !this.signalled
+    this.signalled = true
+    if (!stoppedAlready) {
       this.announce(`Received ${signal}: ${this.stopping()}`)
       for (const child of this.children.keys()) child.kill('SIGTERM')
-      this.stoppedBySignal = true
+      this.stoppedBy = 'signal'
+    } else if (first && this.crashFirst) {
+      // Packer is stopping already: the cancel stops nothing more, and is no signal "again".
+      this.announce(`Received ${signal} after the action crashed: ${this.stillWaiting()}`)
     } else {
-      this.announce(
-        building && !this.keepsWhatPackerMade
-          ? `Received ${signal} again: still waiting for Packer to finish cleaning up…`
-          : `Received ${signal} again: still waiting for ${named} to stop…`
-      )
-      if (this.stoppedBySignal && !this.outlastedTold) {
+      this.announce(`Received ${signal} again: ${this.stillWaiting()}`)
+      if (this.stoppedBy && !this.outlastedTold) {
         this.outlastedTold = true
-        this.outlasted(signal, commands)
+        this.outlasted(signal, [...this.children.values()])
       }
     }
+  }
+
+  /** What Packer, stopped already, is still waited for to do. */
+  private stillWaiting(): string {
+    const building = [...this.children.values()].includes('build')
+    return building && !this.keepsWhatPackerMade ? 'still waiting for Packer to finish cleaning up…' : `still waiting for ${this.named()} to stop…`
   }
 
   /** Which Packer commands a cancel or a crash stops, and what they do before they end. */
@@ -217,7 +226,10 @@ export class Cancellation {
     }
     // After a cancel, Packer is stopping already: only the crash is new.
     this.fail(error, this.cancelled ? `still waiting for ${this.named()} to stop after the cancel…` : this.stopping())
-    if (!this.cancelled) for (const child of this.children.keys()) child.kill('SIGTERM')
+    if (!this.cancelled) {
+      for (const child of this.children.keys()) child.kill('SIGTERM')
+      this.stoppedBy = 'crash'
+    }
     this.cancelled = true
   }
 }
