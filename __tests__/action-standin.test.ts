@@ -3,8 +3,9 @@
 // AWS call; the tagging runs send real HTTP to a loopback EC2 endpoint seeded with the AMIs
 // the stand-in "builds".
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { Buffer } from 'node:buffer'
+import { execFileSync, type ChildProcess } from 'node:child_process'
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readCalls, standInExecutable, standInOnPath } from '../test-support/packer-stand-in/index.js'
@@ -338,24 +339,44 @@ const crashOnSigusr2 = ['--import', 'data:text/javascript,process.on("SIGUSR2",(
 
 /** Resolves once the step's log so far holds `text`; rejects if the step ends first. */
 function logShows(child: ChildProcess, stdoutSoFar: () => string, text: string): Promise<void> {
+  return logHolds(child, stdoutSoFar, (stdout) => stdout.includes(text))
+}
+
+/** Resolves once `holds` of the step's log so far; rejects if the step ends first. */
+function logHolds(child: ChildProcess, stdoutSoFar: () => string, holds: (stdout: string) => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const poll = setInterval(() => {
       if (child.exitCode !== null) {
         clearInterval(poll)
         reject(new Error('the step ended'))
       }
-      if (!stdoutSoFar().includes(text)) return
+      if (!holds(stdoutSoFar())) return
       clearInterval(poll)
       resolve()
     }, 20)
   })
 }
 
+/** What a pipe opened without blocking holds, read to its end; closed then. */
+function readAllOf(fd: number): string {
+  const chunks: Buffer[] = []
+  const chunk = Buffer.alloc(65_536)
+  try {
+    for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) chunks.push(Buffer.from(chunk.subarray(0, read)))
+  } catch (error) {
+    // Nothing more in it: EAGAIN, as the pipe is open for writing too.
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
+  } finally {
+    closeSync(fd)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 /**
  * Cancels as the runner cancels a step whose Packer command ignores SIGTERM: SIGINT once the log
  * shows `printed`, SIGTERM once the step has said it stops Packer; once the step has said that
  * the run was cancelled, `afterError` runs with the stand-in's process ID and the step (its
- * process, and a wait for a text in its log), and the step is killed (SIGKILL) unless `afterError`
+ * process, a wait for a text in its log, and its log so far), and the step is killed (SIGKILL) unless `afterError`
  * says it lets it end. The stand-in is killed at the end either way. `nodeArgs`: Node's options
  * for the step.
  */
@@ -365,7 +386,7 @@ async function cancelOutlasted(
   printed: string,
   afterError: (
     standInPid: number,
-    step: { child: ChildProcess; said: (text: string) => Promise<void> }
+    step: { child: ChildProcess; said: (text: string) => Promise<void>; stdoutSoFar: () => string }
   ) => 'let it end' | 'kill the step' | Promise<'let it end' | 'kill the step'> = () => 'kill the step',
   nodeArgs: string[] = []
 ): Promise<{ result: ActionRun; killed: boolean }> {
@@ -385,7 +406,7 @@ async function cancelOutlasted(
           .then(() => child.kill('SIGTERM'))
           .then(() => said('::error::The run was cancelled'))
           .then(async () => {
-            if ((await afterError(standIns().at(-1) as number, { child, said })) === 'let it end') return
+            if ((await afterError(standIns().at(-1) as number, { child, said, stdoutSoFar })) === 'let it end') return
             killed = true
             child.kill('SIGKILL')
           })
@@ -480,6 +501,48 @@ describe('a cancel that Packer outlasts before the build', () => {
     expect(result.stdout).toMatch(/\nThe run was cancelled during packer validate \(exit code \d+\); nothing was built\.\n/)
     expect(result.summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
     expect(result.summary).not.toContain('crashed')
+  }, 30_000)
+
+  it("the action crashing once packer validate has ended after the cancel's error, before the run stops: the crash is a warning, and the run stays cancelled", async () => {
+    // The summary file is a named pipe, which nothing reads until the crash: the summary the
+    // cancel writes waits, and with it the end of the run, which writes it again once it has.
+    const summaryPipe = join(workspace, 'summary-pipe')
+    execFileSync('mkfifo', [summaryPipe])
+    let summaries: number | undefined
+    const { result, killed } = await cancelOutlasted(
+      { 'packer-version': '1.6.6' },
+      { STANDIN_VALIDATE_HANG: 'ignoring SIGTERM', GITHUB_STEP_SUMMARY: summaryPipe },
+      'Running the data sources...',
+      async (pid, { child, said, stdoutSoFar }) => {
+        // Packer's log ends, the runner's commands resumed, once the step has seen Packer end.
+        const token = /::stop-commands::(\S+)/.exec(stdoutSoFar())?.[1] as string
+        const resumed = (): number => stdoutSoFar().split(`\n::${token}::\n`).length
+        const before = resumed()
+        process.kill(pid, 'SIGKILL')
+        await logHolds(child, stdoutSoFar, () => resumed() > before)
+        child.kill('SIGUSR2')
+        // What the step says of its crash, whatever its words.
+        await said('injected crash')
+        summaries = openSync(summaryPipe, constants.O_RDWR | constants.O_NONBLOCK)
+        return 'let it end' as const
+      },
+      crashOnSigusr2
+    )
+    const written = summaries === undefined ? [] : readAllOf(summaries).split('## Packer AMI build:').slice(1)
+    expect(killed).toBe(false)
+    expect(result.exitCode).toBe(1)
+    expect(ran(result, 'error')).toEqual(['::error::The run was cancelled (SIGTERM) while packer validate was still stopping; nothing was built.'])
+    expect(result.warnings).toEqual([
+      'Received SIGINT: stopping packer validate…',
+      'Received SIGTERM again: still waiting for packer validate to stop…',
+      'The action crashed (Error: injected crash); no Packer build was running.'
+    ])
+    expect(result.stderr).toContain('Error: injected crash')
+    expect(written.length).toBeGreaterThan(0)
+    for (const summary of written) {
+      expect(summary).toMatch(/^ :no_entry_sign: Cancelled/)
+      expect(summary).not.toMatch(/crashed/i)
+    }
   }, 30_000)
 })
 

@@ -170,7 +170,7 @@ let summarySoFar:
  * Set once the failure of a cancel that Packer outlasted is given (cancelOutlasted; of the crash
  * before it, if one came first), with the summary being written then: the end of the run, if
  * Packer ends before the runner kills the step, gives no second one, and writes the summary after
- * it.
+ * it; anything that goes wrong after it, a crash once Packer has ended too, is a warning (failOnce).
  */
 let saidCancelled: { summary: Promise<void> } | undefined
 
@@ -218,7 +218,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
 /**
  * Fails the step, unless the failure of a cancel that Packer outlasted is given already
  * (cancelOutlasted): anything else that went wrong after it, the action's crash while Packer
- * still stops included, is a warning then, not a second failure.
+ * still stops or once it has ended included, is a warning then, not a second failure.
  */
 function failOnce(message: string): void {
   if (saidCancelled) annotate({ level: 'warning', message })
@@ -305,15 +305,14 @@ function endWhileIdle({ cause, problem, outcome }: RunEnd): void {
   if (amis.length === 0) {
     // Until the action has read them, the post step names the AMIs of the builds that finished.
     const when = summarySoFar?.packerEnded ? 'after Packer ended, before the action had read which AMIs it made' : 'before the build'
-    failStep(
+    failOnce(
       summarySoFar?.packerEnded
         ? `${cause} ${when}: the post step names those of the builds that finished.`
         : `${cause}; no Packer build was running.`
     )
     // A failure at the same point writes the summary (once the job has one): so does a cancel.
     const so = summarySoFar
-    const summary = so && { ...so.model, outcome, amisUnread: so.packerEnded, problems: [...so.model.problems, `${problem} ${when}.`] }
-    void endSummary(summary, so?.write).finally(() => process.exit(1))
+    exitWith(so && { ...so.model, outcome, amisUnread: so.packerEnded, problems: [...so.model.problems, `${problem} ${when}.`] })
     return
   }
   const model = summarySoFar?.model as SummaryModel
@@ -325,7 +324,7 @@ function endWhileIdle({ cause, problem, outcome }: RunEnd): void {
     const done = soFar(stage, outcome)
     // Nothing was built when the set was reused: the message names the run that built it.
     const when = model.reusedFrom ? '' : ' after the build,'
-    failStep(
+    failOnce(
       `${cause}${when} while ${stage.doing} (${stage.input}): ${theAmisInTheOutputs(model)}; ` +
         `${stage.input} did not finish${done ? ` (${done})` : ''}${notRun} (the summary shows what each step did).`
     )
@@ -333,19 +332,27 @@ function endWhileIdle({ cause, problem, outcome }: RunEnd): void {
     // The set stays in the outputs, as a build's AMIs do: with what is said of its ami-id.
     if (reusing.grouped) core.endGroup()
     reusing.noteAmiId()
-    failStep(
+    failOnce(
       `${cause} while ${reusing.doing}: the ${amis.length} AMI(s) built by ${model.reusedFrom} are in the outputs, ` +
         `but the run ended before it made sure that they are all still there${reusing.grouped ? ', and before every tag was applied' : ''}.`
     )
   } else {
-    failStep(
+    failOnce(
       `${cause} after the build: the ${amis.length} AMI(s) exist and are in the ` +
         'outputs; tags not yet added were not added (the summary lists them).'
     )
   }
   const where = stage ? `${stage.doing} (${stage.input})` : (reusing?.doing ?? 'tagging')
-  const summary = { ...model, outcome, problems: [...model.problems, `${problem} while ${where}.`] }
-  void endSummary(summary, summarySoFar?.write).finally(() => process.exit(1))
+  exitWith({ ...model, outcome, problems: [...model.problems, `${problem} while ${where}.`] })
+}
+
+/**
+ * Ends the step, failed, once `summary` is written. Once the failure of a cancel that Packer
+ * outlasted is given (saidCancelled), the summary written with it stands instead: the run ended
+ * as that failure says, and what came after it is a warning (failOnce).
+ */
+function exitWith(summary: SummaryModel | undefined): void {
+  void endSummary(saidCancelled ? undefined : summary, summarySoFar?.write).finally(() => process.exit(1))
 }
 
 /**
