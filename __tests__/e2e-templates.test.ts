@@ -605,6 +605,40 @@ describeWithPacker('templates as users write them, through the bundled action', 
       }
     })
 
+    it("a manifest post-processor in some builds only: every build's AMIs in the outputs, tagged with their snapshots, and in the summary (HCL2 and JSON)", async () => {
+      /** Each AMI of the run tagged, its snapshots as it, every one read from Packer's output rather than found afterwards in EC2. */
+      const expectTagged = ({ result, builds }: { result: ActionRun; builds: Builds }): void => {
+        expect(result.warnings).toEqual([])
+        expect(result.stdout).not.toContain('Found in EC2 the AMIs of builds that finished')
+        for (const byRegion of Object.values(builds)) {
+          for (const [region, amiId] of Object.entries(byRegion)) {
+            const image = endpoint.images(region).find((candidate) => candidate.imageId === amiId)
+            expect(image?.tags).toMatchObject({ team: 'images', SourceCommit: pushToMain.GITHUB_SHA })
+            const snapshots = (image?.blockDeviceMappings ?? []).flatMap((device) => (device.snapshotId ? [device.snapshotId] : []))
+            expect(snapshots).not.toEqual([])
+            for (const snapshot of snapshots) expect(endpoint.tagsOf(region, snapshot)).toEqual(image?.tags)
+          }
+        }
+      }
+      const hcl = workspaceFrom(join(fixtures, 'hcl-manifest-one-build'))
+      const hclBuilds = { builds: ['staging.amazon-ebs.web', 'release.amazon-ebs.web'], manifest: 'staging-manifest.json' }
+      expectTagged(await expectBuilt(hcl, { template: 'image.pkr.hcl', tags: 'team=images' }, hclBuilds))
+      // Again: the manifest now holds the earlier run's entry too, and only this run's AMIs are listed.
+      expectTagged(await expectBuilt(hcl, { template: 'image.pkr.hcl', tags: 'team=images' }, hclBuilds))
+      const manifest = JSON.parse(readFileSync(join(hcl, 'staging-manifest.json'), 'utf8')) as { builds: Array<{ name: string }> }
+      expect(manifest.builds.map((build) => build.name)).toEqual(['web', 'web'])
+
+      const jsonBuilds = { builds: ['web', 'worker'], manifest: 'out/web-manifest.json' }
+      const json = workspaceFrom(join(fixtures, 'json-manifest-only'))
+      expectTagged(await expectBuilt(json, { template: 'image.json', tags: 'team=images' }, jsonBuilds))
+      const written = JSON.parse(readFileSync(join(json, 'out', 'web-manifest.json'), 'utf8')) as { builds: Array<{ name: string }> }
+      expect(written.builds.map((build) => build.name)).toEqual(['web'])
+      const excepting = workspaceFrom(join(fixtures, 'json-manifest-only'))
+      const template = join(excepting, 'image.json')
+      writeFileSync(template, readFileSync(template, 'utf8').replace('"only": ["web"]', '"except": ["worker", "smoke-test"]'))
+      expectTagged(await expectBuilt(excepting, { template: 'image.json', tags: 'team=images' }, jsonBuilds))
+    })
+
     it('JSON: encrypt_boot with a KMS key per region: every encrypted AMI tagged, and the unencrypted one Packer deregisters is no problem', async () => {
       const workspace = workspaceFrom(join(fixtures, 'json-encrypted-copies'))
       const deregisteredBefore = endpoint.callsOf('DeregisterImage').length
