@@ -25,7 +25,7 @@ import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
 import { buildArguments, packerEnvironment, validateArguments, validateDeadlineMs } from './packer/commands.js'
 import { InspectFailed, inspectBuilds } from './packer/inspect.js'
 import { actionsLog, withCommandsResumed } from './packer/log.js'
-import { noTemporaryResources, RunRecord, type CleanedUpImage, type FinishedImage, type TemporaryResources } from './packer/machine-readable.js'
+import { noTemporaryResources, RunRecord, type CleanedUpImage, type FinishedImage } from './packer/machine-readable.js'
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { keptApartFromTheLog, manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiBuilderTypeOf, amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
@@ -40,6 +40,7 @@ import type { InputProblem } from './inputs/reader.js'
 import { reportFoldedInputs, reportInputProblems, reportInputWarnings } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { crashedOnTheMistake, packerCrashed } from './report/packer-crash.js'
+import { afterCancel, cancelledBy, capitalized, crashedWith, killedProblem, outlastedBy, type RunEnd } from './report/run-end.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { logLaunchTemplate, reportLaunchTemplates, reportLaunchTemplatesCutShort } from './report/launch-templates.js'
 import { logRetention, reportRetention, reportRetentionCutShort } from './report/retention.js'
@@ -82,35 +83,6 @@ class Failure extends Error {}
  * stopped then, once Packer has ended (stoppedWhilePackerRan).
  */
 class Cancelled extends Failure {}
-
-/**
- * What ended the run before its end: the runner's cancel, or an error nothing caught, the action's
- * own crash, which stops Packer as a cancel does but must not read as anyone's cancel. `cause`
- * opens the failure's message, `problem` the summary's line, and `outcome` heads the summary.
- */
-interface RunEnd {
-  cause: string
-  problem: string
-  outcome: 'cancelled' | 'failed'
-}
-
-function cancelledBy(signal: NodeJS.Signals): RunEnd {
-  return { cause: `The run was cancelled (${signal})`, problem: `Cancelled (${signal})`, outcome: 'cancelled' }
-}
-
-function crashedWith(error: Error): RunEnd {
-  return { cause: `The action crashed (${String(error)})`, problem: `Crashed (${String(error)})`, outcome: 'failed' }
-}
-
-/**
- * What ended a run whose Packer outlasted the runner's last signal: the cancel, or, when the
- * action had crashed first (and stopped Packer), the crash, with the cancel that came after it.
- */
-function outlastedBy(signal: NodeJS.Signals, crash: Error | undefined): RunEnd {
-  if (crash === undefined) return cancelledBy(signal)
-  const crashed = crashedWith(crash)
-  return { cause: `${crashed.cause}, and the run was cancelled (${signal})`, problem: `${crashed.problem}, then cancelled (${signal})`, outcome: crashed.outcome }
-}
 
 type PackerStep = (
   args: string[],
@@ -1852,20 +1824,6 @@ async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel): Pr
   )
 }
 
-/** `images`: the AMIs of builds that had not finished. */
-function killedProblem(signal: NodeJS.Signals, keep: boolean, { images, snapshotVolumes, instanceProfiles, roles }: TemporaryResources): string {
-  const amis = images.join(', ')
-  const snapshots = amis === '' && snapshotVolumes.length > 0 ? `, and deletes the snapshots it began of ${snapshotVolumes.join(', ')}.` : '.'
-  const temporary = instanceProfiles.length > 0 || roles.length > 0 ? 'security group, key pair, instance profile and role' : 'security group and key pair'
-  return (
-    `Packer was killed (${signal}) before it could clean up. ` +
-    (keep
-      ? `With on-error: abort, its ${amis ? `AMI ${amis}, ` : ''}instance, security group and key pair are left as they are.`
-      : `The post step terminates the instance and deletes the temporary ${temporary} that Packer announced` +
-        (amis ? `, and deregisters ${amis}, ${images.length > 1 ? "the unfinished builds' AMIs, with their" : "the unfinished build's AMI, with its"} copies and snapshots.` : snapshots))
-  )
-}
-
 /**
  * Saves, as soon as Packer announces them, the instance, security group and key pair it
  * creates, so that the post step can remove them if Packer dies before its own clean-up (the
@@ -1956,17 +1914,3 @@ function stoppedWhilePackerRan(
   return new Cancelled(message)
 }
 
-/**
- * What becomes of what a cancelled (or crash-stopped) build's Packer made: left as it is with
- * on-error: abort, else removed by the post step; `unfinished` names the AMIs of builds that had
- * not finished, with whose copies the post step removes them (`that AMI and its`).
- */
-function afterCancel(keep: boolean, unfinished?: string): string {
-  if (keep) return 'with on-error: abort, what Packer made is left as it is.'
-  return `the post step checks that nothing Packer started is left${unfinished ? `, ${unfinished} copies in other regions included` : ''}, and removes what is.`
-}
-
-/** `text` with its first letter a capital, to open a sentence. */
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1)
-}

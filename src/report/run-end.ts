@@ -1,0 +1,61 @@
+// The words in which the job tells how a run ended before its end (the runner's cancel, the
+// action's own crash, a kill of Packer) and what becomes of what Packer made.
+import type { TemporaryResources } from '../packer/machine-readable.js'
+
+/**
+ * What ended the run before its end: the runner's cancel, or an error nothing caught, the action's
+ * own crash, which stops Packer as a cancel does but must not read as anyone's cancel. `cause`
+ * opens the failure's message, `problem` the summary's line, and `outcome` heads the summary.
+ */
+export interface RunEnd {
+  cause: string
+  problem: string
+  outcome: 'cancelled' | 'failed'
+}
+
+export function cancelledBy(signal: NodeJS.Signals): RunEnd {
+  return { cause: `The run was cancelled (${signal})`, problem: `Cancelled (${signal})`, outcome: 'cancelled' }
+}
+
+export function crashedWith(error: Error): RunEnd {
+  return { cause: `The action crashed (${String(error)})`, problem: `Crashed (${String(error)})`, outcome: 'failed' }
+}
+
+/**
+ * What ended a run whose Packer outlasted the runner's last signal: the cancel, or, when the
+ * action had crashed first (and stopped Packer), the crash, with the cancel that came after it.
+ */
+export function outlastedBy(signal: NodeJS.Signals, crash: Error | undefined): RunEnd {
+  if (crash === undefined) return cancelledBy(signal)
+  const crashed = crashedWith(crash)
+  return { cause: `${crashed.cause}, and the run was cancelled (${signal})`, problem: `${crashed.problem}, then cancelled (${signal})`, outcome: crashed.outcome }
+}
+
+/**
+ * What becomes of what a cancelled (or crash-stopped) build's Packer made: left as it is with
+ * on-error: abort, else removed by the post step; `unfinished` names the AMIs of builds that had
+ * not finished, with whose copies the post step removes them (`that AMI and its`).
+ */
+export function afterCancel(keep: boolean, unfinished?: string): string {
+  if (keep) return 'with on-error: abort, what Packer made is left as it is.'
+  return `the post step checks that nothing Packer started is left${unfinished ? `, ${unfinished} copies in other regions included` : ''}, and removes what is.`
+}
+
+/** `text` with its first letter a capital, to open a sentence. */
+export function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+/** `images`: the AMIs of builds that had not finished. */
+export function killedProblem(signal: NodeJS.Signals, keep: boolean, { images, snapshotVolumes, instanceProfiles, roles }: TemporaryResources): string {
+  const amis = images.join(', ')
+  const snapshots = amis === '' && snapshotVolumes.length > 0 ? `, and deletes the snapshots it began of ${snapshotVolumes.join(', ')}.` : '.'
+  const temporary = instanceProfiles.length > 0 || roles.length > 0 ? 'security group, key pair, instance profile and role' : 'security group and key pair'
+  return (
+    `Packer was killed (${signal}) before it could clean up. ` +
+    (keep
+      ? `With on-error: abort, its ${amis ? `AMI ${amis}, ` : ''}instance, security group and key pair are left as they are.`
+      : `The post step terminates the instance and deletes the temporary ${temporary} that Packer announced` +
+        (amis ? `, and deregisters ${amis}, ${images.length > 1 ? "the unfinished builds' AMIs, with their" : "the unfinished build's AMI, with its"} copies and snapshots.` : snapshots))
+  )
+}
