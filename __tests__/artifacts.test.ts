@@ -34,6 +34,24 @@ describe('readBuiltAmis', () => {
     const read = readBuiltAmis(path, undefined, announced, ['amazon-ebs.ubuntu-lts', 'release.amazon-ebs.gpu'])
     expect(read.manifest).toBe(path)
     expect(read.amis.map((ami) => ami.build)).toEqual(['amazon-ebs.ubuntu-lts', 'release.amazon-ebs.gpu'])
+    expect(read.outsideManifest).toEqual([])
+  })
+
+  it("names the builds the manifest has no entry of, whose AMIs only Packer's output gave, but not those it deregistered", () => {
+    const path = join(directory, 'packer-manifest.json')
+    writeManifest(path)
+    const announced = [
+      { build: 'amazon-ebs.ubuntu-lts', builderId: 'mitchellh.amazonebs', id: 'us-west-1:ami-00000001' },
+      { build: 'amazon-ebs.worker', builderId: 'mitchellh.amazonebs', id: 'eu-west-1:ami-00000004,us-west-2:ami-00000003' },
+      { build: 'amazon-ebs.gone', builderId: 'mitchellh.amazonebs', id: 'us-west-2:ami-00000005' }
+    ]
+    const names = ['amazon-ebs.ubuntu-lts', 'release.amazon-ebs.gpu', 'amazon-ebs.worker', 'amazon-ebs.gone']
+    const read = readBuiltAmis(path, undefined, announced, names, undefined, [], new Set(['ami-00000005']))
+    expect(read.manifest).toBe(path)
+    expect(read.amis.map((ami) => ami.build)).toEqual(['amazon-ebs.ubuntu-lts', 'release.amazon-ebs.gpu', 'amazon-ebs.worker', 'amazon-ebs.worker'])
+    expect(read.outsideManifest).toEqual(['amazon-ebs.worker'])
+    // No manifest of this run: every build's AMIs are from the output, which the log says already.
+    expect(readBuiltAmis(path, 'run-1', announced, names).outsideManifest).toEqual([])
   })
 
   it('keys apart, in the order they finished, the entries of builds Packer names alike, each taking its place of that name', () => {

@@ -82,7 +82,7 @@ function packerAnswers(validate: PackerRun, build?: PackerRun): void {
 }
 
 function built(amis: Ami[]): BuiltAmis {
-  return { amis, runUuid: 'run-1', manifest: '/w/packer-manifest.json', notes: [], whyNoAmi: 'no AMI builder' }
+  return { amis, runUuid: 'run-1', manifest: '/w/packer-manifest.json', notes: [], whyNoAmi: 'no AMI builder', outsideManifest: [] }
 }
 
 function tagged(region: string, error?: string): RegionTagResult {

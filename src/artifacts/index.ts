@@ -63,6 +63,11 @@ export interface BuiltAmis {
   whyNoAmi: string
   /** The AMIs listed that Packer's log says a build deregistered later in the run: in no output. */
   deregistered?: Ami[]
+  /**
+   * With `manifest`, the builds it has no entry of, whose AMIs only Packer's output gave: none of
+   * their AMIs is under their name in the manifest.
+   */
+  outsideManifest: string[]
 }
 
 /**
@@ -132,19 +137,20 @@ export function readBuiltAmis(
         'artifact. The AMIs come from amazon-ebs, amazon-ebssurrogate, amazon-chroot and amazon-instance builds.'
       : `Packer succeeded, but no AMI was found: ${manifestUnknown === undefined ? manifestPath : 'the manifest'} has no ` +
         'build of this run and Packer announced no region:ami-… artifact. Does the template have an AMI builder (amazon-ebs, …)?'
-  return { amis, runUuid, manifest, notes, whyNoAmi, deregistered: listed.gone }
+  return { amis, runUuid, manifest, notes, whyNoAmi, deregistered: listed.gone, outsideManifest: manifest === undefined ? [] : listed.outsideManifest }
 }
 
 /**
  * The manifest's AMIs (`entryOf`, the entry of each) under their full build names, then those only
- * Packer's output announced (`fromOutput`); apart (`gone`), those a build deregistered later.
+ * Packer's output announced (`fromOutput`); apart (`gone`), those a build deregistered later; and
+ * the builds whose listed AMIs are all of the latter kind (`outsideManifest`).
  */
 function listedAmis(
   amis: Ami[],
   entryOf: number[],
   fromOutput: Ami[],
   { buildNames, finishedBuilds, deregistered }: { buildNames: string[]; finishedBuilds: string[]; deregistered: ReadonlySet<string> }
-): { amis: Ami[]; gone: Ami[] } {
+): { amis: Ami[]; gone: Ami[]; outsideManifest: string[] } {
   const named = amis.map((ami) => ({ ...ami, build: fullBuildName(ami, fromOutput, buildNames, finishedBuilds) }))
   const kept = named.flatMap((ami, index) => (deregistered.has(ami.amiId) ? [] : [index]))
   const listed = keptApart(
@@ -153,13 +159,16 @@ function listedAmis(
   )
   const seen = new Set(named.map((ami) => `${ami.region}:${ami.amiId}`))
   const gone = named.filter((ami) => deregistered.has(ami.amiId))
+  const inManifest = new Set(named.map((ami) => ami.build))
+  const outsideManifest = new Set<string>()
   for (const ami of fromOutput) {
     if (seen.has(`${ami.region}:${ami.amiId}`)) continue
     seen.add(`${ami.region}:${ami.amiId}`)
     if (deregistered.has(ami.amiId)) gone.push(ami)
     else listed.push(ami)
+    if (!deregistered.has(ami.amiId) && !inManifest.has(ami.build)) outsideManifest.add(ami.build)
   }
-  return { amis: listed, gone }
+  return { amis: listed, gone, outsideManifest: [...outsideManifest] }
 }
 
 /**
