@@ -128,6 +128,8 @@ describeWithPacker('templates as users write them, through the bundled action', 
       // Read from Packer's output: no manifest, and no run UUID, which only the manifest holds.
       expect(result.outputs.manifest).toBe('')
       expect(result.outputs['run-uuid']).toBe('')
+      // Nor a notice of builds a manifest does not list: the log says where the AMIs come from.
+      expect(parseCommands(result.stdout, 'notice').filter(({ properties }) => properties.title === 'Manifest')).toEqual([])
     } else {
       expect(result.outputs.manifest).toBe(join(workspace, expected.manifest))
       const manifest = JSON.parse(readFileSync(result.outputs.manifest, 'utf8')) as { last_run_uuid: string }
@@ -605,7 +607,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
       }
     })
 
-    it("a manifest post-processor in some builds only: every build's AMIs in the outputs, tagged with their snapshots, and in the summary (HCL2 and JSON)", async () => {
+    it("a manifest post-processor in some builds only: every build's AMIs in the outputs, tagged with their snapshots, and in the summary (HCL2 and JSON); a notice names the builds the manifest does not list", async () => {
       /** Each AMI of the run tagged, its snapshots as it, every one read from Packer's output rather than found afterwards in EC2. */
       const expectTagged = ({ result, builds }: { result: ActionRun; builds: Builds }): void => {
         expect(result.warnings).toEqual([])
@@ -620,23 +622,71 @@ describeWithPacker('templates as users write them, through the bundled action', 
           }
         }
       }
+      /**
+       * The one notice (no warning: nothing went wrong) and the summary's line, naming the builds
+       * the manifest read does not list, the file, and what gives them an entry; none given none.
+       */
+      const expectNoted = ({ result }: { result: ActionRun }, note?: { builds: string; manifest: string; fix: string }): void => {
+        const notices = parseCommands(result.stdout, 'notice').filter(({ properties }) => properties.title === 'Manifest')
+        if (note === undefined) {
+          expect(notices).toEqual([])
+          expect(renderedText(result.summary)).not.toContain('wrote no entry in')
+          return
+        }
+        const message =
+          `${note.builds} wrote no entry in ${note.manifest}, the manifest the AMIs were read from: its AMIs came from Packer's output, and are in the outputs. ` +
+          "Were Packer cancelled or killed, it would announce no artifact, and the copies in other regions of a finished build's AMI would be found only by asking EC2. " +
+          `To have the manifest list it, ${note.fix}.`
+        expect(notices.map(({ message }) => message)).toEqual([message])
+        expect(renderedText(result.summary)).toContain(message)
+      }
       const hcl = workspaceFrom(join(fixtures, 'hcl-manifest-one-build'))
       const hclBuilds = { builds: ['staging.amazon-ebs.web', 'release.amazon-ebs.web'], manifest: 'staging-manifest.json' }
-      expectTagged(await expectBuilt(hcl, { template: 'image.pkr.hcl', tags: 'team=images' }, hclBuilds))
+      const hclNote = {
+        builds: 'Build release.amazon-ebs.web',
+        manifest: 'staging-manifest.json',
+        fix: 'give its build block a post-processor "manifest" that writes to that file'
+      }
+      let built = await expectBuilt(hcl, { template: 'image.pkr.hcl', tags: 'team=images' }, hclBuilds)
+      expectTagged(built)
+      expectNoted(built, hclNote)
       // Again: the manifest now holds the earlier run's entry too, and only this run's AMIs are listed.
-      expectTagged(await expectBuilt(hcl, { template: 'image.pkr.hcl', tags: 'team=images' }, hclBuilds))
+      built = await expectBuilt(hcl, { template: 'image.pkr.hcl', tags: 'team=images' }, hclBuilds)
+      expectTagged(built)
+      expectNoted(built, hclNote)
       const manifest = JSON.parse(readFileSync(join(hcl, 'staging-manifest.json'), 'utf8')) as { builds: Array<{ name: string }> }
       expect(manifest.builds.map((build) => build.name)).toEqual(['web', 'web'])
 
       const jsonBuilds = { builds: ['web', 'worker'], manifest: 'out/web-manifest.json' }
+      const jsonNote = {
+        builds: 'Build worker',
+        manifest: 'out/web-manifest.json',
+        fix: 'have the manifest post-processor that writes it run for that build: no only or except of its own that leaves it out'
+      }
       const json = workspaceFrom(join(fixtures, 'json-manifest-only'))
-      expectTagged(await expectBuilt(json, { template: 'image.json', tags: 'team=images' }, jsonBuilds))
+      built = await expectBuilt(json, { template: 'image.json', tags: 'team=images' }, jsonBuilds)
+      expectTagged(built)
+      expectNoted(built, jsonNote)
       const written = JSON.parse(readFileSync(join(json, 'out', 'web-manifest.json'), 'utf8')) as { builds: Array<{ name: string }> }
       expect(written.builds.map((build) => build.name)).toEqual(['web'])
       const excepting = workspaceFrom(join(fixtures, 'json-manifest-only'))
       const template = join(excepting, 'image.json')
       writeFileSync(template, readFileSync(template, 'utf8').replace('"only": ["web"]', '"except": ["worker", "smoke-test"]'))
-      expectTagged(await expectBuilt(excepting, { template: 'image.json', tags: 'team=images' }, jsonBuilds))
+      built = await expectBuilt(excepting, { template: 'image.json', tags: 'team=images' }, jsonBuilds)
+      expectTagged(built)
+      expectNoted(built, jsonNote)
+
+      // A manifest post-processor of worker's own that input except leaves out: the user's choice, no notice.
+      const skipping = workspaceFrom(join(fixtures, 'json-manifest-only'))
+      const skippingTemplate = join(skipping, 'image.json')
+      const parsed = JSON.parse(readFileSync(skippingTemplate, 'utf8')) as { 'post-processors': object[] }
+      parsed['post-processors'].push({ type: 'manifest', name: 'worker-manifest', only: ['worker'], output: 'out/web-manifest.json' })
+      writeFileSync(skippingTemplate, JSON.stringify(parsed, null, 2))
+      built = await expectBuilt(skipping, { template: 'image.json', tags: 'team=images', except: 'worker-manifest' }, jsonBuilds)
+      expectTagged(built)
+      expectNoted(built)
+      const skipped = JSON.parse(readFileSync(join(skipping, 'out', 'web-manifest.json'), 'utf8')) as { builds: Array<{ name: string }> }
+      expect(skipped.builds.map((build) => build.name)).toEqual(['web'])
     })
 
     it('JSON: encrypt_boot with a KMS key per region: every encrypted AMI tagged, and the unencrypted one Packer deregisters is no problem', async () => {

@@ -58,6 +58,7 @@ import {
   logRegionTagging,
   annotateRegionTagging,
   namedAlikeNotes,
+  outsideManifestNote,
   primaryBuildNote,
   primaryRegionNote,
   reportPlugins,
@@ -66,6 +67,7 @@ import {
   setOutputs,
   warnOfOutputsHoldingSecrets,
   writeSummary,
+  type OutsideManifest,
   type PassedOver,
   type SummaryModel
 } from './report/index.js'
@@ -1376,6 +1378,7 @@ async function build(
   // which they finished.
   const asTheyFinished = !inKnownOrder(artifacts.amis, inputs.buildNames)
   for (const note of artifacts.notes) core.info(note)
+  summary.outsideManifest = await noteOutsideManifest(inputs, artifacts)
   const passedOver = asTheyFinished ? undefined : await passedOverBuilds(inputs, amis, built.exitCode !== 0 || failedAfterImage !== undefined)
   setAmiOutputs(amis, inputs.awsRegion, { manifest: artifacts.manifest ?? '', 'run-uuid': artifacts.runUuid ?? '' }, passedOver)
   await tellWhichBuildIsWhich(inputs, amis, asTheyFinished, summary)
@@ -1395,6 +1398,24 @@ async function build(
     throw new Failure(artifacts.whyNoAmi)
   }
   return { run: built, amis, runUuid: artifacts.runUuid ?? randomUUID(), failedAfterImage }
+}
+
+/**
+ * The builds that wrote no entry in the manifest that was read (their AMIs came from Packer's
+ * output alone), told in a notice, as nothing went wrong, and returned for the summary. None when
+ * except skips a post-processor (an entry that matches no build): a user who leaves a manifest
+ * out of the run means to.
+ */
+async function noteOutsideManifest(inputs: Inputs, artifacts: ReturnType<typeof readBuiltAmis>): Promise<OutsideManifest | undefined> {
+  if (artifacts.manifest === undefined || artifacts.outsideManifest.length === 0) return undefined
+  if (inputs.except.length > 0) {
+    const { selectsBuild } = await import('./inputs/hcl-build-selection.js')
+    const skipsNoBuild = (entry: string): boolean => inputs.buildNames.every((build) => selectsBuild({ only: [], except: [entry] }, inputs.templateKind, build))
+    if (inputs.except.some(skipsNoBuild)) return undefined
+  }
+  const outside = { builds: artifacts.outsideManifest, manifest: workspaceRelative(artifacts.manifest, inputs.workspace), templateKind: inputs.templateKind }
+  annotate({ level: 'notice', message: outsideManifestNote(outside), title: 'Manifest' })
+  return outside
 }
 
 /**

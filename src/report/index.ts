@@ -80,6 +80,33 @@ export function passedOverNote(amis: Ami[], { builds, buildFailed }: PassedOver,
   )
 }
 
+/** The builds of the run that a manifest was read without (BuiltAmis.outsideManifest). */
+export interface OutsideManifest {
+  builds: string[]
+  /** The manifest read, as the user names it (relative to the workspace). */
+  manifest: string
+  templateKind: 'hcl' | 'json'
+}
+
+/**
+ * What to say of builds that wrote no entry in the manifest that was read: their AMIs came from
+ * Packer's output, and nothing is lost, but a user with a manifest post-processor in one build
+ * block believes every build covered, and a cancelled or killed Packer announces no artifact.
+ */
+export function outsideManifestNote({ builds, manifest, templateKind }: OutsideManifest, show: (text: string) => string = oneLine): string {
+  const one = builds.length === 1
+  const them = one ? `Build ${show(builds[0])}` : `Builds ${builds.map(show).join(', ')}`
+  const fix =
+    templateKind === 'hcl'
+      ? `give ${one ? 'its build block' : 'each of their build blocks'} a post-processor "manifest" that writes to that file`
+      : `have the manifest post-processor that writes it run for ${one ? 'that build' : 'them'}: no only or except of its own that leaves ${one ? 'it' : 'them'} out`
+  return (
+    `${them} wrote no entry in ${show(manifest)}, the manifest the AMIs were read from: ${one ? 'its' : 'their'} AMIs came from Packer's output, and are in the outputs. ` +
+    "Were Packer cancelled or killed, it would announce no artifact, and the copies in other regions of a finished build's AMI would be found only by asking EC2. " +
+    `To have the manifest list ${one ? 'it' : 'them'}, ${fix}.`
+  )
+}
+
 /**
  * What to say of the builds of `amis` that Packer gives one name (HCL2 build blocks with no name
  * of their own that build one source): its log and manifest never tell which build block made
@@ -227,6 +254,8 @@ export interface SummaryModel {
   amisAsTheyFinished?: boolean
   /** Builds before ami-id's in the template's order that made no AMI (see passedOverNote). */
   passedOver?: PassedOver
+  /** Builds that wrote no entry in the manifest that was read (see outsideManifestNote). */
+  outsideManifest?: OutsideManifest
   /** Per region; absent while tagging has not run (or was not reached). */
   tagging?: Map<string, RegionTagging>
   tagCount?: number
@@ -427,6 +456,7 @@ export function renderSummary(model: SummaryModel): string {
   if (primary) lines.push(primary, '')
   const passedOver = model.passedOver && passedOverNote(model.amis, model.passedOver, plainText)
   if (passedOver) lines.push(passedOver, '')
+  if (model.outsideManifest) lines.push(outsideManifestNote(model.outsideManifest, plainText), '')
 
   lines.push(...notTheBuildsSection(model.notTheBuilds ?? []))
   for (const section of model.sections ?? []) lines.push(...section, '')
