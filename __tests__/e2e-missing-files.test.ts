@@ -1,12 +1,13 @@
 // A file a template names that is not there, through the bundled action with the real Packer
 // and the loopback EC2 endpoint: Packer's refusal in validate is on the value that names it,
-// entry of a list included, however it is written (`${path.root}/…`, `{{template_dir}}/…`); and
+// entry of a list included, however it is written (`${path.root}/…`, `${var.dir}/…`, `{{template_dir}}/…`); and
 // where the job refuses the template before Packer runs for something else (a provisioner that
 // needs a communicator, in a build with communicator "none"), the file is named with it, each on
 // its line, so that a fix of the one does not end in a failure on the other.
 import { expect, it } from '@jest/globals'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { asTheRunnerShowsIt } from './support/action-process.js'
 import { demoRuns, demoTemplates, loopbackSuite } from './support/loopback-suite.js'
 import { describeWithPacker } from './support/runtimes.js'
 
@@ -117,5 +118,55 @@ describeWithPacker('a file the template names that is not there, through the bun
       'provisioner "file" runs on the instance through a communicator, and its build connects none',
       'Packer would start the build for provisioners or post-processors that cannot work on a runner'
     ])
+  })
+
+  /** The demo's HCL2 template with `variables` (lines of HCL) declared and `block` added to its build block. */
+  const hclDeclaring = (variables: string, block: string) => (text: string): string => `${hclWith(block)(text)}\n${variables}`
+
+  it('HCL2: a scripts entry built from a variable the input variables set, not there: Packer\'s error on that entry', async () => {
+    const variable = 'variable "scripts_dir" {\n  type    = string\n  default = "elsewhere"\n}\n'
+    const provisioner = '  provisioner "shell-local" {\n    scripts = ["${var.scripts_dir}/a.sh", "${var.scripts_dir}/missing.sh"]\n  }\n'
+    const workspace = withScript(demoWith(hclDeclaring(variable, provisioner), 'hcl2'))
+    const result = await run(workspace, 'hcl2', { variables: 'scripts_dir=scripts' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringMatching(/^Bad script 'scripts\/missing\.sh': stat scripts\/missing\.sh: no such file or\s+directory$/),
+        properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(join(workspace, demoTemplates.hcl2), '"${var.scripts_dir}/missing.sh"') }
+      },
+      { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('HCL2: the same with the value from PKR_VAR_ and a variables file: on the entry of each', async () => {
+    const variable = 'variable "scripts_dir" {\n  type    = string\n  default = "elsewhere"\n}\nvariable "files_dir" {\n  type = string\n}\n'
+    const provisioners =
+      '  provisioner "shell-local" {\n    scripts = ["${var.scripts_dir}/a.sh", "${var.scripts_dir}/missing.sh"]\n  }\n' +
+      '  provisioner "shell-local" {\n    script = "${var.files_dir}/gone.sh"\n  }\n'
+    const workspace = withScript(demoWith(hclDeclaring(variable, provisioners), 'hcl2'))
+    writeFileSync(join(workspace, 'loopback.pkrvars.hcl'), `${readFileSync(join(workspace, 'loopback.pkrvars.hcl'), 'utf8')}files_dir = "files"\n`)
+    const result = await suite.run(workspace, { template: demoTemplates.hcl2, 'var-file': 'loopback.pkrvars.hcl' }, { PKR_VAR_scripts_dir: 'scripts' })
+    const template = join(workspace, demoTemplates.hcl2)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.slice(0, 2)).toEqual([
+      { message: expect.stringMatching(/^Bad script 'scripts\/missing\.sh'/), properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(template, '"${var.scripts_dir}/missing.sh"') } },
+      { message: expect.stringMatching(/^Bad script 'files\/gone\.sh'/), properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(template, '"${var.files_dir}/gone.sh"') } }
+    ])
+  })
+
+  it('HCL2: a script built from a sensitive variable, not there: on the setting, its value *** in the log', async () => {
+    const variable = 'variable "private_dir" {\n  type      = string\n  default   = "private-5ec7e7ed"\n  sensitive = true\n}\n'
+    const provisioner = '  provisioner "shell-local" {\n    script = "${var.private_dir}/setup.sh"\n  }\n'
+    const workspace = demoWith(hclDeclaring(variable, provisioner), 'hcl2')
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^Bad script '[^']*\/setup\.sh': /),
+      properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(join(workspace, demoTemplates.hcl2), '"${var.private_dir}/setup.sh"') }
+    })
+    const { log } = asTheRunnerShowsIt(result)
+    expect(log).toContain("Bad script '***/setup.sh'")
+    expect(log).not.toContain('5ec7e7ed')
   })
 })

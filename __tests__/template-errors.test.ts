@@ -679,6 +679,20 @@ describe('locateHclComponentErrors', () => {
     ])
   })
 
+  it('places a missing entry written from an input variable on that entry, with the value the run gives it', async () => {
+    const line = '    scripts = ["${var.dir}/a.sh", "${var.dir}/b.sh", "${var.other}/b.sh"]'
+    writeFileSync(join(folder.path, 'v.pkr.hcl'), `build {\n  sources = ["source.null.n"]\n  provisioner "shell-local" {\n${line}\n  }\n}\n`)
+    const error =
+      'Error: Failed preparing provisioner-block "shell-local" ""\n\n  on v.pkr.hcl line 3:\n  (source code not available)\n\n' +
+      "1 error(s) occurred:\n\n* Bad script 'scripts/b.sh': stat scripts/b.sh: no such file or\ndirectory"
+    const template = join(folder.path, 'v.pkr.hcl')
+    expect(await locateHclComponentErrors(error, folder.path, template, { dir: 'scripts' })).toEqual([
+      { message: expect.stringMatching(/^Bad script 'scripts\/b\.sh'/), file: 'v.pkr.hcl', line: 4, column: line.indexOf('"${var.dir}/b.sh"') + 1 }
+    ])
+    // Without the values, on the block, as Packer says.
+    expect(await locateHclComponentErrors(error, folder.path, template)).toEqual([{ message: expect.any(String), file: 'v.pkr.hcl', line: 3 }])
+  })
+
   it("leaves a plugin's HCL diagnostic inside Packer's to be annotated where it says", async () => {
     const error = 'Error: Failed preparing provisioner-block "shell" ""\n\n  on p.pkr.hcl line 3:\n\np.pkr.hcl:5,5-11: Unsupported argument; …'
     expect(await locateHclComponentErrors(error, folder.path, join(folder.path, 'p.pkr.hcl'))).toBeUndefined()

@@ -754,7 +754,7 @@ async function job(
   const packer = await core.group('Install Packer', () => install(given, onPath, template))
   setOutputs({ 'packer-version': packer.version })
   let masked: Promise<unknown> | undefined = template
-  const packerStep = packerRunner(given, packer, cancellation, () => masked)
+  const packerStep = packerRunner(given, packer, cancellation, () => masked, template)
   await core.group('Plugins', () => plugins(given, packer, packerStep, template, cancellation))
   // With the plugins there, Packer can work out the sensitive values only it knows: its output
   // from here on waits for their masks too.
@@ -1211,12 +1211,16 @@ async function versionDemandsMet(inputs: Inputs, template: Promise<HclTemplate> 
   )
 }
 
-/** Runs Packer with its output logged once `masked()` (if any) settles: never before the masks. */
+/**
+ * Runs Packer with its output logged once `masked()` (if any) settles: never before the masks.
+ * Its errors are placed in the template with what the HCL2 `template` read of it, once read.
+ */
 function packerRunner(
   inputs: Inputs,
   packer: InstalledPacker,
   cancellation: Cancellation,
-  masked: () => Promise<unknown> | undefined
+  masked: () => Promise<unknown> | undefined,
+  template?: Promise<HclTemplate>
 ): PackerStep {
   const log = actionsLog(undefined, secretsOfTheStep)
   const annotated = {
@@ -1241,7 +1245,11 @@ function packerRunner(
       logAfter: masked(),
       started
     })
-    if (!run.panicked) return { ...run, annotations: await reportPackerRun(run, annotated, { warnings }) }
+    if (!run.panicked) {
+      // A template that could not be read leaves Packer's errors placed as they can be without it.
+      const hclVariables = (await template?.catch(() => undefined))?.stringVariables
+      return { ...run, annotations: await reportPackerRun(run, { ...annotated, hclVariables }, { warnings }) }
+    }
     return { ...run, annotations: [], crashed: packerCrashed(run.panicked, inputs.workspace) }
   }
 }

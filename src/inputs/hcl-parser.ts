@@ -278,51 +278,72 @@ function blockAt(top: Node | undefined, line: number): Node | undefined {
 /**
  * Where, in the block that begins on line `blockLine`, each of `values` is written as a string
  * of its own (`script = "b.sh"`, an entry of `scripts = ["a.sh", "b.sh"]`): the first such
- * string's line and column; undefined for a value not written so. With `paths` (`path.root` and
- * `path.cwd` as Packer sets them: hcl.ts hclPaths), a string made of them and text is one too
- * (`"${path.root}/scripts/b.sh"`), where it names the same path as the value: Packer quotes it
- * filled in (`./scripts/b.sh`).
+ * string's line and column; undefined for a value not written so. With `known` (`path.root` and
+ * `path.cwd` as Packer sets them: hcl.ts hclPaths; the input variables' string values in this
+ * run), a string made of them and text is one too (`"${path.root}/scripts/b.sh"`,
+ * `"${var.scripts}/b.sh"`), where it names the same path as the value: Packer quotes it filled
+ * in (`./scripts/b.sh`).
  */
 export function valuePositions(
   fileName: string,
   source: string,
   blockLine: number,
   values: string[],
-  paths?: { root: string; cwd: string }
+  known?: KnownValues
 ): Promise<Array<{ line: number; column: number } | undefined>> {
   return withTree(fileName, source, (root) => {
     const block = blockAt(root.namedChildren.find((child) => child.type === 'body'), blockLine)
     // A string that interpolates is a quoted template, not a string literal.
     const strings = (block?.descendantsOfType(['string_lit', 'quoted_template']) ?? []).flatMap((node) => {
-      const read = node && stringWithPaths(node, paths)
+      const read = node && stringWithKnown(node, known)
       return read === undefined ? [] : [{ node: node as Node, ...read }]
     })
     return values.map((value) => {
       const found = strings.find((string) =>
-        string.fromPaths && paths ? resolve(paths.cwd, string.text) === resolve(paths.cwd, value) : string.text === value
+        string.filledIn && known ? resolve(known.cwd, string.text) === resolve(known.cwd, value) : string.text === value
       )
       return found && writtenPosition(source, found.node.startIndex)
     })
   }).catch(() => values.map(() => undefined))
 }
 
+/** What valuePositions fills in: `path.root` and `path.cwd` (absolute), and input variables' string values by name. */
+export interface KnownValues {
+  root: string
+  cwd: string
+  variables?: ReadonlyMap<string, string>
+}
+
 /**
- * A quoted string's text when it is literal, or made of literal text and `path.root` or
- * `path.cwd` (`fromPaths`), filled in from `paths`; undefined for any other.
+ * A quoted string's text when it is literal, or made of literal text, `path.root`, `path.cwd`
+ * and input variables (`filledIn`), filled in from `known`; undefined for any other.
  */
-function stringWithPaths(node: Node, paths: { root: string; cwd: string } | undefined): { text: string; fromPaths: boolean } | undefined {
+function stringWithKnown(node: Node, known: KnownValues | undefined): { text: string; filledIn: boolean } | undefined {
   const inner = node.namedChildren.filter((child) => child.type !== 'quoted_template_start' && child.type !== 'quoted_template_end')
-  if (inner.length === 1 && inner[0].type === 'template_literal') return { text: labelText(node), fromPaths: false }
-  if (paths === undefined || !inner.some((child) => child.type === 'template_interpolation')) return undefined
+  if (inner.length === 1 && inner[0].type === 'template_literal') return { text: labelText(node), filledIn: false }
+  if (known === undefined || !inner.some((child) => child.type === 'template_interpolation')) return undefined
   let text = ''
   for (const part of templateParts(node)) {
-    const reference = 'literal' in part ? undefined : interpolated(part.written)
-    const path = reference && 'reference' in reference && 'path' in reference.reference ? reference.reference.path : undefined
-    if ('literal' in part) text += part.literal
-    else if (path === 'root' || path === 'cwd') text += paths[path]
-    else return undefined
+    if ('literal' in part) {
+      text += part.literal
+      continue
+    }
+    const read = interpolated(part.written)
+    const reference = 'reference' in read ? read.reference : undefined
+    const value =
+      reference === undefined
+        ? undefined
+        : 'path' in reference
+          ? reference.path === 'root' || reference.path === 'cwd'
+            ? known[reference.path]
+            : undefined
+          : 'var' in reference
+            ? known.variables?.get(reference.var)
+            : undefined
+    if (value === undefined) return undefined
+    text += value
   }
-  return { text, fromPaths: true }
+  return { text, filledIn: true }
 }
 
 /** Where the top-level block `type "label" …` of an HCL file begins; undefined when it has none. */

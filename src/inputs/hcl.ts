@@ -1654,6 +1654,13 @@ export interface HclTemplate {
   misplacedReferenceProblems: InputProblem[]
   /** Paths the template names that are not there at all (hclMissingReferences): Packer refuses them in validate. */
   missingReferenceProblems: InputProblem[]
+  /**
+   * The input variables whose value in this run is text the action knows (a default, a variables
+   * file, the input `variables`, PKR_VAR_), by name: what Packer quotes a path built from them
+   * with, filled in, which places its error on that path (valuePositions). Sensitive ones too:
+   * only matched, never shown. An object, as the template's read crosses processes as JSON.
+   */
+  stringVariables: Record<string, string>
   /** Amazon sources' source_ami_filter names a small edit from one EC2 knows (hclImageFilterProblems). */
   imageFilterProblems: InputProblem[]
   /** A build block that builds no source, in a template that builds none (hclBuildlessProblems); empty unless every file was read. */
@@ -1774,6 +1781,11 @@ export async function hclRunScope(
   return { candidates, scope }
 }
 
+/** The input variables of `scope` whose value is text, as referenceValue reads them. */
+function stringVariables(scope: HclScope): Record<string, string> {
+  return Object.fromEntries([...scope.variables].filter((entry): entry is [string, string] => typeof entry[1] === 'string' && !entry[1].includes('${')))
+}
+
 /**
  * Reads an HCL2 template's files (JSON templates are read in readInputs already): the manifest
  * path, the sensitive values and required_plugins. A file that does not parse is left to packer
@@ -1817,6 +1829,7 @@ export async function readHclTemplate(
       await hclMissingReferences(read, templateReferences, { ...request, workspace: request.workspace ?? process.cwd() }),
       sensitiveValues
     ),
+    stringVariables: stringVariables(scope),
     buildVariableUses: await hclBuildVariableUses(read, scope),
     provisionerUses: await hclProvisionerUses(read),
     amiBuilds: allRead ? await hclAmiBuilds(read, scope) : undefined,

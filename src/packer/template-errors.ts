@@ -26,7 +26,7 @@ import {
 } from '../inputs/template.js'
 import { jsonPlace, jsonValuePlace, rootEntry } from '../common/json-place.js'
 import { emptyListUntyped, onlyHclVariable, hclBuildBlock, hclDeclaredVariables, hclLocals, hclPaths, hclRunScope, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
-import type { HclSyntaxError, Unclosed } from '../inputs/hcl-parser.js'
+import type { HclSyntaxError, KnownValues, Unclosed } from '../inputs/hcl-parser.js'
 import type { HclFileText } from '../inputs/template-files.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedSetting, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
 import { meantName } from '../inputs/near-names.js'
@@ -205,7 +205,12 @@ function listedProblems(lines: string[], wrapped = false): string[] | undefined 
  * begins with, else on the value it quotes (`Bad script 'b.sh': …` of `script = "b.sh"`), else
  * on the block; undefined when the message is not that, whole.
  */
-export async function locateHclComponentErrors(message: string, workingDirectory: string, template: string): Promise<TemplateError[] | undefined> {
+export async function locateHclComponentErrors(
+  message: string,
+  workingDirectory: string,
+  template: string,
+  variables?: Record<string, string>
+): Promise<TemplateError[] | undefined> {
   const subject = isHclComponentError(message) ? hclSubject(message, readByPacker(workingDirectory, template)) : undefined
   if (!subject?.file.endsWith('.pkr.hcl')) return undefined
   const [, ...detail] = withoutSubject(message, subject).split('\n')
@@ -219,7 +224,7 @@ export async function locateHclComponentErrors(message: string, workingDirectory
   const quoted = problems.map((problem) => /'([^']+)'/.exec(problem)?.[1] ?? '')
   const [places, values] = await Promise.all([
     attributePositions(path, text, subject.line, named.flat()),
-    valuePositions(path, text, subject.line, quoted, packerPaths(workingDirectory, template))
+    valuePositions(path, text, subject.line, quoted, knownValues(workingDirectory, template, variables))
   ])
   let next = 0
   return problems.map((problem, index) => {
@@ -228,10 +233,13 @@ export async function locateHclComponentErrors(message: string, workingDirectory
   })
 }
 
-/** `path.root` and `path.cwd` as Packer sets them for `template` (absolute); none where it cannot be told. */
-function packerPaths(workingDirectory: string, template: string): { root: string; cwd: string } | undefined {
+/**
+ * `path.root` and `path.cwd` as Packer sets them for `template` (absolute), with the input
+ * variables' text values; none where the paths cannot be told.
+ */
+function knownValues(workingDirectory: string, template: string, variables: Record<string, string> = {}): KnownValues | undefined {
   try {
-    return hclPaths(workingDirectory, relative(workingDirectory, template) || '.')
+    return { ...hclPaths(workingDirectory, relative(workingDirectory, template) || '.'), variables: new Map(Object.entries(variables)) }
   } catch {
     return undefined
   }
