@@ -169,4 +169,39 @@ describeWithPacker('a file the template names that is not there, through the bun
     expect(log).toContain("Bad script '***/setup.sh'")
     expect(log).not.toContain('5ec7e7ed')
   })
+
+  it('HCL2: a provisioner whose own except leaves out every build: its missing script is not named with the refusal, as Packer never reads it', async () => {
+    const provisioners =
+      '  provisioner "file" {\n    source      = "files/app.conf"\n    destination = "/tmp/app.conf"\n  }\n' +
+      '  provisioner "shell-local" {\n    except = ["amazon-ebs.demo"]\n    script = "scripts/elsewhere.sh"\n  }\n'
+    const workspace = demoWith(hclWith(provisioners), 'hcl2')
+    mkdirSync(join(workspace, 'files'))
+    writeFileSync(join(workspace, 'files', 'app.conf'), 'x = 1\n')
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message.split(' (')[0])).toEqual([
+      'provisioner "file" runs on the instance through a communicator, and its build connects none',
+      'Packer would start the build for provisioners or post-processors that cannot work on a runner'
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('JSON: a provisioner whose own except leaves out every build: its missing script is not named either', async () => {
+    const workspace = demoWith(
+      jsonWith([
+        { type: 'file', source: 'files/app.conf', destination: '/tmp/app.conf' },
+        { type: 'shell-local', script: 'scripts/elsewhere.sh', except: ['amazon-ebs'] }
+      ]),
+      'json'
+    )
+    mkdirSync(join(workspace, 'files'))
+    writeFileSync(join(workspace, 'files', 'app.conf'), 'x = 1\n')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message.split(' (')[0])).toEqual([
+      'provisioner "file" runs on the instance through a communicator, and its build connects none',
+      'Packer would start the build for provisioners or post-processors that cannot work on a runner'
+    ])
+    expect(suite.calls).toEqual([])
+  })
 })

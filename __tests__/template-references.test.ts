@@ -200,6 +200,42 @@ describe('a path the template names that is not there at all', () => {
   })
 })
 
+describe('a path of a provisioner or post-processor that runs in no build', () => {
+  it("is not a JSON template's missing or misplaced path: its own only/except leave every build out, and Packer does not read it", async () => {
+    write(
+      'packer/template.json',
+      JSON.stringify({
+        builders: [{ type: 'amazon-ebs', communicator: 'none' }, { type: 'amazon-ebs', name: 'web', communicator: 'none' }],
+        provisioners: [
+          { type: 'shell-local', script: 'nowhere.sh', except: ['amazon-ebs', 'web'] },
+          { type: 'shell-local', script: 'beside.sh', only: ['db'] },
+          { type: 'shell-local', script: 'web-only.sh', only: ['web'] }
+        ],
+        'post-processors': [{ type: 'shell-local', script: 'after.sh', except: ['amazon-ebs', 'web'] }]
+      })
+    )
+    write('packer/beside.sh')
+    const inputs = await read({ template: 'packer/template.json' })
+    expect(inputs.jsonMissingReferenceProblems?.map(({ message }) => message.split(', which')[0])).toEqual(['template: packer/template.json: provisioners[2].script names "web-only.sh"'])
+    expect(inputs.jsonMisplacedReferenceProblems).toEqual([])
+  })
+
+  it("is not an HCL2 template's: as Packer names the builds there (TYPE.NAME, renamed by the build block's source block)", async () => {
+    const sources = 'source "null" "a" {\n  communicator = "none"\n}\nsource "null" "b" {\n  communicator = "none"\n}\n'
+    const build =
+      'build {\n  sources = ["source.null.a"]\n  source "source.null.b" {\n    name = "c"\n  }\n' +
+      '  provisioner "shell-local" {\n    except = ["null.a", "null.c"]\n    script = "nowhere.sh"\n  }\n' +
+      '  provisioner "shell-local" {\n    only = ["null.b"]\n    script = "beside.sh"\n  }\n' +
+      '  provisioner "shell-local" {\n    only = ["null.c"]\n    script = "c-only.sh"\n  }\n' +
+      '  post-processor "shell-local" {\n    only = ["null.b"]\n    script = "after.sh"\n  }\n}\n'
+    write('packer/ami.pkr.hcl', sources + build)
+    write('packer/beside.sh')
+    const template = await readHclTemplate(await read({ template: 'packer/ami.pkr.hcl' }), {})
+    expect(template.missingReferenceProblems.map(({ message }) => message.split(', which')[0])).toEqual(['template: packer/ami.pkr.hcl: provisioner "shell-local" script names "c-only.sh"'])
+    expect(template.misplacedReferenceProblems).toEqual([])
+  })
+})
+
 describe('an HCL2 template', () => {
   it('names them with path.root, path.cwd, variables and locals, in every file of a template directory', async () => {
     write(

@@ -717,12 +717,13 @@ export async function hclTemplateReferences(
   workingDirectory: string
 ): Promise<TemplateReference[]> {
   const references: TemplateReference[] = []
+  const sources = sourceDefinitions(read.map(({ body }) => body))
   for (const { file, body } of read) {
-    /** The references `settings` make in `site`; all of them unknown when not `known`. */
-    const add = async (site: SettingSite, settings: PathSetting[], known = true): Promise<void> => {
+    /** The references `settings` make in `site`; all of them unknown when not `known`; marked when its block runs in no build. */
+    const add = async (site: SettingSite, settings: PathSetting[], known = true, inNoBuild?: true): Promise<void> => {
       for (const value of writtenPaths(site, settings)) {
         const evaluated = known ? await hclPathValue(value.written, scope) : undefined
-        references.push(...referencesOf(value, evaluated, { file, workingDirectory }))
+        references.push(...referencesOf(value, evaluated, { file, workingDirectory }).map((found) => (inNoBuild ? { ...found, inNoBuild } : found)))
       }
     }
     const site = (settings: HclBody, path: JsonPath, shown: string): SettingSite => ({
@@ -730,21 +731,26 @@ export async function hclTemplateReferences(
       shown: (key) => `${shown}${key}`,
       at: (key) => [...path, key]
     })
-    /** A provisioner's or post-processor's settings, and those its `override` gives each build. */
+    /**
+     * A provisioner's or post-processor's settings, and those its `override` gives each build;
+     * `built`, the builds of its build block: its own only/except may leave every one out.
+     */
     const plugin = async (
       kind: string,
       { labels: [type], body: settings, path }: { labels: string[]; body: HclBody; path: JsonPath },
-      table: Record<string, PathSetting[]>
+      table: Record<string, PathSetting[]>,
+      built: BlockBuild[]
     ): Promise<void> => {
       const pathSettings = Object.hasOwn(table, type) ? table[type] : undefined
       if (!pathSettings) return
+      const inNoBuild = built.length > 0 && !built.some(({ selected }) => runsFor(settings, selected)) ? true : undefined
       const shown = `${kind} "${type}" `
       const overrides = Object.entries(asObject(settings.override)).map(([build, inner]) =>
         site(asObject(inner), [...path, 'override', build], `${shown}override["${build}"].`)
       )
       for (const each of [site(settings, path, shown), ...overrides]) {
         const reads = type === 'file' ? await hclFileProvisionerReads({ ...settings, ...each.body }, scope) : true
-        if (reads !== false) await add(each, pathSettings, reads === true)
+        if (reads !== false) await add(each, pathSettings, reads === true, inNoBuild)
       }
     }
     for (const source of blocksAt(body.source, ['source'], 2)) {
@@ -755,15 +761,16 @@ export async function hclTemplateReferences(
       for (const source of blocksAt(build.body.source, [...build.path, 'source'], 1)) {
         await add(site(source.body, source.path, `source "${source.labels[0]}" `), builderPathSettings)
       }
+      const built = await blockBuilds(build.body, sources, scope)
       for (const provisioner of blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1)) {
-        await plugin('provisioner', provisioner, provisionerPathSettings)
+        await plugin('provisioner', provisioner, provisionerPathSettings, built)
       }
       for (const postProcessor of blocksAt(build.body['post-processor'], [...build.path, 'post-processor'], 1)) {
-        await plugin('post-processor', postProcessor, postProcessorPathSettings)
+        await plugin('post-processor', postProcessor, postProcessorPathSettings, built)
       }
       for (const chain of blocksAt(build.body['post-processors'], [...build.path, 'post-processors'], 0)) {
         for (const postProcessor of blocksAt(chain.body['post-processor'], [...chain.path, 'post-processor'], 1)) {
-          await plugin('post-processor', postProcessor, postProcessorPathSettings)
+          await plugin('post-processor', postProcessor, postProcessorPathSettings, built)
         }
       }
     }

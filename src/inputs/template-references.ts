@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import { liesInside, workspaceRelative } from '../common/paths.js'
 import { isRecord } from '../common/values.js'
+import { runsByOnlyExcept } from './build-selection.js'
 import { resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
 
 /** A setting that names a local path: `list` for a list of them (`scripts`). */
@@ -63,6 +64,11 @@ export interface TemplateReference {
   /** The template file it is written in, absolute, and where in it: a JSON path, or one into the HCL body. */
   file: string
   at: JsonPath
+  /**
+   * The provisioner or post-processor it is set in runs in no build: its own only/except leave
+   * every build of the template out, so Packer never prepares it, nor reads the path.
+   */
+  inNoBuild?: true
 }
 
 /**
@@ -88,7 +94,8 @@ export interface MisplacedReference {
  * Packer reads such a path relative to working-directory and refuses the template in validate
  * ("user_data_file not found", "Bad script"), which does not tell where the path would be
  * found. One message each, naming the directory nearest the template that finds it, or how the
- * template of its `kind` names the path from its own directory.
+ * template of its `kind` names the path from its own directory. A path of a block that runs in no
+ * build (inNoBuild) is left out: Packer does not read it.
  */
 export function misplacedReferences(
   references: TemplateReference[],
@@ -96,7 +103,7 @@ export function misplacedReferences(
 ): MisplacedReference[] {
   const misplaced: MisplacedReference[] = []
   for (const reference of references) {
-    if (reference.path === undefined || existsSync(reference.path) || writtenFromTemplateDirectory.test(reference.written)) continue
+    if (reference.path === undefined || reference.inNoBuild || existsSync(reference.path) || writtenFromTemplateDirectory.test(reference.written)) continue
     const named = relative(workingDirectory, reference.path)
     const templateDirectory = dirname(reference.file)
     const found = directoriesUp(templateDirectory, workspace).find(
@@ -125,7 +132,8 @@ export function misplacedReferences(
  * each of these settings as it prepares the build (os.Stat), and packer validate refuses the
  * template for one that is not there ("Bad script", "Bad source", "user_data_file not found"):
  * one message each, for a job that refuses the template for something else before Packer runs,
- * so that it names every problem at once.
+ * so that it names every problem at once. Not one of a block that runs in no build (inNoBuild),
+ * which Packer does not prepare.
  */
 export function missingReferences(
   references: TemplateReference[],
@@ -134,7 +142,7 @@ export function missingReferences(
   const misplaced = new Set(misplacedReferences(references, where).map(({ reference }) => reference))
   const { workingDirectory, workspace } = where
   return references.flatMap((reference) => {
-    if (reference.path === undefined || misplaced.has(reference) || existsSync(reference.path)) return []
+    if (reference.path === undefined || reference.inNoBuild || misplaced.has(reference) || existsSync(reference.path)) return []
     const named = relative(workingDirectory, reference.path).split('\\').join('/')
     const written = reference.written === named ? '' : ` ("${reference.written}")`
     return [
@@ -324,6 +332,7 @@ export function jsonTemplateReferences(
       referencesOf(value, known ? evaluate(value.written) : undefined, where)
     )
   const root = asObject(template) ?? {}
+  const builds = jsonBuildNames(root.builders)
   const references: TemplateReference[] = []
   for (const [index, builder] of (Array.isArray(root.builders) ? root.builders : []).entries()) {
     const body = asObject(builder)
@@ -338,9 +347,12 @@ export function jsonTemplateReferences(
       const settingsOf = asObject(inner)
       return settingsOf ? [site(settingsOf, [...path, 'override', build])] : []
     })
+    const inNoBuild = builds !== undefined && builds.length > 0 && builds.every((build) => runsByOnlyExcept(build, body.only, body.except) === false)
     for (const each of [site(body, path), ...overrides]) {
       const reads = type === 'file' ? jsonFileProvisionerReads({ ...body, ...each.body }, evaluate) : true
-      if (reads !== false) references.push(...referencesAt(each, settings, reads === true))
+      if (reads === false) continue
+      const found = referencesAt(each, settings, reads === true)
+      references.push(...(inNoBuild ? found.map((reference): TemplateReference => ({ ...reference, inNoBuild })) : found))
     }
   }
   for (const [index, provisioner] of (Array.isArray(root.provisioners) ? root.provisioners : []).entries()) {
@@ -358,6 +370,19 @@ export function jsonTemplateReferences(
     }
   }
   return references
+}
+
+/**
+ * A JSON template's builds as a block's only/except name them (a builder's `name`, else its
+ * type); undefined when only Packer knows one (`{{user `name`}}`).
+ */
+function jsonBuildNames(builders: unknown): string[] | undefined {
+  const names = (Array.isArray(builders) ? builders : []).map((builder) => {
+    const body = asObject(builder)
+    const name = body?.name ?? body?.type
+    return typeof name === 'string' && !name.includes('{{') ? name : undefined
+  })
+  return names.every((name) => name !== undefined) ? (names as string[]) : undefined
 }
 
 /** fileProvisionerReads, for a JSON template's settings. */
