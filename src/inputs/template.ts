@@ -445,11 +445,56 @@ function contextValue(fn: 'template_dir' | 'pwd' | 'build_name' | 'build_type', 
  * A string, a comment or a field (`.user`) is not a call.
  */
 export function userVariableNames(text: string): string[] {
-  const names: string[] = []
+  return templateCalls(text, 'user').map(({ name }) => name)
+}
+
+/** One call of a function with a string in a `{{ … }}` action: the name it is given, and the action as written. */
+export interface TemplateCall {
+  name: string
+  action: string
+}
+
+/** The calls in the `{{ … }}` actions of `text` of `fn` with a string (`{{env `HOME`}}`, `{{ user "x" }}`), read as userVariableNames reads them. */
+export function templateCalls(text: string, fn: string): TemplateCall[] {
+  return templateActions(text).flatMap(({ action, tokens }) =>
+    tokens.flatMap((token, index) => {
+      const argument = tokens[index + 1]
+      return token.kind === 'word' && token.text === fn && argument?.kind === 'string' && !argument.text.startsWith("'") ? [{ name: stringValue(argument.text), action }] : []
+    })
+  )
+}
+
+/** A field of the template's data that a `{{ … }}` action of a text reads (`{{ .SourceAMI }}`): its first name, and the action as written. */
+export interface TemplateField {
+  field: string
+  action: string
+}
+
+/**
+ * The fields of the template's data that the `{{ … }}` actions of `text` read: `Version` of
+ * `{{ .Version }}`, `SourceAMITags` of `{{ .SourceAMITags.Name }}`. A field of something else
+ * (`$x.Name`, `(user `x`).Name`) or in a string is not one.
+ */
+export function templateFields(text: string): TemplateField[] {
+  return templateActions(text).flatMap(({ action, tokens }) => tokens.flatMap(({ kind, text: field }) => (kind === 'field' ? [{ field: field.slice(1), action }] : [])))
+}
+
+interface ActionToken {
+  /** A word (`user`), a field of the data (`.Foo`), a string or char literal as written. */
+  kind: 'word' | 'field' | 'string'
+  text: string
+}
+
+/**
+ * The `{{ … }}` actions of `text`, each as written and the words, fields and strings in it,
+ * read the way Go's text/template reads an action. An action with a string left open, which Packer
+ * refuses saying where, ends the reading.
+ */
+function templateActions(text: string): Array<{ action: string; tokens: ActionToken[] }> {
+  const actions: Array<{ action: string; tokens: ActionToken[] }> = []
   for (let open = text.indexOf('{{'); open >= 0; open = text.indexOf('{{', open)) {
     let index = open + 2
-    /** The word just before, when the last thing read was one. */
-    let word: string | undefined
+    const tokens: ActionToken[] = []
     while (index < text.length && !text.startsWith('}}', index)) {
       const char = text[index]
       if (text.startsWith('/*', index)) {
@@ -457,25 +502,27 @@ export function userVariableNames(text: string): string[] {
         index = end < 0 ? text.length : end + 2
       } else if (char === '`' || char === '"' || char === "'") {
         const end = stringEnd(text, index)
-        // A string left open is not Go template syntax: Packer refuses it, saying where.
-        if (end < 0) return names
-        if (word === 'user' && char !== "'") names.push(stringValue(text.slice(index, end)))
+        if (end < 0) return actions
+        tokens.push({ kind: 'string', text: text.slice(index, end) })
         index = end
       } else if (/[A-Za-z_.$]/.test(char)) {
         let end = index + 1
         while (end < text.length && /[A-Za-z0-9_]/.test(text[end])) end++
+        const word = text.slice(index, end)
+        // `.Name` after a space, `(` or `|` reads the data; `$x.Name` and `(…).Name` read something else.
+        const ofTheData = char === '.' && /^\.[A-Za-z_]/.test(word) && /[\s({|]/.test(text[index - 1])
+        if (ofTheData) tokens.push({ kind: 'field', text: word })
         // `.user` is a field and `$user` a template variable: neither calls the function.
-        word = char === '.' || char === '$' ? undefined : text.slice(index, end)
+        else if (char !== '.' && char !== '$') tokens.push({ kind: 'word', text: word })
         index = end
-        continue
       } else {
         index++
       }
-      if (!/\s/.test(char)) word = undefined
     }
+    actions.push({ action: text.slice(open, index + 2), tokens })
     open = index
   }
-  return names
+  return actions
 }
 
 /** Where the Go string literal that begins at `start` ends (just after its closing quote); -1 if it does not. */
