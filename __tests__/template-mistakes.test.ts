@@ -994,6 +994,48 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls).toEqual([])
   })
 
+  it('JSON: env written without {{ }} in a variable\'s default and in a tag, and user with "x" in a description, which Packer 1.6.6 builds with as text: a warning on each string; none for {{ user "x" }} or {{env "X"}}, which Packer reads', async () => {
+    const template = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8'))
+    const [builder] = template.builders
+    template.variables.build_home = 'env `HOME`'
+    template.variables.run_label = '{{env "RUN_LABEL"}}'
+    builder.tags = { ...builder.tags, Home: '{{user `build_home`}}', RunLabel: '{{ user "run_label" }}', Shell: 'env `SHELL`', Prefix: '{{ user "ami_name_prefix" }}' }
+    builder.ami_description = 'from user "source_ami"'
+    const workspace = jsonWith({ variables: template.variables, builders: [builder] })
+    const result = await suite.run(workspace, { template: 'packer-template.json' }, { RUN_LABEL: 'nightly' })
+    expect(result.exitCode).toBe(0)
+    const place = (text: string) => ({ file: 'packer-template.json', ...placeOf(workspace, JSON.stringify(text), 'json') })
+    const asText = 'Packer reads only what is inside {{ }} as a template, so it takes that as text'
+    expect(parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Reference written as text')).toEqual([
+      {
+        message:
+          `template: packer-template.json: default of variable "build_home" writes env \`HOME\` outside {{ }}: ${asText}, not the value of environment ` +
+          'variable "HOME", and the variable\'s value is "env `HOME`". Write "{{env `HOME`}}".',
+        properties: { title: 'Reference written as text', ...place('env `HOME`') }
+      },
+      {
+        message:
+          `template: packer-template.json: ami_description of builder "amazon-ebs" writes user "source_ami" outside {{ }}: ${asText}, not the value of ` +
+          'variable "source_ami", and builds with "from user \\"source_ami\\"" there. Write "from {{user \\"source_ami\\"}}".',
+        properties: { title: 'Reference written as text', ...place('from user "source_ami"') }
+      },
+      {
+        message:
+          `template: packer-template.json: Shell in tags of builder "amazon-ebs" writes env \`SHELL\` outside {{ }}: ${asText}, not the value of environment ` +
+          'variable "SHELL", and builds with "env `SHELL`" there. Packer allows env only in a variable\'s default: declare a variable such as "shell": ' +
+          '"{{env `SHELL`}}" and write {{user `shell`}} here.',
+        properties: { title: 'Reference written as text', ...place('env `SHELL`') }
+      }
+    ])
+    // What the warnings say Packer does, and what it does with the forms it reads.
+    expect(suite.endpoint.tagsOf('us-east-1', result.outputs['ami-id'])).toMatchObject({
+      Home: 'env `HOME`',
+      Shell: 'env `SHELL`',
+      RunLabel: 'nightly',
+      Prefix: 'packer-ami-action-demo'
+    })
+  })
+
   it('HCL2: a declared variable inside "${…}", text that only mentions one, and var. text of a variable not declared: no such warning', async () => {
     const workspace = demoWith((text) =>
       text

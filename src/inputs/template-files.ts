@@ -472,8 +472,8 @@ function unusedVariableWarnings(parsed: unknown, files: unknown[], variables: Va
 
 /** A warning on each string of the JSON template at `path` that writes a variable's call without {{ }} (jsonUnbracedCalls). */
 function unbracedCallWarnings(shown: string, path: string, parsed: unknown, values: UserVariables): InputProblem[] {
-  return jsonUnbracedCalls(parsed, values.keys()).map(({ at, setting, of, text, call, does }) => ({
-    message: `template: ${shown}: ${setting} of ${of} ${unbracedCallMistake(text, call, does)}`,
+  return jsonUnbracedCalls(parsed, values.keys()).map(({ at, setting, of, text, call, does, inVariable }) => ({
+    message: `template: ${shown}: ${setting} of ${of} ${unbracedCallMistake(text, call, does, inVariable)}`,
     location: { file: shown, value: { path, at, itself: true } }
   }))
 }

@@ -6,7 +6,7 @@
 // or, with skip_region_validation, once the AMI is made and copied, without saying where the space is.
 import type { SensitiveValue } from '../common/values.js'
 import type { Variables } from './build-selection.js'
-import { unbracedCallMistake, unbracedUserCalls } from './quoted-json-references.js'
+import { unbracedCallMistake, unbracedCalls } from './quoted-json-references.js'
 import type { InputProblem } from './reader.js'
 import { jsonVariableValues, onlyUserVariable, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
 
@@ -113,8 +113,8 @@ const unbracedFails = {
 }
 
 /**
- * The setting's mistake when it writes a call to `user` outside `{{ }}` (in the string, or in an
- * entry of its list: `entry`, its index), of a variable the template declares or is given (unbracedUserCalls).
+ * The setting's mistake when it writes a call to `user` or `env` outside `{{ }}` (in the string, or in an
+ * entry of its list: `entry`, its index), of a variable the template declares or is given (unbracedCalls).
  */
 function unbracedMistake(
   setting: keyof typeof unbracedFails,
@@ -126,7 +126,7 @@ function unbracedMistake(
   const known = (name: string): boolean => values.has(name) || (typeof declared === 'object' && declared !== null && Object.hasOwn(declared, name))
   const texts: Array<[unknown, number[]]> = Array.isArray(written) ? written.map((text, index) => [text, [index]]) : [[written, []]]
   for (const [text, entry] of texts) {
-    const [call] = typeof text === 'string' ? unbracedUserCalls(text, known) : []
+    const [call] = typeof text === 'string' ? unbracedCalls(text, known) : []
     if (call) return { mistake: unbracedCallMistake(text as string, call, unbracedFails[setting](text as string)), entry }
   }
   return undefined
