@@ -1036,6 +1036,64 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     })
   })
 
+  it("JSON: {{env}} in a tag, which Packer 1.6.6 refuses only once the AMI is made: refused on the string before Packer is installed, naming the variable that has it", async () => {
+    const template = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8'))
+    const [builder] = template.builders
+    template.variables.build_home = '{{env `HOME`}}'
+    builder.tags.Built = 'in {{env `HOME`}}'
+    const workspace = jsonWith({ variables: template.variables, builders: [builder] })
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: packer-template.json: Built in tags of builder "amazon-ebs" calls env ({{env `HOME`}}), which Packer allows only in a variable\'s ' +
+          'default: it refuses it anywhere else ("env vars are not allowed here"), in tags and ami_description only once the AMI is made. ' +
+          'Variable "build_home" has it: write "in {{user `build_home`}}".',
+        properties: { title: 'Invalid input', file: 'packer-template.json', ...placeOf(workspace, '"in {{env', 'json') }
+      }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it("JSON: template data Packer does not give where it is read ({{ .Version }} in ami_name, {{ .Foo }} in tags and in a shell-local's inline): refused on each string, naming the data the setting has; {{ .SourceAMIName }} in ami_description is not", async () => {
+    const template = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8'))
+    const [builder] = template.builders
+    builder.ami_name = 'demo-{{ .Version }}-{{timestamp}}'
+    builder.ami_description = 'from {{ .SourceAMIName }} in {{ .BuildRegion }}'
+    builder.tags.Owner = '{{ .Foo }}'
+    const workspace = jsonWith({ builders: [builder], provisioners: [{ type: 'shell-local', inline: ['echo {{ .Name }}'] }] })
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    const data = '.BuildRegion, .SourceAMI, .SourceAMICreationDate, .SourceAMIName, .SourceAMIOwner, .SourceAMIOwnerName and .SourceAMITags'
+    const on = (text: string) => ({ title: 'Invalid input', file: 'packer-template.json', ...placeOf(workspace, text, 'json') })
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: packer-template.json: ami_name of builder "amazon-ebs" reads {{ .Version }}, but Packer renders ami_name before the build, with no ' +
+          'template data: it becomes "<no value>", and packer validate refuses that as an AMI name (its error says which characters a name may hold). ' +
+          `The source AMI's data (${data}) is given to tags and ami_description; an AMI name may use {{timestamp}}, {{isotime}}, {{uuid}} or a variable.`,
+        properties: on('"demo-{{ .Version')
+      },
+      {
+        message:
+          'template: packer-template.json: Owner in tags of builder "amazon-ebs" reads {{ .Foo }}, template data Packer does not give there: packer validate ' +
+          `accepts it, but the build fails once the AMI is made, as Packer tags it ("can't evaluate field Foo"). Its data are ${data}.`,
+        properties: on('"{{ .Foo }}"')
+      },
+      {
+        message:
+          'template: packer-template.json: inline of provisioner "shell-local" reads {{ .Name }}, but Packer renders inline with no template data: it runs ' +
+          'the text "<no value>" there (a shell reads its < and > as redirections). Write the value itself, or a variable ({{user `name`}}); the data of ' +
+          'execute_command ({{.Vars}}, {{.Script}}) is not given to inline.',
+        properties: on('"echo {{ .Name }}"')
+      }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
   it('HCL2: a declared variable inside "${…}", text that only mentions one, and var. text of a variable not declared: no such warning', async () => {
     const workspace = demoWith((text) =>
       text

@@ -16,6 +16,7 @@ import type { VersionDemand } from './required-version.js'
 import type { VersionRequest } from './version-request.js'
 import { jsonTemplateReferences, misplacedReferences, missingReferences, noReferences, sortReferences, type MisplacedReference, type ReferencedPaths, type TemplateReference } from './template-references.js'
 import { jsonUnbracedCalls, unbracedCallMistake } from './quoted-json-references.js'
+import { jsonScopeMistakes } from './json-template-scope.js'
 import { jsonRegionProblems, withoutValues } from './template-regions.js'
 import { jsonImageFilterProblems } from './image-filters.js'
 import { jsonVolumeTypeProblems } from './volume-types.js'
@@ -508,8 +509,9 @@ function undeclaredJsonNames(parsed: unknown, values: UserVariables): Pick<Templ
 
 /**
  * A JSON template's regions with spaces in them (jsonRegionProblems), where no sensitive value
- * shows, its misspelt source_ami_filter names (jsonImageFilterProblems) and the volume types EC2 does not
- * know (jsonVolumeTypeProblems), in the builds Packer will run.
+ * shows, its misspelt source_ami_filter names (jsonImageFilterProblems), the volume types EC2 does not
+ * know (jsonVolumeTypeProblems), and the {{ }} that read what Packer does not give where they are
+ * written (jsonScopeMistakes), in the builds Packer will run.
  */
 function checkJsonRegions(
   reader: InputReader,
@@ -540,6 +542,10 @@ function checkJsonRegions(
   for (const { message, location } of withoutValues(jsonRegionProblems(parsed, values, context, sources), sensitive)) reader.problem(message, location)
   for (const { message, location } of jsonImageFilterProblems(parsed, sources.template.shown, path, built)) reader.problem(message, location)
   for (const { message, location } of jsonVolumeTypeProblems(parsed, sources.template.shown, path, built)) reader.problem(message, location)
+  const scope = jsonScopeMistakes(parsed)
+    .filter(({ builder }) => builder === undefined || built(builder))
+    .map(({ at, setting, of, mistake }) => ({ message: `template: ${sources.template.shown}: ${setting} of ${of} ${mistake}`, location: { file: sources.template.shown, value: { path, at, itself: true } } }))
+  for (const { message, location } of withoutValues(scope, sensitive)) reader.problem(message, location)
 }
 
 /**

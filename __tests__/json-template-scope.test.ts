@@ -1,0 +1,47 @@
+import { describe, expect, it } from '@jest/globals'
+import { jsonScopeMistakes } from '../src/inputs/json-template-scope.js'
+import { templateCalls, templateFields } from '../src/inputs/template.js'
+
+describe('templateCalls and templateFields', () => {
+  it('read calls with a string and fields of the data in actions, not in strings nor of something else', () => {
+    expect(templateCalls('a {{env `HOME`}} {{ user "x" | lower }} {{ "env `NOT`" }}', 'env')).toEqual([{ name: 'HOME', action: '{{env `HOME`}}' }])
+    expect(templateCalls('{{ user "x" | lower }}', 'user')).toEqual([{ name: 'x', action: '{{ user "x" | lower }}' }])
+    expect(templateFields('{{ .Version }}-{{.SourceAMITags.Name}} {{ $x.Name }} {{ (user `x`).Name }} {{ ".Foo" }} {{ 1.5 }}')).toEqual([
+      { field: 'Version', action: '{{ .Version }}' },
+      { field: 'SourceAMITags', action: '{{.SourceAMITags.Name}}' }
+    ])
+  })
+})
+
+describe('jsonScopeMistakes', () => {
+  const builder = (settings: Record<string, unknown>) => ({ type: 'amazon-ebs', ami_name: 'demo-{{timestamp}}', ...settings })
+  const found = (template: unknown) => jsonScopeMistakes(template).map(({ at, setting, of, builder }) => ({ at, setting, of, builder }))
+
+  it('finds env outside variables, in any setting Packer reads as a template, and names the variable that already has it', () => {
+    const template = {
+      variables: { home: '{{env `HOME`}}' },
+      builders: [builder({ tags: { Home: '{{user `home`}}', Env: '{{ env "HOME" }}' }, _comment: '{{env `HOME`}}' })],
+      provisioners: [{ type: 'shell-local', inline: ['echo {{env `HOME`}}'], only: ['{{env `X`}}'] }]
+    }
+    expect(found(template)).toEqual([
+      { at: ['builders', 0, 'tags', 'Env'], setting: 'Env in tags', of: 'builder "amazon-ebs"', builder: 0 },
+      { at: ['provisioners', 0, 'inline', 0], setting: 'inline', of: 'provisioner "shell-local"', builder: undefined }
+    ])
+    expect(jsonScopeMistakes(template)[0].mistake).toContain('Variable "home" has it: write "{{user `home`}}".')
+  })
+
+  it("finds data an amazon-ebs setting does not have, and none it has or another builder's", () => {
+    const template = {
+      builders: [
+        builder({ ami_name: '{{ .SourceAMIName }}', ami_description: '{{ .SourceAMIName }} {{ .Region }}', run_tags: { R: '{{ .BuildRegion }}' }, tags: { T: '{{ .SourceAMITags.Name }}' } }),
+        { type: 'amazon-chroot', ami_name: '{{ .Version }}' }
+      ],
+      provisioners: [{ type: 'shell-local', inline: ['echo hi'], execute_command: ['/bin/sh', '-c', '{{.Vars}} {{.Script}}'] }]
+    }
+    expect(found(template)).toEqual([
+      { at: ['builders', 0, 'ami_name'], setting: 'ami_name', of: 'builder "amazon-ebs"', builder: 0 },
+      { at: ['builders', 0, 'ami_description'], setting: 'ami_description', of: 'builder "amazon-ebs"', builder: 0 }
+    ])
+    expect(jsonScopeMistakes(template)[1].mistake).toContain('reads {{ .Region }}')
+  })
+})
