@@ -4,7 +4,7 @@
 // the real Packer builds the demo template against a loopback EC2 endpoint.
 import { afterEach, beforeEach, expect, it } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
@@ -80,5 +80,33 @@ describeWithPacker('npm run local-action', () => {
       }
     }
     expect(stdout).toContain('AMIs built and tagged')
+  })
+
+  it("runs on the user's own checkout when the file names it as GITHUB_WORKSPACE, inputs relative to it", async () => {
+    const checkout = join(scratch, 'checkout')
+    cpSync(join(projectRoot, 'demo', 'json'), join(checkout, 'images'), { recursive: true })
+    const envFile = join(scratch, '.env')
+    writeFileSync(
+      envFile,
+      `${readFileSync(join(projectRoot, '.env.example'), 'utf8')}\nAWS_ENDPOINT_URL_EC2=${endpoint.url}\n` +
+        `GITHUB_WORKSPACE=${checkout}\nINPUT_WORKING-DIRECTORY=images\n`
+    )
+
+    const { code, stdout } = await runLocalAction(envFile)
+
+    expect(stdout).toContain(`Workspace: ${checkout} (GITHUB_WORKSPACE in ${envFile}).`)
+    expect(stdout).not.toMatch(/^::error/m)
+    expect(code).toBe(0)
+    const set = outputs(stdout)
+    expect(set.manifest).toBe(join(checkout, 'images', 'packer-manifest.json'))
+    expect(existsSync(set.manifest)).toBe(true)
+    const amiIds = JSON.parse(set['ami-ids']) as Record<string, string>
+    expect(Object.keys(amiIds).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+    for (const [region, amiId] of Object.entries(amiIds)) {
+      expect(endpoint.tagsOf(region, amiId)).toMatchObject({
+        Team: 'platform',
+        ImageFamily: 'local/packer-ami-action/images/packer-template.json/amazon-ebs'
+      })
+    }
   })
 })

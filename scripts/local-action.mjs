@@ -6,7 +6,8 @@
 // .env.example builds the demo template against the loopback EC2 endpoint. When ENV_FILE's
 // AWS_ENDPOINT_URL_EC2 is a 127.0.0.1 address where nothing answers, the endpoint is started
 // there for the run (`npm run endpoint` starts one that outlives it). The demo is copied to a
-// scratch workspace, so Packer's manifest never lands in the repository.
+// scratch workspace, so Packer's manifest never lands in the repository; GITHUB_WORKSPACE in
+// ENV_FILE runs the action on that checkout instead (its inputs relative to it).
 import { spawn, execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
@@ -25,6 +26,9 @@ const envFile = resolve(
 )
 if (!existsSync(envFile)) fail(`${envFile} does not exist`)
 const settings = parseEnv(readFileSync(envFile, 'utf8'))
+// The action runs from the project, and reads a relative GITHUB_WORKSPACE from there.
+const ownWorkspace = settings.GITHUB_WORKSPACE ? resolve(projectRoot, settings.GITHUB_WORKSPACE) : undefined
+if (ownWorkspace && !existsSync(ownWorkspace)) fail(`GITHUB_WORKSPACE in ${envFile}: ${ownWorkspace} does not exist`)
 
 /** Whether something accepts connections at host:port. */
 function answers(host, port) {
@@ -57,7 +61,13 @@ try {
       console.log(`Using the EC2 endpoint at ${url.href}.`)
     }
   }
-  cpSync(join(projectRoot, 'demo'), join(workspace, 'demo'), { recursive: true })
+  // GITHUB_WORKSPACE in ENV_FILE runs the action on that checkout, as local-action sets the
+  // file's variables over these; without it, on a copy of the demo.
+  if (ownWorkspace) {
+    console.log(`Workspace: ${ownWorkspace} (GITHUB_WORKSPACE in ${envFile}).`)
+  } else {
+    cpSync(join(projectRoot, 'demo'), join(workspace, 'demo'), { recursive: true })
+  }
   const summaryFile = join(workspace, 'summary.md')
   writeFileSync(summaryFile, '')
 
