@@ -1417,9 +1417,8 @@ async function build(
 async function noteOutsideManifest(inputs: Inputs, artifacts: ReturnType<typeof readBuiltAmis>): Promise<OutsideManifest | undefined> {
   if (artifacts.manifest === undefined || artifacts.outsideManifest.length === 0) return undefined
   if (inputs.except.length > 0) {
-    const { selectsBuild } = await import('./inputs/hcl-build-selection.js')
-    const skipsNoBuild = (entry: string): boolean => inputs.buildNames.every((build) => selectsBuild({ only: [], except: [entry] }, inputs.templateKind, build))
-    if (inputs.except.some(skipsNoBuild)) return undefined
+    const { exceptSkipsPostProcessor } = await import('./inputs/hcl-build-selection.js')
+    if (exceptSkipsPostProcessor(inputs.except, inputs.templateKind, inputs.buildNames)) return undefined
   }
   const outside = { builds: artifacts.outsideManifest, manifest: workspaceRelative(artifacts.manifest, inputs.workspace), templateKind: inputs.templateKind }
   annotate({ level: 'notice', message: outsideManifestNote(outside), title: 'Manifest' })

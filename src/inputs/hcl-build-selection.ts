@@ -49,6 +49,14 @@ export function selectsBuild(selection: { only: string[]; except: string[] }, ki
   return !selection.except.some(matches)
 }
 
+/**
+ * Whether an `except` entry matches none of the run's builds: Packer then takes it for a
+ * post-processor's name (or, unnamed, its type) and skips that post-processor in every build.
+ */
+export function exceptSkipsPostProcessor(except: string[], kind: TemplateKind, buildNames: string[]): boolean {
+  return except.some((entry) => buildNames.every((build) => selectsBuild({ only: [], except: [entry] }, kind, build)))
+}
+
 /** Whether an only/except entry, a glob as Packer takes it, matches one of `names` whole. */
 export function matchesAny(names: string[], entry: string): boolean {
   return names.some((name) => minimatch(name, entry, { dot: true }))
