@@ -6,9 +6,9 @@ describe('templateCalls and templateFields', () => {
   it('read calls with a string and fields of the data in actions, not in strings nor of something else', () => {
     expect(templateCalls('a {{env `HOME`}} {{ user "x" | lower }} {{ "env `NOT`" }}', 'env')).toEqual([{ name: 'HOME', action: '{{env `HOME`}}' }])
     expect(templateCalls('{{ user "x" | lower }}', 'user')).toEqual([{ name: 'x', action: '{{ user "x" | lower }}' }])
-    expect(templateFields('{{ .Version }}-{{.SourceAMITags.Name}} {{ $x.Name }} {{ (user `x`).Name }} {{ ".Foo" }} {{ 1.5 }}')).toEqual([
-      { field: 'Version', action: '{{ .Version }}' },
-      { field: 'SourceAMITags', action: '{{.SourceAMITags.Name}}' }
+    expect(templateFields('{{ .Version }}-{{.SourceAMITags.Name | lower}} {{ $x.Name }} {{ (user `x`).Name }} {{ ".Foo" }} {{ 1.5 }}')).toEqual([
+      { field: 'Version', action: '{{ .Version }}', words: [] },
+      { field: 'SourceAMITags', action: '{{.SourceAMITags.Name | lower}}', words: ['lower'] }
     ])
   })
 })
@@ -43,5 +43,15 @@ describe('jsonScopeMistakes', () => {
       { at: ['builders', 0, 'ami_description'], setting: 'ami_description', of: 'builder "amazon-ebs"', builder: 0 }
     ])
     expect(jsonScopeMistakes(template)[1].mistake).toContain('reads {{ .Region }}')
+  })
+
+  it('says what a cleaning filter makes of data in ami_name: one name on every run, not one validate refuses', () => {
+    const [plain, cleaned] = [
+      { builders: [builder({ ami_name: 'web-{{ .Version }}' })] },
+      { builders: [builder({ ami_name: 'web-{{ .Version | clean_resource_name }}' })] }
+    ].map((template) => jsonScopeMistakes(template)[0].mistake)
+    expect(plain).toContain('packer validate refuses that as an AMI name')
+    expect(cleaned).toContain('clean_resource_name turns that into one valid name, the same on every run')
+    expect(cleaned).not.toContain('validate refuses')
   })
 })

@@ -5,7 +5,7 @@
 // field in a shell-local's inline). Each is refused here, on the string, before Packer is installed.
 import { isRecord } from '../common/values.js'
 import { envVariableName, jsonTemplateBlocks, strings } from './quoted-json-references.js'
-import { templateCalls, templateFields, type JsonPath } from './template.js'
+import { templateCalls, templateFields, type JsonPath, type TemplateField } from './template.js'
 
 /** A string of a JSON template that reads what Packer does not give where it is. */
 export interface JsonScopeMistake {
@@ -60,7 +60,7 @@ export function jsonScopeMistakes(template: unknown): JsonScopeMistake[] {
           found.push({ at, setting, of, mistake: envMistake(text, call.name, call.action, envDefaults), ...place })
           continue
         }
-        const [mistake] = templateFields(text).flatMap(({ field, action }) => fieldMistake(type, builder !== undefined, name, field, action) ?? [])
+        const [mistake] = templateFields(text).flatMap((read) => fieldMistake(type, builder !== undefined, name, read) ?? [])
         if (mistake) found.push({ at, setting, of, mistake, ...place })
       }
     }
@@ -95,12 +95,16 @@ function envMistake(text: string, env: string, action: string, envDefaults: Map<
 }
 
 /** What is wrong with `setting` of a block of `type` that reads `field` of the template's data, where Packer 1.6.6 is known not to give it. */
-function fieldMistake(type: string, isBuilder: boolean, setting: string, field: string, action: string): string | undefined {
+function fieldMistake(type: string, isBuilder: boolean, setting: string, { field, action, words }: TemplateField): string | undefined {
   if (isBuilder && type === 'amazon-ebs' && setting === 'ami_name') {
+    // A filter that cleans the name leaves validate nothing to refuse: the name is the same on every run.
+    const cleaner = words.find((word) => word === 'clean_resource_name' || word === 'clean_ami_name')
+    const becomes = cleaner
+      ? `${cleaner} turns that into one valid name, the same on every run: EC2 refuses it once an AMI has it (InvalidAMIName.Duplicate)`
+      : 'packer validate refuses that as an AMI name (its error says which characters a name may hold)'
     return (
-      `reads ${action}, but Packer renders ami_name before the build, with no template data: it becomes "<no value>", and packer validate ` +
-      `refuses that as an AMI name (its error says which characters a name may hold). The source AMI's data (${buildInfoList}) ` +
-      'is given to tags and ami_description; an AMI name may use {{timestamp}}, {{isotime}}, {{uuid}} or a variable.'
+      `reads ${action}, but Packer renders ami_name before the build, with no template data: it becomes "<no value>", and ${becomes}. ` +
+      `The source AMI's data (${buildInfoList}) is given to tags and ami_description; an AMI name may use {{timestamp}}, {{isotime}}, {{uuid}} or a variable.`
     )
   }
   if (isBuilder && type === 'amazon-ebs' && Object.hasOwn(renderedWithBuildInfo, setting) && !buildInfo.includes(field)) {

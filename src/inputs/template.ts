@@ -464,10 +464,14 @@ export function templateCalls(text: string, fn: string): TemplateCall[] {
   )
 }
 
-/** A field of the template's data that a `{{ … }}` action of a text reads (`{{ .SourceAMI }}`): its first name, and the action as written. */
+/**
+ * A field of the template's data that a `{{ … }}` action of a text reads (`{{ .SourceAMI }}`): its
+ * first name, the action as written, and the action's words (the functions it calls: `clean_resource_name`).
+ */
 export interface TemplateField {
   field: string
   action: string
+  words: string[]
 }
 
 /**
@@ -476,7 +480,10 @@ export interface TemplateField {
  * (`$x.Name`, `(user `x`).Name`) or in a string is not one.
  */
 export function templateFields(text: string): TemplateField[] {
-  return templateActions(text).flatMap(({ action, tokens }) => tokens.flatMap(({ kind, text: field }) => (kind === 'field' ? [{ field: field.slice(1), action }] : [])))
+  return templateActions(text).flatMap(({ action, tokens }) => {
+    const words = tokens.flatMap(({ kind, text: word }) => (kind === 'word' ? [word] : []))
+    return tokens.flatMap(({ kind, text: field }) => (kind === 'field' ? [{ field: field.slice(1), action, words }] : []))
+  })
 }
 
 interface ActionToken {
