@@ -1482,23 +1482,26 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     /**
      * The demo HCL2 template with encrypt_boot on its source, built by two build blocks: `a`, which
      * copies its AMI to the other regions, and `b`, which provisions until stopped. The manifest
-     * names both builds by the source alone (`demo`). Returns when a has finished while b provisions.
+     * names both builds by the source alone (`demo`). Each block gives the source an ami_name of its
+     * own, as builds of one source must (EC2 refuses a second AMI of one name, and the action such a
+     * template). Returns when a has finished while b provisions.
      */
     function twoBuildBlocksOfOneEncryptedSource(): (stdoutSoFar: () => string) => boolean {
       const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
       const marker = join(workspace, 'provisioning')
       const demo = readFileSync(path, 'utf8')
       const source = demo.slice(demo.indexOf('source "amazon-ebs" "demo" {'), demo.indexOf('build {'))
-      const encrypted = encryptBoot(source)
+      const encrypted = encryptBoot(source).replace(/\n {2}ami_name +=[^\n]*\n/, '\n')
+      const ownName = (build: string): string[] => ['  source "amazon-ebs.demo" {', `    ami_name = "\${var.ami_name_prefix}-${build}-\${local.build_stamp}"`, '  }']
       const builds = [
         'build {',
         '  name    = "a"',
-        '  sources = ["source.amazon-ebs.demo"]',
+        ...ownName('a'),
         '  post-processor "manifest" {}',
         '}',
         'build {',
         '  name    = "b"',
-        '  sources = ["source.amazon-ebs.demo"]',
+        ...ownName('b'),
         '  provisioner "shell-local" {',
         `    inline = ["touch ${marker}", "sleep 60"]`,
         '  }',
