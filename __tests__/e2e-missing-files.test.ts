@@ -35,6 +35,21 @@ describeWithPacker('a file the template names that is not there, through the bun
     return workspace
   }
 
+  /**
+   * Runs `workspace` with its file provisioner's source, files/app.conf, there: the job is refused
+   * for the communicator alone, naming no file.
+   */
+  async function refusedForTheCommunicatorAlone(workspace: string, kind: 'hcl2' | 'json'): Promise<void> {
+    mkdirSync(join(workspace, 'files'))
+    writeFileSync(join(workspace, 'files', 'app.conf'), 'x = 1\n')
+    const result = await run(workspace, kind)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message.split(' (')[0])).toEqual([
+      'provisioner "file" runs on the instance through a communicator, and its build connects none',
+      'Packer would start the build for provisioners or post-processors that cannot work on a runner'
+    ])
+  }
+
   it('HCL2: a scripts entry written from ${path.root} that is not there: Packer\'s error on that entry, not on the provisioner', async () => {
     const provisioner = '  provisioner "shell-local" {\n    scripts = ["${path.root}/scripts/a.sh", "${path.root}/scripts/missing.sh"]\n  }\n'
     const workspace = withScript(demoWith(hclWith(provisioner), 'hcl2'))
@@ -110,14 +125,7 @@ describeWithPacker('a file the template names that is not there, through the bun
   it('the provisioner alone, its source there: refused for the communicator only, as before', async () => {
     const provisioner = '  provisioner "file" {\n    source      = "files/app.conf"\n    destination = "/tmp/app.conf"\n  }\n'
     const workspace = demoWith(hclWith(provisioner), 'hcl2')
-    mkdirSync(join(workspace, 'files'))
-    writeFileSync(join(workspace, 'files', 'app.conf'), 'x = 1\n')
-    const result = await run(workspace, 'hcl2')
-    expect(result.exitCode).toBe(1)
-    expect(result.errors.map(({ message }) => message.split(' (')[0])).toEqual([
-      'provisioner "file" runs on the instance through a communicator, and its build connects none',
-      'Packer would start the build for provisioners or post-processors that cannot work on a runner'
-    ])
+    await refusedForTheCommunicatorAlone(workspace, 'hcl2')
   })
 
   /** The demo's HCL2 template with `variables` (lines of HCL) declared and `block` added to its build block. */
@@ -175,14 +183,7 @@ describeWithPacker('a file the template names that is not there, through the bun
       '  provisioner "file" {\n    source      = "files/app.conf"\n    destination = "/tmp/app.conf"\n  }\n' +
       '  provisioner "shell-local" {\n    except = ["amazon-ebs.demo"]\n    script = "scripts/elsewhere.sh"\n  }\n'
     const workspace = demoWith(hclWith(provisioners), 'hcl2')
-    mkdirSync(join(workspace, 'files'))
-    writeFileSync(join(workspace, 'files', 'app.conf'), 'x = 1\n')
-    const result = await run(workspace, 'hcl2')
-    expect(result.exitCode).toBe(1)
-    expect(result.errors.map(({ message }) => message.split(' (')[0])).toEqual([
-      'provisioner "file" runs on the instance through a communicator, and its build connects none',
-      'Packer would start the build for provisioners or post-processors that cannot work on a runner'
-    ])
+    await refusedForTheCommunicatorAlone(workspace, 'hcl2')
     expect(suite.calls).toEqual([])
   })
 
@@ -194,14 +195,7 @@ describeWithPacker('a file the template names that is not there, through the bun
       ]),
       'json'
     )
-    mkdirSync(join(workspace, 'files'))
-    writeFileSync(join(workspace, 'files', 'app.conf'), 'x = 1\n')
-    const result = await run(workspace, 'json')
-    expect(result.exitCode).toBe(1)
-    expect(result.errors.map(({ message }) => message.split(' (')[0])).toEqual([
-      'provisioner "file" runs on the instance through a communicator, and its build connects none',
-      'Packer would start the build for provisioners or post-processors that cannot work on a runner'
-    ])
+    await refusedForTheCommunicatorAlone(workspace, 'json')
     expect(suite.calls).toEqual([])
   })
 })
