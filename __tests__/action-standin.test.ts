@@ -59,6 +59,18 @@ function run(inputs: Record<string, string> = {}, env: Record<string, string> = 
   })
 }
 
+
+/** Kills each stand-in Packer still running, its process group whole, once a test is done with it. */
+function killStandIns(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch {
+      // Ended already.
+    }
+  }
+}
+
 describe('a build', () => {
   it('sets the outputs for the latest run only, every region', async () => {
     writeFileSync(
@@ -415,13 +427,7 @@ async function cancelOutlasted(
     })
     return { result, killed }
   } finally {
-    for (const pid of standIns()) {
-      try {
-        process.kill(-pid, 'SIGKILL')
-      } catch {
-        // Ended already.
-      }
-    }
+    killStandIns(standIns())
   }
 }
 
@@ -565,13 +571,7 @@ describe('the action itself crashing while Packer runs before the build', () => 
         }
       })
     } finally {
-      for (const { pid } of readCalls(argsLog)) {
-        try {
-          process.kill(-pid, 'SIGKILL')
-        } catch {
-          // Ended already.
-        }
-      }
+      killStandIns(readCalls(argsLog).map(({ pid }) => pid))
     }
   }
 
@@ -662,13 +662,7 @@ describe('a cancel after the action crashed while Packer runs', () => {
       })
       return { result, killed }
     } finally {
-      for (const pid of standIns()) {
-        try {
-          process.kill(-pid, 'SIGKILL')
-        } catch {
-          // Ended already.
-        }
-      }
+      killStandIns(standIns())
     }
   }
 
