@@ -1404,6 +1404,40 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(imageIds('us-east-1')).toContain(old(3))
       expect(snapshotIds('us-east-1')).toContain(snapshotOf(3))
     })
+
+    it('keeps the AMI the ssm-parameter still holds where the run could not set it, and retires the others', async () => {
+      const inputs = { 'ssm-parameter': '/images/web/latest', 'keep-images': '1' }
+      const first = await run(inputs)
+      expect(first.exitCode).toBe(0)
+      const before = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
+      endpoint.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'User: loopback is not authorized to perform: ssm:PutParameter', region: 'eu-west-1' })
+
+      const second = await run(inputs)
+      expect(second.exitCode).toBe(1)
+      expect(second.errors.map((error) => error.message)).toEqual([
+        'SSM parameter /images/web/latest in eu-west-1: AccessDeniedException — the credentials lack ssm:PutParameter. User: loopback is not authorized to perform: ssm:PutParameter',
+        'ssm-parameter failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.'
+      ])
+      // What launches from the parameter in eu-west-1 is still there; elsewhere the parameter moved on.
+      expect(endpoint.parameters('eu-west-1')['/images/web/latest'].value).toBe(before['eu-west-1'])
+      expect(imageIds('eu-west-1')).toContain(before['eu-west-1'])
+      expect(endpoint.callsOf('DeregisterImage', 'eu-west-1')).toEqual([])
+      expect(JSON.parse(second.outputs.deregistered)).toEqual(
+        expect.arrayContaining([
+          { region: 'us-east-1', amiId: before['us-east-1'] },
+          { region: 'us-west-2', amiId: before['us-west-2'] }
+        ])
+      )
+      expect(JSON.parse(second.outputs.deregistered)).toHaveLength(2)
+      expect(groupLines(second.stdout, 'Retention')).toContainEqual(
+        expect.stringMatching(new RegExp(`^eu-west-1: ${before['eu-west-1']} \\(.*\\): kept: in use by SSM parameter /images/web/latest$`))
+      )
+      expect(second.summary).toMatch(new RegExp(`\\| \`${before['eu-west-1']}\` \\| [^|]+ \\| kept: in use by SSM parameter /images/web/latest \\|`))
+      // Read once more only where the put failed: elsewhere the read-back showed the new AMI.
+      const reads = endpoint.calls.slice(setUpCalls).filter((call) => call.action === 'GetParameter').map((call) => call.region)
+      expect(reads.sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+      expect(extraPermissions()).toEqual([...new Set([...readmeInputPermissions('keep-images'), ...readmeInputPermissions('ssm-parameter')])].sort())
+    })
   })
 
   it('a bad launch-template value stops the run before Packer or AWS is reached', async () => {

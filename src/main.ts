@@ -933,7 +933,7 @@ async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, prove
   const outcomes: Array<[RollOutStage, string[]]> = [
     ['ssm-parameter', published.failures],
     ['launch-template', await launchTemplates(inputs, amis, summary, provenance, published.setIn)],
-    ['keep-images', await retention(inputs, amis, summary)]
+    ['keep-images', await retention(inputs, amis, summary, published.setIn)]
   ]
   // Named by stage: one stage can fail in many regions, or for many AMIs.
   const failed = outcomes.filter(([, failures]) => failures.length > 0).map(([stage]) => stage)
@@ -1827,10 +1827,16 @@ async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel)
   })
 }
 
-/** Last, so that the launch template versions just made count as uses of the new AMIs. */
-async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<string[]> {
+/**
+ * Last, so that the launch template versions just made count as uses of the new AMIs. Where the
+ * parameter did not take the new AMI (`parameterSetIn` lacks the region), the AMI it still holds
+ * is in use.
+ */
+async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel, parameterSetIn: ReadonlySet<string>): Promise<string[]> {
   if (inputs.keepImages === 0) return []
-  const options = { keep: inputs.keepImages, dryRun: inputs.retentionDryRun }
+  const notSetIn = new Set(amis.map((ami) => ami.region).filter((region) => !parameterSetIn.has(region)))
+  const parameter = inputs.ssmParameter === undefined ? undefined : { name: inputs.ssmParameter, regions: notSetIn }
+  const options = { keep: inputs.keepImages, dryRun: inputs.retentionDryRun, parameter }
   const families = newAmisByFamily(amis, inputs)
   const planned = [...families].flatMap(([family, regions]) => [...regions.keys()].map((region) => ({ region, family })))
   // Each family's latest state in each region, as the stage tells it; those final, logged as they came.

@@ -2,7 +2,8 @@
 // N AMIs of each image family and architecture are deregistered (the new one counts), then the
 // snapshots those AMIs used are deleted. Only AMIs this account owns that carry the family tag the action
 // writes are in scope, disabled ones included, and an AMI in use by an instance or a launch template
-// version, or protected from deregistration, is kept.
+// version, or held by the ssm-parameter where this run did not set it, or protected from
+// deregistration, is kept.
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
@@ -23,7 +24,7 @@ export interface RetainedImage {
   amiId: string
   created: string
   action: RetentionAction
-  /** Instances and launch templates using it, for `kept: in use`. */
+  /** Instances, launch templates and the SSM parameter using it, for `kept: in use`. */
   usedBy?: string[]
   /** DescribeImages' `DeregistrationProtection`, for `kept: protected`. */
   protection?: string
@@ -48,12 +49,25 @@ export interface RetentionResult {
   warning?: string
 }
 
+/**
+ * The ssm-parameter, in the regions where this run did not set it to the new AMI (its put
+ * failed): there it still holds the AMI it held before, which instances and launch templates
+ * that resolve it launch, so that AMI is in use.
+ */
+export interface HeldParameter {
+  name: string
+  regions: ReadonlySet<string>
+  /** What the parameter holds in a region; undefined when it does not exist there. */
+  read?: (region: string) => Promise<string | undefined>
+}
+
 export interface RetentionOptions {
   /** Each family's new AMIs by region: families[family][region] = AMI IDs built now. */
   families: Map<string, Map<string, string[]>>
   keep: number
   dryRun: boolean
   ec2For?: (region: string) => EC2Client
+  parameter?: HeldParameter
   /**
    * Told a family's result in a region, as it stands, whenever it changes: once its AMIs are
    * sorted out, and before and after each call that retires one. A cancel can then say which
@@ -177,6 +191,18 @@ function classify(sorted: Image[], keep: number, builtNow: string[], users: Imag
   })
 }
 
+/**
+ * Counts the parameter's AMI as in use where this run did not set the parameter: read by its
+ * name with ssm:GetParameter, which ssm-parameter needs anyway. Where it cannot be read, the
+ * region's retention fails and changes nothing: what the parameter holds is not known.
+ */
+async function addParameterUse(users: ImageUsers, candidates: string[], region: string, parameter: HeldParameter | undefined): Promise<void> {
+  if (parameter === undefined || !parameter.regions.has(region) || candidates.length === 0) return
+  const read = parameter.read ?? (async (inRegion: string) => (await import('./ssm.js')).parameterValue(parameter.name, inRegion))
+  const held = await read(region)
+  if (held !== undefined && candidates.includes(held)) users.set(held, [...(users.get(held) ?? []), `SSM parameter ${parameter.name}`])
+}
+
 async function retainInRegion(ec2: EC2Client, region: string, family: string, builtNow: string[], options: RetentionOptions): Promise<RetentionResult> {
   let step = 'ec2:DescribeImages'
   try {
@@ -193,6 +219,8 @@ async function retainInRegion(ec2: EC2Client, region: string, family: string, bu
       .map((image) => image.ImageId ?? '')
       .filter((amiId) => !builtNow.includes(amiId))
     const { users } = await findImageUsers(ec2, candidates)
+    step = 'ssm:GetParameter'
+    await addParameterUse(users, candidates, region, options.parameter)
     const images = classify(sorted, options.keep, builtNow, users)
     // A copy, so that what the listener holds is the state as it was told.
     const changed = (): void => options.onProgress?.(structuredClone({ region, family, images }))

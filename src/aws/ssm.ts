@@ -152,3 +152,21 @@ async function publishInRegion(options: PublishOptions, region: string, amiId: s
     if (!options.ssmFor) ssm?.destroy()
   }
 }
+
+/**
+ * What the parameter holds in `region` (undefined when there is no such parameter), read with the
+ * run's credentials and bounded like the put. Retention reads it where this run did not set it to
+ * the new AMI: the AMI it still holds is launched from it.
+ */
+export async function parameterValue(name: string, region: string): Promise<string | undefined> {
+  const ssm = withRunCredentials((credentials) => new SSMClient({ region, ...credentials, requestHandler: boundedRequests }))
+  try {
+    const { Parameter: parameter } = await ssm.send(new GetParameterCommand({ Name: name }))
+    return parameter?.Value
+  } catch (error) {
+    if ((error as { name?: unknown })?.name === 'ParameterNotFound') return undefined
+    throw error
+  } finally {
+    ssm.destroy()
+  }
+}
