@@ -976,6 +976,30 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(extraPermissions()).toEqual(readmeInputPermissions('ssm-parameter'))
     })
 
+    it('a reuse leaves the parameter where it holds the AMI already, and puts it where it does not', async () => {
+      const first = await run({ reuse: 'true', 'ssm-parameter': '/images/web/latest' })
+      expect(first.exitCode).toBe(0)
+      const amiIds = JSON.parse(first.outputs['ami-ids']) as Record<string, string>
+      // Someone pointed eu-west-1's parameter elsewhere meanwhile.
+      await ssm('eu-west-1').send(
+        new PutParameterCommand({ Name: '/images/web/latest', Value: SOURCE_AMI_ID, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true })
+      )
+
+      const second = await run({ reuse: 'true', 'ssm-parameter': '/images/web/latest' })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(second.summary).toContain('reused, built by')
+      expect(endpoint.calls.slice(setUpCalls).filter((call) => call.action === 'PutParameter').map((call) => call.region)).toEqual(['eu-west-1'])
+      for (const region of regions) {
+        expect(endpoint.parameters(region)['/images/web/latest']).toMatchObject({ value: amiIds[region], version: region === 'eu-west-1' ? 3 : 1 })
+      }
+      const log = groupLines(second.stdout, 'SSM parameters')
+      expect(log).toContain(`us-east-1: SSM parameter /images/web/latest is ${amiIds['us-east-1']} (version 1, as an earlier run set it; not put again).`)
+      expect(log).toContain(`eu-west-1: SSM parameter /images/web/latest is ${amiIds['eu-west-1']} (version 3).`)
+      expect(second.summary).toContain(`| us-east-1 | \`${amiIds['us-east-1']}\` | 1, set by an earlier run |`)
+      expect(second.summary).toContain(`| eu-west-1 | \`${amiIds['eu-west-1']}\` | 3 |`)
+    })
+
     it("a name SSM refuses once its ARN is counted is an input error, before anything is built", async () => {
       // 975 characters: under 1011 alone, but SSM counts the 45 of arn:aws:ssm:us-east-1:123456789012:parameter/ too.
       const name = `/images/${'web'.repeat(320)}/latest`

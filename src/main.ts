@@ -1821,7 +1821,7 @@ async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel)
     logSsmParameter(name, result)
   }
   return core.group('SSM parameters', async () => {
-    const results = await publishAmiIds({ name, amiIdsByRegion: byRegion, onResult })
+    const results = await publishAmiIds({ name, amiIdsByRegion: byRegion, leaveWhereHeld: summary.reusedFrom !== undefined, onResult })
     const setIn = new Set(results.flatMap((result) => (result.outcome === 'published' ? [result.region] : [])))
     return { failures: reportSsmParameters(name, results, summary), setIn }
   })

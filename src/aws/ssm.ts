@@ -11,7 +11,8 @@ import { withRunCredentials } from './credentials.js'
 import { awsErrorCode, describeAwsFailure, isAccessDenied } from './failures.js'
 
 export type SsmParameterResult = { region: string; amiId: string } & (
-  | { outcome: 'published'; version: number }
+  /** `unchanged`: the parameter held the AMI already (a reused set), and was not put again. */
+  | { outcome: 'published'; version: number; unchanged?: true }
   | { outcome: 'failed'; error: string }
 )
 
@@ -20,6 +21,12 @@ export interface PublishOptions extends Partial<Backoff> {
   /** Region → the AMI ID to publish there. */
   amiIdsByRegion: Record<string, string>
   ssmFor?: (region: string) => SSMClient
+  /**
+   * For a reused set, which an earlier run may have published: where the parameter holds the
+   * AMI already, it is left as it is. Another put would add a version of the same value, and
+   * with it an SSM change event, on every merge that changes nothing.
+   */
+  leaveWhereHeld?: boolean
   /** Told each region's result as soon as it is known: a cancel before the others can still say it. */
   onResult?: (result: SsmParameterResult) => void
 }
@@ -35,6 +42,8 @@ async function publishRegion(
 ): Promise<SsmParameterResult> {
   let step = 'ssm:PutParameter'
   try {
+    const held = options.leaveWhereHeld ? await versionHolding(ssm, options.name, amiId) : undefined
+    if (held !== undefined) return { region, amiId, outcome: 'published', version: held, unchanged: true }
     const version = await putAmiId(ssm, options, amiId).catch(async (error: unknown) => {
       throw (await whyNotOverwritten(ssm, options.name, region, error)) ?? error
     })
@@ -57,6 +66,20 @@ async function publishRegion(
           : describeAwsFailure(cause, step)
     return { region, amiId, outcome: 'failed', error: `SSM parameter ${options.name} in ${region}: ${reason}` }
   }
+}
+
+/**
+ * The version of the parameter that holds `amiId` as EC2 checks it (a String of data type
+ * aws:ec2:image), when that is its latest; undefined otherwise, or when it cannot be read: the
+ * put then goes ahead, and says what is wrong.
+ */
+async function versionHolding(ssm: SSMClient, name: string, amiId: string): Promise<number | undefined> {
+  const parameter = await ssm
+    .send(new GetParameterCommand({ Name: name }))
+    .then((answer) => answer.Parameter)
+    .catch(() => undefined)
+  const holds = parameter?.Value === amiId && parameter.Type === 'String' && parameter.DataType === 'aws:ec2:image'
+  return holds ? parameter.Version : undefined
 }
 
 /**

@@ -11,7 +11,8 @@ import { cell, type SummaryModel } from './index.js'
  */
 export function logSsmParameter(name: string, result: SsmParameterResult): void {
   if (result.outcome === 'published') {
-    core.info(`${result.region}: SSM parameter ${name} is ${result.amiId} (version ${result.version}).`)
+    const unchanged = result.unchanged ? ', as an earlier run set it; not put again' : ''
+    core.info(`${result.region}: SSM parameter ${name} is ${result.amiId} (version ${result.version}${unchanged}).`)
     return
   }
   annotate({ level: 'error', message: result.error, title: 'SSM parameter' })
@@ -60,7 +61,9 @@ export function reportSsmParametersCutShort(
 }
 
 function regionRow(result: SsmParameterResult, summary: SummaryModel, failures: string[]): string {
-  if (result.outcome === 'published') return `| ${result.region} | \`${result.amiId}\` | ${result.version} |`
+  if (result.outcome === 'published') {
+    return `| ${result.region} | \`${result.amiId}\` | ${result.version}${result.unchanged ? ', set by an earlier run' : ''} |`
+  }
   summary.problems.push(result.error)
   failures.push(result.error)
   return `| ${result.region} | \`${result.amiId}\` | failed: ${cell(result.error)} |`
