@@ -30,7 +30,7 @@ describe('jsonScopeMistakes', () => {
     expect(jsonScopeMistakes(template)[0].mistake).toContain('Variable "home" has it: write "{{user `home`}}".')
   })
 
-  it("finds data an amazon-ebs setting does not have, and none it has or another builder's", () => {
+  it("finds data an amazon builder's setting does not have, and none it has or a provisioner's command has", () => {
     const template = {
       builders: [
         builder({ ami_name: '{{ .SourceAMIName }}', ami_description: '{{ .SourceAMIName }} {{ .Region }}', run_tags: { R: '{{ .BuildRegion }}' }, tags: { T: '{{ .SourceAMITags.Name }}' } }),
@@ -40,7 +40,8 @@ describe('jsonScopeMistakes', () => {
     }
     expect(found(template)).toEqual([
       { at: ['builders', 0, 'ami_name'], setting: 'ami_name', of: 'builder "amazon-ebs"', builder: 0 },
-      { at: ['builders', 0, 'ami_description'], setting: 'ami_description', of: 'builder "amazon-ebs"', builder: 0 }
+      { at: ['builders', 0, 'ami_description'], setting: 'ami_description', of: 'builder "amazon-ebs"', builder: 0 },
+      { at: ['builders', 1, 'ami_name'], setting: 'ami_name', of: 'builder "amazon-chroot"', builder: 1 }
     ])
     expect(jsonScopeMistakes(template)[1].mistake).toContain('reads {{ .Region }}')
   })
@@ -53,5 +54,28 @@ describe('jsonScopeMistakes', () => {
     expect(plain).toContain('packer validate refuses that as an AMI name')
     expect(cleaned).toContain('clean_resource_name turns that into one valid name, the same on every run')
     expect(cleaned).not.toContain('validate refuses')
+  })
+
+  it("finds data a shell's or shell-local's settings do not have, and none they have, a build gives, or that Packer passes on", () => {
+    const template = {
+      builders: [{ type: 'amazon-chroot', ami_name: 'c', root_volume_tags: { R: '{{ .Foo }}' }, mount_path: '/mnt/{{ .Device }}' }],
+      provisioners: [
+        { type: 'shell', inline: ['echo {{ .Vars }}', 'echo {{ build `Host` }} {{ .WinRMPassword }}'], execute_command: '{{.Vars}} {{.Path}} {{.Host}} {{.Script}}' },
+        { type: 'shell-local', environment_vars: ['A={{ .ID }}'], execute_command: ['/bin/sh', '-c', '{{.Vars}} {{.Command}} {{.SourceAMI}}'], override: { x: { execute_command: '{{ .Nope }}' } } },
+        { type: 'powershell', inline: ['echo {{ .Foo }}'], execute_command: '{{ .Foo }}' }
+      ],
+      'post-processors': [{ type: 'shell-local', inline: ['echo hi'], execute_command: ['{{.Vars}} {{.Script}} {{.EnvVarFile}}'] }]
+    }
+    expect(found(template)).toEqual([
+      { at: ['builders', 0, 'root_volume_tags', 'R'], setting: 'R in root_volume_tags', of: 'builder "amazon-chroot"', builder: 0 },
+      { at: ['provisioners', 0, 'inline', 0], setting: 'inline', of: 'provisioner "shell"', builder: undefined },
+      { at: ['provisioners', 0, 'execute_command'], setting: 'execute_command', of: 'provisioner "shell"', builder: undefined },
+      { at: ['provisioners', 1, 'environment_vars', 0], setting: 'environment_vars', of: 'provisioner "shell-local"', builder: undefined },
+      { at: ['post-processors', 0, 'execute_command', 0], setting: 'execute_command', of: 'post-processor "shell-local"', builder: undefined }
+    ])
+    const [, inline, command, ids] = jsonScopeMistakes(template).map(({ mistake }) => mistake)
+    expect(inline).toContain('the data of execute_command ({{.Vars}}, {{.EnvVarFile}}, {{.Path}}) is not given to inline')
+    expect(command).toContain('reads {{.Script}}')
+    expect(ids).toContain('Write {{ build `ID` }}.')
   })
 })

@@ -1086,12 +1086,89 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
         message:
           'template: packer-template.json: inline of provisioner "shell-local" reads {{ .Name }}, but Packer renders inline with no template data: it runs ' +
           'the text "<no value>" there (a shell reads its < and > as redirections). Write the value itself, or a variable ({{user `name`}}); the data of ' +
-          'execute_command ({{.Vars}}, {{.Script}}) is not given to inline.',
+          'execute_command ({{.Vars}}, {{.Script}}, {{.Command}}) is not given to inline.',
         properties: on('"echo {{ .Name }}"')
       }
     ])
     expect(result.stdout).not.toContain('::group::Install Packer')
     expect(suite.calls).toEqual([])
+  })
+
+  it("JSON: template data a shell-local's execute_command and environment_vars, and an amazon-ebssurrogate's run_tags, do not have, which Packer 1.6.6 runs as \"<no value>\", as its placeholder, or fails the build on: refused on each string before Packer is installed", async () => {
+    const template = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8'))
+    const [builder] = template.builders
+    const surrogate = {
+      ...builder,
+      type: 'amazon-ebssurrogate',
+      name: 'surrogate',
+      ami_name: 'surrogate-{{timestamp}}',
+      ami_virtualization_type: 'hvm',
+      launch_block_device_mappings: [{ device_name: '/dev/xvdf', volume_size: 8, delete_on_termination: true }],
+      ami_root_device: { source_device_name: '/dev/xvdf', device_name: '/dev/xvda', volume_size: 8, delete_on_termination: true },
+      run_tags: { Launched: 'for {{ .Version }}' }
+    }
+    const workspace = jsonWith({
+      builders: [builder, surrogate],
+      provisioners: [{ type: 'shell-local', inline: ['echo "$SOURCE"'], environment_vars: ['SOURCE={{ .SourceAMI }}'], execute_command: ['/bin/sh', '-c', '{{.Vars}} {{.Path}}'] }],
+      'post-processors': [[{ type: 'manifest' }, { type: 'shell-local', inline: ['echo {{ .Foo }}'] }]]
+    })
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    const on = (text: string) => ({ title: 'Invalid input', file: 'packer-template.json', ...placeOf(workspace, text, 'json') })
+    const data = '.BuildRegion, .SourceAMI, .SourceAMICreationDate, .SourceAMIName, .SourceAMIOwner, .SourceAMIOwnerName and .SourceAMITags'
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: packer-template.json: Launched in run_tags of builder "surrogate" reads {{ .Version }}, template data Packer does not give there: packer ' +
+          `validate accepts it, but the build fails once the instance is launched, as Packer tags it ("can't evaluate field Version"). Its data are ${data}.`,
+        properties: on('"for {{ .Version }}"')
+      },
+      {
+        message:
+          'template: packer-template.json: environment_vars of provisioner "shell-local" reads {{ .SourceAMI }}, which Packer has only once the build runs: it ' +
+          'renders environment_vars as it reads the template, and puts there the text "Build_SourceAMI. To set this dynamically in the Packer template, you ' +
+          'must use the `build` function" (a shell runs its `build` as a command). Write {{ build `SourceAMI` }}.',
+        properties: on('"SOURCE={{ .SourceAMI }}"')
+      },
+      {
+        message:
+          'template: packer-template.json: execute_command of provisioner "shell-local" reads {{.Path}}, template data Packer does not give execute_command: ' +
+          'packer validate accepts it, but Packer runs the command with the text "<no value>" in its place (unquoted, a shell reads its < and > as ' +
+          'redirections and fails), once Packer has launched the instance. Its data are {{.Vars}}, {{.Script}}, {{.Command}}, and the build\'s: ' +
+          '{{.SourceAMI}}, {{.BuildRegion}}, {{.ID}}, {{.Host}}...',
+        properties: on('"{{.Vars}} {{.Path}}"')
+      },
+      {
+        message:
+          'template: packer-template.json: inline of post-processor "shell-local" reads {{ .Foo }}, but Packer renders inline with no template data: it runs ' +
+          'the text "<no value>" there (a shell reads its < and > as redirections). Write the value itself, or a variable ({{user `name`}}); the data of ' +
+          'execute_command ({{.Vars}}, {{.Script}}, {{.Command}}) is not given to inline.',
+        properties: on('"echo {{ .Foo }}"')
+      }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it("JSON: the data Packer 1.6.6 gives a shell-local's execute_command, environment_vars (through build) and a post-processor's execute_command: not refused, and the build runs with their values", async () => {
+    const workspace = jsonWith({
+      provisioners: [
+        {
+          type: 'shell-local',
+          inline: ['echo "from $SOURCE"'],
+          environment_vars: ['SOURCE={{ build `SourceAMI` }}'],
+          execute_command: ['/bin/sh', '-c', "echo 'ran {{.Script}} in {{.BuildRegion}}'; {{.Vars}} {{.Script}}"]
+        }
+      ],
+      'post-processors': [[{ type: 'manifest' }, { type: 'shell-local', inline: ['echo made'], execute_command: ['/bin/sh', '-c', "echo 'after {{.SourceAMI}}'; {{.Vars}} {{.Command}}"] }]]
+    })
+    const result = await run(workspace, 'json')
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(/ran \/\S+ in us-east-1/)
+    expect(result.stdout).toContain('from ami-0abcdef1234567890')
+    expect(result.stdout).toContain('after ami-0abcdef1234567890')
+    expect(result.stdout).toContain('made')
   })
 
   it('HCL2: a declared variable inside "${…}", text that only mentions one, and var. text of a variable not declared: no such warning', async () => {

@@ -21,28 +21,93 @@ export interface JsonScopeMistake {
   builder?: number
 }
 
-/** The data Packer 1.6.6's amazon-ebs gives its tags and ami_description (its BuildInfoTemplate), as written in a template. */
+/** The data Packer 1.6.6's amazon builders give their tags and ami_description (their BuildInfoTemplate), as written in a template. */
 const buildInfo = ['BuildRegion', 'SourceAMI', 'SourceAMICreationDate', 'SourceAMIName', 'SourceAMIOwner', 'SourceAMIOwnerName', 'SourceAMITags']
 
-/**
- * amazon-ebs's settings that Packer renders with buildInfo, and when a field it does not have
- * fails the build (each measured with Packer 1.6.6).
- */
-const renderedWithBuildInfo: Record<string, string> = {
+const amiTagged = {
   tags: 'once the AMI is made, as Packer tags it',
-  snapshot_tags: "once the AMI is made, as Packer tags its snapshots",
-  ami_description: 'once the AMI is made, as Packer describes it',
+  snapshot_tags: 'once the AMI is made, as Packer tags its snapshots',
+  // Packer's step halts without marking the build failed: its cleanup deregisters the AMI, and the build ends as a success.
+  ami_description:
+    'once the AMI is made, as Packer describes it: Packer deregisters the AMI, and yet ends the build as a success, naming the AMI it deregistered'
+}
+const instanceTagged = {
   run_tags: 'once the instance is launched, as Packer tags it',
-  run_volume_tags: "once the instance is launched, as Packer tags its volumes"
+  run_volume_tags: 'once the instance is launched, as Packer tags its volumes'
+}
+
+/**
+ * The settings of each amazon builder that Packer renders with buildInfo as the build runs (each
+ * left out of what it renders when it reads the template: packer validate accepts any field
+ * there), and when a field it does not have fails the build. Measured with Packer 1.6.6 for
+ * amazon-ebs, amazon-ebssurrogate and amazon-ebsvolume; amazon-instance and amazon-chroot, which
+ * cannot run here, take the same steps in its source.
+ */
+const renderedWithBuildInfo: Record<string, Record<string, string>> = {
+  'amazon-ebs': { ...amiTagged, ...instanceTagged },
+  'amazon-ebssurrogate': { ...amiTagged, ...instanceTagged },
+  'amazon-instance': { ...amiTagged, run_tags: instanceTagged.run_tags },
+  'amazon-chroot': { ...amiTagged, root_volume_tags: 'as Packer creates the root volume, before the AMI is made' },
+  'amazon-ebsvolume': instanceTagged
+}
+
+/** The builders whose ami_name Packer renders with no data and then checks as a name (amazon-ebsvolume makes no AMI). */
+const namedAmis = new Set(['amazon-ebs', 'amazon-ebssurrogate', 'amazon-instance', 'amazon-chroot'])
+
+/**
+ * The names an amazon build gives a provisioner's and post-processor's data as it runs (Packer
+ * 1.6.6's BuilderDataCommonKeys, the amazon builders' generated data, amazon-chroot's Device and
+ * MountPath). Whether a build has each (Host with no communicator) is left to Packer.
+ */
+const buildData = [
+  'ID', 'Host', 'Port', 'User', 'Password', 'ConnType', 'PackerRunUUID', 'PackerHTTPPort', 'PackerHTTPIP', 'PackerHTTPAddr', 'SSHPublicKey',
+  'SSHPrivateKey', 'WinRMPassword', 'BuildRegion', 'SourceAMI', 'SourceAMICreationDate', 'SourceAMIName', 'SourceAMIOwner', 'SourceAMIOwnerName',
+  'Device', 'MountPath'
+]
+
+/**
+ * What execute_command of a shell or shell-local has besides buildData, and the settings Packer
+ * renders as it reads the template, before there is any data: a field of buildData there becomes
+ * Packer's placeholder text, any other "<no value>" (WinRMPassword it passes on). Each measured
+ * with Packer 1.6.6; shell over SSH, shell-local on the runner.
+ */
+const shellSettings: Record<string, { commandData: string[]; rendered: Record<string, string> }> = {
+  'provisioner shell': {
+    commandData: ['Vars', 'EnvVarFile', 'Path'],
+    rendered: {
+      inline: 'it runs the text "<no value>" there (a shell reads its < and > as redirections)',
+      environment_vars: 'the variable is set to the text "<no value>"',
+      inline_shebang: 'the script starts "#!… <no value>", and the build fails as its shell refuses the words ("Illegal option")',
+      remote_folder:
+        'the script is uploaded to a folder named so, which is not there: the build fails once the upload has been retried for start_retry_timeout (5 minutes)',
+      remote_path: 'the script is uploaded as a file named so, and the command that runs it, unquoted, fails'
+    }
+  },
+  'provisioner shell-local': {
+    commandData: ['Vars', 'Script', 'Command'],
+    rendered: {
+      inline: 'it runs the text "<no value>" there (a shell reads its < and > as redirections)',
+      environment_vars: 'the variable is set to the text "<no value>"',
+      inline_shebang: 'the script starts "#!… <no value>", and the build fails as its shell refuses the words ("Illegal option")'
+    }
+  },
+  'post-processor shell-local': {
+    commandData: ['Vars', 'Script', 'Command'],
+    rendered: {
+      inline: 'it runs the text "<no value>" there (a shell reads its < and > as redirections)',
+      environment_vars: 'the variable is set to the text "<no value>"'
+    }
+  }
 }
 
 const buildInfoList = `${buildInfo.slice(0, -1).map((field) => `.${field}`).join(', ')} and .${buildInfo.at(-1)}`
 
 /**
  * The strings of a JSON template's builders, provisioners and post-processors that call env, which
- * Packer allows only in a variable's default, and those of amazon-ebs's ami_name, its tags and
- * ami_description, and a shell-local provisioner's inline, that read template data Packer does not
- * give there. Comments (`_` keys), only and except are not read as templates.
+ * Packer allows only in a variable's default, and those that read template data Packer does not
+ * give there: an amazon builder's ami_name, tags and ami_description, a shell or shell-local's
+ * execute_command, inline, environment_vars... Comments (`_` keys), only and except are not read
+ * as templates, nor a provisioner's override.
  */
 export function jsonScopeMistakes(template: unknown): JsonScopeMistake[] {
   if (!isRecord(template)) return []
@@ -50,6 +115,7 @@ export function jsonScopeMistakes(template: unknown): JsonScopeMistake[] {
   const envDefaults = variablesOfEnv(template.variables)
   for (const { block, path, of, type } of jsonTemplateBlocks(template)) {
     const builder = path[0] === 'builders' ? (path[1] as number) : undefined
+    const kind = path[0] === 'builders' ? 'builder' : path[0] === 'provisioners' ? 'provisioner' : 'post-processor'
     const place = builder === undefined ? {} : { builder }
     for (const [name, value] of Object.entries(block)) {
       if (name === 'type' || name === 'only' || name === 'except') continue
@@ -60,7 +126,7 @@ export function jsonScopeMistakes(template: unknown): JsonScopeMistake[] {
           found.push({ at, setting, of, mistake: envMistake(text, call.name, call.action, envDefaults), ...place })
           continue
         }
-        const [mistake] = templateFields(text).flatMap((read) => fieldMistake(type, builder !== undefined, name, read) ?? [])
+        const [mistake] = templateFields(text).flatMap((read) => fieldMistake(kind, type, name, read) ?? [])
         if (mistake) found.push({ at, setting, of, mistake, ...place })
       }
     }
@@ -94,9 +160,9 @@ function envMistake(text: string, env: string, action: string, envDefaults: Map<
   )
 }
 
-/** What is wrong with `setting` of a block of `type` that reads `field` of the template's data, where Packer 1.6.6 is known not to give it. */
-function fieldMistake(type: string, isBuilder: boolean, setting: string, { field, action, words }: TemplateField): string | undefined {
-  if (isBuilder && type === 'amazon-ebs' && setting === 'ami_name') {
+/** What is wrong with `setting` of a `kind` of `type` that reads `field` of the template's data, where Packer 1.6.6 is known not to give it. */
+function fieldMistake(kind: string, type: string, setting: string, { field, action, words }: TemplateField): string | undefined {
+  if (kind === 'builder' && namedAmis.has(type) && setting === 'ami_name') {
     // A filter that cleans the name leaves validate nothing to refuse: the name is the same on every run.
     const cleaner = words.find((word) => word === 'clean_resource_name' || word === 'clean_ami_name')
     const becomes = cleaner
@@ -107,17 +173,35 @@ function fieldMistake(type: string, isBuilder: boolean, setting: string, { field
       `The source AMI's data (${buildInfoList}) is given to tags and ami_description; an AMI name may use {{timestamp}}, {{isotime}}, {{uuid}} or a variable.`
     )
   }
-  if (isBuilder && type === 'amazon-ebs' && Object.hasOwn(renderedWithBuildInfo, setting) && !buildInfo.includes(field)) {
+  const whenBuildInfo = kind === 'builder' ? renderedWithBuildInfo[type]?.[setting] : undefined
+  if (whenBuildInfo !== undefined && !buildInfo.includes(field)) {
     return (
-      `reads ${action}, template data Packer does not give there: packer validate accepts it, but the build fails ${renderedWithBuildInfo[setting]} ` +
+      `reads ${action}, template data Packer does not give there: packer validate accepts it, but the build fails ${whenBuildInfo} ` +
       `("can't evaluate field ${field}"). Its data are ${buildInfoList}.`
     )
   }
-  if (!isBuilder && type === 'shell-local' && setting === 'inline') {
+  const shell = kind === 'builder' ? undefined : shellSettings[`${kind} ${type}`]
+  if (shell === undefined) return undefined
+  const commandData = shell.commandData.map((name) => `{{.${name}}}`).join(', ')
+  if (setting === 'execute_command' && !shell.commandData.includes(field) && !buildData.includes(field)) {
+    const when = kind === 'provisioner' ? 'once Packer has launched the instance' : 'once Packer has made the AMIs'
     return (
-      `reads ${action}, but Packer renders inline with no template data: it runs the text "<no value>" there (a shell reads its < and > ` +
-      'as redirections). Write the value itself, or a variable ({{user `name`}}); the data of execute_command ({{.Vars}}, {{.Script}}) is not given to inline.'
+      `reads ${action}, template data Packer does not give execute_command: packer validate accepts it, but Packer runs the command with the ` +
+      `text "<no value>" in its place (unquoted, a shell reads its < and > as redirections and fails), ${when}. Its data are ${commandData}, ` +
+      "and the build's: {{.SourceAMI}}, {{.BuildRegion}}, {{.ID}}, {{.Host}}..."
     )
   }
-  return undefined
+  const effect = Object.hasOwn(shell.rendered, setting) ? shell.rendered[setting] : undefined
+  if (effect === undefined || field === 'WinRMPassword') return undefined
+  if (buildData.includes(field)) {
+    return (
+      `reads ${action}, which Packer has only once the build runs: it renders ${setting} as it reads the template, and puts there the text ` +
+      `"Build_${field}. To set this dynamically in the Packer template, you must use the \`build\` function" (a shell runs its \`build\` as a command). ` +
+      `Write {{ build \`${field}\` }}.`
+    )
+  }
+  return (
+    `reads ${action}, but Packer renders ${setting} with no template data: ${effect}. Write the value itself, or a variable ({{user \`name\`}}); ` +
+    `the data of execute_command (${commandData}) is not given to ${setting}.`
+  )
 }
