@@ -198,4 +198,58 @@ describeWithPacker('a file the template names that is not there, through the bun
     await refusedForTheCommunicatorAlone(workspace, 'json')
     expect(suite.calls).toEqual([])
   })
+
+  it('HCL2: a script that is a variable alone, and a scripts list that is one, not there: Packer\'s errors on the variable each is', async () => {
+    const variables =
+      'variable "setup" {\n  type    = string\n  default = "scripts/a.sh"\n}\n' +
+      'variable "steps" {\n  type    = list(string)\n  default = ["scripts/a.sh", "scripts/missing.sh"]\n}\n'
+    const provisioners = '  provisioner "shell-local" {\n    script = var.setup\n  }\n' + '  provisioner "shell-local" {\n    scripts = var.steps\n  }\n'
+    const workspace = withScript(demoWith(hclDeclaring(variables, provisioners), 'hcl2'))
+    const result = await run(workspace, 'hcl2', { variables: 'setup=scripts/gone.sh' })
+    const template = join(workspace, demoTemplates.hcl2)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: expect.stringMatching(/^Bad script 'scripts\/gone\.sh'/), properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(template, 'var.setup') } },
+      { message: expect.stringMatching(/^Bad script 'scripts\/missing\.sh'/), properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(template, 'var.steps') } },
+      { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('HCL2: paths built from locals made of a variable, a list local among them: on the entry of each', async () => {
+    const variables =
+      'variable "scripts_dir" {\n  type    = string\n  default = "elsewhere"\n}\n' +
+      'locals {\n  dir   = var.scripts_dir\n  steps = ["${var.scripts_dir}/a.sh", "${local.dir}/later.sh"]\n}\n'
+    const provisioners =
+      '  provisioner "shell-local" {\n    script = "${local.dir}/first.sh"\n  }\n' +
+      '  provisioner "shell-local" {\n    scripts = local.steps\n  }\n' +
+      '  provisioner "shell-local" {\n    scripts = ["${local.dir}/a.sh", "${local.dir}/last.sh"]\n  }\n'
+    const workspace = withScript(demoWith(hclDeclaring(variables, provisioners), 'hcl2'))
+    const result = await run(workspace, 'hcl2', { variables: 'scripts_dir=scripts' })
+    const template = join(workspace, demoTemplates.hcl2)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.slice(0, 3)).toEqual([
+      { message: expect.stringMatching(/^Bad script 'scripts\/first\.sh'/), properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(template, '"${local.dir}/first.sh"') } },
+      { message: expect.stringMatching(/^Bad script 'scripts\/later\.sh'/), properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(template, 'local.steps') } },
+      { message: expect.stringMatching(/^Bad script 'scripts\/last\.sh'/), properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(template, '"${local.dir}/last.sh"') } }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('HCL2: a script built from a local made of a sensitive variable, not there: on the setting, its value *** in the log', async () => {
+    const variables =
+      'variable "private_dir" {\n  type      = string\n  default   = "private-5ec7e7ed"\n  sensitive = true\n}\n' +
+      'locals {\n  private = "${var.private_dir}/inner"\n}\n'
+    const provisioner = '  provisioner "shell-local" {\n    script = "${local.private}/setup.sh"\n  }\n'
+    const workspace = demoWith(hclDeclaring(variables, provisioner), 'hcl2')
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^Bad script '[^']*\/inner\/setup\.sh': /),
+      properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(join(workspace, demoTemplates.hcl2), '"${local.private}/setup.sh"') }
+    })
+    const { log } = asTheRunnerShowsIt(result)
+    expect(log).toContain("Bad script '***/inner/setup.sh'")
+    expect(log).not.toContain('5ec7e7ed')
+  })
 })

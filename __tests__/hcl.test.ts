@@ -801,7 +801,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       sourceReferenceWarnings: [],
       quotedReferenceWarnings: [],
       // The values the run gives the variables, the sensitive one's too: only matched against Packer's errors.
-      stringVariables: { out: 'images', api_token: 'FromVariables' },
+      pathValues: { variables: { out: 'images', api_token: 'FromVariables' }, locals: {} },
       // Its build block builds no source.
       buildlessProblems: [
         { message: expect.stringContaining('the build block builds no source'), location: { file: expect.stringContaining('build.pkr.hcl'), line: 13, column: 1 } }

@@ -686,11 +686,33 @@ describe('locateHclComponentErrors', () => {
       'Error: Failed preparing provisioner-block "shell-local" ""\n\n  on v.pkr.hcl line 3:\n  (source code not available)\n\n' +
       "1 error(s) occurred:\n\n* Bad script 'scripts/b.sh': stat scripts/b.sh: no such file or\ndirectory"
     const template = join(folder.path, 'v.pkr.hcl')
-    expect(await locateHclComponentErrors(error, folder.path, template, { dir: 'scripts' })).toEqual([
+    expect(await locateHclComponentErrors(error, folder.path, template, { variables: { dir: 'scripts' }, locals: {} })).toEqual([
       { message: expect.stringMatching(/^Bad script 'scripts\/b\.sh'/), file: 'v.pkr.hcl', line: 4, column: line.indexOf('"${var.dir}/b.sh"') + 1 }
     ])
     // Without the values, on the block, as Packer says.
     expect(await locateHclComponentErrors(error, folder.path, template)).toEqual([{ message: expect.any(String), file: 'v.pkr.hcl', line: 3 }])
+  })
+
+  it('places a missing path that is a variable or local alone, or built from a local, on the value that names it', async () => {
+    const lines = ['    script = var.setup', '    scripts = local.steps', '    scripts = ["a.sh", "${local.dir}/c.sh"]']
+    const blocks = lines.map((line) => `  provisioner "shell-local" {\n${line}\n  }\n`).join('')
+    writeFileSync(join(folder.path, 'w.pkr.hcl'), `build {\n  sources = ["source.null.n"]\n${blocks}}\n`)
+    const template = join(folder.path, 'w.pkr.hcl')
+    const error = (line: number, path: string): string =>
+      `Error: Failed preparing provisioner-block "shell-local" ""\n\n  on w.pkr.hcl line ${line}:\n  (source code not available)\n\n` +
+      `1 error(s) occurred:\n\n* Bad script '${path}': stat ${path}: no such file or directory`
+    const values = { variables: { setup: 'scripts/a.sh' }, locals: { steps: ['a.sh', 'scripts/b.sh'], dir: 'scripts' } }
+    expect(await locateHclComponentErrors(error(3, 'scripts/a.sh'), folder.path, template, values)).toEqual([
+      { message: expect.any(String), file: 'w.pkr.hcl', line: 4, column: lines[0].indexOf('var.setup') + 1 }
+    ])
+    expect(await locateHclComponentErrors(error(6, 'scripts/b.sh'), folder.path, template, values)).toEqual([
+      { message: expect.any(String), file: 'w.pkr.hcl', line: 7, column: lines[1].indexOf('local.steps') + 1 }
+    ])
+    expect(await locateHclComponentErrors(error(9, 'scripts/c.sh'), folder.path, template, values)).toEqual([
+      { message: expect.any(String), file: 'w.pkr.hcl', line: 10, column: lines[2].indexOf('"${local.dir}/c.sh"') + 1 }
+    ])
+    // A path no value of theirs names: on the block, as Packer says.
+    expect(await locateHclComponentErrors(error(6, 'scripts/z.sh'), folder.path, template, values)).toEqual([{ message: expect.any(String), file: 'w.pkr.hcl', line: 6 }])
   })
 
   it("leaves a plugin's HCL diagnostic inside Packer's to be annotated where it says", async () => {

@@ -1247,8 +1247,8 @@ function packerRunner(
     })
     if (!run.panicked) {
       // A template that could not be read leaves Packer's errors placed as they can be without it.
-      const hclVariables = (await template?.catch(() => undefined))?.stringVariables
-      return { ...run, annotations: await reportPackerRun(run, { ...annotated, hclVariables }, { warnings }) }
+      const hclPathValues = (await template?.catch(() => undefined))?.pathValues
+      return { ...run, annotations: await reportPackerRun(run, { ...annotated, hclPathValues }, { warnings }) }
     }
     return { ...run, annotations: [], crashed: packerCrashed(run.panicked, inputs.workspace) }
   }

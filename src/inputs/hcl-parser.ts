@@ -279,10 +279,11 @@ function blockAt(top: Node | undefined, line: number): Node | undefined {
  * Where, in the block that begins on line `blockLine`, each of `values` is written as a string
  * of its own (`script = "b.sh"`, an entry of `scripts = ["a.sh", "b.sh"]`): the first such
  * string's line and column; undefined for a value not written so. With `known` (`path.root` and
- * `path.cwd` as Packer sets them: hcl.ts hclPaths; the input variables' string values in this
- * run), a string made of them and text is one too (`"${path.root}/scripts/b.sh"`,
- * `"${var.scripts}/b.sh"`), where it names the same path as the value: Packer quotes it filled
- * in (`./scripts/b.sh`).
+ * `path.cwd` as Packer sets them: hcl.ts hclPaths; the input variables' and locals' values in
+ * this run), a string made of them and text is one too (`"${path.root}/scripts/b.sh"`,
+ * `"${var.scripts}/b.sh"`, `"${local.dir}/b.sh"`), and so is a variable or local written alone
+ * (`script = var.setup`; `scripts = local.steps`, for any entry of its list), where it names the
+ * same path as the value: Packer quotes it filled in (`./scripts/b.sh`).
  */
 export function valuePositions(
   fileName: string,
@@ -293,30 +294,59 @@ export function valuePositions(
 ): Promise<Array<{ line: number; column: number } | undefined>> {
   return withTree(fileName, source, (root) => {
     const block = blockAt(root.namedChildren.find((child) => child.type === 'body'), blockLine)
-    // A string that interpolates is a quoted template, not a string literal.
-    const strings = (block?.descendantsOfType(['string_lit', 'quoted_template']) ?? []).flatMap((node) => {
-      const read = node && stringWithKnown(node, known)
+    // A string that interpolates is a quoted template, not a string literal; a variable written
+    // alone is an expression of its own, the value of a setting or an entry of its list.
+    const written = (block?.descendantsOfType(['string_lit', 'quoted_template', 'expression']) ?? []).flatMap((node) => {
+      const read = !node ? undefined : node.type === 'expression' ? referenceAlone(node, known) : stringWithKnown(node, known)
       return read === undefined ? [] : [{ node: node as Node, ...read }]
     })
     return values.map((value) => {
-      const found = strings.find((string) =>
-        string.filledIn && known ? resolve(known.cwd, string.text) === resolve(known.cwd, value) : string.text === value
-      )
+      const names = (text: string, filledIn: boolean): boolean =>
+        filledIn && known ? resolve(known.cwd, text) === resolve(known.cwd, value) : text === value
+      const found = written.find((each) => ('texts' in each ? each.texts.some((text) => names(text, true)) : names(each.text, each.filledIn)))
       return found && writtenPosition(source, found.node.startIndex)
     })
   }).catch(() => values.map(() => undefined))
 }
 
-/** What valuePositions fills in: `path.root` and `path.cwd` (absolute), and input variables' string values by name. */
+/**
+ * What valuePositions fills in: `path.root` and `path.cwd` (absolute), and the values of input
+ * variables and locals that are text or a list of text, by name.
+ */
 export interface KnownValues {
   root: string
   cwd: string
-  variables?: ReadonlyMap<string, string>
+  variables?: ReadonlyMap<string, string | string[]>
+  locals?: ReadonlyMap<string, string | string[]>
+}
+
+/** The value `known` has for `var.NAME` or `local.NAME`; undefined for any other reference. */
+function knownReference(reference: Reference, known: KnownValues): string | string[] | undefined {
+  if ('var' in reference) return known.variables?.get(reference.var)
+  if ('local' in reference) return known.locals?.get(reference.local)
+  return undefined
 }
 
 /**
- * A quoted string's text when it is literal, or made of literal text, `path.root`, `path.cwd`
- * and input variables (`filledIn`), filled in from `known`; undefined for any other.
+ * A setting's value, or an entry of its list, that is a variable or local written alone
+ * (`var.setup`, `local.steps`): the texts `known` gives it (one, or its list's); undefined for
+ * any other expression, one inside a string's interpolation included.
+ */
+function referenceAlone(node: Node, known: KnownValues | undefined): { texts: string[] } | undefined {
+  if (known === undefined || (node.parent?.type !== 'attribute' && node.parent?.type !== 'tuple')) return undefined
+  const [root, attribute] = node.namedChildren
+  const name = attribute?.type === 'get_attr' ? attribute.namedChildren[0] : undefined
+  if (node.childCount !== 2 || root?.type !== 'variable_expr' || name?.type !== 'identifier') return undefined
+  const namespace = text(root)
+  if (namespace !== 'var' && namespace !== 'local') return undefined
+  const value = knownReference({ [namespace]: text(name) } as Reference, known)
+  return value === undefined ? undefined : { texts: typeof value === 'string' ? [value] : value }
+}
+
+/**
+ * A quoted string's text when it is literal, or made of literal text, `path.root`, `path.cwd`,
+ * input variables and locals whose value is text (`filledIn`), filled in from `known`;
+ * undefined for any other.
  */
 function stringWithKnown(node: Node, known: KnownValues | undefined): { text: string; filledIn: boolean } | undefined {
   const inner = node.namedChildren.filter((child) => child.type !== 'quoted_template_start' && child.type !== 'quoted_template_end')
@@ -337,10 +367,8 @@ function stringWithKnown(node: Node, known: KnownValues | undefined): { text: st
           ? reference.path === 'root' || reference.path === 'cwd'
             ? known[reference.path]
             : undefined
-          : 'var' in reference
-            ? known.variables?.get(reference.var)
-            : undefined
-    if (value === undefined) return undefined
+          : knownReference(reference, known)
+    if (typeof value !== 'string') return undefined
     text += value
   }
   return { text, filledIn: true }

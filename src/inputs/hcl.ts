@@ -1662,12 +1662,13 @@ export interface HclTemplate {
   /** Paths the template names that are not there at all (hclMissingReferences): Packer refuses them in validate. */
   missingReferenceProblems: InputProblem[]
   /**
-   * The input variables whose value in this run is text the action knows (a default, a variables
-   * file, the input `variables`, PKR_VAR_), by name: what Packer quotes a path built from them
-   * with, filled in, which places its error on that path (valuePositions). Sensitive ones too:
-   * only matched, never shown. An object, as the template's read crosses processes as JSON.
+   * The input variables and locals whose value in this run is text, or a list of text, the action
+   * knows (a default, a variables file, the input `variables`, PKR_VAR_; a local made of those and
+   * literal text), by name: what Packer quotes a path built from them with, filled in, which
+   * places its error on that path (valuePositions). Sensitive ones too: only matched, never
+   * shown. Objects, as the template's read crosses processes as JSON.
    */
-  stringVariables: Record<string, string>
+  pathValues: PathValues
   /** Amazon sources' source_ami_filter names a small edit from one EC2 knows (hclImageFilterProblems). */
   imageFilterProblems: InputProblem[]
   /** A build block that builds no source, in a template that builds none (hclBuildlessProblems); empty unless every file was read. */
@@ -1788,9 +1789,26 @@ export async function hclRunScope(
   return { candidates, scope }
 }
 
-/** The input variables of `scope` whose value is text, as referenceValue reads them. */
-function stringVariables(scope: HclScope): Record<string, string> {
-  return Object.fromEntries([...scope.variables].filter((entry): entry is [string, string] => typeof entry[1] === 'string' && !entry[1].includes('${')))
+/** Input variables' and locals' values that are text or a list of text, by name (HclTemplate.pathValues). */
+export interface PathValues {
+  variables: Record<string, string | string[]>
+  locals: Record<string, string | string[]>
+}
+
+/**
+ * The input variables and locals of `scope` whose value is text or a list of text, as a setting
+ * that names a path reads them (hclPathValue): a local made of anything else is left out.
+ */
+async function pathValues(scope: HclScope): Promise<PathValues> {
+  const values = async (namespace: 'var' | 'local', names: Iterable<string>): Promise<Record<string, string | string[]>> => {
+    const found: Record<string, string | string[]> = {}
+    for (const name of names) {
+      const value = await hclPathValue(`\${${namespace}.${name}}`, scope)
+      if (value !== undefined) found[name] = value
+    }
+    return found
+  }
+  return { variables: await values('var', scope.variables.keys()), locals: await values('local', scope.locals?.keys() ?? []) }
 }
 
 /**
@@ -1836,7 +1854,7 @@ export async function readHclTemplate(
       await hclMissingReferences(read, templateReferences, { ...request, workspace: request.workspace ?? process.cwd() }),
       sensitiveValues
     ),
-    stringVariables: stringVariables(scope),
+    pathValues: await pathValues(scope),
     buildVariableUses: await hclBuildVariableUses(read, scope),
     provisionerUses: await hclProvisionerUses(read),
     amiBuilds: allRead ? await hclAmiBuilds(read, scope) : undefined,

@@ -25,7 +25,7 @@ import {
   type UserVariables
 } from '../inputs/template.js'
 import { jsonPlace, jsonValuePlace, rootEntry } from '../common/json-place.js'
-import { emptyListUntyped, onlyHclVariable, hclBuildBlock, hclDeclaredVariables, hclLocals, hclPaths, hclRunScope, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody } from '../inputs/hcl.js'
+import { emptyListUntyped, onlyHclVariable, hclBuildBlock, hclDeclaredVariables, hclLocals, hclPaths, hclRunScope, hclTemplateFiles, meantHclVariable, parseHclFile, readHclFile, type HclBody, type PathValues } from '../inputs/hcl.js'
 import type { HclSyntaxError, KnownValues, Unclosed } from '../inputs/hcl-parser.js'
 import type { HclFileText } from '../inputs/template-files.js'
 import { duplicateVariable, failedValidation, hclSubject, isHclBlockError, isHclComponentError, isUnreadableSource, refusedFilter, refusedSetting, refusedValue, unknownSource, unsetVariable, type HclSubject, type UnknownSource } from './machine-readable.js'
@@ -209,7 +209,7 @@ export async function locateHclComponentErrors(
   message: string,
   workingDirectory: string,
   template: string,
-  variables?: Record<string, string>
+  pathValues?: PathValues
 ): Promise<TemplateError[] | undefined> {
   const subject = isHclComponentError(message) ? hclSubject(message, readByPacker(workingDirectory, template)) : undefined
   if (!subject?.file.endsWith('.pkr.hcl')) return undefined
@@ -224,7 +224,7 @@ export async function locateHclComponentErrors(
   const quoted = problems.map((problem) => /'([^']+)'/.exec(problem)?.[1] ?? '')
   const [places, values] = await Promise.all([
     attributePositions(path, text, subject.line, named.flat()),
-    valuePositions(path, text, subject.line, quoted, knownValues(workingDirectory, template, variables))
+    valuePositions(path, text, subject.line, quoted, knownValues(workingDirectory, template, pathValues))
   ])
   let next = 0
   return problems.map((problem, index) => {
@@ -235,11 +235,15 @@ export async function locateHclComponentErrors(
 
 /**
  * `path.root` and `path.cwd` as Packer sets them for `template` (absolute), with the input
- * variables' text values; none where the paths cannot be told.
+ * variables' and locals' values of text or lists of text; none where the paths cannot be told.
  */
-function knownValues(workingDirectory: string, template: string, variables: Record<string, string> = {}): KnownValues | undefined {
+function knownValues(workingDirectory: string, template: string, values?: PathValues): KnownValues | undefined {
   try {
-    return { ...hclPaths(workingDirectory, relative(workingDirectory, template) || '.'), variables: new Map(Object.entries(variables)) }
+    return {
+      ...hclPaths(workingDirectory, relative(workingDirectory, template) || '.'),
+      variables: new Map(Object.entries(values?.variables ?? {})),
+      locals: new Map(Object.entries(values?.locals ?? {}))
+    }
   } catch {
     return undefined
   }

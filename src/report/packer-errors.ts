@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path'
 import { workspaceRelative } from '../common/paths.js'
 import { autoVarFiles, readByPacker, type JsonTemplateSource } from '../inputs/template.js'
 import type { HclFileText } from '../inputs/template-files.js'
+import type { PathValues } from '../inputs/hcl.js'
 import {
   distinctHclDiagnostics,
   hclSubject,
@@ -43,8 +44,8 @@ export interface AnnotationContext {
   varFiles?: string[]
   /** The input `variables`, which Packer takes over the variables files' and the template's. */
   variables?: Array<{ name: string; value: string }>
-  /** An HCL2 template's input variables whose value in this run is text (HclTemplate.stringVariables): what a path Packer quotes may be built from. */
-  hclVariables?: Record<string, string>
+  /** An HCL2 template's input variables and locals whose value in this run is text or a list of it (HclTemplate.pathValues): what a path Packer quotes may be built from. */
+  hclPathValues?: PathValues
 }
 
 /**
@@ -220,7 +221,7 @@ async function placeTemplateErrors(errors: string[], context: AnnotationContext,
         (listed ??= [...autoVarFiles(template), ...(context.varFiles ?? []).map((file) => resolve(directory, file))])
       const placed = async (error: string): Promise<TemplateError[] | undefined> =>
         (await located.locateHclBlockErrors(error, directory, template)) ??
-        (await located.locateHclComponentErrors(error, directory, template, context.hclVariables)) ??
+        (await located.locateHclComponentErrors(error, directory, template, context.hclPathValues)) ??
         (await located.locateHclWarning(error, directory, template)) ??
         (await located.locateUnsetVariable(error, directory, template)) ??
         (await located.locateDuplicateVariable(error, directory, template)) ??
