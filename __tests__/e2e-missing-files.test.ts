@@ -252,4 +252,79 @@ describeWithPacker('a file the template names that is not there, through the bun
     expect(log).toContain("Bad script '***/inner/setup.sh'")
     expect(log).not.toContain('5ec7e7ed')
   })
+
+  /** files/app.conf in the workspace: the file provisioner's source, there, which is refused for the communicator alone. */
+  function withSource(workspace: string): string {
+    mkdirSync(join(workspace, 'files'))
+    writeFileSync(join(workspace, 'files', 'app.conf'), 'x = 1\n')
+    return workspace
+  }
+
+  it('HCL2: with the only input, the files of the builds it leaves in are named with the refusal, and not those of a build it leaves out', async () => {
+    const blocks =
+      '  source "source.amazon-ebs.demo" {\n    name     = "second"\n    ami_name = "second-${local.build_stamp}"\n  }\n' +
+      '  provisioner "file" {\n    source      = "files/app.conf"\n    destination = "/tmp/app.conf"\n  }\n' +
+      '  provisioner "shell-local" {\n    only   = ["amazon-ebs.demo"]\n    script = "scripts/demo-only.sh"\n  }\n' +
+      '  provisioner "shell-local" {\n    only   = ["amazon-ebs.second"]\n    script = "scripts/second-only.sh"\n  }\n' +
+      '  post-processor "shell-local" {\n    name   = "after"\n    script = "scripts/after.sh"\n  }\n'
+    const workspace = withSource(demoWith(hclWith(blocks), 'hcl2'))
+    const template = join(workspace, demoTemplates.hcl2)
+    const result = await run(workspace, 'hcl2', { only: 'amazon-ebs.demo' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringMatching(/^provisioner "file" runs on the instance through a communicator, and its build connects none \(amazon-ebs\.demo has communicator = "none"\)/),
+        properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'provisioner "file"') }
+      },
+      {
+        message: expect.stringMatching(/^template: ami\.pkr\.hcl: provisioner "shell-local" script names "scripts\/demo-only\.sh", which is not there /),
+        properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'script = "scripts/demo-only.sh"') }
+      },
+      {
+        message: expect.stringMatching(/^template: ami\.pkr\.hcl: post-processor "shell-local" script names "scripts\/after\.sh", which is not there /),
+        properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'script = "scripts/after.sh"') }
+      },
+      expect.objectContaining({ message: expect.stringContaining(', and the template names files that are not there (see the errors above)') })
+    ])
+    expect(suite.calls).toEqual([])
+    // except leaves the post-processor out by its name, and the build its provisioner runs in.
+    const excepted = await run(workspace, 'hcl2', { except: 'amazon-ebs.demo\nafter' })
+    expect(excepted.errors.map(({ message }) => message.split(', which')[0])).toEqual([
+      expect.stringMatching(/^provisioner "file" runs on the instance through a communicator, and its build connects none \(amazon-ebs\.second has/),
+      'template: ami.pkr.hcl: provisioner "shell-local" script names "scripts/second-only.sh"',
+      expect.stringContaining(', and the template names files that are not there (see the errors above)')
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('JSON: with the only input, the files of the builds it leaves in alone', async () => {
+    const workspace = withSource(
+      demoWith((text) => {
+        const template = JSON.parse(text)
+        const [builder] = template.builders
+        return JSON.stringify(
+          {
+            ...template,
+            builders: [builder, { ...builder, name: 'second', ami_name: 'second-{{timestamp}}' }],
+            provisioners: [
+              { type: 'file', source: 'files/app.conf', destination: '/tmp/app.conf' },
+              { type: 'shell-local', only: ['amazon-ebs'], script: 'scripts/first-only.sh' },
+              { type: 'shell-local', only: ['second'], script: 'scripts/second-only.sh' }
+            ]
+          },
+          null,
+          2
+        )
+      }, 'json')
+    )
+    const result = await run(workspace, 'json', { only: 'second' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message.split(', which')[0])).toEqual([
+      expect.stringMatching(/^provisioner "file" runs on the instance through a communicator, and its build connects none \(second has/),
+      'template: packer-template.json: provisioners[2].script names "scripts/second-only.sh"',
+      expect.stringContaining(', and the template names files that are not there (see the errors above)')
+    ])
+    expect(result.errors[1].properties).toEqual({ title: 'Invalid input', file: demoTemplates.json, ...placeIn(join(workspace, demoTemplates.json), '"script": "scripts/second-only.sh"') })
+    expect(suite.calls).toEqual([])
+  })
 })

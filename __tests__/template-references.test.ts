@@ -168,14 +168,18 @@ describe('a path the template names that is not there at all', () => {
     write('packer/a.sh')
     write('packer/beside.sh')
     const inputs = await read({ template: 'packer/template.json' })
+    // Each with the builds that read it, for the only and except inputs to choose among.
+    const builds = [{ name: 'amazon-ebs', skippedBy: [] }]
     expect(inputs.jsonMissingReferenceProblems).toEqual([
       {
+        builds,
         message:
           'template: packer/template.json: provisioners[0].source names "files/app.conf", which is not there (Packer reads it relative to ' +
           'working-directory, .): packer validate refuses the template for it. Add it, or name a path that is there.',
         location: { file: 'packer/template.json', value: { path: join(workspace, 'packer/template.json'), at: ['provisioners', 0, 'source'] } }
       },
       {
+        builds,
         message: expect.stringMatching(/^template: packer\/template\.json: provisioners\[1\]\.scripts\[1\] names "packer\/missing\.sh" \("\{\{template_dir\}\}\/missing\.sh"\), which is not there /),
         location: { file: 'packer/template.json', value: { path: join(workspace, 'packer/template.json'), at: ['provisioners', 1, 'scripts', 1] } }
       }
@@ -191,6 +195,7 @@ describe('a path the template names that is not there at all', () => {
     const template = await readHclTemplate(await read({ 'working-directory': 'packer', template: 'ami.pkr.hcl' }), {})
     expect(template.missingReferenceProblems).toEqual([
       {
+        builds: [{ name: 'null.n', skippedBy: [] }],
         message:
           'template: packer/ami.pkr.hcl: provisioner "shell-local" scripts[1] names "missing.sh" ("${path.root}/missing.sh"), which is not there ' +
           '(Packer reads it relative to working-directory, packer): packer validate refuses the template for it. Add it, or name a path that is there.',
@@ -233,6 +238,64 @@ describe('a path of a provisioner or post-processor that runs in no build', () =
     const template = await readHclTemplate(await read({ template: 'packer/ami.pkr.hcl' }), {})
     expect(template.missingReferenceProblems.map(({ message }) => message.split(', which')[0])).toEqual(['template: packer/ami.pkr.hcl: provisioner "shell-local" script names "c-only.sh"'])
     expect(template.misplacedReferenceProblems).toEqual([])
+  })
+})
+
+describe('the builds that read a path that is not there', () => {
+  it("are a JSON template's builds its block runs in, by its own only/except, and for a post-processor what except skips it by", async () => {
+    write(
+      'packer/template.json',
+      JSON.stringify({
+        builders: [{ type: 'amazon-ebs', communicator: 'none' }, { type: 'amazon-ebs', name: 'web', communicator: 'none', user_data_file: 'web.txt' }],
+        provisioners: [
+          { type: 'shell-local', script: 'web-only.sh', only: ['web'] },
+          { type: 'shell-local', script: 'both.sh', override: { web: { script: 'web-override.sh' } } }
+        ],
+        'post-processors': [[{ type: 'manifest' }, { type: 'shell-local', name: 'after', script: 'after.sh' }]]
+      })
+    )
+    const inputs = await read({ template: 'packer/template.json' })
+    expect(inputs.jsonMissingReferenceProblems?.map(({ message, builds }) => [message.split(' names ')[0], builds])).toEqual([
+      ['template: packer/template.json: builders[1].user_data_file', [{ name: 'web', skippedBy: [] }]],
+      ['template: packer/template.json: provisioners[0].script', [{ name: 'web', skippedBy: [] }]],
+      ['template: packer/template.json: provisioners[1].script', [{ name: 'amazon-ebs', skippedBy: [] }, { name: 'web', skippedBy: [] }]],
+      ['template: packer/template.json: provisioners[1].override.web.script', [{ name: 'web', skippedBy: [] }]],
+      [
+        'template: packer/template.json: post-processors[0][1].script',
+        [
+          { name: 'amazon-ebs', skippedBy: ['manifest', 'after'] },
+          { name: 'web', skippedBy: ['manifest', 'after'] }
+        ]
+      ]
+    ])
+    const { missingFilesRead } = await import('../src/inputs/build-variables.js')
+    const read_ = (only: string[], except: string[]): string[] =>
+      missingFilesRead(inputs.jsonMissingReferenceProblems ?? [], { only, except }).map(({ message }) => /names "([^"]+)"/.exec(message)?.[1] ?? '')
+    expect(read_([], [])).toEqual(['web.txt', 'web-only.sh', 'both.sh', 'web-override.sh', 'after.sh'])
+    expect(read_(['amazon-ebs'], [])).toEqual(['both.sh', 'after.sh'])
+    expect(read_([], ['web', 'manifest'])).toEqual(['both.sh'])
+  })
+
+  it("are an HCL2 template's as -only names them, a source's too; none known for a build only Packer names, which only or except leave to Packer", async () => {
+    const sources = 'source "null" "a" {\n  user_data_file = "a.txt"\n}\n'
+    const build =
+      'build {\n  name    = "${var.n}"\n  sources = ["source.null.a"]\n}\n' +
+      'build {\n  sources = ["source.null.a"]\n  source "source.null.a" {\n    name = "b"\n  }\n' +
+      '  provisioner "shell-local" {\n    except = ["null.a"]\n    script = "b-only.sh"\n  }\n}\n'
+    write('packer/ami.pkr.hcl', sources + build + 'variable "n" {\n  default = "x"\n}\n')
+    const template = await readHclTemplate(await read({ template: 'packer/ami.pkr.hcl' }), {})
+    expect(template.missingReferenceProblems.map(({ message, builds }) => [message.split(' names ')[0], builds])).toEqual([
+      // Build null.b is source a renamed: it reads a's user_data_file too.
+      ['template: packer/ami.pkr.hcl: source "null" "a" user_data_file', [{ skippedBy: [] }, { name: 'null.a', skippedBy: [] }, { name: 'null.b', skippedBy: [] }]],
+      ['template: packer/ami.pkr.hcl: provisioner "shell-local" script', [{ name: 'null.b', skippedBy: [] }]]
+    ])
+    const { missingFilesRead } = await import('../src/inputs/build-variables.js')
+    const named = (only: string[], except: string[]): string[] =>
+      missingFilesRead(template.missingReferenceProblems, { only, except }).map(({ message }) => /names "([^"]+)"/.exec(message)?.[1] ?? '')
+    expect(named(['null.b'], [])).toEqual(['a.txt', 'b-only.sh'])
+    expect(named(['null.a'], [])).toEqual(['a.txt'])
+    // The build named by a variable may still read a.txt: Packer says.
+    expect(named([], ['null.a', 'null.b'])).toEqual([])
   })
 })
 

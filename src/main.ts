@@ -693,21 +693,20 @@ async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTempl
  * fails before it installs anything; for latest or a range, what depends on the release is
  * checked again once it has `resolved`, before it is downloaded or used. With them, the files
  * the template names that are not there, which packer validate would refuse once they are
- * fixed: left to Packer with only or except, which may leave their builds out.
+ * fixed: those the builds that only and except leave in read.
  */
 async function checkProvisioners(given: Inputs, template?: Promise<HclTemplate>, resolved?: string): Promise<void> {
   // A template that could not be read fails where it is awaited next, as it would have.
   const hcl = template && (await template.catch(() => undefined))
   const read = template ? (hcl?.provisionerUses ?? []) : (given.jsonProvisionerUses ?? [])
   if (read.length === 0) return
-  const { awaitsPackerVersion, provisionerProblems } = await import('./inputs/build-variables.js')
+  const { awaitsPackerVersion, missingFilesRead, provisionerProblems } = await import('./inputs/build-variables.js')
   // Once latest or a range has resolved, only what waited for the release is checked again.
   const uses = resolved === undefined ? read : read.filter(awaitsPackerVersion)
   const version = resolved ?? (given.packerVersion.kind === 'exact' ? given.packerVersion.version : undefined)
   const problems = provisionerProblems(uses, given, version)
   if (problems.length === 0) return
-  const selected = given.only.length > 0 || given.except.length > 0
-  const missing = selected ? [] : ((template ? hcl?.missingReferenceProblems : given.jsonMissingReferenceProblems) ?? [])
+  const missing = missingFilesRead((template ? hcl?.missingReferenceProblems : given.jsonMissingReferenceProblems) ?? [], given)
   const andMissing = missing.length > 0 ? ', and the template names files that are not there' : ''
   await refuse(
     [...problems, ...missing],

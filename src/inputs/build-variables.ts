@@ -17,6 +17,7 @@ import valid from 'semver/functions/valid.js'
 import { connectingFailures, connectingProvisioners } from './connecting-provisioners.js'
 import { matchesAny } from './hcl-build-selection.js'
 import type { InputProblem, ProblemLocation } from './reader.js'
+import type { MissingFileProblem } from './template-references.js'
 
 /** A `build.*` attribute a block's setting reads, and where it is written. */
 export interface BuildVariableUse {
@@ -225,11 +226,22 @@ function breakpointProblem(use: ProvisionerUse, selection: Selection): string | 
 }
 
 /**
+ * The files the template names that are not there at all (missingReferences), of those that a
+ * build `selection` runs reads: Packer's validate prepares only those builds, and refuses only
+ * their files. With -only or -except, one of a build whose name only Packer knows, or whose
+ * builds the action does not tell, is left to Packer.
+ */
+export function missingFilesRead(problems: MissingFileProblem[], selection: Selection): InputProblem[] {
+  const kept = selection.only.length === 0 && selection.except.length === 0 ? problems : problems.filter(({ builds }) => builds?.some((build) => build.name !== undefined && runs(build, selection)))
+  return kept.map(({ builds: _, ...problem }) => problem)
+}
+
+/**
  * Whether Packer runs the block in `build` with these -only/-except: the build is selected
  * (one whose name only Packer knows may be), and except names neither the block nor one
  * before it in its chain.
  */
-function runs(build: BuildOfUse, { only, except }: Selection): boolean {
+function runs(build: Pick<BuildOfUse, 'name' | 'skippedBy'>, { only, except }: Selection): boolean {
   if (build.name !== undefined) {
     const names = [build.name]
     if (only.length > 0 && !only.some((entry) => matchesAny(names, entry))) return false

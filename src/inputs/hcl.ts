@@ -30,13 +30,16 @@ import {
   fileProvisionerReads,
   misplacedReferences,
   missingReferences,
+  withBuilds,
   postProcessorPathSettings,
   provisionerPathSettings,
   referencesOf,
   sortReferences,
   writtenPaths,
   type MisplacedReference,
+  type MissingFileProblem,
   type PathSetting,
+  type ReadingBuild,
   type SettingSite,
   type TemplateReference
 } from './template-references.js'
@@ -709,7 +712,8 @@ async function hclFileProvisionerReads(settings: HclBody, scope: HclScope): Prom
  * The references of an HCL2 template's files (each `file` absolute): the settings of its
  * sources, of its build blocks' sources, provisioners (and their `override`) and
  * post-processors that name a local path, evaluated where the action can (hclStringValue),
- * relative to `workingDirectory`.
+ * relative to `workingDirectory`; each with the builds that read it, where the action knows
+ * them (TemplateReference's builds).
  */
 export async function hclTemplateReferences(
   read: HclFileRead[],
@@ -718,64 +722,90 @@ export async function hclTemplateReferences(
 ): Promise<TemplateReference[]> {
   const references: TemplateReference[] = []
   const sources = sourceDefinitions(read.map(({ body }) => body))
+  const blocks = read.flatMap(({ body }) => blocksAt(body.build, ['build'], 0))
+  const everyBuild = (await Promise.all(blocks.map((build) => blockBuilds(build.body, sources, scope)))).flat()
   for (const { file, body } of read) {
-    /** The references `settings` make in `site`; all of them unknown when not `known`; marked when its block runs in no build. */
-    const add = async (site: SettingSite, settings: PathSetting[], known = true, inNoBuild?: true): Promise<void> => {
+    /**
+     * The references `settings` make in `site`; all of them unknown when not `known`; with the
+     * `builds` that read them; marked when its block runs in no build.
+     */
+    const add = async (site: SettingSite, settings: PathSetting[], builds: ReadingBuild[], { known = true, inNoBuild }: { known?: boolean; inNoBuild?: true } = {}): Promise<void> => {
       for (const value of writtenPaths(site, settings)) {
         const evaluated = known ? await hclPathValue(value.written, scope) : undefined
-        references.push(...referencesOf(value, evaluated, { file, workingDirectory }).map((found) => (inNoBuild ? { ...found, inNoBuild } : found)))
+        references.push(...referencesOf(value, evaluated, { file, workingDirectory }).map((found) => ({ ...found, builds, ...(inNoBuild ? { inNoBuild } : {}) })))
       }
     }
-    const site = (settings: HclBody, path: JsonPath, shown: string): SettingSite => ({
-      body: settings,
-      shown: (key) => `${shown}${key}`,
-      at: (key) => [...path, key]
-    })
     /**
      * A provisioner's or post-processor's settings, and those its `override` gives each build;
-     * `built`, the builds of its build block: its own only/except may leave every one out.
+     * `built`, the builds of its build block, and `builds`, those that run it: its own
+     * only/except may leave every one out. An override's settings are read in its build only.
      */
     const plugin = async (
       kind: string,
       { labels: [type], body: settings, path }: { labels: string[]; body: HclBody; path: JsonPath },
       table: Record<string, PathSetting[]>,
-      built: BlockBuild[]
+      built: BlockBuild[],
+      builds: Array<ReadingBuild & { selected?: string }>
     ): Promise<void> => {
       const pathSettings = Object.hasOwn(table, type) ? table[type] : undefined
       if (!pathSettings) return
-      const inNoBuild = built.length > 0 && !built.some(({ selected }) => runsFor(settings, selected)) ? true : undefined
+      const inNoBuild = built.length > 0 && builds.length === 0 ? true : undefined
       const shown = `${kind} "${type}" `
-      const overrides = Object.entries(asObject(settings.override)).map(([build, inner]) =>
-        site(asObject(inner), [...path, 'override', build], `${shown}override["${build}"].`)
-      )
-      for (const each of [site(settings, path, shown), ...overrides]) {
+      const overrides = Object.entries(asObject(settings.override)).map(([build, inner]) => ({
+        ...site(asObject(inner), [...path, 'override', build], `${shown}override["${build}"].`),
+        builds: builds.filter(({ selected }) => selected === build)
+      }))
+      for (const each of [{ ...site(settings, path, shown), builds }, ...overrides]) {
         const reads = type === 'file' ? await hclFileProvisionerReads({ ...settings, ...each.body }, scope) : true
-        if (reads !== false) await add(each, pathSettings, reads === true, inNoBuild)
+        const reading = each.builds.map(({ selected: _, ...build }) => build)
+        if (reads !== false) await add(each, pathSettings, reading, { known: reads === true, inNoBuild })
       }
     }
     for (const source of blocksAt(body.source, ['source'], 2)) {
-      await add(site(source.body, source.path, `source "${source.labels.join('" "')}" `), builderPathSettings)
+      const builds = readingBuilds(everyBuild.filter((build) => build.source === source.labels.join('.')))
+      await add(site(source.body, source.path, `source "${source.labels.join('" "')}" `), builderPathSettings, builds)
     }
     for (const build of blocksAt(body.build, ['build'], 0)) {
-      // A build block's source block sets more of a source's settings (`source "amazon-ebs.web" {…}`).
-      for (const source of blocksAt(build.body.source, [...build.path, 'source'], 1)) {
-        await add(site(source.body, source.path, `source "${source.labels[0]}" `), builderPathSettings)
-      }
       const built = await blockBuilds(build.body, sources, scope)
+      // A build block's source block sets more of a source's settings (`source "amazon-ebs.web" {…}`), for its build alone.
+      for (const source of blocksAt(build.body.source, [...build.path, 'source'], 1)) {
+        await add(site(source.body, source.path, `source "${source.labels[0]}" `), builderPathSettings, readingBuilds(sourceBlockBuilds(built, source)))
+      }
       for (const provisioner of blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1)) {
-        await plugin('provisioner', provisioner, provisionerPathSettings, built)
+        const builds = built.filter(({ selected }) => runsFor(provisioner.body, selected)).map(({ name, selected }) => ({ ...(name === undefined ? {} : { name }), selected, skippedBy: [] }))
+        await plugin('provisioner', provisioner, provisionerPathSettings, built, builds)
       }
-      for (const postProcessor of blocksAt(build.body['post-processor'], [...build.path, 'post-processor'], 1)) {
-        await plugin('post-processor', postProcessor, postProcessorPathSettings, built)
-      }
-      for (const chain of blocksAt(build.body['post-processors'], [...build.path, 'post-processors'], 0)) {
-        for (const postProcessor of blocksAt(chain.body['post-processor'], [...chain.path, 'post-processor'], 1)) {
-          await plugin('post-processor', postProcessor, postProcessorPathSettings, built)
-        }
+      for (const postProcessor of await postProcessorsOf(build, sources, scope)) {
+        const builds = postProcessor.builds.map(({ name, skippedBy }) => ({ ...(name === undefined ? {} : { name }), skippedBy, selected: selectedOf(built, name) }))
+        await plugin('post-processor', postProcessor, postProcessorPathSettings, built, builds)
       }
     }
   }
   return references
+}
+
+/** Where a block's settings are in an HCL2 file (`path`), shown as `shown` and the key. */
+function site(settings: HclBody, path: JsonPath, shown: string): SettingSite {
+  return { body: settings, shown: (key) => `${shown}${key}`, at: (key) => [...path, key] }
+}
+
+/** The builds that read a path of a source's settings, as -only names them: those of that source. */
+function readingBuilds(built: BlockBuild[]): ReadingBuild[] {
+  return built.map(({ name }) => ({ ...(name === undefined ? {} : { name }), skippedBy: [] }))
+}
+
+/** The build of `built` that a build block's `source "source.TYPE.NAME" { … }` block makes. */
+function sourceBlockBuilds(built: BlockBuild[], source: { labels: string[]; body: HclBody }): BlockBuild[] {
+  const ref = sourceReferenceName(source.labels[0])
+  if (ref === undefined) return []
+  const [type, defined] = ref.split('.')
+  const name = typeof source.body.name === 'string' ? source.body.name : defined
+  return built.filter((each) => each.source === ref && each.selected === `${type}.${name}`)
+}
+
+/** The source's name, as a block's only/except select it, of the build of `built` named `name`. */
+function selectedOf(built: BlockBuild[], name: string | undefined): string | undefined {
+  return name === undefined ? undefined : built.find((build) => build.name === name)?.selected
 }
 
 /**
@@ -1098,8 +1128,10 @@ export async function hclMissingReferences(
   read: HclFileRead[],
   references: TemplateReference[],
   where: { workingDirectory: string; template: string; workspace: string }
-): Promise<InputProblem[]> {
-  return onTheirValues(read, missingReferences(references, { kind: 'hcl', ...where }), where.workspace)
+): Promise<MissingFileProblem[]> {
+  const missing = missingReferences(references, { kind: 'hcl', ...where })
+  const placed = await onTheirValues(read, missing, where.workspace)
+  return placed.map((problem, index) => withBuilds(problem, missing[index].reference))
 }
 
 /** Each reference's message on its setting, or on its entry of a list written as such. */
@@ -1659,8 +1691,8 @@ export interface HclTemplate {
   volumeTypeProblems: InputProblem[]
   /** Paths the template names that are not where Packer runs, but beside the template (hclMisplacedReferences). */
   misplacedReferenceProblems: InputProblem[]
-  /** Paths the template names that are not there at all (hclMissingReferences): Packer refuses them in validate. */
-  missingReferenceProblems: InputProblem[]
+  /** Paths the template names that are not there at all (hclMissingReferences), with the builds that read each: Packer refuses them in validate. */
+  missingReferenceProblems: MissingFileProblem[]
   /**
    * The input variables and locals whose value in this run is text, or a list of text, the action
    * knows (a default, a variables file, the input `variables`, PKR_VAR_; a local made of those and

@@ -14,7 +14,7 @@ import { checkExistingManifest } from './manifest.js'
 import { isDirectory, type InputProblem, type InputReader } from './reader.js'
 import type { VersionDemand } from './required-version.js'
 import type { VersionRequest } from './version-request.js'
-import { jsonTemplateReferences, misplacedReferences, missingReferences, noReferences, sortReferences, type MisplacedReference, type ReferencedPaths, type TemplateReference } from './template-references.js'
+import { jsonTemplateReferences, misplacedReferences, missingReferences, noReferences, sortReferences, type MisplacedReference, type MissingFileProblem, type ReferencedPaths, type TemplateReference, withBuilds } from './template-references.js'
 import { jsonUnbracedCalls, unbracedCallMistake } from './quoted-json-references.js'
 import { jsonScopeMistakes } from './json-template-scope.js'
 import { jsonRegionProblems, withoutValues } from './template-regions.js'
@@ -97,7 +97,7 @@ export interface TemplateFiles extends ReferencedPaths {
    * Packer refuses them in validate, and the job names them with any problem it refuses the
    * template for before Packer runs (an HCL2 template's are read with its files: HclTemplate).
    */
-  jsonMissingReferenceProblems?: InputProblem[]
+  jsonMissingReferenceProblems?: MissingFileProblem[]
   /**
    * A JSON template's strings that write a variable's call without its braces (`user `x``), which
    * Packer takes as text (jsonUnbracedCalls): a warning each, on the string, before Packer is
@@ -183,7 +183,7 @@ interface TemplateDescription extends ReferencedPaths {
   jsonProvisionerUses: ProvisionerUse[]
   jsonAmiBuilds?: AmiBuild[]
   jsonMisplacedReferenceProblems: InputProblem[]
-  jsonMissingReferenceProblems: InputProblem[]
+  jsonMissingReferenceProblems: MissingFileProblem[]
   jsonUnbracedCallWarnings: InputProblem[]
   sensitiveVariables: string[]
   sensitiveValues: SensitiveValue[]
@@ -491,14 +491,13 @@ function jsonReferenceProblems(
   sensitive: SensitiveValue[]
 ): Pick<TemplateDescription, 'jsonMisplacedReferenceProblems' | 'jsonMissingReferenceProblems'> {
   const where = { kind: 'json', workingDirectory, template, workspace: reader.workspace } as const
-  const onValues = (found: MisplacedReference[]): InputProblem[] =>
-    withoutValues(
-      found.map(({ reference, message }) => ({ message, location: { file: reader.shown(path), value: { path, at: reference.at } } })),
+  const onValue = ({ reference, message }: MisplacedReference): InputProblem => ({ message, location: { file: reader.shown(path), value: { path, at: reference.at } } })
+  return {
+    jsonMisplacedReferenceProblems: withoutValues(misplacedReferences(references, where).map(onValue), sensitive),
+    jsonMissingReferenceProblems: withoutValues(
+      missingReferences(references, where).map((missing) => withBuilds(onValue(missing), missing.reference)),
       sensitive
     )
-  return {
-    jsonMisplacedReferenceProblems: onValues(misplacedReferences(references, where)),
-    jsonMissingReferenceProblems: onValues(missingReferences(references, where))
   }
 }
 

@@ -11,7 +11,9 @@ import { dirname, relative, resolve } from 'node:path'
 import { liesInside, workspaceRelative } from '../common/paths.js'
 import { isRecord } from '../common/values.js'
 import { runsByOnlyExcept } from './build-selection.js'
-import { resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
+import type { BuildOfUse } from './build-variables.js'
+import type { InputProblem } from './reader.js'
+import { postProcessorsRun, resolveUserVariables, type JsonPath, type TemplateContext, type UserVariables } from './template.js'
 
 /** A setting that names a local path: `list` for a list of them (`scripts`). */
 export interface PathSetting {
@@ -69,7 +71,19 @@ export interface TemplateReference {
    * every build of the template out, so Packer never prepares it, nor reads the path.
    */
   inNoBuild?: true
+  /**
+   * The builds that read it, as -only and -except name them: those its block runs in (its own
+   * only/except may leave some out), and for a post-processor what an except entry skips it by;
+   * undefined where the action does not tell. One whose name only Packer knows has none.
+   */
+  builds?: ReadingBuild[]
 }
+
+/** A build that reads a reference (TemplateReference's builds), as provisionerProblems reads one. */
+export type ReadingBuild = Pick<BuildOfUse, 'name' | 'skippedBy'>
+
+/** A reference not there at all (missingReferences), on its value, with the builds that read it (build-variables.ts missingFilesRead). */
+export type MissingFileProblem = InputProblem & { builds?: ReadingBuild[] }
 
 /**
  * How a template names a path from its own directory, which Packer reads wherever it runs:
@@ -155,6 +169,11 @@ export function missingReferences(
       }
     ]
   })
+}
+
+/** `problem`, of `reference`, with the builds that read it, where they are known. */
+export function withBuilds(problem: InputProblem, reference: TemplateReference): MissingFileProblem {
+  return reference.builds === undefined ? problem : { ...problem, builds: reference.builds }
 }
 
 /** `directory` and its parents up to `workspace`, nearest first; none when it is not inside the workspace. */
@@ -332,26 +351,33 @@ export function jsonTemplateReferences(
       referencesOf(value, known ? evaluate(value.written) : undefined, where)
     )
   const root = asObject(template) ?? {}
-  const builds = jsonBuildNames(root.builders)
+  const builders = Array.isArray(root.builders) ? root.builders : []
+  const names = builders.map(jsonBuildName)
+  const builds = names.every((name) => name !== undefined) ? (names as string[]) : undefined
   const references: TemplateReference[] = []
-  for (const [index, builder] of (Array.isArray(root.builders) ? root.builders : []).entries()) {
+  for (const [index, builder] of builders.entries()) {
     const body = asObject(builder)
-    if (body) references.push(...referencesAt(site(body, ['builders', index]), builderPathSettings))
+    const name = names[index]
+    const reading: ReadingBuild[] = [{ ...(name === undefined ? {} : { name }), skippedBy: [] }]
+    if (body) references.push(...referencesAt(site(body, ['builders', index]), builderPathSettings).map((reference) => ({ ...reference, builds: reading })))
   }
-  const plugin = (body: Record<string, unknown>, path: JsonPath, table: Record<string, PathSetting[]>): void => {
+  /** A provisioner's or post-processor's references; `chain`, a post-processor's sequence up to it, which except may skip it by. */
+  const plugin = (body: Record<string, unknown>, path: JsonPath, table: Record<string, PathSetting[]>, chain?: unknown[]): void => {
     const type = body.type
     const settings = typeof type === 'string' && Object.hasOwn(table, type) ? table[type] : undefined
     if (!settings) return
     // An override replaces settings for one build: each build's may name a path of its own.
     const overrides = Object.entries(asObject(body.override) ?? {}).flatMap(([build, inner]) => {
       const settingsOf = asObject(inner)
-      return settingsOf ? [site(settingsOf, [...path, 'override', build])] : []
+      return settingsOf ? [{ ...site(settingsOf, [...path, 'override', build]), build }] : []
     })
     const inNoBuild = builds !== undefined && builds.length > 0 && builds.every((build) => runsByOnlyExcept(build, body.only, body.except) === false)
-    for (const each of [site(body, path), ...overrides]) {
+    const running = jsonRunningBuilds(names, body, chain)
+    for (const each of [{ ...site(body, path), build: undefined as string | undefined }, ...overrides]) {
       const reads = type === 'file' ? jsonFileProvisionerReads({ ...body, ...each.body }, evaluate) : true
       if (reads === false) continue
-      const found = referencesAt(each, settings, reads === true)
+      const reading = each.build === undefined ? running : running.filter(({ name }) => name === each.build)
+      const found = referencesAt(each, settings, reads === true).map((reference): TemplateReference => ({ ...reference, builds: reading }))
       references.push(...(inNoBuild ? found.map((reference): TemplateReference => ({ ...reference, inNoBuild })) : found))
     }
   }
@@ -364,25 +390,37 @@ export function jsonTemplateReferences(
     const sequence: Array<[unknown, JsonPath]> = Array.isArray(entry)
       ? entry.map((inner, position): [unknown, JsonPath] => [inner, ['post-processors', index, position]])
       : [[entry, ['post-processors', index]]]
-    for (const [definition, path] of sequence) {
+    for (const [position, [definition, path]] of sequence.entries()) {
       const body = asObject(definition)
-      if (body) plugin(body, path, postProcessorPathSettings)
+      if (body) plugin(body, path, postProcessorPathSettings, sequence.slice(0, position + 1).map(([each]) => each))
     }
   }
   return references
 }
 
 /**
- * A JSON template's builds as a block's only/except name them (a builder's `name`, else its
- * type); undefined when only Packer knows one (`{{user `name`}}`).
+ * The builds of a JSON template (`names`, jsonBuildName's) that run a provisioner or post-processor
+ * (`body`; `chain`, a post-processor's sequence up to it): a build whose name only Packer knows
+ * may run it, and so may one where only Packer reads the block's only/except.
  */
-function jsonBuildNames(builders: unknown): string[] | undefined {
-  const names = (Array.isArray(builders) ? builders : []).map((builder) => {
-    const body = asObject(builder)
-    const name = body?.name ?? body?.type
-    return typeof name === 'string' && !name.includes('{{') ? name : undefined
-  })
-  return names.every((name) => name !== undefined) ? (names as string[]) : undefined
+function jsonRunningBuilds(names: Array<string | undefined>, body: Record<string, unknown>, chain?: unknown[]): ReadingBuild[] {
+  return names.flatMap((name): ReadingBuild[] =>
+    name === undefined
+      ? [{ skippedBy: [] }]
+      : runsByOnlyExcept(name, body.only, body.except) === false
+        ? []
+        : [{ name, skippedBy: chain ? postProcessorsRun(chain, name) : [] }]
+  )
+}
+
+/**
+ * A JSON template's build as a block's only/except name it (a builder's `name`, else its type);
+ * undefined when only Packer knows it (`{{user `name`}}`).
+ */
+function jsonBuildName(builder: unknown): string | undefined {
+  const body = asObject(builder)
+  const name = body?.name ?? body?.type
+  return typeof name === 'string' && !name.includes('{{') ? name : undefined
 }
 
 /** fileProvisionerReads, for a JSON template's settings. */

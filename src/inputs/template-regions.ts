@@ -172,7 +172,7 @@ export function instanceProfileMistake(name: string): string | undefined {
  * The problems that quote none of `sensitive`: one that would is left to Packer, as the action
  * masks those values only once the inputs pass.
  */
-export function withoutValues(problems: InputProblem[], sensitive: SensitiveValue[]): InputProblem[] {
+export function withoutValues<T extends InputProblem>(problems: T[], sensitive: SensitiveValue[]): T[] {
   const secrets = sensitive.map(({ value }) => value).filter((value) => value !== '')
   return problems.filter(({ message }) => !secrets.some((value) => message.includes(value)))
 }

@@ -911,7 +911,7 @@ function jsonWrittenTags(
  * The names an except entry skips the last post-processor of `chain` by in `build`: those of the
  * chain's post-processors that run there, each its `name`, or its type when unnamed.
  */
-function postProcessorsRun(chain: unknown[], build: string): string[] {
+export function postProcessorsRun(chain: unknown[], build: string): string[] {
   return chain.flatMap((definition) => {
     if (typeof definition === 'string') return [definition]
     const { type, name, only, except } = (isRecord(definition) ? definition : {}) as Record<string, unknown>
