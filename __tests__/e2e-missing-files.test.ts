@@ -327,4 +327,55 @@ describeWithPacker('a file the template names that is not there, through the bun
     expect(result.errors[1].properties).toEqual({ title: 'Invalid input', file: demoTemplates.json, ...placeIn(join(workspace, demoTemplates.json), '"script": "scripts/second-only.sh"') })
     expect(suite.calls).toEqual([])
   })
+
+  it('HCL2: refused before the install for another reason too (a region with a space): its problems, the provisioners\' and the missing files, all in one run', async () => {
+    const blocks =
+      '  provisioner "file" {\n    source      = "files/app.conf"\n    destination = "/tmp/app.conf"\n  }\n' +
+      '  provisioner "shell-local" {\n    script = "scripts/missing.sh"\n  }\n'
+    const workspace = demoWith((text) => hclWith(blocks)(text).replace('ami_regions            = var.ami_regions', 'ami_regions            = ["eu-west-1", "us-west-2 "]'), 'hcl2')
+    const template = join(workspace, demoTemplates.hcl2)
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/us-west-2 /), properties: expect.objectContaining({ file: demoTemplates.hcl2, line: placeIn(template, '"us-west-2 "').line }) }),
+      {
+        message: expect.stringMatching(/^provisioner "file" runs on the instance through a communicator, and its build connects none/),
+        properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'provisioner "file"') }
+      },
+      {
+        message: expect.stringMatching(/^template: ami\.pkr\.hcl: provisioner "file" source names "files\/app\.conf", which is not there /),
+        properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'source      =') }
+      },
+      {
+        message: expect.stringMatching(/^template: ami\.pkr\.hcl: provisioner "shell-local" script names "scripts\/missing\.sh", which is not there /),
+        properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'script = "scripts/missing.sh"') }
+      },
+      {
+        message:
+          'The template names regions with spaces in them, and Packer would start the build for provisioners or post-processors that cannot ' +
+          'work on a runner, and the template names files that are not there (see the errors above); nothing was installed or built.',
+        properties: {}
+      }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('HCL2: refused before the install for another reason, with files not there but no provisioner refused: the files named with it', async () => {
+    const blocks = '  provisioner "shell-local" {\n    scripts = ["scripts/a.sh", "scripts/missing.sh"]\n  }\n'
+    const workspace = withScript(demoWith((text) => hclWith(blocks)(text).replace('ami_regions            = var.ami_regions', 'ami_regions            = ["eu-west-1", "us-west-2 "]'), 'hcl2'))
+    const template = join(workspace, demoTemplates.hcl2)
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.slice(1)).toEqual([
+      {
+        message: expect.stringMatching(/^template: ami\.pkr\.hcl: provisioner "shell-local" scripts\[1\] names "scripts\/missing\.sh", which is not there /),
+        properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, '"scripts/missing.sh"') }
+      },
+      {
+        message: 'The template names regions with spaces in them, and the template names files that are not there (see the errors above); nothing was installed or built.',
+        properties: {}
+      }
+    ])
+    expect(suite.calls).toEqual([])
+  })
 })

@@ -547,13 +547,16 @@ async function checkBuildSelection(
  * variable's reference written as text in quotes.
  */
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
-  const warnings = await checkSourceReferences(template)
+  // What the provisioners' check refuses, and the files packer validate would refuse, are named
+  // with any refusal before it: else a fix of the one ends in a failure on the other.
+  const also = await provisionersRefused(inputs, template)
+  const warnings = await checkSourceReferences(template, also)
   warnings.push(...(await warnQuotedReferences(inputs, template)))
-  await checkBuildsSomething(template)
-  await checkSourceSettings(inputs, template)
-  await checkMakesAmi(inputs, template)
-  await checkRepeatedBuilds(inputs, template)
-  await checkTagCounts(inputs, template)
+  await checkBuildsSomething(template, also)
+  await checkSourceSettings(inputs, template, also)
+  await checkMakesAmi(inputs, template, also)
+  await checkRepeatedBuilds(inputs, template, also)
+  await checkTagCounts(inputs, template, also)
   await checkVariablesDeclared(inputs, template)
   await checkProvisioners(inputs, template)
   return warnings
@@ -564,10 +567,10 @@ async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclT
  * job on those it refuses or that name no source; warns of those it builds as another source,
  * and gives the warnings back for the summary.
  */
-async function checkSourceReferences(template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
+async function checkSourceReferences(template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<Annotation[]> {
   // A template that could not be read fails where it is awaited next, as it would have.
   const read = await template?.catch(() => undefined)
-  await refuse(read?.sourceReferenceProblems ?? [], "The template's build blocks name sources Packer cannot build (see the errors above); nothing was installed or built.")
+  await refuse(read?.sourceReferenceProblems ?? [], "The template's build blocks name sources Packer cannot build (see the errors above); nothing was installed or built.", also)
   return (read?.sourceReferenceWarnings ?? []).map(({ message, location }) => annotate({ level: 'warning', message, title: 'Source read otherwise', ...location }))
 }
 
@@ -585,19 +588,27 @@ async function warnQuotedReferences(inputs: Inputs, template: Promise<HclTemplat
 
 /**
  * Fails the job before anything more is installed or built when there are `problems`: each an
- * annotation, then the step's `failure`, which says what was not done.
+ * annotation, then the step's `failure`, which says what was not done. With `also`, what a later
+ * check refuses besides, annotated after them and said in the failure too.
  */
-async function refuse(problems: InputProblem[], failure: string): Promise<void> {
+async function refuse(problems: InputProblem[], failure: string, also?: AlsoRefused): Promise<void> {
   if (problems.length === 0) return
-  await reportInputProblems(problems, { failureFollows: true })
-  throw new Failure(failure)
+  const more = also?.problems ?? []
+  await reportInputProblems([...problems, ...more], { failureFollows: true })
+  throw new Failure(more.length === 0 ? failure : failure.replace(/ \(see the errors? above\)/, `${also?.said ?? ''} (see the errors above)`))
+}
+
+/** Problems a check before the install refuses, to be given with those of an earlier one; `said`, how its failure names them (`, and …`). */
+interface AlsoRefused {
+  problems: InputProblem[]
+  said: string
 }
 
 /** An HCL2 template that builds no source: Packer would validate it and have nothing to build. */
-async function checkBuildsSomething(template: Promise<HclTemplate> | undefined): Promise<void> {
+async function checkBuildsSomething(template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<void> {
   // A template that could not be read fails where it is awaited next, as it would have.
   const problems = (await template?.catch(() => undefined))?.buildlessProblems ?? []
-  await refuse(problems, 'The template builds nothing (see the error above); nothing was installed or built.')
+  await refuse(problems, 'The template builds nothing (see the error above); nothing was installed or built.', also)
 }
 
 /**
@@ -610,7 +621,7 @@ async function checkBuildsSomething(template: Promise<HclTemplate> | undefined):
  * the failure naming each kind found; left to Packer with only or except, which may leave the
  * source out.
  */
-async function checkSourceSettings(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+async function checkSourceSettings(inputs: Inputs, template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<void> {
   if (inputs.only.length > 0 || inputs.except.length > 0) return
   // A template that could not be read fails where it is awaited next, as it would have.
   const read = template ? await template.catch(() => undefined) : undefined
@@ -627,7 +638,8 @@ async function checkSourceSettings(inputs: Inputs, template: Promise<HclTemplate
   ).filter(([problems]) => problems.length > 0)
   await refuse(
     found.flatMap(([problems]) => problems),
-    `The template ${found.map(([, what]) => what).join(', and ')} (see the errors above); nothing was installed or built.`
+    `The template ${found.map(([, what]) => what).join(', and ')} (see the errors above); nothing was installed or built.`,
+    also
   )
 }
 
@@ -635,31 +647,31 @@ async function checkSourceSettings(inputs: Inputs, template: Promise<HclTemplate
  * A run whose builds all make no AMI (noAmiProblems): Packer would be installed and build, an
  * amazon-ebsvolume launching an instance for its volumes, for the job to fail after it.
  */
-async function checkMakesAmi(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+async function checkMakesAmi(inputs: Inputs, template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<void> {
   // A template that could not be read fails where it is awaited next, as it would have.
   const builds = template ? (await template.catch(() => undefined))?.amiBuilds : inputs.jsonAmiBuilds
   const { noAmiProblems } = await import('./inputs/ami-builds.js')
   const problems = await noAmiProblems(builds, inputs)
-  await refuse(problems, 'The template builds no AMI in this run (see the errors above); nothing was installed or built.')
+  await refuse(problems, 'The template builds no AMI in this run (see the errors above); nothing was installed or built.', also)
 }
 
 /**
  * HCL2 builds of one source with the same settings (repeatedBuildProblems): Packer would build
  * the first, and the second fail once EC2 refuses its AMI's name, the first's.
  */
-async function checkRepeatedBuilds(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+async function checkRepeatedBuilds(inputs: Inputs, template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<void> {
   // A template that could not be read fails where it is awaited next, as it would have.
   const builds = template ? (await template.catch(() => undefined))?.amiBuilds : undefined
   const { repeatedBuildProblems } = await import('./inputs/ami-builds.js')
   const problems = await repeatedBuildProblems(builds, inputs)
-  await refuse(problems, 'The template builds a source twice with the same settings, which EC2 refuses the second time (see the errors above); nothing was installed or built.')
+  await refuse(problems, 'The template builds a source twice with the same settings, which EC2 refuses the second time (see the errors above); nothing was installed or built.', also)
 }
 
 /**
  * A build whose template's tags and the action's would go over EC2's 50 on its AMI or snapshots
  * (tagCountProblems): Packer would build the AMI, and EC2 refuse the action's tags after it.
  */
-async function checkTagCounts(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
+async function checkTagCounts(inputs: Inputs, template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<void> {
   // A template that could not be read fails where it is awaited next, as it would have.
   const builds = template ? (await template.catch(() => undefined))?.amiBuilds : inputs.jsonAmiBuilds
   if (builds === undefined) return
@@ -667,10 +679,11 @@ async function checkTagCounts(inputs: Inputs, template: Promise<HclTemplate> | u
   const ownKeys = actionTagKeys(inputs)
   await refuse(
     await ownKeyProblems(builds, inputs, keysGoneBy(inputs)),
-    "The template gives tags that the action writes itself (see the errors above); nothing was installed or built."
+    "The template gives tags that the action writes itself (see the errors above); nothing was installed or built.",
+    also
   )
   const problems = await tagCountProblems(builds, inputs, actionTagSet(inputs.tags, inputs.provenanceTags, ownKeys))
-  await refuse(problems, "The template's tags and the action's would be more than EC2 allows (see the errors above); nothing was installed or built.")
+  await refuse(problems, "The template's tags and the action's would be more than EC2 allows (see the errors above); nothing was installed or built.", also)
 }
 
 /**
@@ -696,22 +709,47 @@ async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTempl
  * fixed: those the builds that only and except leave in read.
  */
 async function checkProvisioners(given: Inputs, template?: Promise<HclTemplate>, resolved?: string): Promise<void> {
-  // A template that could not be read fails where it is awaited next, as it would have.
-  const hcl = template && (await template.catch(() => undefined))
-  const read = template ? (hcl?.provisionerUses ?? []) : (given.jsonProvisionerUses ?? [])
-  if (read.length === 0) return
-  const { awaitsPackerVersion, missingFilesRead, provisionerProblems } = await import('./inputs/build-variables.js')
-  // Once latest or a range has resolved, only what waited for the release is checked again.
-  const uses = resolved === undefined ? read : read.filter(awaitsPackerVersion)
-  const version = resolved ?? (given.packerVersion.kind === 'exact' ? given.packerVersion.version : undefined)
-  const problems = provisionerProblems(uses, given, version)
+  const { problems, missing } = await provisionerProblemsOf(given, template, resolved)
   if (problems.length === 0) return
-  const missing = missingFilesRead((template ? hcl?.missingReferenceProblems : given.jsonMissingReferenceProblems) ?? [], given)
   const andMissing = missing.length > 0 ? ', and the template names files that are not there' : ''
   await refuse(
     [...problems, ...missing],
     `Packer would start the build for provisioners or post-processors that cannot work on a runner${andMissing} (see the errors above); nothing was built.`
   )
+}
+
+/**
+ * What checkProvisioners refuses, and the files not there (missingFilesRead), for a check before
+ * it that refuses the template to give with its own problems (refuse's also); none when neither.
+ */
+async function provisionersRefused(given: Inputs, template: Promise<HclTemplate> | undefined): Promise<AlsoRefused | undefined> {
+  const { problems, missing } = await provisionerProblemsOf(given, template)
+  if (problems.length === 0 && missing.length === 0) return undefined
+  const said = [
+    ...(problems.length > 0 ? ['Packer would start the build for provisioners or post-processors that cannot work on a runner'] : []),
+    ...(missing.length > 0 ? ['the template names files that are not there'] : [])
+  ]
+  return { problems: [...problems, ...missing], said: said.map((each) => `, and ${each}`).join('') }
+}
+
+/** The provisioners' problems checkProvisioners refuses, and the files not there that the run's builds read. */
+async function provisionerProblemsOf(
+  given: Inputs,
+  template?: Promise<HclTemplate>,
+  resolved?: string
+): Promise<{ problems: InputProblem[]; missing: InputProblem[] }> {
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const hcl = template && (await template.catch(() => undefined))
+  const read = template ? (hcl?.provisionerUses ?? []) : (given.jsonProvisionerUses ?? [])
+  const notThere = (template ? hcl?.missingReferenceProblems : given.jsonMissingReferenceProblems) ?? []
+  // A template with neither loads no more of the action.
+  if (read.length === 0 && notThere.length === 0) return { problems: [], missing: [] }
+  const { awaitsPackerVersion, missingFilesRead, provisionerProblems } = await import('./inputs/build-variables.js')
+  // Once latest or a range has resolved, only what waited for the release is checked again.
+  const uses = resolved === undefined ? read : read.filter(awaitsPackerVersion)
+  const version = resolved ?? (given.packerVersion.kind === 'exact' ? given.packerVersion.version : undefined)
+  const missing = missingFilesRead(notThere, given)
+  return { problems: uses.length === 0 ? [] : provisionerProblems(uses, given, version), missing }
 }
 
 /** What the log says of the inputs as the job reads them, before it installs anything. */
