@@ -1,7 +1,8 @@
 // Jest runs the TypeScript sources as ES modules (the @actions/* toolkit is ESM-only).
 /** @type {import('jest').Config} */
 export default {
-  testEnvironment: 'node',
+  // Node's, with a watchdog that ends what the tests started when jest ends (Ctrl-C included).
+  testEnvironment: '<rootDir>/__tests__/support/test-environment.mjs',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

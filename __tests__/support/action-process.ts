@@ -255,7 +255,10 @@ export function runnerEnvironment(
     RUNNER_TEMP: join(folder, 'temp'),
     RUNNER_TOOL_CACHE: join(folder, 'tool-cache'),
     // Where Packer leaves its temporary files when it is killed: the run's own folder.
-    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {})
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+    // Which jest process's tests started the step: its processes end with that jest process
+    // (test-environment.mjs).
+    ...(process.env.PACKER_AMI_ACTION_TEST_OWNER ? { PACKER_AMI_ACTION_TEST_OWNER: process.env.PACKER_AMI_ACTION_TEST_OWNER } : {})
   }
   for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) all[`INPUT_${name.toUpperCase()}`] = value
   for (const [name, value] of Object.entries(env)) {
