@@ -80,6 +80,88 @@ describeWithPacker("a tags entry of the action's own keys, through the bundled a
     )
   })
 
+  /** `<AMI ID> in <region>` of each AMI of a run, sorted, as the look-up's messages list them. */
+  const listed = (result: ActionRun): string =>
+    (JSON.parse(result.outputs.artifacts) as Array<{ region: string; amiId: string }>)
+      .map(({ region, amiId }) => `${amiId} in ${region}`)
+      .sort()
+      .join(', ')
+
+  /** The AMI IDs that CreateTags calls of the running test named, from its `from`th call on. */
+  const tagged = (from: number): string[] =>
+    suite.calls
+      .slice(from)
+      .filter((call) => call.action === 'CreateTags').flatMap((call) => Object.entries(call.params).filter(([key]) => key.startsWith('ResourceId.')).map(([, id]) => id))
+
+  it("a set whose PackerBuild a tags entry gave in the action's shape, naming no build of the template, is not reused: the run builds, and says why", async () => {
+    const workspace = demoWith((text) => text, 'hcl2')
+    const inputs = { variables: 'ami_name_prefix=tags-own-keys-shaped' }
+    const first = await run(workspace, 'hcl2', { ...inputs, tags: 'PackerBuild=amazon-ebs web' })
+    expect(first.errors).toEqual([])
+    expect(suite.endpoint.tagsOf('us-east-1', first.outputs['ami-id'])).toMatchObject({ PackerBuild: 'amazon-ebs web', BuildSet: expect.any(String) })
+    const firstSet = (JSON.parse(first.outputs.artifacts) as Array<{ amiId: string }>).map(({ amiId }) => amiId)
+
+    const before = suite.calls.length
+    const second = await run(workspace, 'hcl2', { ...inputs, reuse: 'true' })
+    expect(second.errors).toEqual([])
+    expect(second.warnings).toEqual([])
+    expect(second.exitCode).toBe(0)
+    expect(second.summary).not.toContain('reused')
+    expect(second.outputs['run-uuid']).not.toBe(first.outputs['run-uuid'])
+    expect(Object.keys(JSON.parse(second.outputs.builds) as object)).toEqual(['amazon-ebs.demo'])
+    expect(firstSet).not.toContain(second.outputs['ami-id'])
+    expect(suite.endpoint.tagsOf('us-east-1', second.outputs['ami-id'])).toMatchObject({ PackerBuild: 'amazon-ebs amazon-ebs.demo' })
+    expect(suite.calls.slice(before).some((call) => call.action === 'RunInstances')).toBe(true)
+    expect(tagged(before).filter((id) => firstSet.includes(id))).toEqual([])
+    expect(second.stdout).toContain(
+      `Building: the AMIs built by Packer run ${first.outputs['run-uuid']} are not this run's builds' (amazon-ebs.demo): ` +
+        `their PackerBuild names none of these builds ("amazon-ebs web" on ${listed(first)}: a tags entry or the template gave them their own).`
+    )
+  })
+
+  it("a set whose every PackerBuild a tags entry gave as one of two builds is not reused: no build makes two AMIs in one region, and the run builds", async () => {
+    const twoBuilds = (text: string): string => {
+      const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+      const [builder] = template.builders
+      template.builders = ['web', 'api'].map((name) => ({ ...builder, name, ami_name: '{{user `ami_name_prefix`}}-{{build_name}}-{{timestamp}}' }))
+      return JSON.stringify(template, null, 2)
+    }
+    const workspace = demoWith(twoBuilds, 'json')
+    const inputs = { variables: 'ami_name_prefix=tags-own-keys-two' }
+    const first = await run(workspace, 'json', { ...inputs, tags: 'PackerBuild=amazon-ebs web' })
+    expect(first.errors).toEqual([])
+    expect(Object.keys(JSON.parse(first.outputs.builds) as object)).toEqual(['web', 'api'])
+    const firstAmis = JSON.parse(first.outputs.artifacts) as Array<{ region: string; amiId: string }>
+    const firstSet = firstAmis.map(({ amiId }) => amiId)
+    for (const { region, amiId } of firstAmis) expect(suite.endpoint.tagsOf(region, amiId)).toMatchObject({ PackerBuild: 'amazon-ebs web' })
+
+    const before = suite.calls.length
+    const second = await run(workspace, 'json', { ...inputs, reuse: 'true' })
+    expect(second.errors).toEqual([])
+    expect(second.exitCode).toBe(0)
+    expect(second.summary).not.toContain('reused')
+    expect(second.outputs['run-uuid']).not.toBe(first.outputs['run-uuid'])
+    const builds = JSON.parse(second.outputs.builds) as Record<string, Record<string, string>>
+    expect(Object.keys(builds)).toEqual(['web', 'api'])
+    expect(firstSet).not.toContain(builds.api['us-east-1'])
+    expect(suite.endpoint.tagsOf('us-east-1', builds.api['us-east-1'])).toMatchObject({ PackerBuild: 'amazon-ebs api' })
+    expect(suite.calls.slice(before).some((call) => call.action === 'RunInstances')).toBe(true)
+    expect(tagged(before).filter((id) => firstSet.includes(id))).toEqual([])
+    expect(second.stdout).toContain(
+      `Building: the AMIs built by Packer run ${first.outputs['run-uuid']} are not this run's builds' (web, api): ` +
+        `their PackerBuild gives one build two AMIs in one region, which no build makes ("amazon-ebs web" on ${listed(first)}: ` +
+        'a tags entry or the template gave them their own).'
+    )
+
+    // A set the action tagged itself is reused, each AMI as its own build's.
+    const beforeThird = suite.calls.length
+    const third = await run(workspace, 'json', { ...inputs, reuse: 'true' })
+    expect(third.errors).toEqual([])
+    expect(third.outputs['run-uuid']).toBe(second.outputs['run-uuid'])
+    expect(JSON.parse(third.outputs.builds)).toEqual(builds)
+    expect(suite.calls.slice(beforeThird).some((call) => call.action === 'RunInstances')).toBe(false)
+  })
+
   it('with reuse: a PackerBuild entry is refused before Packer is installed, naming reuse', async () => {
     const workspace = demoWith((text) => text, 'hcl2')
     const result = await run(workspace, 'hcl2', { tags: 'PackerBuild=true', reuse: 'true' })

@@ -1040,9 +1040,12 @@ async function reuse(
   const reuseStage = await import('./aws/reuse.js')
   const { findReusableSet, changedSinceLookup, stillWhole } = reuseStage
   const homeRegion = inputs.awsRegion as string
+  const { buildsOfRun } = await import('./inputs/ami-builds.js')
+  // A set is reused only as the run's builds' (the fingerprint does not cover their PackerBuild tags).
+  const builds = await buildsOfRun(inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds, inputs)
   // What the lookup found is told inside its group, so that the group shows it.
   const found = await core.group('Look for AMIs to reuse', async () => {
-    const lookup = await findReusableSet({ fingerprint, homeRegion })
+    const lookup = await findReusableSet({ fingerprint, homeRegion, builds })
     if (!lookup.found && !lookup.failed) {
       core.info(`Building: ${lookup.why}.`)
       return undefined

@@ -4,8 +4,9 @@
 // regions), so that a later run finds the whole set, in every region, or builds.
 import { DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2'
 import type { Ami } from '../artifacts/manifest.js'
+import type { BuildOfRun } from '../inputs/ami-builds.js'
 import { reuseTagKeys } from '../inputs/reuse.js'
-import { cutTagText, maxTagValueLength, provenanceTagKeys } from '../inputs/tags.js'
+import { cutTagText, maxTagValueLength, provenanceTagKeys, tagTextLength } from '../inputs/tags.js'
 import { describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
 import { disabledAmong, goneFrom, snapshotIdsOf } from './images.js'
@@ -49,6 +50,52 @@ const tagOf = (image: Image, key: string) => image.Tags?.find((tag) => tag.Key =
  */
 const namesABuild = (value: string) => /^[\w.-]+ ./su.test(value)
 
+/**
+ * Whether a PackerBuild value of the action's shape is one buildTag writes for `build`: its type
+ * (`unknown` where the manifest gave none) and one of its names, with the `#2` of builds Packer
+ * names alike, or cut as a tag value is.
+ */
+function namesBuildOf(value: string, build: BuildOfRun): boolean {
+  const space = value.indexOf(' ')
+  const type = value.slice(0, space)
+  if (type !== build.type && type !== 'unknown') return false
+  if (build.names === undefined) return true
+  const alike = value.replace(/#\d+$/u, '')
+  const cut = tagTextLength(value) === maxTagValueLength
+  return build.names.some((name) => [value, alike].includes(`${type} ${name}`) || (cut && `${type} ${name}`.startsWith(value)))
+}
+
+/** An AMI of a set whose PackerBuild has the action's shape. */
+type NamedAmi = { value: string; amiId: string; region: string }
+
+/**
+ * Why a set is not the run's builds' (`builds`, BuildOfRun), by the PackerBuild of its AMIs:
+ * one that names none of them, or one that gives a build two AMIs in one region, which no build
+ * makes (a build's AMIs are one per region: its build region's, and its copies'). A tags entry,
+ * or the template, may have given every AMI one value of the action's shape (`amazon-ebs web`)
+ * while nothing of the run went by the key, and the fingerprint, which covers neither, does not
+ * tell such a set apart. With `builds` undefined (the template's are not known), only the second
+ * is asked. A build of the run with no AMI in the set is no reason: a build may make none by
+ * design (a skip_create_ami only Packer works out; an AMI a later build's force_deregister took),
+ * and its set is reused as it was built. Undefined when the set is theirs.
+ */
+function notOfTheBuilds(runUuid: string, named: NamedAmi[], builds: BuildOfRun[] | undefined): string | undefined {
+  const ofNone = builds === undefined ? [] : named.filter(({ value }) => !builds.some((build) => namesBuildOf(value, build)))
+  const twice = new Set(named.filter((ami, index) => named.some((other, at) => at < index && other.value === ami.value && other.region === ami.region)).map(({ value }) => value))
+  if (ofNone.length === 0 && twice.size === 0) return undefined
+  const found = (listed: NamedAmi[]): string => {
+    const values = [...new Set(listed.map(({ value }) => value))].sort()
+    const amisOf = (value: string) => listed.filter((one) => one.value === value).map(({ amiId, region }) => `${amiId} in ${region}`).sort()
+    return values.map((value) => `"${value}" on ${amisOf(value).join(', ')}`).join('; ')
+  }
+  const what =
+    ofNone.length > 0
+      ? `their ${reuseTagKeys.build} names none of these builds (${found(ofNone)}`
+      : `their ${reuseTagKeys.build} gives one build two AMIs in one region, which no build makes (${found(named.filter(({ value }) => twice.has(value)))}`
+  const theirs = builds === undefined ? '' : ` (${builds.map((build) => build.shown).join(', ')})`
+  return `the AMIs built by Packer run ${runUuid} are not this run's builds'${theirs}: ${what}: a tags entry or the template gave them their own)`
+}
+
 function amiOf(image: Image, region: string): Ami {
   const build = tagOf(image, reuseTagKeys.build) ?? ''
   const space = build.indexOf(' ')
@@ -72,6 +119,8 @@ async function imagesWith(ec2: EC2Client, tags: Record<string, string>): Promise
 export interface LookupOptions {
   fingerprint: string
   homeRegion: string
+  /** The builds of the run that may make AMIs: a set is reused only as theirs. Undefined when the template's builds are not known. */
+  builds?: BuildOfRun[]
   ec2For?: (region: string) => EC2Client
 }
 
@@ -97,6 +146,7 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
   const deprecated: string[] = []
   const untagged: string[] = []
   const givenTheirOwn: string[] = []
+  const named: NamedAmi[] = []
   const missing: string[] = []
   const failures: unknown[] = []
   await Promise.all(
@@ -123,6 +173,7 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
       for (const image of images) {
         const build = tagOf(image, reuseTagKeys.build)
         if (!build || !namesABuild(build)) (build ? givenTheirOwn : untagged).push(`${image.ImageId} in ${region}`)
+        else named.push({ value: build, amiId: image.ImageId ?? '', region })
       }
     })
   )
@@ -138,6 +189,8 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
     return `the AMIs built by Packer run ${runUuid} are not all tagged (their builds' own tags are not on ${untagged.sort().join(', ')})`
   }
   if (givenTheirOwn.length > 0) return namingNoBuild(runUuid, givenTheirOwn)
+  const notTheirs = notOfTheBuilds(runUuid, named, options.builds)
+  if (notTheirs !== undefined) return notTheirs
   if (deprecated.length > 0) return `the AMIs built by Packer run ${runUuid} are deprecated (${deprecated.sort().join(', ')})`
   const builtBy = homeImages.map((image) => tagOf(image, provenanceTagKeys.runUrl)).find(Boolean)
   return { amis: found, runUuid, builtBy, snapshotsOf }

@@ -283,6 +283,47 @@ async function selected(builds: AmiBuild[], given: { only: string[]; except: str
 }
 
 /**
+ * A build of the run that may make AMIs, as a set's PackerBuild tags name it (buildTag in
+ * aws/reuse.ts: `<builder type> <build name>`), so that a set is handed on only as its own builds'.
+ */
+export interface BuildOfRun {
+  type: string
+  /**
+   * The names its AMIs' PackerBuild may give it: the build's name as -only matches it and, of an
+   * HCL2 build, the shorter ones a manifest entry gives where Packer's output does not name the
+   * AMI (`amazon-ebs.web`, `web`; Packer before 1.7, the source block's name for a build a build
+   * block renames). Undefined where only Packer knows it: any name of its type may be its.
+   */
+  names?: string[]
+  /** As a message names it. */
+  shown: string
+}
+
+/**
+ * The builds `only` and `except` leave in that may make an AMI (BuildOfRun), in the template's
+ * order; undefined when the builds are not known.
+ */
+export async function buildsOfRun(
+  builds: AmiBuild[] | undefined,
+  given: { only: string[]; except: string[]; templateKind: TemplateKind }
+): Promise<BuildOfRun[] | undefined> {
+  if (builds === undefined) return undefined
+  const running = given.only.length === 0 && given.except.length === 0 ? builds : await selected(builds, given)
+  return running
+    .filter((build) => !makesNone(build))
+    .map((build) => {
+      const written = [build.name, build.made?.source].filter((name): name is string => name !== undefined)
+      // `BUILD.TYPE.NAME`, `TYPE.NAME`, `NAME`: the last two as a manifest entry may give them.
+      const shorter = given.templateKind === 'hcl' ? written.flatMap((name) => [name.split('.').slice(-2).join('.'), name.split('.').at(-1) as string]) : []
+      return {
+        type: build.type,
+        ...(build.name === undefined ? {} : { names: [...new Set([...written, ...shorter])] }),
+        shown: build.name ?? `the ${build.type} build whose name only Packer knows`
+      }
+    })
+}
+
+/**
  * An amazon-ebs build's skip_create_ami is its builder's own setting (the plugin's ebs Config):
  * the other AMI builders' are left to Packer, which validates and builds them.
  */
