@@ -405,7 +405,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       ec2.destroy()
       const otherInstance = other.Instances?.[0]?.InstanceId as string
       // A script that reports on the fleet, as an inventory or smoke-test step might.
-      const main = await killedWhileProvisioning([`echo 'Instance ID: ${otherInstance}'`, `echo 'Creating temporary keypair: prod-deploy'`])
+      const main = await killedWhileProvisioning(
+        [`echo 'Instance ID: ${otherInstance}'`, `echo 'Creating temporary keypair: prod-deploy'`],
+        undefined,
+        'Creating temporary keypair: prod-deploy'
+      )
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain(`Instance ID: ${otherInstance}`)
       const ours = endpoint.instances('us-east-1').filter((instance) => instance.instanceId !== otherInstance)
@@ -523,7 +527,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       home.destroy()
       const releasedAmi = released.ImageId as string
       // A script that names the release it replaces, as a smoke test might.
-      const main = await killedWhileProvisioning([`echo 'AMI: ${releasedAmi}'`])
+      const main = await killedWhileProvisioning([`echo 'AMI: ${releasedAmi}'`], undefined, `AMI: ${releasedAmi}`)
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain(`AMI: ${releasedAmi}`)
       const post = await runPostStep(main, options({}))
@@ -538,7 +542,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
 
     it("the source AMI's ID that a provisioner prints is not the build's: the post step leaves the copies another made of it", async () => {
       endpoint = await startEc2Endpoint({ regions })
-      const main = await killedWhileProvisioning(['echo "AMI: {{ build `SourceAMI` }}"'])
+      const main = await killedWhileProvisioning(['echo "AMI: {{ build `SourceAMI` }}"'], undefined, `AMI: ${SOURCE_AMI_ID}`)
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain(`AMI: ${SOURCE_AMI_ID}`)
       // Another pipeline of the account copied the public base AMI while the build ran.
