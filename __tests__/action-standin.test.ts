@@ -358,7 +358,7 @@ function logShows(child: ChildProcess, stdoutSoFar: () => string, text: string):
 function logHolds(child: ChildProcess, stdoutSoFar: () => string, holds: (stdout: string) => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const poll = setInterval(() => {
-      if (child.exitCode !== null) {
+      if (child.exitCode !== null || child.signalCode !== null) {
         clearInterval(poll)
         reject(new Error('the step ended'))
       }
@@ -582,11 +582,11 @@ describe('the action itself crashing while Packer runs before the build', () => 
       { STANDIN_VERSION: '1.11.2', STANDIN_PLUGINS_HANG: '1' }
     )
     expect(result.exitCode).toBe(1)
+    // Said at once as a cancel's stopping is, a warning: the one error is the run's end.
     expect(result.errors.map(({ message }) => message)).toEqual([
-      'The action crashed (Error: injected crash) while Packer ran: stopping packer plugins install…',
       'The action crashed (Error: injected crash) while Packer installed the plugins, and Packer was stopped; nothing was built.'
     ])
-    expect(result.warnings).toEqual([])
+    expect(result.warnings).toEqual(['The action crashed (Error: injected crash) while Packer ran: stopping packer plugins install…'])
     expect(result.stderr).toContain('Error: injected crash')
     expect(result.stdout).not.toMatch(/cancel/i)
     expect(packerCalls().map((args) => args[0])).toEqual(['version', 'plugins'])
@@ -595,11 +595,10 @@ describe('the action itself crashing while Packer runs before the build', () => 
   it('during packer validate: the errors and the summary say that the action crashed, and the summary that the run failed', async () => {
     const result = await crashingWhen('Running the data sources...', { 'packer-version': '1.6.6' }, { STANDIN_VALIDATE_HANG: '1' })
     expect(result.exitCode).toBe(1)
-    const [stopping, failure] = result.errors.map(({ message }) => message)
-    expect(stopping).toBe('The action crashed (Error: injected crash) while Packer ran: stopping packer validate…')
+    const [failure] = result.errors.map(({ message }) => message)
     expect(failure).toMatch(/^The action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\.$/)
-    expect(result.errors).toHaveLength(2)
-    expect(result.warnings).toEqual([])
+    expect(result.errors).toHaveLength(1)
+    expect(result.warnings).toEqual(['The action crashed (Error: injected crash) while Packer ran: stopping packer validate…'])
     expect(result.stdout).not.toMatch(/cancel/i)
     expect(result.summary).toContain('Packer AMI build: :x: Failed')
     expect(result.summary).toContain(failure)
@@ -627,7 +626,7 @@ describe('a cancel after the action crashed while Packer runs', () => {
   /**
    * The action crashes once packer validate (which ignores SIGTERM) has begun, and the runner
    * then cancels the step as it does: SIGINT once the step has said that it crashed, SIGTERM once
-   * it has said that it got the SIGINT. Once the step has given a second error (or a bound on that
+   * it has said that it got the SIGINT. Once the step has given its error (or a bound on that
    * wait has passed), `afterError` runs with the stand-in's process ID, and the step is killed
    * (SIGKILL) unless `afterError` says it lets it end.
    */
@@ -651,7 +650,7 @@ describe('a cancel after the action crashed while Packer runs', () => {
             .then(() => said('Received SIGINT'))
             .then(() => child.kill('SIGTERM'))
             .then(() => said('Received SIGTERM'))
-            .then(() => logHoldsWithin(child, stdoutSoFar, (stdout) => stdout.split('\n::error::').length > 2, 10_000))
+            .then(() => logHoldsWithin(child, stdoutSoFar, (stdout) => stdout.split('\n::error::').length > 1, 10_000))
             .then(() => {
               if (child.exitCode !== null || afterError(standIns().at(-1) as number) === 'let it end') return
               killed = true
@@ -678,8 +677,8 @@ describe('a cancel after the action crashed while Packer runs', () => {
     const { result, killed } = await crashedThenCancelled()
     expect(killed).toBe(true)
     expect(result.signal).toBe('SIGKILL')
-    expect(result.errors.map(({ message }) => message)).toEqual([crashed, failure])
-    expect(result.warnings).toEqual(cancelledAfterTheCrash)
+    expect(result.errors.map(({ message }) => message)).toEqual([failure])
+    expect(result.warnings).toEqual([crashed, ...cancelledAfterTheCrash])
     expect(result.summary).toContain('Packer AMI build: :x: Failed')
     expect(result.summary).toContain('Crashed (Error: injected crash), then cancelled (SIGTERM) while packer validate was still stopping.')
     expect(result.summary).not.toContain('Packer AMI build: :no_entry_sign: Cancelled')
@@ -693,14 +692,132 @@ describe('a cancel after the action crashed while Packer runs', () => {
     })
     expect(killed).toBe(false)
     expect(result.exitCode).toBe(1)
-    expect(result.errors.map(({ message }) => message)).toEqual([crashed, failure])
-    expect(result.warnings).toEqual(cancelledAfterTheCrash)
+    expect(result.errors.map(({ message }) => message)).toEqual([failure])
+    expect(result.warnings).toEqual([crashed, ...cancelledAfterTheCrash])
     // What the end of the run tells is in the log, as text.
     expect(result.stdout).toMatch(/\nThe action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\.\n/)
     expect(result.summary).toContain('Packer AMI build: :x: Failed')
     expect(result.summary).toMatch(/The action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\./)
     expect(result.summary).not.toContain('still stopping')
     expect(result.summary).not.toContain('Packer AMI build: :no_entry_sign: Cancelled')
+  }, 30_000)
+})
+
+describe('a signal once the Packer that the action\'s crash stopped has ended, before the run ends', () => {
+  /**
+   * The action crashes once the log shows `printed`, while the stand-in Packer waits; once the
+   * step has said so, the stand-in ends (killed, unless it `stopsItself` on the crash's SIGTERM),
+   * and once the step has seen it end, the runner's `signals` come, each once the step has told
+   * the one before. The summary file is a named pipe that nothing reads until then: the run's
+   * end, which writes the summary, waits for it. `unread`: it is read only once the step has
+   * given an error, and the run never gets past it.
+   */
+  async function crashedThenSignalled(
+    env: Record<string, string>,
+    printed: string,
+    signals: NodeJS.Signals[],
+    { unread = false, stopsItself = false }: { unread?: boolean; stopsItself?: boolean } = {}
+  ): Promise<{ result: ActionRun; summaries: string[] }> {
+    const summaryPipe = join(workspace, 'summary-pipe')
+    execFileSync('mkfifo', [summaryPipe])
+    let summaries: number | undefined
+    const standIns = (): number[] => readCalls(argsLog).filter(({ args }) => args[0] !== 'version').map(({ pid }) => pid)
+    try {
+      const result = await runAction({
+        workspace,
+        inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
+        env: { ...standInOnPath(argsLog), AWS_REGION: 'us-east-1', GITHUB_STEP_SUMMARY: summaryPipe, ...env },
+        nodeArgs: crashOnSigusr2,
+        onStart: (child, stdoutSoFar) => {
+          const said = (text: string): Promise<void> => logShows(child, stdoutSoFar, text)
+          void (async () => {
+            await said(printed)
+            child.kill('SIGUSR2')
+            const crashSaid = 'The action crashed (Error: injected crash) while Packer ran'
+            await said(crashSaid)
+            // Packer's log ends, the runner's commands resumed after the crash's message, once
+            // the step has seen Packer end.
+            const at = stdoutSoFar().indexOf(crashSaid)
+            const token = [...stdoutSoFar().slice(0, at).matchAll(/::stop-commands::(\S+)/g)].at(-1)?.[1] as string
+            if (!stopsItself) killStandIns(standIns())
+            await logHolds(child, stdoutSoFar, (stdout) => stdout.slice(at).includes(`\n::${token}::\n`))
+            for (const signal of signals) {
+              const told = stdoutSoFar().split(signal).length
+              child.kill(signal)
+              await logHolds(child, stdoutSoFar, (stdout) => stdout.split(signal).length > told)
+            }
+            // Read at last, the summary lets the step's process exit (its write, which waits on
+            // the pipe, holds it until then), not the run go on.
+            if (unread) await logShows(child, stdoutSoFar, '::error::')
+            summaries = openSync(summaryPipe, constants.O_RDWR | constants.O_NONBLOCK)
+          })().catch(() => undefined)
+        }
+      })
+      const written = summaries === undefined ? [] : readAllOf(summaries).split('## Packer AMI build:').slice(1)
+      return { result, summaries: written }
+    } finally {
+      killStandIns(standIns())
+    }
+  }
+
+  const crashed = 'The action crashed (Error: injected crash) while Packer ran: stopping packer validate…'
+
+  it("the runner's SIGINT: told as the cancel of a run that crashed, whose Packer has ended; the run ends with the crash's one error", async () => {
+    const { result, summaries } = await crashedThenSignalled({ STANDIN_VALIDATE_HANG: 'ignoring SIGTERM' }, 'Running the data sources...', ['SIGINT'])
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      expect.stringMatching(/^The action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\.$/)
+    ])
+    expect(result.warnings).toEqual([crashed, 'Received SIGINT after the action crashed: packer validate was stopped and has ended; the run is ending…'])
+    expect(result.stdout).not.toContain('no Packer build was running')
+    expect(summaries.length).toBeGreaterThan(0)
+    for (const summary of summaries) {
+      expect(summary).toMatch(/^ :x: Failed/)
+      expect(summary).toContain(result.errors[0].message)
+      expect(summary).not.toMatch(/cancel/i)
+    }
+  }, 30_000)
+
+  it("the runner's SIGINT and SIGTERM: the SIGTERM, its last word, gives the crash's one error, and the run's end is logged", async () => {
+    const { result, summaries } = await crashedThenSignalled({ STANDIN_VALIDATE_HANG: 'ignoring SIGTERM' }, 'Running the data sources...', ['SIGINT', 'SIGTERM'])
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      'The action crashed (Error: injected crash), and the run was cancelled (SIGTERM) once packer validate was stopped and had ended, before the run ended; nothing was built.'
+    ])
+    expect(result.warnings).toEqual([
+      crashed,
+      'Received SIGINT after the action crashed: packer validate was stopped and has ended; the run is ending…',
+      'Received SIGTERM again: packer validate was stopped and has ended; the run is ending…'
+    ])
+    // What the end of the run tells is in the log, as text.
+    expect(result.stdout).toMatch(/\nThe action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\.\n/)
+    expect(summaries.length).toBeGreaterThan(0)
+    for (const summary of summaries) expect(summary).toMatch(/^ :x: Failed/)
+    expect(summaries.at(-1)).toMatch(/The action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\./)
+  }, 30_000)
+
+  it("the runner's SIGINT after a crash during the build: the post step's part is said once, in the crash's one error", async () => {
+    const { result } = await crashedThenSignalled({ STANDIN_HANG: '1' }, 'to become ready', ['SIGINT'], { stopsItself: true })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      'The action crashed (Error: injected crash) during packer build, and Packer was stopped before Packer made an AMI (exit code 1). ' +
+        'The post step checks that nothing Packer started is left, and removes what is.'
+    ])
+    expect(result.warnings).toEqual([
+      'The action crashed (Error: injected crash) while Packer ran: stopping Packer and waiting for it to clean up (instance, key pair, security group)…',
+      'Received SIGINT after the action crashed: packer build was stopped and has ended; the run is ending…'
+    ])
+    expect(result.stdout).not.toContain('before the action had read which AMIs it made')
+  }, 30_000)
+
+  it('no signal, and a run that does not end (its summary never written): the step ends itself with the crash\'s one error', async () => {
+    const { result } = await crashedThenSignalled({ STANDIN_VALIDATE_HANG: 'ignoring SIGTERM' }, 'Running the data sources...', [], { unread: true })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      'The action crashed (Error: injected crash) while Packer ran, and Packer was stopped, but the run did not end once Packer had: ' +
+        'the post step checks that nothing Packer started is left, and removes what is.'
+    ])
+    expect(result.warnings).toEqual([crashed])
   }, 30_000)
 })
 

@@ -146,7 +146,7 @@ describe('Cancellation', () => {
       expect(outlasted).not.toHaveBeenCalled()
       process.emit('SIGTERM', 'SIGTERM')
       process.emit('SIGTERM', 'SIGTERM')
-      expect(outlasted.mock.calls).toEqual([['SIGTERM', ['build']]])
+      expect(outlasted.mock.calls).toEqual([['SIGTERM', ['build'], false]])
       writeFileSync(release, '')
       expect((await building).cancelled).toBe(true)
     } finally {

@@ -40,7 +40,7 @@ import type { InputProblem } from './inputs/reader.js'
 import { reportFoldedInputs, reportInputProblems, reportInputWarnings } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { crashedOnTheMistake, packerCrashed } from './report/packer-crash.js'
-import { afterCancel, cancelledBy, capitalized, crashedWith, killedProblem, outlastedBy, type RunEnd } from './report/run-end.js'
+import { afterCancel, cancelledBy, capitalized, crashedWith, endedBeforeTheRun, killedProblem, notEndedAfterTheCrash, outlastedBy, type RunEnd } from './report/run-end.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { logLaunchTemplate, reportLaunchTemplates, reportLaunchTemplatesCutShort } from './report/launch-templates.js'
 import { logRetention, reportRetention, reportRetentionCutShort } from './report/retention.js'
@@ -148,6 +148,9 @@ let summarySoFar:
  */
 let saidCancelled: { summary: Promise<void> } | undefined
 
+/** Whether the step's failure has been given (an error): a crash's end gives none after it. */
+let failureGiven = false
+
 /**
  * The job, given its checked inputs, the question already put to the packer on PATH and an HCL2
  * template being read (src/index.ts); or reading, asking and parsing itself.
@@ -156,10 +159,13 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
   const cancellation = new Cancellation(
     (signal) => cancelledWhileIdle(signal),
     // Said while Packer runs, whose lines have the runner's commands stopped.
-    (message) => withCommandsResumed(() => cancelling(message)),
-    (error, stopping) => withCommandsResumed(() => failOnce(`${crashedWith(error).cause} while Packer ran: ${stopping}`)),
+    (message) => withCommandsResumed(() => stoppingPacker(message)),
+    // A warning, as a cancel's is: the one failure is given once Packer has ended, and says what
+    // became of what it made (or at the runner's last signal, or if the run does not end).
+    (error, stopping) => withCommandsResumed(() => stoppingPacker(`${crashedWith(error).cause} while Packer ran: ${stopping}`)),
     (error) => crashedWhileIdle(error),
-    (signal, commands) => withCommandsResumed(() => cancelOutlasted(outlastedBy(signal, cancellation.stoppedByCrash), commands))
+    (signal, commands, ended) => withCommandsResumed(() => cancelOutlasted(outlastedBy(signal, cancellation.stoppedByCrash), commands, ended)),
+    (error, first) => withCommandsResumed(() => crashUnended(error, first))
   ).listen()
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
@@ -197,15 +203,16 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
 function failOnce(message: string): void {
   if (saidCancelled) annotate({ level: 'warning', message })
   else failStep(message)
+  failureGiven = true
 }
 
 /**
- * Says that the run is cancelled while Packer cleans up. The runner kills a step that has not
- * ended some 10 s after its first signal (actions/runner, ProcessInvoker: SIGINT, SIGTERM after
- * 7.5 s, a kill 2.5 s later), sooner than Packer may be done: what is held for the last slots is
- * made now, as it is, or it would be lost.
+ * Says that a cancel or the action's crash stops Packer, which cleans up. The runner kills a step
+ * that has not ended some 10 s after its first signal (actions/runner, ProcessInvoker: SIGINT,
+ * SIGTERM after 7.5 s, a kill 2.5 s later), sooner than Packer may be done: what is held for the
+ * last slots is made now, as it is, or it would be lost.
  */
-function cancelling(message: string): void {
+function stoppingPacker(message: string): void {
   annotate({ level: 'warning', message })
   makeHeldAnnotations()
 }
@@ -216,13 +223,22 @@ function cancelling(message: string): void {
  * often before Packer is done (one that waits for EC2 to answer a call may not end for minutes).
  * What the end of the run would write is written now, with what is known: the failure, and the
  * summary, in the words of what ended the run (`end`). If Packer ends first, the run ends as after
- * any cancel: no second failure, the summary written again, whole.
+ * any cancel: no second failure, the summary written again, whole. So too when the runner's
+ * SIGTERM comes once the Packer `commands` the action's crash stopped have `ended`, while the run
+ * still ends.
  */
-function cancelOutlasted(end: RunEnd, commands: string[]): void {
+function cancelOutlasted(end: RunEnd, commands: string[], ended: boolean): void {
+  // The run's end came first: it said how the run ended.
+  if (failureGiven) return
   const so = summarySoFar
   const building = commands.includes('build') ? so?.building : undefined
   let problem: string
-  if (building) {
+  if (ended) {
+    // Packer has ended, and the run ends after it: what it made is read, or about to be.
+    const told = endedBeforeTheRun(end, commands, building && { keep: building.keep, amis: so?.model.amis.length ?? 0, finished: building.record.finishedImages.length })
+    failStep(told.failure)
+    problem = told.problem
+  } else if (building) {
     const { keep, record } = building
     const finished = record.finishedImages
     const unfinished = record.temporaryResources.images
@@ -251,10 +267,21 @@ function cancelOutlasted(end: RunEnd, commands: string[]): void {
   const summary = so && {
     ...so.model,
     outcome: end.outcome,
-    amisUnread: building && building.record.finishedImages.length > 0 ? true : so.model.amisUnread,
+    amisUnread: building && building.record.finishedImages.length > 0 && so.model.amis.length === 0 ? true : so.model.amisUnread,
     problems: [...so.model.problems, problem]
   }
   saidCancelled = { summary: endSummary(summary, so?.write) }
+  failureGiven = true
+}
+
+/**
+ * The step exits after the action's crash before the run has ended (Cancellation): unless the
+ * run's failure was given (by a signal, or while no Packer ran), the crash's is given now.
+ */
+function crashUnended(error: Error, first: boolean): void {
+  if (failureGiven) return
+  failStep(notEndedAfterTheCrash(error, first, summarySoFar?.building?.keep ?? false))
+  failureGiven = true
 }
 
 /** A cancel while no Packer runs. */

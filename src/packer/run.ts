@@ -76,7 +76,8 @@ const deadlineGraceMs = 5_000
  * the Packer that the first stopped still runs is the runner's last word: it kills the step
  * 2.5 s later, and `outlasted` is told, once, so that the job says now how the run ended. After
  * a crash that stopped Packer, the runner's first signal is its cancel of a run already ending,
- * and its second its last word as well.
+ * and its second its last word as well, whether or not that Packer has ended since: no signal
+ * after the crash starts a second end of the run.
  */
 export class Cancellation {
   cancelled = false
@@ -89,6 +90,9 @@ export class Cancellation {
   private readonly children = new Map<ChildProcess, string>()
   private readonly handler = (signal: NodeJS.Signals): void => this.cancel(signal)
   private readonly crashHandler = (error: Error): void => this.crashed(error)
+  private readonly exitHandler = (): void => {
+    if (this.crash) this.crashUnended(this.crash, this.crash === this.crashFirst)
+  }
   private crash: Error | undefined
   /** The crash that ended the run, if it came before any signal: the run was not cancelled, it failed. */
   private crashFirst: Error | undefined
@@ -98,6 +102,8 @@ export class Cancellation {
   private signalled = false
   /** What stopped the Packer commands that ran: not set by a signal or a crash while none ran. */
   private stoppedBy: 'signal' | 'crash' | undefined
+  /** The Packer commands that the signal or the crash stopped (stoppedBy), as the log names them. */
+  private stopped: string[] = []
   private outlastedTold = false
 
   constructor(
@@ -106,23 +112,32 @@ export class Cancellation {
     private readonly announce: (message: string) => void,
     /**
      * Says that the action itself crashed (an error nothing caught) while Packer ran, and
-     * `stopping`: which Packer commands it stops, and what they do before they end.
+     * `stopping`: which Packer commands it stops, and what they do before they end. The run's
+     * end, once they have, says how it ended (or `outlasted`, or `crashUnended`).
      */
-    private readonly fail: (error: Error, stopping: string) => void = (error, stopping) => announce(`${String(error)}: ${stopping}`),
+    private readonly sayCrashed: (error: Error, stopping: string) => void = (error, stopping) => announce(`${String(error)}: ${stopping}`),
     /** Called on an error nothing caught while no Packer runs; by default, exits as Node would. */
     private readonly crashedWhileIdle: (error: Error) => void = () => process.exit(1),
     /**
      * Called on a signal again while the Packer commands a signal or a crash stopped (`build`,
-     * `validate`, …) still run, once: the step is killed before they may end. After a crash
-     * (stoppedByCrash), the job's words are the crash's.
+     * `validate`, …) still run, or once they have `ended` while the run still ends, once: the
+     * step is killed before the run may end. After a crash (stoppedByCrash), the job's words are
+     * the crash's.
      */
-    private readonly outlasted: (signal: NodeJS.Signals, commands: string[]) => void = () => undefined
+    private readonly outlasted: (signal: NodeJS.Signals, commands: string[], ended: boolean) => void = () => undefined,
+    /**
+     * Called as the step exits after a crash (`error`; `first`: it came before any signal) before
+     * the run has ended (dispose): what the crash left unsettled kept the run from its end, or
+     * held the step open until it ended itself. Writes synchronously (the process is exiting).
+     */
+    private readonly crashUnended: (error: Error, first: boolean) => void = () => undefined
   ) {}
 
   listen(): this {
     process.on('SIGINT', this.handler)
     process.on('SIGTERM', this.handler)
     process.on('uncaughtException', this.crashHandler)
+    process.on('exit', this.exitHandler)
     return this
   }
 
@@ -130,6 +145,7 @@ export class Cancellation {
     process.off('SIGINT', this.handler)
     process.off('SIGTERM', this.handler)
     process.off('uncaughtException', this.crashHandler)
+    process.off('exit', this.exitHandler)
   }
 
   /**
@@ -156,6 +172,10 @@ export class Cancellation {
   private cancel(signal: NodeJS.Signals): void {
     const stoppedAlready = this.cancelled
     this.cancelled = true
+    if (this.children.size === 0 && this.stoppedBy === 'crash') {
+      this.afterCrashedPackerEnded(signal)
+      return
+    }
     if (this.children.size === 0) {
       if (this.endingWhileIdle) return
       this.endingWhileIdle = true
@@ -166,6 +186,7 @@ export class Cancellation {
     this.signalled = true
     if (!stoppedAlready) {
       this.announce(`Received ${signal}: ${this.stopping()}`)
+      this.stopped = [...this.children.values()]
       for (const child of this.children.keys()) child.kill('SIGTERM')
       this.stoppedBy = 'signal'
     } else if (first && this.crashFirst) {
@@ -175,9 +196,31 @@ export class Cancellation {
       this.announce(`Received ${signal} again: ${this.stillWaiting()}`)
       if (this.stoppedBy && !this.outlastedTold) {
         this.outlastedTold = true
-        this.outlasted(signal, [...this.children.values()])
+        this.outlasted(signal, [...this.children.values()], false)
       }
     }
+  }
+
+  /**
+   * A signal once the Packer that the action's crash stopped has ended, while the run ends: the
+   * run's end tells how it ended, as it would have without the signal, not the signal a second
+   * time (whenIdle). The runner's first signal is its cancel of a run already ending; a signal
+   * again is its last word, and `outlasted` is told, once, so that the job says how the run ended
+   * before the kill.
+   */
+  private afterCrashedPackerEnded(signal: NodeJS.Signals): void {
+    const first = !this.signalled
+    this.signalled = true
+    const named = this.stopped.map((command) => `packer ${command}`).join(' and ')
+    const ended = `${named} ${this.stopped.length === 1 ? 'was' : 'were'} stopped and ${this.stopped.length === 1 ? 'has' : 'have'} ended; the run is ending…`
+    if (first && this.crashFirst) {
+      this.announce(`Received ${signal} after the action crashed: ${ended}`)
+      return
+    }
+    this.announce(`Received ${signal} again: ${ended}`)
+    if (this.outlastedTold) return
+    this.outlastedTold = true
+    this.outlasted(signal, this.stopped, true)
   }
 
   /** What Packer, stopped already, is still waited for to do. */
@@ -225,8 +268,9 @@ export class Cancellation {
       return
     }
     // After a cancel, Packer is stopping already: only the crash is new.
-    this.fail(error, this.cancelled ? `still waiting for ${this.named()} to stop after the cancel…` : this.stopping())
+    this.sayCrashed(error, this.cancelled ? `still waiting for ${this.named()} to stop after the cancel…` : this.stopping())
     if (!this.cancelled) {
+      this.stopped = [...this.children.values()]
       for (const child of this.children.keys()) child.kill('SIGTERM')
       this.stoppedBy = 'crash'
     }

@@ -32,6 +32,46 @@ export function outlastedBy(signal: NodeJS.Signals, crash: Error | undefined): R
 }
 
 /**
+ * How a run ended whose Packer `commands`, stopped by the action's crash, had ended when the
+ * runner's last signal came, before the run did (`end`: the crash and the cancel after it): as the
+ * failure says it and as the summary's line does. `build` when they
+ * were the build: whether on-error is abort, how many AMIs the action has read (they are in the
+ * outputs), and how many builds had finished.
+ */
+export function endedBeforeTheRun(
+  end: RunEnd,
+  commands: string[],
+  build?: { keep: boolean; amis: number; finished: number }
+): { failure: string; problem: string } {
+  const named = commands.map((command) => `packer ${command}`).join(' and ')
+  const when = `once ${named} ${commands.length === 1 ? 'was' : 'were'} stopped and had ended, before the run ended`
+  if (build === undefined) return { failure: `${end.cause} ${when}; nothing was built.`, problem: `${end.problem} ${when}.` }
+  const { keep, amis, finished } = build
+  const after =
+    amis > 0
+      ? `the ${amis} AMI(s) Packer made are in the outputs; ${afterCancel(keep)}`
+      : finished > 0
+        ? `the post step names the AMIs of the builds that finished${keep ? '; with on-error: abort, what else Packer made is left as it is.' : ', checks that nothing else Packer started is left, and removes what is.'}`
+        : afterCancel(keep)
+  return {
+    failure: `${end.cause} ${when}: ${after}`,
+    problem: `${end.problem} ${when}; ${keep ? 'with on-error: abort, what Packer made is left as it is.' : 'the post step removes what it leaves.'}`
+  }
+}
+
+/**
+ * The failure of a run that the action's crash (`error`; `first`: it came before any signal, and
+ * stopped Packer) kept from its end: the step exits, and the run's own end never said how it
+ * ended.
+ */
+export function notEndedAfterTheCrash(error: Error, first: boolean, keep: boolean): string {
+  const { cause } = crashedWith(error)
+  return first
+    ? `${cause} while Packer ran, and Packer was stopped, but the run did not end once Packer had: ${afterCancel(keep)}`
+    : `${cause} after the run was cancelled, and the run did not end once Packer had: ${afterCancel(keep)}`
+}
+
+/**
  * What becomes of what a cancelled (or crash-stopped) build's Packer made: left as it is with
  * on-error: abort, else removed by the post step; `unfinished` names the AMIs of builds that had
  * not finished, with whose copies the post step removes them (`that AMI and its`).
