@@ -3,7 +3,8 @@
 // entry of a list included, however it is written (`${path.root}/…`, `${var.dir}/…`, `{{template_dir}}/…`); and
 // where the job refuses the template before Packer runs for something else (a provisioner that
 // needs a communicator, in a build with communicator "none"), the file is named with it, each on
-// its line, so that a fix of the one does not end in a failure on the other.
+// its line, so that a fix of the one does not end in a failure on the other; so too where the
+// inputs are refused, as far as the files and builds are known for sure.
 import { expect, it } from '@jest/globals'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -11,16 +12,16 @@ import { asTheRunnerShowsIt } from './support/action-process.js'
 import { demoRuns, demoTemplates, loopbackSuite } from './support/loopback-suite.js'
 import { describeWithPacker } from './support/runtimes.js'
 
+/** Where `text` is in the file: its line and column, as the annotation gives them. */
+function placeIn(file: string, text: string): { line: string; col: string } {
+  const lines = readFileSync(file, 'utf8').split('\n')
+  const found = lines.findIndex((line) => line.includes(text))
+  return { line: String(found + 1), col: String(lines[found].indexOf(text) + 1) }
+}
+
 describeWithPacker('a file the template names that is not there, through the bundled action', () => {
   const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
   const { demoWith, run } = demoRuns(suite)
-
-  /** Where `text` is in the file: its line and column, as the annotation gives them. */
-  function placeIn(file: string, text: string): { line: string; col: string } {
-    const lines = readFileSync(file, 'utf8').split('\n')
-    const found = lines.findIndex((line) => line.includes(text))
-    return { line: String(found + 1), col: String(lines[found].indexOf(text) + 1) }
-  }
 
   /** The demo's HCL2 template with `block` (lines of HCL) added to its build block. */
   const hclWith = (block: string) => (text: string): string => text.replace('  post-processor "manifest" {}', `${block}\n  post-processor "manifest" {}`)
@@ -374,6 +375,123 @@ describeWithPacker('a file the template names that is not there, through the bun
       {
         message: 'The template names regions with spaces in them, and the template names files that are not there (see the errors above); nothing was installed or built.',
         properties: {}
+      }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+})
+
+describeWithPacker('a template refused while the inputs are read, through the bundled action: the provisioners\' problems and the files not there named with it', () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+  const { demoWith, run } = demoRuns(suite)
+
+  /** The demo's JSON template, parsed, with `edit` made to it. */
+  type DemoTemplate = { variables: Record<string, string>; builders: Array<Record<string, unknown>>; provisioners?: unknown[] }
+  const jsonEdited = (edit: (template: DemoTemplate) => void) => (text: string): string => {
+    const template = JSON.parse(text) as DemoTemplate
+    edit(template)
+    return JSON.stringify(template, null, 2)
+  }
+
+  const fileProvisioner = { type: 'file', source: 'files/app.conf', destination: '/tmp/app.conf' }
+
+  it('JSON: a region with a space: its error, the provisioner\'s and the files not there, each on its line, in one run', async () => {
+    const workspace = demoWith(
+      jsonEdited((template) => {
+        template.builders[0].ami_regions = ['eu-west-1', 'us-west-2 ']
+        template.provisioners = [fileProvisioner, { type: 'shell-local', script: 'scripts/missing.sh' }]
+      }),
+      'json'
+    )
+    const template = join(workspace, demoTemplates.json)
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringMatching(/us-west-2 /),
+        properties: { title: 'Invalid input', file: demoTemplates.json, ...placeIn(template, '"ami_regions": [') }
+      },
+      {
+        message: expect.stringMatching(/^provisioner "file" runs on the instance through a communicator, and its build connects none \(amazon-ebs has "communicator": "none"\)/),
+        properties: { title: 'Invalid input', file: demoTemplates.json, ...placeIn(template, '"type": "file"') }
+      },
+      {
+        message: expect.stringMatching(/^template: packer-template\.json: provisioners\[0\]\.source names "files\/app\.conf", which is not there /),
+        properties: { title: 'Invalid input', file: demoTemplates.json, ...placeIn(template, '"source"') }
+      },
+      {
+        message: expect.stringMatching(/^template: packer-template\.json: provisioners\[1\]\.script names "scripts\/missing\.sh", which is not there /),
+        properties: { title: 'Invalid input', file: demoTemplates.json, ...placeIn(template, '"script"') }
+      }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('JSON: another input refused (aws-region): the provisioner\'s and the files not there named with it', async () => {
+    const workspace = demoWith(jsonEdited((template) => (template.provisioners = [fileProvisioner])), 'json')
+    const template = join(workspace, demoTemplates.json)
+    const result = await run(workspace, 'json', { 'aws-region': 'nowhere' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: 'aws-region: expected an AWS region such as us-east-1, found "nowhere"', properties: { title: 'Invalid input' } },
+      expect.objectContaining({ message: expect.stringMatching(/^provisioner "file" runs on the instance/), properties: expect.objectContaining({ file: demoTemplates.json, line: placeIn(template, '"type": "file"').line }) }),
+      expect.objectContaining({ message: expect.stringMatching(/^template: packer-template\.json: provisioners\[0\]\.source names "files\/app\.conf"/), properties: expect.objectContaining({ file: demoTemplates.json, line: placeIn(template, '"source"').line }) })
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('JSON: a variables file that is not there: the provisioner and a path written as it is named with it, not a path worked out from a default, which the file may change', async () => {
+    const workspace = demoWith(
+      jsonEdited((template) => {
+        template.variables.conf = 'files/app.conf'
+        template.provisioners = [{ ...fileProvisioner, source: '{{user `conf`}}' }, { type: 'shell-local', script: 'scripts/missing.sh' }]
+      }),
+      'json'
+    )
+    const template = join(workspace, demoTemplates.json)
+    const result = await run(workspace, 'json', { 'var-file': 'prod-vars.json' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: 'var-file: expected a variables file at "prod-vars.json" in ".", found no such file', properties: { title: 'Invalid input' } },
+      expect.objectContaining({ message: expect.stringMatching(/^provisioner "file" runs on the instance/), properties: expect.objectContaining({ file: demoTemplates.json, line: placeIn(template, '"type": "file"').line }) }),
+      {
+        message: expect.stringMatching(/^template: packer-template\.json: provisioners\[1\]\.script names "scripts\/missing\.sh", which is not there /),
+        properties: { title: 'Invalid input', file: demoTemplates.json, ...placeIn(template, '"script"') }
+      }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('HCL2: a variables file that is not there: the template is not read for them, as any value of it may be another', async () => {
+    const workspace = demoWith(
+      (text) => text.replace('  post-processor "manifest" {}', '  provisioner "file" {\n    source      = "files/app.conf"\n    destination = "/tmp/app.conf"\n  }\n\n  post-processor "manifest" {}'),
+      'hcl2'
+    )
+    const result = await run(workspace, 'hcl2', { 'var-file': 'prod.pkrvars.hcl' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: 'var-file: expected a variables file at "prod.pkrvars.hcl" in ".", found no such file', properties: { title: 'Invalid input' } }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('HCL2: another input refused (aws-region): the provisioner\'s and the files not there named with it', async () => {
+    const workspace = demoWith(
+      (text) => text.replace('  post-processor "manifest" {}', '  provisioner "file" {\n    source      = "files/app.conf"\n    destination = "/tmp/app.conf"\n  }\n\n  post-processor "manifest" {}'),
+      'hcl2'
+    )
+    const template = join(workspace, demoTemplates.hcl2)
+    const result = await run(workspace, 'hcl2', { 'aws-region': 'nowhere' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: 'aws-region: expected an AWS region such as us-east-1, found "nowhere"', properties: { title: 'Invalid input' } },
+      {
+        message: expect.stringMatching(/^provisioner "file" runs on the instance through a communicator, and its build connects none/),
+        properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'provisioner "file"') }
+      },
+      {
+        message: expect.stringMatching(/^template: ami\.pkr\.hcl: provisioner "file" source names "files\/app\.conf", which is not there /),
+        properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'source      =') }
       }
     ])
     expect(suite.calls).toEqual([])

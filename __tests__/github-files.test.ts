@@ -336,11 +336,15 @@ async function inputProblems(step: Step, job: Job): Promise<string[]> {
   const region = job.steps?.find((other) => actionRef(other.uses)?.action === 'aws-actions/configure-aws-credentials')?.with?.['aws-region']
   const workspace = mkdtempSync(join(tmpdir(), 'recipe-'))
   try {
-    // The recipe's template, from examples/: a JSON one by its name, else the HCL2 directory.
+    // The recipe's template, from examples/: a JSON one by its name, with the script it names (a
+    // refusal names a file not there), else the HCL2 directory.
     const directory = join(workspace, inputs['working-directory'] || '.')
     mkdirSync(directory, { recursive: true })
     const template = inputs.template || 'packer-template.json'
-    if (extname(template) === '.json') cpSync(join(projectRoot, 'examples', 'json', 'packer-template.json'), join(directory, template))
+    if (extname(template) === '.json') {
+      cpSync(join(projectRoot, 'examples', 'json', 'packer-template.json'), join(directory, template))
+      cpSync(join(projectRoot, 'examples', 'json', 'provision.sh'), join(directory, 'provision.sh'))
+    }
     else cpSync(join(projectRoot, 'examples', 'hcl2'), template === '.' ? directory : join(directory, template), { recursive: true })
     await readInputs((name) => inputs[name] ?? '', { GITHUB_WORKSPACE: workspace, AWS_REGION: region === undefined ? undefined : String(region) })
     return []

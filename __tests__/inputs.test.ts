@@ -570,6 +570,47 @@ describe('readInputs rejects each bad input with its own message', () => {
   })
 })
 
+describe("refused inputs, with a JSON template's provisioners that cannot work on a runner and files not there", () => {
+  const builders = [{ type: 'amazon-ebs', name: 'web', communicator: 'none' }]
+  const shell = { type: 'shell', inline: ['uptime'] }
+  const written = (template: Record<string, unknown>): void => writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify(template, null, 2))
+
+  it('names them after the inputs\' own problems, each on its place', async () => {
+    written({ builders, provisioners: [shell, { type: 'shell-local', script: 'scripts/missing.sh' }] })
+    const error = await read({ 'aws-region': 'Virginia' }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(InputError)
+    const file = join(workspace, 'packer-template.json')
+    expect((error as InputError).problems).toEqual([
+      { message: 'aws-region: expected an AWS region such as us-east-1, found "Virginia"' },
+      { message: expect.stringMatching(/^provisioner "shell" runs on the instance through a communicator, and its build connects none \(web has/), location: { file: 'packer-template.json', value: { path: file, at: ['provisioners', 0, 'type'] } } },
+      { message: expect.stringMatching(/^template: packer-template\.json: provisioners\[1\]\.script names "scripts\/missing\.sh", which is not there/), location: { file: 'packer-template.json', value: { path: file, at: ['provisioners', 1, 'script'] } } }
+    ])
+  })
+
+  it('names nothing more when the inputs pass, nor where the template has nothing to name', async () => {
+    written({ builders, provisioners: [shell] })
+    await expect(read()).resolves.toMatchObject({ templateKind: 'json' })
+    written({ builders: [{ ...builders[0], communicator: 'ssh', ssh_username: 'u' }], provisioners: [shell] })
+    expect(await problems({ 'aws-region': 'Virginia' })).toEqual(['aws-region: expected an AWS region such as us-east-1, found "Virginia"'])
+  })
+
+  it('with a variables file not read, or a variables line, leaves out what a value it may set makes: a path, a build\'s name', async () => {
+    written({ variables: { script: 'scripts/from-default.sh', build: 'web' }, builders, provisioners: [{ type: 'shell-local', scripts: ['{{user `script`}}', 'scripts/written.sh'] }] })
+    const named = (found: string[]) => found.filter((message) => message.startsWith('template:')).map((message) => /names "([^"]+)"/.exec(message)?.[1])
+    expect(named(await problems({ 'aws-region': 'Virginia' }))).toEqual(['scripts/from-default.sh', 'scripts/written.sh'])
+    expect(named(await problems({ 'var-file': 'prod.json' }))).toEqual(['scripts/written.sh'])
+    expect(named(await problems({ variables: 'oops' }))).toEqual(['scripts/written.sh'])
+    writeFileSync(join(workspace, 'number.json'), '{"script": 1}')
+    expect(named(await problems({ 'var-file': 'number.json' }))).toEqual(['scripts/written.sh'])
+    // A build named from a variable may be another: its provisioners are left out, not one named literally.
+    written({ variables: { build: 'web' }, builders: [{ ...builders[0], name: '{{user `build`}}' }], provisioners: [shell] })
+    expect((await problems({ 'aws-region': 'Virginia' })).filter((message) => message.startsWith('provisioner'))).toHaveLength(1)
+    expect((await problems({ 'var-file': 'prod.json' })).filter((message) => message.startsWith('provisioner'))).toEqual([])
+    written({ variables: { build: 'web' }, builders, provisioners: [shell] })
+    expect((await problems({ 'var-file': 'prod.json' })).filter((message) => message.startsWith('provisioner'))).toHaveLength(1)
+  })
+})
+
 describe("a JSON template's provisioners that cannot work on a runner", () => {
   /** The problems provisionerProblems finds in `written` with these inputs, each with where it points. */
   async function refused(written: Record<string, unknown>, inputs: Record<string, string> = {}) {

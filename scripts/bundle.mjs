@@ -37,6 +37,7 @@ const loadedLater = {
   'stages/hcl-parser': 'src/inputs/hcl-parser.ts',
   'stages/hcl-template': 'src/inputs/hcl.ts',
   'stages/hcl-build-selection': 'src/inputs/hcl-build-selection.ts',
+  'stages/build-variables': 'src/inputs/build-variables.ts',
   'stages/fingerprint': 'src/inputs/fingerprint.ts',
   'stages/reuse': 'src/aws/reuse.ts',
   'stages/launch-templates': 'src/aws/launch-templates.ts',

@@ -6,11 +6,12 @@ import { checkVariableNames, readBuildSelection, readVariables, type BuildSelect
 import { foldedInputWarnings, hintFoldedInputs } from './folded.js'
 import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
 import { readPackerInputs, type PackerInputs } from './packer.js'
-import { InputReader, type InputGetter } from './reader.js'
+import { InputReader, type InputGetter, type InputProblem } from './reader.js'
 import { readRetentionInputs, type RetentionInputs } from './retention.js'
 import { actionTagKeys, ownTagProblems, readReuseInputs, type ReuseInputs } from './reuse.js'
 import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
 import { checkTagCount, readTagInputs } from './tags.js'
+import { withoutValues } from './template-regions.js'
 import { checkHclDefaultManifest, checkVersionDemands, readTemplateFiles, type TemplateFiles, type VersionDemands } from './template-files.js'
 
 export { InputError, inputLines, inputList, type InputProblem, type ProblemLocation } from './reader.js'
@@ -55,8 +56,12 @@ export async function readInputs(
   const reader = new InputReader(get, env.GITHUB_WORKSPACE || process.cwd())
   // Variables first: a JSON template's build names and manifest path can come from them.
   const variables = readVariables(reader)
-  const { defaultManifestProblems, ...files } = readTemplateFiles(reader, variables, env)
+  // Nothing is read before the variables: a problem so far is one of theirs.
+  const variablesRead = reader.problems.length === 0
+  const { defaultManifestProblems, varFilesRead, ...files } = readTemplateFiles(reader, variables, env, { variablesRead })
+  const namesBefore = reader.problems.length
   checkVariableNames(reader, variables, files.templateKind)
+  const valuesKnown = variablesRead && varFilesRead && reader.problems.length === namesBefore
   const inputs: Omit<Inputs, keyof RetentionInputs | keyof ReuseInputs> = {
     workspace: reader.workspace,
     ...files,
@@ -82,8 +87,43 @@ export async function readInputs(
   const tooMany = checkTagCount(all.tags, all.provenanceTags, actionTagKeys(all))
   if (tooMany) reader.problem(tooMany)
   hintFoldedInputs(reader)
+  if (reader.problems.length > 0) {
+    for (const { message, location } of await refusedWithTheInputs(all, valuesKnown, env)) reader.problem(message, location)
+  }
   reader.done()
   return all
+}
+
+/**
+ * What the job would refuse the template for before the install, once the inputs pass: its
+ * provisioners that cannot work on a runner (provisionerProblems) and the files it names that are
+ * not there (missingFilesRead), which main.ts names with any refusal of its own. Named with the
+ * inputs' problems too, so that a fix of these does not end in a failure on those; only what is
+ * known for sure: with a variables file or an input variable that could not be read (`valuesKnown`
+ * false), which may set any value, an HCL2 template is not read, and a JSON one's paths worked out
+ * without it are left out (describeJson). An HCL2 template is read here only for this: the job
+ * reads it once the inputs pass (src/index.ts).
+ */
+async function refusedWithTheInputs(inputs: Inputs, valuesKnown: boolean, env: Record<string, string | undefined>): Promise<InputProblem[]> {
+  let uses = inputs.jsonProvisionerUses ?? []
+  let notThere = inputs.jsonMissingReferenceProblems ?? []
+  let sensitive = inputs.sensitiveValues
+  if (inputs.templateKind === 'hcl') {
+    if (!valuesKnown || inputs.hclFiles === undefined) return []
+    const { readHclTemplate } = await import('./hcl.js')
+    // A template the parser cannot read is left to the run after, whose packer validate says where.
+    const read = await readHclTemplate(inputs, env).catch(() => undefined)
+    uses = read?.provisionerUses ?? []
+    // A variables file the parser could not read may set any path.
+    notThere = read?.unreadable.length === 0 ? read.missingReferenceProblems : []
+    sensitive = read?.sensitiveValues ?? sensitive
+  }
+  if (uses.length === 0 && notThere.length === 0) return []
+  const { missingFilesRead, provisionerProblems } = await import('./build-variables.js')
+  // As before the install: an HCL2 error-cleanup-provisioner waits for the release it runs under.
+  const version = inputs.packerVersion.kind === 'exact' ? inputs.packerVersion.version : undefined
+  // Refused inputs leave the sensitive values unmasked: a problem that would quote one is left out.
+  return withoutValues([...provisionerProblems(uses, inputs, version), ...missingFilesRead(notThere, inputs)], sensitive)
 }
 
 /** aws-region, else the region the workflow configured for the AWS SDK. */

@@ -34,6 +34,7 @@ import {
   unusedJsonVariables,
   userVariables,
   withPackerRootKeys,
+  type JsonTemplateInfo,
   type JsonTemplateSource,
   type JsonVarFileRead,
   type TemplateContext,
@@ -215,6 +216,15 @@ export interface DefaultManifestProblems {
   defaultManifestProblems: InputProblem[]
 }
 
+/**
+ * Whether every variables file var-file lists was read: one refused (not there, not JSON, not
+ * strings) may set any of the template's values, so that what was worked out from the others and
+ * the defaults (a path, a build's name) may not be what Packer will have.
+ */
+export interface VarFilesRead {
+  varFilesRead: boolean
+}
+
 const nothingKnown: TemplateDescription = {
   builderTypes: [],
   postProcessorTypes: [],
@@ -261,8 +271,9 @@ export type HclFileText = { file: string; text: string; bytes?: Uint8Array; json
 export function readTemplateFiles(
   reader: InputReader,
   variables: Variables,
-  env: Record<string, string | undefined>
-): TemplateFiles & DefaultManifestProblems & VersionDemands {
+  env: Record<string, string | undefined>,
+  { variablesRead = true }: { variablesRead?: boolean } = {}
+): TemplateFiles & DefaultManifestProblems & VersionDemands & VarFilesRead {
   const workingDirectoryInput = reader.text('working-directory', '.')
   const workingDirectory = resolve(reader.workspace, workingDirectoryInput)
   const outside = outsideWorkspaceProblem('working-directory', workingDirectoryInput, workingDirectory, reader.workspace)
@@ -283,13 +294,14 @@ export function readTemplateFiles(
   }
 
   const { varFiles, defaultVarFile } = varFilesOf(reader, { kind, template, workingDirectory: found ? workingDirectory : undefined })
-  const jsonVarFiles = found
-    ? varFiles.flatMap((varFile) =>
-        checkVarFile(reader, { kind, template }, resolve(workingDirectory, varFile), varFile, workingDirectoryInput)
-      )
+  const checked = found
+    ? varFiles.map((varFile) => checkVarFile(reader, { kind, template }, resolve(workingDirectory, varFile), varFile, workingDirectoryInput))
     : []
+  const jsonVarFiles = checked.flatMap((each) => each ?? [])
+  const varFilesRead = checked.every((each) => each !== undefined)
 
-  const read = { path: templatePath, template, varFiles: jsonVarFiles, variables, workingDirectory }
+  const valuesKnown = variablesRead && varFilesRead
+  const read = { path: templatePath, template, varFiles: jsonVarFiles, variables, workingDirectory, valuesKnown }
   const { description, versionDemands, jsonTemplate } =
     templateFound && kind === 'json' ? readJsonTemplate(reader, read, env) : { description: nothingKnown, versionDemands: [], jsonTemplate: undefined }
   const hclFiles = templateFound && kind === 'hcl' ? readHclFiles(reader, template, templatePath) : undefined
@@ -303,6 +315,7 @@ export function readTemplateFiles(
     ...builds,
     varFiles,
     defaultVarFile,
+    varFilesRead,
     versionDemands,
     ignoredAutoVarFiles: templateFound && kind === 'hcl' ? autoVarFilesBeside(workingDirectory, template, varFiles) : [],
     ...manifestFile(reader, workingDirectory, found, { manifestOutput, manifestOutputUnknown }, {
@@ -319,7 +332,7 @@ export function readTemplateFiles(
  */
 function readJsonTemplate(
   reader: InputReader,
-  json: { path: string; template: string; varFiles: JsonVarFile[]; variables: Variables; workingDirectory: string },
+  json: { path: string; template: string; varFiles: JsonVarFile[]; variables: Variables; workingDirectory: string; valuesKnown: boolean },
   env: Record<string, string | undefined>
 ): { description: TemplateDescription; versionDemands: VersionDemand[]; jsonTemplate?: JsonTemplateSource } {
   const { path, workingDirectory } = json
@@ -405,7 +418,11 @@ export async function checkHclDefaultManifest(
 
 /**
  * Names, manifest path, sensitive values and the paths the template names can come from user
- * variables: read with their values.
+ * variables: read with their values. Where those are not all known (`valuesKnown` false: a
+ * variables file or an input variable could not be read, and the inputs are refused), the files
+ * not there and the builds that run the provisioners, which the refusal names with its own
+ * problems (readInputs), are only those that cannot be other: no path or build name made from a
+ * variable.
  */
 function describeJson(
   reader: InputReader,
@@ -416,8 +433,9 @@ function describeJson(
     varFiles,
     variables,
     values,
-    workingDirectory
-  }: { path: string; template: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; values: UserVariables; workingDirectory: string },
+    workingDirectory,
+    valuesKnown
+  }: { path: string; template: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; values: UserVariables; workingDirectory: string; valuesKnown: boolean },
   context: TemplateContext
 ): TemplateDescription {
   try {
@@ -432,7 +450,7 @@ function describeJson(
       buildNames,
       buildNamesKnown: buildNames.length === info.builders.length,
       jsonBuildsWithoutInstance: info.builders.flatMap((builder) => (launchesInstance(builder.type) || builder.name === undefined ? [] : [builder.name])),
-      jsonProvisionerUses: jsonProvisionerUses(parsed, info.builders, { path, shown: reader.shown(path) }),
+      jsonProvisionerUses: jsonProvisionerUses(parsed, valuesKnown ? info.builders : withNamesWritten(parsed, info.builders), { path, shown: reader.shown(path) }),
       jsonAmiBuilds: jsonAmiBuilds(parsed, info.builders, { path, shown: reader.shown(path) }, values, context.env),
       postProcessorTypes: info.postProcessorTypes,
       postProcessorNames: info.postProcessorNames,
@@ -447,7 +465,7 @@ function describeJson(
       variablesWarnings: unusedVariableWarnings(parsed, files, variables, template),
       ...undeclaredJsonNames(parsed, values),
       misspeltVarFileKeys: misspeltVarFileKeys(parsed, files, given).map(({ varFile, name, meant }) => ({ file: varFiles[varFile].path, name, meant })),
-      ...jsonReferenceProblems(reader, references, { path, template, workingDirectory }, info.sensitiveValues),
+      ...jsonReferenceProblems(reader, references, { path, template, workingDirectory }, info.sensitiveValues, valuesKnown),
       jsonUnbracedCallWarnings: withoutValues(unbracedCallWarnings(reader.shown(path), path, parsed, values), info.sensitiveValues),
       ...sortReferences(references, reader.workspace)
     }
@@ -488,17 +506,36 @@ function jsonReferenceProblems(
   reader: InputReader,
   references: TemplateReference[],
   { path, template, workingDirectory }: { path: string; template: string; workingDirectory: string },
-  sensitive: SensitiveValue[]
+  sensitive: SensitiveValue[],
+  valuesKnown: boolean
 ): Pick<TemplateDescription, 'jsonMisplacedReferenceProblems' | 'jsonMissingReferenceProblems'> {
   const where = { kind: 'json', workingDirectory, template, workspace: reader.workspace } as const
   const onValue = ({ reference, message }: MisplacedReference): InputProblem => ({ message, location: { file: reader.shown(path), value: { path, at: reference.at } } })
   return {
     jsonMisplacedReferenceProblems: withoutValues(misplacedReferences(references, where).map(onValue), sensitive),
     jsonMissingReferenceProblems: withoutValues(
-      missingReferences(references, where).map((missing) => withBuilds(onValue(missing), missing.reference)),
+      missingReferences(references, where)
+        // A path made from a variable, worked out without a value a variables file may set, may be another.
+        .filter(({ reference }) => valuesKnown || !callsUserVariable.test(reference.written))
+        .map((missing) => withBuilds(onValue(missing), missing.reference)),
       sensitive
     )
   }
+}
+
+/** A JSON template's string that reads a user variable: ``{{user `dir`}}``, `{{ user "dir" }}`. */
+const callsUserVariable = /\{\{[^}]*\buser\b/
+
+/**
+ * A JSON template's builders, those whose `name` is made from a variable as if only Packer knew
+ * it: what a variables file that could not be read sets may name them otherwise.
+ */
+function withNamesWritten(parsed: unknown, builders: JsonTemplateInfo['builders']): JsonTemplateInfo['builders'] {
+  const written = (parsed as { builders?: unknown }).builders
+  return builders.map((builder, index) => {
+    const name = Array.isArray(written) ? (written[index] as { name?: unknown } | null)?.name : undefined
+    return typeof name === 'string' && name.includes('{{') ? { type: builder.type } : builder
+  })
 }
 
 /** The variables a JSON template uses that nothing sets, and its `sensitive-variables` entries that it does not declare. */
@@ -624,19 +661,22 @@ function hclNamedAsJson(template: string): string | undefined {
   )
 }
 
-/** Checks a variables file; a JSON template's come back parsed, to fill in its variables. */
+/**
+ * Checks a variables file; a JSON template's come back parsed, to fill in its variables. Undefined
+ * when it is refused: what it would set is not known.
+ */
 function checkVarFile(
   reader: InputReader,
   { kind, template }: { kind: TemplateKind; template: string },
   path: string,
   varFile: string,
   workingDirectoryInput: string
-): JsonVarFile[] {
+): JsonVarFile[] | undefined {
   if (!existsSync(path) || isDirectory(path)) {
     reader.problem(
       `var-file: expected a variables file at "${varFile}" in "${workingDirectoryInput}", found no such file`
     )
-    return []
+    return undefined
   }
   const shownPath = reader.shown(path)
   const extension = goExtension(varFile)
@@ -646,7 +686,7 @@ function checkVarFile(
         "HCL2 template's variables files by their extension and refuses any other (rename it, e.g. prod.pkrvars.hcl)",
       { file: shownPath }
     )
-    return []
+    return undefined
   }
   if (kind === 'json' && /\.(pkrvars\.)?hcl$/.test(path)) {
     reader.problem(
@@ -654,16 +694,17 @@ function checkVarFile(
         '(a flat object of names to strings)',
       { file: shownPath }
     )
-    return []
+    return undefined
   }
   // Packer reads a JSON template's variables files as JSON, whatever their extension.
   if (!path.endsWith('.json') && kind !== 'json') return []
   const file = reader.jsonFile(path, 'var-file')
-  if (file === undefined || kind !== 'json') return []
+  if (file === undefined) return undefined
+  if (kind !== 'json') return []
   const wrong = checkJsonVarFile(file.parsed)
   const shown = reader.shown(path)
   for (const { problem, at } of wrong) reader.problem(`var-file: ${shown}: ${problem}`, { file: shown, value: { path, at } })
-  return wrong.length > 0 ? [] : [{ path, ...file }]
+  return wrong.length > 0 ? undefined : [{ path, ...file }]
 }
 
 /** A path's extension as Go's filepath.Ext gives it, which Packer goes by: from the last dot of its last part. */
