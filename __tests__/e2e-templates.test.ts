@@ -168,6 +168,28 @@ describeWithPacker('templates as users write them, through the bundled action', 
       ])
     })
 
+    it('except naming every build is refused before anything is built (JSON before the install, HCL2 once listed); validate is left alone', async () => {
+      const calls = endpoint.calls.length
+      const leftNone = (builds: string): string =>
+        `except: leaves none of the template's builds (${builds}) to run: Packer would build nothing and end as a success, ` +
+        'and the job would fail after it, finding no AMI. Name in except only the builds to leave out, or leave it empty to build them all'
+      const json = workspaceFrom(join(fixtures, 'json-named'))
+      const everyJson = await run(json, { template: 'images.json', 'var-file': 'ubuntu.json', except: 'ubuntu-web,ubuntu-arm,smoke-test,windows' })
+      expect(everyJson.exitCode).toBe(1)
+      expect(everyJson.errors.map((error) => error.message)).toEqual([leftNone('ubuntu-web, ubuntu-arm, smoke-test, windows')])
+      expect(everyJson.stdout).not.toContain('::group::Install Packer')
+      const hcl = workspaceFrom(join(fixtures, 'hcl-named-sources'))
+      const everyHcl = await run(hcl, { template: '.', except: 'amazon-ebs.*' })
+      expect(everyHcl.exitCode).toBe(1)
+      expect(everyHcl.errors.map((error) => error.message)).toEqual([leftNone('amazon-ebs.noble, amazon-ebs.jammy')])
+      expect(everyHcl.stdout).not.toContain('::group::Validate')
+      expect(endpoint.calls.length).toBe(calls)
+      // packer validate of no build passes, as it did.
+      const validated = await run(hcl, { template: '.', except: 'amazon-ebs.*', command: 'validate' })
+      expect(validated.errors).toEqual([])
+      expect(validated.exitCode).toBe(0)
+    })
+
     it('JSON: a glob in except is refused before anything runs, naming the input', async () => {
       const calls = endpoint.calls.length
       const result = await run(workspaceFrom(join(fixtures, 'json-named')), {

@@ -434,6 +434,13 @@ describe('checkHclBuildSelection', () => {
     // A post-processor's name only Packer knows: Packer decides.
     expect(checkHclBuildSelection({ only: [], except: ['checksum'] }, builds, undefined)).toEqual([])
   })
+  it('refuses to a build an except that leaves none of the builds, and leaves validate alone', () => {
+    const two = ['amazon-ebs.al1', 'amazon-ebs.al2']
+    const noneLeft = /^except: leaves none of the template's builds \(amazon-ebs\.al1, amazon-ebs\.al2\) to run: Packer would build nothing/
+    expect(checkHclBuildSelection({ only: [], except: ['amazon-ebs.al1', '*.al2'], command: 'build' }, two, [])).toEqual([expect.stringMatching(noneLeft)])
+    expect(checkHclBuildSelection({ only: [], except: ['amazon-ebs.*'], command: 'validate' }, two, [])).toEqual([])
+    expect(checkHclBuildSelection({ only: [], except: ['amazon-ebs.al1', 'manifest'], command: 'build' }, two, ['manifest'])).toEqual([])
+  })
 })
 
 describe('checkJsonVarFile', () => {

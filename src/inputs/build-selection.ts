@@ -65,7 +65,8 @@ export function checkVariableNames(reader: InputReader, variables: Variables, ki
  * runs. Packer matches exact names there: a glob in only builds nothing, and one in except
  * skips nothing, so a glob is refused, unless it is a name the template has (ubuntu[arm64]).
  * except may also name a post-processor, by its name or, unnamed, its type: Packer then skips
- * it. HCL2 builds are checked once Packer has listed them (packer inspect).
+ * it; an except that names every build is refused to a build (everyBuildExcepted). HCL2 builds
+ * are checked once Packer has listed them (packer inspect).
  */
 export function readBuildSelection(
   reader: InputReader,
@@ -93,7 +94,24 @@ export function readBuildSelection(
       }
     }
   }
+  if (buildNamesKnown && reader.text('command', 'build') === 'build' && selection.only.length === 0) {
+    const problem = everyBuildExcepted(selection.except, buildNames, (name, entry) => name === entry)
+    if (problem !== undefined) reader.problem(problem)
+  }
   return selection
+}
+
+/**
+ * What is wrong with an except that names every one of the template's `builds` (`matches`, as
+ * Packer matches an entry to a name): Packer builds nothing and ends as a success, and a build
+ * finds no AMI once Packer is done. Undefined when one is left to build.
+ */
+export function everyBuildExcepted(except: string[], builds: string[], matches: (build: string, entry: string) => boolean): string | undefined {
+  if (except.length === 0 || builds.length === 0 || !builds.every((build) => except.some((entry) => matches(build, entry)))) return undefined
+  return (
+    `except: leaves none of the template's builds (${builds.join(', ')}) to run: Packer would build nothing and end as a success, ` +
+    'and the job would fail after it, finding no AMI. Name in except only the builds to leave out, or leave it empty to build them all'
+  )
 }
 
 /** What each input names in a JSON template, and what Packer does with a pattern in it. */

@@ -2,6 +2,7 @@
 // its own so that the glob matcher loads with the job, not with the input checks every run makes.
 import { minimatch } from 'minimatch'
 import * as semver from 'semver'
+import { everyBuildExcepted } from './build-selection.js'
 import type { TemplateKind } from './template.js'
 
 /**
@@ -17,16 +18,19 @@ export function listNamesBuilds(packerVersion: string, renamesSources: boolean):
 /**
  * Input only/except against an HCL2 template's builds as Packer lists them. Packer matches
  * each entry as a glob against the full build name, and a name that matches nothing builds
- * nothing and still exits 0, so such an entry is refused. An except entry may instead match a
- * post-processor's name, or its type when unnamed (`postProcessors`; undefined when only Packer
- * knows a name): Packer then skips it.
+ * nothing and still exits 0, so such an entry is refused, as is an except that leaves no build
+ * to a build command (everyBuildExcepted). An except entry may instead match a post-processor's
+ * name, or its type when unnamed (`postProcessors`; undefined when only Packer knows a name):
+ * Packer then skips it.
  */
 export function checkHclBuildSelection(
-  selection: { only: string[]; except: string[] },
+  selection: { only: string[]; except: string[]; command?: string },
   builds: string[],
   postProcessors: string[] | undefined
 ): string[] {
   const problems: string[] = []
+  const excepted = selection.command === 'build' && selection.only.length === 0 ? everyBuildExcepted(selection.except, builds, (build, entry) => matchesAny([build], entry)) : undefined
+  if (excepted !== undefined) problems.push(excepted)
   for (const entry of selection.only) {
     if (!matchesAny(builds, entry)) problems.push(`only: "${entry}" matches none of the template's builds (${builds.join(', ')}); ${howNamed}`)
   }
