@@ -1504,7 +1504,12 @@ describe('tagging through the AWS SDK', () => {
     expect(denied?.message).toContain(amiIds['eu-west-1'])
     expect(denied?.message).toContain(snapshotIds['eu-west-1'])
     expect(denied?.message).toContain('ec2:CreateTags')
-    expect(result.errors.at(-1)?.message).toBe('Tagging failed in eu-west-1; the AMIs exist and are in the outputs.')
+    expect(result.errors.at(-1)?.message).toBe(
+      `Tagging failed in eu-west-1; the AMIs exist and are in the outputs. ${amiIds['eu-west-1']} in eu-west-1 is left without the run's tags, ` +
+        'which keep-images (ImageFamily) and reuse (BuildFingerprint, BuildSet, PackerBuild) find AMIs by: this run and later ones will never find it. ' +
+        'It costs, with its snapshots, until it is tagged or deregistered; the log and the summary give the commands for it ' +
+        '(aws ec2 create-tags with the tags the run meant to give it, or aws ec2 deregister-image --delete-associated-snapshots).'
+    )
     expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ Team: 'platform' })
     expect(result.summary).toContain('failed: ')
   })

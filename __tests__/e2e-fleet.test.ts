@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
+  CreateTagsCommand,
   DeleteTagsCommand,
   DeregisterImageCommand,
   DescribeInstancesCommand,
@@ -623,6 +624,40 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(launched()).toBe(2)
     })
 
+    it('an AMI a failed tagging left without its tags is named with the commands that tag or deregister it; tagged as told, reuse and keep-images find it', async () => {
+      // Packer's own tags go on; the action's CreateTags is refused in us-west-2.
+      endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: 'us-west-2', userAgent: 'aws-sdk-js' })
+      const first = await run({ reuse: 'true', 'keep-images': '1' })
+      expect(first.exitCode).toBe(1)
+      const amiId = (JSON.parse(first.outputs['ami-ids']) as Record<string, string>)['us-west-2']
+      const [snapshotId] = endpoint.images('us-west-2').find((image) => image.imageId === amiId)?.blockDeviceMappings.map((device) => device.snapshotId) ?? []
+      expect(first.errors.at(-1)?.message).toContain(
+        `; the AMIs exist and are in the outputs. ${amiId} in us-west-2 is left without the run's tags, which keep-images (ImageFamily) ` +
+          'and reuse (BuildFingerprint, BuildSet, PackerBuild) find AMIs by: this run and later ones will never find it. ' +
+          'It costs, with its snapshots, until it is tagged or deregistered; the log and the summary give the commands for it'
+      )
+      const deregister = `aws ec2 deregister-image --region us-west-2 --image-id ${amiId} --delete-associated-snapshots`
+      const tagCommand = new RegExp(`^aws ec2 create-tags --region us-west-2 --resources ${amiId} ${snapshotId} --tags '(.+)'$`, 'm')
+      const section = first.summary.slice(first.summary.indexOf("#### AMIs left without the run's tags"))
+      expect(section).toContain(deregister)
+      expect(section).toMatch(tagCommand)
+      expect(first.stdout).toContain(`\n${deregister}\n`)
+      expect(first.stdout).toMatch(tagCommand)
+      // Nothing is deregistered on the user's behalf.
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+      expect(endpoint.tagsOf('us-west-2', amiId)).not.toHaveProperty('ImageFamily')
+
+      // Tagged as the summary says, the set is whole: the next run reuses it, and keep-images counts it.
+      endpoint.faults.clear()
+      const tags = JSON.parse(tagCommand.exec(section)?.[1] as string) as Array<{ Key: string; Value: string }>
+      await ec2('us-west-2').send(new CreateTagsCommand({ Resources: [amiId, snapshotId as string], Tags: tags }))
+      const second = await run({ reuse: 'true', 'keep-images': '1' })
+      expect(second.exitCode).toBe(0)
+      expect(launched()).toBe(1)
+      expect(second.outputs['ami-ids']).toBe(first.outputs['ami-ids'])
+      expect(groupLines(second.stdout, 'Retention')).toContainEqual(expect.stringMatching(new RegExp(`^us-west-2: ${amiId} .*: kept: newest$`)))
+    })
+
     it("a set whose builds' own tags are not on in one region is not complete: the next run builds, and says why", async () => {
       withTwoBuilds(workspace)
       const first = await run({ reuse: 'true' })
@@ -1137,8 +1172,12 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       const result = await run({ 'launch-template': 'web', 'ssm-parameter': '/images/web/latest', 'keep-images': '1' })
       expect(result.exitCode).toBe(1)
       expect(Object.keys(JSON.parse(result.outputs['ami-ids'])).sort()).toEqual([...regions].sort())
+      const untagged = (JSON.parse(result.outputs['ami-ids']) as Record<string, string>)['eu-west-1']
       expect(result.errors.at(-1)?.message).toBe(
-        `Tagging failed in eu-west-1; the AMIs exist and are in the outputs. ${notRun('once every AMI is tagged')}`
+        `Tagging failed in eu-west-1; the AMIs exist and are in the outputs. ${untagged} in eu-west-1 is left without the run's tags, ` +
+          'which keep-images (ImageFamily) and reuse (BuildFingerprint, BuildSet, PackerBuild) find AMIs by: this run and later ones will never find it. ' +
+          'It costs, with its snapshots, until it is tagged or deregistered; the log and the summary give the commands for it ' +
+          `(aws ec2 create-tags with the tags the run meant to give it, or aws ec2 deregister-image --delete-associated-snapshots). ${notRun('once every AMI is tagged')}`
       )
       for (const region of regions) expect(endpoint.parameters(region)).toEqual({})
       expect(endpoint.callsOf('CreateLaunchTemplateVersion')).toEqual([])

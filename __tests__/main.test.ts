@@ -188,7 +188,11 @@ describe('the job', () => {
 
     await run()
 
-    expect(failure()).toBe('Tagging failed in eu-west-1; the AMIs exist and are in the outputs.')
+    expect(failure()).toBe(
+      "Tagging failed in eu-west-1; the AMIs exist and are in the outputs. ami-0bbb2 in eu-west-1 is left without the run's tags. " +
+        'It costs, with its snapshots, until it is tagged or deregistered; the log and the summary give the commands for it ' +
+        '(aws ec2 create-tags with the tags the run meant to give it, or aws ec2 deregister-image --delete-associated-snapshots).'
+    )
     expect(outputs()['ami-id']).toBe('ami-0aaa1')
     expect(core.error).toHaveBeenCalledWith('Tagging in eu-west-1 failed: denied', { title: 'Tagging' })
     expect(lastSummary()).toContain(':x: Failed')

@@ -12,6 +12,7 @@ import {
   type SummaryModel
 } from '../src/report/index.js'
 import { maskValues } from '../src/report/masks.js'
+import { amisLeftUntagged, untaggedCommands } from '../src/report/untagged.js'
 
 const amis = [
   { build: 'web', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-01' },
@@ -293,5 +294,56 @@ describe('warnOfOutputsHoldingSecrets', () => {
     } finally {
       written.mockRestore()
     }
+  })
+})
+
+describe('AMIs left without the run tags', () => {
+  const failed = (tagging: Partial<RegionTagging>): RegionTagging => ({ snapshotsOf: {}, tagged: false, error: 'Tagging in us-east-1 failed', ...tagging })
+
+  it("names only the AMIs a failed region did not tag, less those gone, with the tags each was to get less the template's kept", () => {
+    const tagging = new Map([
+      ['us-east-1', failed({ tagged: true, amisNotTagged: ['ami-03'], snapshotsOf: { 'ami-03': ['snap-03'] }, kept: { 'ami-03': ['SourceCommit'] } })],
+      ['eu-west-1', { snapshotsOf: {}, tagged: true }]
+    ])
+    const tagsOf = (ami: { build: string }) => ({ SourceCommit: 'c0ffee', ImageFamily: `acme/${ami.build}` })
+    expect(amisLeftUntagged(amis, tagging, tagsOf, true)).toEqual([
+      {
+        region: 'us-east-1',
+        amiId: 'ami-03',
+        snapshotIds: ['snap-03'],
+        tags: { ImageFamily: 'acme/arm' },
+        snapshotTags: { SourceCommit: 'c0ffee', ImageFamily: 'acme/arm' }
+      }
+    ])
+    const gone = new Map([['us-east-1', failed({ gone: ['ami-01', 'ami-03'] })]])
+    expect(amisLeftUntagged(amis, gone, tagsOf, false)).toEqual([])
+  })
+
+  it('gives commands a shell runs as they are, the snapshots tagged apart where their tags differ', () => {
+    const commands = untaggedCommands({
+      region: 'us-east-1',
+      amiId: 'ami-03',
+      snapshotIds: ['snap-03'],
+      tags: { Owner: "O'Brien" },
+      snapshotTags: { Owner: "O'Brien", SourceCommit: 'c0ffee' }
+    })
+    expect(commands).toEqual([
+      '# ami-03 in us-east-1: tag it, or deregister it and delete its snapshots',
+      `aws ec2 create-tags --region us-east-1 --resources ami-03 --tags '[{"Key":"Owner","Value":"O'\\''Brien"}]'`,
+      `aws ec2 create-tags --region us-east-1 --resources snap-03 --tags '[{"Key":"Owner","Value":"O'\\''Brien"},{"Key":"SourceCommit","Value":"c0ffee"}]'`,
+      'aws ec2 deregister-image --region us-east-1 --image-id ami-03 --delete-associated-snapshots'
+    ])
+  })
+
+  it('says in the summary which AMIs keep-images and reuse will not find, with their commands in a block of their own', () => {
+    const leftUntagged = [{ region: 'eu-west-1', amiId: 'ami-02', snapshotIds: ['snap-02'], tags: { ImageFamily: 'a```b' }, snapshotTags: { ImageFamily: 'a```b' } }]
+    const markdown = renderSummary({ outcome: 'failed', template: 't.json', amis, problems: [], annotations: [], provenance, leftUntagged })
+    expect(headingsOf(markdown, 4)).toContain("AMIs left without the run's tags")
+    expect(markdown).toContain("ami-02 in eu-west-1 is left without the run's tags, which keep-images (ImageFamily) finds AMIs by")
+    expect(markdown).toContain(
+      '````sh\n# ami-02 in eu-west-1: tag it, or deregister it and delete its snapshots\n' +
+        `aws ec2 create-tags --region eu-west-1 --resources ami-02 snap-02 --tags '[{"Key":"ImageFamily","Value":"a\`\`\`b"}]'\n` +
+        'aws ec2 deregister-image --region eu-west-1 --image-id ami-02 --delete-associated-snapshots\n````'
+    )
   })
 })

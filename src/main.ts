@@ -47,6 +47,7 @@ import { logRetention, reportRetention, reportRetentionCutShort } from './report
 import { reportVariables } from './report/variables.js'
 import { reportUnseenReferences } from './report/references.js'
 import { logSsmParameter, reportSsmParameters, reportSsmParametersCutShort } from './report/ssm.js'
+import { amisLeftUntagged, reportUntagged, untaggedSentence } from './report/untagged.js'
 import type { CutShort } from './report/cut-short.js'
 import {
   amiOutputs,
@@ -1749,7 +1750,13 @@ async function tag(
   const failedRegions = await tagAll(inputs, amis, tags, summary, { tagging, builds: families.perBuild, ofTheTemplate })
   const kept = withoutGone(amis, inputs.awsRegion, summary)
   const disabled = warnDisabled(kept, inputs, summary)
-  if (failedRegions.length > 0) throw taggingFailed(failedRegions, inputs, summary)
+  if (failedRegions.length > 0) {
+    // Nothing of the action finds an AMI without its tags again: the failure names each, and how to tag or deregister it.
+    const ownTagsOf = (ami: Ami) => families.perBuild.find((build) => build.amis.includes(ami))?.tags ?? {}
+    const untagged = amisLeftUntagged(amis, summary.tagging ?? new Map(), (ami) => ({ ...tags, ...ownTagsOf(ami) }), inputs.tagSnapshots)
+    reportUntagged(untagged, summary)
+    throw taggingFailed(failedRegions, inputs, summary, untaggedSentence(untagged, inputs.summary))
+  }
   if (kept.length === 0) throw new Failure('Every AMI the build made was deregistered before it was tagged (see the warning above): no AMI is in the outputs.')
   if (disabled.length === kept.length) {
     throw new Failure(
@@ -1832,9 +1839,11 @@ function gotTheTags(tagging: RegionTagResult, ami: Ami): boolean {
   return tagging.tagged && !tagging.amisNotTagged?.includes(ami.amiId)
 }
 
-function taggingFailed(regions: string[], inputs: Inputs, summary: SummaryModel): Failure {
+/** `untagged`: what the failure says of the AMIs it left without the run's tags (untaggedSentence), if any. */
+function taggingFailed(regions: string[], inputs: Inputs, summary: SummaryModel, untagged = ''): Failure {
   return new Failure(
-    `Tagging failed in ${regions.join(', ')}; the AMIs exist and are in the outputs.` + notRolledOut(inputs, 'once every AMI is tagged', summary)
+    `Tagging failed in ${regions.join(', ')}; the AMIs exist and are in the outputs.${untagged}` +
+      notRolledOut(inputs, 'once every AMI is tagged', summary)
   )
 }
 

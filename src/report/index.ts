@@ -9,6 +9,7 @@ import type { PreparedPlugins } from '../plugins/index.js'
 import { annotate, type Annotation } from './annotation.js'
 import type { NotTheBuilds } from './found-images.js'
 import { masked, outputsHoldingSecrets, withoutValuesWithBars } from './masks.js'
+import { untaggedSection, type UntaggedAmi } from './untagged.js'
 
 export interface AmiOutputs {
   'ami-id': string
@@ -282,6 +283,8 @@ export interface SummaryModel {
   amisUnread?: boolean
   /** AMIs Packer's log named as builds' that EC2 does not tie to them: in no output, not tagged (notTheBuildsSection). */
   notTheBuilds?: NotTheBuilds[]
+  /** AMIs of the run that a failed tagging left without the run's tags, with what they were to get (untaggedSection). */
+  leftUntagged?: UntaggedAmi[]
 }
 
 /**
@@ -459,6 +462,7 @@ export function renderSummary(model: SummaryModel): string {
   if (model.outsideManifest) lines.push(outsideManifestNote(model.outsideManifest, plainText), '')
 
   lines.push(...notTheBuildsSection(model.notTheBuilds ?? []))
+  lines.push(...untaggedSection(model.leftUntagged ?? []))
   for (const section of model.sections ?? []) lines.push(...section, '')
 
   lines.push(...annotationsTable(model.annotations, provenance))
