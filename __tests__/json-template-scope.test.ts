@@ -56,6 +56,18 @@ describe('jsonScopeMistakes', () => {
     expect(cleaned).not.toContain('validate refuses')
   })
 
+  it("gives a provisioner's and post-processor's mistake their own only and except, which may leave them out of every build", () => {
+    const template = {
+      builders: [builder({ name: 'web' }), builder({ name: 'db' })],
+      provisioners: [{ type: 'shell-local', only: ['db'], inline: ['echo {{ .Name }}'] }],
+      'post-processors': [[{ type: 'manifest' }, { type: 'shell-local', except: ['web'], inline: ['echo {{ .Foo }}'] }]]
+    }
+    expect(jsonScopeMistakes(template).map(({ at, builder, onlyExcept }) => ({ at, builder, onlyExcept }))).toEqual([
+      { at: ['provisioners', 0, 'inline', 0], builder: undefined, onlyExcept: { only: ['db'], except: undefined } },
+      { at: ['post-processors', 0, 1, 'inline', 0], builder: undefined, onlyExcept: { only: undefined, except: ['web'] } }
+    ])
+  })
+
   it("finds data a shell's or shell-local's settings do not have, and none they have, a build gives, or that Packer passes on", () => {
     const template = {
       builders: [{ type: 'amazon-chroot', ami_name: 'c', root_volume_tags: { R: '{{ .Foo }}' }, mount_path: '/mnt/{{ .Device }}' }],

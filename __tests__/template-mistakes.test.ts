@@ -1094,6 +1094,41 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls).toEqual([])
   })
 
+  it("JSON: template data a shell-local reads in a provisioner and a post-processor whose own only or except leaves them out of every build the only input selects, which Packer never prepares: not refused, and builds", async () => {
+    const result = await suite.run(twoBuildsWithShellLocals(), { template: 'packer-template.json', only: 'web' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toMatch(/^ami-/)
+    expect(suite.calls.filter(({ action }) => action === 'RunInstances')).toHaveLength(1)
+  })
+
+  it('JSON: the same, with the only input selecting the build they run in: each refused before Packer is installed', async () => {
+    const result = await suite.run(twoBuildsWithShellLocals(), { template: 'packer-template.json', only: 'db' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => String(message).split(' reads ')[0])).toEqual([
+      'template: packer-template.json: inline of provisioner "shell-local"',
+      'template: packer-template.json: environment_vars of provisioner "shell-local"',
+      'template: packer-template.json: inline of post-processor "shell-local"'
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  /** The demo's builder as builds "web" and "db", with shell-local provisioners and a post-processor whose own only/except run them in "db" only. */
+  function twoBuildsWithShellLocals(): string {
+    const [builder] = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8')).builders
+    return jsonWith({
+      builders: [
+        { ...builder, name: 'web', ami_name: 'web-{{timestamp}}' },
+        { ...builder, name: 'db', ami_name: 'db-{{timestamp}}' }
+      ],
+      provisioners: [
+        { type: 'shell-local', only: ['db'], inline: ['echo {{ .Name }}'] },
+        { type: 'shell-local', except: ['web'], environment_vars: ['SOURCE={{ .SourceAMI }}'], inline: ['echo "$SOURCE"'] }
+      ],
+      'post-processors': [[{ type: 'manifest' }, { type: 'shell-local', only: ['db'], inline: ['echo {{ .Foo }}'] }]]
+    })
+  }
+
   it("JSON: template data a shell-local's execute_command and environment_vars, and an amazon-ebssurrogate's run_tags, do not have, which Packer 1.6.6 runs as \"<no value>\", as its placeholder, or fails the build on: refused on each string before Packer is installed", async () => {
     const template = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8'))
     const [builder] = template.builders

@@ -19,6 +19,8 @@ export interface JsonScopeMistake {
   mistake: string
   /** The index of the builder it is in, for a build that only/except leaves out; none in a provisioner or post-processor. */
   builder?: number
+  /** A provisioner's or post-processor's own only and except, as written: they may leave it out of every build the run has. */
+  onlyExcept?: { only: unknown; except: unknown }
 }
 
 /** The data Packer 1.6.6's amazon builders give their tags and ami_description (their BuildInfoTemplate), as written in a template. */
@@ -116,7 +118,7 @@ export function jsonScopeMistakes(template: unknown): JsonScopeMistake[] {
   for (const { block, path, of, type } of jsonTemplateBlocks(template)) {
     const builder = path[0] === 'builders' ? (path[1] as number) : undefined
     const kind = path[0] === 'builders' ? 'builder' : path[0] === 'provisioners' ? 'provisioner' : 'post-processor'
-    const place = builder === undefined ? {} : { builder }
+    const place = builder === undefined ? { onlyExcept: { only: block.only, except: block.except } } : { builder }
     for (const [name, value] of Object.entries(block)) {
       if (name === 'type' || name === 'only' || name === 'except') continue
       for (const { text, at, last } of strings(value, [...path, name], name)) {

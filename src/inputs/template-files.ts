@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { SensitiveValue } from '../common/values.js'
 import { startedIn } from '../common/paths.js'
-import { variableNamed, type Variables } from './build-selection.js'
+import { runsByOnlyExcept, variableNamed, type Variables } from './build-selection.js'
 import { outsideWorkspaceProblem } from './checks.js'
 import type { AmiBuild } from './ami-builds.js'
 import type { ProvisionerUse } from './build-variables.js'
@@ -578,8 +578,11 @@ function checkJsonRegions(
   for (const { message, location } of withoutValues(jsonRegionProblems(parsed, values, context, sources), sensitive)) reader.problem(message, location)
   for (const { message, location } of jsonImageFilterProblems(parsed, sources.template.shown, path, built)) reader.problem(message, location)
   for (const { message, location } of jsonVolumeTypeProblems(parsed, sources.template.shown, path, built)) reader.problem(message, location)
+  // Packer prepares a provisioner or post-processor only in the builds it runs in: in none, it renders none of its settings.
+  const runsInABuild = ({ only, except }: { only: unknown; except: unknown }): boolean =>
+    builders.length === 0 || builders.some(({ name }, index) => built(index) && (name === undefined || runsByOnlyExcept(name, only, except) !== false))
   const scope = jsonScopeMistakes(parsed)
-    .filter(({ builder }) => builder === undefined || built(builder))
+    .filter(({ builder, onlyExcept }) => (builder === undefined ? onlyExcept === undefined || runsInABuild(onlyExcept) : built(builder)))
     .map(({ at, setting, of, mistake }) => ({ message: `template: ${sources.template.shown}: ${setting} of ${of} ${mistake}`, location: { file: sources.template.shown, value: { path, at, itself: true } } }))
   for (const { message, location } of withoutValues(scope, sensitive)) reader.problem(message, location)
 }
