@@ -40,7 +40,18 @@ import type { InputProblem } from './inputs/reader.js'
 import { reportFoldedInputs, reportInputProblems, reportInputWarnings } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { crashedOnTheMistake, packerCrashed } from './report/packer-crash.js'
-import { afterCancel, cancelledBy, capitalized, crashedWith, endedBeforeTheRun, killedProblem, notEndedAfterTheCrash, outlastedBy, type RunEnd } from './report/run-end.js'
+import {
+  afterCancel,
+  cancelledBy,
+  capitalized,
+  crashedOnceCancelledPackerEnded,
+  crashedWith,
+  endedBeforeTheRun,
+  killedProblem,
+  notEndedAfterTheCrash,
+  outlastedBy,
+  type RunEnd
+} from './report/run-end.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { logLaunchTemplate, reportLaunchTemplates, reportLaunchTemplatesCutShort } from './report/launch-templates.js'
 import { logRetention, reportRetention, reportRetentionCutShort } from './report/retention.js'
@@ -153,6 +164,13 @@ let saidCancelled: { summary: Promise<void> } | undefined
 let failureGiven = false
 
 /**
+ * The action's crash once the Packer that a cancel stopped had ended, before the run's end gave
+ * the cancel's failure (`stopped`, once made): that failure says the crash too, as the one error.
+ */
+let crashedOnceCancelled: Error | undefined
+let stopped: string | undefined
+
+/**
  * The job, given its checked inputs, the question already put to the packer on PATH and an HCL2
  * template being read (src/index.ts); or reading, asking and parsing itself.
  */
@@ -166,7 +184,8 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     (error, stopping) => withCommandsResumed(() => stoppingPacker(`${crashedWith(error).cause} while Packer ran: ${stopping}`)),
     (error) => crashedWhileIdle(error),
     (signal, commands, ended) => withCommandsResumed(() => cancelOutlasted(outlastedBy(signal, cancellation.stoppedByCrash), commands, ended)),
-    (error, first) => withCommandsResumed(() => crashUnended(error, first))
+    (error, first) => withCommandsResumed(() => crashUnended(error, first)),
+    (error) => crashedAfterTheCancel(error)
   ).listen()
   try {
     const read = checked ?? (await (await import('./checked-inputs.js')).checkedInputs())
@@ -203,8 +222,23 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
  */
 function failOnce(message: string): void {
   if (saidCancelled) annotate({ level: 'warning', message })
-  else failStep(message)
+  else failStep(crashedOnceCancelled ? `${message} ${crashedOnceCancelledPackerEnded(crashedOnceCancelled, true)}` : message)
   failureGiven = true
+}
+
+/**
+ * The action's crash once the Packer that a cancel stopped has ended, while the run ends: its end
+ * gives the cancel's failure, which tells what Packer left, and says the crash with it. Logged at
+ * once, as a signal then is.
+ */
+function crashedAfterTheCancel(error: Error): void {
+  const { cause } = crashedWith(error)
+  if (failureGiven) {
+    annotate({ level: 'warning', message: `${cause} once the run's failure was given.` })
+    return
+  }
+  crashedOnceCancelled = error
+  core.info(`${cause} once Packer had ended after the cancel; the run is ending…`)
 }
 
 /**
@@ -281,7 +315,11 @@ function cancelOutlasted(end: RunEnd, commands: string[], ended: boolean): void 
  */
 function crashUnended(error: Error, first: boolean): void {
   if (failureGiven) return
-  failStep(notEndedAfterTheCrash(error, first, summarySoFar?.building?.keep ?? false))
+  failStep(
+    error === crashedOnceCancelled && stopped !== undefined
+      ? `${stopped} ${crashedOnceCancelledPackerEnded(error, false)}`
+      : notEndedAfterTheCrash(error, first, summarySoFar?.building?.keep ?? false)
+  )
   failureGiven = true
 }
 
@@ -2021,6 +2059,7 @@ function stoppedWhilePackerRan(
   const message = end === undefined ? `${cancelled}${after}` : `${end.cause} ${doing}, and Packer was stopped${after}`
   if (summary) summary.outcome = end?.outcome ?? 'cancelled'
   if (summary && end) summary.problems.push(message)
+  stopped = message
   return new Cancelled(message)
 }
 

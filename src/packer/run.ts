@@ -130,7 +130,13 @@ export class Cancellation {
      * the run has ended (dispose): what the crash left unsettled kept the run from its end, or
      * held the step open until it ended itself. Writes synchronously (the process is exiting).
      */
-    private readonly crashUnended: (error: Error, first: boolean) => void = () => undefined
+    private readonly crashUnended: (error: Error, first: boolean) => void = () => undefined,
+    /**
+     * Called on an error nothing caught once the Packer commands a signal stopped have ended,
+     * before a signal again has given the cancel's failure: the run's end, under way, gives it,
+     * and must say the crash too.
+     */
+    private readonly crashedOnceCancelled: (error: Error) => void = () => undefined
   ) {}
 
   listen(): this {
@@ -251,7 +257,8 @@ export class Cancellation {
    * the post step: its instance running, nobody reading what it makes. Instead Packer is
    * stopped as on a cancel, and cleans up before the step ends, failed. While no Packer runs,
    * `crashedWhileIdle` ends the job (main.ts: with an error that says why, and the summary as
-   * it stands).
+   * it stands), unless a cancel stopped the Packer that ran and the run is ending after it
+   * (`crashedOnceCancelled`).
    */
   private crashed(error: Error): void {
     // As Node would have: the error on stderr, and the step failed.
@@ -260,6 +267,13 @@ export class Cancellation {
     if (this.crash || this.endingWhileIdle) return
     this.crash = error
     if (!this.cancelled) this.crashFirst = error
+    if (this.children.size === 0 && this.stoppedBy === 'signal' && !this.outlastedTold) {
+      // No second end of the run: the cancel's, under way, tells what Packer left, which one
+      // while no Packer ran would not. Whatever the crash left unsettled must not hold the step.
+      this.crashedOnceCancelled(error)
+      setTimeout(() => process.exit(), crashExitMs).unref()
+      return
+    }
     if (this.children.size === 0) {
       this.endingWhileIdle = true
       // A Packer the job would start before the step has ended is stopped as it starts.

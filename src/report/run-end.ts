@@ -60,6 +60,15 @@ export function endedBeforeTheRun(
 }
 
 /**
+ * What the failure of a cancelled run adds when the action crashed (`error`) once the Packer the
+ * cancel stopped had ended, before the run's end gave that failure; `ended`: whether the run got
+ * to its end.
+ */
+export function crashedOnceCancelledPackerEnded(error: Error, ended: boolean): string {
+  return `${crashedWith(error).cause} once Packer had ended, ${ended ? 'before the run did' : 'and the run did not end'}.`
+}
+
+/**
  * The failure of a run that the action's crash (`error`; `first`: it came before any signal, and
  * stopped Packer) kept from its end: the step exits, and the run's own end never said how it
  * ended.
