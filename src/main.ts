@@ -615,7 +615,8 @@ async function checkBuildSelection(
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
   // What the provisioners' check refuses, and the files packer validate would refuse, are named
   // with any refusal before it: else a fix of the one ends in a failure on the other.
-  const also = await provisionersRefused(inputs, template)
+  const provisioners = await provisionerProblemsOf(inputs, template)
+  const also = alsoRefused(provisioners)
   const warnings = await checkSourceReferences(template, also)
   warnings.push(...(await warnQuotedReferences(inputs, template)))
   await checkBuildsSomething(template, also)
@@ -624,7 +625,7 @@ async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclT
   await checkRepeatedBuilds(inputs, template, also)
   await checkTagCounts(inputs, template, also)
   await checkVariablesDeclared(inputs, template)
-  await checkProvisioners(inputs, template)
+  await refuseProvisioners(provisioners)
   return warnings
 }
 
@@ -775,7 +776,11 @@ async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTempl
  * fixed: those the builds that only and except leave in read.
  */
 async function checkProvisioners(given: Inputs, template?: Promise<HclTemplate>, resolved?: string): Promise<void> {
-  const { problems, missing } = await provisionerProblemsOf(given, template, resolved)
+  await refuseProvisioners(await provisionerProblemsOf(given, template, resolved))
+}
+
+/** Refuses the provisioners' problems (provisionerProblemsOf), naming with them the files not there. */
+async function refuseProvisioners({ problems, missing }: ProvisionerProblems): Promise<void> {
   if (problems.length === 0) return
   const andMissing = missing.length > 0 ? ', and the template names files that are not there' : ''
   await refuse(
@@ -785,11 +790,10 @@ async function checkProvisioners(given: Inputs, template?: Promise<HclTemplate>,
 }
 
 /**
- * What checkProvisioners refuses, and the files not there (missingFilesRead), for a check before
+ * What refuseProvisioners refuses, and the files not there (missingFilesRead), for a check before
  * it that refuses the template to give with its own problems (refuse's also); none when neither.
  */
-async function provisionersRefused(given: Inputs, template: Promise<HclTemplate> | undefined): Promise<AlsoRefused | undefined> {
-  const { problems, missing } = await provisionerProblemsOf(given, template)
+function alsoRefused({ problems, missing }: ProvisionerProblems): AlsoRefused | undefined {
   if (problems.length === 0 && missing.length === 0) return undefined
   const said = [
     ...(problems.length > 0 ? ['Packer would start the build for provisioners or post-processors that cannot work on a runner'] : []),
@@ -798,12 +802,13 @@ async function provisionersRefused(given: Inputs, template: Promise<HclTemplate>
   return { problems: [...problems, ...missing], said: said.map((each) => `, and ${each}`).join('') }
 }
 
-/** The provisioners' problems checkProvisioners refuses, and the files not there that the run's builds read. */
-async function provisionerProblemsOf(
-  given: Inputs,
-  template?: Promise<HclTemplate>,
-  resolved?: string
-): Promise<{ problems: InputProblem[]; missing: InputProblem[] }> {
+/** The provisioners' problems refuseProvisioners refuses, and the files not there that the run's builds read. */
+interface ProvisionerProblems {
+  problems: InputProblem[]
+  missing: InputProblem[]
+}
+
+async function provisionerProblemsOf(given: Inputs, template?: Promise<HclTemplate>, resolved?: string): Promise<ProvisionerProblems> {
   // A template that could not be read fails where it is awaited next, as it would have.
   const hcl = template && (await template.catch(() => undefined))
   const read = template ? (hcl?.provisionerUses ?? []) : (given.jsonProvisionerUses ?? [])
