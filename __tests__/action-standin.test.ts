@@ -905,6 +905,97 @@ describe('the action crashing once the Packer that a cancel stopped has ended, b
   }, 30_000)
 })
 
+describe("the runner's SIGTERM once the Packer that its SIGINT stopped has ended, before the run ends", () => {
+  /**
+   * The runner's SIGINT once the log shows `printed`; once the step has said it stops Packer, the
+   * stand-in ends on its SIGTERM, and once the step has seen it end (and, with `crash`, once the
+   * action has crashed after it), the runner's SIGTERM comes, as it does 7.5 s after its SIGINT.
+   * The summary file is a named pipe that nothing reads until the step has given an error: the
+   * run's end, which gives the cancel's error once the summary is written, waits for it.
+   */
+  async function cancelledThenTerminated(env: Record<string, string>, printed: string, crash = false): Promise<{ result: ActionRun; summaries: string[] }> {
+    const summaryPipe = join(workspace, 'summary-pipe')
+    execFileSync('mkfifo', [summaryPipe])
+    let summaries: number | undefined
+    const standIns = (): number[] => readCalls(argsLog).filter(({ args }) => args[0] !== 'version').map(({ pid }) => pid)
+    try {
+      const result = await runAction({
+        workspace,
+        inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
+        env: { ...standInOnPath(argsLog), AWS_REGION: 'us-east-1', GITHUB_STEP_SUMMARY: summaryPipe, ...env },
+        nodeArgs: crashOnSigusr2,
+        onStart: (child, stdoutSoFar) => {
+          const said = (text: string): Promise<void> => logShows(child, stdoutSoFar, text)
+          void (async () => {
+            await said(printed)
+            child.kill('SIGINT')
+            const stopping = 'Received SIGINT: stopping'
+            await said(stopping)
+            // Packer's log ends, the runner's commands resumed after the warning, once the step
+            // has seen Packer end.
+            const at = stdoutSoFar().indexOf(stopping)
+            const token = [...stdoutSoFar().slice(0, at).matchAll(/::stop-commands::(\S+)/g)].at(-1)?.[1] as string
+            await logHolds(child, stdoutSoFar, (stdout) => stdout.slice(at).includes(`\n::${token}::\n`))
+            if (crash) {
+              child.kill('SIGUSR2')
+              await said('injected crash')
+            }
+            child.kill('SIGTERM')
+            await said('::error::')
+            summaries = openSync(summaryPipe, constants.O_RDWR | constants.O_NONBLOCK)
+          })().catch(() => undefined)
+        }
+      })
+      const written = summaries === undefined ? [] : readAllOf(summaries).split('## Packer AMI build:').slice(1)
+      return { result, summaries: written }
+    } finally {
+      killStandIns(standIns())
+    }
+  }
+
+  const ended = 'Received SIGTERM again: packer validate was stopped and has ended; the run is ending…'
+
+  it("during packer validate: the SIGTERM gives the cancel's one error and its summary, not that no Packer build was running", async () => {
+    const { result, summaries } = await cancelledThenTerminated({ STANDIN_VALIDATE_HANG: '1' }, 'Running the data sources...')
+    expect(result.exitCode).toBe(1)
+    const cancelled = /^The run was cancelled during packer validate \(exit code \d+\); nothing was built\.$/
+    expect(result.errors.map(({ message }) => message)).toEqual([expect.stringMatching(cancelled)])
+    expect(result.warnings).toEqual(['Received SIGINT: stopping packer validate…', ended])
+    expect(result.stdout).not.toContain('no Packer build was running')
+    // The run's end, once the summary is read, tells it again as text, and writes the summary whole.
+    expect(result.stdout.split('\n').filter((line) => cancelled.test(line))).toHaveLength(1)
+    expect(summaries.length).toBeGreaterThan(0)
+    for (const summary of summaries) expect(summary).toMatch(/^ :no_entry_sign: Cancelled/)
+  }, 30_000)
+
+  it("during packer build: the SIGTERM gives the cancel's one error, which says what becomes of what Packer made", async () => {
+    const { result } = await cancelledThenTerminated({ STANDIN_HANG: '1' }, 'to become ready')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      expect.stringMatching(
+        /^The build was cancelled before Packer made an AMI \(exit code \d+\)\. The post step checks that nothing Packer started is left, and removes what is\.$/
+      )
+    ])
+    expect(result.warnings).toEqual([
+      'Received SIGINT: stopping Packer and waiting for it to clean up (instance, key pair, security group)…',
+      'Received SIGTERM again: packer build was stopped and has ended; the run is ending…'
+    ])
+    expect(result.stdout).not.toContain('before the action had read which AMIs it made')
+  }, 30_000)
+
+  it("after the action crashed once Packer had ended: the SIGTERM gives the cancel's one error, the crash in it", async () => {
+    const { result } = await cancelledThenTerminated({ STANDIN_VALIDATE_HANG: '1' }, 'Running the data sources...', true)
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      expect.stringMatching(
+        /^The run was cancelled during packer validate \(exit code \d+\); nothing was built\. The action crashed \(Error: injected crash\) once Packer had ended, before the run did\.$/
+      )
+    ])
+    expect(result.warnings).toEqual(['Received SIGINT: stopping packer validate…', ended])
+    expect(result.stdout).not.toContain('no Packer build was running')
+  }, 30_000)
+})
+
 describe("a build killed while Packer writes its scripts' lines as its builder's", () => {
   let endpoint: Ec2Endpoint
   afterEach(async () => endpoint.close())

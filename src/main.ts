@@ -42,6 +42,7 @@ import { maskValues } from './report/masks.js'
 import { crashedOnTheMistake, packerCrashed } from './report/packer-crash.js'
 import {
   afterCancel,
+  cancelFailure,
   cancelledBy,
   capitalized,
   crashedOnceCancelledPackerEnded,
@@ -183,7 +184,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     // became of what it made (or at the runner's last signal, or if the run does not end).
     (error, stopping) => withCommandsResumed(() => stoppingPacker(`${crashedWith(error).cause} while Packer ran: ${stopping}`)),
     (error) => crashedWhileIdle(error),
-    (signal, commands, ended) => withCommandsResumed(() => cancelOutlasted(outlastedBy(signal, cancellation.stoppedByCrash), commands, ended)),
+    (signal, commands, ended) => withCommandsResumed(() => cancelOutlasted(outlastedBy(signal, cancellation.stoppedByCrash), commands, ended, cancellation.stoppedByCrash !== undefined)),
     (error, first) => withCommandsResumed(() => crashUnended(error, first)),
     (error) => crashedAfterTheCancel(error)
   ).listen()
@@ -222,7 +223,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
  */
 function failOnce(message: string): void {
   if (saidCancelled) annotate({ level: 'warning', message })
-  else failStep(crashedOnceCancelled ? `${message} ${crashedOnceCancelledPackerEnded(crashedOnceCancelled, true)}` : message)
+  else failStep(crashedOnceCancelled ? cancelFailure(message, crashedOnceCancelled) : message)
   failureGiven = true
 }
 
@@ -259,13 +260,22 @@ function stoppingPacker(message: string): void {
  * What the end of the run would write is written now, with what is known: the failure, and the
  * summary, in the words of what ended the run (`end`). If Packer ends first, the run ends as after
  * any cancel: no second failure, the summary written again, whole. So too when the runner's
- * SIGTERM comes once the Packer `commands` the action's crash stopped have `ended`, while the run
- * still ends.
+ * SIGTERM comes once the Packer `commands` the action's crash (`crashed`: it came before any
+ * signal) or the runner's SIGINT stopped have `ended`, while the run still ends: after a cancel,
+ * the failure is the cancel's own, once the run has made it.
  */
-function cancelOutlasted(end: RunEnd, commands: string[], ended: boolean): void {
+function cancelOutlasted(end: RunEnd, commands: string[], ended: boolean, crashed: boolean): void {
   // The run's end came first: it said how the run ended.
   if (failureGiven) return
   const so = summarySoFar
+  if (ended && !crashed && stopped !== undefined) {
+    // The cancel stopped Packer, which has ended, and the run's failure, made, waits only for the
+    // summary: both are given now, as the run's end would give them.
+    failStep(cancelFailure(stopped, crashedOnceCancelled))
+    saidCancelled = { summary: endSummary(so?.model, so?.write) }
+    failureGiven = true
+    return
+  }
   const building = commands.includes('build') ? so?.building : undefined
   let problem: string
   if (ended) {

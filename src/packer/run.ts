@@ -73,8 +73,9 @@ const deadlineGraceMs = 5_000
  * error nothing caught while Packer runs stops Packer the same way. While no Packer runs, the
  * first signal or uncaught error ends the job, and only the first:
  * the step is already ending when the runner's SIGTERM follows its SIGINT. A signal again while
- * the Packer that the first stopped still runs is the runner's last word: it kills the step
- * 2.5 s later, and `outlasted` is told, once, so that the job says now how the run ended. After
+ * the Packer that the first stopped still runs, or once it has ended while the run still ends,
+ * is the runner's last word: it kills the step 2.5 s later, and `outlasted` is told, once, so that
+ * the job says now how the run ended. After
  * a crash that stopped Packer, the runner's first signal is its cancel of a run already ending,
  * and its second its last word as well, whether or not that Packer has ended since: no signal
  * after the crash starts a second end of the run.
@@ -179,11 +180,17 @@ export class Cancellation {
     const stoppedAlready = this.cancelled
     this.cancelled = true
     if (this.children.size === 0 && this.stoppedBy === 'crash') {
-      this.afterCrashedPackerEnded(signal)
+      this.afterStoppedPackerEnded(signal)
       return
     }
     if (this.children.size === 0) {
       if (this.endingWhileIdle) return
+      if (this.stoppedBy === 'signal') {
+        // The runner's SIGTERM once the Packer its SIGINT stopped has ended: no Packer runs, but
+        // the run is the cancel's, and ending; nothing ran before it.
+        this.afterStoppedPackerEnded(signal)
+        return
+      }
       this.endingWhileIdle = true
       this.whenIdle(signal)
       return
@@ -208,13 +215,13 @@ export class Cancellation {
   }
 
   /**
-   * A signal once the Packer that the action's crash stopped has ended, while the run ends: the
-   * run's end tells how it ended, as it would have without the signal, not the signal a second
-   * time (whenIdle). The runner's first signal is its cancel of a run already ending; a signal
-   * again is its last word, and `outlasted` is told, once, so that the job says how the run ended
-   * before the kill.
+   * A signal once the Packer that a signal or the action's crash stopped has ended, while the run
+   * ends: the run's end tells how it ended, as it would have without the signal, not the signal
+   * a second time (whenIdle). After a crash, the runner's first signal is its cancel of a run
+   * already ending; a signal again is its last word, and `outlasted` is told, once, so that the
+   * job says how the run ended before the kill.
    */
-  private afterCrashedPackerEnded(signal: NodeJS.Signals): void {
+  private afterStoppedPackerEnded(signal: NodeJS.Signals): void {
     const first = !this.signalled
     this.signalled = true
     const named = this.stopped.map((command) => `packer ${command}`).join(' and ')

@@ -69,6 +69,15 @@ export function crashedOnceCancelledPackerEnded(error: Error, ended: boolean): s
 }
 
 /**
+ * The failure of a cancelled run as its end gives it (`stopped`: what Packer left), with the
+ * action's crash (`crash`) once the Packer the cancel stopped had ended, if one came; given by
+ * the run's end, or by the runner's SIGTERM if that comes first.
+ */
+export function cancelFailure(stopped: string, crash: Error | undefined): string {
+  return crash === undefined ? stopped : `${stopped} ${crashedOnceCancelledPackerEnded(crash, true)}`
+}
+
+/**
  * The failure of a run that the action's crash (`error`; `first`: it came before any signal, and
  * stopped Packer) kept from its end: the step exits, and the run's own end never said how it
  * ended.
