@@ -821,50 +821,65 @@ describe('a signal once the Packer that the action\'s crash stopped has ended, b
   }, 30_000)
 })
 
-describe('the action crashing once the Packer that a cancel stopped has ended, before the run ends', () => {
-  /**
-   * The runner's SIGINT once the log shows `printed`; once the step has said it stops Packer, the
-   * stand-in ends on its SIGTERM, and once the step has seen it end, the action crashes. The
-   * summary file is a named pipe that nothing reads until the step has said so: the run's end,
-   * which gives the cancel's error once the summary is written, waits for it. `unread`: it is read
-   * only once the step has given an error, and the run never gets past it.
-   */
-  async function cancelledThenCrashed(env: Record<string, string>, printed: string, unread = false): Promise<{ result: ActionRun; summaries: string[] }> {
-    const summaryPipe = join(workspace, 'summary-pipe')
-    execFileSync('mkfifo', [summaryPipe])
-    let summaries: number | undefined
-    const standIns = (): number[] => readCalls(argsLog).filter(({ args }) => args[0] !== 'version').map(({ pid }) => pid)
-    try {
-      const result = await runAction({
-        workspace,
-        inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
-        env: { ...standInOnPath(argsLog), AWS_REGION: 'us-east-1', GITHUB_STEP_SUMMARY: summaryPipe, ...env },
-        nodeArgs: crashOnSigusr2,
-        onStart: (child, stdoutSoFar) => {
-          const said = (text: string): Promise<void> => logShows(child, stdoutSoFar, text)
-          void (async () => {
-            await said(printed)
-            child.kill('SIGINT')
-            const stopping = 'Received SIGINT: stopping'
-            await said(stopping)
-            // Packer's log ends, the runner's commands resumed after the warning, once the step
-            // has seen Packer end.
-            const at = stdoutSoFar().indexOf(stopping)
-            const token = [...stdoutSoFar().slice(0, at).matchAll(/::stop-commands::(\S+)/g)].at(-1)?.[1] as string
-            await logHolds(child, stdoutSoFar, (stdout) => stdout.slice(at).includes(`\n::${token}::\n`))
+/**
+ * The runner's SIGINT once the log shows `printed`; once the step has said it stops Packer, the
+ * stand-in ends on its SIGTERM, and once the step has seen it end, what `then` holds happens in
+ * turn: the action's crash (once the log shows it), the runner's SIGTERM (as it comes 7.5 s after
+ * its SIGINT). The summary file is a named pipe that nothing reads until then (or, with
+ * `readOnceFailed`, until the step has given an error): the run's end, which gives the cancel's
+ * error once the summary is written, waits for it.
+ */
+async function cancelledThen(
+  env: Record<string, string>,
+  printed: string,
+  then: Array<'crash' | 'SIGTERM'>,
+  readOnceFailed = false
+): Promise<{ result: ActionRun; summaries: string[] }> {
+  const summaryPipe = join(workspace, 'summary-pipe')
+  execFileSync('mkfifo', [summaryPipe])
+  let summaries: number | undefined
+  const standIns = (): number[] => readCalls(argsLog).filter(({ args }) => args[0] !== 'version').map(({ pid }) => pid)
+  try {
+    const result = await runAction({
+      workspace,
+      inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
+      env: { ...standInOnPath(argsLog), AWS_REGION: 'us-east-1', GITHUB_STEP_SUMMARY: summaryPipe, ...env },
+      nodeArgs: crashOnSigusr2,
+      onStart: (child, stdoutSoFar) => {
+        const said = (text: string): Promise<void> => logShows(child, stdoutSoFar, text)
+        void (async () => {
+          await said(printed)
+          child.kill('SIGINT')
+          const stopping = 'Received SIGINT: stopping'
+          await said(stopping)
+          // Packer's log ends, the runner's commands resumed after the warning, once the step
+          // has seen Packer end.
+          const at = stdoutSoFar().indexOf(stopping)
+          const token = [...stdoutSoFar().slice(0, at).matchAll(/::stop-commands::(\S+)/g)].at(-1)?.[1] as string
+          await logHolds(child, stdoutSoFar, (stdout) => stdout.slice(at).includes(`\n::${token}::\n`))
+          for (const step of then) {
+            if (step === 'SIGTERM') {
+              child.kill('SIGTERM')
+              continue
+            }
             child.kill('SIGUSR2')
             await said('injected crash')
-            if (unread) await said('::error::')
-            summaries = openSync(summaryPipe, constants.O_RDWR | constants.O_NONBLOCK)
-          })().catch(() => undefined)
-        }
-      })
-      const written = summaries === undefined ? [] : readAllOf(summaries).split('## Packer AMI build:').slice(1)
-      return { result, summaries: written }
-    } finally {
-      killStandIns(standIns())
-    }
+          }
+          if (readOnceFailed) await said('::error::')
+          summaries = openSync(summaryPipe, constants.O_RDWR | constants.O_NONBLOCK)
+        })().catch(() => undefined)
+      }
+    })
+    const written = summaries === undefined ? [] : readAllOf(summaries).split('## Packer AMI build:').slice(1)
+    return { result, summaries: written }
+  } finally {
+    killStandIns(standIns())
   }
+}
+
+describe('the action crashing once the Packer that a cancel stopped has ended, before the run ends', () => {
+  /** Cancelled, then the action crashes; `unread`: the summary is read only once the step has given an error, and the run never gets past it. */
+  const cancelledThenCrashed = (env: Record<string, string>, printed: string, unread = false) => cancelledThen(env, printed, ['crash'], unread)
 
   it("during packer validate: the cancel's one error says what Packer left, and that the action crashed after it", async () => {
     const { result, summaries } = await cancelledThenCrashed({ STANDIN_VALIDATE_HANG: '1' }, 'Running the data sources...')
@@ -906,52 +921,9 @@ describe('the action crashing once the Packer that a cancel stopped has ended, b
 })
 
 describe("the runner's SIGTERM once the Packer that its SIGINT stopped has ended, before the run ends", () => {
-  /**
-   * The runner's SIGINT once the log shows `printed`; once the step has said it stops Packer, the
-   * stand-in ends on its SIGTERM, and once the step has seen it end (and, with `crash`, once the
-   * action has crashed after it), the runner's SIGTERM comes, as it does 7.5 s after its SIGINT.
-   * The summary file is a named pipe that nothing reads until the step has given an error: the
-   * run's end, which gives the cancel's error once the summary is written, waits for it.
-   */
-  async function cancelledThenTerminated(env: Record<string, string>, printed: string, crash = false): Promise<{ result: ActionRun; summaries: string[] }> {
-    const summaryPipe = join(workspace, 'summary-pipe')
-    execFileSync('mkfifo', [summaryPipe])
-    let summaries: number | undefined
-    const standIns = (): number[] => readCalls(argsLog).filter(({ args }) => args[0] !== 'version').map(({ pid }) => pid)
-    try {
-      const result = await runAction({
-        workspace,
-        inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
-        env: { ...standInOnPath(argsLog), AWS_REGION: 'us-east-1', GITHUB_STEP_SUMMARY: summaryPipe, ...env },
-        nodeArgs: crashOnSigusr2,
-        onStart: (child, stdoutSoFar) => {
-          const said = (text: string): Promise<void> => logShows(child, stdoutSoFar, text)
-          void (async () => {
-            await said(printed)
-            child.kill('SIGINT')
-            const stopping = 'Received SIGINT: stopping'
-            await said(stopping)
-            // Packer's log ends, the runner's commands resumed after the warning, once the step
-            // has seen Packer end.
-            const at = stdoutSoFar().indexOf(stopping)
-            const token = [...stdoutSoFar().slice(0, at).matchAll(/::stop-commands::(\S+)/g)].at(-1)?.[1] as string
-            await logHolds(child, stdoutSoFar, (stdout) => stdout.slice(at).includes(`\n::${token}::\n`))
-            if (crash) {
-              child.kill('SIGUSR2')
-              await said('injected crash')
-            }
-            child.kill('SIGTERM')
-            await said('::error::')
-            summaries = openSync(summaryPipe, constants.O_RDWR | constants.O_NONBLOCK)
-          })().catch(() => undefined)
-        }
-      })
-      const written = summaries === undefined ? [] : readAllOf(summaries).split('## Packer AMI build:').slice(1)
-      return { result, summaries: written }
-    } finally {
-      killStandIns(standIns())
-    }
-  }
+  /** Cancelled, then (with `crash`, once the action has crashed) the runner's SIGTERM; the summary is read once the step has given an error. */
+  const cancelledThenTerminated = (env: Record<string, string>, printed: string, crash = false) =>
+    cancelledThen(env, printed, crash ? ['crash', 'SIGTERM'] : ['SIGTERM'], true)
 
   const ended = 'Received SIGTERM again: packer validate was stopped and has ended; the run is ending…'
 
