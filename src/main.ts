@@ -268,6 +268,12 @@ function cancelOutlasted(end: RunEnd, commands: string[], ended: boolean, crashe
   // The run's end came first: it said how the run ended.
   if (failureGiven) return
   const so = summarySoFar
+  if (ended && !crashed && stopped === undefined && so?.packerEnded && so.model.amis.length === 0) {
+    // The cancel's build has ended, and the action is still reading which AMIs it made: the run
+    // ends here, as at a cancel then while no Packer runs, which says so.
+    endWhileIdle(end)
+    return
+  }
   if (ended && !crashed && stopped !== undefined) {
     // The cancel stopped Packer, which has ended, and the run's failure, made, waits only for the
     // summary: both are given now, as the run's end would give them.
