@@ -718,46 +718,23 @@ describe('a signal once the Packer that the action\'s crash stopped has ended, b
     signals: NodeJS.Signals[],
     { unread = false, stopsItself = false }: { unread?: boolean; stopsItself?: boolean } = {}
   ): Promise<{ result: ActionRun; summaries: string[] }> {
-    const summaryPipe = join(workspace, 'summary-pipe')
-    execFileSync('mkfifo', [summaryPipe])
-    let summaries: number | undefined
-    const standIns = (): number[] => readCalls(argsLog).filter(({ args }) => args[0] !== 'version').map(({ pid }) => pid)
-    try {
-      const result = await runAction({
-        workspace,
-        inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
-        env: { ...standInOnPath(argsLog), AWS_REGION: 'us-east-1', GITHUB_STEP_SUMMARY: summaryPipe, ...env },
-        nodeArgs: crashOnSigusr2,
-        onStart: (child, stdoutSoFar) => {
-          const said = (text: string): Promise<void> => logShows(child, stdoutSoFar, text)
-          void (async () => {
-            await said(printed)
-            child.kill('SIGUSR2')
-            const crashSaid = 'The action crashed (Error: injected crash) while Packer ran'
-            await said(crashSaid)
-            // Packer's log ends, the runner's commands resumed after the crash's message, once
-            // the step has seen Packer end.
-            const at = stdoutSoFar().indexOf(crashSaid)
-            const token = [...stdoutSoFar().slice(0, at).matchAll(/::stop-commands::(\S+)/g)].at(-1)?.[1] as string
-            if (!stopsItself) killStandIns(standIns())
-            await logHolds(child, stdoutSoFar, (stdout) => stdout.slice(at).includes(`\n::${token}::\n`))
-            for (const signal of signals) {
-              const told = stdoutSoFar().split(signal).length
-              child.kill(signal)
-              await logHolds(child, stdoutSoFar, (stdout) => stdout.split(signal).length > told)
-            }
-            // Read at last, the summary lets the step's process exit (its write, which waits on
-            // the pipe, holds it until then), not the run go on.
-            if (unread) await logShows(child, stdoutSoFar, '::error::')
-            summaries = openSync(summaryPipe, constants.O_RDWR | constants.O_NONBLOCK)
-          })().catch(() => undefined)
+    return withSummaryHeld(
+      env,
+      async (child, stdoutSoFar, standIns) => {
+        await logShows(child, stdoutSoFar, printed)
+        child.kill('SIGUSR2')
+        const crashSaid = 'The action crashed (Error: injected crash) while Packer ran'
+        await logShows(child, stdoutSoFar, crashSaid)
+        if (!stopsItself) killStandIns(standIns())
+        await packerEndedAfter(child, stdoutSoFar, crashSaid)
+        for (const signal of signals) {
+          const told = stdoutSoFar().split(signal).length
+          child.kill(signal)
+          await logHolds(child, stdoutSoFar, (stdout) => stdout.split(signal).length > told)
         }
-      })
-      const written = summaries === undefined ? [] : readAllOf(summaries).split('## Packer AMI build:').slice(1)
-      return { result, summaries: written }
-    } finally {
-      killStandIns(standIns())
-    }
+      },
+      unread
+    )
   }
 
   const crashed = 'The action crashed (Error: injected crash) while Packer ran: stopping packer validate…'
@@ -835,6 +812,40 @@ async function cancelledThen(
   then: Array<'crash' | 'SIGTERM'>,
   readOnceFailed = false
 ): Promise<{ result: ActionRun; summaries: string[] }> {
+  return withSummaryHeld(
+    env,
+    async (child, stdoutSoFar) => {
+      const said = (text: string): Promise<void> => logShows(child, stdoutSoFar, text)
+      await said(printed)
+      child.kill('SIGINT')
+      const stopping = 'Received SIGINT: stopping'
+      await said(stopping)
+      await packerEndedAfter(child, stdoutSoFar, stopping)
+      for (const step of then) {
+        if (step === 'SIGTERM') {
+          child.kill('SIGTERM')
+          continue
+        }
+        child.kill('SIGUSR2')
+        await said('injected crash')
+      }
+    },
+    readOnceFailed
+  )
+}
+
+/**
+ * The action on the stand-in Packer, its summary file a named pipe that nothing reads until
+ * `drive` (given the step's process, its log so far and the stand-ins' pids) has done its part:
+ * the run's end, which writes the summary, waits for it. With `readOnceFailed`, it is read only
+ * once the step has given an error. Read at last, the summary lets the step's process exit (its
+ * write holds it until then), not the run go on. Returns the run and each summary written.
+ */
+async function withSummaryHeld(
+  env: Record<string, string>,
+  drive: (child: ChildProcess, stdoutSoFar: () => string, standIns: () => number[]) => Promise<void>,
+  readOnceFailed: boolean
+): Promise<{ result: ActionRun; summaries: string[] }> {
   const summaryPipe = join(workspace, 'summary-pipe')
   execFileSync('mkfifo', [summaryPipe])
   let summaries: number | undefined
@@ -846,26 +857,9 @@ async function cancelledThen(
       env: { ...standInOnPath(argsLog), AWS_REGION: 'us-east-1', GITHUB_STEP_SUMMARY: summaryPipe, ...env },
       nodeArgs: crashOnSigusr2,
       onStart: (child, stdoutSoFar) => {
-        const said = (text: string): Promise<void> => logShows(child, stdoutSoFar, text)
         void (async () => {
-          await said(printed)
-          child.kill('SIGINT')
-          const stopping = 'Received SIGINT: stopping'
-          await said(stopping)
-          // Packer's log ends, the runner's commands resumed after the warning, once the step
-          // has seen Packer end.
-          const at = stdoutSoFar().indexOf(stopping)
-          const token = [...stdoutSoFar().slice(0, at).matchAll(/::stop-commands::(\S+)/g)].at(-1)?.[1] as string
-          await logHolds(child, stdoutSoFar, (stdout) => stdout.slice(at).includes(`\n::${token}::\n`))
-          for (const step of then) {
-            if (step === 'SIGTERM') {
-              child.kill('SIGTERM')
-              continue
-            }
-            child.kill('SIGUSR2')
-            await said('injected crash')
-          }
-          if (readOnceFailed) await said('::error::')
+          await drive(child, stdoutSoFar, standIns)
+          if (readOnceFailed) await logShows(child, stdoutSoFar, '::error::')
           summaries = openSync(summaryPipe, constants.O_RDWR | constants.O_NONBLOCK)
         })().catch(() => undefined)
       }
@@ -875,6 +869,16 @@ async function cancelledThen(
   } finally {
     killStandIns(standIns())
   }
+}
+
+/**
+ * Until the step has seen the Packer it stops end: Packer's log ends, the runner's commands
+ * resumed after `said` (the step's line that it stops Packer).
+ */
+async function packerEndedAfter(child: ChildProcess, stdoutSoFar: () => string, said: string): Promise<void> {
+  const at = stdoutSoFar().indexOf(said)
+  const token = [...stdoutSoFar().slice(0, at).matchAll(/::stop-commands::(\S+)/g)].at(-1)?.[1] as string
+  await logHolds(child, stdoutSoFar, (stdout) => stdout.slice(at).includes(`\n::${token}::\n`))
 }
 
 describe('the action crashing once the Packer that a cancel stopped has ended, before the run ends', () => {
