@@ -254,6 +254,24 @@ describeWithPacker('a file the template names that is not there, through the bun
     expect(log).not.toContain('5ec7e7ed')
   })
 
+  it('HCL2: a script that is an entry of an object local, in a conditional, not there: Packer\'s error on that entry in the locals, not on the provisioner', async () => {
+    const variables =
+      'variable "os" {\n  type    = string\n  default = "linux"\n}\n' +
+      'locals {\n  scripts = {\n    linux = "scripts/setup-linux.sh"\n    win   = "scripts/setup.ps1"\n  }\n}\n'
+    const provisioner = '  provisioner "shell-local" {\n    script = var.os == "linux" ? local.scripts.linux : local.scripts.win\n  }\n'
+    const workspace = demoWith(hclDeclaring(variables, provisioner), 'hcl2')
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: expect.stringMatching(/^Bad script 'scripts\/setup-linux\.sh': stat scripts\/setup-linux\.sh: no such\s+file\s+or\s+directory$/),
+        properties: { title: 'Packer', file: demoTemplates.hcl2, ...placeIn(join(workspace, demoTemplates.hcl2), '"scripts/setup-linux.sh"') }
+      },
+      { message: 'packer validate found problems in ami.pkr.hcl (see the errors above); nothing was built.', properties: {} }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
   /** files/app.conf in the workspace: the file provisioner's source, there, which is refused for the communicator alone. */
   function withSource(workspace: string): string {
     mkdirSync(join(workspace, 'files'))

@@ -374,6 +374,73 @@ function stringWithKnown(node: Node, known: KnownValues | undefined): { text: st
   return { text, filledIn: true }
 }
 
+/** An entry of an object local, as a traversal reads it: `local.scripts.linux`, `local.scripts["linux"]`. */
+export interface LocalEntry {
+  local: string
+  key: string
+}
+
+/**
+ * The entries of object locals that the block beginning on line `blockLine` reads anywhere in
+ * its settings (`local.scripts.linux`, in a branch of a conditional or an argument of a call
+ * too), each once, in the order written; none when there is no such block, or the file is not
+ * valid HCL.
+ */
+export function localEntriesRead(fileName: string, source: string, blockLine: number): Promise<LocalEntry[]> {
+  return withTree(fileName, source, (root) => {
+    const block = blockAt(root.namedChildren.find((child) => child.type === 'body'), blockLine)
+    const found = new Map<string, LocalEntry>()
+    for (const node of block?.descendantsOfType('expression') ?? []) {
+      const entry = node ? localEntry(node) : undefined
+      if (entry) found.set(JSON.stringify(entry), entry)
+    }
+    return [...found.values()]
+  }).catch(() => [])
+}
+
+/** The entry of an object local a traversal begins with (`local.NAME.KEY`, `local.NAME["KEY"]`); undefined for any other expression. */
+function localEntry(node: Node): LocalEntry | undefined {
+  const [root, name, step] = node.namedChildren
+  const local = name?.type === 'get_attr' ? name.namedChildren[0] : undefined
+  if (root?.type !== 'variable_expr' || text(root) !== 'local' || local?.type !== 'identifier') return undefined
+  if (step?.type === 'get_attr' && step.namedChildren[0]?.type === 'identifier') return { local: text(local), key: text(step.namedChildren[0]) }
+  const index = step?.type === 'index' ? step.namedChildren[0] : undefined
+  const expression = index?.type === 'new_index' ? index.namedChildren.find((child) => child.type === 'expression') : undefined
+  const term = expression?.childCount === 1 ? expression.child(0) : null
+  const key = term?.type === 'literal_value' ? term.child(0) : term?.type === 'template_expr' ? term.child(0) : null
+  const read = key && (key.type === 'string_lit' || key.type === 'quoted_template') ? stringWithKnown(key, undefined) : undefined
+  return read ? { local: text(local), key: read.text } : undefined
+}
+
+/**
+ * Where, in the `locals` blocks of a file, the entry `key` of the object local `local` is written
+ * (`scripts = { linux = "scripts/a.sh" }`) as a string that names `value`, filled in from
+ * `known` as valuePositions reads one: the string's line and column; undefined when it is not
+ * there so, or the file is not valid HCL.
+ */
+export function localEntryPosition(
+  fileName: string,
+  source: string,
+  { local, key }: LocalEntry,
+  value: string,
+  known: KnownValues
+): Promise<{ line: number; column: number } | undefined> {
+  return withTree(fileName, source, (root) => {
+    const top = root.namedChildren.find((child) => child.type === 'body')
+    for (const block of top?.namedChildren ?? []) {
+      if (block.type !== 'block' || text(block.namedChildren[0] as Node) !== 'locals') continue
+      const body = block.namedChildren.find((child) => child.type === 'body')
+      const attribute = body?.namedChildren.find((child) => child.type === 'attribute' && text(child.namedChildren[0] as Node) === local)
+      const entry = attribute?.namedChildren[1] ? innerValue(attribute.namedChildren[1], key) : undefined
+      const term = entry?.childCount === 1 ? entry.child(0) : null
+      const string = term?.type === 'literal_value' || term?.type === 'template_expr' ? term.child(0) : null
+      const read = string && (string.type === 'string_lit' || string.type === 'quoted_template') ? stringWithKnown(string, known) : undefined
+      if (read && resolve(known.cwd, read.text) === resolve(known.cwd, value)) return writtenPosition(source, (string as Node).startIndex)
+    }
+    return undefined
+  }).catch(() => undefined)
+}
+
 /** Where the top-level block `type "label" …` of an HCL file begins; undefined when it has none. */
 export function blockPosition(fileName: string, source: string, type: string, labels: string[]): Promise<{ line: number; column: number } | undefined> {
   return withTree(fileName, source, (root) => {

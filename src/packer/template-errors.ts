@@ -226,11 +226,44 @@ export async function locateHclComponentErrors(
     attributePositions(path, text, subject.line, named.flat()),
     valuePositions(path, text, subject.line, quoted, knownValues(workingDirectory, template, pathValues))
   ])
+  const known = knownValues(workingDirectory, template, pathValues)
   let next = 0
-  return problems.map((problem, index) => {
-    const place = places.slice(next, (next += named[index].length)).find((found) => found !== undefined) ?? (quoted[index] ? values[index] : undefined)
-    return { message: problem, file: subject.file, ...(place ?? { line: subject.line }) }
-  })
+  return Promise.all(
+    problems.map(async (problem, index) => {
+      const place = places.slice(next, (next += named[index].length)).find((found) => found !== undefined) ?? (quoted[index] ? values[index] : undefined)
+      if (place) return { message: problem, file: subject.file, ...place }
+      const inLocal = quoted[index] && known ? await localEntryPlace(path, text, subject.line, quoted[index], { workingDirectory, template, known }) : undefined
+      return { message: problem, ...(inLocal ?? { file: subject.file, line: subject.line }) }
+    })
+  )
+}
+
+/**
+ * Where an entry of an object local that the block on line `blockLine` of `path` reads
+ * (`local.scripts.linux`, a branch of a conditional too) is written as a string that names
+ * `value`, in any file of the template: the line that holds the path Packer quotes, as a value
+ * written in the block is its own. Undefined when no such entry names it.
+ */
+async function localEntryPlace(
+  path: string,
+  text: string,
+  blockLine: number,
+  value: string,
+  { workingDirectory, template, known }: { workingDirectory: string; template: string; known: KnownValues }
+): Promise<(Place & { file: string }) | undefined> {
+  const { localEntriesRead, localEntryPosition } = await import('../inputs/hcl-parser.js')
+  const entries = await localEntriesRead(path, text, blockLine)
+  if (entries.length === 0) return undefined
+  // The block's own file first: where its locals most often are.
+  const files = [path, ...hclTemplateFiles(template).filter((file) => file !== path && file.endsWith('.pkr.hcl'))]
+  for (const file of files) {
+    const fileText = file === path ? text : await textOf(file)
+    for (const entry of entries) {
+      const place = await localEntryPosition(file, fileText, entry, value, known)
+      if (place) return { file: relative(workingDirectory, file), ...place }
+    }
+  }
+  return undefined
 }
 
 /**
