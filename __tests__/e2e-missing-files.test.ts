@@ -272,6 +272,32 @@ describeWithPacker('a file the template names that is not there, through the bun
     expect(suite.calls).toEqual([])
   })
 
+  it('HCL2: refused before the install, files given by a list variable, a local alone and a heredoc: each named as written, on its line', async () => {
+    const variables =
+      'variable "steps" {\n  type    = list(string)\n  default = ["scripts/first.sh", "scripts/second.sh"]\n}\n' +
+      'locals {\n  setup = "scripts/setup.sh"\n}\n'
+    const provisioners =
+      '  provisioner "file" {\n    source      = "files/app.conf"\n    destination = "/tmp/app.conf"\n  }\n' +
+      '  provisioner "shell-local" {\n    scripts = var.steps\n  }\n' +
+      '  provisioner "shell-local" {\n    script = local.setup\n  }\n' +
+      '  provisioner "shell-local" {\n    execute_command = ["/bin/sh", "-c", "{{.Vars}} \'{{.Script}}\'"]\n    script = <<EOF\nscripts/heredoc.sh\nEOF\n  }\n'
+    const workspace = withSource(demoWith(hclDeclaring(variables, provisioners), 'hcl2'))
+    const template = join(workspace, demoTemplates.hcl2)
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    const missing = (setting: string, named: string): string =>
+      `template: ami.pkr.hcl: provisioner "shell-local" ${setting} names ${named}, which is not there (Packer reads it relative to ` +
+      'working-directory, .): packer validate refuses the template for it. Add it, or name a path that is there.'
+    expect(result.errors.slice(1, -1)).toEqual([
+      { message: missing('scripts', '"scripts/first.sh" (var.steps[0])'), properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'scripts = var.steps') } },
+      { message: missing('scripts', '"scripts/second.sh" (var.steps[1])'), properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'scripts = var.steps') } },
+      { message: missing('script', '"scripts/setup.sh" (local.setup)'), properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'script = local.setup') } },
+      // A heredoc's value ends with its line break, which Packer reads as part of the path.
+      { message: missing('script', '"scripts/heredoc.sh\\n"'), properties: { title: 'Invalid input', file: demoTemplates.hcl2, ...placeIn(template, 'script = <<EOF') } }
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
   /** files/app.conf in the workspace: the file provisioner's source, there, which is refused for the communicator alone. */
   function withSource(workspace: string): string {
     mkdirSync(join(workspace, 'files'))

@@ -208,11 +208,16 @@ function shellLocalProblems(use: ProvisionerUse, selection: Selection & { workin
     const setting = use.kind === 'json' ? `"execute_command": ${quoted}` : `execute_command = ${quoted}`
     const way = absolute.includes("'") ? 'Rename the file or its folder' : `Rename the file or its folder, or quote the path: set ${setting}`
     const message =
-      `${use.block} "shell-local" runs the script "${path}" with Packer's default execute_command ${defaultExecuteCommand}, ` +
-      `which puts its path (${absolute}) in the command unquoted, and the path holds ${character}, which the shell does not ` +
+      `${use.block} "shell-local" runs the script "${onOneLine(path)}" with Packer's default execute_command ${defaultExecuteCommand}, ` +
+      `which puts its path (${onOneLine(absolute)}) in the command unquoted, and the path holds ${character}, which the shell does not ` +
       `read as part of it: packer validate accepts it, but the script does not run and the build fails ${when}. ${way}.`
     return [{ message, location }]
   })
+}
+
+/** A path with its line breaks written `\n` (a heredoc's value ends with one), so that the message stays on its line. */
+function onOneLine(path: string): string {
+  return path.replaceAll('\r', '\\r').replaceAll('\n', '\\n')
 }
 
 function breakpointProblem(use: ProvisionerUse, selection: Selection): string | undefined {

@@ -1179,6 +1179,14 @@ function soleExpression<T>(template: string, read: (expression: Node) => T | und
 }
 
 /**
+ * The expression a string of HCL's JSON syntax is when it is one interpolation alone, as the user
+ * wrote it (`var.steps[0]` of `${var.steps[0]}`); undefined when it is not one.
+ */
+export function soleExpressionText(template: string): Promise<string | undefined> {
+  return soleExpression(template, (expression) => text(expression))
+}
+
+/**
  * The function a string of HCL's JSON syntax calls when it is that call alone
  * (`${merge(local.tags, { Team = "x" })}`, as the parser gives it): its name and its arguments,
  * each as parse() gives a value (a literal object as one, any other expression as `${source}`).

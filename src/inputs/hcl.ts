@@ -732,7 +732,8 @@ export async function hclTemplateReferences(
     const add = async (site: SettingSite, settings: PathSetting[], builds: ReadingBuild[], { known = true, inNoBuild }: { known?: boolean; inNoBuild?: true } = {}): Promise<void> => {
       for (const value of writtenPaths(site, settings)) {
         const evaluated = known ? await hclPathValue(value.written, scope) : undefined
-        references.push(...referencesOf(value, evaluated, { file, workingDirectory }).map((found) => ({ ...found, builds, ...(inNoBuild ? { inNoBuild } : {}) })))
+        const shown = value.written.startsWith('${') ? await (await import('./hcl-parser.js')).soleExpressionText(value.written) : undefined
+        references.push(...referencesOf({ ...value, ...(shown !== undefined && { shown }) }, evaluated, { file, workingDirectory }).map((found) => ({ ...found, builds, ...(inNoBuild ? { inNoBuild } : {}) })))
       }
     }
     /**

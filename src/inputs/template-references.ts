@@ -61,6 +61,12 @@ export interface TemplateReference {
   setting: string
   /** Its value as written. */
   written: string
+  /**
+   * How the user wrote it, where that reads otherwise than `written` (as HCL's parser gives it):
+   * an expression alone (`var.setup`, not `${var.setup}`), an entry of a list given whole
+   * (`var.steps[1]`).
+   */
+  shown?: string
   /** What it names, absolute; undefined when only Packer knows it (`{{timestamp}}`, a function, `build.…`). */
   path?: string
   /** The template file it is written in, absolute, and where in it: a JSON path, or one into the HCL body. */
@@ -158,17 +164,25 @@ export function missingReferences(
   return references.flatMap((reference) => {
     if (reference.path === undefined || reference.inNoBuild || misplaced.has(reference) || existsSync(reference.path)) return []
     const named = relative(workingDirectory, reference.path).split('\\').join('/')
-    const written = reference.written === named ? '' : ` ("${reference.written}")`
+    const written = reference.written === named ? '' : ` (${writtenAsShown(reference)})`
     return [
       {
         reference,
         message:
-          `template: ${workspaceRelative(reference.file, workspace)}: ${reference.setting} names "${named}"${written}, which is not there ` +
+          `template: ${workspaceRelative(reference.file, workspace)}: ${reference.setting} names ${JSON.stringify(named)}${written}, which is not there ` +
           `(Packer reads it relative to working-directory, ${workspaceRelative(workingDirectory, workspace) || '.'}): packer validate ` +
           'refuses the template for it. Add it, or name a path that is there.'
       }
     ]
   })
+}
+
+/**
+ * A reference's value as the user wrote it: an expression as such (shown), else the string in
+ * quotes, a line break in it as `\n`, so that the message stays on its line.
+ */
+export function writtenAsShown(reference: Pick<TemplateReference, 'written' | 'shown'>): string {
+  return reference.shown ?? JSON.stringify(reference.written)
 }
 
 /** `problem`, of `reference`, with the builds that read it, where they are known. */
@@ -253,6 +267,8 @@ export interface WrittenPath {
   at: JsonPath
   /** A list written as one string: Packer splits its value at each comma (JSON templates). */
   commaSeparated: boolean
+  /** How the user wrote it, where that reads otherwise (TemplateReference's shown). */
+  shown?: string
 }
 
 /**
@@ -296,10 +312,15 @@ export function referencesOf(
   evaluated: string | string[] | undefined,
   { file, workingDirectory }: { file: string; workingDirectory: string }
 ): TemplateReference[] {
-  const reference = { setting: value.setting, written: value.written, file, at: value.at }
+  const reference = { setting: value.setting, written: value.written, ...(value.shown !== undefined && { shown: value.shown }), file, at: value.at }
   if (evaluated === undefined) return [reference]
-  const paths = Array.isArray(evaluated) ? evaluated : value.commaSeparated ? evaluated.split(',') : [evaluated]
-  return paths.filter((path) => path !== '' && !isRemote(path)).map((path) => ({ ...reference, path: resolve(workingDirectory, path) }))
+  // A list given whole names each path by its entry (`var.steps[1]`).
+  const paths = Array.isArray(evaluated)
+    ? evaluated.map((path, index) => ({ path, ...(value.shown !== undefined && { shown: `${value.shown}[${index}]` }) }))
+    : (value.commaSeparated ? evaluated.split(',') : [evaluated]).map((path) => ({ path }))
+  return paths
+    .filter(({ path }) => path !== '' && !isRemote(path))
+    .map(({ path, ...shown }) => ({ ...reference, ...shown, path: resolve(workingDirectory, path) }))
 }
 
 /**

@@ -5,7 +5,7 @@
 import { workspaceRelative } from '../common/paths.js'
 import type { Inputs } from '../inputs/index.js'
 import type { JsonPath, JsonPosition } from '../inputs/template.js'
-import type { UnseenReference } from '../inputs/template-references.js'
+import { writtenAsShown, type UnseenReference } from '../inputs/template-references.js'
 import { annotateEach, type Annotation } from './annotation.js'
 import { fileTexts } from './texts.js'
 
@@ -19,7 +19,7 @@ function messageOf(reference: UnseenReference): string {
     )
   }
   return (
-    `${reference.setting} is "${reference.written}", a path the action cannot work out before Packer runs: ${stale}. ` +
+    `${reference.setting} is ${writtenAsShown(reference)}, a path the action cannot work out before Packer runs: ${stale}. ` +
     'List the files it names in fingerprint-paths.'
   )
 }
