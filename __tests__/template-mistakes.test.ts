@@ -977,6 +977,26 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.summary).toContain('Name in tags of builder "amazon-ebs" writes user `ami_name_prefix` outside {{ }}')
   })
 
+  it("JSON: a call without {{ }} in a builder the only or except input leaves out, or a provisioner that runs only there: no warning, as Packer does not read them", async () => {
+    const template = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8'))
+    const [builder] = template.builders
+    const second = { ...builder, name: 'second', ami_name: 'second-{{timestamp}}', ami_description: 'Built from user `source_ami`' }
+    const workspace = jsonWith({
+      builders: [builder, second],
+      provisioners: [
+        { type: 'shell-local', only: ['second'], inline: ['true'], environment_vars: ['SOURCE=user `source_ami`'] },
+        { type: 'shell-local', inline: ['true'], environment_vars: ['PREFIX=user `ami_name_prefix`'] }
+      ]
+    })
+    const everywhere = unbraced(workspace, 'environment_vars', 'provisioner "shell-local"', 'PREFIX=user `ami_name_prefix`', 'user `ami_name_prefix`', 'builds with "PREFIX=user `ami_name_prefix`" there')
+    for (const selection of [{ only: 'amazon-ebs' }, { except: 'second' }]) {
+      const result = await suite.run(workspace, { template: 'packer-template.json', ...selection })
+      expect(result.exitCode).toBe(0)
+      const warnings = parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Reference written as text')
+      expect(warnings).toEqual([{ message: everywhere.message, properties: { title: 'Reference written as text', file: 'packer-template.json', ...everywhere.place } }])
+    }
+  })
+
   it("JSON: ami_regions that writes a variable's call without {{ }}, which Packer 1.6.6 fails on only once the AMI is made: refused on the string, before Packer is installed", async () => {
     const workspace = demoWith((text) => text.replace('"ami_regions": "{{user `ami_regions`}}"', '"ami_regions": "user `ami_regions`"'), 'json')
     const result = await run(workspace, 'json')

@@ -78,6 +78,10 @@ export interface JsonUnbracedCall {
   does: string
   /** The string is a variable's default, where Packer allows env. */
   inVariable?: boolean
+  /** The index of the builder it is in, for a build that only/except leaves out. */
+  builder?: number
+  /** A provisioner's or post-processor's own only and except, which may leave it out of every build the run builds. */
+  onlyExcept?: { only: unknown; except: unknown }
 }
 
 /**
@@ -102,12 +106,13 @@ export function jsonUnbracedCalls(template: unknown, given: Iterable<string>): J
   }
   for (const { block, path, of, type } of jsonTemplateBlocks(template)) {
     const amazon = type.startsWith('amazon-') && path[0] === 'builders'
+    const place = path[0] === 'builders' ? { builder: path[1] as number } : { onlyExcept: { only: block.only, except: block.except } }
     for (const [name, value] of Object.entries(block)) {
       if (name === 'type' || name === 'only' || name === 'except' || (amazon && checkedWithTheirValues.has(name))) continue
       for (const { text, at, last } of strings(value, [...path, name], name, readByAShell)) {
         const setting = last === name ? name : `${last} in ${name}`
         const does = whatPackerDoes(amazon && last === name ? name : '', text)
-        for (const call of unbracedCalls(text, known)) found.push({ at, setting, of, text, call, does })
+        for (const call of unbracedCalls(text, known)) found.push({ at, setting, of, text, call, does, ...place })
       }
     }
   }

@@ -445,6 +445,7 @@ function describeJson(
     checkJsonRegions(reader, { path, parsed, varFiles, variables, builders: info.builders, sensitive: info.sensitiveValues }, values, context)
     const buildNames = info.builders.flatMap((builder) => (builder.name === undefined ? [] : [builder.name]))
     const references = jsonTemplateReferences(parsed, values, context, { file: path, workingDirectory })
+    const selected = jsonSelection(reader, info.builders)
     return {
       builderTypes: [...new Set(info.builders.map((builder) => builder.type))],
       buildNames,
@@ -466,7 +467,7 @@ function describeJson(
       ...undeclaredJsonNames(parsed, values),
       misspeltVarFileKeys: misspeltVarFileKeys(parsed, files, given).map(({ varFile, name, meant }) => ({ file: varFiles[varFile].path, name, meant })),
       ...jsonReferenceProblems(reader, references, { path, template, workingDirectory }, info.sensitiveValues, valuesKnown),
-      jsonUnbracedCallWarnings: withoutValues(unbracedCallWarnings(reader.shown(path), path, parsed, values), info.sensitiveValues),
+      jsonUnbracedCallWarnings: withoutValues(unbracedCallWarnings(reader.shown(path), path, parsed, values, selected), info.sensitiveValues),
       ...sortReferences(references, reader.workspace)
     }
   } catch (error) {
@@ -489,9 +490,12 @@ function unusedVariableWarnings(parsed: unknown, files: unknown[], variables: Va
   })
 }
 
-/** A warning on each string of the JSON template at `path` that writes a variable's call without {{ }} (jsonUnbracedCalls). */
-function unbracedCallWarnings(shown: string, path: string, parsed: unknown, values: UserVariables): InputProblem[] {
-  return jsonUnbracedCalls(parsed, values.keys()).map(({ at, setting, of, text, call, does, inVariable }) => ({
+/**
+ * A warning on each string of the JSON template at `path` that writes a variable's call without
+ * {{ }} (jsonUnbracedCalls), in a variable or in a block of the builds Packer will run (`selected`).
+ */
+function unbracedCallWarnings(shown: string, path: string, parsed: unknown, values: UserVariables, selected: JsonSelection): InputProblem[] {
+  return jsonUnbracedCalls(parsed, values.keys()).filter(selected.reads).map(({ at, setting, of, text, call, does, inVariable }) => ({
     message: `template: ${shown}: ${setting} of ${of} ${unbracedCallMistake(text, call, does, inVariable)}`,
     location: { file: shown, value: { path, at, itself: true } }
   }))
@@ -562,13 +566,7 @@ function checkJsonRegions(
   values: UserVariables,
   context: TemplateContext
 ): void {
-  // Packer matches a JSON template's build names exactly; a build only Packer can name may be left out.
-  const [only, except] = [reader.list('only'), reader.list('except')]
-  const built = (index: number): boolean => {
-    const name = builders[index]?.name
-    if (name === undefined) return only.length === 0 && except.length === 0
-    return (only.length === 0 || only.includes(name)) && !except.includes(name)
-  }
+  const { built, reads } = jsonSelection(reader, builders)
   const sources = {
     template: { path, shown: reader.shown(path) },
     varFiles: varFiles.map((varFile) => ({ ...varFile, shown: reader.shown(varFile.path) })),
@@ -578,13 +576,39 @@ function checkJsonRegions(
   for (const { message, location } of withoutValues(jsonRegionProblems(parsed, values, context, sources), sensitive)) reader.problem(message, location)
   for (const { message, location } of jsonImageFilterProblems(parsed, sources.template.shown, path, built)) reader.problem(message, location)
   for (const { message, location } of jsonVolumeTypeProblems(parsed, sources.template.shown, path, built)) reader.problem(message, location)
+  const scope = jsonScopeMistakes(parsed)
+    .filter(reads)
+    .map(({ at, setting, of, mistake }) => ({ message: `template: ${sources.template.shown}: ${setting} of ${of} ${mistake}`, location: { file: sources.template.shown, value: { path, at, itself: true } } }))
+  for (const { message, location } of withoutValues(scope, sensitive)) reader.problem(message, location)
+}
+
+/** Which builders of a JSON template the run builds, and which of the template's settings Packer reads in them (jsonSelection). */
+interface JsonSelection {
+  built: (index: number) => boolean
+  reads: (setting: { builder?: number; onlyExcept?: { only: unknown; except: unknown } }) => boolean
+}
+
+/**
+ * The builders (`builders`, describeJsonTemplate's) the only and except inputs leave in, and the
+ * settings Packer reads in those builds: a builder's when it is built; a provisioner's or
+ * post-processor's when it runs in one of them (its own only/except); any other's (a variable's)
+ * always.
+ */
+function jsonSelection(reader: InputReader, builders: Array<{ name?: string }>): JsonSelection {
+  // Packer matches a JSON template's build names exactly; a build only Packer can name may be left out.
+  const [only, except] = [reader.list('only'), reader.list('except')]
+  const built = (index: number): boolean => {
+    const name = builders[index]?.name
+    if (name === undefined) return only.length === 0 && except.length === 0
+    return (only.length === 0 || only.includes(name)) && !except.includes(name)
+  }
   // Packer prepares a provisioner or post-processor only in the builds it runs in: in none, it renders none of its settings.
   const runsInABuild = ({ only, except }: { only: unknown; except: unknown }): boolean =>
     builders.length === 0 || builders.some(({ name }, index) => built(index) && (name === undefined || runsByOnlyExcept(name, only, except) !== false))
-  const scope = jsonScopeMistakes(parsed)
-    .filter(({ builder, onlyExcept }) => (builder === undefined ? onlyExcept === undefined || runsInABuild(onlyExcept) : built(builder)))
-    .map(({ at, setting, of, mistake }) => ({ message: `template: ${sources.template.shown}: ${setting} of ${of} ${mistake}`, location: { file: sources.template.shown, value: { path, at, itself: true } } }))
-  for (const { message, location } of withoutValues(scope, sensitive)) reader.problem(message, location)
+  return {
+    built,
+    reads: ({ builder, onlyExcept }) => (builder === undefined ? onlyExcept === undefined || runsInABuild(onlyExcept) : built(builder))
+  }
 }
 
 /**
