@@ -989,7 +989,7 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
       ]
     })
     const everywhere = unbraced(workspace, 'environment_vars', 'provisioner "shell-local"', 'PREFIX=user `ami_name_prefix`', 'user `ami_name_prefix`', 'builds with "PREFIX=user `ami_name_prefix`" there')
-    for (const selection of [{ only: 'amazon-ebs' }, { except: 'second' }]) {
+    for (const selection of [{ only: 'amazon-ebs' }, { except: 'second' }] as Record<string, string>[]) {
       const result = await suite.run(workspace, { template: 'packer-template.json', ...selection })
       expect(result.exitCode).toBe(0)
       const warnings = parseCommands(result.stdout, 'warning').filter(({ properties }) => properties.title === 'Reference written as text')
