@@ -2,7 +2,6 @@
 // by ./index.ts only when the runner has no Packer that packer-version accepts.
 import * as core from '@actions/core'
 import * as io from '@actions/io'
-import * as tc from '@actions/tool-cache'
 import { randomUUID } from 'node:crypto'
 import { chmod, rm } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
@@ -18,6 +17,7 @@ import { toolCacheAvailable } from './local.js'
 import { releasePlatform } from './platform.js'
 import { fetchReleaseIndex, findBuild, findSignature, resolveVersion, stableReleases, type ReleaseIndex } from './releases.js'
 import { rememberLatest } from './remembered-latest.js'
+import { cachePacker } from './tool-cache.js'
 
 async function temporaryDirectory(): Promise<string> {
   const directory = join(process.env['RUNNER_TEMP'] || tmpdir(), `packer-${randomUUID()}`)
@@ -101,7 +101,9 @@ async function download(index: ReleaseIndex, version: string, context: Context &
 
     let directory = extracted
     if (toolCacheAvailable()) {
-      directory = await tc.cacheDir(extracted, 'packer', version, context.arch)
+      const cached = await cachePacker(extracted, version, context.arch, process.env['RUNNER_TOOL_CACHE'] as string)
+      directory = cached.directory
+      if (cached.byAnotherJob) core.info(`Another job put Packer ${version} in the tool cache meanwhile: using its copy`)
     } else {
       core.info('RUNNER_TOOL_CACHE is not set; Packer stays in a temporary folder for this run')
     }
