@@ -117,6 +117,8 @@ export async function startReleasesMirror(options: {
    * itself, `elsewhere` to the same path on the second server, with a query as a presigned URL has.
    */
   redirects?: Record<string, 'here' | 'elsewhere'>
+  /** Called as each request arrives: the answer waits for what it returns, if anything. */
+  gate?: (path: string) => Promise<void> | undefined
 }): Promise<ReleasesMirror> {
   const platforms = options.platforms ?? DEFAULT_PLATFORMS
   const files = new Map<string, Buffer>()
@@ -163,6 +165,11 @@ export async function startReleasesMirror(options: {
   let elsewhereUrl = ''
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const gate = options.gate?.(new URL(request.url ?? '/', 'http://127.0.0.1').pathname)
+    if (gate) void gate.then(() => answer(request, response))
+    else answer(request, response)
+  })
+  const answer = (request: IncomingMessage, response: ServerResponse): void => {
     const requested = new URL(request.url ?? '/', 'http://127.0.0.1').pathname
     requests.push(requested)
     received.push({ server: 'mirror', path: requested, authorization: request.headers.authorization })
@@ -206,7 +213,7 @@ export async function startReleasesMirror(options: {
       return
     }
     response.end(body)
-  })
+  }
   // S3 refuses a presigned request that also carries credentials of another kind.
   const elsewhere = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname
