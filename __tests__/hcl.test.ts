@@ -1906,6 +1906,27 @@ build {
   })
 })
 
+describe('hclAmiBuilds: the regions a build makes its AMIs in', () => {
+  it("its source's region and ami_regions, as this run gives them, and a build block's source block's over the source's; none where only Packer knows them", async () => {
+    const file = join(directory, 'regions.pkr.hcl')
+    writeFileSync(
+      file,
+      `variable "home" {\n  type = string\n}\nvariable "copies" {\n  type = list(string)\n}\nvariable "unknown" {\n  type = string\n}\n` +
+        `source "amazon-ebs" "web" {\n  region      = var.home\n  ami_regions = var.copies\n}\n` +
+        `source "amazon-ebs" "api" {\n  region      = "eu-west-1"\n  ami_regions = ["us-west-2", "\${var.unknown}"]\n}\n` +
+        `source "amazon-ebs" "db" {\n  region = "eu-west-1"\n}\n` +
+        `build {\n  sources = ["source.amazon-ebs.web", "source.amazon-ebs.api"]\n  source "amazon-ebs.db" {\n    name = "db2"\n    ami_regions = ["us-east-1"]\n    force_deregister = true\n  }\n}\n`
+    )
+    const scope = { variables: new Map<string, unknown>([['home', 'us-east-1'], ['copies', ['eu-west-1', 'us-west-2']]]) }
+    const builds = (await hclAmiBuilds([await readHclFile(file)], scope)) ?? []
+    expect(builds.map(({ regions, mayDeregister }) => [regions, mayDeregister])).toEqual([
+      [['eu-west-1', 'us-east-1', 'us-west-2'], undefined],
+      [undefined, undefined],
+      [['eu-west-1', 'us-east-1'], true]
+    ])
+  })
+})
+
 describe('quotedReferenceWarnings', () => {
   const declared = { variables: new Set(['prefix', 'region', 'size', 'owner']), locals: new Set(['name']) }
   /** Each warning's setting and place: what it names, its line and column. */

@@ -558,6 +558,52 @@ describe("tagCountProblems: a template's tags with the action's over EC2's 50", 
   })
 })
 
+describe('jsonAmiBuilds: the regions a builder makes its AMIs in, as this run gives them', () => {
+  const file = { path: '/w/t.json', shown: 't.json' }
+  const regionsOf = (builder: Record<string, unknown>, values = new Map<string, string>(), env: Record<string, string> = {}) =>
+    jsonAmiBuilds({ builders: [{ type: 'amazon-ebs', ...builder }] }, [{ type: 'amazon-ebs' }], file, values, env)[0].regions
+
+  it('its region and those of ami_regions (a string split at each comma, or a list), each once, with user variables and env in their values', () => {
+    expect(regionsOf({ region: 'us-east-1' })).toEqual(['us-east-1'])
+    expect(regionsOf({ region: 'us-east-1', ami_regions: 'us-west-2,eu-west-1,us-east-1' })).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+    expect(regionsOf({ region: 'us-east-1', ami_regions: ['eu-west-1', 'eu-west-1'] })).toEqual(['eu-west-1', 'us-east-1'])
+    expect(regionsOf({ region: 'us-east-1', ami_regions: '' })).toEqual(['us-east-1'])
+    const values = new Map([
+      ['home', 'eu-central-1'],
+      ['copies', '{{env `COPIES`}}']
+    ])
+    expect(regionsOf({ region: '{{user `home`}}', ami_regions: '{{user `copies`}}' }, values, { COPIES: 'us-west-2,ap-south-1' })).toEqual([
+      'ap-south-1',
+      'eu-central-1',
+      'us-west-2'
+    ])
+  })
+
+  it('skip_save_build_region leaves the build region out', () => {
+    expect(regionsOf({ region: 'us-east-1', ami_regions: ['eu-west-1'], skip_save_build_region: true })).toEqual(['eu-west-1'])
+  })
+
+  it('none where only Packer knows them: a value the action cannot resolve, no region, a skip only Packer works out', () => {
+    expect(regionsOf({ region: '{{user `undeclared`}}' })).toBeUndefined()
+    expect(regionsOf({ region: 'us-east-1', ami_regions: '{{user `undeclared`}}' })).toBeUndefined()
+    expect(regionsOf({ region: 'us-east-1', ami_regions: ['{{ .BuildRegion }}'] })).toBeUndefined()
+    expect(regionsOf({})).toBeUndefined()
+    expect(regionsOf({ region: 'us-east-1', skip_create_ami: '{{user `skip`}}' })).toBeUndefined()
+    expect(regionsOf({ region: 'us-east-1', ami_regions: ['eu-west-1'], skip_save_build_region: '{{user `skip`}}' })).toBeUndefined()
+    // The plugin's releases have copied the AMI back into the build region, or not.
+    expect(regionsOf({ region: 'us-east-1', ami_regions: ['us-east-1', 'eu-west-1'], skip_save_build_region: true })).toBeUndefined()
+  })
+
+  it('a force_deregister not written false may take an AMI of another build of the run', () => {
+    const [kept, taking, maybe] = jsonAmiBuilds(
+      { builders: [{ type: 'amazon-ebs', force_deregister: false }, { type: 'amazon-ebs', force_deregister: true }, { type: 'amazon-ebs', force_deregister: '{{user `f`}}' }] },
+      [{ type: 'amazon-ebs' }, { type: 'amazon-ebs' }, { type: 'amazon-ebs' }],
+      file
+    )
+    expect([kept.mayDeregister, taking.mayDeregister, maybe.mayDeregister]).toEqual([undefined, true, true])
+  })
+})
+
 describe('jsonAmiBuilds: the tag keys a builder writes, as Packer will have them', () => {
   it('fills in {{user `x`}} with the variables of this run, and leaves out a key with anything only Packer works out', () => {
     const tags = {

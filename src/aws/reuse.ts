@@ -75,25 +75,62 @@ type NamedAmi = { value: string; amiId: string; region: string }
  * or the template, may have given every AMI one value of the action's shape (`amazon-ebs web`)
  * while nothing of the run went by the key, and the fingerprint, which covers neither, does not
  * tell such a set apart. With `builds` undefined (the template's are not known), only the second
- * is asked. A build of the run with no AMI in the set is no reason: a build may make none by
- * design (a skip_create_ami only Packer works out; an AMI a later build's force_deregister took),
- * and its set is reused as it was built. Undefined when the set is theirs.
+ * is asked. A build of the run with no AMI in the set is no reason here: a build may make none
+ * by design (a skip_create_ami only Packer works out; an AMI a later build's force_deregister
+ * took), and where the regions it makes its AMIs in are known, notWhereMade asks for them.
+ * Undefined when the set is theirs.
  */
 function notOfTheBuilds(runUuid: string, named: NamedAmi[], builds: BuildOfRun[] | undefined): string | undefined {
   const ofNone = builds === undefined ? [] : named.filter(({ value }) => !builds.some((build) => namesBuildOf(value, build)))
   const twice = new Set(named.filter((ami, index) => named.some((other, at) => at < index && other.value === ami.value && other.region === ami.region)).map(({ value }) => value))
   if (ofNone.length === 0 && twice.size === 0) return undefined
-  const found = (listed: NamedAmi[]): string => {
-    const values = [...new Set(listed.map(({ value }) => value))].sort()
-    const amisOf = (value: string) => listed.filter((one) => one.value === value).map(({ amiId, region }) => `${amiId} in ${region}`).sort()
-    return values.map((value) => `"${value}" on ${amisOf(value).join(', ')}`).join('; ')
-  }
   const what =
     ofNone.length > 0
-      ? `their ${reuseTagKeys.build} names none of these builds (${found(ofNone)}`
-      : `their ${reuseTagKeys.build} gives one build two AMIs in one region, which no build makes (${found(named.filter(({ value }) => twice.has(value)))}`
+      ? `their ${reuseTagKeys.build} names none of these builds (${valuesOn(ofNone)}`
+      : `their ${reuseTagKeys.build} gives one build two AMIs in one region, which no build makes (${valuesOn(named.filter(({ value }) => twice.has(value)))}`
   const theirs = builds === undefined ? '' : ` (${builds.map((build) => build.shown).join(', ')})`
   return `the AMIs built by Packer run ${runUuid} are not this run's builds'${theirs}: ${what}: a tags entry or the template gave them their own)`
+}
+
+/** The PackerBuild values on `listed`, each with its AMIs: `"amazon-ebs web" on ami-1 in eu-west-1, ami-2 in us-east-1`. */
+function valuesOn(listed: NamedAmi[]): string {
+  const values = [...new Set(listed.map(({ value }) => value))].sort()
+  const amisOf = (value: string) => listed.filter((one) => one.value === value).map(({ amiId, region }) => `${amiId} in ${region}`).sort()
+  return values.map((value) => `"${value}" on ${amisOf(value).join(', ')}`).join('; ')
+}
+
+/**
+ * Why a set is not where the run's builds make their AMIs (BuildOfRun.regions): its PackerBuild
+ * gives a build an AMI in a region the build makes none in, or a region where a build makes one
+ * holds none that is its (where each of its regions gets one: inEachRegion). The fingerprint
+ * covers the template and the variables, so the regions they write are the same from run to run;
+ * but a set passes notOfTheBuilds whose PackerBuild a tags entry gave as one build on the AMIs of
+ * two in regions of their own (`amazon-ebs web` on web's in us-east-1 and api's in eu-west-1),
+ * and the environment, which the fingerprint does not cover, may have given that run other
+ * regions (a JSON variable's `{{env}}`, an HCL2 variable's `env()` or PKR_VAR_). A build whose
+ * regions or name only Packer knows is told apart by its PackerBuild alone, as before its
+ * regions were known; so is a build one of whose AMIs' PackerBuild may be another build's too.
+ * Undefined when the set is where the builds make theirs.
+ */
+function notWhereMade(runUuid: string, named: NamedAmi[], builds: BuildOfRun[] | undefined): string | undefined {
+  const reasons: string[] = []
+  for (const build of builds ?? []) {
+    const regions = build.regions
+    if (regions === undefined || build.names === undefined) continue
+    const its = named.filter(({ value }) => namesBuildOf(value, build))
+    if (its.some(({ value }) => builds?.some((other) => other !== build && namesBuildOf(value, other)))) continue
+    const elsewhere = its.filter(({ region }) => !regions.includes(region))
+    if (elsewhere.length > 0) reasons.push(`build ${build.shown} makes AMIs in ${regions.join(', ')} only, and ${reuseTagKeys.build} gives it ${valuesOn(elsewhere)}`)
+    for (const region of build.inEachRegion ? regions.filter((one) => !its.some((ami) => ami.region === one)) : []) {
+      const there = named.filter((ami) => ami.region === region)
+      reasons.push(`build ${build.shown} makes one in ${region}, where the set has ${there.length > 0 ? valuesOn(there) : 'none'}`)
+    }
+  }
+  if (reasons.length === 0) return undefined
+  return (
+    `the AMIs built by Packer run ${runUuid} are not where this run's builds make theirs (${reasons.join('; ')}): ` +
+    `a tags entry or the template gave them their own ${reuseTagKeys.build}, or the environment gave that run other regions`
+  )
 }
 
 function amiOf(image: Image, region: string): Ami {
@@ -189,7 +226,7 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
     return `the AMIs built by Packer run ${runUuid} are not all tagged (their builds' own tags are not on ${untagged.sort().join(', ')})`
   }
   if (givenTheirOwn.length > 0) return namingNoBuild(runUuid, givenTheirOwn)
-  const notTheirs = notOfTheBuilds(runUuid, named, options.builds)
+  const notTheirs = notOfTheBuilds(runUuid, named, options.builds) ?? notWhereMade(runUuid, named, options.builds)
   if (notTheirs !== undefined) return notTheirs
   if (deprecated.length > 0) return `the AMIs built by Packer run ${runUuid} are deprecated (${deprecated.sort().join(', ')})`
   const builtBy = homeImages.map((image) => tagOf(image, provenanceTagKeys.runUrl)).find(Boolean)

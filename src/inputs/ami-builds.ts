@@ -27,6 +27,13 @@ export interface AmiBuild {
   tags?: { ami?: WrittenTags; snapshots?: WrittenTags }
   /** An HCL2 build: what it builds and where (BuildOfSource). */
   made?: BuildOfSource
+  /** The regions its AMIs are in once it succeeds (regionsMade); undefined where only Packer knows them. */
+  regions?: string[]
+  /**
+   * Its force_deregister is not written false: it may deregister an AMI that another build of the
+   * run made under the same name, in a region of both, which the run's set then lacks.
+   */
+  mayDeregister?: true
 }
 
 /** The source an HCL2 build builds, as its build block names it. */
@@ -297,6 +304,17 @@ export interface BuildOfRun {
   names?: string[]
   /** As a message names it. */
   shown: string
+  /**
+   * The regions its AMIs are in once it succeeds (AmiBuild.regions). Undefined where only Packer
+   * knows them (a variable the action cannot resolve): its AMIs are then told apart by their
+   * PackerBuild alone, as before the regions were known.
+   */
+  regions?: string[]
+  /**
+   * Whether its AMI is in each of `regions` once the run succeeds: not where a build of the run
+   * may deregister one (mayDeregister), which leaves the set without it.
+   */
+  inEachRegion?: boolean
 }
 
 /**
@@ -309,6 +327,7 @@ export async function buildsOfRun(
 ): Promise<BuildOfRun[] | undefined> {
   if (builds === undefined) return undefined
   const running = given.only.length === 0 && given.except.length === 0 ? builds : await selected(builds, given)
+  const inEachRegion = !running.some((build) => build.mayDeregister)
   return running
     .filter((build) => !makesNone(build))
     .map((build) => {
@@ -318,7 +337,8 @@ export async function buildsOfRun(
       return {
         type: build.type,
         ...(build.name === undefined ? {} : { names: [...new Set([...written, ...shorter])] }),
-        shown: build.name ?? `the ${build.type} build whose name only Packer knows`
+        shown: build.name ?? `the ${build.type} build whose name only Packer knows`,
+        ...(build.regions === undefined ? {} : { regions: build.regions, inEachRegion })
       }
     })
 }
@@ -340,4 +360,39 @@ function makesNone(build: AmiBuild): boolean {
 export function copiesToNoRegion(skipSaveBuildRegion: unknown, amiRegions: unknown): boolean {
   const none = amiRegions === undefined || amiRegions === '' || (Array.isArray(amiRegions) && amiRegions.length === 0)
   return literalBoolean(skipSaveBuildRegion) === true && none
+}
+
+/** The regions of `value` as Packer decodes them: a string split at each comma, or a list's strings. */
+export function regionsOf(value: unknown, resolve: (written: string) => string | undefined): string[] | undefined {
+  if (typeof value === 'string') {
+    // Packer's string-to-list hook makes an empty string no entries, not one empty entry.
+    const resolved = resolve(value)
+    return resolved === '' ? [] : resolved?.split(',')
+  }
+  if (!Array.isArray(value)) return undefined
+  const regions = value.map((item) => (typeof item === 'string' ? resolve(item) : undefined))
+  return regions.every((region) => region !== undefined) ? regions : undefined
+}
+
+/**
+ * The regions an Amazon build's AMIs are in once it succeeds, as the plugin makes them
+ * (StepAMIRegionCopy): its build region's, but where skip_save_build_region deregisters that one,
+ * and a copy in each region of ami_regions (a region named twice, or the build region, gets one).
+ * `region` and `amiRegions` are their values in this run (absent ami_regions: none); undefined,
+ * as the result is, where only Packer works one out: a variable the action cannot resolve, the
+ * region amazon-chroot takes from the instance it runs on, a skip_create_ami or
+ * skip_save_build_region that is no literal boolean (the build may make none, or keep its
+ * build region's). So is a build region that ami_regions names too with skip_save_build_region:
+ * the plugin's releases have copied the AMI back there, or not.
+ */
+export function regionsMade(
+  region: string | undefined,
+  amiRegions: string[] | undefined,
+  written: { skipCreateAmi: unknown; skipSaveBuildRegion: unknown }
+): string[] | undefined {
+  const skipsBuildRegion = literalBoolean(written.skipSaveBuildRegion)
+  if (region === undefined || region === '' || amiRegions === undefined) return undefined
+  if (literalBoolean(written.skipCreateAmi) !== false || skipsBuildRegion === undefined) return undefined
+  if (skipsBuildRegion && amiRegions.includes(region)) return undefined
+  return [...new Set([...(skipsBuildRegion ? [] : [region]), ...amiRegions])].sort()
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { ProblemLocation } from './reader.js'
-import { copiesToNoRegion, type AmiBuild, type WrittenTags } from './ami-builds.js'
+import { copiesToNoRegion, regionsMade, type AmiBuild, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
@@ -1445,6 +1445,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const location = { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(at.path)) }
     const written = [definition, ...(override ? [override] : [])]
     const tags = { ami: await hclWrittenTags(written, scope, 'tags', 'tag'), snapshots: await hclWrittenTags(written, scope, 'snapshot_tags', 'snapshot_tag') }
+    const regions = await hclRegionsMade(setting, scope)
     const sameAmi = sameAmiEachTime(each.source, definition, override)
     const made = {
       source: each.source,
@@ -1452,9 +1453,34 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
       block: { file: workspaceRelative(block.file.file, process.cwd()), ...(await block.file.place(block.path)) },
       ...(sameAmi === undefined ? {} : { sameAmi })
     }
-    builds.push({ ...(each.name === undefined ? {} : { name: each.name }), type: each.source.split('.')[0], skipsAmi, ...(skipsBuildRegion ? { skipsBuildRegion } : {}), location, tags, made })
+    builds.push({
+      ...(each.name === undefined ? {} : { name: each.name }),
+      type: each.source.split('.')[0],
+      skipsAmi,
+      ...(skipsBuildRegion ? { skipsBuildRegion } : {}),
+      location,
+      tags,
+      made,
+      ...(regions === undefined ? {} : { regions }),
+      ...(literalBoolean(setting('force_deregister')) === false ? {} : { mayDeregister: true as const })
+    })
   }
   return builds
+}
+
+/**
+ * The regions a build makes its AMIs in (regionsMade), of its `setting`s: a `region` whose value
+ * this run gives (`scope`), and an `ami_regions` list of such values, or a variable holding one.
+ */
+async function hclRegionsMade(setting: (key: string) => unknown, scope: HclScope): Promise<string[] | undefined> {
+  const region = setting('region')
+  const written = setting('ami_regions')
+  const listed = written === undefined ? [] : await listEntries(written, scope)
+  const amiRegions = listed?.every((entry) => entry !== undefined) ? (listed as string[]) : undefined
+  return regionsMade(typeof region === 'string' ? await hclStringValue(region, scope) : undefined, amiRegions, {
+    skipCreateAmi: setting('skip_create_ami'),
+    skipSaveBuildRegion: setting('skip_save_build_region')
+  })
 }
 
 /**

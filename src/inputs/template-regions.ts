@@ -5,6 +5,7 @@
 // build then fails at its region check ("Invalid region(s): [ eu-west-1]", after DescribeRegions),
 // or, with skip_region_validation, once the AMI is made and copied, without saying where the space is.
 import type { SensitiveValue } from '../common/values.js'
+import { regionsOf } from './ami-builds.js'
 import type { Variables } from './build-selection.js'
 import { unbracedCallMistake, unbracedCalls } from './quoted-json-references.js'
 import type { InputProblem } from './reader.js'
@@ -20,18 +21,6 @@ interface JsonSources {
   variables: Variables
   /** Whether Packer builds the template's builder of that index, with the inputs only and except. */
   built: (index: number) => boolean
-}
-
-/** The regions of `value` as Packer decodes them: a string split at each comma, or a list's strings. */
-function regionsOf(value: unknown, resolve: (written: string) => string | undefined): string[] | undefined {
-  if (typeof value === 'string') {
-    // Packer's string-to-list hook makes an empty string no entries, not one empty entry.
-    const resolved = resolve(value)
-    return resolved === '' ? [] : resolved?.split(',')
-  }
-  if (!Array.isArray(value)) return undefined
-  const regions = value.map((item) => (typeof item === 'string' ? resolve(item) : undefined))
-  return regions.every((region) => region !== undefined) ? regions : undefined
 }
 
 /** Where variable `name` takes its value (jsonVariableValues): the `variables` input, a variables file, or the template's default. */

@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
-import { copiesToNoRegion, type AmiBuild, type WrittenTags } from './ami-builds.js'
+import { copiesToNoRegion, regionsMade, regionsOf, type AmiBuild, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { meantName } from './near-names.js'
@@ -851,7 +851,8 @@ export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInf
 /**
  * Each builder's build, type, `skip_create_ami` and `skip_save_build_region`, on its `type` in
  * `file`, or on the setting that keeps it from leaving an AMI (noAmiProblems), and the tag keys
- * it writes that are known with the user variables `values` (jsonWrittenTags).
+ * it writes and the regions it makes its AMIs in that are known with the user variables `values`
+ * (jsonWrittenTags, regionsMade).
  */
 export function jsonAmiBuilds(
   template: unknown,
@@ -868,11 +869,19 @@ export function jsonAmiBuilds(
     const skipsBuildRegion = copiesToNoRegion(builder.skip_save_build_region, builder.ami_regions)
     // On what makes it none: its skip_create_ami or skip_save_build_region, else its type.
     const on = skipsAmi ? 'skip_create_ami' : skipsBuildRegion ? 'skip_save_build_region' : 'type'
+    // Only `env` of the context, and only in a variable's value, as Packer reads the builder's settings.
+    const resolve = (text: string): string | undefined => resolveUserVariables(text, values, { env })
+    const regions = regionsMade(typeof builder.region === 'string' ? resolve(builder.region) : undefined, builder.ami_regions === undefined ? [] : regionsOf(builder.ami_regions, resolve), {
+      skipCreateAmi: builder.skip_create_ami,
+      skipSaveBuildRegion: builder.skip_save_build_region
+    })
     return {
       ...(name === undefined ? {} : { name }),
       type,
       skipsAmi,
       ...(skipsBuildRegion ? { skipsBuildRegion } : {}),
+      ...(regions === undefined ? {} : { regions }),
+      ...(literalBoolean(builder.force_deregister) === false ? {} : { mayDeregister: true as const }),
       location: { file: file.shown, value: { path: file.path, at: ['builders', index, on] } },
       tags: {
         ami: jsonWrittenTags(written[index], 'tags', index, file, known),
