@@ -68,13 +68,14 @@ describe('jsonScopeMistakes', () => {
     ])
   })
 
-  it("finds data a shell's or shell-local's settings do not have, and none they have, a build gives, or that Packer passes on", () => {
+  it("finds data a shell's, shell-local's, powershell's or windows-shell's settings do not have, and none they have, a build gives, or that Packer passes on", () => {
     const template = {
       builders: [{ type: 'amazon-chroot', ami_name: 'c', root_volume_tags: { R: '{{ .Foo }}' }, mount_path: '/mnt/{{ .Device }}' }],
       provisioners: [
         { type: 'shell', inline: ['echo {{ .Vars }}', 'echo {{ build `Host` }} {{ .WinRMPassword }}'], execute_command: '{{.Vars}} {{.Path}} {{.Host}} {{.Script}}' },
         { type: 'shell-local', environment_vars: ['A={{ .ID }}'], execute_command: ['/bin/sh', '-c', '{{.Vars}} {{.Command}} {{.SourceAMI}}'], override: { x: { execute_command: '{{ .Nope }}' } } },
-        { type: 'powershell', inline: ['echo {{ .Foo }}'], execute_command: '{{ .Foo }}' }
+        { type: 'powershell', inline: ['echo {{ .Foo }}'], execute_command: '{{ .Foo }}', elevated_execute_command: '{{.Vars}} {{.Path}} {{.SourceAMI}}' },
+        { type: 'windows-shell', inline: ['echo {{ .WinRMPassword }}'], execute_command: '{{.Vars}} {{.Path}} {{.SourceAMI}}' }
       ],
       'post-processors': [{ type: 'shell-local', inline: ['echo hi'], execute_command: ['{{.Vars}} {{.Script}} {{.EnvVarFile}}'] }]
     }
@@ -83,11 +84,17 @@ describe('jsonScopeMistakes', () => {
       { at: ['provisioners', 0, 'inline', 0], setting: 'inline', of: 'provisioner "shell"', builder: undefined },
       { at: ['provisioners', 0, 'execute_command'], setting: 'execute_command', of: 'provisioner "shell"', builder: undefined },
       { at: ['provisioners', 1, 'environment_vars', 0], setting: 'environment_vars', of: 'provisioner "shell-local"', builder: undefined },
+      { at: ['provisioners', 2, 'inline', 0], setting: 'inline', of: 'provisioner "powershell"', builder: undefined },
+      { at: ['provisioners', 2, 'execute_command'], setting: 'execute_command', of: 'provisioner "powershell"', builder: undefined },
+      // windows-shell renders its command with Vars and Path alone: not the build's data.
+      { at: ['provisioners', 3, 'execute_command'], setting: 'execute_command', of: 'provisioner "windows-shell"', builder: undefined },
       { at: ['post-processors', 0, 'execute_command', 0], setting: 'execute_command', of: 'post-processor "shell-local"', builder: undefined }
     ])
-    const [, inline, command, ids] = jsonScopeMistakes(template).map(({ mistake }) => mistake)
+    const [, inline, command, ids, powershellInline, , windowsShell] = jsonScopeMistakes(template).map(({ mistake }) => mistake)
     expect(inline).toContain('the data of execute_command ({{.Vars}}, {{.EnvVarFile}}, {{.Path}}) is not given to inline')
     expect(command).toContain('reads {{.Script}}')
     expect(ids).toContain('Write {{ build `ID` }}.')
+    expect(powershellInline).toContain('the data of execute_command and elevated_execute_command ({{.Vars}}, {{.Path}}) is not given to inline')
+    expect(windowsShell).toContain('("can\'t evaluate field SourceAMI in type *shell.ExecuteCommandTemplate")')
   })
 })

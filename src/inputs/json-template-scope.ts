@@ -1,8 +1,9 @@
 // What a JSON template's `{{ }}` may read where it is written. Packer 1.6.6 gives env only to a
 // variable's default ("env vars are not allowed here" anywhere else), and template data (`{{ .X }}`)
 // only where a setting documents it. packer validate accepts much of this, and the build fails
-// once the AMI is made ({{env}} or an unknown field in tags), or runs the text "<no value>" (a
-// field in a shell-local's inline). Each is refused here, on the string, before Packer is installed.
+// once the AMI is made ({{env}} or an unknown field in tags, or in a windows-shell's execute_command),
+// or runs the text "<no value>" (a field in a shell-local's inline, in a powershell's
+// execute_command). Each is refused here, on the string, before Packer is installed.
 import { isRecord } from '../common/values.js'
 import { envVariableName, jsonTemplateBlocks, strings } from './quoted-json-references.js'
 import { templateCalls, templateFields, type JsonPath, type TemplateField } from './template.js'
@@ -67,15 +68,40 @@ const buildData = [
   'Device', 'MountPath'
 ]
 
+/** How a provisioner or post-processor runs its commands, and what Packer 1.6.6 gives the settings it renders. */
+interface CommandSettings {
+  /** The settings Packer renders as it runs a command, with commandData (and the build's data, where buildDataInCommands). */
+  commands: string[]
+  commandData: string[]
+  /** Whether the commands have the build's data (buildData) too: not where Packer renders them with a struct of its own. */
+  buildDataInCommands: boolean
+  /** What Packer does with a field the commands do not have, `when`: the words after "packer validate accepts it, but". */
+  missingField: (field: string, when: string) => string
+  /** The settings Packer renders as it reads the template, before there is any data, and what a field there does. */
+  rendered: Record<string, string>
+  /** What runs the placeholder text Packer puts there for a field of buildData, where that says more. */
+  placeholderRunBy?: string
+}
+
+const shellRunsNoValue = (_field: string, when: string): string =>
+  `Packer runs the command with the text "<no value>" in its place (unquoted, a shell reads its < and > as redirections and fails), ${when}`
+
 /**
- * What execute_command of a shell or shell-local has besides buildData, and the settings Packer
- * renders as it reads the template, before there is any data: a field of buildData there becomes
- * Packer's placeholder text, any other "<no value>" (WinRMPassword it passes on). Each measured
- * with Packer 1.6.6; shell over SSH, shell-local on the runner.
+ * What the commands of a shell, shell-local, powershell or windows-shell have besides buildData,
+ * and the settings Packer renders as it reads the template, before there is any data: a field of
+ * buildData there becomes Packer's placeholder text, any other "<no value>" (WinRMPassword it
+ * passes on). Each measured with Packer 1.6.6: shell over SSH, shell-local on the runner,
+ * powershell and windows-shell with communicator "none", which fails only at their upload.
+ * Powershell renders its commands with the build's data and its own, as shell does (a field of
+ * neither is "<no value>"); windows-shell with its own alone (Vars and Path), so that any other
+ * field, the build's too, fails the build.
  */
-const shellSettings: Record<string, { commandData: string[]; rendered: Record<string, string> }> = {
+const shellSettings: Record<string, CommandSettings> = {
   'provisioner shell': {
+    commands: ['execute_command'],
     commandData: ['Vars', 'EnvVarFile', 'Path'],
+    buildDataInCommands: true,
+    missingField: shellRunsNoValue,
     rendered: {
       inline: 'it runs the text "<no value>" there (a shell reads its < and > as redirections)',
       environment_vars: 'the variable is set to the text "<no value>"',
@@ -83,20 +109,49 @@ const shellSettings: Record<string, { commandData: string[]; rendered: Record<st
       remote_folder:
         'the script is uploaded to a folder named so, which is not there: the build fails once the upload has been retried for start_retry_timeout (5 minutes)',
       remote_path: 'the script is uploaded as a file named so, and the command that runs it, unquoted, fails'
-    }
+    },
+    placeholderRunBy: 'a shell runs its `build` as a command'
   },
   'provisioner shell-local': {
+    commands: ['execute_command'],
     commandData: ['Vars', 'Script', 'Command'],
+    buildDataInCommands: true,
+    missingField: shellRunsNoValue,
     rendered: {
       inline: 'it runs the text "<no value>" there (a shell reads its < and > as redirections)',
       environment_vars: 'the variable is set to the text "<no value>"',
       inline_shebang: 'the script starts "#!… <no value>", and the build fails as its shell refuses the words ("Illegal option")'
-    }
+    },
+    placeholderRunBy: 'a shell runs its `build` as a command'
   },
   'post-processor shell-local': {
+    commands: ['execute_command'],
     commandData: ['Vars', 'Script', 'Command'],
+    buildDataInCommands: true,
+    missingField: shellRunsNoValue,
     rendered: {
       inline: 'it runs the text "<no value>" there (a shell reads its < and > as redirections)',
+      environment_vars: 'the variable is set to the text "<no value>"'
+    },
+    placeholderRunBy: 'a shell runs its `build` as a command'
+  },
+  'provisioner powershell': {
+    commands: ['execute_command', 'elevated_execute_command'],
+    commandData: ['Vars', 'Path'],
+    buildDataInCommands: true,
+    missingField: (_field, when) => `Packer runs the command on the instance with the text "<no value>" in its place, ${when}`,
+    rendered: {
+      inline: 'the script holds the text "<no value>" there',
+      environment_vars: 'the variable is set to the text "<no value>"'
+    }
+  },
+  'provisioner windows-shell': {
+    commands: ['execute_command'],
+    commandData: ['Vars', 'Path'],
+    buildDataInCommands: false,
+    missingField: (field, when) => `the build fails ${when} ("can't evaluate field ${field} in type *shell.ExecuteCommandTemplate")`,
+    rendered: {
+      inline: 'the script holds the text "<no value>" there (cmd reads its < and > as redirections)',
       environment_vars: 'the variable is set to the text "<no value>"'
     }
   }
@@ -107,8 +162,8 @@ const buildInfoList = `${buildInfo.slice(0, -1).map((field) => `.${field}`).join
 /**
  * The strings of a JSON template's builders, provisioners and post-processors that call env, which
  * Packer allows only in a variable's default, and those that read template data Packer does not
- * give there: an amazon builder's ami_name, tags and ami_description, a shell or shell-local's
- * execute_command, inline, environment_vars... Comments (`_` keys), only and except are not read
+ * give there: an amazon builder's ami_name, tags and ami_description, a shell, shell-local,
+ * powershell or windows-shell's execute_command, inline, environment_vars... Comments (`_` keys), only and except are not read
  * as templates, nor a provisioner's override.
  */
 export function jsonScopeMistakes(template: unknown): JsonScopeMistake[] {
@@ -185,25 +240,24 @@ function fieldMistake(kind: string, type: string, setting: string, { field, acti
   const shell = kind === 'builder' ? undefined : shellSettings[`${kind} ${type}`]
   if (shell === undefined) return undefined
   const commandData = shell.commandData.map((name) => `{{.${name}}}`).join(', ')
-  if (setting === 'execute_command' && !shell.commandData.includes(field) && !buildData.includes(field)) {
+  if (shell.commands.includes(setting) && !shell.commandData.includes(field) && !(shell.buildDataInCommands && buildData.includes(field))) {
     const when = kind === 'provisioner' ? 'once Packer has launched the instance' : 'once Packer has made the AMIs'
-    return (
-      `reads ${action}, template data Packer does not give execute_command: packer validate accepts it, but Packer runs the command with the ` +
-      `text "<no value>" in its place (unquoted, a shell reads its < and > as redirections and fails), ${when}. Its data are ${commandData}, ` +
-      "and the build's: {{.SourceAMI}}, {{.BuildRegion}}, {{.ID}}, {{.Host}}..."
-    )
+    const data = shell.buildDataInCommands
+      ? `Its data are ${commandData}, and the build's: {{.SourceAMI}}, {{.BuildRegion}}, {{.ID}}, {{.Host}}...`
+      : `Its data are ${commandData} alone, not the build's ({{.SourceAMI}}, {{.ID}}...).`
+    return `reads ${action}, template data Packer does not give ${setting}: packer validate accepts it, but ${shell.missingField(field, when)}. ${data}`
   }
   const effect = Object.hasOwn(shell.rendered, setting) ? shell.rendered[setting] : undefined
   if (effect === undefined || field === 'WinRMPassword') return undefined
   if (buildData.includes(field)) {
     return (
       `reads ${action}, which Packer has only once the build runs: it renders ${setting} as it reads the template, and puts there the text ` +
-      `"Build_${field}. To set this dynamically in the Packer template, you must use the \`build\` function" (a shell runs its \`build\` as a command). ` +
+      `"Build_${field}. To set this dynamically in the Packer template, you must use the \`build\` function"${shell.placeholderRunBy === undefined ? '' : ` (${shell.placeholderRunBy})`}. ` +
       `Write {{ build \`${field}\` }}.`
     )
   }
   return (
     `reads ${action}, but Packer renders ${setting} with no template data: ${effect}. Write the value itself, or a variable ({{user \`name\`}}); ` +
-    `the data of execute_command (${commandData}) is not given to ${setting}.`
+    `the data of ${shell.commands.join(' and ')} (${commandData}) is not given to ${setting}.`
   )
 }

@@ -1,0 +1,145 @@
+// A Windows AMI's templates (fixtures/templates/windows-hcl and windows-json: WinRM with a
+// sensitive password, a <powershell> user data file, powershell with elevated users, their own
+// execute commands and Windows paths, windows-restart, windows-shell, file uploads to C:\…),
+// through the bundled action with the real Packer and the loopback EC2 endpoint. Nothing valid
+// is refused; a mistake Packer 1.6.6 finds only on the instance is refused before Packer is
+// installed; a build that cannot reach WinRM fails on its source, leaves no instance running and
+// shows no password.
+import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { SOURCE_AMI_ID, SOURCE_SNAPSHOT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+
+const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
+const password = 'Sup3r-S3cret-WinRM!'
+
+describeWithPacker('a Windows AMI template, through the bundled action', () => {
+  let endpoint: Ec2Endpoint
+  let mark = 0
+  const workspaces: string[] = []
+
+  beforeAll(async () => {
+    // The source AMI as Amazon names its Windows images, for the templates' source_ami_filter.
+    const name = 'Windows_Server-2022-English-Full-Base-2024.01.10'
+    endpoint = await startEc2Endpoint({ autoAdvance: { describes: 0 }, seedImages: [{ imageId: SOURCE_AMI_ID, name, snapshotId: SOURCE_SNAPSHOT_ID }] })
+  })
+  beforeEach(() => {
+    mark = endpoint.calls.length
+  })
+  afterAll(async () => {
+    await endpoint.close()
+    for (const workspace of workspaces) rmSync(workspace, { recursive: true, force: true })
+  })
+
+  const calls = () => endpoint.calls.slice(mark)
+
+  /** A copy of the fixture, with `edit` made to the text of its template. */
+  function workspaceOf(fixture: 'windows-hcl' | 'windows-json', edit: (text: string) => string = (text) => text): string {
+    const workspace = mkdtempSync(join(tmpdir(), 'windows-'))
+    workspaces.push(workspace)
+    cpSync(join(fixtures, fixture), workspace, { recursive: true })
+    const template = join(workspace, templateOf(fixture))
+    writeFileSync(template, edit(readFileSync(template, 'utf8')))
+    return workspace
+  }
+
+  const templateOf = (fixture: string) => (fixture === 'windows-hcl' ? 'windows.pkr.hcl' : 'windows.json')
+
+  function run(workspace: string, fixture: 'windows-hcl' | 'windows-json', inputs: Record<string, string> = {}): Promise<ActionRun> {
+    const template = fixture === 'windows-hcl' ? { template: 'windows.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' } : { template: 'windows.json', 'var-file': 'vars.json' }
+    return runAction({
+      workspace,
+      node: (nodeRuntimes().at(-1) as { path: string }).path,
+      inputs: { 'packer-version': packerVersion(), ...template, ...inputs },
+      env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) }
+    })
+  }
+
+  /** Where `text` is in the workspace's template, as an annotation gives it. */
+  function placeOf(workspace: string, fixture: string, text: string): { line: string; col: string } {
+    const lines = readFileSync(join(workspace, templateOf(fixture)), 'utf8').split('\n')
+    const found = lines.findIndex((line) => line.includes(text))
+    return { line: String(found + 1), col: String(lines[found].indexOf(text) + 1) }
+  }
+
+  /** The step's log, summary and outputs, less the lines that register masks (the runner hides what they name). */
+  const shown = (result: ActionRun): string =>
+    [result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n'), result.stderr, result.summary, JSON.stringify(result.outputs)].join('\n')
+
+  for (const fixture of ['windows-hcl', 'windows-json'] as const) {
+    it(`${fixture}: validate passes, with no error or warning, and sends nothing to EC2`, async () => {
+      const result = await run(workspaceOf(fixture), fixture, { command: 'validate' })
+      expect(result.errors).toEqual([])
+      expect(result.warnings).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(result.stdout).toContain(`packer validate: ${templateOf(fixture)} is valid.`)
+      expect(calls()).toEqual([])
+    })
+  }
+
+  it('windows-hcl: a build WinRM cannot reach fails on the source block, its instance terminated, its key pair and group deleted, no password shown', async () => {
+    const workspace = workspaceOf('windows-hcl')
+    const result = await run(workspace, 'windows-hcl')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: 'amazon-ebs.win2022: Timeout waiting for WinRM.', properties: { title: 'Packer', file: 'windows.pkr.hcl', ...placeOf(workspace, 'windows-hcl', 'source "amazon-ebs"') } },
+      { message: 'packer build failed (exit code 1); no AMI was built.', properties: {} }
+    ])
+    expect(result.outputs['ami-id']).toBe('')
+    const launched = calls().filter(({ action }) => action === 'RunInstances')
+    expect(launched).toHaveLength(1)
+    expect(endpoint.instances('us-east-1').filter(({ state }) => state !== 'terminated')).toEqual([])
+    expect(endpoint.keyPairs('us-east-1')).toEqual([])
+    expect(endpoint.securityGroups('us-east-1').map(({ groupName }) => groupName)).toEqual(['default'])
+    expect(result.stdout).toContain(`::add-mask::${password}`)
+    expect(shown(result)).not.toContain(password)
+  }, 120_000)
+
+  it('windows-json: commands that read template data Packer 1.6.6 does not give them, which it runs or fails on only on the instance: each refused on its string before Packer is installed', async () => {
+    const commands = {
+      execute: "powershell -executionpolicy bypass \"& { . {{.Vars}}; &'{{.Paht}}'; exit $LastExitCode }\"",
+      elevated: "powershell \"& { . {{.Vars}}; &'{{.Script}}' }\"",
+      windowsShell: '{{.Vars}} cmd /c "{{.Path}}" {{.SourceAMI}}'
+    }
+    const workspace = workspaceOf('windows-json', (text) => {
+      const template = JSON.parse(text) as { provisioners: Array<Record<string, unknown>> }
+      const [, , scripts, , windowsShell, system] = template.provisioners
+      scripts.execute_command = commands.execute
+      system.elevated_execute_command = commands.elevated
+      windowsShell.execute_command = commands.windowsShell
+      return JSON.stringify(template, null, 2)
+    })
+    const result = await run(workspace, 'windows-json')
+    const on = (value: string) => ({ title: 'Invalid input', file: 'windows.json', ...placeOf(workspace, 'windows-json', JSON.stringify(value)) })
+    const powershellData = "Its data are {{.Vars}}, {{.Path}}, and the build's: {{.SourceAMI}}, {{.BuildRegion}}, {{.ID}}, {{.Host}}..."
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: windows.json: execute_command of provisioner "powershell" reads {{.Paht}}, template data Packer does not give execute_command: packer ' +
+          'validate accepts it, but Packer runs the command on the instance with the text "<no value>" in its place, once Packer has launched the instance. ' +
+          powershellData,
+        properties: on(commands.execute)
+      },
+      {
+        message:
+          'template: windows.json: execute_command of provisioner "windows-shell" reads {{.SourceAMI}}, template data Packer does not give execute_command: ' +
+          'packer validate accepts it, but the build fails once Packer has launched the instance ("can\'t evaluate field SourceAMI in type ' +
+          "*shell.ExecuteCommandTemplate\"). Its data are {{.Vars}}, {{.Path}} alone, not the build's ({{.SourceAMI}}, {{.ID}}...).",
+        properties: on(commands.windowsShell)
+      },
+      {
+        message:
+          'template: windows.json: elevated_execute_command of provisioner "powershell" reads {{.Script}}, template data Packer does not give ' +
+          'elevated_execute_command: packer validate accepts it, but Packer runs the command on the instance with the text "<no value>" in its place, once ' +
+          `Packer has launched the instance. ${powershellData}`,
+        properties: on(commands.elevated)
+      }
+    ])
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(calls()).toEqual([])
+  })
+})
