@@ -3,7 +3,7 @@
 // HTTP, the archive made and unpacked by tar). Packer 1.11, installed from a releases mirror,
 // is the stand-in, so each job has a plugin to install.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as openpgp from 'openpgp'
@@ -250,6 +250,36 @@ describe('the plugin cache, through the Actions cache service', () => {
     expect(third.post.stdout).toContain(`Plugin cache ${service.entries[1].key} is up to date; nothing to save`)
   })
 
+  // A runner whose RUNNER_TEMP, where the entry is unpacked, is on another file system than the
+  // tool cache (a tmpfs): a file cannot be moved from one to the other, only copied.
+  const otherFileSystem = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tmpdir()).dev
+  ;(otherFileSystem ? it : it.skip)(
+    'a restore from a RUNNER_TEMP on another file system leaves a release that another job runs Packer from as it is, never written in place',
+    async () => {
+      // The same path in every job, as the runner's own: the cache's entries are made for it.
+      const temp = mkdtempSync(join('/dev/shm', 'runner-temp-'))
+      let before
+      try {
+        const first = await job({}, { RUNNER_TEMP: temp })
+        const [entry] = service.entries
+        expect(first.post.stdout).toContain(`Saved Packer plugins to the cache (${entry.key})`)
+        // The release another job on the machine put there, and runs Packer from.
+        const long = new Date('2020-01-01T00:00:00Z')
+        utimesSync(plugin, long, long)
+        before = statSync(plugin)
+        const second = await job({}, { RUNNER_TEMP: temp })
+        expect(second.main.stdout).toContain(`Restored Packer plugins from the cache (${entry.key})`)
+        expect(second.main.warnings).toEqual([])
+      } finally {
+        rmSync(temp, { recursive: true, force: true })
+      }
+      const after = statSync(plugin)
+      expect({ ino: after.ino, mtimeMs: after.mtimeMs }).toEqual({ ino: before.ino, mtimeMs: before.mtimeMs })
+      expect(readFileSync(plugin, 'utf8')).toBe('plugin\n')
+      expect(readdirSync(join(pluginFolder, 'github.com', 'hashicorp', 'amazon')).filter((name) => name.startsWith('.'))).toEqual([])
+    }
+  )
+
   it('a key that another job saved while this one ran is not saved again, and is no warning', async () => {
     await job()
     const [entry] = service.entries
@@ -276,9 +306,11 @@ describe('the plugin cache, through the Actions cache service', () => {
         )
       )
       const [install] = readCalls(argsLog).filter((call) => call.args[0] === 'plugins')
-      // Into the plugin folder: a late unpack of the entry lands in the runner's temporary folder.
-      expect(install.pluginPath).toBe(pluginFolder)
-      expect(readCalls(argsLog).find((call) => call.args[0] === 'validate')?.pluginPath).toBe(install.pluginPath)
+      // Into the job's own folder, then into the plugin folder, which validate reads: a late unpack
+      // of the entry lands in the runner's temporary folder.
+      expect(install.pluginPath.startsWith(`${pluginFolder}.jobs/`)).toBe(true)
+      expect(readCalls(argsLog).find((call) => call.args[0] === 'validate')?.pluginPath).toBe(pluginFolder)
+      expect(existsSync(plugin)).toBe(true)
       // Nothing to save, so nothing more asked of the service.
       expect(post.warnings).toEqual([])
       expect(service.calls).toEqual(['no answer: POST /twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL'])

@@ -1,7 +1,7 @@
 // Plugin preparation driven against a recording `packer` stand-in, with @actions/cache faked.
 import { afterAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type * as Cache from '@actions/cache'
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fakeCore, messages } from './fixtures/install/core.js'
@@ -114,6 +114,8 @@ async function prepare(opts: PluginOptions): Promise<void> {
 
 const argsOf = (packer: ReturnType<typeof packerStandIn>) => packer.calls().map((call) => call.args)
 const pluginDirectory = () => join(toolCache, 'packer-plugins')
+/** The job's own folder that Packer installs into, beside the shared one, whose releases then go there. */
+const jobPluginFolder = () => expect.stringMatching(new RegExp(`^${pluginDirectory().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.jobs/[0-9a-f-]{36}/plugins$`))
 
 describe('parsePluginRequirements', () => {
   it('reads SOURCE, SOURCE@CONSTRAINT and SOURCE CONSTRAINT lines, skipping comments', () => {
@@ -273,7 +275,7 @@ describe('preparePlugins version gates', () => {
       {
         args: ['init', 'build.pkr.hcl'],
         token: '',
-        pluginPath: pluginDirectory(),
+        pluginPath: jobPluginFolder(),
         pluginPresent: false,
         cwd: workingDirectory,
         pid: expect.any(Number)
@@ -303,7 +305,7 @@ describe('preparePlugins version gates', () => {
       ['plugins', 'install', 'github.com/hashicorp/ansible'],
       ['plugins', 'install', 'github.com/hashicorp/docker']
     ])
-    expect(packer.calls()[0]).toMatchObject({ pluginPath: pluginDirectory(), cwd: workingDirectory })
+    expect(packer.calls()[0]).toMatchObject({ pluginPath: jobPluginFolder(), cwd: workingDirectory })
   })
 
   it('installs exactly input plugins, constraint as one argument, instead of inferring', async () => {
@@ -409,7 +411,13 @@ describe('preparePlugins environment', () => {
     await prepare(opts)
 
     expect(core.exportVariable).toHaveBeenCalledWith('PACKER_PLUGIN_PATH', pluginDirectory())
-    expect(packer.calls()[0].pluginPath).toBe(pluginDirectory())
+    // Packer installs into a folder of the job's own, and the release goes into the shared one whole.
+    expect(packer.calls()[0].pluginPath).toEqual(jobPluginFolder())
+    expect(readdirSync(join(pluginDirectory(), 'github.com', 'hashicorp', 'amazon'))).toEqual([
+      'packer-plugin-amazon_v1.3.0_x5.0_linux_amd64',
+      'packer-plugin-amazon_v1.3.0_x5.0_linux_amd64_SHA256SUM'
+    ])
+    expect(readdirSync(toolCache).filter((name) => name.startsWith('packer-plugins'))).toEqual(['packer-plugins'])
   })
 
   it('keeps a PACKER_PLUGIN_PATH the workflow set, and caches that folder', async () => {

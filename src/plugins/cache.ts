@@ -1,12 +1,13 @@
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
-import { cp, link, lstat, mkdir, readdir, readlink, rename, rm } from 'node:fs/promises'
+import { cp, link, lstat, mkdir, readdir, readlink, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { gaveUpWaiting, withinDeadline } from '../common/waiting.js'
 import { errorMessage } from '../common/errors.js'
 import type { PluginCacheState } from './cache-state.js'
 import { releasesLeftOut } from './releases.js'
+import { placeWhole, pluginFiles } from './shared-folder.js'
 
 export { PLUGIN_CACHE_STATE, type PluginCacheState } from './cache-state.js'
 
@@ -38,6 +39,8 @@ async function listFiles(directory: string, prefix = '', files: ListedFile[] = [
     throw error
   }
   for (const entry of entries) {
+    // A file another job is putting in whole (placeWhole), or its folder of job folders: not Packer's.
+    if (entry.name.startsWith('.')) continue
     const path = join(directory, entry.name)
     const name = prefix + entry.name
     if (entry.isDirectory()) {
@@ -102,15 +105,12 @@ async function removeEntryFolders(paths: string[]): Promise<void> {
   for (const path of paths) await rm(entryFolder(path), { recursive: true, force: true }).catch(() => undefined)
 }
 
-/** Moves what a restore unpacked into `entry` into `directory`, as unpacking there would. */
+/**
+ * Moves what a restore unpacked into `entry` into `directory`, each file whole and binaries
+ * before their _SHA256SUM files: another job on the machine may be running Packer from it.
+ */
 async function moveInto(entry: string, directory: string): Promise<void> {
-  for (const { name } of await listFiles(entry)) {
-    const target = join(directory, name)
-    await mkdir(dirname(target), { recursive: true })
-    // Copied where it cannot be moved: into a plugin folder that is a mount of its own.
-    const copy = () => cp(join(entry, name), target, { force: true, verbatimSymlinks: true })
-    await rename(join(entry, name), target).catch(copy)
-  }
+  for (const name of await pluginFiles(entry)) await placeWhole(join(entry, name), join(directory, name))
 }
 
 /** Links the files of `folder` into its entry folder, or copies them where links cannot be made. */

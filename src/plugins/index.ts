@@ -10,6 +10,7 @@ import type { InstalledPacker } from '../install/index.js'
 import type { PluginCacheState } from './cache-state.js'
 import type { PluginRequirement } from '../inputs/plugins.js'
 import { stoppedAtDeadline } from '../common/waiting.js'
+import { jobPluginFolder, publishInstalled, removeJobFolder } from './shared-folder.js'
 
 // Builder, provisioner and post-processor types that ship inside Packer itself.
 const BUILT_IN_TYPES = new Set([
@@ -260,7 +261,21 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
   }
 
   prepared.newPluginPath = directories.newPluginPath
-  const env: Record<string, string> = { PACKER_PLUGIN_PATH: directories.paths.join(delimiter) }
+  // The action's folder is shared with the other jobs on the machine: Packer installs into one
+  // of the job's own, whose releases then go there whole (see shared-folder.ts).
+  const shared = directories.newPluginPath
+  const jobFolder = shared === undefined ? undefined : await jobPluginFolder(shared)
+  try {
+    await installPlugins(options, plan, prepared, jobFolder ? { PACKER_PLUGIN_PATH: jobFolder.plugins, TMPDIR: jobFolder.tmp } : { PACKER_PLUGIN_PATH: directories.paths.join(delimiter) })
+    if (jobFolder && shared !== undefined) await publishInstalled(jobFolder, shared)
+  } finally {
+    if (jobFolder) await removeJobFolder(jobFolder)
+  }
+  return prepared
+}
+
+/** Runs packer plugins install and packer init as `plan` says, with `env` added to Packer's. */
+async function installPlugins(options: PluginOptions, plan: PluginPlan, prepared: PreparedPlugins, env: Record<string, string>): Promise<void> {
   if (options.githubToken) env['PACKER_GITHUB_API_TOKEN'] = options.githubToken
   const commands = plan.install.map(({ source, constraint }) =>
     constraint ? ['plugins', 'install', source, constraint] : ['plugins', 'install', source]
@@ -282,5 +297,4 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
       throw new Error(`${commandLine(args)} failed with exit code ${exitCode}; see the log above`)
     }
   }
-  return prepared
 }
