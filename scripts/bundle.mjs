@@ -10,7 +10,7 @@ import { build } from 'esbuild'
 import { readFile } from 'node:fs/promises'
 import { mkdirSync, readFileSync, rmSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib'
-import { join, resolve } from 'node:path'
+import { join, posix, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /**
@@ -24,7 +24,9 @@ const entries = { index: 'src/index.ts', post: 'src/post-index.ts' }
  * packer-version are half of what dist/index.js would otherwise compile on every run, though a
  * run with latest, the default, never runs them.
  */
-const inputStages = { 'stages/packer-version': { source: 'src/inputs/packer-version.ts', holds: ['semver/'] } }
+const inputStages = {
+  'stages/packer-version': { source: 'src/inputs/packer-version.ts', holds: ['semver/'] }
+}
 /** Loaded when needed: the job, and the stages that it and the post step import dynamically. */
 const loadedLater = {
   main: 'src/main.ts',
@@ -65,15 +67,19 @@ const stageOfSource = new Map(
  * its later stages dynamically; in dist/index.js they stay imports of ./main.js and
  * ./stages/<name>.js. (One build with code splitting would put @actions/core in a chunk with
  * everything any stage reaches through it, such as its HTTP client, and load that on every run.)
+ * An input stage, in dist/stages/ itself, imports another stage as ./<name>.js: `folder` is
+ * where the build's outputs sit in dist/.
  */
-const stagesApart = {
-  name: 'stages-apart',
-  setup(bundler) {
-    bundler.onResolve({ filter: /^\./ }, (args) => {
-      if (args.kind !== 'dynamic-import') return undefined
-      const stage = stageOfSource.get(resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')))
-      return stage ? { path: `./${stage}.js`, external: true } : undefined
-    })
+function stagesApartIn(folder) {
+  return {
+    name: 'stages-apart',
+    setup(bundler) {
+      bundler.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined
+        const stage = stageOfSource.get(resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')))
+        return stage ? { path: `./${posix.relative(folder, stage)}.js`, external: true } : undefined
+      })
+    }
   }
 }
 
@@ -399,14 +405,19 @@ export async function bundle(entryPoints, outdir, later = {}) {
   const keptHclWasm = hclWasmFiles.map(({ dist }) => readIfThere(join(outdir, dist)))
   // Chunk names carry a hash: chunks of an older build must not linger beside the new ones.
   rmSync(outdir, { recursive: true, force: true })
+  // Bundled apart by the folder each sits in, whose imports of the stages differ (stagesApartIn).
+  const byFolder = {}
+  for (const [name, source] of Object.entries(entryPoints)) (byFolder[posix.dirname(name)] ??= []).push([name, source])
   await Promise.all([
-    build({
-      ...common,
-      entryPoints,
-      outdir,
-      metafile: true,
-      plugins: [stagesApart, ...plugins]
-    }).then(({ metafile }) => checkLoadedOnEveryRun(metafile)),
+    ...Object.entries(byFolder).map(([folder, named]) =>
+      build({
+        ...common,
+        entryPoints: Object.fromEntries(named),
+        outdir,
+        metafile: true,
+        plugins: [stagesApartIn(folder), ...plugins]
+      }).then(({ metafile }) => checkLoadedOnEveryRun(metafile))
+    ),
     Object.keys(later).length === 0
       ? undefined
       : build({
