@@ -120,8 +120,11 @@ describe('packer-version: latest with no Packer on the runner', () => {
     }
   })
 
+  /** A build of the template, for a template that must get past the checks of what it builds. */
+  const builds = '\nsource "amazon-ebs" "web" {\n  communicator = "none"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
+
   it("refuses a template whose required_version the release asked for does not meet, at its line, before any request", async () => {
-    writeFileSync(join(workspace, 'ami.pkr.hcl'), 'packer {\n  required_version = "~> 1.11.0"\n}\n')
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), `packer {\n  required_version = "~> 1.11.0"\n}\n${builds}`)
     const refused = await run({ template: 'ami.pkr.hcl', 'packer-version': '1.10.3' })
     expect(refused.exitCode).toBe(1)
     expect(refused.errors).toEqual([
@@ -133,9 +136,6 @@ describe('packer-version: latest with no Packer on the runner', () => {
     expect(mirror.requests).toEqual([])
     expect(readdirSync(toolCache)).toEqual([])
   })
-
-  /** A build of the template, for a template that must get past the checks of what it builds. */
-  const builds = '\nsource "amazon-ebs" "web" {\n  communicator = "none"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.web"]\n}\n'
 
   it('refuses a template whose required_version latest excludes, at its line, once the index is read and before any download', async () => {
     writeFileSync(join(workspace, 'ami.pkr.hcl'), `packer {\n  required_version = "< 1.9.0"\n}\n${builds}`)

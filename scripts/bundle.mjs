@@ -25,7 +25,9 @@ const entries = { index: 'src/index.ts', post: 'src/post-index.ts' }
  * run with latest, the default, never runs them.
  */
 const inputStages = {
-  'stages/packer-version': { source: 'src/inputs/packer-version.ts', holds: ['semver/'] }
+  'stages/packer-version': { source: 'src/inputs/packer-version.ts', holds: ['semver/'] },
+  // What refused inputs name of the template besides (readInputs): one file for a run that stops there.
+  'stages/template-refusals': { source: 'src/inputs/template-refusals.ts', holds: [] }
 }
 /** Loaded when needed: the job, and the stages that it and the post step import dynamically. */
 const loadedLater = {

@@ -11,12 +11,14 @@ import { templateInWorkspace, workspaceRelative } from './common/paths.js'
 import { stoppedAtDeadline } from './common/waiting.js'
 import type { Inputs } from './inputs/index.js'
 import type { HclTemplate } from './inputs/hcl.js'
+// Bundled into the job: every run checks the template with it, as soon as the job starts.
+import { refusedKindsFailure, templateRefusals, type RefusedKind } from './inputs/template-refusals.js'
 import type { ProvenanceStage } from './inputs/run-context.js'
 import { describeRequest } from './inputs/version-request.js'
-import { actionTagKeys, keysGoneBy, ownKeysAsProvenance, ownKeysTheTagsGive, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
+import { keysGoneBy, ownKeysAsProvenance, ownKeysTheTagsGive, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
-import { actionTagSet, combineTags, templateKeeps } from './inputs/tags.js'
+import { combineTags, templateKeeps } from './inputs/tags.js'
 import { buildsWithoutInstance, noBuildLaunchesInstance, scriptLinesAlike } from './inputs/template-files.js'
 import type { Fingerprint } from './inputs/fingerprint.js'
 import type { ResolvedVersion } from './inputs/required-version.js'
@@ -632,28 +634,20 @@ async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclT
   // What the provisioners' check refuses, and the files packer validate would refuse, are named
   // with any refusal before it: else a fix of the one ends in a failure on the other.
   const provisioners = await provisionerProblemsOf(inputs, template)
-  const also = alsoRefused(provisioners)
-  const warnings = await checkSourceReferences(template, also)
+  // A template that could not be read fails where it is awaited next, as it would have.
+  const read = await template?.catch(() => undefined)
+  const warnings = warnSourceReferences(read)
   warnings.push(...(await warnQuotedReferences(inputs, template)))
-  await checkBuildsSomething(template, also)
-  await checkSourceSettings(inputs, template, also)
-  await checkMakesAmi(inputs, template, also)
-  await checkRepeatedBuilds(inputs, template, also)
-  await checkTagCounts(inputs, template, also)
-  await checkVariablesDeclared(inputs, template)
+  await refuseTemplate(await templateRefusals(inputs, read), provisioners)
   await refuseProvisioners(provisioners)
   return warnings
 }
 
 /**
- * The build blocks' `sources` entries that Packer reads otherwise than they are written: fails the
- * job on those it refuses or that name no source; warns of those it builds as another source,
- * and gives the warnings back for the summary.
+ * Warns of the build blocks' `sources` entries that Packer builds as another source than they
+ * are written (those it refuses are templateRefusals'), and gives the warnings back for the summary.
  */
-async function checkSourceReferences(template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<Annotation[]> {
-  // A template that could not be read fails where it is awaited next, as it would have.
-  const read = await template?.catch(() => undefined)
-  await refuse(read?.sourceReferenceProblems ?? [], "The template's build blocks name sources Packer cannot build (see the errors above); nothing was installed or built.", also)
+function warnSourceReferences(read: HclTemplate | undefined): Annotation[] {
   return (read?.sourceReferenceWarnings ?? []).map(({ message, location }) => annotate({ level: 'warning', message, title: 'Source read otherwise', ...location }))
 }
 
@@ -687,98 +681,22 @@ interface AlsoRefused {
   said: string
 }
 
-/** An HCL2 template that builds no source: Packer would validate it and have nothing to build. */
-async function checkBuildsSomething(template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<void> {
-  // A template that could not be read fails where it is awaited next, as it would have.
-  const problems = (await template?.catch(() => undefined))?.buildlessProblems ?? []
-  await refuse(problems, 'The template builds nothing (see the error above); nothing was installed or built.', also)
-}
-
 /**
- * An HCL2 template's Amazon sources whose settings, known before the build, hold what EC2 or IAM
- * refuses only once the build runs: regions with a space in them, `ami_users` entries that are no
- * account IDs, an `iam_instance_profile` IAM does not take, a misspelt source_ami_filter name, a
- * volume_type EC2 does not have; and
- * the paths a template of either kind names that are not where Packer runs, but beside the
- * template (a JSON template's other settings are checked with the inputs). All of them at once,
- * the failure naming each kind found; left to Packer with only or except, which may leave the
- * source out.
+ * Refuses the template for every kind of problem its files tell before the install
+ * (templateRefusals: sources Packer cannot build, settings EC2 or IAM refuse only once the build
+ * runs, no AMI, a source built twice, tags, undeclared variables), each problem on its place, one
+ * failure naming each kind, and the provisioners' problems and files not there with them. Input
+ * variables the template does not declare, alone, fail as a refused input does.
  */
-async function checkSourceSettings(inputs: Inputs, template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<void> {
-  if (inputs.only.length > 0 || inputs.except.length > 0) return
-  // A template that could not be read fails where it is awaited next, as it would have.
-  const read = template ? await template.catch(() => undefined) : undefined
-  if (template && read === undefined) return
-  const found = (
-    [
-      [read?.regionProblems ?? [], 'names regions with spaces in them'],
-      [read?.accountProblems ?? [], 'shares its AMIs with accounts that are no account IDs'],
-      [read?.instanceProfileProblems ?? [], 'names an instance profile IAM would refuse'],
-      [read?.misplacedReferenceProblems ?? inputs.jsonMisplacedReferenceProblems ?? [], 'names files that are not where Packer runs'],
-      [read?.imageFilterProblems ?? [], 'filters its source AMI on names EC2 would refuse'],
-      [read?.volumeTypeProblems ?? [], 'gives volumes a type EC2 does not have']
-    ] as const
-  ).filter(([problems]) => problems.length > 0)
+async function refuseTemplate(kinds: RefusedKind[], provisioners: ProvisionerProblems): Promise<void> {
+  if (kinds.length === 0) return
+  const also = alsoRefused(provisioners)
+  if (also === undefined && kinds.length === 1 && kinds[0].ofInput) throw new Error(kinds[0].problems.map(({ message }) => message).join('\n'))
   await refuse(
-    found.flatMap(([problems]) => problems),
-    `The template ${found.map(([, what]) => what).join(', and ')} (see the errors above); nothing was installed or built.`,
+    kinds.flatMap(({ problems }) => problems),
+    refusedKindsFailure(kinds),
     also
   )
-}
-
-/**
- * A run whose builds all make no AMI (noAmiProblems): Packer would be installed and build, an
- * amazon-ebsvolume launching an instance for its volumes, for the job to fail after it.
- */
-async function checkMakesAmi(inputs: Inputs, template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<void> {
-  // A template that could not be read fails where it is awaited next, as it would have.
-  const builds = template ? (await template.catch(() => undefined))?.amiBuilds : inputs.jsonAmiBuilds
-  const { noAmiProblems } = await import('./inputs/ami-builds.js')
-  const problems = await noAmiProblems(builds, inputs)
-  await refuse(problems, 'The template builds no AMI in this run (see the errors above); nothing was installed or built.', also)
-}
-
-/**
- * HCL2 builds of one source with the same settings (repeatedBuildProblems): Packer would build
- * the first, and the second fail once EC2 refuses its AMI's name, the first's.
- */
-async function checkRepeatedBuilds(inputs: Inputs, template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<void> {
-  // A template that could not be read fails where it is awaited next, as it would have.
-  const builds = template ? (await template.catch(() => undefined))?.amiBuilds : undefined
-  const { repeatedBuildProblems } = await import('./inputs/ami-builds.js')
-  const problems = await repeatedBuildProblems(builds, inputs)
-  await refuse(problems, 'The template builds a source twice with the same settings, which EC2 refuses the second time (see the errors above); nothing was installed or built.', also)
-}
-
-/**
- * A build whose template's tags and the action's would go over EC2's 50 on its AMI or snapshots
- * (tagCountProblems): Packer would build the AMI, and EC2 refuse the action's tags after it.
- */
-async function checkTagCounts(inputs: Inputs, template: Promise<HclTemplate> | undefined, also?: AlsoRefused): Promise<void> {
-  // A template that could not be read fails where it is awaited next, as it would have.
-  const builds = template ? (await template.catch(() => undefined))?.amiBuilds : inputs.jsonAmiBuilds
-  if (builds === undefined) return
-  const { ownKeyProblems, tagCountProblems } = await import('./inputs/ami-builds.js')
-  const ownKeys = actionTagKeys(inputs)
-  await refuse(
-    await ownKeyProblems(builds, inputs, keysGoneBy(inputs)),
-    "The template gives tags that the action writes itself (see the errors above); nothing was installed or built.",
-    also
-  )
-  const problems = await tagCountProblems(builds, inputs, actionTagSet(inputs.tags, inputs.provenanceTags, ownKeys))
-  await refuse(problems, "The template's tags and the action's would be more than EC2 allows (see the errors above); nothing was installed or built.", also)
-}
-
-/**
- * Input variables checked against the variables an HCL2 template declares, before Packer is
- * installed: Packer refuses one it does not declare, and names the command line.
- */
-async function checkVariablesDeclared(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<void> {
-  // Without variables, validate need not wait for the template to be read.
-  if (inputs.variables.length === 0) return
-  // A template that could not be read fails where it is awaited next, as it would have.
-  const problems = (await template?.catch(() => undefined))?.variablesProblems ?? []
-  if (problems.length > 0) throw new Error(problems.join('\n'))
 }
 
 /**

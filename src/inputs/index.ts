@@ -12,6 +12,8 @@ import { actionTagKeys, ownTagProblems, readReuseInputs, type ReuseInputs } from
 import { readSsmParameterInputs, type SsmParameterInputs } from './ssm-parameter.js'
 import { checkTagCount, readTagInputs } from './tags.js'
 import { withoutValues } from './template-regions.js'
+import type { HclTemplate } from './hcl.js'
+import type { KnownInputs } from './template-refusals.js'
 import { checkHclDefaultManifest, checkVersionDemands, readTemplateFiles, type TemplateFiles, type VersionDemands } from './template-files.js'
 
 export { InputError, inputLines, inputList, type InputProblem, type ProblemLocation } from './reader.js'
@@ -62,68 +64,101 @@ export async function readInputs(
   const namesBefore = reader.problems.length
   checkVariableNames(reader, variables, files.templateKind)
   const valuesKnown = variablesRead && varFilesRead && reader.problems.length === namesBefore
+  // Whether what the template's checks go by was read without a problem (KnownInputs), counted
+  // around each read: a refused input's value is a fallback, and may be another.
+  let before = reader.problems.length
+  const selection = readBuildSelection(reader, variables, files)
+  const onlyExceptRead = reader.problems.length === before
+  const packerInputs = await readPackerInputs(reader)
+  // A command refused is read as build, its default.
+  const selectionRead = onlyExceptRead && packerInputs.command === reader.text('command', 'build')
+  before = reader.problems.length
+  const tagInputs = readTagInputs(reader)
+  const tagsRead = reader.problems.length === before
   const inputs: Omit<Inputs, keyof RetentionInputs | keyof ReuseInputs> = {
     workspace: reader.workspace,
     ...files,
-    ...readBuildSelection(reader, variables, files),
-    ...(await readPackerInputs(reader)),
-    ...readTagInputs(reader),
+    ...selection,
+    ...packerInputs,
+    ...tagInputs,
     foldedInputs: foldedInputWarnings(reader),
     awsRegion: readAwsRegion(reader, env),
     summary: reader.boolean('summary', true),
     ...readLaunchTemplateInputs(reader),
     ...readSsmParameterInputs(reader)
   }
+  before = reader.problems.length
   const all: Inputs = {
     ...inputs,
     ...readRetentionInputs(reader, inputs.provenanceTags),
     ...(await readReuseInputs(reader, files, inputs.awsRegion))
   }
+  const taggingRead = tagsRead && reader.problems.length === before
   // Each gives back the HCL2 template's files with those it parsed, which are not parsed again.
   const parsed = await checkHclDefaultManifest(reader, all, { defaultManifestProblems }, env)
   const hclFiles = await checkVersionDemands(reader, all.packerVersion, { ...all, hclFiles: parsed })
   if (hclFiles) all.hclFiles = hclFiles
-  for (const problem of ownTagProblems(all.tags, all)) reader.problem(problem)
+  const ownTags = ownTagProblems(all.tags, all)
+  for (const problem of ownTags) reader.problem(problem)
   const tooMany = checkTagCount(all.tags, all.provenanceTags, actionTagKeys(all))
   if (tooMany) reader.problem(tooMany)
+  // Tags refused as given will be others: what the template's tags make with them is not known.
+  const known = { selection: selectionRead, tagging: taggingRead && ownTags.length === 0 && tooMany === undefined }
   hintFoldedInputs(reader)
   if (reader.problems.length > 0) {
-    for (const { message, location } of await refusedWithTheInputs(all, valuesKnown, env)) reader.problem(message, location)
+    for (const { message, location } of await refusedWithTheInputs(all, { valuesKnown, ...known }, env)) reader.problem(message, location)
   }
   reader.done()
   return all
 }
 
 /**
- * What the job would refuse the template for before the install, once the inputs pass: its
- * provisioners that cannot work on a runner (provisionerProblems) and the files it names that are
- * not there (missingFilesRead), which main.ts names with any refusal of its own. Named with the
- * inputs' problems too, so that a fix of these does not end in a failure on those; only what is
- * known for sure: with a variables file or an input variable that could not be read (`valuesKnown`
- * false), which may set any value, an HCL2 template is not read, and a JSON one's paths worked out
- * without it are left out (describeJson). An HCL2 template is read here only for this: the job
- * reads it once the inputs pass (src/index.ts).
+ * What the job would refuse the template for before the install, once the inputs pass: each kind
+ * of problem its files tell (templateRefusals), its provisioners that cannot work on a runner
+ * (provisionerProblems) and the files it names that are not there (missingFilesRead), in the order
+ * main.ts names them. Named with the inputs' problems too, so that a fix of these does not end in
+ * a failure on those; only what is known for sure: with a variables file or an input variable that
+ * could not be read (`valuesKnown` false), which may set any value, an HCL2 template is not read,
+ * and of a JSON one only the provisioners and the paths worked out without a variable are named
+ * (describeJson); a check that goes by a refused input (KnownInputs) is left out. An HCL2 template
+ * is read here only for this: the job reads it once the inputs pass (src/index.ts).
  */
-async function refusedWithTheInputs(inputs: Inputs, valuesKnown: boolean, env: Record<string, string | undefined>): Promise<InputProblem[]> {
+async function refusedWithTheInputs(
+  inputs: Inputs,
+  { valuesKnown, ...known }: KnownInputs & { valuesKnown: boolean },
+  env: Record<string, string | undefined>
+): Promise<InputProblem[]> {
   let uses = inputs.jsonProvisionerUses ?? []
   let notThere = inputs.jsonMissingReferenceProblems ?? []
   let sensitive = inputs.sensitiveValues
+  // A JSON template's settings made from a variable may be others.
+  let template: HclTemplate | undefined
+  let refusable = valuesKnown
   if (inputs.templateKind === 'hcl') {
     if (!valuesKnown || inputs.hclFiles === undefined) return []
     const { readHclTemplate } = await import('./hcl.js')
     // A template the parser cannot read is left to the run after, whose packer validate says where.
-    const read = await readHclTemplate(inputs, env).catch(() => undefined)
-    uses = read?.provisionerUses ?? []
-    // A variables file the parser could not read may set any path.
-    notThere = read?.unreadable.length === 0 ? read.missingReferenceProblems : []
-    sensitive = read?.sensitiveValues ?? sensitive
+    template = await readHclTemplate(inputs, env).catch(() => undefined)
+    uses = template?.provisionerUses ?? []
+    // A variables file the parser could not read may set any value.
+    refusable = template?.unreadable.length === 0
+    notThere = refusable && template ? template.missingReferenceProblems : []
+    sensitive = template?.sensitiveValues ?? sensitive
   }
-  if (uses.length === 0 && notThere.length === 0) return []
+  // A JSON template's are all left to only, except and command (templateRefusals): none without them.
+  const refused = refusable && (template !== undefined || known.selection) ? await templateProblems(inputs, template, known) : []
+  if (refused.length === 0 && uses.length === 0 && notThere.length === 0) return []
   const { missingFilesRead, provisionerProblems } = await import('./build-variables.js')
   // As before the install: an HCL2 error-cleanup-provisioner waits for the release it runs under.
   const version = inputs.packerVersion.kind === 'exact' ? inputs.packerVersion.version : undefined
   // Refused inputs leave the sensitive values unmasked: a problem that would quote one is left out.
-  return withoutValues([...provisionerProblems(uses, inputs, version), ...missingFilesRead(notThere, inputs)], sensitive)
+  return withoutValues([...refused, ...provisionerProblems(uses, inputs, version), ...missingFilesRead(notThere, inputs)], sensitive)
+}
+
+/** The problems of each kind templateRefusals finds, its stage loaded only for them. */
+async function templateProblems(inputs: Inputs, template: HclTemplate | undefined, known: KnownInputs): Promise<InputProblem[]> {
+  const { templateRefusals } = await import('./template-refusals.js')
+  return (await templateRefusals(inputs, template, known)).flatMap(({ problems }) => problems)
 }
 
 /** aws-region, else the region the workflow configured for the AWS SDK. */
