@@ -84,17 +84,64 @@ describe('jsonScopeMistakes', () => {
       { at: ['provisioners', 0, 'inline', 0], setting: 'inline', of: 'provisioner "shell"', builder: undefined },
       { at: ['provisioners', 0, 'execute_command'], setting: 'execute_command', of: 'provisioner "shell"', builder: undefined },
       { at: ['provisioners', 1, 'environment_vars', 0], setting: 'environment_vars', of: 'provisioner "shell-local"', builder: undefined },
+      { at: ['provisioners', 1, 'override', 'x', 'execute_command'], setting: 'execute_command in the override for "x"', of: 'provisioner "shell-local"', builder: undefined },
       { at: ['provisioners', 2, 'inline', 0], setting: 'inline', of: 'provisioner "powershell"', builder: undefined },
       { at: ['provisioners', 2, 'execute_command'], setting: 'execute_command', of: 'provisioner "powershell"', builder: undefined },
       // windows-shell renders its command with Vars and Path alone: not the build's data.
       { at: ['provisioners', 3, 'execute_command'], setting: 'execute_command', of: 'provisioner "windows-shell"', builder: undefined },
       { at: ['post-processors', 0, 'execute_command', 0], setting: 'execute_command', of: 'post-processor "shell-local"', builder: undefined }
     ])
-    const [, inline, command, ids, powershellInline, , windowsShell] = jsonScopeMistakes(template).map(({ mistake }) => mistake)
+    const [, inline, command, ids, , powershellInline, , windowsShell] = jsonScopeMistakes(template).map(({ mistake }) => mistake)
+    const overridden = jsonScopeMistakes(template)[4]
     expect(inline).toContain('the data of execute_command ({{.Vars}}, {{.EnvVarFile}}, {{.Path}}) is not given to inline')
     expect(command).toContain('reads {{.Script}}')
     expect(ids).toContain('Write {{ build `ID` }}.')
     expect(powershellInline).toContain('the data of execute_command and elevated_execute_command ({{.Vars}}, {{.Path}}) is not given to inline')
     expect(windowsShell).toContain('("can\'t evaluate field SourceAMI in type *shell.ExecuteCommandTemplate")')
+    expect(overridden).toMatchObject({ override: 'x' })
+  })
+
+  it("reads a tag's key as its value, and spot_tags only where spot_price asks for a spot instance", () => {
+    const template = {
+      builders: [
+        builder({ spot_price: 'auto', spot_tags: { '{{ .Nope }}': 'v', S: '{{ .SourceAMI }}' }, tags: { '{{ .SourceAMIName }}': 'n', '{{env `HOME`}}': 'h' } }),
+        builder({ spot_tags: { X: '{{ .Nope }}' }, run_tags: { _note: '{{ .Nope }}' } })
+      ]
+    }
+    expect(jsonScopeMistakes(template).map(({ at, setting, key }) => ({ at, setting, key }))).toEqual([
+      { at: ['builders', 0, 'spot_tags', '{{ .Nope }}'], setting: 'the key "{{ .Nope }}" in spot_tags', key: true },
+      { at: ['builders', 0, 'tags', '{{env `HOME`}}'], setting: 'the key "{{env `HOME`}}" in tags', key: true }
+    ])
+    expect(jsonScopeMistakes(template)[0].mistake).toContain('as Packer asks for the spot instance, and Packer then crashes as it cleans up')
+  })
+
+  it("reads a provisioner's override as its own settings, for its build, and a file's source and destination", () => {
+    const template = {
+      builders: [builder({})],
+      provisioners: [
+        { type: 'shell-local', inline: ['echo hi'], override: { 'amazon-ebs': { inline: ['echo {{ .Nope }}', 'echo {{ build `ID` }}'], _c: { inline: ['{{ .X }}'] } } } },
+        { type: 'file', source: '{{ .SourceAMI }}', destination: '/tmp/{{ .Nope }}', generated: true },
+        { type: 'file', source: 'a', destination: '/tmp/{{ build `SourceAMI` }}' }
+      ]
+    }
+    expect(jsonScopeMistakes(template).map(({ at, setting, override }) => ({ at, setting, override }))).toEqual([
+      { at: ['provisioners', 0, 'override', 'amazon-ebs', 'inline', 0], setting: 'inline in the override for "amazon-ebs"', override: 'amazon-ebs' },
+      { at: ['provisioners', 1, 'source'], setting: 'source', override: undefined },
+      { at: ['provisioners', 1, 'destination'], setting: 'destination', override: undefined }
+    ])
+    const [, source, destination] = jsonScopeMistakes(template).map(({ mistake }) => mistake)
+    expect(source).toContain('Packer reads the file before the build, even through {{ build }}')
+    expect(destination).toContain('the build uploads the file to a path with the text "<no value>" in it')
+    expect(destination).not.toContain('execute_command')
+  })
+
+  it('names what an except entry skips a post-processor by: its name or type, and those before it in its chain', () => {
+    const template = {
+      'post-processors': [
+        { type: 'shell-local', name: 'notify', inline: ['echo {{ .A }}'] },
+        [{ type: 'manifest' }, { type: 'shell-local', inline: ['echo {{ .B }}'] }]
+      ]
+    }
+    expect(jsonScopeMistakes(template).map(({ skippedBy }) => skippedBy)).toEqual([['notify'], ['manifest', 'shell-local']])
   })
 })

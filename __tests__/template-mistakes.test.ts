@@ -1205,6 +1205,73 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls).toEqual([])
   })
 
+  it("JSON: template data a spot request's tags, a tag's key, a provisioner's override and a file's destination do not have, which Packer 1.6.6 crashes on, fails the build on or uploads to \"<no value>\": refused on each before Packer is installed", async () => {
+    const template = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8'))
+    const [builder] = template.builders
+    const spot = { ...builder, name: 'spot', spot_price: 'auto', spot_tags: { Request: 'for {{ .Nope }}' } }
+    const workspace = jsonWith({
+      builders: [{ ...builder, tags: { ...builder.tags, '{{ .Version }}': 'v' } }, spot],
+      provisioners: [
+        { type: 'shell-local', inline: ['echo hi'], override: { 'amazon-ebs': { inline: ['echo {{ .Name }}'] } } },
+        { type: 'file', only: ['ssh'], source: 'packer-vars.json', destination: '/tmp/{{ .Nope }}' }
+      ]
+    })
+    // The file provisioner's build connects through SSH, as the file provisioner needs.
+    const text = JSON.parse(readFileSync(join(workspace, templates.json), 'utf8'))
+    text.builders.push({ ...builder, name: 'ssh', communicator: 'ssh', ssh_username: 'ec2-user' })
+    writeFileSync(join(workspace, templates.json), JSON.stringify(text, null, 2))
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    const on = (text: string) => ({ title: 'Invalid input', file: 'packer-template.json', ...placeOf(workspace, text, 'json') })
+    const data = '.BuildRegion, .SourceAMI, .SourceAMICreationDate, .SourceAMIName, .SourceAMIOwner, .SourceAMIOwnerName and .SourceAMITags'
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: packer-template.json: the key "{{ .Version }}" in tags of builder "amazon-ebs" reads {{ .Version }}, template data Packer does not give ' +
+          `there: packer validate accepts it, but the build fails once the AMI is made, as Packer tags it ("can't evaluate field Version"). Its data are ${data}.`,
+        properties: on('"{{ .Version }}": "v"')
+      },
+      {
+        message:
+          'template: packer-template.json: Request in spot_tags of builder "spot" reads {{ .Nope }}, template data Packer does not give there: packer validate ' +
+          'accepts it, but the build fails as Packer asks for the spot instance, and Packer then crashes as it cleans up ("can\'t evaluate field Nope"). ' +
+          `Its data are ${data}.`,
+        properties: on('"for {{ .Nope }}"')
+      },
+      {
+        message:
+          'template: packer-template.json: inline in the override for "amazon-ebs" of provisioner "shell-local" reads {{ .Name }}, but Packer renders inline ' +
+          'with no template data: it runs the text "<no value>" there (a shell reads its < and > as redirections). Write the value itself, or a variable ' +
+          '({{user `name`}}); the data of execute_command ({{.Vars}}, {{.Script}}, {{.Command}}) is not given to inline.',
+        properties: on('"echo {{ .Name }}"')
+      },
+      {
+        message:
+          'template: packer-template.json: destination of provisioner "file" reads {{ .Nope }}, but Packer renders destination with no template data: the ' +
+          'build uploads the file to a path with the text "<no value>" in it, on the instance, and succeeds. Write the value itself, or a variable ({{user `name`}}).',
+        properties: on('"/tmp/{{ .Nope }}"')
+      }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it("JSON: the source AMI's data in a tag's key, data in an override through build, and a post-processor that the except input skips by its name: not refused, and the build tags and runs with their values", async () => {
+    const template = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8'))
+    const [builder] = template.builders
+    const workspace = jsonWith({
+      builders: [{ ...builder, tags: { ...builder.tags, 'from-{{ .SourceAMIName }}': 'yes' } }],
+      provisioners: [{ type: 'shell-local', inline: ['echo plain'], override: { 'amazon-ebs': { inline: ['echo "overridden for {{ build `SourceAMI` }}"'] } } }],
+      'post-processors': [[{ type: 'manifest' }, { type: 'shell-local', name: 'notify', inline: ['echo {{ .Nope }}'] }]]
+    })
+    const result = await suite.run(workspace, { template: 'packer-template.json', except: 'notify' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain('overridden for ami-0abcdef1234567890')
+    expect(result.stdout).not.toContain('echo plain')
+    expect(suite.endpoint.tagsOf('us-east-1', result.outputs['ami-id'])).toMatchObject({ 'from-loopback-source-al2023-x86_64': 'yes' })
+  })
+
   it("JSON: the data Packer 1.6.6 gives a shell-local's execute_command, environment_vars (through build) and a post-processor's execute_command: not refused, and the build runs with their values", async () => {
     const workspace = jsonWith({
       provisioners: [

@@ -22,10 +22,22 @@ export interface JsonScopeMistake {
   builder?: number
   /** A provisioner's or post-processor's own only and except, as written: they may leave it out of every build the run has. */
   onlyExcept?: { only: unknown; except: unknown }
+  /** The build a provisioner's override gives the string to: in no other build is it read. */
+  override?: string
+  /** The names an except entry skips a post-processor by: its own (its type when unnamed) and those before it in its chain. */
+  skippedBy?: string[]
+  /** The string is a key (of tags), not a value: the error is placed on the key. */
+  key?: boolean
 }
 
 /** The data Packer 1.6.6's amazon builders give their tags and ami_description (their BuildInfoTemplate), as written in a template. */
 const buildInfo = ['BuildRegion', 'SourceAMI', 'SourceAMICreationDate', 'SourceAMIName', 'SourceAMIOwner', 'SourceAMIOwnerName', 'SourceAMITags']
+
+// Packer 1.6.6 tags the spot request as it asks for the instance: the build fails after the key
+// pair and security group are made, and Packer crashes as it cleans up ("interface conversion").
+const spotTagged = {
+  spot_tags: 'as Packer asks for the spot instance, and Packer then crashes as it cleans up'
+}
 
 const amiTagged = {
   tags: 'once the AMI is made, as Packer tags it',
@@ -47,11 +59,11 @@ const instanceTagged = {
  * cannot run here, take the same steps in its source.
  */
 const renderedWithBuildInfo: Record<string, Record<string, string>> = {
-  'amazon-ebs': { ...amiTagged, ...instanceTagged },
-  'amazon-ebssurrogate': { ...amiTagged, ...instanceTagged },
-  'amazon-instance': { ...amiTagged, run_tags: instanceTagged.run_tags },
+  'amazon-ebs': { ...amiTagged, ...instanceTagged, ...spotTagged },
+  'amazon-ebssurrogate': { ...amiTagged, ...instanceTagged, ...spotTagged },
+  'amazon-instance': { ...amiTagged, run_tags: instanceTagged.run_tags, ...spotTagged },
   'amazon-chroot': { ...amiTagged, root_volume_tags: 'as Packer creates the root volume, before the AMI is made' },
-  'amazon-ebsvolume': instanceTagged
+  'amazon-ebsvolume': { ...instanceTagged, ...spotTagged }
 }
 
 /** The builders whose ami_name Packer renders with no data and then checks as a name (amazon-ebsvolume makes no AMI). */
@@ -81,6 +93,8 @@ interface CommandSettings {
   rendered: Record<string, string>
   /** What runs the placeholder text Packer puts there for a field of buildData, where that says more. */
   placeholderRunBy?: string
+  /** The settings Packer reads (a file to upload) as it reads the template: {{ build }} gives them no value either. */
+  readAtValidate?: string[]
 }
 
 const shellRunsNoValue = (_field: string, when: string): string =>
@@ -94,7 +108,9 @@ const shellRunsNoValue = (_field: string, when: string): string =>
  * powershell and windows-shell with communicator "none", which fails only at their upload.
  * Powershell renders its commands with the build's data and its own, as shell does (a field of
  * neither is "<no value>"); windows-shell with its own alone (Vars and Path), so that any other
- * field, the build's too, fails the build.
+ * field, the build's too, fails the build. A file provisioner runs no command: its source and
+ * destination are rendered as it reads the template (file over SSH too); its source is read then
+ * (`readAtValidate`), so that not even {{ build }} gives it a value.
  */
 const shellSettings: Record<string, CommandSettings> = {
   'provisioner shell': {
@@ -154,6 +170,19 @@ const shellSettings: Record<string, CommandSettings> = {
       inline: 'the script holds the text "<no value>" there (cmd reads its < and > as redirections)',
       environment_vars: 'the variable is set to the text "<no value>"'
     }
+  },
+  'provisioner file': {
+    commands: [],
+    commandData: [],
+    buildDataInCommands: false,
+    missingField: shellRunsNoValue,
+    rendered: {
+      source: 'packer validate refuses it, as no file is named so ("Bad source \'<no value>\'")',
+      sources: 'packer validate refuses it, as no file is named so ("Bad source \'<no value>\'")',
+      destination: 'the build uploads the file to a path with the text "<no value>" in it, on the instance, and succeeds'
+    },
+    placeholderRunBy: 'the build uploads the file to a path named so on the instance, and succeeds',
+    readAtValidate: ['source', 'sources']
   }
 }
 
@@ -163,8 +192,9 @@ const buildInfoList = `${buildInfo.slice(0, -1).map((field) => `.${field}`).join
  * The strings of a JSON template's builders, provisioners and post-processors that call env, which
  * Packer allows only in a variable's default, and those that read template data Packer does not
  * give there: an amazon builder's ami_name, tags and ami_description, a shell, shell-local,
- * powershell or windows-shell's execute_command, inline, environment_vars... Comments (`_` keys), only and except are not read
- * as templates, nor a provisioner's override.
+ * powershell or windows-shell's execute_command, inline, environment_vars, a file's source and
+ * destination..., and those of a provisioner's override as its own; a tag's key as its value.
+ * Comments (`_` keys), only and except are not read as templates.
  */
 export function jsonScopeMistakes(template: unknown): JsonScopeMistake[] {
   if (!isRecord(template)) return []
@@ -173,22 +203,71 @@ export function jsonScopeMistakes(template: unknown): JsonScopeMistake[] {
   for (const { block, path, of, type } of jsonTemplateBlocks(template)) {
     const builder = path[0] === 'builders' ? (path[1] as number) : undefined
     const kind = path[0] === 'builders' ? 'builder' : path[0] === 'provisioners' ? 'provisioner' : 'post-processor'
-    const place = builder === undefined ? { onlyExcept: { only: block.only, except: block.except } } : { builder }
-    for (const [name, value] of Object.entries(block)) {
-      if (name === 'type' || name === 'only' || name === 'except') continue
-      for (const { text, at, last } of strings(value, [...path, name], name)) {
-        const setting = last === name ? name : `${last} in ${name}`
+    const place =
+      builder !== undefined
+        ? { builder }
+        : { onlyExcept: { only: block.only, except: block.except }, ...(kind === 'post-processor' ? { skippedBy: skippedBy(template, path) } : {}) }
+    const rendered = builder === undefined ? undefined : withBuildInfo(type, block)
+    for (const { name, value, at: settingAt, override } of settingsOf(block, path, kind)) {
+      const inOverride = override === undefined ? '' : ` in the override for ${JSON.stringify(override)}`
+      const checked = (text: string, at: JsonPath, setting: string, key?: boolean): void => {
+        const where = { at, setting: setting + inOverride, of, ...place, ...(override === undefined ? {} : { override }), ...(key ? { key } : {}) }
         const [call] = templateCalls(text, 'env')
         if (call) {
-          found.push({ at, setting, of, mistake: envMistake(text, call.name, call.action, envDefaults), ...place })
-          continue
+          found.push({ ...where, mistake: envMistake(text, call.name, call.action, envDefaults) })
+          return
         }
-        const [mistake] = templateFields(text).flatMap((read) => fieldMistake(kind, type, name, read) ?? [])
-        if (mistake) found.push({ at, setting, of, mistake, ...place })
+        const [mistake] = templateFields(text).flatMap((read) => fieldMistake(kind, type, name, read, rendered) ?? [])
+        if (mistake) found.push({ ...where, mistake })
       }
+      // Packer renders a tag's key as it renders its value (TagMap.EC2Tags).
+      if (rendered?.[name] !== undefined && isRecord(value)) {
+        for (const key of Object.keys(value)) if (!key.startsWith('_')) checked(key, [...settingAt, key], `the key ${JSON.stringify(key)} in ${name}`, true)
+      }
+      for (const { text, at, last } of strings(value, settingAt, name)) checked(text, at, last === name ? name : `${last} in ${name}`)
     }
   }
   return found
+}
+
+/**
+ * A block's settings that Packer reads as templates, with where each is: a provisioner's override
+ * (`"override": {"amazon-ebs": {"inline": […]}}`) gives its settings to that build in place of
+ * the provisioner's own, and Packer renders them as it renders those.
+ */
+function settingsOf(block: Record<string, unknown>, path: JsonPath, kind: string): Array<{ name: string; value: unknown; at: JsonPath; override?: string }> {
+  const own = Object.entries(block)
+    .filter(([name]) => name !== 'type' && name !== 'only' && name !== 'except' && !(kind === 'provisioner' && name === 'override'))
+    .map(([name, value]) => ({ name, value, at: [...path, name] }))
+  if (kind !== 'provisioner' || !isRecord(block.override)) return own
+  const overridden = Object.entries(block.override).flatMap(([build, settings]) =>
+    isRecord(settings) && !build.startsWith('_')
+      ? Object.entries(settings).map(([name, value]) => ({ name, value, at: [...path, 'override', build, name], override: build }))
+      : []
+  )
+  return [...own, ...overridden]
+}
+
+/** The settings of an amazon builder `type` that Packer renders with buildInfo: spot_tags only when spot_price asks for a spot instance (else validate refuses them). */
+function withBuildInfo(type: string, block: Record<string, unknown>): Record<string, string> | undefined {
+  const rendered = renderedWithBuildInfo[type]
+  if (rendered === undefined || (typeof block.spot_price === 'string' && block.spot_price !== '')) return rendered
+  return Object.fromEntries(Object.entries(rendered).filter(([setting]) => setting !== 'spot_tags'))
+}
+
+/**
+ * The names an except entry skips the post-processor at `path` by (Packer 1.6.6's -except): its
+ * own, its type when it has none, and those of the post-processors before it in its chain, as
+ * Packer skips the rest of a chain from the one it excepts.
+ */
+function skippedBy(template: Record<string, unknown>, path: JsonPath): string[] {
+  const entry = (template['post-processors'] as unknown[])[path[1] as number]
+  const chain = Array.isArray(entry) ? entry.slice(0, (path[2] as number) + 1) : [entry]
+  return chain.flatMap((block) => {
+    if (!isRecord(block)) return []
+    const name = typeof block.name === 'string' && block.name !== '' ? block.name : block.type
+    return typeof name === 'string' ? [name] : []
+  })
 }
 
 /** The template's variables whose default is only `{{env `NAME`}}`, by NAME. */
@@ -218,7 +297,13 @@ function envMistake(text: string, env: string, action: string, envDefaults: Map<
 }
 
 /** What is wrong with `setting` of a `kind` of `type` that reads `field` of the template's data, where Packer 1.6.6 is known not to give it. */
-function fieldMistake(kind: string, type: string, setting: string, { field, action, words }: TemplateField): string | undefined {
+function fieldMistake(
+  kind: string,
+  type: string,
+  setting: string,
+  { field, action, words }: TemplateField,
+  rendered: Record<string, string> | undefined
+): string | undefined {
   if (kind === 'builder' && namedAmis.has(type) && setting === 'ami_name') {
     // A filter that cleans the name leaves validate nothing to refuse: the name is the same on every run.
     const cleaner = words.find((word) => word === 'clean_resource_name' || word === 'clean_ami_name')
@@ -230,7 +315,7 @@ function fieldMistake(kind: string, type: string, setting: string, { field, acti
       `The source AMI's data (${buildInfoList}) is given to tags and ami_description; an AMI name may use {{timestamp}}, {{isotime}}, {{uuid}} or a variable.`
     )
   }
-  const whenBuildInfo = kind === 'builder' ? renderedWithBuildInfo[type]?.[setting] : undefined
+  const whenBuildInfo = rendered?.[setting]
   if (whenBuildInfo !== undefined && !buildInfo.includes(field)) {
     return (
       `reads ${action}, template data Packer does not give there: packer validate accepts it, but the build fails ${whenBuildInfo} ` +
@@ -240,6 +325,7 @@ function fieldMistake(kind: string, type: string, setting: string, { field, acti
   const shell = kind === 'builder' ? undefined : shellSettings[`${kind} ${type}`]
   if (shell === undefined) return undefined
   const commandData = shell.commandData.map((name) => `{{.${name}}}`).join(', ')
+  const placeholder = `"Build_${field}. To set this dynamically in the Packer template, you must use the \`build\` function"`
   if (shell.commands.includes(setting) && !shell.commandData.includes(field) && !(shell.buildDataInCommands && buildData.includes(field))) {
     const when = kind === 'provisioner' ? 'once Packer has launched the instance' : 'once Packer has made the AMIs'
     const data = shell.buildDataInCommands
@@ -249,15 +335,19 @@ function fieldMistake(kind: string, type: string, setting: string, { field, acti
   }
   const effect = Object.hasOwn(shell.rendered, setting) ? shell.rendered[setting] : undefined
   if (effect === undefined || field === 'WinRMPassword') return undefined
+  if (buildData.includes(field) && shell.readAtValidate?.includes(setting)) {
+    return (
+      `reads ${action}, which Packer has only once the build runs: it renders ${setting} as it reads the template, puts there the text ${placeholder}, ` +
+      'and packer validate refuses that, as no file is named so. Packer reads the file before the build, even through {{ build }}: write its path itself, ' +
+      'or a variable ({{user `name`}}).'
+    )
+  }
   if (buildData.includes(field)) {
     return (
       `reads ${action}, which Packer has only once the build runs: it renders ${setting} as it reads the template, and puts there the text ` +
-      `"Build_${field}. To set this dynamically in the Packer template, you must use the \`build\` function"${shell.placeholderRunBy === undefined ? '' : ` (${shell.placeholderRunBy})`}. ` +
-      `Write {{ build \`${field}\` }}.`
+      `${placeholder}${shell.placeholderRunBy === undefined ? '' : ` (${shell.placeholderRunBy})`}. Write {{ build \`${field}\` }}.`
     )
   }
-  return (
-    `reads ${action}, but Packer renders ${setting} with no template data: ${effect}. Write the value itself, or a variable ({{user \`name\`}}); ` +
-    `the data of ${shell.commands.join(' and ')} (${commandData}) is not given to ${setting}.`
-  )
+  const notGiven = shell.commands.length === 0 ? '.' : `; the data of ${shell.commands.join(' and ')} (${commandData}) is not given to ${setting}.`
+  return `reads ${action}, but Packer renders ${setting} with no template data: ${effect}. Write the value itself, or a variable ({{user \`name\`}})${notGiven}`
 }

@@ -16,7 +16,7 @@ import type { VersionDemand } from './required-version.js'
 import type { VersionRequest } from './version-request.js'
 import { jsonTemplateReferences, misplacedReferences, missingReferences, noReferences, sortReferences, type MisplacedReference, type MissingFileProblem, type ReferencedPaths, type TemplateReference, withBuilds } from './template-references.js'
 import { jsonUnbracedCalls, unbracedCallMistake } from './quoted-json-references.js'
-import { jsonScopeMistakes } from './json-template-scope.js'
+import { jsonScopeMistakes, type JsonScopeMistake } from './json-template-scope.js'
 import { jsonRegionProblems, withoutValues } from './template-regions.js'
 import { jsonImageFilterProblems } from './image-filters.js'
 import { jsonVolumeTypeProblems } from './volume-types.js'
@@ -578,21 +578,26 @@ function checkJsonRegions(
   for (const { message, location } of jsonVolumeTypeProblems(parsed, sources.template.shown, path, built)) reader.problem(message, location)
   const scope = jsonScopeMistakes(parsed)
     .filter(reads)
-    .map(({ at, setting, of, mistake }) => ({ message: `template: ${sources.template.shown}: ${setting} of ${of} ${mistake}`, location: { file: sources.template.shown, value: { path, at, itself: true } } }))
+    .map(({ at, setting, of, mistake, key }) => ({
+      message: `template: ${sources.template.shown}: ${setting} of ${of} ${mistake}`,
+      location: { file: sources.template.shown, value: { path, at, itself: !key } }
+    }))
   for (const { message, location } of withoutValues(scope, sensitive)) reader.problem(message, location)
 }
 
 /** Which builders of a JSON template the run builds, and which of the template's settings Packer reads in them (jsonSelection). */
 interface JsonSelection {
   built: (index: number) => boolean
-  reads: (setting: { builder?: number; onlyExcept?: { only: unknown; except: unknown } }) => boolean
+  reads: (setting: Pick<JsonScopeMistake, 'builder' | 'onlyExcept' | 'override' | 'skippedBy'>) => boolean
 }
 
 /**
  * The builders (`builders`, describeJsonTemplate's) the only and except inputs leave in, and the
  * settings Packer reads in those builds: a builder's when it is built; a provisioner's or
- * post-processor's when it runs in one of them (its own only/except); any other's (a variable's)
- * always.
+ * post-processor's when it runs in one of them (its own only/except), a provisioner's override's
+ * when its build is one, a post-processor's unless except names it (or one before it in its
+ * chain: Packer skips the rest); any other's (a variable's) always. An override for no build
+ * Packer refuses itself.
  */
 function jsonSelection(reader: InputReader, builders: Array<{ name?: string }>): JsonSelection {
   // Packer matches a JSON template's build names exactly; a build only Packer can name may be left out.
@@ -605,10 +610,14 @@ function jsonSelection(reader: InputReader, builders: Array<{ name?: string }>):
   // Packer prepares a provisioner or post-processor only in the builds it runs in: in none, it renders none of its settings.
   const runsInABuild = ({ only, except }: { only: unknown; except: unknown }): boolean =>
     builders.length === 0 || builders.some(({ name }, index) => built(index) && (name === undefined || runsByOnlyExcept(name, only, except) !== false))
-  return {
-    built,
-    reads: ({ builder, onlyExcept }) => (builder === undefined ? onlyExcept === undefined || runsInABuild(onlyExcept) : built(builder))
+  const reads: JsonSelection['reads'] = ({ builder, onlyExcept, override, skippedBy }) => {
+    if (builder !== undefined) return built(builder)
+    if (skippedBy?.some((name) => except.includes(name))) return false
+    if (override === undefined) return onlyExcept === undefined || runsInABuild(onlyExcept)
+    const index = builders.findIndex(({ name }) => name === override)
+    return index >= 0 && built(index) && (onlyExcept === undefined || runsByOnlyExcept(override, onlyExcept.only, onlyExcept.except) !== false)
   }
+  return { built, reads }
 }
 
 /**
