@@ -21,6 +21,7 @@ import {
   hclProvisionerTypes,
   hclBuildVariableUses,
   hclDurationProblems,
+  hclTemplateDataProblems,
   hclProvisionerUses,
   hclSelectionWarnings,
   hclNamesMayHoldComma,
@@ -789,6 +790,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       unreadable: [],
       problems: [],
       durationProblems: [],
+      templateDataProblems: [],
       regionProblems: [],
       accountProblems: [],
       instanceProfileProblems: [],
@@ -2004,5 +2006,111 @@ build {
       [8, 19]
     ])
     expect(warnings[0].message).toMatch(/builds with "var\.prefix" there\. Write "\$\{var\.prefix\}"\.$/)
+  })
+})
+
+describe('hclTemplateDataProblems', () => {
+  /** Each problem found in `files`: where it is, and its message up to what it reads. */
+  async function found(files: Record<string, string>): Promise<Array<{ line?: number; column?: number; says: string }>> {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(directory, name), text)
+    const read = await Promise.all(hclTemplateFiles(directory).map((file) => readHclFile(file)))
+    return (await hclTemplateDataProblems(read)).map(({ message, location }) => ({
+      line: location?.line,
+      column: location?.column,
+      says: message.replace(/^template: \S+: /, '').split(', ')[0]
+    }))
+  }
+
+  it("finds the fields a command lacks, and any in what Packer renders with no data; not what each has, HCL2's own ${ }, nor a block no build runs", async () => {
+    const template = `variable "greeting" {
+  type    = string
+  default = "hi"
+}
+
+source "amazon-ebs" "web" {
+  communicator = "ssh"
+}
+
+build {
+  sources = ["source.amazon-ebs.web"]
+
+  provisioner "shell" {
+    execute_command = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}' {{ .EnvVarFile }} {{ .SourceAMI }}"
+    inline          = ["echo \${var.greeting} $\${HOME} %{ if true }yes%{ endif }", "echo \${build.SourceAMI}"]
+  }
+  provisioner "shell" {
+    execute_command = "{{ .Vars }} sh {{ .Script }}"
+    inline          = ["echo hi"]
+  }
+  provisioner "windows-shell" {
+    execute_command = "{{ .Vars }} cmd /c {{ .Path }} {{ .ID }}"
+  }
+  provisioner "powershell" {
+    elevated_execute_command = "powershell {{ .Vars }} {{ .Path }} {{ .WinRMPassword }}"
+    environment_vars         = ["PASSWORD={{ .WinRMPassword }}", "NAME={{ .Name }}"]
+  }
+  provisioner "shell-local" {
+    only   = ["null.other"]
+    inline = ["echo {{ .Foo }}"]
+  }
+  provisioner "file" {
+    content     = "{{ .Foo }}"
+    destination = "/tmp/a"
+  }
+  provisioner "shell-local" {
+    inline = ["echo \${var.greeting}{{ .ID }}"]
+  }
+
+  post-processor "shell-local" {
+    except          = ["amazon-ebs.web"]
+    execute_command = ["/bin/sh", "-c", "{{ .Vars }} {{ .Path }}"]
+  }
+  post-processor "shell-local" {
+    execute_command = ["/bin/sh", "-c", <<-EOT
+      {{ .Vars }} {{ .Path }}
+    EOT
+    ]
+  }
+}
+`
+    expect(await found({ 'web.pkr.hcl': template })).toEqual([
+      { line: 18, column: 5, says: 'execute_command of provisioner "shell" reads {{ .Script }}' },
+      { line: 22, column: 5, says: 'execute_command of provisioner "windows-shell" reads {{ .ID }}' },
+      { line: 26, column: 66, says: 'environment_vars of provisioner "powershell" reads {{ .Name }}' },
+      { line: 37, column: 15, says: 'inline of provisioner "shell-local" reads {{ .ID }}' },
+      { line: 45, column: 41, says: 'execute_command of post-processor "shell-local" reads {{ .Path }}' }
+    ])
+  })
+
+  it("in HCL's JSON syntax too: says what Packer does with each, and what to write instead", async () => {
+    writeFileSync(
+      join(directory, 'web.pkr.json'),
+      JSON.stringify(
+        {
+          source: { null: { web: { communicator: 'none' } } },
+          build: { sources: ['source.null.web'], provisioner: [{ 'shell-local': { inline: ['echo {{ .Foo }}'], environment_vars: ['ID={{ .ID }}'] } }] }
+        },
+        null,
+        2
+      )
+    )
+    const read = await Promise.all(hclTemplateFiles(directory).map((file) => readHclFile(file)))
+    const problems = await hclTemplateDataProblems(read)
+    const file = join(directory, 'web.pkr.json')
+    expect(problems).toEqual([
+      {
+        message:
+          `template: ${file}: inline of provisioner "shell-local" reads {{ .Foo }}, but Packer renders inline with no template data: it runs the text ` +
+          '"<no value>" there (a shell reads its < and > as redirections). Write the value itself, or a variable (${var.name}); the data of ' +
+          'execute_command ({{.Vars}}, {{.Script}}, {{.Command}}) is not given to inline.',
+        location: { file, line: 17, column: 13 }
+      },
+      {
+        message:
+          `template: ${file}: environment_vars of provisioner "shell-local" reads {{ .ID }}, but Packer renders environment_vars with no template data: ` +
+          'the variable is set to the text "<no value>". An HCL2 template has the build\'s data as build.ID: write ${build.ID}.',
+        location: { file, line: 20, column: 13 }
+      }
+    ])
   })
 })

@@ -1293,6 +1293,98 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.stdout).toContain('made')
   })
 
+  /** The demo's HCL2 template with `blocks` written in its build block, before its manifest post-processor. */
+  const hclWithBlocks = (...blocks: string[]): string =>
+    demoWith((text) => text.replace('  post-processor "manifest" {}', () => `${blocks.join('\n\n')}\n\n  post-processor "manifest" {}`))
+
+  it("HCL2: template data a shell-local's execute_command does not have ({{.Paht}}, {{ .Path }}), and any in its inline and environment_vars, which Packer 1.6.6 runs as \"<no value>\": refused on each string before Packer is installed", async () => {
+    const workspace = hclWithBlocks(
+      [
+        '  provisioner "shell-local" {',
+        '    inline           = ["echo \\"from $SOURCE\\"", "echo {{ .SourceAMI }}"]',
+        '    environment_vars = ["SOURCE=${var.source_ami}", "OWNER={{ .Owner }}"]',
+        '    execute_command  = ["/bin/sh", "-c", "{{.Vars}} {{.Paht}}"]',
+        '  }'
+      ].join('\n'),
+      [
+        '  post-processor "shell-local" {',
+        '    inline          = ["echo made"]',
+        '    execute_command = ["/bin/sh", "-c", <<EOT',
+        "echo 'after ${var.aws_region}'; {{.Vars}} {{ .Path }}",
+        'EOT',
+        '    ]',
+        '  }'
+      ].join('\n')
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    const on = (text: string) => ({ title: 'Invalid input', file: 'ami.pkr.hcl', ...placeOf(workspace, text) })
+    const commandData = "Its data are {{.Vars}}, {{.Script}}, {{.Command}}, and the build's: {{.SourceAMI}}, {{.BuildRegion}}, {{.ID}}, {{.Host}}..."
+    const noValue = 'Packer runs the command with the text "<no value>" in its place (unquoted, a shell reads its < and > as redirections and fails)'
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: ami.pkr.hcl: inline of provisioner "shell-local" reads {{ .SourceAMI }}, but Packer renders inline with no template data: it runs ' +
+          'the text "<no value>" there (a shell reads its < and > as redirections). An HCL2 template has the build\'s data as build.SourceAMI: ' +
+          'write ${build.SourceAMI}.',
+        properties: on('"echo {{ .SourceAMI }}"')
+      },
+      {
+        message:
+          'template: ami.pkr.hcl: environment_vars of provisioner "shell-local" reads {{ .Owner }}, but Packer renders environment_vars with no template ' +
+          'data: the variable is set to the text "<no value>". Write the value itself, or a variable (${var.name}); the data of execute_command ' +
+          '({{.Vars}}, {{.Script}}, {{.Command}}) is not given to environment_vars.',
+        properties: on('"OWNER={{ .Owner }}"')
+      },
+      {
+        message:
+          'template: ami.pkr.hcl: execute_command of provisioner "shell-local" reads {{.Paht}}, template data Packer does not give execute_command: ' +
+          `packer validate accepts it, but ${noValue}, once Packer has launched the instance. ${commandData}`,
+        properties: on('"{{.Vars}} {{.Paht}}"')
+      },
+      {
+        message:
+          'template: ami.pkr.hcl: execute_command of post-processor "shell-local" reads {{ .Path }}, template data Packer does not give execute_command: ' +
+          `packer validate accepts it, but ${noValue}, once Packer has made the AMIs. ${commandData}`,
+        properties: on('<<EOT')
+      },
+      {
+        message: 'The template reads template data Packer does not give where it is read (see the errors above); nothing was installed or built.',
+        properties: {}
+      }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it("HCL2: the data Packer 1.6.6 gives a shell-local's execute_command, mixed with ${ } of HCL2, $${ } escapes and a heredoc, and build.SourceAMI in environment_vars: not refused, and the build runs with their values", async () => {
+    const workspace = hclWithBlocks(
+      [
+        '  provisioner "shell-local" {',
+        '    inline           = ["echo \\"from $SOURCE\\""]',
+        '    environment_vars = ["SOURCE=${build.SourceAMI}"]',
+        `    execute_command  = ["/bin/sh", "-c", "echo 'ran {{.Script}} in {{ .BuildRegion }} for \${var.aws_region} $$\{HOME}'; {{.Vars}} {{.Script}}"]`,
+        '  }'
+      ].join('\n'),
+      [
+        '  post-processor "shell-local" {',
+        '    inline          = ["echo made"]',
+        '    execute_command = ["/bin/sh", "-c", <<-EOT',
+        "      echo 'after {{.SourceAMI}} by {{ .Command }}'; {{.Vars}} {{.Script}}",
+        '    EOT',
+        '    ]',
+        '  }'
+      ].join('\n')
+    )
+    const result = await run(workspace)
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(/ran \/\S+ in us-east-1 for us-east-1 \$\{HOME\}/)
+    expect(result.stdout).toContain('from ami-0abcdef1234567890')
+    expect(result.stdout).toMatch(/after ami-0abcdef1234567890 by \/\S+/)
+    expect(result.stdout).toContain('made')
+  })
+
   it('HCL2: a declared variable inside "${…}", text that only mentions one, and var. text of a variable not declared: no such warning', async () => {
     const workspace = demoWith((text) =>
       text

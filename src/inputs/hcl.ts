@@ -13,6 +13,7 @@ import { checkedProvisioners } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { shellLocalScripts } from './shell-local.js'
+import { hclTemplateDataMistake } from './hcl-template-scope.js'
 import { imageFilterMistake } from './image-filters.js'
 import { deviceMappingSettings, volumeTypeMistake } from './volume-types.js'
 import { accountMistake, instanceProfileMistake, regionMistake, spacedRegions, withoutValues, wrongAccounts } from './template-regions.js'
@@ -921,6 +922,46 @@ export async function hclProvisionerUses(read: HclFileRead[]): Promise<Provision
 }
 
 /**
+ * The strings of the provisioners and post-processors that a build runs (their own only/except
+ * may leave them out of every build, where Packer prepares none of their settings) that read
+ * Go's template data where Packer does not give it (hclTemplateDataMistake): a shell's
+ * execute_command reading a field its command does not have, a field in its inline or
+ * environment_vars. One problem each, on the string.
+ */
+export async function hclTemplateDataProblems(read: HclFileRead[]): Promise<InputProblem[]> {
+  const sources = sourceDefinitions(read.map(({ body }) => body))
+  const scope: HclScope = { variables: new Map() }
+  const problems: InputProblem[] = []
+  for (const { file, body, place } of read) {
+    const shown = workspaceRelative(file, process.cwd())
+    for (const build of blocksAt(body.build, ['build'], 0)) {
+      const built = await blockBuilds(build.body, sources, scope)
+      const blocks = [
+        ...blocksAt(build.body.provisioner, [...build.path, 'provisioner'], 1)
+          .filter(({ body: settings }) => built.some(({ selected }) => runsFor(settings, selected)))
+          .map((block) => ({ ...block, kind: 'provisioner' as const })),
+        ...(await postProcessorsOf(build, sources, scope)).filter(({ builds }) => builds.length > 0).map((block) => ({ ...block, kind: 'post-processor' as const }))
+      ]
+      for (const { labels, body: settings, path, kind } of blocks) {
+        for (const [name, value] of Object.entries(settings)) {
+          const written: Array<[unknown, JsonPath]> = Array.isArray(value) ? value.map((entry, index) => [entry, [...path, name, index]]) : [[value, [...path, name]]]
+          for (const [text, at] of written) {
+            if (typeof text !== 'string' || !text.includes('{{')) continue
+            // The parser loads only for a template that has Go's templates there.
+            const { stringParts } = await import('./hcl-parser.js')
+            const parts = await stringParts(text)
+            const mistake = parts === undefined ? undefined : hclTemplateDataMistake(kind, labels[0], name, parts)
+            if (mistake === undefined) continue
+            problems.push({ message: `template: ${shown}: ${name} of ${kind} "${labels[0]}" ${mistake}`, location: { file: shown, ...(await place(at)) } })
+          }
+        }
+      }
+    }
+  }
+  return problems
+}
+
+/**
  * A provisioner's `pause_before` or `timeout` that Go's time.ParseDuration, which Packer reads
  * them with, refuses (`"10"`, which has no unit): Packer 1.6.6 crashes on one in an HCL2
  * template, printing a stack trace and naming no file. One problem each, on the setting.
@@ -1708,6 +1749,8 @@ export interface HclTemplate {
   problems: InputProblem[]
   /** Provisioners' durations that Packer cannot read (hclDurationProblems). */
   durationProblems: InputProblem[]
+  /** Provisioners' and post-processors' strings that read template data Packer does not give there (hclTemplateDataProblems). */
+  templateDataProblems: InputProblem[]
   /** Amazon sources' regions with white space in them (hclRegionProblems). */
   regionProblems: InputProblem[]
   /** Amazon sources' ami_users entries that are no account ID (hclAccountProblems). */
@@ -1918,6 +1961,7 @@ export async function readHclTemplate(
     provisionerUses: await hclProvisionerUses(read),
     amiBuilds: allRead ? await hclAmiBuilds(read, scope) : undefined,
     durationProblems: await hclDurationProblems(read, scope),
+    templateDataProblems: withoutValues(await hclTemplateDataProblems(read), sensitiveValues),
     regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),
     accountProblems: withoutValues(await hclAccountProblems(read, scope), sensitiveValues),
     instanceProfileProblems: withoutValues(await hclInstanceProfileProblems(read, scope), sensitiveValues),

@@ -74,14 +74,14 @@ const namedAmis = new Set(['amazon-ebs', 'amazon-ebssurrogate', 'amazon-instance
  * 1.6.6's BuilderDataCommonKeys, the amazon builders' generated data, amazon-chroot's Device and
  * MountPath). Whether a build has each (Host with no communicator) is left to Packer.
  */
-const buildData = [
+export const buildData = [
   'ID', 'Host', 'Port', 'User', 'Password', 'ConnType', 'PackerRunUUID', 'PackerHTTPPort', 'PackerHTTPIP', 'PackerHTTPAddr', 'SSHPublicKey',
   'SSHPrivateKey', 'WinRMPassword', 'BuildRegion', 'SourceAMI', 'SourceAMICreationDate', 'SourceAMIName', 'SourceAMIOwner', 'SourceAMIOwnerName',
   'Device', 'MountPath'
 ]
 
 /** How a provisioner or post-processor runs its commands, and what Packer 1.6.6 gives the settings it renders. */
-interface CommandSettings {
+export interface CommandSettings {
   /** The settings Packer renders as it runs a command, with commandData (and the build's data, where buildDataInCommands). */
   commands: string[]
   commandData: string[]
@@ -112,7 +112,7 @@ const shellRunsNoValue = (_field: string, when: string): string =>
  * destination are rendered as it reads the template (file over SSH too); its source is read then
  * (`readAtValidate`), so that not even {{ build }} gives it a value.
  */
-const shellSettings: Record<string, CommandSettings> = {
+export const shellSettings: Record<string, CommandSettings> = {
   'provisioner shell': {
     commands: ['execute_command'],
     commandData: ['Vars', 'EnvVarFile', 'Path'],
@@ -297,7 +297,7 @@ function envMistake(text: string, env: string, action: string, envDefaults: Map<
 }
 
 /** What is wrong with `setting` of a `kind` of `type` that reads `field` of the template's data, where Packer 1.6.6 is known not to give it. */
-function fieldMistake(
+export function fieldMistake(
   kind: string,
   type: string,
   setting: string,

@@ -66,6 +66,9 @@ export async function templateRefusals(inputs: Inputs, template: HclTemplate | u
     add(template?.misplacedReferenceProblems ?? inputs.jsonMisplacedReferenceProblems ?? [], ' names files that are not where Packer runs')
     add(template?.imageFilterProblems ?? [], ' filters its source AMI on names EC2 would refuse')
     add(template?.volumeTypeProblems ?? [], ' gives volumes a type EC2 does not have')
+    // An HCL2 provisioner's or post-processor's Go template data (a JSON template's is refused
+    // with the inputs): left to Packer with only or except, which may leave its builds out.
+    add(template?.templateDataProblems ?? [], ' reads template data Packer does not give where it is read')
   }
   const builds: AmiBuild[] | undefined = template ? template.amiBuilds : inputs.jsonAmiBuilds
   if (known.selection) {
