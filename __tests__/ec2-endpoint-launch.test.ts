@@ -1,13 +1,16 @@
 // Where the loopback EC2 endpoint launches an instance, and with what, as EC2 decides it: the
 // zones' IDs, a placement that must agree with the subnet, and the IAM instance profile a launch
-// names, which must exist (seeded, or made through IAM).
+// names, which must exist (seeded, or made through IAM), and the spot request behind a spot
+// fleet's instance.
 import { describe, expect, it } from '@jest/globals'
 import {
   CreateFleetCommand,
   CreateLaunchTemplateCommand,
+  CreateTagsCommand,
   DescribeAvailabilityZonesCommand,
   DescribeInstancesCommand,
   DescribeSubnetsCommand,
+  DescribeTagsCommand,
   RunInstancesCommand,
   type RunInstancesCommandInput
 } from '@aws-sdk/client-ec2'
@@ -183,5 +186,50 @@ describe('IAM instance profiles', () => {
       'Value (packer-build) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'
     ])
     expect(loopback.endpoint.instances(HOME)).toEqual([])
+  })
+})
+
+describe('spot instance requests', () => {
+  /** An instant fleet of one instance of `lifecycle`, and the instance as DescribeInstances shows it. */
+  async function fleetInstance(lifecycle: 'spot' | 'on-demand') {
+    const client = ec2()
+    await client.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: `fleet-${lifecycle}`, LaunchTemplateData: { ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro' } })
+    )
+    const fleet = await client.send(
+      new CreateFleetCommand({
+        Type: 'instant',
+        LaunchTemplateConfigs: [{ LaunchTemplateSpecification: { LaunchTemplateName: `fleet-${lifecycle}`, Version: '1' } }],
+        TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: lifecycle }
+      })
+    )
+    const instanceId = fleet.Instances?.[0]?.InstanceIds?.[0] as string
+    const described = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+    return described.Reservations?.[0]?.Instances?.[0]
+  }
+
+  it("gives a spot fleet's instance the request EC2 made for it, which takes tags, as Packer tags it with spot_tags", async () => {
+    await start()
+    const instance = await fleetInstance('spot')
+    expect(instance?.InstanceLifecycle).toBe('spot')
+    const requestId = instance?.SpotInstanceRequestId as string
+    expect(requestId).toMatch(/^sir-[0-9a-f]{8}$/)
+    expect(loopback.endpoint.instances(HOME).map((launched) => launched.spotInstanceRequestId)).toEqual([requestId])
+
+    await ec2().send(new CreateTagsCommand({ Resources: [requestId], Tags: [{ Key: 'Request', Value: 'for ami-0abcdef1234567890' }] }))
+    expect(loopback.endpoint.tagsOf(HOME, requestId)).toEqual({ Request: 'for ami-0abcdef1234567890' })
+    const { Tags = [] } = await ec2().send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-type', Values: ['spot-instances-request'] }] }))
+    expect(Tags).toEqual([{ ResourceId: requestId, ResourceType: 'spot-instances-request', Key: 'Request', Value: 'for ami-0abcdef1234567890' }])
+    await expect(ec2().send(new CreateTagsCommand({ Resources: ['sir-0000ffff'], Tags: [{ Key: 'K', Value: 'v' }] }))).rejects.toMatchObject({
+      name: 'InvalidSpotInstanceRequestID.NotFound',
+      message: "The spot instance request ID 'sir-0000ffff' does not exist"
+    })
+  })
+
+  it('makes none for an on-demand fleet', async () => {
+    await start()
+    const instance = await fleetInstance('on-demand')
+    expect(instance?.InstanceLifecycle).toBeUndefined()
+    expect(instance?.SpotInstanceRequestId).toBeUndefined()
   })
 })

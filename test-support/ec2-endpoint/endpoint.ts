@@ -101,6 +101,8 @@ export interface Ec2Instance {
   volumeIds: string[]
   /** The IAM instance profile it was launched with, as DescribeInstances shows it. */
   iamInstanceProfile?: { arn: string; id: string }
+  /** The spot instance request EC2 made for it, when a spot fleet launched it. */
+  spotInstanceRequestId?: string
   tags: Record<string, string>
 }
 
@@ -401,6 +403,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
         state: instance.state,
         volumeIds: instance.attachments.map((attachment) => attachment.volumeId),
         iamInstanceProfile: instance.iamInstanceProfile && { ...instance.iamInstanceProfile },
+        spotInstanceRequestId: instance.spotInstanceRequestId,
         tags: record(instance.tags)
       })),
     volumes: (name) =>

@@ -68,6 +68,11 @@ const ID_KINDS: Record<string, IdKind> = {
     malformed: 'InvalidSubnetID.Malformed',
     describe: (ids) => `The subnet ID '${list(ids)}' does not exist`
   },
+  sir: {
+    notFound: 'InvalidSpotInstanceRequestID.NotFound',
+    malformed: 'InvalidSpotInstanceRequestID.Malformed',
+    describe: (ids) => `The spot instance request ID '${list(ids)}' does not exist`
+  },
   lt: {
     notFound: 'InvalidLaunchTemplateId.NotFound',
     malformed: 'InvalidLaunchTemplateId.Malformed',

@@ -123,6 +123,15 @@ export interface InstanceRecord {
   /** As ModifyInstanceAttribute set them; DescribeInstances shows ENA on unless it was turned off. */
   enaSupport?: boolean
   sriovNetSupport?: string
+  /** Set on an instance a spot fleet launched: the spot instance request EC2 made for it. */
+  spotInstanceRequestId?: string
+  tags: Tags
+}
+
+/** The spot instance request behind an instance a spot fleet launched: something to tag. */
+export interface SpotInstanceRequestRecord {
+  spotInstanceRequestId: string
+  instanceId: string
   tags: Tags
 }
 
@@ -278,6 +287,7 @@ export class RegionState {
   readonly deregisteredImages = new Map<string, ImageRecord & { shown: boolean }>()
   readonly snapshots = new Map<string, SnapshotRecord>()
   readonly instances = new Map<string, InstanceRecord>()
+  readonly spotInstanceRequests = new Map<string, SpotInstanceRequestRecord>()
   readonly volumes = new Map<string, VolumeRecord>()
   readonly keyPairs = new Map<string, KeyPairRecord>()
   readonly securityGroups = new Map<string, SecurityGroupRecord>()
@@ -300,6 +310,7 @@ export class RegionState {
       this.images.get(id) ??
       this.snapshots.get(id) ??
       this.instances.get(id) ??
+      this.spotInstanceRequests.get(id) ??
       this.volumes.get(id) ??
       this.securityGroups.get(id) ??
       this.vpcs.get(id) ??
@@ -466,9 +477,10 @@ export class World {
   }
 
   /** A fresh id: the prefix and 17 hex digits, never reused across regions. */
-  newId(prefix: string): string {
+  /** A new id: `prefix`, then 17 hex digits, or `digits` for a kind EC2 still numbers with 8 (`sir-08b93456`). */
+  newId(prefix: string, digits: 8 | 17 = 17): string {
     this.counter += 1
-    return `${prefix}-${this.counter.toString(16).padStart(17, '0')}`
+    return `${prefix}-${this.counter.toString(16).padStart(digits, '0')}`
   }
 
   /** An instance profile (and its role) that exists from the start, as one the user made. */

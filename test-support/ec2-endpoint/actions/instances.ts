@@ -108,6 +108,9 @@ function instanceXml(region: RegionState, instance: InstanceRecord): XmlValue {
     reason: instance.stateTransitionReason,
     keyName: instance.keyName,
     amiLaunchIndex: 0,
+    // EC2 names the lifecycle only of a spot (or scheduled) instance, and the request behind it.
+    instanceLifecycle: instance.spotInstanceRequestId === undefined ? undefined : 'spot',
+    spotInstanceRequestId: instance.spotInstanceRequestId,
     instanceType: instance.instanceType,
     launchTime: instance.launchTime,
     placement: { availabilityZone: instance.availabilityZone, groupName: '', tenancy: 'default' },

@@ -213,7 +213,8 @@ const deleteLaunchTemplate: Handler = ({ region, params }) => {
 /**
  * An `instant` EC2 Fleet of one launch template, as Packer's spot builds ask for one: its
  * instances launch at once from the version's data, each override's instance type tried in
- * turn. EC2 tags each with the launch template and the fleet it came from.
+ * turn. EC2 tags each with the launch template and the fleet it came from, and makes a spot
+ * instance request for each spot instance (which Packer tags with `spot_tags`).
  */
 const createFleet: Handler = ({ world, region, params }) => {
   if (params.Type !== 'instant') {
@@ -261,6 +262,11 @@ const createFleet: Handler = ({ world, region, params }) => {
     instance.tags.set('aws:ec2launchtemplate:id', template.launchTemplateId)
     instance.tags.set('aws:ec2launchtemplate:version', String(version.versionNumber))
     instance.tags.set('aws:ec2:fleet-id', fleetId)
+    if (lifecycle === 'spot') {
+      const request = { spotInstanceRequestId: world.newId('sir', 8), instanceId: instance.instanceId, tags: new Map<string, string>() }
+      region.spotInstanceRequests.set(request.spotInstanceRequestId, request)
+      instance.spotInstanceRequestId = request.spotInstanceRequestId
+    }
   }
   return {
     fleetId,

@@ -16,6 +16,7 @@ const FINDERS: Record<string, (region: RegionState, id: string) => { tags: Tags 
   ami: (region, id) => region.images.get(id),
   snap: (region, id) => region.snapshots.get(id),
   i: (region, id) => region.instances.get(id),
+  sir: (region, id) => region.spotInstanceRequests.get(id),
   vol: (region, id) => region.volumes.get(id),
   sg: (region, id) => region.securityGroups.get(id),
   vpc: (region, id) => region.vpcs.get(id),
@@ -91,6 +92,7 @@ function allTagged(region: RegionState): TagEntry[] {
   for (const image of region.images.values()) add(image.imageId, 'image', image.tags)
   for (const snap of region.snapshots.values()) add(snap.snapshotId, 'snapshot', snap.tags)
   for (const inst of region.instances.values()) add(inst.instanceId, 'instance', inst.tags)
+  for (const request of region.spotInstanceRequests.values()) add(request.spotInstanceRequestId, 'spot-instances-request', request.tags)
   for (const volume of region.volumes.values()) add(volume.volumeId, 'volume', volume.tags)
   for (const group of region.securityGroups.values()) add(group.groupId, 'security-group', group.tags)
   for (const vpc of region.vpcs.values()) add(vpc.vpcId, 'vpc', vpc.tags)
