@@ -1256,6 +1256,25 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(suite.calls).toEqual([])
   })
 
+  it("JSON: a spot build whose spot_tags read the source AMI's data: not refused, and Packer tags its spot request with the value and builds the AMI", async () => {
+    const template = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8'))
+    const [builder] = template.builders
+    const workspace = jsonWith({ builders: [{ ...builder, spot_price: 'auto', spot_tags: { Request: 'for {{ .SourceAMI }}' } }] })
+    const result = await run(workspace, 'json')
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(suite.endpoint.tagsOf('us-east-1', result.outputs['ami-id'])).toMatchObject({ SourceAMI: 'ami-0abcdef1234567890' })
+    const requestTags = suite.calls.filter((call) => call.action === 'CreateTags' && /^sir-/.test(call.params['ResourceId.1'] ?? ''))
+    expect(requestTags).toEqual([
+      {
+        action: 'CreateTags',
+        region: 'us-east-1',
+        params: { 'ResourceId.1': expect.stringMatching(/^sir-[0-9a-f]{8}$/), 'Tag.1.Key': 'Request', 'Tag.1.Value': 'for ami-0abcdef1234567890' }
+      }
+    ])
+    expect(suite.endpoint.tagsOf('us-east-1', requestTags[0].params['ResourceId.1'])).toEqual({ Request: 'for ami-0abcdef1234567890' })
+  })
+
   it("JSON: the source AMI's data in a tag's key, data in an override through build, and a post-processor that the except input skips by its name: not refused, and the build tags and runs with their values", async () => {
     const template = JSON.parse(readFileSync(join(projectRoot, 'demo', 'json', templates.json), 'utf8'))
     const [builder] = template.builders
