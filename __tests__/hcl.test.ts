@@ -21,6 +21,7 @@ import {
   hclProvisionerTypes,
   hclBuildVariableUses,
   hclDurationProblems,
+  hclSourceDataProblems,
   hclTemplateDataProblems,
   hclProvisionerUses,
   hclSelectionWarnings,
@@ -2006,6 +2007,93 @@ build {
       [8, 19]
     ])
     expect(warnings[0].message).toMatch(/builds with "var\.prefix" there\. Write "\$\{var\.prefix\}"\.$/)
+  })
+})
+
+describe('hclSourceDataProblems', () => {
+  /** Each problem found in `files`: where it is, and its message up to what it reads. */
+  async function found(files: Record<string, string>): Promise<Array<{ line?: number; column?: number; says: string }>> {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(directory, name), text)
+    const read = await Promise.all(hclTemplateFiles(directory).map((file) => readHclFile(file)))
+    return (await hclSourceDataProblems(read)).map(({ message, location }) => ({
+      line: location?.line,
+      column: location?.column,
+      says: message.replace(/^template: \S+: /, '').split(', ')[0]
+    }))
+  }
+
+  it("finds the data a built Amazon source's rendered settings lack, in values, keys and tag blocks; not the source AMI's, HCL2's own ${ }, ami_name, nor a source no build builds", async () => {
+    const template = `variable "prefix" {
+  type    = string
+  default = "{{ .Nope }}"
+}
+
+source "amazon-ebs" "web" {
+  ami_name        = "web-{{ .Nope }}"
+  ami_description = "\${var.prefix} from {{ .SourceAMIName }}"
+  tags = {
+    Source          = "{{ .SourceAMI }} {{ .SourceAMITags.Name }}"
+    "{{ .Region }}" = "r"
+    Build           = "{{ build \`ID\` }}"
+  }
+  run_volume_tags = { V = "{{ .Volume }}" }
+  spot_tags       = { S = "{{ .Nope }}" }
+  run_volume_tag {
+    name  = "{{ .BuildRegion }}"
+    value = "{{ .Owner }}"
+  }
+  snapshot_tag {
+    key   = "{{ .Key }}"
+    value = "v"
+  }
+}
+
+source "amazon-ebs" "spot" {
+  spot_price = "auto"
+  spot_tags  = { S = "{{ .Nope }}" }
+}
+
+source "amazon-ebs" "unbuilt" {
+  tags = { T = "{{ .Nope }}" }
+}
+
+source "null" "other" {
+  tags = { T = "{{ .Nope }}" }
+}
+
+build {
+  sources = ["source.amazon-ebs.web", "source.amazon-ebs.spot", "source.null.other"]
+}
+`
+    expect(await found({ 'web.pkr.hcl': template })).toEqual([
+      { line: 11, column: 5, says: 'the key "{{ .Region }}" in tags of source "amazon-ebs.web" reads {{ .Region }}' },
+      { line: 12, column: 23, says: 'Build in tags of source "amazon-ebs.web" reads {{ build `ID` }}' },
+      { line: 14, column: 27, says: 'V in run_volume_tags of source "amazon-ebs.web" reads {{ .Volume }}' },
+      { line: 18, column: 5, says: 'value of run_volume_tag of source "amazon-ebs.web" reads {{ .Owner }}' },
+      { line: 21, column: 5, says: 'key of snapshot_tag of source "amazon-ebs.web" reads {{ .Key }}' },
+      { line: 28, column: 22, says: 'S in spot_tags of source "amazon-ebs.spot" reads {{ .Nope }}' }
+    ])
+  })
+
+  it("in HCL's JSON syntax too, on the key or the value", async () => {
+    writeFileSync(
+      join(directory, 'web.pkr.json'),
+      JSON.stringify(
+        {
+          source: { 'amazon-ebs': { web: { ami_description: '{{ .Nope }}', tags: { '{{ .Key }}': 'k', V: '{{ .SourceAMIName }}' } } } },
+          build: { sources: ['source.amazon-ebs.web'] }
+        },
+        null,
+        2
+      )
+    )
+    const read = await Promise.all(hclTemplateFiles(directory).map((file) => readHclFile(file)))
+    const problems = await hclSourceDataProblems(read)
+    expect(problems.map(({ message, location }) => ({ line: location?.line, column: location?.column, says: message.split(' reads ')[0] }))).toEqual([
+      { line: 5, column: 28, says: `template: ${join(directory, 'web.pkr.json')}: ami_description of source "amazon-ebs.web"` },
+      { line: 7, column: 11, says: `template: ${join(directory, 'web.pkr.json')}: the key "{{ .Key }}" in tags of source "amazon-ebs.web"` }
+    ])
+    expect(problems[0].message).toContain('Packer deregisters the AMI, and yet ends the build as a success')
   })
 })
 

@@ -115,6 +115,14 @@ describe('jsonScopeMistakes', () => {
     expect(jsonScopeMistakes(template)[0].mistake).toContain('as Packer asks for the spot instance, and Packer then crashes as it cleans up')
   })
 
+  it("finds build in a setting rendered with the source AMI's data, which Packer gives provisioners alone, and says what to write there", () => {
+    const template = { builders: [builder({ ami_description: '{{ build `SourceAMI` }}', tags: { A: '{{ build `ID` }}', B: '{{ .SourceAMI }}' } })] }
+    const [description, tag] = jsonScopeMistakes(template)
+    expect([description, tag].map(({ setting }) => setting)).toEqual(['ami_description', 'A in tags'])
+    expect(description.mistake).toContain('("the given variable SourceAMI will not be passed into your plugin"). Write {{ .SourceAMI }}.')
+    expect(tag.mistake).toMatch(/once the AMI is made, as Packer tags it \("the given variable ID will not be passed into your plugin"\)\. Its data are \.BuildRegion, /)
+  })
+
   it("reads a provisioner's override as its own settings, for its build, and a file's source and destination", () => {
     const template = {
       builders: [builder({})],

@@ -1404,6 +1404,102 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(result.stdout).toContain('made')
   })
 
+  /** The demo's HCL2 template with `settings` written in its source block after its tags, and its ami_description `description`. */
+  const hclSourceWith = (settings: string[], description: string): string =>
+    demoWith((text) =>
+      text
+        .replace(/ {2}tags = \{\n(?:.*\n)*? {2}\}\n/, (tags) => `${tags}${settings.join('\n')}\n`)
+        .replace('"Built by packer-ami-action from ${var.source_ami}"', () => JSON.stringify(description))
+    )
+
+  it("HCL2: data an Amazon source's tags, tag keys, tag blocks, run_tags and ami_description do not have, which Packer 1.6.6 validates and fails on once the instance or the AMI is made: refused on each string, or key, before Packer is installed", async () => {
+    const workspace = hclSourceWith(
+      [
+        '  run_tags = {',
+        '    Builder = "{{ .Name }}"',
+        '    "{{ .SourceAMIName }}-${var.aws_region}" = "source"',
+        '  }',
+        '  snapshot_tags = {',
+        '    "{{ .Nope }}" = "${var.aws_region}"',
+        '  }',
+        '  tag {',
+        '    key   = "Origin"',
+        '    value = "{{ build `SourceAMI` }}"',
+        '  }'
+      ],
+      'Built from {{ .SourceAMIName }} in {{ .Region }}'
+    )
+    const result = await run(workspace)
+    expect(result.exitCode).toBe(1)
+    const on = (text: string) => ({ title: 'Invalid input', file: 'ami.pkr.hcl', ...placeOf(workspace, text) })
+    const data = 'Its data are .BuildRegion, .SourceAMI, .SourceAMICreationDate, .SourceAMIName, .SourceAMIOwner, .SourceAMIOwnerName and .SourceAMITags.'
+    expect(result.errors).toEqual([
+      {
+        message:
+          'template: ami.pkr.hcl: ami_description of source "amazon-ebs.demo" reads {{ .Region }}, template data Packer does not give there: packer validate ' +
+          'accepts it, but the build fails once the AMI is made, as Packer describes it: Packer deregisters the AMI, and yet ends the build as a success, ' +
+          `naming the AMI it deregistered ("can't evaluate field Region"). ${data}`,
+        properties: on('"Built from')
+      },
+      {
+        message:
+          'template: ami.pkr.hcl: Builder in run_tags of source "amazon-ebs.demo" reads {{ .Name }}, template data Packer does not give there: packer ' +
+          `validate accepts it, but the build fails once the instance is launched, as Packer tags it ("can't evaluate field Name"). ${data}`,
+        properties: on('"{{ .Name }}"')
+      },
+      {
+        message:
+          'template: ami.pkr.hcl: the key "{{ .Nope }}" in snapshot_tags of source "amazon-ebs.demo" reads {{ .Nope }}, template data Packer does not give ' +
+          `there: packer validate accepts it, but the build fails once the AMI is made, as Packer tags its snapshots ("can't evaluate field Nope"). ${data}`,
+        properties: on('"{{ .Nope }}"')
+      },
+      {
+        message:
+          'template: ami.pkr.hcl: value of tag of source "amazon-ebs.demo" reads {{ build `SourceAMI` }}, which Packer gives provisioners and ' +
+          'post-processors alone: packer validate accepts it, but the build fails once the AMI is made, as Packer tags it ("the given variable ' +
+          'SourceAMI will not be passed into your plugin"). Write {{ .SourceAMI }}.',
+        properties: on('value =')
+      },
+      {
+        message: 'The template reads template data Packer does not give where it is read (see the errors above); nothing was installed or built.',
+        properties: {}
+      }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it("HCL2: the source AMI's data in an Amazon source's tags, a tag's key, a tag block, run_tags and ami_description: not refused, and the AMI is tagged and described with its values", async () => {
+    const workspace = hclSourceWith(
+      [
+        '  run_tags = {',
+        '    Builder = "{{ .SourceAMIName }}"',
+        '  }',
+        '  snapshot_tags = {',
+        '    "from-{{ .SourceAMIName }}" = "${var.aws_region}"',
+        '  }',
+        '  tag {',
+        '    key   = "{{ .SourceAMIName }}-origin"',
+        '    value = "{{ .SourceAMI }} in {{ .BuildRegion }}"',
+        '  }'
+      ],
+      'Built from {{ .SourceAMIName }}'
+    )
+    const result = await run(workspace)
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const ami = result.outputs['ami-id']
+    expect(suite.endpoint.tagsOf('us-east-1', ami)).toMatchObject({
+      SourceAMI: 'ami-0abcdef1234567890',
+      'loopback-source-al2023-x86_64-origin': 'ami-0abcdef1234567890 in us-east-1'
+    })
+    expect(suite.endpoint.images('us-east-1').find(({ imageId }) => imageId === ami)?.description).toBe('Built from loopback-source-al2023-x86_64')
+    const snapshotTags = suite.calls.filter(({ action, params }) => action === 'CreateTags' && params['Tag.1.Key'] === 'from-loopback-source-al2023-x86_64')
+    expect(snapshotTags).not.toEqual([])
+    const launched = suite.calls.find(({ action }) => action === 'RunInstances')?.params ?? {}
+    expect(Object.entries(launched)).toContainEqual([expect.stringMatching(/^TagSpecification\.1\.Tag\.\d+\.Value$/), 'loopback-source-al2023-x86_64'])
+  })
+
   it('HCL2: a declared variable inside "${…}", text that only mentions one, and var. text of a variable not declared: no such warning', async () => {
     const workspace = demoWith((text) =>
       text

@@ -6,7 +6,16 @@
 // (a JSON template gets a placeholder sentence): the build's data is `${build.X}` instead.
 // Measured with Packer 1.6.6: shell-local as a provisioner and a post-processor of an amazon-ebs
 // build on the loopback endpoint, windows-shell and powershell with communicator "none".
-import { buildData, fieldMistake, shellSettings } from './json-template-scope.js'
+//
+// An Amazon source's tags (their keys too, and the tag blocks), run_tags, run_volume_tags,
+// snapshot_tags, spot_tags and ami_description are rendered as a JSON builder's are, with the
+// source AMI's data, as the build runs: validate accepts any field there, and the build fails once
+// the instance or the AMI is made (ami_description: Packer deregisters the AMI and ends the build
+// as a success). {{ build `X` }} fails there too, and ${build.X} at validate. ami_name is rendered
+// with no data, and validate refuses the "<no value>" that any field becomes (clean_resource_name
+// is not a function there): left to Packer. Measured with Packer 1.6.6's amazon-ebs on the
+// loopback endpoint.
+import { buildCallMistakes, buildData, fieldMistake, shellSettings, withBuildInfo } from './json-template-scope.js'
 import type { StringPart } from './hcl-parser.js'
 import { templateFields } from './template.js'
 
@@ -40,4 +49,19 @@ export function hclTemplateDataMistake(block: 'provisioner' | 'post-processor', 
     return `reads ${action}, but Packer renders ${setting} with no template data: ${effect}. ${fix}`
   }
   return undefined
+}
+
+/**
+ * What is wrong with `setting` (a map setting, or the map a tag block adds to: tags for tag) of
+ * an Amazon source of `type` (`settings`, for its spot_price) whose text, once HCL2 has filled in
+ * its `${ … }` (`parts`), reads data Packer 1.6.6 does not give there as the build runs: the words
+ * after the setting's name; undefined when it reads none.
+ */
+export function hclSourceDataMistake(type: string, setting: string, settings: Record<string, unknown>, parts: StringPart[]): string | undefined {
+  const rendered = withBuildInfo(type, settings)
+  if (rendered?.[setting] === undefined) return undefined
+  // Only the text written as such is Go's to render here: an interpolation's value is left to Packer.
+  const text = parts.map((part) => ('literal' in part ? part.literal : ' ')).join('')
+  const [mistake] = [...templateFields(text).flatMap((read) => fieldMistake('builder', type, setting, read, rendered) ?? []), ...buildCallMistakes(setting, text, rendered)]
+  return mistake
 }

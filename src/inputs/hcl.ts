@@ -13,13 +13,13 @@ import { checkedProvisioners } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { shellLocalScripts } from './shell-local.js'
-import { hclTemplateDataMistake } from './hcl-template-scope.js'
+import { hclSourceDataMistake, hclTemplateDataMistake } from './hcl-template-scope.js'
 import { imageFilterMistake } from './image-filters.js'
 import { deviceMappingSettings, volumeTypeMistake } from './volume-types.js'
 import { accountMistake, instanceProfileMistake, regionMistake, spacedRegions, withoutValues, wrongAccounts } from './template-regions.js'
 import { checkExistingManifest } from './manifest.js'
 import { sourceReferenceName, sourceReferenceProblems } from './source-references.js'
-import { quotedReferenceWarnings } from './quoted-references.js'
+import { quotedReferenceWarnings, stringPlace } from './quoted-references.js'
 import { hclVersionDemands, type VersionDemand } from './required-version.js'
 import { hclFileText, type HclFileText } from './template-files.js'
 import { isPathSeparator, startedIn, workspaceRelative } from '../common/paths.js'
@@ -961,6 +961,51 @@ export async function hclTemplateDataProblems(read: HclFileRead[]): Promise<Inpu
   return problems
 }
 
+/** The tag blocks of an Amazon source (`tag { key = … value = … }`), each with the map Packer 1.6.6 adds it to and the attribute its key is. */
+const tagBlocks: Record<string, { map: string; key: string }> = {
+  tag: { map: 'tags', key: 'key' },
+  run_tag: { map: 'run_tags', key: 'key' },
+  snapshot_tag: { map: 'snapshot_tags', key: 'key' },
+  spot_tag: { map: 'spot_tags', key: 'key' },
+  run_volume_tag: { map: 'run_volume_tags', key: 'name' }
+}
+
+/**
+ * The strings of the Amazon sources a build block builds that read template data Packer does not
+ * give there as the build runs (hclSourceDataMistake): ami_description, a tag's value or key in
+ * tags, run_tags… or a tag block. One problem each, on the string, or on the key. The text of a
+ * variable or a local, and a dynamic block's, are left to Packer.
+ */
+export async function hclSourceDataProblems(read: HclFileRead[]): Promise<InputProblem[]> {
+  const problems: InputProblem[] = []
+  for (const { file, shown, source, settings, path, placeOf } of builtAmazonSources(read)) {
+    const checked = async (setting: string, text: unknown, written: string, at: () => Promise<{ line?: number; column?: number }>): Promise<void> => {
+      if (typeof text !== 'string' || !text.includes('{{')) return
+      // The parser loads only for a template that has Go's templates there.
+      const { stringParts } = await import('./hcl-parser.js')
+      const parts = await stringParts(text)
+      const mistake = parts === undefined ? undefined : hclSourceDataMistake(source.split('.')[0], setting, settings, parts)
+      if (mistake !== undefined) problems.push({ message: `template: ${shown}: ${written} of source "${source}" ${mistake}`, location: { file: shown, ...(await at()) } })
+    }
+    for (const [name, value] of Object.entries(settings)) {
+      const at = [...path, name]
+      const block = Object.hasOwn(tagBlocks, name) ? tagBlocks[name] : undefined
+      if (block !== undefined) {
+        for (const tag of blocksAt(value, at, 0)) {
+          for (const attribute of [block.key, 'value']) await checked(block.map, tag.body[attribute], `${attribute} of ${name}`, () => placeOf([...tag.path, attribute]))
+        }
+      } else if (isRecord(value)) {
+        // Packer renders a tag's key as it renders its value.
+        for (const [key, text] of Object.entries(value)) {
+          await checked(name, key, `the key ${JSON.stringify(key)} in ${name}`, async () => (await filterNamePlace(file, at, key)) ?? (await placeOf(at)))
+          await checked(name, text, `${key} in ${name}`, () => stringPlace(file, [...at, key], placeOf))
+        }
+      } else await checked(name, value, name, () => stringPlace(file, at, placeOf))
+    }
+  }
+  return problems
+}
+
 /**
  * A provisioner's `pause_before` or `timeout` that Go's time.ParseDuration, which Packer reads
  * them with, refuses (`"10"`, which has no unit): Packer 1.6.6 crashes on one in an HCL2
@@ -1749,7 +1794,7 @@ export interface HclTemplate {
   problems: InputProblem[]
   /** Provisioners' durations that Packer cannot read (hclDurationProblems). */
   durationProblems: InputProblem[]
-  /** Provisioners' and post-processors' strings that read template data Packer does not give there (hclTemplateDataProblems). */
+  /** Amazon sources', provisioners' and post-processors' strings that read template data Packer does not give there (hclSourceDataProblems, hclTemplateDataProblems). */
   templateDataProblems: InputProblem[]
   /** Amazon sources' regions with white space in them (hclRegionProblems). */
   regionProblems: InputProblem[]
@@ -1961,7 +2006,7 @@ export async function readHclTemplate(
     provisionerUses: await hclProvisionerUses(read),
     amiBuilds: allRead ? await hclAmiBuilds(read, scope) : undefined,
     durationProblems: await hclDurationProblems(read, scope),
-    templateDataProblems: withoutValues(await hclTemplateDataProblems(read), sensitiveValues),
+    templateDataProblems: withoutValues([...(await hclSourceDataProblems(read)), ...(await hclTemplateDataProblems(read))], sensitiveValues),
     regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),
     accountProblems: withoutValues(await hclAccountProblems(read, scope), sensitiveValues),
     instanceProfileProblems: withoutValues(await hclInstanceProfileProblems(read, scope), sensitiveValues),

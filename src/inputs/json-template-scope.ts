@@ -217,7 +217,7 @@ export function jsonScopeMistakes(template: unknown): JsonScopeMistake[] {
           found.push({ ...where, mistake: envMistake(text, call.name, call.action, envDefaults) })
           return
         }
-        const [mistake] = templateFields(text).flatMap((read) => fieldMistake(kind, type, name, read, rendered) ?? [])
+        const [mistake] = [...templateFields(text).flatMap((read) => fieldMistake(kind, type, name, read, rendered) ?? []), ...buildCallMistakes(name, text, rendered)]
         if (mistake) found.push({ ...where, mistake })
       }
       // Packer renders a tag's key as it renders its value (TagMap.EC2Tags).
@@ -248,8 +248,12 @@ function settingsOf(block: Record<string, unknown>, path: JsonPath, kind: string
   return [...own, ...overridden]
 }
 
-/** The settings of an amazon builder `type` that Packer renders with buildInfo: spot_tags only when spot_price asks for a spot instance (else validate refuses them). */
-function withBuildInfo(type: string, block: Record<string, unknown>): Record<string, string> | undefined {
+/**
+ * The settings of an amazon builder (or source) `type` that Packer renders with buildInfo, and
+ * what a field they do not have does: spot_tags only when spot_price asks for a spot instance
+ * (else validate refuses them).
+ */
+export function withBuildInfo(type: string, block: Record<string, unknown>): Record<string, string> | undefined {
   const rendered = renderedWithBuildInfo[type]
   if (rendered === undefined || (typeof block.spot_price === 'string' && block.spot_price !== '')) return rendered
   return Object.fromEntries(Object.entries(rendered).filter(([setting]) => setting !== 'spot_tags'))
@@ -294,6 +298,24 @@ function envMistake(text: string, env: string, action: string, envDefaults: Map<
     `calls env (${action}), which Packer allows only in a variable's default: it refuses it anywhere else ("env vars are not allowed here"), ` +
     `in tags and ami_description only once the AMI is made. ${fix}`
   )
+}
+
+/**
+ * What is wrong with `setting`, which Packer renders with buildInfo (`rendered`), where `text`
+ * calls build: Packer 1.6.6 gives its values to provisioners and post-processors alone, so
+ * validate accepts it and the build fails there ("will not be passed into your plugin"), in a JSON
+ * template and in an HCL2 one's source.
+ */
+export function buildCallMistakes(setting: string, text: string, rendered: Record<string, string> | undefined): string[] {
+  const whenBuildInfo = rendered?.[setting]
+  if (whenBuildInfo === undefined) return []
+  return templateCalls(text, 'build').map(({ name, action }) => {
+    const instead = buildInfo.includes(name) ? `Write {{ .${name} }}.` : `Its data are ${buildInfoList}.`
+    return (
+      `reads ${action}, which Packer gives provisioners and post-processors alone: packer validate accepts it, but the build fails ${whenBuildInfo} ` +
+      `("the given variable ${name} will not be passed into your plugin"). ${instead}`
+    )
+  })
 }
 
 /** What is wrong with `setting` of a `kind` of `type` that reads `field` of the template's data, where Packer 1.6.6 is known not to give it. */

@@ -77,7 +77,7 @@ export async function quotedReferenceWarnings(read: HclFileRead[], declared: Dec
           const last = found.path.filter((step): step is string => typeof step === 'string').at(-1) ?? name
           // A tag is any text, whatever its key (`tags = { region = "var.region" }`).
           if (reference === undefined || (refusedByPacker.has(last) && !name.endsWith('tags'))) continue
-          const where = await placeOf(file, found.path, place)
+          const where = await stringPlace(file, found.path, place)
           // A value in a map or a block is named by its key too (`Name in tags`).
           const setting = found.path.length > path.length + 1 && last !== name ? `${last} in ${name}` : name
           // HCL's JSON syntax has no expression outside a string: there it is written `"${var.NAME}"`.
@@ -159,7 +159,7 @@ function declaredReference(text: string, declared: DeclaredNames): string | unde
  * Where a string at `path` is written: its opening quote, where the parser tells (in a list, a map
  * or the setting itself); else the setting.
  */
-async function placeOf(file: string, path: JsonPath, place: HclFileRead['place']): Promise<{ line?: number; column?: number }> {
+export async function stringPlace(file: string, path: JsonPath, place: HclFileRead['place']): Promise<{ line?: number; column?: number }> {
   if (file.endsWith('.pkr.hcl')) {
     const { valuePosition } = await import('./hcl-parser.js')
     const at = await valuePosition(file, readFileSync(file, 'utf8'), path)
