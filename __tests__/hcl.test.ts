@@ -1656,6 +1656,68 @@ describe("a shell-local's script whose path /bin/sh cannot run unquoted", () => 
   })
 })
 
+describe("a shell-local's reads of what only a communicator gives, in a build that connects none", () => {
+  const two = '["source.amazon-ebs.web", "source.amazon-ebs.worker"]'
+  const template = (inner: string, sources = '["source.amazon-ebs.web"]', communicator = 'communicator = "none"') =>
+    twoSources(communicator, sources, inner.replace(/\n$/, ''))
+  const shellLocal = (block: string, settings: string) => `  ${block} "shell-local" {\n    ${settings}\n  }\n`
+
+  async function refused(text: string, selection: { only?: string[]; except?: string[] } = {}) {
+    writeFileSync(join(directory, 'image.pkr.hcl'), text)
+    const read = [await readHclFile(join(directory, 'image.pkr.hcl'))]
+    return provisionerProblems(await hclProvisionerUses(read), { only: [], except: [], workingDirectory: directory, ...selection })
+  }
+
+  it("refuses a provisioner's ${build.Host}, which Packer 1.6.6 fills in as \"<unknown>\", on its string, saying what to do", async () => {
+    const problems = await refused(template(shellLocal('provisioner', 'inline = ["echo ${build.ID}", "ssh ${build.User}@${build.Host}"]')))
+    expect(problems).toEqual([
+      {
+        message:
+          'inline of provisioner "shell-local" reads build.User, which Packer has only from a communicator, and its build connects none ' +
+          '(amazon-ebs.web has communicator = "none"): packer validate accepts it, but Packer gives it the text "<unknown>", once it ' +
+          'has launched the instance, and the provisioner runs with that. Give the source a communicator (communicator = "ssh", with ' +
+          "ssh_username), or do not read User there: build.ID (the instance's ID), build.PackerRunUUID and the source AMI's data " +
+          'have values without one.',
+        location: { file: join(directory, 'image.pkr.hcl'), line: 13, column: 35 }
+      }
+    ])
+  })
+
+  it("refuses Go's {{.Host}} and {{ build `Host` }} in an execute_command, a post-processor's too, each string once", async () => {
+    const command = (reads: string) => `execute_command = ["/bin/sh", "-c", "echo ${reads}; {{.Vars}} {{.Script}}"]`
+    const problems = await refused(
+      template(shellLocal('provisioner', `inline = ["true"]\n    ${command('{{.Port}} {{ build `Password` }}')}`) + shellLocal('post-processor', command('{{ .WinRMPassword }}')))
+    )
+    expect(problems.map(({ message, location }) => [/^(.+?), which/.exec(message)?.[1], location?.line])).toEqual([
+      ['execute_command of provisioner "shell-local" reads {{ build `Password` }}', 14],
+      ['execute_command of post-processor "shell-local" reads {{ .WinRMPassword }}', 17]
+    ])
+    expect(problems[0].message).toContain(
+      'packer validate accepts it, but the build fails once Packer has launched the instance ("error calling build: loaded data, but couldnt find Password in it").'
+    )
+    expect(problems[1].message).toContain(
+      'but Packer gives it the text "<no value>", once it has made the AMIs, and the post-processor runs with that (unquoted, a shell reads its < and > as redirections and fails).'
+    )
+  })
+
+  it('lets through what such a build has, and the same reads where the build connects, or does not run it', async () => {
+    const reads = shellLocal('provisioner', 'inline = ["echo ${build.Host}"]')
+    expect(await refused(template(shellLocal('provisioner', 'inline = ["echo ${build.ID} ${build.PackerRunUUID} ${build.SourceAMI}", "echo {{.Host}}"]')))).toEqual([])
+    expect(await refused(template(shellLocal('provisioner', 'inline = ["true"]\n    execute_command = ["/bin/sh", "-c", "echo {{.ID}} {{ build `SourceAMI` }}; {{.Vars}} {{.Script}}"]')))).toEqual([])
+    expect(await refused(template(reads, undefined, 'communicator = "ssh"'))).toEqual([])
+    expect(await refused(template(reads, undefined, ''))).toEqual([])
+    expect(await refused(template(reads, undefined, 'communicator = var.communicator'))).toEqual([])
+    expect(await refused(template(reads, two))).toHaveLength(1)
+    expect(await refused(template(reads, two), { only: ['amazon-ebs.worker'] })).toEqual([])
+    expect(await refused(template(reads, two), { except: ['amazon-ebs.web'] })).toEqual([])
+    expect(await refused(template(shellLocal('provisioner', 'inline = ["echo ${build.Host}"]\n    only = ["amazon-ebs.worker"]'), two))).toEqual([])
+    // A post-processor's build.Host fails before Packer 1.7.7 instead (buildVariableProblems); {{ build }} outside a command, validate refuses.
+    expect(await refused(template(shellLocal('post-processor', 'inline = ["echo ${build.Host}"]')))).toEqual([])
+    expect(await refused(template(shellLocal('provisioner', 'inline = ["echo {{ build `Host` }}"]')))).toEqual([])
+    expect(await refused(template(shellLocal('post-processor', 'execute_command = ["/bin/sh", "-c", "echo {{.Host}}; {{.Vars}} {{.Script}}"]')), { except: ['shell-local'] })).toEqual([])
+  })
+})
+
 describe('sourceReferenceProblems', () => {
   it('takes sources.TYPE.NAME, as many published templates write it, for the source it builds: no warning', async () => {
     const file = join(directory, 'build.pkr.hcl')

@@ -725,4 +725,44 @@ describe("a JSON template's provisioners that cannot work on a runner", () => {
     // Packer runs an error-cleanup-provisioner only once the build has failed: a breakpoint there fails nothing that worked.
     expect(await refused({ builders, 'error-cleanup-provisioner': { type: 'breakpoint' } })).toEqual([])
   })
+
+  it('refuses a shell-local\'s or manifest\'s read of what only a communicator gives, in a build that connects none, on the string', async () => {
+    const problems = await refused({
+      builders,
+      provisioners: [{ type: 'shell-local', inline: ['echo {{ build `ID` }}', 'curl {{ build `Host` }}'], environment_vars: ['K={{ build `SSHPrivateKey` }}'] }],
+      'post-processors': [[{ type: 'manifest', custom_data: { host: '{{ build `Host` }}' } }, { type: 'shell-local', execute_command: ['sh', '-c', '{{.Vars}} {{.Script}} {{.Host}}'] }]]
+    })
+    expect(problems.map(({ message, location }) => [/^(.+?), which/.exec(message)?.[1], location?.value?.at])).toEqual([
+      ['inline of provisioner "shell-local" reads {{ build `Host` }}', ['provisioners', 0, 'inline', 1]],
+      ['environment_vars of provisioner "shell-local" reads {{ build `SSHPrivateKey` }}', ['provisioners', 0, 'environment_vars', 0]],
+      ['host in custom_data of post-processor "manifest" reads {{ build `Host` }}', ['post-processors', 0, 0, 'custom_data', 'host']],
+      ['execute_command of post-processor "shell-local" reads {{.Host}}', ['post-processors', 0, 1, 'execute_command', 2]]
+    ])
+    expect(problems[0]).toEqual({
+      message:
+        'inline of provisioner "shell-local" reads {{ build `Host` }}, which Packer has only from a communicator, and its build connects ' +
+        'none (web has "communicator": "none"): packer validate accepts it, but Packer gives it the text "<no value>", once it has ' +
+        'launched the instance, and the provisioner runs with that. Give the builder a communicator ("communicator": "ssh", with ' +
+        '"ssh_username"), or do not read Host there: {{ build `ID` }} (the instance\'s ID), {{ build `PackerRunUUID` }} and the ' +
+        "source AMI's data have values without one.",
+      location: { ...at('provisioners', 0, 'inline', 1), value: { ...at('provisioners', 0, 'inline', 1).value, itself: true } }
+    })
+  })
+
+  it('lets through what such a build has, the same reads where the build connects, and those of a build the run leaves out', async () => {
+    const reads = { type: 'shell-local', inline: ['echo {{ build `Host` }}'] }
+    const rendered = ['echo {{ build `ID` }} {{ build `PackerRunUUID` }} {{ build `SourceAMI` }} {{ build `BuildRegion` }}']
+    expect(await refused({ builders, provisioners: [{ type: 'shell-local', inline: rendered, execute_command: ['sh', '-c', '{{.Vars}} {{.Script}} {{.ID}}'] }] })).toEqual([])
+    expect(await refused({ builders: [builders[1]], provisioners: [reads] })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ ...reads, only: ['arm'] }] })).toEqual([])
+    expect(await refused({ builders, provisioners: [reads] }, { only: 'arm' })).toEqual([])
+    expect(await refused({ builders, provisioners: [reads] }, { except: 'web' })).toEqual([])
+    expect(await refused({ builders, 'post-processors': [[{ type: 'manifest', name: 'm', custom_data: { h: '{{ build `Host` }}' } }]] }, { except: 'm' })).toEqual([])
+    // An override gives the build other settings: its own are read in that build alone, and the provisioner's are not.
+    expect(await refused({ builders, provisioners: [{ ...reads, override: { web: { inline: ['echo {{ build `ID` }}'] } } }] })).toEqual([])
+    const overridden = await refused({ builders, provisioners: [{ type: 'shell-local', inline: ['true'], override: { web: { inline: ['echo {{ build `User` }}'] }, arm: { inline: ['echo {{ build `Port` }}'] } } }] })
+    expect(overridden.map(({ location }) => location?.value?.at)).toEqual([['provisioners', 0, 'override', 'web', 'inline', 0]])
+    // A communicator's provisioner is refused on its type, once.
+    expect(await refused({ builders, provisioners: [{ type: 'shell', inline: ['echo {{ build `Host` }}'] }] })).toHaveLength(1)
+  })
 })

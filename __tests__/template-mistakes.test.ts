@@ -529,6 +529,71 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(disabled.exitCode).toBe(0)
   })
 
+  /** A shell-local provisioner and post-processor reading, through `provisioner` and `command`, values of the build. */
+  const readingTheBuild = (provisioner: string, command: string): Record<string, unknown> => ({
+    provisioners: [{ type: 'shell-local', inline: ['echo ready', `echo "instance ${provisioner}"`] }],
+    'post-processors': [[{ type: 'manifest' }, { type: 'shell-local', inline: ['true'], execute_command: ['/bin/sh', '-c', `echo ${command}; {{.Vars}} {{.Script}}`] }]]
+  })
+  const readsTheConnection = readingTheBuild('{{ build `Host` }}', 'done {{.Host}}')
+
+  it('JSON: a shell-local reading the connection\'s Host in a build with "communicator": "none", which Packer fills in as "<no value>": on each string, before Packer is installed', async () => {
+    const workspace = jsonWith(readsTheConnection)
+    const result = await run(workspace, 'json')
+    const told = (setting: string, read: string, when: string, block: string, more = ''): string =>
+      `${setting} of ${block} "shell-local" reads ${read}, which Packer has only from a communicator, and its build connects none ` +
+      `(amazon-ebs has "communicator": "none"): packer validate accepts it, but Packer gives it the text "<no value>", ${when}, ` +
+      `and the ${block} runs with that${more}. Give ${jsonCommunicator}, or do not read Host there: {{ build \`ID\` }} (the instance's ID), ` +
+      "{{ build `PackerRunUUID` }} and the source AMI's data have values without one."
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: told('inline', '{{ build `Host` }}', 'once it has launched the instance', 'provisioner'),
+        properties: { title: 'Invalid input', file: 'packer-template.json', line: lineOf(workspace, 'echo \\"instance', 'json'), col: '9' }
+      },
+      {
+        message: told('execute_command', '{{.Host}}', 'once it has made the AMIs', 'post-processor', ' (unquoted, a shell reads its < and > as redirections and fails)'),
+        properties: { title: 'Invalid input', file: 'packer-template.json', line: lineOf(workspace, 'echo done', 'json'), col: '11' }
+      },
+      { message: refusedProvisioners, properties: {} }
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
+  it("JSON: the same reading the instance's ID, the run's UUID and the source AMI, which such a build has: builds, with their values", async () => {
+    const result = await run(jsonWith(readingTheBuild('{{ build `ID` }} {{ build `PackerRunUUID` }} {{ build `SourceAMI` }}', 'done {{.ID}}')), 'json')
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(/amazon-ebs: instance i-\w+ [\da-f-]{36} ami-0abcdef1234567890\n/)
+    expect(result.stdout).toMatch(/amazon-ebs \(shell-local\): done i-\w+\n/)
+    expect(result.stdout).not.toContain('<no value>')
+  })
+
+  it('JSON: the Host reads in a build that connects over SSH: not refused, and packer validate accepts the template', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+      template.builders[0] = { ...template.builders[0], communicator: 'ssh', ssh_username: 'ubuntu' }
+      return JSON.stringify({ ...template, ...readsTheConnection }, null, 2)
+    }, 'json')
+    const result = await suite.run(workspace, { template: 'packer-template.json', command: 'validate' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain('packer validate: packer-template.json is valid.')
+  })
+
+  it('HCL2: a shell-local provisioner reading ${build.Host} in a build whose source has communicator = "none", which Packer fills in as "<unknown>": on the string, before Packer is installed', async () => {
+    const workspace = demoWith(withProvisioner('    environment_vars = ["TARGET=${build.User}@${build.Host}", "IMAGE=${build.SourceAMI}"]\n'))
+    expectRefusedBeforeInstall(
+      await run(workspace),
+      'environment_vars of provisioner "shell-local" reads build.User, which Packer has only from a communicator, and its build ' +
+        'connects none (amazon-ebs.demo has communicator = "none"): packer validate accepts it, but Packer gives it the text ' +
+        '"<unknown>", once it has launched the instance, and the provisioner runs with that. Give the source a communicator ' +
+        '(communicator = "ssh", with ssh_username), or do not read User there: build.ID (the instance\'s ID), build.PackerRunUUID ' +
+        "and the source AMI's data have values without one.",
+      { file: 'ami.pkr.hcl', line: lineOf(workspace, 'TARGET='), col: '25' }
+    )
+  })
+
   /** `workspace` with an executable script at `path` that prints what it ran. */
   function withScript(workspace: string, path: string): string {
     mkdirSync(dirname(join(workspace, path)), { recursive: true })

@@ -14,7 +14,7 @@
 import { resolve } from 'node:path'
 import lt from 'semver/functions/lt.js'
 import valid from 'semver/functions/valid.js'
-import { connectingFailures, connectingProvisioners } from './connecting-provisioners.js'
+import { connectingFailures, connectingProvisioners, connectionAttributes } from './connecting-provisioners.js'
 import { matchesAny } from './hcl-build-selection.js'
 import type { InputProblem, ProblemLocation } from './reader.js'
 import type { MissingFileProblem } from './template-references.js'
@@ -57,9 +57,6 @@ export interface Selection {
   only: string[]
   except: string[]
 }
-
-/** The values a communicator gives a build once it has connected. */
-const connectionAttributes = ['Host', 'Port', 'User', 'Password', 'ConnType', 'SSHPublicKey', 'SSHPrivateKey', 'WinRMPassword']
 
 interface MissingRule {
   block: BuildVariableUse['block']
@@ -123,6 +120,34 @@ export interface ProvisionerUse {
   disabled?: boolean
   /** A shell-local's scripts that Packer runs with its default execute_command (shellLocalScripts), each where it is written. */
   scripts?: Array<{ path: string; location: ProblemLocation }>
+  /** What its settings read of the data only a communicator gives a build (connectionAttributes), each where it is written. */
+  connectionReads?: ConnectionRead[]
+}
+
+/**
+ * A read of a value a communicator gives a build (`{{ build `Host` }}`, `${build.Host}`, `{{ .Host }}`
+ * in a command), in a setting of a provisioner or post-processor, and what Packer does with it in a
+ * build that connects none.
+ */
+export interface ConnectionRead {
+  /** The setting as the error names it: `inline`, `h in custom_data`. */
+  setting: string
+  /** The read as written, and the attribute it reads (`Host`). */
+  read: string
+  attribute: string
+  /**
+   * What Packer 1.6.6 puts there in a build that connects none: the text "<no value>" (Go's template,
+   * JSON and HCL2 alike) or "<unknown>" (HCL2's build.Host); or the build fails (`{{ build `Host` }}`
+   * in a command, which Packer renders as it runs it).
+   */
+  gets: '<no value>' | '<unknown>' | 'failure'
+  /** Whether a shell runs the text as a command, where "<no value>" unquoted is a redirection. */
+  command: boolean
+  location: ProblemLocation
+  /** The build a JSON provisioner's override gives the setting to: in no other build is it read. */
+  onlyIn?: string
+  /** The builds whose override gives the setting another value: the provisioner's own is not read there. */
+  notIn?: string[]
 }
 
 /**
@@ -136,10 +161,10 @@ export interface ProvisionerUse {
 export function provisionerProblems(uses: ProvisionerUse[], selection: Selection & { workingDirectory: string }, packerVersion?: string): InputProblem[] {
   return uses.flatMap((use) => {
     if (awaitsPackerVersion(use) && (packerVersion === undefined || lt(packerVersion, hclErrorCleanupSince))) return []
-    if (use.type === 'shell-local') return shellLocalProblems(use, selection)
+    if (use.type === 'shell-local') return [...shellLocalProblems(use, selection), ...connectionReadProblems(use, selection)]
     const message =
       use.type === 'breakpoint' ? breakpointProblem(use, selection) : connectingProvisioners.includes(use.type) ? connectionProblem(use, selection) : undefined
-    return message === undefined ? [] : [{ message, location: use.location }]
+    return message === undefined ? connectionReadProblems(use, selection) : [{ message, location: use.location }]
   })
 }
 
@@ -166,13 +191,49 @@ function connectionProblem(use: ProvisionerUse, selection: Selection): string | 
     use.block === 'provisioner'
       ? 'Packer launches the instance and the provisioner fails there'
       : 'once the build has failed, Packer runs it on the instance, where it fails too'
-  const communicator =
-    use.kind === 'json' ? 'the builder a communicator ("communicator": "ssh", with "ssh_username")' : 'the source a communicator (communicator = "ssh", with ssh_username)'
   return (
     `${use.block} "${use.type}" runs on the instance through a communicator, and its build connects none ` +
     `(${withoutCommunicator(failing, use.kind)}): packer validate accepts it, but ${fails}${connectingFailures[use.type] ?? ''}. ` +
-    `Give ${communicator}, or run the commands on the runner with a shell-local provisioner.`
+    `Give ${givenCommunicator(use.kind)}, or run the commands on the runner with a shell-local provisioner.`
   )
+}
+
+/** How the way out names a communicator, in the template's own syntax. */
+function givenCommunicator(kind: ProvisionerUse['kind']): string {
+  return kind === 'json' ? 'the builder a communicator ("communicator": "ssh", with "ssh_username")' : 'the source a communicator (communicator = "ssh", with ssh_username)'
+}
+
+/**
+ * A problem for each read of a value only a communicator gives (ConnectionRead) in a build that
+ * `selection` runs whose communicator is "none": Packer validates it, then, as the provisioner
+ * runs once the instance is launched (the post-processor once the AMIs are made), puts a text
+ * there that is no value, and the build goes on with it; or fails, for `{{ build }}` in a command.
+ * Measured with Packer 1.6.6, shell-local and manifest on the loopback endpoint. An amazon-chroot
+ * build, which connects nothing either, could not be run here: left to Packer.
+ */
+function connectionReadProblems(use: ProvisionerUse, selection: Selection): InputProblem[] {
+  const none = use.builds.filter((build) => build.withoutCommunicator === 'none' && runs(build, selection))
+  if (none.length === 0) return []
+  // One problem a string: the first read of it, a failure before a wrong value.
+  const told = new Set<string>()
+  return (use.connectionReads ?? []).flatMap(({ setting, read, attribute, gets, command, location, onlyIn, notIn }) => {
+    const failing = none.filter(({ name }) => (onlyIn === undefined || name === onlyIn) && !notIn?.includes(name ?? ''))
+    const place = JSON.stringify(location)
+    if (failing.length === 0 || told.has(place)) return []
+    told.add(place)
+    const when = use.block === 'post-processor' ? 'once it has made the AMIs' : 'once it has launched the instance'
+    const what =
+      gets === 'failure'
+        ? `the build fails ${when.replace('it has', 'Packer has')} ("error calling build: loaded data, but couldnt find ${attribute} in it")`
+        : `Packer gives it the text "${gets}", ${when}, and the ${use.block} runs with that` +
+          (command && gets === '<no value>' ? ' (unquoted, a shell reads its < and > as redirections and fails)' : '')
+    const given = use.kind === 'json' ? "{{ build `ID` }} (the instance's ID), {{ build `PackerRunUUID` }}" : "build.ID (the instance's ID), build.PackerRunUUID"
+    const message =
+      `${setting} of ${use.block} "${use.type}" reads ${read}, which Packer has only from a communicator, and its build connects none ` +
+      `(${withoutCommunicator(failing, use.kind)}): packer validate accepts it, but ${what}. Give ${givenCommunicator(use.kind)}, ` +
+      `or do not read ${attribute} there: ${given} and the source AMI's data have values without one.`
+    return [{ message, location }]
+  })
 }
 
 /**

@@ -30,3 +30,9 @@ export const connectingProvisioners = Object.keys(connectingFailures)
 
 /** The types of the provisioners provisionerProblems checks (build-variables.ts): any other passes. */
 export const checkedProvisioners = [...connectingProvisioners, 'breakpoint', 'shell-local']
+
+/**
+ * The values a communicator gives a build once it has connected (PopulateProvisionHookData in
+ * Packer's plugin SDK): a build that connects none has none of them.
+ */
+export const connectionAttributes = ['Host', 'Port', 'User', 'Password', 'ConnType', 'SSHPublicKey', 'SSHPrivateKey', 'WinRMPassword']

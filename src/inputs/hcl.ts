@@ -8,8 +8,8 @@ import { basename, dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { ProblemLocation } from './reader.js'
 import { copiesToNoRegion, regionsMade, type AmiBuild, type WrittenTags } from './ami-builds.js'
-import type { BuildOfUse, BuildVariableUse, ProvisionerUse } from './build-variables.js'
-import { checkedProvisioners } from './connecting-provisioners.js'
+import type { BuildOfUse, BuildVariableUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
+import { checkedProvisioners, connectionAttributes } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { shellLocalScripts } from './shell-local.js'
@@ -25,7 +25,7 @@ import { hclFileText, type HclFileText } from './template-files.js'
 import { isPathSeparator, startedIn, workspaceRelative } from '../common/paths.js'
 import { distinctSensitive, escapedForRegExp, isRecord, literalBoolean, sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
 import type { Reference, SourceUse, StringPart } from './hcl-parser.js'
-import { autoVarFiles, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
+import { autoVarFiles, goConnectionReads, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
 import {
   builderPathSettings,
   fileProvisionerReads,
@@ -913,12 +913,57 @@ export async function hclProvisionerUses(read: HclFileRead[]): Promise<Provision
           // A path made from variables or templates is only Packer's to read.
           const written = shellLocalScripts(settings, (path) => !/\$\{|%\{|\{\{/.test(path))
           use.scripts = await Promise.all(written.map(async ({ path: script, at }) => ({ path: script, location: { file: shown, ...(await place([...path, ...at])) } })))
+          const reads = await hclConnectionReads(settings, path, block, shown, place)
+          if (reads.length > 0) use.connectionReads = reads
         }
         uses.push(use)
       }
     }
   }
   return uses
+}
+
+/**
+ * What the settings of a shell-local provisioner or post-processor read of the values only a
+ * communicator gives a build, each on its string: a provisioner's `${build.Host}`, which HCL2
+ * fills in as the provisioner runs, "<unknown>" in a build that connects none (a post-processor's
+ * fails instead before Packer 1.7.7: buildVariableProblems); and Go's `{{ .Host }}` or
+ * `{{ build `Host` }}` in a command (goConnectionReads). Measured with Packer 1.6.6 on the loopback
+ * endpoint. A provisioner with an override, which may give a build other settings, is left to Packer.
+ */
+async function hclConnectionReads(
+  settings: HclBody,
+  path: JsonPath,
+  block: ProvisionerUse['block'],
+  shown: string,
+  place: HclFileRead['place']
+): Promise<ConnectionRead[]> {
+  if (block === 'error-cleanup-provisioner' || settings.override !== undefined) return []
+  const { attributesOf, stringParts } = await import('./hcl-parser.js')
+  const found: Array<Omit<ConnectionRead, 'location'> & { at: JsonPath }> = []
+  const visit = async (value: unknown, at: JsonPath, name: string, setting: string): Promise<void> => {
+    if (Array.isArray(value)) {
+      for (const [index, inner] of value.entries()) await visit(inner, [...at, index], name, setting)
+    } else if (isRecord(value)) {
+      for (const [key, inner] of Object.entries(value)) await visit(inner, [...at, key], name, `${key} in ${name}`)
+    } else if (typeof value === 'string') {
+      const command = name === 'execute_command'
+      if (block === 'provisioner') {
+        for (const attribute of await attributesOf('build', value)) {
+          if (connectionAttributes.includes(attribute)) found.push({ setting, read: `build.${attribute}`, attribute, gets: '<unknown>', command, at })
+        }
+      }
+      if (!value.includes('{{')) return
+      // Only the text written as such is Go's to render: an interpolation's value is left to Packer.
+      const parts = await stringParts(value)
+      const text = (parts ?? []).map((part) => ('literal' in part ? part.literal : ' ')).join('')
+      for (const read of goConnectionReads(text, command, 'hcl')) found.push({ setting, ...read, at })
+    }
+  }
+  for (const [name, value] of Object.entries(settings)) {
+    if (name !== 'only' && name !== 'except') await visit(value, [...path, name], name, name)
+  }
+  return Promise.all(found.map(async ({ at, ...read }) => ({ ...read, location: { file: shown, ...(await place(at)) } })))
 }
 
 /**

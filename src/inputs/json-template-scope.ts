@@ -72,7 +72,8 @@ const namedAmis = new Set(['amazon-ebs', 'amazon-ebssurrogate', 'amazon-instance
 /**
  * The names an amazon build gives a provisioner's and post-processor's data as it runs (Packer
  * 1.6.6's BuilderDataCommonKeys, the amazon builders' generated data, amazon-chroot's Device and
- * MountPath). Whether a build has each (Host with no communicator) is left to Packer.
+ * MountPath). Whether a build has each is not told here: a build that connects no communicator lacks
+ * Host and the rest of the connection's (connectionAttributes; provisionerProblems reads a shell-local's).
  */
 export const buildData = [
   'ID', 'Host', 'Port', 'User', 'Password', 'ConnType', 'PackerRunUUID', 'PackerHTTPPort', 'PackerHTTPIP', 'PackerHTTPAddr', 'SSHPublicKey',

@@ -6,9 +6,11 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
 import { copiesToNoRegion, regionsMade, regionsOf, type AmiBuild, type WrittenTags } from './ami-builds.js'
-import type { BuildOfUse, ProvisionerUse } from './build-variables.js'
+import type { BuildOfUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
+import { connectionAttributes } from './connecting-provisioners.js'
 import { meantName } from './near-names.js'
+import { strings } from './quoted-json-references.js'
 import { shellLocalScripts } from './shell-local.js'
 
 export type TemplateKind = 'json' | 'hcl'
@@ -800,6 +802,8 @@ export function describeJsonTemplate(
  * builds out; Packer runs the error-cleanup-provisioner in every build, whatever its only/except
  * (Core.Build). A build whose name only Packer knows, or one whose only/except only Packer can
  * read, is left out; so is a provisioner whose only/except names no builder, which Packer refuses.
+ * With each shell-local or manifest, what its settings read of the values only a communicator
+ * gives a build (jsonConnectionReads).
  */
 export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInfo['builders'], file: { path: string; shown: string }): ProvisionerUse[] {
   const { builders: written, provisioners, 'error-cleanup-provisioner': cleanup, 'post-processors': postProcessors } = template as Record<string, unknown>
@@ -826,9 +830,23 @@ export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInf
             location: { file: file.shown, value: { path: file.path, at: [...at, ...setting] } }
           }))
         : undefined
-    return [{ type, block, kind: 'json', location, builds: running, disabled: literalBoolean(disable), ...(scripts ? { scripts } : {}) }]
+    // Those that run on the runner (a connecting one is refused on its type): measured with Packer 1.6.6.
+    const connectionReads = block !== 'error-cleanup-provisioner' && (type === 'shell-local' || type === 'manifest') && isRecord(entry) ? jsonConnectionReads(entry, at, file) : []
+    return [
+      {
+        type,
+        block,
+        kind: 'json',
+        location,
+        builds: running,
+        disabled: literalBoolean(disable),
+        ...(scripts ? { scripts } : {}),
+        ...(connectionReads.length > 0 ? { connectionReads } : {})
+      }
+    ]
   }
-  // Each entry of post-processors is a chain: a definition, or a list of them. Only a shell-local one is checked.
+  // Each entry of post-processors is a chain: a definition, or a list of them. Only a shell-local one is checked,
+  // and a manifest for its custom_data.
   const chains = (Array.isArray(postProcessors) ? postProcessors : []).map((entry, index) =>
     (Array.isArray(entry) ? entry : [entry]).map((definition, position) => ({
       definition,
@@ -840,12 +858,69 @@ export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInf
     ...(cleanup === undefined ? [] : use(cleanup, ['error-cleanup-provisioner'], 'error-cleanup-provisioner')),
     ...chains.flatMap((chain) =>
       chain.flatMap(({ definition, at }, position) =>
-        settings(definition).type === 'shell-local'
-          ? use(definition, at, 'post-processor', chain.slice(0, position + 1).map((each) => each.definition))
+        settings(definition).type === 'shell-local' || settings(definition).type === 'manifest'
+          ? use(definition, at, 'post-processor', chain.slice(0, position + 1).map((each) => each.definition)).filter(
+              // A manifest is checked only for what it reads of the connection.
+              (found) => found.type === 'shell-local' || found.connectionReads !== undefined
+            )
           : []
       )
     )
   ]
+}
+
+/**
+ * What the settings of a JSON template's provisioner or post-processor `entry` (at `at`) read of
+ * the values only a communicator gives a build (goConnectionReads), each on its string; a
+ * provisioner's override's as read in its build alone, and a setting it overrides as not read there.
+ */
+function jsonConnectionReads(entry: Record<string, unknown>, at: JsonPath, file: { path: string; shown: string }): ConnectionRead[] {
+  const overrides = Object.entries(isRecord(entry.override) ? entry.override : {}).filter(([build, settings]) => !build.startsWith('_') && isRecord(settings)) as Array<
+    [string, Record<string, unknown>]
+  >
+  const readsOf = (settings: Record<string, unknown>, path: JsonPath, onlyIn?: string): ConnectionRead[] =>
+    Object.entries(settings)
+      .filter(([name]) => !['type', 'name', 'only', 'except', 'override'].includes(name))
+      .flatMap(([name, value]) =>
+        strings(value, [...path, name], name).flatMap(({ text, at: where, last }) =>
+          goConnectionReads(text, name === 'execute_command', 'json').map(
+            (read): ConnectionRead => {
+              const notIn = onlyIn === undefined ? overrides.filter(([, settings]) => Object.hasOwn(settings, name)).map(([build]) => build) : []
+              return {
+                setting: last === name ? name : `${last} in ${name}`,
+                ...read,
+                location: { file: file.shown, value: { path: file.path, at: where, itself: true } },
+                ...(onlyIn === undefined ? {} : { onlyIn }),
+                ...(notIn.length > 0 ? { notIn } : {})
+              }
+            }
+          )
+        )
+      )
+  return [...readsOf(entry, at), ...overrides.flatMap(([build, settings]) => readsOf(settings, [...at, 'override', build], build))]
+}
+
+/**
+ * What a text of a provisioner's or post-processor's setting reads, through Go's template, of the
+ * values only a communicator gives a build (connectionAttributes), and what Packer 1.6.6 puts there
+ * in a build that connects none: `{{ build `Host` }}` gets "<no value>", and fails the build in a
+ * `command` (execute_command, which Packer renders with its own data as it runs it); `{{ .Host }}`
+ * in a command gets "<no value>" (elsewhere it is a mistake of its own: json-template-scope.ts).
+ * In an HCL2 template `{{ build }}` is read only in a command: elsewhere packer validate refuses it.
+ */
+export function goConnectionReads(text: string, command: boolean, kind: TemplateKind): Array<Pick<ConnectionRead, 'read' | 'attribute' | 'gets' | 'command'>> {
+  const calls =
+    command || kind === 'json'
+      ? templateCalls(text, 'build')
+          .filter(({ name }) => connectionAttributes.includes(name))
+          .map(({ name, action }) => ({ read: action, attribute: name, gets: command ? ('failure' as const) : ('<no value>' as const), command }))
+      : []
+  const fields = command
+    ? templateFields(text)
+        .filter(({ field }) => connectionAttributes.includes(field))
+        .map(({ field, action }) => ({ read: action, attribute: field, gets: '<no value>' as const, command }))
+    : []
+  return [...calls, ...fields]
 }
 
 /**
