@@ -2263,4 +2263,14 @@ build {
       }
     ])
   })
+
+  it("says of a connection's value, as build data to write, that a build connecting none has none", async () => {
+    writeFileSync(
+      join(directory, 'web.pkr.json'),
+      JSON.stringify({ source: { null: { web: { communicator: 'ssh' } } }, build: { sources: ['source.null.web'], provisioner: [{ 'shell-local': { environment_vars: ['H={{ .Host }}'] } }] } })
+    )
+    const read = await Promise.all(hclTemplateFiles(directory).map((file) => readHclFile(file)))
+    const [problem] = await hclTemplateDataProblems(read)
+    expect(problem.message).toMatch(/write \$\{build\.Host\}, in a build that connects to its instance: one whose communicator is "none" has no Host\.$/)
+  })
 })

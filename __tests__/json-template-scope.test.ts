@@ -101,6 +101,13 @@ describe('jsonScopeMistakes', () => {
     expect(overridden).toMatchObject({ override: 'x' })
   })
 
+  it("says of a connection's value that a build connecting none has none, and of the other build data only what to write", () => {
+    const template = { builders: [builder({})], provisioners: [{ type: 'shell-local', inline: ['echo {{ .Host }}'], environment_vars: ['A={{ .SourceAMI }}'] }] }
+    const [host, sourceAmi] = jsonScopeMistakes(template).map(({ mistake }) => mistake)
+    expect(host).toContain('Write {{ build `Host` }}, in a build that connects to its instance: one whose communicator is "none" has no Host.')
+    expect(sourceAmi).toMatch(/Write \{\{ build `SourceAMI` \}\}\.$/)
+  })
+
   it("reads a tag's key as its value, and spot_tags only where spot_price asks for a spot instance", () => {
     const template = {
       builders: [

@@ -15,6 +15,7 @@
 // with no data, and validate refuses the "<no value>" that any field becomes (clean_resource_name
 // is not a function there): left to Packer. Measured with Packer 1.6.6's amazon-ebs on the
 // loopback endpoint.
+import { connectionAttributes } from './connecting-provisioners.js'
 import { buildCallMistakes, buildData, fieldMistake, shellSettings, withBuildInfo } from './json-template-scope.js'
 import type { StringPart } from './hcl-parser.js'
 import { templateFields } from './template.js'
@@ -44,7 +45,7 @@ export function hclTemplateDataMistake(block: 'provisioner' | 'post-processor', 
     // A WinRM build may give it where Packer passes it on, as it does in a JSON template.
     if (field === 'WinRMPassword') continue
     const fix = buildData.includes(field)
-      ? `An HCL2 template has the build's data as build.${field}: write \${build.${field}}.`
+      ? `An HCL2 template has the build's data as build.${field}: write \${build.${field}}${connectionAttributes.includes(field) ? `, in a build that connects to its instance: one whose communicator is "none" has no ${field}` : ''}.`
       : `Write the value itself, or a variable (\${var.name}); the data of ${shell.commands.join(' and ')} (${shell.commandData.map((name) => `{{.${name}}}`).join(', ')}) is not given to ${setting}.`
     return `reads ${action}, but Packer renders ${setting} with no template data: ${effect}. ${fix}`
   }

@@ -5,6 +5,7 @@
 // or runs the text "<no value>" (a field in a shell-local's inline, in a powershell's
 // execute_command). Each is refused here, on the string, before Packer is installed.
 import { isRecord } from '../common/values.js'
+import { connectionAttributes } from './connecting-provisioners.js'
 import { envVariableName, jsonTemplateBlocks, strings } from './quoted-json-references.js'
 import { templateCalls, templateFields, type JsonPath, type TemplateField } from './template.js'
 
@@ -368,7 +369,9 @@ export function fieldMistake(
   if (buildData.includes(field)) {
     return (
       `reads ${action}, which Packer has only once the build runs: it renders ${setting} as it reads the template, and puts there the text ` +
-      `${placeholder}${shell.placeholderRunBy === undefined ? '' : ` (${shell.placeholderRunBy})`}. Write {{ build \`${field}\` }}.`
+      `${placeholder}${shell.placeholderRunBy === undefined ? '' : ` (${shell.placeholderRunBy})`}. Write {{ build \`${field}\` }}` +
+      // The communicator gives it: a build whose communicator is "none" has no value for it either (build-variables.ts).
+      (connectionAttributes.includes(field) ? `, in a build that connects to its instance: one whose communicator is "none" has no ${field}.` : '.')
     )
   }
   const notGiven = shell.commands.length === 0 ? '.' : `; the data of ${shell.commands.join(' and ')} (${commandData}) is not given to ${setting}.`
