@@ -2137,6 +2137,49 @@ build {
     ])
   })
 
+  it("reads a local map the tags are given as, or merge() is given, on the local's string (its key too); not a key a later map gives anew, nor a local a later map of unknown keys follows, nor another function's", async () => {
+    const locals = `locals {
+  common = {
+    Base              = "{{ .SourceAMIName }}"
+    Built             = "{{ .Nope }}"
+    "{{ .Key }}"      = "k"
+    Replaced          = "{{ .Gone }}"
+  }
+}
+`
+    const sources = `source "amazon-ebs" "whole" {
+  tags = local.common
+}
+
+source "amazon-ebs" "merged" {
+  run_tags = merge(local.common, { Replaced = "r" })
+}
+
+source "amazon-ebs" "unknown" {
+  tags = merge(local.common, var.more)
+}
+
+source "amazon-ebs" "other" {
+  tags = lookup({ a = local.common }, "a", {})
+}
+
+variable "more" {
+  type    = map(string)
+}
+
+build {
+  sources = ["source.amazon-ebs.whole", "source.amazon-ebs.merged", "source.amazon-ebs.unknown", "source.amazon-ebs.other"]
+}
+`
+    expect(await found({ 'locals.pkr.hcl': locals, 'sources.pkr.hcl': sources })).toEqual([
+      { line: 4, column: 25, says: 'Built in tags of source "amazon-ebs.whole" (in local.common) reads {{ .Nope }}' },
+      { line: 5, column: 5, says: 'the key "{{ .Key }}" in tags of source "amazon-ebs.whole" (in local.common) reads {{ .Key }}' },
+      { line: 6, column: 25, says: 'Replaced in tags of source "amazon-ebs.whole" (in local.common) reads {{ .Gone }}' },
+      { line: 4, column: 25, says: 'Built in run_tags of source "amazon-ebs.merged" (in local.common) reads {{ .Nope }}' },
+      { line: 5, column: 5, says: 'the key "{{ .Key }}" in run_tags of source "amazon-ebs.merged" (in local.common) reads {{ .Key }}' }
+    ])
+  })
+
   it("in HCL's JSON syntax too, on the key or the value", async () => {
     writeFileSync(
       join(directory, 'web.pkr.json'),

@@ -1565,6 +1565,47 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expect(Object.entries(launched)).toContainEqual([expect.stringMatching(/^TagSpecification\.1\.Tag\.\d+\.Value$/), 'loopback-source-al2023-x86_64'])
   })
 
+  /** The demo's HCL2 template with `entries` in a local map common_tags, and its tags set to `tags`. */
+  const hclTagsThroughLocal = (entries: string[], tags: string): string =>
+    demoWith((text) =>
+      text
+        .replace('locals {\n', () => `locals {\n  common_tags = {\n${entries.join('\n')}\n  }\n`)
+        .replace(/ {2}tags = \{\n(?:.*\n)*? {2}\}\n/, () => `  tags = ${tags}\n`)
+    )
+
+  it("HCL2: data an Amazon source's tags lack, written in a local the tags are given as, or merge() with it: refused on the local's string, before Packer is installed", async () => {
+    const data = 'Its data are .BuildRegion, .SourceAMI, .SourceAMICreationDate, .SourceAMIName, .SourceAMIOwner, .SourceAMIOwnerName and .SourceAMITags.'
+    const expected = (workspace: string) => [
+      {
+        message:
+          'template: ami.pkr.hcl: Built in tags of source "amazon-ebs.demo" (in local.common_tags) reads {{ .Nope }}, template data Packer does not give ' +
+          `there: packer validate accepts it, but the build fails once the AMI is made, as Packer tags it ("can't evaluate field Nope"). ${data}`,
+        properties: { title: 'Invalid input', file: 'ami.pkr.hcl', ...placeOf(workspace, '"{{ .Nope }}"') }
+      },
+      {
+        message: 'The template reads template data Packer does not give where it is read (see the errors above); nothing was installed or built.',
+        properties: {}
+      }
+    ]
+    const entries = ['    Base_AMI = "{{ .SourceAMIName }}"', '    Built    = "{{ .Nope }}"']
+    for (const tags of ['local.common_tags', 'merge(local.common_tags, { Name = var.ami_name_prefix })']) {
+      const workspace = hclTagsThroughLocal(entries, tags)
+      const result = await run(workspace)
+      expect(result.exitCode).toBe(1)
+      expect(result.errors).toEqual(expected(workspace))
+      expect(result.stdout).not.toContain('::group::Install Packer')
+      expect(suite.calls).toEqual([])
+    }
+  })
+
+  it("HCL2: the source AMI's data in a local an Amazon source's tags merge: not refused, and the AMI is tagged with its value", async () => {
+    const workspace = hclTagsThroughLocal(['    Base_AMI = "{{ .SourceAMIName }}"'], 'merge(local.common_tags, { Name = var.ami_name_prefix })')
+    const result = await run(workspace)
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(suite.endpoint.tagsOf('us-east-1', result.outputs['ami-id'])).toMatchObject({ Base_AMI: 'loopback-source-al2023-x86_64', Name: 'packer-ami-action-demo' })
+  })
+
   it('HCL2: a declared variable inside "${…}", text that only mentions one, and var. text of a variable not declared: no such warning', async () => {
     const workspace = demoWith((text) =>
       text

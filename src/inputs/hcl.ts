@@ -1018,19 +1018,37 @@ const tagBlocks: Record<string, { map: string; key: string }> = {
 /**
  * The strings of the Amazon sources a build block builds that read template data Packer does not
  * give there as the build runs (hclSourceDataMistake): ami_description, a tag's value or key in
- * tags, run_tags… or a tag block. One problem each, on the string, or on the key. The text of a
- * variable or a local, and a dynamic block's, are left to Packer.
+ * tags, run_tags… or a tag block. One problem each, on the string, or on the key. A map given as
+ * a local (`tags = local.common_tags`), or merged with one (`merge(local.common_tags, { … })`),
+ * is read in the `locals` block that writes it, and the problem is on its string there. The text
+ * of a variable, of a local given any other way, and a dynamic block's, are left to Packer.
  */
-export async function hclSourceDataProblems(read: HclFileRead[]): Promise<InputProblem[]> {
+export async function hclSourceDataProblems(read: HclFileRead[], scope: HclScope = { variables: new Map() }): Promise<InputProblem[]> {
   const problems: InputProblem[] = []
+  const locals = writtenLocals(read)
   for (const { file, shown, source, settings, path, placeOf } of builtAmazonSources(read)) {
-    const checked = async (setting: string, text: unknown, written: string, at: () => Promise<{ line?: number; column?: number }>): Promise<void> => {
+    const checked = async (
+      setting: string,
+      text: unknown,
+      written: string,
+      at: () => Promise<{ line?: number; column?: number }>,
+      where: { shown: string; from?: string } = { shown }
+    ): Promise<void> => {
       if (typeof text !== 'string' || !text.includes('{{')) return
       // The parser loads only for a template that has Go's templates there.
       const { stringParts } = await import('./hcl-parser.js')
       const parts = await stringParts(text)
       const mistake = parts === undefined ? undefined : hclSourceDataMistake(source.split('.')[0], setting, settings, parts)
-      if (mistake !== undefined) problems.push({ message: `template: ${shown}: ${written} of source "${source}" ${mistake}`, location: { file: shown, ...(await at()) } })
+      const from = where.from === undefined ? '' : ` (in ${where.from})`
+      if (mistake !== undefined) problems.push({ message: `template: ${where.shown}: ${written} of source "${source}"${from} ${mistake}`, location: { file: where.shown, ...(await at()) } })
+    }
+    // Packer renders a tag's key as it renders its value.
+    const checkedMap = async (name: string, map: Record<string, unknown>, file: string, at: JsonPath, placeOf: HclFileRead['place'], from?: string): Promise<void> => {
+      const where = { shown: workspaceRelative(file, process.cwd()), ...(from !== undefined && { from }) }
+      for (const [key, text] of Object.entries(map)) {
+        await checked(name, key, `the key ${JSON.stringify(key)} in ${name}`, async () => (await filterNamePlace(file, at, key)) ?? (await placeOf(at)), where)
+        await checked(name, text, `${key} in ${name}`, () => stringPlace(file, [...at, key], placeOf), where)
+      }
     }
     for (const [name, value] of Object.entries(settings)) {
       const at = [...path, name]
@@ -1039,16 +1057,61 @@ export async function hclSourceDataProblems(read: HclFileRead[]): Promise<InputP
         for (const tag of blocksAt(value, at, 0)) {
           for (const attribute of [block.key, 'value']) await checked(block.map, tag.body[attribute], `${attribute} of ${name}`, () => placeOf([...tag.path, attribute]))
         }
-      } else if (isRecord(value)) {
-        // Packer renders a tag's key as it renders its value.
-        for (const [key, text] of Object.entries(value)) {
-          await checked(name, key, `the key ${JSON.stringify(key)} in ${name}`, async () => (await filterNamePlace(file, at, key)) ?? (await placeOf(at)))
-          await checked(name, text, `${key} in ${name}`, () => stringPlace(file, [...at, key], placeOf))
+      } else if (isRecord(value)) await checkedMap(name, value, file, at, placeOf)
+      else {
+        for (const { local, replaced } of await givenLocals(value, scope)) {
+          const written = locals.get(local)
+          if (written === undefined || !isRecord(written.value)) continue
+          const kept = Object.fromEntries(Object.entries(written.value).filter(([key]) => !replaced.has(key)))
+          await checkedMap(name, kept, written.read.file, written.path, written.read.place, `local.${local}`)
         }
-      } else await checked(name, value, name, () => stringPlace(file, at, placeOf))
+        await checked(name, value, name, () => stringPlace(file, at, placeOf))
+      }
     }
   }
   return problems
+}
+
+/** The locals written in `locals` blocks, by name: each with its value as the parser gives it, its file, and where it is in it. */
+function writtenLocals(read: HclFileRead[]): Map<string, { value: unknown; read: HclFileRead; path: JsonPath }> {
+  const locals = new Map<string, { value: unknown; read: HclFileRead; path: JsonPath }>()
+  for (const file of read) {
+    for (const { body, path } of blocksAt(file.body.locals, ['locals'], 0)) {
+      for (const [name, value] of Object.entries(body)) locals.set(name, { value, read: file, path: [...path, name] })
+    }
+  }
+  return locals
+}
+
+/**
+ * The locals a setting is given whole: `local.NAME`, or each `local.NAME` that `merge` is given,
+ * with the keys a later map of the merge gives anew (knownMapKeys). A local that a later map may
+ * give any key after (its keys only Packer knows), and anything else, are left to Packer.
+ */
+async function givenLocals(value: unknown, scope: HclScope): Promise<Array<{ local: string; replaced: Set<string> }>> {
+  if (typeof value !== 'string' || !value.startsWith('${')) return []
+  const { functionCall, stringParts } = await import('./hcl-parser.js')
+  const local = async (expression: unknown): Promise<string | undefined> => {
+    if (typeof expression !== 'string') return undefined
+    const parts = await stringParts(expression)
+    const only = parts?.length === 1 ? parts[0] : undefined
+    return only !== undefined && 'reference' in only && 'local' in only.reference ? only.reference.local : undefined
+  }
+  const call = await functionCall(value)
+  if (call === undefined) {
+    const name = await local(value)
+    return name === undefined ? [] : [{ local: name, replaced: new Set() }]
+  }
+  if (call.name !== 'merge') return []
+  const given: Array<{ local: string; replaced: Set<string> }> = []
+  for (const [index, arg] of call.args.entries()) {
+    const name = await local(arg)
+    if (name === undefined) continue
+    const later = await Promise.all(call.args.slice(index + 1).map((after) => knownMapKeys(after, scope)))
+    if (later.some(({ partial }) => partial)) continue
+    given.push({ local: name, replaced: new Set(later.flatMap(({ keys }) => keys)) })
+  }
+  return given
 }
 
 /**
@@ -2051,7 +2114,7 @@ export async function readHclTemplate(
     provisionerUses: await hclProvisionerUses(read),
     amiBuilds: allRead ? await hclAmiBuilds(read, scope) : undefined,
     durationProblems: await hclDurationProblems(read, scope),
-    templateDataProblems: withoutValues([...(await hclSourceDataProblems(read)), ...(await hclTemplateDataProblems(read))], sensitiveValues),
+    templateDataProblems: withoutValues([...(await hclSourceDataProblems(read, scope)), ...(await hclTemplateDataProblems(read))], sensitiveValues),
     regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),
     accountProblems: withoutValues(await hclAccountProblems(read, scope), sensitiveValues),
     instanceProfileProblems: withoutValues(await hclInstanceProfileProblems(read, scope), sensitiveValues),
