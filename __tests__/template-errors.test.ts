@@ -214,8 +214,14 @@ const cases: Case[] = [
     ]
   },
   {
-    name: "a provisioner's problem that names nothing, alone: nowhere, as Packer names only the build",
-    template: { builders: [builder()], provisioners: [{ type: 'shell' }] },
+    name: "a provisioner's problem that names nothing: on the one provisioner whose type says it and whose settings fit it",
+    template: { builders: [builder()], provisioners: [{ inline: ['echo hi'], type: 'shell' }, { type: 'shell' }] },
+    // The second's brace: the first's opens on its inline.
+    expected: [[/^Build "amazon-ebs": Either a script file or inline script must be specified\.$/, '{', '"type": "shell"']]
+  },
+  {
+    name: "a provisioner's problem that names nothing, of two provisioners that could each say it: nowhere",
+    template: { builders: [builder()], provisioners: [{ type: 'shell' }, { type: 'powershell' }] },
     expected: [[/^Build "amazon-ebs": Either a script file or inline script must be specified\.$/, undefined]]
   },
   {

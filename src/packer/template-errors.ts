@@ -784,7 +784,7 @@ const minimumVersion = /^(This template requires Packer version .+ or higher; us
  */
 const undecodable = /^((?:builder|provisioner) \d+|post-processor \d+(?:\.\d+)?): (?:Error decoding provisioner: )?\d+ error\(s\) decoding:$/
 /** Lines of such a message that say nothing of their own: a count, a blank. */
-const framing = /^\s*((Error: )?(Failed to parse template: )?\d+ error(\(s\)|s)? (occurred|decoding):|Error:)?\s*$/
+const framing = /^\s*((Error: )?(Failed to parse template: )?(Error decoding config: )?\d+ error(\(s\)|s)? (occurred|decoding):|Error:)?\s*$/
 
 /**
  * EC2's refusal of a filter name that a build's filters give (`amazon-ebs: Error querying VPCs:
@@ -1139,14 +1139,17 @@ function problemOfItsOwn(line: string, template: JsonTemplate, build: string | u
 function placeBuild(problems: TemplateError[], written: Map<TemplateError, string>, template: JsonTemplate, build: string | undefined): void {
   /** The builder, provisioner or post-processor that holds what a problem names. */
   const components = new Map<TemplateError, Node>()
+  /** The settings, each in another component, that a problem may be about. */
+  const choices = new Map<TemplateError, Node[]>()
   for (const error of problems) {
     const problem = written.get(error)
     if (problem === undefined) continue
-    const { component, ...place } = template.problem(problem.replace(/\s*\n\s*/g, ' '), build)
+    const { component, choices: couldBe, ...place } = template.problem(problem.replace(/\s*\n\s*/g, ' '), build)
     Object.assign(error, place)
     if (component) components.set(error, component)
+    if (couldBe) choices.set(error, couldBe)
   }
-  placeOnTheirComponent(problems, components, template)
+  placeOnTheirComponent(problems, components, choices, template)
   // Those of block device mappings, which name only a device: on the mapping of that device.
   const devices = problems.map((error) => {
     const problem = written.get(error)
@@ -1162,11 +1165,16 @@ function placeBuild(problems: TemplateError[], written: Map<TemplateError, strin
  * the first that fails: all of a build's problems are that one's. Those that name nothing of
  * it are placed on it, where the others show which it is.
  */
-function placeOnTheirComponent(problems: TemplateError[], components: Map<TemplateError, Node>, template: JsonTemplate): void {
+function placeOnTheirComponent(problems: TemplateError[], components: Map<TemplateError, Node>, choices: Map<TemplateError, Node[]>, template: JsonTemplate): void {
   const named = new Set(problems.flatMap((problem) => components.get(problem) ?? []))
   if (named.size !== 1) return
   const [component] = named
-  for (const problem of problems) if (problem.line === undefined) Object.assign(problem, template.at(component))
+  for (const problem of problems) {
+    if (problem.line !== undefined) continue
+    // A setting two components write: that one's.
+    const setting = choices.get(problem)?.find((node) => contains(component, node))
+    Object.assign(problem, template.at(setting ?? component))
+  }
 }
 
 /**
@@ -1198,6 +1206,41 @@ function namedPath(problem: string): JsonPath {
   const rest = unknown === undefined ? (quotedSetting.exec(problem)?.[2] ?? '') : unknown.slice(namedKey(problem)?.length)
   return [...rest.matchAll(/\[(\d+)\]|\.([^.[\]]+)/g)].map(([, index, name]) => (index === undefined ? name : Number(index)))
 }
+
+/** Whether a setting, as written (true, false, or unknown until Packer fills it in), may be absent or empty. */
+const mayLack = (written: boolean | undefined): boolean => written !== true
+/** Whether it may be there. */
+const mayHave = (written: boolean | undefined): boolean => written !== false
+
+/**
+ * Problems that a provisioner's (or the shell-local post-processor's) plugin finds and that
+ * name no setting: Packer 1.6.6 names only the build. Each is said by the plugins of `types`,
+ * of a component whose settings `fits`; `written` tells whether it writes a setting.
+ */
+const componentRefusals: Array<{ says: RegExp; types: string[]; fits: (written: (key: string) => boolean | undefined) => boolean }> = [
+  {
+    says: /^Either a script file or inline script must be specified\.$/,
+    types: ['shell', 'powershell', 'windows-shell'],
+    fits: (written) => ['inline', 'script', 'scripts'].every((key) => mayLack(written(key)))
+  },
+  {
+    says: /^Only a script file or an inline script can be specified, not both\.$/,
+    types: ['shell', 'powershell', 'windows-shell'],
+    fits: (written) => mayHave(written('inline')) && (mayHave(written('script')) || mayHave(written('scripts')))
+  },
+  {
+    says: /^Command, Inline, Script and Scripts options cannot all be empty\.$/,
+    types: ['shell-local'],
+    fits: (written) => ['command', 'inline', 'script', 'scripts'].every((key) => mayLack(written(key)))
+  },
+  {
+    says: /^You may only specify one of the following options: Command, Inline, Script or Scripts\./,
+    types: ['shell-local'],
+    fits: (written) => ['command', 'inline', 'script', 'scripts'].filter((key) => mayHave(written(key))).length > 1
+  },
+  { says: /^Source must be specified\.$/, types: ['file'], fits: (written) => mayLack(written('source')) && mayLack(written('sources')) },
+  { says: /^Destination must be specified\.$/, types: ['file'], fits: (written) => mayLack(written('destination')) }
+]
 
 /**
  * Whether a provisioner or post-processor may be what a build's problem that names nothing of
@@ -1303,7 +1346,7 @@ class JsonTemplate {
    * Where a problem Packer listed is: what it names, else the build's builder; and the builder,
    * provisioner or post-processor that holds what it names, when it names one of the build's.
    */
-  problem(problem: string, build: string | undefined): Place & { component?: Node } {
+  problem(problem: string, build: string | undefined): Place & { component?: Node; choices?: Node[] } {
     const numbered = /^(builder|provisioner) (\d+): (.*)$/.exec(problem)
     if (numbered) {
       const [, kind, number, rest] = numbered
@@ -1329,13 +1372,20 @@ class JsonTemplate {
     const key = namedKey(problem)
     // A key written with a dot in its name is named whole, as it is written.
     const whole = unknownKey.exec(problem)?.[1]
-    const named =
-      (whole === undefined ? undefined : this.keyInBuild(builder, whole)) ?? (key === undefined ? undefined : this.within(this.keyInBuild(builder, key), namedPath(problem)))
+    // The setting as written, else as the plugin's Go field names it (`'Inline[0]' expected type 'string'`).
+    const keys = new Set(whole !== undefined ? [whole, key] : key === undefined ? [] : [key, asSetting(key)])
+    const choices = [...keys].flatMap((name) => (name === undefined ? [] : this.keysInBuild(builder, name))).map((found) => this.within(found, namedPath(problem)))
+    // Two provisioners or post-processors that write it, and nothing here tells which Packer
+    // means: on the one the build's other problems name, else on none (placeOnTheirComponent).
+    if (choices.length > 1 && !(builder && contains(builder, choices[0] as Node))) return { choices: choices as Node[] }
+    const named = choices[0]
     const found =
       named ?? this.templateValue(builder, problem) ?? this.leadingKey(builder, problem) ?? this.quotedValue(builder, problem) ?? this.mentionedKey(builder, problem)
     if (found) return { ...this.at(found), component: [builder, ...this.others].find((node) => node && contains(node, found)) }
     const runner = this.programRunner(build, problem)
     if (runner) return { ...this.at(this.key(runner, 'command') ?? runner), component: runner }
+    const refusing = this.refusingComponent(build, problem)
+    if (refusing) return { ...this.at(refusing), component: refusing }
     // Packer says only which build: its builder's, unless a provisioner or post-processor may be
     // what it means (`Either a script file or inline script must be specified.`).
     return this.others.some((node) => mayMeanUnnamed(node, problem)) ? {} : this.at(builder)
@@ -1540,6 +1590,40 @@ class JsonTemplate {
       return typeof name === 'string' && name.includes('{{') && jsonNameShape(name, this.filling).test(build)
     })
     return couldBe.length === 1 ? couldBe[0] : undefined
+  }
+
+  /**
+   * The provisioner or post-processor that a problem naming no setting is about, where Packer's
+   * plugin says it of one kind of component only (componentRefusals): the one of the build
+   * whose settings as written could give it; none where two could.
+   */
+  private refusingComponent(build: string, problem: string): Node | undefined {
+    const refusal = componentRefusals.find(({ says }) => says.test(problem))
+    if (!refusal) return undefined
+    const couldBe = this.others.filter((node) => {
+      const type = this.value(node, 'type')?.value
+      return typeof type === 'string' && refusal.types.includes(type) && this.appliesTo(node, build) && refusal.fits((key) => this.written(node, key))
+    })
+    return couldBe.length === 1 ? couldBe[0] : undefined
+  }
+
+  /**
+   * Whether a component writes a setting: false where it leaves it out or empty, true where its
+   * value is one; undefined where Packer fills it in (`{{user `script`}}`), which may be empty.
+   */
+  private written(node: Node, key: string): boolean | undefined {
+    const value = this.value(node, key)
+    if (value === undefined || value.type === 'null') return false
+    if (value.type === 'array') return (value.children?.length ?? 0) > 0 ? true : false
+    if (value.type !== 'string') return true
+    const text = value.value as string
+    return text === '' ? false : text.includes('{{') ? undefined : true
+  }
+
+  /** The key in the build's builder, else each provisioner's or post-processor's that writes it. */
+  private keysInBuild(builder: Node | undefined, key: string): Node[] {
+    const own = this.key(builder, key)
+    return own ? [own] : this.others.flatMap((node) => this.key(node, key) ?? [])
   }
 
   /** A key of the build's builder, else of a provisioner, else of a post-processor. */
