@@ -19,8 +19,10 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(workspace, { recursive: true, force: true }))
 
+// A build that makes an AMI, so that the version's refusal is the only one (a null build makes none: refused with it).
+const amiSource = 'source "amazon-ebs" "x" {\n  ami_name      = "x-{{timestamp}}"\n  instance_type = "t3.micro"\n  region        = "us-east-1"\n  source_ami    = "ami-0123456789abcdef0"\n  ssh_username  = "ec2-user"\n}\n'
 const hclTemplate = (constraint: string): string =>
-  `packer {\n  required_version = ${JSON.stringify(constraint)}\n}\n\nsource "null" "x" {\n  communicator = "none"\n}\n\nbuild {\n  sources = ["source.null.x"]\n}\n`
+  `packer {\n  required_version = ${JSON.stringify(constraint)}\n}\n\n${amiSource}\nbuild {\n  sources = ["source.amazon-ebs.x"]\n}\n`
 
 async function problemsOf(inputs: Record<string, string>): Promise<InputProblem[]> {
   const all = { ...defaults, ...inputs }
@@ -47,7 +49,7 @@ describe('the release packer-version names, against what the template asks of it
 
   it('reads each file of a template directory, .pkr.json files included', async () => {
     mkdirSync(join(workspace, 'images'))
-    writeFileSync(join(workspace, 'images/build.pkr.hcl'), 'source "null" "x" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.x"]\n}\n')
+    writeFileSync(join(workspace, 'images/build.pkr.hcl'), `${amiSource}build {\n  sources = ["source.amazon-ebs.x"]\n}\n`)
     writeFileSync(join(workspace, 'images/versions.pkr.json'), '{\n  "packer": {\n    "required_version": "~> 1.11.0"\n  }\n}\n')
     const [problem, ...more] = await problemsOf({ template: 'images', 'packer-version': '1.12.0' })
     expect(more).toEqual([])
