@@ -469,8 +469,13 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         ) + ['', 'source "null" "fleet" {', '  communicator = "none"', '}', ''].join('\n')
       )
       const hcl2 = { 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }
+      // Killed once the action has logged both lines (Packer passes a script's lines on after it runs them).
+      const printed = (stdout: string) => existsSync(marker) && stdout.includes(`    null.fleet: Instance ID: ${other}`) && stdout.includes(fleet)
       const main = await runAction(
-        options(hcl2, { onStart: (child) => void until(() => existsSync(marker), 'the script to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL')) })
+        options(hcl2, {
+          onStart: (child, stdoutSoFar) =>
+            void until(() => printed(stdoutSoFar()), 'the script to print').then(() => process.kill(childrenOf(child.pid as number)[0], 'SIGKILL'))
+        })
       )
       expect(main.exitCode).toBe(1)
       expect(main.stdout).toContain(`    null.fleet: Instance ID: ${other}`)
