@@ -50,6 +50,8 @@ const loadedLater = {
   'stages/survivor': 'src/packer/survivor.ts',
   'stages/cleanup': 'src/aws/cleanup.ts',
   'stages/leftover-iam': 'src/aws/leftover-iam.ts',
+  // AWS calls through the runner's proxy: loaded by the first connection, only when one is named.
+  'stages/aws-proxy': 'src/aws/proxy.ts',
   'stages/unreported': 'src/report/unreported.ts',
   'stages/finished-images': 'src/aws/finished-images.ts',
   'stages/plugin-cache': 'src/plugins/cache.ts',

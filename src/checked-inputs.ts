@@ -10,6 +10,10 @@ import { reportInputProblems } from './report/input-problems.js'
 export async function checkedInputs(): Promise<Inputs | undefined> {
   // Before anything can quote them: a problem with the input, or a download from the mirror.
   for (const secret of releasesUrlSecrets(core.getInput('packer-releases-url'))) core.setSecret(secret)
+  // The runner's proxy (the Packer download and the AWS calls go through it) may carry a password.
+  for (const name of ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']) {
+    for (const secret of releasesUrlSecrets(process.env[name] ?? '')) core.setSecret(secret)
+  }
   try {
     const inputs = await readInputs((name) => core.getInput(name))
     if (inputs.githubToken) core.setSecret(inputs.githubToken)

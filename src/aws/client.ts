@@ -2,8 +2,8 @@
 // (./bounds.ts).
 import { CreateTagsCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2'
 import { Readable } from 'node:stream'
-import { boundedRequests } from './bounds.js'
 import { withRunCredentials } from './credentials.js'
+import { awsRequestHandler } from './bounds.js'
 
 /**
  * A client for one region. No endpoint is passed, so AWS_ENDPOINT_URL_EC2 keeps working; the
@@ -80,7 +80,7 @@ function newClient(region: string, maxAttempts: number): EC2Client {
         region,
         maxAttempts,
         ...credentials,
-        requestHandler: boundedRequests
+        requestHandler: awsRequestHandler()
       })
   )
 }

@@ -13,10 +13,10 @@ import {
   IAMClient,
   RemoveRoleFromInstanceProfileCommand
 } from '@aws-sdk/client-iam'
-import { boundedRequests } from './bounds.js'
 import { withRunCredentials } from './credentials.js'
 import { awsErrorCode, awsErrorText } from './failures.js'
 import { madeSincePackerStarted } from './leftovers.js'
+import { awsRequestHandler } from './bounds.js'
 
 export interface IamCleanupOptions {
   /** What the build announced. */
@@ -46,7 +46,7 @@ const isGone = (error: unknown): boolean => awsErrorCode(error) === 'NoSuchEntit
  * if it was made before Packer started. Never throws.
  */
 export async function cleanUpIam(options: IamCleanupOptions): Promise<IamCleanupReport> {
-  const iam = options.iam ?? withRunCredentials((credentials) => new IAMClient({ region: options.region, maxAttempts: 3, ...credentials, requestHandler: boundedRequests }))
+  const iam = options.iam ?? withRunCredentials((credentials) => new IAMClient({ region: options.region, maxAttempts: 3, ...credentials, requestHandler: awsRequestHandler() }))
   const cleanup = new IamCleanup(iam, options)
   try {
     await cleanup.profiles()

@@ -6,9 +6,9 @@
 import { GetParameterCommand, PutParameterCommand, SSMClient, type ParameterTier } from '@aws-sdk/client-ssm'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 import { errorMessage } from '../common/errors.js'
-import { boundedRequests } from './bounds.js'
 import { withRunCredentials } from './credentials.js'
 import { awsErrorCode, describeAwsFailure, isAccessDenied } from './failures.js'
+import { awsRequestHandler } from './bounds.js'
 
 export type SsmParameterResult = { region: string; amiId: string } & (
   /** `unchanged`: the parameter held the AMI already (a reused set), and was not put again. */
@@ -167,7 +167,7 @@ async function publishInRegion(options: PublishOptions, region: string, amiId: s
   try {
     ssm = options.ssmFor
       ? options.ssmFor(region)
-      : withRunCredentials((credentials) => new SSMClient({ region, ...credentials, requestHandler: boundedRequests }))
+      : withRunCredentials((credentials) => new SSMClient({ region, ...credentials, requestHandler: awsRequestHandler() }))
     return await publishRegion(ssm, options, region, amiId)
   } catch (error) {
     return { region, amiId, outcome: 'failed', error: `SSM parameter ${options.name} in ${region}: ${errorMessage(error)}` }
@@ -182,7 +182,7 @@ async function publishInRegion(options: PublishOptions, region: string, amiId: s
  * the new AMI: the AMI it still holds is launched from it.
  */
 export async function parameterValue(name: string, region: string): Promise<string | undefined> {
-  const ssm = withRunCredentials((credentials) => new SSMClient({ region, ...credentials, requestHandler: boundedRequests }))
+  const ssm = withRunCredentials((credentials) => new SSMClient({ region, ...credentials, requestHandler: awsRequestHandler() }))
   try {
     const { Parameter: parameter } = await ssm.send(new GetParameterCommand({ Name: name }))
     return parameter?.Value
