@@ -65,6 +65,14 @@ describeWithPacker('a Windows AMI template, through the bundled action', () => {
     return { line: String(found + 1), col: String(lines[found].indexOf(text) + 1) }
   }
 
+  /** Where provisioner `index` of the workspace's JSON template (as JSON.stringify writes it) opens. */
+  function provisionerPlace(workspace: string, index: number): { line: string; col: string } {
+    const lines = readFileSync(join(workspace, 'windows.json'), 'utf8').split('\n')
+    const start = lines.findIndex((line) => line.includes('"provisioners"'))
+    const opens = lines.flatMap((line, at) => (at > start && line === '    {' ? [at] : []))
+    return { line: String(opens[index] + 1), col: '5' }
+  }
+
   /** The step's log, summary and outputs, less the lines that register masks (the runner hides what they name). */
   const shown = (result: ActionRun): string =>
     [result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n'), result.stderr, result.summary, JSON.stringify(result.outputs)].join('\n')
@@ -97,6 +105,69 @@ describeWithPacker('a Windows AMI template, through the bundled action', () => {
     expect(result.stdout).toContain(`::add-mask::${password}`)
     expect(shown(result)).not.toContain(password)
   }, 120_000)
+
+  // Packer 1.6.6 names only the build for these: each on the one provisioner of several
+  // powershell ones that could say it, before anything is sent to EC2.
+  const refusedProvisioners = [
+    {
+      name: 'a powershell provisioner with both script and scripts: on that provisioner',
+      edit: (provisioners: Array<Record<string, unknown>>) => {
+        provisioners[5].scripts = ['scripts/configure.ps1']
+      },
+      says: 'Build "win2022": Only one of script or scripts can be specified.',
+      on: 5
+    },
+    {
+      name: "a powershell provisioner's elevated_password with no elevated_user: on that password",
+      edit: (provisioners: Array<Record<string, unknown>>) => {
+        provisioners[0].elevated_password = '{{build `Password`}}'
+      },
+      says: "Build \"win2022\": Must supply an 'elevated_user' if 'elevated_password' provided",
+      on: '"elevated_password": "{{build `Password`}}"'
+    }
+  ]
+  for (const { name, edit, says, on } of refusedProvisioners) {
+    it(`windows-json: ${name}`, async () => {
+      const workspace = workspaceOf('windows-json', (text) => {
+        const template = JSON.parse(text) as { provisioners: Array<Record<string, unknown>> }
+        edit(template.provisioners)
+        return JSON.stringify(template, null, 2)
+      })
+      const result = await run(workspace, 'windows-json', { command: 'validate' })
+      expect(result.exitCode).toBe(1)
+      const where = typeof on === 'string' ? placeOf(workspace, 'windows-json', on) : provisionerPlace(workspace, on)
+      expect(result.errors).toEqual([
+        { message: says, properties: { title: 'Packer', file: 'windows.json', ...where } },
+        { message: 'packer validate found problems in windows.json (see the errors above); nothing was built.', properties: {} }
+      ])
+      expect(calls()).toEqual([])
+    })
+  }
+
+  it('windows-json: a WinRM communicator with no winrm_username: on the communicator, though provisioners follow', async () => {
+    const workspace = workspaceOf('windows-json', (text) => text.replace('      "winrm_username": "Administrator",\n', ''))
+    const result = await run(workspace, 'windows-json', { command: 'validate' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: 'Build "win2022": winrm_username must be specified.', properties: { title: 'Packer', file: 'windows.json', ...placeOf(workspace, 'windows-json', '"communicator": "winrm"') } },
+      { message: 'packer validate found problems in windows.json (see the errors above); nothing was built.', properties: {} }
+    ])
+    expect(calls()).toEqual([])
+  })
+
+  it('windows-hcl: a windows-restart restart_timeout with no unit: on that attribute, not the whole block', async () => {
+    const workspace = workspaceOf('windows-hcl', (text) => text.replace('restart_timeout       = "15m"', 'restart_timeout       = "15"'))
+    const result = await run(workspace, 'windows-hcl', { command: 'validate' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      {
+        message: 'error decoding \'restart_timeout\': time: missing unit in duration "15"',
+        properties: { title: 'Packer', file: 'windows.pkr.hcl', ...placeOf(workspace, 'windows-hcl', 'restart_timeout') }
+      },
+      { message: 'packer validate found problems in windows.pkr.hcl (see the errors above); nothing was built.', properties: {} }
+    ])
+    expect(calls()).toEqual([])
+  })
 
   it('windows-json: commands that read template data Packer 1.6.6 does not give them, which it runs or fails on only on the instance: each refused on its string before Packer is installed', async () => {
     const commands = {

@@ -225,6 +225,39 @@ const cases: Case[] = [
     expected: [[/^Build "amazon-ebs": Either a script file or inline script must be specified\.$/, undefined]]
   },
   {
+    name: 'a powershell provisioner with both script and scripts, beside one with scripts alone: on the one with both',
+    template: {
+      builders: [builder({ communicator: 'winrm', winrm_username: 'Administrator' })],
+      provisioners: [
+        { type: 'powershell', scripts: ['{{template_dir}}'] },
+        { script: '{{template_dir}}', type: 'powershell', scripts: ['{{template_dir}}'] }
+      ]
+    },
+    // The second's brace, which opens on its script.
+    expected: [[/^Build "amazon-ebs": Only one of script or scripts can be specified\.$/, '{', '"script": "{{template_dir}}"']]
+  },
+  {
+    name: "a powershell provisioner's elevated_password with no elevated_user, beside one run as SYSTEM: on that password",
+    template: {
+      builders: [builder({ communicator: 'winrm', winrm_username: 'Administrator' })],
+      provisioners: [
+        { type: 'powershell', inline: ['Write-Host one'], elevated_user: 'SYSTEM', elevated_password: '' },
+        { type: 'powershell', inline: ['Write-Host two'], elevated_password: '{{build `Password`}}' }
+      ]
+    },
+    expected: [[/^Build "amazon-ebs": Must supply an 'elevated_user' if 'elevated_password' provided$/, '"elevated_password": "{{build `Password`}}"']]
+  },
+  {
+    name: 'a WinRM communicator with no winrm_username, beside a provisioner: on the communicator',
+    template: { builders: [builder({ communicator: 'winrm', ssh_username: undefined })], provisioners: [{ type: 'powershell', inline: ['Write-Host hi'] }] },
+    expected: [[/^Build "amazon-ebs": winrm_username must be specified\.$/, '"communicator": "winrm"']]
+  },
+  {
+    name: 'an SSH communicator, the default, with no ssh_username, beside a provisioner: on the builder',
+    template: { builders: [builder({ ssh_username: undefined })], provisioners: [{ type: 'shell', inline: ['echo hi'] }] },
+    expected: [[/^Build "amazon-ebs": An ssh_username must be specified\n/, '{', '"type": "amazon-ebs"']]
+  },
+  {
     name: 'a setting whose variable was given no value, beside a provisioner: on the setting the problem mentions',
     template: {
       variables: { ami: '' },
@@ -669,6 +702,17 @@ describe('locateHclComponentErrors', () => {
       '1 error(s) occurred:\n\n* You may only specify one of the following options: Command, Inline, Script or\nScripts. Please consolidate these options in your config.'
     expect(await locateHclComponentErrors(error, folder.path, join(folder.path, 'p.pkr.hcl'))).toEqual([
       { message: expect.stringMatching(/^You may only specify .* Script or\nScripts\. Please consolidate these options in your config\.$/), file: 'p.pkr.hcl', line: 3 }
+    ])
+  })
+
+  it("places a value the plugin's decoder could not read (`1 error(s) decoding:`) on its setting", async () => {
+    writeFileSync(join(folder.path, 'r.pkr.hcl'), 'build {\n  sources = ["source.null.n"]\n  provisioner "windows-restart" {\n    restart_timeout = "15"\n  }\n}\n')
+    // As Packer 1.6.6 writes it of the provisioner above.
+    const error =
+      'Error: Failed preparing provisioner-block "windows-restart" ""\n\n  on r.pkr.hcl line 3:\n  (source code not available)\n\n' +
+      '1 error(s) decoding:\n\n* error decoding \'restart_timeout\': time: missing unit in duration "15"\n\n'
+    expect(await locateHclComponentErrors(error, folder.path, join(folder.path, 'r.pkr.hcl'))).toEqual([
+      { message: 'error decoding \'restart_timeout\': time: missing unit in duration "15"', file: 'r.pkr.hcl', line: 4, column: 5 }
     ])
   })
 

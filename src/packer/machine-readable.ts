@@ -898,11 +898,12 @@ export function isHclBlockError(message: string): boolean {
 /**
  * Packer's error about a provisioner or post-processor block its plugin refused: `Error: Failed
  * preparing provisioner-block "shell" ""`, the block's first line, then the plugin's problems
- * (`2 error(s) occurred:` and a `* ` line each), as Packer 1.6.6 and 1.16.0 write it
- * (hcl2template/types.build.provisioners.go, types.build.post-processor.go).
+ * (`2 error(s) occurred:`, or `1 error(s) decoding:` for a value its decoder could not read, as a
+ * windows-restart's `restart_timeout = "15"`, and a `* ` line each), as Packer 1.6.6 and 1.16.0
+ * write it (hcl2template/types.build.provisioners.go, types.build.post-processor.go).
  */
 export function isHclComponentError(message: string): boolean {
-  return /^Error: Failed preparing (provisioner|post-processor)-block /.test(message) && /^\d+ error(\(s\)|s)? occurred:\n\n\* /m.test(message)
+  return /^Error: Failed preparing (provisioner|post-processor)-block /.test(message) && /^\d+ error(\(s\)|s)? (occurred|decoding):\n\n\* /m.test(message)
 }
 
 /** Whether a name Packer wrote is one of the files it read (the template's, its variables files). */

@@ -214,7 +214,7 @@ export async function locateHclComponentErrors(
   const subject = isHclComponentError(message) ? hclSubject(message, readByPacker(workingDirectory, template)) : undefined
   if (!subject?.file.endsWith('.pkr.hcl')) return undefined
   const [, ...detail] = withoutSubject(message, subject).split('\n')
-  const listed = detail.findIndex((line) => /^\d+ error(\(s\)|s)? occurred:$/.test(line))
+  const listed = detail.findIndex((line) => /^\d+ error(\(s\)|s)? (occurred|decoding):$/.test(line))
   const problems = listed < 0 || detail.slice(0, listed).some((line) => line.trim() !== '') ? undefined : listedProblems(detail.slice(listed + 1), true)
   if (problems === undefined) return undefined
   const path = resolve(workingDirectory, subject.file)
@@ -1214,10 +1214,11 @@ const mayHave = (written: boolean | undefined): boolean => written !== false
 
 /**
  * Problems that a provisioner's (or the shell-local post-processor's) plugin finds and that
- * name no setting: Packer 1.6.6 names only the build. Each is said by the plugins of `types`,
- * of a component whose settings `fits`; `written` tells whether it writes a setting.
+ * name no setting as Packer's decoder does: Packer 1.6.6 names only the build. Each is said by
+ * the plugins of `types`, of a component whose settings `fits`; `written` tells whether it
+ * writes a setting. It is placed on the component, or on its setting `on` where it writes that.
  */
-const componentRefusals: Array<{ says: RegExp; types: string[]; fits: (written: (key: string) => boolean | undefined) => boolean }> = [
+const componentRefusals: Array<{ says: RegExp; types: string[]; fits: (written: (key: string) => boolean | undefined) => boolean; on?: string }> = [
   {
     says: /^Either a script file or inline script must be specified\.$/,
     types: ['shell', 'powershell', 'windows-shell'],
@@ -1227,6 +1228,18 @@ const componentRefusals: Array<{ says: RegExp; types: string[]; fits: (written: 
     says: /^Only a script file or an inline script can be specified, not both\.$/,
     types: ['shell', 'powershell', 'windows-shell'],
     fits: (written) => mayHave(written('inline')) && (mayHave(written('script')) || mayHave(written('scripts')))
+  },
+  {
+    says: /^Only one of script or scripts can be specified\.$/,
+    types: ['shell', 'powershell', 'windows-shell'],
+    fits: (written) => mayHave(written('script')) && mayHave(written('scripts'))
+  },
+  {
+    // A password with no user to run as (a user with no password is taken: SYSTEM has none).
+    says: /^Must supply an 'elevated_user' if 'elevated_password' provided$/,
+    types: ['powershell'],
+    fits: (written) => mayHave(written('elevated_password')) && mayLack(written('elevated_user')),
+    on: 'elevated_password'
   },
   {
     says: /^Command, Inline, Script and Scripts options cannot all be empty\.$/,
@@ -1241,6 +1254,9 @@ const componentRefusals: Array<{ says: RegExp; types: string[]; fits: (written: 
   { says: /^Source must be specified\.$/, types: ['file'], fits: (written) => mayLack(written('source')) && mayLack(written('sources')) },
   { says: /^Destination must be specified\.$/, types: ['file'], fits: (written) => mayLack(written('destination')) }
 ]
+
+/** The communicator's problem of a builder that writes no user for it (Packer 1.6.6's communicator config). */
+const communicatorUser = /^(?:winrm_username must be specified\.|An ssh_username must be specified)(?:\s|$)/
 
 /**
  * Whether a provisioner or post-processor may be what a build's problem that names nothing of
@@ -1385,7 +1401,10 @@ class JsonTemplate {
     const runner = this.programRunner(build, problem)
     if (runner) return { ...this.at(this.key(runner, 'command') ?? runner), component: runner }
     const refusing = this.refusingComponent(build, problem)
-    if (refusing) return { ...this.at(refusing), component: refusing }
+    if (refusing) return { ...this.at(refusing.on ?? refusing.node), component: refusing.node }
+    // The communicator's user, which the builder leaves out: on the communicator it chose, else
+    // the builder (SSH is the default), not on no line for the provisioners beside it.
+    if (communicatorUser.test(problem)) return { ...this.at(this.key(builder, 'communicator') ?? builder), component: builder }
     // Packer says only which build: its builder's, unless a provisioner or post-processor may be
     // what it means (`Either a script file or inline script must be specified.`).
     return this.others.some((node) => mayMeanUnnamed(node, problem)) ? {} : this.at(builder)
@@ -1597,14 +1616,16 @@ class JsonTemplate {
    * plugin says it of one kind of component only (componentRefusals): the one of the build
    * whose settings as written could give it; none where two could.
    */
-  private refusingComponent(build: string, problem: string): Node | undefined {
+  private refusingComponent(build: string, problem: string): { node: Node; on?: Node } | undefined {
     const refusal = componentRefusals.find(({ says }) => says.test(problem))
     if (!refusal) return undefined
     const couldBe = this.others.filter((node) => {
       const type = this.value(node, 'type')?.value
       return typeof type === 'string' && refusal.types.includes(type) && this.appliesTo(node, build) && refusal.fits((key) => this.written(node, key))
     })
-    return couldBe.length === 1 ? couldBe[0] : undefined
+    if (couldBe.length !== 1) return undefined
+    const [node] = couldBe
+    return { node, on: refusal.on === undefined ? undefined : this.key(node, refusal.on) }
   }
 
   /**
