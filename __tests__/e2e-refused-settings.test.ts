@@ -75,6 +75,12 @@ describeWithPacker('a build refused for one of its settings, through the bundled
     expectOn(await run(workspace, 'json'), workspace, demoTemplates.json, roleRefused, '"role_arn"')
   }, 120_000)
 
+  it('HCL2: an SSH communicator the instance never answers: on the ssh_timeout it waited', async () => {
+    const ssh = '  communicator           = "ssh"\n  ssh_username           = "ubuntu"\n  ssh_timeout            = "3s"\n'
+    const workspace = demoWith((text) => text.replace('  communicator           = "none"\n', ssh), 'hcl2')
+    expectOn(await run(workspace, 'hcl2'), workspace, demoTemplates.hcl2, /^amazon-ebs\.demo: Timeout waiting for SSH\.$/, 'ssh_timeout')
+  }, 120_000)
+
   it('HCL2: a source_ami EC2 does not have, written in the source block: on source_ami', async () => {
     const workspace = demoWith((text) => text.replace('source_ami             = var.source_ami', 'source_ami             = "ami-0000dead"'), 'hcl2')
     expectOn(await run(workspace, 'hcl2'), workspace, demoTemplates.hcl2, /^amazon-ebs\.demo: Error querying AMI: InvalidAMIID\.NotFound: /, 'source_ami   ')

@@ -88,12 +88,12 @@ describeWithPacker('a Windows AMI template, through the bundled action', () => {
     })
   }
 
-  it('windows-hcl: a build WinRM cannot reach fails on the source block, its instance terminated, its key pair and group deleted, no password shown', async () => {
-    const workspace = workspaceOf('windows-hcl')
+  it('windows-hcl: a build WinRM cannot reach fails on the winrm_timeout it waited, its instance terminated, its key pair and group deleted, no password shown', async () => {
+    const workspace = workspaceOf('windows-hcl', (text) => text.replace('winrm_timeout  = "20s"', 'winrm_timeout  = "5s"'))
     const result = await run(workspace, 'windows-hcl')
     expect(result.exitCode).toBe(1)
     expect(result.errors).toEqual([
-      { message: 'amazon-ebs.win2022: Timeout waiting for WinRM.', properties: { title: 'Packer', file: 'windows.pkr.hcl', ...placeOf(workspace, 'windows-hcl', 'source "amazon-ebs"') } },
+      { message: 'amazon-ebs.win2022: Timeout waiting for WinRM.', properties: { title: 'Packer', file: 'windows.pkr.hcl', ...placeOf(workspace, 'windows-hcl', 'winrm_timeout') } },
       { message: 'packer build failed (exit code 1); no AMI was built.', properties: {} }
     ])
     expect(result.outputs['ami-id']).toBe('')
@@ -104,6 +104,18 @@ describeWithPacker('a Windows AMI template, through the bundled action', () => {
     expect(endpoint.securityGroups('us-east-1').map(({ groupName }) => groupName)).toEqual(['default'])
     expect(result.stdout).toContain(`::add-mask::${password}`)
     expect(shown(result)).not.toContain(password)
+  }, 120_000)
+
+  it('windows-json: a build WinRM cannot reach fails on the builder\'s winrm_timeout, its instance terminated', async () => {
+    const workspace = workspaceOf('windows-json', (text) => text.replace('"winrm_timeout": "20s"', '"winrm_timeout": "5s"'))
+    const result = await run(workspace, 'windows-json')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([
+      { message: 'win2022: Timeout waiting for WinRM.', properties: { title: 'Packer', file: 'windows.json', ...placeOf(workspace, 'windows-json', '"winrm_timeout"') } },
+      { message: 'packer build failed (exit code 1); no AMI was built.', properties: {} }
+    ])
+    expect(calls().filter(({ action }) => action === 'RunInstances')).toHaveLength(1)
+    expect(endpoint.instances('us-east-1').filter(({ state }) => state !== 'terminated')).toEqual([])
   }, 120_000)
 
   // Packer 1.6.6 names only the build for these: each on the one provisioner of several

@@ -1449,6 +1449,86 @@ describe('locateRefusedSetting, of a setting that is one user variable alone', (
   })
 })
 
+describe("a build's timeout waiting for its communicator", () => {
+  const winrmDefault =
+    'The build sets no winrm_timeout, so Packer waited its default, 30 minutes, for WinRM to answer: winrm_timeout sets how long it waits.'
+  const sshDefault = 'The build sets no ssh_timeout, so Packer waited its default, 5 minutes, for SSH to answer: ssh_timeout sets how long it waits.'
+
+  describe('in a JSON template', () => {
+    const text = JSON.stringify(
+      {
+        variables: { wait: '10m' },
+        builders: [
+          { type: 'amazon-ebs', name: 'set', communicator: 'winrm', winrm_timeout: '5s' },
+          { type: 'amazon-ebs', name: 'unset', communicator: 'winrm' },
+          { type: 'amazon-ebs', name: 'old-ssh', ssh_wait_timeout: '2m' },
+          { type: 'amazon-ebs', name: 'ssh' },
+          { type: 'amazon-ebs', name: 'from-variable', communicator: 'winrm', winrm_timeout: '{{user `wait`}}' }
+        ]
+      },
+      null,
+      2
+    )
+    const values = { template: 'win.json', varFiles: [], given: [] }
+    const lineOf = (written: string, from = 0): number => text.split('\n').findIndex((line, at) => at >= from && line.includes(written)) + 1
+
+    it('places it on winrm_timeout (ssh_timeout, or the ssh_wait_timeout it replaced) where the builder sets it', () => {
+      const message = 'set: Timeout waiting for WinRM.'
+      expect(locateRefusedSetting(message, text, undefined, values)).toEqual([{ message, line: lineOf('"winrm_timeout": "5s"'), column: 7 }])
+      const ssh = 'old-ssh: Timeout waiting for SSH.'
+      expect(locateRefusedSetting(ssh, text, undefined, values)).toEqual([{ message: ssh, line: lineOf('"ssh_wait_timeout"'), column: 7 }])
+    })
+
+    it('places it where a variable that is the whole setting is given its value', () => {
+      expect(locateRefusedSetting('from-variable: Timeout waiting for WinRM.', text, undefined, values)).toEqual([
+        {
+          message: 'template: win.json: variable "wait", which from-variable takes for winrm_timeout: Timeout waiting for WinRM.',
+          file: 'win.json',
+          line: lineOf('"wait": "10m"'),
+          column: 13
+        }
+      ])
+    })
+
+    it("says Packer's default and the setting that changes it where the builder sets none, left to the builder's place", () => {
+      expect(locateRefusedSetting('unset: Timeout waiting for WinRM.', text, undefined, values)).toEqual([
+        { message: `unset: Timeout waiting for WinRM.\n${winrmDefault}` }
+      ])
+      expect(locateRefusedSetting('ssh: Timeout waiting for SSH.', text, undefined, values)).toEqual([{ message: `ssh: Timeout waiting for SSH.\n${sshDefault}` }])
+      expect(locateFailedBuild('unset', text)).toEqual({ line: lineOf('"name": "unset"') - 2, column: 5 })
+    })
+
+    it('leaves it to Packer for a build no builder is known to be', () => {
+      expect(locateRefusedSetting('other: Timeout waiting for WinRM.', text, undefined, values)).toBeUndefined()
+    })
+  })
+
+  describe('in an HCL2 template', () => {
+    const folder = scratchFolder('communicator-timeout-', {
+      'win.pkr.hcl':
+        'source "amazon-ebs" "set" {\n  communicator  = "winrm"\n  winrm_timeout = "5s"\n}\n\n' +
+        'source "amazon-ebs" "unset" {\n  communicator = "winrm"\n}\n\n' +
+        'source "amazon-ebs" "overridden" {\n  communicator = "winrm"\n}\n\n' +
+        'build {\n  sources = ["source.amazon-ebs.set", "source.amazon-ebs.unset"]\n\n' +
+        '  source "amazon-ebs.overridden" {\n    winrm_timeout = "1m"\n  }\n}\n'
+    })
+    const locate = (message: string) => locateHclRefusedSetting(message, folder.path, folder.path, { varFiles: [], variables: [], env: {} })
+
+    it('places it on the winrm_timeout the source block sets', async () => {
+      const message = 'amazon-ebs.set: Timeout waiting for WinRM.'
+      expect(await locate(message)).toEqual([{ message, file: 'win.pkr.hcl', line: 3, column: 3 }])
+    })
+
+    it("says Packer's default where no block sets it, left to the source block's place", async () => {
+      expect(await locate('amazon-ebs.unset: Timeout waiting for WinRM.')).toEqual([{ message: `amazon-ebs.unset: Timeout waiting for WinRM.\n${winrmDefault}` }])
+    })
+
+    it("says no default where a build block's source block sets it, and leaves the place to Packer", async () => {
+      expect(await locate('amazon-ebs.overridden: Timeout waiting for WinRM.')).toBeUndefined()
+    })
+  })
+})
+
 describe('locateFailedBuild', () => {
   const text = JSON.stringify(
     { builders: [{ type: 'amazon-ebs', name: 'east' }, { type: 'amazon-ebs', name: 'west-{{timestamp}}' }, { type: 'googlecompute', name: 'gce-{{user `zone`}}' }] },

@@ -985,7 +985,7 @@ export interface UnknownSource {
  * the pattern of the key in it, for a block, the setting in it. EC2's words are those of its API
  * reference.
  */
-const settingErrors: Array<{ said: RegExp; settings: string[]; key?: RegExp; within?: string }> = [
+const settingErrors: Array<{ said: RegExp; settings: string[]; key?: RegExp; within?: string; unset?: string }> = [
   // An AMI of the account already has the name.
   { said: /^Error: AMI Name: '[^\n]*' is used by an existing AMI: ami-\w+/, settings: ['ami_name'] },
   // Packer reads the key even with `communicator = "none"`.
@@ -999,21 +999,40 @@ const settingErrors: Array<{ said: RegExp; settings: string[]; key?: RegExp; wit
   { said: /^Error querying AMI: InvalidAMIID\.(?:NotFound|Malformed): /, settings: ['source_ami'] },
   { said: /^Error tagging volumes: Error processing tag: /, settings: ['run_volume_tags'], key: /^Error tagging volumes: Error processing tag: ([^:\n]+):/ },
   // STS refused the role, or could not be asked.
-  { said: /^IAM Role \(.*\) cannot be assumed\.$/, settings: ['assume_role'], within: 'role_arn' }
+  { said: /^IAM Role \(.*\) cannot be assumed\.$/, settings: ['assume_role'], within: 'role_arn' },
+  // The communicator never answered in the time the template gives it, or in Packer's default
+  // (1.6.6's communicator config, and the plugin's since) where it gives none.
+  {
+    said: /^Timeout waiting for WinRM\.$/,
+    settings: ['winrm_timeout'],
+    unset: 'The build sets no winrm_timeout, so Packer waited its default, 30 minutes, for WinRM to answer: winrm_timeout sets how long it waits.'
+  },
+  {
+    said: /^Timeout waiting for SSH\.$/,
+    settings: ['ssh_timeout', 'ssh_wait_timeout'],
+    unset: 'The build sets no ssh_timeout, so Packer waited its default, 5 minutes, for SSH to answer: ssh_timeout sets how long it waits.'
+  }
 ]
 
 /**
  * Packer's error of a build about one setting of its builder (settingErrors): the build, the
  * settings that could be it, and the key in a map setting where Packer names one, or the setting
- * in a block (`within`) that it is about.
+ * in a block (`within`) that it is about; `unset`, what Packer did instead where the build sets
+ * none of the settings.
  */
-export function refusedSetting(message: string): { build: string; settings: string[]; key?: string; within?: string } | undefined {
+export function refusedSetting(message: string): { build: string; settings: string[]; key?: string; within?: string; unset?: string } | undefined {
   const [, build, said] = /^(.+?): ([^\n]*)/.exec(message) ?? []
   if (build === undefined || said === undefined) return undefined
   const error = settingErrors.find((each) => each.said.test(said))
   if (!error) return undefined
   const key = error.key?.exec(said)?.[1]
-  return { build, settings: error.settings, ...(key !== undefined && { key }), ...(error.within !== undefined && { within: error.within }) }
+  return {
+    build,
+    settings: error.settings,
+    ...(key !== undefined && { key }),
+    ...(error.within !== undefined && { within: error.within }),
+    ...(error.unset !== undefined && { unset: error.unset })
+  }
 }
 
 /**

@@ -829,14 +829,20 @@ export async function locateHclRefusedFilter(message: string, workingDirectory: 
  * Packer names in a map setting where it is written. A setting that is one user variable alone
  * (`{{user `subnet`}}`) reads the same whatever the value: the error is where `values` give that
  * variable its value (onOrigin), unless the value is a default read from the environment.
- * Undefined for any other message, or a builder that writes none of the settings that could be
- * it, or more than one.
+ * Where the builder writes none of them and Packer took its own value (`Timeout waiting for
+ * WinRM.` after its default 30 minutes), the message says so, with no place: the build's block is
+ * as near as it is. Undefined for any other message, or a builder that writes none of the
+ * settings that could be it, or more than one.
  */
 export function locateRefusedSetting(message: string, text: string, buildNames?: string[], values?: JsonValues): TemplateError[] | undefined {
   const refused = refusedSetting(message)
   const root = refused === undefined ? undefined : parseTree(text)
   if (!refused || !root || root.type !== 'object') return undefined
   const template = new JsonTemplate(root, text, buildNames)
+  // Packer's default, not the template, is what to change: said so, on the builder (the build's fallback).
+  if (refused.unset !== undefined && template.builderPlace(refused.build).line !== undefined && !template.writesAny(refused.build, refused.settings)) {
+    return [{ message: `${message}\n${refused.unset}` }]
+  }
   const written = refused.key === undefined && refused.within === undefined ? template.writtenSetting(refused.build, refused.settings) : undefined
   const name = typeof written?.value === 'string' ? onlyUserVariable(written.value) : undefined
   const set = name === undefined || !values ? undefined : variableValues(text, values.varFiles, values.given).get(name)
@@ -881,7 +887,8 @@ export interface JsonValues {
  * The same in an HCL2 template: on the setting in the source block Packer names the build by,
  * or where the variable it is alone (`var.subnet`) is given its value (hclValueOrigin, with what
  * `given` holds); undefined when a build block's `source` block of that source sets it too (which of the two
- * Packer took cannot be told here), or when no source block of that name writes it.
+ * Packer took cannot be told here), or when no source block of that name writes it, except that
+ * where none sets it and Packer took its own value, the message says so, with no place.
  */
 export async function locateHclRefusedSetting(
   message: string,
@@ -894,11 +901,12 @@ export async function locateHclRefusedSetting(
   if (!refused || !found) return undefined
   const written = refused.settings.filter((setting) => setting in found.source)
   const [setting] = written
-  if (setting === undefined || written.length > 1) return undefined
   const label = refused.build.split('.').slice(-2).join('.')
-  if ((await templateBodies(template)).some((body) => buildSourcesOf(body).some((each) => each[label] !== undefined && settingIn(each[label], refused.settings)))) {
-    return undefined
-  }
+  const overridden = async (): Promise<boolean> =>
+    (await templateBodies(template)).some((body) => buildSourcesOf(body).some((each) => each[label] !== undefined && settingIn(each[label], refused.settings)))
+  // Packer's default, not the template, is what to change: said so, on the source block (the build's fallback).
+  if (setting === undefined && refused.unset !== undefined && !(await overridden())) return [{ message: `${message}\n${refused.unset}` }]
+  if (setting === undefined || written.length > 1 || (await overridden())) return undefined
   const name = typeof found.source[setting] === 'string' ? onlyHclVariable(found.source[setting]) : undefined
   const origin = name === undefined || refused.key !== undefined || refused.within !== undefined || !given ? undefined : await hclValueOrigin(name, workingDirectory, template, given)
   if (origin) return [onOrigin(message, refused.build, setting, origin)]
@@ -1572,6 +1580,12 @@ class JsonTemplate {
     const builder = this.builder(build)
     const written = settings.filter((setting) => this.key(builder, setting))
     return written.length === 1 ? { setting: written[0], value: this.value(builder, written[0])?.value } : undefined
+  }
+
+  /** Whether the build's builder writes any of `settings`. */
+  writesAny(build: string, settings: string[]): boolean {
+    const builder = this.builder(build)
+    return settings.some((setting) => this.key(builder, setting) !== undefined)
   }
 
   /** Where the build's builder begins. */
