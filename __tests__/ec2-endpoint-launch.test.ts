@@ -8,23 +8,26 @@ import {
   CreateLaunchTemplateCommand,
   CreateTagsCommand,
   DescribeAvailabilityZonesCommand,
+  DescribeImageReferencesCommand,
   DescribeInstancesCommand,
+  DescribeRegionsCommand,
   DescribeSubnetsCommand,
   DescribeTagsCommand,
   RunInstancesCommand,
   type RunInstancesCommandInput
 } from '@aws-sdk/client-ec2'
-import { CreateInstanceProfileCommand, GetInstanceProfileCommand } from '@aws-sdk/client-iam'
+import { CreateInstanceProfileCommand, GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam'
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { SELF_ACCOUNT_ID, SOURCE_AMI_ID } from '../test-support/ec2-endpoint/index.js'
-import { endpointPerTest } from './support/endpoint-per-test.js'
+import { endpointPerTest, loopbackClientConfig } from './support/endpoint-per-test.js'
 
 const HOME = 'us-east-1'
 
 const loopback = endpointPerTest(HOME)
 const { start, ec2, iam } = loopback
 
-const launch = (input: Partial<RunInstancesCommandInput> = {}) =>
-  ec2().send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, ...input }))
+const launch = (input: Partial<RunInstancesCommandInput> = {}, client = ec2()) =>
+  client.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, ...input }))
 
 /** A subnet of its own in zone `b` of every region, and a fleet's launch template data. */
 const network = { vpcId: 'vpc-0c10000000000000a', subnets: [{ subnetId: 'subnet-0c10000000000000b', zone: 'b' }] }
@@ -186,6 +189,51 @@ describe('IAM instance profiles', () => {
       'Value (packer-build) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'
     ])
     expect(loopback.endpoint.instances(HOME)).toEqual([])
+  })
+})
+
+describe('ARNs and endpoints in the partition of the region', () => {
+  it('answers IAM, launch templates, image references, authorization failures and DescribeRegions in aws-us-gov and aws-cn', async () => {
+    const endpoint = await start({ regions: ['us-gov-west-1', 'cn-north-1'], seedInstanceProfiles: [{ instanceProfileName: 'packer-build', roleName: 'packer-build' }] })
+    const profile = (partition: string) => `arn:${partition}:iam::${SELF_ACCOUNT_ID}:instance-profile/packer-build`
+    const govIam = new IAMClient(loopbackClientConfig(endpoint, 'us-gov-west-1'))
+    const { InstanceProfile } = await govIam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'packer-build' }))
+    govIam.destroy()
+    expect(InstanceProfile?.Arn).toBe(profile('aws-us-gov'))
+    expect(InstanceProfile?.Roles?.[0]?.Arn).toBe(`arn:aws-us-gov:iam::${SELF_ACCOUNT_ID}:role/packer-build`)
+
+    const china = ec2('cn-north-1')
+    await expect(launch({ IamInstanceProfile: { Arn: profile('aws') } }, china)).rejects.toMatchObject({ name: 'InvalidParameterValue' })
+    const launched = await launch({ IamInstanceProfile: { Arn: profile('aws-cn') } }, china)
+    expect(launched.Instances?.[0]?.IamInstanceProfile?.Arn).toBe(profile('aws-cn'))
+    const { LaunchTemplate } = await china.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: SOURCE_AMI_ID } }))
+    expect(LaunchTemplate?.CreatedBy).toBe(`arn:aws-cn:iam::${SELF_ACCOUNT_ID}:user/loopback`)
+    const { ImageReferences = [] } = await china.send(new DescribeImageReferencesCommand({ ImageIds: [SOURCE_AMI_ID], IncludeAllResourceTypes: true }))
+    expect(ImageReferences.map((reference) => reference.Arn).sort()).toEqual([
+      `arn:aws-cn:ec2:cn-north-1:${SELF_ACCOUNT_ID}:instance/${launched.Instances?.[0]?.InstanceId}`,
+      `arn:aws-cn:ec2:cn-north-1:${SELF_ACCOUNT_ID}:launch-template/${LaunchTemplate?.LaunchTemplateId}`
+    ])
+    endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation' })
+    await expect(china.send(new CreateTagsCommand({ Resources: [SOURCE_AMI_ID], Tags: [{ Key: 'k', Value: 'v' }] }))).rejects.toThrow(
+      `User: arn:aws-cn:iam::${SELF_ACCOUNT_ID}:user/loopback is not authorized to perform: ec2:CreateTags on resource: arn:aws-cn:ec2:cn-north-1::image/${SOURCE_AMI_ID}`
+    )
+    const { Regions = [] } = await china.send(new DescribeRegionsCommand({}))
+    expect(Regions.map(({ RegionName, Endpoint }) => `${RegionName} ${Endpoint}`).sort()).toEqual([
+      'cn-north-1 ec2.cn-north-1.amazonaws.com.cn',
+      'us-gov-west-1 ec2.us-gov-west-1.amazonaws.com'
+    ])
+  })
+
+  it("counts an SSM parameter's name with the ARN before it in the region's partition", async () => {
+    const endpoint = await start({ regions: ['us-east-1', 'us-gov-west-1'] })
+    // arn:aws:ssm:us-east-1:123456789012:parameter/ is 45 characters, arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/ 56.
+    const put = (region: string, length: number) =>
+      new SSMClient(loopbackClientConfig(endpoint, region)).send(
+        new PutParameterCommand({ Name: `/${'a'.repeat(length)}`, Value: SOURCE_AMI_ID, Type: 'String' })
+      )
+    await expect(put('us-east-1', 1011 - 45)).resolves.toMatchObject({ Version: 1 })
+    await expect(put('us-gov-west-1', 1011 - 56)).resolves.toMatchObject({ Version: 1 })
+    await expect(put('us-gov-west-1', 1011 - 56 + 1)).rejects.toMatchObject({ name: 'ValidationException' })
   })
 })
 

@@ -226,7 +226,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     if (all.Version === IAM_VERSION) {
       const call: Ec2Call = { action, region, params, service: 'iam' }
       calls.push(call)
-      const { status, body } = answerIam(iam, action, params, requestId)
+      const { status, body } = answerIam(iam, action, params, region, requestId)
       if (status !== 200) call.error = /<Code>([^<]*)<\/Code>/.exec(body)?.[1]
       response.writeHead(status, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId })
       response.end(body)

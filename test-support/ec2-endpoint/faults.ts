@@ -3,7 +3,8 @@
 
 import { Ec2Error, notFound, throttled } from './errors.js'
 import type { Params } from './query.js'
-import { SELF_ACCOUNT_ID, type World } from './world.js'
+import { partitionOf } from './partitions.js'
+import { callerArn, SELF_ACCOUNT_ID, type World } from './world.js'
 
 export interface ThrottleFault {
   /** Throttle the first N calls (counted from now), then let calls through. */
@@ -108,25 +109,25 @@ function seededRandom(seed: number): () => number {
 
 function resourceArn(action: string, region: string, params: Params): string {
   const id = params['ResourceId.1'] ?? params.ImageId ?? params['InstanceId.1'] ?? params.SnapshotId
-  if (id?.startsWith('ami-')) return `arn:aws:ec2:${region}::image/${id}`
-  if (id?.startsWith('snap-')) return `arn:aws:ec2:${region}::snapshot/${id}`
-  if (id?.startsWith('i-')) return `arn:aws:ec2:${region}:${SELF_ACCOUNT_ID}:instance/${id}`
-  return `arn:aws:ec2:${region}:${SELF_ACCOUNT_ID}:*/${action}`
+  const ec2 = `arn:${partitionOf(region)}:ec2:${region}`
+  if (id?.startsWith('ami-')) return `${ec2}::image/${id}`
+  if (id?.startsWith('snap-')) return `${ec2}::snapshot/${id}`
+  if (id?.startsWith('i-')) return `${ec2}:${SELF_ACCOUNT_ID}:instance/${id}`
+  return `${ec2}:${SELF_ACCOUNT_ID}:*/${action}`
 }
-
-const USER_ARN = `arn:aws:iam::${SELF_ACCOUNT_ID}:user/loopback`
 
 function unauthorizedMessage(action: string, region: string, params: Params): string {
   const resource = resourceArn(action, region, params)
+  const user = callerArn(region)
   const decision = JSON.stringify({
     allowed: false,
     explicitDeny: false,
     matchedStatements: { items: [] },
-    context: { principal: { arn: USER_ARN }, action: `ec2:${action}`, resource }
+    context: { principal: { arn: user }, action: `ec2:${action}`, resource }
   })
   const encoded = Buffer.from(decision).toString('base64url')
   return (
-    `You are not authorized to perform this operation. User: ${USER_ARN} is not authorized ` +
+    `You are not authorized to perform this operation. User: ${user} is not authorized ` +
     `to perform: ec2:${action} on resource: ${resource} because no identity-based policy ` +
     `allows the ec2:${action} action. Encoded authorization failure message: ${encoded}`
   )

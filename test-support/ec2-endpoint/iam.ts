@@ -2,8 +2,10 @@
 // for `temporary_iam_instance_profile_policy_document`: the Query protocol with IAM's own XML
 // (a `<Action>Result` element, lists of `<member>`, `<ErrorResponse>`), told from an EC2 call by
 // its `Version`. Packer 1.6.6 sends its IAM calls to `custom_endpoint_ec2`; an SDK reaches it
-// through AWS_ENDPOINT_URL_IAM. IAM is global: one set of roles and instance profiles.
+// through AWS_ENDPOINT_URL_IAM. IAM is global: one set of roles and instance profiles, whose ARNs
+// are in the partition of the region the call is signed for (arn:aws-us-gov:iam::… for us-gov-west-1).
 import { Ec2Error } from './errors.js'
+import { partitionOf } from './partitions.js'
 import type { Params } from './query.js'
 import { iamUniqueId, instanceProfileArn, SELF_ACCOUNT_ID, type IamInstanceProfile, type IamRole, type IamState } from './world.js'
 import { element, escapeXml, type XmlValue } from './xml.js'
@@ -42,35 +44,36 @@ function profile(iam: IamState, params: Params): IamInstanceProfile {
   return found
 }
 
-function roleXml(found: IamRole): XmlValue {
+function roleXml(found: IamRole, region: string): XmlValue {
   return {
     Path: '/',
     RoleName: found.roleName,
     RoleId: found.roleId,
-    Arn: `arn:aws:iam::${SELF_ACCOUNT_ID}:role/${found.roleName}`,
+    Arn: `arn:${partitionOf(region)}:iam::${SELF_ACCOUNT_ID}:role/${found.roleName}`,
     CreateDate: found.createDate,
     AssumeRolePolicyDocument: encodeURIComponent(found.assumeRolePolicyDocument)
   }
 }
 
-function profileXml(iam: IamState, found: IamInstanceProfile): XmlValue {
+function profileXml(iam: IamState, found: IamInstanceProfile, region: string): XmlValue {
   return {
     Path: '/',
     InstanceProfileName: found.instanceProfileName,
     InstanceProfileId: found.instanceProfileId,
-    Arn: instanceProfileArn(found.instanceProfileName),
+    Arn: instanceProfileArn(region, found.instanceProfileName),
     CreateDate: found.createDate,
     Roles: found.roles.flatMap((name) => {
       const member = iam.roles.get(name)
-      return member ? [roleXml(member)] : []
+      return member ? [roleXml(member, region)] : []
     })
   }
 }
 
-type IamHandler = (iam: IamState, params: Params) => XmlValue
+/** `region`: the one the call is signed for, whose partition its ARNs are in. */
+type IamHandler = (iam: IamState, params: Params, region: string) => XmlValue
 
 const handlers: Record<string, IamHandler> = {
-  CreateRole: (iam, params) => {
+  CreateRole: (iam, params, region) => {
     const name = named(params, 'RoleName')
     if (iam.roles.has(name)) throw iamError('EntityAlreadyExists', `Role with name ${name} already exists.`, 409)
     const created: IamRole = {
@@ -81,9 +84,9 @@ const handlers: Record<string, IamHandler> = {
       policies: new Map()
     }
     iam.roles.set(name, created)
-    return { Role: roleXml(created) }
+    return { Role: roleXml(created, region) }
   },
-  GetRole: (iam, params) => ({ Role: roleXml(role(iam, params)) }),
+  GetRole: (iam, params, region) => ({ Role: roleXml(role(iam, params), region) }),
   DeleteRole: (iam, params) => {
     const found = role(iam, params)
     if (found.policies.size > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409)
@@ -103,14 +106,14 @@ const handlers: Record<string, IamHandler> = {
     if (!found.policies.delete(policy)) throw noSuchEntity(`The role policy with name ${policy} cannot be found.`)
     return undefined
   },
-  CreateInstanceProfile: (iam, params) => {
+  CreateInstanceProfile: (iam, params, region) => {
     const name = named(params, 'InstanceProfileName')
     if (iam.instanceProfiles.has(name)) throw iamError('EntityAlreadyExists', `Instance Profile ${name} already exists.`, 409)
     const created: IamInstanceProfile = { instanceProfileName: name, instanceProfileId: iamUniqueId('AIPA'), createDate: new Date(), roles: [] }
     iam.instanceProfiles.set(name, created)
-    return { InstanceProfile: profileXml(iam, created) }
+    return { InstanceProfile: profileXml(iam, created, region) }
   },
-  GetInstanceProfile: (iam, params) => ({ InstanceProfile: profileXml(iam, profile(iam, params)) }),
+  GetInstanceProfile: (iam, params, region) => ({ InstanceProfile: profileXml(iam, profile(iam, params), region) }),
   DeleteInstanceProfile: (iam, params) => {
     const found = profile(iam, params)
     if (found.roles.length > 0) throw iamError('DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.', 409)
@@ -133,13 +136,13 @@ const handlers: Record<string, IamHandler> = {
   }
 }
 
-/** Answers an IAM call: the status and the XML body, success or error. */
-export function answerIam(iam: IamState, action: string, params: Params, requestId: string): { status: number; body: string } {
+/** Answers an IAM call signed for `region`: the status and the XML body, success or error. */
+export function answerIam(iam: IamState, action: string, params: Params, region: string, requestId: string): { status: number; body: string } {
   const metadata = `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>`
   try {
     const handler = handlers[action]
     if (handler === undefined) throw iamError('InvalidAction', `Could not find operation ${action} for version ${IAM_VERSION}`, 400)
-    const result = handler(iam, params)
+    const result = handler(iam, params, region)
     const body = result === undefined ? '' : element(`${action}Result`, result, 'member')
     return { status: 200, body: `<${action}Response xmlns="${IAM_NAMESPACE}">${body}${metadata}</${action}Response>` }
   } catch (error) {

@@ -5,6 +5,7 @@
 // type: EC2 checks such a value after PutParameter has answered, and a version whose AMI does
 // not exist in the region is dropped.
 import { Ec2Error } from './errors.js'
+import { partitionOf } from './partitions.js'
 import { SELF_ACCOUNT_ID, type ParameterRecord, type RegionState } from './world.js'
 
 export const SSM_TARGET_PREFIX = 'AmazonSSM.'
@@ -49,7 +50,7 @@ function text(body: Body, member: string, required = true): string | undefined {
 
 /** A parameter's ARN: a path's leading "/" is the one after `parameter` (/a/b is …:parameter/a/b, web is …:parameter/web). */
 function parameterArn(region: RegionState, name: string): string {
-  return `arn:aws:ssm:${region.name}:${SELF_ACCOUNT_ID}:parameter/${name.replace(/^\//, '')}`
+  return `arn:${partitionOf(region.name)}:ssm:${region.name}:${SELF_ACCOUNT_ID}:parameter/${name.replace(/^\//, '')}`
 }
 
 function parameterName(region: RegionState, body: Body): string {

@@ -4,6 +4,7 @@
 
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { partitionOf } from './partitions.js'
 
 export const SELF_ACCOUNT_ID = '123456789012'
 export const AMAZON_ACCOUNT_ID = '137112412989'
@@ -239,9 +240,17 @@ export class IamState {
   readonly instanceProfiles = new Map<string, IamInstanceProfile>()
 }
 
-/** An instance profile's ARN (path `/`), as IAM answers it and RunInstances takes it. */
-export function instanceProfileArn(name: string): string {
-  return `arn:aws:iam::${SELF_ACCOUNT_ID}:instance-profile/${name}`
+/**
+ * An instance profile's ARN (path `/`), as IAM answers it and RunInstances takes it, in the
+ * partition of `region`: IAM is global, but each partition has its own.
+ */
+export function instanceProfileArn(region: string, name: string): string {
+  return `arn:${partitionOf(region)}:iam::${SELF_ACCOUNT_ID}:instance-profile/${name}`
+}
+
+/** The ARN of the IAM user whose credentials call the endpoint, in the partition of `region`. */
+export function callerArn(region: string): string {
+  return `arn:${partitionOf(region)}:iam::${SELF_ACCOUNT_ID}:user/loopback`
 }
 
 /** A role's or an instance profile's unique ID: its prefix (`AROA`, `AIPA`) and 17 characters. */

@@ -3,6 +3,7 @@
 // and launch templates in their 10 newest versions unless `version-depth` says otherwise.
 import { invalidParameterValue } from '../errors.js'
 import { boolParam, listParam, structListParam, type Params } from '../query.js'
+import { partitionOf } from '../partitions.js'
 import { SELF_ACCOUNT_ID, type RegionState } from '../world.js'
 import { lookUp, type Handler } from './common.js'
 
@@ -52,7 +53,7 @@ function instanceReferences(region: RegionState, imageId: string, options: Optio
     .map((instance) => ({
       imageId,
       resourceType: 'ec2:Instance',
-      arn: `arn:aws:ec2:${region.name}:${SELF_ACCOUNT_ID}:instance/${instance.instanceId}`
+      arn: `arn:${partitionOf(region.name)}:ec2:${region.name}:${SELF_ACCOUNT_ID}:instance/${instance.instanceId}`
     }))
 }
 
@@ -66,7 +67,7 @@ function launchTemplateReferences(region: RegionState, imageId: string, options:
     .map((template) => ({
       imageId,
       resourceType: 'ec2:LaunchTemplate',
-      arn: `arn:aws:ec2:${region.name}:${SELF_ACCOUNT_ID}:launch-template/${template.launchTemplateId}`
+      arn: `arn:${partitionOf(region.name)}:ec2:${region.name}:${SELF_ACCOUNT_ID}:launch-template/${template.launchTemplateId}`
     }))
 }
 
@@ -76,7 +77,7 @@ function parameterReferences(region: RegionState, imageId: string): Reference[] 
     .map((parameter) => ({
       imageId,
       resourceType: 'ssm:Parameter',
-      arn: `arn:aws:ssm:${region.name}:${SELF_ACCOUNT_ID}:parameter${parameter.name.startsWith('/') ? '' : '/'}${parameter.name}`
+      arn: `arn:${partitionOf(region.name)}:ssm:${region.name}:${SELF_ACCOUNT_ID}:parameter${parameter.name.startsWith('/') ? '' : '/'}${parameter.name}`
     }))
 }
 

@@ -218,11 +218,11 @@ function securityGroupsFor(
  * template's), as DescribeInstances shows it; EC2's error for one IAM does not know. An empty
  * name (Packer 1.6.6 sends one when the template names no profile) is none.
  */
-function instanceProfileOf(world: World, params: Params): InstanceRecord['iamInstanceProfile'] {
+function instanceProfileOf(world: World, region: string, params: Params): InstanceRecord['iamInstanceProfile'] {
   const arn = params['IamInstanceProfile.Arn'] || undefined
   const name = params['IamInstanceProfile.Name'] || undefined
   const profiles = [...world.iam.instanceProfiles.values()]
-  const byArn = arn === undefined ? undefined : profiles.find((one) => instanceProfileArn(one.instanceProfileName) === arn)
+  const byArn = arn === undefined ? undefined : profiles.find((one) => instanceProfileArn(region, one.instanceProfileName) === arn)
   if (arn !== undefined && byArn === undefined) {
     throw invalidParameterValue(`Value (${arn}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN`)
   }
@@ -231,7 +231,7 @@ function instanceProfileOf(world: World, params: Params): InstanceRecord['iamIns
     throw invalidParameterValue(`Value (${name}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`)
   }
   const profile = byArn ?? byName
-  return profile && { arn: instanceProfileArn(profile.instanceProfileName), id: profile.instanceProfileId }
+  return profile && { arn: instanceProfileArn(region, profile.instanceProfileName), id: profile.instanceProfileId }
 }
 
 /** Launches the instances RunInstances' parameters describe (as a launch template's data does too). */
@@ -274,7 +274,7 @@ export function launchInstances(world: World, region: RegionState, params: Param
       `Value (${zone}) for parameter availabilityZone is invalid. Subnet '${subnet.subnetId}' is in the availability zone ${subnet.availabilityZone}`
     )
   }
-  const iamInstanceProfile = instanceProfileOf(world, params)
+  const iamInstanceProfile = instanceProfileOf(world, region.name, params)
   const vpcId = subnet?.vpcId ?? region.defaultVpc.vpcId
   const chosenSubnet =
     subnet ??

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { Ec2Error, invalidParameterValue, missingParameter } from '../errors.js'
 import { applyFilters, type FilterFields } from '../filters.js'
 import { filtersParam, intParam, listParam, requiredParam, structListParam, type Params } from '../query.js'
-import { SELF_ACCOUNT_ID, type InstanceRecord, type LaunchTemplateRecord, type LaunchTemplateVersionRecord, type RegionState } from '../world.js'
+import { callerArn, type InstanceRecord, type LaunchTemplateRecord, type LaunchTemplateVersionRecord, type RegionState } from '../world.js'
 import type { XmlValue } from '../xml.js'
 import { lookUp, lookUpOne, tagSet, tagSpecifications, tagsFrom, type Handler } from './common.js'
 import { launchInstances } from './instances.js'
@@ -69,26 +69,26 @@ function dataFromSource(source: Record<string, string>, sent: Record<string, str
   return { ...Object.fromEntries(inherited), ...sent }
 }
 
-function templateXml(template: LaunchTemplateRecord): XmlValue {
+function templateXml(region: RegionState, template: LaunchTemplateRecord): XmlValue {
   return {
     launchTemplateId: template.launchTemplateId,
     launchTemplateName: template.launchTemplateName,
     createTime: template.createTime,
-    createdBy: `arn:aws:iam::${SELF_ACCOUNT_ID}:user/loopback`,
+    createdBy: callerArn(region.name),
     defaultVersionNumber: template.defaultVersion,
     latestVersionNumber: template.versions.length,
     tagSet: tagSet(template.tags)
   }
 }
 
-function versionXml(template: LaunchTemplateRecord, version: LaunchTemplateVersionRecord): XmlValue {
+function versionXml(region: RegionState, template: LaunchTemplateRecord, version: LaunchTemplateVersionRecord): XmlValue {
   return {
     launchTemplateId: template.launchTemplateId,
     launchTemplateName: template.launchTemplateName,
     versionNumber: version.versionNumber,
     versionDescription: version.description,
     createTime: version.createTime,
-    createdBy: `arn:aws:iam::${SELF_ACCOUNT_ID}:user/loopback`,
+    createdBy: callerArn(region.name),
     defaultVersion: version.versionNumber === template.defaultVersion,
     launchTemplateData: dataXml(version.data)
   }
@@ -154,7 +154,7 @@ const createLaunchTemplate: Handler = ({ world, region, params }) => {
     tags: tagsFrom(tagSpecs.get('launch-template'))
   }
   region.launchTemplates.set(template.launchTemplateId, template)
-  return { launchTemplate: templateXml(template) }
+  return { launchTemplate: templateXml(region, template) }
 }
 
 const describeLaunchTemplates: Handler = ({ region, params }) => {
@@ -167,7 +167,7 @@ const describeLaunchTemplates: Handler = ({ region, params }) => {
     templates = templates.filter((template) => named.includes(template))
   }
   templates = applyFilters(templates, filtersParam(params), TEMPLATE_FIELDS)
-  return { launchTemplates: templates.map(templateXml) }
+  return { launchTemplates: templates.map((template) => templateXml(region, template)) }
 }
 
 const describeLaunchTemplateVersions: Handler = ({ region, params }) => {
@@ -181,7 +181,7 @@ const describeLaunchTemplateVersions: Handler = ({ region, params }) => {
     specs.length > 0
       ? [...new Set(specs.map((spec) => resolveVersion(template, spec)))]
       : template.versions.filter((version) => version.versionNumber >= min && version.versionNumber <= max)
-  return { launchTemplateVersionSet: versions.map((version) => versionXml(template, version)) }
+  return { launchTemplateVersionSet: versions.map((version) => versionXml(region, template, version)) }
 }
 
 const createLaunchTemplateVersion: Handler = ({ region, params }) => {
@@ -194,20 +194,20 @@ const createLaunchTemplateVersion: Handler = ({ region, params }) => {
     data: source === undefined ? dataParams(params) : dataFromSource(source.data, dataParams(params))
   }
   template.versions.push(version)
-  return { launchTemplateVersion: versionXml(template, version) }
+  return { launchTemplateVersion: versionXml(region, template, version) }
 }
 
 const modifyLaunchTemplate: Handler = ({ region, params }) => {
   const template = namedTemplate(region, params)
   const spec = params.SetDefaultVersion
   if (spec !== undefined) template.defaultVersion = resolveVersion(template, spec).versionNumber
-  return { launchTemplate: templateXml(template) }
+  return { launchTemplate: templateXml(region, template) }
 }
 
 const deleteLaunchTemplate: Handler = ({ region, params }) => {
   const template = namedTemplate(region, params)
   region.launchTemplates.delete(template.launchTemplateId)
-  return { launchTemplate: templateXml(template) }
+  return { launchTemplate: templateXml(region, template) }
 }
 
 /**

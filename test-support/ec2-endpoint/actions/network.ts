@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, generateKeyPair } from 'node:crypto'
 import { promisify } from 'node:util'
+import { dnsSuffixOf } from '../partitions.js'
 import { Ec2Error, invalidParameterValue, missingParameter, notFound } from '../errors.js'
 import { applyFilters, type FilterFields } from '../filters.js'
 import {
@@ -101,7 +102,7 @@ const KEY_FIELDS: FilterFields<KeyPairRecord> = {
 }
 
 function regionEndpoint(name: string): string {
-  return `ec2.${name}.amazonaws.com`
+  return `ec2.${name}.${dnsSuffixOf(name)}`
 }
 
 const describeRegions: Handler = ({ world, params }) => {
