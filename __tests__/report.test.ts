@@ -1,6 +1,9 @@
 import { describe, expect, it, jest } from '@jest/globals'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { headingsOf, linksOf, renderedHtml, tableRows, textOf } from './support/markdown.js'
 import {
+  amiCell,
   amiOutputs,
   consoleUrl,
   primaryBuildNote,
@@ -127,6 +130,36 @@ describe('consoleUrl', () => {
     )
     expect(consoleUrl('cn-north-1', 'ami-1')).toContain('https://cn-north-1.console.amazonaws.cn/')
     expect(consoleUrl('us-gov-west-1', 'ami-1')).toContain('https://us-gov-west-1.console.amazonaws-us-gov.com/')
+  })
+
+  it("links every region the AWS SDK knows to its partition's console, and none of a partition whose console is not on the internet", async () => {
+    // The SDK's endpoint rules' partitions, as bundled.
+    const core = dirname(createRequire(import.meta.url).resolve('@aws-sdk/core/package.json'))
+    const { partitionsInfo } = (await import(join(core, 'dist-es/submodules/client/util-endpoints/lib/aws/partitions.js'))) as {
+      partitionsInfo: { partitions: Array<{ id: string; regions: Record<string, unknown> }> }
+    }
+    const domains: Record<string, string | undefined> = { aws: 'console.aws.amazon.com', 'aws-cn': 'console.amazonaws.cn', 'aws-us-gov': 'console.amazonaws-us-gov.com' }
+    const regions = partitionsInfo.partitions.flatMap(({ id, regions }) =>
+      Object.keys(regions)
+        .filter((region) => !region.endsWith('-global'))
+        .map((region) => ({ id, region }))
+    )
+    expect(regions.length).toBeGreaterThan(40)
+    expect(new Set(regions.map(({ id }) => id))).toEqual(new Set(['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc']))
+    for (const { id, region } of regions) {
+      const domain = domains[id]
+      expect({ region, url: consoleUrl(region, 'ami-1') }).toEqual({
+        region,
+        url: domain && `https://${region}.${domain}/ec2/home?region=${region}#ImageDetails:imageId=ami-1`
+      })
+    }
+  })
+
+  it('shows an AMI of a region whose console is not known by its ID alone', () => {
+    expect(amiCell('us-isob-east-1', 'ami-1')).toBe('`ami-1`')
+    expect(amiCell('us-gov-east-1', 'ami-1')).toBe(
+      '[`ami-1`](https://us-gov-east-1.console.amazonaws-us-gov.com/ec2/home?region=us-gov-east-1#ImageDetails:imageId=ami-1)'
+    )
   })
 })
 

@@ -399,14 +399,28 @@ const headline: Record<SummaryModel['outcome'], string> = {
   cancelled: ':no_entry_sign: Cancelled'
 }
 
-/** EC2 console address of an AMI, in the console of the region's partition. */
-export function consoleUrl(region: string, amiId: string): string {
-  const host = region.startsWith('cn-')
-    ? `${region}.console.amazonaws.cn`
-    : region.startsWith('us-gov-')
-      ? `${region}.console.amazonaws-us-gov.com`
-      : `${region}.console.aws.amazon.com`
-  return `https://${host}/ec2/home?region=${region}#ImageDetails:imageId=${amiId}`
+/**
+ * The domain of the EC2 console of each partition whose console is on the internet, by the
+ * pattern of its regions' names (the AWS SDK's, which a test checks): the isolated partitions'
+ * (us-iso-east-1, us-isob-east-1, eu-isoe-west-1…) and the European Sovereign Cloud's are on
+ * their own networks, at addresses AWS does not publish.
+ */
+const consoles: Array<{ regions: RegExp; domain: string }> = [
+  { regions: /^(?:us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, domain: 'console.aws.amazon.com' },
+  { regions: /^cn-\w+-\d+$/, domain: 'console.amazonaws.cn' },
+  { regions: /^us-gov-\w+-\d+$/, domain: 'console.amazonaws-us-gov.com' }
+]
+
+/** EC2 console address of an AMI, in the console of the region's partition; none where that console is not known. */
+export function consoleUrl(region: string, amiId: string): string | undefined {
+  const domain = consoles.find(({ regions }) => regions.test(region))?.domain
+  return domain && `https://${region}.${domain}/ec2/home?region=${region}#ImageDetails:imageId=${amiId}`
+}
+
+/** An AMI's ID in a summary's cell, linked to the EC2 console where its region's console is known. */
+export function amiCell(region: string, amiId: string): string {
+  const url = consoleUrl(region, amiId)
+  return url === undefined ? `\`${amiId}\`` : `[\`${amiId}\`](${url})`
 }
 
 /** Text from elsewhere (an error, a name) in a Markdown table's cell: on one line, secrets masked. */
@@ -447,7 +461,7 @@ export function renderSummary(model: SummaryModel): string {
       const snapshotsOf = tagging?.snapshotsOf ?? (model.reusedFrom ? (model.reusedSnapshots ?? {}) : undefined)
       const snapshots = snapshotsOf ? (snapshotsOf[ami.amiId] ?? []).map((id) => `\`${id}\``).join(', ') || '—' : snapshotsUnknown(model)
       lines.push(
-        `| ${ami.region} | [\`${ami.amiId}\`](${consoleUrl(ami.region, ami.amiId)}) | ${snapshots} | ${tagsCell(model, tagging, ami)} |`
+        `| ${ami.region} | ${amiCell(ami.region, ami.amiId)} | ${snapshots} | ${tagsCell(model, tagging, ami)} |`
       )
     }
     lines.push('')
@@ -491,7 +505,7 @@ export function notTheBuildsSection(others: NotTheBuilds[]): string[] {
     '',
     '| Build | Region | AMI | Why not |',
     '| --- | --- | --- | --- |',
-    ...others.map(({ build, region, ami, why }) => `| ${plainText(masked(build))} | ${region} | [\`${ami}\`](${consoleUrl(region, ami)}) | ${plainText(masked(why))} |`),
+    ...others.map(({ build, region, ami, why }) => `| ${plainText(masked(build))} | ${region} | ${amiCell(region, ami)} | ${plainText(masked(why))} |`),
     ''
   ]
 }

@@ -7,7 +7,7 @@ import type { LeftoverState } from '../aws/leftovers.js'
 import type { FinishedImage } from '../packer/machine-readable.js'
 import { annotate } from './annotation.js'
 import { copiesNotFound, imagesOf, notTheBuilds, notTheBuildsWarning, nothingFound, unlistedImages, type NotTheBuilds } from './found-images.js'
-import { consoleUrl, notTheBuildsSection, plainText, writeSummaryText } from './index.js'
+import { amiCell, notTheBuildsSection, plainText, writeSummaryText } from './index.js'
 import { masked } from './masks.js'
 
 /** A build that finished, and its AMIs as far as they are known. */
@@ -114,7 +114,7 @@ export function renderUnreported(builds: UnreportedBuild[], others: NotTheBuilds
   for (const { build, amis, copiesNotFound: notFound } of builds) {
     lines.push(`### ${plainText(masked(build))}`, '', '| Region | AMI |', '| --- | --- |')
     for (const { region, amiId } of amis) {
-      lines.push(region ? `| ${region} | [\`${amiId}\`](${consoleUrl(region, amiId)}) |` : `| the build's own | \`${amiId}\` |`)
+      lines.push(region ? `| ${region} | ${amiCell(region, amiId)} |` : `| the build's own | \`${amiId}\` |`)
     }
     lines.push('')
     if (notFound !== undefined) lines.push(plainText(masked(notFound)), '')
