@@ -5,6 +5,7 @@ import {
   duplicateVariable,
   failedValidation,
   hclDiagnostics,
+  isLoggedEventLine,
   locateError,
   noTemporaryResources,
   parseEventLine,
@@ -732,5 +733,20 @@ describe('failedValidation', () => {
   it('leaves a value from a variables file or a default, whose place Packer names', () => {
     const fromFile = refused('varfile', 'main.pkr.hcl:3,3-13').replace('on  line 0:', 'on prod.pkrvars.hcl line 1:')
     expect(failedValidation(fromFile)).toBeUndefined()
+  })
+})
+
+describe('isLoggedEventLine', () => {
+  const is = (line: string): boolean => isLoggedEventLine(Buffer.from(line), 0, Buffer.byteLength(line))
+
+  it("tells Packer's debug log copy of a machine-readable line (PACKER_LOG) from its other lines", () => {
+    expect(is('2026/12/07 05:59:09 1796623149,,ui,message,    amazon-ebs: Adding tag: "Pw": "a%!(PACKER_COMMA)b"')).toBe(true)
+    expect(is('2026/12/07 05:59:09 1796623149,amazon-ebs.demo,artifact-count,2')).toBe(true)
+    expect(is('2026/12/07 05:59:09.123456 1796623149,amazon-ebs,error,Timeout waiting for SSH.')).toBe(true)
+    expect(is('2026/12/07 05:59:09 packer-builder-amazon-ebs plugin: [INFO] AWS Auth provider used: "EnvProvider"')).toBe(false)
+    expect(is('2026/12/07 05:59:09 [INFO] Packer version: 1.6.6 [go1.19.8 linux amd64]')).toBe(false)
+    // The line itself, on stdout, and a panic's first line.
+    expect(is('1796623149,,ui,say,==> amazon-ebs: Prevalidating AMI Name')).toBe(false)
+    expect(is('panic: runtime error: invalid memory address or nil pointer dereference')).toBe(false)
   })
 })

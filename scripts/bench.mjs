@@ -6,7 +6,8 @@
 // Prints medians, min–max, ratios and each target; it asserts nothing. Beside them, what one run
 // of each kind loads of dist/ (scripts/dist-loaded.mjs): counts, not times, so one run each.
 // BENCH_ROUNDS=<n> sets the rounds per comparison (default 3; the whole job gets at least 15 and
-// the cold start at least 21, being short and noisy); BENCH_HUGE=0 skips the 1 GiB run.
+// the cold start at least 21, being short and noisy); BENCH_HUGE=0 skips the 1 GiB run; BENCH_DEBUG=1
+// runs the huge logs as a re-run with debug logging does (RUNNER_DEBUG=1: Packer's debug log on too).
 import { execFileSync, spawn } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -151,7 +152,9 @@ function standinEnv(bytes) {
     STANDIN_LOG_BYTES: String(bytes),
     STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs', regions: { 'us-east-1': 'ami-0aaa1' } }]),
     STANDIN_MANIFEST: join(scratch, 'standin-manifest.json'),
-    AWS_REGION: 'us-east-1'
+    AWS_REGION: 'us-east-1',
+    // A re-run with debug logging: Packer's debug log copies each of its lines to stderr.
+    ...(process.env.BENCH_DEBUG === '1' ? { RUNNER_DEBUG: '1' } : {})
   }
 }
 

@@ -24,7 +24,7 @@ import type { Fingerprint } from './inputs/fingerprint.js'
 import type { ResolvedVersion } from './inputs/required-version.js'
 import type { InstalledPacker } from './install/index.js'
 import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
-import { buildArguments, packerEnvironment, validateArguments, validateDeadlineMs } from './packer/commands.js'
+import { buildArguments, packerDebugLog, packerEnvironment, shownArguments, validateArguments, validateDeadlineMs } from './packer/commands.js'
 import { InspectFailed, inspectBuilds } from './packer/inspect.js'
 import { actionsLog, withCommandsResumed } from './packer/log.js'
 import { noTemporaryResources, RunRecord, type CleanedUpImage, type FinishedImage } from './packer/machine-readable.js'
@@ -1279,10 +1279,13 @@ function packerRunner(
     varFiles: inputs.varFiles,
     variables: inputs.variables
   }
+  // A re-run with debug logging has Packer's debug log too, unless the step says otherwise.
+  const debugLog = packerDebugLog(core.isDebug())
   return async (args, env = {}, { record, deadlineMs, warnings, started } = {}) => {
+    core.debug(`Running ${packer.path} ${shownArguments(args)} in ${inputs.workingDirectory}${debugLog.PACKER_LOG ? ', with PACKER_LOG=1' : ''}`)
     const run = await runPacker(packer.path, args, {
       cwd: inputs.workingDirectory,
-      env: packerEnvironment(inputs.awsRegion, env),
+      env: packerEnvironment(inputs.awsRegion, { ...debugLog, ...env }),
       log,
       cancellation,
       record,

@@ -53,3 +53,20 @@ export function buildArguments(inputs: TemplateArguments & Pick<Inputs, 'onError
 export function packerEnvironment(homeRegion: string | undefined, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { CHECKPOINT_DISABLE: '1', ...process.env, ...(homeRegion === undefined ? {} : { AWS_REGION: homeRegion }), ...extra }
 }
+
+/**
+ * Packer's debug log (PACKER_LOG, on its standard error) when the runner's debug logging is on (a
+ * re-run with "Enable debug logging"), unless the step's environment sets PACKER_LOG itself, to
+ * any value: `PACKER_LOG: 0` keeps it off.
+ */
+export function packerDebugLog(runnerDebug: boolean, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return runnerDebug && env.PACKER_LOG === undefined ? { PACKER_LOG: '1' } : {}
+}
+
+/**
+ * Packer's arguments as a debug line shows them: each `-var`'s value left out, as it may be a
+ * secret the runner masks only whole (one with a line break would show, escaped, in one line).
+ */
+export function shownArguments(args: string[]): string {
+  return args.map((arg, index) => (args[index - 1] === '-var' ? `${arg.split('=')[0]}=…` : arg)).join(' ')
+}

@@ -181,6 +181,10 @@ export function actionsLog(log: JobLog = jobLog(), secrets: () => Iterable<strin
     packerText(bytes: Buffer, start: number, end: number): void {
       log.packerText(bytes, start, end)
     },
+    // Unescaped whole, its date and fields included: a secret in it shows as it is, and is masked.
+    loggedEvent(bytes: Buffer, start: number, end: number): void {
+      log.packerText(bytes, start, end)
+    },
     cutAt(bytes: Buffer, start: number, end: number): number {
       return beforePartOfSecret(bytes, start, end, secrets())
     },

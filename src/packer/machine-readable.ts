@@ -157,6 +157,19 @@ export function uiTextStart(bytes: Buffer, start: number, end: number): number {
   return -1
 }
 
+/**
+ * Whether a line of Packer's standard error is its debug log's copy of a machine-readable line
+ * (PACKER_LOG): Go's date and time, then the line as Packer wrote it on standard output, escaped
+ * (`%!(PACKER_COMMA)`, `\n`). A plugin's log lines name the plugin after the time instead.
+ */
+export function isLoggedEventLine(bytes: Buffer, start: number, end: number): boolean {
+  // Its start is enough to tell: the date and time, the line's timestamp, its target and type.
+  return loggedEvent.test(bytes.toString('latin1', start, Math.min(end, start + loggedEventPrefix)))
+}
+
+const loggedEvent = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})? \d+,[^,]*,[a-z][a-z-]*,/
+const loggedEventPrefix = 512
+
 /** Whether `expected` is at `at` in `bytes`, before `end`. (Buffer.compare costs more per call.) */
 export function bytesAt(bytes: Uint8Array, at: number, end: number, expected: Uint8Array): boolean {
   if (at + expected.length > end) return false

@@ -6,7 +6,7 @@ import type { Buffer } from 'node:buffer'
 import { withinDeadline } from '../common/waiting.js'
 import { startedIn } from '../common/paths.js'
 import { hasCrashLog, keepCrashLog, type CrashReport } from './crash-log.js'
-import { ByteLineSplitter, parseEventLine, RunRecord, uiTextStart, type LineHandler, type PackerCrash, type PackerEvent } from './machine-readable.js'
+import { ByteLineSplitter, isLoggedEventLine, parseEventLine, RunRecord, uiTextStart, type LineHandler, type PackerCrash, type PackerEvent } from './machine-readable.js'
 
 export interface PackerLog {
   /** Before Packer's first line. */
@@ -17,6 +17,11 @@ export interface PackerLog {
   raw(line: string, stream: 'stdout' | 'stderr'): void
   /** The text of a `ui,say` or `ui,message` event, still as Packer wrote it (escaped). */
   packerText(bytes: Buffer, start: number, end: number): void
+  /**
+   * A line of Packer's debug log (PACKER_LOG, on standard error) that copies a machine-readable
+   * line, still escaped; a log without it drops such lines with the rest of standard error.
+   */
+  loggedEvent?(bytes: Buffer, start: number, end: number): void
   /**
    * Where a line that is cut short (maxLineBytes) may end, at `end` or before: never in part of
    * a secret, which the runner, masking only whole ones, would show.
@@ -464,9 +469,17 @@ function lineHandlers(log: PackerLog, record: RunRecord): { onStdoutLine: LineHa
   const onStderrLine: LineHandler = (bytes, start, whole, cut) => {
     const end = cut > 0 ? (log.cutAt?.(bytes, start, whole) ?? whole) : whole
     const dropped = cut + whole - end
-    const line = bytes.toString('utf8', start, end)
-    record.observeStderr(line)
-    if (line.trim() !== '') log.raw(line, 'stderr')
+    // Packer's debug log (PACKER_LOG) copies each machine-readable line, escaped as on standard
+    // output: shown as is, a secret with a comma or a line break would be in a form the runner
+    // does not mask. It is unescaped as the text of a `ui` line is, whose secrets the runner masks;
+    // as bytes, as that text is: the copies are as many as Packer's lines.
+    if (isLoggedEventLine(bytes, start, end)) {
+      log.loggedEvent?.(bytes, start, end)
+    } else {
+      const line = bytes.toString('utf8', start, end)
+      record.observeStderr(line)
+      if (line.trim() !== '') log.raw(line, 'stderr')
+    }
     if (dropped > 0) log.raw(cutShort(dropped), 'stderr')
   }
   return { onStdoutLine, onStderrLine }

@@ -1,0 +1,142 @@
+// A failed run re-run with the runner's debug logging (RUNNER_DEBUG=1), or with PACKER_LOG set in
+// the step's environment as Packer's docs say for debugging, through the bundled action with the
+// real Packer and the loopback EC2 endpoint: Packer's debug log is in the step's log as text, the
+// action says which Packer commands it runs, and no secret shows, in any form Packer writes it.
+import { describe, expect, it } from '@jest/globals'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { asTheRunnerShowsIt, type ActionRun } from './support/action-process.js'
+import { demoRuns, loopbackSuite } from './support/loopback-suite.js'
+import { describeWithPacker } from './support/runtimes.js'
+import { commandsTheRunnerRuns, groupLines } from './support/workflow-commands.js'
+
+describeWithPacker("Packer's debug log and the action's debug lines, through the bundled action", () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+  const { demoWith } = demoRuns(suite)
+
+  // Each holds a comma, which Packer's machine-readable lines write as %!(PACKER_COMMA): its debug
+  // log copies those lines as they are, and a runner masks a secret only as it was registered.
+  const hclSecret = 'hcl-Secret,9f3e'
+  const jsonSecret = 'json-Secret,47ab'
+  /** Given to the step as `${{ secrets.X }}` would be: the runner knows it, the template does not declare it sensitive. */
+  const runnerSecret = 'runner-Secret,c0de'
+  const secrets = [hclSecret, jsonSecret, runnerSecret]
+
+  /** The demo's HCL2 template with a sensitive variable, given by a variables file, that one of the AMI's tags shows. */
+  function hclWorkspace(): string {
+    const workspace = demoWith(
+      (text) =>
+        text
+          .replace('variable "aws_region" {', 'variable "db_password" {\n  type      = string\n  sensitive = true\n}\n\nvariable "aws_region" {')
+          .replace('    SourceAMI = "{{ .SourceAMI }}"\n', '    SourceAMI = "{{ .SourceAMI }}"\n    Password  = var.db_password\n'),
+      'hcl2'
+    )
+    writeFileSync(join(workspace, 'secret.pkrvars.hcl'), `db_password = "${hclSecret}"\n`)
+    return workspace
+  }
+  const hclInputs = { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl\nsecret.pkrvars.hcl' }
+
+  /**
+   * The demo's JSON template with a sensitive variable given by the variables input, and a
+   * variable it does not declare sensitive, given a secret of the workflow's: tags show both.
+   */
+  function jsonWorkspace(): string {
+    return demoWith((text) => {
+      const template = JSON.parse(text) as { variables: Record<string, string>; builders: Array<{ tags: Record<string, string> }> } & Record<string, unknown>
+      template.variables.db_password = ''
+      template.variables.token = ''
+      template['sensitive-variables'] = ['db_password']
+      template.builders[0].tags.Password = '{{user `db_password`}}'
+      template.builders[0].tags.Token = '{{user `token`}}'
+      return JSON.stringify(template, null, 2)
+    }, 'json')
+  }
+  const jsonInputs = { template: 'packer-template.json', 'var-file': 'packer-vars.json', variables: `db_password=${jsonSecret}\ntoken=${runnerSecret}` }
+
+  /** No secret, whole or in part, in the log as the runner shows it, in the summary or on stderr. */
+  function expectNoSecret(result: ActionRun): void {
+    const shown = asTheRunnerShowsIt(result, [runnerSecret])
+    for (const secret of secrets) {
+      for (const part of secret.split(',')) {
+        expect(shown.log).not.toContain(part)
+        expect(shown.summary).not.toContain(part)
+        expect(result.stderr).not.toContain(part)
+      }
+    }
+  }
+
+  /** The lines of Packer's own debug log in the group, as text (the runner reads no command in them). */
+  function packerDebugLines(result: ActionRun, group: string): string[] {
+    return (groupLines(result.stdout, group) ?? []).filter((line) => /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /.test(line))
+  }
+
+  /** The debug lines the runner shows (`::debug::`), as it reads them. */
+  function debugLines(result: ActionRun): string[] {
+    return commandsTheRunnerRuns(result.stdout).flatMap(({ name, line }) => (name === 'debug' ? [line.replace(/^::debug::/, '')] : []))
+  }
+
+  describe('PACKER_LOG=1 in the step\'s environment', () => {
+    it("HCL2: Packer's debug log shows in Validate and Build, and a sensitive value with a comma is masked in its copy of Packer's lines", async () => {
+      const result = await suite.run(hclWorkspace(), hclInputs, { PACKER_LOG: '1' })
+      expect(result.exitCode).toBe(0)
+      expect(result.outputs['ami-id']).toMatch(/^ami-/)
+      for (const group of ['Validate', 'Build']) {
+        expect(packerDebugLines(result, group)).toContainEqual(expect.stringMatching(/ \[INFO\] Packer version: 1\.6\.6 /))
+      }
+      // Packer's copy of its line, which printed the secret, is masked as the line itself is.
+      const shown = asTheRunnerShowsIt(result).log.split('\n')
+      expect(shown).toContainEqual(expect.stringMatching(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \d+,,ui,message, {4}amazon-ebs\.demo: Adding tag: "Password": "\*\*\*"$/))
+      expect(shown).toContain('    amazon-ebs.demo: Adding tag: "Password": "***"')
+      expectNoSecret(result)
+    })
+
+    it("JSON: a sensitive variable given by the variables input, and a workflow's secret the template does not declare sensitive, are masked too", async () => {
+      const result = await suite.run(jsonWorkspace(), jsonInputs, { PACKER_LOG: '1' })
+      expect(result.exitCode).toBe(0)
+      expect(packerDebugLines(result, 'Build')).toContainEqual(expect.stringMatching(/ \[INFO\] Packer version: 1\.6\.6 /))
+      const shown = asTheRunnerShowsIt(result, [runnerSecret]).log.split('\n')
+      expect(shown).toContainEqual(expect.stringMatching(/ \d+,,ui,message, {4}amazon-ebs: Adding tag: "Token": "\*\*\*"$/))
+      expect(shown).toContainEqual(expect.stringMatching(/ \d+,,ui,message, {4}amazon-ebs: Adding tag: "Password": "\*\*\*"$/))
+      expectNoSecret(result)
+    })
+  })
+
+  describe('a re-run with debug logging (RUNNER_DEBUG=1)', () => {
+    it("HCL2: Packer runs with its debug log, shown as text, and a debug line names each Packer command, with no variable's value", async () => {
+      const result = await suite.run(hclWorkspace(), { ...hclInputs, variables: 'instance_type=t3.small' }, { RUNNER_DEBUG: '1' })
+      expect(result.exitCode).toBe(0)
+      for (const group of ['Validate', 'Build']) {
+        expect(packerDebugLines(result, group)).toContainEqual(expect.stringMatching(/ \[INFO\] Packer version: 1\.6\.6 /))
+      }
+      const running = debugLines(result).filter((line) => line.startsWith('Running '))
+      const args = '-machine-readable -var-file=loopback.pkrvars.hcl -var-file=secret.pkrvars.hcl -var instance_type=… ami.pkr.hcl'
+      expect(running).toEqual([
+        expect.stringMatching(new RegExp(`^Running \\S*packer validate ${escaped(args)} in \\S+, with PACKER_LOG=1$`)),
+        expect.stringMatching(new RegExp(`^Running \\S*packer build ${escaped(args.replace('-machine-readable', '-machine-readable -on-error=cleanup'))} in \\S+, with PACKER_LOG=1$`))
+      ])
+      expect(result.stdout).not.toContain('t3.small ')
+      expectNoSecret(result)
+    })
+
+    it('JSON: the same, with the secrets masked in the debug log', async () => {
+      const result = await suite.run(jsonWorkspace(), jsonInputs, { RUNNER_DEBUG: '1' })
+      expect(result.exitCode).toBe(0)
+      expect(packerDebugLines(result, 'Build').length).toBeGreaterThan(0)
+      expectNoSecret(result)
+    })
+
+    it("PACKER_LOG=0 in the step's environment keeps Packer's debug log off; without RUNNER_DEBUG it is off too", async () => {
+      const off = await suite.run(hclWorkspace(), hclInputs, { RUNNER_DEBUG: '1', PACKER_LOG: '0' })
+      expect(off.exitCode).toBe(0)
+      expect(packerDebugLines(off, 'Build')).toEqual([])
+      expect(debugLines(off)).toContainEqual(expect.stringMatching(/^Running \S*packer build .* in \S+$/))
+      const plain = await suite.run(hclWorkspace(), hclInputs)
+      expect(plain.exitCode).toBe(0)
+      expect(packerDebugLines(plain, 'Build')).toEqual([])
+    })
+  })
+})
+
+function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
