@@ -81,6 +81,19 @@ describeWithPacker('a build refused for one of its settings, through the bundled
     expectOn(await run(workspace, 'hcl2'), workspace, demoTemplates.hcl2, /^amazon-ebs\.demo: Timeout waiting for SSH\.$/, 'ssh_timeout')
   }, 120_000)
 
+  it("HCL2: the ssh_timeout set in a build block's source block labelled source.amazon-ebs.demo: Packer's words alone, on the build's block, no default claimed", async () => {
+    // Packer reads the label "source.amazon-ebs.demo" as amazon-ebs.demo, and waits the 3s set there.
+    const ssh = '  communicator           = "ssh"\n  ssh_username           = "ubuntu"\n'
+    const workspace = demoWith(
+      (text) =>
+        text
+          .replace('  communicator           = "none"\n', ssh)
+          .replace('  sources = ["source.amazon-ebs.demo"]\n', '  source "source.amazon-ebs.demo" {\n    ssh_timeout = "3s"\n  }\n'),
+      'hcl2'
+    )
+    expectOn(await run(workspace, 'hcl2'), workspace, demoTemplates.hcl2, /^amazon-ebs\.demo: Timeout waiting for SSH\.$/, 'source "amazon-ebs" "demo"')
+  }, 120_000)
+
   it('HCL2: a source_ami EC2 does not have, written in the source block: on source_ami', async () => {
     const workspace = demoWith((text) => text.replace('source_ami             = var.source_ami', 'source_ami             = "ami-0000dead"'), 'hcl2')
     expectOn(await run(workspace, 'hcl2'), workspace, demoTemplates.hcl2, /^amazon-ebs\.demo: Error querying AMI: InvalidAMIID\.NotFound: /, 'source_ami   ')

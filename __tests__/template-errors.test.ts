@@ -1510,7 +1510,9 @@ describe("a build's timeout waiting for its communicator", () => {
         'source "amazon-ebs" "unset" {\n  communicator = "winrm"\n}\n\n' +
         'source "amazon-ebs" "overridden" {\n  communicator = "winrm"\n}\n\n' +
         'build {\n  sources = ["source.amazon-ebs.set", "source.amazon-ebs.unset"]\n\n' +
-        '  source "amazon-ebs.overridden" {\n    winrm_timeout = "1m"\n  }\n}\n'
+        '  source "amazon-ebs.overridden" {\n    winrm_timeout = "1m"\n  }\n}\n\n' +
+        'source "amazon-ebs" "prefixed" {\n  communicator = "winrm"\n}\n\n' +
+        'build {\n  source "sources.amazon-ebs.prefixed" {\n    winrm_timeout = "1m"\n  }\n}\n'
     })
     const locate = (message: string) => locateHclRefusedSetting(message, folder.path, folder.path, { varFiles: [], variables: [], env: {} })
 
@@ -1525,6 +1527,10 @@ describe("a build's timeout waiting for its communicator", () => {
 
     it("says no default where a build block's source block sets it, and leaves the place to Packer", async () => {
       expect(await locate('amazon-ebs.overridden: Timeout waiting for WinRM.')).toBeUndefined()
+    })
+
+    it("reads a build block's source block labelled sources.TYPE.NAME as Packer does: as TYPE.NAME", async () => {
+      expect(await locate('amazon-ebs.prefixed: Timeout waiting for WinRM.')).toBeUndefined()
     })
   })
 })

@@ -903,7 +903,9 @@ export async function locateHclRefusedSetting(
   const [setting] = written
   const label = refused.build.split('.').slice(-2).join('.')
   const overridden = async (): Promise<boolean> =>
-    (await templateBodies(template)).some((body) => buildSourcesOf(body).some((each) => each[label] !== undefined && settingIn(each[label], refused.settings)))
+    (await templateBodies(template)).some((body) =>
+      buildSourcesOf(body).some((each) => Object.entries(each).some(([written, block]) => sourceParts(written)?.join('.') === label && settingIn(block, refused.settings)))
+    )
   // Packer's default, not the template, is what to change: said so, on the source block (the build's fallback).
   if (setting === undefined && refused.unset !== undefined && !(await overridden())) return [{ message: `${message}\n${refused.unset}` }]
   if (setting === undefined || written.length > 1 || (await overridden())) return undefined
@@ -949,7 +951,11 @@ async function hclValueOrigin(name: string, workingDirectory: string, template: 
   return undefined
 }
 
-/** The `source` blocks of a file's build blocks, each as its labels' map (a parsed file lists blocks; a .pkr.json file may too). */
+/**
+ * The `source` blocks of a file's build blocks, each as its labels' map (a parsed file lists
+ * blocks; a .pkr.json file may too). A label is the source as written: Packer reads
+ * `source.amazon-ebs.web` and `sources.amazon-ebs.web` as `amazon-ebs.web` (sourceParts).
+ */
 function buildSourcesOf(body: HclBody): Array<Record<string, unknown>> {
   const all = (value: unknown): Array<Record<string, unknown>> => (Array.isArray(value) ? value.flatMap(all) : isRecord(value) ? [value] : [])
   return all((body as Record<string, unknown>).build).flatMap((build) => all(build.source))
