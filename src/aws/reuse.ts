@@ -155,6 +155,7 @@ async function imagesWith(ec2: EC2Client, tags: Record<string, string>): Promise
 
 export interface LookupOptions {
   fingerprint: string
+  /** Searched first where a build makes AMIs there, or where no build's regions are known (lookupRegion). */
   homeRegion: string
   /** The builds of the run that may make AMIs: a set is reused only as theirs. Undefined when the template's builds are not known. */
   builds?: BuildOfRun[]
@@ -166,14 +167,14 @@ export interface LookupOptions {
  * deprecated: in the regions its tag names, or, for a set too wide for its tag to name them, in
  * every region the account has enabled.
  */
-async function completeSet(options: LookupOptions, set: string, homeImages: Image[]): Promise<ReusableSet | string> {
+async function completeSet(options: LookupOptions, set: string, searched: { region: string; images: Image[] }): Promise<ReusableSet | string> {
   const [runUuid, size, regionList = ''] = set.split(' ')
   const listed = regionList.split(',').filter(Boolean)
   let regions = listed
   if (listed.length === 0) {
     try {
-      const enabled = await withClient(options, options.homeRegion, (ec2) => enabledRegions(ec2))
-      regions = [...new Set([options.homeRegion, ...enabled])]
+      const enabled = await withClient(options, searched.region, (ec2) => enabledRegions(ec2))
+      regions = [...new Set([searched.region, ...enabled])]
     } catch (error) {
       return `the AMIs built by Packer run ${runUuid} may be in any region, and listing the account's regions failed: ${describeAwsFailure(error, 'ec2:DescribeRegions')}`
     }
@@ -191,8 +192,8 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
       let images: Image[]
       try {
         images =
-          region === options.homeRegion
-            ? homeImages
+          region === searched.region
+            ? searched.images
             : await withClient(options, region, (ec2) => imagesWith(ec2, { [reuseTagKeys.fingerprint]: options.fingerprint, [reuseTagKeys.set]: set }))
       } catch (error) {
         failures.push(error)
@@ -229,7 +230,7 @@ async function completeSet(options: LookupOptions, set: string, homeImages: Imag
   const notTheirs = notOfTheBuilds(runUuid, named, options.builds) ?? notWhereMade(runUuid, named, options.builds)
   if (notTheirs !== undefined) return notTheirs
   if (deprecated.length > 0) return `the AMIs built by Packer run ${runUuid} are deprecated (${deprecated.sort().join(', ')})`
-  const builtBy = homeImages.map((image) => tagOf(image, provenanceTagKeys.runUrl)).find(Boolean)
+  const builtBy = searched.images.map((image) => tagOf(image, provenanceTagKeys.runUrl)).find(Boolean)
   return { amis: found, runUuid, builtBy, snapshotsOf }
 }
 
@@ -262,19 +263,43 @@ async function withClient<T>(options: Pick<LookupOptions, 'ec2For'>, region: str
 }
 
 /**
- * Looks in the home region for available AMIs of this account with the fingerprint, then for
- * the rest of their set in the other regions it covered; the newest complete set wins. Never
- * throws: a failed look-up is a reason to build.
+ * Where the look-up searches for the fingerprint: a region where every set of this run has an
+ * AMI. The home region where a build of the run makes AMIs there; else, as the home region is
+ * often the workflow's (configure-aws-credentials') and not the template's, the first region of
+ * the first build whose regions are known (a whole successful build has its AMI there, whatever
+ * the other builds, of regions known or not, make). Where no build's regions are known (a
+ * template that names no region builds in the home region, which Packer is given), the home
+ * region, `sure` false: a set built elsewhere is not found there.
+ */
+export function lookupRegion(homeRegion: string, builds: BuildOfRun[] | undefined): { region: string; sure: boolean } {
+  const known = (builds ?? []).flatMap((build) => (build.regions !== undefined && build.regions.length > 0 ? [build.regions] : []))
+  if (known.length === 0) return { region: homeRegion, sure: false }
+  return { region: known.some((regions) => regions.includes(homeRegion)) ? homeRegion : known[0][0], sure: true }
+}
+
+/**
+ * Looks for available AMIs of this account with the fingerprint in one region (lookupRegion),
+ * then for the rest of their set in the other regions it covered; the newest complete set wins.
+ * Never throws: a failed look-up is a reason to build.
  */
 export async function findReusableSet(options: LookupOptions): Promise<ReuseLookup> {
   try {
-    const home = await withClient(options, options.homeRegion, (ec2) => imagesWith(ec2, { [reuseTagKeys.fingerprint]: options.fingerprint }))
-    const newest = [...home].sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))
+    const { region, sure } = lookupRegion(options.homeRegion, options.builds)
+    const images = await withClient(options, region, (ec2) => imagesWith(ec2, { [reuseTagKeys.fingerprint]: options.fingerprint }))
+    const newest = [...images].sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))
     const sets = [...new Set(newest.map((image) => tagOf(image, reuseTagKeys.set)).filter((set): set is string => !!set))]
-    if (sets.length === 0) return { why: `no AMI in ${options.homeRegion} has fingerprint ${options.fingerprint}` }
+    if (sets.length === 0) {
+      const none = `no AMI in ${region} has fingerprint ${options.fingerprint}`
+      if (sure) return { why: none }
+      return {
+        why:
+          `${none}: where only Packer knows the regions the template builds in, reuse looks in the home region (${region}) only; ` +
+          'if the template builds elsewhere, set aws-region to the region it builds in'
+      }
+    }
     let why = ''
     for (const set of sets) {
-      const result = await completeSet(options, set, home.filter((image) => tagOf(image, reuseTagKeys.set) === set))
+      const result = await completeSet(options, set, { region, images: images.filter((image) => tagOf(image, reuseTagKeys.set) === set) })
       if (typeof result !== 'string') return { found: result }
       why = result
     }
