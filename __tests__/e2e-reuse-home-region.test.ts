@@ -62,6 +62,48 @@ describeWithPacker('reuse of AMIs built outside the home region, through the bun
     expectReused(second, first, before)
   })
 
+  it('JSON: a builder that names no region builds in the home region: the first run says no more than that none is there, the next reuses', async () => {
+    // Packer is given the home region as AWS_REGION, where a builder with no `region` builds.
+    const noRegion = (text: string): string => {
+      const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+      delete template.builders[0].region
+      return JSON.stringify(template, null, 2)
+    }
+    const workspace = demoWith(noRegion, 'json')
+    const inputs = { variables: 'ami_regions=us-west-2\nami_name_prefix=reuse-no-region-json', reuse: 'true' }
+    const first = await run(workspace, 'json', inputs)
+    expect(first.errors).toEqual([])
+    expect(regionsOf(first)).toEqual(['us-east-1', 'us-west-2'])
+    expect(first.stdout).toMatch(/Building: no AMI in us-east-1 has fingerprint \w+\./u)
+    expect(first.stdout).not.toContain('only Packer knows')
+
+    const before = suite.calls.length
+    const second = await run(workspace, 'json', inputs)
+    expectReused(second, first, before)
+  })
+
+  it('HCL2: a source that names no region builds in the home region: the first run says no more than that none is there, the next reuses', async () => {
+    const noRegion = (text: string): string => {
+      const edited = text.replace('  region                 = var.aws_region\n', '')
+      expect(edited).not.toContain('var.aws_region')
+      return edited
+    }
+    const workspace = demoWith(noRegion, 'hcl2')
+    writeFileSync(
+      join(workspace, 'loopback.pkrvars.hcl'),
+      'aws_region = "eu-west-1"\nsource_ami = "ami-0abcdef1234567890"\nami_name_prefix = "reuse-no-region-hcl"\n'
+    )
+    const first = await run(workspace, 'hcl2', { reuse: 'true' })
+    expect(first.errors).toEqual([])
+    expect(regionsOf(first)).toEqual(['us-east-1'])
+    expect(first.stdout).toMatch(/Building: no AMI in us-east-1 has fingerprint \w+\./u)
+    expect(first.stdout).not.toContain('only Packer knows')
+
+    const before = suite.calls.length
+    const second = await run(workspace, 'hcl2', { reuse: 'true' })
+    expectReused(second, first, before)
+  })
+
   it('JSON: where only Packer knows the region, a run that finds nothing in the home region says it looked there only, and what to set', async () => {
     // A template function the action does not work out before the build: the region is Packer's alone.
     const regionByFunction = (text: string): string => {

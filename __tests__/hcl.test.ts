@@ -1990,6 +1990,23 @@ describe('hclAmiBuilds: the regions a build makes its AMIs in', () => {
       [['eu-west-1', 'us-east-1'], true]
     ])
   })
+
+  it('the home region, which Packer is given as AWS_REGION, where the source names no region, with its ami_regions; none known without it', async () => {
+    const file = join(directory, 'no-region.pkr.hcl')
+    writeFileSync(
+      file,
+      `variable "empty" {\n  type    = string\n  default = ""\n}\n` +
+        `source "amazon-ebs" "web" {\n  ami_regions = ["us-west-2"]\n}\n` +
+        `source "amazon-ebs" "api" {\n  region = var.empty\n}\n` +
+        `source "amazon-chroot" "base" {\n}\n` +
+        `build {\n  sources = ["source.amazon-ebs.web", "source.amazon-ebs.api", "source.amazon-chroot.base"]\n}\n`
+    )
+    const scope = { variables: new Map<string, unknown>([['empty', '']]) }
+    const regions = async (homeRegion?: string) => ((await hclAmiBuilds([await readHclFile(file)], scope, homeRegion)) ?? []).map((build) => build.regions)
+    // amazon-chroot may take its region from the instance it runs on.
+    expect(await regions('eu-central-1')).toEqual([['eu-central-1', 'us-west-2'], ['eu-central-1'], undefined])
+    expect(await regions()).toEqual([undefined, undefined, undefined])
+  })
 })
 
 describe('quotedReferenceWarnings', () => {

@@ -30,7 +30,7 @@ describe('the region the look-up searches', () => {
   })
 
   it("leaves out the build region that skip_save_build_region deregisters, even the home region", () => {
-    const copiedOnly = regionsMade('us-east-1', ['eu-west-1'], { skipCreateAmi: false, skipSaveBuildRegion: true })
+    const copiedOnly = regionsMade('us-east-1', ['eu-west-1'], { type: 'amazon-ebs', skipCreateAmi: false, skipSaveBuildRegion: true })
     expect(copiedOnly).toEqual(['eu-west-1'])
     expect(lookupRegion('us-east-1', [build('web', copiedOnly)])).toEqual({ region: 'eu-west-1', sure: true })
   })

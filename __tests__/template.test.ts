@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { copiesToNoRegion, noAmiProblems, tagCountProblems, type AmiBuild } from '../src/inputs/ami-builds.js'
+import { copiesToNoRegion, noAmiProblems, regionsMade, tagCountProblems, type AmiBuild } from '../src/inputs/ami-builds.js'
 import { checkHclBuildSelection, listNamesBuilds, selectsBuild } from '../src/inputs/hcl-build-selection.js'
 import {
   checkJsonVarFile,
@@ -583,7 +583,7 @@ describe('jsonAmiBuilds: the regions a builder makes its AMIs in, as this run gi
     expect(regionsOf({ region: 'us-east-1', ami_regions: ['eu-west-1'], skip_save_build_region: true })).toEqual(['eu-west-1'])
   })
 
-  it('none where only Packer knows them: a value the action cannot resolve, no region, a skip only Packer works out', () => {
+  it('none where only Packer knows them: a value the action cannot resolve, no region without the home region, a skip only Packer works out', () => {
     expect(regionsOf({ region: '{{user `undeclared`}}' })).toBeUndefined()
     expect(regionsOf({ region: 'us-east-1', ami_regions: '{{user `undeclared`}}' })).toBeUndefined()
     expect(regionsOf({ region: 'us-east-1', ami_regions: ['{{ .BuildRegion }}'] })).toBeUndefined()
@@ -592,6 +592,32 @@ describe('jsonAmiBuilds: the regions a builder makes its AMIs in, as this run gi
     expect(regionsOf({ region: 'us-east-1', ami_regions: ['eu-west-1'], skip_save_build_region: '{{user `skip`}}' })).toBeUndefined()
     // The plugin's releases have copied the AMI back into the build region, or not.
     expect(regionsOf({ region: 'us-east-1', ami_regions: ['us-east-1', 'eu-west-1'], skip_save_build_region: true })).toBeUndefined()
+  })
+
+  it('the home region, which Packer is given as AWS_REGION, where a builder names no region or an empty one; with ami_regions', () => {
+    const atHome = (builder: Record<string, unknown>, type = 'amazon-ebs') =>
+      jsonAmiBuilds({ builders: [{ type, ...builder }] }, [{ type }], file, new Map([['empty', '']]), {}, 'us-east-1')[0].regions
+    expect(atHome({})).toEqual(['us-east-1'])
+    expect(atHome({ ami_regions: 'us-west-2,eu-west-1' })).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+    expect(atHome({ region: '' })).toEqual(['us-east-1'])
+    expect(atHome({ region: '{{user `empty`}}', ami_regions: ['eu-west-1'] })).toEqual(['eu-west-1', 'us-east-1'])
+    expect(atHome({ ami_regions: ['eu-west-1'], skip_save_build_region: true })).toEqual(['eu-west-1'])
+    expect(atHome({}, 'amazon-ebssurrogate')).toEqual(['us-east-1'])
+    // A region written, or one only Packer works out, is not the home region's to give.
+    expect(atHome({ region: 'eu-west-1' })).toEqual(['eu-west-1'])
+    expect(atHome({ region: '{{user `undeclared`}}' })).toBeUndefined()
+    // amazon-chroot may take its region from the instance it runs on.
+    expect(atHome({}, 'amazon-chroot')).toBeUndefined()
+  })
+
+  it('regionsMade: a build that names no region (\'\') makes its AMI in the home region, and none is known without one', () => {
+    const written = { type: 'amazon-ebs', skipCreateAmi: false, skipSaveBuildRegion: false }
+    expect(regionsMade('', [], written, 'eu-central-1')).toEqual(['eu-central-1'])
+    expect(regionsMade('', ['us-west-2'], written, 'eu-central-1')).toEqual(['eu-central-1', 'us-west-2'])
+    expect(regionsMade('', ['us-west-2'], written)).toBeUndefined()
+    expect(regionsMade('', [], { ...written, type: 'amazon-chroot' }, 'eu-central-1')).toBeUndefined()
+    expect(regionsMade(undefined, [], written, 'eu-central-1')).toBeUndefined()
+    expect(regionsMade('', ['eu-central-1'], { ...written, skipSaveBuildRegion: true }, 'eu-central-1')).toBeUndefined()
   })
 
   it('a force_deregister not written false may take an AMI of another build of the run', () => {

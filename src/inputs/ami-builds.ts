@@ -27,7 +27,7 @@ export interface AmiBuild {
   tags?: { ami?: WrittenTags; snapshots?: WrittenTags }
   /** An HCL2 build: what it builds and where (BuildOfSource). */
   made?: BuildOfSource
-  /** The regions its AMIs are in once it succeeds (regionsMade); undefined where only Packer knows them. */
+  /** The regions its AMIs are in once it succeeds (regionsMade), the home region where it names none; undefined where only Packer knows them. */
   regions?: string[]
   /**
    * Its force_deregister is not written false: it may deregister an AMI that another build of the
@@ -378,21 +378,26 @@ export function regionsOf(value: unknown, resolve: (written: string) => string |
  * The regions an Amazon build's AMIs are in once it succeeds, as the plugin makes them
  * (StepAMIRegionCopy): its build region's, but where skip_save_build_region deregisters that one,
  * and a copy in each region of ami_regions (a region named twice, or the build region, gets one).
- * `region` and `amiRegions` are their values in this run (absent ami_regions: none); undefined,
- * as the result is, where only Packer works one out: a variable the action cannot resolve, the
- * region amazon-chroot takes from the instance it runs on, a skip_create_ami or
- * skip_save_build_region that is no literal boolean (the build may make none, or keep its
- * build region's). So is a build region that ami_regions names too with skip_save_build_region:
- * the plugin's releases have copied the AMI back there, or not.
+ * `region` and `amiRegions` are their values in this run (absent ami_regions: none); `region` is
+ * '' where none is written, or it is empty, as Packer reads both: such a build builds in the home
+ * region (`homeRegion`), which the action gives Packer as AWS_REGION (packerEnvironment), and which
+ * Packer's AWS session takes before AWS_DEFAULT_REGION and a profile's region (measured with
+ * 1.6.6). Undefined, as the result is, where only Packer works one out: a variable the action
+ * cannot resolve, no home region, the region amazon-chroot may take from the instance it runs on,
+ * a skip_create_ami or skip_save_build_region that is no literal boolean (the build may make none,
+ * or keep its build region's). So is a build region that ami_regions names too with
+ * skip_save_build_region: the plugin's releases have copied the AMI back there, or not.
  */
 export function regionsMade(
   region: string | undefined,
   amiRegions: string[] | undefined,
-  written: { skipCreateAmi: unknown; skipSaveBuildRegion: unknown }
+  written: { type: string; skipCreateAmi: unknown; skipSaveBuildRegion: unknown },
+  homeRegion?: string
 ): string[] | undefined {
   const skipsBuildRegion = literalBoolean(written.skipSaveBuildRegion)
-  if (region === undefined || region === '' || amiRegions === undefined) return undefined
+  const buildRegion = region === '' && written.type !== 'amazon-chroot' ? homeRegion : region
+  if (buildRegion === undefined || buildRegion === '' || amiRegions === undefined) return undefined
   if (literalBoolean(written.skipCreateAmi) !== false || skipsBuildRegion === undefined) return undefined
-  if (skipsBuildRegion && amiRegions.includes(region)) return undefined
-  return [...new Set([...(skipsBuildRegion ? [] : [region]), ...amiRegions])].sort()
+  if (skipsBuildRegion && amiRegions.includes(buildRegion)) return undefined
+  return [...new Set([...(skipsBuildRegion ? [] : [buildRegion]), ...amiRegions])].sort()
 }

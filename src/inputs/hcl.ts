@@ -1619,7 +1619,7 @@ async function definedBuilds(read: HclFileRead[], names?: HclScope): Promise<Def
  * setting's (noAmiProblems). Undefined when a build's source is one only Packer reads,
  * or one the template does not define, which packer validate refuses itself.
  */
-export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { variables: new Map() }): Promise<AmiBuild[] | undefined> {
+export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { variables: new Map() }, homeRegion?: string): Promise<AmiBuild[] | undefined> {
   const built = await definedBuilds(read)
   if (built === undefined) return undefined
   const builds: AmiBuild[] = []
@@ -1639,7 +1639,8 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const location = { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(at.path)) }
     const written = [definition, ...(override ? [override] : [])]
     const tags = { ami: await hclWrittenTags(written, scope, 'tags', 'tag'), snapshots: await hclWrittenTags(written, scope, 'snapshot_tags', 'snapshot_tag') }
-    const regions = await hclRegionsMade(setting, scope)
+    const type = each.source.split('.')[0]
+    const regions = await hclRegionsMade(setting, scope, { type, homeRegion })
     const sameAmi = sameAmiEachTime(each.source, definition, override)
     const made = {
       source: each.source,
@@ -1649,7 +1650,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     }
     builds.push({
       ...(each.name === undefined ? {} : { name: each.name }),
-      type: each.source.split('.')[0],
+      type,
       skipsAmi,
       ...(skipsBuildRegion ? { skipsBuildRegion } : {}),
       location,
@@ -1664,17 +1665,17 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
 
 /**
  * The regions a build makes its AMIs in (regionsMade), of its `setting`s: a `region` whose value
- * this run gives (`scope`), and an `ami_regions` list of such values, or a variable holding one.
+ * this run gives (`scope`), or none (the home region), and an `ami_regions` list of such values,
+ * or a variable holding one.
  */
-async function hclRegionsMade(setting: (key: string) => unknown, scope: HclScope): Promise<string[] | undefined> {
-  const region = setting('region')
-  const written = setting('ami_regions')
-  const listed = written === undefined ? [] : await listEntries(written, scope)
+async function hclRegionsMade(setting: (key: string) => unknown, scope: HclScope, build: { type: string; homeRegion?: string }): Promise<string[] | undefined> {
+  const written = setting('region')
+  const region = written === undefined ? '' : typeof written === 'string' ? await hclStringValue(written, scope) : undefined
+  const regions = setting('ami_regions')
+  const listed = regions === undefined ? [] : await listEntries(regions, scope)
   const amiRegions = listed?.every((entry) => entry !== undefined) ? (listed as string[]) : undefined
-  return regionsMade(typeof region === 'string' ? await hclStringValue(region, scope) : undefined, amiRegions, {
-    skipCreateAmi: setting('skip_create_ami'),
-    skipSaveBuildRegion: setting('skip_save_build_region')
-  })
+  const given = { type: build.type, skipCreateAmi: setting('skip_create_ami'), skipSaveBuildRegion: setting('skip_save_build_region') }
+  return regionsMade(region, amiRegions, given, build.homeRegion)
 }
 
 /**
@@ -1978,7 +1979,7 @@ export type HclTemplateRequest = Pick<
   Inputs,
   'workingDirectory' | 'template' | 'varFiles' | 'variables' | 'manifest' | 'manifestGiven' | 'sensitiveValues'
 > &
-  Partial<Pick<Inputs, 'hclFiles' | 'workspace'>>
+  Partial<Pick<Inputs, 'hclFiles' | 'workspace' | 'awsRegion'>>
 
 /** An HCL2 template's files as parsed, and the values their strings may refer to in this run. */
 interface ParsedTemplate {
@@ -2112,7 +2113,7 @@ export async function readHclTemplate(
     pathValues: await pathValues(scope),
     buildVariableUses: await hclBuildVariableUses(read, scope),
     provisionerUses: await hclProvisionerUses(read),
-    amiBuilds: allRead ? await hclAmiBuilds(read, scope) : undefined,
+    amiBuilds: allRead ? await hclAmiBuilds(read, scope, request.awsRegion) : undefined,
     durationProblems: await hclDurationProblems(read, scope),
     templateDataProblems: withoutValues([...(await hclSourceDataProblems(read, scope)), ...(await hclTemplateDataProblems(read))], sensitiveValues),
     regionProblems: withoutValues(await hclRegionProblems(read, scope), sensitiveValues),

@@ -60,7 +60,8 @@ export async function readInputs(
   const variables = readVariables(reader)
   // Nothing is read before the variables: a problem so far is one of theirs.
   const variablesRead = reader.problems.length === 0
-  const { defaultManifestProblems, varFilesRead, ...files } = readTemplateFiles(reader, variables, env, { variablesRead })
+  // A build that names no region builds in the home region: its regions are known with it.
+  const { defaultManifestProblems, varFilesRead, ...files } = readTemplateFiles(reader, variables, env, { variablesRead, homeRegion: homeRegionOf(reader, env) })
   const namesBefore = reader.problems.length
   checkVariableNames(reader, variables, files.templateKind)
   const valuesKnown = variablesRead && varFilesRead && reader.problems.length === namesBefore
@@ -161,10 +162,15 @@ async function templateProblems(inputs: Inputs, template: HclTemplate | undefine
   return (await templateRefusals(inputs, template, known)).flatMap(({ problems }) => problems)
 }
 
-/** aws-region, else the region the workflow configured for the AWS SDK. */
+/** The home region: aws-region, else AWS_REGION, else AWS_DEFAULT_REGION; Packer is given it as AWS_REGION. */
+function homeRegionOf(reader: InputReader, env: Record<string, string | undefined>): string | undefined {
+  return reader.text('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined
+}
+
+/** aws-region, else the region the workflow configured for the AWS SDK (homeRegionOf), checked. */
 function readAwsRegion(reader: InputReader, env: Record<string, string | undefined>): string | undefined {
   const input = reader.text('aws-region')
-  const region = input || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined
+  const region = homeRegionOf(reader, env)
   if (region !== undefined && !regionPattern.test(region)) {
     const source = input ? 'aws-region' : env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION'
     reader.problem(`${source}: expected an AWS region such as us-east-1, found "${region}"`)

@@ -272,7 +272,7 @@ export function readTemplateFiles(
   reader: InputReader,
   variables: Variables,
   env: Record<string, string | undefined>,
-  { variablesRead = true }: { variablesRead?: boolean } = {}
+  { variablesRead = true, homeRegion }: { variablesRead?: boolean; homeRegion?: string } = {}
 ): TemplateFiles & DefaultManifestProblems & VersionDemands & VarFilesRead {
   const workingDirectoryInput = reader.text('working-directory', '.')
   const workingDirectory = resolve(reader.workspace, workingDirectoryInput)
@@ -301,7 +301,7 @@ export function readTemplateFiles(
   const varFilesRead = checked.every((each) => each !== undefined)
 
   const valuesKnown = variablesRead && varFilesRead
-  const read = { path: templatePath, template, varFiles: jsonVarFiles, variables, workingDirectory, valuesKnown }
+  const read = { path: templatePath, template, varFiles: jsonVarFiles, variables, workingDirectory, valuesKnown, homeRegion }
   const { description, versionDemands, jsonTemplate } =
     templateFound && kind === 'json' ? readJsonTemplate(reader, read, env) : { description: nothingKnown, versionDemands: [], jsonTemplate: undefined }
   const hclFiles = templateFound && kind === 'hcl' ? readHclFiles(reader, template, templatePath) : undefined
@@ -332,7 +332,7 @@ export function readTemplateFiles(
  */
 function readJsonTemplate(
   reader: InputReader,
-  json: { path: string; template: string; varFiles: JsonVarFile[]; variables: Variables; workingDirectory: string; valuesKnown: boolean },
+  json: { path: string; template: string; varFiles: JsonVarFile[]; variables: Variables; workingDirectory: string; valuesKnown: boolean; homeRegion?: string },
   env: Record<string, string | undefined>
 ): { description: TemplateDescription; versionDemands: VersionDemand[]; jsonTemplate?: JsonTemplateSource } {
   const { path, workingDirectory } = json
@@ -434,8 +434,9 @@ function describeJson(
     variables,
     values,
     workingDirectory,
-    valuesKnown
-  }: { path: string; template: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; values: UserVariables; workingDirectory: string; valuesKnown: boolean },
+    valuesKnown,
+    homeRegion
+  }: { path: string; template: string; parsed: unknown; varFiles: JsonVarFile[]; variables: Variables; values: UserVariables; workingDirectory: string; valuesKnown: boolean; homeRegion?: string },
   context: TemplateContext
 ): TemplateDescription {
   try {
@@ -452,7 +453,7 @@ function describeJson(
       buildNamesKnown: buildNames.length === info.builders.length,
       jsonBuildsWithoutInstance: info.builders.flatMap((builder) => (launchesInstance(builder.type) || builder.name === undefined ? [] : [builder.name])),
       jsonProvisionerUses: jsonProvisionerUses(parsed, valuesKnown ? info.builders : withNamesWritten(parsed, info.builders), { path, shown: reader.shown(path) }),
-      jsonAmiBuilds: jsonAmiBuilds(parsed, info.builders, { path, shown: reader.shown(path) }, values, context.env),
+      jsonAmiBuilds: jsonAmiBuilds(parsed, info.builders, { path, shown: reader.shown(path) }, values, context.env, homeRegion),
       postProcessorTypes: info.postProcessorTypes,
       postProcessorNames: info.postProcessorNames,
       provisionerTypes: info.provisionerTypes,

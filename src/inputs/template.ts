@@ -927,14 +927,15 @@ export function goConnectionReads(text: string, command: boolean, kind: Template
  * Each builder's build, type, `skip_create_ami` and `skip_save_build_region`, on its `type` in
  * `file`, or on the setting that keeps it from leaving an AMI (noAmiProblems), and the tag keys
  * it writes and the regions it makes its AMIs in that are known with the user variables `values`
- * (jsonWrittenTags, regionsMade).
+ * and the home region (jsonWrittenTags, regionsMade).
  */
 export function jsonAmiBuilds(
   template: unknown,
   builders: JsonTemplateInfo['builders'],
   file: { path: string; shown: string },
   values: UserVariables = new Map(),
-  env: TemplateContext['env'] = {}
+  env: TemplateContext['env'] = {},
+  homeRegion?: string
 ): AmiBuild[] {
   const written = (template as { builders: unknown[] }).builders
   const known = { values, env }
@@ -946,10 +947,9 @@ export function jsonAmiBuilds(
     const on = skipsAmi ? 'skip_create_ami' : skipsBuildRegion ? 'skip_save_build_region' : 'type'
     // Only `env` of the context, and only in a variable's value, as Packer reads the builder's settings.
     const resolve = (text: string): string | undefined => resolveUserVariables(text, values, { env })
-    const regions = regionsMade(typeof builder.region === 'string' ? resolve(builder.region) : undefined, builder.ami_regions === undefined ? [] : regionsOf(builder.ami_regions, resolve), {
-      skipCreateAmi: builder.skip_create_ami,
-      skipSaveBuildRegion: builder.skip_save_build_region
-    })
+    const region = builder.region === undefined ? '' : typeof builder.region === 'string' ? resolve(builder.region) : undefined
+    const amiRegions = builder.ami_regions === undefined ? [] : regionsOf(builder.ami_regions, resolve)
+    const regions = regionsMade(region, amiRegions, { type, skipCreateAmi: builder.skip_create_ami, skipSaveBuildRegion: builder.skip_save_build_region }, homeRegion)
     return {
       ...(name === undefined ? {} : { name }),
       type,
