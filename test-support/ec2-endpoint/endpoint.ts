@@ -187,6 +187,12 @@ function regionOf(request: IncomingMessage, params: Params): string {
   return presigned !== undefined && presigned.length === 5 ? presigned[2] : ''
 }
 
+/** The access key ID a call is signed with (SigV4's credential scope, or a presigned URL's). */
+function accessKeyIdOf(request: IncomingMessage, params: Params): string {
+  const signed = /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? '')
+  return signed?.[1] ?? params['X-Amz-Credential']?.split('/')[0] ?? ''
+}
+
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   for await (const chunk of request) chunks.push(chunk as Buffer)
@@ -226,7 +232,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     if (all.Version === IAM_VERSION) {
       const call: Ec2Call = { action, region, params, service: 'iam' }
       calls.push(call)
-      const { status, body } = answerIam(iam, action, params, region, requestId)
+      const { status, body } = answerIam(iam, action, params, region, requestId, () => faults.checkExpiry('iam', action, accessKeyIdOf(request, all)))
       if (status !== 200) call.error = /<Code>([^<]*)<\/Code>/.exec(body)?.[1]
       response.writeHead(status, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId })
       response.end(body)
@@ -262,6 +268,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       if (action === '') {
         throw new Ec2Error('MissingAction', 'The request must contain the parameter Action')
       }
+      faults.checkExpiry('ec2', action, accessKeyIdOf(request, all))
       const handler = HANDLERS[action]
       if (handler === undefined) throw invalidAction(action)
       faults.check(action, region, params, userAgent)
@@ -315,6 +322,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       if (!world.regions.has(region)) {
         throw new Ec2Error('UnrecognizedClientException', `The security token included in the request is invalid (region '${region}').`)
       }
+      faults.checkExpiry('ssm', operation, accessKeyIdOf(request, {}))
       faults.check(operation, region, call.params)
       body = answerSsm(world.region(region), operation, parsed)
     } catch (error) {

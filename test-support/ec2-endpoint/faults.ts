@@ -47,6 +47,15 @@ export interface ErrorFault {
   userAgent?: string
 }
 
+export interface ExpiryFault {
+  /** Only credentials with this access key ID (the one in the call's SigV4 credential scope) expire. */
+  accessKeyId?: string
+  /** Answer this many calls signed with them (counted from now) first; those after them are refused. */
+  afterCalls?: number
+  /** Answer calls until one of this action has been answered; those after it are refused. */
+  after?: string
+}
+
 export interface Ec2Faults {
   /** `RequestLimitExceeded` (HTTP 503). With no options, every call to the action. */
   throttle(action: string, fault?: ThrottleFault): void
@@ -78,6 +87,12 @@ export interface Ec2Faults {
   holdAnswers(action: string): void
   /** Sends the answers held for the action, and stops holding them. */
   releaseAnswers(action: string): void
+  /**
+   * The session's credentials expire: from then on, every call signed with them, EC2's, IAM's and
+   * SSM's, is refused as each service refuses a session token that has expired (expiredTokenError).
+   * With no options, at once.
+   */
+  expireCredentials(fault?: ExpiryFault): void
   /** Switches every fault off (and sends every answer held). */
   clear(): void
 }
@@ -140,6 +155,19 @@ const DEFAULT_MESSAGES: Record<string, string> = {
   AuthFailure: 'AWS was not able to validate the provided access credentials'
 }
 
+/**
+ * What each service answers a call whose session token has expired. EC2 says `RequestExpired`
+ * (HTTP 400, "Request has expired."), the code the AWS SDK for Go v1 lists among its expired
+ * credentials' codes as "EC2 Only"; IAM, a Query API too, `ExpiredToken` (403); SSM, a JSON API,
+ * `ExpiredTokenException` (400), each with "The security token included in the request is expired".
+ */
+export function expiredTokenError(service: 'ec2' | 'iam' | 'ssm'): Ec2Error {
+  const message = 'The security token included in the request is expired'
+  if (service === 'iam') return new Ec2Error('ExpiredToken', message, 403)
+  if (service === 'ssm') return new Ec2Error('ExpiredTokenException', message, 400)
+  return new Ec2Error('RequestExpired', 'Request has expired.', 400)
+}
+
 export class FaultPlan implements Ec2Faults {
   private readonly world: World
   private readonly throttles = new Map<string, Counted<ThrottleFault>>()
@@ -149,6 +177,7 @@ export class FaultPlan implements Ec2Faults {
   private readonly hangs = new Map<string, Counted<HangFault>>()
   private readonly heldAnswers = new Map<string, { released: Promise<void>; release: () => void }>()
   private hiddenCalls = 0
+  private expiry: { fault: ExpiryFault; calls: number; expired: boolean } | undefined
   private readonly hidden = new Map<string, number>()
 
   constructor(world: World) {
@@ -174,6 +203,28 @@ export class FaultPlan implements Ec2Faults {
 
   fail(action: string, fault: ErrorFault): void {
     this.failures.set(action, { fault, calls: 0 })
+  }
+
+  expireCredentials(fault: ExpiryFault = {}): void {
+    this.expiry = { fault, calls: 0, expired: fault.afterCalls === undefined && fault.after === undefined }
+  }
+
+  /**
+   * Throws what the service answers a call signed with credentials that have expired, if these
+   * have; a call of the action `after` names is answered, and expires them for the calls after it.
+   */
+  checkExpiry(service: 'ec2' | 'iam' | 'ssm', action: string, accessKeyId: string): void {
+    const expiry = this.expiry
+    if (expiry === undefined || (expiry.fault.accessKeyId !== undefined && expiry.fault.accessKeyId !== accessKeyId)) return
+    if (!expiry.expired) {
+      expiry.calls += 1
+      if (expiry.fault.afterCalls !== undefined && expiry.calls > expiry.fault.afterCalls) expiry.expired = true
+      else {
+        if (action === expiry.fault.after) expiry.expired = true
+        return
+      }
+    }
+    throw expiredTokenError(service)
   }
 
   hideCopiedImages(calls: number): void {
@@ -231,6 +282,7 @@ export class FaultPlan implements Ec2Faults {
     for (const action of [...this.heldAnswers.keys()]) this.releaseAnswers(action)
     this.hidden.clear()
     this.hiddenCalls = 0
+    this.expiry = undefined
     this.world.holdInstancesPending = false
     this.world.holdCopiesPending = false
     this.world.holdCreatedImagesPending = false

@@ -137,9 +137,18 @@ const handlers: Record<string, IamHandler> = {
 }
 
 /** Answers an IAM call signed for `region`: the status and the XML body, success or error. */
-export function answerIam(iam: IamState, action: string, params: Params, region: string, requestId: string): { status: number; body: string } {
+export function answerIam(
+  iam: IamState,
+  action: string,
+  params: Params,
+  region: string,
+  requestId: string,
+  /** Throws what the call runs into before IAM looks at it (credentials that have expired). */
+  authenticate: () => void = () => undefined
+): { status: number; body: string } {
   const metadata = `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>`
   try {
+    authenticate()
     const handler = handlers[action]
     if (handler === undefined) throw iamError('InvalidAction', `Could not find operation ${action} for version ${IAM_VERSION}`, 400)
     const result = handler(iam, params, region)

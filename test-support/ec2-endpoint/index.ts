@@ -13,7 +13,7 @@ export {
   type Ec2Snapshot,
   type Ec2Volume
 } from './endpoint.js'
-export type { Ec2Faults, ErrorFault, HangFault, ThrottleFault } from './faults.js'
+export type { Ec2Faults, ErrorFault, ExpiryFault, HangFault, ThrottleFault } from './faults.js'
 export {
   AMAZON_ACCOUNT_ID,
   DEFAULT_REGIONS,
