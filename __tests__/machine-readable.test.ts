@@ -136,6 +136,20 @@ describe('RunRecord', () => {
     expect(record.errors).toEqual(["Failed to initialize build 'api': error initializing builder 'amazon-ebz': Unknown builder amazon-ebz"])
   })
 
+  it("tells when Packer's errors say AWS refused its credentials as expired: its waiter's own error does not, its clean-up's do", () => {
+    // Packer 1.6.6's lines once the session expired while it waited for its instance.
+    const waited = [
+      '1,,ui,error,==> amazon-ebs.demo: Error waiting for instance (i-00000000000000010) to become ready: ResourceNotReady: exceeded wait attempts',
+      '1,,ui,say,==> amazon-ebs.demo: Terminating the source AWS instance...'
+    ]
+    expect(feed(waited).credentialsExpired).toBe(false)
+    const cleanedUp = '1,,ui,error,==> amazon-ebs.demo: Error terminating instance%!(PACKER_COMMA) may still be around: RequestExpired: Request has expired.\\n==> amazon-ebs.demo: \\tstatus code: 400'
+    expect(feed([...waited, cleanedUp]).credentialsExpired).toBe(true)
+    expect(feed(['1,amazon-ebs,error,Error creating AMI: ExpiredToken: The security token included in the request is expired']).credentialsExpired).toBe(true)
+    // A script that prints the word is not AWS refusing Packer.
+    expect(feed(['1,,ui,say,    amazon-ebs.demo: RequestExpired is what EC2 says']).credentialsExpired).toBe(false)
+  })
+
   it('gives the ui errors, once each, when no build said why it failed (validate)', () => {
     const record = feed(['1,,ui,error,Error: Unsupported argument', '1,,ui,error,Error: Unsupported argument'])
     expect(record.errors).toEqual(['Error: Unsupported argument'])

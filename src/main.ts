@@ -31,6 +31,7 @@ import { noTemporaryResources, RunRecord, type CleanedUpImage, type FinishedImag
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { keptApartFromTheLog, manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiBuilderTypeOf, amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
+import { credentialsExpiredText, removalCommands, saysCredentialsExpired } from './common/expired-credentials.js'
 import { familyTagging, newAmisByFamily, type FamilyTagging } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
 import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } from './report/annotation.js'
@@ -957,6 +958,7 @@ async function buildAndTag(
     const madeAmis = `${amis.length} AMI(s) that are in the outputs.`
     throw new Failure(
       (built.run.crashed ? `${built.run.crashed} Before it crashed, it built ${madeAmis}` : `packer build failed (exit code ${built.run.exitCode}), after building ${madeAmis}`) +
+        expiredDuringTheBuild(built.run, inputs.awsRegion, summary) +
         notRolledOut(inputs, 'after a successful build', summary)
     )
   }
@@ -1450,7 +1452,7 @@ async function build(
   stopIfCancelled(built, cancellation, summary, amis, inputs.onError === 'abort')
   summary.annotations.push(...built.annotations)
   if (amis.length === 0) {
-    if (built.exitCode !== 0) throw nothingBuilt(built, summary)
+    if (built.exitCode !== 0) throw nothingBuilt(built, summary, inputs.awsRegion)
     throw new Failure(artifacts.whyNoAmi)
   }
   return { run: built, amis, runUuid: artifacts.runUuid ?? randomUUID(), failedAfterImage }
@@ -1490,9 +1492,35 @@ async function tellWhichBuildIsWhich(inputs: Inputs, amis: Ami[], asTheyFinished
 }
 
 /** The failure of a build that made no AMI; a crash of Packer's is in the summary too. */
-function nothingBuilt(built: PackerStepRun, summary: SummaryModel): Failure {
-  if (!built.crashed) return new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.`)
+function nothingBuilt(built: PackerStepRun, summary: SummaryModel, homeRegion: string | undefined): Failure {
+  if (!built.crashed) return new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.${expiredDuringTheBuild(built, homeRegion, summary)}`)
   return crashFailure(built.crashed, 'No AMI was built.', summary)
+}
+
+/**
+ * When Packer's errors say AWS refused its credentials as expired: that, what to change, and what
+ * Packer made that it could not remove, each with the command that removes it, since nothing the
+ * run holds can any more (the post step tries, with the same credentials). Said in the summary's
+ * problems too; empty otherwise.
+ */
+function expiredDuringTheBuild(run: PackerRun, homeRegion: string | undefined, summary: SummaryModel): string {
+  if (!run.record.credentialsExpired) return ''
+  const said = credentialsExpiredText(process.uptime() * 1000)
+  const left = leftByPacker(run.record.temporaryResources, homeRegion ?? 'REGION')
+  summary.problems.push(said, ...(left ? [left] : []))
+  return ` ${said}${left ? ` ${left}` : ''}`
+}
+
+/** What Packer announced and did not remove, as a sentence with the command for each; empty when none. */
+function leftByPacker(resources: RunRecord['temporaryResources'], region: string): string {
+  const commands = removalCommands(resources, region)
+  if (commands.length === 0) return ''
+  const named = [...resources.instanceIds, ...resources.images, ...resources.securityGroups, ...resources.keyPairs]
+  const copies = resources.copyRegions.length > 0 ? ` Look in ${resources.copyRegions.join(', ')} too, for copies of the AMI.` : ''
+  return (
+    `Packer could not remove what it made, and an instance runs up a bill until it is terminated: ${named.join(', ')} (in ${region}) may still exist. ` +
+    `With credentials that work: ${commands.join('; ')}.${copies}`
+  )
 }
 
 /** The failure of a step whose Packer crashed (packerCrashed), `outcome` after it; in the summary too. */
@@ -1823,8 +1851,17 @@ function gotTheTags(tagging: RegionTagResult, ami: Ami): boolean {
 function taggingFailed(regions: string[], inputs: Inputs, summary: SummaryModel, untagged = ''): Failure {
   return new Failure(
     `Tagging failed in ${regions.join(', ')}; the AMIs exist and are in the outputs.${untagged}` +
+      expiredWhileTagging(regions, summary) +
       notRolledOut(inputs, 'once every AMI is tagged', summary)
   )
+}
+
+/** When EC2 refused tagging's calls as made with credentials that expired: that, and what to change (in the summary too). */
+function expiredWhileTagging(regions: string[], summary: SummaryModel): string {
+  if (!regions.some((region) => saysCredentialsExpired(summary.tagging?.get(region)?.error ?? ''))) return ''
+  const said = credentialsExpiredText(process.uptime() * 1000)
+  summary.problems.push(said)
+  return ` ${said}`
 }
 
 /** Loaded only when launch-template is set: most runs never touch a launch template. */

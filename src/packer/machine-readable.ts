@@ -3,6 +3,7 @@
 // a build's name, is written as it is (packer/ui.go, MachineReadableUi.Machine).
 import { Buffer } from 'node:buffer'
 import { regionName } from '../common/regions.js'
+import { saysCredentialsExpired } from '../common/expired-credentials.js'
 
 export interface PackerEvent {
   timestamp: string
@@ -458,6 +459,13 @@ export class RunRecord {
    */
   readonly cleanedUpImages: CleanedUpImage[] = []
 
+  /**
+   * Whether an error Packer printed says AWS refused its credentials as expired: once they have,
+   * its waiters give up with no word of why (`ResourceNotReady: exceeded wait attempts`), and only
+   * its clean-up's errors tell (`Error terminating instance, may still be around: RequestExpired: …`).
+   */
+  credentialsExpired = false
+
   /** Each build's last error line (`==> <build>: …`, the builder's before Packer 1.13), cut short: why it cleaned up. */
   private readonly lastBuilderErrors = new Map<string, string>()
 
@@ -542,6 +550,7 @@ export class RunRecord {
       case 'error':
         // `<build>,error,<message>`: the build's own failure summary.
         if (event.target !== '') {
+          this.noteExpiry(event.data.join(','))
           this.add(this.buildErrors, `${event.target}: ${event.data.join(',')}`)
           if (this.failedBuilds.size < RunRecord.maxErrors) this.failedBuilds.add(detached(event.target))
         }
@@ -549,6 +558,7 @@ export class RunRecord {
       case 'ui':
         if (event.data[0] === 'error') {
           const message = event.data.slice(1).join(',')
+          this.noteExpiry(message)
           if (isCancellationNotice(message)) this.add(this.notices, message)
           else if (!buildOutput.test(message)) this.add(this.uiErrors, message)
           else this.observeBuilderError(message)
@@ -559,6 +569,10 @@ export class RunRecord {
         }
         break
     }
+  }
+
+  private noteExpiry(message: string): void {
+    if (!this.credentialsExpired && saysCredentialsExpired(message)) this.credentialsExpired = true
   }
 
   /**

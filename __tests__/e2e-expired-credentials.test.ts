@@ -1,0 +1,89 @@
+// AWS credentials that expire while the run goes on (a configure-aws-credentials session lasts an
+// hour by default, and its exported keys are static), through the bundled action with the real
+// Packer and the loopback EC2 endpoint, which from a moment on refuses every call made with them
+// as EC2 does (RequestExpired, "Request has expired."). What exists stays in the outputs; the
+// failure says what happened and what to change; what is left is named with the command that
+// removes or tags it; nothing asks again and again.
+import { afterEach, beforeEach, expect, it } from '@jest/globals'
+import { CreateKeyPairCommand, CreateSecurityGroupCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
+import { rmSync } from 'node:fs'
+import { startEc2Endpoint, SOURCE_AMI_ID, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { loopbackEnvironment, pushToMain, runAction, runPostStep, type RunActionOptions } from './support/action-process.js'
+import { demoWorkspace } from './support/demo.js'
+import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+
+const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
+const expired = /The AWS credentials expired during the run \(the step had run for about \d+ min\): .*role-duration-seconds, up to the role's MaxSessionDuration/
+
+describeWithPacker('AWS credentials that expire during the run, through the bundled action', () => {
+  let endpoint: Ec2Endpoint
+  let workspace: string
+  beforeEach(async () => {
+    endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+    workspace = demoWorkspace('expired-credentials-')
+  })
+  afterEach(async () => {
+    await endpoint.close()
+    rmSync(workspace, { recursive: true, force: true })
+  })
+
+  function step(inputs: Record<string, string> = {}): RunActionOptions {
+    return {
+      workspace,
+      node: (nodeRuntimes().at(-1) as { path: string }).path,
+      inputs: { 'packer-version': packerVersion(), 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', ...inputs },
+      env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) }
+    }
+  }
+
+  it('once Packer is done, before tagging: the AMIs are in the outputs, named untagged with their commands, and the failure says the credentials expired', async () => {
+    // Packer's last call: its temporary key pair's deletion.
+    endpoint.faults.expireCredentials({ after: 'DeleteKeyPair' })
+    const result = await runAction(step())
+    expect(result.exitCode).toBe(1)
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    expect(Object.keys(amiIds).sort()).toEqual(regions.slice().sort())
+    for (const [region, amiId] of Object.entries(amiIds)) expect(endpoint.images(region).map((image) => image.imageId)).toContain(amiId)
+    const failure = result.errors.at(-1)?.message ?? ''
+    expect(failure).toMatch(/^Tagging failed in eu-west-1, us-east-1, us-west-2; the AMIs exist and are in the outputs\./)
+    expect(failure).toMatch(expired)
+    expect(result.summary).toMatch(expired)
+    for (const [region, amiId] of Object.entries(amiIds)) {
+      expect(result.summary).toContain(`aws ec2 create-tags --region ${region} --resources ${amiId} `)
+      expect(result.summary).toContain(`](https://${region}.console.aws.amazon.com/ec2/home?region=${region}#ImageDetails:imageId=${amiId})`)
+    }
+    // One refused call per region, none asked again: an expired session does not heal.
+    const afterPacker = endpoint.calls.slice(endpoint.calls.findIndex((call) => call.action === 'DeleteKeyPair') + 1)
+    expect(afterPacker.map((call) => [call.action, call.error])).toEqual(regions.map(() => ['DescribeImages', 'RequestExpired']))
+    expect(result.stdout).not.toContain('loopback-secret')
+  })
+
+  it('in the post step: what Packer left is named with the commands that remove it, and the refused calls are not asked again', async () => {
+    // What a build whose credentials expired while Packer waited leaves: its instance, key pair
+    // and security group, which neither Packer nor the main step could remove.
+    const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }, maxAttempts: 1 })
+    const keyName = 'packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a7'
+    const groupName = 'packer_6b164ef8-a9b5-085f-4088-c1ddb4e9252b'
+    const packerStarted = new Date(Date.now() - 60_000).toISOString()
+    await ec2.send(new CreateKeyPairCommand({ KeyName: keyName }))
+    const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ GroupName: groupName, Description: 'Temporary group for Packer' }))
+    const launched = await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1, KeyName: keyName, SecurityGroupIds: [GroupId as string] }))
+    ec2.destroy()
+    const instanceId = launched.Instances?.[0]?.InstanceId as string
+    const resources = { instanceIds: [instanceId], keyPairs: [keyName], securityGroups: [groupName], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [], copyRegions: [] }
+    const state = { 'packer-leftovers': JSON.stringify({ regions: ['us-east-1'], resources, packer: 'failed', packerStarted }) }
+    endpoint.faults.expireCredentials()
+    const before = endpoint.calls.length
+    const post = await runPostStep({ state }, step())
+    expect(post.exitCode).toBe(0)
+    const said = post.warnings.find((warning) => warning.startsWith('The AWS credentials had expired by the post step'))
+    expect(said).toContain(`aws ec2 terminate-instances --region us-east-1 --instance-ids ${instanceId}`)
+    expect(said).toContain(`aws ec2 delete-key-pair --region us-east-1 --key-name ${keyName}`)
+    expect(said).toContain(`--filters Name=group-name,Values=${groupName} `)
+    expect(endpoint.instances('us-east-1').find((instance) => instance.instanceId === instanceId)?.state).not.toMatch(/shutting-down|terminated/)
+    // Each of its look-ups refused once: no look-up is asked again, nor a region after another.
+    const refused = endpoint.calls.slice(before)
+    expect(refused.every((call) => call.error === 'RequestExpired')).toBe(true)
+    expect(refused.length).toBeLessThanOrEqual(4)
+  })
+})
