@@ -71,7 +71,7 @@ describeWithPacker('AWS credentials that expire during the run, through the bund
     ec2.destroy()
     const instanceId = launched.Instances?.[0]?.InstanceId as string
     const resources = { instanceIds: [instanceId], keyPairs: [keyName], securityGroups: [groupName], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [], copyRegions: [] }
-    const state = { 'packer-leftovers': JSON.stringify({ regions: ['us-east-1'], resources, packer: 'failed', packerStarted }) }
+    const state = { 'packer-leftovers': JSON.stringify({ regions: ['us-east-1'], buildRegions: { regions: ['us-east-1'] }, resources, packer: 'failed', packerStarted }) }
     endpoint.faults.expireCredentials()
     const before = endpoint.calls.length
     const post = await runPostStep({ state }, step())
@@ -85,5 +85,29 @@ describeWithPacker('AWS credentials that expire during the run, through the bund
     const refused = endpoint.calls.slice(before)
     expect(refused.every((call) => call.error === 'RequestExpired')).toBe(true)
     expect(refused.length).toBeLessThanOrEqual(4)
+  })
+
+  it('in the post step, of a template that builds outside the home region: the commands name the region the build launched in', async () => {
+    // The main step saves where the template's build launches (eu-west-1, the home region being
+    // us-east-1); what it left is then made up as in the test before, there.
+    const main = await runAction(step({ variables: 'aws_region=eu-west-1' }))
+    expect(main.exitCode).toBe(0)
+    const saved = JSON.parse(main.state['packer-leftovers']) as Record<string, unknown>
+    const ec2 = new EC2Client({ region: 'eu-west-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }, maxAttempts: 1 })
+    const keyName = 'packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a8'
+    await ec2.send(new CreateKeyPairCommand({ KeyName: keyName }))
+    const launched = await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1, KeyName: keyName }))
+    ec2.destroy()
+    const instanceId = launched.Instances?.[0]?.InstanceId as string
+    const resources = { instanceIds: [instanceId], keyPairs: [keyName], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [], copyRegions: [] }
+    const state = { 'packer-leftovers': JSON.stringify({ ...saved, resources, packer: 'failed', amis: [], finished: [], manifests: [] }) }
+    endpoint.faults.expireCredentials()
+    const post = await runPostStep({ state }, step())
+    expect(post.exitCode).toBe(0)
+    const said = post.warnings.find((warning) => warning.startsWith('The AWS credentials had expired by the post step')) ?? ''
+    expect(said).toContain('could not remove what Packer left in eu-west-1,')
+    expect(said).toContain(`aws ec2 terminate-instances --region eu-west-1 --instance-ids ${instanceId}`)
+    expect(said).toContain(`aws ec2 delete-key-pair --region eu-west-1 --key-name ${keyName}`)
+    expect(said).not.toContain('us-east-1')
   })
 })

@@ -1989,6 +1989,8 @@ describe('hclAmiBuilds: the regions a build makes its AMIs in', () => {
       [undefined, undefined],
       [['eu-west-1', 'us-east-1'], true]
     ])
+    // Where each launches its instance: known though the regions its AMIs are in are not.
+    expect(builds.map((build) => build.buildRegion)).toEqual(['us-east-1', 'eu-west-1', 'eu-west-1'])
   })
 
   it('the home region, which Packer is given as AWS_REGION, where the source names no region, with its ami_regions; none known without it', async () => {
@@ -2006,6 +2008,9 @@ describe('hclAmiBuilds: the regions a build makes its AMIs in', () => {
     // amazon-chroot may take its region from the instance it runs on.
     expect(await regions('eu-central-1')).toEqual([['eu-central-1', 'us-west-2'], ['eu-central-1'], undefined])
     expect(await regions()).toEqual([undefined, undefined, undefined])
+    const launchesIn = async (homeRegion?: string) => ((await hclAmiBuilds([await readHclFile(file)], scope, homeRegion)) ?? []).map((build) => build.buildRegion)
+    expect(await launchesIn('eu-central-1')).toEqual(['eu-central-1', 'eu-central-1', undefined])
+    expect(await launchesIn()).toEqual([undefined, undefined, undefined])
   })
 })
 

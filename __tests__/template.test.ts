@@ -610,6 +610,19 @@ describe('jsonAmiBuilds: the regions a builder makes its AMIs in, as this run gi
     expect(atHome({}, 'amazon-chroot')).toBeUndefined()
   })
 
+  it('the region each builder launches in: its region, the home region where it names none, none where only Packer knows it', () => {
+    const launchesIn = (builder: Record<string, unknown>, type = 'amazon-ebs') =>
+      jsonAmiBuilds({ builders: [{ type, ...builder }] }, [{ type }], file, new Map([['there', 'eu-west-1']]), {}, 'us-east-1')[0].buildRegion
+    expect(launchesIn({ region: 'eu-west-1', ami_regions: ['us-west-2'] })).toBe('eu-west-1')
+    expect(launchesIn({ region: '{{user `there`}}' })).toBe('eu-west-1')
+    expect(launchesIn({})).toBe('us-east-1')
+    // It launches an instance all the same.
+    expect(launchesIn({ skip_create_ami: true })).toBe('us-east-1')
+    expect(launchesIn({ region: '{{user `undeclared`}}' })).toBeUndefined()
+    expect(launchesIn({}, 'amazon-chroot')).toBeUndefined()
+    expect(jsonAmiBuilds({ builders: [{ type: 'amazon-ebs' }] }, [{ type: 'amazon-ebs' }], file)[0].buildRegion).toBeUndefined()
+  })
+
   it('regionsMade: a build that names no region (\'\') makes its AMI in the home region, and none is known without one', () => {
     const written = { type: 'amazon-ebs', skipCreateAmi: false, skipSaveBuildRegion: false }
     expect(regionsMade('', [], written, 'eu-central-1')).toEqual(['eu-central-1'])

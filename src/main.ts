@@ -31,7 +31,7 @@ import { noTemporaryResources, RunRecord, type CleanedUpImage, type FinishedImag
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { keptApartFromTheLog, manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiBuilderTypeOf, amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
-import { credentialsExpiredText, removalCommands, saysCredentialsExpired } from './common/expired-credentials.js'
+import { credentialsExpiredText, removalCommands, saysCredentialsExpired, whereLeft, type BuildRegions } from './common/expired-credentials.js'
 import { familyTagging, newAmisByFamily, type FamilyTagging } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
 import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } from './report/annotation.js'
@@ -958,7 +958,7 @@ async function buildAndTag(
     const madeAmis = `${amis.length} AMI(s) that are in the outputs.`
     throw new Failure(
       (built.run.crashed ? `${built.run.crashed} Before it crashed, it built ${madeAmis}` : `packer build failed (exit code ${built.run.exitCode}), after building ${madeAmis}`) +
-        expiredDuringTheBuild(built.run, inputs.awsRegion, summary) +
+        expiredDuringTheBuild(built.run, built.buildRegions, summary) +
         notRolledOut(inputs, 'after a successful build', summary)
     )
   }
@@ -1395,7 +1395,7 @@ async function build(
   packerStep: PackerStep,
   summary: SummaryModel,
   cancellation: Cancellation
-): Promise<{ run: PackerStepRun; amis: Ami[]; runUuid: string; failedAfterImage?: string }> {
+): Promise<{ run: PackerStepRun; amis: Ami[]; runUuid: string; failedAfterImage?: string; buildRegions: BuildRegions }> {
   const manifests = [...new Set([inputs.manifest, ...inputs.otherManifestOutputs.map((output) => resolve(inputs.workingDirectory, output))])]
   const runsBefore = manifests.map(manifestRunUuid)
   // A manifest only Packer can name (one per build, say) still goes to a folder known now.
@@ -1406,7 +1406,7 @@ async function build(
     }
   }
   const leftovers = tellThePostStep(
-    inputs.awsRegion,
+    inputs,
     { keep: inputs.onError === 'abort', summary: inputs.summary },
     {
       buildNames: inputs.buildNames,
@@ -1452,10 +1452,10 @@ async function build(
   stopIfCancelled(built, cancellation, summary, amis, inputs.onError === 'abort')
   summary.annotations.push(...built.annotations)
   if (amis.length === 0) {
-    if (built.exitCode !== 0) throw nothingBuilt(built, summary, inputs.awsRegion)
+    if (built.exitCode !== 0) throw nothingBuilt(built, summary, await leftovers.buildRegions)
     throw new Failure(artifacts.whyNoAmi)
   }
-  return { run: built, amis, runUuid: artifacts.runUuid ?? randomUUID(), failedAfterImage }
+  return { run: built, amis, runUuid: artifacts.runUuid ?? randomUUID(), failedAfterImage, buildRegions: await leftovers.buildRegions }
 }
 
 /**
@@ -1492,8 +1492,8 @@ async function tellWhichBuildIsWhich(inputs: Inputs, amis: Ami[], asTheyFinished
 }
 
 /** The failure of a build that made no AMI; a crash of Packer's is in the summary too. */
-function nothingBuilt(built: PackerStepRun, summary: SummaryModel, homeRegion: string | undefined): Failure {
-  if (!built.crashed) return new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.${expiredDuringTheBuild(built, homeRegion, summary)}`)
+function nothingBuilt(built: PackerStepRun, summary: SummaryModel, buildRegions: BuildRegions): Failure {
+  if (!built.crashed) return new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.${expiredDuringTheBuild(built, buildRegions, summary)}`)
   return crashFailure(built.crashed, 'No AMI was built.', summary)
 }
 
@@ -1503,22 +1503,26 @@ function nothingBuilt(built: PackerStepRun, summary: SummaryModel, homeRegion: s
  * run holds can any more (the post step tries, with the same credentials). Said in the summary's
  * problems too; empty otherwise.
  */
-function expiredDuringTheBuild(run: PackerRun, homeRegion: string | undefined, summary: SummaryModel): string {
+function expiredDuringTheBuild(run: PackerRun, buildRegions: BuildRegions, summary: SummaryModel): string {
   if (!run.record.credentialsExpired) return ''
   const said = credentialsExpiredText(process.uptime() * 1000)
-  const left = leftByPacker(run.record.temporaryResources, homeRegion ?? 'REGION')
+  const left = leftByPacker(run.record.temporaryResources, buildRegions)
   summary.problems.push(said, ...(left ? [left] : []))
   return ` ${said}${left ? ` ${left}` : ''}`
 }
 
-/** What Packer announced and did not remove, as a sentence with the command for each; empty when none. */
-function leftByPacker(resources: RunRecord['temporaryResources'], region: string): string {
+/**
+ * What Packer announced and did not remove, as a sentence with the command for each, in the region
+ * its builds launched in (whereLeft); empty when none.
+ */
+function leftByPacker(resources: RunRecord['temporaryResources'], buildRegions: BuildRegions): string {
+  const { region, where } = whereLeft(buildRegions)
   const commands = removalCommands(resources, region)
   if (commands.length === 0) return ''
   const named = [...resources.instanceIds, ...resources.images, ...resources.securityGroups, ...resources.keyPairs]
   const copies = resources.copyRegions.length > 0 ? ` Look in ${resources.copyRegions.join(', ')} too, for copies of the AMI.` : ''
   return (
-    `Packer could not remove what it made, and an instance runs up a bill until it is terminated: ${named.join(', ')} (in ${region}) may still exist. ` +
+    `Packer could not remove what it made, and an instance runs up a bill until it is terminated: ${named.join(', ')} (${where}) may still exist. ` +
     `With credentials that work: ${commands.join('; ')}.${copies}`
   )
 }
@@ -1957,16 +1961,23 @@ async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel, par
  * state file is written at once, so even a killed action leaves it behind). `template` tells of
  * its builds: whose each line is when a build's name holds ": ", and which start no instance of
  * their own (amazon-chroot, null…). `manifests`, those the build may write, let the post step name the
- * AMIs of builds that finished if the main step is killed before its outputs.
+ * AMIs of builds that finished if the main step is killed before its outputs. The regions the
+ * builds launch in (buildRegionsOfRun), once read, say where what Packer announces is.
  */
 function tellThePostStep(
-  homeRegion: string | undefined,
+  inputs: Inputs,
   { keep, summary }: { keep: boolean; summary: boolean },
   template: ConstructorParameters<typeof RunRecord>[1],
   manifests: ManifestBefore[]
-): { record: RunRecord; packerStarted: (pid: number) => void; packerEnded: (run: PackerRun) => void; amisMade: (amis: Ami[]) => void } {
+): {
+  record: RunRecord
+  packerStarted: (pid: number) => void
+  packerEnded: (run: PackerRun) => void
+  amisMade: (amis: Ami[]) => void
+  buildRegions: Promise<BuildRegions>
+} {
   const state: LeftoverState = {
-    regions: homeRegion ? [homeRegion] : [],
+    regions: inputs.awsRegion ? [inputs.awsRegion] : [],
     resources: noTemporaryResources(),
     packer: 'running',
     keep,
@@ -1982,8 +1993,14 @@ function tellThePostStep(
     if (record.scriptLinesAlike) state.scriptLinesAlike = true
     save()
   }, template)
+  const known = buildRegionsOfRun(inputs).then((regions) => {
+    state.buildRegions = regions
+    save()
+    return regions
+  })
   return {
     record,
+    buildRegions: known,
     packerStarted: (pid) => {
       state.packerPid = pid
       state.packerStarted = new Date().toISOString()
@@ -1997,6 +2014,20 @@ function tellThePostStep(
       state.amis = amis.map((ami) => ami.amiId)
       save()
     }
+  }
+}
+
+/**
+ * The regions the run's builds launch in, as the template tells them (buildRegionsOfRun): read
+ * while Packer starts, for the post step and for what an expired session left. Unknown if the
+ * read fails: a region is never guessed.
+ */
+async function buildRegionsOfRun(inputs: Inputs): Promise<BuildRegions> {
+  try {
+    const { buildRegionsOfRun } = await import('./inputs/ami-builds.js')
+    return await buildRegionsOfRun(inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds, inputs)
+  } catch {
+    return { regions: [], unknown: true }
   }
 }
 

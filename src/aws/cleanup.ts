@@ -19,7 +19,7 @@ import {
 import type { IAMClient } from '@aws-sdk/client-iam'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ec2Client } from './client.js'
-import { removalCommands, saysCredentialsExpired } from '../common/expired-credentials.js'
+import { removalCommands, saysCredentialsExpired, whereLeft } from '../common/expired-credentials.js'
 import { awsErrorText } from './failures.js'
 import { madeSincePackerStarted, postStepAwsMs, type LeftoverState } from './leftovers.js'
 import { cleanUpImages } from './leftover-images.js'
@@ -944,12 +944,12 @@ export async function cleanUpAfterPacker(state: LeftoverState, deadlineMs = post
  * credentials that work. Said once, after the refusals themselves.
  */
 function expiredBeforeTheCleanUp(state: LeftoverState): string {
-  const region = state.regions[0] ?? 'REGION'
+  const { region, where } = whereLeft(state.buildRegions)
   const { copyRegions } = state.resources
   const commands = removalCommands(state.resources, region)
   const copies = copyRegions.length > 0 ? ` Look in ${copyRegions.join(', ')} too, for copies of the AMI.` : ''
   return (
-    'The AWS credentials had expired by the post step: AWS refused its calls (RequestExpired, ExpiredToken), so it could not remove what Packer left, ' +
+    `The AWS credentials had expired by the post step: AWS refused its calls (RequestExpired, ExpiredToken), so it could not remove what Packer left ${where}, ` +
     `and an instance runs up a bill until it is terminated. With credentials that work: ${commands.join('; ')}.${copies} ` +
     "Give the session more time than the build takes (configure-aws-credentials' role-duration-seconds, up to the role's MaxSessionDuration), " +
     'or use credentials that renew themselves.'

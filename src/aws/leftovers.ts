@@ -1,6 +1,7 @@
 // What the main step leaves for the post step about the temporary resources Packer announced,
 // kept apart from the clean-up (and its EC2 client) so that the main step can write it
 // without loading that client.
+import type { BuildRegions } from '../common/expired-credentials.js'
 import type { FinishedImage, TemporaryResources } from '../packer/machine-readable.js'
 
 /** The name under which the main step saves LeftoverState for the post step. */
@@ -10,6 +11,11 @@ export interface LeftoverState {
   /** Where Packer built: the home region (aws-region, AWS_REGION, AWS_DEFAULT_REGION). */
   regions: string[]
   resources: TemporaryResources
+  /**
+   * The regions the run's builds launch in (BuildRegions), which `resources` are in: not always
+   * the home region. Absent until the main step has read them, just after Packer starts.
+   */
+  buildRegions?: BuildRegions
   /**
    * `running` until Packer ends; `exited` when its build succeeded; `failed` when it exited by
    * itself otherwise (a failed or cancelled build, which it cleans up after unless told not to
@@ -89,7 +95,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
     return undefined
   }
   if (typeof value !== 'object' || value === null) return undefined
-  const { regions, resources, packer, keep, summary, packerPid, packerStarted, scriptLinesAlike, amis, finished, manifests } = value as Record<string, unknown>
+  const { regions, resources, buildRegions, packer, keep, summary, packerPid, packerStarted, scriptLinesAlike, amis, finished, manifests } = value as Record<string, unknown>
   if (!packerEnds.includes(packer)) return undefined
   const found = (typeof resources === 'object' && resources !== null ? resources : {}) as Record<string, unknown>
   return {
@@ -107,6 +113,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
       copyRegions: strings(found.copyRegions),
       ...(Array.isArray(found.groupsMayBeGone) ? { groupsMayBeGone: strings(found.groupsMayBeGone) } : {})
     },
+    ...(typeof buildRegions === 'object' && buildRegions !== null ? { buildRegions: savedBuildRegions(buildRegions as Record<string, unknown>) } : {}),
     packer: packer as PackerEnd,
     keep: keep === true,
     ...(summary === false ? { summary: false } : {}),
@@ -133,6 +140,10 @@ export function needsCleanup(state: LeftoverState | undefined): state is Leftove
 /** The non-empty strings of a saved list; none for anything else. */
 function strings(list: unknown): string[] {
   return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
+}
+
+function savedBuildRegions({ regions, unknown }: Record<string, unknown>): BuildRegions {
+  return { regions: strings(regions), ...(unknown === true ? { unknown } : {}) }
 }
 
 function finishedImages(list: unknown[]): FinishedImage[] {

@@ -41,6 +41,34 @@ export interface PackerLeftovers {
   keyPairs: string[]
 }
 
+/**
+ * The regions the run's Amazon builds launch their instances in, each once, as the template tells
+ * them before the build (AmiBuild.buildRegion); `unknown` where a build's is one only Packer works
+ * out, or the builds are not known. What Packer announced is merged over the builds: it is in one
+ * of these.
+ */
+export interface BuildRegions {
+  regions: string[]
+  unknown?: true
+}
+
+/**
+ * Where what Packer left is, for removalCommands: the one region every build launches in, where
+ * it is known; else `REGION`, with words that name the regions it may be in, never one of them as
+ * the place (an instance looked for in the wrong region is InvalidInstanceID.NotFound).
+ */
+export function whereLeft(builds: BuildRegions | undefined): { region: string; where: string } {
+  const regions = builds?.regions ?? []
+  const [only] = regions
+  if (regions.length === 1 && builds?.unknown !== true) return { region: only, where: `in ${only}` }
+  const named = regions.length === 0 ? '' : builds?.unknown ? `${regions.join(', ')}, or one only Packer works out; ` : `${listed(regions)}; `
+  return { region: 'REGION', where: `in the region its build launched in (${named}REGION in the commands)` }
+}
+
+function listed(regions: string[]): string {
+  return regions.length < 2 ? regions.join('') : `${regions.slice(0, -1).join(', ')} or ${regions.at(-1)}`
+}
+
 /** The AWS CLI command that removes each thing Packer left in `region`, to run with credentials that work. */
 export function removalCommands({ instanceIds, images, securityGroups, keyPairs }: PackerLeftovers, region: string): string[] {
   return [

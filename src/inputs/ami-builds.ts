@@ -4,6 +4,7 @@
 // once Packer is done. Refused only where it is certain: a builder type the action does not know
 // (a plugin's), or a name or setting only Packer knows, is left to the build.
 import { literalBoolean } from '../common/values.js'
+import type { BuildRegions } from '../common/expired-credentials.js'
 import type { InputProblem, ProblemLocation } from './reader.js'
 import { imageFamilyTagKey } from './retention.js'
 import { maxTagsPerResource } from './tags.js'
@@ -29,6 +30,11 @@ export interface AmiBuild {
   made?: BuildOfSource
   /** The regions its AMIs are in once it succeeds (regionsMade), the home region where it names none; undefined where only Packer knows them. */
   regions?: string[]
+  /**
+   * The region it launches its instance in and makes its AMI in (buildRegionOf): its `region`, the
+   * home region where it names none; undefined where only Packer knows it.
+   */
+  buildRegion?: string
   /**
    * Its force_deregister is not written false: it may deregister an AMI that another build of the
    * run made under the same name, in a region of both, which the run's set then lacks.
@@ -344,6 +350,21 @@ export async function buildsOfRun(
 }
 
 /**
+ * The regions the Amazon builds that `only` and `except` leave in launch in (BuildRegions), those
+ * that make no AMI included: what Packer announced of any of them may be left.
+ */
+export async function buildRegionsOfRun(
+  builds: AmiBuild[] | undefined,
+  given: { only: string[]; except: string[]; templateKind: TemplateKind }
+): Promise<BuildRegions> {
+  if (builds === undefined) return { regions: [], unknown: true }
+  const running = given.only.length === 0 && given.except.length === 0 ? builds : await selected(builds, given)
+  const amazon = running.filter((build) => build.type.startsWith('amazon-'))
+  const regions = [...new Set(amazon.flatMap((build) => (build.buildRegion === undefined ? [] : [build.buildRegion])))].sort()
+  return amazon.some((build) => build.buildRegion === undefined) ? { regions, unknown: true } : { regions }
+}
+
+/**
  * An amazon-ebs build's skip_create_ami is its builder's own setting (the plugin's ebs Config):
  * the other AMI builders' are left to Packer, which validates and builds them.
  */
@@ -395,9 +416,20 @@ export function regionsMade(
   homeRegion?: string
 ): string[] | undefined {
   const skipsBuildRegion = literalBoolean(written.skipSaveBuildRegion)
-  const buildRegion = region === '' && written.type !== 'amazon-chroot' ? homeRegion : region
-  if (buildRegion === undefined || buildRegion === '' || amiRegions === undefined) return undefined
+  const buildRegion = buildRegionOf(region, written.type, homeRegion)
+  if (buildRegion === undefined || amiRegions === undefined) return undefined
   if (literalBoolean(written.skipCreateAmi) !== false || skipsBuildRegion === undefined) return undefined
   if (skipsBuildRegion && amiRegions.includes(buildRegion)) return undefined
   return [...new Set([...(skipsBuildRegion ? [] : [buildRegion]), ...amiRegions])].sort()
+}
+
+/**
+ * The region a build launches its instance in and makes its AMI in (Packer's BuildRegion): its
+ * `region` in this run, '' where none is written or it is empty, which is the home region
+ * (regionsMade). Undefined where only Packer works it out: a variable the action cannot resolve,
+ * no home region, or amazon-chroot's, which it may take from the instance Packer runs on.
+ */
+export function buildRegionOf(region: string | undefined, type: string, homeRegion?: string): string | undefined {
+  const buildRegion = region === '' && type !== 'amazon-chroot' ? homeRegion : region
+  return buildRegion === '' ? undefined : buildRegion
 }

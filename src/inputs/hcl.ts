@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { ProblemLocation } from './reader.js'
-import { copiesToNoRegion, regionsMade, type AmiBuild, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, regionsMade, type AmiBuild, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners, connectionAttributes } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
@@ -1640,7 +1640,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const written = [definition, ...(override ? [override] : [])]
     const tags = { ami: await hclWrittenTags(written, scope, 'tags', 'tag'), snapshots: await hclWrittenTags(written, scope, 'snapshot_tags', 'snapshot_tag') }
     const type = each.source.split('.')[0]
-    const regions = await hclRegionsMade(setting, scope, { type, homeRegion })
+    const { regions, buildRegion } = await hclRegionsMade(setting, scope, { type, homeRegion })
     const sameAmi = sameAmiEachTime(each.source, definition, override)
     const made = {
       source: each.source,
@@ -1657,6 +1657,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
       tags,
       made,
       ...(regions === undefined ? {} : { regions }),
+      ...(buildRegion === undefined ? {} : { buildRegion }),
       ...(literalBoolean(setting('force_deregister')) === false ? {} : { mayDeregister: true as const })
     })
   }
@@ -1664,18 +1665,22 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
 }
 
 /**
- * The regions a build makes its AMIs in (regionsMade), of its `setting`s: a `region` whose value
- * this run gives (`scope`), or none (the home region), and an `ami_regions` list of such values,
- * or a variable holding one.
+ * The regions a build makes its AMIs in (regionsMade), and the one it launches in (buildRegionOf),
+ * of its `setting`s: a `region` whose value this run gives (`scope`), or none (the home region),
+ * and an `ami_regions` list of such values, or a variable holding one.
  */
-async function hclRegionsMade(setting: (key: string) => unknown, scope: HclScope, build: { type: string; homeRegion?: string }): Promise<string[] | undefined> {
+async function hclRegionsMade(
+  setting: (key: string) => unknown,
+  scope: HclScope,
+  build: { type: string; homeRegion?: string }
+): Promise<{ regions?: string[]; buildRegion?: string }> {
   const written = setting('region')
   const region = written === undefined ? '' : typeof written === 'string' ? await hclStringValue(written, scope) : undefined
   const regions = setting('ami_regions')
   const listed = regions === undefined ? [] : await listEntries(regions, scope)
   const amiRegions = listed?.every((entry) => entry !== undefined) ? (listed as string[]) : undefined
   const given = { type: build.type, skipCreateAmi: setting('skip_create_ami'), skipSaveBuildRegion: setting('skip_save_build_region') }
-  return regionsMade(region, amiRegions, given, build.homeRegion)
+  return { regions: regionsMade(region, amiRegions, given, build.homeRegion), buildRegion: buildRegionOf(region, build.type, build.homeRegion) }
 }
 
 /**

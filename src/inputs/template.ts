@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
-import { copiesToNoRegion, regionsMade, regionsOf, type AmiBuild, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, regionsMade, regionsOf, type AmiBuild, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { connectionAttributes } from './connecting-provisioners.js'
@@ -950,12 +950,14 @@ export function jsonAmiBuilds(
     const region = builder.region === undefined ? '' : typeof builder.region === 'string' ? resolve(builder.region) : undefined
     const amiRegions = builder.ami_regions === undefined ? [] : regionsOf(builder.ami_regions, resolve)
     const regions = regionsMade(region, amiRegions, { type, skipCreateAmi: builder.skip_create_ami, skipSaveBuildRegion: builder.skip_save_build_region }, homeRegion)
+    const buildRegion = buildRegionOf(region, type, homeRegion)
     return {
       ...(name === undefined ? {} : { name }),
       type,
       skipsAmi,
       ...(skipsBuildRegion ? { skipsBuildRegion } : {}),
       ...(regions === undefined ? {} : { regions }),
+      ...(buildRegion === undefined ? {} : { buildRegion }),
       ...(literalBoolean(builder.force_deregister) === false ? {} : { mayDeregister: true as const }),
       location: { file: file.shown, value: { path: file.path, at: ['builders', index, on] } },
       tags: {
