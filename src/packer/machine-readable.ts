@@ -677,6 +677,15 @@ export class RunRecord {
     const finished = buildFinished.exec(text)?.[1]
     if (finished !== undefined) {
       const resources = this.builds.get(finished)
+      if (resources !== undefined && this.cleanedUpOwnImages(finished, resources)) {
+        // Packer 1.6.6 says a build it cancelled "finished" once its clean-up has deregistered the
+        // AMI it made, and that clean-up never deregisters the AMI's copies in other regions. The
+        // build made no artifact: what it announced stays unfinished, for the post step to look
+        // for that AMI's copies and remove them, as it does for a build that never ended.
+        this.finished.add(detached(finished))
+        this.makingImage(resources, false)
+        return
+      }
       for (const image of resources?.images ?? []) {
         if (this.finishedImages.length >= RunRecord.maxResources) break
         const copyRegions = resources?.copyRegions ?? []
@@ -829,6 +838,15 @@ export class RunRecord {
 
   private observeWarnings(text: string): void {
     for (const warning of text.split(/\n\n(?=Warning: )/)) this.add(this.warnings, warning)
+  }
+
+  /**
+   * Whether every AMI a build announced is one its own clean-up deregistered (cleanedUpImages):
+   * not when builds share its name, as no line tells whose each AMI was.
+   */
+  private cleanedUpOwnImages(build: string, resources: BuildResources): boolean {
+    if ((this.alike.get(build) ?? 1) > 1 || resources.images.length === 0) return false
+    return resources.images.every((ami) => this.cleanedUpImages.some((image) => image.build === build && image.ami === ami))
   }
 
   /**

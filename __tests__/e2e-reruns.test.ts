@@ -1,0 +1,118 @@
+// A workflow run's job re-run ("Re-run failed jobs", "Re-run all jobs"), as GitHub runs it: the
+// same run ID and commit, GITHUB_RUN_ATTEMPT one higher, on a fresh runner (a new workspace, no
+// file of the first attempt), against the same AWS account: one loopback endpoint kept between
+// the attempts. The bundled action and its post step, with the real Packer building the demo
+// template into three regions.
+import { afterEach, beforeEach, expect, it } from '@jest/globals'
+import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { loopbackClientConfig } from './support/endpoint-per-test.js'
+import { pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
+import { demoWorkspace } from './support/demo.js'
+import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+
+const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
+const runUrl = `${pushToMain.GITHUB_SERVER_URL}/${pushToMain.GITHUB_REPOSITORY}/actions/runs/${pushToMain.GITHUB_RUN_ID}`
+
+/** Polls a condition; a bound on the wait, not a measurement. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; waited < 30_000; waited += 10) {
+    if (condition()) return
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  throw new Error(`gave up waiting for ${what}`)
+}
+
+describeWithPacker('a job re-run in the same workflow run, through the bundled action', () => {
+  let endpoint: Ec2Endpoint
+  const workspaces: string[] = []
+
+  beforeEach(async () => {
+    endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+  })
+  afterEach(async () => {
+    await endpoint.close()
+    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
+  })
+
+  /** The step of attempt `attempt` of the run, on a runner of its own (a fresh copy of the demo). */
+  function attemptStep(attempt: number, inputs: Record<string, string> = {}): RunActionOptions {
+    const workspace = demoWorkspace('e2e-reruns-')
+    workspaces.push(workspace)
+    return {
+      workspace,
+      node: (nodeRuntimes().at(-1) as { path: string }).path,
+      inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', ...inputs },
+      env: {
+        ...pushToMain,
+        GITHUB_RUN_ATTEMPT: String(attempt),
+        HOME: join(workspace, '.home'),
+        CHECKPOINT_DISABLE: '1',
+        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+        AWS_REGION: 'us-east-1',
+        AWS_POLL_DELAY_SECONDS: '0',
+        AWS_ENDPOINT_URL_EC2: endpoint.url,
+        AWS_ENDPOINT_URL_SSM: endpoint.url
+      }
+    }
+  }
+
+  /** The AMIs in the account that are not the source AMI, by region, with their run's URL. */
+  function amisInTheAccount(): Record<string, string[]> {
+    return Object.fromEntries(
+      regions.map((region) => [
+        region,
+        endpoint
+          .images(region)
+          .filter((image) => image.imageId !== SOURCE_AMI_ID && image.state !== 'deregistered')
+          .map((image) => `${image.imageId} ${image.tags.BuildRunUrl ?? 'untagged'}`)
+      ])
+    )
+  }
+
+  const amiIdsOf = (run: ActionRun) => JSON.parse(run.outputs['ami-ids']) as Record<string, string>
+
+  it('attempt 1 cancelled once Packer has copied its AMI: the copies Packer leaves are removed by the post step, and attempt 2 builds the only set', async () => {
+    // The cancel comes once the copies are made, while Packer sets its AMIs' attributes: Packer
+    // 1.6.6 then says the build "finished", once its clean-up has deregistered the AMI it made,
+    // and never the copies.
+    endpoint.faults.holdAnswers('ModifyImageAttribute')
+    const first = attemptStep(1, { reuse: 'true' })
+    const cancelled = await runAction({
+      ...first,
+      onStart: (child, stdoutSoFar) => {
+        void until(() => endpoint.callsOf('ModifyImageAttribute').length > 0, 'Packer to set its AMIs\' attributes')
+          .then(() => child.kill('SIGINT'))
+          .then(() => until(() => stdoutSoFar().includes('Received SIGINT'), 'the action to stop Packer'))
+          .then(() => endpoint.faults.releaseAnswers('ModifyImageAttribute'))
+      }
+    })
+    const made = /AMI: (ami-[0-9a-f]+)/.exec(cancelled.stdout)?.[1] as string
+    expect(cancelled.stdout).toContain(`Deregistered AMI id: ${made}`)
+    expect(cancelled.stdout).toMatch(/Build 'amazon-ebs' finished after /)
+    expect(cancelled.exitCode).toBe(1)
+    expect(cancelled.errors.at(-1)?.message).toBe(
+      `The build was cancelled before it finished (exit code 1): no AMI is in the outputs. Packer had made ${made}. ` +
+        'The post step checks that nothing Packer started is left, that AMI and its copies in other regions included, and removes what is.'
+    )
+    const copies = regions.slice(1).map((region) => endpoint.images(region).find((image) => image.sourceImageId === made)?.imageId)
+    expect(copies).toEqual([expect.stringMatching(/^ami-/), expect.stringMatching(/^ami-/)])
+
+    const post = await runPostStep(cancelled, first)
+    expect(post.exitCode).toBe(0)
+    expect(post.stdout).toContain(`eu-west-1: deregistered ${copies[0]} (available, a copy of ${made})`)
+    expect(post.stdout).toContain(`us-west-2: deregistered ${copies[1]} (available, a copy of ${made})`)
+    expect(amisInTheAccount()).toEqual({ 'us-east-1': [], 'eu-west-1': [], 'us-west-2': [] })
+
+    const second = await runAction(attemptStep(2, { reuse: 'true' }))
+    expect(second.errors).toEqual([])
+    expect(second.exitCode).toBe(0)
+    const built = amiIdsOf(second)
+    expect(amisInTheAccount()).toEqual(
+      Object.fromEntries(regions.map((region) => [region, [`${built[region]} ${runUrl}/attempts/2`]]))
+    )
+  })
+})
