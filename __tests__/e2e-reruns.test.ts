@@ -38,7 +38,7 @@ describeWithPacker('a job re-run in the same workflow run, through the bundled a
   })
 
   /** The step of attempt `attempt` of the run, on a runner of its own (a fresh copy of the demo). */
-  function attemptStep(attempt: number, inputs: Record<string, string> = {}): RunActionOptions {
+  function attemptStep(attempt: number, inputs: Record<string, string> = {}, runner: Record<string, string> = {}): RunActionOptions {
     const workspace = demoWorkspace('e2e-reruns-')
     workspaces.push(workspace)
     return {
@@ -55,7 +55,8 @@ describeWithPacker('a job re-run in the same workflow run, through the bundled a
         AWS_REGION: 'us-east-1',
         AWS_POLL_DELAY_SECONDS: '0',
         AWS_ENDPOINT_URL_EC2: endpoint.url,
-        AWS_ENDPOINT_URL_SSM: endpoint.url
+        AWS_ENDPOINT_URL_SSM: endpoint.url,
+        ...runner
       }
     }
   }
@@ -116,3 +117,83 @@ describeWithPacker('a job re-run in the same workflow run, through the bundled a
     )
   })
 })
+
+describeWithPacker('a job re-run that reuses what its first attempt rolled out, through the bundled action', () => {
+  let endpoint: Ec2Endpoint
+  const workspaces: string[] = []
+
+  beforeEach(async () => {
+    endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+  })
+  afterEach(async () => {
+    await endpoint.close()
+    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
+  })
+
+  function run(attempt: number, inputs: Record<string, string>, runner: Record<string, string> = {}): Promise<ActionRun> {
+    const workspace = demoWorkspace('e2e-reruns-')
+    workspaces.push(workspace)
+    return runAction({
+      workspace,
+      node: (nodeRuntimes().at(-1) as { path: string }).path,
+      inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', ...inputs },
+      env: {
+        ...pushToMain,
+        GITHUB_RUN_ATTEMPT: String(attempt),
+        HOME: join(workspace, '.home'),
+        CHECKPOINT_DISABLE: '1',
+        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
+        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
+        AWS_REGION: 'us-east-1',
+        AWS_POLL_DELAY_SECONDS: '0',
+        AWS_ENDPOINT_URL_EC2: endpoint.url,
+        AWS_ENDPOINT_URL_SSM: endpoint.url,
+        ...runner
+      }
+    })
+  }
+
+  it('attempt 2 builds nothing, publishes nothing again, and hands the steps after it the launch template versions attempt 1 made', async () => {
+    for (const region of regions) {
+      await new EC2Client(loopbackClientConfig(endpoint, region)).send(
+        new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: SOURCE_AMI_ID, InstanceType: 't3.small' } })
+      )
+    }
+    const inputs = { reuse: 'true', 'ssm-parameter': '/images/web/latest', 'launch-template': 'web', 'keep-images': '1' }
+    const first = await run(1, inputs)
+    expect(first.errors).toEqual([])
+    const versions = { 'eu-west-1': 2, 'us-east-1': 2, 'us-west-2': 2 }
+    expect(JSON.parse(first.outputs['launch-template-versions'])).toEqual(versions)
+    const outputsOf = (result: ActionRun) => ({ ...result.outputs, manifest: undefined })
+
+    // "Re-run all jobs": the step after this one (an instance refresh on the new default version)
+    // may be what failed, and it runs again only if launch-template-versions names the versions.
+    const second = await run(2, inputs)
+    expect(second.errors).toEqual([])
+    expect(second.exitCode).toBe(0)
+    expect(endpoint.callsOf('RunInstances')).toHaveLength(1)
+    expect(outputsOf(second)).toEqual(outputsOf(first))
+    const built = amiIdsOfRun(first)
+    for (const region of regions) {
+      expect(endpoint.parameters(region)['/images/web/latest']).toMatchObject({ value: built[region], version: 1 })
+      const [template] = endpoint.launchTemplates(region)
+      expect(template.versions.map((version) => version.description ?? '')).toEqual(['', `AMI ${built[region]} built by ${runUrl}/attempts/1`])
+    }
+    expect(second.summary).toContain(
+      `| us-east-1 | \`${built['us-east-1']}\` | none: version 2, the default, made by an earlier attempt of this run (${runUrl}/attempts/1), already launches \`${built['us-east-1']}\` | yes |`
+    )
+    expect(second.stdout).toContain(
+      `us-east-1: launch template web (${endpoint.launchTemplates('us-east-1')[0].launchTemplateId}) version 2, its default, already launches ${built['us-east-1']} ` +
+        `(made by an earlier attempt of this run, ${runUrl}/attempts/1: in launch-template-versions again); no version made.`
+    )
+
+    // Another workflow run that reuses the AMIs hands on no version: the fleet runs them already.
+    const later = await run(1, inputs, { GITHUB_RUN_ID: '4243' })
+    expect(later.errors).toEqual([])
+    expect(JSON.parse(later.outputs['launch-template-versions'])).toEqual({})
+  })
+})
+
+function amiIdsOfRun(run: ActionRun): Record<string, string> {
+  return JSON.parse(run.outputs['ami-ids']) as Record<string, string>
+}

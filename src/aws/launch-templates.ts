@@ -31,7 +31,18 @@ export type LaunchTemplateResult = { region: string; amiId: string } & (
       /** The version is one an earlier run made for this AMI, and this run only made it the default. */
       madeEarlier: boolean
     }
-  | { outcome: 'current'; launchTemplateId: string; launchTemplateName: string; version: number; isDefault: boolean }
+  | {
+      outcome: 'current'
+      launchTemplateId: string
+      launchTemplateName: string
+      version: number
+      isDefault: boolean
+      /**
+       * The earlier attempt of this workflow run that made the version (its BuildRunUrl), when one
+       * did: a job re-run reports it as that attempt did, for the steps after it run again too.
+       */
+      madeByAttempt?: string
+    }
   | {
       outcome: 'follows'
       launchTemplateId: string
@@ -170,9 +181,22 @@ function launchingAlready(
   versions: { source: LaunchTemplateVersion; latest: LaunchTemplateVersion },
   amiId: string,
   makeDefault: boolean
-): number | undefined {
+): LaunchTemplateVersion | undefined {
   const candidates = makeDefault ? [versions.source] : [versions.source, versions.latest]
-  return candidates.find((version) => version.LaunchTemplateData?.ImageId === amiId)?.VersionNumber
+  return candidates.find((version) => version.LaunchTemplateData?.ImageId === amiId && version.VersionNumber !== undefined)
+}
+
+/**
+ * The URL of the earlier attempt of this workflow run that made `version` for `amiId`, as its
+ * description says (versionDescription), or undefined. `builtBy` is this attempt's URL
+ * (`…/actions/runs/42/attempts/2`): a job re-run keeps the run's ID and counts attempts.
+ */
+function madeByEarlierAttempt(version: LaunchTemplateVersion, amiId: string, builtBy: string | undefined): string | undefined {
+  const run = /^(.+\/actions\/runs\/\d+)\/attempts\/\d+$/.exec(builtBy ?? '')?.[1]
+  if (run === undefined || !madeForAmi(version, amiId)) return undefined
+  const by = (version.VersionDescription ?? '').slice(`AMI ${amiId} built by `.length)
+  const attempt = by.startsWith(`${run}/attempts/`) ? by.slice(`${run}/attempts/`.length) : ''
+  return by !== builtBy && /^\d+$/.test(attempt) ? by : undefined
 }
 
 /** How the action describes the versions it makes: the console shows where each came from. */
@@ -264,8 +288,10 @@ async function rollRegion(ec2: EC2Client, region: string, amiId: string, options
   const launchTemplateId = source.LaunchTemplateId
   const template = { region, amiId, launchTemplateId, launchTemplateName: source.LaunchTemplateName ?? launchTemplateId }
   const current = launchingAlready(versions, amiId, options.makeDefault)
-  if (current !== undefined) {
-    return { ...template, outcome: 'current', version: current, isDefault: current === source.VersionNumber }
+  if (current?.VersionNumber !== undefined) {
+    const version = current.VersionNumber
+    const madeByAttempt = madeByEarlierAttempt(current, amiId, options.builtBy)
+    return { ...template, outcome: 'current', version, isDefault: version === source.VersionNumber, ...(madeByAttempt ? { madeByAttempt } : {}) }
   }
   const following = followedParameter(source, region, options)
   if (following !== undefined) return { ...template, outcome: 'follows', version: source.VersionNumber, ...following }

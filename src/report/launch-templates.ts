@@ -33,7 +33,8 @@ export function logLaunchTemplate(template: LaunchTemplateRef, result: LaunchTem
     core.info(`${result.region}: ${named} version ${result.version}, its default, launches the AMI that ${through} resolves to, ${set}; no version made.`)
   } else if (result.outcome === 'current') {
     const which = result.isDefault ? 'its default' : 'its latest'
-    core.info(`${result.region}: ${named} version ${result.version}, ${which}, already launches ${result.amiId}; no version made.`)
+    const by = result.madeByAttempt === undefined ? '' : ` (made by an earlier attempt of this run, ${result.madeByAttempt}: in launch-template-versions again)`
+    core.info(`${result.region}: ${named} version ${result.version}, ${which}, already launches ${result.amiId}${by}; no version made.`)
   } else if (result.outcome === 'missing') {
     core.info(`${result.region}: there is no launch template ${shown(template)} in this region; nothing to update.`)
   } else {
@@ -176,6 +177,11 @@ function regionRow(result: LaunchTemplateResult, summary: SummaryModel, versions
   }
   if (result.outcome === 'current') {
     const which = result.isDefault ? 'the default' : 'the latest'
+    // A job re-run hands the steps after it what the attempt that made the version handed them.
+    if (result.madeByAttempt !== undefined) {
+      versions[result.region] = result.version
+      return `| ${result.region} | \`${result.amiId}\` | none: version ${result.version}, ${which}, made by an earlier attempt of this run (${result.madeByAttempt}), already launches \`${result.amiId}\` | ${result.isDefault ? 'yes' : 'no'} |`
+    }
     return `| ${result.region} | \`${result.amiId}\` | none: version ${result.version}, ${which}, already launches \`${result.amiId}\` | ${result.isDefault ? 'yes' : 'no'} |`
   }
   if (result.outcome === 'missing') return `| ${result.region} | \`${result.amiId}\` | no such template in this region | — |`
