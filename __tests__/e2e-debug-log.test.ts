@@ -2,12 +2,14 @@
 // the step's environment as Packer's docs say for debugging, through the bundled action with the
 // real Packer and the loopback EC2 endpoint: Packer's debug log is in the step's log as text, the
 // action says which Packer commands it runs, and no secret shows, in any form Packer writes it.
-import { describe, expect, it } from '@jest/globals'
+import { afterEach, describe, expect, it } from '@jest/globals'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { asTheRunnerShowsIt, type ActionRun } from './support/action-process.js'
+import { CreateKeyPairCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
+import { SOURCE_AMI_ID } from '../test-support/ec2-endpoint/index.js'
+import { asTheRunnerShowsIt, loopbackEnvironment, pushToMain, runPostStep, type ActionRun } from './support/action-process.js'
 import { demoRuns, loopbackSuite } from './support/loopback-suite.js'
-import { describeWithPacker } from './support/runtimes.js'
+import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
 import { commandsTheRunnerRuns, groupLines } from './support/workflow-commands.js'
 
 describeWithPacker("Packer's debug log and the action's debug lines, through the bundled action", () => {
@@ -133,6 +135,86 @@ describeWithPacker("Packer's debug log and the action's debug lines, through the
       const plain = await suite.run(hclWorkspace(), hclInputs)
       expect(plain.exitCode).toBe(0)
       expect(packerDebugLines(plain, 'Build')).toEqual([])
+    })
+  })
+
+  describe("the action's own AWS calls in a re-run with debug logging", () => {
+    afterEach(() => suite.endpoint.faults.clear())
+
+    /** The debug lines of the action's AWS calls: `AWS <service> <operation> in <region> at <endpoint>: <outcome>, …`. */
+    function awsCallLines(result: ActionRun): string[] {
+      return debugLines(result).filter((line) => /^AWS \w+ \w+ /.test(line))
+    }
+
+    const sessionToken = 'session-Token-5e55'
+    const credentials = { AWS_SESSION_TOKEN: sessionToken }
+
+    it('a line names each tagging call per region with its outcome, a throttled call its attempts, and where the credentials came from; no secret', async () => {
+      // The action's first two tagging calls in eu-west-1 are throttled; it tries again itself.
+      suite.endpoint.faults.throttle('CreateTags', { firstCalls: 2, region: 'eu-west-1', userAgent: 'aws-sdk-js' })
+      const result = await suite.run(hclWorkspace(), hclInputs, { RUNNER_DEBUG: '1', ...credentials })
+      expect(result.exitCode).toBe(0)
+      const lines = awsCallLines(result)
+      const host = new URL(suite.endpoint.url).host
+      for (const region of ['us-east-1', 'eu-west-1', 'us-west-2']) {
+        const said = lines.filter((line) => line.startsWith(`AWS EC2 CreateTags in ${region} at ${host}: HTTP 200, request ID `))
+        expect(said.length).toBeGreaterThan(0)
+        // How many it tagged, never which, nor with what.
+        for (const line of said) expect(line).toMatch(/, 1 attempt, \d+ ms, \d+ resources?, \d+ tags?$/)
+      }
+      const throttled = lines.filter((line) => line.startsWith(`AWS EC2 CreateTags in eu-west-1 at ${host}: RequestLimitExceeded (HTTP 503), request ID `))
+      expect(throttled).toHaveLength(suite.calls.filter((call) => call.action === 'CreateTags' && call.error === 'RequestLimitExceeded').length)
+      expect(throttled).toHaveLength(2)
+      expect(lines).toContainEqual(expect.stringMatching(/^AWS EC2 DescribeImages in us-east-1 at \S+: HTTP 200, request ID \S+, \d+ attempts?, \d+ ms$/))
+      expect(debugLines(result)).toContain('AWS credentials: from the environment (AWS_ACCESS_KEY_ID)')
+      expectNoSecret(result)
+      for (const secret of ['loopback-secret', sessionToken, 'AKIDLOOPBACK', 'Signature', 'Credential=']) expect(result.stdout).not.toContain(secret)
+    })
+
+    it('a call the SDK retries itself shows its attempts in one line', async () => {
+      // SSM's first two answers in us-east-1 throttle; the SDK's third attempt is answered.
+      suite.endpoint.faults.throttle('PutParameter', { firstCalls: 2, region: 'us-east-1' })
+      const result = await suite.run(hclWorkspace(), { ...hclInputs, 'ssm-parameter': '/images/demo/latest' }, { RUNNER_DEBUG: '1', ...credentials })
+      expect(result.exitCode).toBe(0)
+      const put = awsCallLines(result).filter((line) => line.startsWith('AWS SSM PutParameter in '))
+      expect(put).toContainEqual(expect.stringMatching(/^AWS SSM PutParameter in us-east-1 at \S+: HTTP 200, request ID \S+, 3 attempts, \d+ ms$/))
+      expect(put).toHaveLength(3)
+      expectNoSecret(result)
+    })
+
+    it("the post step's calls, cleaning up what a failed build left, have their lines too", async () => {
+      const { endpoint } = suite
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }, maxAttempts: 1 })
+      const keyName = 'packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a8'
+      await ec2.send(new CreateKeyPairCommand({ KeyName: keyName }))
+      const launched = await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1, KeyName: keyName }))
+      ec2.destroy()
+      const instanceId = launched.Instances?.[0]?.InstanceId as string
+      const resources = { instanceIds: [instanceId], keyPairs: [keyName], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [], copyRegions: [] }
+      const packerStarted = new Date(Date.now() - 60_000).toISOString()
+      const state = { 'packer-leftovers': JSON.stringify({ regions: ['us-east-1'], buildRegions: { regions: ['us-east-1'] }, resources, packer: 'failed', packerStarted }) }
+      endpoint.faults.throttle('TerminateInstances', { firstCalls: 1, userAgent: 'aws-sdk-js' })
+      const workspace = hclWorkspace()
+      const post = await runPostStep(
+        { state },
+        {
+          workspace,
+          node: (nodeRuntimes().at(-1) as { path: string }).path,
+          inputs: { 'packer-version': packerVersion(), ...hclInputs },
+          env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace), RUNNER_DEBUG: '1', ...credentials }
+        }
+      )
+      expect(post.exitCode).toBe(0)
+      const lines = awsCallLines(post)
+      expect(lines).toContainEqual(expect.stringMatching(/^AWS EC2 TerminateInstances in us-east-1 at \S+: HTTP 200, request ID \S+, 2 attempts, \d+ ms$/))
+      expect(lines).toContainEqual(expect.stringMatching(/^AWS EC2 DeleteKeyPair in us-east-1 at \S+: HTTP 200, request ID \S+, \d+ attempts?, \d+ ms$/))
+      for (const secret of ['loopback-secret', sessionToken]) expect(post.stdout).not.toContain(secret)
+    })
+
+    it('without debug logging, no such line', async () => {
+      const result = await suite.run(hclWorkspace(), hclInputs, credentials)
+      expect(result.exitCode).toBe(0)
+      expect(result.stdout).not.toMatch(/^::debug::AWS /m)
     })
   })
 })

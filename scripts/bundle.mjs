@@ -52,6 +52,8 @@ const loadedLater = {
   'stages/leftover-iam': 'src/aws/leftover-iam.ts',
   // AWS calls through the runner's proxy: loaded by the first connection, only when one is named.
   'stages/aws-proxy': 'src/aws/proxy.ts',
+  // A debug line per AWS call: loaded by the first call of a re-run with debug logging only.
+  'stages/aws-call-log': 'src/aws/call-log.ts',
   'stages/unreported': 'src/report/unreported.ts',
   'stages/finished-images': 'src/aws/finished-images.ts',
   'stages/plugin-cache': 'src/plugins/cache.ts',
