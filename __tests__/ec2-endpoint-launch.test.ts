@@ -17,7 +17,7 @@ import {
   type RunInstancesCommandInput
 } from '@aws-sdk/client-ec2'
 import { CreateInstanceProfileCommand, GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam'
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { PutParameterCommand, SSMClient, StartSessionCommand, TerminateSessionCommand } from '@aws-sdk/client-ssm'
 import { SELF_ACCOUNT_ID, SOURCE_AMI_ID } from '../test-support/ec2-endpoint/index.js'
 import { endpointPerTest, loopbackClientConfig } from './support/endpoint-per-test.js'
 
@@ -279,5 +279,36 @@ describe('spot instance requests', () => {
     const instance = await fleetInstance('on-demand')
     expect(instance?.InstanceLifecycle).toBeUndefined()
     expect(instance?.SpotInstanceRequestId).toBeUndefined()
+  })
+})
+
+describe('Session Manager sessions', () => {
+  const ssm = (): SSMClient => new SSMClient(loopbackClientConfig(loopback.endpoint, HOME))
+  const forward = (target: string) =>
+    new StartSessionCommand({ Target: target, DocumentName: 'AWS-StartPortForwardingSession', Parameters: { portNumber: ['22'], localPortNumber: ['8022'] } })
+
+  it('opens a session to a running instance launched with a profile, and ends it', async () => {
+    await start({ seedInstanceProfiles: [{ instanceProfileName: 'packer-build' }], autoAdvance: { describes: 0 } })
+    const instanceId = (await launch({ IamInstanceProfile: { Name: 'packer-build' } })).Instances?.[0]?.InstanceId as string
+    await ec2().send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+    const started = await ssm().send(forward(instanceId))
+    expect(started).toMatchObject({
+      SessionId: expect.stringMatching(/^loopback-[0-9a-f]{17}$/),
+      TokenValue: expect.any(String),
+      StreamUrl: `wss://ssmmessages.${HOME}.amazonaws.com/v1/data-channel/${started.SessionId}?role=publish_subscribe`
+    })
+    const session = { sessionId: started.SessionId, target: instanceId, documentName: 'AWS-StartPortForwardingSession', parameters: { portNumber: ['22'], localPortNumber: ['8022'] } }
+    expect(loopback.endpoint.sessions(HOME)).toEqual([{ ...session, terminated: false }])
+    await expect(ssm().send(new TerminateSessionCommand({ SessionId: started.SessionId }))).resolves.toMatchObject({ SessionId: started.SessionId })
+    expect(loopback.endpoint.sessions(HOME)).toEqual([{ ...session, terminated: true }])
+  })
+
+  it('refuses an instance launched with no profile, or not running, as not connected', async () => {
+    await start({ autoAdvance: { describes: 0 } })
+    const instanceId = (await launch()).Instances?.[0]?.InstanceId as string
+    await ec2().send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+    await expect(ssm().send(forward(instanceId))).rejects.toMatchObject({ name: 'TargetNotConnected', message: `${instanceId} is not connected.` })
+    await expect(ssm().send(forward('i-0000000000000dead'))).rejects.toMatchObject({ name: 'TargetNotConnected' })
+    expect(loopback.endpoint.sessions(HOME)).toEqual([])
   })
 })

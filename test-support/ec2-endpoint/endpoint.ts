@@ -160,6 +160,8 @@ export interface Ec2Endpoint {
   launchTemplates(region: string): Ec2LaunchTemplate[]
   /** SSM parameters of the region: name → the latest value, its version, data type and tier. */
   parameters(region: string): Record<string, { value: string; version: number; dataType: string; tier: string }>
+  /** Session Manager sessions of the region, in the order they started: the instance each reaches, and whether it was ended. */
+  sessions(region: string): Array<{ sessionId: string; target: string; documentName?: string; parameters: Record<string, string[]>; terminated: boolean }>
   /** IAM's roles (with their inline policies' names) and instance profiles (with their roles'), which are global. */
   iamRoles(): Array<{ roleName: string; policies: string[] }>
   iamInstanceProfiles(): Array<{ instanceProfileName: string; roles: string[] }>
@@ -460,6 +462,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
           return latest ? [[name, { value: latest.value, version: latest.version, dataType, tier }]] : []
         })
       ),
+    sessions: (name) => [...regionState(name).sessions.values()].map((session) => ({ ...session, parameters: { ...session.parameters } })),
     iamRoles: () => [...iam.roles.values()].map((role) => ({ roleName: role.roleName, policies: [...role.policies.keys()] })),
     iamInstanceProfiles: () =>
       [...iam.instanceProfiles.values()].map((one) => ({ instanceProfileName: one.instanceProfileName, roles: [...one.roles] })),

@@ -3,9 +3,11 @@
 // AWS_ENDPOINT_URL_SSM. PutParameter and GetParameter, with Parameter Store's rules for names
 // (whose length counts the ARN before them), versions, overwriting and the `aws:ec2:image` data
 // type: EC2 checks such a value after PutParameter has answered, and a version whose AMI does
-// not exist in the region is dropped.
+// not exist in the region is dropped. Session Manager's StartSession and TerminateSession, which
+// Packer calls for a build that connects with `ssh_interface = "session_manager"`.
+import { randomBytes } from 'node:crypto'
 import { Ec2Error } from './errors.js'
-import { partitionOf } from './partitions.js'
+import { dnsSuffixOf, partitionOf } from './partitions.js'
 import { SELF_ACCOUNT_ID, type ParameterRecord, type RegionState } from './world.js'
 
 export const SSM_TARGET_PREFIX = 'AmazonSSM.'
@@ -138,9 +140,49 @@ function getParameter(region: RegionState, body: Body): Body {
   }
 }
 
+/**
+ * A session to an instance of the region. SSM reaches an instance through its SSM agent, which
+ * registers only with the rights of an instance profile: an instance that is not running, or was
+ * launched with none, is not connected, in the words the AWS CLI shows ("i-… is not connected.").
+ * The answer is what the session-manager-plugin takes: the session's id, a token and the
+ * ssmmessages stream it opens (`wss://ssmmessages.REGION.DOMAIN/v1/data-channel/ID`).
+ */
+function startSession(region: RegionState, body: Body): Body {
+  const target = text(body, 'Target') as string
+  const instance = region.instances.get(target)
+  if (instance === undefined || instance.state !== 'running' || instance.iamInstanceProfile === undefined) {
+    throw new Ec2Error('TargetNotConnected', `${target} is not connected.`)
+  }
+  const documentName = text(body, 'DocumentName', false)
+  const sent = body.Parameters
+  const parameters: Record<string, string[]> =
+    typeof sent === 'object' && sent !== null ? Object.fromEntries(Object.entries(sent).map(([key, values]) => [key, Array.isArray(values) ? values.map(String) : [String(values)]])) : {}
+  // A session's id is the caller's name and a hex suffix (`alice-0123456789abcdef0`).
+  const sessionId = `loopback-${randomBytes(9).toString('hex').slice(0, 17)}`
+  region.sessions.set(sessionId, { sessionId, target, ...(documentName !== undefined && { documentName }), parameters, terminated: false })
+  return {
+    SessionId: sessionId,
+    TokenValue: randomBytes(24).toString('base64'),
+    StreamUrl: `wss://ssmmessages.${region.name}.${dnsSuffixOf(region.name)}/v1/data-channel/${sessionId}?role=publish_subscribe`
+  }
+}
+
+/**
+ * Ends a session. The API reference lists no error but InternalServerError for it: a session
+ * already ended, or one the region never had, is answered as one just ended.
+ */
+function terminateSession(region: RegionState, body: Body): Body {
+  const sessionId = text(body, 'SessionId') as string
+  const session = region.sessions.get(sessionId)
+  if (session !== undefined) session.terminated = true
+  return { SessionId: sessionId }
+}
+
 const OPERATIONS: Record<string, (region: RegionState, body: Body) => Body> = {
   PutParameter: putParameter,
-  GetParameter: getParameter
+  GetParameter: getParameter,
+  StartSession: startSession,
+  TerminateSession: terminateSession
 }
 
 /** The operation named by an `X-Amz-Target` header; undefined when it is not SSM's. */
@@ -150,7 +192,7 @@ export function ssmOperation(target: string | undefined): string | undefined {
 
 /** The request body's members as strings, for the endpoint's record of calls. */
 export function ssmParams(body: Body): Record<string, string> {
-  return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, String(value)]))
+  return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)]))
 }
 
 export function parseSsmBody(raw: string): Body {

@@ -209,6 +209,18 @@ export interface LaunchTemplateVersionRecord {
   data: Record<string, string>
 }
 
+/**
+ * A Session Manager session (StartSession): the instance it reaches, its document and
+ * parameters as sent, and whether TerminateSession has ended it.
+ */
+export interface SessionRecord {
+  sessionId: string
+  target: string
+  documentName?: string
+  parameters: Record<string, string[]>
+  terminated: boolean
+}
+
 /** An SSM parameter; its history keeps every version, newest last. */
 export interface ParameterRecord {
   name: string
@@ -288,6 +300,8 @@ export class RegionState {
   readonly launchTemplates = new Map<string, LaunchTemplateRecord>()
   /** SSM parameters, by name. */
   readonly parameters = new Map<string, ParameterRecord>()
+  /** Session Manager sessions, by id, in the order they started. */
+  readonly sessions = new Map<string, SessionRecord>()
   readonly images = new Map<string, ImageRecord>()
   /**
    * Images DeregisterImage removed, as EC2 still answers a DescribeImages naming them: `deregistered`
