@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c,d}from"../chunks/chunk-GAOGZM6T.js";import"../chunks/chunk-XJIEH3VE.js";import"../chunks/chunk-IIEPF7FN.js";import"../chunks/chunk-XKARJE47.js";export{a as askPackerOnPath,c as oneProcess,b as packerOnPath,d as packerVersionOf};
+import{a,b,c,d}from"../chunks/chunk-AWC4PZVB.js";import"../chunks/chunk-XJIEH3VE.js";import"../chunks/chunk-OYJJOOPV.js";import"../chunks/chunk-XKARJE47.js";export{a as askPackerOnPath,c as oneProcess,b as packerOnPath,d as packerVersionOf};

@@ -40,6 +40,11 @@ export interface AmiBuild {
    * run made under the same name, in a region of both, which the run's set then lacks.
    */
   mayDeregister?: true
+  /**
+   * Where its `ssh_interface` is written, when the build connects through Session Manager with
+   * the run's values (connectsThroughSessionManager): Packer then runs the session-manager-plugin.
+   */
+  sessionManager?: ProblemLocation
 }
 
 /** The source an HCL2 build builds, as its build block names it. */

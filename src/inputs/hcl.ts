@@ -12,6 +12,7 @@ import type { BuildOfUse, BuildVariableUse, ConnectionRead, ProvisionerUse } fro
 import { checkedProvisioners, connectionAttributes } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
+import { connectsThroughSessionManager } from './session-manager.js'
 import { shellLocalScripts } from './shell-local.js'
 import { hclSourceDataMistake, hclTemplateDataMistake } from './hcl-template-scope.js'
 import { imageFilterMistake } from './image-filters.js'
@@ -1642,6 +1643,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const type = each.source.split('.')[0]
     const { regions, buildRegion } = await hclRegionsMade(setting, scope, { type, homeRegion })
     const sameAmi = sameAmiEachTime(each.source, definition, override)
+    const sessionManager = await hclSessionManager(type, setting, scope, override, definition)
     const made = {
       source: each.source,
       location: await placeOfUse(block, listedAt, override),
@@ -1658,10 +1660,32 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
       made,
       ...(regions === undefined ? {} : { regions }),
       ...(buildRegion === undefined ? {} : { buildRegion }),
-      ...(literalBoolean(setting('force_deregister')) === false ? {} : { mayDeregister: true as const })
+      ...(literalBoolean(setting('force_deregister')) === false ? {} : { mayDeregister: true as const }),
+      ...(sessionManager === undefined ? {} : { sessionManager })
     })
   }
   return builds
+}
+
+/**
+ * Where a build's `ssh_interface` is written (in the build block's `source` block that sets it,
+ * else in its source block), when the build connects through Session Manager with the run's
+ * values (connectsThroughSessionManager).
+ */
+async function hclSessionManager(
+  type: string,
+  setting: (key: string) => unknown,
+  scope: HclScope,
+  override: WrittenAt | undefined,
+  definition: WrittenAt
+): Promise<ProblemLocation | undefined> {
+  const value = async (key: string): Promise<string | undefined | null> => {
+    const written = setting(key)
+    return written === undefined ? null : typeof written === 'string' ? hclStringValue(written, scope) : undefined
+  }
+  if (!connectsThroughSessionManager(type, (await value('ssh_interface')) ?? undefined, await value('communicator'))) return undefined
+  const at = override?.body.ssh_interface !== undefined ? override : definition
+  return { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place([...at.path, 'ssh_interface'])) }
 }
 
 /**

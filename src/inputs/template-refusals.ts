@@ -8,6 +8,7 @@ import type { HclTemplate } from './hcl.js'
 import type { Inputs } from './index.js'
 import type { InputProblem } from './reader.js'
 import { actionTagKeys, keysGoneBy } from './reuse.js'
+import { sessionManagerProblems } from './session-manager.js'
 import { actionTagSet } from './tags.js'
 
 /** A kind of problem found, with how the failure names it after "The template" (`'s …` or ` …`). */
@@ -42,7 +43,13 @@ const allKnown: KnownInputs = { selection: true, tagging: true }
  * kind is hcl), which packer validate refuses, saying where. Each check is the one rule of its
  * module: a valid template runs each once, and reads nothing more.
  */
-export async function templateRefusals(inputs: Inputs, template: HclTemplate | undefined, known: KnownInputs = allKnown): Promise<RefusedKind[]> {
+export async function templateRefusals(
+  inputs: Inputs,
+  template: HclTemplate | undefined,
+  known: KnownInputs = allKnown,
+  /** Whether a program is on the runner's PATH (sessionManagerProblems' own look, unless a test gives one). */
+  onPath?: (program: string) => Promise<boolean>
+): Promise<RefusedKind[]> {
   if (inputs.templateKind === 'hcl' && template === undefined) return []
   const found: RefusedKind[] = []
   const add = (problems: InputProblem[], said: string, as: Pick<RefusedKind, 'ofInput' | 'single'> = {}): boolean => {
@@ -77,6 +84,8 @@ export async function templateRefusals(inputs: Inputs, template: HclTemplate | u
     if (add(await noAmiProblems(builds, inputs), ' builds no AMI in this run')) return found
     // JSON builds are never of an HCL2 source block (AmiBuild.made): nothing to repeat.
     add(await repeatedBuildProblems(template ? builds : undefined, inputs), ' builds a source twice with the same settings, which EC2 refuses the second time')
+    // What the runner lacks for a build it does run: Packer finds out only once the instance runs.
+    add(await sessionManagerProblems(builds, inputs, onPath), " connects through Session Manager, and the runner has no session-manager-plugin")
   }
   if (known.selection && known.tagging) {
     // Both hold once the other is fixed: a key both write counts once.

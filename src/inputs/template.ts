@@ -10,6 +10,7 @@ import type { BuildOfUse, ConnectionRead, ProvisionerUse } from './build-variabl
 import { runsByOnlyExcept } from './build-selection.js'
 import { connectionAttributes } from './connecting-provisioners.js'
 import { meantName } from './near-names.js'
+import { connectsThroughSessionManager } from './session-manager.js'
 import { strings } from './quoted-json-references.js'
 import { shellLocalScripts } from './shell-local.js'
 
@@ -951,6 +952,11 @@ export function jsonAmiBuilds(
     const amiRegions = builder.ami_regions === undefined ? [] : regionsOf(builder.ami_regions, resolve)
     const regions = regionsMade(region, amiRegions, { type, skipCreateAmi: builder.skip_create_ami, skipSaveBuildRegion: builder.skip_save_build_region }, homeRegion)
     const buildRegion = buildRegionOf(region, type, homeRegion)
+    const valueOf = (setting: string): string | undefined | null => {
+      const value = builder[setting]
+      return value === undefined ? null : typeof value === 'string' ? resolve(value) : undefined
+    }
+    const sessionManager = connectsThroughSessionManager(type, valueOf('ssh_interface') ?? undefined, valueOf('communicator'))
     return {
       ...(name === undefined ? {} : { name }),
       type,
@@ -959,6 +965,7 @@ export function jsonAmiBuilds(
       ...(regions === undefined ? {} : { regions }),
       ...(buildRegion === undefined ? {} : { buildRegion }),
       ...(literalBoolean(builder.force_deregister) === false ? {} : { mayDeregister: true as const }),
+      ...(sessionManager ? { sessionManager: { file: file.shown, value: { path: file.path, at: ['builders', index, 'ssh_interface'] } } } : {}),
       location: { file: file.shown, value: { path: file.path, at: ['builders', index, on] } },
       tags: {
         ami: jsonWrittenTags(written[index], 'tags', index, file, known),

@@ -1294,8 +1294,15 @@ function mentionedSettings(problem: string): string[] {
   const prose = [4, 3].flatMap((length) =>
     phrases.flatMap((words) => words.slice(0, Math.max(0, words.length - length + 1)).map((_, at) => words.slice(at, at + length).join('_')))
   )
-  return [...written, ...prose]
+  return [...written, ...prose, ...(sessionManagerConnectivity.test(problem) ? ['ssh_interface'] : [])]
 }
+
+/**
+ * Packer's refusals of a build that connects through Session Manager without an instance profile,
+ * or with WinRM (1.6.6's RunConfig, the Amazon plugin's since): they name `session_manager`, the
+ * value, and the settings it lacks; what calls for them is the build's `ssh_interface`.
+ */
+const sessionManagerConnectivity = /\bsession_manager\s+connectivity\b/
 
 /**
  * The setting a problem begins with, as in `ami_name must be between 3 and 128 characters long`;

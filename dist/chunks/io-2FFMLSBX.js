@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
+import{c as a,d as b,e as c,f as d,g as e,h as f}from"./chunk-OYJJOOPV.js";import"./chunk-XKARJE47.js";export{a as cp,f as findInPath,d as mkdirP,b as mv,c as rmRF,e as which};
