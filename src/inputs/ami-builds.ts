@@ -35,6 +35,14 @@ export interface AmiBuild {
    * home region where it names none; undefined where only Packer knows it.
    */
   buildRegion?: string
+  /** Its buildRegion is the home region, as it names none. */
+  buildsInHomeRegion?: true
+  /**
+   * The regions it copies its AMI to, known before the build, each where it is written: the
+   * entries of its `ami_regions`, then the keys of its `region_kms_key_ids` that ami_regions does
+   * not name (Packer refuses those itself, at validate).
+   */
+  copies?: CopyRegion[]
   /**
    * Its force_deregister is not written false: it may deregister an AMI that another build of the
    * run made under the same name, in a region of both, which the run's set then lacks.
@@ -45,6 +53,13 @@ export interface AmiBuild {
    * the run's values (connectsThroughSessionManager): Packer then runs the session-manager-plugin.
    */
   sessionManager?: ProblemLocation
+}
+
+/** A region a build copies its AMI to, and where the template (or a variables file) writes it. */
+export interface CopyRegion {
+  region: string
+  setting: 'ami_regions' | 'region_kms_key_ids'
+  location: ProblemLocation
 }
 
 /** The source an HCL2 build builds, as its build block names it. */
@@ -177,6 +192,51 @@ export async function repeatedBuildProblems(
         `this build block. ${advice}; set ami_name there instead of in the source block (Packer refuses it in both).`,
       location: made.location
     })
+  }
+  return problems
+}
+
+/**
+ * A problem on each region that a build the run would run copies its AMI to (AmiBuild.copies), in
+ * another partition than the region it makes the AMI in (aws, aws-cn, aws-us-gov, the isolated
+ * ones): EC2's CopyImage copies an AMI between regions of one partition only, whose accounts and
+ * credentials are of that partition alone. Packer's region check refuses it at validate, once
+ * Packer is installed (DescribeRegions lists the regions of the build's partition); with
+ * skip_region_validation, the copy fails once the AMI is made, which is left in the build region.
+ * Only regions whose partition the SDK's rules tell for sure (partitionOf) are compared; the
+ * rules load only for a run that copies.
+ */
+export async function crossPartitionProblems(
+  builds: AmiBuild[] | undefined,
+  given: { only: string[]; except: string[]; templateKind: TemplateKind }
+): Promise<InputProblem[]> {
+  if (builds === undefined) return []
+  const copying = builds.filter((build) => amiBuilders.includes(build.type) && !build.skipsAmi && build.buildRegion !== undefined && (build.copies?.length ?? 0) > 0)
+  if (copying.length === 0) return []
+  const running = given.only.length === 0 && given.except.length === 0 ? copying : await selected(copying, given)
+  if (running.length === 0) return []
+  const { partitionOf } = await import('../aws/partitions.js')
+  const problems: InputProblem[] = []
+  for (const build of running) {
+    const buildRegion = build.buildRegion as string
+    const home = partitionOf(buildRegion)
+    if (home === undefined) continue
+    for (const { region, setting, location } of build.copies ?? []) {
+      const other = partitionOf(region)
+      if (other === undefined || other === home) continue
+      const named = build.name === undefined ? ` (builder ${build.type})` : ` ${build.name}`
+      const where = build.buildsInHomeRegion ? ', the home region, as it names no region' : ''
+      const second = given.templateKind === 'hcl' ? 'source block' : 'builder'
+      problems.push({
+        message:
+          `template: ${location.file}: ${setting} of build${named} names ${region}, in partition ${other}, and the build makes its AMI in ` +
+          `${buildRegion}${where}, in partition ${home}: a copy cannot leave its partition. EC2 copies an AMI only between regions of one ` +
+          `partition (CopyImage), so Packer's region check refuses ${region}, or, with skip_region_validation, the copy fails once the AMI ` +
+          `is made, which is left in ${buildRegion}. Build the AMI for ${region} in its own partition instead: a second ${second} whose ` +
+          `region is in ${other}, with credentials of that partition.`,
+        location
+      })
+    }
   }
   return problems
 }

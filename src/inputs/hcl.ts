@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { ProblemLocation } from './reader.js'
-import { buildRegionOf, copiesToNoRegion, regionsMade, type AmiBuild, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, regionsMade, type AmiBuild, type CopyRegion, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners, connectionAttributes } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
@@ -1641,7 +1641,8 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const written = [definition, ...(override ? [override] : [])]
     const tags = { ami: await hclWrittenTags(written, scope, 'tags', 'tag'), snapshots: await hclWrittenTags(written, scope, 'snapshot_tags', 'snapshot_tag') }
     const type = each.source.split('.')[0]
-    const { regions, buildRegion } = await hclRegionsMade(setting, scope, { type, homeRegion })
+    const { regions, buildRegion, inHomeRegion } = await hclRegionsMade(setting, scope, { type, homeRegion })
+    const copies = await hclCopies(override?.body.ami_regions !== undefined ? override : definition, override?.body.region_kms_key_ids !== undefined ? override : definition, scope)
     const sameAmi = sameAmiEachTime(each.source, definition, override)
     const sessionManager = await hclSessionManager(type, setting, scope, override, definition)
     const made = {
@@ -1660,6 +1661,8 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
       made,
       ...(regions === undefined ? {} : { regions }),
       ...(buildRegion === undefined ? {} : { buildRegion }),
+      ...(inHomeRegion ? { buildsInHomeRegion: true as const } : {}),
+      ...(copies.length === 0 ? {} : { copies }),
       ...(literalBoolean(setting('force_deregister')) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager === undefined ? {} : { sessionManager })
     })
@@ -1697,14 +1700,37 @@ async function hclRegionsMade(
   setting: (key: string) => unknown,
   scope: HclScope,
   build: { type: string; homeRegion?: string }
-): Promise<{ regions?: string[]; buildRegion?: string }> {
+): Promise<{ regions?: string[]; buildRegion?: string; inHomeRegion?: boolean }> {
   const written = setting('region')
   const region = written === undefined ? '' : typeof written === 'string' ? await hclStringValue(written, scope) : undefined
   const regions = setting('ami_regions')
   const listed = regions === undefined ? [] : await listEntries(regions, scope)
   const amiRegions = listed?.every((entry) => entry !== undefined) ? (listed as string[]) : undefined
   const given = { type: build.type, skipCreateAmi: setting('skip_create_ami'), skipSaveBuildRegion: setting('skip_save_build_region') }
-  return { regions: regionsMade(region, amiRegions, given, build.homeRegion), buildRegion: buildRegionOf(region, build.type, build.homeRegion) }
+  const buildRegion = buildRegionOf(region, build.type, build.homeRegion)
+  return { regions: regionsMade(region, amiRegions, given, build.homeRegion), buildRegion, inHomeRegion: buildRegion !== undefined && region === '' }
+}
+
+/**
+ * The regions a build copies its AMI to (AmiBuild.copies) whose values this run gives (`scope`):
+ * each entry of `ami_regions`, on that entry where the list is written as one (else on the
+ * setting), in the block that sets it (`listing`); then each key of `region_kms_key_ids`
+ * (in `keying`) that ami_regions does not name, on the setting.
+ */
+async function hclCopies(listing: WrittenAt, keying: WrittenAt, scope: HclScope): Promise<CopyRegion[]> {
+  const copies: CopyRegion[] = []
+  const entries = listing.body.ami_regions === undefined ? [] : ((await listEntries(listing.body.ami_regions, scope)) ?? [])
+  for (const [index, region] of entries.entries()) {
+    if (region === undefined || region === '') continue
+    const location = { file: workspaceRelative(listing.file.file, process.cwd()), ...(await listing.file.place([...listing.path, 'ami_regions', index])) }
+    copies.push({ region, setting: 'ami_regions', location })
+  }
+  const keys = Object.keys(asObject(keying.body.region_kms_key_ids)).filter((key) => !key.includes('${') && !copies.some(({ region }) => region === key))
+  for (const region of keys) {
+    const location = { file: workspaceRelative(keying.file.file, process.cwd()), ...(await keying.file.place([...keying.path, 'region_kms_key_ids'])) }
+    copies.push({ region, setting: 'region_kms_key_ids', location })
+  }
+  return copies
 }
 
 /**

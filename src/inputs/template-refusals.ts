@@ -3,7 +3,7 @@
 // in one pass, so that one run names them all (main.ts annotates them and fails; readInputs names
 // them with refused inputs). The rules are those of their own modules; this only runs them, in
 // the order the failure names them, and stops where what a later one would tell is false.
-import { ownKeyProblems, noAmiProblems, repeatedBuildProblems, tagCountProblems, type AmiBuild } from './ami-builds.js'
+import { crossPartitionProblems, ownKeyProblems, noAmiProblems, repeatedBuildProblems, tagCountProblems, type AmiBuild } from './ami-builds.js'
 import type { HclTemplate } from './hcl.js'
 import type { Inputs } from './index.js'
 import type { InputProblem } from './reader.js'
@@ -86,6 +86,7 @@ export async function templateRefusals(
     add(await repeatedBuildProblems(template ? builds : undefined, inputs), ' builds a source twice with the same settings, which EC2 refuses the second time')
     // What the runner lacks for a build it does run: Packer finds out only once the instance runs.
     add(await sessionManagerProblems(builds, inputs, onPath), " connects through Session Manager, and the runner has no session-manager-plugin")
+    add(await crossPartitionProblems(builds, inputs), ' copies AMIs to regions of another partition, which EC2 cannot do')
   }
   if (known.selection && known.tagging) {
     // Both hold once the other is fixed: a key both write counts once.

@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
-import { buildRegionOf, copiesToNoRegion, regionsMade, regionsOf, type AmiBuild, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, regionsMade, regionsOf, type AmiBuild, type CopyRegion, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { connectionAttributes } from './connecting-provisioners.js'
@@ -957,6 +957,7 @@ export function jsonAmiBuilds(
       return value === undefined ? null : typeof value === 'string' ? resolve(value) : undefined
     }
     const sessionManager = connectsThroughSessionManager(type, valueOf('ssh_interface') ?? undefined, valueOf('communicator'))
+    const copies = jsonCopies(builder, ['builders', index], file, resolve)
     return {
       ...(name === undefined ? {} : { name }),
       type,
@@ -964,6 +965,8 @@ export function jsonAmiBuilds(
       ...(skipsBuildRegion ? { skipsBuildRegion } : {}),
       ...(regions === undefined ? {} : { regions }),
       ...(buildRegion === undefined ? {} : { buildRegion }),
+      ...(buildRegion !== undefined && region === '' ? { buildsInHomeRegion: true as const } : {}),
+      ...(copies.length === 0 ? {} : { copies }),
       ...(literalBoolean(builder.force_deregister) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager ? { sessionManager: { file: file.shown, value: { path: file.path, at: ['builders', index, 'ssh_interface'] } } } : {}),
       location: { file: file.shown, value: { path: file.path, at: ['builders', index, on] } },
@@ -973,6 +976,30 @@ export function jsonAmiBuilds(
       }
     }
   })
+}
+
+/**
+ * The regions a builder copies its AMI to (AmiBuild.copies) that are known with the user variables
+ * (`resolve`): each entry of an `ami_regions` list on that entry, a string's (Packer splits it at
+ * each comma) on the string; then each key of `region_kms_key_ids` written as it is, on the key.
+ */
+function jsonCopies(builder: Record<string, unknown>, at: JsonPath, file: { path: string; shown: string }, resolve: (text: string) => string | undefined): CopyRegion[] {
+  const on = (path: JsonPath, itself: boolean) => ({ file: file.shown, value: { path: file.path, at: [...at, ...path], ...(itself ? { itself } : {}) } })
+  const written = builder.ami_regions
+  const listed: CopyRegion[] = Array.isArray(written)
+    ? written.flatMap((entry, index) => {
+        const region = typeof entry === 'string' ? resolve(entry) : undefined
+        return region ? [{ region, setting: 'ami_regions' as const, location: on(['ami_regions', index], true) }] : []
+      })
+    : typeof written === 'string'
+      ? (regionsOf(written, resolve) ?? []).map((region) => ({ region, setting: 'ami_regions' as const, location: on(['ami_regions'], true) }))
+      : []
+  const keys = isRecord(builder.region_kms_key_ids) ? Object.keys(builder.region_kms_key_ids) : []
+  const named = new Set(listed.map(({ region }) => region))
+  const keyed = keys
+    .filter((key) => !key.includes('{{') && !named.has(key))
+    .map((key) => ({ region: key, setting: 'region_kms_key_ids' as const, location: on(['region_kms_key_ids', key], false) }))
+  return [...listed, ...keyed]
 }
 
 /**
