@@ -1,7 +1,9 @@
 // A template's regions as Packer will have them, through the bundled action run as the runner runs
 // it, with the real Packer and the loopback EC2 endpoint: a copy to a region of another partition
 // (which EC2's CopyImage never makes) is refused before the install, on the line that names the
-// region.
+// region; and a region a template reads from the environment (`{{env `AWS_REGION`}}`,
+// env("AWS_REGION")) is the one Packer is given, the home region, where the action looks for
+// earlier AMIs.
 import { expect, it } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -102,5 +104,50 @@ describeWithPacker('a template\'s regions as Packer will have them, through the 
     const result = await run(workspace, 'hcl2')
     expect(result.errors).toEqual([])
     expect(Object.keys(JSON.parse(result.outputs['ami-ids']) as object).sort()).toEqual(['eu-west-1', 'us-east-1'])
+  })
+
+  /** The calls that looked for an earlier set of the run's fingerprint, by region. */
+  const reuseLookups = (from: number): string[] =>
+    suite.calls
+      .slice(from)
+      .filter((call) => call.action === 'DescribeImages' && Object.values(call.params).includes('tag:BuildFingerprint'))
+      .map((call) => call.region)
+
+  /** Two runs with reuse, the home region eu-west-1 (aws-region) while the step's AWS_REGION is us-east-1: the second reuses the first's AMI, found in eu-west-1. */
+  async function expectReusedInHomeRegion(workspace: string, inputs: Record<string, string>): Promise<void> {
+    const first = await suite.run(workspace, { ...inputs, 'aws-region': 'eu-west-1', reuse: 'true' }, { AWS_REGION: 'us-east-1' })
+    expect(first.errors).toEqual([])
+    expect(first.warnings).toEqual([])
+    expect(Object.keys(JSON.parse(first.outputs['ami-ids']) as object)).toEqual(['eu-west-1'])
+    expect(first.stdout).toMatch(/Building: no AMI in eu-west-1 has fingerprint \w+\./u)
+    const amiId = first.outputs['ami-id']
+    expect(suite.endpoint.tagsOf('eu-west-1', amiId)).toMatchObject({ BuildFingerprint: expect.any(String) })
+
+    const before = suite.calls.length
+    const second = await suite.run(workspace, { ...inputs, 'aws-region': 'eu-west-1', reuse: 'true' }, { AWS_REGION: 'us-east-1' })
+    expect(second.errors).toEqual([])
+    expect(second.exitCode).toBe(0)
+    expect(reuseLookups(before)).toEqual(['eu-west-1'])
+    expect(suite.calls.slice(before).some((call) => call.action === 'RunInstances')).toBe(false)
+    expect(second.outputs['ami-id']).toBe(amiId)
+    expect(second.summary).toContain('reused, built by')
+  }
+
+  it('JSON: a region from {{env `AWS_REGION`}} is the home region Packer is given (aws-region), not the step\'s AWS_REGION: reuse looks there', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { variables: Record<string, string>; builders: Array<Record<string, unknown>> }
+      template.variables.aws_region = '{{env `AWS_REGION`}}'
+      delete template.builders[0].ami_regions
+      return JSON.stringify(template, null, 2)
+    }, 'json')
+    writeFileSync(join(workspace, 'packer-vars.json'), JSON.stringify({ source_ami: SOURCE_AMI_ID, ami_name_prefix: 'env-region-json' }))
+    await expectReusedInHomeRegion(workspace, { template: demoTemplates.json, 'var-file': 'packer-vars.json' })
+  })
+
+  it('HCL2: a variable whose default is env("AWS_REGION") is the home region Packer is given: reuse looks there', async () => {
+    const workspace = demoWith((text) => text.replace('variable "aws_region" {\n  type = string\n}', 'variable "aws_region" {\n  type    = string\n  default = env("AWS_REGION")\n}'), 'hcl2')
+    expect(readFileSync(join(workspace, demoTemplates.hcl2), 'utf8')).toContain('env("AWS_REGION")')
+    writeFileSync(join(workspace, 'loopback.pkrvars.hcl'), `source_ami = "${SOURCE_AMI_ID}"\nami_name_prefix = "env-region-hcl"\n`)
+    await expectReusedInHomeRegion(workspace, { template: demoTemplates.hcl2, 'var-file': 'loopback.pkrvars.hcl' })
   })
 })

@@ -14,3 +14,13 @@ export const regionName = '[a-z]{2,}(?:-[a-z]+)+-\\d+'
  * test checks it against the SDK's list.
  */
 export const longestArnRegion = { partition: 'aws-iso-f', region: 'us-isof-south-1' } as const
+
+/**
+ * The environment as Packer has it, for what a template reads of it (`{{env `AWS_REGION`}}`,
+ * env("AWS_REGION")): every Packer command is given the home region as AWS_REGION
+ * (packerEnvironment), whatever the step's AWS_REGION is, or where the step sets only
+ * AWS_DEFAULT_REGION or the aws-region input.
+ */
+export function withHomeRegion<Env extends Record<string, string | undefined>>(env: Env, homeRegion: string | undefined): Env {
+  return homeRegion === undefined ? env : { ...env, AWS_REGION: homeRegion }
+}

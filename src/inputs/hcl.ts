@@ -24,6 +24,7 @@ import { quotedReferenceWarnings, stringPlace } from './quoted-references.js'
 import { hclVersionDemands, type VersionDemand } from './required-version.js'
 import { hclFileText, type HclFileText } from './template-files.js'
 import { isPathSeparator, startedIn, workspaceRelative } from '../common/paths.js'
+import { withHomeRegion } from '../common/regions.js'
 import { distinctSensitive, escapedForRegExp, isRecord, literalBoolean, sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
 import type { Reference, SourceUse, StringPart } from './hcl-parser.js'
 import { autoVarFiles, goConnectionReads, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
@@ -2076,11 +2077,11 @@ async function parseTemplate(request: HclTemplateRequest, env: Record<string, st
 /**
  * The values a template's strings may refer to in this run (HclScope): each input variable's
  * as Packer ranks what it is given (hclVariableCandidates), the locals, `path.root` and
- * `path.cwd`; with every value each variable is given.
+ * `path.cwd`; with every value each variable is given, `env` read as Packer has it (withHomeRegion).
  */
 export async function hclRunScope(
   files: HclBody[],
-  request: Pick<HclTemplateRequest, 'workingDirectory' | 'template' | 'varFiles' | 'variables'>,
+  request: Pick<HclTemplateRequest, 'workingDirectory' | 'template' | 'varFiles' | 'variables' | 'awsRegion'>,
   env: Record<string, string | undefined>,
   unreadable: Unreadable[] = []
 ): Promise<{ candidates: Map<string, unknown[]>; scope: HclScope }> {
@@ -2089,7 +2090,8 @@ export async function hclRunScope(
     resolve(request.workingDirectory, request.template),
     request.varFiles.map((file) => resolve(request.workingDirectory, file)),
     request.variables,
-    startedIn(request.workingDirectory, env),
+    // As Packer has them: env("AWS_REGION") is the home region it is given.
+    startedIn(request.workingDirectory, withHomeRegion(env, request.awsRegion)),
     unreadable
   )
   const scope: HclScope = {

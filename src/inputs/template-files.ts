@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { SensitiveValue } from '../common/values.js'
 import { startedIn } from '../common/paths.js'
+import { withHomeRegion } from '../common/regions.js'
 import { runsByOnlyExcept, variableNamed, type Variables } from './build-selection.js'
 import { outsideWorkspaceProblem } from './checks.js'
 import type { AmiBuild } from './ami-builds.js'
@@ -340,7 +341,7 @@ function readJsonTemplate(
   if (file === undefined) return { description: nothingKnown, versionDemands: [] }
   const parsed = withPackerRootKeys(file.parsed)
   const values = userVariables(parsed, json.varFiles.map((varFile) => varFile.parsed), json.variables)
-  const description = describeJson(reader, { ...json, parsed, values }, { env: startedIn(workingDirectory, env), templateDir: dirname(path), pwd: workingDirectory })
+  const description = describeJson(reader, { ...json, parsed, values }, { env: startedIn(workingDirectory, withHomeRegion(env, json.homeRegion)), templateDir: dirname(path), pwd: workingDirectory })
   const demand = minPackerVersion(parsed, path, reader.shown(path))
   const varFiles = json.varFiles.map(({ path, text, bytes }) => ({ path, text, bytes }))
   return { description, versionDemands: demand ? [demand] : [], jsonTemplate: { path, text: file.text, bytes: file.bytes, variables: values, varFiles } }

@@ -1,4 +1,5 @@
 // Packer's command lines, as argument arrays.
+import { withHomeRegion } from '../common/regions.js'
 import type { Inputs } from '../inputs/index.js'
 
 type TemplateArguments = Pick<Inputs, 'template' | 'varFiles' | 'variables' | 'only' | 'except'>
@@ -51,7 +52,7 @@ export function buildArguments(inputs: TemplateArguments & Pick<Inputs, 'onError
  * action looks for its AMIs and for what a killed Packer left.
  */
 export function packerEnvironment(homeRegion: string | undefined, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { CHECKPOINT_DISABLE: '1', ...process.env, ...(homeRegion === undefined ? {} : { AWS_REGION: homeRegion }), ...extra }
+  return { CHECKPOINT_DISABLE: '1', ...withHomeRegion(process.env, homeRegion), ...extra }
 }
 
 /**
