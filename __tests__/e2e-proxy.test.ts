@@ -52,8 +52,10 @@ describeWithPacker("AWS calls through the runner's HTTP proxy, through the bundl
 
   const amisOf = (result: ActionRun): Record<string, string> => JSON.parse(result.outputs['ami-ids'] ?? '{}') as Record<string, string>
 
-  it("tags the AMIs through the proxy, with the proxy's user and password nowhere in the log", async () => {
-    const proxy = await startProxy({ names: [proxied], credentials: 'builder:s3cr%t' })
+  it("tags the AMIs through a proxy with Squid's default rules, with the proxy's user and password nowhere in the log", async () => {
+    // Squid refuses CONNECT to any port but 443: a call to an http:// endpoint goes as an
+    // absolute-form request (`POST http://host:port/`), as Packer's (Go's) do.
+    const proxy = await startProxy({ names: [proxied], credentials: 'builder:s3cr%t', connectPorts: [443] })
     const endpoint = endpointAs(proxied)
     const result = await runBehind(withUser(proxy, 'builder:s3cr%25t'), endpoint)
 
@@ -61,13 +63,14 @@ describeWithPacker("AWS calls through the runner's HTTP proxy, through the bundl
     const amis = amisOf(result)
     expect(Object.keys(amis).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
     for (const [region, amiId] of Object.entries(amis)) expect(suite.endpoint.tagsOf(region, amiId)).toMatchObject({ Team: 'web' })
-    // Packer sends its calls to an http:// endpoint as absolute-form requests; the action tunnels its own.
     const target = new URL(endpoint).host
-    expect(new Set(proxy.calls.map((call) => `${call.kind} ${call.target}`))).toEqual(new Set([`forward ${target}`, `connect ${target}`]))
-    const tunnels = proxy.calls.filter((call) => call.kind === 'connect')
-    // One tunnel a region, kept for the region's calls (DescribeImages, then CreateTags).
-    expect(tunnels.length).toBeLessThan(suite.calls.filter((call) => call.action === 'CreateTags' || call.action === 'DescribeImages').length)
-    expect(tunnels.every((call) => call.authorization === `Basic ${Buffer.from('builder:s3cr%t').toString('base64')}`)).toBe(true)
+    expect(new Set(proxy.calls.map((call) => `${call.kind} ${call.target}`))).toEqual(new Set([`forward ${target}`]))
+    // The action's calls (the JavaScript SDK's), beside Packer's: each region's DescribeImages and CreateTags at least.
+    const actions = proxy.calls.filter((call) => /aws-sdk-js/.test(call.userAgent ?? ''))
+    expect(actions.length).toBeGreaterThanOrEqual(6)
+    // Connections to the proxy are kept for the calls after, as direct ones are.
+    expect(new Set(actions.map((call) => call.connection)).size).toBeLessThan(actions.length)
+    expect(actions.every((call) => call.authorization === `Basic ${Buffer.from('builder:s3cr%t').toString('base64')}`)).toBe(true)
     expect(result.stdout).toContain(`AWS calls go through the proxy ${new URL(proxy.url).host} (HTTPS_PROXY, for https:// endpoints) and ${new URL(proxy.url).host} (HTTP_PROXY, for http:// endpoints), except to the hosts in NO_PROXY.`)
     expect(shown(result)).not.toMatch(/s3cr|builder/)
   })
@@ -90,13 +93,19 @@ describeWithPacker("AWS calls through the runner's HTTP proxy, through the bundl
       expect(suite.endpoint.tagsOf(region, amiId)).toMatchObject({ Team: 'web' })
       expect(suite.endpoint.parameters(region)['/images/web']).toMatchObject({ value: amiId })
     }
-    expect(new Set(proxy.calls.map((call) => `${call.kind} ${call.target}`))).toEqual(new Set([`connect ${new URL(endpointAs('ssm.proxied.test')).host}`]))
+    expect(new Set(proxy.calls.map((call) => `${call.kind} ${call.target}`))).toEqual(new Set([`forward ${new URL(endpointAs('ssm.proxied.test')).host}`]))
   })
 
-  it('a proxy that refuses the tunnels (403): the error names the proxy, and the AMIs are in the outputs', async () => {
-    const proxy = await startProxy({ names: [proxied], refuseConnectWith: 403 })
+  it("a proxy whose rules refuse the endpoint (403): the error names the proxy, not AWS, and the AMIs are in the outputs", async () => {
+    const proxy = await startProxy({ names: [proxied], refuseWith: 403 })
+    // Packer's calls go directly (its template names the endpoint by 127.0.0.1, which no proxy serves); the action's do not.
+    const workspace = demoWith((text) => text.replace('{{env `AWS_ENDPOINT_URL_EC2`}}', suite.endpoint.url), 'json')
     const endpoint = endpointAs(proxied)
-    const result = await runBehind(proxy.url, endpoint)
+    const result = await suite.run(
+      workspace,
+      { template: 'packer-template.json', tags: 'Team=web' },
+      { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, AWS_ENDPOINT_URL_EC2: endpoint }
+    )
 
     expect(result.exitCode).toBe(1)
     const amis = amisOf(result)
@@ -105,14 +114,14 @@ describeWithPacker("AWS calls through the runner's HTTP proxy, through the bundl
     for (const [region, amiId] of Object.entries(amis)) {
       expect(result.errors).toContainEqual({
         message:
-          `Finding the snapshots of ${amiId} in ${region} failed: ProxyRefused — the proxy ${new URL(proxy.url).host} refused to open a connection to ` +
+          `Finding the snapshots of ${amiId} in ${region} failed: ProxyRefused — the proxy ${new URL(proxy.url).host} refused to pass the call on to ` +
           `${target}: HTTP 403 Forbidden. Nothing was tagged in ${region}.`,
         properties: { title: 'Tagging' }
       })
       expect(result.summary).toContain(amiId)
     }
     // Refused, not cut off: no call is tried again.
-    expect(proxy.calls.filter((call) => call.kind === 'connect')).toHaveLength(3)
+    expect(proxy.calls).toHaveLength(3)
   })
 
   it('a proxy that refuses the user and password (407): it says so, and the password is nowhere in the log', async () => {
@@ -128,7 +137,7 @@ describeWithPacker("AWS calls through the runner's HTTP proxy, through the bundl
     const [[region, amiId]] = Object.entries(amisOf(refused)).sort()
     expect(refused.errors).toContainEqual({
       message: expect.stringContaining(
-        `Finding the snapshots of ${amiId} in ${region} failed: ProxyRefused — the proxy ${new URL(proxy.url).host} refused to open a connection to ` +
+        `Finding the snapshots of ${amiId} in ${region} failed: ProxyRefused — the proxy ${new URL(proxy.url).host} refused to pass the call on to ` +
           `${new URL(endpointAs(proxied)).host}: HTTP 407 Proxy Authentication Required: it wants a user and password it accepts, in the proxy URL`
       ),
       properties: { title: 'Tagging' }

@@ -158,9 +158,9 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
 
     const json = await loadedBy({ 'working-directory': 'json' }, 0)
     // The job and its tagging stage; not OpenPGP (which verifies a download), the plugin cache, the
-    // HCL parser, or the AWS calls' debug lines (a re-run with debug logging only).
+    // HCL parser, the proxy's agents, or the AWS calls' debug lines (a re-run with debug logging only).
     expect(json.paths).toEqual(expect.arrayContaining(['index.js', 'main.js', 'stages/packer-on-path.js', 'stages/tagging.js']))
-    for (const stage of ['signing-key', 'plugin-cache', 'hcl-parser', 'aws-call-log']) expect(json.paths).not.toContain(`stages/${stage}.js`)
+    for (const stage of ['signing-key', 'plugin-cache', 'hcl-parser', 'aws-proxy', 'aws-call-log']) expect(json.paths).not.toContain(`stages/${stage}.js`)
     expect(json.paths.filter((path) => /openpgp/i.test(readFileSync(join(projectRoot, 'dist', path), 'utf8')))).toEqual([])
     expect(json.webAssembly).toEqual({ files: 0, bytes: 0 })
     expect(json.javaScript).toEqual({ files: json.paths.length, bytes: sizeInDist(json.paths) })

@@ -13,6 +13,10 @@ export interface ProxiedCall {
   target: string
   /** The Proxy-Authorization header the client sent, if any. */
   authorization?: string
+  /** The client's User-Agent header, if any (for a tunnel, the one it sent the proxy). */
+  userAgent?: string
+  /** Which of the proxy's client connections it came on, counted from 1. */
+  connection: number
 }
 
 export interface LoopbackProxyOptions {
@@ -20,11 +24,13 @@ export interface LoopbackProxyOptions {
   names: string[]
   /** `user:password` the proxy asks for (407 without it). */
   credentials?: string
+  /** Answer every request, tunnel or not, with this status: a proxy whose rules refuse the endpoint. */
+  refuseWith?: number
   /**
-   * Answer every CONNECT with this status, and forward the rest: a proxy whose rules refuse
-   * tunnels (Squid's default refuses CONNECT to any port but 443, with 403).
+   * The ports CONNECT may open a tunnel to; others are refused with 403, as by Squid's default
+   * rules (`http_access deny CONNECT !SSL_ports`, SSL_ports being 443). Any port when unset.
    */
-  refuseConnectWith?: number
+  connectPorts?: number[]
 }
 
 export interface LoopbackProxy {
@@ -44,12 +50,17 @@ export async function startLoopbackProxy(options: LoopbackProxyOptions): Promise
   const expected = options.credentials === undefined ? undefined : `Basic ${Buffer.from(options.credentials).toString('base64')}`
   /** The status the proxy refuses `req` with, or undefined to let it through. */
   const refusal = (req: IncomingMessage): number | undefined => {
-    if (req.method === 'CONNECT' && options.refuseConnectWith !== undefined) return options.refuseConnectWith
+    if (options.refuseWith !== undefined) return options.refuseWith
+    if (req.method === 'CONNECT' && options.connectPorts !== undefined && !options.connectPorts.includes(Number(new URL(`http://${req.url ?? ''}`).port || 443))) return 403
     return expected !== undefined && req.headers['proxy-authorization'] !== expected ? 407 : undefined
   }
+  const connections = new WeakMap<object, number>()
+  let opened = 0
   const record = (kind: ProxiedCall['kind'], target: string, req: IncomingMessage): void => {
-    const authorization = req.headers['proxy-authorization']
-    calls.push({ kind, target, ...(authorization === undefined ? {} : { authorization }) })
+    const { 'proxy-authorization': authorization, 'user-agent': userAgent } = req.headers
+    if (!connections.has(req.socket)) connections.set(req.socket, ++opened)
+    const connection = connections.get(req.socket) ?? 0
+    calls.push({ kind, target, connection, ...(authorization === undefined ? {} : { authorization }), ...(userAgent === undefined ? {} : { userAgent }) })
   }
 
   const server: Server = createServer((req, res) => {
