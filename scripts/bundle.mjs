@@ -52,8 +52,8 @@ const loadedLater = {
   'stages/survivor': 'src/packer/survivor.ts',
   'stages/cleanup': 'src/aws/cleanup.ts',
   'stages/leftover-iam': 'src/aws/leftover-iam.ts',
-  // AWS calls through the runner's proxy: loaded with the AWS clients, only when one is named.
-  'stages/aws-proxy': 'src/aws/proxy.ts',
+  // AWS calls and the download through the runner's proxy: loaded only when one is named.
+  'stages/aws-proxy': 'src/common/proxy.ts',
   // A debug line per AWS call: loaded by the first call of a re-run with debug logging only.
   'stages/aws-call-log': 'src/aws/call-log.ts',
   'stages/unreported': 'src/report/unreported.ts',

@@ -1,9 +1,10 @@
 // How long one AWS call may wait, for every client the action makes (EC2 and SSM alike): an
 // endpoint that accepts a connection and never answers costs a known number of seconds, not
 // the job's hours. Behind a proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), each client's calls go
-// through it (./proxy.ts).
+// through it (../common/proxy.ts).
 import type { Agent as HttpAgent } from 'node:http'
 import type { Agent as HttpsAgent } from 'node:https'
+import { proxyNamed } from '../common/proxy-named.js'
 
 /** How long to wait for the TCP (and TLS) connection to an AWS endpoint. */
 export const connectionTimeoutMs = 5_000
@@ -18,20 +19,13 @@ export const boundedRequests = {
   throwOnRequestTimeout: true
 } as const
 
-const proxyVariables = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']
-
-/** Whether the environment names a proxy at all: with none, the SDK's own agents serve. */
-export function proxyNamed(env: NodeJS.ProcessEnv = process.env): boolean {
-  return proxyVariables.some((name) => (env[name] ?? '') !== '')
-}
-
 // The proxy's agents come with this module, on a run whose environment names a proxy only: an
 // agent decides as a request is made whether it goes to the proxy, and in which form.
-const proxied = proxyNamed() ? await import('./proxy.js') : undefined
+const proxied = proxyNamed() ? await import('../common/proxy.js') : undefined
 
 /**
  * The request handler options of every AWS client: each call bounded in time, and, when the
- * environment names a proxy, agents that send it through the proxy (./proxy.ts; new ones per
+ * environment names a proxy, agents that send it through the proxy (../common/proxy.ts; new ones per
  * client, as the SDK makes its own: destroying a client destroys them).
  */
 export function awsRequestHandler(): typeof boundedRequests | (typeof boundedRequests & { httpAgent: HttpAgent; httpsAgent: HttpsAgent }) {

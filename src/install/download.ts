@@ -1,9 +1,12 @@
 import * as core from '@actions/core'
 import { HttpClient } from '@actions/http-client'
+import type { RequestHandler } from '@actions/http-client/lib/interfaces'
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 import type { MirrorCredentials } from '../inputs/packer.js'
+import { proxyNamed } from '../common/proxy-named.js'
+import type { ProxiedAgents } from '../common/proxy.js'
 
 /** Tries per file (maxAttempts), the waits between them, and how long a body may stall. */
 export interface RetryPolicy extends Backoff {
@@ -71,11 +74,12 @@ function describe(error: unknown): string {
  * an Authorization header on a redirect to the same host name at another port or scheme, which
  * is another origin.
  */
-async function get(client: HttpClient, url: string, credentials: MirrorCredentials | undefined) {
+async function get(client: HttpClient, url: string, credentials: MirrorCredentials | undefined, proxied: ProxiedAgents | undefined) {
   const origin = new URL(url).origin
   let target = new URL(url)
   for (let redirects = 0; ; redirects++) {
     let response
+    if (proxied) client.handlers = [through(target.protocol === 'https:' ? proxied.httpsAgent : proxied.httpAgent)]
     try {
       response = await client.get(target.href, authorizationFor(target, origin, credentials))
     } catch (error) {
@@ -103,12 +107,13 @@ async function attempt(
   url: string,
   credentials: MirrorCredentials | undefined,
   openSink: () => Promise<Sink>,
-  stallMs: number
+  stallMs: number,
+  proxied: ProxiedAgents | undefined
 ) {
   // Ready before the request: a body cut short is dropped once the response is destroyed, so
   // reading must start as soon as the headers are in.
   const sink = await openSink()
-  const { message, answeredBy, fromOrigin } = await get(client, url, credentials)
+  const { message, answeredBy, fromOrigin } = await get(client, url, credentials, proxied)
   const status = message.statusCode ?? 0
   if (status !== 200) {
     message.resume()
@@ -179,8 +184,9 @@ async function transfer(
     keepAlive: false,
     socketTimeout: 60_000
   })
+  const proxied = proxyNamed() ? (await import('../common/proxy.js')).proxiedAgents(60_000, { keepAlive: false, announce: false }) : undefined
   try {
-    await retry(() => attempt(client, url, options.credentials, openSink, options.stallMs), {
+    await retry(() => attempt(client, url, options.credentials, openSink, options.stallMs, proxied), {
       backoff: options,
       isRetryable: (error) => error instanceof AttemptError && error.transient,
       onRetry: (error) => core.info(`Downloading ${fileName} failed (${describe(error)}); trying again`)
@@ -201,6 +207,25 @@ async function transfer(
     )
   } finally {
     client.dispose()
+    proxied?.httpAgent.destroy()
+    proxied?.httpsAgent.destroy()
+  }
+}
+
+/**
+ * Sends a request through `agent`: behind a proxy, the download takes the AWS calls' way
+ * (../common/proxy.ts), by the same rules as the client's own, not the client's tunnelling agent
+ * (the `tunnel` package), which makes Node print a DeprecationWarning (DEP0005, `Buffer()`)
+ * when the proxy URL has a user and password, and tunnels to http:// mirrors too, which a proxy
+ * may refuse to ports other than 443 (Squid's default rules do).
+ */
+function through(agent: ProxiedAgents['httpAgent'] | ProxiedAgents['httpsAgent']): RequestHandler {
+  return {
+    prepareRequest: (request) => {
+      request.agent = agent
+    },
+    canHandleAuthentication: () => false,
+    handleAuthentication: () => Promise.reject(new Error('no authentication through this handler'))
   }
 }
 

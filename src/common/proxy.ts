@@ -1,18 +1,19 @@
-// AWS calls through the proxy the runner names. A self-hosted runner behind a proxy gives each
-// step HTTPS_PROXY, HTTP_PROXY and NO_PROXY; Packer and the toolkit's HTTP client (the Packer
-// download) follow them, the AWS SDK's HTTP handler does not: without this, every AWS call after
-// the build would try to connect directly, and fail. The rules are the toolkit's own
-// (@actions/http-client's getProxyUrl: lowercase variables first, NO_PROXY by host or host:port
-// or domain, loopback hosts never proxied), so that the download and the AWS calls go the same way.
+// AWS calls, and the Packer download, through the proxy the runner names. A self-hosted runner
+// behind a proxy gives each step HTTPS_PROXY, HTTP_PROXY and NO_PROXY; Packer follows them, the
+// AWS SDK's HTTP handler does not: without this, every AWS call after the build would try to
+// connect directly, and fail. The rules are the toolkit's own (@actions/http-client's
+// getProxyUrl: lowercase variables first, NO_PROXY by host or host:port or domain, loopback
+// hosts never proxied).
 //
-// The clients' HTTP agents (proxiedAgents) send each call through the proxy as the proxy spec
-// and Go (Packer) do: to an https:// endpoint through a CONNECT tunnel, to an http:// one as a
-// request in absolute form. The agents make their connections, so that Node keeps each for the
-// next call as it keeps a direct one, and the SDK's bounds hold: reaching the proxy, and its
-// tunnel, are part of the connection the connection timeout waits for. (The toolkit's tunnelling
-// agent, HttpClient.getAgent(), opens a new tunnel for each call and is no http.Agent, which the
-// SDK's handler would silently replace with a direct one.) This module is loaded with the AWS
-// clients' (./bounds.ts) on a run whose environment names a proxy, and only then.
+// The agents (proxiedAgents) send each request through the proxy as the proxy spec and Go
+// (Packer) do: to an https:// endpoint through a CONNECT tunnel, to an http:// one in absolute
+// form. The agents make their connections, so that Node keeps each for the next call as it keeps
+// a direct one, and the SDK's bounds hold: reaching the proxy, and its tunnel, are part of the
+// connection the connection timeout waits for. (The toolkit's tunnelling agent,
+// HttpClient.getAgent(), opens a new tunnel for each call, to http:// endpoints too, and is no
+// http.Agent, which the SDK's handler would silently replace with a direct one.) This module is
+// loaded with the AWS clients (../aws/bounds.ts) or for the download (../install/download.ts),
+// on a run whose environment names a proxy only.
 import * as core from '@actions/core'
 import { getProxyUrl } from '@actions/http-client/lib/proxy'
 import { Agent as HttpAgent, request as httpRequest, type AgentOptions as HttpAgentOptions, type ClientRequest, type ClientRequestArgs, type IncomingMessage } from 'node:http'
@@ -166,14 +167,21 @@ function tell(): void {
 /** How an agent's createConnection hands over a connection it makes later (no stream with an error). */
 type Connected = (error: Error | null, stream: Duplex) => void
 
+export interface ProxiedAgents {
+  httpAgent: HttpAgent
+  httpsAgent: HttpsAgent
+}
+
 /**
- * The agents of a client's request handler when the environment names a proxy, with the SDK's
- * defaults for its own; their connections are kept for later calls, as direct ones are. The
- * proxy must answer within `connectionTimeoutMs`.
+ * The agents of a client's request handler when the environment names a proxy, by default with
+ * the SDK's defaults for its own: their connections kept for later calls, as direct ones are;
+ * the first request says in the log which proxy AWS calls go through (`announce`). The proxy
+ * must answer within `connectionTimeoutMs`.
  */
-export function proxiedAgents(connectionTimeoutMs: number): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
-  const options = { keepAlive: true, maxSockets: 50 }
-  return { httpAgent: new ProxiedHttpAgent(options, connectionTimeoutMs), httpsAgent: new ProxiedHttpsAgent(options, connectionTimeoutMs) }
+export function proxiedAgents(connectionTimeoutMs: number, { keepAlive = true, announce = true } = {}): ProxiedAgents {
+  const options = { keepAlive, maxSockets: 50 }
+  const firstUse = announce ? tell : () => undefined
+  return { httpAgent: new ProxiedHttpAgent(options, connectionTimeoutMs, firstUse), httpsAgent: new ProxiedHttpsAgent(options, connectionTimeoutMs, firstUse) }
 }
 
 /**
@@ -184,14 +192,15 @@ export function proxiedAgents(connectionTimeoutMs: number): { httpAgent: HttpAge
 class ProxiedHttpsAgent extends HttpsAgent {
   constructor(
     options: HttpsAgentOptions,
-    private readonly connectionTimeoutMs: number
+    private readonly connectionTimeoutMs: number,
+    private readonly firstUse: () => void
   ) {
     super(options)
   }
 
   createConnection(options: ClientRequestArgs, connected?: Connected): Duplex | null | undefined {
     if (!connected) return super.createConnection(options)
-    tell()
+    this.firstUse()
     const proxy = proxyFor('https:', options)
     if (!proxy) return super.createConnection(options)
     tunnel(proxy, options.host ?? options.hostname ?? 'localhost', Number(options.port ?? 443), this.connectionTimeoutMs, (error, socket) => {
@@ -244,13 +253,14 @@ type ToProxy = ClientRequestArgs & { [toProxy]?: URL }
 class ProxiedHttpAgent extends HttpAgent {
   constructor(
     options: HttpAgentOptions,
-    private readonly connectionTimeoutMs: number
+    private readonly connectionTimeoutMs: number,
+    private readonly firstUse: () => void
   ) {
     super(options)
   }
 
   addRequest(request: ClientRequest, options: ClientRequestArgs): void {
-    tell()
+    this.firstUse()
     const proxy = proxyFor('http:', options)
     // A request whose head is written already (one waiting for 100 Continue) cannot take the
     // absolute form: it goes through a tunnel, as an https:// call does.
