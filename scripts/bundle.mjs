@@ -44,8 +44,6 @@ const loadedLater = {
   'stages/build-variables': 'src/inputs/build-variables.ts',
   'stages/fingerprint': 'src/inputs/fingerprint.ts',
   'stages/reuse': 'src/aws/reuse.ts',
-  // The SDK's partitions: loaded by the input checks only for a template that copies its AMIs.
-  'stages/partitions': 'src/aws/partitions.ts',
   'stages/launch-templates': 'src/aws/launch-templates.ts',
   'stages/ssm': 'src/aws/ssm.ts',
   'stages/retention': 'src/aws/retention.ts',

@@ -4,6 +4,7 @@
 // once Packer is done. Refused only where it is certain: a builder type the action does not know
 // (a plugin's), or a name or setting only Packer knows, is left to the build.
 import { literalBoolean } from '../common/values.js'
+import { partitionOf } from '../common/partitions.js'
 import type { BuildRegions } from '../common/expired-credentials.js'
 import type { InputProblem, ProblemLocation } from './reader.js'
 import { imageFamilyTagKey } from './retention.js'
@@ -203,8 +204,7 @@ export async function repeatedBuildProblems(
  * credentials are of that partition alone. Packer's region check refuses it at validate, once
  * Packer is installed (DescribeRegions lists the regions of the build's partition); with
  * skip_region_validation, the copy fails once the AMI is made, which is left in the build region.
- * Only regions whose partition the SDK's rules tell for sure (partitionOf) are compared; the
- * rules load only for a run that copies.
+ * Only regions whose partition their names tell (partitionOf) are compared.
  */
 export async function crossPartitionProblems(
   builds: AmiBuild[] | undefined,
@@ -215,7 +215,6 @@ export async function crossPartitionProblems(
   if (copying.length === 0) return []
   const running = given.only.length === 0 && given.except.length === 0 ? copying : await selected(copying, given)
   if (running.length === 0) return []
-  const { partitionOf } = await import('../aws/partitions.js')
   const problems: InputProblem[] = []
   for (const build of running) {
     const buildRegion = build.buildRegion as string

@@ -3,6 +3,7 @@ import * as core from '@actions/core'
 import { amiIdsByRegion, primaryAmi, type Ami } from '../artifacts/manifest.js'
 import type { RegionTagResult } from '../aws/tagging.js'
 import { safeLength } from '../common/cut.js'
+import { partitionOf } from '../common/partitions.js'
 import type { Provenance } from '../inputs/tags.js'
 import { rememberPluginCache } from '../plugins/cache-state.js'
 import type { PreparedPlugins } from '../plugins/index.js'
@@ -400,20 +401,20 @@ const headline: Record<SummaryModel['outcome'], string> = {
 }
 
 /**
- * The domain of the EC2 console of each partition whose console is on the internet, by the
- * pattern of its regions' names (the AWS SDK's, which a test checks): the isolated partitions'
- * (us-iso-east-1, us-isob-east-1, eu-isoe-west-1…) and the European Sovereign Cloud's are on
- * their own networks, at addresses AWS does not publish.
+ * The domain of the EC2 console of each partition whose console is on the internet: the isolated
+ * partitions' (us-iso-east-1, us-isob-east-1, eu-isoe-west-1…) and the European Sovereign Cloud's
+ * are on their own networks, at addresses AWS does not publish.
  */
-const consoles: Array<{ regions: RegExp; domain: string }> = [
-  { regions: /^(?:us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, domain: 'console.aws.amazon.com' },
-  { regions: /^cn-\w+-\d+$/, domain: 'console.amazonaws.cn' },
-  { regions: /^us-gov-\w+-\d+$/, domain: 'console.amazonaws-us-gov.com' }
-]
+const consoles: Record<string, string> = {
+  aws: 'console.aws.amazon.com',
+  'aws-cn': 'console.amazonaws.cn',
+  'aws-us-gov': 'console.amazonaws-us-gov.com'
+}
 
 /** EC2 console address of an AMI, in the console of the region's partition; none where that console is not known. */
 export function consoleUrl(region: string, amiId: string): string | undefined {
-  const domain = consoles.find(({ regions }) => regions.test(region))?.domain
+  const partition = partitionOf(region)
+  const domain = partition === undefined ? undefined : consoles[partition]
   return domain && `https://${region}.${domain}/ec2/home?region=${region}#ImageDetails:imageId=${amiId}`
 }
 

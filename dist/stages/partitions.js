@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{I as t}from"../chunks/chunk-NAXE77HC.js";import"../chunks/chunk-DD7J4MPH.js";import"../chunks/chunk-WHCUNZOM.js";import{a as i}from"../chunks/chunk-XKARJE47.js";function o(e){let n=t(e);return n.description!==void 0||n.name!=="aws"?n.name:void 0}i(o,"partitionOf");export{o as partitionOf};
