@@ -140,7 +140,8 @@ describe("a long line of Packer's", () => {
     return runAction({
       workspace: folder,
       inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
-      env: { ...standInOnPath(), AWS_REGION: 'us-east-1', ...built, STANDIN_SAY: say, ...env }
+      // A build step has AWS credentials: without them, the build is refused before the install.
+      env: { ...standInOnPath(), AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDSTANDIN', AWS_SECRET_ACCESS_KEY: 'standin-secret', ...built, STANDIN_SAY: say, ...env }
     })
   }
 

@@ -58,7 +58,8 @@ jest.unstable_mockModule('../src/artifacts/index.js', () => ({
   prepareManifestDirectory: () => undefined,
   manifestToRead: () => 0
 }))
-jest.unstable_mockModule('../src/aws/tagging.js', () => ({ tagAmis }))
+// The step's credentials are the chain's to find (src/aws/client.ts): here it finds some.
+jest.unstable_mockModule('../src/aws/tagging.js', () => ({ tagAmis, runCredentialsFound: async () => true }))
 const actualRun = await import('../src/packer/run.js')
 jest.unstable_mockModule('../src/packer/run.js', () => ({ ...actualRun, runPacker }))
 const { run } = await import('../src/main.js')

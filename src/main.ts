@@ -15,6 +15,7 @@ import type { HclTemplate } from './inputs/hcl.js'
 import { refusedKindsFailure, templateRefusals, type RefusedKind } from './inputs/template-refusals.js'
 import type { ProvenanceStage } from './inputs/run-context.js'
 import { describeRequest } from './inputs/version-request.js'
+import { buildsNeedStepCredentials, keysInEnvironment, noCredentialsText } from './inputs/aws-credentials.js'
 import { keysGoneBy, ownKeysAsProvenance, ownKeysTheTagsGive, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
@@ -31,6 +32,7 @@ import { noTemporaryResources, RunRecord, type CleanedUpImage, type FinishedImag
 import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { keptApartFromTheLog, manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiBuilderTypeOf, amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
+import { refusedCredentialsText } from './common/refused-credentials.js'
 import { credentialsExpiredText, removalCommands, saysCredentialsExpired, whereLeft, type BuildRegions } from './common/expired-credentials.js'
 import { familyTagging, newAmisByFamily, type FamilyTagging } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
@@ -629,9 +631,13 @@ async function checkBuildSelection(
 /**
  * What the template's files tell is wrong before Packer is installed: input variables, and
  * provisioners or post-processors that cannot work on a runner; and what they tell may be, as a
- * variable's reference written as text in quotes.
+ * variable's reference written as text in quotes; and a build the step has no AWS credentials for.
  */
 async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<Annotation[]> {
+  // Where the step has no static keys, the credential chain is walked while the template is
+  // checked: a build it finds none for fails before the download.
+  const credentials = missingCredentials(inputs, template)
+  credentials.catch(() => undefined)
   // What the provisioners' check refuses, and the files packer validate would refuse, are named
   // with any refusal before it: else a fix of the one ends in a failure on the other.
   const provisioners = await provisionerProblemsOf(inputs, template)
@@ -641,6 +647,8 @@ async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclT
   warnings.push(...(await warnQuotedReferences(inputs, template)))
   await refuseTemplate(await templateRefusals(inputs, read), provisioners)
   await refuseProvisioners(provisioners)
+  const noCredentials = await credentials
+  if (noCredentials !== undefined) throw new Error(noCredentials)
   return warnings
 }
 
@@ -765,6 +773,25 @@ function logInputs(given: Inputs): void {
   if (given.defaultVarFile) {
     core.info(`var-file is empty: using ${given.defaultVarFile}, found beside the template.`)
   }
+}
+
+/**
+ * Why a build would find no AWS credentials, when that is known before the install; undefined
+ * when it is not, or the step has some. Static keys in the environment are enough to tell, with
+ * no call and nothing loaded (a normal run); else the chain is walked, by the SDK, as the calls
+ * after the build would walk it: a profile's files, a web identity token, the container's or the
+ * instance's role (a self-hosted runner's, which keeps working). Only for a build of the template's
+ * Amazon builders that name no credentials of their own; packer validate needs none.
+ */
+async function missingCredentials(inputs: Inputs, template: Promise<HclTemplate> | undefined): Promise<string | undefined> {
+  if (inputs.command !== 'build') return undefined
+  if (keysInEnvironment(process.env)) return undefined
+  const builds = template ? (await template.catch(() => undefined))?.amiBuilds : inputs.jsonAmiBuilds
+  if (!buildsNeedStepCredentials(builds)) return undefined
+  // The tagging stage, which the build loads anyway, holds the EC2 client that walks it.
+  const { runCredentialsFound } = await import('./aws/tagging.js')
+  // The region only places the chain's STS call, for a web identity token; us-east-1 is AWS's own default.
+  return (await runCredentialsFound(inputs.awsRegion ?? 'us-east-1')) ? undefined : noCredentialsText(process.env)
 }
 
 /** The summary of a job that has not succeeded yet. */
@@ -1493,7 +1520,11 @@ async function tellWhichBuildIsWhich(inputs: Inputs, amis: Ami[], asTheyFinished
 
 /** The failure of a build that made no AMI; a crash of Packer's is in the summary too. */
 function nothingBuilt(built: PackerStepRun, summary: SummaryModel, buildRegions: BuildRegions): Failure {
-  if (!built.crashed) return new Failure(`packer build failed (exit code ${built.exitCode}); no AMI was built.${expiredDuringTheBuild(built, buildRegions, summary)}`)
+  if (!built.crashed) {
+    return new Failure(
+      `packer build failed (exit code ${built.exitCode}); no AMI was built.${refusedCredentials(built, summary)}${expiredDuringTheBuild(built, buildRegions, summary)}`
+    )
+  }
   return crashFailure(built.crashed, 'No AMI was built.', summary)
 }
 
@@ -1509,6 +1540,15 @@ function expiredDuringTheBuild(run: PackerRun, buildRegions: BuildRegions, summa
   const left = leftByPacker(run.record.temporaryResources, buildRegions)
   summary.problems.push(said, ...(left ? [left] : []))
   return ` ${said}${left ? ` ${left}` : ''}`
+}
+
+/** When Packer met credentials AWS refused, or found none: that, in the action's words, and what to change (in the summary too). */
+function refusedCredentials(run: PackerRun, summary: SummaryModel): string {
+  const code = run.record.credentialsRefused
+  if (code === undefined) return ''
+  const said = refusedCredentialsText(code)
+  summary.problems.push(said)
+  return ` ${said}`
 }
 
 /**

@@ -40,7 +40,10 @@ describe('a huge build log', () => {
         PEAK_RSS_FILE: rssFile,
         ...standin,
         STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs', regions: { 'us-east-1': 'ami-0aaa1' } }]),
-        AWS_REGION: 'us-east-1'
+        AWS_REGION: 'us-east-1',
+        // A build step has AWS credentials: without them, the build is refused before the install.
+        AWS_ACCESS_KEY_ID: 'AKIDSTANDIN',
+        AWS_SECRET_ACCESS_KEY: 'standin-secret'
       }
     })
     expect(result.stderr).toBe('')

@@ -17,7 +17,8 @@ it('runs the action until it is interrupted', async () => {
   await runAction({
     workspace,
     inputs: { 'packer-version': '1.6.6', 'provenance-tags': 'false' },
-    env: { ...standInOnPath(), STANDIN_HANG: 'ignoring SIGTERM', INTERRUPTED_RUN_MARK: process.env.INTERRUPTED_RUN_MARK },
+    // A build step has AWS credentials: without them, the build is refused before the install.
+    env: { ...standInOnPath(), AWS_ACCESS_KEY_ID: 'AKIDSTANDIN', AWS_SECRET_ACCESS_KEY: 'standin-secret', STANDIN_HANG: 'ignoring SIGTERM', INTERRUPTED_RUN_MARK: process.env.INTERRUPTED_RUN_MARK },
     onStart: (_child, stdoutSoFar) => {
       const poll = setInterval(() => {
         if (!stdoutSoFar().includes('to become ready')) return

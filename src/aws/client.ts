@@ -4,6 +4,7 @@ import { CreateTagsCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/cl
 import { Readable } from 'node:stream'
 import { withRunCredentials } from './credentials.js'
 import { awsRequestHandler } from './bounds.js'
+import { awsErrorCode } from './failures.js'
 
 /**
  * A client for one region. No endpoint is passed, so AWS_ENDPOINT_URL_EC2 keeps working; the
@@ -36,6 +37,25 @@ export function warmUpEc2Client(region: string): void {
   credentials()
     .then(() => rehearse(region, credentials))
     .catch(() => undefined)
+}
+
+/**
+ * Whether the default credential chain finds the run's credentials, walked once for the run: the
+ * provider it makes is the one every client of the run then shares (./credentials.ts), so the
+ * calls after the build make no second walk. Only the chain's finding nothing is false: any other
+ * failure (a web identity token STS refuses, say) is left for Packer and the calls to report.
+ */
+export async function runCredentialsFound(region: string): Promise<boolean> {
+  const client = newClient(region, 1)
+  const { credentials } = client.config
+  try {
+    if (typeof credentials === 'function') await credentials()
+    return true
+  } catch (error) {
+    return awsErrorCode(error) !== 'CredentialsProviderError'
+  } finally {
+    client.destroy()
+  }
 }
 
 // What EC2 answers to the rehearsal's calls, made here: the rehearsal sends nothing.

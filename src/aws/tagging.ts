@@ -14,7 +14,7 @@ import { withinDeadline } from '../common/waiting.js'
 import { ec2Client } from './client.js'
 import { disabledAmong, goneFrom, snapshotIdsOf } from './images.js'
 
-export { warmUpEc2Client } from './client.js'
+export { runCredentialsFound, warmUpEc2Client } from './client.js'
 
 /**
  * The longest the whole tagging stage may take. With one EC2 call bounded by the client's

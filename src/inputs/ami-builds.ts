@@ -54,6 +54,8 @@ export interface AmiBuild {
    * the run's values (connectsThroughSessionManager): Packer then runs the session-manager-plugin.
    */
   sessionManager?: ProblemLocation
+  /** It gives its builder credentials of its own (ownCredentialSettings): it needs none of the step's. */
+  ownCredentials?: true
 }
 
 /** A region a build copies its AMI to, and where the template (or a variables file) writes it. */
@@ -87,6 +89,17 @@ export interface WrittenTags {
   location: ProblemLocation
   /** Some key only Packer works out, left out of `keys`: the tags may hold any key besides. */
   partial?: true
+}
+
+/**
+ * A builder's settings that give it credentials of its own, which Packer uses instead of the
+ * step's: a build with one of them does not need the step to have any.
+ */
+export const ownCredentialSettings = ['access_key', 'secret_key', 'token', 'profile', 'shared_credentials_file', 'assume_role', 'vault_aws_engine']
+
+/** Whether a builder's `setting` (as written, undefined where it is not) gives it credentials of its own. */
+export function setsOwnCredentials(setting: (name: string) => unknown): boolean {
+  return ownCredentialSettings.some((name) => setting(name) !== undefined)
 }
 
 /** The builders that make AMIs: the only builds whose artifacts the action reads. */

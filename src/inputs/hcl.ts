@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { ProblemLocation } from './reader.js'
-import { buildRegionOf, copiesToNoRegion, regionsMade, type AmiBuild, type CopyRegion, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, regionsMade, setsOwnCredentials, type AmiBuild, type CopyRegion, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners, connectionAttributes } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
@@ -1665,7 +1665,8 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
       ...(inHomeRegion ? { buildsInHomeRegion: true as const } : {}),
       ...(copies.length === 0 ? {} : { copies }),
       ...(literalBoolean(setting('force_deregister')) === false ? {} : { mayDeregister: true as const }),
-      ...(sessionManager === undefined ? {} : { sessionManager })
+      ...(sessionManager === undefined ? {} : { sessionManager }),
+      ...(setsOwnCredentials(setting) ? { ownCredentials: true as const } : {})
     })
   }
   return builds

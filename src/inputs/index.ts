@@ -2,6 +2,7 @@
 // Each group of inputs has its reader; all of them report into one collector, so that each
 // problem becomes its own message naming the input or file.
 import { regionName } from '../common/regions.js'
+import { halfSetKeysProblem } from './aws-credentials.js'
 import { checkVariableNames, readBuildSelection, readVariables, type BuildSelection } from './build-selection.js'
 import { foldedInputWarnings, hintFoldedInputs } from './folded.js'
 import { readLaunchTemplateInputs, type LaunchTemplateInputs } from './launch-template.js'
@@ -88,6 +89,9 @@ export async function readInputs(
     ...readLaunchTemplateInputs(reader),
     ...readSsmParameterInputs(reader)
   }
+  // Checked for a build only: packer validate makes no AWS call.
+  const halfSetKeys = packerInputs.command === 'build' ? halfSetKeysProblem(env) : undefined
+  if (halfSetKeys) reader.problem(halfSetKeys)
   before = reader.problems.length
   const all: Inputs = {
     ...inputs,

@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
-import { buildRegionOf, copiesToNoRegion, regionsMade, regionsOf, type AmiBuild, type CopyRegion, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, regionsMade, setsOwnCredentials, regionsOf, type AmiBuild, type CopyRegion, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { connectionAttributes } from './connecting-provisioners.js'
@@ -969,6 +969,7 @@ export function jsonAmiBuilds(
       ...(copies.length === 0 ? {} : { copies }),
       ...(literalBoolean(builder.force_deregister) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager ? { sessionManager: { file: file.shown, value: { path: file.path, at: ['builders', index, 'ssh_interface'] } } } : {}),
+      ...(setsOwnCredentials((setting) => builder[setting]) ? { ownCredentials: true as const } : {}),
       location: { file: file.shown, value: { path: file.path, at: ['builders', index, on] } },
       tags: {
         ami: jsonWrittenTags(written[index], 'tags', index, file, known),

@@ -4,6 +4,7 @@
 import { Buffer } from 'node:buffer'
 import { regionName } from '../common/regions.js'
 import { saysCredentialsExpired } from '../common/expired-credentials.js'
+import { refusedCredentialsCode } from '../common/refused-credentials.js'
 
 export interface PackerEvent {
   timestamp: string
@@ -466,6 +467,12 @@ export class RunRecord {
    */
   credentialsExpired = false
 
+  /**
+   * The code of the first error Packer printed that says AWS refused its credentials, or that it
+   * found none (refusedCredentialsCode): a build fails on it at its first call.
+   */
+  credentialsRefused: string | undefined
+
   /** Each build's last error line (`==> <build>: …`, the builder's before Packer 1.13), cut short: why it cleaned up. */
   private readonly lastBuilderErrors = new Map<string, string>()
 
@@ -573,6 +580,7 @@ export class RunRecord {
 
   private noteExpiry(message: string): void {
     if (!this.credentialsExpired && saysCredentialsExpired(message)) this.credentialsExpired = true
+    this.credentialsRefused ??= refusedCredentialsCode(message)
   }
 
   /**
