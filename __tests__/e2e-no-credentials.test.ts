@@ -1,0 +1,137 @@
+// A build step without AWS credentials it can use, through the bundled action with the real Packer
+// and the loopback EC2 endpoint: a pull request from a fork (no secrets), a workflow without
+// configure-aws-credentials, an AWS_PROFILE the runner has no file for, a key without its secret,
+// and keys EC2 refuses. Each fails with what is missing and what to change, before the install
+// where that is known without a call, and with nothing launched. A self-hosted runner's instance
+// role, served here by a stand-in of the instance metadata service, keeps working.
+import { afterEach, beforeEach, expect, it } from '@jest/globals'
+import { createServer, type Server } from 'node:http'
+import { rmSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { demoWorkspace } from './support/demo.js'
+import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+
+const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
+const noKeys = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined }
+
+/**
+ * A stand-in of the EC2 instance metadata service (IMDSv2, as the AWS SDKs for JavaScript and Go
+ * ask it): with `role`, the instance's role and its credentials; without, no role (404).
+ */
+async function startMetadataService(role?: { name: string; accessKeyId: string }): Promise<{ url: string; asked: string[]; server: Server }> {
+  const asked: string[] = []
+  const server = createServer((request, response) => {
+    const path = request.url ?? ''
+    asked.push(`${request.method} ${path}`)
+    const credentialsPath = '/latest/meta-data/iam/security-credentials/'
+    if (request.method === 'PUT' && path === '/latest/api/token') return void response.end('imds-token')
+    if (role && path === credentialsPath) return void response.end(role.name)
+    if (role && path === `${credentialsPath}${role.name}`) {
+      const expiration = new Date(Date.now() + 6 * 3600_000).toISOString()
+      const credentials = { Code: 'Success', Type: 'AWS-HMAC', AccessKeyId: role.accessKeyId, SecretAccessKey: 'instance-secret', Token: 'instance-token', Expiration: expiration, LastUpdated: new Date().toISOString() }
+      return void response.end(JSON.stringify(credentials))
+    }
+    response.statusCode = 404
+    response.end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, asked, server }
+}
+
+describeWithPacker('a build step without AWS credentials it can use, through the bundled action', () => {
+  let endpoint: Ec2Endpoint
+  let workspace: string
+  let metadata: Awaited<ReturnType<typeof startMetadataService>> | undefined
+  beforeEach(async () => {
+    endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+    workspace = demoWorkspace('no-credentials-')
+  })
+  afterEach(async () => {
+    await endpoint.close()
+    if (metadata) await new Promise((resolve) => metadata?.server.close(resolve))
+    metadata = undefined
+    rmSync(workspace, { recursive: true, force: true })
+  })
+
+  /** The demo's HCL2 build, with `env` over the loopback step's (undefined removes a variable); the metadata service asked is the stand-in's. */
+  async function run(env: Record<string, string | undefined>, inputs: Record<string, string> = {}): Promise<ActionRun> {
+    metadata ??= await startMetadataService()
+    return runAction({
+      workspace,
+      node: (nodeRuntimes().at(-1) as { path: string }).path,
+      inputs: { 'packer-version': packerVersion(), 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', ...inputs },
+      env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace), AWS_EC2_METADATA_SERVICE_ENDPOINT: metadata.url, ...env }
+    })
+  }
+
+  /** Failed with `said` as its one error, before Packer was installed, with no call to EC2. */
+  function expectRefusedBeforeTheInstall(result: ActionRun, said: RegExp): void {
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map((error) => error.message)).toEqual([expect.stringMatching(said)])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(result.stdout).not.toContain('packer build')
+    expect(endpoint.calls).toEqual([])
+  }
+
+  it('no credentials at all: says where it looked and to add configure-aws-credentials, before the install', async () => {
+    const result = await run(noKeys)
+    expectRefusedBeforeTheInstall(
+      result,
+      /^No AWS credentials were found for the build: none in the environment \(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\), no profile, .*no instance role \(the instance metadata service gave none\)\. Add aws-actions\/configure-aws-credentials before this step .*Nothing was installed or built\.$/
+    )
+    // The instance's role was looked for, as on a self-hosted runner.
+    expect(metadata?.asked).toContain('GET /latest/meta-data/iam/security-credentials/')
+  })
+
+  it('a pull request from a fork: says that GitHub gives its workflows no secrets', async () => {
+    const event = join(workspace, 'event.json')
+    const pullRequest = { number: 7, head: { repo: { full_name: 'someone/images' } }, base: { repo: { full_name: 'acme/images' } } }
+    writeFileSync(event, JSON.stringify({ pull_request: pullRequest }))
+    const result = await run({ ...noKeys, GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event })
+    expectRefusedBeforeTheInstall(
+      result,
+      /^No AWS credentials were found for the build: .*This run is for pull request #7 from a fork \(someone\/images\), and GitHub gives no secrets to workflows run for pull requests from forks: .*command: validate/
+    )
+  })
+
+  it('an AWS_PROFILE the runner has no file for: names the profile', async () => {
+    const result = await run({ ...noKeys, AWS_PROFILE: 'ci-deploy' })
+    expectRefusedBeforeTheInstall(result, /none for the profile "ci-deploy" that AWS_PROFILE names .*Unset AWS_PROFILE or give the runner that profile/)
+  })
+
+  it('an access key ID without its secret: refused as an input, naming both variables, before the install', async () => {
+    const result = await run({ AWS_SECRET_ACCESS_KEY: undefined })
+    expectRefusedBeforeTheInstall(result, /^AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not set: AWS credentials need both\./)
+  })
+
+  it('keys EC2 refuses: the failure says so in the action\'s words, at Packer\'s first call, and nothing is launched', async () => {
+    endpoint.faults.fail('DescribeImages', { code: 'AuthFailure', status: 401 })
+    const result = await run({})
+    expect(result.exitCode).toBe(1)
+    const failure = result.errors.at(-1)?.message ?? ''
+    expect(failure).toMatch(/^packer build failed \(exit code 1\); no AMI was built\. EC2 refused the AWS credentials \(AuthFailure\): it could not validate them, .*Check the keys the workflow gives the step/)
+    expect(result.summary).toContain('EC2 refused the AWS credentials (AuthFailure)')
+    expect(endpoint.callsOf('RunInstances')).toEqual([])
+    expect(result.stdout).not.toContain('loopback-secret')
+  })
+
+  it('a self-hosted runner\'s instance role: found through the metadata service, and the build is tagged with it', async () => {
+    metadata = await startMetadataService({ name: 'packer-runner', accessKeyId: 'AKIDINSTANCEROLE' })
+    const result = await run(noKeys)
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    expect(Object.keys(amiIds).sort()).toEqual(regions.slice().sort())
+    expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ SourceRepository: 'acme/images' })
+    expect(metadata.asked).toContain('GET /latest/meta-data/iam/security-credentials/packer-runner')
+  })
+
+  it('packer validate needs no credentials: a validate run without any passes', async () => {
+    const result = await run(noKeys, { command: 'validate' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+  })
+})
