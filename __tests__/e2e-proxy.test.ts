@@ -11,6 +11,7 @@ import { startReleasesMirror } from '../test-support/releases-mirror/index.js'
 import { asTheRunnerShowsIt, type ActionRun } from './support/action-process.js'
 import { demoRuns, loopbackSuite } from './support/loopback-suite.js'
 import { startLoopbackProxy, type LoopbackProxy, type LoopbackProxyOptions } from './support/loopback-proxy.js'
+import { startTlsFront } from './support/tls-front.js'
 import { describeWithPacker, packer, packerVersion } from './support/runtimes.js'
 
 describeWithPacker("AWS calls through the runner's HTTP proxy, through the bundled action", () => {
@@ -72,6 +73,30 @@ describeWithPacker("AWS calls through the runner's HTTP proxy, through the bundl
     expect(new Set(actions.map((call) => call.connection)).size).toBeLessThan(actions.length)
     expect(actions.every((call) => call.authorization === `Basic ${Buffer.from('builder:s3cr%t').toString('base64')}`)).toBe(true)
     expect(result.stdout).toContain(`AWS calls go through the proxy ${new URL(proxy.url).host} (HTTPS_PROXY, for https:// endpoints) and ${new URL(proxy.url).host} (HTTP_PROXY, for http:// endpoints), except to the hosts in NO_PROXY.`)
+    expect(shown(result)).not.toMatch(/s3cr|builder/)
+  })
+
+  it('tunnels the calls to an https:// endpoint with CONNECT, TLS from the action to the endpoint', async () => {
+    // Packer's calls go directly (its template names the endpoint by 127.0.0.1, which no proxy
+    // serves); the action's go to an https:// endpoint, which only a tunnel reaches whole.
+    const front = await startTlsFront(suite.endpoint.url, proxied)
+    stopping.push(front)
+    const proxy = await startProxy({ names: [proxied], credentials: 'builder:s3cr%t' })
+    const workspace = demoWith((text) => text.replace('{{env `AWS_ENDPOINT_URL_EC2`}}', suite.endpoint.url), 'json')
+    const tunnel = withUser(proxy, 'builder:s3cr%25t')
+    const result = await suite.run(
+      workspace,
+      { template: 'packer-template.json', tags: 'Team=web' },
+      { HTTP_PROXY: tunnel, HTTPS_PROXY: tunnel, AWS_ENDPOINT_URL_EC2: front.url, NODE_EXTRA_CA_CERTS: front.certificateFile }
+    )
+
+    expect({ exitCode: result.exitCode, errors: result.errors }).toEqual({ exitCode: 0, errors: [] })
+    for (const [region, amiId] of Object.entries(amisOf(result))) expect(suite.endpoint.tagsOf(region, amiId)).toMatchObject({ Team: 'web' })
+    const tunnels = proxy.calls.filter((call) => call.target === new URL(front.url).host)
+    expect(new Set(tunnels.map((call) => call.kind))).toEqual(new Set(['connect']))
+    // One tunnel per region serves its calls.
+    expect(tunnels.length).toBeLessThanOrEqual(3)
+    expect(tunnels.every((call) => call.authorization === `Basic ${Buffer.from('builder:s3cr%t').toString('base64')}`)).toBe(true)
     expect(shown(result)).not.toMatch(/s3cr|builder/)
   })
 
