@@ -9,9 +9,18 @@ import { fileURLToPath } from 'node:url'
 /** A folder holding `packer`, the stand-in, to put first on PATH. */
 export const standInDirectory = dirname(fileURLToPath(import.meta.url))
 
-/** The environment that puts the stand-in first on PATH, its calls appended to `argsLog` when given. */
+/**
+ * The environment that puts the stand-in first on PATH, its calls appended to `argsLog` when given,
+ * with the AWS keys a build step has (the action refuses a build with none before the install);
+ * the stand-in itself calls no AWS. An environment spread after it gives its own.
+ */
 export function standInOnPath(argsLog?: string): Record<string, string> {
-  return { PATH: `${standInDirectory}:${process.env.PATH}`, ...(argsLog === undefined ? {} : { STANDIN_ARGS_LOG: argsLog }) }
+  return {
+    PATH: `${standInDirectory}:${process.env.PATH}`,
+    AWS_ACCESS_KEY_ID: 'AKIASTANDINEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'stand-in-secret-access-key',
+    ...(argsLog === undefined ? {} : { STANDIN_ARGS_LOG: argsLog })
+  }
 }
 const script = join(standInDirectory, 'packer-stand-in.cjs')
 
