@@ -877,7 +877,7 @@ describe('protocol', () => {
       )
     )
     expect(loopback.endpoint.calls).toEqual([
-      { action: 'LaunchRocket', region: HOME, params: {}, error: 'InvalidAction' }
+      { action: 'LaunchRocket', region: HOME, params: {}, error: 'InvalidAction', accessKeyId: 'AKIDLOOPBACK' }
     ])
   })
 

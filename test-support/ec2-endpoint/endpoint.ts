@@ -51,6 +51,8 @@ export interface Ec2Call {
   error?: string
   /** Set for calls to SSM (JSON protocol) and IAM; EC2 calls leave it out. */
   service?: 'ssm' | 'iam'
+  /** The access key ID the call is signed with (its SigV4 credential scope); empty when it was not signed. */
+  accessKeyId: string
 }
 
 export interface Ec2Image {
@@ -232,7 +234,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     delete params.Version
     const region = regionOf(request, all)
     if (all.Version === IAM_VERSION) {
-      const call: Ec2Call = { action, region, params, service: 'iam' }
+      const call: Ec2Call = { action, region, params, service: 'iam', accessKeyId: accessKeyIdOf(request, all) }
       calls.push(call)
       const { status, body } = answerIam(iam, action, params, region, requestId, () => faults.checkExpiry('iam', action, accessKeyIdOf(request, all)))
       if (status !== 200) call.error = /<Code>([^<]*)<\/Code>/.exec(body)?.[1]
@@ -241,7 +243,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       options.onCall?.(call)
       return
     }
-    const call: Ec2Call = { action, region, params }
+    const call: Ec2Call = { action, region, params, accessKeyId: accessKeyIdOf(request, all) }
     calls.push(call)
     const userAgent = `${request.headers['user-agent'] ?? ''} ${request.headers['x-amz-user-agent'] ?? ''}`
     // Left unanswered: the connection stays open until the client gives up or close().
@@ -308,7 +310,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     requestId: string
   ): Promise<void> {
     const region = regionOf(request, {})
-    const call: Ec2Call = { action: operation, region, params: {}, service: 'ssm' }
+    const call: Ec2Call = { action: operation, region, params: {}, service: 'ssm', accessKeyId: accessKeyIdOf(request, {}) }
     calls.push(call)
     const userAgent = `${request.headers['user-agent'] ?? ''} ${request.headers['x-amz-user-agent'] ?? ''}`
     // Left unanswered, as EC2 calls are.
