@@ -15,7 +15,8 @@ import type { HclTemplate } from './inputs/hcl.js'
 import { refusedKindsFailure, templateRefusals, type RefusedKind } from './inputs/template-refusals.js'
 import type { ProvenanceStage } from './inputs/run-context.js'
 import { describeRequest } from './inputs/version-request.js'
-import { buildsNeedStepCredentials, keysInEnvironment, noCredentialsText } from './inputs/aws-credentials.js'
+import { buildsNeedStepCredentials, keysInEnvironment, noCredentialsText, runCredentialsOf, stepCredentialsText } from './inputs/aws-credentials.js'
+import { rememberSecret } from './common/cut.js'
 import { keysGoneBy, ownKeysAsProvenance, ownKeysTheTagsGive, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
@@ -649,7 +650,37 @@ async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclT
   await refuseProvisioners(provisioners)
   const noCredentials = await credentials
   if (noCredentials !== undefined) throw new Error(noCredentials)
+  warnings.push(...(await followTemplateCredentials(inputs, read)))
   return warnings
+}
+
+/**
+ * Makes the credentials that the run's builds name of their own, where the template tells them
+ * with this run's values, those of the action's AWS calls (runCredentialsOf), before the first:
+ * they then reach the account Packer builds in. Where it does not tell them for sure, a warning
+ * says that the calls use the step's, and what to do. Nothing is loaded for a run whose builds
+ * name none.
+ */
+async function followTemplateCredentials(inputs: Inputs, read: HclTemplate | undefined): Promise<Annotation[]> {
+  const builds = inputs.templateKind === 'hcl' ? read?.amiBuilds : inputs.jsonAmiBuilds
+  if (inputs.command !== 'build' || !builds?.some((build) => build.ownCredentials)) return []
+  const { amiBuildsOfRun } = await import('./inputs/ami-builds.js')
+  const { use, unsure } = runCredentialsOf(await amiBuildsOfRun(builds, inputs), process.env)
+  if (unsure) {
+    return reportInputWarnings([{ message: stepCredentialsText(unsure), location: unsure.build.location }], 'AWS credentials of the template')
+  }
+  if (use === undefined) return []
+  const mask = (secret: string): void => {
+    rememberSecret(secret)
+    core.setSecret(secret)
+  }
+  for (const secret of [use.keys?.secretAccessKey, use.keys?.sessionToken]) if (secret) mask(secret)
+  const region = builds.find((build) => build.buildRegion !== undefined)?.buildRegion ?? inputs.awsRegion ?? 'us-east-1'
+  ;(await import('./aws/template-credentials.js')).useTemplateCredentials(use, region, mask)
+  const profile = use.profile ?? process.env.AWS_PROFILE ?? 'default'
+  const which = use.keys ? 'the keys its builders name' : use.profile !== undefined || use.credentialsFile !== undefined ? `the profile "${profile}" its builders name` : "the step's"
+  core.info(`The action's AWS calls use the credentials the template's builds use: ${which}${use.assumeRole ? `, with the role ${use.assumeRole.roleArn} assumed` : ''}.`)
+  return []
 }
 
 /**

@@ -10,9 +10,17 @@ import { isDebug } from '@actions/core'
 import type { EC2Client } from '@aws-sdk/client-ec2'
 import type { MiddlewareStack, Pluggable } from '@smithy/types'
 
-type CredentialProvider = Extract<EC2Client['config']['credentials'], (...args: never[]) => unknown>
+export type CredentialProvider = Extract<EC2Client['config']['credentials'], (...args: never[]) => unknown>
 
 let shared: CredentialProvider | undefined
+
+/**
+ * Makes `provider` the run's credentials, before any client is made: the templates' own, which
+ * Packer builds with (./template-credentials.ts), in place of the default chain's.
+ */
+export function useRunCredentials(provider: CredentialProvider): void {
+  shared = provider
+}
 
 /** Logs each call of the stack it is applied to; no more than that, until the first call. */
 const callLog: Pluggable<object, object> = {

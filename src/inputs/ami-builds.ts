@@ -55,7 +55,35 @@ export interface AmiBuild {
    */
   sessionManager?: ProblemLocation
   /** It gives its builder credentials of its own (ownCredentialSettings): it needs none of the step's. */
-  ownCredentials?: true
+  ownCredentials?: OwnCredentials
+}
+
+/** The credentials a build's builder names of its own (ownCredentialSettings). */
+export interface OwnCredentials {
+  /** As this run's values give them; undefined where only Packer works them out (ownCredentialsOf). */
+  given?: TemplateCredentials
+}
+
+/**
+ * Credentials a builder names, with this run's values, as Packer's AWS access config takes them:
+ * keys of its own first, else the step's keys, else a profile of the shared files; then a role
+ * assumed with those.
+ */
+export interface TemplateCredentials {
+  keys?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+  profile?: string
+  /** Its shared_credentials_file. */
+  credentialsFile?: string
+  assumeRole?: AssumedRole
+}
+
+/** A builder's `assume_role`, as Packer passes it to STS AssumeRole. */
+export interface AssumedRole {
+  roleArn: string
+  sessionName?: string
+  externalId?: string
+  durationSeconds?: number
+  policy?: string
 }
 
 /** A region a build copies its AMI to, and where the template (or a variables file) writes it. */
@@ -100,6 +128,52 @@ export const ownCredentialSettings = ['access_key', 'secret_key', 'token', 'prof
 /** Whether a builder's `setting` (as written, undefined where it is not) gives it credentials of its own. */
 export function setsOwnCredentials(setting: (name: string) => unknown): boolean {
   return ownCredentialSettings.some((name) => setting(name) !== undefined)
+}
+
+/** The `assume_role` settings the action passes on as Packer does (AssumedRole); any other is left to Packer. */
+const assumeRoleSettings = ['role_arn', 'session_name', 'external_id', 'duration_seconds', 'policy']
+
+/**
+ * A builder's own credentials (OwnCredentials), from the values this run gives its settings:
+ * `value` of a setting (`access_key`, …, or `assume_role.role_arn`) is null where it is not
+ * written, undefined where only Packer works it out. Left to Packer (no `given`): such a value,
+ * Vault's engine, an MFA code, an assume_role setting besides assumeRoleSettings. An empty value
+ * is unset, as Packer takes it.
+ */
+export function ownCredentialsOf(value: (setting: string) => string | undefined | null, written: (setting: string) => boolean): OwnCredentials {
+  const settings = ['access_key', 'secret_key', 'token', 'profile', 'shared_credentials_file', ...assumeRoleSettings.map((name) => `assume_role.${name}`)]
+  const values = new Map(settings.map((name) => [name, value(name)]))
+  const unknown = [...values.values()].some((each) => each === undefined) || written('vault_aws_engine') || written('mfa_code') || written('assume_role.other')
+  if (unknown) return {}
+  const set = (name: string): string | undefined => values.get(name) || undefined
+  const accessKeyId = set('access_key')
+  const secretAccessKey = set('secret_key')
+  const sessionToken = set('token')
+  const roleArn = set('assume_role.role_arn')
+  const duration = set('assume_role.duration_seconds')
+  if (duration !== undefined && !/^\d+$/.test(duration)) return {}
+  const given: TemplateCredentials = {
+    ...(accessKeyId && secretAccessKey ? { keys: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
+    ...(set('profile') ? { profile: set('profile') } : {}),
+    ...(set('shared_credentials_file') ? { credentialsFile: set('shared_credentials_file') } : {}),
+    ...(roleArn
+      ? {
+          assumeRole: {
+            roleArn,
+            ...(set('assume_role.session_name') ? { sessionName: set('assume_role.session_name') } : {}),
+            ...(set('assume_role.external_id') ? { externalId: set('assume_role.external_id') } : {}),
+            ...(duration ? { durationSeconds: Number(duration) } : {}),
+            ...(set('assume_role.policy') ? { policy: set('assume_role.policy') } : {})
+          }
+        }
+      : {})
+  }
+  return { given }
+}
+
+/** The names of a builder's `assume_role` settings that ownCredentialsOf does not pass on. */
+export function otherAssumeRoleSettings(block: Record<string, unknown>): string[] {
+  return Object.keys(block).filter((name) => !assumeRoleSettings.includes(name))
 }
 
 /** The builders that make AMIs: the only builds whose artifacts the action reads. */
@@ -509,4 +583,10 @@ export function regionsMade(
 export function buildRegionOf(region: string | undefined, type: string, homeRegion?: string): string | undefined {
   const buildRegion = region === '' && type !== 'amazon-chroot' ? homeRegion : region
   return buildRegion === '' ? undefined : buildRegion
+}
+
+/** The builds `only` and `except` leave in that may make an AMI, as the template writes them. */
+export async function amiBuildsOfRun(builds: AmiBuild[], given: { only: string[]; except: string[]; templateKind: TemplateKind }): Promise<AmiBuild[]> {
+  const running = given.only.length === 0 && given.except.length === 0 ? builds : await selected(builds, given)
+  return running.filter((build) => amiBuilders.includes(build.type) && !makesNone(build))
 }

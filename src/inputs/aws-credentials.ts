@@ -3,7 +3,7 @@
 // and what to change. Read here, once; the chain itself is walked by the AWS stage (aws/client.ts).
 import { readFileSync } from 'node:fs'
 import { isRecord } from '../common/values.js'
-import type { AmiBuild } from './ami-builds.js'
+import type { AmiBuild, TemplateCredentials } from './ami-builds.js'
 
 type Env = Record<string, string | undefined>
 
@@ -92,4 +92,64 @@ export function noCredentialsText(env: Env, fork = forkPullRequest(env)): string
   const add = env.AWS_PROFILE ? 'Unset AWS_PROFILE or give the runner that profile, or add' : 'Add'
   const change = fork === undefined ? `${add} aws-actions/configure-aws-credentials before this step (a role to assume with OIDC, or keys from secrets). ` : ''
   return `${looked}${why}${change}Nothing was installed or built.`
+}
+
+/**
+ * The credentials the action's own AWS calls (the look-up for a set to reuse, the tagging, and
+ * what follows it) are made with, so that they reach the account Packer built in: the step's,
+ * unless every build of the run gives its builder credentials of its own that the template tells
+ * with this run's values (`use`), the same for all. Where that is not known for sure (`unsure`),
+ * the calls keep the step's, and why is said of the first build it concerns.
+ */
+export type RunCredentials = { use?: TemplateCredentials; unsure?: { build: AmiBuild; why: string } }
+
+/** RunCredentials of the builds the run runs that make AMIs (amiBuildsOfRun), in this environment. */
+export function runCredentialsOf(builds: AmiBuild[], env: Env): RunCredentials {
+  if (!builds.some((build) => build.ownCredentials)) return {}
+  const used = builds.map((build) => ({ build, ...credentialsOfBuild(build, env) }))
+  const unsure = used.find((each) => each.why !== undefined)
+  if (unsure) return { unsure: { build: unsure.build, why: unsure.why as string } }
+  const distinct = new Set(used.map(({ credentials }) => JSON.stringify(credentials ?? null)))
+  if (distinct.size > 1) {
+    const own = used.find(({ credentials }) => credentials !== undefined) as (typeof used)[number]
+    return { unsure: { build: own.build, why: 'the builds of this run do not all use the same credentials, and the action makes its calls with one set' } }
+  }
+  return used[0].credentials === undefined ? {} : { use: used[0].credentials }
+}
+
+/**
+ * The credentials Packer builds `build` with, as its AWS access config takes them (Packer 1.6.6,
+ * aws-sdk-go-base): the builder's keys, else the step's keys from the environment, else the
+ * profile of the shared files; then the builder's role, assumed with those. Undefined
+ * `credentials`: the step's. A `why` where the template does not tell them for sure.
+ */
+function credentialsOfBuild(build: AmiBuild, env: Env): { credentials?: TemplateCredentials; why?: string } {
+  if (!build.ownCredentials) return {}
+  const given = build.ownCredentials.given
+  if (given === undefined) {
+    return { why: 'its builder\'s credentials are only known to Packer (a value the action cannot work out before the build, vault_aws_engine, mfa_code, or an assume_role setting it does not pass on)' }
+  }
+  const { keys, profile, credentialsFile, assumeRole } = given
+  const fromFiles = keys === undefined && (profile !== undefined || credentialsFile !== undefined)
+  if (fromFiles && keysInEnvironment(env)) {
+    return {
+      why:
+        `its builder names ${profile === undefined ? 'a shared_credentials_file' : `the profile "${profile}"`} while the step has ${keyId} and ${secret}: ` +
+        'Packer 1.6.6 builds with the step\'s keys, later versions of the Amazon plugin with the profile'
+    }
+  }
+  const source = keys ? { keys } : fromFiles ? { ...(profile ? { profile } : {}), ...(credentialsFile ? { credentialsFile } : {}) } : {}
+  const credentials = { ...source, ...(assumeRole ? { assumeRole } : {}) }
+  return Object.keys(credentials).length === 0 ? {} : { credentials }
+}
+
+/** The warning of a run whose builds' credentials the action cannot follow (RunCredentials.unsure). */
+export function stepCredentialsText({ build, why }: NonNullable<RunCredentials['unsure']>): string {
+  const named = build.name === undefined ? ` (builder ${build.type})` : ` ${build.name}`
+  return (
+    `The action makes its own AWS calls (the tagging, and the look-ups and clean-up around it) with the step's credentials, not with build${named}'s: ${why}. ` +
+    'Where Packer builds in another account, those calls do not find its AMIs (InvalidAMIID.NotFound) or are refused. ' +
+    'Give the step the credentials the build uses instead (aws-actions/configure-aws-credentials with role-to-assume for the role of assume_role), ' +
+    'and drop them from the builder, or write them in the builder with values the action can read (literal, or from the variables input).'
+  )
 }

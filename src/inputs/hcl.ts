@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { ProblemLocation } from './reader.js'
-import { buildRegionOf, copiesToNoRegion, regionsMade, setsOwnCredentials, type AmiBuild, type CopyRegion, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, ownCredentialsOf, regionsMade, setsOwnCredentials, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners, connectionAttributes } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
@@ -1666,7 +1666,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
       ...(copies.length === 0 ? {} : { copies }),
       ...(literalBoolean(setting('force_deregister')) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager === undefined ? {} : { sessionManager }),
-      ...(setsOwnCredentials(setting) ? { ownCredentials: true as const } : {})
+      ...(setsOwnCredentials(setting) ? { ownCredentials: await hclOwnCredentials(setting, scope) } : {})
     })
   }
   return builds
@@ -1691,6 +1691,32 @@ async function hclSessionManager(
   if (!connectsThroughSessionManager(type, (await value('ssh_interface')) ?? undefined, await value('communicator'))) return undefined
   const at = override?.body.ssh_interface !== undefined ? override : definition
   return { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place([...at.path, 'ssh_interface'])) }
+}
+
+/** An HCL2 build's own credentials (ownCredentialsOf), its settings' values as this run gives them (`scope`). */
+async function hclOwnCredentials(setting: (key: string) => unknown, scope: HclScope): Promise<OwnCredentials> {
+  const blocks = bodies(setting('assume_role'))
+  const role = blocks.length > 1 ? undefined : (blocks[0] ?? {})
+  const names = ['access_key', 'secret_key', 'token', 'profile', 'shared_credentials_file', ...['role_arn', 'session_name', 'external_id', 'duration_seconds', 'policy'].map((name) => `assume_role.${name}`)]
+  const values = new Map<string, string | undefined | null>()
+  for (const name of names) {
+    const [first, second] = name.split('.')
+    const written = second === undefined ? setting(first) : role?.[second]
+    values.set(
+      name,
+      second !== undefined && role === undefined
+        ? undefined
+        : written === undefined
+          ? null
+          : typeof written === 'string'
+            ? await hclStringValue(written, scope)
+            : typeof written === 'number'
+              ? String(written)
+              : undefined
+    )
+  }
+  const written = (name: string): boolean => (name === 'assume_role.other' ? otherAssumeRoleSettings(role ?? {}).length > 0 : setting(name) !== undefined)
+  return ownCredentialsOf((name) => values.get(name), written)
 }
 
 /**

@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
-import { buildRegionOf, copiesToNoRegion, regionsMade, setsOwnCredentials, regionsOf, type AmiBuild, type CopyRegion, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, ownCredentialsOf, regionsMade, setsOwnCredentials, regionsOf, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { connectionAttributes } from './connecting-provisioners.js'
@@ -924,6 +924,20 @@ export function goConnectionReads(text: string, command: boolean, kind: Template
   return [...calls, ...fields]
 }
 
+/** A JSON builder's own credentials (ownCredentialsOf), its settings' values resolved with the run's user variables. */
+function jsonOwnCredentials(builder: Record<string, unknown>, resolve: (text: string) => string | undefined): OwnCredentials {
+  const role = isRecord(builder.assume_role) ? builder.assume_role : builder.assume_role === undefined ? {} : undefined
+  const value = (setting: string): string | undefined | null => {
+    const [first, second] = setting.split('.')
+    const written = second === undefined ? builder[first] : role?.[second]
+    if (second !== undefined && role === undefined) return undefined
+    if (written === undefined) return null
+    return typeof written === 'string' ? resolve(written) : typeof written === 'number' ? String(written) : undefined
+  }
+  const written = (setting: string): boolean => (setting === 'assume_role.other' ? otherAssumeRoleSettings(role ?? {}).length > 0 : builder[setting] !== undefined)
+  return ownCredentialsOf(value, written)
+}
+
 /**
  * Each builder's build, type, `skip_create_ami` and `skip_save_build_region`, on its `type` in
  * `file`, or on the setting that keeps it from leaving an AMI (noAmiProblems), and the tag keys
@@ -969,7 +983,7 @@ export function jsonAmiBuilds(
       ...(copies.length === 0 ? {} : { copies }),
       ...(literalBoolean(builder.force_deregister) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager ? { sessionManager: { file: file.shown, value: { path: file.path, at: ['builders', index, 'ssh_interface'] } } } : {}),
-      ...(setsOwnCredentials((setting) => builder[setting]) ? { ownCredentials: true as const } : {}),
+      ...(setsOwnCredentials((setting) => builder[setting]) ? { ownCredentials: jsonOwnCredentials(builder, resolve) } : {}),
       location: { file: file.shown, value: { path: file.path, at: ['builders', index, on] } },
       tags: {
         ami: jsonWrittenTags(written[index], 'tags', index, file, known),

@@ -1,0 +1,95 @@
+// Templates whose builders bring their own AWS credentials, through the bundled action with the
+// real Packer and the loopback EC2 endpoint, which records the access key ID each call is signed
+// with: a profile of a credentials file, keys given through the variables input. The action's own
+// calls (the tagging) are made with the credentials Packer built with, not the step's.
+import { afterEach, beforeEach, expect, it } from '@jest/globals'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { demoWorkspace } from './support/demo.js'
+import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+
+const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
+const noKeys = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined }
+
+describeWithPacker('a template that brings its own AWS credentials, through the bundled action', () => {
+  let endpoint: Ec2Endpoint
+  let workspace: string
+  beforeEach(async () => {
+    endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+    workspace = demoWorkspace('own-credentials-')
+  })
+  afterEach(async () => {
+    await endpoint.close()
+    rmSync(workspace, { recursive: true, force: true })
+  })
+
+  function run(template: 'hcl2' | 'json', env: Record<string, string | undefined>, inputs: Record<string, string> = {}): Promise<ActionRun> {
+    const files = template === 'hcl2' ? { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' } : { template: 'packer-template.json', 'var-file': 'packer-vars.json' }
+    return runAction({
+      workspace,
+      node: (nodeRuntimes().at(-1) as { path: string }).path,
+      inputs: { 'packer-version': packerVersion(), 'working-directory': template, ...files, ...inputs },
+      env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace), AWS_EC2_METADATA_DISABLED: 'true', ...env }
+    })
+  }
+
+  /** Adds `settings` (HCL2 lines) to the demo HCL2 source block. */
+  function hclSource(settings: string): void {
+    const path = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    writeFileSync(path, readFileSync(path, 'utf8').replace('  skip_region_validation = true\n', `  skip_region_validation = true\n${settings}\n`))
+  }
+
+  /** The access key IDs the calls were signed with, as the endpoint recorded them, each once. */
+  function signers(): string[] {
+    return [...new Set(endpoint.calls.map((call) => call.accessKeyId))]
+  }
+
+  /** Built and tagged: the action's tags on each region's AMI. */
+  function expectTagged(result: ActionRun): void {
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    expect(Object.keys(amiIds).sort()).toEqual(regions.slice().sort())
+    for (const [region, amiId] of Object.entries(amiIds)) expect(endpoint.tagsOf(region, amiId)).toMatchObject({ SourceRepository: 'acme/images' })
+  }
+
+  it("a profile of the runner's credentials file, and no keys in the step: Packer builds with it, and the action tags with it", async () => {
+    const credentials = join(workspace, 'aws-credentials')
+    writeFileSync(credentials, '[images]\naws_access_key_id = AKIDIMAGESPROFILE\naws_secret_access_key = images-profile-secret\n')
+    hclSource('  profile = "images"')
+    const result = await run('hcl2', { ...noKeys, AWS_SHARED_CREDENTIALS_FILE: credentials })
+    expectTagged(result)
+    expect(endpoint.callsOf('CreateTags').length).toBeGreaterThan(3)
+    expect(signers()).toEqual(['AKIDIMAGESPROFILE'])
+    expect(result.stdout).toContain('The action\'s AWS calls use the credentials the template\'s builds use: the profile "images" its builders name.')
+  })
+
+  it('keys given through the variables input (JSON template): the action tags with them, not the step\'s, and the secret stays masked', async () => {
+    const path = join(workspace, 'json', 'packer-template.json')
+    const template = JSON.parse(readFileSync(path, 'utf8'))
+    template.variables = { ...template.variables, images_key_id: '', images_secret: '' }
+    template['sensitive-variables'] = ['images_secret']
+    Object.assign(template.builders[0], { access_key: '{{user `images_key_id`}}', secret_key: '{{user `images_secret`}}' })
+    writeFileSync(path, JSON.stringify(template, null, 2))
+    const result = await run('json', {}, { variables: 'images_key_id=AKIDIMAGESKEYS\nimages_secret=images-keys-secret' })
+    expectTagged(result)
+    expect(signers()).toEqual(['AKIDIMAGESKEYS'])
+    expect(result.stdout).toContain('::add-mask::images-keys-secret')
+    expect(result.stdout.replaceAll('::add-mask::images-keys-secret', '')).not.toContain('images-keys-secret')
+  })
+
+  it('a profile while the step has keys too: says that the action tags with the step\'s, on the source block, before the install', async () => {
+    const credentials = join(workspace, 'aws-credentials')
+    writeFileSync(credentials, '[images]\naws_access_key_id = AKIDIMAGESPROFILE\naws_secret_access_key = images-profile-secret\n')
+    hclSource('  profile = "images"')
+    const result = await run('hcl2', { AWS_SHARED_CREDENTIALS_FILE: credentials })
+    expect(result.exitCode).toBe(0)
+    const warning = result.stdout.split('\n').find((line) => line.startsWith('::warning') && line.includes('AWS credentials of the template')) ?? ''
+    expect(warning).toMatch(/^::warning title=AWS credentials of the template,file=hcl2\/ami\.pkr\.hcl,line=\d+.*::The action makes its own AWS calls \(the tagging, .*\) with the step's credentials, not with build amazon-ebs\.demo's: its builder names the profile "images" while the step has AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: Packer 1\.6\.6 builds with the step's keys, later versions of the Amazon plugin with the profile\. .*role-to-assume/)
+    expect(result.stdout.indexOf(warning)).toBeLessThan(result.stdout.indexOf('::group::Install Packer'))
+    // Packer 1.6.6 took the step's keys, as the action did.
+    expect(signers()).toEqual(['AKIDLOOPBACK'])
+  })
+})
