@@ -1,7 +1,7 @@
 // The credentials a template's builders name of their own (inputs/ami-builds.ts TemplateCredentials),
 // made the run's: the action's calls after the build then reach the account Packer built in, with
 // the keys, the profile or the role Packer used. Loaded only for a run whose builds name them.
-import { fromIni } from '@aws-sdk/credential-provider-ini'
+import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers'
 import type { AssumedRole, TemplateCredentials } from '../inputs/ami-builds.js'
 import { awsRequestHandler } from './bounds.js'
 import { ec2Client } from './client.js'
@@ -30,32 +30,31 @@ function stepCredentials(region: string): CredentialProvider {
 }
 
 /**
- * The credentials of `role`, assumed with `source` as Packer assumes it: its session name, else a name of the time, as the AWS SDK for
- * Go gives Packer's session. Refreshed before they expire.
+ * The credentials of `role`, assumed with `source` (the SDK's STS provider) as Packer assumes it:
+ * its session name, else a name of the time, as the AWS SDK for Go gives Packer's session. Kept
+ * for every client of the run, and assumed again 5 minutes before they expire; their secrets are
+ * given to `mask` before any use.
  */
 function assumed(role: AssumedRole, source: CredentialProvider, region: string, mask: (secret: string) => void): CredentialProvider {
-  let current: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date } | undefined
+  const assume = fromTemporaryCredentials({
+    masterCredentials: source,
+    params: {
+      RoleArn: role.roleArn,
+      RoleSessionName: role.sessionName ?? `${Date.now()}000000`,
+      ...(role.externalId ? { ExternalId: role.externalId } : {}),
+      ...(role.durationSeconds ? { DurationSeconds: role.durationSeconds } : {}),
+      ...(role.policy ? { Policy: role.policy } : {})
+    },
+    clientConfig: { region, requestHandler: awsRequestHandler() }
+  })
+  let current: Awaited<ReturnType<typeof assume>> | undefined
   return async () => {
-    if (current?.expiration && current.expiration.getTime() - Date.now() > 5 * 60_000) return current
-    const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/nested-clients/sts')
-    const sts = new STSClient({ region, credentials: source, requestHandler: awsRequestHandler() })
-    try {
-      const { Credentials: given } = await sts.send(
-        new AssumeRoleCommand({
-          RoleArn: role.roleArn,
-          RoleSessionName: role.sessionName ?? `${Date.now()}000000`,
-          ...(role.externalId ? { ExternalId: role.externalId } : {}),
-          ...(role.durationSeconds ? { DurationSeconds: role.durationSeconds } : {}),
-          ...(role.policy ? { Policy: role.policy } : {})
-        })
-      )
-      if (!given?.AccessKeyId || !given.SecretAccessKey) throw new Error(`STS AssumeRole of ${role.roleArn} gave no credentials`)
-      mask(given.SecretAccessKey)
-      if (given.SessionToken) mask(given.SessionToken)
-      current = { accessKeyId: given.AccessKeyId, secretAccessKey: given.SecretAccessKey, sessionToken: given.SessionToken, expiration: given.Expiration }
-      return current
-    } finally {
-      sts.destroy()
+    if (current?.expiration === undefined || current.expiration.getTime() - Date.now() <= 5 * 60_000) {
+      const given = await assume()
+      mask(given.secretAccessKey)
+      if (given.sessionToken) mask(given.sessionToken)
+      current = given
     }
+    return current
   }
 }

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{n as o,r,s,t as m}from"./chunk-RYIEMCXJ.js";import{a as e}from"./chunk-XKARJE47.js";var p=class extends r(s,m,"DescribeSnapshots",o){static{e(this,"DescribeSnapshotsCommand")}};export{p as a};

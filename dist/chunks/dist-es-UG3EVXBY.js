@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a}from"./chunk-X5BFKJWY.js";import"./chunk-HTWNBXCI.js";import"./chunk-NID33QFJ.js";import"./chunk-2T62KXJA.js";import"./chunk-XKARJE47.js";export{a as fromIni};
