@@ -94,7 +94,7 @@ import {
 type TaggingStage = typeof import('./aws/tagging.js')
 type ReuseStage = typeof import('./aws/reuse.js')
 import type { RegionTagResult, TagOptions } from './aws/tagging.js'
-import type { SetCheck } from './aws/reuse.js'
+import type { SetCheck, UntaggedOfTheSet } from './aws/reuse.js'
 
 /** A failure whose causes the log and the summary's annotations or problems already show. */
 class Failure extends Error {}
@@ -1110,7 +1110,7 @@ async function reuse(
   const builds = await buildsOfRun(inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds, inputs)
   // What the lookup found is told inside its group, so that the group shows it.
   const found = await core.group('Look for AMIs to reuse', async () => {
-    const lookup = await findReusableSet({ fingerprint, homeRegion, builds })
+    const lookup = await findReusableSet({ fingerprint, homeRegion, builds, rerun: (summary.provenance.runAttempt ?? 1) > 1 })
     if (!lookup.found && !lookup.failed) {
       core.info(`Building: ${lookup.why}.`)
       return undefined
@@ -1123,6 +1123,7 @@ async function reuse(
       return undefined
     }
     const reusedFrom = lookup.found.builtBy ?? `Packer run ${lookup.found.runUuid}`
+    if (lookup.found.untagged && !(await tagUntagged(lookup.found.untagged, reusedFrom, inputs, summary, reuseStage))) return undefined
     core.info(`Nothing changed since ${reusedFrom}: reusing its ${lookup.found.amis.length} AMI(s), nothing is built.`)
     return { ...lookup.found, reusedFrom }
   })
@@ -1158,6 +1159,46 @@ async function reuse(
 }
 
 /**
+ * Tags the AMIs of a found set that the run that built it left without its tags (its tagging
+ * failed in their region: a job re-run after that finds the rest of the set), with what the AMI
+ * EC2 ties each to has. Whether the set is whole now: if not, the job builds, and a warning says
+ * which AMI is still untagged, and why.
+ */
+async function tagUntagged(
+  untagged: UntaggedOfTheSet[],
+  reusedFrom: string,
+  inputs: Inputs,
+  summary: SummaryModel,
+  { tagUntaggedOfTheSet }: Pick<ReuseStage, 'tagUntaggedOfTheSet'>
+): Promise<boolean> {
+  const tie = ({ tiedTo }: UntaggedOfTheSet) =>
+    tiedTo.relation === 'copy'
+      ? `EC2 shows it a copy of ${tiedTo.amiId} in ${tiedTo.region}, of the set, with the same name`
+      : `EC2 shows ${tiedTo.amiId} in ${tiedTo.region}, of the set, a copy of it with the same name`
+  const named = (one: UntaggedOfTheSet) => `${one.ami.amiId} in ${one.ami.region} (${tie(one)})`
+  for (const one of untagged) {
+    core.info(`${named(one)} has none of the set's tags: ${reusedFrom} left it untagged, its tagging failed there. Tagging it as ${one.tiedTo.amiId} is.`)
+  }
+  const failed = await tagUntaggedOfTheSet(untagged, inputs.tagSnapshots)
+  if (failed.length > 0) {
+    const each = failed.map(({ one, failed: why }) => `${one.ami.amiId} in ${one.ami.region}: ${why.replace(/\.$/, '')}`)
+    annotate({
+      level: 'warning',
+      message:
+        `reuse: the AMIs built by ${reusedFrom} are all there, but ${reusedFrom} left some without its tags, and tagging them failed (${each.join('; ')}). ` +
+        'Building instead, as when no whole set is found.',
+      title: 'Reuse'
+    })
+    return false
+  }
+  const what = `${untagged.map(named).join(', ')}, which ${reusedFrom} left without its tags when its tagging failed there`
+  const message = `${what}, ${untagged.length === 1 ? 'has' : 'have'} the set's tags now${inputs.tagSnapshots ? ', with ' + (untagged.length === 1 ? 'its' : 'their') + ' snapshots' : ''}, and ${untagged.length === 1 ? 'is' : 'are'} reused with the set.`
+  annotate({ level: 'notice', message, title: 'Reuse' })
+  summary.untaggedOfTheSet = message
+  return true
+}
+
+/**
  * A set that is no longer whole, for someone deregistered (`gone`) or disabled some of its AMIs
  * after the look-up found them, is not handed on as if reused: as when the look-up finds a set
  * incomplete, the job builds. So too when EC2 could not say (`failed`), as when the look-up fails.
@@ -1174,7 +1215,7 @@ function notReused(why: SetCheck, reusedFrom: string, homeRegion: string | undef
   })
   setOutputs({ ...amiOutputs([], homeRegion), manifest: '', 'run-uuid': '' })
   summary.amis = []
-  for (const key of ['passedOver', 'reusedFrom', 'reusedSnapshots', 'retagged', 'tagging', 'tagCount', 'snapshotsTagged', 'buildTagging'] as const) {
+  for (const key of ['passedOver', 'reusedFrom', 'reusedSnapshots', 'untaggedOfTheSet', 'retagged', 'tagging', 'tagCount', 'snapshotsTagged', 'buildTagging'] as const) {
     delete summary[key]
   }
 }

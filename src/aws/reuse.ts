@@ -2,14 +2,14 @@
 // build is tagged with the fingerprint of its inputs (src/inputs/fingerprint.ts) and with its
 // set (the Packer run, how many AMIs it made and, when a tag value can hold them, in which
 // regions), so that a later run finds the whole set, in every region, or builds.
-import { DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2'
+import { CreateTagsCommand, DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2'
 import type { Ami } from '../artifacts/manifest.js'
 import type { BuildOfRun } from '../inputs/ami-builds.js'
 import { reuseTagKeys } from '../inputs/reuse.js'
 import { cutTagText, maxTagValueLength, provenanceTagKeys, tagTextLength } from '../inputs/tags.js'
 import { describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
-import { disabledAmong, goneFrom, snapshotIdsOf } from './images.js'
+import { disabledAmong, exactFilterValue, goneFrom, snapshotIdsOf } from './images.js'
 import { enabledRegions } from './regions.js'
 
 /**
@@ -29,8 +29,24 @@ export function buildTag(ami: Pick<Ami, 'build' | 'builderType'>): Record<string
   return { [reuseTagKeys.build]: cutTagText(`${ami.builderType || 'unknown'} ${ami.build}`, maxTagValueLength) }
 }
 
+/**
+ * An AMI of a set that the run that built it left without the set's tags (its region's tagging
+ * failed, and the job was re-run), tied to the set by what EC2 itself records of it: a copy of one
+ * of the set's AMIs, or the AMI one of them is a copy of (SourceImageId), with its name.
+ */
+export interface UntaggedOfTheSet {
+  ami: Ami
+  /** The set's AMI EC2 ties it to: `copy` when it is a copy of that one, `source` when that one is a copy of it. */
+  tiedTo: { amiId: string; region: string; relation: 'copy' | 'source' }
+  /** What it is to get: the tags on the AMI it is tied to, but those it has a value of already (the template's), the set's own always. */
+  tags: Record<string, string>
+  snapshotIds: string[]
+}
+
 export interface ReusableSet {
   amis: Ami[]
+  /** Those of `amis` that are not tagged yet: the set is whole once they are (tagUntaggedOfTheSet). */
+  untagged?: UntaggedOfTheSet[]
   runUuid: string
   /** The workflow run that built it, from its BuildRunUrl tag. */
   builtBy?: string
@@ -159,6 +175,12 @@ export interface LookupOptions {
   homeRegion: string
   /** The builds of the run that may make AMIs: a set is reused only as theirs. Undefined when the template's builds are not known. */
   builds?: BuildOfRun[]
+  /**
+   * A job re-run: an earlier attempt's tagging may have failed in the region looked in only, and
+   * tagged the set's AMIs elsewhere (untaggedOfSet). The builds' other regions are looked in too
+   * when that region holds none.
+   */
+  rerun?: boolean
   ec2For?: (region: string) => EC2Client
 }
 
@@ -187,6 +209,7 @@ async function completeSet(options: LookupOptions, set: string, searched: { regi
   const named: NamedAmi[] = []
   const missing: string[] = []
   const failures: unknown[] = []
+  const setImages: Array<{ region: string; image: Image }> = []
   await Promise.all(
     regions.map(async (region) => {
       let images: Image[]
@@ -202,6 +225,7 @@ async function completeSet(options: LookupOptions, set: string, searched: { regi
       // Only this set's AMIs, whatever EC2 made of the filter's value.
       images = images.filter((image) => tagOf(image, reuseTagKeys.set) === set)
       if (images.length === 0) missing.push(region)
+      setImages.push(...images.map((image) => ({ region, image })))
       found.push(...images.map((image) => amiOf(image, region)))
       for (const image of images) if (image.ImageId) snapshotsOf[image.ImageId] = snapshotIdsOf(image)
       for (const image of images) if (isDeprecated(image)) deprecated.push(`${image.ImageId} in ${region} since ${image.DeprecationTime}`)
@@ -215,14 +239,13 @@ async function completeSet(options: LookupOptions, set: string, searched: { regi
       }
     })
   )
+  // A region whose tagging failed holds the set's AMI untagged: EC2 ties it to the others, or not.
+  const untaggedOfTheSet = listed.length > 0 && failures.length === 0 ? await countUntagged(options, { found, snapshotsOf, named, missing, deprecated }, setImages, size) : { amis: [] }
   // Of a set that may be anywhere, a region that could not be searched holds none if the
   // others hold all of it.
   const complete = String(found.length) === size && (listed.length === 0 || (missing.length === 0 && failures.length === 0))
   if (!complete && failures.length > 0) throw failures[0]
-  if (!complete) {
-    const where = listed.length === 0 ? ` in the account's ${regions.length} regions` : missing.length > 0 ? `; none in ${missing.sort().join(', ')}` : ''
-    return `the AMIs built by Packer run ${runUuid} are not all there (${found.length} of ${size} found${where})`
-  }
+  if (!complete) return notAllThere(runUuid, `${found.length} of ${size}`, listed.length === 0 ? regions.length : missing, untaggedOfTheSet)
   if (untagged.length > 0) {
     return `the AMIs built by Packer run ${runUuid} are not all tagged (their builds' own tags are not on ${untagged.sort().join(', ')})`
   }
@@ -231,7 +254,135 @@ async function completeSet(options: LookupOptions, set: string, searched: { regi
   if (notTheirs !== undefined) return notTheirs
   if (deprecated.length > 0) return `the AMIs built by Packer run ${runUuid} are deprecated (${deprecated.sort().join(', ')})`
   const builtBy = searched.images.map((image) => tagOf(image, provenanceTagKeys.runUrl)).find(Boolean)
-  return { amis: found, runUuid, builtBy, snapshotsOf }
+  return { amis: found, runUuid, builtBy, snapshotsOf, ...(untaggedOfTheSet.amis.length > 0 ? { untagged: untaggedOfTheSet.amis.map(({ deprecation: _, ...one }) => one) } : {}) }
+}
+
+/** Why a set is not reused that the look-up found short (`count`): where none of it is, a set that may be anywhere in how many regions. */
+function notAllThere(runUuid: string, count: string, missing: string[] | number, untagged: { failed?: string }): string {
+  const where = typeof missing === 'number' ? ` in the account's ${missing} regions` : missing.length > 0 ? `; none in ${missing.sort().join(', ')}` : ''
+  const lookedFor = untagged.failed === undefined ? '' : `; looking for those its run left untagged failed: ${untagged.failed}`
+  return `the AMIs built by Packer run ${runUuid} are not all there (${count} found${where}${lookedFor})`
+}
+
+/**
+ * Where the look-up found a set short in some regions, their AMIs the set's run left untagged
+ * (untaggedOfSet), counted in what it found, each as the build of the AMI it is tied to.
+ */
+async function countUntagged(
+  options: LookupOptions,
+  set: { found: Ami[]; snapshotsOf: Record<string, string[]>; named: NamedAmi[]; missing: string[]; deprecated: string[] },
+  setImages: Array<{ region: string; image: Image }>,
+  size: string
+): Promise<Awaited<ReturnType<typeof untaggedOfSet>>> {
+  const { found, snapshotsOf, named, missing, deprecated } = set
+  if (missing.length === 0 || found.length >= Number(size)) return { amis: [] }
+  const looked = await untaggedOfSet(options, setImages, missing)
+  const untagged = looked.amis
+  for (const one of untagged) {
+    found.push(one.ami)
+    snapshotsOf[one.ami.amiId] = one.snapshotIds
+    named.push({ value: tagOf(setImages.find(({ image }) => image.ImageId === one.tiedTo.amiId)?.image ?? {}, reuseTagKeys.build) ?? '', amiId: one.ami.amiId, region: one.ami.region })
+    if (missing.includes(one.ami.region)) missing.splice(missing.indexOf(one.ami.region), 1)
+  }
+  for (const one of untagged) {
+    if (isDeprecated({ DeprecationTime: one.deprecation })) deprecated.push(`${one.ami.amiId} in ${one.ami.region} since ${one.deprecation}`)
+  }
+  return looked
+}
+
+/**
+ * The set's AMIs in `regions`, where none carries the set's tags: the run that built the set left
+ * them untagged there (its tagging failed, in that region only). Nothing but EC2's own record
+ * ties one to the set for sure, as no tag of the action's is on it: Packer gives an AMI's copies
+ * its name, and EC2 records each copy's source (SourceImageId). An AMI of this account there,
+ * available, with a name of the set's, that is a copy of one of the set's AMIs, or the one such
+ * an AMI is a copy of, and carries no fingerprint or set of its own, is the set's. One with the
+ * name alone (an AMI named alike by another run, a name without a timestamp) is not.
+ */
+async function untaggedOfSet(
+  options: LookupOptions,
+  setImages: Array<{ region: string; image: Image }>,
+  regions: string[]
+): Promise<{ amis: Array<UntaggedOfTheSet & { deprecation?: string }>; failed?: string }> {
+  const names = [...new Set(setImages.flatMap(({ image }) => (image.Name ? [image.Name] : [])))]
+  if (names.length === 0) return { amis: [] }
+  try {
+    const perRegion = await Promise.all(
+      regions.map(async (region) => {
+        const images = await withClient(options, region, (ec2) => imagesNamed(ec2, names))
+        return images.flatMap((image) => {
+          if (tagOf(image, reuseTagKeys.set) !== undefined || tagOf(image, reuseTagKeys.fingerprint) !== undefined) return []
+          const copyOf = setImages.find((one) => image.SourceImageId !== undefined && one.image.ImageId === image.SourceImageId)
+          const sourceOf = setImages.find((one) => one.image.SourceImageId !== undefined && one.image.SourceImageId === image.ImageId)
+          const tied = copyOf ?? sourceOf
+          if (tied === undefined || tied.image.Name !== image.Name) return []
+          const has = new Set((image.Tags ?? []).flatMap((tag) => (tag.Key && tag.Value ? [tag.Key] : [])))
+          const setKeys: string[] = Object.values(reuseTagKeys)
+          const tags = Object.fromEntries(
+            (tied.image.Tags ?? []).flatMap((tag) =>
+              tag.Key && tag.Value !== undefined && !tag.Key.startsWith('aws:') && (!has.has(tag.Key) || setKeys.includes(tag.Key)) ? [[tag.Key, tag.Value]] : []
+            )
+          )
+          const ami = { ...amiOf(tied.image, region), amiId: image.ImageId ?? '' }
+          const tiedTo = { amiId: tied.image.ImageId ?? '', region: tied.region, relation: copyOf ? ('copy' as const) : ('source' as const) }
+          return [{ ami, tiedTo, tags, snapshotIds: snapshotIdsOf(image), deprecation: image.DeprecationTime }]
+        })
+      })
+    )
+    return { amis: perRegion.flat() }
+  } catch (error) {
+    return { amis: [], failed: describeAwsFailure(error, 'ec2:DescribeImages') }
+  }
+}
+
+/** This account's available AMIs with one of `names`. */
+async function imagesNamed(ec2: EC2Client, names: string[]): Promise<Image[]> {
+  const images: Image[] = []
+  let NextToken: string | undefined
+  do {
+    const page = await ec2.send(
+      new DescribeImagesCommand({
+        Owners: ['self'],
+        Filters: [
+          { Name: 'name', Values: names.map(exactFilterValue) },
+          { Name: 'state', Values: ['available'] }
+        ],
+        NextToken
+      })
+    )
+    images.push(...(page.Images ?? []))
+    NextToken = page.NextToken
+  } while (NextToken)
+  return images
+}
+
+/**
+ * Gives each of a set's untagged AMIs (and with `tagSnapshots` its snapshots) what it was to get:
+ * one CreateTags each. The AMIs whose tagging failed, with why; never throws.
+ */
+export async function tagUntaggedOfTheSet(
+  untagged: UntaggedOfTheSet[],
+  tagSnapshots: boolean,
+  options: Pick<LookupOptions, 'ec2For'> = {}
+): Promise<Array<{ one: UntaggedOfTheSet; failed: string }>> {
+  const outcomes = await Promise.all(
+    untagged.map(async (one) => {
+      try {
+        await withClient(options, one.ami.region, (ec2) =>
+          ec2.send(
+            new CreateTagsCommand({
+              Resources: [one.ami.amiId, ...(tagSnapshots ? one.snapshotIds : [])],
+              Tags: Object.entries(one.tags).map(([Key, Value]) => ({ Key, Value }))
+            })
+          )
+        )
+        return undefined
+      } catch (error) {
+        return { one, failed: describeAwsFailure(error, 'ec2:CreateTags') }
+      }
+    })
+  )
+  return outcomes.filter((outcome) => outcome !== undefined)
 }
 
 /** Why a set whose AMIs' PackerBuild (on `amis`, as `<AMI ID> in <region>`) names no build is not reused. */
@@ -278,18 +429,32 @@ export function lookupRegion(homeRegion: string, builds: BuildOfRun[] | undefine
 }
 
 /**
+ * The AMIs with the fingerprint in the region to look in (`first`); in a job re-run where that
+ * region holds none, those of the first other region of the builds' that holds some, looked in
+ * all at once (else the last of them, with none).
+ */
+async function lookIn(options: LookupOptions, first: { region: string; sure: boolean }): Promise<{ region: string; images: Image[]; sure: boolean }> {
+  const withFingerprint = (region: string) => withClient(options, region, (ec2) => imagesWith(ec2, { [reuseTagKeys.fingerprint]: options.fingerprint }))
+  const images = await withFingerprint(first.region)
+  const others = [...new Set((options.builds ?? []).flatMap((build) => build.regions ?? []))].filter((region) => region !== first.region)
+  if (images.length > 0 || !options.rerun || others.length === 0) return { ...first, images }
+  const found = await Promise.all(others.map(async (region) => ({ region, images: await withFingerprint(region), sure: first.sure })))
+  return found.find((one) => one.images.length > 0) ?? { ...first, images }
+}
+
+/**
  * Looks for available AMIs of this account with the fingerprint in one region (lookupRegion),
  * then for the rest of their set in the other regions it covered; the newest complete set wins.
  * Never throws: a failed look-up is a reason to build.
  */
 export async function findReusableSet(options: LookupOptions): Promise<ReuseLookup> {
   try {
-    const { region, sure } = lookupRegion(options.homeRegion, options.builds)
-    const images = await withClient(options, region, (ec2) => imagesWith(ec2, { [reuseTagKeys.fingerprint]: options.fingerprint }))
+    const first = lookupRegion(options.homeRegion, options.builds)
+    const { region, images, sure } = await lookIn(options, first)
     const newest = [...images].sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))
     const sets = [...new Set(newest.map((image) => tagOf(image, reuseTagKeys.set)).filter((set): set is string => !!set))]
     if (sets.length === 0) {
-      const none = `no AMI in ${region} has fingerprint ${options.fingerprint}`
+      const none = `no AMI in ${region === first.region ? region : `${first.region} or ${region}`} has fingerprint ${options.fingerprint}`
       if (sure) return { why: none }
       return {
         why:

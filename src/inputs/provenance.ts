@@ -25,6 +25,7 @@ export function readProvenance(context: RunContext = github.context): Provenance
     eventName: context.eventName || undefined,
     actor: context.actor || (context.payload.sender?.login as string | undefined) || undefined,
     serverUrl,
+    ...(Number.isInteger(context.runAttempt) ? { runAttempt: context.runAttempt } : {}),
     runUrl:
       repository && Number.isInteger(context.runId)
         ? `${serverUrl}/${repository}/actions/runs/${context.runId}${attempt}`

@@ -71,6 +71,8 @@ export interface Provenance {
   actor?: string
   serverUrl: string
   runUrl?: string
+  /** GITHUB_RUN_ATTEMPT: 2 and up in a job re-run. */
+  runAttempt?: number
 }
 
 /** What provenance reads of @actions/github's context of the run. */

@@ -278,6 +278,8 @@ export interface SummaryModel {
   reusedSnapshots?: Record<string, string[]>
   /** With reusedFrom: input tags were applied to the reused AMIs, and to their snapshots with tag-snapshots. */
   retagged?: { tagCount: number; snapshots: boolean }
+  /** With reusedFrom: what the job said of the set's AMIs that the run that built it had left untagged, and it tagged. */
+  untaggedOfTheSet?: string
   /** Markdown sections of the stages after tagging (launch templates, SSM, retention), in order. */
   sections?: string[][]
   /** Packer had ended, but the run ended before the action read which AMIs it made. */
@@ -451,6 +453,7 @@ export function renderSummary(model: SummaryModel): string {
   }
   lines.push(facts.join(' · '), '')
   if (model.reusedFrom) lines.push(`Nothing changed since the last build: reused, built by ${model.reusedFrom}.${retaggedNote(model)}`, '')
+  if (model.reusedFrom && model.untaggedOfTheSet) lines.push(model.untaggedOfTheSet, '')
 
   const builds = [...new Set(model.amis.map((ami) => ami.build))]
   for (const build of builds) {
