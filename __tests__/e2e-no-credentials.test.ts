@@ -118,6 +118,19 @@ describeWithPacker('a build step without AWS credentials it can use, through the
     expect(result.stdout).not.toContain('loopback-secret')
   })
 
+  it('a region EC2 has not: its AuthFailure for the region is not said to be the keys', async () => {
+    // EC2 answers a call signed for a region it does not have with AuthFailure too, in words that name the region.
+    const result = await run({}, { variables: 'aws_region=ap-northeast-9' })
+    expect(result.exitCode).toBe(1)
+    const packerError = result.errors.find((error) => error.properties.title === 'Packer')
+    expect(packerError?.message).toContain("Credential should be scoped to a valid region, not 'ap-northeast-9'")
+    expect(packerError?.properties.file).toBe('hcl2/ami.pkr.hcl')
+    expect(result.errors.at(-1)?.message).toBe('packer build failed (exit code 1); no AMI was built.')
+    expect(result.stdout).not.toContain('refused the AWS credentials')
+    expect(result.summary).not.toContain('refused the AWS credentials')
+    expect(result.summary).not.toContain('Check the keys')
+  })
+
   it('a self-hosted runner\'s instance role: found through the metadata service, and the build is tagged with it', async () => {
     metadata = await startMetadataService({ name: 'packer-runner', accessKeyId: 'AKIDINSTANCEROLE' })
     const result = await run(noKeys)

@@ -20,9 +20,17 @@ const refusals: Record<string, string> = {
 
 const saidInText = new RegExp(`\\b(${Object.keys(refusals).join('|')})\\b`)
 
+/**
+ * EC2's AuthFailure for a call signed for a scope it does not serve, not for the keys: "Credential
+ * should be scoped to a valid region, not 'us-east-7'." (a region EC2 has not), or "… to correct
+ * service". The keys may be good; the words name what to change.
+ */
+const scopeRefused = /Credential should be scoped to/
+
 /** The code of AWS's refusal of the credentials (or Packer's finding none) that words said of an error tell of, if they do. */
 export function refusedCredentialsCode(text: string): string | undefined {
-  return saidInText.exec(text)?.[1]
+  const code = saidInText.exec(text)?.[1]
+  return code === 'AuthFailure' && scopeRefused.test(text) ? undefined : code
 }
 
 /** What a build whose Packer met `code` (refusedCredentialsCode) was told, and what to change. */
