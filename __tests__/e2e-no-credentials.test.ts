@@ -6,7 +6,7 @@
 // role, served here by a stand-in of the instance metadata service, keeps working.
 import { afterEach, beforeEach, expect, it } from '@jest/globals'
 import { createServer, type Server } from 'node:http'
-import { rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
@@ -100,6 +100,24 @@ describeWithPacker('a build step without AWS credentials it can use, through the
   it('an AWS_PROFILE the runner has no file for: names the profile', async () => {
     const result = await run({ ...noKeys, AWS_PROFILE: 'ci-deploy' })
     expectRefusedBeforeTheInstall(result, /none for the profile "ci-deploy" that AWS_PROFILE names .*Unset AWS_PROFILE or give the runner that profile/)
+  })
+
+  it('an assume_role alone: the role is assumed with the step\'s credentials, so the build is refused as without any', async () => {
+    const template = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    const roleBlock = '  assume_role {\n    role_arn = "arn:aws:iam::123456789012:role/builder"\n  }\n'
+    writeFileSync(template, readFileSync(template, 'utf8').replace('  communicator           = "none"\n', `  communicator           = "none"\n${roleBlock}`))
+    const result = await run(noKeys)
+    expectRefusedBeforeTheInstall(result, /^No AWS credentials were found for the build: .*Add aws-actions\/configure-aws-credentials before this step/)
+  })
+
+  it('JSON: access_key and secret_key from variables left empty, as Packer has them: refused as without any', async () => {
+    const template = join(workspace, 'json', 'packer-template.json')
+    const parsed = JSON.parse(readFileSync(template, 'utf8')) as { variables: Record<string, string>; builders: Array<Record<string, unknown>> }
+    parsed.variables = { ...parsed.variables, aws_access_key: '', aws_secret_key: '' }
+    parsed.builders[0] = { ...parsed.builders[0], access_key: '{{user `aws_access_key`}}', secret_key: '{{user `aws_secret_key`}}' }
+    writeFileSync(template, JSON.stringify(parsed, null, 2))
+    const result = await run(noKeys, { 'working-directory': 'json', template: 'packer-template.json', 'var-file': 'packer-vars.json' })
+    expectRefusedBeforeTheInstall(result, /^No AWS credentials were found for the build: .*Add aws-actions\/configure-aws-credentials before this step/)
   })
 
   it('an access key ID without its secret: refused as an input, naming both variables, before the install', async () => {

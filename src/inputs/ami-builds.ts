@@ -54,7 +54,7 @@ export interface AmiBuild {
    * the run's values (connectsThroughSessionManager): Packer then runs the session-manager-plugin.
    */
   sessionManager?: ProblemLocation
-  /** It gives its builder credentials of its own (ownCredentialSettings): it needs none of the step's. */
+  /** Its builder names the credentials Packer builds with: its own (ownCredentialSettings), or a role to assume. */
   ownCredentials?: OwnCredentials
 }
 
@@ -62,6 +62,11 @@ export interface AmiBuild {
 export interface OwnCredentials {
   /** As this run's values give them; undefined where only Packer works them out (ownCredentialsOf). */
   given?: TemplateCredentials
+  /**
+   * Packer needs none of the step's credentials for it: keys, a profile or Vault of its own
+   * (setsOwnCredentials). Not a role alone, which Packer assumes with the step's.
+   */
+  stepFree?: true
 }
 
 /**
@@ -121,13 +126,27 @@ export interface WrittenTags {
 
 /**
  * A builder's settings that give it credentials of its own, which Packer uses instead of the
- * step's: a build with one of them does not need the step to have any.
+ * step's: a build with one of them does not need the step to have any. Not `assume_role`, whose
+ * role Packer assumes with the credentials it finds otherwise (the step's, with none of these),
+ * nor `token`, a session token for keys given besides.
  */
-export const ownCredentialSettings = ['access_key', 'secret_key', 'token', 'profile', 'shared_credentials_file', 'assume_role', 'vault_aws_engine']
+export const ownCredentialSettings = ['access_key', 'secret_key', 'profile', 'shared_credentials_file', 'vault_aws_engine']
 
-/** Whether a builder's `setting` (as written, undefined where it is not) gives it credentials of its own. */
+/**
+ * Whether a builder's `setting` (its value where the run's values tell it, else as written;
+ * undefined where it is not set) gives it credentials of its own. An empty value is none: Packer
+ * takes it for unset, as for a variable left at its "" default.
+ */
 export function setsOwnCredentials(setting: (name: string) => unknown): boolean {
-  return ownCredentialSettings.some((name) => setting(name) !== undefined)
+  return ownCredentialSettings.some((name) => setting(name) !== undefined && setting(name) !== '')
+}
+
+/**
+ * Whether a builder's `setting` (as for setsOwnCredentials) names the credentials Packer builds
+ * with: its own, or a role to assume (with its own, else the step's).
+ */
+export function namesCredentials(setting: (name: string) => unknown): boolean {
+  return setsOwnCredentials(setting) || (setting('assume_role') !== undefined && setting('assume_role') !== '')
 }
 
 /** The `assume_role` settings the action passes on as Packer does (AssumedRole); any other is left to Packer. */

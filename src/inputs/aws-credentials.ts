@@ -36,7 +36,7 @@ export function halfSetKeysProblem(env: Env): string | undefined {
  */
 export function buildsNeedStepCredentials(builds: AmiBuild[] | undefined): boolean {
   if (builds === undefined || builds.length === 0) return false
-  return builds.some((build) => build.type.startsWith('amazon-')) && !builds.some((build) => build.ownCredentials)
+  return builds.some((build) => build.type.startsWith('amazon-')) && !builds.some((build) => build.ownCredentials?.stepFree)
 }
 
 /** A pull request from a fork, as the event file of a `pull_request` run tells it. */

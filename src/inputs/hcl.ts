@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { ProblemLocation } from './reader.js'
-import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, ownCredentialsOf, regionsMade, setsOwnCredentials, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, namesCredentials, ownCredentialsOf, regionsMade, setsOwnCredentials, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners, connectionAttributes } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
@@ -1666,7 +1666,9 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
       ...(copies.length === 0 ? {} : { copies }),
       ...(literalBoolean(setting('force_deregister')) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager === undefined ? {} : { sessionManager }),
-      ...(setsOwnCredentials(setting) ? { ownCredentials: await hclOwnCredentials(setting, scope) } : {})
+      ...(namesCredentials(setting)
+        ? { ownCredentials: { ...(await hclOwnCredentials(setting, scope)), ...(setsOwnCredentials(setting) ? { stepFree: true as const } : {}) } }
+        : {})
     })
   }
   return builds

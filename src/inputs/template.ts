@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
-import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, ownCredentialsOf, regionsMade, setsOwnCredentials, regionsOf, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, ownCredentialsOf, namesCredentials, regionsMade, setsOwnCredentials, regionsOf, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { connectionAttributes } from './connecting-provisioners.js'
@@ -971,6 +971,7 @@ export function jsonAmiBuilds(
       return value === undefined ? null : typeof value === 'string' ? resolve(value) : undefined
     }
     const sessionManager = connectsThroughSessionManager(type, valueOf('ssh_interface') ?? undefined, valueOf('communicator'))
+    const credentialSetting = (setting: string): unknown => valueOf(setting) ?? builder[setting]
     const copies = jsonCopies(builder, ['builders', index], file, resolve)
     return {
       ...(name === undefined ? {} : { name }),
@@ -983,7 +984,9 @@ export function jsonAmiBuilds(
       ...(copies.length === 0 ? {} : { copies }),
       ...(literalBoolean(builder.force_deregister) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager ? { sessionManager: { file: file.shown, value: { path: file.path, at: ['builders', index, 'ssh_interface'] } } } : {}),
-      ...(setsOwnCredentials((setting) => builder[setting]) ? { ownCredentials: jsonOwnCredentials(builder, resolve) } : {}),
+      ...(namesCredentials(credentialSetting)
+        ? { ownCredentials: { ...jsonOwnCredentials(builder, resolve), ...(setsOwnCredentials(credentialSetting) ? { stepFree: true as const } : {}) } }
+        : {}),
       location: { file: file.shown, value: { path: file.path, at: ['builders', index, on] } },
       tags: {
         ami: jsonWrittenTags(written[index], 'tags', index, file, known),
