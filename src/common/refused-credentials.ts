@@ -27,10 +27,19 @@ const saidInText = new RegExp(`\\b(${Object.keys(refusals).join('|')})\\b`)
  */
 const scopeRefused = /Credential should be scoped to/
 
+/**
+ * Packer's failure to assume an assume_role's role ("IAM Role (ARN) cannot be assumed."), which
+ * ends with its SDK's NoCredentialProviders though the step has credentials: Packer's words,
+ * on role_arn, say what to check.
+ */
+const roleNotAssumed = /IAM Role \(.*\) cannot be assumed/
+
 /** The code of AWS's refusal of the credentials (or Packer's finding none) that words said of an error tell of, if they do. */
 export function refusedCredentialsCode(text: string): string | undefined {
   const code = saidInText.exec(text)?.[1]
-  return code === 'AuthFailure' && scopeRefused.test(text) ? undefined : code
+  if (code === 'AuthFailure' && scopeRefused.test(text)) return undefined
+  if (code === 'NoCredentialProviders' && roleNotAssumed.test(text)) return undefined
+  return code
 }
 
 /** What a build whose Packer met `code` (refusedCredentialsCode) was told, and what to change. */
