@@ -2,58 +2,27 @@
 // run ID and commit, GITHUB_RUN_ATTEMPT one higher, on a fresh runner, against the same account
 // (one loopback endpoint kept between the attempts). The bundled action, with the real Packer
 // building the demo template in us-east-1 and copying its AMI to eu-west-1 and us-west-2.
-import { afterEach, beforeEach, expect, it } from '@jest/globals'
-import { rmSync } from 'node:fs'
-import { join } from 'node:path'
-import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { pushToMain, runAction, type ActionRun } from './support/action-process.js'
-import { demoWorkspace } from './support/demo.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+import { expect, it } from '@jest/globals'
+import { SOURCE_AMI_ID } from '../test-support/ec2-endpoint/index.js'
+import { pushToMain, type ActionRun } from './support/action-process.js'
+import { workflowRunAttempts } from './support/reruns.js'
+import { describeWithPacker } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 const runUrl = `${pushToMain.GITHUB_SERVER_URL}/${pushToMain.GITHUB_REPOSITORY}/actions/runs/${pushToMain.GITHUB_RUN_ID}`
 
 describeWithPacker('a job re-run after tagging failed, through the bundled action', () => {
-  let endpoint: Ec2Endpoint
-  const workspaces: string[] = []
-
-  beforeEach(async () => {
-    endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
-  })
-  afterEach(async () => {
-    await endpoint.close()
-    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
-  })
-
-  function run(attempt: number): Promise<ActionRun> {
-    const workspace = demoWorkspace('e2e-rerun-untagged-')
-    workspaces.push(workspace)
-    return runAction({
-      workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
-      inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', reuse: 'true' },
-      env: {
-        ...pushToMain,
-        GITHUB_RUN_ATTEMPT: String(attempt),
-        HOME: join(workspace, '.home'),
-        CHECKPOINT_DISABLE: '1',
-        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
-        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
-        AWS_REGION: 'us-east-1',
-        AWS_POLL_DELAY_SECONDS: '0',
-        AWS_ENDPOINT_URL_EC2: endpoint.url
-      }
-    })
-  }
+  const attempts = workflowRunAttempts(regions, 'e2e-rerun-untagged-')
+  const run = (attempt: number): Promise<ActionRun> => attempts.run(attempt, { reuse: 'true' })
 
   const amiIdsOf = (result: ActionRun) => JSON.parse(result.outputs['ami-ids']) as Record<string, string>
-  const imageOf = (region: string, amiId: string) => endpoint.images(region).find((image) => image.imageId === amiId)
+  const imageOf = (region: string, amiId: string) => attempts.endpoint.images(region).find((image) => image.imageId === amiId)
   /** The AMIs in the account but the source AMI, by region, each with the run that tagged it. */
   const amisInTheAccount = () =>
     Object.fromEntries(
       regions.map((region) => [
         region,
-        endpoint
+        attempts.endpoint
           .images(region)
           .filter((image) => image.imageId !== SOURCE_AMI_ID && image.state !== 'deregistered')
           .map((image) => `${image.imageId} ${image.tags.BuildRunUrl ?? 'untagged'}`)
@@ -64,7 +33,7 @@ describeWithPacker('a job re-run after tagging failed, through the bundled actio
     ['us-west-2', (made: Record<string, string>) => `EC2 shows it a copy of ${made['us-east-1']} in us-east-1, of the set, with the same name`],
     ['us-east-1', (made: Record<string, string>) => `EC2 shows ${made['eu-west-1']} in eu-west-1, of the set, a copy of it with the same name`]
   ])('tagging refused in %s only: attempt 2 tags the AMI attempt 1 left untagged there, and reuses the set', async (refused, tie) => {
-    endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: refused, userAgent: 'aws-sdk-js' })
+    attempts.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: refused, userAgent: 'aws-sdk-js' })
     const first = await run(1)
     expect(first.exitCode).toBe(1)
     const made = amiIdsOf(first)
@@ -73,11 +42,11 @@ describeWithPacker('a job re-run after tagging failed, through the bundled actio
     const meant = imageOf(tagged, made[tagged])?.tags as Record<string, string>
     expect(meant.BuildRunUrl).toBe(`${runUrl}/attempts/1`)
 
-    endpoint.faults.clear()
+    attempts.endpoint.faults.clear()
     const second = await run(2)
     expect(second.errors).toEqual([])
     expect(second.exitCode).toBe(0)
-    expect(endpoint.callsOf('RunInstances')).toHaveLength(1)
+    expect(attempts.endpoint.callsOf('RunInstances')).toHaveLength(1)
     expect(amiIdsOf(second)).toEqual(made)
     expect(second.outputs['run-uuid']).toBe(first.outputs['run-uuid'])
     // The tags attempt 1 meant to give it: its template's own stay, as they were.
@@ -85,7 +54,7 @@ describeWithPacker('a job re-run after tagging failed, through the bundled actio
     const adopted = imageOf(refused, made[refused])
     expect(adopted?.tags).toEqual({ Name, SourceAMI, ...actions })
     for (const snapshotId of adopted?.blockDeviceMappings.flatMap((device) => (device.snapshotId ? [device.snapshotId] : [])) ?? []) {
-      expect(endpoint.snapshots(refused).find((snapshot) => snapshot.snapshotId === snapshotId)?.tags).toMatchObject(actions)
+      expect(attempts.endpoint.snapshots(refused).find((snapshot) => snapshot.snapshotId === snapshotId)?.tags).toMatchObject(actions)
     }
     expect(amisInTheAccount()).toEqual(Object.fromEntries(regions.map((region) => [region, [`${made[region]} ${runUrl}/attempts/1`]])))
     const said =
@@ -97,11 +66,11 @@ describeWithPacker('a job re-run after tagging failed, through the bundled actio
   }, 120_000)
 
   it('tagging refused in every region: nothing ties the untagged AMIs to the run, so attempt 2 builds anew and leaves them', async () => {
-    endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
+    attempts.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
     const first = await run(1)
     expect(first.exitCode).toBe(1)
     const made = amiIdsOf(first)
-    endpoint.faults.clear()
+    attempts.endpoint.faults.clear()
     const second = await run(2)
     expect(second.exitCode).toBe(0)
     expect(second.stdout).toContain('Building: no AMI in us-east-1 has fingerprint ')

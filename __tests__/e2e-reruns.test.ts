@@ -3,15 +3,13 @@
 // file of the first attempt), against the same AWS account: one loopback endpoint kept between
 // the attempts. The bundled action and its post step, with the real Packer building the demo
 // template into three regions.
-import { afterEach, beforeEach, expect, it } from '@jest/globals'
+import { expect, it } from '@jest/globals'
 import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2'
-import { rmSync } from 'node:fs'
-import { join } from 'node:path'
-import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { SOURCE_AMI_ID } from '../test-support/ec2-endpoint/index.js'
 import { loopbackClientConfig } from './support/endpoint-per-test.js'
-import { pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
-import { demoWorkspace } from './support/demo.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+import { pushToMain, runAction, runPostStep, type ActionRun } from './support/action-process.js'
+import { workflowRunAttempts } from './support/reruns.js'
+import { describeWithPacker } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 const runUrl = `${pushToMain.GITHUB_SERVER_URL}/${pushToMain.GITHUB_REPOSITORY}/actions/runs/${pushToMain.GITHUB_RUN_ID}`
@@ -26,47 +24,15 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 describeWithPacker('a job re-run in the same workflow run, through the bundled action', () => {
-  let endpoint: Ec2Endpoint
-  const workspaces: string[] = []
-
-  beforeEach(async () => {
-    endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
-  })
-  afterEach(async () => {
-    await endpoint.close()
-    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
-  })
-
-  /** The step of attempt `attempt` of the run, on a runner of its own (a fresh copy of the demo). */
-  function attemptStep(attempt: number, inputs: Record<string, string> = {}, runner: Record<string, string> = {}): RunActionOptions {
-    const workspace = demoWorkspace('e2e-reruns-')
-    workspaces.push(workspace)
-    return {
-      workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
-      inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', ...inputs },
-      env: {
-        ...pushToMain,
-        GITHUB_RUN_ATTEMPT: String(attempt),
-        HOME: join(workspace, '.home'),
-        CHECKPOINT_DISABLE: '1',
-        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
-        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
-        AWS_REGION: 'us-east-1',
-        AWS_POLL_DELAY_SECONDS: '0',
-        AWS_ENDPOINT_URL_EC2: endpoint.url,
-        AWS_ENDPOINT_URL_SSM: endpoint.url,
-        ...runner
-      }
-    }
-  }
+  const attempts = workflowRunAttempts(regions, 'e2e-reruns-')
+  const { attemptStep } = attempts
 
   /** The AMIs in the account that are not the source AMI, by region, with their run's URL. */
   function amisInTheAccount(): Record<string, string[]> {
     return Object.fromEntries(
       regions.map((region) => [
         region,
-        endpoint
+        attempts.endpoint
           .images(region)
           .filter((image) => image.imageId !== SOURCE_AMI_ID && image.state !== 'deregistered')
           .map((image) => `${image.imageId} ${image.tags.BuildRunUrl ?? 'untagged'}`)
@@ -80,15 +46,15 @@ describeWithPacker('a job re-run in the same workflow run, through the bundled a
     // The cancel comes once the copies are made, while Packer sets its AMIs' attributes: Packer
     // 1.6.6 then says the build "finished", once its clean-up has deregistered the AMI it made,
     // and never the copies.
-    endpoint.faults.holdAnswers('ModifyImageAttribute')
+    attempts.endpoint.faults.holdAnswers('ModifyImageAttribute')
     const first = attemptStep(1, { reuse: 'true' })
     const cancelled = await runAction({
       ...first,
       onStart: (child, stdoutSoFar) => {
-        void until(() => endpoint.callsOf('ModifyImageAttribute').length > 0, 'Packer to set its AMIs\' attributes')
+        void until(() => attempts.endpoint.callsOf('ModifyImageAttribute').length > 0, 'Packer to set its AMIs\' attributes')
           .then(() => child.kill('SIGINT'))
           .then(() => until(() => stdoutSoFar().includes('Received SIGINT'), 'the action to stop Packer'))
-          .then(() => endpoint.faults.releaseAnswers('ModifyImageAttribute'))
+          .then(() => attempts.endpoint.faults.releaseAnswers('ModifyImageAttribute'))
       }
     })
     const made = /AMI: (ami-[0-9a-f]+)/.exec(cancelled.stdout)?.[1] as string
@@ -99,7 +65,7 @@ describeWithPacker('a job re-run in the same workflow run, through the bundled a
       `The build was cancelled before it finished (exit code 1): no AMI is in the outputs. Packer had made ${made}. ` +
         'The post step checks that nothing Packer started is left, that AMI and its copies in other regions included, and removes what is.'
     )
-    const copies = regions.slice(1).map((region) => endpoint.images(region).find((image) => image.sourceImageId === made)?.imageId)
+    const copies = regions.slice(1).map((region) => attempts.endpoint.images(region).find((image) => image.sourceImageId === made)?.imageId)
     expect(copies).toEqual([expect.stringMatching(/^ami-/), expect.stringMatching(/^ami-/)])
 
     const post = await runPostStep(cancelled, first)
@@ -119,43 +85,12 @@ describeWithPacker('a job re-run in the same workflow run, through the bundled a
 })
 
 describeWithPacker('a job re-run that reuses what its first attempt rolled out, through the bundled action', () => {
-  let endpoint: Ec2Endpoint
-  const workspaces: string[] = []
-
-  beforeEach(async () => {
-    endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
-  })
-  afterEach(async () => {
-    await endpoint.close()
-    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true })
-  })
-
-  function run(attempt: number, inputs: Record<string, string>, runner: Record<string, string> = {}): Promise<ActionRun> {
-    const workspace = demoWorkspace('e2e-reruns-')
-    workspaces.push(workspace)
-    return runAction({
-      workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
-      inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', ...inputs },
-      env: {
-        ...pushToMain,
-        GITHUB_RUN_ATTEMPT: String(attempt),
-        HOME: join(workspace, '.home'),
-        CHECKPOINT_DISABLE: '1',
-        AWS_ACCESS_KEY_ID: 'AKIDLOOPBACK',
-        AWS_SECRET_ACCESS_KEY: 'loopback-secret',
-        AWS_REGION: 'us-east-1',
-        AWS_POLL_DELAY_SECONDS: '0',
-        AWS_ENDPOINT_URL_EC2: endpoint.url,
-        AWS_ENDPOINT_URL_SSM: endpoint.url,
-        ...runner
-      }
-    })
-  }
+  const attempts = workflowRunAttempts(regions, 'e2e-reruns-')
+  const { run } = attempts
 
   it('attempt 2 builds nothing, publishes nothing again, and hands the steps after it the launch template versions attempt 1 made', async () => {
     for (const region of regions) {
-      await new EC2Client(loopbackClientConfig(endpoint, region)).send(
+      await new EC2Client(loopbackClientConfig(attempts.endpoint, region)).send(
         new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: SOURCE_AMI_ID, InstanceType: 't3.small' } })
       )
     }
@@ -171,19 +106,19 @@ describeWithPacker('a job re-run that reuses what its first attempt rolled out, 
     const second = await run(2, inputs)
     expect(second.errors).toEqual([])
     expect(second.exitCode).toBe(0)
-    expect(endpoint.callsOf('RunInstances')).toHaveLength(1)
+    expect(attempts.endpoint.callsOf('RunInstances')).toHaveLength(1)
     expect(outputsOf(second)).toEqual(outputsOf(first))
     const built = amiIdsOfRun(first)
     for (const region of regions) {
-      expect(endpoint.parameters(region)['/images/web/latest']).toMatchObject({ value: built[region], version: 1 })
-      const [template] = endpoint.launchTemplates(region)
+      expect(attempts.endpoint.parameters(region)['/images/web/latest']).toMatchObject({ value: built[region], version: 1 })
+      const [template] = attempts.endpoint.launchTemplates(region)
       expect(template.versions.map((version) => version.description ?? '')).toEqual(['', `AMI ${built[region]} built by ${runUrl}/attempts/1`])
     }
     expect(second.summary).toContain(
       `| us-east-1 | \`${built['us-east-1']}\` | none: version 2, the default, made by an earlier attempt of this run (${runUrl}/attempts/1), already launches \`${built['us-east-1']}\` | yes |`
     )
     expect(second.stdout).toContain(
-      `us-east-1: launch template web (${endpoint.launchTemplates('us-east-1')[0].launchTemplateId}) version 2, its default, already launches ${built['us-east-1']} ` +
+      `us-east-1: launch template web (${attempts.endpoint.launchTemplates('us-east-1')[0].launchTemplateId}) version 2, its default, already launches ${built['us-east-1']} ` +
         `(made by an earlier attempt of this run, ${runUrl}/attempts/1: in launch-template-versions again); no version made.`
     )
 
