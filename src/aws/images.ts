@@ -1,5 +1,12 @@
 // What an AMI's description from DescribeImages tells of it.
-import type { Image } from '@aws-sdk/client-ec2'
+import { paginateDescribeImages, type DescribeImagesCommandInput, type EC2Client, type Image } from '@aws-sdk/client-ec2'
+
+/** Every AMI a DescribeImages of `input` gives, page after page. */
+export async function describeAllImages(ec2: EC2Client, input: DescribeImagesCommandInput): Promise<Image[]> {
+  const images: Image[] = []
+  for await (const page of paginateDescribeImages({ client: ec2 }, input)) images.push(...(page.Images ?? []))
+  return images
+}
 
 /** The EBS snapshots behind an AMI, in the order of its block devices. */
 export function snapshotIdsOf(image: Image): string[] {

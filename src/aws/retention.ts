@@ -7,7 +7,6 @@
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
-  DescribeImagesCommand,
   EC2Client,
   type Image
 } from '@aws-sdk/client-ec2'
@@ -15,7 +14,7 @@ import { errorMessage } from '../common/errors.js'
 import { imageFamilyTagKey } from '../inputs/retention.js'
 import { awsErrorCode, describeAwsFailure } from './failures.js'
 import { findImageUsers, type ImageUsers } from './image-usage.js'
-import { exactFilterValue, snapshotIdsOf } from './images.js'
+import { describeAllImages, exactFilterValue, snapshotIdsOf } from './images.js'
 import { ec2Client } from './client.js'
 
 export type RetentionAction = 'kept: newest' | 'kept: in use' | 'kept: protected' | 'deregistered' | 'would deregister' | 'failed'
@@ -83,21 +82,12 @@ export interface RetentionOptions {
 
 /** The account's AMIs whose family tag is `family`, exactly: a `*` or `?` in it is no wildcard. */
 async function familyImages(ec2: EC2Client, family: string): Promise<Image[]> {
-  const images: Image[] = []
-  let NextToken: string | undefined
-  do {
-    const page = await ec2.send(
-      new DescribeImagesCommand({
-        Owners: ['self'],
-        // A disabled AMI launches nothing but still costs its snapshots: it is retired like any other.
-        IncludeDisabled: true,
-        Filters: [{ Name: `tag:${imageFamilyTagKey}`, Values: [exactFilterValue(family)] }],
-        NextToken
-      })
-    )
-    images.push(...(page.Images ?? []))
-    NextToken = page.NextToken
-  } while (NextToken)
+  const images = await describeAllImages(ec2, {
+    Owners: ['self'],
+    // A disabled AMI launches nothing but still costs its snapshots: it is retired like any other.
+    IncludeDisabled: true,
+    Filters: [{ Name: `tag:${imageFamilyTagKey}`, Values: [exactFilterValue(family)] }]
+  })
   return images.filter((image) => image.Tags?.some((tag) => tag.Key === imageFamilyTagKey && tag.Value === family))
 }
 

@@ -9,7 +9,7 @@ import { reuseTagKeys } from '../inputs/reuse.js'
 import { cutTagText, maxTagValueLength, provenanceTagKeys, tagTextLength } from '../inputs/tags.js'
 import { describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
-import { disabledAmong, exactFilterValue, goneFrom, snapshotIdsOf } from './images.js'
+import { describeAllImages, disabledAmong, exactFilterValue, goneFrom, snapshotIdsOf } from './images.js'
 import { enabledRegions } from './regions.js'
 
 /**
@@ -155,18 +155,9 @@ function amiOf(image: Image, region: string): Ami {
   return { build: build.slice(space + 1), builderType: build.slice(0, Math.max(space, 0)), region, amiId: image.ImageId ?? '' }
 }
 
-async function imagesWith(ec2: EC2Client, tags: Record<string, string>): Promise<Image[]> {
+function imagesWith(ec2: EC2Client, tags: Record<string, string>): Promise<Image[]> {
   const filters = Object.entries(tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] }))
-  const images: Image[] = []
-  let NextToken: string | undefined
-  do {
-    const page = await ec2.send(
-      new DescribeImagesCommand({ Owners: ['self'], Filters: [...filters, { Name: 'state', Values: ['available'] }], NextToken })
-    )
-    images.push(...(page.Images ?? []))
-    NextToken = page.NextToken
-  } while (NextToken)
-  return images
+  return describeAllImages(ec2, { Owners: ['self'], Filters: [...filters, { Name: 'state', Values: ['available'] }] })
 }
 
 export interface LookupOptions {
@@ -336,24 +327,14 @@ async function untaggedOfSet(
 }
 
 /** This account's available AMIs with one of `names`. */
-async function imagesNamed(ec2: EC2Client, names: string[]): Promise<Image[]> {
-  const images: Image[] = []
-  let NextToken: string | undefined
-  do {
-    const page = await ec2.send(
-      new DescribeImagesCommand({
-        Owners: ['self'],
-        Filters: [
-          { Name: 'name', Values: names.map(exactFilterValue) },
-          { Name: 'state', Values: ['available'] }
-        ],
-        NextToken
-      })
-    )
-    images.push(...(page.Images ?? []))
-    NextToken = page.NextToken
-  } while (NextToken)
-  return images
+function imagesNamed(ec2: EC2Client, names: string[]): Promise<Image[]> {
+  return describeAllImages(ec2, {
+    Owners: ['self'],
+    Filters: [
+      { Name: 'name', Values: names.map(exactFilterValue) },
+      { Name: 'state', Values: ['available'] }
+    ]
+  })
 }
 
 /**
