@@ -110,6 +110,15 @@ describeWithPacker('a build step without AWS credentials it can use, through the
     expectRefusedBeforeTheInstall(result, /^No AWS credentials were found for the build: .*Add aws-actions\/configure-aws-credentials before this step/)
   })
 
+  it('a profile from a variable left at its null default: HCL has it unset, so the build is refused as without any', async () => {
+    const template = join(workspace, 'hcl2', 'ami.pkr.hcl')
+    const declared = 'variable "aws_profile" {\n  type    = string\n  default = null\n}\n\n'
+    const text = readFileSync(template, 'utf8').replace('  communicator           = "none"\n', '  communicator           = "none"\n  profile                = var.aws_profile\n')
+    writeFileSync(template, `${declared}${text}`)
+    const result = await run(noKeys)
+    expectRefusedBeforeTheInstall(result, /^No AWS credentials were found for the build: .*no profile, .*Add aws-actions\/configure-aws-credentials before this step/)
+  })
+
   it('JSON: access_key and secret_key from variables left empty, as Packer has them: refused as without any', async () => {
     const template = join(workspace, 'json', 'packer-template.json')
     const parsed = JSON.parse(readFileSync(template, 'utf8')) as { variables: Record<string, string>; builders: Array<Record<string, unknown>> }

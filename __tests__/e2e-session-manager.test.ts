@@ -99,6 +99,15 @@ describeWithPacker('a build that connects through Session Manager, through the b
     expectRefused(result, workspace, 'hcl2', before, 'amazon-ebs.demo', 'ssh_interface')
   })
 
+  it('HCL2: a communicator from a variable left at its null default is unset, so SSH, as Packer takes it: refused the same', async () => {
+    const declared = 'variable "communicator" {\n  type    = string\n  default = null\n}\n\n'
+    const settings = hclSsh().replace('"ssh"', 'var.communicator')
+    const workspace = demoWith((text) => `${declared}${hclWith(settings)(text)}`, 'hcl2')
+    const before = suite.endpoint.calls.length
+    const result = await suite.run(workspace, { template: demoTemplates.hcl2, 'var-file': 'loopback.pkrvars.hcl' }, withoutPlugin)
+    expectRefused(result, workspace, 'hcl2', before, 'amazon-ebs.demo', 'ssh_interface')
+  })
+
   it('JSON: a build that only leaves out connects through Session Manager: the other builds, as before', async () => {
     const workspace = demoWith((text) => {
       const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }

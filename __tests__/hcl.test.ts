@@ -2339,3 +2339,74 @@ build {
     expect(problem.message).toMatch(/write \$\{build\.Host\}, in a build that connects to its instance: one whose communicator is "none" has no Host\.$/)
   })
 })
+
+describe('hclAmiBuilds: a setting whose value is null in this run is not set, as Packer takes it', () => {
+  const template = `variable "aws_profile" {
+  type    = string
+  default = null
+}
+variable "aws_region" {
+  type    = string
+  default = null
+}
+variable "communicator" {
+  type    = string
+  default = "none"
+}
+variable "snapshot_tags" {
+  type    = map(string)
+  default = null
+}
+locals {
+  profile = var.aws_profile
+}
+source "amazon-ebs" "direct" {
+  profile       = var.aws_profile
+  region        = var.aws_region
+  communicator  = var.communicator
+  ssh_interface = "session_manager"
+  snapshot_tags = var.snapshot_tags
+}
+source "amazon-ebs" "local" {
+  profile = local.profile
+  region  = "eu-west-1"
+}
+source "amazon-ebs" "literal" {
+  profile = null
+}
+source "amazon-ebs" "inside" {
+  profile = "ci-\${var.aws_profile}"
+}
+build {
+  sources = ["source.amazon-ebs.direct", "source.amazon-ebs.local", "source.amazon-ebs.literal", "source.amazon-ebs.inside"]
+}
+`
+  async function builds(variables: Array<{ name: string; value: string }>, varFile?: string) {
+    writeFileSync(join(directory, 'ami.pkr.hcl'), template)
+    const varFiles = varFile === undefined ? [] : [join(directory, 'given.pkrvars.hcl')]
+    if (varFile !== undefined) writeFileSync(varFiles[0], varFile)
+    const request = { workingDirectory: directory, template: 'ami.pkr.hcl', varFiles, variables, manifest: join(directory, 'm.json'), manifestGiven: false, sensitiveValues: [], awsRegion: 'us-east-1' }
+    const read = await readHclTemplate(request as unknown as Inputs, {})
+    return Object.fromEntries((read.amiBuilds ?? []).map((build) => [build.name, build]))
+  }
+
+  it('left at its null default: no credentials of its own, the home region; and SSH for a communicator a variables file gives null over its default', async () => {
+    const built = await builds([], 'communicator = null\n')
+    expect(built['amazon-ebs.direct']).toMatchObject({ regions: ['us-east-1'], buildsInHomeRegion: true, sessionManager: { file: expect.any(String) } })
+    expect(built['amazon-ebs.direct'].ownCredentials).toBeUndefined()
+    // No snapshot tags, none of them of the action's own keys.
+    expect(built['amazon-ebs.direct'].tags?.snapshots).toMatchObject({ keys: [] })
+    expect(built['amazon-ebs.direct'].tags?.snapshots?.partial).toBeUndefined()
+    expect(built['amazon-ebs.local'].ownCredentials).toBeUndefined()
+    expect(built['amazon-ebs.literal'].ownCredentials).toBeUndefined()
+    // Null inside more text is an error Packer reports: left to it, as a value only it knows.
+    expect(built['amazon-ebs.inside'].ownCredentials).toEqual({ stepFree: true })
+  })
+
+  it('given a value by the variables input or a variables file: that value counts', async () => {
+    const given = await builds([{ name: 'aws_profile', value: 'images' }], 'aws_region = "eu-west-1"\n')
+    expect(given['amazon-ebs.direct']).toMatchObject({ regions: ['eu-west-1'], ownCredentials: { given: { profile: 'images' }, stepFree: true } })
+    expect(given['amazon-ebs.direct'].sessionManager).toBeUndefined()
+    expect(given['amazon-ebs.local'].ownCredentials).toEqual({ given: { profile: 'images' }, stepFree: true })
+  })
+})

@@ -183,6 +183,24 @@ async function referenceValue(reference: Reference, scope: HclScope, depth: numb
 }
 
 /**
+ * Whether a setting as the parser gives it is null in this run, which HCL and Packer take for not
+ * set: written `null`, or a reference alone (`var.profile`, `"${var.profile}"`) to an input
+ * variable whose value is null (a `default = null` that no -var, variables file or PKR_VAR_
+ * replaces; one of them giving null counts too), or to a local that is null so. Null inside
+ * more text is an error that Packer reports: not counted.
+ */
+export async function hclIsNull(written: unknown, scope: HclScope, depth = 0): Promise<boolean> {
+  if (written === null || written === '${null}') return true
+  if (typeof written !== 'string' || !written.startsWith('${') || depth >= maxLocalDepth) return false
+  const { stringParts } = await import('./hcl-parser.js')
+  const parts = await stringParts(written)
+  const reference = parts?.length === 1 && 'reference' in parts[0] ? parts[0].reference : undefined
+  if (reference === undefined) return false
+  if ('var' in reference) return scope.variables.has(reference.var) && scope.variables.get(reference.var) === null
+  return 'local' in reference && scope.locals?.has(reference.local) === true && hclIsNull(scope.locals.get(reference.local), scope, depth + 1)
+}
+
+/**
  * `path.root` and `path.cwd` as Packer sets them when it runs in `workingDirectory` on
  * `template`: the template as given when it is a directory, else its file's directory; and
  * the directory Packer runs in.
@@ -1626,7 +1644,9 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
   if (built === undefined) return undefined
   const builds: AmiBuild[] = []
   for (const { each, definition, override, block, listedAt } of built) {
-    const setting = (key: string): unknown => override?.body[key] ?? definition.body[key]
+    const unset = await nullSettings([definition.body, ...(override ? [override.body] : [])], scope)
+    // A setting whose value is null in this run is not set, as Packer takes it.
+    const setting = (key: string): unknown => (unset.has(key) ? undefined : (override?.body[key] ?? definition.body[key]))
     const skipsAmi = literalBoolean(setting('skip_create_ami')) === true
     const skipsBuildRegion = copiesToNoRegion(setting('skip_save_build_region'), setting('ami_regions'))
     // On what makes it none: the setting that counts (the build's `source` block's, else the
@@ -1674,6 +1694,16 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
   return builds
 }
 
+/** The settings of a source (`bodies`: its block, then the build block's `source` block) whose value is null in this run (hclIsNull). */
+async function nullSettings(bodies: HclBody[], scope: HclScope): Promise<Set<string>> {
+  const unset = new Set<string>()
+  for (const key of new Set(bodies.flatMap((body) => Object.keys(body)))) {
+    const written = bodies.findLast((body) => body[key] !== undefined)?.[key]
+    if (await hclIsNull(written, scope)) unset.add(key)
+  }
+  return unset
+}
+
 /**
  * Where a build's `ssh_interface` is written (in the build block's `source` block that sets it,
  * else in its source block), when the build connects through Session Manager with the run's
@@ -1708,7 +1738,7 @@ async function hclOwnCredentials(setting: (key: string) => unknown, scope: HclSc
       name,
       second !== undefined && role === undefined
         ? undefined
-        : written === undefined
+        : written === undefined || (await hclIsNull(written, scope))
           ? null
           : typeof written === 'string'
             ? await hclStringValue(written, scope)
@@ -1922,6 +1952,8 @@ async function knownMapKeys(value: unknown, scope: HclScope, depth = 0): Promise
   // A variable's value is a value: a string in it is text, never an expression.
   if (reference !== undefined && 'var' in reference) {
     const given = scope.variables.get(reference.var)
+    // A variable left null (or given null) is no map: the setting is not set.
+    if (given === null && scope.variables.has(reference.var)) return { keys: [], partial: false }
     return isRecord(given) ? knownMapKeys(given, { variables: new Map() }, depth + 1) : unknownKeys
   }
   return reference !== undefined && 'local' in reference ? knownMapKeys(scope.locals?.get(reference.local), scope, depth + 1) : unknownKeys
