@@ -50,6 +50,8 @@ const loadedLater = {
   'stages/survivor': 'src/packer/survivor.ts',
   'stages/cleanup': 'src/aws/cleanup.ts',
   'stages/leftover-iam': 'src/aws/leftover-iam.ts',
+  // The template's own credentials, with the SDK's providers: the post step's, of a run whose builds named them.
+  'stages/template-credentials': 'src/aws/template-credentials.ts',
   // AWS calls and the download through the runner's proxy: loaded only when one is named.
   'stages/aws-proxy': 'src/common/proxy.ts',
   // A debug line per AWS call: loaded by the first call of a re-run with debug logging only.

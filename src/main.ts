@@ -37,6 +37,7 @@ import { refusedCredentialsText } from './common/refused-credentials.js'
 import { credentialsExpiredText, removalCommands, saysCredentialsExpired, whereLeft, type BuildRegions } from './common/expired-credentials.js'
 import { familyTagging, newAmisByFamily, type FamilyTagging } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
+import { RUN_CREDENTIALS_STATE, type SavedCredentials } from './aws/saved-credentials.js'
 import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } from './report/annotation.js'
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
@@ -657,9 +658,9 @@ async function checkTemplateBeforeInstall(inputs: Inputs, template: Promise<HclT
 /**
  * Makes the credentials that the run's builds name of their own, where the template tells them
  * with this run's values, those of the action's AWS calls (runCredentialsOf), before the first:
- * they then reach the account Packer builds in. Where it does not tell them for sure, a warning
- * says that the calls use the step's, and what to do. Nothing is loaded for a run whose builds
- * name none.
+ * they then reach the account Packer builds in, and so do the post step's, which they are saved
+ * for. Where it does not tell them for sure, a warning says that the calls use the step's, and
+ * what to do. Nothing is loaded for a run whose builds name none.
  */
 async function followTemplateCredentials(inputs: Inputs, read: HclTemplate | undefined): Promise<Annotation[]> {
   const builds = inputs.templateKind === 'hcl' ? read?.amiBuilds : inputs.jsonAmiBuilds
@@ -677,6 +678,9 @@ async function followTemplateCredentials(inputs: Inputs, read: HclTemplate | und
   for (const secret of [use.keys?.secretAccessKey, use.keys?.sessionToken]) if (secret) mask(secret)
   const region = builds.find((build) => build.buildRegion !== undefined)?.buildRegion ?? inputs.awsRegion ?? 'us-east-1'
   ;(await import('./aws/template-credentials.js')).useTemplateCredentials(use, region, mask)
+  // The post step cleans up with the same, after a build cancelled or killed (aws/saved-credentials.ts).
+  const saved: SavedCredentials = { credentials: use, region }
+  core.saveState(RUN_CREDENTIALS_STATE, JSON.stringify(saved))
   const profile = use.profile ?? process.env.AWS_PROFILE ?? 'default'
   const which = use.keys ? 'the keys its builders name' : use.profile !== undefined || use.credentialsFile !== undefined ? `the profile "${profile}" its builders name` : "the step's"
   core.info(`The action's AWS calls use the credentials the template's builds use: ${which}${use.assumeRole ? `, with the role ${use.assumeRole.roleArn} assumed` : ''}.`)

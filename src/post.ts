@@ -1,6 +1,7 @@
 // Post step (runs with `post-if: always()`; post-index.ts is its entry point): stops a Packer
 // that outlived a killed main step, removes what a Packer that did not finish left in the
-// account, then saves Packer's plugin directory to the Actions cache. Problems are only ever warnings; they must not fail a job whose build succeeded.
+// account (with the credentials the main step's calls used: a template's own, where the main
+// step made them the run's), then saves Packer's plugin directory to the Actions cache. Problems are only ever warnings; they must not fail a job whose build succeeded.
 // It runs after every job, and most jobs leave it nothing to do: each part (the stop of a Packer
 // that outlived the main step, the EC2 client, the cache client with Azure's storage client,
 // the report of AMIs no output holds) loads only when the main step left it work.
@@ -9,6 +10,7 @@ import type { FoundImages } from './aws/finished-images.js'
 import { LEFTOVERS_STATE, needsCleanup, mayHaveUnreportedAmis, parseLeftoverState, postStepAwsMs } from './aws/leftovers.js'
 import type { FinishedImage } from './packer/machine-readable.js'
 import { PLUGIN_CACHE_STATE } from './plugins/cache-state.js'
+import { RUN_CREDENTIALS_STATE, parseSavedCredentials, secretsOf, type SavedCredentials } from './aws/saved-credentials.js'
 import { errorMessage } from './common/errors.js'
 import { annotate, makeHeldAnnotations } from './report/annotation.js'
 
@@ -25,6 +27,7 @@ export async function run(): Promise<void> {
 /** Stops a Packer that outlived the main step, names the AMIs no output holds, removes what Packer left. */
 async function cleanUp(): Promise<void> {
   try {
+    const credentials = savedCredentials()
     const leftovers = parseLeftoverState(core.getState(LEFTOVERS_STATE))
     if (leftovers?.packer === 'running' && leftovers.packerPid !== undefined && leftovers.packerStarted !== undefined) {
       const { stopSurvivingPacker } = await import('./packer/survivor.js')
@@ -39,6 +42,7 @@ async function cleanUp(): Promise<void> {
     // The look-up of finished AMIs and the clean-up share one bound: the post step ends within a minute.
     const awsUntil = Date.now() + postStepAwsMs
     const awsTimeLeft = (): number => Math.max(0, awsUntil - Date.now())
+    if (credentials !== undefined && (mayHaveUnreportedAmis(leftovers) || needsCleanup(leftovers))) await useSavedCredentials(credentials)
     if (mayHaveUnreportedAmis(leftovers)) {
       // Whatever goes wrong here, the clean-up below still runs.
       try {
@@ -56,6 +60,23 @@ async function cleanUp(): Promise<void> {
   } catch (error) {
     annotate({ level: 'warning', message: `Could not clean up after Packer: ${errorMessage(error)}`, title: 'Packer clean-up' })
   }
+}
+
+/**
+ * The credentials the main step made its calls with, where they were the template's own
+ * (aws/saved-credentials.ts), their secrets registered before anything else: else undefined, and
+ * the post step's calls use the step's.
+ */
+function savedCredentials(): SavedCredentials | undefined {
+  const saved = parseSavedCredentials(core.getState(RUN_CREDENTIALS_STATE))
+  for (const secret of saved === undefined ? [] : secretsOf(saved)) core.setSecret(secret)
+  return saved
+}
+
+/** Makes `saved` the credentials of the post step's AWS calls, as the main step made them its own; a role is assumed again, its secrets registered. */
+async function useSavedCredentials({ credentials, region }: SavedCredentials): Promise<void> {
+  const { useTemplateCredentials } = await import('./aws/template-credentials.js')
+  useTemplateCredentials(credentials, region, (secret) => core.setSecret(secret))
 }
 
 /**

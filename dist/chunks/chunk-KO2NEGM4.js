@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{o as m,s as o,t as r,u as s}from"./chunk-X57PAIKT.js";import{a as e}from"./chunk-XKARJE47.js";var p=class extends o(r,s,"DescribeVolumes",m){static{e(this,"DescribeVolumesCommand")}};export{p as a};
+import{n as o,s as r,t as s,u as m}from"./chunk-OMZZTG6T.js";import{a as e}from"./chunk-XKARJE47.js";var p=class extends r(s,m,"DescribeSnapshots",o){static{e(this,"DescribeSnapshotsCommand")}};export{p as a};

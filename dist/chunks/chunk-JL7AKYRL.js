@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{n as o,s as r,t as s,u as m}from"./chunk-X57PAIKT.js";import{a as e}from"./chunk-XKARJE47.js";var p=class extends r(s,m,"DescribeSnapshots",o){static{e(this,"DescribeSnapshotsCommand")}};export{p as a};
+import{k as r,s as m,t as o,u as s}from"./chunk-OMZZTG6T.js";import{a as e}from"./chunk-XKARJE47.js";var p=class extends m(o,s,"DescribeLaunchTemplateVersions",r){static{e(this,"DescribeLaunchTemplateVersionsCommand")}};export{p as a};

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c}from"./chunk-4GQY6H5Z.js";import"./chunk-7TGNXXIB.js";import"./chunk-FNWTZVBG.js";import"./chunk-LS3ZVU33.js";import"./chunk-7BL62XOE.js";import"./chunk-DTWL7NSM.js";import"./chunk-5IMTM5W5.js";import"./chunk-XKARJE47.js";export{c as credentialsTreatedAsExpired,b as credentialsWillNeedRefresh,a as defaultProvider};
