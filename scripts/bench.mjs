@@ -153,6 +153,9 @@ function standinEnv(bytes) {
     STANDIN_AMIS: JSON.stringify([{ build: 'amazon-ebs', regions: { 'us-east-1': 'ami-0aaa1' } }]),
     STANDIN_MANIFEST: join(scratch, 'standin-manifest.json'),
     AWS_REGION: 'us-east-1',
+    // A build step has AWS credentials: without them, the build is refused before the install.
+    AWS_ACCESS_KEY_ID: 'AKIDSTANDIN',
+    AWS_SECRET_ACCESS_KEY: 'standin-secret',
     // A re-run with debug logging: Packer's debug log copies each of its lines to stderr.
     ...(process.env.BENCH_DEBUG === '1' ? { RUNNER_DEBUG: '1' } : {})
   }
