@@ -2,7 +2,11 @@
 // run ID and commit, GITHUB_RUN_ATTEMPT one higher, on a fresh runner, against the same account
 // (one loopback endpoint kept between the attempts). The bundled action, with the real Packer
 // building the demo template in us-east-1 and copying its AMI to eu-west-1 and us-west-2.
-import { expect, it } from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startActionsCacheService, type ActionsCacheService } from '../test-support/actions-cache/index.js'
 import { SOURCE_AMI_ID } from '../test-support/ec2-endpoint/index.js'
 import { pushToMain, type ActionRun } from './support/action-process.js'
 import { workflowRunAttempts } from './support/reruns.js'
@@ -65,15 +69,104 @@ describeWithPacker('a job re-run after tagging failed, through the bundled actio
     expect(second.summary).toContain(`Nothing changed since the last build: reused, built by ${runUrl}/attempts/1.`)
   }, 120_000)
 
-  it('tagging refused in every region: nothing ties the untagged AMIs to the run, so attempt 2 builds anew and leaves them', async () => {
+  describe('tagging refused in every region (nothing in EC2 ties the untagged AMIs to the run)', () => {
+    let cache: ActionsCacheService | undefined
+    // The runner's temporary folder is at the same path on every hosted runner of an image: the
+    // Actions cache finds an entry only by the paths it was saved from.
+    let runnerTemp = ''
+    beforeEach(async () => {
+      cache = await startActionsCacheService()
+      runnerTemp = mkdtempSync(join(tmpdir(), 'e2e-rerun-untagged-temp-'))
+    })
+    afterEach(async () => {
+      await cache?.close()
+      rmSync(runnerTemp, { recursive: true, force: true })
+    })
+    const withCache = (attempt: number) => attempts.run(attempt, { reuse: 'true' }, { ...(cache as ActionsCacheService).env, RUNNER_TEMP: runnerTemp })
+    /** The AMIs as the action names them, in the manifest's order (by region). */
+    const listedAmis = (made: Record<string, string>) => [...regions].sort().map((region) => `${made[region]} in ${region}`).join(', ')
+    const recordKey = (service: ActionsCacheService) => service.calls.filter((call) => call.includes('packer-ami-action-untagged-'))
+
+    it('attempt 2 finds the set attempt 1 recorded in the Actions cache, tags it as attempt 1 meant to, and reuses it', async () => {
+      const service = cache as ActionsCacheService
+      attempts.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
+      const first = await withCache(1)
+      expect(first.exitCode).toBe(1)
+      const made = amiIdsOf(first)
+      for (const region of regions) expect(imageOf(region, made[region])?.tags.BuildSet).toBeUndefined()
+      const key = `packer-ami-action-untagged-${pushToMain.GITHUB_RUN_ID}-`
+      expect(first.stdout).toContain(`Recorded the set in the Actions cache (${key}`)
+      expect(first.stdout).toContain('but a re-run of this job with reuse: true tags and reuses them, as this run recorded its set in the Actions cache')
+      expect(first.summary).toContain('as this run recorded its set in the Actions cache')
+      expect(service.entries.map((entry) => entry.key)).toEqual([expect.stringMatching(new RegExp(`^${key}[0-9a-f]{64}-1$`))])
+
+      attempts.endpoint.faults.clear()
+      const second = await withCache(2)
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(attempts.endpoint.callsOf('RunInstances')).toHaveLength(1)
+      expect(amiIdsOf(second)).toEqual(made)
+      expect(second.outputs['run-uuid']).toBe(first.outputs['run-uuid'])
+      // The tags attempt 1 meant to give each AMI, and its snapshots: the set's, the provenance of attempt 1.
+      const set = `${first.outputs['run-uuid']} 3 ${[...regions].sort().join(',')}`
+      for (const region of regions) {
+        const adopted = imageOf(region, made[region])
+        // The tags of the create-tags command attempt 1 gave for it, and the template's own.
+        const command = first.stdout.split('\n').find((line) => line.startsWith(`aws ec2 create-tags --region ${region} --resources ${made[region]} `)) ?? ''
+        const meant = Object.fromEntries((JSON.parse(/--tags '(.*)'$/.exec(command)?.[1] ?? '[]') as Array<{ Key: string; Value: string }>).map((tag) => [tag.Key, tag.Value]))
+        expect(meant).toMatchObject({ BuildSet: set, BuildRunUrl: `${runUrl}/attempts/1`, PackerBuild: 'amazon-ebs amazon-ebs' })
+        expect(adopted?.tags).toEqual({ ...meant, Name: 'packer-ami-action-demo', SourceAMI: SOURCE_AMI_ID })
+        for (const snapshotId of adopted?.blockDeviceMappings.flatMap((device) => (device.snapshotId ? [device.snapshotId] : [])) ?? []) {
+          expect(attempts.endpoint.snapshots(region).find((snapshot) => snapshot.snapshotId === snapshotId)?.tags).toMatchObject({ BuildSet: set })
+        }
+      }
+      expect(amisInTheAccount()).toEqual(Object.fromEntries(regions.map((region) => [region, [`${made[region]} ${runUrl}/attempts/1`]])))
+      const listed = listedAmis(made)
+      const said =
+        `${listed}, which ${runUrl}/attempts/1 left without its tags when its tagging failed and recorded in the Actions cache, ` +
+        "have the set's tags now, with their snapshots, and are reused with the set."
+      expect(second.stdout).toContain(`::notice title=Reuse::${said}`)
+      expect(second.summary).toContain(said)
+      expect(second.summary).toContain(`Nothing changed since the last build: reused, built by ${runUrl}/attempts/1.`)
+      // One restore, no save: attempt 2 left nothing untagged.
+      expect(recordKey(service)).toEqual([expect.stringMatching(/^CreateCacheEntry /), expect.stringMatching(/^FinalizeCacheEntryUpload /), expect.stringMatching(/^GetCacheEntryDownloadURL /)])
+    }, 120_000)
+
+    it('an AMI no longer as recorded: attempt 2 says why, builds anew, and leaves the first set', async () => {
+      attempts.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
+      const first = await withCache(1)
+      const made = amiIdsOf(first)
+      attempts.endpoint.faults.clear()
+      attempts.endpoint.deregister('eu-west-1', made['eu-west-1'])
+      const second = await withCache(2)
+      expect(second.exitCode).toBe(0)
+      expect(second.stdout).toContain(
+        `::warning title=Reuse::reuse: ${runUrl}/attempts/1 left ${listedAmis(made)} untagged and recorded its set ` +
+          `in the Actions cache, but the AMIs are not as recorded: ${made['eu-west-1']} in eu-west-1 is gone. Building instead, as when no whole set is found.`
+      )
+      expect(attempts.endpoint.callsOf('RunInstances')).toHaveLength(2)
+      expect(amiIdsOf(second)['us-east-1']).not.toBe(made['us-east-1'])
+    }, 120_000)
+
+    it('a run whose tagging succeeds makes no call to the Actions cache for a re-run', async () => {
+      const first = await withCache(1)
+      expect(first.exitCode).toBe(0)
+      expect(recordKey(cache as ActionsCacheService)).toEqual([])
+    }, 120_000)
+  })
+
+  it('tagging refused in every region, without the Actions cache (GHES without it): attempt 2 builds anew and leaves the first set', async () => {
     attempts.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
     const first = await run(1)
     expect(first.exitCode).toBe(1)
+    expect(first.stdout).not.toContain('Recorded the set')
+    expect(first.stdout).toContain('this run and later ones will never find them')
     const made = amiIdsOf(first)
     attempts.endpoint.faults.clear()
     const second = await run(2)
     expect(second.exitCode).toBe(0)
     expect(second.stdout).toContain('Building: no AMI in us-east-1 has fingerprint ')
+    expect(second.warnings).toEqual([])
     const built = amiIdsOf(second)
     expect(amisInTheAccount()).toEqual(
       Object.fromEntries(regions.map((region) => [region, [`${made[region]} untagged`, `${built[region]} ${runUrl}/attempts/2`]]))

@@ -44,6 +44,7 @@ const loadedLater = {
   'stages/build-variables': 'src/inputs/build-variables.ts',
   'stages/fingerprint': 'src/inputs/fingerprint.ts',
   'stages/reuse': 'src/aws/reuse.ts',
+  'stages/untagged-record': 'src/aws/untagged-record.ts',
   'stages/launch-templates': 'src/aws/launch-templates.ts',
   'stages/ssm': 'src/aws/ssm.ts',
   'stages/retention': 'src/aws/retention.ts',

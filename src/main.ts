@@ -17,10 +17,10 @@ import type { ProvenanceStage } from './inputs/run-context.js'
 import { describeRequest } from './inputs/version-request.js'
 import { buildsNeedStepCredentials, keysInEnvironment, noCredentialsText, runCredentialsOf, stepCredentialsText } from './inputs/aws-credentials.js'
 import { rememberSecret } from './common/cut.js'
-import { keysGoneBy, ownKeysAsProvenance, ownKeysTheTagsGive, reusedAmiTags, writesFingerprintTags } from './inputs/reuse.js'
+import { keysGoneBy, ownKeysAsProvenance, ownKeysTheTagsGive, reusedAmiTags, reuseTagKeys, writesFingerprintTags } from './inputs/reuse.js'
 import { familyPrefixOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
-import { combineTags, templateKeeps } from './inputs/tags.js'
+import { combineTags, provenanceTagKeys, templateKeeps } from './inputs/tags.js'
 import { buildsWithoutInstance, noBuildLaunchesInstance, scriptLinesAlike } from './inputs/template-files.js'
 import type { Fingerprint } from './inputs/fingerprint.js'
 import type { ResolvedVersion } from './inputs/required-version.js'
@@ -66,7 +66,7 @@ import { logRetention, reportRetention, reportRetentionCutShort } from './report
 import { reportVariables } from './report/variables.js'
 import { reportUnseenReferences } from './report/references.js'
 import { logSsmParameter, reportSsmParameters, reportSsmParametersCutShort } from './report/ssm.js'
-import { amisLeftUntagged, reportUntagged, untaggedSentence } from './report/untagged.js'
+import { amisLeftUntagged, reportUntagged, untaggedSentence, type UntaggedAmi } from './report/untagged.js'
 import type { CutShort } from './report/cut-short.js'
 import {
   amiOutputs,
@@ -95,7 +95,7 @@ import {
 type TaggingStage = typeof import('./aws/tagging.js')
 type ReuseStage = typeof import('./aws/reuse.js')
 import type { RegionTagResult, TagOptions } from './aws/tagging.js'
-import type { SetCheck, UntaggedOfTheSet } from './aws/reuse.js'
+import type { ReusableSet, SetCheck, UntaggedOfTheSet } from './aws/reuse.js'
 
 /** A failure whose causes the log and the summary's annotations or problems already show. */
 class Failure extends Error {}
@@ -1114,8 +1114,12 @@ async function reuse(
   const builds = await buildsOfRun(inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds, inputs)
   // What the lookup found is told inside its group, so that the group shows it.
   const found = await core.group('Look for AMIs to reuse', async () => {
-    const lookup = await findReusableSet({ fingerprint, homeRegion, builds, rerun: (summary.provenance.runAttempt ?? 1) > 1 })
+    const rerun = (summary.provenance.runAttempt ?? 1) > 1
+    const lookup = await findReusableSet({ fingerprint, homeRegion, builds, rerun })
     if (!lookup.found && !lookup.failed) {
+      // A set an earlier attempt left untagged is found by its record only: EC2 may tie nothing to it.
+      const recorded = rerun ? await adoptRecorded(fingerprint, lookup.why, inputs, summary) : undefined
+      if (recorded) return recorded
       core.info(`Building: ${lookup.why}.`)
       return undefined
     }
@@ -1160,6 +1164,50 @@ async function reuse(
   noteAmiId(amis, homeRegion, passedOver)
   if (checked.failedRegions.length > 0) throw taggingFailed(checked.failedRegions, inputs, summary)
   return amis
+}
+
+/**
+ * In a job re-run, the set an earlier attempt of the workflow run recorded when its tagging left
+ * AMIs untagged (recordForARerun), once each AMI is found as recorded and tagged as that attempt
+ * meant to; none when there is no record, or the AMIs are not as recorded (a warning says why,
+ * with `lookedUp`, why the look-up found no set).
+ */
+async function adoptRecorded(
+  fingerprint: string,
+  lookedUp: string,
+  inputs: Inputs,
+  summary: SummaryModel
+): Promise<(ReusableSet & { reusedFrom: string }) | undefined> {
+  const { restoreUntaggedRecord, adoptRecordedSet } = await import('./aws/untagged-record.js')
+  const restored = await restoreUntaggedRecord(fingerprint)
+  if (!restored) return undefined
+  const { record, key } = restored
+  const left = record.amis.filter((ami) => ami.tags !== undefined)
+  const named = (amis: Array<{ amiId: string; region: string }>) => amis.map(({ amiId, region }) => `${amiId} in ${region}`).join(', ')
+  core.info(
+    `No set found by its tags (${lookedUp}), but an earlier attempt of this workflow run recorded its set of ${record.amis.length} AMI(s) in the Actions cache (${key}) ` +
+      `when its tagging left ${named(left)} untagged: making sure that they are as recorded.`
+  )
+  const adopted = await adoptRecordedSet(record, inputs.tagSnapshots)
+  const by = record.amis.map((ami) => ami.tags?.[provenanceTagKeys.runUrl]).find(Boolean) ?? `Packer run ${record.runUuid}`
+  if ('why' in adopted) {
+    annotate({
+      level: 'warning',
+      message: `reuse: ${by} left ${named(left)} untagged and recorded its set in the Actions cache, but ${adopted.why.replace(/\.$/, '')}. Building instead, as when no whole set is found.`,
+      title: 'Reuse'
+    })
+    return undefined
+  }
+  const reusedFrom = adopted.set.builtBy ?? by
+  const one = adopted.tagged.length === 1
+  const snapshots = inputs.tagSnapshots ? `, with ${one ? 'its' : 'their'} snapshots` : ''
+  const message =
+    `${named(adopted.tagged)}, which ${reusedFrom} left without its tags when its tagging failed and recorded in the Actions cache, ` +
+    `${one ? 'has' : 'have'} the set's tags now${snapshots}, and ${one ? 'is' : 'are'} reused with the set.`
+  annotate({ level: 'notice', message, title: 'Reuse' })
+  summary.untaggedOfTheSet = message
+  core.info(`Nothing changed since ${reusedFrom}: reusing its ${adopted.set.amis.length} AMI(s), nothing is built.`)
+  return { ...adopted.set, reusedFrom }
 }
 
 /**
@@ -1882,8 +1930,9 @@ async function tag(
     // Nothing of the action finds an AMI without its tags again: the failure names each, and how to tag or deregister it.
     const ownTagsOf = (ami: Ami) => families.perBuild.find((build) => build.amis.includes(ami))?.tags ?? {}
     const untagged = amisLeftUntagged(amis, summary.tagging ?? new Map(), (ami) => ({ ...tags, ...ownTagsOf(ami) }), inputs.tagSnapshots)
-    reportUntagged(untagged, summary)
-    throw taggingFailed(failedRegions, inputs, summary, untaggedSentence(untagged, inputs.summary))
+    const recorded = reusable !== undefined && inputs.reuse && kept.length === amis.length && (await recordForARerun(amis, untagged, tags, reusable, summary))
+    reportUntagged(untagged, summary, recorded)
+    throw taggingFailed(failedRegions, inputs, summary, untaggedSentence(untagged, inputs.summary, recorded))
   }
   if (kept.length === 0) throw new Failure('Every AMI the build made was deregistered before it was tagged (see the warning above): no AMI is in the outputs.')
   if (disabled.length === kept.length) {
@@ -1894,6 +1943,30 @@ async function tag(
     )
   }
   return kept
+}
+
+/**
+ * Records a whole set that tagging left untagged somewhere, with the tags each such AMI was to
+ * get, where a re-run of this job finds it for sure: the Actions cache, under this workflow run
+ * and the fingerprint (saveUntaggedRecord). Where tagging failed in every region, nothing in EC2
+ * ties the AMIs to the run, and the re-run would build a second set. Whether it is recorded.
+ */
+async function recordForARerun(
+  amis: Ami[],
+  untagged: UntaggedAmi[],
+  tags: Record<string, string>,
+  { fingerprint, runUuid }: { fingerprint: string; runUuid: string },
+  summary: SummaryModel
+): Promise<boolean> {
+  const set = tags[reuseTagKeys.set]
+  if (untagged.length === 0 || set === undefined) return false
+  const { saveUntaggedRecord } = await import('./aws/untagged-record.js')
+  const recordedAmis = amis.map((ami) => {
+    const left = untagged.find((one) => one.amiId === ami.amiId)
+    const snapshotIds = left ? left.snapshotIds : summary.tagging?.get(ami.region)?.snapshotsOf[ami.amiId]
+    return { ...ami, ...(snapshotIds ? { snapshotIds } : {}), ...(left ? { tags: left.tags, ...(left.snapshotTags ? { snapshotTags: left.snapshotTags } : {}) } : {}) }
+  })
+  return saveUntaggedRecord({ fingerprint, set, runUuid, amis: recordedAmis }, summary.provenance.runAttempt ?? 1)
 }
 
 /**

@@ -288,6 +288,8 @@ export interface SummaryModel {
   notTheBuilds?: NotTheBuilds[]
   /** AMIs of the run that a failed tagging left without the run's tags, with what they were to get (untaggedSection). */
   leftUntagged?: UntaggedAmi[]
+  /** With leftUntagged: the run recorded its set in the Actions cache, for a re-run of the job to tag and reuse. */
+  untaggedRecorded?: boolean
 }
 
 /**
@@ -480,7 +482,7 @@ export function renderSummary(model: SummaryModel): string {
   if (model.outsideManifest) lines.push(outsideManifestNote(model.outsideManifest, plainText), '')
 
   lines.push(...notTheBuildsSection(model.notTheBuilds ?? []))
-  lines.push(...untaggedSection(model.leftUntagged ?? []))
+  lines.push(...untaggedSection(model.leftUntagged ?? [], model.untaggedRecorded))
   for (const section of model.sections ?? []) lines.push(...section, '')
 
   lines.push(...annotationsTable(model.annotations, provenance))

@@ -81,15 +81,20 @@ function findersOf(keys: Set<string>): string | undefined {
 /**
  * That `untagged` are left without the run's tags, and, where those hold keys that keep-images or
  * reuse finds AMIs by, that these will never find them: "ami-1 in us-west-2 is left without the run's tags, …".
+ * `recorded`: the run recorded its set for a re-run of the job (saveUntaggedRecord), which finds them.
  */
-function leftWithout(untagged: UntaggedAmi[]): string {
+function leftWithout(untagged: UntaggedAmi[], recorded = false): string {
   const one = untagged.length === 1
   const names = untagged.map(({ amiId, region }) => `${amiId} in ${region}`).join(', ')
   const finders = findersOf(new Set(untagged.flatMap((ami) => Object.keys(ami.tags))))
+  const it = one ? 'it' : 'them'
   const never =
     finders === undefined
       ? ''
-      : `, which ${finders} AMIs by: this run and later ones will never find ${one ? 'it' : 'them'}`
+      : recorded
+        ? `, which ${finders} AMIs by: later runs will never find ${it}, but a re-run of this job with reuse: true tags and reuses ${it}, ` +
+          'as this run recorded its set in the Actions cache'
+        : `, which ${finders} AMIs by: this run and later ones will never find ${it}`
   return `${names} ${one ? 'is' : 'are'} left without the run's tags${never}. ${one ? 'It costs' : 'They cost'}, with ${one ? 'its' : 'their'} snapshots, until ${one ? 'it is' : 'each is'} tagged or deregistered`
 }
 
@@ -97,11 +102,11 @@ function leftWithout(untagged: UntaggedAmi[]): string {
  * For the failure: which AMIs are left without the run's tags, that keep-images and reuse will
  * never find them, and the way out, which the log and the summary give as commands.
  */
-export function untaggedSentence(untagged: UntaggedAmi[], summary: boolean): string {
+export function untaggedSentence(untagged: UntaggedAmi[], summary: boolean, recorded = false): string {
   if (untagged.length === 0) return ''
   const where = summary ? 'the log and the summary give' : 'the log gives'
   return (
-    ` ${leftWithout(untagged)}; ${where} the commands for ${untagged.length === 1 ? 'it' : 'each'} ` +
+    ` ${leftWithout(untagged, recorded)}; ${where} the commands for ${untagged.length === 1 ? 'it' : 'each'} ` +
     '(aws ec2 create-tags with the tags the run meant to give it, or aws ec2 deregister-image --delete-associated-snapshots).'
   )
 }
@@ -143,22 +148,23 @@ const whatToRun =
  * Names in the log, with their commands, the AMIs a failed tagging left without the run's tags,
  * and keeps them for the summary (untaggedSection).
  */
-export function reportUntagged(untagged: UntaggedAmi[], summary: SummaryModel): void {
+export function reportUntagged(untagged: UntaggedAmi[], summary: SummaryModel, recorded = false): void {
   if (untagged.length === 0) return
   summary.leftUntagged = untagged
-  core.info(`${leftWithout(untagged)}. ${whatToRun}`)
+  if (recorded) summary.untaggedRecorded = true
+  core.info(`${leftWithout(untagged, recorded)}. ${whatToRun}`)
   for (const line of untagged.flatMap(untaggedCommands)) core.info(line)
 }
 
 /** The summary's section on the AMIs left without the run's tags: why it matters, and the commands. None: no section. */
-export function untaggedSection(untagged: UntaggedAmi[]): string[] {
+export function untaggedSection(untagged: UntaggedAmi[], recorded = false): string[] {
   if (untagged.length === 0) return []
   const commands = untagged.flatMap((ami) => ['', ...untaggedCommands(ami)]).slice(1).map(masked)
   const fence = '`'.repeat(Math.max(2, ...(commands.join('\n').match(/`+/g) ?? []).map((run) => run.length)) + 1)
   return [
     "#### AMIs left without the run's tags",
     '',
-    `${leftWithout(untagged)}. ${whatToRun}`,
+    `${leftWithout(untagged, recorded)}. ${whatToRun}`,
     '',
     `${fence}sh`,
     ...commands,
