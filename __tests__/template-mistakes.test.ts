@@ -1334,6 +1334,7 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
       {
         action: 'CreateTags',
         region: 'us-east-1',
+        accessKeyId: 'AKIDLOOPBACK',
         params: { 'ResourceId.1': expect.stringMatching(/^sir-[0-9a-f]{8}$/), 'Tag.1.Key': 'Request', 'Tag.1.Value': 'for ami-0abcdef1234567890' }
       }
     ])
