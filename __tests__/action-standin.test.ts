@@ -72,6 +72,35 @@ function killStandIns(pids: number[]): void {
 }
 
 describe('a build', () => {
+  it('whose credentials expired: names what each build left with the commands that remove it, in the region that build launched in', async () => {
+    // Two builds in two regions; the session expired once web had launched its instance, and api
+    // had made its key pair only (as Packer 1.6.6 leaves them against the loopback endpoint).
+    const twoRegions = { builders: [{ type: 'amazon-ebs', name: 'web', region: 'us-east-1' }, { type: 'amazon-ebs', name: 'api', region: 'eu-west-1' }] }
+    writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify(twoRegions, null, 2))
+    const lines = [
+      ['say', '==> web: Creating temporary keypair: packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a1'],
+      ['say', '==> api: Creating temporary keypair: packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a2'],
+      ['say', '==> web: Creating temporary security group for this instance: packer_6b164ef8-a9b5-085f-4088-c1ddb4e9252b'],
+      ['message', '    web: Instance ID: i-0aaaaaaaaaaaaaaa1'],
+      ['error', '==> api: Error creating temporary security group for this instance: RequestExpired: Request has expired.'],
+      ['error', '==> web: Error waiting for instance (i-0aaaaaaaaaaaaaaa1) to become ready: RequestExpired: Request has expired.']
+    ]
+    const result = await run({}, { STANDIN_FAIL: 'build', STANDIN_AMIS: '[]', STANDIN_LINES: JSON.stringify(lines) })
+    expect(result.exitCode).toBe(1)
+    const failure = result.errors.at(-1)?.message ?? ''
+    expect(failure).toContain(
+      'i-0aaaaaaaaaaaaaaa1, packer_6b164ef8-a9b5-085f-4088-c1ddb4e9252b, packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a1 (in us-east-1), ' +
+        'packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a2 (in eu-west-1) may still exist.'
+    )
+    expect(failure).toContain('aws ec2 terminate-instances --region us-east-1 --instance-ids i-0aaaaaaaaaaaaaaa1')
+    expect(failure).toContain('aws ec2 delete-key-pair --region us-east-1 --key-name packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a1')
+    expect(failure).toContain('aws ec2 delete-key-pair --region eu-west-1 --key-name packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a2')
+    expect(failure).not.toContain('REGION')
+    // The post step is told the same.
+    const saved = JSON.parse(result.state['packer-leftovers']) as Record<string, unknown>
+    expect(saved).toMatchObject({ buildRegions: { byBuild: { web: 'us-east-1', api: 'eu-west-1' } }, announcedBy: { 'i-0aaaaaaaaaaaaaaa1': 'web', 'packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a2': 'api' } })
+  })
+
   it('sets the outputs for the latest run only, every region', async () => {
     writeFileSync(
       join(workspace, 'packer-manifest.json'),

@@ -225,6 +225,10 @@ describe('RunRecord', () => {
     expect(feed(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).temporaryResources).toEqual(expected)
     expect(feedText(lines).finishedImages).toEqual([{ build: 'amazon-ebs.web', ami: 'ami-0aaaaaaaaaaaaaaa6' }])
+    // Each with the build that announced it, whose region it is in.
+    const announcedBy = { packer_6602: 'amazon-ebs.api', 'i-0ccccccccccccccc3': 'amazon-ebs.api', 'ami-0ccccccccccccccc7': 'amazon-ebs.api' }
+    expect(feed(lines).announcedBy).toEqual(announcedBy)
+    expect(feedText(lines).announcedBy).toEqual(announcedBy)
     const saved: unknown[] = []
     const record = new RunRecord((resources) => saved.push(structuredClone(resources)))
     for (const line of lines) record.observe(parseEventLine(line)!)

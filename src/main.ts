@@ -34,7 +34,7 @@ import { Cancellation, runPacker, type PackerRun } from './packer/run.js'
 import { keptApartFromTheLog, manifestRunUuid, manifestToRead, prepareManifestDirectory, readBuiltAmis } from './artifacts/index.js'
 import { amiBuilderTypeOf, amiIdsByRegion, inKnownOrder, inTemplateOrder, type Ami } from './artifacts/manifest.js'
 import { refusedCredentialsText } from './common/refused-credentials.js'
-import { credentialsExpiredText, removalCommands, saysCredentialsExpired, whereLeft, type BuildRegions } from './common/expired-credentials.js'
+import { credentialsExpiredText, leftInText, removalCommands, saysCredentialsExpired, whereEachLeft, type BuildRegions } from './common/expired-credentials.js'
 import { familyTagging, newAmisByFamily, type FamilyTagging } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
 import { RUN_CREDENTIALS_STATE, type SavedCredentials } from './aws/saved-credentials.js'
@@ -1661,7 +1661,7 @@ function nothingBuilt(built: PackerStepRun, summary: SummaryModel, buildRegions:
 function expiredDuringTheBuild(run: PackerRun, buildRegions: BuildRegions, summary: SummaryModel): string {
   if (!run.record.credentialsExpired) return ''
   const said = credentialsExpiredText(process.uptime() * 1000)
-  const left = leftByPacker(run.record.temporaryResources, buildRegions)
+  const left = leftByPacker(run.record, buildRegions)
   summary.problems.push(said, ...(left ? [left] : []))
   return ` ${said}${left ? ` ${left}` : ''}`
 }
@@ -1677,16 +1677,16 @@ function refusedCredentials(run: PackerRun, summary: SummaryModel): string {
 
 /**
  * What Packer announced and did not remove, as a sentence with the command for each, in the region
- * its builds launched in (whereLeft); empty when none.
+ * of the build that announced it, else where the run's builds launched (whereEachLeft); empty when none.
  */
-function leftByPacker(resources: RunRecord['temporaryResources'], buildRegions: BuildRegions): string {
-  const { region, where } = whereLeft(buildRegions)
-  const commands = removalCommands(resources, region)
+function leftByPacker(record: RunRecord, buildRegions: BuildRegions): string {
+  const resources = record.temporaryResources
+  const groups = whereEachLeft(resources, buildRegions, record.announcedBy)
+  const commands = removalCommands(resources, groups)
   if (commands.length === 0) return ''
-  const named = [...resources.instanceIds, ...resources.images, ...resources.securityGroups, ...resources.keyPairs]
   const copies = resources.copyRegions.length > 0 ? ` Look in ${resources.copyRegions.join(', ')} too, for copies of the AMI.` : ''
   return (
-    `Packer could not remove what it made, and an instance runs up a bill until it is terminated: ${named.join(', ')} (${where}) may still exist. ` +
+    `Packer could not remove what it made, and an instance runs up a bill until it is terminated: ${leftInText(groups)} may still exist. ` +
     `With credentials that work: ${commands.join('; ')}.${copies}`
   )
 }
@@ -2178,6 +2178,7 @@ function tellThePostStep(
   const save = (): void => core.saveState(LEFTOVERS_STATE, JSON.stringify(state))
   const record: RunRecord = new RunRecord((resources, finished) => {
     state.resources = resources
+    state.announcedBy = record.announcedBy
     state.finished = finished
     if (record.scriptLinesAlike) state.scriptLinesAlike = true
     save()

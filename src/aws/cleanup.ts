@@ -19,7 +19,7 @@ import {
 import type { IAMClient } from '@aws-sdk/client-iam'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ec2Client } from './client.js'
-import { removalCommands, saysCredentialsExpired, whereLeft } from '../common/expired-credentials.js'
+import { leftInText, regionOfBuild, removalCommands, saysCredentialsExpired, whereEachLeft, whereLeft } from '../common/expired-credentials.js'
 import { awsErrorText } from './failures.js'
 import { madeSincePackerStarted, postStepAwsMs, type LeftoverState } from './leftovers.js'
 import { cleanUpImages } from './leftover-images.js'
@@ -59,16 +59,40 @@ const goneStates = new Set(['shutting-down', 'terminated'])
 
 /** Everything Packer's log named, by ID or name: the AMIs, the instances, the security groups, the key pairs, the volumes snapshotted. */
 function named({ resources }: LeftoverState): string[] {
+  return namedWithIds({ resources }).map(([said]) => said)
+}
+
+/** named, each with the ID or name it was announced by, where it is an EC2 resource (RunRecord.announcedBy). */
+function namedWithIds({ resources }: Pick<LeftoverState, 'resources'>): Array<[string, string?]> {
+  const own = (id: string): [string, string] => [id, id]
   return [
-    ...resources.images,
-    ...resources.instanceIds,
-    ...resources.securityGroups,
-    ...resources.keyPairs,
-    ...resources.launchTemplates.map((template) => `launch template ${template}`),
-    ...resources.instanceProfiles.map((name) => `instance profile ${name}`),
-    ...resources.roles.map((name) => `role ${name}`),
-    ...resources.snapshotVolumes.map((volume) => `the snapshots of ${volume}`)
+    ...resources.images.map(own),
+    ...resources.instanceIds.map(own),
+    ...resources.securityGroups.map(own),
+    ...resources.keyPairs.map(own),
+    ...resources.launchTemplates.map((template): [string, string] => [`launch template ${template}`, template]),
+    ...resources.instanceProfiles.map((name): [string] => [`instance profile ${name}`]),
+    ...resources.roles.map((name): [string] => [`role ${name}`]),
+    ...resources.snapshotVolumes.map((volume): [string, string] => [`the snapshots of ${volume}`, volume])
   ]
+}
+
+/**
+ * What Packer left (named), each with where it is: the region of the build that announced it
+ * where the template tells it (BuildRegions.byBuild), else the regions the step was given.
+ */
+function namedWithRegions(state: LeftoverState): string {
+  const given = `in ${state.regions.join(', ') || 'its build region'}`
+  const groups: Array<{ where: string; names: string[] }> = []
+  for (const [said, id] of namedWithIds(state)) {
+    const build = id === undefined || state.announcedBy === undefined || !Object.hasOwn(state.announcedBy, id) ? undefined : state.announcedBy[id]
+    const region = regionOfBuild(state.buildRegions, build)
+    const where = region === undefined ? given : `in ${region}`
+    const group = groups.find((known) => known.where === where)
+    if (group === undefined) groups.push({ where, names: [said] })
+    else group.names.push(said)
+  }
+  return groups.length === 0 ? `(${given})` : groups.map(({ where, names }) => `${names.join(', ')} (${where})`).join(', ')
 }
 
 /** How Packer ended, as the post step tells it. */
@@ -902,7 +926,7 @@ export async function cleanUpAfterPacker(state: LeftoverState, deadlineMs = post
             `${unnamed.length === 1 ? 'an instance' : 'instances'} launched with them that Packer's log never named`
       warnings.unshift(
         `${ended}, and on-error is abort, so what it made is left as it is: ` +
-          `${named(state).join(', ')} (in ${state.regions.join(', ') || 'its build region'})${copies}${instances}.`
+          `${namedWithRegions(state)}${copies}${instances}.`
       )
       return warnings
     }
@@ -944,12 +968,14 @@ export async function cleanUpAfterPacker(state: LeftoverState, deadlineMs = post
  * credentials that work. Said once, after the refusals themselves.
  */
 function expiredBeforeTheCleanUp(state: LeftoverState): string {
-  const { region, where } = whereLeft(state.buildRegions)
+  const groups = whereEachLeft(state.resources, state.buildRegions, state.announcedBy)
   const { copyRegions } = state.resources
-  const commands = removalCommands(state.resources, region)
+  const commands = removalCommands(state.resources, groups)
   const copies = copyRegions.length > 0 ? ` Look in ${copyRegions.join(', ')} too, for copies of the AMI.` : ''
+  // One place, as the builds' region or the regions they may be in, or each thing with its own.
+  const where = groups.length > 1 ? ` (${leftInText(groups)})` : ` ${(groups[0] ?? whereLeft(state.buildRegions)).where}`
   return (
-    `The AWS credentials had expired by the post step: AWS refused its calls (RequestExpired, ExpiredToken), so it could not remove what Packer left ${where}, ` +
+    `The AWS credentials had expired by the post step: AWS refused its calls (RequestExpired, ExpiredToken), so it could not remove what Packer left${where}, ` +
     `and an instance runs up a bill until it is terminated. With credentials that work: ${commands.join('; ')}.${copies} ` +
     "Give the session more time than the build takes (configure-aws-credentials' role-duration-seconds, up to the role's MaxSessionDuration), " +
     'or use credentials that renew themselves.'

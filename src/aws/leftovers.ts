@@ -16,6 +16,8 @@ export interface LeftoverState {
    * the home region. Absent until the main step has read them, just after Packer starts.
    */
   buildRegions?: BuildRegions
+  /** The build whose line announced each of `resources` (RunRecord.announcedBy), by its ID or name: it is in that build's region. */
+  announcedBy?: Record<string, string>
   /**
    * `running` until Packer ends; `exited` when its build succeeded; `failed` when it exited by
    * itself otherwise (a failed or cancelled build, which it cleans up after unless told not to
@@ -95,7 +97,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
     return undefined
   }
   if (typeof value !== 'object' || value === null) return undefined
-  const { regions, resources, buildRegions, packer, keep, summary, packerPid, packerStarted, scriptLinesAlike, amis, finished, manifests } = value as Record<string, unknown>
+  const { regions, resources, buildRegions, announcedBy, packer, keep, summary, packerPid, packerStarted, scriptLinesAlike, amis, finished, manifests } = value as Record<string, unknown>
   if (!packerEnds.includes(packer)) return undefined
   const found = (typeof resources === 'object' && resources !== null ? resources : {}) as Record<string, unknown>
   return {
@@ -114,6 +116,7 @@ export function parseLeftoverState(text: string): LeftoverState | undefined {
       ...(Array.isArray(found.groupsMayBeGone) ? { groupsMayBeGone: strings(found.groupsMayBeGone) } : {})
     },
     ...(typeof buildRegions === 'object' && buildRegions !== null ? { buildRegions: savedBuildRegions(buildRegions as Record<string, unknown>) } : {}),
+    ...(typeof announcedBy === 'object' && announcedBy !== null ? { announcedBy: stringRecord(announcedBy) } : {}),
     packer: packer as PackerEnd,
     keep: keep === true,
     ...(summary === false ? { summary: false } : {}),
@@ -142,8 +145,14 @@ function strings(list: unknown): string[] {
   return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string' && item !== '') : []
 }
 
-function savedBuildRegions({ regions, unknown }: Record<string, unknown>): BuildRegions {
-  return { regions: strings(regions), ...(unknown === true ? { unknown } : {}) }
+function savedBuildRegions({ regions, unknown, byBuild }: Record<string, unknown>): BuildRegions {
+  const named = typeof byBuild === 'object' && byBuild !== null ? stringRecord(byBuild) : {}
+  return { regions: strings(regions), ...(unknown === true ? { unknown } : {}), ...(Object.keys(named).length > 0 ? { byBuild: named } : {}) }
+}
+
+/** The non-empty string values of a saved record, by their keys; none for anything else. */
+function stringRecord(record: object): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''))
 }
 
 function finishedImages(list: unknown[]): FinishedImage[] {

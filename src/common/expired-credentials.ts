@@ -50,12 +50,59 @@ export interface PackerLeftovers {
 export interface BuildRegions {
   regions: string[]
   unknown?: true
+  /**
+   * The region of the build that each name Packer's lines may give one goes by, where every build
+   * that may go by it launches in that one region: what a build's line announced is there.
+   */
+  byBuild?: Record<string, string>
 }
 
 /**
- * Where what Packer left is, for removalCommands: the one region every build launches in, where
- * it is known; else `REGION`, with words that name the regions it may be in, never one of them as
- * the place (an instance looked for in the wrong region is InvalidInstanceID.NotFound).
+ * Where each thing Packer left is (whereLeft), given the build whose line announced it
+ * (`announcedBy`, RunRecord.announcedBy): the region of that build where it is known; else the
+ * one region every build launches in, or `REGION` with the regions it may be in.
+ */
+export interface LeftIn {
+  /** What is there, in the order the commands name them. */
+  names: string[]
+  region: string
+  where: string
+}
+
+/** Each thing of `left` grouped by where it is (LeftIn), the groups in the order their first thing comes. */
+export function whereEachLeft(left: PackerLeftovers, builds: BuildRegions | undefined, announcedBy: Record<string, string> = {}): LeftIn[] {
+  const groups: LeftIn[] = []
+  const anywhere = whereLeft(builds)
+  for (const name of [...left.instanceIds, ...left.images, ...left.securityGroups, ...left.keyPairs]) {
+    const region = regionOfBuild(builds, own(announcedBy, name))
+    const place = region === undefined ? anywhere : { region, where: `in ${region}` }
+    const group = groups.find((known) => known.where === place.where)
+    if (group === undefined) groups.push({ names: [name], ...place })
+    else if (!group.names.includes(name)) group.names.push(name)
+  }
+  return groups
+}
+
+/** `name, name (in R), name (in the region its build launched in (…))`: what `groups` name, each with where it is. */
+export function leftInText(groups: LeftIn[]): string {
+  return groups.map(({ names, where }) => `${names.join(', ')} (${where})`).join(', ')
+}
+
+/** The region the build Packer names `build` launches in, where the template tells it (BuildRegions.byBuild). */
+export function regionOfBuild(builds: BuildRegions | undefined, build: string | undefined): string | undefined {
+  return build === undefined || builds?.byBuild === undefined ? undefined : own(builds.byBuild, build)
+}
+
+/** A record's own value for `key`: a build may be named `constructor`. */
+function own(record: Record<string, string>, key: string): string | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined
+}
+
+/**
+ * Where what Packer left is, for removalCommands, when no build is known to have left it: the one
+ * region every build launches in, where it is known; else `REGION`, with words that name the
+ * regions it may be in, never one of them as the place (an instance looked for in the wrong region
+ * is InvalidInstanceID.NotFound).
  */
 export function whereLeft(builds: BuildRegions | undefined): { region: string; where: string } {
   const regions = builds?.regions ?? []
@@ -69,17 +116,23 @@ function listed(regions: string[]): string {
   return regions.length < 2 ? regions.join('') : `${regions.slice(0, -1).join(', ')} or ${regions.at(-1)}`
 }
 
-/** The AWS CLI command that removes each thing Packer left in `region`, to run with credentials that work. */
-export function removalCommands({ instanceIds, images, securityGroups, keyPairs }: PackerLeftovers, region: string): string[] {
+/**
+ * The AWS CLI command that removes each thing Packer left, in the region `groups` (whereEachLeft)
+ * give it, to run with credentials that work.
+ */
+export function removalCommands({ instanceIds, images, securityGroups, keyPairs }: PackerLeftovers, groups: LeftIn[]): string[] {
+  const regionOf = (name: string): string => groups.find((group) => group.names.includes(name))?.region ?? 'REGION'
   return [
-    ...instanceIds.map((id) => `aws ec2 terminate-instances --region ${region} --instance-ids ${id}`),
-    ...images.map((id) => `aws ec2 deregister-image --region ${region} --image-id ${id} --delete-associated-snapshots`),
+    ...instanceIds.map((id) => `aws ec2 terminate-instances --region ${regionOf(id)} --instance-ids ${id}`),
+    ...images.map((id) => `aws ec2 deregister-image --region ${regionOf(id)} --image-id ${id} --delete-associated-snapshots`),
     // By its ID: a name alone names a group only in the default VPC.
-    ...securityGroups.map(
-      (name) =>
+    ...securityGroups.map((name) => {
+      const region = regionOf(name)
+      return (
         `aws ec2 delete-security-group --region ${region} --group-id $(aws ec2 describe-security-groups --region ${region} ` +
         `--filters Name=group-name,Values=${name} --query 'SecurityGroups[0].GroupId' --output text)`
-    ),
-    ...keyPairs.map((name) => `aws ec2 delete-key-pair --region ${region} --key-name ${name}`)
+      )
+    }),
+    ...keyPairs.map((name) => `aws ec2 delete-key-pair --region ${regionOf(name)} --key-name ${name}`)
   ]
 }

@@ -507,12 +507,10 @@ export async function buildsOfRun(
   return running
     .filter((build) => !makesNone(build))
     .map((build) => {
-      const written = [build.name, build.made?.source].filter((name): name is string => name !== undefined)
-      // `BUILD.TYPE.NAME`, `TYPE.NAME`, `NAME`: the last two as a manifest entry may give them.
-      const shorter = given.templateKind === 'hcl' ? written.flatMap((name) => [name.split('.').slice(-2).join('.'), name.split('.').at(-1) as string]) : []
+      const names = namesOf(build, given.templateKind)
       return {
         type: build.type,
-        ...(build.name === undefined ? {} : { names: [...new Set([...written, ...shorter])] }),
+        ...(names === undefined ? {} : { names }),
         shown: build.name ?? `the ${build.type} build whose name only Packer knows`,
         ...(build.regions === undefined ? {} : { regions: build.regions, inEachRegion })
       }
@@ -520,8 +518,22 @@ export async function buildsOfRun(
 }
 
 /**
+ * The names Packer may give a build (BuildOfRun.names): its name as -only matches it and, of an
+ * HCL2 build, `BUILD.TYPE.NAME`, `TYPE.NAME`, `NAME`, as a manifest entry or Packer before 1.7 may
+ * give them. Undefined where only Packer knows it.
+ */
+function namesOf(build: AmiBuild, templateKind: TemplateKind): string[] | undefined {
+  if (build.name === undefined) return undefined
+  const written = [build.name, build.made?.source].filter((name): name is string => name !== undefined)
+  const shorter = templateKind === 'hcl' ? written.flatMap((name) => [name.split('.').slice(-2).join('.'), name.split('.').at(-1) as string]) : []
+  return [...new Set([...written, ...shorter])]
+}
+
+/**
  * The regions the Amazon builds that `only` and `except` leave in launch in (BuildRegions), those
- * that make no AMI included: what Packer announced of any of them may be left.
+ * that make no AMI included: what Packer announced of any of them may be left. A name Packer may
+ * give a build (namesOf) is tied to the build's region where every such build that may go by it
+ * launches in that one region, known now: a build whose name only Packer knows may go by any.
  */
 export async function buildRegionsOfRun(
   builds: AmiBuild[] | undefined,
@@ -531,7 +543,28 @@ export async function buildRegionsOfRun(
   const running = given.only.length === 0 && given.except.length === 0 ? builds : await selected(builds, given)
   const amazon = running.filter((build) => build.type.startsWith('amazon-'))
   const regions = [...new Set(amazon.flatMap((build) => (build.buildRegion === undefined ? [] : [build.buildRegion])))].sort()
-  return amazon.some((build) => build.buildRegion === undefined) ? { regions, unknown: true } : { regions }
+  const byBuild = regionsByName(amazon, given.templateKind)
+  return {
+    regions,
+    ...(amazon.some((build) => build.buildRegion === undefined) ? { unknown: true as const } : {}),
+    ...(Object.keys(byBuild).length > 0 ? { byBuild } : {})
+  }
+}
+
+/** Of buildRegionsOfRun: each name of `builds` (namesOf) whose builds all launch in one region known now, with it. */
+function regionsByName(builds: AmiBuild[], templateKind: TemplateKind): Record<string, string> {
+  const unnamed = builds.filter((build) => namesOf(build, templateKind) === undefined)
+  const regions = new Map<string, Set<string | undefined>>()
+  for (const build of builds) {
+    for (const name of namesOf(build, templateKind) ?? []) regions.set(name, (regions.get(name) ?? new Set()).add(build.buildRegion))
+  }
+  const known = [...regions].flatMap(([name, of]) => {
+    for (const build of unnamed) of.add(build.buildRegion)
+    const [region] = of
+    return of.size === 1 && region !== undefined ? [[name, region] as const] : []
+  })
+  // fromEntries, not assignment: a build named `__proto__` is a name like any other.
+  return Object.fromEntries(known)
 }
 
 /**

@@ -627,6 +627,20 @@ export class RunRecord {
   }
 
   /**
+   * The build whose line announced each EC2 resource of temporaryResources (instance, AMI,
+   * security group, key pair, launch template, snapshotted volume), by its ID or name, as
+   * Packer names the build: where that build launched, the resource is.
+   */
+  get announcedBy(): Record<string, string> {
+    const by: Array<[string, string]> = []
+    for (const [build, { instanceIds, images, securityGroups, keyPairs, launchTemplates, snapshotVolumes }] of this.builds) {
+      for (const resource of [...instanceIds, ...images, ...securityGroups, ...keyPairs, ...launchTemplates, ...snapshotVolumes]) by.push([resource, build])
+    }
+    // fromEntries, not assignment: a name Packer printed is never taken for a property of the record.
+    return Object.fromEntries(by)
+  }
+
+  /**
    * The text of a `ui,say`/`ui,message` line, as bytes (the log never makes most of them
    * strings): only a line that Packer ends a build with, or whose words after the first ": "
    * begin as an announcement does ("Instance ID: …", "Creating …", "Created …", "Copying …", "AMI: …"), is

@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a as r}from"./chunk-XKARJE47.js";var s="packer-leftovers";function i(e,n){return e===void 0||n===void 0||e.getTime()>=Date.parse(n)-3e5}r(i,"madeSincePackerStarted");export{s as a,i as b};
+import{a as r}from"./chunk-XKARJE47.js";var s="packer-leftovers";function t(e,n){return e===void 0||n===void 0||e.getTime()>=Date.parse(n)-3e5}r(t,"madeSincePackerStarted");export{s as a,t as b};
