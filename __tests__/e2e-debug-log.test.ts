@@ -18,10 +18,11 @@ describeWithPacker("Packer's debug log and the action's debug lines, through the
 
   // Each holds a comma, which Packer's machine-readable lines write as %!(PACKER_COMMA): its debug
   // log copies those lines as they are, and a runner masks a secret only as it was registered.
-  const hclSecret = 'hcl-Secret,9f3e'
-  const jsonSecret = 'json-Secret,47ab'
+  // Each part after the comma holds a letter no hexadecimal ID (a request ID, an AMI's) can.
+  const hclSecret = 'hcl-Secret,9f3q'
+  const jsonSecret = 'json-Secret,47aw'
   /** Given to the step as `${{ secrets.X }}` would be: the runner knows it, the template does not declare it sensitive. */
-  const runnerSecret = 'runner-Secret,c0de'
+  const runnerSecret = 'runner-Secret,c0dy'
   const secrets = [hclSecret, jsonSecret, runnerSecret]
 
   /** The demo's HCL2 template with a sensitive variable, given by a variables file, that one of the AMI's tags shows. */
