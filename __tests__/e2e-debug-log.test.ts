@@ -5,9 +5,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CreateKeyPairCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
-import { SOURCE_AMI_ID } from '../test-support/ec2-endpoint/index.js'
 import { asTheRunnerShowsIt, loopbackEnvironment, pushToMain, runPostStep, type ActionRun } from './support/action-process.js'
+import { leftByABuild } from './support/endpoint-per-test.js'
 import { demoRuns, loopbackSuite } from './support/loopback-suite.js'
 import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
 import { commandsTheRunnerRuns, groupLines } from './support/workflow-commands.js'
@@ -185,13 +184,7 @@ describeWithPacker("Packer's debug log and the action's debug lines, through the
 
     it("the post step's calls, cleaning up what a failed build left, have their lines too", async () => {
       const { endpoint } = suite
-      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }, maxAttempts: 1 })
-      const keyName = 'packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a8'
-      await ec2.send(new CreateKeyPairCommand({ KeyName: keyName }))
-      const launched = await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1, KeyName: keyName }))
-      ec2.destroy()
-      const instanceId = launched.Instances?.[0]?.InstanceId as string
-      const resources = { instanceIds: [instanceId], keyPairs: [keyName], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [], copyRegions: [] }
+      const { resources } = await leftByABuild(endpoint, 'us-east-1')
       const packerStarted = new Date(Date.now() - 60_000).toISOString()
       const state = { 'packer-leftovers': JSON.stringify({ regions: ['us-east-1'], buildRegions: { regions: ['us-east-1'] }, resources, packer: 'failed', packerStarted }) }
       endpoint.faults.throttle('TerminateInstances', { firstCalls: 1, userAgent: 'aws-sdk-js' })

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, expect, it } from '@jest/globals'
 import { CreateKeyPairCommand, CreateSecurityGroupCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
 import { rmSync } from 'node:fs'
 import { startEc2Endpoint, SOURCE_AMI_ID, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
+import { leftByABuild } from './support/endpoint-per-test.js'
 import { loopbackEnvironment, pushToMain, runAction, runPostStep, type RunActionOptions } from './support/action-process.js'
 import { demoWorkspace } from './support/demo.js'
 import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
@@ -93,13 +94,7 @@ describeWithPacker('AWS credentials that expire during the run, through the bund
     const main = await runAction(step({ variables: 'aws_region=eu-west-1' }))
     expect(main.exitCode).toBe(0)
     const saved = JSON.parse(main.state['packer-leftovers']) as Record<string, unknown>
-    const ec2 = new EC2Client({ region: 'eu-west-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'x' }, maxAttempts: 1 })
-    const keyName = 'packer_6b164ef8-e5c4-4c3e-69ff-feeac7e0c4a8'
-    await ec2.send(new CreateKeyPairCommand({ KeyName: keyName }))
-    const launched = await ec2.send(new RunInstancesCommand({ ImageId: SOURCE_AMI_ID, MinCount: 1, MaxCount: 1, KeyName: keyName }))
-    ec2.destroy()
-    const instanceId = launched.Instances?.[0]?.InstanceId as string
-    const resources = { instanceIds: [instanceId], keyPairs: [keyName], securityGroups: [], images: [], imageInstances: [], snapshotVolumes: [], launchTemplates: [], instanceProfiles: [], roles: [], copyRegions: [] }
+    const { instanceId, keyName, resources } = await leftByABuild(endpoint, 'eu-west-1')
     const state = { 'packer-leftovers': JSON.stringify({ ...saved, resources, packer: 'failed', amis: [], finished: [], manifests: [] }) }
     endpoint.faults.expireCredentials()
     const post = await runPostStep({ state }, step())

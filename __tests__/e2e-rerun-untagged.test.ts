@@ -21,17 +21,7 @@ describeWithPacker('a job re-run after tagging failed, through the bundled actio
 
   const amiIdsOf = (result: ActionRun) => JSON.parse(result.outputs['ami-ids']) as Record<string, string>
   const imageOf = (region: string, amiId: string) => attempts.endpoint.images(region).find((image) => image.imageId === amiId)
-  /** The AMIs in the account but the source AMI, by region, each with the run that tagged it. */
-  const amisInTheAccount = () =>
-    Object.fromEntries(
-      regions.map((region) => [
-        region,
-        attempts.endpoint
-          .images(region)
-          .filter((image) => image.imageId !== SOURCE_AMI_ID && image.state !== 'deregistered')
-          .map((image) => `${image.imageId} ${image.tags.BuildRunUrl ?? 'untagged'}`)
-      ])
-    )
+  const { amisInTheAccount } = attempts
 
   it.each([
     ['us-west-2', (made: Record<string, string>) => `EC2 shows it a copy of ${made['us-east-1']} in us-east-1, of the set, with the same name`],

@@ -25,20 +25,8 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 describeWithPacker('a job re-run in the same workflow run, through the bundled action', () => {
   const attempts = workflowRunAttempts(regions, 'e2e-reruns-')
-  const { attemptStep } = attempts
+  const { attemptStep, amisInTheAccount } = attempts
 
-  /** The AMIs in the account that are not the source AMI, by region, with their run's URL. */
-  function amisInTheAccount(): Record<string, string[]> {
-    return Object.fromEntries(
-      regions.map((region) => [
-        region,
-        attempts.endpoint
-          .images(region)
-          .filter((image) => image.imageId !== SOURCE_AMI_ID && image.state !== 'deregistered')
-          .map((image) => `${image.imageId} ${image.tags.BuildRunUrl ?? 'untagged'}`)
-      ])
-    )
-  }
 
   const amiIdsOf = (run: ActionRun) => JSON.parse(run.outputs['ami-ids']) as Record<string, string>
 

@@ -3,7 +3,7 @@
 // GITHUB_RUN_ATTEMPT, against one loopback endpoint kept between them for the test.
 import { afterEach, beforeEach } from '@jest/globals'
 import { rmSync } from 'node:fs'
-import { startEc2Endpoint, type Ec2Endpoint } from '../../test-support/ec2-endpoint/index.js'
+import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, pushToMain, runAction, type ActionRun, type RunActionOptions } from './action-process.js'
 import { demoWorkspace } from './demo.js'
 import { nodeRuntimes, packerVersion } from './runtimes.js'
@@ -14,6 +14,8 @@ export interface WorkflowRunAttempts {
   /** The step of attempt `attempt`: the demo's JSON job with `inputs`, `runner` added to its environment. */
   attemptStep(attempt: number, inputs?: Record<string, string>, runner?: Record<string, string>): RunActionOptions
   run(attempt: number, inputs?: Record<string, string>, runner?: Record<string, string>): Promise<ActionRun>
+  /** The AMIs in the account that are not the source AMI, by region, each with the run that tagged it (its BuildRunUrl), or `untagged`. */
+  amisInTheAccount(): Record<string, string[]>
 }
 
 /** Attempts of one run in each test of the describe block it is called in, the endpoint serving `regions`. */
@@ -42,7 +44,17 @@ export function workflowRunAttempts(regions: string[], prefix: string): Workflow
         env: { ...pushToMain, GITHUB_RUN_ATTEMPT: String(attempt), ...loopbackEnvironment(attempts.endpoint.url, workspace), ...runner }
       }
     },
-    run: (attempt, inputs, runner) => runAction(attempts.attemptStep(attempt, inputs, runner))
+    run: (attempt, inputs, runner) => runAction(attempts.attemptStep(attempt, inputs, runner)),
+    amisInTheAccount: () =>
+      Object.fromEntries(
+        regions.map((region) => [
+          region,
+          attempts.endpoint
+            .images(region)
+            .filter((image) => image.imageId !== SOURCE_AMI_ID && image.state !== 'deregistered')
+            .map((image) => `${image.imageId} ${image.tags.BuildRunUrl ?? 'untagged'}`)
+        ])
+      )
   }
   return attempts
 }
