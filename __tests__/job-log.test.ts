@@ -5,7 +5,7 @@ import { afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackEnvironment, pushToMain, runAction, runPostStep, type ActionRun } from './support/action-process.js'
 import { readActionYml } from './support/action-yml.js'
 import { demoWorkspace } from './support/demo.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
@@ -120,6 +120,23 @@ describeWithPacker('the job log, as the runner reads it', () => {
     expect(result.errors.map((error) => error.message)).toContain(
       'amazon-ebs: Script exited with non-zero exit status: 3.Allowed exit codes are: [0]'
     )
+  })
+
+  it("a failed build that made no AMI: the log goes from Packer's error to the step's, and the post step claims no key pair Packer deleted", async () => {
+    withScripts(['exit 1'])
+    const step = { workspace, inputs: { 'packer-version': version, 'working-directory': 'json' }, env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) } }
+    const result = await runAction(step)
+    expect(result.exitCode).toBe(1)
+    // Nothing between the Build group and the step's error says where AMIs are read from: none was built.
+    const lines = result.stdout.split('\n').filter((line) => !line.startsWith('::debug::'))
+    expect(lines.slice(lines.lastIndexOf('::endgroup::') + 1)).toEqual(['::error::packer build failed (exit code 1); no AMI was built.', ''])
+
+    // Packer deleted its key pair as it cleaned up; the post step's closing line does not say it did.
+    const keyPair = /Creating temporary keypair: (packer_\S+)/.exec(result.stdout)?.[1] as string
+    expect(endpoint.callsOf('DeleteKeyPair').map((call) => call.params.KeyName)).toEqual([keyPair])
+    const post = await runPostStep(result, step)
+    expect(post.exitCode).toBe(0)
+    expect(post.stdout).toContain(`Clean-up: deleted key pair ${keyPair} (if it was still there).`)
   })
 
   it("Packer's own word that it is cancelling is a notice; the run fails as cancelled", async () => {

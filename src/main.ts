@@ -1586,7 +1586,9 @@ async function build(
   // block names by its source block, and the template does not tell every name) keep the order in
   // which they finished.
   const asTheyFinished = !inKnownOrder(artifacts.amis, inputs.buildNames)
-  for (const note of artifacts.notes) core.info(note)
+  // Where the AMIs were read from says nothing to a build that failed and made none: the log
+  // would say "reading the AMIs" just before it says that none was built.
+  if (amis.length > 0 || (built.exitCode === 0 && !built.cancelled)) for (const note of artifacts.notes) core.info(note)
   summary.outsideManifest = await noteOutsideManifest(inputs, artifacts)
   const passedOver = asTheyFinished ? undefined : await passedOverBuilds(inputs, amis, built.exitCode !== 0 || failedAfterImage !== undefined)
   setAmiOutputs(amis, inputs.awsRegion, { manifest: artifacts.manifest ?? '', 'run-uuid': artifacts.runUuid ?? '' }, passedOver)

@@ -907,6 +907,15 @@ async function keyPairsMadeByTheBuild(
 }
 
 /**
+ * A key pair the clean-up deleted, as its closing line names it: one Packer named is deleted
+ * without a look-up, and EC2 deletes a name it does not know without a word, so it may have been
+ * gone already (after a failed build, Packer has most often deleted it itself).
+ */
+function keyPairDeleted(name: string): string {
+  return packerKeyPairName.test(name) ? `${name} (if it was still there)` : name
+}
+
+/**
  * The post step's clean-up, given what the main step saved about a Packer that died before its
  * own clean-up (needsCleanup): removes what it left, within `deadlineMs`. Never throws; whatever
  * may remain is a warning naming it, handed back for the post step to annotate.
@@ -943,7 +952,7 @@ export async function cleanUpAfterPacker(state: LeftoverState, deadlineMs = post
       const done = [
         report.terminated.length > 0 ? `terminated ${report.terminated.join(', ')}` : '',
         report.deletedSecurityGroups.length > 0 ? `deleted security group ${report.deletedSecurityGroups.join(', ')}` : '',
-        report.deletedKeyPairs.length > 0 ? `deleted key pair ${report.deletedKeyPairs.join(', ')}` : '',
+        report.deletedKeyPairs.length > 0 ? `deleted key pair ${report.deletedKeyPairs.map(keyPairDeleted).join(', ')}` : '',
         report.deletedLaunchTemplates.length > 0 ? `deleted launch template ${report.deletedLaunchTemplates.join(', ')}` : '',
         report.deletedIam.length > 0 ? `deleted ${report.deletedIam.join(', ')}` : '',
         report.deregistered.length > 0 ? `deregistered ${report.deregistered.join(', ')}` : '',
