@@ -390,7 +390,7 @@ export interface PackerCrash {
 export class RunRecord {
   version?: string
   readonly artifacts: AnnouncedArtifact[] = []
-  /** Packer's notices that arrive as `ui,error` (a cancellation), at most a few. */
+  /** Packer's notices that arrive as `ui,error` (a cancellation), at most a few: not errors, and left to the log. */
   readonly notices: string[] = []
   /**
    * Packer's own warnings about the template, each on its own (`Warning: Warning when preparing

@@ -23,7 +23,7 @@ import {
 } from '../packer/machine-readable.js'
 import type { PackerRun } from '../packer/run.js'
 import type { JsonVariablesFile, TemplateError } from '../packer/template-errors.js'
-import { annotate, annotateEach, type Annotation } from './annotation.js'
+import { annotateEach, type Annotation } from './annotation.js'
 
 export interface AnnotationContext {
   /** Directory Packer runs in: HCL2 diagnostics name files relative to it. */
@@ -49,12 +49,13 @@ export interface AnnotationContext {
 }
 
 /**
- * Annotates what a Packer run has to say: its notices, its warnings about the template (with
- * `warnings`: validate's, which the build says again), and its errors if it failed. Gives back
- * the warnings and errors, for the summary.
+ * Annotates what a Packer run has to say: its warnings about the template (with `warnings`:
+ * validate's, which the build says again), and its errors if it failed. Gives back the warnings
+ * and errors, for the summary. Its notices are not annotated: the only one, that it is cancelling
+ * "after receiving terminated", is the action's SIGTERM, which the step's own warning (that it
+ * stops Packer) and error (that the run was cancelled) already say in the user's words.
  */
 export async function reportPackerRun(run: PackerRun, context: AnnotationContext, { warnings = false } = {}): Promise<Annotation[]> {
-  for (const notice of run.record.notices) annotate({ level: 'notice', message: notice, title: 'Packer' })
   const warned = warnings && run.record.warnings.length > 0 ? await placeTemplateErrors(run.record.warnings, context) : []
   if (run.exitCode === 0 || run.cancelled) return annotateEach(inFileOrder(warned), afterPacker)
   // Packer writes all of an HCL2 template's problems as one error: each is annotated on its own, once.
