@@ -390,8 +390,6 @@ export interface PackerCrash {
 export class RunRecord {
   version?: string
   readonly artifacts: AnnouncedArtifact[] = []
-  /** Packer's notices that arrive as `ui,error` (a cancellation), at most a few: not errors, and left to the log. */
-  readonly notices: string[] = []
   /**
    * Packer's own warnings about the template, each on its own (`Warning: Warning when preparing
    * build: "amazon-ebs"`, a deprecated setting). A build's output never begins so: Packer puts
@@ -566,8 +564,9 @@ export class RunRecord {
         if (event.data[0] === 'error') {
           const message = event.data.slice(1).join(',')
           this.noteExpiry(message)
-          if (isCancellationNotice(message)) this.add(this.notices, message)
-          else if (!buildOutput.test(message)) this.add(this.uiErrors, message)
+          // Packer's cancellation notice says what the user asked for, not an error: left to the log.
+          if (isCancellationNotice(message)) break
+          if (!buildOutput.test(message)) this.add(this.uiErrors, message)
           else this.observeBuilderError(message)
         } else if (event.data[0] === 'say' || event.data[0] === 'message') {
           const text = event.data.slice(1).join(',')

@@ -1,4 +1,4 @@
-// Packer's notices, its warnings about the template, and its errors when it failed, as
+// Packer's warnings about the template, and its errors when it failed, as
 // annotations: each on the template's file and line where Packer says, or where what it names is
 // (packer/template-errors.ts). Errors only when the run failed: a provisioner's stderr arrives as
 // `ui,error` lines too, and a successful build must not end with a list of "errors".
@@ -51,8 +51,8 @@ export interface AnnotationContext {
 /**
  * Annotates what a Packer run has to say: its warnings about the template (with `warnings`:
  * validate's, which the build says again), and its errors if it failed. Gives back the warnings
- * and errors, for the summary. Its notices are not annotated: the only one, that it is cancelling
- * "after receiving terminated", is the action's SIGTERM, which the step's own warning (that it
+ * and errors, for the summary. Packer's notice that it is cancelling "after receiving terminated"
+ * is left to the log (RunRecord): that is the action's SIGTERM, which the step's own warning (that it
  * stops Packer) and error (that the run was cancelled) already say in the user's words.
  */
 export async function reportPackerRun(run: PackerRun, context: AnnotationContext, { warnings = false } = {}): Promise<Annotation[]> {
