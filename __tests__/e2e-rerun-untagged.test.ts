@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startActionsCacheService, type ActionsCacheService } from '../test-support/actions-cache/index.js'
-import { SOURCE_AMI_ID } from '../test-support/ec2-endpoint/index.js'
+import { SOURCE_AMI_ID, startEc2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { pushToMain, type ActionRun } from './support/action-process.js'
 import { workflowRunAttempts } from './support/reruns.js'
 import { describeWithPacker } from './support/runtimes.js'
@@ -88,7 +88,7 @@ describeWithPacker('a job re-run after tagging failed, through the bundled actio
       expect(first.stdout).toContain(`Recorded the set in the Actions cache (${key}`)
       expect(first.stdout).toContain('but a re-run of this job with reuse: true tags and reuses them, as this run recorded its set in the Actions cache')
       expect(first.summary).toContain('as this run recorded its set in the Actions cache')
-      expect(service.entries.map((entry) => entry.key)).toEqual([expect.stringMatching(new RegExp(`^${key}[0-9a-f]{64}-1$`))])
+      expect(service.entries.map((entry) => entry.key)).toEqual([expect.stringMatching(new RegExp(`^${key}[0-9a-f]{16}-[0-9a-f]{64}-1$`))])
 
       attempts.endpoint.faults.clear()
       const second = await withCache(2)
@@ -137,6 +137,42 @@ describeWithPacker('a job re-run after tagging failed, through the bundled actio
       expect(attempts.endpoint.callsOf('RunInstances')).toHaveLength(2)
       expect(amiIdsOf(second)['us-east-1']).not.toBe(made['us-east-1'])
     }, 120_000)
+
+    // Two jobs of the run, or two legs of one job's matrix, building the same template into two
+    // accounts (two endpoints): the same fingerprint. Each records its own set, and each re-run
+    // adopts its own; under one key, the second's record was refused, and its re-run took the
+    // first's record, found its AMIs gone from its account, and built again.
+    it.each([
+      ['two jobs', { GITHUB_JOB: 'images-prod' }, { GITHUB_JOB: 'images-test' }],
+      ['two legs of a matrix over long-term access keys', { GITHUB_JOB: 'images', AWS_ACCESS_KEY_ID: 'AKIAPRODEXAMPLE00001' }, { GITHUB_JOB: 'images', AWS_ACCESS_KEY_ID: 'AKIATESTEXAMPLE00002' }]
+    ])('%s building the same fingerprint in two accounts: each records its set, and each re-run adopts its own', async (_, jobA, jobB) => {
+      const service = cache as ActionsCacheService
+      const other = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
+      try {
+        const inOther = { AWS_ENDPOINT_URL_EC2: other.url, AWS_ENDPOINT_URL_SSM: other.url, AWS_ENDPOINT_URL_IAM: other.url }
+        const leg = (attempt: number, job: Record<string, string>) =>
+          attempts.run(attempt, { reuse: 'true' }, { ...service.env, RUNNER_TEMP: runnerTemp, ...job, ...(job === jobB ? inOther : {}) })
+        for (const endpoint of [attempts.endpoint, other]) endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
+        const firstA = await leg(1, jobA)
+        const firstB = await leg(1, jobB)
+        expect(firstB.stdout).toContain('Recorded the set in the Actions cache (packer-ami-action-untagged-')
+        expect(service.entries).toHaveLength(2)
+        const madeB = amiIdsOf(firstB)
+        for (const endpoint of [attempts.endpoint, other]) endpoint.faults.clear()
+        const secondA = await leg(2, jobA)
+        const secondB = await leg(2, jobB)
+        expect(secondA.warnings).toEqual([])
+        expect(secondB.warnings).toEqual([])
+        expect([secondA.exitCode, secondB.exitCode]).toEqual([0, 0])
+        expect(amiIdsOf(secondA)).toEqual(amiIdsOf(firstA))
+        expect(amiIdsOf(secondB)).toEqual(madeB)
+        expect(secondB.stdout).toContain(`::notice title=Reuse::${listedAmis(madeB)}, which ${runUrl}/attempts/1 left without its tags`)
+        expect(other.callsOf('RunInstances')).toHaveLength(1)
+        for (const region of regions) expect(other.images(region).find((image) => image.imageId === madeB[region])?.tags.BuildRunUrl).toBe(`${runUrl}/attempts/1`)
+      } finally {
+        await other.close()
+      }
+    }, 240_000)
 
     it('a run whose tagging succeeds makes no call to the Actions cache for a re-run', async () => {
       const first = await withCache(1)

@@ -9,6 +9,7 @@
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { CreateTagsCommand, DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2'
+import { createHash } from 'node:crypto'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -40,10 +41,32 @@ export interface UntaggedRecord {
   amis: RecordedAmi[]
 }
 
-/** The record's key, less the attempt that saved it: the workflow run (one repository's) and the fingerprint. */
+/**
+ * Which job of the run, and which leg of its matrix, the record is of. The jobs of a run, and the
+ * legs of a matrix, may build the same fingerprint (one template and variables, into other
+ * accounts, or tagged as other families): under one key, the second leg's save is refused (a key
+ * is never saved twice) and its re-run takes the first leg's AMIs as its own. Nothing in a job's
+ * environment names its matrix leg; what tells the legs apart reaches the action as its job's ID,
+ * its inputs, the region and profile variables, and the access key. Left out as they change from
+ * attempt to attempt: the token input, and a temporary access key's ID (an assumed role's, OIDC's).
+ * Hashed: the key is shown to whoever can read the repository's caches.
+ */
+function jobLeg(): string {
+  const env = process.env
+  const inputs = Object.keys(env)
+    .filter((name) => name.startsWith('INPUT_') && name !== 'INPUT_GITHUB-TOKEN')
+    .sort()
+    .map((name) => [name, env[name]])
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'] ?? ''
+  const where = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE'].map((name) => env[name] ?? '')
+  const leg = [env['GITHUB_JOB'] ?? '', inputs, where, accessKeyId.startsWith('AKIA') ? accessKeyId : '']
+  return createHash('sha256').update(JSON.stringify(leg)).digest('hex').slice(0, 16)
+}
+
+/** The record's key, less the attempt that saved it: the workflow run (one repository's), the job and its matrix leg, and the fingerprint. */
 function keyPrefix(fingerprint: string): string | undefined {
   const runId = process.env['GITHUB_RUN_ID']
-  return runId ? `packer-ami-action-untagged-${runId}-${fingerprint}-` : undefined
+  return runId ? `packer-ami-action-untagged-${runId}-${jobLeg()}-${fingerprint}-` : undefined
 }
 
 /**
