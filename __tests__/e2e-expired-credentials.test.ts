@@ -4,9 +4,10 @@
 // as EC2 does (RequestExpired, "Request has expired."). What exists stays in the outputs; the
 // failure says what happened and what to change; what is left is named with the command that
 // removes or tags it; nothing asks again and again.
-import { afterEach, beforeEach, expect, it } from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { CreateKeyPairCommand, CreateSecurityGroupCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { startEc2Endpoint, SOURCE_AMI_ID, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { leftByABuild } from './support/endpoint-per-test.js'
 import { loopbackEnvironment, pushToMain, runAction, runPostStep, type RunActionOptions } from './support/action-process.js'
@@ -104,5 +105,79 @@ describeWithPacker('AWS credentials that expire during the run, through the bund
     expect(said).toContain(`aws ec2 terminate-instances --region eu-west-1 --instance-ids ${instanceId}`)
     expect(said).toContain(`aws ec2 delete-key-pair --region eu-west-1 --key-name ${keyName}`)
     expect(said).not.toContain('us-east-1')
+  })
+
+  describe('in the post step, after a template whose two builds launch in two regions failed with on-error: abort', () => {
+    // What the main step saved of a real run: Packer's log announced each build's instance, key
+    // pair and security group, each in its build's region, and left them (on-error: abort).
+    async function leftByTwoBuilds(): Promise<{ state: Record<string, string>; left: Record<string, { instanceId: string; keyPair: string; group: string }> }> {
+      const path = join(workspace, 'json', 'packer-template.json')
+      const template = JSON.parse(readFileSync(path, 'utf8'))
+      const [builder] = template.builders
+      template.builders = [
+        { ...builder, name: 'web', ami_regions: '' },
+        { ...builder, name: 'api', region: 'eu-west-1', ami_regions: '', ami_name: 'api-{{timestamp}}' }
+      ]
+      writeFileSync(path, JSON.stringify(template, null, 2))
+      endpoint.faults.fail('CreateImage', { code: 'UnauthorizedOperation' })
+      const main = await runAction(step({ 'working-directory': 'json', template: 'packer-template.json', 'var-file': 'packer-vars.json', 'on-error': 'abort' }))
+      expect(main.exitCode).toBe(1)
+      endpoint.faults.clear()
+      const left = Object.fromEntries(
+        ['us-east-1', 'eu-west-1'].map((region) => {
+          const [instance] = endpoint.instances(region)
+          const group = endpoint.securityGroups(region).find((one) => one.groupId === instance.securityGroupIds[0])
+          return [region, { instanceId: instance.instanceId, keyPair: instance.keyName as string, group: group?.groupName as string }]
+        })
+      )
+      return { state: { 'packer-leftovers': main.state['packer-leftovers'] }, left }
+    }
+
+    it('credentials expired: each thing is named in its own region, with the command that removes it there', async () => {
+      const { state, left } = await leftByTwoBuilds()
+      const saved = JSON.parse(state['packer-leftovers']) as Record<string, unknown>
+      endpoint.faults.expireCredentials()
+      const post = await runPostStep({ state: { 'packer-leftovers': JSON.stringify({ ...saved, keep: false }) } }, step())
+      expect(post.exitCode).toBe(0)
+      const said = post.warnings.find((warning) => warning.startsWith('The AWS credentials had expired by the post step')) ?? ''
+      for (const [region, { instanceId, keyPair, group }] of Object.entries(left)) {
+        expect(said).toContain(`${instanceId}, ${group}, ${keyPair} (in ${region})`)
+        expect(said).toContain(`aws ec2 terminate-instances --region ${region} --instance-ids ${instanceId}`)
+        expect(said).toContain(`aws ec2 delete-security-group --region ${region} --group-id $(aws ec2 describe-security-groups --region ${region} --filters Name=group-name,Values=${group} `)
+        expect(said).toContain(`aws ec2 delete-key-pair --region ${region} --key-name ${keyPair}`)
+      }
+      expect(said).not.toContain('REGION')
+    })
+
+    it('on-error: abort: the note names each thing left in its own region, and the look-up for instances the log never named is in each', async () => {
+      const { state, left } = await leftByTwoBuilds()
+      const before = endpoint.calls.length
+      const post = await runPostStep({ state }, step())
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings).toHaveLength(1)
+      for (const [region, { instanceId, keyPair, group }] of Object.entries(left)) {
+        expect(post.warnings[0]).toContain(`${instanceId}, ${group}, ${keyPair} (in ${region})`)
+        // Each region's look-up names that region's key pair and group, and only those.
+        const asked = endpoint.calls.slice(before).filter((call) => call.region === region && call.action === 'DescribeSecurityGroups')
+        expect(asked.map((call) => Object.entries(call.params).filter(([name]) => name.startsWith('Filter.1.Value')).map(([, value]) => value))).toEqual([[group]])
+      }
+      for (const region of Object.keys(left)) expect(endpoint.instances(region).map((instance) => instance.state)).toEqual(['stopped'])
+    })
+
+    it('on-error: abort, credentials expired: the look-up is refused once, and the commands that look are given, each in its region', async () => {
+      const { state, left } = await leftByTwoBuilds()
+      endpoint.faults.expireCredentials()
+      const before = endpoint.calls.length
+      const post = await runPostStep({ state }, step())
+      expect(post.exitCode).toBe(0)
+      expect(post.warnings[0]).toMatch(/^Packer's build failed, and on-error is abort, so what it made is left as it is: /)
+      const said = post.warnings.find((warning) => warning.startsWith('The AWS credentials had expired by the post step')) ?? ''
+      for (const [region, { keyPair, group }] of Object.entries(left)) {
+        expect(said).toContain(`aws ec2 describe-instances --region ${region} --filters Name=key-name,Values=${keyPair} Name=instance-state-name,Values=pending,running,stopping,stopped`)
+        expect(said).toContain(`aws ec2 describe-instances --region ${region} --filters Name=instance.group-name,Values=${group} `)
+      }
+      expect(post.warnings.filter((warning) => warning.includes('RequestExpired'))).toEqual([said])
+      expect(endpoint.calls.slice(before).map((call) => call.error)).toEqual(['RequestExpired'])
+    })
   })
 })

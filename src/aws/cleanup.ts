@@ -854,16 +854,26 @@ async function findUnnamedInstances(state: LeftoverState, deadlineMs: number, wa
   if (keyPairs.length === 0 && securityGroups.length === 0) return []
   const found: UnnamedInstance[] = []
   const send = { abortSignal: AbortSignal.timeout(Math.max(1, deadlineMs)) }
-  for (const region of state.regions) {
+  // A key pair or group is in the region of the build that announced it, where the template tells
+  // it; else in any region the builds launch in.
+  const announcedIn = (name: string) =>
+    regionOfBuild(state.buildRegions, state.announcedBy !== undefined && Object.hasOwn(state.announcedBy, name) ? state.announcedBy[name] : undefined)
+  const lookIn = [...new Set([...state.regions, ...(state.buildRegions?.regions ?? [])])].flatMap((region) => {
+    const here = (name: string) => [undefined, region].includes(announcedIn(name))
+    const groups = securityGroups.filter(here)
+    const keys = keyPairs.filter(here)
+    return groups.length + keys.length === 0 ? [] : [{ region, groups, keys }]
+  })
+  for (const [index, { region, groups, keys }] of lookIn.entries()) {
     const ec2 = ec2Client(region, 3)
     try {
       const groupIds =
-        securityGroups.length === 0
+        groups.length === 0
           ? []
-          : ((await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: securityGroups }] }), send)).SecurityGroups ?? [])
-              .filter((group) => group.GroupName !== undefined && securityGroups.includes(group.GroupName))
+          : ((await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: groups }] }), send)).SecurityGroups ?? [])
+              .filter((group) => group.GroupName !== undefined && groups.includes(group.GroupName))
               .flatMap((group) => (group.GroupId ? [group.GroupId] : []))
-      const ownKeyPairs = await keyPairsMadeByTheBuild(ec2, keyPairs, state.packerStarted, send)
+      const ownKeyPairs = await keyPairsMadeByTheBuild(ec2, keys, state.packerStarted, send)
       const lookups: Array<[InstanceFilter, string[]]> = [
         ['key-name', ownKeyPairs],
         ['instance.group-id', groupIds]
@@ -876,14 +886,36 @@ async function findUnnamedInstances(state: LeftoverState, deadlineMs: number, wa
         }
       }
     } catch (error) {
-      warn(
-        `Could not look in ${region} for an instance launched with ${[...securityGroups, ...keyPairs].join(', ')} that Packer's log never named: ${awsErrorText(error)}`
-      )
+      const text = awsErrorText(error)
+      if (saysCredentialsExpired(text)) {
+        // An expired session refuses every region alike: the user looks, with credentials that work.
+        warn(expiredBeforeTheLookUp(lookIn.slice(index)))
+        break
+      }
+      warn(`Could not look in ${region} for an instance launched with ${[...groups, ...keys].join(', ')} that Packer's log never named: ${text}`)
     } finally {
       ec2.destroy()
     }
   }
   return found
+}
+
+/**
+ * With on-error: abort, the look-up for the instances Packer's log never named was refused for the
+ * credentials having expired: the commands that look, region by region, with credentials that work.
+ */
+function expiredBeforeTheLookUp(lookIn: Array<{ region: string; groups: string[]; keys: string[] }>): string {
+  const states = `Name=instance-state-name,Values=${keptStates.join(',')}`
+  const commands = lookIn.flatMap(({ region, groups, keys }) => [
+    ...(keys.length > 0 ? [`aws ec2 describe-instances --region ${region} --filters Name=key-name,Values=${keys.join(',')} ${states}`] : []),
+    ...(groups.length > 0 ? [`aws ec2 describe-instances --region ${region} --filters Name=instance.group-name,Values=${groups.join(',')} ${states}`] : [])
+  ])
+  return (
+    "The AWS credentials had expired by the post step: AWS refused its calls (RequestExpired, ExpiredToken), so it could not look for an instance the build launched that Packer's log never named " +
+    `(one whose launch EC2 had not yet answered), which runs up a bill until it is terminated. With credentials that work: ${commands.join('; ')}. ` +
+    "Give the session more time than the build takes (configure-aws-credentials' role-duration-seconds, up to the role's MaxSessionDuration), " +
+    'or use credentials that renew themselves.'
+  )
 }
 
 /**
