@@ -145,6 +145,30 @@ describeWithPacker('a build step without AWS credentials it can use, through the
     expect(result.stdout).not.toContain('loopback-secret')
   })
 
+  // IAM, like STS, refuses keys it does not take with codes of its own: Packer's first IAM call
+  // (its temporary instance profile's role) meets them where EC2 has not been asked with the keys.
+  it.each([
+    ['unknown-key', 'InvalidClientTokenId', /AWS refused the AWS credentials \(InvalidClientTokenId\): no account has the access key ID, or it is inactive\./],
+    ['wrong-secret', 'SignatureDoesNotMatch', /AWS refused the AWS credentials \(SignatureDoesNotMatch\): the secret access key is not the one of the access key ID\./]
+  ] as const)('keys IAM refuses (%s): the failure says %s in the action\'s words, and nothing is launched', async (reason, code, said) => {
+    const template = join(workspace, 'json', 'packer-template.json')
+    const parsed = JSON.parse(readFileSync(template, 'utf8')) as { builders: Array<Record<string, unknown>> }
+    const document = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'] }] }
+    parsed.builders[0] = { ...parsed.builders[0], temporary_iam_instance_profile_policy_document: document }
+    writeFileSync(template, JSON.stringify(parsed, null, 2))
+    endpoint.faults.refuseCredentials({ reason, services: ['iam'] })
+    const result = await run({}, { 'working-directory': 'json', template: 'packer-template.json', 'var-file': 'packer-vars.json' })
+    expect(result.exitCode).toBe(1)
+    expect(endpoint.calls.filter((call) => call.service === 'iam').map((call) => call.error)).toContain(code)
+    const failure = result.errors.at(-1)?.message ?? ''
+    expect(failure).toMatch(/^packer build failed \(exit code 1\); no AMI was built\. /)
+    expect(failure).toMatch(said)
+    expect(failure).toContain('Check the keys the workflow gives the step')
+    expect(result.summary).toMatch(said)
+    expect(endpoint.callsOf('RunInstances')).toEqual([])
+    expect(result.stdout).not.toContain('loopback-secret')
+  })
+
   it('a region EC2 has not: its AuthFailure for the region is not said to be the keys', async () => {
     // EC2 answers a call signed for a region it does not have with AuthFailure too, in words that name the region.
     const result = await run({}, { variables: 'aws_region=ap-northeast-9' })

@@ -56,6 +56,31 @@ export interface ExpiryFault {
   after?: string
 }
 
+/** Keys a service does not take: an access key ID no account has, or a secret that is not the key's. */
+export interface RefusedCredentialsFault {
+  reason: 'unknown-key' | 'wrong-secret'
+  /** Only these services refuse them (all three when not given); the others answer as usual. */
+  services?: Array<'ec2' | 'iam' | 'ssm'>
+}
+
+/**
+ * What each service answers a call signed with keys it does not take: EC2 `AuthFailure` (401) for
+ * both; IAM and STS (Query APIs) `InvalidClientTokenId` or `SignatureDoesNotMatch` (403); SSM (a
+ * JSON API) `UnrecognizedClientException` or `InvalidSignatureException` (400).
+ */
+export function refusedCredentialsError(service: 'ec2' | 'iam' | 'ssm', reason: RefusedCredentialsFault['reason']): Ec2Error {
+  if (service === 'ec2') return new Ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials', 401)
+  const unknown = reason === 'unknown-key'
+  if (service === 'iam') {
+    return unknown
+      ? new Ec2Error('InvalidClientTokenId', 'The security token included in the request is invalid.', 403)
+      : new Ec2Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.', 403)
+  }
+  return unknown
+    ? new Ec2Error('UnrecognizedClientException', 'The security token included in the request is invalid.', 400)
+    : new Ec2Error('InvalidSignatureException', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.', 400)
+}
+
 export interface Ec2Faults {
   /** `RequestLimitExceeded` (HTTP 503). With no options, every call to the action. */
   throttle(action: string, fault?: ThrottleFault): void
@@ -93,6 +118,8 @@ export interface Ec2Faults {
    * With no options, at once.
    */
   expireCredentials(fault?: ExpiryFault): void
+  /** The step's keys are refused, by every service or those `services` names (refusedCredentialsError), from now on. */
+  refuseCredentials(fault: RefusedCredentialsFault): void
   /** Switches every fault off (and sends every answer held). */
   clear(): void
 }
@@ -178,6 +205,7 @@ export class FaultPlan implements Ec2Faults {
   private readonly heldAnswers = new Map<string, { released: Promise<void>; release: () => void }>()
   private hiddenCalls = 0
   private expiry: { fault: ExpiryFault; calls: number; expired: boolean } | undefined
+  private refusal: RefusedCredentialsFault | undefined
   private readonly hidden = new Map<string, number>()
 
   constructor(world: World) {
@@ -213,7 +241,13 @@ export class FaultPlan implements Ec2Faults {
    * Throws what the service answers a call signed with credentials that have expired, if these
    * have; a call of the action `after` names is answered, and expires them for the calls after it.
    */
+  refuseCredentials(fault: RefusedCredentialsFault): void {
+    this.refusal = fault
+  }
+
   checkExpiry(service: 'ec2' | 'iam' | 'ssm', action: string, accessKeyId: string): void {
+    const refusal = this.refusal
+    if (refusal !== undefined && (refusal.services ?? [service]).includes(service)) throw refusedCredentialsError(service, refusal.reason)
     const expiry = this.expiry
     if (expiry === undefined || (expiry.fault.accessKeyId !== undefined && expiry.fault.accessKeyId !== accessKeyId)) return
     if (!expiry.expired) {
@@ -283,6 +317,7 @@ export class FaultPlan implements Ec2Faults {
     this.hidden.clear()
     this.hiddenCalls = 0
     this.expiry = undefined
+    this.refusal = undefined
     this.world.holdInstancesPending = false
     this.world.holdCopiesPending = false
     this.world.holdCreatedImagesPending = false
