@@ -5,7 +5,7 @@
 // credentials Packer built with, not the step's.
 import { afterEach, beforeEach, expect, it } from '@jest/globals'
 import type { ChildProcess } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { asTheRunnerShowsIt, loopbackEnvironment, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
@@ -119,6 +119,18 @@ describeWithPacker('a template that brings its own AWS credentials, through the 
     expect(endpoint.callsOf('CreateTags').length).toBeGreaterThan(3)
     expect(signers()).toEqual(['AKIDIMAGESPROFILE'])
     expect(result.stdout).toContain('The action\'s AWS calls use the credentials the template\'s builds use: the profile "images" its builders name.')
+  })
+
+  it('a shared_credentials_file relative to the working directory: Packer reads it there, and so does the action, which tags with its profile', async () => {
+    // Packer runs in working-directory, and opens the file as the builder names it.
+    mkdirSync(join(workspace, 'hcl2', 'aws'))
+    writeFileSync(join(workspace, 'hcl2', 'aws', 'credentials'), '[images]\naws_access_key_id = AKIDIMAGESFILE\naws_secret_access_key = images-file-secret\n')
+    hclSource('  profile = "images"\n  shared_credentials_file = "aws/credentials"')
+    const result = await run('hcl2', noKeys)
+    expectTagged(result)
+    expect(endpoint.callsOf('CreateTags').length).toBeGreaterThan(3)
+    expect(signers()).toEqual(['AKIDIMAGESFILE'])
+    expect(result.stdout).not.toContain('images-file-secret')
   })
 
   it('keys given through the variables input (JSON template): the action tags with them, not the step\'s, and the secret stays masked', async () => {

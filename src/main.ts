@@ -666,7 +666,7 @@ async function followTemplateCredentials(inputs: Inputs, read: HclTemplate | und
   const builds = inputs.templateKind === 'hcl' ? read?.amiBuilds : inputs.jsonAmiBuilds
   if (inputs.command !== 'build' || !builds?.some((build) => build.ownCredentials)) return []
   const { amiBuildsOfRun } = await import('./inputs/ami-builds.js')
-  const { use, unsure } = runCredentialsOf(await amiBuildsOfRun(builds, inputs), process.env)
+  const { use, unsure } = runCredentialsOf(await amiBuildsOfRun(builds, inputs), process.env, inputs.workingDirectory)
   if (unsure) {
     return reportInputWarnings([{ message: stepCredentialsText(unsure), location: unsure.build.location }], 'AWS credentials of the template')
   }

@@ -2,6 +2,7 @@
 // installed: a key without its secret, and, when the credential chain finds none, why that may be
 // and what to change. Read here, once; the chain itself is walked by the AWS stage (aws/client.ts).
 import { readFileSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
 import { isRecord } from '../common/values.js'
 import type { AmiBuild, TemplateCredentials } from './ami-builds.js'
 
@@ -103,10 +104,13 @@ export function noCredentialsText(env: Env, fork = forkPullRequest(env)): string
  */
 export type RunCredentials = { use?: TemplateCredentials; unsure?: { build: AmiBuild; why: string } }
 
-/** RunCredentials of the builds the run runs that make AMIs (amiBuildsOfRun), in this environment. */
-export function runCredentialsOf(builds: AmiBuild[], env: Env): RunCredentials {
+/**
+ * RunCredentials of the builds the run runs that make AMIs (amiBuildsOfRun), in this environment,
+ * Packer running in `workingDirectory`.
+ */
+export function runCredentialsOf(builds: AmiBuild[], env: Env, workingDirectory: string): RunCredentials {
   if (!builds.some((build) => build.ownCredentials)) return {}
-  const used = builds.map((build) => ({ build, ...credentialsOfBuild(build, env) }))
+  const used = builds.map((build) => ({ build, ...credentialsOfBuild(build, env, workingDirectory) }))
   const unsure = used.find((each) => each.why !== undefined)
   if (unsure) return { unsure: { build: unsure.build, why: unsure.why as string } }
   const distinct = new Set(used.map(({ credentials }) => JSON.stringify(credentials ?? null)))
@@ -123,7 +127,7 @@ export function runCredentialsOf(builds: AmiBuild[], env: Env): RunCredentials {
  * profile of the shared files; then the builder's role, assumed with those. Undefined
  * `credentials`: the step's. A `why` where the template does not tell them for sure.
  */
-function credentialsOfBuild(build: AmiBuild, env: Env): { credentials?: TemplateCredentials; why?: string } {
+function credentialsOfBuild(build: AmiBuild, env: Env, workingDirectory: string): { credentials?: TemplateCredentials; why?: string } {
   if (!build.ownCredentials) return {}
   const given = build.ownCredentials.given
   if (given === undefined) {
@@ -138,7 +142,10 @@ function credentialsOfBuild(build: AmiBuild, env: Env): { credentials?: Template
         'Packer 1.6.6 builds with the step\'s keys, later versions of the Amazon plugin with the profile'
     }
   }
-  const source = keys ? { keys } : fromFiles ? { ...(profile ? { profile } : {}), ...(credentialsFile ? { credentialsFile } : {}) } : {}
+  // Packer opens a relative shared_credentials_file from the directory it runs in, working-directory,
+  // and a `~/` one in the home directory, as the SDK does; the action runs in the workspace.
+  const file = credentialsFile === undefined || isAbsolute(credentialsFile) || credentialsFile.startsWith('~/') ? credentialsFile : resolve(workingDirectory, credentialsFile)
+  const source = keys ? { keys } : fromFiles ? { ...(profile ? { profile } : {}), ...(file ? { credentialsFile: file } : {}) } : {}
   const credentials = { ...source, ...(assumeRole ? { assumeRole } : {}) }
   return Object.keys(credentials).length === 0 ? {} : { credentials }
 }
