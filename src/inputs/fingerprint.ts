@@ -1,15 +1,16 @@
 // The fingerprint of a build's inputs: a SHA-256 over the template and variables files, the
 // files fingerprint-paths matches, the files and directories the template names as inputs of
 // the build (template-references.ts), the variables, only and except inputs and the Packer version.
-// It is public (the log, the AMIs' BuildFingerprint tag) and all else in it is in the repository:
-// a secret hashed into it could be guessed and checked offline, so the value of each variable
-// the template marks sensitive is left out, and only its name counts.
+// It is public (the log, the AMIs' BuildFingerprint tag): a secret hashed into it could be guessed
+// and checked offline, so the value of each variable the template marks sensitive is left out,
+// and only its name counts; where a template or variables file holds such a value (a variables
+// file a step writes from a secret), the file is hashed with the value left out too.
 // A module of its own, with the toolkit's glob library. Reading the inputs loads it only to parse
 // fingerprint-paths; the job globs and hashes once the inputs are valid and the command is
 // build, so refused inputs and validate-only runs never read the files.
 import * as glob from '@actions/glob'
 import { createHash } from 'node:crypto'
-import { open, stat } from 'node:fs/promises'
+import { open, readFile, stat } from 'node:fs/promises'
 import { relative, resolve, sep } from 'node:path'
 import { errorMessage } from '../common/errors.js'
 import { globLiteral } from '../common/paths.js'
@@ -21,7 +22,16 @@ import { hclTemplateFiles } from './template.js'
 
 export type FingerprintInputs = Pick<
   TemplateFiles,
-  'workingDirectory' | 'template' | 'templateKind' | 'varFiles' | 'manifest' | 'sensitiveVariables' | 'referencedPaths' | 'jsonTemplate' | 'hclFiles'
+  | 'workingDirectory'
+  | 'template'
+  | 'templateKind'
+  | 'varFiles'
+  | 'manifest'
+  | 'sensitiveVariables'
+  | 'sensitiveValues'
+  | 'referencedPaths'
+  | 'jsonTemplate'
+  | 'hclFiles'
 > &
   Pick<BuildSelection, 'variables' | 'only' | 'except'> &
   Pick<ReuseInputs, 'fingerprintPatterns'>
@@ -131,19 +141,39 @@ function bytesRead(inputs: FingerprintInputs): Map<string, Uint8Array> {
   return read
 }
 
+/** What a sensitive value is hashed as, in a template or variables file: the same whatever the value. */
+const sensitiveMarker = Buffer.from('\0sensitive value\0').toString('latin1')
+
+/**
+ * The bytes of a template or variables file with each of `values` in it, as written or as a quoted
+ * string escapes it, replaced by one marker: a file that holds none hashes as it is.
+ */
+export function withoutSensitiveValues(bytes: Uint8Array, values: string[]): Uint8Array {
+  // Latin-1 maps each byte to one character and back: the replacing is byte for byte.
+  const asBytes = (text: string): string => Buffer.from(text, 'utf8').toString('latin1')
+  const forms = values.filter((value) => value.trim() !== '').flatMap((value) => [value, JSON.stringify(value).slice(1, -1)])
+  let text = Buffer.from(bytes).toString('latin1')
+  const before = text
+  // The longest first, so that a value that holds another is replaced whole.
+  for (const form of [...new Set(forms.map(asBytes))].sort((a, b) => b.length - a.length)) text = text.replaceAll(form, sensitiveMarker)
+  return text === before ? bytes : Buffer.from(text, 'latin1')
+}
+
 /**
  * The SHA-256 of each file, a few at a time, each through a buffer of its own: neither a large
- * file nor many small ones make the action's memory grow. Those of `read` from its bytes.
+ * file nor many small ones make the action's memory grow. Those of `read` from its bytes; those
+ * of `screened` (the template's and variables files) read whole, their sensitive values left out.
  */
-async function fileDigests(files: string[], read: Map<string, Uint8Array>): Promise<string[]> {
+async function fileDigests(files: string[], read: Map<string, Uint8Array>, screened: Set<string>, sensitive: string[]): Promise<string[]> {
   const digests: string[] = new Array(files.length)
   let next = 0
   const worker = async (): Promise<void> => {
     const buffer = Buffer.alloc(readSize)
     while (next < files.length) {
       const index = next++
-      const bytes = read.get(files[index])
-      digests[index] = bytes ? createHash('sha256').update(bytes).digest('hex') : await fileDigest(files[index], buffer)
+      const file = files[index]
+      const bytes = sensitive.length > 0 && screened.has(file) ? withoutSensitiveValues(read.get(file) ?? (await readFile(file)), sensitive) : read.get(file)
+      digests[index] = bytes ? createHash('sha256').update(bytes).digest('hex') : await fileDigest(file, buffer)
     }
   }
   await Promise.all(Array.from({ length: Math.min(filesAtOnce, files.length) }, worker))
@@ -162,12 +192,16 @@ function fingerprintedVariables(inputs: FingerprintInputs): string[][] {
 /**
  * The fingerprint; throws, naming fingerprint-paths, when a file cannot be found or read.
  * The same inputs give the same fingerprint as earlier versions of the action computed, but
- * for a value given to a sensitive variable, which earlier versions hashed.
+ * for a value given to a sensitive variable, by the variables input or in a template or
+ * variables file, which earlier versions hashed.
  */
 export async function computeFingerprint(inputs: FingerprintInputs, packerVersion: string): Promise<Fingerprint> {
   try {
     const { files, referenced } = await coveredFiles(inputs)
-    const digests = await fileDigests(files, bytesRead(inputs))
+    const sensitive = inputs.sensitiveValues.map(({ value }) => value)
+    // Packer reads a directory's *.auto.pkrvars.hcl (and .json) as variables files of their own.
+    const screened = new Set([...templateFilesOf(inputs), ...files.filter((file) => /\.pkrvars\.(hcl|json)$/.test(file))])
+    const digests = await fileDigests(files, bytesRead(inputs), screened, sensitive)
     const hash = createHash('sha256').update('packer-ami-action fingerprint 1\n')
     files.forEach((file, index) => hash.update(`file\t${relative(inputs.workingDirectory, file)}\t${digests[index]}\n`))
     hash.update(`variables\t${JSON.stringify(fingerprintedVariables(inputs))}\n`)
