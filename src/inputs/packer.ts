@@ -125,10 +125,12 @@ function readReleasesUrl(reader: InputReader): { url: string; credentials?: Mirr
 /**
  * The credentials written into packer-releases-url (`https://user:password@mirror`), as written
  * and decoded: the password, or the user when there is none (a token given as the user). Every
- * message about the release index or a download names the URL, as does a problem with it.
+ * message about the release index or a download names the URL, as does a problem with it: one
+ * written without its scheme (`user:password@mirror`) too, which the problem quotes whole, and
+ * which Go (Packer) takes for an http:// proxy in HTTPS_PROXY.
  */
 export function releasesUrlSecrets(input: string): string[] {
-  const userinfo = /^[^:/?#]*:\/\/([^/?#]*)@/.exec(input.trim())?.[1] ?? ''
+  const userinfo = /^(?:[^:/?#@]*:\/\/)?([^/?#]*)@/.exec(input.trim())?.[1] ?? ''
   const colon = userinfo.indexOf(':')
   const secret = colon < 0 ? userinfo : userinfo.slice(colon + 1)
   if (secret === '') return []
