@@ -22,11 +22,14 @@ import { jsonRegionProblems, withoutValues } from './template-regions.js'
 import { jsonImageFilterProblems } from './image-filters.js'
 import { jsonVolumeTypeProblems } from './volume-types.js'
 import {
+  autoVarFiles,
   autoVarFilesBeside,
   checkJsonVarFile,
   describeJsonTemplate,
+  encodingMistake,
   hclTemplateFiles,
   jsonAmiBuilds,
+  jsonByteOrderMark,
   jsonProvisionerUses,
   misspeltRootKey,
   misspeltVarFileKeys,
@@ -632,11 +635,34 @@ function readHclFiles(reader: InputReader, template: string, path: string): HclF
   if (files.length === 0) {
     reader.problem(`template: expected .pkr.hcl or .pkr.json files in the directory "${template}", found none`)
   }
+  if (isDirectory(path)) for (const file of autoVarFiles(path)) checkEncoding(reader, 'template', file)
   return files.flatMap((file): HclFileText[] => {
-    if (!file.endsWith('.pkr.json')) return [hclFileText(file)]
+    if (!file.endsWith('.pkr.json')) {
+      const read = hclFileText(file)
+      if ('text' in read) checkEncoding(reader, 'template', file, read.text)
+      return [read]
+    }
     const read = reader.jsonFile(file, 'template')
     return read === undefined ? [] : [{ file, text: read.text, bytes: read.bytes, json: read.parsed }]
   })
+}
+
+/**
+ * A file Packer reads that it cannot, for how it was saved (encodingMistake; a JSON file's byte
+ * order mark too, which HCL reads): one problem on its first line, naming `input` and the file.
+ * The files read as JSON here say so as they are parsed (InputReader.jsonFile); one that cannot
+ * be read is left to its other reads.
+ */
+function checkEncoding(reader: InputReader, input: string, file: string, text?: string): void {
+  try {
+    text ??= readFileSync(file, 'utf8')
+  } catch {
+    return
+  }
+  const mistake = encodingMistake(text) ?? (file.endsWith('.json') && text.startsWith('\uFEFF') ? jsonByteOrderMark : undefined)
+  if (mistake === undefined) return
+  const shown = reader.shown(file)
+  reader.problem(`${input}: ${shown}: ${mistake}`, { file: shown, line: 1, column: 1 })
 }
 
 /** One file of an HCL2 template (`file`, absolute), read. */
@@ -735,7 +761,10 @@ function checkVarFile(
     return undefined
   }
   // Packer reads a JSON template's variables files as JSON, whatever their extension.
-  if (!path.endsWith('.json') && kind !== 'json') return []
+  if (!path.endsWith('.json') && kind !== 'json') {
+    checkEncoding(reader, 'var-file', path)
+    return []
+  }
   const file = reader.jsonFile(path, 'var-file')
   if (file === undefined) return undefined
   if (kind !== 'json') return []

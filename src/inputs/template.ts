@@ -183,15 +183,30 @@ export function misspeltRootKey(template: unknown, wanted: string): string | und
   return Object.keys(template).find((key) => !key.startsWith('_') && !jsonRootKeys.includes(key) && meantName(key, [wanted]) === wanted)
 }
 
+/**
+ * What is wrong with a file's text, read as UTF-8, when it was saved as UTF-16 (PowerShell 5's
+ * `>` and `Out-File` save so, with a byte order mark): Packer reads UTF-8 only, and its message
+ * (and JSON.parse's) quotes the bytes as garbage. Its first character, ASCII in any template or
+ * variables file, is then a NUL byte and another, in either order, after the mark's two bytes
+ * (no UTF-8: each decodes as U+FFFD).
+ */
+export function encodingMistake(text: string): string | undefined {
+  if (!/^(\uFFFD\uFFFD)?([^\0]\0|\0[^\0])/.test(text)) return undefined
+  return 'it is saved as UTF-16, which Packer does not read: save it as UTF-8 without a byte order mark'
+}
+
+/** A JSON file that begins with a byte order mark: Go's JSON decoder refuses it (HCL reads it). */
+export const jsonByteOrderMark = 'it begins with a byte order mark (U+FEFF), which Packer does not read: save it as UTF-8 without one'
+
 /** JSON.parse with the line and column of a syntax error, whatever the Node version says. */
 export function parseJsonWithPosition(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch (error) {
+    const encoding = encodingMistake(text)
+    if (encoding !== undefined) throw new JsonSyntaxError(encoding, { line: 1, column: 1 })
     // Node quotes the mark itself, which no one can see; Packer refuses it too.
-    if (text.startsWith('\uFEFF')) {
-      throw new JsonSyntaxError('it begins with a byte order mark (U+FEFF), which Packer does not read: save it as UTF-8 without one', { line: 1, column: 1 })
-    }
+    if (text.startsWith('\uFEFF')) throw new JsonSyntaxError(jsonByteOrderMark, { line: 1, column: 1 })
     const message = (error as Error).message
     const offset = failedAt(text, message)
     // V8 names the `}` or `]` after a comma too many, and says it expected a name or a value.

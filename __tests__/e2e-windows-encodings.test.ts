@@ -1,0 +1,76 @@
+// Templates, variables files and scripts as Windows tools save them (a UTF-8 byte order mark,
+// UTF-16 from PowerShell 5, CRLF line endings, text that is not ASCII), through the bundled action
+// with the real Packer and the loopback EC2 endpoint: what Packer reads, the action reads alike;
+// what Packer cannot, the action refuses before anything is installed, naming the file and how to
+// save it, not with Packer's garbage or a JSON error at line 1, column 1.
+import { expect, it } from '@jest/globals'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ActionRun } from './support/action-process.js'
+import { demoRuns, demoTemplates, loopbackSuite } from './support/loopback-suite.js'
+import { describeWithPacker } from './support/runtimes.js'
+
+/** As PowerShell 5's `>` and `Out-File` save text: UTF-16 LE with a byte order mark. */
+const utf16 = (text: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])
+/** As Notepad saves text: UTF-8 with a byte order mark. */
+const withBom = (text: string): Buffer => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])
+const crlf = (text: string): string => text.replaceAll('\n', '\r\n')
+
+const savedAsUtf16 = 'it is saved as UTF-16, which Packer does not read: save it as UTF-8 without a byte order mark'
+
+describeWithPacker('files saved by Windows tools, through the bundled action', () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+  const { demoWith, run } = demoRuns(suite)
+
+  /** The workspace's `file`, its text passed through `save`. */
+  function resave(workspace: string, file: string, save: (text: string) => Buffer | string): void {
+    writeFileSync(join(workspace, file), save(readFileSync(join(workspace, file), 'utf8')))
+  }
+
+  /** The run was refused with `message` alone, on line 1, column 1 of `file`, before Packer was installed or EC2 called. */
+  function expectRefused(result: ActionRun, file: string, message: string): void {
+    expect(result.exitCode).toBe(1)
+    expect(result.errors).toEqual([{ message, properties: { title: 'Invalid input', file, line: '1', col: '1' } }])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  }
+
+  it('JSON: a template saved as UTF-16 is refused saying so, not as garbage at line 1', async () => {
+    const workspace = demoWith((text) => text, 'json')
+    resave(workspace, demoTemplates.json, utf16)
+    expectRefused(await run(workspace, 'json'), 'packer-template.json', `template: packer-template.json is not valid JSON at line 1, column 1: ${savedAsUtf16}`)
+  })
+
+  it('JSON: packer-vars.json saved as UTF-16: the same, naming the variables file', async () => {
+    const workspace = demoWith((text) => text, 'json')
+    resave(workspace, 'packer-vars.json', utf16)
+    expectRefused(await run(workspace, 'json'), 'packer-vars.json', `var-file: packer-vars.json is not valid JSON at line 1, column 1: ${savedAsUtf16}`)
+  })
+
+  it('HCL2: a .pkr.hcl file saved as UTF-16, which Packer refuses with a NUL-riddled error per line, is refused once, before the install', async () => {
+    const workspace = demoWith((text) => text, 'hcl2')
+    resave(workspace, demoTemplates.hcl2, utf16)
+    expectRefused(await run(workspace, 'hcl2'), 'ami.pkr.hcl', `template: ami.pkr.hcl: ${savedAsUtf16}`)
+  })
+
+  it('HCL2: a .pkrvars.hcl var-file saved as UTF-16: the same, naming var-file', async () => {
+    const workspace = demoWith((text) => text, 'hcl2')
+    resave(workspace, 'loopback.pkrvars.hcl', utf16)
+    expectRefused(await run(workspace, 'hcl2'), 'loopback.pkrvars.hcl', `var-file: loopback.pkrvars.hcl: ${savedAsUtf16}`)
+  })
+
+  it('HCL2: a template directory\'s *.auto.pkrvars.hcl saved as UTF-16, and its *.auto.pkrvars.json with a byte order mark (Packer reads both by itself)', async () => {
+    const workspace = demoWith((text) => text, 'hcl2')
+    writeFileSync(join(workspace, 'region.auto.pkrvars.hcl'), utf16(readFileSync(join(workspace, 'loopback.pkrvars.hcl'), 'utf8')))
+    const result = await suite.run(workspace, { template: '.' })
+    expectRefused(result, 'region.auto.pkrvars.hcl', `template: region.auto.pkrvars.hcl: ${savedAsUtf16}`)
+
+    const json = demoWith((text) => text, 'hcl2')
+    writeFileSync(join(json, 'region.auto.pkrvars.json'), withBom(JSON.stringify({ aws_region: 'us-east-1', source_ami: 'ami-0abcdef1234567890' })))
+    expectRefused(
+      await suite.run(json, { template: '.' }),
+      'region.auto.pkrvars.json',
+      'template: region.auto.pkrvars.json: it begins with a byte order mark (U+FEFF), which Packer does not read: save it as UTF-8 without one'
+    )
+  })
+})
