@@ -73,4 +73,24 @@ describeWithPacker('files saved by Windows tools, through the bundled action', (
       'template: region.auto.pkrvars.json: it begins with a byte order mark (U+FEFF), which Packer does not read: save it as UTF-8 without one'
     )
   })
+
+  it('HCL2: a shell-local script saved with CRLF line endings, which /bin/sh then cannot find, is refused on the line that names it', async () => {
+    const provisioner = '  provisioner "shell-local" {\n    script = "setup.sh"\n  }\n\n  post-processor "manifest" {}'
+    const workspace = demoWith((text) => text.replace('  post-processor "manifest" {}', provisioner), 'hcl2')
+    writeFileSync(join(workspace, 'setup.sh'), crlf('#!/bin/bash\nset -eu\necho ready\n'), { mode: 0o755 })
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    const lines = readFileSync(join(workspace, demoTemplates.hcl2), 'utf8').split('\n')
+    const line = lines.findIndex((each) => each.includes('script = "setup.sh"')) + 1
+    expect(result.errors).toEqual([{
+      message:
+        'provisioner "shell-local" runs the script "setup.sh" with Packer\'s default execute_command ["/bin/sh", "-c", "{{.Vars}} {{.Script}}"], ' +
+        'which runs the file itself, and the file has Windows line endings (CRLF): its first line "#!/bin/bash" ends with a carriage return, ' +
+        "which the system reads as part of the interpreter's name. packer validate accepts it, but the script does not run (\"not found\") and " +
+        'the build fails once Packer has launched the instance. Save the script with LF line endings (in .gitattributes: *.sh text eol=lf).',
+      properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: String(line), col: '5' }
+    }, expect.objectContaining({ message: expect.stringMatching(/^Packer would start the build for provisioners/) })])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
 })

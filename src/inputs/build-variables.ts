@@ -11,6 +11,7 @@
 // `communicator` setting (StepChrootProvision, Packer 1.6.6 and the Amazon plugin).
 // A post-processor fails only in a build that runs it: only and except (-only/-except) may leave
 // its build out, or, in except, name the post-processor, which Packer then skips.
+import { openSync, readSync, closeSync } from 'node:fs'
 import { resolve } from 'node:path'
 import lt from 'semver/functions/lt.js'
 import valid from 'semver/functions/valid.js'
@@ -255,16 +256,16 @@ const defaultExecuteCommand = '["/bin/sh", "-c", "{{.Vars}} {{.Script}}"]'
  */
 function shellLocalProblems(use: ProvisionerUse, selection: Selection & { workingDirectory: string }): InputProblem[] {
   if (!use.builds.some((build) => runs(build, selection))) return []
+  const when = {
+    provisioner: 'once Packer has launched the instance',
+    'error-cleanup-provisioner': 'once the build has failed',
+    'post-processor': 'once Packer has made the AMIs'
+  }[use.block]
   return (use.scripts ?? []).flatMap(({ path, location }) => {
     const absolute = resolve(selection.workingDirectory, path)
     const found = unquotedBreaks.exec(absolute)?.[0]
-    if (found === undefined) return []
+    if (found === undefined) return crlfInterpreterProblem(use, path, absolute, when, location)
     const character = found === ' ' ? 'a space' : found === '\t' ? 'a tab' : found === '\n' ? 'a line break' : `"${found}"`
-    const when = {
-      provisioner: 'once Packer has launched the instance',
-      'error-cleanup-provisioner': 'once the build has failed',
-      'post-processor': 'once Packer has made the AMIs'
-    }[use.block]
     const quoted = `["/bin/sh", "-c", "{{.Vars}} '{{.Script}}'"]`
     const setting = use.kind === 'json' ? `"execute_command": ${quoted}` : `execute_command = ${quoted}`
     const way = absolute.includes("'") ? 'Rename the file or its folder' : `Rename the file or its folder, or quote the path: set ${setting}`
@@ -274,6 +275,42 @@ function shellLocalProblems(use: ProvisionerUse, selection: Selection & { workin
       `read as part of it: packer validate accepts it, but the script does not run and the build fails ${when}. ${way}.`
     return [{ message, location }]
   })
+}
+
+/**
+ * A shell-local script saved with Windows line endings (CRLF) whose first line names its
+ * interpreter: the default execute_command runs the file itself, and the system then looks for an
+ * interpreter whose name ends in a carriage return (`/bin/bash\r`), which is not there (/bin/sh
+ * says the script is "not found"). Unlike the shell provisioner, which uploads a script with its
+ * line endings made LF unless `binary` is set, shell-local runs the file as it is. A file that
+ * cannot be read is left to Packer.
+ */
+function crlfInterpreterProblem(use: ProvisionerUse, path: string, absolute: string, when: string, location: ProblemLocation): InputProblem[] {
+  const line = firstLine(absolute)
+  if (line === undefined || !line.startsWith('#!') || !line.endsWith('\r')) return []
+  const shown = onOneLine(line.slice(0, -1))
+  const message =
+    `${use.block} "shell-local" runs the script "${onOneLine(path)}" with Packer's default execute_command ${defaultExecuteCommand}, ` +
+    `which runs the file itself, and the file has Windows line endings (CRLF): its first line "${shown}" ends with a carriage ` +
+    `return, which the system reads as part of the interpreter's name. packer validate accepts it, but the ` +
+    `script does not run ("not found") and the build fails ${when}. Save the script with LF line endings (in .gitattributes: *.sh text eol=lf).`
+  return [{ message, location }]
+}
+
+/** The first line of a file, with its carriage return if it has one; undefined when it cannot be read or has no line end in its first 4 KiB. */
+function firstLine(file: string): string | undefined {
+  let descriptor: number | undefined
+  try {
+    descriptor = openSync(file, 'r')
+    const buffer = Buffer.alloc(4096)
+    const text = buffer.subarray(0, readSync(descriptor, buffer, 0, buffer.length, 0)).toString('utf8')
+    const end = text.indexOf('\n')
+    return end < 0 ? undefined : text.slice(0, end)
+  } catch {
+    return undefined
+  } finally {
+    if (descriptor !== undefined) closeSync(descriptor)
+  }
 }
 
 /** A path with its line breaks written `\n` (a heredoc's value ends with one), so that the message stays on its line. */
