@@ -93,4 +93,30 @@ describeWithPacker('files saved by Windows tools, through the bundled action', (
     expect(result.stdout).not.toContain('::group::Install Packer')
     expect(suite.calls).toEqual([])
   })
+
+  // Notepad's byte order mark, which HCL reads past: no column an editor shows, on the first line.
+  it('HCL2: a template saved with a byte order mark and CRLF: the action\'s own problem on its first line is at the column as written', async () => {
+    const early = 'source "amazon-ebs" "early" { ami_regions = ["eu-west-1 "] }\n'
+    const workspace = demoWith((text) => early + text.replace('sources = ["source.amazon-ebs.demo"]', 'sources = ["source.amazon-ebs.demo", "source.amazon-ebs.early"]'), 'hcl2')
+    resave(workspace, demoTemplates.hcl2, (text) => withBom(crlf(text)))
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: expect.stringMatching(/^template: ami\.pkr\.hcl: ami_regions of source "amazon-ebs\.early" expected AWS regions without spaces, found "eu-west-1 ": /),
+      properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: '1', col: String(early.indexOf('ami_regions') + 1) }
+    })
+    expect(suite.calls).toEqual([])
+  })
+
+  it('HCL2: the same: Packer\'s error of a reference on the first line is at that reference', async () => {
+    const stamp = 'locals { stamp = var.nope }\n'
+    const workspace = demoWith((text) => stamp + text, 'hcl2')
+    resave(workspace, demoTemplates.hcl2, (text) => withBom(crlf(text)))
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    expect(result.errors[0]).toEqual({
+      message: 'var.nope: the template declares no variable "nope" (no `variable "nope"` block) in any of its files.',
+      properties: { title: 'Packer', file: 'ami.pkr.hcl', line: '1', col: String(stamp.indexOf('var.nope') + 1) }
+    })
+  })
 })

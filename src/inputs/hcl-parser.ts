@@ -117,7 +117,10 @@ function writtenPosition(source: string, index: number): { line: number; column:
 
 /** The line and column of an offset of the text as written. */
 function positionAt(source: string, at: number): { line: number; column: number } {
-  return { line: source.slice(0, at).split('\n').length, column: at - source.lastIndexOf('\n', at - 1) }
+  const lineStart = source.lastIndexOf('\n', at - 1) + 1
+  // A byte order mark (Notepad's; HCL reads past it) is no column an editor or an annotation shows.
+  const mark = lineStart === 0 && at > 0 && source.startsWith('\uFEFF') ? 1 : 0
+  return { line: source.slice(0, at).split('\n').length, column: at - lineStart + 1 - mark }
 }
 
 /** The text as written between two offsets of the text as parsed. */

@@ -486,7 +486,8 @@ export async function locateUnknownReference(message: string, workingDirectory: 
   const name = /^Error: Unsupported attribute\n[^]*\nThis object does not have an attribute named "([^"]+)"\.\s*$/.exec(message)?.[1]
   const at = name === undefined ? undefined : hclSubject(message, readByPacker(workingDirectory, template))
   if (name === undefined || at === undefined || !at.file.endsWith('.pkr.hcl')) return undefined
-  const line = (await textOf(resolve(workingDirectory, at.file))).split(/\r?\n/)[at.line - 1] ?? ''
+  // Columns as an editor shows them: a byte order mark (HCL reads past it) is none.
+  const line = (await textOf(resolve(workingDirectory, at.file))).replace(/^\uFEFF/, '').split(/\r?\n/)[at.line - 1] ?? ''
   const escaped = escapedForRegExp(name)
   const references = [...line.matchAll(new RegExp(`\\b(var|local)\\.${escaped}(?![\\w-])`, 'g'))]
   const kinds = new Set(references.map(([, kind]) => kind))
