@@ -119,4 +119,29 @@ describeWithPacker('files saved by Windows tools, through the bundled action', (
       properties: { title: 'Packer', file: 'ami.pkr.hcl', line: '1', col: String(stamp.indexOf('var.nope') + 1) }
     })
   })
+
+  it('JSON with CRLF, and HCL2 with a byte order mark and CRLF: tags and descriptions that are not ASCII reach EC2 as written', async () => {
+    const team = 'Zoë Ångström 🚀'
+    const json = demoWith(
+      (text) =>
+        crlf(
+          text
+            .replace('"Name": "{{user `ami_name_prefix`}}",', `"Name": "{{user \`ami_name_prefix\`}}", "Équipe": "${team}",`)
+            .replace('"ami_description": "Built', '"ami_description": "Généré — Built')
+        ),
+      'json'
+    )
+    const hcl = demoWith(
+      (text) => text.replace('    Name      = var.ami_name_prefix\n', `    Name      = var.ami_name_prefix\n    Équipe    = "${team}"\n`).replace('ami_description        = "Built', 'ami_description        = "Généré — Built'),
+      'hcl2'
+    )
+    resave(hcl, demoTemplates.hcl2, (text) => withBom(crlf(text)))
+    for (const [workspace, kind] of [[json, 'json'], [hcl, 'hcl2']] as const) {
+      const result = await run(workspace, kind, { tags: 'Coût=Müller ☕\r\nPath=C:\\Program Files\\Été' })
+      expect(result.exitCode).toBe(0)
+      const amiId = result.outputs['ami-id']
+      expect(suite.endpoint.tagsOf('us-east-1', amiId)).toMatchObject({ Équipe: team, Coût: 'Müller ☕', Path: 'C:\\Program Files\\Été' })
+      expect(suite.endpoint.images('us-east-1').find((image) => image.imageId === amiId)?.description).toBe('Généré — Built by packer-ami-action from ami-0abcdef1234567890')
+    }
+  }, 120_000)
 })
