@@ -3,10 +3,11 @@
 // (one loopback endpoint kept between the attempts). The bundled action, with the real Packer
 // building the demo template in us-east-1 and copying its AMI to eu-west-1 and us-west-2.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startActionsCacheService, type ActionsCacheService } from '../test-support/actions-cache/index.js'
+import { startActionsCacheService, type ActionsCacheService, type CacheEntry } from '../test-support/actions-cache/index.js'
 import { SOURCE_AMI_ID, startEc2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { pushToMain, type ActionRun } from './support/action-process.js'
 import { workflowRunAttempts } from './support/reruns.js'
@@ -14,6 +15,12 @@ import { describeWithPacker } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 const runUrl = `${pushToMain.GITHUB_SERVER_URL}/${pushToMain.GITHUB_REPOSITORY}/actions/runs/${pushToMain.GITHUB_RUN_ID}`
+
+/** The tar archive of an entry, as the cache client wrote it: zstd-compressed where the runner has zstd, else gzip. */
+const tarOf = (entry: CacheEntry): Buffer =>
+  entry.archive.subarray(0, 2).toString('hex') === '1f8b'
+    ? execFileSync('gzip', ['-dc'], { input: entry.archive })
+    : execFileSync('zstd', ['-dc', '--long=30'], { input: entry.archive })
 
 describeWithPacker('a job re-run after tagging failed, through the bundled action', () => {
   const attempts = workflowRunAttempts(regions, 'e2e-rerun-untagged-')
@@ -120,6 +127,67 @@ describeWithPacker('a job re-run after tagging failed, through the bundled actio
       expect(second.summary).toContain(`Nothing changed since the last build: reused, built by ${runUrl}/attempts/1.`)
       // One restore, no save: attempt 2 left nothing untagged.
       expect(recordKey(service)).toEqual([expect.stringMatching(/^CreateCacheEntry /), expect.stringMatching(/^FinalizeCacheEntryUpload /), expect.stringMatching(/^GetCacheEntryDownloadURL /)])
+    }, 120_000)
+
+    // A tags input from a secret (`Owner=${{ secrets.OWNER }}`, masked by the runner) and from the
+    // run's context (`Attempt=${{ github.run_attempt }}`). Pull requests' runs, forks' too, restore
+    // what the default branch saves, and the record's key is easily guessed: the record must not
+    // hold the secret. The re-run gives the AMIs its own tags input, as it does a reused set.
+    it('a tags input from a secret: the record holds none of its values, and attempt 2 tags the AMIs with its own', async () => {
+      const service = cache as ActionsCacheService
+      const secret = 'owner-from-a-secret-7f3a91c2'
+      const tagsOf = (attempt: number) => `Owner=${secret}\nAttempt=${attempt}`
+      attempts.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
+      const first = await attempts.run(1, { reuse: 'true', tags: tagsOf(1) }, { ...service.env, RUNNER_TEMP: runnerTemp })
+      expect(first.exitCode).toBe(1)
+      const made = amiIdsOf(first)
+      expect(service.entries).toHaveLength(1)
+      const record = tarOf(service.entries[0]).toString('utf8')
+      for (const region of regions) expect(record).toContain(`"amiId":"${made[region]}"`)
+      expect(record).toContain(`"BuildRunUrl":"${runUrl}/attempts/1"`)
+      expect(record).not.toContain(secret)
+      expect(record).not.toContain('Owner')
+
+      attempts.endpoint.faults.clear()
+      const second = await attempts.run(2, { reuse: 'true', tags: tagsOf(2) }, { ...service.env, RUNNER_TEMP: runnerTemp })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(amiIdsOf(second)).toEqual(made)
+      expect(attempts.endpoint.callsOf('RunInstances')).toHaveLength(1)
+      for (const region of regions) {
+        const adopted = imageOf(region, made[region])
+        expect(adopted?.tags).toMatchObject({ Owner: secret, Attempt: '2', BuildRunUrl: `${runUrl}/attempts/1`, BuildSet: expect.any(String) })
+        for (const snapshotId of adopted?.blockDeviceMappings.flatMap((device) => (device.snapshotId ? [device.snapshotId] : [])) ?? []) {
+          expect(attempts.endpoint.snapshots(region).find((snapshot) => snapshot.snapshotId === snapshotId)?.tags).toMatchObject({ Owner: secret, Attempt: '2' })
+        }
+      }
+      expect(second.stdout).toContain(`::notice title=Reuse::${listedAmis(made)}, which ${runUrl}/attempts/1 left without its tags`)
+    }, 120_000)
+
+    // A record an earlier version wrote, before the action left the tags input's values out:
+    // each untagged AMI with `tags` and `snapshotTags`. A re-run with this version still adopts it.
+    it("a record an earlier version wrote: attempt 2 reads it, tags the AMIs as recorded and with its tags input, and reuses them", async () => {
+      const service = cache as ActionsCacheService
+      attempts.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
+      const first = await attempts.run(1, { reuse: 'true', tags: 'Team=images' }, { ...service.env, RUNNER_TEMP: runnerTemp })
+      const made = amiIdsOf(first)
+      // The same bytes as before but for the two keys, padded in the JSON to their length, so that the tar stays whole.
+      const earlier = tarOf(service.entries[0])
+        .toString('latin1')
+        .replaceAll('"snapshotActionTags":', '"snapshotTags"      :')
+        .replaceAll('"actionTags":', '"tags"      :')
+      expect(earlier).toContain('"tags"      :')
+      service.entries[0].archive = execFileSync('zstd', ['-c'], { input: Buffer.from(earlier, 'latin1') })
+
+      attempts.endpoint.faults.clear()
+      const second = await attempts.run(2, { reuse: 'true', tags: 'Team=images' }, { ...service.env, RUNNER_TEMP: runnerTemp })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(amiIdsOf(second)).toEqual(made)
+      expect(attempts.endpoint.callsOf('RunInstances')).toHaveLength(1)
+      for (const region of regions) {
+        expect(imageOf(region, made[region])?.tags).toMatchObject({ Team: 'images', BuildRunUrl: `${runUrl}/attempts/1`, PackerBuild: 'amazon-ebs amazon-ebs' })
+      }
     }, 120_000)
 
     it('an AMI no longer as recorded: attempt 2 says why, builds anew, and leaves the first set', async () => {

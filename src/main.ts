@@ -897,7 +897,7 @@ async function job(
     const fingerprint = fingerprinting && logged(await fingerprinting, inputs.workspace)
     const reused = fingerprint === undefined ? undefined : await reuse(ordered, fingerprint, summary, given.tags)
     const amis =
-      reused ?? (await buildAndTag(ordered, packerStep, summary, cancellation, { packerVersion: packer.version, fingerprint }))
+      reused ?? (await buildAndTag(ordered, packerStep, summary, cancellation, { packerVersion: packer.version, fingerprint, userTags: given.tags }))
     await rollOut(ordered, launchable(amis, summary), summary, provenance)
     summary.outcome = 'built'
   } catch (error) {
@@ -996,7 +996,7 @@ async function buildAndTag(
   packerStep: PackerStep,
   summary: SummaryModel,
   cancellation: Cancellation,
-  { packerVersion, fingerprint }: { packerVersion: string; fingerprint?: string }
+  { packerVersion, fingerprint, userTags }: { packerVersion: string; fingerprint?: string; userTags: Record<string, string> }
 ): Promise<Ami[]> {
   const building = build(inputs, packerStep, summary, cancellation)
   // Once Packer has started (build() starts it before its first await), the EC2 client loads
@@ -1012,7 +1012,7 @@ async function buildAndTag(
   // Only a whole, successful build is a set that a later run may reuse.
   const succeeded = built.run.exitCode === 0 && built.failedAfterImage === undefined && !built.run.cancelled && !cancellation.cancelled
   const tagged = succeeded ? (fingerprint ?? (await fingerprintForTags(fingerprinting, inputs.workspace))) : undefined
-  const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid } : undefined
+  const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid, userTags } : undefined
   const amis = await tag(inputs, built.amis, summary, tagging, reusable)
   if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, cancellation, summary, amis)
   if (built.run.crashed) summary.problems.push(built.run.crashed)
@@ -1118,7 +1118,7 @@ async function reuse(
     const lookup = await findReusableSet({ fingerprint, homeRegion, builds, rerun })
     if (!lookup.found && !lookup.failed) {
       // A set an earlier attempt left untagged is found by its record only: EC2 may tie nothing to it.
-      const recorded = rerun ? await adoptRecorded(fingerprint, lookup.why, inputs, summary) : undefined
+      const recorded = rerun ? await adoptRecorded(fingerprint, lookup.why, inputs, summary, reusedAmiTags(userTags, inputs)) : undefined
       if (recorded) return recorded
       core.info(`Building: ${lookup.why}.`)
       return undefined
@@ -1169,27 +1169,29 @@ async function reuse(
 /**
  * In a job re-run, the set an earlier attempt of the workflow run recorded when its tagging left
  * AMIs untagged (recordForARerun), once each AMI is found as recorded and tagged as that attempt
- * meant to; none when there is no record, or the AMIs are not as recorded (a warning says why,
- * with `lookedUp`, why the look-up found no set).
+ * meant to, with this attempt's `userTags` (the record holds none of the tags input's values);
+ * none when there is no record, or the AMIs are not as recorded (a warning says why, with
+ * `lookedUp`, why the look-up found no set).
  */
 async function adoptRecorded(
   fingerprint: string,
   lookedUp: string,
   inputs: Inputs,
-  summary: SummaryModel
+  summary: SummaryModel,
+  userTags: Record<string, string>
 ): Promise<(ReusableSet & { reusedFrom: string }) | undefined> {
   const { restoreUntaggedRecord, adoptRecordedSet } = await import('./aws/untagged-record.js')
   const restored = await restoreUntaggedRecord(fingerprint)
   if (!restored) return undefined
   const { record, key } = restored
-  const left = record.amis.filter((ami) => ami.tags !== undefined)
+  const left = record.amis.filter((ami) => ami.actionTags !== undefined)
   const named = (amis: Array<{ amiId: string; region: string }>) => amis.map(({ amiId, region }) => `${amiId} in ${region}`).join(', ')
   core.info(
     `No set found by its tags (${lookedUp}), but an earlier attempt of this workflow run recorded its set of ${record.amis.length} AMI(s) in the Actions cache (${key}) ` +
       `when its tagging left ${named(left)} untagged: making sure that they are as recorded.`
   )
-  const adopted = await adoptRecordedSet(record, inputs.tagSnapshots)
-  const by = record.amis.map((ami) => ami.tags?.[provenanceTagKeys.runUrl]).find(Boolean) ?? `Packer run ${record.runUuid}`
+  const adopted = await adoptRecordedSet(record, { tagSnapshots: inputs.tagSnapshots, userTags })
+  const by = record.amis.map((ami) => ami.actionTags?.[provenanceTagKeys.runUrl]).find(Boolean) ?? `Packer run ${record.runUuid}`
   if ('why' in adopted) {
     annotate({
       level: 'warning',
@@ -1901,7 +1903,7 @@ async function tag(
   amis: Ami[],
   summary: SummaryModel,
   tagging: Promise<TaggingStage> | undefined,
-  reusable?: { fingerprint: string; runUuid: string }
+  reusable?: { fingerprint: string; runUuid: string; userTags: Record<string, string> }
 ): Promise<Ami[]> {
   const { buildTag, reuseTags } = reusable ? await import('./aws/reuse.js') : { buildTag: undefined, reuseTags: undefined }
   // A tags entry of one of the action's own keys that nothing of the run goes by is the user's: it wins.
@@ -1948,16 +1950,18 @@ async function tag(
 }
 
 /**
- * Records a whole set that tagging left untagged somewhere, with the tags each such AMI was to
- * get, where a re-run of this job finds it for sure: the Actions cache, under this workflow run
- * and the fingerprint (saveUntaggedRecord). Where tagging failed in every region, nothing in EC2
- * ties the AMIs to the run, and the re-run would build a second set. Whether it is recorded.
+ * Records a whole set that tagging left untagged somewhere, with the action's own tags each such
+ * AMI was to get, where a re-run of this job finds it for sure: the Actions cache, under this
+ * workflow run and the fingerprint (saveUntaggedRecord). Where tagging failed in every region,
+ * nothing in EC2 ties the AMIs to the run, and the re-run would build a second set. Not the values
+ * of `userTags`, the tags input's, which may come from secrets: runs GitHub gives no secrets (a
+ * fork's pull request) may restore the record; the re-run gives its own. Whether it is recorded.
  */
 async function recordForARerun(
   amis: Ami[],
   untagged: UntaggedAmi[],
   tags: Record<string, string>,
-  { fingerprint, runUuid }: { fingerprint: string; runUuid: string },
+  { fingerprint, runUuid, userTags }: { fingerprint: string; runUuid: string; userTags: Record<string, string> },
   summary: SummaryModel
 ): Promise<boolean> {
   const set = tags[reuseTagKeys.set]
@@ -1966,7 +1970,12 @@ async function recordForARerun(
   const recordedAmis = amis.map((ami) => {
     const left = untagged.find((one) => one.amiId === ami.amiId)
     const snapshotIds = left ? left.snapshotIds : summary.tagging?.get(ami.region)?.snapshotsOf[ami.amiId]
-    return { ...ami, ...(snapshotIds ? { snapshotIds } : {}), ...(left ? { tags: left.tags, ...(left.snapshotTags ? { snapshotTags: left.snapshotTags } : {}) } : {}) }
+    const actionTags = (tags: Record<string, string>) => withoutKeys(tags, Object.keys(userTags))
+    return {
+      ...ami,
+      ...(snapshotIds ? { snapshotIds } : {}),
+      ...(left ? { actionTags: actionTags(left.tags), ...(left.snapshotTags ? { snapshotActionTags: actionTags(left.snapshotTags) } : {}) } : {})
+    }
   })
   return saveUntaggedRecord({ fingerprint, set, runUuid, amis: recordedAmis }, summary.provenance.runAttempt ?? 1)
 }

@@ -1,11 +1,15 @@
 // The record a run whose tagging failed leaves of the set it built, for a re-run of its job.
 // Where tagging failed in every region, nothing on the AMIs ties them to the run (no tag of the
 // action's, and no AMI of the set tagged to be a copy of), so reuse cannot find them in EC2. The
-// run's own Actions cache can: an entry is restored only by jobs of the same repository and ref,
-// and its key names the workflow run, which a job re-run ("Re-run failed jobs") keeps, with the
-// fingerprint of the build's inputs. The re-run then takes the AMIs as the set only where EC2
-// shows each as recorded: this account's, available, with the snapshots it had, and none of the
-// set's tags but those the record gives it.
+// run's own Actions cache can: its key names the workflow run, which a job re-run ("Re-run failed
+// jobs") keeps, with the fingerprint of the build's inputs. The re-run then takes the AMIs as the
+// set only where EC2 shows each as recorded: this account's, available, with the snapshots it had,
+// and none of the set's tags but those the record gives it.
+// The record is no secret: the runs of other refs restore what the default branch saves (a pull
+// request's, from a fork too, which GitHub gives no secrets), and its key is easily guessed. So it
+// holds what EC2 and the inputs of the re-run cannot give: the AMIs, their snapshots, and the
+// action's own tags the failed attempt meant to give them (its provenance and the set's); never a
+// value of the tags input, which may come from a secret, and which the re-run gives from its own.
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { CreateTagsCommand, DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2'
@@ -27,10 +31,31 @@ import type { ReusableSet } from './reuse.js'
 export interface RecordedAmi extends Ami {
   /** Its snapshots, as the run's DescribeImages listed them; undefined when they were not listed. */
   snapshotIds?: string[]
-  /** The tags it was to get, for one the run left untagged; undefined for one it tagged. */
+  /**
+   * For one the run left untagged, the action's own tags it was to get (provenance, the set's and
+   * family's); undefined for one it tagged. Not those of the tags input: the re-run gives them.
+   */
+  actionTags?: Record<string, string>
+  /** With tag-snapshots, the action's own tags its snapshots were to get. */
+  snapshotActionTags?: Record<string, string>
+}
+
+/**
+ * A record as an earlier version wrote it: each untagged AMI with all the tags it was to get,
+ * those of the tags input too. Read as one of the action's own tags, which the re-run's tags input
+ * then overrides key by key: its values are the ones a job re-run means.
+ */
+interface EarlierRecordedAmi extends RecordedAmi {
   tags?: Record<string, string>
-  /** With tag-snapshots, the tags its snapshots were to get. */
   snapshotTags?: Record<string, string>
+}
+
+function asNowRecorded({ tags, snapshotTags, ...ami }: EarlierRecordedAmi): RecordedAmi {
+  return {
+    ...ami,
+    ...(ami.actionTags === undefined && tags !== undefined ? { actionTags: tags } : {}),
+    ...(ami.snapshotActionTags === undefined && snapshotTags !== undefined ? { snapshotActionTags: snapshotTags } : {})
+  }
 }
 
 export interface UntaggedRecord {
@@ -49,12 +74,16 @@ export interface UntaggedRecord {
  * environment names its matrix leg; what tells the legs apart reaches the action as its job's ID,
  * its inputs, the region and profile variables, and the access key. Left out as they change from
  * attempt to attempt: the token input, and a temporary access key's ID (an assumed role's, OIDC's).
- * Hashed: the key is shown to whoever can read the repository's caches.
+ * Left out too, the tags input: its values may change from attempt to attempt
+ * (`${{ github.run_attempt }}`), and may come from secrets, which a hash of them in a key anyone
+ * who can read the repository's caches sees would let them test guesses at. Like the fingerprint,
+ * it leaves out what does not change the image: legs told apart by their tags alone share one set,
+ * as reuse has them do. Hashed: the key is shown to whoever can read the repository's caches.
  */
 function jobLeg(): string {
   const env = process.env
   const inputs = Object.keys(env)
-    .filter((name) => name.startsWith('INPUT_') && name !== 'INPUT_GITHUB-TOKEN')
+    .filter((name) => name.startsWith('INPUT_') && name !== 'INPUT_GITHUB-TOKEN' && name !== 'INPUT_TAGS')
     .sort()
     .map((name) => [name, env[name]])
   const accessKeyId = env['AWS_ACCESS_KEY_ID'] ?? ''
@@ -147,7 +176,7 @@ export async function restoreUntaggedRecord(fingerprint: string, deadlineMs = re
       core.info(`The record in the Actions cache (${restored.value}) is not one of a set with fingerprint ${fingerprint}.`)
       return undefined
     }
-    return { record, key: restored.value }
+    return { record: { ...record, amis: record.amis.map(asNowRecorded) }, key: restored.value }
   } catch (error) {
     core.info(`Could not read the record of AMIs an earlier attempt left untagged: ${errorMessage(error)}`)
     return undefined
@@ -173,23 +202,23 @@ function asRecorded(ami: RecordedAmi, image: Image | undefined, record: Untagged
   const fingerprint = tagOf(image, reuseTagKeys.fingerprint)
   const set = tagOf(image, reuseTagKeys.set)
   if (fingerprint === record.fingerprint && set === record.set) return 'tagged'
-  if (fingerprint === undefined && set === undefined && ami.tags !== undefined) return 'tag'
+  if (fingerprint === undefined && set === undefined && ami.actionTags !== undefined) return 'tag'
   if (fingerprint === undefined && set === undefined) return { why: `${named}, tagged by the run that built it, has lost the set's tags` }
   return { why: `${named} has ${reuseTagKeys.fingerprint} ${fingerprint ?? '(none)'} and ${reuseTagKeys.set} ${set ?? '(none)'} of its own` }
 }
 
 /** The recorded AMIs that were left untagged and are to get their tags now. */
-export type RecordedUntagged = RecordedAmi & { tags: Record<string, string> }
+export type RecordedUntagged = RecordedAmi & { actionTags: Record<string, string> }
 
 /**
  * Whether EC2 shows every AMI of the record as recorded (one DescribeImages per region, naming its
- * AMIs, of this account's); if so, gives each the run left untagged the tags it was to get (its
- * snapshots too, with `tagSnapshots`), one CreateTags each, and the set, to reuse. Else, why not:
- * the job builds. Never throws.
+ * AMIs, of this account's); if so, gives each the run left untagged the action's own tags it was
+ * to get and `userTags`, the re-run's tags input (its snapshots too, with `tagSnapshots`), one
+ * CreateTags each, and the set, to reuse. Else, why not: the job builds. Never throws.
  */
 export async function adoptRecordedSet(
   record: UntaggedRecord,
-  tagSnapshots: boolean,
+  { tagSnapshots, userTags }: { tagSnapshots: boolean; userTags: Record<string, string> },
   ec2For: (region: string) => EC2Client = (region) => ec2Client(region, 3)
 ): Promise<{ set: ReusableSet; tagged: RecordedUntagged[] } | { why: string }> {
   const regions = [...new Set(record.amis.map((ami) => ami.region))].sort()
@@ -226,10 +255,11 @@ export async function adoptRecordedSet(
         ec2.send(new CreateTagsCommand({ Resources: resources, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }))
       try {
         const snapshots = tagSnapshots ? (ami.snapshotIds ?? snapshotIdsOf(imagesOf.get(ami.amiId) ?? {})) : []
-        const snapshotTags = ami.snapshotTags ?? ami.tags
-        const same = JSON.stringify(snapshotTags) === JSON.stringify(ami.tags)
-        if (same || snapshots.length === 0) await send([ami.amiId, ...(same ? snapshots : [])], ami.tags)
-        else await Promise.all([send([ami.amiId], ami.tags), send(snapshots, snapshotTags)])
+        const tags = { ...ami.actionTags, ...userTags }
+        const snapshotTags = { ...(ami.snapshotActionTags ?? ami.actionTags), ...userTags }
+        const same = JSON.stringify(snapshotTags) === JSON.stringify(tags)
+        if (same || snapshots.length === 0) await send([ami.amiId, ...(same ? snapshots : [])], tags)
+        else await Promise.all([send([ami.amiId], tags), send(snapshots, snapshotTags)])
         return undefined
       } catch (error) {
         return `${ami.amiId} in ${ami.region}: ${describeAwsFailure(error, 'ec2:CreateTags').replace(/\.$/, '')}`
@@ -240,8 +270,8 @@ export async function adoptRecordedSet(
   )
   const failures = failed.filter((one) => one !== undefined)
   if (failures.length > 0) return { why: `tagging the recorded AMIs failed (${failures.join('; ')})` }
-  const builtBy = record.amis.map((ami) => ami.tags?.[provenanceTagKeys.runUrl]).find(Boolean)
+  const builtBy = record.amis.map((ami) => ami.actionTags?.[provenanceTagKeys.runUrl]).find(Boolean)
   const snapshotsOf = Object.fromEntries(record.amis.map((ami) => [ami.amiId, snapshotIdsOf(imagesOf.get(ami.amiId) ?? {})]))
-  const amis = record.amis.map(({ snapshotIds: _, tags: __, snapshotTags: ___, ...ami }) => ami)
+  const amis = record.amis.map(({ snapshotIds: _, actionTags: __, snapshotActionTags: ___, ...ami }) => ami)
   return { set: { amis, runUuid: record.runUuid, builtBy, snapshotsOf }, tagged: toTag }
 }
