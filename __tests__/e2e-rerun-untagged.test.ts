@@ -164,32 +164,6 @@ describeWithPacker('a job re-run after tagging failed, through the bundled actio
       expect(second.stdout).toContain(`::notice title=Reuse::${listedAmis(made)}, which ${runUrl}/attempts/1 left without its tags`)
     }, 120_000)
 
-    // A record an earlier version wrote, before the action left the tags input's values out:
-    // each untagged AMI with `tags` and `snapshotTags`. A re-run with this version still adopts it.
-    it("a record an earlier version wrote: attempt 2 reads it, tags the AMIs as recorded and with its tags input, and reuses them", async () => {
-      const service = cache as ActionsCacheService
-      attempts.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
-      const first = await attempts.run(1, { reuse: 'true', tags: 'Team=images' }, { ...service.env, RUNNER_TEMP: runnerTemp })
-      const made = amiIdsOf(first)
-      // The same bytes as before but for the two keys, padded in the JSON to their length, so that the tar stays whole.
-      const earlier = tarOf(service.entries[0])
-        .toString('latin1')
-        .replaceAll('"snapshotActionTags":', '"snapshotTags"      :')
-        .replaceAll('"actionTags":', '"tags"      :')
-      expect(earlier).toContain('"tags"      :')
-      service.entries[0].archive = execFileSync('zstd', ['-c'], { input: Buffer.from(earlier, 'latin1') })
-
-      attempts.endpoint.faults.clear()
-      const second = await attempts.run(2, { reuse: 'true', tags: 'Team=images' }, { ...service.env, RUNNER_TEMP: runnerTemp })
-      expect(second.errors).toEqual([])
-      expect(second.exitCode).toBe(0)
-      expect(amiIdsOf(second)).toEqual(made)
-      expect(attempts.endpoint.callsOf('RunInstances')).toHaveLength(1)
-      for (const region of regions) {
-        expect(imageOf(region, made[region])?.tags).toMatchObject({ Team: 'images', BuildRunUrl: `${runUrl}/attempts/1`, PackerBuild: 'amazon-ebs amazon-ebs' })
-      }
-    }, 120_000)
-
     it('an AMI no longer as recorded: attempt 2 says why, builds anew, and leaves the first set', async () => {
       attempts.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
       const first = await withCache(1)

@@ -40,24 +40,6 @@ export interface RecordedAmi extends Ami {
   snapshotActionTags?: Record<string, string>
 }
 
-/**
- * A record as an earlier version wrote it: each untagged AMI with all the tags it was to get,
- * those of the tags input too. Read as one of the action's own tags, which the re-run's tags input
- * then overrides key by key: its values are the ones a job re-run means.
- */
-interface EarlierRecordedAmi extends RecordedAmi {
-  tags?: Record<string, string>
-  snapshotTags?: Record<string, string>
-}
-
-function asNowRecorded({ tags, snapshotTags, ...ami }: EarlierRecordedAmi): RecordedAmi {
-  return {
-    ...ami,
-    ...(ami.actionTags === undefined && tags !== undefined ? { actionTags: tags } : {}),
-    ...(ami.snapshotActionTags === undefined && snapshotTags !== undefined ? { snapshotActionTags: snapshotTags } : {})
-  }
-}
-
 export interface UntaggedRecord {
   fingerprint: string
   /** The set's BuildSet value: on each AMI the run tagged, and among the tags of each it did not. */
@@ -176,7 +158,7 @@ export async function restoreUntaggedRecord(fingerprint: string, deadlineMs = re
       core.info(`The record in the Actions cache (${restored.value}) is not one of a set with fingerprint ${fingerprint}.`)
       return undefined
     }
-    return { record: { ...record, amis: record.amis.map(asNowRecorded) }, key: restored.value }
+    return { record, key: restored.value }
   } catch (error) {
     core.info(`Could not read the record of AMIs an earlier attempt left untagged: ${errorMessage(error)}`)
     return undefined
