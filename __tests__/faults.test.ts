@@ -2878,6 +2878,29 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
     })
   })
 
+  describe('an EC2 that throttles every CreateTags of the action in one region, past the tagging deadline', () => {
+    it("the region's error says EC2 throttled the account there, not that it did not answer; the other regions are tagged", async () => {
+      endpoint = await startEc2Endpoint({ regions })
+      endpoint.faults.throttle('CreateTags', { region: 'eu-west-1', userAgent: 'aws-sdk-js' })
+      const result = await runAction(options({ 'tagging-timeout': '3' }))
+      expect(result.exitCode).toBe(1)
+      const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+      expect(Object.keys(amiIds).sort()).toEqual([...regions].sort())
+      const cutShort = result.errors.map((error) => error.message).filter((message) => message.includes('did not finish within'))
+      expect(cutShort).toEqual([
+        expect.stringMatching(
+          /^Tagging in eu-west-1 did not finish within 3 s, the tagging deadline: EC2 refused CreateTags \d+ times?, last with RequestLimitExceeded: EC2 throttled the account's calls in the region \(it counts every caller using the account there, other jobs and tools too\)\. Not tagged: ami-/
+        )
+      ])
+      expect(cutShort[0]).not.toContain('did not answer')
+      expect(cutShort[0]).toContain(amiIds['eu-west-1'])
+      expect(endpoint.tagsOf('eu-west-1', amiIds['eu-west-1'])).not.toHaveProperty('SourceCommit')
+      for (const region of ['us-east-1', 'us-west-2']) expect(endpoint.tagsOf(region, amiIds[region])).toHaveProperty('SourceCommit', pushToMain.GITHUB_SHA)
+      // The untagged AMI is named with the command that tags it.
+      expect(result.summary).toContain(`aws ec2 create-tags --region eu-west-1 --resources ${amiIds['eu-west-1']}`)
+    })
+  })
+
   describe("a template of two builds whose tags wait for EC2 in the home region", () => {
     it("each region's result of a build's own tags is in the stage's group as it comes, once; the summary says where they are not on", async () => {
       endpoint = await startEc2Endpoint({ regions })

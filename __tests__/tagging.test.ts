@@ -258,6 +258,17 @@ describe('tagAmis', () => {
     })
   })
 
+  it('says what throttling is when the attempts run out on it', async () => {
+    ec2Mock.on(CreateTagsCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503))
+    const [result] = await tagAmis(options({ amis: [{ region: 'eu-west-1', amiId: 'ami-eu' }], maxAttempts: 3 }))
+    expect(result.tagged).toBe(false)
+    expect(result.error).toBe(
+      'Tagging in eu-west-1 failed for ami-eu, snap-eu: RequestLimitExceeded — ' +
+        "EC2 throttled the account's calls in the region (it counts every caller using the account there, other jobs and tools too): " +
+        'Request limit exceeded. Gave up after 3 attempts. (Request ID req-1.)'
+    )
+  })
+
   it('retries network errors and server errors', async () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
     ec2Mock

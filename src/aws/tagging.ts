@@ -148,6 +148,10 @@ const throttlingCodes = new Set([
   'PriorRequestNotComplete'
 ])
 
+/** What a throttling code means, for the user: it is no fault of the call, nor of the action alone. */
+const throttlingMeaning =
+  "EC2 throttled the account's calls in the region (it counts every caller using the account there, other jobs and tools too)"
+
 const transientCodes = new Set([
   'InternalError',
   'InternalFailure',
@@ -272,6 +276,8 @@ function explainFailure(failure: AttemptsFailed, permission: string): string {
     headline =
       `${code} — EC2 allows at most 50 tags on an AMI or snapshot, and those the template gives it (tags, snapshot_tags) ` +
       'count with those the action adds: set provenance-tags: false, or give fewer tags.'
+  } else if (throttlingCodes.has(code)) {
+    headline = `${code} — ${throttlingMeaning}:`
   } else if (error instanceof ImagesNotReady) {
     headline = `${error.message}.`
     serviceMessage = ''
@@ -500,7 +506,12 @@ interface RegionJob {
   result: RegionTagResult
   /** The AMIs whose CreateTags went through so far, for a report at the deadline. */
   taggedSoFar: string[]
+  /** EC2's refusals that were retried so far, for a report at the deadline. */
+  refusals: Refusals
 }
+
+/** By EC2 call: how many of its attempts were refused and retried, and the last refusal's error code. */
+type Refusals = Map<string, { code: string; times: number }>
 
 /**
  * The AMIs that get the same tags (the run's and their build's own, less those they keep), and
@@ -589,12 +600,13 @@ async function createTags(
 }
 
 /** How a region's EC2 `call` is retried: not after the deadline, each retry logged. */
-function retryOptionsOf({ region, backoff, log, abortSignal }: RegionJob, call: string): RetryOptions {
+function retryOptionsOf({ region, backoff, log, abortSignal, refusals }: RegionJob, call: string): RetryOptions {
   return {
     backoff,
     isRetryable: (error: unknown) => !abortSignal.aborted && isRetryable(error),
     onRetry: (error: unknown, delayMs: number, attempt: number) => {
       const reason = error instanceof ImagesNotReady ? error.message : errorCode(error)
+      if (!(error instanceof ImagesNotReady)) refusals.set(call, { code: reason, times: (refusals.get(call)?.times ?? 0) + 1 })
       log(
         `${call} in ${region}: attempt ${attempt} of ${backoff.maxAttempts} failed (${reason}); ` +
           `trying again in ${(delayMs / 1000).toFixed(1)} s`
@@ -783,6 +795,7 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
   const regions = [...amiIdsByRegion(options.amis)].map(([region, amiIds]) => {
     const result: RegionTagResult = { region, amiIds, snapshotIds: [], snapshotsOf: {}, tagged: false }
     const taggedSoFar: string[] = []
+    const refusals: Refusals = new Map()
     const job = {
       region,
       amiIds,
@@ -797,23 +810,41 @@ export async function tagAmis(options: TagOptions): Promise<RegionTagResult[]> {
       log,
       abortSignal: deadline.signal,
       result,
-      taggedSoFar
+      taggedSoFar,
+      refusals
     }
-    return { result, taggedSoFar, done: tagRegionWithClient(job, options.ec2For).then(tell) }
+    return { result, taggedSoFar, refusals, done: tagRegionWithClient(job, options.ec2For).then(tell) }
   })
 
   const finished = await withinDeadline(Promise.all(regions.map((r) => r.done)), deadlineMs)
   if (finished) return finished.value
   deadline.abort()
   const seconds = options.timeoutSeconds ?? Math.round(deadlineMs / 1000)
-  return regions.map(({ result, taggedSoFar }) => tell(cutShortAtDeadline(result, taggedSoFar, options, seconds)))
+  return regions.map(({ result, taggedSoFar, refusals }) => tell(cutShortAtDeadline(result, taggedSoFar, refusals, options, seconds)))
+}
+
+/**
+ * Why a region's calls had not gone through by the deadline: EC2's refusals where it answered with
+ * them (throttling most often, which only waiting ends), else that it did not answer.
+ */
+function whyNotDone(refusals: Refusals): string {
+  if (refusals.size === 0) return 'EC2 did not answer in time.'
+  const refused = [...refusals].map(([call, { code, times }]) => `${call} ${times} time${times === 1 ? '' : 's'}, last with ${code}`)
+  const throttled = [...refusals.values()].some(({ code }) => throttlingCodes.has(code))
+  return `EC2 refused ${refused.join(', and ')}${throttled ? `: ${throttlingMeaning}` : ''}.`
 }
 
 /**
  * A region's result at the deadline: as it was, if done; else an error naming what was not tagged
- * (the AMIs of a call that went through before the deadline are tagged).
+ * (the AMIs of a call that went through before the deadline are tagged), and why.
  */
-function cutShortAtDeadline(result: RegionTagResult, taggedSoFar: string[], options: TagOptions, seconds: number): RegionTagResult {
+function cutShortAtDeadline(
+  result: RegionTagResult,
+  taggedSoFar: string[],
+  refusals: Refusals,
+  options: TagOptions,
+  seconds: number
+): RegionTagResult {
   if (result.tagged || result.error !== undefined) return { ...result }
   const notTagged = result.amiIds.filter((amiId) => !taggedSoFar.includes(amiId))
   const untagged = [...notTagged, ...(options.tagSnapshots ? uniqueInOrder(notTagged.flatMap((amiId) => result.snapshotsOf[amiId] ?? [])) : [])]
@@ -824,6 +855,6 @@ function cutShortAtDeadline(result: RegionTagResult, taggedSoFar: string[], opti
     ...(taggedSoFar.length > 0 ? { tagged: true, amisNotTagged: notTagged } : {}),
     error:
       `Tagging in ${result.region} did not finish within ${seconds} s, the tagging deadline: ` +
-      `EC2 did not answer in time. Not tagged: ${untagged.join(', ')}${unknownSnapshots}.`
+      `${whyNotDone(refusals)} Not tagged: ${untagged.join(', ')}${unknownSnapshots}.`
   }
 }
