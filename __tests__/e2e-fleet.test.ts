@@ -1297,6 +1297,22 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(extraPermissions()).toEqual(readmeInputPermissions('keep-images'))
     })
 
+    it('waits out EC2 throttling its DeregisterImage calls: every AMI due is retired, with no error', async () => {
+      await seededEndpoint()
+      // EC2 throttles a run of calls per account and region; here the first DeregisterImage is
+      // refused as often as 3 attempts allow.
+      endpoint.faults.throttle('DeregisterImage', { firstCalls: 3, userAgent: 'aws-sdk-js' })
+      const result = await run({ 'keep-images': '2' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(endpoint.callsOf('DeregisterImage').filter((call) => call.error === 'RequestLimitExceeded')).toHaveLength(3)
+      const retired = [old(1), old(2), old(3)]
+      expect(JSON.parse(result.outputs.deregistered)).toEqual(expect.arrayContaining(retired.map((amiId) => ({ region: 'us-east-1', amiId }))))
+      for (const amiId of retired) expect(imageIds('us-east-1')).not.toContain(amiId)
+      for (const n of [1, 2, 3]) expect(snapshotIds('us-east-1')).not.toContain(snapshotOf(n))
+      expect(result.summary).not.toContain('RequestLimitExceeded')
+    })
+
     it('keeps an old AMI protected from deregistration, says why, and never asks EC2 to deregister it', async () => {
       await seededEndpoint()
       const client = ec2('us-east-1')
