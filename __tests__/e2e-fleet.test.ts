@@ -1313,6 +1313,35 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(result.summary).not.toContain('RequestLimitExceeded')
     })
 
+    it('a family with over 1000 AMIs: the summary counts those to retire by region and family, and stays within what GitHub shows', async () => {
+      const many = Array.from({ length: 1000 }, (_, n) => ({
+        imageId: `ami-0000000000001${n.toString(16).padStart(4, '0')}`,
+        snapshotId: `snap-0000000000001${n.toString(16).padStart(4, '0')}`,
+        creationDate: new Date(Date.UTC(2023, 0, 1) + n * 3_600_000).toISOString(),
+        architecture: 'x86_64',
+        tags: { ImageFamily: family }
+      }))
+      await seededEndpoint(many)
+      const result = await run({ 'keep-images': '2', 'retention-dry-run': 'true' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      // us-east-1: 1000 + old1..old4 + the new AMI, of which the new one and old4 are kept; the other regions' new AMIs.
+      expect(result.summary).toContain(
+        '1007 AMIs: those that would be deregistered are counted by region and family, as a row for each would take the summary past ' +
+          'the 1 MiB GitHub shows (it drops a bigger one whole). The log names each, and so does the output deregistered.'
+      )
+      expect(result.summary).toContain(
+        `| us-east-1 | ${family} | 1003 AMIs | ${many[0].creationDate} to 2025-03-01T00:00:00.000Z | would be deregistered, with their snapshots |`
+      )
+      expect(result.summary).toContain(`| \`${old(4)}\` | 2025-04-01T00:00:00.000Z | kept: newest |`)
+      expect(result.summary).not.toContain(many[0].imageId)
+      expect(Buffer.byteLength(result.summary)).toBeLessThan(64 * 1024)
+      // The log still names each.
+      const retention = groupLines(result.stdout, 'Retention (dry run)')
+      for (const { imageId } of [many[0], many[999]]) expect(retention).toContainEqual(expect.stringMatching(new RegExp(`^us-east-1: ${imageId} \\(.*\\): would be deregistered`)))
+      expect(endpoint.callsOf('DeregisterImage')).toEqual([])
+    })
+
     it('keeps an old AMI protected from deregistration, says why, and never asks EC2 to deregister it', async () => {
       await seededEndpoint()
       const client = ec2('us-east-1')
