@@ -11,6 +11,7 @@
 //   npm run endpoint -- --instance-profiles profiles.json   # IAM instance profiles that a
 //                                                  # template's iam_instance_profile names (a JSON
 //                                                  # array of SeedInstanceProfile)
+//   npm run endpoint -- --page-size 2    # list answers in pages of at most 2 items
 import { parseArgs } from 'node:util'
 import { loadEc2Endpoint } from './loopback.mjs'
 
@@ -22,12 +23,18 @@ const { values } = parseArgs({
     port: { type: 'string', default: String(defaultPort) },
     regions: { type: 'string' },
     networks: { type: 'string' },
-    'instance-profiles': { type: 'string' }
+    'instance-profiles': { type: 'string' },
+    'page-size': { type: 'string' }
   }
 })
 const port = Number(values.port)
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`endpoint: --port expects a port number (0 for any free port), got "${values.port}"`)
+  process.exit(1)
+}
+const pageSize = values['page-size'] === undefined ? undefined : Number(values['page-size'])
+if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1)) {
+  console.error(`endpoint: --page-size expects a whole number above 0, got "${values['page-size']}"`)
   process.exit(1)
 }
 const regions = values.regions
@@ -48,7 +55,7 @@ try {
 }
 let endpoint
 try {
-  endpoint = await startEc2Endpoint({ port, regions, seedNetworks, seedInstanceProfiles })
+  endpoint = await startEc2Endpoint({ port, regions, seedNetworks, seedInstanceProfiles, pageSize })
 } catch (error) {
   console.error(`endpoint: cannot listen on 127.0.0.1:${port}: ${error.message}`)
   process.exit(1)

@@ -7,7 +7,8 @@
 // (instances never start, so a build waits until it is cancelled)   --networks FILE (a JSON
 // array of SeedNetwork: VPCs and subnets, with their tags, seeded into every region)
 // --instance-profiles FILE (a JSON array of SeedInstanceProfile: IAM instance profiles, and
-// their roles, that a template's `iam_instance_profile` may name)
+// their roles, that a template's `iam_instance_profile` may name)   --page-size N (the most
+// items one page of a list answer holds; see paging.ts)
 
 import { appendFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -33,16 +34,20 @@ async function main(): Promise<void> {
       'after-ms': { type: 'string' },
       'hold-instances-pending': { type: 'boolean' },
       networks: { type: 'string' },
-      'instance-profiles': { type: 'string' }
+      'instance-profiles': { type: 'string' },
+      'page-size': { type: 'string' }
     }
   })
   const record = values.record
+  const pageSize = count(values['page-size'], '--page-size')
+  if (pageSize === 0) throw new Error('--page-size expects a whole number above 0, got "0"')
   const endpoint = await startEc2Endpoint({
     regions: values.regions
       ?.split(',')
       .map((region) => region.trim())
       .filter((region) => region !== ''),
     port: count(values.port, '--port'),
+    pageSize,
     seedNetworks: values.networks === undefined ? undefined : readSeedNetworks(values.networks),
     seedInstanceProfiles: values['instance-profiles'] === undefined ? undefined : readSeedInstanceProfiles(values['instance-profiles']),
     autoAdvance: {

@@ -24,6 +24,7 @@ import {
 import { answerSsm, parseSsmBody, ssmErrorDocument, ssmOperation, ssmParams } from './ssm.js'
 import { answerIam, IAM_VERSION } from './iam.js'
 import { errorDocument, responseDocument } from './xml.js'
+import { pageOf } from './paging.js'
 
 export interface Ec2EndpointOptions {
   /** Regions the endpoint serves; a call signed for any other is refused. */
@@ -35,6 +36,11 @@ export interface Ec2EndpointOptions {
   /** IAM instance profiles (and their roles) that exist from the start, as the user's own. */
   seedInstanceProfiles?: SeedInstanceProfile[]
   autoAdvance?: AutoAdvance
+  /**
+   * The most items one page of a list answer holds (paging.ts): fewer than `MaxResults` asks
+   * for, as EC2 may answer, and fewer than the default page of the calls that page without it.
+   */
+  pageSize?: number
   /** Defaults to a free port chosen by the system. */
   port?: number
   /** Called once each call has been answered. */
@@ -280,7 +286,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       if (action === 'CopyImage' && typeof result.imageId === 'string') {
         faults.imageCopied(result.imageId)
       }
-      body = responseDocument(action, requestId, result)
+      body = responseDocument(action, requestId, pageOf(action, params, result, options.pageSize))
     } catch (error) {
       const failure =
         error instanceof Ec2Error
