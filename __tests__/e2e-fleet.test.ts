@@ -758,6 +758,27 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(result.summary).toContain('| 2 | no |')
     })
 
+    it('a reuse with launch-template-default: false finds the version it made when EC2 answers the default and the latest in separate pages', async () => {
+      // EC2 pages DescribeLaunchTemplateVersions even without MaxResults; a page of one
+      // version puts the latest, made by the first run, on the second page.
+      await endpoint.close()
+      endpoint = await startEc2Endpoint({ regions, pageSize: 1 })
+      const id = await createTemplate('eu-west-1', 'web')
+      const first = await run({ reuse: 'true', 'launch-template': id, 'launch-template-default': 'false' })
+      expect(first.errors).toEqual([])
+      expect(JSON.parse(first.outputs['launch-template-versions'])).toEqual({ 'eu-west-1': 2 })
+
+      const second = await run({ reuse: 'true', 'launch-template': id, 'launch-template-default': 'false' })
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(second.outputs['ami-ids']).toBe(first.outputs['ami-ids'])
+      const [web] = endpoint.launchTemplates('eu-west-1')
+      expect(web.defaultVersion).toBe(1)
+      expect(web.versions).toHaveLength(2)
+      expect(endpoint.callsOf('CreateLaunchTemplateVersion')).toHaveLength(1)
+      expect(endpoint.callsOf('DescribeLaunchTemplateVersions').some((call) => call.params.NextToken !== undefined)).toBe(true)
+    })
+
     it("keeps a data volume's snapshot in the new version, and lets the new AMI fill its own devices", async () => {
       // A template made from a running instance names the image's root snapshot too, as the
       // console does; the data volume comes from a snapshot of its own.
@@ -1217,7 +1238,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
     }
 
     /** Four older AMIs of the family in us-east-1, one of another family, one with no family, and `more`. */
-    async function seededEndpoint(more: OlderImage[] = []): Promise<void> {
+    async function seededEndpoint(more: OlderImage[] = [], pageSize?: number): Promise<void> {
       await endpoint.close()
       const mine = (imageId: string, snapshotId: string, creationDate: string, tags: Record<string, string>) => ({
         imageId,
@@ -1230,6 +1251,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       })
       endpoint = await startEc2Endpoint({
         regions,
+        pageSize,
         seedImages: [
           { imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID },
           ...[1, 2, 3, 4].map((n) => mine(old(n), snapshotOf(n), `2025-0${n}-01T00:00:00.000Z`, { ImageFamily: family })),
@@ -1395,6 +1417,38 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'us-east-1', amiId: old(1) }])
       expect(imageIds('us-east-1')).toEqual(expect.arrayContaining([old(2), old(3), old(4)]))
       expect(endpoint.callsOf('DescribeLaunchTemplateVersions', 'us-east-1').length).toBeGreaterThan(0)
+    })
+
+    describe('where EC2 answers the uses of AMIs one page at a time', () => {
+      /** Another launch template before web, so web's versions come on a later page; old4 in a version after the first. */
+      async function usedInPages(): Promise<void> {
+        await seededEndpoint([], 1)
+        const other = await createTemplate('us-east-1', 'api')
+        const stopped = await useSomeImages()
+        await ec2('us-east-1').send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: other, LaunchTemplateData: { ImageId: old(4), InstanceType: 't3.small' } }))
+        expect(stopped).toMatch(/^i-/)
+      }
+
+      it('keeps every AMI in use, read from every page of DescribeImageReferences', async () => {
+        await usedInPages()
+        const result = await run({ 'keep-images': '1' })
+        expect(result.errors).toEqual([])
+        expect(result.exitCode).toBe(0)
+        expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'us-east-1', amiId: old(1) }])
+        expect(imageIds('us-east-1')).toEqual(expect.arrayContaining([old(2), old(3), old(4)]))
+        expect(endpoint.callsOf('DescribeImageReferences').filter((call) => call.params.NextToken !== undefined).length).toBeGreaterThan(0)
+      })
+
+      it('keeps every AMI in use, read from every page of launch templates and their versions, where DescribeImageReferences is denied', async () => {
+        await usedInPages()
+        endpoint.faults.fail('DescribeImageReferences', { code: 'UnauthorizedOperation' })
+        const result = await run({ 'keep-images': '1' })
+        expect(result.errors).toEqual([])
+        expect(result.exitCode).toBe(0)
+        expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'us-east-1', amiId: old(1) }])
+        expect(imageIds('us-east-1')).toEqual(expect.arrayContaining([old(2), old(3), old(4)]))
+        expect(endpoint.callsOf('DescribeLaunchTemplates').filter((call) => call.params.NextToken !== undefined).length).toBeGreaterThan(0)
+      })
     })
 
     it('a dry run changes nothing and reports everything', async () => {

@@ -3,10 +3,10 @@
 // call; where the credentials may not make it, instances and every launch template version
 // are read instead.
 import {
-  DescribeImageReferencesCommand,
-  DescribeInstancesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  DescribeLaunchTemplatesCommand,
+  paginateDescribeImageReferences,
+  paginateDescribeInstances,
+  paginateDescribeLaunchTemplateVersions,
+  paginateDescribeLaunchTemplates,
   type EC2Client
 } from '@aws-sdk/client-ec2'
 import { isAccessDenied } from './failures.js'
@@ -26,67 +26,51 @@ function add(users: ImageUsers, amiId: string, user: string): void {
 
 async function fromImageReferences(ec2: EC2Client, amiIds: string[]): Promise<ImageUsers> {
   const users: ImageUsers = new Map()
-  let NextToken: string | undefined
-  do {
-    const page = await ec2.send(
-      new DescribeImageReferencesCommand({
-        ImageIds: amiIds,
-        ResourceTypes: [
-          { ResourceType: 'ec2:Instance', ResourceTypeOptions: [{ OptionName: 'state-name', OptionValues: liveStates }] },
-          { ResourceType: 'ec2:LaunchTemplate', ResourceTypeOptions: [{ OptionName: 'version-depth', OptionValues: [allVersions] }] }
-        ],
-        NextToken
-      })
-    )
+  const pages = paginateDescribeImageReferences(
+    { client: ec2 },
+    {
+      ImageIds: amiIds,
+      ResourceTypes: [
+        { ResourceType: 'ec2:Instance', ResourceTypeOptions: [{ OptionName: 'state-name', OptionValues: liveStates }] },
+        { ResourceType: 'ec2:LaunchTemplate', ResourceTypeOptions: [{ OptionName: 'version-depth', OptionValues: [allVersions] }] }
+      ]
+    }
+  )
+  for await (const page of pages) {
     for (const reference of page.ImageReferences ?? []) {
       const resource = (reference.Arn ?? '').split(':').at(-1) ?? ''
       const [kind, id] = resource.split('/')
       const user = kind === 'launch-template' ? `launch template ${id}` : kind === 'instance' ? `instance ${id}` : resource
       if (reference.ImageId) add(users, reference.ImageId, user)
     }
-    NextToken = page.NextToken
-  } while (NextToken)
+  }
   return users
 }
 
 async function instanceUsers(ec2: EC2Client, amiIds: string[], users: ImageUsers): Promise<void> {
-  let NextToken: string | undefined
-  do {
-    const page = await ec2.send(
-      new DescribeInstancesCommand({
-        Filters: [
-          { Name: 'image-id', Values: amiIds },
-          { Name: 'instance-state-name', Values: liveStates }
-        ],
-        NextToken
-      })
-    )
+  const filters = [
+    { Name: 'image-id', Values: amiIds },
+    { Name: 'instance-state-name', Values: liveStates }
+  ]
+  for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters: filters })) {
     for (const instance of (page.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? [])) {
       if (instance.ImageId && instance.InstanceId) add(users, instance.ImageId, `instance ${instance.InstanceId}`)
     }
-    NextToken = page.NextToken
-  } while (NextToken)
+  }
 }
 
+// Both lists page even without MaxResults.
 async function launchTemplateUsers(ec2: EC2Client, amiIds: string[], users: ImageUsers): Promise<void> {
-  let NextToken: string | undefined
-  do {
-    const page = await ec2.send(new DescribeLaunchTemplatesCommand({ NextToken }))
+  for await (const page of paginateDescribeLaunchTemplates({ client: ec2 }, {})) {
     for (const template of page.LaunchTemplates ?? []) {
-      let versionsToken: string | undefined
-      do {
-        const versions = await ec2.send(
-          new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: template.LaunchTemplateId, NextToken: versionsToken })
-        )
+      for await (const versions of paginateDescribeLaunchTemplateVersions({ client: ec2 }, { LaunchTemplateId: template.LaunchTemplateId })) {
         for (const version of versions.LaunchTemplateVersions ?? []) {
           const amiId = version.LaunchTemplateData?.ImageId
           if (amiId && amiIds.includes(amiId)) add(users, amiId, `launch template ${template.LaunchTemplateId}`)
         }
-        versionsToken = versions.NextToken
-      } while (versionsToken)
+      }
     }
-    NextToken = page.NextToken
-  } while (NextToken)
+  }
 }
 
 /** Which of `amiIds` are in use, and how that was found out. */

@@ -9,9 +9,9 @@
 import {
   CreateLaunchTemplateVersionCommand,
   DescribeImagesCommand,
-  DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   ModifyLaunchTemplateCommand,
+  paginateDescribeLaunchTemplateVersions,
   type LaunchTemplateBlockDeviceMapping,
   type LaunchTemplateVersion,
   type RequestLaunchTemplateData
@@ -94,13 +94,17 @@ async function findVersions(
   template: LaunchTemplateRef
 ): Promise<{ source: LaunchTemplateVersion; latest: LaunchTemplateVersion } | undefined> {
   try {
-    const found = await ec2.send(
-      new DescribeLaunchTemplateVersionsCommand({
+    // EC2 pages this answer even without MaxResults, and its reference gives no page size that
+    // two versions must fit in: read every page.
+    const versions: LaunchTemplateVersion[] = []
+    const pages = paginateDescribeLaunchTemplateVersions(
+      { client: ec2 },
+      {
         ...(template.id !== undefined ? { LaunchTemplateId: template.id } : { LaunchTemplateName: template.name }),
         Versions: ['$Default', '$Latest']
-      })
+      }
     )
-    const versions = found.LaunchTemplateVersions ?? []
+    for await (const page of pages) versions.push(...(page.LaunchTemplateVersions ?? []))
     const source = versions.find((version) => version.DefaultVersion) ?? versions[0]
     if (source === undefined) return undefined
     const latest = versions.reduce((last, version) => ((version.VersionNumber ?? 0) > (last.VersionNumber ?? 0) ? version : last), source)

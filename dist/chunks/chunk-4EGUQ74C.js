@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
+import{k as t,r as m,s,t as a,u as i}from"./chunk-OMZZTG6T.js";import{Q as r}from"./chunk-FNWTZVBG.js";import{a as o}from"./chunk-XKARJE47.js";var e=class extends s(a,i,"DescribeLaunchTemplateVersions",t){static{o(this,"DescribeLaunchTemplateVersionsCommand")}};var b=r(m,e,"NextToken","NextToken","MaxResults");export{b as a};

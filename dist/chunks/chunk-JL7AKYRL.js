@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{k as r,s as m,t as o,u as s}from"./chunk-OMZZTG6T.js";import{a as e}from"./chunk-XKARJE47.js";var p=class extends m(o,s,"DescribeLaunchTemplateVersions",r){static{e(this,"DescribeLaunchTemplateVersionsCommand")}};export{p as a};
