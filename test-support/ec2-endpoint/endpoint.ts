@@ -298,7 +298,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
     }
     const late = faults.answerDelayFor(action)
     if (late > 0) await sleep(late)
-    await faults.answerReleased(action)
+    await faults.answerReleased(action, call.accessKeyId)
     response.writeHead(status, {
       'Content-Type': 'text/xml;charset=UTF-8',
       'x-amzn-RequestId': requestId
@@ -341,6 +341,7 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       status = failure.status
       body = ssmErrorDocument(failure)
     }
+    await faults.answerReleased(operation, call.accessKeyId)
     response.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId })
     response.end(body)
     options.onCall?.(call)

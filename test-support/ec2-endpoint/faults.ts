@@ -107,9 +107,10 @@ export interface Ec2Faults {
   answerLate(action: string, ms: number): void
   /**
    * Carry out each call to the action at once and hold its answer until releaseAnswers(action):
-   * the caller waits as long as a test needs, with no clock involved.
+   * the caller waits as long as a test needs, with no clock involved. With `accessKeyId`, only
+   * calls signed with that key are held: one of two runs in the account is slow, the other not.
    */
-  holdAnswers(action: string): void
+  holdAnswers(action: string, fault?: { accessKeyId?: string }): void
   /** Sends the answers held for the action, and stops holding them. */
   releaseAnswers(action: string): void
   /**
@@ -202,7 +203,7 @@ export class FaultPlan implements Ec2Faults {
   private readonly latencies = new Map<string, number>()
   private readonly lateAnswers = new Map<string, number>()
   private readonly hangs = new Map<string, Counted<HangFault>>()
-  private readonly heldAnswers = new Map<string, { released: Promise<void>; release: () => void }>()
+  private readonly heldAnswers = new Map<string, { released: Promise<void>; release: () => void; accessKeyId?: string }>()
   private hiddenCalls = 0
   private expiry: { fault: ExpiryFault; calls: number; expired: boolean } | undefined
   private refusal: RefusedCredentialsFault | undefined
@@ -285,11 +286,11 @@ export class FaultPlan implements Ec2Faults {
     this.lateAnswers.set(action, ms)
   }
 
-  holdAnswers(action: string): void {
+  holdAnswers(action: string, fault: { accessKeyId?: string } = {}): void {
     if (this.heldAnswers.has(action)) return
     let release = (): void => {}
     const released = new Promise<void>((resolve) => (release = resolve))
-    this.heldAnswers.set(action, { released, release })
+    this.heldAnswers.set(action, { released, release, accessKeyId: fault.accessKeyId })
   }
 
   releaseAnswers(action: string): void {
@@ -298,8 +299,10 @@ export class FaultPlan implements Ec2Faults {
   }
 
   /** Resolves once the answer to a call of the action may be sent. */
-  answerReleased(action: string): Promise<void> {
-    return this.heldAnswers.get(action)?.released ?? Promise.resolve()
+  answerReleased(action: string, accessKeyId = ''): Promise<void> {
+    const held = this.heldAnswers.get(action)
+    if (held === undefined || (held.accessKeyId !== undefined && held.accessKeyId !== accessKeyId)) return Promise.resolve()
+    return held.released
   }
 
   /** How long the answer to a call of the action is held once the call is carried out. */
