@@ -18,7 +18,7 @@ import { describeRequest } from './inputs/version-request.js'
 import { buildsNeedStepCredentials, keysInEnvironment, noCredentialsText, runCredentialsOf, stepCredentialsText } from './inputs/aws-credentials.js'
 import { rememberSecret } from './common/cut.js'
 import { keysGoneBy, ownKeysAsProvenance, ownKeysTheTagsGive, reusedAmiTags, reuseTagKeys, writesFingerprintTags } from './inputs/reuse.js'
-import { familyPrefixOf } from './inputs/retention.js'
+import { familyPrefixOf, imageFamilyOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags, provenanceTagKeys, templateKeeps } from './inputs/tags.js'
 import { buildsWithoutInstance, noBuildLaunchesInstance, scriptLinesAlike } from './inputs/template-files.js'
@@ -42,6 +42,7 @@ import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } f
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
+import type { NewerRunCheck } from './aws/newer-runs.js'
 import { copiesNotFound, finishedUnlisted, imagesOf, notTheBuilds, notTheBuildsWarning, unlistedImages } from './report/found-images.js'
 import type { InputProblem } from './inputs/reader.js'
 import { reportFoldedInputs, reportInputProblems, reportInputWarnings } from './report/input-problems.js'
@@ -898,7 +899,7 @@ async function job(
     const reused = fingerprint === undefined ? undefined : await reuse(ordered, fingerprint, summary, given.tags)
     const amis =
       reused ?? (await buildAndTag(ordered, packerStep, summary, cancellation, { packerVersion: packer.version, fingerprint, userTags: given.tags }))
-    await rollOut(ordered, launchable(amis, summary), summary, provenance)
+    await rollOut(ordered, launchable(amis, summary), summary, provenance, startedAt)
     summary.outcome = 'built'
   } catch (error) {
     if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
@@ -1033,12 +1034,13 @@ async function buildAndTag(
 }
 
 /** The stages after the build: each reports its own failures and lets the next ones run. */
-async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, provenance: Provenance): Promise<void> {
+async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, provenance: Provenance, startedAt: Date): Promise<void> {
+  const newerRun = inputs.ssmParameter || inputs.launchTemplate ? await newerRunCheckOf(inputs, amis, startedAt) : undefined
   // The parameter first: a launch template that follows it launches the new AMI only where SSM took it.
-  const published = await ssmParameters(inputs, amis, summary)
+  const published = await ssmParameters(inputs, amis, summary, newerRun)
   const outcomes: Array<[RollOutStage, string[]]> = [
     ['ssm-parameter', published.failures],
-    ['launch-template', await launchTemplates(inputs, amis, summary, provenance, published.setIn)],
+    ['launch-template', await launchTemplates(inputs, amis, summary, provenance, published.setIn, newerRun)],
     ['keep-images', await retention(inputs, amis, summary, published.setIn)]
   ]
   // Named by stage: one stage can fail in many regions, or for many AMIs.
@@ -1052,6 +1054,16 @@ async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, prove
         : `${stages} failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.`
     )
   }
+}
+
+/**
+ * Whether what the parameter or a default version names is a newer run's AMI of the same family
+ * (a run that overlapped this one and started after it), which this run must not roll back.
+ */
+async function newerRunCheckOf(inputs: Inputs, amis: Ami[], startedAt: Date): Promise<NewerRunCheck> {
+  const { newerRunCheck } = await import('./aws/newer-runs.js')
+  const families = new Map(amis.map((ami) => [ami.amiId, imageFamilyOf(ami.build, inputs)]))
+  return newerRunCheck({ startedAt, familyOf: (amiId) => families.get(amiId) })
 }
 
 /** Globs and hashes the build's inputs: loaded only for a build whose inputs were all valid. */
@@ -2074,7 +2086,8 @@ async function launchTemplates(
   amis: Ami[],
   summary: SummaryModel,
   provenance: Provenance,
-  parameterSetIn: ReadonlySet<string>
+  parameterSetIn: ReadonlySet<string>,
+  newerRun: NewerRunCheck | undefined
 ): Promise<string[]> {
   const template = inputs.launchTemplate
   if (!template) return []
@@ -2091,6 +2104,7 @@ async function launchTemplates(
       makeDefault: inputs.launchTemplateDefault,
       ssmParameter: inputs.ssmParameter === undefined ? undefined : { name: inputs.ssmParameter, setIn: parameterSetIn },
       builtBy: provenance.runUrl,
+      newerRun,
       onResult: (result) => {
         finished.push(result)
         logLaunchTemplate(template, result)
@@ -2104,7 +2118,12 @@ async function launchTemplates(
  * Loaded only when ssm-parameter is set, and with it the SSM client. Returns the failures, and the
  * regions whose parameter now holds the new AMI.
  */
-async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel): Promise<{ failures: string[]; setIn: ReadonlySet<string> }> {
+async function ssmParameters(
+  inputs: Inputs,
+  amis: Ami[],
+  summary: SummaryModel,
+  newerRun: NewerRunCheck | undefined
+): Promise<{ failures: string[]; setIn: ReadonlySet<string> }> {
   const name = inputs.ssmParameter
   if (!name) return { failures: [], setIn: new Set() }
   const byRegion = amiIdsByRegion(amis)
@@ -2118,7 +2137,7 @@ async function ssmParameters(inputs: Inputs, amis: Ami[], summary: SummaryModel)
     logSsmParameter(name, result)
   }
   return core.group('SSM parameters', async () => {
-    const results = await publishAmiIds({ name, amiIdsByRegion: byRegion, leaveWhereHeld: summary.reusedFrom !== undefined, onResult })
+    const results = await publishAmiIds({ name, amiIdsByRegion: byRegion, leaveWhereHeld: summary.reusedFrom !== undefined, newerRun, onResult })
     const setIn = new Set(results.flatMap((result) => (result.outcome === 'published' ? [result.region] : [])))
     return { failures: reportSsmParameters(name, results, summary), setIn }
   })

@@ -20,6 +20,7 @@ import { errorMessage } from '../common/errors.js'
 import type { LaunchTemplateRef } from '../inputs/launch-template.js'
 import { awsErrorCode, describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
+import type { NewerRunAmi, NewerRunCheck } from './newer-runs.js'
 
 export type LaunchTemplateResult = { region: string; amiId: string } & (
   | {
@@ -57,6 +58,15 @@ export type LaunchTemplateResult = { region: string; amiId: string } & (
        */
       parameter: 'set' | 'unset' | 'other'
     }
+  | {
+      /** The default launches an AMI of the family that a run started after this one built: left as it is. */
+      outcome: 'newer'
+      launchTemplateId: string
+      launchTemplateName: string
+      /** The default version. */
+      version: number
+      newer: NewerRunAmi
+    }
   | { outcome: 'missing' }
   | { outcome: 'failed'; error: string }
 )
@@ -76,6 +86,11 @@ export interface RollOptions {
   ec2For?: (region: string) => EC2Client
   /** Told each region's result as soon as it is known: a cancel before the others can still say it. */
   onResult?: (result: LaunchTemplateResult) => void
+  /**
+   * Whether the AMI the default launches is a newer run's (newerRunCheck): where it is, the
+   * default is left as it is, so that a run that overlapped a newer one does not roll it back.
+   */
+  newerRun?: NewerRunCheck
 }
 
 // EC2 answers these when the region has no such template.
@@ -299,6 +314,10 @@ async function rollRegion(ec2: EC2Client, region: string, amiId: string, options
   }
   const following = followedParameter(source, region, options)
   if (following !== undefined) return { ...template, outcome: 'follows', version: source.VersionNumber, ...following }
+  // Without launch-template-default the default is never changed: a version is added as always.
+  const defaultAmi = source.LaunchTemplateData?.ImageId
+  const newer = options.makeDefault && defaultAmi !== undefined ? await options.newerRun?.(region, defaultAmi, amiId) : undefined
+  if (newer !== undefined) return { ...template, outcome: 'newer', version: source.VersionNumber, newer }
   const blockDeviceMappings = await mappingsToCarry(ec2, source, amiId)
   const earlier = options.makeDefault ? madeEarlier(versions, amiId, blockDeviceMappings) : undefined
   const version = earlier ?? (await createVersion(ec2, launchTemplateId, source.VersionNumber, amiId, blockDeviceMappings, options.builtBy))

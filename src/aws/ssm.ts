@@ -3,16 +3,19 @@
 // and CloudFormation can resolve it (resolve:ssm:NAME). That check runs after PutParameter has
 // answered, and a value that fails it never becomes the parameter's value, so each region's
 // put is read back before it counts.
-import { GetParameterCommand, PutParameterCommand, SSMClient, type ParameterTier } from '@aws-sdk/client-ssm'
+import { GetParameterCommand, PutParameterCommand, SSMClient, type Parameter, type ParameterTier } from '@aws-sdk/client-ssm'
 import { AttemptsFailed, retry, withBackoff, type Backoff } from '../common/retry.js'
 import { errorMessage } from '../common/errors.js'
 import { withRunCredentials } from './credentials.js'
 import { awsErrorCode, describeAwsFailure, isAccessDenied } from './failures.js'
 import { awsRequestHandler } from './bounds.js'
+import type { NewerRunAmi, NewerRunCheck } from './newer-runs.js'
 
 export type SsmParameterResult = { region: string; amiId: string } & (
   /** `unchanged`: the parameter held the AMI already (a reused set), and was not put again. */
   | { outcome: 'published'; version: number; unchanged?: true }
+  /** The parameter holds an AMI of the family that a run started after this one built: not put. */
+  | { outcome: 'newer'; newer: NewerRunAmi }
   | { outcome: 'failed'; error: string }
 )
 
@@ -27,6 +30,11 @@ export interface PublishOptions extends Partial<Backoff> {
    * with it an SSM change event, on every merge that changes nothing.
    */
   leaveWhereHeld?: boolean
+  /**
+   * Whether the AMI the parameter holds is a newer run's (newerRunCheck): where it is, the
+   * parameter is left as it is, so that a run that overlapped a newer one does not roll it back.
+   */
+  newerRun?: NewerRunCheck
   /** Told each region's result as soon as it is known: a cancel before the others can still say it. */
   onResult?: (result: SsmParameterResult) => void
 }
@@ -42,8 +50,11 @@ async function publishRegion(
 ): Promise<SsmParameterResult> {
   let step = 'ssm:PutParameter'
   try {
-    const held = options.leaveWhereHeld ? await versionHolding(ssm, options.name, amiId) : undefined
+    const current = options.leaveWhereHeld || options.newerRun ? await currentParameter(ssm, options.name) : undefined
+    const held = options.leaveWhereHeld ? versionHolding(current, amiId) : undefined
     if (held !== undefined) return { region, amiId, outcome: 'published', version: held, unchanged: true }
+    const newer = current?.Value === undefined ? undefined : await options.newerRun?.(region, current.Value, amiId)
+    if (newer !== undefined) return { region, amiId, outcome: 'newer', newer }
     const version = await putAmiId(ssm, options, amiId).catch(async (error: unknown) => {
       throw (await whyNotOverwritten(ssm, options.name, region, error)) ?? error
     })
@@ -68,16 +79,19 @@ async function publishRegion(
   }
 }
 
-/**
- * The version of the parameter that holds `amiId` as EC2 checks it (a String of data type
- * aws:ec2:image), when that is its latest; undefined otherwise, or when it cannot be read: the
- * put then goes ahead, and says what is wrong.
- */
-async function versionHolding(ssm: SSMClient, name: string, amiId: string): Promise<number | undefined> {
-  const parameter = await ssm
+/** The parameter as it stands; undefined when it cannot be read: the put then goes ahead, and says what is wrong. */
+async function currentParameter(ssm: SSMClient, name: string): Promise<Parameter | undefined> {
+  return ssm
     .send(new GetParameterCommand({ Name: name }))
     .then((answer) => answer.Parameter)
     .catch(() => undefined)
+}
+
+/**
+ * The version of the parameter that holds `amiId` as EC2 checks it (a String of data type
+ * aws:ec2:image), when that is its latest; undefined otherwise.
+ */
+function versionHolding(parameter: Parameter | undefined, amiId: string): number | undefined {
   const holds = parameter?.Value === amiId && parameter.Type === 'String' && parameter.DataType === 'aws:ec2:image'
   return holds ? parameter.Version : undefined
 }

@@ -6,6 +6,7 @@ import type { LaunchTemplateRef } from '../inputs/launch-template.js'
 import { annotate } from './annotation.js'
 import { cutShortHeading, inRegions, regionRows, regionsWith, unanswered, type CutShort } from './cut-short.js'
 import { cell, setOutputs, type SummaryModel } from './index.js'
+import { newerRunText, rollBack } from './ssm.js'
 
 function shown(template: LaunchTemplateRef): string {
   return template.id ?? template.name
@@ -31,6 +32,12 @@ export function logLaunchTemplate(template: LaunchTemplateRef, result: LaunchTem
     }[result.parameter]
     const through = result.parameter === 'other' ? result.imageId : `SSM parameter ${result.imageId.slice('resolve:ssm:'.length)}`
     core.info(`${result.region}: ${named} version ${result.version}, its default, launches the AMI that ${through} resolves to, ${set}; no version made.`)
+  } else if (result.outcome === 'newer') {
+    annotate({
+      level: 'warning',
+      title: 'Launch template',
+      message: `${result.region}: launch template ${result.launchTemplateName} left at its default version, which launches ${newerRunText(result.newer)}: ${rollBack(result.amiId, 'no version is made for it')}`
+    })
   } else if (result.outcome === 'current') {
     const which = result.isDefault ? 'its default' : 'its latest'
     const by = result.madeByAttempt === undefined ? '' : ` (made by an earlier attempt of this run, ${result.madeByAttempt}: in launch-template-versions again)`
@@ -155,6 +162,7 @@ export function reportLaunchTemplatesCutShort(
     ['new version', regionsWith(finished, 'updated')],
     ['already launching its AMI', regionsWith(finished, 'current')],
     ['following an SSM parameter', regionsWith(finished, 'follows')],
+    ['left at a newer run\'s AMI', regionsWith(finished, 'newer')],
     ['no such template', regionsWith(finished, 'missing')],
     ['failed', regionsWith(finished, 'failed')],
     ['no answer yet', unfinished]
@@ -174,6 +182,9 @@ function regionRow(result: LaunchTemplateResult, summary: SummaryModel, versions
       other: `\`${result.imageId}\`, which this run does not set`
     }[result.parameter]
     return `| ${result.region} | \`${result.amiId}\` | none: version ${result.version}, the default, follows ${follows} | yes |`
+  }
+  if (result.outcome === 'newer') {
+    return `| ${result.region} | \`${result.amiId}\` | none: version ${result.version}, the default, left at ${cell(newerRunText(result.newer))} | yes |`
   }
   if (result.outcome === 'current') {
     const which = result.isDefault ? 'the default' : 'the latest'

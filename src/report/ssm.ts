@@ -1,5 +1,6 @@
 // What the SSM stage leaves for people: the log and the summary's section.
 import * as core from '@actions/core'
+import type { NewerRunAmi } from '../aws/newer-runs.js'
 import type { SsmParameterResult } from '../aws/ssm.js'
 import { annotate } from './annotation.js'
 import { cutShortHeading, inRegions, regionRows, regionsWith, unanswered, type CutShort } from './cut-short.js'
@@ -13,6 +14,10 @@ export function logSsmParameter(name: string, result: SsmParameterResult): void 
   if (result.outcome === 'published') {
     const unchanged = result.unchanged ? ', as an earlier run set it; not put again' : ''
     core.info(`${result.region}: SSM parameter ${name} is ${result.amiId} (version ${result.version}${unchanged}).`)
+    return
+  }
+  if (result.outcome === 'newer') {
+    annotate({ level: 'warning', message: `${result.region}: SSM parameter ${name} left at ${newerRunText(result.newer)}: ${rollBack(result.amiId)}`, title: 'SSM parameter' })
     return
   }
   annotate({ level: 'error', message: result.error, title: 'SSM parameter' })
@@ -55,14 +60,31 @@ export function reportSsmParametersCutShort(
   addSection(name, rows, summary, cut)
   return inRegions([
     ['published', regionsWith(finished, 'published')],
+    ['left at a newer run\'s AMI', regionsWith(finished, 'newer')],
     ['failed', regionsWith(finished, 'failed')],
     ['no answer yet', unfinished]
   ])
 }
 
+/** "ami-…, built by <run URL>, a run that started after this one (BuildTime …)". */
+export function newerRunText(newer: NewerRunAmi): string {
+  return `${newer.amiId}, built by ${newer.builtBy ?? 'another run'}, a run that started after this one (BuildTime ${newer.buildTime})`
+}
+
+/** Why a newer run's AMI was left where this run's would go. */
+export function rollBack(amiId: string, left = 'it is not put there'): string {
+  return (
+    `this run's ${amiId} would roll it back, so ${left}. Two runs of one image family overlapped: ` +
+    'a concurrency group on the workflow (see the README) runs them one after the other.'
+  )
+}
+
 function regionRow(result: SsmParameterResult, summary: SummaryModel, failures: string[]): string {
   if (result.outcome === 'published') {
     return `| ${result.region} | \`${result.amiId}\` | ${result.version}${result.unchanged ? ', set by an earlier run' : ''} |`
+  }
+  if (result.outcome === 'newer') {
+    return `| ${result.region} | \`${result.amiId}\` | not put: left at ${cell(newerRunText(result.newer))} |`
   }
   summary.problems.push(result.error)
   failures.push(result.error)
