@@ -122,4 +122,32 @@ describeWithPacker('two runs of one image family at the same time, through the b
     expect(last.summary).toContain(`left at ${newerAmis['us-east-1']}`)
   })
 
+  it('a run\'s retention keeps the AMIs of a run that started after it, which that run is about to roll out', async () => {
+    const inputs = { 'launch-template': 'web', 'keep-images': '1' }
+    endpoint.faults.holdAnswers('RunInstances', { accessKeyId: older.AWS_ACCESS_KEY_ID })
+    const first = start(older, inputs)
+    await until(() => signedBy(older, 'RunInstances'), 'the older run to launch its instance')
+    await nextSecond()
+    // The newer run has built and tagged its AMIs, and looks at the launch template: there it waits.
+    endpoint.faults.holdAnswers('DescribeLaunchTemplateVersions', { accessKeyId: newer.AWS_ACCESS_KEY_ID })
+    const second = start(newer, inputs)
+    await until(() => signedBy(newer, 'DescribeLaunchTemplateVersions'), 'the newer run to reach its launch template')
+    await nextSecond()
+    endpoint.faults.releaseAnswers('RunInstances')
+    const olderRun = await first
+    endpoint.faults.releaseAnswers('DescribeLaunchTemplateVersions')
+    const newerRun = await second
+
+    const newerAmis = amiIdsOf(newerRun)
+    expect(olderRun.errors).toEqual([])
+    expect(newerRun.errors).toEqual([])
+    expect(newerRun.exitCode).toBe(0)
+    expect(JSON.parse(olderRun.outputs.deregistered)).toEqual([])
+    for (const region of regions) {
+      expect(live(region)).toContain(newerAmis[region])
+      expect(defaultImage(region)).toBe(newerAmis[region])
+    }
+    expect(olderRun.summary).toContain(`\`${newerAmis['us-east-1']}\``)
+    expect(olderRun.summary).toContain('kept: made while this run ran, by another run')
+  })
 })

@@ -1041,7 +1041,7 @@ async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, prove
   const outcomes: Array<[RollOutStage, string[]]> = [
     ['ssm-parameter', published.failures],
     ['launch-template', await launchTemplates(inputs, amis, summary, provenance, published.setIn, newerRun)],
-    ['keep-images', await retention(inputs, amis, summary, published.setIn)]
+    ['keep-images', await retention(inputs, amis, summary, published.setIn, startedAt)]
   ]
   // Named by stage: one stage can fail in many regions, or for many AMIs.
   const failed = outcomes.filter(([, failures]) => failures.length > 0).map(([stage]) => stage)
@@ -2148,11 +2148,17 @@ async function ssmParameters(
  * parameter did not take the new AMI (`parameterSetIn` lacks the region), the AMI it still holds
  * is in use.
  */
-async function retention(inputs: Inputs, amis: Ami[], summary: SummaryModel, parameterSetIn: ReadonlySet<string>): Promise<string[]> {
+async function retention(
+  inputs: Inputs,
+  amis: Ami[],
+  summary: SummaryModel,
+  parameterSetIn: ReadonlySet<string>,
+  startedAt: Date
+): Promise<string[]> {
   if (inputs.keepImages === 0) return []
   const notSetIn = new Set(amis.map((ami) => ami.region).filter((region) => !parameterSetIn.has(region)))
   const parameter = inputs.ssmParameter === undefined ? undefined : { name: inputs.ssmParameter, regions: notSetIn }
-  const options = { keep: inputs.keepImages, dryRun: inputs.retentionDryRun, parameter }
+  const options = { keep: inputs.keepImages, dryRun: inputs.retentionDryRun, parameter, startedAt }
   const families = newAmisByFamily(amis, inputs)
   const planned = [...families].flatMap(([family, regions]) => [...regions.keys()].map((region) => ({ region, family })))
   // Each family's latest state in each region, as the stage tells it; those final, logged as they came.

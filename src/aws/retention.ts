@@ -3,7 +3,7 @@
 // snapshots those AMIs used are deleted. Only AMIs this account owns that carry the family tag the action
 // writes are in scope, disabled ones included, and an AMI in use by an instance or a launch template
 // version, or held by the ssm-parameter where this run did not set it, or protected from
-// deregistration, is kept.
+// deregistration, is kept, and so is one that another run made while this one ran.
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
@@ -17,7 +17,14 @@ import { findImageUsers, type ImageUsers } from './image-usage.js'
 import { describeAllImages, exactFilterValue, snapshotIdsOf } from './images.js'
 import { ec2Client } from './client.js'
 
-export type RetentionAction = 'kept: newest' | 'kept: in use' | 'kept: protected' | 'deregistered' | 'would deregister' | 'failed'
+export type RetentionAction =
+  | 'kept: newest'
+  | 'kept: in use'
+  | 'kept: protected'
+  | 'kept: made meanwhile'
+  | 'deregistered'
+  | 'would deregister'
+  | 'failed'
 
 export interface RetainedImage {
   amiId: string
@@ -67,6 +74,13 @@ export interface RetentionOptions {
   dryRun: boolean
   ec2For?: (region: string) => EC2Client
   parameter?: HeldParameter
+  /**
+   * When this run started. An AMI of the family made since, that this run did not build, is
+   * another run's that overlapped this one (no concurrency group): that run may be about to put
+   * it in a launch template or the parameter, where this run's look at what is in use cannot see
+   * it yet. It is kept; the next run retires it when it is due.
+   */
+  startedAt?: Date
   /**
    * Told a family's result in a region, as it stands, whenever it changes: once its AMIs are
    * sorted out, and before and after each call that retires one. A cancel can then say which
@@ -178,7 +192,7 @@ async function retire(ec2: EC2Client, image: RetainedImage, changed: () => void)
  * any other protected from deregistration (EC2 would refuse it) and any in use; the rest would
  * be deregistered.
  */
-function classify(sorted: Image[], keep: number, builtNow: string[], users: ImageUsers): RetainedImage[] {
+function classify(sorted: Image[], keep: number, builtNow: string[], users: ImageUsers, startedAt: Date | undefined): RetainedImage[] {
   return sorted.map((image, index) => {
     const amiId = image.ImageId ?? ''
     const entry: RetainedImage = { amiId, created: image.CreationDate ?? '', action: 'kept: newest', snapshotIds: snapshotIdsOf(image) }
@@ -187,6 +201,7 @@ function classify(sorted: Image[], keep: number, builtNow: string[], users: Imag
     if (protection !== undefined) return { ...entry, action: 'kept: protected', protection }
     const usedBy = users.get(amiId)
     if (usedBy !== undefined && usedBy.length > 0) return { ...entry, action: 'kept: in use', usedBy }
+    if (startedAt !== undefined && Date.parse(entry.created) >= startedAt.getTime()) return { ...entry, action: 'kept: made meanwhile' }
     return { ...entry, action: 'would deregister' }
   })
 }
@@ -221,7 +236,7 @@ async function retainInRegion(ec2: EC2Client, region: string, family: string, bu
     const { users } = await findImageUsers(ec2, candidates)
     step = 'ssm:GetParameter'
     await addParameterUse(users, candidates, region, options.parameter)
-    const images = classify(sorted, options.keep, builtNow, users)
+    const images = classify(sorted, options.keep, builtNow, users, options.startedAt)
     // A copy, so that what the listener holds is the state as it was told.
     const changed = (): void => options.onProgress?.(structuredClone({ region, family, images }))
     changed()

@@ -27,6 +27,8 @@ function outcome(image: RetainedImage, cut?: CutShort): string {
       return `kept: in use by ${(image.usedBy ?? []).join(', ')}`
     case 'kept: protected':
       return `kept: protected from deregistration (${image.protection ?? 'enabled'})`
+    case 'kept: made meanwhile':
+      return 'kept: made while this run ran, by another run, which may be rolling it out'
     case 'deregistered':
       return image.error ? `deregistered; ${image.error}` : `deregistered; ${snapshotFates(image)}`
     case 'would deregister':
