@@ -150,4 +150,30 @@ describeWithPacker('two runs of one image family at the same time, through the b
     expect(olderRun.summary).toContain(`\`${newerAmis['us-east-1']}\``)
     expect(olderRun.summary).toContain('kept: made while this run ran, by another run')
   })
+
+  it('a run whose put another run\'s put follows at once is told so in a warning, and does not fail', async () => {
+    const inputs = { 'ssm-parameter': parameter }
+    // The older run's put is carried out, and it hears of it only once the newer run has put its own.
+    endpoint.faults.holdAnswers('PutParameter', { accessKeyId: older.AWS_ACCESS_KEY_ID })
+    const first = start(older, inputs)
+    await until(() => signedBy(older, 'PutParameter'), 'the older run to put its AMI')
+    await nextSecond()
+    const newerRun = await start(newer, inputs)
+    endpoint.faults.releaseAnswers('PutParameter')
+    const olderRun = await first
+
+    const newerAmis = amiIdsOf(newerRun)
+    const olderAmis = amiIdsOf(olderRun)
+    expect(newerRun.errors).toEqual([])
+    expect(olderRun.errors).toEqual([])
+    expect(olderRun.exitCode).toBe(0)
+    for (const region of regions) {
+      expect(endpoint.parameters(region)[parameter]).toMatchObject({ value: newerAmis[region], version: 2 })
+      expect(olderRun.warnings).toContainEqual(
+        expect.stringContaining(
+          `${region}: SSM parameter ${parameter} holds ${newerAmis[region]} (version 2), which another run put after this run's ${olderAmis[region]} (version 1)`
+        )
+      )
+    }
+  })
 })

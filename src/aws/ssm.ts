@@ -16,6 +16,8 @@ export type SsmParameterResult = { region: string; amiId: string } & (
   | { outcome: 'published'; version: number; unchanged?: true }
   /** The parameter holds an AMI of the family that a run started after this one built: not put. */
   | { outcome: 'newer'; newer: NewerRunAmi }
+  /** Put as `version`, and then another run put `replacedBy` after it: the parameter holds that. */
+  | { outcome: 'replaced'; version: number; replacedBy: { amiId: string; version: number } }
   | { outcome: 'failed'; error: string }
 )
 
@@ -59,13 +61,22 @@ async function publishRegion(
       throw (await whyNotOverwritten(ssm, options.name, region, error)) ?? error
     })
     step = 'ssm:GetParameter'
+    let replacedBy: { amiId: string; version: number } | undefined
     await retry(
       async () => {
         const { Parameter: parameter } = await ssm.send(new GetParameterCommand({ Name: options.name }))
-        if (parameter?.Value !== amiId || (parameter.Version ?? 0) < version) throw new NotYetPublished()
+        if (parameter?.Value === amiId && (parameter.Version ?? 0) >= version) return
+        // A later version of another value: another run put the same name after this one (runs
+        // that overlap). Its value stands; this run's is no longer what the parameter holds.
+        if (parameter?.Value !== undefined && (parameter.Version ?? 0) > version) {
+          replacedBy = { amiId: parameter.Value, version: parameter.Version ?? 0 }
+          return
+        }
+        throw new NotYetPublished()
       },
       { backoff: withBackoff(options, { ...withBackoff(), maxAttempts: 4, baseDelayMs: 500 }), isRetryable: (error) => isNotYet(error) }
     )
+    if (replacedBy !== undefined) return { region, amiId, outcome: 'replaced', version, replacedBy }
     return { region, amiId, outcome: 'published', version }
   } catch (error) {
     const cause = error instanceof AttemptsFailed ? error.cause : error

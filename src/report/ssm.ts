@@ -16,6 +16,10 @@ export function logSsmParameter(name: string, result: SsmParameterResult): void 
     core.info(`${result.region}: SSM parameter ${name} is ${result.amiId} (version ${result.version}${unchanged}).`)
     return
   }
+  if (result.outcome === 'replaced') {
+    annotate({ level: 'warning', message: `${result.region}: SSM parameter ${name} ${replacedText(result.replacedBy, result.amiId, result.version)}`, title: 'SSM parameter' })
+    return
+  }
   if (result.outcome === 'newer') {
     annotate({ level: 'warning', message: `${result.region}: SSM parameter ${name} left at ${newerRunText(result.newer)}: ${rollBack(result.amiId)}`, title: 'SSM parameter' })
     return
@@ -61,6 +65,7 @@ export function reportSsmParametersCutShort(
   return inRegions([
     ['published', regionsWith(finished, 'published')],
     ['left at a newer run\'s AMI', regionsWith(finished, 'newer')],
+    ['put, then replaced by another run', regionsWith(finished, 'replaced')],
     ['failed', regionsWith(finished, 'failed')],
     ['no answer yet', unfinished]
   ])
@@ -79,9 +84,20 @@ export function rollBack(amiId: string, left = 'it is not put there'): string {
   )
 }
 
+/** What a parameter that another run put after this one holds. */
+function replacedText(by: { amiId: string; version: number }, amiId: string, version: number): string {
+  return (
+    `holds ${by.amiId} (version ${by.version}), which another run put after this run's ${amiId} (version ${version}): ` +
+    'two runs that publish this parameter overlapped. A concurrency group on the workflow (see the README) runs them one after the other.'
+  )
+}
+
 function regionRow(result: SsmParameterResult, summary: SummaryModel, failures: string[]): string {
   if (result.outcome === 'published') {
     return `| ${result.region} | \`${result.amiId}\` | ${result.version}${result.unchanged ? ', set by an earlier run' : ''} |`
+  }
+  if (result.outcome === 'replaced') {
+    return `| ${result.region} | \`${result.amiId}\` | ${result.version}, then ${result.replacedBy.version}: \`${result.replacedBy.amiId}\`, put by another run |`
   }
   if (result.outcome === 'newer') {
     return `| ${result.region} | \`${result.amiId}\` | not put: left at ${cell(newerRunText(result.newer))} |`
