@@ -879,11 +879,12 @@ async function job(
     const validating = validate(withProvenance, packerStep, summary, template, cancellation)
     validating.catch(() => undefined)
     const inputs = template ? (await import('./inputs/hcl.js')).withHclTemplate(withProvenance, await template) : withProvenance
-    // With reuse, the fingerprint decides whether to build: read while Packer validates, once it
-    // has started, and from `inputs`, which know an HCL2 template's sensitive variables.
-    const fingerprinting =
-      inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
+    // Read while Packer validates, once it has started, and from `inputs`, which know an HCL2
+    // template's sensitive variables: the files as the checkout has them, before the build can
+    // write beside the template. With reuse it decides whether to build; without, it is the tag.
+    const fingerprinting = inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
     fingerprinting?.catch(() => undefined)
+    const forTags = inputs.command === 'build' && !inputs.reuse && writesFingerprintTags(inputs) ? neverRejecting(inputs, packer.version) : undefined
     await validating
     await reportTemplateRead(template && (await template), packer.version, inputs, summary)
     if (inputs.command === 'validate') {
@@ -898,7 +899,7 @@ async function job(
     const fingerprint = fingerprinting && logged(await fingerprinting, inputs.workspace)
     const reused = fingerprint === undefined ? undefined : await reuse(ordered, fingerprint, summary, given.tags)
     const amis =
-      reused ?? (await buildAndTag(ordered, packerStep, summary, cancellation, { packerVersion: packer.version, fingerprint, userTags: given.tags }))
+      reused ?? (await buildAndTag(ordered, packerStep, summary, cancellation, { fingerprint: fingerprint ?? forTags, userTags: given.tags }))
     await rollOut(ordered, launchable(amis, summary), summary, provenance, startedAt)
     summary.outcome = 'built'
   } catch (error) {
@@ -990,15 +991,18 @@ async function withRunProvenance(
 
 /**
  * Builds, tags, and hands on the AMIs of a build that succeeded; throws after a failed one.
- * `fingerprint` is the one reuse computed, if any; else it is computed with `packerVersion`.
+ * `fingerprint` is the one reuse computed, or the one being computed for the tags, if any.
  */
 async function buildAndTag(
   inputs: Inputs,
   packerStep: PackerStep,
   summary: SummaryModel,
   cancellation: Cancellation,
-  { packerVersion, fingerprint, userTags }: { packerVersion: string; fingerprint?: string; userTags: Record<string, string> }
+  { fingerprint, userTags }: { fingerprint?: string | Promise<Fingerprint | { problem: string }>; userTags: Record<string, string> }
 ): Promise<Ami[]> {
+  // Its files are all read before Packer starts: a file the build writes (a `file` build's
+  // target, a shell-local's output beside the template) must not change it.
+  const fingerprinted = typeof fingerprint === 'string' ? fingerprint : await fingerprint
   const building = build(inputs, packerStep, summary, cancellation)
   // Once Packer has started (build() starts it before its first await), the EC2 client loads
   // and the credential chain resolves while Packer builds, not after it; not at all when
@@ -1006,13 +1010,10 @@ async function buildAndTag(
   const tagging = Object.keys(inputs.tags).length > 0 || inputs.reuse || inputs.keepImages > 0 ? import('./aws/tagging.js') : undefined
   const homeRegion = inputs.awsRegion
   tagging?.then(({ warmUpEc2Client }) => homeRegion && warmUpEc2Client(homeRegion)).catch(() => undefined)
-  // Without reuse the fingerprint is provenance: its files are read while Packer builds.
-  const fingerprinting =
-    fingerprint === undefined && writesFingerprintTags(inputs) ? besideTheBuild(inputs, packerVersion) : undefined
   const built = await building
   // Only a whole, successful build is a set that a later run may reuse.
   const succeeded = built.run.exitCode === 0 && built.failedAfterImage === undefined && !built.run.cancelled && !cancellation.cancelled
-  const tagged = succeeded ? (fingerprint ?? (await fingerprintForTags(fingerprinting, inputs.workspace))) : undefined
+  const tagged = succeeded ? (typeof fingerprinted === 'string' ? fingerprinted : fingerprintForTags(fingerprinted, inputs.workspace)) : undefined
   const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid, userTags } : undefined
   const amis = await tag(inputs, built.amis, summary, tagging, reusable)
   if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, cancellation, summary, amis)
@@ -1082,19 +1083,15 @@ function logged(fingerprint: Fingerprint, workspace: string): string {
   return fingerprint.fingerprint
 }
 
-/** Started beside the build; never rejects: without reuse, a fingerprint that fails fails nothing. */
-function besideTheBuild(inputs: Inputs, packerVersion: string): Promise<Fingerprint | { problem: string }> {
+/** Without reuse, the fingerprint is only a tag: one that fails fails nothing, so this never rejects. */
+function neverRejecting(inputs: Inputs, packerVersion: string): Promise<Fingerprint | { problem: string }> {
   // The tags of the set are made by the reuse stage: loaded now, not after the build.
   import('./aws/reuse.js').catch(() => undefined)
   return fingerprintOf(inputs, packerVersion).catch((error: unknown) => ({ problem: errorMessage(error) }))
 }
 
 /** The fingerprint to tag a successful build with; a warning, and none, when it cannot be had. */
-async function fingerprintForTags(
-  fingerprinting: Promise<Fingerprint | { problem: string }> | undefined,
-  workspace: string
-): Promise<string | undefined> {
-  const outcome = await fingerprinting
+function fingerprintForTags(outcome: Fingerprint | { problem: string } | undefined, workspace: string): string | undefined {
   if (outcome === undefined) return undefined
   if ('fingerprint' in outcome) return logged(outcome, workspace)
   annotate({
