@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { familyTagging, newAmisByFamily } from '../src/aws/families.js'
 import { longestArnRegion, regionName } from '../src/common/regions.js'
 import { computeFingerprint, fingerprintFiles } from '../src/inputs/fingerprint.js'
@@ -227,6 +227,17 @@ describe('reuse, fingerprint-paths', () => {
     expect(relativeTo(await fingerprintFiles(narrowed))).toEqual(['packer-template.json'])
     // Without reuse the same files make the fingerprint written with the provenance tags.
     expect(relativeTo(await fingerprintFiles(await read({ 'var-file': 'vars.json' })))).toEqual(relativeTo(await fingerprintFiles(inputs)))
+  })
+
+  it("leaves out the output of each of the template's manifest post-processors, as an earlier run on the runner left it", async () => {
+    const manifests = [{ type: 'manifest' }, { type: 'manifest', output: 'manifests/other.json' }]
+    writeFileSync(join(workspace, 'packer-template.json'), JSON.stringify({ builders: [{ type: 'amazon-ebs', name: 'web' }], 'post-processors': manifests }))
+    mkdirSync(join(workspace, 'manifests'))
+    writeFileSync(join(workspace, 'manifests', 'other.json'), '{"builds":[],"last_run_uuid":""}')
+    writeFileSync(join(workspace, 'manifests', 'README.md'), 'kept by the build\n')
+    const inputs = await read({ reuse: 'true', 'aws-region': 'us-east-1' })
+    expect(inputs.otherManifestOutputs.map((output) => resolve(workspace, output))).toEqual([join(workspace, 'manifests', 'other.json')])
+    expect(relativeTo(await fingerprintFiles(inputs))).toEqual(['manifests/README.md', 'packer-template.json'])
   })
 
   it('the fingerprint changes with a file, a variable or the Packer version, and only then', async () => {

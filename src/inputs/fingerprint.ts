@@ -27,6 +27,7 @@ export type FingerprintInputs = Pick<
   | 'templateKind'
   | 'varFiles'
   | 'manifest'
+  | 'otherManifestOutputs'
   | 'sensitiveVariables'
   | 'sensitiveValues'
   | 'referencedPaths'
@@ -76,12 +77,16 @@ function templateFilesOf(inputs: FingerprintInputs): string[] {
   return [...own, ...inputs.varFiles.map((varFile) => resolve(inputs.workingDirectory, varFile))]
 }
 
-/** The files `patterns` match (a directory's, all of them), but not the manifest or what git and Packer write. */
+/**
+ * The files `patterns` match (a directory's, all of them), but not the manifests or what git and
+ * Packer write: a manifest an earlier run left on the runner grows with every run.
+ */
 async function globbed(patterns: string[], inputs: FingerprintInputs): Promise<string[]> {
   const globber = await glob.create(patterns.join('\n'), { matchDirectories: false, implicitDescendants: true })
+  const manifests = new Set([inputs.manifest, ...inputs.otherManifestOutputs.map((output) => resolve(inputs.workingDirectory, output))])
   return (await globber.glob()).filter((file) => {
     const parts = relative(inputs.workingDirectory, file).split(sep)
-    return file !== inputs.manifest && !parts.some((part) => neverFingerprinted.includes(part))
+    return !manifests.has(file) && !parts.some((part) => neverFingerprinted.includes(part))
   })
 }
 
@@ -89,7 +94,7 @@ async function globbed(patterns: string[], inputs: FingerprintInputs): Promise<s
  * Every file the fingerprint covers, absolute, sorted, and the paths the template names that
  * add files to those: the template's, the variables files, the regular files fingerprint-paths
  * matches and those under the paths the template names (where the `!` patterns of
- * fingerprint-paths still leave files out), but not the manifest or what git and Packer write.
+ * fingerprint-paths still leave files out), but not the manifests or what git and Packer write.
  */
 async function coveredFiles(inputs: FingerprintInputs): Promise<{ files: string[]; referenced: string[] }> {
   const candidates = new Map<string, string | undefined>()
