@@ -939,7 +939,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       ])
     })
 
-    it('a default that follows the published parameter where SSM did not take the new AMI is said to launch the one it held before', async () => {
+    it('a default that follows the published parameter where SSM did not take the new AMI is said to launch the one it holds', async () => {
       const followed = await createTemplate('eu-west-1', 'web', 'resolve:ssm:/images/web/latest')
       await createTemplate('us-east-1', 'web', 'resolve:ssm:/images/web/latest')
       endpoint.faults.fail('PutParameter', { code: 'AccessDeniedException', message: 'User: loopback is not authorized to perform: ssm:PutParameter', region: 'eu-west-1' })
@@ -952,12 +952,12 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       const log = groupLines(result.stdout, 'Launch templates')
       expect(log).toContain(
         `eu-west-1: launch template web (${followed}) version 1, its default, launches the AMI that SSM parameter /images/web/latest ` +
-          'resolves to, which this run failed to set there (see the SSM parameter\'s error), so it launches the AMI the parameter held before, if any; no version made.'
+          'resolves to, which this run did not set there (see the SSM parameter\'s line for the region), so it launches the AMI the parameter holds, if any; no version made.'
       )
       expect(log).toContainEqual(expect.stringMatching(new RegExp(`^us-east-1: .* which this run sets to ${amiIds['us-east-1']}; no version made\\.$`)))
       expect(result.summary).toContain(
         `| eu-west-1 | \`${amiIds['eu-west-1']}\` | none: version 1, the default, follows SSM parameter \`/images/web/latest\`, ` +
-          'which this run failed to set there: it launches the AMI the parameter held before, if any | yes |'
+          'which this run did not set there: it launches the AMI the parameter holds, if any | yes |'
       )
       // The parameter's stage comes first, so what the launch template stage says is already so.
       expect(result.stdout.indexOf('::group::SSM parameters')).toBeLessThan(result.stdout.indexOf('::group::Launch templates'))

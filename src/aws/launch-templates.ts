@@ -53,8 +53,9 @@ export type LaunchTemplateResult = { region: string; amiId: string } & (
       imageId: string
       /**
        * `set`: the reference is the parameter this run published in the region, so the default
-       * launches the new AMI already; `unset`: it is that parameter, which SSM did not take in the
-       * region, so the default launches what the parameter held before; `other`: another parameter.
+       * launches the new AMI already; `unset`: it is that parameter, which this run did not set in
+       * the region (SSM refused it, or it was left at a newer run's AMI), so the default launches
+       * what the parameter holds; `other`: another parameter.
        */
       parameter: 'set' | 'unset' | 'other'
     }

@@ -27,7 +27,7 @@ export function logLaunchTemplate(template: LaunchTemplateRef, result: LaunchTem
   } else if (result.outcome === 'follows') {
     const set = {
       set: `which this run sets to ${result.amiId}`,
-      unset: "which this run failed to set there (see the SSM parameter's error), so it launches the AMI the parameter held before, if any",
+      unset: "which this run did not set there (see the SSM parameter's line for the region), so it launches the AMI the parameter holds, if any",
       other: 'which this run does not set'
     }[result.parameter]
     const through = result.parameter === 'other' ? result.imageId : `SSM parameter ${result.imageId.slice('resolve:ssm:'.length)}`
@@ -178,7 +178,7 @@ function regionRow(result: LaunchTemplateResult, summary: SummaryModel, versions
   if (result.outcome === 'follows') {
     const follows = {
       set: `SSM parameter \`${result.imageId.slice('resolve:ssm:'.length)}\``,
-      unset: `SSM parameter \`${result.imageId.slice('resolve:ssm:'.length)}\`, which this run failed to set there: it launches the AMI the parameter held before, if any`,
+      unset: `SSM parameter \`${result.imageId.slice('resolve:ssm:'.length)}\`, which this run did not set there: it launches the AMI the parameter holds, if any`,
       other: `\`${result.imageId}\`, which this run does not set`
     }[result.parameter]
     return `| ${result.region} | \`${result.amiId}\` | none: version ${result.version}, the default, follows ${follows} | yes |`
