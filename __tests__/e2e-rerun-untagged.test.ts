@@ -4,12 +4,12 @@
 // building the demo template in us-east-1 and copying its AMI to eu-west-1 and us-west-2.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startActionsCacheService, type ActionsCacheService, type CacheEntry } from '../test-support/actions-cache/index.js'
 import { SOURCE_AMI_ID, startEc2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { pushToMain, type ActionRun } from './support/action-process.js'
+import { pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { workflowRunAttempts } from './support/reruns.js'
 import { describeWithPacker } from './support/runtimes.js'
 
@@ -162,6 +162,30 @@ describeWithPacker('a job re-run after tagging failed, through the bundled actio
         }
       }
       expect(second.stdout).toContain(`::notice title=Reuse::${listedAmis(made)}, which ${runUrl}/attempts/1 left without its tags`)
+    }, 120_000)
+
+    // A sensitive variable given from a secret that was rotated before the re-run
+    // (`variables: db_password=${{ secrets.DB_PASSWORD }}`): the fingerprint leaves its value out,
+    // and so must the record's key, which anyone who can read the repository's caches sees.
+    it('a sensitive variable whose secret changed between the attempts: attempt 2 finds the record and reuses the set', async () => {
+      const service = cache as ActionsCacheService
+      const step = (attempt: number, password: string) => {
+        const options = attempts.attemptStep(attempt, { reuse: 'true', variables: `db_password=${password}` }, { ...service.env, RUNNER_TEMP: runnerTemp })
+        const file = join(options.workspace, 'json', 'packer-template.json')
+        const template = JSON.parse(readFileSync(file, 'utf8')) as { variables: Record<string, string> }
+        writeFileSync(file, JSON.stringify({ ...template, variables: { ...template.variables, db_password: '' }, 'sensitive-variables': ['db_password'] }, null, 2))
+        return runAction(options)
+      }
+      attempts.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', userAgent: 'aws-sdk-js' })
+      const first = await step(1, 'rotated-away-5c1e')
+      expect(first.exitCode).toBe(1)
+      const made = amiIdsOf(first)
+      attempts.endpoint.faults.clear()
+      const second = await step(2, 'rotated-in-9b2d')
+      expect(second.errors).toEqual([])
+      expect(second.exitCode).toBe(0)
+      expect(amiIdsOf(second)).toEqual(made)
+      expect(attempts.endpoint.callsOf('RunInstances')).toHaveLength(1)
     }, 120_000)
 
     it('an AMI no longer as recorded: attempt 2 says why, builds anew, and leaves the first set', async () => {

@@ -56,16 +56,19 @@ export interface UntaggedRecord {
  * environment names its matrix leg; what tells the legs apart reaches the action as its job's ID,
  * its inputs, the region and profile variables, and the access key. Left out as they change from
  * attempt to attempt: the token input, and a temporary access key's ID (an assumed role's, OIDC's).
- * Left out too, the tags input: its values may change from attempt to attempt
- * (`${{ github.run_attempt }}`), and may come from secrets, which a hash of them in a key anyone
- * who can read the repository's caches sees would let them test guesses at. Like the fingerprint,
- * it leaves out what does not change the image: legs told apart by their tags alone share one set,
- * as reuse has them do. Hashed: the key is shown to whoever can read the repository's caches.
+ * Left out too, the inputs that may come from secrets, which a hash of them in a key anyone who
+ * can read the repository's caches sees would let them test guesses at: tags, whose values may
+ * also change from attempt to attempt (`${{ github.run_attempt }}`) and which, like the
+ * fingerprint, the key leaves out as not changing the image (legs told apart by their tags alone
+ * share one set, as reuse has them do); variables, which the fingerprint holds but for the values
+ * of sensitive variables; and packer-releases-url, which may hold a password.
  */
+const notInTheKey = new Set(['INPUT_GITHUB-TOKEN', 'INPUT_TAGS', 'INPUT_VARIABLES', 'INPUT_PACKER-RELEASES-URL'])
+
 function jobLeg(): string {
   const env = process.env
   const inputs = Object.keys(env)
-    .filter((name) => name.startsWith('INPUT_') && name !== 'INPUT_GITHUB-TOKEN' && name !== 'INPUT_TAGS')
+    .filter((name) => name.startsWith('INPUT_') && !notInTheKey.has(name))
     .sort()
     .map((name) => [name, env[name]])
   const accessKeyId = env['AWS_ACCESS_KEY_ID'] ?? ''
