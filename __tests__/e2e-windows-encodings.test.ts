@@ -94,6 +94,65 @@ describeWithPacker('files saved by Windows tools, through the bundled action', (
     expect(suite.calls).toEqual([])
   })
 
+  // The shell provisioner makes a script's line endings LF as it uploads it, unless binary is set. The builds
+  // connect over SSH, which the loopback instance never answers: a run that reaches the build fails on ssh_timeout.
+  const ssh = '  communicator           = "ssh"\n  ssh_username           = "ubuntu"\n  ssh_timeout            = "3s"\n'
+  const crlfScript = crlf('#!/bin/bash\nset -eu\necho ready\n')
+  const shellCrlf =
+    'uploads the script "setup.sh" as it is, and runs the file itself, and the file has Windows line endings (CRLF): its first line ' +
+    '"#!/bin/bash" ends with a carriage return, which the system reads as part of the interpreter\'s name. packer validate accepts it, ' +
+    'but the script does not run ("bad interpreter") and the build fails once Packer has launched the instance. Save the script with LF ' +
+    'line endings (in .gitattributes: *.sh text eol=lf)'
+
+  it('HCL2: a shell provisioner with binary = true and a CRLF script, which the instance then cannot run, is refused on the line that names it', async () => {
+    const provisioner = '  provisioner "shell" {\n    binary = true\n    script = "setup.sh"\n  }\n\n  post-processor "manifest" {}'
+    const workspace = demoWith((text) => text.replace('  communicator           = "none"\n', ssh).replace('  post-processor "manifest" {}', provisioner), 'hcl2')
+    writeFileSync(join(workspace, 'setup.sh'), crlfScript)
+    const result = await run(workspace, 'hcl2')
+    expect(result.exitCode).toBe(1)
+    const lines = readFileSync(join(workspace, demoTemplates.hcl2), 'utf8').split('\n')
+    const line = lines.findIndex((each) => each.includes('script = "setup.sh"')) + 1
+    expect(result.errors).toEqual([{
+      message: `provisioner "shell" with binary = true ${shellCrlf}, or leave out binary = true: Packer then makes its line endings LF as it uploads it.`,
+      properties: { title: 'Invalid input', file: 'ami.pkr.hcl', line: String(line), col: '5' }
+    }, expect.objectContaining({ message: expect.stringMatching(/^Packer would start the build for provisioners/) })])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  }, 120_000)
+
+  it('JSON: the same in "scripts", on the entry that names it, in the build that only leaves in', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text)
+      const builder = { ...template.builders[0], communicator: 'ssh', ssh_username: 'ubuntu', ssh_timeout: '3s' }
+      const provisioners = [{ type: 'shell', binary: true, scripts: ['ok.sh', 'setup.sh'], only: ['amazon-ebs'] }]
+      return JSON.stringify({ ...template, builders: [builder], provisioners }, null, 2)
+    }, 'json')
+    writeFileSync(join(workspace, 'ok.sh'), '#!/bin/bash\necho ok\n')
+    writeFileSync(join(workspace, 'setup.sh'), crlfScript)
+    const result = await run(workspace, 'json', { only: 'amazon-ebs' })
+    expect(result.exitCode).toBe(1)
+    const lines = readFileSync(join(workspace, demoTemplates.json), 'utf8').split('\n')
+    const line = lines.findIndex((each) => each.trim() === '"setup.sh"') + 1
+    expect(result.errors).toEqual([{
+      message: `provisioner "shell" with "binary": true ${shellCrlf}, or leave out "binary": true: Packer then makes its line endings LF as it uploads it.`,
+      properties: { title: 'Invalid input', file: 'packer-template.json', line: String(line), col: '9' }
+    }, expect.objectContaining({ message: expect.stringMatching(/^Packer would start the build for provisioners/) })])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  }, 120_000)
+
+  it('HCL2: a shell provisioner without binary and a CRLF script is not refused: Packer makes it LF, and the build goes on to the instance', async () => {
+    const provisioner = '  provisioner "shell" {\n    script = "setup.sh"\n  }\n\n  post-processor "manifest" {}'
+    const workspace = demoWith((text) => text.replace('  communicator           = "none"\n', ssh).replace('  post-processor "manifest" {}', provisioner), 'hcl2')
+    writeFileSync(join(workspace, 'setup.sh'), crlfScript)
+    const result = await run(workspace, 'hcl2')
+    expect(result.errors.map(({ message }) => message)).not.toContainEqual(expect.stringContaining('CRLF'))
+    expect(result.stdout).toContain('::group::Install Packer')
+    expect(suite.calls.map(({ action }) => action)).toContain('RunInstances')
+    // The loopback instance answers no SSH: the build ends there, as any would.
+    expect(result.errors).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/Timeout waiting for SSH/) }))
+  }, 120_000)
+
   // Notepad's byte order mark, which HCL reads past: no column an editor shows, on the first line.
   it('HCL2: a template saved with a byte order mark and CRLF: the action\'s own problem on its first line is at the column as written', async () => {
     const early = 'source "amazon-ebs" "early" { ami_regions = ["eu-west-1 "] }\n'

@@ -705,6 +705,24 @@ describe("a JSON template's provisioners that cannot work on a runner", () => {
     expect(await refused({ builders, 'post-processors': [[{ type: 'manifest' }, spaced]] })).toHaveLength(1)
   })
 
+  it("refuses a shell's CRLF script only where binary is literally true and Packer's default runs the file, in a build that runs it", async () => {
+    writeFileSync(join(workspace, 'setup.sh'), '#!/bin/bash\r\necho ready\r\n')
+    writeFileSync(join(workspace, 'plain.sh'), 'echo ready\r\n')
+    const shell = { type: 'shell', binary: true, script: 'setup.sh' }
+    const arm = [builders[1]]
+    const problems = await refused({ builders: arm, provisioners: [shell, { ...shell, binary: 'true', script: undefined, scripts: ['plain.sh', 'setup.sh'] }] })
+    expect(problems.map(({ location }) => location)).toEqual([at('provisioners', 0, 'script'), at('provisioners', 1, 'scripts', 1)])
+    expect(problems[0].message).toMatch(/^provisioner "shell" with "binary": true uploads the script "setup\.sh" as it is, /)
+    // In a build that connects none, both: the communicator first.
+    expect((await refused({ builders: [builders[0]], provisioners: [shell] })).map(({ location }) => location)).toEqual([at('provisioners', 0, 'type'), at('provisioners', 0, 'script')])
+    expect(await refused({ builders: arm, provisioners: [{ ...shell, binary: false }] })).toEqual([])
+    expect(await refused({ builders: arm, provisioners: [{ ...shell, binary: '{{user `raw`}}' }], variables: { raw: 'true' } })).toEqual([])
+    expect(await refused({ builders: arm, provisioners: [{ ...shell, execute_command: 'sudo bash {{.Path}}' }] })).toEqual([])
+    expect(await refused({ builders: arm, provisioners: [{ ...shell, override: { arm: { execute_command: 'sudo bash {{.Path}}' } } }] })).toEqual([])
+    expect(await refused({ builders: arm, provisioners: [{ ...shell, script: '{{user `dir`}}/setup.sh' }], variables: { dir: '.' } })).toEqual([])
+    expect(await refused({ builders, provisioners: [{ ...shell, only: ['arm'] }] }, { only: 'web' })).toEqual([])
+  })
+
   it('refuses a breakpoint that is not disabled, in any build that runs it, on its type', async () => {
     const problems = await refused({ builders: [builders[1]], provisioners: [{ type: 'breakpoint', note: 'look' }] })
     expect(problems).toEqual([

@@ -106,8 +106,9 @@ export function buildVariableProblems(uses: BuildVariableUse[], packerVersion: s
 
 /**
  * A provisioner that fails where it runs on a runner (one that works only through a communicator,
- * a breakpoint, a shell-local whose script's path the shell cannot run), or a shell-local
- * post-processor, where it is written, and the builds that run it.
+ * a breakpoint, a shell-local whose script's path the shell cannot run), or whose script the
+ * system cannot run (a shell-local's, or a shell's with `binary`, saved with CRLF line endings),
+ * or a shell-local post-processor, where it is written, and the builds that run it.
  */
 export interface ProvisionerUse {
   type: string
@@ -119,7 +120,10 @@ export interface ProvisionerUse {
   builds: BuildOfUse[]
   /** A breakpoint's `disable`: undefined when only Packer knows it. */
   disabled?: boolean
-  /** A shell-local's scripts that Packer runs with its default execute_command (shellLocalScripts), each where it is written. */
+  /**
+   * A shell-local's scripts that Packer runs with its default execute_command (shellLocalScripts), or a
+   * shell's that it uploads as they are and runs as files (binaryShellScripts), each where it is written.
+   */
   scripts?: Array<{ path: string; location: ProblemLocation }>
   /** What its settings read of the data only a communicator gives a build (connectionAttributes), each where it is written. */
   connectionReads?: ConnectionRead[]
@@ -155,7 +159,8 @@ export interface ConnectionRead {
  * A problem for each provisioner that cannot work in a build that `selection` runs: one that
  * needs a connection, where the build's communicator is "none" (Packer validates it, then launches
  * the instance for it to fail on), and a breakpoint that is not disabled, which waits for someone
- * to press Enter: Packer runs with -machine-readable, whose UI cannot ask, and fails the build.
+ * to press Enter: Packer runs with -machine-readable, whose UI cannot ask, and fails the build;
+ * and a shell-local's or shell's script that the system cannot run (shellLocalProblems, binaryShellProblems).
  * `packerVersion`: the release that runs the template, undefined while latest or a range has not
  * resolved to one (awaitsPackerVersion).
  */
@@ -165,7 +170,8 @@ export function provisionerProblems(uses: ProvisionerUse[], selection: Selection
     if (use.type === 'shell-local') return [...shellLocalProblems(use, selection), ...connectionReadProblems(use, selection)]
     const message =
       use.type === 'breakpoint' ? breakpointProblem(use, selection) : connectingProvisioners.includes(use.type) ? connectionProblem(use, selection) : undefined
-    return message === undefined ? connectionReadProblems(use, selection) : [{ message, location: use.location }]
+    const scripts = use.type === 'shell' ? binaryShellProblems(use, selection) : []
+    return message === undefined ? [...connectionReadProblems(use, selection), ...scripts] : [{ message, location: use.location }, ...scripts]
   })
 }
 
@@ -256,15 +262,13 @@ const defaultExecuteCommand = '["/bin/sh", "-c", "{{.Vars}} {{.Script}}"]'
  */
 function shellLocalProblems(use: ProvisionerUse, selection: Selection & { workingDirectory: string }): InputProblem[] {
   if (!use.builds.some((build) => runs(build, selection))) return []
-  const when = {
-    provisioner: 'once Packer has launched the instance',
-    'error-cleanup-provisioner': 'once the build has failed',
-    'post-processor': 'once Packer has made the AMIs'
-  }[use.block]
+  const when = failsWhen[use.block]
+  const runsIt = (script: string): string =>
+    `${use.block} "shell-local" runs the script "${script}" with Packer's default execute_command ${defaultExecuteCommand}, which runs the file itself`
   return (use.scripts ?? []).flatMap(({ path, location }) => {
     const absolute = resolve(selection.workingDirectory, path)
     const found = unquotedBreaks.exec(absolute)?.[0]
-    if (found === undefined) return crlfInterpreterProblem(use, path, absolute, when, location)
+    if (found === undefined) return crlfInterpreterProblem({ path, absolute, location }, runsIt, '"not found"', when)
     const character = found === ' ' ? 'a space' : found === '\t' ? 'a tab' : found === '\n' ? 'a line break' : `"${found}"`
     const quoted = `["/bin/sh", "-c", "{{.Vars}} '{{.Script}}'"]`
     const setting = use.kind === 'json' ? `"execute_command": ${quoted}` : `execute_command = ${quoted}`
@@ -277,24 +281,51 @@ function shellLocalProblems(use: ProvisionerUse, selection: Selection & { workin
   })
 }
 
+/** When a block's failure stops the build. */
+const failsWhen: Record<ProvisionerUse['block'], string> = {
+  provisioner: 'once Packer has launched the instance',
+  'error-cleanup-provisioner': 'once the build has failed',
+  'post-processor': 'once Packer has made the AMIs'
+}
+
 /**
- * A shell-local script saved with Windows line endings (CRLF) whose first line names its
- * interpreter: the default execute_command runs the file itself, and the system then looks for an
- * interpreter whose name ends in a carriage return (`/bin/bash\r`), which is not there (/bin/sh
- * says the script is "not found"). Unlike the shell provisioner, which uploads a script with its
- * line endings made LF unless `binary` is set, shell-local runs the file as it is. A file that
- * cannot be read is left to Packer.
+ * A shell provisioner's scripts that Packer uploads as they are, with `binary` set, and runs as
+ * files (binaryShellScripts), saved with Windows line endings and a `#!` line: without `binary`,
+ * the upload makes their line endings LF, and they run.
  */
-function crlfInterpreterProblem(use: ProvisionerUse, path: string, absolute: string, when: string, location: ProblemLocation): InputProblem[] {
-  const line = firstLine(absolute)
+function binaryShellProblems(use: ProvisionerUse, selection: Selection & { workingDirectory: string }): InputProblem[] {
+  if (!use.builds.some((build) => runs(build, selection))) return []
+  const binary = use.kind === 'json' ? '"binary": true' : 'binary = true'
+  const runsIt = (script: string): string => `${use.block} "shell" with ${binary} uploads the script "${script}" as it is, and runs the file itself`
+  const otherWay = `, or leave out ${binary}: Packer then makes its line endings LF as it uploads it`
+  return (use.scripts ?? []).flatMap(({ path, location }) =>
+    crlfInterpreterProblem({ path, absolute: resolve(selection.workingDirectory, path), location }, runsIt, '"bad interpreter"', failsWhen[use.block], otherWay)
+  )
+}
+
+/**
+ * A script saved with Windows line endings (CRLF) whose first line names its interpreter, which
+ * Packer runs as a file as it is (shell-local always, shell with `binary`): the system then looks
+ * for an interpreter whose name ends in a carriage return (`/bin/bash\r`), which is not there
+ * (/bin/sh says the script is "not found", bash that its interpreter is bad). `runsIt` says how
+ * the block runs the script (as written, on one line); `fails`, what the failure says; `otherWay`,
+ * a way out besides LF line endings. A file that cannot be read is left to Packer.
+ */
+function crlfInterpreterProblem(
+  script: { path: string; absolute: string; location: ProblemLocation },
+  runsIt: (script: string) => string,
+  fails: string,
+  when: string,
+  otherWay = ''
+): InputProblem[] {
+  const line = firstLine(script.absolute)
   if (line === undefined || !line.startsWith('#!') || !line.endsWith('\r')) return []
   const shown = onOneLine(line.slice(0, -1))
   const message =
-    `${use.block} "shell-local" runs the script "${onOneLine(path)}" with Packer's default execute_command ${defaultExecuteCommand}, ` +
-    `which runs the file itself, and the file has Windows line endings (CRLF): its first line "${shown}" ends with a carriage ` +
+    `${runsIt(onOneLine(script.path))}, and the file has Windows line endings (CRLF): its first line "${shown}" ends with a carriage ` +
     `return, which the system reads as part of the interpreter's name. packer validate accepts it, but the ` +
-    `script does not run ("not found") and the build fails ${when}. Save the script with LF line endings (in .gitattributes: *.sh text eol=lf).`
-  return [{ message, location }]
+    `script does not run (${fails}) and the build fails ${when}. Save the script with LF line endings (in .gitattributes: *.sh text eol=lf)${otherWay}.`
+  return [{ message, location: script.location }]
 }
 
 /** The first line of a file, with its carriage return if it has one; undefined when it cannot be read or has no line end in its first 4 KiB. */

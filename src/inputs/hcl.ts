@@ -13,7 +13,7 @@ import { checkedProvisioners, connectionAttributes } from './connecting-provisio
 import { variableNamed } from './build-selection.js'
 import { meantName } from './near-names.js'
 import { connectsThroughSessionManager } from './session-manager.js'
-import { shellLocalScripts } from './shell-local.js'
+import { binaryShellScripts, shellLocalScripts } from './shell-local.js'
 import { hclSourceDataMistake, hclTemplateDataMistake } from './hcl-template-scope.js'
 import { imageFilterMistake } from './image-filters.js'
 import { deviceMappingSettings, volumeTypeMistake } from './volume-types.js'
@@ -929,10 +929,13 @@ export async function hclProvisionerUses(read: HclFileRead[]): Promise<Provision
       for (const { labels, body: settings, path, block, builds } of blocks) {
         const location = { file: shown, ...(await place(path)) }
         const use: ProvisionerUse = { type: labels[0], block, kind: 'hcl', location, builds, disabled: literalBoolean(settings.disable) }
-        if (use.type === 'shell-local') {
-          // A path made from variables or templates is only Packer's to read.
-          const written = shellLocalScripts(settings, (path) => !/\$\{|%\{|\{\{/.test(path))
+        // A path made from variables or templates is only Packer's to read.
+        const literal = (text: string): boolean => !/\$\{|%\{|\{\{/.test(text)
+        const written = use.type === 'shell-local' ? shellLocalScripts(settings, literal) : use.type === 'shell' ? binaryShellScripts(settings, literal) : []
+        if (use.type === 'shell-local' || written.length > 0) {
           use.scripts = await Promise.all(written.map(async ({ path: script, at }) => ({ path: script, location: { file: shown, ...(await place([...path, ...at])) } })))
+        }
+        if (use.type === 'shell-local') {
           const reads = await hclConnectionReads(settings, path, block, shown, place)
           if (reads.length > 0) use.connectionReads = reads
         }

@@ -12,7 +12,7 @@ import { connectionAttributes } from './connecting-provisioners.js'
 import { meantName } from './near-names.js'
 import { connectsThroughSessionManager } from './session-manager.js'
 import { strings } from './quoted-json-references.js'
-import { shellLocalScripts } from './shell-local.js'
+import { binaryShellScripts, shellLocalScripts } from './shell-local.js'
 
 export type TemplateKind = 'json' | 'hcl'
 
@@ -839,9 +839,11 @@ export function jsonProvisionerUses(template: unknown, builders: JsonTemplateInf
       (build): BuildOfUse => ({ ...build, skippedBy: block === 'post-processor' ? postProcessorsRun(chain, build.source) : [] })
     )
     const location = { file: file.shown, value: { path: file.path, at: [...at, 'type'] } }
+    const literal = (path: string): boolean => !path.includes('{{')
+    const written = !isRecord(entry) ? undefined : type === 'shell-local' ? shellLocalScripts(entry, literal) : type === 'shell' ? binaryShellScripts(entry, literal) : undefined
     const scripts =
-      type === 'shell-local' && isRecord(entry)
-        ? shellLocalScripts(entry, (path) => !path.includes('{{')).map(({ path, at: setting }) => ({
+      written && (type === 'shell-local' || written.length > 0)
+        ? written.map(({ path, at: setting }) => ({
             path,
             location: { file: file.shown, value: { path: file.path, at: [...at, ...setting] } }
           }))
