@@ -145,6 +145,21 @@ describeWithPacker('a build step without AWS credentials it can use, through the
     expect(result.stdout).not.toContain('loopback-secret')
   })
 
+  it('reuse, with keys EC2 refuses: the look-up\'s refusal fails the step in the action\'s words, and no build starts', async () => {
+    endpoint.faults.refuseCredentials({ reason: 'unknown-key' })
+    const result = await run({}, { reuse: 'true' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map((error) => error.message)).toEqual([
+      expect.stringMatching(/^reuse: looking for AMIs to reuse failed; nothing was built\. EC2 refused the AWS credentials \(AuthFailure\): it could not validate them, .*Check the keys the workflow gives the step .*asking again does not help\.$/)
+    ])
+    expect(result.warnings).toEqual([])
+    expect(result.stdout).not.toContain('packer build')
+    expect(result.summary).toContain('EC2 refused the AWS credentials (AuthFailure)')
+    expect(endpoint.calls.map((call) => call.action)).toEqual(['DescribeImages'])
+    expect(endpoint.callsOf('RunInstances')).toEqual([])
+    expect(result.stdout).not.toContain('loopback-secret')
+  })
+
   // IAM, like STS, refuses keys it does not take with codes of its own: Packer's first IAM call
   // (its temporary instance profile's role) meets them where EC2 has not been asked with the keys.
   it.each([

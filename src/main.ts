@@ -1133,6 +1133,12 @@ async function reuse(
       return undefined
     }
     if (!lookup.found) {
+      if (lookup.refusedCredentials !== undefined) {
+        // Keys EC2 refuses here, Packer's first call meets as well: the build would only fail on them.
+        const said = refusedCredentialsText(lookup.refusedCredentials)
+        summary.problems.push(said)
+        throw new Failure(`reuse: looking for AMIs to reuse failed; nothing was built. ${said}`)
+      }
       // A look-up that fails builds, as one that finds nothing does; but each such run costs a
       // whole build, so the user hears of it in a warning, not only in the group's log.
       const why = lookup.why.endsWith('.') ? lookup.why : `${lookup.why}.`

@@ -7,7 +7,9 @@ import type { Ami } from '../artifacts/manifest.js'
 import type { BuildOfRun } from '../inputs/ami-builds.js'
 import { reuseTagKeys } from '../inputs/reuse.js'
 import { cutTagText, maxTagValueLength, provenanceTagKeys, tagTextLength } from '../inputs/tags.js'
-import { describeAwsFailure } from './failures.js'
+import { refusedCredentialsCode } from '../common/refused-credentials.js'
+import { errorMessage } from '../common/errors.js'
+import { awsErrorCode, describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
 import { describeAllImages, disabledAmong, exactFilterValue, goneFrom, snapshotIdsOf } from './images.js'
 import { enabledRegions } from './regions.js'
@@ -54,8 +56,12 @@ export interface ReusableSet {
   snapshotsOf: Record<string, string[]>
 }
 
-/** `failed`: the look-up failed (EC2 refused or did not answer it): whether a set is there is not known. */
-export type ReuseLookup = { found: ReusableSet } | { found?: undefined; why: string; failed?: boolean }
+/**
+ * `failed`: the look-up failed (EC2 refused or did not answer it): whether a set is there is not
+ * known. `refusedCredentials`: it failed as EC2 refuses keys it does not take, the code of that
+ * refusal (refusedCredentialsCode), which a build would meet at Packer's first call.
+ */
+export type ReuseLookup = { found: ReusableSet } | { found?: undefined; why: string; failed?: boolean; refusedCredentials?: string }
 
 const tagOf = (image: Image, key: string) => image.Tags?.find((tag) => tag.Key === key)?.Value
 
@@ -451,7 +457,9 @@ export async function findReusableSet(options: LookupOptions): Promise<ReuseLook
     }
     return { why }
   } catch (error) {
-    return { why: `looking for AMIs to reuse failed: ${describeAwsFailure(error, 'ec2:DescribeImages')}`, failed: true }
+    const why = `looking for AMIs to reuse failed: ${describeAwsFailure(error, 'ec2:DescribeImages')}`
+    const refusedCredentials = refusedCredentialsCode(`${awsErrorCode(error)}: ${errorMessage(error)}`)
+    return { why, failed: true, ...(refusedCredentials === undefined ? {} : { refusedCredentials }) }
   }
 }
 
