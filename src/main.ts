@@ -873,6 +873,7 @@ async function job(
   summary.annotations.push(...inputWarnings)
   summarySoFar = { model: summary, write: given.summary }
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
+  const hashing = new AbortController()
   try {
     await checkBuildSelection(withProvenance, buildNames, template, cancellation, summary)
     // Packer validates while an HCL2 template is still read: its output waits for the masks.
@@ -881,10 +882,8 @@ async function job(
     const inputs = template ? (await import('./inputs/hcl.js')).withHclTemplate(withProvenance, await template) : withProvenance
     // Read while Packer validates, once it has started, and from `inputs`, which know an HCL2
     // template's sensitive variables: the files as the checkout has them, before the build can
-    // write beside the template. With reuse it decides whether to build; without, it is the tag.
-    const fingerprinting = inputs.command === 'build' && inputs.reuse ? fingerprintOf(inputs, packer.version) : undefined
-    fingerprinting?.catch(() => undefined)
-    const forTags = inputs.command === 'build' && !inputs.reuse && writesFingerprintTags(inputs) ? neverRejecting(inputs, packer.version) : undefined
+    // write beside the template.
+    const { fingerprinting, forTags } = startFingerprint(inputs, packer.version, hashing.signal)
     await validating
     await reportTemplateRead(template && (await template), packer.version, inputs, summary)
     if (inputs.command === 'validate') {
@@ -907,6 +906,8 @@ async function job(
     if (!(error instanceof Failure)) summary.problems.push(errorMessage(error))
     throw error
   } finally {
+    // A job that failed before it needed the fingerprint does not wait for a large folder's hashing.
+    hashing.abort()
     buildNames.stop()
     await endSummary(summary, given.summary)
   }
@@ -1067,10 +1068,26 @@ async function newerRunCheckOf(inputs: Inputs, amis: Ami[], startedAt: Date): Pr
   return newerRunCheck({ startedAt, familyOf: (amiId) => families.get(amiId) })
 }
 
+/**
+ * The fingerprint of a build's inputs, started: with reuse, `fingerprinting`, which decides whether
+ * to build; without, `forTags`, only a tag. Neither when the run builds nothing or tags none.
+ */
+function startFingerprint(
+  inputs: Inputs,
+  packerVersion: string,
+  signal: AbortSignal
+): { fingerprinting?: Promise<Fingerprint>; forTags?: Promise<Fingerprint | { problem: string }> } {
+  if (inputs.command !== 'build') return {}
+  if (!inputs.reuse) return writesFingerprintTags(inputs) ? { forTags: neverRejecting(inputs, packerVersion, signal) } : {}
+  const fingerprinting = fingerprintOf(inputs, packerVersion, signal)
+  fingerprinting.catch(() => undefined)
+  return { fingerprinting }
+}
+
 /** Globs and hashes the build's inputs: loaded only for a build whose inputs were all valid. */
-async function fingerprintOf(inputs: Inputs, packerVersion: string): Promise<Fingerprint> {
+async function fingerprintOf(inputs: Inputs, packerVersion: string, signal: AbortSignal): Promise<Fingerprint> {
   const { computeFingerprint } = await import('./inputs/fingerprint.js')
-  return computeFingerprint(inputs, packerVersion)
+  return computeFingerprint(inputs, packerVersion, signal)
 }
 
 function logged(fingerprint: Fingerprint, workspace: string): string {
@@ -1084,10 +1101,10 @@ function logged(fingerprint: Fingerprint, workspace: string): string {
 }
 
 /** Without reuse, the fingerprint is only a tag: one that fails fails nothing, so this never rejects. */
-function neverRejecting(inputs: Inputs, packerVersion: string): Promise<Fingerprint | { problem: string }> {
+function neverRejecting(inputs: Inputs, packerVersion: string, signal: AbortSignal): Promise<Fingerprint | { problem: string }> {
   // The tags of the set are made by the reuse stage: loaded now, not after the build.
   import('./aws/reuse.js').catch(() => undefined)
-  return fingerprintOf(inputs, packerVersion).catch((error: unknown) => ({ problem: errorMessage(error) }))
+  return fingerprintOf(inputs, packerVersion, signal).catch((error: unknown) => ({ problem: errorMessage(error) }))
 }
 
 /** The fingerprint to tag a successful build with; a warning, and none, when it cannot be had. */

@@ -81,10 +81,15 @@ function templateFilesOf(inputs: FingerprintInputs): string[] {
  * The files `patterns` match (a directory's, all of them), but not the manifests or what git and
  * Packer write: a manifest an earlier run left on the runner grows with every run.
  */
-async function globbed(patterns: string[], inputs: FingerprintInputs): Promise<string[]> {
+async function globbed(patterns: string[], inputs: FingerprintInputs, signal?: AbortSignal): Promise<string[]> {
   const globber = await glob.create(patterns.join('\n'), { matchDirectories: false, implicitDescendants: true })
   const manifests = new Set([inputs.manifest, ...inputs.otherManifestOutputs.map((output) => resolve(inputs.workingDirectory, output))])
-  return (await globber.glob()).filter((file) => {
+  const found: string[] = []
+  for await (const file of globber.globGenerator()) {
+    signal?.throwIfAborted()
+    found.push(file)
+  }
+  return found.filter((file) => {
     const parts = relative(inputs.workingDirectory, file).split(sep)
     return !manifests.has(file) && !parts.some((part) => neverFingerprinted.includes(part))
   })
@@ -96,14 +101,14 @@ async function globbed(patterns: string[], inputs: FingerprintInputs): Promise<s
  * matches and those under the paths the template names (where the `!` patterns of
  * fingerprint-paths still leave files out), but not the manifests or what git and Packer write.
  */
-async function coveredFiles(inputs: FingerprintInputs): Promise<{ files: string[]; referenced: string[] }> {
+async function coveredFiles(inputs: FingerprintInputs, signal?: AbortSignal): Promise<{ files: string[]; referenced: string[] }> {
   const candidates = new Map<string, string | undefined>()
-  const listed = [...templateFilesOf(inputs), ...(await globbed(inputs.fingerprintPatterns, inputs))]
+  const listed = [...templateFilesOf(inputs), ...(await globbed(inputs.fingerprintPatterns, inputs, signal))]
   for (const file of listed) candidates.set(file, undefined)
   const exclusions = inputs.fingerprintPatterns.filter((pattern) => pattern.startsWith('!'))
   // One at a time: a template names a few paths, and each glob walks the disk.
   for (const path of inputs.referencedPaths) {
-    for (const file of await globbed([globLiteral(path), ...exclusions], inputs)) {
+    for (const file of await globbed([globLiteral(path), ...exclusions], inputs, signal)) {
       if (!candidates.has(file)) candidates.set(file, path)
     }
   }
@@ -120,11 +125,12 @@ export async function fingerprintFiles(inputs: FingerprintInputs): Promise<strin
   return (await coveredFiles(inputs)).files
 }
 
-async function fileDigest(file: string, buffer: Buffer): Promise<string> {
+async function fileDigest(file: string, buffer: Buffer, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256')
   const handle = await open(file, 'r')
   try {
     for (let read = -1; read !== 0; ) {
+      signal?.throwIfAborted()
       ;({ bytesRead: read } = await handle.read(buffer, 0, buffer.length, null))
       hash.update(buffer.subarray(0, read))
     }
@@ -168,17 +174,25 @@ export function withoutSensitiveValues(bytes: Uint8Array, values: string[]): Uin
  * The SHA-256 of each file, a few at a time, each through a buffer of its own: neither a large
  * file nor many small ones make the action's memory grow. Those of `read` from its bytes; those
  * of `screened` (the template's and variables files) read whole, their sensitive values left out.
+ * Once `signal` aborts, no further buffer is read.
  */
-async function fileDigests(files: string[], read: Map<string, Uint8Array>, screened: Set<string>, sensitive: string[]): Promise<string[]> {
+async function fileDigests(
+  files: string[],
+  read: Map<string, Uint8Array>,
+  screened: Set<string>,
+  sensitive: string[],
+  signal?: AbortSignal
+): Promise<string[]> {
   const digests: string[] = new Array(files.length)
   let next = 0
   const worker = async (): Promise<void> => {
     const buffer = Buffer.alloc(readSize)
     while (next < files.length) {
+      signal?.throwIfAborted()
       const index = next++
       const file = files[index]
       const bytes = sensitive.length > 0 && screened.has(file) ? withoutSensitiveValues(read.get(file) ?? (await readFile(file)), sensitive) : read.get(file)
-      digests[index] = bytes ? createHash('sha256').update(bytes).digest('hex') : await fileDigest(file, buffer)
+      digests[index] = bytes ? createHash('sha256').update(bytes).digest('hex') : await fileDigest(file, buffer, signal)
     }
   }
   await Promise.all(Array.from({ length: Math.min(filesAtOnce, files.length) }, worker))
@@ -198,15 +212,15 @@ function fingerprintedVariables(inputs: FingerprintInputs): string[][] {
  * The fingerprint; throws, naming fingerprint-paths, when a file cannot be found or read.
  * The same inputs give the same fingerprint as earlier versions of the action computed, but
  * for a value given to a sensitive variable, by the variables input or in a template or
- * variables file, which earlier versions hashed.
+ * variables file, which earlier versions hashed. Once `signal` aborts it reads no more, and throws.
  */
-export async function computeFingerprint(inputs: FingerprintInputs, packerVersion: string): Promise<Fingerprint> {
+export async function computeFingerprint(inputs: FingerprintInputs, packerVersion: string, signal?: AbortSignal): Promise<Fingerprint> {
   try {
-    const { files, referenced } = await coveredFiles(inputs)
+    const { files, referenced } = await coveredFiles(inputs, signal)
     const sensitive = inputs.sensitiveValues.map(({ value }) => value)
     // Packer reads a directory's *.auto.pkrvars.hcl (and .json) as variables files of their own.
     const screened = new Set([...templateFilesOf(inputs), ...files.filter((file) => /\.pkrvars\.(hcl|json)$/.test(file))])
-    const digests = await fileDigests(files, bytesRead(inputs), screened, sensitive)
+    const digests = await fileDigests(files, bytesRead(inputs), screened, sensitive, signal)
     const hash = createHash('sha256').update('packer-ami-action fingerprint 1\n')
     files.forEach((file, index) => hash.update(`file\t${relative(inputs.workingDirectory, file)}\t${digests[index]}\n`))
     hash.update(`variables\t${JSON.stringify(fingerprintedVariables(inputs))}\n`)
