@@ -1029,6 +1029,8 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(groupLines(result.stdout, 'SSM parameters')).toContain(`eu-west-1: SSM parameter /images/web/latest is ${amiIds['eu-west-1']} (version 2).`)
       expect(result.summary).toContain('### SSM parameter `/images/web/latest`')
       expect(result.summary).toContain(`| eu-west-1 | \`${amiIds['eu-west-1']}\` | 2 |`)
+      // One build: nothing to tell apart.
+      expect(result.summary).not.toContain('The AMIs of build')
       expect(extraPermissions()).toEqual(readmeInputPermissions('ssm-parameter'))
     })
 
@@ -1144,6 +1146,31 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       ])
       expect(Object.keys(endpoint.parameters('us-east-1'))).toEqual(['web-ami'])
       expect(endpoint.parameters('us-west-2')).toEqual({})
+    })
+
+    it("with two builds, the parameter and the launch template get the first build's AMIs, and the summary and the log say whose", async () => {
+      withTwoBuilds(workspace, ['ubuntu-arm64', 'ubuntu-x86'])
+      await createTemplate('us-east-1', 'web')
+      const result = await run({ 'ssm-parameter': '/images/web/latest', 'launch-template': 'web' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      const builds = JSON.parse(result.outputs.builds) as Record<string, Record<string, string>>
+      expect(Object.keys(builds)).toEqual(['ubuntu-arm64', 'ubuntu-x86'])
+      const first = builds['ubuntu-arm64']
+      expect(endpoint.parameters('us-east-1')['/images/web/latest'].value).toBe(first['us-east-1'])
+      expect(result.summary).toContain(
+        ['### SSM parameter `/images/web/latest`', '', "The AMIs of build ubuntu\\-arm64 (those of ami-ids): the parameter gets no other build's.", ''].join('\n')
+      )
+      expect(result.summary).toContain(
+        ['### Launch template `web`', '', "The AMIs of build ubuntu\\-arm64 (those of ami-ids): no version is made for another build's.", ''].join('\n')
+      )
+      expect(result.summary).toContain(`| us-east-1 | \`${first['us-east-1']}\` | 1 |`)
+      expect(groupLines(result.stdout, "SSM parameters (build ubuntu-arm64's AMIs)")).toContain(
+        `us-east-1: SSM parameter /images/web/latest is ${first['us-east-1']} (version 1).`
+      )
+      expect(groupLines(result.stdout, "Launch templates (build ubuntu-arm64's AMIs)")).toContainEqual(
+        expect.stringMatching(new RegExp(`^us-east-1: launch template web \\(lt-[0-9a-f]+\\) version 2 launches ${first['us-east-1']}, now its default\\.$`))
+      )
     })
   })
 

@@ -85,7 +85,9 @@ import {
   reportPlugins,
   reportTagging,
   reportTemplateTags,
+  rolledOutBuild,
   setOutputs,
+  stageGroupTitle,
   warnOfOutputsHoldingSecrets,
   writeSummary,
   type OutsideManifest,
@@ -2112,12 +2114,13 @@ async function launchTemplates(
   const template = inputs.launchTemplate
   if (!template) return []
   const byRegion = amiIdsByRegion(amis)
+  const build = rolledOutBuild(amis)
   const finished: LaunchTemplateResult[] = []
   entering(inputs, 'launch-template', 'rolling out the launch template', (cut) =>
-    reportLaunchTemplatesCutShort(template, byRegion, finished, cut, summary)
+    reportLaunchTemplatesCutShort(template, byRegion, finished, cut, summary, build)
   )
   const { rollLaunchTemplates } = await import('./aws/launch-templates.js')
-  return core.group('Launch templates', async () => {
+  return core.group(stageGroupTitle('Launch templates', build), async () => {
     const results = await rollLaunchTemplates({
       template,
       amiIdsByRegion: byRegion,
@@ -2130,7 +2133,7 @@ async function launchTemplates(
         logLaunchTemplate(template, result)
       }
     })
-    return reportLaunchTemplates(template, results, summary)
+    return reportLaunchTemplates(template, results, summary, build)
   })
 }
 
@@ -2147,19 +2150,20 @@ async function ssmParameters(
   const name = inputs.ssmParameter
   if (!name) return { failures: [], setIn: new Set() }
   const byRegion = amiIdsByRegion(amis)
+  const build = rolledOutBuild(amis)
   const finished: SsmParameterResult[] = []
   entering(inputs, 'ssm-parameter', 'publishing the AMI IDs to SSM', (cut) =>
-    reportSsmParametersCutShort(name, byRegion, finished, cut, summary)
+    reportSsmParametersCutShort(name, byRegion, finished, cut, summary, build)
   )
   const { publishAmiIds } = await import('./aws/ssm.js')
   const onResult = (result: SsmParameterResult): void => {
     finished.push(result)
     logSsmParameter(name, result)
   }
-  return core.group('SSM parameters', async () => {
+  return core.group(stageGroupTitle('SSM parameters', build), async () => {
     const results = await publishAmiIds({ name, amiIdsByRegion: byRegion, leaveWhereHeld: summary.reusedFrom !== undefined, newerRun, onResult })
     const setIn = new Set(results.flatMap((result) => (result.outcome === 'published' ? [result.region] : [])))
-    return { failures: reportSsmParameters(name, results, summary), setIn }
+    return { failures: reportSsmParameters(name, results, summary, build), setIn }
   })
 }
 

@@ -54,6 +54,21 @@ export function primaryBuildNote(amis: Ami[], inTemplateOrder = true, show: (nam
 }
 
 /**
+ * The build whose AMIs ssm-parameter and launch-template roll out (those of amiIdsByRegion),
+ * when `amis` are of several builds; `undefined` for one build, where there is nothing to tell
+ * apart. Their sections and log groups name it: with 6 builds, a user could not tell whose AMIs
+ * the parameter holds.
+ */
+export function rolledOutBuild(amis: Ami[]): string | undefined {
+  return new Set(amis.map((ami) => ami.build)).size > 1 ? amis[0].build : undefined
+}
+
+/** A roll-out stage's log group title, naming `build` (rolledOutBuild) when there is one to name. */
+export function stageGroupTitle(title: string, build: string | undefined): string {
+  return build === undefined ? title : `${title} (build ${oneLine(build)}'s AMIs)`
+}
+
+/**
  * The builds before the first that made AMIs in the template's order (`buildNames`), that
  * `ran` (only/except left them in), and so made none: ami-id passed over them. None when the
  * AMIs are in the order their builds finished, where there is no such order to pass over.

@@ -5,7 +5,7 @@ import type { LaunchTemplateResult } from '../aws/launch-templates.js'
 import type { LaunchTemplateRef } from '../inputs/launch-template.js'
 import { annotate } from './annotation.js'
 import { cutShortHeading, inRegions, regionRows, regionsWith, unanswered, type CutShort } from './cut-short.js'
-import { cell, setOutputs, type SummaryModel } from './index.js'
+import { cell, plainText, setOutputs, type SummaryModel } from './index.js'
 import { newerRunText, rollBack } from './ssm.js'
 
 function shown(template: LaunchTemplateRef): string {
@@ -57,7 +57,8 @@ export function logLaunchTemplate(template: LaunchTemplateRef, result: LaunchTem
 export function reportLaunchTemplates(
   template: LaunchTemplateRef,
   results: LaunchTemplateResult[],
-  summary: SummaryModel
+  summary: SummaryModel,
+  build?: string
 ): string[] {
   const versions: Record<string, number> = {}
   const failures: string[] = []
@@ -67,7 +68,7 @@ export function reportLaunchTemplates(
   if (nowhere) annotate({ level: 'warning', message: nowhere, title: 'Launch template' })
   warnOfUnpublishedParameters(template, results)
   // The section's heading names the template, as code: its name may hold Markdown's _ or ( ).
-  addSection(template, nowhere ? [...rows, '', nowhereInSummary] : rows, summary)
+  addSection(template, nowhere ? [...rows, '', nowhereInSummary] : rows, summary, build)
   return failures
 }
 
@@ -138,7 +139,8 @@ export function reportLaunchTemplatesCutShort(
   amiIdsByRegion: Record<string, string>,
   finished: LaunchTemplateResult[],
   cut: CutShort,
-  summary: SummaryModel
+  summary: SummaryModel,
+  build?: string
 ): string {
   const versions: Record<string, number> = {}
   const failures: string[] = []
@@ -157,7 +159,7 @@ export function reportLaunchTemplatesCutShort(
   if (nowhere) annotate({ level: 'warning', message: nowhere, title: 'Launch template' })
   warnOfUnpublishedParameters(template, finished)
   const said = unfinished.length === 0 ? nowhereInSummary : nowhereAnsweredInSummary
-  addSection(template, nowhere ? [...rows, '', said] : rows, summary, cut)
+  addSection(template, nowhere ? [...rows, '', said] : rows, summary, build, cut)
   return inRegions([
     ['new version', regionsWith(finished, 'updated')],
     ['already launching its AMI', regionsWith(finished, 'current')],
@@ -201,12 +203,14 @@ function regionRow(result: LaunchTemplateResult, summary: SummaryModel, versions
   return `| ${result.region} | \`${result.amiId}\` | failed: ${cell(result.error)} | — |`
 }
 
-function addSection(template: LaunchTemplateRef, rows: string[], summary: SummaryModel, cut?: CutShort): void {
+/** `build`: whose AMIs the rows are, when the run made AMIs of several builds (rolledOutBuild). */
+function addSection(template: LaunchTemplateRef, rows: string[], summary: SummaryModel, build: string | undefined, cut?: CutShort): void {
   summary.sections = [
     ...(summary.sections ?? []),
     [
       `### Launch template \`${shown(template)}\`${cut ? cutShortHeading(cut) : ''}`,
       '',
+      ...(build === undefined ? [] : [`The AMIs of build ${plainText(build)} (those of ami-ids): no version is made for another build's.`, '']),
       '| Region | AMI | New version | Default |',
       '| --- | --- | --- | --- |',
       ...rows

@@ -4,7 +4,7 @@ import type { NewerRunAmi } from '../aws/newer-runs.js'
 import type { SsmParameterResult } from '../aws/ssm.js'
 import { annotate } from './annotation.js'
 import { cutShortHeading, inRegions, regionRows, regionsWith, unanswered, type CutShort } from './cut-short.js'
-import { cell, type SummaryModel } from './index.js'
+import { cell, plainText, type SummaryModel } from './index.js'
 
 /**
  * Logs a region's result as soon as it is known (publishAmiIds' onResult): with 16 regions, the
@@ -31,10 +31,10 @@ export function logSsmParameter(name: string, result: SsmParameterResult): void 
  * Adds the summary's section, its regions in the order of `results`, and the failures to its
  * problems; returns the failures. Each region's result is in the log already (logSsmParameter).
  */
-export function reportSsmParameters(name: string, results: SsmParameterResult[], summary: SummaryModel): string[] {
+export function reportSsmParameters(name: string, results: SsmParameterResult[], summary: SummaryModel, build?: string): string[] {
   const failures: string[] = []
   const rows = results.map((result) => regionRow(result, summary, failures))
-  addSection(name, rows, summary)
+  addSection(name, rows, summary, build)
   return failures
 }
 
@@ -48,7 +48,8 @@ export function reportSsmParametersCutShort(
   amiIdsByRegion: Record<string, string>,
   finished: SsmParameterResult[],
   cut: CutShort,
-  summary: SummaryModel
+  summary: SummaryModel,
+  build?: string
 ): string {
   const failures: string[] = []
   const { rows, unfinished } = regionRows(
@@ -61,7 +62,7 @@ export function reportSsmParametersCutShort(
       return `| ${region} | \`${amiId}\` | ${state} |`
     }
   )
-  addSection(name, rows, summary, cut)
+  addSection(name, rows, summary, build, cut)
   return inRegions([
     ['published', regionsWith(finished, 'published')],
     ['left at a newer run\'s AMI', regionsWith(finished, 'newer')],
@@ -107,12 +108,14 @@ function regionRow(result: SsmParameterResult, summary: SummaryModel, failures: 
   return `| ${result.region} | \`${result.amiId}\` | failed: ${cell(result.error)} |`
 }
 
-function addSection(name: string, rows: string[], summary: SummaryModel, cut?: CutShort): void {
+/** `build`: whose AMIs the rows are, when the run made AMIs of several builds (rolledOutBuild). */
+function addSection(name: string, rows: string[], summary: SummaryModel, build: string | undefined, cut?: CutShort): void {
   summary.sections = [
     ...(summary.sections ?? []),
     [
       `### SSM parameter \`${name}\`${cut ? cutShortHeading(cut) : ''}`,
       '',
+      ...(build === undefined ? [] : [`The AMIs of build ${plainText(build)} (those of ami-ids): the parameter gets no other build's.`, '']),
       '| Region | AMI | Parameter version |',
       '| --- | --- | --- |',
       ...rows
