@@ -3189,11 +3189,20 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       held: string,
       quickLines: Array<string | RegExp>,
       atHold: (child: ChildProcess) => void,
-      { prepare, extra }: { prepare?: (loopback: Ec2Endpoint) => Promise<void>; extra?: Partial<RunActionOptions> } = {}
+      {
+        prepare,
+        extra,
+        seedImages = []
+      }: { prepare?: (loopback: Ec2Endpoint) => Promise<void>; extra?: Partial<RunActionOptions>; seedImages?: Array<ReturnType<typeof olderAmi>> } = {}
     ): Promise<ActionRun & { logAtHold: string }> {
       endpoint = await startEc2Endpoint({
         regions,
-        seedImages: [{ imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID }, olderAmi('eu-west-1', 1), olderAmi('us-west-2', 2)]
+        seedImages: [
+          { imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID },
+          olderAmi('eu-west-1', 1),
+          olderAmi('us-west-2', 2),
+          ...seedImages
+        ]
       })
       await prepare?.(endpoint)
       endpoint.faults.hang(held, { region: 'us-west-2', userAgent: 'aws-sdk-js' })
@@ -3384,6 +3393,41 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(linesStarting(result.stdout, fateIn('us-east-1'))).toBe(1)
       expect(linesStarting(result.stdout, fateIn('eu-west-1'))).toBe(2)
       expect(result.summary).toContain('Cancelled (SIGINT) while retiring old AMIs (keep-images).')
+    })
+
+    it('a cancel during keep-images of over 1000 AMIs: the summary counts those not reached, as a finished one counts those retired', async () => {
+      // Older than us-west-2's other old AMI: retired after it, so not reached while EC2 holds its DeregisterImage.
+      const many = Array.from({ length: 1000 }, (_, n) => ({
+        ...olderAmi('us-west-2', 0),
+        imageId: `ami-0000000000001${n.toString(16).padStart(4, '0')}`,
+        snapshotId: `snap-0000000000001${n.toString(16).padStart(4, '0')}`,
+        name: `web-many-${n}`,
+        creationDate: new Date(Date.UTC(2023, 0, 1) + n * 3_600_000).toISOString()
+      }))
+      const retired = `eu-west-1: ami-0000000000000a001 (${family}, created 2025-01-01T00:00:00.000Z): deregistered; snapshots deleted: snap-0000000000000a001`
+      const result = await heldInUsWest2({ 'keep-images': '1' }, 'DeregisterImage', [retired], (child) => child.kill('SIGINT'), { seedImages: many })
+      expect(result.exitCode).toBe(1)
+      expect(endpoint.callsOf('DeregisterImage', 'us-west-2').map((call) => call.params.ImageId)).toEqual(['ami-0000000000000a002'])
+      const retention = section(result.summary, '### Retention: the newest 1 AMI(s) of each image family are kept (cut short: the run was cancelled)')
+      // us-west-2: its new AMI, the one held and the 1000; eu-west-1: its new AMI and the one retired; us-east-1: its new AMI.
+      expect(retention).toContain(
+        '1005 AMIs: those deregistered with all their snapshots, and those not reached before the run ended, are counted by region and family, ' +
+          'as a row for each would take the summary past the 1 MiB GitHub shows (it drops a bigger one whole). The log names each, and so does the output deregistered.'
+      )
+      expect(retention).toContain(
+        `| us-west-2 | ${family} | 1000 AMIs | ${many[0].creationDate} to ${many[999].creationDate} | not deregistered: the run ended before their turn |`
+      )
+      expect(retention).toContain(
+        '| `ami-0000000000000a002` | 2025-01-01T00:00:00.000Z | cancelled before AWS answered: it may or may not be deregistered; its snapshots (snap-0000000000000a002) are not deleted |'
+      )
+      expect(retention).toContain(`| eu-west-1 | ${family} | 1 AMI | 2025-01-01T00:00:00.000Z | deregistered, with their snapshots |`)
+      expect(retention).not.toContain(many[0].imageId)
+      expect(Buffer.byteLength(result.summary)).toBeLessThan(64 * 1024)
+      // The log still names each.
+      for (const { imageId, creationDate } of [many[0], many[999]]) {
+        expect(result.stdout).toContain(`us-west-2: ${imageId} (${family}, created ${creationDate}): not deregistered: the run ended before its turn`)
+      }
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'eu-west-1', amiId: 'ami-0000000000000a001' }])
     })
   })
 

@@ -95,18 +95,10 @@ export function reportRetention(
   summary: SummaryModel
 ): string[] {
   const failures = results.flatMap(failuresOf)
-  const images = results.reduce((count, result) => count + result.images.length, 0)
-  const counted = images > maxRetentionRows
+  const { counted, note } = counting(results, options)
   const rows = results.flatMap((result) => (counted ? countedRows(result) : resultRows(result)))
   summary.problems.push(...failures)
   setOutputs({ deregistered: JSON.stringify(deregisteredIn(results)) })
-  const note = counted
-    ? [
-        `${images} AMIs: those ${options.dryRun ? 'that would be deregistered' : 'deregistered with all their snapshots'} are counted by region and family, ` +
-          "as a row for each would take the summary past the 1 MiB GitHub shows (it drops a bigger one whole). The log names each, and so does the output deregistered.",
-        ''
-      ]
-    : []
   addSection(rows, options, summary, undefined, note)
   return failures
 }
@@ -119,24 +111,47 @@ export function reportRetention(
  */
 export const maxRetentionRows = 1000
 
-/** Whether an AMI's row only says it went (or would go) with its snapshots: such rows are counted. */
-function plain(image: RetainedImage): boolean {
-  return (
-    image.error === undefined &&
-    (image.action === 'would deregister' || (image.action === 'deregistered' && (image.snapshotsLeft ?? []).length === 0))
-  )
+/**
+ * Whether the section of `results` counts its plain AMIs (past maxRetentionRows), and the note
+ * that says so. `cut`: the stage was cut short, and the AMIs it had not reached are counted too.
+ */
+function counting(results: RetentionResult[], options: { dryRun: boolean }, cut?: CutShort): { counted: boolean; note: string[] } {
+  const images = results.reduce((count, result) => count + result.images.length, 0)
+  if (images <= maxRetentionRows) return { counted: false, note: [] }
+  const those = options.dryRun
+    ? 'that would be deregistered'
+    : `deregistered with all their snapshots${cut === undefined ? '' : ', and those not reached before the run ended,'}`
+  return {
+    counted: true,
+    note: [
+      `${images} AMIs: those ${those} are counted by region and family, ` +
+        "as a row for each would take the summary past the 1 MiB GitHub shows (it drops a bigger one whole). The log names each, and so does the output deregistered.",
+      ''
+    ]
+  }
+}
+
+/**
+ * The row an AMI shares with the others like it when they are counted: one whose row only says
+ * it went (or would go, or was not reached) with its snapshots. Undefined for one that keeps a
+ * row of its own. `cut`: the run ended while the stage ran, and `image` is as far as it came.
+ */
+function countedAs(image: RetainedImage, cut?: CutShort): string | undefined {
+  if (image.error !== undefined || image.underWay !== undefined) return undefined
+  if (image.action === 'deregistered') return (image.snapshotsLeft ?? []).length === 0 ? 'deregistered, with their snapshots' : undefined
+  if (image.action !== 'would deregister') return undefined
+  return cut === undefined ? 'would be deregistered, with their snapshots' : 'not deregistered: the run ended before their turn'
 }
 
 /** A family's rows in a region with its plain AMIs counted, in one row per outcome, after the others. */
-function countedRows(result: RetentionResult): string[] {
-  const rows = resultRows({ ...result, images: result.images.filter((image) => !plain(image)) })
-  for (const action of ['deregistered', 'would deregister'] as const) {
-    const those = result.images.filter((image) => plain(image) && image.action === action)
-    if (those.length === 0) continue
+function countedRows(result: RetentionResult, cut?: CutShort): string[] {
+  const rows = resultRows({ ...result, images: result.images.filter((image) => countedAs(image, cut) === undefined) }, cut)
+  const outcomes = [...new Set(result.images.map((image) => countedAs(image, cut)))].filter((what) => what !== undefined)
+  for (const what of outcomes) {
+    const those = result.images.filter((image) => countedAs(image, cut) === what)
     const created = those.map((image) => image.created).sort()
-    const what = action === 'deregistered' ? 'deregistered, with their snapshots' : 'would be deregistered, with their snapshots'
     const range = created[0] === created.at(-1) ? created[0] : `${created[0]} to ${created.at(-1)}`
-    rows.push(`| ${result.region} | ${cell(result.family)} | ${those.length} AMIs | ${range} | ${what} |`)
+    rows.push(`| ${result.region} | ${cell(result.family)} | ${those.length} AMI${those.length === 1 ? '' : 's'} | ${range} | ${what} |`)
   }
   return rows
 }
@@ -158,20 +173,21 @@ export function reportRetentionCutShort(
 ): string {
   const failures: string[] = []
   const notReached: string[] = []
-  const rows = planned.flatMap(({ region, family }) => {
+  // Each family in each region as far as it came, as it is to be shown: a dry run changes
+  // nothing, so what it told is all it would have.
+  const reached = planned.map(({ region, family }) => {
     const of = (one: RetentionResult) => one.region === region && one.family === family
     const done = finished.find(of)
-    if (done) {
-      failures.push(...failuresOf(done))
-      return resultRows(done)
-    }
+    if (done) return { region, family, result: done, done: true, asFar: undefined }
     const result = progress.find(of)
+    return { region, family, result, done: false, asFar: result === undefined || options.dryRun ? undefined : cut }
+  })
+  const { counted, note } = counting(reached.flatMap(({ result }) => (result === undefined ? [] : [result])), options, cut)
+  const rows = reached.flatMap(({ region, family, result, done, asFar }) => {
     if (result) {
-      // A dry run changes nothing: what it told is all it would have.
-      const asFar = options.dryRun ? undefined : cut
-      logResult(result, asFar)
+      if (!done) logResult(result, asFar)
       failures.push(...failuresOf(result))
-      return resultRows(result, asFar)
+      return counted ? countedRows(result, asFar) : resultRows(result, asFar)
     }
     notReached.push(region)
     const state = unanswered(cut, 'its AMIs were not yet sorted out, and nothing was retired')
@@ -181,7 +197,7 @@ export function reportRetentionCutShort(
   summary.problems.push(...failures)
   const deregistered = deregisteredIn(progress)
   setOutputs({ deregistered: JSON.stringify(deregistered) })
-  addSection(rows, options, summary, cut)
+  addSection(rows, options, summary, cut, note)
   const underWay = (call: RetainedImage['underWay']): string[] =>
     progress.flatMap((result) => result.images.filter((image) => image.underWay === call).map((image) => `${image.amiId} (${result.region})`))
   const deregistering = underWay('ec2:DeregisterImage')
