@@ -6,7 +6,7 @@ import type { LaunchTemplateRef } from '../inputs/launch-template.js'
 import { annotate } from './annotation.js'
 import { cutShortHeading, inRegions, regionRows, regionsWith, unanswered, type CutShort } from './cut-short.js'
 import { cell, plainText, setOutputs, type SummaryModel } from './index.js'
-import { newerRunText, rollBack } from './ssm.js'
+import { newerRunText, rollBack } from './newer-runs.js'
 
 function shown(template: LaunchTemplateRef): string {
   return template.id ?? template.name

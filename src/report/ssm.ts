@@ -1,10 +1,10 @@
 // What the SSM stage leaves for people: the log and the summary's section.
 import * as core from '@actions/core'
-import type { NewerRunAmi } from '../aws/newer-runs.js'
 import type { SsmParameterResult } from '../aws/ssm.js'
 import { annotate } from './annotation.js'
 import { cutShortHeading, inRegions, regionRows, regionsWith, unanswered, type CutShort } from './cut-short.js'
 import { cell, plainText, type SummaryModel } from './index.js'
+import { newerRunText, oneAfterTheOther, rollBack } from './newer-runs.js'
 
 /**
  * Logs a region's result as soon as it is known (publishAmiIds' onResult): with 16 regions, the
@@ -72,24 +72,11 @@ export function reportSsmParametersCutShort(
   ])
 }
 
-/** "ami-…, built by <run URL>, a run that started after this one (BuildTime …)". */
-export function newerRunText(newer: NewerRunAmi): string {
-  return `${newer.amiId}, built by ${newer.builtBy ?? 'another run'}, a run that started after this one (BuildTime ${newer.buildTime})`
-}
-
-/** Why a newer run's AMI was left where this run's would go. */
-export function rollBack(amiId: string, left = 'it is not put there'): string {
-  return (
-    `this run's ${amiId} would roll it back, so ${left}. Two runs of one image family overlapped: ` +
-    'a concurrency group on the workflow (see the README) runs them one after the other.'
-  )
-}
-
 /** What a parameter that another run put after this one holds. */
 function replacedText(by: { amiId: string; version: number }, amiId: string, version: number): string {
   return (
     `holds ${by.amiId} (version ${by.version}), which another run put after this run's ${amiId} (version ${version}): ` +
-    'two runs that publish this parameter overlapped. A concurrency group on the workflow (see the README) runs them one after the other.'
+    `two runs that publish this parameter overlapped. ${oneAfterTheOther}`
   )
 }
 
