@@ -1,7 +1,7 @@
 // Runs the bundled action as the runner does: `node dist/index.js` with INPUT_* variables
 // holding action.yml's defaults, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. Used by the
 // tests, the demo and the benchmark.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
@@ -9,6 +9,27 @@ import { fileURLToPath } from 'node:url'
 import { readActionYml } from './action-yml.js'
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+let node24: string | null | undefined
+
+/**
+ * Node 24, which the runner runs the action under (action.yml's `runs.using: node24`): the
+ * machine's Node when it is 24, else the one scripts/node24.mjs keeps from the npm registry;
+ * undefined when there is none to be had. Looked for once per test file.
+ */
+export function findNode24(): string | undefined {
+  if (node24 === undefined) {
+    if (process.version.startsWith('v24.')) node24 = process.execPath
+    else {
+      try {
+        node24 = execFileSync(process.execPath, [join(projectRoot, 'scripts', 'node24.mjs')], { encoding: 'utf8' }).trim() || null
+      } catch {
+        node24 = null
+      }
+    }
+  }
+  return node24 ?? undefined
+}
 
 /** What the runner says about a workflow run on a push to main: the provenance tags' source. */
 export const pushToMain = {
@@ -183,6 +204,7 @@ export interface RunActionOptions {
   env?: Record<string, string | undefined>
   /** The workspace: the step's working directory and GITHUB_WORKSPACE. */
   workspace: string
+  /** The Node that runs the bundle: Node 24 unless a test names another (findNode24()). */
   node?: string
   entry?: string
   /** The action's stdout as it arrives (the demo shows the live log). */
@@ -280,7 +302,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
   const { env, files } = runnerEnvironment(options.workspace, options.inputs, options.env)
   const entry = options.entry ?? join(projectRoot, 'dist', 'index.js')
-  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), entry], {
+  const child = spawn(options.node ?? findNode24() ?? process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: options.workspace,
     env,
     stdio: ['ignore', 'pipe', 'pipe']

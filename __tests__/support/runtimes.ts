@@ -4,7 +4,7 @@ import { describe } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { projectRoot } from './action-process.js'
+import { findNode24 } from './action-process.js'
 
 export const required = process.env.CI === 'true'
 
@@ -50,14 +50,7 @@ export function describeWithPacker(name: string, suite: () => void): void {
 export function nodeRuntimes(): Array<{ name: string; path: string }> {
   const runtimes = [{ name: `machine's Node ${process.version}`, path: process.execPath }]
   if (process.version.startsWith('v24.')) return runtimes
-  let node24: string
-  try {
-    node24 = execFileSync(process.execPath, [join(projectRoot, 'scripts', 'node24.mjs')], {
-      encoding: 'utf8'
-    }).trim()
-  } catch {
-    node24 = ''
-  }
+  const node24 = findNode24()
   if (node24) runtimes.push({ name: 'Node 24', path: node24 })
   else if (required) runtimes.push({ name: 'Node 24 (missing: scripts/node24.mjs found none)', path: '/nonexistent/node24' })
   else console.log('Skipping the Node 24 runs: scripts/node24.mjs could not get Node 24 from the npm registry.')
