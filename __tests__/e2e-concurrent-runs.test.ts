@@ -11,7 +11,7 @@ import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-suppo
 import { loopbackClientConfig } from './support/endpoint-per-test.js'
 import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace } from './support/demo.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 const parameter = '/images/web/latest'
@@ -60,7 +60,6 @@ describeWithPacker('two runs of one image family at the same time, through the b
     workspaces.push(workspace)
     return runAction({
       workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
       inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', ...inputs },
       env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace), ...run }
     })

@@ -8,11 +8,11 @@ import { spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, runnerNode, type ActionRun } from './support/action-process.js'
 import { demoRuns, loopbackSuite } from './support/loopback-suite.js'
-import { describeWithPacker, nodeRuntimes } from './support/runtimes.js'
+import { describeWithPacker } from './support/runtimes.js'
 
-const node = (nodeRuntimes().at(-1) as { path: string }).path
+const node = runnerNode()
 
 describeWithPacker('the bundled action in the contexts runners give it', () => {
   const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
@@ -31,7 +31,6 @@ describeWithPacker('the bundled action in the contexts runners give it', () => {
   function runWith(workspace: string, env: Record<string, string | undefined>): Promise<ActionRun> {
     return runAction({
       workspace,
-      node,
       inputs: { 'packer-version': '1.6.6', ...json },
       env: { ...pushToMain, ...loopbackEnvironment(suite.endpoint.url, workspace), ...env }
     })

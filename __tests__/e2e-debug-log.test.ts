@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { asTheRunnerShowsIt, loopbackEnvironment, pushToMain, runPostStep, type ActionRun } from './support/action-process.js'
 import { leftByABuild } from './support/endpoint-per-test.js'
 import { demoRuns, loopbackSuite } from './support/loopback-suite.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+import { describeWithPacker, packerVersion } from './support/runtimes.js'
 import { commandsTheRunnerRuns, groupLines } from './support/workflow-commands.js'
 
 describeWithPacker("Packer's debug log and the action's debug lines, through the bundled action", () => {
@@ -193,7 +193,6 @@ describeWithPacker("Packer's debug log and the action's debug lines, through the
         { state },
         {
           workspace,
-          node: (nodeRuntimes().at(-1) as { path: string }).path,
           inputs: { 'packer-version': packerVersion(), ...hclInputs },
           env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace), RUNNER_DEBUG: '1', ...credentials }
         }

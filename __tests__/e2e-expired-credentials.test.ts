@@ -12,7 +12,7 @@ import { startEc2Endpoint, SOURCE_AMI_ID, type Ec2Endpoint } from '../test-suppo
 import { leftByABuild } from './support/endpoint-per-test.js'
 import { loopbackEnvironment, pushToMain, runAction, runPostStep, type RunActionOptions } from './support/action-process.js'
 import { demoWorkspace } from './support/demo.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 const expired = /The AWS credentials expired during the run \(the step had run for about \d+ min\): .*role-duration-seconds, up to the role's MaxSessionDuration/
@@ -32,7 +32,6 @@ describeWithPacker('AWS credentials that expire during the run, through the bund
   function step(inputs: Record<string, string> = {}): RunActionOptions {
     return {
       workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
       inputs: { 'packer-version': packerVersion(), 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', ...inputs },
       env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) }
     }

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, pushToMain, runAction } from './support/action-process.js'
 import { demoWorkspace } from './support/demo.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 const countsReads = existsSync('/proc/self/io')
 const disks = ['a-disk-0.img', 'a-disk-1.img', 'a-disk-2.img', 'a-disk-3.img']
@@ -46,7 +46,6 @@ describeWithPacker('a template packer validate refuses, in a large folder, throu
     )
     const result = await runAction({
       workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
       nodeArgs: ['--require', preload],
       inputs: { 'packer-version': packerVersion(), 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' },
       env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) }

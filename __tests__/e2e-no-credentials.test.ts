@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoWorkspace } from './support/demo.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 const noKeys = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined }
@@ -61,7 +61,6 @@ describeWithPacker('a build step without AWS credentials it can use, through the
     metadata ??= await startMetadataService()
     return runAction({
       workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
       inputs: { 'packer-version': packerVersion(), 'working-directory': 'hcl2', template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', ...inputs },
       env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace), AWS_EC2_METADATA_SERVICE_ENDPOINT: metadata.url, ...env }
     })

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { asTheRunnerShowsIt, loopbackEnvironment, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
 import { demoWorkspace } from './support/demo.js'
-import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
+import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
 const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
 const noKeys = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined }
@@ -31,7 +31,6 @@ describeWithPacker('a template that brings its own AWS credentials, through the 
     const files = template === 'hcl2' ? { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' } : { template: 'packer-template.json', 'var-file': 'packer-vars.json' }
     return {
       workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
       inputs: { 'packer-version': packerVersion(), 'working-directory': template, ...files, ...inputs },
       env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace), AWS_EC2_METADATA_DISABLED: 'true', ...env }
     }

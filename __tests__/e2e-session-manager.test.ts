@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { loopbackEnvironment, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { demoRuns, demoTemplates, loopbackSuite, type DemoKind } from './support/loopback-suite.js'
-import { describeWithPacker, nodeRuntimes, packerVersion, until } from './support/runtimes.js'
+import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
 /** The runner's PATH without any folder that holds a session-manager-plugin: the runner this is about. */
 function pathWithoutPlugin(): string {
@@ -156,7 +156,6 @@ describeWithPacker('a build that connects through Session Manager, through the b
     const sessionsBefore = suite.endpoint.sessions('us-east-1').length
     const result = await runAction({
       workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
       inputs: { 'packer-version': packerVersion(), template: demoTemplates.json },
       env: { ...pushToMain, ...loopbackEnvironment(suite.endpoint.url, workspace), ...withPlugin(), SESSION_PLUGIN_PID_FILE: pidFile },
       onStart: (child, stdoutSoFar) => {

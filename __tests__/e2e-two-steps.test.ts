@@ -16,7 +16,7 @@ import { startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint
 import { startReleasesMirror, type ReleasesMirror } from '../test-support/releases-mirror/index.js'
 import { jobOutputs, loopbackEnvironment, pushToMain, registeredMasks, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
 import { demoWorkspace } from './support/demo.js'
-import { describeWithPacker, nodeRuntimes, packer, packerVersion, until } from './support/runtimes.js'
+import { describeWithPacker, packer, packerVersion, until } from './support/runtimes.js'
 
 describeWithPacker('the action twice in one job, and in two jobs at once, through the bundled action', () => {
   let version = ''
@@ -68,7 +68,6 @@ describeWithPacker('the action twice in one job, and in two jobs at once, throug
   function step(workspace: string, inputs: Record<string, string>, extra: Partial<RunActionOptions> = {}, from = mirror): RunActionOptions {
     return {
       workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
       inputs: { 'packer-version': version, 'packer-releases-url': from.url, 'packer-signing-key': signingKey.toPublic().armor(), ...inputs },
       env: {
         ...pushToMain,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, SOURCE_SNAPSHOT_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
-import { describeWithPacker, nodeRuntimes, packerVersion } from './support/runtimes.js'
+import { describeWithPacker, packerVersion } from './support/runtimes.js'
 
 const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
 const password = 'Sup3r-S3cret-WinRM!'
@@ -52,7 +52,6 @@ describeWithPacker('a Windows AMI template, through the bundled action', () => {
     const template = fixture === 'windows-hcl' ? { template: 'windows.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' } : { template: 'windows.json', 'var-file': 'vars.json' }
     return runAction({
       workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
       inputs: { 'packer-version': packerVersion(), ...template, ...inputs },
       env: { ...pushToMain, ...loopbackEnvironment(endpoint.url, workspace) }
     })

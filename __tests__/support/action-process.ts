@@ -31,6 +31,17 @@ export function findNode24(): string | undefined {
   return node24 ?? undefined
 }
 
+/**
+ * The Node a test runs the bundle under: Node 24; the machine's when there is none to be had,
+ * except under CI=true, where the suite must run as the runner does.
+ */
+export function runnerNode(): string {
+  const node = findNode24()
+  if (node !== undefined) return node
+  if (process.env.CI === 'true') throw new Error('scripts/node24.mjs found no Node 24, and CI=true requires the bundle to run under it')
+  return process.execPath
+}
+
 /** What the runner says about a workflow run on a push to main: the provenance tags' source. */
 export const pushToMain = {
   GITHUB_REPOSITORY: 'acme/images',
@@ -204,7 +215,7 @@ export interface RunActionOptions {
   env?: Record<string, string | undefined>
   /** The workspace: the step's working directory and GITHUB_WORKSPACE. */
   workspace: string
-  /** The Node that runs the bundle: Node 24 unless a test names another (findNode24()). */
+  /** The Node that runs the bundle: runnerNode() unless a test names another. */
   node?: string
   entry?: string
   /** The action's stdout as it arrives (the demo shows the live log). */
@@ -302,7 +313,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
   const { env, files } = runnerEnvironment(options.workspace, options.inputs, options.env)
   const entry = options.entry ?? join(projectRoot, 'dist', 'index.js')
-  const child = spawn(options.node ?? findNode24() ?? process.execPath, [...(options.nodeArgs ?? []), entry], {
+  const child = spawn(options.node ?? runnerNode(), [...(options.nodeArgs ?? []), entry], {
     cwd: options.workspace,
     env,
     stdio: ['ignore', 'pipe', 'pipe']

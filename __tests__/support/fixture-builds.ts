@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint, type Ec2EndpointOptions } from '../../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun, type RunActionOptions } from './action-process.js'
-import { nodeRuntimes, packerVersion } from './runtimes.js'
+import { packerVersion } from './runtimes.js'
 
 const fixtures = join(projectRoot, '__tests__', 'fixtures', 'templates')
 
@@ -58,7 +58,6 @@ export function fixtureBuilds(): (
     await prepare?.(loopback, workspace)
     const step: RunActionOptions = {
       workspace,
-      node: (nodeRuntimes().at(-1) as { path: string }).path,
       inputs: { 'packer-version': packerVersion(), template, ...inputs },
       env: { ...pushToMain, ...loopbackEnvironment(loopback.url, workspace) }
     }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEc2Endpoint, type Ec2Call, type Ec2Endpoint } from '../../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, projectRoot, pushToMain, runAction, type ActionRun } from './action-process.js'
-import { nodeRuntimes, packerVersion } from './runtimes.js'
+import { packerVersion } from './runtimes.js'
 
 export interface LoopbackSuite {
   readonly endpoint: Ec2Endpoint
@@ -22,7 +22,6 @@ export interface LoopbackSuite {
 export function loopbackSuite(regions: string[]): LoopbackSuite {
   let version = ''
   // The runtime action.yml names: Node 24 where the machine's Node is another.
-  let node = ''
   let endpoint: Ec2Endpoint | undefined
   const workspaces: string[] = []
   // Where the endpoint's record stood as the running test began: its tests share one endpoint.
@@ -30,7 +29,6 @@ export function loopbackSuite(regions: string[]): LoopbackSuite {
 
   beforeAll(async () => {
     version = packerVersion()
-    node = (nodeRuntimes().at(-1) as { path: string }).path
     endpoint = await startEc2Endpoint({ regions, autoAdvance: { describes: 0 } })
   })
   beforeEach(() => {
@@ -57,7 +55,6 @@ export function loopbackSuite(regions: string[]): LoopbackSuite {
     run(workspace, inputs, env = {}) {
       return runAction({
         workspace,
-        node,
         inputs: { 'packer-version': version, ...inputs },
         env: { ...pushToMain, ...loopbackEnvironment((endpoint as Ec2Endpoint).url, workspace), ...env }
       })

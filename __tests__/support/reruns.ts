@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs'
 import { SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../../test-support/ec2-endpoint/index.js'
 import { loopbackEnvironment, pushToMain, runAction, type ActionRun, type RunActionOptions } from './action-process.js'
 import { demoWorkspace } from './demo.js'
-import { nodeRuntimes, packerVersion } from './runtimes.js'
+import { packerVersion } from './runtimes.js'
 
 export interface WorkflowRunAttempts {
   /** The endpoint of the test that runs. */
@@ -39,7 +39,6 @@ export function workflowRunAttempts(regions: string[], prefix: string): Workflow
       workspaces.push(workspace)
       return {
         workspace,
-        node: (nodeRuntimes().at(-1) as { path: string }).path,
         inputs: { 'packer-version': packerVersion(), 'working-directory': 'json', ...inputs },
         env: { ...pushToMain, GITHUB_RUN_ATTEMPT: String(attempt), ...loopbackEnvironment(attempts.endpoint.url, workspace), ...runner }
       }
