@@ -59,6 +59,19 @@ describeWithPacker('AWS credentials that expire during the run, through the bund
     expect(result.stdout).not.toContain('loopback-secret')
   })
 
+  it('reuse, with credentials already expired: the look-up\'s refusal fails the step, saying so, and no build starts', async () => {
+    endpoint.faults.expireCredentials()
+    const result = await runAction(step({ reuse: 'true' }))
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map((error) => error.message)).toEqual([expect.stringMatching(/^reuse: looking for AMIs to reuse failed; nothing was built\. The AWS credentials expired/)])
+    expect(result.errors[0]?.message).toMatch(expired)
+    expect(result.warnings).toEqual([])
+    expect(result.stdout).not.toContain('packer build')
+    expect(result.summary).toMatch(expired)
+    expect(endpoint.calls.map((call) => [call.action, call.error])).toEqual([['DescribeImages', 'RequestExpired']])
+    expect(result.stdout).not.toContain('loopback-secret')
+  })
+
   it('in the post step: what Packer left is named with the commands that remove it, and the refused calls are not asked again', async () => {
     // What a build whose credentials expired while Packer waited leaves: its instance, key pair
     // and security group, which neither Packer nor the main step could remove.

@@ -26,6 +26,12 @@ it.each(['unknown-key', 'wrong-secret'] as const)('keys EC2 refuses (%s): failed
   expect(found).toEqual({ why: expect.stringMatching(/^looking for AMIs to reuse failed: AuthFailure — /), failed: true, refusedCredentials: 'AuthFailure' })
 })
 
+it('keys that have expired: failed, and said to be expired', async () => {
+  endpoint.faults.expireCredentials()
+  const found = await lookup()
+  expect(found).toEqual({ why: expect.stringMatching(/^looking for AMIs to reuse failed: RequestExpired/), failed: true, expiredCredentials: true })
+})
+
 it.each([
   ['throttled', { code: 'RequestLimitExceeded', status: 503 }],
   ['denied', { code: 'UnauthorizedOperation' }],

@@ -1124,6 +1124,15 @@ function fingerprintForTags(outcome: Fingerprint | { problem: string } | undefin
 }
 
 /**
+ * The words for a reuse look-up that EC2 answered as it answers keys it does not take, or keys
+ * that have expired: Packer's first call would meet them as well, so the build would only fail.
+ */
+function keysRefusedAtLookup(lookup: { refusedCredentials?: string; expiredCredentials?: true }): string | undefined {
+  if (lookup.refusedCredentials !== undefined) return refusedCredentialsText(lookup.refusedCredentials)
+  return lookup.expiredCredentials ? credentialsExpiredText(process.uptime() * 1000) : undefined
+}
+
+/**
  * The AMIs of an earlier build with the same fingerprint, when the whole set is still there,
  * tagged with the user's `userTags` as they are now; none when one of them is gone by the time
  * it would be handed on.
@@ -1152,9 +1161,8 @@ async function reuse(
       return undefined
     }
     if (!lookup.found) {
-      if (lookup.refusedCredentials !== undefined) {
-        // Keys EC2 refuses here, Packer's first call meets as well: the build would only fail on them.
-        const said = refusedCredentialsText(lookup.refusedCredentials)
+      const said = keysRefusedAtLookup(lookup)
+      if (said !== undefined) {
         summary.problems.push(said)
         throw new Failure(`reuse: looking for AMIs to reuse failed; nothing was built. ${said}`)
       }

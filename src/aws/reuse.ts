@@ -8,6 +8,7 @@ import type { BuildOfRun } from '../inputs/ami-builds.js'
 import { reuseTagKeys } from '../inputs/reuse.js'
 import { cutTagText, maxTagValueLength, provenanceTagKeys, tagTextLength } from '../inputs/tags.js'
 import { refusedCredentialsCode } from '../common/refused-credentials.js'
+import { saysCredentialsExpired } from '../common/expired-credentials.js'
 import { errorMessage } from '../common/errors.js'
 import { awsErrorCode, describeAwsFailure } from './failures.js'
 import { ec2Client } from './client.js'
@@ -59,9 +60,12 @@ export interface ReusableSet {
 /**
  * `failed`: the look-up failed (EC2 refused or did not answer it): whether a set is there is not
  * known. `refusedCredentials`: it failed as EC2 refuses keys it does not take, the code of that
- * refusal (refusedCredentialsCode), which a build would meet at Packer's first call.
+ * refusal (refusedCredentialsCode); `expiredCredentials`: as EC2 refuses keys that have expired.
+ * A build would meet either at Packer's first call.
  */
-export type ReuseLookup = { found: ReusableSet } | { found?: undefined; why: string; failed?: boolean; refusedCredentials?: string }
+export type ReuseLookup =
+  | { found: ReusableSet }
+  | { found?: undefined; why: string; failed?: boolean; refusedCredentials?: string; expiredCredentials?: true }
 
 const tagOf = (image: Image, key: string) => image.Tags?.find((tag) => tag.Key === key)?.Value
 
@@ -458,8 +462,10 @@ export async function findReusableSet(options: LookupOptions): Promise<ReuseLook
     return { why }
   } catch (error) {
     const why = `looking for AMIs to reuse failed: ${describeAwsFailure(error, 'ec2:DescribeImages')}`
-    const refusedCredentials = refusedCredentialsCode(`${awsErrorCode(error)}: ${errorMessage(error)}`)
-    return { why, failed: true, ...(refusedCredentials === undefined ? {} : { refusedCredentials }) }
+    const said = `${awsErrorCode(error)}: ${errorMessage(error)}`
+    const refusedCredentials = refusedCredentialsCode(said)
+    if (refusedCredentials !== undefined) return { why, failed: true, refusedCredentials }
+    return { why, failed: true, ...(saysCredentialsExpired(said) ? { expiredCredentials: true } : {}) }
   }
 }
 
