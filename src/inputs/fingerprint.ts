@@ -3,8 +3,9 @@
 // the build (template-references.ts), the variables, only and except inputs and the Packer version.
 // It is public (the log, the AMIs' BuildFingerprint tag): a secret hashed into it could be guessed
 // and checked offline, so the value of each variable the template marks sensitive is left out,
-// and only its name counts; where a template or variables file holds such a value (a variables
-// file a step writes from a secret), the file is hashed with the value left out too.
+// and only its name counts; where a template or variables file sets such a value (a variables
+// file a step writes from a secret), the file is hashed with the value left out too, found by the
+// file's syntax wherever it is set, however it is written (withoutSensitiveSettings).
 // A module of its own, with the toolkit's glob library. Reading the inputs loads it only to parse
 // fingerprint-paths; the job globs and hashes once the inputs are valid and the command is
 // build, so refused inputs and validate-only runs never read the files.
@@ -71,10 +72,14 @@ export async function patternProblem(patterns: string[]): Promise<string | undef
   }
 }
 
-function templateFilesOf(inputs: FingerprintInputs): string[] {
+/** The template's own files (absolute): a JSON template, an HCL2 template file, or an HCL2 template directory's. */
+function ownTemplateFiles(inputs: FingerprintInputs): string[] {
   const template = resolve(inputs.workingDirectory, inputs.template)
-  const own = inputs.templateKind === 'json' || !isDirectory(template) ? [template] : hclTemplateFiles(template)
-  return [...own, ...inputs.varFiles.map((varFile) => resolve(inputs.workingDirectory, varFile))]
+  return inputs.templateKind === 'json' || !isDirectory(template) ? [template] : hclTemplateFiles(template)
+}
+
+function templateFilesOf(inputs: FingerprintInputs): string[] {
+  return [...ownTemplateFiles(inputs), ...inputs.varFiles.map((varFile) => resolve(inputs.workingDirectory, varFile))]
 }
 
 /**
@@ -157,7 +162,8 @@ const sensitiveMarker = Buffer.from('\0sensitive value\0').toString('latin1')
 
 /**
  * The bytes of a template or variables file with each of `values` in it, as written or as a quoted
- * string escapes it, replaced by one marker: a file that holds none hashes as it is.
+ * string escapes it, replaced by one marker: a file that holds none hashes as it is. Only for a
+ * file the action cannot read the values of (sensitiveSpans).
  */
 export function withoutSensitiveValues(bytes: Uint8Array, values: string[]): Uint8Array {
   // Latin-1 maps each byte to one character and back: the replacing is byte for byte.
@@ -170,19 +176,74 @@ export function withoutSensitiveValues(bytes: Uint8Array, values: string[]): Uin
   return text === before ? bytes : Buffer.from(text, 'latin1')
 }
 
+/** A file that may hold the value of a sensitive variable, and how Packer reads it. */
+export interface ScreenedFile {
+  path: string
+  syntax: 'hcl' | 'json'
+  /** A template's own file, or a variables file. */
+  role: 'template' | 'variables file'
+  /** For a template's JSON file: a JSON template's, or an HCL2 template's `.pkr.json`. */
+  templateKind?: 'json' | 'hcl'
+}
+
+/**
+ * Where the file's text writes the values of the sensitive variables `names` and of sensitive
+ * locals (hcl-parser.ts variableValueSpans, hcl-json.ts jsonVariableValueSpans); undefined
+ * where it is not valid HCL or JSON.
+ */
+async function sensitiveSpans(file: ScreenedFile, text: string, names: ReadonlySet<string>): Promise<Array<[number, number]> | undefined> {
+  if (file.syntax === 'json') {
+    const { jsonVariableValueSpans } = await import('./hcl-json.js')
+    const layout = file.role === 'variables file' ? 'variables file' : file.templateKind === 'json' ? 'json template' : 'hcl template'
+    return jsonVariableValueSpans(text, names, layout)
+  }
+  const { variableValueSpans } = await import('./hcl-parser.js')
+  return variableValueSpans(file.path, text, names, file.role === 'variables file').catch(() => undefined)
+}
+
+/**
+ * The bytes of a template or variables file with the value of each sensitive variable (of
+ * `names`; and of each sensitive local) replaced, where the file writes it, by one marker: the
+ * whole value as written, found by the file's syntax, so that neither an escape, a heredoc or an
+ * interpolated literal lets the secret through, nor does a short secret (one character) take
+ * other text with it. A file that sets none hashes as it is. Where the file is not valid HCL or
+ * JSON (a `*.auto.pkrvars.hcl` beside a template file, which Packer does not read), each of the
+ * known sensitive `values` is left out wherever the text holds it (withoutSensitiveValues).
+ */
+export async function withoutSensitiveSettings(
+  bytes: Uint8Array,
+  file: ScreenedFile,
+  names: ReadonlySet<string>,
+  values: string[]
+): Promise<Uint8Array> {
+  const text = Buffer.from(bytes).toString('utf8')
+  const spans = await sensitiveSpans(file, text, names)
+  if (spans === undefined) return withoutSensitiveValues(bytes, values)
+  if (spans.length === 0) return bytes
+  let screened = ''
+  let at = 0
+  for (const [start, end] of spans) {
+    if (start < at) continue
+    screened += text.slice(at, start) + sensitiveMarker
+    at = end
+  }
+  return Buffer.from(screened + text.slice(at), 'utf8')
+}
+
+/** What the fingerprint screens for sensitive values (withoutSensitiveSettings): the files, by path, and what each is. */
+interface Screening {
+  files: Map<string, ScreenedFile>
+  names: ReadonlySet<string>
+  values: string[]
+}
+
 /**
  * The SHA-256 of each file, a few at a time, each through a buffer of its own: neither a large
  * file nor many small ones make the action's memory grow. Those of `read` from its bytes; those
- * of `screened` (the template's and variables files) read whole, their sensitive values left out.
- * Once `signal` aborts, no further buffer is read.
+ * `screening` names (the template's and variables files) read whole, their sensitive values left
+ * out. Once `signal` aborts, no further buffer is read.
  */
-async function fileDigests(
-  files: string[],
-  read: Map<string, Uint8Array>,
-  screened: Set<string>,
-  sensitive: string[],
-  signal?: AbortSignal
-): Promise<string[]> {
+async function fileDigests(files: string[], read: Map<string, Uint8Array>, screening: Screening | undefined, signal?: AbortSignal): Promise<string[]> {
   const digests: string[] = new Array(files.length)
   let next = 0
   const worker = async (): Promise<void> => {
@@ -191,12 +252,41 @@ async function fileDigests(
       signal?.throwIfAborted()
       const index = next++
       const file = files[index]
-      const bytes = sensitive.length > 0 && screened.has(file) ? withoutSensitiveValues(read.get(file) ?? (await readFile(file)), sensitive) : read.get(file)
+      const screened = screening?.files.get(file)
+      const bytes =
+        screening && screened
+          ? await withoutSensitiveSettings(read.get(file) ?? (await readFile(file)), screened, screening.names, screening.values)
+          : read.get(file)
       digests[index] = bytes ? createHash('sha256').update(bytes).digest('hex') : await fileDigest(file, buffer, signal)
     }
   }
   await Promise.all(Array.from({ length: Math.min(filesAtOnce, files.length) }, worker))
   return digests
+}
+
+/**
+ * The files that may hold a sensitive variable's value, and how Packer reads each: the template's
+ * own, the variables files, and each `*.pkrvars.hcl` (or `.json`) the fingerprint covers (Packer
+ * reads a directory's `*.auto.pkrvars.hcl` of itself; one beside a template file, which it does
+ * not read, is hashed all the same). None when the template has no sensitive variable or local.
+ */
+function screening(inputs: FingerprintInputs, files: string[]): Screening | undefined {
+  const values = inputs.sensitiveValues.map(({ value }) => value)
+  if (inputs.sensitiveVariables.length === 0 && values.length === 0) return undefined
+  const own = ownTemplateFiles(inputs)
+  const given = inputs.varFiles.map((varFile) => resolve(inputs.workingDirectory, varFile))
+  const variablesFiles = [...given, ...files.filter((file) => /\.pkrvars\.(hcl|json)$/.test(file))]
+  const screened = new Map<string, ScreenedFile>()
+  for (const file of variablesFiles) {
+    // A JSON template's variables files are JSON whatever their names; an HCL2 template's, by extension, as Packer reads them.
+    const syntax = file.endsWith('.json') || (inputs.templateKind === 'json' && !file.endsWith('.hcl')) ? 'json' : 'hcl'
+    screened.set(file, { path: file, syntax, role: 'variables file' })
+  }
+  for (const file of own) {
+    const syntax = inputs.templateKind === 'json' || file.endsWith('.json') ? 'json' : 'hcl'
+    screened.set(file, { path: file, syntax, role: 'template', templateKind: inputs.templateKind === 'json' ? 'json' : 'hcl' })
+  }
+  return { files: screened, names: new Set(inputs.sensitiveVariables), values }
 }
 
 /**
@@ -217,10 +307,7 @@ function fingerprintedVariables(inputs: FingerprintInputs): string[][] {
 export async function computeFingerprint(inputs: FingerprintInputs, packerVersion: string, signal?: AbortSignal): Promise<Fingerprint> {
   try {
     const { files, referenced } = await coveredFiles(inputs, signal)
-    const sensitive = inputs.sensitiveValues.map(({ value }) => value)
-    // Packer reads a directory's *.auto.pkrvars.hcl (and .json) as variables files of their own.
-    const screened = new Set([...templateFilesOf(inputs), ...files.filter((file) => /\.pkrvars\.(hcl|json)$/.test(file))])
-    const digests = await fileDigests(files, bytesRead(inputs), screened, sensitive, signal)
+    const digests = await fileDigests(files, bytesRead(inputs), screening(inputs, files), signal)
     const hash = createHash('sha256').update('packer-ami-action fingerprint 1\n')
     files.forEach((file, index) => hash.update(`file\t${relative(inputs.workingDirectory, file)}\t${digests[index]}\n`))
     hash.update(`variables\t${JSON.stringify(fingerprintedVariables(inputs))}\n`)

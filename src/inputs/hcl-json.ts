@@ -3,8 +3,9 @@
 // is one written in two elements of a top-level array. JSON.parse keeps only the last of the
 // same name, and a JSON path cannot tell the first from the second: the file is read with a
 // parser that keeps them all (jsonc-parser), into one body, and a path into that body is found
-// in the file by the same reading. Loaded only for a template with `.pkr.json` files.
-import { parseTree, type Node } from 'jsonc-parser'
+// in the file by the same reading. Loaded only for a template with `.pkr.json` files, and for the
+// fingerprint of JSON files that may hold a sensitive value (jsonVariableValueSpans).
+import { parseTree, type Node, type ParseError } from 'jsonc-parser'
 import { isRecord } from '../common/values.js'
 import type { SourceUse } from './hcl-parser.js'
 import { positionOf, type JsonPath, type JsonPosition } from './template.js'
@@ -174,4 +175,46 @@ export function hclJsonVariableDeclaration(text: string, name: string): JsonPosi
   if (declaring('variables').length > 0 || declared.length > 1) return undefined
   const place = declared.length === 1 ? hclJsonBlockPlace(text, 'variable', [name]) : undefined
   return declared.length === 0 ? [] : place && [place]
+}
+
+/**
+ * Where a JSON file's `text` writes the values of the input variables `names`, as offsets (start,
+ * end), in file order: in a variables file, the value of each property of that name (every one,
+ * where a name is given twice); in a JSON template, those of its `variables`; in a `.pkr.json`
+ * file, the `default` of their `variable` blocks, their values in `variables` blocks and the
+ * `expression` of each `local` block marked sensitive, however the file lays the blocks out.
+ * Each whole value, however its string is escaped. Undefined where the text is not JSON.
+ */
+export function jsonVariableValueSpans(
+  text: string,
+  names: ReadonlySet<string>,
+  layout: 'variables file' | 'json template' | 'hcl template'
+): Array<[number, number]> | undefined {
+  const errors: ParseError[] = []
+  const root = parseTree(text, errors, { disallowComments: true })
+  if (root === undefined || errors.length > 0) return undefined
+  const objects = (values: Node[]): Node[] => listed(values).filter((value) => value.type === 'object')
+  const ofNames = (found: Node[]): Node[] =>
+    found.flatMap((object) =>
+      (object.children ?? []).flatMap((property) => {
+        const [name, value] = property.children ?? []
+        return name !== undefined && value !== undefined && names.has(String(name.value)) ? [value] : []
+      })
+    )
+  const top = root.type === 'array' ? objects([root]) : [root]
+  let values: Node[]
+  if (layout === 'variables file') values = ofNames([root])
+  else if (layout === 'json template') values = ofNames(objects(propertyValues([root], 'variables')))
+  else {
+    const labelled = (type: string): Node[] => objects(propertyValues(top, type))
+    const declared = labelled('variable').flatMap((byName) => ofNames([byName]))
+    const locals = objects(labelled('local').flatMap((byName) => (byName.children ?? []).flatMap((property) => property.children?.[1] ?? [])))
+    const sensitiveLocals = locals.filter((local) => propertyValues([local], 'sensitive').some((value) => value.value === true || value.value === 'true'))
+    values = [
+      ...propertyValues(objects(declared), 'default'),
+      ...ofNames(labelled('variables')),
+      ...propertyValues(sensitiveLocals, 'expression')
+    ]
+  }
+  return values.map((value): [number, number] => [value.offset, value.offset + value.length]).sort(([a], [b]) => a - b)
 }

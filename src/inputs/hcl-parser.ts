@@ -537,6 +537,38 @@ export function variableDeclarations(fileName: string, source: string, name: str
   }).catch(() => undefined)
 }
 
+/**
+ * Where an HCL file writes the values of the input variables `names`, as offsets (start, end) of
+ * the text as written, in file order: in a variables file (`variablesFile`), the expression set
+ * to each of those names; in a template file, the `default` of their `variable` blocks, their
+ * attributes in `variables` blocks, and the `expression` of each `local` block marked
+ * `sensitive = true`. Each whole expression, however it is written: quoted with escapes, a
+ * heredoc, a template that interpolates literals, a list or an object. Throws where the file is
+ * not valid HCL.
+ */
+export function variableValueSpans(fileName: string, source: string, names: ReadonlySet<string>, variablesFile: boolean): Promise<Array<[number, number]>> {
+  return withTree(fileName, source, (root) => {
+    const top = root.namedChildren.find((child) => child.type === 'body')
+    const attributes = (body: Node | null | undefined): Node[] => (body?.namedChildren ?? []).filter((child) => child.type === 'attribute')
+    const named = (attribute: Node): string => text(attribute.namedChildren[0] as Node)
+    const valuesOf = (found: Node[]): Node[] => found.flatMap((attribute) => attribute.namedChildren.find((child) => child.type === 'expression') ?? [])
+    const values: Node[] = []
+    if (variablesFile) values.push(...valuesOf(attributes(top).filter((attribute) => names.has(named(attribute)))))
+    for (const block of variablesFile ? [] : (top?.namedChildren ?? []).filter((child) => child.type === 'block')) {
+      const [type, ...labels] = blockNames(block)
+      const settings = attributes(block.namedChildren.find((child) => child.type === 'body'))
+      const setting = (name: string): Node[] => valuesOf(settings.filter((attribute) => named(attribute) === name))
+      if (type === 'variable' && labels.length === 1 && names.has(labels[0])) values.push(...setting('default'))
+      if (type === 'variables' && labels.length === 0) values.push(...valuesOf(settings.filter((attribute) => names.has(named(attribute)))))
+      const sensitiveLocal = setting('sensitive').some((value) => ['true', '"true"'].includes(text(value)))
+      if (type === 'local' && labels.length === 1 && sensitiveLocal) values.push(...setting('expression'))
+    }
+    return values
+      .map((value): [number, number] => [writtenOffset(value.startIndex), writtenOffset(value.endIndex)])
+      .sort(([a], [b]) => a - b)
+  })
+}
+
 /** A build's `source "amazon-ebs.web" { … }` block, which overrides settings of that source for the build. */
 export interface SourceOverride {
   /** The source it names, as written (`amazon-ebs.web`). */
