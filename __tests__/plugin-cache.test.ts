@@ -10,7 +10,7 @@ import * as openpgp from 'openpgp'
 import { startActionsCacheService, type ActionsCacheService } from '../test-support/actions-cache/index.js'
 import { readCalls, standInExecutable } from '../test-support/packer-stand-in/index.js'
 import { startReleasesMirror, type ReleasesMirror } from '../test-support/releases-mirror/index.js'
-import { pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
+import { parseCommands, pushToMain, runAction, runPostStep, type ActionRun, type RunActionOptions } from './support/action-process.js'
 import { until } from './support/runtimes.js'
 
 const root = mkdtempSync(join(tmpdir(), 'plugin-cache-'))
@@ -294,6 +294,27 @@ describe('the plugin cache, through the Actions cache service', () => {
     expect(post.stdout).toContain(`Plugin cache ${entry.key} not saved (see above)`)
     expect(post.warnings).toEqual([])
     expect(service.entries).toEqual([entry])
+  })
+
+  it('GitHub Enterprise Server without the Actions cache: one notice, no warning, and the job saves nothing', async () => {
+    // Its runner sets no cache variable: neither ACTIONS_CACHE_URL nor ACTIONS_RESULTS_URL.
+    const ghes = {
+      GITHUB_SERVER_URL: 'https://ghe.example.com',
+      GITHUB_API_URL: 'https://ghe.example.com/api/v3',
+      ACTIONS_RESULTS_URL: '',
+      ACTIONS_RUNTIME_TOKEN: '',
+      ACTIONS_CACHE_SERVICE_V2: ''
+    }
+    const { main, post } = await job({}, ghes)
+    expect(main.warnings).toEqual([])
+    expect(parseCommands(main.stdout, 'notice').map(({ message }) => message)).toEqual([
+      'Plugin cache is off: the Actions cache service is not available here (neither ACTIONS_CACHE_URL nor ACTIONS_RESULTS_URL is set). ' +
+        'Plugins are downloaded fresh; set input cache to false to silence this.'
+    ])
+    expect(post.warnings).toEqual([])
+    expect(parseCommands(post.stdout, 'notice')).toEqual([])
+    expect(readCalls(argsLog).filter((call) => call.args[0] === 'plugins')).toMatchObject([{ args: ['plugins', 'install', 'github.com/hashicorp/amazon'] }])
+    expect(service.calls).toEqual([])
   })
 
   describe('a cache service that accepts requests and never answers', () => {

@@ -583,7 +583,7 @@ describe('preparePlugins cache', () => {
     expect(core.state.get(PLUGIN_CACHE_STATE)).toBeDefined()
   })
 
-  it('warns once, and carries on, when the cache service is unavailable', async () => {
+  it('says so once, in a notice, and carries on, when the cache service is unavailable', async () => {
     cache.isFeatureAvailable.mockReturnValue(false)
     const first = options('1.11.2', 'hcl')
     const second = options('1.11.2', 'json')
@@ -591,8 +591,9 @@ describe('preparePlugins cache', () => {
     await prepare(first.options)
     await prepare(second.options)
 
-    expect(core.warning).toHaveBeenCalledTimes(1)
-    expect(messages(core.warning)).toContain(
+    expect(core.warning).not.toHaveBeenCalled()
+    expect(core.notice).toHaveBeenCalledTimes(1)
+    expect(messages(core.notice)).toContain(
       'Plugin cache is off: the Actions cache service is not available'
     )
     expect(argsOf(first.packer)).toEqual([['init', 'build.pkr.hcl']])

@@ -145,22 +145,24 @@ function contentKey(key: string, contents: string): string {
  */
 export const pluginCacheDeadlineMs = 60_000
 
-let unavailableWarned = false
+let unavailableSaid = false
 
 /**
  * Restores the plugin directories from the Actions cache. Never throws: a cache problem costs a
- * download, not the build, and comes back as a warning.
+ * download, not the build, and comes back as a warning; a runner without the cache, as a notice.
  */
 export async function restorePluginCache(
   paths: string[],
   key: string,
   deadlineMs = pluginCacheDeadlineMs
-): Promise<{ state?: RestoredPluginCache; warning?: string; gaveUp?: true }> {
+): Promise<{ state?: RestoredPluginCache; warning?: string; notice?: string; gaveUp?: true }> {
+  // GitHub Enterprise Server without the Actions cache is a runner as it is set up, not a fault:
+  // every job there would carry a warning it can do nothing about.
   if (!cache.isFeatureAvailable()) {
-    if (unavailableWarned) return {}
-    unavailableWarned = true
+    if (unavailableSaid) return {}
+    unavailableSaid = true
     return {
-      warning:
+      notice:
         'Plugin cache is off: the Actions cache service is not available here ' +
         '(neither ACTIONS_CACHE_URL nor ACTIONS_RESULTS_URL is set). Plugins are downloaded ' +
         'fresh; set input cache to false to silence this.'

@@ -121,6 +121,8 @@ export interface PluginOptions {
 export interface PreparedPlugins {
   /** Inputs this Packer cannot honour, and components with no known plugin */
   warnings: string[]
+  /** That the plugin cache is off on this runner */
+  notices?: string[]
   /** A plugin folder of the action's choosing, for later steps to find the same plugins */
   newPluginPath?: string
   /** What the post step needs to save the cache */
@@ -255,6 +257,7 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
       // A restore given up on may still unpack later, but into its entry folder (entryFolder),
       // never into the plugin folder Packer installs into.
       if (restored.warning) prepared.warnings.push(restored.warning)
+      if (restored.notice) prepared.notices = [restored.notice]
     } else {
       core.info('The template requires no plugins; nothing to cache')
     }

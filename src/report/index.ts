@@ -240,6 +240,7 @@ export function warnOfOutputsHoldingSecrets(summary?: SummaryModel): void {
  */
 export function reportPlugins(prepared: PreparedPlugins): void {
   for (const warning of prepared.warnings) annotate({ level: 'warning', message: warning })
+  for (const notice of prepared.notices ?? []) annotate({ level: 'notice', message: notice })
   if (prepared.newPluginPath) core.exportVariable('PACKER_PLUGIN_PATH', prepared.newPluginPath)
   if (prepared.cacheState) rememberPluginCache(prepared.cacheState)
 }
