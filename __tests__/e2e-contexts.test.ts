@@ -98,6 +98,26 @@ describeWithPacker('the bundled action in the contexts runners give it', () => {
     expect(suite.endpoint.tagsOf('us-east-1', outputs['ami-id'])).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
   })
 
+  it("nektos/act: its AMIs name no workflow run, as the run is on no server, and link the commit on the server it names", async () => {
+    // As act sets them: its own run ID and attempt (1 unless told otherwise), and the server it
+    // was given (github.com unless --github-instance), where run 1 is another run, the repository's first.
+    const act = { ACT: 'true', GITHUB_RUN_ID: '1', GITHUB_RUN_ATTEMPT: '1', GITHUB_ACTOR: 'nektos/act' }
+    const result = await runWith(demoNamed('act-run'), act)
+    expect(result.errors).toEqual([])
+    expect(result.warnings).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const tags = tagsOf(result)
+    expect(tags).toMatchObject({ SourceRepository: 'acme/images', SourceCommit: pushToMain.GITHUB_SHA, BuildActor: 'nektos/act' })
+    expect(tags).not.toHaveProperty('BuildRunUrl')
+    expect(result.summary).not.toContain('/actions/runs/')
+    expect(result.summary).toContain('(https://github.com/acme/images/commit/c0ffee0123456789abcdef0123456789abcdef01)')
+    // A later run that reuses them names them by their Packer run instead.
+    const reused = await runWith(demoNamed('act-run'), { GITHUB_RUN_ID: '5151', INPUT_REUSE: 'true' })
+    expect(reused.errors).toEqual([])
+    expect(reused.outputs['ami-id']).toBe(result.outputs['ami-id'])
+    expect(reused.summary).toContain(`reused, built by Packer run ${result.outputs['run-uuid']}.`)
+  })
+
   it('a summary file that cannot be written: said once, though the job writes its summary more than once', async () => {
     const missing = join(tmpdir(), `no-such-folder-${process.pid}`, 'summary.md')
     const result = await runWith(demoNamed(), { GITHUB_STEP_SUMMARY: missing })

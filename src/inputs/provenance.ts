@@ -7,9 +7,11 @@ import { maxTagValueLength, provenanceTagKeys, type Provenance, type RunContext 
 
 /**
  * Provenance from the context the runner describes to every step. Outside a runner some of
- * it is missing; what is missing stays undefined rather than empty.
+ * it is missing; what is missing stays undefined rather than empty. nektos/act (which sets ACT)
+ * runs the workflow where it is started, with a run ID of its own (1 unless told otherwise): no
+ * run of that ID on the server built the AMIs, and run 1 there is another, the repository's first.
  */
-export function readProvenance(context: RunContext = github.context): Provenance {
+export function readProvenance(context: RunContext = github.context, env: NodeJS.ProcessEnv = process.env): Provenance {
   let repository: string | undefined
   try {
     repository = `${context.repo.owner}/${context.repo.repo}`
@@ -27,7 +29,7 @@ export function readProvenance(context: RunContext = github.context): Provenance
     serverUrl,
     ...(Number.isInteger(context.runAttempt) ? { runAttempt: context.runAttempt } : {}),
     runUrl:
-      repository && Number.isInteger(context.runId)
+      repository && Number.isInteger(context.runId) && !env['ACT']
         ? `${serverUrl}/${repository}/actions/runs/${context.runId}${attempt}`
         : undefined
   }
