@@ -317,6 +317,39 @@ describe('the plugin cache, through the Actions cache service', () => {
     expect(service.calls).toEqual([])
   })
 
+  describe('the cache service v1, under ACTIONS_CACHE_URL', () => {
+    const noV2 = { ACTIONS_RESULTS_URL: '', ACTIONS_CACHE_SERVICE_V2: '' }
+    const cases: Array<[where: string, env: Record<string, string>, runtimeToken: string | undefined]> = [
+      ['GitHub Enterprise Server', { GITHUB_SERVER_URL: 'https://ghe.example.com', GITHUB_API_URL: 'https://ghe.example.com/api/v3' }, 'ghes-runtime-token'],
+      // act starts a cache server of its own and sets ACTIONS_CACHE_URL, but no ACTIONS_RUNTIME_TOKEN.
+      ['nektos/act', { ACT: 'true', GITHUB_RUN_ID: '1', GITHUB_ACTOR: 'nektos/act', ACTIONS_RUNTIME_TOKEN: '' }, undefined]
+    ]
+    for (const [where, runner, runtimeToken] of cases) {
+      it(`${where}: a job saves the plugins, the next restores them, and neither warns`, async () => {
+        const v1 = await startActionsCacheService({ protocol: 'v1', runtimeToken })
+        try {
+          const env = { ...noV2, ...runner, ...v1.env }
+          const first = await job({}, env)
+          expect([...first.main.warnings, ...first.post.warnings]).toEqual([])
+          expect(v1.entries).toHaveLength(1)
+          const [entry] = v1.entries
+          expect(first.post.stdout).toContain(`Saved Packer plugins to the cache (${entry.key})`)
+          freshRunner()
+          const second = await job({}, env)
+          expect([...second.main.warnings, ...second.post.warnings]).toEqual([])
+          expect(second.main.stdout).toContain(`Restored Packer plugins from the cache (${entry.key})`)
+          expect(readFileSync(plugin, 'utf8')).toBe('plugin\n')
+          expect(second.post.stdout).toContain(`Plugin cache ${entry.key} is up to date; nothing to save`)
+          const jobKey = entry.key.slice(0, -17)
+          expect(v1.calls).toEqual([`GET cache ${jobKey},${jobKey}-`, `POST caches ${entry.key}`, 'PATCH caches/1', 'POST caches/1', `GET cache ${jobKey},${jobKey}-`, 'GET blob'])
+          expect(service.calls).toEqual([])
+        } finally {
+          await v1.close()
+        }
+      })
+    }
+  })
+
   describe('a cache service that accepts requests and never answers', () => {
     it('costs the main step a minute: Packer installs the plugins, and the step ends', async () => {
       service.hang()

@@ -1,8 +1,11 @@
-// The Actions cache service on 127.0.0.1, as @actions/cache reaches it on a runner (cache
-// service v2): its Twirp API under ACTIONS_RESULTS_URL (GetCacheEntryDownloadURL,
+// The Actions cache service on 127.0.0.1, as @actions/cache reaches it on a runner. Cache service
+// v2 (github.com): its Twirp API under ACTIONS_RESULTS_URL (GetCacheEntryDownloadURL,
 // CreateCacheEntry, FinalizeCacheEntryUpload), and the signed blob URLs it hands out, to which
 // the cache client uploads the archive the way it does to Azure Blob Storage (a single PUT of a
-// block blob) and from which it downloads it (GET). A step reaches it through `env`.
+// block blob) and from which it downloads it (GET). Cache service v1 (GitHub Enterprise Server,
+// and nektos/act's own cache server): its REST API under ACTIONS_CACHE_URL (`GET cache?keys=`,
+// `POST caches` to reserve, `PATCH caches/ID` chunks, `POST caches/ID` to commit), whose
+// archiveLocation the client downloads with a plain GET. A step reaches it through `env`.
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -16,13 +19,14 @@ export interface CacheEntry {
 }
 
 export interface ActionsCacheService {
-  /** ACTIONS_RESULTS_URL */
+  /** ACTIONS_RESULTS_URL (v2), ACTIONS_CACHE_URL (v1) */
   url: string
   /** What a step needs to use this service instead of GitHub's. */
   env: Record<string, string>
   entries: CacheEntry[]
   /**
-   * Each call, as `Method key` for the Twirp API and `PUT blob`/`GET blob` for the archives;
+   * Each call, as `Method key` for the Twirp API, `GET cache keys`, `POST caches key`, `PATCH
+   * caches/ID` and `POST caches/ID` for the v1 API, and `PUT blob`/`GET blob` for the archives;
    * `no answer: POST /twirp/…` for those left unanswered.
    */
   calls: string[]
@@ -46,7 +50,21 @@ function json(response: ServerResponse, status: number, body: unknown): void {
   response.end(JSON.stringify(body))
 }
 
-export async function startActionsCacheService(): Promise<ActionsCacheService> {
+export interface ActionsCacheServiceOptions {
+  /** v2 (github.com's, the default) or v1 (GitHub Enterprise Server's, nektos/act's). */
+  protocol?: 'v1' | 'v2'
+  /**
+   * The ACTIONS_RUNTIME_TOKEN the step gets, which the v1 service asks for as a bearer token;
+   * undefined: none, and none asked for, as from nektos/act's cache server. Default: a token.
+   */
+  runtimeToken?: string | undefined
+}
+
+const v1Prefix = '/_apis/artifactcache/'
+
+export async function startActionsCacheService(options: ActionsCacheServiceOptions = {}): Promise<ActionsCacheService> {
+  const protocol = options.protocol ?? 'v2'
+  const runtimeToken = 'runtimeToken' in options ? options.runtimeToken : 'loopback-runtime-token'
   const entries: CacheEntry[] = []
   const calls: string[] = []
   let hung = false
@@ -93,10 +111,61 @@ export async function startActionsCacheService(): Promise<ActionsCacheService> {
     }
   }
 
+  /** The v1 API: `resource` is the path after /_apis/artifactcache/. */
+  function v1(method: string, resource: string, search: URLSearchParams, body: Buffer, request: IncomingMessage, response: ServerResponse): void {
+    if (runtimeToken !== undefined && request.headers.authorization !== `Bearer ${runtimeToken}`) {
+      calls.push(`refused: ${method} ${resource}`)
+      return json(response, 401, { message: 'the runtime token is missing or wrong' })
+    }
+    const id = /^caches\/(\d+)$/.exec(resource)?.[1]
+    if (method === 'GET' && resource === 'cache') {
+      const [key, ...restoreKeys] = (search.get('keys') ?? '').split(',')
+      calls.push(`GET cache ${search.get('keys') ?? ''}`)
+      const entry = lookUp(key, restoreKeys, search.get('version') ?? '')
+      if (!entry) {
+        response.writeHead(204)
+        return void response.end()
+      }
+      return json(response, 200, { cacheKey: entry.key, scope: 'refs/heads/main', archiveLocation: blobUrl(entries.indexOf(entry)) })
+    }
+    if (method === 'POST' && resource === 'caches') {
+      const { key, version } = JSON.parse(body.toString('utf8')) as { key: string; version: string }
+      calls.push(`POST caches ${key}`)
+      if (entries.some((entry) => entry.key === key && entry.version === version)) {
+        return json(response, 409, { message: `Cache already exists. Scope: refs/heads/main, Key: ${key}, Version: ${version}` })
+      }
+      entries.push({ key, version, archive: Buffer.alloc(0), finalized: false })
+      return json(response, 201, { cacheId: entries.length })
+    }
+    const entry = id === undefined ? undefined : entries[Number(id) - 1]
+    if (entry && !entry.finalized && method === 'PATCH') {
+      calls.push(`PATCH caches/${id}`)
+      const start = Number(/^bytes (\d+)-/.exec(String(request.headers['content-range']))?.[1] ?? 0)
+      const archive = Buffer.alloc(Math.max(entry.archive.length, start + body.length))
+      entry.archive.copy(archive)
+      body.copy(archive, start)
+      entry.archive = archive
+      response.writeHead(204)
+      return void response.end()
+    }
+    if (entry && !entry.finalized && method === 'POST') {
+      calls.push(`POST caches/${id}`)
+      const { size } = JSON.parse(body.toString('utf8')) as { size: number }
+      if (size !== entry.archive.length) return json(response, 400, { message: `size ${size} is not what was uploaded` })
+      entry.finalized = true
+      response.writeHead(204)
+      return void response.end()
+    }
+    json(response, 404, { message: `${method} ${resource} is not served` })
+  }
+
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const { pathname } = new URL(request.url ?? '/', base)
+    const { pathname, searchParams } = new URL(request.url ?? '/', base)
     if (hung) return void calls.push(`no answer: ${request.method} ${pathname}`)
     const body = await readBody(request)
+    if (protocol === 'v1' && pathname.startsWith(v1Prefix)) {
+      return v1(request.method ?? '', pathname.slice(v1Prefix.length), searchParams, body, request, response)
+    }
     if (request.method === 'POST' && pathname.startsWith(twirpPrefix)) {
       return twirp(pathname.slice(twirpPrefix.length), JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>, response)
     }
@@ -124,7 +193,10 @@ export async function startActionsCacheService(): Promise<ActionsCacheService> {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
   return {
     url: base,
-    env: { ACTIONS_RESULTS_URL: base, ACTIONS_RUNTIME_TOKEN: 'loopback-runtime-token', ACTIONS_CACHE_SERVICE_V2: 'true' },
+    env:
+      protocol === 'v2'
+        ? { ACTIONS_RESULTS_URL: base, ACTIONS_RUNTIME_TOKEN: runtimeToken ?? '', ACTIONS_CACHE_SERVICE_V2: 'true' }
+        : { ACTIONS_CACHE_URL: base, ...(runtimeToken === undefined ? {} : { ACTIONS_RUNTIME_TOKEN: runtimeToken }) },
     entries,
     calls,
     hang: () => {
