@@ -317,6 +317,39 @@ describe('the plugin cache, through the Actions cache service', () => {
     expect(service.calls).toEqual([])
   })
 
+  it("a runner that cannot reach the plugins' source: after a cache hit, the template's plugins are the cached ones, with a notice", async () => {
+    // As on GitHub Enterprise Server behind a firewall, or past github.com's unauthenticated limit:
+    // packer init finds the cached release and asks no one, where -upgrade would ask the source.
+    const template = { template: 'build.pkr.hcl' }
+    const hclJob = (env: Record<string, string> = {}) => {
+      writeFileSync(join(workspace, 'build.pkr.hcl'), requiringAmazon('~> 1.3'))
+      return job(template, env)
+    }
+    await hclJob()
+    const [entry] = service.entries
+    freshRunner()
+    const { main, post } = await hclJob({ STANDIN_PLUGIN_SOURCE_DOWN: '1' })
+    expect(main.warnings).toEqual([])
+    expect(main.stdout).toContain(`Restored Packer plugins from the cache (${entry.key})`)
+    expect(readCalls(argsLog).filter((call) => call.args[0] === 'init')).toMatchObject([
+      { args: ['init', '-upgrade', 'build.pkr.hcl'], pluginPresent: true },
+      { args: ['init', 'build.pkr.hcl'], pluginPresent: true }
+    ])
+    expect(parseCommands(main.stdout, 'notice').map(({ message }) => message)).toEqual([
+      'packer init -upgrade build.pkr.hcl failed with exit code 1 (see the log above): Packer could not look for a newer release of ' +
+        "the template's plugins, so this job uses the releases the plugin cache gave it, which pass the template's required_plugins."
+    ])
+    expect(readCalls(argsLog).map((call) => call.args[0])).toContain('validate')
+    expect(post.stdout).toContain(`Plugin cache ${entry.key} is up to date; nothing to save`)
+    // Without the cache's releases, the job fails as before: there is nothing to fall back on.
+    freshRunner()
+    service.entries.length = 0
+    writeFileSync(join(workspace, 'build.pkr.hcl'), requiringAmazon('~> 1.3'))
+    const uncached = await runAction(step(template, { STANDIN_PLUGIN_SOURCE_DOWN: '1' }))
+    expect(uncached.exitCode).toBe(1)
+    expect(uncached.errors.map(({ message }) => message)).toEqual([expect.stringContaining('packer init build.pkr.hcl failed with exit code 1')])
+  })
+
   describe('the cache service v1, under ACTIONS_CACHE_URL', () => {
     const noV2 = { ACTIONS_RESULTS_URL: '', ACTIONS_CACHE_SERVICE_V2: '' }
     const cases: Array<[where: string, env: Record<string, string>, runtimeToken: string | undefined]> = [

@@ -296,8 +296,32 @@ async function installPlugins(options: PluginOptions, plan: PluginPlan, prepared
     }
     // Packer itself crashed (a panic): what it says is why, and where Packer's report of it is.
     if (crashed) throw new Error(`${crashed} Nothing was built.`)
+    if (exitCode !== 0 && args.includes('-upgrade') && (await initWithoutUpgrade(options, args, env, deadlineMs))) {
+      prepared.notices = [
+        ...(prepared.notices ?? []),
+        `${commandLine(args)} failed with exit code ${exitCode} (see the log above): Packer could not look for a newer release of ` +
+          "the template's plugins, so this job uses the releases the plugin cache gave it, which pass the template's required_plugins."
+      ]
+      continue
+    }
     if (exitCode !== 0) {
       throw new Error(`${commandLine(args)} failed with exit code ${exitCode}; see the log above`)
     }
   }
+}
+
+/**
+ * After a cache hit, `packer init -upgrade` asks the plugins' source for a newer release, which a
+ * runner may not reach (GitHub Enterprise Server behind a firewall, or past github.com's
+ * unauthenticated limit, its workflow token being no token there). `packer init` without it asks
+ * no one for a plugin whose cached release passes the template's constraint, as on the runner
+ * that saved the cache: whether it succeeds. A failure of its own is left to the `-upgrade` one's error.
+ */
+async function initWithoutUpgrade(options: PluginOptions, args: string[], env: Record<string, string>, deadlineMs: number): Promise<boolean> {
+  const { exitCode, timedOut, crashed } = await options.run(
+    args.filter((arg) => arg !== '-upgrade'),
+    env,
+    { deadlineMs }
+  )
+  return exitCode === 0 && !timedOut && !crashed
 }
