@@ -417,8 +417,8 @@ function readAllOf(fd: number): string {
  * Cancels as the runner cancels a step whose Packer command ignores SIGTERM: SIGINT once the log
  * shows `printed`, SIGTERM once the step has said it stops Packer; once the step has said that
  * the run was cancelled, `afterError` runs with the stand-in's process ID and the step (its
- * process, a wait for a text in its log, and its log so far), and the step is killed (SIGKILL) unless `afterError`
- * says it lets it end. The stand-in is killed at the end either way. `nodeArgs`: Node's options
+ * process, a wait for a text in its log, and its log so far), and the step is killed (SIGKILL) 2.5 s
+ * after the SIGTERM, as the runner kills it, unless `afterError` says it lets it end. The stand-in is killed at the end either way. `nodeArgs`: Node's options
  * for the step.
  */
 async function cancelOutlasted(
@@ -432,6 +432,7 @@ async function cancelOutlasted(
   nodeArgs: string[] = []
 ): Promise<{ result: ActionRun; killed: boolean }> {
   let killed = false
+  let sigterm = 0
   const standIns = (): number[] => readCalls(argsLog).filter(({ args }) => args[0] !== 'version').map(({ pid }) => pid)
   try {
     const result = await runAction({
@@ -444,10 +445,16 @@ async function cancelOutlasted(
         void said(printed)
           .then(() => child.kill('SIGINT'))
           .then(() => said('Received SIGINT: stopping'))
-          .then(() => child.kill('SIGTERM'))
+          .then(() => {
+            sigterm = Date.now()
+            child.kill('SIGTERM')
+          })
           .then(() => said('::error::The run was cancelled'))
           .then(async () => {
             if ((await afterError(standIns().at(-1) as number, { child, said, stdoutSoFar })) === 'let it end') return
+            // As the runner: the kill comes 2.5 s after its SIGTERM (actions/runner, ProcessInvoker),
+            // and what the step has written by then (its summary too) is what the user gets.
+            await new Promise((resolve) => setTimeout(resolve, Math.max(0, sigterm + 2_500 - Date.now())))
             killed = true
             child.kill('SIGKILL')
           })
