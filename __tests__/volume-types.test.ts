@@ -13,6 +13,10 @@ describe('volume types', () => {
     for (const value of [...volumeTypes, '{{user `type`}}', '${var.type}']) expect(volumeTypeMistake('launch_block_device_mappings', value)).toBeUndefined()
   })
 
+  it('leave alone an empty type, which Packer leaves out of the mapping for EC2 to give its default', () => {
+    for (const setting of ['launch_block_device_mappings', 'ami_block_device_mappings', 'ebs_volumes']) expect(volumeTypeMistake(setting, '')).toBeUndefined()
+  })
+
   it('name the type meant when only case or spaces differ', () => {
     expect(volumeTypeMistake('ebs_volumes', ' Standard')).toContain('did you mean "standard"?')
   })

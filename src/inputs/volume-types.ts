@@ -14,10 +14,13 @@ export const deviceMappingSettings = ['launch_block_device_mappings', 'ami_block
 
 /**
  * What is wrong with `value` as the volume_type of `setting`: undefined when it is a type EC2
- * knows, or a value only Packer works out; else what EC2 would do, and the types it knows.
+ * knows, empty, or a value only Packer works out; else what EC2 would do, and the types it knows.
+ * Empty is no type at all: Packer (1.6.6 and the Amazon plugin since) leaves an empty volume_type
+ * out of the mapping, and EC2 gives the volume its default type, as a variable whose default is
+ * "" often does.
  */
 export function volumeTypeMistake(setting: string, value: string): string | undefined {
-  if (value.includes('{{') || value.includes('${') || volumeTypes.includes(value)) return undefined
+  if (value === '' || value.includes('{{') || value.includes('${') || volumeTypes.includes(value)) return undefined
   const meant = volumeTypes.find((type) => type === value.trim().toLowerCase())
   const when = setting === 'ami_block_device_mappings' ? 'as it registers the AMI, after the whole build' : 'once the build has started'
   return (

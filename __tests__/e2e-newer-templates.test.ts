@@ -1,0 +1,47 @@
+// Settings that a template valid for Packer 1.6.6 and for the newest Amazon plugin alike writes,
+// through the bundled action run as the runner runs it, with the real Packer and the loopback EC2
+// endpoint: the checks before the install leave each to Packer, which builds with it.
+import { expect, it } from '@jest/globals'
+import { demoRuns, loopbackSuite } from './support/loopback-suite.js'
+import { describeWithPacker } from './support/runtimes.js'
+
+describeWithPacker('a setting every Packer takes, through the bundled action', () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+  const { demoWith, run } = demoRuns(suite)
+
+  /** The RunInstances call of the build: the volume's mapping as Packer sent it. */
+  const launchedMapping = (): Record<string, string> => {
+    const launch = suite.calls.find(({ action }) => action === 'RunInstances')
+    return Object.fromEntries(Object.entries(launch?.params ?? {}).filter(([name]) => name.startsWith('BlockDeviceMapping.1.')))
+  }
+
+  it('HCL2: an empty volume_type (a variable whose default is ""), which Packer leaves out: the AMIs are built, EC2 giving the volume its default type', async () => {
+    const workspace = demoWith(
+      (text) =>
+        text
+          .replace('variable "source_ami" {', 'variable "volume_type" {\n  type    = string\n  default = ""\n}\n\nvariable "source_ami" {')
+          .replace(
+            '  communicator           = "none"\n',
+            '  communicator           = "none"\n  launch_block_device_mappings {\n    device_name = "/dev/xvda"\n    volume_size = 20\n    volume_type = var.volume_type\n  }\n'
+          ),
+      'hcl2'
+    )
+    const result = await run(workspace, 'hcl2')
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(Object.keys(JSON.parse(result.outputs['ami-ids']) as Record<string, string>).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+    expect(launchedMapping()).toEqual({ 'BlockDeviceMapping.1.DeviceName': '/dev/xvda', 'BlockDeviceMapping.1.Ebs.VolumeSize': '20', 'BlockDeviceMapping.1.Ebs.DeleteOnTermination': 'false' })
+  }, 120_000)
+
+  it('JSON: the same, written "": the AMIs are built', async () => {
+    const workspace = demoWith((text) => {
+      const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+      template.builders[0].launch_block_device_mappings = [{ device_name: '/dev/xvda', volume_size: 20, volume_type: '' }]
+      return JSON.stringify(template, null, 2)
+    }, 'json')
+    const result = await run(workspace, 'json')
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(launchedMapping()['BlockDeviceMapping.1.Ebs.VolumeType']).toBeUndefined()
+  }, 120_000)
+})
