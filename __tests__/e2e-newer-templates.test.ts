@@ -33,6 +33,24 @@ describeWithPacker('a setting every Packer takes, through the bundled action', (
     expect(launchedMapping()).toEqual({ 'BlockDeviceMapping.1.DeviceName': '/dev/xvda', 'BlockDeviceMapping.1.Ebs.VolumeSize': '20', 'BlockDeviceMapping.1.Ebs.DeleteOnTermination': 'false' })
   }, 120_000)
 
+  it('HCL2: a build block that makes its builds with a dynamic "source" block: both builds run, as Packer makes them', async () => {
+    const workspace = demoWith(
+      (text) =>
+        text.replace(/^ {2}ami_name +=.*\n/m, '').replace(
+          '  sources = ["source.amazon-ebs.demo"]\n',
+          '  dynamic "source" {\n    for_each = ["small", "large"]\n    labels   = ["amazon-ebs.demo"]\n    content {\n' +
+            '      name     = source.value\n      ami_name = "${var.ami_name_prefix}-${source.value}-${local.build_stamp}"\n    }\n  }\n'
+        ),
+      'hcl2'
+    )
+    const result = await run(workspace, 'hcl2')
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const names = suite.calls.filter(({ action }) => action === 'CreateImage').map(({ params }) => params.Name.replace(/-\d+$/, ''))
+    expect(names.sort()).toEqual(['packer-ami-action-demo-large', 'packer-ami-action-demo-small'])
+    expect(Object.keys(JSON.parse(result.outputs.builds) as Record<string, unknown>).sort()).toEqual(['amazon-ebs.large', 'amazon-ebs.small'])
+  }, 120_000)
+
   it('JSON: the same, written "": the AMIs are built', async () => {
     const workspace = demoWith((text) => {
       const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }

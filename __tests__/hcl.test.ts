@@ -645,6 +645,49 @@ describe('hclBuildCount', () => {
     expect(await read({ 'a.pkr.hcl': source, 'b.pkr.hcl': 'build {\n  sources = var.sources\n}\n' })).toEqual([])
   })
 
+  it('leaves the builds of a dynamic "source" block (Packer 1.7.1 and later) to Packer: no count, no names, nothing built refused or warned of', async () => {
+    const file = join(directory, 'image.pkr.hcl')
+    writeFileSync(
+      file,
+      `source "amazon-ebs" "web" {
+  ami_name = "web"
+}
+
+build {
+  dynamic "source" {
+    for_each = toset(["small", "large"])
+    labels   = ["amazon-ebs.web"]
+    content {
+      name     = source.value
+      ami_name = "web-\${source.value}"
+    }
+  }
+
+  provisioner "shell-local" {
+    only   = ["amazon-ebs.small"]
+    inline = ["echo small"]
+  }
+}
+`
+    )
+    const read = [await readHclFile(file)]
+    const files = read.map(({ body }) => body)
+    expect(hclBuildCount(files)).toBeUndefined()
+    expect(await hclBuildlessProblems(read)).toEqual([])
+    expect(hclBuildNames(files)).toBeUndefined()
+    expect(await hclAmiBuilds(read)).toBeUndefined()
+    expect(await hclSelectionWarnings(read)).toEqual([])
+    // Its content names each build, by an expression only Packer works out.
+    expect(hclRenamesSources(files)).toBe(true)
+    expect(hclNamesMayHoldComma(files)).toBe(true)
+    // So does a dynamic "build" block, whose build blocks only Packer makes.
+    writeFileSync(file, 'dynamic "build" {\n  for_each = ["a"]\n  content {\n    sources = ["source.amazon-ebs.web"]\n  }\n}\n')
+    const dynamicBuild = [await readHclFile(file)]
+    expect(hclBuildCount(dynamicBuild.map(({ body }) => body))).toBeUndefined()
+    expect(await hclBuildlessProblems(dynamicBuild)).toEqual([])
+    rmSync(file)
+  })
+
   it('says when no build block names a build of its own', async () => {
     const files = await parsed({ 'one.pkr.hcl': 'build {\n  source "amazon-ebs.a" {\n    ami_name = "x"\n  }\n}\n' })
     expect(hclRenamesSources(files)).toBe(false)

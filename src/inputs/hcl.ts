@@ -119,6 +119,20 @@ function labelled(value: unknown): Array<[string, HclBody[]]> {
   return bodies(value).flatMap((body) => Object.entries(body).map(([label, inner]) => [label, bodies(inner)] as [string, HclBody[]]))
 }
 
+/**
+ * The `dynamic` blocks of `body` that make blocks of `type` (`dynamic "source" { for_each = …
+ * labels = ["amazon-ebs.web"] content { name = … } }` in a build block, Packer 1.7.1 and later):
+ * each its own body. Which blocks they make, and so which builds, only Packer works out.
+ */
+function dynamicBlocks(body: HclBody, type: string): HclBody[] {
+  return labelled(body.dynamic).flatMap(([label, found]) => (label === type ? found : []))
+}
+
+/** Whether the builds of a template's files are only Packer's to know: a `dynamic "build"` block, or a build block's `dynamic "source"`. */
+function buildsMadeDynamically(files: HclBody[]): boolean {
+  return files.some((file) => dynamicBlocks(file, 'build').length > 0 || bodies(file.build).some((build) => dynamicBlocks(build, 'source').length > 0))
+}
+
 /** What a string of the template may refer to that is known before Packer runs. */
 export interface HclScope {
   /** Input variables' values in this run. */
@@ -335,9 +349,11 @@ export function hclPostProcessorNames(files: HclBody[]): string[] | undefined {
 
 /**
  * How many builds the template's build blocks make: one for each source a block names in
- * `sources` or defines in a `source` block. Undefined when `sources` is not a list.
+ * `sources` or defines in a `source` block. Undefined when `sources` is not a list, or a dynamic
+ * block makes builds (buildsMadeDynamically).
  */
 export function hclBuildCount(files: HclBody[]): number | undefined {
+  if (buildsMadeDynamically(files)) return undefined
   let count = 0
   for (const file of files) {
     for (const build of bodies(file.build)) {
@@ -359,9 +375,10 @@ interface BuiltSource {
 /**
  * The sources the build blocks build: each one a block lists in `sources`, and each it sets more
  * of in a `source` block (under the `name` one gives). Undefined when a source is not named as
- * TYPE.NAME: only Packer knows those builds.
+ * TYPE.NAME, or a dynamic block makes builds: only Packer knows those builds.
  */
 function builtSources(files: HclBody[]): BuiltSource[] | undefined {
+  if (buildsMadeDynamically(files)) return undefined
   const built: BuiltSource[] = []
   for (const build of files.flatMap((file) => bodies(file.build))) {
     const sources = sourcesBuiltBy(build)
@@ -374,7 +391,7 @@ function builtSources(files: HclBody[]): BuiltSource[] | undefined {
 /** The sources one build block builds (see builtSources). */
 function sourcesBuiltBy(build: HclBody): BuiltSource[] | undefined {
   const built: BuiltSource[] = []
-  if (build.sources !== undefined && !Array.isArray(build.sources)) return undefined
+  if ((build.sources !== undefined && !Array.isArray(build.sources)) || dynamicBlocks(build, 'source').length > 0) return undefined
   for (const entry of (build.sources ?? []) as unknown[]) {
     const [type, name] = sourceReferenceName(entry)?.split('.') ?? []
     if (type === undefined) return undefined
@@ -446,7 +463,11 @@ export function hclBuildTypes(files: HclBody[]): string[] | undefined {
 /** The names build blocks give their builds, as written: each block's `name`, and each source's (`source "TYPE.NAME" { name = … }`). */
 function buildNamesWritten(files: HclBody[]): { blocks: unknown[]; sources: unknown[] } {
   const builds = files.flatMap((file) => bodies(file.build))
-  const sources = builds.flatMap((build) => [...labelled(build.source)].flatMap(([, definitions]) => definitions))
+  // A dynamic "source" block's content names each source it makes, as a `source` block does.
+  const sources = builds.flatMap((build) => [
+    ...labelled(build.source).flatMap(([, definitions]) => definitions),
+    ...dynamicBlocks(build, 'source').flatMap((dynamic) => bodies(dynamic.content))
+  ])
   return {
     blocks: builds.map((build) => build.name).filter((name) => name !== undefined),
     sources: sources.map((definition) => definition.name).filter((name) => name !== undefined)
@@ -1391,8 +1412,9 @@ export async function hclSelectionWarnings(read: HclFileRead[]): Promise<InputPr
   for (const { file, body, place: placeOf } of read) {
     const shown = workspaceRelative(file, process.cwd())
     for (const build of blocksAt(body.build, ['build'], 0)) {
-      // A source block in the build may rename the build, or add a source whose name only Packer knows.
-      if (build.body.source !== undefined) continue
+      // A source block in the build may rename the build, or add a source whose name only Packer
+      // knows; a dynamic one makes sources only Packer knows.
+      if (build.body.source !== undefined || dynamicBlocks(build.body, 'source').length > 0) continue
       const sources = hclBuildSources(build.body)
       const chains = blocksAt(build.body['post-processors'], [...build.path, 'post-processors'], 0)
       const selecting = [
@@ -1609,9 +1631,10 @@ interface DefinedBuild {
 /**
  * Each build the build blocks make, in the order Packer reads them (DefinedBuild). Undefined when
  * a build's source is one only Packer reads, or one the template does not define, which packer
- * validate refuses itself.
+ * validate refuses itself, or a dynamic block makes builds (buildsMadeDynamically).
  */
 async function definedBuilds(read: HclFileRead[], names?: HclScope): Promise<DefinedBuild[] | undefined> {
+  if (buildsMadeDynamically(read.map(({ body }) => body))) return undefined
   const defined = new Map<string, WrittenAt>()
   for (const file of read) {
     for (const { labels, body: settings, path } of blocksAt(file.body.source, ['source'], 2)) defined.set(labels.join('.'), { file, path, body: settings })
