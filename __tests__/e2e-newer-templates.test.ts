@@ -51,6 +51,15 @@ describeWithPacker('a setting every Packer takes, through the bundled action', (
     expect(Object.keys(JSON.parse(result.outputs.builds) as Record<string, unknown>).sort()).toEqual(['amazon-ebs.large', 'amazon-ebs.small'])
   }, 120_000)
 
+  it("HCL2: a tag that reads the source AMI's tag inside {{ with .SourceAMITags }}, where the dot is that map: the AMIs are built and tagged", async () => {
+    const workspace = demoWith((text) => text.replace('    SourceAMI = "{{ .SourceAMI }}"\n', '    SourceAMI = "{{ .SourceAMI }}"\n    SourceName = "{{ with .SourceAMITags }}{{ .Name }}{{ end }}"\n'), 'hcl2')
+    const result = await run(workspace, 'hcl2')
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const tagged = suite.calls.filter(({ action, params }) => action === 'CreateTags' && Object.values(params).includes('SourceName'))
+    expect(tagged.length).toBeGreaterThan(0)
+  }, 120_000)
+
   it('JSON: the same, written "": the AMIs are built', async () => {
     const workspace = demoWith((text) => {
       const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }

@@ -13,6 +13,24 @@ describe('templateCalls and templateFields', () => {
   })
 })
 
+describe('templateFields where Go sets the dot to another value', () => {
+  it('reads no field inside with, range, define or block, but those of their pipelines and of else with the dot they began with', () => {
+    const fields = (text: string): string[] => templateFields(text).map(({ field }) => field)
+    expect(fields('{{ with .SourceAMITags }}{{ .Name }}{{ end }}')).toEqual(['SourceAMITags'])
+    expect(fields('{{ range .SourceAMITags }}{{ .Key }}{{ end }}-{{ .Region }}')).toEqual(['SourceAMITags', 'Region'])
+    expect(fields('{{ with .SourceAMITags }}{{ .Name }}{{ else }}{{ .Region }}{{ end }}')).toEqual(['SourceAMITags', 'Region'])
+    expect(fields('{{ if .SourceAMIName }}{{ .Owner }}{{ end }}')).toEqual(['SourceAMIName', 'Owner'])
+    expect(fields('{{ if .A }}{{ with .B }}{{ .C }}{{ end }}{{ .D }}{{ end }}')).toEqual(['A', 'B', 'D'])
+    expect(fields('{{ define "x" }}{{ .Name }}{{ end }}{{ .Region }}')).toEqual(['Region'])
+  })
+
+  it('leaves a tag that reads a field of .SourceAMITags inside with to Packer, and refuses one read outside it', () => {
+    const template = (value: string) => ({ builders: [{ type: 'amazon-ebs', ami_name: 'demo-{{timestamp}}', tags: { Name: value } }] })
+    expect(jsonScopeMistakes(template('{{ with .SourceAMITags }}{{ .Name }}{{ end }}'))).toEqual([])
+    expect(jsonScopeMistakes(template('{{ with .SourceAMITags }}{{ .Name }}{{ end }} {{ .Name }}')).map(({ setting }) => setting)).toEqual(['Name in tags'])
+  })
+})
+
 describe('jsonScopeMistakes', () => {
   const builder = (settings: Record<string, unknown>) => ({ type: 'amazon-ebs', ami_name: 'demo-{{timestamp}}', ...settings })
   const found = (template: unknown) => jsonScopeMistakes(template).map(({ at, setting, of, builder }) => ({ at, setting, of, builder }))

@@ -495,12 +495,24 @@ export interface TemplateField {
 /**
  * The fields of the template's data that the `{{ … }}` actions of `text` read: `Version` of
  * `{{ .Version }}`, `SourceAMITags` of `{{ .SourceAMITags.Name }}`. A field of something else
- * (`$x.Name`, `(user `x`).Name`) or in a string is not one.
+ * (`$x.Name`, `(user `x`).Name`) or in a string is not one; nor is one read where Go's
+ * text/template has set the dot to another value: inside `{{ with … }}`, `{{ range … }}` (until
+ * their `{{ else }}` or `{{ end }}`), `{{ define … }}` and `{{ block … }}`, where
+ * `{{ with .SourceAMITags }}{{ .Name }}{{ end }}` reads the tag Name. Their own pipeline reads the data.
  */
 export function templateFields(text: string): TemplateField[] {
+  // For each block open around an action: whether the dot there is another value.
+  const rebound: boolean[] = []
   return templateActions(text).flatMap(({ action, tokens }) => {
     const words = tokens.flatMap(({ kind, text: word }) => (kind === 'word' ? [word] : []))
-    return tokens.flatMap(({ kind, text: field }) => (kind === 'field' ? [{ field: field.slice(1), action, words }] : []))
+    const first = tokens[0]?.kind === 'word' ? tokens[0].text : undefined
+    const read = rebound.includes(true) ? [] : tokens.flatMap(({ kind, text: field }) => (kind === 'field' ? [{ field: field.slice(1), action, words }] : []))
+    if (first === 'if') rebound.push(false)
+    else if (first === 'with' || first === 'range' || first === 'define' || first === 'block') rebound.push(true)
+    else if (first === 'end') rebound.pop()
+    // `{{ else }}` runs with the dot the block began with; `{{ else with … }}` sets it again.
+    else if (first === 'else' && rebound.length > 0) rebound[rebound.length - 1] = words[1] === 'with'
+    return read
   })
 }
 
