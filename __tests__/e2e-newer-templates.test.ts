@@ -60,6 +60,21 @@ describeWithPacker('a setting every Packer takes, through the bundled action', (
     expect(tagged.length).toBeGreaterThan(0)
   }, 120_000)
 
+  it('HCL2: a variable whose name has a letter beyond ASCII (an HCL identifier), set by the variables input: the AMIs are built with its value', async () => {
+    const workspace = demoWith(
+      (text) =>
+        text
+          .replace('variable "source_ami" {', 'variable "préfixe" {\n  type    = string\n  default = "demo"\n}\n\nvariable "source_ami" {')
+          .replace(/^( {2}ami_description +=) .*$/m, '$1 "Built from ${var.source_ami} by ${var.préfixe}"'),
+      'hcl2'
+    )
+    const result = await run(workspace, 'hcl2', { variables: 'préfixe=ci-run' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const described = suite.calls.filter(({ action, params }) => action === 'ModifyImageAttribute' && params['Description.Value'] !== undefined)
+    expect(described.map(({ params }) => params['Description.Value'])).toContain('Built from ami-0abcdef1234567890 by ci-run')
+  }, 120_000)
+
   it('JSON: the same, written "": the AMIs are built', async () => {
     const workspace = demoWith((text) => {
       const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }

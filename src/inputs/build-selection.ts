@@ -12,8 +12,12 @@ export interface BuildSelection {
   except: string[]
 }
 
-/** An HCL2 variable's name: Packer refuses any other in an HCL2 template's -var. */
-const hclVariableNamePattern = /^[A-Za-z_][A-Za-z0-9_-]*$/
+/**
+ * An HCL2 variable's name, an HCL identifier (hclsyntax.ValidIdentifier): a letter (any
+ * script's, `variable "région"`) or _, then letters, digits, _ or -. Packer refuses any other in
+ * an HCL2 template's -var, as no variable block can declare it.
+ */
+const hclVariableNamePattern = /^[\p{L}_][\p{L}\p{N}_-]*$/u
 const globCharacters = /[*?[]/
 
 /**
