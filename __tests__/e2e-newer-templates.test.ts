@@ -75,7 +75,7 @@ describeWithPacker('a setting every Packer takes, through the bundled action', (
     expect(described.map(({ params }) => params['Description.Value'])).toContain('Built from ami-0abcdef1234567890 by ci-run')
   }, 120_000)
 
-  it('JSON: the same, written "": the AMIs are built', async () => {
+  it('JSON: an empty volume_type, written "": the AMIs are built, the mapping sent without one', async () => {
     const workspace = demoWith((text) => {
       const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
       template.builders[0].launch_block_device_mappings = [{ device_name: '/dev/xvda', volume_size: 20, volume_type: '' }]
