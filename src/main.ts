@@ -79,6 +79,7 @@ import {
   logRegionTagging,
   annotateRegionTagging,
   namedAlikeNotes,
+  outputsNotWritten,
   outsideManifestNote,
   primaryBuildNote,
   primaryRegionNote,
@@ -94,6 +95,7 @@ import {
   type PassedOver,
   type SummaryModel
 } from './report/index.js'
+import { runnerFileNotWritten, saveState } from './report/runner-files.js'
 
 type TaggingStage = typeof import('./aws/tagging.js')
 type ReuseStage = typeof import('./aws/reuse.js')
@@ -203,6 +205,9 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     if (read) {
       cancellation.keepsWhatPackerMade = read.onError === 'abort'
       setOutputs(jsonOutputsAtFirst)
+      // An output file the runner's disk or folders refuse is found before anything is done.
+      const outputsRefused = runnerFileNotWritten('outputs')
+      if (outputsRefused) throw new Error(`${outputsRefused} Nothing was built: the steps after this one would get none of its outputs.`)
       // Packer masks sensitive variables as <sensitive>, but not in -machine-readable mode, which
       // the action uses: so the action masks them.
       maskValues(read.sensitiveValues)
@@ -211,12 +216,17 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
         read.templateKind === 'hcl' ? (hclTemplate ?? import('./inputs/hcl.js').then(({ readHclTemplate }) => readHclTemplate(read))) : undefined
       // Packer's output is logged only once an HCL2 template's sensitive values are masked.
       await job(read, cancellation, asked, maskedOnceRead(template))
+      // A job that validates only: its outputs are written or not once it is done.
+      failIfOutputsNotWritten()
     }
   } catch (error) {
     // The run's failure was given while Packer cleaned up: what its end tells is logged, and
     // anything else that went wrong after it is a warning, not a second failure.
     if (saidCancelled && error instanceof Cancelled) core.info(errorMessage(error))
     else failOnce(errorMessage(error))
+    // A job that failed for something else says too that its outputs were not written.
+    const outputs = outputsNotWritten()
+    if (outputs && !errorMessage(error).startsWith(runnerFileNotWritten('outputs') as string)) annotate({ level: 'warning', message: outputs, title: 'Runner files' })
   } finally {
     cancellation.dispose()
     // The outputs are all set: whether any holds a secret, which costs it its place in the job's
@@ -683,7 +693,7 @@ async function followTemplateCredentials(inputs: Inputs, read: HclTemplate | und
   ;(await import('./aws/template-credentials.js')).useTemplateCredentials(use, region, mask)
   // The post step cleans up with the same, after a build cancelled or killed (aws/saved-credentials.ts).
   const saved: SavedCredentials = { credentials: use, region }
-  core.saveState(RUN_CREDENTIALS_STATE, JSON.stringify(saved))
+  saveState(RUN_CREDENTIALS_STATE, JSON.stringify(saved))
   const profile = use.profile ?? process.env.AWS_PROFILE ?? 'default'
   const which = use.keys ? 'the keys its builders name' : use.profile !== undefined || use.credentialsFile !== undefined ? `the profile "${profile}" its builders name` : "the step's"
   core.info(`The action's AWS calls use the credentials the template's builds use: ${which}${use.assumeRole ? `, with the role ${use.assumeRole.roleArn} assumed` : ''}.`)
@@ -830,6 +840,15 @@ async function missingCredentials(inputs: Inputs, template: Promise<HclTemplate>
   const { runCredentialsFound } = await import('./aws/tagging.js')
   // The region only places the chain's STS call, for a web identity token; us-east-1 is AWS's own default.
   return (await runCredentialsFound(inputs.awsRegion ?? 'us-east-1')) ? undefined : noCredentialsText(process.env)
+}
+
+/**
+ * Fails a job whose outputs the runner's file did not take, once it has done all else: its AMIs
+ * are tagged, rolled out and in the summary, and its failure names the file.
+ */
+function failIfOutputsNotWritten(): void {
+  const problem = outputsNotWritten()
+  if (problem) throw new Error(problem)
 }
 
 /** The summary of a job that has not succeeded yet. */
@@ -1058,6 +1077,8 @@ async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, prove
         : `${stages} failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.`
     )
   }
+  // Every stage has set its outputs: a file that did not take them fails the job, in its summary too.
+  failIfOutputsNotWritten()
 }
 
 /**
@@ -2243,7 +2264,7 @@ function tellThePostStep(
     ...(summary ? {} : { summary: false }),
     manifests
   }
-  const save = (): void => core.saveState(LEFTOVERS_STATE, JSON.stringify(state))
+  const save = (): void => saveState(LEFTOVERS_STATE, JSON.stringify(state))
   const record: RunRecord = new RunRecord((resources, finished) => {
     state.resources = resources
     state.announcedBy = record.announcedBy

@@ -1,9 +1,8 @@
 // What the main step leaves for the post step to save the plugin cache, kept apart from the
 // cache client so that the main step can leave it without loading that client.
-import * as core from '@actions/core'
 import type { PluginRequirement } from '../inputs/plugins.js'
 
-/** What the main step leaves for the post step (core.saveState). */
+/** What the main step leaves for the post step (the step's state). */
 export interface PluginCacheState {
   paths: string[]
   key: string
@@ -22,6 +21,3 @@ export interface PluginCacheState {
 
 export const PLUGIN_CACHE_STATE = 'plugin-cache'
 
-export function rememberPluginCache(state: PluginCacheState): void {
-  core.saveState(PLUGIN_CACHE_STATE, JSON.stringify(state))
-}

@@ -5,11 +5,12 @@ import type { RegionTagResult } from '../aws/tagging.js'
 import { safeLength } from '../common/cut.js'
 import { partitionOf } from '../common/partitions.js'
 import type { Provenance } from '../inputs/tags.js'
-import { rememberPluginCache } from '../plugins/cache-state.js'
+import { PLUGIN_CACHE_STATE } from '../plugins/cache-state.js'
 import type { PreparedPlugins } from '../plugins/index.js'
 import { annotate, type Annotation } from './annotation.js'
 import type { NotTheBuilds } from './found-images.js'
 import { masked, outputsHoldingSecrets, withoutValuesWithBars } from './masks.js'
+import { notWritten, runnerFileNotWritten, saveState, writeRunnerFile } from './runner-files.js'
 import { untaggedSection, type UntaggedAmi } from './untagged.js'
 
 export interface AmiOutputs {
@@ -189,12 +190,27 @@ export const jsonOutputsAtFirst = {
 /** Each output as last set: what the runner hands on when the step ends. */
 const outputsSet: Record<string, string> = {}
 
+/**
+ * Sets each output. One the runner's output file does not take is logged instead, so that what it
+ * holds (the AMI IDs) is not lost, and the job goes on: the step fails at its end, naming the file
+ * (outputsNotWritten), once the AMIs it made are tagged and in the summary.
+ */
 export function setOutputs(outputs: Partial<Record<string, string>>): void {
   for (const [name, value] of Object.entries(outputs)) {
     if (value === undefined) continue
-    core.setOutput(name, value)
+    const problem = writeRunnerFile('outputs', "the step's outputs", () => core.setOutput(name, value), { quiet: true })
+    if (problem !== undefined) core.info(`Output ${name}, not written: ${value}`)
     outputsSet[name] = value
   }
+}
+
+/**
+ * Why the step's outputs could not be written, if they could not, with what that means for the
+ * steps after it: the failure of a step whose outputs its later steps would not get.
+ */
+export function outputsNotWritten(): string | undefined {
+  const problem = runnerFileNotWritten('outputs')
+  return problem && `${problem} Later steps and jobs get none of this step's outputs; the log holds their values ("Output …, not written").`
 }
 
 /** Whether the warning of outputs holding a secret was given. */
@@ -242,7 +258,7 @@ export function reportPlugins(prepared: PreparedPlugins): void {
   for (const warning of prepared.warnings) annotate({ level: 'warning', message: warning })
   for (const notice of prepared.notices ?? []) annotate({ level: 'notice', message: notice })
   if (prepared.newPluginPath) core.exportVariable('PACKER_PLUGIN_PATH', prepared.newPluginPath)
-  if (prepared.cacheState) rememberPluginCache(prepared.cacheState)
+  if (prepared.cacheState) saveState(PLUGIN_CACHE_STATE, JSON.stringify(prepared.cacheState))
 }
 
 /** Where a region's tagging stands, as the summary shows it. */
@@ -693,19 +709,14 @@ export async function writeSummary(model: SummaryModel): Promise<void> {
   await writeSummaryText(renderSummary(model))
 }
 
-/** Why the summary last could not be written, once said. */
-let summaryNotWritten: string | undefined
-
 /** Writes (or rewrites) this step's summary as `markdown`, the main step's or the post step's. */
 export async function writeSummaryText(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   try {
     await core.summary.emptyBuffer().addRaw(markdown).write({ overwrite: true })
   } catch (error) {
-    const message = `Could not write the job summary: ${(error as Error).message}`
     // The job writes its summary again as it goes on (after the build, at the end): a file it
     // cannot write is said once, not once for each time.
-    if (message !== summaryNotWritten) annotate({ level: 'warning', message })
-    summaryNotWritten = message
+    notWritten('summary', 'the job summary', error)
   }
 }

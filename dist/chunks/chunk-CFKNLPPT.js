@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{A as t}from"./chunk-LFSND4LG.js";import{a as e}from"./chunk-XKARJE47.js";var n="plugin-cache";function s(i){t(n,JSON.stringify(i))}e(s,"rememberPluginCache");export{n as a,s as b};
+var e="plugin-cache";export{e as a};

@@ -1,0 +1,130 @@
+// The files the runner hands the step (GITHUB_OUTPUT, GITHUB_STATE, GITHUB_STEP_SUMMARY) failing
+// as they do on a self-hosted runner (a full disk: /dev/full answers every write with ENOSPC; a
+// folder an earlier job removed), through the bundled action with the real Packer and the loopback
+// EC2 endpoint. Each failure is named with its variable and file, never Node's bare error or a
+// stack trace; AMIs that exist are tagged and reach the log and the summary.
+import { afterAll, expect, it } from '@jest/globals'
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loopbackEnvironment, parseOutputFile, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackSuite } from './support/loopback-suite.js'
+import { describeWithPacker, packerVersion } from './support/runtimes.js'
+
+describeWithPacker("the runner's own files failing, through the bundled action", () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+  const folders: string[] = []
+  const folder = (): string => {
+    const made = mkdtempSync(join(tmpdir(), 'runner-files-test-'))
+    folders.push(made)
+    return made
+  }
+  afterAll(() => {
+    for (const made of folders) rmSync(made, { recursive: true, force: true })
+  })
+
+  /**
+   * The demo's HCL2 build with `env` added to the step's; `onBuild` is called once the log shows
+   * the build starting.
+   */
+  function demo(env: Record<string, string>, onBuild?: () => void): Promise<ActionRun> {
+    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', 'hcl2'))
+    let called = false
+    return runAction({
+      workspace,
+      inputs: { 'packer-version': packerVersion(), template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' },
+      env: { ...pushToMain, ...loopbackEnvironment(suite.endpoint.url, workspace), ...env },
+      onStdout: () => undefined,
+      onStart: (_child, soFar) => {
+        if (!onBuild) return
+        const watch = setInterval(() => {
+          if (called || !soFar().includes('::group::Build\n')) return
+          called = true
+          clearInterval(watch)
+          onBuild()
+        }, 5)
+        _child.on('close', () => clearInterval(watch))
+      }
+    })
+  }
+
+  /** The action's own CreateTags calls (those with the provenance tags), by region. */
+  const taggedByTheAction = (): string[] =>
+    suite.calls.filter((call) => call.action === 'CreateTags' && Object.values(call.params).includes('SourceCommit')).map((call) => call.region).sort()
+
+  it('GITHUB_OUTPUT on a full disk: one error naming the variable and its file, before anything is installed or sent to AWS', async () => {
+    const result = await demo({ GITHUB_OUTPUT: '/dev/full' })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      "Could not write the step's outputs to GITHUB_OUTPUT (/dev/full): the runner's disk is full (ENOSPC): free space on it. " +
+        'Nothing was built: the steps after this one would get none of its outputs.'
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(result.stderr).toBe('')
+    expect(suite.calls).toEqual([])
+  })
+
+  it("GITHUB_OUTPUT's folder gone: the error names the variable and the file, not Node's bare words", async () => {
+    const missing = join(folder(), 'gone', 'output')
+    const result = await demo({ GITHUB_OUTPUT: missing })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      `Could not write the step's outputs to GITHUB_OUTPUT (${missing}): it is not there: the runner makes a fresh one for each step ` +
+        "(a container job needs the runner's folders mounted). Nothing was built: the steps after this one would get none of its outputs."
+    ])
+    expect(suite.calls).toEqual([])
+  })
+
+  it('GITHUB_OUTPUT filling up once the build has started: the AMIs are tagged, their IDs in the log and the summary, and the step fails naming the file', async () => {
+    const runner = folder()
+    const written = join(runner, 'output-written')
+    writeFileSync(written, '')
+    const output = join(runner, 'output')
+    symlinkSync(written, output)
+    const result = await demo({ GITHUB_OUTPUT: output }, () => {
+      rmSync(output)
+      symlinkSync('/dev/full', output)
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      `Could not write the step's outputs to GITHUB_OUTPUT (${output}): the runner's disk is full (ENOSPC): free space on it. ` +
+        'Later steps and jobs get none of this step\'s outputs; the log holds their values ("Output …, not written").'
+    ])
+    expect(result.stderr).toBe('')
+    // Written before the disk filled up: the first outputs, no AMI.
+    expect(parseOutputFile(readFileSync(written, 'utf8'))['ami-ids']).toBe('{}')
+    const amiIds = JSON.parse(/^Output ami-ids, not written: (.*)$/m.exec(result.stdout)?.[1] ?? '{}') as Record<string, string>
+    expect(Object.keys(amiIds).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+    for (const [region, amiId] of Object.entries(amiIds)) {
+      expect(suite.endpoint.images(region).map((image) => image.imageId)).toContain(amiId)
+      expect(result.summary).toContain(amiId)
+    }
+    expect(taggedByTheAction()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+    expect(result.summary).toContain(`Could not write the step's outputs to GITHUB_OUTPUT (${output})`)
+  })
+
+  it("GITHUB_STATE on a full disk: no crash; the build goes on, its outputs set, with a warning of what the post step then cannot do", async () => {
+    const result = await demo({ GITHUB_STATE: '/dev/full' })
+    expect(result.exitCode).toBe(0)
+    expect(result.stderr).toBe('')
+    expect(result.errors).toEqual([])
+    expect(result.warnings).toEqual([
+      "Could not write the step's state for its post step to GITHUB_STATE (/dev/full): the runner's disk is full (ENOSPC): free space on it. " +
+        'The build goes on, but if this step is killed or cut short, the post step cannot clean up what Packer left in the account ' +
+        '(instances, AMIs, security groups, key pairs), and it saves no plugin cache.'
+    ])
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    expect(Object.keys(amiIds).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+    for (const amiId of Object.values(amiIds)) expect(result.summary).toContain(amiId)
+    expect(taggedByTheAction()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+  })
+
+  it('GITHUB_STEP_SUMMARY on a full disk: the outputs are set, and one warning names the variable and its file', async () => {
+    const result = await demo({ GITHUB_STEP_SUMMARY: '/dev/full' })
+    expect(result.exitCode).toBe(0)
+    expect(result.warnings).toEqual([
+      "Could not write the job summary to GITHUB_STEP_SUMMARY (/dev/full): the runner's disk is full (ENOSPC): free space on it."
+    ])
+    expect(Object.keys(JSON.parse(result.outputs['ami-ids']) as object).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+  })
+})

@@ -1,0 +1,93 @@
+// The files the runner hands the step through its environment: GITHUB_OUTPUT (the outputs),
+// GITHUB_STATE (what the post step reads) and GITHUB_STEP_SUMMARY. On a self-hosted runner each
+// can fail to be written: a full disk, a folder an earlier job left root-owned or read-only, a
+// file the runner (or a container job's mount) did not make. @actions/core then throws Node's
+// bare error ("ENOSPC: no space left on device, write"), which names neither file nor variable;
+// thrown from a callback, it crashed the step with a stack trace. Here each failure is put in
+// words that name the variable, its file and what to do, said once per file.
+import * as core from '@actions/core'
+import { errorMessage } from '../common/errors.js'
+import { annotate } from './annotation.js'
+
+/** The runner's variables for the files the action writes, by what they hold. */
+const runnerFiles = {
+  outputs: 'GITHUB_OUTPUT',
+  state: 'GITHUB_STATE',
+  summary: 'GITHUB_STEP_SUMMARY'
+} as const
+
+type RunnerFile = keyof typeof runnerFiles
+
+const madeByTheRunner = "the runner makes a fresh one for each step (a container job needs the runner's folders mounted)"
+
+/**
+ * Why `file` could not be written, in words that name its variable and path and say what to do,
+ * from the error @actions/core (or Node under it) threw.
+ */
+function runnerFileProblem(file: RunnerFile, what: string, error: unknown): string {
+  const variable = runnerFiles[file]
+  const path = process.env[variable] ?? ''
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  const message = errorMessage(error)
+  const why =
+    code === 'ENOSPC'
+      ? "the runner's disk is full (ENOSPC): free space on it"
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? `the runner's user may not write it (${code}): give that user the file and its folder back, or let the runner make a fresh one`
+        : code === 'ENOENT' || /^Missing file at path/.test(message)
+          ? `it is not there: ${madeByTheRunner}`
+          : /^Unable to access summary file/.test(message)
+            ? `it is not there, or the runner's user may not write it: ${madeByTheRunner}`
+            : `${message}: check the file and the runner's disk`
+  return `Could not write ${what} to ${variable} (${path}): ${why}.`
+}
+
+/** Why a runner file could not be written, as said, by file: each is said once. */
+const problems: Partial<Record<RunnerFile, string>> = {}
+
+type Said = { quiet?: boolean; then?: string }
+
+/**
+ * Runs `write` (a write of `file`, which holds `what`); when it fails, gives back why (notWritten).
+ */
+export function writeRunnerFile(file: RunnerFile, what: string, write: () => void, said: Said = {}): string | undefined {
+  try {
+    write()
+    return undefined
+  } catch (error) {
+    return notWritten(file, what, error, said)
+  }
+}
+
+/**
+ * Why `file`, which holds `what`, could not be written (`error`), with `then` (what follows from
+ * it) after: said once as a warning, unless `quiet` (the caller says it), and given back. A later
+ * write of the same file that fails too is not said again.
+ */
+export function notWritten(file: RunnerFile, what: string, error: unknown, { quiet = false, then = '' }: Said = {}): string {
+  const problem = (problems[file] ??= `${runnerFileProblem(file, what, error)}${then ? ` ${then}` : ''}`)
+  if (!quiet && !saidOnce.has(file)) annotate({ level: 'warning', message: problem, title: 'Runner files' })
+  saidOnce.add(file)
+  return problem
+}
+
+/** The files whose problem was said (or left to the caller to say). */
+const saidOnce = new Set<RunnerFile>()
+
+/** Why `file` could not be written, if it could not. */
+export function runnerFileNotWritten(file: RunnerFile): string | undefined {
+  return problems[file]
+}
+
+/**
+ * Saves `value` as the step's state `name` for the post step. A state file that cannot be written
+ * does not stop the job: the build goes on, Packer still cleans up after itself, and a warning
+ * says what the post step then cannot do.
+ */
+export function saveState(name: string, value: string): void {
+  writeRunnerFile('state', "the step's state for its post step", () => core.saveState(name, value), {
+    then:
+      'The build goes on, but if this step is killed or cut short, the post step cannot clean up what Packer left in the account ' +
+      '(instances, AMIs, security groups, key pairs), and it saves no plugin cache.'
+  })
+}
