@@ -127,4 +127,24 @@ describeWithPacker("the runner's own files failing, through the bundled action",
     ])
     expect(Object.keys(JSON.parse(result.outputs['ami-ids']) as object).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
   })
+
+  it('TMPDIR a file, or not there: refused with the inputs, naming it, before Packer is installed or run', async () => {
+    const runner = folder()
+    const file = join(runner, 'a-file')
+    writeFileSync(file, '')
+    for (const [tmpdir, found] of [
+      [file, 'it is a file, not a folder'],
+      [join(runner, 'gone'), 'it is not there']
+    ]) {
+      const result = await demo({ TMPDIR: tmpdir })
+      expect(result.exitCode).toBe(1)
+      expect(result.errors.map(({ message }) => message)).toEqual([
+        `TMPDIR (${tmpdir}) must be a folder the step can write, where Packer keeps its log: ${found}. ` +
+          "Packer fails at once without it. Point TMPDIR at such a folder (the runner's own is RUNNER_TEMP), or leave it unset."
+      ])
+      expect(result.stdout).not.toContain('::group::')
+      expect(result.stderr).toBe('')
+    }
+    expect(suite.calls).toEqual([])
+  })
 })

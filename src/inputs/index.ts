@@ -16,6 +16,7 @@ import { withoutValues } from './template-regions.js'
 import type { HclTemplate } from './hcl.js'
 import type { KnownInputs } from './template-refusals.js'
 import { checkHclDefaultManifest, checkVersionDemands, readTemplateFiles, type TemplateFiles, type VersionDemands } from './template-files.js'
+import { temporaryFolderProblem } from './temporary-folder.js'
 
 export { InputError, inputLines, inputList, type InputProblem, type ProblemLocation } from './reader.js'
 export type { Command, OnError, SigningKey } from './packer.js'
@@ -92,6 +93,8 @@ export async function readInputs(
   // Checked for a build only: packer validate makes no AWS call.
   const halfSetKeys = packerInputs.command === 'build' ? halfSetKeysProblem(env) : undefined
   if (halfSetKeys) reader.problem(halfSetKeys)
+  const temporaryFolder = temporaryFolderProblem(env)
+  if (temporaryFolder) reader.problem(temporaryFolder)
   before = reader.problems.length
   const all: Inputs = {
     ...inputs,
