@@ -1,7 +1,28 @@
 import { describe, expect, it } from '@jest/globals'
-import { imageFilterMistake, jsonImageFilterProblems } from '../src/inputs/image-filters.js'
+import { readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { imageFilterMistake, imageFilterNames, jsonImageFilterProblems } from '../src/inputs/image-filters.js'
+
+/**
+ * DescribeImages' filter names as the installed SDK documents them: its DescribeImagesRequest's
+ * list, each item a line that begins `<code>name</code> -` (the items of an item's own list, such
+ * as the severities of scan-result filters, are indented further).
+ */
+function sdkImageFilterNames(): string[] {
+  const models = join(dirname(createRequire(import.meta.url).resolve('@aws-sdk/client-ec2')), '..', 'dist-types', 'models')
+  const file = readdirSync(models).map((name) => readFileSync(join(models, name), 'utf8')).find((text) => text.includes('export interface DescribeImagesRequest {'))
+  const request = (file ?? '').split('export interface DescribeImagesRequest {')[1]?.split('\n}\n')[0] ?? ''
+  const items = [...request.matchAll(/^(\s*\*\s*)<code>([a-z][^<]*)<\/code> -/gm)].map(([, indent, name]) => ({ indent: indent.length, name }))
+  const outermost = Math.min(...items.map(({ indent }) => indent))
+  return items.filter(({ indent }) => indent === outermost).map(({ name }) => name)
+}
 
 describe('imageFilterMistake', () => {
+  it("knows DescribeImages' filters as the SDK documents them, so that an SDK that adds one shows the list to update", () => {
+    expect([...imageFilterNames].sort()).toEqual(sdkImageFilterNames().sort())
+  })
+
   it('names the DescribeImages filter a misspelt one was meant to be', () => {
     expect(imageFilterMistake('virtualisation-type')).toContain('did you mean "virtualization-type"?')
     expect(imageFilterMistake('root_device_type')).toContain('did you mean "root-device-type"?')

@@ -8,7 +8,7 @@ import { meantName } from './near-names.js'
 import type { InputProblem } from './reader.js'
 
 /** DescribeImages' filter names, as its API reference lists them, besides `tag:KEY`. */
-const imageFilterNames = [
+export const imageFilterNames = [
   'architecture',
   'block-device-mapping.delete-on-termination',
   'block-device-mapping.device-name',
