@@ -164,7 +164,7 @@ describe('a build', () => {
     expect(result.errors.map((e) => e.message)).toEqual([
       // The failed build's own summary, not each of its ui error lines.
       'failing: UnauthorizedOperation: You are not authorized',
-      'packer build failed (exit code 1), after building 3 AMI(s) that are in the outputs.'
+      'packer build failed (exit code 1), after building 3 AMIs that are in the outputs.'
     ])
     expect(result.summary).toContain('Failed')
     expect(result.summary).toContain('ami-0ccc3')
@@ -1823,7 +1823,7 @@ describe('Packer crashing (a panic)', () => {
     expect(main.exitCode).toBe(1)
     expect(main.outputs['ami-id']).toBe(ami)
     expect(main.stdout).toContain(`Found in EC2 the AMIs of builds that finished before Packer crashed: web: ${ami} (us-east-1).`)
-    expect(main.errors).toEqual([{ message: expect.stringMatching(crashed('Before it crashed, it built 1 AMI\\(s\\) that are in the outputs\\.')), properties: {} }])
+    expect(main.errors).toEqual([{ message: expect.stringMatching(crashed('Before it crashed, it built 1 AMI that is in the outputs\\.')), properties: {} }])
     expect(main.summary).toContain(ami)
     expect(existsSync(join(workspace, 'crash.log'))).toBe(false)
   })

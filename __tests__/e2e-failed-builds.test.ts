@@ -39,7 +39,7 @@ describeWithPacker('a build that fails at build time, through the bundled action
   /** The run failed, with Packer's error and the step's, and the AMI of the build that made one in the outputs. */
   function expectAmiKept(result: ActionRun, build: string): void {
     expect(result.exitCode).toBe(1)
-    expect(result.errors.at(-1)?.message).toMatch(/^packer build failed \(exit code 1\), after building \d AMI\(s\) that are in the outputs\.$/)
+    expect(result.errors.at(-1)?.message).toMatch(/^packer build failed \(exit code 1\), after building (1 AMI that is|\d AMIs that are) in the outputs\.$/)
     expect(result.errors).toHaveLength(2)
     expect(result.outputs['ami-id']).toMatch(/^ami-\w+$/)
     expect(Object.keys(JSON.parse(result.outputs.builds) as object)).toEqual([build])

@@ -1242,7 +1242,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(result.exitCode).toBe(1)
       expect(Object.keys(JSON.parse(result.outputs.builds))).toEqual(['api'])
       expect(result.errors.at(-1)?.message).toBe(
-        'packer build failed (exit code 1), after building 1 AMI(s) that are in the outputs. ' +
+        'packer build failed (exit code 1), after building 1 AMI that is in the outputs. ' +
           'ssm-parameter did not run: it runs only after a successful build.'
       )
       for (const region of regions) expect(endpoint.parameters(region)).toEqual({})
@@ -1337,7 +1337,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       // The regions with only the new AMI keep it.
       for (const region of ['eu-west-1', 'us-west-2']) expect(imageIds(region)).toContain(amiIds[region])
 
-      expect(result.summary).toContain('### Retention: the newest 2 AMI(s) of each image family are kept')
+      expect(result.summary).toContain('### Retention: the newest 2 AMIs of each image family are kept')
       expect(result.summary).toContain(`| us-east-1 | ${family} | \`${old(2)}\` | 2025-02-01T00:00:00.000Z | kept: in use by instance ${stopped} |`)
       expect(result.summary).toMatch(new RegExp(`\\| \`${old(3)}\` \\| [^|]+ \\| kept: in use by launch template lt-`))
       expect(result.summary).toContain(`| \`${old(4)}\` | 2025-04-01T00:00:00.000Z | kept: newest |`)

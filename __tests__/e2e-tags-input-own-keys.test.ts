@@ -52,7 +52,7 @@ describeWithPacker("a tags entry of the action's own keys, through the bundled a
     expect(result.stdout).not.toContain("'s own tags (")
     expect(result.stdout).not.toContain("Kept the template's own tags")
     // 3 entries, 7 provenance tags, BuildFingerprint and BuildSet, among the AMI's 14 with the template's Name and SourceAMI.
-    expect(result.stdout).toMatch(/^us-east-1: tagged ami-\w+ and 1 snapshot\(s\) with 12 tags\.$/m)
+    expect(result.stdout).toMatch(/^us-east-1: tagged ami-\w+ and 1 snapshot with 12 tags\.$/m)
     const row = result.summary.split('\n').find((line) => line.startsWith('| us-east-1 | [`'))
     expect(row).toMatch(/\| 12 added, 14 in all \|$/)
   })

@@ -332,7 +332,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
       const error =
         `Packer exited 0, but build api failed once it had made ${listed.api} (us-east-1) ("Error interpolating AMI description: ` +
         'template: root:1:11: executing "root" at <.Name>: can\'t evaluate field Name in type *common.BuildInfoTemplate"), ' +
-        "and deregistered it as it cleaned up; the other builds' 1 AMI(s) are in the outputs."
+        "and deregistered it as it cleaned up; the other builds' 1 AMI is in the outputs."
       expect(both.errors.map((annotation) => annotation.message)).toEqual([error])
       expect(both.warnings).toEqual([])
       expect(both.exitCode).toBe(1)

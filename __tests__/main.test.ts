@@ -207,7 +207,7 @@ describe('the job', () => {
 
     await run()
 
-    expect(failure()).toBe('packer build failed (exit code 1), after building 1 AMI(s) that are in the outputs.')
+    expect(failure()).toBe('packer build failed (exit code 1), after building 1 AMI that is in the outputs.')
     expect(outputs()['ami-id']).toBe('ami-0aaa1')
     expect(tagAmis).toHaveBeenCalled()
     expect(tableRows(lastSummary(), ['', 'Where', 'Message'])).toEqual([[':x:', '—', "Build 'arm' errored: capacity"]])

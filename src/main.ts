@@ -72,6 +72,7 @@ import type { CutShort } from './report/cut-short.js'
 import {
   amiOutputs,
   buildsPassedOver,
+  builtAmisLine,
   jsonOutputsAtFirst,
   passedOverNote,
   reportBuildTagging,
@@ -1041,7 +1042,7 @@ async function buildAndTag(
   if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, cancellation, summary, amis)
   if (built.run.crashed) summary.problems.push(built.run.crashed)
   if (built.run.exitCode !== 0) {
-    const madeAmis = `${amis.length} AMI(s) that are in the outputs.`
+    const madeAmis = `${amis.length === 1 ? '1 AMI that is' : `${amis.length} AMIs that are`} in the outputs.`
     throw new Failure(
       (built.run.crashed ? `${built.run.crashed} Before it crashed, it built ${madeAmis}` : `packer build failed (exit code ${built.run.exitCode}), after building ${madeAmis}`) +
         expiredDuringTheBuild(built.run, built.buildRegions, summary) +
@@ -1050,7 +1051,7 @@ async function buildAndTag(
   }
   if (built.failedAfterImage !== undefined) {
     throw new Failure(
-      `${built.failedAfterImage}; the other builds' ${amis.length} AMI(s) are in the outputs.` + notRolledOut(inputs, 'after a successful build', summary)
+      `${built.failedAfterImage}; the other builds' ${amis.length === 1 ? '1 AMI is' : `${amis.length} AMIs are`} in the outputs.` + notRolledOut(inputs, 'after a successful build', summary)
     )
   }
   return amis
@@ -1662,7 +1663,7 @@ async function build(
   summary.amisAsTheyFinished = asTheyFinished
   summary.passedOver = passedOver
   if (amis.length > 0) {
-    core.info(`Built ${amis.length} AMI(s): ${amis.map((ami) => `${ami.region} ${ami.amiId}`).join(', ')}`)
+    core.info(builtAmisLine(amis))
     // A cancelled build is not tagged: its summary is written as the run ends, next.
     if (inputs.summary && !built.cancelled) await writeSummary({ ...summary, outcome: 'tagging' })
   }

@@ -175,6 +175,19 @@ export function amiOutputs(amis: Ami[], homeRegion?: string): AmiOutputs {
 }
 
 /**
+ * The log's line of the AMIs Packer made, each region's, by build where there are several: with
+ * three builds in two regions, six AMIs in a row named no build, and a user could not tell
+ * which image was whose.
+ */
+export function builtAmisLine(amis: Ami[]): string {
+  const inRegions = (some: Ami[]) => some.map((ami) => `${ami.region} ${ami.amiId}`).join(', ')
+  const builds = [...new Set(amis.map((ami) => ami.build))]
+  const listed =
+    builds.length < 2 ? inRegions(amis) : builds.map((build) => `${oneLine(build)}: ${inRegions(amis.filter((ami) => ami.build === build))}`).join('; ')
+  return `Built ${plural(amis.length, 'AMI')}: ${listed}`
+}
+
+/**
  * The JSON outputs as they stand until the job has something to put in them: a later step reads
  * them with fromJSON, which fails the step on an empty string, whatever the run did (validate
  * only, a failure before Packer built, keep-images or launch-template not set).
@@ -350,7 +363,7 @@ export function logRegionTagging(result: RegionTagResult, options: { tagCount: n
   if (result.tagged) {
     const amiIds = result.amiIds.filter((amiId) => !result.amisNotTagged?.includes(amiId))
     const snapshotCount = new Set(amiIds.flatMap((amiId) => result.snapshotsOf[amiId] ?? [])).size
-    const snapshots = options.tagSnapshots ? ` and ${snapshotCount} snapshot(s)` : ''
+    const snapshots = options.tagSnapshots ? ` and ${plural(snapshotCount, 'snapshot')}` : ''
     core.info(`${result.region}: tagged ${amiIds.join(', ')}${snapshots} with ${options.tagCount} tags.`)
   }
 }
@@ -657,7 +670,8 @@ function withoutPlace(message: string): string {
   return [...lines.slice(0, at), ...(end < 0 ? [] : lines.slice(end))].join('\n')
 }
 
-function plural(count: number, noun: string): string {
+/** `count` and `noun`, made plural (with an s) unless the count is 1. */
+export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
 

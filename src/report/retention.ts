@@ -4,7 +4,7 @@ import * as core from '@actions/core'
 import type { RetainedImage, RetentionResult } from '../aws/retention.js'
 import { annotate } from './annotation.js'
 import { cutShortHeading, unanswered, type CutShort } from './cut-short.js'
-import { cell, setOutputs, type SummaryModel } from './index.js'
+import { cell, plural, setOutputs, type SummaryModel } from './index.js'
 
 /** "snapshots deleted: a; left: b (in use by ami-…)": a snapshot another AMI uses stays. */
 function snapshotFates(image: RetainedImage): string {
@@ -229,7 +229,7 @@ function deregisteredIn(results: RetentionResult[]): Array<{ region: string; ami
 }
 
 function addSection(rows: string[], options: { keep: number; dryRun: boolean }, summary: SummaryModel, cut?: CutShort, note: string[] = []): void {
-  const title = `### Retention: the newest ${options.keep} AMI(s) of each image family are kept`
+  const title = `### Retention: the newest ${options.keep === 1 ? 'AMI' : plural(options.keep, 'AMI')} of each image family ${options.keep === 1 ? 'is' : 'are'} kept`
   summary.sections = [
     ...(summary.sections ?? []),
     [

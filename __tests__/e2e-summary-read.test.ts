@@ -1,0 +1,37 @@
+// The job summary and the log as a user reads them after a run, through the bundled action with
+// the real Packer and the loopback EC2 endpoint: the summary rendered as GitHub renders it, the
+// log as the runner shows it. The first lines say whether the run succeeded and, when it failed,
+// what failed; each fact is told once; a count reads as a count of one or of many.
+import { expect, it } from '@jest/globals'
+import { demoRuns, loopbackSuite } from './support/loopback-suite.js'
+import { renderedText } from './support/markdown.js'
+import { describeWithPacker } from './support/runtimes.js'
+import type { ActionRun } from './support/action-process.js'
+
+describeWithPacker('the summary and the log, read after each kind of run, through the bundled action', () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+  const { demoWith, run } = demoRuns(suite)
+
+  /** The first lines of the summary a reader sees: the headline, the template's line, and what comes next. */
+  const firstLines = (result: ActionRun) => renderedText(result.summary).split('\n').filter(Boolean).slice(0, 3)
+
+  /** The demo's JSON template with a builder for each of `builds`: the demo's, with those settings. */
+  const withBuilds = (builds: Array<Record<string, string>>) => (text: string) => {
+    const template = JSON.parse(text) as { builders: Array<Record<string, unknown>> }
+    const [builder] = template.builders
+    return JSON.stringify({ ...template, builders: builds.map((build) => ({ ...builder, ami_name: `${build.name}-{{timestamp}}`, ...build })) }, null, 2)
+  }
+
+  it('three builds in two regions: the log names each AMI\'s build, and counts read as counts', async () => {
+    const names = ['web', 'api', 'worker']
+    const workspace = demoWith(withBuilds(names.map((name) => ({ name, ami_regions: 'eu-west-1' }))), 'json')
+    const result = await run(workspace, 'json', { 'keep-images': '1' })
+    expect(result.exitCode).toBe(0)
+    expect(firstLines(result)[0]).toBe('Packer AMI build: :white_check_mark: AMIs built and tagged')
+    const builds = JSON.parse(result.outputs.builds) as Record<string, Record<string, string>>
+    const listed = names.map((name) => `${name}: eu-west-1 ${builds[name]['eu-west-1']}, us-east-1 ${builds[name]['us-east-1']}`).join('; ')
+    expect(result.stdout).toContain(`\nBuilt 6 AMIs: ${listed}\n`)
+    expect(result.stdout).toMatch(/^us-east-1: tagged ami-\w+, ami-\w+, ami-\w+ and 3 snapshots with \d+ tags\.$/m)
+    expect(renderedText(result.summary)).toContain('Retention: the newest AMI of each image family is kept\n')
+  })
+})
