@@ -2,14 +2,15 @@
 // the real Packer and the loopback EC2 endpoint: the summary rendered as GitHub renders it, the
 // log as the runner shows it. The first lines say whether the run succeeded and, when it failed,
 // what failed; each fact is told once; a count reads as a count of one or of many.
-import { expect, it } from '@jest/globals'
+import { afterEach, expect, it } from '@jest/globals'
 import { demoRuns, loopbackSuite } from './support/loopback-suite.js'
-import { renderedText } from './support/markdown.js'
+import { renderedText, tableRows } from './support/markdown.js'
 import { describeWithPacker } from './support/runtimes.js'
 import type { ActionRun } from './support/action-process.js'
 
 describeWithPacker('the summary and the log, read after each kind of run, through the bundled action', () => {
   const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+  afterEach(() => suite.endpoint.faults.clear())
   const { demoWith, run } = demoRuns(suite)
 
   /** The first lines of the summary a reader sees: the headline, the template's line, and what comes next. */
@@ -21,6 +22,21 @@ describeWithPacker('the summary and the log, read after each kind of run, throug
     const [builder] = template.builders
     return JSON.stringify({ ...template, builders: builds.map((build) => ({ ...builder, ami_name: `${build.name}-{{timestamp}}`, ...build })) }, null, 2)
   }
+
+  it('tagging refused in one region: its error is told once, under Problems', async () => {
+    suite.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: 'eu-west-1', userAgent: 'aws-sdk-js' })
+    const result = await run(demoWith((text) => text, 'json'), 'json')
+    expect(result.exitCode).toBe(1)
+    expect(firstLines(result)[0]).toBe('Packer AMI build: :x: Failed')
+    const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
+    const rows = tableRows(result.summary, ['Region', 'AMI', 'Snapshots', 'Tags'])
+    expect(rows.find(([region]) => region === 'eu-west-1')?.[3]).toBe('failed: see Problems below')
+    expect(rows.find(([region]) => region === 'us-east-1')?.[3]).toMatch(/^\d+ added, \d+ in all$/)
+    const [error] = result.errors.filter(({ properties }) => properties.title === 'Tagging').map(({ message }) => message)
+    expect(error).toMatch(new RegExp(`^Tagging in eu-west-1 failed for ${amiIds['eu-west-1']}, snap-\\w+: UnauthorizedOperation`))
+    expect(renderedText(result.summary).split(error)).toHaveLength(2)
+    expect(result.stdout).toContain(`\nus-east-1: tagged ${amiIds['us-east-1']} and 1 snapshot with `)
+  })
 
   it('three builds in two regions: the log names each AMI\'s build, and counts read as counts', async () => {
     const names = ['web', 'api', 'worker']

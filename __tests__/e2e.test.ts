@@ -932,7 +932,11 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     for (const snapshotId of snapshotsOf(refused[0].amiId)) expect(endpoint.tagsOf('us-east-1', snapshotId)).not.toHaveProperty('SourceCommit')
     expect(result.stdout).toContain(`us-east-1: tagged ${tagged[0].amiId} with build ${tagged[0].build}'s own tags (ImageFamily, PackerBuild).`)
     const tagsColumn = (amiId: string) => new RegExp(`${amiId}\\)[^|\\n]*\\|[^|\\n]*\\| ([^|\\n]*) \\|`).exec(result.summary)?.[1]
-    expect(tagsColumn(refused[0].amiId)).toMatch(/^failed: `?Tagging in us-east-1 failed for /)
+    // The error is told once, under Problems, and the row points there.
+    expect(tagsColumn(refused[0].amiId)).toBe('failed: see Problems below')
+    const error = messages.find((message) => message.startsWith('Tagging in us-east-1 failed for ')) as string
+    expect(result.summary.split(`#### Problems\n\n\`\`\`text\n${error}\n`)).toHaveLength(2)
+    expect(result.summary.split(error)).toHaveLength(2)
     expect(tagsColumn(tagged[0].amiId)).toMatch(/^\d+ added, \d+ in all$/)
     expect(builds.web['eu-west-1'] && endpoint.tagsOf('eu-west-1', builds.web['eu-west-1'])).toMatchObject({ ...provenance, PackerBuild: 'amazon-ebs web' })
   })
@@ -967,7 +971,8 @@ describeWithPacker('the action with the real Packer against a loopback EC2 endpo
     }
     // The summary marks the AMI left out as failed, and the others of its region as tagged.
     const tagsColumn = (amiId: string) => new RegExp(`${amiId}\\)[^|\\n]*\\|[^|\\n]*\\| ([^|\\n]*) \\|`).exec(result.summary)?.[1]
-    expect(tagsColumn(api.amiId)).toMatch(/^failed: `?Tagging in us-east-1 left out/)
+    expect(tagsColumn(api.amiId)).toBe('failed: see Problems below')
+    expect(result.summary.split(`Tagging in us-east-1 left out ${api.amiId} and its snapshots:`)).toHaveLength(2)
     // The tags every AMI gets, and each build's own two; with the template's Name and SourceAMI, 49.
     for (const web of artifacts.filter((a) => a.build === 'web')) expect(tagsColumn(web.amiId)).toBe('47 added, 49 in all')
   })

@@ -197,7 +197,8 @@ describe('the job', () => {
     expect(outputs()['ami-id']).toBe('ami-0aaa1')
     expect(core.error).toHaveBeenCalledWith('Tagging in eu-west-1 failed: denied', { title: 'Tagging' })
     expect(lastSummary()).toContain(':x: Failed')
-    expect(lastSummary()).toContain('failed: Tagging in eu-west-1 failed: denied')
+    expect(lastSummary()).toContain('| failed: see Problems below |')
+    expect(lastSummary().split('Tagging in eu-west-1 failed: denied')).toHaveLength(2)
   })
 
   it('build failed after some AMIs: those AMIs are output and tagged, then the step fails', async () => {

@@ -574,8 +574,13 @@ function snapshotsUnknown(model: SummaryModel): string {
 /** What the Tags column says of an AMI whose region's tagging stands at `tagging`. */
 function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, ami: Pick<Ami, 'amiId' | 'build'>): string {
   if (!tagging) return model.reusedFrom ? 'reused' : model.outcome === 'tagging' ? 'pending' : 'not tagged'
-  if (!tagging.tagged || tagging.amisNotTagged?.includes(ami.amiId)) return `${model.reusedFrom ? 'reused; tags ' : ''}failed: ${cell(tagging.error ?? 'unknown error')}`
-  if (model.reusedFrom) return `reused; ${model.tagCount ?? ''} input tags applied`
+  if (!tagging.tagged || tagging.amisNotTagged?.includes(ami.amiId)) {
+    // The error is told once: a whole one in the cell of each of the region's AMIs, as well as
+    // under Problems, made the table as wide as the error and said it twice.
+    const why = tagging.error !== undefined && model.problems.includes(tagging.error) ? 'see Problems below' : cell(tagging.error ?? 'unknown error')
+    return `${model.reusedFrom ? 'reused; tags ' : ''}failed: ${why}`
+  }
+  if (model.reusedFrom) return model.tagCount === undefined ? 'reused; input tags applied' : `reused; ${plural(model.tagCount, 'input tag')} applied`
   const where = model.snapshotsTagged === false ? ', on the AMI only' : ''
   if (model.tagCount === undefined) return `tags${where}`
   // Own keys only: a build named as an object's own property (toString) has no count of its own.
