@@ -23,11 +23,13 @@ describeWithPacker('the summary and the log, read after each kind of run, throug
     return JSON.stringify({ ...template, builders: builds.map((build) => ({ ...builder, ami_name: `${build.name}-{{timestamp}}`, ...build })) }, null, 2)
   }
 
-  it('tagging refused in one region: its error is told once, under Problems', async () => {
+  it('tagging refused in one region: the failure is the line under the headline, and its error is told once, under Problems', async () => {
     suite.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', region: 'eu-west-1', userAgent: 'aws-sdk-js' })
     const result = await run(demoWith((text) => text, 'json'), 'json')
     expect(result.exitCode).toBe(1)
-    expect(firstLines(result)[0]).toBe('Packer AMI build: :x: Failed')
+    const [headline, , failure] = firstLines(result)
+    expect(headline).toBe('Packer AMI build: :x: Failed')
+    expect(failure).toBe('Tagging failed in eu-west-1; the AMIs exist and are in the outputs.')
     const amiIds = JSON.parse(result.outputs['ami-ids']) as Record<string, string>
     const rows = tableRows(result.summary, ['Region', 'AMI', 'Snapshots', 'Tags'])
     expect(rows.find(([region]) => region === 'eu-west-1')?.[3]).toBe('failed: see Problems below')
@@ -36,6 +38,26 @@ describeWithPacker('the summary and the log, read after each kind of run, throug
     expect(error).toMatch(new RegExp(`^Tagging in eu-west-1 failed for ${amiIds['eu-west-1']}, snap-\\w+: UnauthorizedOperation`))
     expect(renderedText(result.summary).split(error)).toHaveLength(2)
     expect(result.stdout).toContain(`\nus-east-1: tagged ${amiIds['us-east-1']} and 1 snapshot with `)
+  })
+
+  it('one of two builds fails: the line under the headline says so, and that the other\'s AMI is in the outputs', async () => {
+    suite.endpoint.faults.fail('RunInstances', { code: 'UnauthorizedOperation', region: 'us-west-2', userAgent: 'aws-sdk-go' })
+    const workspace = demoWith(withBuilds([{ name: 'east', ami_regions: '' }, { name: 'west', region: 'us-west-2', ami_regions: '' }]), 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    const line = 'packer build failed (exit code 1), after building 1 AMI that is in the outputs.'
+    expect(result.errors.at(-1)?.message).toBe(line)
+    expect(firstLines(result)).toEqual(['Packer AMI build: :x: Failed', expect.stringMatching(/^Template packer-template\.json · Packer /), line])
+    expect(result.stdout).toContain(`\nBuilt 1 AMI: us-east-1 ${result.outputs['ami-id']}\n`)
+  })
+
+  it('a template Packer refuses: the line under the headline says nothing was built and where to look, once', async () => {
+    const workspace = demoWith(withBuilds([{ name: 'web', instance_typo: 't3.micro' }]), 'json')
+    const result = await run(workspace, 'json')
+    expect(result.exitCode).toBe(1)
+    expect(firstLines(result)[2]).toBe('packer validate found problems in packer-template.json (see the errors below); nothing was built.')
+    expect(renderedText(result.summary)).not.toMatch(/no AMI was built/i)
+    expect(renderedText(result.summary)).toContain("unknown configuration key: '\"instance_typo\"'")
   })
 
   it('three builds in two regions: the log names each AMI\'s build, and counts read as counts', async () => {

@@ -12,7 +12,7 @@ import type { RegionTagResult } from '../src/aws/tagging.js'
 import type { PackerRun } from '../src/packer/run.js'
 import { RunRecord } from '../src/packer/machine-readable.js'
 import { fakeCore } from './fixtures/install/core.js'
-import { tableRows } from './support/markdown.js'
+import { renderedText, tableRows } from './support/markdown.js'
 
 const summaries: string[] = []
 const inputs = new Map<string, string>()
@@ -222,7 +222,9 @@ describe('the job', () => {
 
     expect(failure()).toBe('packer build failed (exit code 1); no AMI was built.')
     expect(tagAmis).not.toHaveBeenCalled()
-    expect(lastSummary()).toContain('No AMI was built.')
+    // Said once, under the headline.
+    expect(renderedText(lastSummary()).match(/no AMI was built/gi)).toEqual(['no AMI was built'])
+    expect(renderedText(lastSummary())).toContain('Failed\nTemplate packer-template.json · Packer 1.6.6\npacker build failed (exit code 1); no AMI was built.')
   })
 
   it('cancelled: the summary says cancelled and nothing is tagged', async () => {

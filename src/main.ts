@@ -924,8 +924,7 @@ async function job(
     await rollOut(ordered, launchable(amis, summary), summary, provenance, startedAt)
     summary.outcome = 'built'
   } catch (error) {
-    if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
-    if (!(error instanceof Failure)) summary.problems.push(errorMessage(error))
+    summaryFailed(summary, error)
     throw error
   } finally {
     // A job that failed before it needed the fingerprint does not wait for a large folder's hashing.
@@ -933,6 +932,16 @@ async function job(
     buildNames.stop()
     await endSummary(summary, given.summary)
   }
+}
+
+/**
+ * What the summary of a run that failed says of `error`: the step's own failure under its
+ * headline, any other error under Problems. A cancel's summary stays a cancel's.
+ */
+function summaryFailed(summary: SummaryModel, error: unknown): void {
+  if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
+  if (error instanceof Failure) summary.failure = error.message
+  else summary.problems.push(errorMessage(error))
 }
 
 /**

@@ -313,6 +313,8 @@ export interface SummaryModel {
   /** By AMI ID: whether its build's own tags went on, with the others (absent: no answer yet). */
   buildTagging?: Map<string, { tagged: boolean }>
   problems: string[]
+  /** A failed run: the step's failure, which the runner shows last in the log (see failureLine). */
+  failure?: string
   /** The warnings and errors annotated on the template and its variables, in the order made. */
   annotations: Annotation[]
   /** The commit built and, for a dispatched run, who started it. */
@@ -499,6 +501,8 @@ export function renderSummary(model: SummaryModel): string {
     facts.push(`run by hand by [@${provenance.actor}](${provenance.serverUrl}/${provenance.actor})`)
   }
   lines.push(facts.join(' · '), '')
+  const failure = model.outcome === 'failed' && model.failure !== undefined ? failureLine(model.failure) : undefined
+  if (failure) lines.push(`**${plainText(masked(shortened(failure)))}**`, '')
   if (model.reusedFrom) lines.push(`Nothing changed since the last build: reused, built by ${model.reusedFrom}.${retaggedNote(model)}`, '')
   if (model.reusedFrom && model.untaggedOfTheSet) lines.push(model.untaggedOfTheSet, '')
 
@@ -519,7 +523,7 @@ export function renderSummary(model: SummaryModel): string {
   }
   if (model.amisUnread && builds.length === 0) {
     lines.push('Which AMIs Packer made was not read: the post step names those of the builds that finished.', '')
-  } else if (model.outcome !== 'validated' && builds.length === 0) lines.push('No AMI was built.', '')
+  } else if (model.outcome !== 'validated' && builds.length === 0 && !/\b(no AMI|nothing) was built\b/i.test(failure ?? '')) lines.push('No AMI was built.', '')
   const primary = primaryBuildNote(model.amis, !model.amisAsTheyFinished, plainText)
   if (primary) lines.push(primary, '')
   const passedOver = model.passedOver && passedOverNote(model.amis, model.passedOver, plainText)
@@ -538,6 +542,18 @@ export function renderSummary(model: SummaryModel): string {
     lines.push('#### Problems', '', `${fence}text`, ...problems, fence, '')
   }
   return lines.join('\n')
+}
+
+/**
+ * What the summary says under a failed run's headline: the first sentence of the step's failure,
+ * so that the first lines tell what failed and whether the AMIs are in the outputs ("packer build
+ * failed (exit code 1), after building 1 AMI that is in the outputs."); the rest of it is in the
+ * sections below. Its errors and warnings are in the table below the line, not above it as in the log.
+ * Within messageChars when shown: a crash's first sentence can be a panic's line of any length.
+ */
+export function failureLine(failure: string): string {
+  const [first] = /^[^]*?\.(?=\s|$)/.exec(failure) ?? [failure]
+  return first.replace(/ \(see the (errors?|warnings?) above\)/, ' (see the $1 below)')
 }
 
 /**
