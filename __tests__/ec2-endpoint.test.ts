@@ -24,8 +24,10 @@ import {
   DescribeTagsCommand,
   DescribeVolumesCommand,
   DescribeVpcsCommand,
+  DisableImageDeregistrationProtectionCommand,
   EC2Client,
   EnableImageDeprecationCommand,
+  EnableImageDeregistrationProtectionCommand,
   ModifyImageAttributeCommand,
   ModifyInstanceAttributeCommand,
   RegisterImageCommand,
@@ -339,6 +341,39 @@ describe('images, snapshots and copies across regions', () => {
     ])
     expect((await client.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images).toEqual([])
     expect(loopback.endpoint.callsOf('DeregisterImage')).toEqual([])
+  })
+
+  it('protects an AMI from deregistration as EC2 does: shown in DescribeImages, DeregisterImage refused, and 24 hours more with a cooldown', async () => {
+    const client = ec2()
+    const plain = await availableImage(client, 'protected-plain')
+    const cooled = await availableImage(client, 'protected-cooldown')
+    const protection = async (imageId: string) =>
+      (await client.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0]?.DeregistrationProtection
+    expect(await protection(plain)).toBe('disabled')
+    // EnableImageDeregistrationProtection's and DisableImageDeregistrationProtection's `return`: "true if the request succeeds".
+    expect((await client.send(new EnableImageDeregistrationProtectionCommand({ ImageId: plain }))).Return).toBe('true')
+    expect(await protection(plain)).toBe('enabled-without-cooldown')
+    await expect(client.send(new DeregisterImageCommand({ ImageId: plain }))).rejects.toMatchObject({
+      name: 'OperationNotPermitted',
+      message: expect.stringContaining(plain)
+    })
+    expect((await client.send(new DisableImageDeregistrationProtectionCommand({ ImageId: plain }))).Return).toBe('true')
+    expect(await protection(plain)).toBe('disabled')
+    await client.send(new DeregisterImageCommand({ ImageId: plain }))
+
+    await client.send(new EnableImageDeregistrationProtectionCommand({ ImageId: cooled, WithCooldown: true }))
+    expect(await protection(cooled)).toBe('enabled-with-cooldown')
+    await client.send(new DisableImageDeregistrationProtectionCommand({ ImageId: cooled }))
+    const until = (await protection(cooled)) ?? ''
+    expect(until).toMatch(/^disabled after /)
+    expect(Date.parse(until.replace('disabled after ', '')) - Date.now()).toBeGreaterThan(23 * 60 * 60 * 1000)
+    await expect(client.send(new DeregisterImageCommand({ ImageId: cooled }))).rejects.toMatchObject({ name: 'OperationNotPermitted' })
+
+    // endpoint.protect does the same at once, as the AMI's owner would between two calls.
+    const third = await availableImage(client, 'protected-at-once')
+    loopback.endpoint.protect(HOME, third)
+    expect(await protection(third)).toBe('enabled-without-cooldown')
+    await expect(client.send(new DeregisterImageCommand({ ImageId: third }))).rejects.toMatchObject({ name: 'OperationNotPermitted' })
   })
 
   it('deprecates an AMI at a future minute, which its owner still sees once it has passed, and others only when asked', async () => {

@@ -185,6 +185,8 @@ export interface Ec2Endpoint {
   deregister(region: string, imageId: string): void
   /** Disables an AMI of the region at once, as its owner would (DisableImage). */
   disable(region: string, imageId: string): void
+  /** Protects an AMI of the region from deregistration at once, as its owner would (EnableImageDeregistrationProtection). */
+  protect(region: string, imageId: string, withCooldown?: boolean): void
   close(): Promise<void>
 }
 
@@ -489,6 +491,11 @@ export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promis
       const image = regionState(name).images.get(imageId)
       if (image === undefined) throw new Error(`No image ${imageId} in ${name}`)
       world.disable(image)
+    },
+    protect: (name, imageId, withCooldown = false) => {
+      const image = regionState(name).images.get(imageId)
+      if (image === undefined) throw new Error(`No image ${imageId} in ${name}`)
+      image.deregistrationProtection = withCooldown ? 'enabled-with-cooldown' : 'enabled-without-cooldown'
     },
     backdate: (name, nameOrId, ms) => {
       const state = regionState(name)

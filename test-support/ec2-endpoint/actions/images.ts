@@ -554,6 +554,23 @@ const describeImageAttribute: Handler = ({ region, params }) => {
   return { imageId: image.imageId, ...answer() }
 }
 
+// Deregistration protection, as AWS's EC2 API reference and user guide ("Protect an Amazon EC2 AMI
+// from deregistration") describe it:
+// - EnableImageDeregistrationProtection: "When deregistration protection is enabled, the AMI can't
+//   be deregistered"; `WithCooldown`: "If true, enforces deregistration protection for 24 hours
+//   after deregistration protection is disabled". Its `return`: "Returns true if the request
+//   succeeds; otherwise, it returns an error" (so does DisableImageDeregistrationProtection's).
+// - DisableImageDeregistrationProtection: "If you chose to include a 24-hour cooldown period when
+//   you enabled deregistration protection for the AMI, then, when you disable deregistration
+//   protection, you won't immediately be able to deregister the AMI."
+// - DescribeImages' `DeregistrationProtection`: "Indicates whether deregistration protection is
+//   enabled for the AMI", a string whose values neither the reference nor the SDK lists. The
+//   values here (`disabled`, `enabled-without-cooldown`, `enabled-with-cooldown`, `disabled after
+//   <time>` during a cooldown) are the endpoint's own: retention counts any but `disabled` (or
+//   none) as protection, so a value EC2 spells otherwise is still kept.
+// - DeregisterImage of a protected AMI: the reference lists no error for it; EC2 answers
+//   `OperationNotPermitted` (its code for an action refused by the resource's state), in the
+//   words below, which are ours, not AWS's.
 const COOLDOWN_MS = 24 * 60 * 60 * 1000
 const DISABLED_AFTER = /^disabled after (.+)$/
 
@@ -578,15 +595,13 @@ const deregisterImage: Handler = ({ world, region, params }) => {
   return { return: true }
 }
 
-// EnableImageDeregistrationProtection answers with the state it set, as EC2 does.
 const enableImageDeregistrationProtection: Handler = ({ region, params }) => {
   const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
   checkOwned(image)
   image.deregistrationProtection = boolParam(params, 'WithCooldown') === true ? 'enabled-with-cooldown' : 'enabled-without-cooldown'
-  return { return: image.deregistrationProtection }
+  return { return: true }
 }
 
-// With a cooldown, the AMI stays protected for 24 hours after protection is disabled.
 const disableImageDeregistrationProtection: Handler = ({ region, params }) => {
   const image = lookUpOne(region.images, 'ami', requiredParam(params, 'ImageId'))
   checkOwned(image)
@@ -594,7 +609,7 @@ const disableImageDeregistrationProtection: Handler = ({ region, params }) => {
     image.deregistrationProtection === 'enabled-with-cooldown'
       ? `disabled after ${new Date(Date.now() + COOLDOWN_MS).toISOString()}`
       : 'disabled'
-  return { return: 'disabled' }
+  return { return: true }
 }
 
 function deprecated(image: ImageRecord): boolean {
