@@ -1409,12 +1409,29 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(endpoint.callsOf('DeregisterImage').map((call) => call.params.ImageId)).toEqual([old(3)])
       expect(endpoint.callsOf('DeleteSnapshot').map((call) => call.params.SnapshotId)).toEqual([snapshotOf(3)])
       expect(imageIds('us-east-1')).toEqual(expect.arrayContaining([old(1), old(2)]))
-      expect(groupLines(result.stdout, 'Retention')).toContainEqual(
-        expect.stringMatching(new RegExp(`^us-east-1: ${old(1)} \\(.*\\): kept: protected from deregistration \\(enabled-without-cooldown\\)$`))
+      const lift = `aws ec2 disable-image-deregistration-protection --region us-east-1 --image-id ${old(1)}`
+      const kept = `kept: protected from deregistration (enabled-without-cooldown); leave it, or lift the protection with ${lift}, and the next run retires it`
+      const logged = (groupLines(result.stdout, 'Retention') ?? []).filter((line) => line.startsWith(`us-east-1: ${old(1)} (`))
+      expect(logged).toHaveLength(1)
+      expect(logged[0].endsWith(`): ${kept}`)).toBe(true)
+      expect(result.summary).toContain(`| \`${old(1)}\` | 2025-01-01T00:00:00.000Z | ${kept} |`)
+      expect(result.summary).toContain(
+        `| \`${old(2)}\` | 2025-02-01T00:00:00.000Z | kept: protected from deregistration (${cooldown}); ` +
+          'EC2 refuses to deregister it until the cooldown ends, and a later run retires it then |'
       )
-      expect(result.summary).toContain(`| \`${old(1)}\` | 2025-01-01T00:00:00.000Z | kept: protected from deregistration (enabled-without-cooldown) |`)
-      expect(result.summary).toContain(`| \`${old(2)}\` | 2025-02-01T00:00:00.000Z | kept: protected from deregistration (${cooldown}) |`)
+      // Counted apart, above the table.
+      expect(result.summary).toContain(
+        `Protected from deregistration, so kept: \`${old(2)}\` (us-east-1), \`${old(1)}\` (us-east-1). EC2 refuses to deregister them; ` +
+          'leave them, or lift the protection with the command in the row, and a later run retires them.'
+      )
       expect(extraPermissions()).toEqual(readmeInputPermissions('keep-images'))
+
+      // A dry run says the same of them, and what it would retire.
+      const dry = await run({ 'keep-images': '1', 'retention-dry-run': 'true' })
+      expect(dry.exitCode).toBe(0)
+      expect(dry.summary).toContain(`| \`${old(1)}\` | 2025-01-01T00:00:00.000Z | ${kept} |`)
+      expect(dry.summary).toContain(`Protected from deregistration, so kept: \`${old(2)}\` (us-east-1), \`${old(1)}\` (us-east-1).`)
+      expect(endpoint.callsOf('DeregisterImage')).toHaveLength(1)
     })
 
     it("leaves a retired AMI's snapshot that another AMI was registered from, and says which AMI uses it", async () => {

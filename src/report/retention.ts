@@ -15,8 +15,22 @@ function snapshotFates(image: RetainedImage): string {
   return fates.join('; ')
 }
 
+/**
+ * Why a protected AMI stays, and how to let a later run retire it: EC2 refuses DeregisterImage
+ * until the protection is disabled (and, with a cooldown, for 24 hours after), so only its
+ * owner can decide that it goes.
+ */
+function protectedFate(image: RetainedImage, region: string): string {
+  const protection = image.protection ?? 'enabled'
+  const kept = `kept: protected from deregistration (${protection})`
+  if (protection.startsWith('disabled')) return `${kept}; EC2 refuses to deregister it until the cooldown ends, and a later run retires it then`
+  const lift = `aws ec2 disable-image-deregistration-protection --region ${region} --image-id ${image.amiId}`
+  const after = protection === 'enabled-with-cooldown' ? ', 24 hours after which a later run retires it' : ', and the next run retires it'
+  return `${kept}; leave it, or lift the protection with ${lift}${after}`
+}
+
 /** `cut`: the run ended while the stage ran, and `image` is as far as its retirement came. */
-function outcome(image: RetainedImage, cut?: CutShort): string {
+function outcome(image: RetainedImage, region: string, cut?: CutShort): string {
   const snapshots = image.snapshotIds.length > 0 ? image.snapshotIds.join(', ') : 'none'
   if (cut !== undefined) {
     const fate = cutShortFate(image, snapshots, cut)
@@ -26,7 +40,7 @@ function outcome(image: RetainedImage, cut?: CutShort): string {
     case 'kept: in use':
       return `kept: in use by ${(image.usedBy ?? []).join(', ')}`
     case 'kept: protected':
-      return `kept: protected from deregistration (${image.protection ?? 'enabled'})`
+      return protectedFate(image, region)
     case 'kept: made meanwhile':
       return 'kept: made while this run ran, by another run, which may be rolling it out'
     case 'deregistered':
@@ -73,7 +87,7 @@ function logResult(result: RetentionResult, cut?: CutShort): void {
   if (result.error !== undefined) annotate({ level: 'error', message: result.error, title: 'Retention' })
   if (result.warning !== undefined) annotate({ level: 'warning', message: result.warning, title: 'Retention' })
   for (const image of result.images) {
-    if (image.error === undefined) core.info(`${result.region}: ${image.amiId} (${result.family}, created ${image.created}): ${outcome(image, cut)}`)
+    if (image.error === undefined) core.info(`${result.region}: ${image.amiId} (${result.family}, created ${image.created}): ${outcome(image, result.region, cut)}`)
     else annotate({ level: 'error', message: `${result.region}: ${image.error}`, title: 'Retention' })
   }
 }
@@ -99,7 +113,7 @@ export function reportRetention(
   const rows = results.flatMap((result) => (counted ? countedRows(result) : resultRows(result)))
   summary.problems.push(...failures)
   setOutputs({ deregistered: JSON.stringify(deregisteredIn(results)) })
-  addSection(rows, options, summary, undefined, note)
+  addSection(rows, options, summary, undefined, [...protectedNote(results), ...note])
   return failures
 }
 
@@ -197,7 +211,7 @@ export function reportRetentionCutShort(
   summary.problems.push(...failures)
   const deregistered = deregisteredIn(progress)
   setOutputs({ deregistered: JSON.stringify(deregistered) })
-  addSection(rows, options, summary, cut, note)
+  addSection(rows, options, summary, cut, [...protectedNote(progress), ...note])
   const underWay = (call: RetainedImage['underWay']): string[] =>
     progress.flatMap((result) => result.images.filter((image) => image.underWay === call).map((image) => `${image.amiId} (${result.region})`))
   const deregistering = underWay('ec2:DeregisterImage')
@@ -217,9 +231,25 @@ function resultRows(result: RetentionResult, cut?: CutShort): string[] {
   const whole = result.error ?? result.warning
   if (whole !== undefined) rows.push(`| ${result.region} | ${cell(result.family)} | — | — | ${cell(whole)} |`)
   for (const image of result.images) {
-    rows.push(`| ${result.region} | ${cell(result.family)} | \`${image.amiId}\` | ${image.created} | ${cell(outcome(image, cut))} |`)
+    rows.push(`| ${result.region} | ${cell(result.family)} | \`${image.amiId}\` | ${image.created} | ${cell(outcome(image, result.region, cut))} |`)
   }
   return rows
+}
+
+/**
+ * The AMIs kept because they are protected from deregistration, counted apart from the others:
+ * unlike an AMI in use, one stays until its owner lifts the protection, however many runs go by.
+ */
+function protectedNote(results: RetentionResult[]): string[] {
+  const kept = results.flatMap((result) =>
+    result.images.filter((image) => image.action === 'kept: protected').map((image) => `\`${image.amiId}\` (${result.region})`)
+  )
+  if (kept.length === 0) return []
+  return [
+    `Protected from deregistration, so kept: ${kept.join(', ')}. EC2 refuses to deregister ${kept.length === 1 ? 'it' : 'them'}; ` +
+      'leave them, or lift the protection with the command in the row, and a later run retires them.',
+    ''
+  ]
 }
 
 function deregisteredIn(results: RetentionResult[]): Array<{ region: string; amiId: string }> {
