@@ -30,6 +30,7 @@ import {
   SOURCE_AMI_NAME,
   SOURCE_SNAPSHOT_ID,
   startEc2Endpoint,
+  type Ec2Call,
   type Ec2Endpoint
 } from '../test-support/ec2-endpoint/index.js'
 import { loopbackClientConfig } from './support/endpoint-per-test.js'
@@ -1266,7 +1267,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
     }
 
     /** Four older AMIs of the family in us-east-1, one of another family, one with no family, and `more`. */
-    async function seededEndpoint(more: OlderImage[] = [], pageSize?: number): Promise<void> {
+    async function seededEndpoint(more: OlderImage[] = [], pageSize?: number, onCall?: (call: Ec2Call) => void): Promise<void> {
       await endpoint.close()
       const mine = (imageId: string, snapshotId: string, creationDate: string, tags: Record<string, string>) => ({
         imageId,
@@ -1280,6 +1281,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       endpoint = await startEc2Endpoint({
         regions,
         pageSize,
+        onCall,
         seedImages: [
           { imageId: SOURCE_AMI_ID, name: SOURCE_AMI_NAME, snapshotId: SOURCE_SNAPSHOT_ID },
           ...[1, 2, 3, 4].map((n) => mine(old(n), snapshotOf(n), `2025-0${n}-01T00:00:00.000Z`, { ImageFamily: family })),
@@ -1432,6 +1434,29 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(dry.summary).toContain(`| \`${old(1)}\` | 2025-01-01T00:00:00.000Z | ${kept} |`)
       expect(dry.summary).toContain(`Protected from deregistration, so kept: \`${old(2)}\` (us-east-1), \`${old(1)}\` (us-east-1).`)
       expect(endpoint.callsOf('DeregisterImage')).toHaveLength(1)
+    })
+
+    it('keeps an AMI protected after retention listed it: EC2 refuses to deregister it, and the step does not fail', async () => {
+      // Its owner protects old1 while the run retires old3: EC2 then refuses old1's DeregisterImage.
+      await seededEndpoint([], undefined, (call) => {
+        if (call.action === 'DeregisterImage' && call.params.ImageId === old(3)) endpoint.protect('us-east-1', old(1))
+      })
+      const result = await run({ 'keep-images': '2' })
+      expect(result.errors).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(endpoint.callsOf('DeregisterImage').map((call) => [call.params.ImageId, call.error])).toEqual([
+        [old(3), undefined],
+        [old(2), undefined],
+        [old(1), 'OperationNotPermitted']
+      ])
+      expect(JSON.parse(result.outputs.deregistered)).toEqual([
+        { region: 'us-east-1', amiId: old(3) },
+        { region: 'us-east-1', amiId: old(2) }
+      ])
+      expect(snapshotIds('us-east-1')).toContain(snapshotOf(1))
+      expect(result.summary).toContain(`| \`${old(1)}\` | 2025-01-01T00:00:00.000Z | kept: protected from deregistration (enabled-without-cooldown); `)
+      expect(result.summary).toContain(`Protected from deregistration, so kept: \`${old(1)}\` (us-east-1).`)
+      expect(extraPermissions()).toEqual(readmeInputPermissions('keep-images'))
     })
 
     it("leaves a retired AMI's snapshot that another AMI was registered from, and says which AMI uses it", async () => {

@@ -3,7 +3,8 @@
 // snapshots those AMIs used are deleted. Only AMIs this account owns that carry the family tag the action
 // writes are in scope, disabled ones included, and an AMI in use by an instance or a launch template
 // version, or held by the ssm-parameter where this run did not set it, or protected from
-// deregistration, is kept, and so is one that another run made while this one ran.
+// deregistration (when it is listed, or when EC2 refuses to deregister it for that), is kept, and
+// so is one that another run made while this one ran.
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
@@ -143,6 +144,20 @@ function deregistrationProtection(image: Image): string | undefined {
   return protection === undefined || protection === '' || protection === 'disabled' ? undefined : protection
 }
 
+/**
+ * The protection of `amiId` as DescribeImages shows it now, when EC2 refused to deregister it with
+ * OperationNotPermitted: protection turned on since retention listed the family is a kept AMI,
+ * not a failure. Undefined when it is not protected, or cannot be told: the refusal stands.
+ */
+async function protectionNow(ec2: EC2Client, amiId: string): Promise<string | undefined> {
+  try {
+    const [image] = await describeAllImages(ec2, { ImageIds: [amiId], IncludeDisabled: true })
+    return image === undefined ? undefined : deregistrationProtection(image)
+  } catch {
+    return undefined
+  }
+}
+
 /** The AMI EC2 names in InvalidSnapshot.InUse ("… is currently in use by ami-…"). */
 function snapshotUser(error: unknown): string {
   const message = error instanceof Error ? error.message : ''
@@ -157,6 +172,12 @@ async function retire(ec2: EC2Client, image: RetainedImage, changed: () => void)
     await ec2.send(new DeregisterImageCommand({ ImageId: image.amiId }))
     image.action = 'deregistered'
   } catch (error) {
+    const protection = awsErrorCode(error) === 'OperationNotPermitted' ? await protectionNow(ec2, image.amiId) : undefined
+    if (protection !== undefined) {
+      image.action = 'kept: protected'
+      image.protection = protection
+      return
+    }
     image.error = `Deregistering ${image.amiId} failed: ${describeAwsFailure(error, 'ec2:DeregisterImage')}`
     image.action = 'failed'
     return
