@@ -1423,8 +1423,8 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       )
       // Counted apart, above the table.
       expect(result.summary).toContain(
-        `Protected from deregistration, so kept: \`${old(2)}\` (us-east-1), \`${old(1)}\` (us-east-1). EC2 refuses to deregister them; ` +
-          'leave them, or lift the protection with the command in the row, and a later run retires them.'
+        `Protected from deregistration, so kept: \`${old(2)}\` (us-east-1), \`${old(1)}\` (us-east-1). EC2 refuses to deregister them while protected: ` +
+          'leave them, or lift the protection as their rows say, and a later run retires them.'
       )
       expect(extraPermissions()).toEqual(readmeInputPermissions('keep-images'))
 

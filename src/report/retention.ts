@@ -245,9 +245,10 @@ function protectedNote(results: RetentionResult[]): string[] {
     result.images.filter((image) => image.action === 'kept: protected').map((image) => `\`${image.amiId}\` (${result.region})`)
   )
   if (kept.length === 0) return []
+  const [it, its] = kept.length === 1 ? ['it', 'its row says'] : ['them', 'their rows say']
   return [
-    `Protected from deregistration, so kept: ${kept.join(', ')}. EC2 refuses to deregister ${kept.length === 1 ? 'it' : 'them'}; ` +
-      'leave them, or lift the protection with the command in the row, and a later run retires them.',
+    `Protected from deregistration, so kept: ${kept.join(', ')}. EC2 refuses to deregister ${it} while protected: ` +
+      `leave ${it}, or lift the protection as ${its}, and a later run retires ${it}.`,
     ''
   ]
 }
