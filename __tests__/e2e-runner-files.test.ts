@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loopbackEnvironment, parseOutputFile, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
 import { loopbackSuite } from './support/loopback-suite.js'
-import { describeWithPacker, packerVersion } from './support/runtimes.js'
+import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
 describeWithPacker("the runner's own files failing, through the bundled action", () => {
   const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
@@ -101,6 +101,43 @@ describeWithPacker("the runner's own files failing, through the bundled action",
     }
     expect(taggedByTheAction()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
     expect(result.summary).toContain(`Could not write the step's outputs to GITHUB_OUTPUT (${output})`)
+  })
+
+  it('GITHUB_OUTPUT filled up, then a cancel while tagging: the failure is followed by a warning naming the file, in the summary too', async () => {
+    const runner = folder()
+    const written = join(runner, 'output-written')
+    writeFileSync(written, '')
+    const output = join(runner, 'output')
+    symlinkSync(written, output)
+    suite.endpoint.faults.hang('CreateTags', { userAgent: 'aws-sdk-js' })
+    const workspace = suite.workspaceFrom(join(projectRoot, 'demo', 'hcl2'))
+    const result = await runAction({
+      workspace,
+      inputs: { 'packer-version': packerVersion(), template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' },
+      env: { ...pushToMain, ...loopbackEnvironment(suite.endpoint.url, workspace), GITHUB_OUTPUT: output },
+      onStdout: () => undefined,
+      onStart: (child, soFar) => {
+        void until(() => soFar().includes('::group::Build\n'), 'the build to start').then(() => {
+          rmSync(output)
+          symlinkSync('/dev/full', output)
+        })
+        const unanswered = (): boolean => suite.calls.some((call) => call.action === 'CreateTags' && call.error === 'NoAnswer')
+        void until(unanswered, 'the action to tag').then(() => child.kill('SIGINT'))
+      }
+    }).finally(() => suite.endpoint.faults.clear())
+    const notWritten =
+      `Could not write the step's outputs to GITHUB_OUTPUT (${output}): the runner's disk is full (ENOSPC): free space on it. ` +
+      'Later steps and jobs get none of this step\'s outputs; the log holds their values ("Output …, not written").'
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toBe('')
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      'The run was cancelled (SIGINT) after the build: the 3 AMI(s) exist and are in the outputs; tags not yet added were not added (the summary lists them).'
+    ])
+    expect(result.warnings).toEqual([notWritten])
+    expect(result.summary).toContain(notWritten)
+    const amiIds = JSON.parse(/^Output ami-ids, not written: (.*)$/m.exec(result.stdout)?.[1] ?? '{}') as Record<string, string>
+    expect(Object.keys(amiIds).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+    for (const amiId of Object.values(amiIds)) expect(result.summary).toContain(amiId)
   })
 
   it("GITHUB_STATE on a full disk: no crash; the build goes on, its outputs set, with a warning of what the post step then cannot do", async () => {

@@ -429,6 +429,10 @@ function endWhileIdle({ cause, problem, outcome }: RunEnd): void {
  * as that failure says, and what came after it is a warning (failOnce).
  */
 function exitWith(summary: SummaryModel | undefined): void {
+  // Outputs the runner's file did not take: the failure's "in the outputs" holds only in the log.
+  const outputs = outputsNotWritten()
+  if (outputs && !saidCancelled) annotate({ level: 'warning', message: outputs, title: 'Runner files' })
+  if (outputs && summary) summary = { ...summary, problems: [...summary.problems, outputs] }
   void endSummary(saidCancelled ? undefined : summary, summarySoFar?.write).finally(() => process.exit(1))
 }
 
