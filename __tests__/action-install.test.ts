@@ -2,7 +2,7 @@
 // mirror on 127.0.0.1 signed with a key made in this run, into a tool cache that persists
 // between runs. The Packer in the mirror's zips is the stand-in, so the job runs on to the end.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as openpgp from 'openpgp'
@@ -38,7 +38,7 @@ afterEach(() => {
   rmSync(toolCache, { recursive: true, force: true })
 })
 
-function run(inputs: Record<string, string> = {}): Promise<ActionRun> {
+function run(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<ActionRun> {
   return runAction({
     workspace,
     inputs: {
@@ -49,7 +49,7 @@ function run(inputs: Record<string, string> = {}): Promise<ActionRun> {
       ...inputs
     },
     // No packer anywhere on PATH: the one the job runs must be the one it installed.
-    env: { PATH: '/nonexistent', RUNNER_TOOL_CACHE: toolCache }
+    env: { PATH: '/nonexistent', RUNNER_TOOL_CACHE: toolCache, ...env }
   })
 }
 
@@ -318,4 +318,57 @@ describe('packer-releases-url: a mirror behind basic auth', () => {
     )
     expect(locked.received).toEqual([{ server: 'mirror', path: '/packer/index.json', authorization: undefined }])
   }, 60_000)
+})
+
+// GITHUB_PATH and GITHUB_ENV hand the installed Packer's folder and the plugin folder to the
+// workflow's later steps. On a self-hosted runner either can fail to be written (a full disk:
+// /dev/full answers every write with ENOSPC; a folder an earlier job removed).
+describe("the runner's GITHUB_PATH and GITHUB_ENV", () => {
+  const installedFolder = (version: string): string => join(toolCache, 'packer', version, 'x64')
+  const pluginFolder = (): string => join(toolCache, 'packer-plugins')
+
+  it("get the installed Packer's folder and PACKER_PLUGIN_PATH for the later steps", async () => {
+    const path = join(workspace, 'github-path')
+    const env = join(workspace, 'github-env')
+    writeFileSync(path, '')
+    writeFileSync(env, '')
+    const result = await run({}, { GITHUB_PATH: path, GITHUB_ENV: env })
+    expect(result.exitCode).toBe(0)
+    expect(result.warnings).toEqual([])
+    expect(readFileSync(path, 'utf8')).toBe(`${installedFolder('1.11.2')}\n`)
+    expect(readFileSync(env, 'utf8')).toMatch(new RegExp(`^PACKER_PLUGIN_PATH<<(.+)\n${pluginFolder()}\n\\1\n$`))
+  })
+
+  it('on a full disk: the step still installs and validates, with one warning for each naming its variable and file', async () => {
+    const result = await run({}, { GITHUB_PATH: '/dev/full', GITHUB_ENV: '/dev/full' })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.stderr).toBe('')
+    expect(result.outputs['packer-version']).toBe('1.11.2')
+    expect(result.stdout).toContain('Installed plugin github.com/hashicorp/amazon')
+    expect(result.warnings).toEqual([
+      `Could not write the folder of Packer 1.11.2 (${installedFolder('1.11.2')}) to GITHUB_PATH (/dev/full): ` +
+        "the runner's disk is full (ENOSPC): free space on it. Later steps do not find that Packer on PATH; this step runs it all the same.",
+      `Could not write PACKER_PLUGIN_PATH (${pluginFolder()}) to GITHUB_ENV (/dev/full): ` +
+        "the runner's disk is full (ENOSPC): free space on it. Later steps that run Packer do not look for plugins there; " +
+        "this step's Packer uses them all the same."
+    ])
+  })
+
+  it("with their folder gone, Packer from the tool cache: warnings naming the variable and the file, not Node's bare words", async () => {
+    expect((await run()).exitCode).toBe(0)
+    const path = join(workspace, 'gone', 'github-path')
+    const env = join(workspace, 'gone', 'github-env')
+    const result = await run({}, { GITHUB_PATH: path, GITHUB_ENV: env })
+    expect(result.errors).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain('Using Packer 1.11.2 from the tool cache')
+    const gone = "it is not there: the runner makes a fresh one for each step (a container job needs the runner's folders mounted)."
+    expect(result.warnings).toEqual([
+      `Could not write the folder of Packer 1.11.2 (${installedFolder('1.11.2')}) to GITHUB_PATH (${path}): ${gone} ` +
+        'Later steps do not find that Packer on PATH; this step runs it all the same.',
+      `Could not write PACKER_PLUGIN_PATH (${pluginFolder()}) to GITHUB_ENV (${env}): ${gone} ` +
+        "Later steps that run Packer do not look for plugins there; this step's Packer uses them all the same."
+    ])
+  })
 })

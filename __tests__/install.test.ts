@@ -99,13 +99,12 @@ function packerOnPath(version: string) {
 const cachedPacker = (version: string) => join(toolCache, 'packer', version, 'x64', 'packer')
 
 describe('installPacker from an empty tool cache', () => {
-  it('downloads an exact version, checks signature and hash, caches it, adds it to PATH', async () => {
+  it('downloads an exact version, checks signature and hash, caches it', async () => {
     const installed = await install('1.11.2')
 
     expect(installed).toEqual({ path: cachedPacker('1.11.2'), version: '1.11.2', source: 'download' })
     expect(mirror.requests).toEqual([INDEX, SUMS, SIG, ZIP])
     expect(reportedVersion(installed.path)).toContain(',,version,1.11.2')
-    expect(core.addPath).toHaveBeenCalledWith(dirname(installed.path))
     expect(messages(core.info)).toContain('packer_1.11.2_SHA256SUMS.sig: good signature')
   })
 
@@ -117,7 +116,6 @@ describe('installPacker from an empty tool cache', () => {
 
     expect(again).toEqual({ path: cachedPacker('1.11.2'), version: '1.11.2', source: 'tool-cache' })
     expect(mirror.requests).toHaveLength(afterFirst)
-    expect(core.addPath).toHaveBeenLastCalledWith(dirname(again.path))
   })
 
   it.each([

@@ -84,6 +84,7 @@ import {
   outsideManifestNote,
   primaryBuildNote,
   primaryRegionNote,
+  reportPackerFolder,
   reportPlugins,
   reportTagging,
   reportTemplateTags,
@@ -1446,7 +1447,7 @@ async function tagReused(
  */
 async function install(inputs: Inputs, onPath: Promise<PathPacker | undefined>, template: Promise<HclTemplate> | undefined): Promise<InstalledPacker> {
   const { installPacker } = await import('./install/index.js')
-  return installPacker({
+  const packer = await installPacker({
     version: inputs.packerVersion,
     releasesUrl: inputs.packerReleasesUrl,
     releasesCredentials: inputs.packerReleasesCredentials,
@@ -1454,6 +1455,8 @@ async function install(inputs: Inputs, onPath: Promise<PathPacker | undefined>, 
     onPath,
     accepts: templateAccepts(inputs, template)
   })
+  reportPackerFolder(packer)
+  return packer
 }
 
 /**

@@ -107,7 +107,6 @@ async function download(index: ReleaseIndex, version: string, context: Context &
     } else {
       core.info('RUNNER_TOOL_CACHE is not set; Packer stays in a temporary folder for this run')
     }
-    core.addPath(directory)
     const path = join(directory, context.executableName)
     core.info(`Installed Packer ${version}: ${path}`)
     return { path, version, source: 'download' } satisfies InstalledPacker

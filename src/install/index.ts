@@ -3,7 +3,6 @@
 // index; the tool cache's writer) is in ./from-releases.ts, which loads only when the runner has
 // no such Packer: a job whose Packer is on PATH or in the tool cache reaches Packer without it.
 import * as core from '@actions/core'
-import { dirname } from 'node:path'
 import { findInToolCache, findPackerOnPath, type LocalPacker } from './local.js'
 import { packerOnPath, type PathPacker } from './on-path.js'
 import { packerExecutableName } from './platform.js'
@@ -68,7 +67,6 @@ export interface Context {
 
 function fromToolCache(found: LocalPacker): InstalledPacker {
   core.info(`Using Packer ${found.version} from the tool cache: ${found.path}`)
-  core.addPath(dirname(found.path))
   return { ...found, source: 'tool-cache' }
 }
 

@@ -1,8 +1,10 @@
 // What later steps and people see: the step's outputs and the job summary.
 import * as core from '@actions/core'
+import { dirname } from 'node:path'
 import { amiIdsByRegion, primaryAmi, type Ami } from '../artifacts/manifest.js'
 import type { RegionTagResult } from '../aws/tagging.js'
 import { safeLength } from '../common/cut.js'
+import type { InstalledPacker } from '../install/index.js'
 import { partitionOf } from '../common/partitions.js'
 import type { Provenance } from '../inputs/tags.js'
 import { PLUGIN_CACHE_STATE } from '../plugins/cache-state.js'
@@ -10,7 +12,7 @@ import type { PreparedPlugins } from '../plugins/index.js'
 import { annotate, type Annotation } from './annotation.js'
 import type { NotTheBuilds } from './found-images.js'
 import { masked, outputsHoldingSecrets, withoutValuesWithBars } from './masks.js'
-import { notWritten, runnerFileNotWritten, saveState, writeRunnerFile } from './runner-files.js'
+import { addPath, exportVariable, notWritten, runnerFileNotWritten, saveState, writeRunnerFile } from './runner-files.js'
 import { untaggedSection, type UntaggedAmi } from './untagged.js'
 
 export interface AmiOutputs {
@@ -263,6 +265,20 @@ export function warnOfOutputsHoldingSecrets(summary?: SummaryModel): void {
 }
 
 /**
+ * Puts the folder of a Packer the action installed or took from the tool cache on PATH, for the
+ * workflow's later steps (one already on PATH is there).
+ */
+export function reportPackerFolder(packer: Pick<InstalledPacker, 'path' | 'source' | 'version'>): void {
+  if (packer.source === 'path') return
+  const folder = dirname(packer.path)
+  addPath(
+    folder,
+    `the folder of Packer ${packer.version} (${folder})`,
+    'Later steps do not find that Packer on PATH; this step runs it all the same.'
+  )
+}
+
+/**
  * What the plugin stage leaves for people and later steps: its warnings, the plugin folder
  * (so validate, build and the workflow's later steps find the same plugins) and the cache
  * state the post step saves.
@@ -270,7 +286,14 @@ export function warnOfOutputsHoldingSecrets(summary?: SummaryModel): void {
 export function reportPlugins(prepared: PreparedPlugins): void {
   for (const warning of prepared.warnings) annotate({ level: 'warning', message: warning })
   for (const notice of prepared.notices ?? []) annotate({ level: 'notice', message: notice })
-  if (prepared.newPluginPath) core.exportVariable('PACKER_PLUGIN_PATH', prepared.newPluginPath)
+  if (prepared.newPluginPath) {
+    exportVariable(
+      'PACKER_PLUGIN_PATH',
+      prepared.newPluginPath,
+      `PACKER_PLUGIN_PATH (${prepared.newPluginPath})`,
+      "Later steps that run Packer do not look for plugins there; this step's Packer uses them all the same."
+    )
+  }
   if (prepared.cacheState) saveState(PLUGIN_CACHE_STATE, JSON.stringify(prepared.cacheState))
 }
 

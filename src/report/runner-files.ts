@@ -1,11 +1,13 @@
 // The files the runner hands the step through its environment: GITHUB_OUTPUT (the outputs),
-// GITHUB_STATE (what the post step reads) and GITHUB_STEP_SUMMARY. On a self-hosted runner each
+// GITHUB_STATE (what the post step reads), GITHUB_STEP_SUMMARY, and GITHUB_ENV and GITHUB_PATH
+// (the variables and folders the steps after this one get). On a self-hosted runner each
 // can fail to be written: a full disk, a folder an earlier job left root-owned or read-only, a
 // file the runner (or a container job's mount) did not make. @actions/core then throws Node's
 // bare error ("ENOSPC: no space left on device, write"), which names neither file nor variable;
 // thrown from a callback, it crashed the step with a stack trace. Here each failure is put in
 // words that name the variable, its file and what to do, said once per file.
 import * as core from '@actions/core'
+import { delimiter } from 'node:path'
 import { errorMessage } from '../common/errors.js'
 import { annotate } from './annotation.js'
 
@@ -13,7 +15,9 @@ import { annotate } from './annotation.js'
 const runnerFiles = {
   outputs: 'GITHUB_OUTPUT',
   state: 'GITHUB_STATE',
-  summary: 'GITHUB_STEP_SUMMARY'
+  summary: 'GITHUB_STEP_SUMMARY',
+  env: 'GITHUB_ENV',
+  path: 'GITHUB_PATH'
 } as const
 
 type RunnerFile = keyof typeof runnerFiles
@@ -90,4 +94,24 @@ export function saveState(name: string, value: string): void {
       'The build goes on, but if this step is killed or cut short, the post step cannot clean up what Packer left in the account ' +
       '(instances, AMIs, security groups, key pairs), and it saves no plugin cache.'
   })
+}
+
+/**
+ * Sets the variable `name` to `value` for this step and the steps after it. An environment file
+ * that cannot be written does not stop the job: this step has the variable, and a warning says
+ * what the later steps then miss (`then`).
+ */
+export function exportVariable(name: string, value: string, what: string, then: string): void {
+  writeRunnerFile('env', what, () => core.exportVariable(name, value), { then })
+}
+
+/**
+ * Puts `directory` first on PATH for this step and the steps after it. A path file that cannot
+ * be written does not stop the job: this step's PATH has the folder all the same, and a warning
+ * says what the later steps then miss (`then`).
+ */
+export function addPath(directory: string, what: string, then: string): void {
+  const problem = writeRunnerFile('path', what, () => core.addPath(directory), { then })
+  // @actions/core puts the folder on this step's PATH only once the file is written.
+  if (problem !== undefined) process.env['PATH'] = `${directory}${delimiter}${process.env['PATH'] ?? ''}`
 }
