@@ -1044,15 +1044,17 @@ describeWithPacker('templates as users write them, through the bundled action', 
         expect(row).toEqual([':x:', 'unmarked.json:1', expect.stringContaining('invalid duration "***"')])
       }
 
-      // EC2 quotes a tag value it refuses; the summary has the error in the AMI's row.
+      // EC2 quotes a tag value it refuses; the summary has the error under Problems, and the AMI's row points there.
       const tag = 'T4g s3cr|et'
       endpoint.faults.fail('CreateTags', { code: 'InvalidParameterValue', message: `Value (${tag}) for parameter value is invalid.` })
       try {
         const built = await run(workspace, { template: 'template.json', force: 'true', tags: `Owner=${tag}` })
         expect(built.exitCode).toBe(1)
         expectMasked(built, [`Value (${tag})`], ['Value (***)'], /T4g|s3cr/, [tag])
-        const [row] = tableRows(asTheRunnerShowsIt(built, [tag]).summary, ['Region', 'AMI', 'Snapshots', 'Tags'])
-        expect(row[3]).toContain('Value (***)')
+        const shown = asTheRunnerShowsIt(built, [tag]).summary
+        const [row] = tableRows(shown, ['Region', 'AMI', 'Snapshots', 'Tags'])
+        expect(row[3]).toBe('failed: see Problems below')
+        expect(renderedText(shown)).toContain('Value (***)')
       } finally {
         endpoint.faults.clear()
       }
