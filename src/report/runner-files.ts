@@ -69,14 +69,13 @@ export function writeRunnerFile(file: RunnerFile, what: string, write: () => voi
  * write of the same file that fails too is not said again.
  */
 export function notWritten(file: RunnerFile, what: string, error: unknown, { quiet = false, then = '' }: Said = {}): string {
-  const problem = (problems[file] ??= `${runnerFileProblem(file, what, error)}${then ? ` ${then}` : ''}`)
-  if (!quiet && !saidOnce.has(file)) annotate({ level: 'warning', message: problem, title: 'Runner files' })
-  saidOnce.add(file)
+  const earlier = problems[file]
+  if (earlier !== undefined) return earlier
+  const problem = `${runnerFileProblem(file, what, error)}${then ? ` ${then}` : ''}`
+  problems[file] = problem
+  if (!quiet) annotate({ level: 'warning', message: problem, title: 'Runner files' })
   return problem
 }
-
-/** The files whose problem was said (or left to the caller to say). */
-const saidOnce = new Set<RunnerFile>()
 
 /** Why `file` could not be written, if it could not. */
 export function runnerFileNotWritten(file: RunnerFile): string | undefined {
