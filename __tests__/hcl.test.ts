@@ -2015,6 +2015,25 @@ build {
 })
 
 describe('hclAmiBuilds: the regions a build makes its AMIs in', () => {
+  it('skip_create_ami and skip_save_build_region written as a variable: as this run gives them (a bool, or its text), else left to Packer', async () => {
+    const file = join(directory, 'switches.pkr.hcl')
+    writeFileSync(
+      file,
+      `variable "skip" {\n  type = bool\n}\nvariable "keep" {\n  type = string\n}\n` +
+        `source "amazon-ebs" "web" {\n  region          = "us-east-1"\n  ami_regions     = ["eu-west-1"]\n  skip_create_ami = var.skip\n  skip_save_build_region = "\${var.keep}"\n}\n` +
+        `build {\n  sources = ["source.amazon-ebs.web"]\n}\n`
+    )
+    const read = [await readHclFile(file)]
+    const builds = async (variables: Array<[string, unknown]>) =>
+      ((await hclAmiBuilds(read, { variables: new Map(variables) })) ?? []).map(({ skipsAmi, regions, location }) => ({ skipsAmi, regions, line: location.line }))
+    expect(await builds([['skip', false], ['keep', 'true']])).toEqual([{ skipsAmi: false, regions: ['eu-west-1'], line: 7 }])
+    expect(await builds([['skip', 'false'], ['keep', 'false']])).toEqual([{ skipsAmi: false, regions: ['eu-west-1', 'us-east-1'], line: 7 }])
+    expect(await builds([['skip', true], ['keep', 'false']])).toEqual([{ skipsAmi: true, regions: undefined, line: 10 }])
+    // Values only Packer decodes, or none given: left to it, as a variable was before.
+    expect(await builds([['skip', 'yes'], ['keep', 'false']])).toEqual([{ skipsAmi: false, regions: undefined, line: 7 }])
+    expect(await builds([['keep', 'false']])).toEqual([{ skipsAmi: false, regions: undefined, line: 7 }])
+  })
+
   it("its source's region and ami_regions, as this run gives them, and a build block's source block's over the source's; none where only Packer knows them", async () => {
     const file = join(directory, 'regions.pkr.hcl')
     writeFileSync(

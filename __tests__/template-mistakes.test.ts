@@ -1892,6 +1892,38 @@ describeWithPacker('a mistake in a template, through the bundled action', () => 
     expectNoAmiRefused(result, workspace, 'amazon-ebs.demo (builder amazon-ebs)', ', as its skip_create_ami is true', '    skip_create_ami = true', '5')
   })
 
+  /** The demo's HCL2 template whose source's skip_create_ami is variable "skip_ami" (`declaration` its body). */
+  const skipFromVariable = (declaration: string) => (text: string): string =>
+    text
+      .replace('variable "source_ami" {', `variable "skip_ami" {\n${declaration}}\n\nvariable "source_ami" {`)
+      .replace('  communicator           = "none"\n', '  communicator           = "none"\n  skip_create_ami        = var.skip_ami\n')
+
+  it('HCL2: skip_create_ami = var.skip_ami, a bool variable the variables input sets true: on that setting, before Packer is installed', async () => {
+    const workspace = demoWith(skipFromVariable('  type    = bool\n  default = false\n'))
+    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', variables: 'skip_ami=true' })
+    expectNoAmiRefused(result, workspace, 'amazon-ebs.demo (builder amazon-ebs)', ', as its skip_create_ami is true', 'skip_create_ami        = var.skip_ami', '3')
+  })
+
+  it("HCL2: skip_create_ami from a bool variable's default true, and from a string variable's env() default the step's environment sets to true: refused alike", async () => {
+    const fromDefault = demoWith(skipFromVariable('  type    = bool\n  default = true\n'))
+    expectNoAmiRefused(await run(fromDefault), fromDefault, 'amazon-ebs.demo (builder amazon-ebs)', ', as its skip_create_ami is true', 'skip_create_ami        = var.skip_ami', '3')
+    const fromEnvironment = demoWith(skipFromVariable('  type    = string\n  default = env("SKIP_AMI")\n'))
+    const result = await suite.run(fromEnvironment, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' }, { SKIP_AMI: 'true' })
+    expectNoAmiRefused(result, fromEnvironment, 'amazon-ebs.demo (builder amazon-ebs)', ', as its skip_create_ami is true', 'skip_create_ami        = var.skip_ami', '3')
+  })
+
+  it('HCL2: skip_create_ami = var.skip_ami set false: left to Packer, which 1.6.6 runs (and refuses the setting, which it does not know)', async () => {
+    const workspace = demoWith(skipFromVariable('  type    = bool\n  default = true\n'))
+    const result = await suite.run(workspace, { template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl', variables: 'skip_ami=false' })
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout).toContain('::group::Validate')
+    expect(result.errors[0]).toEqual({
+      message: expect.stringContaining('An argument named "skip_create_ami" is not expected here.'),
+      properties: expect.objectContaining({ title: 'Packer', file: 'ami.pkr.hcl', line: lineOf(workspace, 'skip_create_ami        = var.skip_ami') })
+    })
+    expect(suite.calls).toEqual([])
+  })
+
   it('HCL2: skip_save_build_region = true with no ami_regions, which leaves no AMI: on that setting, before Packer is installed', async () => {
     const workspace = demoWith((text) =>
       text.replace(/\n {2}ami_regions +=[^\n]*\n/, '\n').replace('  communicator           = "none"\n', '  communicator           = "none"\n  skip_save_build_region = true\n')

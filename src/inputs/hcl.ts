@@ -1672,7 +1672,9 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
   for (const { each, definition, override, block, listedAt } of built) {
     const unset = await nullSettings([definition.body, ...(override ? [override.body] : [])], scope)
     // A setting whose value is null in this run is not set, as Packer takes it.
-    const setting = (key: string): unknown => (unset.has(key) ? undefined : (override?.body[key] ?? definition.body[key]))
+    const asWritten = (key: string): unknown => (unset.has(key) ? undefined : (override?.body[key] ?? definition.body[key]))
+    const switches = await switchValues(asWritten, scope)
+    const setting = (key: string): unknown => (switches.has(key) ? switches.get(key) : asWritten(key))
     const skipsAmi = literalBoolean(setting('skip_create_ami')) === true
     const skipsBuildRegion = copiesToNoRegion(setting('skip_save_build_region'), setting('ami_regions'))
     // On what makes it none: the setting that counts (the build's `source` block's, else the
@@ -1728,6 +1730,37 @@ async function nullSettings(bodies: HclBody[], scope: HclScope): Promise<Set<str
     if (await hclIsNull(written, scope)) unset.add(key)
   }
   return unset
+}
+
+/**
+ * The values in this run of the settings that decide whether a build makes an AMI where it is
+ * made (skip_create_ami, skip_save_build_region) when they are written as an expression this run
+ * gives a value (`var.skip_create_ami`, set by -var, a variables file or PKR_VAR_, or an env()
+ * default), as Packer decodes them into its boolean: a build whose skip_create_ami a variable
+ * makes true makes no AMI, as one that writes true does. Those only Packer works out are left out.
+ */
+async function switchValues(written: (key: string) => unknown, scope: HclScope): Promise<Map<string, unknown>> {
+  const values = new Map<string, unknown>()
+  for (const key of ['skip_create_ami', 'skip_save_build_region']) {
+    const expression = written(key)
+    if (typeof expression !== 'string' || !expression.includes('${')) continue
+    const value = (await variableAlone(expression, scope)) ?? (await hclStringValue(expression, scope))
+    const decoded = value === undefined ? undefined : literalBoolean(value)
+    if (decoded !== undefined) values.set(key, decoded)
+  }
+  return values
+}
+
+/**
+ * The value in this run of an input variable that a setting is written as alone
+ * (`"${var.skip_create_ami}"`), whatever its type: a `bool` variable's is a boolean, which
+ * hclStringValue, made for text, leaves out.
+ */
+async function variableAlone(expression: string, scope: HclScope): Promise<unknown> {
+  const { stringParts } = await import('./hcl-parser.js')
+  const parts = await stringParts(expression)
+  const reference = parts?.length === 1 && 'reference' in parts[0] ? parts[0].reference : undefined
+  return reference !== undefined && 'var' in reference ? scope.variables.get(reference.var) : undefined
 }
 
 /**
