@@ -5,7 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { Buffer } from 'node:buffer'
 import { execFileSync, type ChildProcess } from 'node:child_process'
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readCalls, standInExecutable, standInOnPath } from '../test-support/packer-stand-in/index.js'
@@ -373,6 +374,29 @@ describe('cancelling', () => {
       expect(result.summary).toContain('Cancelled')
     })
   }
+
+  it('SIGINT while packer plugins install waits on its source, with the release in the plugin folder: cancelled, nothing validated', async () => {
+    // The release there would let a failed install go on: a cancelled one must not.
+    const folder = join(workspace, '.plugins')
+    const amazon = join(folder, 'github.com', 'hashicorp', 'amazon')
+    mkdirSync(amazon, { recursive: true })
+    const binary = join(amazon, 'packer-plugin-amazon_v1.3.0_x5.0_linux_amd64')
+    writeFileSync(binary, 'plugin\n')
+    writeFileSync(`${binary}_SHA256SUM`, createHash('sha256').update('plugin\n').digest('hex'))
+    const result = await runAction({
+      workspace,
+      inputs: { 'packer-version': '1.11.2', 'provenance-tags': 'false', cache: 'false' },
+      env: { ...standInOnPath(argsLog), STANDIN_VERSION: '1.11.2', STANDIN_PLUGINS_HANG: '1', PACKER_PLUGIN_PATH: folder },
+      onStart: (child, stdoutSoFar) => {
+        void logShows(child, stdoutSoFar, 'Installing github.com/hashicorp/amazon...').then(() => child.kill('SIGINT'))
+      }
+    })
+    rmSync(folder, { recursive: true, force: true })
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.map(({ message }) => message)).toEqual(['The run was cancelled while Packer installed the plugins; nothing was built.'])
+    expect(parseCommands(result.stdout, 'notice')).toEqual([])
+    expect(packerCalls().map((args) => args[0])).toEqual(['version', 'plugins'])
+  })
 })
 
 /** Node's option that makes the action throw an error nothing catches when it gets SIGUSR2: a crash of its own. */

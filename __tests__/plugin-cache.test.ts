@@ -3,6 +3,7 @@
 // HTTP, the archive made and unpacked by tar). Packer 1.11, installed from a releases mirror,
 // is the stand-in, so each job has a plugin to install.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -90,6 +91,18 @@ function requiringAmazon(version: string): string {
     '}',
     ''
   ].join('\n')
+}
+
+/**
+ * That a job on a runner that cannot reach the plugins' source went on with what the cache
+ * (`key`) gave it, saying so in `notice` alone, validated the template, and saved nothing.
+ */
+function wentOnWithTheCache({ main, post }: { main: ActionRun; post: ActionRun }, key: string, notice: string): void {
+  expect(main.warnings).toEqual([])
+  expect(main.stdout).toContain(`Restored Packer plugins from the cache (${key})`)
+  expect(parseCommands(main.stdout, 'notice').map(({ message }) => message)).toEqual([notice])
+  expect(readCalls(argsLog).map((call) => call.args[0])).toContain('validate')
+  expect(post.stdout).toContain(`Plugin cache ${key} is up to date; nothing to save`)
 }
 
 /** One job: the main step, then the post step. */
@@ -328,19 +341,16 @@ describe('the plugin cache, through the Actions cache service', () => {
     await hclJob()
     const [entry] = service.entries
     freshRunner()
-    const { main, post } = await hclJob({ STANDIN_PLUGIN_SOURCE_DOWN: '1' })
-    expect(main.warnings).toEqual([])
-    expect(main.stdout).toContain(`Restored Packer plugins from the cache (${entry.key})`)
+    wentOnWithTheCache(
+      await hclJob({ STANDIN_PLUGIN_SOURCE_DOWN: '1' }),
+      entry.key,
+      'packer init -upgrade build.pkr.hcl failed with exit code 1 (see the log above): Packer could not look for a newer release of ' +
+        "the template's plugins, so this job uses the releases the plugin cache gave it, which pass the template's required_plugins."
+    )
     expect(readCalls(argsLog).filter((call) => call.args[0] === 'init')).toMatchObject([
       { args: ['init', '-upgrade', 'build.pkr.hcl'], pluginPresent: true },
       { args: ['init', 'build.pkr.hcl'], pluginPresent: true }
     ])
-    expect(parseCommands(main.stdout, 'notice').map(({ message }) => message)).toEqual([
-      'packer init -upgrade build.pkr.hcl failed with exit code 1 (see the log above): Packer could not look for a newer release of ' +
-        "the template's plugins, so this job uses the releases the plugin cache gave it, which pass the template's required_plugins."
-    ])
-    expect(readCalls(argsLog).map((call) => call.args[0])).toContain('validate')
-    expect(post.stdout).toContain(`Plugin cache ${entry.key} is up to date; nothing to save`)
     // Without the cache's releases, the job fails as before: there is nothing to fall back on.
     freshRunner()
     service.entries.length = 0
@@ -348,6 +358,58 @@ describe('the plugin cache, through the Actions cache service', () => {
     const uncached = await runAction(step(template, { STANDIN_PLUGIN_SOURCE_DOWN: '1' }))
     expect(uncached.exitCode).toBe(1)
     expect(uncached.errors.map(({ message }) => message)).toEqual([expect.stringContaining('packer init build.pkr.hcl failed with exit code 1')])
+  })
+
+  it("a JSON template on a runner that cannot reach the plugins' source: after a cache hit, the cached release, with a notice", async () => {
+    // packer plugins install asks the source for its releases even when one it would take is
+    // installed already; it fails offline, but the plugin folder holds what validate and build load.
+    await job()
+    const [entry] = service.entries
+    freshRunner()
+    wentOnWithTheCache(
+      await job({}, { STANDIN_PLUGIN_SOURCE_DOWN: '1', STANDIN_NEEDS_PLUGIN: '1' }),
+      entry.key,
+      'packer plugins install github.com/hashicorp/amazon failed with exit code 1 (see the log above): Packer could not look for a newer ' +
+        'release of the plugin, so this job uses release 1.3.0, which the plugin folder holds.'
+    )
+    expect(readCalls(argsLog).filter((call) => call.args[0] === 'plugins')).toMatchObject([
+      { args: ['plugins', 'install', 'github.com/hashicorp/amazon'], pluginPresent: true }
+    ])
+  })
+
+  it('a JSON template on a runner that cannot reach the source, whose plugin folder the workflow filled: its release, with a notice', async () => {
+    // No Actions cache (GitHub Enterprise Server with it off): the plugins were put in
+    // PACKER_PLUGIN_PATH before the step, by an image or an earlier step.
+    const folder = join(root, 'provisioned-plugins')
+    const amazonIn = join(folder, 'github.com', 'hashicorp', 'amazon')
+    mkdirSync(amazonIn, { recursive: true })
+    const binary = join(amazonIn, 'packer-plugin-amazon_v1.3.0_x5.0_linux_amd64')
+    writeFileSync(binary, 'plugin\n', { mode: 0o755 })
+    writeFileSync(`${binary}_SHA256SUM`, createHash('sha256').update('plugin\n').digest('hex'))
+    try {
+      const { main } = await job(
+        { cache: 'false', plugins: 'github.com/hashicorp/amazon@~> 1.3' },
+        { PACKER_PLUGIN_PATH: folder, STANDIN_PLUGIN_SOURCE_DOWN: '1', STANDIN_NEEDS_PLUGIN: '1' }
+      )
+      expect(parseCommands(main.stdout, 'notice').map(({ message }) => message)).toEqual([
+        'packer plugins install github.com/hashicorp/amazon "~> 1.3" failed with exit code 1 (see the log above): Packer could not look ' +
+          'for a newer release of the plugin, so this job uses release 1.3.0, which the plugin folder holds and which passes ~> 1.3.'
+      ])
+      // A release the constraint does not take, or whose _SHA256SUM does not match it, is none
+      // Packer loads: the install's failure stands, and nothing is validated.
+      const failsOn = async (inputs: Record<string, string>, command: string) => {
+        rmSync(argsLog, { force: true })
+        const failed = await runAction(step({ cache: 'false', ...inputs }, { PACKER_PLUGIN_PATH: folder, STANDIN_PLUGIN_SOURCE_DOWN: '1' }))
+        expect(failed.exitCode).toBe(1)
+        expect(failed.errors.map(({ message }) => message)).toEqual([`${command} failed with exit code 1; see the log above`])
+        expect(readCalls(argsLog).map((call) => call.args[0])).not.toContain('validate')
+      }
+      await failsOn({ plugins: 'github.com/hashicorp/amazon@>= 1.4' }, 'packer plugins install github.com/hashicorp/amazon ">= 1.4"')
+      writeFileSync(binary, 'tampered\n')
+      await failsOn({}, 'packer plugins install github.com/hashicorp/amazon')
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
   })
 
   describe('the cache service v1, under ACTIONS_CACHE_URL', () => {

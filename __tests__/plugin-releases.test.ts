@@ -1,7 +1,11 @@
 // Which installed plugin releases Packer loads (src/plugins/releases.ts), read from Packer's
 // packer/plugin-getter: the post step leaves the others out of the plugin cache.
 import { describe, expect, it } from '@jest/globals'
-import { constraintCheck, releasesLeftOut } from '../src/plugins/releases.js'
+import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { constraintCheck, heldRelease, releasesLeftOut } from '../src/plugins/releases.js'
 
 const amazon = 'github.com/hashicorp/amazon'
 /** A release as Packer installs it: the binary and its checksum file. */
@@ -101,5 +105,46 @@ describe('releasesLeftOut', () => {
     ]
     expect(releasesLeftOut(files, [{ source: amazon }], '1.11.2')).toEqual([release('1.0.0')])
     expect(releasesLeftOut(files, [{ source: 'GitHub.com/HashiCorp/Amazon' }], '1.11.2')).toEqual([release('1.0.0')])
+  })
+})
+
+describe('heldRelease', () => {
+  /** A plugin folder holding `files` (paths in it), each binary with the text `plugin <its name>`. */
+  function pluginFolder(files: string[], tampered: string[] = []): string {
+    const folder = mkdtempSync(join(tmpdir(), 'held-release-'))
+    for (const file of files.filter((name) => !name.endsWith('_SHA256SUM'))) {
+      mkdirSync(join(folder, file, '..'), { recursive: true })
+      writeFileSync(join(folder, file), `plugin ${file}`)
+      const sum = createHash('sha256').update(tampered.includes(file) ? 'something else' : `plugin ${file}`).digest('hex')
+      if (files.includes(`${file}_SHA256SUM`)) writeFileSync(join(folder, `${file}_SHA256SUM`), `${sum}\n`)
+    }
+    return folder
+  }
+  const held = async (files: string[], constraint?: string, platform: NodeJS.Platform = 'linux', arch = 'x64', tampered: string[] = []) => {
+    const folder = pluginFolder(files, tampered)
+    try {
+      return await heldRelease([join(folder, 'none'), folder], constraint === undefined ? { source: amazon } : { source: amazon, constraint }, platform, arch)
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+  }
+
+  it("finds the newest release passing the constraint, for the runner's OS and architecture", async () => {
+    expect(await held(releases('1.0.0', '1.10.0', '1.2.0'))).toBe('1.10.0')
+    expect(await held(releases('1.0.0', '1.10.0', '1.2.0'), '~> 1.0.0')).toBe('1.0.0')
+    expect(await held(releases('1.0.0'), '>= 1.1')).toBeUndefined()
+    expect(await held([...release('1.0.0', 'x5.0_windows_amd64.exe'), ...release('1.1.0')], undefined, 'win32', 'x64')).toBe('1.0.0')
+    expect(await held(release('1.0.0', 'x5.0_darwin_arm64'), undefined, 'darwin', 'arm64')).toBe('1.0.0')
+    expect(await held(release('1.0.0', 'x5.0_darwin_arm64'))).toBeUndefined()
+  })
+
+  it('takes no release Packer would not load: without its _SHA256SUM, not matching it, of another protocol or name', async () => {
+    expect(await held([`${amazon}/packer-plugin-amazon_v1.2.0_x5.0_linux_amd64`])).toBeUndefined()
+    expect(await held(releases('1.0.0', '1.2.0'), undefined, 'linux', 'x64', [`${amazon}/packer-plugin-amazon_v1.2.0_x5.0_linux_amd64`])).toBe('1.0.0')
+    expect(await held(release('1.2.0', 'x4.0_linux_amd64'))).toBeUndefined()
+    expect(await held(releases('1.2.0').map((file) => file.replace('plugin-amazon', 'plugin-docker')))).toBeUndefined()
+    expect(await held([...release('1.2.0-dev'), ...release('1.02.0')])).toBeUndefined()
+    // A constraint Packer refuses: Packer failed on it, not on its source.
+    expect(await held(releases('1.0.0'), '>= banana')).toBeUndefined()
   })
 })

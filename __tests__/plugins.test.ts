@@ -1,6 +1,7 @@
 // Plugin preparation driven against a recording `packer` stand-in, with @actions/cache faked.
 import { afterAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type * as Cache from '@actions/cache'
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -371,6 +372,50 @@ describe('preparePlugins version gates', () => {
     )
     expect(messages(core.info)).toContain('Installing github.com/hashicorp/amazon...')
     expect(core.saveState).not.toHaveBeenCalled()
+  }, 20_000)
+
+  it('goes on with the release the plugin folder holds when the install of it is stopped at the deadline', async () => {
+    // packer plugins install asks the source even with the release there: a source that never
+    // answers holds it to the deadline, and the release there is the one validate loads.
+    const amazon = join(pluginDirectory(), 'github.com', 'hashicorp', 'amazon')
+    mkdirSync(amazon, { recursive: true })
+    const binary = join(amazon, 'packer-plugin-amazon_v1.3.0_x5.0_linux_amd64')
+    writeFileSync(binary, 'plugin\n')
+    writeFileSync(`${binary}_SHA256SUM`, createHash('sha256').update('plugin\n').digest('hex'))
+    const packer = packerStandIn('1.11.2', { hang: true })
+    const { options: opts } = options('1.11.2', 'json', { cache: false })
+
+    await prepare({ ...opts, packer: { ...opts.packer, path: packer.path }, deadlineMs: 3_000 })
+    expect(messages(core.notice)).toBe(
+      'packer plugins install github.com/hashicorp/amazon did not finish within 3 s and was stopped: the ' +
+        "plugin's source (GitHub, or releases.hashicorp.com) did not answer in time, so this job uses release 1.3.0, which the plugin folder holds."
+    )
+    expect(argsOf(packer)).toEqual([['plugins', 'install', 'github.com/hashicorp/amazon']])
+  }, 20_000)
+
+  it('after a cache hit, runs packer init without -upgrade when -upgrade is stopped at the deadline', async () => {
+    // The cache gave the job a release that passes the template's constraint: packer init asks no one for it.
+    cache.restoreCache.mockImplementation(async (paths) => {
+      const amazon = join(paths[0], 'github.com', 'hashicorp', 'amazon')
+      mkdirSync(amazon, { recursive: true })
+      const binary = join(amazon, 'packer-plugin-amazon_v1.3.0_x5.0_linux_amd64')
+      writeFileSync(binary, 'plugin\n')
+      writeFileSync(`${binary}_SHA256SUM`, createHash('sha256').update('plugin\n').digest('hex'))
+      return 'packer-plugins-key'
+    })
+    const packer = packerStandIn('1.11.2', { hang: true })
+    const { options: opts } = options('1.11.2', 'hcl')
+
+    await prepare({ ...opts, packer: { ...opts.packer, path: packer.path }, deadlineMs: 3_000 })
+    expect(argsOf(packer)).toEqual([
+      ['init', '-upgrade', 'build.pkr.hcl'],
+      ['init', 'build.pkr.hcl']
+    ])
+    expect(messages(core.notice)).toBe(
+      'packer init -upgrade build.pkr.hcl did not finish within 3 s and was stopped: the ' +
+        "plugin's source (GitHub, or releases.hashicorp.com) did not answer in time, so this job uses the releases the plugin " +
+        "cache gave it, which pass the template's required_plugins."
+    )
   }, 20_000)
 
   it('kills a plugin install that ignores the SIGTERM of its deadline, with its process group', async () => {

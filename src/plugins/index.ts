@@ -10,6 +10,7 @@ import type { InstalledPacker } from '../install/index.js'
 import type { PluginCacheState } from './cache-state.js'
 import type { PluginRequirement } from '../inputs/plugins.js'
 import { stoppedAtDeadline } from '../common/waiting.js'
+import { heldRelease } from './releases.js'
 import { jobPluginFolder, publishInstalled, removeJobFolder } from './shared-folder.js'
 
 // Builder, provisioner and post-processor types that ship inside Packer itself.
@@ -82,7 +83,7 @@ export type RunPackerCommand = (
   args: string[],
   env: Record<string, string>,
   options: { deadlineMs: number }
-) => Promise<{ exitCode: number; timedOut?: true; crashed?: string }>
+) => Promise<{ exitCode: number; timedOut?: true; crashed?: string; cancelled?: boolean }>
 
 /**
  * The longest one plugin command (packer init, packer plugins install) may take. It downloads
@@ -277,36 +278,49 @@ export async function preparePlugins(options: PluginOptions): Promise<PreparedPl
   return prepared
 }
 
+interface PluginCommand {
+  args: string[]
+  /** What a `packer plugins install` installs */
+  requirement?: PluginRequirement
+}
+
 /** Runs packer plugins install and packer init as `plan` says, with `env` added to Packer's. */
 async function installPlugins(options: PluginOptions, plan: PluginPlan, prepared: PreparedPlugins, env: Record<string, string>): Promise<void> {
   if (options.githubToken) env['PACKER_GITHUB_API_TOKEN'] = options.githubToken
-  const commands = plan.install.map(({ source, constraint }) =>
-    constraint ? ['plugins', 'install', source, constraint] : ['plugins', 'install', source]
-  )
-  if (plan.init) commands.push(['init', ...initUpgrade(prepared.cacheState), options.template])
+  const commands: PluginCommand[] = plan.install.map((requirement) => ({
+    args: ['plugins', 'install', requirement.source, ...(requirement.constraint ? [requirement.constraint] : [])],
+    requirement
+  }))
+  if (plan.init) commands.push({ args: ['init', ...initUpgrade(prepared.cacheState), options.template] })
   const deadlineMs = options.deadlineMs ?? pluginCommandDeadlineMs
-  for (const args of commands) {
-    const { exitCode, timedOut, crashed } = await options.run(args, env, { deadlineMs })
-    if (timedOut) {
-      throw new Error(
-        `${stoppedAtDeadline(commandLine(args), deadlineMs)}: the plugin's ` +
-          'source (GitHub, or releases.hashicorp.com) did not answer in time. Run the job again, or put the plugins ' +
-          'in PACKER_PLUGIN_PATH before this step.'
-      )
-    }
+  const notice = (message: string) => (prepared.notices = [...(prepared.notices ?? []), message])
+  for (const { args, requirement } of commands) {
+    const { exitCode, timedOut, crashed, cancelled } = await options.run(args, env, { deadlineMs })
     // Packer itself crashed (a panic): what it says is why, and where Packer's report of it is.
-    if (crashed) throw new Error(`${crashed} Nothing was built.`)
-    if (exitCode !== 0 && args.includes('-upgrade') && (await initWithoutUpgrade(options, args, env, deadlineMs))) {
-      prepared.notices = [
-        ...(prepared.notices ?? []),
-        `${commandLine(args)} failed with exit code ${exitCode} (see the log above): Packer could not look for a newer release of ` +
-          "the template's plugins, so this job uses the releases the plugin cache gave it, which pass the template's required_plugins."
-      ]
+    if (crashed && !timedOut) throw new Error(`${crashed} Nothing was built.`)
+    if (exitCode === 0 && !timedOut) continue
+    const line = commandLine(args)
+    // A cancel stops the job here; the caller says so.
+    if (cancelled) throw new Error(`${line} was stopped by the cancel`)
+    const plugins = requirement ? 'the plugin' : "the template's plugins"
+    const why = timedOut
+      ? `${stoppedAtDeadline(line, deadlineMs)}: the plugin's source (GitHub, or releases.hashicorp.com) did not answer in time`
+      : `${line} failed with exit code ${exitCode} (see the log above): Packer could not look for a newer release of ${plugins}`
+    if (args.includes('-upgrade') && (await initWithoutUpgrade(options, args, env, deadlineMs))) {
+      notice(`${why}, so this job uses the releases the plugin cache gave it, which pass the template's required_plugins.`)
       continue
     }
-    if (exitCode !== 0) {
-      throw new Error(`${commandLine(args)} failed with exit code ${exitCode}; see the log above`)
+    // packer plugins install asks the plugin's source for its releases first, even when one it
+    // would take is installed (InstallLatest, packer/plugin-getter/plugins.go, v1.10.0 to
+    // v1.16.0): a runner that cannot reach the source fails it with the release right there.
+    const held = requirement && (await heldRelease(env['PACKER_PLUGIN_PATH'].split(delimiter), requirement))
+    if (requirement && held !== undefined) {
+      const passes = requirement.constraint ? ` and which passes ${requirement.constraint}` : ''
+      notice(`${why}, so this job uses release ${held}, which the plugin folder holds${passes}.`)
+      continue
     }
+    if (timedOut) throw new Error(`${why}. Run the job again, or put the plugins in PACKER_PLUGIN_PATH before this step.`)
+    throw new Error(`${line} failed with exit code ${exitCode}; see the log above`)
   }
 }
 

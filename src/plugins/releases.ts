@@ -2,6 +2,11 @@
 // installs a plugin's newest release beside the ones already there and removes none, so a
 // plugin with no version constraint adds a release to the folder whenever a new one comes out;
 // Packer only ever loads one of them. Read from Packer's packer/plugin-getter (1.7 to 1.16).
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import * as semver from 'semver'
 import type { PluginRequirement } from '../inputs/plugins.js'
 
@@ -125,4 +130,49 @@ export function releasesLeftOut(files: string[], plugins: PluginRequirement[], p
     for (const release of releases) if (!kept.has(release)) leftOut.push([release.file, release.file + CHECKSUM])
   }
   return leftOut
+}
+
+/** Go's names for the runner's OS and architecture, which end a release's file name. */
+const GO_OS: Partial<Record<NodeJS.Platform, string>> = { linux: 'linux', darwin: 'darwin', win32: 'windows', freebsd: 'freebsd', openbsd: 'openbsd' }
+const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm' }
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  await pipeline(createReadStream(path), hash)
+  return hash.digest('hex')
+}
+
+/**
+ * The newest release of `requirement`'s plugin in plugin folders `folders` that Packer would
+ * load for it, as ListInstallations (packer/plugin-getter/plugins.go, v1.10.0 to v1.16.0) finds
+ * one: in HOST/NAMESPACE/NAME/, named for this OS and architecture and protocol 5, its version
+ * passing the constraint, beside a _SHA256SUM file that holds the binary's SHA-256. Its version,
+ * or undefined when there is none (or the constraint is one Packer refuses).
+ */
+export async function heldRelease(
+  folders: string[],
+  requirement: PluginRequirement,
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch
+): Promise<string | undefined> {
+  const check = requirement.constraint === undefined ? () => true : constraintCheck(requirement.constraint)
+  const parts = requirement.source.split('/')
+  const name = parts.at(-1)
+  const suffix = `_${GO_OS[platform] ?? platform}_${GO_ARCH[arch] ?? arch}${platform === 'win32' ? '.exe' : ''}`
+  if (!check || !name) return undefined
+  const candidates: Array<{ path: string; version: string }> = []
+  for (const folder of folders) {
+    const directory = join(folder, ...parts)
+    for (const file of await readdir(directory).catch(() => [] as string[])) {
+      const match = RELEASE.exec(file)
+      if (!match || match[1] !== name || !match[3].startsWith('_x5.') || !file.endsWith(suffix) || !check(match[2])) continue
+      candidates.push({ path: join(directory, file), version: match[2] })
+    }
+  }
+  candidates.sort((a, b) => semver.compare(b.version, a.version))
+  for (const { path, version } of candidates) {
+    const sum = await readFile(`${path}${CHECKSUM}`, 'utf8').catch(() => undefined)
+    if (sum !== undefined && sum.trim().toLowerCase() === (await sha256Of(path))) return version
+  }
+  return undefined
 }
