@@ -245,7 +245,7 @@ describe('reuse, fingerprint-paths', () => {
     writeFileSync(join(workspace, 'scripts', 'setup.sh'), 'echo\n')
     const inputs = await read({})
     const first = await computeFingerprint(inputs, '1.6.6')
-    expect(first).toEqual({ fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/), files: 2, referenced: [] })
+    expect(first).toEqual({ fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/), files: 2, referenced: [], environment: [] })
     expect(await computeFingerprint(inputs, '1.6.6')).toEqual(first)
     expect((await computeFingerprint(inputs, '1.11.2')).fingerprint).not.toBe(first.fingerprint)
     expect((await computeFingerprint(await read({ variables: 'a=b' }), '1.6.6')).fingerprint).not.toBe(first.fingerprint)

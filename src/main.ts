@@ -1135,6 +1135,9 @@ function logged(fingerprint: Fingerprint, workspace: string): string {
     const paths = fingerprint.referenced.map((path) => workspaceRelative(path, workspace))
     core.info(`Fingerprinted too, as the template names them: ${paths.join(', ')}`)
   }
+  if (fingerprint.environment.length > 0) {
+    core.info(`Fingerprinted too, as the template's variables read them: environment variables ${fingerprint.environment.join(', ')}`)
+  }
   return fingerprint.fingerprint
 }
 

@@ -47,6 +47,8 @@ export interface Fingerprint {
    * sorted): what the log names, since the user did not list them.
    */
   referenced: string[]
+  /** The environment variables it covers, as a JSON template's variables read them: what the log names. */
+  environment: string[]
 }
 
 // Written by Packer or git, not by the user: they change from run to run without changing the image.
@@ -302,7 +304,8 @@ function fingerprintedVariables(inputs: FingerprintInputs): string[][] {
  * The fingerprint; throws, naming fingerprint-paths, when a file cannot be found or read.
  * The same inputs give the same fingerprint as earlier versions of the action computed, but
  * for a value given to a sensitive variable, by the variables input or in a template or
- * variables file, which earlier versions hashed. Once `signal` aborts it reads no more, and throws.
+ * variables file, which earlier versions hashed, and for a JSON template whose variables read
+ * the environment, which earlier versions did not. Once `signal` aborts it reads no more, and throws.
  */
 export async function computeFingerprint(inputs: FingerprintInputs, packerVersion: string, signal?: AbortSignal): Promise<Fingerprint> {
   try {
@@ -311,8 +314,12 @@ export async function computeFingerprint(inputs: FingerprintInputs, packerVersio
     const hash = createHash('sha256').update('packer-ami-action fingerprint 1\n')
     files.forEach((file, index) => hash.update(`file\t${relative(inputs.workingDirectory, file)}\t${digests[index]}\n`))
     hash.update(`variables\t${JSON.stringify(fingerprintedVariables(inputs))}\n`)
+    // Only where the variables read some: the fingerprint of a template whose variables read none stays as it was.
+    const environment = inputs.jsonTemplate?.environment ?? []
+    if (environment.length > 0) hash.update(`environment\t${JSON.stringify(environment)}\n`)
     hash.update(`only\t${JSON.stringify(inputs.only)}\nexcept\t${JSON.stringify(inputs.except)}\n`)
-    return { fingerprint: hash.update(`packer\t${packerVersion}\n`).digest('hex'), files: files.length, referenced }
+    const digest = hash.update(`packer\t${packerVersion}\n`).digest('hex')
+    return { fingerprint: digest, files: files.length, referenced, environment: environment.map(([name]) => name) }
   } catch (error) {
     const what = "the build's inputs (template, variables files, fingerprint-paths)"
     throw new Error(`Cannot compute the fingerprint of ${what}: ${messageOf(error)}`, { cause: error })

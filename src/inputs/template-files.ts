@@ -27,6 +27,7 @@ import {
   checkJsonVarFile,
   describeJsonTemplate,
   encodingMistake,
+  environmentRead,
   hclTemplateFiles,
   jsonAmiBuilds,
   jsonByteOrderMark,
@@ -344,10 +345,12 @@ function readJsonTemplate(
   if (file === undefined) return { description: nothingKnown, versionDemands: [] }
   const parsed = withPackerRootKeys(file.parsed)
   const values = userVariables(parsed, json.varFiles.map((varFile) => varFile.parsed), json.variables)
-  const description = describeJson(reader, { ...json, parsed, values }, { env: startedIn(workingDirectory, withHomeRegion(env, json.homeRegion)), templateDir: dirname(path), pwd: workingDirectory })
+  const packerEnv = startedIn(workingDirectory, withHomeRegion(env, json.homeRegion))
+  const description = describeJson(reader, { ...json, parsed, values }, { env: packerEnv, templateDir: dirname(path), pwd: workingDirectory })
   const demand = minPackerVersion(parsed, path, reader.shown(path))
   const varFiles = json.varFiles.map(({ path, text, bytes }) => ({ path, text, bytes }))
-  return { description, versionDemands: demand ? [demand] : [], jsonTemplate: { path, text: file.text, bytes: file.bytes, variables: values, varFiles } }
+  const environment = environmentRead(values, description.sensitiveVariables, packerEnv)
+  return { description, versionDemands: demand ? [demand] : [], jsonTemplate: { path, text: file.text, bytes: file.bytes, variables: values, varFiles, environment } }
 }
 
 /**
