@@ -1692,7 +1692,7 @@ describe('tagging through the AWS SDK', () => {
     const reused = await runTagging(reuse)
     expect(reused.exitCode).toBe(0)
     expect(packerCalls().filter((args) => args[0] === 'build')).toHaveLength(1)
-    expect(reused.stdout).toContain('reusing its 3 AMI(s), nothing is built.')
+    expect(reused.stdout).toContain('reusing its 3 AMIs, nothing is built.')
     expect(reused.outputs['ami-id']).toBe(amiIds['us-east-1'])
     expect(reused.warnings).toEqual([])
     expect(notices(reused)).toEqual([note])

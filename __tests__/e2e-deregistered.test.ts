@@ -463,7 +463,7 @@ describeWithPacker('a run cancelled while it makes sure of a reused set', () => 
           "it made no AMI in us-east-1, the home region. Output ami-ids has each region's."
       ])
       expect(second.errors.map(({ message }) => message)).toEqual([
-        `The run was cancelled (SIGINT) while ${doing}: the 2 AMI(s) built by ${builtBy} are in the outputs, ` +
+        `The run was cancelled (SIGINT) while ${doing}: the set of 2 AMIs reused from ${builtBy} is in the outputs, ` +
           `but the run ended before it made sure that they are all still there${cutShort}.`
       ])
       expect(second.stdout).not.toMatch(/after the build/)
@@ -509,8 +509,8 @@ describeWithPacker('a run cancelled or failing in a stage after it reused a set'
       expect(started.callsOf('RunInstances')).toHaveLength(1)
       expect(second.outputs['ami-ids']).toBe(first.outputs['ami-ids'])
       expect(second.errors.map(({ message }) => message)).toEqual([
-        `${cause} while publishing the AMI IDs to SSM (ssm-parameter): the 2 AMI(s) built by ${builtBy} and reused ` +
-          'have the input tags and are in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1) ' +
+        `${cause} while publishing the AMI IDs to SSM (ssm-parameter): the set of 2 AMIs reused from ${builtBy} ` +
+          'has the input tags and is in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1) ' +
           '(the summary shows what each step did).'
       ])
       expect(second.stdout).not.toMatch(/after the build/)
@@ -537,7 +537,7 @@ describeWithPacker('a stage after it reused a set that fails', () => {
     expect(second.outputs['ami-ids']).toBe(first.outputs['ami-ids'])
     expect(second.errors.map(({ message }) => message)).toEqual([
       'SSM parameter web-ami in eu-west-1: AccessDeniedException — the credentials lack ssm:PutParameter. User: loopback is not authorized to perform: ssm:PutParameter',
-      `ssm-parameter failed (see the errors above); the 2 AMI(s) built by ${builtBy} and reused are in the outputs.`
+      `ssm-parameter failed (see the errors above); the set of 2 AMIs reused from ${builtBy} is in the outputs.`
     ])
     expect(second.summary).not.toMatch(/after the build|AMIs built/)
   })

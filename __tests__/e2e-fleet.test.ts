@@ -249,7 +249,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
         expect(snapshots?.length).toBeGreaterThan(0)
         expect(second.summary).toContain(`${amiId}) | ${snapshots?.join(', ')} | reused |`)
       }
-      expect(groupLines(second.stdout, 'Look for AMIs to reuse')).toContain(`Nothing changed since ${runUrl}: reusing its 3 AMI(s), nothing is built.`)
+      expect(groupLines(second.stdout, 'Look for AMIs to reuse')).toContain(`Nothing changed since ${runUrl}: reusing its 3 AMIs, nothing is built.`)
       expect(extraPermissions()).toEqual(readmeInputPermissions('reuse'))
     })
 
@@ -475,7 +475,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
         const keys = Object.entries(call.params).filter(([name]) => /^Tag\.\d+\.Key$/.test(name)).map(([, key]) => key)
         expect(keys.sort()).toEqual(['New', 'Team'])
       }
-      expect(second.stdout).toContain(`Nothing changed since ${runUrl}: reusing its 3 AMI(s), nothing is built.`)
+      expect(second.stdout).toContain(`Nothing changed since ${runUrl}: reusing its 3 AMIs, nothing is built.`)
       expect(second.stdout).toContain(
         'Input tags applied to the reused AMIs and their snapshots (New, Team): tags do not change the image, so they are not in the fingerprint.'
       )
@@ -573,7 +573,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       expect(second.exitCode).toBe(0)
       expect(launched()).toBe(1)
       expect(amiOutputs(second)).toEqual(amiOutputs(first))
-      expect(groupLines(second.stdout, 'Look for AMIs to reuse')).toContain(`Nothing changed since ${runUrl}: reusing its 20 AMI(s), nothing is built.`)
+      expect(groupLines(second.stdout, 'Look for AMIs to reuse')).toContain(`Nothing changed since ${runUrl}: reusing its 20 AMIs, nothing is built.`)
       // The set names no region: the look-up asked EC2 for the account's and searched each once;
       // then one DescribeImages in each region of the set named its AMI, to see it still there.
       const described = endpoint.calls.slice(setUpCalls).filter((call) => call.action === 'DescribeImages')

@@ -107,7 +107,7 @@ describeWithPacker("the runner's own files failing, through the bundled action",
   it.each([
     { how: 'a cancel', signal: 'SIGINT' as const, cause: 'The run was cancelled (SIGINT)', nodeArgs: [] as string[] },
     { how: 'a crash', signal: 'SIGUSR2' as const, cause: 'The action crashed (Error: injected crash)', nodeArgs: ['--import', crashOnSigusr2] }
-  ])('GITHUB_OUTPUT filled up, then $how while tagging: the failure is followed by a warning naming the file, in the summary too', async ({ signal, cause, nodeArgs }) => {
+  ])('GITHUB_OUTPUT filled up, then $how while tagging: the failure says the IDs are only in the log, then a warning names the file, in the summary too', async ({ signal, cause, nodeArgs }) => {
     const runner = folder()
     const written = join(runner, 'output-written')
     writeFileSync(written, '')
@@ -136,8 +136,10 @@ describeWithPacker("the runner's own files failing, through the bundled action",
     expect(result.exitCode).toBe(1)
     // An injected crash's own stack is logged; the file's failure is not, as Node's bare error.
     expect(result.stderr).not.toContain('ENOSPC')
+    // The failure says where the AMI IDs are: not in the outputs the runner's file refused.
     expect(result.errors.map(({ message }) => message)).toEqual([
-      `${cause} after the build: the 3 AMI(s) exist and are in the outputs; tags not yet added were not added (the summary lists them).`
+      `${cause} after the build: the 3 AMIs are built and in the log, not in the outputs, which could not be written; ` +
+        'tags not yet added were not added (the summary lists them).'
     ])
     expect(result.warnings).toEqual([notWritten])
     expect(result.summary).toContain(notWritten)

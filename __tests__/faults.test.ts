@@ -1720,7 +1720,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         options(alikeInputs, { onStart: (child, stdoutSoFar) => void until(() => done(stdoutSoFar), 'both unnamed builds to finish while slow provisions').then(() => child.kill('SIGINT')) })
       )
       expect(run.exitCode).toBe(1)
-      expect(run.errors.map(({ message }) => message)).toContain('The build was cancelled after Packer made 6 AMI(s): they are in the outputs and the summary.')
+      expect(run.errors.map(({ message }) => message)).toContain('The build was cancelled after Packer made 6 AMIs that are in the summary and in the outputs.')
       expectKeptApart(run)
     })
 
@@ -1783,7 +1783,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(JSON.parse(main.outputs.builds)).toEqual({ 'a.amazon-ebs.demo': byRegion })
       for (const { region, amiId } of encrypted) expect(main.summary.split(`| ${region} | [\`${amiId}\`](`)).toHaveLength(2)
       expect(main.summary).not.toContain(unencrypted)
-      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMI(s): they are in the outputs and the summary.')
+      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMIs that are in the summary and in the outputs.')
     })
 
     it("cancelled while a build's AMI is copied: Packer deregisters the AMI, and the post step its copies", async () => {
@@ -1840,7 +1840,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(main.summary).toContain(`| us-east-1 | [\`${fast}\`](`)
         expect(main.summary).not.toContain('No AMI was built')
         if (how === 'cancelled') {
-          expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 1 AMI(s): they are in the outputs and the summary.')
+          expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 1 AMI that is in the summary and in the outputs.')
         }
         expect(JSON.parse(main.state['packer-leftovers'])).toMatchObject({ amis: [fast] })
         // fast copied nothing; the copies of slow, which did not finish, are the post step's.
@@ -1891,7 +1891,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(main.outputs['ami-id']).toBe(web[0].amiId)
       expect(JSON.parse(main.outputs.builds)).toEqual({ web: byRegion })
       for (const { region, amiId } of web) expect(main.summary).toContain(`| ${region} | [\`${amiId}\`](`)
-      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMI(s): they are in the outputs and the summary.')
+      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMIs that are in the summary and in the outputs.')
       expect(main.warnings.filter((text) => text.includes(unencrypted))).toEqual([])
       expect(main.summary).not.toContain(unencrypted)
       expect(copyLookUps().map((call) => call.region).sort()).toEqual(regions.slice().sort())
@@ -1911,7 +1911,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         web.map(({ region, amiId }) => `${region} ${amiId}`).sort()
       )
       for (const { region, amiId } of web) expect(main.summary).toContain(`| ${region} | [\`${amiId}\`](`)
-      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMI(s): they are in the outputs and the summary.')
+      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMIs that are in the summary and in the outputs.')
       expect(main.warnings.filter((text) => text.includes('copies'))).toEqual([])
       // One look-up in each region Packer's log says web copied to, for copies of web's AMI only.
       const lookUps = copyLookUps()
@@ -2009,7 +2009,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(JSON.parse(main.outputs['ami-ids'])).toEqual(byRegion)
       expect(JSON.parse(main.outputs.builds)).toEqual({ web: byRegion })
       for (const { region, amiId } of web) expect(main.summary).toContain(`| ${region} | [\`${amiId}\`](`)
-      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMI(s): they are in the outputs and the summary.')
+      expect(main.errors.at(-1)?.message).toBe('The build was cancelled after Packer made 3 AMIs that are in the summary and in the outputs.')
     })
 
     it("the main step killed after a build with copies finished, with a manifest after a checksum: the post step names each of its AMIs once", async () => {
@@ -2938,7 +2938,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         // Said once, as it came.
         expect(result.stdout.split('\n').filter((line) => ownTags(region).test(line))).toHaveLength(1)
       }
-      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 4 AMI\(s\) exist and are in the outputs/)
+      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 4 AMIs are built and in the outputs/)
       // The summary says what the log said: web's tags, its own among them, are on in eu-west-1 and us-west-2, no tag in us-east-1.
       const tagsColumn = (amiId: string) => new RegExp(`${amiId}\\)[^|\\n]*\\|[^|\\n]*\\| ([^|\\n]*) \\|`).exec(result.summary)?.[1]
       for (const build of ['web', 'api']) {
@@ -2968,7 +2968,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         )
       )
       expect(result.exitCode).toBe(1)
-      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 3 AMI\(s\) exist and are in the outputs/)
+      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 3 AMIs are built and in the outputs/)
       expect(Object.keys(JSON.parse(result.outputs['ami-ids']))).toHaveLength(3)
       expect(result.summary).toContain(':no_entry_sign: Cancelled')
       expect(result.summary).not.toContain('pending')
@@ -3022,7 +3022,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const held = lines.findLastIndex((line) => line.startsWith('::warning::'))
       const failure = lines.findIndex((line) => line.startsWith('::error::The run was cancelled (SIGINT) after the build'))
       expect(failure).toBeGreaterThan(held)
-      expect(result.errors.map((error) => error.message)).toEqual([expect.stringMatching(/^The run was cancelled \(SIGINT\) after the build: the 4 AMI\(s\) exist/)])
+      expect(result.errors.map((error) => error.message)).toEqual([expect.stringMatching(/^The run was cancelled \(SIGINT\) after the build: the 4 AMIs are built/)])
     })
   })
 
@@ -3123,7 +3123,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(result.exitCode).toBe(1)
       expect(result.errors.map((error) => error.message)).toEqual([
         `The run was cancelled (SIGINT) after the build, while ${stage.doing} (${stage.input}): ` +
-          `the 3 AMI(s) exist, are tagged and are in the outputs; ${stage.input} did not finish (${stage.soFar})${stage.notRun ?? ''} (the summary shows what each step did).`
+          `the 3 AMIs are built, tagged and in the outputs; ${stage.input} did not finish (${stage.soFar})${stage.notRun ?? ''} (the summary shows what each step did).`
       ])
       expect(result.summary).toContain(':no_entry_sign: Cancelled')
       expect(result.summary).toContain(`Cancelled (SIGINT) while ${stage.doing} (${stage.input}).`)
@@ -3143,7 +3143,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const [, signal] = /^The run was cancelled \((SIGINT|SIGTERM)\)/.exec(cancels[0].message) ?? []
       expect(result.errors.map((error) => error.message)).toEqual([
         `The run was cancelled (${signal}) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ` +
-          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2), and launch-template did not run (the summary shows what each step did).'
+          'the 3 AMIs are built, tagged and in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2), and launch-template did not run (the summary shows what each step did).'
       ])
       expect(result.summary).toContain(`Cancelled (${signal}) while publishing the AMI IDs to SSM (ssm-parameter).`)
       expect(result.summary).not.toContain(signal === 'SIGINT' ? 'SIGTERM' : 'SIGINT')
@@ -3155,7 +3155,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(result.exitCode).toBe(1)
       expect(result.errors.map((error) => error.message)).toEqual([
         'The action crashed (Error: injected crash) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ' +
-          'the 3 AMI(s) exist, are tagged and are in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2), and launch-template did not run (the summary shows what each step did).'
+          'the 3 AMIs are built, tagged and in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2), and launch-template did not run (the summary shows what each step did).'
       ])
       expect(result.stderr).toContain('Error: injected crash')
       expect(result.summary).toContain(':x: Failed')
@@ -3256,7 +3256,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(linesStarting(result.stdout, `${region}: tagged`)).toBe(1)
       }
       expect(endpoint.tagsOf('us-west-2', amiIds['us-west-2']).SourceCommit).toBeUndefined()
-      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 3 AMI\(s\) exist and are in the outputs/)
+      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 3 AMIs are built and in the outputs/)
       // The summary says what the log said: the two regions' AMIs have their tags, the third not.
       const row = (region: string) => result.summary.split('\n').find((line) => line.includes(`| ${region} |`)) ?? ''
       for (const region of ['us-east-1', 'eu-west-1']) expect(row(region)).toMatch(/\| \d+ added, \d+ in all \|$/)
@@ -3279,8 +3279,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.parameters('us-west-2')[name]).toBeUndefined()
       expect(endpoint.callsOf('PutParameter', 'us-west-2').map((call) => call.error)).toEqual(['NoAnswer'])
       expect(result.errors.map((error) => error.message)).toEqual([
-        'The run was cancelled (SIGINT) after the build, while publishing the AMI IDs to SSM (ssm-parameter): the 3 AMI(s) exist, ' +
-          'are tagged and are in the outputs; ssm-parameter did not finish (published in eu-west-1, us-east-1; no answer yet in us-west-2) ' +
+        'The run was cancelled (SIGINT) after the build, while publishing the AMI IDs to SSM (ssm-parameter): the 3 AMIs are built, ' +
+          'tagged and in the outputs; ssm-parameter did not finish (published in eu-west-1, us-east-1; no answer yet in us-west-2) ' +
           '(the summary shows what each step did).'
       ])
       for (const region of ['us-east-1', 'eu-west-1']) {
@@ -3308,8 +3308,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
           'so no version was made there; us-west-2 had not answered. Check the name or ID.'
       ])
       expect(result.errors.map((error) => error.message)).toEqual([
-        'The run was cancelled (SIGINT) after the build, while rolling out the launch template (launch-template): the 3 AMI(s) exist, ' +
-          'are tagged and are in the outputs; launch-template did not finish (no such template in eu-west-1, us-east-1; no answer yet in us-west-2) ' +
+        'The run was cancelled (SIGINT) after the build, while rolling out the launch template (launch-template): the 3 AMIs are built, ' +
+          'tagged and in the outputs; launch-template did not finish (no such template in eu-west-1, us-east-1; no answer yet in us-west-2) ' +
           '(the summary shows what each step did).'
       ])
       const templates = section(result.summary, '### Launch template `web` (cut short: the run was cancelled)')
@@ -3346,8 +3346,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.launchTemplates('us-west-2')[0].defaultVersion).toBe(1)
       expect(JSON.parse(result.outputs['launch-template-versions'])).toEqual({ 'us-east-1': 2, 'eu-west-1': 2 })
       expect(result.errors.map((error) => error.message)).toEqual([
-        'The action crashed (Error: injected crash) after the build, while rolling out the launch template (launch-template): the 3 AMI(s) exist, ' +
-          'are tagged and are in the outputs; launch-template did not finish (new version in eu-west-1, us-east-1; no answer yet in us-west-2) ' +
+        'The action crashed (Error: injected crash) after the build, while rolling out the launch template (launch-template): the 3 AMIs are built, ' +
+          'tagged and in the outputs; launch-template did not finish (new version in eu-west-1, us-east-1; no answer yet in us-west-2) ' +
           '(the summary shows what each step did).'
       ])
       const templates = section(result.summary, '### Launch template `web` (cut short: the action failed)')
@@ -3379,8 +3379,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(endpoint.images('us-west-2').map((image) => image.imageId)).toContain('ami-0000000000000a002')
       expect(JSON.parse(result.outputs.deregistered)).toEqual([{ region: 'eu-west-1', amiId: 'ami-0000000000000a001' }])
       expect(result.errors.map((error) => error.message)).toEqual([
-        'The run was cancelled (SIGINT) after the build, while retiring old AMIs (keep-images): the 3 AMI(s) exist, ' +
-          'are tagged and are in the outputs; keep-images did not finish (deregistered ami-0000000000000a001 (eu-west-1); ' +
+        'The run was cancelled (SIGINT) after the build, while retiring old AMIs (keep-images): the 3 AMIs are built, ' +
+          'tagged and in the outputs; keep-images did not finish (deregistered ami-0000000000000a001 (eu-west-1); ' +
           'no answer yet for ami-0000000000000a002 (us-west-2)) (the summary shows what each step did).'
       ])
       const retention = section(result.summary, '### Retention: the newest AMI of each image family is kept (cut short: the run was cancelled)')

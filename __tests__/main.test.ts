@@ -244,7 +244,7 @@ describe('the job', () => {
 
     await run()
 
-    expect(failure()).toBe('The build was cancelled after Packer made 1 AMI(s): they are in the outputs and the summary.')
+    expect(failure()).toBe('The build was cancelled after Packer made 1 AMI that is in the summary and in the outputs.')
     expect(outputs()['ami-id']).toBe(web[0].amiId)
     expect(tagAmis).not.toHaveBeenCalled()
   })

@@ -97,7 +97,8 @@ import {
   type PassedOver,
   type SummaryModel
 } from './report/index.js'
-import { runnerFileNotWritten, saveState } from './report/runner-files.js'
+import { inTheOutputs, runnerFileNotWritten, saveState } from './report/runner-files.js'
+import { plural } from './report/texts.js'
 
 type TaggingStage = typeof import('./aws/tagging.js')
 type ReuseStage = typeof import('./aws/reuse.js')
@@ -411,13 +412,13 @@ function endWhileIdle({ cause, problem, outcome }: RunEnd): void {
     if (reusing.grouped) core.endGroup()
     reusing.noteAmiId()
     failOnce(
-      `${cause} while ${reusing.doing}: the ${amis.length} AMI(s) built by ${model.reusedFrom} are in the outputs, ` +
+      `${cause} while ${reusing.doing}: the set of ${plural(amis.length, 'AMI')} reused from ${model.reusedFrom} is ${inTheOutputs()}, ` +
         `but the run ended before it made sure that they are all still there${reusing.grouped ? ', and before every tag was applied' : ''}.`
     )
   } else {
     failOnce(
-      `${cause} after the build: the ${amis.length} AMI(s) exist and are in the ` +
-        'outputs; tags not yet added were not added (the summary lists them).'
+      `${cause} after the build: the ${plural(amis.length, 'AMI', ['is', 'are'])} built and ${inTheOutputs()}; ` +
+        'tags not yet added were not added (the summary lists them).'
     )
   }
   const where = stage ? `${stage.doing} (${stage.input})` : (reusing?.doing ?? 'tagging')
@@ -444,9 +445,9 @@ function exitWith(summary: SummaryModel | undefined): void {
 function theAmisInTheOutputs(model: SummaryModel): string {
   const count = model.amis.length
   if (model.reusedFrom) {
-    return `the ${count} AMI(s) built by ${model.reusedFrom} and reused ${model.retagged ? 'have the input tags and ' : ''}are in the outputs`
+    return `the set of ${plural(count, 'AMI')} reused from ${model.reusedFrom} ${model.retagged ? 'has the input tags and ' : ''}is ${inTheOutputs()}`
   }
-  return `the ${count} AMI(s) exist, ${model.tagCount ? 'are tagged ' : ''}and are in the outputs`
+  return `the ${plural(count, 'AMI', ['is', 'are'])} built${model.tagCount ? ', tagged' : ''} and ${inTheOutputs()}`
 }
 
 /**
@@ -1056,7 +1057,7 @@ async function buildAndTag(
   if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, cancellation, summary, amis)
   if (built.run.crashed) summary.problems.push(built.run.crashed)
   if (built.run.exitCode !== 0) {
-    const madeAmis = `${amis.length === 1 ? '1 AMI that is' : `${amis.length} AMIs that are`} in the outputs.`
+    const madeAmis = `${plural(amis.length, 'AMI', ['that is', 'that are'])} ${inTheOutputs()}.`
     throw new Failure(
       (built.run.crashed ? `${built.run.crashed} Before it crashed, it built ${madeAmis}` : `packer build failed (exit code ${built.run.exitCode}), after building ${madeAmis}`) +
         expiredDuringTheBuild(built.run, built.buildRegions, summary) +
@@ -1065,7 +1066,7 @@ async function buildAndTag(
   }
   if (built.failedAfterImage !== undefined) {
     throw new Failure(
-      `${built.failedAfterImage}; the other builds' ${amis.length === 1 ? '1 AMI is' : `${amis.length} AMIs are`} in the outputs.` + notRolledOut(inputs, 'after a successful build', summary)
+      `${built.failedAfterImage}; the other builds' ${plural(amis.length, 'AMI', ['is', 'are'])} ${inTheOutputs()}.` + notRolledOut(inputs, 'after a successful build', summary)
     )
   }
   return amis
@@ -1089,7 +1090,7 @@ async function rollOut(inputs: Inputs, amis: Ami[], summary: SummaryModel, prove
     throw new Failure(
       summary.reusedFrom
         ? `${stages} failed (see the errors above); ${theAmisInTheOutputs(summary)}.`
-        : `${stages} failed after the build (see the errors above); the AMIs are built, tagged and in the outputs.`
+        : `${stages} failed after the build (see the errors above); the AMIs are built, tagged and ${inTheOutputs()}.`
     )
   }
   // Every stage has set its outputs: a file that did not take them fails the job, in its summary too.
@@ -1213,7 +1214,7 @@ async function reuse(
     }
     const reusedFrom = lookup.found.builtBy ?? `Packer run ${lookup.found.runUuid}`
     if (lookup.found.untagged && !(await tagUntagged(lookup.found.untagged, reusedFrom, inputs, summary, reuseStage))) return undefined
-    core.info(`Nothing changed since ${reusedFrom}: reusing its ${lookup.found.amis.length} AMI(s), nothing is built.`)
+    core.info(`Nothing changed since ${reusedFrom}: reusing its ${plural(lookup.found.amis.length, 'AMI')}, nothing is built.`)
     return { ...lookup.found, reusedFrom }
   })
   if (!found) return undefined
@@ -1268,7 +1269,7 @@ async function adoptRecorded(
   const left = record.amis.filter((ami) => ami.actionTags !== undefined)
   const named = (amis: Array<{ amiId: string; region: string }>) => amis.map(({ amiId, region }) => `${amiId} in ${region}`).join(', ')
   core.info(
-    `No set found by its tags (${lookedUp}), but an earlier attempt of this workflow run recorded its set of ${record.amis.length} AMI(s) in the Actions cache (${key}) ` +
+    `No set found by its tags (${lookedUp}), but an earlier attempt of this workflow run recorded its set of ${plural(record.amis.length, 'AMI')} in the Actions cache (${key}) ` +
       `when its tagging left ${named(left)} untagged: making sure that they are as recorded.`
   )
   const adopted = await adoptRecordedSet(record, { tagSnapshots: inputs.tagSnapshots, userTags })
@@ -1289,7 +1290,7 @@ async function adoptRecorded(
     `${one ? 'has' : 'have'} the set's tags now${snapshots}, and ${one ? 'is' : 'are'} reused with the set.`
   annotate({ level: 'notice', message, title: 'Reuse' })
   summary.untaggedOfTheSet = message
-  core.info(`Nothing changed since ${reusedFrom}: reusing its ${adopted.set.amis.length} AMI(s), nothing is built.`)
+  core.info(`Nothing changed since ${reusedFrom}: reusing its ${plural(adopted.set.amis.length, 'AMI')}, nothing is built.`)
   return { ...adopted.set, reusedFrom }
 }
 
@@ -2137,7 +2138,7 @@ function gotTheTags(tagging: RegionTagResult, ami: Ami): boolean {
 /** `untagged`: what the failure says of the AMIs it left without the run's tags (untaggedSentence), if any. */
 function taggingFailed(regions: string[], inputs: Inputs, summary: SummaryModel, untagged = ''): Failure {
   return new Failure(
-    `Tagging failed in ${regions.join(', ')}; the AMIs exist and are in the outputs.${untagged}` +
+    `Tagging failed in ${regions.join(', ')}; the AMIs exist and are ${inTheOutputs()}.${untagged}` +
       expiredWhileTagging(regions, summary) +
       notRolledOut(inputs, 'once every AMI is tagged', summary)
   )
@@ -2339,7 +2340,7 @@ function stopIfCancelled(run: PackerRun, cancellation: Cancellation, summary: Su
   if (!run.cancelled) return
   if (amis === undefined) throw stoppedWhilePackerRan(cancellation, summary, 'during packer validate', ` (exit code ${run.exitCode}); nothing was built.`)
   const stopped = (after: string): Cancelled => stoppedWhilePackerRan(cancellation, summary, 'during packer build', after, 'The build was cancelled')
-  if (amis.length > 0) throw stopped(` after Packer made ${amis.length} AMI(s): they are in the outputs and the summary.`)
+  if (amis.length > 0) throw stopped(` after Packer made ${plural(amis.length, 'AMI', ['that is', 'that are'])} in the summary and ${inTheOutputs()}.`)
   const unfinished = run.record.temporaryResources.images
   if (unfinished.length > 0) {
     throw stopped(

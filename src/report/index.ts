@@ -14,6 +14,7 @@ import type { NotTheBuilds } from './found-images.js'
 import { masked, outputsHoldingSecrets, withoutValuesWithBars } from './masks.js'
 import { addPath, exportVariable, notWritten, runnerFileNotWritten, saveState, writeRunnerFile } from './runner-files.js'
 import { untaggedSection, type UntaggedAmi } from './untagged.js'
+import { plural } from './texts.js'
 
 export interface AmiOutputs {
   'ami-id': string
@@ -714,10 +715,6 @@ function withoutPlace(message: string): string {
   return [...lines.slice(0, at), ...(end < 0 ? [] : lines.slice(end))].join('\n')
 }
 
-/** `count` and `noun`, made plural (with an s) unless the count is 1. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`
-}
 
 /**
  * Text shown as it is in Markdown (a table's cell, a heading, a sentence; a build's name from the

@@ -4,7 +4,8 @@ import * as core from '@actions/core'
 import type { RetainedImage, RetentionResult } from '../aws/retention.js'
 import { annotate } from './annotation.js'
 import { cutShortHeading, unanswered, type CutShort } from './cut-short.js'
-import { cell, plural, setOutputs, type SummaryModel } from './index.js'
+import { cell, setOutputs, type SummaryModel } from './index.js'
+import { plural } from './texts.js'
 
 /** "snapshots deleted: a; left: b (in use by ami-…)": a snapshot another AMI uses stays. */
 function snapshotFates(image: RetainedImage): string {

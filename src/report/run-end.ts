@@ -1,6 +1,8 @@
 // The words in which the job tells how a run ended before its end (the runner's cancel, the
 // action's own crash, a kill of Packer) and what becomes of what Packer made.
 import type { TemporaryResources } from '../packer/machine-readable.js'
+import { inTheOutputs } from './runner-files.js'
+import { plural } from './texts.js'
 
 /**
  * What ended the run before its end: the runner's cancel, or an error nothing caught, the action's
@@ -49,7 +51,7 @@ export function endedBeforeTheRun(
   const { keep, amis, finished } = build
   const after =
     amis > 0
-      ? `the ${amis} AMI(s) Packer made are in the outputs; ${afterCancel(keep)}`
+      ? `Packer made ${plural(amis, 'AMI', ['that is', 'that are'])} ${inTheOutputs()}; ${afterCancel(keep)}`
       : finished > 0
         ? `the post step names the AMIs of the builds that finished${keep ? '; with on-error: abort, what else Packer made is left as it is.' : ', checks that nothing else Packer started is left, and removes what is.'}`
         : afterCancel(keep)

@@ -83,6 +83,14 @@ export function runnerFileNotWritten(file: RunnerFile): string | undefined {
 }
 
 /**
+ * Where a failure says the AMIs' IDs are: in the outputs, or, once the runner's output file has
+ * refused them, in the log only ("Output …, not written"), which the warning after it explains.
+ */
+export function inTheOutputs(): string {
+  return runnerFileNotWritten('outputs') === undefined ? 'in the outputs' : 'in the log, not in the outputs, which could not be written'
+}
+
+/**
  * Saves `value` as the step's state `name` for the post step. A state file that cannot be written
  * does not stop the job: the build goes on, Packer still cleans up after itself, and a warning
  * says what the post step then cannot do.
