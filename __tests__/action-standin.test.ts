@@ -1725,6 +1725,9 @@ describe('tagging through the AWS SDK', () => {
     )
     expect(endpoint.tagsOf('us-east-1', amiIds['us-east-1'])).toMatchObject({ Team: 'platform' })
     expect(result.summary).toContain('failed: ')
+    // What being left untagged means is said once in the log, by the error; the log names the AMI for its commands.
+    expect(result.stdout.split('this run and later ones will never find it')).toHaveLength(2)
+    expect(result.stdout).toContain(`Left without the run's tags (the step's error says what that means): ${amiIds['eu-west-1']} in eu-west-1. For each AMI,`)
   })
 
   it('retries throttling and an AMI not yet visible, then tags', async () => {

@@ -78,6 +78,11 @@ function findersOf(keys: Set<string>): string | undefined {
   return finders.length === 1 ? `${finders[0]} finds` : `${finders.join(' and ')} find`
 }
 
+/** "ami-1 in us-west-2, ami-2 in eu-west-1". */
+function namesOf(untagged: UntaggedAmi[]): string {
+  return untagged.map(({ amiId, region }) => `${amiId} in ${region}`).join(', ')
+}
+
 /**
  * That `untagged` are left without the run's tags, and, where those hold keys that keep-images or
  * reuse finds AMIs by, that these will never find them: "ami-1 in us-west-2 is left without the run's tags, …".
@@ -85,7 +90,7 @@ function findersOf(keys: Set<string>): string | undefined {
  */
 function leftWithout(untagged: UntaggedAmi[], recorded = false): string {
   const one = untagged.length === 1
-  const names = untagged.map(({ amiId, region }) => `${amiId} in ${region}`).join(', ')
+  const names = namesOf(untagged)
   const finders = findersOf(new Set(untagged.flatMap((ami) => Object.keys(ami.tags))))
   const it = one ? 'it' : 'them'
   const never =
@@ -152,7 +157,8 @@ export function reportUntagged(untagged: UntaggedAmi[], summary: SummaryModel, r
   if (untagged.length === 0) return
   summary.leftUntagged = untagged
   if (recorded) summary.untaggedRecorded = true
-  core.info(`${leftWithout(untagged, recorded)}. ${whatToRun}`)
+  // What that costs, and whether a later run finds them, the step's error says, as it ends the log.
+  core.info(`Left without the run's tags (the step's error says what that means): ${namesOf(untagged)}. ${whatToRun}`)
   for (const line of untagged.flatMap(untaggedCommands)) core.info(line)
 }
 
