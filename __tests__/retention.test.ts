@@ -13,10 +13,10 @@ import {
   RunInstancesCommand
 } from '@aws-sdk/client-ec2'
 import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
-import { retainImages, type RetentionResult } from '../src/aws/retention.js'
+import { retainImages, type RetainedImage, type RetentionResult } from '../src/aws/retention.js'
 import { tagAmis } from '../src/aws/tagging.js'
 import { familyTagging } from '../src/aws/families.js'
-import { reportRetentionCutShort } from '../src/report/retention.js'
+import { reportRetention, reportRetentionCutShort } from '../src/report/retention.js'
 import type { SummaryModel } from '../src/report/index.js'
 
 const opened: Array<{ endpoint: Ec2Endpoint; ec2: EC2Client }> = []
@@ -280,8 +280,39 @@ describe('keep-images', () => {
     const said = reportRetentionCutShort(planned, [told.at(-1) as RetentionResult], finished, { keep: 1, dryRun: false }, 'cancelled', summary)
     expect(said).toBe('deregistered ami-0000000000000f001 (us-east-1); snapshots of ami-0000000000000f001 (us-east-1) may be left')
     expect(summary.sections?.[0]).toContain(
-      '| us-east-1 | acme/images | `ami-0000000000000f001` | 2025-01-01T00:00:00.000Z | deregistered; snapshots deleted: none; ' +
+      '| us-east-1 | `ami-0000000000000f001` | 2025-01-01T00:00:00.000Z | deregistered; snapshots deleted: none; ' +
         'cancelled before AWS answered: snap-0000000000000f001 may be left, and no later run finds them |'
     )
+    // One family: named once above the table, not on each row.
+    expect(summary.sections?.[0]).toEqual(expect.arrayContaining(['Image family: acme/images', '| Region | AMI | Created | Outcome |']))
+  })
+})
+
+describe("the summary's retention table", () => {
+  const kept = (amiId: string): RetainedImage => ({ amiId, created: '2025-01-01T00:00:00.000Z', action: 'kept: newest', snapshotIds: [] })
+  /** The section reportRetention adds for `results`, of AMIs each kept as its family's newest. */
+  const sectionOf = (...results: Array<[region: string, family: string, amiId: string]>): string[] | undefined => {
+    const summary: SummaryModel = { outcome: 'built', template: 't.json', amis: [], problems: [], annotations: [], provenance: {} as SummaryModel['provenance'] }
+    reportRetention(results.map(([region, family, amiId]) => ({ region, family, images: [kept(amiId)] })), { keep: 1, dryRun: false }, summary)
+    return summary.sections?.[0]
+  }
+
+  it('names the family once when every row has the same, and gives each row its family when they differ', () => {
+    expect(sectionOf(['us-east-1', 'acme/web', 'ami-0000000000000e001'], ['eu-west-1', 'acme/web', 'ami-0000000000000e002'])).toEqual([
+      '### Retention: the newest AMI of each image family is kept',
+      '',
+      'Image family: acme/web',
+      '',
+      '| Region | AMI | Created | Outcome |',
+      '| --- | --- | --- | --- |',
+      '| us-east-1 | `ami-0000000000000e001` | 2025-01-01T00:00:00.000Z | kept: newest |',
+      '| eu-west-1 | `ami-0000000000000e002` | 2025-01-01T00:00:00.000Z | kept: newest |'
+    ])
+    expect(sectionOf(['us-east-1', 'acme/web', 'ami-0000000000000e001'], ['us-east-1', 'acme/db', 'ami-0000000000000e003'])?.slice(2)).toEqual([
+      '| Region | Family | AMI | Created | Outcome |',
+      '| --- | --- | --- | --- | --- |',
+      '| us-east-1 | acme/web | `ami-0000000000000e001` | 2025-01-01T00:00:00.000Z | kept: newest |',
+      '| us-east-1 | acme/db | `ami-0000000000000e003` | 2025-01-01T00:00:00.000Z | kept: newest |'
+    ])
   })
 })

@@ -159,14 +159,14 @@ function countedAs(image: RetainedImage, cut?: CutShort): string | undefined {
 }
 
 /** A family's rows in a region with its plain AMIs counted, in one row per outcome, after the others. */
-function countedRows(result: RetentionResult, cut?: CutShort): string[] {
+function countedRows(result: RetentionResult, cut?: CutShort): RetentionRow[] {
   const rows = resultRows({ ...result, images: result.images.filter((image) => countedAs(image, cut) === undefined) }, cut)
   const outcomes = [...new Set(result.images.map((image) => countedAs(image, cut)))].filter((what) => what !== undefined)
   for (const what of outcomes) {
     const those = result.images.filter((image) => countedAs(image, cut) === what)
     const created = those.map((image) => image.created).sort()
     const range = created[0] === created.at(-1) ? created[0] : `${created[0]} to ${created.at(-1)}`
-    rows.push(`| ${result.region} | ${cell(result.family)} | ${those.length} AMI${those.length === 1 ? '' : 's'} | ${range} | ${what} |`)
+    rows.push({ region: result.region, family: result.family, cells: [plural(those.length, 'AMI'), range, what] })
   }
   return rows
 }
@@ -198,7 +198,7 @@ export function reportRetentionCutShort(
     return { region, family, result, done: false, asFar: result === undefined || options.dryRun ? undefined : cut }
   })
   const { counted, note } = counting(reached.flatMap(({ result }) => (result === undefined ? [] : [result])), options, cut)
-  const rows = reached.flatMap(({ region, family, result, done, asFar }) => {
+  const rows = reached.flatMap(({ region, family, result, done, asFar }): RetentionRow[] => {
     if (result) {
       if (!done) logResult(result, asFar)
       failures.push(...failuresOf(result))
@@ -207,7 +207,7 @@ export function reportRetentionCutShort(
     notReached.push(region)
     const state = unanswered(cut, 'its AMIs were not yet sorted out, and nothing was retired')
     core.info(`${region}: ${family}: ${state}.`)
-    return [`| ${region} | ${cell(family)} | — | — | ${cell(state)} |`]
+    return [{ region, family, cells: ['—', '—', cell(state)] }]
   })
   summary.problems.push(...failures)
   const deregistered = deregisteredIn(progress)
@@ -226,13 +226,24 @@ export function reportRetentionCutShort(
   return said.join('; ')
 }
 
+/**
+ * A row of the section's table: the region and family, and the AMI, Created and Outcome cells,
+ * in Markdown. The family gets a column only when the rows' families differ (addSection).
+ */
+interface RetentionRow {
+  region: string
+  family: string
+  cells: [ami: string, created: string, outcome: string]
+}
+
 /** A family's rows in a region: its whole failure or warning, if any, then each AMI's. */
-function resultRows(result: RetentionResult, cut?: CutShort): string[] {
-  const rows: string[] = []
+function resultRows(result: RetentionResult, cut?: CutShort): RetentionRow[] {
+  const { region, family } = result
+  const rows: RetentionRow[] = []
   const whole = result.error ?? result.warning
-  if (whole !== undefined) rows.push(`| ${result.region} | ${cell(result.family)} | — | — | ${cell(whole)} |`)
+  if (whole !== undefined) rows.push({ region, family, cells: ['—', '—', cell(whole)] })
   for (const image of result.images) {
-    rows.push(`| ${result.region} | ${cell(result.family)} | \`${image.amiId}\` | ${image.created} | ${cell(outcome(image, result.region, cut))} |`)
+    rows.push({ region, family, cells: [`\`${image.amiId}\``, image.created, cell(outcome(image, result.region, cut))] })
   }
   return rows
 }
@@ -260,7 +271,11 @@ function deregisteredIn(results: RetentionResult[]): Array<{ region: string; ami
   )
 }
 
-function addSection(rows: string[], options: { keep: number; dryRun: boolean }, summary: SummaryModel, cut?: CutShort, note: string[] = []): void {
+/**
+ * The section, its table's rows in order. A Family column only when the rows' families differ:
+ * one family (the usual: the repository's, or image-family's) is named once, above the table.
+ */
+function addSection(rows: RetentionRow[], options: { keep: number; dryRun: boolean }, summary: SummaryModel, cut?: CutShort, note: string[] = []): void {
   const title = `### Retention: the newest ${options.keep === 1 ? 'AMI' : plural(options.keep, 'AMI')} of each image family ${options.keep === 1 ? 'is' : 'are'} kept`
   summary.sections = [
     ...(summary.sections ?? []),
@@ -268,9 +283,24 @@ function addSection(rows: string[], options: { keep: number; dryRun: boolean }, 
       (options.dryRun ? `${title} (dry run: nothing was changed)` : title) + (cut ? cutShortHeading(cut) : ''),
       '',
       ...note,
+      ...table(rows)
+    ]
+  ]
+}
+
+function table(rows: RetentionRow[]): string[] {
+  const families = [...new Set(rows.map(({ family }) => family))]
+  if (families.length > 1) {
+    return [
       '| Region | Family | AMI | Created | Outcome |',
       '| --- | --- | --- | --- | --- |',
-      ...rows
+      ...rows.map(({ region, family, cells }) => `| ${[region, cell(family), ...cells].join(' | ')} |`)
     ]
+  }
+  return [
+    ...(families.length === 1 ? [`Image family: ${cell(families[0])}`, ''] : []),
+    '| Region | AMI | Created | Outcome |',
+    '| --- | --- | --- | --- |',
+    ...rows.map(({ region, cells }) => `| ${[region, ...cells].join(' | ')} |`)
   ]
 }
