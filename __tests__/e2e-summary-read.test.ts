@@ -71,5 +71,10 @@ describeWithPacker('the summary and the log, read after each kind of run, throug
     expect(result.stdout).toContain(`\nBuilt 6 AMIs: ${listed}\n`)
     expect(result.stdout).toMatch(/^us-east-1: tagged ami-\w+, ami-\w+, ami-\w+ and 3 snapshots with \d+ tags\.$/m)
     expect(renderedText(result.summary)).toContain('Retention: the newest AMI of each image family is kept\n')
+    // Which build's AMI ami-id is, read before the builds' tables, not after them.
+    const text = renderedText(result.summary)
+    const note = text.indexOf("ami-id and ami-ids are build web's: the first, in the template's order, of the builds that made AMIs (web, api, worker).")
+    expect(note).toBeGreaterThan(0)
+    expect(note).toBeLessThan(text.indexOf('web (amazon-ebs)'))
   })
 })

@@ -531,6 +531,12 @@ export function renderSummary(model: SummaryModel): string {
   if (model.reusedFrom && model.untaggedOfTheSet) lines.push(model.untaggedOfTheSet, '')
 
   const builds = [...new Set(model.amis.map((ami) => ami.build))]
+  // Which build's AMI ami-id names, read before the tables by one deciding what to deploy.
+  const primary = primaryBuildNote(model.amis, !model.amisAsTheyFinished, plainText)
+  if (primary) lines.push(primary, '')
+  const passedOver = model.passedOver && passedOverNote(model.amis, model.passedOver, plainText)
+  if (passedOver) lines.push(passedOver, '')
+
   for (const build of builds) {
     const amis = model.amis.filter((ami) => ami.build === build)
     lines.push(`### ${plainText(build)} (${plainText(amis[0].builderType || 'unknown builder')})`, '')
@@ -548,10 +554,6 @@ export function renderSummary(model: SummaryModel): string {
   if (model.amisUnread && builds.length === 0) {
     lines.push('Which AMIs Packer made was not read: the post step names those of the builds that finished.', '')
   } else if (model.outcome !== 'validated' && builds.length === 0 && !/\b(no AMI|nothing) was built\b/i.test(failure ?? '')) lines.push('No AMI was built.', '')
-  const primary = primaryBuildNote(model.amis, !model.amisAsTheyFinished, plainText)
-  if (primary) lines.push(primary, '')
-  const passedOver = model.passedOver && passedOverNote(model.amis, model.passedOver, plainText)
-  if (passedOver) lines.push(passedOver, '')
   if (model.outsideManifest) lines.push(outsideManifestNote(model.outsideManifest, plainText), '')
 
   lines.push(...notTheBuildsSection(model.notTheBuilds ?? []))
