@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loopbackEnvironment, parseCommands, projectRoot, pushToMain, runAction, runnerNode, type ActionRun } from './support/action-process.js'
 import { demoRuns, loopbackSuite } from './support/loopback-suite.js'
+import { renderedText } from './support/markdown.js'
 import { describeWithPacker } from './support/runtimes.js'
 
 const node = runnerNode()
@@ -98,10 +99,11 @@ describeWithPacker('the bundled action in the contexts runners give it', () => {
     expect(suite.endpoint.tagsOf('us-east-1', outputs['ami-id'])).toMatchObject({ SourceCommit: pushToMain.GITHUB_SHA })
   })
 
-  it("nektos/act: its AMIs name no workflow run, as the run is on no server, and link the commit on the server it names", async () => {
+  it("nektos/act: its AMIs name no workflow run, as the run is on no server, and the summary links neither its commit nor its actor", async () => {
     // As act sets them: its own run ID and attempt (1 unless told otherwise), and the server it
-    // was given (github.com unless --github-instance), where run 1 is another run, the repository's first.
-    const act = { ACT: 'true', GITHUB_RUN_ID: '1', GITHUB_RUN_ATTEMPT: '1', GITHUB_ACTOR: 'nektos/act' }
+    // was given (github.com unless --github-instance), where run 1 is another run, the repository's
+    // first; its actor unless told otherwise, and a commit of the local clone, maybe never pushed.
+    const act = { ACT: 'true', GITHUB_RUN_ID: '1', GITHUB_RUN_ATTEMPT: '1', GITHUB_ACTOR: 'nektos/act', GITHUB_EVENT_NAME: 'workflow_dispatch' }
     const result = await runWith(demoNamed('act-run'), act)
     expect(result.errors).toEqual([])
     expect(result.warnings).toEqual([])
@@ -110,7 +112,9 @@ describeWithPacker('the bundled action in the contexts runners give it', () => {
     expect(tags).toMatchObject({ SourceRepository: 'acme/images', SourceCommit: pushToMain.GITHUB_SHA, BuildActor: 'nektos/act' })
     expect(tags).not.toHaveProperty('BuildRunUrl')
     expect(result.summary).not.toContain('/actions/runs/')
-    expect(result.summary).toContain('(https://github.com/acme/images/commit/c0ffee0123456789abcdef0123456789abcdef01)')
+    expect(result.summary).not.toContain('/commit/')
+    expect(result.summary).not.toContain('https://github.com/nektos/act')
+    expect(renderedText(result.summary)).toContain('commit c0ffee0 · run by hand by nektos/act')
     // A later run that reuses them names them by their Packer run instead.
     const reused = await runWith(demoNamed('act-run'), { GITHUB_RUN_ID: '5151', INPUT_REUSE: 'true' })
     expect(reused.errors).toEqual([])

@@ -10,6 +10,7 @@ import { maxTagValueLength, provenanceTagKeys, type Provenance, type RunContext 
  * it is missing; what is missing stays undefined rather than empty. nektos/act (which sets ACT)
  * runs the workflow where it is started, with a run ID of its own (1 unless told otherwise): no
  * run of that ID on the server built the AMIs, and run 1 there is another, the repository's first.
+ * Its commit may be one never pushed, and its actor is act's own unless told (`local`).
  */
 export function readProvenance(context: RunContext = github.context, env: NodeJS.ProcessEnv = process.env): Provenance {
   let repository: string | undefined
@@ -31,7 +32,8 @@ export function readProvenance(context: RunContext = github.context, env: NodeJS
     runUrl:
       repository && Number.isInteger(context.runId) && !env['ACT']
         ? `${serverUrl}/${repository}/actions/runs/${context.runId}${attempt}`
-        : undefined
+        : undefined,
+    ...(env['ACT'] ? { local: true as const } : {})
   }
 }
 

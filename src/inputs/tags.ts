@@ -73,6 +73,11 @@ export interface Provenance {
   runUrl?: string
   /** GITHUB_RUN_ATTEMPT: 2 and up in a job re-run. */
   runAttempt?: number
+  /**
+   * The run is nektos/act's, on the machine it was started on: its commit may be one never
+   * pushed, and its actor act's own (nektos/act), so the summary links neither to the server.
+   */
+  local?: true
 }
 
 /** What provenance reads of @actions/github's context of the run. */

@@ -516,13 +516,14 @@ export function renderSummary(model: SummaryModel): string {
   if (provenance.commit) {
     const short = provenance.commit.slice(0, 7)
     facts.push(
-      provenance.repository
+      provenance.repository && !provenance.local
         ? `commit [\`${short}\`](${provenance.serverUrl}/${provenance.repository}/commit/${provenance.commit})`
         : `commit \`${short}\``
     )
   }
   if (provenance.eventName === 'workflow_dispatch' && provenance.actor) {
-    facts.push(`run by hand by [@${provenance.actor}](${provenance.serverUrl}/${provenance.actor})`)
+    // Under nektos/act, its own actor (nektos/act) is no user of the server: named, not linked.
+    facts.push(`run by hand by ${provenance.local ? plainText(provenance.actor) : `[@${provenance.actor}](${provenance.serverUrl}/${provenance.actor})`}`)
   }
   lines.push(facts.join(' · '), '')
   const failure = model.outcome === 'failed' && model.failure !== undefined ? failureLine(model.failure) : undefined
@@ -530,13 +531,13 @@ export function renderSummary(model: SummaryModel): string {
   if (model.reusedFrom) lines.push(`Nothing changed since the last build: reused, built by ${model.reusedFrom}.${retaggedNote(model)}`, '')
   if (model.reusedFrom && model.untaggedOfTheSet) lines.push(model.untaggedOfTheSet, '')
 
-  const builds = [...new Set(model.amis.map((ami) => ami.build))]
   // Which build's AMI ami-id names, read before the tables by one deciding what to deploy.
   const primary = primaryBuildNote(model.amis, !model.amisAsTheyFinished, plainText)
   if (primary) lines.push(primary, '')
   const passedOver = model.passedOver && passedOverNote(model.amis, model.passedOver, plainText)
   if (passedOver) lines.push(passedOver, '')
 
+  const builds = [...new Set(model.amis.map((ami) => ami.build))]
   for (const build of builds) {
     const amis = model.amis.filter((ami) => ami.build === build)
     lines.push(`### ${plainText(build)} (${plainText(amis[0].builderType || 'unknown builder')})`, '')
@@ -689,7 +690,7 @@ function annotationRow({ level, message, file, line }: Annotation, provenance: P
   const where = plainText(`${file}${line === undefined ? '' : `:${line}`}`)
   const { serverUrl, repository, commit } = provenance
   const path = file.split('/').map(encodeURIComponent).join('/')
-  const shown = repository && commit ? `[${where}](${serverUrl}/${repository}/blob/${commit}/${path}${line === undefined ? '' : `#L${line}`})` : where
+  const shown = repository && commit && !provenance.local ? `[${where}](${serverUrl}/${repository}/blob/${commit}/${path}${line === undefined ? '' : `#L${line}`})` : where
   return `| ${icon} | ${shown} | ${verbatim(shortened(withoutPlace(masked(message))))} |`
 }
 
