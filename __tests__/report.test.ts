@@ -214,6 +214,16 @@ describe('renderSummary', () => {
     expect(dispatched).toContain('run by hand by [@release-manager](https://github.com/release-manager)')
   })
 
+  it("under nektos/act, names the commit, who ran it and an error's file without linking them to the server", () => {
+    const warning = { level: 'warning' as const, message: 'w', file: 'a.json', line: 1 }
+    const local = { ...provenance, eventName: 'workflow_dispatch', actor: 'nektos/act', local: true as const }
+    const text = renderSummary({ ...base, provenance: local, annotations: [warning] })
+    expect(renderedText(text)).toContain('commit 0123456 · run by hand by nektos/act')
+    expect(renderedText(text)).toContain('a.json:1')
+    expect(linksOf(text, 'a.json:1')).toEqual([])
+    expect(text).not.toMatch(/\]\(https:\/\/github\.com\/(nektos|acme)/)
+  })
+
   it('says tagging is pending before it runs', () => {
     const text = renderSummary({ ...base, outcome: 'tagging' })
     expect(text).toContain('AMIs built; tagging them')
