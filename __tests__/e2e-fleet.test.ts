@@ -250,6 +250,10 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
         expect(second.summary).toContain(`${amiId}) | ${snapshots?.join(', ')} | reused |`)
       }
       expect(groupLines(second.stdout, 'Look for AMIs to reuse')).toContain(`Nothing changed since ${runUrl}: reusing its 3 AMIs, nothing is built.`)
+      // The log names each reused AMI, as it names those a build made.
+      const reused = JSON.parse(second.outputs['ami-ids']) as Record<string, string>
+      const listed = Object.keys(reused).sort().map((region) => `${region} ${reused[region]}`).join(', ')
+      expect(second.stdout).toContain(`\nReused 3 AMIs: ${listed}\n`)
       expect(extraPermissions()).toEqual(readmeInputPermissions('reuse'))
     })
 

@@ -1244,6 +1244,7 @@ async function reuse(
     return undefined
   }
   noteAmiId(amis, homeRegion, passedOver)
+  core.info(builtAmisLine(amis, 'Reused'))
   if (checked.failedRegions.length > 0) throw taggingFailed(checked.failedRegions, inputs, summary)
   return amis
 }

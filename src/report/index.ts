@@ -178,16 +178,16 @@ export function amiOutputs(amis: Ami[], homeRegion?: string): AmiOutputs {
 }
 
 /**
- * The log's line of the AMIs Packer made, each region's, by build where there are several: with
- * three builds in two regions, six AMIs in a row named no build, and a user could not tell
- * which image was whose.
+ * The log's line of the AMIs Packer made (or, `done` Reused, those a run reuses), each region's,
+ * by build where there are several: with three builds in two regions, six AMIs in a row named
+ * no build, and a user could not tell which image was whose.
  */
-export function builtAmisLine(amis: Ami[]): string {
+export function builtAmisLine(amis: Ami[], done: 'Built' | 'Reused' = 'Built'): string {
   const inRegions = (some: Ami[]) => some.map((ami) => `${ami.region} ${ami.amiId}`).join(', ')
   const builds = [...new Set(amis.map((ami) => ami.build))]
   const listed =
     builds.length < 2 ? inRegions(amis) : builds.map((build) => `${oneLine(build)}: ${inRegions(amis.filter((ami) => ami.build === build))}`).join('; ')
-  return `Built ${plural(amis.length, 'AMI')}: ${listed}`
+  return `${done} ${plural(amis.length, 'AMI')}: ${listed}`
 }
 
 /**
