@@ -104,6 +104,7 @@ type TaggingStage = typeof import('./aws/tagging.js')
 type ReuseStage = typeof import('./aws/reuse.js')
 import type { RegionTagResult, TagOptions } from './aws/tagging.js'
 import type { ReusableSet, SetCheck, UntaggedOfTheSet } from './aws/reuse.js'
+import type { BuildOfRun } from './inputs/ami-builds.js'
 
 /** A failure whose causes the log and the summary's annotations or problems already show. */
 class Failure extends Error {}
@@ -1184,39 +1185,13 @@ async function reuse(
   userTags: Record<string, string>
 ): Promise<Ami[] | undefined> {
   const reuseStage = await import('./aws/reuse.js')
-  const { findReusableSet, changedSinceLookup, stillWhole } = reuseStage
+  const { changedSinceLookup, stillWhole } = reuseStage
   const homeRegion = inputs.awsRegion as string
   const { buildsOfRun } = await import('./inputs/ami-builds.js')
   // A set is reused only as the run's builds' (the fingerprint does not cover their PackerBuild tags).
   const builds = await buildsOfRun(inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds, inputs)
   // What the lookup found is told inside its group, so that the group shows it.
-  const found = await core.group('Look for AMIs to reuse', async () => {
-    const rerun = (summary.provenance.runAttempt ?? 1) > 1
-    const lookup = await findReusableSet({ fingerprint, homeRegion, builds, rerun })
-    if (!lookup.found && !lookup.failed) {
-      // A set an earlier attempt left untagged is found by its record only: EC2 may tie nothing to it.
-      const recorded = rerun ? await adoptRecorded(fingerprint, lookup.why, inputs, summary, reusedAmiTags(userTags, inputs)) : undefined
-      if (recorded) return recorded
-      core.info(`Building: ${lookup.why}.`)
-      return undefined
-    }
-    if (!lookup.found) {
-      const said = keysRefusedAtLookup(lookup)
-      if (said !== undefined) {
-        summary.problems.push(said)
-        throw new Failure(`reuse: looking for AMIs to reuse failed; nothing was built. ${said}`)
-      }
-      // A look-up that fails builds, as one that finds nothing does; but each such run costs a
-      // whole build, so the user hears of it in a warning, not only in the group's log.
-      const why = lookup.why.endsWith('.') ? lookup.why : `${lookup.why}.`
-      annotate({ level: 'warning', message: `reuse: ${why} Building instead, as when no earlier build is found.`, title: 'Reuse' })
-      return undefined
-    }
-    const reusedFrom = lookup.found.builtBy ?? `Packer run ${lookup.found.runUuid}`
-    if (lookup.found.untagged && !(await tagUntagged(lookup.found.untagged, reusedFrom, inputs, summary, reuseStage))) return undefined
-    core.info(`Nothing changed since ${reusedFrom}: reusing its ${plural(lookup.found.amis.length, 'AMI')}, nothing is built.`)
-    return { ...lookup.found, reusedFrom }
-  })
+  const found = await core.group('Look for AMIs to reuse', () => lookForReusableSet(inputs, fingerprint, builds, summary, userTags, reuseStage))
   if (!found) return undefined
   const byRegion = [...found.amis].sort((a, b) => a.region.localeCompare(b.region) || a.amiId.localeCompare(b.amiId))
   const amis = inTemplateOrder(byRegion, inputs.buildNames)
@@ -1247,6 +1222,44 @@ async function reuse(
   core.info(builtAmisLine(amis, 'Reused'))
   if (checked.failedRegions.length > 0) throw taggingFailed(checked.failedRegions, inputs, summary)
   return amis
+}
+
+/** The set an earlier build with the same fingerprint made, as the look-up (or, in a re-run, the record) finds it; undefined to build. */
+async function lookForReusableSet(
+  inputs: Inputs,
+  fingerprint: string,
+  builds: BuildOfRun[] | undefined,
+  summary: SummaryModel,
+  userTags: Record<string, string>,
+  reuseStage: ReuseStage
+): Promise<(ReusableSet & { reusedFrom: string }) | undefined> {
+  const homeRegion = inputs.awsRegion as string
+  const { findReusableSet } = reuseStage
+  const rerun = (summary.provenance.runAttempt ?? 1) > 1
+  const lookup = await findReusableSet({ fingerprint, homeRegion, builds, rerun })
+  if (!lookup.found && !lookup.failed) {
+    // A set an earlier attempt left untagged is found by its record only: EC2 may tie nothing to it.
+    const recorded = rerun ? await adoptRecorded(fingerprint, lookup.why, inputs, summary, reusedAmiTags(userTags, inputs)) : undefined
+    if (recorded) return recorded
+    core.info(`Building: ${lookup.why}.`)
+    return undefined
+  }
+  if (!lookup.found) {
+    const said = keysRefusedAtLookup(lookup)
+    if (said !== undefined) {
+      summary.problems.push(said)
+      throw new Failure(`reuse: looking for AMIs to reuse failed; nothing was built. ${said}`)
+    }
+    // A look-up that fails builds, as one that finds nothing does; but each such run costs a
+    // whole build, so the user hears of it in a warning, not only in the group's log.
+    const why = lookup.why.endsWith('.') ? lookup.why : `${lookup.why}.`
+    annotate({ level: 'warning', message: `reuse: ${why} Building instead, as when no earlier build is found.`, title: 'Reuse' })
+    return undefined
+  }
+  const reusedFrom = lookup.found.builtBy ?? `Packer run ${lookup.found.runUuid}`
+  if (lookup.found.untagged && !(await tagUntagged(lookup.found.untagged, reusedFrom, inputs, summary, reuseStage))) return undefined
+  core.info(`Nothing changed since ${reusedFrom}: reusing its ${plural(lookup.found.amis.length, 'AMI')}, nothing is built.`)
+  return { ...lookup.found, reusedFrom }
 }
 
 /**
