@@ -30,6 +30,7 @@ import {
   hclManifestOutput,
   hclPostProcessorNames,
   hclRequiredPlugins,
+  hclRunScope,
   hclSensitiveValues,
   hclStringValue,
   hclTemplateFiles,
@@ -297,6 +298,65 @@ EOT
       JSON.stringify({ amazon: { source: 'github.com/hashicorp/amazon', version: '>= 1.2.0' } })
     ])
     expect(hclRequiredPlugins(compact)).toEqual(hclRequiredPlugins(spaced))
+  })
+})
+
+describe('hclRunScope: the environment the variables read, as the fingerprint takes it', () => {
+  it("takes the env() of a default and a declared variable's PKR_VAR_, where the value that wins reads them; of a sensitive variable or credentials, the name", async () => {
+    const files = await parsed({
+      'vars.pkr.hcl': `variable "base" {
+  default = "\${env("BASE_PREFIX")}-\${env("BASE_NAME")}"
+}
+variable "region" {
+  default = env("AWS_REGION")
+}
+variable "regions" {
+  default = [env("COPY_REGION")]
+}
+variable "token" {
+  default   = env("API_TOKEN")
+  sensitive = true
+}
+variable "key" {
+  default = env("AWS_SECRET_ACCESS_KEY")
+}
+variable "type" {
+  default = "t3.micro"
+}
+variable "from_file" {
+  default = env("OVERRIDDEN")
+}
+variable "written" {
+  default = "$\${env(\\"ESCAPED\\")}"
+}
+variables {
+  size = env("VOLUME_SIZE")
+}
+`,
+      'more.pkr.json': JSON.stringify({ variable: { json_syntax: { default: '${env("JSON_SYNTAX")}' } } })
+    })
+    writeFileSync(join(directory, 'prod.pkrvars.hcl'), 'from_file = "x"\n')
+    const env = {
+      ...{ BASE_PREFIX: 'p', BASE_NAME: 'n', AWS_REGION: 'us-west-2', COPY_REGION: 'eu-west-1', API_TOKEN: 'api-secret', AWS_SECRET_ACCESS_KEY: 'aws-secret' },
+      ...{ OVERRIDDEN: 'o', ESCAPED: 'e', VOLUME_SIZE: '8', JSON_SYNTAX: 'j', PKR_VAR_type: 't3.large', PKR_VAR_token: 'pkr-secret', PKR_VAR_undeclared: 'u' }
+    }
+    const request = { workingDirectory: directory, template: '.', varFiles: ['prod.pkrvars.hcl'], variables: [], awsRegion: 'eu-central-1' }
+    const { environment } = await hclRunScope(files, request, env)
+    // AWS_REGION as Packer is given it: the home region. API_TOKEN and OVERRIDDEN are read by no value that wins.
+    expect(environment).toEqual([
+      ['AWS_REGION', 'eu-central-1'],
+      ['AWS_SECRET_ACCESS_KEY'],
+      ['BASE_NAME', 'n'],
+      ['BASE_PREFIX', 'p'],
+      ['COPY_REGION', 'eu-west-1'],
+      ['JSON_SYNTAX', 'j'],
+      ['PKR_VAR_token'],
+      ['PKR_VAR_type', 't3.large'],
+      ['VOLUME_SIZE', '8']
+    ])
+    // The input variables win over PKR_VAR_.
+    const given = await hclRunScope(files, { ...request, variables: [{ name: 'type', value: 't3.small' }] }, env)
+    expect(given.environment.map(([name]) => name)).not.toContain('PKR_VAR_type')
   })
 })
 
@@ -783,6 +843,9 @@ describe('readHclTemplate', () => {
 variable "out" {
   default = "out"
 }
+variable "base_ami" {
+  default = env("BASE_AMI")
+}
 variable "api_token" {
   default   = "FromDefault"
   sensitive = true
@@ -818,6 +881,8 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       sensitiveValues: ['FromInput', 'FromDefault', 'FromFile', 'FromVariables'].map((value) => ({ value, of: 'variable', name: 'api_token' })),
       requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}'],
       sensitiveUnknown: [],
+      // Read from an environment without it.
+      variablesEnvironment: [['BASE_AMI', '']],
       amiBuilds: [],
       buildCount: 0,
       renamesSources: false,
@@ -847,10 +912,10 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       sourceReferenceWarnings: [],
       quotedReferenceWarnings: [],
       // The values the run gives the variables, the sensitive one's too: only matched against Packer's errors.
-      pathValues: { variables: { out: 'images', api_token: 'FromVariables' }, locals: {} },
+      pathValues: { variables: { out: 'images', base_ami: '', api_token: 'FromVariables' }, locals: {} },
       // Its build block builds no source.
       buildlessProblems: [
-        { message: expect.stringContaining('the build block builds no source'), location: { file: expect.stringContaining('build.pkr.hcl'), line: 13, column: 1 } }
+        { message: expect.stringContaining('the build block builds no source'), location: { file: expect.stringContaining('build.pkr.hcl'), line: 16, column: 1 } }
       ],
       variablesProblems: []
     })

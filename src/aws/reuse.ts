@@ -133,8 +133,8 @@ function valuesOn(listed: NamedAmi[]): string {
  * but a set passes notOfTheBuilds whose PackerBuild a tags entry gave as one build on the AMIs of
  * two in regions of their own (`amazon-ebs web` on web's in us-east-1 and api's in eu-west-1),
  * and the environment, where the fingerprint does not cover it, may have given that run other
- * regions (an HCL2 variable's `env()` or PKR_VAR_, a JSON variable's `{{env}}` of one it takes by
- * name alone, a set made before it took their values). A build whose
+ * regions (a JSON variable's `{{env}}`, an HCL2 variable's `env()` or PKR_VAR_, of one it takes by
+ * name alone; a set made before it took their values). A build whose
  * regions or name only Packer knows is told apart by its PackerBuild alone, as before its
  * regions were known; so is a build one of whose AMIs' PackerBuild may be another build's too.
  * Undefined when the set is where the builds make theirs.

@@ -1,6 +1,7 @@
 // The fingerprint of a build's inputs: a SHA-256 over the template and variables files, the
 // files fingerprint-paths matches, the files and directories the template names as inputs of
-// the build (template-references.ts), the variables, only and except inputs and the Packer version.
+// the build (template-references.ts), the variables, only and except inputs, the environment the
+// template's variables read (template.ts environmentRead) and the Packer version.
 // It is public (the log, the AMIs' BuildFingerprint tag): a secret hashed into it could be guessed
 // and checked offline, so the value of each variable the template marks sensitive is left out,
 // and only its name counts; where a template or variables file sets such a value (a variables
@@ -34,6 +35,7 @@ export type FingerprintInputs = Pick<
   | 'referencedPaths'
   | 'jsonTemplate'
   | 'hclFiles'
+  | 'variablesEnvironment'
 > &
   Pick<BuildSelection, 'variables' | 'only' | 'except'> &
   Pick<ReuseInputs, 'fingerprintPatterns'>
@@ -47,7 +49,7 @@ export interface Fingerprint {
    * sorted): what the log names, since the user did not list them.
    */
   referenced: string[]
-  /** The environment variables it covers, as a JSON template's variables read them: what the log names. */
+  /** The environment variables it covers, as the template's variables read them: what the log names. */
   environment: string[]
 }
 
@@ -304,8 +306,8 @@ function fingerprintedVariables(inputs: FingerprintInputs): string[][] {
  * The fingerprint; throws, naming fingerprint-paths, when a file cannot be found or read.
  * The same inputs give the same fingerprint as earlier versions of the action computed, but
  * for a value given to a sensitive variable, by the variables input or in a template or
- * variables file, which earlier versions hashed, and for a JSON template whose variables read
- * the environment, which earlier versions did not. Once `signal` aborts it reads no more, and throws.
+ * variables file, which earlier versions hashed, and for a template whose variables read the
+ * environment, which earlier versions did not. Once `signal` aborts it reads no more, and throws.
  */
 export async function computeFingerprint(inputs: FingerprintInputs, packerVersion: string, signal?: AbortSignal): Promise<Fingerprint> {
   try {
@@ -315,7 +317,7 @@ export async function computeFingerprint(inputs: FingerprintInputs, packerVersio
     files.forEach((file, index) => hash.update(`file\t${relative(inputs.workingDirectory, file)}\t${digests[index]}\n`))
     hash.update(`variables\t${JSON.stringify(fingerprintedVariables(inputs))}\n`)
     // Only where the variables read some: the fingerprint of a template whose variables read none stays as it was.
-    const environment = inputs.jsonTemplate?.environment ?? []
+    const environment = inputs.variablesEnvironment ?? []
     if (environment.length > 0) hash.update(`environment\t${JSON.stringify(environment)}\n`)
     hash.update(`only\t${JSON.stringify(inputs.only)}\nexcept\t${JSON.stringify(inputs.except)}\n`)
     const digest = hash.update(`packer\t${packerVersion}\n`).digest('hex')

@@ -1196,6 +1196,19 @@ export function attributesOf(root: 'build' | 'local', template: string): Promise
 }
 
 /**
+ * The NAMEs of the `env("NAME")` calls a string of HCL's JSON syntax (as the parser gives it) makes
+ * anywhere in its interpolations and directives (`${env("A")}-${lower(env("B"))}`), each once, in
+ * order; none when it is not one. A call whose argument is not literal text names none.
+ */
+export function environmentNames(template: string): Promise<string[]> {
+  if (!template.includes('env') || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve([])
+  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (tree) => {
+    const names = tree.descendantsOfType('function_call').flatMap((call) => environmentVariable(call) ?? [])
+    return [...new Set(names)]
+  }).catch(() => [])
+}
+
+/**
  * Reads with `read` the expression a string of HCL's JSON syntax (as the parser gives it) is when
  * it is one interpolation alone (`${merge(local.tags, var.tags)}`); undefined when it is not one.
  */

@@ -27,7 +27,7 @@ import { isPathSeparator, startedIn, workspaceRelative } from '../common/paths.j
 import { withHomeRegion } from '../common/regions.js'
 import { distinctSensitive, escapedForRegExp, isRecord, literalBoolean, sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
 import type { Reference, SourceUse, StringPart } from './hcl-parser.js'
-import { autoVarFiles, goConnectionReads, hclTemplateFiles as directoryFiles, type JsonPath } from './template.js'
+import { autoVarFiles, environmentRead, goConnectionReads, hclTemplateFiles as directoryFiles, type EnvironmentRead, type JsonPath } from './template.js'
 import {
   builderPathSettings,
   fileProvisionerReads,
@@ -571,7 +571,9 @@ async function localStrings(value: unknown, scope: HclScope): Promise<{ strings:
 /**
  * Every value each input variable is given in this run, lowest precedence first, as Packer
  * ranks them: the default, `PKR_VAR_…`, `*.auto.pkrvars.hcl` of a template directory, then the
- * variables files and input `variables` (passed after them). The last one wins.
+ * variables files and input `variables` (passed after them). The last one wins. `environment` is
+ * filled in with the environment variables the value that wins reads, by variable: the
+ * `env("NAME")` calls of its default, or its `PKR_VAR_<name>`; none when a file or the input gives it.
  */
 export async function hclVariableCandidates(
   files: HclBody[],
@@ -579,36 +581,40 @@ export async function hclVariableCandidates(
   varFiles: string[],
   variables: Array<{ name: string; value: string }>,
   env: Record<string, string | undefined>,
-  unreadable: Unreadable[] = []
+  unreadable: Unreadable[] = [],
+  environment: Map<string, string[]> = new Map()
 ): Promise<Map<string, unknown[]>> {
   const candidates = new Map<string, unknown[]>()
-  const add = (name: string, value: unknown): void => {
-    if (value !== undefined) candidates.set(name, [...(candidates.get(name) ?? []), value])
+  const add = (name: string, value: unknown, reads: string[] = []): void => {
+    if (value === undefined) return
+    candidates.set(name, [...(candidates.get(name) ?? []), value])
+    environment.set(name, reads)
   }
   const types = new Map<string, unknown>()
   // Each text given on the command line or in PKR_VAR_…, then the value Packer reads from it.
-  const addGiven = async (name: string, text: string | undefined): Promise<void> => {
+  const addGiven = async (name: string, text: string | undefined, reads?: string[]): Promise<void> => {
     if (text === undefined) return
     const value = await givenValue(text, types.get(name))
-    add(name, text)
-    if (value !== text) add(name, value)
+    add(name, text, reads)
+    if (value !== text) add(name, value, reads)
   }
   for (const file of files) {
     for (const [name, definitions] of labelled(file.variable)) {
       const definition = definitions[0] ?? {}
       types.set(name, typeExpression(definition.type) ?? typeOfDefault(definition.default))
-      add(name, await valueRead(definition.default, env))
+      add(name, await valueRead(definition.default, env), await environmentNamesOf(definition.default))
     }
     // `variables { NAME = default }`: each one typed by its default.
     for (const block of bodies(file.variables)) {
       for (const [name, value] of Object.entries(block)) {
         types.set(name, typeOfDefault(value))
-        add(name, await valueRead(value, env))
+        add(name, await valueRead(value, env), await environmentNamesOf(value))
       }
     }
   }
   const declared = [...types.keys()]
-  for (const name of declared) await addGiven(name, env[`PKR_VAR_${name}`])
+  // Packer takes PKR_VAR_ only of a variable the template declares.
+  for (const name of declared) await addGiven(name, env[`PKR_VAR_${name}`], [`PKR_VAR_${name}`])
   for (const file of [...autoVarFiles(templatePath), ...varFiles]) {
     if (!existsSync(file)) continue
     try {
@@ -621,6 +627,17 @@ export async function hclVariableCandidates(
   }
   for (const { name, value } of variables) await addGiven(name, value)
   return candidates
+}
+
+/** The NAMEs of the `env("NAME")` calls in a variable's default, as the parser gives it, wherever its strings make them. */
+async function environmentNamesOf(value: unknown): Promise<string[]> {
+  if (typeof value === 'string') {
+    const { environmentNames } = await import('./hcl-parser.js')
+    return environmentNames(value)
+  }
+  if (typeof value !== 'object' || value === null) return []
+  const inner = await Promise.all(Object.values(value).map(environmentNamesOf))
+  return [...new Set(inner.flat())]
 }
 
 /**
@@ -2045,6 +2062,8 @@ export interface HclTemplate {
   sensitiveValues: SensitiveValue[]
   /** The sensitive locals whose values only Packer knows: the job asks Packer for them. */
   sensitiveUnknown: string[]
+  /** The environment its variables read in this run (`env()` in defaults, `PKR_VAR_<name>`), as the fingerprint takes it. */
+  variablesEnvironment: EnvironmentRead[]
   /** The `required_plugins` declarations, for the plugin cache's key. */
   requiredPlugins: string[]
   /** How many builds the template makes; undefined when a file did not parse. */
@@ -2169,6 +2188,8 @@ interface ParsedTemplate {
   unreadable: Unreadable[]
   candidates: Map<string, unknown[]>
   scope: HclScope
+  /** The environment the variables read in this run, as the fingerprint takes it (hclRunScope). */
+  environment: EnvironmentRead[]
 }
 
 async function parseTemplate(request: HclTemplateRequest, env: Record<string, string | undefined>): Promise<ParsedTemplate> {
@@ -2197,29 +2218,33 @@ async function parseTemplate(request: HclTemplateRequest, env: Record<string, st
 /**
  * The values a template's strings may refer to in this run (HclScope): each input variable's
  * as Packer ranks what it is given (hclVariableCandidates), the locals, `path.root` and
- * `path.cwd`; with every value each variable is given, `env` read as Packer has it (withHomeRegion).
+ * `path.cwd`; with every value each variable is given, `env` read as Packer has it (withHomeRegion),
+ * and the environment those that win read, as the fingerprint takes it (environmentRead).
  */
 export async function hclRunScope(
   files: HclBody[],
   request: Pick<HclTemplateRequest, 'workingDirectory' | 'template' | 'varFiles' | 'variables' | 'awsRegion'>,
   env: Record<string, string | undefined>,
   unreadable: Unreadable[] = []
-): Promise<{ candidates: Map<string, unknown[]>; scope: HclScope }> {
+): Promise<{ candidates: Map<string, unknown[]>; scope: HclScope; environment: EnvironmentRead[] }> {
+  // As Packer has them: env("AWS_REGION") is the home region it is given.
+  const packerEnv = startedIn(request.workingDirectory, withHomeRegion(env, request.awsRegion))
+  const reads = new Map<string, string[]>()
   const candidates = await hclVariableCandidates(
     files,
     resolve(request.workingDirectory, request.template),
     request.varFiles.map((file) => resolve(request.workingDirectory, file)),
     request.variables,
-    // As Packer has them: env("AWS_REGION") is the home region it is given.
-    startedIn(request.workingDirectory, withHomeRegion(env, request.awsRegion)),
-    unreadable
+    packerEnv,
+    unreadable,
+    reads
   )
   const scope: HclScope = {
     variables: new Map([...candidates].map(([name, given]) => [name, given.at(-1)])),
     locals: hclLocals(files),
     path: hclPaths(request.workingDirectory, request.template)
   }
-  return { candidates, scope }
+  return { candidates, scope, environment: environmentRead(reads, [...hclSensitiveVariables(files).keys()], packerEnv) }
 }
 
 /** Input variables' and locals' values that are text or a list of text, by name (HclTemplate.pathValues). */
@@ -2254,7 +2279,7 @@ export async function readHclTemplate(
   env: Record<string, string | undefined> = process.env,
   platform: NodeJS.Platform = process.platform
 ): Promise<HclTemplate> {
-  const { parsed, files, read, names, unreadable, candidates, scope } = await parseTemplate(request, env)
+  const { parsed, files, read, names, unreadable, candidates, scope, environment } = await parseTemplate(request, env)
   const sensitiveLocals = await hclSensitiveLocalValues(files, scope)
   // What the whole template tells is known only when every file of it was read.
   const allRead = files.length === names.length
@@ -2270,6 +2295,7 @@ export async function readHclTemplate(
     sensitiveVariables: [...hclSensitiveVariables(files).keys()],
     sensitiveValues,
     sensitiveUnknown: sensitiveLocals.unknown,
+    variablesEnvironment: environment,
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: allRead ? hclBuildCount(files) : undefined,
     renamesSources: !allRead || hclRenamesSources(files),
@@ -2425,6 +2451,7 @@ export function withHclTemplate(inputs: Inputs, template: HclTemplate): Inputs {
     ...(template.amiBuilds === undefined ? {} : { hclAmiBuilds: template.amiBuilds }),
     sensitiveVariables: template.sensitiveVariables,
     sensitiveValues: template.sensitiveValues,
+    variablesEnvironment: template.variablesEnvironment,
     ...sortReferences(template.references, inputs.workspace)
   }
 }

@@ -28,10 +28,12 @@ import {
   describeJsonTemplate,
   encodingMistake,
   environmentRead,
+  type EnvironmentRead,
   hclTemplateFiles,
   jsonAmiBuilds,
   jsonByteOrderMark,
   jsonProvisionerUses,
+  jsonVariableEnvironment,
   misspeltRootKey,
   misspeltVarFileKeys,
   templateKind,
@@ -59,6 +61,12 @@ export interface TemplateFiles extends ReferencedPaths {
   jsonTemplate?: JsonTemplateSource
   /** An HCL2 template's files as read here, each once, for the template's read (hcl.ts); none for a JSON one. */
   hclFiles?: HclFileText[]
+  /**
+   * The environment the template's variables read in this run, as the fingerprint takes it
+   * (environmentRead): a JSON template's `{{env}}`, read here; an HCL2 template's `env()` in
+   * defaults and `PKR_VAR_<name>`, once its files are read (withHclTemplate).
+   */
+  variablesEnvironment?: EnvironmentRead[]
   builderTypes: string[]
   postProcessorTypes: string[]
   /** A JSON template's post-processors by name, or by type when unnamed: what except may name besides builds. */
@@ -307,7 +315,7 @@ export function readTemplateFiles(
 
   const valuesKnown = variablesRead && varFilesRead
   const read = { path: templatePath, template, varFiles: jsonVarFiles, variables, workingDirectory, valuesKnown, homeRegion }
-  const { description, versionDemands, jsonTemplate } =
+  const { description, versionDemands, jsonTemplate, variablesEnvironment } =
     templateFound && kind === 'json' ? readJsonTemplate(reader, read, env) : { description: nothingKnown, versionDemands: [], jsonTemplate: undefined }
   const hclFiles = templateFound && kind === 'hcl' ? readHclFiles(reader, template, templatePath) : undefined
   const { manifestOutput, manifestOutputUnknown, ...builds } = description
@@ -316,6 +324,7 @@ export function readTemplateFiles(
     template,
     templateKind: kind,
     ...(jsonTemplate && { jsonTemplate }),
+    ...(variablesEnvironment && { variablesEnvironment }),
     ...(hclFiles && { hclFiles }),
     ...builds,
     varFiles,
@@ -339,7 +348,7 @@ function readJsonTemplate(
   reader: InputReader,
   json: { path: string; template: string; varFiles: JsonVarFile[]; variables: Variables; workingDirectory: string; valuesKnown: boolean; homeRegion?: string },
   env: Record<string, string | undefined>
-): { description: TemplateDescription; versionDemands: VersionDemand[]; jsonTemplate?: JsonTemplateSource } {
+): { description: TemplateDescription; versionDemands: VersionDemand[]; jsonTemplate?: JsonTemplateSource; variablesEnvironment?: EnvironmentRead[] } {
   const { path, workingDirectory } = json
   const file = reader.jsonFile(path, 'template', hclNamedAsJson(json.template))
   if (file === undefined) return { description: nothingKnown, versionDemands: [] }
@@ -349,8 +358,9 @@ function readJsonTemplate(
   const description = describeJson(reader, { ...json, parsed, values }, { env: packerEnv, templateDir: dirname(path), pwd: workingDirectory })
   const demand = minPackerVersion(parsed, path, reader.shown(path))
   const varFiles = json.varFiles.map(({ path, text, bytes }) => ({ path, text, bytes }))
-  const environment = environmentRead(values, description.sensitiveVariables, packerEnv)
-  return { description, versionDemands: demand ? [demand] : [], jsonTemplate: { path, text: file.text, bytes: file.bytes, variables: values, varFiles, environment } }
+  const variablesEnvironment = environmentRead(jsonVariableEnvironment(values), description.sensitiveVariables, packerEnv)
+  const jsonTemplate = { path, text: file.text, bytes: file.bytes, variables: values, varFiles }
+  return { description, versionDemands: demand ? [demand] : [], jsonTemplate, variablesEnvironment }
 }
 
 /**

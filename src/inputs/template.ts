@@ -168,38 +168,49 @@ export interface JsonTemplateSource {
   variables: UserVariables
   /** Its variables files as the input checks read them, in the order given: not read again. */
   varFiles?: JsonVarFileRead[]
-  /** The environment its variables read, as the fingerprint takes it (environmentRead). */
-  environment?: EnvironmentRead[]
 }
 
-/** An environment variable a JSON template's variables read: its name, and the value Packer finds, unless it is left out. */
+/** An environment variable a template's variables read: its name, and the value Packer finds, unless it is left out. */
 export type EnvironmentRead = [name: string] | [name: string, value: string]
+
+/** A variable, and the environment variables its value in this run reads. */
+export type VariableEnvironment = [variable: string, names: readonly string[]]
 
 /**
  * The variables that hold the credentials Packer's AWS SDK is given: they choose the account that
  * builds, not what is built, and a session's change with every run. A template that passes them
- * on in its variables (`"aws_secret_key": "{{env `AWS_SECRET_ACCESS_KEY`}}"`) reads them by name.
+ * on in its variables (`"aws_secret_key": "{{env `AWS_SECRET_ACCESS_KEY`}}"`,
+ * `default = env("AWS_SECRET_ACCESS_KEY")`) reads them by name.
  */
 const credentialVariables = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_ACCESS_KEY', 'AWS_SECRET_KEY'])
 
 /**
- * The environment variables that the values of a JSON template's variables read (`{{env `X`}}`,
- * which Packer allows there alone), as Packer settles those values (userVariables): each with the
- * value Packer finds in `env` ('' when unset), sorted by name. A base image or a version taken from
- * the environment goes into the image as much as a variable given by input. Of one that a sensitive
- * variable reads, or that holds credentials, the name alone: its value is a secret, and the
- * fingerprint is public.
+ * The environment variables that a template's variables read in this run (`reads`: a JSON
+ * template's `{{env `X`}}`, jsonVariableEnvironment; an HCL2 template's `env("X")` and
+ * `PKR_VAR_<name>`, hcl.ts hclVariableCandidates), as the fingerprint takes them: each with the
+ * value Packer finds in `env` ('' when unset), sorted by name. A base image or a version taken
+ * from the environment goes into the image as much as a variable given by input. Of one that a
+ * sensitive variable reads, or that holds credentials, the name alone: its value is a secret,
+ * and the fingerprint is public.
  */
-export function environmentRead(values: UserVariables, sensitive: readonly string[], env: Record<string, string | undefined>): EnvironmentRead[] {
+export function environmentRead(reads: Iterable<VariableEnvironment>, sensitive: readonly string[], env: Record<string, string | undefined>): EnvironmentRead[] {
   const read = new Set<string>()
   const secret = new Set<string>()
-  for (const [variable, value] of values) {
-    for (const { name } of templateCalls(value ?? '', 'env')) {
+  for (const [variable, names] of reads) {
+    for (const name of names) {
       read.add(name)
       if (sensitive.includes(variable) || credentialVariables.has(name)) secret.add(name)
     }
   }
   return [...read].sort().map((name): EnvironmentRead => (secret.has(name) ? [name] : [name, env[name] ?? '']))
+}
+
+/**
+ * The environment variables that the values of a JSON template's variables read (`{{env `X`}}`,
+ * which Packer allows there alone), as Packer settles those values (userVariables).
+ */
+export function jsonVariableEnvironment(values: UserVariables): VariableEnvironment[] {
+  return [...values].map(([variable, value]): VariableEnvironment => [variable, templateCalls(value ?? '', 'env').map(({ name }) => name)])
 }
 
 /** A JSON template's variables file as the input checks read it: `path` absolute, `text` decoded from `bytes`. */
