@@ -571,7 +571,7 @@ async function main() {
     fact(`${what}: JavaScript`, files(run.javaScript), { ratio: share(run.javaScript, dist.javaScript) })
     fact(`${what}: WebAssembly`, files(run.webAssembly), { ratio: share(run.webAssembly, dist.webAssembly) })
     const bytes = run.javaScript.bytes + run.webAssembly.bytes
-    // Beside the issue's target of dist/ < 1 MB, what a run loads is a figure, not a target of its own.
+    // Beside the target of dist/ < 1 MB, what a run loads is a figure, not a target of its own.
     fact(`${what}: all it loads`, kib(bytes))
   }
   heading('Size and tagging')
