@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
-import { parseEnv, stripVTControlCharacters } from 'node:util'
+import { parseEnv } from 'node:util'
 import { loadEc2Endpoint, projectRoot } from './loopback.mjs'
 
 function fail(message) {
@@ -101,30 +101,14 @@ try {
   )
   // local-action exits 0 after core.setFailed; its log still carries the ::error lines.
   let failed = false
-  // local-action records outputs in the copy of its @actions/core stub that the action loads,
-  // and prints its "Action Outputs" table from another copy when the action is ES modules: the
-  // table then says "No outputs were set!". Its ::set-output lines are the outputs, the last
-  // one of each name winning, as on a runner: they are shown in place of that line.
-  const outputs = new Map()
   let partial = ''
-  const show = (line) => {
-    const plain = stripVTControlCharacters(line)
-    if (plain.startsWith('::error')) failed = true
-    const output = /^::set-output name=([^:]+)::(.*)$/.exec(plain)
-    if (output) outputs.set(output[1], output[2])
-    if (plain.trim() === 'No outputs were set!' && outputs.size > 0) {
-      for (const [name, value] of outputs) process.stdout.write(`${name} = ${value}\n`)
-    } else {
-      process.stdout.write(`${line}\n`)
-    }
-  }
   child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk)
     const lines = (partial + chunk.toString()).split('\n')
     partial = lines.pop()
-    lines.forEach(show)
+    if (lines.some((line) => line.startsWith('::error'))) failed = true
   })
   const code = await new Promise((done) => child.on('close', (exitCode) => done(exitCode ?? 1)))
-  if (partial) process.stdout.write(partial)
   const summary = readFileSync(summaryFile, 'utf8').trim()
   if (summary) console.log(`\nJob summary (${summaryFile.replace(workspace, '<workspace>')}):\n\n${summary}`)
   process.exitCode = code !== 0 ? code : failed ? 1 : 0
