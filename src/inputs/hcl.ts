@@ -196,6 +196,13 @@ async function referenceValue(reference: Reference, scope: HclScope, depth: numb
   return typeof local === 'string' && depth < maxLocalDepth ? hclStringValue(local, scope, depth + 1) : undefined
 }
 
+/** The one reference an expression is written as alone (`${var.x}`, `${local.y}`); undefined when it is anything else. */
+async function loneReference(expression: string): Promise<Reference | undefined> {
+  const { stringParts } = await import('./hcl-parser.js')
+  const parts = await stringParts(expression)
+  return parts?.length === 1 && 'reference' in parts[0] ? parts[0].reference : undefined
+}
+
 /**
  * Whether a setting as the parser gives it is null in this run, which HCL and Packer take for not
  * set: written `null`, or a reference alone (`var.profile`, `"${var.profile}"`) to an input
@@ -206,9 +213,7 @@ async function referenceValue(reference: Reference, scope: HclScope, depth: numb
 export async function hclIsNull(written: unknown, scope: HclScope, depth = 0): Promise<boolean> {
   if (written === null || written === '${null}') return true
   if (typeof written !== 'string' || !written.startsWith('${') || depth >= maxLocalDepth) return false
-  const { stringParts } = await import('./hcl-parser.js')
-  const parts = await stringParts(written)
-  const reference = parts?.length === 1 && 'reference' in parts[0] ? parts[0].reference : undefined
+  const reference = await loneReference(written)
   if (reference === undefined) return false
   if ('var' in reference) return scope.variables.has(reference.var) && scope.variables.get(reference.var) === null
   return 'local' in reference && scope.locals?.has(reference.local) === true && hclIsNull(scope.locals.get(reference.local), scope, depth + 1)
@@ -560,12 +565,8 @@ async function localStrings(value: unknown, scope: HclScope): Promise<{ strings:
   if (typeof value !== 'string') return { strings: stringsOf(value), known: true }
   const text = await hclStringValue(value, scope)
   if (text !== undefined) return { strings: stringsOf(text), known: true }
-  const { stringParts } = await import('./hcl-parser.js')
-  const parts = value.includes('${') ? await stringParts(value) : undefined
-  const only = parts?.length === 1 ? parts[0] : undefined
-  return only && 'reference' in only && 'var' in only.reference
-    ? { strings: stringsOf(scope.variables.get(only.reference.var)), known: true }
-    : { strings: [], known: false }
+  const reference = value.includes('${') ? await loneReference(value) : undefined
+  return reference && 'var' in reference ? { strings: stringsOf(scope.variables.get(reference.var)), known: true } : { strings: [], known: false }
 }
 
 /**
@@ -735,11 +736,8 @@ function blocksAt(value: unknown, path: JsonPath, labels: number): Array<{ label
 async function hclPathValue(written: string, scope: HclScope): Promise<string | string[] | undefined> {
   const text = await hclStringValue(written, scope)
   if (text !== undefined || !written.startsWith('${')) return text
-  const { stringParts } = await import('./hcl-parser.js')
-  const parts = await stringParts(written)
-  const only = parts?.length === 1 ? parts[0] : undefined
-  if (!only || !('reference' in only)) return undefined
-  const { reference } = only
+  const reference = await loneReference(written)
+  if (!reference) return undefined
   const list =
     'var' in reference ? scope.variables.get(reference.var) : 'local' in reference ? scope.locals?.get(reference.local) : undefined
   if (!Array.isArray(list)) return undefined
@@ -1151,12 +1149,11 @@ function writtenLocals(read: HclFileRead[]): Map<string, { value: unknown; read:
  */
 async function givenLocals(value: unknown, scope: HclScope): Promise<Array<{ local: string; replaced: Set<string> }>> {
   if (typeof value !== 'string' || !value.startsWith('${')) return []
-  const { functionCall, stringParts } = await import('./hcl-parser.js')
+  const { functionCall } = await import('./hcl-parser.js')
   const local = async (expression: unknown): Promise<string | undefined> => {
     if (typeof expression !== 'string') return undefined
-    const parts = await stringParts(expression)
-    const only = parts?.length === 1 ? parts[0] : undefined
-    return only !== undefined && 'reference' in only && 'local' in only.reference ? only.reference.local : undefined
+    const reference = await loneReference(expression)
+    return reference !== undefined && 'local' in reference ? reference.local : undefined
   }
   const call = await functionCall(value)
   if (call === undefined) {
@@ -1774,9 +1771,7 @@ async function switchValues(written: (key: string) => unknown, scope: HclScope):
  * hclStringValue, made for text, leaves out.
  */
 async function variableAlone(expression: string, scope: HclScope): Promise<unknown> {
-  const { stringParts } = await import('./hcl-parser.js')
-  const parts = await stringParts(expression)
-  const reference = parts?.length === 1 && 'reference' in parts[0] ? parts[0].reference : undefined
+  const reference = await loneReference(expression)
   return reference !== undefined && 'var' in reference ? scope.variables.get(reference.var) : undefined
 }
 
@@ -2016,15 +2011,14 @@ async function knownMapKeys(value: unknown, scope: HclScope, depth = 0): Promise
   // merge() leaves out a null it is given.
   if (value === null || value === '${null}') return { keys: [], partial: false }
   if (typeof value !== 'string' || !value.startsWith('${') || depth >= maxMapDepth) return unknownKeys
-  const { functionCall, stringParts } = await import('./hcl-parser.js')
+  const { functionCall } = await import('./hcl-parser.js')
   const call = await functionCall(value)
   if (call !== undefined) {
     if (call.name !== 'merge' && !(call.name === 'tomap' && call.args.length === 1)) return unknownKeys
     const each = await Promise.all(call.args.map((arg) => knownMapKeys(arg, scope, depth + 1)))
     return { keys: [...new Set(each.flatMap((one) => one.keys))], partial: each.some((one) => one.partial) }
   }
-  const parts = await stringParts(value)
-  const reference = parts?.length === 1 && 'reference' in parts[0] ? parts[0].reference : undefined
+  const reference = await loneReference(value)
   // A variable's value is a value: a string in it is text, never an expression.
   if (reference !== undefined && 'var' in reference) {
     const given = scope.variables.get(reference.var)
