@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import * as semver from 'semver'
+import { releasePlatform } from '../install/platform.js'
 import type { PluginRequirement } from '../inputs/plugins.js'
 
 /**
@@ -132,10 +133,6 @@ export function releasesLeftOut(files: string[], plugins: PluginRequirement[], p
   return leftOut
 }
 
-/** Go's names for the runner's OS and architecture, which end a release's file name. */
-const GO_OS: Partial<Record<NodeJS.Platform, string>> = { linux: 'linux', darwin: 'darwin', win32: 'windows', freebsd: 'freebsd', openbsd: 'openbsd' }
-const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm' }
-
 async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256')
   await pipeline(createReadStream(path), hash)
@@ -158,7 +155,9 @@ export async function heldRelease(
   const check = requirement.constraint === undefined ? () => true : constraintCheck(requirement.constraint)
   const parts = requirement.source.split('/')
   const name = parts.at(-1)
-  const suffix = `_${GO_OS[platform] ?? platform}_${GO_ARCH[arch] ?? arch}${platform === 'win32' ? '.exe' : ''}`
+  // Go's names for the runner's OS and architecture end a release's file name, as they do Packer's.
+  const { os, arch: goArch } = releasePlatform(platform, arch)
+  const suffix = `_${os}_${goArch}${platform === 'win32' ? '.exe' : ''}`
   if (!check || !name) return undefined
   const candidates: Array<{ path: string; version: string }> = []
   for (const folder of folders) {
