@@ -105,6 +105,21 @@ function wentOnWithTheCache({ main, post }: { main: ActionRun; post: ActionRun }
   expect(post.stdout).toContain(`Plugin cache ${key} is up to date; nothing to save`)
 }
 
+/** Puts release `version` of the amazon plugin in plugin folder `folder`, as a runner image or an earlier step would; its binary's path. */
+function provisioned(folder: string, version = '1.3.0'): string {
+  const amazonIn = join(folder, 'github.com', 'hashicorp', 'amazon')
+  mkdirSync(amazonIn, { recursive: true })
+  const binary = join(amazonIn, `packer-plugin-amazon_v${version}_x5.0_linux_amd64`)
+  writeFileSync(binary, 'plugin\n', { mode: 0o755 })
+  writeFileSync(`${binary}_SHA256SUM`, createHash('sha256').update('plugin\n').digest('hex'))
+  return binary
+}
+
+/** The log line of a job that uses the release `version` the plugin folder holds, as input plugins pins it with `constraint`. */
+const usesPinned = (version: string, constraint: string) =>
+  `Using release ${version} of github.com/hashicorp/amazon, which the plugin folder holds and input plugins pins (${constraint}); ` +
+  "packer plugins install is not run, as it would only ask the plugin's source for its releases and keep this one."
+
 /** One job: the main step, then the post step. */
 async function job(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<{ main: ActionRun; post: ActionRun }> {
   rmSync(runnerTemp, { recursive: true, force: true })
@@ -381,11 +396,7 @@ describe('the plugin cache, through the Actions cache service', () => {
     // No Actions cache (GitHub Enterprise Server with it off): the plugins were put in
     // PACKER_PLUGIN_PATH before the step, by an image or an earlier step.
     const folder = join(root, 'provisioned-plugins')
-    const amazonIn = join(folder, 'github.com', 'hashicorp', 'amazon')
-    mkdirSync(amazonIn, { recursive: true })
-    const binary = join(amazonIn, 'packer-plugin-amazon_v1.3.0_x5.0_linux_amd64')
-    writeFileSync(binary, 'plugin\n', { mode: 0o755 })
-    writeFileSync(`${binary}_SHA256SUM`, createHash('sha256').update('plugin\n').digest('hex'))
+    const binary = provisioned(folder)
     try {
       const { main } = await job(
         { cache: 'false', plugins: 'github.com/hashicorp/amazon@~> 1.3' },
@@ -410,6 +421,64 @@ describe('the plugin cache, through the Actions cache service', () => {
     } finally {
       rmSync(folder, { recursive: true, force: true })
     }
+  })
+
+  it('an exact version in input plugins whose release the plugin folder holds: no packer plugins install, and a line says so', async () => {
+    // packer plugins install would ask the source for the releases only to keep the one there:
+    // offline it fails (Packer's connect timeout for each source behind a dropping firewall),
+    // online it is a round trip each job.
+    const folder = join(root, 'provisioned-plugins')
+    const binary = provisioned(folder)
+    const pluginCalls = () => readCalls(argsLog).filter((call) => call.args[0] === 'plugins')
+    try {
+      for (const [constraint, env] of [
+        ['1.3.0', { STANDIN_PLUGIN_SOURCE_DOWN: '1' }],
+        ['= 1.3.0', {}]
+      ] as const) {
+        rmSync(argsLog, { force: true })
+        const { main } = await job(
+          { cache: 'false', plugins: `github.com/hashicorp/amazon@${constraint}` },
+          { PACKER_PLUGIN_PATH: folder, STANDIN_NEEDS_PLUGIN: '1', ...env }
+        )
+        expect(pluginCalls()).toEqual([])
+        expect(main.stdout).toContain(usesPinned('1.3.0', constraint))
+        expect(parseCommands(main.stdout, 'notice')).toEqual([])
+        expect(main.warnings).toEqual([])
+        expect(readCalls(argsLog).map((call) => call.args[0])).toEqual(['validate'])
+      }
+      // A range asks the source, for a newer release in it may have come out; so does a pin
+      // whose release the folder does not hold, or holds as Packer would not load it.
+      const asks = async (constraint: string) => {
+        rmSync(argsLog, { force: true })
+        const run = await runAction(step({ cache: 'false', plugins: `github.com/hashicorp/amazon@${constraint}` }, { PACKER_PLUGIN_PATH: folder }))
+        expect(run.exitCode).toBe(0)
+        expect(pluginCalls().map((call) => call.args)).toEqual([['plugins', 'install', 'github.com/hashicorp/amazon', constraint]])
+        expect(run.stdout).not.toContain('packer plugins install is not run')
+      }
+      await asks('>= 1.3.0')
+      await asks('1.4.0')
+      writeFileSync(binary, 'tampered\n')
+      await asks('1.3.0')
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+  })
+
+  it('an exact version in input plugins: a job after a cache hit uses the cached release, asks no source, and saves nothing', async () => {
+    // The cache is restored before plugins are installed, so its release is the one the folder holds.
+    const pinned = { plugins: 'github.com/hashicorp/amazon@1.3.0' }
+    await job(pinned)
+    const [entry] = service.entries
+    expect(readCalls(argsLog).filter((call) => call.args[0] === 'plugins')).toMatchObject([
+      { args: ['plugins', 'install', 'github.com/hashicorp/amazon', '1.3.0'], pluginPresent: false }
+    ])
+    freshRunner()
+    const { main, post } = await job(pinned, { STANDIN_PLUGIN_SOURCE_DOWN: '1', STANDIN_NEEDS_PLUGIN: '1' })
+    expect(main.stdout).toContain(`Restored Packer plugins from the cache (${entry.key})`)
+    expect(main.stdout).toContain(usesPinned('1.3.0', '1.3.0'))
+    expect(parseCommands(main.stdout, 'notice')).toEqual([])
+    expect(readCalls(argsLog).map((call) => call.args[0])).toEqual(['validate'])
+    expect(post.stdout).toContain(`Plugin cache ${entry.key} is up to date; nothing to save`)
   })
 
   describe('the cache service v1, under ACTIONS_CACHE_URL', () => {

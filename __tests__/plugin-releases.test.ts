@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { constraintCheck, heldRelease, releasesLeftOut } from '../src/plugins/releases.js'
+import { constraintCheck, heldRelease, pinnedVersion, releasesLeftOut } from '../src/plugins/releases.js'
 
 const amazon = 'github.com/hashicorp/amazon'
 /** A release as Packer installs it: the binary and its checksum file. */
@@ -41,6 +41,21 @@ describe('constraintCheck', () => {
     expect(constraintCheck('latest')).toBeUndefined()
     expect(constraintCheck('>= 1.0.0-beta')).toBeUndefined()
     expect(constraintCheck('')).toBeUndefined()
+  })
+})
+
+describe('pinnedVersion', () => {
+  it('is the one version an exact constraint lets through, padded as Packer compares it', () => {
+    expect(pinnedVersion('1.3.2')).toBe('1.3.2')
+    expect(pinnedVersion('= 1.3.2')).toBe('1.3.2')
+    expect(pinnedVersion('=v1.3.2')).toBe('1.3.2')
+    expect(pinnedVersion(' v1.3 ')).toBe('1.3.0')
+  })
+
+  it('is none for a range, whose newest release may change, nor for a constraint Packer refuses', () => {
+    for (const range of ['>= 1.3.2', '~> 1.3.2', '!= 1.3.2', '< 2', '1.3.2, < 2', '>= 1.3.2, <= 1.3.2', 'latest', '= 1.3.2-beta', '']) {
+      expect(pinnedVersion(range)).toBeUndefined()
+    }
   })
 })
 

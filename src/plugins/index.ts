@@ -10,7 +10,7 @@ import type { InstalledPacker } from '../install/index.js'
 import type { PluginCacheState } from './cache-state.js'
 import type { PluginRequirement } from '../inputs/plugins.js'
 import { stoppedAtDeadline } from '../common/waiting.js'
-import { heldRelease } from './releases.js'
+import { heldRelease, pinnedVersion } from './releases.js'
 import { jobPluginFolder, publishInstalled, removeJobFolder } from './shared-folder.js'
 
 // Builder, provisioner and post-processor types that ship inside Packer itself.
@@ -287,10 +287,19 @@ interface PluginCommand {
 /** Runs packer plugins install and packer init as `plan` says, with `env` added to Packer's. */
 async function installPlugins(options: PluginOptions, plan: PluginPlan, prepared: PreparedPlugins, env: Record<string, string>): Promise<void> {
   if (options.githubToken) env['PACKER_GITHUB_API_TOKEN'] = options.githubToken
-  const commands: PluginCommand[] = plan.install.map((requirement) => ({
-    args: ['plugins', 'install', requirement.source, ...(requirement.constraint ? [requirement.constraint] : [])],
-    requirement
-  }))
+  const folders = env['PACKER_PLUGIN_PATH'].split(delimiter)
+  const commands: PluginCommand[] = []
+  for (const requirement of plan.install) {
+    const held = await heldPin(folders, requirement)
+    if (held !== undefined) {
+      core.info(
+        `Using release ${held} of ${requirement.source}, which the plugin folder holds and input plugins pins (${requirement.constraint}); ` +
+          "packer plugins install is not run, as it would only ask the plugin's source for its releases and keep this one."
+      )
+      continue
+    }
+    commands.push({ args: ['plugins', 'install', requirement.source, ...(requirement.constraint ? [requirement.constraint] : [])], requirement })
+  }
   if (plan.init) commands.push({ args: ['init', ...initUpgrade(prepared.cacheState), options.template] })
   const deadlineMs = options.deadlineMs ?? pluginCommandDeadlineMs
   const notice = (message: string) => (prepared.notices = [...(prepared.notices ?? []), message])
@@ -313,7 +322,7 @@ async function installPlugins(options: PluginOptions, plan: PluginPlan, prepared
     // packer plugins install asks the plugin's source for its releases first, even when one it
     // would take is installed (InstallLatest, packer/plugin-getter/plugins.go, v1.10.0 to
     // v1.16.0): a runner that cannot reach the source fails it with the release right there.
-    const held = requirement && (await heldRelease(env['PACKER_PLUGIN_PATH'].split(delimiter), requirement))
+    const held = requirement && (await heldRelease(folders, requirement))
     if (requirement && held !== undefined) {
       const passes = requirement.constraint ? ` and which passes ${requirement.constraint}` : ''
       notice(`${why}, so this job uses release ${held}, which the plugin folder holds${passes}.`)
@@ -322,6 +331,21 @@ async function installPlugins(options: PluginOptions, plan: PluginPlan, prepared
     if (timedOut) throw new Error(`${why}. Run the job again, or put the plugins in PACKER_PLUGIN_PATH before this step.`)
     throw new Error(`${line} failed with exit code ${exitCode}; see the log above`)
   }
+}
+
+/**
+ * The release of `requirement` in plugin folders `folders` when the requirement pins one version
+ * (`1.3.2`, `= 1.3.2`) and the folders hold that release as Packer loads it (heldRelease).
+ * packer plugins install would still ask the plugin's source for its releases, only to keep that
+ * one ("already correctly installed", InstallLatest in packer/plugin-getter/plugins.go, v1.10.0
+ * to v1.16.0): a round trip each job, and Packer's connect timeout for each source a firewall
+ * drops. packer init likewise asks no one for a requirement whose release is there
+ * (command/init.go). The release may be the plugin cache's, restored before this runs. A range
+ * still asks: a newer release in it may have come out.
+ */
+async function heldPin(folders: string[], requirement: PluginRequirement): Promise<string | undefined> {
+  if (requirement.constraint === undefined || pinnedVersion(requirement.constraint) === undefined) return undefined
+  return heldRelease(folders, requirement)
 }
 
 /**

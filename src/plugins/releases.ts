@@ -70,6 +70,17 @@ export function constraintCheck(constraint: string): Check | undefined {
 }
 
 /**
+ * The one version `constraint` lets through as Packer reads it (`1.3.2`, `= 1.3.2`, `v1.3`:
+ * 1.3.0), or undefined for a range (`>= 1.3`, `~> 1.3.2`, `1.3.2, < 2`) or a constraint Packer
+ * would refuse: the newest release a range takes can change, a pinned one never does.
+ */
+export function pinnedVersion(constraint: string): string | undefined {
+  const match = SINGLE_CONSTRAINT.exec(constraint)
+  if (!match || (match[1] ?? '=') !== '=') return undefined
+  return padded(match[2])
+}
+
+/**
  * The order in which Packer takes the last of a plugin's matching releases as the one it loads:
  * by version since 1.11; 1.10 by file name (a sorted glob: v1.9.0 after v1.10.0), 1.7 to 1.9
  * by the version as text (v1.1.10 after v1.1.1, unlike the file names).
