@@ -127,7 +127,7 @@ describeWithPacker('the bundled action in the contexts runners give it', () => {
     const result = await runWith(demoNamed(), { GITHUB_STEP_SUMMARY: missing })
     expect(result.exitCode).toBe(0)
     expect(result.warnings).toEqual([
-      `Could not write the job summary to GITHUB_STEP_SUMMARY (${missing}): it is not there, or the runner's user may not write it: the runner makes a fresh one for each step ` +
+      `Could not write the job summary to GITHUB_STEP_SUMMARY (${missing}): it is not there: the runner makes a fresh one for each step ` +
         "(a container job needs the runner's folders mounted)."
     ])
   })

@@ -103,6 +103,19 @@ describeWithPacker("the runner's own files failing, through the bundled action",
     expect(result.summary).toContain(`Could not write the step's outputs to GITHUB_OUTPUT (${output})`)
   })
 
+  it('GITHUB_OUTPUT a folder: one error saying it is a folder, not a file, before anything is installed or sent to AWS', async () => {
+    const output = folder()
+    const result = await demo({ GITHUB_OUTPUT: output })
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toBe('')
+    expect(result.errors.map(({ message }) => message)).toEqual([
+      `Could not write the step's outputs to GITHUB_OUTPUT (${output}): it is a folder, not a file: the runner makes a fresh one for each step ` +
+        "(a container job needs the runner's folders mounted). Nothing was built: the steps after this one would get none of its outputs."
+    ])
+    expect(result.stdout).not.toContain('::group::Install Packer')
+    expect(suite.calls).toEqual([])
+  })
+
   const crashOnSigusr2 = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})'
   it.each([
     { how: 'a cancel', signal: 'SIGINT' as const, cause: 'The run was cancelled (SIGINT)', nodeArgs: [] as string[] },
@@ -171,6 +184,25 @@ describeWithPacker("the runner's own files failing, through the bundled action",
       "Could not write the job summary to GITHUB_STEP_SUMMARY (/dev/full): the runner's disk is full (ENOSPC): free space on it."
     ])
     expect(Object.keys(JSON.parse(result.outputs['ami-ids']) as object).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+  })
+
+  it('GITHUB_STEP_SUMMARY under a file, or a folder: the outputs are set, and one warning says which, naming the variable and its file', async () => {
+    const runner = folder()
+    const file = join(runner, 'a-file')
+    writeFileSync(file, '')
+    for (const [summary, found] of [
+      [join(file, 'summary'), 'it is not there'],
+      [runner, 'it is a folder, not a file']
+    ]) {
+      const result = await demo({ GITHUB_STEP_SUMMARY: summary })
+      expect(result.exitCode).toBe(0)
+      expect(result.stderr).toBe('')
+      expect(result.warnings).toEqual([
+        `Could not write the job summary to GITHUB_STEP_SUMMARY (${summary}): ${found}: the runner makes a fresh one for each step ` +
+          "(a container job needs the runner's folders mounted)."
+      ])
+      expect(Object.keys(JSON.parse(result.outputs['ami-ids']) as object).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+    }
   })
 
   it('TMPDIR a file, or not there: refused with the inputs, naming it, before Packer is installed or run', async () => {

@@ -7,6 +7,7 @@
 // thrown from a callback, it crashed the step with a stack trace. Here each failure is put in
 // words that name the variable, its file and what to do, said once per file.
 import * as core from '@actions/core'
+import { accessSync, constants } from 'node:fs'
 import { delimiter } from 'node:path'
 import { errorMessage } from '../common/errors.js'
 import { annotate } from './annotation.js'
@@ -31,19 +32,31 @@ const madeByTheRunner = "the runner makes a fresh one for each step (a container
 function runnerFileProblem(file: RunnerFile, what: string, error: unknown): string {
   const variable = runnerFiles[file]
   const path = process.env[variable] ?? ''
-  const code = (error as NodeJS.ErrnoException | undefined)?.code
   const message = errorMessage(error)
+  // @actions/core's summary puts Node's error in words of its own, which do not tell a file that
+  // is not there from one the runner's user may not write: asked again, Node tells which.
+  const code = /^Unable to access summary file/.test(message) ? accessError(path) : (error as NodeJS.ErrnoException | undefined)?.code
   const why =
     code === 'ENOSPC'
       ? "the runner's disk is full (ENOSPC): free space on it"
       : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
         ? `the runner's user may not write it (${code}): give that user the file and its folder back, or let the runner make a fresh one`
-        : code === 'ENOENT' || /^Missing file at path/.test(message)
+        : code === 'ENOENT' || code === 'ENOTDIR' || /^Missing file at path/.test(message)
           ? `it is not there: ${madeByTheRunner}`
-          : /^Unable to access summary file/.test(message)
-            ? `it is not there, or the runner's user may not write it: ${madeByTheRunner}`
+          : code === 'EISDIR'
+            ? `it is a folder, not a file: ${madeByTheRunner}`
             : `${message}: check the file and the runner's disk`
   return `Could not write ${what} to ${variable} (${path}): ${why}.`
+}
+
+/** Why the step may not read and write `path` (Node's error code), if it may not. */
+function accessError(path: string): string | undefined {
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK)
+    return undefined
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code
+  }
 }
 
 /** Why a runner file could not be written, as said, by file: each is said once. */
