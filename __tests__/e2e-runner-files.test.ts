@@ -205,6 +205,24 @@ describeWithPacker("the runner's own files failing, through the bundled action",
     }
   })
 
+  it("errors AWS sent back that are longer than GitHub's 1 MiB for a summary: each is cut short there, whole in the log, and the summary keeps the AMIs", async () => {
+    const long = `You are not authorized to perform this operation. ${'x'.repeat(400_000)}`
+    suite.endpoint.faults.fail('CreateTags', { code: 'UnauthorizedOperation', message: long, userAgent: 'aws-sdk-js' })
+    const result = await demo({}).finally(() => suite.endpoint.faults.clear())
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toBe('')
+    // GitHub drops a step's summary over 1 MiB whole, with its AMIs.
+    expect(Buffer.byteLength(result.summary)).toBeLessThan(64 * 1024)
+    for (const amiId of Object.values(JSON.parse(result.outputs['ami-ids']) as Record<string, string>)) expect(result.summary).toContain(amiId)
+    const tagging = result.errors.map(({ message }) => message).filter((message) => message.startsWith('Tagging in '))
+    expect(tagging).toHaveLength(3)
+    for (const message of tagging) {
+      expect(message).toContain(long)
+      const [shown] = message.split(' You are not authorized')
+      expect(result.summary).toContain(`${shown} You are not authorized to perform this operation. … (the rest is in the log)`)
+    }
+  })
+
   it('TMPDIR a file, or not there: refused with the inputs, naming it, before Packer is installed or run', async () => {
     const runner = folder()
     const file = join(runner, 'a-file')

@@ -563,7 +563,7 @@ export function renderSummary(model: SummaryModel): string {
 
   lines.push(...annotationsTable(model.annotations, provenance))
   if (model.problems.length > 0) {
-    const problems = model.problems.map(masked)
+    const problems = model.problems.map((problem) => shortened(masked(problem), problemChars))
     // Longer than any run of backticks in them, so that the block shows them as they are.
     const fence = backticksAround(problems.join('\n'), 3)
     lines.push('#### Problems', '', `${fence}text`, ...problems, fence, '')
@@ -656,6 +656,12 @@ const annotationRows = 100
  * any length.
  */
 const messageChars = 1000
+/**
+ * Characters of a problem the summary shows at most, the rest being in the log: one names what a
+ * run left in the account, region by region, and may run long; an error AWS sent back may be of
+ * any length, and three of 400,000 characters took the summary past 1 MiB, which GitHub dropped.
+ */
+const problemChars = 10_000
 
 /**
  * Every annotation of the template and its variables, errors first, each linked to its line at
@@ -695,11 +701,11 @@ function annotationRow({ level, message, file, line }: Annotation, provenance: P
 }
 
 /**
- * The text within `messageChars`, cut where no secret is cut in two (common/cut.ts): the runner
+ * The text within `chars`, cut where no secret is cut in two (common/cut.ts): the runner
  * would no longer find a part of one to mask.
  */
-function shortened(text: string): string {
-  const length = safeLength(text, messageChars)
+function shortened(text: string, chars = messageChars): string {
+  const length = safeLength(text, chars)
   if (length >= text.length) return text
   const shown = text.slice(0, length).trimEnd()
   return shown === '' ? '(too long to show here: it is in the log)' : `${shown} … (the rest is in the log)`
