@@ -1,13 +1,15 @@
 // The files the runner hands the step (GITHUB_OUTPUT, GITHUB_STATE, GITHUB_STEP_SUMMARY) failing
 // as they do on a self-hosted runner (a full disk: /dev/full answers every write with ENOSPC; a
-// folder an earlier job removed), through the bundled action with the real Packer and the loopback
+// folder an earlier job removed; a path that is a folder; a file another user owns, the step run as
+// nobody), through the bundled action with the real Packer and the loopback
 // EC2 endpoint. Each failure is named with its variable and file, never Node's bare error or a
 // stack trace; AMIs that exist are tagged and reach the log and the summary.
-import { afterAll, expect, it } from '@jest/globals'
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loopbackEnvironment, parseOutputFile, projectRoot, pushToMain, runAction, type ActionRun } from './support/action-process.js'
+import { loopbackEnvironment, parseOutputFile, projectRoot, pushToMain, runAction, runnerNode, runPostStep, type ActionRun } from './support/action-process.js'
 import { loopbackSuite } from './support/loopback-suite.js'
 import { describeWithPacker, packerVersion, until } from './support/runtimes.js'
 
@@ -241,5 +243,108 @@ describeWithPacker("the runner's own files failing, through the bundled action",
       expect(result.stderr).toBe('')
     }
     expect(suite.calls).toEqual([])
+  })
+})
+
+/**
+ * Whether this machine can run the bundle as another user than the tests' (nobody, through
+ * util-linux's setpriv): the tests run as root, which writes any file whatever its owner and
+ * mode, and a runner file another user owns is refused only to a user who is not root.
+ */
+function runsAsNobody(): boolean {
+  if (process.getuid?.() !== 0) return false
+  const probe = spawnSync('setpriv', [...asNobody, runnerNode(), '-e', `require('node:fs').accessSync(${JSON.stringify(join(projectRoot, 'dist', 'index.js'))})`])
+  return probe.status === 0
+}
+const asNobody = ['--reuid=nobody', '--regid=nogroup', '--clear-groups']
+
+const nobodyRuns = runsAsNobody()
+const describeAsNobody = nobodyRuns ? describeWithPacker : describe.skip
+if (!nobodyRuns) console.log("Skipping the runner's files owned by another user: the tests do not run as root with setpriv, or nobody cannot read the bundle.")
+
+describeAsNobody("the runner's files owned by another user (a container job run as a user of its own), the step run as nobody", () => {
+  const suite = loopbackSuite(['us-east-1', 'eu-west-1', 'us-west-2'])
+  const folders: string[] = []
+  afterAll(() => {
+    for (const made of folders) rmSync(made, { recursive: true, force: true })
+  })
+
+  /**
+   * The demo's HCL2 build run by nobody, in a folder of its own with the runner's files, but the
+   * one `variable` names owned by root with mode 0644; then the post step with what it saved.
+   */
+  async function withRootOwned(variable: string): Promise<{ main: ActionRun; post: ActionRun; files: Record<string, string> }> {
+    // Not under the tests' own temporary folder, which only root may enter.
+    const root = mkdtempSync('/tmp/runner-files-nobody-')
+    folders.push(root)
+    const workspace = join(root, 'workspace')
+    cpSync(join(projectRoot, 'demo', 'hcl2'), workspace, { recursive: true })
+    const runner = join(root, 'runner')
+    mkdirSync(runner)
+    for (const folder of ['temp', 'tool-cache', 'tmp']) mkdirSync(join(root, folder))
+    const files: Record<string, string> = {
+      GITHUB_OUTPUT: join(runner, 'output'),
+      GITHUB_STATE: join(runner, 'state'),
+      GITHUB_STEP_SUMMARY: join(runner, 'summary')
+    }
+    for (const file of Object.values(files)) writeFileSync(file, '')
+    execFileSync('chown', ['-R', 'nobody:nogroup', root])
+    chownSync(files[variable], 0, 0)
+    chmodSync(files[variable], 0o644)
+    const env = {
+      ...pushToMain,
+      ...loopbackEnvironment(suite.endpoint.url, workspace),
+      ...files,
+      // The root's own folders on PATH are not nobody's to read.
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      TMPDIR: join(root, 'tmp'),
+      RUNNER_TEMP: join(root, 'temp'),
+      RUNNER_TOOL_CACHE: join(root, 'tool-cache')
+    }
+    const options = { workspace, node: 'setpriv', nodeArgs: [...asNobody, runnerNode()], env }
+    const main = await runAction({ ...options, inputs: { 'packer-version': packerVersion(), template: 'ami.pkr.hcl', 'var-file': 'loopback.pkrvars.hcl' } })
+    const post = await runPostStep({ state: parseOutputFile(readFileSync(files.GITHUB_STATE, 'utf8')) }, { ...options, inputs: {} })
+    return { main, post, files }
+  }
+
+  const mayNotWrite = "the runner's user may not write it (EACCES): give that user the file and its folder back, or let the runner make a fresh one."
+
+  it('GITHUB_OUTPUT: one error naming the variable, its file and EACCES, before anything is installed or sent to AWS; the post step has nothing to do', async () => {
+    const { main, post, files } = await withRootOwned('GITHUB_OUTPUT')
+    expect(main.exitCode).toBe(1)
+    expect(main.stderr).toBe('')
+    expect(main.errors.map(({ message }) => message)).toEqual([
+      `Could not write the step's outputs to GITHUB_OUTPUT (${files.GITHUB_OUTPUT}): ${mayNotWrite} ` +
+        'Nothing was built: the steps after this one would get none of its outputs.'
+    ])
+    expect(suite.calls).toEqual([])
+    expect(post.exitCode).toBe(0)
+    expect(post.warnings).toEqual([])
+  })
+
+  it('GITHUB_STATE: the build goes on, its outputs and summary written, with a warning of what the post step then cannot do; the post step ends well', async () => {
+    const { main, post, files } = await withRootOwned('GITHUB_STATE')
+    expect(main.exitCode).toBe(0)
+    expect(main.stderr).toBe('')
+    expect(main.warnings).toEqual([
+      `Could not write the step's state for its post step to GITHUB_STATE (${files.GITHUB_STATE}): ${mayNotWrite} ` +
+        'The build goes on, but if this step is killed or cut short, the post step cannot clean up what Packer left in the account ' +
+        '(instances, AMIs, security groups, key pairs), and it saves no plugin cache.'
+    ])
+    const amiIds = JSON.parse(parseOutputFile(readFileSync(files.GITHUB_OUTPUT, 'utf8'))['ami-ids']) as Record<string, string>
+    expect(Object.keys(amiIds).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
+    for (const amiId of Object.values(amiIds)) expect(readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8')).toContain(amiId)
+    expect(post.exitCode).toBe(0)
+    expect(post.stderr).toBe('')
+    expect(post.warnings).toEqual([])
+  })
+
+  it('GITHUB_STEP_SUMMARY: the outputs are set, and one warning says the runner\'s user may not write it (EACCES), not that it may not be there', async () => {
+    const { main, files } = await withRootOwned('GITHUB_STEP_SUMMARY')
+    expect(main.exitCode).toBe(0)
+    expect(main.stderr).toBe('')
+    expect(main.warnings).toEqual([`Could not write the job summary to GITHUB_STEP_SUMMARY (${files.GITHUB_STEP_SUMMARY}): ${mayNotWrite}`])
+    const amiIds = JSON.parse(parseOutputFile(readFileSync(files.GITHUB_OUTPUT, 'utf8'))['ami-ids']) as Record<string, string>
+    expect(Object.keys(amiIds).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2'])
   })
 })
