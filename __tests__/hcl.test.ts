@@ -2079,6 +2079,47 @@ build {
   })
 })
 
+describe('hclAmiBuilds: where a build picks its source AMI as it builds', () => {
+  it('places a source_ami_filter block and a source_ami a data source gives; not a source_ami a variable gives', async () => {
+    const file = join(directory, 'sources.pkr.hcl')
+    writeFileSync(
+      file,
+      `variable "source_ami" {
+  type    = string
+  default = "ami-0abcdef1234567890"
+}
+data "amazon-ami" "base" {
+  filters     = { name = "base-*" }
+  owners      = ["self"]
+  most_recent = true
+}
+source "amazon-ebs" "filtered" {
+  source_ami_filter {
+    filters     = { name = "base-*" }
+    owners      = ["self"]
+    most_recent = true
+  }
+}
+source "amazon-ebs" "data" {
+  source_ami = data.amazon-ami.base.id
+}
+source "amazon-ebs" "given" {
+  source_ami = var.source_ami
+}
+build {
+  sources = ["source.amazon-ebs.filtered", "source.amazon-ebs.data", "source.amazon-ebs.given"]
+}
+`
+    )
+    const builds = (await hclAmiBuilds([await readHclFile(file)])) ?? []
+    expect(builds.map(({ name, picksSourceAmi }) => [name, picksSourceAmi?.line])).toEqual([
+      ['amazon-ebs.filtered', 11],
+      ['amazon-ebs.data', 18],
+      ['amazon-ebs.given', undefined]
+    ])
+  })
+})
+
 describe('hclAmiBuilds: the regions a build makes its AMIs in', () => {
   it('skip_create_ami and skip_save_build_region written as a variable: as this run gives them (a bool, or its text), else left to Packer', async () => {
     const file = join(directory, 'switches.pkr.hcl')

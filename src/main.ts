@@ -1219,9 +1219,34 @@ async function reuse(
     return undefined
   }
   noteAmiId(amis, homeRegion, passedOver)
+  summary.annotations.push(...(await noteSourcePickedAsBuilt(inputs)))
   core.info(builtAmisLine(amis, 'Reused'))
   if (checked.failedRegions.length > 0) throw taggingFailed(checked.failedRegions, inputs, summary)
   return amis
+}
+
+/**
+ * A notice on each reused build's `source_ami_filter` (or data source): the fingerprint covers the
+ * template, not the AMI it picks as it builds, so a newer AMI that matches it builds nothing, and
+ * a user who counts on `most_recent` for a patched base would otherwise never hear of it.
+ */
+async function noteSourcePickedAsBuilt(inputs: Inputs): Promise<Annotation[]> {
+  const written = inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds
+  if (!written?.some((build) => build.picksSourceAmi)) return []
+  const { amiBuildsOfRun } = await import('./inputs/ami-builds.js')
+  const notes = (await amiBuildsOfRun(written, inputs)).flatMap(({ name, type, picksSourceAmi }) =>
+    picksSourceAmi === undefined ? [] : [{ message: sourcePickedAsBuiltText(name ?? type), location: picksSourceAmi }]
+  )
+  return notes.length === 0 ? [] : reportInputWarnings(notes, 'Reuse', 'notice')
+}
+
+/** What noteSourcePickedAsBuilt says of `build`. */
+function sourcePickedAsBuiltText(build: string): string {
+  return (
+    `reuse: build ${build} picks its source AMI as it builds (with source_ami_filter, or a data source), and the fingerprint covers the template, not the AMI it picks: ` +
+    'the reused AMIs were built from the one it picked then, even where a newer AMI matches now. To build from the newest, look its ID up in a step before this one and ' +
+    'give it in variables (the fingerprint covers them), or run without reuse when a new base AMI should be picked up (a scheduled run).'
+  )
 }
 
 /** The set an earlier build with the same fingerprint made, as the look-up (or, in a re-run, the record) finds it; undefined to build. */

@@ -54,8 +54,22 @@ export interface AmiBuild {
    * the run's values (connectsThroughSessionManager): Packer then runs the session-manager-plugin.
    */
   sessionManager?: ProblemLocation
+  /**
+   * Where it picks its source AMI only as it builds (pickedSourceAmi): its `source_ami_filter`, or
+   * an HCL2 `source_ami` that a data source gives. Which AMI that is, no input of the run says.
+   */
+  picksSourceAmi?: ProblemLocation
   /** Its builder names the credentials Packer builds with: its own (ownCredentialSettings), or a role to assume. */
   ownCredentials?: OwnCredentials
+}
+
+/**
+ * Whether a builder picks its source AMI only as it builds: with a `source_ami_filter` (the newest
+ * AMI that matches it then, with most_recent), or a `source_ami` that reads a data source
+ * (`data.amazon-ami.base.id`, an HCL2 template's), which Packer runs as it builds.
+ */
+export function pickedSourceAmi(filter: unknown, sourceAmi: unknown): boolean {
+  return (filter !== undefined && filter !== null) || (typeof sourceAmi === 'string' && sourceAmi.includes('data.'))
 }
 
 /** The credentials a build's builder names of its own (ownCredentialSettings). */

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { ProblemLocation } from './reader.js'
-import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, namesCredentials, ownCredentialsOf, regionsMade, setsOwnCredentials, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, namesCredentials, ownCredentialsOf, pickedSourceAmi, regionsMade, setsOwnCredentials, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners, connectionAttributes } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
@@ -1708,6 +1708,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const copies = await hclCopies(override?.body.ami_regions !== undefined ? override : definition, override?.body.region_kms_key_ids !== undefined ? override : definition, scope)
     const sameAmi = sameAmiEachTime(each.source, definition, override)
     const sessionManager = await hclSessionManager(type, setting, scope, override, definition)
+    const picksSourceAmi = pickedSourceAmi(setting('source_ami_filter'), setting('source_ami')) ? await hclSourceAmiPlace(override, definition) : undefined
     const made = {
       source: each.source,
       location: await placeOfUse(block, listedAt, override),
@@ -1728,6 +1729,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
       ...(copies.length === 0 ? {} : { copies }),
       ...(literalBoolean(setting('force_deregister')) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager === undefined ? {} : { sessionManager }),
+      ...(picksSourceAmi === undefined ? {} : { picksSourceAmi }),
       ...(namesCredentials(setting)
         ? { ownCredentials: { ...(await hclOwnCredentials(setting, scope)), ...(setsOwnCredentials(setting) ? { stepFree: true as const } : {}) } }
         : {})
@@ -1794,6 +1796,14 @@ async function hclSessionManager(
   if (!connectsThroughSessionManager(type, (await value('ssh_interface')) ?? undefined, await value('communicator'))) return undefined
   const at = override?.body.ssh_interface !== undefined ? override : definition
   return { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place([...at.path, 'ssh_interface'])) }
+}
+
+/** Where an HCL2 build picks its source AMI (AmiBuild.picksSourceAmi): on the setting that counts, the build's `source` block's, else the source's. */
+async function hclSourceAmiPlace(override: WrittenAt | undefined, definition: WrittenAt): Promise<ProblemLocation> {
+  const key = [override, definition].some((at) => at?.body.source_ami_filter !== undefined) ? 'source_ami_filter' : 'source_ami'
+  const at = override?.body[key] !== undefined ? override : definition
+  // A block is written as a list of its bodies: its place is its first's.
+  return { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(key === 'source_ami_filter' ? [...at.path, key, 0] : [...at.path, key])) }
 }
 
 /** An HCL2 build's own credentials (ownCredentialsOf), its settings' values as this run gives them (`scope`). */

@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
-import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, ownCredentialsOf, namesCredentials, regionsMade, setsOwnCredentials, regionsOf, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, ownCredentialsOf, namesCredentials, pickedSourceAmi, regionsMade, setsOwnCredentials, regionsOf, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { connectionAttributes } from './connecting-provisioners.js'
@@ -1056,6 +1056,7 @@ export function jsonAmiBuilds(
       ...(copies.length === 0 ? {} : { copies }),
       ...(literalBoolean(builder.force_deregister) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager ? { sessionManager: { file: file.shown, value: { path: file.path, at: ['builders', index, 'ssh_interface'] } } } : {}),
+      ...(pickedSourceAmi(builder.source_ami_filter, undefined) ? { picksSourceAmi: { file: file.shown, value: { path: file.path, at: ['builders', index, 'source_ami_filter'] } } } : {}),
       ...(namesCredentials(credentialSetting)
         ? { ownCredentials: { ...jsonOwnCredentials(builder, resolve), ...(setsOwnCredentials(credentialSetting) ? { stepFree: true as const } : {}) } }
         : {}),

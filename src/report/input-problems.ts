@@ -34,13 +34,13 @@ export function reportFoldedInputs(warnings: string[]): Annotation[] {
 }
 
 /**
- * Annotates each warning about the inputs' files that does not stop the run, titled `title`, on
- * its file and line, and gives them back for the summary.
+ * Annotates each warning (or, with `level`, notice) about the inputs' files that does not stop
+ * the run, titled `title`, on its file and line, and gives them back for the summary.
  */
-export async function reportInputWarnings(warnings: InputProblem[], title: string): Promise<Annotation[]> {
+export async function reportInputWarnings(warnings: InputProblem[], title: string, level: 'warning' | 'notice' = 'warning'): Promise<Annotation[]> {
   const placed = warnings.some(({ location }) => location?.value) ? await placeValues(warnings) : warnings
   const annotations = placed.map(({ message, location }): Annotation => ({
-    level: 'warning',
+    level,
     message,
     title,
     file: location?.file,
