@@ -336,7 +336,7 @@ describeWithPacker('a reuse that falls back to building, once re-tagging found a
         'so the set is no longer whole. Building instead, as when no whole set is found.'
     ])
     expect(parseCommands(second.stdout, 'notice').map(({ message }) => message)).toEqual([
-      `ami-id is ${secondAmis['eu-west-1']} in eu-west-1, the first of build amazon-ebs.eu's regions as Packer lists them (alphabetically): ` +
+      `ami-id is ${secondAmis['eu-west-1']} in eu-west-1, the region build amazon-ebs.eu made its AMI in (its region setting): ` +
         "it made no AMI in us-east-1, the home region. Output ami-ids has each region's."
     ])
     // The refusal is in the log, as what befell the set that is not reused, and nowhere else.
@@ -459,7 +459,7 @@ describeWithPacker('a run cancelled while it makes sure of a reused set', () => 
       expect(second.outputs['ami-id']).toBe(firstAmis['eu-west-1'])
       expect(second.outputs['run-uuid']).toBe(first.outputs['run-uuid'])
       expect(parseCommands(second.stdout, 'notice').map(({ message }) => message)).toEqual([
-        `ami-id is ${firstAmis['eu-west-1']} in eu-west-1, the first of build amazon-ebs.eu's regions as Packer lists them (alphabetically): ` +
+        `ami-id is ${firstAmis['eu-west-1']} in eu-west-1, the region build amazon-ebs.eu made its AMI in (its region setting): ` +
           "it made no AMI in us-east-1, the home region. Output ami-ids has each region's."
       ])
       expect(second.errors.map(({ message }) => message)).toEqual([

@@ -99,6 +99,26 @@ describe('outputs of several builds', () => {
     expect(primaryAmi([], 'us-east-1')).toBeUndefined()
   })
 
+  it("ami-id is, without one in the home region, the first build's AMI in the region it built in, where the template tells it", () => {
+    const builtInUsEast1 = { regions: ['us-east-1', 'us-west-2'], byBuild: { a: 'us-east-1', b: 'us-west-2' } }
+    expect(primaryAmi(amis, 'ap-south-1', builtInUsEast1)?.amiId).toBe('ami-2')
+    expect(primaryAmi(amis, undefined, builtInUsEast1)?.amiId).toBe('ami-2')
+    // The home region first; a region where the build kept no AMI, or one the template does not tell, falls back.
+    expect(primaryAmi(amis, 'eu-west-1', builtInUsEast1)?.amiId).toBe('ami-1')
+    expect(primaryAmi(amis, 'ap-south-1', { regions: ['ap-east-1'], byBuild: { a: 'ap-east-1' } })?.amiId).toBe('ami-1')
+    expect(primaryAmi(amis, 'ap-south-1', { regions: [], unknown: true })?.amiId).toBe('ami-1')
+    // Never another build's region: b built in us-west-2, but ami-id stays a's.
+    expect(primaryAmi(amis, 'ap-south-1', { regions: ['us-west-2'], byBuild: { b: 'us-west-2' } })?.amiId).toBe('ami-1')
+  })
+
+  it('builds Packer names alike go by their one name for the region they built in', () => {
+    const alike = [
+      { build: 'demo#2', builderType: 'amazon-ebs', region: 'eu-west-1', amiId: 'ami-4', alike: { name: 'demo', finished: 2 } },
+      { build: 'demo#2', builderType: 'amazon-ebs', region: 'us-east-1', amiId: 'ami-5', alike: { name: 'demo', finished: 2 } }
+    ]
+    expect(primaryAmi(alike, 'ap-south-1', { regions: ['us-east-1'], byBuild: { demo: 'us-east-1' } })?.amiId).toBe('ami-5')
+  })
+
   it('puts builds in the template order, whatever order they finished in', () => {
     const finished = [amis[2], amis[0], amis[1]]
     expect(inTemplateOrder(finished, ['a', 'b'])).toEqual(amis)

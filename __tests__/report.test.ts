@@ -54,12 +54,29 @@ describe('amiOutputs', () => {
 describe('primaryRegionNote', () => {
   it('says which AMI ami-id is when the first build made none in the home region, and nothing otherwise', () => {
     expect(primaryRegionNote(amis, 'ap-south-1')).toBe(
-      "ami-id is ami-01 in us-east-1, the first of build web's regions as Packer lists them (alphabetically): it made no AMI in ap-south-1, the home region. Output ami-ids has each region's."
+      "ami-id is ami-01 in us-east-1, the first of build web's regions as Packer lists them (alphabetically): it made no AMI in ap-south-1, the home region, " +
+        "and the template does not tell which region it built in. Output ami-ids has each region's."
     )
     expect(amiOutputs(amis, 'ap-south-1')['ami-id']).toBe('ami-01')
     expect(primaryRegionNote(amis, 'us-east-1')).toBeUndefined()
     expect(primaryRegionNote(amis, undefined)).toBeUndefined()
     expect(primaryRegionNote([], 'ap-south-1')).toBeUndefined()
+  })
+
+  it("names the region the build made its AMI in, where the template tells it, and why it is not the first alphabetically", () => {
+    const inEuWest1 = { regions: ['eu-west-1'], byBuild: { web: 'eu-west-1', arm: 'us-east-1' } }
+    expect(amiOutputs(amis, 'ap-south-1', inEuWest1)['ami-id']).toBe('ami-02')
+    expect(primaryRegionNote(amis, 'ap-south-1', inEuWest1)).toBe(
+      'ami-id is ami-02 in eu-west-1, the region build web made its AMI in (its region setting), of which its AMIs in its other regions are copies: ' +
+        "it made no AMI in ap-south-1, the home region. Output ami-ids has each region's."
+    )
+    expect(primaryRegionNote(amis.slice(1), 'ap-south-1', inEuWest1)).toBe(
+      "ami-id is ami-02 in eu-west-1, the region build web made its AMI in (its region setting): it made no AMI in ap-south-1, the home region. Output ami-ids has each region's."
+    )
+    expect(primaryRegionNote(amis, 'ap-south-1', { regions: ['ap-east-1'], byBuild: { web: 'ap-east-1' } })).toBe(
+      "ami-id is ami-01 in us-east-1, the first of build web's regions as Packer lists them (alphabetically): it made no AMI in ap-south-1, the home region, " +
+        "nor kept one in ap-east-1, the region it built in. Output ami-ids has each region's."
+    )
   })
 
   it("keeps ami-id to the first build when only a later build made an AMI in the home region", () => {
@@ -71,7 +88,8 @@ describe('primaryRegionNote', () => {
     expect(outputs['ami-id']).toBe('ami-12')
     expect(Object.values(JSON.parse(outputs['ami-ids']) as Record<string, string>)).toContain(outputs['ami-id'])
     expect(primaryRegionNote(apart, 'us-east-1')).toBe(
-      "ami-id is ami-12 in eu-west-1, the first of build eu's regions as Packer lists them (alphabetically): it made no AMI in us-east-1, the home region. Output ami-ids has each region's."
+      "ami-id is ami-12 in eu-west-1, the first of build eu's regions as Packer lists them (alphabetically): it made no AMI in us-east-1, the home region, " +
+        "and the template does not tell which region it built in. Output ami-ids has each region's."
     )
   })
 })

@@ -1054,7 +1054,7 @@ async function buildAndTag(
   const succeeded = built.run.exitCode === 0 && built.failedAfterImage === undefined && !built.run.cancelled && !cancellation.cancelled
   const tagged = succeeded ? (typeof fingerprinted === 'string' ? fingerprinted : fingerprintForTags(fingerprinted, inputs.workspace)) : undefined
   const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid, userTags } : undefined
-  const amis = await tag(inputs, built.amis, summary, tagging, reusable)
+  const amis = await tag(inputs, built, summary, tagging, reusable)
   if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, cancellation, summary, amis)
   if (built.run.crashed) summary.problems.push(built.run.crashed)
   if (built.run.exitCode !== 0) {
@@ -1197,9 +1197,10 @@ async function reuse(
   const amis = inTemplateOrder(byRegion, inputs.buildNames)
   // Only a whole, successful build is reused: what it passed over, it made by design.
   const passedOver = inKnownOrder(amis, inputs.buildNames) ? await passedOverBuilds(inputs, amis, false) : undefined
+  const buildRegions = await buildRegionsOfRun(inputs)
   // In the outputs and the summary from here on, as a build's AMIs are once made; what the notices
   // say of ami-id waits until the set is known to be handed on.
-  setOutputs({ ...amiOutputs(amis, homeRegion), manifest: '', 'run-uuid': found.runUuid })
+  setOutputs({ ...amiOutputs(amis, homeRegion, buildRegions), manifest: '', 'run-uuid': found.runUuid })
   summary.amis = amis
   summary.passedOver = passedOver
   summary.reusedFrom = found.reusedFrom
@@ -1210,7 +1211,7 @@ async function reuse(
   const retag = Object.keys(tags).length > 0
   if (summarySoFar) {
     const doing = retag ? 'tagging the reused AMIs' : 'making sure that the reused AMIs are all still there'
-    summarySoFar.reusing = { doing, grouped: retag, noteAmiId: () => noteAmiId(amis, homeRegion, passedOver) }
+    summarySoFar.reusing = { doing, grouped: retag, noteAmiId: () => noteAmiId(amis, homeRegion, buildRegions, passedOver) }
   }
   const checked = retag ? await tagReused(inputs, amis, tags, summary, reuseStage) : { check: await changedSinceLookup(amis), failedRegions: [] }
   if (summarySoFar) summarySoFar.reusing = undefined
@@ -1218,7 +1219,7 @@ async function reuse(
     notReused(checked.check, found.reusedFrom, homeRegion, summary)
     return undefined
   }
-  noteAmiId(amis, homeRegion, passedOver)
+  noteAmiId(amis, homeRegion, buildRegions, passedOver)
   summary.annotations.push(...(await noteSourcePickedAsBuilt(inputs)))
   core.info(builtAmisLine(amis, 'Reused'))
   if (checked.failedRegions.length > 0) throw taggingFailed(checked.failedRegions, inputs, summary)
@@ -1421,16 +1422,20 @@ function changedAmis({ gone, disabled }: { gone: Ami[]; disabled: Ami[] }, reuse
 function setAmiOutputs(
   amis: Ami[],
   homeRegion: string | undefined,
+  buildRegions: BuildRegions,
   run: { manifest: string; 'run-uuid': string },
   passedOver: PassedOver | undefined
 ): void {
-  noteAmiId(amis, homeRegion, passedOver)
-  setOutputs({ ...amiOutputs(amis, homeRegion), ...run })
+  noteAmiId(amis, homeRegion, buildRegions, passedOver)
+  setOutputs({ ...amiOutputs(amis, homeRegion, buildRegions), ...run })
 }
 
-/** The notices (or the warning) that say where ami-id is from, when it is not from the first build's home region. */
-function noteAmiId(amis: Ami[], homeRegion: string | undefined, passedOver: PassedOver | undefined): void {
-  const primaryRegion = primaryRegionNote(amis, homeRegion)
+/**
+ * The notices (or the warning) that say where ami-id is from, when it is not from the first
+ * build's home region; `buildRegions`, where the builds made their AMIs, tells it then.
+ */
+function noteAmiId(amis: Ami[], homeRegion: string | undefined, buildRegions: BuildRegions, passedOver: PassedOver | undefined): void {
+  const primaryRegion = primaryRegionNote(amis, homeRegion, buildRegions)
   if (primaryRegion) annotate({ level: 'notice', message: primaryRegion })
   const passedOverBuilds = passedOver && passedOverNote(amis, passedOver)
   if (passedOverBuilds) annotate({ level: passedOver.buildFailed ? 'warning' : 'notice', message: passedOverBuilds, title: 'ami-id' })
@@ -1716,7 +1721,7 @@ async function build(
   if (amis.length > 0 || (built.exitCode === 0 && !built.cancelled)) for (const note of artifacts.notes) core.info(note)
   summary.outsideManifest = await noteOutsideManifest(inputs, artifacts)
   const passedOver = asTheyFinished ? undefined : await passedOverBuilds(inputs, amis, built.exitCode !== 0 || failedAfterImage !== undefined)
-  setAmiOutputs(amis, inputs.awsRegion, { manifest: artifacts.manifest ?? '', 'run-uuid': artifacts.runUuid ?? '' }, passedOver)
+  setAmiOutputs(amis, inputs.awsRegion, await leftovers.buildRegions, { manifest: artifacts.manifest ?? '', 'run-uuid': artifacts.runUuid ?? '' }, passedOver)
   await tellWhichBuildIsWhich(inputs, amis, asTheyFinished, summary)
   summary.amis = amis
   summary.amisAsTheyFinished = asTheyFinished
@@ -1967,7 +1972,7 @@ function failedAfterImage(failed: Array<CleanedUpImage & { region: string }>): s
  * As with those a build of the run deregistered, a warning names them, and they leave the
  * outputs and the summary, which held them since the build.
  */
-function withoutGone(amis: Ami[], homeRegion: string | undefined, summary: SummaryModel): Ami[] {
+function withoutGone(amis: Ami[], where: { homeRegion: string | undefined; buildRegions: BuildRegions }, summary: SummaryModel): Ami[] {
   const gone = goneAmis(amis, summary)
   if (gone.length === 0) return amis
   const one = gone.length === 1
@@ -1979,7 +1984,7 @@ function withoutGone(amis: Ami[], homeRegion: string | undefined, summary: Summa
   )
   const kept = amis.filter((ami) => !gone.includes(ami))
   summary.amis = kept
-  setOutputs({ ...amiOutputs(kept, homeRegion) })
+  setOutputs({ ...amiOutputs(kept, where.homeRegion, where.buildRegions) })
   return kept
 }
 
@@ -2023,7 +2028,7 @@ function withoutKeys(tags: Record<string, string>, keys: string[]): Record<strin
 
 async function tag(
   inputs: Inputs,
-  amis: Ami[],
+  { amis, buildRegions }: { amis: Ami[]; buildRegions: BuildRegions },
   summary: SummaryModel,
   tagging: Promise<TaggingStage> | undefined,
   reusable?: { fingerprint: string; runUuid: string; userTags: Record<string, string> }
@@ -2051,7 +2056,7 @@ async function tag(
     snapshotsMayHaveOwnKeys: mayGiveSnapshotsOwnKeys(builds)
   }
   const failedRegions = await tagAll(inputs, amis, tags, summary, { tagging, builds: families.perBuild, ofTheTemplate })
-  const kept = withoutGone(amis, inputs.awsRegion, summary)
+  const kept = withoutGone(amis, { homeRegion: inputs.awsRegion, buildRegions }, summary)
   const disabled = warnDisabled(kept, inputs, summary)
   if (failedRegions.length > 0) {
     // Nothing of the action finds an AMI without its tags again: the failure names each, and how to tag or deregister it.

@@ -1,5 +1,6 @@
 // AMIs from Packer's manifest post-processor file, or from the machine-readable artifact
 // events when no manifest was written.
+import { regionOfBuild, type BuildRegions } from '../common/expired-credentials.js'
 import { regionName } from '../common/regions.js'
 import type { AnnouncedArtifact } from '../packer/machine-readable.js'
 import { manifestShapeProblem } from '../inputs/manifest.js'
@@ -171,13 +172,24 @@ function templateIndex(ami: Ami, buildNames: string[]): number {
   return places[ami.alike.finished - 1] ?? -1
 }
 
-/** The `ami-id` output: the home region's AMI of the first build, else its first AMI. */
-export function primaryAmi(amis: Ami[], homeRegion?: string): Ami | undefined {
+/**
+ * The `ami-id` output: the first build's AMI in the home region; else its AMI in the region it
+ * made its AMI in, which those in its other regions are copies of, where the template tells that
+ * region (`buildRegions`, BuildRegions.byBuild); else its first AMI as Packer lists them
+ * (alphabetically), which is no better than any other.
+ */
+export function primaryAmi(amis: Ami[], homeRegion?: string, buildRegions?: BuildRegions): Ami | undefined {
   if (amis.length === 0) return undefined
   const firstBuild = amis[0].build
   const ofFirstBuild = amis.filter((ami) => ami.build === firstBuild)
+  const buildRegion = buildRegionOfAmi(amis[0], buildRegions)
   // Never another build's AMI in the home region: ami-id is always one of ami-ids.
-  return ofFirstBuild.find((ami) => ami.region === homeRegion) ?? ofFirstBuild[0]
+  return ofFirstBuild.find((ami) => ami.region === homeRegion) ?? ofFirstBuild.find((ami) => ami.region === buildRegion) ?? ofFirstBuild[0]
+}
+
+/** The region the build that made `ami` made its AMI in, where the template tells it: builds Packer names alike go by their one name. */
+export function buildRegionOfAmi(ami: Ami, buildRegions: BuildRegions | undefined): string | undefined {
+  return regionOfBuild(buildRegions, ami.alike?.name ?? ami.build)
 }
 
 /** The `ami-ids` output: region → AMI ID for the first build. */

@@ -1,9 +1,10 @@
 // What later steps and people see: the step's outputs and the job summary.
 import * as core from '@actions/core'
 import { dirname } from 'node:path'
-import { amiIdsByRegion, primaryAmi, type Ami } from '../artifacts/manifest.js'
+import { amiIdsByRegion, buildRegionOfAmi, primaryAmi, type Ami } from '../artifacts/manifest.js'
 import type { RegionTagResult } from '../aws/tagging.js'
 import { safeLength } from '../common/cut.js'
+import type { BuildRegions } from '../common/expired-credentials.js'
 import type { InstalledPacker } from '../install/index.js'
 import { partitionOf } from '../common/partitions.js'
 import type { Provenance } from '../inputs/tags.js'
@@ -154,21 +155,28 @@ export function namedAlikeNotes(amis: Ami[]): Array<{ name: string; note: string
 }
 
 /**
- * When ami-id is not in the home region, which it is and why: the first build made no AMI
- * there, so ami-id is its AMI in the first of its regions as Packer lists them (alphabetically).
+ * When ami-id is not in the home region, which it is and why: the first build made no AMI there,
+ * so ami-id is its AMI in the region it built in, where the template tells that region, else in
+ * the first of its regions as Packer lists them (alphabetically).
  */
-export function primaryRegionNote(amis: Ami[], homeRegion?: string): string | undefined {
-  const primary = primaryAmi(amis, homeRegion)
+export function primaryRegionNote(amis: Ami[], homeRegion?: string, buildRegions?: BuildRegions): string | undefined {
+  const primary = primaryAmi(amis, homeRegion, buildRegions)
   if (primary === undefined || homeRegion === undefined || primary.region === homeRegion) return undefined
-  return (
-    `ami-id is ${primary.amiId} in ${primary.region}, the first of build ${oneLine(primary.build)}'s regions as Packer lists them (alphabetically): ` +
-    `it made no AMI in ${homeRegion}, the home region. Output ami-ids has each region's.`
-  )
+  const build = oneLine(primary.build)
+  const buildRegion = buildRegionOfAmi(primary, buildRegions)
+  const noneHome = `it made no AMI in ${homeRegion}, the home region`
+  const copied = amis.some((ami) => ami.build === primary.build && ami.region !== primary.region)
+  const which =
+    primary.region === buildRegion
+      ? `the region build ${build} made its AMI in (its region setting)${copied ? ', of which its AMIs in its other regions are copies' : ''}: ${noneHome}`
+      : `the first of build ${build}'s regions as Packer lists them (alphabetically): ${noneHome}, ` +
+        (buildRegion === undefined ? 'and the template does not tell which region it built in' : `nor kept one in ${buildRegion}, the region it built in`)
+  return `ami-id is ${primary.amiId} in ${primary.region}, ${which}. Output ami-ids has each region's.`
 }
 
-export function amiOutputs(amis: Ami[], homeRegion?: string): AmiOutputs {
+export function amiOutputs(amis: Ami[], homeRegion?: string, buildRegions?: BuildRegions): AmiOutputs {
   return {
-    'ami-id': primaryAmi(amis, homeRegion)?.amiId ?? '',
+    'ami-id': primaryAmi(amis, homeRegion, buildRegions)?.amiId ?? '',
     'ami-ids': JSON.stringify(amiIdsByRegion(amis)),
     builds: JSON.stringify(amisByBuild(amis)),
     artifacts: JSON.stringify(
