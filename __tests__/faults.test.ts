@@ -3383,7 +3383,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
           'tagged and in the outputs; keep-images did not finish (deregistered ami-0000000000000a001 (eu-west-1); ' +
           'no answer yet for ami-0000000000000a002 (us-west-2)) (the summary shows what each step did).'
       ])
-      const retention = section(result.summary, '### Retention: the newest AMI of each image family is kept (cut short: the run was cancelled)')
+      const retention = section(result.summary, '### Retention: the newest AMI of the image family is kept (cut short: the run was cancelled)')
       expect(retention).toContain('| eu-west-1 | `ami-0000000000000a001` | 2025-01-01T00:00:00.000Z | deregistered; snapshots deleted: snap-0000000000000a001 |')
       expect(retention).toContain(
         '| `ami-0000000000000a002` | 2025-01-01T00:00:00.000Z | cancelled before AWS answered: it may or may not be deregistered; its snapshots (snap-0000000000000a002) are not deleted |'
@@ -3408,7 +3408,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const result = await heldInUsWest2({ 'keep-images': '1' }, 'DeregisterImage', [retired], (child) => child.kill('SIGINT'), { seedImages: many })
       expect(result.exitCode).toBe(1)
       expect(endpoint.callsOf('DeregisterImage', 'us-west-2').map((call) => call.params.ImageId)).toEqual(['ami-0000000000000a002'])
-      const retention = section(result.summary, '### Retention: the newest AMI of each image family is kept (cut short: the run was cancelled)')
+      const retention = section(result.summary, '### Retention: the newest AMI of the image family is kept (cut short: the run was cancelled)')
       // us-west-2: its new AMI, the one held and the 1000; eu-west-1: its new AMI and the one retired; us-east-1: its new AMI.
       expect(retention).toContain(
         '1005 AMIs: those deregistered with all their snapshots, and those not reached before the run ended, are counted by region and family, ' +

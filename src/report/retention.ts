@@ -276,7 +276,9 @@ function deregisteredIn(results: RetentionResult[]): Array<{ region: string; ami
  * one family (the usual: the repository's, or image-family's) is named once, above the table.
  */
 function addSection(rows: RetentionRow[], options: { keep: number; dryRun: boolean }, summary: SummaryModel, cut?: CutShort, note: string[] = []): void {
-  const title = `### Retention: the newest ${options.keep === 1 ? 'AMI' : plural(options.keep, 'AMI')} of each image family ${options.keep === 1 ? 'is' : 'are'} kept`
+  // One family is named once, above the table: "each" would have the reader look for others.
+  const families = new Set(rows.map(({ family }) => family)).size > 1 ? 'each image family' : 'the image family'
+  const title = `### Retention: the newest ${options.keep === 1 ? 'AMI' : plural(options.keep, 'AMI')} of ${families} ${options.keep === 1 ? 'is' : 'are'} kept`
   summary.sections = [
     ...(summary.sections ?? []),
     [
