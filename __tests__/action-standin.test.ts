@@ -14,7 +14,7 @@ import { CopyImageCommand, CreateImageCommand, CreateSnapshotCommand, Deregister
 import { SELF_ACCOUNT_ID, SOURCE_AMI_ID, startEc2Endpoint, type Ec2Endpoint } from '../test-support/ec2-endpoint/index.js'
 import { asTheRunnerShowsIt, loopbackEnvironment, parseCommands, runAction, runPostStep, type ActionRun } from './support/action-process.js'
 import { commandsTheRunnerRuns } from './support/workflow-commands.js'
-import { linksOf, tableRows } from './support/markdown.js'
+import { linksOf, renderedText, tableRows } from './support/markdown.js'
 
 const template = {
   builders: [
@@ -510,8 +510,10 @@ describe('a cancel that Packer outlasts before the build', () => {
     expect(ran(result, 'error')).toEqual(['::error::The run was cancelled (SIGTERM) while packer validate was still stopping; nothing was built.'])
     expect(result.stdout).toContain('Running the data sources...')
     expect(result.summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
-    expect(result.summary).toContain('No AMI was built.')
-    expect(result.summary).toContain('Cancelled (SIGTERM) while packer validate was still stopping.')
+    // Under the headline, said once: not again as "No AMI was built." or under Problems.
+    expect(result.summary).toContain('**The run was cancelled \\(SIGTERM\\) while packer validate was still stopping\\; nothing was built\\.**')
+    expect(result.summary).not.toContain('No AMI was built.')
+    expect(result.summary).not.toContain('Problems')
     expect(packerCalls().map((args) => args[0])).toEqual(['version', 'validate'])
   }, 30_000)
 
@@ -661,7 +663,9 @@ describe('the action itself crashing while Packer runs before the build', () => 
     expect(result.warnings).toEqual(['The action crashed (Error: injected crash) while Packer ran: stopping packer validate…'])
     expect(result.stdout).not.toMatch(/cancel/i)
     expect(result.summary).toContain('Packer AMI build: :x: Failed')
-    expect(result.summary).toContain(failure)
+    // Under the headline, whole, and once: not under Problems too.
+    expect(renderedText(result.summary)).toContain(`\n${failure}\n`)
+    expect(result.summary).not.toContain('Problems')
     expect(result.summary).not.toMatch(/cancel/i)
     expect(packerCalls().map((args) => args[0])).toEqual(['version', 'validate'])
   }, 30_000)
@@ -740,7 +744,7 @@ describe('a cancel after the action crashed while Packer runs', () => {
     expect(result.errors.map(({ message }) => message)).toEqual([failure])
     expect(result.warnings).toEqual([crashed, ...cancelledAfterTheCrash])
     expect(result.summary).toContain('Packer AMI build: :x: Failed')
-    expect(result.summary).toContain('Crashed (Error: injected crash), then cancelled (SIGTERM) while packer validate was still stopping.')
+    expect(result.summary).toContain('**The action crashed \\(Error\\: injected crash\\)\\, and the run was cancelled \\(SIGTERM\\) while packer validate was still stopping')
     expect(result.summary).not.toContain('Packer AMI build: :no_entry_sign: Cancelled')
     expect(packerCalls().map((args) => args[0])).toEqual(['version', 'validate'])
   }, 30_000)
@@ -757,7 +761,7 @@ describe('a cancel after the action crashed while Packer runs', () => {
     // What the end of the run tells is in the log, as text.
     expect(result.stdout).toMatch(/\nThe action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\.\n/)
     expect(result.summary).toContain('Packer AMI build: :x: Failed')
-    expect(result.summary).toMatch(/The action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\./)
+    expect(renderedText(result.summary)).toMatch(/The action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\./)
     expect(result.summary).not.toContain('still stopping')
     expect(result.summary).not.toContain('Packer AMI build: :no_entry_sign: Cancelled')
   }, 30_000)
@@ -810,7 +814,7 @@ describe('a signal once the Packer that the action\'s crash stopped has ended, b
     expect(summaries.length).toBeGreaterThan(0)
     for (const summary of summaries) {
       expect(summary).toMatch(/^ :x: Failed/)
-      expect(summary).toContain(result.errors[0].message)
+      expect(renderedText(summary)).toContain(result.errors[0].message)
       expect(summary).not.toMatch(/cancel/i)
     }
   }, 30_000)
@@ -830,14 +834,17 @@ describe('a signal once the Packer that the action\'s crash stopped has ended, b
     expect(result.stdout).toMatch(/\nThe action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\.\n/)
     expect(summaries.length).toBeGreaterThan(0)
     for (const summary of summaries) expect(summary).toMatch(/^ :x: Failed/)
-    expect(summaries.at(-1)).toMatch(/The action crashed \(Error: injected crash\) during packer validate, and Packer was stopped \(exit code \d+\); nothing was built\./)
+    // Under the headline, the step's one error, or, once the run's end has rewritten the summary, what it logged.
+    expect(renderedText(summaries.at(-1) ?? '')).toMatch(
+      /\nThe action crashed \(Error: injected crash\)(, and the run was cancelled \(SIGTERM\) once packer validate was stopped and had ended, before the run ended| during packer validate, and Packer was stopped \(exit code \d+\)); nothing was built\.\n/
+    )
   }, 30_000)
 
   it("the runner's SIGINT after a crash during the build: the post step's part is said once, in the crash's one error", async () => {
     const { result } = await crashedThenSignalled({ STANDIN_HANG: '1' }, 'to become ready', ['SIGINT'], { stopsItself: true })
     expect(result.exitCode).toBe(1)
     expect(result.errors.map(({ message }) => message)).toEqual([
-      'The action crashed (Error: injected crash) during packer build, and Packer was stopped before Packer made an AMI (exit code 1). ' +
+      'The action crashed (Error: injected crash) during packer build, and Packer was stopped before it made an AMI (exit code 1). ' +
         'The post step checks that nothing Packer started is left, and removes what is.'
     ])
     expect(result.warnings).toEqual([

@@ -153,8 +153,8 @@ describeWithPacker("the runner's own files failing, through the bundled action",
     expect(result.stderr).not.toContain('ENOSPC')
     // The failure says where the AMI IDs are: not in the outputs the runner's file refused.
     expect(result.errors.map(({ message }) => message)).toEqual([
-      `${cause} after the build: the 3 AMIs are built and in the log, not in the outputs, which could not be written; ` +
-        'tags not yet added were not added (the summary lists them).'
+      `${cause} after the build, while tagging: the 3 AMIs are built and in the log, not in the outputs, which could not be written, ` +
+        "and none has the run's tags (the summary's Tags column shows each AMI's tags)."
     ])
     expect(result.warnings).toEqual([notWritten])
     expect(result.summary).toContain(notWritten)

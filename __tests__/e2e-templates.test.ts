@@ -1236,7 +1236,7 @@ describeWithPacker('templates as users write them, through the bundled action', 
           }
         })
         expect(result.exitCode).toBe(1)
-        expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 1 AMI is built and in the outputs/)
+        expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build, while tagging: the 1 AMI is built and in the outputs/)
         const warning = warningOfSecrets('sensitive variable audit_region')
         expect(result.warnings.filter((shown) => shown.includes('another job'))).toEqual([warning])
         expect(result.summary).toContain(':no_entry_sign: Cancelled')

@@ -852,8 +852,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         ])
         const summary = renderedText(main.summary)
         expect(summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
-        expect(summary).toContain('No AMI was built.')
-        expect(summary).toContain('Cancelled (SIGTERM) while Packer was still cleaning up after the build; the post step removes what it leaves.')
+        // Under the headline, what happened and what the post step does, said once: not under Problems too.
+        expect(summary).toContain(`Packer AMI build: :no_entry_sign: Cancelled\nTemplate json/packer-template.json · Packer ${packerVersion()}`)
+        expect(summary).toContain(`\n${main.errors.at(-1)?.message}\n`)
+        expect(summary).not.toContain('No AMI was built.')
+        expect(summary).not.toContain('Problems')
 
         const post = await runPostStep(main, options({}))
         expect(post.exitCode).toBe(0)
@@ -888,7 +891,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         )
         const summary = renderedText(main.summary)
         expect(summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
-        expect(summary).toContain('No AMI was built.')
+        // Rewritten as the run ended: under the headline, what became of the build, and that once.
+        expect(summary).toContain(
+          '\nThe build was cancelled before Packer made an AMI (exit code 1). The post step checks that nothing Packer started is left, and removes what is.\n'
+        )
+        expect(summary).not.toContain('No AMI was built.')
         expect(summary).not.toContain('still cleaning up')
         expect(endpoint.instances('us-east-1').map((instance) => instance.state)).toEqual(['terminated'])
         expect(endpoint.securityGroups('us-east-1').map((group) => group.groupName)).toEqual(['default'])
@@ -918,10 +925,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(main.errors.map(({ message }) => message)).toEqual([failure])
         const summary = renderedText(main.summary)
         expect(summary).toContain('Packer AMI build: :x: Failed')
-        expect(summary).toContain('No AMI was built.')
-        expect(summary).toContain(
-          'Crashed (Error: injected crash), then cancelled (SIGTERM) while Packer was still cleaning up after the build; the post step removes what it leaves.'
-        )
+        expect(summary).toContain(`\n${failure}\n`)
+        expect(summary).not.toContain('Problems')
         expect(summary).not.toContain('Packer AMI build: :no_entry_sign: Cancelled')
 
         const post = await runPostStep(main, options({}))
@@ -966,8 +971,9 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(JSON.parse(main.outputs['ami-ids'])).toEqual({})
         const summary = renderedText(main.summary)
         expect(summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
-        expect(summary).toContain('Which AMIs Packer made was not read: the post step names those of the builds that finished.')
-        expect(summary).toContain(`Cancelled (SIGTERM) while Packer was still cleaning up after the build, after build fast had made ${fast}; the post step removes what it leaves.`)
+        expect(summary).toContain(`\n${main.errors.at(-1)?.message}\n`)
+        expect(summary).toContain('the post step names the AMIs of the builds that finished')
+        expect(summary).not.toContain('Which AMIs Packer made was not read')
         const copies = ['eu-west-1', 'us-west-2'].map((region) => endpoint.images(region).find((image) => image.sourceImageId === slow)?.imageId)
         expect(copies.every(Boolean)).toBe(true)
 
@@ -1003,7 +1009,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         ])
         const summary = renderedText(main.summary)
         expect(summary).toContain('Packer AMI build: :no_entry_sign: Cancelled')
-        expect(summary).toContain('Cancelled (SIGTERM) while Packer was still stopping after the build; with on-error: abort, what Packer made is left as it is.')
+        expect(summary).toContain(`\n${main.errors.at(-1)?.message}\n`)
+        expect(summary).toContain('with on-error: abort, what Packer made is left as it is.')
         const [instance] = endpoint.instances('us-east-1')
         const group = endpoint.securityGroups('us-east-1').find(({ groupName }) => groupName.startsWith('packer_'))
         const [keyPair] = endpoint.keyPairs('us-east-1')
@@ -1071,7 +1078,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       try {
         expect(main.exitCode).toBe(1)
         const failure =
-          'The action crashed (Error: injected crash) during packer build, and Packer was stopped before Packer made an AMI (exit code 1). ' +
+          'The action crashed (Error: injected crash) during packer build, and Packer was stopped before it made an AMI (exit code 1). ' +
           'The post step checks that nothing Packer started is left, and removes what is.'
         expect(main.errors.map((error) => error.message)).toEqual([failure])
         expect(main.warnings).toEqual([
@@ -1997,6 +2004,11 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(copyLookUps()).toEqual([])
       // Nor for web's AMI, which the manifest places (Packer looks up AMIs by ID or name, never by an image-id filter).
       expect(endpoint.callsOf('DescribeImages').filter((call) => call.params['Filter.1.Name'] === 'image-id')).toEqual([])
+      // Under the summary's headline, what the cancel left: the AMIs, in the outputs and the table below.
+      expect(renderedText(main.summary)).toContain(
+        `Packer AMI build: :no_entry_sign: Cancelled\nTemplate json/packer-template.json · Packer ${packerVersion()} · commit c0ffee0\n` +
+          'The build was cancelled after Packer made 3 AMIs that are in the outputs and below.\n'
+      )
     })
 
     it("cancelled after a build with copies finished, with a manifest after a checksum: the manifest lists no AMI, and the copies found in EC2 are in the outputs", async () => {
@@ -2045,10 +2057,12 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       )
       // The summary is written, as a failure there writes it, and says when the cancel came.
       expect(main.summary).toContain(':no_entry_sign: Cancelled')
-      expect(main.summary).toContain('Cancelled (SIGTERM) after Packer ended, before the action had read which AMIs it made.')
-      // Not that none was built: the post step names it.
+      expect(renderedText(main.summary)).toContain(
+        'The run was cancelled (SIGTERM) after Packer ended, before the action had read which AMIs it made: the post step names those of the builds that finished.'
+      )
+      // Not that none was built: the post step names it; and that, once.
       expect(main.summary).not.toContain('No AMI was built.')
-      expect(main.summary).toContain('Which AMIs Packer made was not read: the post step names those of the builds that finished.')
+      expect(main.summary).not.toContain('Which AMIs Packer made was not read')
       endpoint.faults.clear()
       const post = await runPostStep(main, options({}))
       expect(post.exitCode).toBe(0)
@@ -2938,7 +2952,12 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         // Said once, as it came.
         expect(result.stdout.split('\n').filter((line) => ownTags(region).test(line))).toHaveLength(1)
       }
-      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 4 AMIs are built and in the outputs/)
+      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build, while tagging: the 4 AMIs are built and in the outputs; /)
+      // Which AMIs lack the run's tags, and where each AMI's are shown: those of us-east-1, the others' are on.
+      const failure = result.errors.at(-1)?.message ?? ''
+      expect(failure).toMatch(/ have none of the run's tags \(the summary's Tags column shows each AMI's tags\)\.$/)
+      for (const build of ['web', 'api']) expect(failure).toContain(`${builds[build]['us-east-1']} (us-east-1)`)
+      for (const region of ['eu-west-1', 'us-west-2']) expect(failure).not.toContain(builds.web[region])
       // The summary says what the log said: web's tags, its own among them, are on in eu-west-1 and us-west-2, no tag in us-east-1.
       const tagsColumn = (amiId: string) => new RegExp(`${amiId}\\)[^|\\n]*\\|[^|\\n]*\\| ([^|\\n]*) \\|`).exec(result.summary)?.[1]
       for (const build of ['web', 'api']) {
@@ -2968,9 +2987,18 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         )
       )
       expect(result.exitCode).toBe(1)
-      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 3 AMIs are built and in the outputs/)
+      // What tags are missing, on which AMIs, and where to see each AMI's: under the summary's headline too, said once.
+      expect(result.errors.map(({ message }) => message)).toEqual([
+        "The run was cancelled (SIGINT) after the build, while tagging: the 3 AMIs are built and in the outputs, and none has the run's tags " +
+          "(the summary's Tags column shows each AMI's tags)."
+      ])
       expect(Object.keys(JSON.parse(result.outputs['ami-ids']))).toHaveLength(3)
-      expect(result.summary).toContain(':no_entry_sign: Cancelled')
+      expect(renderedText(result.summary)).toContain(
+        `Packer AMI build: :no_entry_sign: Cancelled\nTemplate json/packer-template.json · Packer ${packerVersion()} · commit c0ffee0\n` +
+          "The run was cancelled (SIGINT) after the build, while tagging: the 3 AMIs are built and in the outputs, and none has the run's tags " +
+          "(the Tags column below shows each AMI's tags).\n"
+      )
+      expect(result.summary).not.toContain('Problems')
       expect(result.summary).not.toContain('pending')
       expect(result.summary.match(/\| not tagged \|/g)).toHaveLength(3)
     })
@@ -3022,7 +3050,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       const held = lines.findLastIndex((line) => line.startsWith('::warning::'))
       const failure = lines.findIndex((line) => line.startsWith('::error::The run was cancelled (SIGINT) after the build'))
       expect(failure).toBeGreaterThan(held)
-      expect(result.errors.map((error) => error.message)).toEqual([expect.stringMatching(/^The run was cancelled \(SIGINT\) after the build: the 4 AMIs are built/)])
+      expect(result.errors.map((error) => error.message)).toEqual([expect.stringMatching(/^The run was cancelled \(SIGINT\) after the build, while tagging: the 4 AMIs are built/)])
     })
   })
 
@@ -3126,7 +3154,12 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
           `the 3 AMIs are built, tagged and in the outputs; ${stage.input} did not finish (${stage.soFar})${stage.notRun ?? ''} (the summary shows what each step did).`
       ])
       expect(result.summary).toContain(':no_entry_sign: Cancelled')
-      expect(result.summary).toContain(`Cancelled (SIGINT) while ${stage.doing} (${stage.input}).`)
+      // Under the headline, whole, pointing below rather than to the summary itself; not under Problems too.
+      expect(renderedText(result.summary)).toContain(
+        `Packer AMI build: :no_entry_sign: Cancelled\nTemplate json/packer-template.json · Packer ${packerVersion()} · commit c0ffee0\n` +
+          `${result.errors[0].message.replace('(the summary shows what each step did)', '(the sections below show what each step did)')}\n`
+      )
+      expect(result.summary).not.toContain('Problems')
       expect(result.summary).not.toContain('while tagging')
       expectTaggedAmis(result)
     })
@@ -3145,7 +3178,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         `The run was cancelled (${signal}) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ` +
           'the 3 AMIs are built, tagged and in the outputs; ssm-parameter did not finish (no answer yet in eu-west-1, us-east-1, us-west-2), and launch-template did not run (the summary shows what each step did).'
       ])
-      expect(result.summary).toContain(`Cancelled (${signal}) while publishing the AMI IDs to SSM (ssm-parameter).`)
+      expect(renderedText(result.summary)).toContain(`The run was cancelled (${signal}) after the build, while publishing the AMI IDs to SSM (ssm-parameter): `)
       expect(result.summary).not.toContain(signal === 'SIGINT' ? 'SIGTERM' : 'SIGINT')
     })
 
@@ -3159,7 +3192,8 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       ])
       expect(result.stderr).toContain('Error: injected crash')
       expect(result.summary).toContain(':x: Failed')
-      expect(result.summary).toContain('Crashed (Error: injected crash) while publishing the AMI IDs to SSM (ssm-parameter).')
+      expect(renderedText(result.summary)).toContain('\nThe action crashed (Error: injected crash) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ')
+      expect(result.summary).not.toContain('Problems')
       expectTaggedAmis(result)
     })
   })
@@ -3256,7 +3290,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
         expect(linesStarting(result.stdout, `${region}: tagged`)).toBe(1)
       }
       expect(endpoint.tagsOf('us-west-2', amiIds['us-west-2']).SourceCommit).toBeUndefined()
-      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build: the 3 AMIs are built and in the outputs/)
+      expect(result.errors.at(-1)?.message).toMatch(/^The run was cancelled \(SIGINT\) after the build, while tagging: the 3 AMIs are built and in the outputs/)
       // The summary says what the log said: the two regions' AMIs have their tags, the third not.
       const row = (region: string) => result.summary.split('\n').find((line) => line.includes(`| ${region} |`)) ?? ''
       for (const region of ['us-east-1', 'eu-west-1']) expect(row(region)).toMatch(/\| \d+ added, \d+ in all \|$/)
@@ -3293,7 +3327,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(ssm).toContain(`| us-east-1 | \`${amiIds['us-east-1']}\` | 1 |`)
       expect(ssm).toContain(`| eu-west-1 | \`${amiIds['eu-west-1']}\` | 1 |`)
       expect(ssm).toContain(`| us-west-2 | \`${amiIds['us-west-2']}\` | cancelled before AWS answered: the parameter may or may not name ${amiIds['us-west-2']} |`)
-      expect(result.summary).toContain('Cancelled (SIGINT) while publishing the AMI IDs to SSM (ssm-parameter).')
+      expect(renderedText(result.summary)).toContain('\nThe run was cancelled (SIGINT) after the build, while publishing the AMI IDs to SSM (ssm-parameter): ')
     })
 
     it('a cancel during launch-template where every region that answered has no such template: the warning names them, and the one that had not answered', async () => {
@@ -3359,7 +3393,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       expect(templates).toContain(
         `| us-west-2 | \`${amiIds['us-west-2']}\` | the action failed before AWS answered: a new version may or may not launch ${amiIds['us-west-2']} | — |`
       )
-      expect(result.summary).toContain('Crashed (Error: injected crash) while rolling out the launch template (launch-template).')
+      expect(renderedText(result.summary)).toContain('\nThe action crashed (Error: injected crash) after the build, while rolling out the launch template (launch-template): ')
     })
 
     it('a cancel during keep-images: the AMIs deregistered and the snapshots deleted are in the output, the summary and the log', async () => {
@@ -3392,7 +3426,7 @@ describeWithPacker('faults, through the bundled action with the real Packer', ()
       // Said once, as each region finished: its new AMI, and in eu-west-1 the one retired.
       expect(linesStarting(result.stdout, fateIn('us-east-1'))).toBe(1)
       expect(linesStarting(result.stdout, fateIn('eu-west-1'))).toBe(2)
-      expect(result.summary).toContain('Cancelled (SIGINT) while retiring old AMIs (keep-images).')
+      expect(renderedText(result.summary)).toContain('\nThe run was cancelled (SIGINT) after the build, while retiring old AMIs (keep-images): ')
     })
 
     it('a cancel during keep-images of over 1000 AMIs: the summary counts those not reached, as a finished one counts those retired', async () => {

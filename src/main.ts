@@ -71,6 +71,7 @@ import { amisLeftUntagged, reportUntagged, untaggedSentence, type UntaggedAmi } 
 import type { CutShort } from './report/cut-short.js'
 import {
   amiOutputs,
+  amisAsTaggingLeftThem,
   buildsPassedOver,
   builtAmisLine,
   jsonOutputsAtFirst,
@@ -307,12 +308,10 @@ function cancelOutlasted(end: RunEnd, commands: string[], ended: boolean, crashe
     return
   }
   const building = commands.includes('build') ? so?.building : undefined
-  let problem: string
+  let failure: string
   if (ended) {
     // Packer has ended, and the run ends after it: what it made is read, or about to be.
-    const told = endedBeforeTheRun(end, commands, building && { keep: building.keep, amis: so?.model.amis.length ?? 0, finished: building.record.finishedImages.length })
-    failStep(told.failure)
-    problem = told.problem
+    failure = endedBeforeTheRun(end, commands, building && { keep: building.keep, amis: so?.model.amis.length ?? 0, finished: building.record.finishedImages.length })
   } else if (building) {
     const { keep, record } = building
     const finished = record.finishedImages
@@ -330,20 +329,18 @@ function cancelOutlasted(end: RunEnd, commands: string[], ended: boolean, crashe
     const after = afterCancel(keep, unfinished.length > 0 ? unfinishedAmis : undefined)
     // With on-error: abort, Packer does no clean-up: it stops.
     const still = keep ? 'still stopping' : 'still cleaning up'
-    failStep(`${end.cause} while Packer was ${still} after the build${made}: ${after}`)
-    problem = `${end.problem} while Packer was ${still} after the build${finishedMade}; ${keep ? 'with on-error: abort, what Packer made is left as it is.' : 'the post step removes what it leaves.'}`
+    failure = `${end.cause} while Packer was ${still} after the build${made}: ${after}`
   } else {
     const named = commands.map((command) => `packer ${command}`).join(' and ')
-    const was = commands.length === 1 ? 'was' : 'were'
-    failStep(`${end.cause} while ${named} ${was} still stopping; nothing was built.`)
-    problem = `${end.problem} while ${named} ${was} still stopping.`
+    failure = `${end.cause} while ${named} ${commands.length === 1 ? 'was' : 'were'} still stopping; nothing was built.`
   }
+  failStep(failure)
   // What the outputs hold stays: the summary is the one the job has so far, as the run ended.
   const summary = so && {
     ...so.model,
     outcome: end.outcome,
     amisUnread: building && building.record.finishedImages.length > 0 && so.model.amis.length === 0 ? true : so.model.amisUnread,
-    problems: [...so.model.problems, problem]
+    ended: failure
   }
   saidCancelled = { summary: endSummary(summary, so?.write) }
   failureGiven = true
@@ -380,50 +377,44 @@ function crashedWhileIdle(error: Error): void {
  * Ends the job on a cancel or a crash while no Packer runs: before the build there is nothing
  * to wait for; after it, the AMIs exist, are in the outputs, and the summary says what was done.
  */
-function endWhileIdle({ cause, problem, outcome }: RunEnd): void {
+function endWhileIdle({ cause, outcome }: RunEnd): void {
   const amis = summarySoFar?.model.amis ?? []
   if (amis.length === 0) {
     // Until the action has read them, the post step names the AMIs of the builds that finished.
-    const when = summarySoFar?.packerEnded ? 'after Packer ended, before the action had read which AMIs it made' : 'before the build'
-    failOnce(
-      summarySoFar?.packerEnded
-        ? `${cause} ${when}: the post step names those of the builds that finished.`
-        : `${cause}; no Packer build was running.`
-    )
+    const ended = summarySoFar?.packerEnded
+      ? `${cause} after Packer ended, before the action had read which AMIs it made: the post step names those of the builds that finished.`
+      : `${cause}; no Packer build was running.`
+    failOnce(ended)
     // A failure at the same point writes the summary (once the job has one): so does a cancel.
     const so = summarySoFar
-    exitWith(so && { ...so.model, outcome, amisUnread: so.packerEnded, problems: [...so.model.problems, `${problem} ${when}.`] })
+    exitWith(so && { ...so.model, outcome, amisUnread: so.packerEnded, ended })
     return
   }
   const model = summarySoFar?.model as SummaryModel
   const stage = summarySoFar?.stage
   const reusing = summarySoFar?.reusing
+  let ended: string
   if (stage) {
     // Tagging had finished: rollOut runs only once every tag is on.
     const notRun = stage.after.length > 0 ? `, and ${stage.after.join(' and ')} did not run` : ''
     const done = soFar(stage, outcome)
     // Nothing was built when the set was reused: the message names the run that built it.
     const when = model.reusedFrom ? '' : ' after the build,'
-    failOnce(
+    ended =
       `${cause}${when} while ${stage.doing} (${stage.input}): ${theAmisInTheOutputs(model)}; ` +
-        `${stage.input} did not finish${done ? ` (${done})` : ''}${notRun} (the summary shows what each step did).`
-    )
+      `${stage.input} did not finish${done ? ` (${done})` : ''}${notRun} (the summary shows what each step did).`
   } else if (reusing) {
     // The set stays in the outputs, as a build's AMIs do: with what is said of its ami-id.
     if (reusing.grouped) core.endGroup()
     reusing.noteAmiId()
-    failOnce(
+    ended =
       `${cause} while ${reusing.doing}: the set of ${plural(amis.length, 'AMI')} reused from ${model.reusedFrom} is ${inTheOutputs()}, ` +
-        `but the run ended before it made sure that they are all still there${reusing.grouped ? ', and before every tag was applied' : ''}.`
-    )
+      `but the run ended before it made sure that they are all still there${reusing.grouped ? ', and before every tag was applied' : ''}.`
   } else {
-    failOnce(
-      `${cause} after the build: the ${plural(amis.length, 'AMI', ['is', 'are'])} built and ${inTheOutputs()}; ` +
-        'tags not yet added were not added (the summary lists them).'
-    )
+    ended = `${cause} after the build, while tagging: ${amisAsTaggingLeftThem(model)}`
   }
-  const where = stage ? `${stage.doing} (${stage.input})` : (reusing?.doing ?? 'tagging')
-  exitWith({ ...model, outcome, problems: [...model.problems, `${problem} while ${where}.`] })
+  failOnce(ended)
+  exitWith({ ...model, outcome, ended })
 }
 
 /**
@@ -947,7 +938,9 @@ async function job(
  */
 function summaryFailed(summary: SummaryModel, error: unknown): void {
   if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
-  if (error instanceof Failure) summary.failure = error.message
+  // Packer stopped by a cancel or a crash: the failure says, whole, what became of what it made.
+  if (error instanceof Cancelled) summary.ended = error.message
+  else if (error instanceof Failure) summary.failure = error.message
   else summary.problems.push(errorMessage(error))
 }
 
@@ -2410,9 +2403,9 @@ function stoppedWhilePackerRan(
 ): Cancelled {
   const crash = cancellation.stoppedByCrash
   const end = crash === undefined ? undefined : crashedWith(crash)
-  const message = end === undefined ? `${cancelled}${after}` : `${end.cause} ${doing}, and Packer was stopped${after}`
+  // "and Packer was stopped before it made an AMI", not "… stopped before Packer made an AMI".
+  const message = end === undefined ? `${cancelled}${after}` : `${end.cause} ${doing}, and Packer was stopped${after.replace(/^ (before|after) Packer /, ' $1 it ')}`
   if (summary) summary.outcome = end?.outcome ?? 'cancelled'
-  if (summary && end) summary.problems.push(message)
   stopped = message
   return new Cancelled(message)
 }

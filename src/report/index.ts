@@ -13,7 +13,7 @@ import type { PreparedPlugins } from '../plugins/index.js'
 import { annotate, type Annotation } from './annotation.js'
 import type { NotTheBuilds } from './found-images.js'
 import { masked, outputsHoldingSecrets, withoutValuesWithBars } from './masks.js'
-import { addPath, exportVariable, notWritten, runnerFileNotWritten, saveState, writeRunnerFile } from './runner-files.js'
+import { addPath, exportVariable, inTheOutputs, notWritten, runnerFileNotWritten, saveState, writeRunnerFile } from './runner-files.js'
 import { untaggedSection, type UntaggedAmi } from './untagged.js'
 import { plural } from './texts.js'
 
@@ -347,6 +347,11 @@ export interface SummaryModel {
   problems: string[]
   /** A failed run: the step's failure, which the runner shows last in the log (see failureLine). */
   failure?: string
+  /**
+   * A run a cancel or the action's crash ended: the step's failure, which says what became of the
+   * AMIs and of what Packer left; the summary shows it whole under its headline (endedLine).
+   */
+  ended?: string
   /** The warnings and errors annotated on the template and its variables, in the order made. */
   annotations: Annotation[]
   /** The commit built and, for a dispatched run, who started it. */
@@ -534,7 +539,8 @@ export function renderSummary(model: SummaryModel): string {
     facts.push(`run by hand by ${provenance.local ? plainText(provenance.actor) : `[@${provenance.actor}](${provenance.serverUrl}/${provenance.actor})`}`)
   }
   lines.push(facts.join(' · '), '')
-  const failure = model.outcome === 'failed' && model.failure !== undefined ? failureLine(model.failure) : undefined
+  const failure =
+    model.ended !== undefined ? endedLine(model.ended) : model.outcome === 'failed' && model.failure !== undefined ? failureLine(model.failure) : undefined
   if (failure) lines.push(`**${plainText(masked(shortened(failure)))}**`, '')
   if (model.reusedFrom) lines.push(`Nothing changed since the last build: reused, built by ${model.reusedFrom}.${retaggedNote(model)}`, '')
   if (model.reusedFrom && model.untaggedOfTheSet) lines.push(model.untaggedOfTheSet, '')
@@ -560,9 +566,12 @@ export function renderSummary(model: SummaryModel): string {
     }
     lines.push('')
   }
+  // What the line under the headline says already is not said again.
   if (model.amisUnread && builds.length === 0) {
-    lines.push('Which AMIs Packer made was not read: the post step names those of the builds that finished.', '')
-  } else if (model.outcome !== 'validated' && builds.length === 0 && !/\b(no AMI|nothing) was built\b/i.test(failure ?? '')) lines.push('No AMI was built.', '')
+    if (!/\bthe post step names\b/.test(failure ?? '')) lines.push('Which AMIs Packer made was not read: the post step names those of the builds that finished.', '')
+  } else if (model.outcome !== 'validated' && builds.length === 0 && !/\b(no AMI|nothing) was built\b|\bno AMI is in the outputs\b|\bbefore (it|Packer) made an AMI\b/i.test(failure ?? '')) {
+    lines.push('No AMI was built.', '')
+  }
   if (model.outsideManifest) lines.push(outsideManifestNote(model.outsideManifest, plainText), '')
 
   lines.push(...notTheBuildsSection(model.notTheBuilds ?? []))
@@ -589,6 +598,50 @@ export function renderSummary(model: SummaryModel): string {
 export function failureLine(failure: string): string {
   const [first] = /^[^]*?\.(?=\s|$)/.exec(failure) ?? [failure]
   return first.replace(/ \(see the (errors?|warnings?) above\)/, ' (see the $1 below)')
+}
+
+/** The log's pointers to the summary, as the summary says them of itself. */
+const pointersToTheSummary: Array<[log: RegExp, summary: string]> = [
+  [/ that (is|are) in the summary and in the outputs\./, ' that $1 in the outputs and below.'],
+  [/ \(the summary shows what each step did\)/, ' (the sections below show what each step did)'],
+  [/ \(the summary's Tags column shows each AMI's tags\)/, " (the Tags column below shows each AMI's tags)"]
+]
+
+/**
+ * What the summary says under the headline of a run a cancel or the action's crash ended: the
+ * step's failure whole, which tells what became of the AMIs and what Packer left, as only it
+ * tells (the Problems section does not say it again); its pointers to the summary said as of the
+ * summary itself.
+ */
+export function endedLine(ended: string): string {
+  return pointersToTheSummary.reduce((text, [log, summary]) => text.replace(log, summary), ended)
+}
+
+/**
+ * What a run that ended while it tagged says of its AMIs: in the outputs, and which of them lack
+ * the run's tags, or their build's own, as the summary's Tags column shows them (tagsCell).
+ */
+export function amisAsTaggingLeftThem(model: SummaryModel): string {
+  const counts = model.buildTagCounts ?? {}
+  const without: Ami[] = []
+  const withoutOwn: Ami[] = []
+  for (const ami of model.amis) {
+    const tagging = model.tagging?.get(ami.region)
+    if (tagging === undefined || !tagging.tagged || tagging.amisNotTagged?.includes(ami.amiId)) without.push(ami)
+    else if (Object.hasOwn(counts, ami.build) && counts[ami.build] > 0 && !model.buildTagging?.get(ami.amiId)?.tagged) withoutOwn.push(ami)
+  }
+  const count = model.amis.length
+  if (without.length === 0 && withoutOwn.length === 0) return `the ${plural(count, 'AMI', ['is', 'are'])} built, tagged and ${inTheOutputs()}.`
+  const built = `the ${plural(count, 'AMI', ['is', 'are'])} built and ${inTheOutputs()}`
+  const named = (amis: Ami[]) => amis.map(({ amiId, region }) => `${amiId} (${region})`).join(', ')
+  const lacking =
+    without.length === count
+      ? [`none has the run's tags`]
+      : [
+          without.length > 0 && `${named(without)} ${without.length === 1 ? 'has' : 'have'} none of the run's tags`,
+          withoutOwn.length > 0 && `${named(withoutOwn)} ${withoutOwn.length === 1 ? 'lacks its build\'s' : 'lack their builds\''} own`
+        ].filter((said) => said !== false)
+  return `${built}${without.length === count ? ', and ' : '; '}${lacking.join('; ')} (the summary's Tags column shows each AMI's tags).`
 }
 
 /**

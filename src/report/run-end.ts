@@ -7,20 +7,20 @@ import { plural } from './texts.js'
 /**
  * What ended the run before its end: the runner's cancel, or an error nothing caught, the action's
  * own crash, which stops Packer as a cancel does but must not read as anyone's cancel. `cause`
- * opens the failure's message, `problem` the summary's line, and `outcome` heads the summary.
+ * opens the failure's message (which the summary shows under its headline), and `outcome` heads
+ * the summary.
  */
 export interface RunEnd {
   cause: string
-  problem: string
   outcome: 'cancelled' | 'failed'
 }
 
 export function cancelledBy(signal: NodeJS.Signals): RunEnd {
-  return { cause: `The run was cancelled (${signal})`, problem: `Cancelled (${signal})`, outcome: 'cancelled' }
+  return { cause: `The run was cancelled (${signal})`, outcome: 'cancelled' }
 }
 
 export function crashedWith(error: Error): RunEnd {
-  return { cause: `The action crashed (${String(error)})`, problem: `Crashed (${String(error)})`, outcome: 'failed' }
+  return { cause: `The action crashed (${String(error)})`, outcome: 'failed' }
 }
 
 /**
@@ -30,13 +30,13 @@ export function crashedWith(error: Error): RunEnd {
 export function outlastedBy(signal: NodeJS.Signals, crash: Error | undefined): RunEnd {
   if (crash === undefined) return cancelledBy(signal)
   const crashed = crashedWith(crash)
-  return { cause: `${crashed.cause}, and the run was cancelled (${signal})`, problem: `${crashed.problem}, then cancelled (${signal})`, outcome: crashed.outcome }
+  return { cause: `${crashed.cause}, and the run was cancelled (${signal})`, outcome: crashed.outcome }
 }
 
 /**
  * How a run ended whose Packer `commands`, stopped by the action's crash, had ended when the
- * runner's last signal came, before the run did (`end`: the crash and the cancel after it): as the
- * failure says it and as the summary's line does. `build` when they
+ * runner's last signal came, before the run did (`end`: the crash and the cancel after it), as the
+ * failure says it. `build` when they
  * were the build: whether on-error is abort, how many AMIs the action has read (they are in the
  * outputs), and how many builds had finished.
  */
@@ -44,10 +44,10 @@ export function endedBeforeTheRun(
   end: RunEnd,
   commands: string[],
   build?: { keep: boolean; amis: number; finished: number }
-): { failure: string; problem: string } {
+): string {
   const named = commands.map((command) => `packer ${command}`).join(' and ')
   const when = `once ${named} ${commands.length === 1 ? 'was' : 'were'} stopped and had ended, before the run ended`
-  if (build === undefined) return { failure: `${end.cause} ${when}; nothing was built.`, problem: `${end.problem} ${when}.` }
+  if (build === undefined) return `${end.cause} ${when}; nothing was built.`
   const { keep, amis, finished } = build
   const after =
     amis > 0
@@ -55,10 +55,7 @@ export function endedBeforeTheRun(
       : finished > 0
         ? `the post step names the AMIs of the builds that finished${keep ? '; with on-error: abort, what else Packer made is left as it is.' : ', checks that nothing else Packer started is left, and removes what is.'}`
         : afterCancel(keep)
-  return {
-    failure: `${end.cause} ${when}: ${after}`,
-    problem: `${end.problem} ${when}; ${keep ? 'with on-error: abort, what Packer made is left as it is.' : 'the post step removes what it leaves.'}`
-  }
+  return `${end.cause} ${when}: ${after}`
 }
 
 /**
