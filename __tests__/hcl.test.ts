@@ -2120,6 +2120,55 @@ build {
   })
 })
 
+describe('hclAmiBuilds: a source_ami_filter with the run\'s values', () => {
+  it('gives the filters, owners and switches as this run gives them; none where a value only Packer works out, or a data source', async () => {
+    const file = join(directory, 'filters.pkr.hcl')
+    writeFileSync(
+      file,
+      `variable "os" {
+  type = string
+}
+variable "owners" {
+  type = list(string)
+}
+variable "latest" {
+  type = bool
+}
+source "amazon-ebs" "given" {
+  source_ami_filter {
+    filters = {
+      name                  = "\${var.os}-*"
+      "virtualization-type" = "hvm"
+    }
+    owners             = var.owners
+    most_recent        = var.latest
+    include_deprecated = true
+  }
+}
+source "amazon-ebs" "computed" {
+  source_ami_filter {
+    filters = { name = lower("BASE-*") }
+    owners  = ["self"]
+  }
+}
+source "amazon-ebs" "data" {
+  source_ami = data.amazon-ami.base.id
+}
+build {
+  sources = ["source.amazon-ebs.given", "source.amazon-ebs.computed", "source.amazon-ebs.data"]
+}
+`
+    )
+    const scope = { variables: new Map<string, unknown>([['os', 'al2023'], ['owners', ['amazon', '123456789012']], ['latest', true]]) }
+    const builds = (await hclAmiBuilds([await readHclFile(file)], scope)) ?? []
+    expect(builds.map(({ name, sourceAmiFilter }) => [name, sourceAmiFilter])).toEqual([
+      ['amazon-ebs.given', { filters: { name: 'al2023-*', 'virtualization-type': 'hvm' }, owners: ['amazon', '123456789012'], mostRecent: true, includeDeprecated: true }],
+      ['amazon-ebs.computed', undefined],
+      ['amazon-ebs.data', undefined]
+    ])
+  })
+})
+
 describe('hclAmiBuilds: the regions a build makes its AMIs in', () => {
   it('skip_create_ami and skip_save_build_region written as a variable: as this run gives them (a bool, or its text), else left to Packer', async () => {
     const file = join(directory, 'switches.pkr.hcl')

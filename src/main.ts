@@ -22,7 +22,8 @@ import { familyPrefixOf, imageFamilyOf } from './inputs/retention.js'
 import type { Provenance } from './inputs/tags.js'
 import { combineTags, provenanceTagKeys, templateKeeps } from './inputs/tags.js'
 import { buildsWithoutInstance, noBuildLaunchesInstance, scriptLinesAlike } from './inputs/template-files.js'
-import type { Fingerprint } from './inputs/fingerprint.js'
+import type { Fingerprint, PickedSourceAmi } from './inputs/fingerprint.js'
+import type { AmiBuild } from './inputs/ami-builds.js'
 import type { ResolvedVersion } from './inputs/required-version.js'
 import type { InstalledPacker } from './install/index.js'
 import type { PathPacker, PathPackerQuestion } from './install/on-path.js'
@@ -915,8 +916,10 @@ async function job(
     // Inspect runs beside validate: its answer is awaited before anything is built, so that the
     // AMIs' outputs never wait on it.
     const ordered = { ...inputs, buildNames: await listedBuilds(buildNames, cancellation, summary) }
-    const fingerprint = fingerprinting && logged(await fingerprinting, inputs.workspace)
-    const reused = fingerprint === undefined ? undefined : await reuse(ordered, fingerprint, summary, given.tags)
+    const templateFingerprint = fingerprinting && logged(await fingerprinting, inputs.workspace)
+    // A newer base AMI that a build's filter picks makes a new fingerprint, and so a build.
+    const { fingerprint, unknown } = templateFingerprint === undefined ? {} : await withSourceAmisNow(ordered, templateFingerprint)
+    const reused = fingerprint === undefined ? undefined : await reuse(ordered, fingerprint, summary, given.tags, unknown)
     const amis =
       reused ?? (await buildAndTag(ordered, packerStep, summary, cancellation, { fingerprint: fingerprint ?? forTags, userTags: given.tags }))
     await rollOut(ordered, launchable(amis, summary), summary, provenance, startedAt)
@@ -1175,7 +1178,8 @@ async function reuse(
   inputs: Inputs,
   fingerprint: string,
   summary: SummaryModel,
-  userTags: Record<string, string>
+  userTags: Record<string, string>,
+  sourcesUnknown: Map<AmiBuild, string> = new Map()
 ): Promise<Ami[] | undefined> {
   const reuseStage = await import('./aws/reuse.js')
   const { changedSinceLookup, stillWhole } = reuseStage
@@ -1213,34 +1217,86 @@ async function reuse(
     return undefined
   }
   noteAmiId(amis, homeRegion, buildRegions, passedOver)
-  summary.annotations.push(...(await noteSourcePickedAsBuilt(inputs)))
+  summary.annotations.push(...(await noteSourcePickedAsBuilt(sourcesUnknown)))
   core.info(builtAmisLine(amis, 'Reused'))
   if (checked.failedRegions.length > 0) throw taggingFailed(checked.failedRegions, inputs, summary)
   return amis
 }
 
 /**
- * A notice on each reused build's `source_ami_filter` (or data source): the fingerprint covers the
- * template, not the AMI it picks as it builds, so a newer AMI that matches it builds nothing, and
- * a user who counts on `most_recent` for a patched base would otherwise never hear of it.
+ * A notice on each reused build that picks its source AMI as it builds and whose pick the action
+ * could not tell (sourceAmisNow), on its `source_ami_filter` (or `source_ami`): the fingerprint
+ * then covers the template, not the AMI it picks, so a newer AMI that matches it builds nothing,
+ * and a user who counts on `most_recent` for a patched base would otherwise never hear of it.
  */
-async function noteSourcePickedAsBuilt(inputs: Inputs): Promise<Annotation[]> {
-  const written = inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds
-  if (!written?.some((build) => build.picksSourceAmi)) return []
-  const { amiBuildsOfRun } = await import('./inputs/ami-builds.js')
-  const notes = (await amiBuildsOfRun(written, inputs)).flatMap(({ name, type, picksSourceAmi }) =>
-    picksSourceAmi === undefined ? [] : [{ message: sourcePickedAsBuiltText(name ?? type), location: picksSourceAmi }]
+async function noteSourcePickedAsBuilt(unknown: Map<AmiBuild, string>): Promise<Annotation[]> {
+  const notes = [...unknown].flatMap(([{ name, type, picksSourceAmi }, why]) =>
+    picksSourceAmi === undefined ? [] : [{ message: sourcePickedAsBuiltText(name ?? type, why), location: picksSourceAmi }]
   )
   return notes.length === 0 ? [] : reportInputWarnings(notes, 'Reuse', 'notice')
 }
 
-/** What noteSourcePickedAsBuilt says of `build`. */
-function sourcePickedAsBuiltText(build: string): string {
+/** What noteSourcePickedAsBuilt says of `build`, whose source AMI the action could not look up for `why`. */
+function sourcePickedAsBuiltText(build: string, why: string): string {
   return (
-    `reuse: build ${build} picks its source AMI as it builds (with source_ami_filter, or a data source), and the fingerprint covers the template, not the AMI it picks: ` +
+    `reuse: build ${build} picks its source AMI as it builds, and the action cannot tell which AMI that is now (${why}), so the fingerprint covers the template, not the AMI it picks: ` +
     'the reused AMIs were built from the one it picked then, even where a newer AMI matches now. To build from the newest, look its ID up in a step before this one and ' +
     'give it in variables (the fingerprint covers them), or run without reuse when a new base AMI should be picked up (a scheduled run).'
   )
+}
+
+/** The source AMIs that the run's builds' filters pick now, and the builds that pick theirs as they build whose pick the action cannot tell, with why. */
+interface SourceAmisNow {
+  picked: PickedSourceAmi[]
+  unknown: Map<AmiBuild, string>
+}
+
+/**
+ * Which AMI each build of the run that picks its source AMI with a `source_ami_filter` picks now,
+ * asked of EC2 in its build region as Packer asks it (./aws/source-amis.ts), where the action
+ * knows the filter's values, the region, and that Packer asks with the step's credentials.
+ */
+async function sourceAmisNow(inputs: Inputs): Promise<SourceAmisNow> {
+  const written = inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds
+  const unknown = new Map<AmiBuild, string>()
+  if (!written?.some((build) => build.picksSourceAmi)) return { picked: [], unknown }
+  const { amiBuildsOfRun } = await import('./inputs/ami-builds.js')
+  const { currentSourceAmi } = await import('./aws/source-amis.js')
+  const builds = (await amiBuildsOfRun(written, inputs)).filter((build) => build.picksSourceAmi)
+  const looked = await Promise.all(
+    builds.map(async (build): Promise<PickedSourceAmi | undefined> => {
+      const { sourceAmiFilter: filter, buildRegion: region } = build
+      const why =
+        filter === undefined
+          ? 'it is given by a data source, or by a source_ami_filter value that only Packer works out'
+          : region === undefined
+            ? 'its region is one only Packer works out'
+            : build.ownCredentials
+              ? 'Packer looks it up with credentials the build names of its own'
+              : undefined
+      if (why !== undefined || filter === undefined || region === undefined) {
+        unknown.set(build, why ?? '')
+        return undefined
+      }
+      const found = await currentSourceAmi(region, filter)
+      if ('problem' in found) {
+        unknown.set(build, `its source_ami_filter was looked up, and ${found.problem}`)
+        return undefined
+      }
+      core.info(`The source_ami_filter of build ${build.name ?? build.type} picks ${found.amiId} in ${region} now: the fingerprint covers it.`)
+      return { build: build.name ?? build.type, region, amiId: found.amiId }
+    })
+  )
+  return { picked: looked.filter((each) => each !== undefined), unknown }
+}
+
+/** The fingerprint with the source AMIs the run's builds' filters pick now (sourceAmisNow, withSourceAmis), logged where it differs. */
+async function withSourceAmisNow(inputs: Inputs, fingerprint: string): Promise<{ fingerprint: string; unknown: Map<AmiBuild, string> }> {
+  const { picked, unknown } = await sourceAmisNow(inputs)
+  const { withSourceAmis } = await import('./inputs/fingerprint.js')
+  const folded = withSourceAmis(fingerprint, picked)
+  if (folded !== fingerprint) core.info(`Fingerprint of the build's inputs and the source AMIs they pick: ${folded}`)
+  return { fingerprint: folded, unknown }
 }
 
 /** The set an earlier build with the same fingerprint made, as the look-up (or, in a re-run, the record) finds it; undefined to build. */

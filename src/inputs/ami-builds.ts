@@ -59,6 +59,11 @@ export interface AmiBuild {
    * an HCL2 `source_ami` that a data source gives. Which AMI that is, no input of the run says.
    */
   picksSourceAmi?: ProblemLocation
+  /**
+   * Its `source_ami_filter` with the run's values (sourceAmiFilterOf), where the action knows them
+   * all: the action can then ask EC2 which AMI it picks now, as Packer will.
+   */
+  sourceAmiFilter?: SourceAmiFilter
   /** Its builder names the credentials Packer builds with: its own (ownCredentialSettings), or a role to assume. */
   ownCredentials?: OwnCredentials
 }
@@ -70,6 +75,46 @@ export interface AmiBuild {
  */
 export function pickedSourceAmi(filter: unknown, sourceAmi: unknown): boolean {
   return (filter !== undefined && filter !== null) || (typeof sourceAmi === 'string' && sourceAmi.includes('data.'))
+}
+
+/** A `source_ami_filter` as Packer's amazon plugin asks DescribeImages for a build's source AMI (AmiFilterOptions). */
+export interface SourceAmiFilter {
+  /** Each filter's name and its one value. */
+  filters: Record<string, string>
+  owners: string[]
+  /** The newest of several that match, by CreationDate; else several that match fail the build. */
+  mostRecent: boolean
+  includeDeprecated: boolean
+  /** A `source_ami` written beside the filter: Packer asks for that image, which the filter must match. */
+  imageId?: string
+}
+
+/**
+ * A `source_ami_filter` with the run's values (SourceAmiFilter), from its settings as the
+ * template's reader works them out: a filter, owner or switch whose value only Packer knows
+ * (undefined), or a source_ami that a data source gives, makes it unknown (undefined).
+ */
+export function sourceAmiFilterOf(written: {
+  filters: Array<[string | undefined, string | undefined]> | undefined
+  owners: Array<string | undefined> | undefined
+  mostRecent: unknown
+  includeDeprecated: unknown
+  /** null where no source_ami is written. */
+  sourceAmi: string | undefined | null
+}): SourceAmiFilter | undefined {
+  const { filters, owners, sourceAmi } = written
+  const mostRecent = literalBoolean(written.mostRecent)
+  const includeDeprecated = literalBoolean(written.includeDeprecated)
+  if (filters === undefined || filters.some(([name, value]) => name === undefined || value === undefined)) return undefined
+  if (owners === undefined || owners.some((owner) => owner === undefined)) return undefined
+  if (mostRecent === undefined || includeDeprecated === undefined || sourceAmi === undefined || sourceAmi?.includes('data.')) return undefined
+  return {
+    filters: Object.fromEntries(filters),
+    owners: owners as string[],
+    mostRecent,
+    includeDeprecated,
+    ...(sourceAmi === null || sourceAmi === '' ? {} : { imageId: sourceAmi })
+  }
 }
 
 /** The credentials a build's builder names of its own (ownCredentialSettings). */

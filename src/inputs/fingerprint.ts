@@ -327,3 +327,21 @@ export async function computeFingerprint(inputs: FingerprintInputs, packerVersio
     throw new Error(`Cannot compute the fingerprint of ${what}: ${messageOf(error)}`, { cause: error })
   }
 }
+
+/** The AMI a build's source_ami_filter picks now, in its build region. */
+export interface PickedSourceAmi {
+  build: string
+  region: string
+  amiId: string
+}
+
+/**
+ * The fingerprint with the source AMIs that the builds' filters pick now: a newer base AMI then
+ * makes a new fingerprint, and a build. Where none is picked (a template without a filter) it is
+ * the fingerprint as it is, the one earlier versions of the action computed.
+ */
+export function withSourceAmis(fingerprint: string, picked: PickedSourceAmi[]): string {
+  if (picked.length === 0) return fingerprint
+  const lines = picked.map(({ build, region, amiId }) => `source ami\t${build}\t${region}\t${amiId}\n`).sort()
+  return createHash('sha256').update(`packer-ami-action fingerprint 1\nfingerprint\t${fingerprint}\n${lines.join('')}`).digest('hex')
+}

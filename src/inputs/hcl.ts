@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, relative, resolve } from 'node:path'
 import type { InputProblem, Inputs } from './index.js'
 import type { ProblemLocation } from './reader.js'
-import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, namesCredentials, ownCredentialsOf, pickedSourceAmi, regionsMade, setsOwnCredentials, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, namesCredentials, ownCredentialsOf, pickedSourceAmi, regionsMade, setsOwnCredentials, sourceAmiFilterOf, type AmiBuild, type CopyRegion, type OwnCredentials, type SourceAmiFilter, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, BuildVariableUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { checkedProvisioners, connectionAttributes } from './connecting-provisioners.js'
 import { variableNamed } from './build-selection.js'
@@ -1709,6 +1709,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const sameAmi = sameAmiEachTime(each.source, definition, override)
     const sessionManager = await hclSessionManager(type, setting, scope, override, definition)
     const picksSourceAmi = pickedSourceAmi(setting('source_ami_filter'), setting('source_ami')) ? await hclSourceAmiPlace(override, definition) : undefined
+    const sourceAmiFilter = picksSourceAmi === undefined ? undefined : await hclSourceAmiFilter(setting, scope)
     const made = {
       source: each.source,
       location: await placeOfUse(block, listedAt, override),
@@ -1730,6 +1731,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
       ...(literalBoolean(setting('force_deregister')) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager === undefined ? {} : { sessionManager }),
       ...(picksSourceAmi === undefined ? {} : { picksSourceAmi }),
+      ...(sourceAmiFilter === undefined ? {} : { sourceAmiFilter }),
       ...(namesCredentials(setting)
         ? { ownCredentials: { ...(await hclOwnCredentials(setting, scope)), ...(setsOwnCredentials(setting) ? { stepFree: true as const } : {}) } }
         : {})
@@ -1804,6 +1806,45 @@ async function hclSourceAmiPlace(override: WrittenAt | undefined, definition: Wr
   const at = override?.body[key] !== undefined ? override : definition
   // A block is written as a list of its bodies: its place is its first's.
   return { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place(key === 'source_ami_filter' ? [...at.path, key, 0] : [...at.path, key])) }
+}
+
+/**
+ * An HCL2 build's `source_ami_filter` block with the run's values (sourceAmiFilterOf): `filters`
+ * written as a map, or as a variable that is one; `owners` as a list, or a variable that is one;
+ * `most_recent` and `include_deprecated` as written, or as a variable alone or text this run gives.
+ */
+async function hclSourceAmiFilter(setting: (key: string) => unknown, scope: HclScope): Promise<SourceAmiFilter | undefined> {
+  const blocks = bodies(setting('source_ami_filter'))
+  if (blocks.length !== 1) return undefined
+  const [block] = blocks
+  const boolean = async (written: unknown): Promise<unknown> =>
+    typeof written === 'string' && written.includes('${') ? ((await variableAlone(written, scope)) ?? (await hclStringValue(written, scope))) : written
+  const written = setting('source_ami')
+  return sourceAmiFilterOf({
+    filters: await hclFilters(block.filters, scope),
+    owners: block.owners === undefined ? [] : await listEntries(block.owners, scope),
+    mostRecent: await boolean(block.most_recent),
+    includeDeprecated: await boolean(block.include_deprecated),
+    sourceAmi: written === undefined ? null : typeof written === 'string' ? await hclStringValue(written, scope) : undefined
+  })
+}
+
+/** A `source_ami_filter`'s `filters` as name and value with the run's values; undefined where it is no map the action knows. */
+async function hclFilters(written: unknown, scope: HclScope): Promise<Array<[string | undefined, string | undefined]> | undefined> {
+  if (written === undefined) return []
+  if (isRecord(written)) {
+    const entries = Object.entries(written)
+    return Promise.all(
+      entries.map(async ([name, value]): Promise<[string | undefined, string | undefined]> => [
+        await hclStringValue(name, scope),
+        typeof value === 'string' ? await hclStringValue(value, scope) : undefined
+      ])
+    )
+  }
+  const name = typeof written === 'string' ? onlyHclVariable(written) : undefined
+  const value = name === undefined ? undefined : scope.variables.get(name)
+  // A variable's value is a value: a string in it is text, never an expression.
+  return isRecord(value) ? Object.entries(value).map(([key, each]) => [key, typeof each === 'string' ? each : undefined]) : undefined
 }
 
 /** An HCL2 build's own credentials (ownCredentialsOf), its settings' values as this run gives them (`scope`). */

@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isPathSeparator } from '../common/paths.js'
 import { isRecord, literalBoolean, stringsOf, type SensitiveValue } from '../common/values.js'
-import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, ownCredentialsOf, namesCredentials, pickedSourceAmi, regionsMade, setsOwnCredentials, regionsOf, type AmiBuild, type CopyRegion, type OwnCredentials, type WrittenTags } from './ami-builds.js'
+import { buildRegionOf, copiesToNoRegion, otherAssumeRoleSettings, ownCredentialsOf, namesCredentials, pickedSourceAmi, regionsMade, setsOwnCredentials, sourceAmiFilterOf, regionsOf, type AmiBuild, type CopyRegion, type OwnCredentials, type SourceAmiFilter, type WrittenTags } from './ami-builds.js'
 import type { BuildOfUse, ConnectionRead, ProvisionerUse } from './build-variables.js'
 import { runsByOnlyExcept } from './build-selection.js'
 import { connectionAttributes } from './connecting-provisioners.js'
@@ -1010,6 +1010,21 @@ function jsonOwnCredentials(builder: Record<string, unknown>, resolve: (text: st
   return ownCredentialsOf(value, written)
 }
 
+/** A JSON builder's `source_ami_filter` with the run's user variables (sourceAmiFilterOf). */
+function jsonSourceAmiFilter(builder: Record<string, unknown>, resolve: (text: string) => string | undefined): SourceAmiFilter | undefined {
+  const filter = builder.source_ami_filter
+  if (!isRecord(filter)) return undefined
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? resolve(value) : undefined)
+  const { filters, owners } = filter
+  return sourceAmiFilterOf({
+    filters: filters === undefined ? [] : isRecord(filters) ? Object.entries(filters).map(([name, value]) => [resolve(name), text(value)]) : undefined,
+    owners: owners === undefined ? [] : Array.isArray(owners) ? owners.map(text) : undefined,
+    mostRecent: typeof filter.most_recent === 'string' ? resolve(filter.most_recent) : filter.most_recent,
+    includeDeprecated: typeof filter.include_deprecated === 'string' ? resolve(filter.include_deprecated) : filter.include_deprecated,
+    sourceAmi: builder.source_ami === undefined ? null : text(builder.source_ami)
+  })
+}
+
 /**
  * Each builder's build, type, `skip_create_ami` and `skip_save_build_region`, on its `type` in
  * `file`, or on the setting that keeps it from leaving an AMI (noAmiProblems), and the tag keys
@@ -1045,6 +1060,7 @@ export function jsonAmiBuilds(
     const sessionManager = connectsThroughSessionManager(type, valueOf('ssh_interface') ?? undefined, valueOf('communicator'))
     const credentialSetting = (setting: string): unknown => valueOf(setting) ?? builder[setting]
     const copies = jsonCopies(builder, ['builders', index], file, resolve)
+    const sourceAmiFilter = pickedSourceAmi(builder.source_ami_filter, undefined) ? jsonSourceAmiFilter(builder, resolve) : undefined
     return {
       ...(name === undefined ? {} : { name }),
       type,
@@ -1057,6 +1073,7 @@ export function jsonAmiBuilds(
       ...(literalBoolean(builder.force_deregister) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager ? { sessionManager: { file: file.shown, value: { path: file.path, at: ['builders', index, 'ssh_interface'] } } } : {}),
       ...(pickedSourceAmi(builder.source_ami_filter, undefined) ? { picksSourceAmi: { file: file.shown, value: { path: file.path, at: ['builders', index, 'source_ami_filter'] } } } : {}),
+      ...(sourceAmiFilter === undefined ? {} : { sourceAmiFilter }),
       ...(namesCredentials(credentialSetting)
         ? { ownCredentials: { ...jsonOwnCredentials(builder, resolve), ...(setsOwnCredentials(credentialSetting) ? { stepFree: true as const } : {}) } }
         : {}),
