@@ -1,7 +1,9 @@
 // The job, in order: inputs, install, plugins, validate, build, artifacts, outputs, tag, report.
 // Each stage takes typed values and returns typed values; this file turns them into the log's
-// annotations, the step's outputs and the summary. The entry point (src/index.ts) checks the
-// inputs before it loads this module, so a run with a bad input loads none of the job.
+// annotations, the step's outputs and the summary; a run that a cancel or a crash ends before its
+// end is told by report/ending.ts, from what the job tells it as it goes. The entry point
+// (src/index.ts) checks the inputs before it loads this module, so a run with a bad input loads
+// none of the job.
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
 import { dirname, resolve } from 'node:path'
@@ -39,7 +41,7 @@ import { credentialsExpiredText, leftInText, removalCommands, saysCredentialsExp
 import { familyTagging, newAmisByFamily, type FamilyTagging } from './aws/families.js'
 import { LEFTOVERS_STATE, type LeftoverState, type ManifestBefore } from './aws/leftovers.js'
 import { RUN_CREDENTIALS_STATE, type SavedCredentials } from './aws/saved-credentials.js'
-import { annotate, failStep, logAsText, makeHeldAnnotations, type Annotation } from './report/annotation.js'
+import { annotate, logAsText, makeHeldAnnotations, type Annotation } from './report/annotation.js'
 import type { LaunchTemplateResult } from './aws/launch-templates.js'
 import type { RetentionResult } from './aws/retention.js'
 import type { SsmParameterResult } from './aws/ssm.js'
@@ -49,19 +51,30 @@ import type { InputProblem } from './inputs/reader.js'
 import { reportFoldedInputs, reportInputProblems, reportInputWarnings } from './report/input-problems.js'
 import { maskValues } from './report/masks.js'
 import { crashedOnTheMistake, packerCrashed } from './report/packer-crash.js'
+import { crashedWith, killedProblem, outlastedBy } from './report/run-end.js'
 import {
-  afterCancel,
-  cancelFailure,
-  cancelledBy,
-  capitalized,
-  crashedOnceCancelledPackerEnded,
-  crashedWith,
-  endedBeforeTheRun,
-  killedProblem,
-  notEndedAfterTheCrash,
-  outlastedBy,
-  type RunEnd
-} from './report/run-end.js'
+  buildEnded,
+  buildStarted,
+  cancelledWhileIdle,
+  cancelOutlasted,
+  crashedAfterTheCancel,
+  crashedWhileIdle,
+  crashUnended,
+  endSummary,
+  entering,
+  Failure,
+  failRun,
+  keepSummarySoFar,
+  notRolledOut,
+  reusingNow,
+  rollOutStagesOn,
+  stopIfCancelled,
+  stoppedWhilePackerRan,
+  stoppingPacker,
+  summaryFailed,
+  theAmisInTheOutputs,
+  type RollOutStage
+} from './report/ending.js'
 import { reportPackerRun } from './report/packer-errors.js'
 import { logLaunchTemplate, reportLaunchTemplates, reportLaunchTemplatesCutShort } from './report/launch-templates.js'
 import { logRetention, reportRetention, reportRetentionCutShort } from './report/retention.js'
@@ -69,10 +82,8 @@ import { reportVariables } from './report/variables.js'
 import { reportUnseenReferences } from './report/references.js'
 import { logSsmParameter, reportSsmParameters, reportSsmParametersCutShort } from './report/ssm.js'
 import { amisLeftUntagged, reportUntagged, untaggedSentence, type UntaggedAmi } from './report/untagged.js'
-import type { CutShort } from './report/cut-short.js'
 import {
   amiOutputs,
-  amisAsTaggingLeftThem,
   buildsPassedOver,
   builtAmisLine,
   jsonOutputsAtFirst,
@@ -108,15 +119,6 @@ import type { RegionTagResult, TagOptions } from './aws/tagging.js'
 import type { ReusableSet, SetCheck, UntaggedOfTheSet } from './aws/reuse.js'
 import type { BuildOfRun } from './inputs/ami-builds.js'
 
-/** A failure whose causes the log and the summary's annotations or problems already show. */
-class Failure extends Error {}
-
-/**
- * The failure of a run that was cancelled while Packer ran, or that the action's own crash
- * stopped then, once Packer has ended (stoppedWhilePackerRan).
- */
-class Cancelled extends Failure {}
-
 type PackerStep = (
   args: string[],
   env?: Record<string, string>,
@@ -126,68 +128,6 @@ type PackerStep = (
 
 /** A Packer run, with what it had to say; `crashed`: why Packer itself crashed (packerCrashed), if it did. */
 type PackerStepRun = PackerRun & { annotations: Annotation[]; crashed?: string }
-
-/** The stages after tagging, in the order rollOut runs them, each named by the input that turns it on. */
-const rollOutOrder = ['ssm-parameter', 'launch-template', 'keep-images'] as const
-type RollOutStage = (typeof rollOutOrder)[number]
-
-/**
- * A stage after tagging that runs: its input, what it does, the stages still to run after it,
- * and how to report what it has done so far if the run ends first (logging it, setting its output
- * and adding its section to the summary), which returns that in a few words.
- */
-interface RollOutUnderWay {
-  input: RollOutStage
-  doing: string
-  after: RollOutStage[]
-  cutShort: (cut: CutShort) => string
-}
-
-/**
- * A reused set in the outputs that is not yet known to be whole: what the job is doing to find out
- * (`grouped`: inside the tagging group), and the notices of where ami-id is from, which wait for it.
- */
-interface ReuseUnderWay {
-  doing: string
-  grouped: boolean
-  noteAmiId: () => void
-}
-
-/**
- * The summary as it stands, for a cancel or a crash that comes while no Packer runs (e.g. while
- * tagging), or a cancel that Packer outlasts; `building` once the build's Packer is started, with
- * what its log has told and whether on-error is abort; `packerEnded` once it has ended, whether
- * or not its AMIs are read yet; `reusing` while a reused set is made sure of; `stage` once tagging
- * is done, the stage after it that runs.
- */
-let summarySoFar:
-  | {
-      model: SummaryModel
-      write: boolean
-      building?: { record: RunRecord; keep: boolean }
-      packerEnded?: boolean
-      reusing?: ReuseUnderWay
-      stage?: RollOutUnderWay
-    }
-  | undefined
-
-/**
- * Set once the failure of a cancel that Packer outlasted is given (cancelOutlasted; of the crash
- * before it, if one came first), with the summary being written then: the end of the run, if
- * Packer ends before the runner kills the step, gives no second one, and writes the summary after
- * it; anything that goes wrong after it, a crash once Packer has ended too, is a warning (failOnce).
- */
-let saidCancelled: { summary: Promise<void> } | undefined
-
-/** Whether the step's failure has been given (an error): a crash's end gives none after it. */
-let failureGiven = false
-
-/**
- * The action's crash once the Packer that a cancel stopped had ended, before the run's end gave
- * the cancel's failure (`stopped`, once made): that failure says the crash too, as the one error.
- */
-let crashedOnceCancelled: Error | undefined
-let stopped: string | undefined
 
 /**
  * The job, given its checked inputs, the question already put to the packer on PATH and an HCL2
@@ -226,10 +166,7 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
       failIfOutputsNotWritten()
     }
   } catch (error) {
-    // The run's failure was given while Packer cleaned up: what its end tells is logged, and
-    // anything else that went wrong after it is a warning, not a second failure.
-    if (saidCancelled && error instanceof Cancelled) core.info(errorMessage(error))
-    else failOnce(errorMessage(error))
+    failRun(error)
     // A job that failed for something else says too that its outputs were not written.
     const outputs = outputsNotWritten()
     if (outputs && !errorMessage(error).startsWith(runnerFileNotWritten('outputs') as string)) annotate({ level: 'warning', message: outputs, title: 'Runner files' })
@@ -240,256 +177,6 @@ export async function run(checked?: Inputs, asked?: PathPackerQuestion, hclTempl
     warnOfOutputsHoldingSecrets()
     makeHeldAnnotations()
   }
-}
-
-/**
- * Fails the step, unless the failure of a cancel that Packer outlasted is given already
- * (cancelOutlasted): anything else that went wrong after it, the action's crash while Packer
- * still stops or once it has ended included, is a warning then, not a second failure.
- */
-function failOnce(message: string): void {
-  if (saidCancelled) annotate({ level: 'warning', message })
-  else failStep(crashedOnceCancelled ? cancelFailure(message, crashedOnceCancelled) : message)
-  failureGiven = true
-}
-
-/**
- * The action's crash once the Packer that a cancel stopped has ended, while the run ends: its end
- * gives the cancel's failure, which tells what Packer left, and says the crash with it. Logged at
- * once, as a signal then is.
- */
-function crashedAfterTheCancel(error: Error): void {
-  const { cause } = crashedWith(error)
-  if (failureGiven) {
-    annotate({ level: 'warning', message: `${cause} once the run's failure was given.` })
-    return
-  }
-  crashedOnceCancelled = error
-  core.info(`${cause} once Packer had ended after the cancel; the run is ending…`)
-}
-
-/**
- * Says that a cancel or the action's crash stops Packer, which cleans up. The runner kills a step
- * that has not ended some 10 s after its first signal (actions/runner, ProcessInvoker: SIGINT,
- * SIGTERM after 7.5 s, a kill 2.5 s later), sooner than Packer may be done: what is held for the
- * last slots is made now, as it is, or it would be lost.
- */
-function stoppingPacker(message: string): void {
-  annotate({ level: 'warning', message })
-  makeHeldAnnotations()
-}
-
-/**
- * A cancel that Packer outlasts: the runner's SIGTERM came while the Packer its SIGINT (or the
- * action's crash before it) stopped still cleans up, and the runner kills the step 2.5 s later,
- * often before Packer is done (one that waits for EC2 to answer a call may not end for minutes).
- * What the end of the run would write is written now, with what is known: the failure, and the
- * summary, in the words of what ended the run (`end`). If Packer ends first, the run ends as after
- * any cancel: no second failure, the summary written again, whole. So too when the runner's
- * SIGTERM comes once the Packer `commands` the action's crash (`crashed`: it came before any
- * signal) or the runner's SIGINT stopped have `ended`, while the run still ends: after a cancel,
- * the failure is the cancel's own, once the run has made it.
- */
-function cancelOutlasted(end: RunEnd, commands: string[], ended: boolean, crashed: boolean): void {
-  // The run's end came first: it said how the run ended.
-  if (failureGiven) return
-  const so = summarySoFar
-  if (ended && !crashed && stopped === undefined && so?.packerEnded && so.model.amis.length === 0) {
-    // The cancel's build has ended, and the action is still reading which AMIs it made: the run
-    // ends here, as at a cancel then while no Packer runs, which says so.
-    endWhileIdle(end)
-    return
-  }
-  if (ended && !crashed && stopped !== undefined) {
-    // The cancel stopped Packer, which has ended, and the run's failure, made, waits only for the
-    // summary: both are given now, as the run's end would give them.
-    failStep(cancelFailure(stopped, crashedOnceCancelled))
-    saidCancelled = { summary: endSummary(so?.model, so?.write) }
-    failureGiven = true
-    return
-  }
-  const building = commands.includes('build') ? so?.building : undefined
-  let failure: string
-  if (ended) {
-    // Packer has ended, and the run ends after it: what it made is read, or about to be.
-    failure = endedBeforeTheRun(end, commands, building && { keep: building.keep, amis: so?.model.amis.length ?? 0, finished: building.record.finishedImages.length })
-  } else if (building) {
-    const { keep, record } = building
-    const finished = record.finishedImages
-    const unfinished = record.temporaryResources.images
-    const finishedMade = finished.length > 0 ? `, after ${finished.map(({ build, ami }) => `build ${build} had made ${ami}`).join(' and ')}` : ''
-    // Beside the AMIs of builds that finished, which the post step keeps, those it removes are named.
-    const made =
-      finished.length > 0
-        ? `${finishedMade} (the post step names the AMIs of the builds that finished)${unfinished.length > 0 ? `, and Packer had made ${unfinished.join(', ')}` : ''}`
-        : unfinished.length > 0
-          ? `, which had made ${unfinished.join(', ')}`
-          : ', before it made an AMI'
-    const unfinishedAmis =
-      finished.length > 0 ? `${unfinished.join(', ')} and ${unfinished.length === 1 ? 'its' : 'their'}` : unfinished.length === 1 ? 'that AMI and its' : 'those AMIs and their'
-    const after = afterCancel(keep, unfinished.length > 0 ? unfinishedAmis : undefined)
-    // With on-error: abort, Packer does no clean-up: it stops.
-    const still = keep ? 'still stopping' : 'still cleaning up'
-    failure = `${end.cause} while Packer was ${still} after the build${made}: ${after}`
-  } else {
-    const named = commands.map((command) => `packer ${command}`).join(' and ')
-    failure = `${end.cause} while ${named} ${commands.length === 1 ? 'was' : 'were'} still stopping; nothing was built.`
-  }
-  failStep(failure)
-  // What the outputs hold stays: the summary is the one the job has so far, as the run ended.
-  const summary = so && {
-    ...so.model,
-    outcome: end.outcome,
-    amisUnread: building && building.record.finishedImages.length > 0 && so.model.amis.length === 0 ? true : so.model.amisUnread,
-    ended: failure
-  }
-  saidCancelled = { summary: endSummary(summary, so?.write) }
-  failureGiven = true
-}
-
-/**
- * The step exits after the action's crash before the run has ended (Cancellation): unless the
- * run's failure was given (by a signal, or while no Packer ran), the crash's is given now.
- */
-function crashUnended(error: Error, first: boolean): void {
-  if (failureGiven) return
-  failStep(
-    error === crashedOnceCancelled && stopped !== undefined
-      ? `${stopped} ${crashedOnceCancelledPackerEnded(error, false)}`
-      : notEndedAfterTheCrash(error, first, summarySoFar?.building?.keep ?? false)
-  )
-  failureGiven = true
-}
-
-/** A cancel while no Packer runs. */
-function cancelledWhileIdle(signal: NodeJS.Signals): void {
-  endWhileIdle(cancelledBy(signal))
-}
-
-/**
- * An error nothing caught (the action's own fault) while no Packer runs: Node would exit at
- * once, the summary left as last written and no error in the log to say why the step failed.
- */
-function crashedWhileIdle(error: Error): void {
-  endWhileIdle(crashedWith(error))
-}
-
-/**
- * Ends the job on a cancel or a crash while no Packer runs: before the build there is nothing
- * to wait for; after it, the AMIs exist, are in the outputs, and the summary says what was done.
- */
-function endWhileIdle({ cause, outcome }: RunEnd): void {
-  const amis = summarySoFar?.model.amis ?? []
-  if (amis.length === 0) {
-    // Until the action has read them, the post step names the AMIs of the builds that finished.
-    const ended = summarySoFar?.packerEnded
-      ? `${cause} after Packer ended, before the action had read which AMIs it made: the post step names those of the builds that finished.`
-      : `${cause}; no Packer build was running.`
-    failOnce(ended)
-    // A failure at the same point writes the summary (once the job has one): so does a cancel.
-    const so = summarySoFar
-    exitWith(so && { ...so.model, outcome, amisUnread: so.packerEnded, ended })
-    return
-  }
-  const model = summarySoFar?.model as SummaryModel
-  const stage = summarySoFar?.stage
-  const reusing = summarySoFar?.reusing
-  let ended: string
-  if (stage) {
-    // Tagging had finished: rollOut runs only once every tag is on.
-    const notRun = stage.after.length > 0 ? `, and ${stage.after.join(' and ')} did not run` : ''
-    const done = soFar(stage, outcome)
-    // Nothing was built when the set was reused: the message names the run that built it.
-    const when = model.reusedFrom ? '' : ' after the build,'
-    ended =
-      `${cause}${when} while ${stage.doing} (${stage.input}): ${theAmisInTheOutputs(model)}; ` +
-      `${stage.input} did not finish${done ? ` (${done})` : ''}${notRun} (the summary shows what each step did).`
-  } else if (reusing) {
-    // The set stays in the outputs, as a build's AMIs do: with what is said of its ami-id.
-    if (reusing.grouped) core.endGroup()
-    reusing.noteAmiId()
-    ended =
-      `${cause} while ${reusing.doing}: the set of ${plural(amis.length, 'AMI')} reused from ${model.reusedFrom} is ${inTheOutputs()}, ` +
-      `but the run ended before it made sure that they are all still there${reusing.grouped ? ', and before every tag was applied' : ''}.`
-  } else {
-    ended = `${cause} after the build, while tagging: ${amisAsTaggingLeftThem(model)}`
-  }
-  failOnce(ended)
-  exitWith({ ...model, outcome, ended })
-}
-
-/**
- * Ends the step, failed, once `summary` is written. Once the failure of a cancel that Packer
- * outlasted is given (saidCancelled), the summary written with it stands instead: the run ended
- * as that failure says, and what came after it is a warning (failOnce).
- */
-function exitWith(summary: SummaryModel | undefined): void {
-  // Outputs the runner's file did not take: the failure's "in the outputs" holds only in the log.
-  const outputs = outputsNotWritten()
-  if (outputs && !saidCancelled) annotate({ level: 'warning', message: outputs, title: 'Runner files' })
-  if (outputs && summary) summary = { ...summary, problems: [...summary.problems, outputs] }
-  void endSummary(saidCancelled ? undefined : summary, summarySoFar?.write).finally(() => process.exit(1))
-}
-
-/**
- * The AMIs in the outputs once tagging is done, for a failure's message: those the run built, or
- * the set it reused, which the run that built it had tagged (and this one too, with input tags).
- */
-function theAmisInTheOutputs(model: SummaryModel): string {
-  const count = model.amis.length
-  if (model.reusedFrom) {
-    return `the set of ${plural(count, 'AMI')} reused from ${model.reusedFrom} ${model.retagged ? 'has the input tags and ' : ''}is ${inTheOutputs()}`
-  }
-  return `the ${plural(count, 'AMI', ['is', 'are'])} built${model.tagCount ? ', tagged' : ''} and ${inTheOutputs()}`
-}
-
-/**
- * What the stage under way had done when the run ended, logged, in its output and in the
- * summary's section, in a few words; undefined if that could not be told (the error is logged).
- */
-function soFar(stage: RollOutUnderWay, cut: CutShort): string | undefined {
-  try {
-    return stage.cutShort(cut)
-  } catch (error) {
-    annotate({ level: 'warning', message: `What ${stage.input} had done could not be told: ${errorMessage(error)}` })
-    return undefined
-  } finally {
-    // The stage's group ends here: what follows is the end of the run, not the stage's.
-    core.endGroup()
-  }
-}
-
-/**
- * Names, for a cancel or a crash, the stage after tagging that runs now, those the inputs turn
- * on after it, and how to report what it has done so far.
- */
-function entering(inputs: Inputs, input: RollOutStage, doing: string, cutShort: (cut: CutShort) => string): void {
-  const on = rollOutStagesOn(inputs)
-  const after = rollOutOrder.slice(rollOutOrder.indexOf(input) + 1).filter((stage) => on.includes(stage))
-  if (summarySoFar) summarySoFar.stage = { input, doing, after, cutShort }
-}
-
-/** The stages after tagging that the inputs turn on, in the order rollOut runs them. */
-function rollOutStagesOn(inputs: Inputs): RollOutStage[] {
-  const on: Record<RollOutStage, boolean> = {
-    'launch-template': Boolean(inputs.launchTemplate),
-    'ssm-parameter': Boolean(inputs.ssmParameter),
-    'keep-images': inputs.keepImages > 0
-  }
-  return rollOutOrder.filter((stage) => on[stage])
-}
-
-/**
- * Says, for the failure and in the summary, which stages after tagging a failed build or tagging
- * left undone (`only`: when they would have run). Without it, a user reads that the AMIs are in
- * the outputs and takes the SSM parameter or launch template to name them too.
- */
-function notRolledOut(inputs: Inputs, only: string, summary: SummaryModel): string {
-  const stages = rollOutStagesOn(inputs)
-  if (stages.length === 0) return ''
-  const said = `${stages.join(' and ')} did not run: ${stages.length === 1 ? 'it runs' : 'they run'} only ${only}.`
-  summary.problems.push(said)
-  return ` ${said}`
 }
 
 /** The HCL2 template as read, once its sensitive values are masked: as soon as it is read. */
@@ -892,7 +579,7 @@ async function job(
 
   const summary = failedSoFar(templateInWorkspace(given), packer.version, provenance)
   summary.annotations.push(...inputWarnings)
-  summarySoFar = { model: summary, write: given.summary }
+  keepSummarySoFar(summary, given.summary)
   const buildNames = listBuilds(withProvenance, packer, cancellation, template, masked)
   const hashing = new AbortController()
   try {
@@ -933,30 +620,6 @@ async function job(
     buildNames.stop()
     await endSummary(summary, given.summary)
   }
-}
-
-/**
- * What the summary of a run that failed says of `error`: the step's own failure under its
- * headline, any other error under Problems. A cancel's summary stays a cancel's.
- */
-function summaryFailed(summary: SummaryModel, error: unknown): void {
-  if (summary.outcome !== 'cancelled') summary.outcome = 'failed'
-  // Packer stopped by a cancel or a crash: the failure says, whole, what became of what it made.
-  if (error instanceof Cancelled) summary.ended = error.message
-  else if (error instanceof Failure) summary.failure = error.message
-  else summary.problems.push(errorMessage(error))
-}
-
-/**
- * The summary as the job ends, written if `write`: the outputs are all set, and it says too which
- * hold a secret. The warning is given either way, and at once: a cancel or a crash that ends the
- * job while no Packer runs exits once the summary is written, without reaching the end of run().
- */
-async function endSummary(summary: SummaryModel | undefined, write: boolean | undefined): Promise<void> {
-  warnOfOutputsHoldingSecrets(summary)
-  // One written at a cancel that Packer outlasted is written first: this one knows more.
-  await saidCancelled?.summary
-  if (summary && write) await writeSummary(summary)
 }
 
 /**
@@ -1206,12 +869,10 @@ async function reuse(
   // one DescribeImages per region tells, after the re-tagging when there are tags to apply.
   const tags = reusedAmiTags(userTags, inputs)
   const retag = Object.keys(tags).length > 0
-  if (summarySoFar) {
-    const doing = retag ? 'tagging the reused AMIs' : 'making sure that the reused AMIs are all still there'
-    summarySoFar.reusing = { doing, grouped: retag, noteAmiId: () => noteAmiId(amis, homeRegion, buildRegions, passedOver) }
-  }
+  const doing = retag ? 'tagging the reused AMIs' : 'making sure that the reused AMIs are all still there'
+  reusingNow({ doing, grouped: retag, noteAmiId: () => noteAmiId(amis, homeRegion, buildRegions, passedOver) })
   const checked = retag ? await tagReused(inputs, amis, tags, summary, reuseStage) : { check: await changedSinceLookup(amis), failedRegions: [] }
-  if (summarySoFar) summarySoFar.reusing = undefined
+  reusingNow(undefined)
   if (!stillWhole(checked.check)) {
     notReused(checked.check, found.reusedFrom, homeRegion, summary)
     return undefined
@@ -1747,13 +1408,13 @@ async function build(
     },
     manifests.map((path, index) => ({ path, runBefore: runsBefore[index] }))
   )
-  if (summarySoFar) summarySoFar.building = { record: leftovers.record, keep: inputs.onError === 'abort' }
+  buildStarted(leftovers.record, inputs.onError === 'abort')
   const packerStarted = new Date().toISOString()
   const built = await core.group('Build', () =>
     packerStep(buildArguments(inputs), {}, { record: leftovers.record, started: leftovers.packerStarted })
   )
   leftovers.packerEnded(built)
-  if (summarySoFar) summarySoFar.packerEnded = true
+  buildEnded()
   if (built.killedBy) summary.problems.push(killedProblem(built.killedBy, inputs.onError === 'abort', built.record.temporaryResources))
 
   const { artifacts, finishedImages, failedAfterImage } = amisOfTheRun(built, inputs, manifests, runsBefore, summary)
@@ -2423,46 +2084,3 @@ async function buildRegionsOfRun(inputs: Inputs): Promise<BuildRegions> {
     return { regions: [], unknown: true }
   }
 }
-
-/**
- * Ends the job when the run was cancelled (or the action crashed) while Packer ran: `amis` are
- * those of the build, and undefined for validate. Packer cleans up after a cancelled build, but a
- * plugin of it may crash first, so the post step looks (tellThePostStep).
- */
-function stopIfCancelled(run: PackerRun, cancellation: Cancellation, summary: SummaryModel, amis?: Ami[], keep = false): void {
-  if (!run.cancelled) return
-  if (amis === undefined) throw stoppedWhilePackerRan(cancellation, summary, 'during packer validate', ` (exit code ${run.exitCode}); nothing was built.`)
-  const stopped = (after: string): Cancelled => stoppedWhilePackerRan(cancellation, summary, 'during packer build', after, 'The build was cancelled')
-  if (amis.length > 0) throw stopped(` after Packer made ${plural(amis.length, 'AMI', ['that is', 'that are'])} in the summary and ${inTheOutputs()}.`)
-  const unfinished = run.record.temporaryResources.images
-  if (unfinished.length > 0) {
-    throw stopped(
-      ` before it finished (exit code ${run.exitCode}): no AMI is in the outputs. ` +
-        `Packer had made ${unfinished.join(', ')}. ${capitalized(afterCancel(keep, 'that AMI and its'))}`
-    )
-  }
-  throw stopped(` before Packer made an AMI (exit code ${run.exitCode}). ${capitalized(afterCancel(keep))}`)
-}
-
-/**
- * The failure of a run stopped while Packer was `doing` (`during packer validate`), once Packer
- * has ended, and `after` it what became of the run. A cancel keeps the words it has always had
- * (`cancelled`: `The run was cancelled during packer validate`); the action's own crash, which
- * stopped Packer the same way, says so instead, as the summary's outcome and problems do.
- */
-function stoppedWhilePackerRan(
-  cancellation: Cancellation,
-  summary: SummaryModel | undefined,
-  doing: string,
-  after: string,
-  cancelled = `The run was cancelled ${doing}`
-): Cancelled {
-  const crash = cancellation.stoppedByCrash
-  const end = crash === undefined ? undefined : crashedWith(crash)
-  // "and Packer was stopped before it made an AMI", not "… stopped before Packer made an AMI".
-  const message = end === undefined ? `${cancelled}${after}` : `${end.cause} ${doing}, and Packer was stopped${after.replace(/^ (before|after) Packer /, ' $1 it ')}`
-  if (summary) summary.outcome = end?.outcome ?? 'cancelled'
-  stopped = message
-  return new Cancelled(message)
-}
-
