@@ -2106,16 +2106,25 @@ source "amazon-ebs" "data" {
 source "amazon-ebs" "given" {
   source_ami = var.source_ami
 }
+source "amazon-ebs" "metadata" {
+  source_ami = var.metadata.ami
+}
+source "amazon-ebs" "called" {
+  source_ami = lower(data.amazon-ami.base.id)
+}
 build {
-  sources = ["source.amazon-ebs.filtered", "source.amazon-ebs.data", "source.amazon-ebs.given"]
+  sources = ["source.amazon-ebs.filtered", "source.amazon-ebs.data", "source.amazon-ebs.given", "source.amazon-ebs.metadata", "source.amazon-ebs.called"]
 }
 `
     )
     const builds = (await hclAmiBuilds([await readHclFile(file)])) ?? []
+    // Read by the parser, not by the text: a variable whose name ends in "data" reads no data source.
     expect(builds.map(({ name, picksSourceAmi }) => [name, picksSourceAmi?.line])).toEqual([
       ['amazon-ebs.filtered', 11],
       ['amazon-ebs.data', 18],
-      ['amazon-ebs.given', undefined]
+      ['amazon-ebs.given', undefined],
+      ['amazon-ebs.metadata', undefined],
+      ['amazon-ebs.called', 27]
     ])
   })
 })

@@ -71,10 +71,10 @@ export interface AmiBuild {
 /**
  * Whether a builder picks its source AMI only as it builds: with a `source_ami_filter` (the newest
  * AMI that matches it then, with most_recent), or a `source_ami` that reads a data source
- * (`data.amazon-ami.base.id`, an HCL2 template's), which Packer runs as it builds.
+ * (`sourceAmiFromData`: `data.amazon-ami.base.id`, an HCL2 template's), which Packer runs as it builds.
  */
-export function pickedSourceAmi(filter: unknown, sourceAmi: unknown): boolean {
-  return (filter !== undefined && filter !== null) || (typeof sourceAmi === 'string' && sourceAmi.includes('data.'))
+export function pickedSourceAmi(filter: unknown, sourceAmiFromData = false): boolean {
+  return (filter !== undefined && filter !== null) || sourceAmiFromData
 }
 
 /** A `source_ami_filter` as Packer's amazon plugin asks DescribeImages for a build's source AMI (AmiFilterOptions). */
@@ -99,7 +99,7 @@ export function sourceAmiFilterOf(written: {
   owners: Array<string | undefined> | undefined
   mostRecent: unknown
   includeDeprecated: unknown
-  /** null where no source_ami is written. */
+  /** null where no source_ami is written; undefined where only Packer knows its value (a data source's, say). */
   sourceAmi: string | undefined | null
 }): SourceAmiFilter | undefined {
   const { filters, owners, sourceAmi } = written
@@ -107,7 +107,7 @@ export function sourceAmiFilterOf(written: {
   const includeDeprecated = literalBoolean(written.includeDeprecated)
   if (filters === undefined || filters.some(([name, value]) => name === undefined || value === undefined)) return undefined
   if (owners === undefined || owners.some((owner) => owner === undefined)) return undefined
-  if (mostRecent === undefined || includeDeprecated === undefined || sourceAmi === undefined || sourceAmi?.includes('data.')) return undefined
+  if (mostRecent === undefined || includeDeprecated === undefined || sourceAmi === undefined) return undefined
   return {
     filters: Object.fromEntries(filters),
     owners: owners as string[],

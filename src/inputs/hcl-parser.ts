@@ -1179,11 +1179,12 @@ export function stringParts(template: string): Promise<StringPart[] | undefined>
 }
 
 /**
- * The attributes of `root` (`build`, `local`) that a string of HCL's JSON syntax (as the parser
- * gives it) reads anywhere in its interpolations and directives (`${build.name}`,
- * `${upper(local.name)}`), each once, in order; none when it is not one.
+ * The attributes of `root` (`build`, `local`, `data`) that a string of HCL's JSON syntax (as the
+ * parser gives it) reads anywhere in its interpolations and directives (`${build.name}`,
+ * `${upper(local.name)}`, `${data.amazon-ami.base.id}`: amazon-ami), each once, in order; none
+ * when it is not one.
  */
-export function attributesOf(root: 'build' | 'local', template: string): Promise<string[]> {
+export function attributesOf(root: 'build' | 'local' | 'data', template: string): Promise<string[]> {
   if (!template.includes(root) || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve([])
   return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (tree) => {
     const read = tree.descendantsOfType('variable_expr').flatMap((variable) => {

@@ -1708,7 +1708,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const copies = await hclCopies(override?.body.ami_regions !== undefined ? override : definition, override?.body.region_kms_key_ids !== undefined ? override : definition, scope)
     const sameAmi = sameAmiEachTime(each.source, definition, override)
     const sessionManager = await hclSessionManager(type, setting, scope, override, definition)
-    const picksSourceAmi = pickedSourceAmi(setting('source_ami_filter'), setting('source_ami')) ? await hclSourceAmiPlace(override, definition) : undefined
+    const picksSourceAmi = pickedSourceAmi(setting('source_ami_filter'), await readsDataSource(setting('source_ami'))) ? await hclSourceAmiPlace(override, definition) : undefined
     const sourceAmiFilter = picksSourceAmi === undefined ? undefined : await hclSourceAmiFilter(setting, scope)
     const made = {
       source: each.source,
@@ -1798,6 +1798,13 @@ async function hclSessionManager(
   if (!connectsThroughSessionManager(type, (await value('ssh_interface')) ?? undefined, await value('communicator'))) return undefined
   const at = override?.body.ssh_interface !== undefined ? override : definition
   return { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place([...at.path, 'ssh_interface'])) }
+}
+
+/** Whether a setting as the parser gives it reads a data source (`data.amazon-ami.base.id`), which Packer runs only as it builds. */
+async function readsDataSource(written: unknown): Promise<boolean> {
+  if (typeof written !== 'string' || !written.includes('${')) return false
+  const { attributesOf } = await import('./hcl-parser.js')
+  return (await attributesOf('data', written)).length > 0
 }
 
 /** Where an HCL2 build picks its source AMI (AmiBuild.picksSourceAmi): on the setting that counts, the build's `source` block's, else the source's. */

@@ -1060,7 +1060,7 @@ export function jsonAmiBuilds(
     const sessionManager = connectsThroughSessionManager(type, valueOf('ssh_interface') ?? undefined, valueOf('communicator'))
     const credentialSetting = (setting: string): unknown => valueOf(setting) ?? builder[setting]
     const copies = jsonCopies(builder, ['builders', index], file, resolve)
-    const sourceAmiFilter = pickedSourceAmi(builder.source_ami_filter, undefined) ? jsonSourceAmiFilter(builder, resolve) : undefined
+    const sourceAmiFilter = pickedSourceAmi(builder.source_ami_filter) ? jsonSourceAmiFilter(builder, resolve) : undefined
     return {
       ...(name === undefined ? {} : { name }),
       type,
@@ -1072,7 +1072,7 @@ export function jsonAmiBuilds(
       ...(copies.length === 0 ? {} : { copies }),
       ...(literalBoolean(builder.force_deregister) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager ? { sessionManager: { file: file.shown, value: { path: file.path, at: ['builders', index, 'ssh_interface'] } } } : {}),
-      ...(pickedSourceAmi(builder.source_ami_filter, undefined) ? { picksSourceAmi: { file: file.shown, value: { path: file.path, at: ['builders', index, 'source_ami_filter'] } } } : {}),
+      ...(pickedSourceAmi(builder.source_ami_filter) ? { picksSourceAmi: { file: file.shown, value: { path: file.path, at: ['builders', index, 'source_ami_filter'] } } } : {}),
       ...(sourceAmiFilter === undefined ? {} : { sourceAmiFilter }),
       ...(namesCredentials(credentialSetting)
         ? { ownCredentials: { ...jsonOwnCredentials(builder, resolve), ...(setsOwnCredentials(credentialSetting) ? { stepFree: true as const } : {}) } }
