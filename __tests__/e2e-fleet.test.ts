@@ -1345,7 +1345,7 @@ describeWithPacker('from AMI to fleet, through the bundled action', () => {
       // The regions with only the new AMI keep it.
       for (const region of ['eu-west-1', 'us-west-2']) expect(imageIds(region)).toContain(amiIds[region])
 
-      expect(result.summary).toContain('### Retention: the newest 2 AMIs of each image family are kept')
+      expect(result.summary).toContain('### Retention: the newest 2 AMIs of the image family are kept')
       expect(result.summary).toContain(`| us-east-1 | \`${old(2)}\` | 2025-02-01T00:00:00.000Z | kept: in use by instance ${stopped} |`)
       expect(result.summary).toMatch(new RegExp(`\\| \`${old(3)}\` \\| [^|]+ \\| kept: in use by launch template lt-`))
       expect(result.summary).toContain(`| \`${old(4)}\` | 2025-04-01T00:00:00.000Z | kept: newest |`)
