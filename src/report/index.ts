@@ -622,13 +622,12 @@ export function endedLine(ended: string): string {
  * the run's tags, or their build's own, as the summary's Tags column shows them (tagsCell).
  */
 export function amisAsTaggingLeftThem(model: SummaryModel): string {
-  const counts = model.buildTagCounts ?? {}
   const without: Ami[] = []
   const withoutOwn: Ami[] = []
   for (const ami of model.amis) {
     const tagging = model.tagging?.get(ami.region)
-    if (tagging === undefined || !tagging.tagged || tagging.amisNotTagged?.includes(ami.amiId)) without.push(ami)
-    else if (Object.hasOwn(counts, ami.build) && counts[ami.build] > 0 && !model.buildTagging?.get(ami.amiId)?.tagged) withoutOwn.push(ami)
+    if (tagging === undefined || runTagsFailed(tagging, ami.amiId)) without.push(ami)
+    else if (!ownTags(model, ami).added) withoutOwn.push(ami)
   }
   const count = model.amis.length
   if (without.length === 0 && withoutOwn.length === 0) return `the ${plural(count, 'AMI', ['is', 'are'])} built, tagged and ${inTheOutputs()}.`
@@ -678,7 +677,7 @@ function snapshotsUnknown(model: SummaryModel): string {
 /** What the Tags column says of an AMI whose region's tagging stands at `tagging`. */
 function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, ami: Pick<Ami, 'amiId' | 'build'>): string {
   if (!tagging) return model.reusedFrom ? 'reused' : model.outcome === 'tagging' ? 'pending' : 'not tagged'
-  if (!tagging.tagged || tagging.amisNotTagged?.includes(ami.amiId)) {
+  if (runTagsFailed(tagging, ami.amiId)) {
     // The error is told once: a whole one in the cell of each of the region's AMIs, as well as
     // under Problems, made the table as wide as the error and said it twice.
     const why = tagging.error !== undefined && model.problems.includes(tagging.error) ? 'see Problems below' : cell(tagging.error ?? 'unknown error')
@@ -687,11 +686,8 @@ function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, ami: 
   if (model.reusedFrom) return model.tagCount === undefined ? 'reused; input tags applied' : `reused; ${plural(model.tagCount, 'input tag')} applied`
   const where = model.snapshotsTagged === false ? ', on the AMI only' : ''
   if (model.tagCount === undefined) return `tags${where}`
-  // Own keys only: a build named as an object's own property (toString) has no count of its own.
-  const counts = model.buildTagCounts ?? {}
-  const own = Object.hasOwn(counts, ami.build) ? counts[ami.build] : 0
-  const ownTagging = model.buildTagging?.get(ami.amiId)
-  if (own === 0 || ownTagging?.tagged) {
+  const { count: own, added: ownAdded } = ownTags(model, ami)
+  if (ownAdded) {
     // The template's own tags count toward EC2's 50 too: the cell says how many the AMI has.
     // A key the template gave the AMI itself keeps its value: the action did not add it.
     const added = model.tagCount + own - (tagging.kept?.[ami.amiId]?.length ?? 0)
@@ -700,6 +696,19 @@ function tagsCell(model: SummaryModel, tagging: RegionTagging | undefined, ami: 
   }
   // Its build's own tags go on in the same call as the others: not told apart from them yet.
   return `${model.tagCount} tags${where}; its build's own ${own}: not added`
+}
+
+/** Whether the run's tags failed on AMI `amiId` in its region's `tagging`. */
+function runTagsFailed(tagging: RegionTagging, amiId: string): boolean {
+  return !tagging.tagged || tagging.amisNotTagged?.includes(amiId) === true
+}
+
+/** How many tags `ami`'s build gives it of its own (buildTagCounts), and whether they are on it (none to add counts as on). */
+function ownTags(model: SummaryModel, ami: Pick<Ami, 'amiId' | 'build'>): { count: number; added: boolean } {
+  const counts = model.buildTagCounts ?? {}
+  // Own keys only: a build named as an object's own property (toString) has no count of its own.
+  const count = Object.hasOwn(counts, ami.build) ? counts[ami.build] : 0
+  return { count, added: count === 0 || model.buildTagging?.get(ami.amiId)?.tagged === true }
 }
 
 /** After the reuse line: that input tags were applied to the reused AMIs. */
