@@ -2178,6 +2178,82 @@ build {
   })
 })
 
+describe('hclAmiBuilds: a data "amazon-ami" block a source_ami reads', () => {
+  it('gives its filter with the run\'s values and the region it asks in (its own, else the home region); none where Packer alone can run it', async () => {
+    const file = join(directory, 'data-sources.pkr.hcl')
+    writeFileSync(
+      file,
+      `variable "os" {
+  type = string
+}
+data "amazon-ami" "base" {
+  filters = {
+    name = "\${var.os}-*"
+  }
+  owners      = ["self", "amazon"]
+  most_recent = true
+  region      = "eu-west-1"
+}
+data "amazon-ami" "home" {
+  filters = { name = "home-*" }
+  owners  = ["self"]
+}
+data "amazon-ami" "keyed" {
+  filters     = { name = "keyed-*" }
+  owners      = ["self"]
+  most_recent = true
+  profile     = "images"
+}
+data "amazon-parameterstore" "latest" {
+  name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+source "amazon-ebs" "base" {
+  region     = "us-west-2"
+  profile    = "builds"
+  source_ami = data.amazon-ami.base.id
+}
+source "amazon-ebs" "home" {
+  source_ami = "\${data.amazon-ami.home.id}"
+}
+source "amazon-ebs" "keyed" {
+  source_ami = data.amazon-ami.keyed.id
+}
+source "amazon-ebs" "parameter" {
+  source_ami = data.amazon-parameterstore.latest.value
+}
+source "amazon-ebs" "called" {
+  source_ami = lower(data.amazon-ami.base.id)
+}
+source "amazon-ebs" "undefined" {
+  source_ami = data.amazon-ami.missing.id
+}
+build {
+  sources = ["source.amazon-ebs.base", "source.amazon-ebs.home", "source.amazon-ebs.keyed", "source.amazon-ebs.parameter", "source.amazon-ebs.called", "source.amazon-ebs.undefined"]
+}
+`
+    )
+    const scope = { variables: new Map<string, unknown>([['os', 'al2023']]) }
+    const read = [await readHclFile(file)]
+    const builds = (await hclAmiBuilds(read, scope, 'us-east-1')) ?? []
+    // Each still picks its source AMI as it builds; the action can ask for the first two only.
+    expect(builds.every((build) => build.picksSourceAmi !== undefined)).toBe(true)
+    expect(builds.map(({ name, sourceAmiFilter }) => [name, sourceAmiFilter])).toEqual([
+      [
+        'amazon-ebs.base',
+        { filters: { name: 'al2023-*' }, owners: ['self', 'amazon'], mostRecent: true, includeDeprecated: false, dataSource: { name: 'base', region: 'eu-west-1' } }
+      ],
+      ['amazon-ebs.home', { filters: { name: 'home-*' }, owners: ['self'], mostRecent: false, includeDeprecated: false, dataSource: { name: 'home', region: 'us-east-1' } }],
+      ['amazon-ebs.keyed', undefined],
+      ['amazon-ebs.parameter', undefined],
+      ['amazon-ebs.called', undefined],
+      ['amazon-ebs.undefined', undefined]
+    ])
+    // No home region: Packer's data source would ask where its AWS session points, which the action does not know.
+    const homeless = (await hclAmiBuilds(read, scope)) ?? []
+    expect(homeless.map(({ sourceAmiFilter }) => sourceAmiFilter?.dataSource?.region)).toEqual(['eu-west-1', undefined, undefined, undefined, undefined, undefined])
+  })
+})
+
 describe('hclAmiBuilds: the regions a build makes its AMIs in', () => {
   it('skip_create_ami and skip_save_build_region written as a variable: as this run gives them (a bool, or its text), else left to Packer', async () => {
     const file = join(directory, 'switches.pkr.hcl')

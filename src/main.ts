@@ -913,9 +913,10 @@ interface SourceAmisNow {
 }
 
 /**
- * Which AMI each build of the run that picks its source AMI with a `source_ami_filter` picks now,
- * asked of EC2 in its build region as Packer asks it (./aws/source-amis.ts), where the action
- * knows the filter's values, the region, and that Packer asks with the step's credentials.
+ * Which AMI each build of the run that picks its source AMI with a `source_ami_filter` (or a
+ * `data "amazon-ami"` block) picks now, asked of EC2 in its build region (the data source's) as
+ * Packer asks it (./aws/source-amis.ts), where the action knows the filter's values, the region,
+ * and that Packer asks with the step's credentials.
  */
 async function sourceAmisNow(inputs: Inputs): Promise<SourceAmisNow> {
   const written = inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds
@@ -926,25 +927,28 @@ async function sourceAmisNow(inputs: Inputs): Promise<SourceAmisNow> {
   const builds = (await amiBuildsOfRun(written, inputs)).filter((build) => build.picksSourceAmi)
   const looked = await Promise.all(
     builds.map(async (build): Promise<PickedSourceAmi | undefined> => {
-      const { sourceAmiFilter: filter, buildRegion: region } = build
+      const { sourceAmiFilter: filter } = build
+      // A data source asks in its own region, with the step's credentials, whatever the build's.
+      const region = filter?.dataSource?.region ?? build.buildRegion
       const why =
         filter === undefined
-          ? 'it is given by a data source, or by a source_ami_filter value that only Packer works out'
+          ? 'it comes from a value only Packer works out, or from a data source the action does not look up: one other than amazon-ami, or with credentials of its own'
           : region === undefined
             ? 'its region is one only Packer works out'
-            : build.ownCredentials
+            : build.ownCredentials && !filter.dataSource
               ? 'Packer looks it up with credentials the build names of its own'
               : undefined
       if (why !== undefined || filter === undefined || region === undefined) {
         unknown.set(build, why ?? '')
         return undefined
       }
+      const picker = filter.dataSource ? `data source data.amazon-ami.${filter.dataSource.name}` : 'source_ami_filter'
       const found = await currentSourceAmi(region, filter)
       if ('problem' in found) {
-        unknown.set(build, `its source_ami_filter was looked up, and ${found.problem}`)
+        unknown.set(build, `its ${picker} was looked up, and ${found.problem}`)
         return undefined
       }
-      core.info(`The source_ami_filter of build ${build.name ?? build.type} picks ${found.amiId} in ${region} now: the fingerprint covers it.`)
+      core.info(`The ${picker} of build ${build.name ?? build.type} picks ${found.amiId} in ${region} now: the fingerprint covers it.`)
       return { build: build.name ?? build.type, region, amiId: found.amiId }
     })
   )

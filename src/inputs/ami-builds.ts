@@ -87,6 +87,12 @@ export interface SourceAmiFilter {
   includeDeprecated: boolean
   /** A `source_ami` written beside the filter: Packer asks for that image, which the filter must match. */
   imageId?: string
+  /**
+   * Where the filter is a `data "amazon-ami"` block's that the build's `source_ami` reads alone
+   * (`data.amazon-ami.base.id`): its name, and the region it asks in (its `region`, else the home
+   * region, which Packer is given as AWS_REGION), whatever the build's region.
+   */
+  dataSource?: { name: string; region: string }
 }
 
 /**

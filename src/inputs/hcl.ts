@@ -1709,7 +1709,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const sameAmi = sameAmiEachTime(each.source, definition, override)
     const sessionManager = await hclSessionManager(type, setting, scope, override, definition)
     const picksSourceAmi = pickedSourceAmi(setting('source_ami_filter'), await readsDataSource(setting('source_ami'))) ? await hclSourceAmiPlace(override, definition) : undefined
-    const sourceAmiFilter = picksSourceAmi === undefined ? undefined : await hclSourceAmiFilter(setting, scope)
+    const sourceAmiFilter = picksSourceAmi === undefined ? undefined : await hclSourceAmiFilter(setting, scope, read, homeRegion)
     const made = {
       source: each.source,
       location: await placeOfUse(block, listedAt, override),
@@ -1762,7 +1762,7 @@ async function switchValues(written: (key: string) => unknown, scope: HclScope):
   for (const key of ['skip_create_ami', 'skip_save_build_region']) {
     const expression = written(key)
     if (typeof expression !== 'string' || !expression.includes('${')) continue
-    const value = (await variableAlone(expression, scope)) ?? (await hclStringValue(expression, scope))
+    const value = await switchValue(expression, scope)
     const decoded = value === undefined ? undefined : literalBoolean(value)
     if (decoded !== undefined) values.set(key, decoded)
   }
@@ -1819,21 +1819,57 @@ async function hclSourceAmiPlace(override: WrittenAt | undefined, definition: Wr
  * An HCL2 build's `source_ami_filter` block with the run's values (sourceAmiFilterOf): `filters`
  * written as a map, or as a variable that is one; `owners` as a list, or a variable that is one;
  * `most_recent` and `include_deprecated` as written, or as a variable alone or text this run gives.
+ * Without one, the filter of the data source its `source_ami` reads (hclDataSourceFilter).
  */
-async function hclSourceAmiFilter(setting: (key: string) => unknown, scope: HclScope): Promise<SourceAmiFilter | undefined> {
+async function hclSourceAmiFilter(setting: (key: string) => unknown, scope: HclScope, read: HclFileRead[], homeRegion: string | undefined): Promise<SourceAmiFilter | undefined> {
+  if (setting('source_ami_filter') === undefined) return hclDataSourceFilter(setting('source_ami'), read, scope, homeRegion)
   const blocks = bodies(setting('source_ami_filter'))
   if (blocks.length !== 1) return undefined
   const [block] = blocks
-  const boolean = async (written: unknown): Promise<unknown> =>
-    typeof written === 'string' && written.includes('${') ? ((await variableAlone(written, scope)) ?? (await hclStringValue(written, scope))) : written
   const written = setting('source_ami')
   return sourceAmiFilterOf({
     filters: await hclFilters(block.filters, scope),
     owners: block.owners === undefined ? [] : await listEntries(block.owners, scope),
-    mostRecent: await boolean(block.most_recent),
-    includeDeprecated: await boolean(block.include_deprecated),
+    mostRecent: await switchValue(block.most_recent, scope),
+    includeDeprecated: await switchValue(block.include_deprecated, scope),
     sourceAmi: written === undefined ? null : typeof written === 'string' ? await hclStringValue(written, scope) : undefined
   })
+}
+
+/**
+ * The filter of the `data "amazon-ami"` block a build's `source_ami` reads alone
+ * (`data.amazon-ami.base.id`), with the run's values, as Packer runs it as it builds: the same
+ * DescribeImages as a `source_ami_filter`'s (AmiFilterOptions), asked in the block's `region`,
+ * else the home region. Undefined where the template defines no such block once, the block names
+ * credentials of its own, or a value is one only Packer works out.
+ */
+async function hclDataSourceFilter(written: unknown, read: HclFileRead[], scope: HclScope, homeRegion: string | undefined): Promise<SourceAmiFilter | undefined> {
+  if (typeof written !== 'string' || !written.startsWith('${')) return undefined
+  const { traversalNames } = await import('./hcl-parser.js')
+  const names = await traversalNames(written)
+  if (names?.length !== 4 || names[0] !== 'data' || names[1] !== 'amazon-ami' || names[3] !== 'id') return undefined
+  const name = names[2]
+  const blocks = read.flatMap((file) => blocksAt(file.body.data, ['data'], 2).filter(({ labels }) => labels[0] === 'amazon-ami' && labels[1] === name))
+  if (blocks.length !== 1) return undefined
+  const [{ body }] = blocks
+  const unset = await nullSettings([body], scope)
+  const setting = (key: string): unknown => (unset.has(key) ? undefined : body[key])
+  if (namesCredentials(setting)) return undefined
+  const region = setting('region') === undefined ? homeRegion : typeof setting('region') === 'string' ? await hclStringValue(setting('region') as string, scope) : undefined
+  if (region === undefined || region === '') return undefined
+  const filter = sourceAmiFilterOf({
+    filters: await hclFilters(setting('filters'), scope),
+    owners: setting('owners') === undefined ? [] : await listEntries(setting('owners'), scope),
+    mostRecent: await switchValue(setting('most_recent'), scope),
+    includeDeprecated: await switchValue(setting('include_deprecated'), scope),
+    sourceAmi: null
+  })
+  return filter && { ...filter, dataSource: { name, region } }
+}
+
+/** A switch of a filter (`most_recent`) as written, or as a variable alone or text this run gives; for literalBoolean to decode. */
+async function switchValue(written: unknown, scope: HclScope): Promise<unknown> {
+  return typeof written === 'string' && written.includes('${') ? ((await variableAlone(written, scope)) ?? (await hclStringValue(written, scope))) : written
 }
 
 /** A `source_ami_filter`'s `filters` as name and value with the run's values; undefined where it is no map the action knows. */
