@@ -84,7 +84,7 @@ describeWithPacker('reuse of a build whose source_ami_filter picks its source AM
     expect(others).toEqual([])
     expect(notice.properties).toMatchObject({ file: 'ami.pkr.hcl', line: '43' })
     expect(notice.message).toContain(
-      'build amazon-ebs.demo picks its source AMI as it builds, and the action cannot tell which AMI that is now (it comes from a value only Packer works out, or from a data source the action does not look up: one other than amazon-ami, or with credentials of its own)'
+      'build amazon-ebs.demo picks its source AMI as it builds, and the action cannot tell which AMI that is now (it comes from a value only Packer works out, or from a data source the action does not look up: one other than amazon-ami and amazon-parameterstore, or with credentials of its own)'
     )
     expect(notice.message).toContain('give it in variables')
     expect(second.summary).toContain('picks its source AMI as it builds')

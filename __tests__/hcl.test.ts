@@ -2178,7 +2178,7 @@ build {
   })
 })
 
-describe('hclAmiBuilds: a data "amazon-ami" block a source_ami reads', () => {
+describe('hclAmiBuilds: a data "amazon-ami" or "amazon-parameterstore" block a source_ami reads', () => {
   it('gives its filter with the run\'s values and the region it asks in (its own, else the home region); none where Packer alone can run it', async () => {
     const file = join(directory, 'data-sources.pkr.hcl')
     writeFileSync(
@@ -2235,7 +2235,7 @@ build {
     const scope = { variables: new Map<string, unknown>([['os', 'al2023']]) }
     const read = [await readHclFile(file)]
     const builds = (await hclAmiBuilds(read, scope, 'us-east-1')) ?? []
-    // Each still picks its source AMI as it builds; the action can ask for the first two only.
+    // Each still picks its source AMI as it builds; the action can ask for the first two and the parameter only.
     expect(builds.every((build) => build.picksSourceAmi !== undefined)).toBe(true)
     expect(builds.map(({ name, sourceAmiFilter }) => [name, sourceAmiFilter])).toEqual([
       [
@@ -2248,9 +2248,19 @@ build {
       ['amazon-ebs.called', undefined],
       ['amazon-ebs.undefined', undefined]
     ])
+    // An amazon-parameterstore block's value: the parameter, read in the home region.
+    expect(builds.map(({ sourceAmiParameter }) => sourceAmiParameter)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      { dataSource: 'latest', name: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64', region: 'us-east-1' },
+      undefined,
+      undefined
+    ])
     // No home region: Packer's data source would ask where its AWS session points, which the action does not know.
     const homeless = (await hclAmiBuilds(read, scope)) ?? []
     expect(homeless.map(({ sourceAmiFilter }) => sourceAmiFilter?.dataSource?.region)).toEqual(['eu-west-1', undefined, undefined, undefined, undefined, undefined])
+    expect(homeless.map(({ sourceAmiParameter }) => sourceAmiParameter)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined])
   })
 })
 

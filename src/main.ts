@@ -923,36 +923,45 @@ async function sourceAmisNow(inputs: Inputs): Promise<SourceAmisNow> {
   const unknown = new Map<AmiBuild, string>()
   if (!written?.some((build) => build.picksSourceAmi)) return { picked: [], unknown }
   const { amiBuildsOfRun } = await import('./inputs/ami-builds.js')
-  const { currentSourceAmi } = await import('./aws/source-amis.js')
   const builds = (await amiBuildsOfRun(written, inputs)).filter((build) => build.picksSourceAmi)
   const looked = await Promise.all(
     builds.map(async (build): Promise<PickedSourceAmi | undefined> => {
-      const { sourceAmiFilter: filter } = build
-      // A data source asks in its own region, with the step's credentials, whatever the build's.
-      const region = filter?.dataSource?.region ?? build.buildRegion
-      const why =
-        filter === undefined
-          ? 'it comes from a value only Packer works out, or from a data source the action does not look up: one other than amazon-ami, or with credentials of its own'
-          : region === undefined
-            ? 'its region is one only Packer works out'
-            : build.ownCredentials && !filter.dataSource
-              ? 'Packer looks it up with credentials the build names of its own'
-              : undefined
-      if (why !== undefined || filter === undefined || region === undefined) {
-        unknown.set(build, why ?? '')
+      const found = await sourceAmiNow(build)
+      if ('why' in found) {
+        unknown.set(build, found.why)
         return undefined
       }
-      const picker = filter.dataSource ? `data source data.amazon-ami.${filter.dataSource.name}` : 'source_ami_filter'
-      const found = await currentSourceAmi(region, filter)
-      if ('problem' in found) {
-        unknown.set(build, `its ${picker} was looked up, and ${found.problem}`)
-        return undefined
-      }
-      core.info(`The ${picker} of build ${build.name ?? build.type} picks ${found.amiId} in ${region} now: the fingerprint covers it.`)
-      return { build: build.name ?? build.type, region, amiId: found.amiId }
+      core.info(`The ${found.picker} of build ${build.name ?? build.type} picks ${found.amiId} in ${found.region} now: the fingerprint covers it.`)
+      return { build: build.name ?? build.type, region: found.region, amiId: found.amiId }
     })
   )
   return { picked: looked.filter((each) => each !== undefined), unknown }
+}
+
+/**
+ * The AMI a build that picks its source AMI as it builds picks now, asked of EC2 (its filter's
+ * DescribeImages) or of SSM (its parameter's GetParameter) as Packer asks, with what picks it and
+ * where; else why the action cannot tell.
+ */
+async function sourceAmiNow(build: AmiBuild): Promise<{ amiId: string; region: string; picker: string } | { why: string }> {
+  const { sourceAmiFilter: filter, sourceAmiParameter: parameter } = build
+  if (parameter !== undefined) {
+    const picker = `data source data.amazon-parameterstore.${parameter.dataSource}`
+    const { currentParameterAmi } = await import('./aws/source-amis.js')
+    const found = await currentParameterAmi(parameter.region, parameter.name)
+    return 'problem' in found ? { why: `its ${picker} was read, and ${found.problem}` } : { amiId: found.amiId, region: parameter.region, picker }
+  }
+  // A data source asks in its own region, with the step's credentials, whatever the build's.
+  const region = filter?.dataSource?.region ?? build.buildRegion
+  if (filter === undefined) {
+    return { why: 'it comes from a value only Packer works out, or from a data source the action does not look up: one other than amazon-ami and amazon-parameterstore, or with credentials of its own' }
+  }
+  if (region === undefined) return { why: 'its region is one only Packer works out' }
+  if (build.ownCredentials && !filter.dataSource) return { why: 'Packer looks it up with credentials the build names of its own' }
+  const picker = filter.dataSource ? `data source data.amazon-ami.${filter.dataSource.name}` : 'source_ami_filter'
+  const { currentSourceAmi } = await import('./aws/source-amis.js')
+  const found = await currentSourceAmi(region, filter)
+  return 'problem' in found ? { why: `its ${picker} was looked up, and ${found.problem}` } : { amiId: found.amiId, region, picker }
 }
 
 /** The fingerprint with the source AMIs the run's builds' filters pick now (sourceAmisNow, withSourceAmis), logged where it differs. */

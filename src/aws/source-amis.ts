@@ -7,6 +7,7 @@ import type { SourceAmiFilter } from '../inputs/ami-builds.js'
 import { ec2Client } from './client.js'
 import { describeAwsFailure } from './failures.js'
 import { describeAllImages } from './images.js'
+import { parameterValue } from './ssm.js'
 
 /** The AMI ID the filter picks in `region`, or why the action cannot tell (as Packer would fail, or EC2 refused the call). */
 export async function currentSourceAmi(region: string, filter: SourceAmiFilter): Promise<{ amiId: string } | { problem: string }> {
@@ -31,4 +32,20 @@ export async function currentSourceAmi(region: string, filter: SourceAmiFilter):
 function newest(images: Image[]): Image {
   const seconds = (image: Image): number => Math.floor(Date.parse(image.CreationDate ?? '') / 1000) || 0
   return images.reduce((latest, image) => (seconds(image) >= seconds(latest) ? image : latest))
+}
+
+/**
+ * The AMI ID an SSM parameter holds in `region` now, read as Packer's amazon-parameterstore data
+ * source reads it (one GetParameter); or why the action cannot tell. A value that is no AMI ID (a
+ * SecureString, which Packer may decrypt) is neither logged nor used.
+ */
+export async function currentParameterAmi(region: string, name: string): Promise<{ amiId: string } | { problem: string }> {
+  let value: string | undefined
+  try {
+    value = await parameterValue(name, region)
+  } catch (error) {
+    return { problem: `GetParameter in ${region} failed: ${describeAwsFailure(error, 'ssm:GetParameter')}` }
+  }
+  if (value === undefined) return { problem: `parameter ${name} is not in ${region}` }
+  return /^ami-[0-9a-f]{8,17}$/.test(value) ? { amiId: value } : { problem: `parameter ${name} in ${region} holds no AMI ID` }
 }

@@ -64,6 +64,12 @@ export interface AmiBuild {
    * all: the action can then ask EC2 which AMI it picks now, as Packer will.
    */
   sourceAmiFilter?: SourceAmiFilter
+  /**
+   * Where its HCL2 `source_ami` is a `data "amazon-parameterstore"` block's value alone
+   * (`data.amazon-parameterstore.base.value`), as AWS publishes the newest base AMIs: the block's
+   * name, the parameter's, and the region it is read in (its `region`, else the home region).
+   */
+  sourceAmiParameter?: { dataSource: string; name: string; region: string }
   /** Its builder names the credentials Packer builds with: its own (ownCredentialSettings), or a role to assume. */
   ownCredentials?: OwnCredentials
 }

@@ -1709,7 +1709,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const sameAmi = sameAmiEachTime(each.source, definition, override)
     const sessionManager = await hclSessionManager(type, setting, scope, override, definition)
     const picksSourceAmi = pickedSourceAmi(setting('source_ami_filter'), await readsDataSource(setting('source_ami'))) ? await hclSourceAmiPlace(override, definition) : undefined
-    const sourceAmiFilter = picksSourceAmi === undefined ? undefined : await hclSourceAmiFilter(setting, scope, read, homeRegion)
+    const picks = picksSourceAmi === undefined ? {} : await hclSourceAmiPick(setting, scope, read, homeRegion)
     const made = {
       source: each.source,
       location: await placeOfUse(block, listedAt, override),
@@ -1731,7 +1731,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
       ...(literalBoolean(setting('force_deregister')) === false ? {} : { mayDeregister: true as const }),
       ...(sessionManager === undefined ? {} : { sessionManager }),
       ...(picksSourceAmi === undefined ? {} : { picksSourceAmi }),
-      ...(sourceAmiFilter === undefined ? {} : { sourceAmiFilter }),
+      ...picks,
       ...(namesCredentials(setting)
         ? { ownCredentials: { ...(await hclOwnCredentials(setting, scope)), ...(setsOwnCredentials(setting) ? { stepFree: true as const } : {}) } }
         : {})
@@ -1816,55 +1816,89 @@ async function hclSourceAmiPlace(override: WrittenAt | undefined, definition: Wr
 }
 
 /**
+ * How the action can ask which AMI an HCL2 build picks as it builds: its `source_ami_filter`
+ * (hclSourceAmiFilter), else the `data "amazon-ami"` block's filter, or the `data
+ * "amazon-parameterstore"` block's parameter, that its `source_ami` reads alone (hclDataSource).
+ * Empty where only Packer can tell.
+ */
+async function hclSourceAmiPick(
+  setting: (key: string) => unknown,
+  scope: HclScope,
+  read: HclFileRead[],
+  homeRegion: string | undefined
+): Promise<Pick<AmiBuild, 'sourceAmiFilter' | 'sourceAmiParameter'>> {
+  if (setting('source_ami_filter') !== undefined) {
+    const filter = await hclSourceAmiFilter(setting, scope)
+    return filter === undefined ? {} : { sourceAmiFilter: filter }
+  }
+  const data = await hclDataSource(setting('source_ami'), read, scope, homeRegion)
+  if (data?.type === 'amazon-parameterstore') {
+    const name = data.setting('name')
+    const value = typeof name === 'string' ? await hclStringValue(name, scope) : undefined
+    return value ? { sourceAmiParameter: { dataSource: data.name, name: value, region: data.region } } : {}
+  }
+  if (data?.type !== 'amazon-ami') return {}
+  const filter = await hclFilterOf(data.setting, scope, null)
+  return filter === undefined ? {} : { sourceAmiFilter: { ...filter, dataSource: { name: data.name, region: data.region } } }
+}
+
+/**
  * An HCL2 build's `source_ami_filter` block with the run's values (sourceAmiFilterOf): `filters`
  * written as a map, or as a variable that is one; `owners` as a list, or a variable that is one;
  * `most_recent` and `include_deprecated` as written, or as a variable alone or text this run gives.
- * Without one, the filter of the data source its `source_ami` reads (hclDataSourceFilter).
  */
-async function hclSourceAmiFilter(setting: (key: string) => unknown, scope: HclScope, read: HclFileRead[], homeRegion: string | undefined): Promise<SourceAmiFilter | undefined> {
-  if (setting('source_ami_filter') === undefined) return hclDataSourceFilter(setting('source_ami'), read, scope, homeRegion)
+async function hclSourceAmiFilter(setting: (key: string) => unknown, scope: HclScope): Promise<SourceAmiFilter | undefined> {
   const blocks = bodies(setting('source_ami_filter'))
   if (blocks.length !== 1) return undefined
   const [block] = blocks
   const written = setting('source_ami')
-  return sourceAmiFilterOf({
-    filters: await hclFilters(block.filters, scope),
-    owners: block.owners === undefined ? [] : await listEntries(block.owners, scope),
-    mostRecent: await switchValue(block.most_recent, scope),
-    includeDeprecated: await switchValue(block.include_deprecated, scope),
-    sourceAmi: written === undefined ? null : typeof written === 'string' ? await hclStringValue(written, scope) : undefined
-  })
+  return hclFilterOf((key) => block[key], scope, written === undefined ? null : typeof written === 'string' ? await hclStringValue(written, scope) : undefined)
 }
 
 /**
- * The filter of the `data "amazon-ami"` block a build's `source_ami` reads alone
- * (`data.amazon-ami.base.id`), with the run's values, as Packer runs it as it builds: the same
- * DescribeImages as a `source_ami_filter`'s (AmiFilterOptions), asked in the block's `region`,
- * else the home region. Undefined where the template defines no such block once, the block names
- * credentials of its own, or a value is one only Packer works out.
+ * The filter of a `source_ami_filter` block, or of a `data "amazon-ami"` block (AmiFilterOptions
+ * both), from its settings (`setting`) with the run's values, and the `source_ami` beside it.
  */
-async function hclDataSourceFilter(written: unknown, read: HclFileRead[], scope: HclScope, homeRegion: string | undefined): Promise<SourceAmiFilter | undefined> {
+async function hclFilterOf(setting: (key: string) => unknown, scope: HclScope, sourceAmi: string | undefined | null): Promise<SourceAmiFilter | undefined> {
+  return sourceAmiFilterOf({
+    filters: await hclFilters(setting('filters'), scope),
+    owners: setting('owners') === undefined ? [] : await listEntries(setting('owners'), scope),
+    mostRecent: await switchValue(setting('most_recent'), scope),
+    includeDeprecated: await switchValue(setting('include_deprecated'), scope),
+    sourceAmi
+  })
+}
+
+/** The attribute of each data source Packer's amazon plugin runs that gives a source AMI's ID. */
+const sourceAmiAttributes: Record<string, string> = { 'amazon-ami': 'id', 'amazon-parameterstore': 'value' }
+
+/**
+ * The data source (its `type` and `name`, its settings as this run has them) whose source AMI
+ * attribute a setting reads alone (`data.amazon-ami.base.id`, `data.amazon-parameterstore.base.value`),
+ * and the region Packer runs it in: its `region`, else the home region, which Packer is given as
+ * AWS_REGION; it asks with the step's credentials, whatever the build's. Undefined where the
+ * template defines no such block once, the block names credentials of its own, or its region is
+ * one only Packer works out.
+ */
+async function hclDataSource(
+  written: unknown,
+  read: HclFileRead[],
+  scope: HclScope,
+  homeRegion: string | undefined
+): Promise<{ type: string; name: string; setting: (key: string) => unknown; region: string } | undefined> {
   if (typeof written !== 'string' || !written.startsWith('${')) return undefined
   const { traversalNames } = await import('./hcl-parser.js')
-  const names = await traversalNames(written)
-  if (names?.length !== 4 || names[0] !== 'data' || names[1] !== 'amazon-ami' || names[3] !== 'id') return undefined
-  const name = names[2]
-  const blocks = read.flatMap((file) => blocksAt(file.body.data, ['data'], 2).filter(({ labels }) => labels[0] === 'amazon-ami' && labels[1] === name))
+  const [root, type, name, attribute, ...more] = (await traversalNames(written)) ?? []
+  if (root !== 'data' || sourceAmiAttributes[type] === undefined || attribute !== sourceAmiAttributes[type] || more.length > 0) return undefined
+  const blocks = read.flatMap((file) => blocksAt(file.body.data, ['data'], 2).filter(({ labels }) => labels[0] === type && labels[1] === name))
   if (blocks.length !== 1) return undefined
   const [{ body }] = blocks
   const unset = await nullSettings([body], scope)
   const setting = (key: string): unknown => (unset.has(key) ? undefined : body[key])
   if (namesCredentials(setting)) return undefined
-  const region = setting('region') === undefined ? homeRegion : typeof setting('region') === 'string' ? await hclStringValue(setting('region') as string, scope) : undefined
-  if (region === undefined || region === '') return undefined
-  const filter = sourceAmiFilterOf({
-    filters: await hclFilters(setting('filters'), scope),
-    owners: setting('owners') === undefined ? [] : await listEntries(setting('owners'), scope),
-    mostRecent: await switchValue(setting('most_recent'), scope),
-    includeDeprecated: await switchValue(setting('include_deprecated'), scope),
-    sourceAmi: null
-  })
-  return filter && { ...filter, dataSource: { name, region } }
+  const writtenRegion = setting('region')
+  const region = writtenRegion === undefined ? homeRegion : typeof writtenRegion === 'string' ? await hclStringValue(writtenRegion, scope) : undefined
+  return region ? { type, name, setting, region } : undefined
 }
 
 /** A switch of a filter (`most_recent`) as written, or as a variable alone or text this run gives; for literalBoolean to decode. */
