@@ -14,6 +14,7 @@ import { buildVariableProblems, provisionerProblems } from '../src/inputs/build-
 import {
   hclAmiBuilds,
   hclBuildBlock,
+  hclLocals,
   hclBuildCount,
   hclBuildlessProblems,
   hclBuildNames,
@@ -2227,13 +2228,19 @@ source "amazon-ebs" "called" {
 source "amazon-ebs" "undefined" {
   source_ami = data.amazon-ami.missing.id
 }
+locals {
+  base_ami = data.amazon-ami.home.id
+}
+source "amazon-ebs" "local" {
+  source_ami = local.base_ami
+}
 build {
-  sources = ["source.amazon-ebs.base", "source.amazon-ebs.home", "source.amazon-ebs.keyed", "source.amazon-ebs.parameter", "source.amazon-ebs.called", "source.amazon-ebs.undefined"]
+  sources = ["source.amazon-ebs.base", "source.amazon-ebs.home", "source.amazon-ebs.keyed", "source.amazon-ebs.parameter", "source.amazon-ebs.called", "source.amazon-ebs.undefined", "source.amazon-ebs.local"]
 }
 `
     )
-    const scope = { variables: new Map<string, unknown>([['os', 'al2023']]) }
     const read = [await readHclFile(file)]
+    const scope = { variables: new Map<string, unknown>([['os', 'al2023']]), locals: hclLocals(read.map(({ body }) => body)) }
     const builds = (await hclAmiBuilds(read, scope, 'us-east-1')) ?? []
     // Each still picks its source AMI as it builds; the action can ask for the first two and the parameter only.
     expect(builds.every((build) => build.picksSourceAmi !== undefined)).toBe(true)
@@ -2246,7 +2253,8 @@ build {
       ['amazon-ebs.keyed', undefined],
       ['amazon-ebs.parameter', undefined],
       ['amazon-ebs.called', undefined],
-      ['amazon-ebs.undefined', undefined]
+      ['amazon-ebs.undefined', undefined],
+      ['amazon-ebs.local', { filters: { name: 'home-*' }, owners: ['self'], mostRecent: false, includeDeprecated: false, dataSource: { name: 'home', region: 'us-east-1' } }]
     ])
     // An amazon-parameterstore block's value: the parameter, read in the home region.
     expect(builds.map(({ sourceAmiParameter }) => sourceAmiParameter)).toEqual([
@@ -2255,12 +2263,13 @@ build {
       undefined,
       { dataSource: 'latest', name: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64', region: 'us-east-1' },
       undefined,
+      undefined,
       undefined
     ])
     // No home region: Packer's data source would ask where its AWS session points, which the action does not know.
     const homeless = (await hclAmiBuilds(read, scope)) ?? []
-    expect(homeless.map(({ sourceAmiFilter }) => sourceAmiFilter?.dataSource?.region)).toEqual(['eu-west-1', undefined, undefined, undefined, undefined, undefined])
-    expect(homeless.map(({ sourceAmiParameter }) => sourceAmiParameter)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined])
+    expect(homeless.map(({ sourceAmiFilter }) => sourceAmiFilter?.dataSource?.region)).toEqual(['eu-west-1', undefined, undefined, undefined, undefined, undefined, undefined])
+    expect(homeless.every(({ sourceAmiParameter }) => sourceAmiParameter === undefined)).toBe(true)
   })
 })
 

@@ -1708,7 +1708,7 @@ export async function hclAmiBuilds(read: HclFileRead[], scope: HclScope = { vari
     const copies = await hclCopies(override?.body.ami_regions !== undefined ? override : definition, override?.body.region_kms_key_ids !== undefined ? override : definition, scope)
     const sameAmi = sameAmiEachTime(each.source, definition, override)
     const sessionManager = await hclSessionManager(type, setting, scope, override, definition)
-    const picksSourceAmi = pickedSourceAmi(setting('source_ami_filter'), await readsDataSource(setting('source_ami'))) ? await hclSourceAmiPlace(override, definition) : undefined
+    const picksSourceAmi = pickedSourceAmi(setting('source_ami_filter'), await readsDataSource(setting('source_ami'), scope)) ? await hclSourceAmiPlace(override, definition) : undefined
     const picks = picksSourceAmi === undefined ? {} : await hclSourceAmiPick(setting, scope, read, homeRegion)
     const made = {
       source: each.source,
@@ -1800,11 +1800,17 @@ async function hclSessionManager(
   return { file: workspaceRelative(at.file.file, process.cwd()), ...(await at.file.place([...at.path, 'ssh_interface'])) }
 }
 
-/** Whether a setting as the parser gives it reads a data source (`data.amazon-ami.base.id`), which Packer runs only as it builds. */
-async function readsDataSource(written: unknown): Promise<boolean> {
+/**
+ * Whether a setting as the parser gives it reads a data source (`data.amazon-ami.base.id`), which
+ * Packer runs only as it builds: itself, or through the locals it reads.
+ */
+async function readsDataSource(written: unknown, scope: HclScope, depth = 0): Promise<boolean> {
   if (typeof written !== 'string' || !written.includes('${')) return false
   const { attributesOf } = await import('./hcl-parser.js')
-  return (await attributesOf('data', written)).length > 0
+  if ((await attributesOf('data', written)).length > 0) return true
+  if (depth >= maxLocalDepth) return false
+  for (const local of await attributesOf('local', written)) if (await readsDataSource(scope.locals?.get(local), scope, depth + 1)) return true
+  return false
 }
 
 /** Where an HCL2 build picks its source AMI (AmiBuild.picksSourceAmi): on the setting that counts, the build's `source` block's, else the source's. */
@@ -1875,7 +1881,7 @@ const sourceAmiAttributes: Record<string, string> = { 'amazon-ami': 'id', 'amazo
 /**
  * The data source (its `type` and `name`, its settings as this run has them) whose source AMI
  * attribute a setting reads alone (`data.amazon-ami.base.id`, `data.amazon-parameterstore.base.value`),
- * and the region Packer runs it in: its `region`, else the home region, which Packer is given as
+ * itself or through a local that reads it alone, and the region Packer runs it in: its `region`, else the home region, which Packer is given as
  * AWS_REGION; it asks with the step's credentials, whatever the build's. Undefined where the
  * template defines no such block once, the block names credentials of its own, or its region is
  * one only Packer works out.
@@ -1884,11 +1890,14 @@ async function hclDataSource(
   written: unknown,
   read: HclFileRead[],
   scope: HclScope,
-  homeRegion: string | undefined
+  homeRegion: string | undefined,
+  depth = 0
 ): Promise<{ type: string; name: string; setting: (key: string) => unknown; region: string } | undefined> {
   if (typeof written !== 'string' || !written.startsWith('${')) return undefined
   const { traversalNames } = await import('./hcl-parser.js')
   const [root, type, name, attribute, ...more] = (await traversalNames(written)) ?? []
+  // A local that is such a read alone (`base_ami = data.amazon-ami.base.id`) reads it too.
+  if (root === 'local' && name === undefined && depth < maxLocalDepth) return hclDataSource(scope.locals?.get(type), read, scope, homeRegion, depth + 1)
   if (root !== 'data' || sourceAmiAttributes[type] === undefined || attribute !== sourceAmiAttributes[type] || more.length > 0) return undefined
   const blocks = read.flatMap((file) => blocksAt(file.body.data, ['data'], 2).filter(({ labels }) => labels[0] === type && labels[1] === name))
   if (blocks.length !== 1) return undefined
