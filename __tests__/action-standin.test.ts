@@ -1411,6 +1411,90 @@ ${webBuild}`
     expect(shown.log).not.toContain('Pa55FromVariables')
   })
 
+  /** What packer console answers for an amazon-secretsmanager data source's attributes, its secret a JSON document. */
+  const dataSourceSecret = (read: string, secret: Record<string, string>, key: string): Record<string, string> => ({
+    [`${read}.value`]: secret[key],
+    [`${read}.secret_string`]: JSON.stringify(secret),
+    [`${read}.secret_binary`]: ''
+  })
+
+  it('masks what the template reads from a secret store though nothing declares it sensitive: a data source, its JSON, aws_secretsmanager() and vault()', async () => {
+    writeFileSync(
+      join(workspace, 'ami.pkr.hcl'),
+      `data "amazon-secretsmanager" "db" {
+  name = "prod/db"
+  key  = "password"
+}
+locals {
+  api_token = aws_secretsmanager("ci/api", "token")
+  db_user   = jsondecode(data.amazon-secretsmanager.db.secret_string).username
+}
+source "amazon-ebs" "web" {
+  region = "us-east-1"
+}
+build {
+  sources = ["source.amazon-ebs.web"]
+  provisioner "shell" {
+    inline           = ["echo configured"]
+    environment_vars = ["DB_PASSWORD=\${data.amazon-secretsmanager.db.value}", "API_TOKEN=\${local.api_token}", "VAULT_TOKEN=\${vault("/kv/data/ci", "token")}"]
+  }
+  post-processor "manifest" {}
+}
+`
+    )
+    const lines = [
+      ['message', '    amazon-ebs: DB_PASSWORD=Pa55FromDataSource'],
+      ['message', '    amazon-ebs: DB_USER=app-user-7f3'],
+      ['message', '    amazon-ebs: API_TOKEN=TokenFromFunction'],
+      ['message', '    amazon-ebs: VAULT_TOKEN=s.TokenFromVault']
+    ]
+    const result = await run(
+      { template: 'ami.pkr.hcl', 'packer-version': '1.11.2' },
+      {
+        ...built,
+        STANDIN_CONSOLE: JSON.stringify({
+          ...dataSourceSecret('data.amazon-secretsmanager.db', { username: 'app-user-7f3', password: 'Pa55FromDataSource' }, 'password'),
+          'aws_secretsmanager("ci/api", "token")': 'TokenFromFunction',
+          'vault("/kv/data/ci", "token")': 's.TokenFromVault'
+        }),
+        STANDIN_LINES: JSON.stringify(lines)
+      }
+    )
+    expect(result.errors).toEqual([])
+    expect(result.warnings).toEqual([])
+    expect(result.exitCode).toBe(0)
+    const shown = asTheRunnerShowsIt(result)
+    for (const secret of ['Pa55FromDataSource', 'app-user-7f3', 'TokenFromFunction', 's.TokenFromVault']) expect(shown.log).not.toContain(secret)
+    expect(shown.log).toContain('amazon-ebs: DB_PASSWORD=***')
+    expect(shown.log).toContain('amazon-ebs: VAULT_TOKEN=***')
+  })
+
+  it('warns, naming what reads the secret, when Packer cannot tell it, and builds all the same', async () => {
+    writeFileSync(
+      join(workspace, 'ami.pkr.hcl'),
+      `source "amazon-ebs" "web" {
+  region = "us-east-1"
+}
+build {
+  sources = ["source.amazon-ebs.web"]
+  provisioner "shell" {
+    inline           = ["echo configured"]
+    environment_vars = ["API_TOKEN=\${aws_secretsmanager("ci/api", "token")}", "NAME=\${upper(source.name)}"]
+  }
+  post-processor "manifest" {}
+}
+`
+    )
+    const result = await run({ template: 'ami.pkr.hcl', 'packer-version': '1.11.2' }, built)
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['ami-id']).toBe('ami-0aaa1')
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /^The value of the secret the template reads \(aws_secretsmanager\("ci\/api", "token"\)\) is only known to Packer, and Packer could not tell it \(packer console failed: .*It is not masked: /s
+      )
+    ])
+  })
+
   // A data source's value (or vault()'s) is asked of packer console, which the stand-in answers.
   const secretTemplate = `variable "stage" {
   default = "dev"
@@ -1429,7 +1513,12 @@ ${webBuild}`
     writeFileSync(join(workspace, 'ami.pkr.hcl'), secretTemplate)
     const result = await run(
       { template: 'ami.pkr.hcl', 'packer-version': '1.11.2', variables: 'stage=prod' },
-      { ...built, STANDIN_LOCALS: JSON.stringify({ db_password: 'Pa55FromSecretsManager' }), STANDIN_SAY: 'DB_PASSWORD=Pa55FromSecretsManager' }
+      {
+        ...built,
+        STANDIN_LOCALS: JSON.stringify({ db_password: 'Pa55FromSecretsManager' }),
+        STANDIN_CONSOLE: JSON.stringify(dataSourceSecret('data.amazon-secretsmanager.db', { password: 'Pa55FromSecretsManager' }, 'password')),
+        STANDIN_SAY: 'DB_PASSWORD=Pa55FromSecretsManager'
+      }
     )
     expect(result.errors).toEqual([])
     expect(result.warnings).toEqual([])
@@ -1447,7 +1536,9 @@ ${webBuild}`
     expect(result.exitCode).toBe(0)
     expect(result.outputs['ami-id']).toBe('ami-0aaa1')
     expect(result.warnings).toEqual([
-      expect.stringMatching(/^The value of sensitive local db_password is only known to Packer, and Packer could not tell it \(packer console failed: .*Unsupported attribute/s)
+      expect.stringMatching(
+        /^The value of sensitive local db_password and of the secret the template reads \(data\.amazon-secretsmanager\.db\) is only known to Packer, and Packer could not tell it \(packer console failed: .*Unsupported attribute.*They are not masked: /s
+      )
     ])
   })
 
@@ -1457,10 +1548,10 @@ ${webBuild}`
     expect(result.exitCode).toBe(0)
     expect(result.outputs['ami-id']).toBe('ami-0aaa1')
     const warning = new RegExp(
-      '^The value of sensitive local db_password is only known to Packer, and Packer could not tell it: Packer crashed during packer console ' +
+      '^The value of sensitive local db_password and of the secret the template reads \\(data\\.amazon-secretsmanager\\.db\\) is only known to Packer, and Packer could not tell it: Packer crashed during packer console ' +
         '\\(panic: runtime error: invalid memory address or nil pointer dereference\\): a bug in the plugin github\\.com/hashicorp/packer-plugin-amazon, ' +
         "not in the template\\. Packer's crash report is at (/\\S+/crash\\.log) \\(moved out of the checkout, where Packer wrote it as crash\\.log\\); " +
-        'please report the crash at https://github\\.com/hashicorp/packer-plugin-amazon/issues\\. It is not masked: '
+        'please report the crash at https://github\\.com/hashicorp/packer-plugin-amazon/issues\\. They are not masked: '
     )
     expect(result.warnings).toEqual([expect.stringMatching(warning)])
     const [, report] = warning.exec(result.warnings[0]) ?? []

@@ -941,6 +941,23 @@ describeWithPacker('templates as users write them, through the bundled action', 
       }
     })
 
+    it('HCL2: a secret read with vault(), in a local and in a setting, prints as *** though nothing declares it sensitive', async () => {
+      const vault = await startVault('ci-token', { 'secret/data/ci': { api_token: 'V4ultT0ken', deploy_key: 'V4ultDeployKey' } })
+      try {
+        const workspace = workspaceFrom(join(fixtures, 'sensitive-hcl'))
+        const template = readFileSync(join(workspace, 'template.pkr.hcl'), 'utf8')
+          .replace('build {\n', 'locals {\n  token = vault("secret/data/ci", "api_token")\n}\n\nbuild {\n')
+          .replace('      "echo secret=${var.db_password}",\n', '      "echo vault=${local.token} key=${vault("secret/data/ci", "deploy_key")}",\n')
+        writeFileSync(join(workspace, 'template.pkr.hcl'), template)
+        const result = await run(workspace, { template: 'template.pkr.hcl', force: 'true' }, { VAULT_ADDR: vault.url, VAULT_TOKEN: 'ci-token' })
+        expect(result.errors).toEqual([])
+        expect(result.exitCode).toBe(0)
+        expectMasked(result, ['vault=V4ultT0ken key=V4ultDeployKey'], ['vault=*** key=***'], /V4ult/)
+      } finally {
+        await vault.close()
+      }
+    })
+
     it('HCL2: values from variables, a variables file and defaults print as ***', async () => {
       const workspace = workspaceFrom(join(fixtures, 'sensitive-hcl'))
       writeFileSync(join(workspace, 'prod.pkrvars.hcl'), 'db_password = "S3cr3tFromFile"\n')

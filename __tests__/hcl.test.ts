@@ -25,6 +25,7 @@ import {
   hclSourceDataProblems,
   hclTemplateDataProblems,
   hclProvisionerUses,
+  hclSecretReads,
   hclSelectionWarnings,
   hclNamesMayHoldComma,
   hclRenamesSources,
@@ -882,6 +883,7 @@ process.stdout.write(JSON.stringify(await readHclTemplate(JSON.parse(process.arg
       sensitiveValues: ['FromInput', 'FromDefault', 'FromFile', 'FromVariables'].map((value) => ({ value, of: 'variable', name: 'api_token' })),
       requiredPlugins: ['{"amazon":{"source":"github.com/hashicorp/amazon","version":">= 1.2.0"}}'],
       sensitiveUnknown: [],
+      secretReads: [],
       // Read from an environment without it.
       variablesEnvironment: [['BASE_AMI', '']],
       amiBuilds: [],
@@ -2270,6 +2272,44 @@ build {
     const homeless = (await hclAmiBuilds(read, scope)) ?? []
     expect(homeless.map(({ sourceAmiFilter }) => sourceAmiFilter?.dataSource?.region)).toEqual(['eu-west-1', undefined, undefined, undefined, undefined, undefined, undefined])
     expect(homeless.every(({ sourceAmiParameter }) => sourceAmiParameter === undefined)).toBe(true)
+  })
+})
+
+describe('hclSecretReads', () => {
+  it('lists every amazon-secretsmanager data source and every secret call packer console can work out alone, each once, sensitive or not', async () => {
+    const files = await parsed({
+      'secrets.pkr.hcl': `data "amazon-secretsmanager" "db" {
+  name = "prod/db"
+}
+data "amazon-ami" "base" {
+  filters = { name = "base-*" }
+  owners  = ["self"]
+}
+locals {
+  token = vault("secret/data/ci", "token")
+  raw   = jsondecode(aws_secretsmanager_raw("ci/\${var.stage}"))
+}
+local "key" {
+  expression = aws_secretsmanager("ci/key", "key")
+  sensitive  = true
+}
+source "amazon-ebs" "web" {
+  region = "us-east-1"
+}
+build {
+  sources = ["source.amazon-ebs.web"]
+  provisioner "shell" {
+    environment_vars = ["TOKEN=\${vault("secret/data/ci", "token")}", "NAME=\${upper(source.name)}", "PER=\${vault("secret/data/\${source.name}", "token")}"]
+  }
+}
+`
+    })
+    expect(await hclSecretReads(files)).toEqual([
+      'data.amazon-secretsmanager.db',
+      'vault("secret/data/ci", "token")',
+      'aws_secretsmanager_raw("ci/${var.stage}")',
+      'aws_secretsmanager("ci/key", "key")'
+    ])
   })
 })
 

@@ -11,6 +11,7 @@ import { describeWithPacker, packer } from './support/runtimes.js'
 
 const variable = (name: string, value: string): SensitiveValue => ({ value, of: 'variable', name })
 const local = (name: string, value: string): SensitiveValue => ({ value, of: 'local', name })
+const secret = (name: string, value: string): SensitiveValue => ({ value, of: 'secret', name })
 
 describe('what packer console is asked, and how its answer is read', () => {
   it('asks for the variables of a JSON template as hex bytes, one field each', () => {
@@ -33,6 +34,25 @@ describe('what packer console is asked, and how its answer is read', () => {
     const values = [local('db', 'pw'), local('keys', 'k1'), local('keys', 'k2'), local('keys', '3')]
     expect(readConsoleAnswer(question, encoded)).toEqual(values)
     expect(readConsoleAnswer(question, `"${encoded}"`)).toEqual(values)
+  })
+
+  it('asks for the secrets an HCL2 template reads after the locals: a data source by its secret attributes, a call as written; and reads JSON secrets piece by piece', () => {
+    const question = { kind: 'hcl' as const, names: ['db'], secrets: ['data.amazon-secretsmanager.app', 'aws_secretsmanager_raw("ci/all")'] }
+    expect(consoleExpression(question)).toBe(
+      'base64encode(jsonencode([local.db, [data.amazon-secretsmanager.app.value, data.amazon-secretsmanager.app.secret_string, data.amazon-secretsmanager.app.secret_binary], aws_secretsmanager_raw("ci/all")]))'
+    )
+    const encoded = Buffer.from(JSON.stringify(['pw', ['p4ss', '{"user":"app","password":"p4ss"}', ''], '{"api": {"key": "k3y"}} '])).toString('base64')
+    expect(readConsoleAnswer(question, encoded)).toEqual([
+      local('db', 'pw'),
+      secret('data.amazon-secretsmanager.app', 'p4ss'),
+      secret('data.amazon-secretsmanager.app', '{"user":"app","password":"p4ss"}'),
+      secret('data.amazon-secretsmanager.app', 'app'),
+      secret('data.amazon-secretsmanager.app', 'p4ss'),
+      secret('aws_secretsmanager_raw("ci/all")', '{"api": {"key": "k3y"}} '),
+      secret('aws_secretsmanager_raw("ci/all")', 'k3y')
+    ])
+    // A value for each local and each secret.
+    expect(() => readConsoleAnswer(question, Buffer.from('["pw", []]').toString('base64'))).toThrow(/JSON/)
   })
 
   it('refuses an answer in which Packer hid a sensitive value, or one that is not what was asked', () => {
@@ -126,6 +146,12 @@ describeWithPacker('packer console, asked for values it reads from Vault', () =>
       { env: env() }
     )
     expect(answer).toEqual({ values: [local('token', 'V4ultT0ken'), local('urls', 'https://bot:V4ultT0ken@ci/')] })
+  })
+
+  it('HCL2: gives the value of a vault() call as written, which no local holds', async () => {
+    const call = 'vault("secret/data/ci", "api_token")'
+    const answer = await askSensitiveValues(packer as string, { kind: 'hcl', names: [], secrets: [call] }, request('hcl', [{ name: 'user', value: 'bot' }]), { env: env() })
+    expect(answer).toEqual({ values: [secret(call, 'V4ultT0ken')] })
   })
 
   it('says why when Packer cannot answer, and gives no value', async () => {

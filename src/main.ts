@@ -202,22 +202,28 @@ function maskedByPacker(
   template: Promise<HclTemplate> | undefined
 ): Promise<unknown> | undefined {
   if (template === undefined && inputs.sensitiveUnknown.length === 0) return undefined
-  const names = template ? template.then((read) => read.sensitiveUnknown) : Promise.resolve(inputs.sensitiveUnknown)
-  return names.then(async (unknown) => {
-    if (unknown.length === 0) return
+  const asked = template ? template.then((read) => ({ names: read.sensitiveUnknown, secrets: read.secretReads })) : Promise.resolve({ names: inputs.sensitiveUnknown, secrets: [] })
+  return asked.then(async ({ names: unknown, secrets }) => {
+    if (unknown.length === 0 && secrets.length === 0) return
     const { askSensitiveValues } = await import('./packer/console.js')
     const kind = inputs.templateKind
-    const answer = await askSensitiveValues(packer.path, { kind, names: unknown }, inputs, { env: packerEnvironment(inputs.awsRegion), cancellation })
+    const question = { kind, names: unknown, secrets }
+    const answer = await askSensitiveValues(packer.path, question, inputs, { env: packerEnvironment(inputs.awsRegion), cancellation })
     maskValues(answer.values)
     if (answer.problem === undefined || cancellation.cancelled) return
-    const what = `${kind === 'json' ? 'variable' : 'local'}${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`
+    const what = [
+      ...(unknown.length === 0 ? [] : [`sensitive ${kind === 'json' ? 'variable' : 'local'}${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}`]),
+      ...(secrets.length === 0 ? [] : [`the secret${secrets.length === 1 ? '' : 's'} the template reads (${secrets.join(', ')})`])
+    ].join(' and of ')
     // A crash's report was moved out of the checkout: the warning says where.
     const why = answer.panicked ? `: ${packerCrashed(answer.panicked, inputs.workspace)}` : ` (${answer.problem}).`
+    const unmasked =
+      unknown.length + secrets.length === 1
+        ? 'It is not masked: if the build gets it after all and prints it, it shows in the log.'
+        : 'They are not masked: if the build gets them after all and prints them, they show in the log.'
     annotate({
       level: 'warning',
-      message:
-        `The value of sensitive ${what} is only known to Packer, and Packer could not tell it${why} ` +
-        'It is not masked: if the build gets it after all and prints it, it shows in the log.',
+      message: `The value of ${what} is only known to Packer, and Packer could not tell it${why} ${unmasked}`,
       title: 'Sensitive values'
     })
   })

@@ -38,8 +38,11 @@ export function literalBoolean(written: unknown): boolean | undefined {
  */
 export interface SensitiveValue {
   value: string
-  /** A variable (`sensitive-variables` in JSON, `sensitive = true` in HCL2) or an HCL2 `local`. */
-  of: 'variable' | 'local'
+  /**
+   * A variable (`sensitive-variables` in JSON, `sensitive = true` in HCL2), an HCL2 `local`, or
+   * a secret an HCL2 template reads (hclSecretReads): its name is then what reads it, as written.
+   */
+  of: 'variable' | 'local' | 'secret'
   name: string
 }
 

@@ -1210,6 +1210,25 @@ export function environmentNames(template: string): Promise<string[]> {
 }
 
 /**
+ * The calls a string of HCL's JSON syntax (as the parser gives it) makes anywhere in its
+ * interpolations and directives to one of `functions`, each as written (`vault("/kv", "token")`
+ * of `TOKEN=${vault("/kv", "token")}`), once, in order: those whose arguments read nothing but
+ * literal values, input variables and locals, which `packer console` can evaluate alone.
+ */
+export function callsTo(functions: string[], template: string): Promise<string[]> {
+  if (!functions.some((name) => template.includes(name)) || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve([])
+  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (tree) => {
+    const calls = tree.descendantsOfType('function_call').flatMap((call) => {
+      const name = call?.namedChildren[0]
+      if (!call || name?.type !== 'identifier' || !functions.includes(text(name))) return []
+      const reads = call.descendantsOfType('variable_expr').map((variable) => (variable ? text(variable) : ''))
+      return reads.every((root) => root === 'var' || root === 'local') ? [text(call)] : []
+    })
+    return [...new Set(calls)]
+  }).catch(() => [])
+}
+
+/**
  * Reads with `read` the expression a string of HCL's JSON syntax (as the parser gives it) is when
  * it is one interpolation alone (`${merge(local.tags, var.tags)}`); undefined when it is not one.
  */

@@ -556,6 +556,27 @@ export async function hclSensitiveLocalValues(
   return { values, unknown }
 }
 
+/** The functions of Packer's HCL2 that read a secret store. */
+const secretFunctions = ['vault', 'aws_secretsmanager', 'aws_secretsmanager_raw']
+
+/**
+ * What a template reads from a secret store, whether or not it declares it sensitive (Packer
+ * hides only what is, and prints the rest as a provisioner or its debug log shows it): each
+ * `data "amazon-secretsmanager"` block, as `data.amazon-secretsmanager.NAME`, and each call to
+ * vault(), aws_secretsmanager() or aws_secretsmanager_raw() as written, where its arguments are
+ * values, variables and locals (`packer console` can then work it out alone). The job asks Packer
+ * for their values and masks them.
+ */
+export async function hclSecretReads(files: HclBody[]): Promise<string[]> {
+  const reads: string[] = []
+  for (const file of files) {
+    for (const { labels } of blocksAt(file.data, ['data'], 2)) if (labels[0] === 'amazon-secretsmanager') reads.push(`data.amazon-secretsmanager.${labels[1]}`)
+  }
+  const { callsTo } = await import('./hcl-parser.js')
+  for (const text of files.flatMap(stringsOf)) if (text.includes('${')) reads.push(...(await callsTo(secretFunctions, text)))
+  return [...new Set(reads)]
+}
+
 /** The strings of a local's value that the action can read; `known` when that is all of them. */
 async function localStrings(value: unknown, scope: HclScope): Promise<{ strings: string[]; known: boolean }> {
   if (typeof value === 'object' && value !== null) {
@@ -2193,6 +2214,8 @@ export interface HclTemplate {
   sensitiveValues: SensitiveValue[]
   /** The sensitive locals whose values only Packer knows: the job asks Packer for them. */
   sensitiveUnknown: string[]
+  /** What the template reads from a secret store (hclSecretReads): the job asks Packer for those values too. */
+  secretReads: string[]
   /** The environment its variables read in this run (`env()` in defaults, `PKR_VAR_<name>`), as the fingerprint takes it. */
   variablesEnvironment: EnvironmentRead[]
   /** The `required_plugins` declarations, for the plugin cache's key. */
@@ -2426,6 +2449,7 @@ export async function readHclTemplate(
     sensitiveVariables: [...hclSensitiveVariables(files).keys()],
     sensitiveValues,
     sensitiveUnknown: sensitiveLocals.unknown,
+    secretReads: await hclSecretReads(files),
     variablesEnvironment: environment,
     requiredPlugins: hclRequiredPlugins(files),
     buildCount: allRead ? hclBuildCount(files) : undefined,

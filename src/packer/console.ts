@@ -1,6 +1,7 @@
 // `packer console`: the values of sensitive variables and locals that only Packer can work out
-// (`{{vault …}}`, `aws_secretsmanager()`, a data source), asked of Packer itself so that the
-// job can mask them before Packer prints them. Packer 1.6.6 to 1.15.0 print sensitive values in
+// (`{{vault …}}`, `aws_secretsmanager()`, a data source), and of what an HCL2 template reads
+// from a secret store, sensitive or not, asked of Packer itself so that the job can mask them
+// before Packer prints them. Packer 1.6.6 to 1.15.0 print sensitive values in
 // clear in -machine-readable mode, which the job uses.
 //
 // Packer's console answers with sensitive values shown as <sensitive>, so it is asked for them
@@ -10,7 +11,7 @@
 import { Buffer } from 'node:buffer'
 import { errorMessage } from '../common/errors.js'
 import { stoppedAtDeadline } from '../common/waiting.js'
-import { sensitiveStrings, type SensitiveValue } from '../common/values.js'
+import { sensitiveStrings, stringsOf, type SensitiveValue } from '../common/values.js'
 import type { TemplateKind } from '../inputs/template.js'
 import { consoleArguments } from './commands.js'
 import { distinctHclDiagnostics, unescapeField } from './machine-readable.js'
@@ -29,6 +30,32 @@ const maxAnswerChars = 4 * 1024 * 1024
 export interface SensitiveQuestion {
   kind: TemplateKind
   names: string[]
+  /** What an HCL2 template reads from a secret store (hclSecretReads), after the locals. */
+  secrets?: string[]
+}
+
+/** The attributes of an amazon-secretsmanager data source that hold the secret. */
+const secretAttributes = ['value', 'secret_string', 'secret_binary']
+
+/** How packer console is asked for a secret read: a data source's secret attributes, else the call as written. */
+function secretExpression(read: string): string {
+  return read.startsWith('data.') ? `[${secretAttributes.map((attribute) => `${read}.${attribute}`).join(', ')}]` : read
+}
+
+/**
+ * Each string of a secret's value, and each string inside one that is a JSON document (the whole
+ * secret of aws_secretsmanager_raw(), or a data source's secret_string), which a template may
+ * take apart with jsondecode() and print a piece of.
+ */
+function secretStrings(value: unknown): string[] {
+  return stringsOf(value).flatMap((text) => {
+    if (!/^\s*[[{]/.test(text)) return [text]
+    try {
+      return [text, ...stringsOf(JSON.parse(text))]
+    } catch {
+      return [text]
+    }
+  })
 }
 
 export interface SensitiveAnswer {
@@ -56,7 +83,8 @@ export function consoleExpression(question: SensitiveQuestion): string {
       .map((name) => `{{printf "% x" (user \`${name}\`)}}`)
       .join('|')
   }
-  return `base64encode(jsonencode([${question.names.map((name) => `local.${name}`).join(', ')}]))`
+  const asked = [...question.names.map((name) => `local.${name}`), ...(question.secrets ?? []).map(secretExpression)]
+  return `base64encode(jsonencode([${asked.join(', ')}]))`
 }
 
 /**
@@ -87,9 +115,14 @@ export function readConsoleAnswer(question: SensitiveQuestion, answer: string): 
   } catch {
     throw new Error('its answer is not the JSON asked for')
   }
-  // A list of the locals' values, in the order asked for.
-  if (!Array.isArray(values) || values.length !== question.names.length) throw new Error('its answer is not the JSON asked for')
-  return values.flatMap((value, index) => sensitiveStrings(value, 'local', question.names[index]))
+  // A list of the locals' values, then the secrets', in the order asked for.
+  const secrets = question.secrets ?? []
+  if (!Array.isArray(values) || values.length !== question.names.length + secrets.length) throw new Error('its answer is not the JSON asked for')
+  return values.flatMap((value, index) =>
+    index < question.names.length
+      ? sensitiveStrings(value, 'local', question.names[index])
+      : sensitiveStrings(secretStrings(value), 'secret', secrets[index - question.names.length])
+  )
 }
 
 /** What packer console prints, kept rather than logged: its last `ui,message`, unescaped. */
@@ -134,7 +167,7 @@ export async function askSensitiveValues(
   options: { env: NodeJS.ProcessEnv; cancellation?: Cancellation; deadlineMs?: number }
 ): Promise<SensitiveAnswer> {
   const expression = consoleExpression(question)
-  if (question.names.length === 0 || expression === '') return { values: [] }
+  if (question.names.length + (question.secrets?.length ?? 0) === 0 || expression === '') return { values: [] }
   const deadlineMs = options.deadlineMs ?? consoleDeadlineMs
   const output = new KeptAnswer()
   let run: PackerRun

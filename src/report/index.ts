@@ -256,9 +256,10 @@ export function warnOfOutputsHoldingSecrets(summary?: SummaryModel): void {
   const names = holding.map(({ output }) => output)
   const what = holding.some(({ held }) => held === 'value') ? 'a sensitive value' : 'a line of a multi-line sensitive value'
   const holders = holding.flatMap((output) => output.holders)
-  const named = (['variable', 'local'] as const).flatMap((of) => {
+  const named = (['variable', 'local', 'secret'] as const).flatMap((of) => {
     const these = [...new Set(holders.filter((holder) => holder.of === of).map(({ name }) => name))]
-    return these.length === 0 ? [] : [`sensitive ${of}${these.length === 1 ? '' : 's'} ${these.join(', ')}`]
+    if (these.length === 0) return []
+    return of === 'secret' ? [`read by ${these.join(', ')}`] : [`sensitive ${of}${these.length === 1 ? '' : 's'} ${these.join(', ')}`]
   })
   const of = named.length > 0 ? ` (${named.join('; ')})` : ''
   const warning = annotate({
