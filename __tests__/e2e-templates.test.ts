@@ -941,6 +941,23 @@ describeWithPacker('templates as users write them, through the bundled action', 
       }
     })
 
+    it('JSON: a {{vault}} variable that sensitive-variables does not list prints as *** all the same', async () => {
+      const vault = await startVault('ci-token', { 'secret/data/ci': { api_token: 'V4ultT0ken', deploy_key: 'V4ultKeyOne\nV4ultKeyTwo' } })
+      try {
+        const workspace = workspaceFrom(join(fixtures, 'sensitive-vault'))
+        const template = JSON.parse(readFileSync(join(workspace, 'template.json'), 'utf8')) as Record<string, unknown>
+        delete template['sensitive-variables']
+        writeFileSync(join(workspace, 'template.json'), JSON.stringify(template, null, 2))
+        const result = await run(workspace, { template: 'template.json' }, { VAULT_ADDR: vault.url, VAULT_TOKEN: 'ci-token' })
+        expect(result.exitCode).toBe(0)
+        expect(result.errors).toEqual([])
+        expect(result.warnings).toEqual([])
+        expectMasked(result, ['token=V4ultT0ken', 'V4ultKeyTwo'], ['token=***', 'key=***'], /V4ult/)
+      } finally {
+        await vault.close()
+      }
+    })
+
     it('HCL2: a secret read with vault(), in a local and in a setting, prints as *** though nothing declares it sensitive', async () => {
       const vault = await startVault('ci-token', { 'secret/data/ci': { api_token: 'V4ultT0ken', deploy_key: 'V4ultDeployKey' } })
       try {

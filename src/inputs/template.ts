@@ -1226,10 +1226,15 @@ function typesOf(entries: unknown): string[] {
   return [...new Set(types.filter((type): type is string => typeof type === 'string' && type !== ''))]
 }
 
+/** The functions of Packer's JSON templates that read a secret store. */
+const secretFunctions = ['vault', 'aws_secretsmanager']
+
 /**
  * The names `sensitive-variables` lists, the values of those variables, as far as they are
  * known, and the names of those whose value only Packer knows (their text as written is masked
- * meanwhile).
+ * meanwhile). A variable whose value reads a secret store (`{{vault …}}`,
+ * `{{aws_secretsmanager …}}`) is masked as one of them, listed or not: Packer hides only those
+ * listed.
  */
 function sensitiveValuesOf(
   sensitive: unknown,
@@ -1237,9 +1242,10 @@ function sensitiveValuesOf(
   context: TemplateContext
 ): Pick<JsonTemplateInfo, 'sensitiveVariables' | 'sensitiveValues' | 'sensitiveUnknown'> {
   const names = (Array.isArray(sensitive) ? sensitive : []).filter((name): name is string => typeof name === 'string')
+  const secretReads = [...variables].flatMap(([name, raw]) => (raw !== undefined && secretFunctions.some((fn) => templateCalls(raw, fn).length > 0) ? [name] : []))
   const values: SensitiveValue[] = []
   const unknown: string[] = []
-  for (const name of names) {
+  for (const name of new Set([...names, ...secretReads])) {
     const raw = variables.get(name)
     if (raw === undefined) continue
     const value = raw.includes('{{') ? resolveUserVariables(raw, variables, context, true) : raw
