@@ -2285,6 +2285,13 @@ data "amazon-ami" "base" {
   filters = { name = "base-*" }
   owners  = ["self"]
 }
+data "amazon-parameterstore" "signing" {
+  name            = "/ci/signing-key"
+  with_decryption = true
+}
+data "amazon-parameterstore" "plain" {
+  name = "/ci/region"
+}
 locals {
   token = vault("secret/data/ci", "token")
   raw   = jsondecode(aws_secretsmanager_raw("ci/\${var.stage}"))
@@ -2306,6 +2313,7 @@ build {
     })
     expect(await hclSecretReads(files)).toEqual([
       'data.amazon-secretsmanager.db',
+      'data.amazon-parameterstore.signing.value',
       'vault("secret/data/ci", "token")',
       'aws_secretsmanager_raw("ci/${var.stage}")',
       'aws_secretsmanager("ci/key", "key")'

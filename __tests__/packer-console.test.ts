@@ -37,11 +37,16 @@ describe('what packer console is asked, and how its answer is read', () => {
   })
 
   it('asks for the secrets an HCL2 template reads after the locals: a data source by its secret attributes, a call as written; and reads JSON secrets piece by piece', () => {
-    const question = { kind: 'hcl' as const, names: ['db'], secrets: ['data.amazon-secretsmanager.app', 'aws_secretsmanager_raw("ci/all")'] }
+    const question = {
+      kind: 'hcl' as const,
+      names: ['db'],
+      secrets: ['data.amazon-secretsmanager.app', 'aws_secretsmanager_raw("ci/all")', 'data.amazon-parameterstore.key.value']
+    }
     expect(consoleExpression(question)).toBe(
-      'base64encode(jsonencode([local.db, [data.amazon-secretsmanager.app.value, data.amazon-secretsmanager.app.secret_string, data.amazon-secretsmanager.app.secret_binary], aws_secretsmanager_raw("ci/all")]))'
+      'base64encode(jsonencode([local.db, [data.amazon-secretsmanager.app.value, data.amazon-secretsmanager.app.secret_string, data.amazon-secretsmanager.app.secret_binary], ' +
+        'aws_secretsmanager_raw("ci/all"), data.amazon-parameterstore.key.value]))'
     )
-    const encoded = Buffer.from(JSON.stringify(['pw', ['p4ss', '{"user":"app","password":"p4ss"}', ''], '{"api": {"key": "k3y"}} '])).toString('base64')
+    const encoded = Buffer.from(JSON.stringify(['pw', ['p4ss', '{"user":"app","password":"p4ss"}', ''], '{"api": {"key": "k3y"}} ', 'K3yP4ram'])).toString('base64')
     expect(readConsoleAnswer(question, encoded)).toEqual([
       local('db', 'pw'),
       secret('data.amazon-secretsmanager.app', 'p4ss'),
@@ -49,7 +54,8 @@ describe('what packer console is asked, and how its answer is read', () => {
       secret('data.amazon-secretsmanager.app', 'app'),
       secret('data.amazon-secretsmanager.app', 'p4ss'),
       secret('aws_secretsmanager_raw("ci/all")', '{"api": {"key": "k3y"}} '),
-      secret('aws_secretsmanager_raw("ci/all")', 'k3y')
+      secret('aws_secretsmanager_raw("ci/all")', 'k3y'),
+      secret('data.amazon-parameterstore.key.value', 'K3yP4ram')
     ])
     // A value for each local and each secret.
     expect(() => readConsoleAnswer(question, Buffer.from('["pw", []]').toString('base64'))).toThrow(/JSON/)

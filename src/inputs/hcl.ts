@@ -562,7 +562,8 @@ const secretFunctions = ['vault', 'aws_secretsmanager', 'aws_secretsmanager_raw'
 /**
  * What a template reads from a secret store, whether or not it declares it sensitive (Packer
  * hides only what is, and prints the rest as a provisioner or its debug log shows it): each
- * `data "amazon-secretsmanager"` block, as `data.amazon-secretsmanager.NAME`, and each call to
+ * `data "amazon-secretsmanager"` block, as `data.amazon-secretsmanager.NAME`, the value of each
+ * `data "amazon-parameterstore"` block that decrypts it (`with_decryption`), and each call to
  * vault(), aws_secretsmanager() or aws_secretsmanager_raw() as written, where its arguments are
  * values, variables and locals (`packer console` can then work it out alone). The job asks Packer
  * for their values and masks them.
@@ -570,7 +571,11 @@ const secretFunctions = ['vault', 'aws_secretsmanager', 'aws_secretsmanager_raw'
 export async function hclSecretReads(files: HclBody[]): Promise<string[]> {
   const reads: string[] = []
   for (const file of files) {
-    for (const { labels } of blocksAt(file.data, ['data'], 2)) if (labels[0] === 'amazon-secretsmanager') reads.push(`data.amazon-secretsmanager.${labels[1]}`)
+    for (const { labels, body } of blocksAt(file.data, ['data'], 2)) {
+      if (labels[0] === 'amazon-secretsmanager') reads.push(`data.amazon-secretsmanager.${labels[1]}`)
+      // A SecureString parameter, which the data source decrypts.
+      if (labels[0] === 'amazon-parameterstore' && literalBoolean(body.with_decryption) !== false) reads.push(`data.amazon-parameterstore.${labels[1]}.value`)
+    }
   }
   const { callsTo } = await import('./hcl-parser.js')
   for (const text of files.flatMap(stringsOf)) if (text.includes('${')) reads.push(...(await callsTo(secretFunctions, text)))

@@ -37,9 +37,9 @@ export interface SensitiveQuestion {
 /** The attributes of an amazon-secretsmanager data source that hold the secret. */
 const secretAttributes = ['value', 'secret_string', 'secret_binary']
 
-/** How packer console is asked for a secret read: a data source's secret attributes, else the call as written. */
+/** How packer console is asked for a secret read: an amazon-secretsmanager data source's secret attributes, else the expression as written. */
 function secretExpression(read: string): string {
-  return read.startsWith('data.') ? `[${secretAttributes.map((attribute) => `${read}.${attribute}`).join(', ')}]` : read
+  return read.startsWith('data.amazon-secretsmanager.') ? `[${secretAttributes.map((attribute) => `${read}.${attribute}`).join(', ')}]` : read
 }
 
 /**
