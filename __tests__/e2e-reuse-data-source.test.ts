@@ -71,10 +71,10 @@ describe('reuse of a build whose source_ami a data source gives, through the bun
   const argsLog = (): string => join(records, 'calls.log')
   const builds = (): number => readCalls(argsLog()).filter((call) => call.args[0] === 'build').length
   const notices = (result: ActionRun) => parseCommands(result.stdout, 'notice').filter(({ properties }) => properties.title === 'Reuse')
-  const run = (set: string): Promise<ActionRun> =>
+  const run = (set: string, inputs: Record<string, string> = {}): Promise<ActionRun> =>
     runAction({
       workspace,
-      inputs: { 'packer-version': '1.6.6', template: 'ami.pkr.hcl', reuse: 'true', 'aws-region': 'us-east-1' },
+      inputs: { 'packer-version': '1.6.6', template: 'ami.pkr.hcl', reuse: 'true', 'aws-region': 'us-east-1', ...inputs },
       env: {
         ...standInOnPath(argsLog()),
         STANDIN_AMIS: JSON.stringify([{ build: 'web', regions: { 'us-east-1': set } }]),
@@ -130,6 +130,22 @@ describe('reuse of a build whose source_ami a data source gives, through the bun
     expect(after.exitCode).toBe(0)
     expect(builds()).toBe(2)
     expect(after.outputs['ami-id']).toBe(builtSets[1])
+  }, 300_000)
+
+  it('a set built by a run without reuse is found by the first run with it, the base unchanged', async () => {
+    writeFileSync(join(workspace, 'ami.pkr.hcl'), template())
+    const first = await run(builtSets[0], { reuse: 'false' })
+    expect(first.errors).toEqual([])
+    expect(first.exitCode).toBe(0)
+    // Looked up beside the build, and logged with the fingerprint the AMIs are tagged with.
+    expect(first.stdout).toContain(`The data source data.amazon-ami.base of build amazon-ebs.web picks ${oldBase} in eu-west-1 now: the fingerprint covers it.`)
+    const tagged = endpoint.calls.find((call) => call.action === 'CreateTags' && Object.values(call.params).includes('BuildFingerprint'))
+    expect(tagged).toBeDefined()
+    const reused = await run(builtSets[1])
+    expect(reused.errors).toEqual([])
+    expect(reused.exitCode).toBe(0)
+    expect(builds()).toBe(1)
+    expect(reused.outputs['ami-id']).toBe(builtSets[0])
   }, 300_000)
 
   it('a data source with credentials of its own: the set is reused, and a notice on source_ami says why', async () => {

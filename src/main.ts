@@ -702,7 +702,7 @@ async function buildAndTag(
   packerStep: PackerStep,
   summary: SummaryModel,
   cancellation: Cancellation,
-  { fingerprint, userTags }: { fingerprint?: string | Promise<Fingerprint | { problem: string }>; userTags: Record<string, string> }
+  { fingerprint, userTags }: { fingerprint?: string | Promise<TagFingerprint | { problem: string }>; userTags: Record<string, string> }
 ): Promise<Ami[]> {
   // Its files are all read before Packer starts: a file the build writes (a `file` build's
   // target, a shell-local's output beside the template) must not change it.
@@ -717,7 +717,7 @@ async function buildAndTag(
   const built = await building
   // Only a whole, successful build is a set that a later run may reuse.
   const succeeded = built.run.exitCode === 0 && built.failedAfterImage === undefined && !built.run.cancelled && !cancellation.cancelled
-  const tagged = succeeded ? (typeof fingerprinted === 'string' ? fingerprinted : fingerprintForTags(fingerprinted, inputs.workspace)) : undefined
+  const tagged = succeeded ? (typeof fingerprinted === 'string' ? fingerprinted : await fingerprintForTags(fingerprinted, inputs.workspace)) : undefined
   const reusable = tagged ? { fingerprint: tagged, runUuid: built.runUuid, userTags } : undefined
   const amis = await tag(inputs, built, summary, tagging, reusable)
   if (cancellation.cancelled) stopIfCancelled({ ...built.run, cancelled: true }, cancellation, summary, amis)
@@ -781,7 +781,7 @@ function startFingerprint(
   inputs: Inputs,
   packerVersion: string,
   signal: AbortSignal
-): { fingerprinting?: Promise<Fingerprint>; forTags?: Promise<Fingerprint | { problem: string }> } {
+): { fingerprinting?: Promise<Fingerprint>; forTags?: Promise<TagFingerprint | { problem: string }> } {
   if (inputs.command !== 'build') return {}
   if (!inputs.reuse) return writesFingerprintTags(inputs) ? { forTags: neverRejecting(inputs, packerVersion, signal) } : {}
   const fingerprinting = fingerprintOf(inputs, packerVersion, signal)
@@ -808,17 +808,34 @@ function logged(fingerprint: Fingerprint, workspace: string): string {
   return fingerprint.fingerprint
 }
 
-/** Without reuse, the fingerprint is only a tag: one that fails fails nothing, so this never rejects. */
-function neverRejecting(inputs: Inputs, packerVersion: string, signal: AbortSignal): Promise<Fingerprint | { problem: string }> {
+/**
+ * Without reuse, the fingerprint is only a tag: one that fails fails nothing, so this never rejects.
+ * The source AMIs the builds pick are looked up beside the build and folded in as a run with
+ * reuse folds them, so that such a run finds this set; one the action cannot tell is left out, as
+ * there, with no notice (nothing is reused).
+ */
+function neverRejecting(inputs: Inputs, packerVersion: string, signal: AbortSignal): Promise<TagFingerprint | { problem: string }> {
   // The tags of the set are made by the reuse stage: loaded now, not after the build.
   import('./aws/reuse.js').catch(() => undefined)
-  return fingerprintOf(inputs, packerVersion, signal).catch((error: unknown) => ({ problem: errorMessage(error) }))
+  const picked = sourceAmisNow(inputs).then(
+    (now) => now.picked,
+    (): SourcePick[] => []
+  )
+  return fingerprintOf(inputs, packerVersion, signal)
+    .then((fingerprint) => ({ ...fingerprint, picked }))
+    .catch((error: unknown) => ({ problem: errorMessage(error) }))
 }
 
+/**
+ * The fingerprint of a run without reuse, and the source AMIs its builds pick (neverRejecting),
+ * looked up while Packer builds: the files are all read before it starts.
+ */
+type TagFingerprint = Fingerprint & { picked: Promise<SourcePick[]> }
+
 /** The fingerprint to tag a successful build with; a warning, and none, when it cannot be had. */
-function fingerprintForTags(outcome: Fingerprint | { problem: string } | undefined, workspace: string): string | undefined {
+async function fingerprintForTags(outcome: TagFingerprint | { problem: string } | undefined, workspace: string): Promise<string | undefined> {
   if (outcome === undefined) return undefined
-  if ('fingerprint' in outcome) return logged(outcome, workspace)
+  if ('fingerprint' in outcome) return withPicksLogged(logged(outcome, workspace), await outcome.picked)
   annotate({
     level: 'warning',
     message:
@@ -914,7 +931,7 @@ function sourcePickedAsBuiltText(build: string, why: string): string {
 
 /** The source AMIs that the run's builds' filters pick now, and the builds that pick theirs as they build whose pick the action cannot tell, with why. */
 interface SourceAmisNow {
-  picked: PickedSourceAmi[]
+  picked: SourcePick[]
   unknown: Map<AmiBuild, string>
 }
 
@@ -931,17 +948,28 @@ async function sourceAmisNow(inputs: Inputs): Promise<SourceAmisNow> {
   const { amiBuildsOfRun } = await import('./inputs/ami-builds.js')
   const builds = (await amiBuildsOfRun(written, inputs)).filter((build) => build.picksSourceAmi)
   const looked = await Promise.all(
-    builds.map(async (build): Promise<PickedSourceAmi | undefined> => {
+    builds.map(async (build): Promise<SourcePick | undefined> => {
       const found = await sourceAmiNow(build)
       if ('why' in found) {
         unknown.set(build, found.why)
         return undefined
       }
-      core.info(`The ${found.picker} of build ${build.name ?? build.type} picks ${found.amiId} in ${found.region} now: the fingerprint covers it.`)
-      return { build: build.name ?? build.type, region: found.region, amiId: found.amiId }
+      return { build: build.name ?? build.type, region: found.region, amiId: found.amiId, picker: found.picker }
     })
   )
   return { picked: looked.filter((each) => each !== undefined), unknown }
+}
+
+/** A source AMI a build picks now, with what picks it (its source_ami_filter, or a data source). */
+type SourcePick = PickedSourceAmi & { picker: string }
+
+/** The fingerprint with the source AMIs `picked` (withSourceAmis), each logged, and the result where it differs. */
+async function withPicksLogged(fingerprint: string, picked: SourcePick[]): Promise<string> {
+  for (const { picker, build, amiId, region } of picked) core.info(`The ${picker} of build ${build} picks ${amiId} in ${region} now: the fingerprint covers it.`)
+  const { withSourceAmis } = await import('./inputs/fingerprint.js')
+  const folded = withSourceAmis(fingerprint, picked)
+  if (folded !== fingerprint) core.info(`Fingerprint of the build's inputs and the source AMIs they pick: ${folded}`)
+  return folded
 }
 
 /**
@@ -973,10 +1001,7 @@ async function sourceAmiNow(build: AmiBuild): Promise<{ amiId: string; region: s
 /** The fingerprint with the source AMIs the run's builds' filters pick now (sourceAmisNow, withSourceAmis), logged where it differs. */
 async function withSourceAmisNow(inputs: Inputs, fingerprint: string): Promise<{ fingerprint: string; unknown: Map<AmiBuild, string> }> {
   const { picked, unknown } = await sourceAmisNow(inputs)
-  const { withSourceAmis } = await import('./inputs/fingerprint.js')
-  const folded = withSourceAmis(fingerprint, picked)
-  if (folded !== fingerprint) core.info(`Fingerprint of the build's inputs and the source AMIs they pick: ${folded}`)
-  return { fingerprint: folded, unknown }
+  return { fingerprint: await withPicksLogged(fingerprint, picked), unknown }
 }
 
 /** The set an earlier build with the same fingerprint made, as the look-up (or, in a re-run, the record) finds it; undefined to build. */
