@@ -936,10 +936,9 @@ interface SourceAmisNow {
 }
 
 /**
- * Which AMI each build of the run that picks its source AMI with a `source_ami_filter` (or a
- * `data "amazon-ami"` block) picks now, asked of EC2 in its build region (the data source's) as
- * Packer asks it (./aws/source-amis.ts), where the action knows the filter's values, the region,
- * and that Packer asks with the step's credentials.
+ * Which AMI each build of the run that picks its source AMI as it builds picks now (sourceAmiNow):
+ * with a `source_ami_filter` or a `data "amazon-ami"` block, asked of EC2 in its build region (the
+ * data source's) as Packer asks it; with a `data "amazon-parameterstore"` block, read from SSM.
  */
 async function sourceAmisNow(inputs: Inputs): Promise<SourceAmisNow> {
   const written = inputs.templateKind === 'hcl' ? inputs.hclAmiBuilds : inputs.jsonAmiBuilds
