@@ -1418,7 +1418,7 @@ ${webBuild}`
     [`${read}.secret_binary`]: ''
   })
 
-  it('masks what the template reads from a secret store though nothing declares it sensitive: a data source, its JSON, aws_secretsmanager() and vault()', async () => {
+  it("masks what the template reads from a secret store though nothing declares it sensitive: a data source, its JSON's secret fields, aws_secretsmanager() and vault()", async () => {
     writeFileSync(
       join(workspace, 'ami.pkr.hcl'),
       `data "amazon-secretsmanager" "db" {
@@ -1428,6 +1428,7 @@ ${webBuild}`
 locals {
   api_token = aws_secretsmanager("ci/api", "token")
   db_user   = jsondecode(data.amazon-secretsmanager.db.secret_string).username
+  db_token  = jsondecode(data.amazon-secretsmanager.db.secret_string).api_token
 }
 source "amazon-ebs" "web" {
   region = "us-east-1"
@@ -1444,7 +1445,7 @@ build {
     )
     const lines = [
       ['message', '    amazon-ebs: DB_PASSWORD=Pa55FromDataSource'],
-      ['message', '    amazon-ebs: DB_USER=app-user-7f3'],
+      ['message', '    amazon-ebs: DB_USER=app-user-7f3 DB_TOKEN=T0kenInJson'],
       ['message', '    amazon-ebs: API_TOKEN=TokenFromFunction'],
       ['message', '    amazon-ebs: VAULT_TOKEN=s.TokenFromVault']
     ]
@@ -1453,7 +1454,7 @@ build {
       {
         ...built,
         STANDIN_CONSOLE: JSON.stringify({
-          ...dataSourceSecret('data.amazon-secretsmanager.db', { username: 'app-user-7f3', password: 'Pa55FromDataSource' }, 'password'),
+          ...dataSourceSecret('data.amazon-secretsmanager.db', { username: 'app-user-7f3', password: 'Pa55FromDataSource', api_token: 'T0kenInJson' }, 'password'),
           'aws_secretsmanager("ci/api", "token")': 'TokenFromFunction',
           'vault("/kv/data/ci", "token")': 's.TokenFromVault'
         }),
@@ -1464,8 +1465,10 @@ build {
     expect(result.warnings).toEqual([])
     expect(result.exitCode).toBe(0)
     const shown = asTheRunnerShowsIt(result)
-    for (const secret of ['Pa55FromDataSource', 'app-user-7f3', 'TokenFromFunction', 's.TokenFromVault']) expect(shown.log).not.toContain(secret)
+    for (const secret of ['Pa55FromDataSource', 'T0kenInJson', 'TokenFromFunction', 's.TokenFromVault']) expect(shown.log).not.toContain(secret)
     expect(shown.log).toContain('amazon-ebs: DB_PASSWORD=***')
+    // A field of the JSON secret that is no secret by its name stays readable.
+    expect(shown.log).toContain('amazon-ebs: DB_USER=app-user-7f3 DB_TOKEN=***')
     expect(shown.log).toContain('amazon-ebs: VAULT_TOKEN=***')
   })
 
@@ -1537,7 +1540,7 @@ ${webBuild}`
     expect(result.outputs['ami-id']).toBe('ami-0aaa1')
     expect(result.warnings).toEqual([
       expect.stringMatching(
-        /^The value of sensitive local db_password and of the secret the template reads \(data\.amazon-secretsmanager\.db\) is only known to Packer, and Packer could not tell it \(packer console failed: .*Unsupported attribute.*They are not masked: /s
+        /^The value of sensitive local db_password and of the secret the template reads \(data\.amazon-secretsmanager\.db\.value\) is only known to Packer, and Packer could not tell it \(packer console failed: .*Unsupported attribute.*They are not masked: /s
       )
     ])
   })
@@ -1548,7 +1551,7 @@ ${webBuild}`
     expect(result.exitCode).toBe(0)
     expect(result.outputs['ami-id']).toBe('ami-0aaa1')
     const warning = new RegExp(
-      '^The value of sensitive local db_password and of the secret the template reads \\(data\\.amazon-secretsmanager\\.db\\) is only known to Packer, and Packer could not tell it: Packer crashed during packer console ' +
+      '^The value of sensitive local db_password and of the secret the template reads \\(data\\.amazon-secretsmanager\\.db\\.value\\) is only known to Packer, and Packer could not tell it: Packer crashed during packer console ' +
         '\\(panic: runtime error: invalid memory address or nil pointer dereference\\): a bug in the plugin github\\.com/hashicorp/packer-plugin-amazon, ' +
         "not in the template\\. Packer's crash report is at (/\\S+/crash\\.log) \\(moved out of the checkout, where Packer wrote it as crash\\.log\\); " +
         'please report the crash at https://github\\.com/hashicorp/packer-plugin-amazon/issues\\. They are not masked: '

@@ -2276,7 +2276,7 @@ build {
 })
 
 describe('hclSecretReads', () => {
-  it('lists every amazon-secretsmanager data source and every secret call packer console can work out alone, each once, sensitive or not', async () => {
+  it('lists the secret attributes of the data sources the template reads, and every secret call packer console can work out alone, each once, sensitive or not', async () => {
     const files = await parsed({
       'secrets.pkr.hcl': `data "amazon-secretsmanager" "db" {
   name = "prod/db"
@@ -2292,9 +2292,17 @@ data "amazon-parameterstore" "signing" {
 data "amazon-parameterstore" "plain" {
   name = "/ci/region"
 }
+data "amazon-secretsmanager" "unread" {
+  name = "prod/unread"
+}
 locals {
-  token = vault("secret/data/ci", "token")
-  raw   = jsondecode(aws_secretsmanager_raw("ci/\${var.stage}"))
+  token    = vault("secret/data/ci", "token")
+  raw      = jsondecode(aws_secretsmanager_raw("ci/\${var.stage}"))
+  db_pass  = data.amazon-secretsmanager.db.value
+  db_json  = jsondecode(data.amazon-secretsmanager.db.secret_string)["password"]
+  version  = data.amazon-secretsmanager.db.version_id
+  signing  = data.amazon-parameterstore.signing.value
+  region   = data.amazon-parameterstore.plain.value
 }
 local "key" {
   expression = aws_secretsmanager("ci/key", "key")
@@ -2311,13 +2319,18 @@ build {
 }
 `
     })
-    expect(await hclSecretReads(files)).toEqual([
-      'data.amazon-secretsmanager.db',
-      'data.amazon-parameterstore.signing.value',
-      'vault("secret/data/ci", "token")',
-      'aws_secretsmanager_raw("ci/${var.stage}")',
-      'aws_secretsmanager("ci/key", "key")'
-    ])
+    // Only the attributes that hold the secret and that the template reads: not version_id, not a
+    // parameter read without decryption, nothing of a data source no setting reads.
+    expect((await hclSecretReads(files)).sort()).toEqual(
+      [
+        'vault("secret/data/ci", "token")',
+        'aws_secretsmanager_raw("ci/${var.stage}")',
+        'data.amazon-secretsmanager.db.value',
+        'data.amazon-secretsmanager.db.secret_string',
+        'data.amazon-parameterstore.signing.value',
+        'aws_secretsmanager("ci/key", "key")'
+      ].sort()
+    )
   })
 })
 

@@ -36,29 +36,27 @@ describe('what packer console is asked, and how its answer is read', () => {
     expect(readConsoleAnswer(question, `"${encoded}"`)).toEqual(values)
   })
 
-  it('asks for the secrets an HCL2 template reads after the locals: a data source by its secret attributes, a call as written; and reads JSON secrets piece by piece', () => {
+  it('asks for the secrets an HCL2 template reads after the locals, as written; and masks the fields of a JSON secret named as secrets, not its host or region', () => {
     const question = {
       kind: 'hcl' as const,
       names: ['db'],
-      secrets: ['data.amazon-secretsmanager.app', 'aws_secretsmanager_raw("ci/all")', 'data.amazon-parameterstore.key.value']
+      secrets: ['data.amazon-secretsmanager.app.secret_string', 'aws_secretsmanager_raw("ci/all")', 'data.amazon-parameterstore.key.value']
     }
     expect(consoleExpression(question)).toBe(
-      'base64encode(jsonencode([local.db, [data.amazon-secretsmanager.app.value, data.amazon-secretsmanager.app.secret_string, data.amazon-secretsmanager.app.secret_binary], ' +
-        'aws_secretsmanager_raw("ci/all"), data.amazon-parameterstore.key.value]))'
+      'base64encode(jsonencode([local.db, data.amazon-secretsmanager.app.secret_string, aws_secretsmanager_raw("ci/all"), data.amazon-parameterstore.key.value]))'
     )
-    const encoded = Buffer.from(JSON.stringify(['pw', ['p4ss', '{"user":"app","password":"p4ss"}', ''], '{"api": {"key": "k3y"}} ', 'K3yP4ram'])).toString('base64')
+    const document = '{"username":"app","password":"p4ss","host":"db.internal","port":5432,"ssl":true,"region":"us-east-1"}'
+    const encoded = Buffer.from(JSON.stringify(['pw', document, '{"api": {"key": "k3y", "url": "https://ci"}} ', 'K3yP4ram'])).toString('base64')
     expect(readConsoleAnswer(question, encoded)).toEqual([
       local('db', 'pw'),
-      secret('data.amazon-secretsmanager.app', 'p4ss'),
-      secret('data.amazon-secretsmanager.app', '{"user":"app","password":"p4ss"}'),
-      secret('data.amazon-secretsmanager.app', 'app'),
-      secret('data.amazon-secretsmanager.app', 'p4ss'),
-      secret('aws_secretsmanager_raw("ci/all")', '{"api": {"key": "k3y"}} '),
+      secret('data.amazon-secretsmanager.app.secret_string', document),
+      secret('data.amazon-secretsmanager.app.secret_string', 'p4ss'),
+      secret('aws_secretsmanager_raw("ci/all")', '{"api": {"key": "k3y", "url": "https://ci"}} '),
       secret('aws_secretsmanager_raw("ci/all")', 'k3y'),
       secret('data.amazon-parameterstore.key.value', 'K3yP4ram')
     ])
     // A value for each local and each secret.
-    expect(() => readConsoleAnswer(question, Buffer.from('["pw", []]').toString('base64'))).toThrow(/JSON/)
+    expect(() => readConsoleAnswer(question, Buffer.from('["pw", "x"]').toString('base64'))).toThrow(/JSON/)
   })
 
   it('refuses an answer in which Packer hid a sensitive value, or one that is not what was asked', () => {

@@ -1197,6 +1197,29 @@ export function attributesOf(root: 'build' | 'local' | 'data', template: string)
 }
 
 /**
+ * The attribute names each traversal from `root` reads anywhere in a string of HCL's JSON syntax
+ * (as the parser gives it), up to its first index or call: `${data.amazon-secretsmanager.db.value}`
+ * is [amazon-secretsmanager, db, value] of `data`; each once, in order; none when it is not one.
+ */
+export function traversalsOf(root: 'data', template: string): Promise<string[][]> {
+  if (!template.includes(root) || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve([])
+  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (tree) => {
+    const read = new Map<string, string[]>()
+    for (const variable of tree.descendantsOfType('variable_expr')) {
+      if (!variable || text(variable) !== root) continue
+      const names: string[] = []
+      for (let step = variable.nextNamedSibling; step?.type === 'get_attr'; step = step.nextNamedSibling) {
+        const name = step.namedChildren[0]
+        if (name?.type !== 'identifier') break
+        names.push(text(name))
+      }
+      read.set(names.join('.'), names)
+    }
+    return [...read.values()]
+  }).catch(() => [])
+}
+
+/**
  * The NAMEs of the `env("NAME")` calls a string of HCL's JSON syntax (as the parser gives it) makes
  * anywhere in its interpolations and directives (`${env("A")}-${lower(env("B"))}`), each once, in
  * order; none when it is not one. A call whose argument is not literal text names none.

@@ -562,23 +562,36 @@ const secretFunctions = ['vault', 'aws_secretsmanager', 'aws_secretsmanager_raw'
 /**
  * What a template reads from a secret store, whether or not it declares it sensitive (Packer
  * hides only what is, and prints the rest as a provisioner or its debug log shows it): each
- * `data "amazon-secretsmanager"` block, as `data.amazon-secretsmanager.NAME`, the value of each
- * `data "amazon-parameterstore"` block that decrypts it (`with_decryption`), and each call to
+ * attribute of a `data "amazon-secretsmanager"` block that holds the secret and that the template
+ * reads (`data.amazon-secretsmanager.NAME.value`), the value of each `data "amazon-parameterstore"`
+ * block that decrypts it (`with_decryption`) where the template reads it, and each call to
  * vault(), aws_secretsmanager() or aws_secretsmanager_raw() as written, where its arguments are
  * values, variables and locals (`packer console` can then work it out alone). The job asks Packer
  * for their values and masks them.
  */
 export async function hclSecretReads(files: HclBody[]): Promise<string[]> {
-  const reads: string[] = []
+  // Each data source that holds a secret, with the attributes that hold it.
+  const secretData = new Map<string, string[]>()
   for (const file of files) {
     for (const { labels, body } of blocksAt(file.data, ['data'], 2)) {
-      if (labels[0] === 'amazon-secretsmanager') reads.push(`data.amazon-secretsmanager.${labels[1]}`)
+      if (labels[0] === 'amazon-secretsmanager') secretData.set(labels.join('.'), ['value', 'secret_string', 'secret_binary'])
       // A SecureString parameter, which the data source decrypts.
-      if (labels[0] === 'amazon-parameterstore' && literalBoolean(body.with_decryption) !== false) reads.push(`data.amazon-parameterstore.${labels[1]}.value`)
+      if (labels[0] === 'amazon-parameterstore' && literalBoolean(body.with_decryption) !== false) secretData.set(labels.join('.'), ['value'])
     }
   }
-  const { callsTo } = await import('./hcl-parser.js')
-  for (const text of files.flatMap(stringsOf)) if (text.includes('${')) reads.push(...(await callsTo(secretFunctions, text)))
+  const { callsTo, traversalsOf } = await import('./hcl-parser.js')
+  const reads: string[] = []
+  for (const text of files.flatMap(stringsOf)) {
+    if (!text.includes('${')) continue
+    reads.push(...(await callsTo(secretFunctions, text)))
+    // Only the attributes the template reads: a Secrets Manager secret's `value` without a `key`
+    // is any one of its fields, and its other fields (a host, a port) are no secret to mask.
+    for (const [type, name, attribute] of secretData.size === 0 ? [] : await traversalsOf('data', text)) {
+      const held = secretData.get(`${type}.${name}`)
+      if (held === undefined) continue
+      reads.push(...(attribute === undefined ? held : held.includes(attribute) ? [attribute] : []).map((each) => `data.${type}.${name}.${each}`))
+    }
+  }
   return [...new Set(reads)]
 }
 

@@ -34,28 +34,33 @@ export interface SensitiveQuestion {
   secrets?: string[]
 }
 
-/** The attributes of an amazon-secretsmanager data source that hold the secret. */
-const secretAttributes = ['value', 'secret_string', 'secret_binary']
-
-/** How packer console is asked for a secret read: an amazon-secretsmanager data source's secret attributes, else the expression as written. */
-function secretExpression(read: string): string {
-  return read.startsWith('data.amazon-secretsmanager.') ? `[${secretAttributes.map((attribute) => `${read}.${attribute}`).join(', ')}]` : read
-}
+/** A field of a JSON secret whose name says it holds the secret itself, not a host, port or user name. */
+const secretField = /pass|pwd|secret|token|key|cred|private|auth/i
 
 /**
- * Each string of a secret's value, and each string inside one that is a JSON document (the whole
- * secret of aws_secretsmanager_raw(), or a data source's secret_string), which a template may
- * take apart with jsondecode() and print a piece of.
+ * Each string of a secret's value, and, in one that is a JSON document (the whole secret of
+ * aws_secretsmanager_raw(), or a data source's secret_string, which a template may take apart
+ * with jsondecode() and print a piece of), each text field whose name says it is secret
+ * (secretField). Its other fields are not masked: every "us-east-1" or "admin" in the log, and any
+ * output holding one, would be lost to the mask.
  */
 function secretStrings(value: unknown): string[] {
   return stringsOf(value).flatMap((text) => {
     if (!/^\s*[[{]/.test(text)) return [text]
     try {
-      return [text, ...stringsOf(JSON.parse(text))]
+      return [text, ...secretFields(JSON.parse(text))]
     } catch {
       return [text]
     }
   })
+}
+
+/** The text values of a parsed JSON document under a field named as secretField says. */
+function secretFields(document: unknown, secret = false): string[] {
+  if (typeof document === 'string') return secret && document !== '' ? [document] : []
+  if (Array.isArray(document)) return document.flatMap((each) => secretFields(each, secret))
+  if (typeof document !== 'object' || document === null) return []
+  return Object.entries(document).flatMap(([field, each]) => secretFields(each, secret || secretField.test(field)))
 }
 
 export interface SensitiveAnswer {
@@ -83,7 +88,7 @@ export function consoleExpression(question: SensitiveQuestion): string {
       .map((name) => `{{printf "% x" (user \`${name}\`)}}`)
       .join('|')
   }
-  const asked = [...question.names.map((name) => `local.${name}`), ...(question.secrets ?? []).map(secretExpression)]
+  const asked = [...question.names.map((name) => `local.${name}`), ...(question.secrets ?? [])]
   return `base64encode(jsonencode([${asked.join(', ')}]))`
 }
 
