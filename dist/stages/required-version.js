@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; const require = __createRequire(import.meta.url); const __bundleDir = __fileURLToPath(new URL('.', import.meta.url));
-import{a,b,c,d}from"../chunks/chunk-3E75GG5W.js";import"../chunks/chunk-ECOM6APC.js";import"../chunks/chunk-XKARJE47.js";export{a as checkDemandsMet,b as demandsNotMet,d as hclVersionDemands,c as withRequiredVersionsParsed};
+import{a,b,c,d}from"../chunks/chunk-7TGGBG7Y.js";import"../chunks/chunk-ECOM6APC.js";import"../chunks/chunk-XKARJE47.js";export{a as checkDemandsMet,b as demandsNotMet,d as hclVersionDemands,c as withRequiredVersionsParsed};

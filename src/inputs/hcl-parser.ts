@@ -1152,8 +1152,19 @@ export type Reference = { var: string } | { local: string } | { path: string } |
  */
 export type StringPart = { literal: string } | { reference: Reference } | { other: string }
 
-/** Ends the heredoc that stringParts() reads a string in. */
+/** Ends the heredoc that withStringTree() reads a string in. */
 const endOfString = 'END_OF_PACKER_AMI_ACTION_STRING'
+
+/**
+ * Reads with `read` the syntax tree of a string of HCL's JSON syntax (as the parser gives it),
+ * parsed as a heredoc, where text is text (no backslash escapes, quotes as they are) and
+ * interpolations and directives are read as written; `none` where it cannot be one (a line of it
+ * would end the heredoc) or the parser fails.
+ */
+function withStringTree<T>(template: string, none: T, read: (root: Node) => T): Promise<T> {
+  if (template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve(none)
+  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, read).catch(() => none)
+}
 
 /**
  * The parts of a string of HCL's JSON syntax (`${var.dir}/m.json`, as the parser gives it), or
@@ -1161,8 +1172,7 @@ const endOfString = 'END_OF_PACKER_AMI_ACTION_STRING'
  * escapes, quotes as they are) and interpolations are read as written, `env("X")` among them.
  */
 export function stringParts(template: string): Promise<StringPart[] | undefined> {
-  if (template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve(undefined)
-  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (root) => {
+  return withStringTree(template, undefined, (root) => {
     const expression = root.descendantsOfType('attribute')[0]?.namedChildren.find((child) => child.type === 'expression')
     const term = expression?.childCount === 1 ? expression.child(0) : null
     const node = term?.type === 'template_expr' ? term.child(0) : null
@@ -1175,7 +1185,7 @@ export function stringParts(template: string): Promise<StringPart[] | undefined>
       if (last.literal === '') parts.pop()
     }
     return parts
-  }).catch(() => undefined)
+  })
 }
 
 /**
@@ -1185,15 +1195,15 @@ export function stringParts(template: string): Promise<StringPart[] | undefined>
  * when it is not one.
  */
 export function attributesOf(root: 'build' | 'local' | 'data', template: string): Promise<string[]> {
-  if (!template.includes(root) || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve([])
-  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (tree) => {
+  if (!template.includes(root)) return Promise.resolve([])
+  return withStringTree(template, [], (tree) => {
     const read = tree.descendantsOfType('variable_expr').flatMap((variable) => {
       const attribute = variable?.nextNamedSibling
       const name = attribute?.type === 'get_attr' ? attribute.namedChildren[0] : undefined
       return variable && text(variable) === root && name?.type === 'identifier' ? [text(name)] : []
     })
     return [...new Set(read)]
-  }).catch(() => [])
+  })
 }
 
 /**
@@ -1202,8 +1212,8 @@ export function attributesOf(root: 'build' | 'local' | 'data', template: string)
  * is [amazon-secretsmanager, db, value] of `data`; each once, in order; none when it is not one.
  */
 export function traversalsOf(root: 'data', template: string): Promise<string[][]> {
-  if (!template.includes(root) || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve([])
-  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (tree) => {
+  if (!template.includes(root)) return Promise.resolve([])
+  return withStringTree(template, [], (tree) => {
     const read = new Map<string, string[]>()
     for (const variable of tree.descendantsOfType('variable_expr')) {
       if (!variable || text(variable) !== root) continue
@@ -1216,7 +1226,7 @@ export function traversalsOf(root: 'data', template: string): Promise<string[][]
       read.set(names.join('.'), names)
     }
     return [...read.values()]
-  }).catch(() => [])
+  })
 }
 
 /**
@@ -1225,11 +1235,11 @@ export function traversalsOf(root: 'data', template: string): Promise<string[][]
  * order; none when it is not one. A call whose argument is not literal text names none.
  */
 export function environmentNames(template: string): Promise<string[]> {
-  if (!template.includes('env') || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve([])
-  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (tree) => {
+  if (!template.includes('env')) return Promise.resolve([])
+  return withStringTree(template, [], (tree) => {
     const names = tree.descendantsOfType('function_call').flatMap((call) => environmentVariable(call) ?? [])
     return [...new Set(names)]
-  }).catch(() => [])
+  })
 }
 
 /**
@@ -1239,8 +1249,8 @@ export function environmentNames(template: string): Promise<string[]> {
  * literal values, input variables and locals, which `packer console` can evaluate alone.
  */
 export function callsTo(functions: string[], template: string): Promise<string[]> {
-  if (!functions.some((name) => template.includes(name)) || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve([])
-  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (tree) => {
+  if (!functions.some((name) => template.includes(name))) return Promise.resolve([])
+  return withStringTree(template, [], (tree) => {
     const calls = tree.descendantsOfType('function_call').flatMap((call) => {
       const name = call?.namedChildren[0]
       if (!call || name?.type !== 'identifier' || !functions.includes(text(name))) return []
@@ -1248,7 +1258,7 @@ export function callsTo(functions: string[], template: string): Promise<string[]
       return reads.every((root) => root === 'var' || root === 'local') ? [text(call)] : []
     })
     return [...new Set(calls)]
-  }).catch(() => [])
+  })
 }
 
 /**
@@ -1256,8 +1266,8 @@ export function callsTo(functions: string[], template: string): Promise<string[]
  * it is one interpolation alone (`${merge(local.tags, var.tags)}`); undefined when it is not one.
  */
 function soleExpression<T>(template: string, read: (expression: Node) => T | undefined): Promise<T | undefined> {
-  if (!template.startsWith('${') || template.split('\n').some((line) => line.trim() === endOfString)) return Promise.resolve(undefined)
-  return withTree('expression', `x = <<${endOfString}\n${template}\n${endOfString}\n`, (root) => {
+  if (!template.startsWith('${')) return Promise.resolve(undefined)
+  return withStringTree(template, undefined, (root) => {
     const expression = root.descendantsOfType('attribute')[0]?.namedChildren.find((child) => child.type === 'expression')
     const term = expression?.childCount === 1 ? expression.child(0) : null
     const node = term?.type === 'template_expr' ? term.child(0) : null
@@ -1266,7 +1276,7 @@ function soleExpression<T>(template: string, read: (expression: Node) => T | und
     const interpolation = parts.length === 1 && 'written' in parts[0] ? parts[0].written : undefined
     const inner = interpolation?.type === 'template_interpolation' ? interpolation.namedChildren.find((child) => child.type === 'expression') : undefined
     return inner ? read(inner) : undefined
-  }).catch(() => undefined)
+  })
 }
 
 /**
